@@ -1,0 +1,137 @@
+# gureum — build, run and test.
+#   make          build/gureum (optimised)
+#   make run      install deps, build, serve on 127.0.0.1:4566 with data in ./data
+#   make test     install deps, build the sanitizer build, run every test
+# The test build (build/test/) uses AddressSanitizer + UndefinedBehaviorSanitizer,
+# GUREUM_ARENA_DEBUG (one malloc per arena allocation) and GUREUM_TESTING
+# (fault-injection sites).
+
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+BOTOCORE ?= /usr/lib/python3/dist-packages/botocore/data
+FUZZ_SECONDS ?= 10
+
+SERVICES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard src/services/*/*.ops)))))
+OPS      := $(foreach s,$(SERVICES),src/services/$(s)/$(s).ops)
+SCHEMAS  := $(wildcard src/services/*/schema/*.sql)
+
+SRC      := $(shell find src -name '*.c' | sort)
+LIBSRC   := $(filter-out src/main.c,$(SRC))
+GEN_C    := $(foreach s,$(SERVICES),build/gen/$(s)_model.c) build/gen/schemas.c
+DEPS_PC  := libevhtp libevent libevent_pthreads sqlite3 libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(DEPS_PC) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null || echo -levhtp -levent -levent_pthreads -lsqlite3 -lcrypto)
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS_COMMON := -std=gnu17 $(WARN) -Isrc -Ibuild/gen $(PKG_CFLAGS) -DGUREUM_VERSION='"$(VERSION)"' -MMD -MP
+REL_CFLAGS  := $(CFLAGS_COMMON) -O2 -g
+TEST_CFLAGS := $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=undefined -DGUREUM_ARENA_DEBUG -DGUREUM_TESTING
+LIBS     := $(PKG_LIBS) -lssl -lpthread -lm
+
+REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(SRC) $(GEN_C))
+TEST_OBJ := $(patsubst %.c,build/test/%.o,$(LIBSRC) $(GEN_C))
+
+UNIT_SRC := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
+UNIT_BIN := $(patsubst tests/unit/%.c,build/test/unit/%,$(UNIT_SRC))
+HARNESS  := $(filter-out %_test.c,$(shell find tests/unit -name '*.c' 2>/dev/null | sort))
+HARNESS_OBJ := $(patsubst %.c,build/test/%.o,$(HARNESS))
+FUZZ_SRC := $(filter-out tests/fuzz/replay.c,$(wildcard tests/fuzz/*_fuzz.c))
+
+.PHONY: all run test deps unit e2e protocol fuzz fuzz-build bench clean format gen
+.SECONDARY:
+
+all: build/gureum
+
+deps:
+	@scripts/install-deps.sh
+
+gen: $(GEN_C)
+
+build/gen/%_model.c: src/services/%/%.ops tools/gen_models.py
+	@mkdir -p build/gen
+	$(PYTHON) tools/gen_models.py --botocore $(BOTOCORE) --service $* --ops $< --out build/gen
+
+build/gen/schemas.c: $(SCHEMAS) tools/gen_schemas.py
+	@mkdir -p build/gen
+	$(PYTHON) tools/gen_schemas.py --out $@ $(SERVICES)
+
+build/gureum: $(REL_OBJ)
+	$(CC) -o $@ $^ $(LIBS)
+
+# Tests link against archives, so a unit test pulls in only the objects it uses.
+build/test/libgureum.a: $(TEST_OBJ)
+	rm -f $@; ar rcs $@ $^
+
+build/test/gureum: build/test/src/main.o build/test/libgureum.a
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(LIBS)
+
+build/rel/%.o: %.c | $(GEN_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -c $< -o $@
+
+build/test/%.o: %.c | $(GEN_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+build/test/tests/%.o: tests/%.c | $(GEN_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -Itests -c $< -o $@
+
+build/test/unit/%: build/test/tests/unit/%.o $(HARNESS_OBJ) build/test/libgureum.a
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(LIBS) -lcmocka
+
+run: deps build/gureum
+	@mkdir -p data
+	./build/gureum serve --host 127.0.0.1 --port 4566 --data ./data
+
+test: deps
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory e2e
+
+unit: $(UNIT_BIN)
+	@set -e; pass=0; fail=0; for t in $(UNIT_BIN); do \
+	  if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
+	  echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+e2e: build/test/gureum build/gureum build/test/proto_tool
+	GUREUM_BIN=$(CURDIR)/build/test/gureum PROTO_TOOL=$(CURDIR)/build/test/proto_tool \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/protocol tests/e2e
+
+build/test/proto_tool: build/test/tests/protocol/proto_tool.o build/test/libgureum.a
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(LIBS)
+
+# libFuzzer targets, built with clang, each run for FUZZ_SECONDS on its corpus.
+FUZZ_CFLAGS := -std=gnu17 -g -O1 -Isrc -Ibuild/gen $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -DGUREUM_ARENA_DEBUG -DGUREUM_TESTING -DGUREUM_VERSION='"fuzz"'
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIBSRC) $(GEN_C))
+build/fuzz/obj/%.o: %.c | $(GEN_C)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) -c $< -o $@
+build/fuzz/libgureum.a: $(FUZZ_OBJ)
+	rm -f $@; ar rcs $@ $^
+fuzz-build: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libgureum.a
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -Itests -o $@ $< build/fuzz/libgureum.a $(LIBS)
+fuzz: fuzz-build
+	@set -e; for f in $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC)); do \
+	  mkdir -p build/fuzz/corpus-$$f; \
+	  echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	    $$( [ -f tests/fuzz/dict/$$f.dict ] && echo -dict=tests/fuzz/dict/$$f.dict ) \
+	    build/fuzz/corpus-$$f tests/fuzz/corpus/$$f 2>build/fuzz/$$f.log || { tail -50 build/fuzz/$$f.log; exit 1; }; \
+	done
+
+bench: build/gureum
+	bench/startup/run.sh
+
+format:
+	clang-format -i $(SRC) $(shell find tests -name '*.c' -o -name '*.h') $(shell find src -name '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

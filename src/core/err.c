@@ -1,0 +1,37 @@
+/* err.c — the AWS errors common to every service (see err.h). Status codes
+ * and fault sides follow AWS's "Common Errors" pages of each API reference. */
+#include "core/err.h"
+
+#define E(name, st, snd) const aws_errdef_t ERR_##name = {#name, st, snd};
+E(AccessDenied, 403, true)
+E(AccessDeniedException, 400, true)
+E(IncompleteSignature, 400, true)
+E(InternalFailure, 500, false)
+E(InternalError, 500, false)
+E(InvalidAction, 400, true)
+E(InvalidClientTokenId, 403, true)
+E(InvalidAccessKeyId, 403, true)
+E(MissingAuthenticationToken, 403, true)
+E(MissingAuthenticationTokenException, 403, true)
+E(SignatureDoesNotMatch, 403, true)
+E(RequestExpired, 400, true)
+E(RequestTimeTooSkewed, 403, true)
+E(ValidationError, 400, true)
+E(ValidationException, 400, true)
+E(InvalidParameterValue, 400, true)
+E(MissingParameter, 400, true)
+E(NotImplemented, 501, false)
+E(UnknownOperationException, 400, true)
+E(SerializationException, 400, true)
+E(MalformedQueryString, 404, true)
+E(ThrottlingException, 400, true)
+E(ServiceUnavailable, 503, false)
+E(EntityTooLarge, 400, true)
+E(InvalidArgument, 400, true)
+E(UnrecognizedClientException, 400, true)
+E(ExpiredToken, 400, true)
+E(InvalidSignatureException, 400, true)
+E(MethodNotAllowed, 405, true)
+E(AuthorizationHeaderMalformed, 400, true)
+E(InvalidRequest, 400, true)
+#undef E

@@ -1,0 +1,127 @@
+/* gtime.c — time sources and AWS timestamp formats; see gtime.h. */
+#define _GNU_SOURCE
+#include "core/gtime.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static int64_t fake_now;
+
+void time_set_fake_now_us(int64_t us) { fake_now = us; }
+
+int64_t time_now_us(void)
+{
+    if (fake_now) return fake_now;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t time_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void split(int64_t us, struct tm *tm, int *ms)
+{
+    int64_t s = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    time_t t = (time_t)s;
+    gmtime_r(&t, tm);
+    *ms = (int)((us - s * 1000000) / 1000);
+}
+
+void time_fmt_iso8601(char *out, int64_t us, bool frac)
+{
+    struct tm tm;
+    int ms;
+    split(us, &tm, &ms);
+    if (frac)
+        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    else
+        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
+}
+
+void time_fmt_rfc822(char *out, int64_t us)
+{
+    struct tm tm;
+    int ms;
+    split(us, &tm, &ms);
+    strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+void time_fmt_amz(char *out, int64_t us)
+{
+    struct tm tm;
+    int ms;
+    split(us, &tm, &ms);
+    snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
+}
+
+static bool finish(struct tm *tm, long frac_us, long off_s, int64_t *us)
+{
+    if (tm->tm_mon < 0 || tm->tm_mon > 11 || tm->tm_mday < 1 || tm->tm_mday > 31 || tm->tm_hour > 23 ||
+        tm->tm_min > 59 || tm->tm_sec > 60)
+        return false;
+    time_t t = timegm(tm);
+    *us = ((int64_t)t - off_s) * 1000000 + frac_us;
+    return true;
+}
+
+bool time_parse(str_t s, int64_t *us)
+{
+    char b[64];
+    if (s.len == 0 || s.len >= sizeof b) return false;
+    memcpy(b, s.p, s.len);
+    b[s.len] = 0;
+    struct tm tm = {0};
+    int n = 0;
+    /* ISO 8601 extended: 2015-08-30T12:36:00[.fff][Z|±hh:mm] */
+    if (sscanf(b, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &n) == 6 &&
+        n == 19) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        const char *p = b + n;
+        long frac = 0;
+        if (*p == '.') {
+            long scale = 100000;
+            p++;
+            if (*p < '0' || *p > '9') return false;
+            while (*p >= '0' && *p <= '9') {
+                frac += (*p - '0') * scale;
+                scale /= 10;
+                p++;
+            }
+        }
+        long off = 0;
+        if (*p == 'Z' || *p == 'z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int hh, mm;
+            if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2) return false;
+            off = (hh * 3600 + mm * 60) * (*p == '-' ? -1 : 1);
+            p += 6;
+        } else if (*p != 0) {
+            return false;
+        }
+        if (*p) return false;
+        return finish(&tm, frac, off, us);
+    }
+    /* Basic: 20150830T123600Z */
+    if (s.len == 16 && sscanf(b, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                              &tm.tm_min, &tm.tm_sec) == 6) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        return finish(&tm, 0, 0, us);
+    }
+    /* RFC 822: Sun, 30 Aug 2015 12:36:00 GMT */
+    const char *end = strptime(b, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (end && *end == 0) return finish(&tm, 0, 0, us);
+    return false;
+}

@@ -1,0 +1,27 @@
+/* gtime.h — wall-clock and monotonic time, and AWS's timestamp formats.
+ * (Named gtime.h so it never shadows the C library's <time.h>.) */
+#ifndef GR_CORE_GTIME_H
+#define GR_CORE_GTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/str.h"
+
+int64_t time_now_us(void);       /* wall clock, microseconds since the epoch */
+int64_t time_mono_us(void);      /* monotonic, for durations */
+/* Test hook: when non-zero, time_now_us() returns this (SigV4 vectors). */
+void time_set_fake_now_us(int64_t us);
+
+/* "2015-08-30T12:36:00Z" (frac=false) or "2015-08-30T12:36:00.123Z" (millis). out >= 32 bytes. */
+void time_fmt_iso8601(char *out, int64_t us, bool frac);
+/* "Sun, 30 Aug 2015 12:36:00 GMT". out >= 32 bytes. */
+void time_fmt_rfc822(char *out, int64_t us);
+/* "20150830T123600Z". out >= 17 bytes. */
+void time_fmt_amz(char *out, int64_t us);
+/* Parse ISO 8601 (with or without fraction, 'Z' or ±hh:mm), "20150830T123600Z",
+ * or RFC 822 dates; false if none matches. */
+bool time_parse(str_t s, int64_t *us);
+
+#endif

@@ -1,0 +1,18 @@
+/* log.h — the server's log: one line per event on stderr.
+ *
+ * The access log (one line per request: service, operation, status,
+ * milliseconds, request id) is written by the dispatcher through log_access.
+ * Services never log; they return errors. */
+#ifndef GR_CORE_LOG_H
+#define GR_CORE_LOG_H
+
+typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
+
+void log_set_level(log_level_t lvl);
+void log_msg(log_level_t lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,63 @@
+/* req.h — one AWS request on its way through the layers.
+ *
+ * The dispatcher creates a req_t per HTTP request with its own arena, and
+ * each layer fills its part: route (service, operation, region), auth (the
+ * principal), protocol (the parsed input), the service (output or error),
+ * then the protocol again (the response). Everything hanging off a req_t is
+ * in r->arena and dies with it.
+ *
+ * Services fail a request with req_fail(), which records the AWS error and
+ * returns GR_ERR, so handlers write `return req_fail(r, &X, "...");`. */
+#ifndef GR_CORE_REQ_H
+#define GR_CORE_REQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/str.h"
+#include "core/val.h"
+#include "core/wire.h"
+
+/* Who is calling, as SigV4 and the credential store established it. */
+typedef struct {
+    str_t account;    /* "000000000000" */
+    str_t arn;        /* "arn:aws:iam::000000000000:root", "…:user/alice", "…:assumed-role/R/s" */
+    str_t user_id;    /* "000000000000" for root, "AIDA…" for a user, "AROA…:session" */
+    str_t access_key; /* the key id that signed */
+    str_t user_name;  /* IAM user name, when a user */
+    bool root;
+    bool anonymous; /* no credentials (public S3 access) */
+} principal_t;
+
+struct svc_model;
+struct op;
+struct svc_entry;
+
+typedef struct req {
+    arena_t *arena;
+    char id[37]; /* request id, UUID */
+    int64_t start_us;
+    wire_req_t w;
+    /* route */
+    const struct svc_entry *svc; /* registry row */
+    const struct op *op;         /* NULL when the operation is unknown */
+    str_t op_name;               /* the name the client asked for, even if unknown */
+    str_t region;                /* from the credential scope, else the server default */
+    /* auth */
+    principal_t who;
+    /* protocol */
+    val_t *in;
+    val_t *out;
+    /* result */
+    const aws_errdef_t *err; /* set by req_fail; NULL with GR_ERR means internal failure */
+    const char *err_msg;
+    val_t *err_extra; /* extra members of the error document (S3: BucketName, Key, …) */
+    wire_resp_t resp;
+    void *app; /* the server's service state (services/app.h), never NULL in a service */
+} req_t;
+
+int req_fail(req_t *r, const aws_errdef_t *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

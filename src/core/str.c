@@ -1,0 +1,69 @@
+/* str.c — counted string helpers; see str.h. */
+#include "core/str.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <strings.h>
+
+bool str_eq_nocase(str_t a, str_t b) { return a.len == b.len && (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0); }
+
+bool str_starts_with(str_t s, str_t prefix) { return s.len >= prefix.len && memcmp(s.p, prefix.p, prefix.len) == 0; }
+
+bool str_ends_with(str_t s, str_t suffix)
+{
+    return s.len >= suffix.len && memcmp(s.p + s.len - suffix.len, suffix.p, suffix.len) == 0;
+}
+
+long str_index(str_t s, char c)
+{
+    const char *q = s.len ? memchr(s.p, c, s.len) : NULL;
+    return q ? (long)(q - s.p) : -1;
+}
+
+str_t str_sub(str_t s, size_t from, size_t len)
+{
+    if (from > s.len) from = s.len;
+    if (len > s.len - from) len = s.len - from;
+    return (str_t){s.p + from, len};
+}
+
+str_t str_trim(str_t s)
+{
+    while (s.len && (s.p[0] == ' ' || s.p[0] == '\t')) s.p++, s.len--;
+    while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t')) s.len--;
+    return s;
+}
+
+str_t str_cut(str_t s, char c, str_t *head)
+{
+    long i = str_index(s, c);
+    if (i < 0) {
+        *head = s;
+        return STR_NULL;
+    }
+    *head = (str_t){s.p, (size_t)i};
+    return (str_t){s.p + i + 1, s.len - (size_t)i - 1};
+}
+
+bool str_to_i64(str_t s, long long *out)
+{
+    char tmp[32];
+    if (s.len == 0 || s.len >= sizeof tmp) return false;
+    memcpy(tmp, s.p, s.len);
+    tmp[s.len] = 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(tmp, &end, 10);
+    if (errno || *end) return false;
+    *out = v;
+    return true;
+}
+
+int str_cmp(str_t a, str_t b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.p, b.p, n) : 0;
+    if (c) return c;
+    return a.len < b.len ? -1 : a.len > b.len;
+}

@@ -1,0 +1,36 @@
+/* registry.h — the one table of the AWS services gureum serves.
+ *
+ * One row per service: its generated model (operations, shapes, errors), the
+ * error code its protocol uses for input validation failures, and an
+ * optional start hook. Route finds a service here by signing name, target
+ * prefix or host; the dispatcher by row. Adding a service is one row here,
+ * its folder under src/services/, and its .ops list. */
+#ifndef GR_SERVICES_REGISTRY_H
+#define GR_SERVICES_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/str.h"
+#include "protocol/model.h"
+
+struct app;
+
+typedef struct svc_entry {
+    const char *name;          /* "sts": the health report and the access log say this */
+    const svc_model_t *model;  /* build/gen/<name>_model.c */
+    const aws_errdef_t *invalid; /* what a malformed or invalid input is answered with */
+    const aws_errdef_t *missing; /* a missing required member (ec2: MissingParameter), else = invalid */
+    bool global;                 /* one endpoint for all regions (IAM, STS global, S3 ListBuckets) */
+    int (*start)(struct app *app); /* background work, started after the first answer; may be NULL */
+} svc_entry_t;
+
+extern const svc_entry_t registry[];
+extern const size_t registry_count;
+
+const svc_entry_t *registry_find(const char *name);
+const svc_entry_t *registry_by_signing_name(str_t name);
+const svc_entry_t *registry_by_target_prefix(str_t prefix);
+
+#endif

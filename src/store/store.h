@@ -1,0 +1,70 @@
+/* store.h — durable state: SQLite metadata databases and the blob store.
+ *
+ * Metadata: one SQLite database per service under DATA/meta/<svc>.db, WAL
+ * mode, opened lazily on first use (so start-up never waits for schemas) and
+ * migrated with that service's ordered migration scripts. Each event-loop
+ * thread gets its own connection (store_db), so no connection is shared
+ * between threads.
+ *
+ * Blobs: bytes written to DATA/tmp/, made durable (fsync), then renamed into
+ * DATA/blobs/xx/<id>; the metadata row that points at a blob is committed
+ * only after the rename, so a crash leaves old-or-new, never half. Blob ids
+ * are generated here, never taken from a request, so no client-sent name can
+ * become a path. Files in tmp/ and blobs nobody references are collected by
+ * store_gc_blobs at start-up.
+ *
+ * Nothing above src/store/ may assume SQLite beyond the SQL a service writes
+ * in its own <svc>_db.c. */
+#ifndef GR_STORE_STORE_H
+#define GR_STORE_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/str.h"
+
+typedef struct store store_t;
+
+typedef enum { DURABILITY_NORMAL, DURABILITY_STRICT } durability_t;
+
+/* One service's schema: migrations[i] brings user_version i to i+1. */
+typedef struct {
+    const char *service; /* "sts" → DATA/meta/sts.db */
+    const char *const *migrations;
+    size_t nmigrations;
+} store_schema_t;
+
+/* Creates DATA and its subfolders if missing. NULL on failure (logged). */
+store_t *store_open(const char *datadir, durability_t d);
+void store_close(store_t *s);
+const char *store_datadir(const store_t *s);
+durability_t store_durability(const store_t *s);
+
+/* This thread's connection to the service's database, opened and migrated on
+ * first use; NULL on failure (logged). Closed by store_close / thread exit. */
+sqlite3 *store_db(store_t *s, const store_schema_t *schema);
+
+/* Convenience: run SQL with no result rows; GR_OK / GR_ERR (logged). */
+int store_exec(sqlite3 *db, const char *sql);
+
+/* ==== Blobs ==== */
+typedef struct blob_writer blob_writer_t;
+
+/* Starts a blob: a temp file in DATA/tmp. NULL on failure. */
+blob_writer_t *blob_begin(store_t *s);
+int blob_write(blob_writer_t *w, const void *p, size_t n);
+/* fsync (always: an acknowledged object must survive kill -9 of the process
+ * once the metadata commits; strict also fsyncs the directory), rename into
+ * place, copy its id (32 hex chars + NUL) to id. Frees w. */
+int blob_commit(blob_writer_t *w, char id[33]);
+void blob_abort(blob_writer_t *w); /* unlinks the temp file, frees w */
+/* Opens a committed blob for reading; -1 if missing. */
+int blob_open(store_t *s, const char *id, off_t *size);
+int blob_delete(store_t *s, const char *id);
+/* Removes temp files and every blob for which live(id, ud) is false. Returns
+ * the number removed. */
+int store_gc_blobs(store_t *s, bool (*live)(const char *id, void *ud), void *ud);
+
+#endif
