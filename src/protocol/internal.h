@@ -1,0 +1,76 @@
+/* internal.h — what the protocol files share; not for use outside src/protocol.
+ *
+ * engine.c implements proto.h by dispatching on svc_model_t.protocol to the
+ * per-protocol functions below. Every parser builds a val_t shaped by the
+ * input shape and leaves validation (required members, enums, lengths,
+ * ranges) to proto__validate, so the rules are written once. The REST
+ * protocols share rest.c for URI labels, headers, query strings and status. */
+#ifndef GR_PROTOCOL_INTERNAL_H
+#define GR_PROTOCOL_INTERNAL_H
+
+#include "core/buf.h"
+#include "protocol/proto.h"
+
+/* Formats into fail->msg and returns GR_ERR. */
+int proto__fail(proto_fail_t *fail, arena_t *a, proto_fail_kind_t kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Required members, enum values, min/max lengths and ranges, recursively. */
+int proto__validate(const shape_t *s, const val_t *v, arena_t *a, proto_fail_t *fail);
+
+/* ==== per protocol: request parsing (body and, for REST, everything else) ==== */
+int proto__query_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t *in,
+                       proto_fail_t *fail); /* query and ec2 (ec2 = true naming rules) */
+int proto__ec2_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t *in,
+                     proto_fail_t *fail);
+int proto__json_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t *in,
+                      proto_fail_t *fail);
+int proto__restjson_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t *in,
+                          proto_fail_t *fail);
+int proto__restxml_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t *in,
+                         proto_fail_t *fail);
+
+/* ==== per protocol: response and error serialization ==== */
+int proto__query_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                           wire_resp_t *resp);
+int proto__ec2_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                         wire_resp_t *resp);
+int proto__json_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                          wire_resp_t *resp);
+int proto__restjson_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                              wire_resp_t *resp);
+int proto__restxml_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                             wire_resp_t *resp);
+int proto__query_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
+                       const char *rid, arena_t *a, wire_resp_t *resp);
+int proto__ec2_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
+                     const char *rid, arena_t *a, wire_resp_t *resp);
+int proto__json_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
+                      const char *rid, arena_t *a, wire_resp_t *resp); /* json and rest-json */
+int proto__restxml_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
+                         const char *rid, arena_t *a, wire_resp_t *resp);
+
+/* ==== rest.c: shared by rest-json and rest-xml ==== */
+/* Does method + path (+ the literal query keys of the template, e.g. "?tagging")
+ * match op's requestUri template? Label values are not checked here. */
+bool proto__rest_match(const op_t *op, const wire_req_t *w, arena_t *a);
+/* Fills the members of `in` located in the URI labels, headers (incl. the
+ * prefix-map "headers" location) and query string. Body members are left to
+ * the caller. */
+int proto__rest_parse_nonbody(const op_t *op, const wire_req_t *w, arena_t *a, val_t *in, proto_fail_t *fail);
+/* Writes output members located in headers and the status code; returns the
+ * response status (op->status unless a statusCode member says otherwise). */
+int proto__rest_serialize_nonbody(const op_t *op, const val_t *out, arena_t *a, wire_resp_t *resp);
+
+/* ==== shared scalar text forms ==== */
+/* The text of a scalar for the wire (query/xml/headers/labels): booleans
+ * "true"/"false", integers, floats as AWS writes them, timestamps by fmt
+ * (TS_DEFAULT resolved by the caller), blobs base64. */
+str_t proto__scalar_text(const shape_t *s, const val_t *v, ts_format_t fmt, arena_t *a);
+/* Parses scalar text for shape s into a val_t; NULL with fail set if invalid. */
+val_t *proto__scalar_parse(const shape_t *s, str_t text, ts_format_t fmt, arena_t *a, proto_fail_t *fail,
+                           const char *member);
+str_t proto__base64_encode(arena_t *a, str_t bytes);
+bool proto__base64_decode(arena_t *a, str_t text, str_t *out);
+
+#endif
