@@ -77,7 +77,7 @@ build/test/%.o: %.c | $(GEN_C)
 
 build/test/tests/%.o: tests/%.c | $(GEN_C)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -Itests -c $< -o $@
+	$(CC) $(TEST_CFLAGS) -Itests -Itests/unit -c $< -o $@
 
 build/test/unit/%: build/test/tests/unit/%.o $(HARNESS_OBJ) build/test/libgureum.a
 	@mkdir -p $(dir $@)

@@ -70,8 +70,9 @@ void *arena_alloc(arena_t *a, size_t n)
     if (n == 0) n = 1;
     if (!charge(a, n)) return NULL;
     size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    block_t *b;
 #ifndef GUREUM_ARENA_DEBUG
-    block_t *b = a->head;
+    b = a->head;
     if (b && b->cap - b->used >= need) {
         void *p = b->data + b->used;
         b->used += need;

@@ -55,7 +55,8 @@ typedef struct req {
     const char *err_msg;
     val_t *err_extra; /* extra members of the error document (S3: BucketName, Key, …) */
     wire_resp_t resp;
-    void *app; /* the server's service state (services/app.h), never NULL in a service */
+    void *app;       /* the server's service state (services/app.h), never NULL in a service */
+    void *transport; /* the http layer's request, for suspended requests; NULL in tests */
 } req_t;
 
 int req_fail(req_t *r, const aws_errdef_t *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,28 @@
+/* config.h — the server's settings: command line over GUREUM_* environment
+ * variables over defaults. Read once at start-up; never changed after. */
+#ifndef GR_CORE_CONFIG_H
+#define GR_CORE_CONFIG_H
+
+#include <stdbool.h>
+
+typedef struct {
+    const char *host;      /* --host / GUREUM_HOST, "127.0.0.1" */
+    int port;              /* --port / GUREUM_PORT, 4566 */
+    const char *data_dir;  /* --data / GUREUM_DATA, "./data" */
+    bool strict;           /* --durability strict / GUREUM_DURABILITY */
+    const char *region;    /* --region / GUREUM_REGION, "us-east-1": for requests without a scope */
+    const char *root_access_key; /* GUREUM_ROOT_ACCESS_KEY, "test" on loopback */
+    const char *root_secret_key; /* GUREUM_ROOT_SECRET_KEY, "test" on loopback */
+    const char *account;   /* GUREUM_ACCOUNT, "000000000000" */
+    int threads;           /* --threads / GUREUM_THREADS, number of CPUs (max 8) */
+    int max_conns;         /* GUREUM_MAX_CONNS, 4096 */
+    bool quiet;            /* --quiet / GUREUM_QUIET=1: no access log */
+} config_t;
+
+/* Fills defaults, then the environment, then argv (the options after the
+ * verb). Returns 0, or -1 with a message in *err (static storage). */
+int config_load(config_t *c, int argc, char **argv, const char **err);
+/* True when host is a loopback address (127.0.0.0/8, ::1, localhost). */
+bool config_is_loopback(const char *host);
+
+#endif

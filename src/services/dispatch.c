@@ -1,0 +1,341 @@
+/* dispatch.c — route → authenticate → parse → call → serialize → log, once
+ * for every service (see dispatch.h). The only service-aware thing here is
+ * which AWS error code a failure gets in each protocol family, because AWS
+ * itself answers the same failure differently per service. */
+#include "services/dispatch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/creds.h"
+#include "auth/sigv4.h"
+#include "core/gtime.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "protocol/proto.h"
+#include "route/route.h"
+#include "services/registry.h"
+
+#define REQ_BUDGET (64u << 20) /* per-request arena: parsed input + response */
+
+/* ==== Errors by protocol family ====
+ * AWS: the same SigV4 failure is InvalidClientTokenId on query services,
+ * UnrecognizedClientException on JSON ones, InvalidAccessKeyId on S3 and
+ * AuthFailure on EC2 (each service's "Common Errors" page). */
+static const aws_errdef_t E_AuthFailure = {"AuthFailure", 401, true};
+static const aws_errdef_t E_UnrecognizedClient403 = {"UnrecognizedClientException", 403, true};
+static const aws_errdef_t E_InvalidSignature403 = {"InvalidSignatureException", 403, true};
+static const aws_errdef_t E_IncompleteSignatureException = {"IncompleteSignatureException", 400, true};
+static const aws_errdef_t E_XAmzContentSHA256Mismatch = {"XAmzContentSHA256Mismatch", 400, true};
+static const aws_errdef_t E_UnknownOperation404 = {"UnknownOperationException", 404, true};
+
+static const char MSG_BAD_TOKEN[] = "The security token included in the request is invalid.";
+static const char MSG_SIG[] = "The request signature we calculated does not match the signature you provided. "
+                              "Check your AWS Secret Access Key and signing method. Consult the service "
+                              "documentation for details.";
+static const char MSG_S3_SIG[] =
+    "The request signature we calculated does not match the signature you provided. Check your key and signing "
+    "method.";
+
+static int proto_of(const req_t *r) { return r->svc ? r->svc->model->protocol : PROTO_JSON; }
+
+static int fail_missing_auth(req_t *r)
+{
+    switch (proto_of(r)) {
+    case PROTO_REST_XML: return req_fail(r, &ERR_AccessDenied, "Access Denied");
+    case PROTO_JSON:
+    case PROTO_REST_JSON:
+        return req_fail(r, &ERR_MissingAuthenticationTokenException, "Missing Authentication Token");
+    default: return req_fail(r, &ERR_MissingAuthenticationToken, "Request is missing Authentication Token");
+    }
+}
+
+static int fail_unknown_key(req_t *r)
+{
+    switch (proto_of(r)) {
+    case PROTO_REST_XML:
+        return req_fail(r, &ERR_InvalidAccessKeyId,
+                        "The AWS Access Key Id you provided does not exist in our records.");
+    case PROTO_JSON: return req_fail(r, &ERR_UnrecognizedClientException, MSG_BAD_TOKEN);
+    case PROTO_REST_JSON: return req_fail(r, &E_UnrecognizedClient403, MSG_BAD_TOKEN);
+    case PROTO_EC2: return req_fail(r, &E_AuthFailure, "AWS was not able to validate the provided access credentials");
+    default: return req_fail(r, &ERR_InvalidClientTokenId, MSG_BAD_TOKEN);
+    }
+}
+
+static int fail_sigv4(req_t *r, const sigv4_t *s)
+{
+    int p = proto_of(r);
+    switch (s->status) {
+    case SIGV4_NONE: return fail_missing_auth(r);
+    case SIGV4_MISMATCH:
+        if (p == PROTO_REST_XML) {
+            r->err_extra = val_new(r->arena, VAL_STRUCT);
+            val_set_c(r->arena, r->err_extra, "AWSAccessKeyId", val_str(r->arena, s->access_key));
+            val_set_c(r->arena, r->err_extra, "StringToSign", val_str(r->arena, s->string_to_sign));
+            val_set_c(r->arena, r->err_extra, "SignatureProvided", val_str(r->arena, s->signature));
+            val_set_c(r->arena, r->err_extra, "CanonicalRequest", val_str(r->arena, s->canonical_request));
+            return req_fail(r, &ERR_SignatureDoesNotMatch, MSG_S3_SIG);
+        }
+        if (p == PROTO_JSON) return req_fail(r, &ERR_InvalidSignatureException, MSG_SIG);
+        if (p == PROTO_REST_JSON) return req_fail(r, &E_InvalidSignature403, MSG_SIG);
+        return req_fail(r, &ERR_SignatureDoesNotMatch, MSG_SIG);
+    case SIGV4_SKEWED:
+        if (p == PROTO_REST_XML)
+            return req_fail(r, &ERR_RequestTimeTooSkewed,
+                            "The difference between the request time and the current time is too large.");
+        if (p == PROTO_JSON) return req_fail(r, &ERR_InvalidSignatureException, "%s", s->msg ? s->msg : "Signature expired");
+        if (p == PROTO_REST_JSON) return req_fail(r, &E_InvalidSignature403, "%s", s->msg ? s->msg : "Signature expired");
+        return req_fail(r, &ERR_RequestExpired, "%s", s->msg ? s->msg : "Request has expired.");
+    case SIGV4_EXPIRED: return req_fail(r, &ERR_AccessDenied, "Request has expired");
+    case SIGV4_BAD_HASH:
+        if (p == PROTO_REST_XML)
+            return req_fail(r, &E_XAmzContentSHA256Mismatch,
+                            "The provided 'x-amz-content-sha256' header does not match what was computed.");
+        return req_fail(r, p == PROTO_JSON ? &ERR_InvalidSignatureException : &ERR_SignatureDoesNotMatch, MSG_SIG);
+    case SIGV4_INCOMPLETE:
+    case SIGV4_MALFORMED:
+    default:
+        if (p == PROTO_REST_XML)
+            return req_fail(r, &ERR_AuthorizationHeaderMalformed, "%s",
+                            s->msg ? s->msg : "The authorization header is malformed.");
+        if (p == PROTO_JSON || p == PROTO_REST_JSON)
+            return req_fail(r, &E_IncompleteSignatureException, "%s", s->msg ? s->msg : "Incomplete signature");
+        return req_fail(r, &ERR_IncompleteSignature, "%s", s->msg ? s->msg : "Incomplete signature");
+    }
+}
+
+static int fail_unknown_op(req_t *r)
+{
+    switch (proto_of(r)) {
+    case PROTO_QUERY:
+    case PROTO_EC2:
+        return req_fail(r, &ERR_InvalidAction, "The action %.*s is not valid for this web service.",
+                        STR_FMT(r->op_name));
+    case PROTO_REST_XML:
+        return req_fail(r, &ERR_MethodNotAllowed, "The specified method is not allowed against this resource.");
+    case PROTO_REST_JSON: return req_fail(r, &E_UnknownOperation404, "Unknown operation %.*s", STR_FMT(r->op_name));
+    default: return req_fail(r, &ERR_UnknownOperationException, "%s", "");
+    }
+}
+
+static int fail_parse(req_t *r, const proto_fail_t *f)
+{
+    const aws_errdef_t *e = r->svc->invalid;
+    if (f->kind == PROTO_E_REQUIRED && r->svc->missing) e = r->svc->missing;
+    if (f->kind == PROTO_E_SYNTAX && proto_of(r) == PROTO_JSON) e = &ERR_SerializationException;
+    return req_fail(r, e, "%s", f->msg ? f->msg : "Invalid request");
+}
+
+/* ==== The pipeline ==== */
+
+static int authenticate(req_t *r, sigv4_t *sig)
+{
+    app_t *app = r->app;
+    if (sig->status == SIGV4_NONE) {
+        /* Anonymous requests: S3 will admit those a bucket policy or ACL
+         * allows; until then nothing is served anonymously. */
+        return fail_missing_auth(r);
+    }
+    if (sig->status != SIGV4_OK) return fail_sigv4(r, sig);
+    cred_t cred;
+    if (creds_lookup(app->creds, sig->access_key, r->arena, &cred) != GR_OK || !cred.active)
+        return fail_unknown_key(r);
+    if (cred.session_token.len && !str_eq(cred.session_token, sig->security_token)) return fail_unknown_key(r);
+    if (cred.expires_us && cred.expires_us < time_now_us()) {
+        if (proto_of(r) == PROTO_REST_XML)
+            return req_fail(r, &ERR_ExpiredToken, "The provided token has expired.");
+        return req_fail(r, &ERR_ExpiredToken, "The security token included in the request is expired");
+    }
+    sigv4_opts_t o = {.s3 = proto_of(r) == PROTO_REST_XML, .now_us = time_now_us(), .max_skew_s = 900};
+    if (sigv4_verify(&r->w, r->arena, &o, cred.secret, sig) != SIGV4_OK) return fail_sigv4(r, sig);
+    r->who = cred.who;
+    /* aws-chunked bodies are decoded (and each chunk's signature checked)
+     * before parsing; streaming S3 object bodies will do this piecewise. */
+    if (str_starts_with(sig->payload_hash, STR("STREAMING-"))) {
+        const kv_t *tr;
+        size_t ntr;
+        const char *msg = NULL;
+        str_t body;
+        if (sigv4_chunked_decode(r->arena, sig, r->w.body, &body, &tr, &ntr, &msg) != GR_OK) {
+            if (proto_of(r) == PROTO_REST_XML)
+                return req_fail(r, &ERR_SignatureDoesNotMatch, "%s", msg ? msg : MSG_S3_SIG);
+            return req_fail(r, &ERR_IncompleteSignature, "%s", msg ? msg : "Invalid chunked body");
+        }
+        r->w.body = body;
+    }
+    return GR_OK;
+}
+
+static void inspect(req_t *r)
+{
+    app_t *app = r->app;
+    wire_resp_init(&r->resp, r->arena);
+    if (!str_eq_c(r->w.path, "/_gureum/health") && !str_eq_c(r->w.path, "/_gureum/health/")) {
+        r->resp.status = 404;
+        wire_resp_header(&r->resp, r->arena, "Content-Type", STR("application/json"));
+        buf_puts(&r->resp.body, "{\"error\":\"no such inspection path\"}\n");
+        return;
+    }
+    /* Inspection output, not an AWS document: fixed identifiers only. */
+    buf_t *b = &r->resp.body;
+    buf_printf(b, "{\"version\":\"%s\",\"edition\":\"gureum\",\"uptime_seconds\":%lld,\"services\":{",
+               GUREUM_VERSION, (long long)((time_now_us() - app->started_us) / 1000000));
+    for (size_t i = 0; i < registry_count; i++) {
+        size_t impl = 0;
+        for (uint32_t k = 0; k < registry[i].model->nops; k++) impl += registry[i].model->ops[k].handler != NULL;
+        buf_printf(b, "%s\"%s\":{\"state\":\"running\",\"protocol\":\"%s\",\"operations\":%u,\"implemented\":%zu}",
+                   i ? "," : "", registry[i].name,
+                   (const char *[]){"query", "ec2", "json", "rest-json", "rest-xml"}[registry[i].model->protocol],
+                   registry[i].model->nops, impl);
+    }
+    buf_puts(b, "}}\n");
+    wire_resp_header(&r->resp, r->arena, "Content-Type", STR("application/json"));
+}
+
+static void finish_error(req_t *r)
+{
+    if (!r->err) {
+        log_error("request %s: internal failure in %s.%.*s", r->id, r->svc ? r->svc->name : "-",
+                  STR_FMT(r->op_name));
+        r->err = proto_of(r) == PROTO_REST_XML || proto_of(r) == PROTO_QUERY || proto_of(r) == PROTO_EC2
+                     ? &ERR_InternalError
+                     : &ERR_InternalFailure;
+        r->err_msg = "We encountered an internal error. Please try again.";
+    }
+    wire_resp_init(&r->resp, r->arena);
+    if (proto_write_error(r->svc ? r->svc->model : NULL, r->err, r->err_msg ? r->err_msg : "", r->err_extra, r->id,
+                          r->arena, &r->resp) != GR_OK) {
+        wire_resp_init(&r->resp, r->arena);
+        r->resp.status = 500;
+    }
+}
+
+static int finish(req_t *r, int rc)
+{
+    if (rc == GR_OK) {
+        wire_resp_init(&r->resp, r->arena);
+        if (proto_serialize(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK ||
+            r->resp.body.failed || arena_failed(r->arena)) {
+            r->err = NULL;
+            rc = GR_ERR;
+        }
+    }
+    if (rc == GR_ERR) finish_error(r);
+    return rc;
+}
+
+int dispatch_handle(req_t *r)
+{
+    sigv4_t sig;
+    sigv4_parse(&r->w, r->arena, &sig);
+    route_t rt;
+    route_request(&r->w, &sig, ((app_t *)r->app)->cfg->region, r->arena, &rt);
+    if (rt.kind == ROUTE_INSPECT) {
+        inspect(r);
+        return GR_OK;
+    }
+    r->svc = rt.svc;
+    r->region = rt.region;
+    if (!r->svc) return finish(r, req_fail(r, &ERR_InvalidAction, "No service serves this request."));
+    /* The operation is found before authenticating so the access log names it
+     * even for refused requests; nothing of the input is trusted yet. */
+    r->op = proto_find_op(r->svc->model, &r->w, r->arena, &r->op_name);
+    if (authenticate(r, &sig) != GR_OK) return finish(r, GR_ERR);
+    if (!r->op) return finish(r, fail_unknown_op(r));
+    if (!r->op->handler)
+        return finish(r, req_fail(r, &ERR_NotImplemented, "The operation %s is not implemented by gureum yet.",
+                                  r->op->name));
+    proto_fail_t pf = {0};
+    if (proto_parse(r->svc->model, r->op, &r->w, r->arena, &r->in, &pf) != GR_OK) return finish(r, fail_parse(r, &pf));
+    r->out = val_new(r->arena, VAL_STRUCT);
+    if (!r->out) return finish(r, GR_ERR);
+    int rc = r->op->handler(r, r->in, r->out);
+    if (rc == GR_AGAIN) return GR_AGAIN;
+    return finish(r, rc);
+}
+
+req_t *dispatch_req_new(app_t *app, size_t budget)
+{
+    arena_t *a = arena_new(budget);
+    if (!a) return NULL;
+    req_t *r = ARENA_NEW(a, req_t);
+    if (!r) {
+        arena_free(a);
+        return NULL;
+    }
+    r->arena = a;
+    r->app = app;
+    r->start_us = time_mono_us();
+    id_uuid(r->id);
+    wire_resp_init(&r->resp, a);
+    return r;
+}
+
+/* ==== http glue ==== */
+
+static void send_response(req_t *r)
+{
+    http_req_t *h = r->transport;
+    app_t *app = r->app;
+    http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
+    if (r->resp.fd >= 0)
+        http_respond_fd(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.fd, r->resp.off, r->resp.len);
+    else
+        http_respond(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.body.p, r->resp.body.len);
+    if (!app->cfg->quiet) {
+        double ms = (double)(time_mono_us() - r->start_us) / 1000.0;
+        log_info("%s %.*s %d %.2fms %s", r->svc ? r->svc->name : "gureum",
+                 (int)(r->op ? strlen(r->op->name) : r->op_name.len ? r->op_name.len : 1),
+                 r->op ? r->op->name : r->op_name.len ? r->op_name.p : "-", r->resp.status, ms, r->id);
+    }
+    arena_free(r->arena);
+}
+
+http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud) { return HTTP_BODY_BUFFER; }
+
+void dispatch_on_request(http_req_t *h, void *ud)
+{
+    app_t *app = ud;
+    req_t *r = dispatch_req_new(app, REQ_BUDGET);
+    if (!r) {
+        http_respond(h, 503, NULL, 0, NULL, 0);
+        return;
+    }
+    r->transport = h;
+    http_req_set_data(h, r);
+    size_t n = http_req_nheaders(h);
+    r->w.headers = ARENA_NEWN(r->arena, kv_t, n ? n : 1);
+    if (!r->w.headers) {
+        arena_free(r->arena);
+        http_respond(h, 503, NULL, 0, NULL, 0);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) http_req_header_at(h, i, &r->w.headers[i].name, &r->w.headers[i].value);
+    r->w.nheaders = n;
+    r->w.method = http_req_method(h);
+    r->w.path = http_req_path(h);
+    r->w.query = http_req_query(h);
+    r->w.body = http_req_body(h);
+    r->w.host = wire_header(&r->w, "host");
+    r->w.peer_ip = http_req_peer(h);
+    if (dispatch_handle(r) == GR_AGAIN) return;
+    send_response(r);
+}
+
+void dispatch_resume(req_t *r, int rc)
+{
+    finish(r, rc);
+    if (r->transport)
+        send_response(r);
+}
+
+void dispatch_on_abort(http_req_t *h, void *ud)
+{
+    /* A suspended request whose client left: nothing will send it, free it.
+     * (The suspending service must drop its reference first; with no
+     * suspending service yet, only the arena remains.) */
+    req_t *r = http_req_data(h);
+    if (r) arena_free(r->arena);
+}
+

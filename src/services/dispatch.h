@@ -1,0 +1,36 @@
+/* dispatch.h — everything generic about an AWS request, done once.
+ *
+ * The analogue of Redis's processCommand + call: for each request the
+ * dispatcher routes it to a service, verifies its SigV4 signature against the
+ * credential chain, finds the operation and parses the input by the model,
+ * calls the service's handler, serializes the output or the AWS error in the
+ * service's protocol, and writes one access-log line. A service handler
+ * therefore never re-checks signature, shape or (later) permission.
+ *
+ * Handlers return GR_OK, GR_ERR or GR_AGAIN. GR_AGAIN suspends the request:
+ * the handler has arranged for an event to call dispatch_resume(r, rc) on
+ * the request's event loop, and no thread waits meanwhile. */
+#ifndef GR_SERVICES_DISPATCH_H
+#define GR_SERVICES_DISPATCH_H
+
+#include "core/req.h"
+#include "http/http.h"
+#include "services/app.h"
+
+/* Runs the whole pipeline on r->w into r->resp. GR_AGAIN when suspended.
+ * r->arena, r->w and r->app must be set; this does not send anything. */
+int dispatch_handle(req_t *r);
+
+/* http layer callbacks (ud = app_t *). */
+http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud);
+void dispatch_on_request(http_req_t *h, void *ud);
+void dispatch_on_abort(http_req_t *h, void *ud);
+
+/* Finishes a suspended request with the handler's final return code. */
+void dispatch_resume(req_t *r, int rc);
+
+/* A request built from a wire message, for in-process callers (tests, the
+ * loopback harness): arena, id, app. Free with arena_free(r->arena). */
+req_t *dispatch_req_new(app_t *app, size_t budget);
+
+#endif

@@ -1,0 +1,204 @@
+/* regions.c — EC2 DescribeRegions and DescribeAvailabilityZones from AWS's
+ * real partition: region names, endpoints, opt-in status, and each region's
+ * zones with their zone ids.
+ *
+ * AWS: regions launched after March 2019 are opt-in ("not-opted-in" until
+ * enabled); DescribeRegions lists only enabled regions unless AllRegions is
+ * true. A new account sees the zone letters listed here (e.g. ap-northeast-1
+ * has a, c, d; us-west-1 has a and c) — EC2 User Guide, "Regions and Zones". */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/req.h"
+#include "ec2_model.h"
+
+typedef struct {
+    const char *name;
+    const char *code; /* zone id prefix: "apne2" → apne2-az1 */
+    const char *letters;
+    bool opt_in;
+} region_t;
+
+static const region_t REGIONS[] = {
+    {"af-south-1", "afs1", "abc", true},      {"ap-east-1", "ape1", "abc", true},
+    {"ap-northeast-1", "apne1", "acd", false}, {"ap-northeast-2", "apne2", "abcd", false},
+    {"ap-northeast-3", "apne3", "abc", false}, {"ap-south-1", "aps1", "abc", false},
+    {"ap-south-2", "aps2", "abc", true},       {"ap-southeast-1", "apse1", "abc", false},
+    {"ap-southeast-2", "apse2", "abc", false}, {"ap-southeast-3", "apse3", "abc", true},
+    {"ap-southeast-4", "apse4", "abc", true},  {"ap-southeast-5", "apse5", "abc", true},
+    {"ap-southeast-7", "apse7", "abc", true},  {"ca-central-1", "cac1", "abd", false},
+    {"ca-west-1", "caw1", "abc", true},        {"eu-central-1", "euc1", "abc", false},
+    {"eu-central-2", "euc2", "abc", true},     {"eu-north-1", "eun1", "abc", false},
+    {"eu-south-1", "eus1", "abc", true},       {"eu-south-2", "eus2", "abc", true},
+    {"eu-west-1", "euw1", "abc", false},       {"eu-west-2", "euw2", "abc", false},
+    {"eu-west-3", "euw3", "abc", false},       {"il-central-1", "ilc1", "abc", true},
+    {"me-central-1", "mec1", "abc", true},     {"me-south-1", "mes1", "abc", true},
+    {"mx-central-1", "mxc1", "abc", true},     {"sa-east-1", "sae1", "abc", false},
+    {"us-east-1", "use1", "abcdef", false},    {"us-east-2", "use2", "abc", false},
+    {"us-west-1", "usw1", "ac", false},        {"us-west-2", "usw2", "abcd", false},
+};
+#define NREGIONS (sizeof REGIONS / sizeof REGIONS[0])
+
+static const region_t *find_region(str_t name)
+{
+    for (size_t i = 0; i < NREGIONS; i++)
+        if (str_eq_c(name, REGIONS[i].name)) return &REGIONS[i];
+    return NULL;
+}
+
+/* ==== Filters ====
+ * AWS: EC2 filter values match with '*' and '?' wildcards; a resource passes
+ * when every filter has at least one matching value. */
+static bool value_matches(const val_t *values, const char *field)
+{
+    for (size_t i = 0; i < val_len(values); i++) {
+        const val_t *v = values->u.list.v[i];
+        if (v->kind != VAL_STR) continue;
+        char pat[256];
+        size_t n = v->u.s.len < sizeof pat - 1 ? v->u.s.len : sizeof pat - 1;
+        memcpy(pat, v->u.s.p, n);
+        pat[n] = 0;
+        if (fnmatch(pat, field, 0) == 0) return true;
+    }
+    return false;
+}
+
+typedef const char *(*field_fn)(const void *item, str_t filter_name, bool *known);
+
+static int filters_pass(req_t *r, const val_t *filters, const void *item, field_fn field, bool *pass)
+{
+    *pass = true;
+    for (size_t i = 0; i < val_len(filters); i++) {
+        const val_t *f = filters->u.list.v[i];
+        str_t name = val_get_str(f, "Name");
+        bool known = false;
+        const char *v = field(item, name, &known);
+        if (!known)
+            return req_fail(r, &ERR_InvalidParameterValue, "The filter '%.*s' is invalid", STR_FMT(name));
+        if (!value_matches(val_get(f, "Values"), v)) *pass = false;
+    }
+    return GR_OK;
+}
+
+/* ==== DescribeRegions ==== */
+
+typedef struct {
+    const region_t *reg;
+    char endpoint[64];
+} region_item_t;
+
+static const char *region_field(const void *item, str_t name, bool *known)
+{
+    const region_item_t *it = item;
+    *known = true;
+    if (str_eq_c(name, "region-name")) return it->reg->name;
+    if (str_eq_c(name, "endpoint")) return it->endpoint;
+    if (str_eq_c(name, "opt-in-status")) return it->reg->opt_in ? "not-opted-in" : "opt-in-not-required";
+    *known = false;
+    return "";
+}
+
+int ec2_describe_regions(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const val_t *names = val_get(in, "RegionNames");
+    bool all = val_get_bool(in, "AllRegions", false);
+    for (size_t i = 0; i < val_len(names); i++)
+        if (!find_region(names->u.list.v[i]->u.s))
+            return req_fail(r, &ERR_InvalidParameterValue, "Invalid region: %.*s", STR_FMT(names->u.list.v[i]->u.s));
+    val_t *list = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < NREGIONS; i++) {
+        region_item_t it = {.reg = &REGIONS[i]};
+        snprintf(it.endpoint, sizeof it.endpoint, "ec2.%s.amazonaws.com", it.reg->name);
+        bool named = false;
+        for (size_t k = 0; k < val_len(names); k++) named |= str_eq_c(names->u.list.v[k]->u.s, it.reg->name);
+        if (val_len(names) ? !named : (it.reg->opt_in && !all)) continue;
+        bool pass;
+        if (filters_pass(r, val_get(in, "Filters"), &it, region_field, &pass) != GR_OK) return GR_ERR;
+        if (!pass) continue;
+        val_t *o = val_new(a, VAL_STRUCT);
+        val_set_c(a, o, "Endpoint", val_cstr(a, arena_strdup(a, it.endpoint)));
+        val_set_c(a, o, "RegionName", val_cstr(a, it.reg->name));
+        val_set_c(a, o, "OptInStatus", val_cstr(a, region_field(&it, STR("opt-in-status"), &named)));
+        if (val_push(a, list, o) != GR_OK) return GR_ERR;
+    }
+    return val_set_c(a, out, "Regions", list);
+}
+
+/* ==== DescribeAvailabilityZones ==== */
+
+typedef struct {
+    const region_t *reg;
+    char zone[32], zone_id[32];
+} zone_item_t;
+
+static const char *zone_field(const void *item, str_t name, bool *known)
+{
+    const zone_item_t *z = item;
+    *known = true;
+    if (str_eq_c(name, "zone-name")) return z->zone;
+    if (str_eq_c(name, "zone-id")) return z->zone_id;
+    if (str_eq_c(name, "region-name") || str_eq_c(name, "group-name") || str_eq_c(name, "group-long-name") ||
+        str_eq_c(name, "network-border-group") || str_eq_c(name, "parent-zone-name"))
+        return z->reg->name;
+    if (str_eq_c(name, "state")) return "available";
+    if (str_eq_c(name, "opt-in-status")) return "opt-in-not-required";
+    if (str_eq_c(name, "zone-type")) return "availability-zone";
+    if (str_eq_c(name, "message")) return "";
+    *known = false;
+    return "";
+}
+
+static bool listed(const val_t *list, const char *s)
+{
+    for (size_t i = 0; i < val_len(list); i++)
+        if (str_eq_c(list->u.list.v[i]->u.s, s)) return true;
+    return false;
+}
+
+int ec2_describe_availability_zones(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const region_t *reg = find_region(r->region);
+    const val_t *names = val_get(in, "ZoneNames"), *ids = val_get(in, "ZoneIds");
+    val_t *list = val_new(a, VAL_LIST);
+    size_t nz = reg ? strlen(reg->letters) : 0;
+    /* AWS: a zone name or id that the region does not have is refused. */
+    for (size_t i = 0; i < val_len(names) + val_len(ids); i++) {
+        bool is_name = i < val_len(names);
+        str_t want = is_name ? names->u.list.v[i]->u.s : ids->u.list.v[i - val_len(names)]->u.s;
+        bool found = false;
+        for (size_t k = 0; k < nz && !found; k++) {
+            char buf[40];
+            if (is_name)
+                snprintf(buf, sizeof buf, "%s%c", reg->name, reg->letters[k]);
+            else
+                snprintf(buf, sizeof buf, "%s-az%zu", reg->code, k + 1);
+            found = str_eq_c(want, buf);
+        }
+        if (!found)
+            return req_fail(r, &ERR_InvalidParameterValue, "Invalid availability zone: [%.*s]", STR_FMT(want));
+    }
+    for (size_t k = 0; k < nz; k++) {
+        zone_item_t z = {.reg = reg};
+        snprintf(z.zone, sizeof z.zone, "%s%c", reg->name, reg->letters[k]);
+        snprintf(z.zone_id, sizeof z.zone_id, "%s-az%zu", reg->code, k + 1);
+        if ((val_len(names) || val_len(ids)) && !listed(names, z.zone) && !listed(ids, z.zone_id)) continue;
+        bool pass;
+        if (filters_pass(r, val_get(in, "Filters"), &z, zone_field, &pass) != GR_OK) return GR_ERR;
+        if (!pass) continue;
+        val_t *o = val_new(a, VAL_STRUCT);
+        val_set_c(a, o, "OptInStatus", val_cstr(a, "opt-in-not-required"));
+        val_set_c(a, o, "Messages", val_new(a, VAL_LIST));
+        val_set_c(a, o, "RegionName", val_cstr(a, reg->name));
+        val_set_c(a, o, "ZoneName", val_cstr(a, arena_strdup(a, z.zone)));
+        val_set_c(a, o, "ZoneId", val_cstr(a, arena_strdup(a, z.zone_id)));
+        val_set_c(a, o, "GroupName", val_cstr(a, reg->name));
+        val_set_c(a, o, "NetworkBorderGroup", val_cstr(a, reg->name));
+        val_set_c(a, o, "ZoneType", val_cstr(a, "availability-zone"));
+        val_set_c(a, o, "State", val_cstr(a, "available"));
+        if (val_push(a, list, o) != GR_OK) return GR_ERR;
+    }
+    return val_set_c(a, out, "AvailabilityZones", list);
+}

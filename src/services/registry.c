@@ -1,0 +1,50 @@
+/* registry.c — the services gureum serves, one row each (see registry.h).
+ * The validation error codes are each service's own (its API reference's
+ * "Common Errors" and the errors its model lists). */
+#include "services/registry.h"
+
+#include <string.h>
+
+#include "dynamodb_model.h"
+#include "ec2_model.h"
+#include "iam_model.h"
+#include "lambda_model.h"
+#include "logs_model.h"
+#include "s3_model.h"
+#include "sts_model.h"
+
+static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true};
+
+const svc_entry_t registry[] = {
+    /* name       model                invalid                              missing                  global */
+    {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL},
+    {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, NULL},
+    {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, NULL},
+    {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
+    {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, NULL},
+    {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, NULL},
+};
+const size_t registry_count = sizeof registry / sizeof registry[0];
+
+const svc_entry_t *registry_find(const char *name)
+{
+    for (size_t i = 0; i < registry_count; i++)
+        if (strcmp(registry[i].name, name) == 0) return &registry[i];
+    return NULL;
+}
+
+const svc_entry_t *registry_by_signing_name(str_t name)
+{
+    for (size_t i = 0; i < registry_count; i++)
+        if (str_eq_c(name, registry[i].model->signing_name)) return &registry[i];
+    return NULL;
+}
+
+const svc_entry_t *registry_by_target_prefix(str_t prefix)
+{
+    for (size_t i = 0; i < registry_count; i++)
+        if (registry[i].model->target_prefix && str_eq_c(prefix, registry[i].model->target_prefix))
+            return &registry[i];
+    return NULL;
+}

@@ -1,0 +1,99 @@
+/* route_test.c — request → service, by each rule AWS endpoints use. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "route/route.h"
+
+static route_t route(const char *method, const char *host, const char *path, const char *query, const char *body,
+                     const char *target, const char *scope_service, wire_req_t *w, arena_t *a)
+{
+    static kv_t hdr[2];
+    size_t n = 0;
+    if (target) hdr[n++] = (kv_t){STR("X-Amz-Target"), str_c(target)};
+    *w = (wire_req_t){.method = str_c(method), .path = str_c(path), .query = str_c(query ? query : ""),
+                      .body = str_c(body ? body : ""), .host = str_c(host), .headers = hdr, .nheaders = n};
+    sigv4_t s = {.status = scope_service ? SIGV4_OK : SIGV4_NONE};
+    if (scope_service) {
+        s.service = str_c(scope_service);
+        s.region = STR("ap-northeast-2");
+    }
+    route_t rt;
+    route_request(w, &s, "us-east-1", a, &rt);
+    return rt;
+}
+
+static void test_each_rule(void **state)
+{
+    (void)state;
+    arena_t *a = arena_new(0);
+    wire_req_t w;
+    route_t rt = route("GET", "localhost:4566", "/_gureum/health", NULL, NULL, NULL, NULL, &w, a);
+    assert_int_equal(rt.kind, ROUTE_INSPECT);
+
+    rt = route("POST", "localhost:4566", "/", NULL, "{}", "DynamoDB_20120810.ListTables", "dynamodb", &w, a);
+    assert_string_equal(rt.svc->name, "dynamodb");
+    assert_true(str_eq_c(rt.region, "ap-northeast-2"));
+
+    rt = route("POST", "localhost:4566", "/", NULL, "{}", "Logs_20140328.DescribeLogGroups", "logs", &w, a);
+    assert_string_equal(rt.svc->name, "logs");
+
+    rt = route("POST", "localhost:4566", "/", NULL, "Action=GetCallerIdentity&Version=2011-06-15", NULL, "sts", &w,
+               a);
+    assert_string_equal(rt.svc->name, "sts");
+
+    /* Unsigned query call: the Version names the API. */
+    rt = route("POST", "localhost:4566", "/", NULL, "Action=DescribeRegions&Version=2016-11-15", NULL, NULL, &w, a);
+    assert_string_equal(rt.svc->name, "ec2");
+    assert_true(str_eq_c(rt.region, "us-east-1"));
+
+    rt = route("GET", "127.0.0.1:4566", "/2015-03-31/functions/", NULL, NULL, NULL, "lambda", &w, a);
+    assert_string_equal(rt.svc->name, "lambda");
+
+    /* Anonymous and unknown: S3 path-style, as s3.amazonaws.com. */
+    rt = route("GET", "127.0.0.1:4566", "/bucket/key", NULL, NULL, NULL, NULL, &w, a);
+    assert_string_equal(rt.svc->name, "s3");
+    assert_true(str_eq_c(w.path, "/bucket/key"));
+    arena_free(a);
+}
+
+static void test_s3_virtual_hosts(void **state)
+{
+    (void)state;
+    arena_t *a = arena_new(0);
+    wire_req_t w;
+    struct {
+        const char *host, *path, *want_path, *bucket;
+        bool website;
+    } cases[] = {
+        {"my-bucket.s3.localhost:4566", "/a/b.txt", "/my-bucket/a/b.txt", "my-bucket", false},
+        {"my.dotted.bucket.s3.ap-northeast-2.localhost:4566", "/k", "/my.dotted.bucket/k", "my.dotted.bucket", false},
+        {"bucket.localhost:4566", "/", "/bucket", "bucket", false},
+        {"BUCKET.localhost", "/x", "/bucket/x", "bucket", false},
+        {"site.s3-website.ap-northeast-2.localhost:4566", "/", "/site", "site", true},
+        {"site.s3-website-ap-northeast-2.localhost:4566", "/index.html", "/site/index.html", "site", true},
+        {"s3.localhost:4566", "/b/k", "/b/k", NULL, false},
+        {"s3.us-east-1.localhost:4566", "/b/k", "/b/k", NULL, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        route_t rt = route("GET", cases[i].host, cases[i].path, NULL, NULL, NULL, "s3", &w, a);
+        assert_string_equal(rt.svc->name, "s3");
+        if (!str_eq_c(w.path, cases[i].want_path))
+            fail_msg("case %zu: path %.*s, want %s", i, STR_FMT(w.path), cases[i].want_path);
+        if (cases[i].bucket) assert_true(str_eq_c(rt.bucket, cases[i].bucket));
+        assert_int_equal(rt.website, cases[i].website);
+    }
+    arena_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_each_rule),
+        cmocka_unit_test(test_s3_virtual_hosts),
+    };
+    return cmocka_run_group_tests_name("route/route", tests, NULL, NULL);
+}
