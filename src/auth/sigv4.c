@@ -96,8 +96,10 @@ static bool is_hex64(str_t s)
 
 /* ==== Small string helpers ==== */
 
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 
 static void fail(sigv4_t *s, sigv4_status_t st, const char *msg)
 {
@@ -142,7 +144,10 @@ static str_t query_val(const wire_req_t *w, arena_t *a, const char *name)
 
 /* ==== Parsing ==== */
 
-static bool scope_is_s3(const sigv4_t *s) { return str_eq_c(s->service, "s3"); }
+static bool scope_is_s3(const sigv4_t *s)
+{
+    return str_eq_c(s->service, "s3");
+}
 
 /* Splits "AK/20150830/us-east-1/service/aws4_request" into s's fields and checks the scope. Returns false
  * with s->status set on a malformed credential. `amz` is the request date (already validated). */
@@ -164,8 +169,9 @@ static bool parse_credential(arena_t *a, str_t cred, sigv4_t *s, bool query)
             fail(s, SIGV4_INCOMPLETE,
                  query ? "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "
                          "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"."
-                       : arena_printf(a, "%sthe Credential is mal-formed; expecting "
-                                         "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
+                       : arena_printf(a,
+                                      "%sthe Credential is mal-formed; expecting "
+                                      "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
                                       S3_MALFORMED));
         else
             /* AWS: coral services (kinesalite notes, scratchstack tests). */
@@ -205,7 +211,8 @@ static bool parse_credential(arena_t *a, str_t cred, sigv4_t *s, bool query)
                               STR_FMT(part[4])));
         else if (!date_ok)
             fail(s, SIGV4_INCOMPLETE,
-                 arena_printf(a, "%sInvalid credential date \"%.*s\". This date is not the same as X-Amz-Date: \"%.*s\".",
+                 arena_printf(a,
+                              "%sInvalid credential date \"%.*s\". This date is not the same as X-Amz-Date: \"%.*s\".",
                               pre, STR_FMT(part[1]), STR_FMT(str_sub(s->amz_date, 0, 8))));
         else
             return true;
@@ -261,8 +268,10 @@ static bool parse_date(arena_t *a, str_t xd, str_t hd, sigv4_t *s)
         if (!is_basic_date(xd) || !time_parse(xd, &s->time_us)) {
             /* AWS: IncompleteSignature from coral; S3 answers AccessDenied for a bad date. */
             fail(s, SIGV4_MALFORMED,
-                 arena_printf(a, "Date must be in ISO-8601 'basic format'. Got '%.*s'. See http://en.wikipedia.org/wiki/ISO_8601",
-                              STR_FMT(xd)));
+                 arena_printf(
+                     a,
+                     "Date must be in ISO-8601 'basic format'. Got '%.*s'. See http://en.wikipedia.org/wiki/ISO_8601",
+                     STR_FMT(xd)));
             return false;
         }
         s->amz_date = xd;
@@ -271,8 +280,9 @@ static bool parse_date(arena_t *a, str_t xd, str_t hd, sigv4_t *s)
     hd = str_trim(hd);
     if (!time_parse(hd, &s->time_us)) {
         fail(s, SIGV4_MALFORMED,
-             arena_printf(a, "Date must be in ISO-8601 'basic format'. Got '%.*s'. See http://en.wikipedia.org/wiki/ISO_8601",
-                          STR_FMT(hd)));
+             arena_printf(
+                 a, "Date must be in ISO-8601 'basic format'. Got '%.*s'. See http://en.wikipedia.org/wiki/ISO_8601",
+                 STR_FMT(hd)));
         return false;
     }
     char *d = arena_alloc(a, 17);
@@ -312,13 +322,17 @@ static void parse_header(const wire_req_t *w, arena_t *a, str_t auth, sigv4_t *s
         str_t tok = str_sub(rest, st, i - st), key, val = str_cut(tok, '=', &key);
         if (!val.p) {
             fail(s, SIGV4_INCOMPLETE,
-                 arena_printf(a, "'%.*s' not a valid key=value pair (missing equal-sign) in Authorization header: '%.*s'",
+                 arena_printf(a,
+                              "'%.*s' not a valid key=value pair (missing equal-sign) in Authorization header: '%.*s'",
                               STR_FMT(tok), STR_FMT(v)));
             return;
         }
-        if (str_eq_c(key, "Credential")) cred = val;
-        else if (str_eq_c(key, "SignedHeaders")) sh = val;
-        else if (str_eq_c(key, "Signature")) sig = val;
+        if (str_eq_c(key, "Credential"))
+            cred = val;
+        else if (str_eq_c(key, "SignedHeaders"))
+            sh = val;
+        else if (str_eq_c(key, "Signature"))
+            sig = val;
     }
     str_t xd = wire_header(w, "X-Amz-Date"), hd = wire_header(w, "Date");
     bool s3 = false;
@@ -338,8 +352,9 @@ static void parse_header(const wire_req_t *w, arena_t *a, str_t auth, sigv4_t *s
         }
         if (s3) {
             fail(s, SIGV4_INCOMPLETE,
-                 arena_printf(a, "%sthe authorization header requires three components: Credential, SignedHeaders, "
-                                 "and Signature.",
+                 arena_printf(a,
+                              "%sthe authorization header requires three components: Credential, SignedHeaders, "
+                              "and Signature.",
                               S3_MALFORMED));
             return;
         }
@@ -405,8 +420,7 @@ static void parse_query(const wire_req_t *w, arena_t *a, sigv4_t *s)
         buf_t b;
         buf_init(&b, a);
         for (int k = 0; k < 5; k++)
-            if (!vals[k].p || !vals[k].len)
-                buf_printf(&b, "AWS query-string parameters must include '%s'. ", names[k]);
+            if (!vals[k].p || !vals[k].len) buf_printf(&b, "AWS query-string parameters must include '%s'. ", names[k]);
         if (b.len) {
             buf_puts(&b, "Re-examine the query-string parameters.");
             fail(s, SIGV4_INCOMPLETE, buf_str(&b).p);
@@ -679,8 +693,7 @@ static bool check_time(arena_t *a, const sigv4_opts_t *o, bool s3, sigv4_t *s)
             time_fmt_amz(te, t + s->expires_s * 1000000);
             /* AWS: S3 AccessDenied "Request has expired"; coral "Signature expired: ..." */
             fail(s, SIGV4_EXPIRED,
-                 s3 ? "Request has expired"
-                    : arena_printf(a, "Signature expired: %s is now earlier than %s.", te, tn));
+                 s3 ? "Request has expired" : arena_printf(a, "Signature expired: %s is now earlier than %s.", te, tn));
             return false;
         }
         return true;
@@ -699,8 +712,8 @@ static bool check_time(arena_t *a, const sigv4_opts_t *o, bool s3, sigv4_t *s)
                               (long long)(skew / 60)));
         } else {
             fail(s, SIGV4_SKEWED,
-                 arena_printf(a, "Signature not yet current: %s is still later than %s (%s + %lld min.)", td, thi,
-                              tn, (long long)(skew / 60)));
+                 arena_printf(a, "Signature not yet current: %s is still later than %s (%s + %lld min.)", td, thi, tn,
+                              (long long)(skew / 60)));
         }
         return false;
     }

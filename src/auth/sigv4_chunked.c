@@ -54,7 +54,10 @@ static const char MSG_SIG[] = "The request signature we calculated does not matc
 /* AWS: S3 IncompleteBody wording for a truncated/garbled aws-chunked body. */
 static const char MSG_BODY[] = "The request body terminated unexpectedly";
 
-static void free_md(void *p) { EVP_MD_CTX_free(p); }
+static void free_md(void *p)
+{
+    EVP_MD_CTX_free(p);
+}
 
 static int failc(sigv4_chunked_t *c, const char *msg, const char **out)
 {
@@ -92,7 +95,9 @@ sigv4_chunked_t *sigv4_chunked_new(arena_t *a, const sigv4_t *s, sigv4_sink_fn s
         return NULL; /* not an aws-chunked mode we decode (ECDSA needs SigV4a) */
     }
     if (c->sign) {
-        if (s->status != SIGV4_OK || s->signature.len != 64) return NULL;
+        if (s->status != SIGV4_OK || s->signature.len != 64 || !s->amz_date.p || !s->scope_date.p || !s->region.p ||
+            !s->service.p)
+            return NULL;
         c->md = EVP_MD_CTX_new();
         if (!c->md || arena_defer(a, free_md, c->md) < 0) {
             EVP_MD_CTX_free(c->md);
@@ -150,7 +155,10 @@ static int parse_line(sigv4_chunked_t *c, const char **msg)
     uint64_t v = 0;
     for (size_t i = 0; i < size.len; i++) {
         char ch = size.p[i];
-        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+        int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                         : -1;
         if (d < 0) return failc(c, MSG_BODY, msg);
         v = v * 16 + (uint64_t)d;
     }
@@ -277,10 +285,8 @@ int sigv4_chunked_feed(sigv4_chunked_t *c, const char *p, size_t n, const char *
             }
             break;
         }
-        case ST_DONE:
-            return failc(c, MSG_BODY, msg); /* bytes after the final chunk */
-        default:
-            return failc(c, MSG_BODY, msg);
+        case ST_DONE: return failc(c, MSG_BODY, msg); /* bytes after the final chunk */
+        default: return failc(c, MSG_BODY, msg);
         }
     }
     return GR_OK;
@@ -307,8 +313,8 @@ static int buf_sink(void *ud, const char *p, size_t n)
     return b->failed ? GR_ERR : GR_OK;
 }
 
-int sigv4_chunked_decode(arena_t *a, const sigv4_t *s, str_t body, str_t *out, const kv_t **trailers,
-                         size_t *ntrailers, const char **msg)
+int sigv4_chunked_decode(arena_t *a, const sigv4_t *s, str_t body, str_t *out, const kv_t **trailers, size_t *ntrailers,
+                         const char **msg)
 {
     buf_t b;
     buf_init(&b, a);

@@ -286,9 +286,9 @@ static void test_unsigned_trailer(void **state)
     assert_int_equal(sigv4_chunked_decode(a, &s, STR("0\r\n\r\n"), &out, &tr, &ntr, &msg), GR_OK);
     assert_int_equal(out.len, 0);
     assert_int_equal(ntr, 0);
-    assert_int_equal(sigv4_chunked_decode(a, &s, STR("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n"), &out, &tr,
-                                          &ntr, &msg),
-                     GR_ERR);
+    assert_int_equal(
+        sigv4_chunked_decode(a, &s, STR("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n"), &out, &tr, &ntr, &msg),
+        GR_ERR);
     assert_int_equal(sigv4_chunked_decode(a, &s, STR("5\r\nhelloXX0\r\n\r\n"), &out, &tr, &ntr, &msg), GR_ERR);
     /* Modes we do not decode. */
     sigv4_t u = {.status = SIGV4_OK, .payload_hash = STR("UNSIGNED-PAYLOAD")};
@@ -317,8 +317,8 @@ static void test_bounded_header_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_s3_example_signed), cmocka_unit_test(test_s3_example_corrupt),
-        cmocka_unit_test(test_signed_trailer),    cmocka_unit_test(test_unsigned_trailer),
+        cmocka_unit_test(test_s3_example_signed),   cmocka_unit_test(test_s3_example_corrupt),
+        cmocka_unit_test(test_signed_trailer),      cmocka_unit_test(test_unsigned_trailer),
         cmocka_unit_test(test_bounded_header_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,7 +178,10 @@ static void find_cases(const char *dir)
     closedir(d);
 }
 
-static int case_cmp(const void *x, const void *y) { return strcmp(((const vcase_t *)x)->dir, ((const vcase_t *)y)->dir); }
+static int case_cmp(const void *x, const void *y)
+{
+    return strcmp(((const vcase_t *)x)->dir, ((const vcase_t *)y)->dir);
+}
 
 static char *case_file(const vcase_t *c, const char *ext, size_t *n)
 {
@@ -306,13 +309,19 @@ static wire_req_t mkreq(arena_t *a, const char *method, const char *path, const 
 static void test_botocore_sts_post(void **state)
 {
     arena_t *a = arena_new(0);
-    static const char *const h[] = {
-        "Host", "127.0.0.1:4566", "Content-Type", "application/x-www-form-urlencoded; charset=utf-8", "X-Amz-Date",
-        "20261126T090000Z", "X-Amz-Security-Token", "FwoGZXIvYXdzEXAMPLETOKEN//////////=", "Authorization",
-        "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20261126/us-east-1/sts/aws4_request, "
-        "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "
-        "Signature=ba07b124ae810836b70a4c63f32971b7bbfe4d7d3d16e176ba422f94e7a19b6f",
-        NULL};
+    static const char *const h[] = {"Host",
+                                    "127.0.0.1:4566",
+                                    "Content-Type",
+                                    "application/x-www-form-urlencoded; charset=utf-8",
+                                    "X-Amz-Date",
+                                    "20261126T090000Z",
+                                    "X-Amz-Security-Token",
+                                    "FwoGZXIvYXdzEXAMPLETOKEN//////////=",
+                                    "Authorization",
+                                    "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20261126/us-east-1/sts/aws4_request, "
+                                    "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "
+                                    "Signature=ba07b124ae810836b70a4c63f32971b7bbfe4d7d3d16e176ba422f94e7a19b6f",
+                                    NULL};
     wire_req_t w = mkreq(a, "POST", "/", "", "Action=GetCallerIdentity&Version=2011-06-15", h);
     sigv4_t s;
     assert_int_equal(check(&w, a, false, at(BOTO_NOW), "tmpSecret/abc+def", &s), SIGV4_OK);
@@ -331,16 +340,19 @@ static void test_botocore_sts_post(void **state)
 static void test_botocore_s3_get_unicode_key(void **state)
 {
     arena_t *a = arena_new(0);
-    static const char *const h[] = {
-        "Host", "127.0.0.1:4566", "X-Amz-Date", "20261126T090000Z", "X-Amz-Content-SHA256",
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "Authorization",
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/s3/aws4_request, "
-        "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
-        "Signature=24c2719254c0dadedf71f8905c98c3f3540b26c35344077b904cbefe4be4d096",
-        NULL};
+    static const char *const h[] = {"Host",
+                                    "127.0.0.1:4566",
+                                    "X-Amz-Date",
+                                    "20261126T090000Z",
+                                    "X-Amz-Content-SHA256",
+                                    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                                    "Authorization",
+                                    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/s3/aws4_request, "
+                                    "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
+                                    "Signature=24c2719254c0dadedf71f8905c98c3f3540b26c35344077b904cbefe4be4d096",
+                                    NULL};
     /* key "my folder/ünïcödé ☃ file (1).txt" */
-    wire_req_t w = mkreq(a, "GET",
-                         "/bucket/my%20folder/%C3%BCn%C3%AFc%C3%B6d%C3%A9%20%E2%98%83%20file%20%281%29.txt",
+    wire_req_t w = mkreq(a, "GET", "/bucket/my%20folder/%C3%BCn%C3%AFc%C3%B6d%C3%A9%20%E2%98%83%20file%20%281%29.txt",
                          "versionId=abc%2Bdef&x=1", NULL, h);
     sigv4_t s;
     assert_int_equal(check(&w, a, true, at(BOTO_NOW), VEC_SECRET, &s), SIGV4_OK);
@@ -359,13 +371,19 @@ static void test_botocore_s3_get_unicode_key(void **state)
     arena_free(a);
 }
 
-static const char *const s3put_h[] = {
-    "Host", "127.0.0.1:4566", "X-Amz-Date", "20261126T090000Z", "X-Amz-Content-SHA256",
-    "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", "Content-Length", "5", "Authorization",
-    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/s3/aws4_request, "
-    "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
-    "Signature=af0bd35ef76c536d0d73bef84bdef439e81a324f54260989a5def58a5ba535cb",
-    NULL};
+static const char *const s3put_h[] = {"Host",
+                                      "127.0.0.1:4566",
+                                      "X-Amz-Date",
+                                      "20261126T090000Z",
+                                      "X-Amz-Content-SHA256",
+                                      "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+                                      "Content-Length",
+                                      "5",
+                                      "Authorization",
+                                      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/s3/aws4_request, "
+                                      "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
+                                      "Signature=af0bd35ef76c536d0d73bef84bdef439e81a324f54260989a5def58a5ba535cb",
+                                      NULL};
 
 static void test_bad_payload_hash(void **state)
 {
@@ -412,8 +430,9 @@ static void test_botocore_s3_presigned(void **state)
     m = w;
     m.query = cat3(a, str_c(q), "&extra=1", STR(""));
     assert_int_equal(check(&m, a, true, now, VEC_SECRET, &s), SIGV4_MISMATCH);
-    m.query = STR("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261126%2Fus-east-1%2Fs3%2Faws4_"
-                  "request&X-Amz-Date=20261126T090000Z&X-Amz-Expires=604801&X-Amz-SignedHeaders=host&X-Amz-Signature=00");
+    m.query =
+        STR("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261126%2Fus-east-1%2Fs3%2Faws4_"
+            "request&X-Amz-Date=20261126T090000Z&X-Amz-Expires=604801&X-Amz-SignedHeaders=host&X-Amz-Signature=00");
     assert_int_equal(check(&m, a, true, now, VEC_SECRET, &s), SIGV4_INCOMPLETE);
     assert_string_equal(s.msg, "X-Amz-Expires must be less than a week (in seconds) that is; 604800");
     m.query = STR("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261126%2Fus-east-1%2Fs3%2Faws4_"
@@ -433,14 +452,18 @@ static void test_botocore_s3_presigned(void **state)
 static void test_botocore_lambda_encoded_path(void **state)
 {
     arena_t *a = arena_new(0);
-    static const char *const h[] = {
-        "Host", "127.0.0.1:4566", "X-Amz-Date", "20261126T090000Z", "Authorization",
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, "
-        "Signature=59a27d0750b0920793cf7ea3b583ec93bac362b5fa2640bef75a829ad14f1051",
-        NULL};
-    wire_req_t w = mkreq(a, "POST",
-                         "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af/invocations",
-                         "", "{\"a\": 1}", h);
+    static const char *const h[] = {"Host",
+                                    "127.0.0.1:4566",
+                                    "X-Amz-Date",
+                                    "20261126T090000Z",
+                                    "Authorization",
+                                    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/lambda/aws4_request, "
+                                    "SignedHeaders=host;x-amz-date, "
+                                    "Signature=59a27d0750b0920793cf7ea3b583ec93bac362b5fa2640bef75a829ad14f1051",
+                                    NULL};
+    wire_req_t w = mkreq(
+        a, "POST", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af/invocations", "",
+        "{\"a\": 1}", h);
     sigv4_t s;
     assert_int_equal(check(&w, a, false, at(BOTO_NOW), VEC_SECRET, &s), SIGV4_OK);
     assert_non_null(strstr(s.canonical_request.p, "/functions/arn%253Aaws%253Alambda%253A"));
@@ -452,12 +475,13 @@ static void test_botocore_sts_presigned(void **state)
 {
     arena_t *a = arena_new(0);
     static const char *const h[] = {"Host", "127.0.0.1:4566", "x-k8s-aws-id", "cluster", NULL};
-    wire_req_t w = mkreq(a, "GET", "/",
-                         "Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="
-                         "AKIDEXAMPLE%2F20261126%2Fus-east-1%2Fsts%2Faws4_request&X-Amz-Date=20261126T090000Z&X-Amz-"
-                         "Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&X-Amz-Signature="
-                         "2fe0e6a6efc9c8dc6799f92416df9308cfbae5f84f67ad56266dc4c3fc715b37",
-                         NULL, h);
+    wire_req_t w =
+        mkreq(a, "GET", "/",
+              "Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="
+              "AKIDEXAMPLE%2F20261126%2Fus-east-1%2Fsts%2Faws4_request&X-Amz-Date=20261126T090000Z&X-Amz-"
+              "Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&X-Amz-Signature="
+              "2fe0e6a6efc9c8dc6799f92416df9308cfbae5f84f67ad56266dc4c3fc715b37",
+              NULL, h);
     sigv4_t s;
     assert_int_equal(check(&w, a, false, at(BOTO_NOW) + 30000000LL, VEC_SECRET, &s), SIGV4_OK);
     assert_str_eq(s.signed_headers, "host;x-k8s-aws-id");
@@ -471,7 +495,11 @@ static void test_botocore_sts_presigned(void **state)
 /* ==== Time, parsing and messages ==== */
 
 static const char *const vanilla_h[] = {
-    "Host", "example.amazonaws.com", "X-Amz-Date", "20150830T123600Z", "Authorization",
+    "Host",
+    "example.amazonaws.com",
+    "X-Amz-Date",
+    "20150830T123600Z",
+    "Authorization",
     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, "
     "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
     NULL};
@@ -509,7 +537,10 @@ static void test_date_header(void **state)
 {
     /* The Date header stands in for X-Amz-Date. Sign our own request through the building blocks. */
     arena_t *a = arena_new(0);
-    static const char *const h[] = {"Host", "example.amazonaws.com", "Date", "Sun, 30 Aug 2015 12:36:00 GMT",
+    static const char *const h[] = {"Host",
+                                    "example.amazonaws.com",
+                                    "Date",
+                                    "Sun, 30 Aug 2015 12:36:00 GMT",
                                     "Authorization",
                                     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
                                     "SignedHeaders=date;host, Signature=0000",
@@ -587,26 +618,30 @@ static void test_messages(void **state)
     s = parse_auth(a, "AWS5-HMAC-SHA256 Credential=a", D);
     assert_int_equal(s.status, SIGV4_MALFORMED);
     assert_string_equal(s.msg, "Unsupported AWS 'algorithm': 'AWS5-HMAC-SHA256'.");
-    s = parse_auth(a, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service, SignedHeaders=host, Signature=ab",
-                   D);
+    s = parse_auth(
+        a, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service, SignedHeaders=host, Signature=ab", D);
     assert_int_equal(s.status, SIGV4_INCOMPLETE);
     assert_string_equal(s.msg, "Credential must have exactly 5 slash-delimited elements, e.g. "
                                "keyid/date/region/service/term, got 'AKIDEXAMPLE/20150830/us-east-1/service'");
-    s = parse_auth(a, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150831//service/aws5_request, SignedHeaders=host, "
-                      "Signature=ab",
+    s = parse_auth(a,
+                   "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150831//service/aws5_request, SignedHeaders=host, "
+                   "Signature=ab",
                    D);
     assert_int_equal(s.status, SIGV4_INCOMPLETE);
-    assert_string_equal(s.msg, "Credential should be scoped to a valid region, not ''. Credential should be scoped with a "
-                               "valid terminator: 'aws4_request', not 'aws5_request'. Date in Credential scope does not "
-                               "match YYYYMMDD from ISO-8601 version of date from HTTP: '20150831' != '20150830', from "
-                               "'20150830T123600Z'.");
-    s = parse_auth(a, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
-                      "SignedHeaders=x-amz-date, Signature=ab",
+    assert_string_equal(s.msg,
+                        "Credential should be scoped to a valid region, not ''. Credential should be scoped with a "
+                        "valid terminator: 'aws4_request', not 'aws5_request'. Date in Credential scope does not "
+                        "match YYYYMMDD from ISO-8601 version of date from HTTP: '20150831' != '20150830', from "
+                        "'20150830T123600Z'.");
+    s = parse_auth(a,
+                   "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+                   "SignedHeaders=x-amz-date, Signature=ab",
                    D);
     assert_int_equal(s.status, SIGV4_INCOMPLETE);
     assert_string_equal(s.msg, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
-    s = parse_auth(a, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
-                      "SignedHeaders=host, Signature=ab",
+    s = parse_auth(a,
+                   "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+                   "SignedHeaders=host, Signature=ab",
                    "2015-08-30T12:36:00Z");
     assert_int_equal(s.status, SIGV4_MALFORMED);
     assert_string_equal(s.msg, "Date must be in ISO-8601 'basic format'. Got '2015-08-30T12:36:00Z'. See "
@@ -616,12 +651,14 @@ static void test_messages(void **state)
     assert_int_equal(s.status, SIGV4_INCOMPLETE);
     assert_string_equal(s.msg, "The authorization header is malformed; the authorization header requires three "
                                "components: Credential, SignedHeaders, and Signature.");
-    s = parse_auth(a, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_reqest, SignedHeaders=host, "
-                      "Signature=ab",
+    s = parse_auth(a,
+                   "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_reqest, SignedHeaders=host, "
+                   "Signature=ab",
                    D);
     assert_int_equal(s.status, SIGV4_INCOMPLETE);
-    assert_string_equal(s.msg, "The authorization header is malformed; incorrect terminal \"aws4_reqest\". This endpoint "
-                               "uses \"aws4_request\".");
+    assert_string_equal(s.msg,
+                        "The authorization header is malformed; incorrect terminal \"aws4_reqest\". This endpoint "
+                        "uses \"aws4_request\".");
     assert_str_eq(s.service, "s3");
     /* Nothing at all: anonymous; an empty header too. */
     static const char *const none[] = {"Host", "h", NULL};
@@ -634,16 +671,21 @@ static void test_messages(void **state)
     w.query = STR("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=ab");
     sigv4_parse(&w, a, &s);
     assert_int_equal(s.status, SIGV4_INCOMPLETE);
-    assert_string_equal(s.msg, "AWS query-string parameters must include 'X-Amz-Credential'. AWS query-string parameters "
-                               "must include 'X-Amz-SignedHeaders'. AWS query-string parameters must include "
-                               "'X-Amz-Date'. Re-examine the query-string parameters.");
+    assert_string_equal(s.msg,
+                        "AWS query-string parameters must include 'X-Amz-Credential'. AWS query-string parameters "
+                        "must include 'X-Amz-SignedHeaders'. AWS query-string parameters must include "
+                        "'X-Amz-Date'. Re-examine the query-string parameters.");
     arena_free(a);
 }
 
 static void test_canonical_details(void **state)
 {
     arena_t *a = arena_new(0);
-    static const char *const h[] = {"Host", "h", "X-Amz-Date", "20150830T123600Z", "Authorization",
+    static const char *const h[] = {"Host",
+                                    "h",
+                                    "X-Amz-Date",
+                                    "20150830T123600Z",
+                                    "Authorization",
                                     "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request, "
                                     "SignedHeaders=host;x-amz-date, Signature=00",
                                     NULL};
