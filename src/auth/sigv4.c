@@ -21,7 +21,6 @@
 #include "core/gtime.h"
 
 #define ALGO "AWS4-HMAC-SHA256"
-#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define MAX_EXPIRES 604800 /* AWS: presigned URLs live at most 7 days (S3 docs, sigv4-query-string-auth) */
 
 /* AWS: wording of SignatureDoesNotMatch for the coral (non-S3) services and for S3 (observed responses,
