@@ -149,7 +149,7 @@ static bool scope_is_s3(const sigv4_t *s)
 }
 
 /* Splits "AK/20150830/us-east-1/service/aws4_request" into s's fields and checks the scope. Returns false
- * with s->status set on a malformed credential. `amz` is the request date (already validated). */
+ * with s->status set on a malformed credential. s->amz_date (the request date) must already be set. */
 static bool parse_credential(arena_t *a, str_t cred, sigv4_t *s, bool query)
 {
     str_t part[5];
@@ -186,10 +186,10 @@ static bool parse_credential(arena_t *a, str_t cred, sigv4_t *s, bool query)
     s->region = part[2];
     s->service = part[3];
     bool s3 = scope_is_s3(s);
-    if (s->access_key.len == 0) {
+    if (s->access_key.len == 0 && s3) {
+        /* Elsewhere an empty key is just an unknown one: the dispatcher's key lookup answers it. */
         fail(s, SIGV4_INCOMPLETE,
-             s3 ? arena_printf(a, "%sa non-empty Access Key (AKID) must be provided in the credential.", S3_MALFORMED)
-                : "The security token included in the request is invalid.");
+             arena_printf(a, "%sa non-empty Access Key (AKID) must be provided in the credential.", S3_MALFORMED));
         return false;
     }
     bool region_ok = part[2].len > 0;

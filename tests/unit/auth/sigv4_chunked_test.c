@@ -314,12 +314,30 @@ static void test_bounded_header_line(void **state)
     arena_free(a);
 }
 
+static int refusing_sink(void *ud, const char *p, size_t n)
+{
+    return GR_ERR;
+}
+
+static void test_sink_failure(void **state)
+{
+    /* A sink that cannot write (disk full) stops the decode at once. */
+    arena_t *a = arena_new(0);
+    sigv4_t s = {.status = SIGV4_OK, .payload_hash = STR("STREAMING-UNSIGNED-PAYLOAD-TRAILER")};
+    sigv4_chunked_t *c = sigv4_chunked_new(a, &s, refusing_sink, NULL);
+    const char *msg = NULL;
+    assert_int_equal(sigv4_chunked_feed(c, "5\r\nhello\r\n0\r\n\r\n", 15, &msg), GR_ERR);
+    assert_non_null(msg);
+    assert_int_equal(sigv4_chunked_finish(c, NULL, NULL, &msg), GR_ERR);
+    arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_s3_example_signed),   cmocka_unit_test(test_s3_example_corrupt),
         cmocka_unit_test(test_signed_trailer),      cmocka_unit_test(test_unsigned_trailer),
-        cmocka_unit_test(test_bounded_header_line),
+        cmocka_unit_test(test_bounded_header_line), cmocka_unit_test(test_sink_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
