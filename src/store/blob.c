@@ -280,7 +280,7 @@ int store_gc_blobs(store_t *s, bool (*live)(const char *id, void *ud), void *ud)
         const char *xx = te->d_name;
         bool hex2 = hexc(xx[0]) && hexc(xx[1]) && xx[2] == 0;
         if (!hex2) continue; /* ".", "..", or something we did not make: leave it */
-        int dfd = openat(dirfd(top), xx, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int dfd = openat(dirfd(top), xx, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
         if (!d) {
             if (dfd >= 0) close(dfd);

@@ -261,8 +261,12 @@ static int pragma_int(sqlite3 *db, const char *sql, long long *out)
  * process racing us waits (busy_timeout) and then sees the new version. */
 static int migrate(sqlite3 *db, const store_schema_t *schema)
 {
-    if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     long long v = 0;
+    /* Fast path, no write lock: an up-to-date file (every open after the
+     * first) must not queue behind another thread's long write. */
+    if (pragma_int(db, "PRAGMA user_version", &v) != GR_OK) return GR_ERR;
+    if (v >= 0 && (unsigned long long)v == schema->nmigrations) return GR_OK;
+    if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     if (pragma_int(db, "PRAGMA user_version", &v) != GR_OK) goto fail;
     if (v < 0 || (unsigned long long)v > schema->nmigrations) {
         log_error("store: %s.db is at schema version %lld but this build knows %zu; refusing to open a newer database",

@@ -272,6 +272,45 @@ static void test_store_close_before_thread_exit(void **state)
     pthread_barrier_destroy(&b2);
 }
 
+typedef struct {
+    store_t *s;
+    pthread_barrier_t *b;
+    bool ok;
+} racer_t;
+
+static void *racer_main(void *arg)
+{
+    racer_t *r = arg;
+    pthread_barrier_wait(r->b); /* all first opens start together */
+    sqlite3 *db = store_db(r->s, &schema3);
+    r->ok = db && store_exec(db, "INSERT INTO t(name) VALUES ('racer')") == GR_OK;
+    return NULL;
+}
+
+/* Two stores on one directory (as two processes would be) and four threads
+ * each race the first migration: it runs once, everybody gets a connection. */
+static void test_concurrent_first_open(void **state)
+{
+    store_t *s1 = store_open(*state, DURABILITY_NORMAL), *s2 = store_open(*state, DURABILITY_NORMAL);
+    enum { N = 8 };
+    pthread_barrier_t b;
+    pthread_barrier_init(&b, NULL, N);
+    racer_t r[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        r[i] = (racer_t){i % 2 ? s1 : s2, &b, false};
+        pthread_create(&th[i], NULL, racer_main, &r[i]);
+    }
+    for (int i = 0; i < N; i++) pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&b);
+    for (int i = 0; i < N; i++) assert_true(r[i].ok);
+    sqlite3 *db = store_db(s1, &schema3);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM t"), 1 + N); /* seed row once: migration 2 ran once */
+    store_close(s1);
+    store_close(s2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +323,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fault_db_open, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_threads_get_own_connections, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_store_close_before_thread_exit, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
