@@ -231,6 +231,40 @@ size_t store__nconns(store_t *s)
     return n;
 }
 
+#ifdef GUREUM_TESTING
+/* For fault loops: routes SQLite's allocator through fault_hit("sqlite.malloc")
+ * (dqlite's test heap does the same), so OOM inside SQLite is a numbered site.
+ * Only while no connection is open: SQLite must be shut down to swap it. */
+static sqlite3_mem_methods real_mem;
+
+static void *faulty_malloc(int n)
+{
+    return fault_hit("sqlite.malloc") ? NULL : real_mem.xMalloc(n);
+}
+static void *faulty_realloc(void *p, int n)
+{
+    return fault_hit("sqlite.malloc") ? NULL : real_mem.xRealloc(p, n);
+}
+
+int store__fault_sqlite_malloc(bool on);
+int store__fault_sqlite_malloc(bool on)
+{
+    if (!real_mem.xMalloc) {
+        sqlite3_initialize(); /* the default allocator is only installed here */
+        sqlite3_shutdown();
+        if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem) != SQLITE_OK || !real_mem.xMalloc) return GR_ERR;
+    }
+    sqlite3_mem_methods m = real_mem;
+    if (on) {
+        m.xMalloc = faulty_malloc;
+        m.xRealloc = faulty_realloc;
+    }
+    sqlite3_shutdown();
+    if (sqlite3_config(SQLITE_CONFIG_MALLOC, &m) != SQLITE_OK) return GR_ERR;
+    return sqlite3_initialize() == SQLITE_OK ? GR_OK : GR_ERR;
+}
+#endif
+
 /* ==== Opening and migrating ==== */
 
 int store_exec(sqlite3 *db, const char *sql)

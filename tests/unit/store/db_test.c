@@ -22,7 +22,8 @@
 #include "core/fault.h"
 #include "store/store.h"
 
-size_t store__nconns(store_t *s); /* db.c, for tests */
+size_t store__nconns(store_t *s);        /* db.c, for tests */
+int store__fault_sqlite_malloc(bool on); /* db.c, test build */
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -311,6 +312,60 @@ static void test_concurrent_first_open(void **state)
     store_close(s2);
 }
 
+static void remove_meta(const char *dir)
+{
+    static const char *const files[] = {"svc.db", "svc.db-wal", "svc.db-shm", "svc.db-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/meta/%s", dir, files[i]);
+        unlink(p);
+    }
+}
+
+/* SQLite's do_faultsim_test, for open+migrate: fail allocation 1, 2, … until
+ * one run completes untouched. Every run must fail cleanly (NULL, no leak)
+ * or succeed, and leave the file at the old version or the new, never between. */
+static void test_fault_loop_sqlite_malloc(void **state)
+{
+    assert_int_equal(store__fault_sqlite_malloc(true), GR_OK);
+    /* Every allocation up to 40, then every 5th, keeps the test near 1 s under
+     * ASan; GUREUM_FAULT_EXHAUSTIVE=1 walks every one (~750 runs). */
+    unsigned stride = getenv("GUREUM_FAULT_EXHAUSTIVE") ? 1 : 5;
+    unsigned n = 1, runs = 0, failed_runs = 0;
+    for (; n < 5000; n += n < 40 ? 1 : stride, runs++) {
+        remove_meta(*state);
+        store_t *s = store_open(*state, DURABILITY_NORMAL);
+        assert_non_null(s);
+        fault_reset();
+        fault_arm("sqlite.malloc", n);
+        sqlite3 *db = store_db(s, &schema3);
+        unsigned fired = fault_fired();
+        fault_reset();
+        store_close(s);
+        if (!db) failed_runs++;
+        /* Old or new: look at the file without faults. */
+        s = store_open(*state, DURABILITY_NORMAL);
+        static const store_schema_t none = {"svc", NULL, 0};
+        sqlite3 *check = store_db(s, db ? &schema3 : &none);
+        long long v = -1;
+        if (check) v = query_int(check, "PRAGMA user_version");
+        if (!db && check) {
+            long long tables = query_int(check, "SELECT count(*) FROM sqlite_master WHERE type='table'");
+            if (v == 0)
+                assert_int_equal(tables, 0);
+            else
+                assert_int_equal(v, 3);
+        }
+        if (db) assert_int_equal(v, 3);
+        store_close(s);
+        if (!fired) break; /* the armed allocation was never reached: the whole path ran */
+    }
+    assert_int_equal(store__fault_sqlite_malloc(false), GR_OK);
+    assert_true(n < 5000);
+    assert_true(failed_runs > 0);
+    print_message("fault loop: %u runs up to allocation %u, %u failed cleanly\n", runs + 1, n, failed_runs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +379,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_threads_get_own_connections, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_store_close_before_thread_exit, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_fault_loop_sqlite_malloc, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
