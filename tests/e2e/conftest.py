@@ -66,7 +66,8 @@ CLIS = _find_clis()
 
 
 def _cli_id(path):
-    return "cli-v2-debian" if path == "/usr/bin/aws" else "cli-path:" + path
+    """Test-id suffix: aws-debian (/usr/bin/aws, CLI v2) or aws-path (the other one)."""
+    return "aws-debian" if path == "/usr/bin/aws" else "aws-path"
 
 
 @pytest.fixture(params=CLIS or [None], ids=[_cli_id(c) for c in CLIS] or ["no-cli"])
