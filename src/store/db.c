@@ -1,0 +1,426 @@
+/* db.c — the data directory and the per-thread SQLite connections.
+ *
+ * store_open makes DATA/{meta,blobs,tmp}; store_db hands each thread its own
+ * connection to DATA/meta/<svc>.db, opened, configured (WAL, synchronous by
+ * durability, busy timeout, foreign keys) and migrated on first use. Services
+ * call it at the start of a request; everything after is plain SQLite.
+ *
+ * Invariant: a connection is only ever used by the thread that opened it, so
+ * connections run without SQLite's mutexes. Each lives in two lists under
+ * one global mutex — its thread's and its store's — so whichever comes first,
+ * thread exit or store_close, closes it exactly once. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/err.h"
+#include "core/fault.h"
+#include "core/log.h"
+#include "store/store.h"
+
+/* One open connection of one thread. */
+typedef struct conn {
+    store_t *s;                   /* NULL once store_close closed it: a dead entry awaiting its thread */
+    const store_schema_t *schema; /* the lookup key with s */
+    sqlite3 *db;
+    struct conn *tnext;         /* the owning thread's list */
+    struct conn *snext, *sprev; /* the store's list */
+} conn_t;
+
+/* A thread's connections, the value of the process-wide key (its destructor
+ * closes them at thread exit). */
+typedef struct {
+    conn_t *head;
+} tconns_t;
+
+struct store {
+    char *datadir;
+    durability_t durability;
+    conn_t *conns;           /* every live connection of every thread; under g_mu */
+    pthread_mutex_t open_mu; /* serialises open+migrate so two threads never race a migration */
+};
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static pthread_key_t g_key;
+static bool g_key_ok;
+
+/* ==== Data directory ==== */
+
+/* mkdir that accepts an existing directory. */
+static int mkdir_ok(const char *path)
+{
+    if (mkdir(path, 0700) == 0) return GR_OK;
+    struct stat st;
+    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return GR_OK;
+    log_error("store: cannot create directory %s: %s", path, strerror(errno));
+    return GR_ERR;
+}
+
+/* mkdir -p, each created level 0700. */
+static int mkdir_p(const char *path)
+{
+    char *p = strdup(path);
+    if (!p) return GR_ERR;
+    int rc = GR_OK;
+    for (char *q = p + 1; *q && rc == GR_OK; q++) {
+        if (*q != '/') continue;
+        *q = 0;
+        rc = mkdir_ok(p);
+        *q = '/';
+    }
+    if (rc == GR_OK) rc = mkdir_ok(p);
+    free(p);
+    return rc;
+}
+
+static void conns_free_thread(void *v);
+
+static void key_init(void)
+{
+    g_key_ok = pthread_key_create(&g_key, conns_free_thread) == 0;
+}
+
+store_t *store_open(const char *datadir, durability_t d)
+{
+    pthread_once(&g_once, key_init);
+    if (!g_key_ok) {
+        log_error("store: pthread_key_create failed");
+        return NULL;
+    }
+    if (!sqlite3_threadsafe()) {
+        /* Several threads each own a connection; a single-thread SQLite build would corrupt its globals. */
+        log_error("store: SQLite was built without thread support");
+        return NULL;
+    }
+    if (!datadir || !*datadir) {
+        log_error("store: empty data directory");
+        return NULL;
+    }
+    store_t *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    size_t n = strlen(datadir);
+    while (n > 1 && datadir[n - 1] == '/') n--; /* "data/" and "data" name the same paths */
+    s->datadir = strndup(datadir, n);
+    s->durability = d;
+    pthread_mutex_init(&s->open_mu, NULL);
+    if (!s->datadir || mkdir_p(s->datadir) != GR_OK) goto fail;
+    static const char *const subdirs[] = {"meta", "blobs", "tmp"};
+    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s/%s", s->datadir, subdirs[i]) >= (int)sizeof path) {
+            log_error("store: data directory path too long: %s", s->datadir);
+            goto fail;
+        }
+        if (mkdir_ok(path) != GR_OK) goto fail;
+    }
+    return s;
+fail:
+    pthread_mutex_destroy(&s->open_mu);
+    free(s->datadir);
+    free(s);
+    return NULL;
+}
+
+const char *store_datadir(const store_t *s)
+{
+    return s->datadir;
+}
+durability_t store_durability(const store_t *s)
+{
+    return s->durability;
+}
+
+/* ==== Connection lists ==== */
+
+static void close_db(conn_t *c)
+{
+    if (!c->db) return;
+    int rc = sqlite3_close(c->db);
+    if (rc != SQLITE_OK) {
+        /* Unfinalized statements: a service bug. close_v2 frees the connection once they are. */
+        log_error("store: closing %s.db: %s (statements left unfinalized?)", c->schema->service, sqlite3_errmsg(c->db));
+        sqlite3_close_v2(c->db);
+    }
+    c->db = NULL;
+}
+
+static void store_unlink_locked(conn_t *c)
+{
+    if (c->sprev)
+        c->sprev->snext = c->snext;
+    else if (c->s)
+        c->s->conns = c->snext;
+    if (c->snext) c->snext->sprev = c->sprev;
+    c->snext = c->sprev = NULL;
+}
+
+/* Key destructor: the thread is exiting; close what store_close has not. */
+static void conns_free_thread(void *v)
+{
+    tconns_t *t = v;
+    pthread_mutex_lock(&g_mu);
+    for (conn_t *c = t->head, *next; c; c = next) {
+        next = c->tnext;
+        if (c->s) {
+            store_unlink_locked(c);
+            close_db(c);
+        }
+        free(c);
+    }
+    pthread_mutex_unlock(&g_mu);
+    free(t);
+}
+
+static tconns_t *thread_conns(void)
+{
+    tconns_t *t = pthread_getspecific(g_key);
+    if (t) return t;
+    t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    if (pthread_setspecific(g_key, t) != 0) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* Frees this thread's entries that store_close killed; they would only pile up. */
+static void prune_dead_locked(tconns_t *t)
+{
+    for (conn_t **pp = &t->head; *pp;) {
+        conn_t *c = *pp;
+        if (c->s) {
+            pp = &c->tnext;
+            continue;
+        }
+        *pp = c->tnext;
+        free(c);
+    }
+}
+
+void store_close(store_t *s)
+{
+    if (!s) return;
+    pthread_mutex_lock(&g_mu);
+    while (s->conns) {
+        conn_t *c = s->conns;
+        store_unlink_locked(c);
+        close_db(c);
+        c->s = NULL; /* its thread frees the entry (prune or exit); only that thread's list holds it */
+    }
+    tconns_t *t = pthread_getspecific(g_key);
+    if (t) prune_dead_locked(t);
+    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_destroy(&s->open_mu);
+    free(s->datadir);
+    free(s);
+}
+
+/* For tests: how many connections of s are open, across threads. */
+size_t store__nconns(store_t *s);
+size_t store__nconns(store_t *s)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&g_mu);
+    for (conn_t *c = s->conns; c; c = c->snext) n++;
+    pthread_mutex_unlock(&g_mu);
+    return n;
+}
+
+#ifdef GUREUM_TESTING
+/* For fault loops: routes SQLite's allocator through fault_hit("sqlite.malloc")
+ * (dqlite's test heap does the same), so OOM inside SQLite is a numbered site.
+ * Only while no connection is open: SQLite must be shut down to swap it. */
+static sqlite3_mem_methods real_mem;
+
+static void *faulty_malloc(int n)
+{
+    return fault_hit("sqlite.malloc") ? NULL : real_mem.xMalloc(n);
+}
+static void *faulty_realloc(void *p, int n)
+{
+    return fault_hit("sqlite.malloc") ? NULL : real_mem.xRealloc(p, n);
+}
+
+int store__fault_sqlite_malloc(bool on);
+int store__fault_sqlite_malloc(bool on)
+{
+    if (!real_mem.xMalloc) {
+        sqlite3_initialize(); /* the default allocator is only installed here */
+        sqlite3_shutdown();
+        if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem) != SQLITE_OK || !real_mem.xMalloc) return GR_ERR;
+    }
+    sqlite3_mem_methods m = real_mem;
+    if (on) {
+        m.xMalloc = faulty_malloc;
+        m.xRealloc = faulty_realloc;
+    }
+    sqlite3_shutdown();
+    if (sqlite3_config(SQLITE_CONFIG_MALLOC, &m) != SQLITE_OK) return GR_ERR;
+    return sqlite3_initialize() == SQLITE_OK ? GR_OK : GR_ERR;
+}
+#endif
+
+/* ==== Opening and migrating ==== */
+
+int store_exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK) return GR_OK;
+    log_error("store: SQL failed (%s): %s; in: %.200s", sqlite3_errstr(rc), msg ? msg : sqlite3_errmsg(db), sql);
+    sqlite3_free(msg);
+    return GR_ERR;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, long long *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) return GR_OK;
+    log_error("store: %s: %s", sql, sqlite3_errmsg(db));
+    return GR_ERR;
+}
+
+/* Applies the migrations the file has not seen, all in one transaction, so a
+ * failure (or a crash) leaves the database at its old version. BEGIN
+ * IMMEDIATE takes the write lock before reading user_version, so a second
+ * process racing us waits (busy_timeout) and then sees the new version. */
+static int migrate(sqlite3 *db, const store_schema_t *schema)
+{
+    long long v = 0;
+    /* Fast path, no write lock: an up-to-date file (every open after the
+     * first) must not queue behind another thread's long write. */
+    if (pragma_int(db, "PRAGMA user_version", &v) != GR_OK) return GR_ERR;
+    if (v >= 0 && (unsigned long long)v == schema->nmigrations) return GR_OK;
+    if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (pragma_int(db, "PRAGMA user_version", &v) != GR_OK) goto fail;
+    if (v < 0 || (unsigned long long)v > schema->nmigrations) {
+        log_error("store: %s.db is at schema version %lld but this build knows %zu; refusing to open a newer database",
+                  schema->service, v, schema->nmigrations);
+        goto fail;
+    }
+    if ((size_t)v == schema->nmigrations) return store_exec(db, "COMMIT");
+    for (size_t i = (size_t)v; i < schema->nmigrations; i++) {
+        if (store_exec(db, schema->migrations[i]) != GR_OK) {
+            log_error("store: %s.db: migration %zu failed", schema->service, i + 1);
+            goto fail;
+        }
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %zu", schema->nmigrations);
+    if (store_exec(db, sql) != GR_OK || store_exec(db, "COMMIT") != GR_OK) goto fail;
+    log_info("store: %s.db migrated from version %lld to %zu", schema->service, v, schema->nmigrations);
+    return GR_OK;
+fail:
+    if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return GR_ERR;
+}
+
+/* A service name becomes a file name, so it must be a plain word. */
+static bool service_name_ok(const char *name)
+{
+    if (!name || !*name || strlen(name) > 64) return false;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+              *p == '-'))
+            return false;
+    return true;
+}
+
+static sqlite3 *open_db(store_t *s, const store_schema_t *schema)
+{
+    if (!service_name_ok(schema->service)) {
+        log_error("store: bad service name in schema");
+        return NULL;
+    }
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/meta/%s.db", s->datadir, schema->service) >= (int)sizeof path) {
+        log_error("store: path too long for %s.db", schema->service);
+        return NULL;
+    }
+    if (fault_hit("db.open")) {
+        log_error("store: cannot open %s: injected fault", path);
+        return NULL;
+    }
+    sqlite3 *db = NULL;
+    /* NOMUTEX: the connection never leaves this thread (see the invariant above). */
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        log_error("store: cannot open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+    /* NORMAL in WAL mode syncs only at checkpoints: a committed transaction
+     * survives a crash of the process (the WAL is in the OS page cache) but
+     * may be lost on power failure; FULL syncs the WAL at every commit. */
+    const char *sync = s->durability == DURABILITY_STRICT ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+    long long fk = 0;
+    sqlite3_stmt *st = NULL;
+    bool wal = false;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(st, 0);
+        wal = mode && strcmp(mode, "wal") == 0;
+    }
+    sqlite3_finalize(st);
+    if (!wal) {
+        log_error("store: %s: cannot switch to WAL mode: %s", path, sqlite3_errmsg(db));
+        goto fail;
+    }
+    if (store_exec(db, sync) != GR_OK || store_exec(db, "PRAGMA foreign_keys=ON") != GR_OK ||
+        pragma_int(db, "PRAGMA foreign_keys", &fk) != GR_OK || fk != 1) {
+        log_error("store: %s: cannot configure the connection", path);
+        goto fail;
+    }
+    if (migrate(db, schema) != GR_OK) goto fail;
+    return db;
+fail:
+    sqlite3_close(db);
+    return NULL;
+}
+
+sqlite3 *store_db(store_t *s, const store_schema_t *schema)
+{
+    tconns_t *t = thread_conns();
+    if (!t) {
+        log_error("store: out of memory");
+        return NULL;
+    }
+    /* Only this thread adds to or frees from its list, so the lookup needs no lock. */
+    for (conn_t *c = t->head; c; c = c->tnext)
+        if (c->s == s && c->schema == schema) return c->db;
+
+    conn_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        log_error("store: out of memory");
+        return NULL;
+    }
+    pthread_mutex_lock(&s->open_mu);
+    c->db = open_db(s, schema);
+    pthread_mutex_unlock(&s->open_mu);
+    if (!c->db) {
+        free(c);
+        return NULL;
+    }
+    c->s = s;
+    c->schema = schema;
+    pthread_mutex_lock(&g_mu);
+    prune_dead_locked(t);
+    c->tnext = t->head;
+    t->head = c;
+    c->snext = s->conns;
+    if (s->conns) s->conns->sprev = c;
+    s->conns = c;
+    pthread_mutex_unlock(&g_mu);
+    return c->db;
+}

@@ -1,0 +1,385 @@
+/* db_test.c — unit tests for src/store/db.c: the data directory, per-thread
+ * connections, connection settings and migrations by user_version.
+ * Each test works in its own fresh directory under /tmp. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* nftw */
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/fault.h"
+#include "store/store.h"
+
+size_t store__nconns(store_t *s);        /* db.c, for tests */
+int store__fault_sqlite_malloc(bool on); /* db.c, test build */
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int setup_dir(void **state)
+{
+    char tmpl[] = "/tmp/gureum-db-test-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    assert_non_null(dir);
+    *state = strdup(dir);
+    fault_reset();
+    return 0;
+}
+
+static int teardown_dir(void **state)
+{
+    nftw(*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(*state);
+    return 0;
+}
+
+/* A scalar from a one-row query. */
+static long long query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static const char *query_text(sqlite3 *db, const char *sql, char *out, size_t n)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Not idempotent on purpose: running one twice fails ("table already exists"). */
+static const char *const migs[] = {
+    "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+    "ALTER TABLE t ADD COLUMN extra TEXT; INSERT INTO t(name) VALUES ('seed');",
+    "CREATE TABLE u(id INTEGER PRIMARY KEY, t_id INTEGER NOT NULL REFERENCES t(id));",
+};
+static const store_schema_t schema2 = {"svc", migs, 2};
+static const store_schema_t schema3 = {"svc", migs, 3};
+
+static void test_open_creates_dirs(void **state)
+{
+    char data[512];
+    snprintf(data, sizeof data, "%s/a/b/data/", (char *)*state); /* nested, trailing slash */
+    store_t *s = store_open(data, DURABILITY_NORMAL);
+    assert_non_null(s);
+    static const char *const subs[] = {"", "/meta", "/blobs", "/tmp"};
+    for (size_t i = 0; i < 4; i++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s%s", store_datadir(s), subs[i]);
+        struct stat st;
+        assert_int_equal(stat(p, &st), 0);
+        assert_true(S_ISDIR(st.st_mode));
+        assert_int_equal(st.st_mode & 0777, 0700);
+    }
+    assert_int_equal(store_durability(s), DURABILITY_NORMAL);
+    store_close(s);
+    /* Opening an existing directory again is fine. */
+    s = store_open(data, DURABILITY_STRICT);
+    assert_non_null(s);
+    assert_int_equal(store_durability(s), DURABILITY_STRICT);
+    store_close(s);
+}
+
+static void test_open_fails_on_file(void **state)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/file", (char *)*state);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_null(store_open(p, DURABILITY_NORMAL));
+}
+
+static void test_migrations_once_and_idempotent(void **state)
+{
+    store_t *s = store_open(*state, DURABILITY_NORMAL);
+    assert_non_null(s);
+    sqlite3 *db = store_db(s, &schema2);
+    assert_non_null(db);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM t"), 1);
+    assert_ptr_equal(store_db(s, &schema2), db); /* same thread, same schema: same connection */
+    store_close(s);
+
+    /* Reopen: nothing re-runs (the migrations would fail if they did). */
+    s = store_open(*state, DURABILITY_NORMAL);
+    db = store_db(s, &schema2);
+    assert_non_null(db);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM t"), 1);
+    store_close(s);
+
+    /* A longer list applies only the new migration. */
+    s = store_open(*state, DURABILITY_NORMAL);
+    db = store_db(s, &schema3);
+    assert_non_null(db);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM t"), 1);
+    assert_int_equal(store_exec(db, "INSERT INTO u(t_id) VALUES (1)"), GR_OK);
+    store_close(s);
+
+    /* A database newer than the build is refused, not downgraded. */
+    s = store_open(*state, DURABILITY_NORMAL);
+    assert_null(store_db(s, &schema2));
+    store_close(s);
+}
+
+static void test_failed_migration_rolls_back(void **state)
+{
+    static const char *const bad[] = {
+        "CREATE TABLE ok1(x);",
+        "CREATE TABLE ok2(x); THIS IS NOT SQL;",
+    };
+    static const store_schema_t bad_schema = {"bad", bad, 2};
+    store_t *s = store_open(*state, DURABILITY_NORMAL);
+    assert_null(store_db(s, &bad_schema));
+    store_close(s);
+    /* Nothing of either migration is left: they ran in one transaction. */
+    static const store_schema_t none = {"bad", NULL, 0};
+    s = store_open(*state, DURABILITY_NORMAL);
+    sqlite3 *db = store_db(s, &none);
+    assert_non_null(db);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master"), 0);
+    store_close(s);
+}
+
+static void test_settings(void **state)
+{
+    char buf[32];
+    store_t *s = store_open(*state, DURABILITY_NORMAL);
+    sqlite3 *db = store_db(s, &schema2);
+    assert_non_null(db);
+    assert_string_equal(query_text(db, "PRAGMA journal_mode", buf, sizeof buf), "wal");
+    assert_int_equal(query_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
+    assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(query_int(db, "PRAGMA busy_timeout"), 5000);
+    /* Foreign keys are enforced. */
+    static const store_schema_t s3 = {"fk", migs, 3};
+    sqlite3 *fk = store_db(s, &s3);
+    assert_non_null(fk);
+    assert_int_equal(store_exec(fk, "INSERT INTO u(t_id) VALUES (999)"), GR_ERR);
+    char p[512];
+    snprintf(p, sizeof p, "%s/meta/svc.db", (char *)*state);
+    assert_int_equal(access(p, F_OK), 0);
+    store_close(s);
+
+    s = store_open(*state, DURABILITY_STRICT);
+    db = store_db(s, &schema2);
+    assert_int_equal(query_int(db, "PRAGMA synchronous"), 2); /* FULL */
+    store_close(s);
+}
+
+static void test_bad_service_name(void **state)
+{
+    static const store_schema_t evil = {"../evil", NULL, 0};
+    store_t *s = store_open(*state, DURABILITY_NORMAL);
+    assert_null(store_db(s, &evil));
+    store_close(s);
+}
+
+static void test_fault_db_open(void **state)
+{
+    store_t *s = store_open(*state, DURABILITY_NORMAL);
+    fault_arm("db.open", 1);
+    assert_null(store_db(s, &schema2));
+    assert_int_equal(fault_fired(), 1);
+    assert_int_equal(store__nconns(s), 0);
+    /* The next attempt opens normally. */
+    assert_non_null(store_db(s, &schema2));
+    assert_int_equal(store__nconns(s), 1);
+    store_close(s);
+}
+
+typedef struct {
+    store_t *s;
+    sqlite3 *db;
+    pthread_barrier_t *b;
+    bool close_at_store; /* keep the thread alive until the store is closed */
+    pthread_barrier_t *b2;
+} thr_t;
+
+static void *thread_main(void *arg)
+{
+    thr_t *t = arg;
+    t->db = store_db(t->s, &schema2);
+    if (t->db) store_exec(t->db, "INSERT INTO t(name) VALUES ('from a thread')");
+    pthread_barrier_wait(t->b); /* both hold their connection at the same time */
+    if (t->close_at_store) pthread_barrier_wait(t->b2);
+    return NULL;
+}
+
+static void test_threads_get_own_connections(void **state)
+{
+    store_t *s = store_open(*state, DURABILITY_NORMAL);
+    pthread_barrier_t b;
+    pthread_barrier_init(&b, NULL, 2);
+    thr_t t1 = {s, NULL, &b, false, NULL}, t2 = {s, NULL, &b, false, NULL};
+    pthread_t p1, p2;
+    pthread_create(&p1, NULL, thread_main, &t1);
+    pthread_create(&p2, NULL, thread_main, &t2);
+    pthread_join(p1, NULL);
+    pthread_join(p2, NULL);
+    pthread_barrier_destroy(&b);
+    assert_non_null(t1.db);
+    assert_non_null(t2.db);
+    assert_ptr_not_equal(t1.db, t2.db);
+    /* Thread exit closed them. */
+    assert_int_equal(store__nconns(s), 0);
+    sqlite3 *mine = store_db(s, &schema2);
+    assert_non_null(mine);
+    assert_int_equal(query_int(mine, "SELECT count(*) FROM t"), 3); /* seed + two threads */
+    store_close(s);
+}
+
+static void test_store_close_before_thread_exit(void **state)
+{
+    store_t *s = store_open(*state, DURABILITY_NORMAL);
+    pthread_barrier_t b, b2;
+    pthread_barrier_init(&b, NULL, 2);
+    pthread_barrier_init(&b2, NULL, 2);
+    thr_t t1 = {s, NULL, &b, true, &b2};
+    pthread_t p1;
+    pthread_create(&p1, NULL, thread_main, &t1);
+    pthread_barrier_wait(&b); /* thread has its connection and is still alive */
+    assert_non_null(t1.db);
+    assert_int_equal(store__nconns(s), 1);
+    store_close(s); /* closes the thread's connection; the thread later frees its entry */
+    pthread_barrier_wait(&b2);
+    pthread_join(p1, NULL);
+    pthread_barrier_destroy(&b);
+    pthread_barrier_destroy(&b2);
+}
+
+typedef struct {
+    store_t *s;
+    pthread_barrier_t *b;
+    bool ok;
+} racer_t;
+
+static void *racer_main(void *arg)
+{
+    racer_t *r = arg;
+    pthread_barrier_wait(r->b); /* all first opens start together */
+    sqlite3 *db = store_db(r->s, &schema3);
+    r->ok = db && store_exec(db, "INSERT INTO t(name) VALUES ('racer')") == GR_OK;
+    return NULL;
+}
+
+/* Two stores on one directory (as two processes would be) and four threads
+ * each race the first migration: it runs once, everybody gets a connection. */
+static void test_concurrent_first_open(void **state)
+{
+    store_t *s1 = store_open(*state, DURABILITY_NORMAL), *s2 = store_open(*state, DURABILITY_NORMAL);
+    enum { N = 8 };
+    pthread_barrier_t b;
+    pthread_barrier_init(&b, NULL, N);
+    racer_t r[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        r[i] = (racer_t){i % 2 ? s1 : s2, &b, false};
+        pthread_create(&th[i], NULL, racer_main, &r[i]);
+    }
+    for (int i = 0; i < N; i++) pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&b);
+    for (int i = 0; i < N; i++) assert_true(r[i].ok);
+    sqlite3 *db = store_db(s1, &schema3);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM t"), 1 + N); /* seed row once: migration 2 ran once */
+    store_close(s1);
+    store_close(s2);
+}
+
+static void remove_meta(const char *dir)
+{
+    static const char *const files[] = {"svc.db", "svc.db-wal", "svc.db-shm", "svc.db-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/meta/%s", dir, files[i]);
+        unlink(p);
+    }
+}
+
+/* SQLite's do_faultsim_test, for open+migrate: fail allocation 1, 2, … until
+ * one run completes untouched. Every run must fail cleanly (NULL, no leak)
+ * or succeed, and leave the file at the old version or the new, never between. */
+static void test_fault_loop_sqlite_malloc(void **state)
+{
+    assert_int_equal(store__fault_sqlite_malloc(true), GR_OK);
+    /* Every allocation up to 40, then every 5th, keeps the test near 1 s under
+     * ASan; GUREUM_FAULT_EXHAUSTIVE=1 walks every one (~750 runs). */
+    unsigned stride = getenv("GUREUM_FAULT_EXHAUSTIVE") ? 1 : 5;
+    unsigned n = 1, runs = 0, failed_runs = 0;
+    for (; n < 5000; n += n < 40 ? 1 : stride, runs++) {
+        remove_meta(*state);
+        store_t *s = store_open(*state, DURABILITY_NORMAL);
+        assert_non_null(s);
+        fault_reset();
+        fault_arm("sqlite.malloc", n);
+        sqlite3 *db = store_db(s, &schema3);
+        unsigned fired = fault_fired();
+        fault_reset();
+        store_close(s);
+        if (!db) failed_runs++;
+        /* Old or new: look at the file without faults. */
+        s = store_open(*state, DURABILITY_NORMAL);
+        static const store_schema_t none = {"svc", NULL, 0};
+        sqlite3 *check = store_db(s, db ? &schema3 : &none);
+        long long v = -1;
+        if (check) v = query_int(check, "PRAGMA user_version");
+        if (!db && check) {
+            long long tables = query_int(check, "SELECT count(*) FROM sqlite_master WHERE type='table'");
+            if (v == 0)
+                assert_int_equal(tables, 0);
+            else
+                assert_int_equal(v, 3);
+        }
+        if (db) assert_int_equal(v, 3);
+        store_close(s);
+        if (!fired) break; /* the armed allocation was never reached: the whole path ran */
+    }
+    assert_int_equal(store__fault_sqlite_malloc(false), GR_OK);
+    assert_true(n < 5000);
+    assert_true(failed_runs > 0);
+    print_message("fault loop: %u runs up to allocation %u, %u failed cleanly\n", runs + 1, n, failed_runs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_creates_dirs, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_open_fails_on_file, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_migrations_once_and_idempotent, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_settings, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_bad_service_name, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_fault_db_open, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_threads_get_own_connections, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_store_close_before_thread_exit, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_fault_loop_sqlite_malloc, setup_dir, teardown_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
