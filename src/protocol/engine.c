@@ -93,7 +93,9 @@ const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a,
             const op_t *op = &m->ops[i];
             if (!proto__rest_match(op, w, a)) continue;
             long sc = rest_specificity(op->uri);
-            if (!best || sc > best_score) {
+            /* ties go to the later name: S3's deprecated originals (GetBucketLifecycle)
+             * sort before their replacements (GetBucketLifecycleConfiguration) */
+            if (!best || sc >= best_score) {
                 best = op;
                 best_score = sc;
             }
