@@ -50,12 +50,14 @@ static bool match_path(const char *t, size_t tn, const char *p, size_t pn, label
             *nlab = slot;
             return false;
         }
+        /* A trailing slash is optional on either side: "/bucket/" matches "/{Bucket}", and
+         * newer Lambda models write "/2015-03-31/functions" where older ones end in '/'. */
+        if (pi == pn && ti + 1 == tn && t[ti] == '/') return true;
         if (pi >= pn || t[ti] != p[pi]) return false;
         ti++;
         pi++;
     }
-    /* AWS accepts a trailing slash after the template ("/bucket/" for "/{Bucket}") */
-    return pi == pn || (pi + 1 == pn && p[pi] == '/' && tn > 0 && t[tn - 1] != '/');
+    return pi == pn || (pi + 1 == pn && p[pi] == '/');
 }
 
 static bool match_op(const op_t *op, const wire_req_t *w, arena_t *a, label_t *lab, int *nlab)
