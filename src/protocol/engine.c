@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/id.h"
 #include "protocol/internal.h"
 
 int proto__fail(proto_fail_t *fail, arena_t *a, proto_fail_kind_t kind, const char *fmt, ...)
@@ -111,6 +112,21 @@ const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a,
 
 /* ==== parse / serialize / errors ==== */
 
+/* AWS: members marked idempotencyToken are filled by SDKs when the caller
+ * leaves them out; clients that do not (curl) get one here, so a handler can
+ * rely on the token being present (botocore serialize.py, idempotencyToken). */
+static void fill_idempotency_tokens(const shape_t *s, val_t *in, arena_t *a)
+{
+    if (!s) return;
+    for (uint16_t i = 0; i < s->nmembers; i++) {
+        const member_t *mb = &s->members[i];
+        if (!(mb->flags & MF_IDEMPOTENCY) || val_get(in, mb->name)) continue;
+        char uuid[37];
+        id_uuid(uuid);
+        val_set_c(a, in, mb->name, val_strdup(a, str_c(uuid)));
+    }
+}
+
 int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t **in, proto_fail_t *fail)
 {
     memset(fail, 0, sizeof *fail);
@@ -131,6 +147,7 @@ int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena
         return GR_ERR;
     }
     if (arena_failed(a)) return proto__fail(fail, a, PROTO_E_SYNTAX, "request too large");
+    fill_idempotency_tokens(op->input, v, a);
     return op->input ? proto__validate(op->input, v, a, fail) : GR_OK;
 }
 
