@@ -247,6 +247,8 @@ class ValueGen:
             where = {"header": "header", "headers": "headers", "uri": "uri", "querystring": "querystring"}.get(
                 loc, "body"
             )
+            if m.serialization.get("hostLabel"):
+                where = "header"  # must be a valid DNS label
             if m.type_name == "structure" and m.serialization.get("eventstream"):
                 continue
             if name == sh.serialization.get("payload") and m.type_name == "blob":
@@ -261,9 +263,7 @@ EMPTY_SHAPE = type("EmptyShape", (), {"members": {}, "type_name": "structure", "
 
 
 def skip_member(m):
-    """Members the round trip cannot carry: host labels (in the Host header) and event streams."""
-    if m.serialization.get("hostLabel"):
-        return True
+    """Members the generator leaves out: event streams and documents."""
     if m.type_name == "structure" and (m.serialization.get("eventstream") or m.metadata.get("eventstream")):
         return True
     if m.metadata.get("document"):
@@ -295,8 +295,8 @@ def canon(sh, v):
         for k, mv in v.items():
             if k == "ResponseMetadata" or k not in sh.members or mv is None:
                 continue
-            if skip_member(sh.members[k]):
-                continue
+            if skip_member(sh.members[k]) or sh.members[k].serialization.get("hostLabel"):
+                continue  # host labels travel in the Host name, which the tool does not see
             out[k] = canon(sh.members[k], mv)
         return out
     if t == "list":
@@ -527,7 +527,14 @@ def check_input(tool, sm, op_name, seed=0, tool_service=None, both=None, gen=Non
     got = tool.call(tool_parse_cmd(svc, req))
     problems = []
     if got.get("operation") != op_name:
-        problems.append(f"{op_name}: proto_find_op found {got.get('operation')!r}")
+        found = got.get("operation")
+        if found in sm.operation_names and om.deprecated and \
+                sm.operation_model(found).http.get("requestUri") == om.http.get("requestUri") and \
+                sm.operation_model(found).http.get("method") == om.http.get("method"):
+            # S3's deprecated GetBucketLifecycle & co. send the very same request as their
+            # replacements; the server cannot tell them apart and answers the replacement.
+            return problems
+        problems.append(f"{op_name}: proto_find_op found {found!r}")
         return problems
     if not got.get("ok"):
         problems.append(f"{op_name}: parse failed: {got.get('error')} (request {json.dumps(req, default=str)[:600]})")
