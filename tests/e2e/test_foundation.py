@@ -257,14 +257,14 @@ def test_s3_presigned_url(gureum):
 def test_gureum_aws_wrapper(gureum):
     env = dict(os.environ, GUREUM_PORT=str(gureum.port), AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="",
                AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_PAGER="")
-    p = subprocess.run([gureum.bin, "aws", "sts", "get-caller-identity"], env=env, capture_output=True, text=True,
+    p = subprocess.run([gureum.binary, "aws", "sts", "get-caller-identity"], env=env, capture_output=True, text=True,
                        timeout=60)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["Arn"] == ROOT_ARN
 
 
 def test_version(gureum):
-    p = subprocess.run([gureum.bin, "version"], capture_output=True, text=True)
+    p = subprocess.run([gureum.binary, "version"], capture_output=True, text=True)
     assert p.returncode == 0 and p.stdout.startswith("gureum ")
 
 
@@ -278,6 +278,6 @@ def test_access_log_line(gureum):
 
 def test_refuses_public_bind_without_keys(gureum, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUREUM_")}
-    p = subprocess.run([gureum.bin, "serve", "--host", "0.0.0.0", "--port", "0", "--data", str(tmp_path)],
+    p = subprocess.run([gureum.binary, "serve", "--host", "0.0.0.0", "--port", "0", "--data", str(tmp_path)],
                        env=env, capture_output=True, text=True, timeout=10)
     assert p.returncode == 2 and "GUREUM_ROOT_ACCESS_KEY" in p.stderr
