@@ -1,0 +1,331 @@
+/* engine.c — the protocol engine's entry points (proto.h).
+ *
+ * The dispatcher calls proto_find_op, proto_parse, proto_serialize and
+ * proto_write_error; each dispatches on the model's protocol to the per-
+ * protocol files (internal.h). Validation against the input shape (required
+ * members, enums, lengths, ranges) is written once here and runs after every
+ * parser, so all protocols report the same AWS-style messages. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "protocol/internal.h"
+
+int proto__fail(proto_fail_t *fail, arena_t *a, proto_fail_kind_t kind, const char *fmt, ...)
+{
+    if (!fail) return GR_ERR;
+    va_list ap;
+    va_start(ap, fmt);
+    fail->kind = kind;
+    fail->msg = arena_vprintf(a, fmt, ap);
+    va_end(ap);
+    if (!fail->msg) fail->msg = "invalid request";
+    return GR_ERR;
+}
+
+/* ==== finding the operation ==== */
+
+/* Value of `key` in an application/x-www-form-urlencoded string, decoded. */
+static str_t form_param(arena_t *a, str_t form, const char *key)
+{
+    str_t rest = form, pair;
+    while (rest.p && rest.len) {
+        rest = str_cut(rest, '&', &pair);
+        str_t k;
+        str_t v = str_cut(pair, '=', &k);
+        str_t dk = wire_url_decode(a, k, true);
+        if (dk.p && str_eq_c(dk, key)) return v.p ? wire_url_decode(a, v, true) : STR("");
+    }
+    return STR_NULL;
+}
+
+/* How specific a REST template is: literal query keys first, then literal
+ * path characters, then fewer labels (a greedy label last). */
+static long rest_specificity(const char *uri)
+{
+    long lit_path = 0, labels = 0, qkeys = 0, greedy = 0;
+    const char *q = strchr(uri, '?');
+    size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+    bool in_label = false;
+    for (size_t i = 0; i < plen; i++) {
+        if (uri[i] == '{') {
+            in_label = true;
+            labels++;
+        } else if (uri[i] == '}') {
+            in_label = false;
+            if (i > 0 && uri[i - 1] == '+') greedy++;
+        } else if (!in_label)
+            lit_path++;
+    }
+    if (q)
+        for (const char *p = q + 1; *p; p++)
+            if (p == q + 1 || p[-1] == '&') qkeys++;
+    return qkeys * 1000000L + lit_path * 1000L - labels * 10L - greedy;
+}
+
+const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a, str_t *name)
+{
+    str_t n = STR_NULL;
+    if (name) *name = STR_NULL;
+    switch (m->protocol) {
+    case PROTO_JSON: {
+        /* AWS: X-Amz-Target: DynamoDB_20120810.PutItem */
+        str_t t = wire_header(w, "X-Amz-Target");
+        if (!t.p) return NULL;
+        long dot = -1;
+        for (size_t i = 0; i < t.len; i++)
+            if (t.p[i] == '.') dot = (long)i;
+        n = dot >= 0 ? str_sub(t, (size_t)dot + 1, t.len - (size_t)dot - 1) : t;
+        break;
+    }
+    case PROTO_QUERY:
+    case PROTO_EC2:
+        /* Action comes in the form body (POST) or the query string (GET). */
+        n = form_param(a, w->body, "Action");
+        if (!n.p) n = form_param(a, w->query, "Action");
+        break;
+    case PROTO_REST_JSON:
+    case PROTO_REST_XML: {
+        const op_t *best = NULL;
+        long best_score = 0;
+        for (uint32_t i = 0; i < m->nops; i++) {
+            const op_t *op = &m->ops[i];
+            if (!proto__rest_match(op, w, a)) continue;
+            long sc = rest_specificity(op->uri);
+            if (!best || sc > best_score) {
+                best = op;
+                best_score = sc;
+            }
+        }
+        if (best && name) *name = str_c(best->name);
+        return best;
+    }
+    default: return NULL;
+    }
+    if (name) *name = n;
+    return n.p ? model_find_op(m, n) : NULL;
+}
+
+/* ==== parse / serialize / errors ==== */
+
+int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t **in, proto_fail_t *fail)
+{
+    memset(fail, 0, sizeof *fail);
+    val_t *v = val_new(a, VAL_STRUCT);
+    if (!v) return proto__fail(fail, a, PROTO_E_SYNTAX, "out of memory");
+    *in = v;
+    int rc;
+    switch (m->protocol) {
+    case PROTO_QUERY: rc = proto__query_parse(m, op, w, a, v, fail); break;
+    case PROTO_EC2: rc = proto__ec2_parse(m, op, w, a, v, fail); break;
+    case PROTO_JSON: rc = proto__json_parse(m, op, w, a, v, fail); break;
+    case PROTO_REST_JSON: rc = proto__restjson_parse(m, op, w, a, v, fail); break;
+    case PROTO_REST_XML: rc = proto__restxml_parse(m, op, w, a, v, fail); break;
+    default: return proto__fail(fail, a, PROTO_E_SYNTAX, "unsupported protocol");
+    }
+    if (rc != GR_OK) {
+        if (!fail->kind) proto__fail(fail, a, PROTO_E_SYNTAX, "malformed request");
+        return GR_ERR;
+    }
+    if (arena_failed(a)) return proto__fail(fail, a, PROTO_E_SYNTAX, "request too large");
+    return op->input ? proto__validate(op->input, v, a, fail) : GR_OK;
+}
+
+int proto_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *request_id, arena_t *a,
+                    wire_resp_t *resp)
+{
+    switch (m->protocol) {
+    case PROTO_QUERY: return proto__query_serialize(m, op, out, request_id, a, resp);
+    case PROTO_EC2: return proto__ec2_serialize(m, op, out, request_id, a, resp);
+    case PROTO_JSON: return proto__json_serialize(m, op, out, request_id, a, resp);
+    case PROTO_REST_JSON: return proto__restjson_serialize(m, op, out, request_id, a, resp);
+    case PROTO_REST_XML: return proto__restxml_serialize(m, op, out, request_id, a, resp);
+    default: return GR_ERR;
+    }
+}
+
+int proto_write_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
+                      const char *request_id, arena_t *a, wire_resp_t *resp)
+{
+    if (!m) /* no service known: a generic JSON error */
+        return proto__json_error(NULL, e, msg, extra, request_id, a, resp);
+    switch (m->protocol) {
+    case PROTO_QUERY: return proto__query_error(m, e, msg, extra, request_id, a, resp);
+    case PROTO_EC2: return proto__ec2_error(m, e, msg, extra, request_id, a, resp);
+    case PROTO_REST_XML: return proto__restxml_error(m, e, msg, extra, request_id, a, resp);
+    default: return proto__json_error(m, e, msg, extra, request_id, a, resp);
+    }
+}
+
+/* ==== validation ==== */
+
+/* AWS (Coral) validation messages, e.g. DynamoDB:
+ *   1 validation error detected: Value null at 'tableName' failed to satisfy
+ *   constraint: Member must not be null
+ * Several are joined with "; " after "N validation errors detected: ".
+ * Paths use member names with a lower-case first letter and "N.member" (1-based)
+ * for list elements. AWS: observed DynamoDB/Logs/Lambda ValidationException texts. */
+typedef struct {
+    arena_t *a;
+    buf_t msgs;
+    int count;
+    proto_fail_kind_t first_kind;
+    const char *first_member;
+} vctx_t;
+
+static void verr(vctx_t *c, proto_fail_kind_t kind, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void verr(vctx_t *c, proto_fail_kind_t kind, const char *path, const char *fmt, ...)
+{
+    if (c->count == 0) {
+        c->first_kind = kind;
+        c->first_member = path;
+    }
+    if (c->count++) buf_puts(&c->msgs, "; ");
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = arena_vprintf(c->a, fmt, ap);
+    va_end(ap);
+    if (s) buf_puts(&c->msgs, s);
+}
+
+static const char *child_path(arena_t *a, const char *path, const char *name)
+{
+    char *lc = arena_strdup(a, name);
+    if (lc && lc[0] >= 'A' && lc[0] <= 'Z') lc[0] = (char)(lc[0] - 'A' + 'a');
+    if (!path || !*path) return lc ? lc : name;
+    return arena_printf(a, "%s.%s", path, lc ? lc : name);
+}
+
+/* A short text of a value for messages: strings quoted as AWS does. */
+static const char *vtext(arena_t *a, const val_t *v)
+{
+    switch (v->kind) {
+    case VAL_STR: return arena_printf(a, "'%.*s'", STR_FMT(v->u.s));
+    case VAL_INT: return arena_printf(a, "'%lld'", (long long)v->u.i);
+    case VAL_FLOAT: return arena_printf(a, "'%g'", v->u.f);
+    case VAL_BOOL: return v->u.b ? "'true'" : "'false'";
+    case VAL_NULL: return "null";
+    default: return "'...'";
+    }
+}
+
+static void validate(vctx_t *c, const shape_t *s, const val_t *v, const char *path);
+
+static void check_len(vctx_t *c, const shape_t *s, const val_t *v, const char *path, int64_t len)
+{
+    if ((s->flags & SF_HAS_MIN) && len < s->min)
+        verr(c, PROTO_E_CONSTRAINT, path,
+             "Value %s at '%s' failed to satisfy constraint: Member must have length greater than or equal to %lld",
+             vtext(c->a, v), path, (long long)s->min);
+    if ((s->flags & SF_HAS_MAX) && len > s->max)
+        verr(c, PROTO_E_CONSTRAINT, path,
+             "Value %s at '%s' failed to satisfy constraint: Member must have length less than or equal to %lld",
+             vtext(c->a, v), path, (long long)s->max);
+}
+
+static size_t utf8_chars(str_t s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s.len; i++)
+        if (((unsigned char)s.p[i] & 0xc0) != 0x80) n++;
+    return n;
+}
+
+static void validate(vctx_t *c, const shape_t *s, const val_t *v, const char *path)
+{
+    if (!v || v->kind == VAL_NULL) return;
+    switch (s->type) {
+    case SH_STRUCTURE:
+        if (v->kind != VAL_STRUCT || (s->flags & SF_DOCUMENT)) return;
+        for (uint16_t i = 0; i < s->nmembers; i++) {
+            const member_t *mb = &s->members[i];
+            const val_t *mv = val_get(v, mb->name);
+            const char *p = child_path(c->a, path, mb->name);
+            if ((mb->flags & MF_REQUIRED) && (!mv || mv->kind == VAL_NULL)) {
+                /* streaming payloads arrive outside the value tree */
+                if (mb->flags & MF_STREAMING) continue;
+                verr(c, PROTO_E_REQUIRED, p, "Value null at '%s' failed to satisfy constraint: Member must not be null",
+                     p);
+                continue;
+            }
+            if (mv) validate(c, mb->shape, mv, p);
+        }
+        return;
+    case SH_LIST:
+        if (v->kind != VAL_LIST) return;
+        check_len(c, s, v, path, (int64_t)v->u.list.n);
+        for (size_t i = 0; i < v->u.list.n; i++)
+            validate(c, s->members[0].shape, v->u.list.v[i], arena_printf(c->a, "%s.%zu.member", path, i + 1));
+        return;
+    case SH_MAP:
+        if (v->kind != VAL_MAP && v->kind != VAL_STRUCT) return;
+        check_len(c, s, v, path, (int64_t)v->u.obj.n);
+        for (size_t i = 0; i < v->u.obj.n; i++) {
+            const char *p = arena_printf(c->a, "%s.%.*s.member", path, STR_FMT(v->u.obj.e[i].key));
+            val_t kv = {.kind = VAL_STR};
+            kv.u.s = v->u.obj.e[i].key;
+            validate(c, s->members[0].shape, &kv, p);
+            validate(c, s->members[1].shape, v->u.obj.e[i].v, p);
+        }
+        return;
+    case SH_STRING:
+        if (v->kind != VAL_STR) return;
+        if (s->nenums) {
+            bool ok = false;
+            for (uint16_t i = 0; i < s->nenums && !ok; i++) ok = str_eq_c(v->u.s, s->enums[i]);
+            if (!ok) {
+                buf_t set;
+                buf_init(&set, c->a);
+                for (uint16_t i = 0; i < s->nenums; i++) {
+                    if (i) buf_puts(&set, ", ");
+                    buf_puts(&set, s->enums[i]);
+                }
+                verr(c, PROTO_E_CONSTRAINT, path,
+                     "Value %s at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]",
+                     vtext(c->a, v), path, buf_str(&set).p);
+            }
+        }
+        check_len(c, s, v, path, (int64_t)utf8_chars(v->u.s));
+        return;
+    case SH_BLOB:
+        if (v->kind == VAL_BLOB || v->kind == VAL_STR) check_len(c, s, v, path, (int64_t)v->u.s.len);
+        return;
+    case SH_INTEGER:
+    case SH_LONG:
+    case SH_FLOAT:
+    case SH_DOUBLE: {
+        double d;
+        if (v->kind == VAL_INT)
+            d = (double)v->u.i;
+        else if (v->kind == VAL_FLOAT)
+            d = v->u.f;
+        else
+            return;
+        if ((s->flags & SF_HAS_MIN) && d < (double)s->min)
+            verr(c, PROTO_E_CONSTRAINT, path,
+                 "Value %s at '%s' failed to satisfy constraint: Member must have value greater than or equal to %lld",
+                 vtext(c->a, v), path, (long long)s->min);
+        if ((s->flags & SF_HAS_MAX) && d > (double)s->max)
+            verr(c, PROTO_E_CONSTRAINT, path,
+                 "Value %s at '%s' failed to satisfy constraint: Member must have value less than or equal to %lld",
+                 vtext(c->a, v), path, (long long)s->max);
+        return;
+    }
+    default: return;
+    }
+}
+
+int proto__validate(const shape_t *s, const val_t *v, arena_t *a, proto_fail_t *fail)
+{
+    vctx_t c = {.a = a};
+    buf_init(&c.msgs, a);
+    validate(&c, s, v, "");
+    if (!c.count) return GR_OK;
+    proto__fail(fail, a, c.first_kind, "%d validation error%s detected: %s", c.count, c.count > 1 ? "s" : "",
+                buf_str(&c.msgs).p);
+    fail->member = c.first_member;
+    return GR_ERR;
+}
