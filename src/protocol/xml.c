@@ -348,7 +348,15 @@ static int read_element(px_t *x, int depth, xml_node_t **out)
             const char *s = x->p;
             if (skip_past(x, "]]>", "unterminated CDATA section")) return GR_ERR;
             text_to_buf(&t); /* CDATA is never slice-only: keeps the rule simple */
-            buf_append(&t.b, s, (size_t)(x->p - 3 - s));
+            for (const char *c = s; c < x->p - 3; c++) {
+                if (bad_control((unsigned char)*c)) return fail(x, "invalid character");
+                if (*c != '\r') {
+                    buf_putc(&t.b, *c);
+                } else { /* line ends are normalised inside CDATA too (XML 1.0 §2.11) */
+                    buf_putc(&t.b, '\n');
+                    if (c + 1 < x->p - 3 && c[1] == '\n') c++;
+                }
+            }
         } else if (at(x, "<?")) {
             if (skip_past(x, "?>", "unterminated processing instruction")) return GR_ERR;
         } else if (at(x, "<!")) {

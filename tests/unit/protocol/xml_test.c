@@ -79,8 +79,8 @@ static void test_entities_cdata(void **st)
 
 static void test_line_ends(void **st)
 {
-    xml_node_t *r = parse_ok("<a>one\r\ntwo\rthree&#13;</a>");
-    ASSERT_STR(r->text, "one\ntwo\nthree\r");
+    xml_node_t *r = parse_ok("<a>one\r\ntwo\rthree&#13;<![CDATA[\r\nfour\r]]></a>");
+    ASSERT_STR(r->text, "one\ntwo\nthree\r\nfour\n");
     r = parse_ok("<a v=\"x\ty\nz\"/>");
     ASSERT_STR(xml_attr(r, STR("v")), "x y z");
 }
@@ -127,6 +127,7 @@ static void test_refusals(void **st)
     E("<a x=\"<\"/>");
     E("<a/><b/>");
     E("<a><![CDATA[x</a>");
+    E("<a><![CDATA[\x05]]></a>");
     E("<a><!-- x</a>");
     E("<a><!ELEMENT x></a>");
     E("<1a/>");
