@@ -433,6 +433,10 @@ def write_if_changed(path, text):
                 return
     except OSError:
         pass
+    write_file(path, text)
+
+
+def write_file(path, text):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
@@ -455,8 +459,10 @@ def main(argv=None):
         print(f"gen_models.py: {a.service}: {e}", file=sys.stderr)
         return 1
     os.makedirs(a.out, exist_ok=True)
+    # The header only when it changed (its includers need not rebuild); the .c
+    # always, so make sees the target newer than the .ops file it came from.
     write_if_changed(os.path.join(a.out, f"{a.service}_model.h"), h)
-    write_if_changed(os.path.join(a.out, f"{a.service}_model.c"), c)
+    write_file(os.path.join(a.out, f"{a.service}_model.c"), c)
     return 0
 
 

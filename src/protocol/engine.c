@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/id.h"
 #include "protocol/internal.h"
 
 int proto__fail(proto_fail_t *fail, arena_t *a, proto_fail_kind_t kind, const char *fmt, ...)
@@ -64,6 +65,35 @@ static long rest_specificity(const char *uri)
     return qkeys * 1000000L + lit_path * 1000L - labels * 10L - greedy;
 }
 
+/* Several operations can share method and template (S3: PutObject, CopyObject,
+ * UploadPart, UploadPartCopy on PUT /{Bucket}/{Key+}); they differ in required
+ * members bound to the query string or headers (partNumber + uploadId,
+ * x-amz-copy-source). An op missing one of those ranks below every op that has
+ * them all; then the template's specificity; then how many it uses. */
+static long rest_score(const op_t *op, const wire_req_t *w, arena_t *a)
+{
+    long present = 0;
+    bool missing = false;
+    const shape_t *in = op->input;
+    for (uint16_t i = 0; in && i < in->nmembers; i++) {
+        const member_t *mb = &in->members[i];
+        if (!(mb->flags & MF_REQUIRED)) continue;
+        const char *ln = mb->loc_name ? mb->loc_name : mb->name;
+        bool have;
+        if (mb->location == LOC_QUERYSTRING)
+            have = wire_query_param(w, a, ln).p != NULL;
+        else if (mb->location == LOC_HEADER)
+            have = wire_header(w, ln).p != NULL;
+        else
+            continue;
+        if (have)
+            present++;
+        else
+            missing = true;
+    }
+    return (missing ? 0 : 1L << 50) + rest_specificity(op->uri) * 100 + present;
+}
+
 const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a, str_t *name)
 {
     str_t n = STR_NULL;
@@ -92,8 +122,10 @@ const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a,
         for (uint32_t i = 0; i < m->nops; i++) {
             const op_t *op = &m->ops[i];
             if (!proto__rest_match(op, w, a)) continue;
-            long sc = rest_specificity(op->uri);
-            if (!best || sc > best_score) {
+            long sc = rest_score(op, w, a);
+            /* ties go to the later name: S3's deprecated originals (GetBucketLifecycle)
+             * sort before their replacements (GetBucketLifecycleConfiguration) */
+            if (!best || sc >= best_score) {
                 best = op;
                 best_score = sc;
             }
@@ -108,6 +140,21 @@ const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a,
 }
 
 /* ==== parse / serialize / errors ==== */
+
+/* AWS: members marked idempotencyToken are filled by SDKs when the caller
+ * leaves them out; clients that do not (curl) get one here, so a handler can
+ * rely on the token being present (botocore serialize.py, idempotencyToken). */
+static void fill_idempotency_tokens(const shape_t *s, val_t *in, arena_t *a)
+{
+    if (!s) return;
+    for (uint16_t i = 0; i < s->nmembers; i++) {
+        const member_t *mb = &s->members[i];
+        if (!(mb->flags & MF_IDEMPOTENCY) || val_get(in, mb->name)) continue;
+        char uuid[37];
+        id_uuid(uuid);
+        val_set_c(a, in, mb->name, val_strdup(a, str_c(uuid)));
+    }
+}
 
 int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t **in, proto_fail_t *fail)
 {
@@ -129,6 +176,7 @@ int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena
         return GR_ERR;
     }
     if (arena_failed(a)) return proto__fail(fail, a, PROTO_E_SYNTAX, "request too large");
+    fill_idempotency_tokens(op->input, v, a);
     return op->input ? proto__validate(op->input, v, a, fail) : GR_OK;
 }
 

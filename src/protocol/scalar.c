@@ -130,12 +130,16 @@ static str_t fmt_time(arena_t *a, int64_t us, ts_format_t fmt)
     int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
     int64_t frac = us - sec * 1000000;
     if (fmt == TS_UNIX) {
-        if (frac == 0)
-            snprintf(tmp, sizeof tmp, "%lld", (long long)sec);
-        else if (frac % 1000 == 0)
-            snprintf(tmp, sizeof tmp, "%lld.%03lld", (long long)sec, (long long)(frac / 1000));
+        /* sign apart, so -1.5 s is "-1.500" and not seconds -2 plus a fraction */
+        uint64_t mag = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+        const char *sign = us < 0 ? "-" : "";
+        unsigned long long s = mag / 1000000, f = mag % 1000000;
+        if (f == 0)
+            snprintf(tmp, sizeof tmp, "%s%llu", sign, s);
+        else if (f % 1000 == 0)
+            snprintf(tmp, sizeof tmp, "%s%llu.%03llu", sign, s, f / 1000);
         else
-            snprintf(tmp, sizeof tmp, "%lld.%06lld", (long long)sec, (long long)frac);
+            snprintf(tmp, sizeof tmp, "%s%llu.%06llu", sign, s, f);
         return str_c(arena_strdup(a, tmp));
     }
     if (fmt == TS_RFC822) {
