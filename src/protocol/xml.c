@@ -543,9 +543,20 @@ str_t proto__xml_member_name(const member_t *m)
     return str_c(ln ? ln : m->name);
 }
 
+/* The text of a scalar in an XML document. A float is written with as many
+ * digits as a double needs: XML clients read every number as a double
+ * (botocore: float(text)), so the shortest float32 text ("823885.4" for
+ * 823885.375f) would come back as another value. */
+static str_t xml_scalar_text(const member_t *m, const val_t *v, arena_t *a)
+{
+    static const shape_t as_double = {.name = "Double", .type = SH_DOUBLE};
+    const shape_t *s = m->shape && m->shape->type == SH_FLOAT ? &as_double : m->shape;
+    return proto__scalar_text(s, v, m_ts(m), a);
+}
+
 static void write_scalar(buf_t *b, arena_t *a, const member_t *m, str_t name, const val_t *v)
 {
-    str_t t = proto__scalar_text(m->shape, v, m_ts(m), a);
+    str_t t = xml_scalar_text(m, v, a);
     if (!t.p) return;
     xml_text_elem(b, name, t);
 }
@@ -587,7 +598,7 @@ void proto__xml_write_attrs(buf_t *b, arena_t *a, const shape_t *s, const val_t 
         if (!(m->flags & MF_XMLATTRIBUTE)) continue;
         val_t *mv = val_get(v, m->name);
         if (!mv || mv->kind == VAL_NULL) continue;
-        str_t t = proto__scalar_text(m->shape, mv, m_ts(m), a);
+        str_t t = xml_scalar_text(m, mv, a);
         if (t.p) xml_attr_put(b, str_c(m->loc_name ? m->loc_name : m->name), t);
     }
 }
