@@ -121,7 +121,7 @@ struct http_req {
     void *data;
     int busy;  /* handler callbacks running on it */
     int npost; /* queued posts; under lp->mu */
-    bool http10, keepalive, chunked, expect_continue, head;
+    bool http10, keepalive, chunked, expect_continue, head, body_expected, force_close;
     bool headers_done, msg_done, delivered, seen, responded, aborted, paused;
 };
 
@@ -245,8 +245,10 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     }
     r->responded = true;
     loop_t *lp = c->lp;
-    bool early = !r->msg_done;
-    bool closing = !r->keepalive || early || lp->stopping || lp->srv->stop;
+    /* Answered before its body was read: the rest of the body is never parsed,
+     * so the connection cannot carry another request. */
+    bool early = !r->msg_done && (!r->headers_done || r->body_expected);
+    bool closing = !r->keepalive || early || r->force_close || lp->stopping || lp->srv->stop;
     bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
     bool send_body = !no_body && !r->head && len > 0;
 
@@ -353,7 +355,7 @@ static void req_fail(http_req_t *r, int status)
 {
     static const kv_t ct = {{"Content-Type", 12}, {"text/plain", 10}};
     const char *msg = reason(status);
-    r->msg_done = false; /* force Connection: close: the body may be unread */
+    r->force_close = true;
     req_enter(r);
     respond(r, status, &ct, 1, msg, -1, 0, strlen(msg));
     if (r->seen && r->lp->srv->cfg.on_abort) r->lp->srv->cfg.on_abort(r, r->lp->srv->cfg.ud);
@@ -480,7 +482,7 @@ static int h_headers_done(htparser *p)
     } else {
         r->content_length = htparser_get_content_length(p);
     }
-    bool has_body = r->chunked || r->content_length > 0;
+    bool has_body = r->body_expected = r->chunked || r->content_length > 0;
     r->expect_continue = !r->http10 && has_token(http_req_header(r, "Expect"), "100-continue");
 
     r->mode = HTTP_BODY_BUFFER;
@@ -651,6 +653,15 @@ static void conn_process(conn_t *c)
         const char *data;
         size_t len;
         bool whole_block = !r || !r->headers_done || c->in_trailers;
+        if (whole_block && !c->in_trailers && !r) {
+            /* Not the start of a request line (TLS, binary): no point waiting for a head. */
+            unsigned char first;
+            evbuffer_copyout(in, &first, 1);
+            if (!(first >= 'A' && first <= 'Z') && first != '\r' && first != '\n') {
+                conn_fail(c, 400);
+                continue;
+            }
+        }
         if (whole_block) {
             long blk = head_block(c, in, s->cfg.max_header_bytes);
             if (blk == 0) break;

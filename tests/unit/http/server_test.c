@@ -569,12 +569,83 @@ static void test_graceful_stop(void **state)
     unlink(T.file_path);
 }
 
+static void test_protocol_edges(void **state)
+{
+    start(1, 0);
+    resp_t r;
+    /* HTTP/1.0 without keep-alive: answered, then closed. */
+    cli_t *c = cli_open();
+    cli_puts(c, "GET /hello HTTP/1.0\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_non_null(strcasestr(r.head, "Connection: close"));
+    resp_free(&r);
+    assert_false(cli_fill(c));
+    cli_close(c);
+    /* HTTP/1.0 keep-alive is honoured and said. */
+    c = cli_open();
+    cli_puts(c, "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_non_null(strcasestr(r.head, "Connection: keep-alive"));
+    resp_free(&r);
+    cli_puts(c, "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    resp_free(&r);
+    cli_close(c);
+    /* Rejected on headers without a body: the connection stays usable. */
+    c = cli_open();
+    cli_puts(c, "GET /reject HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 403);
+    assert_null(strcasestr(r.head, "Connection: close"));
+    resp_free(&r);
+    cli_puts(c, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    resp_free(&r);
+    cli_close(c);
+    /* Not HTTP at all, and a malformed request line: 400. */
+    c = cli_open();
+    cli_send(c, "\x16\x03\x01\x02\x00", 5);
+    assert_int_equal(cli_response(c, &r, false), 400);
+    resp_free(&r);
+    cli_close(c);
+    c = cli_open();
+    cli_puts(c, "GET /a b c d\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 400);
+    resp_free(&r);
+    cli_close(c);
+    /* One header under max_header_bytes but over htparser's 8 KiB token: 431. */
+    c = cli_open();
+    char *big = malloc(10000);
+    memset(big, 'y', 10000);
+    cli_puts(c, "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    cli_send(c, big, 10000);
+    cli_puts(c, "\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 431);
+    resp_free(&r);
+    free(big);
+    cli_close(c);
+    /* A chunked body in STREAM mode arrives de-chunked. */
+    c = cli_open();
+    char body[300];
+    for (size_t i = 0; i < sizeof body; i++) body[i] = (char)pattern(i);
+    cli_puts(c, "PUT /stream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n");
+    cli_send(c, body, 100);
+    cli_puts(c, "\r\nc8\r\n");
+    cli_send(c, body + 100, 200);
+    cli_puts(c, "\r\n0\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_non_null(strstr(r.body, "bytes=300 "));
+    assert_non_null(strstr(r.body, " bad=0"));
+    resp_free(&r);
+    cli_close(c);
+    stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keepalive), cmocka_unit_test(test_expect_continue), cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_stream),    cmocka_unit_test(test_limits),          cmocka_unit_test(test_file_and_head),
-        cmocka_unit_test(test_suspend),   cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_suspend),   cmocka_unit_test(test_graceful_stop),   cmocka_unit_test(test_protocol_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
