@@ -698,7 +698,11 @@ static void conn_process(conn_t *c)
 
 static void conn_free(conn_t *c)
 {
+    /* We close the socket ourselves: libevent 2.1 closes it only in a finalizer
+     * on a later loop pass, which never comes when the loop is ending (stop). */
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
     bufferevent_free(c->bev);
+    if (fd >= 0) close(fd);
     event_free(c->kick);
     free(c->parser);
     free(c);
@@ -809,14 +813,12 @@ static conn_t *conn_new(loop_t *lp, evutil_socket_t fd, const struct sockaddr *s
         return NULL;
     }
     c->lp = lp;
-    c->bev = bufferevent_socket_new(lp->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    c->bev = bufferevent_socket_new(lp->base, fd, 0);
     c->kick = event_new(lp->base, -1, 0, on_kick, c);
     c->parser = htparser_new();
     if (!c->bev || !c->kick || !c->parser) {
-        if (c->bev)
-            bufferevent_free(c->bev);
-        else
-            close(fd);
+        if (c->bev) bufferevent_free(c->bev);
+        close(fd);
         if (c->kick) event_free(c->kick);
         free(c->parser);
         free(c);

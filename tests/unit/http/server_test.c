@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static struct {
     pthread_t later[MAX_LATER];
     later_t later_arg[MAX_LATER];
     int nlater;
-    int aborts;
+    atomic_int aborts, suspended; /* read by the test thread */
     /* /stream accounting */
     size_t stream_bytes, stream_pieces;
     int stream_bad; /* a byte differed from the pattern */
@@ -74,11 +75,13 @@ static void *later_main(void *arg)
 /* Runs fn(r) on r's loop after delay_ms, posted from a fresh thread. */
 static void post_later(http_req_t *r, void (*fn)(http_req_t *, void *), int delay_ms)
 {
+    pthread_mutex_lock(&mu); /* loops on two threads may both get here */
     assert_true(T.nlater < MAX_LATER);
     later_t *l = &T.later_arg[T.nlater];
     *l = (later_t){r, delay_ms, fn, false};
     assert_int_equal(pthread_create(&T.later[T.nlater], NULL, later_main, l), 0);
     T.nlater++;
+    pthread_mutex_unlock(&mu);
 }
 
 static bool path_is(http_req_t *r, const char *p)
@@ -144,6 +147,7 @@ static void on_request(http_req_t *r, void *ud)
         http_respond_fd(r, 200, NULL, 0, fd, 1000, 100000); /* bytes [1000, 101000) */
     } else if (path_is(r, "/suspend")) {
         post_later(r, answer_later, 50);
+        T.suspended++;
     } else if (path_is(r, "/query")) {
         snprintf(buf, sizeof buf, "%.*s|%.*s|%.*s", STR_FMT(http_req_method(r)), STR_FMT(http_req_query(r)),
                  STR_FMT(http_req_header(r, "x-test")));
@@ -160,6 +164,13 @@ static void on_abort(http_req_t *r, void *ud)
     for (int i = 0; i < T.nlater; i++)
         if (T.later_arg[i].r == r) T.later_arg[i].cancelled = true;
     pthread_mutex_unlock(&mu);
+}
+
+/* Polls until *v reaches want (2 s at most): the server runs in other threads. */
+static void wait_for(atomic_int *v, int want)
+{
+    for (int i = 0; i < 2000 && *v < want; i++) usleep(1000);
+    assert_int_equal(*v, want);
 }
 
 static void *server_main(void *arg)
@@ -528,10 +539,9 @@ static void test_suspend(void **state)
     /* A client that leaves while suspended: on_abort, and the late post is harmless. */
     c = cli_open();
     cli_puts(c, "GET /suspend HTTP/1.1\r\nHost: x\r\n\r\n");
-    usleep(10000);
+    wait_for(&T.suspended, 2);
     cli_close(c);
-    usleep(100000);
-    assert_int_equal(T.aborts, 1);
+    wait_for(&T.aborts, 1);
     stop();
 }
 
@@ -545,7 +555,7 @@ static void test_graceful_stop(void **state)
     assert_int_equal(cli_response(idle, &r, false), 200);
     resp_free(&r);
     cli_puts(c, "GET /suspend HTTP/1.1\r\nHost: x\r\n\r\n");
-    usleep(10000); /* the request is now suspended on the server */
+    wait_for(&T.suspended, 1); /* the request is now suspended on the server */
     http_server_stop(T.srv);
     /* The in-flight request is still answered, with Connection: close. */
     assert_int_equal(cli_response(c, &r, false), 200);
