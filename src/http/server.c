@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -275,17 +276,14 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     const char *conn_hdr = closing ? "Connection: close\r\n" : r->http10 ? "Connection: keep-alive\r\n" : "";
     size_t connlen = strlen(conn_hdr);
     size_t total = (size_t)linelen + hlen + (size_t)cllen + connlen + 2;
-    bool inline_body = send_body && body && len <= 64 * 1024;
-    if (inline_body) total += len;
-
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-    struct evbuffer_iovec v;
-    if (evbuffer_reserve_space(out, (ev_ssize_t)total, &v, 1) < 1) {
+    char stackbuf[4096];
+    char *hb = total <= sizeof stackbuf ? stackbuf : malloc(total);
+    if (!hb) {
         if (fd >= 0) close(fd);
         conn_close(c);
         return;
     }
-    char *w = v.iov_base;
+    char *w = hb;
     memcpy(w, line, (size_t)linelen), w += linelen;
     for (size_t i = 0; i < nh; i++) {
         if (hdr_is(h[i].name, "Content-Length") || hdr_is(h[i].name, "Connection") ||
@@ -299,23 +297,32 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     memcpy(w, cl, (size_t)cllen), w += cllen;
     memcpy(w, conn_hdr, connlen), w += connlen;
     *w++ = '\r', *w++ = '\n';
-    if (inline_body) memcpy(w, body, len), w += len;
-    v.iov_len = (size_t)(w - (char *)v.iov_base);
-    evbuffer_commit_space(out, &v, 1);
 
-    if (send_body && !inline_body) {
-        if (fd >= 0) {
-            /* The output buffer drains to the socket, so libevent sends this with
-             * sendfile(2) and closes fd when done (or when the connection dies). */
-            if (evbuffer_add_file(out, fd, off, (ev_off_t)len) != 0) {
-                close(fd);
-                conn_close(c);
-                return;
-            }
-            fd = -1;
-        } else {
-            evbuffer_add(out, body, len);
+    /* With nothing queued, the answer goes straight to the socket: one sendmsg,
+     * no copy of the body and no write-event round trip through the loop. What
+     * the socket does not take is queued for the bufferevent. */
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    const char *mem = send_body && fd < 0 ? body : NULL;
+    size_t sent = 0;
+    if (evbuffer_get_length(out) == 0) {
+        struct iovec iov[2] = {{hb, total}, {(void *)mem, mem ? len : 0}};
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = mem ? 2 : 1};
+        ssize_t n = sendmsg(bufferevent_getfd(c->bev), &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) sent = (size_t)n; /* on error the bufferevent meets it again and closes */
+    }
+    if (sent < total) evbuffer_add(out, hb + sent, total - sent);
+    sent = sent > total ? sent - total : 0;
+    if (mem && sent < len) evbuffer_add(out, mem + sent, len - sent);
+    if (hb != stackbuf) free(hb);
+    if (send_body && fd >= 0) {
+        /* The output buffer drains to the socket, so libevent sends this with
+         * sendfile(2) and closes fd when done (or when the connection dies). */
+        if (evbuffer_add_file(out, fd, off, (ev_off_t)len) != 0) {
+            close(fd);
+            conn_close(c);
+            return;
         }
+        fd = -1;
     }
     if (fd >= 0) close(fd);
 
