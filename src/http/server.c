@@ -42,11 +42,17 @@
  * errors without answering (no 431/400), and forces "Content-Type: text/plain".
  * Its parser is sound if fed carefully (see conn_process), so we keep that. */
 
-#define IDLE_TIMEOUT_S 60       /* keep-alive idle / slow request bytes */
-#define WRITE_TIMEOUT_S 60      /* no write progress */
-#define LINGER_TIMEOUT_S 2      /* after an early answer, read-and-discard this long */
-#define LINGER_MAX (4 << 20)    /* ... or this many bytes, whichever first */
-#define STOP_GRACE_S 10         /* in-flight requests get this long after stop */
+#define IDLE_TIMEOUT_S 60    /* keep-alive idle / slow request bytes */
+#define WRITE_TIMEOUT_S 60   /* no write progress */
+#define LINGER_TIMEOUT_S 2   /* after an early answer, read-and-discard this long */
+#define LINGER_MAX (4 << 20) /* ... or this many bytes, whichever first */
+#define STOP_GRACE_S 10      /* in-flight requests get this long after stop */
+#ifdef GUREUM_TESTING
+int http__stop_grace_ms = STOP_GRACE_S * 1000; /* tests shorten the grace period */
+#define STOP_GRACE_MS http__stop_grace_ms
+#else
+#define STOP_GRACE_MS (STOP_GRACE_S * 1000)
+#endif
 #define OUT_BACKLOG (256 << 10) /* pipelined requests wait while this much output is queued */
 #define PARSER_TOKEN_MAX 8190   /* htparser's per-token buffer (PARSER_STACK_MAX - 2) */
 
@@ -128,6 +134,7 @@ struct http_req {
 
 static void conn_process(conn_t *c);
 static void conn_close(conn_t *c);
+static void start_linger(conn_t *c);
 static void loop_check_done(loop_t *lp);
 
 /* ---------- requests ---------- */
@@ -637,6 +644,13 @@ static void conn_process(conn_t *c)
     while (!c->closed) {
         if (c->close_after_write) {
             evbuffer_drain(in, evbuffer_get_length(in)); /* nothing more is parsed */
+            /* Answers written straight to the socket never reach on_write. */
+            if (!c->lingering && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+                if (c->linger)
+                    start_linger(c);
+                else
+                    conn_close(c);
+            }
             break;
         }
         http_req_t *r = c->req;
@@ -904,7 +918,7 @@ static void loop_begin_stop(loop_t *lp)
         else
             conn_close(c);
     }
-    struct timeval t = {STOP_GRACE_S, 0};
+    struct timeval t = {STOP_GRACE_MS / 1000, (STOP_GRACE_MS % 1000) * 1000};
     evtimer_add(lp->deadline_ev, &t);
     loop_check_done(lp);
 }

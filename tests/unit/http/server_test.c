@@ -112,6 +112,7 @@ static void resume_fn(http_req_t *r, void *arg)
 
 static int on_body(http_req_t *r, const char *p, size_t n, void *ud)
 {
+    if (str_eq_c(http_req_query(r), "fail")) return -1;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)p[i] != pattern(T.stream_bytes + i)) T.stream_bad = 1;
     T.stream_bytes += n;
@@ -145,6 +146,14 @@ static void on_request(http_req_t *r, void *ud)
         int fd = open(T.file_path, O_RDONLY);
         assert_true(fd >= 0);
         http_respond_fd(r, 200, NULL, 0, fd, 1000, 100000); /* bytes [1000, 101000) */
+    } else if (path_is(r, "/bigmem")) {
+        size_t n = 3 << 20; /* more than a socket takes at once: the rest is queued */
+        unsigned char *b = malloc(n);
+        for (size_t i = 0; i < n; i++) b[i] = pattern(i);
+        http_respond(r, 200, NULL, 0, b, n);
+        free(b); /* copied before return */
+    } else if (path_is(r, "/forever")) {
+        T.suspended++; /* never answered: only stop's deadline ends it */
     } else if (path_is(r, "/suspend")) {
         post_later(r, answer_later, 50);
         T.suspended++;
@@ -222,7 +231,7 @@ static void stop(void)
 
 typedef struct {
     int fd;
-    char buf[1 << 18];
+    char buf[4 << 20];
     size_t len;
 } cli_t;
 
@@ -275,6 +284,16 @@ static bool cli_fill(cli_t *c)
     if (n <= 0) return false;
     c->len += (size_t)n;
     return true;
+}
+
+/* True when the server closed the connection (not a timeout). */
+static bool cli_eof(cli_t *c)
+{
+    char b[256];
+    ssize_t n;
+    while ((n = recv(c->fd, b, sizeof b, 0)) > 0) {
+    }
+    return n == 0 || errno == ECONNRESET;
 }
 
 static void cli_consume(cli_t *c, size_t n)
@@ -510,6 +529,13 @@ static void test_file_and_head(void **state)
         if ((unsigned char)r.body[i] != pattern(1000 + i)) fail_msg("byte %zu differs", i);
     resp_free(&r);
     /* HEAD: the length of the body, none of its bytes; the next answer follows directly. */
+    cli_puts(c, "GET /bigmem HTTP/1.1\r\nHost: x\r\n\r\n");
+    usleep(20000); /* let the socket buffer fill, so part of it waits in the server */
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_int_equal(r.body_len, 3 << 20);
+    for (size_t i = 0; i < r.body_len; i++)
+        if ((unsigned char)r.body[i] != pattern(i)) fail_msg("byte %zu differs", i);
+    resp_free(&r);
     cli_puts(c, "HEAD /file HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_int_equal(cli_response(c, &r, true), 200);
     assert_int_equal(r.content_length, 100000);
@@ -530,6 +556,14 @@ static void test_suspend(void **state)
     assert_int_equal(cli_response(c, &r, false), 200);
     assert_string_equal(r.body, "later");
     resp_free(&r);
+    /* A request pipelined behind a suspended one waits its turn. */
+    cli_puts(c, "GET /suspend HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_string_equal(r.body, "later");
+    resp_free(&r);
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_string_equal(r.body, "hello");
+    resp_free(&r);
     /* The connection stays usable after a suspended answer. */
     cli_puts(c, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_int_equal(cli_response(c, &r, false), 200);
@@ -539,9 +573,15 @@ static void test_suspend(void **state)
     /* A client that leaves while suspended: on_abort, and the late post is harmless. */
     c = cli_open();
     cli_puts(c, "GET /suspend HTTP/1.1\r\nHost: x\r\n\r\n");
-    wait_for(&T.suspended, 2);
+    wait_for(&T.suspended, 3);
     cli_close(c);
     wait_for(&T.aborts, 1);
+    /* on_body giving up closes the connection, and the handler hears on_abort. */
+    c = cli_open();
+    cli_puts(c, "PUT /stream?fail HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789");
+    assert_true(cli_eof(c));
+    wait_for(&T.aborts, 2);
+    cli_close(c);
     stop();
 }
 
@@ -565,7 +605,7 @@ static void test_graceful_stop(void **state)
     pthread_join(T.thread, NULL);
     assert_int_equal(T.run_rc, 0);
     /* The idle keep-alive connection was closed; nobody accepts any more. */
-    assert_false(cli_fill(idle));
+    assert_true(cli_eof(idle));
     cli_close(idle);
     cli_close(c);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -589,7 +629,7 @@ static void test_protocol_edges(void **state)
     assert_int_equal(cli_response(c, &r, false), 200);
     assert_non_null(strcasestr(r.head, "Connection: close"));
     resp_free(&r);
-    assert_false(cli_fill(c));
+    assert_true(cli_eof(c));
     cli_close(c);
     /* HTTP/1.0 keep-alive is honoured and said. */
     c = cli_open();
@@ -650,12 +690,40 @@ static void test_protocol_edges(void **state)
     stop();
 }
 
+extern int http__stop_grace_ms;
+
+static void test_stop_deadline(void **state)
+{
+    http__stop_grace_ms = 200;
+    start(2, 0);
+    cli_t *c = cli_open();
+    resp_t r;
+    cli_puts(c, "GET /forever HTTP/1.1\r\nHost: x\r\n\r\n");
+    wait_for(&T.suspended, 1);
+    struct timeval a, b;
+    gettimeofday(&a, NULL);
+    http_server_stop(T.srv);
+    pthread_join(T.thread, NULL);
+    gettimeofday(&b, NULL);
+    long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_usec - a.tv_usec) / 1000;
+    assert_true(ms >= 150 && ms < 1500); /* waited for the request, then gave up */
+    assert_int_equal(T.run_rc, 0);
+    assert_int_equal(T.aborts, 1);
+    assert_true(cli_eof(c));
+    cli_close(c);
+    http_server_free(T.srv);
+    unlink(T.file_path);
+    http__stop_grace_ms = 10000;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_keepalive), cmocka_unit_test(test_expect_continue), cmocka_unit_test(test_chunked),
-        cmocka_unit_test(test_stream),    cmocka_unit_test(test_limits),          cmocka_unit_test(test_file_and_head),
-        cmocka_unit_test(test_suspend),   cmocka_unit_test(test_graceful_stop),   cmocka_unit_test(test_protocol_edges),
+        cmocka_unit_test(test_keepalive),      cmocka_unit_test(test_expect_continue),
+        cmocka_unit_test(test_chunked),        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_limits),         cmocka_unit_test(test_file_and_head),
+        cmocka_unit_test(test_suspend),        cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_protocol_edges), cmocka_unit_test(test_stop_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
