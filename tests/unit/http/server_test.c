@@ -697,7 +697,6 @@ static void test_stop_deadline(void **state)
     http__stop_grace_ms = 200;
     start(2, 0);
     cli_t *c = cli_open();
-    resp_t r;
     cli_puts(c, "GET /forever HTTP/1.1\r\nHost: x\r\n\r\n");
     wait_for(&T.suspended, 1);
     struct timeval a, b;
