@@ -1,0 +1,1190 @@
+/* server.c — the HTTP/1.1 server of http.h: sockets, event loops, connections.
+ *
+ * Bottom of the request flow: bytes from a socket become http_req_t values handed
+ * to the callbacks in http_config_t, and their responses go back out (memory or
+ * sendfile). libevhtp's request parser (htparser) reads the protocol; connections,
+ * keep-alive, 100-continue, limits, suspension and shutdown are driven here on
+ * libevent bufferevents. Key invariant: a connection carries at most one request at
+ * a time, everything about it runs on its loop's thread, and a request is freed only
+ * when it is finished (answered or aborted), no callback is running on it and no
+ * http_req_post for it is queued. */
+#define _GNU_SOURCE
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <evhtp/parser.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+
+/* Why not evhtp_t connections: libevhtp 1.2.18's connection layer stalls pipelined
+ * requests, misparses when a body pause lands on the last body byte, sends
+ * "100 Continue" after a handler has already rejected, frees connections on parse
+ * errors without answering (no 431/400), and forces "Content-Type: text/plain".
+ * Its parser is sound if fed carefully (see conn_process), so we keep that. */
+
+#define IDLE_TIMEOUT_S 60    /* keep-alive idle / slow request bytes */
+#define WRITE_TIMEOUT_S 60   /* no write progress */
+#define LINGER_TIMEOUT_S 2   /* after an early answer, read-and-discard this long */
+#define LINGER_MAX (4 << 20) /* ... or this many bytes, whichever first */
+#define STOP_GRACE_S 10      /* in-flight requests get this long after stop */
+#ifdef GUREUM_TESTING
+int http__stop_grace_ms = STOP_GRACE_S * 1000; /* tests shorten the grace period */
+#define STOP_GRACE_MS http__stop_grace_ms
+#else
+#define STOP_GRACE_MS (STOP_GRACE_S * 1000)
+#endif
+#define OUT_BACKLOG (256 << 10) /* pipelined requests wait while this much output is queued */
+#define PARSER_TOKEN_MAX 8190   /* htparser's per-token buffer (PARSER_STACK_MAX - 2) */
+
+typedef struct loop loop_t;
+typedef struct conn conn_t;
+
+typedef struct post {
+    struct post *next;
+    http_req_t *r;
+    void (*fn)(http_req_t *r, void *arg);
+    void *arg;
+} post_t;
+
+struct loop {
+    http_server_t *srv;
+    int idx;
+    struct event_base *base;
+    int lfd; /* listening socket until the listener owns it */
+    struct evconnlistener *listener;
+    int wake[2]; /* self-pipe: posts and stop; write end is async-signal-safe */
+    struct event *wake_ev;
+    struct event *deadline_ev; /* STOP_GRACE_S after stop */
+    pthread_mutex_t mu;        /* guards posts and every request's npost */
+    post_t *posts, *posts_tail;
+    pthread_t thread;
+    bool thread_started, stopping;
+    conn_t *conns; /* doubly linked, this loop only */
+    int nconns;
+};
+
+struct http_server {
+    http_config_t cfg;
+    int nloops;
+    loop_t *loops;
+    int port;
+    atomic_int nconns;          /* across loops, for max_conns */
+    volatile sig_atomic_t stop; /* set by http_server_stop */
+};
+
+struct conn {
+    conn_t *prev, *next;
+    loop_t *lp;
+    struct bufferevent *bev;
+    htparser *parser;
+    struct event *kick; /* re-run conn_process from a fresh stack */
+    http_req_t *req;    /* the request being read or awaiting its answer */
+    char peer[64];
+    size_t head_scanned; /* bytes of the input already searched for the end of the head */
+    size_t linger_bytes;
+    int busy;        /* callbacks on the stack; free is deferred until 0 */
+    bool counted;    /* included in srv->nconns */
+    bool rto;        /* the idle read timeout is armed */
+    bool processing; /* conn_process is on the stack */
+    bool closed;     /* conn_close ran; freed when busy drops to 0 */
+    bool close_after_write, linger, lingering, waiting_output;
+    bool in_trailers;  /* after the last chunk: the parser reads trailer lines */
+    bool stop_purpose; /* a hook stopped the parser on purpose (pause, trailers) */
+};
+
+struct http_req {
+    conn_t *c; /* NULL once answered-and-detached or aborted */
+    loop_t *lp;
+    arena_t *a;
+    str_t method, path, query;
+    const char *peer;
+    kv_t *hdrs;
+    size_t nhdrs, caphdrs;
+    str_t cur_key;
+    char *body; /* BUFFER mode, malloc'd */
+    size_t body_len, body_cap;
+    uint64_t content_length, body_received;
+    http_body_mode_t mode;
+    void *data;
+    int busy;  /* handler callbacks running on it */
+    int npost; /* queued posts; under lp->mu */
+    bool http10, keepalive, chunked, expect_continue, head, body_expected, force_close;
+    bool headers_done, msg_done, delivered, seen, responded, aborted, paused;
+};
+
+static void conn_process(conn_t *c);
+static void conn_close(conn_t *c);
+static void start_linger(conn_t *c);
+static void loop_check_done(loop_t *lp);
+
+/* ---------- requests ---------- */
+
+static void req_free(http_req_t *r)
+{
+    free(r->body);
+    arena_free(r->a);
+}
+
+/* Frees r once nothing can reach it any more; see the invariant at the top. */
+static void req_maybe_free(http_req_t *r)
+{
+    if (!(r->responded || r->aborted) || r->busy > 0 || r->c) return;
+    pthread_mutex_lock(&r->lp->mu);
+    int npost = r->npost;
+    pthread_mutex_unlock(&r->lp->mu);
+    if (npost == 0) req_free(r);
+}
+
+static void req_enter(http_req_t *r)
+{
+    r->busy++;
+}
+static void req_leave(http_req_t *r)
+{
+    r->busy--;
+    req_maybe_free(r);
+}
+
+static void req_abort(http_req_t *r)
+{
+    const http_config_t *cfg = &r->lp->srv->cfg;
+    r->aborted = true;
+    if (r->seen && cfg->on_abort) {
+        req_enter(r);
+        cfg->on_abort(r, cfg->ud);
+        r->busy--;
+    }
+}
+
+/* ---------- responses ---------- */
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Payload Too Large";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+/* Suspended and paused requests may wait long (long polls, slow consumers), so
+ * the idle timeout only runs while we wait for the client. */
+static void set_read_timeout(conn_t *c, bool on)
+{
+    if (c->rto == on) return;
+    c->rto = on;
+    struct timeval rt = {IDLE_TIMEOUT_S, 0}, wt = {WRITE_TIMEOUT_S, 0};
+    bufferevent_set_timeouts(c->bev, on ? &rt : NULL, &wt);
+}
+
+static void conn_kick(conn_t *c)
+{
+    if (!c->closed && !c->processing) event_active(c->kick, EV_TIMEOUT, 0);
+}
+
+/* The connection ends after what is queued is written; with linger, the rest of
+ * an unread request is read and dropped first so the client sees our answer
+ * rather than a reset. */
+static void conn_end_after_write(conn_t *c, bool linger)
+{
+    c->close_after_write = true;
+    c->linger = c->linger || linger;
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) conn_kick(c);
+}
+
+static bool hdr_is(str_t name, const char *lit)
+{
+    return str_eq_nocase(name, str_c(lit));
+}
+
+static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const void *body, int fd, off_t off,
+                    size_t len)
+{
+    conn_t *c = r->c;
+    if (r->responded || r->aborted || !c || c->closed) {
+        if (fd >= 0) close(fd);
+        if (!r->responded && !r->aborted) r->responded = true;
+        return;
+    }
+    r->responded = true;
+    loop_t *lp = c->lp;
+    /* Answered before its body was read: the rest of the body is never parsed,
+     * so the connection cannot carry another request. */
+    bool early = !r->msg_done && (!r->headers_done || r->body_expected);
+    bool closing = !r->keepalive || early || r->force_close || lp->stopping || lp->srv->stop;
+    bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
+    bool send_body = !no_body && !r->head && len > 0;
+
+    /* Content-Length is ours except where no body is sent and the handler knows
+     * the length (HEAD answered without reading the object, 304). */
+    str_t handler_cl = STR_NULL;
+    size_t hlen = 0;
+    for (size_t i = 0; i < nh; i++) {
+        if (hdr_is(h[i].name, "Content-Length")) {
+            if (r->head || status == 304) handler_cl = h[i].value;
+            continue;
+        }
+        if (hdr_is(h[i].name, "Connection") || hdr_is(h[i].name, "Transfer-Encoding")) continue;
+        hlen += h[i].name.len + h[i].value.len + 4;
+    }
+    char line[128], cl[64];
+    int linelen = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, reason(status));
+    int cllen = 0;
+    if (!str_is_null(handler_cl))
+        cllen = snprintf(cl, sizeof cl, "Content-Length: %.*s\r\n", (int)(handler_cl.len < 32 ? handler_cl.len : 32),
+                         handler_cl.p);
+    else if (!(status >= 100 && status < 200) && status != 204 && status != 304)
+        cllen = snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", len);
+    const char *conn_hdr = closing ? "Connection: close\r\n" : r->http10 ? "Connection: keep-alive\r\n" : "";
+    size_t connlen = strlen(conn_hdr);
+    size_t total = (size_t)linelen + hlen + (size_t)cllen + connlen + 2;
+    char stackbuf[4096];
+    char *hb = total <= sizeof stackbuf ? stackbuf : malloc(total);
+    if (!hb) {
+        if (fd >= 0) close(fd);
+        conn_close(c);
+        return;
+    }
+    char *w = hb;
+    memcpy(w, line, (size_t)linelen), w += linelen;
+    for (size_t i = 0; i < nh; i++) {
+        if (hdr_is(h[i].name, "Content-Length") || hdr_is(h[i].name, "Connection") ||
+            hdr_is(h[i].name, "Transfer-Encoding"))
+            continue;
+        memcpy(w, h[i].name.p, h[i].name.len), w += h[i].name.len;
+        *w++ = ':', *w++ = ' ';
+        memcpy(w, h[i].value.p, h[i].value.len), w += h[i].value.len;
+        *w++ = '\r', *w++ = '\n';
+    }
+    memcpy(w, cl, (size_t)cllen), w += cllen;
+    memcpy(w, conn_hdr, connlen), w += connlen;
+    *w++ = '\r', *w++ = '\n';
+
+    /* With nothing queued, the answer goes straight to the socket: one sendmsg,
+     * no copy of the body and no write-event round trip through the loop. What
+     * the socket does not take is queued for the bufferevent. */
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    const char *mem = send_body && fd < 0 ? body : NULL;
+    size_t sent = 0;
+    if (evbuffer_get_length(out) == 0) {
+        struct iovec iov[2] = {{hb, total}, {(void *)mem, mem ? len : 0}};
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = mem ? 2 : 1};
+        ssize_t n = sendmsg(bufferevent_getfd(c->bev), &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) sent = (size_t)n; /* on error the bufferevent meets it again and closes */
+    }
+    if (sent < total) evbuffer_add(out, hb + sent, total - sent);
+    sent = sent > total ? sent - total : 0;
+    if (mem && sent < len) evbuffer_add(out, mem + sent, len - sent);
+    if (hb != stackbuf) free(hb);
+    if (send_body && fd >= 0) {
+        /* The output buffer drains to the socket, so libevent sends this with
+         * sendfile(2) and closes fd when done (or when the connection dies). */
+        if (evbuffer_add_file(out, fd, off, (ev_off_t)len) != 0) {
+            close(fd);
+            conn_close(c);
+            return;
+        }
+        fd = -1;
+    }
+    if (fd >= 0) close(fd);
+
+    /* The connection moves on to its next request; r stays readable until its
+     * callbacks return. */
+    c->req = NULL;
+    r->c = NULL;
+    if (closing) {
+        conn_end_after_write(c, early);
+    } else {
+        htparser_init(c->parser, htp_type_request);
+        htparser_set_userdata(c->parser, c);
+        c->head_scanned = 0;
+        c->in_trailers = false;
+        set_read_timeout(c, true);
+        if (evbuffer_get_length(out) > OUT_BACKLOG)
+            c->waiting_output = true;
+        else
+            conn_kick(c);
+    }
+    req_maybe_free(r);
+}
+
+void http_respond(http_req_t *r, int status, const kv_t *headers, size_t nheaders, const void *body, size_t len)
+{
+    respond(r, status, headers, nheaders, body, -1, 0, len);
+}
+
+void http_respond_fd(http_req_t *r, int status, const kv_t *headers, size_t nheaders, int fd, off_t off, size_t len)
+{
+    respond(r, status, headers, nheaders, NULL, fd, off, len);
+}
+
+/* The server answers a request itself (413, 500). A handler that has seen the
+ * request learns of its end through on_abort, like a disconnect. */
+static void req_fail(http_req_t *r, int status)
+{
+    static const kv_t ct = {{"Content-Type", 12}, {"text/plain", 10}};
+    const char *msg = reason(status);
+    r->force_close = true;
+    req_enter(r);
+    respond(r, status, &ct, 1, msg, -1, 0, strlen(msg));
+    if (r->seen && r->lp->srv->cfg.on_abort) r->lp->srv->cfg.on_abort(r, r->lp->srv->cfg.ud);
+    req_leave(r);
+}
+
+/* A protocol error on the connection: answer status and close. */
+static void conn_fail(conn_t *c, int status)
+{
+    http_req_t *r = c->req;
+    if (r && !r->responded) {
+        req_fail(r, status);
+        return;
+    }
+    char buf[160];
+    int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status,
+                     reason(status));
+    bufferevent_write(c->bev, buf, (size_t)n);
+    conn_end_after_write(c, true);
+}
+
+/* ---------- parser hooks (run inside htparser_run, on the loop) ---------- */
+
+static conn_t *P(htparser *p)
+{
+    return htparser_get_userdata(p);
+}
+
+static int h_msg_begin(htparser *p)
+{
+    conn_t *c = P(p);
+    if (c->req) return -1;
+    arena_t *a = arena_new(0);
+    http_req_t *r = a ? ARENA_NEW(a, http_req_t) : NULL;
+    if (!r) {
+        arena_free(a);
+        return -1;
+    }
+    r->a = a;
+    r->c = c;
+    r->lp = c->lp;
+    r->method = r->path = r->query = STR("");
+    r->peer = arena_strdup(a, c->peer);
+    if (!r->peer) r->peer = "";
+    c->req = r;
+    return 0;
+}
+
+static str_t copy(http_req_t *r, const char *d, size_t n)
+{
+    str_t s = arena_str(r->a, str_n(d, n));
+    return s.p ? s : STR("");
+}
+
+static int h_method(htparser *p, const char *d, size_t n)
+{
+    if (P(p)->req) P(p)->req->method = copy(P(p)->req, d, n);
+    return 0;
+}
+static int h_path(htparser *p, const char *d, size_t n)
+{
+    if (P(p)->req) P(p)->req->path = copy(P(p)->req, d, n);
+    return 0;
+}
+static int h_args(htparser *p, const char *d, size_t n)
+{
+    if (P(p)->req) P(p)->req->query = copy(P(p)->req, d, n);
+    return 0;
+}
+static int h_hdr_key(htparser *p, const char *d, size_t n)
+{
+    http_req_t *r = P(p)->req;
+    if (r && !r->headers_done) r->cur_key = copy(r, d, n);
+    return 0;
+}
+static int h_hdr_val(htparser *p, const char *d, size_t n)
+{
+    http_req_t *r = P(p)->req;
+    if (!r || r->headers_done) return 0; /* trailers are read and dropped */
+    if (r->nhdrs == r->caphdrs) {
+        size_t cap = r->caphdrs ? r->caphdrs * 2 : 16;
+        kv_t *nh = arena_realloc(r->a, r->hdrs, r->caphdrs * sizeof(kv_t), cap * sizeof(kv_t));
+        if (!nh) return -1;
+        r->hdrs = nh, r->caphdrs = cap;
+    }
+    r->hdrs[r->nhdrs++] = (kv_t){r->cur_key, copy(r, str_trim(str_n(d, n)).p, str_trim(str_n(d, n)).len)};
+    return 0;
+}
+
+/* Does a comma-separated header value contain token (case-insensitive)? */
+static bool has_token(str_t v, const char *token)
+{
+    while (v.len) {
+        str_t item;
+        str_t rest = str_cut(v, ',', &item);
+        if (str_eq_nocase(str_trim(item), str_c(token))) return true;
+        if (str_is_null(rest)) break;
+        v = rest;
+    }
+    return false;
+}
+
+static int h_headers_done(htparser *p)
+{
+    conn_t *c = P(p);
+    http_req_t *r = c->req;
+    if (!r) return -1;
+    if (r->headers_done) return 0; /* htparser calls this again after trailers */
+    r->headers_done = true;
+    http_server_t *s = c->lp->srv;
+    r->http10 = htparser_get_major(p) == 1 && htparser_get_minor(p) == 0;
+    str_t conn_v = http_req_header(r, "Connection");
+    r->keepalive = r->http10 ? has_token(conn_v, "keep-alive") : !has_token(conn_v, "close");
+    r->head = str_eq_c(r->method, "HEAD");
+    str_t te = http_req_header(r, "Transfer-Encoding");
+    if (!str_is_null(te)) {
+        /* htparser understands exactly "chunked" (first letter any case); anything
+         * else would be read as a body-less request and desynchronise the stream. */
+        if (!(te.len == 7 && (te.p[0] | 0x20) == 'c' && memcmp(te.p + 1, "hunked", 6) == 0)) {
+            conn_fail(c, 501);
+            return -1;
+        }
+        r->chunked = true;
+    } else {
+        r->content_length = htparser_get_content_length(p);
+    }
+    bool has_body = r->body_expected = r->chunked || r->content_length > 0;
+    r->expect_continue = !r->http10 && has_token(http_req_header(r, "Expect"), "100-continue");
+
+    r->mode = HTTP_BODY_BUFFER;
+    if (s->cfg.on_headers) {
+        r->seen = true;
+        req_enter(r);
+        r->mode = s->cfg.on_headers(r, s->cfg.ud);
+        bool answered = r->responded;
+        req_leave(r); /* frees r if it was answered */
+        if (answered) {
+            c->stop_purpose = true;
+            return -1;
+        }
+    }
+    if (r->mode == HTTP_BODY_REJECT) {
+        log_warn("http: on_headers returned REJECT without responding");
+        req_fail(r, 500);
+        return -1;
+    }
+    if (r->mode == HTTP_BODY_BUFFER && r->content_length > s->cfg.max_body_buffer) {
+        req_fail(r, 413);
+        return -1;
+    }
+    if (r->expect_continue && has_body) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        bufferevent_write(c->bev, cont, sizeof cont - 1);
+    }
+    return 0;
+}
+
+static int h_body(htparser *p, const char *d, size_t n)
+{
+    conn_t *c = P(p);
+    http_req_t *r = c->req;
+    if (!r || r->responded) return -1;
+    http_server_t *s = c->lp->srv;
+    r->body_received += n;
+    if (r->mode == HTTP_BODY_BUFFER) {
+        if (r->body_len + n > s->cfg.max_body_buffer) {
+            req_fail(r, 413);
+            return -1;
+        }
+        if (r->body_len + n > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 16384;
+            while (cap < r->body_len + n) cap *= 2;
+            if (cap > s->cfg.max_body_buffer) cap = s->cfg.max_body_buffer;
+            char *nb = realloc(r->body, cap);
+            if (!nb) {
+                req_fail(r, 500);
+                return -1;
+            }
+            r->body = nb, r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, d, n);
+        r->body_len += n;
+        return 0;
+    }
+    if (!s->cfg.on_body) return 0;
+    req_enter(r);
+    int rc = s->cfg.on_body(r, d, n, s->cfg.ud);
+    bool answered = r->responded;
+    req_leave(r); /* frees r if it was answered */
+    if (answered) return -1;
+    if (rc < 0) {
+        /* The handler gave up without answering: the connection closes. */
+        conn_close(c);
+        return -1;
+    }
+    /* On pause the parser stops after this piece, except on the last byte of a
+     * Content-Length body: htparser would then never report the message complete. */
+    if (r->paused && (r->chunked || r->body_received < r->content_length)) {
+        c->stop_purpose = true;
+        return -1;
+    }
+    return 0;
+}
+
+static int h_chunks_done(htparser *p)
+{
+    /* Trailer lines follow; stop so conn_process hands them over whole. */
+    P(p)->in_trailers = true;
+    P(p)->stop_purpose = true;
+    return -1;
+}
+
+static int h_msg_done(htparser *p)
+{
+    conn_t *c = P(p);
+    if (c->req) c->req->msg_done = true;
+    c->in_trailers = false;
+    return 0;
+}
+
+static htparse_hooks hooks = {
+    .on_msg_begin = h_msg_begin,
+    .method = h_method,
+    .path = h_path,
+    .args = h_args,
+    .hdr_key = h_hdr_key,
+    .hdr_val = h_hdr_val,
+    .on_hdrs_complete = h_headers_done,
+    .on_chunks_complete = h_chunks_done,
+    .body = h_body,
+    .on_msg_complete = h_msg_done,
+};
+
+/* ---------- connections ---------- */
+
+/* Length of the complete head block at the start of in (request line + headers,
+ * or trailer lines), 0 if it has not all arrived, -1 if it exceeds limit. */
+static long head_block(conn_t *c, struct evbuffer *in, size_t limit)
+{
+    size_t avail = evbuffer_get_length(in);
+    if (c->in_trailers) {
+        unsigned char two[2];
+        if (avail < 2) return 0;
+        evbuffer_copyout(in, two, 2);
+        if (two[0] == '\r' && two[1] == '\n') return 2;
+    }
+    size_t from = c->head_scanned > 3 ? c->head_scanned - 3 : 0;
+    struct evbuffer_ptr start;
+    evbuffer_ptr_set(in, &start, from, EVBUFFER_PTR_SET);
+    size_t upto = avail < limit ? avail : limit;
+    struct evbuffer_ptr end;
+    evbuffer_ptr_set(in, &end, upto, EVBUFFER_PTR_SET);
+    struct evbuffer_ptr hit = evbuffer_search_range(in, "\r\n\r\n", 4, &start, &end);
+    if (hit.pos >= 0) {
+        c->head_scanned = 0;
+        return (long)hit.pos + 4;
+    }
+    c->head_scanned = upto;
+    return avail >= limit ? -1 : 0;
+}
+
+/* Feeds the parser from the input buffer and delivers requests, until input runs
+ * out or the current request waits (paused, suspended, answered early).
+ * htparser_run reads one byte past its input and misparses a request line cut in
+ * two, so head blocks (and trailers) go in whole; bodies go in one segment at a time. */
+static void conn_process(conn_t *c)
+{
+    if (c->processing || c->closed) return;
+    c->processing = true;
+    http_server_t *s = c->lp->srv;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    while (!c->closed) {
+        if (c->close_after_write) {
+            evbuffer_drain(in, evbuffer_get_length(in)); /* nothing more is parsed */
+            /* Answers written straight to the socket never reach on_write. */
+            if (!c->lingering && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+                if (c->linger)
+                    start_linger(c);
+                else
+                    conn_close(c);
+            }
+            break;
+        }
+        http_req_t *r = c->req;
+        if (r && r->paused) break;
+        if (r && r->msg_done) {
+            if (r->delivered) break; /* suspended: waits for its answer */
+            r->delivered = r->seen = true;
+            req_enter(r);
+            s->cfg.on_request(r, s->cfg.ud);
+            bool answered = r->responded || r->aborted;
+            req_leave(r);
+            if (!answered) {
+                set_read_timeout(c, false);
+                break;
+            }
+            continue;
+        }
+        if (!r && c->waiting_output) break;
+        size_t avail = evbuffer_get_length(in);
+        if (avail == 0) break;
+        const char *data;
+        size_t len;
+        bool whole_block = !r || !r->headers_done || c->in_trailers;
+        if (whole_block && !c->in_trailers && !r) {
+            /* Not the start of a request line (TLS, binary): no point waiting for a head. */
+            unsigned char first;
+            evbuffer_copyout(in, &first, 1);
+            if (!(first >= 'A' && first <= 'Z') && first != '\r' && first != '\n') {
+                conn_fail(c, 400);
+                continue;
+            }
+        }
+        if (whole_block) {
+            long blk = head_block(c, in, s->cfg.max_header_bytes);
+            if (blk == 0) break;
+            if (blk < 0) {
+                conn_fail(c, 431);
+                break;
+            }
+            len = (size_t)blk;
+            data = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
+        } else {
+            struct evbuffer_iovec v;
+            if (evbuffer_peek(in, -1, NULL, &v, 1) < 1) break;
+            data = v.iov_base, len = v.iov_len;
+        }
+        bool trailers = c->in_trailers;
+        c->stop_purpose = false;
+        size_t n = htparser_run(c->parser, &hooks, data, len);
+        if (n > len || (trailers && c->req && c->req->msg_done)) n = len;
+        if (c->closed) break;
+        evbuffer_drain(in, n);
+        if (c->close_after_write) continue;
+        if (htparser_get_error(c->parser) != htparse_error_none && !c->stop_purpose) {
+            bool big = htparser_get_error(c->parser) == htparse_error_too_big && whole_block && len > PARSER_TOKEN_MAX;
+            conn_fail(c, big ? 431 : 400);
+            continue;
+        }
+        if (whole_block && n < len && !(c->req && c->req->msg_done) && !c->stop_purpose) {
+            conn_fail(c, 400); /* a head block must be consumed whole */
+            continue;
+        }
+    }
+    c->processing = false;
+}
+
+static void conn_free(conn_t *c)
+{
+    /* We close the socket ourselves: libevent 2.1 closes it only in a finalizer
+     * on a later loop pass, which never comes when the loop is ending (stop). */
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    bufferevent_free(c->bev);
+    if (fd >= 0) close(fd);
+    event_free(c->kick);
+    free(c->parser);
+    free(c);
+}
+
+static void conn_unbusy(conn_t *c)
+{
+    if (--c->busy == 0 && c->closed) {
+        loop_t *lp = c->lp;
+        conn_free(c);
+        loop_check_done(lp);
+    }
+}
+
+/* Immediate close. A request the handler has seen and not answered is aborted. */
+static void conn_close(conn_t *c)
+{
+    if (c->closed) return;
+    c->closed = true;
+    http_req_t *r = c->req;
+    c->req = NULL;
+    if (r) {
+        r->c = NULL;
+        if (!r->responded) req_abort(r);
+        req_maybe_free(r);
+    }
+    loop_t *lp = c->lp;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        lp->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    lp->nconns--;
+    if (c->counted) atomic_fetch_sub(&lp->srv->nconns, 1);
+    bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+    if (c->busy == 0) {
+        conn_free(c);
+        loop_check_done(lp);
+    }
+}
+
+static void start_linger(conn_t *c)
+{
+    c->lingering = true;
+    shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+    struct timeval t = {LINGER_TIMEOUT_S, 0};
+    bufferevent_set_timeouts(c->bev, &t, NULL);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+    bufferevent_enable(c->bev, EV_READ);
+    evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    conn_t *c = arg;
+    c->busy++;
+    if (c->lingering) {
+        struct evbuffer *in = bufferevent_get_input(bev);
+        c->linger_bytes += evbuffer_get_length(in);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        if (c->linger_bytes > LINGER_MAX) conn_close(c);
+    } else {
+        conn_process(c);
+    }
+    conn_unbusy(c);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    conn_t *c = arg;
+    c->busy++;
+    if (c->close_after_write && !c->lingering) {
+        if (c->linger)
+            start_linger(c);
+        else
+            conn_close(c);
+    } else if (c->waiting_output) {
+        c->waiting_output = false;
+        conn_process(c);
+    }
+    conn_unbusy(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    conn_t *c = arg;
+    c->busy++;
+    conn_close(c); /* EOF, error or timeout */
+    conn_unbusy(c);
+}
+
+static void on_kick(evutil_socket_t fd, short what, void *arg)
+{
+    conn_t *c = arg;
+    c->busy++;
+    if (c->close_after_write && !c->lingering && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        on_write(c->bev, c);
+    else
+        conn_process(c);
+    conn_unbusy(c);
+}
+
+static conn_t *conn_new(loop_t *lp, evutil_socket_t fd, const struct sockaddr *sa)
+{
+    conn_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return NULL;
+    }
+    c->lp = lp;
+    c->bev = bufferevent_socket_new(lp->base, fd, 0);
+    c->kick = event_new(lp->base, -1, 0, on_kick, c);
+    c->parser = htparser_new();
+    if (!c->bev || !c->kick || !c->parser) {
+        if (c->bev) bufferevent_free(c->bev);
+        close(fd);
+        if (c->kick) event_free(c->kick);
+        free(c->parser);
+        free(c);
+        return NULL;
+    }
+    htparser_init(c->parser, htp_type_request);
+    htparser_set_userdata(c->parser, c);
+    c->rto = true; /* armed below */
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof c->peer);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->peer, sizeof c->peer);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* Reading stops when this much is buffered but not consumed (paused streams,
+     * pipelined requests behind a suspended one), bounding memory per connection. */
+    bufferevent_setwatermark(c->bev, EV_READ, 0, lp->srv->cfg.max_header_bytes + (64 << 10));
+    bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+    struct timeval rt = {IDLE_TIMEOUT_S, 0}, wt = {WRITE_TIMEOUT_S, 0};
+    bufferevent_set_timeouts(c->bev, &rt, &wt);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    c->next = lp->conns;
+    if (lp->conns) lp->conns->prev = c;
+    lp->conns = c;
+    lp->nconns++;
+    return c;
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    loop_t *lp = arg;
+    http_server_t *s = lp->srv;
+    bool over = s->cfg.max_conns > 0 && atomic_fetch_add(&s->nconns, 1) >= s->cfg.max_conns;
+    if (s->cfg.max_conns <= 0) atomic_fetch_add(&s->nconns, 1);
+    conn_t *c = conn_new(lp, fd, sa);
+    if (!c) {
+        atomic_fetch_sub(&s->nconns, 1);
+        return;
+    }
+    if (over) {
+        /* Not counted: it only says 503 and goes. */
+        atomic_fetch_sub(&s->nconns, 1);
+        conn_fail(c, 503);
+        return;
+    }
+    c->counted = true;
+}
+
+/* ---------- loops, posts, stop ---------- */
+
+static void loop_check_done(loop_t *lp)
+{
+    if (lp->stopping && lp->nconns == 0) event_base_loopbreak(lp->base);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    loop_t *lp = arg;
+    while (lp->conns) conn_close(lp->conns);
+    event_base_loopbreak(lp->base);
+}
+
+static void loop_begin_stop(loop_t *lp)
+{
+    if (lp->stopping) return;
+    lp->stopping = true;
+    if (lp->listener) {
+        evconnlistener_free(lp->listener);
+        lp->listener = NULL;
+    }
+    for (conn_t *c = lp->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->req && c->req->headers_done) continue; /* in flight: answered with Connection: close */
+        if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+            conn_end_after_write(c, false);
+        else
+            conn_close(c);
+    }
+    struct timeval t = {STOP_GRACE_MS / 1000, (STOP_GRACE_MS % 1000) * 1000};
+    evtimer_add(lp->deadline_ev, &t);
+    loop_check_done(lp);
+}
+
+static void run_posts(loop_t *lp)
+{
+    pthread_mutex_lock(&lp->mu);
+    post_t *p = lp->posts;
+    lp->posts = lp->posts_tail = NULL;
+    pthread_mutex_unlock(&lp->mu);
+    while (p) {
+        post_t *next = p->next;
+        http_req_t *r = p->r;
+        req_enter(r);
+        p->fn(r, p->arg);
+        pthread_mutex_lock(&lp->mu);
+        r->npost--;
+        pthread_mutex_unlock(&lp->mu);
+        req_leave(r);
+        free(p);
+        p = next;
+    }
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    loop_t *lp = arg;
+    char buf[64];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+    run_posts(lp);
+    if (lp->srv->stop) loop_begin_stop(lp);
+}
+
+static void *loop_thread(void *arg)
+{
+    loop_t *lp = arg;
+    event_base_dispatch(lp->base);
+    return NULL;
+}
+
+/* Runs on loop 0 once it is serving, so the first answer never waits for threads. */
+static void start_others(evutil_socket_t fd, short what, void *arg)
+{
+    http_server_t *s = arg;
+    for (int i = 1; i < s->nloops; i++) {
+        loop_t *lp = &s->loops[i];
+        if (s->stop) break;
+        if (pthread_create(&lp->thread, NULL, loop_thread, lp) == 0) {
+            lp->thread_started = true;
+        } else {
+            log_error("http: cannot start loop %d: %s", i, strerror(errno));
+            if (lp->listener) evconnlistener_free(lp->listener); /* its connections go to the others */
+            lp->listener = NULL;
+        }
+    }
+}
+
+static int listen_socket(const char *host, int port, int *bound_port)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t sl;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET, sin->sin_port = htons((uint16_t)port), sl = sizeof *sin;
+    } else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6, sin6->sin6_port = htons((uint16_t)port), sl = sizeof *sin6;
+    } else {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 || bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
+        listen(fd, 1024) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        *bound_port = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
+    return fd;
+}
+
+static void loop_free(loop_t *lp)
+{
+    if (!lp->base) return;
+    while (lp->conns) conn_close(lp->conns);
+    run_posts(lp); /* posts queued before their requests ended still run */
+    if (lp->listener)
+        evconnlistener_free(lp->listener);
+    else if (lp->lfd >= 0)
+        close(lp->lfd);
+    if (lp->wake_ev) event_free(lp->wake_ev);
+    if (lp->deadline_ev) event_free(lp->deadline_ev);
+    if (lp->wake[0] >= 0) close(lp->wake[0]);
+    if (lp->wake[1] >= 0) close(lp->wake[1]);
+    event_base_free(lp->base);
+    pthread_mutex_destroy(&lp->mu);
+    lp->base = NULL;
+}
+
+http_server_t *http_server_new(const http_config_t *cfg)
+{
+    if (!cfg || cfg->threads < 1 || !cfg->on_request) {
+        errno = EINVAL;
+        return NULL;
+    }
+    http_server_t *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->cfg = *cfg;
+    if (!s->cfg.host) s->cfg.host = "127.0.0.1";
+    if (!s->cfg.max_header_bytes) s->cfg.max_header_bytes = 64 << 10; /* 0: defaults, not "nothing" */
+    if (!s->cfg.max_body_buffer) s->cfg.max_body_buffer = 8 << 20;
+    s->nloops = cfg->threads;
+    s->loops = calloc((size_t)s->nloops, sizeof(loop_t));
+    if (!s->loops) {
+        free(s);
+        return NULL;
+    }
+    signal(SIGPIPE, SIG_IGN); /* a client gone mid-write must not kill the server */
+    int err = 0;
+    for (int i = 0; i < s->nloops && !err; i++) {
+        loop_t *lp = &s->loops[i];
+        lp->srv = s, lp->idx = i, lp->lfd = -1, lp->wake[0] = lp->wake[1] = -1;
+        pthread_mutex_init(&lp->mu, NULL);
+        int port = i == 0 ? cfg->port : s->port;
+        if (!(lp->base = event_base_new()) || pipe2(lp->wake, O_NONBLOCK | O_CLOEXEC) < 0 ||
+            (lp->lfd = listen_socket(s->cfg.host, port, i == 0 ? &s->port : &port)) < 0 ||
+            !(lp->wake_ev = event_new(lp->base, lp->wake[0], EV_READ | EV_PERSIST, on_wake, lp)) ||
+            event_add(lp->wake_ev, NULL) < 0 || !(lp->deadline_ev = evtimer_new(lp->base, on_deadline, lp)) ||
+            !(lp->listener = evconnlistener_new(lp->base, on_accept, lp, LEV_OPT_CLOSE_ON_FREE, 0, lp->lfd)))
+            err = errno ? errno : EIO;
+    }
+    if (err) {
+        http_server_free(s);
+        errno = err;
+        return NULL;
+    }
+    return s;
+}
+
+int http_server_port(const http_server_t *s)
+{
+    return s->port;
+}
+
+int http_server_run(http_server_t *s)
+{
+    struct timeval zero = {0, 0};
+    if (s->nloops > 1) event_base_once(s->loops[0].base, -1, EV_TIMEOUT, start_others, s, &zero);
+    event_base_dispatch(s->loops[0].base);
+    for (int i = 1; i < s->nloops; i++) {
+        if (s->loops[i].thread_started) pthread_join(s->loops[i].thread, NULL);
+        s->loops[i].thread_started = false;
+    }
+    return 0;
+}
+
+void http_server_stop(http_server_t *s)
+{
+    s->stop = 1;
+    for (int i = 0; i < s->nloops; i++) {
+        ssize_t n = write(s->loops[i].wake[1], "s", 1);
+        (void)n; /* a full pipe already holds a wake-up */
+    }
+}
+
+void http_server_free(http_server_t *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->nloops; i++) loop_free(&s->loops[i]);
+    free(s->loops);
+    free(s);
+}
+
+/* ---------- request API ---------- */
+
+str_t http_req_method(http_req_t *r)
+{
+    return r->method;
+}
+str_t http_req_path(http_req_t *r)
+{
+    return r->path;
+}
+str_t http_req_query(http_req_t *r)
+{
+    return r->query;
+}
+size_t http_req_nheaders(http_req_t *r)
+{
+    return r->nhdrs;
+}
+void http_req_header_at(http_req_t *r, size_t i, str_t *name, str_t *value)
+{
+    *name = r->hdrs[i].name;
+    *value = r->hdrs[i].value;
+}
+str_t http_req_header(http_req_t *r, const char *name)
+{
+    str_t n = str_c(name);
+    for (size_t i = 0; i < r->nhdrs; i++)
+        if (str_eq_nocase(r->hdrs[i].name, n)) return r->hdrs[i].value;
+    return STR_NULL;
+}
+str_t http_req_body(http_req_t *r)
+{
+    return r->body ? str_n(r->body, r->body_len) : STR("");
+}
+const char *http_req_peer(http_req_t *r)
+{
+    return r->peer;
+}
+void http_req_set_data(http_req_t *r, void *data)
+{
+    r->data = data;
+}
+void *http_req_data(http_req_t *r)
+{
+    return r->data;
+}
+
+/* Use-after-free rule: r may be posted to until it is answered or on_abort has
+ * returned. A post queued before that moment still runs (r is kept alive for it;
+ * answering it again is a no-op that closes any fd given). A handler whose worker
+ * might post late must, in on_abort, stop the worker from posting (e.g. a
+ * cancelled flag checked under the same lock the worker posts under). */
+void http_req_post(http_req_t *r, void (*fn)(http_req_t *r, void *arg), void *arg)
+{
+    loop_t *lp = r->lp;
+    post_t *p = malloc(sizeof *p);
+    if (!p) abort(); /* losing a post would leave a request hanging forever */
+    *p = (post_t){NULL, r, fn, arg};
+    pthread_mutex_lock(&lp->mu);
+    bool was_empty = lp->posts == NULL;
+    if (lp->posts_tail)
+        lp->posts_tail->next = p;
+    else
+        lp->posts = p;
+    lp->posts_tail = p;
+    r->npost++;
+    pthread_mutex_unlock(&lp->mu);
+    if (was_empty) {
+        ssize_t n = write(lp->wake[1], "p", 1);
+        (void)n;
+    }
+}
+
+void http_req_pause(http_req_t *r)
+{
+    r->paused = true;
+    if (r->c) set_read_timeout(r->c, false);
+}
+
+void http_req_resume(http_req_t *r)
+{
+    if (!r->paused) return;
+    r->paused = false;
+    if (r->c) {
+        set_read_timeout(r->c, true);
+        conn_kick(r->c);
+    }
+}
