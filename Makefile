@@ -49,7 +49,8 @@ deps:
 
 gen: $(GEN_C)
 
-build/gen/%_model.c: src/services/%/%.ops tools/gen_models.py
+.SECONDEXPANSION:
+build/gen/%_model.c: src/services/$$*/$$*.ops tools/gen_models.py
 	@mkdir -p build/gen
 	$(PYTHON) tools/gen_models.py --botocore $(BOTOCORE) --service $* --ops $< --out build/gen
 

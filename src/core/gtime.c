@@ -33,17 +33,27 @@ static void split(int64_t us, struct tm *tm, int *ms)
     *ms = (int)((us - s * 1000000) / 1000);
 }
 
+static void copy_out(char *out, const char *tmp, size_t max)
+{
+    size_t n = strlen(tmp);
+    if (n > max) n = max;
+    memcpy(out, tmp, n);
+    out[n] = 0;
+}
+
 void time_fmt_iso8601(char *out, int64_t us, bool frac)
 {
     struct tm tm;
     int ms;
     split(us, &tm, &ms);
+    char tmp[96]; /* room for any int the compiler imagines; real dates fit in 32 */
     if (frac)
-        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                  tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
     else
-        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                  tm.tm_min, tm.tm_sec);
+    copy_out(out, tmp, 31);
 }
 
 void time_fmt_rfc822(char *out, int64_t us)
@@ -59,8 +69,10 @@ void time_fmt_amz(char *out, int64_t us)
     struct tm tm;
     int ms;
     split(us, &tm, &ms);
-    snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
              tm.tm_min, tm.tm_sec);
+    copy_out(out, tmp, 16);
 }
 
 static bool finish(struct tm *tm, long frac_us, long off_s, int64_t *us)

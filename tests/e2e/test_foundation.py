@@ -113,7 +113,7 @@ def test_sts_clock_skew_is_refused(gureum):
 def test_sts_not_implemented_and_unknown_action(gureum):
     sts = client(gureum, "sts")
     code, status, msg = error_of(lambda: sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/r",
-                                                         RoleSessionName="s"))
+                                                         RoleSessionName="session"))
     assert (code, status) == ("NotImplemented", 501) and "AssumeRole" in msg
     # A well-signed request for an action STS does not have.
     req = AWSRequest(method="POST", url=gureum.endpoint + "/", data="Action=NoSuchAction&Version=2011-06-15",
@@ -126,7 +126,8 @@ def test_sts_not_implemented_and_unknown_action(gureum):
 
 def send(req):
     p = req.prepare()
-    r = urllib.request.Request(p.url, data=p.body, method=p.method, headers=dict(p.headers))
+    body = p.body.encode() if isinstance(p.body, str) else p.body
+    r = urllib.request.Request(p.url, data=body, method=p.method, headers=dict(p.headers))
     try:
         with urllib.request.urlopen(r) as resp:
             return resp.read(), resp.status
@@ -193,10 +194,11 @@ def test_json_auth_failures(gureum):
 
 
 def test_json_validation(gureum):
-    ddb = client(gureum, "dynamodb")
+    # Client-side validation off, so the server's own checks answer.
+    ddb = client(gureum, "dynamodb", config=Config(parameter_validation=False))
     code, status, msg = error_of(lambda: ddb.list_tables(Limit=0))
     assert (code, status) == ("ValidationException", 400)
-    logs = client(gureum, "logs")
+    logs = client(gureum, "logs", config=Config(parameter_validation=False))
     code, status, _ = error_of(lambda: logs.describe_log_groups(limit=51))
     assert (code, status) == ("InvalidParameterException", 400)
 
@@ -230,7 +232,8 @@ def test_s3_auth_failures_are_xml(gureum):
 
 
 def test_s3_presigned_url(gureum):
-    s3 = client(gureum, "s3")
+    # boto3 1.26 presigns S3 with SigV2 unless told s3v4; SigV2 comes with the S3 issue.
+    s3 = client(gureum, "s3", config=Config(signature_version="s3v4"))
     url = s3.generate_presigned_url("list_buckets", ExpiresIn=60)
     with urllib.request.urlopen(url) as r:
         assert r.status == 200 and b"<ListAllMyBucketsResult" in r.read()
