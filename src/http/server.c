@@ -688,7 +688,7 @@ static void conn_process(conn_t *c)
             if (blk == 0) break;
             if (blk < 0) {
                 conn_fail(c, 431);
-                break;
+                continue;
             }
             len = (size_t)blk;
             data = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
@@ -696,6 +696,7 @@ static void conn_process(conn_t *c)
             struct evbuffer_iovec v;
             if (evbuffer_peek(in, -1, NULL, &v, 1) < 1) break;
             data = v.iov_base, len = v.iov_len;
+            if (len == 0) data = (const char *)evbuffer_pullup(in, (ev_ssize_t)(len = avail)); /* empty first chain */
         }
         bool trailers = c->in_trailers;
         c->stop_purpose = false;
@@ -977,7 +978,21 @@ static void start_others(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static int listen_socket(const char *host, int port, int *bound_port)
+/* Every loop's socket carries SO_REUSEPORT, which would also let a second server
+ * share a port silently; a probe without it makes "port in use" fail as it should. */
+static int port_free(const struct sockaddr *sa, socklen_t sl)
+{
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 ? bind(fd, sa, sl) : -1;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+static int listen_socket(const char *host, int port, bool probe, int *bound_port)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
@@ -992,6 +1007,7 @@ static int listen_socket(const char *host, int port, int *bound_port)
         errno = EINVAL;
         return -1;
     }
+    if (probe && port != 0 && port_free((struct sockaddr *)&ss, sl) < 0) return -1;
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     int one = 1;
@@ -1052,7 +1068,7 @@ http_server_t *http_server_new(const http_config_t *cfg)
         pthread_mutex_init(&lp->mu, NULL);
         int port = i == 0 ? cfg->port : s->port;
         if (!(lp->base = event_base_new()) || pipe2(lp->wake, O_NONBLOCK | O_CLOEXEC) < 0 ||
-            (lp->lfd = listen_socket(s->cfg.host, port, i == 0 ? &s->port : &port)) < 0 ||
+            (lp->lfd = listen_socket(s->cfg.host, port, i == 0, i == 0 ? &s->port : &port)) < 0 ||
             !(lp->wake_ev = event_new(lp->base, lp->wake[0], EV_READ | EV_PERSIST, on_wake, lp)) ||
             event_add(lp->wake_ev, NULL) < 0 || !(lp->deadline_ev = evtimer_new(lp->base, on_deadline, lp)) ||
             !(lp->listener = evconnlistener_new(lp->base, on_accept, lp, LEV_OPT_CLOSE_ON_FREE, 0, lp->lfd)))
