@@ -88,8 +88,8 @@ struct http_server {
     int nloops;
     loop_t *loops;
     int port;
-    atomic_int nconns;          /* across loops, for max_conns */
-    volatile sig_atomic_t stop; /* set by http_server_stop */
+    atomic_int nconns; /* across loops, for max_conns */
+    atomic_int stop;   /* set by http_server_stop; lock-free, so usable from a signal handler */
 };
 
 struct conn {
@@ -256,7 +256,7 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     /* Answered before its body was read: the rest of the body is never parsed,
      * so the connection cannot carry another request. */
     bool early = !r->msg_done && (!r->headers_done || r->body_expected);
-    bool closing = !r->keepalive || early || r->force_close || lp->stopping || lp->srv->stop;
+    bool closing = !r->keepalive || early || r->force_close || lp->stopping || atomic_load(&lp->srv->stop);
     bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
     bool send_body = !no_body && !r->head && len > 0;
 
@@ -951,7 +951,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     while (read(fd, buf, sizeof buf) > 0) {
     }
     run_posts(lp);
-    if (lp->srv->stop) loop_begin_stop(lp);
+    if (atomic_load(&lp->srv->stop)) loop_begin_stop(lp);
 }
 
 static void *loop_thread(void *arg)
@@ -967,7 +967,7 @@ static void start_others(evutil_socket_t fd, short what, void *arg)
     http_server_t *s = arg;
     for (int i = 1; i < s->nloops; i++) {
         loop_t *lp = &s->loops[i];
-        if (s->stop) break;
+        if (atomic_load(&s->stop)) break;
         if (pthread_create(&lp->thread, NULL, loop_thread, lp) == 0) {
             lp->thread_started = true;
         } else {
@@ -1099,9 +1099,12 @@ int http_server_run(http_server_t *s)
     return 0;
 }
 
+/* Only a lock-free atomic store and write(2): both are async-signal-safe. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "http_server_stop needs a lock-free atomic_int");
+
 void http_server_stop(http_server_t *s)
 {
-    s->stop = 1;
+    atomic_store(&s->stop, 1);
     for (int i = 0; i < s->nloops; i++) {
         ssize_t n = write(s->loops[i].wake[1], "s", 1);
         (void)n; /* a full pipe already holds a wake-up */
