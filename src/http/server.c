@@ -1,13 +1,11 @@
 /* server.c — the HTTP/1.1 server of http.h: sockets, event loops, connections.
  *
- * Bottom of the request flow: bytes from a socket become http_req_t values handed
- * to the callbacks in http_config_t, and their responses go back out (memory or
- * sendfile). libevhtp's request parser (htparser) reads the protocol; connections,
- * keep-alive, 100-continue, limits, suspension and shutdown are driven here on
- * libevent bufferevents. Key invariant: a connection carries at most one request at
- * a time, everything about it runs on its loop's thread, and a request is freed only
- * when it is finished (answered or aborted), no callback is running on it and no
- * http_req_post for it is queued. */
+ * Bottom of the request flow: socket bytes become http_req_t values for the
+ * http_config_t callbacks; answers go back from memory or by sendfile. libevhtp's
+ * parser (htparser) reads HTTP; connections, keep-alive, 100-continue, limits,
+ * suspension and shutdown run here on libevent bufferevents. Invariant: one request
+ * per connection at a time, all on its loop's thread; a request is freed only when
+ * finished (answered or aborted), with no callback running and no post queued. */
 #define _GNU_SOURCE
 #include "http/http.h"
 
@@ -1166,11 +1164,19 @@ void *http_req_data(http_req_t *r)
     return r->data;
 }
 
-/* Use-after-free rule: r may be posted to until it is answered or on_abort has
- * returned. A post queued before that moment still runs (r is kept alive for it;
- * answering it again is a no-op that closes any fd given). A handler whose worker
- * might post late must, in on_abort, stop the worker from posting (e.g. a
- * cancelled flag checked under the same lock the worker posts under). */
+/* Rules for handlers (what keeps a suspended request from being used after free):
+ * - Everything but http_req_post runs on r's loop: call http_respond*, pause,
+ *   resume and the accessors from callbacks or from a function given to post.
+ * - r may be posted to until it is answered or on_abort has returned. A post
+ *   queued before that still runs (r is kept alive for it; answering again is a
+ *   no-op that closes any fd given). A worker that might post late must be
+ *   stopped in on_abort, e.g. by a cancelled flag checked under the lock the
+ *   worker posts under (tests/unit/http/server_test.c does this).
+ * - on_abort comes for every request the handler has seen (on_headers or
+ *   on_request ran) that ends without the handler's answer: the client left,
+ *   on_body returned -1, the server answered it itself (413 after on_headers,
+ *   REJECT without an answer), or stop's grace period ran out.
+ * - Posts still queued when the loops have ended run in http_server_free. */
 void http_req_post(http_req_t *r, void (*fn)(http_req_t *r, void *arg), void *arg)
 {
     loop_t *lp = r->lp;
