@@ -434,12 +434,10 @@ static void test_stream(void **state)
         if (off % (256 << 10) == 0) usleep(2000);
     }
     assert_int_equal(cli_response(c, &r, false), 200);
-    char want[128];
     assert_true(strstr(r.body, "bytes=1048576 pieces=") != NULL);
     assert_true(strstr(r.body, " bad=0") != NULL);
     size_t pieces = strtoul(strstr(r.body, "pieces=") + 7, NULL, 10);
     assert_true(pieces > 1); /* delivered as it arrived, not whole */
-    (void)want;
     resp_free(&r);
     free(body);
     cli_close(c);
