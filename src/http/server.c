@@ -1,13 +1,11 @@
 /* server.c — the HTTP/1.1 server of http.h: sockets, event loops, connections.
  *
- * Bottom of the request flow: bytes from a socket become http_req_t values handed
- * to the callbacks in http_config_t, and their responses go back out (memory or
- * sendfile). libevhtp's request parser (htparser) reads the protocol; connections,
- * keep-alive, 100-continue, limits, suspension and shutdown are driven here on
- * libevent bufferevents. Key invariant: a connection carries at most one request at
- * a time, everything about it runs on its loop's thread, and a request is freed only
- * when it is finished (answered or aborted), no callback is running on it and no
- * http_req_post for it is queued. */
+ * Bottom of the request flow: socket bytes become http_req_t values for the
+ * http_config_t callbacks; answers go back from memory or by sendfile. libevhtp's
+ * parser (htparser) reads HTTP; connections, keep-alive, 100-continue, limits,
+ * suspension and shutdown run here on libevent bufferevents. Invariant: one request
+ * per connection at a time, all on its loop's thread; a request is freed only when
+ * finished (answered or aborted), with no callback running and no post queued. */
 #define _GNU_SOURCE
 #include "http/http.h"
 
@@ -88,8 +86,8 @@ struct http_server {
     int nloops;
     loop_t *loops;
     int port;
-    atomic_int nconns;          /* across loops, for max_conns */
-    volatile sig_atomic_t stop; /* set by http_server_stop */
+    atomic_int nconns; /* across loops, for max_conns */
+    atomic_int stop;   /* set by http_server_stop; lock-free, so usable from a signal handler */
 };
 
 struct conn {
@@ -256,7 +254,7 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     /* Answered before its body was read: the rest of the body is never parsed,
      * so the connection cannot carry another request. */
     bool early = !r->msg_done && (!r->headers_done || r->body_expected);
-    bool closing = !r->keepalive || early || r->force_close || lp->stopping || lp->srv->stop;
+    bool closing = !r->keepalive || early || r->force_close || lp->stopping || atomic_load(&lp->srv->stop);
     bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
     bool send_body = !no_body && !r->head && len > 0;
 
@@ -688,7 +686,7 @@ static void conn_process(conn_t *c)
             if (blk == 0) break;
             if (blk < 0) {
                 conn_fail(c, 431);
-                break;
+                continue;
             }
             len = (size_t)blk;
             data = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
@@ -696,6 +694,7 @@ static void conn_process(conn_t *c)
             struct evbuffer_iovec v;
             if (evbuffer_peek(in, -1, NULL, &v, 1) < 1) break;
             data = v.iov_base, len = v.iov_len;
+            if (len == 0) data = (const char *)evbuffer_pullup(in, (ev_ssize_t)(len = avail)); /* empty first chain */
         }
         bool trailers = c->in_trailers;
         c->stop_purpose = false;
@@ -950,7 +949,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     while (read(fd, buf, sizeof buf) > 0) {
     }
     run_posts(lp);
-    if (lp->srv->stop) loop_begin_stop(lp);
+    if (atomic_load(&lp->srv->stop)) loop_begin_stop(lp);
 }
 
 static void *loop_thread(void *arg)
@@ -966,7 +965,7 @@ static void start_others(evutil_socket_t fd, short what, void *arg)
     http_server_t *s = arg;
     for (int i = 1; i < s->nloops; i++) {
         loop_t *lp = &s->loops[i];
-        if (s->stop) break;
+        if (atomic_load(&s->stop)) break;
         if (pthread_create(&lp->thread, NULL, loop_thread, lp) == 0) {
             lp->thread_started = true;
         } else {
@@ -977,7 +976,21 @@ static void start_others(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static int listen_socket(const char *host, int port, int *bound_port)
+/* Every loop's socket carries SO_REUSEPORT, which would also let a second server
+ * share a port silently; a probe without it makes "port in use" fail as it should. */
+static int port_free(const struct sockaddr *sa, socklen_t sl)
+{
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 ? bind(fd, sa, sl) : -1;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+static int listen_socket(const char *host, int port, bool probe, int *bound_port)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
@@ -992,6 +1005,7 @@ static int listen_socket(const char *host, int port, int *bound_port)
         errno = EINVAL;
         return -1;
     }
+    if (probe && port != 0 && port_free((struct sockaddr *)&ss, sl) < 0) return -1;
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     int one = 1;
@@ -1052,7 +1066,7 @@ http_server_t *http_server_new(const http_config_t *cfg)
         pthread_mutex_init(&lp->mu, NULL);
         int port = i == 0 ? cfg->port : s->port;
         if (!(lp->base = event_base_new()) || pipe2(lp->wake, O_NONBLOCK | O_CLOEXEC) < 0 ||
-            (lp->lfd = listen_socket(s->cfg.host, port, i == 0 ? &s->port : &port)) < 0 ||
+            (lp->lfd = listen_socket(s->cfg.host, port, i == 0, i == 0 ? &s->port : &port)) < 0 ||
             !(lp->wake_ev = event_new(lp->base, lp->wake[0], EV_READ | EV_PERSIST, on_wake, lp)) ||
             event_add(lp->wake_ev, NULL) < 0 || !(lp->deadline_ev = evtimer_new(lp->base, on_deadline, lp)) ||
             !(lp->listener = evconnlistener_new(lp->base, on_accept, lp, LEV_OPT_CLOSE_ON_FREE, 0, lp->lfd)))
@@ -1083,9 +1097,12 @@ int http_server_run(http_server_t *s)
     return 0;
 }
 
+/* Only a lock-free atomic store and write(2): both are async-signal-safe. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "http_server_stop needs a lock-free atomic_int");
+
 void http_server_stop(http_server_t *s)
 {
-    s->stop = 1;
+    atomic_store(&s->stop, 1);
     for (int i = 0; i < s->nloops; i++) {
         ssize_t n = write(s->loops[i].wake[1], "s", 1);
         (void)n; /* a full pipe already holds a wake-up */
@@ -1147,11 +1164,19 @@ void *http_req_data(http_req_t *r)
     return r->data;
 }
 
-/* Use-after-free rule: r may be posted to until it is answered or on_abort has
- * returned. A post queued before that moment still runs (r is kept alive for it;
- * answering it again is a no-op that closes any fd given). A handler whose worker
- * might post late must, in on_abort, stop the worker from posting (e.g. a
- * cancelled flag checked under the same lock the worker posts under). */
+/* Rules for handlers (what keeps a suspended request from being used after free):
+ * - Everything but http_req_post runs on r's loop: call http_respond*, pause,
+ *   resume and the accessors from callbacks or from a function given to post.
+ * - r may be posted to until it is answered or on_abort has returned. A post
+ *   queued before that still runs (r is kept alive for it; answering again is a
+ *   no-op that closes any fd given). A worker that might post late must be
+ *   stopped in on_abort, e.g. by a cancelled flag checked under the lock the
+ *   worker posts under (tests/unit/http/server_test.c does this).
+ * - on_abort comes for every request the handler has seen (on_headers or
+ *   on_request ran) that ends without the handler's answer: the client left,
+ *   on_body returned -1, the server answered it itself (413 after on_headers,
+ *   REJECT without an answer), or stop's grace period ran out.
+ * - Posts still queued when the loops have ended run in http_server_free. */
 void http_req_post(http_req_t *r, void (*fn)(http_req_t *r, void *arg), void *arg)
 {
     loop_t *lp = r->lp;

@@ -434,12 +434,10 @@ static void test_stream(void **state)
         if (off % (256 << 10) == 0) usleep(2000);
     }
     assert_int_equal(cli_response(c, &r, false), 200);
-    char want[128];
     assert_true(strstr(r.body, "bytes=1048576 pieces=") != NULL);
     assert_true(strstr(r.body, " bad=0") != NULL);
     size_t pieces = strtoul(strstr(r.body, "pieces=") + 7, NULL, 10);
     assert_true(pieces > 1); /* delivered as it arrived, not whole */
-    (void)want;
     resp_free(&r);
     free(body);
     cli_close(c);
@@ -715,6 +713,19 @@ static void test_stop_deadline(void **state)
     http__stop_grace_ms = 10000;
 }
 
+static void test_port_in_use(void **state)
+{
+    start(2, 0);
+    http_config_t cfg = {.host = "127.0.0.1", .port = T.port, .threads = 2, .on_request = on_request};
+    errno = 0;
+    assert_null(http_server_new(&cfg)); /* SO_REUSEPORT must not let a second server share it */
+    assert_int_equal(errno, EADDRINUSE);
+    cfg.host = "not-an-address";
+    cfg.port = 0;
+    assert_null(http_server_new(&cfg));
+    stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -723,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_limits),         cmocka_unit_test(test_file_and_head),
         cmocka_unit_test(test_suspend),        cmocka_unit_test(test_graceful_stop),
         cmocka_unit_test(test_protocol_edges), cmocka_unit_test(test_stop_deadline),
+        cmocka_unit_test(test_port_in_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
