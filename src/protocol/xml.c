@@ -295,6 +295,8 @@ static int read_attrs(px_t *x, xml_node_t *n)
         x->p++;
         skip_ws(x);
         if (read_attr_value(x, &at.value)) return GR_ERR;
+        /* the cap keeps the duplicate check below linear in the document */
+        if (n->nattrs >= XML_MAX_ATTRS) return fail(x, "too many attributes");
         for (size_t i = 0; i < n->nattrs; i++)
             if (str_eq(n->attrs[i].name, at.name)) return fail(x, "duplicate attribute");
         if (n->nattrs == cap) {

@@ -152,6 +152,23 @@ static void test_depth_limit(void **st)
     assert_string_equal(parse_err(d.p, d.len), "document nested too deeply");
 }
 
+static void test_attribute_limit(void **st)
+{
+    buf_t b;
+    buf_init(&b, A);
+    buf_puts(&b, "<a");
+    for (int i = 0; i < XML_MAX_ATTRS; i++) buf_printf(&b, " a%d=\"%d\"", i, i);
+    buf_puts(&b, "/>");
+    xml_node_t *r = parse_ok(buf_str(&b).p);
+    assert_int_equal(r->nattrs, XML_MAX_ATTRS);
+    buf_init(&b, A);
+    buf_puts(&b, "<a");
+    for (int i = 0; i < XML_MAX_ATTRS + 1; i++) buf_printf(&b, " a%d=\"%d\"", i, i);
+    buf_puts(&b, "/>");
+    str_t d = buf_str(&b);
+    assert_string_equal(parse_err(d.p, d.len), "too many attributes");
+}
+
 static void test_budget(void **st)
 {
     arena_t *small = arena_new(4096);
@@ -287,6 +304,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bom_and_misc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attribute_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escape_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_members, setup, teardown),
