@@ -412,7 +412,7 @@ def generate(model, svc, ops_list, bver, has_svc_header):
         ("endpoint_prefix", cstr(meta.get("endpointPrefix"))),
         ("signing_name", cstr(meta.get("signingName") or meta.get("endpointPrefix"))),
         ("target_prefix", cstr(meta.get("targetPrefix"))),
-        ("json_version", cstr(meta.get("jsonVersion") if proto == "json" else meta.get("jsonVersion"))),
+        ("json_version", cstr(meta.get("jsonVersion"))),
         ("xml_namespace", cstr(xmlns)),
         ("botocore_version", cstr(bver)),
         ("ops", "OPS"),
@@ -455,7 +455,7 @@ def main(argv=None):
         ops = read_ops(a.ops)
         has_hdr = bool(a.ops) and os.path.isfile(os.path.join(os.path.dirname(a.ops), f"{a.service}.h"))
         c, h = generate(model, a.service, ops, botocore_version(a.botocore), has_hdr)
-    except GenError as e:
+    except (GenError, OSError, ValueError, KeyError) as e:
         print(f"gen_models.py: {a.service}: {e}", file=sys.stderr)
         return 1
     os.makedirs(a.out, exist_ok=True)

@@ -4,13 +4,16 @@
  *    parse again to the same tree (parse -> write -> parse is a fixed point).
  * 2. The same bytes as a DynamoDB request body (the operation picked by the
  *    first byte) go through proto_parse: any input gives GR_OK or a failure
- *    with a message, never a crash, leak or sanitizer report. */
+ *    with a message, never a crash, leak or sanitizer report.
+ * 3. As a Lambda (rest-json) request "METHOD path?query\nheader: value\n\nbody":
+ *    URI template matching, labels, headers, query strings and the JSON body. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dynamodb_model.h"
+#include "lambda_model.h"
 #include "protocol/json.h"
 
 static void write_tree(json_w_t *w, const json_t *j)
@@ -62,6 +65,37 @@ static bool same_tree(const json_t *x, const json_t *y)
     return false;
 }
 
+/* "METHOD /path?query\nName: value\n...\n\nbody" against the Lambda model. */
+static void rest_case(arena_t *a, const uint8_t *data, size_t size)
+{
+    str_t rest = str_n((const char *)data, size), line;
+    rest = str_cut(rest, '\n', &line);
+    str_t method, target;
+    target = str_cut(line, ' ', &method);
+    if (!target.p) return;
+    str_t path, query = str_cut(target, '?', &path);
+    kv_t h[8];
+    size_t nh = 0;
+    while (rest.p && rest.len) {
+        rest = str_cut(rest, '\n', &line);
+        if (!line.len) break;
+        str_t name, value = str_cut(line, ':', &name);
+        if (value.p && nh < 8) h[nh++] = (kv_t){name, str_trim(value)};
+    }
+    wire_req_t req = {.method = method,
+                      .path = path,
+                      .query = query.p ? query : STR(""),
+                      .headers = h,
+                      .nheaders = nh,
+                      .body = rest.p ? rest : STR("")};
+    str_t name;
+    const op_t *op = proto_find_op(&gen_model_lambda, &req, a, &name);
+    if (!op) return;
+    val_t *v = NULL;
+    proto_fail_t f;
+    if (proto_parse(&gen_model_lambda, op, &req, a, &v, &f) != GR_OK && !f.msg) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     arena_t *a = arena_new(1 << 24);
@@ -100,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             proto_serialize(m, op, v, "rid", a, &r);
         }
     }
+    rest_case(a, data, size);
     arena_free(a);
     return 0;
 }
