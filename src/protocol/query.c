@@ -109,10 +109,15 @@ static qnode_t *q_child(const qnode_t *n, str_t seg)
 
 /* ==== walking the input shape ==== */
 
+/* Recursive shapes could otherwise follow a hostile key of many dots as deep
+ * as it goes; no AWS query input nests anywhere near this. */
+#define FORM_MAX_DEPTH 64
+
 typedef struct {
     arena_t *a;
     proto_fail_t *fail;
     form_naming_t naming;
+    int depth;
 } qctx_t;
 
 static const char *loc_name(const member_t *m)
@@ -240,7 +245,21 @@ static int read_map(const qctx_t *q, const member_t *m, const qnode_t *n, val_t 
     return GR_OK;
 }
 
+static int read_value_at(const qctx_t *q, const member_t *m, const qnode_t *n, val_t **out);
+
 static int read_value(const qctx_t *q, const member_t *m, const qnode_t *n, val_t **out)
+{
+    if (q->depth >= FORM_MAX_DEPTH) {
+        *out = NULL;
+        return proto__fail(q->fail, q->a, PROTO_E_SYNTAX, "The parameter %.*s is nested too deeply",
+                           (int)(n->path.len > 200 ? 200 : n->path.len), n->path.p);
+    }
+    qctx_t deeper = *q;
+    deeper.depth++;
+    return read_value_at(&deeper, m, n, out);
+}
+
+static int read_value_at(const qctx_t *q, const member_t *m, const qnode_t *n, val_t **out)
 {
     const shape_t *s = m->shape;
     val_t *v;
@@ -281,7 +300,7 @@ int proto__form_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w,
     if (!op->input) return GR_OK;
     qnode_t *root = build_tree(a, pairs, n);
     if (!root) return proto__fail(fail, a, PROTO_E_SYNTAX, "out of memory");
-    qctx_t q = {a, fail, naming};
+    qctx_t q = {a, fail, naming, 0};
     if (read_struct(&q, op->input, root, in)) {
         if (fail->kind == PROTO_E_NONE) return proto__fail(fail, a, PROTO_E_SYNTAX, "out of memory");
         return GR_ERR;

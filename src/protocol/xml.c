@@ -33,6 +33,46 @@ static bool at(const px_t *x, const char *lit)
     return (size_t)(x->end - x->p) >= n && memcmp(x->p, lit, n) == 0;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (of an XML Char: no
+ * surrogates, no U+FFFE/U+FFFF, nothing past U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80) return 1;
+    size_t len;
+    uint32_t cp;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        len = 2, cp = p[0] & 0x1F;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        len = 3, cp = p[0] & 0x0F;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        len = 4, cp = p[0] & 0x07;
+    else
+        return 0;
+    if (n < len) return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0; /* overlong */
+    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) return 0;
+    return len;
+}
+
+static bool utf8_valid(str_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    for (size_t i = 0; i < s.len;) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = utf8_seq(p + i, s.len - i);
+        if (!n) return false;
+        i += n;
+    }
+    return true;
+}
+
 static bool is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -295,6 +335,8 @@ static int read_attrs(px_t *x, xml_node_t *n)
         x->p++;
         skip_ws(x);
         if (read_attr_value(x, &at.value)) return GR_ERR;
+        /* the cap keeps the duplicate check below linear in the document */
+        if (n->nattrs >= XML_MAX_ATTRS) return fail(x, "too many attributes");
         for (size_t i = 0; i < n->nattrs; i++)
             if (str_eq(n->attrs[i].name, at.name)) return fail(x, "duplicate attribute");
         if (n->nattrs == cap) {
@@ -384,7 +426,10 @@ int xml_parse(arena_t *a, str_t doc, xml_node_t **root, const char **err)
     }
     if (!doc.p) x.p = x.end = "";
     if (at(&x, "\xEF\xBB\xBF")) x.p += 3;
-    int rc = skip_misc(&x);
+    /* AWS documents are UTF-8; checking it once here means every slice of
+     * the tree is valid UTF-8 (references are encoded by put_utf8). */
+    int rc = utf8_valid((str_t){x.p, (size_t)(x.end - x.p)}) ? GR_OK : fail(&x, "invalid UTF-8");
+    if (rc == GR_OK) rc = skip_misc(&x);
     if (rc == GR_OK) {
         if (x.p >= x.end || *x.p != '<')
             rc = fail(&x, x.p >= x.end ? "empty document" : "expected an element");
@@ -451,6 +496,14 @@ void xml_escape(buf_t *b, str_t s, bool attr)
             if (c < 0x20) {
                 snprintf(num, sizeof num, "&#x%X;", c);
                 rep = num;
+            } else if (c >= 0x80) {
+                size_t n = utf8_seq((const unsigned char *)s.p + i, s.len - i);
+                if (n) { /* a whole valid sequence: copied as it is */
+                    run += n;
+                    i += n - 1;
+                    continue;
+                }
+                rep = "\xEF\xBF\xBD"; /* U+FFFD: a stray byte must not make the document unreadable */
             }
         }
         if (rep) {

@@ -6,8 +6,9 @@
  * is how the protocol walkers match names, because AWS documents use one
  * default namespace and clients pick prefixes freely. It refuses DOCTYPE (so
  * no entity expansion or external fetches can happen), nests at most
- * XML_MAX_DEPTH deep and reads at most XML_MAX_DOC bytes, so hostile bodies
- * cost bounded memory. The writer half appends escaped XML to a buf_t. */
+ * XML_MAX_DEPTH deep, takes XML_MAX_ATTRS attributes per element and reads at
+ * most XML_MAX_DOC bytes, so hostile bodies cost bounded memory and time. The writer half appends escaped XML to a
+ * buf_t. */
 #ifndef GR_PROTOCOL_XML_H
 #define GR_PROTOCOL_XML_H
 
@@ -20,6 +21,7 @@
 
 #define XML_MAX_DEPTH 64
 #define XML_MAX_DOC (32u << 20)
+#define XML_MAX_ATTRS 64 /* per element; AWS documents use one or two */
 
 typedef struct {
     str_t name;  /* as written, prefix included */

@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.parse
 
 try:
     import pytest
@@ -182,6 +183,160 @@ def run_output(tool, sm, op, seed, both=None):
     return protohelp.check_output(tool, sm, op, seed=seed, both=both, gen=gen_for(sm, "output", seed))
 
 
+# ==== the whole client: handlers, validation, signing, then our parser and serializer ====
+
+# Realistic calls a user makes (values the clients' own handlers accept unchanged).
+CLIENT_CALLS = {
+    "sts": [
+        ("GetCallerIdentity", {}),
+        ("AssumeRole", {"RoleArn": "arn:aws:iam::000000000000:role/r", "RoleSessionName": "s 1+&",
+                        "DurationSeconds": 900, "Tags": [{"Key": "k", "Value": "v é"}], "TransitiveTagKeys": ["k"],
+                        "PolicyArns": [{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}),
+    ],
+    "iam": [
+        ("CreateUser", {"UserName": "alice", "Path": "/eng/", "Tags": [{"Key": "team", "Value": "a&b <c>"}]}),
+        ("ListUsers", {"PathPrefix": "/", "MaxItems": 10}),
+        ("PutUserPolicy", {"UserName": "alice", "PolicyName": "p",
+                           "PolicyDocument": '{"Version":"2012-10-17","Statement":[]}'}),
+        ("ListAttachedRolePolicies", {"RoleName": "r"}),
+    ],
+    "ec2": [
+        ("DescribeInstances", {"Filters": [{"Name": "instance-state-name", "Values": ["running", "stopped"]}],
+                               "InstanceIds": ["i-1", "i-2"], "DryRun": False}),
+        ("CreateTags", {"Resources": ["vpc-1"], "Tags": [{"Key": "Name", "Value": "web"}]}),
+        ("CreateVpc", {"CidrBlock": "10.0.0.0/16", "TagSpecifications": [
+            {"ResourceType": "vpc", "Tags": [{"Key": "k", "Value": "v"}]}]}),
+        ("AuthorizeSecurityGroupIngress", {"GroupId": "sg-1", "IpPermissions": [
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}),
+    ],
+    "s3": [
+        ("CreateBucket", {"Bucket": "bucket-1",
+                          "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}),
+        ("ListBuckets", {}),
+        ("PutObject", {"Bucket": "bucket-1", "Key": "dir/a key+é.txt", "Body": b"hello",
+                       "Metadata": {"m1": "v1"}, "ContentType": "text/plain"}),
+        ("GetObject", {"Bucket": "bucket-1", "Key": "dir/a key+é.txt", "Range": "bytes=0-1"}),
+        ("HeadObject", {"Bucket": "bucket-1", "Key": "k"}),
+        ("ListObjectsV2", {"Bucket": "bucket-1", "Prefix": "dir/", "Delimiter": "/", "MaxKeys": 5}),
+        ("DeleteObjects", {"Bucket": "bucket-1", "Delete": {"Objects": [{"Key": "a"}, {"Key": "b&c"}],
+                                                            "Quiet": True}}),
+        ("PutBucketTagging", {"Bucket": "bucket-1", "Tagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}),
+        ("GetBucketTagging", {"Bucket": "bucket-1"}),
+        ("GetBucketLocation", {"Bucket": "bucket-1"}),
+        ("GetBucketAcl", {"Bucket": "bucket-1"}),
+        ("CompleteMultipartUpload", {"Bucket": "bucket-1", "Key": "k", "UploadId": "u-1", "MultipartUpload": {
+            "Parts": [{"ETag": '"e1"', "PartNumber": 1}, {"ETag": '"e2"', "PartNumber": 2}]}}),
+    ],
+}
+
+
+class _Raw:
+    def __init__(self, body):
+        import io
+
+        self._b = io.BytesIO(body)
+
+    def stream(self, **kw):
+        yield self._b.read()
+
+    def read(self, *a, **kw):
+        return self._b.read(*a)
+
+
+def subset(a, b, path="$"):
+    """Where canonical value a is not contained in b (b may hold more: members a client handler adds)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in a:
+            if k not in b:
+                return f"{path}.{k}: not read back"
+            d = subset(a[k], b[k], f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = subset(x, y, f"{path}[{i}]")
+            if d:
+                return d
+        return None
+    return None if protohelp.same(a, b) else f"{path}: {a!r} != {b!r}"[:300]
+
+
+def check_client(tool, service, seed=5):
+    """Each call of CLIENT_CALLS through a real botocore client whose HTTP send is replaced by
+    proto_tool: what the client sends must parse to the call's parameters, and what we answer
+    (a generated output) must come out of the client as that value."""
+    import botocore.awsrequest
+    import botocore.config
+    import botocore.session
+
+    kw = {}
+    try:  # newer botocore: no checksum trailers/aws-chunked bodies (http/auth's business, not ours)
+        kw["config"] = botocore.config.Config(request_checksum_calculation="when_required",
+                                              response_checksum_validation="when_required")
+    except TypeError:
+        pass
+    client = botocore.session.get_session().create_client(
+        service, region_name="us-east-1", endpoint_url="http://127.0.0.1:4566", aws_access_key_id="test",
+        aws_secret_access_key="test", **kw)
+    sm = client.meta.service_model
+    old = protohelp.service_model(service, protohelp.DEBIAN_BOTOCORE_DATA)
+    problems = []
+    state = {}
+
+    def send(request, **kwargs):
+        op = state["op"]
+        u = urllib.parse.urlsplit(request.url)
+        body = request.body or b""
+        if hasattr(body, "read"):
+            body = body.read()
+        if isinstance(body, str):
+            body = body.encode()
+        headers = [[k, v.decode() if isinstance(v, bytes) else str(v)] for k, v in request.headers.items()]
+        headers.append(["Host", u.netloc])
+        got = tool.call({"cmd": "parse", "service": service, "method": request.method, "path": u.path,
+                         "query": u.query, "headers": headers, "body_b64": base64.b64encode(body).decode()})
+        om = sm.operation_model(op)
+        if got.get("operation") != op or not got.get("ok"):
+            problems.append(f"{op}: request: {got.get('operation')!r} {got.get('error')}")
+        elif om.input_shape is not None:
+            d = subset(protohelp.canon(om.input_shape, state["params"]),
+                       protohelp.canon_dump(om.input_shape, got.get("value") or {}))
+            if d:
+                problems.append(f"{op}: request read back wrong: {d}")
+        resp = tool.call({"cmd": "serialize", "service": service, "operation": op, "value": state["out_json"]})
+        return botocore.awsrequest.AWSResponse(request.url, resp["status"], dict(resp["headers"]),
+                                               _Raw(base64.b64decode(resp["body_b64"])))
+
+    client.meta.events.register("before-send", send)
+    for op, params in CLIENT_CALLS[service]:
+        om = sm.operation_model(op)
+        oo = old.operation_model(op)
+        sh = om.output_shape
+        value = {}
+        if sh is not None and oo.output_shape is not None and not event_stream_output(om):
+            value = gen_for(sm, "output", seed).structure(sh, 0, oo.output_shape)
+            # headers of these shapes the http layer owns (and clients compute from the body)
+            for k in ("ContentLength", "ChecksumCRC32", "ChecksumCRC32C", "ChecksumSHA1", "ChecksumSHA256",
+                      "ChecksumCRC64NVME", "ChecksumType", "ContentEncoding"):
+                value.pop(k, None)
+            if op == "GetBucketLocation":
+                value = {"LocationConstraint": "eu-west-1"}
+        state.update(op=op, params=params, out_json=protohelp.to_tool_json(sh, value) if sh else {})
+        try:
+            parsed = getattr(client, botocore.xform_name(op))(**params)
+        except Exception as e:  # noqa: BLE001 — the client refusing our answer is the failure
+            problems.append(f"{op}: client raised {type(e).__name__}: {e}")
+            continue
+        if sh is not None:
+            if "Body" in parsed and hasattr(parsed["Body"], "read"):
+                parsed["Body"] = parsed["Body"].read()
+            d = protohelp.diff(protohelp.canon(sh, value), protohelp.canon(sh, parsed))
+            if d:
+                problems.append(f"{op}: response read back wrong: {d}")
+    return problems
+
+
 # ==== pytest ====
 
 
@@ -252,6 +407,12 @@ def test_error_common(tool, service):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_client(tool, service):
+    problems = check_client(tool, service)
+    assert not problems, "\n".join(problems)
+
+
 def _newer_python():
     """`python3` on PATH when its botocore differs from ours, else None."""
     exe = shutil.which("python3")
@@ -308,6 +469,10 @@ def child(service):
                 if p:
                     counts["failed"] += 1
                 problems += p
+        p = check_client(tool, service)
+        counts["client_calls"] = len(CLIENT_CALLS[service])
+        counts["failed"] += len(p)
+        problems += p
         old_errs = {sh.name for sh in protohelp.error_shapes(old)}
         for sh in protohelp.error_shapes(new):
             if sh.name in old_errs:

@@ -177,6 +177,28 @@ static void test_maps_and_flattened(void **st)
     ASSERT_STR(data->u.s, "hi");
 }
 
+/* a recursive shape cannot be followed down a key of any length */
+extern const shape_t S_NODE;
+static const member_t NODE_M[] = {{.name = "Next", .shape = &S_NODE}, {.name = "V", .shape = &S_STR}};
+const shape_t S_NODE = {.name = "Node", .type = SH_STRUCTURE, .nmembers = 2, .members = NODE_M};
+static const op_t OP_NODE = {.name = "Deep", .method = "POST", .uri = "/", .input = &S_NODE};
+
+static void test_depth_limit(void **st)
+{
+    buf_t b;
+    buf_init(&b, A);
+    for (int i = 0; i < 10; i++) buf_puts(&b, "Next.");
+    buf_puts(&b, "V=ok");
+    val_t *in = parse_ok(&M_X, &OP_NODE, "", buf_str(&b).p);
+    for (int i = 0; i < 10; i++) in = val_get(in, "Next");
+    ASSERT_STR(val_get_str(in, "V"), "ok");
+    buf_init(&b, A);
+    for (int i = 0; i < 1000; i++) buf_puts(&b, "Next.");
+    buf_puts(&b, "V=deep");
+    proto_fail_t f = parse_fail(&M_X, &OP_NODE, buf_str(&b).p);
+    assert_int_equal(f.kind, PROTO_E_SYNTAX);
+}
+
 /* ==== responses ==== */
 
 static void test_serialize(void **st)
@@ -245,6 +267,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maps_and_flattened, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serialize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serialize_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error, setup, teardown),

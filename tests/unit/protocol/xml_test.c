@@ -132,6 +132,14 @@ static void test_refusals(void **st)
     E("<a><!ELEMENT x></a>");
     E("<1a/>");
     E("<a>\x01</a>");
+    assert_string_equal(E("<a>\xff</a>"), "invalid UTF-8");
+    E("<a>\xc3</a>");
+    E("<a>\xc0\xaf</a>");         /* overlong '/' */
+    E("<a>\xe0\x80\xaf</a>");     /* overlong '/' */
+    E("<a>\xed\xa0\x80</a>");     /* a surrogate */
+    E("<a>\xef\xbf\xbe</a>");     /* U+FFFE */
+    E("<a>\xf4\x90\x80\x80</a>"); /* past U+10FFFF */
+    E("<a b=\"\xfe\"/>");
     assert_string_equal(parse_err("<a>\0</a>", 8), "invalid character");
 #undef E
 }
@@ -152,6 +160,23 @@ static void test_depth_limit(void **st)
     assert_string_equal(parse_err(d.p, d.len), "document nested too deeply");
 }
 
+static void test_attribute_limit(void **st)
+{
+    buf_t b;
+    buf_init(&b, A);
+    buf_puts(&b, "<a");
+    for (int i = 0; i < XML_MAX_ATTRS; i++) buf_printf(&b, " a%d=\"%d\"", i, i);
+    buf_puts(&b, "/>");
+    xml_node_t *r = parse_ok(buf_str(&b).p);
+    assert_int_equal(r->nattrs, XML_MAX_ATTRS);
+    buf_init(&b, A);
+    buf_puts(&b, "<a");
+    for (int i = 0; i < XML_MAX_ATTRS + 1; i++) buf_printf(&b, " a%d=\"%d\"", i, i);
+    buf_puts(&b, "/>");
+    str_t d = buf_str(&b);
+    assert_string_equal(parse_err(d.p, d.len), "too many attributes");
+}
+
 static void test_budget(void **st)
 {
     arena_t *small = arena_new(4096);
@@ -165,6 +190,15 @@ static void test_budget(void **st)
     assert_int_equal(xml_parse(small, buf_str(&b), &r, &err), GR_ERR);
     assert_null(r);
     arena_free(small);
+}
+
+static void test_escape_invalid_utf8(void **st)
+{
+    buf_t b;
+    buf_init(&b, A);
+    xml_escape(&b, STR("a\xff\xc3\xa9\xed\xa0\x80\xf0\x9f\x98\x80z\xc3"), false);
+    assert_string_equal(buf_str(&b).p,
+                        "a\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xf0\x9f\x98\x80z\xef\xbf\xbd");
 }
 
 static void test_escape_roundtrip(void **st)
@@ -287,8 +321,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bom_and_misc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attribute_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escape_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_escape_invalid_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_members, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_untyped, setup, teardown),
     };
