@@ -15,6 +15,13 @@ import re
 import sys
 
 
+S3_ERROR_STATUS = {
+    "NoSuchBucket": 404, "NoSuchKey": 404, "NoSuchUpload": 404,
+    "BucketAlreadyExists": 409, "BucketAlreadyOwnedByYou": 409,
+    "InvalidObjectState": 403, "ObjectAlreadyInActiveTierError": 403, "ObjectNotInActiveTierError": 403,
+}
+
+
 def xform_name(name):
     """botocore.xform_name (CamelCase -> snake_case); botocore's own when importable."""
     try:
@@ -228,6 +235,9 @@ def generate(model, svc, ops_list, bver, has_svc_header):
             enum_rows.extend(vals)
         return f"&EN[{enum_lists[key]}]"
 
+    # AWS: the S3 model gives most error shapes no httpStatusCode; these are
+    # the statuses S3 answers with (S3 API reference, "Error responses").
+    status_fix = S3_ERROR_STATUS if svc == "s3" else {}
     errdefs = {}  # shape name -> (cname, code, status, sender)
     for n in order:
         s = shapes[n]
@@ -235,7 +245,7 @@ def generate(model, svc, ops_list, bver, has_svc_header):
             err = s.get("error", {})
             code = err.get("code", n)
             fault = s.get("fault", False)
-            status = err.get("httpStatusCode", 500 if fault else 400)
+            status = err.get("httpStatusCode", status_fix.get(n, 500 if fault else 400))
             sender = err.get("senderFault", not fault)
             errdefs[n] = (f"{prefix}_ERR_{cident(n)}", code, status, bool(sender))
 

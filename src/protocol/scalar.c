@@ -182,7 +182,7 @@ str_t proto__scalar_text(const shape_t *s, const val_t *v, ts_format_t fmt, aren
         if (s && (s->type == SH_FLOAT || s->type == SH_DOUBLE)) return fmt_double(a, (double)v->u.i, false);
         snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i);
         return str_c(arena_strdup(a, tmp));
-    case VAL_FLOAT: return fmt_double(a, v->u.f, s && s->type == SH_FLOAT);
+    case VAL_FLOAT: return fmt_double(a, v->u.f, false); /* clients read floats as doubles */
     case VAL_BOOL: return v->u.b ? STR("true") : STR("false");
     case VAL_BLOB: return proto__base64_encode(a, v->u.s);
     case VAL_TIME: return fmt_time(a, v->u.t, fmt == TS_DEFAULT ? TS_ISO8601 : fmt);

@@ -27,6 +27,7 @@ static const aws_errdef_t E_UnrecognizedClient403 = {"UnrecognizedClientExceptio
 static const aws_errdef_t E_InvalidSignature403 = {"InvalidSignatureException", 403, true};
 static const aws_errdef_t E_IncompleteSignatureException = {"IncompleteSignatureException", 400, true};
 static const aws_errdef_t E_XAmzContentSHA256Mismatch = {"XAmzContentSHA256Mismatch", 400, true};
+static const aws_errdef_t E_MalformedXML = {"MalformedXML", 400, true};
 static const aws_errdef_t E_UnknownOperation404 = {"UnknownOperationException", 404, true};
 
 static const char MSG_BAD_TOKEN[] = "The security token included in the request is invalid.";
@@ -123,7 +124,12 @@ static int fail_parse(req_t *r, const proto_fail_t *f)
 {
     const aws_errdef_t *e = r->svc->invalid;
     if (f->kind == PROTO_E_REQUIRED && r->svc->missing) e = r->svc->missing;
-    if (f->kind == PROTO_E_SYNTAX && proto_of(r) == PROTO_JSON) e = &ERR_SerializationException;
+    /* AWS: JSON services answer a body they cannot read, or a value of the
+     * wrong type ("NUMBER_VALUE cannot be converted to String"), with
+     * SerializationException; constraint failures get the service's own code. */
+    if ((f->kind == PROTO_E_SYNTAX || f->kind == PROTO_E_TYPE) && proto_of(r) == PROTO_JSON)
+        e = &ERR_SerializationException;
+    if (f->kind == PROTO_E_SYNTAX && proto_of(r) == PROTO_REST_XML) e = &E_MalformedXML;
     return req_fail(r, e, "%s", f->msg ? f->msg : "Invalid request");
 }
 
