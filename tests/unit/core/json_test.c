@@ -1,4 +1,4 @@
-/* json_test.c — the strict JSON parser and the writer (src/protocol/json.c):
+/* json_test.c — the strict JSON parser and the writer (src/core/json.c):
  * RFC 8259 acceptance and rejection, exact numbers, escapes and surrogate
  * pairs, the depth bound, and writer escaping/commas/number forms. */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "protocol/json.h"
+#include "core/json.h"
 
 static json_t *P(arena_t *a, const char *s)
 {

@@ -1,11 +1,11 @@
 /* json.c — strict RFC 8259 JSON parser (into a json_t tree) and writer.
  *
- * Used by the json and rest-json protocols for request bodies and responses.
+ * Used by the json and rest-json protocols and by IAM policy documents.
  * The parser is recursive descent with an explicit depth bound, validates
  * UTF-8 and escapes (surrogate pairs combined, lone surrogates rejected), and
  * keeps integral numbers exact as int64. Invariant: every returned node and
  * string is in the arena; on error nothing is returned but an arena message. */
-#include "protocol/json.h"
+#include "core/json.h"
 
 #include <errno.h>
 #include <math.h>
