@@ -29,9 +29,9 @@ typedef enum {
     POLICY_SESSION,  /* passed to AssumeRole: like an identity policy */
 } policy_kind_t;
 
-/* Parses and validates a policy document of the given kind. NULL on error
- * with *err set to AWS's MalformedPolicyDocument message (static or malloc'd
- * into *err_buf of err_len bytes). */
+/* Parses and validates a policy document of the given kind. NULL on error,
+ * with AWS's MalformedPolicyDocument message written into err (err_len bytes,
+ * NUL-terminated). */
 policy_t *policy_parse(str_t json, policy_kind_t kind, char *err, size_t err_len);
 void policy_free(policy_t *p);
 
