@@ -74,10 +74,15 @@ def read_ops(path):
         line = line.strip()
         if not line:
             continue
-        m = re.fullmatch(r"OP\(\s*([A-Za-z0-9_]+)\s*,\s*(.*?)\s*\)\s*;?", line)
+        # OP(Name, FLAGS) or OP(Name, FLAGS, "iam:Action" or NULL, "resource template" or NULL)
+        m = re.fullmatch(
+            r'OP\(\s*([A-Za-z0-9_]+)\s*,\s*([^,]*?)\s*'
+            r'(?:,\s*("(?:[^"\\]|\\.)*"|NULL)\s*,\s*("(?:[^"\\]|\\.)*"|NULL)\s*)?\)\s*;?',
+            line,
+        )
         if not m:
             raise GenError(f"{path}: cannot parse line: {line}")
-        ops.append((m.group(1), m.group(2) or "0"))
+        ops.append((m.group(1), (m.group(2) or "0", m.group(3) or "NULL", m.group(4) or "NULL")))
     return ops
 
 
@@ -335,11 +340,11 @@ def generate(model, svc, ops_list, bver, has_svc_header):
         if oname in op_flags:
             h = f"{svc}_{xform_name(oname)}"
             handlers.append(h)
-            flags = op_flags[oname]
+            flags, action, resource = op_flags[oname]
         else:
-            h, flags = "NULL", "0"
+            h, flags, action, resource = "NULL", "0", "NULL", "NULL"
         op_rows.append(
-            "{%s, %s, %s, %d, %s, %s, %s, %s, %d, %s, %s}"
+            "{%s, %s, %s, %d, %s, %s, %s, %s, %d, %s, %s, %s, %s}"
             % (
                 cstr(oname),
                 cstr(http.get("method", "POST")),
@@ -352,6 +357,8 @@ def generate(model, svc, ops_list, bver, has_svc_header):
                 len(errs),
                 h,
                 flags,
+                action,
+                resource,
             )
         )
 

@@ -107,8 +107,17 @@ typedef struct op {
     const shape_t *const *errors;
     uint16_t nerrors;
     op_handler_t handler; /* NULL: not implemented yet (answered NotImplemented) */
-    uint32_t flags;       /* from the service's .ops row */
+    uint32_t flags;       /* OPF_*, from the service's .ops row */
+    /* Authorization, from the .ops row: the IAM action ("s3:ListAllMyBuckets";
+     * NULL: "<prefix>:<Name>") and the resource ARN template, whose {Member}
+     * placeholders are filled from the input and {account}, {region} from the
+     * request (NULL: "*"). */
+    const char *iam_action;
+    const char *iam_resource;
 } op_t;
+
+/* op_t.flags */
+#define OPF_NO_AUTHZ 0x1 /* AWS requires no permission (sts:GetCallerIdentity) */
 
 typedef enum { PROTO_QUERY, PROTO_EC2, PROTO_JSON, PROTO_REST_JSON, PROTO_REST_XML } proto_kind_t;
 
