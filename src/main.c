@@ -29,13 +29,14 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fputs("usage: gureum serve [--host H] [--port N] [--data DIR] [--durability normal|strict]\n"
-          "                    [--region R] [--threads N] [--quiet]\n"
+          "                    [--region R] [--threads N] [--config FILE] [--quiet]\n"
           "       gureum aws ARGS...     run the AWS CLI against this server (endpoint and, on loopback,\n"
           "                              the root keys filled in)\n"
           "       gureum version\n"
           "Each serve option can also be set by GUREUM_HOST, GUREUM_PORT, GUREUM_DATA, GUREUM_DURABILITY,\n"
-          "GUREUM_REGION, GUREUM_THREADS, GUREUM_QUIET; root keys by GUREUM_ROOT_ACCESS_KEY and\n"
-          "GUREUM_ROOT_SECRET_KEY (required when --host is not a loopback address).\n",
+          "GUREUM_REGION, GUREUM_THREADS, GUREUM_QUIET, GUREUM_CONFIG; the default account by GUREUM_ACCOUNT,\n"
+          "GUREUM_ROOT_ACCESS_KEY and GUREUM_ROOT_SECRET_KEY (required when --host is not a loopback\n"
+          "address); more accounts by GUREUM_ACCOUNTS=ID:KEY:SECRET,... or the --config file.\n",
           f);
 }
 
@@ -61,6 +62,10 @@ static int serve(int argc, char **argv)
     store_gc_blobs(app.store, keep_all_blobs, NULL);
     app.creds = creds_new(cfg.account, cfg.root_access_key, cfg.root_secret_key);
     if (!app.creds) return 1;
+    for (int i = 1; i < cfg.naccounts; i++)
+        if (creds_add_root(app.creds, cfg.accounts[i].id, cfg.accounts[i].access_key, cfg.accounts[i].secret_key) !=
+            GR_OK)
+            return 1;
 
     http_config_t hc = {
         .host = cfg.host,

@@ -1,8 +1,8 @@
 /* creds.h — who an access key belongs to.
  *
  * The dispatcher asks creds_lookup() for the secret and principal of the key
- * that signed a request, before SigV4 verification. The root account's keys
- * come from the configuration; services that issue keys (IAM users, STS
+ * that signed a request, before SigV4 verification. Each account's root keys
+ * come from the configuration (any number of accounts); services that issue keys (IAM users, STS
  * temporary credentials) add a provider at start-up, so the auth layer never
  * reads a service's tables. */
 #ifndef GR_AUTH_CREDS_H
@@ -28,12 +28,15 @@ typedef int (*creds_provider_fn)(void *ud, str_t access_key, arena_t *a, cred_t 
 
 typedef struct creds creds_t;
 
+/* The credential chain with the default account's root keys. */
 creds_t *creds_new(const char *account, const char *root_key, const char *root_secret);
+/* Another account's root keys; call before serving. */
+int creds_add_root(creds_t *c, const char *account, const char *root_key, const char *root_secret);
 void creds_free(creds_t *c);
 /* Adds a provider consulted after the root key; call before serving. */
 int creds_add_provider(creds_t *c, creds_provider_fn fn, void *ud);
 /* GR_OK with *out, or GR_ERR when no provider knows the key. */
 int creds_lookup(const creds_t *c, str_t access_key, arena_t *a, cred_t *out);
-const char *creds_account(const creds_t *c);
+const char *creds_account(const creds_t *c); /* the default account */
 
 #endif

@@ -1,10 +1,14 @@
 /* config.c — defaults < GUREUM_* environment < command line; see config.h. */
 #include "core/config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "core/arena.h"
+#include "core/json.h"
 
 static int parse_port(const char *s, int *out)
 {
@@ -31,6 +35,75 @@ bool config_is_loopback(const char *host)
     return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
 }
 
+static bool valid_account_id(const char *id)
+{
+    size_t n = 0;
+    for (; id[n]; n++)
+        if (!isdigit((unsigned char)id[n])) return false;
+    return n == 12;
+}
+
+static int add_account(config_t *c, const char *id, const char *key, const char *secret, const char **err)
+{
+    if (!valid_account_id(id)) return *err = "an account id must be 12 digits", -1;
+    if (!*key || !*secret) return *err = "an account needs an access key and a secret key", -1;
+    for (int i = 0; i < c->naccounts; i++) {
+        if (strcmp(c->accounts[i].id, id) == 0) return *err = "an account is declared twice", -1;
+        if (strcmp(c->accounts[i].access_key, key) == 0) return *err = "two accounts share an access key", -1;
+    }
+    if (c->naccounts == CONFIG_MAX_ACCOUNTS) return *err = "too many accounts", -1;
+    c->accounts[c->naccounts++] = (config_account_t){id, key, secret};
+    return 0;
+}
+
+/* The file's strings must outlive the config: they go in an arena that is
+ * never freed (one per process, a few hundred bytes). */
+static arena_t *file_arena;
+
+static const char *json_str_or(const json_t *obj, const char *key, const char *def)
+{
+    const json_t *v = json_get(obj, key);
+    return v && v->type == JSON_STRING ? v->u.s.p : def;
+}
+
+/* --config FILE: JSON with the same settings as the options, plus
+ * "accounts": [{"id": "111111111111", "access_key": "…", "secret_key": "…"}]. */
+static int load_file(config_t *c, const char *path, const config_account_t **file_accounts, int *nfile,
+                     const char **err)
+{
+    static config_account_t acc[CONFIG_MAX_ACCOUNTS];
+    FILE *f = fopen(path, "rb");
+    if (!f) return *err = "cannot read the --config file", -1;
+    if (!file_arena) file_arena = arena_new(0);
+    char *text = arena_alloc(file_arena, 1 << 20);
+    size_t n = text ? fread(text, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (!text) return *err = "out of memory", -1;
+    const json_t *j = json_parse(file_arena, (str_t){text, n}, NULL);
+    if (!j || j->type != JSON_OBJECT) return *err = "the --config file is not a JSON object", -1;
+    c->host = json_str_or(j, "host", c->host);
+    c->data_dir = json_str_or(j, "data", c->data_dir);
+    c->region = json_str_or(j, "region", c->region);
+    const char *d = json_str_or(j, "durability", NULL);
+    if (d) c->strict = strcmp(d, "strict") == 0;
+    const json_t *port = json_get(j, "port");
+    if (port && port->type == JSON_INT && port->u.i >= 0 && port->u.i <= 65535) c->port = (int)port->u.i;
+    const json_t *list = json_get(j, "accounts");
+    *nfile = 0;
+    if (list && list->type == JSON_ARRAY) {
+        for (size_t i = 0; i < list->u.arr.n && i < CONFIG_MAX_ACCOUNTS; i++) {
+            const json_t *a = list->u.arr.v[i];
+            acc[i] = (config_account_t){json_str_or(a, "id", ""), json_str_or(a, "access_key", ""),
+                                        json_str_or(a, "secret_key", "")};
+            (*nfile)++;
+        }
+    } else if (list) {
+        return *err = "\"accounts\" in the --config file must be a list", -1;
+    }
+    *file_accounts = acc;
+    return 0;
+}
+
 int config_load(config_t *c, int argc, char **argv, const char **err)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -44,6 +117,18 @@ int config_load(config_t *c, int argc, char **argv, const char **err)
         .max_conns = 4096,
     };
     const char *v;
+    const config_account_t *file_acc = NULL;
+    int nfile = 0;
+    c->config_file = getenv("GUREUM_CONFIG");
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0) c->config_file = argv[i + 1];
+    if (c->config_file && *c->config_file && load_file(c, c->config_file, &file_acc, &nfile, err) < 0) return -1;
+    /* The file's first account is the default one unless the environment names it. */
+    if (nfile) {
+        c->account = file_acc[0].id;
+        c->root_access_key = file_acc[0].access_key;
+        c->root_secret_key = file_acc[0].secret_key;
+    }
     if ((v = getenv("GUREUM_HOST")) && *v) c->host = v;
     if ((v = getenv("GUREUM_PORT")) && *v && parse_port(v, &c->port) < 0) return *err = "bad GUREUM_PORT", -1;
     if ((v = getenv("GUREUM_DATA")) && *v) c->data_dir = v;
@@ -67,6 +152,8 @@ int config_load(config_t *c, int argc, char **argv, const char **err)
         if (!val) return *err = "option needs a value (see gureum help)", -1;
         if (strcmp(a, "--host") == 0)
             c->host = val;
+        else if (strcmp(a, "--config") == 0)
+            ; /* read first, above */
         else if (strcmp(a, "--port") == 0) {
             if (parse_port(val, &c->port) < 0) return *err = "--port must be 0..65535", -1;
         } else if (strcmp(a, "--data") == 0)
@@ -92,6 +179,22 @@ int config_load(config_t *c, int argc, char **argv, const char **err)
             return *err = "bound to a non-loopback address: set GUREUM_ROOT_ACCESS_KEY and GUREUM_ROOT_SECRET_KEY", -1;
         c->root_access_key = "test";
         c->root_secret_key = "test";
+    }
+    c->naccounts = 0;
+    if (add_account(c, c->account, c->root_access_key, c->root_secret_key, err) < 0) return -1;
+    for (int i = 1; i < nfile; i++)
+        if (add_account(c, file_acc[i].id, file_acc[i].access_key, file_acc[i].secret_key, err) < 0) return -1;
+    /* GUREUM_ACCOUNTS="111111111111:KEY:SECRET,222222222222:KEY:SECRET" */
+    if ((v = getenv("GUREUM_ACCOUNTS")) && *v) {
+        if (!file_arena) file_arena = arena_new(0);
+        char *list = arena_strdup(file_arena, v), *save = NULL;
+        for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+            char *k = strchr(item, ':'), *sec = k ? strchr(k + 1, ':') : NULL;
+            if (!k || !sec) return *err = "GUREUM_ACCOUNTS entries are ID:ACCESS_KEY:SECRET_KEY", -1;
+            *k++ = 0;
+            *sec++ = 0;
+            if (add_account(c, item, k, sec, err) < 0) return -1;
+        }
     }
     return 0;
 }

@@ -5,6 +5,14 @@
 
 #include <stdbool.h>
 
+#define CONFIG_MAX_ACCOUNTS 16
+
+/* An account and its root keys. */
+typedef struct {
+    const char *id; /* 12 digits */
+    const char *access_key, *secret_key;
+} config_account_t;
+
 typedef struct {
     const char *host;      /* --host / GUREUM_HOST, "127.0.0.1" */
     int port;              /* --port / GUREUM_PORT, 4566 */
@@ -17,10 +25,17 @@ typedef struct {
     int threads;           /* --threads / GUREUM_THREADS, number of CPUs (max 8) */
     int max_conns;         /* GUREUM_MAX_CONNS, 4096 */
     bool quiet;            /* --quiet / GUREUM_QUIET=1: no access log */
+    /* Further accounts: GUREUM_ACCOUNTS="ID:KEY:SECRET,…" and the "accounts"
+     * list of the --config file. accounts[0] is always the default account
+     * above (account, root_access_key, root_secret_key). */
+    config_account_t accounts[CONFIG_MAX_ACCOUNTS];
+    int naccounts;
+    const char *config_file; /* --config / GUREUM_CONFIG */
 } config_t;
 
-/* Fills defaults, then the environment, then argv (the options after the
- * verb). Returns 0, or -1 with a message in *err (static storage). */
+/* Fills defaults, then the --config file, then the environment, then argv
+ * (the options after the verb). Returns 0, or -1 with a message in *err
+ * (static storage). Strings it reads from files live until exit. */
 int config_load(config_t *c, int argc, char **argv, const char **err);
 /* True when host is a loopback address (127.0.0.0/8, ::1, localhost). */
 bool config_is_loopback(const char *host);

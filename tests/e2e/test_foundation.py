@@ -284,3 +284,31 @@ def test_refuses_public_bind_without_keys(gureum, tmp_path):
     p = subprocess.run([gureum.binary, "serve", "--host", "0.0.0.0", "--port", "0", "--data", str(tmp_path)],
                        env=env, capture_output=True, text=True, timeout=10)
     assert p.returncode == 2 and "GUREUM_ROOT_ACCESS_KEY" in p.stderr
+
+
+# ==== accounts ====
+
+def test_several_accounts_from_env_and_config_file(gureum_factory, tmp_path):
+    cfg = tmp_path / "gureum.json"
+    cfg.write_text(json.dumps({"accounts": [
+        {"id": "000000000000", "access_key": "test", "secret_key": "test"},
+        {"id": "222222222222", "access_key": "AKIASECONDACCOUNT000", "secret_key": "second-secret"},
+    ]}))
+    g = gureum_factory(args=["--config", str(cfg)],
+                       env={"GUREUM_ACCOUNTS": "333333333333:AKIATHIRDACCOUNT0000:third-secret"})
+    for key, secret, acct in (("test", "test", "000000000000"),
+                              ("AKIASECONDACCOUNT000", "second-secret", "222222222222"),
+                              ("AKIATHIRDACCOUNT0000", "third-secret", "333333333333")):
+        r = g.client("sts", aws_access_key_id=key, aws_secret_access_key=secret).get_caller_identity()
+        assert (r["Account"], r["Arn"]) == (acct, "arn:aws:iam::%s:root" % acct)
+    code, _, _ = error_of(g.client("sts", aws_access_key_id="AKIASECONDACCOUNT000",
+                                   aws_secret_access_key="test").get_caller_identity)
+    assert code == "SignatureDoesNotMatch"
+
+
+def test_bad_account_config_is_refused(gureum, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUREUM_")}
+    env["GUREUM_ACCOUNTS"] = "12345:key:secret"
+    p = subprocess.run([gureum.binary, "serve", "--port", "0", "--data", str(tmp_path)], env=env,
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "12 digits" in p.stderr
