@@ -34,9 +34,9 @@ LIBS     := $(PKG_LIBS) -lpthread -lm
 # The release binary links the libraries statically and is not PIE, so the
 # dynamic loader has almost nothing to map or relocate at start (start-to-first-
 # answer: bench/startup). The .a files come with Debian's -dev packages. Only
-# libc, libm, libz and friends stay shared. Test and fuzz builds stay dynamic.
-REL_LIBS := -no-pie -Wl,-Bstatic -levent_pthreads -levent_core -lsqlite3 -lcrypto -Wl,-Bdynamic \
-            -lpthread -lm -ldl -lz
+# libc and libm stay shared (glibc 2.34+ has dlopen and pthreads in libc).
+# Test and fuzz builds stay dynamic.
+REL_LIBS := -no-pie -Wl,-Bstatic -levent_pthreads -levent_core -lsqlite3 -lcrypto -Wl,-Bdynamic -lpthread -lm
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(SRC) $(GEN_C))
 TEST_OBJ := $(patsubst %.c,build/test/%.o,$(LIBSRC) $(GEN_C))
