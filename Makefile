@@ -18,17 +18,25 @@ SCHEMAS  := $(wildcard src/services/*/schema/*.sql)
 SRC      := $(shell find src -name '*.c' | sort)
 LIBSRC   := $(filter-out src/main.c,$(SRC))
 GEN_C    := $(foreach s,$(SERVICES),build/gen/$(s)_model.c) build/gen/schemas.c
-DEPS_PC  := libevhtp libevent libevent_pthreads sqlite3 libcrypto
+# Debian's pkg-config names: libevent_core (event loop, bufferevents, listener: all
+# src/http uses), libevent_pthreads, sqlite3, libcrypto (from libssl-dev).
+DEPS_PC  := libevent_core libevent_pthreads sqlite3 libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(DEPS_PC) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null || echo -levhtp -levent -levent_pthreads -lsqlite3 -lcrypto)
+PKG_LIBS   := $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null || echo -levent_core -levent_pthreads -lsqlite3 -lcrypto)
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS_COMMON := -std=gnu17 $(WARN) -Isrc -Ibuild/gen $(PKG_CFLAGS) -DGUREUM_VERSION='"$(VERSION)"' -MMD -MP
-REL_CFLAGS  := $(CFLAGS_COMMON) -O2 -g
+REL_CFLAGS  := $(CFLAGS_COMMON) -O2 -g -fno-pie
 TEST_CFLAGS := $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -DGUREUM_ARENA_DEBUG -DGUREUM_TESTING
-LIBS     := $(PKG_LIBS) -lssl -lpthread -lm
+LIBS     := $(PKG_LIBS) -lpthread -lm
+# The release binary links the libraries statically and is not PIE, so the
+# dynamic loader has almost nothing to map or relocate at start (start-to-first-
+# answer: bench/startup). The .a files come with Debian's -dev packages. Only
+# libc and libm stay shared (glibc 2.34+ has dlopen and pthreads in libc).
+# Test and fuzz builds stay dynamic.
+REL_LIBS := -no-pie -Wl,-Bstatic -levent_pthreads -levent_core -lsqlite3 -lcrypto -Wl,-Bdynamic -lpthread -lm
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(SRC) $(GEN_C))
 TEST_OBJ := $(patsubst %.c,build/test/%.o,$(LIBSRC) $(GEN_C))
@@ -59,7 +67,7 @@ build/gen/schemas.c: $(SCHEMAS) tools/gen_schemas.py
 	$(PYTHON) tools/gen_schemas.py --out $@ $(SERVICES)
 
 build/gureum: $(REL_OBJ)
-	$(CC) -o $@ $^ $(LIBS)
+	$(CC) -o $@ $^ $(REL_LIBS)
 
 # Tests link against archives, so a unit test pulls in only the objects it uses.
 build/test/libgureum.a: $(TEST_OBJ)

@@ -8,7 +8,7 @@ set -euo pipefail
 PKGS=(
   # build
   build-essential clang pkg-config python3 python3-botocore
-  libevent-dev libevhtp-dev libsqlite3-dev libssl-dev
+  libevent-dev libsqlite3-dev libssl-dev
   # tests
   libcmocka-dev libclang-rt-14-dev python3-pytest python3-boto3 awscli
   # benchmarks (bench/, not part of make test)

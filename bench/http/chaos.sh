@@ -15,7 +15,7 @@ thread) CC=clang; SANFL="-fsanitize=thread" ;;
 esac
 $CC -std=gnu17 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Isrc $SANFL \
     -o "$OUT/chaos_server" bench/http/chaos_server.c src/http/*.c src/core/arena.c src/core/str.c src/core/log.c \
-    $(pkg-config --libs libevent) -levhtp -lpthread
+    $(pkg-config --libs libevent) -lpthread
 "$OUT/chaos_server" 0 >"$OUT/port" 2>"$OUT/stderr" &
 PID=$!
 for _ in $(seq 100); do [ -s "$OUT/port" ] && break; sleep 0.02; done

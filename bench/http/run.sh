@@ -19,7 +19,7 @@ trap cleanup EXIT INT TERM
 CFLAGS="-std=gnu17 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Isrc $(pkg-config --cflags libevent)"
 # Only the core files the http layer uses (src/core/gtime.c does not build at -O2 -Werror yet).
 gcc $CFLAGS -o "$OUT/bench_server" bench/http/bench_server.c src/http/*.c src/core/arena.c src/core/str.c src/core/log.c \
-    $(pkg-config --libs libevent) -levhtp -lpthread -lm
+    $(pkg-config --libs libevent) -lpthread -lm
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$1/4k" && return 0; sleep 0.05; done; echo "port $1 not serving" >&2; cat "$OUT"/ngx/stderr "$OUT"/ngx/logs/error.log 2>/dev/null >&2; exit 1; }

@@ -1,9 +1,9 @@
 /* server.c — the HTTP/1.1 server of http.h: sockets, event loops, connections.
  *
  * Bottom of the request flow: socket bytes become http_req_t values for the
- * http_config_t callbacks; answers go back from memory or by sendfile. libevhtp's
- * parser (htparser) reads HTTP; connections, keep-alive, 100-continue, limits,
- * suspension and shutdown run here on libevent bufferevents. Invariant: one request
+ * http_config_t callbacks; answers go back from memory or by sendfile. parser.c
+ * reads HTTP; connections, keep-alive, 100-continue, limits, suspension and
+ * shutdown run here on libevent bufferevents. Invariant: one request
  * per connection at a time, all on its loop's thread; a request is freed only when
  * finished (answered or aborted), with no callback running and no post queued. */
 #define _GNU_SOURCE
@@ -29,16 +29,13 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
-#include <evhtp/parser.h>
 
 #include "core/arena.h"
 #include "core/log.h"
+#include "http/parser.h"
 
-/* Why not evhtp_t connections: libevhtp 1.2.18's connection layer stalls pipelined
- * requests, misparses when a body pause lands on the last body byte, sends
- * "100 Continue" after a handler has already rejected, frees connections on parse
- * errors without answering (no 431/400), and forces "Content-Type: text/plain".
- * Its parser is sound if fed carefully (see conn_process), so we keep that. */
+/* Why our own parser on libevent rather than libevhtp: see bench/http/README.md
+ * (start-up cost of libevhtp's dependencies, and its parser's bugs). */
 
 #define IDLE_TIMEOUT_S 60    /* keep-alive idle / slow request bytes */
 #define WRITE_TIMEOUT_S 60   /* no write progress */
@@ -52,7 +49,8 @@ int http__stop_grace_ms = STOP_GRACE_S * 1000; /* tests shorten the grace period
 #define STOP_GRACE_MS (STOP_GRACE_S * 1000)
 #endif
 #define OUT_BACKLOG (256 << 10) /* pipelined requests wait while this much output is queued */
-#define PARSER_TOKEN_MAX 8190   /* htparser's per-token buffer (PARSER_STACK_MAX - 2) */
+#define LINE_MAX_BYTES 8192     /* one request line or header field (nginx's default too): 431 */
+#define MAX_HEADERS 128         /* header fields per request: 431 */
 
 typedef struct loop loop_t;
 typedef struct conn conn_t;
@@ -94,11 +92,10 @@ struct conn {
     conn_t *prev, *next;
     loop_t *lp;
     struct bufferevent *bev;
-    htparser *parser;
+    http_parser_t parser;
     struct event *kick; /* re-run conn_process from a fresh stack */
     http_req_t *req;    /* the request being read or awaiting its answer */
     char peer[64];
-    size_t head_scanned; /* bytes of the input already searched for the end of the head */
     size_t linger_bytes;
     int busy;        /* callbacks on the stack; free is deferred until 0 */
     bool counted;    /* included in srv->nconns */
@@ -106,8 +103,6 @@ struct conn {
     bool processing; /* conn_process is on the stack */
     bool closed;     /* conn_close ran; freed when busy drops to 0 */
     bool close_after_write, linger, lingering, waiting_output;
-    bool in_trailers;  /* after the last chunk: the parser reads trailer lines */
-    bool stop_purpose; /* a hook stopped the parser on purpose (pause, trailers) */
 };
 
 struct http_req {
@@ -118,7 +113,6 @@ struct http_req {
     const char *peer;
     kv_t *hdrs;
     size_t nhdrs, caphdrs;
-    str_t cur_key;
     char *body; /* BUFFER mode, malloc'd */
     size_t body_len, body_cap;
     uint64_t content_length, body_received;
@@ -205,6 +199,7 @@ static const char *reason(int status)
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
+    case 505: return "HTTP Version Not Supported";
     case 503: return "Service Unavailable";
     default: return "Status";
     }
@@ -338,10 +333,7 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     if (closing) {
         conn_end_after_write(c, early);
     } else {
-        htparser_init(c->parser, htp_type_request);
-        htparser_set_userdata(c->parser, c);
-        c->head_scanned = 0;
-        c->in_trailers = false;
+        http_parser_reset(&c->parser);
         set_read_timeout(c, true);
         if (evbuffer_get_length(out) > OUT_BACKLOG)
             c->waiting_output = true;
@@ -389,113 +381,70 @@ static void conn_fail(conn_t *c, int status)
     conn_end_after_write(c, true);
 }
 
-/* ---------- parser hooks (run inside htparser_run, on the loop) ---------- */
+/* ---------- parser callbacks (run inside http_parser_feed, on the loop) ---------- */
 
-static conn_t *P(htparser *p)
+/* Each returns non-zero to stop the parser: the request was answered or failed
+ * (the connection may then be closing), or it was paused. */
+
+static str_t copy(http_req_t *r, str_t s)
 {
-    return htparser_get_userdata(p);
+    str_t d = arena_str(r->a, s);
+    return d.p ? d : STR("");
 }
 
-static int h_msg_begin(htparser *p)
+static int h_request_line(void *ud, str_t method, str_t path, str_t query)
 {
-    conn_t *c = P(p);
-    if (c->req) return -1;
-    arena_t *a = arena_new(0);
+    conn_t *c = ud;
+    arena_t *a = c->req ? NULL : arena_new(0);
     http_req_t *r = a ? ARENA_NEW(a, http_req_t) : NULL;
     if (!r) {
         arena_free(a);
+        conn_fail(c, 500);
         return -1;
     }
     r->a = a;
     r->c = c;
     r->lp = c->lp;
-    r->method = r->path = r->query = STR("");
+    r->method = copy(r, method);
+    r->path = copy(r, path);
+    r->query = copy(r, query);
     r->peer = arena_strdup(a, c->peer);
     if (!r->peer) r->peer = "";
     c->req = r;
     return 0;
 }
 
-static str_t copy(http_req_t *r, const char *d, size_t n)
+static int h_header(void *ud, str_t name, str_t value)
 {
-    str_t s = arena_str(r->a, str_n(d, n));
-    return s.p ? s : STR("");
-}
-
-static int h_method(htparser *p, const char *d, size_t n)
-{
-    if (P(p)->req) P(p)->req->method = copy(P(p)->req, d, n);
-    return 0;
-}
-static int h_path(htparser *p, const char *d, size_t n)
-{
-    if (P(p)->req) P(p)->req->path = copy(P(p)->req, d, n);
-    return 0;
-}
-static int h_args(htparser *p, const char *d, size_t n)
-{
-    if (P(p)->req) P(p)->req->query = copy(P(p)->req, d, n);
-    return 0;
-}
-static int h_hdr_key(htparser *p, const char *d, size_t n)
-{
-    http_req_t *r = P(p)->req;
-    if (r && !r->headers_done) r->cur_key = copy(r, d, n);
-    return 0;
-}
-static int h_hdr_val(htparser *p, const char *d, size_t n)
-{
-    http_req_t *r = P(p)->req;
-    if (!r || r->headers_done) return 0; /* trailers are read and dropped */
+    conn_t *c = ud;
+    http_req_t *r = c->req;
     if (r->nhdrs == r->caphdrs) {
         size_t cap = r->caphdrs ? r->caphdrs * 2 : 16;
         kv_t *nh = arena_realloc(r->a, r->hdrs, r->caphdrs * sizeof(kv_t), cap * sizeof(kv_t));
-        if (!nh) return -1;
+        if (!nh) {
+            req_fail(r, 500);
+            return -1;
+        }
         r->hdrs = nh, r->caphdrs = cap;
     }
-    r->hdrs[r->nhdrs++] = (kv_t){r->cur_key, copy(r, str_trim(str_n(d, n)).p, str_trim(str_n(d, n)).len)};
+    r->hdrs[r->nhdrs++] = (kv_t){copy(r, name), copy(r, value)};
     return 0;
 }
 
-/* Does a comma-separated header value contain token (case-insensitive)? */
-static bool has_token(str_t v, const char *token)
+static int h_headers_done(void *ud)
 {
-    while (v.len) {
-        str_t item;
-        str_t rest = str_cut(v, ',', &item);
-        if (str_eq_nocase(str_trim(item), str_c(token))) return true;
-        if (str_is_null(rest)) break;
-        v = rest;
-    }
-    return false;
-}
-
-static int h_headers_done(htparser *p)
-{
-    conn_t *c = P(p);
+    conn_t *c = ud;
     http_req_t *r = c->req;
-    if (!r) return -1;
-    if (r->headers_done) return 0; /* htparser calls this again after trailers */
-    r->headers_done = true;
+    const http_parser_t *p = &c->parser;
     http_server_t *s = c->lp->srv;
-    r->http10 = htparser_get_major(p) == 1 && htparser_get_minor(p) == 0;
-    str_t conn_v = http_req_header(r, "Connection");
-    r->keepalive = r->http10 ? has_token(conn_v, "keep-alive") : !has_token(conn_v, "close");
+    r->headers_done = true;
+    r->http10 = p->minor == 0;
+    r->keepalive = p->keepalive;
     r->head = str_eq_c(r->method, "HEAD");
-    str_t te = http_req_header(r, "Transfer-Encoding");
-    if (!str_is_null(te)) {
-        /* htparser understands exactly "chunked" (first letter any case); anything
-         * else would be read as a body-less request and desynchronise the stream. */
-        if (!(te.len == 7 && (te.p[0] | 0x20) == 'c' && memcmp(te.p + 1, "hunked", 6) == 0)) {
-            conn_fail(c, 501);
-            return -1;
-        }
-        r->chunked = true;
-    } else {
-        r->content_length = htparser_get_content_length(p);
-    }
+    r->chunked = p->chunked;
+    r->content_length = p->content_length;
     bool has_body = r->body_expected = r->chunked || r->content_length > 0;
-    r->expect_continue = !r->http10 && has_token(http_req_header(r, "Expect"), "100-continue");
+    r->expect_continue = p->expect_continue;
 
     r->mode = HTTP_BODY_BUFFER;
     if (s->cfg.on_headers) {
@@ -504,10 +453,7 @@ static int h_headers_done(htparser *p)
         r->mode = s->cfg.on_headers(r, s->cfg.ud);
         bool answered = r->responded;
         req_leave(r); /* frees r if it was answered */
-        if (answered) {
-            c->stop_purpose = true;
-            return -1;
-        }
+        if (answered) return -1;
     }
     if (r->mode == HTTP_BODY_REJECT) {
         log_warn("http: on_headers returned REJECT without responding");
@@ -525,11 +471,10 @@ static int h_headers_done(htparser *p)
     return 0;
 }
 
-static int h_body(htparser *p, const char *d, size_t n)
+static int h_body(void *ud, const char *d, size_t n)
 {
-    conn_t *c = P(p);
+    conn_t *c = ud;
     http_req_t *r = c->req;
-    if (!r || r->responded) return -1;
     http_server_t *s = c->lp->srv;
     r->body_received += n;
     if (r->mode == HTTP_BODY_BUFFER) {
@@ -563,76 +508,30 @@ static int h_body(htparser *p, const char *d, size_t n)
         conn_close(c);
         return -1;
     }
-    /* On pause the parser stops after this piece, except on the last byte of a
-     * Content-Length body: htparser would then never report the message complete. */
-    if (r->paused && (r->chunked || r->body_received < r->content_length)) {
-        c->stop_purpose = true;
-        return -1;
-    }
-    return 0;
+    return r->paused ? 1 : 0; /* paused: the parser stops after this piece */
 }
 
-static int h_chunks_done(htparser *p)
+static int h_message_done(void *ud)
 {
-    /* Trailer lines follow; stop so conn_process hands them over whole. */
-    P(p)->in_trailers = true;
-    P(p)->stop_purpose = true;
-    return -1;
-}
-
-static int h_msg_done(htparser *p)
-{
-    conn_t *c = P(p);
+    conn_t *c = ud;
     if (c->req) c->req->msg_done = true;
-    c->in_trailers = false;
-    return 0;
+    return 1; /* one request at a time: on_request runs before the next is read */
 }
 
-static htparse_hooks hooks = {
-    .on_msg_begin = h_msg_begin,
-    .method = h_method,
-    .path = h_path,
-    .args = h_args,
-    .hdr_key = h_hdr_key,
-    .hdr_val = h_hdr_val,
-    .on_hdrs_complete = h_headers_done,
-    .on_chunks_complete = h_chunks_done,
-    .body = h_body,
-    .on_msg_complete = h_msg_done,
+static const http_parser_callbacks_t parser_cb = {
+    .on_request_line = h_request_line,
+    .on_header = h_header,
+    .on_headers_done = h_headers_done,
+    .on_body = h_body,
+    .on_message_done = h_message_done,
 };
 
 /* ---------- connections ---------- */
 
-/* Length of the complete head block at the start of in (request line + headers,
- * or trailer lines), 0 if it has not all arrived, -1 if it exceeds limit. */
-static long head_block(conn_t *c, struct evbuffer *in, size_t limit)
-{
-    size_t avail = evbuffer_get_length(in);
-    if (c->in_trailers) {
-        unsigned char two[2];
-        if (avail < 2) return 0;
-        evbuffer_copyout(in, two, 2);
-        if (two[0] == '\r' && two[1] == '\n') return 2;
-    }
-    size_t from = c->head_scanned > 3 ? c->head_scanned - 3 : 0;
-    struct evbuffer_ptr start;
-    evbuffer_ptr_set(in, &start, from, EVBUFFER_PTR_SET);
-    size_t upto = avail < limit ? avail : limit;
-    struct evbuffer_ptr end;
-    evbuffer_ptr_set(in, &end, upto, EVBUFFER_PTR_SET);
-    struct evbuffer_ptr hit = evbuffer_search_range(in, "\r\n\r\n", 4, &start, &end);
-    if (hit.pos >= 0) {
-        c->head_scanned = 0;
-        return (long)hit.pos + 4;
-    }
-    c->head_scanned = upto;
-    return avail >= limit ? -1 : 0;
-}
-
-/* Feeds the parser from the input buffer and delivers requests, until input runs
- * out or the current request waits (paused, suspended, answered early).
- * htparser_run reads one byte past its input and misparses a request line cut in
- * two, so head blocks (and trailers) go in whole; bodies go in one segment at a time. */
+/* Feeds the parser from the input buffer, one buffer segment at a time, and
+ * delivers requests, until input runs out or the current request waits (paused,
+ * suspended, answered early). The parser takes pieces of any size, so nothing
+ * is gathered here first. */
 static void conn_process(conn_t *c)
 {
     if (c->processing || c->closed) return;
@@ -667,51 +566,25 @@ static void conn_process(conn_t *c)
             continue;
         }
         if (!r && c->waiting_output) break;
-        size_t avail = evbuffer_get_length(in);
-        if (avail == 0) break;
-        const char *data;
-        size_t len;
-        bool whole_block = !r || !r->headers_done || c->in_trailers;
-        if (whole_block && !c->in_trailers && !r) {
-            /* Not the start of a request line (TLS, binary): no point waiting for a head. */
-            unsigned char first;
-            evbuffer_copyout(in, &first, 1);
-            if (!(first >= 'A' && first <= 'Z') && first != '\r' && first != '\n') {
-                conn_fail(c, 400);
-                continue;
-            }
-        }
-        if (whole_block) {
-            long blk = head_block(c, in, s->cfg.max_header_bytes);
-            if (blk == 0) break;
-            if (blk < 0) {
-                conn_fail(c, 431);
-                continue;
-            }
-            len = (size_t)blk;
-            data = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
-        } else {
+        /* With no input the parser is still called: a body whose last byte went
+         * to a handler that paused ends now, without waiting for more bytes. */
+        const char *data = NULL;
+        size_t len = 0, avail = evbuffer_get_length(in);
+        if (avail > 0) {
             struct evbuffer_iovec v;
             if (evbuffer_peek(in, -1, NULL, &v, 1) < 1) break;
             data = v.iov_base, len = v.iov_len;
             if (len == 0) data = (const char *)evbuffer_pullup(in, (ev_ssize_t)(len = avail)); /* empty first chain */
         }
-        bool trailers = c->in_trailers;
-        c->stop_purpose = false;
-        size_t n = htparser_run(c->parser, &hooks, data, len);
-        if (n > len || (trailers && c->req && c->req->msg_done)) n = len;
+        size_t n = http_parser_feed(&c->parser, &parser_cb, c, data, len);
         if (c->closed) break;
         evbuffer_drain(in, n);
         if (c->close_after_write) continue;
-        if (htparser_get_error(c->parser) != htparse_error_none && !c->stop_purpose) {
-            bool big = htparser_get_error(c->parser) == htparse_error_too_big && whole_block && len > PARSER_TOKEN_MAX;
-            conn_fail(c, big ? 431 : 400);
+        if (c->parser.error != HTTP_PARSER_OK) {
+            conn_fail(c, http_parser_error_status(&c->parser));
             continue;
         }
-        if (whole_block && n < len && !(c->req && c->req->msg_done) && !c->stop_purpose) {
-            conn_fail(c, 400); /* a head block must be consumed whole */
-            continue;
-        }
+        if (n == 0 && !(c->req && c->req->msg_done)) break; /* needs more input */
     }
     c->processing = false;
 }
@@ -724,7 +597,7 @@ static void conn_free(conn_t *c)
     bufferevent_free(c->bev);
     if (fd >= 0) close(fd);
     event_free(c->kick);
-    free(c->parser);
+    http_parser_free(&c->parser);
     free(c);
 }
 
@@ -835,17 +708,15 @@ static conn_t *conn_new(loop_t *lp, evutil_socket_t fd, const struct sockaddr *s
     c->lp = lp;
     c->bev = bufferevent_socket_new(lp->base, fd, 0);
     c->kick = event_new(lp->base, -1, 0, on_kick, c);
-    c->parser = htparser_new();
-    if (!c->bev || !c->kick || !c->parser) {
+    if (!c->bev || !c->kick) {
         if (c->bev) bufferevent_free(c->bev);
         close(fd);
         if (c->kick) event_free(c->kick);
-        free(c->parser);
         free(c);
         return NULL;
     }
-    htparser_init(c->parser, htp_type_request);
-    htparser_set_userdata(c->parser, c);
+    http_parser_limits_t lim = {lp->srv->cfg.max_header_bytes, LINE_MAX_BYTES, MAX_HEADERS};
+    http_parser_init(&c->parser, &lim);
     c->rto = true; /* armed below */
     if (sa && sa->sa_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof c->peer);

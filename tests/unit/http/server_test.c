@@ -414,6 +414,37 @@ static void test_chunked(void **state)
     cli_puts(c, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_int_equal(cli_response(c, &r, false), 200);
     resp_free(&r);
+    /* Chunk extensions are accepted and ignored (libevhtp's parser refused them). */
+    cli_puts(c, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "3;name=value\r\nabc\r\n2 ; flag\r\nde\r\n0;last=\"y\"\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_string_equal(r.body, "abcde");
+    resp_free(&r);
+    /* A request line split across reads (libevhtp's parser misread these). */
+    cli_puts(c, "GET /hel");
+    usleep(20000);
+    cli_puts(c, "lo HT");
+    usleep(20000);
+    cli_puts(c, "TP/1.1\r");
+    usleep(20000);
+    cli_puts(c, "\nHost: x\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    resp_free(&r);
+    cli_close(c);
+    /* Content-Length with Transfer-Encoding: 400 and close (RFC 9112 §6.1, smuggling). */
+    c = cli_open();
+    cli_puts(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "0\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 400);
+    assert_non_null(strcasestr(r.head, "Connection: close"));
+    resp_free(&r);
+    assert_true(cli_eof(c));
+    cli_close(c);
+    /* A transfer coding we do not decode: 501. */
+    c = cli_open();
+    cli_puts(c, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 501);
+    resp_free(&r);
     cli_close(c);
     stop();
 }
@@ -473,7 +504,7 @@ static void test_limits(void **state)
     resp_free(&r);
     cli_close(c);
 
-    /* 431: one huge header (over htparser's 8 KiB token too) and many small ones. */
+    /* 431: one huge header (over the 8 KiB line limit too) and many small ones. */
     c = cli_open();
     cli_puts(c, "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: ");
     cli_send(c, big, 20000);
@@ -660,7 +691,7 @@ static void test_protocol_edges(void **state)
     assert_int_equal(cli_response(c, &r, false), 400);
     resp_free(&r);
     cli_close(c);
-    /* One header under max_header_bytes but over htparser's 8 KiB token: 431. */
+    /* One header under max_header_bytes but over the 8 KiB line limit: 431. */
     c = cli_open();
     char *big = malloc(10000);
     memset(big, 'y', 10000);
