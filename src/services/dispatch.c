@@ -284,17 +284,19 @@ static void send_response(req_t *r)
 {
     http_req_t *h = r->transport;
     app_t *app = r->app;
-    http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
-    if (r->resp.fd >= 0)
-        http_respond_fd(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.fd, r->resp.off, r->resp.len);
-    else
-        http_respond(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.body.p, r->resp.body.len);
+    /* Logged before the answer goes out, so a client that has its answer
+     * finds the line in the log. */
     if (!app->cfg->quiet) {
         double ms = (double)(time_mono_us() - r->start_us) / 1000.0;
         log_info("%s %.*s %d %.2fms %s", r->svc ? r->svc->name : "gureum",
                  (int)(r->op ? strlen(r->op->name) : r->op_name.len ? r->op_name.len : 1),
                  r->op ? r->op->name : r->op_name.len ? r->op_name.p : "-", r->resp.status, ms, r->id);
     }
+    http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
+    if (r->resp.fd >= 0)
+        http_respond_fd(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.fd, r->resp.off, r->resp.len);
+    else
+        http_respond(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.body.p, r->resp.body.len);
     arena_free(r->arena);
 }
 
