@@ -98,7 +98,8 @@ def test_generator(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
     b.mkdir()
-    ops = "/* c */\nOP(ListObjectsV2, 0) // x\nOP(GetObject, 0x2)\n"
+    ops = ("/* c */\nOP(ListObjectsV2, 0, \"s3:ListBucket\", \"arn:aws:s3:::{Bucket}\") // x\n"
+           "OP(GetObject, 0x2)\n")
     assert _gen(a, "s3", ops).returncode == 0
     assert _gen(b, "s3", ops).returncode == 0
     assert (a / "s3_model.c").read_bytes() == (b / "s3_model.c").read_bytes()
@@ -108,9 +109,9 @@ def test_generator(tmp_path):
     assert "int s3_list_objects_v2(struct req *r, const val_t *in, val_t *out);" in h
     assert "extern const aws_errdef_t S3_ERR_NoSuchBucket;" in h
     assert "extern const svc_model_t gen_model_s3;" in h
-    assert 's3_get_object, 0x2}' in c
-    assert 'const aws_errdef_t S3_ERR_NoSuchBucket = {"NoSuchBucket", 404, true};' in c or \
-        'const aws_errdef_t S3_ERR_NoSuchBucket = {"NoSuchBucket", 400, true};' in c
+    assert 's3_get_object, 0x2, NULL, NULL}' in c
+    assert 's3_list_objects_v2, 0, "s3:ListBucket", "arn:aws:s3:::{Bucket}"}' in c
+    assert 'const aws_errdef_t S3_ERR_NoSuchBucket = {"NoSuchBucket", 404, true};' in c
     bad = _gen(a, "s3", "OP(NoSuchOperation, 0)\n")
     assert bad.returncode != 0 and "NoSuchOperation" in bad.stderr
     # every operation, sorted by strcmp order, in the model table
