@@ -195,6 +195,13 @@ static bool glob_nfa(const tok_t *p, size_t m, const char *s, size_t n, bool fol
     return cur[m / 64] >> (m % 64) & 1;
 }
 
+static long find(str_t s, str_t needle)
+{
+    for (size_t i = 0; i + needle.len <= s.len; i++)
+        if (memcmp(s.p + i, needle.p, needle.len) == 0) return (long)i;
+    return -1;
+}
+
 /* The values of a request key (case-insensitive), falling back on what the
  * principal says for the identity keys; *one is storage for that fallback. */
 static size_t ctx_lookup(const policy_req_t *req, str_t key, str_t *one, const str_t **vals)
@@ -213,6 +220,9 @@ static size_t ctx_lookup(const policy_req_t *req, str_t key, str_t *one, const s
         *one = w->user_id;
     else if (str_eq_nocase(key, STR("aws:PrincipalAccount")) && w->account.len)
         *one = w->account;
+    /* a user's or the root's own ARN; a role session's is the role ARN, which the dispatcher supplies */
+    else if (str_eq_nocase(key, STR("aws:PrincipalArn")) && w->arn.len && find(w->arn, STR(":assumed-role/")) < 0)
+        *one = w->arn;
     else
         return 0;
     *vals = one;
@@ -461,13 +471,6 @@ static bool cond_true(const cond_t *c, const policy_req_t *req)
 
 /* ---- principals ---- */
 
-static long find(str_t s, str_t needle)
-{
-    for (size_t i = 0; i + needle.len <= s.len; i++)
-        if (memcmp(s.p + i, needle.p, needle.len) == 0) return (long)i;
-    return -1;
-}
-
 /* How an entry names the caller: 0 not at all, 1 through its account, 2 through its
  * role (caller is a session of it), 3 exactly (its own ARN, or "*"). */
 static int prin_match(const prin_t *e, const principal_t *w)
@@ -600,6 +603,8 @@ policy_result_t policy_evaluate(const policy_req_t *req, const policy_t *const *
     if (resource && resource->kind == POLICY_TRUST && !res_allow) return POLICY_IMPLICIT_DENY;
     /* anonymous callers and AWS service principals (no account) have no identity policies */
     if (anon || w->account.len == 0) return res_allow ? POLICY_ALLOW : POLICY_IMPLICIT_DENY;
+    /* AWS STS: "Roles may not be assumed by root accounts." */
+    if (w->root && resource && resource->kind == POLICY_TRUST) return POLICY_IMPLICIT_DENY;
     if (w->root) {
         if (same_account || res_allow) return POLICY_ALLOW;
         return POLICY_IMPLICIT_DENY;

@@ -631,7 +631,7 @@ static const tc_t CASES[] = {
       .arn = "arn:aws:iam::111122223333:role/R", .ctx = "sts:ExternalId=Unique ID Assigned by Example Corp", .want = I),
     C(ID1(ALLOW_STS), .res = TRUST_EXTID, .trust = true, .who = XROOT, .action = "sts:AssumeRole",
       .arn = "arn:aws:iam::111122223333:role/R", .ctx = "sts:ExternalId=Unique ID Assigned by Example Corp",
-      .cross = true, .want = A),
+      .cross = true, .want = I),
     C(.res = TRUST_EC2, .trust = true, .who = EC2SVC, .action = "sts:AssumeRole",
       .arn = "arn:aws:iam::111122223333:role/R", .cross = true, .want = A),
     C(ID1(ALLOW_STS), .res = TRUST_EC2, .trust = true, .who = ALICE, .action = "sts:AssumeRole",
@@ -792,6 +792,8 @@ static const tc_t CASES[] = {
       .ctx = "aws:PrincipalArn=arn:aws:iam::111122223333:role/ReadRole", .want = A),
     C(ID1(PRINCIPAL_ARN_COND), .who = SESS, .action = "s3:GetObject", .arn = "*",
       .ctx = "aws:PrincipalArn=arn:aws:iam::111122223333:role/WriteRole", .want = I),
+    C(ID1(PRINCIPAL_ARN_COND), .who = SESS, .action = "s3:GetObject", .arn = "*", .want = I),
+    C(ID1(PRINCIPAL_ARN_COND), .who = ALICE, .action = "s3:GetObject", .arn = "*", .want = I),
     /* ---- session policies ---- */
     C(.id = {ALLOW_S3}, .sess = SESSION_GET, .who = SESS, .action = "s3:GetObject", .arn = "arn:aws:s3:::b/k",
       .want = A),
