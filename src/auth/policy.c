@@ -497,9 +497,10 @@ static int prin_match(const prin_t *e, const principal_t *w)
 }
 
 /* The strongest way the statement's Principal names the caller (0: it does not).
- * NotPrincipal: AWS excludes the caller only when every entity of its chain is
- * listed — user ARN and account; session ARN, role ARN and account (IAM User
- * Guide, NotPrincipal). */
+ * NotPrincipal: AWS checks the account, then the user — or the role, then the
+ * session — so the caller is excluded only when its account is listed too: user
+ * ARN and account; role ARN (or the session ARN) and account (IAM User Guide,
+ * NotPrincipal, "Key points"). */
 static int stmt_principal(const stmt_t *st, const principal_t *w)
 {
     if (!st->has_principal) return 3;
@@ -523,7 +524,7 @@ static int stmt_principal(const stmt_t *st, const principal_t *w)
     if (any) return 0;
     if (!w || w->anonymous) return 3;
     bool session = find(w->arn, STR(":assumed-role/")) >= 0;
-    bool excluded = w->root ? acct : (exact && acct && (!session || role));
+    bool excluded = w->root ? acct : session ? acct && (role || exact) : acct && exact;
     return excluded ? 0 : 3;
 }
 
@@ -1068,6 +1069,8 @@ static bool parse_statement(pctx_t *c, const json_t *j, stmt_t *st)
         if (!pr && !npr) return fail(c, "Missing required field Principal");
         /* AWS: trust policies cannot use NotPrincipal */
         if (npr && c->kind == POLICY_TRUST) return fail(c, "Has prohibited field NotPrincipal");
+        /* AWS: "NotPrincipal must be used with "Effect":"Deny"" (the message is not documented) */
+        if (npr && !st->deny) return fail(c, SYNTAX);
         st->has_principal = true;
         st->not_principal = npr != NULL;
         if (!parse_principal(c, pr ? pr : npr, st)) return false;

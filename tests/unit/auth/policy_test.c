@@ -668,7 +668,9 @@ static const tc_t CASES[] = {
     C(ID1(ALLOW_S3), .res = NP_SESS, .who = XSESS, .action = "s3:GetObject", .arn = "arn:aws:s3:::b/k", .cross = true,
       .want = A),
     C(ID1(ALLOW_S3), .res = NP_ROLE_ONLY, .who = XSESS, .action = "s3:GetObject", .arn = "arn:aws:s3:::b/k",
-      .cross = true, .want = D),
+      .cross = true, .want = A),
+    C(ID1(ALLOW_S3), .res = NP_CAROL, .who = XSESS, .action = "s3:GetObject", .arn = "arn:aws:s3:::b/k", .cross = true,
+      .want = D),
     C(.res = NP_CAROL, .who = ANON, .action = "s3:GetObject", .arn = "arn:aws:s3:::b/k", .want = D),
     /* ---- ForAllValues / ForAnyValue ---- */
     C(ID1(FORALL), .who = ALICE, .action = "ec2:CreateTags", .arn = "*", .ctx = "aws:TagKeys=environment", .want = A),
@@ -910,6 +912,10 @@ static const pc_t PARSE[] = {
      "{'Version':'2012-10-17','Statement':{'Effect':'Deny','NotPrincipal':{'AWS':'111122223333'},'Action':'sts:"
      "AssumeRole'}}",
      "Has prohibited field NotPrincipal"},
+    {__LINE__, RSK,
+     "{'Version':'2012-10-17','Statement':{'Effect':'Allow','NotPrincipal':{'AWS':'111122223333'},'Action':'s3:*','"
+     "Resource':'*'}}",
+     "Syntax errors in policy."},
     /* accepted */
     {__LINE__, RSK,
      "{'Version':'2012-10-17','Statement':{'Sid':'my "
