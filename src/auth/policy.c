@@ -451,6 +451,12 @@ static bool cond_true(const cond_t *c, const policy_req_t *req)
             if (c->v[i].b == (n == 0)) return true;
         return false;
     }
+    /* AWS: ForAllValues is also true when the key "resolves to a null dataset, such as an empty string" */
+    if (c->set == SET_ALL && n > 0) {
+        size_t k = 0;
+        while (k < n && vals[k].len == 0) k++;
+        if (k == n) return true;
+    }
     if (n == 0) {
         if (c->ifexists || c->set == SET_ALL) return true;
         if (c->set == SET_ANY) return false;

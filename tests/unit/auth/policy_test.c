@@ -680,6 +680,8 @@ static const tc_t CASES[] = {
       .want = I),
     C(ID1(FORALL), .who = ALICE, .action = "ec2:CreateTags", .arn = "*", .want = A),
     C(ID1(FORALL), .who = ALICE, .action = "ec2:CreateTags", .arn = "*", .ctx = "aws:TagKeys=", .want = A),
+    C(ID1(FORALL), .who = ALICE, .action = "ec2:CreateTags", .arn = "*", .ctx = "aws:TagKeys=|", .want = A),
+    C(ID1(FORANY), .who = ALICE, .action = "ec2:CreateTags", .arn = "*", .ctx = "aws:TagKeys=|", .want = I),
     C(ID1(FORANY), .who = ALICE, .action = "ec2:CreateTags", .arn = "*", .ctx = "aws:TagKeys=environment|owner",
       .want = A),
     C(ID1(FORANY), .who = ALICE, .action = "ec2:CreateTags", .arn = "*", .ctx = "aws:TagKeys=owner", .want = I),
