@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "services/app.h"
 #include "services/dispatch.h"
+#include "services/registry.h"
 #include "store/store.h"
 
 static http_server_t *the_server; /* for the signal handler only */
@@ -61,6 +62,8 @@ static int serve(int argc, char **argv)
     store_gc_blobs(app.store, keep_all_blobs, NULL);
     app.creds = creds_new(cfg.account, cfg.root_access_key, cfg.root_secret_key);
     if (!app.creds) return 1;
+    for (size_t i = 0; i < registry_count; i++) /* start hooks: IAM's credential provider must be in before serving */
+        if (registry[i].start && registry[i].start(&app) != GR_OK) return 1;
 
     http_config_t hc = {
         .host = cfg.host,
