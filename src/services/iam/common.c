@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "auth/policy.h"
+#include "core/gtime.h"
 #include "core/id.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -135,6 +136,8 @@ void iam__rollback(req_t *r)
     sqlite3 *db = iam__db(r);
     if (db && !sqlite3_get_autocommit(db)) store_exec(db, "ROLLBACK");
 }
+
+int64_t iam__now(void) { return time_now_us() / 1000000 * 1000000; }
 
 /* AWS: unique ids are a 4-letter type prefix and 17 characters of [A-Z2-7]
  * (IAM User Guide, "Unique identifiers"). */

@@ -44,6 +44,8 @@ int iam__begin(req_t *r);
 int iam__commit(req_t *r);
 void iam__rollback(req_t *r);
 
+/* Now, in whole seconds: AWS's IAM dates carry no fraction. */
+int64_t iam__now(void);
 /* "AIDA" + 17 characters of [A-Z2-7], as AWS's unique ids look. */
 str_t iam__new_id(req_t *r, const char *prefix);
 /* arn:aws:iam::ACCT:TYPE{path}{name} */

@@ -187,7 +187,7 @@ int iam_create_access_key(req_t *r, const val_t *in, val_t *out)
     id_random_chars(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+");
     str_t key_id = str_c(arena_printf(a, "AKIA%s", idtail));
     str_t sec = arena_str(a, str_c(secret));
-    int64_t now = time_now_us();
+    int64_t now = iam__now();
     if (iam__exec(r, "INSERT INTO iam_access_key (key_id, account, user, secret, created_us) VALUES (?2, ?1, ?3, ?4, ?5)",
                   "sssi", key_id, user, sec, now) != GR_OK)
         goto fail;

@@ -151,7 +151,7 @@ int iam_create_policy(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &IAM_ERR_EntityAlreadyExistsException,
                         "A policy called %.*s already exists. Duplicate names are not allowed.", STR_FMT(name));
     iam__policy_t p = {.name = name, .path = path, .id = iam__new_id(r, "ANPA"), .description = desc,
-                       .created_us = time_now_us(), .default_version = 1, .next_version = 2};
+                       .created_us = iam__now(), .default_version = 1, .next_version = 2};
     p.updated_us = p.created_us;
     if (iam__begin(r) != GR_OK) return GR_ERR;
     if (iam__exec(r,
@@ -277,7 +277,7 @@ int iam_create_policy_version(req_t *r, const val_t *in, val_t *out)
                         "delete an existing version.",
                         MAX_VERSIONS);
     }
-    int64_t now = time_now_us();
+    int64_t now = iam__now();
     if (iam__exec(r,
                   "INSERT INTO iam_policy_version (account, policy, version, document, created_us) "
                   "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -375,7 +375,7 @@ int iam_set_default_policy_version(req_t *r, const val_t *in, val_t *out)
         version_exists(r, &p, arn, vid, &v) != GR_OK)
         return GR_ERR;
     return iam__exec(r, "UPDATE iam_policy SET default_version = ?3, updated_us = ?4 WHERE account = ?1 AND name = ?2",
-                     "sii", p.name, (int64_t)v, time_now_us());
+                     "sii", p.name, (int64_t)v, iam__now());
 }
 
 int iam_tag_policy(req_t *r, const val_t *in, val_t *out)

@@ -49,7 +49,7 @@ int iam_create_role(req_t *r, const val_t *in, val_t *out)
     if (iam__exec(r,
                   "INSERT INTO iam_role (account, name, path, id, created_us, trust, description, max_session) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                  "sssisci", name, path, id, time_now_us(), trust,
+                  "sssisci", name, path, id, iam__now(), trust,
                   desc.p ? arena_strndup(r->arena, desc.p, desc.len) : NULL,
                   val_get_int(in, "MaxSessionDuration", 3600)) != GR_OK)
         return GR_ERR;
@@ -174,7 +174,7 @@ int iam_create_instance_profile(req_t *r, const val_t *in, val_t *out)
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__profile.exists, STR_FMT(name));
     str_t id = iam__new_id(r, "AIPA");
-    int64_t now = time_now_us();
+    int64_t now = iam__now();
     if (iam__exec(r,
                   "INSERT INTO iam_instance_profile (account, name, path, id, created_us) VALUES (?1, ?2, ?3, ?4, ?5)",
                   "sssi", name, path, id, now) != GR_OK)

@@ -26,7 +26,7 @@ int iam_create_user(req_t *r, const val_t *in, val_t *out)
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__user.exists, STR_FMT(name));
     str_t id = iam__new_id(r, "AIDA");
-    int64_t now = time_now_us();
+    int64_t now = iam__now();
     if (iam__exec(r, "INSERT INTO iam_user (account, name, path, id, created_us) VALUES (?1, ?2, ?3, ?4, ?5)",
                   "sssi", name, path, id, now) != GR_OK)
         return GR_ERR;
@@ -180,7 +180,7 @@ int iam_create_login_profile(req_t *r, const val_t *in, val_t *out)
     if (n) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, "Login Profile for user %.*s already exists.",
                            STR_FMT(name));
     bool reset = val_get_bool(in, "PasswordResetRequired", false);
-    int64_t now = time_now_us();
+    int64_t now = iam__now();
     /* The password is kept only so a later console sign-in could check it. */
     if (iam__exec(r,
                   "INSERT INTO iam_login_profile (account, user, password, reset_required, created_us) "
