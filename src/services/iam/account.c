@@ -107,7 +107,8 @@ int iam_get_account_authorization_details(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st;
     if (wants(filter, "User")) {
         val_t *list = val_new(a, VAL_LIST);
-        if (!(st = iam__stmt(r, "SELECT name, path, id, created_us FROM iam_user WHERE account = ?1 ORDER BY name", "")))
+        if (!(st =
+                  iam__stmt(r, "SELECT name, path, id, created_us FROM iam_user WHERE account = ?1 ORDER BY name", "")))
             return GR_ERR;
         while (sqlite3_step(st) == SQLITE_ROW) {
             val_t *u = val_new(a, VAL_STRUCT);
@@ -116,8 +117,8 @@ int iam_get_account_authorization_details(req_t *r, const val_t *in, val_t *out)
                                 sqlite3_column_int64(st, 3));
             val_set_c(a, u, "UserPolicyList", iam__inline_list(r, &iam__user, name));
             val_t *groups = val_new(a, VAL_LIST);
-            sqlite3_stmt *gs =
-                iam__stmt(r, "SELECT grp FROM iam_group_member WHERE account = ?1 AND user = ?2 ORDER BY grp", "s", name);
+            sqlite3_stmt *gs = iam__stmt(
+                r, "SELECT grp FROM iam_group_member WHERE account = ?1 AND user = ?2 ORDER BY grp", "s", name);
             if (!gs) return GR_ERR;
             while (sqlite3_step(gs) == SQLITE_ROW) val_push(a, groups, val_str(a, iam__col(r, gs, 0)));
             val_set_c(a, u, "GroupList", groups);
@@ -129,7 +130,8 @@ int iam_get_account_authorization_details(req_t *r, const val_t *in, val_t *out)
     }
     if (wants(filter, "Group")) {
         val_t *list = val_new(a, VAL_LIST);
-        if (!(st = iam__stmt(r, "SELECT name, path, id, created_us FROM iam_group WHERE account = ?1 ORDER BY name", "")))
+        if (!(st = iam__stmt(r, "SELECT name, path, id, created_us FROM iam_group WHERE account = ?1 ORDER BY name",
+                             "")))
             return GR_ERR;
         while (sqlite3_step(st) == SQLITE_ROW) {
             val_t *g = val_new(a, VAL_STRUCT);
@@ -219,8 +221,8 @@ static void push_doc(arena_t *a, docs_t *d, str_t doc)
 
 static int owner_docs(req_t *r, const char *kind, str_t owner, docs_t *d)
 {
-    sqlite3_stmt *st = iam__stmt(r, "SELECT document FROM iam_inline_policy WHERE account = ?1 AND kind = ?2 AND owner = ?3",
-                                 "cs", kind, owner);
+    sqlite3_stmt *st = iam__stmt(
+        r, "SELECT document FROM iam_inline_policy WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs", kind, owner);
     if (!st) return GR_ERR;
     while (sqlite3_step(st) == SQLITE_ROW) push_doc(r->arena, d, iam__col(r, st, 0));
     st = iam__stmt(r, "SELECT policy_arn FROM iam_attached WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs", kind,
@@ -244,8 +246,8 @@ int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, s
     docs_t d = {0};
     if (who->user_name.p && who->user_name.len) {
         if (owner_docs(r, "user", who->user_name, &d) != GR_OK) return GR_ERR;
-        sqlite3_stmt *gs = iam__stmt(r, "SELECT grp FROM iam_group_member WHERE account = ?1 AND user = ?2", "s",
-                                     who->user_name);
+        sqlite3_stmt *gs =
+            iam__stmt(r, "SELECT grp FROM iam_group_member WHERE account = ?1 AND user = ?2", "s", who->user_name);
         if (!gs) return GR_ERR;
         while (sqlite3_step(gs) == SQLITE_ROW)
             if (owner_docs(r, "group", iam__col(r, gs, 0), &d) != GR_OK) return GR_ERR;

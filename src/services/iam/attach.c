@@ -18,8 +18,9 @@ static int attach(req_t *r, const iam__kind_t *k, const val_t *in)
     if (iam__entity(r, k, val_get_str(in, k->name_key), &owner, NULL, NULL, NULL) != GR_OK) return GR_ERR;
     iam__policy_t p;
     if (iam__policy_find(r, arn, &p, "Policy %.*s does not exist or is not attachable.") != GR_OK) return GR_ERR;
-    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_attached WHERE account = ?1 AND kind = ?2 AND owner = ?3 AND "
-                              "policy_arn <> ?4",
+    int64_t n = iam__count(r,
+                           "SELECT COUNT(*) FROM iam_attached WHERE account = ?1 AND kind = ?2 AND owner = ?3 AND "
+                           "policy_arn <> ?4",
                            "css", k->kind, owner, arn);
     if (n < 0) return GR_ERR;
     if (n >= MAX_ATTACHED)
@@ -33,8 +34,9 @@ static int detach(req_t *r, const iam__kind_t *k, const val_t *in)
 {
     str_t owner, arn = val_get_str(in, "PolicyArn");
     if (iam__entity(r, k, val_get_str(in, k->name_key), &owner, NULL, NULL, NULL) != GR_OK) return GR_ERR;
-    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_attached WHERE account = ?1 AND kind = ?2 AND owner = ?3 AND "
-                              "policy_arn = ?4",
+    int64_t n = iam__count(r,
+                           "SELECT COUNT(*) FROM iam_attached WHERE account = ?1 AND kind = ?2 AND owner = ?3 AND "
+                           "policy_arn = ?4",
                            "css", k->kind, owner, arn);
     if (n < 0) return GR_ERR;
     if (!n) return req_fail(r, &IAM_ERR_NoSuchEntityException, "Policy %.*s was not found.", STR_FMT(arn));
@@ -83,7 +85,10 @@ static val_t *attached(req_t *r, const iam__kind_t *k, str_t owner, str_t prefix
     return list;
 }
 
-val_t *iam__attached_list(req_t *r, const iam__kind_t *k, str_t owner) { return attached(r, k, owner, STR_NULL); }
+val_t *iam__attached_list(req_t *r, const iam__kind_t *k, str_t owner)
+{
+    return attached(r, k, owner, STR_NULL);
+}
 
 int iam__list_attached(req_t *r, const iam__kind_t *k, const val_t *in, val_t *out)
 {
@@ -133,8 +138,9 @@ static int delete_inline(req_t *r, const iam__kind_t *k, const val_t *in)
 {
     str_t owner, name = val_get_str(in, "PolicyName");
     if (iam__entity(r, k, val_get_str(in, k->name_key), &owner, NULL, NULL, NULL) != GR_OK) return GR_ERR;
-    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_inline_policy WHERE account = ?1 AND kind = ?2 AND owner = ?3 "
-                              "AND name = ?4",
+    int64_t n = iam__count(r,
+                           "SELECT COUNT(*) FROM iam_inline_policy WHERE account = ?1 AND kind = ?2 AND owner = ?3 "
+                           "AND name = ?4",
                            "css", k->kind, owner, name);
     if (n < 0) return GR_ERR;
     if (!n) return no_inline(r, k, name);
@@ -178,12 +184,30 @@ val_t *iam__inline_list(req_t *r, const iam__kind_t *k, str_t owner)
 
 /* ==== The API's nine + twelve names ==== */
 
-int iam_attach_user_policy(req_t *r, const val_t *in, val_t *out) { return attach(r, &iam__user, in); }
-int iam_attach_group_policy(req_t *r, const val_t *in, val_t *out) { return attach(r, &iam__group, in); }
-int iam_attach_role_policy(req_t *r, const val_t *in, val_t *out) { return attach(r, &iam__role, in); }
-int iam_detach_user_policy(req_t *r, const val_t *in, val_t *out) { return detach(r, &iam__user, in); }
-int iam_detach_group_policy(req_t *r, const val_t *in, val_t *out) { return detach(r, &iam__group, in); }
-int iam_detach_role_policy(req_t *r, const val_t *in, val_t *out) { return detach(r, &iam__role, in); }
+int iam_attach_user_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return attach(r, &iam__user, in);
+}
+int iam_attach_group_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return attach(r, &iam__group, in);
+}
+int iam_attach_role_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return attach(r, &iam__role, in);
+}
+int iam_detach_user_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return detach(r, &iam__user, in);
+}
+int iam_detach_group_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return detach(r, &iam__group, in);
+}
+int iam_detach_role_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return detach(r, &iam__role, in);
+}
 int iam_list_attached_user_policies(req_t *r, const val_t *in, val_t *out)
 {
     return iam__list_attached(r, &iam__user, in, out);
@@ -196,15 +220,51 @@ int iam_list_attached_role_policies(req_t *r, const val_t *in, val_t *out)
 {
     return iam__list_attached(r, &iam__role, in, out);
 }
-int iam_put_user_policy(req_t *r, const val_t *in, val_t *out) { return put_inline(r, &iam__user, in); }
-int iam_put_group_policy(req_t *r, const val_t *in, val_t *out) { return put_inline(r, &iam__group, in); }
-int iam_put_role_policy(req_t *r, const val_t *in, val_t *out) { return put_inline(r, &iam__role, in); }
-int iam_get_user_policy(req_t *r, const val_t *in, val_t *out) { return get_inline(r, &iam__user, in, out); }
-int iam_get_group_policy(req_t *r, const val_t *in, val_t *out) { return get_inline(r, &iam__group, in, out); }
-int iam_get_role_policy(req_t *r, const val_t *in, val_t *out) { return get_inline(r, &iam__role, in, out); }
-int iam_delete_user_policy(req_t *r, const val_t *in, val_t *out) { return delete_inline(r, &iam__user, in); }
-int iam_delete_group_policy(req_t *r, const val_t *in, val_t *out) { return delete_inline(r, &iam__group, in); }
-int iam_delete_role_policy(req_t *r, const val_t *in, val_t *out) { return delete_inline(r, &iam__role, in); }
-int iam_list_user_policies(req_t *r, const val_t *in, val_t *out) { return iam__list_inline(r, &iam__user, in, out); }
-int iam_list_group_policies(req_t *r, const val_t *in, val_t *out) { return iam__list_inline(r, &iam__group, in, out); }
-int iam_list_role_policies(req_t *r, const val_t *in, val_t *out) { return iam__list_inline(r, &iam__role, in, out); }
+int iam_put_user_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return put_inline(r, &iam__user, in);
+}
+int iam_put_group_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return put_inline(r, &iam__group, in);
+}
+int iam_put_role_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return put_inline(r, &iam__role, in);
+}
+int iam_get_user_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return get_inline(r, &iam__user, in, out);
+}
+int iam_get_group_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return get_inline(r, &iam__group, in, out);
+}
+int iam_get_role_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return get_inline(r, &iam__role, in, out);
+}
+int iam_delete_user_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return delete_inline(r, &iam__user, in);
+}
+int iam_delete_group_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return delete_inline(r, &iam__group, in);
+}
+int iam_delete_role_policy(req_t *r, const val_t *in, val_t *out)
+{
+    return delete_inline(r, &iam__role, in);
+}
+int iam_list_user_policies(req_t *r, const val_t *in, val_t *out)
+{
+    return iam__list_inline(r, &iam__user, in, out);
+}
+int iam_list_group_policies(req_t *r, const val_t *in, val_t *out)
+{
+    return iam__list_inline(r, &iam__group, in, out);
+}
+int iam_list_role_policies(req_t *r, const val_t *in, val_t *out)
+{
+    return iam__list_inline(r, &iam__role, in, out);
+}

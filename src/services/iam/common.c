@@ -22,18 +22,38 @@
 #pragma weak policy_free
 
 /* AWS: NoSuchEntity / EntityAlreadyExists messages as the IAM API answers them. */
-const iam__kind_t iam__user = {"user", "iam_user", "user", "UserName", "UserId",
-                               "The user with name %.*s cannot be found.", "User with name %.*s already exists.",
+const iam__kind_t iam__user = {"user",
+                               "iam_user",
+                               "user",
+                               "UserName",
+                               "UserId",
+                               "The user with name %.*s cannot be found.",
+                               "User with name %.*s already exists.",
                                "AIDA"};
-const iam__kind_t iam__group = {"group", "iam_group", "group", "GroupName", "GroupId",
-                                "The group with name %.*s cannot be found.", "Group with name %.*s already exists.",
+const iam__kind_t iam__group = {"group",
+                                "iam_group",
+                                "group",
+                                "GroupName",
+                                "GroupId",
+                                "The group with name %.*s cannot be found.",
+                                "Group with name %.*s already exists.",
                                 "AGPA"};
-const iam__kind_t iam__role = {"role", "iam_role", "role", "RoleName", "RoleId",
-                               "The role with name %.*s cannot be found.", "Role with name %.*s already exists.",
+const iam__kind_t iam__role = {"role",
+                               "iam_role",
+                               "role",
+                               "RoleName",
+                               "RoleId",
+                               "The role with name %.*s cannot be found.",
+                               "Role with name %.*s already exists.",
                                "AROA"};
-const iam__kind_t iam__profile = {"instance-profile", "iam_instance_profile", "instance-profile",
-                                  "InstanceProfileName", "InstanceProfileId", "Instance Profile %.*s cannot be found.",
-                                  "Instance Profile %.*s already exists.", "AIPA"};
+const iam__kind_t iam__profile = {"instance-profile",
+                                  "iam_instance_profile",
+                                  "instance-profile",
+                                  "InstanceProfileName",
+                                  "InstanceProfileId",
+                                  "Instance Profile %.*s cannot be found.",
+                                  "Instance Profile %.*s already exists.",
+                                  "AIPA"};
 
 sqlite3 *iam__db(req_t *r)
 {
@@ -41,7 +61,10 @@ sqlite3 *iam__db(req_t *r)
     return store_db(app->store, &schema_iam);
 }
 
-static void finalize(void *st) { sqlite3_finalize(st); }
+static void finalize(void *st)
+{
+    sqlite3_finalize(st);
+}
 
 static sqlite3_stmt *vstmt(req_t *r, const char *sql, const char *types, va_list ap)
 {
@@ -137,7 +160,10 @@ void iam__rollback(req_t *r)
     if (db && !sqlite3_get_autocommit(db)) store_exec(db, "ROLLBACK");
 }
 
-int64_t iam__now(void) { return time_now_us() / 1000000 * 1000000; }
+int64_t iam__now(void)
+{
+    return time_now_us() / 1000000 * 1000000;
+}
 
 /* AWS: unique ids are a 4-letter type prefix and 17 characters of [A-Z2-7]
  * (IAM User Guide, "Unique identifiers"). */
@@ -150,8 +176,8 @@ str_t iam__new_id(req_t *r, const char *prefix)
 
 str_t iam__arn(req_t *r, const char *type, str_t path, str_t name)
 {
-    return str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:%s%.*s%.*s", STR_FMT(r->who.account), type,
-                              STR_FMT(path), STR_FMT(name)));
+    return str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:%s%.*s%.*s", STR_FMT(r->who.account), type, STR_FMT(path),
+                              STR_FMT(name)));
 }
 
 str_t iam__path_in(const val_t *in, const char *key)
@@ -193,8 +219,7 @@ int iam__entity(req_t *r, const iam__kind_t *k, str_t name, str_t *canon_name, s
     return GR_OK;
 }
 
-void iam__entity_members(req_t *r, val_t *v, const iam__kind_t *k, str_t name, str_t path, str_t id,
-                         int64_t created_us)
+void iam__entity_members(req_t *r, val_t *v, const iam__kind_t *k, str_t name, str_t path, str_t id, int64_t created_us)
 {
     arena_t *a = r->arena;
     val_set_c(a, v, "Path", val_str(a, path));
@@ -256,7 +281,9 @@ int iam__check_doc(req_t *r, str_t doc, bool trust)
     if (policy_parse) {
         char err[256] = "";
         policy_t *p = policy_parse(doc, trust ? POLICY_TRUST : POLICY_IDENTITY, err, sizeof err);
-        if (!p) return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "%s", err[0] ? err : "Syntax errors in policy.");
+        if (!p)
+            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "%s",
+                            err[0] ? err : "Syntax errors in policy.");
         if (policy_free) policy_free(p);
         return GR_OK;
     }
@@ -264,8 +291,7 @@ int iam__check_doc(req_t *r, str_t doc, bool trust)
     if (!j || j->type != JSON_OBJECT)
         return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Syntax errors in policy.");
     const json_t *v = json_get(j, "Version");
-    if (v && (v->type != JSON_STRING ||
-              (!str_eq_c(v->u.s, "2012-10-17") && !str_eq_c(v->u.s, "2008-10-17"))))
+    if (v && (v->type != JSON_STRING || (!str_eq_c(v->u.s, "2012-10-17") && !str_eq_c(v->u.s, "2008-10-17"))))
         return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "The policy failed legacy parsing");
     const json_t *s = json_get(j, "Statement");
     if (!s || (s->type != JSON_OBJECT && s->type != JSON_ARRAY) || (s->type == JSON_ARRAY && s->u.arr.n == 0))
@@ -281,10 +307,10 @@ int iam__check_doc(req_t *r, str_t doc, bool trust)
         if (trust && !json_get(st, "Principal") && !json_get(st, "NotPrincipal"))
             return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Missing required field Principal");
         if (!trust && (json_get(st, "Principal") || json_get(st, "NotPrincipal")))
-            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Policy document should not specify a principal.");
-        if (!trust && !json_get(st, "Resource") && !json_get(st, "NotResource"))
             return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException,
-                            "Policy statement must contain resources.");
+                            "Policy document should not specify a principal.");
+        if (!trust && !json_get(st, "Resource") && !json_get(st, "NotResource"))
+            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Policy statement must contain resources.");
     }
     return GR_OK;
 }
@@ -295,8 +321,9 @@ val_t *iam__tags(req_t *r, const char *kind, str_t owner)
 {
     arena_t *a = r->arena;
     val_t *list = val_new(a, VAL_LIST);
-    sqlite3_stmt *st = iam__stmt(r, "SELECT key, value FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3 "
-                                    "ORDER BY seq",
+    sqlite3_stmt *st = iam__stmt(r,
+                                 "SELECT key, value FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3 "
+                                 "ORDER BY seq",
                                  "cs", kind, owner);
     if (!st) return NULL;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -317,11 +344,12 @@ int iam__tag(req_t *r, const char *kind, str_t owner, const val_t *tags)
     for (size_t i = 0; i < n; i++) {
         const val_t *t = tags->u.list.v[i];
         str_t k = val_get_str(t, "Key"), v = val_get_str(t, "Value");
-        if (iam__exec(r,
-                      "INSERT INTO iam_tag (account, kind, owner, key, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, "
-                      "(SELECT COALESCE(MAX(seq), 0) + 1 FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3)) "
-                      "ON CONFLICT (account, kind, owner, key) DO UPDATE SET value = excluded.value",
-                      "cssc", kind, owner, k, v.p ? arena_strndup(r->arena, v.p, v.len) : "") != GR_OK) {
+        if (iam__exec(
+                r,
+                "INSERT INTO iam_tag (account, kind, owner, key, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, "
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3)) "
+                "ON CONFLICT (account, kind, owner, key) DO UPDATE SET value = excluded.value",
+                "cssc", kind, owner, k, v.p ? arena_strndup(r->arena, v.p, v.len) : "") != GR_OK) {
             iam__rollback(r);
             return GR_ERR;
         }

@@ -21,8 +21,8 @@ int iam_create_group(req_t *r, const val_t *in, val_t *out)
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__group.exists, STR_FMT(name));
     str_t id = iam__new_id(r, "AGPA");
     int64_t now = iam__now();
-    if (iam__exec(r, "INSERT INTO iam_group (account, name, path, id, created_us) VALUES (?1, ?2, ?3, ?4, ?5)",
-                  "sssi", name, path, id, now) != GR_OK)
+    if (iam__exec(r, "INSERT INTO iam_group (account, name, path, id, created_us) VALUES (?1, ?2, ?3, ?4, ?5)", "sssi",
+                  name, path, id, now) != GR_OK)
         return GR_ERR;
     val_t *g = val_new(a, VAL_STRUCT);
     iam__entity_members(r, g, &iam__group, name, path, id, now);

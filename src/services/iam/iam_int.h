@@ -16,14 +16,14 @@
 
 /* An entity kind that has a name, path, id and ARN of its own. */
 typedef struct {
-    const char *kind;       /* "user": iam_inline_policy.kind, iam_attached.kind, iam_tag.kind */
-    const char *table;      /* "iam_user" */
-    const char *arn_type;   /* "user" in arn:aws:iam::ACCT:user/PATH/NAME */
-    const char *name_key;   /* "UserName" */
-    const char *id_key;     /* "UserId" */
-    const char *not_found;  /* printf format with the name: AWS's NoSuchEntity message */
-    const char *exists;     /* …and its EntityAlreadyExists message */
-    const char *id_prefix;  /* "AIDA" */
+    const char *kind;      /* "user": iam_inline_policy.kind, iam_attached.kind, iam_tag.kind */
+    const char *table;     /* "iam_user" */
+    const char *arn_type;  /* "user" in arn:aws:iam::ACCT:user/PATH/NAME */
+    const char *name_key;  /* "UserName" */
+    const char *id_key;    /* "UserId" */
+    const char *not_found; /* printf format with the name: AWS's NoSuchEntity message */
+    const char *exists;    /* …and its EntityAlreadyExists message */
+    const char *id_prefix; /* "AIDA" */
 } iam__kind_t;
 
 extern const iam__kind_t iam__user, iam__group, iam__role, iam__profile;

@@ -188,7 +188,8 @@ int iam_create_access_key(req_t *r, const val_t *in, val_t *out)
     str_t key_id = str_c(arena_printf(a, "AKIA%s", idtail));
     str_t sec = arena_str(a, str_c(secret));
     int64_t now = iam__now();
-    if (iam__exec(r, "INSERT INTO iam_access_key (key_id, account, user, secret, created_us) VALUES (?2, ?1, ?3, ?4, ?5)",
+    if (iam__exec(r,
+                  "INSERT INTO iam_access_key (key_id, account, user, secret, created_us) VALUES (?2, ?1, ?3, ?4, ?5)",
                   "sssi", key_id, user, sec, now) != GR_OK)
         goto fail;
     if (iam__commit(r) != GR_OK) return GR_ERR;
@@ -209,10 +210,11 @@ int iam_list_access_keys(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     str_t user;
     if (key_user(r, in, &user) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = iam__stmt(r,
-                                 "SELECT key_id, active, created_us FROM iam_access_key WHERE account = ?1 AND user = ?2 "
-                                 "ORDER BY created_us, key_id",
-                                 "s", user);
+    sqlite3_stmt *st =
+        iam__stmt(r,
+                  "SELECT key_id, active, created_us FROM iam_access_key WHERE account = ?1 AND user = ?2 "
+                  "ORDER BY created_us, key_id",
+                  "s", user);
     if (!st) return GR_ERR;
     val_t *all = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {

@@ -129,8 +129,7 @@ static val_t *policy_value(req_t *r, const iam__policy_t *p, bool full)
     val_set_c(a, v, "AttachmentCount", val_int(a, n < 0 ? 0 : n));
     val_set_c(a, v, "PermissionsBoundaryUsageCount", val_int(a, 0));
     val_set_c(a, v, "IsAttachable", val_bool(a, true));
-    if (full && p->description.p && p->description.len)
-        val_set_c(a, v, "Description", val_str(a, p->description));
+    if (full && p->description.p && p->description.len) val_set_c(a, v, "Description", val_str(a, p->description));
     val_set_c(a, v, "CreateDate", val_time(a, p->created_us));
     val_set_c(a, v, "UpdateDate", val_time(a, p->updated_us));
     if (full && !p->aws) {
@@ -150,8 +149,13 @@ int iam_create_policy(req_t *r, const val_t *in, val_t *out)
     if (n)
         return req_fail(r, &IAM_ERR_EntityAlreadyExistsException,
                         "A policy called %.*s already exists. Duplicate names are not allowed.", STR_FMT(name));
-    iam__policy_t p = {.name = name, .path = path, .id = iam__new_id(r, "ANPA"), .description = desc,
-                       .created_us = iam__now(), .default_version = 1, .next_version = 2};
+    iam__policy_t p = {.name = name,
+                       .path = path,
+                       .id = iam__new_id(r, "ANPA"),
+                       .description = desc,
+                       .created_us = iam__now(),
+                       .default_version = 1,
+                       .next_version = 2};
     p.updated_us = p.created_us;
     if (iam__begin(r) != GR_OK) return GR_ERR;
     if (iam__exec(r,
@@ -191,7 +195,8 @@ int iam_list_policies(req_t *r, const val_t *in, val_t *out)
         for (size_t i = 0; i < iam__nmanaged; i++) {
             iam__policy_t p;
             if (!str_starts_with(str_c(iam__managed[i].path), prefix)) continue;
-            str_t arn = str_c(arena_printf(a, "arn:aws:iam::aws:policy%s%s", iam__managed[i].path, iam__managed[i].name));
+            str_t arn =
+                str_c(arena_printf(a, "arn:aws:iam::aws:policy%s%s", iam__managed[i].path, iam__managed[i].name));
             if (iam__policy_find(r, arn, &p, "%.*s") != GR_OK) return GR_ERR;
             if (only_attached && attachment_count(r, arn) <= 0) continue;
             val_push(a, all, policy_value(r, &p, false));
@@ -204,8 +209,11 @@ int iam_list_policies(req_t *r, const val_t *in, val_t *out)
                                      "s", prefix);
         if (!st) return GR_ERR;
         while (sqlite3_step(st) == SQLITE_ROW) {
-            iam__policy_t p = {.name = iam__col(r, st, 0), .path = iam__col(r, st, 1), .id = iam__col(r, st, 2),
-                               .created_us = sqlite3_column_int64(st, 3), .updated_us = sqlite3_column_int64(st, 4),
+            iam__policy_t p = {.name = iam__col(r, st, 0),
+                               .path = iam__col(r, st, 1),
+                               .id = iam__col(r, st, 2),
+                               .created_us = sqlite3_column_int64(st, 3),
+                               .updated_us = sqlite3_column_int64(st, 4),
                                .default_version = sqlite3_column_int64(st, 5)};
             if (only_attached && attachment_count(r, iam__arn(r, "policy", p.path, p.name)) <= 0) continue;
             val_push(a, all, policy_value(r, &p, false));
@@ -267,7 +275,8 @@ int iam_create_policy_version(req_t *r, const val_t *in, val_t *out)
     if (iam__check_doc(r, doc, false) != GR_OK) return GR_ERR;
     bool set_default = val_get_bool(in, "SetAsDefault", false);
     if (iam__begin(r) != GR_OK) return GR_ERR;
-    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_policy_version WHERE account = ?1 AND policy = ?2", "s", p.name);
+    int64_t n =
+        iam__count(r, "SELECT COUNT(*) FROM iam_policy_version WHERE account = ?1 AND policy = ?2", "s", p.name);
     int64_t v = iam__count(r, "SELECT next_version FROM iam_policy WHERE account = ?1 AND name = ?2", "s", p.name);
     if (n < 0 || v < 0) goto fail;
     if (n >= MAX_VERSIONS) {
@@ -343,12 +352,13 @@ int iam_list_policy_versions(req_t *r, const val_t *in, val_t *out)
 static int version_exists(req_t *r, const iam__policy_t *p, str_t arn, str_t vid, long long *v)
 {
     *v = version_num(vid);
-    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_policy_version WHERE account = ?1 AND policy = ?2 AND version = ?3",
-                           "si", p->name, (int64_t)*v);
+    int64_t n =
+        iam__count(r, "SELECT COUNT(*) FROM iam_policy_version WHERE account = ?1 AND policy = ?2 AND version = ?3",
+                   "si", p->name, (int64_t)*v);
     if (n < 0) return GR_ERR;
     if (!n)
-        return req_fail(r, &IAM_ERR_NoSuchEntityException, "Policy %.*s version %.*s does not exist or is not attachable.",
-                        STR_FMT(arn), STR_FMT(vid));
+        return req_fail(r, &IAM_ERR_NoSuchEntityException,
+                        "Policy %.*s version %.*s does not exist or is not attachable.", STR_FMT(arn), STR_FMT(vid));
     return GR_OK;
 }
 

@@ -86,8 +86,8 @@ int iam_update_role(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "RoleName");
     if (iam__exists(r, &iam__role, name, true) != 1) return GR_ERR;
     str_t desc = val_get_str(in, "Description");
-    if (desc.p &&
-        iam__exec(r, "UPDATE iam_role SET description = ?3 WHERE account = ?1 AND name = ?2", "ss", name, desc) != GR_OK)
+    if (desc.p && iam__exec(r, "UPDATE iam_role SET description = ?3 WHERE account = ?1 AND name = ?2", "ss", name,
+                            desc) != GR_OK)
         return GR_ERR;
     if (val_get(in, "MaxSessionDuration") &&
         iam__exec(r, "UPDATE iam_role SET max_session = ?3 WHERE account = ?1 AND name = ?2", "si", name,
@@ -228,10 +228,12 @@ int iam_delete_instance_profile(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "InstanceProfileName");
     if (iam__exists(r, &iam__profile, name, true) != 1) return GR_ERR;
-    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_instance_profile_role WHERE account = ?1 AND profile = ?2",
-                           "s", name);
+    int64_t n =
+        iam__count(r, "SELECT COUNT(*) FROM iam_instance_profile_role WHERE account = ?1 AND profile = ?2", "s", name);
     if (n < 0) return GR_ERR;
-    if (n) return req_fail(r, &IAM_ERR_DeleteConflictException, "Cannot delete entity, must remove roles from instance profile first.");
+    if (n)
+        return req_fail(r, &IAM_ERR_DeleteConflictException,
+                        "Cannot delete entity, must remove roles from instance profile first.");
     return iam__exec(r, "DELETE FROM iam_instance_profile WHERE account = ?1 AND name = ?2", "s", name);
 }
 
@@ -242,11 +244,12 @@ int iam_add_role_to_instance_profile(req_t *r, const val_t *in, val_t *out)
     if (iam__entity(r, &iam__profile, val_get_str(in, "InstanceProfileName"), &prof, NULL, NULL, NULL) != GR_OK ||
         iam__entity(r, &iam__role, val_get_str(in, "RoleName"), &role, NULL, NULL, NULL) != GR_OK)
         return GR_ERR;
-    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_instance_profile_role WHERE account = ?1 AND profile = ?2",
-                           "s", prof);
+    int64_t n =
+        iam__count(r, "SELECT COUNT(*) FROM iam_instance_profile_role WHERE account = ?1 AND profile = ?2", "s", prof);
     if (n < 0) return GR_ERR;
     if (n)
-        return req_fail(r, &IAM_ERR_LimitExceededException, "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1");
+        return req_fail(r, &IAM_ERR_LimitExceededException,
+                        "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1");
     return iam__exec(r, "INSERT INTO iam_instance_profile_role (account, profile, role) VALUES (?1, ?2, ?3)", "ss",
                      prof, role);
 }

@@ -27,8 +27,8 @@ int iam_create_user(req_t *r, const val_t *in, val_t *out)
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__user.exists, STR_FMT(name));
     str_t id = iam__new_id(r, "AIDA");
     int64_t now = iam__now();
-    if (iam__exec(r, "INSERT INTO iam_user (account, name, path, id, created_us) VALUES (?1, ?2, ?3, ?4, ?5)",
-                  "sssi", name, path, id, now) != GR_OK)
+    if (iam__exec(r, "INSERT INTO iam_user (account, name, path, id, created_us) VALUES (?1, ?2, ?3, ?4, ?5)", "sssi",
+                  name, path, id, now) != GR_OK)
         return GR_ERR;
     val_t *tags = val_get(in, "Tags");
     if (tags && val_len(tags) && iam__tag(r, "user", name, tags) != GR_OK) return GR_ERR;
@@ -72,8 +72,8 @@ int iam_list_users(req_t *r, const val_t *in, val_t *out)
     val_t *all = val_new(r->arena, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW)
         val_push(r->arena, all,
-                 user_value(r, iam__col(r, st, 0), iam__col(r, st, 1), iam__col(r, st, 2),
-                            sqlite3_column_int64(st, 3), false));
+                 user_value(r, iam__col(r, st, 0), iam__col(r, st, 1), iam__col(r, st, 2), sqlite3_column_int64(st, 3),
+                            false));
     return iam__paginate(r, in, out, "Users", all);
 }
 
@@ -90,8 +90,8 @@ int iam_update_user(req_t *r, const val_t *in, val_t *out)
         if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__user.exists, STR_FMT(new_name));
     }
     if (iam__begin(r) != GR_OK) return GR_ERR;
-    if (new_path.p && iam__exec(r, "UPDATE iam_user SET path = ?3 WHERE account = ?1 AND name = ?2", "ss", name,
-                                new_path) != GR_OK)
+    if (new_path.p &&
+        iam__exec(r, "UPDATE iam_user SET path = ?3 WHERE account = ?1 AND name = ?2", "ss", name, new_path) != GR_OK)
         goto fail;
     if (new_name.p) {
         static const char *const moves[] = {
@@ -177,8 +177,9 @@ int iam_create_login_profile(req_t *r, const val_t *in, val_t *out)
     if (iam__entity(r, &iam__user, val_get_str(in, "UserName"), &name, NULL, NULL, NULL) != GR_OK) return GR_ERR;
     int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_login_profile WHERE account = ?1 AND user = ?2", "s", name);
     if (n < 0) return GR_ERR;
-    if (n) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, "Login Profile for user %.*s already exists.",
-                           STR_FMT(name));
+    if (n)
+        return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, "Login Profile for user %.*s already exists.",
+                        STR_FMT(name));
     bool reset = val_get_bool(in, "PasswordResetRequired", false);
     int64_t now = iam__now();
     /* The password is kept only so a later console sign-in could check it. */
@@ -196,8 +197,9 @@ int iam_create_login_profile(req_t *r, const val_t *in, val_t *out)
 
 static sqlite3_stmt *login_profile(req_t *r, str_t user)
 {
-    sqlite3_stmt *st = iam__stmt(
-        r, "SELECT user, created_us, reset_required FROM iam_login_profile WHERE account = ?1 AND user = ?2", "s", user);
+    sqlite3_stmt *st =
+        iam__stmt(r, "SELECT user, created_us, reset_required FROM iam_login_profile WHERE account = ?1 AND user = ?2",
+                  "s", user);
     if (!st) return NULL;
     if (sqlite3_step(st) != SQLITE_ROW) {
         req_fail(r, &IAM_ERR_NoSuchEntityException, "Login Profile for User %.*s cannot be found.", STR_FMT(user));

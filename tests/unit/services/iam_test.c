@@ -84,8 +84,8 @@ static void test_provider_and_identity_policies(void **state)
     iam_call(q, 200, NULL, 0);
     snprintf(q, sizeof q, "Action=PutGroupPolicy&GroupName=g1&PolicyName=ginl&PolicyDocument=%s", doc);
     iam_call(q, 200, NULL, 0);
-    iam_call("Action=AttachUserPolicy&UserName=u1&PolicyArn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FAmazonS3FullAccess", 200,
-             NULL, 0);
+    iam_call("Action=AttachUserPolicy&UserName=u1&PolicyArn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FAmazonS3FullAccess",
+             200, NULL, 0);
     iam_call("Action=AttachGroupPolicy&GroupName=g1&PolicyArn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FAdministratorAccess",
              200, NULL, 0);
     iam_call("Action=AttachUserPolicy&UserName=u1&PolicyArn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FNope", 404, body,
@@ -113,16 +113,21 @@ static void test_provider_and_identity_policies(void **state)
         arena_free(a);
     }
     /* the user's key signs a request */
-    req_t *r = loopback_call(lb, &(lb_call_t){.body = "Action=GetCallerIdentity&Version=2011-06-15", .headers = {FORM},
-                                              .service = "sts", .key = key, .secret = secret});
+    req_t *r = loopback_call(lb, &(lb_call_t){.body = "Action=GetCallerIdentity&Version=2011-06-15",
+                                              .headers = {FORM},
+                                              .service = "sts",
+                                              .key = key,
+                                              .secret = secret});
     assert_int_equal(r->resp.status, 200);
     assert_non_null(strstr(buf_str(&r->resp.body).p, "<Arn>arn:aws:iam::000000000000:user/team/u1</Arn>"));
     arena_free(r->arena);
 
     /* the identity policies: user inline + attached, group inline + attached */
     arena_t *a = arena_new(0);
-    principal_t who = {.account = STR("000000000000"), .arn = STR("arn:aws:iam::000000000000:user/team/u1"),
-                       .user_id = str_c(uid), .user_name = STR("u1")};
+    principal_t who = {.account = STR("000000000000"),
+                       .arn = STR("arn:aws:iam::000000000000:user/team/u1"),
+                       .user_id = str_c(uid),
+                       .user_name = STR("u1")};
     str_t *docs;
     size_t n;
     assert_int_equal(iam_identity_policies(&lb->app, &who, a, &docs, &n), GR_OK);

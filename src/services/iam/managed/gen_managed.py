@@ -12,6 +12,7 @@ usage: src/services/iam/managed/gen_managed.py
 import glob
 import json
 import os
+import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "managed.c")
@@ -62,6 +63,8 @@ def main():
     c.append("};\nconst size_t iam__nmanaged = sizeof iam__managed / sizeof iam__managed[0];\n")
     with open(OUT, "w", encoding="utf-8") as f:
         f.write("".join(c))
+    # the repository's style (make format would otherwise rewrite the file)
+    subprocess.run(["clang-format", "-i", OUT], check=False)
 
 
 if __name__ == "__main__":
