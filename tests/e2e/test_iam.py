@@ -156,6 +156,12 @@ def test_user_errors(gureum):
     assert (code, status) == ("ValidationError", 400)
     code, status, _ = error_of(raw.create_user)
     assert (code, status) == ("ValidationError", 400)
+    code, status, msg = error_of(c.create_user, UserName="a b")
+    assert (code, status) == ("ValidationError", 400)
+    assert msg == ("1 validation error detected: Value 'a b' at 'userName' failed to satisfy constraint: "
+                   "Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+    code, status, msg = error_of(c.create_user, UserName="p", Path="noslash")
+    assert (code, status) == ("ValidationError", 400) and "at 'path'" in msg
     c.put_user_policy(UserName="dup", PolicyName="inline", PolicyDocument=json.dumps(DOC))
     code, _, msg = error_of(c.delete_user, UserName="dup")
     assert code == "DeleteConflict" and msg == "Cannot delete entity, must delete policies first."
@@ -364,6 +370,11 @@ def test_roles_and_instance_profiles(gureum):
     assert error_of(c.create_role, RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST))[0] == \
         "EntityAlreadyExists"
     assert error_of(c.create_role, RoleName="bad", AssumeRolePolicyDocument="{")[0] == "MalformedPolicyDocument"
+    no_principal = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}
+    assert error_of(c.create_role, RoleName="bad", AssumeRolePolicyDocument=json.dumps(no_principal))[0] == \
+        "MalformedPolicyDocument"
+    code, _, msg = error_of(c.put_role_policy, RoleName="app", PolicyName="p", PolicyDocument=json.dumps(TRUST))
+    assert code == "MalformedPolicyDocument"  # an identity policy names no principal
     assert error_of(c.get_role, RoleName="nope")[2] == "The role with name nope cannot be found."
     c.update_role(RoleName="app", MaxSessionDuration=3600)
     assert c.get_role(RoleName="app")["Role"]["MaxSessionDuration"] == 3600

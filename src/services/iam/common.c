@@ -186,6 +186,34 @@ str_t iam__path_in(const val_t *in, const char *key)
     return p.p ? p : STR("/");
 }
 
+/* AWS: "1 validation error detected: Value 'a b' at 'userName' failed to
+ * satisfy constraint: Member must satisfy regular expression pattern:
+ * [\w+=,.@-]+" (the model's patterns; the protocol layer checks lengths). */
+int iam__check_name(req_t *r, str_t name, const char *member)
+{
+    for (size_t i = 0; i < name.len; i++) {
+        unsigned char c = (unsigned char)name.p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("_+=,.@-", c)) ||
+            c == 0)
+            return req_fail(r, &ERR_ValidationError,
+                            "1 validation error detected: Value '%.*s' at '%s' failed to satisfy constraint: Member "
+                            "must satisfy regular expression pattern: [\\w+=,.@-]+",
+                            STR_FMT(name), member);
+    }
+    return GR_OK;
+}
+
+int iam__check_path(req_t *r, str_t path, const char *member)
+{
+    bool ok = path.len >= 1 && path.p[0] == '/' && path.p[path.len - 1] == '/';
+    for (size_t i = 0; ok && i < path.len; i++) ok = path.p[i] >= 0x21 && path.p[i] <= 0x7e;
+    if (ok) return GR_OK;
+    return req_fail(r, &ERR_ValidationError,
+                    "1 validation error detected: Value '%.*s' at '%s' failed to satisfy constraint: Member must "
+                    "satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
+                    STR_FMT(path), member);
+}
+
 static const char *cols_sql(req_t *r, const iam__kind_t *k, const char *cols)
 {
     return arena_printf(r->arena, "SELECT %s FROM %s WHERE account = ?1 AND name = ?2", cols, k->table);
@@ -304,6 +332,9 @@ int iam__check_doc(req_t *r, str_t doc, bool trust)
             return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Syntax errors in policy.");
         if (!json_get(st, "Action") && !json_get(st, "NotAction"))
             return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Policy statement must contain actions.");
+        /* AWS: a trust policy names no resource (the role is the resource). */
+        if (trust && (json_get(st, "Resource") || json_get(st, "NotResource")))
+            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Has prohibited field Resource");
         if (trust && !json_get(st, "Principal") && !json_get(st, "NotPrincipal"))
             return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Missing required field Principal");
         if (!trust && (json_get(st, "Principal") || json_get(st, "NotPrincipal")))

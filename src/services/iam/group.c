@@ -16,6 +16,7 @@ int iam_create_group(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t name = val_get_str(in, "GroupName"), path = iam__path_in(in, "Path");
+    if (iam__check_name(r, name, "groupName") != GR_OK || iam__check_path(r, path, "path") != GR_OK) return GR_ERR;
     int e = iam__exists(r, &iam__group, name, false);
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__group.exists, STR_FMT(name));

@@ -53,6 +53,12 @@ str_t iam__arn(req_t *r, const char *type, str_t path, str_t name);
 /* The Path member or "/" when absent. */
 str_t iam__path_in(const val_t *in, const char *key);
 
+/* AWS's patterns for new names ([\w+=,.@-]+) and paths ("/" or /…/ of
+ * printable ASCII): GR_OK, or GR_ERR with ValidationError recorded naming
+ * the member as AWS does ("userName", "path"). */
+int iam__check_name(req_t *r, str_t name, const char *member);
+int iam__check_path(req_t *r, str_t path, const char *member);
+
 /* Does the named entity exist? 1 yes, 0 no, -1 failure. On "no" the request
  * is failed with the kind's NoSuchEntity message (when fail is true). */
 int iam__exists(req_t *r, const iam__kind_t *k, str_t name, bool fail);

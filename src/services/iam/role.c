@@ -40,6 +40,7 @@ int iam_create_role(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "RoleName"), path = iam__path_in(in, "Path");
     str_t trust = val_get_str(in, "AssumeRolePolicyDocument");
+    if (iam__check_name(r, name, "roleName") != GR_OK || iam__check_path(r, path, "path") != GR_OK) return GR_ERR;
     if (iam__check_doc(r, trust, true) != GR_OK) return GR_ERR;
     int e = iam__exists(r, &iam__role, name, false);
     if (e < 0) return GR_ERR;
@@ -170,6 +171,8 @@ val_t *iam__profile_value(req_t *r, str_t name, str_t path, str_t id, int64_t cr
 int iam_create_instance_profile(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "InstanceProfileName"), path = iam__path_in(in, "Path");
+    if (iam__check_name(r, name, "instanceProfileName") != GR_OK || iam__check_path(r, path, "path") != GR_OK)
+        return GR_ERR;
     int e = iam__exists(r, &iam__profile, name, false);
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__profile.exists, STR_FMT(name));

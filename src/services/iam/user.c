@@ -22,6 +22,7 @@ static val_t *user_value(req_t *r, str_t name, str_t path, str_t id, int64_t cre
 int iam_create_user(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "UserName"), path = iam__path_in(in, "Path");
+    if (iam__check_name(r, name, "userName") != GR_OK || iam__check_path(r, path, "path") != GR_OK) return GR_ERR;
     int e = iam__exists(r, &iam__user, name, false);
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__user.exists, STR_FMT(name));
@@ -83,6 +84,9 @@ int iam_update_user(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "UserName");
     str_t new_name = val_get_str(in, "NewUserName"), new_path = val_get_str(in, "NewPath");
     str_t canon;
+    if ((new_name.p && iam__check_name(r, new_name, "newUserName") != GR_OK) ||
+        (new_path.p && iam__check_path(r, new_path, "newPath") != GR_OK))
+        return GR_ERR;
     if (iam__entity(r, &iam__user, name, &canon, NULL, NULL, NULL) != GR_OK) return GR_ERR;
     if (new_name.p && !str_eq_nocase(new_name, canon)) {
         int e = iam__exists(r, &iam__user, new_name, false);
