@@ -467,3 +467,22 @@ def test_iam_survives_restart(gureum):
     sts = gureum.client("sts", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
     assert sts.get_caller_identity()["Arn"].endswith(":user/d/durable")
     assert c.list_attached_user_policies(UserName="durable")["AttachedPolicies"][0]["PolicyName"] == "ReadOnlyAccess"
+
+
+# ==== Accounts ====
+
+def test_other_account_ids_in_arns(gureum_factory):
+    """Everything IAM stores is the account's own: ARNs name the server's account."""
+    g = gureum_factory(env={"GUREUM_ACCOUNT": "111122223333"})
+    c = g.client("iam")
+    u = c.create_user(UserName="acct")["User"]
+    assert u["Arn"] == "arn:aws:iam::111122223333:user/acct"
+    p = c.create_policy(PolicyName="mine", PolicyDocument=json.dumps(DOC))["Policy"]
+    assert p["Arn"] == "arn:aws:iam::111122223333:policy/mine"
+    # another account's policy ARN is not this account's
+    assert error_of(c.attach_user_policy, UserName="acct",
+                    PolicyArn="arn:aws:iam::000000000000:policy/mine")[0] == "NoSuchEntity"
+    c.attach_user_policy(UserName="acct", PolicyArn=p["Arn"])
+    k = c.create_access_key(UserName="acct")["AccessKey"]
+    sts = g.client("sts", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    assert sts.get_caller_identity()["Account"] == "111122223333"
