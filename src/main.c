@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "services/app.h"
 #include "services/dispatch.h"
+#include "services/registry.h"
 #include "store/store.h"
 
 static http_server_t *the_server; /* for the signal handler only */
@@ -66,6 +67,8 @@ static int serve(int argc, char **argv)
         if (creds_add_root(app.creds, cfg.accounts[i].id, cfg.accounts[i].access_key, cfg.accounts[i].secret_key) !=
             GR_OK)
             return 1;
+    for (size_t i = 0; i < registry_count; i++) /* start hooks: IAM's credential provider must be in before serving */
+        if (registry[i].start && registry[i].start(&app) != GR_OK) return 1;
 
     http_config_t hc = {
         .host = cfg.host,

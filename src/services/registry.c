@@ -11,6 +11,7 @@
 #include "lambda_model.h"
 #include "logs_model.h"
 #include "s3_model.h"
+#include "services/iam/iam.h"
 #include "sts_model.h"
 
 static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true};
@@ -19,7 +20,7 @@ const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL},
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
-    {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, NULL},
+    {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, NULL},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, NULL},

@@ -1,0 +1,268 @@
+/* account.c — account-wide IAM: the account alias, the whole-account
+ * GetAccountAuthorizationDetails report, and iam_identity_policies, the
+ * dispatcher's view of a principal's identity policies (see iam.h). */
+#define _GNU_SOURCE /* memmem */
+#include <string.h>
+
+#include "schemas.h"
+#include "services/app.h"
+#include "services/iam/iam_int.h"
+
+/* AWS: one alias per account, unique across AWS; creating one replaces the
+ * old (IAM User Guide, "Your AWS account ID and its alias"). */
+int iam_create_account_alias(req_t *r, const val_t *in, val_t *out)
+{
+    str_t alias = val_get_str(in, "AccountAlias");
+    /* aliases are unique across accounts: this one query looks beyond ?1 on purpose */
+    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_account_alias WHERE alias = ?2 AND account <> ?1", "s", alias);
+    if (n < 0) return GR_ERR;
+    if (n)
+        return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, "The account alias %.*s already exists.",
+                        STR_FMT(alias));
+    return iam__exec(r, "INSERT OR REPLACE INTO iam_account_alias (account, alias) VALUES (?1, ?2)", "s", alias);
+}
+
+int iam_delete_account_alias(req_t *r, const val_t *in, val_t *out)
+{
+    str_t alias = val_get_str(in, "AccountAlias");
+    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_account_alias WHERE account = ?1 AND alias = ?2", "s", alias);
+    if (n < 0) return GR_ERR;
+    if (!n)
+        return req_fail(r, &IAM_ERR_NoSuchEntityException, "The account alias %.*s cannot be found.", STR_FMT(alias));
+    return iam__exec(r, "DELETE FROM iam_account_alias WHERE account = ?1", "");
+}
+
+int iam_list_account_aliases(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3_stmt *st = iam__stmt(r, "SELECT alias FROM iam_account_alias WHERE account = ?1", "");
+    if (!st) return GR_ERR;
+    val_t *all = val_new(r->arena, VAL_LIST);
+    while (sqlite3_step(st) == SQLITE_ROW) val_push(r->arena, all, val_str(r->arena, iam__col(r, st, 0)));
+    return iam__paginate(r, in, out, "AccountAliases", all);
+}
+
+/* ==== GetAccountAuthorizationDetails ==== */
+
+static bool wants(const val_t *filter, const char *what)
+{
+    if (!filter || !val_len(filter)) return true;
+    for (size_t i = 0; i < val_len(filter); i++)
+        if (str_eq_c(filter->u.list.v[i]->u.s, what)) return true;
+    return false;
+}
+
+static val_t *managed_detail(req_t *r, str_t arn)
+{
+    arena_t *a = r->arena;
+    iam__policy_t p;
+    if (iam__policy_find(r, arn, &p, "%.*s") != GR_OK) return NULL;
+    val_t *v = val_new(a, VAL_STRUCT);
+    val_set_c(a, v, "PolicyName", val_str(a, p.name));
+    val_set_c(a, v, "PolicyId", val_str(a, p.id));
+    val_set_c(a, v, "Arn", val_str(a, arn));
+    val_set_c(a, v, "Path", val_str(a, p.path));
+    val_set_c(a, v, "DefaultVersionId", val_cstr(a, arena_printf(a, "v%lld", (long long)p.default_version)));
+    val_set_c(a, v, "AttachmentCount",
+              val_int(a, iam__count(r, "SELECT COUNT(*) FROM iam_attached WHERE account = ?1 AND policy_arn = ?2", "s",
+                                    arn)));
+    val_set_c(a, v, "PermissionsBoundaryUsageCount", val_int(a, 0));
+    val_set_c(a, v, "IsAttachable", val_bool(a, true));
+    if (p.description.p && p.description.len) val_set_c(a, v, "Description", val_str(a, p.description));
+    val_set_c(a, v, "CreateDate", val_time(a, p.created_us));
+    val_set_c(a, v, "UpdateDate", val_time(a, p.updated_us));
+    val_t *versions = val_new(a, VAL_LIST);
+    if (p.aws) {
+        val_t *pv = val_new(a, VAL_STRUCT);
+        val_set_c(a, pv, "Document", iam__doc_out(r, str_c(p.m->document)));
+        val_set_c(a, pv, "VersionId", val_cstr(a, p.m->version));
+        val_set_c(a, pv, "IsDefaultVersion", val_bool(a, true));
+        val_set_c(a, pv, "CreateDate", val_time(a, p.updated_us));
+        val_push(a, versions, pv);
+    } else {
+        sqlite3_stmt *st = iam__stmt(r,
+                                     "SELECT version, document, created_us FROM iam_policy_version WHERE account = ?1 "
+                                     "AND policy = ?2 ORDER BY version DESC",
+                                     "s", p.name);
+        if (!st) return NULL;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            val_t *pv = val_new(a, VAL_STRUCT);
+            int64_t ver = sqlite3_column_int64(st, 0);
+            val_set_c(a, pv, "Document", iam__doc_out(r, iam__col(r, st, 1)));
+            val_set_c(a, pv, "VersionId", val_cstr(a, arena_printf(a, "v%lld", (long long)ver)));
+            val_set_c(a, pv, "IsDefaultVersion", val_bool(a, ver == p.default_version));
+            val_set_c(a, pv, "CreateDate", val_time(a, sqlite3_column_int64(st, 2)));
+            val_push(a, versions, pv);
+        }
+    }
+    val_set_c(a, v, "PolicyVersionList", versions);
+    return v;
+}
+
+/* AWS: the report lists the account's users, groups, roles and customer
+ * managed policies, and the AWS managed policies attached to something. */
+int iam_get_account_authorization_details(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const val_t *filter = val_get(in, "Filter");
+    sqlite3_stmt *st;
+    if (wants(filter, "User")) {
+        val_t *list = val_new(a, VAL_LIST);
+        if (!(st =
+                  iam__stmt(r, "SELECT name, path, id, created_us FROM iam_user WHERE account = ?1 ORDER BY name", "")))
+            return GR_ERR;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            val_t *u = val_new(a, VAL_STRUCT);
+            str_t name = iam__col(r, st, 0);
+            iam__entity_members(r, u, &iam__user, name, iam__col(r, st, 1), iam__col(r, st, 2),
+                                sqlite3_column_int64(st, 3));
+            val_set_c(a, u, "UserPolicyList", iam__inline_list(r, &iam__user, name));
+            val_t *groups = val_new(a, VAL_LIST);
+            sqlite3_stmt *gs = iam__stmt(
+                r, "SELECT grp FROM iam_group_member WHERE account = ?1 AND user = ?2 ORDER BY grp", "s", name);
+            if (!gs) return GR_ERR;
+            while (sqlite3_step(gs) == SQLITE_ROW) val_push(a, groups, val_str(a, iam__col(r, gs, 0)));
+            val_set_c(a, u, "GroupList", groups);
+            val_set_c(a, u, "AttachedManagedPolicies", iam__attached_list(r, &iam__user, name));
+            val_set_c(a, u, "Tags", iam__tags(r, "user", name));
+            val_push(a, list, u);
+        }
+        val_set_c(a, out, "UserDetailList", list);
+    }
+    if (wants(filter, "Group")) {
+        val_t *list = val_new(a, VAL_LIST);
+        if (!(st = iam__stmt(r, "SELECT name, path, id, created_us FROM iam_group WHERE account = ?1 ORDER BY name",
+                             "")))
+            return GR_ERR;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            val_t *g = val_new(a, VAL_STRUCT);
+            str_t name = iam__col(r, st, 0);
+            iam__entity_members(r, g, &iam__group, name, iam__col(r, st, 1), iam__col(r, st, 2),
+                                sqlite3_column_int64(st, 3));
+            val_set_c(a, g, "GroupPolicyList", iam__inline_list(r, &iam__group, name));
+            val_set_c(a, g, "AttachedManagedPolicies", iam__attached_list(r, &iam__group, name));
+            val_push(a, list, g);
+        }
+        val_set_c(a, out, "GroupDetailList", list);
+    }
+    if (wants(filter, "Role")) {
+        val_t *list = val_new(a, VAL_LIST);
+        if (!(st = iam__stmt(r, "SELECT " IAM__ROLE_COLS " FROM iam_role WHERE account = ?1 ORDER BY name", "")))
+            return GR_ERR;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            val_t *v = iam__role_value(r, st, false);
+            str_t name = iam__col(r, st, 0);
+            val_t *profiles = val_new(a, VAL_LIST);
+            sqlite3_stmt *ps = iam__stmt(r,
+                                         "SELECT p.name, p.path, p.id, p.created_us FROM iam_instance_profile_role x "
+                                         "JOIN iam_instance_profile p ON p.account = x.account AND p.name = x.profile "
+                                         "WHERE x.account = ?1 AND x.role = ?2 ORDER BY p.name",
+                                         "s", name);
+            if (!ps) return GR_ERR;
+            while (sqlite3_step(ps) == SQLITE_ROW)
+                val_push(a, profiles,
+                         iam__profile_value(r, iam__col(r, ps, 0), iam__col(r, ps, 1), iam__col(r, ps, 2),
+                                            sqlite3_column_int64(ps, 3)));
+            val_set_c(a, v, "InstanceProfileList", profiles);
+            val_set_c(a, v, "RolePolicyList", iam__inline_list(r, &iam__role, name));
+            val_set_c(a, v, "AttachedManagedPolicies", iam__attached_list(r, &iam__role, name));
+            val_set_c(a, v, "Tags", iam__tags(r, "role", name));
+            val_set_c(a, v, "RoleLastUsed", val_new(a, VAL_STRUCT));
+            val_push(a, list, v);
+        }
+        val_set_c(a, out, "RoleDetailList", list);
+    }
+    bool local = wants(filter, "LocalManagedPolicy"), aws = wants(filter, "AWSManagedPolicy");
+    if (local || aws) {
+        val_t *list = val_new(a, VAL_LIST);
+        if (aws) {
+            if (!(st = iam__stmt(r,
+                                 "SELECT DISTINCT policy_arn FROM iam_attached WHERE account = ?1 AND "
+                                 "policy_arn LIKE 'arn:aws:iam::aws:policy/%' ORDER BY policy_arn",
+                                 "")))
+                return GR_ERR;
+            while (sqlite3_step(st) == SQLITE_ROW) {
+                val_t *d = managed_detail(r, iam__col(r, st, 0));
+                if (d) val_push(a, list, d);
+            }
+        }
+        if (local) {
+            if (!(st = iam__stmt(r, "SELECT name, path FROM iam_policy WHERE account = ?1 ORDER BY name", "")))
+                return GR_ERR;
+            while (sqlite3_step(st) == SQLITE_ROW) {
+                val_t *d = managed_detail(r, iam__arn(r, "policy", iam__col(r, st, 1), iam__col(r, st, 0)));
+                if (d) val_push(a, list, d);
+            }
+        }
+        val_set_c(a, out, "Policies", list);
+    }
+    r->err = NULL;
+    return val_set_c(a, out, "IsTruncated", val_bool(a, false));
+}
+
+/* ==== iam_identity_policies ==== */
+
+typedef struct {
+    str_t *v;
+    size_t n, cap;
+} docs_t;
+
+static void push_doc(arena_t *a, docs_t *d, str_t doc)
+{
+    if (!doc.p) return;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        str_t *nv = arena_realloc(a, d->v, d->cap * sizeof *nv, cap * sizeof *nv);
+        if (!nv) return;
+        d->v = nv;
+        d->cap = cap;
+    }
+    d->v[d->n++] = doc;
+}
+
+static int owner_docs(req_t *r, const char *kind, str_t owner, docs_t *d)
+{
+    sqlite3_stmt *st = iam__stmt(
+        r, "SELECT document FROM iam_inline_policy WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs", kind, owner);
+    if (!st) return GR_ERR;
+    while (sqlite3_step(st) == SQLITE_ROW) push_doc(r->arena, d, iam__col(r, st, 0));
+    st = iam__stmt(r, "SELECT policy_arn FROM iam_attached WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs", kind,
+                   owner);
+    if (!st) return GR_ERR;
+    while (sqlite3_step(st) == SQLITE_ROW) push_doc(r->arena, d, iam__policy_doc(r, iam__col(r, st, 0)));
+    return GR_OK;
+}
+
+int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, str_t **docs, size_t *n)
+{
+    *docs = NULL;
+    *n = 0;
+    if (who->root || who->anonymous || !who->account.p) return GR_OK;
+    /* The IAM handlers' helpers want a request: a private one on the caller's arena. */
+    req_t *r = ARENA_NEW(a, req_t);
+    if (!r) return GR_ERR;
+    r->arena = a;
+    r->app = app;
+    r->who = *who;
+    docs_t d = {0};
+    if (who->user_name.p && who->user_name.len) {
+        if (owner_docs(r, "user", who->user_name, &d) != GR_OK) return GR_ERR;
+        sqlite3_stmt *gs =
+            iam__stmt(r, "SELECT grp FROM iam_group_member WHERE account = ?1 AND user = ?2", "s", who->user_name);
+        if (!gs) return GR_ERR;
+        while (sqlite3_step(gs) == SQLITE_ROW)
+            if (owner_docs(r, "group", iam__col(r, gs, 0), &d) != GR_OK) return GR_ERR;
+    } else {
+        /* arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
+        static const char mark[] = ":assumed-role/";
+        const char *p = who->arn.p ? memmem(who->arn.p, who->arn.len, mark, sizeof mark - 1) : NULL;
+        if (p) {
+            str_t rest = str_n(p + sizeof mark - 1, who->arn.len - (size_t)(p + sizeof mark - 1 - who->arn.p));
+            str_t role;
+            str_cut(rest, '/', &role);
+            if (owner_docs(r, "role", role, &d) != GR_OK) return GR_ERR;
+        }
+    }
+    *docs = d.v;
+    *n = d.n;
+    return arena_failed(a) ? GR_ERR : GR_OK;
+}

@@ -1,0 +1,45 @@
+/* iam.h — what the rest of gureum asks of the IAM service.
+ *
+ * IAM owns users, their access keys and the policies attached to them; the
+ * auth layer and the dispatcher never read IAM's tables. Instead, at start-up
+ * iam_start registers a credential provider (auth/creds.h) that resolves an
+ * IAM user's access key to its secret and principal, and the dispatcher asks
+ * iam_identity_policies for the documents to evaluate for a non-root caller.
+ * Both are safe to call from any event-loop thread. */
+#ifndef GR_SERVICES_IAM_H
+#define GR_SERVICES_IAM_H
+
+#include <stddef.h>
+
+#include "auth/creds.h"
+#include "core/arena.h"
+#include "core/req.h"
+#include "core/str.h"
+
+struct app;
+
+/* The registry's start hook for iam: adds the IAM access-key provider to
+ * app->creds. Call once, before serving. GR_OK / GR_ERR. */
+int iam_start(struct app *app);
+
+/* The provider itself (creds_provider_fn; ud is the app_t): an active or
+ * inactive IAM user key (AKIA…) → its secret and the user's principal
+ * {account, arn, user_id (AIDA…), access_key, user_name}. GR_ERR when the key
+ * is not an IAM user's. Answers come from an in-memory cache filled from the
+ * database on a miss and emptied whenever a key or user changes, so the
+ * common case takes no SQL. */
+int iam_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out);
+
+/* The identity-based policy documents (JSON text, as stored) that apply to
+ * who: the user's inline and attached managed policies (default versions)
+ * and those of every group the user is in; for an assumed-role principal
+ * (arn …:assumed-role/ROLE/SESSION) the role's. *docs is an array in arena a
+ * of *n documents (0 for root, anonymous or an unknown principal). GR_OK, or
+ * GR_ERR when the database cannot be read. */
+int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, str_t **docs, size_t *n);
+
+/* Called by IAM's own handlers whenever an access key or a user's name/path
+ * changes: the provider's cache forgets everything. */
+void iam_creds_invalidate(void);
+
+#endif

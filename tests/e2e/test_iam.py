@@ -1,0 +1,488 @@
+"""IAM end to end: scenario A's first two steps (a user with AWS managed
+policies attached by ARN, an access key, `aws configure` fed on standard
+input, and `aws sts get-caller-identity` naming the user), AWS's refusals
+(NoSuchEntity, EntityAlreadyExists, DeleteConflict, LimitExceeded,
+MalformedPolicyDocument, ValidationError), pagination, policy versions,
+the AWS managed policies, and everything surviving a restart."""
+import json
+import re
+import urllib.parse
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import CLIS
+
+ACCOUNT = "000000000000"
+AWS_POLICIES = [
+    "AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess", "IAMFullAccess", "AmazonS3FullAccess",
+    "AmazonS3ReadOnlyAccess", "AmazonEC2FullAccess", "AmazonEC2ReadOnlyAccess", "AmazonDynamoDBFullAccess",
+    "AmazonDynamoDBReadOnlyAccess", "AmazonRDSFullAccess", "AmazonSNSFullAccess", "AmazonSQSFullAccess",
+    "AWSLambda_FullAccess", "AWSLambdaBasicExecutionRole", "CloudWatchFullAccess", "CloudWatchLogsFullAccess",
+    "ElasticLoadBalancingFullAccess", "AutoScalingFullAccess", "AmazonRoute53FullAccess", "CloudFrontFullAccess",
+]
+SCENARIO_A_POLICIES = ["AmazonS3FullAccess", "AmazonEC2FullAccess", "AmazonDynamoDBFullAccess", "AmazonRDSFullAccess"]
+DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
+TRUST = {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def iam(gureum, **kw):
+    return gureum.client("iam", **kw)
+
+
+def error_of(fn, *a, **kw):
+    with pytest.raises(ClientError) as ei:
+        fn(*a, **kw)
+    e = ei.value.response
+    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"].get("Message", "")
+
+
+def cli_json(gureum, cli, *args, env=None, input=None):
+    p = gureum.aws(*args, cli=cli, env=env, input=input)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout) if p.stdout.strip() else {}
+
+
+def user_env(home):
+    """A client with no keys of its own: only what `aws configure` wrote into HOME."""
+    return {"HOME": str(home), "AWS_CONFIG_FILE": None, "AWS_SHARED_CREDENTIALS_FILE": None,
+            "AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None, "AWS_DEFAULT_REGION": None}
+
+
+# ==== Scenario A, steps 1 and 2 ====
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_scenario_a_user_key_configure(gureum, cli, tmp_path):
+    name = "dev-" + ("debian" if cli == "/usr/bin/aws" else "path")
+    user = cli_json(gureum, cli, "iam", "create-user", "--user-name", name)["User"]
+    assert user["Arn"] == "arn:aws:iam::%s:user/%s" % (ACCOUNT, name)
+    assert re.fullmatch(r"AIDA[A-Z2-7]{17}", user["UserId"])
+    assert user["Path"] == "/"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+00:00|Z)", user["CreateDate"])
+    for p in SCENARIO_A_POLICIES:
+        cli_json(gureum, cli, "iam", "attach-user-policy", "--user-name", name,
+                 "--policy-arn", "arn:aws:iam::aws:policy/" + p)
+    attached = cli_json(gureum, cli, "iam", "list-attached-user-policies", "--user-name", name)["AttachedPolicies"]
+    assert sorted(a["PolicyName"] for a in attached) == sorted(SCENARIO_A_POLICIES)
+    assert all(a["PolicyArn"] == "arn:aws:iam::aws:policy/" + a["PolicyName"] for a in attached)
+
+    key = cli_json(gureum, cli, "iam", "create-access-key", "--user-name", name)["AccessKey"]
+    assert re.fullmatch(r"AKIA[A-Z2-7]{16}", key["AccessKeyId"])
+    assert re.fullmatch(r"[A-Za-z0-9/+]{40}", key["SecretAccessKey"])
+    assert key["Status"] == "Active" and key["UserName"] == name
+
+    # Step 2: `aws configure` answered on standard input, in a HOME of the user's own.
+    home = tmp_path / "home"
+    home.mkdir()
+    answers = "%s\n%s\nap-northeast-2\njson\n" % (key["AccessKeyId"], key["SecretAccessKey"])
+    p = gureum.aws("configure", cli=cli, env=user_env(home), input=answers)
+    assert p.returncode == 0, p.stderr
+    creds = (home / ".aws" / "credentials").read_text()
+    assert key["AccessKeyId"] in creds and key["SecretAccessKey"] in creds
+    assert "ap-northeast-2" in (home / ".aws" / "config").read_text()
+    who = cli_json(gureum, cli, "sts", "get-caller-identity", env=user_env(home))
+    assert who == {"UserId": user["UserId"], "Account": ACCOUNT, "Arn": user["Arn"]}
+    # GetUser without a name answers for the calling user.
+    me = cli_json(gureum, cli, "iam", "get-user", env=user_env(home))["User"]
+    assert me["UserName"] == name and me["UserId"] == user["UserId"]
+
+
+def test_get_user_as_root(gureum):
+    u = iam(gureum).get_user()["User"]
+    assert u["Arn"] == "arn:aws:iam::%s:root" % ACCOUNT and u["UserId"] == ACCOUNT
+    assert "UserName" not in u
+
+
+# ==== Access keys ====
+
+def test_access_keys_lifecycle(gureum):
+    c = iam(gureum)
+    c.create_user(UserName="keys")
+    k1 = c.create_access_key(UserName="keys")["AccessKey"]
+    k2 = c.create_access_key(UserName="keys")["AccessKey"]
+    code, status, msg = error_of(c.create_access_key, UserName="keys")
+    assert (code, status) == ("LimitExceeded", 409)
+    assert msg == "Cannot exceed quota for AccessKeysPerUser: 2"
+    listed = c.list_access_keys(UserName="keys")["AccessKeyMetadata"]
+    assert sorted(k["AccessKeyId"] for k in listed) == sorted([k1["AccessKeyId"], k2["AccessKeyId"]])
+    assert all("SecretAccessKey" not in k for k in listed)
+
+    sts = gureum.client("sts", aws_access_key_id=k1["AccessKeyId"], aws_secret_access_key=k1["SecretAccessKey"])
+    assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::%s:user/keys" % ACCOUNT
+    bad = gureum.client("sts", aws_access_key_id=k1["AccessKeyId"], aws_secret_access_key="x" * 40)
+    assert error_of(bad.get_caller_identity)[:2] == ("SignatureDoesNotMatch", 403)
+
+    last = c.get_access_key_last_used(AccessKeyId=k1["AccessKeyId"])
+    assert last["UserName"] == "keys"
+    assert last["AccessKeyLastUsed"]["ServiceName"] == "N/A" and last["AccessKeyLastUsed"]["Region"] == "N/A"
+
+    c.update_access_key(UserName="keys", AccessKeyId=k1["AccessKeyId"], Status="Inactive")
+    assert {k["AccessKeyId"]: k["Status"] for k in c.list_access_keys(UserName="keys")["AccessKeyMetadata"]}[
+        k1["AccessKeyId"]] == "Inactive"
+    assert error_of(sts.get_caller_identity)[:2] == ("InvalidClientTokenId", 403)
+    c.update_access_key(UserName="keys", AccessKeyId=k1["AccessKeyId"], Status="Active")
+    assert sts.get_caller_identity()["Arn"].endswith(":user/keys")
+
+    code, status, msg = error_of(c.delete_user, UserName="keys")
+    assert (code, status) == ("DeleteConflict", 409)
+    assert msg == "Cannot delete entity, must delete access keys first."
+    for k in (k1, k2):
+        c.delete_access_key(UserName="keys", AccessKeyId=k["AccessKeyId"])
+    assert error_of(sts.get_caller_identity)[:2] == ("InvalidClientTokenId", 403)
+    code, _, msg = error_of(c.delete_access_key, UserName="keys", AccessKeyId=k1["AccessKeyId"])
+    assert code == "NoSuchEntity" and msg == "The Access Key with id %s cannot be found." % k1["AccessKeyId"]
+    c.delete_user(UserName="keys")
+
+
+# ==== Refusals ====
+
+def test_user_errors(gureum):
+    c = iam(gureum)
+    code, status, msg = error_of(c.get_user, UserName="nobody")
+    assert (code, status, msg) == ("NoSuchEntity", 404, "The user with name nobody cannot be found.")
+    c.create_user(UserName="dup")
+    code, status, msg = error_of(c.create_user, UserName="dup")
+    assert (code, status, msg) == ("EntityAlreadyExists", 409, "User with name dup already exists.")
+    # names are unique without regard to case
+    assert error_of(c.create_user, UserName="DUP")[0] == "EntityAlreadyExists"
+    code, status, msg = error_of(c.attach_user_policy, UserName="dup",
+                                 PolicyArn="arn:aws:iam::aws:policy/NoSuchManagedPolicy")
+    assert (code, status) == ("NoSuchEntity", 404)
+    assert msg == "Policy arn:aws:iam::aws:policy/NoSuchManagedPolicy does not exist or is not attachable."
+    raw = iam(gureum, config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    code, status, _ = error_of(raw.create_user, UserName="x" * 65)
+    assert (code, status) == ("ValidationError", 400)
+    code, status, _ = error_of(raw.create_user)
+    assert (code, status) == ("ValidationError", 400)
+    code, status, msg = error_of(c.create_user, UserName="a b")
+    assert (code, status) == ("ValidationError", 400)
+    assert msg == ("1 validation error detected: Value 'a b' at 'userName' failed to satisfy constraint: "
+                   "Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+    code, status, msg = error_of(c.create_user, UserName="p", Path="noslash")
+    assert (code, status) == ("ValidationError", 400) and "at 'path'" in msg
+    c.put_user_policy(UserName="dup", PolicyName="inline", PolicyDocument=json.dumps(DOC))
+    code, _, msg = error_of(c.delete_user, UserName="dup")
+    assert code == "DeleteConflict" and msg == "Cannot delete entity, must delete policies first."
+    c.delete_user_policy(UserName="dup", PolicyName="inline")
+    c.delete_user(UserName="dup")
+    assert error_of(c.delete_user, UserName="dup")[0] == "NoSuchEntity"
+
+
+@pytest.mark.parametrize("doc", ["not json", "{}", '{"Version": "2012-10-17", "Statement": []}',
+                                 '{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "*",'
+                                 ' "Resource": "*"}]}'])
+def test_malformed_policy_document(gureum, doc):
+    code, status, _ = error_of(iam(gureum).create_policy, PolicyName="bad", PolicyDocument=doc)
+    assert (code, status) == ("MalformedPolicyDocument", 400)
+
+
+def test_delete_conflicts(gureum):
+    c = iam(gureum)
+    c.create_user(UserName="dc")
+    c.create_group(GroupName="dcg")
+    c.add_user_to_group(GroupName="dcg", UserName="dc")
+    assert error_of(c.delete_user, UserName="dc")[0] == "DeleteConflict"
+    assert error_of(c.delete_group, GroupName="dcg")[0] == "DeleteConflict"
+    c.remove_user_from_group(GroupName="dcg", UserName="dc")
+    c.attach_user_policy(UserName="dc", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    code, _, msg = error_of(c.delete_user, UserName="dc")
+    assert code == "DeleteConflict" and msg == "Cannot delete entity, must detach all policies first."
+    c.detach_user_policy(UserName="dc", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    c.create_login_profile(UserName="dc", Password="Secret-123456")
+    assert error_of(c.create_login_profile, UserName="dc", Password="x")[0] == "EntityAlreadyExists"
+    assert c.get_login_profile(UserName="dc")["LoginProfile"]["UserName"] == "dc"
+    assert error_of(c.delete_user, UserName="dc")[0] == "DeleteConflict"
+    c.delete_login_profile(UserName="dc")
+    assert error_of(c.get_login_profile, UserName="dc")[0] == "NoSuchEntity"
+    c.delete_user(UserName="dc")
+    c.delete_group(GroupName="dcg")
+
+
+# ==== Pagination ====
+
+def test_list_users_pagination(gureum):
+    c = iam(gureum)
+    names = ["pg%02d" % i for i in range(7)]
+    for n in names:
+        c.create_user(UserName=n, Path="/paged/")
+    seen, marker = [], None
+    while True:
+        kw = {"PathPrefix": "/paged/", "MaxItems": 3}
+        if marker:
+            kw["Marker"] = marker
+        page = c.list_users(**kw)
+        assert len(page["Users"]) <= 3
+        seen += [u["UserName"] for u in page["Users"]]
+        if not page["IsTruncated"]:
+            assert "Marker" not in page
+            break
+        marker = page["Marker"]
+    assert seen == names
+    got = [u["UserName"] for p in c.get_paginator("list_users").paginate(PathPrefix="/paged/",
+                                                                          PaginationConfig={"PageSize": 2})
+           for u in p["Users"]]
+    assert got == names
+    assert all(u["Arn"] == "arn:aws:iam::%s:user/paged/%s" % (ACCOUNT, u["UserName"])
+               for u in c.list_users(PathPrefix="/paged/")["Users"])
+    for n in names:
+        c.delete_user(UserName=n)
+
+
+# ==== Customer managed policies and versions ====
+
+def test_policy_versions(gureum):
+    c = iam(gureum)
+    p = c.create_policy(PolicyName="versioned", Path="/team/", PolicyDocument=json.dumps(DOC),
+                        Description="five at most")["Policy"]
+    arn = "arn:aws:iam::%s:policy/team/versioned" % ACCOUNT
+    assert p["Arn"] == arn and p["DefaultVersionId"] == "v1" and re.fullmatch(r"ANPA[A-Z2-7]{17}", p["PolicyId"])
+    assert error_of(c.create_policy, PolicyName="versioned", PolicyDocument=json.dumps(DOC))[0] == \
+        "EntityAlreadyExists"
+    for i in range(2, 6):
+        v = c.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(DOC), SetAsDefault=(i == 3))
+        assert v["PolicyVersion"]["VersionId"] == "v%d" % i
+    code, status, msg = error_of(c.create_policy_version, PolicyArn=arn, PolicyDocument=json.dumps(DOC))
+    assert (code, status) == ("LimitExceeded", 409)
+    assert msg.startswith("A managed policy can have up to 5 versions.")
+    assert c.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v3"
+    versions = c.list_policy_versions(PolicyArn=arn)["Versions"]
+    assert sorted(v["VersionId"] for v in versions) == ["v1", "v2", "v3", "v4", "v5"]
+    assert [v["VersionId"] for v in versions if v["IsDefaultVersion"]] == ["v3"]
+    code, _, msg = error_of(c.delete_policy_version, PolicyArn=arn, VersionId="v3")
+    assert code == "DeleteConflict" and msg == "Cannot delete the default version of a policy."
+    c.set_default_policy_version(PolicyArn=arn, VersionId="v5")
+    got = c.get_policy_version(PolicyArn=arn, VersionId="v5")["PolicyVersion"]
+    assert got["Document"] == DOC and got["IsDefaultVersion"]
+    assert error_of(c.get_policy_version, PolicyArn=arn, VersionId="v9")[0] == "NoSuchEntity"
+    c.delete_policy_version(PolicyArn=arn, VersionId="v1")
+    c.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(DOC))  # room again: v6
+    c.create_user(UserName="pv")
+    c.attach_user_policy(UserName="pv", PolicyArn=arn)
+    assert c.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+    ents = c.list_entities_for_policy(PolicyArn=arn)
+    assert [u["UserName"] for u in ents["PolicyUsers"]] == ["pv"] and ents["PolicyRoles"] == []
+    assert error_of(c.delete_policy, PolicyArn=arn)[0] == "DeleteConflict"
+    c.detach_user_policy(UserName="pv", PolicyArn=arn)
+    assert error_of(c.detach_user_policy, UserName="pv", PolicyArn=arn)[0] == "NoSuchEntity"
+    assert error_of(c.delete_policy, PolicyArn=arn)[0] == "DeleteConflict"  # versions besides the default
+    for v in c.list_policy_versions(PolicyArn=arn)["Versions"]:
+        if not v["IsDefaultVersion"]:
+            c.delete_policy_version(PolicyArn=arn, VersionId=v["VersionId"])
+    c.delete_policy(PolicyArn=arn)
+    code, _, msg = error_of(c.get_policy, PolicyArn=arn)
+    assert code == "NoSuchEntity" and msg == "Policy %s was not found." % arn
+    c.delete_user(UserName="pv")
+
+
+def test_policy_document_is_url_encoded_on_the_wire(gureum):
+    """AWS answers documents percent-encoded; botocore decodes them. Check the raw XML."""
+    c = iam(gureum)
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::a b"}]}
+    c.create_user(UserName="enc")
+    c.put_user_policy(UserName="enc", PolicyName="p", PolicyDocument=json.dumps(doc))
+    raw = {}
+    c.meta.events.register("after-call.iam.GetUserPolicy", lambda http_response, **kw: raw.update(b=http_response.text))
+    assert c.get_user_policy(UserName="enc", PolicyName="p")["PolicyDocument"] == doc
+    m = re.search(r"<PolicyDocument>(.*)</PolicyDocument>", raw["b"])
+    assert m and "{" not in m.group(1) and json.loads(urllib.parse.unquote(m.group(1))) == doc
+    c.delete_user_policy(UserName="enc", PolicyName="p")
+    c.delete_user(UserName="enc")
+
+
+# ==== AWS managed policies ====
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_aws_managed_policies_listed(gureum, cli):
+    out = cli_json(gureum, cli, "iam", "list-policies", "--scope", "AWS")
+    names = {p["PolicyName"]: p for p in out["Policies"]}
+    assert set(AWS_POLICIES) <= set(names)
+    for p in names.values():
+        assert re.fullmatch(r"ANPA[A-Z0-9]{17}", p["PolicyId"])
+        assert p["Arn"] == "arn:aws:iam::aws:policy%s%s" % (p["Path"], p["PolicyName"])
+        assert p["IsAttachable"] and re.fullmatch(r"v\d+", p["DefaultVersionId"])
+    assert names["AWSLambdaBasicExecutionRole"]["Path"] == "/service-role/"
+    assert names["AdministratorAccess"]["PolicyId"] == "ANPAIWMBCKSKIEE64ZLYK"
+    local = cli_json(gureum, cli, "iam", "list-policies", "--scope", "Local")["Policies"]
+    assert all(not p["Arn"].startswith("arn:aws:iam::aws:") for p in local)
+
+
+def test_aws_managed_policy_documents(gureum):
+    c = iam(gureum)
+    admin = c.get_policy(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")["Policy"]
+    assert admin["Description"] == "Provides full access to AWS services and resources."
+    doc = c.get_policy_version(PolicyArn=admin["Arn"], VersionId=admin["DefaultVersionId"])["PolicyVersion"]["Document"]
+    assert doc["Statement"] == [{"Effect": "Allow", "Action": "*", "Resource": "*"}] or \
+        doc["Statement"][0] == {"Action": "*", "Resource": "*", "Effect": "Allow"}
+    arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    p = c.get_policy(PolicyArn=arn)["Policy"]
+    doc = c.get_policy_version(PolicyArn=arn, VersionId=p["DefaultVersionId"])["PolicyVersion"]["Document"]
+    assert sorted(doc["Statement"][0]["Action"]) == ["logs:CreateLogGroup", "logs:CreateLogStream",
+                                                     "logs:PutLogEvents"]
+    s3 = c.get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")["Policy"]
+    doc = c.get_policy_version(PolicyArn=s3["Arn"], VersionId=s3["DefaultVersionId"])["PolicyVersion"]["Document"]
+    assert "s3:*" in json.dumps(doc)
+    assert error_of(c.get_policy, PolicyArn="arn:aws:iam::aws:policy/Nope")[0] == "NoSuchEntity"
+    assert error_of(c.delete_policy, PolicyArn=s3["Arn"])[1] in (400, 403)
+    # attachable to groups and roles too, and listed as attached
+    c.create_group(GroupName="mg")
+    c.attach_group_policy(GroupName="mg", PolicyArn=arn)
+    attached = c.list_policies(Scope="AWS", OnlyAttached=True)["Policies"]
+    assert "AWSLambdaBasicExecutionRole" in [x["PolicyName"] for x in attached]
+    c.detach_group_policy(GroupName="mg", PolicyArn=arn)
+    c.delete_group(GroupName="mg")
+
+
+# ==== Groups, roles, instance profiles, inline policies, tags, aliases ====
+
+def test_groups_and_membership(gureum):
+    c = iam(gureum)
+    g = c.create_group(GroupName="devs", Path="/eng/")["Group"]
+    assert re.fullmatch(r"AGPA[A-Z2-7]{17}", g["GroupId"]) and g["Arn"] == "arn:aws:iam::%s:group/eng/devs" % ACCOUNT
+    assert error_of(c.create_group, GroupName="devs")[:2] == ("EntityAlreadyExists", 409)
+    c.create_user(UserName="gm")
+    c.add_user_to_group(GroupName="devs", UserName="gm")
+    got = c.get_group(GroupName="devs")
+    assert got["Group"]["GroupName"] == "devs" and [u["UserName"] for u in got["Users"]] == ["gm"]
+    assert [x["GroupName"] for x in c.list_groups_for_user(UserName="gm")["Groups"]] == ["devs"]
+    c.put_group_policy(GroupName="devs", PolicyName="gp", PolicyDocument=json.dumps(DOC))
+    assert c.list_group_policies(GroupName="devs")["PolicyNames"] == ["gp"]
+    assert c.get_group_policy(GroupName="devs", PolicyName="gp")["PolicyDocument"] == DOC
+    code, _, msg = error_of(c.get_group_policy, GroupName="devs", PolicyName="none")
+    assert code == "NoSuchEntity" and msg == "The group policy with name none cannot be found."
+    assert error_of(c.add_user_to_group, GroupName="nogroup", UserName="gm")[2] == \
+        "The group with name nogroup cannot be found."
+    c.delete_group_policy(GroupName="devs", PolicyName="gp")
+    c.remove_user_from_group(GroupName="devs", UserName="gm")
+    c.delete_group(GroupName="devs")
+    c.delete_user(UserName="gm")
+
+
+def test_roles_and_instance_profiles(gureum):
+    c = iam(gureum)
+    r = c.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST), Description="the app",
+                      MaxSessionDuration=7200, Tags=[{"Key": "team", "Value": "a"}])["Role"]
+    assert re.fullmatch(r"AROA[A-Z2-7]{17}", r["RoleId"]) and r["Arn"] == "arn:aws:iam::%s:role/app" % ACCOUNT
+    got = c.get_role(RoleName="app")["Role"]
+    assert got["AssumeRolePolicyDocument"] == TRUST and got["MaxSessionDuration"] == 7200
+    assert got["Description"] == "the app" and got["Tags"] == [{"Key": "team", "Value": "a"}]
+    assert error_of(c.create_role, RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST))[0] == \
+        "EntityAlreadyExists"
+    assert error_of(c.create_role, RoleName="bad", AssumeRolePolicyDocument="{")[0] == "MalformedPolicyDocument"
+    no_principal = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}
+    assert error_of(c.create_role, RoleName="bad", AssumeRolePolicyDocument=json.dumps(no_principal))[0] == \
+        "MalformedPolicyDocument"
+    code, _, msg = error_of(c.put_role_policy, RoleName="app", PolicyName="p", PolicyDocument=json.dumps(TRUST))
+    assert code == "MalformedPolicyDocument"  # an identity policy names no principal
+    assert error_of(c.get_role, RoleName="nope")[2] == "The role with name nope cannot be found."
+    c.update_role(RoleName="app", MaxSessionDuration=3600)
+    assert c.get_role(RoleName="app")["Role"]["MaxSessionDuration"] == 3600
+    c.put_role_policy(RoleName="app", PolicyName="rp", PolicyDocument=json.dumps(DOC))
+    assert c.get_role_policy(RoleName="app", PolicyName="rp")["PolicyDocument"] == DOC
+    c.attach_role_policy(RoleName="app", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    assert [p["PolicyName"] for p in c.list_attached_role_policies(RoleName="app")["AttachedPolicies"]] == [
+        "AmazonS3ReadOnlyAccess"]
+    ip = c.create_instance_profile(InstanceProfileName="app-ip")["InstanceProfile"]
+    assert re.fullmatch(r"AIPA[A-Z2-7]{17}", ip["InstanceProfileId"]) and ip["Roles"] == []
+    c.add_role_to_instance_profile(InstanceProfileName="app-ip", RoleName="app")
+    assert [x["RoleName"] for x in c.get_instance_profile(InstanceProfileName="app-ip")["InstanceProfile"]["Roles"]] \
+        == ["app"]
+    assert [x["InstanceProfileName"] for x in c.list_instance_profiles_for_role(RoleName="app")["InstanceProfiles"]] \
+        == ["app-ip"]
+    assert error_of(c.add_role_to_instance_profile, InstanceProfileName="app-ip", RoleName="app")[0] == \
+        "LimitExceeded"
+    code, _, msg = error_of(c.delete_role, RoleName="app")
+    assert code == "DeleteConflict" and msg == "Cannot delete entity, must remove roles from instance profile first."
+    details = c.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    d = [x for x in details if x["RoleName"] == "app"][0]
+    assert d["AssumeRolePolicyDocument"] == TRUST and d["RolePolicyList"][0]["PolicyDocument"] == DOC
+    assert d["InstanceProfileList"][0]["InstanceProfileName"] == "app-ip"
+    c.remove_role_from_instance_profile(InstanceProfileName="app-ip", RoleName="app")
+    c.delete_instance_profile(InstanceProfileName="app-ip")
+    c.detach_role_policy(RoleName="app", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    assert error_of(c.delete_role, RoleName="app")[0] == "DeleteConflict"
+    c.delete_role_policy(RoleName="app", PolicyName="rp")
+    c.delete_role(RoleName="app")
+
+
+def test_tags(gureum):
+    c = iam(gureum)
+    c.create_user(UserName="tagged", Tags=[{"Key": "a", "Value": "1"}])
+    c.tag_user(UserName="tagged", Tags=[{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "3"}])
+    assert c.list_user_tags(UserName="tagged")["Tags"] == [{"Key": "a", "Value": "3"}, {"Key": "b", "Value": "2"}]
+    c.untag_user(UserName="tagged", TagKeys=["a"])
+    assert c.get_user(UserName="tagged")["User"]["Tags"] == [{"Key": "b", "Value": "2"}]
+    assert error_of(c.tag_user, UserName="ghost", Tags=[{"Key": "k", "Value": "v"}])[0] == "NoSuchEntity"
+    p = c.create_policy(PolicyName="tp", PolicyDocument=json.dumps(DOC))["Policy"]
+    c.tag_policy(PolicyArn=p["Arn"], Tags=[{"Key": "x", "Value": "y"}])
+    assert c.list_policy_tags(PolicyArn=p["Arn"])["Tags"] == [{"Key": "x", "Value": "y"}]
+    c.untag_user(UserName="tagged", TagKeys=["b"])
+    c.delete_user(UserName="tagged")
+    c.delete_policy(PolicyArn=p["Arn"])
+
+
+def test_account_alias_and_details(gureum):
+    c = iam(gureum)
+    assert c.list_account_aliases()["AccountAliases"] == []
+    c.create_account_alias(AccountAlias="my-company")
+    assert c.list_account_aliases()["AccountAliases"] == ["my-company"]
+    assert error_of(c.delete_account_alias, AccountAlias="other")[0] == "NoSuchEntity"
+    c.delete_account_alias(AccountAlias="my-company")
+    c.create_user(UserName="det")
+    c.attach_user_policy(UserName="det", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    d = c.get_account_authorization_details()
+    u = [x for x in d["UserDetailList"] if x["UserName"] == "det"][0]
+    assert u["AttachedManagedPolicies"] == [{"PolicyName": "IAMFullAccess",
+                                             "PolicyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}]
+    pol = [p for p in d["Policies"] if p["PolicyName"] == "IAMFullAccess"][0]
+    assert pol["PolicyVersionList"][0]["IsDefaultVersion"] and "iam:*" in json.dumps(
+        pol["PolicyVersionList"][0]["Document"])
+    c.detach_user_policy(UserName="det", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    c.delete_user(UserName="det")
+
+
+def test_update_user_rename_keeps_keys(gureum):
+    c = iam(gureum)
+    c.create_user(UserName="old")
+    k = c.create_access_key(UserName="old")["AccessKey"]
+    c.update_user(UserName="old", NewUserName="new", NewPath="/moved/")
+    assert error_of(c.get_user, UserName="old")[0] == "NoSuchEntity"
+    sts = gureum.client("sts", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::%s:user/moved/new" % ACCOUNT
+    c.delete_access_key(UserName="new", AccessKeyId=k["AccessKeyId"])
+    c.delete_user(UserName="new")
+
+
+# ==== Durability ====
+
+def test_iam_survives_restart(gureum):
+    c = iam(gureum)
+    c.create_user(UserName="durable", Path="/d/")
+    k = c.create_access_key(UserName="durable")["AccessKey"]
+    c.attach_user_policy(UserName="durable", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    gureum.restart(kill9=True)
+    c = iam(gureum)
+    assert c.get_user(UserName="durable")["User"]["Arn"] == "arn:aws:iam::%s:user/d/durable" % ACCOUNT
+    sts = gureum.client("sts", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    assert sts.get_caller_identity()["Arn"].endswith(":user/d/durable")
+    assert c.list_attached_user_policies(UserName="durable")["AttachedPolicies"][0]["PolicyName"] == "ReadOnlyAccess"
+
+
+# ==== Accounts ====
+
+def test_other_account_ids_in_arns(gureum_factory):
+    """Everything IAM stores is the account's own: ARNs name the server's account."""
+    g = gureum_factory(env={"GUREUM_ACCOUNT": "111122223333"})
+    c = g.client("iam")
+    u = c.create_user(UserName="acct")["User"]
+    assert u["Arn"] == "arn:aws:iam::111122223333:user/acct"
+    p = c.create_policy(PolicyName="mine", PolicyDocument=json.dumps(DOC))["Policy"]
+    assert p["Arn"] == "arn:aws:iam::111122223333:policy/mine"
+    # another account's policy ARN is not this account's
+    assert error_of(c.attach_user_policy, UserName="acct",
+                    PolicyArn="arn:aws:iam::000000000000:policy/mine")[0] == "NoSuchEntity"
+    c.attach_user_policy(UserName="acct", PolicyArn=p["Arn"])
+    k = c.create_access_key(UserName="acct")["AccessKey"]
+    sts = g.client("sts", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    assert sts.get_caller_identity()["Account"] == "111122223333"
