@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "http/http.h"
 #include "services/app.h"
+#include "services/authz.h"
 #include "services/dispatch.h"
 #include "services/registry.h"
 #include "store/store.h"
@@ -62,7 +63,8 @@ static int serve(int argc, char **argv)
     if (!app.store) return 1;
     store_gc_blobs(app.store, keep_all_blobs, NULL);
     app.creds = creds_new(cfg.account, cfg.root_access_key, cfg.root_secret_key);
-    if (!app.creds) return 1;
+    app.authz = authz_new();
+    if (!app.creds || !app.authz) return 1;
     for (int i = 1; i < cfg.naccounts; i++)
         if (creds_add_root(app.creds, cfg.accounts[i].id, cfg.accounts[i].access_key, cfg.accounts[i].secret_key) !=
             GR_OK)
@@ -100,6 +102,7 @@ static int serve(int argc, char **argv)
     log_info("gureum stopped");
     the_server = NULL;
     http_server_free(srv);
+    authz_free(app.authz);
     creds_free(app.creds);
     store_close(app.store);
     return rc == 0 ? 0 : 1;

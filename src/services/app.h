@@ -8,10 +8,13 @@
 #include "core/config.h"
 #include "store/store.h"
 
+struct authz;
+
 typedef struct app {
     const config_t *cfg;
     store_t *store;
     creds_t *creds;
+    struct authz *authz; /* parsed-policy cache for authorization (services/authz.h) */
     int64_t started_us;
 } app_t;
 

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "protocol/proto.h"
 #include "route/route.h"
+#include "services/authz.h"
 #include "services/registry.h"
 
 #define REQ_BUDGET (64u << 20) /* per-request arena: parsed input + response */
@@ -254,6 +255,8 @@ int dispatch_handle(req_t *r)
                                   r->op->name));
     proto_fail_t pf = {0};
     if (proto_parse(r->svc->model, r->op, &r->w, r->arena, &r->in, &pf) != GR_OK) return finish(r, fail_parse(r, &pf));
+    /* Authorized after parsing: the resource ARN is built from the input. */
+    if (authz_check(r, ((app_t *)r->app)->authz) != GR_OK) return finish(r, GR_ERR);
     r->out = val_new(r->arena, VAL_STRUCT);
     if (!r->out) return finish(r, GR_ERR);
     int rc = r->op->handler(r, r->in, r->out);

@@ -84,7 +84,13 @@ def test_scenario_a_user_key_configure(gureum, cli, tmp_path):
     assert "ap-northeast-2" in (home / ".aws" / "config").read_text()
     who = cli_json(gureum, cli, "sts", "get-caller-identity", env=user_env(home))
     assert who == {"UserId": user["UserId"], "Account": ACCOUNT, "Arn": user["Arn"]}
-    # GetUser without a name answers for the calling user.
+    # GetUser needs iam:GetUser even for oneself (none of the attached policies grants it) …
+    p = gureum.aws("iam", "get-user", cli=cli, env=user_env(home))
+    assert p.returncode != 0 and "AccessDenied" in p.stderr
+    cli_json(gureum, cli, "iam", "put-user-policy", "--user-name", name, "--policy-name", "self",
+             "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [
+                 {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}))
+    # … and then, without a name, answers for the calling user.
     me = cli_json(gureum, cli, "iam", "get-user", env=user_env(home))["User"]
     assert me["UserName"] == name and me["UserId"] == user["UserId"]
 

@@ -9,6 +9,7 @@
 
 #include "auth/sigv4.h"
 #include "core/gtime.h"
+#include "services/authz.h"
 #include "services/dispatch.h"
 
 loopback_t *loopback_new(void)
@@ -23,6 +24,7 @@ loopback_t *loopback_new(void)
     lb->app.cfg = &lb->cfg;
     lb->app.store = store_open(lb->dir, DURABILITY_NORMAL);
     lb->app.creds = creds_new("000000000000", "test", "test");
+    lb->app.authz = authz_new();
     lb->app.started_us = time_now_us();
     if (!lb->app.store || !lb->app.creds) abort();
     return lb;
@@ -32,6 +34,7 @@ void loopback_free(loopback_t *lb)
 {
     store_close(lb->app.store);
     creds_free(lb->app.creds);
+    authz_free(lb->app.authz);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", lb->dir);
     if (system(cmd) != 0) abort();

@@ -1,0 +1,131 @@
+"""Scenario A, step 3: an IAM user's requests are authorized by the policies
+attached to it, and every refusal comes back in the asked service's own
+error format — AccessDenied (query, S3), AccessDeniedException (JSON),
+UnauthorizedOperation (EC2); a wrong secret is SignatureDoesNotMatch; an
+inactive or deleted key is InvalidClientTokenId / InvalidAccessKeyId."""
+import json
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import CLIS
+
+ACCT = "000000000000"
+
+
+def error_of(call):
+    with pytest.raises(ClientError) as ei:
+        call()
+    e = ei.value.response
+    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"].get("Message", "")
+
+
+@pytest.fixture
+def alice(gureum):
+    """A fresh user with one access key and no policy; removed afterwards."""
+    iam = gureum.client("iam")
+    name = "alice-%d" % id(object())
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    yield name, key["AccessKeyId"], key["SecretAccessKey"]
+    for p in iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]:
+        iam.detach_user_policy(UserName=name, PolicyArn=p["PolicyArn"])
+    for p in iam.list_user_policies(UserName=name)["PolicyNames"]:
+        iam.delete_user_policy(UserName=name, PolicyName=p)
+    for k in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=name, AccessKeyId=k["AccessKeyId"])
+    iam.delete_user(UserName=name)
+
+
+def as_user(gureum, key, secret, service, region="us-east-1"):
+    return gureum.client(service, aws_access_key_id=key, aws_secret_access_key=secret, region_name=region,
+                         config=Config(retries={"max_attempts": 1}))
+
+
+def test_no_policy_is_refused_in_each_format(gureum, alice):
+    name, key, secret = alice
+    arn = "arn:aws:iam::%s:user/%s" % (ACCT, name)
+    # GetCallerIdentity needs no permission: it names the user.
+    me = as_user(gureum, key, secret, "sts").get_caller_identity()
+    assert me["Arn"] == arn and me["UserId"].startswith("AIDA")
+    code, status, msg = error_of(as_user(gureum, key, secret, "s3").list_buckets)
+    assert (code, status, msg) == ("AccessDenied", 403, "Access Denied")
+    code, status, msg = error_of(as_user(gureum, key, secret, "dynamodb").list_tables)
+    assert (code, status) == ("AccessDeniedException", 400)
+    assert msg == ("User: %s is not authorized to perform: dynamodb:ListTables on resource: "
+                   "arn:aws:dynamodb:us-east-1:%s:table/*" % (arn, ACCT))
+    code, status, _ = error_of(as_user(gureum, key, secret, "ec2").describe_regions)
+    assert (code, status) == ("UnauthorizedOperation", 403)
+    code, status, msg = error_of(as_user(gureum, key, secret, "iam").list_users)
+    assert (code, status) == ("AccessDenied", 403)
+    assert msg.startswith("User: %s is not authorized to perform: iam:ListUsers" % arn)
+    code, status, _ = error_of(as_user(gureum, key, secret, "lambda").list_functions)
+    assert (code, status) == ("AccessDeniedException", 403)
+
+
+def test_managed_policies_grant_by_arn(gureum, alice):
+    name, key, secret = alice
+    iam = gureum.client("iam")
+    iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    assert as_user(gureum, key, secret, "s3").list_buckets()["Buckets"] == []
+    assert error_of(as_user(gureum, key, secret, "dynamodb").list_tables)[0] == "AccessDeniedException"
+    iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess")
+    assert as_user(gureum, key, secret, "dynamodb").list_tables()["TableNames"] == []
+    iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+    zones = as_user(gureum, key, secret, "ec2", "ap-northeast-2").describe_availability_zones()
+    assert len(zones["AvailabilityZones"]) == 4
+
+
+def test_inline_deny_wins_and_conditions_apply(gureum, alice):
+    name, key, secret = alice
+    iam = gureum.client("iam")
+    iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    assert as_user(gureum, key, secret, "dynamodb").list_tables()["TableNames"] == []
+    deny = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "dynamodb:*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "ap-northeast-2"}}}]}
+    iam.put_user_policy(UserName=name, PolicyName="no-seoul-dynamo", PolicyDocument=json.dumps(deny))
+    assert as_user(gureum, key, secret, "dynamodb").list_tables()["TableNames"] == []  # us-east-1: allowed
+    code, _, _ = error_of(as_user(gureum, key, secret, "dynamodb", "ap-northeast-2").list_tables)
+    assert code == "AccessDeniedException"
+
+
+def test_group_policies_apply(gureum, alice):
+    name, key, secret = alice
+    iam = gureum.client("iam")
+    iam.create_group(GroupName="readers-%s" % name)
+    try:
+        iam.attach_group_policy(GroupName="readers-%s" % name,
+                                PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+        iam.add_user_to_group(GroupName="readers-%s" % name, UserName=name)
+        assert as_user(gureum, key, secret, "s3").list_buckets()["Buckets"] == []
+        iam.remove_user_from_group(GroupName="readers-%s" % name, UserName=name)
+        assert error_of(as_user(gureum, key, secret, "s3").list_buckets)[0] == "AccessDenied"
+    finally:
+        iam.detach_group_policy(GroupName="readers-%s" % name,
+                                PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+        iam.delete_group(GroupName="readers-%s" % name)
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_key_refusals_cli(gureum, alice, cli):
+    name, key, secret = alice
+    iam = gureum.client("iam")
+    env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": "wrong" + secret[5:]}
+    p = gureum.aws("sts", "get-caller-identity", cli=cli, env=env)
+    assert p.returncode != 0 and "SignatureDoesNotMatch" in p.stderr
+    env["AWS_SECRET_ACCESS_KEY"] = secret
+    p = gureum.aws("s3", "ls", cli=cli, env=env)
+    assert p.returncode != 0 and "AccessDenied" in p.stderr
+    iam.update_access_key(UserName=name, AccessKeyId=key, Status="Inactive")
+    p = gureum.aws("sts", "get-caller-identity", cli=cli, env=env)
+    assert p.returncode != 0 and "InvalidClientTokenId" in p.stderr
+    p = gureum.aws("s3api", "list-buckets", cli=cli, env=env)
+    assert p.returncode != 0 and "InvalidAccessKeyId" in p.stderr
+    iam.update_access_key(UserName=name, AccessKeyId=key, Status="Active")
+    p = gureum.aws("sts", "get-caller-identity", cli=cli, env=env)
+    assert p.returncode == 0, p.stderr
+    iam.delete_access_key(UserName=name, AccessKeyId=key)
+    p = gureum.aws("sts", "get-caller-identity", cli=cli, env=env)
+    assert p.returncode != 0 and "InvalidClientTokenId" in p.stderr
