@@ -12,6 +12,8 @@ static const char *quota_name(const iam__kind_t *k)
     return k == &iam__user ? "PoliciesPerUser" : k == &iam__group ? "PoliciesPerGroup" : "PoliciesPerRole";
 }
 
+/* AWS: an unknown policy ARN is NoSuchEntity "Policy ARN does not exist or
+ * is not attachable." (quoted in getmoto/moto#6482 and pulumi#7419). */
 static int attach(req_t *r, const iam__kind_t *k, const val_t *in)
 {
     str_t owner, arn = val_get_str(in, "PolicyArn");
@@ -100,7 +102,8 @@ int iam__list_attached(req_t *r, const iam__kind_t *k, const val_t *in, val_t *o
 
 /* ==== Inline policies ==== */
 
-/* AWS: "The user policy with name X cannot be found." (group / role alike). */
+/* AWS: "The user policy with name X cannot be found." (group / role alike;
+ * the role form is quoted in aws/aws-cli#6139). */
 static int no_inline(req_t *r, const iam__kind_t *k, str_t name)
 {
     return req_fail(r, &IAM_ERR_NoSuchEntityException, "The %s policy with name %.*s cannot be found.", k->kind,

@@ -6,7 +6,8 @@
  * read-only, attachable in every account) or arn:aws:iam::ACCT:policy…
  * (the caller's own). Invariants, as AWS enforces them: at most 5 versions;
  * the default version cannot be deleted; a policy still attached, or with
- * versions besides the default, cannot be deleted. */
+ * versions besides the default, cannot be deleted. The DeleteConflict
+ * messages are AWS's as quoted in redradrat/aws-iam-operator#13. */
 #include <stdlib.h>
 #include <string.h>
 

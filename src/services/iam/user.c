@@ -120,7 +120,8 @@ fail:
 
 /* AWS: DeleteUser refuses while the user has any of these (IAM API
  * reference, DeleteUser: "you must delete the items attached to the user
- * manually"). */
+ * manually"); the messages are AWS's as quoted in terraform#3774 and
+ * cloud-custodian#1663 (login profile). */
 int iam_delete_user(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "UserName");

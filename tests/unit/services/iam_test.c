@@ -165,10 +165,38 @@ static void test_provider_and_identity_policies(void **state)
     arena_free(a);
 }
 
+static void test_role_policies(void **state)
+{
+    (void)state;
+    char doc[512], q[1024];
+    enc(doc, sizeof doc,
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+        "\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}");
+    snprintf(q, sizeof q, "Action=CreateRole&RoleName=r1&AssumeRolePolicyDocument=%s", doc);
+    iam_call(q, 200, NULL, 0);
+    enc(doc, sizeof doc,
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"ec2:*\",\"Resource\":\"*\"}]}");
+    snprintf(q, sizeof q, "Action=PutRolePolicy&RoleName=r1&PolicyName=deny&PolicyDocument=%s", doc);
+    iam_call(q, 200, NULL, 0);
+    iam_call("Action=AttachRolePolicy&RoleName=r1&PolicyArn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2Fservice-role%"
+             "2FAWSLambdaBasicExecutionRole",
+             200, NULL, 0);
+    arena_t *a = arena_new(0);
+    principal_t who = {.account = STR("000000000000"),
+                       .arn = STR("arn:aws:sts::000000000000:assumed-role/r1/sess"),
+                       .user_id = STR("AROAEXAMPLE:sess")};
+    str_t *docs;
+    size_t n;
+    assert_int_equal(iam_identity_policies(&lb->app, &who, a, &docs, &n), GR_OK);
+    assert_int_equal(n, 2);
+    arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_provider_and_identity_policies),
+        cmocka_unit_test(test_role_policies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

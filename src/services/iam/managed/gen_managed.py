@@ -7,6 +7,13 @@ DefaultVersionId, Description, CreateDate, UpdateDate, Document. The C table
 is generated once and committed (run this again after changing the data); the
 documents are written compactly, in the order AWS gives them.
 
+Sources: documents and version ids from zoph-io/MAMIP (AWS's current default
+versions; CreateDate is the earliest version MAMIP recorded, which for
+policies revised before 2019 is later than AWS's original date), paths from
+the ARNs, descriptions as AWS's GetPolicy gives them, PolicyIds from
+list-policies output seen in public repositories. Not verified against a
+second source: the PolicyId of ElasticLoadBalancingFullAccess.
+
 usage: src/services/iam/managed/gen_managed.py
 """
 import glob
