@@ -16,11 +16,6 @@
 #include "services/app.h"
 #include "services/iam/iam_int.h"
 
-/* The policy module is written in parallel; until it is linked in, documents
- * are checked here for well-formed JSON and the shape of a policy. */
-#pragma weak policy_parse
-#pragma weak policy_free
-
 /* AWS: NoSuchEntity / EntityAlreadyExists messages as the IAM API answers them. */
 const iam__kind_t iam__user = {"user",
                                "iam_user",
@@ -306,43 +301,13 @@ val_t *iam__doc_out(req_t *r, str_t doc)
  * with "The policy failed legacy parsing". */
 int iam__check_doc(req_t *r, str_t doc, bool trust)
 {
-    if (policy_parse) {
-        char err[256] = "";
-        policy_t *p = policy_parse(doc, trust ? POLICY_TRUST : POLICY_IDENTITY, err, sizeof err);
-        if (!p)
-            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "%s",
-                            err[0] ? err : "Syntax errors in policy.");
-        if (policy_free) policy_free(p);
-        return GR_OK;
-    }
-    const json_t *j = json_parse(r->arena, doc, NULL);
-    if (!j || j->type != JSON_OBJECT)
-        return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Syntax errors in policy.");
-    const json_t *v = json_get(j, "Version");
-    if (v && (v->type != JSON_STRING || (!str_eq_c(v->u.s, "2012-10-17") && !str_eq_c(v->u.s, "2008-10-17"))))
-        return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "The policy failed legacy parsing");
-    const json_t *s = json_get(j, "Statement");
-    if (!s || (s->type != JSON_OBJECT && s->type != JSON_ARRAY) || (s->type == JSON_ARRAY && s->u.arr.n == 0))
-        return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Syntax errors in policy.");
-    size_t ns = s->type == JSON_ARRAY ? s->u.arr.n : 1;
-    for (size_t i = 0; i < ns; i++) {
-        const json_t *st = s->type == JSON_ARRAY ? s->u.arr.v[i] : s;
-        const json_t *e = st->type == JSON_OBJECT ? json_get(st, "Effect") : NULL;
-        if (!e || e->type != JSON_STRING || (!str_eq_c(e->u.s, "Allow") && !str_eq_c(e->u.s, "Deny")))
-            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Syntax errors in policy.");
-        if (!json_get(st, "Action") && !json_get(st, "NotAction"))
-            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Policy statement must contain actions.");
-        /* AWS: a trust policy names no resource (the role is the resource). */
-        if (trust && (json_get(st, "Resource") || json_get(st, "NotResource")))
-            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Has prohibited field Resource");
-        if (trust && !json_get(st, "Principal") && !json_get(st, "NotPrincipal"))
-            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Missing required field Principal");
-        if (!trust && (json_get(st, "Principal") || json_get(st, "NotPrincipal")))
-            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException,
-                            "Policy document should not specify a principal.");
-        if (!trust && !json_get(st, "Resource") && !json_get(st, "NotResource"))
-            return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "Policy statement must contain resources.");
-    }
+    /* The evaluator's own parser validates, so IAM accepts exactly the
+     * documents authorization can evaluate. */
+    char err[256] = "";
+    policy_t *p = policy_parse(doc, trust ? POLICY_TRUST : POLICY_IDENTITY, err, sizeof err);
+    if (!p)
+        return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "%s", err[0] ? err : "Syntax errors in policy.");
+    policy_free(p);
     return GR_OK;
 }
 
