@@ -118,7 +118,9 @@ static str_t action_of(req_t *r)
 }
 
 /* Expands "arn:aws:s3:::{Bucket}/{Key}": {account}, {region} from the
- * request, {Member} from the input's top-level string member ("*" if absent). */
+ * request, {Member} from the input's top-level string member ("*" if absent;
+ * {Member:self}: the caller's own user name, as IAM's GetUser without a name
+ * acts on the caller). */
 static str_t resource_of(req_t *r)
 {
     const char *t = r->op->iam_resource;
@@ -135,6 +137,8 @@ static str_t resource_of(req_t *r)
         const char *close = strchr(open, '}');
         if (!close) break;
         str_t name = {open + 1, (size_t)(close - open - 1)};
+        bool self = str_ends_with(name, STR(":self"));
+        if (self) name.len -= 5;
         if (str_eq_c(name, "account"))
             buf_put_str(&b, r->who.account);
         else if (str_eq_c(name, "region"))
@@ -143,6 +147,8 @@ static str_t resource_of(req_t *r)
             val_t *v = r->in ? val_get_s(r->in, name) : NULL;
             if (v && v->kind == VAL_STR)
                 buf_put_str(&b, v->u.s);
+            else if (self && r->who.user_name.len)
+                buf_put_str(&b, r->who.user_name);
             else
                 buf_putc(&b, '*');
         }

@@ -89,10 +89,14 @@ def test_scenario_a_user_key_configure(gureum, cli, tmp_path):
     assert p.returncode != 0 and "AccessDenied" in p.stderr
     cli_json(gureum, cli, "iam", "put-user-policy", "--user-name", name, "--policy-name", "self",
              "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [
-                 {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}))
+                 {"Effect": "Allow", "Action": "iam:GetUser",
+                  "Resource": "arn:aws:iam::*:user/${aws:username}"}]}))
     # … and then, without a name, answers for the calling user.
     me = cli_json(gureum, cli, "iam", "get-user", env=user_env(home))["User"]
     assert me["UserName"] == name and me["UserId"] == user["UserId"]
+    # The policy names only the caller's own user.
+    p = gureum.aws("iam", "get-user", "--user-name", "someone-else", cli=cli, env=user_env(home))
+    assert p.returncode != 0 and "AccessDenied" in p.stderr
 
 
 def test_get_user_as_root(gureum):
