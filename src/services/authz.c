@@ -4,8 +4,9 @@
  * caller may perform the operation's IAM action on its resource. The action
  * and resource template come from the service's op table (<svc>.ops); the
  * caller's identity policies from the IAM service's C interface; the verdict
- * from the policy evaluator (auth/policy.h). Parsed policies are cached by
- * their text, so a request costs a lookup per policy, not a JSON parse.
+ * from the policy evaluator (auth/policy.h). A caller's parsed policies are
+ * cached until IAM changes anything, so a request costs a lookup, not SQL
+ * and JSON parsing.
  * The root principal is never checked against identity policies, as on AWS. */
 #include "services/authz.h"
 
@@ -22,24 +23,25 @@
 #include "services/app.h"
 #include "services/registry.h"
 
-/* ==== The parsed-policy cache ====
- * An open-addressing table keyed by the policy text (FNV-1a). Entries are
- * never evicted below the bound; at the bound the table is cleared — policies
- * change rarely and re-parsing is cheap next to a miss storm's bookkeeping. */
-#define CACHE_SLOTS 4096 /* power of two */
-#define CACHE_MAX (CACHE_SLOTS / 2)
+/* ==== The cache ====
+ * A caller's parsed identity policies, valid while IAM's generation is the
+ * one they were read at: the hot path is then one hash lookup, with no SQL
+ * and no parsing. An open-addressing table keyed by principal ARN; at its
+ * bound it is emptied (callers are few; refilling is one IAM read each). */
+#define PRINCIPAL_SLOTS 1024 /* power of two */
+#define PRINCIPAL_MAX (PRINCIPAL_SLOTS / 2)
 
 typedef struct {
-    uint64_t hash;
-    char *text;
-    size_t len;
-    policy_t *policy;
-} slot_t;
+    char *arn; /* NULL: free slot */
+    uint64_t generation;
+    policy_t **pols;
+    size_t n;
+} principal_slot_t;
 
 struct authz {
     pthread_mutex_t mu;
-    slot_t slots[CACHE_SLOTS];
-    size_t used;
+    principal_slot_t principals[PRINCIPAL_SLOTS];
+    size_t nprincipals;
 };
 
 authz_t *authz_new(void)
@@ -49,20 +51,26 @@ authz_t *authz_new(void)
     return z;
 }
 
-static void clear(authz_t *z)
+static void free_pols(policy_t **pols, size_t n)
 {
-    for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        free(z->slots[i].text);
-        policy_free(z->slots[i].policy);
-        z->slots[i] = (slot_t){0};
+    for (size_t i = 0; i < n; i++) policy_free(pols[i]);
+    free(pols);
+}
+
+static void clear_principals(authz_t *z)
+{
+    for (size_t i = 0; i < PRINCIPAL_SLOTS; i++) {
+        free(z->principals[i].arn);
+        free_pols(z->principals[i].pols, z->principals[i].n);
+        z->principals[i] = (principal_slot_t){0};
     }
-    z->used = 0;
+    z->nprincipals = 0;
 }
 
 void authz_free(authz_t *z)
 {
     if (!z) return;
-    clear(z);
+    clear_principals(z);
     pthread_mutex_destroy(&z->mu);
     free(z);
 }
@@ -72,41 +80,6 @@ static uint64_t fnv(str_t s)
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < s.len; i++) h = (h ^ (unsigned char)s.p[i]) * 1099511628211ull;
     return h ? h : 1;
-}
-
-/* The parsed policy for this text, parsing it on a miss. NULL when the text
- * does not parse (IAM validated it on the way in, so this is not expected).
- * Entries are dropped only by clear(), which authz_check runs before its
- * lookups when they might fill the table; a request holds the lock from its
- * lookups through evaluation (microseconds, no allocation), so no entry it
- * uses can go away under it. */
-static const policy_t *lookup_locked(authz_t *z, str_t text)
-{
-    uint64_t h = fnv(text);
-    size_t i = h & (CACHE_SLOTS - 1);
-    for (;;) {
-        slot_t *s = &z->slots[i];
-        if (!s->hash) break;
-        if (s->hash == h && s->len == text.len && memcmp(s->text, text.p, text.len) == 0) return s->policy;
-        i = (i + 1) & (CACHE_SLOTS - 1);
-    }
-    char err[256];
-    policy_t *p = policy_parse(text, POLICY_IDENTITY, err, sizeof err);
-    if (!p) {
-        log_warn("authz: a stored identity policy does not parse: %s", err);
-        return NULL;
-    }
-    char *copy = malloc(text.len + 1);
-    if (!copy) {
-        policy_free(p);
-        return NULL;
-    }
-    memcpy(copy, text.p, text.len);
-    copy[text.len] = 0;
-    while (z->slots[i].hash) i = (i + 1) & (CACHE_SLOTS - 1);
-    z->slots[i] = (slot_t){h, copy, text.len, p};
-    z->used++;
-    return p;
 }
 
 /* ==== Action and resource ==== */
@@ -181,6 +154,62 @@ static int deny(req_t *r, str_t action, str_t resource)
     }
 }
 
+/* ==== The principal cache ==== */
+
+static size_t principal_hash(str_t arn) { return (size_t)fnv(arn) & (PRINCIPAL_SLOTS - 1); }
+
+static principal_slot_t *find_principal(authz_t *z, str_t arn)
+{
+    for (size_t i = principal_hash(arn);; i = (i + 1) & (PRINCIPAL_SLOTS - 1)) {
+        principal_slot_t *e = &z->principals[i];
+        if (!e->arn) return NULL;
+        if (strlen(e->arn) == arn.len && memcmp(e->arn, arn.p, arn.len) == 0) return e;
+    }
+}
+
+/* Takes ownership of pols; returns the entry (never NULL: on allocation
+ * failure the policies still get an entry of their own by evicting all). */
+static principal_slot_t *store_principal(authz_t *z, str_t arn, uint64_t gen, policy_t **pols, size_t n)
+{
+    principal_slot_t *e = find_principal(z, arn);
+    if (!e) {
+        if (z->nprincipals >= PRINCIPAL_MAX) clear_principals(z);
+        size_t i = principal_hash(arn);
+        while (z->principals[i].arn) i = (i + 1) & (PRINCIPAL_SLOTS - 1);
+        e = &z->principals[i];
+        e->arn = strndup(arn.p, arn.len);
+        z->nprincipals++;
+    } else {
+        free_pols(e->pols, e->n);
+    }
+    e->generation = gen;
+    e->pols = pols;
+    e->n = n;
+    return e;
+}
+
+/* Reads and parses the caller's identity policies (outside the lock). */
+static int load_principal(req_t *r, policy_t ***pols_out, size_t *n_out)
+{
+    str_t *docs = NULL;
+    size_t ndocs = 0;
+    if (iam_identity_policies(r->app, &r->who, r->arena, &docs, &ndocs) != GR_OK) return GR_ERR;
+    policy_t **pols = calloc(ndocs ? ndocs : 1, sizeof *pols);
+    if (!pols) return GR_ERR;
+    size_t n = 0;
+    for (size_t i = 0; i < ndocs; i++) {
+        char err[256];
+        policy_t *p = policy_parse(docs[i], POLICY_IDENTITY, err, sizeof err);
+        if (p)
+            pols[n++] = p;
+        else
+            log_warn("authz: a stored identity policy does not parse: %s", err);
+    }
+    *pols_out = pols;
+    *n_out = n;
+    return GR_OK;
+}
+
 /* ==== The check ==== */
 
 #define NCTX 10
@@ -188,11 +217,8 @@ static int deny(req_t *r, str_t action, str_t resource)
 int authz_check(req_t *r, authz_t *z)
 {
     if (r->who.root || (r->op->flags & OPF_NO_AUTHZ)) return GR_OK;
-    app_t *app = r->app;
     str_t action = action_of(r), resource = resource_of(r);
-    str_t *docs = NULL;
-    size_t ndocs = 0;
-    if (iam_identity_policies(app, &r->who, r->arena, &docs, &ndocs) != GR_OK) return GR_ERR;
+    uint64_t gen = iam_generation(); /* before reading IAM, see iam.h */
 
     /* The global condition keys gureum knows (IAM User Guide, "AWS global
      * condition context keys"). */
@@ -215,16 +241,17 @@ int authz_check(req_t *r, authz_t *z)
         if (vals[i].len) ctx[nctx++] = (policy_ctx_t){str_c(keys[i]), &vals[i], 1};
     policy_req_t pr = {.action = action, .resource = resource, .who = &r->who, .ctx = ctx, .nctx = nctx};
 
-    const policy_t **pols = ARENA_NEWN(r->arena, const policy_t *, ndocs ? ndocs : 1);
-    if (!pols) return GR_ERR;
     pthread_mutex_lock(&z->mu);
-    if (z->used + ndocs >= CACHE_MAX) clear(z);
-    size_t n = 0;
-    for (size_t i = 0; i < ndocs; i++) {
-        const policy_t *p = lookup_locked(z, docs[i]);
-        if (p) pols[n++] = p;
+    principal_slot_t *e = find_principal(z, r->who.arn);
+    if (!e || e->generation != gen) {
+        pthread_mutex_unlock(&z->mu);
+        policy_t **pols = NULL;
+        size_t n = 0;
+        if (load_principal(r, &pols, &n) != GR_OK) return GR_ERR;
+        pthread_mutex_lock(&z->mu);
+        e = store_principal(z, r->who.arn, gen, pols, n);
     }
-    policy_result_t res = policy_evaluate(&pr, pols, n, NULL, NULL, true);
+    policy_result_t res = policy_evaluate(&pr, (const policy_t *const *)e->pols, e->n, NULL, NULL, true);
     pthread_mutex_unlock(&z->mu);
     if (res == POLICY_ALLOW) return GR_OK;
     return deny(r, action, resource);

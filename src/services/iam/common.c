@@ -105,6 +105,12 @@ sqlite3_stmt *iam__stmt(req_t *r, const char *sql, const char *types, ...)
     return st;
 }
 
+/* Bumped after every write IAM makes (all go through iam__exec), so a cache
+ * of anything derived from IAM's tables knows when to drop it. */
+static _Atomic uint64_t generation = 1;
+
+uint64_t iam_generation(void) { return generation; }
+
 int iam__exec(req_t *r, const char *sql, const char *types, ...)
 {
     va_list ap;
@@ -117,6 +123,7 @@ int iam__exec(req_t *r, const char *sql, const char *types, ...)
         log_error("iam: %s: %s", sqlite3_errmsg(sqlite3_db_handle(st)), sql);
         return GR_ERR;
     }
+    generation++;
     return GR_OK;
 }
 

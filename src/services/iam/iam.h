@@ -10,6 +10,7 @@
 #define GR_SERVICES_IAM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "auth/creds.h"
 #include "core/arena.h"
@@ -36,6 +37,11 @@ int iam_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out);
  * (arn …:assumed-role/ROLE/SESSION) the role's. *docs is an array in arena a
  * of *n documents (0 for root, anonymous or an unknown principal). GR_OK, or
  * GR_ERR when the database cannot be read. */
+/* A number that changes after every change IAM makes to its state: a cache
+ * of identity policies read at generation G is valid while this returns G.
+ * Read it before reading what the cache keeps. */
+uint64_t iam_generation(void);
+
 int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, str_t **docs, size_t *n);
 
 /* Called by IAM's own handlers whenever an access key or a user's name/path
