@@ -36,6 +36,9 @@ typedef struct {
     uint64_t generation;
     policy_t **pols;
     size_t n;
+    char **tag_keys; /* "aws:PrincipalTag/team" */
+    char **tag_vals;
+    size_t ntags;
 } principal_slot_t;
 
 struct authz {
@@ -57,11 +60,24 @@ static void free_pols(policy_t **pols, size_t n)
     free(pols);
 }
 
+static void free_strs(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) free(v[i]);
+    free(v);
+}
+
+static void free_slot_data(principal_slot_t *e)
+{
+    free_pols(e->pols, e->n);
+    free_strs(e->tag_keys, e->ntags);
+    free_strs(e->tag_vals, e->ntags);
+}
+
 static void clear_principals(authz_t *z)
 {
     for (size_t i = 0; i < PRINCIPAL_SLOTS; i++) {
         free(z->principals[i].arn);
-        free_pols(z->principals[i].pols, z->principals[i].n);
+        free_slot_data(&z->principals[i]);
         z->principals[i] = (principal_slot_t){0};
     }
     z->nprincipals = 0;
@@ -167,9 +183,8 @@ static principal_slot_t *find_principal(authz_t *z, str_t arn)
     }
 }
 
-/* Takes ownership of pols; returns the entry (never NULL: on allocation
- * failure the policies still get an entry of their own by evicting all). */
-static principal_slot_t *store_principal(authz_t *z, str_t arn, uint64_t gen, policy_t **pols, size_t n)
+/* Takes ownership of what *fresh holds; returns the entry. */
+static principal_slot_t *store_principal(authz_t *z, str_t arn, uint64_t gen, principal_slot_t *fresh)
 {
     principal_slot_t *e = find_principal(z, arn);
     if (!e) {
@@ -180,22 +195,51 @@ static principal_slot_t *store_principal(authz_t *z, str_t arn, uint64_t gen, po
         e->arn = strndup(arn.p, arn.len);
         z->nprincipals++;
     } else {
-        free_pols(e->pols, e->n);
+        free_slot_data(e);
     }
+    char *keep = e->arn;
+    *e = *fresh;
+    e->arn = keep;
     e->generation = gen;
-    e->pols = pols;
-    e->n = n;
     return e;
 }
 
-/* Reads and parses the caller's identity policies (outside the lock). */
-static int load_principal(req_t *r, policy_t ***pols_out, size_t *n_out)
+/* Reads and parses the caller's identity policies and reads its tags
+ * (outside the lock) into *e's data fields. */
+static int load_principal(req_t *r, principal_slot_t *e)
 {
+    *e = (principal_slot_t){0};
+    kv_t *tags;
+    size_t ntags;
+    if (iam_principal_tags(r->app, &r->who, r->arena, &tags, &ntags) != GR_OK) return GR_ERR;
+    e->tag_keys = calloc(ntags ? ntags : 1, sizeof *e->tag_keys);
+    e->tag_vals = calloc(ntags ? ntags : 1, sizeof *e->tag_vals);
+    if (!e->tag_keys || !e->tag_vals) {
+        free_slot_data(e);
+        return GR_ERR;
+    }
+    for (size_t i = 0; i < ntags; i++) {
+        size_t kl = strlen("aws:PrincipalTag/") + tags[i].name.len + 1;
+        e->tag_keys[i] = malloc(kl);
+        e->tag_vals[i] = strndup(tags[i].value.p ? tags[i].value.p : "", tags[i].value.len);
+        e->ntags = i + 1;
+        if (!e->tag_keys[i] || !e->tag_vals[i]) {
+            free_slot_data(e);
+            return GR_ERR;
+        }
+        snprintf(e->tag_keys[i], kl, "aws:PrincipalTag/%.*s", STR_FMT(tags[i].name));
+    }
     str_t *docs = NULL;
     size_t ndocs = 0;
-    if (iam_identity_policies(r->app, &r->who, r->arena, &docs, &ndocs) != GR_OK) return GR_ERR;
+    if (iam_identity_policies(r->app, &r->who, r->arena, &docs, &ndocs) != GR_OK) {
+        free_slot_data(e);
+        return GR_ERR;
+    }
     policy_t **pols = calloc(ndocs ? ndocs : 1, sizeof *pols);
-    if (!pols) return GR_ERR;
+    if (!pols) {
+        free_slot_data(e);
+        return GR_ERR;
+    }
     size_t n = 0;
     for (size_t i = 0; i < ndocs; i++) {
         char err[256];
@@ -205,8 +249,8 @@ static int load_principal(req_t *r, policy_t ***pols_out, size_t *n_out)
         else
             log_warn("authz: a stored identity policy does not parse: %s", err);
     }
-    *pols_out = pols;
-    *n_out = n;
+    e->pols = pols;
+    e->n = n;
     return GR_OK;
 }
 
@@ -245,12 +289,25 @@ int authz_check(req_t *r, authz_t *z)
     principal_slot_t *e = find_principal(z, r->who.arn);
     if (!e || e->generation != gen) {
         pthread_mutex_unlock(&z->mu);
-        policy_t **pols = NULL;
-        size_t n = 0;
-        if (load_principal(r, &pols, &n) != GR_OK) return GR_ERR;
+        principal_slot_t fresh;
+        if (load_principal(r, &fresh) != GR_OK) return GR_ERR;
         pthread_mutex_lock(&z->mu);
-        e = store_principal(z, r->who.arn, gen, pols, n);
+        e = store_principal(z, r->who.arn, gen, &fresh);
     }
+    /* aws:PrincipalTag/KEY, one per tag of the caller. */
+    policy_ctx_t *all = ARENA_NEWN(r->arena, policy_ctx_t, nctx + e->ntags);
+    str_t *tagv = ARENA_NEWN(r->arena, str_t, e->ntags ? e->ntags : 1);
+    if (!all || !tagv) {
+        pthread_mutex_unlock(&z->mu);
+        return GR_ERR;
+    }
+    memcpy(all, ctx, nctx * sizeof *ctx);
+    for (size_t i = 0; i < e->ntags; i++) {
+        tagv[i] = str_c(e->tag_vals[i]);
+        all[nctx + i] = (policy_ctx_t){str_c(e->tag_keys[i]), &tagv[i], 1};
+    }
+    pr.ctx = all;
+    pr.nctx = nctx + e->ntags;
     policy_result_t res = policy_evaluate(&pr, (const policy_t *const *)e->pols, e->n, NULL, NULL, true);
     pthread_mutex_unlock(&z->mu);
     if (res == POLICY_ALLOW) return GR_OK;

@@ -129,3 +129,19 @@ def test_key_refusals_cli(gureum, alice, cli):
     iam.delete_access_key(UserName=name, AccessKeyId=key)
     p = gureum.aws("sts", "get-caller-identity", cli=cli, env=env)
     assert p.returncode != 0 and "InvalidClientTokenId" in p.stderr
+
+
+def test_principal_tags_in_conditions(gureum, alice):
+    name, key, secret = alice
+    iam = gureum.client("iam")
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "dynamodb:ListTables", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}]}
+    iam.put_user_policy(UserName=name, PolicyName="team-blue", PolicyDocument=json.dumps(doc))
+    ddb = as_user(gureum, key, secret, "dynamodb")
+    assert error_of(ddb.list_tables)[0] == "AccessDeniedException"  # no tag yet
+    iam.tag_user(UserName=name, Tags=[{"Key": "team", "Value": "blue"}])
+    assert ddb.list_tables()["TableNames"] == []
+    iam.tag_user(UserName=name, Tags=[{"Key": "team", "Value": "red"}])
+    assert error_of(ddb.list_tables)[0] == "AccessDeniedException"
+    iam.untag_user(UserName=name, TagKeys=["team"])

@@ -232,17 +232,65 @@ static int owner_docs(req_t *r, const char *kind, str_t owner, docs_t *d)
     return GR_OK;
 }
 
+/* The role name of an assumed-role session ARN
+ * (arn:aws:sts::ACCT:assumed-role/ROLE/SESSION), or STR_NULL. */
+static str_t assumed_role(const principal_t *who)
+{
+    static const char mark[] = ":assumed-role/";
+    const char *p = who->arn.p ? memmem(who->arn.p, who->arn.len, mark, sizeof mark - 1) : NULL;
+    if (!p) return STR_NULL;
+    str_t rest = str_n(p + sizeof mark - 1, who->arn.len - (size_t)(p + sizeof mark - 1 - who->arn.p));
+    str_t role;
+    str_cut(rest, '/', &role);
+    return role;
+}
+
+/* A private request on the caller's arena: the IAM helpers want one. */
+static req_t *private_req(struct app *app, const principal_t *who, arena_t *a)
+{
+    req_t *r = ARENA_NEW(a, req_t);
+    if (!r) return NULL;
+    r->arena = a;
+    r->app = app;
+    r->who = *who;
+    return r;
+}
+
+int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t **tags, size_t *n)
+{
+    *tags = NULL;
+    *n = 0;
+    if (who->root || who->anonymous || !who->account.p) return GR_OK;
+    req_t *r = private_req(app, who, a);
+    if (!r) return GR_ERR;
+    bool user = who->user_name.len > 0;
+    str_t owner = user ? who->user_name : assumed_role(who);
+    if (!owner.p) return GR_OK;
+    int64_t count = iam__count(r, "SELECT COUNT(*) FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs",
+                               user ? "user" : "role", owner);
+    if (count <= 0) return count < 0 ? GR_ERR : GR_OK;
+    kv_t *t = ARENA_NEWN(a, kv_t, (size_t)count);
+    sqlite3_stmt *st = iam__stmt(r, "SELECT key, value FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3",
+                                 "cs", user ? "user" : "role", owner);
+    if (!t || !st) return GR_ERR;
+    size_t k = 0;
+    while (k < (size_t)count && sqlite3_step(st) == SQLITE_ROW) {
+        t[k].name = iam__col(r, st, 0);
+        t[k].value = iam__col(r, st, 1);
+        k++;
+    }
+    *tags = t;
+    *n = k;
+    return GR_OK;
+}
+
 int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, str_t **docs, size_t *n)
 {
     *docs = NULL;
     *n = 0;
     if (who->root || who->anonymous || !who->account.p) return GR_OK;
-    /* The IAM handlers' helpers want a request: a private one on the caller's arena. */
-    req_t *r = ARENA_NEW(a, req_t);
+    req_t *r = private_req(app, who, a);
     if (!r) return GR_ERR;
-    r->arena = a;
-    r->app = app;
-    r->who = *who;
     docs_t d = {0};
     if (who->user_name.p && who->user_name.len) {
         if (owner_docs(r, "user", who->user_name, &d) != GR_OK) return GR_ERR;
@@ -252,15 +300,8 @@ int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, s
         while (sqlite3_step(gs) == SQLITE_ROW)
             if (owner_docs(r, "group", iam__col(r, gs, 0), &d) != GR_OK) return GR_ERR;
     } else {
-        /* arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
-        static const char mark[] = ":assumed-role/";
-        const char *p = who->arn.p ? memmem(who->arn.p, who->arn.len, mark, sizeof mark - 1) : NULL;
-        if (p) {
-            str_t rest = str_n(p + sizeof mark - 1, who->arn.len - (size_t)(p + sizeof mark - 1 - who->arn.p));
-            str_t role;
-            str_cut(rest, '/', &role);
-            if (owner_docs(r, "role", role, &d) != GR_OK) return GR_ERR;
-        }
+        str_t role = assumed_role(who);
+        if (role.p && owner_docs(r, "role", role, &d) != GR_OK) return GR_ERR;
     }
     *docs = d.v;
     *n = d.n;

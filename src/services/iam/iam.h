@@ -42,6 +42,10 @@ int iam_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out);
  * Read it before reading what the cache keeps. */
 uint64_t iam_generation(void);
 
+/* The tags of the calling user, or of the role of an assumed-role session
+ * (the aws:PrincipalTag/KEY condition keys), in the arena. GR_OK / GR_ERR. */
+int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t **tags, size_t *n);
+
 int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, str_t **docs, size_t *n);
 
 /* Called by IAM's own handlers whenever an access key or a user's name/path
