@@ -47,7 +47,7 @@ HARNESS  := $(filter-out %_test.c,$(shell find tests/unit -name '*.c' 2>/dev/nul
 HARNESS_OBJ := $(patsubst %.c,build/test/%.o,$(HARNESS))
 FUZZ_SRC := $(filter-out tests/fuzz/replay.c,$(wildcard tests/fuzz/*_fuzz.c))
 
-.PHONY: all run test deps unit e2e protocol fuzz fuzz-build bench clean format gen
+.PHONY: all run test deps unit e2e protocol fuzz fuzz-build fuzz-replay bench clean format gen
 .SECONDARY:
 
 all: build/gureum
@@ -98,6 +98,7 @@ run: deps build/gureum
 
 test: deps
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory e2e
 
@@ -133,6 +134,15 @@ fuzz: fuzz-build
 	    $$( [ -f tests/fuzz/dict/$$f.dict ] && echo -dict=tests/fuzz/dict/$$f.dict ) \
 	    build/fuzz/corpus-$$f tests/fuzz/corpus/$$f 2>build/fuzz/$$f.log || { tail -50 build/fuzz/$$f.log; exit 1; }; \
 	done
+
+# Each fuzz target's committed corpus replayed under gcc's ASan/UBSan build.
+REPLAY_BIN := $(patsubst tests/fuzz/%.c,build/test/replay/%,$(FUZZ_SRC))
+build/test/replay/%: build/test/tests/fuzz/%.o build/test/tests/fuzz/replay.o build/test/libgureum.a
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(LIBS)
+fuzz-replay: $(REPLAY_BIN)
+	@set -e; for t in $(REPLAY_BIN); do n=$$(basename $$t); $$t tests/fuzz/corpus/$$n >/dev/null; done; \
+	  echo "fuzz-replay: $(words $(REPLAY_BIN)) corpora replayed"
 
 bench: build/gureum
 	bench/startup/run.sh
