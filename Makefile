@@ -115,11 +115,14 @@ build/test/proto_tool: build/test/tests/protocol/proto_tool.o build/test/libgure
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(LIBS)
 
 # libFuzzer targets, built with clang, each run for FUZZ_SECONDS on its corpus.
-FUZZ_CFLAGS := -std=gnu17 -g -O1 -Isrc -Ibuild/gen $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -DGUREUM_ARENA_DEBUG -DGUREUM_TESTING -DGUREUM_VERSION='"fuzz"'
+FUZZ_COMMON := -std=gnu17 -g -O1 -Isrc -Ibuild/gen $(PKG_CFLAGS) -DGUREUM_ARENA_DEBUG -DGUREUM_TESTING -DGUREUM_VERSION='"fuzz"'
+# Library objects are instrumented for coverage but carry no libFuzzer main.
+FUZZ_CFLAGS := $(FUZZ_COMMON) -fsanitize=fuzzer,address,undefined
+FUZZ_OBJ_CFLAGS := $(FUZZ_COMMON) -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIBSRC) $(GEN_C))
 build/fuzz/obj/%.o: %.c | $(GEN_C)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) -c $< -o $@
+	clang $(FUZZ_OBJ_CFLAGS) -c $< -o $@
 build/fuzz/libgureum.a: $(FUZZ_OBJ)
 	rm -f $@; ar rcs $@ $^
 fuzz-build: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
