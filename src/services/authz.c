@@ -33,6 +33,7 @@ typedef struct {
     uint64_t hash;
     char *text;
     size_t len;
+    policy_kind_t kind;
     policy_t *policy;
 } slot_t;
 
@@ -74,26 +75,29 @@ static uint64_t fnv(str_t s)
     return h ? h : 1;
 }
 
-/* The parsed policy for this text, parsing it on a miss. NULL when the text
+/* The parsed policy for this text and kind (identity, or the session policy
+ * of temporary credentials), parsing it on a miss. NULL when the text
  * does not parse (IAM validated it on the way in, so this is not expected).
  * Entries are dropped only by clear(), which authz_check runs before its
  * lookups when they might fill the table; a request holds the lock from its
  * lookups through evaluation (microseconds, no allocation), so no entry it
  * uses can go away under it. */
-static const policy_t *lookup_locked(authz_t *z, str_t text)
+static const policy_t *lookup_locked(authz_t *z, str_t text, policy_kind_t kind)
 {
-    uint64_t h = fnv(text);
+    uint64_t h = fnv(text) ^ (uint64_t)kind;
+    if (!h) h = 1;
     size_t i = h & (CACHE_SLOTS - 1);
     for (;;) {
         slot_t *s = &z->slots[i];
         if (!s->hash) break;
-        if (s->hash == h && s->len == text.len && memcmp(s->text, text.p, text.len) == 0) return s->policy;
+        if (s->hash == h && s->kind == kind && s->len == text.len && memcmp(s->text, text.p, text.len) == 0) return s->policy;
         i = (i + 1) & (CACHE_SLOTS - 1);
     }
     char err[256];
-    policy_t *p = policy_parse(text, POLICY_IDENTITY, err, sizeof err);
+    policy_t *p = policy_parse(text, kind, err, sizeof err);
     if (!p) {
-        log_warn("authz: a stored identity policy does not parse: %s", err);
+        log_warn("authz: a stored %s policy does not parse: %s", kind == POLICY_SESSION ? "session" : "identity",
+                 err);
         return NULL;
     }
     char *copy = malloc(text.len + 1);
@@ -104,7 +108,7 @@ static const policy_t *lookup_locked(authz_t *z, str_t text)
     memcpy(copy, text.p, text.len);
     copy[text.len] = 0;
     while (z->slots[i].hash) i = (i + 1) & (CACHE_SLOTS - 1);
-    z->slots[i] = (slot_t){h, copy, text.len, p};
+    z->slots[i] = (slot_t){h, copy, text.len, kind, p};
     z->used++;
     return p;
 }
@@ -212,13 +216,19 @@ int authz_check(req_t *r, authz_t *z)
     const policy_t **pols = ARENA_NEWN(r->arena, const policy_t *, ndocs ? ndocs : 1);
     if (!pols) return GR_ERR;
     pthread_mutex_lock(&z->mu);
-    if (z->used + ndocs >= CACHE_MAX) clear(z);
+    if (z->used + ndocs + 1 >= CACHE_MAX) clear(z);
     size_t n = 0;
     for (size_t i = 0; i < ndocs; i++) {
-        const policy_t *p = lookup_locked(z, docs[i]);
+        const policy_t *p = lookup_locked(z, docs[i], POLICY_IDENTITY);
         if (p) pols[n++] = p;
     }
-    policy_result_t res = policy_evaluate(&pr, pols, n, NULL, NULL, true);
+    /* Temporary credentials from AssumeRole with a Policy: the session policy
+     * limits what the role's policies allow (AWS: "Session policies"). One
+     * that does not parse allows nothing. */
+    policy_result_t res = POLICY_IMPLICIT_DENY;
+    const policy_t *session = NULL;
+    if (r->who.session_policy.len) session = lookup_locked(z, r->who.session_policy, POLICY_SESSION);
+    if (session || !r->who.session_policy.len) res = policy_evaluate(&pr, pols, n, session, NULL, true);
     pthread_mutex_unlock(&z->mu);
     if (res == POLICY_ALLOW) return GR_OK;
     return deny(r, action, resource);
