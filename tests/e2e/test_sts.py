@@ -226,6 +226,15 @@ def test_role_chaining(gureum):
     assert me["Arn"] == assumed_arn(second, "hop2")
     code, _, msg = error_of(sts.get_session_token)
     assert (code, msg) == ("AccessDenied", "Cannot call GetSessionToken with session credentials")
+    # a role session's aws:PrincipalArn is its role's ARN
+    def only_from(arn):
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCT}, "Action": "sts:AssumeRole",
+             "Condition": {"ArnEquals": {"aws:PrincipalArn": arn}}}]})
+    _, yes_arn, _ = make_role(gureum, only_from(first_arn))
+    _, no_arn, _ = make_role(gureum, only_from(second_arn))
+    sts.assume_role(RoleArn=yes_arn, RoleSessionName="hop3")
+    assert error_of(sts.assume_role, RoleArn=no_arn, RoleSessionName="hop3")[0] == "AccessDenied"
 
 
 def test_session_token_must_be_sent_intact(gureum):
@@ -370,3 +379,58 @@ def test_cli_session_token_and_expiry(gureum_factory, cli):
     time.sleep(3.2)
     p = g.aws("sts", "get-caller-identity", cli=cli, env=temp)
     assert p.returncode != 0 and "ExpiredToken" in p.stderr
+
+
+# ==== Managed session policies, session tags, external ids ====
+
+def test_managed_session_policies(gureum):
+    user, key, secret = make_user(gureum)
+    _, role_arn, _ = make_role(gureum, trust(user_arn(user)), policies=[S3_RO, DDB_RO])
+    sts = client_as(gureum, "sts", key, secret)
+    out = sts.assume_role(RoleArn=role_arn, RoleSessionName="managed", PolicyArns=[{"arn": DDB_RO}])
+    assert 0 < out["PackedPolicySize"] <= 100
+    c = out["Credentials"]
+    assert with_creds(gureum, "dynamodb", c).list_tables()["TableNames"] == []
+    assert error_of(with_creds(gureum, "s3", c).list_buckets)[0] == "AccessDenied"
+    # inline and managed session policies together allow what either allows
+    c = sts.assume_role(RoleArn=role_arn, RoleSessionName="both", PolicyArns=[{"arn": DDB_RO}],
+                        Policy=allow("s3:ListAllMyBuckets"))["Credentials"]
+    assert with_creds(gureum, "dynamodb", c).list_tables()["TableNames"] == []
+    assert with_creds(gureum, "s3", c).list_buckets()["Buckets"] == []
+    assert error_of(with_creds(gureum, "ec2", c).describe_regions)[0] == "UnauthorizedOperation"
+    # a customer managed policy of the role's account
+    iam = gureum.client("iam")
+    own = iam.create_policy(PolicyName=uniq("p"), PolicyDocument=allow("s3:ListAllMyBuckets"))["Policy"]["Arn"]
+    c = sts.assume_role(RoleArn=role_arn, RoleSessionName="own", PolicyArns=[{"arn": own}])["Credentials"]
+    assert with_creds(gureum, "s3", c).list_buckets()["Buckets"] == []
+    assert error_of(with_creds(gureum, "dynamodb", c).list_tables)[0] == "AccessDeniedException"
+    code, _, msg = error_of(sts.assume_role, RoleArn=role_arn, RoleSessionName="nope",
+                            PolicyArns=[{"arn": "arn:aws:iam::%s:policy/no-such-policy" % ACCT}])
+    assert code == "ValidationError" and "no-such-policy" in msg
+
+
+def test_session_tags_need_tag_session(gureum):
+    user, key, secret = make_user(gureum)
+    _, plain_arn, _ = make_role(gureum, trust(user_arn(user)))
+    tagging = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user_arn(user)}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]})
+    _, tag_arn, _ = make_role(gureum, tagging)
+    sts = client_as(gureum, "sts", key, secret)
+    tags = [{"Key": "team", "Value": "blue"}]
+    code, _, msg = error_of(sts.assume_role, RoleArn=plain_arn, RoleSessionName="tagged", Tags=tags)
+    assert code == "AccessDenied" and "sts:TagSession on resource: %s" % plain_arn in msg
+    out = sts.assume_role(RoleArn=tag_arn, RoleSessionName="tagged", Tags=tags)
+    assert 0 < out["PackedPolicySize"] <= 100
+
+
+def test_external_id_condition(gureum):
+    user, key, secret = make_user(gureum)
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user_arn(user)}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"sts:ExternalId": "Unique-ID-42"}}}]})
+    _, role_arn, _ = make_role(gureum, doc)
+    sts = client_as(gureum, "sts", key, secret)
+    assert error_of(sts.assume_role, RoleArn=role_arn, RoleSessionName="ext")[0] == "AccessDenied"
+    assert error_of(sts.assume_role, RoleArn=role_arn, RoleSessionName="ext", ExternalId="wrong-id")[0] == \
+        "AccessDenied"
+    sts.assume_role(RoleArn=role_arn, RoleSessionName="ext", ExternalId="Unique-ID-42")

@@ -1,5 +1,5 @@
 /* sts_glue.c — what STS asks of IAM's tables (see iam.h): the role an
- * AssumeRole names.
+ * AssumeRole names, and the managed policies it may pass as session policies.
  *
  * STS never reads IAM's tables itself. The role may live in another account
  * than the caller's (cross-account AssumeRole), so the lookups run on a
@@ -38,4 +38,11 @@ int iam_role_for_assume(struct app *app, str_t account, str_t role_name, arena_t
     out->trust = iam__col(r, st, 3);
     out->max_session_s = sqlite3_column_int64(st, 4);
     return arena_failed(a) ? -1 : 1;
+}
+
+str_t iam_policy_document(struct app *app, str_t account, str_t policy_arn, arena_t *a)
+{
+    req_t *r = private_req(app, account, a);
+    if (!r) return STR_NULL;
+    return iam__policy_doc(r, policy_arn);
 }

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "auth/policy.h"
+#include "core/buf.h"
 #include "core/gtime.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "services/app.h"
 #include "services/iam/iam.h"
@@ -128,7 +130,16 @@ static void build_ctx(req_t *r, ctx_t *c, const val_t *in)
     snprintf(epoch, 24, "%lld", (long long)(now / 1000000));
     ctx_add(r, c, "aws:username", r->who.user_name);
     ctx_add(r, c, "aws:userid", r->who.user_id);
-    ctx_add(r, c, "aws:PrincipalArn", r->who.arn);
+    /* AWS: a role session's aws:PrincipalArn is the role's ARN (its path is
+     * not in the session ARN, so a role with a path is named without it). */
+    str_t parn = r->who.arn;
+    long k = is_session_of_role(parn) ? str_index(parn, '/') : -1;
+    if (k >= 0) {
+        str_t rest = str_sub(parn, (size_t)k + 1, parn.len - (size_t)k - 1), role;
+        str_cut(rest, '/', &role);
+        parn = str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:role/%.*s", STR_FMT(r->who.account), STR_FMT(role)));
+    }
+    ctx_add(r, c, "aws:PrincipalArn", parn);
     ctx_add(r, c, "aws:PrincipalAccount", r->who.account);
     ctx_add(r, c, "aws:PrincipalType", str_c(r->who.user_name.len ? "User" : "AssumedRole"));
     ctx_add(r, c, "aws:SourceIp", str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1"));
@@ -176,6 +187,65 @@ static size_t compact_len(str_t json)
     return n;
 }
 
+/* Writes a parsed JSON value back out; numbers exactly as they were written. */
+static void write_json(json_w_t *w, const json_t *j)
+{
+    switch (j->type) {
+    case JSON_NULL: json_w_null(w); return;
+    case JSON_BOOL: json_w_bool(w, j->u.b); return;
+    case JSON_INT:
+    case JSON_DOUBLE: json_w_raw(w, j->raw); return;
+    case JSON_STRING: json_w_str(w, j->u.s); return;
+    case JSON_ARRAY:
+        json_w_arr_begin(w);
+        for (size_t i = 0; i < j->u.arr.n; i++) write_json(w, j->u.arr.v[i]);
+        json_w_arr_end(w);
+        return;
+    case JSON_OBJECT:
+        json_w_obj_begin(w);
+        for (size_t i = 0; i < j->u.obj.n; i++) {
+            json_w_key(w, j->u.obj.k[i]);
+            write_json(w, j->u.obj.v[i]);
+        }
+        json_w_obj_end(w);
+        return;
+    }
+}
+
+/* The session policies (inline and managed) as the one document the
+ * credentials carry: all their statements together, since a session policy
+ * allows what any of them allows and denies what any denies. A single
+ * policy is kept byte for byte. Each document has parsed already. (A 2008
+ * document merged under 2012-10-17 would gain policy variables; AWS managed
+ * policies are all 2012-10-17.) STR_NULL for none, or on failure. */
+static str_t merge_session_policies(req_t *r, const str_t *docs, size_t n)
+{
+    if (n == 0) return STR_NULL;
+    if (n == 1) return docs[0];
+    buf_t b;
+    buf_init(&b, r->arena);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_obj_begin(&w);
+    json_w_key(&w, STR("Version"));
+    json_w_str(&w, STR("2012-10-17"));
+    json_w_key(&w, STR("Statement"));
+    json_w_arr_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *root = json_parse(r->arena, docs[i], NULL);
+        const json_t *st = root && root->type == JSON_OBJECT ? json_get(root, "Statement") : NULL;
+        if (!st) return STR_NULL;
+        if (st->type == JSON_ARRAY)
+            for (size_t k = 0; k < st->u.arr.n; k++) write_json(&w, st->u.arr.v[k]);
+        else
+            write_json(&w, st);
+    }
+    json_w_arr_end(&w);
+    json_w_obj_end(&w);
+    if (b.failed) return STR_NULL;
+    return buf_str(&b);
+}
+
 int sts_assume_role(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -194,10 +264,6 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
      * AssumeRole reference: "You cannot use AWS account root user credentials
      * to call AssumeRole.") */
     if (r->who.root) return req_fail(r, &ERR_AccessDenied, "Roles may not be assumed by root accounts.");
-    if (val_get(in, "PolicyArns") && val_len(val_get(in, "PolicyArns")))
-        return req_fail(r, &ERR_NotImplemented,
-                        "Managed session policies (PolicyArns) are not implemented by gureum yet; pass the "
-                        "document as Policy.");
 
     str_t account, path, name;
     int k = parse_role_arn(role_arn, &account, &path, &name);
@@ -205,7 +271,7 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
     if (k < 0) return req_fail(r, &ERR_ValidationError, "Request ARN is invalid");
     if (k == 0) return refuse(r, "sts:AssumeRole", role_arn);
 
-    /* The session policy is checked before the role, as a malformed request. */
+    /* The session policies are checked before the role, as a malformed request. */
     size_t packed = 0;
     if (policy_text.p) {
         char err[256];
@@ -214,13 +280,37 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
         policy_free(sp);
         packed += compact_len(policy_text);
     }
+    /* AWS: PolicyArns, up to 10 managed policies "in the same account as the
+     * role" (or AWS's), are session policies too; the ARNs, not the
+     * documents, count toward the packed size. */
+    const val_t *arns = val_get(in, "PolicyArns");
+    size_t narns = arns && arns->kind == VAL_LIST ? arns->u.list.n : 0;
+    if (narns > 10)
+        return req_fail(r, &ERR_ValidationError,
+                        "1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member "
+                        "must have length less than or equal to 10");
+    str_t *sdocs = ARENA_NEWN(a, str_t, narns + 1);
+    if (!sdocs) return GR_ERR;
+    size_t nsdocs = 0;
+    if (policy_text.p) sdocs[nsdocs++] = policy_text;
+    for (size_t i = 0; i < narns; i++) {
+        str_t parn = val_get_str(arns->u.list.v[i], "arn");
+        str_t doc = parn.len ? iam_policy_document(app, account, parn, a) : STR_NULL;
+        /* gureum's wording, after IAM's for an unknown policy ARN */
+        if (!doc.p)
+            return req_fail(r, &ERR_ValidationError, "Policy %.*s does not exist or is not attachable.", STR_FMT(parn));
+        sdocs[nsdocs++] = doc;
+        packed += parn.len;
+    }
+    str_t session_policy = merge_session_policies(r, sdocs, nsdocs);
+    if (nsdocs && !session_policy.p) return GR_ERR;
     for (size_t i = 0; i < ntags; i++)
         packed += val_get_str(tags->u.list.v[i], "Key").len + val_get_str(tags->u.list.v[i], "Value").len;
     int64_t percent = (int64_t)((packed * 100 + PACKED_CAPACITY - 1) / PACKED_CAPACITY);
     if (percent > 100) {
         /* AWS: "Packed policy consumes 112% of allotted space, please use smaller
          * policy." / "Packed size of session tags consumes 112% of allotted space." */
-        if (policy_text.p)
+        if (policy_text.p || narns)
             return req_fail(r, &STS_ERR_PackedPolicyTooLargeException,
                             "Packed policy consumes %lld%% of allotted space, please use smaller policy.",
                             (long long)percent);
@@ -288,13 +378,13 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
     };
     if (arena_failed(a)) return GR_ERR;
     sts__creds_t c;
-    if (sts__issue(r, &who, policy_text, "AssumeRole", d, &c) != GR_OK) return GR_ERR;
+    if (sts__issue(r, &who, session_policy, "AssumeRole", d, &c) != GR_OK) return GR_ERR;
     val_t *user = val_new(a, VAL_STRUCT);
     if (!user) return GR_ERR;
     val_set_c(a, user, "AssumedRoleId", val_str(a, who.user_id));
     val_set_c(a, user, "Arn", val_str(a, who.arn));
     val_set_c(a, out, "Credentials", sts__creds_value(r, &c));
     val_set_c(a, out, "AssumedRoleUser", user);
-    if (policy_text.p || ntags) val_set_c(a, out, "PackedPolicySize", val_int(a, percent));
+    if (nsdocs || ntags) val_set_c(a, out, "PackedPolicySize", val_int(a, percent));
     return arena_failed(a) ? GR_ERR : GR_OK;
 }
