@@ -90,7 +90,8 @@ static const policy_t *lookup_locked(authz_t *z, str_t text, policy_kind_t kind)
     for (;;) {
         slot_t *s = &z->slots[i];
         if (!s->hash) break;
-        if (s->hash == h && s->kind == kind && s->len == text.len && memcmp(s->text, text.p, text.len) == 0) return s->policy;
+        if (s->hash == h && s->kind == kind && s->len == text.len && memcmp(s->text, text.p, text.len) == 0)
+            return s->policy;
         i = (i + 1) & (CACHE_SLOTS - 1);
     }
     char err[256];
