@@ -27,6 +27,7 @@ typedef struct {
     str_t user_id;    /* "000000000000" for root, "AIDA…" for a user, "AROA…:session" */
     str_t access_key; /* the key id that signed */
     str_t user_name;  /* IAM user name, when a user */
+    str_t session_policy; /* temporary credentials from AssumeRole with a Policy: its JSON text, else empty */
     bool root;
     bool anonymous; /* no credentials (public S3 access) */
 } principal_t;

@@ -8,6 +8,7 @@
  * cached until IAM changes anything, so a request costs a lookup, not SQL
  * and JSON parsing.
  * The root principal is never checked against identity policies, as on AWS. */
+#define _GNU_SOURCE /* memmem */
 #include "services/authz.h"
 
 #include <pthread.h>
@@ -36,6 +37,8 @@ typedef struct {
     uint64_t generation;
     policy_t **pols;
     size_t n;
+    char *session_text; /* the session policy parsed below (temporary credentials) */
+    policy_t *session;
     char **tag_keys; /* "aws:PrincipalTag/team" */
     char **tag_vals;
     size_t ntags;
@@ -69,6 +72,8 @@ static void free_strs(char **v, size_t n)
 static void free_slot_data(principal_slot_t *e)
 {
     free_pols(e->pols, e->n);
+    free(e->session_text);
+    policy_free(e->session);
     free_strs(e->tag_keys, e->ntags);
     free_strs(e->tag_vals, e->ntags);
 }
@@ -254,6 +259,20 @@ static int load_principal(req_t *r, principal_slot_t *e)
     return GR_OK;
 }
 
+/* AWS: aws:PrincipalArn of a role session is the role's ARN, not the
+ * session's (IAM User Guide, "AWS global condition context keys"). The
+ * session ARN carries no path, so neither does this. */
+static str_t principal_arn(req_t *r)
+{
+    static const char mark[] = ":assumed-role/";
+    str_t arn = r->who.arn;
+    const char *p = arn.p ? memmem(arn.p, arn.len, mark, sizeof mark - 1) : NULL;
+    if (!p) return arn;
+    str_t rest = str_n(p + sizeof mark - 1, arn.len - (size_t)(p + sizeof mark - 1 - arn.p)), role;
+    str_cut(rest, '/', &role);
+    return str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:role/%.*s", STR_FMT(r->who.account), STR_FMT(role)));
+}
+
 /* ==== The check ==== */
 
 #define NCTX 10
@@ -271,7 +290,7 @@ int authz_check(req_t *r, authz_t *z)
     time_fmt_iso8601(now_iso, now, false);
     snprintf(epoch, sizeof epoch, "%lld", (long long)(now / 1000000));
     str_t vals[NCTX] = {
-        r->who.user_name, r->who.user_id, r->who.arn, r->who.account,
+        r->who.user_name, r->who.user_id, principal_arn(r), r->who.account,
         str_c(r->who.user_name.len ? "User" : "AssumedRole"),
         str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1"), str_c(now_iso), str_c(epoch), STR("false"), r->region,
     };
@@ -308,7 +327,26 @@ int authz_check(req_t *r, authz_t *z)
     }
     pr.ctx = all;
     pr.nctx = nctx + e->ntags;
-    policy_result_t res = policy_evaluate(&pr, (const policy_t *const *)e->pols, e->n, NULL, NULL, true);
+    /* Temporary credentials with a session policy (AssumeRole's Policy and
+     * PolicyArns): it must allow too. Parsed once per session and text. */
+    const policy_t *session = NULL;
+    str_t sp = r->who.session_policy;
+    if (sp.len) {
+        if (!e->session_text || strlen(e->session_text) != sp.len || memcmp(e->session_text, sp.p, sp.len) != 0) {
+            char err[256];
+            free(e->session_text);
+            policy_free(e->session);
+            e->session_text = strndup(sp.p, sp.len);
+            e->session = policy_parse(sp, POLICY_SESSION, err, sizeof err);
+            if (!e->session) log_warn("authz: a session policy does not parse: %s", err);
+        }
+        session = e->session;
+        if (!session) { /* unreadable: allows nothing */
+            pthread_mutex_unlock(&z->mu);
+            return deny(r, action, resource);
+        }
+    }
+    policy_result_t res = policy_evaluate(&pr, (const policy_t *const *)e->pols, e->n, session, NULL, true);
     pthread_mutex_unlock(&z->mu);
     if (res == POLICY_ALLOW) return GR_OK;
     return deny(r, action, resource);

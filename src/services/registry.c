@@ -12,6 +12,7 @@
 #include "logs_model.h"
 #include "s3_model.h"
 #include "services/iam/iam.h"
+#include "services/sts/sts.h"
 #include "sts_model.h"
 
 static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true};
@@ -24,7 +25,7 @@ const svc_entry_t registry[] = {
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, NULL},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, NULL},
-    {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, NULL},
+    {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, sts_start},
 };
 const size_t registry_count = sizeof registry / sizeof registry[0];
 

@@ -112,9 +112,8 @@ def test_sts_clock_skew_is_refused(gureum):
 
 def test_sts_not_implemented_and_unknown_action(gureum):
     sts = client(gureum, "sts")
-    code, status, msg = error_of(lambda: sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/r",
-                                                         RoleSessionName="session"))
-    assert (code, status) == ("NotImplemented", 501) and "AssumeRole" in msg
+    code, status, msg = error_of(lambda: sts.decode_authorization_message(EncodedMessage="xyz"))
+    assert (code, status) == ("NotImplemented", 501) and "DecodeAuthorizationMessage" in msg
     # A well-signed request for an action STS does not have.
     req = AWSRequest(method="POST", url=gureum.endpoint + "/", data="Action=NoSuchAction&Version=2011-06-15",
                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})

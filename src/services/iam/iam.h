@@ -52,4 +52,21 @@ int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, s
  * changes: the provider's cache forgets everything. */
 void iam_creds_invalidate(void);
 
+/* ==== For STS (sts_glue.c) ==== */
+
+/* A role as AssumeRole needs it. Strings are in the caller's arena. */
+typedef struct {
+    str_t name, path, id; /* canonical name (as created), "/…/" path, AROA… id */
+    str_t trust;          /* the trust policy document, as stored */
+    int64_t max_session_s; /* MaxSessionDuration */
+} iam_role_info_t;
+
+/* The role named role_name (case-insensitive, as IAM names are) in account:
+ * 1 found (*out filled from arena a), 0 no such role, -1 database failure. */
+int iam_role_for_assume(struct app *app, str_t account, str_t role_name, arena_t *a, iam_role_info_t *out);
+
+/* The default version's document of a managed policy — AWS's, or one of
+ * account's own — or STR_NULL when account has no such policy. */
+str_t iam_policy_document(struct app *app, str_t account, str_t policy_arn, arena_t *a);
+
 #endif

@@ -62,8 +62,8 @@ static void test_sts_failures(void **state)
          400, "<Code>RequestExpired</Code>"},
         {{.body = "Action=Nope&Version=2011-06-15", .headers = {FORM}, .service = "sts"}, 400,
          "<Code>InvalidAction</Code>"},
-        {{.body = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/r&RoleSessionName=s",
-          .headers = {FORM}, .service = "sts"},
+        {{.body = "Action=DecodeAuthorizationMessage&Version=2011-06-15&EncodedMessage=xyz", .headers = {FORM},
+          .service = "sts"},
          501, "<Code>NotImplemented</Code>"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -1,0 +1,48 @@
+/* sts_glue.c — what STS asks of IAM's tables (see iam.h): the role an
+ * AssumeRole names, and the managed policies it may pass as session policies.
+ *
+ * STS never reads IAM's tables itself. The role may live in another account
+ * than the caller's (cross-account AssumeRole), so the lookups run on a
+ * private request whose principal account is the role's: iam__stmt binds
+ * ?1 to it, and no statement here looks beyond that account. */
+#include <string.h>
+
+#include "services/iam/iam_int.h"
+
+static req_t *private_req(struct app *app, str_t account, arena_t *a)
+{
+    req_t *r = ARENA_NEW(a, req_t);
+    if (!r) return NULL;
+    r->arena = a;
+    r->app = app;
+    r->who.account = account;
+    return r;
+}
+
+int iam_role_for_assume(struct app *app, str_t account, str_t role_name, arena_t *a, iam_role_info_t *out)
+{
+    *out = (iam_role_info_t){0};
+    req_t *r = private_req(app, account, a);
+    if (!r) return -1;
+    sqlite3_stmt *st = iam__stmt(r,
+                                 "SELECT name, path, id, trust, max_session FROM iam_role WHERE account = ?1 AND "
+                                 "name = ?2",
+                                 "s", role_name);
+    if (!st) return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return 0;
+    if (rc != SQLITE_ROW) return -1;
+    out->name = iam__col(r, st, 0);
+    out->path = iam__col(r, st, 1);
+    out->id = iam__col(r, st, 2);
+    out->trust = iam__col(r, st, 3);
+    out->max_session_s = sqlite3_column_int64(st, 4);
+    return arena_failed(a) ? -1 : 1;
+}
+
+str_t iam_policy_document(struct app *app, str_t account, str_t policy_arn, arena_t *a)
+{
+    req_t *r = private_req(app, account, a);
+    if (!r) return STR_NULL;
+    return iam__policy_doc(r, policy_arn);
+}

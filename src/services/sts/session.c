@@ -1,0 +1,186 @@
+/* session.c — STS temporary credentials: issuing and storing them
+ * (sts_credential in DATA/meta/sts.db), the credential provider that lets
+ * SigV4 accept them, and GetSessionToken.
+ *
+ * Invariant: a stored credential never changes after it is issued, so the
+ * provider can answer straight from its row; the dispatcher, not this file,
+ * enforces the session token and the expiry the provider reports. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/gtime.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "schemas.h"
+#include "services/app.h"
+#include "services/sts/sts.h"
+#include "sts_model.h"
+
+#define B32 "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+#define B64 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+#define TOKEN_CHARS 356              /* AWS: "The size of the security token … is not fixed" */
+#define PURGE_AFTER_US (7 * 86400e6) /* expired rows kept a week: ExpiredToken, not an unknown key */
+
+int64_t sts__granted_seconds(int64_t requested)
+{
+#ifdef GUREUM_TESTING
+    const char *e = getenv("GUREUM_STS_MIN_DURATION");
+    if (e && *e && requested == 900) {
+        long n = strtol(e, NULL, 10);
+        if (n >= 1 && n < 900) return n;
+    }
+#endif
+    return requested;
+}
+
+bool sts__is_session(const req_t *r)
+{
+    return str_starts_with(r->who.access_key, STR("ASIA"));
+}
+
+static sqlite3 *db_of(void *app)
+{
+    return store_db(((app_t *)app)->store, &schema_sts);
+}
+
+static void bind_str(sqlite3_stmt *st, int i, str_t s)
+{
+    if (s.p)
+        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(st, i, "", 0, SQLITE_STATIC);
+}
+
+int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const char *kind, int64_t duration_s,
+               sts__creds_t *out)
+{
+    arena_t *a = r->arena;
+    char key[21], secret[41], token[TOKEN_CHARS + 1];
+    /* AWS: temporary keys are ASIA…, 20 characters; secrets 40 characters. */
+    memcpy(key, "ASIA", 4);
+    id_random_chars(key + 4, 16, B32);
+    id_random_chars(secret, 40, B64);
+    id_random_chars(token, TOKEN_CHARS, B64);
+    int64_t now = time_now_us();
+    *out = (sts__creds_t){arena_str(a, str_c(key)), arena_str(a, str_c(secret)), arena_str(a, str_c(token)),
+                          now + duration_s * 1000000};
+    if (arena_failed(a)) return GR_ERR;
+
+    sqlite3 *db = db_of(r->app);
+    if (!db) return GR_ERR;
+    sqlite3_stmt *st;
+    /* the long-expired go first: issuing is rare next to using */
+    if (sqlite3_prepare_v2(db, "DELETE FROM sts_credential WHERE expires_us < ?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, now - (int64_t)PURGE_AFTER_US);
+        sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO sts_credential (key_id, secret, token, account, arn, user_id, user_name, root, "
+                           "session_policy, kind, created_us, expires_us) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        log_error("sts: %s", sqlite3_errmsg(db));
+        return GR_ERR;
+    }
+    bind_str(st, 1, out->key_id);
+    bind_str(st, 2, out->secret);
+    bind_str(st, 3, out->token);
+    bind_str(st, 4, who->account);
+    bind_str(st, 5, who->arn);
+    bind_str(st, 6, who->user_id);
+    bind_str(st, 7, who->user_name);
+    sqlite3_bind_int(st, 8, who->root ? 1 : 0);
+    if (session_policy.len)
+        sqlite3_bind_text(st, 9, session_policy.p, (int)session_policy.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 9);
+    sqlite3_bind_text(st, 10, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, now);
+    sqlite3_bind_int64(st, 12, out->expires_us);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) log_error("sts: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+val_t *sts__creds_value(req_t *r, const sts__creds_t *c)
+{
+    arena_t *a = r->arena;
+    val_t *v = val_new(a, VAL_STRUCT);
+    if (!v) return NULL;
+    val_set_c(a, v, "AccessKeyId", val_str(a, c->key_id));
+    val_set_c(a, v, "SecretAccessKey", val_str(a, c->secret));
+    val_set_c(a, v, "SessionToken", val_str(a, c->token));
+    /* AWS answers whole seconds: 2026-11-26T11:13:26Z */
+    val_set_c(a, v, "Expiration", val_time(a, c->expires_us / 1000000 * 1000000));
+    return v;
+}
+
+/* ==== The credential provider ==== */
+
+static str_t col(arena_t *a, sqlite3_stmt *st, int i)
+{
+    const char *p = (const char *)sqlite3_column_text(st, i);
+    return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
+}
+
+int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
+{
+    if (access_key.len != 20 || !str_starts_with(access_key, STR("ASIA"))) return GR_ERR;
+    sqlite3 *db = db_of(ud);
+    if (!db) return GR_ERR;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT secret, token, account, arn, user_id, user_name, root, session_policy, expires_us "
+                           "FROM sts_credential WHERE key_id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, access_key.p, (int)access_key.len, SQLITE_STATIC);
+    int rc = GR_ERR;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = (cred_t){
+            .secret = col(a, st, 0),
+            .session_token = col(a, st, 1),
+            .expires_us = sqlite3_column_int64(st, 8),
+            .active = true,
+            .who = {.account = col(a, st, 2),
+                    .arn = col(a, st, 3),
+                    .user_id = col(a, st, 4),
+                    .access_key = arena_str(a, access_key),
+                    .user_name = col(a, st, 5),
+                    .root = sqlite3_column_int(st, 6) != 0,
+                    .session_policy = sqlite3_column_type(st, 7) == SQLITE_NULL ? STR_NULL : col(a, st, 7)},
+        };
+        /* a session token is never empty: an empty one would let a request without one through */
+        rc = arena_failed(a) || out->session_token.len == 0 ? GR_ERR : GR_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sts_start(struct app *app)
+{
+    return creds_add_provider(app->creds, sts_creds_provider, app);
+}
+
+/* ==== GetSessionToken ==== */
+
+/* AWS (STS API reference, GetSessionToken): DurationSeconds 900..129600 for
+ * IAM users, default 43200; "Sessions for AWS account owners are restricted
+ * to a maximum of 3,600 seconds … If the duration is longer than one hour,
+ * the session for AWS account owners defaults to one hour." It "must be
+ * called by using the long-term AWS security credentials"; with session
+ * credentials AWS answers AccessDenied "Cannot call GetSessionToken with
+ * session credentials". No permission is required (OPF_NO_AUTHZ). */
+int sts_get_session_token(req_t *r, const val_t *in, val_t *out)
+{
+    if (sts__is_session(r))
+        return req_fail(r, &ERR_AccessDenied, "Cannot call GetSessionToken with session credentials");
+    int64_t d = val_get_int(in, "DurationSeconds", 43200);
+    if (r->who.root && d > 3600) d = 3600;
+    d = sts__granted_seconds(d);
+    sts__creds_t c;
+    if (sts__issue(r, &r->who, STR_NULL, "GetSessionToken", d, &c) != GR_OK) return GR_ERR;
+    return val_set_c(r->arena, out, "Credentials", sts__creds_value(r, &c));
+}

@@ -1,0 +1,50 @@
+/* sts.h — the STS service's start hook, its credential provider, and what
+ * its files share (internal: sts__ prefix).
+ *
+ * AssumeRole and GetSessionToken (assume.c, session.c) issue temporary
+ * credentials — an ASIA… key, a secret, a session token and an expiry —
+ * stored durably in DATA/meta/sts.db with the principal they act as. The
+ * provider registered by sts_start resolves such a key for the dispatcher,
+ * which then requires the request's X-Amz-Security-Token to equal the token
+ * and answers ExpiredToken past the expiry. */
+#ifndef GR_SERVICES_STS_H
+#define GR_SERVICES_STS_H
+
+#include <stdint.h>
+
+#include "auth/creds.h"
+#include "core/req.h"
+
+struct app;
+
+/* The registry's start hook for sts: adds sts_creds_provider to app->creds.
+ * Call once, before serving. GR_OK / GR_ERR. */
+int sts_start(struct app *app);
+
+/* creds_provider_fn (ud is the app_t): an ASIA… key STS issued → its secret,
+ * session token, expiry and principal (for an assumed role {account,
+ * assumed-role ARN, "AROA…:session", key, no user name, session policy};
+ * for GetSessionToken the caller's own principal). GR_ERR when not ours. */
+int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out);
+
+/* ==== internal ==== */
+
+typedef struct {
+    str_t key_id, secret, token;
+    int64_t expires_us;
+} sts__creds_t;
+
+/* Issues and stores credentials acting as who (who->access_key is replaced
+ * by the new key) for duration_s seconds. GR_OK, or GR_ERR (internal). */
+int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const char *kind, int64_t duration_s,
+               sts__creds_t *out);
+/* The Credentials output structure. */
+val_t *sts__creds_value(req_t *r, const sts__creds_t *c);
+/* The lifetime actually granted for a valid requested duration: itself, except
+ * in test builds (GUREUM_TESTING) where GUREUM_STS_MIN_DURATION=N (1..899)
+ * makes a request for exactly the 900-second minimum live N seconds. */
+int64_t sts__granted_seconds(int64_t requested);
+/* Is the caller signing with temporary credentials (an ASIA… key)? */
+bool sts__is_session(const req_t *r);
+
+#endif
