@@ -12,6 +12,8 @@
 #include "logs_model.h"
 #include "s3_model.h"
 #include "services/iam/iam.h"
+#include "sqs_model.h"
+#include "sqsjson_model.h"
 #include "sts_model.h"
 
 static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true};
@@ -24,6 +26,10 @@ const svc_entry_t registry[] = {
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, NULL},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, NULL},
+    /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
+     * the latter found by target prefix; both sign as "sqs", which finds the query row. */
+    {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    {"sqs-json", &gen_model_sqsjson, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, NULL},
 };
 const size_t registry_count = sizeof registry / sizeof registry[0];
