@@ -153,6 +153,14 @@ def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=
         # Same shapes and operations, json 1.0 on the wire (member names are the shapes' member names).
         model = dict(model)
         model["metadata"] = dict(model["metadata"], protocol="json", targetPrefix=json_target, jsonVersion="1.0")
+        # AWS: newer SDKs ask for message system attributes with
+        # MessageSystemAttributeNames (botocore >= 1.34's SQS model); the
+        # query-era model only has AttributeNames, so the json twin gets both.
+        rm = model["shapes"].get("ReceiveMessageRequest")
+        if svc == "sqs" and rm and "MessageSystemAttributeNames" not in rm["members"]:
+            model["shapes"] = dict(model["shapes"])
+            model["shapes"]["ReceiveMessageRequest"] = dict(rm, members=dict(
+                rm["members"], MessageSystemAttributeNames={"shape": "AttributeNameList"}))
         # The query model's locationNames ("MessageAttribute", "Attribute") are
         # query wire names; on json the key is the member name.
         model["shapes"] = {

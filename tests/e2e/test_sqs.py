@@ -332,6 +332,29 @@ def test_long_poll_client_disconnect(sqs, gureum):
     assert gureum.health() == 200
 
 
+# ==== Durability ====
+
+def test_sent_messages_survive_kill9(gureum, sqs):
+    url = sqs.create_queue(QueueName="q-durable")["QueueUrl"]
+    ids = {sqs.send_message(QueueUrl=url, MessageBody="m%d" % i)["MessageId"] for i in range(20)}
+    gureum.restart(kill9=True)
+    c = gureum.client("sqs")
+    got = set()
+    while True:
+        r = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+        if "Messages" not in r:
+            break
+        got |= {m["MessageId"] for m in r["Messages"]}
+    assert got == ids
+
+
+def test_list_dead_letter_source_queues(sqs):
+    dlq = sqs.create_queue(QueueName="q-dlq2")["QueueUrl"]
+    src = sqs.create_queue(QueueName="q-src2", Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:q-dlq2", "maxReceiveCount": 5})})["QueueUrl"]
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [src]
+
+
 # ==== Both CLIs ====
 
 def test_cli(gureum, cli):
@@ -386,6 +409,9 @@ threading.Thread(target=later).start()
 t0 = time.monotonic()
 m = c.receive_message(QueueUrl=url, WaitTimeSeconds=5)
 out["long"] = [m["Messages"][0]["Body"], time.monotonic() - t0]
+c.send_message(QueueUrl=url, MessageBody="sys")
+m = c.receive_message(QueueUrl=url, MessageSystemAttributeNames=["SentTimestamp", "ApproximateReceiveCount"])
+out["sys"] = m["Messages"][0]["Attributes"]
 out["targets"] = sorted(set(x for x in seen if x))
 print(json.dumps(out, default=str))
 '''
@@ -412,6 +438,7 @@ def test_json_protocol_botocore_new(gureum, tmp_path):
     assert m["Attributes"]["ApproximateReceiveCount"] == "1"
     assert out["err"] == "AWS.SimpleQueueService.NonExistentQueue"
     assert out["long"][0] == "late" and out["long"][1] < 1.5
+    assert set(out["sys"]) == {"SentTimestamp", "ApproximateReceiveCount"}
 
 
 def test_json_error_header(gureum):

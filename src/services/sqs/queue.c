@@ -641,3 +641,31 @@ int sqs_purge_queue(req_t *r, const val_t *in, val_t *out)
     }
     return GR_OK;
 }
+
+/* AWS: the queues whose RedrivePolicy names this one as dead-letter queue. */
+int sqs_list_dead_letter_source_queues(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
+    str_t arn = str_c(queue_arn(r, q.name));
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT q.name, a.value FROM queue q JOIN queue_attr a ON a.qid = q.id "
+                           "WHERE q.account = ?1 AND q.region = ?2 AND a.name = 'RedrivePolicy' ORDER BY q.name",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_s(st, 1, r->who.account);
+    bind_s(st, 2, r->region);
+    val_t *urls = val_new(a, VAL_LIST);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        sqs_queue_t t = {0};
+        parse_redrive(col_s(a, st, 1), &t);
+        if (str_eq(t.dlq_arn, arn)) val_push(a, urls, val_cstr(a, queue_url(r, col_s(a, st, 0))));
+    }
+    sqlite3_finalize(st);
+    val_set_c(a, out, "queueUrls", urls);
+    return GR_OK;
+}
