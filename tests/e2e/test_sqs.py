@@ -152,6 +152,7 @@ def test_send_receive_delete_with_attributes(sqs):
     assert m["MessageAttributes"] == attrs
     assert m["MD5OfMessageAttributes"] == attrs_md5(attrs)
     assert m["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert m["Attributes"]["SenderId"] == "000000000000"  # root: the account id
     assert abs(int(m["Attributes"]["SentTimestamp"]) - time.time() * 1000) < 60000
     # in flight now
     assert "Messages" not in sqs.receive_message(QueueUrl=url)

@@ -252,7 +252,7 @@ static int send_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e,
     id_uuid(id);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO message (qid, msg_id, body, md5_body, md5_attrs, sent_ms, visible_ms, "
-                           "group_id, dedup_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           "group_id, dedup_id, sender) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, q->id);
@@ -264,6 +264,7 @@ static int send_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e,
     sqlite3_bind_int64(st, 7, now + delay * 1000);
     if (group.len) bind_s(st, 8, group);
     if (dedup.len) bind_s(st, 9, dedup);
+    bind_s(st, 10, r->who.user_id); /* AWS: SenderId is the user id (AIDA…), the account id for root */
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -421,7 +422,7 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
 
 typedef struct {
     int64_t id, sent_ms, count, first_ms;
-    str_t msg_id, body, md5, group, dedup;
+    str_t msg_id, body, md5, group, dedup, sender;
 } row_t;
 
 static bool name_wanted(const val_t *names, str_t name)
@@ -513,11 +514,11 @@ int sqs__receive(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *in, v
      * group, order of sending (row id). */
     const char *sql = q->fifo
                           ? "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
-                            "dedup_id FROM message WHERE qid = ?1 AND visible_ms <= ?2 AND group_id NOT IN "
+                            "dedup_id, sender FROM message WHERE qid = ?1 AND visible_ms <= ?2 AND group_id NOT IN "
                             "(SELECT group_id FROM message WHERE qid = ?1 AND visible_ms > ?2 AND receive_count > 0 "
                             "AND group_id IS NOT NULL) ORDER BY id LIMIT ?3"
                           : "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
-                            "dedup_id FROM message WHERE qid = ?1 AND visible_ms <= ?2 ORDER BY id LIMIT ?3";
+                            "dedup_id, sender FROM message WHERE qid = ?1 AND visible_ms <= ?2 ORDER BY id LIMIT ?3";
     val_t *msgs = val_new(a, VAL_LIST);
     const val_t *mnames = val_get(in, "MessageAttributeNames");
     int moved = 0, dlq_moved = 0;
@@ -541,6 +542,7 @@ int sqs__receive(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *in, v
             x->first_ms = sqlite3_column_int64(st, 6);
             x->group = sqlite3_column_type(st, 7) == SQLITE_NULL ? STR_NULL : col_s(a, st, 7);
             x->dedup = sqlite3_column_type(st, 8) == SQLITE_NULL ? STR_NULL : col_s(a, st, 8);
+            x->sender = col_s(a, st, 9);
         }
         sqlite3_finalize(st);
         for (int i = 0; i < nrows; i++) {
@@ -576,7 +578,7 @@ int sqs__receive(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *in, v
             val_t *sys = val_new(a, VAL_MAP);
 #define SYS(NAME, ...)                                                                                                 \
     if (sys_wanted(in, NAME)) val_set_c(a, sys, NAME, val_cstr(a, arena_printf(a, __VA_ARGS__)))
-            SYS("SenderId", "%.*s", (int)r->who.account.len, r->who.account.p);
+            SYS("SenderId", "%.*s", (int)x->sender.len, x->sender.p);
             SYS("SentTimestamp", "%lld", (long long)x->sent_ms);
             SYS("ApproximateReceiveCount", "%lld", (long long)x->count + 1);
             SYS("ApproximateFirstReceiveTimestamp", "%lld", (long long)(x->first_ms ? x->first_ms : now));

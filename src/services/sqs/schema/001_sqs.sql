@@ -39,7 +39,8 @@ CREATE TABLE message (
     first_recv_ms INTEGER NOT NULL DEFAULT 0,
     receipt       TEXT,
     group_id      TEXT,
-    dedup_id      TEXT
+    dedup_id      TEXT,
+    sender        TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX message_by_queue ON message (qid, visible_ms);
 CREATE INDEX message_by_receipt ON message (receipt);
