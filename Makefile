@@ -17,7 +17,8 @@ SCHEMAS  := $(wildcard src/services/*/schema/*.sql)
 
 SRC      := $(shell find src -name '*.c' | sort)
 LIBSRC   := $(filter-out src/main.c,$(SRC))
-GEN_C    := $(foreach s,$(SERVICES),build/gen/$(s)_model.c) build/gen/schemas.c
+# sqsjson: SQS's model again as json 1.0 (X-Amz-Target: AmazonSQS.*), which newer SDKs send.
+GEN_C    := $(foreach s,$(SERVICES),build/gen/$(s)_model.c) build/gen/sqsjson_model.c build/gen/schemas.c
 # Debian's pkg-config names: libevent_core (event loop, bufferevents, listener: all
 # src/http uses), libevent_pthreads, sqlite3, libcrypto (from libssl-dev).
 DEPS_PC  := libevent_core libevent_pthreads sqlite3 libcrypto
@@ -61,6 +62,11 @@ gen: $(GEN_C)
 build/gen/%_model.c: src/services/$$*/$$*.ops tools/gen_models.py
 	@mkdir -p build/gen
 	$(PYTHON) tools/gen_models.py --botocore $(BOTOCORE) --service $* --ops $< --out build/gen
+
+build/gen/sqsjson_model.c: src/services/sqs/sqs.ops tools/gen_models.py
+	@mkdir -p build/gen
+	$(PYTHON) tools/gen_models.py --botocore $(BOTOCORE) --service sqs --ops $< --out build/gen \
+	  --as-json-target AmazonSQS --name sqsjson
 
 build/gen/schemas.c: $(SCHEMAS) tools/gen_schemas.py
 	@mkdir -p build/gen

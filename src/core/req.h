@@ -58,6 +58,11 @@ typedef struct req {
     wire_resp_t resp;
     void *app;       /* the server's service state (services/app.h), never NULL in a service */
     void *transport; /* the http layer's request, for suspended requests; NULL in tests */
+    /* Set by a service while r is suspended (GR_AGAIN): called on r's loop if
+     * the client leaves first, before r's arena is freed, so the service can
+     * drop every reference it holds to r (SQS long polling). */
+    void (*on_abort)(struct req *r, void *arg);
+    void *on_abort_arg;
 } req_t;
 
 int req_fail(req_t *r, const aws_errdef_t *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -364,6 +364,13 @@ int proto__json_serialize(const svc_model_t *m, const op_t *op, const val_t *out
  * services (Logs) send the bare code. botocore keeps what follows '#'. */
 static const char *error_type(const svc_model_t *m, const aws_errdef_t *e, arena_t *a)
 {
+    if (m && m->query_compat) {
+        /* AWS: SQS over json names the error shape ("com.amazonaws.sqs#QueueDoesNotExist"),
+         * the query code going in x-amzn-query-error; botocore 1.43 picks the
+         * exception class by the shape name. */
+        const shape_t *s = model_find_error(m, str_c(e->code));
+        return s ? arena_printf(a, "com.amazonaws.%s#%s", m->endpoint_prefix, s->name) : e->code;
+    }
     if (!wants_crc32(m)) return e->code;
     if (model_find_error(m, str_c(e->code)))
         return arena_printf(a, "com.amazonaws.dynamodb.v%s#%s", m->target_prefix + strlen("DynamoDB_"), e->code);
@@ -404,6 +411,11 @@ int proto__json_error(const svc_model_t *m, const aws_errdef_t *e, const char *m
     } else {
         wire_resp_header(resp, a, "Content-Type", str_c(json_content_type(m)));
     }
+    /* AWS: SQS over json answers e.g. x-amzn-query-error:
+     * AWS.SimpleQueueService.NonExistentQueue;Sender; botocore takes the code from it. */
+    if (m && m->query_compat)
+        wire_resp_header(resp, a, "x-amzn-query-error",
+                         str_c(arena_printf(a, "%s;%s", e->code, e->sender ? "Sender" : "Receiver")));
     put_common_headers(m, rid, a, resp);
     if (wants_crc32(m)) wire_resp_header(resp, a, "x-amz-crc32", proto__crc32_text(a, buf_str(&resp->body)));
     return resp->body.failed ? GR_ERR : GR_OK;

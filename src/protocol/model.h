@@ -135,6 +135,9 @@ typedef struct svc_model {
     uint32_t nops;
     const shape_t *const *errors; /* every exception shape of the service, sorted by code */
     uint32_t nerrors;
+    /* json variant of a query service (SQS: awsQueryCompatible): errors also
+     * carry the query code in x-amzn-query-error: CODE;Sender|Receiver */
+    bool query_compat;
 } svc_model_t;
 
 /* Lookup by exact name; NULL if the service has no such operation. */

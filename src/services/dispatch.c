@@ -347,6 +347,8 @@ void dispatch_on_abort(http_req_t *h, void *ud)
      * (The suspending service must drop its reference first; with no
      * suspending service yet, only the arena remains.) */
     req_t *r = http_req_data(h);
-    if (r) arena_free(r->arena);
+    if (!r) return;
+    if (r->on_abort) r->on_abort(r, r->on_abort_arg); /* the suspending service lets go of r */
+    arena_free(r->arena);
 }
 

@@ -13,6 +13,8 @@
 #include "s3_model.h"
 #include "services/iam/iam.h"
 #include "services/sts/sts.h"
+#include "sqs_model.h"
+#include "sqsjson_model.h"
 #include "sts_model.h"
 
 static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true};
@@ -25,6 +27,10 @@ const svc_entry_t registry[] = {
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, NULL},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, NULL},
+    /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
+     * the latter found by target prefix; both sign as "sqs", which finds the query row. */
+    {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    {"sqs-json", &gen_model_sqsjson, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, sts_start},
 };
 const size_t registry_count = sizeof registry / sizeof registry[0];

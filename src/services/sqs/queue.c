@@ -1,0 +1,671 @@
+/* queue.c — SQS queues: create, find by URL, list, delete, attributes, tags,
+ * purge, over the queue / queue_attr / queue_tag tables (schema/001_sqs.sql).
+ *
+ * Request flow: dispatch has parsed the input (query or json, same shapes);
+ * handlers here read and write SQLite on this thread's connection. Invariant:
+ * every settable attribute of a queue has a row in queue_attr (defaults are
+ * written at CreateQueue), so GetQueueAttributes never invents values. */
+#define _GNU_SOURCE /* memmem */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/gtime.h"
+#include "core/req.h"
+#include "schemas.h"
+#include "services/app.h"
+#include "services/sqs/sqs.h"
+#include "sqs_model.h"
+
+/* AWS: SQS API reference, "Common Errors" and per-operation errors. */
+static const aws_errdef_t E_InvalidAttributeValue = {"InvalidAttributeValue", 400, true};
+
+/* The settable attributes and their defaults (AWS: SetQueueAttributes reference). */
+static const struct {
+    const char *name, *def;
+    int64_t min, max; /* numeric range; min > max: not numeric */
+} ATTRS[] = {
+    {"DelaySeconds", "0", 0, 900},
+    {"MaximumMessageSize", "262144", 1024, 262144},
+    {"MessageRetentionPeriod", "345600", 60, 1209600},
+    {"ReceiveMessageWaitTimeSeconds", "0", 0, 20},
+    {"VisibilityTimeout", "30", 0, 43200},
+    {"RedrivePolicy", NULL, 1, 0},
+    {"RedriveAllowPolicy", NULL, 1, 0},
+    {"Policy", NULL, 1, 0},
+    {"FifoQueue", NULL, 1, 0},
+    {"ContentBasedDeduplication", NULL, 1, 0},
+    {"DeduplicationScope", NULL, 1, 0},
+    {"FifoThroughputLimit", NULL, 1, 0},
+    {"KmsMasterKeyId", NULL, 1, 0},
+    {"KmsDataKeyReusePeriodSeconds", NULL, 1, 0},
+    {"SqsManagedSseEnabled", "true", 1, 0},
+};
+#define NATTRS (sizeof ATTRS / sizeof ATTRS[0])
+
+static const char *const COMPUTED[] = {
+    "QueueArn",
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+};
+
+int64_t sqs__now_ms(void)
+{
+    return time_now_us() / 1000;
+}
+
+sqlite3 *sqs__db(req_t *r)
+{
+    return store_db(((app_t *)r->app)->store, &schema_sqs);
+}
+
+int sqs__exec(sqlite3 *db, const char *sql)
+{
+    return store_exec(db, sql);
+}
+
+static void bind_s(sqlite3_stmt *st, int i, str_t s)
+{
+    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
+}
+
+static str_t col_s(arena_t *a, sqlite3_stmt *st, int i)
+{
+    return arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)));
+}
+
+static int attr_index(str_t name)
+{
+    for (size_t i = 0; i < NATTRS; i++)
+        if (str_eq_c(name, ATTRS[i].name)) return (int)i;
+    return -1;
+}
+
+/* RedrivePolicy is a JSON document; AWS accepts maxReceiveCount as a number
+ * or a string. Only these two members matter here, so a small scan suffices. */
+static str_t json_member(str_t doc, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\"", key);
+    const char *p = memmem(doc.p, doc.len, pat, strlen(pat));
+    if (!p) return STR_NULL;
+    const char *e = doc.p + doc.len;
+    p += strlen(pat);
+    while (p < e && (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n')) p++;
+    bool quoted = p < e && *p == '"';
+    if (quoted) p++;
+    const char *s = p;
+    while (p < e && (quoted ? *p != '"' : (*p != ',' && *p != '}' && *p != ' '))) p++;
+    return str_n(s, (size_t)(p - s));
+}
+
+static void parse_redrive(str_t v, sqs_queue_t *q)
+{
+    q->dlq_arn = json_member(v, "deadLetterTargetArn");
+    long long n = 0;
+    str_t c = json_member(v, "maxReceiveCount");
+    q->max_receive = c.p && str_to_i64(c, &n) ? n : 0;
+}
+
+static int load_queue(req_t *r, sqlite3 *db, sqlite3_stmt *st, sqs_queue_t *q)
+{
+    arena_t *a = r->arena;
+    memset(q, 0, sizeof *q);
+    q->id = sqlite3_column_int64(st, 0);
+    q->name = col_s(a, st, 1);
+    q->created_ms = sqlite3_column_int64(st, 2);
+    q->modified_ms = sqlite3_column_int64(st, 3);
+    q->purged_ms = sqlite3_column_int64(st, 4);
+    q->visibility_s = 30;
+    q->retention_s = 345600;
+    q->max_size = 262144;
+    sqlite3_stmt *at;
+    if (sqlite3_prepare_v2(db, "SELECT name, value FROM queue_attr WHERE qid = ?1", -1, &at, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(at, 1, q->id);
+    while (sqlite3_step(at) == SQLITE_ROW) {
+        str_t n = col_s(a, at, 0), v = col_s(a, at, 1);
+        long long x = 0;
+        bool num = str_to_i64(v, &x);
+        if (str_eq_c(n, "VisibilityTimeout") && num)
+            q->visibility_s = x;
+        else if (str_eq_c(n, "DelaySeconds") && num)
+            q->delay_s = x;
+        else if (str_eq_c(n, "MessageRetentionPeriod") && num)
+            q->retention_s = x;
+        else if (str_eq_c(n, "ReceiveMessageWaitTimeSeconds") && num)
+            q->wait_s = x;
+        else if (str_eq_c(n, "MaximumMessageSize") && num)
+            q->max_size = x;
+        else if (str_eq_c(n, "FifoQueue"))
+            q->fifo = str_eq_c(v, "true");
+        else if (str_eq_c(n, "ContentBasedDeduplication"))
+            q->content_dedup = str_eq_c(v, "true");
+        else if (str_eq_c(n, "RedrivePolicy"))
+            parse_redrive(v, q);
+    }
+    sqlite3_finalize(at);
+    return GR_OK;
+}
+
+int sqs__queue_by_name(req_t *r, sqlite3 *db, str_t name, sqs_queue_t *q)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, name, created_ms, modified_ms, purged_ms FROM queue "
+                           "WHERE account = ?1 AND region = ?2 AND name = ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_s(st, 1, r->who.account);
+    bind_s(st, 2, r->region);
+    bind_s(st, 3, name);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? load_queue(r, db, st, q) : GR_ERR;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int fail_no_queue(req_t *r)
+{
+    /* AWS: "The specified queue does not exist." (code AWS.SimpleQueueService.NonExistentQueue) */
+    return req_fail(r, &SQS_ERR_QueueDoesNotExist, "The specified queue does not exist.");
+}
+
+/* AWS accepts the URL forms it hands out (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME,
+ * the legacy https://REGION.queue.amazonaws.com/…) and ours (http://HOST:PORT/ACCOUNT/NAME,
+ * http://sqs.REGION.localhost…/ACCOUNT/NAME): the queue is the last path segment. */
+int sqs__queue_from_url(req_t *r, sqlite3 *db, const val_t *in, sqs_queue_t *q)
+{
+    str_t url = val_get_str(in, "QueueUrl");
+    while (url.len && url.p[url.len - 1] == '/') url.len--;
+    size_t i = url.len;
+    while (i && url.p[i - 1] != '/') i--;
+    str_t name = str_sub(url, i, url.len - i);
+    if (!name.len) return fail_no_queue(r);
+    if (sqs__queue_by_name(r, db, name, q) != GR_OK) return fail_no_queue(r);
+    return GR_OK;
+}
+
+static const char *queue_url(req_t *r, str_t name)
+{
+    str_t host = r->w.host.len ? r->w.host : STR("localhost:4566");
+    return arena_printf(r->arena, "http://%.*s/%.*s/%.*s", STR_FMT(host), STR_FMT(r->who.account), STR_FMT(name));
+}
+
+static const char *queue_arn(req_t *r, str_t name)
+{
+    return arena_printf(r->arena, "arn:aws:sqs:%.*s:%.*s:%.*s", STR_FMT(r->region), STR_FMT(r->who.account),
+                        STR_FMT(name));
+}
+
+/* Checks one attribute as AWS does; GR_ERR with r failed. */
+static int check_attr(req_t *r, str_t name, str_t value, bool fifo_name, bool creating)
+{
+    int k = attr_index(name);
+    if (k < 0) return req_fail(r, &SQS_ERR_InvalidAttributeName, "Unknown Attribute %.*s.", STR_FMT(name));
+    if (ATTRS[k].min <= ATTRS[k].max) {
+        long long x;
+        if (!str_to_i64(value, &x) || x < ATTRS[k].min || x > ATTRS[k].max)
+            return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter %.*s.", STR_FMT(name));
+    }
+    if (str_eq_c(name, "FifoQueue")) {
+        /* AWS: FifoQueue only at creation, and only "true" for a .fifo name */
+        if (!creating && !fifo_name)
+            return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter FifoQueue.");
+        if (str_eq_c(value, "true") != fifo_name)
+            return req_fail(r, &E_InvalidAttributeValue,
+                            "Invalid value for the parameter FifoQueue. Reason: "
+                            "Modifying queue type is not supported.");
+    }
+    if (str_eq_c(name, "ContentBasedDeduplication") && !fifo_name)
+        return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter ContentBasedDeduplication.");
+    if (str_eq_c(name, "RedrivePolicy") && value.len) {
+        sqs_queue_t t = {0};
+        parse_redrive(value, &t);
+        if (!t.dlq_arn.len || t.max_receive < 1 || t.max_receive > 1000)
+            return req_fail(r, &E_InvalidAttributeValue,
+                            "Value %.*s for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a "
+                            "valid JSON map or is missing deadLetterTargetArn or maxReceiveCount.",
+                            STR_FMT(value));
+    }
+    return GR_OK;
+}
+
+static int put_attr(sqlite3 *db, int64_t qid, str_t name, str_t value)
+{
+    sqlite3_stmt *st;
+    /* AWS: an empty RedrivePolicy (or Policy) removes it */
+    const char *sql = value.len || attr_index(name) < 0 || ATTRS[attr_index(name)].def
+                          ? "INSERT OR REPLACE INTO queue_attr (qid, name, value) VALUES (?1, ?2, ?3)"
+                          : "DELETE FROM queue_attr WHERE qid = ?1 AND name = ?2";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    sqlite3_bind_int64(st, 1, qid);
+    bind_s(st, 2, name);
+    if (sqlite3_bind_parameter_count(st) >= 3) bind_s(st, 3, value);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int put_tag(sqlite3 *db, int64_t qid, str_t k, str_t v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO queue_tag (qid, key, value) VALUES (?1, ?2, ?3)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(st, 1, qid);
+    bind_s(st, 2, k);
+    bind_s(st, 3, v);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The stored attributes of a queue as a map (name → value). */
+static val_t *stored_attrs(req_t *r, sqlite3 *db, int64_t qid)
+{
+    arena_t *a = r->arena;
+    val_t *m = val_new(a, VAL_MAP);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT name, value FROM queue_attr WHERE qid = ?1 ORDER BY name", -1, &st, NULL) !=
+        SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, qid);
+    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, col_s(a, st, 0), val_str(a, col_s(a, st, 1)));
+    sqlite3_finalize(st);
+    return m;
+}
+
+static bool valid_queue_name(str_t n)
+{
+    str_t base = n;
+    if (str_ends_with(n, STR(".fifo"))) base.len -= 5;
+    if (!base.len || n.len > 80) return false;
+    for (size_t i = 0; i < base.len; i++) {
+        char c = base.p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t name = val_get_str(in, "QueueName");
+    const val_t *attrs = val_get(in, "Attributes");
+    const val_t *tags = val_get(in, "tags");
+    bool fifo = str_ends_with(name, STR(".fifo"));
+    /* AWS: "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length" */
+    if (!valid_queue_name(name))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+    bool fifo_attr = false;
+    for (size_t i = 0; attrs && i < attrs->u.obj.n; i++) {
+        str_t k = attrs->u.obj.e[i].key, v = attrs->u.obj.e[i].v->u.s;
+        if (check_attr(r, k, v, fifo, true) != GR_OK) return GR_ERR;
+        if (str_eq_c(k, "FifoQueue")) fifo_attr = true;
+    }
+    if (fifo && !fifo_attr)
+        return req_fail(r, &E_InvalidAttributeValue,
+                        "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                        "underscores, must end with .fifo suffix. The queue name should not exceed 80 characters");
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    /* The wanted attribute set: defaults overlaid with the request's. */
+    val_t *want = val_new(a, VAL_MAP);
+    for (size_t i = 0; i < NATTRS; i++)
+        if (ATTRS[i].def) val_set(a, want, str_c(ATTRS[i].name), val_cstr(a, ATTRS[i].def));
+    if (fifo) {
+        val_set(a, want, STR("FifoQueue"), val_cstr(a, "true"));
+        val_set(a, want, STR("ContentBasedDeduplication"), val_cstr(a, "false"));
+        val_set(a, want, STR("DeduplicationScope"), val_cstr(a, "queue"));
+        val_set(a, want, STR("FifoThroughputLimit"), val_cstr(a, "perQueue"));
+    }
+    for (size_t i = 0; attrs && i < attrs->u.obj.n; i++)
+        if (attrs->u.obj.e[i].v->u.s.len) val_set(a, want, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v);
+    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_by_name(r, db, name, &q) == GR_OK) {
+        /* AWS: CreateQueue of an existing name with the same attributes returns
+         * its URL; with different ones fails with QueueAlreadyExists. */
+        val_t *have = stored_attrs(r, db, q.id);
+        sqs__exec(db, "COMMIT");
+        bool same = true;
+        for (size_t i = 0; attrs && i < attrs->u.obj.n; i++) {
+            val_t *h = val_get_s(have, attrs->u.obj.e[i].key);
+            str_t v = attrs->u.obj.e[i].v->u.s;
+            if (!(h ? str_eq(h->u.s, v) : v.len == 0)) same = false;
+        }
+        if (!same)
+            return req_fail(r, &SQS_ERR_QueueNameExists,
+                            "A queue already exists with the same name and a different value for attribute(s)");
+        val_set_c(a, out, "QueueUrl", val_cstr(a, queue_url(r, name)));
+        return GR_OK;
+    }
+    int64_t now = sqs__now_ms();
+    sqlite3_stmt *st;
+    int ok = sqlite3_prepare_v2(db,
+                                "INSERT INTO queue (account, region, name, created_ms, modified_ms) "
+                                "VALUES (?1, ?2, ?3, ?4, ?4)",
+                                -1, &st, NULL) == SQLITE_OK;
+    if (ok) {
+        bind_s(st, 1, r->who.account);
+        bind_s(st, 2, r->region);
+        bind_s(st, 3, name);
+        sqlite3_bind_int64(st, 4, now);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_finalize(st);
+    }
+    int64_t qid = sqlite3_last_insert_rowid(db);
+    for (size_t i = 0; ok && i < want->u.obj.n; i++)
+        ok = put_attr(db, qid, want->u.obj.e[i].key, want->u.obj.e[i].v->u.s) == GR_OK;
+    for (size_t i = 0; ok && tags && i < tags->u.obj.n; i++)
+        ok = put_tag(db, qid, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) == GR_OK;
+    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
+    val_set_c(a, out, "QueueUrl", val_cstr(a, queue_url(r, name)));
+    return GR_OK;
+}
+
+int sqs_get_queue_url(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_by_name(r, db, val_get_str(in, "QueueName"), &q) != GR_OK) return fail_no_queue(r);
+    val_set_c(r->arena, out, "QueueUrl", val_cstr(r->arena, queue_url(r, q.name)));
+    return GR_OK;
+}
+
+/* AWS: up to 1000 URLs; MaxResults 1..1000 pages with NextToken (opaque —
+ * ours is the last name returned). */
+int sqs_list_queues(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t prefix = val_get_str(in, "QueueNamePrefix");
+    str_t after = val_get_str(in, "NextToken");
+    bool paged = val_get(in, "MaxResults") != NULL;
+    int64_t limit = val_get_int(in, "MaxResults", 1000);
+    if (limit < 1 || limit > 1000)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "Value for parameter MaxResults is invalid. Reason: "
+                        "MaxResults must be an integer between 1 and 1000.");
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name FROM queue WHERE account = ?1 AND region = ?2 AND name > ?3 "
+                           "AND substr(name, 1, ?5) = ?4 ORDER BY name LIMIT ?6",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_s(st, 1, r->who.account);
+    bind_s(st, 2, r->region);
+    bind_s(st, 3, after);
+    bind_s(st, 4, prefix);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
+    sqlite3_bind_int64(st, 6, limit + 1);
+    val_t *urls = val_new(a, VAL_LIST);
+    int n = 0;
+    str_t last = STR_NULL;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n++ == limit) break;
+        last = col_s(a, st, 0);
+        val_push(a, urls, val_cstr(a, queue_url(r, last)));
+    }
+    sqlite3_finalize(st);
+    if (val_len(urls)) val_set_c(a, out, "QueueUrls", urls);
+    if (paged && n > limit) val_set_c(a, out, "NextToken", val_str(a, last));
+    return GR_OK;
+}
+
+static int exec_q(sqlite3 *db, const char *sql, int64_t qid)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    sqlite3_bind_int64(st, 1, qid);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int delete_messages(sqlite3 *db, int64_t qid)
+{
+    if (exec_q(db, "DELETE FROM msg_attr WHERE mid IN (SELECT id FROM message WHERE qid = ?1)", qid) != GR_OK)
+        return GR_ERR;
+    return exec_q(db, "DELETE FROM message WHERE qid = ?1", qid);
+}
+
+int sqs_delete_queue(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
+    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (delete_messages(db, q.id) != GR_OK || exec_q(db, "DELETE FROM queue_attr WHERE qid = ?1", q.id) != GR_OK ||
+        exec_q(db, "DELETE FROM queue_tag WHERE qid = ?1", q.id) != GR_OK ||
+        exec_q(db, "DELETE FROM dedup WHERE qid = ?1", q.id) != GR_OK ||
+        exec_q(db, "DELETE FROM queue WHERE id = ?1", q.id) != GR_OK || sqs__exec(db, "COMMIT") != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
+    sqs__wake(q.id, 1 << 30); /* long-pollers of a deleted queue answer now */
+    return GR_OK;
+}
+
+static int64_t count(sqlite3 *db, const char *sql, int64_t qid, int64_t now)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+    sqlite3_bind_int64(st, 1, qid);
+    sqlite3_bind_int64(st, 2, now);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return n;
+}
+
+static bool wanted(const val_t *names, const char *name)
+{
+    if (!names) return false;
+    for (size_t i = 0; i < names->u.list.n; i++) {
+        str_t n = names->u.list.v[i]->u.s;
+        if (str_eq_c(n, "All") || str_eq_c(n, name)) return true;
+    }
+    return false;
+}
+
+int sqs_get_queue_attributes(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
+    const val_t *names = val_get(in, "AttributeNames");
+    for (size_t i = 0; names && i < names->u.list.n; i++) {
+        str_t n = names->u.list.v[i]->u.s;
+        bool known = str_eq_c(n, "All") || attr_index(n) >= 0;
+        for (size_t k = 0; k < sizeof COMPUTED / sizeof COMPUTED[0]; k++) known |= str_eq_c(n, COMPUTED[k]);
+        if (!known) return req_fail(r, &SQS_ERR_InvalidAttributeName, "Unknown Attribute %.*s.", STR_FMT(n));
+    }
+    val_t *m = val_new(a, VAL_MAP);
+    val_t *have = stored_attrs(r, db, q.id);
+    if (!have) return GR_ERR;
+    int64_t now = sqs__now_ms();
+    if (wanted(names, "QueueArn")) val_set_c(a, m, "QueueArn", val_cstr(a, queue_arn(r, q.name)));
+    if (wanted(names, "ApproximateNumberOfMessages"))
+        val_set_c(a, m, "ApproximateNumberOfMessages",
+                  val_cstr(a, arena_printf(a, "%lld",
+                                           (long long)count(db,
+                                                            "SELECT count(*) FROM message "
+                                                            "WHERE qid = ?1 AND visible_ms <= ?2",
+                                                            q.id, now))));
+    if (wanted(names, "ApproximateNumberOfMessagesNotVisible"))
+        val_set_c(a, m, "ApproximateNumberOfMessagesNotVisible",
+                  val_cstr(a, arena_printf(a, "%lld",
+                                           (long long)count(db,
+                                                            "SELECT count(*) FROM message WHERE qid = ?1 "
+                                                            "AND visible_ms > ?2 AND receive_count > 0",
+                                                            q.id, now))));
+    if (wanted(names, "ApproximateNumberOfMessagesDelayed"))
+        val_set_c(a, m, "ApproximateNumberOfMessagesDelayed",
+                  val_cstr(a, arena_printf(a, "%lld",
+                                           (long long)count(db,
+                                                            "SELECT count(*) FROM message WHERE qid = ?1 "
+                                                            "AND visible_ms > ?2 AND receive_count = 0",
+                                                            q.id, now))));
+    /* AWS: both timestamps are epoch seconds */
+    if (wanted(names, "CreatedTimestamp"))
+        val_set_c(a, m, "CreatedTimestamp", val_cstr(a, arena_printf(a, "%lld", (long long)(q.created_ms / 1000))));
+    if (wanted(names, "LastModifiedTimestamp"))
+        val_set_c(a, m, "LastModifiedTimestamp",
+                  val_cstr(a, arena_printf(a, "%lld", (long long)(q.modified_ms / 1000))));
+    for (size_t i = 0; i < have->u.obj.n; i++) {
+        char *k = arena_strndup(a, have->u.obj.e[i].key.p, have->u.obj.e[i].key.len);
+        if (wanted(names, k)) val_set(a, m, have->u.obj.e[i].key, have->u.obj.e[i].v);
+    }
+    if (val_len(m)) val_set_c(a, out, "Attributes", m);
+    return GR_OK;
+}
+
+int sqs_set_queue_attributes(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
+    const val_t *attrs = val_get(in, "Attributes");
+    bool fifo = str_ends_with(q.name, STR(".fifo"));
+    for (size_t i = 0; attrs && i < attrs->u.obj.n; i++)
+        if (check_attr(r, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s, fifo, false) != GR_OK) return GR_ERR;
+    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    bool ok = true;
+    for (size_t i = 0; ok && attrs && i < attrs->u.obj.n; i++)
+        ok = put_attr(db, q.id, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s) == GR_OK;
+    sqlite3_stmt *st;
+    if (ok && sqlite3_prepare_v2(db, "UPDATE queue SET modified_ms = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, q.id);
+        sqlite3_bind_int64(st, 2, sqs__now_ms());
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_finalize(st);
+    }
+    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
+    return GR_OK;
+}
+
+int sqs_tag_queue(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
+    const val_t *tags = val_get(in, "Tags");
+    for (size_t i = 0; tags && i < tags->u.obj.n; i++)
+        if (put_tag(db, q.id, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) != GR_OK) return GR_ERR;
+    return GR_OK;
+}
+
+int sqs_untag_queue(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
+    const val_t *keys = val_get(in, "TagKeys");
+    for (size_t i = 0; keys && i < keys->u.list.n; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, "DELETE FROM queue_tag WHERE qid = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
+            return GR_ERR;
+        sqlite3_bind_int64(st, 1, q.id);
+        bind_s(st, 2, keys->u.list.v[i]->u.s);
+        sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    return GR_OK;
+}
+
+int sqs_list_queue_tags(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT key, value FROM queue_tag WHERE qid = ?1 ORDER BY key", -1, &st, NULL) !=
+        SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(st, 1, q.id);
+    val_t *m = val_new(a, VAL_MAP);
+    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, col_s(a, st, 0), val_str(a, col_s(a, st, 1)));
+    sqlite3_finalize(st);
+    if (val_len(m)) val_set_c(a, out, "Tags", m);
+    return GR_OK;
+}
+
+int sqs_purge_queue(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
+    int64_t now = sqs__now_ms();
+    /* AWS: "Only one PurgeQueue operation on <queue> is allowed every 60 seconds." */
+    if (q.purged_ms && now - q.purged_ms < 60000)
+        return req_fail(r, &SQS_ERR_PurgeQueueInProgress,
+                        "Only one PurgeQueue operation on %.*s is allowed every 60 "
+                        "seconds.",
+                        STR_FMT(q.name));
+    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    sqlite3_stmt *st;
+    bool ok = delete_messages(db, q.id) == GR_OK &&
+              sqlite3_prepare_v2(db, "UPDATE queue SET purged_ms = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_int64(st, 1, q.id);
+        sqlite3_bind_int64(st, 2, now);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_finalize(st);
+    }
+    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
+    return GR_OK;
+}
+
+/* AWS: the queues whose RedrivePolicy names this one as dead-letter queue. */
+int sqs_list_dead_letter_source_queues(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    sqs_queue_t q;
+    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
+    str_t arn = str_c(queue_arn(r, q.name));
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT q.name, a.value FROM queue q JOIN queue_attr a ON a.qid = q.id "
+                           "WHERE q.account = ?1 AND q.region = ?2 AND a.name = 'RedrivePolicy' ORDER BY q.name",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_s(st, 1, r->who.account);
+    bind_s(st, 2, r->region);
+    val_t *urls = val_new(a, VAL_LIST);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        sqs_queue_t t = {0};
+        parse_redrive(col_s(a, st, 1), &t);
+        if (str_eq(t.dlq_arn, arn)) val_push(a, urls, val_cstr(a, queue_url(r, col_s(a, st, 0))));
+    }
+    sqlite3_finalize(st);
+    val_set_c(a, out, "queueUrls", urls);
+    return GR_OK;
+}
