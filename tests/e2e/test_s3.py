@@ -513,3 +513,57 @@ def test_iam_user_needs_s3_permissions(gureum, s3):
     code, status, _ = error_of(lambda: u.put_object(Bucket=b, Key="k2", Body=b"y"))
     assert (code, status) == ("AccessDenied", 403)
     empty_bucket(s3, b)
+
+
+# ==== Regions, v1 markers with a delimiter, presigned URLs ====
+
+def test_cli_in_seoul(gureum, cli, tmp_path):
+    """`aws s3 mb` outside us-east-1 sends the LocationConstraint of the CLI's region."""
+    b = bucket_name("seoul")
+    env = {"AWS_DEFAULT_REGION": "ap-northeast-2"}
+    (tmp_path / "f.txt").write_text("annyeong\n")
+    p = gureum.aws("s3", "mb", "s3://" + b, cli=cli, env=env)
+    assert p.returncode == 0 and p.stdout.strip() == "make_bucket: " + b, p.stderr
+    p = gureum.aws("s3", "cp", "f.txt", "s3://%s/f.txt" % b, "--no-progress", cli=cli, env=env, cwd=tmp_path)
+    assert p.returncode == 0 and p.stdout.strip() == "upload: ./f.txt to s3://%s/f.txt" % b, p.stderr
+    p = gureum.aws("s3api", "get-bucket-location", "--bucket", b, cli=cli, env=env)
+    assert p.returncode == 0 and '"ap-northeast-2"' in p.stdout, p.stderr
+    p = gureum.aws("s3", "rb", "--force", "s3://" + b, cli=cli, env=env)
+    assert p.returncode == 0 and p.stdout.splitlines()[-1] == "remove_bucket: " + b, p.stderr
+
+
+def test_list_v1_next_marker_only_with_delimiter(s3, listed):
+    b, _ = listed
+    r = s3.list_objects(Bucket=b, MaxKeys=2)
+    assert r["IsTruncated"] is True and "NextMarker" not in r
+    r = s3.list_objects(Bucket=b, MaxKeys=2, Delimiter="/")
+    assert [o["Key"] for o in r["Contents"]] == ["Z", "a"] and r["NextMarker"] == "a"
+    r = s3.list_objects(Bucket=b, MaxKeys=2, Delimiter="/", Marker="a")
+    assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["a/"] and [o["Key"] for o in r["Contents"]] == ["b"]
+    assert r["NextMarker"] == "b"
+    r = s3.list_objects(Bucket=b, Delimiter="/", Marker="a/")
+    assert [p["Prefix"] for p in r.get("CommonPrefixes", [])] == ["c/"]
+
+
+def test_presigned_get_and_put(gureum, bucket):
+    """SigV4 presigned URLs (X-Amz-Signature in the query), opened without any SDK."""
+    import botocore.config
+    s3 = gureum.client("s3", config=botocore.config.Config(signature_version="s3v4"))
+    s3.put_object(Bucket=bucket, Key="pre/get", Body=b"presigned body")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "pre/get"}, ExpiresIn=300)
+    with urllib.request.urlopen(url) as r:
+        assert r.status == 200 and r.read() == b"presigned body"
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "pre/put"}, ExpiresIn=300)
+    req = urllib.request.Request(url, data=b"put via url", method="PUT")
+    with urllib.request.urlopen(req) as r:
+        assert r.status == 200
+    assert s3.get_object(Bucket=bucket, Key="pre/put")["Body"].read() == b"put via url"
+
+
+@pytest.mark.xfail(reason="SigV2 query authentication (boto3's default presign for S3) is not accepted yet",
+                   strict=True)
+def test_presigned_sigv2_default(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="pre/v2", Body=b"v2")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "pre/v2"}, ExpiresIn=300)
+    with urllib.request.urlopen(url) as r:
+        assert r.read() == b"v2"

@@ -127,10 +127,9 @@ int s3_list_objects(req_t *r, const val_t *in, val_t *out)
     int64_t n;
     if (walk(r, &w, out, &last, &n) != GR_OK) return GR_ERR;
     val_set_c(r->arena, out, "Marker", val_str(r->arena, enc(r, &w, w.after)));
-    /* AWS: NextMarker is returned only with a delimiter (otherwise the
-     * client uses the last key), but returning it always is harmless and
-     * botocore pagination prefers it. */
-    if (last.p) val_set_c(r->arena, out, "NextMarker", val_str(r->arena, enc(r, &w, last)));
+    /* AWS: "This element is returned only if you have the delimiter request
+     * parameter specified"; without it clients continue from the last key. */
+    if (last.p && w.delimiter.p) val_set_c(r->arena, out, "NextMarker", val_str(r->arena, enc(r, &w, last)));
     return GR_OK;
 }
 
