@@ -567,3 +567,25 @@ def test_presigned_sigv2_default(s3, bucket):
     url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "pre/v2"}, ExpiresIn=300)
     with urllib.request.urlopen(url) as r:
         assert r.read() == b"v2"
+
+
+def test_get_part_number(s3, bucket):
+    """GET ?partNumber=N reads one part of a multipart object (a ranged GET)."""
+    key = "mp/parts"
+    uid = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    p1, p2 = os.urandom(5 * MiB), b"second part"
+    e1 = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=1, Body=p1)["ETag"]
+    e2 = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=2, Body=p2)["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+    g = s3.get_object(Bucket=bucket, Key=key, PartNumber=2)
+    assert g["ResponseMetadata"]["HTTPStatusCode"] == 206 and g["PartsCount"] == 2
+    assert g["ContentRange"] == "bytes %d-%d/%d" % (len(p1), len(p1) + len(p2) - 1, len(p1) + len(p2))
+    assert g["Body"].read() == p2
+    h = s3.head_object(Bucket=bucket, Key=key, PartNumber=1)
+    assert h["ContentLength"] == len(p1) and h["PartsCount"] == 2
+    code, status, _ = error_of(lambda: s3.get_object(Bucket=bucket, Key=key, PartNumber=3))
+    assert (code, status) == ("InvalidPartNumber", 416)
+    s3.put_object(Bucket=bucket, Key="single", Body=b"whole")
+    g = s3.get_object(Bucket=bucket, Key="single", PartNumber=1)
+    assert g["Body"].read() == b"whole" and "PartsCount" not in g

@@ -281,6 +281,10 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     o.etag = str_c(arena_printf(a, "\"%.*s-%zu\"", STR_FMT(s3__hex(a, md5, 16)), n));
     o.modified_us = time_now_us();
     o.parts = (int64_t)n;
+    buf_t ps;
+    buf_init(&ps, a);
+    for (size_t i = 0; i < n; i++) buf_printf(&ps, "%s%lld", i ? "," : "", (long long)sizes[i]);
+    o.part_sizes = buf_str(&ps);
     o.at.checksum_algo = o.at.checksum = STR_NULL; /* composite checksums are not kept yet */
     char old[33];
     if (s3__begin(db) != GR_OK) goto fail;

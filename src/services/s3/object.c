@@ -174,6 +174,36 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
     int64_t from = 0, to = o.size - 1;
     str_t range = val_get_str(in, "Range");
     int rr = range.p ? parse_range(range, o.size, &from, &to) : 0;
+    int64_t pn = val_get_int(in, "PartNumber", 0);
+    if (val_get(in, "PartNumber")) {
+        /* AWS: GetObject partNumber reads one part of a multipart object as a
+         * ranged GET; a single-part object has only part 1 (all of it). */
+        if (range.p)
+            return req_fail(r, &ERR_InvalidRequest, "Cannot specify both Range header and partNumber query parameter");
+        if (pn < 1 || pn > 10000)
+            return req_fail(r, &S3_E_InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
+        if (pn > (o.parts ? o.parts : 1) || o.size == 0)
+            return req_fail(r, &S3_E_InvalidPartNumber, "The requested partnumber is not satisfiable");
+        if (o.parts) {
+            str_t rest = o.part_sizes;
+            int64_t off = 0, sz = 0;
+            for (int64_t i = 1; i <= pn && rest.p; i++) {
+                str_t item;
+                rest = str_cut(rest, ',', &item);
+                long long v = 0;
+                if (!str_to_i64(item, &v)) return GR_ERR;
+                if (i < pn)
+                    off += v;
+                else
+                    sz = v;
+            }
+            from = off, to = off + sz - 1;
+            if (sz == 0 || to >= o.size) return GR_ERR;
+        }
+        rr = 1;
+        /* AWS: x-amz-mp-parts-count only for objects uploaded in parts */
+        if (o.parts) val_set_c(a, out, "PartsCount", val_int(a, o.parts));
+    }
     if (rr < 0) {
         r->err_extra = val_new(a, VAL_STRUCT);
         val_set_c(a, r->err_extra, "RangeRequested", val_str(a, range));
@@ -186,7 +216,6 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
     val_set_c(a, out, "ETag", val_str(a, o.etag));
     int64_t len = o.size ? to - from + 1 : 0;
     val_set_c(a, out, "ContentLength", val_int(a, len));
-    if (o.parts) val_set_c(a, out, "PartsCount", val_int(a, o.parts));
     if (rr > 0) {
         val_set_c(
             a, out, "ContentRange",

@@ -34,6 +34,7 @@ const aws_errdef_t S3_E_EntityTooSmall = {"EntityTooSmall", 400, true};
 const aws_errdef_t S3_E_KeyTooLong = {"KeyTooLongError", 400, true};
 const aws_errdef_t S3_E_MalformedXML = {"MalformedXML", 400, true};
 const aws_errdef_t S3_E_InvalidArgument = {"InvalidArgument", 400, true};
+const aws_errdef_t S3_E_InvalidPartNumber = {"InvalidPartNumber", 416, true};
 
 sqlite3 *s3__db(req_t *r)
 {
@@ -225,7 +226,7 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
 {
     char *sql = arena_printf(r->arena,
-                             "SELECT blob, size, etag, modified_us, parts, %s FROM s3_object "
+                             "SELECT blob, size, etag, modified_us, parts, part_sizes, %s FROM s3_object "
                              "WHERE bucket = ?1 AND key = ?2",
                              ATTR_COLS);
     sqlite3_stmt *st;
@@ -239,7 +240,8 @@ int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
         o->etag = s3__col_str(r, st, 2);
         o->modified_us = sqlite3_column_int64(st, 3);
         o->parts = sqlite3_column_int64(st, 4);
-        s3__attrs_read(r, st, 5, &o->at);
+        o->part_sizes = s3__col_str(r, st, 5);
+        s3__attrs_read(r, st, 6, &o->at);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -262,10 +264,11 @@ static int old_blob_of(sqlite3 *db, str_t bucket, str_t key, char old[33])
 int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, char old[33])
 {
     if (old_blob_of(db, bucket, key, old) != GR_OK) return GR_ERR;
-    char *sql = arena_printf(r->arena,
-                             "INSERT OR REPLACE INTO s3_object (bucket, key, blob, size, etag, modified_us, parts, %s) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                             ATTR_COLS);
+    char *sql = arena_printf(
+        r->arena,
+        "INSERT OR REPLACE INTO s3_object (bucket, key, blob, size, etag, modified_us, parts, part_sizes, %s) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        ATTR_COLS);
     sqlite3_stmt *st;
     if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, bucket);
@@ -275,7 +278,8 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
     bind_str(st, 5, o->etag);
     sqlite3_bind_int64(st, 6, o->modified_us);
     sqlite3_bind_int64(st, 7, o->parts);
-    s3__attrs_bind(st, 8, &o->at);
+    bind_str(st, 8, o->part_sizes);
+    s3__attrs_bind(st, 9, &o->at);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (!strcmp(old, o->blob.p ? o->blob.p : "")) old[0] = 0;

@@ -16,7 +16,7 @@
 extern const aws_errdef_t S3_E_InvalidBucketName, S3_E_BucketNotEmpty, S3_E_IllegalLocationConstraint,
     S3_E_InvalidLocationConstraint, S3_E_BadDigest, S3_E_InvalidDigest, S3_E_InvalidRange, S3_E_PreconditionFailed,
     S3_E_NotModified, S3_E_InvalidPart, S3_E_InvalidPartOrder, S3_E_EntityTooSmall, S3_E_KeyTooLong, S3_E_MalformedXML,
-    S3_E_InvalidArgument;
+    S3_E_InvalidArgument, S3_E_InvalidPartNumber;
 
 #define S3_MIN_PART (5u << 20) /* AWS: every part but the last is at least 5 MiB */
 
@@ -34,7 +34,8 @@ typedef struct {
     int64_t size;
     str_t etag; /* quoted */
     int64_t modified_us;
-    int64_t parts; /* > 0: completed from this many parts */
+    int64_t parts;    /* > 0: completed from this many parts */
+    str_t part_sizes; /* their sizes, "n1,n2,…" */
     s3_attrs_t at;
 } s3_obj_t;
 

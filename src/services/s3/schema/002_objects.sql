@@ -19,6 +19,7 @@ CREATE TABLE s3_object (
     checksum_algo TEXT,              -- CRC32 | CRC32C | SHA1 | SHA256
     checksum      TEXT,              -- base64, as in x-amz-checksum-*
     parts         INTEGER NOT NULL DEFAULT 0,
+    part_sizes    TEXT,              -- "n1,n2,…" of a completed multipart upload (GET ?partNumber=)
     PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
 
