@@ -58,7 +58,9 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
         }
         if (cp.p && ((last_cp.p && str_eq(cp, last_cp)) || str_cmp(cp, w->after) <= 0)) continue;
         if (n >= w->max) {
-            truncated = true;
+            /* AWS: max-keys=0 answers an empty, untruncated page (ceph/s3-tests
+             * test_bucket_list_maxkeys_zero) */
+            truncated = w->max > 0;
             break;
         }
         n++;
