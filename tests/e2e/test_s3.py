@@ -589,3 +589,19 @@ def test_get_part_number(s3, bucket):
     s3.put_object(Bucket=bucket, Key="single", Body=b"whole")
     g = s3.get_object(Bucket=bucket, Key="single", PartNumber=1)
     assert g["Body"].read() == b"whole" and "PartsCount" not in g
+
+
+def test_list_multipart_uploads_delimiter(s3, bucket):
+    ids = {k: s3.create_multipart_upload(Bucket=bucket, Key=k)["UploadId"] for k in ("up/a", "up/d/1", "up/d/2", "up/z")}
+    try:
+        r = s3.list_multipart_uploads(Bucket=bucket, Prefix="up/", Delimiter="/")
+        assert [u["Key"] for u in r["Uploads"]] == ["up/a", "up/z"]
+        assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["up/d/"]
+        r = s3.list_multipart_uploads(Bucket=bucket, Prefix="up/", MaxUploads=2)
+        assert [u["Key"] for u in r["Uploads"]] == ["up/a", "up/d/1"] and r["IsTruncated"] is True
+        r = s3.list_multipart_uploads(Bucket=bucket, Prefix="up/", KeyMarker=r["NextKeyMarker"],
+                                      UploadIdMarker=r["NextUploadIdMarker"])
+        assert [u["Key"] for u in r["Uploads"]] == ["up/d/2", "up/z"]
+    finally:
+        for k, uid in ids.items():
+            s3.abort_multipart_upload(Bucket=bucket, Key=k, UploadId=uid)

@@ -399,8 +399,8 @@ int s3_list_parts(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-/* Uploads in (key, upload id) order after the markers, under the prefix.
- * Delimiter roll-up is not done yet: every upload is listed. */
+/* Uploads in (key, upload id) order after the markers, under the prefix,
+ * with keys containing the delimiter rolled up into CommonPrefixes. */
 int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -424,7 +424,8 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_text(st, 3, um.p, (int)um.len, SQLITE_STATIC);
     else
         sqlite3_bind_text(st, 3, "~", 1, SQLITE_STATIC);
-    val_t *list = val_new(a, VAL_LIST);
+    val_t *list = val_new(a, VAL_LIST), *prefixes = val_new(a, VAL_LIST);
+    str_t delim = val_get_str(in, "Delimiter"), last_cp = STR_NULL;
     int64_t n = 0;
     bool truncated = false;
     str_t last_key = STR_NULL, last_id = STR_NULL;
@@ -433,11 +434,26 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
         str_t key = str_n(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
         if (!key.p) key = STR("");
         if (prefix.p && !str_starts_with(key, prefix)) continue;
+        /* AWS: with a delimiter, keys that contain it after the prefix roll
+         * up into CommonPrefixes, each counted once */
+        str_t cp = STR_NULL;
+        size_t plen = prefix.p ? prefix.len : 0;
+        for (size_t i = plen; delim.len && i + delim.len <= key.len && !cp.p; i++)
+            if (!memcmp(key.p + i, delim.p, delim.len)) cp = str_n(key.p, i + delim.len);
+        if (cp.p && ((last_cp.p && str_eq(cp, last_cp)) || (km.p && str_cmp(cp, km) <= 0))) continue;
         if (n >= max) {
             truncated = true;
             break;
         }
         n++;
+        if (cp.p) {
+            last_cp = last_key = arena_str(a, cp);
+            last_id = STR("");
+            val_t *pv = val_new(a, VAL_STRUCT);
+            val_set_c(a, pv, "Prefix", val_str(a, last_cp));
+            val_push(a, prefixes, pv);
+            continue;
+        }
         val_t *u = val_new(a, VAL_STRUCT);
         last_key = arena_str(a, key);
         last_id = s3__col_str(r, st, 1);
@@ -465,6 +481,8 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
     if (prefix.p) val_set_c(a, out, "Prefix", val_str(a, prefix));
     val_set_c(a, out, "MaxUploads", val_int(a, max));
     val_set_c(a, out, "IsTruncated", val_bool(a, truncated));
-    if (n) val_set_c(a, out, "Uploads", list);
+    if (delim.p) val_set_c(a, out, "Delimiter", val_str(a, delim));
+    if (val_len(list)) val_set_c(a, out, "Uploads", list);
+    if (val_len(prefixes)) val_set_c(a, out, "CommonPrefixes", prefixes);
     return GR_OK;
 }
