@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/creds.h"
 #include "auth/sigv4.h"
@@ -170,6 +171,17 @@ static int authenticate(req_t *r, sigv4_t *sig)
             return req_fail(r, &ERR_IncompleteSignature, "%s", msg ? msg : "Invalid chunked body");
         }
         r->w.body = body;
+        /* S3: trailing headers (x-amz-checksum-crc32 after the last chunk)
+         * are read as request headers, so the model parses them as the
+         * input members they are. */
+        if (ntr) {
+            kv_t *hs = ARENA_NEWN(r->arena, kv_t, r->w.nheaders + ntr);
+            if (!hs) return GR_ERR;
+            memcpy(hs, r->w.headers, r->w.nheaders * sizeof *hs);
+            memcpy(hs + r->w.nheaders, tr, ntr * sizeof *hs);
+            r->w.headers = hs;
+            r->w.nheaders += ntr;
+        }
     }
     return GR_OK;
 }
@@ -220,14 +232,25 @@ static void finish_error(req_t *r)
 
 static int finish(req_t *r, int rc)
 {
+    /* S3: a handler may answer with a file body (GetObject sets resp.fd/off/
+     * len; the http layer sendfiles and closes it) and a status its output
+     * shape cannot carry (206 Partial Content). Both survive serialization;
+     * the fd is closed here if the request fails after all. */
+    int fd = r->resp.fd, status = r->resp.status;
+    off_t off = r->resp.off;
+    size_t len = r->resp.len;
     if (rc == GR_OK) {
         wire_resp_init(&r->resp, r->arena);
         if (proto_serialize(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK ||
             r->resp.body.failed || arena_failed(r->arena)) {
             r->err = NULL;
             rc = GR_ERR;
+        } else {
+            if (fd >= 0) r->resp.fd = fd, r->resp.off = off, r->resp.len = len, fd = -1;
+            if (status > 200) r->resp.status = status;
         }
     }
+    if (fd >= 0) close(fd);
     if (rc == GR_ERR) finish_error(r);
     return rc;
 }

@@ -1,31 +1,227 @@
-/* bucket.c — S3 bucket operations over s3_bucket (schema/001_buckets.sql).
- * ListBuckets for now; the S3 issue fills in the rest. */
+/* bucket.c — S3 bucket operations over s3_bucket (schema/001_buckets.sql):
+ * CreateBucket, HeadBucket, ListBuckets, DeleteBucket, GetBucketLocation.
+ * Bucket names are one global namespace (as on AWS): the name alone is the
+ * key, and another account's bucket of that name is BucketAlreadyExists. */
 #include <sqlite3.h>
+#include <stdio.h>
 
-#include "auth/sigv4.h"
-#include "core/req.h"
+#include "core/gtime.h"
+#include "s3_internal.h"
 #include "s3_model.h"
-#include "schemas.h"
-#include "services/app.h"
 
-/* AWS: an account's canonical user id is 64 hex characters, stable for the
- * account; ours is derived from the account id so it never changes. */
-static str_t canonical_id(arena_t *a, str_t account)
+/* AWS: "Bucket naming rules" (general purpose buckets): 3–63 characters of
+ * lower-case letters, digits, dots and hyphens; begins and ends with a letter
+ * or digit; no two adjacent periods; not an IP address; not the reserved
+ * prefixes xn--, sthree-, amzn-s3-demo- nor suffixes -s3alias, --ol-s3, .mrap,
+ * --x-s3. */
+static bool valid_bucket_name(str_t n)
 {
-    char *s = arena_printf(a, "gureum-canonical-user:%.*s", STR_FMT(account));
-    char *hex = arena_alloc(a, 65);
-    if (!s || !hex) return STR_NULL;
-    sigv4_hex_sha256(s, strlen(s), hex);
-    return (str_t){hex, 64};
+    if (n.len < 3 || n.len > 63) return false;
+    int dots = 0;
+    bool all_digits_dots = true;
+    for (size_t i = 0; i < n.len; i++) {
+        char c = n.p[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && c != '.' && c != '-') return false;
+        if ((i == 0 || i == n.len - 1) && !alnum) return false;
+        if (c == '.' && i && n.p[i - 1] == '.') return false;
+        if (c == '.') dots++;
+        if (!(c == '.' || (c >= '0' && c <= '9'))) all_digits_dots = false;
+    }
+    if (all_digits_dots && dots == 3) return false; /* 192.168.5.4 */
+    static const char *const pre[] = {"xn--", "sthree-", "amzn-s3-demo-"};
+    static const char *const suf[] = {"-s3alias", "--ol-s3", ".mrap", "--x-s3"};
+    for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+        if (str_starts_with(n, str_c(pre[i]))) return false;
+    for (size_t i = 0; i < sizeof suf / sizeof suf[0]; i++)
+        if (str_ends_with(n, str_c(suf[i]))) return false;
+    return true;
+}
+
+/* A region name as AWS spells them: "ap-northeast-2", "us-gov-west-1", "EU". */
+static bool looks_like_region(str_t s)
+{
+    if (str_eq_c(s, "EU")) return true;
+    if (s.len < 9 || s.len > 25 || s.p[s.len - 1] < '0' || s.p[s.len - 1] > '9') return false;
+    int dashes = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.p[i];
+        if (c == '-')
+            dashes++;
+        else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return false;
+    }
+    return dashes >= 2;
+}
+
+static val_t *bucket_extra(req_t *r, str_t name)
+{
+    val_t *x = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, x, "BucketName", val_strdup(r->arena, name));
+    return x;
+}
+
+int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t name = val_get_str(in, "Bucket");
+    if (!valid_bucket_name(name)) {
+        r->err_extra = bucket_extra(r, name);
+        return req_fail(r, &S3_E_InvalidBucketName, "The specified bucket is not valid.");
+    }
+    str_t region = r->region.len ? r->region : STR("us-east-1");
+    const val_t *cfg = val_get(in, "CreateBucketConfiguration");
+    str_t lc = cfg ? val_get_str(cfg, "LocationConstraint") : STR_NULL;
+    bool east = str_eq_c(region, "us-east-1");
+    /* AWS: CreateBucket — us-east-1 is the default and takes no location
+     * constraint (naming it is InvalidLocationConstraint); elsewhere the
+     * constraint must name the endpoint's region
+     * (IllegalLocationConstraintException). */
+    if (lc.len && !looks_like_region(lc)) {
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "LocationConstraint", val_str(a, lc));
+        return req_fail(r, &S3_E_InvalidLocationConstraint, "The specified location-constraint is not valid");
+    }
+    if (east && str_eq_c(lc, "us-east-1")) {
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "LocationConstraint", val_str(a, lc));
+        return req_fail(r, &S3_E_InvalidLocationConstraint, "The specified location-constraint is not valid");
+    }
+    if (lc.len ? !str_eq(lc, region) : !east)
+        return req_fail(r, &S3_E_IllegalLocationConstraint,
+                        "The %.*s location constraint is incompatible for the region specific endpoint this request "
+                        "was sent to.",
+                        lc.len ? (int)lc.len : 11, lc.len ? lc.p : "unspecified");
+
+    sqlite3 *db = s3__db(r);
+    if (!db || s3__begin(db) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        str_t acct = s3__col_str(r, st, 0), breg = s3__col_str(r, st, 1);
+        sqlite3_finalize(st);
+        s3__rollback(db);
+        if (!str_eq(acct, r->who.account)) {
+            r->err_extra = bucket_extra(r, name);
+            return req_fail(r, &S3_ERR_BucketAlreadyExists,
+                            "The requested bucket name is not available. The bucket namespace is shared by all "
+                            "users of the system. Please select a different name and try again.");
+        }
+        /* AWS: "For legacy compatibility, if you re-create an existing bucket
+         * that you already own in the North Virginia Region, Amazon S3 returns
+         * 200 OK" — everywhere else BucketAlreadyOwnedByYou. */
+        if (east && str_eq_c(breg, "us-east-1")) {
+            val_set_c(a, out, "Location", val_str(a, str_c(arena_printf(a, "/%.*s", STR_FMT(name)))));
+            return GR_OK;
+        }
+        r->err_extra = bucket_extra(r, name);
+        return req_fail(r, &S3_ERR_BucketAlreadyOwnedByYou,
+                        "Your previous request to create the named bucket succeeded and you already own it.");
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) goto fail;
+    if (sqlite3_prepare_v2(db, "INSERT INTO s3_bucket (name, account, region, created_us) VALUES (?1, ?2, ?3, ?4)", -1,
+                           &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, region.p, (int)region.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, time_now_us());
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE || s3__commit(db) != GR_OK) goto fail;
+    /* AWS: Location is "/bucket" in us-east-1, the bucket's URL elsewhere */
+    if (east)
+        val_set_c(a, out, "Location", val_str(a, str_c(arena_printf(a, "/%.*s", STR_FMT(name)))));
+    else
+        val_set_c(a, out, "Location", val_str(a, str_c(arena_printf(a, "http://%.*s.s3.localhost/", STR_FMT(name)))));
+    return GR_OK;
+fail:
+    s3__rollback(db);
+    return GR_ERR;
+}
+
+int s3_head_bucket(req_t *r, const val_t *in, val_t *out)
+{
+    str_t region;
+    if (s3__bucket(r, val_get_str(in, "Bucket"), &region) != GR_OK) return GR_ERR;
+    val_set_c(r->arena, out, "BucketRegion", val_str(r->arena, region));
+    return GR_OK;
+}
+
+int s3_get_bucket_location(req_t *r, const val_t *in, val_t *out)
+{
+    str_t region;
+    if (s3__bucket(r, val_get_str(in, "Bucket"), &region) != GR_OK) return GR_ERR;
+    /* AWS: buckets in us-east-1 have a null LocationConstraint */
+    if (!str_eq_c(region, "us-east-1")) val_set_c(r->arena, out, "LocationConstraint", val_str(r->arena, region));
+    return GR_OK;
+}
+
+int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
+{
+    str_t name = val_get_str(in, "Bucket");
+    if (s3__bucket(r, name, NULL) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    if (!db || s3__begin(db) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM s3_object WHERE bucket = ?1 LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) {
+        s3__rollback(db);
+        r->err_extra = bucket_extra(r, name);
+        return req_fail(r, &S3_E_BucketNotEmpty, "The bucket you tried to delete is not empty");
+    }
+    if (rc != SQLITE_DONE) goto fail;
+    /* Incomplete multipart uploads go with the bucket; their part blobs are
+     * collected after the commit. */
+    size_t nblobs = 0, cap = 16;
+    char **blobs = ARENA_NEWN(r->arena, char *, cap);
+    if (sqlite3_prepare_v2(db, "SELECT p.blob FROM s3_part p JOIN s3_upload u ON u.id = p.upload WHERE u.bucket = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (nblobs == cap) {
+            blobs = arena_realloc(r->arena, blobs, cap * sizeof *blobs, cap * 2 * sizeof *blobs);
+            cap *= 2;
+        }
+        if (blobs) blobs[nblobs++] = (char *)s3__col_str(r, st, 0).p;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE || !blobs) goto fail;
+    static const char *const dels[] = {
+        "DELETE FROM s3_part WHERE upload IN (SELECT id FROM s3_upload WHERE bucket = ?1)",
+        "DELETE FROM s3_upload WHERE bucket = ?1",
+        "DELETE FROM s3_bucket WHERE name = ?1",
+    };
+    for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
+        if (sqlite3_prepare_v2(db, dels[i], -1, &st, NULL) != SQLITE_OK) goto fail;
+        sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) goto fail;
+    }
+    if (s3__commit(db) != GR_OK) goto fail;
+    for (size_t i = 0; i < nblobs; i++) s3__blob_drop(r, blobs[i]);
+    return GR_OK;
+fail:
+    s3__rollback(db);
+    return GR_ERR;
 }
 
 /* AWS: ListBuckets lists the caller's buckets in name order, in every region. */
 int s3_list_buckets(req_t *r, const val_t *in, val_t *out)
 {
-    app_t *app = r->app;
     arena_t *a = r->arena;
     (void)in;
-    sqlite3 *db = store_db(app->store, &schema_s3);
+    sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT name, created_us FROM s3_bucket WHERE account = ?1 ORDER BY name", -1, &st,
@@ -36,17 +232,13 @@ int s3_list_buckets(req_t *r, const val_t *in, val_t *out)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         val_t *b = val_new(a, VAL_STRUCT);
-        val_set_c(a, b, "Name",
-                  val_strdup(a, str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0))));
+        val_set_c(a, b, "Name", val_str(a, s3__col_str(r, st, 0)));
         val_set_c(a, b, "CreationDate", val_time(a, sqlite3_column_int64(st, 1)));
         val_push(a, buckets, b);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return GR_ERR;
-    val_t *owner = val_new(a, VAL_STRUCT);
-    val_set_c(a, owner, "DisplayName", val_cstr(a, "gureum"));
-    val_set_c(a, owner, "ID", val_str(a, canonical_id(a, r->who.account)));
     val_set_c(a, out, "Buckets", buckets);
-    val_set_c(a, out, "Owner", owner);
+    val_set_c(a, out, "Owner", s3__owner(r));
     return GR_OK;
 }

@@ -1,0 +1,488 @@
+/* multipart.c — multipart uploads: CreateMultipartUpload, UploadPart,
+ * CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+ * ListMultipartUploads. Each part is its own blob (s3_part). Completion
+ * currently concatenates the chosen parts into one new blob, because a
+ * response body is a single fd (wire_resp_t); serving an object as its list
+ * of parts without copying comes with streaming responses. The object row
+ * commits before the part blobs are deleted. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/gtime.h"
+#include "core/id.h"
+#include "s3_internal.h"
+#include "s3_model.h"
+
+static const char *const UPLOAD_COLS = "content_type, content_encoding, content_disposition, content_language, "
+                                       "cache_control, expires_us, storage_class, meta, checksum_algo, checksum";
+
+static int no_such_upload(req_t *r, str_t id)
+{
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "UploadId", val_str(r->arena, id));
+    return req_fail(r, &S3_ERR_NoSuchUpload,
+                    "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
+                    "aborted or completed.");
+}
+
+/* The upload's attributes if it exists for this bucket and key: 1, 0 absent, -1 error. */
+static int upload_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t id, s3_attrs_t *at)
+{
+    char *sql =
+        arena_printf(r->arena, "SELECT %s FROM s3_upload WHERE id = ?1 AND bucket = ?2 AND key = ?3", UPLOAD_COLS);
+    sqlite3_stmt *st;
+    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    sqlite3_bind_text(st, 1, id.p ? id.p : "", (int)id.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, key.p ? key.p : "", (int)key.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && at) s3__attrs_read(r, st, 0, at);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key");
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    s3_attrs_t at;
+    s3__attrs_from_input(r, in, &at);
+    at.checksum_algo = val_get_str(in, "ChecksumAlgorithm");
+    char id[65];
+    id_random_chars(id, 64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    char *sql = arena_printf(a,
+                             "INSERT INTO s3_upload (id, bucket, key, initiated_us, initiator, %s) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                             UPLOAD_COLS);
+    sqlite3_stmt *st;
+    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    sqlite3_bind_text(st, 1, id, 64, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, key.p ? key.p : "", (int)key.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, time_now_us());
+    sqlite3_bind_text(st, 5, r->who.arn.p, (int)r->who.arn.len, SQLITE_STATIC);
+    s3__attrs_bind(st, 6, &at);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return GR_ERR;
+    val_set_c(a, out, "Bucket", val_str(a, bucket));
+    val_set_c(a, out, "Key", val_str(a, key));
+    val_set_c(a, out, "UploadId", val_strdup(a, str_n(id, 64)));
+    if (at.checksum_algo.p) val_set_c(a, out, "ChecksumAlgorithm", val_str(a, at.checksum_algo));
+    return GR_OK;
+}
+
+int s3_upload_part(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), uid = val_get_str(in, "UploadId");
+    int64_t num = val_get_int(in, "PartNumber", 0);
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    /* AWS: "Part number must be an integer between 1 and 10000, inclusive" */
+    if (num < 1 || num > 10000)
+        return req_fail(r, &S3_E_InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    int found = upload_get(r, db, bucket, key, uid, NULL);
+    if (found < 0) return GR_ERR;
+    if (!found) return no_such_upload(r, uid);
+    const val_t *bv = val_get(in, "Body");
+    str_t body = bv && (bv->kind == VAL_BLOB || bv->kind == VAL_STR) ? bv->u.s : STR("");
+    unsigned char md5[16];
+    str_t algo, value;
+    if (s3__verify_body(r, in, body, md5, &algo, &value) != GR_OK) return GR_ERR;
+    char id[33];
+    if (s3__blob_put(r, body.p, body.len, id) != GR_OK) return GR_ERR;
+    str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
+    char old[33] = "";
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_ERROR;
+    if (s3__begin(db) != GR_OK) goto fail;
+    /* The upload may have been completed or aborted while the body arrived. */
+    if ((found = upload_get(r, db, bucket, key, uid, NULL)) != 1) {
+        s3__rollback(db);
+        s3__blob_drop(r, id);
+        return found == 0 ? no_such_upload(r, uid) : GR_ERR;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT blob FROM s3_part WHERE upload = ?1 AND num = ?2", -1, &st, NULL) != SQLITE_OK)
+        goto fail_tx;
+    sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, num);
+    if (sqlite3_step(st) == SQLITE_ROW) snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR REPLACE INTO s3_part (upload, num, blob, size, etag, modified_us) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto fail_tx;
+    sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, num);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (int64_t)body.len);
+    sqlite3_bind_text(st, 5, etag.p, (int)etag.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, time_now_us());
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE || s3__commit(db) != GR_OK) goto fail_tx;
+    s3__blob_drop(r, old);
+    val_set_c(a, out, "ETag", val_str(a, etag));
+    if (algo.p) val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(algo)), val_str(a, value));
+    return GR_OK;
+fail_tx:
+    s3__rollback(db);
+fail:
+    s3__blob_drop(r, id);
+    return GR_ERR;
+}
+
+typedef struct {
+    int64_t num, size;
+    str_t blob, etag;
+} part_t;
+
+/* The upload's parts in number order (arena). */
+static int load_parts(req_t *r, sqlite3 *db, str_t uid, int64_t after, part_t **out, size_t *n)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT num, size, blob, etag, modified_us FROM s3_part WHERE upload = ?1 AND num > ?2 "
+                           "ORDER BY num",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, after);
+    size_t cap = 16, k = 0;
+    part_t *p = ARENA_NEWN(r->arena, part_t, cap);
+    int rc;
+    while (p && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (k == cap) {
+            p = arena_realloc(r->arena, p, cap * sizeof *p, cap * 2 * sizeof *p);
+            cap *= 2;
+            if (!p) break;
+        }
+        p[k].num = sqlite3_column_int64(st, 0);
+        p[k].size = sqlite3_column_int64(st, 1);
+        p[k].blob = s3__col_str(r, st, 2);
+        p[k].etag = s3__col_str(r, st, 3);
+        k++;
+    }
+    sqlite3_finalize(st);
+    if (!p || rc != SQLITE_DONE) return GR_ERR;
+    *out = p;
+    *n = k;
+    return GR_OK;
+}
+
+static str_t unquote(str_t e)
+{
+    e = str_trim(e);
+    if (e.len >= 2 && e.p[0] == '"' && e.p[e.len - 1] == '"') return str_sub(e, 1, e.len - 2);
+    return e;
+}
+
+static bool hex_to_bin(str_t h, unsigned char out[16])
+{
+    if (h.len != 32) return false;
+    for (size_t i = 0; i < 16; i++) {
+        unsigned v;
+        if (sscanf(h.p + 2 * i, "%2x", &v) != 1) return false;
+        out[i] = (unsigned char)v;
+    }
+    return true;
+}
+
+static int delete_upload_rows(sqlite3 *db, str_t uid)
+{
+    static const char *const dels[] = {"DELETE FROM s3_part WHERE upload = ?1", "DELETE FROM s3_upload WHERE id = ?1"};
+    for (size_t i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, dels[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+        sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return GR_ERR;
+    }
+    return GR_OK;
+}
+
+int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), uid = val_get_str(in, "UploadId");
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    s3_obj_t o = {0};
+    int found = upload_get(r, db, bucket, key, uid, &o.at);
+    if (found < 0) return GR_ERR;
+    if (!found) return no_such_upload(r, uid);
+    const val_t *mu = val_get(in, "MultipartUpload");
+    const val_t *want = mu ? val_get(mu, "Parts") : NULL;
+    /* AWS: a CompleteMultipartUpload without parts is MalformedXML */
+    if (!want || want->kind != VAL_LIST || !want->u.list.n)
+        return req_fail(r, &S3_E_MalformedXML,
+                        "The XML you provided was not well-formed or did not validate against our published schema");
+    part_t *have;
+    size_t nhave;
+    if (load_parts(r, db, uid, 0, &have, &nhave) != GR_OK) return GR_ERR;
+    size_t n = want->u.list.n;
+    str_t *blobs = ARENA_NEWN(a, str_t, n);
+    int64_t *sizes = ARENA_NEWN(a, int64_t, n);
+    unsigned char *md5s = arena_alloc(a, 16 * n);
+    if (!blobs || !sizes || !md5s) return GR_ERR;
+    int64_t prev = 0, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const val_t *p = want->u.list.v[i];
+        int64_t num = val_get_int(p, "PartNumber", 0);
+        str_t etag = unquote(val_get_str(p, "ETag"));
+        /* AWS: InvalidPartOrder "The list of parts was not in ascending order.
+         * Parts must be ordered by part number." */
+        if (num <= prev)
+            return req_fail(r, &S3_E_InvalidPartOrder,
+                            "The list of parts was not in ascending order. Parts must be ordered by part number.");
+        prev = num;
+        const part_t *hp = NULL;
+        for (size_t k = 0; k < nhave && !hp; k++)
+            if (have[k].num == num) hp = &have[k];
+        if (!hp || !str_eq(etag, unquote(hp->etag)) || !hex_to_bin(unquote(hp->etag), md5s + 16 * i)) {
+            r->err_extra = val_new(a, VAL_STRUCT);
+            val_set_c(a, r->err_extra, "UploadId", val_str(a, uid));
+            val_set_c(a, r->err_extra, "PartNumber", val_int(a, num));
+            val_set_c(a, r->err_extra, "ETag", val_str(a, etag));
+            return req_fail(r, &S3_E_InvalidPart,
+                            "One or more of the specified parts could not be found.  The part may not have been "
+                            "uploaded, or the specified entity tag may not match the part's entity tag.");
+        }
+        blobs[i] = hp->blob;
+        sizes[i] = hp->size;
+        total += hp->size;
+    }
+    /* AWS: EntityTooSmall — every part but the last at least 5 MiB (checked
+     * once every named part is known to exist) */
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (sizes[i] >= (int64_t)S3_MIN_PART) continue;
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "ProposedSize", val_int(a, sizes[i]));
+        val_set_c(a, r->err_extra, "MinSizeAllowed", val_int(a, S3_MIN_PART));
+        val_set_c(a, r->err_extra, "PartNumber", val_int(a, val_get_int(want->u.list.v[i], "PartNumber", 0)));
+        val_set_c(a, r->err_extra, "ETag", val_str(a, unquote(val_get_str(want->u.list.v[i], "ETag"))));
+        return req_fail(r, &S3_E_EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size");
+    }
+    char id[33];
+    if (s3__blob_concat(r, blobs, n, id) != GR_OK) return GR_ERR;
+    /* AWS: a multipart ETag is the MD5 of the parts' binary MD5s, then "-N" */
+    unsigned char md5[16];
+    s3__md5(md5s, 16 * n, md5);
+    o.blob = str_c(id);
+    o.size = total;
+    o.etag = str_c(arena_printf(a, "\"%.*s-%zu\"", STR_FMT(s3__hex(a, md5, 16)), n));
+    o.modified_us = time_now_us();
+    o.parts = (int64_t)n;
+    buf_t ps;
+    buf_init(&ps, a);
+    for (size_t i = 0; i < n; i++) buf_printf(&ps, "%s%lld", i ? "," : "", (long long)sizes[i]);
+    o.part_sizes = buf_str(&ps);
+    o.at.checksum_algo = o.at.checksum = STR_NULL; /* composite checksums are not kept yet */
+    char old[33];
+    if (s3__begin(db) != GR_OK) goto fail;
+    if ((found = upload_get(r, db, bucket, key, uid, NULL)) != 1) {
+        s3__rollback(db);
+        s3__blob_drop(r, id);
+        return found == 0 ? no_such_upload(r, uid) : GR_ERR;
+    }
+    /* Parts uploaded again while we copied would make the copy stale. */
+    part_t *now;
+    size_t nnow;
+    if (load_parts(r, db, uid, 0, &now, &nnow) != GR_OK) goto fail_tx;
+    for (size_t i = 0; i < n; i++) {
+        bool same = false;
+        for (size_t k = 0; k < nnow && !same; k++) same = str_eq(now[k].blob, blobs[i]);
+        if (!same) goto fail_tx;
+    }
+    if (s3__obj_put(r, db, bucket, key, &o, old) != GR_OK || delete_upload_rows(db, uid) != GR_OK ||
+        s3__commit(db) != GR_OK)
+        goto fail_tx;
+    s3__blob_drop(r, old);
+    for (size_t k = 0; k < nnow; k++) s3__blob_drop(r, now[k].blob.p);
+    val_set_c(a, out, "Location",
+              val_cstr(a, arena_printf(a, "http://%.*s.s3.localhost/%.*s", STR_FMT(bucket),
+                                       STR_FMT(wire_url_encode(a, key, true)))));
+    val_set_c(a, out, "Bucket", val_str(a, bucket));
+    val_set_c(a, out, "Key", val_str(a, key));
+    val_set_c(a, out, "ETag", val_str(a, o.etag));
+    return GR_OK;
+fail_tx:
+    s3__rollback(db);
+fail:
+    s3__blob_drop(r, id);
+    return GR_ERR;
+}
+
+int s3_abort_multipart_upload(req_t *r, const val_t *in, val_t *out)
+{
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), uid = val_get_str(in, "UploadId");
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    if (!db || s3__begin(db) != GR_OK) return GR_ERR;
+    int found = upload_get(r, db, bucket, key, uid, NULL);
+    part_t *parts = NULL;
+    size_t n = 0;
+    if (found < 0) goto fail;
+    if (!found) {
+        s3__rollback(db);
+        return no_such_upload(r, uid);
+    }
+    if (load_parts(r, db, uid, 0, &parts, &n) != GR_OK || delete_upload_rows(db, uid) != GR_OK ||
+        s3__commit(db) != GR_OK)
+        goto fail;
+    for (size_t i = 0; i < n; i++) s3__blob_drop(r, parts[i].blob.p);
+    return GR_OK;
+fail:
+    s3__rollback(db);
+    return GR_ERR;
+}
+
+int s3_list_parts(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), uid = val_get_str(in, "UploadId");
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    s3_attrs_t at;
+    int found = upload_get(r, db, bucket, key, uid, &at);
+    if (found < 0) return GR_ERR;
+    if (!found) return no_such_upload(r, uid);
+    int64_t marker = val_get_int(in, "PartNumberMarker", 0), max = val_get_int(in, "MaxParts", 1000);
+    if (max < 0 || max > 1000) max = 1000;
+    part_t *p;
+    size_t n;
+    if (load_parts(r, db, uid, marker, &p, &n) != GR_OK) return GR_ERR;
+    /* modified time is not in part_t: re-read it per part listed */
+    val_t *list = val_new(a, VAL_LIST);
+    size_t shown = n < (size_t)max ? n : (size_t)max;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT modified_us FROM s3_part WHERE upload = ?1 AND num = ?2", -1, &st, NULL) !=
+        SQLITE_OK)
+        return GR_ERR;
+    for (size_t i = 0; i < shown; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, p[i].num);
+        int64_t mod = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        val_t *e = val_new(a, VAL_STRUCT);
+        val_set_c(a, e, "PartNumber", val_int(a, p[i].num));
+        val_set_c(a, e, "LastModified", val_time(a, mod));
+        val_set_c(a, e, "ETag", val_str(a, p[i].etag));
+        val_set_c(a, e, "Size", val_int(a, p[i].size));
+        val_push(a, list, e);
+    }
+    sqlite3_finalize(st);
+    val_set_c(a, out, "Bucket", val_str(a, bucket));
+    val_set_c(a, out, "Key", val_str(a, key));
+    val_set_c(a, out, "UploadId", val_str(a, uid));
+    val_set_c(a, out, "PartNumberMarker", val_int(a, marker));
+    if (shown) val_set_c(a, out, "NextPartNumberMarker", val_int(a, p[shown - 1].num));
+    val_set_c(a, out, "MaxParts", val_int(a, max));
+    val_set_c(a, out, "IsTruncated", val_bool(a, n > shown));
+    if (shown) val_set_c(a, out, "Parts", list);
+    val_t *who = val_new(a, VAL_STRUCT);
+    val_set_c(a, who, "ID", val_str(a, r->who.arn));
+    val_set_c(a, who, "DisplayName", val_cstr(a, "gureum"));
+    val_set_c(a, out, "Initiator", who);
+    val_set_c(a, out, "Owner", s3__owner(r));
+    val_set_c(a, out, "StorageClass", val_str(a, at.storage_class.p ? at.storage_class : STR("STANDARD")));
+    if (at.checksum_algo.p) val_set_c(a, out, "ChecksumAlgorithm", val_str(a, at.checksum_algo));
+    return GR_OK;
+}
+
+/* Uploads in (key, upload id) order after the markers, under the prefix,
+ * with keys containing the delimiter rolled up into CommonPrefixes. */
+int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket");
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    str_t prefix = val_get_str(in, "Prefix"), km = val_get_str(in, "KeyMarker"), um = val_get_str(in, "UploadIdMarker");
+    int64_t max = val_get_int(in, "MaxUploads", 1000);
+    if (max < 0 || max > 1000) max = 1000;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT key, id, initiated_us, initiator, storage_class FROM s3_upload WHERE bucket = ?1 "
+                           "AND (key > ?2 OR (key = ?2 AND id > ?3)) ORDER BY key, id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, km.p ? km.p : "", (int)km.len, SQLITE_STATIC);
+    /* AWS: without an upload-id-marker, the key marker's uploads are all skipped */
+    if (um.p)
+        sqlite3_bind_text(st, 3, um.p, (int)um.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(st, 3, "~", 1, SQLITE_STATIC);
+    val_t *list = val_new(a, VAL_LIST), *prefixes = val_new(a, VAL_LIST);
+    str_t delim = val_get_str(in, "Delimiter"), last_cp = STR_NULL;
+    int64_t n = 0;
+    bool truncated = false;
+    str_t last_key = STR_NULL, last_id = STR_NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        str_t key = str_n(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        if (!key.p) key = STR("");
+        if (prefix.p && !str_starts_with(key, prefix)) continue;
+        /* AWS: with a delimiter, keys that contain it after the prefix roll
+         * up into CommonPrefixes, each counted once */
+        str_t cp = STR_NULL;
+        size_t plen = prefix.p ? prefix.len : 0;
+        for (size_t i = plen; delim.len && i + delim.len <= key.len && !cp.p; i++)
+            if (!memcmp(key.p + i, delim.p, delim.len)) cp = str_n(key.p, i + delim.len);
+        if (cp.p && ((last_cp.p && str_eq(cp, last_cp)) || (km.p && str_cmp(cp, km) <= 0))) continue;
+        if (n >= max) {
+            truncated = true;
+            break;
+        }
+        n++;
+        if (cp.p) {
+            last_cp = last_key = arena_str(a, cp);
+            last_id = STR("");
+            val_t *pv = val_new(a, VAL_STRUCT);
+            val_set_c(a, pv, "Prefix", val_str(a, last_cp));
+            val_push(a, prefixes, pv);
+            continue;
+        }
+        val_t *u = val_new(a, VAL_STRUCT);
+        last_key = arena_str(a, key);
+        last_id = s3__col_str(r, st, 1);
+        val_set_c(a, u, "UploadId", val_str(a, last_id));
+        val_set_c(a, u, "Key", val_str(a, last_key));
+        val_set_c(a, u, "Initiated", val_time(a, sqlite3_column_int64(st, 2)));
+        str_t sc = s3__col_str(r, st, 4);
+        val_set_c(a, u, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
+        val_set_c(a, u, "Owner", s3__owner(r));
+        val_t *who = val_new(a, VAL_STRUCT);
+        val_set_c(a, who, "ID", val_str(a, s3__col_str(r, st, 3)));
+        val_set_c(a, who, "DisplayName", val_cstr(a, "gureum"));
+        val_set_c(a, u, "Initiator", who);
+        val_push(a, list, u);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
+    val_set_c(a, out, "Bucket", val_str(a, bucket));
+    val_set_c(a, out, "KeyMarker", val_str(a, km.p ? km : STR("")));
+    val_set_c(a, out, "UploadIdMarker", val_str(a, um.p ? um : STR("")));
+    if (truncated) {
+        val_set_c(a, out, "NextKeyMarker", val_str(a, last_key));
+        val_set_c(a, out, "NextUploadIdMarker", val_str(a, last_id));
+    }
+    if (prefix.p) val_set_c(a, out, "Prefix", val_str(a, prefix));
+    val_set_c(a, out, "MaxUploads", val_int(a, max));
+    val_set_c(a, out, "IsTruncated", val_bool(a, truncated));
+    if (delim.p) val_set_c(a, out, "Delimiter", val_str(a, delim));
+    if (val_len(list)) val_set_c(a, out, "Uploads", list);
+    if (val_len(prefixes)) val_set_c(a, out, "CommonPrefixes", prefixes);
+    return GR_OK;
+}

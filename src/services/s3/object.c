@@ -1,0 +1,390 @@
+/* object.c — S3 object operations: PutObject, GetObject, HeadObject,
+ * DeleteObject, DeleteObjects, CopyObject.
+ * Bytes: PUT writes the (dispatcher-buffered, aws-chunked-decoded) body to a
+ * blob and commits it before the row that makes it visible; GET answers with
+ * the blob's fd (resp.fd, sent with sendfile). Replacing or deleting an object
+ * deletes its old blob only after the row change committed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/gtime.h"
+#include "s3_internal.h"
+#include "s3_model.h"
+#include "services/app.h"
+
+#define MAX_KEY 1024 /* AWS: "The name for a key … up to 1,024 bytes long" */
+
+static int check_key(req_t *r, str_t key)
+{
+    if (key.len <= MAX_KEY) return GR_OK;
+    return req_fail(r, &S3_E_KeyTooLong, "Your key is too long");
+}
+
+static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value)
+{
+    if (!algo.p || !value.p) return;
+    val_set_c(r->arena, out, arena_printf(r->arena, "Checksum%.*s", STR_FMT(algo)), val_str(r->arena, value));
+}
+
+int s3_put_object(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key");
+    if (check_key(r, key) != GR_OK || s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    const val_t *bv = val_get(in, "Body");
+    str_t body = bv && (bv->kind == VAL_BLOB || bv->kind == VAL_STR) ? bv->u.s : STR("");
+    unsigned char md5[16];
+    s3_obj_t o = {0};
+    s3__attrs_from_input(r, in, &o.at);
+    if (s3__verify_body(r, in, body, md5, &o.at.checksum_algo, &o.at.checksum) != GR_OK) return GR_ERR;
+    char id[33];
+    if (s3__blob_put(r, body.p, body.len, id) != GR_OK) return GR_ERR;
+    o.blob = str_c(id);
+    o.size = (int64_t)body.len;
+    o.etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
+    o.modified_us = time_now_us();
+    sqlite3 *db = s3__db(r);
+    char old[33];
+    if (!db || s3__begin(db) != GR_OK) goto fail;
+    if (s3__obj_put(r, db, bucket, key, &o, old) != GR_OK || s3__commit(db) != GR_OK) {
+        s3__rollback(db);
+        goto fail;
+    }
+    s3__blob_drop(r, old);
+    val_set_c(a, out, "ETag", val_str(a, o.etag));
+    checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
+    return GR_OK;
+fail:
+    s3__blob_drop(r, id);
+    return GR_ERR;
+}
+
+/* ==== conditional requests ==== */
+
+/* Does an If-Match / If-None-Match list ("a", "b" or *) name this ETag? */
+static bool etag_listed(str_t list, str_t etag)
+{
+    str_t bare = etag.len >= 2 && etag.p[0] == '"' ? str_sub(etag, 1, etag.len - 2) : etag;
+    str_t rest = list;
+    while (rest.p) {
+        str_t item;
+        rest = str_cut(rest, ',', &item);
+        item = str_trim(item);
+        if (str_starts_with(item, STR("W/"))) item = str_sub(item, 2, item.len - 2);
+        if (item.len >= 2 && item.p[0] == '"' && item.p[item.len - 1] == '"') item = str_sub(item, 1, item.len - 2);
+        if (str_eq_c(item, "*") || str_eq(item, bare)) return true;
+    }
+    return false;
+}
+
+static int64_t time_member(const val_t *in, const char *name)
+{
+    const val_t *v = val_get(in, name);
+    return v && v->kind == VAL_TIME ? v->u.t : INT64_MIN;
+}
+
+/* AWS: GetObject / HeadObject — If-Match false → 412; If-None-Match true →
+ * 304; If-Unmodified-Since is ignored when If-Match is present and true;
+ * If-Modified-Since is ignored when If-None-Match is present and false
+ * (RFC 7232 precedence). Dates compare at whole seconds (HTTP dates).
+ * copy: the x-amz-copy-source-if-* variant, where every failure is 412. */
+static int check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy)
+{
+    const char *m_match = copy ? "CopySourceIfMatch" : "IfMatch";
+    const char *m_none = copy ? "CopySourceIfNoneMatch" : "IfNoneMatch";
+    const char *m_mod = copy ? "CopySourceIfModifiedSince" : "IfModifiedSince";
+    const char *m_unmod = copy ? "CopySourceIfUnmodifiedSince" : "IfUnmodifiedSince";
+    int64_t mod_s = o->modified_us / 1000000;
+    str_t im = val_get_str(in, m_match), inm = val_get_str(in, m_none);
+    int64_t ims = time_member(in, m_mod), ius = time_member(in, m_unmod);
+    const aws_errdef_t *not_mod = copy ? &S3_E_PreconditionFailed : &S3_E_NotModified;
+    const char *cond = NULL;
+    if (im.p && !etag_listed(im, o->etag))
+        cond = "If-Match";
+    else if (!im.p && ius != INT64_MIN && mod_s > ius / 1000000)
+        cond = "If-Unmodified-Since";
+    if (cond) {
+        r->err_extra = val_new(r->arena, VAL_STRUCT);
+        val_set_c(r->arena, r->err_extra, "Condition", val_cstr(r->arena, cond));
+        return req_fail(r, &S3_E_PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+    }
+    bool nm = false;
+    if (inm.p)
+        nm = etag_listed(inm, o->etag);
+    else if (ims != INT64_MIN)
+        nm = mod_s <= ims / 1000000;
+    if (nm) {
+        if (copy) {
+            r->err_extra = val_new(r->arena, VAL_STRUCT);
+            val_set_c(
+                r->arena, r->err_extra, "Condition",
+                val_cstr(r->arena, inm.p ? "x-amz-copy-source-If-None-Match" : "x-amz-copy-source-If-Modified-Since"));
+        }
+        return req_fail(r, not_mod,
+                        copy ? "At least one of the pre-conditions you specified did not hold" : "Not Modified");
+    }
+    return GR_OK;
+}
+
+/* ==== GET / HEAD ==== */
+
+/* Parses "bytes=a-b", "bytes=a-", "bytes=-n" against size. 1: a range
+ * [*from, *to]; 0: no usable range header (served whole, as AWS ignores a
+ * malformed one); -1: unsatisfiable. */
+static int parse_range(str_t h, int64_t size, int64_t *from, int64_t *to)
+{
+    h = str_trim(h);
+    if (!str_starts_with(h, STR("bytes="))) return 0;
+    str_t spec = str_sub(h, 6, h.len - 6);
+    if (str_index(spec, ',') >= 0) return 0; /* multiple ranges: AWS serves the whole object */
+    str_t first;
+    str_t last = str_cut(spec, '-', &first);
+    if (!last.p) return 0;
+    long long a = -1, b = -1;
+    first = str_trim(first), last = str_trim(last);
+    if (first.len && !str_to_i64(first, &a)) return 0;
+    if (last.len && !str_to_i64(last, &b)) return 0;
+    if (a < 0 && b < 0) return 0;
+    if (a < 0) { /* suffix */
+        if (b == 0 || size == 0) return -1;
+        *from = b >= size ? 0 : size - b;
+        *to = size - 1;
+        return 1;
+    }
+    if (b >= 0 && b < a) return 0;
+    if (a >= size) return -1;
+    *from = a;
+    *to = b < 0 || b >= size ? size - 1 : b;
+    return 1;
+}
+
+static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key");
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    s3_obj_t o;
+    int found = db ? s3__obj_get(r, db, bucket, key, &o) : -1;
+    if (found < 0) return GR_ERR;
+    if (!found) return s3__no_such_key(r, key);
+    if (check_conditions(r, in, &o, false) != GR_OK) return GR_ERR;
+    int64_t from = 0, to = o.size - 1;
+    str_t range = val_get_str(in, "Range");
+    int rr = range.p ? parse_range(range, o.size, &from, &to) : 0;
+    int64_t pn = val_get_int(in, "PartNumber", 0);
+    if (val_get(in, "PartNumber")) {
+        /* AWS: GetObject partNumber reads one part of a multipart object as a
+         * ranged GET; a single-part object has only part 1 (all of it). */
+        if (range.p)
+            return req_fail(r, &ERR_InvalidRequest, "Cannot specify both Range header and partNumber query parameter");
+        if (pn < 1 || pn > 10000)
+            return req_fail(r, &S3_E_InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
+        if (pn > (o.parts ? o.parts : 1) || o.size == 0)
+            return req_fail(r, &S3_E_InvalidPartNumber, "The requested partnumber is not satisfiable");
+        if (o.parts) {
+            str_t rest = o.part_sizes;
+            int64_t off = 0, sz = 0;
+            for (int64_t i = 1; i <= pn && rest.p; i++) {
+                str_t item;
+                rest = str_cut(rest, ',', &item);
+                long long v = 0;
+                if (!str_to_i64(item, &v)) return GR_ERR;
+                if (i < pn)
+                    off += v;
+                else
+                    sz = v;
+            }
+            from = off, to = off + sz - 1;
+            if (sz == 0 || to >= o.size) return GR_ERR;
+        }
+        rr = 1;
+        /* AWS: x-amz-mp-parts-count only for objects uploaded in parts */
+        if (o.parts) val_set_c(a, out, "PartsCount", val_int(a, o.parts));
+    }
+    if (rr < 0) {
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "RangeRequested", val_str(a, range));
+        val_set_c(a, r->err_extra, "ActualObjectSize", val_int(a, o.size));
+        return req_fail(r, &S3_E_InvalidRange, "The requested range is not satisfiable");
+    }
+    s3__attrs_to_output(r, &o.at, out);
+    val_set_c(a, out, "AcceptRanges", val_cstr(a, "bytes"));
+    val_set_c(a, out, "LastModified", val_time(a, o.modified_us));
+    val_set_c(a, out, "ETag", val_str(a, o.etag));
+    int64_t len = o.size ? to - from + 1 : 0;
+    val_set_c(a, out, "ContentLength", val_int(a, len));
+    if (rr > 0) {
+        val_set_c(
+            a, out, "ContentRange",
+            val_cstr(a, arena_printf(a, "bytes %lld-%lld/%lld", (long long)from, (long long)to, (long long)o.size)));
+        r->resp.status = 206;
+    } else if (str_eq_nocase(val_get_str(in, "ChecksumMode"), STR("ENABLED"))) {
+        /* AWS: checksums are returned for whole-object reads when asked for */
+        checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
+    }
+    /* AWS: response-* query parameters override the stored headers (GET only) */
+    static const struct {
+        const char *q, *h;
+    } ov[] = {{"ResponseContentType", "ContentType"},         {"ResponseContentLanguage", "ContentLanguage"},
+              {"ResponseCacheControl", "CacheControl"},       {"ResponseContentDisposition", "ContentDisposition"},
+              {"ResponseContentEncoding", "ContentEncoding"}, {"ResponseExpires", "Expires"}};
+    for (size_t i = 0; i < sizeof ov / sizeof ov[0]; i++) {
+        val_t *v = val_get(in, ov[i].q);
+        if (v) val_set_c(a, out, ov[i].h, v);
+    }
+    if (head || len == 0) return GR_OK;
+    off_t size;
+    int fd = blob_open(((app_t *)r->app)->store, o.blob.p, &size);
+    if (fd < 0) return GR_ERR;
+    if (size < o.size) {
+        close(fd);
+        return GR_ERR;
+    }
+    r->resp.fd = fd;
+    r->resp.off = (off_t)from;
+    r->resp.len = (size_t)len;
+    return GR_OK;
+}
+
+int s3_get_object(req_t *r, const val_t *in, val_t *out)
+{
+    return get_or_head(r, in, out, false);
+}
+int s3_head_object(req_t *r, const val_t *in, val_t *out)
+{
+    return get_or_head(r, in, out, true);
+}
+
+/* ==== DELETE ==== */
+
+/* AWS: deleting a key that does not exist succeeds (204). */
+static int delete_one(req_t *r, str_t bucket, str_t key)
+{
+    sqlite3 *db = s3__db(r);
+    char old[33];
+    if (!db || s3__begin(db) != GR_OK) return GR_ERR;
+    if (s3__obj_delete(db, bucket, key, old) != GR_OK || s3__commit(db) != GR_OK) {
+        s3__rollback(db);
+        return GR_ERR;
+    }
+    s3__blob_drop(r, old);
+    return GR_OK;
+}
+
+int s3_delete_object(req_t *r, const val_t *in, val_t *out)
+{
+    str_t bucket = val_get_str(in, "Bucket");
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    return delete_one(r, bucket, val_get_str(in, "Key"));
+}
+
+int s3_delete_objects(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket");
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    const val_t *del = val_get(in, "Delete");
+    const val_t *objs = del ? val_get(del, "Objects") : NULL;
+    /* AWS: up to 1,000 keys; an empty or oversized list is MalformedXML */
+    if (!objs || objs->kind != VAL_LIST || objs->u.list.n == 0 || objs->u.list.n > 1000)
+        return req_fail(r, &S3_E_MalformedXML,
+                        "The XML you provided was not well-formed or did not validate against our published schema");
+    bool quiet = val_get_bool(del, "Quiet", false);
+    val_t *deleted = val_new(a, VAL_LIST), *errors = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < objs->u.list.n; i++) {
+        str_t key = val_get_str(objs->u.list.v[i], "Key");
+        val_t *e = val_new(a, VAL_STRUCT);
+        val_set_c(a, e, "Key", val_str(a, key));
+        if (key.len > MAX_KEY || delete_one(r, bucket, key) != GR_OK) {
+            val_set_c(a, e, "Code", val_cstr(a, key.len > MAX_KEY ? "KeyTooLongError" : "InternalError"));
+            val_set_c(a, e, "Message",
+                      val_cstr(a, key.len > MAX_KEY ? "Your key is too long"
+                                                    : "We encountered an internal error. Please try again."));
+            val_push(a, errors, e);
+            r->err = NULL;
+            continue;
+        }
+        /* AWS: Quiet mode reports only the keys that failed */
+        if (!quiet) val_push(a, deleted, e);
+    }
+    if (val_len(deleted)) val_set_c(a, out, "Deleted", deleted);
+    if (val_len(errors)) val_set_c(a, out, "Errors", errors);
+    return GR_OK;
+}
+
+/* ==== COPY ==== */
+
+/* x-amz-copy-source: "bucket/key" or "/bucket/key", URL-encoded, with an
+ * optional "?versionId=…". */
+static bool parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key)
+{
+    long q = -1;
+    for (size_t i = 0; i + 11 <= cs.len; i++)
+        if (!memcmp(cs.p + i, "?versionId=", 11)) {
+            q = (long)i;
+            break;
+        }
+    if (q >= 0) cs.len = (size_t)q;
+    str_t d = wire_url_decode(a, cs, false);
+    if (!d.p) return false;
+    if (d.len && d.p[0] == '/') d = str_sub(d, 1, d.len - 1);
+    *key = str_cut(d, '/', bucket);
+    return key->p && key->len && bucket->len;
+}
+
+int s3_copy_object(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key");
+    str_t sb, sk;
+    if (!parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk))
+        return req_fail(r, &S3_E_InvalidArgument, "Invalid copy source object key");
+    if (check_key(r, key) != GR_OK || s3__bucket(r, bucket, NULL) != GR_OK || s3__bucket(r, sb, NULL) != GR_OK)
+        return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    s3_obj_t src;
+    int found = db ? s3__obj_get(r, db, sb, sk, &src) : -1;
+    if (found < 0) return GR_ERR;
+    if (!found) return s3__no_such_key(r, sk);
+    if (check_conditions(r, in, &src, true) != GR_OK) return GR_ERR;
+    str_t directive = val_get_str(in, "MetadataDirective");
+    bool replace = str_eq_c(directive, "REPLACE");
+    s3_obj_t o = src;
+    o.parts = 0;
+    if (replace) {
+        s3__attrs_from_input(r, in, &o.at);
+        o.at.checksum_algo = src.at.checksum_algo, o.at.checksum = src.at.checksum;
+    } else {
+        str_t sc = val_get_str(in, "StorageClass");
+        if (sc.p) o.at.storage_class = sc;
+    }
+    /* AWS: copying an object onto itself must change something */
+    if (str_eq(bucket, sb) && str_eq(key, sk) && !replace && !val_get_str(in, "StorageClass").p &&
+        !val_get_str(in, "WebsiteRedirectLocation").p && !val_get_str(in, "ServerSideEncryption").p)
+        return req_fail(r, &ERR_InvalidRequest,
+                        "This copy request is illegal because it is trying to copy an object to itself without "
+                        "changing the object's metadata, storage class, website redirect location or encryption "
+                        "attributes.");
+    char id[33];
+    if (s3__blob_concat(r, &src.blob, 1, id) != GR_OK) return GR_ERR;
+    o.blob = str_c(id);
+    o.modified_us = time_now_us();
+    char old[33];
+    if (s3__begin(db) != GR_OK) goto fail;
+    if (s3__obj_put(r, db, bucket, key, &o, old) != GR_OK || s3__commit(db) != GR_OK) {
+        s3__rollback(db);
+        goto fail;
+    }
+    s3__blob_drop(r, old);
+    val_t *res = val_new(a, VAL_STRUCT);
+    val_set_c(a, res, "ETag", val_str(a, o.etag));
+    val_set_c(a, res, "LastModified", val_time(a, o.modified_us));
+    val_set_c(a, out, "CopyObjectResult", res);
+    return GR_OK;
+fail:
+    s3__blob_drop(r, id);
+    return GR_ERR;
+}

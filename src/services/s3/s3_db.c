@@ -1,0 +1,522 @@
+/* s3_db.c — S3's rows and bytes: bucket lookups, object rows
+ * (schema/002_objects.sql), object attributes, checksums and blob helpers
+ * shared by every S3 operation file. Invariant: a row that names a blob is
+ * written only after blob_commit made that blob durable, and a blob is
+ * deleted only after the row that named it is gone (a crash in between
+ * leaves an unreferenced blob for start-up collection, never a dangling row). */
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth/sigv4.h"
+#include "core/log.h"
+#include "s3_internal.h"
+#include "s3_model.h"
+#include "schemas.h"
+#include "services/app.h"
+
+/* AWS: S3 API reference, "List of error codes" (code, HTTP status). */
+const aws_errdef_t S3_E_InvalidBucketName = {"InvalidBucketName", 400, true};
+const aws_errdef_t S3_E_BucketNotEmpty = {"BucketNotEmpty", 409, true};
+const aws_errdef_t S3_E_IllegalLocationConstraint = {"IllegalLocationConstraintException", 400, true};
+const aws_errdef_t S3_E_InvalidLocationConstraint = {"InvalidLocationConstraint", 400, true};
+const aws_errdef_t S3_E_BadDigest = {"BadDigest", 400, true};
+const aws_errdef_t S3_E_InvalidDigest = {"InvalidDigest", 400, true};
+const aws_errdef_t S3_E_InvalidRange = {"InvalidRange", 416, true};
+const aws_errdef_t S3_E_PreconditionFailed = {"PreconditionFailed", 412, true};
+const aws_errdef_t S3_E_NotModified = {"NotModified", 304, true};
+const aws_errdef_t S3_E_InvalidPart = {"InvalidPart", 400, true};
+const aws_errdef_t S3_E_InvalidPartOrder = {"InvalidPartOrder", 400, true};
+const aws_errdef_t S3_E_EntityTooSmall = {"EntityTooSmall", 400, true};
+const aws_errdef_t S3_E_KeyTooLong = {"KeyTooLongError", 400, true};
+const aws_errdef_t S3_E_MalformedXML = {"MalformedXML", 400, true};
+const aws_errdef_t S3_E_InvalidArgument = {"InvalidArgument", 400, true};
+const aws_errdef_t S3_E_InvalidPartNumber = {"InvalidPartNumber", 416, true};
+
+sqlite3 *s3__db(req_t *r)
+{
+    return store_db(((app_t *)r->app)->store, &schema_s3);
+}
+
+int s3__begin(sqlite3 *db)
+{
+    return store_exec(db, "BEGIN IMMEDIATE");
+}
+int s3__commit(sqlite3 *db)
+{
+    return store_exec(db, "COMMIT");
+}
+void s3__rollback(sqlite3 *db)
+{
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+str_t s3__col_str(req_t *r, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) return STR_NULL;
+    const char *p = (const char *)sqlite3_column_blob(st, col);
+    size_t n = (size_t)sqlite3_column_bytes(st, col);
+    return arena_str(r->arena, str_n(p ? p : "", n));
+}
+
+static void bind_str(sqlite3_stmt *st, int i, str_t s)
+{
+    if (s.p)
+        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_key(sqlite3_stmt *st, int i, str_t k)
+{
+    sqlite3_bind_blob(st, i, k.p ? k.p : "", (int)k.len, SQLITE_STATIC);
+}
+
+int s3__bucket(req_t *r, str_t name, str_t *region)
+{
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_str(st, 1, name);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return GR_ERR;
+        r->err_extra = val_new(r->arena, VAL_STRUCT);
+        val_set_c(r->arena, r->err_extra, "BucketName", val_strdup(r->arena, name));
+        return req_fail(r, &S3_ERR_NoSuchBucket, "The specified bucket does not exist");
+    }
+    str_t acct = s3__col_str(r, st, 0);
+    if (region) *region = s3__col_str(r, st, 1);
+    sqlite3_finalize(st);
+    /* Buckets of other accounts: no bucket policies or ACLs yet, so AWS's
+     * answer to a caller without a grant. */
+    if (!str_eq(acct, r->who.account)) return req_fail(r, &ERR_AccessDenied, "Access Denied");
+    return GR_OK;
+}
+
+int s3__no_such_key(req_t *r, str_t key)
+{
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "Key", val_strdup(r->arena, key));
+    return req_fail(r, &S3_ERR_NoSuchKey, "The specified key does not exist.");
+}
+
+/* ==== attributes ==== */
+
+static const char *const ATTR_COLS = "content_type, content_encoding, content_disposition, content_language, "
+                                     "cache_control, expires_us, storage_class, meta, checksum_algo, checksum";
+
+void s3__attrs_bind(sqlite3_stmt *st, int i, const s3_attrs_t *at)
+{
+    bind_str(st, i, at->content_type);
+    bind_str(st, i + 1, at->content_encoding);
+    bind_str(st, i + 2, at->content_disposition);
+    bind_str(st, i + 3, at->content_language);
+    bind_str(st, i + 4, at->cache_control);
+    if (at->expires_us)
+        sqlite3_bind_int64(st, i + 5, at->expires_us);
+    else
+        sqlite3_bind_null(st, i + 5);
+    bind_str(st, i + 6, at->storage_class);
+    bind_str(st, i + 7, at->meta);
+    bind_str(st, i + 8, at->checksum_algo);
+    bind_str(st, i + 9, at->checksum);
+}
+
+void s3__attrs_read(req_t *r, sqlite3_stmt *st, int i, s3_attrs_t *at)
+{
+    at->content_type = s3__col_str(r, st, i);
+    at->content_encoding = s3__col_str(r, st, i + 1);
+    at->content_disposition = s3__col_str(r, st, i + 2);
+    at->content_language = s3__col_str(r, st, i + 3);
+    at->cache_control = s3__col_str(r, st, i + 4);
+    at->expires_us = sqlite3_column_int64(st, i + 5);
+    at->storage_class = s3__col_str(r, st, i + 6);
+    at->meta = s3__col_str(r, st, i + 7);
+    at->checksum_algo = s3__col_str(r, st, i + 8);
+    at->checksum = s3__col_str(r, st, i + 9);
+}
+
+/* "aws-chunked" is how the body travelled, not how it is stored.
+ * AWS: "Amazon S3 stores the resulting object without the aws-chunked value". */
+static str_t strip_aws_chunked(req_t *r, str_t ce)
+{
+    if (!ce.p) return ce;
+    buf_t b;
+    buf_init(&b, r->arena);
+    str_t rest = ce;
+    while (rest.p) {
+        str_t item;
+        rest = str_cut(rest, ',', &item);
+        item = str_trim(item);
+        if (!item.len || str_eq_nocase(item, STR("aws-chunked"))) continue;
+        if (b.len) buf_putc(&b, ',');
+        buf_put_str(&b, item);
+    }
+    return b.len ? buf_str(&b) : STR_NULL;
+}
+
+void s3__attrs_from_input(req_t *r, const val_t *in, s3_attrs_t *at)
+{
+    arena_t *a = r->arena;
+    *at = (s3_attrs_t){0};
+    at->content_type = val_get_str(in, "ContentType");
+    at->content_encoding = strip_aws_chunked(r, val_get_str(in, "ContentEncoding"));
+    at->content_disposition = val_get_str(in, "ContentDisposition");
+    at->content_language = val_get_str(in, "ContentLanguage");
+    at->cache_control = val_get_str(in, "CacheControl");
+    const val_t *ex = val_get(in, "Expires");
+    if (ex && ex->kind == VAL_TIME) at->expires_us = ex->u.t ? ex->u.t : 1;
+    at->storage_class = val_get_str(in, "StorageClass");
+    const val_t *md = val_get(in, "Metadata");
+    if (md && (md->kind == VAL_MAP || md->kind == VAL_STRUCT) && md->u.obj.n) {
+        buf_t b;
+        buf_init(&b, a);
+        for (size_t i = 0; i < md->u.obj.n; i++) {
+            str_t k = md->u.obj.e[i].key;
+            const val_t *v = md->u.obj.e[i].v;
+            if (!v || (v->kind != VAL_STR)) continue;
+            /* AWS: user metadata names come back lower-case */
+            for (size_t j = 0; j < k.len; j++) buf_putc(&b, (char)tolower((unsigned char)k.p[j]));
+            buf_putc(&b, ':');
+            for (size_t j = 0; j < v->u.s.len; j++)
+                buf_putc(&b, v->u.s.p[j] == '\n' || v->u.s.p[j] == '\r' ? ' ' : v->u.s.p[j]);
+            buf_putc(&b, '\n');
+        }
+        at->meta = buf_str(&b);
+    }
+}
+
+void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
+{
+    arena_t *a = r->arena;
+    /* AWS: an object stored without a Content-Type is served as binary/octet-stream */
+    val_set_c(a, out, "ContentType", val_str(a, at->content_type.p ? at->content_type : STR("binary/octet-stream")));
+    if (at->content_encoding.p) val_set_c(a, out, "ContentEncoding", val_str(a, at->content_encoding));
+    if (at->content_disposition.p) val_set_c(a, out, "ContentDisposition", val_str(a, at->content_disposition));
+    if (at->content_language.p) val_set_c(a, out, "ContentLanguage", val_str(a, at->content_language));
+    if (at->cache_control.p) val_set_c(a, out, "CacheControl", val_str(a, at->cache_control));
+    if (at->expires_us) val_set_c(a, out, "Expires", val_time(a, at->expires_us));
+    /* AWS: x-amz-storage-class is omitted for STANDARD */
+    if (at->storage_class.p && !str_eq_c(at->storage_class, "STANDARD"))
+        val_set_c(a, out, "StorageClass", val_str(a, at->storage_class));
+    if (at->meta.len) {
+        val_t *m = val_new(a, VAL_MAP);
+        str_t rest = at->meta;
+        while (rest.len) {
+            str_t line;
+            rest = str_cut(rest, '\n', &line);
+            str_t name;
+            str_t value = str_cut(line, ':', &name);
+            if (value.p && name.len) val_set(a, m, name, val_str(a, value));
+            if (!rest.p) break;
+        }
+        val_set_c(a, out, "Metadata", m);
+    }
+}
+
+/* ==== object rows ==== */
+
+int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
+{
+    char *sql = arena_printf(r->arena,
+                             "SELECT blob, size, etag, modified_us, parts, part_sizes, %s FROM s3_object "
+                             "WHERE bucket = ?1 AND key = ?2",
+                             ATTR_COLS);
+    sqlite3_stmt *st;
+    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    bind_str(st, 1, bucket);
+    bind_key(st, 2, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        o->blob = s3__col_str(r, st, 0);
+        o->size = sqlite3_column_int64(st, 1);
+        o->etag = s3__col_str(r, st, 2);
+        o->modified_us = sqlite3_column_int64(st, 3);
+        o->parts = sqlite3_column_int64(st, 4);
+        o->part_sizes = s3__col_str(r, st, 5);
+        s3__attrs_read(r, st, 6, &o->at);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int old_blob_of(sqlite3 *db, str_t bucket, str_t key, char old[33])
+{
+    old[0] = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT blob FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_str(st, 1, bucket);
+    bind_key(st, 2, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) snprintf(old, 33, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, char old[33])
+{
+    if (old_blob_of(db, bucket, key, old) != GR_OK) return GR_ERR;
+    char *sql = arena_printf(
+        r->arena,
+        "INSERT OR REPLACE INTO s3_object (bucket, key, blob, size, etag, modified_us, parts, part_sizes, %s) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        ATTR_COLS);
+    sqlite3_stmt *st;
+    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    bind_str(st, 1, bucket);
+    bind_key(st, 2, key);
+    bind_str(st, 3, o->blob);
+    sqlite3_bind_int64(st, 4, o->size);
+    bind_str(st, 5, o->etag);
+    sqlite3_bind_int64(st, 6, o->modified_us);
+    sqlite3_bind_int64(st, 7, o->parts);
+    bind_str(st, 8, o->part_sizes);
+    s3__attrs_bind(st, 9, &o->at);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (!strcmp(old, o->blob.p ? o->blob.p : "")) old[0] = 0;
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+int s3__obj_delete(sqlite3 *db, str_t bucket, str_t key, char old[33])
+{
+    if (old_blob_of(db, bucket, key, old) != GR_OK) return GR_ERR;
+    if (!old[0]) return GR_OK;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "DELETE FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_str(st, 1, bucket);
+    bind_key(st, 2, key);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+/* ==== bytes ==== */
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+str_t s3__b64(arena_t *a, const unsigned char *p, size_t n)
+{
+    char *o = arena_alloc(a, (n + 2) / 3 * 4 + 1);
+    if (!o) return STR_NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        o[j++] = B64[v >> 18 & 63];
+        o[j++] = B64[v >> 12 & 63];
+        o[j++] = i + 1 < n ? B64[v >> 6 & 63] : '=';
+        o[j++] = i + 2 < n ? B64[v & 63] : '=';
+    }
+    o[j] = 0;
+    return (str_t){o, j};
+}
+
+bool s3__unb64(arena_t *a, str_t s, str_t *out)
+{
+    if (s.len % 4) return false;
+    unsigned char *o = arena_alloc(a, s.len / 4 * 3 + 1);
+    if (!o) return false;
+    size_t j = 0;
+    for (size_t i = 0; i < s.len; i += 4) {
+        unsigned v = 0;
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            char c = s.p[i + k];
+            const char *f = c ? strchr(B64, c) : NULL;
+            if (c == '=' && i + 4 == s.len && k >= 2) {
+                pad++;
+                v <<= 6;
+                continue;
+            }
+            if (!f || pad) return false;
+            v = v << 6 | (unsigned)(f - B64);
+        }
+        o[j++] = (unsigned char)(v >> 16);
+        if (pad < 2) o[j++] = (unsigned char)(v >> 8);
+        if (pad < 1) o[j++] = (unsigned char)v;
+    }
+    *out = (str_t){(const char *)o, j};
+    return true;
+}
+
+str_t s3__hex(arena_t *a, const unsigned char *p, size_t n)
+{
+    char *o = arena_alloc(a, n * 2 + 1);
+    if (!o) return STR_NULL;
+    for (size_t i = 0; i < n; i++) snprintf(o + 2 * i, 3, "%02x", p[i]);
+    return (str_t){o, n * 2};
+}
+
+static void digest(const char *name, const void *p, size_t n, unsigned char *out, unsigned *outn)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(c, EVP_get_digestbyname(name), NULL);
+    EVP_DigestUpdate(c, p, n);
+    EVP_DigestFinal_ex(c, out, outn);
+    EVP_MD_CTX_free(c);
+}
+
+void s3__md5(const void *p, size_t n, unsigned char out[16])
+{
+    unsigned m = 16;
+    digest("MD5", p, n, out, &m);
+}
+
+/* CRC-32 (IEEE, reflected 0xEDB88320) and CRC-32C (Castagnoli, 0x82F63B78),
+ * as AWS's x-amz-checksum-crc32/crc32c: big-endian, base64. */
+static uint32_t crc_reflected(uint32_t poly, const unsigned char *p, size_t n)
+{
+    static uint32_t tab[2][256];
+    static int ready[2];
+    int t = poly == 0x82F63B78u;
+    if (!__atomic_load_n(&ready[t], __ATOMIC_ACQUIRE)) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) c = c & 1 ? poly ^ (c >> 1) : c >> 1;
+            tab[t][i] = c;
+        }
+        __atomic_store_n(&ready[t], 1, __ATOMIC_RELEASE);
+    }
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) c = tab[t][(c ^ p[i]) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n)
+{
+    unsigned char d[64];
+    unsigned dn = 0;
+    if (!strcmp(algo, "CRC32") || !strcmp(algo, "CRC32C")) {
+        uint32_t c = crc_reflected(!strcmp(algo, "CRC32") ? 0xEDB88320u : 0x82F63B78u, p, n);
+        d[0] = (unsigned char)(c >> 24), d[1] = (unsigned char)(c >> 16), d[2] = (unsigned char)(c >> 8),
+        d[3] = (unsigned char)c;
+        dn = 4;
+    } else if (!strcmp(algo, "SHA1")) {
+        digest("SHA1", p, n, d, &dn);
+    } else if (!strcmp(algo, "SHA256")) {
+        digest("SHA256", p, n, d, &dn);
+    } else {
+        return STR_NULL;
+    }
+    return s3__b64(a, d, dn);
+}
+
+static const struct {
+    const char *algo, *member;
+} CHECKSUMS[] = {
+    {"CRC32", "ChecksumCRC32"}, {"CRC32C", "ChecksumCRC32C"}, {"SHA1", "ChecksumSHA1"}, {"SHA256", "ChecksumSHA256"}};
+
+int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16], str_t *algo, str_t *value)
+{
+    arena_t *a = r->arena;
+    s3__md5(body.p ? body.p : "", body.len, md5);
+    str_t cmd5 = val_get_str(in, "ContentMD5");
+    if (cmd5.p) {
+        str_t raw;
+        /* AWS: InvalidDigest "The Content-MD5 you specified is not valid." */
+        if (!s3__unb64(a, str_trim(cmd5), &raw) || raw.len != 16)
+            return req_fail(r, &S3_E_InvalidDigest, "The Content-MD5 you specified is not valid.");
+        if (memcmp(raw.p, md5, 16)) {
+            r->err_extra = val_new(a, VAL_STRUCT);
+            val_set_c(a, r->err_extra, "ExpectedDigest", val_str(a, s3__hex(a, (const unsigned char *)raw.p, 16)));
+            val_set_c(a, r->err_extra, "CalculatedDigest", val_str(a, s3__b64(a, md5, 16)));
+            return req_fail(r, &S3_E_BadDigest, "The Content-MD5 you specified did not match what we received.");
+        }
+    }
+    *algo = *value = STR_NULL;
+    for (size_t i = 0; i < sizeof CHECKSUMS / sizeof CHECKSUMS[0]; i++) {
+        str_t given = val_get_str(in, CHECKSUMS[i].member);
+        if (!given.p) continue;
+        str_t calc = s3__checksum(a, CHECKSUMS[i].algo, body.p ? body.p : "", body.len);
+        /* AWS: BadDigest "The CRC32 you specified did not match the calculated checksum." */
+        if (!str_eq(str_trim(given), calc))
+            return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.",
+                            CHECKSUMS[i].algo);
+        *algo = str_c(CHECKSUMS[i].algo);
+        *value = calc;
+        return GR_OK;
+    }
+    /* Asked for by algorithm alone (x-amz-sdk-checksum-algorithm / x-amz-checksum-algorithm) */
+    str_t want = val_get_str(in, "ChecksumAlgorithm");
+    for (size_t i = 0; want.p && i < sizeof CHECKSUMS / sizeof CHECKSUMS[0]; i++) {
+        if (!str_eq_nocase(want, str_c(CHECKSUMS[i].algo))) continue;
+        *algo = str_c(CHECKSUMS[i].algo);
+        *value = s3__checksum(a, CHECKSUMS[i].algo, body.p ? body.p : "", body.len);
+    }
+    return GR_OK;
+}
+
+int s3__blob_put(req_t *r, const void *p, size_t n, char id[33])
+{
+    store_t *s = ((app_t *)r->app)->store;
+    blob_writer_t *w = blob_begin(s);
+    if (!w) return GR_ERR;
+    if (n && blob_write(w, p, n) != GR_OK) {
+        blob_abort(w);
+        return GR_ERR;
+    }
+    return blob_commit(w, id);
+}
+
+int s3__blob_concat(req_t *r, const str_t *src, size_t n, char id[33])
+{
+    store_t *s = ((app_t *)r->app)->store;
+    enum { CHUNK = 1 << 20 };
+    char *buf = malloc(CHUNK);
+    blob_writer_t *w = buf ? blob_begin(s) : NULL;
+    if (!w) {
+        free(buf);
+        return GR_ERR;
+    }
+    for (size_t i = 0; i < n; i++) {
+        off_t size;
+        int fd = blob_open(s, src[i].p, &size);
+        if (fd < 0) goto fail;
+        ssize_t got;
+        while ((got = read(fd, buf, CHUNK)) > 0)
+            if (blob_write(w, buf, (size_t)got) != GR_OK) break;
+        close(fd);
+        if (got != 0) goto fail;
+    }
+    free(buf);
+    return blob_commit(w, id);
+fail:
+    free(buf);
+    blob_abort(w);
+    return GR_ERR;
+}
+
+void s3__blob_drop(req_t *r, const char *id)
+{
+    if (!id || !id[0]) return;
+    /* The row is gone; a failure here only leaves garbage for start-up GC. */
+    if (blob_delete(((app_t *)r->app)->store, id) != GR_OK) log_warn("s3: could not delete blob %s", id);
+}
+
+/* AWS: an account's canonical user id is 64 hex characters, stable for the
+ * account; ours is derived from the account id so it never changes. */
+str_t s3__owner_id(arena_t *a, str_t account)
+{
+    char *s = arena_printf(a, "gureum-canonical-user:%.*s", STR_FMT(account));
+    char *hex = arena_alloc(a, 65);
+    if (!s || !hex) return STR_NULL;
+    sigv4_hex_sha256(s, strlen(s), hex);
+    return (str_t){hex, 64};
+}
+
+val_t *s3__owner(req_t *r)
+{
+    val_t *owner = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, owner, "DisplayName", val_cstr(r->arena, "gureum"));
+    val_set_c(r->arena, owner, "ID", val_str(r->arena, s3__owner_id(r->arena, r->who.account)));
+    return owner;
+}

@@ -1,0 +1,91 @@
+/* s3_internal.h — what the S3 operation files (bucket.c, object.c, list.c,
+ * multipart.c) share: S3's own error definitions, bucket and object rows
+ * (s3_db.c over the schema/ migrations), checksums and the object attributes that a
+ * PUT stores and a GET/HEAD returns. Handlers see only val_t input/output;
+ * object bytes go to the blob store before any row that points at them. */
+#ifndef GR_SERVICES_S3_INTERNAL_H
+#define GR_SERVICES_S3_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/req.h"
+
+/* AWS: S3 API reference, "Error responses" → "List of error codes". */
+extern const aws_errdef_t S3_E_InvalidBucketName, S3_E_BucketNotEmpty, S3_E_IllegalLocationConstraint,
+    S3_E_InvalidLocationConstraint, S3_E_BadDigest, S3_E_InvalidDigest, S3_E_InvalidRange, S3_E_PreconditionFailed,
+    S3_E_NotModified, S3_E_InvalidPart, S3_E_InvalidPartOrder, S3_E_EntityTooSmall, S3_E_KeyTooLong, S3_E_MalformedXML,
+    S3_E_InvalidArgument, S3_E_InvalidPartNumber;
+
+#define S3_MIN_PART (5u << 20) /* AWS: every part but the last is at least 5 MiB */
+
+/* Object attributes kept with an object (and with an upload until it
+ * completes): content headers, storage class, user metadata, checksum. */
+typedef struct {
+    str_t content_type, content_encoding, content_disposition, content_language, cache_control, storage_class;
+    int64_t expires_us; /* 0: none */
+    str_t meta;         /* "name:value\n" lines, names lower-case */
+    str_t checksum_algo, checksum;
+} s3_attrs_t;
+
+typedef struct {
+    str_t blob; /* blob id (NUL-terminated) */
+    int64_t size;
+    str_t etag; /* quoted */
+    int64_t modified_us;
+    int64_t parts;    /* > 0: completed from this many parts */
+    str_t part_sizes; /* their sizes, "n1,n2,…" */
+    s3_attrs_t at;
+} s3_obj_t;
+
+sqlite3 *s3__db(req_t *r);
+/* Bucket of this name owned by the caller: GR_OK (region copied to *region
+ * when non-NULL), else the request fails with NoSuchBucket / AccessDenied. */
+int s3__bucket(req_t *r, str_t name, str_t *region);
+int s3__no_such_key(req_t *r, str_t key);
+int s3__begin(sqlite3 *db);
+int s3__commit(sqlite3 *db);
+void s3__rollback(sqlite3 *db);
+
+/* 1 found, 0 absent, -1 error. */
+int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o);
+/* Inserts or replaces the row (inside the caller's transaction); the blob of
+ * a replaced row is returned in old_blob (33 bytes, "" if none). */
+int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, char old_blob[33]);
+/* Deletes the row; its blob id in old_blob ("" when there was none). */
+int s3__obj_delete(sqlite3 *db, str_t bucket, str_t key, char old_blob[33]);
+
+/* Content headers, storage class and metadata of a PUT/CreateMultipartUpload/
+ * CopyObject input; output members of GET/HEAD from stored attributes. */
+void s3__attrs_from_input(req_t *r, const val_t *in, s3_attrs_t *at);
+void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out);
+/* Binds at to ?first … ?first+9 in column order content_type, content_encoding,
+ * content_disposition, content_language, cache_control, expires_us,
+ * storage_class, meta, checksum_algo, checksum. */
+void s3__attrs_bind(sqlite3_stmt *st, int first, const s3_attrs_t *at);
+void s3__attrs_read(req_t *r, sqlite3_stmt *st, int first, s3_attrs_t *at);
+
+/* ==== bytes ==== */
+str_t s3__col_str(req_t *r, sqlite3_stmt *st, int col); /* copied, NUL-terminated; STR_NULL for NULL */
+str_t s3__b64(arena_t *a, const unsigned char *p, size_t n);
+bool s3__unb64(arena_t *a, str_t s, str_t *out);
+str_t s3__hex(arena_t *a, const unsigned char *p, size_t n);
+/* Checksums of a body: md5 (16 bytes raw) and the base64 value of algo
+ * ("CRC32", "CRC32C", "SHA1", "SHA256"). */
+void s3__md5(const void *p, size_t n, unsigned char out[16]);
+str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n);
+/* Verifies Content-MD5 and the x-amz-checksum headers of a body against the input and
+ * fills algo and value with the checksum to store (given or asked for). Fails
+ * the request on a mismatch. md5 receives the body's MD5. */
+int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16], str_t *algo, str_t *value);
+/* Writes bytes to a new committed blob; id gets its 32 hex chars. */
+int s3__blob_put(req_t *r, const void *p, size_t n, char id[33]);
+/* Copies blobs src[0..n) end to end into a new blob (CopyObject, completion). */
+int s3__blob_concat(req_t *r, const str_t *src, size_t n, char id[33]);
+void s3__blob_drop(req_t *r, const char *id);
+
+str_t s3__owner_id(arena_t *a, str_t account); /* canonical user id */
+val_t *s3__owner(req_t *r);                    /* {ID, DisplayName} of the caller's account */
+
+#endif
