@@ -65,6 +65,11 @@ typedef struct req {
     void *on_abort_arg;
 } req_t;
 
+/* The role name in an assumed-role session ARN
+ * ("arn:aws:sts::ACCT:assumed-role/ROLE/SESSION" → "ROLE"), or STR_NULL when
+ * arn is not a role session's. */
+str_t principal_session_role(str_t arn);
+
 int req_fail(req_t *r, const aws_errdef_t *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -8,7 +8,6 @@
  * cached until IAM changes anything, so a request costs a lookup, not SQL
  * and JSON parsing.
  * The root principal is never checked against identity policies, as on AWS. */
-#define _GNU_SOURCE /* memmem */
 #include "services/authz.h"
 
 #include <pthread.h>
@@ -264,12 +263,8 @@ static int load_principal(req_t *r, principal_slot_t *e)
  * session ARN carries no path, so neither does this. */
 static str_t principal_arn(req_t *r)
 {
-    static const char mark[] = ":assumed-role/";
-    str_t arn = r->who.arn;
-    const char *p = arn.p ? memmem(arn.p, arn.len, mark, sizeof mark - 1) : NULL;
-    if (!p) return arn;
-    str_t rest = str_n(p + sizeof mark - 1, arn.len - (size_t)(p + sizeof mark - 1 - arn.p)), role;
-    str_cut(rest, '/', &role);
+    str_t role = principal_session_role(r->who.arn);
+    if (!role.p) return r->who.arn;
     return str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:role/%.*s", STR_FMT(r->who.account), STR_FMT(role)));
 }
 

@@ -1,7 +1,6 @@
 /* account.c — account-wide IAM: the account alias, the whole-account
  * GetAccountAuthorizationDetails report, and iam_identity_policies, the
  * dispatcher's view of a principal's identity policies (see iam.h). */
-#define _GNU_SOURCE /* memmem */
 #include <string.h>
 
 #include "schemas.h"
@@ -232,19 +231,6 @@ static int owner_docs(req_t *r, const char *kind, str_t owner, docs_t *d)
     return GR_OK;
 }
 
-/* The role name of an assumed-role session ARN
- * (arn:aws:sts::ACCT:assumed-role/ROLE/SESSION), or STR_NULL. */
-static str_t assumed_role(const principal_t *who)
-{
-    static const char mark[] = ":assumed-role/";
-    const char *p = who->arn.p ? memmem(who->arn.p, who->arn.len, mark, sizeof mark - 1) : NULL;
-    if (!p) return STR_NULL;
-    str_t rest = str_n(p + sizeof mark - 1, who->arn.len - (size_t)(p + sizeof mark - 1 - who->arn.p));
-    str_t role;
-    str_cut(rest, '/', &role);
-    return role;
-}
-
 /* A private request on the caller's arena: the IAM helpers want one. */
 static req_t *private_req(struct app *app, const principal_t *who, arena_t *a)
 {
@@ -264,7 +250,7 @@ int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t
     req_t *r = private_req(app, who, a);
     if (!r) return GR_ERR;
     bool user = who->user_name.len > 0;
-    str_t owner = user ? who->user_name : assumed_role(who);
+    str_t owner = user ? who->user_name : principal_session_role(who->arn);
     if (!owner.p) return GR_OK;
     int64_t count = iam__count(r, "SELECT COUNT(*) FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs",
                                user ? "user" : "role", owner);
@@ -300,7 +286,7 @@ int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, s
         while (sqlite3_step(gs) == SQLITE_ROW)
             if (owner_docs(r, "group", iam__col(r, gs, 0), &d) != GR_OK) return GR_ERR;
     } else {
-        str_t role = assumed_role(who);
+        str_t role = principal_session_role(who->arn);
         if (role.p && owner_docs(r, "role", role, &d) != GR_OK) return GR_ERR;
     }
     *docs = d.v;

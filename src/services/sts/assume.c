@@ -66,14 +66,6 @@ static int parse_role_arn(str_t arn, str_t *account, str_t *path, str_t *name)
     return name->len ? 1 : 0;
 }
 
-static bool is_session_of_role(str_t arn)
-{
-    static const char mark[] = ":assumed-role/";
-    for (size_t i = 0; i + sizeof mark - 1 <= arn.len; i++)
-        if (memcmp(arn.p + i, mark, sizeof mark - 1) == 0) return true;
-    return false;
-}
-
 static int refuse(req_t *r, const char *action, str_t role_arn)
 {
     /* AWS: "User: arn:aws:iam::123456789012:user/alice is not authorized to
@@ -133,7 +125,7 @@ static void build_ctx(req_t *r, ctx_t *c, const val_t *in)
     /* AWS: a role session's aws:PrincipalArn is the role's ARN (its path is
      * not in the session ARN, so a role with a path is named without it). */
     str_t parn = r->who.arn;
-    long k = is_session_of_role(parn) ? str_index(parn, '/') : -1;
+    long k = (principal_session_role(parn).p != NULL) ? str_index(parn, '/') : -1;
     if (k >= 0) {
         str_t rest = str_sub(parn, (size_t)k + 1, parn.len - (size_t)k - 1), role;
         str_cut(rest, '/', &role);
@@ -361,7 +353,7 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
     if (d > role.max_session_s)
         return req_fail(r, &ERR_ValidationError,
                         "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-    if (d > 3600 && is_session_of_role(r->who.arn))
+    if (d > 3600 && (principal_session_role(r->who.arn).p != NULL))
         return req_fail(r, &ERR_ValidationError,
                         "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
                         "chaining.");
