@@ -499,27 +499,20 @@ int sqs_get_queue_attributes(req_t *r, const val_t *in, val_t *out)
     if (!have) return GR_ERR;
     int64_t now = sqs__now_ms();
     if (wanted(names, "QueueArn")) val_set_c(a, m, "QueueArn", val_cstr(a, queue_arn(r, q.name)));
-    if (wanted(names, "ApproximateNumberOfMessages"))
-        val_set_c(a, m, "ApproximateNumberOfMessages",
-                  val_cstr(a, arena_printf(a, "%lld",
-                                           (long long)count(db,
-                                                            "SELECT count(*) FROM message "
-                                                            "WHERE qid = ?1 AND visible_ms <= ?2",
-                                                            q.id, now))));
-    if (wanted(names, "ApproximateNumberOfMessagesNotVisible"))
-        val_set_c(a, m, "ApproximateNumberOfMessagesNotVisible",
-                  val_cstr(a, arena_printf(a, "%lld",
-                                           (long long)count(db,
-                                                            "SELECT count(*) FROM message WHERE qid = ?1 "
-                                                            "AND visible_ms > ?2 AND receive_count > 0",
-                                                            q.id, now))));
-    if (wanted(names, "ApproximateNumberOfMessagesDelayed"))
-        val_set_c(a, m, "ApproximateNumberOfMessagesDelayed",
-                  val_cstr(a, arena_printf(a, "%lld",
-                                           (long long)count(db,
-                                                            "SELECT count(*) FROM message WHERE qid = ?1 "
-                                                            "AND visible_ms > ?2 AND receive_count = 0",
-                                                            q.id, now))));
+    static const struct {
+        const char *name, *where; /* counted messages of the queue: visible, in flight, delayed */
+    } counts[] = {
+        {"ApproximateNumberOfMessages", "visible_ms <= ?2"},
+        {"ApproximateNumberOfMessagesNotVisible", "visible_ms > ?2 AND receive_count > 0"},
+        {"ApproximateNumberOfMessagesDelayed", "visible_ms > ?2 AND receive_count = 0"},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        if (!wanted(names, counts[i].name)) continue;
+        char sql[160];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM message WHERE qid = ?1 AND %s", counts[i].where);
+        val_set_c(a, m, counts[i].name,
+                  val_cstr(a, arena_printf(a, "%lld", (long long)count(db, sql, q.id, now))));
+    }
     /* AWS: both timestamps are epoch seconds */
     if (wanted(names, "CreatedTimestamp"))
         val_set_c(a, m, "CreatedTimestamp", val_cstr(a, arena_printf(a, "%lld", (long long)(q.created_ms / 1000))));
