@@ -49,4 +49,34 @@ void sqs__wake(int64_t qid, int n);
  * answer r, or wait again when woken for nothing and time remains. */
 void sqs__resume(req_t *r, int64_t deadline_mono_us, bool timed_out);
 
+/* ==== Calls from other services (public: sqs_*) ====
+ * SNS subscriptions, EventBridge targets, S3 event notifications and Lambda
+ * (destinations, event source mappings) reach SQS through these, never
+ * through its tables. Callable from any thread (each uses that thread's store
+ * connection); no request is needed. Authorization of the sender against the
+ * queue policy is the caller's business through sqs_allows(). */
+struct app;
+/* Sends as SendMessage would (size limit, delay, FIFO group and
+ * deduplication, wakes long-pollers). msg_attrs: SQS MessageAttributes
+ * (VAL_MAP name -> {DataType, StringValue|BinaryValue}) or NULL. On success
+ * *msg_id (arena) is the new message id; GR_ERR + *err (AWS's message) if the
+ * queue does not exist or the message is refused. */
+int sqs_deliver(struct app *app, arena_t *a, str_t queue_arn, str_t body, const val_t *msg_attrs, str_t group_id,
+                str_t dedup_id, str_t *msg_id, const char **err);
+/* Whether the queue's policy (or same-account ownership) lets `principal`
+ * (an ARN, or a service principal such as "sns.amazonaws.com") perform
+ * `action` with aws:SourceArn = source_arn (may be STR_NULL). */
+bool sqs_allows(struct app *app, arena_t *a, str_t queue_arn, str_t principal, const char *action, str_t source_arn);
+
+typedef struct {
+    str_t id, receipt, body, md5_body;
+    val_t *attributes;     /* VAL_MAP of system attributes (SentTimestamp, ApproximateReceiveCount, ...) */
+    val_t *msg_attributes; /* VAL_MAP as in ReceiveMessage, or NULL */
+} sqs_msg_t;
+/* Receives up to max messages (no waiting) with the given visibility timeout
+ * (-1 = the queue's), as ReceiveMessage does, for event source mappings. */
+int sqs_receive_internal(struct app *app, arena_t *a, str_t queue_arn, int max, int64_t visibility_s, sqs_msg_t **out,
+                         size_t *n, const char **err);
+int sqs_delete_internal(struct app *app, str_t queue_arn, str_t receipt);
+
 #endif

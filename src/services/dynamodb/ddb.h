@@ -1,0 +1,154 @@
+/* ddb.h — DynamoDB's data model, shared by the DynamoDB operation files:
+ * numbers (38-digit decimals), AttributeValues, the compact item encoding,
+ * the order-preserving key encoding, item sizes, and expressions
+ * (condition, update, projection, key condition) with their legacy forms.
+ *
+ * An AttributeValue is the val_t the json protocol parses: a VAL_STRUCT with
+ * exactly one member named by its type — "S" (VAL_STR), "N" (VAL_STR holding
+ * the decimal text), "B" (VAL_BLOB), "SS"/"NS" (VAL_LIST of VAL_STR),
+ * "BS" (VAL_LIST of VAL_BLOB), "M" (VAL_MAP of AttributeValues), "L"
+ * (VAL_LIST of AttributeValues), "NULL" and "BOOL" (VAL_BOOL). An item is a
+ * VAL_MAP of attribute name -> AttributeValue. Every function allocates from
+ * the arena it is given; nothing here touches SQLite or a request. Errors are
+ * returned as the message text of AWS's ValidationException (exact wording),
+ * allocated in the arena. */
+#ifndef GR_SERVICES_DYNAMODB_DDB_H
+#define GR_SERVICES_DYNAMODB_DDB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/str.h"
+#include "core/val.h"
+
+/* ==== Numbers (number.c) ====
+ * A DynamoDB number: up to 38 significant decimal digits, magnitude
+ * 1E-130 .. 9.9999999999999999999999999999999999999E+125, or zero.
+ * Normalized: no leading/trailing zero digits in `digits`, value =
+ * (neg ? -1 : 1) * 0.d1d2d3... * 10^exp; zero has ndigits 0. */
+typedef struct {
+    bool neg;
+    uint8_t ndigits;  /* 0..38 */
+    int16_t exp;      /* decimal exponent of the leading 0.d1 form */
+    uint8_t digit[38];/* 0..9 each */
+} ddb_num_t;
+
+/* Parses AWS number text ("-1.5e3", "  12" is refused). On error returns
+ * false and sets *err to AWS's message, e.g. "Attempting to store more than 38
+ * significant digits in a Number", "Number overflow. Attempting to store a
+ * number with magnitude larger than supported range", "Number underflow. ...". */
+bool ddb_num_parse(arena_t *a, str_t text, ddb_num_t *out, const char **err);
+/* Canonical text as DynamoDB returns it (e.g. "1.5E+3" is returned as "1500"). */
+str_t ddb_num_format(arena_t *a, const ddb_num_t *n);
+int ddb_num_cmp(const ddb_num_t *x, const ddb_num_t *y);
+/* x + y and x - y, exact; false + *err on overflow/too many digits. */
+bool ddb_num_add(arena_t *a, const ddb_num_t *x, const ddb_num_t *y, ddb_num_t *out, const char **err);
+bool ddb_num_sub(arena_t *a, const ddb_num_t *x, const ddb_num_t *y, ddb_num_t *out, const char **err);
+
+/* ==== AttributeValues and items (value.c) ==== */
+typedef enum { DDB_S, DDB_N, DDB_B, DDB_SS, DDB_NS, DDB_BS, DDB_M, DDB_L, DDB_NULL, DDB_BOOL, DDB_BAD } ddb_type_t;
+ddb_type_t ddb_type(const val_t *av);      /* DDB_BAD when not exactly one known member */
+const char *ddb_type_name(ddb_type_t t);   /* "S", "N", ... */
+const val_t *ddb_inner(const val_t *av);   /* the single member's value */
+val_t *ddb_av(arena_t *a, ddb_type_t t, val_t *inner); /* builds {"T": inner} */
+
+/* Validates an AttributeValue as DynamoDB does on input (one type member,
+ * numbers parse, sets non-empty and without duplicates, nesting <= 32, NULL
+ * only true, ...) and canonicalizes numbers in place. NULL on success, else
+ * AWS's message. `where` names the context for messages that need it. */
+const char *ddb_validate_av(arena_t *a, val_t *av);
+const char *ddb_validate_item(arena_t *a, val_t *item);
+/* Deep equality with DynamoDB semantics (numbers by value, sets unordered). */
+bool ddb_av_equal(const val_t *x, const val_t *y);
+/* Ordering for key types S, N, B (strings and binaries by bytes); <0, 0, >0. */
+int ddb_av_cmp(const val_t *x, const val_t *y);
+/* Item size in bytes as DynamoDB computes it (names + values). */
+size_t ddb_item_size(const val_t *item);
+size_t ddb_av_size(const val_t *av);
+
+/* Compact binary encoding of an item for storage, and back. decode returns
+ * NULL on corrupt input. */
+void ddb_item_encode(arena_t *a, const val_t *item, buf_t *out);
+val_t *ddb_item_decode(arena_t *a, str_t bytes);
+/* Order-preserving encoding of a key attribute (S, N or B): memcmp order of
+ * the encodings equals ddb_av_cmp order of the values. */
+void ddb_key_encode(arena_t *a, const val_t *av, buf_t *out);
+
+/* ==== Expressions (expr.c) ====
+ * Parsed once per request. names/values are ExpressionAttributeNames (VAL_MAP
+ * "#n" -> VAL_STR) and ExpressionAttributeValues (VAL_MAP ":v" -> AV); either
+ * may be NULL. The parse functions record which names and values they used in
+ * the ddb_ctx_t so the caller can report unused ones with AWS's message
+ * ("Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}"). */
+typedef struct ddb_ctx {
+    arena_t *a;
+    const val_t *names, *values;
+    const char **used_names; size_t n_used_names, cap_used_names;
+    const char **used_values; size_t n_used_values, cap_used_values;
+} ddb_ctx_t;
+void ddb_ctx_init(ddb_ctx_t *c, arena_t *a, const val_t *names, const val_t *values);
+/* After all expressions of a request are parsed: AWS's message about unused
+ * names or values, or NULL. */
+const char *ddb_ctx_unused(ddb_ctx_t *c);
+
+/* A document path: attribute name, then map keys and list indexes. */
+typedef struct ddb_path_elem { bool is_index; str_t name; int64_t index; } ddb_path_elem_t;
+typedef struct ddb_path { ddb_path_elem_t *elem; size_t n; } ddb_path_t;
+/* The value at path in item, or NULL when absent. */
+val_t *ddb_path_get(const val_t *item, const ddb_path_t *p);
+str_t ddb_path_str(arena_t *a, const ddb_path_t *p); /* "a.b[1]" for messages */
+
+typedef struct ddb_cond ddb_cond_t;     /* condition / filter expression AST */
+typedef struct ddb_update ddb_update_t; /* update expression */
+typedef struct ddb_proj { ddb_path_t *path; size_t n; } ddb_proj_t;
+
+/* `which` names the parameter in messages ("ConditionExpression",
+ * "FilterExpression", "KeyConditionExpression"). NULL + *err on a syntax or
+ * semantic error with AWS's message, e.g. "Invalid ConditionExpression:
+ * Syntax error; token: \"=\", near: \"a = =\"". */
+ddb_cond_t *ddb_cond_parse(ddb_ctx_t *c, str_t text, const char *which, const char **err);
+/* Evaluates against item (NULL = no item). 1 true, 0 false, -1 with *err
+ * for a runtime error that AWS reports as ValidationException. */
+int ddb_cond_eval(ddb_ctx_t *c, const ddb_cond_t *cond, const val_t *item, const char **err);
+
+ddb_update_t *ddb_update_parse(ddb_ctx_t *c, str_t text, const char **err);
+/* Applies to a copy of item (NULL = new item) and returns the new item, or
+ * NULL + *err (e.g. "The provided expression refers to an attribute that does
+ * not exist in the item", "An operand in the update expression has an
+ * incorrect data type"). Key attributes are checked by the caller using
+ * ddb_update_touches(). */
+val_t *ddb_update_apply(ddb_ctx_t *c, const ddb_update_t *u, const val_t *item, const char **err);
+/* Whether the update sets or removes top-level attribute `name`. */
+bool ddb_update_touches(const ddb_update_t *u, str_t name);
+/* The top-level attribute names the update changes (for ReturnValues UPDATED_*). */
+size_t ddb_update_paths(const ddb_update_t *u, const ddb_path_t **out);
+
+bool ddb_proj_parse(ddb_ctx_t *c, str_t text, ddb_proj_t *out, const char **err);
+/* The projection of item (a new item with only those paths). */
+val_t *ddb_proj_apply(arena_t *a, const ddb_proj_t *p, const val_t *item);
+
+/* A key condition, resolved against the key schema: partition key equality
+ * and an optional sort key condition. */
+typedef enum { DDB_KC_NONE, DDB_KC_EQ, DDB_KC_LT, DDB_KC_LE, DDB_KC_GT, DDB_KC_GE, DDB_KC_BETWEEN, DDB_KC_BEGINS } ddb_kc_op_t;
+typedef struct {
+    const val_t *pk_value;
+    ddb_kc_op_t sk_op;
+    const val_t *sk_v1, *sk_v2;
+} ddb_keycond_t;
+/* pk/sk are the key schema's attribute names (sk STR_NULL for hash-only). */
+bool ddb_keycond_parse(ddb_ctx_t *c, str_t text, str_t pk, str_t sk, ddb_keycond_t *out, const char **err);
+
+/* ==== Legacy parameters (legacy.c) ====
+ * Expected + ConditionalOperator, QueryFilter/ScanFilter, AttributeUpdates,
+ * AttributesToGet and KeyConditions, turned into the same ASTs; `which` as
+ * above. Mixing a legacy parameter with its expression form is refused by the
+ * caller with AWS's message. */
+ddb_cond_t *ddb_legacy_expected(ddb_ctx_t *c, const val_t *expected, str_t op, const char **err);
+ddb_cond_t *ddb_legacy_filter(ddb_ctx_t *c, const val_t *filter, str_t op, const char *which, const char **err);
+ddb_update_t *ddb_legacy_updates(ddb_ctx_t *c, const val_t *attribute_updates, const char **err);
+bool ddb_legacy_attrs_to_get(ddb_ctx_t *c, const val_t *attrs, ddb_proj_t *out);
+bool ddb_legacy_key_conditions(ddb_ctx_t *c, const val_t *kc, str_t pk, str_t sk, ddb_keycond_t *out, const char **err);
+
+#endif

@@ -1,0 +1,20 @@
+/* lambda.h — what other services call in Lambda (public: lambda_*): SNS
+ * subscriptions, EventBridge targets and S3 event notifications invoke
+ * functions through this. Callable from any thread; returns at once. */
+#ifndef GR_SERVICES_LAMBDA_LAMBDA_H
+#define GR_SERVICES_LAMBDA_LAMBDA_H
+
+#include "core/arena.h"
+#include "core/str.h"
+
+struct app;
+/* Queues an asynchronous (InvocationType=Event) invocation of function_arn
+ * (unqualified, version- or alias-qualified) with payload (JSON text),
+ * checked against the function's resource policy for `principal` (a service
+ * principal such as "sns.amazonaws.com") and source_arn, as AWS does.
+ * Retries, destinations and DLQ as for Invoke with Event. GR_OK, or GR_ERR +
+ * *err (no such function, denied by policy, payload too large). */
+int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
+                        str_t source_arn, const char **err);
+
+#endif

@@ -1,0 +1,23 @@
+/* logs.h — what other services call in CloudWatch Logs (public: logs_*):
+ * Lambda writes each function's output through this, never through the
+ * logs tables. Callable from any thread. */
+#ifndef GR_SERVICES_LOGS_LOGS_H
+#define GR_SERVICES_LOGS_LOGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/str.h"
+
+struct app;
+typedef struct {
+    int64_t ts_ms; /* event time, milliseconds since the epoch */
+    str_t message;
+} logs_event_t;
+/* Appends events (in time order) to group/stream in account and region,
+ * creating the group and the stream when absent, as Lambda's service role
+ * does on AWS. GR_OK or GR_ERR. */
+int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t stream, const logs_event_t *ev,
+                size_t n);
+
+#endif

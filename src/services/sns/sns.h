@@ -1,0 +1,24 @@
+/* sns.h — what other services call in SNS (public: sns_*). EventBridge
+ * targets and S3 event notifications publish to topics through this, never
+ * through SNS's tables. Callable from any thread; delivery to subscriptions
+ * happens as for a Publish request (fan-out, filter policies, retries). */
+#ifndef GR_SERVICES_SNS_SNS_H
+#define GR_SERVICES_SNS_SNS_H
+
+#include <stdbool.h>
+
+#include "core/arena.h"
+#include "core/str.h"
+#include "core/val.h"
+
+struct app;
+/* Publishes as Publish would. msg_attrs: SNS MessageAttributes (VAL_MAP name ->
+ * {DataType, StringValue|BinaryValue}) or NULL; subject, group_id, dedup_id may
+ * be STR_NULL. GR_OK + *msg_id, or GR_ERR + *err (AWS's message). */
+int sns_publish_internal(struct app *app, arena_t *a, str_t topic_arn, str_t subject, str_t message,
+                         const val_t *msg_attrs, str_t group_id, str_t dedup_id, str_t *msg_id, const char **err);
+/* Whether the topic's access policy lets `principal` (ARN or service
+ * principal such as "events.amazonaws.com") do `action` with aws:SourceArn. */
+bool sns_allows(struct app *app, arena_t *a, str_t topic_arn, str_t principal, const char *action, str_t source_arn);
+
+#endif
