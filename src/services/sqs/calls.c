@@ -17,7 +17,9 @@
 
 static sqlite3 *db_of(struct app *app)
 {
-    return store_db(((app_t *)app)->store, &schema_sqs);
+    sqlite3 *db = store_db(((app_t *)app)->store, &schema_sqs);
+    if (db) sqs__tick(app, db, false);
+    return db;
 }
 
 /* "arn:aws:sqs:REGION:ACCOUNT:NAME" → its parts; false if not that shape. */

@@ -541,7 +541,11 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
         for (int i = 0; i < nrows; i++) {
             row_t *x = &rows[i];
             if (dlq && x->count >= q->max_receive) {
-                if (exec_i(db, "UPDATE message SET qid = ?2, receipt = NULL WHERE id = ?1", x->id, dlq) != GR_OK)
+                /* src_qid: where a move task without a destination returns it */
+                if (exec_i(db,
+                           "UPDATE message SET qid = ?2, receipt = NULL, src_qid = coalesce(src_qid, qid) "
+                           "WHERE id = ?1",
+                           x->id, dlq) != GR_OK)
                     goto fail;
                 moved++;
                 dlq_moved++;
