@@ -39,6 +39,7 @@ typedef struct {
  * false and sets *err to AWS's message, e.g. "Attempting to store more than 38
  * significant digits in a Number", "Number overflow. Attempting to store a
  * number with magnitude larger than supported range", "Number underflow. ...". */
+/* (a may be NULL; the not-a-number message then omits the text.) */
 bool ddb_num_parse(arena_t *a, str_t text, ddb_num_t *out, const char **err);
 /* Canonical text as DynamoDB returns it (e.g. "1.5E+3" is returned as "1500"). */
 str_t ddb_num_format(arena_t *a, const ddb_num_t *n);
@@ -75,6 +76,10 @@ val_t *ddb_item_decode(arena_t *a, str_t bytes);
 /* Order-preserving encoding of a key attribute (S, N or B): memcmp order of
  * the encodings equals ddb_av_cmp order of the values. */
 void ddb_key_encode(arena_t *a, const val_t *av, buf_t *out);
+/* Additive: the encoding of an S or B value without its closing bytes, a byte
+ * prefix of the encoding of every value that begins with it (begins_with
+ * ranges); for N the same as ddb_key_encode. */
+void ddb_key_encode_prefix(arena_t *a, const val_t *av, buf_t *out);
 
 /* ==== Expressions (expr.c) ====
  * Parsed once per request. names/values are ExpressionAttributeNames (VAL_MAP
