@@ -176,6 +176,9 @@ bool ddb_cond_refers(const ddb_cond_t *c, str_t name, bool *nested)
 #define E_MISSING "The provided expression refers to an attribute that does not exist in the item"
 #define E_TYPE "An operand in the update expression has an incorrect data type"
 #define E_PATH "The document path provided in the update expression is invalid for update"
+/* AWS: AttributeUpdates report a type clash differently (dynalite
+ * test/updateItem.js "delete/add incorrect types"). */
+#define E_LEGACY_TYPE "Type mismatch for attribute to update"
 
 /* Deep copy of the containers (scalars are immutable and shared). */
 static val_t *copy_av(arena_t *a, const val_t *av);
@@ -358,21 +361,21 @@ static bool do_add(ddb_ctx_t *c, val_t *root, const ddb__act_t *act, const char 
     arena_t *a = c->a;
     const val_t *v = act->val->value;
     if (!v) {
-        *err = E_TYPE;
+        *err = act->legacy ? E_LEGACY_TYPE : E_TYPE;
         return false;
     }
     ddb_type_t tv = ddb_type(v);
     val_t *cur = ddb_path_get(root, &act->path);
     if (!cur) {
-        if (tv != DDB_N && elem_type(tv) == DDB_BAD && !(act->list_add && tv == DDB_L)) {
-            *err = E_TYPE;
+        if (tv != DDB_N && elem_type(tv) == DDB_BAD && !(act->legacy && tv == DDB_L)) {
+            *err = act->legacy ? E_LEGACY_TYPE : E_TYPE;
             return false;
         }
         return set_at(a, root, &act->path, copy_av(a, v), err);
     }
     ddb_type_t tc = ddb_type(cur);
     if (tc != tv) {
-        *err = E_TYPE;
+        *err = act->legacy ? E_LEGACY_TYPE : E_TYPE;
         return false;
     }
     if (tc == DDB_N) {
@@ -389,13 +392,13 @@ static bool do_add(ddb_ctx_t *c, val_t *root, const ddb__act_t *act, const char 
             if (!set_member(l, elem_type(tc), iv->u.list.v[i])) val_push(a, l, iv->u.list.v[i]);
         return set_at(a, root, &act->path, ddb_av(a, tc, l), err);
     }
-    if (tc == DDB_L && act->list_add) {
+    if (tc == DDB_L && act->legacy) {
         val_t *l = copy_list(a, ddb_inner(cur), true);
         const val_t *iv = ddb_inner(v);
         for (size_t i = 0; l && i < iv->u.list.n; i++) val_push(a, l, copy_av(a, iv->u.list.v[i]));
         return set_at(a, root, &act->path, ddb_av(a, DDB_L, l), err);
     }
-    *err = E_TYPE;
+    *err = act->legacy ? E_LEGACY_TYPE : E_TYPE;
     return false;
 }
 
@@ -405,17 +408,17 @@ static bool do_delete(ddb_ctx_t *c, val_t *root, const ddb__act_t *act, const ch
     const val_t *v = act->val->value;
     val_t *cur = ddb_path_get(root, &act->path);
     if (!v) {
-        *err = E_TYPE;
+        *err = act->legacy ? E_LEGACY_TYPE : E_TYPE;
         return false;
     }
     ddb_type_t tc = cur ? ddb_type(cur) : DDB_BAD, tv = ddb_type(v);
     if (elem_type(tv) == DDB_BAD) {
-        *err = E_TYPE;
+        *err = act->legacy ? E_LEGACY_TYPE : E_TYPE;
         return false;
     }
     if (!cur) return true;
     if (tc != tv) {
-        *err = E_TYPE;
+        *err = act->legacy ? E_LEGACY_TYPE : E_TYPE;
         return false;
     }
     val_t *l = val_new(a, VAL_LIST);

@@ -63,7 +63,7 @@ typedef struct {
     ddb__act_kind_t kind;
     ddb_path_t path;
     ddb__opd_t *val; /* SET: the value expression; ADD/DELETE: a VALUE operand */
-    bool list_add;   /* legacy ADD: a list value appends to a list */
+    bool legacy;     /* AttributeUpdates: ADD appends lists; AWS's legacy type message */
 } ddb__act_t;
 
 struct ddb_update {
