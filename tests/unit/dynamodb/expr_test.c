@@ -69,6 +69,13 @@ static void test_cond_syntax(void **s)
     (void)s;
     assert_string_equal(cerr(""), F "The expression can not be empty;");
     assert_string_equal(cerr("   "), F "The expression can not be empty;");
+    char big[5000];
+    memset(big, ' ', sizeof big);
+    memcpy(big, "a = :n", 6);
+    big[4097] = 0;
+    assert_string_equal(cerr(big), F "Expression size has exceeded the maximum allowed size; expression size: 4097");
+    big[4096] = 0;
+    assert_null(cerr(big));
     assert_string_equal(cerr("a = = :n"), F "Syntax error; token: \"=\", near: \"= =\"");
     assert_string_equal(cerr("a ="), F "Syntax error; token: \"<EOF>\", near: \"=\"");
     assert_string_equal(cerr("foo"), F "Syntax error; token: \"<EOF>\", near: \"foo\"");
