@@ -1,0 +1,256 @@
+"""test_dynamodb.py — DynamoDB end to end with boto3 and the aws CLIs: tables (create/describe/
+update/delete, indexes, billing, tags, TTL settings, limits), items (put/get/update/delete with
+conditions, expressions, ReturnValues, capacity), Query and Scan, batches, transactions, streams,
+scenario D, and durability across kill -9. Error messages are AWS's (checked against DynamoDB's
+documentation and dynalite's assertions).
+"""
+import json
+import threading
+
+import botocore.exceptions
+import pytest
+
+
+@pytest.fixture(scope="module")
+def ddb(gureum):
+    return gureum.client("dynamodb")
+
+
+def err(exc):
+    e = exc.value.response["Error"]
+    return e["Code"], e["Message"]
+
+
+def make_table(ddb, name, sk=True, **kw):
+    attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
+    keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
+    if sk:
+        attrs.append({"AttributeName": "sk", "AttributeType": "N"})
+        keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
+    attrs += kw.pop("extra_attrs", [])
+    kw.setdefault("BillingMode", "PAY_PER_REQUEST")
+    return ddb.create_table(TableName=name, AttributeDefinitions=attrs, KeySchema=keys, **kw)["TableDescription"]
+
+
+# ==== Tables ====
+
+def test_create_describe_list_delete(ddb):
+    d = make_table(ddb, "t-basic", ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7},
+                   BillingMode="PROVISIONED", Tags=[{"Key": "env", "Value": "test"}])
+    assert d["TableStatus"] == "CREATING"
+    assert d["TableArn"] == "arn:aws:dynamodb:us-east-1:000000000000:table/t-basic"
+    assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert d["ProvisionedThroughput"]["WriteCapacityUnits"] == 7
+    ddb.get_waiter("table_exists").wait(TableName="t-basic", WaiterConfig={"Delay": 0.1})
+    t = ddb.describe_table(TableName="t-basic")["Table"]
+    assert t["TableStatus"] == "ACTIVE"
+    assert t["ItemCount"] == 0 and t["TableSizeBytes"] == 0
+    assert len(t["TableId"]) == 36
+    assert t["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+    assert "t-basic" in ddb.list_tables()["TableNames"]
+    tags = ddb.list_tags_of_resource(ResourceArn=t["TableArn"])["Tags"]
+    assert tags == [{"Key": "env", "Value": "test"}]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        make_table(ddb, "t-basic")
+    assert err(e) == ("ResourceInUseException", "Table already exists: t-basic")
+    assert ddb.delete_table(TableName="t-basic")["TableDescription"]["TableStatus"] == "DELETING"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.describe_table(TableName="t-basic")
+    assert err(e) == ("ResourceNotFoundException", "Requested resource not found: Table: t-basic not found")
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+          KeySchema=[{"AttributeName": "b", "KeyType": "HASH"}]),
+     "One or more parameter values were invalid: Some index key attributes are not defined in "
+     "AttributeDefinitions. Keys: [b], AttributeDefinitions: [a]"),
+    (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}],
+          KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}]),
+     "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number "
+     "of attributes defined in AttributeDefinitions"),
+    (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}],
+          KeySchema=[{"AttributeName": "a", "KeyType": "RANGE"}, {"AttributeName": "b", "KeyType": "HASH"}]),
+     "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
+    (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}],
+          KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "HASH"}]),
+     "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"),
+    (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}],
+          KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "c", "KeyType": "RANGE"}]),
+     "Invalid KeySchema: Some index key attribute have no definition"),
+    (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+          KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}], BillingMode="PROVISIONED"),
+     "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified "
+     "when BillingMode is PROVISIONED"),
+    (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+          KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+          ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}),
+     "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified "
+     "when BillingMode is PAY_PER_REQUEST"),
+    (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}],
+          KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+          LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"},
+                                                                    {"AttributeName": "b", "KeyType": "RANGE"}],
+                                  "Projection": {"ProjectionType": "ALL"}}]),
+     "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when "
+     "specifying a LocalSecondaryIndex"),
+    (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}],
+          KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+          GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": [{"AttributeName": "b", "KeyType": "HASH"}],
+                                   "Projection": {"ProjectionType": "KEYS_ONLY", "NonKeyAttributes": ["x"]}}]),
+     "One or more parameter values were invalid: ProjectionType is KEYS_ONLY, but NonKeyAttributes is specified"),
+])
+def test_create_table_validation(ddb, kw, msg):
+    kw.setdefault("BillingMode", "PAY_PER_REQUEST")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.create_table(TableName="t-invalid", **kw)
+    assert err(e) == ("ValidationException", msg)
+
+
+def test_indexes_update_table_tags_ttl(ddb):
+    make_table(ddb, "t-idx", extra_attrs=[{"AttributeName": "g", "AttributeType": "S"},
+                                          {"AttributeName": "l", "AttributeType": "N"}],
+               LocalSecondaryIndexes=[{"IndexName": "by-l", "KeySchema": [
+                   {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "l", "KeyType": "RANGE"}],
+                   "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+               GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]}}],
+               StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    t = ddb.describe_table(TableName="t-idx")["Table"]
+    assert t["LocalSecondaryIndexes"][0]["IndexName"] == "by-l"
+    assert t["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
+    assert t["GlobalSecondaryIndexes"][0]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]}
+    assert t["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert t["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert t["LatestStreamArn"].startswith(t["TableArn"] + "/stream/")
+    for i in range(3):
+        ddb.put_item(TableName="t-idx", Item={"pk": {"S": "p"}, "sk": {"N": str(i)}, "h": {"S": "x%d" % (i % 2)}})
+    # a GSI added later is backfilled from the existing items
+    d = ddb.update_table(TableName="t-idx", AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"}],
+                         GlobalSecondaryIndexUpdates=[{"Create": {
+                             "IndexName": "by-h", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}],
+                             "Projection": {"ProjectionType": "ALL"}}}])["TableDescription"]
+    assert {g["IndexName"] for g in d["GlobalSecondaryIndexes"]} == {"by-g", "by-h"}
+    t = ddb.describe_table(TableName="t-idx")["Table"]
+    assert t["ItemCount"] == 3
+    assert [g["ItemCount"] for g in t["GlobalSecondaryIndexes"] if g["IndexName"] == "by-h"] == [3]
+    ddb.update_table(TableName="t-idx", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
+    t = ddb.describe_table(TableName="t-idx")["Table"]
+    assert [g["IndexName"] for g in t["GlobalSecondaryIndexes"]] == ["by-h"]
+    # billing mode and throughput
+    ddb.update_table(TableName="t-idx", BillingMode="PROVISIONED",
+                     ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4},
+                     GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-h", "ProvisionedThroughput": {
+                         "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}])
+    t = ddb.describe_table(TableName="t-idx")["Table"]
+    assert t["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
+    assert t["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    # tags
+    arn = t["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+    ddb.untag_resource(ResourceArn=arn, TagKeys=["a"])
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
+    # TTL settings
+    assert ddb.describe_time_to_live(TableName="t-idx")["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
+    ddb.update_time_to_live(TableName="t-idx", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    assert ddb.describe_time_to_live(TableName="t-idx")["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.update_time_to_live(TableName="t-idx", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    assert err(e) == ("ValidationException", "TimeToLive is already enabled")
+
+
+def test_limits_endpoints(ddb):
+    l = ddb.describe_limits()
+    assert l["AccountMaxReadCapacityUnits"] == 80000 and l["TableMaxWriteCapacityUnits"] == 40000
+    assert ddb.describe_endpoints()["Endpoints"][0]["CachePeriodInMinutes"] == 1440
+
+
+def test_cli_tables(gureum, cli):
+    name = "t-cli-%d" % abs(hash(cli))
+    out = gureum.aws("dynamodb", "create-table", "--table-name", name,
+                     "--attribute-definitions", "AttributeName=id,AttributeType=S",
+                     "--key-schema", "AttributeName=id,KeyType=HASH",
+                     "--billing-mode", "PAY_PER_REQUEST", cli=cli)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["TableDescription"]["TableName"] == name
+    gureum.aws("dynamodb", "put-item", "--table-name", name, "--item", '{"id": {"S": "1"}, "n": {"N": "1.50"}}',
+               cli=cli)
+    got = json.loads(gureum.aws("dynamodb", "get-item", "--table-name", name, "--key", '{"id": {"S": "1"}}', cli=cli).stdout)
+    assert got["Item"] == {"id": {"S": "1"}, "n": {"N": "1.5"}}
+    gureum.aws("dynamodb", "delete-table", "--table-name", name, cli=cli)
+
+
+# ==== Items ====
+
+def test_put_get_delete(ddb):
+    make_table(ddb, "t-items")
+    item = {"pk": {"S": "a"}, "sk": {"N": "1"}, "s": {"S": ""}, "b": {"B": b"\x00\xff"}, "ss": {"SS": ["x", "y"]},
+            "m": {"M": {"l": {"L": [{"N": "1.0"}, {"NULL": True}, {"BOOL": False}]}}}}
+    r = ddb.put_item(TableName="t-items", Item=item, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == {"TableName": "t-items", "CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}
+    got = ddb.get_item(TableName="t-items", Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, ConsistentRead=True,
+                       ReturnConsumedCapacity="TOTAL")
+    item["m"]["M"]["l"]["L"][0] = {"N": "1"}
+    assert got["Item"] == item
+    assert got["ConsumedCapacity"]["CapacityUnits"] == 1.0
+    ev = ddb.get_item(TableName="t-items", Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, ReturnConsumedCapacity="TOTAL")
+    assert ev["ConsumedCapacity"]["CapacityUnits"] == 0.5
+    assert "Item" not in ddb.get_item(TableName="t-items", Key={"pk": {"S": "a"}, "sk": {"N": "2"}})
+    old = ddb.put_item(TableName="t-items", Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "v": {"N": "2"}},
+                       ReturnValues="ALL_OLD")["Attributes"]
+    assert old == item
+    d = ddb.delete_item(TableName="t-items", Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, ReturnValues="ALL_OLD")
+    assert d["Attributes"] == {"pk": {"S": "a"}, "sk": {"N": "1"}, "v": {"N": "2"}}
+    assert "Item" not in ddb.get_item(TableName="t-items", Key={"pk": {"S": "a"}, "sk": {"N": "1"}})
+    # a large item: 5 KB costs 5 write units, 2 read units
+    big = {"pk": {"S": "big"}, "sk": {"N": "1"}, "d": {"S": "x" * 5000}}
+    assert ddb.put_item(TableName="t-items", Item=big, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"][
+        "CapacityUnits"] == 5.0
+    assert ddb.get_item(TableName="t-items", Key={"pk": {"S": "big"}, "sk": {"N": "1"}}, ConsistentRead=True,
+                        ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]["CapacityUnits"] == 2.0
+
+
+@pytest.mark.parametrize("call,kw,msg", [
+    ("put_item", dict(Item={"pk": {"S": "a"}}), "One or more parameter values were invalid: Missing the key sk in the item"),
+    ("put_item", dict(Item={"pk": {"S": "a"}, "sk": {"S": "1"}}),
+     "One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S"),
+    ("put_item", dict(Item={"pk": {"S": ""}, "sk": {"N": "1"}}),
+     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty "
+     "string value. Key: pk"),
+    ("put_item", dict(Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "x": {"S": "y" * 410000}}),
+     "Item size has exceeded the maximum allowed size"),
+    ("put_item", dict(Item={"pk": {"S": "a" * 2049}, "sk": {"N": "1"}}),
+     "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"),
+    ("put_item", dict(Item={"pk": {"S": "a"}, "sk": {"N": "1"}}, ReturnValues="ALL_NEW"),
+     "ReturnValues can only be ALL_OLD or NONE"),
+    ("get_item", dict(Key={"pk": {"S": "a"}}), "The provided key element does not match the schema"),
+    ("get_item", dict(Key={"pk": {"S": "a"}, "sk": {"N": "1"}, "x": {"S": "1"}}),
+     "The provided key element does not match the schema"),
+    ("delete_item", dict(Key={"pk": {"N": "1"}, "sk": {"N": "1"}}), "The provided key element does not match the schema"),
+    ("put_item", dict(Item={"pk": {"S": "a"}, "sk": {"N": "1"}}, ExpressionAttributeValues={":v": {"S": "x"}}),
+     "ExpressionAttributeValues can only be specified when using expressions"),
+])
+def test_item_validation(ddb, call, kw, msg):
+    try:
+        make_table(ddb, "t-val")
+    except botocore.exceptions.ClientError:
+        pass
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        getattr(ddb, call)(TableName="t-val", **kw)
+    assert err(e) == ("ValidationException", msg)
+
+
+def test_missing_table(ddb):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.get_item(TableName="t-nope", Key={"pk": {"S": "a"}})
+    assert err(e) == ("ResourceNotFoundException", "Requested resource not found")
+
+
+def test_put_survives_kill9(gureum_factory):
+    g = gureum_factory()
+    c = g.client("dynamodb")
+    make_table(c, "t-durable", sk=False)
+    c.put_item(TableName="t-durable", Item={"pk": {"S": "k"}, "v": {"N": "42"}})
+    g.restart(kill9=True)
+    c = g.client("dynamodb")
+    assert c.get_item(TableName="t-durable", Key={"pk": {"S": "k"}})["Item"] == {"pk": {"S": "k"}, "v": {"N": "42"}}
