@@ -254,3 +254,116 @@ def test_put_survives_kill9(gureum_factory):
     g.restart(kill9=True)
     c = g.client("dynamodb")
     assert c.get_item(TableName="t-durable", Key={"pk": {"S": "k"}})["Item"] == {"pk": {"S": "k"}, "v": {"N": "42"}}
+
+
+# ==== Scan, batches, transactions ====
+
+def test_scan_pagination_segments(ddb):
+    make_table(ddb, "t-scan")
+    with ddb_batch(ddb, "t-scan") as put:
+        for p in range(10):
+            for s in range(5):
+                put({"pk": {"S": "p%d" % p}, "sk": {"N": str(s)}, "v": {"S": "x" * 100}})
+    seen, start, pages = [], None, 0
+    while True:
+        kw = {"ExclusiveStartKey": start} if start else {}
+        page = ddb.scan(TableName="t-scan", Limit=7, **kw)
+        pages += 1
+        assert page["ScannedCount"] == page["Count"] <= 7
+        seen += [(i["pk"]["S"], i["sk"]["N"]) for i in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert len(seen) == 50 and len(set(seen)) == 50 and pages == 8
+    segs = [ddb.scan(TableName="t-scan", Segment=i, TotalSegments=3)["Items"] for i in range(3)]
+    keys = [(i["pk"]["S"], i["sk"]["N"]) for s in segs for i in s]
+    assert sorted(keys) == sorted(seen)
+    # a partition is never split between segments
+    for s in segs:
+        parts = {i["pk"]["S"] for i in s}
+        assert sum(len(x) for x in segs) == 50 and all(
+            sum(1 for i in s if i["pk"]["S"] == p) == 5 for p in parts)
+    c = ddb.scan(TableName="t-scan", Select="COUNT")
+    assert c["Count"] == 50 and "Items" not in c
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.scan(TableName="t-scan", Segment=3, TotalSegments=3)
+    assert err(e) == ("ValidationException", "The Segment parameter is zero-based and must be less than parameter "
+                      "TotalSegments: Segment: 3 is not less than TotalSegments: 3")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.scan(TableName="t-scan", Segment=1)
+    assert err(e)[1] == ("The TotalSegments parameter is required but was not present in the request when Segment "
+                         "parameter is present")
+
+
+class ddb_batch:
+    """Puts items through BatchWriteItem in chunks of 25."""
+
+    def __init__(self, ddb, table):
+        self.ddb, self.table, self.buf = ddb, table, []
+
+    def __enter__(self):
+        return self.buf.append
+
+    def __exit__(self, *exc):
+        for i in range(0, len(self.buf), 25):
+            r = self.ddb.batch_write_item(RequestItems={self.table: [
+                {"PutRequest": {"Item": it}} for it in self.buf[i:i + 25]]})
+            assert r["UnprocessedItems"] == {}
+
+
+def test_batch_get_write(ddb):
+    make_table(ddb, "t-batch", sk=False)
+    r = ddb.batch_write_item(RequestItems={"t-batch": [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}}
+                                                       for i in range(25)]}, ReturnConsumedCapacity="TOTAL")
+    assert r["UnprocessedItems"] == {}
+    assert r["ConsumedCapacity"] == [{"TableName": "t-batch", "CapacityUnits": 25.0, "WriteCapacityUnits": 25.0}]
+    got = ddb.batch_get_item(RequestItems={"t-batch": {"Keys": [{"pk": {"S": str(i)}} for i in range(0, 30, 3)]}})
+    assert sorted(i["pk"]["S"] for i in got["Responses"]["t-batch"]) == sorted(str(i) for i in range(0, 25, 3))
+    assert got["UnprocessedKeys"] == {}
+    ddb.batch_write_item(RequestItems={"t-batch": [{"DeleteRequest": {"Key": {"pk": {"S": "0"}}}}]})
+    assert "Item" not in ddb.get_item(TableName="t-batch", Key={"pk": {"S": "0"}})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.batch_write_item(RequestItems={"t-batch": [{"PutRequest": {"Item": {"pk": {"S": "a"}}}}] * 2})
+    assert err(e) == ("ValidationException", "Provided list of item keys contains duplicates")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.batch_get_item(RequestItems={"t-batch": {"Keys": [{"pk": {"S": "a"}}] * 2}})
+    assert err(e) == ("ValidationException", "Provided list of item keys contains duplicates")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.batch_get_item(RequestItems={"t-batch": {"Keys": [{"pk": {"S": str(i)}} for i in range(60)]},
+                                         "t-batch2": {"Keys": [{"pk": {"S": str(i)}} for i in range(41)]}})
+    assert err(e) == ("ValidationException", "Too many items requested for the BatchGetItem call")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.batch_write_item(RequestItems={"t-batch": [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}}
+                                                       for i in range(26)]})
+    assert err(e)[0] == "ValidationException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.batch_get_item(RequestItems={"t-none": {"Keys": [{"pk": {"S": "a"}}]}})
+    assert err(e) == ("ResourceNotFoundException", "Requested resource not found")
+
+
+def test_transact_write_get(ddb):
+    make_table(ddb, "t-tx", sk=False)
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "t-tx", "Item": {"pk": {"S": "a"}, "n": {"N": "1"}}}},
+        {"Put": {"TableName": "t-tx", "Item": {"pk": {"S": "b"}, "n": {"N": "2"}}}},
+    ], ClientRequestToken="tok-1")
+    got = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": "t-tx", "Key": {"pk": {"S": k}}}}
+                                                for k in ("a", "b", "c")])["Responses"]
+    assert got[0]["Item"]["n"] == {"N": "1"} and got[1]["Item"]["n"] == {"N": "2"} and got[2] == {}
+    # the same token and request within 10 minutes does nothing again
+    ddb.delete_item(TableName="t-tx", Key={"pk": {"S": "a"}})
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "t-tx", "Item": {"pk": {"S": "a"}, "n": {"N": "1"}}}},
+        {"Put": {"TableName": "t-tx", "Item": {"pk": {"S": "b"}, "n": {"N": "2"}}}},
+    ], ClientRequestToken="tok-1")
+    assert "Item" not in ddb.get_item(TableName="t-tx", Key={"pk": {"S": "a"}})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "t-tx", "Item": {"pk": {"S": "z"}}}}], ClientRequestToken="tok-1")
+    assert err(e) == ("IdempotentParameterMismatchException",
+                      "The request uses the same client token as a previous, but non-identical request.")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "t-tx", "Item": {"pk": {"S": "a"}}}},
+            {"Delete": {"TableName": "t-tx", "Key": {"pk": {"S": "a"}}}}])
+    assert err(e) == ("ValidationException", "Transaction request cannot include multiple operations on one item")
