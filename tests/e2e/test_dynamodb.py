@@ -367,3 +367,41 @@ def test_transact_write_get(ddb):
             {"Put": {"TableName": "t-tx", "Item": {"pk": {"S": "a"}}}},
             {"Delete": {"TableName": "t-tx", "Key": {"pk": {"S": "a"}}}}])
     assert err(e) == ("ValidationException", "Transaction request cannot include multiple operations on one item")
+
+
+# ==== Streams ====
+
+def test_streams(ddb, gureum):
+    streams = gureum.client("dynamodbstreams")
+    make_table(ddb, "t-stream", sk=False,
+               StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    arn = ddb.describe_table(TableName="t-stream")["Table"]["LatestStreamArn"]
+    ddb.put_item(TableName="t-stream", Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    ddb.put_item(TableName="t-stream", Item={"pk": {"S": "a"}, "v": {"N": "2"}})
+    ddb.delete_item(TableName="t-stream", Key={"pk": {"S": "a"}})
+    listed = streams.list_streams(TableName="t-stream")["Streams"]
+    assert [s["StreamArn"] for s in listed] == [arn]
+    d = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert d["StreamStatus"] == "ENABLED" and d["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert d["TableName"] == "t-stream" and len(d["Shards"]) == 1
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=d["Shards"][0]["ShardId"],
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    r = streams.get_records(ShardIterator=it)
+    recs = r["Records"]
+    assert [x["eventName"] for x in recs] == ["INSERT", "MODIFY", "REMOVE"]
+    assert recs[0]["dynamodb"]["NewImage"] == {"pk": {"S": "a"}, "v": {"N": "1"}} and "OldImage" not in recs[0]["dynamodb"]
+    assert recs[1]["dynamodb"]["OldImage"]["v"] == {"N": "1"} and recs[1]["dynamodb"]["NewImage"]["v"] == {"N": "2"}
+    assert recs[2]["dynamodb"]["Keys"] == {"pk": {"S": "a"}} and "NewImage" not in recs[2]["dynamodb"]
+    seqs = [x["dynamodb"]["SequenceNumber"] for x in recs]
+    assert seqs == sorted(seqs) and recs[0]["eventSource"] == "aws:dynamodb"
+    # the next iterator sees only new records
+    assert streams.get_records(ShardIterator=r["NextShardIterator"])["Records"] == []
+    ddb.put_item(TableName="t-stream", Item={"pk": {"S": "b"}})
+    assert [x["eventName"] for x in streams.get_records(ShardIterator=r["NextShardIterator"])["Records"]] == ["INSERT"]
+    after = streams.get_shard_iterator(StreamArn=arn, ShardId=d["Shards"][0]["ShardId"],
+                                       ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=seqs[1])
+    assert [x["eventName"] for x in streams.get_records(ShardIterator=after["ShardIterator"])["Records"]] == [
+        "REMOVE", "INSERT"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        streams.describe_stream(StreamArn=arn + "x")
+    assert err(e)[0] == "ResourceNotFoundException"
