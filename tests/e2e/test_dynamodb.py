@@ -405,3 +405,21 @@ def test_streams(ddb, gureum):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         streams.describe_stream(StreamArn=arn + "x")
     assert err(e)[0] == "ResourceNotFoundException"
+
+
+def test_ttl_removes_expired_items(ddb):
+    import time
+    make_table(ddb, "t-ttl", sk=False)
+    ddb.update_time_to_live(TableName="t-ttl", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    now = int(time.time())
+    ddb.put_item(TableName="t-ttl", Item={"pk": {"S": "old"}, "exp": {"N": str(now - 10)}})
+    ddb.put_item(TableName="t-ttl", Item={"pk": {"S": "new"}, "exp": {"N": str(now + 3600)}})
+    ddb.put_item(TableName="t-ttl", Item={"pk": {"S": "str"}, "exp": {"S": str(now - 10)}})
+    ddb.put_item(TableName="t-ttl", Item={"pk": {"S": "ancient"}, "exp": {"N": str(now - 6 * 365 * 86400)}})
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        if "Item" not in ddb.get_item(TableName="t-ttl", Key={"pk": {"S": "old"}}):
+            break
+        time.sleep(0.2)
+    keys = sorted(i["pk"]["S"] for i in ddb.scan(TableName="t-ttl")["Items"])
+    assert keys == ["ancient", "new", "str"]

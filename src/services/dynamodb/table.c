@@ -51,6 +51,7 @@ sqlite3 *ddb__db(req_t *r)
     if (db && stmt_owner != r->arena) {
         stmt_flush(NULL);
         if (arena_defer(r->arena, stmt_flush, NULL) == GR_OK) stmt_owner = r->arena;
+        ddb__ttl_sweep(r, db);
     }
     return db;
 }
@@ -232,7 +233,7 @@ static void load_indexes(arena_t *a, ddb_table_t *t, const val_t *list, bool glo
     (void)a;
 }
 
-static int table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t)
+int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t)
 {
     arena_t *a = r->arena;
     memset(t, 0, sizeof *t);
@@ -274,7 +275,7 @@ static int table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) return 1;
     if (rc != SQLITE_ROW) return GR_ERR;
-    rc = table_from_row(r, st, t);
+    rc = ddb__table_from_row(r, st, t);
     sqlite3_reset(st);
     return rc;
 }
