@@ -97,6 +97,11 @@ void ddb_ctx_init(ddb_ctx_t *c, arena_t *a, const val_t *names, const val_t *val
 /* After all expressions of a request are parsed: AWS's message about unused
  * names or values, or NULL. */
 const char *ddb_ctx_unused(ddb_ctx_t *c);
+/* Additive: checks the two maps themselves as AWS does before parsing
+ * ("ExpressionAttributeNames must not be empty", "... contains invalid key:
+ * Syntax error; key: \"a\"", "ExpressionAttributeValues contains invalid
+ * value: <reason> for key :v"), validating and canonicalizing every value. */
+const char *ddb_ctx_validate(ddb_ctx_t *c);
 
 /* A document path: attribute name, then map keys and list indexes. */
 typedef struct ddb_path_elem { bool is_index; str_t name; int64_t index; } ddb_path_elem_t;
@@ -117,6 +122,10 @@ ddb_cond_t *ddb_cond_parse(ddb_ctx_t *c, str_t text, const char *which, const ch
 /* Evaluates against item (NULL = no item). 1 true, 0 false, -1 with *err
  * for a runtime error that AWS reports as ValidationException. */
 int ddb_cond_eval(ddb_ctx_t *c, const ddb_cond_t *cond, const val_t *item, const char **err);
+/* Additive: whether cond uses top-level attribute `name`; *nested (may be
+ * NULL) tells whether some use goes below it (a.b, a[0]) — for AWS's key
+ * attribute checks on filters. */
+bool ddb_cond_refers(const ddb_cond_t *cond, str_t name, bool *nested);
 
 ddb_update_t *ddb_update_parse(ddb_ctx_t *c, str_t text, const char **err);
 /* Applies to a copy of item (NULL = new item) and returns the new item, or
@@ -154,6 +163,10 @@ ddb_cond_t *ddb_legacy_expected(ddb_ctx_t *c, const val_t *expected, str_t op, c
 ddb_cond_t *ddb_legacy_filter(ddb_ctx_t *c, const val_t *filter, str_t op, const char *which, const char **err);
 ddb_update_t *ddb_legacy_updates(ddb_ctx_t *c, const val_t *attribute_updates, const char **err);
 bool ddb_legacy_attrs_to_get(ddb_ctx_t *c, const val_t *attrs, ddb_proj_t *out);
+/* Additive: AWS's message for a repeated name in AttributesToGet ("One or
+ * more parameter values were invalid: Duplicate value in attribute name: a"),
+ * or NULL; ddb_legacy_attrs_to_get returns false in that case. */
+const char *ddb_legacy_attrs_dup(ddb_ctx_t *c, const val_t *attrs);
 bool ddb_legacy_key_conditions(ddb_ctx_t *c, const val_t *kc, str_t pk, str_t sk, ddb_keycond_t *out, const char **err);
 
 #endif
