@@ -165,19 +165,14 @@ def test_limits_endpoints(ddb):
     assert ddb.describe_endpoints()["Endpoints"][0]["CachePeriodInMinutes"] == 1440
 
 
-def test_cli_tables(gureum, cli):
+def test_cli_items(gureum, ddb, cli):
     name = "t-cli-%d" % abs(hash(cli))
-    out = gureum.aws("dynamodb", "create-table", "--table-name", name,
-                     "--attribute-definitions", "AttributeName=id,AttributeType=S",
-                     "--key-schema", "AttributeName=id,KeyType=HASH",
-                     "--billing-mode", "PAY_PER_REQUEST", cli=cli)
+    ddb.create_table(TableName=name, AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    ddb.put_item(TableName=name, Item={"id": {"S": "1"}, "n": {"N": "1.50"}})
+    out = gureum.aws("dynamodb", "get-item", "--table-name", name, "--key", '{"id": {"S": "1"}}', cli=cli)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["TableDescription"]["TableName"] == name
-    gureum.aws("dynamodb", "put-item", "--table-name", name, "--item", '{"id": {"S": "1"}, "n": {"N": "1.50"}}',
-               cli=cli)
-    got = json.loads(gureum.aws("dynamodb", "get-item", "--table-name", name, "--key", '{"id": {"S": "1"}}', cli=cli).stdout)
-    assert got["Item"] == {"id": {"S": "1"}, "n": {"N": "1.5"}}
-    gureum.aws("dynamodb", "delete-table", "--table-name", name, cli=cli)
+    assert json.loads(out.stdout)["Item"] == {"id": {"S": "1"}, "n": {"N": "1.5"}}
 
 
 # ==== Items ====
@@ -423,3 +418,301 @@ def test_ttl_removes_expired_items(ddb):
         time.sleep(0.2)
     keys = sorted(i["pk"]["S"] for i in ddb.scan(TableName="t-ttl")["Items"])
     assert keys == ["ancient", "new", "str"]
+
+
+# ==== Expressions on items ====
+
+def test_conditions_updates_return_values(ddb):
+    make_table(ddb, "t-expr", sk=False)
+    key = {"pk": {"S": "k"}}
+    ddb.put_item(TableName="t-expr", Item={"pk": {"S": "k"}, "n": {"N": "1"}, "l": {"L": [{"S": "a"}]}},
+                 ConditionExpression="attribute_not_exists(pk)")
+    # boto3 1.26's model predates ReturnValuesOnConditionCheckFailure on PutItem: add it as newer SDKs send it
+    def add_rv(request, **kw):
+        body = json.loads(request.body)
+        body["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        request.data = json.dumps(body).encode()
+    raw = []
+
+    def keep_body(response_dict=None, **kw):
+        raw.append(json.loads(response_dict["body"]))
+    ddb.meta.events.register("before-sign.dynamodb.PutItem", add_rv)
+    ddb.meta.events.register("response-received.dynamodb.PutItem", keep_body)
+    try:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ddb.put_item(TableName="t-expr", Item={"pk": {"S": "k"}}, ConditionExpression="attribute_not_exists(pk)")
+    finally:
+        ddb.meta.events.unregister("before-sign.dynamodb.PutItem", add_rv)
+        ddb.meta.events.unregister("response-received.dynamodb.PutItem", keep_body)
+    assert err(e) == ("ConditionalCheckFailedException", "The conditional request failed")
+    assert raw[-1]["Item"]["n"] == {"N": "1"}
+    r = ddb.update_item(TableName="t-expr", Key=key,
+                        UpdateExpression="SET n = n + :one, #t = if_not_exists(#t, :t), l = list_append(l, :l) "
+                                         "ADD s :s REMOVE gone",
+                        ConditionExpression="n = :one", ExpressionAttributeNames={"#t": "title"},
+                        ExpressionAttributeValues={":one": {"N": "1"}, ":t": {"S": "x"}, ":l": {"L": [{"S": "b"}]},
+                                                   ":s": {"SS": ["p", "q"]}},
+                        ReturnValues="UPDATED_NEW")
+    assert r["Attributes"] == {"n": {"N": "2"}, "title": {"S": "x"}, "l": {"L": [{"S": "a"}, {"S": "b"}]},
+                               "s": {"SS": ["p", "q"]}}
+    r = ddb.update_item(TableName="t-expr", Key=key, UpdateExpression="REMOVE l[0] DELETE s :p",
+                        ExpressionAttributeValues={":p": {"SS": ["p"]}}, ReturnValues="ALL_NEW")
+    assert r["Attributes"] == {"pk": {"S": "k"}, "n": {"N": "2"}, "title": {"S": "x"}, "l": {"L": [{"S": "b"}]},
+                               "s": {"SS": ["q"]}}
+    r = ddb.update_item(TableName="t-expr", Key=key, UpdateExpression="SET n = :v",
+                        ExpressionAttributeValues={":v": {"N": "7"}}, ReturnValues="UPDATED_OLD")
+    assert r["Attributes"] == {"n": {"N": "2"}}
+    r = ddb.update_item(TableName="t-expr", Key=key, UpdateExpression="SET n = :v",
+                        ExpressionAttributeValues={":v": {"N": "8"}}, ReturnValues="ALL_OLD")
+    assert r["Attributes"]["n"] == {"N": "7"}
+    got = ddb.get_item(TableName="t-expr", Key=key, ProjectionExpression="#n, l[0]",
+                       ExpressionAttributeNames={"#n": "n"})["Item"]
+    assert got == {"n": {"N": "8"}, "l": {"L": [{"S": "b"}]}}
+    # UpdateItem on a missing item creates it
+    ddb.update_item(TableName="t-expr", Key={"pk": {"S": "new"}}, UpdateExpression="SET a = :a",
+                    ExpressionAttributeValues={":a": {"BOOL": True}})
+    assert ddb.get_item(TableName="t-expr", Key={"pk": {"S": "new"}})["Item"] == {"pk": {"S": "new"}, "a": {"BOOL": True}}
+    # conditional delete
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.delete_item(TableName="t-expr", Key=key, ConditionExpression="n > :v",
+                        ExpressionAttributeValues={":v": {"N": "100"}})
+    assert err(e)[0] == "ConditionalCheckFailedException"
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(UpdateExpression="SET pk = :v", ExpressionAttributeValues={":v": {"S": "x"}}),
+     "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"),
+    (dict(UpdateExpression="SET a = :v", ExpressionAttributeValues={":v": {"S": "x"}, ":w": {"S": "y"}}),
+     "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}"),
+    (dict(UpdateExpression="SET a = :v", ExpressionAttributeValues={":v": {"S": "x"}},
+          ExpressionAttributeNames={"#x": "x"}),
+     "Value provided in ExpressionAttributeNames unused in expressions: keys: {#x}"),
+    (dict(UpdateExpression="SET a = :v", AttributeUpdates={"a": {"Value": {"S": "x"}}},
+          ExpressionAttributeValues={":v": {"S": "x"}}),
+     "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: "
+     "{AttributeUpdates} Expression parameters: {UpdateExpression}"),
+])
+def test_update_validation(ddb, kw, msg):
+    try:
+        make_table(ddb, "t-uval", sk=False)
+    except botocore.exceptions.ClientError:
+        pass
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.update_item(TableName="t-uval", Key={"pk": {"S": "k"}}, **kw)
+    assert err(e) == ("ValidationException", msg)
+
+
+def test_legacy_parameters(ddb):
+    make_table(ddb, "t-legacy", sk=False)
+    ddb.put_item(TableName="t-legacy", Item={"pk": {"S": "k"}, "n": {"N": "1"}},
+                 Expected={"pk": {"Exists": False}})
+    ddb.update_item(TableName="t-legacy", Key={"pk": {"S": "k"}},
+                    AttributeUpdates={"n": {"Action": "ADD", "Value": {"N": "2"}}},
+                    Expected={"n": {"Value": {"N": "1"}}})
+    got = ddb.get_item(TableName="t-legacy", Key={"pk": {"S": "k"}}, AttributesToGet=["n"])["Item"]
+    assert got == {"n": {"N": "3"}}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.put_item(TableName="t-legacy", Item={"pk": {"S": "k"}}, Expected={"pk": {"Exists": False}})
+    assert err(e)[0] == "ConditionalCheckFailedException"
+
+
+# ==== Query ====
+
+def test_query_table_and_indexes(ddb):
+    make_table(ddb, "t-q", extra_attrs=[{"AttributeName": "g", "AttributeType": "S"},
+                                        {"AttributeName": "l", "AttributeType": "S"}],
+               LocalSecondaryIndexes=[{"IndexName": "by-l", "KeySchema": [
+                   {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "l", "KeyType": "RANGE"}],
+                   "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+               GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [
+                   {"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                   "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]}}])
+    with ddb_batch(ddb, "t-q") as put:
+        for p in ("a", "b"):
+            for s in range(20):
+                it = {"pk": {"S": p}, "sk": {"N": str(s)}, "v": {"N": str(s % 3)}, "w": {"S": "w"},
+                      "l": {"S": "%02d" % (19 - s)}}
+                if s % 2 == 0:
+                    it["g"] = {"S": "even"}
+                put(it)
+
+    def q(**kw):
+        return ddb.query(TableName="t-q", **kw)
+
+    ev = {":p": {"S": "a"}}
+    r = q(KeyConditionExpression="pk = :p", ExpressionAttributeValues=ev)
+    assert [i["sk"]["N"] for i in r["Items"]] == [str(i) for i in range(20)]
+    r = q(KeyConditionExpression="pk = :p AND sk BETWEEN :x AND :y", ScanIndexForward=False,
+          ExpressionAttributeValues={**ev, ":x": {"N": "3"}, ":y": {"N": "6"}})
+    assert [i["sk"]["N"] for i in r["Items"]] == ["6", "5", "4", "3"]
+    for op, want in (("<", 3), ("<=", 4), (">", 16), (">=", 17), ("=", 1)):
+        r = q(KeyConditionExpression="pk = :p AND sk %s :x" % op, ExpressionAttributeValues={**ev, ":x": {"N": "3"}},
+              Select="COUNT")
+        assert r["Count"] == want, op
+    r = q(KeyConditionExpression="pk = :p AND begins_with(l, :b)", IndexName="by-l",
+          ExpressionAttributeValues={**ev, ":b": {"S": "1"}})
+    assert [i["l"]["S"] for i in r["Items"]] == ["%02d" % i for i in range(10, 20)]
+    assert set(r["Items"][0]) == {"pk", "sk", "l"}  # KEYS_ONLY
+    # filter and pagination: Limit counts evaluated items
+    r = q(KeyConditionExpression="pk = :p", FilterExpression="v = :z", Limit=6,
+          ExpressionAttributeValues={**ev, ":z": {"N": "0"}})
+    assert r["ScannedCount"] == 6 and r["Count"] == 2
+    assert r["LastEvaluatedKey"] == {"pk": {"S": "a"}, "sk": {"N": "5"}}
+    r2 = q(KeyConditionExpression="pk = :p", ExclusiveStartKey=r["LastEvaluatedKey"], ExpressionAttributeValues=ev)
+    assert r2["Items"][0]["sk"] == {"N": "6"} and "LastEvaluatedKey" not in r2
+    # GSI: sparse, projected, paginated with the index key in LastEvaluatedKey
+    r = q(IndexName="by-g", KeyConditionExpression="g = :g AND sk > :s", Limit=5,
+          ExpressionAttributeValues={":g": {"S": "even"}, ":s": {"N": "10"}})
+    assert [i["sk"]["N"] for i in r["Items"]] == ["12", "12", "14", "14", "16"]
+    assert set(r["Items"][0]) == {"pk", "sk", "g", "v"}
+    assert set(r["LastEvaluatedKey"]) == {"pk", "sk", "g"}
+    r2 = q(IndexName="by-g", KeyConditionExpression="g = :g AND sk > :s", ExclusiveStartKey=r["LastEvaluatedKey"],
+           ExpressionAttributeValues={":g": {"S": "even"}, ":s": {"N": "10"}})
+    assert [i["sk"]["N"] for i in r2["Items"]] == ["16", "18", "18"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        q(IndexName="by-g", KeyConditionExpression="g = :g", ConsistentRead=True,
+          ExpressionAttributeValues={":g": {"S": "even"}})
+    assert err(e) == ("ValidationException", "Consistent reads are not supported on global secondary indexes")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        q(IndexName="nope", KeyConditionExpression="pk = :p", ExpressionAttributeValues=ev)
+    assert err(e) == ("ValidationException", "The table does not have the specified index: nope")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        q(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"N": "1"}})
+    assert err(e) == ("ValidationException",
+                      "One or more parameter values were invalid: Condition parameter type does not match schema type")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.query(TableName="t-q")
+    assert err(e) == ("ValidationException",
+                      "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+    # legacy KeyConditions + QueryFilter
+    r = q(KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "b"}]},
+                         "sk": {"ComparisonOperator": "LT", "AttributeValueList": [{"N": "5"}]}},
+          QueryFilter={"v": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]}})
+    assert [i["sk"]["N"] for i in r["Items"]] == ["1", "4"]
+    # scan with a filter on an index
+    r = ddb.scan(TableName="t-q", IndexName="by-g", FilterExpression="pk = :p", ExpressionAttributeValues=ev)
+    assert r["Count"] == 10
+
+
+def test_query_pages_at_1mb(ddb):
+    make_table(ddb, "t-big")
+    blob = "x" * 100000
+    with ddb_batch(ddb, "t-big") as put:
+        for s in range(15):
+            put({"pk": {"S": "p"}, "sk": {"N": str(s)}, "d": {"S": blob}})
+    r = ddb.query(TableName="t-big", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                  ProjectionExpression="sk")
+    assert r["Count"] == 11 and r["LastEvaluatedKey"] == {"pk": {"S": "p"}, "sk": {"N": "10"}}
+
+
+# ==== Transactions with conditions ====
+
+def test_transaction_cancelled_and_never_half_visible(ddb):
+    make_table(ddb, "t-tx2", sk=False)
+    ddb.put_item(TableName="t-tx2", Item={"pk": {"S": "acct-a"}, "bal": {"N": "100"}})
+    ddb.put_item(TableName="t-tx2", Item={"pk": {"S": "acct-b"}, "bal": {"N": "0"}})
+
+    def transfer(n):
+        return ddb.transact_write_items(TransactItems=[
+            {"Update": {"TableName": "t-tx2", "Key": {"pk": {"S": "acct-a"}},
+                        "UpdateExpression": "SET bal = bal - :n", "ConditionExpression": "bal >= :n",
+                        "ExpressionAttributeValues": {":n": {"N": str(n)}}}},
+            {"Update": {"TableName": "t-tx2", "Key": {"pk": {"S": "acct-b"}},
+                        "UpdateExpression": "SET bal = bal + :n", "ExpressionAttributeValues": {":n": {"N": str(n)}}}},
+        ])
+
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"ConditionCheck": {"TableName": "t-tx2", "Key": {"pk": {"S": "acct-a"}},
+                                "ConditionExpression": "bal > :n", "ExpressionAttributeValues": {":n": {"N": "1000"}},
+                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+            {"Put": {"TableName": "t-tx2", "Item": {"pk": {"S": "c"}}}}])
+    assert err(e) == ("TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for "
+                      "specific reasons [ConditionalCheckFailed, None]")
+    reasons = e.value.response["CancellationReasons"]
+    assert reasons[0]["Code"] == "ConditionalCheckFailed" and reasons[0]["Item"]["bal"] == {"N": "100"}
+    assert reasons[1] == {"Code": "None"}
+    assert "Item" not in ddb.get_item(TableName="t-tx2", Key={"pk": {"S": "c"}})
+
+    # readers never see money in flight
+    stop, bad = threading.Event(), []
+
+    def reader():
+        c = ddb
+        while not stop.is_set():
+            got = c.transact_get_items(TransactItems=[
+                {"Get": {"TableName": "t-tx2", "Key": {"pk": {"S": k}}}} for k in ("acct-a", "acct-b")])["Responses"]
+            total = sum(int(x["Item"]["bal"]["N"]) for x in got)
+            if total != 100:
+                bad.append(total)
+    th = threading.Thread(target=reader)
+    th.start()
+    try:
+        for _ in range(20):
+            transfer(5)
+    finally:
+        stop.set()
+        th.join()
+    assert bad == []
+    got = ddb.get_item(TableName="t-tx2", Key={"pk": {"S": "acct-a"}})["Item"]["bal"]
+    assert got == {"N": "0"}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        transfer(1)
+    assert err(e)[0] == "TransactionCanceledException"
+
+
+# ==== Scenario D ====
+
+def test_scenario_d(gureum, ddb):
+    """An application's data: a table with a partition and sort key, put/get/query/update/conditional
+    writes/scan with filters and pagination, a GSI queried, and media in S3 next to it."""
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="media-d")
+    ddb.create_table(TableName="Orders", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "customer", "AttributeType": "S"},
+                                           {"AttributeName": "order_id", "AttributeType": "S"},
+                                           {"AttributeName": "status", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "customer", "KeyType": "HASH"},
+                                {"AttributeName": "order_id", "KeyType": "RANGE"}],
+                     GlobalSecondaryIndexes=[{"IndexName": "by-status", "KeySchema": [
+                         {"AttributeName": "status", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}])
+    ddb.get_waiter("table_exists").wait(TableName="Orders", WaiterConfig={"Delay": 0.1})
+    for c in ("alice", "bob"):
+        for i in range(6):
+            key = "receipts/%s/%03d.pdf" % (c, i)
+            s3.put_object(Bucket="media-d", Key=key, Body=b"%PDF " + key.encode())
+            ddb.put_item(TableName="Orders", Item={
+                "customer": {"S": c}, "order_id": {"S": "%03d" % i}, "status": {"S": "NEW"},
+                "total": {"N": str(10 * i + 0.5)}, "receipt": {"S": key}})
+    got = ddb.get_item(TableName="Orders", Key={"customer": {"S": "alice"}, "order_id": {"S": "003"}})["Item"]
+    assert got["total"] == {"N": "30.5"}
+    body = s3.get_object(Bucket="media-d", Key=got["receipt"]["S"])["Body"].read()
+    assert body == b"%PDF receipts/alice/003.pdf"
+    r = ddb.query(TableName="Orders", KeyConditionExpression="customer = :c AND order_id >= :o",
+                  ExpressionAttributeValues={":c": {"S": "alice"}, ":o": {"S": "002"}})
+    assert [i["order_id"]["S"] for i in r["Items"]] == ["002", "003", "004", "005"]
+    ddb.update_item(TableName="Orders", Key={"customer": {"S": "alice"}, "order_id": {"S": "003"}},
+                    UpdateExpression="SET #s = :shipped", ConditionExpression="#s = :new",
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues={":shipped": {"S": "SHIPPED"}, ":new": {"S": "NEW"}})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.update_item(TableName="Orders", Key={"customer": {"S": "alice"}, "order_id": {"S": "003"}},
+                        UpdateExpression="SET #s = :shipped", ConditionExpression="#s = :new",
+                        ExpressionAttributeNames={"#s": "status"},
+                        ExpressionAttributeValues={":shipped": {"S": "SHIPPED"}, ":new": {"S": "NEW"}})
+    assert err(e)[0] == "ConditionalCheckFailedException"
+    shipped = ddb.query(TableName="Orders", IndexName="by-status", KeyConditionExpression="#s = :v",
+                        ExpressionAttributeNames={"#s": "status"},
+                        ExpressionAttributeValues={":v": {"S": "SHIPPED"}})["Items"]
+    assert [(i["customer"]["S"], i["order_id"]["S"]) for i in shipped] == [("alice", "003")]
+    pages = ddb.get_paginator("scan").paginate(TableName="Orders", FilterExpression="#t > :t",
+                                               ExpressionAttributeNames={"#t": "total"},
+                                               ExpressionAttributeValues={":t": {"N": "20"}},
+                                               PaginationConfig={"PageSize": 4})
+    found = sorted((i["customer"]["S"], i["order_id"]["S"]) for p in pages for i in p["Items"])
+    assert found == [(c, "%03d" % i) for c in ("alice", "bob") for i in range(2, 6)]
+    # the same from the CLI
+    out = gureum.aws("dynamodb", "query", "--table-name", "Orders", "--key-condition-expression", "customer = :c",
+                     "--expression-attribute-values", '{":c": {"S": "bob"}}', "--select", "COUNT")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["Count"] == 6
