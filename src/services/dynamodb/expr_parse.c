@@ -1165,6 +1165,14 @@ static bool start(parser_t *p, ddb_ctx_t *c, str_t text, const char *which, mode
         *err = arena_printf(c->a, "Invalid %s: The expression can not be empty;", which);
         return false;
     }
+    /* AWS: expressions are limited to 4 KB ("Constraints: Expression
+     * parameters"); the message as users report it from DynamoDB. */
+    if (text.len > 4096) {
+        *err = arena_printf(c->a,
+                            "Invalid %s: Expression size has exceeded the maximum allowed size; expression size: %zu",
+                            which, text.len);
+        return false;
+    }
     p->t = lex(c->a, text, &p->nt);
     if (!p->t) {
         *err = "out of memory";

@@ -69,6 +69,13 @@ static void test_cond_syntax(void **s)
     (void)s;
     assert_string_equal(cerr(""), F "The expression can not be empty;");
     assert_string_equal(cerr("   "), F "The expression can not be empty;");
+    char big[5000];
+    memset(big, ' ', sizeof big);
+    memcpy(big, "a = :n", 6);
+    big[4097] = 0;
+    assert_string_equal(cerr(big), F "Expression size has exceeded the maximum allowed size; expression size: 4097");
+    big[4096] = 0;
+    assert_null(cerr(big));
     assert_string_equal(cerr("a = = :n"), F "Syntax error; token: \"=\", near: \"= =\"");
     assert_string_equal(cerr("a ="), F "Syntax error; token: \"<EOF>\", near: \"=\"");
     assert_string_equal(cerr("foo"), F "Syntax error; token: \"<EOF>\", near: \"foo\"");
@@ -273,6 +280,56 @@ static void test_cond_eval(void **s)
     assert_true(ev("(m).x[0] < :n", it));
     assert_true(ev("attribute_not_exists(a)", NULL));
     assert_false(ev("a = :n", NULL));
+}
+
+static int ev2(const char *expr, const char *values, const char *item)
+{
+    const char *err = NULL;
+    ddb_ctx_t *c = ctx(NULL, values);
+    ddb_cond_t *cond = ddb_cond_parse(c, str_c(expr), "ConditionExpression", &err);
+    if (!cond) fail_msg("%s: %s", expr, err);
+    val_t *it = ddbt_item(A, item);
+    assert_null(ddb_validate_item(A, it));
+    return ddb_cond_eval(c, cond, it, &err);
+}
+
+static void test_cond_types(void **s)
+{
+    (void)s;
+    const char *it = "{\"s\": {\"S\": \"m\"}, \"n\": {\"N\": \"-2\"}, \"b\": {\"B\": \"\\u0001\\u00ff\"},"
+                     " \"ss\": {\"SS\": [\"a\"]}, \"ns\": {\"NS\": [\"1.50\"]}, \"bs\": {\"BS\": [\"x\"]},"
+                     " \"m\": {\"M\": {}}, \"l\": {\"L\": [{\"NS\": [\"2\", \"1\"]}]}, \"z\": {\"NULL\": true},"
+                     " \"t\": {\"BOOL\": false}}";
+    static const char *types[][2] = {{"s", "S"},   {"n", "N"}, {"b", "B"}, {"ss", "SS"},  {"ns", "NS"},
+                                     {"bs", "BS"}, {"m", "M"}, {"l", "L"}, {"z", "NULL"}, {"t", "BOOL"}};
+    for (size_t i = 0; i < 10; i++) {
+        char expr[64], vals[64];
+        snprintf(expr, sizeof expr, "attribute_type(%s, :t)", types[i][0]);
+        snprintf(vals, sizeof vals, "{\":t\": {\"S\": \"%s\"}}", types[i][1]);
+        assert_true(ev2(expr, vals, it));
+        snprintf(vals, sizeof vals, "{\":t\": {\"S\": \"%s\"}}", types[(i + 1) % 10][1]);
+        assert_false(ev2(expr, vals, it));
+    }
+    /* strings by bytes, numbers by value, binaries unsigned */
+    assert_true(ev2("s BETWEEN :a AND :z", "{\":a\": {\"S\": \"a\"}, \":z\": {\"S\": \"z\"}}", it));
+    assert_false(ev2("s BETWEEN :a AND :z", "{\":a\": {\"S\": \"n\"}, \":z\": {\"S\": \"z\"}}", it));
+    assert_true(ev2("n < :v", "{\":v\": {\"N\": \"-1.99\"}}", it));
+    assert_true(ev2("n > :v", "{\":v\": {\"N\": \"-1e1\"}}", it));
+    assert_true(ev2("b > :v", "{\":v\": {\"B\": \"\\u0001\\u007f\"}}", it));
+    assert_true(ev2("contains(b, :v)", "{\":v\": {\"B\": \"\\u00ff\"}}", it));
+    assert_true(ev2("contains(ns, :v)", "{\":v\": {\"N\": \"1.5\"}}", it));
+    assert_true(ev2("contains(bs, :v)", "{\":v\": {\"B\": \"x\"}}", it));
+    assert_false(ev2("contains(bs, :v)", "{\":v\": {\"S\": \"x\"}}", it));
+    /* sets compare unordered and by value, inside lists too */
+    assert_true(ev2("l = :v", "{\":v\": {\"L\": [{\"NS\": [\"1.0\", \"2\"]}]}}", it));
+    assert_true(ev2("contains(l, :v)", "{\":v\": {\"NS\": [\"1\", \"2\"]}}", it));
+    assert_true(ev2("m = :v", "{\":v\": {\"M\": {}}}", it));
+    assert_false(ev2("m < :v", "{\":v\": {\"M\": {}}}", it));
+    assert_true(ev2("z = :v", "{\":v\": {\"NULL\": true}}", it));
+    assert_true(ev2("t <> :v", "{\":v\": {\"BOOL\": true}}", it));
+    assert_true(ev2("size(b) = :v", "{\":v\": {\"N\": \"3\"}}", it)); /* 01 C3 BF */
+    assert_true(ev2("size(l[0]) = :v", "{\":v\": {\"N\": \"2\"}}", it));
+    assert_true(ev2("size(s) IN (:a, :v)", "{\":a\": {\"N\": \"0\"}, \":v\": {\"N\": \"1\"}}", it));
 }
 
 static const char *uerr(const char *expr)
@@ -634,11 +691,17 @@ static void test_refers(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cond_syntax),  cmocka_unit_test(test_cond_semantic_errors),
-        cmocka_unit_test(test_cond_eval),    cmocka_unit_test(test_update_parse_errors),
-        cmocka_unit_test(test_update_apply), cmocka_unit_test(test_update_paths),
-        cmocka_unit_test(test_projection),   cmocka_unit_test(test_key_conditions),
-        cmocka_unit_test(test_ctx),          cmocka_unit_test(test_refers),
+        cmocka_unit_test(test_cond_syntax),
+        cmocka_unit_test(test_cond_semantic_errors),
+        cmocka_unit_test(test_cond_eval),
+        cmocka_unit_test(test_cond_types),
+        cmocka_unit_test(test_update_parse_errors),
+        cmocka_unit_test(test_update_apply),
+        cmocka_unit_test(test_update_paths),
+        cmocka_unit_test(test_projection),
+        cmocka_unit_test(test_key_conditions),
+        cmocka_unit_test(test_ctx),
+        cmocka_unit_test(test_refers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
