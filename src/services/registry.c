@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dynamodb_model.h"
+#include "dynamodbstreams_model.h"
 #include "ec2_model.h"
 #include "iam_model.h"
 #include "lambda_model.h"
@@ -22,6 +23,8 @@ static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL},
+    /* found by target prefix DynamoDBStreams_20120810; signs as "dynamodb", which finds the row above */
+    {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL},
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, NULL},

@@ -1,0 +1,504 @@
+/* batch.c — DynamoDB multi-item operations: BatchGetItem, BatchWriteItem,
+ * TransactGetItems, TransactWriteItems.
+ *
+ * Request flow: dispatch → here → item.c's shared key checks and write path.
+ * Every request is validated whole (tables, keys, expressions, duplicates)
+ * before anything is written; then all writes run in one SQLite transaction,
+ * so a transaction is all-or-nothing and never half-visible to a reader.
+ * Batches are never throttled here, so UnprocessedKeys/Items are always empty. */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "core/gtime.h"
+#include "core/req.h"
+#include "dynamodb_model.h"
+#include "services/dynamodb/expr_params.h"
+#include "services/dynamodb/tbl.h"
+
+#define MAX_ITEM_SIZE (400 * 1024)
+#define TOKEN_US (10LL * 60 * 1000000)
+
+enum { W_PUT, W_DELETE, W_UPDATE, W_CHECK, W_GET };
+
+typedef struct {
+    int kind;
+    ddb_table_t *t;
+    ddb_keyenc_t k;
+    const val_t *in; /* the entry's own members (Item/Key, expressions) */
+    val_t *item;     /* W_PUT */
+    ddb_ctx_t c;
+    ddb_cond_t *cond;
+    ddb_update_t *u;
+    ddb_proj_t proj;
+    bool has_proj;
+} wop_t;
+
+typedef struct {
+    ddb_table_t *t;
+    size_t n, cap;
+} tables_t;
+
+static int table_or_fail(req_t *r, sqlite3 *db, tables_t *ts, str_t name, ddb_table_t **out)
+{
+    for (size_t i = 0; i < ts->n; i++)
+        if (str_eq(ts->t[i].name, name)) {
+            *out = &ts->t[i];
+            return GR_OK;
+        }
+    if (ts->n == ts->cap) {
+        size_t nc = ts->cap ? ts->cap * 2 : 8;
+        ddb_table_t *nt = arena_realloc(r->arena, ts->t, ts->cap * sizeof *nt, nc * sizeof *nt);
+        if (!nt) return GR_ERR;
+        ts->t = nt;
+        ts->cap = nc;
+    }
+    if (ddb__table_or_fail(r, db, name, NULL, &ts->t[ts->n]) != GR_OK) return GR_ERR;
+    /* the loaded table keeps pointing into the arena; its address must not
+     * move once handed out, so pointers are taken after all loads */
+    *out = &ts->t[ts->n++];
+    return GR_OK;
+}
+
+static bool same_key(const wop_t *x, const wop_t *y)
+{
+    return x->t->tid == y->t->tid && x->k.pk.len == y->k.pk.len && x->k.sk.len == y->k.sk.len &&
+           (!x->k.pk.len || !memcmp(x->k.pk.p, y->k.pk.p, x->k.pk.len)) &&
+           (!x->k.sk.len || !memcmp(x->k.sk.p, y->k.sk.p, x->k.sk.len));
+}
+
+/* Tables are loaded into a growing array, so wop_t keeps table names and
+ * resolves pointers once all are loaded. */
+typedef struct {
+    wop_t *op;
+    str_t *tname;
+    size_t n, cap;
+} ops_t;
+
+static wop_t *push_op(arena_t *a, ops_t *o, str_t tname)
+{
+    if (o->n == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 32;
+        wop_t *no = arena_realloc(a, o->op, o->cap * sizeof *no, nc * sizeof *no);
+        str_t *nn = arena_realloc(a, o->tname, o->cap * sizeof *nn, nc * sizeof *nn);
+        if (!no || !nn) return NULL;
+        o->op = no;
+        o->tname = nn;
+        o->cap = nc;
+    }
+    memset(&o->op[o->n], 0, sizeof o->op[o->n]);
+    o->tname[o->n] = tname;
+    return &o->op[o->n++];
+}
+
+static int resolve_tables(req_t *r, sqlite3 *db, ops_t *o, tables_t *ts)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        ddb_table_t *t;
+        if (table_or_fail(r, db, ts, o->tname[i], &t) != GR_OK) return GR_ERR;
+    }
+    for (size_t i = 0; i < o->n; i++)
+        for (size_t j = 0; j < ts->n; j++)
+            if (str_eq(ts->t[j].name, o->tname[i])) o->op[i].t = &ts->t[j];
+    return GR_OK;
+}
+
+static void add_capacity(req_t *r, const val_t *in, val_t *list, const ddb_table_t *t, double units, bool write)
+{
+    val_t tmp = {.kind = VAL_STRUCT};
+    ddb__capacity(r, in, &tmp, t, units, write);
+    val_t *cc = val_get(&tmp, "ConsumedCapacity");
+    if (!cc) return;
+    for (size_t i = 0; i < list->u.list.n; i++) {
+        val_t *e = list->u.list.v[i];
+        if (str_eq(val_get_str(e, "TableName"), t->name)) {
+            val_t *cu = val_get(e, "CapacityUnits");
+            cu->u.f += units;
+            val_t *x = val_get(e, write ? "WriteCapacityUnits" : "ReadCapacityUnits");
+            if (x) x->u.f += units;
+            return;
+        }
+    }
+    val_push(r->arena, list, cc);
+}
+
+static bool wants_capacity(const val_t *in)
+{
+    str_t m = val_get_str(in, "ReturnConsumedCapacity");
+    return m.p && !str_eq_c(m, "NONE");
+}
+
+/* ==== BatchGetItem ==== */
+
+int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const val_t *ri = val_get(in, "RequestItems");
+    ops_t o = {0};
+    size_t total = 0;
+    for (size_t i = 0; i < ri->u.obj.n; i++) total += val_len(val_get(ri->u.obj.e[i].v, "Keys"));
+    if (total > 100) return ddb__fail_validation(r, "Too many items requested for the BatchGetItem call");
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    for (size_t i = 0; i < ri->u.obj.n; i++) {
+        const val_t *ka = ri->u.obj.e[i].v;
+        const val_t *keys = val_get(ka, "Keys");
+        for (size_t j = 0; keys && j < keys->u.list.n; j++) {
+            wop_t *w = push_op(a, &o, ri->u.obj.e[i].key);
+            if (!w) return GR_ERR;
+            w->kind = W_GET;
+            w->in = ka;
+            w->item = keys->u.list.v[j];
+        }
+    }
+    tables_t ts = {0};
+    if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
+    for (size_t i = 0; i < o.n; i++) {
+        wop_t *w = &o.op[i];
+        if (i == 0 || w->in != o.op[i - 1].in) {
+            if (ddb__proj_params_or_fail(r, w->in, &w->c, &w->proj, &w->has_proj) != GR_OK) return GR_ERR;
+        } else {
+            w->proj = o.op[i - 1].proj;
+            w->has_proj = o.op[i - 1].has_proj;
+        }
+        if (ddb__key_or_fail(r, w->t, w->item, &w->k) != GR_OK) return GR_ERR;
+        for (size_t j = 0; j < i; j++)
+            if (same_key(w, &o.op[j])) return ddb__fail_validation(r, "Provided list of item keys contains duplicates");
+    }
+    val_t *resp = val_new(a, VAL_MAP), *caps = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < ri->u.obj.n; i++) val_set(a, resp, ri->u.obj.e[i].key, val_new(a, VAL_LIST));
+    for (size_t i = 0; i < o.n; i++) {
+        wop_t *w = &o.op[i];
+        val_t *item = NULL;
+        if (ddb__item_get(r, db, w->t, &w->k, &item) != GR_OK) return GR_ERR;
+        size_t size = item ? ddb_item_size(item) : 0;
+        if (item) val_push(a, val_get_s(resp, o.tname[i]), w->has_proj ? ddb_proj_apply(a, &w->proj, item) : item);
+        add_capacity(r, in, caps, w->t, ddb__rcu(size, val_get_bool(w->in, "ConsistentRead", false)), false);
+    }
+    val_set_c(a, out, "Responses", resp);
+    val_set_c(a, out, "UnprocessedKeys", val_new(a, VAL_MAP));
+    if (wants_capacity(in)) val_set_c(a, out, "ConsumedCapacity", caps);
+    return GR_OK;
+}
+
+/* ==== BatchWriteItem ==== */
+
+static int prepare_write(req_t *r, wop_t *w)
+{
+    arena_t *a = r->arena;
+    const char *e;
+    switch (w->kind) {
+    case W_PUT:
+        if ((e = ddb_validate_item(a, w->item))) return ddb__fail_validation(r, e);
+        if (ddb__item_key_or_fail(r, w->t, w->item, &w->k) != GR_OK) return GR_ERR;
+        if (ddb_item_size(w->item) > MAX_ITEM_SIZE)
+            return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
+        return ddb__index_keys_or_fail(r, w->t, w->item);
+    default: return ddb__key_or_fail(r, w->t, val_get(w->in, "Key"), &w->k);
+    }
+}
+
+int dynamodb_batch_write_item(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const val_t *ri = val_get(in, "RequestItems");
+    ops_t o = {0};
+    size_t total = 0;
+    for (size_t i = 0; i < ri->u.obj.n; i++) total += val_len(ri->u.obj.e[i].v);
+    if (total > 25) return ddb__fail_validation(r, "Too many items requested for the BatchWriteItem call");
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    for (size_t i = 0; i < ri->u.obj.n; i++) {
+        const val_t *reqs = ri->u.obj.e[i].v;
+        for (size_t j = 0; j < reqs->u.list.n; j++) {
+            const val_t *wr = reqs->u.list.v[j];
+            const val_t *put = val_get(wr, "PutRequest"), *del = val_get(wr, "DeleteRequest");
+            if ((put != NULL) == (del != NULL))
+                return ddb__fail_validation(r, "Supplied AttributeValue has more than one datatypes set, must contain "
+                                               "exactly one of the supported datatypes");
+            wop_t *w = push_op(a, &o, ri->u.obj.e[i].key);
+            if (!w) return GR_ERR;
+            w->kind = put ? W_PUT : W_DELETE;
+            w->in = put ? put : del;
+            w->item = put ? val_get(put, "Item") : NULL;
+        }
+    }
+    tables_t ts = {0};
+    if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
+    for (size_t i = 0; i < o.n; i++) {
+        if (prepare_write(r, &o.op[i]) != GR_OK) return GR_ERR;
+        for (size_t j = 0; j < i; j++)
+            if (same_key(&o.op[i], &o.op[j]))
+                return ddb__fail_validation(r, "Provided list of item keys contains duplicates");
+    }
+    val_t *caps = val_new(a, VAL_LIST);
+    if (ddb__begin(db) != GR_OK) return GR_ERR;
+    for (size_t i = 0; i < o.n; i++) {
+        wop_t *w = &o.op[i];
+        val_t *old = NULL;
+        if (ddb__item_get(r, db, w->t, &w->k, &old) != GR_OK) goto fail;
+        if ((old || w->item) && ddb__item_write(r, db, w->t, &w->k, old, w->item) != GR_OK) goto fail;
+        size_t os = old ? ddb_item_size(old) : 0, ns = w->item ? ddb_item_size(w->item) : 0;
+        add_capacity(r, in, caps, w->t, ddb__wcu(os > ns ? os : ns), true);
+    }
+    if (ddb__commit(db) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "UnprocessedItems", val_new(a, VAL_MAP));
+    if (wants_capacity(in)) val_set_c(a, out, "ConsumedCapacity", caps);
+    return GR_OK;
+fail:
+    ddb__rollback(db);
+    return GR_ERR;
+}
+
+/* ==== TransactGetItems ==== */
+
+int dynamodb_transact_get_items(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const val_t *tis = val_get(in, "TransactItems");
+    ops_t o = {0};
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    for (size_t i = 0; i < tis->u.list.n; i++) {
+        const val_t *g = val_get(tis->u.list.v[i], "Get");
+        wop_t *w = push_op(a, &o, val_get_str(g, "TableName"));
+        if (!w) return GR_ERR;
+        w->kind = W_GET;
+        w->in = g;
+    }
+    tables_t ts = {0};
+    if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
+    for (size_t i = 0; i < o.n; i++) {
+        wop_t *w = &o.op[i];
+        if (ddb__proj_params_or_fail(r, w->in, &w->c, &w->proj, &w->has_proj) != GR_OK) return GR_ERR;
+        if (ddb__key_or_fail(r, w->t, val_get(w->in, "Key"), &w->k) != GR_OK) return GR_ERR;
+        for (size_t j = 0; j < i; j++)
+            if (same_key(w, &o.op[j]))
+                return ddb__fail_validation(r, "Transaction request cannot include multiple operations on one item");
+    }
+    /* One read transaction: every item from the same snapshot. */
+    if (ddb__exec(db, "BEGIN") != GR_OK) return GR_ERR;
+    val_t *resp = val_new(a, VAL_LIST), *caps = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < o.n; i++) {
+        wop_t *w = &o.op[i];
+        val_t *item = NULL;
+        if (ddb__item_get(r, db, w->t, &w->k, &item) != GR_OK) {
+            ddb__rollback(db);
+            return GR_ERR;
+        }
+        val_t *e = val_new(a, VAL_STRUCT);
+        if (item) val_set_c(a, e, "Item", w->has_proj ? ddb_proj_apply(a, &w->proj, item) : item);
+        val_push(a, resp, e);
+        add_capacity(r, in, caps, w->t, 2 * ddb__rcu(item ? ddb_item_size(item) : 0, true), false);
+    }
+    ddb__exec(db, "COMMIT");
+    val_set_c(a, out, "Responses", resp);
+    if (wants_capacity(in)) val_set_c(a, out, "ConsumedCapacity", caps);
+    return GR_OK;
+}
+
+/* ==== TransactWriteItems ==== */
+
+/* A digest of the request for ClientRequestToken: same token, same request. */
+static str_t request_digest(req_t *r)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < r->w.body.len; i++) h = (h ^ (unsigned char)r->w.body.p[i]) * 1099511628211ull;
+    return str_c(arena_printf(r->arena, "%016llx", (unsigned long long)h));
+}
+
+static int token_check(req_t *r, sqlite3 *db, str_t token, str_t digest, bool *replay)
+{
+    *replay = false;
+    sqlite3_stmt *st =
+        ddb__stmt(db, "SELECT digest FROM ddb_txn_token WHERE account = ?1 AND region = ?2 AND token = ?3 AND "
+                      "expires_us > ?4");
+    if (!st) return GR_ERR;
+    sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, token.p, (int)token.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, time_now_us());
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        bool same = (size_t)sqlite3_column_bytes(st, 0) == digest.len &&
+                    !memcmp(sqlite3_column_text(st, 0), digest.p, digest.len);
+        sqlite3_reset(st);
+        if (!same)
+            return req_fail(r, &DYNAMODB_ERR_IdempotentParameterMismatchException,
+                            "The request uses the same client token as a previous, but non-identical request.");
+        *replay = true;
+        return GR_OK;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+static int token_save(req_t *r, sqlite3 *db, str_t token, str_t digest)
+{
+    sqlite3_stmt *st = ddb__stmt(db, "INSERT OR REPLACE INTO ddb_txn_token (account, region, token, digest, "
+                                     "expires_us) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!st) return GR_ERR;
+    sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, token.p, (int)token.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, digest.p, (int)digest.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, time_now_us() + TOKEN_US);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return GR_ERR;
+    st = ddb__stmt(db, "DELETE FROM ddb_txn_token WHERE expires_us < ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, time_now_us());
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const val_t *tis = val_get(in, "TransactItems");
+    ops_t o = {0};
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    for (size_t i = 0; i < tis->u.list.n; i++) {
+        const val_t *ti = tis->u.list.v[i];
+        static const char *const KINDS[] = {"Put", "Delete", "Update", "ConditionCheck"};
+        const val_t *body = NULL;
+        int kind = -1, nset = 0;
+        for (int k = 0; k < 4; k++)
+            if (val_get(ti, KINDS[k])) {
+                body = val_get(ti, KINDS[k]);
+                kind = k;
+                nset++;
+            }
+        if (nset != 1)
+            return ddb__fail_validation(r, "TransactItems can only contain one of Check, Put, Update or Delete");
+        wop_t *w = push_op(a, &o, val_get_str(body, "TableName"));
+        if (!w) return GR_ERR;
+        w->kind = kind;
+        w->in = body;
+        w->item = kind == W_PUT ? val_get(body, "Item") : NULL;
+    }
+    tables_t ts = {0};
+    if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
+    for (size_t i = 0; i < o.n; i++) {
+        wop_t *w = &o.op[i];
+        if (w->kind == W_UPDATE) {
+            if (ddb__update_params_or_fail(r, w->in, &w->c, &w->cond, &w->u) != GR_OK) return GR_ERR;
+            if (w->u) {
+                const ddb_table_t *t = w->t;
+                for (int k = 0; k < (t->sk.p ? 2 : 1); k++) {
+                    str_t n = k ? t->sk : t->pk;
+                    if (ddb_update_touches(w->u, n))
+                        return ddb__fail_validation(
+                            r, arena_printf(a,
+                                            "One or more parameter values were invalid: Cannot update attribute "
+                                            "%.*s. This attribute is part of the key",
+                                            STR_FMT(n)));
+                }
+            }
+        } else {
+            if (ddb__cond_params_or_fail(r, w->in, &w->c, &w->cond) != GR_OK) return GR_ERR;
+            if (w->kind == W_CHECK && !w->cond)
+                return ddb__fail_validation(r, "The ConditionExpression of a ConditionCheck must be specified");
+        }
+        if (prepare_write(r, w) != GR_OK) return GR_ERR;
+        for (size_t j = 0; j < i; j++)
+            if (same_key(w, &o.op[j]))
+                return ddb__fail_validation(r, "Transaction request cannot include multiple operations on one item");
+    }
+    str_t token = val_get_str(in, "ClientRequestToken");
+    str_t digest = token.p ? request_digest(r) : STR_NULL;
+    if (ddb__begin(db) != GR_OK) return GR_ERR;
+    if (token.p) {
+        bool replay;
+        if (token_check(r, db, token, digest, &replay) != GR_OK) goto fail_keep;
+        if (replay) {
+            ddb__rollback(db);
+            return GR_OK;
+        }
+    }
+    val_t **olds = ARENA_NEWN(a, val_t *, o.n + 1), **news = ARENA_NEWN(a, val_t *, o.n + 1);
+    val_t *reasons = val_new(a, VAL_LIST);
+    bool cancelled = false;
+    for (size_t i = 0; i < o.n; i++) {
+        wop_t *w = &o.op[i];
+        if (ddb__item_get(r, db, w->t, &w->k, &olds[i]) != GR_OK) goto fail;
+        val_t *reason = val_new(a, VAL_STRUCT);
+        bool ok = true;
+        const char *e = NULL;
+        if (w->cond) {
+            int c = ddb_cond_eval(&w->c, w->cond, olds[i], &e);
+            if (c < 0) {
+                ddb__rollback(db);
+                return ddb__fail_validation(r, e);
+            }
+            ok = c == 1;
+        }
+        if (!ok) {
+            cancelled = true;
+            val_set_c(a, reason, "Code", val_cstr(a, "ConditionalCheckFailed"));
+            val_set_c(a, reason, "Message", val_cstr(a, "The conditional request failed"));
+            if (olds[i] && str_eq_c(val_get_str(w->in, "ReturnValuesOnConditionCheckFailure"), "ALL_OLD"))
+                val_set_c(a, reason, "Item", olds[i]);
+        } else {
+            val_set_c(a, reason, "Code", val_cstr(a, "None"));
+            if (w->kind == W_PUT)
+                news[i] = w->item;
+            else if (w->kind == W_UPDATE) {
+                val_t *base = olds[i];
+                if (!base) {
+                    const val_t *key = val_get(w->in, "Key");
+                    base = val_new(a, VAL_MAP);
+                    for (size_t k = 0; k < key->u.obj.n; k++) val_set(a, base, key->u.obj.e[k].key, key->u.obj.e[k].v);
+                }
+                news[i] = base;
+                if (w->u && !(news[i] = ddb_update_apply(&w->c, w->u, base, &e))) {
+                    ddb__rollback(db);
+                    return ddb__fail_validation(r, e);
+                }
+                if (ddb_item_size(news[i]) > MAX_ITEM_SIZE) {
+                    ddb__rollback(db);
+                    return ddb__fail_validation(r, "Item size to update has exceeded the maximum allowed size");
+                }
+                if (ddb__index_keys_or_fail(r, w->t, news[i]) != GR_OK) goto fail_keep;
+            }
+        }
+        val_push(a, reasons, reason);
+    }
+    if (cancelled) {
+        ddb__rollback(db);
+        buf_t b;
+        buf_init(&b, a);
+        for (size_t i = 0; i < reasons->u.list.n; i++) {
+            if (i) buf_puts(&b, ", ");
+            buf_put_str(&b, val_get_str(reasons->u.list.v[i], "Code"));
+        }
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "CancellationReasons", reasons);
+        /* AWS: "Transaction cancelled, please refer cancellation reasons for
+         * specific reasons [ConditionalCheckFailed, None]". */
+        return req_fail(r, &DYNAMODB_ERR_TransactionCanceledException,
+                        "Transaction cancelled, please refer cancellation reasons for specific reasons [%.*s]",
+                        (int)b.len, b.p);
+    }
+    val_t *caps = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < o.n; i++) {
+        wop_t *w = &o.op[i];
+        bool writes = w->kind == W_PUT || w->kind == W_UPDATE || (w->kind == W_DELETE && olds[i]);
+        if (writes && ddb__item_write(r, db, w->t, &w->k, olds[i], news[i]) != GR_OK) goto fail;
+        size_t os = olds[i] ? ddb_item_size(olds[i]) : 0, ns = news[i] ? ddb_item_size(news[i]) : 0;
+        /* AWS: transactional writes cost two write units per KB. */
+        add_capacity(r, in, caps, w->t, 2 * ddb__wcu(os > ns ? os : ns), true);
+    }
+    if (token.p && token_save(r, db, token, digest) != GR_OK) goto fail;
+    if (ddb__commit(db) != GR_OK) return GR_ERR;
+    if (wants_capacity(in)) val_set_c(a, out, "ConsumedCapacity", caps);
+    return GR_OK;
+fail:
+    ddb__rollback(db);
+    return GR_ERR;
+fail_keep:
+    ddb__rollback(db);
+    return GR_ERR;
+}

@@ -1,0 +1,340 @@
+/* stream.c — DynamoDB Streams records: written by ddb__item_write in the
+ * item write's transaction (so a record exists exactly when the write
+ * committed), read by the dynamodbstreams service through stream.h.
+ * One shard per stream label; sequence numbers are ddb_stream.seq, so the
+ * records of an item are in write order. Records older than 24 h are trimmed. */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "core/gtime.h"
+#include "core/id.h"
+#include "services/dynamodb/tbl.h"
+
+int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *keys, const val_t *old,
+                       const val_t *neu)
+{
+    arena_t *a = r->arena;
+    const char *event = !old ? "INSERT" : !neu ? "REMOVE" : "MODIFY";
+    bool want_old = str_eq_c(t->stream_view, "OLD_IMAGE") || str_eq_c(t->stream_view, "NEW_AND_OLD_IMAGES");
+    bool want_new = str_eq_c(t->stream_view, "NEW_IMAGE") || str_eq_c(t->stream_view, "NEW_AND_OLD_IMAGES");
+    buf_t kb, ob, nb;
+    buf_init(&kb, a);
+    buf_init(&ob, a);
+    buf_init(&nb, a);
+    ddb_item_encode(a, keys, &kb);
+    size_t size = ddb_item_size(keys);
+    if (want_old && old) {
+        ddb_item_encode(a, old, &ob);
+        size += ddb_item_size(old);
+    }
+    if (want_new && neu) {
+        ddb_item_encode(a, neu, &nb);
+        size += ddb_item_size(neu);
+    }
+    sqlite3_stmt *st = ddb__stmt(db, "INSERT INTO ddb_stream (tid, label, created_us, event, keys, old, new, size) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, t->tid);
+    sqlite3_bind_text(st, 2, t->stream_label.p, (int)t->stream_label.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, time_now_us());
+    sqlite3_bind_text(st, 4, event, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, kb.p ? kb.p : "", (int)kb.len, SQLITE_STATIC);
+    if (ob.len)
+        sqlite3_bind_blob(st, 6, ob.p, (int)ob.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
+    if (nb.len)
+        sqlite3_bind_blob(st, 7, nb.p, (int)nb.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 7);
+    sqlite3_bind_int64(st, 8, (int64_t)size);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+/* ==== read side (stream.h) ==== */
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "services/dynamodb/stream.h"
+
+#define RETENTION_US (24LL * 3600 * 1000000)
+static const aws_errdef_t E_NotFound = {"ResourceNotFoundException", 400, true};
+static const aws_errdef_t E_Expired = {"ExpiredIteratorException", 400, true};
+static const aws_errdef_t E_TrimmedData = {"TrimmedDataAccessException", 400, true};
+
+static str_t stream_arn(req_t *r, const ddb_table_t *t, str_t label)
+{
+    return str_c(arena_printf(r->arena, "%.*s/stream/%.*s", STR_FMT(t->arn), STR_FMT(label)));
+}
+
+/* "arn:aws:dynamodb:R:A:table/NAME/stream/LABEL" → NAME and LABEL. */
+static bool parse_arn(str_t arn, str_t *name, str_t *label)
+{
+    const char *p = arn.p, *e = arn.p + arn.len;
+    const char *t = NULL, *s = NULL;
+    for (const char *q = p; q + 6 <= e; q++)
+        if (!t && !memcmp(q, "table/", 6)) t = q + 6;
+    for (const char *q = t ? t : e; q + 8 <= e; q++)
+        if (!memcmp(q, "/stream/", 8)) s = q;
+    if (!t || !s || s <= t) return false;
+    *name = str_n(t, (size_t)(s - t));
+    *label = str_n(s + 8, (size_t)(e - s - 8));
+    return label->len > 0;
+}
+
+static int stream_table_or_fail(req_t *r, sqlite3 *db, str_t arn, ddb_table_t *t, str_t *label)
+{
+    str_t name;
+    const char *msg = arena_printf(r->arena, "Requested resource not found: Stream: %.*s not found", STR_FMT(arn));
+    if (!parse_arn(arn, &name, label)) return req_fail(r, &E_NotFound, "%s", msg);
+    if (ddb__table_or_fail(r, db, name, msg, t) != GR_OK) {
+        r->err = &E_NotFound;
+        return GR_ERR;
+    }
+    if (!t->stream_label.p || !str_eq(t->stream_label, *label)) return req_fail(r, &E_NotFound, "%s", msg);
+    return GR_OK;
+}
+
+static str_t seq_str(arena_t *a, int64_t seq)
+{
+    return str_c(arena_printf(a, "%021lld", (long long)seq));
+}
+
+static str_t shard_id(arena_t *a, const ddb_table_t *t)
+{
+    return str_c(
+        arena_printf(a, "shardId-%020lld-%08llx", (long long)(t->created_us / 1000000), (unsigned long long)t->tid));
+}
+
+static int64_t seq_bound(sqlite3 *db, const ddb_table_t *t, bool max)
+{
+    sqlite3_stmt *st =
+        ddb__stmt(db, max ? "SELECT coalesce(max(seq), 0) FROM ddb_stream WHERE tid = ?1 AND label = ?2"
+                          : "SELECT coalesce(min(seq), 0) FROM ddb_stream WHERE tid = ?1 AND label = ?2");
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, t->tid);
+    sqlite3_bind_text(st, 2, t->stream_label.p, (int)t->stream_label.len, SQLITE_STATIC);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return v;
+}
+
+static void trim(sqlite3 *db)
+{
+    sqlite3_stmt *st = ddb__stmt(db, "DELETE FROM ddb_stream WHERE created_us < ?1");
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, time_now_us() - RETENTION_US);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+}
+
+int ddb_streams_list(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    str_t only = val_get_str(in, "TableName");
+    int64_t limit = val_get_int(in, "Limit", 100);
+    str_t start = val_get_str(in, "ExclusiveStartStreamArn");
+    sqlite3_stmt *st = ddb__stmt(db, "SELECT name FROM ddb_table WHERE account = ?1 AND region = ?2 ORDER BY name");
+    if (!st) return GR_ERR;
+    sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
+    val_t *names = val_new(a, VAL_LIST);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        val_push(a, names,
+                 val_strdup(a, str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0))));
+    sqlite3_reset(st);
+    val_t *list = val_new(a, VAL_LIST);
+    bool skipping = start.p != NULL;
+    str_t last = STR_NULL;
+    for (size_t i = 0; i < names->u.list.n; i++) {
+        str_t name = names->u.list.v[i]->u.s;
+        if (only.p && !str_eq(only, name)) continue;
+        ddb_table_t t;
+        if (ddb__table_or_fail(r, db, name, NULL, &t) != GR_OK) return GR_ERR;
+        if (!t.stream_label.p) continue;
+        str_t arn = stream_arn(r, &t, t.stream_label);
+        if (skipping) {
+            if (str_eq(arn, start)) skipping = false;
+            continue;
+        }
+        if ((int64_t)list->u.list.n == limit) {
+            val_set_c(a, out, "LastEvaluatedStreamArn", val_str(a, last));
+            break;
+        }
+        val_t *s = val_new(a, VAL_STRUCT);
+        val_set_c(a, s, "StreamArn", val_str(a, arn));
+        val_set_c(a, s, "TableName", val_str(a, t.name));
+        val_set_c(a, s, "StreamLabel", val_str(a, t.stream_label));
+        val_push(a, list, s);
+        last = arn;
+    }
+    if (only.p && !list->u.list.n) {
+        ddb_table_t t;
+        if (ddb__table_or_fail(r, db, only, NULL, &t) != GR_OK) {
+            /* AWS: ListStreams with an unknown table is ResourceNotFound. */
+            r->err = &E_NotFound;
+            return GR_ERR;
+        }
+    }
+    val_set_c(a, out, "Streams", list);
+    return GR_OK;
+}
+
+int ddb_streams_describe(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    ddb_table_t t;
+    str_t label;
+    str_t arn = val_get_str(in, "StreamArn");
+    if (stream_table_or_fail(r, db, arn, &t, &label) != GR_OK) return GR_ERR;
+    trim(db);
+    val_t *d = val_new(a, VAL_STRUCT);
+    val_set_c(a, d, "StreamArn", val_str(a, arn));
+    val_set_c(a, d, "StreamLabel", val_str(a, label));
+    val_set_c(a, d, "StreamStatus", val_cstr(a, t.stream_view.p ? "ENABLED" : "DISABLED"));
+    const val_t *ss = val_get(t.def, "StreamSpecification");
+    str_t view = ss ? val_get_str(ss, "StreamViewType") : STR_NULL;
+    if (view.p) val_set_c(a, d, "StreamViewType", val_str(a, view));
+    val_set_c(a, d, "CreationRequestDateTime", val_time(a, t.created_us));
+    val_set_c(a, d, "TableName", val_str(a, t.name));
+    val_set_c(a, d, "KeySchema", val_get(t.def, "KeySchema"));
+    val_t *shard = val_new(a, VAL_STRUCT);
+    val_set_c(a, shard, "ShardId", val_str(a, shard_id(a, &t)));
+    val_t *range = val_new(a, VAL_STRUCT);
+    int64_t lo = seq_bound(db, &t, false);
+    val_set_c(a, range, "StartingSequenceNumber", val_str(a, seq_str(a, lo > 0 ? lo : 1)));
+    val_set_c(a, shard, "SequenceNumberRange", range);
+    val_t *shards = val_new(a, VAL_LIST);
+    val_push(a, shards, shard);
+    val_set_c(a, d, "Shards", shards);
+    val_set_c(a, out, "StreamDescription", d);
+    return GR_OK;
+}
+
+/* Iterators are "tid/label/next-seq/issued-us", opaque to clients. */
+int ddb_streams_iterator(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    ddb_table_t t;
+    str_t label;
+    str_t arn = val_get_str(in, "StreamArn");
+    if (stream_table_or_fail(r, db, arn, &t, &label) != GR_OK) return GR_ERR;
+    str_t sid = val_get_str(in, "ShardId");
+    if (!str_eq(sid, shard_id(a, &t)))
+        return req_fail(r, &E_NotFound, "Requested resource not found: Shard does not exist");
+    str_t type = val_get_str(in, "ShardIteratorType");
+    str_t sn = val_get_str(in, "SequenceNumber");
+    int64_t next;
+    if (str_eq_c(type, "TRIM_HORIZON"))
+        next = 0;
+    else if (str_eq_c(type, "LATEST"))
+        next = seq_bound(db, &t, true) + 1;
+    else {
+        long long n = 0;
+        if (!sn.p || !str_to_i64(sn, &n))
+            return req_fail(r, &ERR_ValidationException, "Invalid SequenceNumber: %.*s", STR_FMT(sn));
+        if (n < seq_bound(db, &t, false))
+            return req_fail(r, &E_TrimmedData, "Requested sequence number is beyond the trim horizon");
+        next = str_eq_c(type, "AFTER_SEQUENCE_NUMBER") ? n + 1 : n;
+    }
+    val_set_c(a, out, "ShardIterator",
+              val_str(a, str_c(arena_printf(a, "%lld/%.*s/%lld/%lld/%.*s", (long long)t.tid, STR_FMT(label),
+                                            (long long)next, (long long)time_now_us(), STR_FMT(arn)))));
+    return GR_OK;
+}
+
+int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    str_t it = val_get_str(in, "ShardIterator");
+    char label[64];
+    long long tid, next, issued;
+    int used = 0;
+    char *text = arena_strndup(a, it.p, it.len);
+    if (sscanf(text, "%lld/%63[^/]/%lld/%lld/%n", &tid, label, &next, &issued, &used) != 4 || !used)
+        return req_fail(r, &ERR_ValidationException, "Invalid ShardIterator");
+    /* AWS: a shard iterator expires 15 minutes after it is returned. */
+    if (time_now_us() - issued > 15LL * 60 * 1000000)
+        return req_fail(r, &E_Expired,
+                        "Iterator expired. The iterator was created at time %lld while right now it is %lld.",
+                        issued / 1000, (long long)(time_now_us() / 1000));
+    str_t arn = str_c(text + used);
+    int64_t limit = val_get_int(in, "Limit", 1000);
+    sqlite3_stmt *st = ddb__stmt(db, "SELECT seq, event, created_us, keys, old, new, size FROM ddb_stream "
+                                     "WHERE tid = ?1 AND label = ?2 AND seq >= ?3 ORDER BY seq LIMIT ?4");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, tid);
+    sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, next);
+    sqlite3_bind_int64(st, 4, limit);
+    val_t *recs = val_new(a, VAL_LIST);
+    str_t region = r->region;
+    /* the view type of the stream, from its table when it still exists */
+    str_t name, lab;
+    str_t view = STR("NEW_AND_OLD_IMAGES");
+    if (parse_arn(arn, &name, &lab)) {
+        sqlite3_reset(st);
+        ddb_table_t t;
+        if (ddb__table_or_fail(r, db, name, NULL, &t) == GR_OK) {
+            const val_t *ss = val_get(t.def, "StreamSpecification");
+            if (ss) view = val_get_str(ss, "StreamViewType");
+        }
+        r->err = NULL;
+        r->err_msg = NULL;
+        st = ddb__stmt(db, "SELECT seq, event, created_us, keys, old, new, size FROM ddb_stream "
+                           "WHERE tid = ?1 AND label = ?2 AND seq >= ?3 ORDER BY seq LIMIT ?4");
+        if (!st) return GR_ERR;
+        sqlite3_bind_int64(st, 1, tid);
+        sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, next);
+        sqlite3_bind_int64(st, 4, limit);
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(st, 0);
+        next = seq + 1;
+        val_t *rec = val_new(a, VAL_STRUCT);
+        char eid[37];
+        id_uuid(eid);
+        val_set_c(a, rec, "eventID", val_strdup(a, str_c(eid)));
+        val_set_c(a, rec, "eventName",
+                  val_strdup(a, str_n((const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1))));
+        val_set_c(a, rec, "eventVersion", val_cstr(a, "1.1"));
+        val_set_c(a, rec, "eventSource", val_cstr(a, "aws:dynamodb"));
+        val_set_c(a, rec, "awsRegion", val_str(a, region));
+        val_t *d = val_new(a, VAL_STRUCT);
+        /* AWS: ApproximateCreationDateTime is in whole seconds. */
+        val_set_c(a, d, "ApproximateCreationDateTime", val_time(a, sqlite3_column_int64(st, 2) / 1000000 * 1000000));
+        val_set_c(a, d, "Keys",
+                  ddb_item_decode(a, str_n(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3))));
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            val_set_c(a, d, "NewImage",
+                      ddb_item_decode(a, str_n(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5))));
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+            val_set_c(a, d, "OldImage",
+                      ddb_item_decode(a, str_n(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4))));
+        val_set_c(a, d, "SequenceNumber", val_str(a, seq_str(a, seq)));
+        val_set_c(a, d, "SizeBytes", val_int(a, sqlite3_column_int64(st, 6)));
+        val_set_c(a, d, "StreamViewType", val_str(a, view));
+        val_set_c(a, rec, "dynamodb", d);
+        val_push(a, recs, rec);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return GR_ERR;
+    val_set_c(a, out, "Records", recs);
+    val_set_c(a, out, "NextShardIterator",
+              val_str(a, str_c(arena_printf(a, "%lld/%s/%lld/%lld/%.*s", tid, label, (long long)next,
+                                            (long long)time_now_us(), STR_FMT(arn)))));
+    return GR_OK;
+}

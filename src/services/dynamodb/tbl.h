@@ -1,0 +1,97 @@
+/* tbl.h — internal interface between the DynamoDB operation files (table.c,
+ * item.c, query.c, batch.c, stream.c): a table's definition loaded from the
+ * ddb_table catalogue, this thread's connection and cached statements, and
+ * the one write path every item write goes through (item row, index rows and
+ * stream record in the caller's SQLite transaction). Not for other services:
+ * they use ddb.h. Invariant: an item row and its index rows change together. */
+#ifndef GR_SERVICES_DYNAMODB_TBL_H
+#define GR_SERVICES_DYNAMODB_TBL_H
+
+#include <sqlite3.h>
+
+#include "core/req.h"
+#include "services/dynamodb/ddb.h"
+
+enum { DDB_PROJ_ALL, DDB_PROJ_KEYS_ONLY, DDB_PROJ_INCLUDE };
+
+typedef struct {
+    str_t name;
+    int64_t num; /* index rows are keyed by (tid, num) */
+    bool global;
+    str_t pk, sk; /* sk STR_NULL when the index has no range key */
+    ddb_type_t pkt, skt;
+    int proj;
+    val_t *nonkey; /* VAL_LIST of VAL_STR for INCLUDE */
+    val_t *def;    /* the stored definition (KeySchema, Projection, ...) */
+} ddb_index_t;
+
+typedef struct {
+    int64_t tid;
+    str_t name, table_id, arn;
+    int64_t created_us;
+    str_t pk, sk; /* sk STR_NULL for a hash-only table */
+    ddb_type_t pkt, skt;
+    val_t *def; /* stored definition: AttributeDefinitions, KeySchema, BillingMode, ... */
+    ddb_index_t *idx;
+    size_t nidx;
+    str_t stream_view; /* STR_NULL when streams are off */
+    str_t stream_label;
+    str_t ttl_attr; /* STR_NULL when TTL is off */
+} ddb_table_t;
+
+sqlite3 *ddb__db(req_t *r);
+/* A prepared statement cached per thread and connection; reset on return. */
+sqlite3_stmt *ddb__stmt(sqlite3 *db, const char *sql);
+int ddb__exec(sqlite3 *db, const char *sql);
+
+/* Loads the table or fails the request with ResourceNotFoundException and
+ * `msg` (NULL: "Requested resource not found"). */
+int ddb__table_or_fail(req_t *r, sqlite3 *db, str_t name, const char *msg, ddb_table_t *t);
+/* Fills t from a row of (name, tid, table_id, created_us, def). */
+int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t);
+/* Deletes expired items of TTL-enabled tables, at most once a second for the
+ * whole process (ttl.c); called as a request first touches the database. */
+void ddb__ttl_sweep(req_t *r, sqlite3 *db);
+const ddb_index_t *ddb__index(const ddb_table_t *t, str_t name);
+str_t ddb__table_arn(req_t *r, str_t name);
+
+/* Keys. The encoded sort key of a hash-only table is the empty blob. */
+typedef struct {
+    buf_t pk, sk;
+} ddb_keyenc_t;
+/* Validates a Key parameter against the schema ("The provided key element
+ * does not match the schema") and encodes it. */
+int ddb__key_or_fail(req_t *r, const ddb_table_t *t, const val_t *key, ddb_keyenc_t *k);
+/* Validates a full item's key attributes (PutItem messages) and encodes them. */
+int ddb__item_key_or_fail(req_t *r, const ddb_table_t *t, const val_t *item, ddb_keyenc_t *k);
+/* The key attributes of item as a new item. */
+val_t *ddb__key_of(arena_t *a, const ddb_table_t *t, const val_t *item);
+
+/* Reads the stored item; *out NULL when absent. */
+int ddb__item_get(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, val_t **out);
+/* Replaces old by new (either may be NULL) inside the caller's transaction:
+ * item row, index rows and stream record. */
+int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *old,
+                    const val_t *neu);
+/* Checks index key attributes of a new item ("Type mismatch for Index Key"). */
+int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item);
+
+/* Capacity: the ConsumedCapacity member for ReturnConsumedCapacity. */
+void ddb__capacity(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write);
+double ddb__rcu(size_t bytes, bool consistent);
+double ddb__wcu(size_t bytes);
+
+/* Transactions with BEGIN IMMEDIATE so conditions and writes see one state. */
+int ddb__begin(sqlite3 *db);
+int ddb__commit(sqlite3 *db);
+void ddb__rollback(sqlite3 *db);
+
+/* Item-level helpers shared by items, batches and transactions. */
+const char *ddb__unused_or_null(ddb_ctx_t *c);
+int ddb__fail_validation(req_t *r, const char *msg);
+
+/* Stream records (stream.c) written by ddb__item_write. */
+int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *keys, const val_t *old,
+                       const val_t *neu);
+
+#endif

@@ -1,0 +1,109 @@
+/* ttl.c — DynamoDB Time to Live: expired items really removed.
+ *
+ * Where it runs: the first DynamoDB request that touches the database after
+ * at least a second since the last sweep runs one sweep before its own work
+ * (one process-wide atomic decides who). No thread of its own: the store
+ * closes connections at shutdown and a sweeping thread would race it. Like
+ * AWS, a sweep deletes items whose TTL attribute is a Number of epoch
+ * seconds in the past, ignores values more than five years old, and writes
+ * a REMOVE stream record as any delete does. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/gtime.h"
+#include "services/dynamodb/tbl.h"
+
+#define SWEEP_EVERY_US 1000000LL
+#define MAX_DELETES 1000
+#define FIVE_YEARS_S (5LL * 365 * 24 * 3600)
+
+static _Atomic int64_t next_sweep_us;
+
+static bool expired(const val_t *item, str_t attr, int64_t now_s)
+{
+    const val_t *v = val_get_s(item, attr);
+    if (!v || ddb_type(v) != DDB_N) return false;
+    str_t text = ddb_inner(v)->u.s;
+    char buf[64];
+    if (text.len >= sizeof buf) return false;
+    memcpy(buf, text.p, text.len);
+    buf[text.len] = 0;
+    double at = strtod(buf, NULL);
+    return at <= (double)now_s && at >= (double)(now_s - FIVE_YEARS_S);
+}
+
+static int sweep_table(req_t *r, sqlite3 *db, const ddb_table_t *t, int64_t now_s, int *budget)
+{
+    arena_t *a = r->arena;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(st, 1, t->tid);
+    typedef struct {
+        ddb_keyenc_t k;
+        val_t *item;
+    } victim_t;
+    victim_t *v = NULL;
+    size_t n = 0, cap = 0;
+    while (*budget > 0 && sqlite3_step(st) == SQLITE_ROW) {
+        val_t *item = ddb_item_decode(a, str_n(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2)));
+        if (!item || !expired(item, t->ttl_attr, now_s)) continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            victim_t *nv = arena_realloc(a, v, cap * sizeof *v, nc * sizeof *v);
+            if (!nv) break;
+            v = nv;
+            cap = nc;
+        }
+        buf_init(&v[n].k.pk, a);
+        buf_init(&v[n].k.sk, a);
+        buf_append(&v[n].k.pk, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        buf_append(&v[n].k.sk, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+        v[n].item = item;
+        n++;
+        (*budget)--;
+    }
+    sqlite3_finalize(st);
+    if (!n) return GR_OK;
+    if (ddb__begin(db) != GR_OK) return GR_ERR;
+    for (size_t i = 0; i < n; i++) {
+        /* re-read: a writer may have renewed the item since the scan */
+        val_t *cur = NULL;
+        if (ddb__item_get(r, db, t, &v[i].k, &cur) != GR_OK) goto fail;
+        if (!cur || !expired(cur, t->ttl_attr, now_s)) continue;
+        if (ddb__item_write(r, db, t, &v[i].k, cur, NULL) != GR_OK) goto fail;
+    }
+    return ddb__commit(db);
+fail:
+    ddb__rollback(db);
+    return GR_ERR;
+}
+
+void ddb__ttl_sweep(req_t *r, sqlite3 *db)
+{
+    int64_t now = time_now_us(), due = atomic_load(&next_sweep_us);
+    if (now < due || !atomic_compare_exchange_strong(&next_sweep_us, &due, now + SWEEP_EVERY_US)) return;
+    if (!sqlite3_get_autocommit(db)) return;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name, tid, table_id, created_us, def, account, region FROM ddb_table "
+                           "WHERE def LIKE '%\"TTL\":%'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    ddb_table_t *ts = NULL;
+    size_t n = 0, cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            ddb_table_t *nt = arena_realloc(r->arena, ts, cap * sizeof *nt, nc * sizeof *nt);
+            if (!nt) break;
+            ts = nt;
+            cap = nc;
+        }
+        if (ddb__table_from_row(r, st, &ts[n]) == GR_OK && ts[n].ttl_attr.p) n++;
+    }
+    sqlite3_finalize(st);
+    int budget = MAX_DELETES;
+    for (size_t i = 0; i < n && budget > 0; i++) sweep_table(r, db, &ts[i], now / 1000000, &budget);
+}
