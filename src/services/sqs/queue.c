@@ -111,9 +111,8 @@ static void parse_redrive(str_t v, sqs_queue_t *q)
     q->max_receive = c.p && str_to_i64(c, &n) ? n : 0;
 }
 
-static int load_queue(req_t *r, sqlite3 *db, sqlite3_stmt *st, sqs_queue_t *q)
+static int load_queue(arena_t *a, sqlite3 *db, sqlite3_stmt *st, sqs_queue_t *q)
 {
-    arena_t *a = r->arena;
     memset(q, 0, sizeof *q);
     q->id = sqlite3_column_int64(st, 0);
     q->name = col_s(a, st, 1);
@@ -147,12 +146,16 @@ static int load_queue(req_t *r, sqlite3 *db, sqlite3_stmt *st, sqs_queue_t *q)
             q->content_dedup = str_eq_c(v, "true");
         else if (str_eq_c(n, "RedrivePolicy"))
             parse_redrive(v, q);
+        else if (str_eq_c(n, "Policy"))
+            q->policy = v;
+        else if (str_eq_c(n, "RedriveAllowPolicy"))
+            q->redrive_allow = v;
     }
     sqlite3_finalize(at);
     return GR_OK;
 }
 
-int sqs__queue_by_name(req_t *r, sqlite3 *db, str_t name, sqs_queue_t *q)
+int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t name, sqs_queue_t *q)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -160,12 +163,21 @@ int sqs__queue_by_name(req_t *r, sqlite3 *db, str_t name, sqs_queue_t *q)
                            "WHERE account = ?1 AND region = ?2 AND name = ?3",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
+    bind_s(st, 1, account);
+    bind_s(st, 2, region);
     bind_s(st, 3, name);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? load_queue(r, db, st, q) : GR_ERR;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? load_queue(a, db, st, q) : GR_ERR;
     sqlite3_finalize(st);
+    if (rc == GR_OK) {
+        q->account = arena_str(a, account);
+        q->region = arena_str(a, region);
+    }
     return rc;
+}
+
+int sqs__queue_by_name(req_t *r, sqlite3 *db, str_t name, sqs_queue_t *q)
+{
+    return sqs__queue_get(r->arena, db, r->who.account, r->region, name, q);
 }
 
 static int fail_no_queue(req_t *r)
@@ -510,8 +522,7 @@ int sqs_get_queue_attributes(req_t *r, const val_t *in, val_t *out)
         if (!wanted(names, counts[i].name)) continue;
         char sql[160];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM message WHERE qid = ?1 AND %s", counts[i].where);
-        val_set_c(a, m, counts[i].name,
-                  val_cstr(a, arena_printf(a, "%lld", (long long)count(db, sql, q.id, now))));
+        val_set_c(a, m, counts[i].name, val_cstr(a, arena_printf(a, "%lld", (long long)count(db, sql, q.id, now))));
     }
     /* AWS: both timestamps are epoch seconds */
     if (wanted(names, "CreatedTimestamp"))
