@@ -102,6 +102,8 @@ static int serve(int argc, char **argv)
     log_info("gureum stopped");
     the_server = NULL;
     http_server_free(srv);
+    for (size_t i = 0; i < registry_count; i++) /* stop hooks: background threads end before the store closes */
+        if (registry[i].stop) registry[i].stop(&app);
     authz_free(app.authz);
     creds_free(app.creds);
     store_close(app.store);
