@@ -8,10 +8,14 @@
 #include "dynamodb_model.h"
 #include "dynamodbstreams_model.h"
 #include "ec2_model.h"
+#include "events_model.h"
 #include "iam_model.h"
 #include "lambda_model.h"
 #include "logs_model.h"
 #include "s3_model.h"
+#include "services/events/events.h"
+#include "services/sns/sns.h"
+#include "sns_model.h"
 #include "services/iam/iam.h"
 #include "services/sts/sts.h"
 #include "sqs_model.h"
@@ -26,12 +30,14 @@ const svc_entry_t registry[] = {
     /* found by target prefix DynamoDBStreams_20120810; signs as "dynamodb", which finds the row above */
     {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL},
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, NULL},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, NULL},
     /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
      * the latter found by target prefix; both sign as "sqs", which finds the query row. */
+    {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, NULL, false, sns_start},
     {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"sqs-json", &gen_model_sqsjson, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, sts_start},
