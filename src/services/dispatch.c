@@ -16,6 +16,7 @@
 #include "protocol/proto.h"
 #include "route/route.h"
 #include "services/authz.h"
+#include "services/lambda/lambda.h"
 #include "services/registry.h"
 
 #define REQ_BUDGET (64u << 20) /* per-request arena: parsed input + response */
@@ -190,6 +191,10 @@ static void inspect(req_t *r)
 {
     app_t *app = r->app;
     wire_resp_init(&r->resp, r->arena);
+    if (str_starts_with(r->w.path, STR("/_gureum/lambda/"))) { /* Code.Location of GetFunction */
+        lambda_inspect(r);
+        return;
+    }
     if (!str_eq_c(r->w.path, "/_gureum/health") && !str_eq_c(r->w.path, "/_gureum/health/")) {
         r->resp.status = 404;
         wire_resp_header(&r->resp, r->arena, "Content-Type", STR("application/json"));
