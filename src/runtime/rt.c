@@ -100,7 +100,7 @@ struct env {
 
 typedef struct cmd {
     struct cmd *next;
-    enum { C_INVOKE, C_RETIRE, C_AFTER } kind;
+    enum { C_INVOKE, C_RETIRE, C_AFTER, C_STOP } kind;
     rt__spec_t spec;
     int64_t ms;
     void (*fn)(void *ud);
@@ -114,7 +114,8 @@ static cmd_t *cmds, *cmds_tail;
 static int wake_fd = -1;
 static struct event_base *base;
 static pool_t *pools;
-static bool started;
+static bool started, halted;
+static pthread_t rt_thread;
 static rt__sandbox_t sbx;
 
 static void env_kill(env_t *e);
@@ -680,9 +681,13 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
         cmd_t *c = list;
         list = c->next;
         if (c->kind == C_INVOKE) {
-            pool_t *p = pool_for(&c->spec);
+            pool_t *p = halted ? NULL : pool_for(&c->spec);
             if (!p) {
-                rt_result_t res = {.status = RT_SPAWN_FAILED};
+                rt_result_t res = {.status = RT_SPAWN_FAILED,
+                                   .body = STR(""),
+                                   .error_type = STR(""),
+                                   .log = STR(""),
+                                   .env_name = STR("")};
                 c->call->done(&res, c->call->ud);
                 call_free(c->call);
             } else {
@@ -693,6 +698,30 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
                 p->pending_tail = c->call;
                 pump(p);
             }
+        } else if (c->kind == C_STOP) {
+            /* every call still owed an answer gets one, so its owner can free it */
+            halted = true;
+            rt_result_t res = {
+                .status = RT_SPAWN_FAILED, .body = STR(""), .error_type = STR(""), .log = STR(""), .env_name = STR("")};
+            for (pool_t *p = pools; p; p = p->next) {
+                for (env_t *e = p->envs; e; e = e->next) {
+                    env_kill(e);
+                    if (e->call) {
+                        e->call->done(&res, e->call->ud);
+                        call_free(e->call);
+                        e->call = NULL;
+                    }
+                }
+                while (p->pending) {
+                    call_t *k = p->pending;
+                    p->pending = k->next;
+                    k->done(&res, k->ud);
+                    call_free(k);
+                }
+                p->pending_tail = NULL;
+            }
+            rt__kill_all();
+            event_base_loopbreak(base);
         } else if (c->kind == C_AFTER) {
             struct timeval tv = {c->ms / 1000, (c->ms % 1000) * 1000};
             if (event_base_once(base, -1, EV_TIMEOUT, after_cb, c, &tv) == 0) continue; /* after_cb frees c */
@@ -753,6 +782,17 @@ fail:
     return GR_ERR;
 }
 
+void rt_stop(void)
+{
+    if (!started) return;
+    cmd_t *c = calloc(1, sizeof *c);
+    if (!c) return;
+    c->kind = C_STOP;
+    push_cmd(c);
+    pthread_join(rt_thread, NULL);
+    started = false;
+}
+
 int rt_after(int64_t ms, void (*fn)(void *ud), void *ud)
 {
     if (!started) return GR_ERR;
@@ -811,15 +851,10 @@ int rt_start(const rt_config_t *cfg)
     base = wake_fd >= 0 ? event_base_new() : NULL;
     struct event *wev = base ? event_new(base, wake_fd, EV_READ | EV_PERSIST, on_wake, NULL) : NULL;
     if (wev && event_add(wev, NULL) == 0) {
-        pthread_t t;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &at, rt_main, NULL) == 0) {
+        if (pthread_create(&rt_thread, NULL, rt_main, NULL) == 0) {
             started = true;
             rc = GR_OK;
         }
-        pthread_attr_destroy(&at);
     }
     if (rc != GR_OK) log_error("runtime: cannot start the function runtime thread");
     pthread_mutex_unlock(&mu);

@@ -94,6 +94,11 @@ int rt_after(int64_t ms, void (*fn)(void *ud), void *ud);
  * ones to stop after their call (code or configuration changed). */
 void rt_retire(const char *key_prefix);
 
+/* Kills every function process and ends the runtime thread; no rt_done_fn
+ * or rt_after callback runs after it returns (those pending are dropped).
+ * Call once, at shutdown, from another thread. */
+void rt_stop(void);
+
 /* What the sandbox enforces on this machine (for logs and tests). */
 bool rt_sandboxed(void);
 /* Where the code directory appears inside the sandbox (LAMBDA_TASK_ROOT), or

@@ -49,5 +49,6 @@ void rt__cgroup_remove(rt__cgroup_t *cg);
 /* Live pids, killed at exit so no function outlives the server. */
 void rt__track(pid_t pid);
 void rt__untrack(pid_t pid);
+void rt__kill_all(void); /* SIGKILL and reap every tracked process */
 
 #endif

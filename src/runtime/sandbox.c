@@ -215,7 +215,7 @@ void rt__untrack(pid_t pid)
     pthread_mutex_unlock(&track_mu);
 }
 
-static void kill_all(void)
+void rt__kill_all(void)
 {
     pthread_mutex_lock(&track_mu);
     for (size_t i = 0; i < ntracked; i++) {
@@ -254,7 +254,7 @@ void rt__sandbox_init(rt__sandbox_t *s, const char *data_dir)
     s->drop_to_nobody = s->mount_ns && geteuid() == 0;
     cg_root_init(s);
     snprintf(cg_root_copy, sizeof cg_root_copy, "%s", s->cg_root);
-    atexit(kill_all);
+    atexit(rt__kill_all);
     log_info("lambda runtime: %s; memory limits by %s",
              s->mount_ns ? "functions run in mount+pid namespaces as nobody, data directory hidden, private /tmp"
                          : "no namespaces on this machine (functions run unconfined)",

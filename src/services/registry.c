@@ -17,6 +17,7 @@
 #include "services/sns/sns.h"
 #include "sns_model.h"
 #include "services/iam/iam.h"
+#include "services/lambda/lambda.h"
 #include "services/sts/sts.h"
 #include "sqs_model.h"
 #include "sqsjson_model.h"
@@ -32,7 +33,7 @@ const svc_entry_t registry[] = {
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
-    {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, NULL},
+    {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, NULL},
     /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),

@@ -160,3 +160,34 @@ int lambda__store_code(req_t *r, str_t zip, lambda__fn_t *f)
     nftw(td, rm_walk, 16, FTW_DEPTH | FTW_PHYS); /* lost a race with an identical upload */
     return GR_OK;
 }
+
+void lambda_inspect(req_t *r)
+{
+    static const char pre[] = "/_gureum/lambda/code/";
+    str_t p = r->w.path;
+    bool ok = p.len == sizeof pre - 1 + 64 + 4 && str_starts_with(p, STR(pre)) && str_ends_with(p, STR(".zip"));
+    for (size_t i = sizeof pre - 1; ok && i < sizeof pre - 1 + 64; i++)
+        ok = (p.p[i] >= '0' && p.p[i] <= '9') || (p.p[i] >= 'a' && p.p[i] <= 'f');
+    int fd = -1;
+    struct stat sb;
+    if (ok && str_eq_c(r->w.method, "GET")) {
+        /* the id is 64 hex digits, checked above: never a path of the client's */
+        const char *zpath = lambda__code_zip(r->app, r->arena, str_n(p.p + sizeof pre - 1, 64));
+        fd = open(zpath, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && fstat(fd, &sb) < 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd < 0) {
+        r->resp.status = 404;
+        wire_resp_header(&r->resp, r->arena, "Content-Type", STR("application/json"));
+        buf_puts(&r->resp.body, "{\"error\":\"no such code\"}\n");
+        return;
+    }
+    r->resp.status = 200;
+    wire_resp_header(&r->resp, r->arena, "Content-Type", STR("application/zip"));
+    r->resp.fd = fd;
+    r->resp.off = 0;
+    r->resp.len = (size_t)sb.st_size;
+}

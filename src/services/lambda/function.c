@@ -240,9 +240,18 @@ static const char *const RESERVED_ENV[] = {"_HANDLER",
                                            "LAMBDA_RUNTIME_DIR",
                                            NULL};
 
+static const aws_errdef_t E_Validation = {"ValidationException", 400, true};
+
 static int check_config(req_t *r, const val_t *in, lambda__fn_t *f)
 {
     arena_t *a = r->arena;
+    /* AWS: Timeout 1..900 s (Debian's model still says no maximum) */
+    int64_t t = val_get_int(in, "Timeout", 3);
+    if (t > 900)
+        return req_fail(r, &E_Validation,
+                        "1 validation error detected: Value '%lld' at 'timeout' failed to satisfy constraint: Member "
+                        "must have value less than or equal to 900",
+                        (long long)t);
     str_t rt = val_get_str(in, "Runtime");
     if (rt.p) {
         if (lambda__runtime_deprecated(rt))

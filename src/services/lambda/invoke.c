@@ -33,6 +33,7 @@
 #define TAIL_BYTES 4096  /* AWS: LogResult carries the last 4 KB */
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+_Atomic bool lambda__stopping;
 
 static int ensure_runtime(app_t *app)
 {
@@ -208,6 +209,16 @@ static void write_logs(app_t *app, const outcome_t *o, str_t account, str_t regi
     free(copy);
 }
 
+void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,
+                         const char *region, const char *name, int64_t memory_mb, int64_t timeout_s)
+{
+    if (lambda__stopping) return;
+    outcome_t o;
+    outcome_of(app, res, request_id, str_c(account), str_c(region), str_c(name), memory_mb, timeout_s, false, &o);
+    write_logs(app, &o, str_c(account), str_c(region), str_c(name), res->env_name);
+    outcome_free(&o);
+}
+
 /* ==== RequestResponse ==== */
 
 typedef enum { S_WAITING, S_POSTED, S_CANCELLED } sstate_t;
@@ -285,7 +296,8 @@ static void sync_done(const rt_result_t *res, void *ud)
         http_req_post(s->h, sync_posted, s);
         pthread_mutex_unlock(&mu);
     }
-    if (acct && region && name) write_logs(app, &lo, str_c(acct), str_c(region), str_c(name), res->env_name);
+    if (acct && region && name && !lambda__stopping)
+        write_logs(app, &lo, str_c(acct), str_c(region), str_c(name), res->env_name);
     outcome_free(&lo);
     free(acct);
     free(region);
@@ -364,6 +376,10 @@ static void dead_letter(async_t *x, const outcome_t *o)
 static void async_done(const rt_result_t *res, void *ud)
 {
     async_t *x = ud;
+    if (lambda__stopping) {
+        async_free(x);
+        return;
+    }
     outcome_t o;
     outcome_of(x->app, res, x->request_id, str_c(x->account), str_c(x->region), str_c(x->name), x->memory_mb,
                x->timeout_s, false, &o);

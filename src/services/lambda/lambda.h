@@ -17,4 +17,16 @@ struct app;
 int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
                         str_t source_arn, const char **err);
 
+/* The registry's start hook: resumes polling SQS event source mappings
+ * made before a restart. GR_OK. */
+int lambda_start(struct app *app);
+/* The registry's stop hook: ends the poller and the function runtime (every
+ * function process is killed); nothing of Lambda touches the store after. */
+void lambda_stop(struct app *app);
+
+/* GET /_gureum/lambda/code/<sha256 hex>.zip: a function's zip (the URL
+ * GetFunction answers as Code.Location). Fills r->resp; 404 when unknown. */
+struct req;
+void lambda_inspect(struct req *r);
+
 #endif

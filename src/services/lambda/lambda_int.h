@@ -64,12 +64,12 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
 const char *lambda__key_prefix(arena_t *a, str_t account, str_t region, str_t name);
 
 /* ==== Invocation (invoke.c) ==== */
-/* CloudWatch Logs lines of one invocation: START, the output, END, REPORT. */
-typedef struct {
-    str_t text; /* all lines joined with \n (for LogResult) */
-} lambda__log_t;
-
-/* ==== Event source mappings (esm.c) ==== */
-int lambda__esm_start(app_t *app);
+/* Set by lambda_stop: results arriving from now on only free their contexts
+ * (no logs, retries or dead letters: the store is closing). */
+extern _Atomic bool lambda__stopping;
+/* Writes the log lines of a finished call made outside a request (event
+ * source mappings). Runtime thread. */
+void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,
+                         const char *region, const char *name, int64_t memory_mb, int64_t timeout_s);
 
 #endif

@@ -1,0 +1,465 @@
+/* esm.c — SQS event source mappings: the CRUD operations over lambda_esm and
+ * the poller that turns queue messages into invocations.
+ *
+ * One poller thread (started by lambda_start at server start, or by the first
+ * CreateEventSourceMapping) scans the enabled mappings, receives up to
+ * BatchSize messages through SQS's public calls (sqs.h), and invokes the
+ * function with AWS's SQS event. Success deletes the batch; with
+ * ReportBatchItemFailures only the messages not named in batchItemFailures;
+ * a failure deletes nothing, so the messages come back after their
+ * visibility timeout (and reach the queue's DLQ after maxReceiveCount).
+ * Invariant: a mapping has at most one batch in flight. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/gtime.h"
+#include "core/id.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "lambda_model.h"
+#include "services/lambda/lambda_int.h"
+#include "services/sqs/sqs.h"
+
+#define POLL_US 200000 /* between scans: AWS polls continuously; this bounds our CPU */
+
+static pthread_mutex_t esm_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool poller_started, stopping;
+static pthread_t poller_thread;
+
+typedef struct busy {
+    struct busy *next;
+    char uuid[37];
+} busy_t;
+static busy_t *inflight; /* under esm_mu */
+
+static bool is_busy(const char *uuid)
+{
+    for (busy_t *b = inflight; b; b = b->next)
+        if (strcmp(b->uuid, uuid) == 0) return true;
+    return false;
+}
+
+static void set_busy(const char *uuid, bool on)
+{
+    pthread_mutex_lock(&esm_mu);
+    if (on) {
+        busy_t *b = calloc(1, sizeof *b);
+        if (b) {
+            snprintf(b->uuid, sizeof b->uuid, "%s", uuid);
+            b->next = inflight;
+            inflight = b;
+        }
+    } else
+        for (busy_t **pp = &inflight; *pp; pp = &(*pp)->next)
+            if (strcmp((*pp)->uuid, uuid) == 0) {
+                busy_t *b = *pp;
+                *pp = b->next;
+                free(b);
+                break;
+            }
+    pthread_mutex_unlock(&esm_mu);
+}
+
+/* ==== One batch ==== */
+
+typedef struct {
+    app_t *app;
+    char uuid[37];
+    char *queue_arn;
+    size_t n;
+    char **ids, **receipts;
+    bool partial;
+    char request_id[37];
+    char *account, *region, *name;
+    int64_t memory_mb, timeout_s;
+} batch_t;
+
+static void batch_free(batch_t *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->ids[i]);
+        free(b->receipts[i]);
+    }
+    free(b->ids);
+    free(b->receipts);
+    free(b->queue_arn);
+    free(b->account);
+    free(b->region);
+    free(b->name);
+    free(b);
+}
+
+/* AWS: {"batchItemFailures":[{"itemIdentifier":"<messageId>"}]} names the
+ * messages to keep; an invalid response counts as all failed. */
+static bool failed_item(arena_t *a, str_t body, const char *id, bool *parsed)
+{
+    const json_t *j = body.len ? json_parse(a, body, NULL) : NULL;
+    *parsed = j != NULL;
+    const json_t *f = j && j->type == JSON_OBJECT ? json_get(j, "batchItemFailures") : NULL;
+    for (size_t i = 0; f && f->type == JSON_ARRAY && i < f->u.arr.n; i++) {
+        const json_t *x = json_get(f->u.arr.v[i], "itemIdentifier");
+        if (x && x->type == JSON_STRING && str_eq_c(x->u.s, id)) return true;
+    }
+    return false;
+}
+
+static void batch_done(const rt_result_t *res, void *ud)
+{
+    batch_t *b = ud;
+    lambda__note_result(b->app, res, b->request_id, b->account, b->region, b->name, b->memory_mb, b->timeout_s);
+    if (res->status == RT_OK && !lambda__stopping) {
+        arena_t *a = arena_new(1u << 20);
+        for (size_t i = 0; a && i < b->n; i++) {
+            bool parsed;
+            if (b->partial && failed_item(a, res->body, b->ids[i], &parsed)) continue;
+            sqs_delete_internal(b->app, str_c(b->queue_arn), str_c(b->receipts[i]));
+        }
+        if (a) arena_free(a);
+    }
+    set_busy(b->uuid, false);
+    batch_free(b);
+}
+
+static void json_attr_map(json_w_t *w, const val_t *m, bool message_attrs)
+{
+    json_w_obj_begin(w);
+    for (size_t i = 0; m && (m->kind == VAL_MAP || m->kind == VAL_STRUCT) && i < m->u.obj.n; i++) {
+        json_w_key(w, m->u.obj.e[i].key);
+        const val_t *v = m->u.obj.e[i].v;
+        if (!message_attrs) {
+            json_w_str(w, v->kind == VAL_STR ? v->u.s : STR(""));
+            continue;
+        }
+        /* AWS's event spells message attributes in camelCase */
+        json_w_obj_begin(w);
+        str_t dt = val_get_str(v, "DataType"), sv = val_get_str(v, "StringValue");
+        if (sv.p) {
+            json_w_key(w, STR("stringValue"));
+            json_w_str(w, sv);
+        }
+        json_w_key(w, STR("stringListValues"));
+        json_w_arr_begin(w);
+        json_w_arr_end(w);
+        json_w_key(w, STR("binaryListValues"));
+        json_w_arr_begin(w);
+        json_w_arr_end(w);
+        json_w_key(w, STR("dataType"));
+        json_w_str(w, dt);
+        json_w_obj_end(w);
+    }
+    json_w_obj_end(w);
+}
+
+static void poll_one(app_t *app, arena_t *a, const char *uuid, str_t account, str_t region, str_t fname,
+                     str_t queue_arn, int batch, bool partial)
+{
+    lambda__fn_t f;
+    if (lambda__load(app, a, account, region, fname, &f) != 1) return;
+    sqs_msg_t *msgs = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    if (sqs_receive_internal(app, a, queue_arn, batch, -1, &msgs, &n, &err) != GR_OK || n == 0) return;
+    batch_t *b = calloc(1, sizeof *b);
+    if (!b) return;
+    b->app = app;
+    snprintf(b->uuid, sizeof b->uuid, "%s", uuid);
+    b->queue_arn = strndup(queue_arn.p, queue_arn.len);
+    b->ids = calloc(n, sizeof *b->ids);
+    b->receipts = calloc(n, sizeof *b->receipts);
+    b->partial = partial;
+    b->account = strndup(account.p, account.len);
+    b->region = strndup(region.p, region.len);
+    b->name = strndup(fname.p, fname.len);
+    b->memory_mb = f.memory_mb;
+    b->timeout_s = f.timeout_s;
+    id_uuid(b->request_id);
+    if (!b->ids || !b->receipts) {
+        batch_free(b);
+        return;
+    }
+    buf_t ev;
+    buf_init(&ev, a);
+    json_w_t w;
+    json_w_init(&w, &ev);
+    json_w_obj_begin(&w);
+    json_w_key(&w, STR("Records"));
+    json_w_arr_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        b->ids[i] = strndup(msgs[i].id.p, msgs[i].id.len);
+        b->receipts[i] = strndup(msgs[i].receipt.p, msgs[i].receipt.len);
+        b->n++;
+        json_w_obj_begin(&w);
+        json_w_key(&w, STR("messageId"));
+        json_w_str(&w, msgs[i].id);
+        json_w_key(&w, STR("receiptHandle"));
+        json_w_str(&w, msgs[i].receipt);
+        json_w_key(&w, STR("body"));
+        json_w_str(&w, msgs[i].body);
+        json_w_key(&w, STR("attributes"));
+        json_attr_map(&w, msgs[i].attributes, false);
+        json_w_key(&w, STR("messageAttributes"));
+        json_attr_map(&w, msgs[i].msg_attributes, true);
+        json_w_key(&w, STR("md5OfBody"));
+        json_w_str(&w, msgs[i].md5_body);
+        json_w_key(&w, STR("eventSource"));
+        json_w_str(&w, STR("aws:sqs"));
+        json_w_key(&w, STR("eventSourceARN"));
+        json_w_str(&w, queue_arn);
+        json_w_key(&w, STR("awsRegion"));
+        json_w_str(&w, region);
+        json_w_obj_end(&w);
+    }
+    json_w_arr_end(&w);
+    json_w_obj_end(&w);
+    rt_spec_t spec;
+    rt_config_t rc = {.data_dir = store_datadir(app->store)};
+    if (rt_start(&rc) != GR_OK || lambda__spec(app, a, &f, &spec) != GR_OK) {
+        batch_free(b);
+        return;
+    }
+    rt_call_t call = {.request_id = b->request_id,
+                      .function_arn = lambda__arn(a, f.region, f.account, f.name).p,
+                      .payload = buf_str(&ev)};
+    set_busy(uuid, true);
+    if (rt_invoke(&spec, &call, batch_done, b) != GR_OK) {
+        set_busy(uuid, false);
+        batch_free(b);
+    }
+}
+
+static void *poller(void *arg)
+{
+    app_t *app = arg;
+    for (;;) {
+        pthread_mutex_lock(&esm_mu);
+        bool stop = stopping;
+        pthread_mutex_unlock(&esm_mu);
+        if (stop) return NULL;
+        arena_t *a = arena_new(8u << 20);
+        sqlite3 *db = a ? lambda__db(app) : NULL;
+        sqlite3_stmt *st;
+        if (db && sqlite3_prepare_v2(db,
+                                     "SELECT uuid, account, region, function_name, source_arn, batch_size, partial "
+                                     "FROM lambda_esm WHERE enabled = 1",
+                                     -1, &st, NULL) == SQLITE_OK) {
+            while (sqlite3_step(st) == SQLITE_ROW) {
+#define C(i) arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)))
+                str_t uuid = C(0);
+                pthread_mutex_lock(&esm_mu);
+                bool busy = is_busy(uuid.p);
+                pthread_mutex_unlock(&esm_mu);
+                if (busy) continue;
+                poll_one(app, a, uuid.p, C(1), C(2), C(3), C(4), sqlite3_column_int(st, 5),
+                         sqlite3_column_int(st, 6) != 0);
+#undef C
+            }
+            sqlite3_finalize(st);
+        }
+        if (a) arena_free(a);
+        usleep(POLL_US);
+    }
+    return NULL;
+}
+
+static void start_poller(app_t *app)
+{
+    pthread_mutex_lock(&esm_mu);
+    if (!poller_started && !stopping && pthread_create(&poller_thread, NULL, poller, app) == 0) poller_started = true;
+    pthread_mutex_unlock(&esm_mu);
+}
+
+void lambda_stop(struct app *app)
+{
+    pthread_mutex_lock(&esm_mu);
+    stopping = true;
+    bool join = poller_started;
+    pthread_mutex_unlock(&esm_mu);
+    lambda__stopping = true;
+    if (join) pthread_join(poller_thread, NULL);
+    rt_stop();
+}
+
+int lambda_start(struct app *app)
+{
+    /* only when some mapping exists: most servers never need the thread, and
+     * a data directory without Lambda's database is not opened at start-up */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/meta/lambda.db", store_datadir(app->store));
+    if (access(path, F_OK) != 0) return GR_OK;
+    sqlite3 *db = lambda__db(app);
+    sqlite3_stmt *st;
+    bool any = false;
+    if (db && sqlite3_prepare_v2(db, "SELECT 1 FROM lambda_esm LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+        any = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    if (any) start_poller(app);
+    return GR_OK;
+}
+
+/* ==== Operations ==== */
+
+static val_t *esm_value(arena_t *a, sqlite3_stmt *st, const char *state)
+{
+#define C(i) arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)))
+    val_t *v = val_new(a, VAL_STRUCT);
+    val_set_c(a, v, "UUID", val_str(a, C(0)));
+    val_set_c(a, v, "BatchSize", val_int(a, sqlite3_column_int64(st, 5)));
+    val_set_c(a, v, "MaximumBatchingWindowInSeconds", val_int(a, sqlite3_column_int64(st, 6)));
+    val_set_c(a, v, "EventSourceArn", val_str(a, C(4)));
+    val_set_c(a, v, "FunctionArn", val_str(a, lambda__arn(a, C(2), C(1), C(3))));
+    val_set_c(a, v, "LastModified", val_time(a, sqlite3_column_int64(st, 9) * 1000));
+    bool enabled = sqlite3_column_int(st, 7) != 0;
+    val_set_c(a, v, "State", val_cstr(a, state ? state : enabled ? "Enabled" : "Disabled"));
+    val_set_c(a, v, "StateTransitionReason", val_cstr(a, "USER_INITIATED"));
+    val_t *frt = val_new(a, VAL_LIST);
+    if (sqlite3_column_int(st, 8)) val_push(a, frt, val_cstr(a, "ReportBatchItemFailures"));
+    val_set_c(a, v, "FunctionResponseTypes", frt);
+#undef C
+    return v;
+}
+
+#define ESM_COLS                                                                                                       \
+    "uuid, account, region, function_name, source_arn, batch_size, window_s, enabled, partial, last_modified"
+
+static int esm_get(req_t *r, str_t uuid, const char *state, val_t *out)
+{
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    if (!db || sqlite3_prepare_v2(db, "SELECT " ESM_COLS " FROM lambda_esm WHERE uuid = ?1 AND account = ?2", -1, &st,
+                                  NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, uuid.p, (int)uuid.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = *esm_value(r->arena, st, state);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "The resource you requested does not exist.");
+    return rc == SQLITE_ROW ? GR_OK : GR_ERR;
+}
+
+int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t src = val_get_str(in, "EventSourceArn");
+    if (!str_starts_with(src, STR("arn:aws:sqs:")))
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "gureum maps SQS queues only (EventSourceArn arn:aws:sqs:...)");
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    int64_t batch = val_get_int(in, "BatchSize", 10), window = val_get_int(in, "MaximumBatchingWindowInSeconds", 0);
+    /* AWS: SQS batches are 1..10000, and over 10 need a batching window */
+    if (batch < 1 || batch > 10000)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "BatchSize must be between 1 and 10000 for SQS event sources.");
+    if (batch > 10 && window < 1)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater "
+                        "than 10");
+    if (batch > 10) batch = 10; /* one ReceiveMessage: SQS's own cap */
+    bool partial = false;
+    const val_t *frt = val_get(in, "FunctionResponseTypes");
+    for (size_t i = 0; frt && i < frt->u.list.n; i++)
+        if (str_eq_c(frt->u.list.v[i]->u.s, "ReportBatchItemFailures")) partial = true;
+    char uuid[37];
+    id_uuid(uuid);
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    if (!db || sqlite3_prepare_v2(db,
+                                  "INSERT INTO lambda_esm (uuid, account, region, function_name, source_arn, "
+                                  "batch_size, window_s, enabled, partial, last_modified) "
+                                  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                                  -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, f.account.p, (int)f.account.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, f.region.p, (int)f.region.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, f.name.p, (int)f.name.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, src.p, (int)src.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, batch);
+    sqlite3_bind_int64(st, 7, window);
+    sqlite3_bind_int(st, 8, val_get_bool(in, "Enabled", true) ? 1 : 0);
+    sqlite3_bind_int(st, 9, partial ? 1 : 0);
+    sqlite3_bind_int64(st, 10, time_now_us() / 1000);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return GR_ERR;
+    start_poller(r->app);
+    /* AWS: a new mapping answers State Creating */
+    return esm_get(r, str_c(arena_strdup(a, uuid)), "Creating", out);
+}
+
+int lambda_get_event_source_mapping(req_t *r, const val_t *in, val_t *out)
+{
+    return esm_get(r, val_get_str(in, "UUID"), NULL, out);
+}
+
+int lambda_delete_event_source_mapping(req_t *r, const val_t *in, val_t *out)
+{
+    str_t uuid = val_get_str(in, "UUID");
+    if (esm_get(r, uuid, "Deleting", out) != GR_OK) return GR_ERR;
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    if (!db || sqlite3_prepare_v2(db, "DELETE FROM lambda_esm WHERE uuid = ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, uuid.p, (int)uuid.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+int lambda_update_event_source_mapping(req_t *r, const val_t *in, val_t *out)
+{
+    str_t uuid = val_get_str(in, "UUID");
+    val_t cur;
+    if (esm_get(r, uuid, NULL, &cur) != GR_OK) return GR_ERR;
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    if (!db || sqlite3_prepare_v2(db,
+                                  "UPDATE lambda_esm SET batch_size = coalesce(?2, batch_size), "
+                                  "enabled = coalesce(?3, enabled), window_s = coalesce(?4, window_s), "
+                                  "last_modified = ?5 WHERE uuid = ?1",
+                                  -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, uuid.p, (int)uuid.len, SQLITE_STATIC);
+    if (val_get(in, "BatchSize"))
+        sqlite3_bind_int64(st, 2, val_get_int(in, "BatchSize", 10) > 10 ? 10 : val_get_int(in, "BatchSize", 10));
+    if (val_get(in, "Enabled")) sqlite3_bind_int(st, 3, val_get_bool(in, "Enabled", true));
+    if (val_get(in, "MaximumBatchingWindowInSeconds"))
+        sqlite3_bind_int64(st, 4, val_get_int(in, "MaximumBatchingWindowInSeconds", 0));
+    sqlite3_bind_int64(st, 5, time_now_us() / 1000);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return GR_ERR;
+    return esm_get(r, uuid, "Updating", out);
+}
+
+int lambda_list_event_source_mappings(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t src = val_get_str(in, "EventSourceArn"), fn = val_get_str(in, "FunctionName");
+    str_t name = STR_NULL, q;
+    if (fn.len) lambda__parse_name(fn, &name, &q, NULL, NULL);
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    if (!db || sqlite3_prepare_v2(db,
+                                  "SELECT " ESM_COLS " FROM lambda_esm WHERE account = ?1 AND region = ?2 "
+                                  "AND (?3 = '' OR source_arn = ?3) AND (?4 = '' OR function_name = ?4) ORDER BY uuid",
+                                  -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, src.p ? src.p : "", (int)src.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, name.p ? name.p : "", (int)name.len, SQLITE_STATIC);
+    val_t *list = val_new(a, VAL_LIST);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, esm_value(a, st, NULL));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return GR_ERR;
+    val_set_c(a, out, "EventSourceMappings", list);
+    return GR_OK;
+}

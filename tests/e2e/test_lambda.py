@@ -1,0 +1,436 @@
+"""test_lambda.py — Lambda end to end (scenario C of shared/SCENARIOS.md):
+functions created from zips with Debian's `aws` CLI and boto3, run by the
+machine's node and python3 through our Runtime API bootstraps and by a shell
+`bootstrap` (provided.al2); the v2 JS SDK's own errors; role credentials and
+gureum's endpoint inside the function; timeouts; CloudWatch Logs output;
+SQS event source mappings; the sandbox hiding gureum's data directory.
+"""
+import base64
+import io
+import json
+import os
+import subprocess
+import time
+import urllib.request
+import zipfile
+
+import botocore.exceptions
+import pytest
+
+from conftest import Gureum, _binary, _start_with_port_retry, _teardown
+
+AWS = "/usr/bin/aws"
+ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+SDK_V2 = "/usr/local/lib/gureum/lambda/nodejs16/node_modules/aws-sdk"
+
+# Scenario C.1, written as a user would for nodejs16.x (the v2 SDK is there on AWS).
+SMS_JS = """
+const AWS = require('aws-sdk');
+exports.handler = (event, context, callback) => {
+  console.log('sending', event.number);
+  const params = { Message: event.text, PhoneNumber: event.number };
+  new AWS.SNS({ apiVersion: '2010-03-31', region: 'ap-northeast-1' }).publish(params).promise()
+    .then((data) => callback(null, 'Sent message ' + data.MessageId))
+    .catch((err) => callback(err));
+};
+"""
+
+BOTO_PY = """
+import os, boto3
+def handler(event, context):
+    print("python got", event)
+    ident = boto3.client("sts").get_caller_identity()
+    return {"arn": ident["Arn"], "name": context.function_name,
+            "region": os.environ["AWS_REGION"], "memory": context.memory_limit_in_mb}
+"""
+
+SHELL_BOOTSTRAP = """#!/bin/sh
+set -eu
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  HEADERS="$(mktemp)"
+  EVENT=$(curl -sS -LD "$HEADERS" "$API/invocation/next")
+  ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+  echo "shell saw $EVENT"
+  curl -sS -X POST "$API/invocation/$ID/response" -d "{\\"echo\\": $EVENT, \\"handler\\": \\"$_HANDLER\\"}" >/dev/null
+done
+"""
+
+SLEEP_PY = """
+import time
+def handler(event, context):
+    print("going to sleep")
+    time.sleep(30)
+"""
+
+SNOOP_PY = """
+import os
+def handler(event, context):
+    out = {}
+    for p in event["paths"]:
+        try:
+            with open(p, "rb") as f:
+                out[p] = "read %d bytes" % len(f.read(16))
+        except Exception as e:
+            out[p] = type(e).__name__
+    try:
+        out["listing"] = os.listdir(event["data"])
+    except Exception as e:
+        out["listing"] = type(e).__name__
+    with open("/tmp/mine", "w") as f:
+        f.write("x")
+    out["tmp"] = os.listdir("/tmp")
+    out["uid"] = os.getuid()
+    return out
+"""
+
+SQS_PY = """
+import json
+def handler(event, context):
+    failures = []
+    for r in event["Records"]:
+        print("record", r["body"], r["eventSource"])
+        if r["body"] == "poison":
+            failures.append({"itemIdentifier": r["messageId"]})
+    return {"batchItemFailures": failures}
+"""
+
+
+def zip_of(files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, (text, mode) in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = mode << 16
+            z.writestr(info, text)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def g(tmp_path_factory):
+    """A server whose Event retries come after 0.3 s instead of AWS's minutes."""
+    work = tmp_path_factory.mktemp("gureum")
+    srv = Gureum(_binary(), work / "data", work, env={"GUREUM_LAMBDA_RETRY_MS": "300"})
+    _start_with_port_retry(srv)
+    try:
+        yield srv
+    finally:
+        _teardown(srv)
+
+
+@pytest.fixture(scope="module")
+def lam(g):
+    return g.client("lambda", region_name="ap-northeast-2")
+
+
+@pytest.fixture(scope="module")
+def role(g):
+    iam = g.client("iam")
+    arn = iam.create_role(RoleName="sms-role", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    iam.put_role_policy(RoleName="sms-role", PolicyName="sns", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sns:Publish", "sqs:*", "logs:*"], "Resource": "*"}]}))
+    return arn
+
+
+def cli(g, *args, region="ap-northeast-2"):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=region,
+               AWS_CONFIG_FILE=g.aws_config, AWS_SHARED_CREDENTIALS_FILE=g.aws_credentials, AWS_PAGER="")
+    for k in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        env.pop(k, None)
+    return subprocess.run([AWS, "--endpoint-url", g.endpoint, *args], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+def create(lam, role, name, runtime, handler, files, **kw):
+    return lam.create_function(FunctionName=name, Runtime=runtime, Handler=handler, Role=role,
+                               Code={"ZipFile": zip_of(files)}, **kw)
+
+
+def invoke(lam, name, payload, **kw):
+    r = lam.invoke(FunctionName=name, Payload=json.dumps(payload).encode(), **kw)
+    return r, r["Payload"].read()
+
+
+# ==== Scenario C: the SMS function, with Debian's aws CLI ====
+
+@pytest.mark.skipif(not os.path.isdir(SDK_V2), reason="v2 aws-sdk not installed (scripts/install-deps.sh)")
+def test_nodejs16_sms_function_with_the_cli(g, role, tmp_path):
+    (tmp_path / "fn.zip").write_bytes(zip_of({"index.js": (SMS_JS, 0o644)}))
+    r = cli(g, "lambda", "create-function", "--function-name", "send-sms", "--runtime", "nodejs16.x",
+            "--handler", "index.handler", "--role", role, "--zip-file", "fileb://%s" % (tmp_path / "fn.zip"))
+    assert r.returncode == 0, r.stderr
+    created = json.loads(r.stdout)
+    assert created["State"] == "Pending" and created["Runtime"] == "nodejs16.x"
+    got = json.loads(cli(g, "lambda", "get-function", "--function-name", "send-sms").stdout)
+    assert got["Configuration"]["State"] == "Active"
+    assert got["Configuration"]["LastUpdateStatus"] == "Successful"
+    # The zip downloads from Code.Location
+    # C.3: without text, the v2 SDK refuses the publish: its own error type and message
+    out = tmp_path / "out.json"
+    r = cli(g, "lambda", "invoke", "--function-name", "send-sms", "--cli-binary-format", "raw-in-base64-out",
+            "--payload", json.dumps({"number": "+821012345678"}), str(out))
+    assert r.returncode == 0, r.stderr
+    meta = json.loads(r.stdout)
+    assert meta["StatusCode"] == 200 and meta["FunctionError"] == "Unhandled"
+    err = json.loads(out.read_text())
+    assert err["errorType"] == "MissingRequiredParameter"
+    assert err["errorMessage"] == "Missing required key 'Message' in params"
+    assert any("param_validator" in line for line in err["trace"])
+    # C.2: with text, the callback's string — needs SNS (its SMS outbox)
+    r = cli(g, "lambda", "invoke", "--function-name", "send-sms", "--cli-binary-format", "raw-in-base64-out",
+            "--payload", json.dumps({"text": "hello", "number": "+821012345678"}), str(out))
+    assert r.returncode == 0, r.stderr
+    try:
+        sms = json.loads(urllib.request.urlopen(g.endpoint + "/_gureum/sns/sms", timeout=5).read())
+    except Exception:
+        pytest.skip("SNS is not served by this build (its SMS outbox is missing)")
+    assert "FunctionError" not in json.loads(r.stdout), out.read_text()
+    result = json.loads(out.read_text())
+    assert result.startswith("Sent message ")
+    msgs = sms.get("messages", sms) if isinstance(sms, dict) else sms
+    assert any(m.get("PhoneNumber", m.get("phone_number")) == "+821012345678" and
+               m.get("Message", m.get("message")) == "hello" for m in msgs)
+
+
+# ==== Python with boto3, provided.al2 ====
+
+def test_python311_boto3_uses_role_credentials_and_gureum(lam, role):
+    create(lam, role, "py-boto", "python3.11", "app.handler", {"app.py": (BOTO_PY, 0o600)}, MemorySize=256)
+    r, body = invoke(lam, "py-boto", {"k": "v"}, LogType="Tail")
+    assert r["StatusCode"] == 200 and "FunctionError" not in r, body
+    out = json.loads(body)
+    # the SDK inside signed with the role's session, against gureum
+    assert out["arn"] == "arn:aws:sts::000000000000:assumed-role/sms-role/py-boto"
+    assert out == dict(out, name="py-boto", region="ap-northeast-2", memory="256")
+    tail = base64.b64decode(r["LogResult"]).decode()
+    assert "START RequestId: %s Version: $LATEST" % r["ResponseMetadata"]["RequestId"] in tail
+    assert "python got {'k': 'v'}" in tail
+    assert "REPORT RequestId:" in tail and "Memory Size: 256 MB" in tail and "Init Duration:" in tail
+    # warm: the same process answers, no Init Duration
+    r2, _ = invoke(lam, "py-boto", {}, LogType="Tail")
+    assert "Init Duration" not in base64.b64decode(r2["LogResult"]).decode()
+
+
+def test_provided_al2_shell_bootstrap(lam, role):
+    create(lam, role, "shell", "provided.al2", "my.handler", {"bootstrap": (SHELL_BOOTSTRAP, 0o755)})
+    r, body = invoke(lam, "shell", {"n": 7})
+    assert "FunctionError" not in r, body
+    assert json.loads(body) == {"echo": {"n": 7}, "handler": "my.handler"}
+
+
+def test_provided_without_bootstrap_is_invalid_entrypoint(lam, role):
+    create(lam, role, "no-boot", "provided.al2023", "x", {"readme.txt": ("nothing", 0o644)})
+    r, body = invoke(lam, "no-boot", {})
+    assert r["FunctionError"] == "Unhandled"
+    assert json.loads(body)["errorType"] == "Runtime.InvalidEntrypoint"
+
+
+# ==== Errors, timeouts, logs ====
+
+def test_python_error_payload(lam, role):
+    create(lam, role, "py-err", "python3.12", "app.handler",
+           {"app.py": ("def handler(e, c):\n    raise ValueError('bad input')\n", 0o644)})
+    r, body = invoke(lam, "py-err", {})
+    assert r["FunctionError"] == "Unhandled"
+    err = json.loads(body)
+    assert err["errorType"] == "ValueError" and err["errorMessage"] == "bad input"
+    assert any("raise ValueError" in line for line in err["stackTrace"])
+    create(lam, role, "py-missing", "python3.9", "nope.handler", {"app.py": ("x = 1\n", 0o644)})
+    r, body = invoke(lam, "py-missing", {})
+    err = json.loads(body)
+    assert err["errorType"] == "Runtime.ImportModuleError"
+    assert err["errorMessage"] == "Unable to import module 'nope': No module named 'nope'"
+
+
+def test_timeout_kills_and_reports(g, lam, role):
+    create(lam, role, "sleepy", "python3.11", "app.handler", {"app.py": (SLEEP_PY, 0o644)}, Timeout=1)
+    t0 = time.monotonic()
+    r, body = invoke(lam, "sleepy", {}, LogType="Tail")
+    assert time.monotonic() - t0 < 10
+    assert r["FunctionError"] == "Unhandled"
+    err = json.loads(body)
+    assert err["errorType"] == "Sandbox.Timedout"
+    assert err["errorMessage"].endswith("Task timed out after 1.00 seconds")
+    tail = base64.b64decode(r["LogResult"]).decode()
+    assert "going to sleep" in tail and "Task timed out after 1.00 seconds" in tail
+    # the next call gets a fresh process and times out again, not a stuck one
+    r, body = invoke(lam, "sleepy", {})
+    assert json.loads(body)["errorType"] == "Sandbox.Timedout"
+
+
+def test_logs_tail_shows_output(g, lam, role):
+    create(lam, role, "printer", "python3.10", "app.handler",
+           {"app.py": ("def handler(e, c):\n    print('printed', e['x'])\n    return 1\n", 0o644)})
+    invoke(lam, "printer", {"x": "marker-42"})
+    deadline = time.monotonic() + 10
+    while True:
+        r = cli(g, "logs", "tail", "/aws/lambda/printer")
+        if "printed marker-42" in r.stdout or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert "printed marker-42" in r.stdout, r.stdout + r.stderr
+    assert "REPORT RequestId:" in r.stdout
+    streams = g.client("logs", region_name="ap-northeast-2").describe_log_streams(
+        logGroupName="/aws/lambda/printer")["logStreams"]
+    assert streams and "/[$LATEST]" in streams[0]["logStreamName"]
+
+
+def test_event_invoke_retries_then_dead_letter_queue(g, lam, role):
+    sqs = g.client("sqs", region_name="ap-northeast-2")
+    q = sqs.create_queue(QueueName="fn-dlq")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    create(lam, role, "always-fails", "python3.11", "app.handler",
+           {"app.py": ("def handler(e, c):\n    print('attempt')\n    raise RuntimeError('no')\n", 0o644)},
+           DeadLetterConfig={"TargetArn": qarn})
+    r = lam.invoke(FunctionName="always-fails", InvocationType="Event", Payload=b'{"id": 1}')
+    assert r["StatusCode"] == 202
+    msgs = []
+    deadline = time.monotonic() + 20
+    while not msgs and time.monotonic() < deadline:
+        msgs = sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1, MessageAttributeNames=["All"]).get("Messages", [])
+    assert msgs, "the failed event never reached the DLQ"
+    assert json.loads(msgs[0]["Body"]) == {"id": 1}
+    assert "RuntimeError" in msgs[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    logs = g.client("logs", region_name="ap-northeast-2")
+    events = logs.filter_log_events(logGroupName="/aws/lambda/always-fails")["events"]
+    assert sum(1 for e in events if e["message"].startswith("START ")) == 3  # the call and two retries
+
+
+def test_dry_run_and_not_found(lam):
+    assert lam.invoke(FunctionName="py-boto", InvocationType="DryRun")["StatusCode"] == 204
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="nope", Payload=b"{}")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert e.value.response["Error"]["Message"] == \
+        "Function not found: arn:aws:lambda:ap-northeast-2:000000000000:function:nope"
+
+
+# ==== Function management and AWS's validation ====
+
+def test_create_validation(lam, role):
+    def code_of(**kw):
+        args = dict(FunctionName="v", Runtime="python3.11", Handler="a.h", Role=role,
+                    Code={"ZipFile": zip_of({"a.py": ("", 0o644)})})
+        args.update(kw)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            lam.create_function(**args)
+        return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+    c, m = code_of(Runtime="nodejs12.x")
+    assert c == "InvalidParameterValueException" and "nodejs12.x is no longer supported" in m
+    c, m = code_of(Role="arn:aws:iam::000000000000:role/nobody")
+    assert (c, m) == ("InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
+    c, m = code_of(Environment={"Variables": {"AWS_REGION": "x"}})
+    assert c == "InvalidParameterValueException" and m.endswith("Reserved keys used in this request: AWS_REGION")
+    c, m = code_of(Code={"ZipFile": b"not a zip"})
+    assert c == "InvalidParameterValueException" and m.startswith("Could not unzip uploaded file.")
+    c, _ = code_of(Timeout=901)
+    assert c == "ValidationException"
+    c, m = code_of(FunctionName="py-boto")
+    assert c == "ResourceConflictException" and m == "Function already exist: py-boto"
+
+
+def test_update_configuration_and_code_reach_the_next_invoke(lam, role):
+    create(lam, role, "upd", "python3.11", "app.handler",
+           {"app.py": ("import os\ndef handler(e, c):\n    return ['v1', os.environ.get('COLOR')]\n", 0o644)})
+    assert json.loads(invoke(lam, "upd", {})[1]) == ["v1", None]
+    cfg = lam.update_function_configuration(FunctionName="upd", Environment={"Variables": {"COLOR": "blue"}})
+    assert cfg["LastUpdateStatus"] == "InProgress"
+    assert json.loads(invoke(lam, "upd", {})[1]) == ["v1", "blue"]
+    lam.update_function_code(FunctionName="upd", ZipFile=zip_of(
+        {"app.py": ("import os\ndef handler(e, c):\n    return ['v2', os.environ.get('COLOR')]\n", 0o644)}))
+    assert json.loads(invoke(lam, "upd", {})[1]) == ["v2", "blue"]
+    got = lam.get_function(FunctionName="upd")
+    z = urllib.request.urlopen(got["Code"]["Location"], timeout=5).read() if got["Code"]["Location"] else b""
+    assert b"v2" in zipfile.ZipFile(io.BytesIO(z)).read("app.py")
+    names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    assert "upd" in names and "py-boto" in names
+    lam.delete_function(FunctionName="upd")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_function(FunctionName="upd")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_permissions_tags_concurrency(lam, role):
+    arn = lam.get_function(FunctionName="py-boto")["Configuration"]["FunctionArn"]
+    st = json.loads(lam.add_permission(FunctionName="py-boto", StatementId="sns", Action="lambda:InvokeFunction",
+                                       Principal="sns.amazonaws.com",
+                                       SourceArn="arn:aws:sns:ap-northeast-2:000000000000:t")["Statement"])
+    assert st["Principal"] == {"Service": "sns.amazonaws.com"} and st["Resource"] == arn
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.add_permission(FunctionName="py-boto", StatementId="sns", Action="lambda:InvokeFunction",
+                           Principal="sns.amazonaws.com")
+    assert e.value.response["Error"]["Code"] == "ResourceConflictException"
+    pol = json.loads(lam.get_policy(FunctionName="py-boto")["Policy"])
+    assert [s["Sid"] for s in pol["Statement"]] == ["sns"]
+    lam.remove_permission(FunctionName="py-boto", StatementId="sns")
+    with pytest.raises(botocore.exceptions.ClientError):
+        lam.get_policy(FunctionName="py-boto")
+    lam.tag_resource(Resource=arn, Tags={"team": "sms"})
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "sms"}
+    lam.put_function_concurrency(FunctionName="py-boto", ReservedConcurrentExecutions=0)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="py-boto", Payload=b"{}")
+    assert e.value.response["Error"]["Code"] == "TooManyRequestsException"
+    lam.delete_function_concurrency(FunctionName="py-boto")
+    assert lam.invoke(FunctionName="py-boto", Payload=b"{}")["StatusCode"] == 200
+
+
+# ==== Sandbox ====
+
+def test_function_cannot_read_gureum_data_dir(g, lam, role):
+    create(lam, role, "snoop", "python3.11", "app.handler", {"app.py": (SNOOP_PY, 0o644)})
+    marker = "/tmp/gureum-host-marker-%d" % os.getpid()
+    open(marker, "w").close()
+    data = os.path.realpath(g.data_dir)
+    secret = os.path.join(data, "meta", "iam.db")
+    assert os.path.exists(secret)
+    r, body = invoke(lam, "snoop", {"paths": [secret, "/proc/1/root" + secret], "data": data})
+    os.unlink(marker)
+    out = json.loads(body)
+    assert out[secret] in ("FileNotFoundError", "PermissionError"), out
+    assert out["/proc/1/root" + secret] in ("FileNotFoundError", "PermissionError"), out
+    assert out["listing"] in (["task"], "PermissionError", "FileNotFoundError"), out
+    # a private /tmp: the host's files are not there (only the path down to a
+    # data directory that lived under /tmp, empty)
+    assert "mine" in out["tmp"] and os.path.basename(marker) not in out["tmp"], out["tmp"]
+    assert out["uid"] == 65534
+
+
+# ==== SQS event source mapping ====
+
+def test_sqs_event_source_mapping_with_partial_batch_response(g, lam, role):
+    sqs = g.client("sqs", region_name="ap-northeast-2")
+    q = sqs.create_queue(QueueName="jobs", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    create(lam, role, "worker", "python3.11", "app.handler", {"app.py": (SQS_PY, 0o644)})
+    m = lam.create_event_source_mapping(EventSourceArn=qarn, FunctionName="worker", BatchSize=5,
+                                        FunctionResponseTypes=["ReportBatchItemFailures"])
+    assert m["State"] == "Creating" and m["BatchSize"] == 5
+    for body in ("one", "two", "poison"):
+        sqs.send_message(QueueUrl=q, MessageBody=body)
+    logs = g.client("logs", region_name="ap-northeast-2")
+    deadline = time.monotonic() + 15
+    seen = set()
+    while time.monotonic() < deadline:
+        try:
+            ev = logs.filter_log_events(logGroupName="/aws/lambda/worker")["events"]
+        except botocore.exceptions.ClientError:
+            ev = []
+        seen = {e["message"] for e in ev if e["message"].startswith("record ")}
+        left = int(sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["ApproximateNumberOfMessages",
+                                            "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+                   ["ApproximateNumberOfMessages"])
+        if {"record one aws:sqs", "record two aws:sqs"} <= seen and left + 0 <= 1:
+            break
+        time.sleep(0.3)
+    assert {"record one aws:sqs", "record two aws:sqs", "record poison aws:sqs"} <= seen
+    # the poison message was reported failed, so it stays; the others were deleted
+    lam.delete_event_source_mapping(UUID=m["UUID"])
+    time.sleep(0.5)
+    attrs = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["All"])["Attributes"]
+    total = int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+    assert total == 1
+    assert [x["UUID"] for x in lam.list_event_source_mappings(FunctionName="worker")["EventSourceMappings"]] == []
