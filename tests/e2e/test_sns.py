@@ -481,3 +481,44 @@ def test_publish_validation(sns):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.publish(TopicArn="arn:aws:sns:us-east-1:%s:nope" % ACCOUNT, Message="m")
     assert err_of(e) == ("NotFound", "Topic does not exist", 404)
+
+
+# ==== Lambda subscriptions ====
+
+def test_lambda_subscription(gureum, sns):
+    import io
+    import zipfile
+    iam, lam, logs = gureum.client("iam"), gureum.client("lambda"), gureum.client("logs")
+    role = iam.create_role(RoleName="sns-fn", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("h.py", "import json\ndef handler(e, c):\n    print('EVENT ' + json.dumps(e))\n")
+    fn = lam.create_function(FunctionName="sns-fn", Runtime="python3.11", Role=role, Handler="h.handler",
+                             Code={"ZipFile": buf.getvalue()})["FunctionArn"]
+    topic = sns.create_topic(Name="to-lambda")["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn)["SubscriptionArn"]
+    assert sub.startswith(topic + ":")  # confirmed at once
+    # without a resource policy that lets SNS invoke, nothing runs (AWS)
+    sns.publish(TopicArn=topic, Message="refused")
+    lam.add_permission(FunctionName="sns-fn", StatementId="sns", Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=topic)
+    mid = sns.publish(TopicArn=topic, Message="to lambda", Subject="S",
+                      MessageAttributes={"a": {"DataType": "String", "StringValue": "b"}})["MessageId"]
+    events = []
+    deadline = time.time() + 20
+    while time.time() < deadline and not events:
+        try:
+            found = logs.filter_log_events(logGroupName="/aws/lambda/sns-fn")["events"]
+        except botocore.exceptions.ClientError:
+            found = []
+        events = [json.loads(e["message"].split("EVENT ", 1)[1]) for e in found if "EVENT " in e["message"]]
+        time.sleep(0.2)
+    assert len(events) == 1, events
+    rec = events[0]["Records"][0]
+    assert rec["EventSource"] == "aws:sns" and rec["EventSubscriptionArn"] == sub
+    s = rec["Sns"]
+    assert (s["MessageId"], s["Message"], s["Subject"], s["TopicArn"]) == (mid, "to lambda", "S", topic)
+    assert s["MessageAttributes"] == {"a": {"Type": "String", "Value": "b"}}
+    assert s["SigningCertUrl"].endswith("/_gureum/sns/SimpleNotificationService.pem")

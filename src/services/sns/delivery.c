@@ -277,7 +277,7 @@ static int http_post(const job_t *j, char *why, size_t why_len)
     }
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
     if (getaddrinfo(host, port, &hints, &res) != 0 || !res) {
-        snprintf(why, why_len, "cannot resolve %s", host);
+        snprintf(why, why_len, "cannot resolve %.200s", host);
         return -1;
     }
     int fd = -1;
@@ -294,7 +294,7 @@ static int http_post(const job_t *j, char *why, size_t why_len)
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        snprintf(why, why_len, "cannot connect to %s: %s", hostport, strerror(errno));
+        snprintf(why, why_len, "cannot connect to %.200s: %.60s", hostport, strerror(errno));
         return -1;
     }
     char head[4096];
@@ -330,7 +330,7 @@ static int http_post(const job_t *j, char *why, size_t why_len)
         }
     }
     close(fd);
-    if (status < 0) snprintf(why, why_len, "no HTTP answer from %s", hostport);
+    if (status < 0) snprintf(why, why_len, "no HTTP answer from %.200s", hostport);
     return status;
 }
 

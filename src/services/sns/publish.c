@@ -27,10 +27,6 @@
 #include "services/sqs/sqs.h"
 #include "sns_model.h"
 
-/* Lambda's side lands with the lambda branch; until it is merged the call
- * is weak and a Lambda subscription's delivery fails honestly. */
-#pragma weak lambda_invoke_async
-
 /* AWS: Publish's size limit covers the message and its attributes. */
 #define MAX_PUBLISH_BYTES 262144
 
@@ -365,8 +361,8 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
                         fifo_q ? dedup : STR_NULL, &mid, &err) != GR_OK)
             to_dlq(app, a, s, t, m, body, err);
     } else if (str_eq_c(proto, "lambda")) {
-        const char *err = "Lambda invocation is not available in this build";
-        if (!lambda_invoke_async || lambda_invoke_async(app, a, s->endpoint, lambda_event(app, a, t, s, m),
+        const char *err = NULL;
+        if (lambda_invoke_async(app, a, s->endpoint, lambda_event(app, a, t, s, m),
                                                         STR("sns.amazonaws.com"), t->arn, &err) != GR_OK)
             to_dlq(app, a, s, t, m, sns__notification_json(app, a, t, s, m, true), err);
     } else if (str_eq_c(proto, "http") || str_eq_c(proto, "https")) {
