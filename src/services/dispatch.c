@@ -141,8 +141,12 @@ static int authenticate(req_t *r, sigv4_t *sig)
 {
     app_t *app = r->app;
     if (sig->status == SIGV4_NONE) {
-        /* Anonymous requests: S3 will admit those a bucket policy or ACL
-         * allows; until then nothing is served anonymously. */
+        /* Anonymous requests: S3 admits those a bucket policy or ACL allows
+         * (services/s3/access.c decides); no other service serves them. */
+        if (r->svc && !strcmp(r->svc->name, "s3")) {
+            r->who.anonymous = true;
+            return GR_OK;
+        }
         return fail_missing_auth(r);
     }
     if (sig->status != SIGV4_OK) return fail_sigv4(r, sig);
