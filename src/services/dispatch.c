@@ -17,6 +17,7 @@
 #include "route/route.h"
 #include "services/authz.h"
 #include "services/registry.h"
+#include "services/s3/s3.h"
 
 #define REQ_BUDGET (64u << 20) /* per-request arena: parsed input + response */
 
@@ -272,6 +273,14 @@ int dispatch_handle(req_t *r)
     r->svc = rt.svc;
     r->region = rt.region;
     if (!r->svc) return finish(r, req_fail(r, &ERR_InvalidAction, "No service serves this request."));
+    /* S3 requests that are no operation of its model: the website endpoint
+     * and CORS preflight (both unsigned, as on AWS). */
+    bool is_s3 = !strcmp(r->svc->name, "s3");
+    if (is_s3 && (rt.website || str_eq_c(r->w.method, "OPTIONS"))) {
+        r->op_name = str_c(rt.website ? "Website" : "Preflight");
+        if ((rt.website ? s3_website_serve(r, rt.bucket) : s3_cors_preflight(r)) != GR_OK) finish_error(r);
+        return GR_OK;
+    }
     /* The operation is found before authenticating so the access log names it
      * even for refused requests; nothing of the input is trusted yet. */
     r->op = proto_find_op(r->svc->model, &r->w, r->arena, &r->op_name);
@@ -288,7 +297,9 @@ int dispatch_handle(req_t *r)
     if (!r->out) return finish(r, GR_ERR);
     int rc = r->op->handler(r, r->in, r->out);
     if (rc == GR_AGAIN) return GR_AGAIN;
-    return finish(r, rc);
+    rc = finish(r, rc);
+    if (is_s3) s3_cors_decorate(r);
+    return rc;
 }
 
 req_t *dispatch_req_new(app_t *app, size_t budget)

@@ -299,3 +299,105 @@ def test_notification_configuration_validation(s3, bucket):
         "QueueConfigurations": [{"QueueArn": "arn:aws:sqs:us-east-1:000000000000:q", "Events": ["s3:ObjectCreated:*"],
                                  "Filter": {"Key": {"FilterRules": [{"Name": "middle", "Value": "x"}]}}}]})) == \
         ("InvalidArgument", 400)
+
+
+# ==== website ====
+
+@pytest.mark.parametrize("cli", [c for c in __import__("conftest").CLIS][:1])
+def test_scenario_b2_website(g, s3, cli, tmp_path):
+    """`aws s3 website` + a public-read policy + unsigned GETs of the website endpoint."""
+    b = name("site")
+    (tmp_path / "index.html").write_text("<h1>home</h1>")
+    (tmp_path / "err.html").write_text("<h1>oops</h1>")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.html").write_text("<h1>docs</h1>")
+
+    def aws(*args):
+        p = g.aws(*args, cli=cli, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    aws("s3", "mb", "s3://" + b)
+    aws("s3", "sync", ".", "s3://" + b)
+    aws("s3", "website", "s3://" + b, "--index-document", "index.html", "--error-document", "err.html")
+    assert s3.get_bucket_website(Bucket=b)["IndexDocument"] == {"Suffix": "index.html"}
+    for host in ("%s.s3-website.us-east-1.localhost:%d" % (b, g.port),
+                 "%s.s3-website-us-east-1.localhost:%d" % (b, g.port)):
+        # private until a policy grants public reads
+        st, _, body = http(g, "GET", "/", host=host)
+        assert st == 403 and b"AccessDenied" in body
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::%s/*" % b}]}
+    (tmp_path / "policy.json").write_text(json.dumps(policy))
+    aws("s3api", "put-bucket-policy", "--bucket", b, "--policy", "file://policy.json")
+    host = "%s.s3-website.us-east-1.localhost:%d" % (b, g.port)
+    st, h, body = http(g, "GET", "/", host=host)
+    assert (st, body) == (200, b"<h1>home</h1>") and h["Content-Type"].startswith("text/html")
+    assert http(g, "GET", "/docs/", host=host)[::2] == (200, b"<h1>docs</h1>")
+    st, h, _ = http(g, "GET", "/docs", host=host)
+    assert st == 302 and h["Location"] == "/docs/"
+    st, _, body = http(g, "GET", "/missing.png", host=host)
+    assert (st, body) == (404, b"<h1>oops</h1>")
+    assert http(g, "HEAD", "/", host=host)[0] == 200
+    # routing rules and redirect-all
+    s3.put_bucket_website(Bucket=b, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"},
+        "RoutingRules": [{"Condition": {"KeyPrefixEquals": "old/"},
+                          "Redirect": {"ReplaceKeyPrefixWith": "docs/", "HttpRedirectCode": "301"}}]})
+    st, h, _ = http(g, "GET", "/old/a.html", host=host)
+    assert st == 301 and h["Location"].endswith("/docs/a.html")
+    st, _, body = http(g, "GET", "/missing.png", host=host)
+    assert st == 404 and b"NoSuchKey" in body  # no error document now
+    s3.put_bucket_website(Bucket=b, WebsiteConfiguration={"RedirectAllRequestsTo": {
+        "HostName": "example.com", "Protocol": "https"}})
+    st, h, _ = http(g, "GET", "/x/y", host=host)
+    assert st == 301 and h["Location"] == "https://example.com/x/y"
+    s3.delete_bucket_website(Bucket=b)
+    st, _, body = http(g, "GET", "/", host=host)
+    assert st == 404 and b"NoSuchWebsiteConfiguration" in body
+    aws("s3", "rb", "--force", "s3://" + b)
+
+
+# ==== CORS in effect ====
+
+def test_cors_preflight_and_headers(g, s3, bucket):
+    st, _, body = http(g, "OPTIONS", "/%s/k" % bucket, headers={
+        "Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"})
+    assert st == 403 and b"CORS is not enabled" in body
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["https://*.example.com"], "AllowedMethods": ["GET", "PUT"],
+         "AllowedHeaders": ["x-amz-*", "content-type"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 300},
+        {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]})
+    st, h, _ = http(g, "OPTIONS", "/%s/k" % bucket, headers={
+        "Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "Content-Type, x-amz-meta-a"})
+    assert st == 200
+    assert h["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert h["Access-Control-Allow-Methods"] == "GET, PUT"
+    assert h["Access-Control-Allow-Headers"] == "Content-Type, x-amz-meta-a"
+    assert h["Access-Control-Max-Age"] == "300" and h["Access-Control-Expose-Headers"] == "ETag"
+    # the wildcard rule answers "*" for other origins, and only for GET
+    st, h, _ = http(g, "OPTIONS", "/%s/k" % bucket, headers={
+        "Origin": "http://other.org", "Access-Control-Request-Method": "GET"})
+    assert st == 200 and h["Access-Control-Allow-Origin"] == "*"
+    st, _, body = http(g, "OPTIONS", "/%s/k" % bucket, headers={
+        "Origin": "http://other.org", "Access-Control-Request-Method": "DELETE"})
+    assert st == 403 and b"AccessForbidden" in body
+    assert http(g, "OPTIONS", "/%s/k" % bucket, headers={"Access-Control-Request-Method": "GET"})[0] == 400
+    # an actual (signed) request with an Origin gets the headers
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+
+    def add_origin(request, **kw):
+        request.headers["Origin"] = "https://app.example.com"
+
+    seen = {}
+    s3.meta.events.register("before-send.s3.GetObject", add_origin)
+    s3.meta.events.register("after-call.s3.GetObject",
+                            lambda http_response, **kw: seen.update(http_response.headers))
+    try:
+        s3.get_object(Bucket=bucket, Key="k")
+    finally:
+        s3.meta.events.unregister("before-send.s3.GetObject", add_origin)
+    assert seen.get("Access-Control-Allow-Origin") == "https://app.example.com"
+    assert seen.get("Access-Control-Expose-Headers") == "ETag"

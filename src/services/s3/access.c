@@ -318,7 +318,7 @@ static bool acl_grants(req_t *r, const val_t *acl, const char *perm)
 /* AWS: "Mapping of ACL permissions and access policy permissions" — READ on a
  * bucket lists it, WRITE creates and deletes its objects, READ on an object
  * reads it; READ_ACP/WRITE_ACP read and write the ACL itself. */
-static bool acl_allows(req_t *r, sqlite3 *db, str_t bucket, str_t action)
+static bool acl_allows(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t key)
 {
     const char *perm = NULL;
     bool object = false;
@@ -341,7 +341,6 @@ static bool acl_allows(req_t *r, sqlite3 *db, str_t bucket, str_t action)
     if (!perm) return false;
     val_t *acl = NULL;
     if (object) {
-        str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
         if (s3_obj_acl_get(r, db, bucket, key, &acl) < 0) return false;
     } else if (s3_cfg_get(r, db, bucket, "acl", &acl) < 0) {
         return false;
@@ -364,8 +363,8 @@ static str_t resource_of(req_t *r, str_t bucket)
     return str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s", STR_FMT(bucket)));
 }
 
-/* The bucket policy's verdict for this request (IMPLICIT_DENY without one). */
-static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket)
+/* The bucket policy's verdict for action on resource (IMPLICIT_DENY without one). */
+static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t resource)
 {
     val_t *doc;
     if (s3_cfg_get(r, db, bucket, "policy", &doc) != 1) return POLICY_IMPLICIT_DENY;
@@ -383,25 +382,36 @@ static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket)
     if (acct.len) ctx[n++] = (policy_ctx_t){STR("aws:PrincipalAccount"), &acct, 1};
     str_t prefix = r->in ? val_get_str(r->in, "Prefix") : STR_NULL;
     if (prefix.p) ctx[n++] = (policy_ctx_t){STR("s3:prefix"), &prefix, 1};
-    policy_req_t pr = {
-        .action = action_of(r), .resource = resource_of(r, bucket), .who = &r->who, .ctx = ctx, .nctx = n};
+    policy_req_t pr = {.action = action, .resource = resource, .who = &r->who, .ctx = ctx, .nctx = n};
     policy_result_t res = policy_eval_one(p, &pr);
     policy_free(p);
     return res;
 }
 
-int s3_access_check(req_t *r, str_t bucket, str_t owner_account)
+static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_t resource, str_t key)
 {
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     bool same = !r->who.anonymous && str_eq(owner_account, r->who.account);
     if (same && r->who.root) return GR_OK;
-    policy_result_t v = policy_verdict(r, db, bucket);
+    policy_result_t v = policy_verdict(r, db, bucket, action, resource);
     if (v == POLICY_EXPLICIT_DENY) return req_fail(r, &ERR_AccessDenied, "Access Denied");
     /* Same account: the identity policies already allowed (authz). Other
      * accounts' IAM principals also passed their own identity policies there;
      * the bucket's grant is the other half of AWS's cross-account rule. */
     if (same || v == POLICY_ALLOW) return GR_OK;
-    if (acl_allows(r, db, bucket, action_of(r))) return GR_OK;
+    if (acl_allows(r, db, bucket, action, key)) return GR_OK;
     return req_fail(r, &ERR_AccessDenied, "Access Denied");
+}
+
+int s3_access_check(req_t *r, str_t bucket, str_t owner_account)
+{
+    str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
+    return check(r, bucket, owner_account, action_of(r), resource_of(r, bucket), key);
+}
+
+bool s3_anonymous_may_get(req_t *r, str_t bucket, str_t owner_account, str_t key)
+{
+    str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
+    return check(r, bucket, owner_account, STR("s3:GetObject"), res, key) == GR_OK;
 }
