@@ -557,8 +557,6 @@ def test_presigned_get_and_put(gureum, bucket):
     assert s3.get_object(Bucket=bucket, Key="pre/put")["Body"].read() == b"put via url"
 
 
-@pytest.mark.xfail(reason="SigV2 query authentication (boto3's default presign for S3) is not accepted yet",
-                   strict=True)
 def test_presigned_sigv2_default(s3, bucket):
     s3.put_object(Bucket=bucket, Key="pre/v2", Body=b"v2")
     url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "pre/v2"}, ExpiresIn=300)
