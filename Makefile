@@ -59,11 +59,11 @@ deps:
 gen: $(GEN_C)
 
 .SECONDEXPANSION:
-build/gen/%_model.c: src/services/$$*/$$*.ops tools/gen_models.py
+build/gen/%_model.c: src/services/$$*/$$*.ops tools/gen_models.py $$(wildcard src/services/$$*/$$*.model.json)
 	@mkdir -p build/gen
 	$(PYTHON) tools/gen_models.py --botocore $(BOTOCORE) --service $* --ops $< --out build/gen
 
-build/gen/sqsjson_model.c: src/services/sqs/sqs.ops tools/gen_models.py
+build/gen/sqsjson_model.c: src/services/sqs/sqs.ops tools/gen_models.py src/services/sqs/sqs.model.json
 	@mkdir -p build/gen
 	$(PYTHON) tools/gen_models.py --botocore $(BOTOCORE) --service sqs --ops $< --out build/gen \
 	  --as-json-target AmazonSQS --name sqsjson

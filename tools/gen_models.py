@@ -57,6 +57,19 @@ def latest_model(botodir, svc):
         return json.load(f)
 
 
+def merge_newer(model, path):
+    """Adds the operations and shapes of src/services/<svc>/<svc>.model.json
+    (operations newer than Debian's botocore) to model; what the model already
+    has stays as it is."""
+    if not path or not os.path.isfile(path):
+        return
+    with open(path, encoding="utf-8") as f:
+        extra = json.load(f)
+    for key in ("operations", "shapes"):
+        for name, v in extra.get(key, {}).items():
+            model[key].setdefault(name, v)
+
+
 def botocore_version(botodir):
     try:
         with open(os.path.join(botodir, "..", "__init__.py"), encoding="utf-8") as f:
@@ -502,6 +515,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     try:
         model = latest_model(a.botocore, a.service)
+        merge_newer(model, a.ops and os.path.join(os.path.dirname(a.ops), f"{a.service}.model.json"))
         ops = read_ops(a.ops)
         has_hdr = bool(a.ops) and os.path.isfile(os.path.join(os.path.dirname(a.ops), f"{a.service}.h"))
         c, h = generate(model, a.service, ops, botocore_version(a.botocore), has_hdr, a.name, a.as_json_target)

@@ -272,12 +272,11 @@ static str_t principal_arn(req_t *r)
 
 #define NCTX 10
 
-int authz_check(req_t *r, authz_t *z)
+/* The caller's identity policies (none for a root principal, which IAM
+ * policies do not bind) with the resource's policy res (may be NULL), by
+ * AWS's same- or cross-account logic. */
+static int check(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account)
 {
-    /* Anonymous callers have no identity policies; only S3 admits them, and
-     * it checks the bucket policy and ACLs itself (services/s3/access.c). */
-    if (r->who.root || r->who.anonymous || (r->op->flags & OPF_NO_AUTHZ)) return GR_OK;
-    str_t action = action_of(r), resource = resource_of(r);
     uint64_t gen = iam_generation(); /* before reading IAM, see iam.h */
 
     /* The global condition keys gureum knows (IAM User Guide, "AWS global
@@ -343,8 +342,24 @@ int authz_check(req_t *r, authz_t *z)
             return deny(r, action, resource);
         }
     }
-    policy_result_t res = policy_evaluate(&pr, (const policy_t *const *)e->pols, e->n, session, NULL, true);
+    policy_result_t verdict = policy_evaluate(&pr, (const policy_t *const *)e->pols, e->n, session, res, same_account);
     pthread_mutex_unlock(&z->mu);
-    if (res == POLICY_ALLOW) return GR_OK;
+    if (verdict == POLICY_ALLOW) return GR_OK;
     return deny(r, action, resource);
+}
+
+int authz_check(req_t *r, authz_t *z)
+{
+    /* Anonymous callers have no identity policies; only S3 admits them, and
+     * it checks the bucket policy and ACLs itself (services/s3/access.c). */
+    if (r->who.root || r->who.anonymous || (r->op->flags & OPF_NO_AUTHZ)) return GR_OK;
+    return check(r, z, action_of(r), resource_of(r), NULL, true);
+}
+
+int authz_check_resource(req_t *r, authz_t *z, str_t action, str_t resource, str_t resource_account,
+                         const policy_t *res)
+{
+    bool same = str_eq(resource_account, r->who.account);
+    if (r->who.root && same) return GR_OK; /* AWS: an account's root may do anything with its own resources */
+    return check(r, z, action, resource, res, same);
 }

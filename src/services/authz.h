@@ -13,4 +13,15 @@ void authz_free(authz_t *z);
  * service's access-denied error and returns GR_ERR. */
 int authz_check(req_t *r, authz_t *z);
 
+struct policy;
+/* For a service that authorizes its own operations (OPF_NO_AUTHZ in its op
+ * table) once it has loaded the resource: whether the caller may perform
+ * `action` on `resource`, owned by resource_account, under the caller's
+ * identity policies and the resource's own policy `res` (NULL: none), by
+ * AWS's same-account and cross-account evaluation logic. The owner
+ * account's root always may. GR_OK, or r failed with the service's
+ * access-denied error and GR_ERR. */
+int authz_check_resource(req_t *r, authz_t *z, str_t action, str_t resource, str_t resource_account,
+                         const struct policy *res);
+
 #endif

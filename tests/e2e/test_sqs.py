@@ -458,3 +458,258 @@ def test_json_error_header(gureum):
     assert resp.status == 400
     assert resp.getheader("x-amzn-query-error") == "AWS.SimpleQueueService.NonExistentQueue;Sender"
     assert doc["__type"].endswith("AWS.SimpleQueueService.NonExistentQueue") or "QueueDoesNotExist" in doc["__type"]
+
+
+# ==== Queue lifecycle rules ====
+
+def test_queue_deleted_recently(sqs):
+    url = sqs.create_queue(QueueName="q-recent")["QueueUrl"]
+    sqs.delete_queue(QueueUrl=url)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.create_queue(QueueName="q-recent")
+    assert code_of(e) == "AWS.SimpleQueueService.QueueDeletedRecently"
+    assert "wait 60 seconds" in e.value.response["Error"]["Message"]
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_redrive_policy_checks(sqs):
+    arn = "arn:aws:sqs:us-east-1:000000000000:%s"
+    sqs.create_queue(QueueName="q-rd-deny", Attributes={"RedriveAllowPolicy": json.dumps({"redrivePermission": "denyAll"})})
+    sqs.create_queue(QueueName="q-rd-by", Attributes={"RedriveAllowPolicy": json.dumps(
+        {"redrivePermission": "byQueue", "sourceQueueArns": [arn % "q-rd-ok"]})})
+
+    def redrive(dlq):
+        return {"RedrivePolicy": json.dumps({"deadLetterTargetArn": arn % dlq, "maxReceiveCount": 3})}
+
+    for dlq, src in (("q-rd-deny", "q-rd-x"), ("q-rd-by", "q-rd-y"), ("q-rd-missing", "q-rd-z")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sqs.create_queue(QueueName=src, Attributes=redrive(dlq))
+        assert code_of(e) == "InvalidAttributeValue", (dlq, e.value.response)
+    sqs.create_queue(QueueName="q-rd-ok", Attributes=redrive("q-rd-by"))
+    url = sqs.create_queue(QueueName="q-rd-later")["QueueUrl"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=redrive("q-rd-deny"))
+    assert code_of(e) == "InvalidAttributeValue"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": '{"redrivePermission":"sometimes"}'})
+    assert code_of(e) == "InvalidAttributeValue"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": '{"Statement": "nope"}'})
+    assert code_of(e) == "InvalidAttributeValue"
+
+
+# ==== Queue policies and other accounts ====
+
+OTHER = "111111111111"
+
+
+def test_queue_policy_cross_account(gureum_factory):
+    g = gureum_factory(env={"GUREUM_ACCOUNTS": "%s:AKIAOTHERACCOUNT0001:othersecret" % OTHER})
+    owner = g.client("sqs")
+    other = g.client("sqs", aws_access_key_id="AKIAOTHERACCOUNT0001", aws_secret_access_key="othersecret")
+    url = owner.create_queue(QueueName="shared")["QueueUrl"]
+    assert url.endswith("/000000000000/shared")
+    # another account's queue: denied until the owner grants it
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.send_message(QueueUrl=url, MessageBody="x")
+    assert code_of(e) == "AccessDenied"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.get_queue_url(QueueName="shared", QueueOwnerAWSAccountId="000000000000")
+    assert code_of(e) == "AccessDenied"
+    # the other account's own namespace has no such queue
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.get_queue_url(QueueName="shared")
+    assert code_of(e) == "AWS.SimpleQueueService.NonExistentQueue"
+
+    owner.add_permission(QueueUrl=url, Label="share", AWSAccountIds=[OTHER],
+                         Actions=["SendMessage", "ReceiveMessage", "GetQueueUrl"])
+    pol = json.loads(owner.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    st = pol["Statement"][0]
+    assert st["Sid"] == "share" and st["Principal"] == {"AWS": "arn:aws:iam::%s:root" % OTHER}
+    assert st["Resource"] == "arn:aws:sqs:us-east-1:000000000000:shared"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        owner.add_permission(QueueUrl=url, Label="share", AWSAccountIds=[OTHER], Actions=["SendMessage"])
+    assert code_of(e) == "InvalidParameterValue"
+
+    assert other.get_queue_url(QueueName="shared", QueueOwnerAWSAccountId="000000000000")["QueueUrl"] == url
+    mid = other.send_message(QueueUrl=url, MessageBody="from 111")["MessageId"]
+    m = other.receive_message(QueueUrl=url, AttributeNames=["SenderId"])["Messages"][0]
+    assert m["MessageId"] == mid and m["Attributes"]["SenderId"] == OTHER
+    # SendMessage grants its batch form; DeleteMessage was not granted
+    assert other.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "b"}])["Successful"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    assert code_of(e) == "AccessDenied"
+    # owner-only actions stay the owner's, whatever the policy says
+    owner.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": OTHER}, "Action": "sqs:*", "Resource": "*"}]})})
+    other.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    for call in (lambda: other.delete_queue(QueueUrl=url),
+                 lambda: other.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "1"}),
+                 lambda: other.tag_queue(QueueUrl=url, Tags={"a": "b"})):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call()
+        assert code_of(e) == "AccessDenied"
+    # an explicit Deny wins
+    owner.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*"},
+        {"Effect": "Deny", "Principal": {"AWS": OTHER}, "Action": "sqs:SendMessage", "Resource": "*"}]})})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.send_message(QueueUrl=url, MessageBody="x")
+    assert code_of(e) == "AccessDenied"
+    other.receive_message(QueueUrl=url)
+    # the owner's policy back to one AddPermission statement, then removed
+    owner.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    owner.add_permission(QueueUrl=url, Label="p2", AWSAccountIds=[OTHER], Actions=["SendMessage"])
+    other.send_message(QueueUrl=url, MessageBody="ok")
+    owner.remove_permission(QueueUrl=url, Label="p2")
+    assert "Policy" not in owner.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.send_message(QueueUrl=url, MessageBody="x")
+    assert code_of(e) == "AccessDenied"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        owner.remove_permission(QueueUrl=url, Label="p2")
+    assert code_of(e) == "InvalidParameterValue"
+
+
+def test_queue_policy_same_account_user(gureum):
+    """A user without identity policies is let in by a queue policy naming it (same account)."""
+    iam = gureum.client("iam")
+    sqs = gureum.client("sqs")
+    iam.create_user(UserName="sqs-alice")
+    arn = iam.get_user(UserName="sqs-alice")["User"]["Arn"]
+    k = iam.create_access_key(UserName="sqs-alice")["AccessKey"]
+    alice = gureum.client("sqs", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    url = sqs.create_queue(QueueName="q-alice")["QueueUrl"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        alice.send_message(QueueUrl=url, MessageBody="x")
+    assert code_of(e) == "AccessDenied"
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"],
+         "Resource": "arn:aws:sqs:us-east-1:000000000000:q-alice"}]})})
+    alice.send_message(QueueUrl=url, MessageBody="x")
+    assert alice.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "x"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        alice.purge_queue(QueueUrl=url)
+    assert code_of(e) == "AccessDenied"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        alice.list_queues()
+    assert code_of(e) == "AccessDenied"
+
+
+def test_permission_cli(gureum, cli):
+    name = "perm-%d" % (abs(hash(cli)) % 10000)
+    url = json.loads(gureum.aws("sqs", "create-queue", "--queue-name", name, cli=cli).stdout)["QueueUrl"]
+    p = gureum.aws("sqs", "add-permission", "--queue-url", url, "--label", "L1", "--aws-account-ids", OTHER,
+                   "--actions", "SendMessage", "ReceiveMessage", cli=cli)
+    assert p.returncode == 0, p.stderr
+    p = gureum.aws("sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "Policy", cli=cli)
+    st = json.loads(json.loads(p.stdout)["Attributes"]["Policy"])["Statement"]
+    assert [s["Sid"] for s in st] == ["L1"] and st[0]["Action"] == ["SQS:SendMessage", "SQS:ReceiveMessage"]
+    p = gureum.aws("sqs", "remove-permission", "--queue-url", url, "--label", "L1", cli=cli)
+    assert p.returncode == 0, p.stderr
+    p = gureum.aws("sqs", "remove-permission", "--queue-url", url, "--label", "L1", cli=cli)
+    assert p.returncode != 0 and "InvalidParameterValue" in p.stderr
+
+
+# ==== Message move tasks (botocore 1.43: the operations are newer than Debian's model) ====
+
+MOVE_CLIENT = r'''
+import json, sys, time
+import boto3
+ep = sys.argv[1]
+c = boto3.client("sqs", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test")
+out = {}
+arn = "arn:aws:sqs:us-east-1:000000000000:%s"
+dlq = c.create_queue(QueueName="mv-dlq")["QueueUrl"]
+src = c.create_queue(QueueName="mv-src", Attributes={"RedrivePolicy": json.dumps(
+    {"deadLetterTargetArn": arn % "mv-dlq", "maxReceiveCount": 1})})["QueueUrl"]
+other = c.create_queue(QueueName="mv-other")["QueueUrl"]
+def count(url):
+    a = c.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    return int(a["ApproximateNumberOfMessages"])
+def dead_letter(n):
+    c.send_message_batch(QueueUrl=src, Entries=[{"Id": str(i), "MessageBody": "m%d" % i} for i in range(n)])
+    got = 0
+    while got < n:
+        got += len(c.receive_message(QueueUrl=src, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", []))
+    assert "Messages" not in c.receive_message(QueueUrl=src, MaxNumberOfMessages=10)
+dead_letter(6)
+out["dlq_before"] = count(dlq)
+try:
+    c.start_message_move_task(SourceArn=arn % "mv-other")
+except Exception as e:
+    out["not_dlq"] = e.response["Error"]["Code"]
+try:
+    c.start_message_move_task(SourceArn=arn % "mv-nope")
+except Exception as e:
+    out["missing"] = e.response["Error"]["Code"]
+# back to the source, 5 a second: about a second for 6
+t0 = time.monotonic()
+h = c.start_message_move_task(SourceArn=arn % "mv-dlq", MaxNumberOfMessagesPerSecond=5)["TaskHandle"]
+try:
+    c.start_message_move_task(SourceArn=arn % "mv-dlq")
+except Exception as e:
+    out["second"] = e.response["Error"]["Code"]
+first = c.list_message_move_tasks(SourceArn=arn % "mv-dlq")["Results"][0]
+out["first"] = first
+while True:
+    t = c.list_message_move_tasks(SourceArn=arn % "mv-dlq")["Results"][0]
+    if t["Status"] != "RUNNING" or time.monotonic() - t0 > 10:
+        break
+    time.sleep(0.1)
+out["done"] = t
+out["elapsed"] = time.monotonic() - t0
+out["src_after"] = count(src)
+out["dlq_after"] = count(dlq)
+# again, to another queue, and cancelled while it runs at 1 a second
+c.purge_queue(QueueUrl=src)
+dead_letter(6)
+h = c.start_message_move_task(SourceArn=arn % "mv-dlq", DestinationArn=arn % "mv-other",
+                              MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+time.sleep(1.2)
+out["cancel"] = c.cancel_message_move_task(TaskHandle=h)
+time.sleep(1.2)
+out["cancelled"] = c.list_message_move_tasks(SourceArn=arn % "mv-dlq", MaxResults=10)["Results"]
+out["other_after"] = count(other)
+try:
+    c.cancel_message_move_task(TaskHandle=h)
+except Exception as e:
+    out["cancel_again"] = e.response["Error"]["Code"]
+print(json.dumps(out, default=str))
+'''
+
+
+def test_message_move_tasks(gureum, tmp_path):
+    if not os.access(PYENV_PY, os.X_OK):
+        pytest.skip("no newer python3 with boto3")
+    script = tmp_path / "move.py"
+    script.write_text(MOVE_CLIENT)
+    p = subprocess.run([PYENV_PY, str(script), gureum.endpoint], env=gureum.client_env(), capture_output=True,
+                       text=True, timeout=60)
+    if "No module named" in p.stderr:
+        pytest.skip("boto3 missing for %s" % PYENV_PY)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["dlq_before"] == 6
+    assert out["not_dlq"] == "InvalidParameterValue"
+    assert out["missing"] == "ResourceNotFoundException"
+    assert out["second"] == "AWS.SimpleQueueService.UnsupportedOperation"
+    first = out["first"]
+    assert first["Status"] == "RUNNING" and first["TaskHandle"]
+    assert first["ApproximateNumberOfMessagesToMove"] == 6 and first["MaxNumberOfMessagesPerSecond"] == 5
+    assert first["ApproximateNumberOfMessagesMoved"] < 6
+    done = out["done"]
+    assert done["Status"] == "COMPLETED" and "TaskHandle" not in done
+    assert done["ApproximateNumberOfMessagesMoved"] == 6
+    assert 0.8 < out["elapsed"] < 3.0, out["elapsed"]  # the rate held: 6 at 5/s is about a second
+    assert out["src_after"] == 6 and out["dlq_after"] == 0
+    moved = out["cancel"]["ApproximateNumberOfMessagesMoved"]
+    assert 1 <= moved <= 3, out["cancel"]
+    latest = out["cancelled"][0]
+    assert latest["Status"] == "CANCELLED" and latest["DestinationArn"].endswith(":mv-other")
+    assert latest["ApproximateNumberOfMessagesMoved"] == moved == out["other_after"]
+    assert len(out["cancelled"]) == 2
+    assert out["cancel_again"] == "ResourceNotFoundException"

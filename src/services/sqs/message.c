@@ -22,10 +22,7 @@
 
 static const aws_errdef_t E_InvalidMessageContents = {"InvalidMessageContents", 400, true};
 
-typedef struct {
-    const aws_errdef_t *e;
-    const char *msg;
-} fail_t;
+typedef sqs__fail_t fail_t;
 
 static void bind_s(sqlite3_stmt *st, int i, str_t s)
 {
@@ -157,10 +154,8 @@ static int check_attrs(arena_t *a, const val_t *attrs, size_t *size, fail_t *f)
     return GR_OK;
 }
 
-/* One SendMessage (or batch entry). Fills res (MessageId, MD5s, SequenceNumber). */
-static int send_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, val_t *res, fail_t *f)
+int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res, fail_t *f)
 {
-    arena_t *a = r->arena;
     str_t body = val_get_str(e, "MessageBody");
     const val_t *attrs = val_get(e, "MessageAttributes");
     if (attrs && !attrs->u.obj.n) attrs = NULL;
@@ -264,7 +259,7 @@ static int send_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e,
     sqlite3_bind_int64(st, 7, now + delay * 1000);
     if (group.len) bind_s(st, 8, group);
     if (dedup.len) bind_s(st, 9, dedup);
-    bind_s(st, 10, r->who.user_id); /* AWS: SenderId is the user id (AIDA…), the account id for root */
+    bind_s(st, 10, sender);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -322,7 +317,7 @@ int sqs_send_message(req_t *r, const val_t *in, val_t *out)
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     fail_t f = {0};
     if (begin(db) != GR_OK) return GR_ERR;
-    if (send_one(r, db, &q, in, out, &f) != GR_OK) {
+    if (sqs__send(r->arena, db, &q, in, r->who.user_id, out, &f) != GR_OK) {
         sqs__exec(db, "ROLLBACK");
         return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
     }
@@ -394,7 +389,7 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
         val_t *res = val_new(a, VAL_STRUCT);
         fail_t f = {0};
         sqs__exec(db, "SAVEPOINT entry");
-        if (send_one(r, db, &q, e, res, &f) != GR_OK) {
+        if (sqs__send(a, db, &q, e, r->who.user_id, res, &f) != GR_OK) {
             sqs__exec(db, "ROLLBACK TO entry");
             sqs__exec(db, "RELEASE entry");
             if (!f.e) {
@@ -447,9 +442,8 @@ static bool sys_wanted(const val_t *in, const char *name)
     return false;
 }
 
-static val_t *message_attrs(req_t *r, sqlite3 *db, int64_t mid, const val_t *names)
+static val_t *message_attrs(arena_t *a, sqlite3 *db, int64_t mid, const val_t *names)
 {
-    arena_t *a = r->arena;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT name, type, value FROM msg_attr WHERE mid = ?1 ORDER BY name", -1, &st, NULL) !=
         SQLITE_OK)
@@ -482,25 +476,24 @@ static int exec_i(sqlite3 *db, const char *sql, int64_t x, int64_t y)
 
 /* AWS: a message received more than maxReceiveCount times goes to the
  * dead-letter queue on its next receive instead of being delivered. */
-static int64_t dlq_id(req_t *r, sqlite3 *db, const sqs_queue_t *q)
+static int64_t dlq_id(arena_t *a, sqlite3 *db, const sqs_queue_t *q)
 {
     if (!q->dlq_arn.len || q->max_receive < 1) return 0;
     size_t i = q->dlq_arn.len;
     while (i && q->dlq_arn.p[i - 1] != ':') i--;
     sqs_queue_t d;
-    if (sqs__queue_by_name(r, db, str_sub(q->dlq_arn, i, q->dlq_arn.len - i), &d) != GR_OK) return 0;
+    if (sqs__queue_get(a, db, q->account, q->region, str_sub(q->dlq_arn, i, q->dlq_arn.len - i), &d) != GR_OK) return 0;
     return d.id;
 }
 
-int sqs__receive(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *in, val_t *out, int *n)
+int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in, val_t *out, int *n)
 {
-    arena_t *a = r->arena;
     *n = 0;
     int64_t max = val_get_int(in, "MaxNumberOfMessages", 1);
     const val_t *vv = val_get(in, "VisibilityTimeout");
     int64_t vis = vv ? vv->u.i : q->visibility_s;
     int64_t now = sqs__now_ms();
-    int64_t dlq = dlq_id(r, db, q);
+    int64_t dlq = dlq_id(a, db, q);
     if (begin(db) != GR_OK) return GR_ERR;
     /* AWS: messages older than MessageRetentionPeriod are deleted. */
     int64_t cutoff = now - q->retention_s * 1000;
@@ -548,7 +541,11 @@ int sqs__receive(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *in, v
         for (int i = 0; i < nrows; i++) {
             row_t *x = &rows[i];
             if (dlq && x->count >= q->max_receive) {
-                if (exec_i(db, "UPDATE message SET qid = ?2, receipt = NULL WHERE id = ?1", x->id, dlq) != GR_OK)
+                /* src_qid: where a move task without a destination returns it */
+                if (exec_i(db,
+                           "UPDATE message SET qid = ?2, receipt = NULL, src_qid = coalesce(src_qid, qid) "
+                           "WHERE id = ?1",
+                           x->id, dlq) != GR_OK)
                     goto fail;
                 moved++;
                 dlq_moved++;
@@ -587,7 +584,7 @@ int sqs__receive(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *in, v
             if (q->fifo) SYS("SequenceNumber", "%020lld", (long long)x->id);
 #undef SYS
             if (val_len(sys)) val_set_c(a, m, "Attributes", sys);
-            val_t *ma = message_attrs(r, db, x->id, mnames);
+            val_t *ma = message_attrs(a, db, x->id, mnames);
             if (!ma) goto fail;
             if (val_len(ma)) {
                 val_set_c(a, m, "MessageAttributes", ma);
@@ -631,7 +628,7 @@ int sqs_receive_message(req_t *r, const val_t *in, val_t *out)
                         "provided.",
                         (long long)vis);
     int n;
-    if (sqs__receive(r, db, &q, in, out, &n) != GR_OK) return GR_ERR;
+    if (sqs__receive(r->arena, db, &q, in, out, &n) != GR_OK) return GR_ERR;
     /* Long polling: nothing now, so wait for a send or the deadline without
      * holding this thread (in-process callers without a transport get the
      * empty answer at once). */
@@ -644,7 +641,7 @@ void sqs__resume(req_t *r, int64_t deadline_mono_us, bool timed_out)
     sqlite3 *db = sqs__db(r);
     sqs_queue_t q;
     int n = 0, rc = GR_ERR;
-    if (db && sqs__queue_from_url(r, db, r->in, &q) == GR_OK) rc = sqs__receive(r, db, &q, r->in, r->out, &n);
+    if (db && sqs__queue_from_url(r, db, r->in, &q) == GR_OK) rc = sqs__receive(r->arena, db, &q, r->in, r->out, &n);
     /* Woken, but another receiver took the message (or it is delayed): wait on. */
     if (rc == GR_OK && !n && !timed_out && time_mono_us() < deadline_mono_us &&
         sqs__wait(r, q.id, deadline_mono_us) == GR_OK)
@@ -661,12 +658,11 @@ static bool receipt_ok(str_t h)
     return h.len == 64 && str_starts_with(h, STR("AQEB"));
 }
 
-static int delete_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fail_t *f)
+int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fail_t *f)
 {
     if (!receipt_ok(receipt)) {
         f->e = &SQS_ERR_ReceiptHandleIsInvalid;
-        f->msg = arena_printf(r->arena, "The input receipt handle \"%.*s\" is not a valid receipt handle.",
-                              STR_FMT(receipt));
+        f->msg = arena_printf(a, "The input receipt handle \"%.*s\" is not a valid receipt handle.", STR_FMT(receipt));
         return GR_ERR;
     }
     sqlite3_stmt *st;
@@ -695,7 +691,7 @@ int sqs_delete_message(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     fail_t f = {0};
-    if (delete_one(r, db, &q, val_get_str(in, "ReceiptHandle"), &f) != GR_OK)
+    if (sqs__delete(r->arena, db, &q, val_get_str(in, "ReceiptHandle"), &f) != GR_OK)
         return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
     return GR_OK;
 }
@@ -714,7 +710,7 @@ int sqs_delete_message_batch(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < entries->u.list.n; i++) {
         const val_t *e = entries->u.list.v[i];
         fail_t f = {0};
-        if (delete_one(r, db, &q, val_get_str(e, "ReceiptHandle"), &f) != GR_OK) {
+        if (sqs__delete(r->arena, db, &q, val_get_str(e, "ReceiptHandle"), &f) != GR_OK) {
             if (!f.e) {
                 sqs__exec(db, "ROLLBACK");
                 return GR_ERR;

@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/policy.h"
 #include "core/gtime.h"
+#include "core/json.h"
 #include "core/req.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/authz.h"
 #include "services/sqs/sqs.h"
 #include "sqs_model.h"
 
@@ -60,7 +63,9 @@ int64_t sqs__now_ms(void)
 
 sqlite3 *sqs__db(req_t *r)
 {
-    return store_db(((app_t *)r->app)->store, &schema_sqs);
+    sqlite3 *db = store_db(((app_t *)r->app)->store, &schema_sqs);
+    if (db) sqs__tick(r->app, db, false);
+    return db;
 }
 
 int sqs__exec(sqlite3 *db, const char *sql)
@@ -103,6 +108,11 @@ static str_t json_member(str_t doc, const char *key)
     return str_n(s, (size_t)(p - s));
 }
 
+str_t sqs__redrive_target(str_t v)
+{
+    return json_member(v, "deadLetterTargetArn");
+}
+
 static void parse_redrive(str_t v, sqs_queue_t *q)
 {
     q->dlq_arn = json_member(v, "deadLetterTargetArn");
@@ -111,9 +121,8 @@ static void parse_redrive(str_t v, sqs_queue_t *q)
     q->max_receive = c.p && str_to_i64(c, &n) ? n : 0;
 }
 
-static int load_queue(req_t *r, sqlite3 *db, sqlite3_stmt *st, sqs_queue_t *q)
+static int load_queue(arena_t *a, sqlite3 *db, sqlite3_stmt *st, sqs_queue_t *q)
 {
-    arena_t *a = r->arena;
     memset(q, 0, sizeof *q);
     q->id = sqlite3_column_int64(st, 0);
     q->name = col_s(a, st, 1);
@@ -147,12 +156,16 @@ static int load_queue(req_t *r, sqlite3 *db, sqlite3_stmt *st, sqs_queue_t *q)
             q->content_dedup = str_eq_c(v, "true");
         else if (str_eq_c(n, "RedrivePolicy"))
             parse_redrive(v, q);
+        else if (str_eq_c(n, "Policy"))
+            q->policy = v;
+        else if (str_eq_c(n, "RedriveAllowPolicy"))
+            q->redrive_allow = v;
     }
     sqlite3_finalize(at);
     return GR_OK;
 }
 
-int sqs__queue_by_name(req_t *r, sqlite3 *db, str_t name, sqs_queue_t *q)
+int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t name, sqs_queue_t *q)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -160,12 +173,21 @@ int sqs__queue_by_name(req_t *r, sqlite3 *db, str_t name, sqs_queue_t *q)
                            "WHERE account = ?1 AND region = ?2 AND name = ?3",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
+    bind_s(st, 1, account);
+    bind_s(st, 2, region);
     bind_s(st, 3, name);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? load_queue(r, db, st, q) : GR_ERR;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? load_queue(a, db, st, q) : GR_ERR;
     sqlite3_finalize(st);
+    if (rc == GR_OK) {
+        q->account = arena_str(a, account);
+        q->region = arena_str(a, region);
+    }
     return rc;
+}
+
+int sqs__queue_by_name(req_t *r, sqlite3 *db, str_t name, sqs_queue_t *q)
+{
+    return sqs__queue_get(r->arena, db, r->who.account, r->region, name, q);
 }
 
 static int fail_no_queue(req_t *r)
@@ -174,9 +196,62 @@ static int fail_no_queue(req_t *r)
     return req_fail(r, &SQS_ERR_QueueDoesNotExist, "The specified queue does not exist.");
 }
 
+/* ==== Authorization ====
+ * SQS authorizes its own queue operations (OPF_NO_AUTHZ in sqs.ops): only
+ * after loading the queue is its owner and its Policy known. */
+
+/* AWS: "Cross-account permissions don't apply to the following actions"
+ * (SQS Developer Guide, "Limitations of Amazon SQS custom policies"): for
+ * these the queue policy cannot let another account in. */
+static bool owner_only(const char *op)
+{
+    static const char *const ops[] = {"AddPermission",
+                                      "CancelMessageMoveTask",
+                                      "CreateQueue",
+                                      "DeleteQueue",
+                                      "ListMessageMoveTasks",
+                                      "ListQueues",
+                                      "ListQueueTags",
+                                      "RemovePermission",
+                                      "SetQueueAttributes",
+                                      "StartMessageMoveTask",
+                                      "TagQueue",
+                                      "UntagQueue"};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(op, ops[i]) == 0) return true;
+    return false;
+}
+
+const char *sqs__queue_arn(arena_t *a, const sqs_queue_t *q)
+{
+    return arena_printf(a, "arn:aws:sqs:%.*s:%.*s:%.*s", STR_FMT(q->region), STR_FMT(q->account), STR_FMT(q->name));
+}
+
+int sqs__authorize(req_t *r, const sqs_queue_t *q, const char *op)
+{
+    bool same = str_eq(q->account, r->who.account);
+    if (same && r->who.root) return GR_OK;
+    /* AWS: the batch actions are authorized as their single forms (the op
+     * table names them), every other one as sqs:<Operation>. */
+    const char *action = r->op && r->op->iam_action && strcmp(r->op->name, op) == 0
+                             ? r->op->iam_action
+                             : arena_printf(r->arena, "sqs:%s", op);
+    policy_t *pol = NULL;
+    if (q->policy.len && (same || !owner_only(op))) {
+        char err[256];
+        pol = policy_parse(q->policy, POLICY_RESOURCE, err, sizeof err);
+    }
+    int rc = authz_check_resource(r, ((app_t *)r->app)->authz, str_c(action), str_c(sqs__queue_arn(r->arena, q)),
+                                  q->account, pol);
+    policy_free(pol);
+    return rc;
+}
+
 /* AWS accepts the URL forms it hands out (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME,
  * the legacy https://REGION.queue.amazonaws.com/…) and ours (http://HOST:PORT/ACCOUNT/NAME,
- * http://sqs.REGION.localhost…/ACCOUNT/NAME): the queue is the last path segment. */
+ * http://sqs.REGION.localhost…/ACCOUNT/NAME): the queue is the last path
+ * segment, its owner the one before (the caller's account when that is not
+ * an account id). Then the caller must be allowed the operation on it. */
 int sqs__queue_from_url(req_t *r, sqlite3 *db, const val_t *in, sqs_queue_t *q)
 {
     str_t url = val_get_str(in, "QueueUrl");
@@ -185,24 +260,54 @@ int sqs__queue_from_url(req_t *r, sqlite3 *db, const val_t *in, sqs_queue_t *q)
     while (i && url.p[i - 1] != '/') i--;
     str_t name = str_sub(url, i, url.len - i);
     if (!name.len) return fail_no_queue(r);
-    if (sqs__queue_by_name(r, db, name, q) != GR_OK) return fail_no_queue(r);
-    return GR_OK;
+    str_t account = r->who.account;
+    if (i > 1) {
+        size_t e = i - 1, b = e;
+        while (b && url.p[b - 1] != '/') b--;
+        str_t seg = str_sub(url, b, e - b);
+        bool digits = seg.len == 12;
+        for (size_t k = 0; digits && k < seg.len; k++) digits = seg.p[k] >= '0' && seg.p[k] <= '9';
+        if (digits) account = seg;
+    }
+    if (sqs__queue_get(r->arena, db, account, r->region, name, q) != GR_OK) return fail_no_queue(r);
+    return sqs__authorize(r, q, r->op ? r->op->name : "");
 }
 
-static const char *queue_url(req_t *r, str_t name)
+static const char *queue_url(req_t *r, str_t account, str_t name)
 {
     str_t host = r->w.host.len ? r->w.host : STR("localhost:4566");
-    return arena_printf(r->arena, "http://%.*s/%.*s/%.*s", STR_FMT(host), STR_FMT(r->who.account), STR_FMT(name));
+    return arena_printf(r->arena, "http://%.*s/%.*s/%.*s", STR_FMT(host), STR_FMT(account), STR_FMT(name));
 }
 
-static const char *queue_arn(req_t *r, str_t name)
+/* RedriveAllowPolicy: {"redrivePermission": "allowAll" | "denyAll" |
+ * "byQueue", "sourceQueueArns": [...] (byQueue only, 1 to 10)}. */
+static bool redrive_allow_ok(req_t *r, str_t v)
 {
-    return arena_printf(r->arena, "arn:aws:sqs:%.*s:%.*s:%.*s", STR_FMT(r->region), STR_FMT(r->who.account),
-                        STR_FMT(name));
+    json_t *j = json_parse(r->arena, v, NULL);
+    if (!j || j->type != JSON_OBJECT) return false;
+    const json_t *perm = json_get(j, "redrivePermission"), *arns = json_get(j, "sourceQueueArns");
+    if (!perm || perm->type != JSON_STRING) return false;
+    if (str_eq_c(perm->u.s, "byQueue"))
+        return arns && arns->type == JSON_ARRAY && arns->u.arr.n >= 1 && arns->u.arr.n <= 10;
+    return (str_eq_c(perm->u.s, "allowAll") || str_eq_c(perm->u.s, "denyAll")) && !arns;
 }
 
-/* Checks one attribute as AWS does; GR_ERR with r failed. */
-static int check_attr(req_t *r, str_t name, str_t value, bool fifo_name, bool creating)
+/* Whether the dead-letter queue dlq lets source_arn use it (AWS: the DLQ's
+ * RedriveAllowPolicy; none means allowAll). */
+static bool redrive_allowed(req_t *r, const sqs_queue_t *dlq, str_t source_arn)
+{
+    if (!dlq->redrive_allow.len) return true;
+    json_t *j = json_parse(r->arena, dlq->redrive_allow, NULL);
+    const json_t *perm = j ? json_get(j, "redrivePermission") : NULL, *arns = j ? json_get(j, "sourceQueueArns") : NULL;
+    if (!perm || perm->type != JSON_STRING || str_eq_c(perm->u.s, "allowAll")) return true;
+    if (!str_eq_c(perm->u.s, "byQueue") || !arns || arns->type != JSON_ARRAY) return false;
+    for (size_t i = 0; i < arns->u.arr.n; i++)
+        if (arns->u.arr.v[i]->type == JSON_STRING && str_eq(arns->u.arr.v[i]->u.s, source_arn)) return true;
+    return false;
+}
+
+/* Checks one attribute of queue `qname` as AWS does; GR_ERR with r failed. */
+static int check_attr(req_t *r, sqlite3 *db, str_t qname, str_t name, str_t value, bool fifo_name, bool creating)
 {
     int k = attr_index(name);
     if (k < 0) return req_fail(r, &SQS_ERR_InvalidAttributeName, "Unknown Attribute %.*s.", STR_FMT(name));
@@ -222,14 +327,46 @@ static int check_attr(req_t *r, str_t name, str_t value, bool fifo_name, bool cr
     }
     if (str_eq_c(name, "ContentBasedDeduplication") && !fifo_name)
         return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter ContentBasedDeduplication.");
+    if (str_eq_c(name, "Policy") && value.len) {
+        char err[256];
+        policy_t *p = policy_parse(value, POLICY_RESOURCE, err, sizeof err);
+        if (!p) return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter Policy.");
+        policy_free(p);
+    }
+    if (str_eq_c(name, "RedriveAllowPolicy") && value.len && !redrive_allow_ok(r, value))
+        return req_fail(r, &E_InvalidAttributeValue,
+                        "Value %.*s for parameter RedriveAllowPolicy is invalid. Reason: Amazon SQS can't create the "
+                        "redrive allow policy, as it's in an unsupported format.",
+                        STR_FMT(value));
     if (str_eq_c(name, "RedrivePolicy") && value.len) {
-        sqs_queue_t t = {0};
+        sqs_queue_t t = {0}, dlq;
         parse_redrive(value, &t);
         if (!t.dlq_arn.len || t.max_receive < 1 || t.max_receive > 1000)
             return req_fail(r, &E_InvalidAttributeValue,
                             "Value %.*s for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a "
                             "valid JSON map or is missing deadLetterTargetArn or maxReceiveCount.",
                             STR_FMT(value));
+        /* AWS: the dead-letter queue must exist, in the same account and
+         * region, of the same type, and its RedriveAllowPolicy must let this
+         * queue in. */
+        str_t own_arn = str_c(arena_printf(r->arena, "arn:aws:sqs:%.*s:%.*s:%.*s", STR_FMT(r->region),
+                                           STR_FMT(r->who.account), STR_FMT(qname)));
+        if (str_eq(t.dlq_arn, own_arn) || sqs__queue_by_arn(r->arena, db, t.dlq_arn, &dlq) != GR_OK ||
+            !str_eq(dlq.account, r->who.account))
+            return req_fail(r, &E_InvalidAttributeValue,
+                            "Value %.*s for parameter RedrivePolicy is invalid. Reason: Dead letter target does not "
+                            "exist.",
+                            STR_FMT(value));
+        if (dlq.fifo != fifo_name)
+            return req_fail(r, &E_InvalidAttributeValue,
+                            "Value %.*s for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be "
+                            "same type of queue as the source..",
+                            STR_FMT(value));
+        if (!redrive_allowed(r, &dlq, own_arn))
+            return req_fail(r, &E_InvalidAttributeValue,
+                            "Value %.*s for parameter RedrivePolicy is invalid. Reason: Queue %.*s does not allow "
+                            "this queue to use it as a dead-letter queue.",
+                            STR_FMT(value), STR_FMT(t.dlq_arn));
     }
     return GR_OK;
 }
@@ -303,18 +440,18 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
     if (!valid_queue_name(name))
         return req_fail(r, &ERR_InvalidParameterValue,
                         "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
     bool fifo_attr = false;
     for (size_t i = 0; attrs && i < attrs->u.obj.n; i++) {
         str_t k = attrs->u.obj.e[i].key, v = attrs->u.obj.e[i].v->u.s;
-        if (check_attr(r, k, v, fifo, true) != GR_OK) return GR_ERR;
+        if (check_attr(r, db, name, k, v, fifo, true) != GR_OK) return GR_ERR;
         if (str_eq_c(k, "FifoQueue")) fifo_attr = true;
     }
     if (fifo && !fifo_attr)
         return req_fail(r, &E_InvalidAttributeValue,
                         "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
                         "underscores, must end with .fifo suffix. The queue name should not exceed 80 characters");
-    sqlite3 *db = sqs__db(r);
-    if (!db) return GR_ERR;
     /* The wanted attribute set: defaults overlaid with the request's. */
     val_t *want = val_new(a, VAL_MAP);
     for (size_t i = 0; i < NATTRS; i++)
@@ -343,11 +480,32 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
         if (!same)
             return req_fail(r, &SQS_ERR_QueueNameExists,
                             "A queue already exists with the same name and a different value for attribute(s)");
-        val_set_c(a, out, "QueueUrl", val_cstr(a, queue_url(r, name)));
+        val_set_c(a, out, "QueueUrl", val_cstr(a, queue_url(r, r->who.account, name)));
         return GR_OK;
     }
     int64_t now = sqs__now_ms();
     sqlite3_stmt *st;
+    /* AWS: "You must wait 60 seconds after deleting a queue before you can
+     * create another queue with the same name." */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT deleted_ms FROM deleted_queue WHERE account = ?1 AND region = ?2 AND name = ?3 "
+                           "AND deleted_ms > ?4",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
+    bind_s(st, 1, r->who.account);
+    bind_s(st, 2, r->region);
+    bind_s(st, 3, name);
+    sqlite3_bind_int64(st, 4, now - 60000);
+    bool recent = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (recent) {
+        sqs__exec(db, "ROLLBACK");
+        return req_fail(r, &SQS_ERR_QueueDeletedRecently,
+                        "You must wait 60 seconds after deleting a queue before you can create another queue with "
+                        "the same name.");
+    }
     int ok = sqlite3_prepare_v2(db,
                                 "INSERT INTO queue (account, region, name, created_ms, modified_ms) "
                                 "VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -369,17 +527,23 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
         sqs__exec(db, "ROLLBACK");
         return GR_ERR;
     }
-    val_set_c(a, out, "QueueUrl", val_cstr(a, queue_url(r, name)));
+    val_set_c(a, out, "QueueUrl", val_cstr(a, queue_url(r, r->who.account, name)));
     return GR_OK;
 }
 
+/* AWS: QueueOwnerAWSAccountId names another account's queue, which its
+ * policy must let the caller see (sqs:GetQueueUrl). */
 int sqs_get_queue_url(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sqs__db(r);
     if (!db) return GR_ERR;
+    str_t owner = val_get_str(in, "QueueOwnerAWSAccountId");
+    if (!owner.len) owner = r->who.account;
     sqs_queue_t q;
-    if (sqs__queue_by_name(r, db, val_get_str(in, "QueueName"), &q) != GR_OK) return fail_no_queue(r);
-    val_set_c(r->arena, out, "QueueUrl", val_cstr(r->arena, queue_url(r, q.name)));
+    if (sqs__queue_get(r->arena, db, owner, r->region, val_get_str(in, "QueueName"), &q) != GR_OK)
+        return fail_no_queue(r);
+    if (sqs__authorize(r, &q, "GetQueueUrl") != GR_OK) return GR_ERR;
+    val_set_c(r->arena, out, "QueueUrl", val_cstr(r->arena, queue_url(r, q.account, q.name)));
     return GR_OK;
 }
 
@@ -416,7 +580,7 @@ int sqs_list_queues(req_t *r, const val_t *in, val_t *out)
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (n++ == limit) break;
         last = col_s(a, st, 0);
-        val_push(a, urls, val_cstr(a, queue_url(r, last)));
+        val_push(a, urls, val_cstr(a, queue_url(r, r->who.account, last)));
     }
     sqlite3_finalize(st);
     if (val_len(urls)) val_set_c(a, out, "QueueUrls", urls);
@@ -441,6 +605,30 @@ static int delete_messages(sqlite3 *db, int64_t qid)
     return exec_q(db, "DELETE FROM message WHERE qid = ?1", qid);
 }
 
+/* For QueueDeletedRecently; rows older than a minute mean nothing and go. */
+static int remember_deleted(sqlite3 *db, const sqs_queue_t *q)
+{
+    int64_t now = sqs__now_ms();
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "DELETE FROM deleted_queue WHERE deleted_ms < ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(st, 1, now - 60000);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR REPLACE INTO deleted_queue (account, region, name, deleted_ms) "
+                           "VALUES (?1, ?2, ?3, ?4)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_s(st, 1, q->account);
+    bind_s(st, 2, q->region);
+    bind_s(st, 3, q->name);
+    sqlite3_bind_int64(st, 4, now);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int sqs_delete_queue(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sqs__db(r);
@@ -451,7 +639,9 @@ int sqs_delete_queue(req_t *r, const val_t *in, val_t *out)
     if (delete_messages(db, q.id) != GR_OK || exec_q(db, "DELETE FROM queue_attr WHERE qid = ?1", q.id) != GR_OK ||
         exec_q(db, "DELETE FROM queue_tag WHERE qid = ?1", q.id) != GR_OK ||
         exec_q(db, "DELETE FROM dedup WHERE qid = ?1", q.id) != GR_OK ||
-        exec_q(db, "DELETE FROM queue WHERE id = ?1", q.id) != GR_OK || sqs__exec(db, "COMMIT") != GR_OK) {
+        exec_q(db, "DELETE FROM move_task WHERE src_qid = ?1", q.id) != GR_OK ||
+        exec_q(db, "DELETE FROM queue WHERE id = ?1", q.id) != GR_OK || remember_deleted(db, &q) != GR_OK ||
+        sqs__exec(db, "COMMIT") != GR_OK) {
         sqs__exec(db, "ROLLBACK");
         return GR_ERR;
     }
@@ -498,7 +688,7 @@ int sqs_get_queue_attributes(req_t *r, const val_t *in, val_t *out)
     val_t *have = stored_attrs(r, db, q.id);
     if (!have) return GR_ERR;
     int64_t now = sqs__now_ms();
-    if (wanted(names, "QueueArn")) val_set_c(a, m, "QueueArn", val_cstr(a, queue_arn(r, q.name)));
+    if (wanted(names, "QueueArn")) val_set_c(a, m, "QueueArn", val_cstr(a, sqs__queue_arn(a, &q)));
     static const struct {
         const char *name, *where; /* counted messages of the queue: visible, in flight, delayed */
     } counts[] = {
@@ -510,8 +700,7 @@ int sqs_get_queue_attributes(req_t *r, const val_t *in, val_t *out)
         if (!wanted(names, counts[i].name)) continue;
         char sql[160];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM message WHERE qid = ?1 AND %s", counts[i].where);
-        val_set_c(a, m, counts[i].name,
-                  val_cstr(a, arena_printf(a, "%lld", (long long)count(db, sql, q.id, now))));
+        val_set_c(a, m, counts[i].name, val_cstr(a, arena_printf(a, "%lld", (long long)count(db, sql, q.id, now))));
     }
     /* AWS: both timestamps are epoch seconds */
     if (wanted(names, "CreatedTimestamp"))
@@ -536,7 +725,8 @@ int sqs_set_queue_attributes(req_t *r, const val_t *in, val_t *out)
     const val_t *attrs = val_get(in, "Attributes");
     bool fifo = str_ends_with(q.name, STR(".fifo"));
     for (size_t i = 0; attrs && i < attrs->u.obj.n; i++)
-        if (check_attr(r, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s, fifo, false) != GR_OK) return GR_ERR;
+        if (check_attr(r, db, q.name, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s, fifo, false) != GR_OK)
+            return GR_ERR;
     if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     bool ok = true;
     for (size_t i = 0; ok && attrs && i < attrs->u.obj.n; i++)
@@ -643,7 +833,7 @@ int sqs_list_dead_letter_source_queues(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
-    str_t arn = str_c(queue_arn(r, q.name));
+    str_t arn = str_c(sqs__queue_arn(a, &q));
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "SELECT q.name, a.value FROM queue q JOIN queue_attr a ON a.qid = q.id "
@@ -656,7 +846,7 @@ int sqs_list_dead_letter_source_queues(req_t *r, const val_t *in, val_t *out)
     while (sqlite3_step(st) == SQLITE_ROW) {
         sqs_queue_t t = {0};
         parse_redrive(col_s(a, st, 1), &t);
-        if (str_eq(t.dlq_arn, arn)) val_push(a, urls, val_cstr(a, queue_url(r, col_s(a, st, 0))));
+        if (str_eq(t.dlq_arn, arn)) val_push(a, urls, val_cstr(a, queue_url(r, r->who.account, col_s(a, st, 0))));
     }
     sqlite3_finalize(st);
     val_set_c(a, out, "queueUrls", urls);

@@ -16,26 +16,61 @@
 
 typedef struct {
     int64_t id;
-    str_t name;
+    str_t account, region, name;
     int64_t visibility_s, delay_s, retention_s, wait_s, max_size;
     bool fifo, content_dedup;
-    str_t dlq_arn; /* RedrivePolicy.deadLetterTargetArn, or STR_NULL */
+    str_t dlq_arn;       /* RedrivePolicy.deadLetterTargetArn, or STR_NULL */
+    str_t policy;        /* the Policy attribute (JSON), or STR_NULL */
+    str_t redrive_allow; /* the RedriveAllowPolicy attribute (JSON), or STR_NULL */
     int64_t max_receive;
     int64_t created_ms, modified_ms, purged_ms;
 } sqs_queue_t;
 
 /* This thread's SQS database; NULL on failure. */
 sqlite3 *sqs__db(req_t *r);
-/* Loads the queue named by in.QueueUrl into q; fails r with
+/* Loads the queue named by in.QueueUrl (in the account the URL names) into
+ * q and authorizes r's operation on it; fails r with
  * AWS.SimpleQueueService.NonExistentQueue when there is none. */
 int sqs__queue_from_url(req_t *r, sqlite3 *db, const val_t *in, sqs_queue_t *q);
 /* Loads by name in the caller's account and region; GR_ERR without failing r if absent. */
 int sqs__queue_by_name(req_t *r, sqlite3 *db, str_t name, sqs_queue_t *q);
+/* The same for any account and region (strings copied into a). */
+int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t name, sqs_queue_t *q);
+/* Loads the queue an ARN (arn:aws:sqs:REGION:ACCOUNT:NAME) names; GR_ERR if none. */
+int sqs__queue_by_arn(arena_t *a, sqlite3 *db, str_t arn, sqs_queue_t *q);
 int64_t sqs__now_ms(void);
+/* "arn:aws:sqs:REGION:ACCOUNT:NAME" of q, in a. */
+const char *sqs__queue_arn(arena_t *a, const sqs_queue_t *q);
+/* Whether r's caller may perform SQS operation `op` on q: its identity
+ * policies and q's Policy, within or across accounts (authz.h). GR_OK, or r
+ * failed with AccessDenied. */
+int sqs__authorize(req_t *r, const sqs_queue_t *q, const char *op);
 int sqs__exec(sqlite3 *db, const char *sql);
 
+/* A refused message or entry: the AWS error and its message (arena). */
+typedef struct {
+    const aws_errdef_t *e;
+    const char *msg;
+} sqs__fail_t;
+
+/* One SendMessage (or batch entry) `e` inside the caller's transaction:
+ * checks it as AWS does (GR_ERR with f->e set) and stores it; fills res
+ * (MessageId, MD5s, SequenceNumber). GR_ERR with f->e NULL: storage failed.
+ * The caller commits and then wakes long-pollers. */
+int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res, sqs__fail_t *f);
+/* The deadLetterTargetArn of a RedrivePolicy document (STR_NULL if none). */
+str_t sqs__redrive_target(str_t redrive_policy);
+/* Time-driven work (move.c): moves what running message move tasks may move
+ * by now and deletes messages past their queue's retention period. Cheap
+ * unless due (every 200 ms / 5 s, or force); called by every SQS request
+ * (sqs__db) and every call from another service, on db. */
+struct app;
+void sqs__tick(struct app *app, sqlite3 *db, bool force);
+
 /* ReceiveMessage's work without waiting: fills out.Messages; *n = how many. */
-int sqs__receive(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *in, val_t *out, int *n);
+int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in, val_t *out, int *n);
+/* Deletes the message with this receipt handle (a stale handle succeeds). */
+int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, sqs__fail_t *f);
 
 /* ==== Long polling (wait.c) ====
  * Suspends r (the caller then returns GR_AGAIN) until a send to queue qid

@@ -1,0 +1,399 @@
+/* move.c — SQS message move tasks (StartMessageMoveTask, ListMessageMoveTasks,
+ * CancelMessageMoveTask) and the housekeeping that makes time pass for
+ * queues: tasks moving messages at their rate, expired messages deleted.
+ *
+ * Request flow: the three handlers record and report tasks (move_task table);
+ * the moving itself is done by sqs__tick, which every SQS request and every
+ * call from another service runs first. It does work at most every 200 ms
+ * (moves) and every 5 s (retention sweep), so the hot path pays one clock
+ * read. A task moves, by the time it is looked at, exactly what its rate
+ * allows since it started, so the result is the one a background mover
+ * would give. Invariant: a message is moved (qid changed) in the same
+ * transaction that counts it in the task's `moved`. */
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/id.h"
+#include "schemas.h"
+#include "services/app.h"
+#include "services/sqs/sqs.h"
+#include "sqs_model.h"
+
+#define MOVE_EVERY_MS 200
+#define SWEEP_EVERY_MS 5000
+#define MOVE_BATCH 1000 /* per task per tick, so one tick never holds the write lock long */
+
+static void bind_s(sqlite3_stmt *st, int i, str_t s)
+{
+    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
+}
+
+static str_t col_s(arena_t *a, sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) return STR_NULL;
+    return arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)));
+}
+
+static int64_t one_int(sqlite3 *db, const char *sql, int64_t x, int64_t y, int64_t def)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return def;
+    sqlite3_bind_int64(st, 1, x);
+    sqlite3_bind_int64(st, 2, y);
+    int64_t v =
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : def;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* ==== The tick ==== */
+
+/* AWS: "Amazon SQS automatically deletes messages that have been in a queue
+ * for more than the maximum message retention period." */
+static void sweep_expired(sqlite3 *db, int64_t now)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "DELETE FROM message WHERE id IN (SELECT m.id FROM queue_attr a JOIN message m "
+                           "ON m.qid = a.qid WHERE a.name = 'MessageRetentionPeriod' "
+                           "AND m.sent_ms < ?1 - CAST(a.value AS INTEGER) * 1000)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+/* Moves what one task may move by now; finishes it when nothing is left. */
+static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t dest_arn, int64_t rate, int64_t last,
+                    int64_t moved, int64_t started, arena_t *a)
+{
+    int64_t allowed = MOVE_BATCH;
+    if (rate > 0) {
+        int64_t due = rate * (now - started) / 1000 + 1; /* the first message goes at once */
+        allowed = due - moved;
+        if (allowed > MOVE_BATCH) allowed = MOVE_BATCH;
+        if (allowed <= 0) return;
+    }
+    int64_t dest = 0;
+    if (dest_arn.len) {
+        sqs_queue_t d;
+        if (sqs__queue_by_arn(a, db, dest_arn, &d) != GR_OK) {
+            sqlite3_stmt *st;
+            if (sqlite3_prepare_v2(db,
+                                   "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
+                                   "NonExistentQueue' WHERE id = ?1",
+                                   -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, tid);
+                sqlite3_step(st);
+                sqlite3_finalize(st);
+            }
+            return;
+        }
+        dest = d.id;
+    }
+    /* Visible messages that were in the source when the task started, oldest
+     * first; each goes to the destination, or back where it came from, as a
+     * new message there (received never, visible now). */
+    sqlite3_stmt *sel;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, src_qid FROM message WHERE qid = ?1 AND id <= ?2 AND visible_ms <= ?3 "
+                           "ORDER BY id LIMIT ?4",
+                           -1, &sel, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(sel, 1, src);
+    sqlite3_bind_int64(sel, 2, last);
+    sqlite3_bind_int64(sel, 3, now);
+    sqlite3_bind_int64(sel, 4, allowed);
+    int64_t n = 0;
+    while (sqlite3_step(sel) == SQLITE_ROW) {
+        int64_t mid = sqlite3_column_int64(sel, 0);
+        int64_t to = dest ? dest : sqlite3_column_int64(sel, 1);
+        if (!to) continue; /* never dead-lettered here: no queue to return it to */
+        sqlite3_stmt *up;
+        if (sqlite3_prepare_v2(db,
+                               "UPDATE message SET qid = ?2, src_qid = NULL, receive_count = 0, first_recv_ms = 0, "
+                               "receipt = NULL, visible_ms = ?3 WHERE id = ?1",
+                               -1, &up, NULL) != SQLITE_OK)
+            break;
+        sqlite3_bind_int64(up, 1, mid);
+        sqlite3_bind_int64(up, 2, to);
+        sqlite3_bind_int64(up, 3, now);
+        if (sqlite3_step(up) == SQLITE_DONE) n++;
+        sqlite3_finalize(up);
+        sqs__wake(to, 1);
+    }
+    sqlite3_finalize(sel);
+    /* Done when no message the task may take is left in the source. */
+    int64_t left = one_int(db, "SELECT count(*) FROM message WHERE qid = ?1 AND id <= ?2", src, last, 0);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "UPDATE move_task SET moved = moved + ?2, status = CASE WHEN ?3 = 0 THEN 'COMPLETED' "
+                           "ELSE status END WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, tid);
+    sqlite3_bind_int64(st, 2, n);
+    sqlite3_bind_int64(st, 3, left);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+static void move_all(sqlite3 *db, int64_t now)
+{
+    arena_t *a = arena_new(0);
+    if (!a) return;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, src_qid, dest_arn, rate, last_mid, moved, started_ms FROM move_task "
+                           "WHERE status = 'RUNNING'",
+                           -1, &st, NULL) != SQLITE_OK) {
+        arena_free(a);
+        return;
+    }
+    typedef struct {
+        int64_t id, src, rate, last, moved, started;
+        str_t dest;
+    } task_t;
+    task_t t[64];
+    int n = 0;
+    while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        t[n] = (task_t){sqlite3_column_int64(st, 0),
+                        sqlite3_column_int64(st, 1),
+                        sqlite3_column_int64(st, 3),
+                        sqlite3_column_int64(st, 4),
+                        sqlite3_column_int64(st, 5),
+                        sqlite3_column_int64(st, 6),
+                        col_s(a, st, 2)};
+        n++;
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < n; i++) {
+        if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) break;
+        advance(db, now, t[i].id, t[i].src, t[i].dest, t[i].rate, t[i].last, t[i].moved, t[i].started, a);
+        if (sqs__exec(db, "COMMIT") != GR_OK) sqs__exec(db, "ROLLBACK");
+    }
+    arena_free(a);
+}
+
+static _Atomic int64_t last_move_ms, last_sweep_ms;
+
+/* Claims a period: true for exactly one caller per `every` ms. */
+static bool due(_Atomic int64_t *last, int64_t now, int64_t every)
+{
+    int64_t seen = atomic_load(last);
+    if (now - seen < every && now >= seen) return false;
+    return atomic_compare_exchange_strong(last, &seen, now);
+}
+
+void sqs__tick(struct app *app, sqlite3 *db, bool force)
+{
+    int64_t now = sqs__now_ms();
+    if (due(&last_move_ms, now, MOVE_EVERY_MS) || force) move_all(db, now);
+    if (due(&last_sweep_ms, now, SWEEP_EVERY_MS) || force) sweep_expired(db, now);
+    (void)app;
+}
+
+/* ==== The operations ==== */
+
+static const char *task_handle(arena_t *a, str_t source_arn)
+{
+    /* AWS: the handle is opaque; ours, like AWS's, encodes the task id and
+     * source ARN in base64 JSON. */
+    char id[37];
+    id_uuid(id);
+    const char *json = arena_printf(a, "{\"taskId\":\"%s\",\"sourceArn\":\"%.*s\"}", id, STR_FMT(source_arn));
+    size_t n = strlen(json);
+    unsigned char *out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+    if (!out) return NULL;
+    EVP_EncodeBlock(out, (const unsigned char *)json, (int)n);
+    return (const char *)out;
+}
+
+/* AWS: ResourceNotFoundException, "One or more specified resources don't exist." */
+static int fail_not_found(req_t *r, const char *what)
+{
+    return req_fail(r, &SQS_ERR_ResourceNotFoundException,
+                    "The resource that you specified for the %s parameter doesn't exist.", what);
+}
+
+/* Whether some queue of q's account and region names q as its dead-letter queue. */
+static bool is_dlq(req_t *r, sqlite3 *db, const sqs_queue_t *q)
+{
+    const char *arn = sqs__queue_arn(r->arena, q);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT a.value FROM queue x JOIN queue_attr a ON a.qid = x.id WHERE x.account = ?1 "
+                           "AND x.region = ?2 AND a.name = 'RedrivePolicy'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    bind_s(st, 1, q->account);
+    bind_s(st, 2, q->region);
+    bool found = false;
+    while (!found && sqlite3_step(st) == SQLITE_ROW) {
+        str_t v = str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        found = str_eq(sqs__redrive_target(v), str_c(arn));
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+int sqs_start_message_move_task(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    str_t src_arn = val_get_str(in, "SourceArn"), dest_arn = val_get_str(in, "DestinationArn");
+    const val_t *rv = val_get(in, "MaxNumberOfMessagesPerSecond");
+    /* AWS: MaxNumberOfMessagesPerSecond "The maximum number of messages per second … up to 500" */
+    if (rv && (rv->u.i < 1 || rv->u.i > 500))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "Value %lld for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be an "
+                        "integer between 1 and 500.",
+                        (long long)rv->u.i);
+    sqs_queue_t src, dst;
+    if (sqs__queue_by_arn(a, db, src_arn, &src) != GR_OK) return fail_not_found(r, "SourceArn");
+    if (sqs__authorize(r, &src, "StartMessageMoveTask") != GR_OK) return GR_ERR;
+    if (dest_arn.len) {
+        if (sqs__queue_by_arn(a, db, dest_arn, &dst) != GR_OK) return fail_not_found(r, "DestinationArn");
+        if (dst.id == src.id)
+            return req_fail(r, &ERR_InvalidParameterValue,
+                            "Value %.*s for parameter DestinationArn is invalid. Reason: The source and destination "
+                            "queues must be different.",
+                            STR_FMT(dest_arn));
+        if (sqs__authorize(r, &dst, "SendMessage") != GR_OK) return GR_ERR;
+    }
+    /* AWS: "Currently, only ARNs of dead-letter queues (DLQs) whose sources
+     * are other Amazon SQS queues are accepted." */
+    if (!is_dlq(r, db, &src))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "Value %.*s for parameter SourceArn is invalid. Reason: Source queue must be configured as "
+                        "a Dead Letter Queue.",
+                        STR_FMT(src_arn));
+    sqs__tick(r->app, db, true);
+    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    /* AWS: "Only one active message movement task is supported per queue at any given time." */
+    if (one_int(db, "SELECT count(*) FROM move_task WHERE src_qid = ?1 AND status = 'RUNNING' AND ?2 = ?2", src.id, 0,
+                0) > 0) {
+        sqs__exec(db, "ROLLBACK");
+        return req_fail(r, &SQS_ERR_UnsupportedOperation,
+                        "There is already a task running. Only one active task is allowed for a source queue arn at "
+                        "a given time.");
+    }
+    int64_t now = sqs__now_ms();
+    int64_t last = one_int(db, "SELECT max(id) FROM message WHERE qid = ?1 AND ?2 = ?2", src.id, 0, 0);
+    int64_t count = one_int(db, "SELECT count(*) FROM message WHERE qid = ?1 AND id <= ?2", src.id, last, 0);
+    const char *handle = task_handle(a, src_arn);
+    sqlite3_stmt *st;
+    bool ok = handle && sqlite3_prepare_v2(db,
+                                           "INSERT INTO move_task (handle, account, region, src_qid, source_arn, "
+                                           "dest_arn, rate, status, last_mid, to_move, started_ms) VALUES (?1, ?2, "
+                                           "?3, ?4, ?5, ?6, ?7, 'RUNNING', ?8, ?9, ?10)",
+                                           -1, &st, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
+        bind_s(st, 2, src.account);
+        bind_s(st, 3, src.region);
+        sqlite3_bind_int64(st, 4, src.id);
+        bind_s(st, 5, src_arn);
+        if (dest_arn.len) bind_s(st, 6, dest_arn);
+        if (rv) sqlite3_bind_int64(st, 7, rv->u.i);
+        sqlite3_bind_int64(st, 8, last);
+        sqlite3_bind_int64(st, 9, count);
+        sqlite3_bind_int64(st, 10, now);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_finalize(st);
+    }
+    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
+    sqs__tick(r->app, db, true); /* the first messages go at once */
+    val_set_c(a, out, "TaskHandle", val_cstr(a, handle));
+    return GR_OK;
+}
+
+int sqs_list_message_move_tasks(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    str_t src_arn = val_get_str(in, "SourceArn");
+    int64_t max = val_get_int(in, "MaxResults", 1);
+    /* AWS: MaxResults "The default value is 1. The maximum value is 10." */
+    if (max < 1 || max > 10)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "Value %lld for parameter MaxResults is invalid. Reason: You must enter a number that's "
+                        "between 1 and 10.",
+                        (long long)max);
+    sqs_queue_t src;
+    if (sqs__queue_by_arn(a, db, src_arn, &src) != GR_OK) return fail_not_found(r, "SourceArn");
+    if (sqs__authorize(r, &src, "ListMessageMoveTasks") != GR_OK) return GR_ERR;
+    sqs__tick(r->app, db, true);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT handle, status, source_arn, dest_arn, rate, moved, to_move, failure, started_ms "
+                           "FROM move_task WHERE src_qid = ?1 ORDER BY id DESC LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(st, 1, src.id);
+    sqlite3_bind_int64(st, 2, max);
+    val_t *list = val_new(a, VAL_LIST);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        val_t *e = val_new(a, VAL_STRUCT);
+        str_t status = col_s(a, st, 1);
+        /* AWS: TaskHandle "Only present for tasks that are running." */
+        if (str_eq_c(status, "RUNNING")) val_set_c(a, e, "TaskHandle", val_str(a, col_s(a, st, 0)));
+        val_set_c(a, e, "Status", val_str(a, status));
+        val_set_c(a, e, "SourceArn", val_str(a, col_s(a, st, 2)));
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, e, "DestinationArn", val_str(a, col_s(a, st, 3)));
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+            val_set_c(a, e, "MaxNumberOfMessagesPerSecond", val_int(a, sqlite3_column_int64(st, 4)));
+        val_set_c(a, e, "ApproximateNumberOfMessagesMoved", val_int(a, sqlite3_column_int64(st, 5)));
+        val_set_c(a, e, "ApproximateNumberOfMessagesToMove", val_int(a, sqlite3_column_int64(st, 6)));
+        if (sqlite3_column_type(st, 7) != SQLITE_NULL) val_set_c(a, e, "FailureReason", val_str(a, col_s(a, st, 7)));
+        val_set_c(a, e, "StartedTimestamp", val_int(a, sqlite3_column_int64(st, 8)));
+        val_push(a, list, e);
+    }
+    sqlite3_finalize(st);
+    val_set_c(a, out, "Results", list);
+    return GR_OK;
+}
+
+int sqs_cancel_message_move_task(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sqs__db(r);
+    if (!db) return GR_ERR;
+    str_t handle = val_get_str(in, "TaskHandle");
+    sqs__tick(r->app, db, true);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT id, source_arn, status, moved FROM move_task WHERE handle = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_s(st, 1, handle);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return req_fail(r, &SQS_ERR_ResourceNotFoundException, "Task does not exist.");
+    }
+    int64_t id = sqlite3_column_int64(st, 0), moved = sqlite3_column_int64(st, 3);
+    str_t src_arn = col_s(a, st, 1), status = col_s(a, st, 2);
+    sqlite3_finalize(st);
+    sqs_queue_t src;
+    if (sqs__queue_by_arn(a, db, src_arn, &src) != GR_OK) return fail_not_found(r, "SourceArn");
+    if (sqs__authorize(r, &src, "CancelMessageMoveTask") != GR_OK) return GR_ERR;
+    /* AWS: "Only active (non-completed) message movement tasks can be cancelled." */
+    if (!str_eq_c(status, "RUNNING"))
+        return req_fail(r, &SQS_ERR_ResourceNotFoundException, "Task does not exist or is not running.");
+    if (sqlite3_prepare_v2(db, "UPDATE move_task SET status = 'CANCELLED' WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return GR_ERR;
+    val_set_c(a, out, "ApproximateNumberOfMessagesMoved", val_int(a, moved));
+    return GR_OK;
+}
