@@ -437,3 +437,63 @@ def test_sigv2_header_auth(g, bucket):
     wrong = g.client("s3", aws_secret_access_key="nope",
                      config=botocore.config.Config(signature_version="s3", retries={"total_max_attempts": 1}))
     assert err(lambda: wrong.get_object(Bucket=bucket, Key="v2/k")) == ("SignatureDoesNotMatch", 403)
+
+
+# ==== event notifications ====
+
+def test_notifications_to_sqs(g, s3, bucket):
+    import time
+    sqs = g.client("sqs")
+    qurl = sqs.create_queue(QueueName=name("events"))["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    cfg = {"QueueConfigurations": [{"Id": "uploads", "QueueArn": qarn, "Events": ["s3:ObjectCreated:*"],
+                                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "in/"},
+                                                                       {"Name": "suffix", "Value": ".csv"}]}}},
+                                   {"Id": "gone", "QueueArn": qarn, "Events": ["s3:ObjectRemoved:Delete"]}]}
+    # AWS: the queue's policy must let S3 send to it
+    assert err(lambda: s3.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration=cfg)) == ("InvalidArgument", 400)
+    missing = {"QueueConfigurations": [{"QueueArn": qarn + "-nope", "Events": ["s3:ObjectCreated:*"]}]}
+    assert err(lambda: s3.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration=missing)) == ("InvalidArgument", 400)
+    sqs.set_queue_attributes(QueueUrl=qurl, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": qarn, "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::%s" % bucket}}}]})})
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=cfg)
+    got = s3.get_bucket_notification_configuration(Bucket=bucket)["QueueConfigurations"]
+    assert [c["Id"] for c in got] == ["uploads", "gone"] and got[0]["Events"] == ["s3:ObjectCreated:*"]
+
+    def receive(n, wait=10):
+        # delivery happens before the S3 call returns, so a short wait shows absence
+        out, deadline = [], time.time() + wait
+        while len(out) < n and time.time() < deadline:
+            for m in sqs.receive_message(QueueUrl=qurl, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                out.append(json.loads(m["Body"]))
+                sqs.delete_message(QueueUrl=qurl, ReceiptHandle=m["ReceiptHandle"])
+        return out
+
+    test = receive(1)
+    assert test[0]["Event"] == "s3:TestEvent" and test[0]["Bucket"] == bucket
+    s3.put_object(Bucket=bucket, Key="in/skip.txt", Body=b"no")       # suffix does not match
+    s3.put_object(Bucket=bucket, Key="other/a.csv", Body=b"no")       # prefix does not match
+    s3.put_object(Bucket=bucket, Key="in/data 1.csv", Body=b"a,b\n")  # matches
+    s3.delete_object(Bucket=bucket, Key="in/skip.txt")
+    msgs = receive(2)
+    recs = [m["Records"][0] for m in msgs]
+    created = [r for r in recs if r["eventName"] == "ObjectCreated:Put"]
+    removed = [r for r in recs if r["eventName"] == "ObjectRemoved:Delete"]
+    assert len(created) == 1 and len(removed) == 1 and len(recs) == 2
+    c = created[0]
+    assert c["eventVersion"] == "2.1" and c["eventSource"] == "aws:s3" and c["awsRegion"] == "us-east-1"
+    assert c["s3"]["configurationId"] == "uploads"
+    assert c["s3"]["bucket"]["name"] == bucket and c["s3"]["bucket"]["arn"] == "arn:aws:s3:::" + bucket
+    assert c["s3"]["object"]["key"] == "in/data+1.csv" and c["s3"]["object"]["size"] == 4
+    assert c["s3"]["object"]["eTag"] == "f69f5b72bc79a92dc70c63c9aa142e36"
+    assert removed[0]["s3"]["object"]["key"] == "in/skip.txt" and removed[0]["s3"]["configurationId"] == "gone"
+    assert receive(1, wait=1) == []
+    # an empty configuration turns notifications off
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+    assert "QueueConfigurations" not in s3.get_bucket_notification_configuration(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="in/late.csv", Body=b"x")
+    assert receive(1, wait=1) == []

@@ -20,11 +20,9 @@
 #include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
 
-/* The destinations' services land in separate branches; until they are
+/* SNS and Lambda land in separate branches; until they are
  * linked, their calls are absent and a notification is logged as
  * undeliverable rather than refusing to build. */
-#pragma weak sqs_deliver
-#pragma weak sqs_allows
 #pragma weak sns_publish_internal
 #pragma weak sns_allows
 #pragma weak lambda_invoke_async
@@ -96,7 +94,7 @@ static bool destination_ok(req_t *r, const char *kind, str_t arn, str_t bucket_a
 {
     app_t *app = r->app;
     if (!strcmp(kind, "sqs"))
-        return !sqs_allows || sqs_allows(app, r->arena, arn, STR("s3.amazonaws.com"), "sqs:SendMessage", bucket_arn);
+        return sqs_allows(app, r->arena, arn, STR("s3.amazonaws.com"), "sqs:SendMessage", bucket_arn);
     if (!strcmp(kind, "sns"))
         return !sns_allows || sns_allows(app, r->arena, arn, STR("s3.amazonaws.com"), "sns:Publish", bucket_arn);
     /* Lambda's permission is checked when it is invoked (lambda.h offers no
@@ -202,7 +200,7 @@ static void deliver(req_t *r, const char *kind, str_t arn, str_t body, str_t buc
     str_t bucket_arn = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s", STR_FMT(bucket)));
     if (!strcmp(kind, "sqs")) {
         str_t mid;
-        if (sqs_deliver) rc = sqs_deliver(app, r->arena, arn, body, NULL, STR_NULL, STR_NULL, &mid, &err);
+        rc = sqs_deliver(app, r->arena, arn, body, NULL, STR_NULL, STR_NULL, &mid, &err);
     } else if (!strcmp(kind, "sns")) {
         str_t mid;
         if (sns_publish_internal)
