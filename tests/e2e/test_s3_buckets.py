@@ -23,7 +23,9 @@ def g(tmp_path_factory):
     work = tmp_path_factory.mktemp("gureum")
     srv = Gureum(os.environ.get("GUREUM_BIN") or
                  os.path.join(os.path.dirname(__file__), "..", "..", "build", "test", "gureum"),
-                 work / "data", work, env={"GUREUM_ACCOUNTS": ":".join(ALT), "GUREUM_TESTING": "1"})
+                 work / "data", work, env={"GUREUM_ACCOUNTS": ":".join(ALT), "GUREUM_TESTING": "1",
+                      # lifecycle days last one second (test builds only)
+                      "GUREUM_S3_LIFECYCLE_DAY_SECONDS": "1"})
     _start_with_port_retry(srv)
     try:
         yield srv
@@ -497,3 +499,28 @@ def test_notifications_to_sqs(g, s3, bucket):
     assert "QueueConfigurations" not in s3.get_bucket_notification_configuration(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="in/late.csv", Body=b"x")
     assert receive(1, wait=1) == []
+
+
+# ==== lifecycle in effect ====
+
+def test_lifecycle_expires_objects_and_uploads(s3, bucket):
+    import time
+    for k in ("logs/a", "logs/b", "keep/c", "logs/big"):
+        s3.put_object(Bucket=bucket, Key=k, Body=b"x" * (2000 if k.endswith("big") else 1))
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="tmp/upload")["UploadId"]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "logs", "Status": "Enabled", "Expiration": {"Days": 2},
+         "Filter": {"And": {"Prefix": "logs/", "ObjectSizeLessThan": 1000}}},
+        {"ID": "off", "Status": "Disabled", "Expiration": {"Days": 1}, "Filter": {"Prefix": "keep/"}},
+        {"ID": "mpu", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]})
+    keys = lambda: sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
+    assert keys() == ["keep/c", "logs/a", "logs/b", "logs/big"]
+    time.sleep(1.5)  # a day and a half: the upload is over a day old, the logs not yet two
+    s3.list_objects_v2(Bucket=bucket)
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == []
+    assert keys() == ["keep/c", "logs/a", "logs/b", "logs/big"]
+    time.sleep(1.5)
+    s3.head_bucket(Bucket=bucket)  # any access lets the runner catch up
+    assert keys() == ["keep/c", "logs/big"]
+    assert err(lambda: s3.list_parts(Bucket=bucket, Key="tmp/upload", UploadId=uid)) == ("NoSuchUpload", 404)

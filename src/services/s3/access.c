@@ -406,6 +406,7 @@ static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_
 
 int s3_access_check(req_t *r, str_t bucket, str_t owner_account)
 {
+    s3_lifecycle_tick(r->app); /* expired objects are gone before anyone looks */
     str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
     return check(r, bucket, owner_account, action_of(r), resource_of(r, bucket), key);
 }

@@ -55,6 +55,13 @@ void s3_notify(req_t *r, str_t bucket, str_t key, const char *event, int64_t siz
 void s3_object_written(req_t *r, str_t bucket, str_t key, const val_t *in, const char *event, int64_t size, str_t etag);
 void s3_object_removed(req_t *r, str_t bucket, str_t key, const char *event);
 
+/* ==== lifecycle (lifecycle.c) ==== */
+struct app;
+/* Runs the lifecycle rules of every bucket if the period has passed (called
+ * on each bucket access); s3_lifecycle_run does it now. */
+void s3_lifecycle_tick(struct app *app);
+void s3_lifecycle_run(struct app *app, int64_t now_us);
+
 /* ==== CORS (cors.c) ==== */
 /* Adds the Access-Control-* headers of the rule that matches the request's
  * Origin to r->resp (after serialization). */
