@@ -15,6 +15,8 @@ PKGS=(
   wrk nginx hyperfine
   # Lambda: function code is extracted with unzip; Node.js runtimes run the machine's node (npm comes with it)
   unzip nodejs
+  # ceph/s3-tests compatibility run (tests/s3-tests/run.sh, not part of make test)
+  python3-isodate python3-munch python3-tz
 )
 
 missing=()

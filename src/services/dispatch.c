@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "auth/creds.h"
+#include "auth/sigv2.h"
 #include "auth/sigv4.h"
 #include "core/gtime.h"
 #include "core/id.h"
@@ -19,6 +20,7 @@
 #include "services/lambda/lambda.h"
 #include "services/registry.h"
 #include "services/sns/sns.h"
+#include "services/s3/s3.h"
 
 #define REQ_BUDGET (64u << 20) /* per-request arena: parsed input + response */
 
@@ -139,12 +141,48 @@ static int fail_parse(req_t *r, const proto_fail_t *f)
 
 /* ==== The pipeline ==== */
 
+/* S3's Signature Version 2 (header or presigned query), which older S3
+ * clients and boto3's default presigned URLs send. */
+static int authenticate_v2(req_t *r, sigv2_t *v2)
+{
+    cred_t cred;
+    if (creds_lookup(((app_t *)r->app)->creds, v2->access_key, r->arena, &cred) != GR_OK || !cred.active)
+        return fail_unknown_key(r);
+    if (cred.session_token.len && !str_eq(cred.session_token, v2->security_token)) return fail_unknown_key(r);
+    if (cred.expires_us && cred.expires_us < time_now_us())
+        return req_fail(r, &ERR_ExpiredToken, "The provided token has expired.");
+    switch (sigv2_verify(&r->w, r->arena, cred.secret, time_now_us(), v2)) {
+    case SIGV2_OK: break;
+    case SIGV2_EXPIRED: return req_fail(r, &ERR_AccessDenied, "Request has expired");
+    case SIGV2_SKEWED:
+        return req_fail(r, &ERR_RequestTimeTooSkewed,
+                        "The difference between the request time and the current time is too large.");
+    case SIGV2_NO_DATE:
+        return req_fail(r, &ERR_AccessDenied, "AWS authentication requires a valid Date or x-amz-date header");
+    default:
+        r->err_extra = val_new(r->arena, VAL_STRUCT);
+        val_set_c(r->arena, r->err_extra, "AWSAccessKeyId", val_str(r->arena, v2->access_key));
+        val_set_c(r->arena, r->err_extra, "StringToSign", val_str(r->arena, v2->string_to_sign));
+        val_set_c(r->arena, r->err_extra, "SignatureProvided", val_str(r->arena, v2->signature));
+        return req_fail(r, &ERR_SignatureDoesNotMatch, MSG_S3_SIG);
+    }
+    r->who = cred.who;
+    return GR_OK;
+}
+
 static int authenticate(req_t *r, sigv4_t *sig)
 {
     app_t *app = r->app;
+    bool is_s3 = r->svc && !strcmp(r->svc->name, "s3");
+    sigv2_t v2;
+    if (is_s3 && sig->status != SIGV4_OK && sigv2_parse(&r->w, r->arena, &v2)) return authenticate_v2(r, &v2);
     if (sig->status == SIGV4_NONE) {
-        /* Anonymous requests: S3 will admit those a bucket policy or ACL
-         * allows; until then nothing is served anonymously. */
+        /* Anonymous requests: S3 admits those a bucket policy or ACL allows
+         * (services/s3/access.c decides); no other service serves them. */
+        if (is_s3) {
+            r->who.anonymous = true;
+            return GR_OK;
+        }
         return fail_missing_auth(r);
     }
     if (sig->status != SIGV4_OK) return fail_sigv4(r, sig);
@@ -278,6 +316,14 @@ int dispatch_handle(req_t *r)
     r->svc = rt.svc;
     r->region = rt.region;
     if (!r->svc) return finish(r, req_fail(r, &ERR_InvalidAction, "No service serves this request."));
+    /* S3 requests that are no operation of its model: the website endpoint
+     * and CORS preflight (both unsigned, as on AWS). */
+    bool is_s3 = !strcmp(r->svc->name, "s3");
+    if (is_s3 && (rt.website || str_eq_c(r->w.method, "OPTIONS"))) {
+        r->op_name = str_c(rt.website ? "Website" : "Preflight");
+        if ((rt.website ? s3_website_serve(r, rt.bucket) : s3_cors_preflight(r)) != GR_OK) finish_error(r);
+        return GR_OK;
+    }
     /* The operation is found before authenticating so the access log names it
      * even for refused requests; nothing of the input is trusted yet. */
     r->op = proto_find_op(r->svc->model, &r->w, r->arena, &r->op_name);
@@ -294,7 +340,9 @@ int dispatch_handle(req_t *r)
     if (!r->out) return finish(r, GR_ERR);
     int rc = r->op->handler(r, r->in, r->out);
     if (rc == GR_AGAIN) return GR_AGAIN;
-    return finish(r, rc);
+    rc = finish(r, rc);
+    if (is_s3) s3_cors_decorate(r);
+    return rc;
 }
 
 req_t *dispatch_req_new(app_t *app, size_t budget)

@@ -10,6 +10,7 @@
 
 #include "core/gtime.h"
 #include "core/id.h"
+#include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
 
@@ -306,6 +307,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         s3__commit(db) != GR_OK)
         goto fail_tx;
     s3__blob_drop(r, old);
+    s3_object_written(r, bucket, key, in, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag); /* notify.c */
     for (size_t k = 0; k < nnow; k++) s3__blob_drop(r, now[k].blob.p);
     val_set_c(a, out, "Location",
               val_cstr(a, arena_printf(a, "http://%.*s.s3.localhost/%.*s", STR_FMT(bucket),
