@@ -13,6 +13,8 @@ PKGS=(
   libcmocka-dev libclang-rt-14-dev python3-pytest python3-boto3 awscli
   # benchmarks (bench/, not part of make test)
   wrk nginx hyperfine
+  # ceph/s3-tests compatibility run (tests/s3-tests/run.sh, not part of make test)
+  python3-isodate python3-munch python3-tz
 )
 
 missing=()

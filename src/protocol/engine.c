@@ -177,7 +177,10 @@ int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena
     }
     if (arena_failed(a)) return proto__fail(fail, a, PROTO_E_SYNTAX, "request too large");
     fill_idempotency_tokens(op->input, v, a);
-    return op->input ? proto__validate(op->input, v, a, fail) : GR_OK;
+    /* AWS: S3 does not check enum members against its model; it answers
+     * values it does not know with its own errors (a LocationConstraint of
+     * us-east-1 is InvalidLocationConstraint, not a validation error). */
+    return op->input ? proto__validate(op->input, v, a, m->protocol != PROTO_REST_XML, fail) : GR_OK;
 }
 
 int proto_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *request_id, arena_t *a,
@@ -220,6 +223,7 @@ typedef struct {
     int count;
     proto_fail_kind_t first_kind;
     const char *first_member;
+    bool check_enums;
 } vctx_t;
 
 static void verr(vctx_t *c, proto_fail_kind_t kind, const char *path, const char *fmt, ...)
@@ -321,7 +325,7 @@ static void validate(vctx_t *c, const shape_t *s, const val_t *v, const char *pa
         return;
     case SH_STRING:
         if (v->kind != VAL_STR) return;
-        if (s->nenums) {
+        if (s->nenums && c->check_enums) {
             bool ok = false;
             for (uint16_t i = 0; i < s->nenums && !ok; i++) ok = str_eq_c(v->u.s, s->enums[i]);
             if (!ok) {
@@ -366,9 +370,9 @@ static void validate(vctx_t *c, const shape_t *s, const val_t *v, const char *pa
     }
 }
 
-int proto__validate(const shape_t *s, const val_t *v, arena_t *a, proto_fail_t *fail)
+int proto__validate(const shape_t *s, const val_t *v, arena_t *a, bool check_enums, proto_fail_t *fail)
 {
-    vctx_t c = {.a = a};
+    vctx_t c = {.a = a, .check_enums = check_enums};
     buf_init(&c.msgs, a);
     validate(&c, s, v, "");
     if (!c.count) return GR_OK;

@@ -16,7 +16,7 @@ int proto__fail(proto_fail_t *fail, arena_t *a, proto_fail_kind_t kind, const ch
     __attribute__((format(printf, 4, 5)));
 
 /* Required members, enum values, min/max lengths and ranges, recursively. */
-int proto__validate(const shape_t *s, const val_t *v, arena_t *a, proto_fail_t *fail);
+int proto__validate(const shape_t *s, const val_t *v, arena_t *a, bool check_enums, proto_fail_t *fail);
 
 /* ==== per protocol: request parsing (body and, for REST, everything else) ==== */
 int proto__query_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t *in,

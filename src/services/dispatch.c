@@ -19,6 +19,7 @@
 #include "services/authz.h"
 #include "services/body.h"
 #include "services/registry.h"
+#include "services/s3/s3.h"
 
 #define REQ_BUDGET (64u << 20) /* per-request arena: parsed input + response */
 
@@ -160,8 +161,12 @@ static int authenticate(req_t *r, sigv4_t *sig, bool streamed)
 {
     app_t *app = r->app;
     if (sig->status == SIGV4_NONE) {
-        /* Anonymous requests: S3 will admit those a bucket policy or ACL
-         * allows; until then nothing is served anonymously. */
+        /* Anonymous requests: S3 admits those a bucket policy or ACL allows
+         * (services/s3/access.c decides); no other service serves them. */
+        if (r->svc && !strcmp(r->svc->name, "s3")) {
+            r->who.anonymous = true;
+            return GR_OK;
+        }
         return fail_missing_auth(r);
     }
     if (sig->status != SIGV4_OK) return fail_sigv4(r, sig);
@@ -271,20 +276,30 @@ static int finish(req_t *r, int rc)
 }
 
 /* Route, find the operation, authenticate: everything that needs only the
- * request's headers. GR_OK to go on; otherwise finished with an error. */
-static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *inspected)
+ * request's headers. GR_OK to go on; otherwise finished with an error, or
+ * answered already (*answered: inspection, S3 website or preflight). */
+static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
 {
     sigv4_parse(&r->w, r->arena, sig);
     route_t rt;
     route_request(&r->w, sig, ((app_t *)r->app)->cfg->region, r->arena, &rt);
     if (rt.kind == ROUTE_INSPECT) {
         inspect(r);
-        *inspected = true;
+        *answered = true;
         return GR_ERR;
     }
     r->svc = rt.svc;
     r->region = rt.region;
     if (!r->svc) return finish(r, req_fail(r, &ERR_InvalidAction, "No service serves this request."));
+    /* S3 requests that are no operation of its model: the website endpoint
+     * and CORS preflight (both unsigned, as on AWS). */
+    bool is_s3 = !strcmp(r->svc->name, "s3");
+    if (is_s3 && (rt.website || str_eq_c(r->w.method, "OPTIONS"))) {
+        r->op_name = str_c(rt.website ? "Website" : "Preflight");
+        if ((rt.website ? s3_website_serve(r, rt.bucket) : s3_cors_preflight(r)) != GR_OK) finish_error(r);
+        *answered = true;
+        return GR_ERR;
+    }
     /* The operation is found before authenticating so the access log names it
      * even for refused requests; nothing of the input is trusted yet. */
     r->op = proto_find_op(r->svc->model, &r->w, r->arena, &r->op_name);
@@ -307,14 +322,16 @@ static int run(req_t *r)
     if (!r->out) return finish(r, GR_ERR);
     int rc = r->op->handler(r, r->in, r->out);
     if (rc == GR_AGAIN) return GR_AGAIN;
-    return finish(r, rc);
+    rc = finish(r, rc);
+    if (!strcmp(r->svc->name, "s3")) s3_cors_decorate(r);
+    return rc;
 }
 
 int dispatch_handle(req_t *r)
 {
     sigv4_t sig;
-    bool inspected = false;
-    if (prepare(r, &sig, false, &inspected) != GR_OK) return inspected ? GR_OK : GR_ERR;
+    bool answered = false;
+    if (prepare(r, &sig, false, &answered) != GR_OK) return answered ? GR_OK : GR_ERR;
     return run(r);
 }
 
@@ -402,8 +419,8 @@ http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud)
         return HTTP_BODY_BUFFER;
     }
     http_req_set_data(h, r);
-    bool inspected = false;
-    int rc = prepare(r, &sig, true, &inspected);
+    bool answered = false;
+    int rc = prepare(r, &sig, true, &answered);
     if (rc == GR_OK && !(r->body = body_begin(r, &sig))) rc = finish(r, GR_ERR);
     if (rc != GR_OK) {
         send_response(r);

@@ -132,8 +132,6 @@ def test_invalid_bucket_names(s3, name):
     assert (code, status) == ("InvalidBucketName", 400)
 
 
-@pytest.mark.xfail(reason="the protocol layer's enum check answers InvalidArgument before S3 sees the value",
-                   strict=True)
 def test_location_constraint_us_east_1_named(s3):
     """AWS: naming us-east-1 as the LocationConstraint is InvalidLocationConstraint."""
     code, status, _ = error_of(lambda: s3.create_bucket(
@@ -143,11 +141,10 @@ def test_location_constraint_us_east_1_named(s3):
 
 def test_location_constraints(gureum, s3):
     b = bucket_name("loc")
-    # us-east-1 takes no constraint; naming it is refused (AWS: InvalidLocationConstraint;
-    # here the model's enum check refuses it first, see the xfail above)
+    # us-east-1 takes no constraint; naming it is refused (AWS: InvalidLocationConstraint)
     code, status, _ = error_of(lambda: s3.create_bucket(
         Bucket=b, CreateBucketConfiguration={"LocationConstraint": "us-east-1"}))
-    assert status == 400 and code in ("InvalidLocationConstraint", "InvalidArgument")
+    assert (code, status) == ("InvalidLocationConstraint", 400)
     code, status, e = error_of(lambda: s3.create_bucket(
         Bucket=b, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}))
     assert (code, status) == ("IllegalLocationConstraintException", 400)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "core/gtime.h"
+#include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
 
@@ -61,10 +62,33 @@ static val_t *bucket_extra(req_t *r, str_t name)
     return x;
 }
 
+/* The ACL and object ownership a CreateBucket names (x-amz-acl,
+ * x-amz-grant-*, x-amz-object-ownership), stored with the new bucket. */
+static int create_configs(req_t *r, sqlite3 *db, const val_t *in, str_t name)
+{
+    arena_t *a = r->arena;
+    val_t *acl;
+    if (s3_acl_from_input(r, in, r->who.account, &acl) != GR_OK) return GR_ERR;
+    str_t own = val_get_str(in, "ObjectOwnership");
+    if (own.len) {
+        if (!str_eq_c(own, "BucketOwnerPreferred") && !str_eq_c(own, "ObjectWriter") &&
+            !str_eq_c(own, "BucketOwnerEnforced"))
+            return req_fail(r, &S3_E_InvalidArgument, "Invalid x-amz-object-ownership header: %.*s", STR_FMT(own));
+        val_t *oc = val_new(a, VAL_STRUCT), *rules = val_new(a, VAL_LIST), *rule = val_new(a, VAL_STRUCT);
+        val_set_c(a, rule, "ObjectOwnership", val_str(a, own));
+        val_push(a, rules, rule);
+        val_set_c(a, oc, "Rules", rules);
+        if (s3_cfg_put(r, db, name, "ownership", oc) != GR_OK) return GR_ERR;
+    }
+    if (s3__acl_refused(r, db, name, acl) != GR_OK) return GR_ERR;
+    return acl ? s3_cfg_put(r, db, name, "acl", acl) : GR_OK;
+}
+
 int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t name = val_get_str(in, "Bucket");
+    if (r->who.anonymous) return req_fail(r, &ERR_AccessDenied, "Access Denied");
     if (!valid_bucket_name(name)) {
         r->err_extra = bucket_extra(r, name);
         return req_fail(r, &S3_E_InvalidBucketName, "The specified bucket is not valid.");
@@ -132,7 +156,7 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 4, time_now_us());
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE || s3__commit(db) != GR_OK) goto fail;
+    if (rc != SQLITE_DONE || create_configs(r, db, in, name) != GR_OK || s3__commit(db) != GR_OK) goto fail;
     /* AWS: Location is "/bucket" in us-east-1, the bucket's URL elsewhere */
     if (east)
         val_set_c(a, out, "Location", val_str(a, str_c(arena_printf(a, "/%.*s", STR_FMT(name)))));
@@ -200,6 +224,8 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
         "DELETE FROM s3_part WHERE upload IN (SELECT id FROM s3_upload WHERE bucket = ?1)",
         "DELETE FROM s3_upload WHERE bucket = ?1",
         "DELETE FROM s3_bucket WHERE name = ?1",
+        "DELETE FROM s3_bucket_config WHERE bucket = ?1",
+        "DELETE FROM s3_object_acl WHERE bucket = ?1",
     };
     for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
         if (sqlite3_prepare_v2(db, dels[i], -1, &st, NULL) != SQLITE_OK) goto fail;
@@ -221,6 +247,7 @@ int s3_list_buckets(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     (void)in;
+    if (r->who.anonymous) return req_fail(r, &ERR_AccessDenied, "Access Denied");
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;

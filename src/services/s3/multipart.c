@@ -9,6 +9,7 @@
 
 #include "core/gtime.h"
 #include "core/id.h"
+#include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
 
@@ -304,6 +305,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         s3__commit(db) != GR_OK)
         goto fail_tx;
     s3__blobs_drop(r, old);
+    s3_object_written(r, bucket, key, in, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag); /* notify.c */
     /* The chosen parts now belong to the object; the others go. */
     for (size_t k = 0; k < nnow; k++) {
         bool chosen = false;

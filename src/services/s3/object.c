@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/gtime.h"
+#include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
 #include "services/app.h"
@@ -49,6 +50,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
         goto fail;
     }
     s3__blobs_drop(r, old);
+    s3_object_written(r, bucket, key, in, "ObjectCreated:Put", o.size, o.etag); /* ACL, events: notify.c */
     val_set_c(a, out, "ETag", val_str(a, o.etag));
     checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
     return GR_OK;
@@ -338,6 +340,7 @@ static int delete_one(req_t *r, str_t bucket, str_t key)
         return GR_ERR;
     }
     s3__blobs_drop(r, old);
+    s3_object_removed(r, bucket, key, "ObjectRemoved:Delete"); /* ACL, events: notify.c */
     return GR_OK;
 }
 
@@ -454,6 +457,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
         goto fail;
     }
     s3__blobs_drop(r, old);
+    s3_object_written(r, bucket, key, in, "ObjectCreated:Copy", o.size, o.etag); /* ACL, events: notify.c */
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, o.etag));
     val_set_c(a, res, "LastModified", val_time(a, o.modified_us));

@@ -13,6 +13,7 @@
 
 #include "auth/sigv4.h"
 #include "core/log.h"
+#include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
 #include "schemas.h"
@@ -95,10 +96,7 @@ int s3__bucket(req_t *r, str_t name, str_t *region)
     str_t acct = s3__col_str(r, st, 0);
     if (region) *region = s3__col_str(r, st, 1);
     sqlite3_finalize(st);
-    /* Buckets of other accounts: no bucket policies or ACLs yet, so AWS's
-     * answer to a caller without a grant. */
-    if (!str_eq(acct, r->who.account)) return req_fail(r, &ERR_AccessDenied, "Access Denied");
-    return GR_OK;
+    return s3_access_check(r, name, acct); /* bucket policy and ACLs: access.c */
 }
 
 int s3__no_such_key(req_t *r, str_t key)

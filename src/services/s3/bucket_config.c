@@ -1,0 +1,661 @@
+/* bucket_config.c — S3 bucket configurations that are stored and reported:
+ * tagging, encryption, public access block, ownership controls, policy,
+ * CORS, website and lifecycle (their effects live in access.c, cors.c,
+ * website.c, lifecycle.c). Each Put validates its document as AWS does and
+ * stores the parsed input (a val_t tree) as JSON in s3_bucket_config
+ * (schema/004); each Get answers it back through the model, so the stored
+ * document is exactly what the client sent. */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/policy.h"
+#include "core/json.h"
+#include "s3_bucket.h"
+#include "s3_internal.h"
+#include "s3_model.h"
+
+/* AWS: S3 API reference, "List of error codes". */
+static const aws_errdef_t E_NoSuchTagSet = {"NoSuchTagSet", 404, true};
+static const aws_errdef_t E_InvalidTag = {"InvalidTag", 400, true};
+static const aws_errdef_t E_NoSuchCORSConfiguration = {"NoSuchCORSConfiguration", 404, true};
+static const aws_errdef_t E_NoPAB = {"NoSuchPublicAccessBlockConfiguration", 404, true};
+static const aws_errdef_t E_NoOwnership = {"OwnershipControlsNotFoundError", 404, true};
+static const aws_errdef_t E_NoSuchWebsiteConfiguration = {"NoSuchWebsiteConfiguration", 404, true};
+static const aws_errdef_t E_NoSuchLifecycleConfiguration = {"NoSuchLifecycleConfiguration", 404, true};
+static const aws_errdef_t E_NoSuchBucketPolicy = {"NoSuchBucketPolicy", 404, true};
+static const aws_errdef_t E_MalformedPolicy = {"MalformedPolicy", 400, true};
+static const aws_errdef_t E_InvalidRequest = {"InvalidRequest", 400, true};
+static const aws_errdef_t E_MethodNotAllowed = {"MethodNotAllowed", 405, true};
+
+/* ==== val_t <-> JSON ====
+ * Structures become objects, lists arrays, scalars themselves; the kinds JSON
+ * cannot tell apart are wrapped: {"$m":{…}} a map, {"$t":us} a timestamp,
+ * {"$b":"base64"} a blob. */
+
+static void enc(json_w_t *w, arena_t *a, const val_t *v)
+{
+    switch (v ? v->kind : VAL_NULL) {
+    case VAL_STRUCT:
+    case VAL_MAP:
+        json_w_obj_begin(w);
+        if (v->kind == VAL_MAP) {
+            json_w_key(w, STR("$m"));
+            json_w_obj_begin(w);
+        }
+        for (size_t i = 0; i < v->u.obj.n; i++) {
+            json_w_key(w, v->u.obj.e[i].key);
+            enc(w, a, v->u.obj.e[i].v);
+        }
+        if (v->kind == VAL_MAP) json_w_obj_end(w);
+        json_w_obj_end(w);
+        break;
+    case VAL_LIST:
+        json_w_arr_begin(w);
+        for (size_t i = 0; i < v->u.list.n; i++) enc(w, a, v->u.list.v[i]);
+        json_w_arr_end(w);
+        break;
+    case VAL_STR: json_w_str(w, v->u.s); break;
+    case VAL_INT: json_w_int(w, v->u.i); break;
+    case VAL_FLOAT: json_w_double(w, v->u.f); break;
+    case VAL_BOOL: json_w_bool(w, v->u.b); break;
+    case VAL_TIME:
+        json_w_obj_begin(w);
+        json_w_key(w, STR("$t"));
+        json_w_int(w, v->u.t);
+        json_w_obj_end(w);
+        break;
+    case VAL_BLOB:
+        json_w_obj_begin(w);
+        json_w_key(w, STR("$b"));
+        json_w_str(w, s3__b64(a, (const unsigned char *)v->u.s.p, v->u.s.len));
+        json_w_obj_end(w);
+        break;
+    default: json_w_null(w);
+    }
+}
+
+str_t s3_val_to_json(arena_t *a, const val_t *v)
+{
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    enc(&w, a, v);
+    return buf_str(&b);
+}
+
+static val_t *dec(arena_t *a, const json_t *j)
+{
+    switch (j->type) {
+    case JSON_OBJECT: {
+        if (j->u.obj.n == 1) {
+            str_t k = j->u.obj.k[0];
+            const json_t *x = j->u.obj.v[0];
+            if (str_eq_c(k, "$t") && x->type == JSON_INT) return val_time(a, x->u.i);
+            if (str_eq_c(k, "$b") && x->type == JSON_STRING) {
+                str_t raw;
+                return s3__unb64(a, x->u.s, &raw) ? val_blob(a, raw) : val_blob(a, STR(""));
+            }
+            if (str_eq_c(k, "$m") && x->type == JSON_OBJECT) {
+                val_t *m = val_new(a, VAL_MAP);
+                for (size_t i = 0; i < x->u.obj.n; i++) val_set(a, m, x->u.obj.k[i], dec(a, x->u.obj.v[i]));
+                return m;
+            }
+        }
+        val_t *s = val_new(a, VAL_STRUCT);
+        for (size_t i = 0; i < j->u.obj.n; i++) val_set(a, s, j->u.obj.k[i], dec(a, j->u.obj.v[i]));
+        return s;
+    }
+    case JSON_ARRAY: {
+        val_t *l = val_new(a, VAL_LIST);
+        for (size_t i = 0; i < j->u.arr.n; i++) val_push(a, l, dec(a, j->u.arr.v[i]));
+        return l;
+    }
+    case JSON_STRING: return val_str(a, j->u.s);
+    case JSON_INT: return val_int(a, j->u.i);
+    case JSON_DOUBLE: return val_float(a, j->u.d);
+    case JSON_BOOL: return val_bool(a, j->u.b);
+    default: return val_new(a, VAL_NULL);
+    }
+}
+
+val_t *s3_val_from_json(arena_t *a, str_t text)
+{
+    json_t *j = json_parse(a, text, NULL);
+    return j ? dec(a, j) : NULL;
+}
+
+/* ==== the table ==== */
+
+static int doc_get(req_t *r, sqlite3 *db, const char *sql, str_t bucket, str_t second, bool blob2, val_t **doc)
+{
+    sqlite3_stmt *st;
+    *doc = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
+    if (blob2)
+        sqlite3_bind_blob(st, 2, second.p ? second.p : "", (int)second.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(st, 2, second.p, (int)second.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *doc = s3_val_from_json(r->arena, s3__col_str(r, st, 0));
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) return *doc ? 1 : -1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int doc_put(req_t *r, sqlite3 *db, const char *ins, const char *del, str_t bucket, str_t second, bool blob2,
+                   const val_t *doc)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, doc ? ins : del, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
+    if (blob2)
+        sqlite3_bind_blob(st, 2, second.p ? second.p : "", (int)second.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(st, 2, second.p, (int)second.len, SQLITE_STATIC);
+    if (doc) {
+        str_t j = s3_val_to_json(r->arena, doc);
+        sqlite3_bind_text(st, 3, j.p, (int)j.len, SQLITE_STATIC);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+int s3_cfg_get(req_t *r, sqlite3 *db, str_t bucket, const char *kind, val_t **doc)
+{
+    return doc_get(r, db, "SELECT doc FROM s3_bucket_config WHERE bucket = ?1 AND kind = ?2", bucket, str_c(kind),
+                   false, doc);
+}
+
+int s3_cfg_put(req_t *r, sqlite3 *db, str_t bucket, const char *kind, const val_t *doc)
+{
+    return doc_put(r, db, "INSERT OR REPLACE INTO s3_bucket_config (bucket, kind, doc) VALUES (?1, ?2, ?3)",
+                   "DELETE FROM s3_bucket_config WHERE bucket = ?1 AND kind = ?2", bucket, str_c(kind), false, doc);
+}
+
+int s3_obj_acl_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, val_t **doc)
+{
+    return doc_get(r, db, "SELECT doc FROM s3_object_acl WHERE bucket = ?1 AND key = ?2", bucket, key, true, doc);
+}
+
+int s3_obj_acl_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const val_t *doc)
+{
+    return doc_put(r, db, "INSERT OR REPLACE INTO s3_object_acl (bucket, key, doc) VALUES (?1, ?2, ?3)",
+                   "DELETE FROM s3_object_acl WHERE bucket = ?1 AND key = ?2", bucket, key, true, doc);
+}
+
+int s3_bucket_owner(req_t *r, sqlite3 *db, str_t bucket, str_t *account, str_t *region)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (account) *account = s3__col_str(r, st, 0);
+        if (region) *region = s3__col_str(r, st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int s3_bucket_owned(req_t *r, str_t bucket)
+{
+    return s3__bucket(r, bucket, NULL);
+}
+
+/* Get/Put/Delete of one stored configuration, after the access check. */
+static int cfg_read(req_t *r, const val_t *in, const char *kind, val_t **doc)
+{
+    str_t b = val_get_str(in, "Bucket");
+    if (s3_bucket_owned(r, b) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    int rc = s3_cfg_get(r, db, b, kind, doc);
+    return rc < 0 ? GR_ERR : GR_OK;
+}
+
+static int cfg_write(req_t *r, const val_t *in, const char *kind, const val_t *doc)
+{
+    str_t b = val_get_str(in, "Bucket");
+    if (s3_bucket_owned(r, b) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    return s3_cfg_put(r, db, b, kind, doc);
+}
+
+static int no_config(req_t *r, const val_t *in, const aws_errdef_t *e, const char *msg)
+{
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "BucketName", val_strdup(r->arena, val_get_str(in, "Bucket")));
+    return req_fail(r, e, "%s", msg);
+}
+
+static int malformed(req_t *r)
+{
+    return req_fail(r, &S3_E_MalformedXML,
+                    "The XML you provided was not well-formed or did not validate against our published schema");
+}
+
+static size_t list_len(const val_t *v)
+{
+    return v && v->kind == VAL_LIST ? v->u.list.n : 0;
+}
+static const val_t *list_at(const val_t *v, size_t i)
+{
+    return v->u.list.v[i];
+}
+
+/* ==== tagging ==== */
+
+/* AWS: "Tagging" — at most 50 tags, keys of 1–128 and values of 0–256
+ * characters, keys unique, no "aws:" prefix. */
+static int check_tags(req_t *r, const val_t *set)
+{
+    size_t n = list_len(set);
+    if (n > 50) return req_fail(r, &E_InvalidTag, "Object tags cannot be greater than 50");
+    for (size_t i = 0; i < n; i++) {
+        str_t k = val_get_str(list_at(set, i), "Key"), v = val_get_str(list_at(set, i), "Value");
+        if (k.len == 0 || k.len > 128) return req_fail(r, &E_InvalidTag, "The TagKey you have provided is invalid");
+        if (v.len > 256) return req_fail(r, &E_InvalidTag, "The TagValue you have provided is invalid");
+        if (str_starts_with(k, STR("aws:")))
+            return req_fail(r, &E_InvalidTag, "Your TagKey cannot be prefixed with aws:");
+        for (size_t j = 0; j < i; j++)
+            if (str_eq(k, val_get_str(list_at(set, j), "Key")))
+                return req_fail(r, &E_InvalidTag, "Cannot provide multiple Tags with the same key");
+    }
+    return GR_OK;
+}
+
+int s3_put_bucket_tagging(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    const val_t *t = val_get(in, "Tagging");
+    if (!t) return malformed(r);
+    if (check_tags(r, val_get(t, "TagSet")) != GR_OK) return GR_ERR;
+    return cfg_write(r, in, "tagging", t);
+}
+
+int s3_get_bucket_tagging(req_t *r, const val_t *in, val_t *out)
+{
+    val_t *doc;
+    if (cfg_read(r, in, "tagging", &doc) != GR_OK) return GR_ERR;
+    if (!doc) return no_config(r, in, &E_NoSuchTagSet, "The TagSet does not exist");
+    val_t *set = val_get(doc, "TagSet");
+    val_set_c(r->arena, out, "TagSet", set ? set : val_new(r->arena, VAL_LIST));
+    return GR_OK;
+}
+
+int s3_delete_bucket_tagging(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return cfg_write(r, in, "tagging", NULL);
+}
+
+/* ==== encryption ==== */
+
+int s3_put_bucket_encryption(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    const val_t *c = val_get(in, "ServerSideEncryptionConfiguration");
+    const val_t *rules = c ? val_get(c, "Rules") : NULL;
+    if (!list_len(rules)) return malformed(r);
+    for (size_t i = 0; i < list_len(rules); i++) {
+        const val_t *d = val_get(list_at(rules, i), "ApplyServerSideEncryptionByDefault");
+        if (!d) continue;
+        str_t alg = val_get_str(d, "SSEAlgorithm");
+        if (!str_eq_c(alg, "AES256") && !str_eq_c(alg, "aws:kms") && !str_eq_c(alg, "aws:kms:dsse"))
+            return malformed(r);
+        /* AWS: a KMS key id goes only with aws:kms */
+        if (val_get_str(d, "KMSMasterKeyID").len && str_eq_c(alg, "AES256"))
+            return req_fail(r, &S3_E_InvalidArgument,
+                            "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or "
+                            "aws:kms:dsse");
+    }
+    return cfg_write(r, in, "encryption", c);
+}
+
+/* AWS: since January 2023 every bucket has SSE-S3 as its default encryption,
+ * so GetBucketEncryption of an unconfigured bucket reports AES256. */
+int s3_get_bucket_encryption(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    val_t *doc;
+    if (cfg_read(r, in, "encryption", &doc) != GR_OK) return GR_ERR;
+    if (!doc) {
+        doc = val_new(a, VAL_STRUCT);
+        val_t *rules = val_new(a, VAL_LIST), *rule = val_new(a, VAL_STRUCT), *d = val_new(a, VAL_STRUCT);
+        val_set_c(a, d, "SSEAlgorithm", val_cstr(a, "AES256"));
+        val_set_c(a, rule, "ApplyServerSideEncryptionByDefault", d);
+        val_set_c(a, rule, "BucketKeyEnabled", val_bool(a, false));
+        val_push(a, rules, rule);
+        val_set_c(a, doc, "Rules", rules);
+    }
+    val_set_c(a, out, "ServerSideEncryptionConfiguration", doc);
+    return GR_OK;
+}
+
+int s3_delete_bucket_encryption(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return cfg_write(r, in, "encryption", NULL);
+}
+
+/* ==== public access block ==== */
+
+int s3_put_public_access_block(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    const val_t *c = val_get(in, "PublicAccessBlockConfiguration");
+    if (!c) return malformed(r);
+    return cfg_write(r, in, "pab", c);
+}
+
+int s3_get_public_access_block(req_t *r, const val_t *in, val_t *out)
+{
+    val_t *doc;
+    if (cfg_read(r, in, "pab", &doc) != GR_OK) return GR_ERR;
+    if (!doc) return no_config(r, in, &E_NoPAB, "The public access block configuration was not found");
+    val_set_c(r->arena, out, "PublicAccessBlockConfiguration", doc);
+    return GR_OK;
+}
+
+int s3_delete_public_access_block(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return cfg_write(r, in, "pab", NULL);
+}
+
+/* ==== ownership controls ==== */
+
+int s3_put_bucket_ownership_controls(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    const val_t *c = val_get(in, "OwnershipControls");
+    const val_t *rules = c ? val_get(c, "Rules") : NULL;
+    if (list_len(rules) != 1) return malformed(r);
+    str_t o = val_get_str(list_at(rules, 0), "ObjectOwnership");
+    if (!str_eq_c(o, "BucketOwnerPreferred") && !str_eq_c(o, "ObjectWriter") && !str_eq_c(o, "BucketOwnerEnforced"))
+        return malformed(r);
+    return cfg_write(r, in, "ownership", c);
+}
+
+int s3_get_bucket_ownership_controls(req_t *r, const val_t *in, val_t *out)
+{
+    val_t *doc;
+    if (cfg_read(r, in, "ownership", &doc) != GR_OK) return GR_ERR;
+    if (!doc) return no_config(r, in, &E_NoOwnership, "The bucket ownership controls were not found");
+    val_set_c(r->arena, out, "OwnershipControls", doc);
+    return GR_OK;
+}
+
+int s3_delete_bucket_ownership_controls(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return cfg_write(r, in, "ownership", NULL);
+}
+
+/* ==== policy ==== */
+
+/* AWS: PutBucketPolicy — "If you have the correct permissions, but you're not
+ * using an identity that belongs to the bucket owner's account, Amazon S3
+ * returns a 405 Method Not Allowed error." */
+static int owner_account_only(req_t *r, str_t bucket)
+{
+    if (s3_bucket_owned(r, bucket) != GR_OK) return GR_ERR;
+    str_t acct;
+    sqlite3 *db = s3__db(r);
+    if (!db || s3_bucket_owner(r, db, bucket, &acct, NULL) != 1) return GR_ERR;
+    if (r->who.anonymous || !str_eq(acct, r->who.account))
+        return req_fail(r, &E_MethodNotAllowed, "The specified method is not allowed against this resource.");
+    return GR_OK;
+}
+
+/* AWS: every Resource of a bucket policy is the bucket or inside it
+ * ("Policy has invalid resource"). */
+static bool resource_in_bucket(str_t res, str_t bucket)
+{
+    str_t pre = STR("arn:aws:s3:::");
+    if (!str_starts_with(res, pre)) return false;
+    str_t rest = str_sub(res, pre.len, res.len - pre.len);
+    if (!str_starts_with(rest, bucket)) return false;
+    return rest.len == bucket.len || rest.p[bucket.len] == '/';
+}
+
+static bool resources_ok(const json_t *j, str_t bucket)
+{
+    if (!j) return true;
+    if (j->type == JSON_STRING) return resource_in_bucket(j->u.s, bucket);
+    if (j->type != JSON_ARRAY) return false;
+    for (size_t i = 0; i < j->u.arr.n; i++)
+        if (j->u.arr.v[i]->type != JSON_STRING || !resource_in_bucket(j->u.arr.v[i]->u.s, bucket)) return false;
+    return true;
+}
+
+int s3_put_bucket_policy(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    str_t b = val_get_str(in, "Bucket");
+    if (owner_account_only(r, b) != GR_OK) return GR_ERR;
+    val_t *pv = val_get(in, "Policy");
+    str_t text = pv && (pv->kind == VAL_STR || pv->kind == VAL_BLOB) ? pv->u.s : STR_NULL;
+    json_t *j = text.len ? json_parse(r->arena, text, NULL) : NULL;
+    if (!j || j->type != JSON_OBJECT) return req_fail(r, &E_MalformedPolicy, "This policy contains invalid Json");
+    char err[256];
+    policy_t *p = policy_parse(text, POLICY_RESOURCE, err, sizeof err);
+    if (!p) return req_fail(r, &E_MalformedPolicy, "%s", err);
+    policy_free(p);
+    const json_t *sts = json_get(j, "Statement");
+    size_t n = sts && sts->type == JSON_ARRAY ? sts->u.arr.n : 1;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *st = sts && sts->type == JSON_ARRAY ? sts->u.arr.v[i] : sts;
+        if (!st || st->type != JSON_OBJECT) continue;
+        if (!resources_ok(json_get(st, "Resource"), b) || !resources_ok(json_get(st, "NotResource"), b))
+            return req_fail(r, &E_MalformedPolicy, "Policy has invalid resource");
+    }
+    val_t *doc = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, doc, "Policy", val_strdup(r->arena, text));
+    sqlite3 *db = s3__db(r);
+    return db ? s3_cfg_put(r, db, b, "policy", doc) : GR_ERR;
+}
+
+int s3_get_bucket_policy(req_t *r, const val_t *in, val_t *out)
+{
+    str_t b = val_get_str(in, "Bucket");
+    if (owner_account_only(r, b) != GR_OK) return GR_ERR;
+    val_t *doc;
+    sqlite3 *db = s3__db(r);
+    if (!db || s3_cfg_get(r, db, b, "policy", &doc) < 0) return GR_ERR;
+    if (!doc) return no_config(r, in, &E_NoSuchBucketPolicy, "The bucket policy does not exist");
+    val_set_c(r->arena, out, "Policy", val_get(doc, "Policy"));
+    return GR_OK;
+}
+
+int s3_delete_bucket_policy(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    str_t b = val_get_str(in, "Bucket");
+    if (owner_account_only(r, b) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    return db ? s3_cfg_put(r, db, b, "policy", NULL) : GR_ERR;
+}
+
+/* AWS: a policy is public when an Allow statement names Principal "*" (or
+ * {"AWS":"*"}) without a condition that narrows it. */
+int s3_get_bucket_policy_status(req_t *r, const val_t *in, val_t *out)
+{
+    str_t b = val_get_str(in, "Bucket");
+    if (owner_account_only(r, b) != GR_OK) return GR_ERR;
+    val_t *doc;
+    sqlite3 *db = s3__db(r);
+    if (!db || s3_cfg_get(r, db, b, "policy", &doc) < 0) return GR_ERR;
+    if (!doc) return no_config(r, in, &E_NoSuchBucketPolicy, "The bucket policy does not exist");
+    json_t *j = json_parse(r->arena, val_get_str(doc, "Policy"), NULL);
+    const json_t *sts = j ? json_get(j, "Statement") : NULL;
+    bool pub = false;
+    size_t n = sts && sts->type == JSON_ARRAY ? sts->u.arr.n : sts ? 1 : 0;
+    for (size_t i = 0; i < n && !pub; i++) {
+        const json_t *st = sts->type == JSON_ARRAY ? sts->u.arr.v[i] : sts;
+        const json_t *eff = json_get(st, "Effect"), *pr = json_get(st, "Principal");
+        if (!eff || eff->type != JSON_STRING || !str_eq_c(eff->u.s, "Allow") || json_get(st, "Condition")) continue;
+        if (pr && pr->type == JSON_STRING && str_eq_c(pr->u.s, "*")) pub = true;
+        const json_t *aws = pr && pr->type == JSON_OBJECT ? json_get(pr, "AWS") : NULL;
+        if (aws && aws->type == JSON_STRING && str_eq_c(aws->u.s, "*")) pub = true;
+    }
+    val_t *ps = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, ps, "IsPublic", val_bool(r->arena, pub));
+    val_set_c(r->arena, out, "PolicyStatus", ps);
+    return GR_OK;
+}
+
+/* ==== CORS ==== */
+
+int s3_put_bucket_cors(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    const val_t *c = val_get(in, "CORSConfiguration");
+    const val_t *rules = c ? val_get(c, "CORSRules") : NULL;
+    size_t n = list_len(rules);
+    /* AWS: "The CORS configuration … can have up to 100 rules" */
+    if (!n || n > 100) return malformed(r);
+    for (size_t i = 0; i < n; i++) {
+        const val_t *m = val_get(list_at(rules, i), "AllowedMethods");
+        if (!list_len(m) || !list_len(val_get(list_at(rules, i), "AllowedOrigins"))) return malformed(r);
+        for (size_t k = 0; k < list_len(m); k++) {
+            const val_t *x = list_at(m, k);
+            str_t s = x->kind == VAL_STR ? x->u.s : STR_NULL;
+            if (!str_eq_c(s, "GET") && !str_eq_c(s, "PUT") && !str_eq_c(s, "HEAD") && !str_eq_c(s, "POST") &&
+                !str_eq_c(s, "DELETE"))
+                return req_fail(r, &E_InvalidRequest,
+                                "Found unsupported HTTP method in CORS config. Unsupported method is %.*s", STR_FMT(s));
+        }
+    }
+    return cfg_write(r, in, "cors", c);
+}
+
+int s3_get_bucket_cors(req_t *r, const val_t *in, val_t *out)
+{
+    val_t *doc;
+    if (cfg_read(r, in, "cors", &doc) != GR_OK) return GR_ERR;
+    if (!doc) return no_config(r, in, &E_NoSuchCORSConfiguration, "The CORS configuration does not exist");
+    val_set_c(r->arena, out, "CORSRules", val_get(doc, "CORSRules"));
+    return GR_OK;
+}
+
+int s3_delete_bucket_cors(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return cfg_write(r, in, "cors", NULL);
+}
+
+/* ==== website ==== */
+
+int s3_put_bucket_website(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    const val_t *c = val_get(in, "WebsiteConfiguration");
+    if (!c) return malformed(r);
+    const val_t *redirect_all = val_get(c, "RedirectAllRequestsTo"), *index = val_get(c, "IndexDocument");
+    /* AWS: either RedirectAllRequestsTo alone, or an IndexDocument whose
+     * Suffix is non-empty and has no slash. */
+    if (redirect_all) {
+        if (index || val_get(c, "ErrorDocument") || val_get(c, "RoutingRules"))
+            return req_fail(r, &E_InvalidRequest,
+                            "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.");
+        if (!val_get_str(redirect_all, "HostName").len) return malformed(r);
+    } else {
+        if (!index)
+            return req_fail(r, &E_InvalidRequest,
+                            "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty");
+        str_t suf = val_get_str(index, "Suffix");
+        if (!suf.len || str_index(suf, '/') >= 0)
+            return req_fail(r, &E_InvalidRequest, "The IndexDocument Suffix is not well formed");
+    }
+    const val_t *rules = val_get(c, "RoutingRules");
+    for (size_t i = 0; i < list_len(rules); i++)
+        if (!val_get(list_at(rules, i), "Redirect")) return malformed(r);
+    return cfg_write(r, in, "website", c);
+}
+
+int s3_get_bucket_website(req_t *r, const val_t *in, val_t *out)
+{
+    val_t *doc;
+    if (cfg_read(r, in, "website", &doc) != GR_OK) return GR_ERR;
+    if (!doc)
+        return no_config(r, in, &E_NoSuchWebsiteConfiguration,
+                         "The specified bucket does not have a website configuration");
+    static const char *const m[] = {"RedirectAllRequestsTo", "IndexDocument", "ErrorDocument", "RoutingRules"};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        val_t *v = val_get(doc, m[i]);
+        if (v) val_set_c(r->arena, out, m[i], v);
+    }
+    return GR_OK;
+}
+
+int s3_delete_bucket_website(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return cfg_write(r, in, "website", NULL);
+}
+
+/* ==== lifecycle ==== */
+
+/* AWS: PutBucketLifecycleConfiguration — up to 1,000 rules with unique IDs
+ * (≤ 255 characters), Status Enabled|Disabled, at least one action, positive
+ * Days; Prefix and Filter are exclusive. */
+int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    const val_t *c = val_get(in, "LifecycleConfiguration");
+    const val_t *rules = c ? val_get(c, "Rules") : NULL;
+    size_t n = list_len(rules);
+    if (!n || n > 1000) return malformed(r);
+    for (size_t i = 0; i < n; i++) {
+        const val_t *ru = list_at(rules, i);
+        str_t id = val_get_str(ru, "ID"), status = val_get_str(ru, "Status");
+        if (id.len > 255) return req_fail(r, &S3_E_InvalidArgument, "ID length should not exceed allowed limit of 255");
+        for (size_t j = 0; j < i && id.len; j++)
+            if (str_eq(id, val_get_str(list_at(rules, j), "ID")))
+                return req_fail(r, &S3_E_InvalidArgument,
+                                "Rule ID must be unique. Found same ID for more than one rule");
+        if (!str_eq_c(status, "Enabled") && !str_eq_c(status, "Disabled")) return malformed(r);
+        if (val_get(ru, "Prefix") && val_get(ru, "Filter")) return malformed(r);
+        const val_t *exp = val_get(ru, "Expiration");
+        if (!exp && !val_get(ru, "Transitions") && !val_get(ru, "NoncurrentVersionExpiration") &&
+            !val_get(ru, "NoncurrentVersionTransitions") && !val_get(ru, "AbortIncompleteMultipartUpload"))
+            return req_fail(r, &E_InvalidRequest, "At least one action needs to be specified in a rule");
+        if (exp) {
+            const val_t *d = val_get(exp, "Days");
+            if (d && d->kind == VAL_INT && d->u.i <= 0)
+                return req_fail(r, &S3_E_InvalidArgument, "'Days' for Expiration action must be a positive integer");
+            if (d && val_get(exp, "Date")) return malformed(r);
+        }
+        const val_t *ab = val_get(ru, "AbortIncompleteMultipartUpload");
+        if (ab && val_get_int(ab, "DaysAfterInitiation", 0) <= 0)
+            return req_fail(
+                r, &S3_E_InvalidArgument,
+                "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer");
+        const val_t *nve = val_get(ru, "NoncurrentVersionExpiration");
+        if (nve && val_get_int(nve, "NoncurrentDays", 1) <= 0)
+            return req_fail(r, &S3_E_InvalidArgument,
+                            "'NoncurrentDays' in NoncurrentVersionExpiration action must be a positive integer");
+    }
+    return cfg_write(r, in, "lifecycle", c);
+}
+
+int s3_get_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
+{
+    val_t *doc;
+    if (cfg_read(r, in, "lifecycle", &doc) != GR_OK) return GR_ERR;
+    if (!doc) return no_config(r, in, &E_NoSuchLifecycleConfiguration, "The lifecycle configuration does not exist");
+    val_set_c(r->arena, out, "Rules", val_get(doc, "Rules"));
+    return GR_OK;
+}
+
+int s3_delete_bucket_lifecycle(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return cfg_write(r, in, "lifecycle", NULL);
+}

@@ -1,0 +1,403 @@
+"""S3 bucket configuration and access end to end: tagging, encryption, public
+access block, ownership controls, CORS (configuration, preflight, headers),
+website (configuration and the website endpoint), lifecycle, notifications,
+bucket policies and ACLs for another account, an IAM user and anonymous
+callers — with boto3 1.26, the AWS CLI and plain unsigned HTTP.
+One server with a second root account (GUREUM_ACCOUNTS) for the module.
+"""
+import json
+import os
+import urllib.error
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import Gureum, _start_with_port_retry, _teardown
+
+ALT = ("111111111111", "ALTACCESSKEY0000000A", "altsecret0000000000000000000000000000000A")
+
+
+@pytest.fixture(scope="module")
+def g(tmp_path_factory):
+    work = tmp_path_factory.mktemp("gureum")
+    srv = Gureum(os.environ.get("GUREUM_BIN") or
+                 os.path.join(os.path.dirname(__file__), "..", "..", "build", "test", "gureum"),
+                 work / "data", work, env={"GUREUM_ACCOUNTS": ":".join(ALT), "GUREUM_TESTING": "1"})
+    _start_with_port_retry(srv)
+    try:
+        yield srv
+    finally:
+        _teardown(srv)
+
+
+@pytest.fixture(scope="module")
+def s3(g):
+    return g.client("s3")
+
+
+@pytest.fixture(scope="module")
+def alt(g):
+    return g.client("s3", aws_access_key_id=ALT[1], aws_secret_access_key=ALT[2])
+
+
+def name(tag):
+    return ("grb-%s-%s" % (tag, os.urandom(3).hex())).lower()
+
+
+@pytest.fixture
+def bucket(s3):
+    b = name("b")
+    s3.create_bucket(Bucket=b)
+    yield b
+    for o in s3.list_objects_v2(Bucket=b).get("Contents", []):
+        s3.delete_object(Bucket=b, Key=o["Key"])
+    s3.delete_bucket(Bucket=b)
+
+
+def err(call):
+    with pytest.raises(ClientError) as ei:
+        call()
+    e = ei.value.response
+    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def http(g, method, path, headers=None, data=None, host=None):
+    """An unsigned request; → (status, headers, body)."""
+    req = urllib.request.Request(g.endpoint + path, method=method, data=data, headers=headers or {})
+    if host:
+        req.add_unredirected_header("Host", host)
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(req) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **kw):
+        return None
+
+
+# ==== buckets ====
+
+def test_create_bucket_conflicts(g, s3, alt):
+    b = name("own")
+    s3.create_bucket(Bucket=b)
+    # AWS: another account's name is BucketAlreadyExists; re-creating your own
+    # in us-east-1 is 200, elsewhere BucketAlreadyOwnedByYou
+    assert err(lambda: alt.create_bucket(Bucket=b)) == ("BucketAlreadyExists", 409)
+    s3.create_bucket(Bucket=b)
+    seoul = g.client("s3", region_name="ap-northeast-2")
+    b2 = name("own2")
+    seoul.create_bucket(Bucket=b2, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+    assert err(lambda: seoul.create_bucket(
+        Bucket=b2, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})) == \
+        ("BucketAlreadyOwnedByYou", 409)
+    assert err(lambda: s3.create_bucket(Bucket="Bad_Name")) == ("InvalidBucketName", 400)
+    assert err(lambda: s3.create_bucket(
+        Bucket=name("loc"), CreateBucketConfiguration={"LocationConstraint": "us-east-1"})) == \
+        ("InvalidLocationConstraint", 400)
+    # the other account does not see the bucket in its listing
+    assert b not in [x["Name"] for x in alt.list_buckets()["Buckets"]]
+    s3.delete_bucket(Bucket=b)
+    seoul.delete_bucket(Bucket=b2)
+
+
+# ==== stored configurations ====
+
+def test_tagging(s3, bucket):
+    assert err(lambda: s3.get_bucket_tagging(Bucket=bucket)) == ("NoSuchTagSet", 404)
+    tags = [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": ""}]
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == tags
+    dup = [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]
+    assert err(lambda: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": dup})) == ("InvalidTag", 400)
+    s3.delete_bucket_tagging(Bucket=bucket)
+    assert err(lambda: s3.get_bucket_tagging(Bucket=bucket)) == ("NoSuchTagSet", 404)
+
+
+def test_encryption_pab_ownership(s3, bucket):
+    # AWS: every bucket reports SSE-S3 by default
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/k"},
+         "BucketKeyEnabled": True}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/k"}
+    assert rule["BucketKeyEnabled"] is True
+    s3.delete_bucket_encryption(Bucket=bucket)
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+    assert err(lambda: s3.get_public_access_block(Bucket=bucket)) == ("NoSuchPublicAccessBlockConfiguration", 404)
+    pab = {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True,
+           "RestrictPublicBuckets": False}
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=pab)
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == pab
+    s3.delete_public_access_block(Bucket=bucket)
+
+    assert err(lambda: s3.get_bucket_ownership_controls(Bucket=bucket)) == ("OwnershipControlsNotFoundError", 404)
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [
+        {"ObjectOwnership": "BucketOwnerEnforced"}]})
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}]
+    # AWS: with ACLs disabled, a public ACL is AccessControlListNotSupported
+    assert err(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="public-read")) == \
+        ("AccessControlListNotSupported", 400)
+    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    s3.delete_bucket_ownership_controls(Bucket=bucket)
+
+
+def test_lifecycle_validation(s3, bucket):
+    assert err(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == \
+        ("NoSuchLifecycleConfiguration", 404)
+    rules = [{"ID": "old-logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled", "Expiration": {"Days": 30}},
+             {"ID": "mpu", "Filter": {}, "Status": "Enabled",
+              "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert [r["ID"] for r in got] == ["old-logs", "mpu"]
+    assert got[0]["Expiration"] == {"Days": 30} and got[0]["Filter"] == {"Prefix": "logs/"}
+    bad = [{"ID": "x", "Filter": {}, "Status": "Enabled", "Expiration": {"Days": 0}}]
+    assert err(lambda: s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket, LifecycleConfiguration={"Rules": bad})) == ("InvalidArgument", 400)
+    same = [{"ID": "x", "Filter": {}, "Status": "Enabled", "Expiration": {"Days": 1}}] * 2
+    assert err(lambda: s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket, LifecycleConfiguration={"Rules": same})) == ("InvalidArgument", 400)
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    assert err(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == \
+        ("NoSuchLifecycleConfiguration", 404)
+
+
+def test_cors_configuration(s3, bucket):
+    assert err(lambda: s3.get_bucket_cors(Bucket=bucket)) == ("NoSuchCORSConfiguration", 404)
+    rules = [{"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["GET", "PUT"],
+              "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == rules
+    assert err(lambda: s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]})) == ("InvalidRequest", 400)
+    s3.delete_bucket_cors(Bucket=bucket)
+    assert err(lambda: s3.get_bucket_cors(Bucket=bucket)) == ("NoSuchCORSConfiguration", 404)
+
+
+# ==== policy, ACLs and who may do what ====
+
+def test_policy_validation(s3, bucket):
+    assert err(lambda: s3.get_bucket_policy(Bucket=bucket)) == ("NoSuchBucketPolicy", 404)
+    assert err(lambda: s3.put_bucket_policy(Bucket=bucket, Policy="{not json")) == ("MalformedPolicy", 400)
+    other = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::elsewhere/*"}]})
+    assert err(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=other)) == ("MalformedPolicy", 400)
+    pol = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % bucket}]})
+    s3.put_bucket_policy(Bucket=bucket, Policy=pol)
+    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(pol)
+    assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is True
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert err(lambda: s3.get_bucket_policy(Bucket=bucket)) == ("NoSuchBucketPolicy", 404)
+
+
+def test_cross_account_through_policy(s3, alt, bucket):
+    s3.put_object(Bucket=bucket, Key="shared/a.txt", Body=b"hello")
+    assert err(lambda: alt.get_object(Bucket=bucket, Key="shared/a.txt")) == ("AccessDenied", 403)
+    assert err(lambda: alt.list_objects_v2(Bucket=bucket)) == ("AccessDenied", 403)
+    pol = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ALT[0]},
+         "Action": ["s3:GetObject", "s3:ListBucket"],
+         "Resource": ["arn:aws:s3:::%s" % bucket, "arn:aws:s3:::%s/shared/*" % bucket]}]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(pol))
+    assert alt.get_object(Bucket=bucket, Key="shared/a.txt")["Body"].read() == b"hello"
+    assert [o["Key"] for o in alt.list_objects_v2(Bucket=bucket)["Contents"]] == ["shared/a.txt"]
+    # only what the policy names
+    assert err(lambda: alt.put_object(Bucket=bucket, Key="shared/b", Body=b"x")) == ("AccessDenied", 403)
+    # AWS: only the owner's account manages the policy (405 for others it lets in)
+    assert err(lambda: alt.get_bucket_policy(Bucket=bucket))[1] in (403, 405)
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert err(lambda: alt.get_object(Bucket=bucket, Key="shared/a.txt")) == ("AccessDenied", 403)
+
+
+def test_anonymous_access(g, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="site/index.html", Body=b"<h1>hi</h1>")
+    st, _, body = http(g, "GET", "/%s/site/index.html" % bucket)
+    assert st == 403 and b"<Code>AccessDenied</Code>" in body
+    pol = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::%s/site/*" % bucket}]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(pol))
+    st, _, body = http(g, "GET", "/%s/site/index.html" % bucket)
+    assert (st, body) == (200, b"<h1>hi</h1>")
+    # the policy grants reading objects, not listing nor writing
+    assert http(g, "GET", "/%s" % bucket)[0] == 403
+    assert http(g, "PUT", "/%s/site/x" % bucket, data=b"x")[0] == 403
+    # anonymous callers never list buckets nor create them
+    assert http(g, "GET", "/")[0] == 403
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert http(g, "GET", "/%s/site/index.html" % bucket)[0] == 403
+
+
+def test_explicit_deny_for_iam_user(g, s3, bucket):
+    iam = g.client("iam")
+    user = name("u")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    k = iam.create_access_key(UserName=user)["AccessKey"]
+    u = g.client("s3", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    u.put_object(Bucket=bucket, Key="secret/x", Body=b"1")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::000000000000:user/%s" % user},
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/secret/*" % bucket}]}))
+    assert err(lambda: u.get_object(Bucket=bucket, Key="secret/x")) == ("AccessDenied", 403)
+    assert s3.get_object(Bucket=bucket, Key="secret/x")["Body"].read() == b"1"  # root is not locked out
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert u.get_object(Bucket=bucket, Key="secret/x")["Body"].read() == b"1"
+
+
+def test_acls(g, s3, alt, bucket):
+    owner = s3.list_buckets()["Owner"]["ID"]
+    acl = s3.get_bucket_acl(Bucket=bucket)
+    assert acl["Owner"]["ID"] == owner
+    assert [(x["Grantee"]["Type"], x["Permission"]) for x in acl["Grants"]] == [("CanonicalUser", "FULL_CONTROL")]
+    # a public-read object: anonymous GET works, the bucket stays private
+    s3.put_object(Bucket=bucket, Key="pub.txt", Body=b"open", ACL="public-read")
+    assert http(g, "GET", "/%s/pub.txt" % bucket)[:3:2] == (200, b"open")
+    grants = s3.get_object_acl(Bucket=bucket, Key="pub.txt")["Grants"]
+    assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"} in \
+        [x["Grantee"] for x in grants]
+    assert http(g, "GET", "/%s" % bucket)[0] == 403
+    # public-read on the bucket lets anyone list it
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    st, _, body = http(g, "GET", "/%s" % bucket)
+    assert st == 200 and b"<Key>pub.txt</Key>" in body
+    # grants by canonical id: the other account may write
+    alt_id = alt.list_buckets()["Owner"]["ID"]
+    s3.put_bucket_acl(Bucket=bucket, GrantWrite='id="%s"' % alt_id, GrantFullControl='id="%s"' % owner)
+    alt.put_object(Bucket=bucket, Key="from-alt", Body=b"a")
+    assert err(lambda: alt.list_objects_v2(Bucket=bucket)) == ("AccessDenied", 403)
+    s3.put_object_acl(Bucket=bucket, Key="pub.txt", ACL="private")
+    assert http(g, "GET", "/%s/pub.txt" % bucket)[0] == 403
+    # an AccessControlPolicy document
+    s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={
+        "Owner": {"ID": owner},
+        "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": owner}, "Permission": "FULL_CONTROL"},
+                   {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"},
+                    "Permission": "READ"}]})
+    assert [o["Key"] for o in alt.list_objects_v2(Bucket=bucket)["Contents"]] == ["from-alt", "pub.txt"]
+    assert http(g, "GET", "/%s" % bucket)[0] == 403
+
+
+def test_notification_configuration_validation(s3, bucket):
+    assert s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations") is None
+    assert err(lambda: s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": "arn:aws:sqs:us-east-1:000000000000:q",
+                                 "Events": ["s3:ObjectMade:*"]}]})) == ("InvalidArgument", 400)
+    assert err(lambda: s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": "arn:aws:sqs:us-east-1:000000000000:q", "Events": ["s3:ObjectCreated:*"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "middle", "Value": "x"}]}}}]})) == \
+        ("InvalidArgument", 400)
+
+
+# ==== website ====
+
+@pytest.mark.parametrize("cli", [c for c in __import__("conftest").CLIS][:1])
+def test_scenario_b2_website(g, s3, cli, tmp_path):
+    """`aws s3 website` + a public-read policy + unsigned GETs of the website endpoint."""
+    b = name("site")
+    (tmp_path / "index.html").write_text("<h1>home</h1>")
+    (tmp_path / "err.html").write_text("<h1>oops</h1>")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.html").write_text("<h1>docs</h1>")
+
+    def aws(*args):
+        p = g.aws(*args, cli=cli, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    aws("s3", "mb", "s3://" + b)
+    aws("s3", "sync", ".", "s3://" + b)
+    aws("s3", "website", "s3://" + b, "--index-document", "index.html", "--error-document", "err.html")
+    assert s3.get_bucket_website(Bucket=b)["IndexDocument"] == {"Suffix": "index.html"}
+    for host in ("%s.s3-website.us-east-1.localhost:%d" % (b, g.port),
+                 "%s.s3-website-us-east-1.localhost:%d" % (b, g.port)):
+        # private until a policy grants public reads
+        st, _, body = http(g, "GET", "/", host=host)
+        assert st == 403 and b"AccessDenied" in body
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::%s/*" % b}]}
+    (tmp_path / "policy.json").write_text(json.dumps(policy))
+    aws("s3api", "put-bucket-policy", "--bucket", b, "--policy", "file://policy.json")
+    host = "%s.s3-website.us-east-1.localhost:%d" % (b, g.port)
+    st, h, body = http(g, "GET", "/", host=host)
+    assert (st, body) == (200, b"<h1>home</h1>") and h["Content-Type"].startswith("text/html")
+    assert http(g, "GET", "/docs/", host=host)[::2] == (200, b"<h1>docs</h1>")
+    st, h, _ = http(g, "GET", "/docs", host=host)
+    assert st == 302 and h["Location"] == "/docs/"
+    st, _, body = http(g, "GET", "/missing.png", host=host)
+    assert (st, body) == (404, b"<h1>oops</h1>")
+    assert http(g, "HEAD", "/", host=host)[0] == 200
+    # routing rules and redirect-all
+    s3.put_bucket_website(Bucket=b, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"},
+        "RoutingRules": [{"Condition": {"KeyPrefixEquals": "old/"},
+                          "Redirect": {"ReplaceKeyPrefixWith": "docs/", "HttpRedirectCode": "301"}}]})
+    st, h, _ = http(g, "GET", "/old/a.html", host=host)
+    assert st == 301 and h["Location"].endswith("/docs/a.html")
+    st, _, body = http(g, "GET", "/missing.png", host=host)
+    assert st == 404 and b"NoSuchKey" in body  # no error document now
+    s3.put_bucket_website(Bucket=b, WebsiteConfiguration={"RedirectAllRequestsTo": {
+        "HostName": "example.com", "Protocol": "https"}})
+    st, h, _ = http(g, "GET", "/x/y", host=host)
+    assert st == 301 and h["Location"] == "https://example.com/x/y"
+    s3.delete_bucket_website(Bucket=b)
+    st, _, body = http(g, "GET", "/", host=host)
+    assert st == 404 and b"NoSuchWebsiteConfiguration" in body
+    aws("s3", "rb", "--force", "s3://" + b)
+
+
+# ==== CORS in effect ====
+
+def test_cors_preflight_and_headers(g, s3, bucket):
+    st, _, body = http(g, "OPTIONS", "/%s/k" % bucket, headers={
+        "Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"})
+    assert st == 403 and b"CORS is not enabled" in body
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["https://*.example.com"], "AllowedMethods": ["GET", "PUT"],
+         "AllowedHeaders": ["x-amz-*", "content-type"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 300},
+        {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]})
+    st, h, _ = http(g, "OPTIONS", "/%s/k" % bucket, headers={
+        "Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "Content-Type, x-amz-meta-a"})
+    assert st == 200
+    assert h["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert h["Access-Control-Allow-Methods"] == "GET, PUT"
+    assert h["Access-Control-Allow-Headers"] == "Content-Type, x-amz-meta-a"
+    assert h["Access-Control-Max-Age"] == "300" and h["Access-Control-Expose-Headers"] == "ETag"
+    # the wildcard rule answers "*" for other origins, and only for GET
+    st, h, _ = http(g, "OPTIONS", "/%s/k" % bucket, headers={
+        "Origin": "http://other.org", "Access-Control-Request-Method": "GET"})
+    assert st == 200 and h["Access-Control-Allow-Origin"] == "*"
+    st, _, body = http(g, "OPTIONS", "/%s/k" % bucket, headers={
+        "Origin": "http://other.org", "Access-Control-Request-Method": "DELETE"})
+    assert st == 403 and b"AccessForbidden" in body
+    assert http(g, "OPTIONS", "/%s/k" % bucket, headers={"Access-Control-Request-Method": "GET"})[0] == 400
+    # an actual (signed) request with an Origin gets the headers
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+
+    def add_origin(request, **kw):
+        request.headers["Origin"] = "https://app.example.com"
+
+    seen = {}
+    s3.meta.events.register("before-send.s3.GetObject", add_origin)
+    s3.meta.events.register("after-call.s3.GetObject",
+                            lambda http_response, **kw: seen.update(http_response.headers))
+    try:
+        s3.get_object(Bucket=bucket, Key="k")
+    finally:
+        s3.meta.events.unregister("before-send.s3.GetObject", add_origin)
+    assert seen.get("Access-Control-Allow-Origin") == "https://app.example.com"
+    assert seen.get("Access-Control-Expose-Headers") == "ETag"
