@@ -18,6 +18,7 @@
 #include "sns_model.h"
 #include "services/iam/iam.h"
 #include "services/lambda/lambda.h"
+#include "services/s3/s3.h"
 #include "services/sts/sts.h"
 #include "sqs_model.h"
 #include "sqsjson_model.h"
@@ -35,7 +36,7 @@ const svc_entry_t registry[] = {
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
-    {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, NULL},
+    {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start},
     /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
      * the latter found by target prefix; both sign as "sqs", which finds the query row. */
     {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, NULL, false, sns_start},

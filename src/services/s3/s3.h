@@ -14,4 +14,9 @@ void s3_cors_decorate(req_t *r);
 /* A GET/HEAD at the website endpoint of bucket (always anonymous). */
 int s3_website_serve(req_t *r, str_t bucket);
 
+struct app;
+/* Start hook (registry): collects blob files no S3 row names (gc.c), before
+ * the first request is accepted. */
+int s3_start(struct app *app);
+
 #endif
