@@ -955,16 +955,19 @@ static str_t tok_text(parser_t *p, size_t i)
 
 static _Noreturn void syntax_at(parser_t *p, size_t i)
 {
-    /* AWS: "Syntax error; token: \"<tok>\", near: \"<previous token, the
-     * space between and tok>\"" (moto's tests of real responses). */
+    /* AWS: "Syntax error; token: \"<tok>\", near: \"<the previous token,
+     * tok and the next token, as written>\"" — moto's tests of real
+     * responses: token "Mystr2", near "myNum Mystr2 myNum2" for "SET MyStr =
+     * myNum Mystr2 myNum2"; token "<EOF>", near "foo" at the end. */
     str_t tok = p->t[i].k == T_EOF ? STR("<EOF>") : tok_text(p, i);
     str_t near;
-    if (i == 0)
-        near = p->t[i].k == T_EOF ? STR("") : tok;
-    else if (p->t[i].k == T_EOF)
-        near = tok_text(p, i - 1);
-    else
-        near = str_n(p->src.p + p->t[i - 1].start, p->t[i].end - p->t[i - 1].start);
+    if (p->t[i].k == T_EOF) {
+        near = i ? tok_text(p, i - 1) : STR("");
+    } else {
+        size_t from = i ? p->t[i - 1].start : p->t[i].start;
+        size_t to = i + 1 < p->nt && p->t[i + 1].k != T_EOF ? p->t[i + 1].end : p->t[i].end;
+        near = str_n(p->src.p + from, to - from);
+    }
     p->syntax = arena_printf(p->a, "Syntax error; token: \"%.*s\", near: \"%.*s\"", STR_FMT(tok), STR_FMT(near));
     longjmp(p->jb, 1);
 }
