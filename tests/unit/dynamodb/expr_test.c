@@ -501,6 +501,9 @@ static void test_update_apply(void **s)
                             "\"0\"}, {\"N\": \"1\"}, {\"N\": \"2\"}, {\"N\": \"3\"}]}}",
                             NULL),
                         "{\"m\": {\"M\": {\"j\": {\"N\": \"2\"}}}, \"l\": {\"L\": [{\"N\": \"1\"}, {\"N\": \"3\"}]}}");
+    assert_null(upd("REMOVE m.k", "{}", &err));
+    assert_string_equal(err, "The document path provided in the update expression is invalid for update");
+    assert_string_equal(upd("REMOVE m.zz", "{\"m\": {\"M\": {}}}", NULL), "{\"m\": {\"M\": {}}}");
     assert_string_equal(upd("REMOVE l[5]", "{\"l\": {\"L\": [{\"N\": \"0\"}]}}", NULL),
                         "{\"l\": {\"L\": [{\"N\": \"0\"}]}}");
     /* ADD */
