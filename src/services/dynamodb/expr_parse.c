@@ -682,6 +682,16 @@ const char *ddb_ctx_validate(ddb_ctx_t *c)
             if (!key_ok(n->u.obj.e[i].key, '#'))
                 return arena_printf(c->a, "ExpressionAttributeNames contains invalid key: Syntax error; key: \"%.*s\"",
                                     STR_FMT(n->u.obj.e[i].key));
+        /* An empty name can address nothing; DynamoDB Local's catalogue has
+         * "ExpressionAttributeNames contains invalid value" and "Empty
+         * attribute name" (the joined wording is ours). */
+        for (size_t i = 0; i < n->u.obj.n; i++) {
+            const val_t *nv = n->u.obj.e[i].v;
+            if (!nv || nv->kind != VAL_STR || nv->u.s.len == 0)
+                return arena_printf(
+                    c->a, "ExpressionAttributeNames contains invalid value: Empty attribute name for key %.*s",
+                    STR_FMT(n->u.obj.e[i].key));
+        }
     }
     if (v && v->kind != VAL_NULL) {
         if (val_len(v) == 0) return "ExpressionAttributeValues must not be empty";

@@ -668,6 +668,11 @@ static void test_ctx(void **s)
     ddb_ctx_init(&d, A, names, NULL);
     assert_string_equal(ddb_ctx_validate(&d),
                         "ExpressionAttributeNames contains invalid key: Syntax error; key: \"a\"");
+    names = val_new(A, VAL_MAP);
+    val_set(A, names, STR("#a"), val_cstr(A, ""));
+    ddb_ctx_init(&d, A, names, NULL);
+    assert_string_equal(ddb_ctx_validate(&d),
+                        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a");
     ddb_ctx_init(&d, A, NULL, val_new(A, VAL_MAP));
     assert_string_equal(ddb_ctx_validate(&d), "ExpressionAttributeValues must not be empty");
     ddb_ctx_init(&d, A, NULL, ddbt_item(A, "{\":b\": {\"S\": \"a\"}, \"b\": {\"S\": \"a\"}}"));
