@@ -1,12 +1,10 @@
-/* expr_parse.c — DynamoDB's expression languages parsed into ASTs: condition
- * and filter expressions, update expressions, projections and key
- * conditions, with ExpressionAttributeNames/Values resolved on the way.
+/* expr_parse.c — DynamoDB's expression languages parsed into ASTs (condition,
+ * filter, update, projection, key condition), names and values resolved.
  *
- * Operation files call the ddb_*_parse functions once per request, then
- * evaluate with expr_eval.c. AWS reports a syntax error first and otherwise
- * one semantic error chosen by a fixed priority (redundant parentheses,
- * function names, reserved words, then the first faulty condition), so the
- * parser records the first error of each kind and picks at the end.
+ * Operation files call ddb_*_parse once per request, then evaluate with
+ * expr_eval.c. AWS reports a syntax error first, else one semantic error by a
+ * fixed priority (parentheses, function names, reserved words, then the first
+ * faulty condition), so the parser keeps the first error of each kind.
  * Invariant: a returned tree is fully resolved and passed every check. */
 #include <setjmp.h>
 #include <stdio.h>
