@@ -99,6 +99,15 @@ static void test_errors(void **s)
     assert_string_equal(parse_err("10E125"), ovf);
     assert_string_equal(parse_err("1e999999999999"), ovf);
     assert_string_equal(parse_err("1e-131"), udf);
+    /* the magnitude is checked before the digit count */
+    assert_string_equal(parse_err("1234567890123456789012345678901234567890e200"), ovf);
+    assert_string_equal(parse_err("1234567890123456789012345678901234567890e-200"), udf);
+    assert_string_equal(
+        parse_err("1.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001e300"),
+        ovf);
+    assert_string_equal(
+        parse_err("1.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001e3"),
+        dig);
     assert_string_equal(parse_err("-1e-131"), udf);
     assert_string_equal(parse_err("0.1e-130"), udf);
     assert_string_equal(parse_err(""), "The parameter cannot be converted to a numeric value");
