@@ -1157,13 +1157,6 @@ static const char *wrap(parser_t *p, const char *msg)
     return arena_printf(p->a, "Invalid %s: %s", p->which, msg);
 }
 
-static bool blank(str_t s)
-{
-    for (size_t i = 0; i < s.len; i++)
-        if (s.p[i] != ' ' && s.p[i] != '\t' && s.p[i] != '\r' && s.p[i] != '\n') return false;
-    return true;
-}
-
 static bool start(parser_t *p, ddb_ctx_t *c, str_t text, const char *which, mode_t_ mode, const char **err)
 {
     memset(p, 0, sizeof *p);
@@ -1172,7 +1165,9 @@ static bool start(parser_t *p, ddb_ctx_t *c, str_t text, const char *which, mode
     p->src = text;
     p->which = which;
     p->mode = mode;
-    if (blank(text)) {
+    /* AWS: only the empty string is "empty"; blanks are a syntax error at
+     * <EOF> (dynalite validations/index.js parse). */
+    if (text.len == 0) {
         *err = arena_printf(c->a, "Invalid %s: The expression can not be empty;", which);
         return false;
     }

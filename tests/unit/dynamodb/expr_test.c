@@ -68,7 +68,7 @@ static void test_cond_syntax(void **s)
 {
     (void)s;
     assert_string_equal(cerr(""), F "The expression can not be empty;");
-    assert_string_equal(cerr("   "), F "The expression can not be empty;");
+    assert_string_equal(cerr("   "), F "Syntax error; token: \"<EOF>\", near: \"\"");
     char big[5000];
     memset(big, ' ', sizeof big);
     memcpy(big, "a = :n", 6);
