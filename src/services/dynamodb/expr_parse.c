@@ -1873,16 +1873,17 @@ static const char *kc_walk(arena_t *a, const ddb_cond_t *c, kc_t *kc, size_t *n)
     case DDB__C_CONTAINS: return "Invalid operator used in KeyConditionExpression: contains";
     default: break;
     }
-    for (size_t i = 0; i < c->n; i++)
-        if (c->opd[i]->kind == DDB__OPD_SIZE) return "KeyConditionExpressions cannot contain nested operations";
     if (c->kind == DDB__C_BETWEEN && c->opd[0]->kind != DDB__OPD_PATH)
         return "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first "
                "operand";
     if (c->kind == DDB__C_BEGINS && c->opd[0]->kind != DDB__OPD_PATH)
         return "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its "
                "first operand";
+    /* Operands in order: "a BETWEEN b AND size(a)" is about two names, "a >
+     * size(b)" about the nested operation (dynalite test/query.js). */
     int at = -1;
     for (size_t i = 0; i < c->n; i++) {
+        if (c->opd[i]->kind == DDB__OPD_SIZE) return "KeyConditionExpressions cannot contain nested operations";
         if (c->opd[i]->kind != DDB__OPD_PATH) continue;
         if (at >= 0)
             return "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition";

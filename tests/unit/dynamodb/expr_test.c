@@ -623,6 +623,35 @@ static void test_key_conditions(void **s)
     assert_string_equal(kc("pk = :s AND :n BETWEEN sk AND :n2", "sk", NULL),
                         "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as "
                         "its first operand");
+    /* dynalite test/query.js: operands are looked at in order */
+    static const char *kcs[][2] = {
+        {"size(b) > a AND a.b > b AND b > c", "KeyConditionExpressions cannot contain nested operations"},
+        {"a > size(b.d)", "KeyConditionExpressions cannot contain nested operations"},
+        {"a between size(b) and size(a)", "KeyConditionExpressions cannot contain nested operations"},
+        {"b > a.b", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+        {"b between c[1] and d",
+         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+        {"a between b and size(a)",
+         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+        {"begins_with(a, b)",
+         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+        {"b.d > a AND c.d > e.f", "KeyConditionExpressions cannot have conditions on nested attributes"},
+        {"b[0] > a", "KeyConditionExpressions cannot have conditions on nested attributes"},
+        {":s between size(b) and size(a) and b > :n", "Invalid condition in KeyConditionExpression: BETWEEN operator "
+                                                      "must have the key attribute as its first operand"},
+        {"begins_with(:s, b) and a > :n",
+         "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first "
+         "operand"},
+        {"a > b and size(b) > c or a > c", "Invalid operator used in KeyConditionExpression: OR"},
+        {"a in (b, size(c), d)", "Invalid operator used in KeyConditionExpression: IN"},
+        {"contains(a.d, b)", "Invalid operator used in KeyConditionExpression: contains"},
+        {"not a > b", "Invalid operator used in KeyConditionExpression: NOT"},
+        {":n > :s AND a < :n", "Invalid condition in KeyConditionExpression: No key attribute specified"},
+        {"b > :s AND b < :s and c = :s and d = :s", "KeyConditionExpressions must only contain one condition per key"},
+        {"(a > :s and b > :s) and (b > :s and c > :s)",
+         "KeyConditionExpressions must only contain one condition per key"},
+    };
+    for (size_t i = 0; i < sizeof kcs / sizeof *kcs; i++) assert_string_equal(kc(kcs[i][0], "sk", NULL), kcs[i][1]);
     assert_string_equal(kc("pk = sk", "sk", NULL),
                         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition");
     assert_string_equal(kc("pk.x = :s", "sk", NULL),
