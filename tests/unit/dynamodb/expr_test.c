@@ -560,6 +560,26 @@ static const char *proj(const char *expr, const char *item)
 static void test_projection(void **s)
 {
     (void)s;
+    /* dynalite test/getItem.js cases */
+    static const char *syn[] = {"whatever(stuff)", ":a",  "abort,",  "a,,b",  "a..b", "a[b]",
+                                "(a.b).c",         "(a)", "(a),(b)", "(a,b)", "a-b"};
+    for (size_t i = 0; i < sizeof syn / sizeof *syn; i++) {
+        const char *e = proj(syn[i], "{}");
+        if (strncmp(e, "Invalid ProjectionExpression: Syntax error; ", 44) != 0) fail_msg("%s -> %s", syn[i], e);
+    }
+    assert_string_equal(proj("a.abORt", "{}"),
+                        "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: abORt");
+    assert_string_equal(proj("a,b,a,#q", "{}"), "Invalid ProjectionExpression: An expression attribute name used in "
+                                                "the document path is not defined; attribute name: #q");
+    assert_string_equal(proj("b[1], b.a, #a.b, a", "{}"),
+                        "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or "
+                        "rewrite one of these paths; path one: [a, b], path two: [a]");
+    assert_string_equal(proj("a.b[1], #a[1], #d", "{}"),
+                        "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or "
+                        "rewrite one of these paths; path one: [a, b, [1]], path two: [a, [1]]");
+    assert_string_equal(proj("a[3].b, #a.#d.b", "{}"),
+                        "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or "
+                        "rewrite one of these paths; path one: [a, [3], b], path two: [a, [3], b]");
     const char *it = "{\"a\": {\"N\": \"1\"}, \"b\": {\"S\": \"x\"}, \"m\": {\"M\": {\"k\": {\"N\": \"2\"}, \"j\": "
                      "{\"L\": [{\"N\": \"0\"}, {\"N\": \"1\"}, {\"N\": \"2\"}]}}}, \"c\": {\"NULL\": true}}";
     assert_string_equal(proj("a, #c", it), "{\"a\": {\"N\": \"1\"}, \"c\": {\"NULL\": true}}");
