@@ -1491,7 +1491,7 @@ static term_t c_tail(parser_t *p, ddb__opd_t *lhs, bool parened)
         ddb_cond_t *c = ddb__cond_new(p->a, DDB__C_IN, n + 1);
         if (!c) longjmp(p->jb, 1);
         c->opd[0] = lhs;
-        memcpy(c->opd + 1, list, n * sizeof *list);
+        for (size_t k = 0; k < n; k++) c->opd[k + 1] = list[k];
         check_misused(p, c->opd, n + 1);
         /* AWS: at most 100 values in IN (Constraints: "Expression parameters"). */
         if (n > 100)
