@@ -9,6 +9,9 @@
  * JSON document (`def`) of the request's own members, so DescribeTable
  * reports exactly what was asked for. Also the shared plumbing of tbl.h. */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,16 +95,97 @@ int ddb__begin(sqlite3 *db)
     return ddb__exec(db, "BEGIN IMMEDIATE");
 }
 
+/* ==== the per-thread table cache ====
+ * Every item request needs its table's definition; reading and parsing the
+ * catalogue row each time is most of a GetItem's SQLite work. Each thread
+ * keeps recently used rows, valid while the process-wide catalogue
+ * generation is unchanged: a transaction that changed ddb_table bumps it
+ * after COMMIT, and a cached row records the generation read *before* its
+ * SELECT, so a row read during a concurrent change is never trusted later. */
+static _Atomic uint64_t catalog_gen = 1;
+static __thread bool catalog_dirty;
+
+#define TCACHE 16
+typedef struct {
+    uint64_t gen;
+    char *key; /* account \0 region \0 name */
+    size_t keylen;
+    char *name, *table_id, *def;
+    int64_t tid, created_us;
+} tcache_t;
+static __thread tcache_t tcache[TCACHE];
+static __thread unsigned tcache_next;
+static pthread_key_t tcache_key;
+static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
+
+static void tcache_entry_free(tcache_t *e)
+{
+    free(e->key);
+    free(e->name);
+    free(e->table_id);
+    free(e->def);
+    memset(e, 0, sizeof *e);
+}
+
+static void tcache_thread_exit(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < TCACHE; i++) tcache_entry_free(&tcache[i]);
+}
+
+static void tcache_init(void)
+{
+    pthread_key_create(&tcache_key, tcache_thread_exit);
+}
+
+static str_t tcache_keyof(req_t *r, str_t name)
+{
+    return str_c(arena_printf(r->arena, "%.*s/%.*s/%.*s", STR_FMT(r->who.account), STR_FMT(r->region), STR_FMT(name)));
+}
+
+static tcache_t *tcache_find(str_t key)
+{
+    uint64_t gen = atomic_load(&catalog_gen);
+    for (int i = 0; i < TCACHE; i++)
+        if (tcache[i].key && tcache[i].gen == gen && tcache[i].keylen == key.len &&
+            !memcmp(tcache[i].key, key.p, key.len))
+            return &tcache[i];
+    return NULL;
+}
+
+static void tcache_put(str_t key, uint64_t gen, sqlite3_stmt *st)
+{
+    pthread_once(&tcache_once, tcache_init);
+    pthread_setspecific(tcache_key, tcache); /* any non-NULL value: the destructor frees this thread's entries */
+    tcache_t *e = &tcache[tcache_next++ % TCACHE];
+    tcache_entry_free(e);
+    e->key = strndup(key.p, key.len);
+    e->keylen = key.len;
+    e->name = strndup((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    e->tid = sqlite3_column_int64(st, 1);
+    e->table_id = strndup((const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+    e->created_us = sqlite3_column_int64(st, 3);
+    e->def = strndup((const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+    if (!e->key || !e->name || !e->table_id || !e->def) {
+        tcache_entry_free(e);
+        return;
+    }
+    e->gen = gen;
+}
+
 int ddb__commit(sqlite3 *db)
 {
-    if (ddb__exec(db, "COMMIT") == GR_OK) return GR_OK;
-    ddb__exec(db, "ROLLBACK");
-    return GR_ERR;
+    int rc = ddb__exec(db, "COMMIT");
+    if (rc != GR_OK) ddb__exec(db, "ROLLBACK");
+    if (catalog_dirty) atomic_fetch_add(&catalog_gen, 1);
+    catalog_dirty = false;
+    return rc;
 }
 
 void ddb__rollback(sqlite3 *db)
 {
     if (!sqlite3_get_autocommit(db)) ddb__exec(db, "ROLLBACK");
+    catalog_dirty = false;
 }
 
 int ddb__fail_validation(req_t *r, const char *msg)
@@ -233,6 +317,8 @@ static void load_indexes(arena_t *a, ddb_table_t *t, const val_t *list, bool glo
     (void)a;
 }
 
+static int table_fill(req_t *r, str_t text, ddb_table_t *t);
+
 int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t)
 {
     arena_t *a = r->arena;
@@ -241,7 +327,12 @@ int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t)
     t->tid = sqlite3_column_int64(st, 1);
     t->table_id = col_s(a, st, 2);
     t->created_us = sqlite3_column_int64(st, 3);
-    str_t text = col_s(a, st, 4);
+    return table_fill(r, col_s(a, st, 4), t);
+}
+
+static int table_fill(req_t *r, str_t text, ddb_table_t *t)
+{
+    arena_t *a = r->arena;
     const char *err = NULL;
     json_t *j = json_parse(a, text, &err);
     if (!j) return GR_ERR;
@@ -264,8 +355,28 @@ int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t)
 
 /* A per-thread cache of loaded definitions would avoid the JSON parse; the
  * parse of a few hundred bytes is cheap next to the SQLite read. */
+static int table_from_cache(req_t *r, const tcache_t *e, ddb_table_t *t)
+{
+    arena_t *a = r->arena;
+    memset(t, 0, sizeof *t);
+    t->name = arena_str(a, str_c(e->name));
+    t->tid = e->tid;
+    t->table_id = arena_str(a, str_c(e->table_id));
+    t->created_us = e->created_us;
+    return table_fill(r, str_c(arena_strdup(a, e->def)), t);
+}
+
 static int table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
 {
+    /* inside a transaction the catalogue row is read fresh: it may be the
+     * one this transaction is changing */
+    bool cacheable = sqlite3_get_autocommit(db);
+    str_t key = cacheable ? tcache_keyof(r, name) : STR_NULL;
+    if (cacheable) {
+        const tcache_t *e = tcache_find(key);
+        if (e) return table_from_cache(r, e, t);
+    }
+    uint64_t gen = atomic_load(&catalog_gen);
     sqlite3_stmt *st = ddb__stmt(db, "SELECT name, tid, table_id, created_us, def FROM ddb_table "
                                      "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
@@ -275,6 +386,7 @@ static int table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) return 1;
     if (rc != SQLITE_ROW) return GR_ERR;
+    if (cacheable) tcache_put(key, gen, st);
     rc = ddb__table_from_row(r, st, t);
     sqlite3_reset(st);
     return rc;
@@ -667,6 +779,7 @@ static val_t *new_stream_label(arena_t *a)
 
 static int save_def(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *def)
 {
+    catalog_dirty = true;
     sqlite3_stmt *st = ddb__stmt(db, "UPDATE ddb_table SET def = ?1 WHERE tid = ?2");
     if (!st) return GR_ERR;
     str_t text = def_text(r->arena, def);
@@ -726,6 +839,7 @@ int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
     int64_t tid = sqlite3_last_insert_rowid(db);
     char uuid[37];
     id_uuid(uuid);
+    catalog_dirty = true;
     st = ddb__stmt(db, "INSERT INTO ddb_table (account, region, name, created_us, status, tid, table_id, def) "
                        "VALUES (?1, ?2, ?3, ?4, 'ACTIVE', ?5, ?6, ?7)");
     if (!st) goto fail;
@@ -793,6 +907,7 @@ int dynamodb_delete_table(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     }
     val_t *d = table_desc(r, db, &t, "DELETING");
+    catalog_dirty = true;
     if (delete_rows(db, "DELETE FROM ddb_table WHERE tid = ?1", t.tid) != GR_OK ||
         delete_rows(db, "DELETE FROM ddb_item WHERE tid = ?1", t.tid) != GR_OK ||
         delete_rows(db, "DELETE FROM ddb_index WHERE tid = ?1", t.tid) != GR_OK ||
