@@ -27,6 +27,7 @@ gp=$(port); dp=$(port); np=$(port)
 build/gureum serve --host 127.0.0.1 --port "$gp" --data "$work/data" >"$work/gureum.log" 2>&1 & pids+=($!)
 node "$DYNALITE_DIR/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$dp" >"$work/dynalite.log" 2>&1 & pids+=($!)
 mkdir -p "$work/www" "$work/nginx"
+chmod 755 "$work" "$work/www" # nginx workers run as www-data
 printf '{"Item":{"pk":{"S":"user#42"}}}' >"$work/www/index.json"
 cat >"$work/nginx/nginx.conf" <<CONF
 worker_processes 2; daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
@@ -52,7 +53,7 @@ bench() {
   local rps p99 errs
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errs=$(awk '/Non-2xx/ {print $4}' <<<"$out")
+  errs=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   [ -n "$errs" ] && echo "warning: $errs non-2xx answers from $url" >&2
   echo "$rps $p99"
 }

@@ -716,3 +716,37 @@ def test_scenario_d(gureum, ddb):
                      "--expression-attribute-values", '{":c": {"S": "bob"}}', "--select", "COUNT")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["Count"] == 6
+
+
+# ==== PartiQL ====
+
+def test_partiql(ddb):
+    make_table(ddb, "t-pq")
+    ex = ddb.execute_statement
+    ex(Statement="INSERT INTO \"t-pq\" VALUE {'pk': 'a', 'sk': 1, 'n': 5, 'tags': <<'x', 'y'>>, 'm': {'k': [1, 'two']}}")
+    ex(Statement="INSERT INTO \"t-pq\" VALUE {'pk': ?, 'sk': ?, 'n': ?}",
+       Parameters=[{"S": "a"}, {"N": "2"}, {"N": "7"}])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ex(Statement="INSERT INTO \"t-pq\" VALUE {'pk': 'a', 'sk': 1}")
+    assert err(e) == ("DuplicateItemException", "Duplicate primary key exists in table")
+    items = ex(Statement="SELECT * FROM \"t-pq\" WHERE pk = 'a'")["Items"]
+    assert [i["sk"]["N"] for i in items] == ["1", "2"]
+    assert items[0]["tags"] == {"SS": ["x", "y"]} and items[0]["m"] == {"M": {"k": {"L": [{"N": "1"}, {"S": "two"}]}}}
+    got = ex(Statement="SELECT n FROM \"t-pq\" WHERE pk = 'a' AND n > ?", Parameters=[{"N": "6"}])["Items"]
+    assert got == [{"n": {"N": "7"}}]
+    ex(Statement="UPDATE \"t-pq\" SET n = 9 SET extra = 'e' REMOVE tags WHERE pk = 'a' AND sk = 1")
+    it = ddb.get_item(TableName="t-pq", Key={"pk": {"S": "a"}, "sk": {"N": "1"}})["Item"]
+    assert it["n"] == {"N": "9"} and it["extra"] == {"S": "e"} and "tags" not in it
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ex(Statement="UPDATE \"t-pq\" SET n = 1 WHERE pk = 'zz' AND sk = 1")
+    assert err(e)[0] == "ConditionalCheckFailedException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ex(Statement="DELETE FROM \"t-pq\" WHERE pk = 'a'")
+    assert err(e) == ("ValidationException", "Where clause does not contain a mandatory equality on all key attributes")
+    ex(Statement="DELETE FROM \"t-pq\" WHERE pk = 'a' AND sk = 2")
+    r = ddb.batch_execute_statement(Statements=[
+        {"Statement": "INSERT INTO \"t-pq\" VALUE {'pk': 'b', 'sk': 1}"},
+        {"Statement": "INSERT INTO \"t-pq\" VALUE {'pk': 'a', 'sk': 1}"},
+    ])["Responses"]
+    assert "Error" not in r[0] and r[1]["Error"]["Code"] == "DuplicateItem"
+    assert sorted((i["pk"]["S"], i["sk"]["N"]) for i in ddb.scan(TableName="t-pq")["Items"]) == [("a", "1"), ("b", "1")]
