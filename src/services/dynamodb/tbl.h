@@ -73,6 +73,7 @@ int ddb__item_get(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_
  * item row, index rows and stream record. */
 int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *old,
                     const val_t *neu);
+bool ddb__needs_old(const ddb_table_t *t, const val_t *in, bool cond, bool return_old);
 /* Checks index key attributes of a new item ("Type mismatch for Index Key"). */
 int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item);
 
