@@ -3,11 +3,14 @@
 # request, the 1,000-item load replayed) against gureum (release build) and dynalite (npm, in memory)
 # in the same run, with a static nginx response as the HTTP ceiling. wrk replays one botocore-signed
 # request per operation from a Lua script (sign.py). Prints a markdown table: req/s and p99.
-#   bench/dynamodb/run.sh [SECONDS] [CONNECTIONS]
+#   bench/dynamodb/run.sh [SECONDS] [CONNECTIONS] [ROUNDS]
+# Each measurement is taken ROUNDS times (default 3) and the best round
+# is kept: on a shared machine the other load only ever slows a round down.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-5}
 conns=${2:-16}
+rounds=${3:-3}
 nice make -s build/gureum
 work=$(mktemp -d /tmp/gureum-ddb-bench.XXXXXX)
 pids=()
@@ -45,7 +48,7 @@ $py bench/dynamodb/sign.py setup "http://127.0.0.1:$gp"
 $py bench/dynamodb/sign.py setup "http://127.0.0.1:$dp"
 
 # one wrk run: prints "req/s p99"
-bench() {
+bench1() {
   local url=$1 script=${2:-}
   local out
   if [ -n "$script" ]; then out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$script" "$url"); else
@@ -58,9 +61,19 @@ bench() {
   echo "$rps $p99"
 }
 
+# the best of $rounds runs
+bench() {
+  local best="0 -" r
+  for _ in $(seq "$rounds"); do
+    r=$(bench1 "$@")
+    best=$(awk -v a="$r" -v b="$best" 'BEGIN { split(a, x, " "); split(b, y, " "); print (x[1] + 0 > y[1] + 0 ? a : b) }')
+  done
+  echo "$best"
+}
+
 echo "| operation | gureum req/s | gureum p99 | dynalite req/s | dynalite p99 | gureum / dynalite |"
 echo "|---|---|---|---|---|---|"
-for op in PutItem GetItem Query BatchWriteItem; do
+for op in PutItem GetItem Query BatchWriteItem DescribeLimits; do
   $py bench/dynamodb/sign.py lua "http://127.0.0.1:$gp" "$op" "$work/g-$op.lua"
   $py bench/dynamodb/sign.py lua "http://127.0.0.1:$dp" "$op" "$work/d-$op.lua"
   read -r grps gp99 < <(bench "http://127.0.0.1:$gp/" "$work/g-$op.lua")
@@ -72,4 +85,4 @@ done
 read -r nrps np99 < <(bench "http://127.0.0.1:$np/index.json")
 echo
 echo "nginx static 30-byte GET (ceiling): $nrps req/s, p99 $np99; GetItem / nginx = $(awk -v a="$get_rps" -v b="$nrps" 'BEGIN { printf "%.2f", a / b }')"
-echo "(BatchWriteItem: each request writes 25 items; items/s = 25 x req/s; $conns connections, ${secs}s each, wrk -t2)"
+echo "(BatchWriteItem: each request writes 25 items; items/s = 25 x req/s; $conns connections, ${secs}s each, wrk -t2, best of $rounds)"
