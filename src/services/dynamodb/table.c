@@ -90,9 +90,30 @@ int ddb__exec(sqlite3 *db, const char *sql)
     return store_exec(db, sql);
 }
 
+/* Write transactions of this process's threads take turns on a mutex
+ * before BEGIN IMMEDIATE: SQLite's own busy handler would make the loser
+ * sleep in steps of milliseconds, which is most of a write's tail latency.
+ * Held only for one transaction, which never waits on anything else. */
+static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
+static __thread bool write_held;
+
+static void write_release(void)
+{
+    if (write_held) {
+        write_held = false;
+        pthread_mutex_unlock(&write_mu);
+    }
+}
+
 int ddb__begin(sqlite3 *db)
 {
-    return ddb__exec(db, "BEGIN IMMEDIATE");
+    if (!write_held) {
+        pthread_mutex_lock(&write_mu);
+        write_held = true;
+    }
+    if (ddb__exec(db, "BEGIN IMMEDIATE") == GR_OK) return GR_OK;
+    write_release();
+    return GR_ERR;
 }
 
 /* ==== the per-thread table cache ====
@@ -179,6 +200,7 @@ int ddb__commit(sqlite3 *db)
     if (rc != GR_OK) ddb__exec(db, "ROLLBACK");
     if (catalog_dirty) atomic_fetch_add(&catalog_gen, 1);
     catalog_dirty = false;
+    write_release();
     return rc;
 }
 
@@ -186,6 +208,7 @@ void ddb__rollback(sqlite3 *db)
 {
     if (!sqlite3_get_autocommit(db)) ddb__exec(db, "ROLLBACK");
     catalog_dirty = false;
+    write_release();
 }
 
 int ddb__fail_validation(req_t *r, const char *msg)
