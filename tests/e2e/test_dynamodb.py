@@ -280,6 +280,15 @@ def test_scan_pagination_segments(ddb):
             sum(1 for i in s if i["pk"]["S"] == p) == 5 for p in parts)
     c = ddb.scan(TableName="t-scan", Select="COUNT")
     assert c["Count"] == 50 and "Items" not in c
+    for kw, msg in ((dict(Select="COUNT", ProjectionExpression="pk"),
+                     "Cannot specify the ProjectionExpression when choosing to get only the Count"),
+                    (dict(Select="SPECIFIC_ATTRIBUTES"),
+                     "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"),
+                    (dict(Select="ALL_PROJECTED_ATTRIBUTES"),
+                     "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ddb.scan(TableName="t-scan", **kw)
+        assert err(e) == ("ValidationException", msg)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ddb.scan(TableName="t-scan", Segment=3, TotalSegments=3)
     assert err(e) == ("ValidationException", "The Segment parameter is zero-based and must be less than parameter "
