@@ -269,10 +269,8 @@ static bool remove_at(val_t *root, const ddb_path_t *p, const char **err)
 {
     val_t *par = parent_of(root, p);
     if (!par) {
-        if (p->n > 1) {
-            ddb_path_t up = {p->elem, p->n - 1};
-            if (!ddb_path_get(root, &up)) return true; /* nothing there to remove */
-        }
+        /* AWS: a missing or mistyped parent is refused for REMOVE as for
+         * SET; only the last element may be absent. */
         *err = E_PATH;
         return false;
     }

@@ -1,12 +1,10 @@
-/* expr_parse.c — DynamoDB's expression languages parsed into ASTs: condition
- * and filter expressions, update expressions, projections and key
- * conditions, with ExpressionAttributeNames/Values resolved on the way.
+/* expr_parse.c — DynamoDB's expression languages parsed into ASTs (condition,
+ * filter, update, projection, key condition), names and values resolved.
  *
- * Operation files call the ddb_*_parse functions once per request, then
- * evaluate with expr_eval.c. AWS reports a syntax error first and otherwise
- * one semantic error chosen by a fixed priority (redundant parentheses,
- * function names, reserved words, then the first faulty condition), so the
- * parser records the first error of each kind and picks at the end.
+ * Operation files call ddb_*_parse once per request, then evaluate with
+ * expr_eval.c. AWS reports a syntax error first, else one semantic error by a
+ * fixed priority (parentheses, function names, reserved words, then the first
+ * faulty condition), so the parser keeps the first error of each kind.
  * Invariant: a returned tree is fully resolved and passed every check. */
 #include <setjmp.h>
 #include <stdio.h>
@@ -682,6 +680,16 @@ const char *ddb_ctx_validate(ddb_ctx_t *c)
             if (!key_ok(n->u.obj.e[i].key, '#'))
                 return arena_printf(c->a, "ExpressionAttributeNames contains invalid key: Syntax error; key: \"%.*s\"",
                                     STR_FMT(n->u.obj.e[i].key));
+        /* An empty name can address nothing; DynamoDB Local's catalogue has
+         * "ExpressionAttributeNames contains invalid value" and "Empty
+         * attribute name" (the joined wording is ours). */
+        for (size_t i = 0; i < n->u.obj.n; i++) {
+            const val_t *nv = n->u.obj.e[i].v;
+            if (!nv || nv->kind != VAL_STR || nv->u.s.len == 0)
+                return arena_printf(
+                    c->a, "ExpressionAttributeNames contains invalid value: Empty attribute name for key %.*s",
+                    STR_FMT(n->u.obj.e[i].key));
+        }
     }
     if (v && v->kind != VAL_NULL) {
         if (val_len(v) == 0) return "ExpressionAttributeValues must not be empty";
@@ -955,16 +963,19 @@ static str_t tok_text(parser_t *p, size_t i)
 
 static _Noreturn void syntax_at(parser_t *p, size_t i)
 {
-    /* AWS: "Syntax error; token: \"<tok>\", near: \"<previous token, the
-     * space between and tok>\"" (moto's tests of real responses). */
+    /* AWS: "Syntax error; token: \"<tok>\", near: \"<the previous token,
+     * tok and the next token, as written>\"" — moto's tests of real
+     * responses: token "Mystr2", near "myNum Mystr2 myNum2" for "SET MyStr =
+     * myNum Mystr2 myNum2"; token "<EOF>", near "foo" at the end. */
     str_t tok = p->t[i].k == T_EOF ? STR("<EOF>") : tok_text(p, i);
     str_t near;
-    if (i == 0)
-        near = p->t[i].k == T_EOF ? STR("") : tok;
-    else if (p->t[i].k == T_EOF)
-        near = tok_text(p, i - 1);
-    else
-        near = str_n(p->src.p + p->t[i - 1].start, p->t[i].end - p->t[i - 1].start);
+    if (p->t[i].k == T_EOF) {
+        near = i ? tok_text(p, i - 1) : STR("");
+    } else {
+        size_t from = i ? p->t[i - 1].start : p->t[i].start;
+        size_t to = i + 1 < p->nt && p->t[i + 1].k != T_EOF ? p->t[i + 1].end : p->t[i].end;
+        near = str_n(p->src.p + from, to - from);
+    }
     p->syntax = arena_printf(p->a, "Syntax error; token: \"%.*s\", near: \"%.*s\"", STR_FMT(tok), STR_FMT(near));
     longjmp(p->jb, 1);
 }
@@ -1146,13 +1157,6 @@ static const char *wrap(parser_t *p, const char *msg)
     return arena_printf(p->a, "Invalid %s: %s", p->which, msg);
 }
 
-static bool blank(str_t s)
-{
-    for (size_t i = 0; i < s.len; i++)
-        if (s.p[i] != ' ' && s.p[i] != '\t' && s.p[i] != '\r' && s.p[i] != '\n') return false;
-    return true;
-}
-
 static bool start(parser_t *p, ddb_ctx_t *c, str_t text, const char *which, mode_t_ mode, const char **err)
 {
     memset(p, 0, sizeof *p);
@@ -1161,7 +1165,9 @@ static bool start(parser_t *p, ddb_ctx_t *c, str_t text, const char *which, mode
     p->src = text;
     p->which = which;
     p->mode = mode;
-    if (blank(text)) {
+    /* AWS: only the empty string is "empty"; blanks are a syntax error at
+     * <EOF> (dynalite validations/index.js parse). */
+    if (text.len == 0) {
         *err = arena_printf(c->a, "Invalid %s: The expression can not be empty;", which);
         return false;
     }
@@ -1485,7 +1491,7 @@ static term_t c_tail(parser_t *p, ddb__opd_t *lhs, bool parened)
         ddb_cond_t *c = ddb__cond_new(p->a, DDB__C_IN, n + 1);
         if (!c) longjmp(p->jb, 1);
         c->opd[0] = lhs;
-        memcpy(c->opd + 1, list, n * sizeof *list);
+        for (size_t k = 0; k < n; k++) c->opd[k + 1] = list[k];
         check_misused(p, c->opd, n + 1);
         /* AWS: at most 100 values in IN (Constraints: "Expression parameters"). */
         if (n > 100)
@@ -1867,16 +1873,17 @@ static const char *kc_walk(arena_t *a, const ddb_cond_t *c, kc_t *kc, size_t *n)
     case DDB__C_CONTAINS: return "Invalid operator used in KeyConditionExpression: contains";
     default: break;
     }
-    for (size_t i = 0; i < c->n; i++)
-        if (c->opd[i]->kind == DDB__OPD_SIZE) return "KeyConditionExpressions cannot contain nested operations";
     if (c->kind == DDB__C_BETWEEN && c->opd[0]->kind != DDB__OPD_PATH)
         return "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first "
                "operand";
     if (c->kind == DDB__C_BEGINS && c->opd[0]->kind != DDB__OPD_PATH)
         return "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its "
                "first operand";
+    /* Operands in order: "a BETWEEN b AND size(a)" is about two names, "a >
+     * size(b)" about the nested operation (dynalite test/query.js). */
     int at = -1;
     for (size_t i = 0; i < c->n; i++) {
+        if (c->opd[i]->kind == DDB__OPD_SIZE) return "KeyConditionExpressions cannot contain nested operations";
         if (c->opd[i]->kind != DDB__OPD_PATH) continue;
         if (at >= 0)
             return "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition";

@@ -33,10 +33,8 @@ static bool normalize(const uint8_t *d, size_t n, long top, bool neg, ddb_num_t 
     while (j > i && d[j - 1] == 0) j--;
     memset(out, 0, sizeof *out);
     if (i == j) return true; /* zero, never negative */
-    if (j - i > 38) {
-        if (err) *err = ERR_DIGITS;
-        return false;
-    }
+    /* AWS: the magnitude is checked before the digit count (dynalite
+     * validations/index.js checkNum, tuned against DynamoDB). */
     long exp = top - (long)i + 1;
     if (exp > EXP_MAX) {
         if (err) *err = ERR_OVERFLOW;
@@ -44,6 +42,10 @@ static bool normalize(const uint8_t *d, size_t n, long top, bool neg, ddb_num_t 
     }
     if (exp < EXP_MIN) {
         if (err) *err = ERR_UNDERFLOW;
+        return false;
+    }
+    if (j - i > 38) {
+        if (err) *err = ERR_DIGITS;
         return false;
     }
     out->neg = neg;
@@ -107,10 +109,6 @@ bool ddb_num_parse(arena_t *a, str_t text, ddb_num_t *out, const char **err)
         *err = a ? arena_printf(a, ERR_NAN ": %.*s", STR_FMT(text)) : ERR_NAN;
         return false;
     }
-    if (too_many || sig_end > 38) {
-        *err = ERR_DIGITS;
-        return false;
-    }
     if (!started) {
         memset(out, 0, sizeof *out);
         return true;
@@ -118,6 +116,12 @@ bool ddb_num_parse(arena_t *a, str_t text, ddb_num_t *out, const char **err)
     /* Leading digit's power: int_digits - 1 if there are integer digits,
      * else -(lead_frac_zeros + 1). */
     long top = int_digits > 0 ? int_digits - 1 : -(lead_frac_zeros + 1);
+    /* More digits than the window holds: out of range wins (normalize sees
+     * the leading digit), else it is the digit count. */
+    if (too_many && top + e <= EXP_MAX - 1 && top + e >= EXP_MIN - 1) {
+        *err = ERR_DIGITS;
+        return false;
+    }
     return normalize(d, sig_end, top + e, neg, out, err);
 }
 

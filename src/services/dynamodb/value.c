@@ -135,30 +135,12 @@ static bool has_dup_bytes(arena_t *a, const val_t *list)
 
 #define MAX_DEPTH 32
 
-static const char *validate(arena_t *a, val_t *av, int depth)
+static const char *validate(arena_t *a, val_t *av, int depth);
+
+/* One member's content: numbers parse, sets are non-empty and distinct,
+ * NULL is true, nested values are valid. */
+static const char *validate_member(arena_t *a, ddb_type_t t, val_t *inner, int depth)
 {
-    /* AWS: a leaf at nesting level 33 is refused; the top-level value is
-     * level 1 (DynamoDB docs "Attributes": 32 levels of nesting). */
-    if (depth > MAX_DEPTH)
-        return "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
-               "supported limit";
-    if (!av || (av->kind != VAL_STRUCT && av->kind != VAL_MAP))
-        return "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
-    size_t members = 0;
-    val_t *inner = NULL;
-    ddb_type_t t = DDB_BAD;
-    for (size_t i = 0; i < av->u.obj.n; i++) {
-        val_t *v = av->u.obj.e[i].v;
-        if (!v || v->kind == VAL_NULL) continue;
-        members++;
-        inner = v;
-        t = type_of_name(av->u.obj.e[i].key);
-    }
-    /* AWS: dynalite test/getItem.js asserts both texts. */
-    if (members == 0) return "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
-    if (members > 1)
-        return "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported "
-               "datatypes";
     if (t == DDB_BAD || !kind_ok(t, inner))
         return "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
     const char *err = NULL;
@@ -214,6 +196,32 @@ static const char *validate(arena_t *a, val_t *av, int depth)
         return NULL;
     default: return "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
     }
+}
+
+static const char *validate(arena_t *a, val_t *av, int depth)
+{
+    /* AWS: a leaf at nesting level 33 is refused; the top-level value is
+     * level 1 (DynamoDB docs "Attributes": 32 levels of nesting). */
+    if (depth > MAX_DEPTH)
+        return "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
+               "supported limit";
+    if (!av || (av->kind != VAL_STRUCT && av->kind != VAL_MAP))
+        return "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
+    /* AWS: every member's content is checked before the member count, so
+     * {"S": "a", "N": "b"} is about the number (dynalite test/getItem.js). */
+    size_t members = 0;
+    for (size_t i = 0; i < av->u.obj.n; i++) {
+        val_t *v = av->u.obj.e[i].v;
+        if (!v || v->kind == VAL_NULL) continue;
+        members++;
+        const char *err = validate_member(a, type_of_name(av->u.obj.e[i].key), v, depth);
+        if (err) return err;
+    }
+    if (members == 0) return "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
+    if (members > 1)
+        return "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported "
+               "datatypes";
+    return NULL;
 }
 
 const char *ddb_validate_av(arena_t *a, val_t *av)

@@ -68,7 +68,7 @@ static void test_cond_syntax(void **s)
 {
     (void)s;
     assert_string_equal(cerr(""), F "The expression can not be empty;");
-    assert_string_equal(cerr("   "), F "The expression can not be empty;");
+    assert_string_equal(cerr("   "), F "Syntax error; token: \"<EOF>\", near: \"\"");
     char big[5000];
     memset(big, ' ', sizeof big);
     memcpy(big, "a = :n", 6);
@@ -76,10 +76,10 @@ static void test_cond_syntax(void **s)
     assert_string_equal(cerr(big), F "Expression size has exceeded the maximum allowed size; expression size: 4097");
     big[4096] = 0;
     assert_null(cerr(big));
-    assert_string_equal(cerr("a = = :n"), F "Syntax error; token: \"=\", near: \"= =\"");
+    assert_string_equal(cerr("a = = :n"), F "Syntax error; token: \"=\", near: \"= = :n\"");
     assert_string_equal(cerr("a ="), F "Syntax error; token: \"<EOF>\", near: \"=\"");
     assert_string_equal(cerr("foo"), F "Syntax error; token: \"<EOF>\", near: \"foo\"");
-    assert_string_equal(cerr("things are not gonna be ok"), F "Syntax error; token: \"are\", near: \"things are\"");
+    assert_string_equal(cerr("things are not gonna be ok"), F "Syntax error; token: \"are\", near: \"things are not\"");
     assert_string_equal(cerr("a > 4"), F "Syntax error; token: \"4\", near: \"> 4\"");
     assert_string_equal(cerr("a in b"), F "Syntax error; token: \"b\", near: \"in b\"");
     static const char *bad[] = {"attribute_exists(Pictures-RearView)",
@@ -377,6 +377,11 @@ static void test_update_parse_errors(void **s)
             fail_msg("%s -> %s", syn[i], e ? e : "(ok)");
     }
     assert_string_equal(uerr("SET a = :n, b = VALUE 1"), U "Syntax error; token: \"1\", near: \"VALUE 1\"");
+    /* AWS responses quoted by moto's tests */
+    assert_string_equal(uerr("SET MyStr = myNum Mystr2 myNum2"),
+                        U "Syntax error; token: \"Mystr2\", near: \"myNum Mystr2 myNum2\"");
+    assert_string_equal(uerr("SET MyStr = myNum + 1"), U "Syntax error; token: \"1\", near: \"+ 1\"");
+    assert_string_equal(uerr("SET MyStr = my Num"), U "Syntax error; token: \"Num\", near: \"my Num\"");
     assert_string_equal(uerr(" set #c = :n set abOrt = :n "),
                         U "Attribute name is a reserved keyword; reserved keyword: abOrt");
     assert_string_equal(uerr("SET status = :s"), U "Attribute name is a reserved keyword; reserved keyword: status");
@@ -496,6 +501,9 @@ static void test_update_apply(void **s)
                             "\"0\"}, {\"N\": \"1\"}, {\"N\": \"2\"}, {\"N\": \"3\"}]}}",
                             NULL),
                         "{\"m\": {\"M\": {\"j\": {\"N\": \"2\"}}}, \"l\": {\"L\": [{\"N\": \"1\"}, {\"N\": \"3\"}]}}");
+    assert_null(upd("REMOVE m.k", "{}", &err));
+    assert_string_equal(err, "The document path provided in the update expression is invalid for update");
+    assert_string_equal(upd("REMOVE m.zz", "{\"m\": {\"M\": {}}}", NULL), "{\"m\": {\"M\": {}}}");
     assert_string_equal(upd("REMOVE l[5]", "{\"l\": {\"L\": [{\"N\": \"0\"}]}}", NULL),
                         "{\"l\": {\"L\": [{\"N\": \"0\"}]}}");
     /* ADD */
@@ -552,6 +560,26 @@ static const char *proj(const char *expr, const char *item)
 static void test_projection(void **s)
 {
     (void)s;
+    /* dynalite test/getItem.js cases */
+    static const char *syn[] = {"whatever(stuff)", ":a",  "abort,",  "a,,b",  "a..b", "a[b]",
+                                "(a.b).c",         "(a)", "(a),(b)", "(a,b)", "a-b"};
+    for (size_t i = 0; i < sizeof syn / sizeof *syn; i++) {
+        const char *e = proj(syn[i], "{}");
+        if (strncmp(e, "Invalid ProjectionExpression: Syntax error; ", 44) != 0) fail_msg("%s -> %s", syn[i], e);
+    }
+    assert_string_equal(proj("a.abORt", "{}"),
+                        "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: abORt");
+    assert_string_equal(proj("a,b,a,#q", "{}"), "Invalid ProjectionExpression: An expression attribute name used in "
+                                                "the document path is not defined; attribute name: #q");
+    assert_string_equal(proj("b[1], b.a, #a.b, a", "{}"),
+                        "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or "
+                        "rewrite one of these paths; path one: [a, b], path two: [a]");
+    assert_string_equal(proj("a.b[1], #a[1], #d", "{}"),
+                        "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or "
+                        "rewrite one of these paths; path one: [a, b, [1]], path two: [a, [1]]");
+    assert_string_equal(proj("a[3].b, #a.#d.b", "{}"),
+                        "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or "
+                        "rewrite one of these paths; path one: [a, [3], b], path two: [a, [3], b]");
     const char *it = "{\"a\": {\"N\": \"1\"}, \"b\": {\"S\": \"x\"}, \"m\": {\"M\": {\"k\": {\"N\": \"2\"}, \"j\": "
                      "{\"L\": [{\"N\": \"0\"}, {\"N\": \"1\"}, {\"N\": \"2\"}]}}}, \"c\": {\"NULL\": true}}";
     assert_string_equal(proj("a, #c", it), "{\"a\": {\"N\": \"1\"}, \"c\": {\"NULL\": true}}");
@@ -569,7 +597,7 @@ static void test_projection(void **s)
                         "Invalid ProjectionExpression: Two document paths conflict with each "
                         "other; must remove or rewrite one of these paths; path one: [m, k], path "
                         "two: [m, [0]]");
-    assert_string_equal(proj("a,, b", it), "Invalid ProjectionExpression: Syntax error; token: \",\", near: \",,\"");
+    assert_string_equal(proj("a,, b", it), "Invalid ProjectionExpression: Syntax error; token: \",\", near: \",, b\"");
 }
 
 static const char *kc(const char *expr, const char *sk, ddb_keycond_t *out)
@@ -615,6 +643,35 @@ static void test_key_conditions(void **s)
     assert_string_equal(kc("pk = :s AND :n BETWEEN sk AND :n2", "sk", NULL),
                         "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as "
                         "its first operand");
+    /* dynalite test/query.js: operands are looked at in order */
+    static const char *kcs[][2] = {
+        {"size(b) > a AND a.b > b AND b > c", "KeyConditionExpressions cannot contain nested operations"},
+        {"a > size(b.d)", "KeyConditionExpressions cannot contain nested operations"},
+        {"a between size(b) and size(a)", "KeyConditionExpressions cannot contain nested operations"},
+        {"b > a.b", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+        {"b between c[1] and d",
+         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+        {"a between b and size(a)",
+         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+        {"begins_with(a, b)",
+         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+        {"b.d > a AND c.d > e.f", "KeyConditionExpressions cannot have conditions on nested attributes"},
+        {"b[0] > a", "KeyConditionExpressions cannot have conditions on nested attributes"},
+        {":s between size(b) and size(a) and b > :n", "Invalid condition in KeyConditionExpression: BETWEEN operator "
+                                                      "must have the key attribute as its first operand"},
+        {"begins_with(:s, b) and a > :n",
+         "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first "
+         "operand"},
+        {"a > b and size(b) > c or a > c", "Invalid operator used in KeyConditionExpression: OR"},
+        {"a in (b, size(c), d)", "Invalid operator used in KeyConditionExpression: IN"},
+        {"contains(a.d, b)", "Invalid operator used in KeyConditionExpression: contains"},
+        {"not a > b", "Invalid operator used in KeyConditionExpression: NOT"},
+        {":n > :s AND a < :n", "Invalid condition in KeyConditionExpression: No key attribute specified"},
+        {"b > :s AND b < :s and c = :s and d = :s", "KeyConditionExpressions must only contain one condition per key"},
+        {"(a > :s and b > :s) and (b > :s and c > :s)",
+         "KeyConditionExpressions must only contain one condition per key"},
+    };
+    for (size_t i = 0; i < sizeof kcs / sizeof *kcs; i++) assert_string_equal(kc(kcs[i][0], "sk", NULL), kcs[i][1]);
     assert_string_equal(kc("pk = sk", "sk", NULL),
                         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition");
     assert_string_equal(kc("pk.x = :s", "sk", NULL),
@@ -660,6 +717,11 @@ static void test_ctx(void **s)
     ddb_ctx_init(&d, A, names, NULL);
     assert_string_equal(ddb_ctx_validate(&d),
                         "ExpressionAttributeNames contains invalid key: Syntax error; key: \"a\"");
+    names = val_new(A, VAL_MAP);
+    val_set(A, names, STR("#a"), val_cstr(A, ""));
+    ddb_ctx_init(&d, A, names, NULL);
+    assert_string_equal(ddb_ctx_validate(&d),
+                        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a");
     ddb_ctx_init(&d, A, NULL, val_new(A, VAL_MAP));
     assert_string_equal(ddb_ctx_validate(&d), "ExpressionAttributeValues must not be empty");
     ddb_ctx_init(&d, A, NULL, ddbt_item(A, "{\":b\": {\"S\": \"a\"}, \"b\": {\"S\": \"a\"}}"));

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -98,6 +99,15 @@ static void test_errors(void **s)
     assert_string_equal(parse_err("10E125"), ovf);
     assert_string_equal(parse_err("1e999999999999"), ovf);
     assert_string_equal(parse_err("1e-131"), udf);
+    /* the magnitude is checked before the digit count */
+    assert_string_equal(parse_err("1234567890123456789012345678901234567890e200"), ovf);
+    assert_string_equal(parse_err("1234567890123456789012345678901234567890e-200"), udf);
+    assert_string_equal(
+        parse_err("1.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001e300"),
+        ovf);
+    assert_string_equal(
+        parse_err("1.00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001e3"),
+        dig);
     assert_string_equal(parse_err("-1e-131"), udf);
     assert_string_equal(parse_err("0.1e-130"), udf);
     assert_string_equal(parse_err(""), "The parameter cannot be converted to a numeric value");
@@ -190,13 +200,72 @@ static void test_arith(void **s)
     assert_int_equal(strlen(r), 2 + 129 + 2);
 }
 
+/* value n / 10^scale as canonical DynamoDB text */
+static const char *i128_text(__int128 n, int scale)
+{
+    char d[64];
+    int k = 0;
+    bool neg = n < 0;
+    unsigned __int128 u = neg ? (unsigned __int128)(-n) : (unsigned __int128)n;
+    do {
+        d[k++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    while (k <= scale) d[k++] = '0'; /* at least one integer digit */
+    /* d holds digits least significant first */
+    int lo = 0;
+    while (lo < scale && d[lo] == '0') lo++; /* trailing fraction zeros */
+    char *out = arena_alloc(A, 80);
+    int o = 0;
+    bool zero = true;
+    for (int i = 0; i < k; i++)
+        if (d[i] != '0') zero = false;
+    if (neg && !zero) out[o++] = '-';
+    for (int i = k - 1; i >= scale; i--) out[o++] = d[i];
+    if (lo < scale) {
+        out[o++] = '.';
+        for (int i = scale - 1; i >= lo; i--) out[o++] = d[i];
+    }
+    out[o] = 0;
+    return out;
+}
+
+static __int128 rnd128(int digits)
+{
+    __int128 v = 0;
+    for (int i = 0; i < digits; i++) v = v * 10 + rand() % 10;
+    return rand() % 2 ? -v : v;
+}
+
+static void test_arith_random(void **s)
+{
+    (void)s;
+    srand(12345);
+    for (int iter = 0; iter < 5000; iter++) {
+        int scale = rand() % 12;
+        __int128 x = rnd128(1 + rand() % 30), y = rnd128(1 + rand() % 30);
+        const char *xs = i128_text(x, scale), *ys = i128_text(y, scale), *err;
+        ddb_num_t nx = num(xs), ny = num(ys);
+        assert_string_equal(ddb_num_format(A, &nx).p, xs);
+        const char *sum = op(xs, ys, true, &err), *dif = op(xs, ys, false, &err);
+        assert_non_null(sum);
+        assert_non_null(dif);
+        assert_string_equal(sum, i128_text(x + y, scale));
+        assert_string_equal(dif, i128_text(x - y, scale));
+        int c = ddb_num_cmp(&nx, &ny);
+        assert_int_equal(c, (x > y) - (x < y));
+        /* exponent forms of the same value compare equal */
+        char e[96];
+        snprintf(e, sizeof e, "%se%d", xs, 0);
+        assert_int_equal(cmp(e, xs), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_canonical),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_compare),
-        cmocka_unit_test(test_arith),
+        cmocka_unit_test(test_canonical), cmocka_unit_test(test_errors),       cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_arith),     cmocka_unit_test(test_arith_random),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -54,6 +54,11 @@ static void test_validate_messages(void **s)
     assert_string_equal(verr("{\"S\": \"a\", \"N\": \"1\"}"),
                         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the "
                         "supported datatypes");
+    /* contents are checked before the member count (dynalite test/getItem.js) */
+    assert_string_equal(verr("{\"S\": \"a\", \"N\": \"b\"}"),
+                        "The parameter cannot be converted to a numeric value: b");
+    assert_string_equal(verr("{\"S\": \"\", \"N\": \"\"}"), "The parameter cannot be converted to a numeric value");
+    assert_string_equal(verr("{\"S\": \"a\", \"SS\": []}"), PFX "An string set  may not be empty");
     assert_string_equal(verr("{\"NULL\": false}"), PFX "Null attribute value types must have the value of true");
     assert_string_equal(verr("{\"SS\": []}"), PFX "An string set  may not be empty");
     assert_string_equal(verr("{\"NS\": []}"), PFX "An number set  may not be empty");
