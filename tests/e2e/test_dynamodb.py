@@ -759,3 +759,7 @@ def test_partiql(ddb):
     ])["Responses"]
     assert "Error" not in r[0] and r[1]["Error"]["Code"] == "DuplicateItem"
     assert sorted((i["pk"]["S"], i["sk"]["N"]) for i in ddb.scan(TableName="t-pq")["Items"]) == [("a", "1"), ("b", "1")]
+    page = ex(Statement="SELECT pk FROM \"t-pq\"", Limit=1)
+    assert len(page["Items"]) == 1 and page["NextToken"]
+    rest = ex(Statement="SELECT pk FROM \"t-pq\"", NextToken=page["NextToken"])
+    assert sorted(i["pk"]["S"] for i in page["Items"] + rest["Items"]) == ["a", "b"]

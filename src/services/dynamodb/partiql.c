@@ -357,6 +357,37 @@ static void set_exprs(pq_t *q, val_t *in)
     if (q->values->u.obj.n) val_set_c(q->a, in, "ExpressionAttributeValues", q->values);
 }
 
+/* NextToken: the page's LastEvaluatedKey in the storage encoding, as hex. */
+static str_t token_encode(arena_t *a, const val_t *key)
+{
+    buf_t b, h;
+    buf_init(&b, a);
+    buf_init(&h, a);
+    ddb_item_encode(a, key, &b);
+    for (size_t i = 0; i < b.len; i++) buf_printf(&h, "%02x", (unsigned char)b.p[i]);
+    return buf_str(&h);
+}
+
+static val_t *token_decode(arena_t *a, str_t t)
+{
+    if (t.len % 2) return NULL;
+    char *p = arena_alloc(a, t.len / 2 + 1);
+    if (!p) return NULL;
+    for (size_t i = 0; i < t.len / 2; i++) {
+        unsigned v = 0;
+        for (int k = 0; k < 2; k++) {
+            char c = t.p[2 * i + k];
+            unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                         : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                                                : 16;
+            if (d == 16) return NULL;
+            v = v * 16 + d;
+        }
+        p[i] = (char)v;
+    }
+    return ddb_item_decode(a, str_n(p, t.len / 2));
+}
+
 static const aws_errdef_t E_Duplicate = {"DuplicateItemException", 400, true};
 
 /* Runs one statement; *item gets the first item for BatchExecuteStatement. */
@@ -407,11 +438,21 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         if (consistent) val_set_c(a, in, "ConsistentRead", val_bool(a, true));
         int64_t limit = val_get_int(outer, "Limit", -1);
         if (limit > 0) val_set_c(a, in, "Limit", val_int(a, limit));
+        str_t token = val_get_str(outer, "NextToken");
+        if (token.p) {
+            val_t *esk = token_decode(a, token);
+            if (!esk) return ddb__fail_validation(r, "Invalid NextToken");
+            val_set_c(a, in, "ExclusiveStartKey", esk);
+        }
         set_exprs(&q, in);
         val_t *so = val_new(a, VAL_STRUCT);
         if ((rc = dynamodb_scan(r, in, so)) != GR_OK) return rc;
         val_set_c(a, out, "Items", val_get(so, "Items"));
-        if (val_get(so, "LastEvaluatedKey")) val_set_c(a, out, "LastEvaluatedKey", val_get(so, "LastEvaluatedKey"));
+        const val_t *lek = val_get(so, "LastEvaluatedKey");
+        if (lek) {
+            val_set_c(a, out, "LastEvaluatedKey", (val_t *)lek);
+            val_set_c(a, out, "NextToken", val_str(a, token_encode(a, lek)));
+        }
         if (val_get(so, "ConsumedCapacity")) val_set_c(a, out, "ConsumedCapacity", val_get(so, "ConsumedCapacity"));
         *table_out = table;
         return GR_OK;
