@@ -411,9 +411,9 @@ def test_streams(ddb, gureum):
     assert err(e)[0] == "ResourceNotFoundException"
 
 
-def test_ttl_removes_expired_items(ddb):
+def test_ttl_removes_expired_items(ddb, gureum):
     import time
-    make_table(ddb, "t-ttl", sk=False)
+    make_table(ddb, "t-ttl", sk=False, StreamSpecification={"StreamEnabled": True, "StreamViewType": "OLD_IMAGE"})
     ddb.update_time_to_live(TableName="t-ttl", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
     now = int(time.time())
     ddb.put_item(TableName="t-ttl", Item={"pk": {"S": "old"}, "exp": {"N": str(now - 10)}})
@@ -427,6 +427,14 @@ def test_ttl_removes_expired_items(ddb):
         time.sleep(0.2)
     keys = sorted(i["pk"]["S"] for i in ddb.scan(TableName="t-ttl")["Items"])
     assert keys == ["ancient", "new", "str"]
+    # the stream says who deleted it
+    streams = gureum.client("dynamodbstreams")
+    arn = ddb.describe_table(TableName="t-ttl")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    removes = [x for x in streams.get_records(ShardIterator=it)["Records"] if x["eventName"] == "REMOVE"]
+    assert len(removes) == 1 and removes[0]["dynamodb"]["OldImage"]["pk"] == {"S": "old"}
+    assert removes[0]["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
 
 
 # ==== Expressions on items ====

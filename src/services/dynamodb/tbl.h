@@ -95,4 +95,7 @@ int ddb__fail_validation(req_t *r, const char *msg);
 int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *keys, const val_t *old,
                        const val_t *neu);
 
+/* While on, this thread's deletions are TTL's (stream userIdentity). */
+void ddb__stream_by_ttl(bool on);
+
 #endif

@@ -72,7 +72,10 @@ static int sweep_table(req_t *r, sqlite3 *db, const ddb_table_t *t, int64_t now_
         val_t *cur = NULL;
         if (ddb__item_get(r, db, t, &v[i].k, &cur) != GR_OK) goto fail;
         if (!cur || !expired(cur, t->ttl_attr, now_s)) continue;
-        if (ddb__item_write(r, db, t, &v[i].k, cur, NULL) != GR_OK) goto fail;
+        ddb__stream_by_ttl(true);
+        int wrc = ddb__item_write(r, db, t, &v[i].k, cur, NULL);
+        ddb__stream_by_ttl(false);
+        if (wrc != GR_OK) goto fail;
     }
     return ddb__commit(db);
 fail:
