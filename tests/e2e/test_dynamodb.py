@@ -129,7 +129,8 @@ def test_indexes_update_table_tags_ttl(ddb):
                          GlobalSecondaryIndexUpdates=[{"Create": {
                              "IndexName": "by-h", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}],
                              "Projection": {"ProjectionType": "ALL"}}}])["TableDescription"]
-    assert {g["IndexName"] for g in d["GlobalSecondaryIndexes"]} == {"by-g", "by-h"}
+    assert {g["IndexName"]: g["IndexStatus"] for g in d["GlobalSecondaryIndexes"]} == {
+        "by-g": "ACTIVE", "by-h": "CREATING"}
     t = ddb.describe_table(TableName="t-idx")["Table"]
     assert t["ItemCount"] == 3
     assert [g["ItemCount"] for g in t["GlobalSecondaryIndexes"] if g["IndexName"] == "by-h"] == [3]

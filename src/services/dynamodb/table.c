@@ -1146,7 +1146,16 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
         if (nt.idx[i].global && !ddb__index(&t, nt.idx[i].name) && backfill(r, db, &nt, &nt.idx[i]) != GR_OK)
             goto out_fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
-    val_set_c(a, out, "TableDescription", table_desc(r, db, &nt, "UPDATING"));
+    val_t *desc = table_desc(r, db, &nt, "UPDATING");
+    /* AWS: an index added by this update is reported CREATING (and
+     * Backfilling) in the answer; it is complete already here. */
+    val_t *gl = val_get(desc, "GlobalSecondaryIndexes");
+    for (size_t i = 0; gl && i < gl->u.list.n; i++)
+        if (!ddb__index(&t, val_get_str(gl->u.list.v[i], "IndexName"))) {
+            val_set_c(a, gl->u.list.v[i], "IndexStatus", val_cstr(a, "CREATING"));
+            val_set_c(a, gl->u.list.v[i], "Backfilling", val_bool(a, true));
+        }
+    val_set_c(a, out, "TableDescription", desc);
     return GR_OK;
 out_fail:
     ddb__rollback(db);
