@@ -610,6 +610,15 @@ def test_query_table_and_indexes(ddb):
     # scan with a filter on an index
     r = ddb.scan(TableName="t-q", IndexName="by-g", FilterExpression="pk = :p", ExpressionAttributeValues=ev)
     assert r["Count"] == 10
+    # capacity by index: a write is charged to the table and each index holding the item
+    cc = ddb.put_item(TableName="t-q", Item={"pk": {"S": "c"}, "sk": {"N": "1"}, "g": {"S": "odd"}},
+                      ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert cc["CapacityUnits"] == 2.0 and cc["Table"]["CapacityUnits"] == 1.0
+    assert cc["GlobalSecondaryIndexes"] == {"by-g": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}
+    assert "LocalSecondaryIndexes" not in cc
+    cc = q(IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "odd"}},
+           ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert cc["Table"]["CapacityUnits"] == 0 and cc["GlobalSecondaryIndexes"]["by-g"]["CapacityUnits"] == 0.5
 
 
 def test_query_pages_at_1mb(ddb):

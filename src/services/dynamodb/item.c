@@ -297,7 +297,7 @@ int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
     size_t osize = old ? ddb_item_size(old) : 0;
-    ddb__capacity(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true);
+    ddb__capacity_ex(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, item);
     return GR_OK;
 fail:
     ddb__rollback(db);
@@ -363,7 +363,7 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
     if (old && ddb__item_write(r, db, &t, &k, old, NULL) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
-    ddb__capacity(r, in, out, &t, ddb__wcu(old ? ddb_item_size(old) : 0), true);
+    ddb__capacity_ex(r, in, out, &t, ddb__wcu(old ? ddb_item_size(old) : 0), true, NULL, old, NULL);
     return GR_OK;
 fail:
     ddb__rollback(db);
@@ -456,7 +456,7 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         attrs = updated_attrs(a, u, neu);
     if (attrs && val_len(attrs)) val_set_c(a, out, "Attributes", attrs);
     size_t osize = old ? ddb_item_size(old) : 0;
-    ddb__capacity(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true);
+    ddb__capacity_ex(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, neu);
     return GR_OK;
 fail:
     ddb__rollback(db);

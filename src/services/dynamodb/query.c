@@ -148,7 +148,7 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
     /* AWS: LastEvaluatedKey whenever the page stopped at Limit or 1 MB. */
     if ((more || scanned == q->limit) && last) val_set_c(a, out, "LastEvaluatedKey", last_key(a, q, last));
     bool consistent = val_get_bool(in, "ConsistentRead", false);
-    ddb__capacity(r, in, out, q->t, ddb__rcu(bytes, consistent), false);
+    ddb__capacity_ex(r, in, out, q->t, ddb__rcu(bytes, consistent), false, q->x, NULL, NULL);
     return GR_OK;
 }
 

@@ -79,6 +79,10 @@ int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item);
 
 /* Capacity: the ConsumedCapacity member for ReturnConsumedCapacity. */
 void ddb__capacity(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write);
+/* The same with index consumption: read_idx for a read through an index,
+ * old/new for a write (charged to each index the item is in). */
+void ddb__capacity_ex(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write,
+                      const ddb_index_t *read_idx, const val_t *old, const val_t *neu);
 double ddb__rcu(size_t bytes, bool consistent);
 double ddb__wcu(size_t bytes);
 
