@@ -410,6 +410,20 @@ def test_streams(ddb, gureum):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         streams.describe_stream(StreamArn=arn + "x")
     assert err(e)[0] == "ResourceNotFoundException"
+    for spec, msg in (({"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+                       "Table already has an enabled stream: TableName: t-stream"),
+                      ({"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"},
+                       "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType "
+                       "must not be specified")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ddb.update_table(TableName="t-stream", StreamSpecification=spec)
+        assert err(e) == ("ValidationException", msg)
+    ddb.update_table(TableName="t-stream", StreamSpecification={"StreamEnabled": False})
+    t = ddb.describe_table(TableName="t-stream")["Table"]
+    assert "StreamSpecification" not in t and t["LatestStreamArn"] == arn
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.update_table(TableName="t-stream", StreamSpecification={"StreamEnabled": False})
+    assert err(e) == ("ValidationException", "Table has no stream to disable: TableName: t-stream")
 
 
 def test_ttl_removes_expired_items(ddb, gureum):

@@ -796,12 +796,12 @@ static const char *check_create(arena_t *a, const val_t *in, const char **billin
         }
         if (gsis->u.list.n > 20) return PVI "GlobalSecondaryIndex count exceeds the per-table limit of 20";
     }
+    /* AWS (observed): */
     const val_t *ss = val_get(in, "StreamSpecification");
     if (ss && val_get_bool(ss, "StreamEnabled", false) && !val_get_str(ss, "StreamViewType").p)
-        return "1 validation error detected: Value null at 'streamSpecification.streamViewType' failed to satisfy "
-               "constraint: Member must not be null" /* AWS: StreamViewType is required when enabled */;
+        return PVI "If stream is being enabled then UpdateViewType is required";
     if (ss && !val_get_bool(ss, "StreamEnabled", false) && val_get_str(ss, "StreamViewType").p)
-        return PVI "Stream view type was specified when stream was disabled" /* hmm */;
+        return PVI "If stream is being disabled, then UpdateViewType must not be specified";
     return NULL;
 }
 
@@ -1093,16 +1093,21 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     bool provisioned = str_eq_c(nb, "PROVISIONED");
     if (ss) {
         bool en = val_get_bool(ss, "StreamEnabled", false);
-        if (en && t.stream_view.p) {
+        /* AWS (observed): "Table already has an enabled stream: TableName: T",
+         * "Table has no stream to disable: TableName: T", and the view type
+         * rules of CreateTable. */
+        const char *e = NULL;
+        if (en && !val_get_str(ss, "StreamViewType").p)
+            e = PVI "If stream is being enabled then UpdateViewType is required";
+        else if (!en && val_get_str(ss, "StreamViewType").p)
+            e = PVI "If stream is being disabled, then UpdateViewType must not be specified";
+        else if (en && t.stream_view.p)
+            e = arena_printf(a, "Table already has an enabled stream: TableName: %.*s", STR_FMT(t.name));
+        else if (!en && !t.stream_view.p)
+            e = arena_printf(a, "Table has no stream to disable: TableName: %.*s", STR_FMT(t.name));
+        if (e) {
             ddb__rollback(db);
-            return ddb__fail_validation(
-                r, arena_printf(
-                       a, "Table already has an enabled stream: %.*s",
-                       STR_FMT(str_c(arena_printf(a, "%.*s/stream/%.*s", STR_FMT(t.arn), STR_FMT(t.stream_label))))));
-        }
-        if (!en && !t.stream_view.p) {
-            ddb__rollback(db);
-            return ddb__fail_validation(r, "Table already has no stream enabled" /* AWS wording */);
+            return ddb__fail_validation(r, e);
         }
         if (en) {
             val_set_c(a, def, "StreamSpecification", (val_t *)ss);
