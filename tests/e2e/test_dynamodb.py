@@ -144,6 +144,13 @@ def test_indexes_update_table_tags_ttl(ddb):
                          "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}])
     t = ddb.describe_table(TableName="t-idx")["Table"]
     assert t["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.update_table(TableName="t-idx", ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4})
+    assert err(e) == ("ValidationException", "The provisioned throughput for the table will not change. The requested "
+                      "value equals the current value. Current ReadCapacityUnits provisioned for the table: 3. Requested "
+                      "ReadCapacityUnits: 3. Current WriteCapacityUnits provisioned for the table: 4. Requested "
+                      "WriteCapacityUnits: 4. Refer to the Amazon DynamoDB Developer Guide for current limits and how "
+                      "to request higher limits.")
     assert t["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
     # tags
     arn = t["TableArn"]

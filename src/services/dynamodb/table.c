@@ -1069,9 +1069,10 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
             return ddb__fail_validation(
                 r, arena_printf(a,
                                 "The provisioned throughput for the table will not change. The requested value equals "
-                                "the current value. Current ReadCapacityUnitsForTable: %lld. Requested "
-                                "ReadCapacityUnitsForTable: %lld. Current WriteCapacityUnitsForTable: %lld. Requested "
-                                "WriteCapacityUnitsForTable: %lld",
+                                "the current value. Current ReadCapacityUnits provisioned for the table: %lld. "
+                                "Requested ReadCapacityUnits: %lld. Current WriteCapacityUnits provisioned for the "
+                                "table: %lld. Requested WriteCapacityUnits: %lld. Refer to the Amazon DynamoDB "
+                                "Developer Guide for current limits and how to request higher limits.",
                                 (long long)val_get_int(old, "ReadCapacityUnits", 0),
                                 (long long)val_get_int(pt, "ReadCapacityUnits", 0),
                                 (long long)val_get_int(old, "WriteCapacityUnits", 0),
