@@ -129,7 +129,8 @@ def test_indexes_update_table_tags_ttl(ddb):
                          GlobalSecondaryIndexUpdates=[{"Create": {
                              "IndexName": "by-h", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}],
                              "Projection": {"ProjectionType": "ALL"}}}])["TableDescription"]
-    assert {g["IndexName"] for g in d["GlobalSecondaryIndexes"]} == {"by-g", "by-h"}
+    assert {g["IndexName"]: g["IndexStatus"] for g in d["GlobalSecondaryIndexes"]} == {
+        "by-g": "ACTIVE", "by-h": "CREATING"}
     t = ddb.describe_table(TableName="t-idx")["Table"]
     assert t["ItemCount"] == 3
     assert [g["ItemCount"] for g in t["GlobalSecondaryIndexes"] if g["IndexName"] == "by-h"] == [3]
@@ -143,6 +144,13 @@ def test_indexes_update_table_tags_ttl(ddb):
                          "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}])
     t = ddb.describe_table(TableName="t-idx")["Table"]
     assert t["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.update_table(TableName="t-idx", ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4})
+    assert err(e) == ("ValidationException", "The provisioned throughput for the table will not change. The requested "
+                      "value equals the current value. Current ReadCapacityUnits provisioned for the table: 3. Requested "
+                      "ReadCapacityUnits: 3. Current WriteCapacityUnits provisioned for the table: 4. Requested "
+                      "WriteCapacityUnits: 4. Refer to the Amazon DynamoDB Developer Guide for current limits and how "
+                      "to request higher limits.")
     assert t["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
     # tags
     arn = t["TableArn"]
@@ -280,6 +288,15 @@ def test_scan_pagination_segments(ddb):
             sum(1 for i in s if i["pk"]["S"] == p) == 5 for p in parts)
     c = ddb.scan(TableName="t-scan", Select="COUNT")
     assert c["Count"] == 50 and "Items" not in c
+    for kw, msg in ((dict(Select="COUNT", ProjectionExpression="pk"),
+                     "Cannot specify the ProjectionExpression when choosing to get only the Count"),
+                    (dict(Select="SPECIFIC_ATTRIBUTES"),
+                     "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"),
+                    (dict(Select="ALL_PROJECTED_ATTRIBUTES"),
+                     "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ddb.scan(TableName="t-scan", **kw)
+        assert err(e) == ("ValidationException", msg)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ddb.scan(TableName="t-scan", Segment=3, TotalSegments=3)
     assert err(e) == ("ValidationException", "The Segment parameter is zero-based and must be less than parameter "
@@ -400,11 +417,25 @@ def test_streams(ddb, gureum):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         streams.describe_stream(StreamArn=arn + "x")
     assert err(e)[0] == "ResourceNotFoundException"
+    for spec, msg in (({"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+                       "Table already has an enabled stream: TableName: t-stream"),
+                      ({"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"},
+                       "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType "
+                       "must not be specified")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ddb.update_table(TableName="t-stream", StreamSpecification=spec)
+        assert err(e) == ("ValidationException", msg)
+    ddb.update_table(TableName="t-stream", StreamSpecification={"StreamEnabled": False})
+    t = ddb.describe_table(TableName="t-stream")["Table"]
+    assert "StreamSpecification" not in t and t["LatestStreamArn"] == arn
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.update_table(TableName="t-stream", StreamSpecification={"StreamEnabled": False})
+    assert err(e) == ("ValidationException", "Table has no stream to disable: TableName: t-stream")
 
 
-def test_ttl_removes_expired_items(ddb):
+def test_ttl_removes_expired_items(ddb, gureum):
     import time
-    make_table(ddb, "t-ttl", sk=False)
+    make_table(ddb, "t-ttl", sk=False, StreamSpecification={"StreamEnabled": True, "StreamViewType": "OLD_IMAGE"})
     ddb.update_time_to_live(TableName="t-ttl", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
     now = int(time.time())
     ddb.put_item(TableName="t-ttl", Item={"pk": {"S": "old"}, "exp": {"N": str(now - 10)}})
@@ -418,6 +449,14 @@ def test_ttl_removes_expired_items(ddb):
         time.sleep(0.2)
     keys = sorted(i["pk"]["S"] for i in ddb.scan(TableName="t-ttl")["Items"])
     assert keys == ["ancient", "new", "str"]
+    # the stream says who deleted it
+    streams = gureum.client("dynamodbstreams")
+    arn = ddb.describe_table(TableName="t-ttl")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    removes = [x for x in streams.get_records(ShardIterator=it)["Records"] if x["eventName"] == "REMOVE"]
+    assert len(removes) == 1 and removes[0]["dynamodb"]["OldImage"]["pk"] == {"S": "old"}
+    assert removes[0]["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
 
 
 # ==== Expressions on items ====
@@ -592,6 +631,15 @@ def test_query_table_and_indexes(ddb):
     # scan with a filter on an index
     r = ddb.scan(TableName="t-q", IndexName="by-g", FilterExpression="pk = :p", ExpressionAttributeValues=ev)
     assert r["Count"] == 10
+    # capacity by index: a write is charged to the table and each index holding the item
+    cc = ddb.put_item(TableName="t-q", Item={"pk": {"S": "c"}, "sk": {"N": "1"}, "g": {"S": "odd"}},
+                      ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert cc["CapacityUnits"] == 2.0 and cc["Table"]["CapacityUnits"] == 1.0
+    assert cc["GlobalSecondaryIndexes"] == {"by-g": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}
+    assert "LocalSecondaryIndexes" not in cc
+    cc = q(IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "odd"}},
+           ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert cc["Table"]["CapacityUnits"] == 0 and cc["GlobalSecondaryIndexes"]["by-g"]["CapacityUnits"] == 0.5
 
 
 def test_query_pages_at_1mb(ddb):
@@ -716,3 +764,41 @@ def test_scenario_d(gureum, ddb):
                      "--expression-attribute-values", '{":c": {"S": "bob"}}', "--select", "COUNT")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["Count"] == 6
+
+
+# ==== PartiQL ====
+
+def test_partiql(ddb):
+    make_table(ddb, "t-pq")
+    ex = ddb.execute_statement
+    ex(Statement="INSERT INTO \"t-pq\" VALUE {'pk': 'a', 'sk': 1, 'n': 5, 'tags': <<'x', 'y'>>, 'm': {'k': [1, 'two']}}")
+    ex(Statement="INSERT INTO \"t-pq\" VALUE {'pk': ?, 'sk': ?, 'n': ?}",
+       Parameters=[{"S": "a"}, {"N": "2"}, {"N": "7"}])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ex(Statement="INSERT INTO \"t-pq\" VALUE {'pk': 'a', 'sk': 1}")
+    assert err(e) == ("DuplicateItemException", "Duplicate primary key exists in table")
+    items = ex(Statement="SELECT * FROM \"t-pq\" WHERE pk = 'a'")["Items"]
+    assert [i["sk"]["N"] for i in items] == ["1", "2"]
+    assert items[0]["tags"] == {"SS": ["x", "y"]} and items[0]["m"] == {"M": {"k": {"L": [{"N": "1"}, {"S": "two"}]}}}
+    got = ex(Statement="SELECT n FROM \"t-pq\" WHERE pk = 'a' AND n > ?", Parameters=[{"N": "6"}])["Items"]
+    assert got == [{"n": {"N": "7"}}]
+    ex(Statement="UPDATE \"t-pq\" SET n = 9 SET extra = 'e' REMOVE tags WHERE pk = 'a' AND sk = 1")
+    it = ddb.get_item(TableName="t-pq", Key={"pk": {"S": "a"}, "sk": {"N": "1"}})["Item"]
+    assert it["n"] == {"N": "9"} and it["extra"] == {"S": "e"} and "tags" not in it
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ex(Statement="UPDATE \"t-pq\" SET n = 1 WHERE pk = 'zz' AND sk = 1")
+    assert err(e)[0] == "ConditionalCheckFailedException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ex(Statement="DELETE FROM \"t-pq\" WHERE pk = 'a'")
+    assert err(e) == ("ValidationException", "Where clause does not contain a mandatory equality on all key attributes")
+    ex(Statement="DELETE FROM \"t-pq\" WHERE pk = 'a' AND sk = 2")
+    r = ddb.batch_execute_statement(Statements=[
+        {"Statement": "INSERT INTO \"t-pq\" VALUE {'pk': 'b', 'sk': 1}"},
+        {"Statement": "INSERT INTO \"t-pq\" VALUE {'pk': 'a', 'sk': 1}"},
+    ])["Responses"]
+    assert "Error" not in r[0] and r[1]["Error"]["Code"] == "DuplicateItem"
+    assert sorted((i["pk"]["S"], i["sk"]["N"]) for i in ddb.scan(TableName="t-pq")["Items"]) == [("a", "1"), ("b", "1")]
+    page = ex(Statement="SELECT pk FROM \"t-pq\"", Limit=1)
+    assert len(page["Items"]) == 1 and page["NextToken"]
+    rest = ex(Statement="SELECT pk FROM \"t-pq\"", NextToken=page["NextToken"])
+    assert sorted(i["pk"]["S"] for i in page["Items"] + rest["Items"]) == ["a", "b"]

@@ -235,7 +235,8 @@ int dynamodb_batch_write_item(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
         val_t *old = NULL;
-        if (ddb__item_get(r, db, w->t, &w->k, &old) != GR_OK) goto fail;
+        bool need = ddb__needs_old(w->t, in, false, false) || w->kind == W_DELETE;
+        if (need && ddb__item_get(r, db, w->t, &w->k, &old) != GR_OK) goto fail;
         if ((old || w->item) && ddb__item_write(r, db, w->t, &w->k, old, w->item) != GR_OK) goto fail;
         size_t os = old ? ddb_item_size(old) : 0, ns = w->item ? ddb_item_size(w->item) : 0;
         add_capacity(r, in, caps, w->t, ddb__wcu(os > ns ? os : ns), true);

@@ -216,6 +216,15 @@ int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyen
     return GR_OK;
 }
 
+/* Whether a write must read the item it replaces: for a condition, old
+ * values, index rows, a stream record or capacity by the larger size. A
+ * plain PutItem on a table without indexes or streams skips the read. */
+bool ddb__needs_old(const ddb_table_t *t, const val_t *in, bool cond, bool return_old)
+{
+    str_t cap = val_get_str(in, "ReturnConsumedCapacity");
+    return cond || return_old || t->nidx || t->stream_view.p || (cap.p && !str_eq_c(cap, "NONE"));
+}
+
 /* ==== shared request checks ==== */
 
 const char *ddb__unused_or_null(ddb_ctx_t *c)
@@ -271,7 +280,8 @@ int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__index_keys_or_fail(r, &t, item) != GR_OK) return GR_ERR;
     if (ddb__begin(db) != GR_OK) return GR_ERR;
     val_t *old = NULL;
-    if (ddb__item_get(r, db, &t, &k, &old) != GR_OK) goto fail;
+    if (ddb__needs_old(&t, in, cond != NULL, str_eq_c(rv, "ALL_OLD")) && ddb__item_get(r, db, &t, &k, &old) != GR_OK)
+        goto fail;
     if (cond) {
         int ok = ddb_cond_eval(&c, cond, old, &e);
         if (ok < 0) {
@@ -287,7 +297,7 @@ int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
     size_t osize = old ? ddb_item_size(old) : 0;
-    ddb__capacity(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true);
+    ddb__capacity_ex(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, item);
     return GR_OK;
 fail:
     ddb__rollback(db);
@@ -353,7 +363,7 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
     if (old && ddb__item_write(r, db, &t, &k, old, NULL) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
-    ddb__capacity(r, in, out, &t, ddb__wcu(old ? ddb_item_size(old) : 0), true);
+    ddb__capacity_ex(r, in, out, &t, ddb__wcu(old ? ddb_item_size(old) : 0), true, NULL, old, NULL);
     return GR_OK;
 fail:
     ddb__rollback(db);
@@ -446,7 +456,7 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         attrs = updated_attrs(a, u, neu);
     if (attrs && val_len(attrs)) val_set_c(a, out, "Attributes", attrs);
     size_t osize = old ? ddb_item_size(old) : 0;
-    ddb__capacity(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true);
+    ddb__capacity_ex(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, neu);
     return GR_OK;
 fail:
     ddb__rollback(db);

@@ -10,11 +10,20 @@
 #include "core/id.h"
 #include "services/dynamodb/tbl.h"
 
+static __thread bool by_ttl;
+
+void ddb__stream_by_ttl(bool on)
+{
+    by_ttl = on;
+}
+
 int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *keys, const val_t *old,
                        const val_t *neu)
 {
     arena_t *a = r->arena;
-    const char *event = !old ? "INSERT" : !neu ? "REMOVE" : "MODIFY";
+    /* "REMOVE_TTL" is stored for deletions by TTL: GetRecords reports them
+     * as REMOVE with the service as userIdentity, as AWS does. */
+    const char *event = !old ? "INSERT" : !neu ? (by_ttl ? "REMOVE_TTL" : "REMOVE") : "MODIFY";
     bool want_old = str_eq_c(t->stream_view, "OLD_IMAGE") || str_eq_c(t->stream_view, "NEW_AND_OLD_IMAGES");
     bool want_new = str_eq_c(t->stream_view, "NEW_IMAGE") || str_eq_c(t->stream_view, "NEW_AND_OLD_IMAGES");
     buf_t kb, ob, nb;
@@ -308,8 +317,15 @@ int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
         char eid[37];
         id_uuid(eid);
         val_set_c(a, rec, "eventID", val_strdup(a, str_c(eid)));
-        val_set_c(a, rec, "eventName",
-                  val_strdup(a, str_n((const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1))));
+        str_t ev = str_n((const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+        bool ttl = str_eq_c(ev, "REMOVE_TTL");
+        val_set_c(a, rec, "eventName", ttl ? val_cstr(a, "REMOVE") : val_strdup(a, ev));
+        if (ttl) {
+            val_t *ui = val_new(a, VAL_STRUCT);
+            val_set_c(a, ui, "PrincipalId", val_cstr(a, "dynamodb.amazonaws.com"));
+            val_set_c(a, ui, "Type", val_cstr(a, "Service"));
+            val_set_c(a, rec, "userIdentity", ui);
+        }
         val_set_c(a, rec, "eventVersion", val_cstr(a, "1.1"));
         val_set_c(a, rec, "eventSource", val_cstr(a, "aws:dynamodb"));
         val_set_c(a, rec, "awsRegion", val_str(a, region));

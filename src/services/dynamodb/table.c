@@ -9,6 +9,9 @@
  * JSON document (`def`) of the request's own members, so DescribeTable
  * reports exactly what was asked for. Also the shared plumbing of tbl.h. */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,21 +90,125 @@ int ddb__exec(sqlite3 *db, const char *sql)
     return store_exec(db, sql);
 }
 
+/* Write transactions of this process's threads take turns on a mutex
+ * before BEGIN IMMEDIATE: SQLite's own busy handler would make the loser
+ * sleep in steps of milliseconds, which is most of a write's tail latency.
+ * Held only for one transaction, which never waits on anything else. */
+static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
+static __thread bool write_held;
+
+static void write_release(void)
+{
+    if (write_held) {
+        write_held = false;
+        pthread_mutex_unlock(&write_mu);
+    }
+}
+
 int ddb__begin(sqlite3 *db)
 {
-    return ddb__exec(db, "BEGIN IMMEDIATE");
+    if (!write_held) {
+        pthread_mutex_lock(&write_mu);
+        write_held = true;
+    }
+    if (ddb__exec(db, "BEGIN IMMEDIATE") == GR_OK) return GR_OK;
+    write_release();
+    return GR_ERR;
+}
+
+/* ==== the per-thread table cache ====
+ * Every item request needs its table's definition; reading and parsing the
+ * catalogue row each time is most of a GetItem's SQLite work. Each thread
+ * keeps recently used rows, valid while the process-wide catalogue
+ * generation is unchanged: a transaction that changed ddb_table bumps it
+ * after COMMIT, and a cached row records the generation read *before* its
+ * SELECT, so a row read during a concurrent change is never trusted later. */
+static _Atomic uint64_t catalog_gen = 1;
+static __thread bool catalog_dirty;
+
+#define TCACHE 16
+typedef struct {
+    uint64_t gen;
+    char *key; /* account \0 region \0 name */
+    size_t keylen;
+    char *name, *table_id, *def;
+    int64_t tid, created_us;
+} tcache_t;
+static __thread tcache_t tcache[TCACHE];
+static __thread unsigned tcache_next;
+static pthread_key_t tcache_key;
+static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
+
+static void tcache_entry_free(tcache_t *e)
+{
+    free(e->key);
+    free(e->name);
+    free(e->table_id);
+    free(e->def);
+    memset(e, 0, sizeof *e);
+}
+
+static void tcache_thread_exit(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < TCACHE; i++) tcache_entry_free(&tcache[i]);
+}
+
+static void tcache_init(void)
+{
+    pthread_key_create(&tcache_key, tcache_thread_exit);
+}
+
+static str_t tcache_keyof(req_t *r, str_t name)
+{
+    return str_c(arena_printf(r->arena, "%.*s/%.*s/%.*s", STR_FMT(r->who.account), STR_FMT(r->region), STR_FMT(name)));
+}
+
+static tcache_t *tcache_find(str_t key)
+{
+    uint64_t gen = atomic_load(&catalog_gen);
+    for (int i = 0; i < TCACHE; i++)
+        if (tcache[i].key && tcache[i].gen == gen && tcache[i].keylen == key.len &&
+            !memcmp(tcache[i].key, key.p, key.len))
+            return &tcache[i];
+    return NULL;
+}
+
+static void tcache_put(str_t key, uint64_t gen, sqlite3_stmt *st)
+{
+    pthread_once(&tcache_once, tcache_init);
+    pthread_setspecific(tcache_key, tcache); /* any non-NULL value: the destructor frees this thread's entries */
+    tcache_t *e = &tcache[tcache_next++ % TCACHE];
+    tcache_entry_free(e);
+    e->key = strndup(key.p, key.len);
+    e->keylen = key.len;
+    e->name = strndup((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    e->tid = sqlite3_column_int64(st, 1);
+    e->table_id = strndup((const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+    e->created_us = sqlite3_column_int64(st, 3);
+    e->def = strndup((const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+    if (!e->key || !e->name || !e->table_id || !e->def) {
+        tcache_entry_free(e);
+        return;
+    }
+    e->gen = gen;
 }
 
 int ddb__commit(sqlite3 *db)
 {
-    if (ddb__exec(db, "COMMIT") == GR_OK) return GR_OK;
-    ddb__exec(db, "ROLLBACK");
-    return GR_ERR;
+    int rc = ddb__exec(db, "COMMIT");
+    if (rc != GR_OK) ddb__exec(db, "ROLLBACK");
+    if (catalog_dirty) atomic_fetch_add(&catalog_gen, 1);
+    catalog_dirty = false;
+    write_release();
+    return rc;
 }
 
 void ddb__rollback(sqlite3 *db)
 {
     if (!sqlite3_get_autocommit(db)) ddb__exec(db, "ROLLBACK");
+    catalog_dirty = false;
+    write_release();
 }
 
 int ddb__fail_validation(req_t *r, const char *msg)
@@ -233,6 +340,8 @@ static void load_indexes(arena_t *a, ddb_table_t *t, const val_t *list, bool glo
     (void)a;
 }
 
+static int table_fill(req_t *r, str_t text, ddb_table_t *t);
+
 int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t)
 {
     arena_t *a = r->arena;
@@ -241,7 +350,12 @@ int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t)
     t->tid = sqlite3_column_int64(st, 1);
     t->table_id = col_s(a, st, 2);
     t->created_us = sqlite3_column_int64(st, 3);
-    str_t text = col_s(a, st, 4);
+    return table_fill(r, col_s(a, st, 4), t);
+}
+
+static int table_fill(req_t *r, str_t text, ddb_table_t *t)
+{
+    arena_t *a = r->arena;
     const char *err = NULL;
     json_t *j = json_parse(a, text, &err);
     if (!j) return GR_ERR;
@@ -264,8 +378,28 @@ int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t)
 
 /* A per-thread cache of loaded definitions would avoid the JSON parse; the
  * parse of a few hundred bytes is cheap next to the SQLite read. */
+static int table_from_cache(req_t *r, const tcache_t *e, ddb_table_t *t)
+{
+    arena_t *a = r->arena;
+    memset(t, 0, sizeof *t);
+    t->name = arena_str(a, str_c(e->name));
+    t->tid = e->tid;
+    t->table_id = arena_str(a, str_c(e->table_id));
+    t->created_us = e->created_us;
+    return table_fill(r, str_c(arena_strdup(a, e->def)), t);
+}
+
 static int table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
 {
+    /* inside a transaction the catalogue row is read fresh: it may be the
+     * one this transaction is changing */
+    bool cacheable = sqlite3_get_autocommit(db);
+    str_t key = cacheable ? tcache_keyof(r, name) : STR_NULL;
+    if (cacheable) {
+        const tcache_t *e = tcache_find(key);
+        if (e) return table_from_cache(r, e, t);
+    }
+    uint64_t gen = atomic_load(&catalog_gen);
     sqlite3_stmt *st = ddb__stmt(db, "SELECT name, tid, table_id, created_us, def FROM ddb_table "
                                      "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
@@ -275,6 +409,7 @@ static int table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) return 1;
     if (rc != SQLITE_ROW) return GR_ERR;
+    if (cacheable) tcache_put(key, gen, st);
     rc = ddb__table_from_row(r, st, t);
     sqlite3_reset(st);
     return rc;
@@ -333,28 +468,57 @@ double ddb__wcu(size_t bytes)
     return bytes == 0 ? 1 : ceil((double)bytes / 1024.0);
 }
 
-void ddb__capacity(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write)
+static val_t *units_val(arena_t *a, double units, bool write)
+{
+    val_t *u = val_new(a, VAL_STRUCT);
+    val_set_c(a, u, "CapacityUnits", val_float(a, units));
+    val_set_c(a, u, write ? "WriteCapacityUnits" : "ReadCapacityUnits", val_float(a, units));
+    return u;
+}
+
+static bool in_index(const ddb_index_t *x, const val_t *item)
+{
+    return item && val_get_s(item, x->pk) && (!x->sk.p || val_get_s(item, x->sk));
+}
+
+void ddb__capacity_ex(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write,
+                      const ddb_index_t *read_idx, const val_t *old, const val_t *neu)
 {
     str_t mode = val_get_str(in, "ReturnConsumedCapacity");
     if (!mode.p || str_eq_c(mode, "NONE")) return;
     arena_t *a = r->arena;
     val_t *cc = val_new(a, VAL_STRUCT);
     val_set_c(a, cc, "TableName", val_str(a, t->name));
-    val_set_c(a, cc, "CapacityUnits", val_float(a, units));
-    if (write)
-        val_set_c(a, cc, "WriteCapacityUnits", val_float(a, units));
-    else
-        val_set_c(a, cc, "ReadCapacityUnits", val_float(a, units));
+    /* AWS: a read through an index is charged to the index; a write to the
+     * table and to every index whose entry it adds, changes or removes. */
+    double table_units = read_idx ? 0 : units, total = units;
+    val_t *gsi = NULL, *lsi = NULL;
+    for (size_t i = 0; i < t->nidx; i++) {
+        const ddb_index_t *x = &t->idx[i];
+        double xu = 0;
+        if (read_idx)
+            xu = x == read_idx ? units : 0;
+        else if (write && (in_index(x, old) || in_index(x, neu)))
+            xu = units;
+        if (xu == 0) continue;
+        if (write) total += xu;
+        val_t **m = x->global ? &gsi : &lsi;
+        if (!*m) *m = val_new(a, VAL_MAP);
+        val_set(a, *m, x->name, units_val(a, xu, write));
+    }
+    val_set_c(a, cc, "CapacityUnits", val_float(a, total));
+    val_set_c(a, cc, write ? "WriteCapacityUnits" : "ReadCapacityUnits", val_float(a, total));
     if (str_eq_c(mode, "INDEXES")) {
-        val_t *tc = val_new(a, VAL_STRUCT);
-        val_set_c(a, tc, "CapacityUnits", val_float(a, units));
-        if (write)
-            val_set_c(a, tc, "WriteCapacityUnits", val_float(a, units));
-        else
-            val_set_c(a, tc, "ReadCapacityUnits", val_float(a, units));
-        val_set_c(a, cc, "Table", tc);
+        val_set_c(a, cc, "Table", units_val(a, table_units, write));
+        if (lsi) val_set_c(a, cc, "LocalSecondaryIndexes", lsi);
+        if (gsi) val_set_c(a, cc, "GlobalSecondaryIndexes", gsi);
     }
     val_set_c(a, out, "ConsumedCapacity", cc);
+}
+
+void ddb__capacity(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write)
+{
+    ddb__capacity_ex(r, in, out, t, units, write, NULL, NULL, NULL);
 }
 
 /* ==== describing ==== */
@@ -632,12 +796,12 @@ static const char *check_create(arena_t *a, const val_t *in, const char **billin
         }
         if (gsis->u.list.n > 20) return PVI "GlobalSecondaryIndex count exceeds the per-table limit of 20";
     }
+    /* AWS (observed): */
     const val_t *ss = val_get(in, "StreamSpecification");
     if (ss && val_get_bool(ss, "StreamEnabled", false) && !val_get_str(ss, "StreamViewType").p)
-        return "1 validation error detected: Value null at 'streamSpecification.streamViewType' failed to satisfy "
-               "constraint: Member must not be null" /* AWS: StreamViewType is required when enabled */;
+        return PVI "If stream is being enabled then UpdateViewType is required";
     if (ss && !val_get_bool(ss, "StreamEnabled", false) && val_get_str(ss, "StreamViewType").p)
-        return PVI "Stream view type was specified when stream was disabled" /* hmm */;
+        return PVI "If stream is being disabled, then UpdateViewType must not be specified";
     return NULL;
 }
 
@@ -667,6 +831,7 @@ static val_t *new_stream_label(arena_t *a)
 
 static int save_def(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *def)
 {
+    catalog_dirty = true;
     sqlite3_stmt *st = ddb__stmt(db, "UPDATE ddb_table SET def = ?1 WHERE tid = ?2");
     if (!st) return GR_ERR;
     str_t text = def_text(r->arena, def);
@@ -726,6 +891,7 @@ int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
     int64_t tid = sqlite3_last_insert_rowid(db);
     char uuid[37];
     id_uuid(uuid);
+    catalog_dirty = true;
     st = ddb__stmt(db, "INSERT INTO ddb_table (account, region, name, created_us, status, tid, table_id, def) "
                        "VALUES (?1, ?2, ?3, ?4, 'ACTIVE', ?5, ?6, ?7)");
     if (!st) goto fail;
@@ -793,6 +959,7 @@ int dynamodb_delete_table(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     }
     val_t *d = table_desc(r, db, &t, "DELETING");
+    catalog_dirty = true;
     if (delete_rows(db, "DELETE FROM ddb_table WHERE tid = ?1", t.tid) != GR_OK ||
         delete_rows(db, "DELETE FROM ddb_item WHERE tid = ?1", t.tid) != GR_OK ||
         delete_rows(db, "DELETE FROM ddb_index WHERE tid = ?1", t.tid) != GR_OK ||
@@ -902,9 +1069,10 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
             return ddb__fail_validation(
                 r, arena_printf(a,
                                 "The provisioned throughput for the table will not change. The requested value equals "
-                                "the current value. Current ReadCapacityUnitsForTable: %lld. Requested "
-                                "ReadCapacityUnitsForTable: %lld. Current WriteCapacityUnitsForTable: %lld. Requested "
-                                "WriteCapacityUnitsForTable: %lld",
+                                "the current value. Current ReadCapacityUnits provisioned for the table: %lld. "
+                                "Requested ReadCapacityUnits: %lld. Current WriteCapacityUnits provisioned for the "
+                                "table: %lld. Requested WriteCapacityUnits: %lld. Refer to the Amazon DynamoDB "
+                                "Developer Guide for current limits and how to request higher limits.",
                                 (long long)val_get_int(old, "ReadCapacityUnits", 0),
                                 (long long)val_get_int(pt, "ReadCapacityUnits", 0),
                                 (long long)val_get_int(old, "WriteCapacityUnits", 0),
@@ -926,16 +1094,21 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     bool provisioned = str_eq_c(nb, "PROVISIONED");
     if (ss) {
         bool en = val_get_bool(ss, "StreamEnabled", false);
-        if (en && t.stream_view.p) {
+        /* AWS (observed): "Table already has an enabled stream: TableName: T",
+         * "Table has no stream to disable: TableName: T", and the view type
+         * rules of CreateTable. */
+        const char *e = NULL;
+        if (en && !val_get_str(ss, "StreamViewType").p)
+            e = PVI "If stream is being enabled then UpdateViewType is required";
+        else if (!en && val_get_str(ss, "StreamViewType").p)
+            e = PVI "If stream is being disabled, then UpdateViewType must not be specified";
+        else if (en && t.stream_view.p)
+            e = arena_printf(a, "Table already has an enabled stream: TableName: %.*s", STR_FMT(t.name));
+        else if (!en && !t.stream_view.p)
+            e = arena_printf(a, "Table has no stream to disable: TableName: %.*s", STR_FMT(t.name));
+        if (e) {
             ddb__rollback(db);
-            return ddb__fail_validation(
-                r, arena_printf(
-                       a, "Table already has an enabled stream: %.*s",
-                       STR_FMT(str_c(arena_printf(a, "%.*s/stream/%.*s", STR_FMT(t.arn), STR_FMT(t.stream_label))))));
-        }
-        if (!en && !t.stream_view.p) {
-            ddb__rollback(db);
-            return ddb__fail_validation(r, "Table already has no stream enabled" /* AWS wording */);
+            return ddb__fail_validation(r, e);
         }
         if (en) {
             val_set_c(a, def, "StreamSpecification", (val_t *)ss);
@@ -1008,7 +1181,16 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
         if (nt.idx[i].global && !ddb__index(&t, nt.idx[i].name) && backfill(r, db, &nt, &nt.idx[i]) != GR_OK)
             goto out_fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
-    val_set_c(a, out, "TableDescription", table_desc(r, db, &nt, "UPDATING"));
+    val_t *desc = table_desc(r, db, &nt, "UPDATING");
+    /* AWS: an index added by this update is reported CREATING (and
+     * Backfilling) in the answer; it is complete already here. */
+    val_t *gl = val_get(desc, "GlobalSecondaryIndexes");
+    for (size_t i = 0; gl && i < gl->u.list.n; i++)
+        if (!ddb__index(&t, val_get_str(gl->u.list.v[i], "IndexName"))) {
+            val_set_c(a, gl->u.list.v[i], "IndexStatus", val_cstr(a, "CREATING"));
+            val_set_c(a, gl->u.list.v[i], "Backfilling", val_bool(a, true));
+        }
+    val_set_c(a, out, "TableDescription", desc);
     return GR_OK;
 out_fail:
     ddb__rollback(db);

@@ -73,11 +73,16 @@ int ddb__item_get(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_
  * item row, index rows and stream record. */
 int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *old,
                     const val_t *neu);
+bool ddb__needs_old(const ddb_table_t *t, const val_t *in, bool cond, bool return_old);
 /* Checks index key attributes of a new item ("Type mismatch for Index Key"). */
 int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item);
 
 /* Capacity: the ConsumedCapacity member for ReturnConsumedCapacity. */
 void ddb__capacity(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write);
+/* The same with index consumption: read_idx for a read through an index,
+ * old/new for a write (charged to each index the item is in). */
+void ddb__capacity_ex(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write,
+                      const ddb_index_t *read_idx, const val_t *old, const val_t *neu);
 double ddb__rcu(size_t bytes, bool consistent);
 double ddb__wcu(size_t bytes);
 
@@ -93,5 +98,8 @@ int ddb__fail_validation(req_t *r, const char *msg);
 /* Stream records (stream.c) written by ddb__item_write. */
 int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *keys, const val_t *old,
                        const val_t *neu);
+
+/* While on, this thread's deletions are TTL's (stream userIdentity). */
+void ddb__stream_by_ttl(bool on);
 
 #endif

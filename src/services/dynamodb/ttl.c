@@ -6,7 +6,9 @@
  * closes connections at shutdown and a sweeping thread would race it. Like
  * AWS, a sweep deletes items whose TTL attribute is a Number of epoch
  * seconds in the past, ignores values more than five years old, and writes
- * a REMOVE stream record as any delete does. */
+ * a REMOVE stream record as any delete does. A sweep reads a bounded number
+ * of rows per table and resumes there next time. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +35,54 @@ static bool expired(const val_t *item, str_t attr, int64_t now_s)
     return at <= (double)now_s && at >= (double)(now_s - FIVE_YEARS_S);
 }
 
+/* Where each table's last sweep stopped: a sweep reads at most SCAN_ROWS
+ * rows of a table, so a large table costs a request a bounded pause and is
+ * covered over several sweeps. Only the sweeping thread (one at a time, by
+ * the atomic in ddb__ttl_sweep) touches these; the mutex publishes them to
+ * the next sweeper. */
+#define SCAN_ROWS 2000
+#define CURSORS 32
+static struct {
+    int64_t tid;
+    char *pk, *sk;
+    size_t pklen, sklen;
+} cursor[CURSORS];
+static pthread_mutex_t cursor_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int cursor_slot(int64_t tid)
+{
+    for (int i = 0; i < CURSORS; i++)
+        if (cursor[i].tid == tid) return i;
+    int i = (int)((uint64_t)tid % CURSORS);
+    free(cursor[i].pk);
+    free(cursor[i].sk);
+    memset(&cursor[i], 0, sizeof cursor[i]);
+    cursor[i].tid = tid;
+    return i;
+}
+
 static int sweep_table(req_t *r, sqlite3 *db, const ddb_table_t *t, int64_t now_s, int *budget)
 {
     arena_t *a = r->arena;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK)
+    pthread_mutex_lock(&cursor_mu);
+    int c = cursor_slot(t->tid);
+    bool resume = cursor[c].pk != NULL;
+    if (sqlite3_prepare_v2(db,
+                           resume ? "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 AND (pk, sk) > (?2, ?3) "
+                                    "ORDER BY pk, sk LIMIT ?4"
+                                  : "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 ORDER BY pk, sk LIMIT ?4",
+                           -1, &st, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&cursor_mu);
         return GR_ERR;
+    }
     sqlite3_bind_int64(st, 1, t->tid);
+    if (resume) {
+        sqlite3_bind_blob(st, 2, cursor[c].pk, (int)cursor[c].pklen, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 3, cursor[c].sk ? cursor[c].sk : "", (int)cursor[c].sklen, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int64(st, 4, SCAN_ROWS);
+    int rows = 0;
     typedef struct {
         ddb_keyenc_t k;
         val_t *item;
@@ -47,6 +90,22 @@ static int sweep_table(req_t *r, sqlite3 *db, const ddb_table_t *t, int64_t now_
     victim_t *v = NULL;
     size_t n = 0, cap = 0;
     while (*budget > 0 && sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        /* remember the position before anything else can fail */
+        free(cursor[c].pk);
+        free(cursor[c].sk);
+        cursor[c].pklen = (size_t)sqlite3_column_bytes(st, 0);
+        cursor[c].sklen = (size_t)sqlite3_column_bytes(st, 1);
+        cursor[c].pk = malloc(cursor[c].pklen + 1);
+        cursor[c].sk = malloc(cursor[c].sklen + 1);
+        if (cursor[c].pk && cursor[c].sk) {
+            if (cursor[c].pklen) memcpy(cursor[c].pk, sqlite3_column_blob(st, 0), cursor[c].pklen);
+            if (cursor[c].sklen) memcpy(cursor[c].sk, sqlite3_column_blob(st, 1), cursor[c].sklen);
+        } else {
+            free(cursor[c].pk);
+            free(cursor[c].sk);
+            cursor[c].pk = cursor[c].sk = NULL;
+        }
         val_t *item = ddb_item_decode(a, str_n(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2)));
         if (!item || !expired(item, t->ttl_attr, now_s)) continue;
         if (n == cap) {
@@ -65,6 +124,13 @@ static int sweep_table(req_t *r, sqlite3 *db, const ddb_table_t *t, int64_t now_
         (*budget)--;
     }
     sqlite3_finalize(st);
+    if (rows<SCAN_ROWS && * budget> 0) {
+        /* reached the end of the table: the next sweep starts over */
+        free(cursor[c].pk);
+        free(cursor[c].sk);
+        cursor[c].pk = cursor[c].sk = NULL;
+    }
+    pthread_mutex_unlock(&cursor_mu);
     if (!n) return GR_OK;
     if (ddb__begin(db) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < n; i++) {
@@ -72,7 +138,10 @@ static int sweep_table(req_t *r, sqlite3 *db, const ddb_table_t *t, int64_t now_
         val_t *cur = NULL;
         if (ddb__item_get(r, db, t, &v[i].k, &cur) != GR_OK) goto fail;
         if (!cur || !expired(cur, t->ttl_attr, now_s)) continue;
-        if (ddb__item_write(r, db, t, &v[i].k, cur, NULL) != GR_OK) goto fail;
+        ddb__stream_by_ttl(true);
+        int wrc = ddb__item_write(r, db, t, &v[i].k, cur, NULL);
+        ddb__stream_by_ttl(false);
+        if (wrc != GR_OK) goto fail;
     }
     return ddb__commit(db);
 fail:
