@@ -30,12 +30,12 @@ def code_of(exc):
     return exc.value.response["Error"]["Code"]
 
 
-def queue_for_events(sqs, name):
-    """A queue whose policy lets EventBridge send to it (AWS requires this)."""
+def queue_for_events(sqs, name, service="events.amazonaws.com"):
+    """A queue whose policy lets EventBridge (or SNS) send to it (AWS requires this)."""
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = "arn:aws:sqs:%s:%s:%s" % (REGION, ACCOUNT, name)
     policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Effect": "Allow", "Principal": {"Service": service},
         "Action": "sqs:SendMessage", "Resource": arn}]}
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
     return url, arn
@@ -302,6 +302,54 @@ def test_input_forms(events, sqs):
     assert {"name": "kim", "id": 3} in parsed
     assert {"who": "kim", "count": 4, "msg": "hi kim from inp", "rule": "inp"} in parsed
     assert "Hello kim" in parsed
+
+
+def test_sns_target(gureum, events, sqs):
+    sns = gureum.client("sns")
+    topic = sns.create_topic(Name="ev-topic")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                               "Action": "sns:Publish", "Resource": topic}]}))
+    url, qarn = queue_for_events(sqs, "via-sns", service="sns.amazonaws.com")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    events.put_rule(Name="to-sns", EventPattern=json.dumps({"source": ["sns.test"]}))
+    events.put_targets(Rule="to-sns", Targets=[{"Id": "t", "Arn": topic}])
+    events.put_events(Entries=[{"Source": "sns.test", "DetailType": "t", "Detail": '{"via": "sns"}'}])
+    got = receive_all(sqs, url, wait=3, want=1)
+    assert [json.loads(b)["detail"] for b in got] == [{"via": "sns"}]
+
+
+def lambda_zip(code):
+    import io
+    import zipfile
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("handler.py", code)
+    return b.getvalue()
+
+
+def test_lambda_target(gureum, events):
+    iam, lam, logs = gureum.client("iam"), gureum.client("lambda"), gureum.client("logs")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName="ev-fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = "import json\ndef handler(event, context):\n    print('EVENT ' + json.dumps(event['detail']))\n    return 1\n"
+    fn = lam.create_function(FunctionName="evfn", Runtime="python3.11", Role=role, Handler="handler.handler",
+                             Code={"ZipFile": lambda_zip(code)})["FunctionArn"]
+    rule_arn = events.put_rule(Name="to-fn", EventPattern=json.dumps({"source": ["fn.test"]}))["RuleArn"]
+    lam.add_permission(FunctionName="evfn", StatementId="ev", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn)
+    events.put_targets(Rule="to-fn", Targets=[{"Id": "f", "Arn": fn}])
+    events.put_events(Entries=[{"Source": "fn.test", "DetailType": "t", "Detail": '{"n": 42}'}])
+    deadline, msgs = time.time() + 30, []
+    while time.time() < deadline and not msgs:
+        try:
+            r = logs.filter_log_events(logGroupName="/aws/lambda/evfn", filterPattern='"EVENT"')
+            msgs = [e["message"].strip() for e in r["events"]]
+        except logs.exceptions.ResourceNotFoundException:
+            pass
+        time.sleep(0.5)
+    assert msgs == ['EVENT {"n": 42}']
 
 
 def test_put_events_validation(events):

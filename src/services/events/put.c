@@ -5,7 +5,8 @@
  * Delivery runs on the caller's thread (a PutEvents request or the
  * scheduler) through the target service's public interface, so a message is
  * in its queue when PutEvents answers. A failed delivery is logged and
- * dropped, as AWS counts a FailedInvocation without failing PutEvents. */
+ * dropped, as AWS counts a FailedInvocation without failing PutEvents.
+ * Targets: SQS queues, SNS topics and Lambda functions. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include "events_int.h"
 #include "events_model.h"
 #include "services/app.h"
+#include "services/lambda/lambda.h"
+#include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
 
 /* ==== JSON helpers ==== */
@@ -201,6 +204,25 @@ static void deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, st
         /* AWS: for a FIFO queue the event id is the deduplication id. */
         if (sqs_deliver(app, a, target_arn, body, NULL, group, group.p ? event_id : STR_NULL, &mid, &err) != GR_OK)
             log_warn("events: delivery to %.*s failed: %s", STR_FMT(target_arn), err ? err : "error");
+        return;
+    }
+    if (str_starts_with(target_arn, STR("arn:aws:sns:"))) {
+        /* AWS: the topic's access policy must allow events.amazonaws.com sns:Publish. */
+        if (!sns_allows(app, a, target_arn, STR("events.amazonaws.com"), "sns:Publish", rule_arn)) {
+            log_warn("events: %.*s: the topic policy does not allow events.amazonaws.com to publish (rule %.*s)",
+                     STR_FMT(target_arn), STR_FMT(rule_arn));
+            return;
+        }
+        str_t mid;
+        if (sns_publish_internal(app, a, target_arn, STR_NULL, body, NULL, group, group.p ? event_id : STR_NULL, &mid,
+                                 &err) != GR_OK)
+            log_warn("events: delivery to %.*s failed: %s", STR_FMT(target_arn), err ? err : "error");
+        return;
+    }
+    if (str_starts_with(target_arn, STR("arn:aws:lambda:"))) {
+        /* AWS: asynchronous invocation, allowed by the function's resource policy for events.amazonaws.com. */
+        if (lambda_invoke_async(app, a, target_arn, body, STR("events.amazonaws.com"), rule_arn, &err) != GR_OK)
+            log_warn("events: invoking %.*s failed: %s", STR_FMT(target_arn), err ? err : "error");
         return;
     }
     log_warn("events: target %.*s of rule %.*s: this kind of target is not supported", STR_FMT(target_arn),
