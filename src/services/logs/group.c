@@ -3,6 +3,7 @@
  * uses to find a group. A group's streams, events and tags go with it
  * (ON DELETE CASCADE), so deleting a group is one statement. */
 #define _GNU_SOURCE /* memmem */
+#include <ctype.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -190,6 +191,15 @@ int logs_create_log_group(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     str_t name = val_get_str(in, "logGroupName");
+    /* AWS: logGroupName must match [\.\-_/#A-Za-z0-9]+ */
+    for (size_t i = 0; i < name.len; i++)
+        if (!isalnum((unsigned char)name.p[i]) && !strchr("._-/#", name.p[i])) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                            "1 validation error detected: Value '%.*s' at 'logGroupName' failed to satisfy "
+                            "constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
+                            STR_FMT(name));
+        }
     sqlite3_stmt *st = logs__prep(db, "INSERT INTO log_group (account, region, name, created_ms, kms_key) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5)");
     int rc = GR_ERR;
