@@ -273,12 +273,24 @@ def test_put_events_to_sqs(events, sqs):
     assert receive_all(sqs, url, wait=1) == []
 
 
-def test_queue_without_policy_gets_nothing(events, sqs):
+def test_queue_without_policy_goes_to_dlq(events, sqs):
     url = sqs.create_queue(QueueName="no-policy")["QueueUrl"]
-    events.put_rule(Name="np", EventPattern=json.dumps({"source": ["np"]}))
-    events.put_targets(Rule="np", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:%s:%s:no-policy" % (REGION, ACCOUNT)}])
+    dlq_url, dlq_arn = queue_for_events(sqs, "np-dlq")
+    target = "arn:aws:sqs:%s:%s:no-policy" % (REGION, ACCOUNT)
+    rule_arn = events.put_rule(Name="np", EventPattern=json.dumps({"source": ["np"]}))["RuleArn"]
+    events.put_targets(Rule="np", Targets=[{"Id": "q", "Arn": target, "DeadLetterConfig": {"Arn": dlq_arn},
+                                           "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 600}}])
+    t = events.list_targets_by_rule(Rule="np")["Targets"][0]
+    assert t["DeadLetterConfig"] == {"Arn": dlq_arn}
+    assert t["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 600}
     assert events.put_events(Entries=[{"Source": "np", "DetailType": "t", "Detail": "{}"}])["FailedEntryCount"] == 0
-    assert receive_all(sqs, url, wait=1) == []
+    assert receive_all(sqs, url, wait=1) == []  # AWS: the queue's policy must allow EventBridge
+    r = sqs.receive_message(QueueUrl=dlq_url, MessageAttributeNames=["All"], WaitTimeSeconds=2)
+    m = r["Messages"][0]
+    assert json.loads(m["Body"])["source"] == "np"
+    attrs = {k: v["StringValue"] for k, v in m["MessageAttributes"].items()}
+    assert attrs["RULE_ARN"] == rule_arn and attrs["TARGET_ARN"] == target and attrs["ERROR_CODE"] == "NO_PERMISSIONS"
+    assert "ERROR_MESSAGE" in attrs
 
 
 def test_input_forms(events, sqs):
