@@ -403,8 +403,6 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
                               "Parameter Detail is not valid. Reason: Detail is a required argument.");
         else if (!dj || dj->type != JSON_OBJECT)
             res = entry_error(a, "MalformedDetail", "Detail is malformed.");
-        else if (!events__bus_exists(db, r->who.account, r->region, bus))
-            res = entry_error(a, "InvalidArgument", arena_printf(a, "Event bus %.*s does not exist.", STR_FMT(bus)));
         if (res) {
             failed++;
             val_push(a, results, res);
@@ -444,7 +442,11 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         json_w_obj_end(&w);
         str_t text = buf_str(&b);
         const json_t *ev = json_parse(a, text, NULL);
-        if (ev) events__route(r->app, a, r->who.account, r->region, bus, text, ev);
+        /* AWS: an event for a bus that does not exist is accepted with an EventId
+         * and goes nowhere (aws/aws-cli#9186, "Putting an event on an nonexistent
+         * EventBridge event bus returns a success"). */
+        if (ev && events__bus_exists(db, r->who.account, r->region, bus))
+            events__route(r->app, a, r->who.account, r->region, bus, text, ev);
         res = val_new(a, VAL_STRUCT);
         val_set_c(a, res, "EventId", val_strdup(a, str_c(id)));
         val_push(a, results, res);
