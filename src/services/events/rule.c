@@ -78,20 +78,6 @@ static val_t *rule_val(req_t *r, const rule_t *q)
     return v;
 }
 
-static int exec_rule(sqlite3 *db, const char *sql, int64_t id, int64_t x, bool x_null)
-{
-    sqlite3_stmt *st = events__prep(db, sql);
-    if (!st) return GR_ERR;
-    sqlite3_bind_int64(st, 1, id);
-    if (x_null)
-        sqlite3_bind_null(st, 2);
-    else
-        sqlite3_bind_int64(st, 2, x);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* ==== PutRule ==== */
 
 /* AWS (PutRule): "If you are updating an existing rule, the rule is replaced
@@ -260,7 +246,12 @@ int events_delete_rule(req_t *r, const val_t *in, val_t *out)
         sqlite3_step(st);
         sqlite3_finalize(st);
     }
-    return exec_rule(db, "DELETE FROM rule WHERE id = ?1 AND ?2 IS NULL", q.id, 0, true);
+    st = events__prep(db, "DELETE FROM rule WHERE id = ?1"); /* its targets go with it (ON DELETE CASCADE) */
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, q.id);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    return rc;
 }
 
 static int set_state(req_t *r, const val_t *in, bool enable)
