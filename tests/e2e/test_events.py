@@ -64,7 +64,11 @@ def start_realtime(events, sqs):
     url, arn = queue_for_events(sqs, "sched-realtime")
     events.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")
     events.put_targets(Rule="every-minute", Targets=[{"Id": "q", "Arn": arn}])
-    REALTIME.update(url=url, started=time.time())
+    curl, carn = queue_for_events(sqs, "sched-cron")
+    events.put_rule(Name="cron-minute", ScheduleExpression="cron(* * ? * * *)")
+    events.put_targets(Rule="cron-minute", Targets=[{"Id": "q", "Arn": carn, "InputTransformer": {
+        "InputPathsMap": {"t": "$.time"}, "InputTemplate": '{"at": <t>, "rule": "<aws.events.rule-arn>"}'}}])
+    REALTIME.update(url=url, cron_url=curl, started=time.time())
 
 
 def test_start_realtime_schedule(events, sqs):
@@ -400,6 +404,10 @@ def test_schedule_fast(gureum_factory):
     ev = json.loads(got[0])
     assert (ev["detail-type"], ev["source"], ev["detail"]) == ("Scheduled Event", "aws.events", {})
     assert ev["resources"] == ["arn:aws:events:%s:%s:rule/tick" % (REGION, ACCOUNT)]
+    # the schedule survives a restart of the server
+    g.restart()
+    receive_all(sqs, url, wait=0.5)
+    assert len(receive_all(sqs, url, wait=4, want=1)) >= 1
     events.disable_rule(Name="tick")
     time.sleep(0.3)
     receive_all(sqs, url, wait=1)
@@ -438,3 +446,8 @@ def test_realtime_schedule_fired(events, sqs):
     assert elapsed >= 55, elapsed
     ev = json.loads(got[0])
     assert ev["detail-type"] == "Scheduled Event" and ev["source"] == "aws.events"
+    # the cron rule fired at a minute boundary (it had at most a minute to wait)
+    got = receive_all(sqs, REALTIME["cron_url"], wait=2, want=1)
+    assert got, "cron(* * ? * * *) did not fire"
+    c = json.loads(got[0])
+    assert c["at"].endswith(":00Z") and c["rule"].endswith(":rule/cron-minute"), c
