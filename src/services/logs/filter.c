@@ -544,6 +544,7 @@ static bool eval_space(arena_t *a, const node_t *n, const str_t *vals)
 static size_t split_fields(arena_t *a, str_t m, str_t **out)
 {
     str_t *f = ARENA_NEWN(a, str_t, m.len / 2 + 2);
+    *out = f;
     if (!f) return 0;
     size_t n = 0, i = 0;
     while (i < m.len) {
@@ -567,11 +568,11 @@ static size_t split_fields(arena_t *a, str_t m, str_t **out)
 }
 
 /* Assigns message fields to pattern fields (an ellipsis takes any number,
- * the last pattern field takes the rest when it is named), then evaluates. */
+ * and otherwise the counts must be equal), then evaluates. */
 static bool match_space(const logs_filter_t *f, arena_t *a, str_t m)
 {
     if (!f->nfields) return true;
-    str_t *mf;
+    str_t *mf = NULL;
     size_t nm = split_fields(a, m, &mf);
     str_t *vals = ARENA_NEWN(a, str_t, f->nfields);
     if (!vals) return false;
