@@ -86,8 +86,11 @@ def test_retention_removes_old_events(logs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         logs.put_retention_policy(logGroupName="ret", retentionInDays=2)
     assert code_of(e) == "InvalidParameterException"
+    before = logs.describe_log_groups(logGroupNamePrefix="ret")["logGroups"][0]["storedBytes"]
+    assert before == len("old-1old-2new")
     logs.put_retention_policy(logGroupName="ret", retentionInDays=1)
-    assert logs.describe_log_groups(logGroupNamePrefix="ret")["logGroups"][0]["retentionInDays"] == 1
+    g = logs.describe_log_groups(logGroupNamePrefix="ret")["logGroups"][0]
+    assert g["retentionInDays"] == 1 and g["storedBytes"] == len("new")
     ev = logs.get_log_events(logGroupName="ret", logStreamName="s")["events"]
     assert [e["message"] for e in ev] == ["new"]
     # events older than the retention are now rejected as expired

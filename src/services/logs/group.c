@@ -234,6 +234,29 @@ int logs_delete_log_group(req_t *r, const val_t *in, val_t *out)
     return rc;
 }
 
+/* Expires the events of every group of the caller's account and region that
+ * has a retention, so storedBytes never counts what is already gone. */
+static void expire_all(req_t *r, sqlite3 *db)
+{
+    sqlite3_stmt *st = logs__prep(db, "SELECT id, retention_days FROM log_group WHERE account = ?1 AND region = ?2 "
+                                      "AND retention_days IS NOT NULL");
+    if (!st) return;
+    logs__bind_str(st, 1, r->who.account);
+    logs__bind_str(st, 2, r->region);
+    size_t n = 0, cap = 16;
+    logs_group_t *gs = ARENA_NEWN(r->arena, logs_group_t, cap);
+    while (gs && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            gs = arena_realloc(r->arena, gs, cap * sizeof *gs, 2 * cap * sizeof *gs);
+            cap *= 2;
+            if (!gs) break;
+        }
+        gs[n++] = (logs_group_t){.id = sqlite3_column_int64(st, 0), .retention_days = sqlite3_column_int64(st, 1)};
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; gs && i < n; i++) logs__expire(db, &gs[i]);
+}
+
 /* AWS: log groups come in name order, `limit` 1..50 (default 50); nextToken
  * is opaque — ours is the last name returned, so a page continues after it. */
 int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
@@ -244,6 +267,7 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     str_t after = val_get_str(in, "nextToken");
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
+    expire_all(r, db);
     sqlite3_stmt *st =
         logs__prep(db, "SELECT name, created_ms, retention_days, kms_key, "
                        "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id) "
