@@ -30,12 +30,12 @@ def code_of(exc):
     return exc.value.response["Error"]["Code"]
 
 
-def queue_for_events(sqs, name):
-    """A queue whose policy lets EventBridge send to it (AWS requires this)."""
+def queue_for_events(sqs, name, service="events.amazonaws.com"):
+    """A queue whose policy lets EventBridge (or SNS) send to it (AWS requires this)."""
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = "arn:aws:sqs:%s:%s:%s" % (REGION, ACCOUNT, name)
     policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Effect": "Allow", "Principal": {"Service": service},
         "Action": "sqs:SendMessage", "Resource": arn}]}
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
     return url, arn
@@ -64,7 +64,11 @@ def start_realtime(events, sqs):
     url, arn = queue_for_events(sqs, "sched-realtime")
     events.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")
     events.put_targets(Rule="every-minute", Targets=[{"Id": "q", "Arn": arn}])
-    REALTIME.update(url=url, started=time.time())
+    curl, carn = queue_for_events(sqs, "sched-cron")
+    events.put_rule(Name="cron-minute", ScheduleExpression="cron(* * ? * * *)")
+    events.put_targets(Rule="cron-minute", Targets=[{"Id": "q", "Arn": carn, "InputTransformer": {
+        "InputPathsMap": {"t": "$.time"}, "InputTemplate": '{"at": <t>, "rule": "<aws.events.rule-arn>"}'}}])
+    REALTIME.update(url=url, cron_url=curl, started=time.time())
 
 
 def test_start_realtime_schedule(events, sqs):
@@ -273,12 +277,24 @@ def test_put_events_to_sqs(events, sqs):
     assert receive_all(sqs, url, wait=1) == []
 
 
-def test_queue_without_policy_gets_nothing(events, sqs):
+def test_queue_without_policy_goes_to_dlq(events, sqs):
     url = sqs.create_queue(QueueName="no-policy")["QueueUrl"]
-    events.put_rule(Name="np", EventPattern=json.dumps({"source": ["np"]}))
-    events.put_targets(Rule="np", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:%s:%s:no-policy" % (REGION, ACCOUNT)}])
+    dlq_url, dlq_arn = queue_for_events(sqs, "np-dlq")
+    target = "arn:aws:sqs:%s:%s:no-policy" % (REGION, ACCOUNT)
+    rule_arn = events.put_rule(Name="np", EventPattern=json.dumps({"source": ["np"]}))["RuleArn"]
+    events.put_targets(Rule="np", Targets=[{"Id": "q", "Arn": target, "DeadLetterConfig": {"Arn": dlq_arn},
+                                           "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 600}}])
+    t = events.list_targets_by_rule(Rule="np")["Targets"][0]
+    assert t["DeadLetterConfig"] == {"Arn": dlq_arn}
+    assert t["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 600}
     assert events.put_events(Entries=[{"Source": "np", "DetailType": "t", "Detail": "{}"}])["FailedEntryCount"] == 0
-    assert receive_all(sqs, url, wait=1) == []
+    assert receive_all(sqs, url, wait=1) == []  # AWS: the queue's policy must allow EventBridge
+    r = sqs.receive_message(QueueUrl=dlq_url, MessageAttributeNames=["All"], WaitTimeSeconds=2)
+    m = r["Messages"][0]
+    assert json.loads(m["Body"])["source"] == "np"
+    attrs = {k: v["StringValue"] for k, v in m["MessageAttributes"].items()}
+    assert attrs["RULE_ARN"] == rule_arn and attrs["TARGET_ARN"] == target and attrs["ERROR_CODE"] == "NO_PERMISSIONS"
+    assert "ERROR_MESSAGE" in attrs
 
 
 def test_input_forms(events, sqs):
@@ -304,6 +320,54 @@ def test_input_forms(events, sqs):
     assert "Hello kim" in parsed
 
 
+def test_sns_target(gureum, events, sqs):
+    sns = gureum.client("sns")
+    topic = sns.create_topic(Name="ev-topic")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                               "Action": "sns:Publish", "Resource": topic}]}))
+    url, qarn = queue_for_events(sqs, "via-sns", service="sns.amazonaws.com")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    events.put_rule(Name="to-sns", EventPattern=json.dumps({"source": ["sns.test"]}))
+    events.put_targets(Rule="to-sns", Targets=[{"Id": "t", "Arn": topic}])
+    events.put_events(Entries=[{"Source": "sns.test", "DetailType": "t", "Detail": '{"via": "sns"}'}])
+    got = receive_all(sqs, url, wait=3, want=1)
+    assert [json.loads(b)["detail"] for b in got] == [{"via": "sns"}]
+
+
+def lambda_zip(code):
+    import io
+    import zipfile
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("handler.py", code)
+    return b.getvalue()
+
+
+def test_lambda_target(gureum, events):
+    iam, lam, logs = gureum.client("iam"), gureum.client("lambda"), gureum.client("logs")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName="ev-fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = "import json\ndef handler(event, context):\n    print('EVENT ' + json.dumps(event['detail']))\n    return 1\n"
+    fn = lam.create_function(FunctionName="evfn", Runtime="python3.11", Role=role, Handler="handler.handler",
+                             Code={"ZipFile": lambda_zip(code)})["FunctionArn"]
+    rule_arn = events.put_rule(Name="to-fn", EventPattern=json.dumps({"source": ["fn.test"]}))["RuleArn"]
+    lam.add_permission(FunctionName="evfn", StatementId="ev", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn)
+    events.put_targets(Rule="to-fn", Targets=[{"Id": "f", "Arn": fn}])
+    events.put_events(Entries=[{"Source": "fn.test", "DetailType": "t", "Detail": '{"n": 42}'}])
+    deadline, msgs = time.time() + 30, []
+    while time.time() < deadline and not msgs:
+        try:
+            r = logs.filter_log_events(logGroupName="/aws/lambda/evfn", filterPattern='"EVENT"')
+            msgs = [e["message"].strip() for e in r["events"]]
+        except logs.exceptions.ResourceNotFoundException:
+            pass
+        time.sleep(0.5)
+    assert msgs == ['EVENT {"n": 42}']
+
+
 def test_put_events_validation(events):
     r = events.put_events(Entries=[
         {"Source": "s", "DetailType": "t", "Detail": "{}"},
@@ -311,12 +375,12 @@ def test_put_events_validation(events):
         {"Source": "s", "DetailType": "t", "Detail": "not json"},
         {"Source": "s", "DetailType": "t", "Detail": "{}", "EventBusName": "nope"},
     ])
-    assert r["FailedEntryCount"] == 3
+    assert r["FailedEntryCount"] == 2
     assert "EventId" in r["Entries"][0]
     assert r["Entries"][1] == {"ErrorCode": "InvalidArgument",
                                "ErrorMessage": "Parameter Source is not valid. Reason: Source is a required argument."}
     assert r["Entries"][2]["ErrorCode"] == "MalformedDetail"
-    assert r["Entries"][3]["ErrorCode"] == "InvalidArgument"
+    assert "EventId" in r["Entries"][3]  # AWS accepts events for a bus that does not exist, and drops them
     with pytest.raises(botocore.exceptions.ClientError) as e:
         events.put_events(Entries=[{"Source": "s", "DetailType": "t", "Detail": "{}"}] * 11)
     assert code_of(e) == "ValidationException"
@@ -340,6 +404,10 @@ def test_schedule_fast(gureum_factory):
     ev = json.loads(got[0])
     assert (ev["detail-type"], ev["source"], ev["detail"]) == ("Scheduled Event", "aws.events", {})
     assert ev["resources"] == ["arn:aws:events:%s:%s:rule/tick" % (REGION, ACCOUNT)]
+    # the schedule survives a restart of the server
+    g.restart()
+    receive_all(sqs, url, wait=0.5)
+    assert len(receive_all(sqs, url, wait=4, want=1)) >= 1
     events.disable_rule(Name="tick")
     time.sleep(0.3)
     receive_all(sqs, url, wait=1)
@@ -378,3 +446,8 @@ def test_realtime_schedule_fired(events, sqs):
     assert elapsed >= 55, elapsed
     ev = json.loads(got[0])
     assert ev["detail-type"] == "Scheduled Event" and ev["source"] == "aws.events"
+    # the cron rule fired at a minute boundary (it had at most a minute to wait)
+    got = receive_all(sqs, REALTIME["cron_url"], wait=2, want=1)
+    assert got, "cron(* * ? * * *) did not fire"
+    c = json.loads(got[0])
+    assert c["at"].endswith(":00Z") and c["rule"].endswith(":rule/cron-minute"), c

@@ -86,8 +86,11 @@ def test_retention_removes_old_events(logs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         logs.put_retention_policy(logGroupName="ret", retentionInDays=2)
     assert code_of(e) == "InvalidParameterException"
+    before = logs.describe_log_groups(logGroupNamePrefix="ret")["logGroups"][0]["storedBytes"]
+    assert before == len("old-1old-2new")
     logs.put_retention_policy(logGroupName="ret", retentionInDays=1)
-    assert logs.describe_log_groups(logGroupNamePrefix="ret")["logGroups"][0]["retentionInDays"] == 1
+    g = logs.describe_log_groups(logGroupNamePrefix="ret")["logGroups"][0]
+    assert g["retentionInDays"] == 1 and g["storedBytes"] == len("new")
     ev = logs.get_log_events(logGroupName="ret", logStreamName="s")["events"]
     assert [e["message"] for e in ev] == ["new"]
     # events older than the retention are now rejected as expired
@@ -205,6 +208,10 @@ def test_filter_patterns(logs):
     assert filt(logs, "flt", "[ip = 127.*, ...]") == [msgs[6]]
     assert filt(logs, "flt", "[..., status_code >= 200 && status_code < 300, bytes > 1000]") == [msgs[6]]
     assert filt(logs, "flt", '[ip, user, username = "bob", ...]') == [msgs[7]]
+    assert filt(logs, "flt", "%disk (full|slow)%") == ["ERROR disk full", "WARN disk slow"]
+    assert filt(logs, "flt", "ERROR -%Exit[a-z]+%") == ["ERROR disk full"]
+    assert filt(logs, "flt", '{ $.user.name = %^k.m$% }') == [msgs[4]]
+    assert filt(logs, "flt", "[ip = %^10\\.%, ...]") == [msgs[7]]
     assert filt(logs, "flt", "", logStreamNames=["b"]) == msgs[4:]
     assert filt(logs, "flt", "", logStreamNamePrefix="a") == msgs[:4]
     assert filt(logs, "flt", "", startTime=t + 100, endTime=t + 101) == msgs[4:6]

@@ -183,7 +183,9 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-/* AWS: the default bus cannot be deleted; deleting an absent bus succeeds. */
+/* AWS: the default bus cannot be deleted; deleting an absent bus succeeds;
+ * "Deleting an event bus deletes the rules associated with that event bus"
+ * (EventBridge user guide, Deleting an event bus). */
 int events_delete_event_bus(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;

@@ -74,16 +74,31 @@ static bool parse_cidr(str_t s, int *fam, unsigned char addr[16], int *bits)
     return true;
 }
 
+/* A value as the pattern parser's token text names it in a message. */
+static str_t token_text(const json_t *j)
+{
+    switch (j->type) {
+    case JSON_NULL: return STR("null");
+    case JSON_BOOL: return j->u.b ? STR("true") : STR("false");
+    case JSON_ARRAY: return STR("[");
+    case JSON_OBJECT: return STR("{");
+    case JSON_STRING: return j->u.s;
+    default: return j->raw;
+    }
+}
+
 static bool check_numeric(chk_t *c, const json_t *arr)
 {
     if (!arr || arr->type != JSON_ARRAY) return fail(c, "Value of numeric must be an array.");
     size_t n = arr->u.arr.n, i = 0;
-    if (!n || arr->u.arr.v[0]->type != JSON_STRING) return fail(c, "Invalid member in numeric match: ");
+    if (!n) return fail(c, "Invalid member in numeric match: ]");
     int terms = 0;
     while (i < n) {
         const json_t *op = arr->u.arr.v[i];
         if (op->type != JSON_STRING)
-            return fail(c, terms ? "Bad value in numeric range: " : "Invalid member in numeric match: ");
+            return fail(c, arena_printf(c->a, "%s%.*s",
+                                        terms ? "Bad value in numeric range: " : "Invalid member in numeric match: ",
+                                        STR_FMT(token_text(op))));
         str_t o = op->u.s;
         bool known = str_eq_c(o, "=") || str_eq_c(o, "<") || str_eq_c(o, "<=") || str_eq_c(o, ">") || str_eq_c(o, ">=");
         if (!known)

@@ -4,8 +4,10 @@
  *
  * Delivery runs on the caller's thread (a PutEvents request or the
  * scheduler) through the target service's public interface, so a message is
- * in its queue when PutEvents answers. A failed delivery is logged and
- * dropped, as AWS counts a FailedInvocation without failing PutEvents. */
+ * in its queue when PutEvents answers. A failed delivery goes to the
+ * target's dead-letter queue, else is logged and dropped, as AWS counts a
+ * FailedInvocation without failing PutEvents.
+ * Targets: SQS queues, SNS topics and Lambda functions. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,8 @@
 #include "events_int.h"
 #include "events_model.h"
 #include "services/app.h"
+#include "services/lambda/lambda.h"
+#include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
 
 /* ==== JSON helpers ==== */
@@ -186,25 +190,78 @@ static str_t transform(arena_t *a, str_t tmpl, const json_t *map, const json_t *
 
 /* ==== Delivery ==== */
 
-static void deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, str_t group, str_t event_id,
-                        str_t rule_arn)
+/* Why a delivery failed, as the dead-letter queue's ERROR_CODE says it. */
+typedef struct {
+    const char *code;
+    const char *msg;
+} fail_t;
+
+static bool deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, str_t group, str_t event_id,
+                        str_t rule_arn, fail_t *f)
 {
     const char *err = NULL;
     if (str_starts_with(target_arn, STR("arn:aws:sqs:"))) {
         /* AWS: EventBridge needs the queue's policy to allow events.amazonaws.com sqs:SendMessage. */
         if (!sqs_allows(app, a, target_arn, STR("events.amazonaws.com"), "sqs:SendMessage", rule_arn)) {
-            log_warn("events: %.*s: the queue policy does not allow events.amazonaws.com to send (rule %.*s)",
-                     STR_FMT(target_arn), STR_FMT(rule_arn));
-            return;
+            *f = (fail_t){"NO_PERMISSIONS",
+                          arena_printf(a, "EventBridge is not authorized to send to %.*s", STR_FMT(target_arn))};
+            return false;
         }
         str_t mid;
         /* AWS: for a FIFO queue the event id is the deduplication id. */
-        if (sqs_deliver(app, a, target_arn, body, NULL, group, group.p ? event_id : STR_NULL, &mid, &err) != GR_OK)
-            log_warn("events: delivery to %.*s failed: %s", STR_FMT(target_arn), err ? err : "error");
-        return;
+        if (sqs_deliver(app, a, target_arn, body, NULL, group, group.p ? event_id : STR_NULL, &mid, &err) == GR_OK)
+            return true;
+    } else if (str_starts_with(target_arn, STR("arn:aws:sns:"))) {
+        /* AWS: the topic's access policy must allow events.amazonaws.com sns:Publish. */
+        if (!sns_allows(app, a, target_arn, STR("events.amazonaws.com"), "sns:Publish", rule_arn)) {
+            *f = (fail_t){"NO_PERMISSIONS",
+                          arena_printf(a, "EventBridge is not authorized to publish to %.*s", STR_FMT(target_arn))};
+            return false;
+        }
+        str_t mid;
+        if (sns_publish_internal(app, a, target_arn, STR_NULL, body, NULL, group, group.p ? event_id : STR_NULL, &mid,
+                                 &err) == GR_OK)
+            return true;
+    } else if (str_starts_with(target_arn, STR("arn:aws:lambda:"))) {
+        /* AWS: asynchronous invocation, allowed by the function's resource policy for events.amazonaws.com. */
+        if (lambda_invoke_async(app, a, target_arn, body, STR("events.amazonaws.com"), rule_arn, &err) == GR_OK)
+            return true;
+    } else {
+        *f = (fail_t){"UNSUPPORTED_TARGET", "This kind of target is not supported by gureum."};
+        return false;
     }
-    log_warn("events: target %.*s of rule %.*s: this kind of target is not supported", STR_FMT(target_arn),
-             STR_FMT(rule_arn));
+    *f = (fail_t){"SDK_CLIENT_ERROR", err ? err : "delivery failed"};
+    return false;
+}
+
+/* AWS (EventBridge user guide, "Using dead-letter queues to process
+ * undelivered events"): the event goes to the target's DLQ with message
+ * attributes RULE_ARN, TARGET_ARN, ERROR_CODE and ERROR_MESSAGE; errors such
+ * as missing permissions or resources are not retried. */
+static void dead_letter(app_t *app, arena_t *a, str_t dlq, str_t body, str_t rule_arn, str_t target_arn,
+                        const fail_t *f)
+{
+    const char *err = NULL;
+    if (dlq.p && sqs_allows(app, a, dlq, STR("events.amazonaws.com"), "sqs:SendMessage", rule_arn)) {
+        val_t *attrs = val_new(a, VAL_MAP);
+        const struct {
+            const char *k;
+            str_t v;
+        } kv[] = {{"RULE_ARN", rule_arn},
+                  {"TARGET_ARN", target_arn},
+                  {"ERROR_CODE", str_c(f->code)},
+                  {"ERROR_MESSAGE", str_c(f->msg)}};
+        for (size_t i = 0; i < 4; i++) {
+            val_t *m = val_new(a, VAL_STRUCT);
+            val_set_c(a, m, "DataType", val_cstr(a, "String"));
+            val_set_c(a, m, "StringValue", val_str(a, kv[i].v));
+            val_set_c(a, attrs, kv[i].k, m);
+        }
+        str_t mid;
+        if (sqs_deliver(app, a, dlq, body, attrs, STR_NULL, STR_NULL, &mid, &err) == GR_OK) return;
+    }
+    log_warn("events: delivery of rule %.*s to %.*s failed (%s: %s)%s", STR_FMT(rule_arn), STR_FMT(target_arn), f->code,
+             f->msg, dlq.p ? "; the dead-letter queue refused it too" : "");
 }
 
 void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
@@ -212,18 +269,18 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
 {
     sqlite3 *db = events__db(app);
     if (!db) return;
-    sqlite3_stmt *st = events__prep(db, "SELECT arn, input, input_path, paths_map, template, sqs_group "
+    sqlite3_stmt *st = events__prep(db, "SELECT arn, input, input_path, paths_map, template, sqs_group, dlq_arn "
                                         "FROM target WHERE rule_id = ?1 ORDER BY pos");
     if (!st) return;
     sqlite3_bind_int64(st, 1, rule_id);
     typedef struct {
-        str_t arn, input, path, map, tmpl, group;
+        str_t arn, input, path, map, tmpl, group, dlq;
     } tgt_t;
     tgt_t t[16];
     size_t n = 0;
     while (n < 16 && sqlite3_step(st) == SQLITE_ROW) {
-        t[n] = (tgt_t){events__col(a, st, 0), events__col(a, st, 1), events__col(a, st, 2),
-                       events__col(a, st, 3), events__col(a, st, 4), events__col(a, st, 5)};
+        t[n] = (tgt_t){events__col(a, st, 0), events__col(a, st, 1), events__col(a, st, 2), events__col(a, st, 3),
+                       events__col(a, st, 4), events__col(a, st, 5), events__col(a, st, 6)};
         n++;
     }
     sqlite3_finalize(st); /* before delivering: a target may be on this thread's other connections */
@@ -243,7 +300,9 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
             const json_t *map = t[i].map.p ? json_parse(a, t[i].map, NULL) : NULL;
             body = transform(a, t[i].tmpl, map, event, event_text, rule_name, rule_arn, str_c(now));
         }
-        deliver_one(app, a, t[i].arn, body, t[i].group, event_id, rule_arn);
+        fail_t f;
+        if (!deliver_one(app, a, t[i].arn, body, t[i].group, event_id, rule_arn, &f))
+            dead_letter(app, a, t[i].dlq, body, rule_arn, t[i].arn, &f);
     }
 }
 
@@ -344,8 +403,6 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
                               "Parameter Detail is not valid. Reason: Detail is a required argument.");
         else if (!dj || dj->type != JSON_OBJECT)
             res = entry_error(a, "MalformedDetail", "Detail is malformed.");
-        else if (!events__bus_exists(db, r->who.account, r->region, bus))
-            res = entry_error(a, "InvalidArgument", arena_printf(a, "Event bus %.*s does not exist.", STR_FMT(bus)));
         if (res) {
             failed++;
             val_push(a, results, res);
@@ -385,7 +442,11 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         json_w_obj_end(&w);
         str_t text = buf_str(&b);
         const json_t *ev = json_parse(a, text, NULL);
-        if (ev) events__route(r->app, a, r->who.account, r->region, bus, text, ev);
+        /* AWS: an event for a bus that does not exist is accepted with an EventId
+         * and goes nowhere (aws/aws-cli#9186, "Putting an event on an nonexistent
+         * EventBridge event bus returns a success"). */
+        if (ev && events__bus_exists(db, r->who.account, r->region, bus))
+            events__route(r->app, a, r->who.account, r->region, bus, text, ev);
         res = val_new(a, VAL_STRUCT);
         val_set_c(a, res, "EventId", val_strdup(a, str_c(id)));
         val_push(a, results, res);

@@ -78,20 +78,6 @@ static val_t *rule_val(req_t *r, const rule_t *q)
     return v;
 }
 
-static int exec_rule(sqlite3 *db, const char *sql, int64_t id, int64_t x, bool x_null)
-{
-    sqlite3_stmt *st = events__prep(db, sql);
-    if (!st) return GR_ERR;
-    sqlite3_bind_int64(st, 1, id);
-    if (x_null)
-        sqlite3_bind_null(st, 2);
-    else
-        sqlite3_bind_int64(st, 2, x);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* ==== PutRule ==== */
 
 /* AWS (PutRule): "If you are updating an existing rule, the rule is replaced
@@ -260,7 +246,12 @@ int events_delete_rule(req_t *r, const val_t *in, val_t *out)
         sqlite3_step(st);
         sqlite3_finalize(st);
     }
-    return exec_rule(db, "DELETE FROM rule WHERE id = ?1 AND ?2 IS NULL", q.id, 0, true);
+    st = events__prep(db, "DELETE FROM rule WHERE id = ?1"); /* its targets go with it (ON DELETE CASCADE) */
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, q.id);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    return rc;
 }
 
 static int set_state(req_t *r, const val_t *in, bool enable)
@@ -365,12 +356,13 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
     }
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     sqlite3_stmt *st = events__prep(
-        db, "INSERT INTO target (rule_id, tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, pos) "
+        db, "INSERT INTO target (rule_id, tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, pos, "
+            "dlq_arn, retry_max, retry_age) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce((SELECT pos FROM target WHERE rule_id = ?1 AND tid = "
             "?2), "
-            "(SELECT coalesce(max(pos), 0) + 1 FROM target WHERE rule_id = ?1))) "
+            "(SELECT coalesce(max(pos), 0) + 1 FROM target WHERE rule_id = ?1)), ?10, ?11, ?12) "
             "ON CONFLICT (rule_id, tid) DO UPDATE SET arn = ?3, role_arn = ?4, input = ?5, input_path = ?6, "
-            "paths_map = ?7, template = ?8, sqs_group = ?9");
+            "paths_map = ?7, template = ?8, sqs_group = ?9, dlq_arn = ?10, retry_max = ?11, retry_age = ?12");
     int rc = st ? GR_OK : GR_ERR;
     for (size_t i = 0; rc == GR_OK && i < n; i++) {
         const val_t *t = ts->u.list.v[i];
@@ -384,6 +376,16 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
         events__bind(st, 7, tr ? paths_map_json(a, val_get(tr, "InputPathsMap")) : STR_NULL);
         events__bind(st, 8, tr ? val_get_str(tr, "InputTemplate") : STR_NULL);
         events__bind(st, 9, val_get_str(val_get(t, "SqsParameters"), "MessageGroupId"));
+        events__bind(st, 10, val_get_str(val_get(t, "DeadLetterConfig"), "Arn"));
+        const val_t *rp = val_get(t, "RetryPolicy");
+        if (rp && val_get(rp, "MaximumRetryAttempts"))
+            sqlite3_bind_int64(st, 11, val_get_int(rp, "MaximumRetryAttempts", 185));
+        else
+            sqlite3_bind_null(st, 11);
+        if (rp && val_get(rp, "MaximumEventAgeInSeconds"))
+            sqlite3_bind_int64(st, 12, val_get_int(rp, "MaximumEventAgeInSeconds", 86400));
+        else
+            sqlite3_bind_null(st, 12);
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
         sqlite3_reset(st);
     }
@@ -430,8 +432,8 @@ int events_list_targets_by_rule(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     rule_t q;
     if (rule_or_fail(r, db, in, "Rule", &q) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = events__prep(db, "SELECT tid, arn, role_arn, input, input_path, paths_map, template, sqs_group "
-                                        "FROM target WHERE rule_id = ?1 ORDER BY pos");
+    sqlite3_stmt *st = events__prep(db, "SELECT tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, "
+                                        "dlq_arn, retry_max, retry_age FROM target WHERE rule_id = ?1 ORDER BY pos");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, q.id);
     val_t *list = val_new(a, VAL_LIST);
@@ -461,6 +463,19 @@ int events_list_targets_by_rule(req_t *r, const val_t *in, val_t *out)
             val_t *sp = val_new(a, VAL_STRUCT);
             val_set_c(a, sp, "MessageGroupId", val_str(a, s));
             val_set_c(a, t, "SqsParameters", sp);
+        }
+        if ((s = events__col(a, st, 8)).p) {
+            val_t *dl = val_new(a, VAL_STRUCT);
+            val_set_c(a, dl, "Arn", val_str(a, s));
+            val_set_c(a, t, "DeadLetterConfig", dl);
+        }
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL || sqlite3_column_type(st, 10) != SQLITE_NULL) {
+            val_t *rp = val_new(a, VAL_STRUCT);
+            if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+                val_set_c(a, rp, "MaximumRetryAttempts", val_int(a, sqlite3_column_int64(st, 9)));
+            if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+                val_set_c(a, rp, "MaximumEventAgeInSeconds", val_int(a, sqlite3_column_int64(st, 10)));
+            val_set_c(a, t, "RetryPolicy", rp);
         }
         val_push(a, list, t);
     }
