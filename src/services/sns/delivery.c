@@ -40,9 +40,10 @@
 
 static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t key_cv = PTHREAD_COND_INITIALIZER;
-static EVP_PKEY *key;  /* set once, never freed (lives as long as the process) */
-static char *cert_pem; /* the certificate, PEM */
-static bool key_done;  /* key made or failed: waiters stop waiting */
+static EVP_PKEY *key;    /* set once, never freed (lives as long as the process) */
+static char *cert_pem;   /* the certificate, PEM */
+static bool key_done;    /* key made or failed: waiters stop waiting */
+static bool key_started; /* sns_start ran (not so in unit tests and fuzzing): a key is coming */
 
 static char *pem_of_cert(X509 *x)
 {
@@ -134,7 +135,7 @@ static void load_or_make_key(const char *datadir)
 static EVP_PKEY *wait_key(void)
 {
     pthread_mutex_lock(&key_mu);
-    while (!key_done) pthread_cond_wait(&key_cv, &key_mu);
+    while (key_started && !key_done) pthread_cond_wait(&key_cv, &key_mu);
     EVP_PKEY *k = key;
     pthread_mutex_unlock(&key_mu);
     return k;
@@ -403,6 +404,9 @@ static void *deliver_loop(void *arg)
 int sns_start(struct app *app)
 {
     q_app = app;
+    pthread_mutex_lock(&key_mu);
+    key_started = true;
+    pthread_mutex_unlock(&key_mu);
     pthread_t t;
     if (pthread_create(&t, NULL, deliver_loop, app) != 0) return GR_ERR;
     pthread_detach(t);
