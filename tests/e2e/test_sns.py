@@ -380,6 +380,14 @@ def test_email_outbox(gureum, sns):
     sns.publish(TopicArn=topic, Message="mail body", Subject="Mail subject")
     mails = json.loads(fetch(gureum, "/_gureum/sns/email?address=ann%40example.com")[1])
     assert (mails[-1]["subject"], mails[-1]["body"], mails[-1]["type"]) == ("Mail subject", "mail body", "email")
+    # email-json: the confirmation and the notifications are the JSON documents
+    sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="bob@example.com")
+    conf = json.loads(json.loads(fetch(gureum, "/_gureum/sns/email?address=bob%40example.com")[1])[0]["body"])
+    assert conf["Type"] == "SubscriptionConfirmation" and conf["TopicArn"] == topic
+    sns.confirm_subscription(TopicArn=topic, Token=conf["Token"])
+    mid = sns.publish(TopicArn=topic, Message="as json")["MessageId"]
+    note = json.loads(json.loads(fetch(gureum, "/_gureum/sns/email?address=bob%40example.com")[1])[-1]["body"])
+    assert (note["Type"], note["MessageId"], note["Message"]) == ("Notification", mid, "as json")
 
 
 # ==== SMS ====
@@ -467,6 +475,16 @@ def test_fifo_topic_and_batch(sns, sqs):
     assert err_of(e)[0] == "BatchEntryIdsNotDistinct"
 
 
+def test_signature_version_2(gureum, sns, sqs):
+    topic = sns.create_topic(Name="sig2", Attributes={"SignatureVersion": "2"})["TopicArn"]
+    url, arn = queue_for(sqs, topic, "sig2-q")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "dflt", "sqs": "for sqs"}))
+    doc = json.loads(drain(sqs, url)[0]["Body"])
+    assert doc["SignatureVersion"] == "2" and doc["Message"] == "for sqs"
+    verify_signature(gureum, doc, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
+
+
 def test_publish_validation(sns):
     topic = sns.create_topic(Name="val")["TopicArn"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
@@ -522,3 +540,14 @@ def test_lambda_subscription(gureum, sns):
     assert (s["MessageId"], s["Message"], s["Subject"], s["TopicArn"]) == (mid, "to lambda", "S", topic)
     assert s["MessageAttributes"] == {"a": {"Type": "String", "Value": "b"}}
     assert s["SigningCertUrl"].endswith("/_gureum/sns/SimpleNotificationService.pem")
+
+
+# ==== Durability (last: restarts the module's server) ====
+
+def test_outbox_survives_kill9(gureum, sns):
+    mid = sns.publish(PhoneNumber="+821099998888", Message="kept")["MessageId"]
+    topic = sns.create_topic(Name="kept")["TopicArn"]
+    gureum.restart(kill9=True)
+    sms = json.loads(fetch(gureum, "/_gureum/sns/sms?phoneNumber=%2B821099998888")[1])
+    assert [m["messageId"] for m in sms] == [mid]
+    assert {"TopicArn": topic} in gureum.client("sns").list_topics()["Topics"]

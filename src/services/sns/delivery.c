@@ -415,8 +415,7 @@ int sns_start(struct app *app)
 
 /* ==== Subscription confirmation ==== */
 
-void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, str_t sub_arn, str_t endpoint,
-                            str_t token)
+str_t sns__confirmation_json(struct app *app, arena_t *a, const sns_topic_t *t, str_t token, str_t *msg_id)
 {
     char uuid[37];
     id_uuid(uuid);
@@ -468,6 +467,15 @@ void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, s
         json_write_string(&b, f[i].v);
     }
     buf_puts(&b, "\n}");
-    sns__http_post(app, endpoint, STR("SubscriptionConfirmation"), mid, t->arn, STR(""), buf_str(&b), false,
-                   t->delivery_policy, STR(""));
+    *msg_id = mid;
+    return buf_str(&b);
+}
+
+void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, str_t sub_arn, str_t endpoint,
+                            str_t token)
+{
+    str_t mid;
+    str_t doc = sns__confirmation_json(app, a, t, token, &mid);
+    sns__http_post(app, endpoint, STR("SubscriptionConfirmation"), mid, t->arn, STR(""), doc, false, t->delivery_policy,
+                   STR(""));
 }

@@ -106,6 +106,9 @@ void sns__http_post(struct app *app, str_t url, str_t type, str_t msg_id, str_t 
 str_t sns__sign(arena_t *a, str_t text, int version);
 /* The PEM certificate of the signing key (static, or NULL before start). */
 const char *sns__cert_pem(void);
+/* The signed SubscriptionConfirmation document (JSON) for a pending
+ * subscription of t; *msg_id is its MessageId. */
+str_t sns__confirmation_json(struct app *app, arena_t *a, const sns_topic_t *t, str_t token, str_t *msg_id);
 /* Sends a SubscriptionConfirmation to a new http(s) subscription. */
 void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, str_t sub_arn, str_t endpoint,
                             str_t token);
