@@ -44,6 +44,7 @@ static EVP_PKEY *key;    /* set once, never freed (lives as long as the process)
 static char *cert_pem;   /* the certificate, PEM */
 static bool key_done;    /* key made or failed: waiters stop waiting */
 static bool key_started; /* sns_start ran (not so in unit tests and fuzzing): a key is coming */
+static bool key_wanted;  /* someone waits for the key: make it now */
 
 static char *pem_of_cert(X509 *x)
 {
@@ -135,6 +136,8 @@ static void load_or_make_key(const char *datadir)
 static EVP_PKEY *wait_key(void)
 {
     pthread_mutex_lock(&key_mu);
+    key_wanted = true;
+    pthread_cond_broadcast(&key_cv);
     while (key_started && !key_done) pthread_cond_wait(&key_cv, &key_mu);
     EVP_PKEY *k = key;
     pthread_mutex_unlock(&key_mu);
@@ -353,6 +356,16 @@ static void give_up(job_t *j, const char *why)
 
 static void *deliver_loop(void *arg)
 {
+    /* Making a key costs a CPU-second or so on a first start: it waits until
+     * the server has answered its first requests, unless a signature is
+     * wanted sooner. */
+    pthread_mutex_lock(&key_mu);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 3;
+    while (!key_wanted && pthread_cond_timedwait(&key_cv, &key_mu, &ts) == 0) {
+    }
+    pthread_mutex_unlock(&key_mu);
     load_or_make_key(store_datadir(((app_t *)arg)->store));
     for (;;) {
         pthread_mutex_lock(&q_mu);
