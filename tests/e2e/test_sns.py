@@ -341,11 +341,14 @@ def test_http_subscription(gureum, sns, sqs):
         sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
                                         AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
         sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(
-            {"healthyRetryPolicy": {"numRetries": 1, "minDelayTarget": 1, "maxDelayTarget": 1}}))
+            {"healthyRetryPolicy": {"numRetries": 1, "minDelayTarget": 1, "maxDelayTarget": 1},
+             "requestPolicy": {"headerContentType": "application/json"}}))
         Recorder.status = 500
         sns.publish(TopicArn=topic, Message="will fail")
         wait_posts(5, timeout=6)
         assert [b for _, b in Recorder.posts[3:5]] == [b"will fail", b"will fail"]  # first try + one retry
+        assert Recorder.posts[0][0]["Content-Type"] == "text/plain; charset=UTF-8"
+        assert Recorder.posts[3][0]["Content-Type"] == "application/json"
         assert [m["Body"] for m in drain(sqs, dlq_url, want=1, wait=3)] == ["will fail"]
     finally:
         Recorder.status = 200

@@ -173,7 +173,7 @@ typedef struct job {
     struct job *next;
     int64_t due_us; /* monotonic */
     int attempt, retries, min_delay, max_delay;
-    char *url, *type, *msg_id, *topic_arn, *sub_arn, *dlq_arn;
+    char *url, *type, *msg_id, *topic_arn, *sub_arn, *dlq_arn, *content_type;
     char *body;
     size_t body_len;
     bool raw;
@@ -197,6 +197,7 @@ static char *dup_str(str_t s)
 static void job_free(job_t *j)
 {
     free(j->url), free(j->type), free(j->msg_id), free(j->topic_arn), free(j->sub_arn), free(j->dlq_arn);
+    free(j->content_type);
     free(j->body);
     free(j);
 }
@@ -217,21 +218,26 @@ void sns__http_post(struct app *app, str_t url, str_t type, str_t msg_id, str_t 
 {
     job_t *j = calloc(1, sizeof *j);
     if (!j) return;
+    j->retries = 3, j->min_delay = j->max_delay = 20; /* AWS's defaults */
     arena_t *a = arena_new(0);
     if (a) {
         /* A subscription's own DeliveryPolicy (healthyRetryPolicy) or the
          * topic's (http.defaultHealthyRetryPolicy): the caller passes
          * whichever applies; both forms are read. */
         sns__retry_policy(a, delivery_policy, delivery_policy, &j->retries, &j->min_delay, &j->max_delay);
+        str_t ct = sns__content_type(a, delivery_policy);
+        /* a header value: no line breaks */
+        j->content_type = memchr(ct.p, '\r', ct.len) || memchr(ct.p, '\n', ct.len) ? NULL : dup_str(ct);
         arena_free(a);
-    } else
-        j->retries = 3, j->min_delay = j->max_delay = 20;
+    }
+    if (!j->content_type) j->content_type = dup_str(STR("text/plain; charset=UTF-8"));
     j->url = dup_str(url), j->type = dup_str(type), j->msg_id = dup_str(msg_id), j->topic_arn = dup_str(topic_arn);
     j->sub_arn = dup_str(sub_arn), j->dlq_arn = dup_str(dlq_arn), j->body = dup_str(body);
     j->body_len = body.len;
     j->raw = raw;
     j->due_us = time_mono_us();
-    if (!j->url || !j->type || !j->msg_id || !j->topic_arn || !j->sub_arn || !j->dlq_arn || !j->body) {
+    if (!j->url || !j->type || !j->msg_id || !j->topic_arn || !j->sub_arn || !j->dlq_arn || !j->body ||
+        !j->content_type) {
         job_free(j);
         return;
     }
@@ -302,14 +308,14 @@ static int http_post(const job_t *j, char *why, size_t why_len)
         return -1;
     }
     char head[4096];
-    int hn =
-        snprintf(head, sizeof head,
-                 "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                 "User-Agent: Amazon Simple Notification Service Agent\r\n"
-                 "x-amz-sns-message-type: %s\r\nx-amz-sns-message-id: %s\r\nx-amz-sns-topic-arn: %s\r\n"
-                 "%s%s%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                 path, hostport, j->type, j->msg_id, j->topic_arn, *j->sub_arn ? "x-amz-sns-subscription-arn: " : "",
-                 j->sub_arn, *j->sub_arn ? "\r\n" : "", j->raw ? "x-amz-sns-rawdelivery: true\r\n" : "", j->body_len);
+    int hn = snprintf(head, sizeof head,
+                      "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n"
+                      "User-Agent: Amazon Simple Notification Service Agent\r\n"
+                      "x-amz-sns-message-type: %s\r\nx-amz-sns-message-id: %s\r\nx-amz-sns-topic-arn: %s\r\n"
+                      "%s%s%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                      path, hostport, j->content_type, j->type, j->msg_id, j->topic_arn,
+                      *j->sub_arn ? "x-amz-sns-subscription-arn: " : "", j->sub_arn, *j->sub_arn ? "\r\n" : "",
+                      j->raw ? "x-amz-sns-rawdelivery: true\r\n" : "", j->body_len);
     int status = -1;
     if (hn > 0 && (size_t)hn < sizeof head && send(fd, head, (size_t)hn, MSG_NOSIGNAL) == hn) {
         size_t off = 0;

@@ -208,6 +208,18 @@ void sns__retry_policy(arena_t *a, str_t sub_policy, str_t topic_policy, int *re
     *max_delay = mx && mx->type == JSON_INT ? (int)mx->u.i : 20;
 }
 
+str_t sns__content_type(arena_t *a, str_t policy)
+{
+    /* AWS: requestPolicy.headerContentType (a subscription's) or
+     * http.defaultRequestPolicy.headerContentType (a topic's). */
+    json_t *j = policy.len ? json_parse(a, policy, NULL) : NULL;
+    const json_t *rp = j ? json_get(j, "requestPolicy") : NULL;
+    if (!rp && j && json_get(j, "http")) rp = json_get(json_get(j, "http"), "defaultRequestPolicy");
+    const json_t *ct = rp ? json_get(rp, "headerContentType") : NULL;
+    if (ct && ct->type == JSON_STRING && ct->u.s.len) return ct->u.s;
+    return STR("text/plain; charset=UTF-8");
+}
+
 void sns__json_emit(json_w_t *w, const json_t *j)
 {
     switch (j->type) {
