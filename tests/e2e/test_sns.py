@@ -545,6 +545,24 @@ def test_lambda_subscription(gureum, sns):
     assert s["SigningCertUrl"].endswith("/_gureum/sns/SimpleNotificationService.pem")
 
 
+def test_cross_account_topic_policy(gureum_factory):
+    other = "222233334444"
+    g = gureum_factory(env={"GUREUM_ACCOUNTS": "%s:OTHERSNSKEY:othersnssecret" % other})
+    mine = g.client("sns")
+    theirs = g.client("sns", aws_access_key_id="OTHERSNSKEY", aws_secret_access_key="othersnssecret")
+    topic = mine.create_topic(Name="shared")["TopicArn"]
+    # the default policy lets no other account publish
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        theirs.publish(TopicArn=topic, Message="m")
+    assert err_of(e) == ("AuthorizationError", "User: arn:aws:iam::%s:root is not authorized to perform: SNS:Publish "
+                         "on resource: %s" % (other, topic), 403)
+    mine.add_permission(TopicArn=topic, Label="other", AWSAccountId=[other], ActionName=["Publish"])
+    assert theirs.publish(TopicArn=topic, Message="m")["MessageId"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # only Publish was granted
+        theirs.get_topic_attributes(TopicArn=topic)
+    assert err_of(e)[0] == "AuthorizationError"
+
+
 # ==== Durability (last: restarts the module's server) ====
 
 def test_outbox_survives_kill9(gureum, sns):

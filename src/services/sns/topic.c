@@ -14,6 +14,7 @@
 
 #include "core/gtime.h"
 #include "core/json.h"
+#include "protocol/model.h"
 #include "auth/policy.h"
 #include "schemas.h"
 #include "services/app.h"
@@ -119,6 +120,15 @@ int sns__topic_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *param, sns_
     if (!db) return GR_ERR;
     if (sns__topic_load(db, r->arena, arn, t) != GR_OK)
         return req_fail(r, &SNS_ERR_NotFoundException, "Topic does not exist");
+    /* Another account's topic: its access policy decides (AWS: topic
+     * policies grant cross-account access; the default one grants none). */
+    if (r->op && !str_eq(r->who.account, t->account)) {
+        const char *action = r->op->iam_action ? r->op->iam_action : arena_printf(r->arena, "sns:%s", r->op->name);
+        if (!action || !sns_allows(r->app, r->arena, t->arn, r->who.arn, action, STR_NULL))
+            return req_fail(r, &SNS_ERR_AuthorizationErrorException,
+                            "User: %.*s is not authorized to perform: SNS:%s on resource: %.*s", STR_FMT(r->who.arn),
+                            action ? action + 4 : r->op->name, STR_FMT(t->arn));
+    }
     return GR_OK;
 }
 
