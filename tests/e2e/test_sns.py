@@ -442,6 +442,16 @@ def test_sms_attributes_and_errors(gureum, sns):
     mid3 = sns.publish(TopicArn=topic, Message="via topic")["MessageId"]
     sms = {m["messageId"]: m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])}
     assert sms[mid3]["phoneNumber"] == "+15555550101" and sms[mid3]["topicArn"] == topic
+    # a recipient's STOP (simulated): opted out, nothing delivered, then opted in again
+    c = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=5)
+    c.request("POST", "/_gureum/sns/sms/opt-out?phoneNumber=%2B15555550100")
+    assert c.getresponse().status == 200
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15555550100")["isOptedOut"] is True
+    assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == ["+15555550100"]
+    mid4 = sns.publish(PhoneNumber="+15555550100", Message="not sent")["MessageId"]
+    assert mid4 not in [m["messageId"] for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])]
+    sns.opt_in_phone_number(phoneNumber="+15555550100")
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15555550100")["isOptedOut"] is False
 
 
 # ==== FIFO, batches, validation ====

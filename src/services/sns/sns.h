@@ -28,7 +28,8 @@ int sns_start(struct app *app);
 struct req;
 /* GET /_gureum/sns/... — the SMS outbox (sms), the email outbox (email), the
  * signing certificate (SimpleNotificationService.pem) and the targets of
- * SubscribeURL (confirm) and UnsubscribeURL (unsubscribe). Fills r->resp;
+ * SubscribeURL (confirm) and UnsubscribeURL (unsubscribe); POST
+ * sms/opt-out?phoneNumber= opts a number out as a STOP reply would. Fills r->resp;
  * the dispatcher's inspection route calls it for paths under /_gureum/sns/. */
 void sns_inspect(struct req *r);
 
