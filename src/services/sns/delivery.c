@@ -1,4 +1,4 @@
-/* delivery.c — the SNS signing key and the HTTP/S delivery thread.
+/* delivery.c — the SNS signing key and the HTTP/S delivery threads.
  *
  * Signing: one RSA key per data directory (DATA/sns-signing.pem, made on
  * first start, kept across restarts so a subscriber's cached certificate
@@ -6,12 +6,12 @@
  * /_gureum/sns/SimpleNotificationService.pem. Messages are signed as AWS
  * signs them: SHA1withRSA (SignatureVersion 1) or SHA256withRSA (2).
  *
- * Delivery: Publish and Subscribe queue POSTs here and return; one thread
- * sends them in due order with a blocking HTTP/1.1 client, retrying per the
- * delivery policy and handing what finally fails to the subscription's
- * dead-letter queue. Invariant: no request thread ever waits on a
- * subscriber's endpoint. Queued deliveries live in memory only (a restart
- * drops the ones still pending). */
+ * Delivery: Publish and Subscribe queue POSTs here and return; a few sender
+ * threads take them in due order and send each with a blocking HTTP/1.1
+ * client, retrying per the delivery policy and handing what finally fails
+ * to the subscription's dead-letter queue. Invariant: no request thread ever
+ * waits on a subscriber's endpoint. Queued deliveries live in memory only (a
+ * restart drops the ones still pending; at most MAX_QUEUED wait). */
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/bio.h>
@@ -182,6 +182,11 @@ typedef struct job {
 static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_cv = PTHREAD_COND_INITIALIZER;
 static job_t *queue; /* sorted by due_us */
+static size_t q_len; /* jobs in queue */
+/* Bounds what endpoints that are down can pile up (each job holds its body). */
+#define MAX_QUEUED 10000
+/* Senders: one slow endpoint (up to 15 s a try) does not stall the others. */
+#define SENDERS 4
 static struct app *q_app;
 
 static char *dup_str(str_t s)
@@ -209,6 +214,7 @@ static void enqueue(job_t *j)
     while (*p && (*p)->due_us <= j->due_us) p = &(*p)->next;
     j->next = *p;
     *p = j;
+    q_len++;
     pthread_cond_signal(&q_cv);
     pthread_mutex_unlock(&q_mu);
 }
@@ -216,6 +222,14 @@ static void enqueue(job_t *j)
 void sns__http_post(struct app *app, str_t url, str_t type, str_t msg_id, str_t topic_arn, str_t sub_arn, str_t body,
                     bool raw, str_t delivery_policy, str_t dlq_arn)
 {
+    pthread_mutex_lock(&q_mu);
+    bool full = q_len >= MAX_QUEUED;
+    pthread_mutex_unlock(&q_mu);
+    if (full) {
+        log_warn("sns: %zu HTTP deliveries pending; %.*s to %.*s dropped", (size_t)MAX_QUEUED, STR_FMT(type),
+                 STR_FMT(url));
+        return;
+    }
     job_t *j = calloc(1, sizeof *j);
     if (!j) return;
     j->retries = 3, j->min_delay = j->max_delay = 20; /* AWS's defaults */
@@ -360,7 +374,7 @@ static void give_up(job_t *j, const char *why)
     arena_free(a);
 }
 
-static void *deliver_loop(void *arg)
+static void *key_loop(void *arg)
 {
     /* Making a key costs a CPU-second or so on a first start: it waits until
      * the server has answered its first requests, unless a signature is
@@ -373,6 +387,12 @@ static void *deliver_loop(void *arg)
     }
     pthread_mutex_unlock(&key_mu);
     load_or_make_key(store_datadir(((app_t *)arg)->store));
+    return NULL;
+}
+
+static void *deliver_loop(void *arg)
+{
+    (void)arg;
     for (;;) {
         pthread_mutex_lock(&q_mu);
         for (;;) {
@@ -393,6 +413,7 @@ static void *deliver_loop(void *arg)
         }
         job_t *j = queue;
         queue = j->next;
+        q_len--;
         pthread_mutex_unlock(&q_mu);
         char why[300] = "";
         int status = http_post(j, why, sizeof why);
@@ -427,8 +448,12 @@ int sns_start(struct app *app)
     key_started = true;
     pthread_mutex_unlock(&key_mu);
     pthread_t t;
-    if (pthread_create(&t, NULL, deliver_loop, app) != 0) return GR_ERR;
+    if (pthread_create(&t, NULL, key_loop, app) != 0) return GR_ERR;
     pthread_detach(t);
+    for (int i = 0; i < SENDERS; i++) {
+        if (pthread_create(&t, NULL, deliver_loop, app) != 0) return GR_ERR;
+        pthread_detach(t);
+    }
     return GR_OK;
 }
 
