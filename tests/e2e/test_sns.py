@@ -117,6 +117,17 @@ def test_topic_lifecycle_cli(gureum, sns, cli):
     assert err_of(e) == ("NotFound", "Topic does not exist", 404)
 
 
+def test_list_topics_pages(gureum):
+    sns = gureum.client("sns", region_name="eu-west-1")  # a region of its own
+    made = [sns.create_topic(Name="page-%03d" % i)["TopicArn"] for i in range(105)]
+    first = sns.list_topics()
+    assert len(first["Topics"]) == 100 and first["NextToken"]
+    second = sns.list_topics(NextToken=first["NextToken"])
+    assert "NextToken" not in second
+    assert [t["TopicArn"] for t in first["Topics"] + second["Topics"]] == made
+    assert made[0] == "arn:aws:sns:eu-west-1:%s:page-000" % ACCOUNT
+
+
 def test_topic_errors(sns):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.create_topic(Name="bad name!")
