@@ -297,6 +297,10 @@ static bool settable(str_t name)
 static int check_attr(req_t *r, str_t name, str_t *val, bool fifo)
 {
     arena_t *a = r->arena;
+    if (str_eq_c(name, "ArchivePolicy"))
+        return req_fail(r, &ERR_NotImplemented,
+                        "Message archiving and replay (ArchivePolicy) are not implemented by "
+                        "gureum.");
     if (str_eq_c(name, "Policy")) {
         char err[256];
         policy_t *p = policy_parse(*val, POLICY_RESOURCE, err, sizeof err);
