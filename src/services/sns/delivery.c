@@ -45,6 +45,7 @@ static char *cert_pem;   /* the certificate, PEM */
 static bool key_done;    /* key made or failed: waiters stop waiting */
 static bool key_started; /* sns_start ran (not so in unit tests and fuzzing): a key is coming */
 static bool key_wanted;  /* someone waits for the key: make it now */
+static bool stopping;    /* sns_stop ran: threads end (under key_mu and q_mu) */
 
 static char *pem_of_cert(X509 *x)
 {
@@ -383,10 +384,11 @@ static void *key_loop(void *arg)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += 3;
-    while (!key_wanted && pthread_cond_timedwait(&key_cv, &key_mu, &ts) == 0) {
+    while (!key_wanted && !stopping && pthread_cond_timedwait(&key_cv, &key_mu, &ts) == 0) {
     }
+    bool stop = stopping;
     pthread_mutex_unlock(&key_mu);
-    load_or_make_key(store_datadir(((app_t *)arg)->store));
+    if (!stop) load_or_make_key(store_datadir(((app_t *)arg)->store));
     return NULL;
 }
 
@@ -396,6 +398,10 @@ static void *deliver_loop(void *arg)
     for (;;) {
         pthread_mutex_lock(&q_mu);
         for (;;) {
+            if (stopping) {
+                pthread_mutex_unlock(&q_mu);
+                return NULL;
+            }
             int64_t now = time_mono_us();
             if (queue && queue->due_us <= now) break;
             if (!queue) {
@@ -441,20 +447,53 @@ static void *deliver_loop(void *arg)
     return NULL;
 }
 
+/* The key thread and the senders, joined by sns_stop: a thread still making
+ * the key or posting when the process exits would run on after the store
+ * and OpenSSL are torn down. */
+static pthread_t threads[1 + SENDERS];
+static int nthreads;
+
 int sns_start(struct app *app)
 {
     q_app = app;
     pthread_mutex_lock(&key_mu);
     key_started = true;
     pthread_mutex_unlock(&key_mu);
-    pthread_t t;
-    if (pthread_create(&t, NULL, key_loop, app) != 0) return GR_ERR;
-    pthread_detach(t);
+    if (pthread_create(&threads[nthreads], NULL, key_loop, app) != 0) return GR_ERR;
+    nthreads++;
     for (int i = 0; i < SENDERS; i++) {
-        if (pthread_create(&t, NULL, deliver_loop, app) != 0) return GR_ERR;
-        pthread_detach(t);
+        if (pthread_create(&threads[nthreads], NULL, deliver_loop, app) != 0) return GR_ERR;
+        nthreads++;
     }
     return GR_OK;
+}
+
+/* Pending deliveries are dropped (they live in memory only; see sns_int.h).
+ * A sender in the middle of a POST finishes it first (bounded by its timeout). */
+void sns_stop(struct app *app)
+{
+    (void)app;
+    pthread_mutex_lock(&key_mu);
+    stopping = true;
+    pthread_cond_broadcast(&key_cv);
+    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_lock(&q_mu);
+    pthread_cond_broadcast(&q_cv);
+    pthread_mutex_unlock(&q_mu);
+    for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
+    nthreads = 0;
+    pthread_mutex_lock(&key_mu);
+    key_done = true; /* nobody waits for a key that will not come */
+    pthread_cond_broadcast(&key_cv);
+    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_lock(&q_mu);
+    while (queue) {
+        job_t *j = queue;
+        queue = j->next;
+        job_free(j);
+    }
+    q_len = 0;
+    pthread_mutex_unlock(&q_mu);
 }
 
 /* ==== Subscription confirmation ==== */
