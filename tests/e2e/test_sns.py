@@ -117,6 +117,17 @@ def test_topic_lifecycle_cli(gureum, sns, cli):
     assert err_of(e) == ("NotFound", "Topic does not exist", 404)
 
 
+def test_list_topics_pages(gureum):
+    sns = gureum.client("sns", region_name="eu-west-1")  # a region of its own
+    made = [sns.create_topic(Name="page-%03d" % i)["TopicArn"] for i in range(105)]
+    first = sns.list_topics()
+    assert len(first["Topics"]) == 100 and first["NextToken"]
+    second = sns.list_topics(NextToken=first["NextToken"])
+    assert "NextToken" not in second
+    assert [t["TopicArn"] for t in first["Topics"] + second["Topics"]] == made
+    assert made[0] == "arn:aws:sns:eu-west-1:%s:page-000" % ACCOUNT
+
+
 def test_topic_errors(sns):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.create_topic(Name="bad name!")
@@ -341,11 +352,14 @@ def test_http_subscription(gureum, sns, sqs):
         sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
                                         AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
         sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(
-            {"healthyRetryPolicy": {"numRetries": 1, "minDelayTarget": 1, "maxDelayTarget": 1}}))
+            {"healthyRetryPolicy": {"numRetries": 1, "minDelayTarget": 1, "maxDelayTarget": 1},
+             "requestPolicy": {"headerContentType": "application/json"}}))
         Recorder.status = 500
         sns.publish(TopicArn=topic, Message="will fail")
         wait_posts(5, timeout=6)
         assert [b for _, b in Recorder.posts[3:5]] == [b"will fail", b"will fail"]  # first try + one retry
+        assert Recorder.posts[0][0]["Content-Type"] == "text/plain; charset=UTF-8"
+        assert Recorder.posts[3][0]["Content-Type"] == "application/json"
         assert [m["Body"] for m in drain(sqs, dlq_url, want=1, wait=3)] == ["will fail"]
     finally:
         Recorder.status = 200
@@ -380,6 +394,14 @@ def test_email_outbox(gureum, sns):
     sns.publish(TopicArn=topic, Message="mail body", Subject="Mail subject")
     mails = json.loads(fetch(gureum, "/_gureum/sns/email?address=ann%40example.com")[1])
     assert (mails[-1]["subject"], mails[-1]["body"], mails[-1]["type"]) == ("Mail subject", "mail body", "email")
+    # email-json: the confirmation and the notifications are the JSON documents
+    sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="bob@example.com")
+    conf = json.loads(json.loads(fetch(gureum, "/_gureum/sns/email?address=bob%40example.com")[1])[0]["body"])
+    assert conf["Type"] == "SubscriptionConfirmation" and conf["TopicArn"] == topic
+    sns.confirm_subscription(TopicArn=topic, Token=conf["Token"])
+    mid = sns.publish(TopicArn=topic, Message="as json")["MessageId"]
+    note = json.loads(json.loads(fetch(gureum, "/_gureum/sns/email?address=bob%40example.com")[1])[-1]["body"])
+    assert (note["Type"], note["MessageId"], note["Message"]) == ("Notification", mid, "as json")
 
 
 # ==== SMS ====
@@ -431,6 +453,16 @@ def test_sms_attributes_and_errors(gureum, sns):
     mid3 = sns.publish(TopicArn=topic, Message="via topic")["MessageId"]
     sms = {m["messageId"]: m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])}
     assert sms[mid3]["phoneNumber"] == "+15555550101" and sms[mid3]["topicArn"] == topic
+    # a recipient's STOP (simulated): opted out, nothing delivered, then opted in again
+    c = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=5)
+    c.request("POST", "/_gureum/sns/sms/opt-out?phoneNumber=%2B15555550100")
+    assert c.getresponse().status == 200
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15555550100")["isOptedOut"] is True
+    assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == ["+15555550100"]
+    mid4 = sns.publish(PhoneNumber="+15555550100", Message="not sent")["MessageId"]
+    assert mid4 not in [m["messageId"] for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])]
+    sns.opt_in_phone_number(phoneNumber="+15555550100")
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15555550100")["isOptedOut"] is False
 
 
 # ==== FIFO, batches, validation ====
@@ -465,6 +497,16 @@ def test_fifo_topic_and_batch(sns, sqs):
         sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "x", "Message": "1"},
                                                                       {"Id": "x", "Message": "2"}])
     assert err_of(e)[0] == "BatchEntryIdsNotDistinct"
+
+
+def test_signature_version_2(gureum, sns, sqs):
+    topic = sns.create_topic(Name="sig2", Attributes={"SignatureVersion": "2"})["TopicArn"]
+    url, arn = queue_for(sqs, topic, "sig2-q")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "dflt", "sqs": "for sqs"}))
+    doc = json.loads(drain(sqs, url)[0]["Body"])
+    assert doc["SignatureVersion"] == "2" and doc["Message"] == "for sqs"
+    verify_signature(gureum, doc, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
 
 
 def test_publish_validation(sns):
@@ -522,3 +564,32 @@ def test_lambda_subscription(gureum, sns):
     assert (s["MessageId"], s["Message"], s["Subject"], s["TopicArn"]) == (mid, "to lambda", "S", topic)
     assert s["MessageAttributes"] == {"a": {"Type": "String", "Value": "b"}}
     assert s["SigningCertUrl"].endswith("/_gureum/sns/SimpleNotificationService.pem")
+
+
+def test_cross_account_topic_policy(gureum_factory):
+    other = "222233334444"
+    g = gureum_factory(env={"GUREUM_ACCOUNTS": "%s:OTHERSNSKEY:othersnssecret" % other})
+    mine = g.client("sns")
+    theirs = g.client("sns", aws_access_key_id="OTHERSNSKEY", aws_secret_access_key="othersnssecret")
+    topic = mine.create_topic(Name="shared")["TopicArn"]
+    # the default policy lets no other account publish
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        theirs.publish(TopicArn=topic, Message="m")
+    assert err_of(e) == ("AuthorizationError", "User: arn:aws:iam::%s:root is not authorized to perform: SNS:Publish "
+                         "on resource: %s" % (other, topic), 403)
+    mine.add_permission(TopicArn=topic, Label="other", AWSAccountId=[other], ActionName=["Publish"])
+    assert theirs.publish(TopicArn=topic, Message="m")["MessageId"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # only Publish was granted
+        theirs.get_topic_attributes(TopicArn=topic)
+    assert err_of(e)[0] == "AuthorizationError"
+
+
+# ==== Durability (last: restarts the module's server) ====
+
+def test_outbox_survives_kill9(gureum, sns):
+    mid = sns.publish(PhoneNumber="+821099998888", Message="kept")["MessageId"]
+    topic = sns.create_topic(Name="kept")["TopicArn"]
+    gureum.restart(kill9=True)
+    sms = json.loads(fetch(gureum, "/_gureum/sns/sms?phoneNumber=%2B821099998888")[1])
+    assert [m["messageId"] for m in sms] == [mid]
+    assert {"TopicArn": topic} in gureum.client("sns").list_topics()["Topics"]

@@ -1,4 +1,4 @@
-/* delivery.c — the SNS signing key and the HTTP/S delivery thread.
+/* delivery.c — the SNS signing key and the HTTP/S delivery threads.
  *
  * Signing: one RSA key per data directory (DATA/sns-signing.pem, made on
  * first start, kept across restarts so a subscriber's cached certificate
@@ -6,12 +6,12 @@
  * /_gureum/sns/SimpleNotificationService.pem. Messages are signed as AWS
  * signs them: SHA1withRSA (SignatureVersion 1) or SHA256withRSA (2).
  *
- * Delivery: Publish and Subscribe queue POSTs here and return; one thread
- * sends them in due order with a blocking HTTP/1.1 client, retrying per the
- * delivery policy and handing what finally fails to the subscription's
- * dead-letter queue. Invariant: no request thread ever waits on a
- * subscriber's endpoint. Queued deliveries live in memory only (a restart
- * drops the ones still pending). */
+ * Delivery: Publish and Subscribe queue POSTs here and return; a few sender
+ * threads take them in due order and send each with a blocking HTTP/1.1
+ * client, retrying per the delivery policy and handing what finally fails
+ * to the subscription's dead-letter queue. Invariant: no request thread ever
+ * waits on a subscriber's endpoint. Queued deliveries live in memory only (a
+ * restart drops the ones still pending; at most MAX_QUEUED wait). */
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/bio.h>
@@ -40,9 +40,12 @@
 
 static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t key_cv = PTHREAD_COND_INITIALIZER;
-static EVP_PKEY *key;  /* set once, never freed (lives as long as the process) */
-static char *cert_pem; /* the certificate, PEM */
-static bool key_done;  /* key made or failed: waiters stop waiting */
+static EVP_PKEY *key;    /* set once, never freed (lives as long as the process) */
+static char *cert_pem;   /* the certificate, PEM */
+static bool key_done;    /* key made or failed: waiters stop waiting */
+static bool key_started; /* sns_start ran (not so in unit tests and fuzzing): a key is coming */
+static bool key_wanted;  /* someone waits for the key: make it now */
+static bool stopping;    /* sns_stop ran: threads end (under key_mu and q_mu) */
 
 static char *pem_of_cert(X509 *x)
 {
@@ -134,7 +137,9 @@ static void load_or_make_key(const char *datadir)
 static EVP_PKEY *wait_key(void)
 {
     pthread_mutex_lock(&key_mu);
-    while (!key_done) pthread_cond_wait(&key_cv, &key_mu);
+    key_wanted = true;
+    pthread_cond_broadcast(&key_cv);
+    while (key_started && !key_done) pthread_cond_wait(&key_cv, &key_mu);
     EVP_PKEY *k = key;
     pthread_mutex_unlock(&key_mu);
     return k;
@@ -169,7 +174,7 @@ typedef struct job {
     struct job *next;
     int64_t due_us; /* monotonic */
     int attempt, retries, min_delay, max_delay;
-    char *url, *type, *msg_id, *topic_arn, *sub_arn, *dlq_arn;
+    char *url, *type, *msg_id, *topic_arn, *sub_arn, *dlq_arn, *content_type;
     char *body;
     size_t body_len;
     bool raw;
@@ -178,6 +183,11 @@ typedef struct job {
 static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_cv = PTHREAD_COND_INITIALIZER;
 static job_t *queue; /* sorted by due_us */
+static size_t q_len; /* jobs in queue */
+/* Bounds what endpoints that are down can pile up (each job holds its body). */
+#define MAX_QUEUED 10000
+/* Senders: one slow endpoint (up to 15 s a try) does not stall the others. */
+#define SENDERS 4
 static struct app *q_app;
 
 static char *dup_str(str_t s)
@@ -193,6 +203,7 @@ static char *dup_str(str_t s)
 static void job_free(job_t *j)
 {
     free(j->url), free(j->type), free(j->msg_id), free(j->topic_arn), free(j->sub_arn), free(j->dlq_arn);
+    free(j->content_type);
     free(j->body);
     free(j);
 }
@@ -204,6 +215,7 @@ static void enqueue(job_t *j)
     while (*p && (*p)->due_us <= j->due_us) p = &(*p)->next;
     j->next = *p;
     *p = j;
+    q_len++;
     pthread_cond_signal(&q_cv);
     pthread_mutex_unlock(&q_mu);
 }
@@ -211,23 +223,36 @@ static void enqueue(job_t *j)
 void sns__http_post(struct app *app, str_t url, str_t type, str_t msg_id, str_t topic_arn, str_t sub_arn, str_t body,
                     bool raw, str_t delivery_policy, str_t dlq_arn)
 {
+    pthread_mutex_lock(&q_mu);
+    bool full = q_len >= MAX_QUEUED;
+    pthread_mutex_unlock(&q_mu);
+    if (full) {
+        log_warn("sns: %zu HTTP deliveries pending; %.*s to %.*s dropped", (size_t)MAX_QUEUED, STR_FMT(type),
+                 STR_FMT(url));
+        return;
+    }
     job_t *j = calloc(1, sizeof *j);
     if (!j) return;
+    j->retries = 3, j->min_delay = j->max_delay = 20; /* AWS's defaults */
     arena_t *a = arena_new(0);
     if (a) {
         /* A subscription's own DeliveryPolicy (healthyRetryPolicy) or the
          * topic's (http.defaultHealthyRetryPolicy): the caller passes
          * whichever applies; both forms are read. */
         sns__retry_policy(a, delivery_policy, delivery_policy, &j->retries, &j->min_delay, &j->max_delay);
+        str_t ct = sns__content_type(a, delivery_policy);
+        /* a header value: no line breaks */
+        j->content_type = memchr(ct.p, '\r', ct.len) || memchr(ct.p, '\n', ct.len) ? NULL : dup_str(ct);
         arena_free(a);
-    } else
-        j->retries = 3, j->min_delay = j->max_delay = 20;
+    }
+    if (!j->content_type) j->content_type = dup_str(STR("text/plain; charset=UTF-8"));
     j->url = dup_str(url), j->type = dup_str(type), j->msg_id = dup_str(msg_id), j->topic_arn = dup_str(topic_arn);
     j->sub_arn = dup_str(sub_arn), j->dlq_arn = dup_str(dlq_arn), j->body = dup_str(body);
     j->body_len = body.len;
     j->raw = raw;
     j->due_us = time_mono_us();
-    if (!j->url || !j->type || !j->msg_id || !j->topic_arn || !j->sub_arn || !j->dlq_arn || !j->body) {
+    if (!j->url || !j->type || !j->msg_id || !j->topic_arn || !j->sub_arn || !j->dlq_arn || !j->body ||
+        !j->content_type) {
         job_free(j);
         return;
     }
@@ -298,14 +323,14 @@ static int http_post(const job_t *j, char *why, size_t why_len)
         return -1;
     }
     char head[4096];
-    int hn =
-        snprintf(head, sizeof head,
-                 "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                 "User-Agent: Amazon Simple Notification Service Agent\r\n"
-                 "x-amz-sns-message-type: %s\r\nx-amz-sns-message-id: %s\r\nx-amz-sns-topic-arn: %s\r\n"
-                 "%s%s%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                 path, hostport, j->type, j->msg_id, j->topic_arn, *j->sub_arn ? "x-amz-sns-subscription-arn: " : "",
-                 j->sub_arn, *j->sub_arn ? "\r\n" : "", j->raw ? "x-amz-sns-rawdelivery: true\r\n" : "", j->body_len);
+    int hn = snprintf(head, sizeof head,
+                      "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n"
+                      "User-Agent: Amazon Simple Notification Service Agent\r\n"
+                      "x-amz-sns-message-type: %s\r\nx-amz-sns-message-id: %s\r\nx-amz-sns-topic-arn: %s\r\n"
+                      "%s%s%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                      path, hostport, j->content_type, j->type, j->msg_id, j->topic_arn,
+                      *j->sub_arn ? "x-amz-sns-subscription-arn: " : "", j->sub_arn, *j->sub_arn ? "\r\n" : "",
+                      j->raw ? "x-amz-sns-rawdelivery: true\r\n" : "", j->body_len);
     int status = -1;
     if (hn > 0 && (size_t)hn < sizeof head && send(fd, head, (size_t)hn, MSG_NOSIGNAL) == hn) {
         size_t off = 0;
@@ -350,12 +375,33 @@ static void give_up(job_t *j, const char *why)
     arena_free(a);
 }
 
+static void *key_loop(void *arg)
+{
+    /* Making a key costs a CPU-second or so on a first start: it waits until
+     * the server has answered its first requests, unless a signature is
+     * wanted sooner. */
+    pthread_mutex_lock(&key_mu);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 3;
+    while (!key_wanted && !stopping && pthread_cond_timedwait(&key_cv, &key_mu, &ts) == 0) {
+    }
+    bool stop = stopping;
+    pthread_mutex_unlock(&key_mu);
+    if (!stop) load_or_make_key(store_datadir(((app_t *)arg)->store));
+    return NULL;
+}
+
 static void *deliver_loop(void *arg)
 {
-    load_or_make_key(store_datadir(((app_t *)arg)->store));
+    (void)arg;
     for (;;) {
         pthread_mutex_lock(&q_mu);
         for (;;) {
+            if (stopping) {
+                pthread_mutex_unlock(&q_mu);
+                return NULL;
+            }
             int64_t now = time_mono_us();
             if (queue && queue->due_us <= now) break;
             if (!queue) {
@@ -373,6 +419,7 @@ static void *deliver_loop(void *arg)
         }
         job_t *j = queue;
         queue = j->next;
+        q_len--;
         pthread_mutex_unlock(&q_mu);
         char why[300] = "";
         int status = http_post(j, why, sizeof why);
@@ -400,19 +447,58 @@ static void *deliver_loop(void *arg)
     return NULL;
 }
 
+/* The key thread and the senders, joined by sns_stop: a thread still making
+ * the key or posting when the process exits would run on after the store
+ * and OpenSSL are torn down. */
+static pthread_t threads[1 + SENDERS];
+static int nthreads;
+
 int sns_start(struct app *app)
 {
     q_app = app;
-    pthread_t t;
-    if (pthread_create(&t, NULL, deliver_loop, app) != 0) return GR_ERR;
-    pthread_detach(t);
+    pthread_mutex_lock(&key_mu);
+    key_started = true;
+    pthread_mutex_unlock(&key_mu);
+    if (pthread_create(&threads[nthreads], NULL, key_loop, app) != 0) return GR_ERR;
+    nthreads++;
+    for (int i = 0; i < SENDERS; i++) {
+        if (pthread_create(&threads[nthreads], NULL, deliver_loop, app) != 0) return GR_ERR;
+        nthreads++;
+    }
     return GR_OK;
+}
+
+/* Pending deliveries are dropped (they live in memory only; see sns_int.h).
+ * A sender in the middle of a POST finishes it first (bounded by its timeout). */
+void sns_stop(struct app *app)
+{
+    (void)app;
+    pthread_mutex_lock(&key_mu);
+    stopping = true;
+    pthread_cond_broadcast(&key_cv);
+    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_lock(&q_mu);
+    pthread_cond_broadcast(&q_cv);
+    pthread_mutex_unlock(&q_mu);
+    for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
+    nthreads = 0;
+    pthread_mutex_lock(&key_mu);
+    key_done = true; /* nobody waits for a key that will not come */
+    pthread_cond_broadcast(&key_cv);
+    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_lock(&q_mu);
+    while (queue) {
+        job_t *j = queue;
+        queue = j->next;
+        job_free(j);
+    }
+    q_len = 0;
+    pthread_mutex_unlock(&q_mu);
 }
 
 /* ==== Subscription confirmation ==== */
 
-void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, str_t sub_arn, str_t endpoint,
-                            str_t token)
+str_t sns__confirmation_json(struct app *app, arena_t *a, const sns_topic_t *t, str_t token, str_t *msg_id)
 {
     char uuid[37];
     id_uuid(uuid);
@@ -464,6 +550,15 @@ void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, s
         json_write_string(&b, f[i].v);
     }
     buf_puts(&b, "\n}");
-    sns__http_post(app, endpoint, STR("SubscriptionConfirmation"), mid, t->arn, STR(""), buf_str(&b), false,
-                   t->delivery_policy, STR(""));
+    *msg_id = mid;
+    return buf_str(&b);
+}
+
+void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, str_t sub_arn, str_t endpoint,
+                            str_t token)
+{
+    str_t mid;
+    str_t doc = sns__confirmation_json(app, a, t, token, &mid);
+    sns__http_post(app, endpoint, STR("SubscriptionConfirmation"), mid, t->arn, STR(""), doc, false, t->delivery_policy,
+                   STR(""));
 }

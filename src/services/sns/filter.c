@@ -85,7 +85,8 @@ static bool valid_numeric(vctx_t *c, const json_t *v)
     if (n < 2 || !is_num(e[1])) return vfail(c, "Value of %s must be numeric", str_eq_c(op, "=") ? "equals" : op.p);
     if (n == 2) return true;
     if (!str_eq_c(op, ">") && !str_eq_c(op, ">=")) return vfail(c, "Too many elements in numeric expression");
-    if (e[2]->type != JSON_STRING) return vfail(c, "Bad value in numeric range: %.*s", STR_FMT(e[2]->raw));
+    if (e[2]->type != JSON_STRING)
+        return vfail(c, "Bad value in numeric range: %.*s", STR_FMT(e[2]->raw.p ? e[2]->raw : STR("?")));
     str_t op2 = e[2]->u.s;
     if (!str_eq_c(op2, "<") && !str_eq_c(op2, "<=")) return vfail(c, "Bad numeric range operator: %.*s", STR_FMT(op2));
     if (n < 4 || !is_num(e[3])) return vfail(c, "Value of %s must be numeric", op2.p);

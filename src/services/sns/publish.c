@@ -307,7 +307,14 @@ static str_t lambda_event(struct app *app, arena_t *a, const sns_topic_t *t, con
         json_w_key(&w, STR("Type"));
         json_w_str(&w, val_get_str(v, "DataType"));
         json_w_key(&w, STR("Value"));
-        json_w_str(&w, val_get_str(v, "StringValue"));
+        const val_t *bv = val_get(v, "BinaryValue");
+        if (bv && bv->kind == VAL_BLOB) { /* AWS: binary values arrive base64-encoded */
+            size_t n = 4 * ((bv->u.s.len + 2) / 3);
+            char *enc = arena_alloc(a, n + 1);
+            if (enc) EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)bv->u.s.p, (int)bv->u.s.len);
+            json_w_str(&w, enc ? str_n(enc, n) : STR(""));
+        } else
+            json_w_str(&w, val_get_str(v, "StringValue"));
         json_w_obj_end(&w);
     }
     json_w_obj_end(&w);
@@ -362,8 +369,8 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
             to_dlq(app, a, s, t, m, body, err);
     } else if (str_eq_c(proto, "lambda")) {
         const char *err = NULL;
-        if (lambda_invoke_async(app, a, s->endpoint, lambda_event(app, a, t, s, m),
-                                                        STR("sns.amazonaws.com"), t->arn, &err) != GR_OK)
+        if (lambda_invoke_async(app, a, s->endpoint, lambda_event(app, a, t, s, m), STR("sns.amazonaws.com"), t->arn,
+                                &err) != GR_OK)
             to_dlq(app, a, s, t, m, sns__notification_json(app, a, t, s, m, true), err);
     } else if (str_eq_c(proto, "http") || str_eq_c(proto, "https")) {
         str_t body = s->raw ? sns__message_for(a, m, proto) : sns__notification_json(app, a, t, s, m, true);
@@ -751,17 +758,15 @@ bool sns_allows(struct app *app, arena_t *a, str_t topic_arn, str_t principal, c
     char perr[256];
     policy_t *pol = policy_parse(text, POLICY_RESOURCE, perr, sizeof perr);
     if (!pol) return false;
-    /* aws:SourceArn / aws:SourceAccount (what a topic policy conditions a
-     * service's publish on), and AWS:SourceOwner, which the default policy
-     * tests: the account of the publishing source. */
+    /* aws:SourceArn / aws:SourceAccount: what a topic policy conditions a
+     * service's publish on. AWS:SourceOwner, which the default policy tests,
+     * is left unset, so the default policy admits no service and no other
+     * account (AWS: EventBridge and S3 need a topic policy that names them). */
     str_t src_acct = arn_account(source_arn); /* arn:aws:events:REGION:ACCOUNT:rule/x too */
-    policy_ctx_t ctx[4];
+    policy_ctx_t ctx[2];
     size_t nctx = 0;
     if (source_arn.len) ctx[nctx++] = (policy_ctx_t){STR("aws:SourceArn"), &source_arn, 1};
-    if (src_acct.len) {
-        ctx[nctx++] = (policy_ctx_t){STR("aws:SourceAccount"), &src_acct, 1};
-        ctx[nctx++] = (policy_ctx_t){STR("aws:SourceOwner"), &src_acct, 1};
-    }
+    if (src_acct.len) ctx[nctx++] = (policy_ctx_t){STR("aws:SourceAccount"), &src_acct, 1};
     policy_req_t pr = {.action = str_c(action), .resource = topic_arn, .who = &w, .ctx = ctx, .nctx = nctx};
     policy_result_t res = policy_eval_one(pol, &pr);
     policy_free(pol);

@@ -408,11 +408,64 @@ static void xml_result(req_t *r, const char *action, const char *inner)
                action, inner, r->id, action);
 }
 
+/* POST /_gureum/sns/sms/opt-out?phoneNumber=+1...[&account=][&region=]:
+ * what a recipient's STOP reply does on AWS, so opted-out numbers can be
+ * tried (CheckIfPhoneNumberIsOptedOut, ListPhoneNumbersOptedOut,
+ * OptInPhoneNumber, and publishes that deliver nothing). */
+static void opt_out(req_t *r, sqlite3 *db)
+{
+    app_t *app = r->app;
+    arena_t *a = r->arena;
+    str_t phone = wire_query_param(&r->w, a, "phoneNumber");
+    str_t account = wire_query_param(&r->w, a, "account"), region = wire_query_param(&r->w, a, "region");
+    if (!account.len) account = str_c(app->cfg->account);
+    if (!region.len) region = str_c(app->cfg->region);
+    if (!sns__e164(phone)) {
+        json_error(r, 400, "phoneNumber must be an E.164 number");
+        return;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO opted_out (account, region, phone) VALUES (?1, ?2, ?3)", -1, &st,
+                           NULL) != SQLITE_OK) {
+        json_error(r, 500, "cannot write the opt-out list");
+        return;
+    }
+    sns__bind(st, 1, account);
+    sns__bind(st, 2, region);
+    sns__bind(st, 3, phone);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        json_error(r, 500, "cannot write the opt-out list");
+        return;
+    }
+    answer(r, 200, "application/json");
+    json_w_t w;
+    json_w_init(&w, &r->resp.body);
+    json_w_obj_begin(&w);
+    json_w_key(&w, STR("phoneNumber"));
+    json_w_str(&w, phone);
+    json_w_key(&w, STR("optedOut"));
+    json_w_bool(&w, true);
+    json_w_obj_end(&w);
+    buf_putc(&r->resp.body, '\n');
+}
+
 void sns_inspect(req_t *r)
 {
     app_t *app = r->app;
     arena_t *a = r->arena;
     str_t p = r->w.path;
+    if (str_eq_c(p, "/_gureum/sns/sms/opt-out")) {
+        sqlite3 *db = sns__db(app);
+        if (!str_eq_c(r->w.method, "POST"))
+            json_error(r, 405, "use POST");
+        else if (!db)
+            json_error(r, 500, "cannot open the SNS database");
+        else
+            opt_out(r, db);
+        return;
+    }
     if (!str_eq_c(r->w.method, "GET") && !str_eq_c(r->w.method, "HEAD")) {
         json_error(r, 405, "only GET is served here");
         return;

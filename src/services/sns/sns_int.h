@@ -1,6 +1,6 @@
 /* sns_int.h — what the SNS files share (sns__*): the topic and subscription
  * records handlers load, the filter policy language (filter.c), fan-out of a
- * published message (publish.c), the HTTP delivery thread and message
+ * published message (publish.c), the HTTP delivery threads and message
  * signing (delivery.c), and the outboxes (sms.c).
  *
  * Topics and subscriptions live in this thread's SNS database (schema/). A
@@ -58,6 +58,8 @@ str_t sns__effective_delivery_policy(arena_t *a, str_t own);
 str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy, bool http);
 /* The retry schedule of a subscription (numRetries, min/maxDelayTarget seconds). */
 void sns__retry_policy(arena_t *a, str_t sub_policy, str_t topic_policy, int *retries, int *min_delay, int *max_delay);
+/* The Content-Type of HTTP deliveries under a delivery policy (either form). */
+str_t sns__content_type(arena_t *a, str_t policy);
 /* Re-serializes a parsed JSON value (the parser unescapes strings). */
 void sns__json_emit(json_w_t *w, const json_t *j);
 /* The columns sns__sub_load reads, for "SELECT " SNS_SUB_COLS " FROM subscription ...". */
@@ -106,6 +108,9 @@ void sns__http_post(struct app *app, str_t url, str_t type, str_t msg_id, str_t 
 str_t sns__sign(arena_t *a, str_t text, int version);
 /* The PEM certificate of the signing key (static, or NULL before start). */
 const char *sns__cert_pem(void);
+/* The signed SubscriptionConfirmation document (JSON) for a pending
+ * subscription of t; *msg_id is its MessageId. */
+str_t sns__confirmation_json(struct app *app, arena_t *a, const sns_topic_t *t, str_t token, str_t *msg_id);
 /* Sends a SubscriptionConfirmation to a new http(s) subscription. */
 void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, str_t sub_arn, str_t endpoint,
                             str_t token);

@@ -13,6 +13,7 @@
 
 #include "core/id.h"
 #include "core/json.h"
+#include "core/wire.h"
 #include "services/app.h"
 #include "services/sns/sns_int.h"
 #include "sns_model.h"
@@ -313,7 +314,13 @@ done:
     if (fresh && pending) {
         if (str_eq_c(proto, "http") || str_eq_c(proto, "https"))
             sns__send_confirmation(r->app, a, &t, arn, ep, token);
-        else {
+        else if (str_eq_c(proto, "email-json")) {
+            /* AWS: email-json endpoints get the confirmation document itself. */
+            str_t mid;
+            str_t doc = sns__confirmation_json(r->app, a, &t, token, &mid);
+            sns__email_send(db, t.account, t.region, ep, STR("AWS Notification - Subscription Confirmation"), doc,
+                            STR("SubscriptionConfirmation"), t.arn, mid);
+        } else {
             /* AWS: the confirmation email carries the SubscribeURL. */
             str_t base = sns__base_url(r->app, a);
             str_t body = str_c(arena_printf(
@@ -321,7 +328,7 @@ done:
                 "You have chosen to subscribe to the topic:\n%.*s\n\nTo confirm this subscription, click or visit "
                 "the link below (If this was in error no action is necessary):\n%.*s/_gureum/sns/confirm?TopicArn="
                 "%.*s&Token=%.*s\n",
-                STR_FMT(t.arn), STR_FMT(base), STR_FMT(t.arn), STR_FMT(token)));
+                STR_FMT(t.arn), STR_FMT(base), STR_FMT(wire_url_encode(a, t.arn, false)), STR_FMT(token)));
             char mid[37];
             id_uuid(mid);
             sns__email_send(db, t.account, t.region, ep, STR("AWS Notification - Subscription Confirmation"), body,

@@ -14,6 +14,7 @@
 
 #include "core/gtime.h"
 #include "core/json.h"
+#include "protocol/model.h"
 #include "auth/policy.h"
 #include "schemas.h"
 #include "services/app.h"
@@ -119,6 +120,15 @@ int sns__topic_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *param, sns_
     if (!db) return GR_ERR;
     if (sns__topic_load(db, r->arena, arn, t) != GR_OK)
         return req_fail(r, &SNS_ERR_NotFoundException, "Topic does not exist");
+    /* Another account's topic: its access policy decides (AWS: topic
+     * policies grant cross-account access; the default one grants none). */
+    if (r->op && !str_eq(r->who.account, t->account)) {
+        const char *action = r->op->iam_action ? r->op->iam_action : arena_printf(r->arena, "sns:%s", r->op->name);
+        if (!action || !sns_allows(r->app, r->arena, t->arn, r->who.arn, action, STR_NULL))
+            return req_fail(r, &SNS_ERR_AuthorizationErrorException,
+                            "User: %.*s is not authorized to perform: SNS:%s on resource: %.*s", STR_FMT(r->who.arn),
+                            action ? action + 4 : r->op->name, STR_FMT(t->arn));
+    }
     return GR_OK;
 }
 
@@ -208,6 +218,18 @@ void sns__retry_policy(arena_t *a, str_t sub_policy, str_t topic_policy, int *re
     *max_delay = mx && mx->type == JSON_INT ? (int)mx->u.i : 20;
 }
 
+str_t sns__content_type(arena_t *a, str_t policy)
+{
+    /* AWS: requestPolicy.headerContentType (a subscription's) or
+     * http.defaultRequestPolicy.headerContentType (a topic's). */
+    json_t *j = policy.len ? json_parse(a, policy, NULL) : NULL;
+    const json_t *rp = j ? json_get(j, "requestPolicy") : NULL;
+    if (!rp && j && json_get(j, "http")) rp = json_get(json_get(j, "http"), "defaultRequestPolicy");
+    const json_t *ct = rp ? json_get(rp, "headerContentType") : NULL;
+    if (ct && ct->type == JSON_STRING && ct->u.s.len) return ct->u.s;
+    return STR("text/plain; charset=UTF-8");
+}
+
 void sns__json_emit(json_w_t *w, const json_t *j)
 {
     switch (j->type) {
@@ -275,6 +297,10 @@ static bool settable(str_t name)
 static int check_attr(req_t *r, str_t name, str_t *val, bool fifo)
 {
     arena_t *a = r->arena;
+    if (str_eq_c(name, "ArchivePolicy"))
+        return req_fail(r, &ERR_NotImplemented,
+                        "Message archiving and replay (ArchivePolicy) are not implemented by "
+                        "gureum.");
     if (str_eq_c(name, "Policy")) {
         char err[256];
         policy_t *p = policy_parse(*val, POLICY_RESOURCE, err, sizeof err);
