@@ -121,67 +121,66 @@ static void parse_redrive(str_t v, sqs_queue_t *q)
     q->max_receive = c.p && str_to_i64(c, &n) ? n : 0;
 }
 
-static int load_queue(arena_t *a, sqlite3 *db, sqlite3_stmt *st, sqs_queue_t *q)
+/* One attribute row into q's typed fields. */
+static void load_attr(sqs_queue_t *q, str_t n, str_t v)
 {
-    memset(q, 0, sizeof *q);
-    q->id = sqlite3_column_int64(st, 0);
-    q->name = col_s(a, st, 1);
-    q->created_ms = sqlite3_column_int64(st, 2);
-    q->modified_ms = sqlite3_column_int64(st, 3);
-    q->purged_ms = sqlite3_column_int64(st, 4);
-    q->visibility_s = 30;
-    q->retention_s = 345600;
-    q->max_size = 262144;
-    sqlite3_stmt *at;
-    if (sqlite3_prepare_v2(db, "SELECT name, value FROM queue_attr WHERE qid = ?1", -1, &at, NULL) != SQLITE_OK)
-        return GR_ERR;
-    sqlite3_bind_int64(at, 1, q->id);
-    while (sqlite3_step(at) == SQLITE_ROW) {
-        str_t n = col_s(a, at, 0), v = col_s(a, at, 1);
-        long long x = 0;
-        bool num = str_to_i64(v, &x);
-        if (str_eq_c(n, "VisibilityTimeout") && num)
-            q->visibility_s = x;
-        else if (str_eq_c(n, "DelaySeconds") && num)
-            q->delay_s = x;
-        else if (str_eq_c(n, "MessageRetentionPeriod") && num)
-            q->retention_s = x;
-        else if (str_eq_c(n, "ReceiveMessageWaitTimeSeconds") && num)
-            q->wait_s = x;
-        else if (str_eq_c(n, "MaximumMessageSize") && num)
-            q->max_size = x;
-        else if (str_eq_c(n, "FifoQueue"))
-            q->fifo = str_eq_c(v, "true");
-        else if (str_eq_c(n, "ContentBasedDeduplication"))
-            q->content_dedup = str_eq_c(v, "true");
-        else if (str_eq_c(n, "RedrivePolicy"))
-            parse_redrive(v, q);
-        else if (str_eq_c(n, "Policy"))
-            q->policy = v;
-        else if (str_eq_c(n, "RedriveAllowPolicy"))
-            q->redrive_allow = v;
-    }
-    sqlite3_finalize(at);
-    return GR_OK;
+    long long x = 0;
+    bool num = str_to_i64(v, &x);
+    if (str_eq_c(n, "VisibilityTimeout") && num)
+        q->visibility_s = x;
+    else if (str_eq_c(n, "DelaySeconds") && num)
+        q->delay_s = x;
+    else if (str_eq_c(n, "MessageRetentionPeriod") && num)
+        q->retention_s = x;
+    else if (str_eq_c(n, "ReceiveMessageWaitTimeSeconds") && num)
+        q->wait_s = x;
+    else if (str_eq_c(n, "MaximumMessageSize") && num)
+        q->max_size = x;
+    else if (str_eq_c(n, "FifoQueue"))
+        q->fifo = str_eq_c(v, "true");
+    else if (str_eq_c(n, "ContentBasedDeduplication"))
+        q->content_dedup = str_eq_c(v, "true");
+    else if (str_eq_c(n, "RedrivePolicy"))
+        parse_redrive(v, q);
+    else if (str_eq_c(n, "Policy"))
+        q->policy = v;
+    else if (str_eq_c(n, "RedriveAllowPolicy"))
+        q->redrive_allow = v;
 }
 
+/* The queue row and its attributes in one query (every SQS request loads
+ * its queue, so this is on the hot path). */
 int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t name, sqs_queue_t *q)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT id, name, created_ms, modified_ms, purged_ms FROM queue "
-                           "WHERE account = ?1 AND region = ?2 AND name = ?3",
+                           "SELECT q.id, q.name, q.created_ms, q.modified_ms, q.purged_ms, a.name, a.value "
+                           "FROM queue q LEFT JOIN queue_attr a ON a.qid = q.id "
+                           "WHERE q.account = ?1 AND q.region = ?2 AND q.name = ?3",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, account);
     bind_s(st, 2, region);
     bind_s(st, 3, name);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? load_queue(a, db, st, q) : GR_ERR;
-    sqlite3_finalize(st);
-    if (rc == GR_OK) {
-        q->account = arena_str(a, account);
-        q->region = arena_str(a, region);
+    int rc = GR_ERR;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (rc != GR_OK) {
+            memset(q, 0, sizeof *q);
+            q->id = sqlite3_column_int64(st, 0);
+            q->name = col_s(a, st, 1);
+            q->created_ms = sqlite3_column_int64(st, 2);
+            q->modified_ms = sqlite3_column_int64(st, 3);
+            q->purged_ms = sqlite3_column_int64(st, 4);
+            q->visibility_s = 30;
+            q->retention_s = 345600;
+            q->max_size = 262144;
+            q->account = arena_str(a, account);
+            q->region = arena_str(a, region);
+            rc = GR_OK;
+        }
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL) load_attr(q, col_s(a, st, 5), col_s(a, st, 6));
     }
+    sqlite3_finalize(st);
     return rc;
 }
 
