@@ -598,19 +598,21 @@ def test_queue_policy_same_account_user(gureum):
     assert code_of(e) == "AccessDenied"
 
 
-def test_permission_cli(gureum, cli):
+def test_permission_cli(gureum, sqs, cli):
+    """add-permission / remove-permission from both CLIs (query from CLI v2, json from the newer v1)."""
     name = "perm-%d" % (abs(hash(cli)) % 10000)
-    url = json.loads(gureum.aws("sqs", "create-queue", "--queue-name", name, cli=cli).stdout)["QueueUrl"]
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
     p = gureum.aws("sqs", "add-permission", "--queue-url", url, "--label", "L1", "--aws-account-ids", OTHER,
                    "--actions", "SendMessage", "ReceiveMessage", cli=cli)
     assert p.returncode == 0, p.stderr
-    p = gureum.aws("sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "Policy", cli=cli)
-    st = json.loads(json.loads(p.stdout)["Attributes"]["Policy"])["Statement"]
-    assert [s["Sid"] for s in st] == ["L1"] and st[0]["Action"] == ["SQS:SendMessage", "SQS:ReceiveMessage"]
+    st = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert [s["Sid"] for s in st["Statement"]] == ["L1"]
+    assert st["Statement"][0]["Action"] == ["SQS:SendMessage", "SQS:ReceiveMessage"]
+    p = gureum.aws("sqs", "remove-permission", "--queue-url", url, "--label", "L2", cli=cli)
+    assert p.returncode != 0 and "InvalidParameterValue" in p.stderr
     p = gureum.aws("sqs", "remove-permission", "--queue-url", url, "--label", "L1", cli=cli)
     assert p.returncode == 0, p.stderr
-    p = gureum.aws("sqs", "remove-permission", "--queue-url", url, "--label", "L1", cli=cli)
-    assert p.returncode != 0 and "InvalidParameterValue" in p.stderr
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
 
 # ==== Message move tasks (botocore 1.43: the operations are newer than Debian's model) ====

@@ -648,12 +648,13 @@ int sqs_delete_queue(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-static int64_t count(sqlite3 *db, const char *sql, int64_t qid, int64_t now)
+static int64_t count(sqlite3 *db, const char *sql, int64_t qid, int64_t now, int64_t cutoff)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
     sqlite3_bind_int64(st, 1, qid);
     sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int64(st, 3, cutoff);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
     return n;
@@ -697,9 +698,12 @@ int sqs_get_queue_attributes(req_t *r, const val_t *in, val_t *out)
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         if (!wanted(names, counts[i].name)) continue;
-        char sql[160];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM message WHERE qid = ?1 AND %s", counts[i].where);
-        val_set_c(a, m, counts[i].name, val_cstr(a, arena_printf(a, "%lld", (long long)count(db, sql, q.id, now))));
+        char sql[200];
+        /* expired messages count no more, swept or not */
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM message WHERE qid = ?1 AND sent_ms >= ?3 AND %s",
+                 counts[i].where);
+        int64_t n = count(db, sql, q.id, now, now - q.retention_s * 1000);
+        val_set_c(a, m, counts[i].name, val_cstr(a, arena_printf(a, "%lld", (long long)n)));
     }
     /* AWS: both timestamps are epoch seconds */
     if (wanted(names, "CreatedTimestamp"))
