@@ -715,3 +715,17 @@ def test_message_move_tasks(gureum, tmp_path):
     assert latest["ApproximateNumberOfMessagesMoved"] == moved == out["other_after"]
     assert len(out["cancelled"]) == 2
     assert out["cancel_again"] == "ResourceNotFoundException"
+
+
+def test_trace_header_system_attribute(sqs):
+    url = sqs.create_queue(QueueName="q-trace")["QueueUrl"]
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+    sys_attrs = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace}}
+    r = sqs.send_message(QueueUrl=url, MessageBody="t", MessageSystemAttributes=sys_attrs)
+    assert r["MD5OfMessageSystemAttributes"] == attrs_md5(sys_attrs)
+    m = sqs.receive_message(QueueUrl=url, AttributeNames=["AWSTraceHeader"])["Messages"][0]
+    assert m["Attributes"] == {"AWSTraceHeader": trace}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="t", MessageSystemAttributes={
+            "Other": {"DataType": "String", "StringValue": "x"}})
+    assert code_of(e) == "InvalidParameterValue"

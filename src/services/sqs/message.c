@@ -221,10 +221,29 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
         f->msg = "The request include parameter that is not valid for this queue type";
         return GR_ERR;
     }
+    /* AWS: the only message system attribute is AWSTraceHeader, a String;
+     * its digest is computed as the message attributes' is. */
+    const val_t *sys = val_get(e, "MessageSystemAttributes");
+    str_t trace = STR_NULL;
+    for (size_t i = 0; sys && i < sys->u.obj.n; i++) {
+        str_t name = sys->u.obj.e[i].key, type = val_get_str(sys->u.obj.e[i].v, "DataType");
+        if (!str_eq_c(name, "AWSTraceHeader")) {
+            f->e = &ERR_InvalidParameterValue;
+            f->msg = arena_printf(a, "Message system attribute name '%.*s' is invalid.", STR_FMT(name));
+            return GR_ERR;
+        }
+        trace = val_get_str(sys->u.obj.e[i].v, "StringValue");
+        if (!str_eq_c(type, "String") || !trace.len) {
+            f->e = &ERR_InvalidParameterValue;
+            f->msg = "Message system attribute 'AWSTraceHeader' must be of type String with a non-empty value.";
+            return GR_ERR;
+        }
+    }
     int64_t now = sqs__now_ms();
     const char *md5_attrs = attrs ? attrs_md5(a, attrs) : NULL;
     val_set_c(a, res, "MD5OfMessageBody", val_cstr(a, md5_hex(a, body)));
     if (md5_attrs) val_set_c(a, res, "MD5OfMessageAttributes", val_cstr(a, md5_attrs));
+    if (trace.len) val_set_c(a, res, "MD5OfMessageSystemAttributes", val_cstr(a, attrs_md5(a, sys)));
     sqlite3_stmt *st;
     if (q->fifo) {
         /* AWS: a deduplication id seen in the last 5 minutes is accepted and not enqueued again. */
@@ -247,7 +266,8 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     id_uuid(id);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO message (qid, msg_id, body, md5_body, md5_attrs, sent_ms, visible_ms, "
-                           "group_id, dedup_id, sender) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                           "group_id, dedup_id, sender, trace_header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                           "?10, ?11)",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, q->id);
@@ -260,6 +280,7 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     if (group.len) bind_s(st, 8, group);
     if (dedup.len) bind_s(st, 9, dedup);
     bind_s(st, 10, sender);
+    if (trace.len) bind_s(st, 11, trace);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -417,7 +438,7 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
 
 typedef struct {
     int64_t id, sent_ms, count, first_ms;
-    str_t msg_id, body, md5, group, dedup, sender;
+    str_t msg_id, body, md5, group, dedup, sender, trace;
 } row_t;
 
 static bool name_wanted(const val_t *names, str_t name)
@@ -501,13 +522,14 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
     /* FIFO: no message of a group with a message in flight, and within a
      * group, order of sending (row id). Standard: the longest visible first,
      * straight from the (qid, visible_ms) index, so a deep queue costs no sort. */
-    const char *sql = q->fifo ? "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
-                                "dedup_id, sender FROM message WHERE qid = ?1 AND visible_ms <= ?2 AND sent_ms >= ?4 "
-                                "AND group_id NOT IN (SELECT group_id FROM message WHERE qid = ?1 AND visible_ms > ?2 "
-                                "AND receive_count > 0 AND group_id IS NOT NULL) ORDER BY id LIMIT ?3"
-                              : "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
-                                "dedup_id, sender FROM message WHERE qid = ?1 AND visible_ms <= ?2 AND sent_ms >= ?4 "
-                                "ORDER BY visible_ms, id LIMIT ?3";
+    const char *sql =
+        q->fifo ? "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
+                  "dedup_id, sender, trace_header FROM message WHERE qid = ?1 AND visible_ms <= ?2 AND sent_ms >= ?4 "
+                  "AND group_id NOT IN (SELECT group_id FROM message WHERE qid = ?1 AND visible_ms > ?2 "
+                  "AND receive_count > 0 AND group_id IS NOT NULL) ORDER BY id LIMIT ?3"
+                : "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
+                  "dedup_id, sender, trace_header FROM message WHERE qid = ?1 AND visible_ms <= ?2 AND sent_ms >= ?4 "
+                  "ORDER BY visible_ms, id LIMIT ?3";
     val_t *msgs = val_new(a, VAL_LIST);
     const val_t *mnames = val_get(in, "MessageAttributeNames");
     int moved = 0, dlq_moved = 0;
@@ -534,6 +556,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             x->group = sqlite3_column_type(st, 7) == SQLITE_NULL ? STR_NULL : col_s(a, st, 7);
             x->dedup = sqlite3_column_type(st, 8) == SQLITE_NULL ? STR_NULL : col_s(a, st, 8);
             x->sender = col_s(a, st, 9);
+            x->trace = sqlite3_column_type(st, 10) == SQLITE_NULL ? STR_NULL : col_s(a, st, 10);
         }
         sqlite3_finalize(st);
         for (int i = 0; i < nrows; i++) {
@@ -579,6 +602,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             if (x->group.p) SYS("MessageGroupId", "%.*s", (int)x->group.len, x->group.p);
             if (x->dedup.p && q->fifo) SYS("MessageDeduplicationId", "%.*s", (int)x->dedup.len, x->dedup.p);
             if (q->fifo) SYS("SequenceNumber", "%020lld", (long long)x->id);
+            if (x->trace.p) SYS("AWSTraceHeader", "%.*s", (int)x->trace.len, x->trace.p);
 #undef SYS
             if (val_len(sys)) val_set_c(a, m, "Attributes", sys);
             /* none asked for: none returned, and no digest (AWS) — and no query */
