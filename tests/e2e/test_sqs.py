@@ -729,3 +729,20 @@ def test_trace_header_system_attribute(sqs):
         sqs.send_message(QueueUrl=url, MessageBody="t", MessageSystemAttributes={
             "Other": {"DataType": "String", "StringValue": "x"}})
     assert code_of(e) == "InvalidParameterValue"
+
+
+def test_fifo_dedup_scope_message_group(sqs):
+    url = sqs.create_queue(QueueName="q-hi.fifo", Attributes={
+        "FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"})["QueueUrl"]
+    a = sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="g1", MessageDeduplicationId="d")
+    b = sqs.send_message(QueueUrl=url, MessageBody="b", MessageGroupId="g2", MessageDeduplicationId="d")
+    c = sqs.send_message(QueueUrl=url, MessageBody="c", MessageGroupId="g1", MessageDeduplicationId="d")
+    assert a["MessageId"] != b["MessageId"] and c["MessageId"] == a["MessageId"]
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in got) == ["a", "b"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.create_queue(QueueName="q-std-hi", Attributes={"DeduplicationScope": "messageGroup"})
+    assert code_of(e) == "InvalidAttributeValue"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoThroughputLimit": "fast"})
+    assert code_of(e) == "InvalidAttributeValue"

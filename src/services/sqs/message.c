@@ -245,13 +245,17 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     if (md5_attrs) val_set_c(a, res, "MD5OfMessageAttributes", val_cstr(a, md5_attrs));
     if (trace.len) val_set_c(a, res, "MD5OfMessageSystemAttributes", val_cstr(a, attrs_md5(a, sys)));
     sqlite3_stmt *st;
+    /* AWS: with DeduplicationScope messageGroup an id deduplicates within its
+     * message group only. */
+    str_t dedup_key =
+        q->dedup_by_group && dedup.len ? str_c(arena_printf(a, "%.*s\x1f%.*s", STR_FMT(group), STR_FMT(dedup))) : dedup;
     if (q->fifo) {
         /* AWS: a deduplication id seen in the last 5 minutes is accepted and not enqueued again. */
         if (sqlite3_prepare_v2(db, "SELECT msg_id, seq FROM dedup WHERE qid = ?1 AND dedup_id = ?2 AND expires_ms > ?3",
                                -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
-        bind_s(st, 2, dedup);
+        bind_s(st, 2, dedup_key);
         sqlite3_bind_int64(st, 3, now);
         if (sqlite3_step(st) == SQLITE_ROW) {
             val_set_c(a, res, "MessageId", val_str(a, col_s(a, st, 0)));
@@ -305,7 +309,7 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
                                -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
-        bind_s(st, 2, dedup);
+        bind_s(st, 2, dedup_key);
         sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, mid);
         sqlite3_bind_int64(st, 5, now + 5 * 60 * 1000);

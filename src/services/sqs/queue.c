@@ -142,6 +142,8 @@ static void load_attr(sqs_queue_t *q, str_t n, str_t v)
         q->content_dedup = str_eq_c(v, "true");
     else if (str_eq_c(n, "RedrivePolicy"))
         parse_redrive(v, q);
+    else if (str_eq_c(n, "DeduplicationScope"))
+        q->dedup_by_group = str_eq_c(v, "messageGroup");
     else if (str_eq_c(n, "Policy"))
         q->policy = v;
     else if (str_eq_c(n, "RedriveAllowPolicy"))
@@ -326,6 +328,13 @@ static int check_attr(req_t *r, sqlite3 *db, str_t qname, str_t name, str_t valu
     }
     if (str_eq_c(name, "ContentBasedDeduplication") && !fifo_name)
         return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter ContentBasedDeduplication.");
+    /* AWS: the high-throughput FIFO attributes, FIFO queues only, with these values */
+    if (str_eq_c(name, "DeduplicationScope") &&
+        (!fifo_name || !(str_eq_c(value, "messageGroup") || str_eq_c(value, "queue"))))
+        return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter DeduplicationScope.");
+    if (str_eq_c(name, "FifoThroughputLimit") &&
+        (!fifo_name || !(str_eq_c(value, "perMessageGroupId") || str_eq_c(value, "perQueue"))))
+        return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter FifoThroughputLimit.");
     if (str_eq_c(name, "Policy") && value.len) {
         char err[256];
         policy_t *p = policy_parse(value, POLICY_RESOURCE, err, sizeof err);

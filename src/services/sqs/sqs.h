@@ -19,6 +19,7 @@ typedef struct {
     str_t account, region, name;
     int64_t visibility_s, delay_s, retention_s, wait_s, max_size;
     bool fifo, content_dedup;
+    bool dedup_by_group; /* DeduplicationScope messageGroup */
     str_t dlq_arn;       /* RedrivePolicy.deadLetterTargetArn, or STR_NULL */
     str_t policy;        /* the Policy attribute (JSON), or STR_NULL */
     str_t redrive_allow; /* the RedriveAllowPolicy attribute (JSON), or STR_NULL */
