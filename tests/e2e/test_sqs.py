@@ -349,6 +349,50 @@ def test_sent_messages_survive_kill9(gureum, sqs):
     assert got == ids
 
 
+def test_acknowledged_sends_survive_kill9_under_load(gureum_factory):
+    """Senders on four connections (single and batch) while the server is
+    killed with SIGKILL: every message whose send was answered is there after
+    the restart."""
+    g = gureum_factory()
+    url = g.client("sqs").create_queue(QueueName="q-kill")["QueueUrl"]
+    acked, stop = [], threading.Event()
+
+    def sender(k):
+        c = g.client("sqs")
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                if i % 2:
+                    acked.append(c.send_message(QueueUrl=url, MessageBody="s%d-%d" % (k, i))["MessageId"])
+                else:
+                    r = c.send_message_batch(QueueUrl=url, Entries=[
+                        {"Id": str(n), "MessageBody": "b%d-%d-%d" % (k, i, n)} for n in range(5)])
+                    acked.extend(e["MessageId"] for e in r["Successful"])
+            except Exception:
+                return  # the server is gone: nothing after this was acknowledged
+
+    threads = [threading.Thread(target=sender, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    g.stop(kill9=True)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert len(acked) > 20, len(acked)
+    g.start()
+    c = g.client("sqs")
+    got = set()
+    while True:
+        r = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600)
+        if "Messages" not in r:
+            break
+        got |= {m["MessageId"] for m in r["Messages"]}
+    missing = set(acked) - got
+    assert not missing, "%d of %d acknowledged messages lost" % (len(missing), len(acked))
+
+
 def test_list_dead_letter_source_queues(sqs):
     dlq = sqs.create_queue(QueueName="q-dlq2")["QueueUrl"]
     src = sqs.create_queue(QueueName="q-src2", Attributes={"RedrivePolicy": json.dumps(
