@@ -778,8 +778,10 @@ static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *
     int64_t now = sqs__now_ms();
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "UPDATE message SET visible_ms = ?3 WHERE qid = ?1 AND receipt = ?2 AND receive_count > 0 "
-                           "AND visible_ms > ?4",
+                           /* by the receipt index: the unary + keeps SQLite off the
+                            * (qid, visible_ms) index, a scan of everything in flight */
+                           "UPDATE message SET visible_ms = ?3 WHERE receipt = ?2 AND +qid = ?1 AND receive_count > 0 "
+                           "AND +visible_ms > ?4",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, q->id);
