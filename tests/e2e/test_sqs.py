@@ -547,6 +547,20 @@ def test_redrive_policy_checks(sqs):
 OTHER = "111111111111"
 
 
+XACCT_JSON = r'''
+import json, sys, boto3
+x = boto3.client("sqs", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="AKIAOTHERACCOUNT0001",
+                 aws_secret_access_key="othersecret")
+seen = []
+x.meta.events.register("before-send.sqs.*", lambda request, **kw: seen.append(request.headers.get("X-Amz-Target")))
+try:
+    x.send_message(QueueUrl=sys.argv[2], MessageBody="x")
+except Exception as e:
+    t = seen[0].decode() if isinstance(seen[0], bytes) else seen[0]
+    print(json.dumps([e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"], t]))
+'''
+
+
 def test_queue_policy_cross_account(gureum_factory):
     g = gureum_factory(env={"GUREUM_ACCOUNTS": "%s:AKIAOTHERACCOUNT0001:othersecret" % OTHER})
     owner = g.client("sqs")
@@ -558,6 +572,14 @@ def test_queue_policy_cross_account(gureum_factory):
         other.send_message(QueueUrl=url, MessageBody="x")
     assert code_of(e) == "AccessDenied"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert e.value.response["Error"]["Message"] == "Access to the resource %s is denied." % url
+    # the same refusal in the json protocol (botocore 1.43)
+    if os.access(PYENV_PY, os.X_OK):
+        p = subprocess.run([PYENV_PY, "-c", XACCT_JSON, g.endpoint, url], env=g.client_env(), capture_output=True,
+                           text=True, timeout=60)
+        if "No module named" not in p.stderr:
+            assert p.returncode == 0, p.stderr
+            assert json.loads(p.stdout) == ["AccessDenied", 403, "AmazonSQS.SendMessage"], p.stdout
     with pytest.raises(botocore.exceptions.ClientError) as e:
         other.get_queue_url(QueueName="shared", QueueOwnerAWSAccountId="000000000000")
     assert code_of(e) == "AccessDenied"

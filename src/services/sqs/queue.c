@@ -223,6 +223,9 @@ static bool owner_only(const char *op)
     return false;
 }
 
+static const aws_errdef_t E_AccessDenied = {"AccessDenied", 403, true};
+static const char *queue_url(req_t *r, str_t account, str_t name);
+
 const char *sqs__queue_arn(arena_t *a, const sqs_queue_t *q)
 {
     return arena_printf(a, "arn:aws:sqs:%.*s:%.*s:%.*s", STR_FMT(q->region), STR_FMT(q->account), STR_FMT(q->name));
@@ -245,6 +248,10 @@ int sqs__authorize(req_t *r, const sqs_queue_t *q, const char *op)
     int rc = authz_check_resource(r, ((app_t *)r->app)->authz, str_c(action), str_c(sqs__queue_arn(r->arena, q)),
                                   q->account, pol);
     policy_free(pol);
+    /* AWS: SQS words its refusal its own way, in both protocols: 403
+     * AccessDenied, "Access to the resource https://sqs.REGION.amazonaws.com/ACCOUNT/NAME is denied." */
+    if (rc != GR_OK && r->err)
+        return req_fail(r, &E_AccessDenied, "Access to the resource %s is denied.", queue_url(r, q->account, q->name));
     return rc;
 }
 
