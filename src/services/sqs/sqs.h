@@ -1,5 +1,8 @@
 /* sqs.h — what the SQS files share: the queue record a handler loads from a
- * QueueUrl, and the long-poll waiters (wait.c).
+ * QueueUrl (queue.c, which also authorizes), messages (message.c), the
+ * long-poll waiters (wait.c), permissions (permission.c), move tasks and
+ * time-driven work (move.c); and, at the end, the public calls other
+ * services make (calls.c).
  *
  * Every handler is protocol-agnostic: the same sqs_* functions serve the
  * query model (sqs_model) and its json 1.0 twin (sqsjson_model). A queue is
