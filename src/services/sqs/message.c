@@ -221,18 +221,41 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
         f->msg = "The request include parameter that is not valid for this queue type";
         return GR_ERR;
     }
+    /* AWS: the only message system attribute is AWSTraceHeader, a String;
+     * its digest is computed as the message attributes' is. */
+    const val_t *sys = val_get(e, "MessageSystemAttributes");
+    str_t trace = STR_NULL;
+    for (size_t i = 0; sys && i < sys->u.obj.n; i++) {
+        str_t name = sys->u.obj.e[i].key, type = val_get_str(sys->u.obj.e[i].v, "DataType");
+        if (!str_eq_c(name, "AWSTraceHeader")) {
+            f->e = &ERR_InvalidParameterValue;
+            f->msg = arena_printf(a, "Message system attribute name '%.*s' is invalid.", STR_FMT(name));
+            return GR_ERR;
+        }
+        trace = val_get_str(sys->u.obj.e[i].v, "StringValue");
+        if (!str_eq_c(type, "String") || !trace.len) {
+            f->e = &ERR_InvalidParameterValue;
+            f->msg = "Message system attribute 'AWSTraceHeader' must be of type String with a non-empty value.";
+            return GR_ERR;
+        }
+    }
     int64_t now = sqs__now_ms();
     const char *md5_attrs = attrs ? attrs_md5(a, attrs) : NULL;
     val_set_c(a, res, "MD5OfMessageBody", val_cstr(a, md5_hex(a, body)));
     if (md5_attrs) val_set_c(a, res, "MD5OfMessageAttributes", val_cstr(a, md5_attrs));
+    if (trace.len) val_set_c(a, res, "MD5OfMessageSystemAttributes", val_cstr(a, attrs_md5(a, sys)));
     sqlite3_stmt *st;
+    /* AWS: with DeduplicationScope messageGroup an id deduplicates within its
+     * message group only. */
+    str_t dedup_key =
+        q->dedup_by_group && dedup.len ? str_c(arena_printf(a, "%.*s\x1f%.*s", STR_FMT(group), STR_FMT(dedup))) : dedup;
     if (q->fifo) {
         /* AWS: a deduplication id seen in the last 5 minutes is accepted and not enqueued again. */
         if (sqlite3_prepare_v2(db, "SELECT msg_id, seq FROM dedup WHERE qid = ?1 AND dedup_id = ?2 AND expires_ms > ?3",
                                -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
-        bind_s(st, 2, dedup);
+        bind_s(st, 2, dedup_key);
         sqlite3_bind_int64(st, 3, now);
         if (sqlite3_step(st) == SQLITE_ROW) {
             val_set_c(a, res, "MessageId", val_str(a, col_s(a, st, 0)));
@@ -247,7 +270,8 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     id_uuid(id);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO message (qid, msg_id, body, md5_body, md5_attrs, sent_ms, visible_ms, "
-                           "group_id, dedup_id, sender) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                           "group_id, dedup_id, sender, trace_header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                           "?10, ?11)",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, q->id);
@@ -260,6 +284,7 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     if (group.len) bind_s(st, 8, group);
     if (dedup.len) bind_s(st, 9, dedup);
     bind_s(st, 10, sender);
+    if (trace.len) bind_s(st, 11, trace);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -284,7 +309,7 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
                                -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
-        bind_s(st, 2, dedup);
+        bind_s(st, 2, dedup_key);
         sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, mid);
         sqlite3_bind_int64(st, 5, now + 5 * 60 * 1000);
@@ -417,7 +442,7 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
 
 typedef struct {
     int64_t id, sent_ms, count, first_ms;
-    str_t msg_id, body, md5, group, dedup, sender;
+    str_t msg_id, body, md5, group, dedup, sender, trace;
 } row_t;
 
 static bool name_wanted(const val_t *names, str_t name)
@@ -495,26 +520,24 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
     int64_t now = sqs__now_ms();
     int64_t dlq = dlq_id(a, db, q);
     if (begin(db) != GR_OK) return GR_ERR;
-    /* AWS: messages older than MessageRetentionPeriod are deleted. */
+    /* AWS: messages older than MessageRetentionPeriod are deleted; the sweep
+     * (move.c) deletes them, and until it has they are not delivered. */
     int64_t cutoff = now - q->retention_s * 1000;
-    if (exec_i(db, "DELETE FROM msg_attr WHERE mid IN (SELECT id FROM message WHERE qid = ?1 AND sent_ms < ?2)", q->id,
-               cutoff) != GR_OK ||
-        exec_i(db, "DELETE FROM message WHERE qid = ?1 AND sent_ms < ?2", q->id, cutoff) != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
     /* FIFO: no message of a group with a message in flight, and within a
-     * group, order of sending (row id). */
-    const char *sql = q->fifo
-                          ? "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
-                            "dedup_id, sender FROM message WHERE qid = ?1 AND visible_ms <= ?2 AND group_id NOT IN "
-                            "(SELECT group_id FROM message WHERE qid = ?1 AND visible_ms > ?2 AND receive_count > 0 "
-                            "AND group_id IS NOT NULL) ORDER BY id LIMIT ?3"
-                          : "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
-                            "dedup_id, sender FROM message WHERE qid = ?1 AND visible_ms <= ?2 ORDER BY id LIMIT ?3";
+     * group, order of sending (row id). Standard: the longest visible first,
+     * straight from the (qid, visible_ms) index, so a deep queue costs no sort. */
+    const char *sql =
+        q->fifo ? "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
+                  "dedup_id, sender, trace_header FROM message WHERE qid = ?1 AND visible_ms <= ?2 AND sent_ms >= ?4 "
+                  "AND group_id NOT IN (SELECT group_id FROM message WHERE qid = ?1 AND visible_ms > ?2 "
+                  "AND receive_count > 0 AND group_id IS NOT NULL) ORDER BY id LIMIT ?3"
+                : "SELECT id, msg_id, body, md5_body, sent_ms, receive_count, first_recv_ms, group_id, "
+                  "dedup_id, sender, trace_header FROM message WHERE qid = ?1 AND visible_ms <= ?2 AND sent_ms >= ?4 "
+                  "ORDER BY visible_ms, id LIMIT ?3";
     val_t *msgs = val_new(a, VAL_LIST);
     const val_t *mnames = val_get(in, "MessageAttributeNames");
     int moved = 0, dlq_moved = 0;
+    sqlite3_stmt *upd = NULL; /* one prepared UPDATE for every message received */
     do {
         moved = 0;
         row_t rows[10];
@@ -524,6 +547,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
         sqlite3_bind_int64(st, 1, q->id);
         sqlite3_bind_int64(st, 2, now);
         sqlite3_bind_int64(st, 3, max - *n);
+        sqlite3_bind_int64(st, 4, cutoff);
         while (nrows < 10 && sqlite3_step(st) == SQLITE_ROW) {
             row_t *x = &rows[nrows++];
             x->id = sqlite3_column_int64(st, 0);
@@ -536,6 +560,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             x->group = sqlite3_column_type(st, 7) == SQLITE_NULL ? STR_NULL : col_s(a, st, 7);
             x->dedup = sqlite3_column_type(st, 8) == SQLITE_NULL ? STR_NULL : col_s(a, st, 8);
             x->sender = col_s(a, st, 9);
+            x->trace = sqlite3_column_type(st, 10) == SQLITE_NULL ? STR_NULL : col_s(a, st, 10);
         }
         sqlite3_finalize(st);
         for (int i = 0; i < nrows; i++) {
@@ -554,19 +579,18 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             char receipt[65] = "AQEB";
             id_random_chars(receipt + 4, 60, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
             receipt[64] = 0;
-            if (sqlite3_prepare_v2(db,
-                                   "UPDATE message SET receive_count = receive_count + 1, visible_ms = ?2, "
-                                   "receipt = ?3, first_recv_ms = CASE first_recv_ms WHEN 0 THEN ?4 "
-                                   "ELSE first_recv_ms END WHERE id = ?1",
-                                   -1, &st, NULL) != SQLITE_OK)
+            if (!upd && sqlite3_prepare_v2(db,
+                                           "UPDATE message SET receive_count = receive_count + 1, visible_ms = ?2, "
+                                           "receipt = ?3, first_recv_ms = CASE first_recv_ms WHEN 0 THEN ?4 "
+                                           "ELSE first_recv_ms END WHERE id = ?1",
+                                           -1, &upd, NULL) != SQLITE_OK)
                 goto fail;
-            sqlite3_bind_int64(st, 1, x->id);
-            sqlite3_bind_int64(st, 2, now + vis * 1000);
-            sqlite3_bind_text(st, 3, receipt, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 4, now);
-            int rc = sqlite3_step(st);
-            sqlite3_finalize(st);
-            if (rc != SQLITE_DONE) goto fail;
+            sqlite3_reset(upd);
+            sqlite3_bind_int64(upd, 1, x->id);
+            sqlite3_bind_int64(upd, 2, now + vis * 1000);
+            sqlite3_bind_text(upd, 3, receipt, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(upd, 4, now);
+            if (sqlite3_step(upd) != SQLITE_DONE) goto fail;
             val_t *m = val_new(a, VAL_STRUCT);
             val_set_c(a, m, "MessageId", val_str(a, x->msg_id));
             val_set_c(a, m, "ReceiptHandle", val_cstr(a, arena_strdup(a, receipt)));
@@ -582,9 +606,11 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             if (x->group.p) SYS("MessageGroupId", "%.*s", (int)x->group.len, x->group.p);
             if (x->dedup.p && q->fifo) SYS("MessageDeduplicationId", "%.*s", (int)x->dedup.len, x->dedup.p);
             if (q->fifo) SYS("SequenceNumber", "%020lld", (long long)x->id);
+            if (x->trace.p) SYS("AWSTraceHeader", "%.*s", (int)x->trace.len, x->trace.p);
 #undef SYS
             if (val_len(sys)) val_set_c(a, m, "Attributes", sys);
-            val_t *ma = message_attrs(a, db, x->id, mnames);
+            /* none asked for: none returned, and no digest (AWS) — and no query */
+            val_t *ma = mnames && val_len(mnames) ? message_attrs(a, db, x->id, mnames) : val_new(a, VAL_MAP);
             if (!ma) goto fail;
             if (val_len(ma)) {
                 val_set_c(a, m, "MessageAttributes", ma);
@@ -594,11 +620,14 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             (*n)++;
         }
     } while (moved && *n < max);
+    sqlite3_finalize(upd);
+    upd = NULL;
     if (commit(db) != GR_OK) return GR_ERR;
     if (dlq_moved) sqs__wake(dlq, dlq_moved);
     if (*n) val_set_c(a, out, "Messages", msgs);
     return GR_OK;
 fail:
+    sqlite3_finalize(upd);
     sqs__exec(db, "ROLLBACK");
     return GR_ERR;
 }
@@ -749,8 +778,10 @@ static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *
     int64_t now = sqs__now_ms();
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "UPDATE message SET visible_ms = ?3 WHERE qid = ?1 AND receipt = ?2 AND receive_count > 0 "
-                           "AND visible_ms > ?4",
+                           /* by the receipt index: the unary + keeps SQLite off the
+                            * (qid, visible_ms) index, a scan of everything in flight */
+                           "UPDATE message SET visible_ms = ?3 WHERE receipt = ?2 AND +qid = ?1 AND receive_count > 0 "
+                           "AND +visible_ms > ?4",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, q->id);

@@ -113,6 +113,19 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
         int64_t mid = sqlite3_column_int64(sel, 0);
         int64_t to = dest ? dest : sqlite3_column_int64(sel, 1);
         if (!to) continue; /* never dead-lettered here: no queue to return it to */
+        if (!dest && one_int(db, "SELECT count(*) FROM queue WHERE id = ?1 AND ?2 = ?2", to, 0, 0) == 0) {
+            /* its source queue is gone: the task fails, as AWS reports it */
+            sqlite3_stmt *f;
+            if (sqlite3_prepare_v2(db,
+                                   "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
+                                   "NonExistentQueue' WHERE id = ?1",
+                                   -1, &f, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(f, 1, tid);
+                sqlite3_step(f);
+                sqlite3_finalize(f);
+            }
+            break;
+        }
         sqlite3_stmt *up;
         if (sqlite3_prepare_v2(db,
                                "UPDATE message SET qid = ?2, src_qid = NULL, receive_count = 0, first_recv_ms = 0, "
@@ -131,8 +144,8 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
     int64_t left = one_int(db, "SELECT count(*) FROM message WHERE qid = ?1 AND id <= ?2", src, last, 0);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "UPDATE move_task SET moved = moved + ?2, status = CASE WHEN ?3 = 0 THEN 'COMPLETED' "
-                           "ELSE status END WHERE id = ?1",
+                           "UPDATE move_task SET moved = moved + ?2, status = CASE WHEN ?3 = 0 AND status = "
+                           "'RUNNING' THEN 'COMPLETED' ELSE status END WHERE id = ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(st, 1, tid);

@@ -121,67 +121,68 @@ static void parse_redrive(str_t v, sqs_queue_t *q)
     q->max_receive = c.p && str_to_i64(c, &n) ? n : 0;
 }
 
-static int load_queue(arena_t *a, sqlite3 *db, sqlite3_stmt *st, sqs_queue_t *q)
+/* One attribute row into q's typed fields. */
+static void load_attr(sqs_queue_t *q, str_t n, str_t v)
 {
-    memset(q, 0, sizeof *q);
-    q->id = sqlite3_column_int64(st, 0);
-    q->name = col_s(a, st, 1);
-    q->created_ms = sqlite3_column_int64(st, 2);
-    q->modified_ms = sqlite3_column_int64(st, 3);
-    q->purged_ms = sqlite3_column_int64(st, 4);
-    q->visibility_s = 30;
-    q->retention_s = 345600;
-    q->max_size = 262144;
-    sqlite3_stmt *at;
-    if (sqlite3_prepare_v2(db, "SELECT name, value FROM queue_attr WHERE qid = ?1", -1, &at, NULL) != SQLITE_OK)
-        return GR_ERR;
-    sqlite3_bind_int64(at, 1, q->id);
-    while (sqlite3_step(at) == SQLITE_ROW) {
-        str_t n = col_s(a, at, 0), v = col_s(a, at, 1);
-        long long x = 0;
-        bool num = str_to_i64(v, &x);
-        if (str_eq_c(n, "VisibilityTimeout") && num)
-            q->visibility_s = x;
-        else if (str_eq_c(n, "DelaySeconds") && num)
-            q->delay_s = x;
-        else if (str_eq_c(n, "MessageRetentionPeriod") && num)
-            q->retention_s = x;
-        else if (str_eq_c(n, "ReceiveMessageWaitTimeSeconds") && num)
-            q->wait_s = x;
-        else if (str_eq_c(n, "MaximumMessageSize") && num)
-            q->max_size = x;
-        else if (str_eq_c(n, "FifoQueue"))
-            q->fifo = str_eq_c(v, "true");
-        else if (str_eq_c(n, "ContentBasedDeduplication"))
-            q->content_dedup = str_eq_c(v, "true");
-        else if (str_eq_c(n, "RedrivePolicy"))
-            parse_redrive(v, q);
-        else if (str_eq_c(n, "Policy"))
-            q->policy = v;
-        else if (str_eq_c(n, "RedriveAllowPolicy"))
-            q->redrive_allow = v;
-    }
-    sqlite3_finalize(at);
-    return GR_OK;
+    long long x = 0;
+    bool num = str_to_i64(v, &x);
+    if (str_eq_c(n, "VisibilityTimeout") && num)
+        q->visibility_s = x;
+    else if (str_eq_c(n, "DelaySeconds") && num)
+        q->delay_s = x;
+    else if (str_eq_c(n, "MessageRetentionPeriod") && num)
+        q->retention_s = x;
+    else if (str_eq_c(n, "ReceiveMessageWaitTimeSeconds") && num)
+        q->wait_s = x;
+    else if (str_eq_c(n, "MaximumMessageSize") && num)
+        q->max_size = x;
+    else if (str_eq_c(n, "FifoQueue"))
+        q->fifo = str_eq_c(v, "true");
+    else if (str_eq_c(n, "ContentBasedDeduplication"))
+        q->content_dedup = str_eq_c(v, "true");
+    else if (str_eq_c(n, "RedrivePolicy"))
+        parse_redrive(v, q);
+    else if (str_eq_c(n, "DeduplicationScope"))
+        q->dedup_by_group = str_eq_c(v, "messageGroup");
+    else if (str_eq_c(n, "Policy"))
+        q->policy = v;
+    else if (str_eq_c(n, "RedriveAllowPolicy"))
+        q->redrive_allow = v;
 }
 
+/* The queue row and its attributes in one query (every SQS request loads
+ * its queue, so this is on the hot path). */
 int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t name, sqs_queue_t *q)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT id, name, created_ms, modified_ms, purged_ms FROM queue "
-                           "WHERE account = ?1 AND region = ?2 AND name = ?3",
+                           "SELECT q.id, q.name, q.created_ms, q.modified_ms, q.purged_ms, a.name, a.value "
+                           "FROM queue q LEFT JOIN queue_attr a ON a.qid = q.id "
+                           "WHERE q.account = ?1 AND q.region = ?2 AND q.name = ?3",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, account);
     bind_s(st, 2, region);
     bind_s(st, 3, name);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? load_queue(a, db, st, q) : GR_ERR;
-    sqlite3_finalize(st);
-    if (rc == GR_OK) {
-        q->account = arena_str(a, account);
-        q->region = arena_str(a, region);
+    int rc = GR_ERR;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (rc != GR_OK) {
+            memset(q, 0, sizeof *q);
+            q->id = sqlite3_column_int64(st, 0);
+            q->name = col_s(a, st, 1);
+            q->created_ms = sqlite3_column_int64(st, 2);
+            q->modified_ms = sqlite3_column_int64(st, 3);
+            q->purged_ms = sqlite3_column_int64(st, 4);
+            q->visibility_s = 30;
+            q->retention_s = 345600;
+            q->max_size = 262144;
+            q->account = arena_str(a, account);
+            q->region = arena_str(a, region);
+            rc = GR_OK;
+        }
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL) load_attr(q, col_s(a, st, 5), col_s(a, st, 6));
     }
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -222,6 +223,9 @@ static bool owner_only(const char *op)
     return false;
 }
 
+static const aws_errdef_t E_AccessDenied = {"AccessDenied", 403, true};
+static const char *queue_url(req_t *r, str_t account, str_t name);
+
 const char *sqs__queue_arn(arena_t *a, const sqs_queue_t *q)
 {
     return arena_printf(a, "arn:aws:sqs:%.*s:%.*s:%.*s", STR_FMT(q->region), STR_FMT(q->account), STR_FMT(q->name));
@@ -244,6 +248,10 @@ int sqs__authorize(req_t *r, const sqs_queue_t *q, const char *op)
     int rc = authz_check_resource(r, ((app_t *)r->app)->authz, str_c(action), str_c(sqs__queue_arn(r->arena, q)),
                                   q->account, pol);
     policy_free(pol);
+    /* AWS: SQS words its refusal its own way, in both protocols: 403
+     * AccessDenied, "Access to the resource https://sqs.REGION.amazonaws.com/ACCOUNT/NAME is denied." */
+    if (rc != GR_OK && r->err)
+        return req_fail(r, &E_AccessDenied, "Access to the resource %s is denied.", queue_url(r, q->account, q->name));
     return rc;
 }
 
@@ -327,6 +335,13 @@ static int check_attr(req_t *r, sqlite3 *db, str_t qname, str_t name, str_t valu
     }
     if (str_eq_c(name, "ContentBasedDeduplication") && !fifo_name)
         return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter ContentBasedDeduplication.");
+    /* AWS: the high-throughput FIFO attributes, FIFO queues only, with these values */
+    if (str_eq_c(name, "DeduplicationScope") &&
+        (!fifo_name || !(str_eq_c(value, "messageGroup") || str_eq_c(value, "queue"))))
+        return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter DeduplicationScope.");
+    if (str_eq_c(name, "FifoThroughputLimit") &&
+        (!fifo_name || !(str_eq_c(value, "perMessageGroupId") || str_eq_c(value, "perQueue"))))
+        return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter FifoThroughputLimit.");
     if (str_eq_c(name, "Policy") && value.len) {
         char err[256];
         policy_t *p = policy_parse(value, POLICY_RESOURCE, err, sizeof err);
@@ -649,12 +664,13 @@ int sqs_delete_queue(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-static int64_t count(sqlite3 *db, const char *sql, int64_t qid, int64_t now)
+static int64_t count(sqlite3 *db, const char *sql, int64_t qid, int64_t now, int64_t cutoff)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
     sqlite3_bind_int64(st, 1, qid);
     sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int64(st, 3, cutoff);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
     return n;
@@ -698,9 +714,12 @@ int sqs_get_queue_attributes(req_t *r, const val_t *in, val_t *out)
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         if (!wanted(names, counts[i].name)) continue;
-        char sql[160];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM message WHERE qid = ?1 AND %s", counts[i].where);
-        val_set_c(a, m, counts[i].name, val_cstr(a, arena_printf(a, "%lld", (long long)count(db, sql, q.id, now))));
+        char sql[200];
+        /* expired messages count no more, swept or not */
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM message WHERE qid = ?1 AND sent_ms >= ?3 AND %s",
+                 counts[i].where);
+        int64_t n = count(db, sql, q.id, now, now - q.retention_s * 1000);
+        val_set_c(a, m, counts[i].name, val_cstr(a, arena_printf(a, "%lld", (long long)n)));
     }
     /* AWS: both timestamps are epoch seconds */
     if (wanted(names, "CreatedTimestamp"))

@@ -1,5 +1,8 @@
 /* sqs.h — what the SQS files share: the queue record a handler loads from a
- * QueueUrl, and the long-poll waiters (wait.c).
+ * QueueUrl (queue.c, which also authorizes), messages (message.c), the
+ * long-poll waiters (wait.c), permissions (permission.c), move tasks and
+ * time-driven work (move.c); and, at the end, the public calls other
+ * services make (calls.c).
  *
  * Every handler is protocol-agnostic: the same sqs_* functions serve the
  * query model (sqs_model) and its json 1.0 twin (sqsjson_model). A queue is
@@ -19,6 +22,7 @@ typedef struct {
     str_t account, region, name;
     int64_t visibility_s, delay_s, retention_s, wait_s, max_size;
     bool fifo, content_dedup;
+    bool dedup_by_group; /* DeduplicationScope messageGroup */
     str_t dlq_arn;       /* RedrivePolicy.deadLetterTargetArn, or STR_NULL */
     str_t policy;        /* the Policy attribute (JSON), or STR_NULL */
     str_t redrive_allow; /* the RedriveAllowPolicy attribute (JSON), or STR_NULL */

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/gtime.h"
 #include "harness/loopback.h"
+#include "schemas.h"
 #include "services/sqs/sqs.h"
 
 static loopback_t *lb;
@@ -50,17 +52,39 @@ static void urlenc(const char *s, char *out, size_t n)
     out[k] = 0;
 }
 
-/* One SQS query call; asserts HTTP 200 and returns the body (static). */
-static const char *sqs_call(const char *body_text)
+/* One SQS query call: its HTTP status; the body (static) in *body. */
+static int sqs_call_status(const char *body_text, const char **body)
 {
     static char last[8192];
     lb_call_t c = {.body = body_text, .headers = {FORM}, .service = "sqs"};
     req_t *r = loopback_call(lb, &c);
     str_t b = buf_str(&r->resp.body);
     snprintf(last, sizeof last, "%.*s", (int)b.len, b.p);
-    if (r->resp.status != 200) fail_msg("status %d: %s", r->resp.status, last);
+    int status = r->resp.status;
     arena_free(r->arena);
-    return last;
+    if (body) *body = last;
+    return status;
+}
+
+/* One SQS query call; asserts HTTP 200 and returns the body (static). */
+static const char *sqs_call(const char *body_text)
+{
+    const char *b;
+    int status = sqs_call_status(body_text, &b);
+    if (status != 200) fail_msg("status %d: %s", status, b);
+    return b;
+}
+
+/* Rows of the message (or msg_attr) table, read directly: what is really stored. */
+static int64_t stored(const char *sql)
+{
+    sqlite3 *db = store_db(lb->app.store, &schema_sqs);
+    sqlite3_stmt *st;
+    assert_int_equal(SQLITE_OK, sqlite3_prepare_v2(db, sql, -1, &st, NULL));
+    assert_int_equal(SQLITE_ROW, sqlite3_step(st));
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
 }
 
 static void create(const char *name, const char *extra)
@@ -272,12 +296,63 @@ static void test_allows(void **state)
     arena_free(a);
 }
 
+/* AWS: messages older than MessageRetentionPeriod are deleted — really
+ * deleted (rows and attributes gone), not just hidden. A fake clock stands
+ * in for the wait. */
+static void test_retention_deletes(void **state)
+{
+    (void)state;
+    create("ret", "&Attribute.1.Name=MessageRetentionPeriod&Attribute.1.Value=60");
+    create("keep", NULL);
+    arena_t *a = arena_new(0);
+    const char *err = NULL;
+    val_t *attrs = val_new(a, VAL_MAP), *one = val_new(a, VAL_STRUCT);
+    val_set_c(a, one, "DataType", val_cstr(a, "String"));
+    val_set_c(a, one, "StringValue", val_cstr(a, "v"));
+    val_set_c(a, attrs, "k", one);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(GR_OK,
+                         sqs_deliver(&lb->app, a, STR(ARN("ret")), STR("old"), attrs, STR_NULL, STR_NULL, NULL, &err));
+        assert_int_equal(GR_OK,
+                         sqs_deliver(&lb->app, a, STR(ARN("keep")), STR("old"), NULL, STR_NULL, STR_NULL, NULL, &err));
+    }
+    const char *in_ret = "SELECT count(*) FROM message WHERE qid = (SELECT id FROM queue WHERE name = 'ret')";
+    assert_int_equal(3, stored(in_ret));
+    int64_t real = time_now_us();
+    time_set_fake_now_us(real + 59 * 1000000LL);
+    assert_int_equal(3, count_visible("ret"));
+    time_set_fake_now_us(real + 61 * 1000000LL);
+    assert_int_equal(0, count_visible("ret"));   /* expired: not counted (nor received) at once */
+    time_set_fake_now_us(real + 67 * 1000000LL); /* the sweep runs every 5 s */
+    assert_int_equal(0, count_visible("ret"));
+    assert_int_equal(0, stored(in_ret));
+    assert_int_equal(0, stored("SELECT count(*) FROM msg_attr WHERE mid NOT IN (SELECT id FROM message)"));
+    assert_int_equal(3, count_visible("keep")); /* the default period is four days */
+    time_set_fake_now_us(0);
+    arena_free(a);
+}
+
+/* AWS: a queue name can be used again 60 seconds after its queue was deleted. */
+static void test_queue_deleted_recently(void **state)
+{
+    (void)state;
+    create("gone", NULL);
+    sqs_call("Action=DeleteQueue&Version=2012-11-05&QueueUrl=http://localhost:4566/000000000000/gone");
+    const char *b;
+    assert_int_equal(400, sqs_call_status("Action=CreateQueue&Version=2012-11-05&QueueName=gone", &b));
+    assert_non_null(strstr(b, "<Code>AWS.SimpleQueueService.QueueDeletedRecently</Code>"));
+    time_set_fake_now_us(time_now_us() + 61 * 1000000LL);
+    assert_int_equal(200, sqs_call_status("Action=CreateQueue&Version=2012-11-05&QueueName=gone", &b));
+    time_set_fake_now_us(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deliver_receive_delete), cmocka_unit_test(test_delete_internal),
         cmocka_unit_test(test_deliver_refusals),       cmocka_unit_test(test_deliver_fifo),
         cmocka_unit_test(test_deliver_from_threads),   cmocka_unit_test(test_allows),
+        cmocka_unit_test(test_retention_deletes),      cmocka_unit_test(test_queue_deleted_recently),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
