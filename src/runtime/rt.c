@@ -597,7 +597,8 @@ fail:
 }
 
 /* Hands pending calls to environments: an idle one first, then one still
- * starting without a call, then a new one up to the concurrency. */
+ * starting or between its answer and its next /next, then a new one up to
+ * the concurrency. */
 static void pump(pool_t *p)
 {
     while (p->pending) {
@@ -611,7 +612,9 @@ static void pump(pool_t *p)
                 pick = e;
                 break;
             }
-            if (e->state == E_SPAWNING && !pick) pick = e;
+            /* starting, or just answered and about to ask /next again: a
+             * sequential caller must find its warm process, not a new one */
+            if (!pick) pick = e;
         }
         if (!pick && live < p->spec.max_envs) {
             pick = spawn(p);

@@ -179,34 +179,126 @@ static void outcome_of(app_t *app, const rt_result_t *res, const char *request_i
     o->log_len = n;
 }
 
-/* Appends an outcome's log to /aws/lambda/NAME, stream env_name: one event
- * per line (a runtime writes a multi-line message with \r). */
+/* ==== Log writer ====
+ * Logs are appended by one writer thread, off the runtime thread, so a warm
+ * invoke never waits behind the previous call's database write. lambda_stop
+ * drains the queue before the store closes. */
+
+typedef struct logjob {
+    struct logjob *next;
+    app_t *app;
+    char *account, *region, *group, *stream, *text;
+    size_t len;
+    int64_t ts_ms;
+} logjob_t;
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_cv = PTHREAD_COND_INITIALIZER;
+static logjob_t *log_head, *log_tail;
+static bool log_started, log_stop;
+static pthread_t log_thread;
+
+static void logjob_free(logjob_t *j)
+{
+    free(j->account);
+    free(j->region);
+    free(j->group);
+    free(j->stream);
+    free(j->text);
+    free(j);
+}
+
+/* One event per line; a runtime writes a multi-line message with \r. */
+static void logjob_write(logjob_t *j)
+{
+    size_t nev = 0;
+    for (size_t i = 0; i < j->len; i++) nev += j->text[i] == '\n';
+    logs_event_t *ev = calloc(nev ? nev : 1, sizeof *ev);
+    if (!ev) return;
+    size_t k = 0, start = 0;
+    for (size_t i = 0; i < j->len; i++)
+        if (j->text[i] == '\n') {
+            for (size_t m = start; m < i; m++)
+                if (j->text[m] == '\r') j->text[m] = '\n';
+            ev[k++] = (logs_event_t){j->ts_ms, str_n(j->text + start, i - start)};
+            start = i + 1;
+        }
+    if (logs_append(j->app, str_c(j->account), str_c(j->region), str_c(j->group), str_c(j->stream), ev, k) != GR_OK)
+        log_warn("lambda: cannot write the logs of %s", j->group);
+    free(ev);
+}
+
+static void *log_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&log_mu);
+    for (;;) {
+        while (!log_head && !log_stop) pthread_cond_wait(&log_cv, &log_mu);
+        logjob_t *list = log_head;
+        log_head = log_tail = NULL;
+        bool stop = log_stop;
+        pthread_mutex_unlock(&log_mu);
+        while (list) {
+            logjob_t *j = list;
+            list = j->next;
+            logjob_write(j);
+            logjob_free(j);
+        }
+        pthread_mutex_lock(&log_mu);
+        if (stop && !log_head) break;
+    }
+    pthread_mutex_unlock(&log_mu);
+    return NULL;
+}
+
+void lambda__logs_stop(void)
+{
+    pthread_mutex_lock(&log_mu);
+    bool join = log_started;
+    log_stop = true;
+    pthread_cond_signal(&log_cv);
+    pthread_mutex_unlock(&log_mu);
+    if (join) pthread_join(log_thread, NULL);
+}
+
+/* Queues an outcome's log for /aws/lambda/NAME, stream env_name. */
 static void write_logs(app_t *app, const outcome_t *o, str_t account, str_t region, str_t name, str_t env_name)
 {
-    const char *log = o->log;
-    size_t n = o->log_len;
-    if (!log) return;
-    size_t nev = 0;
-    for (size_t i = 0; i < n; i++) nev += log[i] == '\n';
-    logs_event_t *ev = calloc(nev ? nev : 1, sizeof *ev);
-    char *copy = dupn(log, n);
-    if (ev && copy) {
-        int64_t now = time_now_us() / 1000;
-        size_t k = 0, start = 0;
-        for (size_t i = 0; i < n; i++)
-            if (copy[i] == '\n') {
-                for (size_t j = start; j < i; j++)
-                    if (copy[j] == '\r') copy[j] = '\n';
-                ev[k++] = (logs_event_t){now, str_n(copy + start, i - start)};
-                start = i + 1;
-            }
-        char group[300];
-        snprintf(group, sizeof group, "/aws/lambda/%.*s", STR_FMT(name));
-        if (logs_append(app, account, region, str_c(group), env_name, ev, k) != GR_OK)
-            log_warn("lambda: cannot write the logs of %.*s", STR_FMT(name));
+    if (!o->log) return;
+    logjob_t *j = calloc(1, sizeof *j);
+    if (!j) return;
+    j->app = app;
+    j->account = dupn(account.p, account.len);
+    j->region = dupn(region.p, region.len);
+    j->stream = dupn(env_name.p ? env_name.p : "", env_name.len);
+    j->text = dupn(o->log, o->log_len);
+    j->len = o->log_len;
+    j->ts_ms = time_now_us() / 1000;
+    if (asprintf(&j->group, "/aws/lambda/%.*s", STR_FMT(name)) < 0) j->group = NULL;
+    if (!j->account || !j->region || !j->stream || !j->text || !j->group) {
+        logjob_free(j);
+        return;
     }
-    free(ev);
-    free(copy);
+    pthread_mutex_lock(&log_mu);
+    if (log_stop) {
+        pthread_mutex_unlock(&log_mu);
+        logjob_free(j);
+        return;
+    }
+    if (!log_started && pthread_create(&log_thread, NULL, log_main, NULL) == 0) log_started = true;
+    if (!log_started) { /* no thread: write here rather than lose it */
+        pthread_mutex_unlock(&log_mu);
+        logjob_write(j);
+        logjob_free(j);
+        return;
+    }
+    if (log_tail)
+        log_tail->next = j;
+    else
+        log_head = j;
+    log_tail = j;
+    pthread_cond_signal(&log_cv);
+    pthread_mutex_unlock(&log_mu);
 }
 
 void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,

@@ -67,6 +67,8 @@ const char *lambda__key_prefix(arena_t *a, str_t account, str_t region, str_t na
 /* Set by lambda_stop: results arriving from now on only free their contexts
  * (no logs, retries or dead letters: the store is closing). */
 extern _Atomic bool lambda__stopping;
+/* Writes the queued logs and ends the log writer thread (lambda_stop). */
+void lambda__logs_stop(void);
 /* Writes the log lines of a finished call made outside a request (event
  * source mappings). Runtime thread. */
 void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,
