@@ -18,6 +18,7 @@
 #include "services/authz.h"
 #include "services/lambda/lambda.h"
 #include "services/registry.h"
+#include "services/sns/sns.h"
 
 #define REQ_BUDGET (64u << 20) /* per-request arena: parsed input + response */
 
@@ -193,6 +194,10 @@ static void inspect(req_t *r)
     wire_resp_init(&r->resp, r->arena);
     if (str_starts_with(r->w.path, STR("/_gureum/lambda/"))) { /* Code.Location of GetFunction */
         lambda_inspect(r);
+        return;
+    }
+    if (str_starts_with(r->w.path, STR("/_gureum/sns/"))) { /* outboxes, signing cert, SubscribeURL */
+        sns_inspect(r);
         return;
     }
     if (!str_eq_c(r->w.path, "/_gureum/health") && !str_eq_c(r->w.path, "/_gureum/health/")) {
