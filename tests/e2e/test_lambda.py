@@ -178,20 +178,18 @@ def test_nodejs16_sms_function_with_the_cli(g, role, tmp_path):
     assert err["errorType"] == "MissingRequiredParameter"
     assert err["errorMessage"] == "Missing required key 'Message' in params"
     assert any("param_validator" in line for line in err["trace"])
-    # C.2: with text, the callback's string — needs SNS (its SMS outbox)
+    # C.2: with text, the callback's string, and the SMS in gureum's outbox
     r = cli(g, "lambda", "invoke", "--function-name", "send-sms", "--cli-binary-format", "raw-in-base64-out",
             "--payload", json.dumps({"text": "hello", "number": "+821012345678"}), str(out))
     assert r.returncode == 0, r.stderr
-    try:
-        sms = json.loads(urllib.request.urlopen(g.endpoint + "/_gureum/sns/sms", timeout=5).read())
-    except Exception:
-        pytest.skip("SNS is not served by this build (its SMS outbox is missing)")
     assert "FunctionError" not in json.loads(r.stdout), out.read_text()
     result = json.loads(out.read_text())
     assert result.startswith("Sent message ")
-    msgs = sms.get("messages", sms) if isinstance(sms, dict) else sms
-    assert any(m.get("PhoneNumber", m.get("phone_number")) == "+821012345678" and
-               m.get("Message", m.get("message")) == "hello" for m in msgs)
+    msg_id = result[len("Sent message "):]
+    sms = json.loads(urllib.request.urlopen(g.endpoint + "/_gureum/sns/sms", timeout=5).read())
+    mine = [m for m in sms if m["messageId"] == msg_id]
+    assert len(mine) == 1, sms
+    assert mine[0]["phoneNumber"] == "+821012345678" and mine[0]["message"] == "hello" and mine[0]["time"]
 
 
 # ==== Python with boto3, provided.al2 ====
