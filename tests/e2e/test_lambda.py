@@ -211,6 +211,37 @@ def test_python311_boto3_uses_role_credentials_and_gureum(lam, role):
     assert "Init Duration" not in base64.b64decode(r2["LogResult"]).decode()
 
 
+V3_MJS = """
+import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+export const handler = async (event, context) => {
+  const r = await new STSClient({}).send(new GetCallerIdentityCommand({}));
+  return { arn: r.Arn, stream: context.logStreamName };
+};
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/usr/local/lib/gureum/lambda/nodejs18/node_modules/@aws-sdk/client-sts"),
+                    reason="v3 SDK not installed (scripts/install-deps.sh)")
+def test_nodejs20_esm_with_sdk_v3(lam, role):
+    create(lam, role, "v3", "nodejs20.x", "index.handler", {"index.mjs": (V3_MJS, 0o644)})
+    r, body = invoke(lam, "v3", {})
+    assert "FunctionError" not in r, body
+    out = json.loads(body)
+    assert out["arn"] == "arn:aws:sts::000000000000:assumed-role/sms-role/v3"
+    assert out["stream"].startswith(time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()))
+
+
+def test_concurrent_invokes_get_their_own_processes(g, lam, role):
+    import concurrent.futures
+    create(lam, role, "par", "python3.11", "app.handler",
+           {"app.py": ("import time\ndef handler(e, c):\n    time.sleep(0.5)\n    return c.log_stream_name\n", 0o644)})
+    invoke(lam, "par", {})  # one warm process
+    with concurrent.futures.ThreadPoolExecutor(3) as ex:
+        streams = list(ex.map(lambda i: json.loads(
+            g.client("lambda", region_name="ap-northeast-2").invoke(FunctionName="par")["Payload"].read()), range(3)))
+    assert len(set(streams)) == 3
+
+
 def test_provided_al2_shell_bootstrap(lam, role):
     create(lam, role, "shell", "provided.al2", "my.handler", {"bootstrap": (SHELL_BOOTSTRAP, 0o755)})
     r, body = invoke(lam, "shell", {"n": 7})

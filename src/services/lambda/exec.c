@@ -171,9 +171,23 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
      * bootstraps point the v2 JS SDK and Debian's boto3 at it themselves. */
     ENV("AWS_ENDPOINT_URL=http://127.0.0.1:%d", app->cfg->port);
     size_t na = 0;
+    const char *const *binds = NULL;
     if (str_starts_with(f->runtime, STR("nodejs"))) {
         const char *sdk = str_eq_c(f->runtime, "nodejs16.x") ? "nodejs16" : "nodejs18";
         ENV("NODE_PATH=/opt/nodejs/node_modules:%s/%s/node_modules:%s", sdk_dir(), sdk, task);
+        /* ES modules ignore NODE_PATH and look in node_modules beside the
+         * code's parents: the SDK is bound at DATA/node_modules, the task's
+         * parent, as AWS makes it importable from /var/task. */
+        if (rt_task_path()) {
+            const char *parent = arena_strdup(a, task);
+            *strrchr((char *)parent, '/') = 0;
+            const char **b = ARENA_NEWN(a, const char *, 3);
+            if (!b) return GR_ERR;
+            b[0] = arena_printf(a, "%s/%s/node_modules", sdk_dir(), sdk);
+            b[1] = arena_printf(a, "%s/node_modules", parent);
+            b[2] = NULL;
+            binds = b;
+        }
         argv[na++] = "/usr/bin/node";
         argv[na++] = "-e";
         argv[na++] = rt_bootstrap_node;
@@ -195,6 +209,7 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
         .envp = env,
         .task_dir = code,
         .task_mount = task,
+        .binds = binds,
         .id_var = "AWS_LAMBDA_LOG_STREAM_NAME",
         .api_var = "AWS_LAMBDA_RUNTIME_API",
         .memory_mb = f->memory_mb,
