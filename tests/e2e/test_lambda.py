@@ -463,3 +463,38 @@ def test_sqs_event_source_mapping_with_partial_batch_response(g, lam, role):
     total = int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
     assert total == 1
     assert [x["UUID"] for x in lam.list_event_source_mappings(FunctionName="worker")["EventSourceMappings"]] == []
+
+
+# ==== Versions and aliases ====
+
+def test_versions_and_weighted_alias(lam, role):
+    src = "import os\ndef handler(e, c):\n    return ['%s', os.environ['AWS_LAMBDA_FUNCTION_VERSION']]\n"
+    create(lam, role, "ver", "python3.11", "app.handler", {"app.py": (src % "one", 0o644)})
+    v1 = lam.publish_version(FunctionName="ver")
+    assert v1["Version"] == "1" and v1["FunctionArn"].endswith(":function:ver:1")
+    assert lam.publish_version(FunctionName="ver")["Version"] == "1"  # unchanged $LATEST: the same version
+    lam.update_function_code(FunctionName="ver", ZipFile=zip_of({"app.py": (src % "two", 0o644)}))
+    assert lam.publish_version(FunctionName="ver", Description="second")["Version"] == "2"
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="ver")["Versions"]] == \
+        ["$LATEST", "1", "2"]
+    r, body = invoke(lam, "ver", {}, Qualifier="1")
+    assert json.loads(body) == ["one", "1"] and r["ExecutedVersion"] == "1"
+    assert json.loads(invoke(lam, "ver:2", {})[1]) == ["two", "2"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="ver", Qualifier="9", Payload=b"{}")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    a = lam.create_alias(FunctionName="ver", Name="live", FunctionVersion="1",
+                         RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+    assert a["AliasArn"].endswith(":function:ver:live") and a["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.5}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_alias(FunctionName="ver", Name="live", FunctionVersion="1")
+    assert e.value.response["Error"]["Code"] == "ResourceConflictException"
+    seen = {lam.invoke(FunctionName="ver", Qualifier="live", Payload=b"{}")["ExecutedVersion"] for _ in range(16)}
+    assert seen == {"1", "2"}
+    lam.update_alias(FunctionName="ver", Name="live", FunctionVersion="2", RoutingConfig={"AdditionalVersionWeights": {}})
+    assert lam.get_alias(FunctionName="ver", Name="live")["FunctionVersion"] == "2"
+    assert json.loads(invoke(lam, "ver:live", {})[1]) == ["two", "2"]
+    assert [x["Name"] for x in lam.list_aliases(FunctionName="ver")["Aliases"]] == ["live"]
+    lam.delete_alias(FunctionName="ver", Name="live")
+    lam.delete_function(FunctionName="ver", Qualifier="1")
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="ver")["Versions"]] == ["$LATEST", "2"]

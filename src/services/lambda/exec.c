@@ -151,7 +151,7 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
                 ENV("%.*s=%.*s", STR_FMT(j->u.obj.k[i]), STR_FMT(j->u.obj.v[i]->u.s));
     }
     ENV("AWS_LAMBDA_FUNCTION_NAME=%.*s", STR_FMT(f->name));
-    ENV("AWS_LAMBDA_FUNCTION_VERSION=$LATEST");
+    ENV("AWS_LAMBDA_FUNCTION_VERSION=%.*s", STR_FMT(f->version));
     ENV("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%lld", (long long)f->memory_mb);
     ENV("AWS_REGION=%.*s", STR_FMT(f->region));
     ENV("AWS_DEFAULT_REGION=%.*s", STR_FMT(f->region));
@@ -204,7 +204,8 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
     env[n] = NULL;
     argv[na] = NULL;
     *spec = (rt_spec_t){
-        .key = arena_printf(a, "%s%.*s", lambda__key_prefix(a, f->account, f->region, f->name), STR_FMT(f->revision)),
+        .key = arena_printf(a, "%s%.*s/%.*s", lambda__key_prefix(a, f->account, f->region, f->name),
+                            STR_FMT(f->version), STR_FMT(f->revision)),
         .argv = argv,
         .envp = env,
         .task_dir = code,
@@ -220,6 +221,6 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
     /* AWS: stream names are YYYY/MM/DD/[VERSION]id (the day the environment started) */
     char day[40];
     time_fmt_iso8601(day, time_now_us(), false);
-    spec->id_prefix = arena_printf(a, "%.4s/%.2s/%.2s/[$LATEST]", day, day + 5, day + 8);
+    spec->id_prefix = arena_printf(a, "%.4s/%.2s/%.2s/[%.*s]", day, day + 5, day + 8, STR_FMT(f->version));
     return arena_failed(a) ? GR_ERR : GR_OK;
 }

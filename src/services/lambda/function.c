@@ -75,6 +75,7 @@ int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
         memset(f, 0, sizeof *f);
+        f->version = STR("$LATEST");
         f->account = arena_str(a, account);
         f->region = arena_str(a, region);
         read_fn(a, st, f);
@@ -128,14 +129,13 @@ int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f)
     str_t name, q, acct, region;
     if (!lambda__parse_name(fname, &name, &q, &acct, &region))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid function name: %.*s", STR_FMT(fname));
-    int rc = lambda__load(r->app, r->arena, r->who.account, r->region, name, f);
+    if ((acct.len && !str_eq(acct, r->who.account)) || (region.len && !str_eq(region, r->region)))
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %.*s", STR_FMT(fname));
+    int rc = lambda__load_q(r->app, r->arena, r->who.account, r->region, name, q, f);
     if (rc < 0) return GR_ERR;
-    if (rc == 0 || (acct.len && !str_eq(acct, r->who.account)) || (region.len && !str_eq(region, r->region)))
-        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s",
-                        lambda__arn(r->arena, r->region, r->who.account, name).p);
-    if (q.len && !str_eq_c(q, "$LATEST"))
-        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s:%.*s",
-                        lambda__arn(r->arena, r->region, r->who.account, name).p, STR_FMT(q));
+    if (rc == 0)
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s%s%.*s",
+                        lambda__arn(r->arena, r->region, r->who.account, name).p, q.len ? ":" : "", STR_FMT(q));
     return GR_OK;
 }
 
@@ -169,7 +169,10 @@ val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
 {
     val_t *v = val_new(a, VAL_STRUCT);
     val_set_c(a, v, "FunctionName", val_str(a, f->name));
-    val_set_c(a, v, "FunctionArn", val_str(a, lambda__arn(a, f->region, f->account, f->name)));
+    bool latest = !f->version.len || str_eq_c(f->version, "$LATEST");
+    str_t arn = lambda__arn(a, f->region, f->account, f->name);
+    if (!latest) arn = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(arn), STR_FMT(f->version)));
+    val_set_c(a, v, "FunctionArn", val_str(a, arn));
     if (f->runtime.len) val_set_c(a, v, "Runtime", val_str(a, f->runtime));
     val_set_c(a, v, "Role", val_str(a, f->role));
     if (f->handler.len) val_set_c(a, v, "Handler", val_str(a, f->handler));
@@ -183,7 +186,7 @@ val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
     ts[23] = 0;
     val_set_c(a, v, "LastModified", val_cstr(a, arena_printf(a, "%s+0000", ts)));
     val_set_c(a, v, "CodeSha256", val_str(a, f->code_sha256));
-    val_set_c(a, v, "Version", val_cstr(a, "$LATEST"));
+    val_set_c(a, v, "Version", latest ? val_cstr(a, "$LATEST") : val_str(a, f->version));
     if (f->env_json.len) {
         val_t *env = val_new(a, VAL_STRUCT);
         val_set_c(a, env, "Variables", json_to_map(a, f->env_json));
@@ -329,6 +332,9 @@ static int check_config(req_t *r, const val_t *in, lambda__fn_t *f)
 
 static int save(req_t *r, const lambda__fn_t *f, bool insert)
 {
+    if (f->version.len && !str_eq_c(f->version, "$LATEST"))
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "A published version is immutable; change $LATEST and publish again.");
     sqlite3 *db = lambda__db(r->app);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
@@ -364,7 +370,7 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
     sqlite3_bind_int64(st, 20, f->ephemeral_mb);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT)
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return req_fail(r, &LAMBDA_ERR_ResourceConflictException, "Function already exist: %.*s", STR_FMT(f->name));
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
@@ -441,10 +447,16 @@ int lambda_create_function(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+static str_t qualified(req_t *r, const val_t *in)
+{
+    str_t fname = val_get_str(in, "FunctionName"), qual = val_get_str(in, "Qualifier");
+    return qual.len ? str_c(arena_printf(r->arena, "%.*s:%.*s", STR_FMT(fname), STR_FMT(qual))) : fname;
+}
+
 int lambda_get_function_configuration(req_t *r, const val_t *in, val_t *out)
 {
     lambda__fn_t f;
-    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (lambda__load_or_fail(r, qualified(r, in), &f) != GR_OK) return GR_ERR;
     *out = *lambda__config_value(r->arena, &f);
     return GR_OK;
 }
@@ -453,7 +465,7 @@ int lambda_get_function(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (lambda__load_or_fail(r, qualified(r, in), &f) != GR_OK) return GR_ERR;
     val_set_c(a, out, "Configuration", lambda__config_value(a, &f));
     val_t *code = val_new(a, VAL_STRUCT);
     val_set_c(a, code, "RepositoryType", val_cstr(a, "S3"));
@@ -530,7 +542,15 @@ int lambda_update_function_configuration(req_t *r, const val_t *in, val_t *out)
 int lambda_delete_function(req_t *r, const val_t *in, val_t *out)
 {
     lambda__fn_t f;
-    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    str_t fname = val_get_str(in, "FunctionName"), qual = val_get_str(in, "Qualifier");
+    if (qual.len) fname = str_c(arena_printf(r->arena, "%.*s:%.*s", STR_FMT(fname), STR_FMT(qual)));
+    if (lambda__load_or_fail(r, fname, &f) != GR_OK) return GR_ERR;
+    if (!str_eq_c(f.version, "$LATEST")) { /* a qualified delete removes that version only */
+        if (lambda__delete_versions(r->app, &f, true) != GR_OK) return GR_ERR;
+        rt_retire(lambda__key_prefix(r->arena, f.account, f.region, f.name));
+        return GR_OK;
+    }
+    if (lambda__delete_versions(r->app, &f, false) != GR_OK) return GR_ERR;
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
     if (!db || sqlite3_prepare_v2(db, "DELETE FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
@@ -572,7 +592,7 @@ int lambda_list_functions(req_t *r, const val_t *in, val_t *out)
     str_t last = STR_NULL;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n++ == limit) break;
-        lambda__fn_t f = {.account = r->who.account, .region = r->region};
+        lambda__fn_t f = {.account = r->who.account, .region = r->region, .version = STR("$LATEST")};
         read_fn(a, st, &f);
         last = f.name;
         val_push(a, fns, lambda__config_value(a, &f));

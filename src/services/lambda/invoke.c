@@ -78,7 +78,7 @@ static void fmt_ts(char out[32], int64_t us)
 
 /* Builds the payload and the log text of a result, and appends the log to
  * /aws/lambda/NAME (on the runtime thread). */
-static void outcome_of(app_t *app, const rt_result_t *res, const char *request_id, str_t account, str_t region,
+static void outcome_of(const char *version, const rt_result_t *res, const char *request_id, str_t account, str_t region,
                        str_t name, int64_t memory_mb, int64_t timeout_s, bool provided, outcome_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -155,7 +155,7 @@ static void outcome_of(app_t *app, const rt_result_t *res, const char *request_i
     if (!log) return;
     size_t n = 0;
 #define ADD(...) n += (size_t)snprintf(log + n, cap - n, __VA_ARGS__)
-    ADD("START RequestId: %s Version: $LATEST\n", request_id);
+    ADD("START RequestId: %s Version: %s\n", request_id, version);
     if (res->log.len) {
         memcpy(log + n, res->log.p, res->log.len);
         n += res->log.len;
@@ -306,7 +306,7 @@ void lambda__note_result(app_t *app, const rt_result_t *res, const char *request
 {
     if (lambda__stopping) return;
     outcome_t o;
-    outcome_of(app, res, request_id, str_c(account), str_c(region), str_c(name), memory_mb, timeout_s, false, &o);
+    outcome_of("$LATEST", res, request_id, str_c(account), str_c(region), str_c(name), memory_mb, timeout_s, false, &o);
     write_logs(app, &o, str_c(account), str_c(region), str_c(name), res->env_name);
     outcome_free(&o);
 }
@@ -324,6 +324,7 @@ typedef struct {
     char *account, *region, *name;
     int64_t memory_mb, timeout_s;
     bool provided, tail;
+    char version[24]; /* the version that ran (an alias picks one) */
     outcome_t o;
 } sync_t;
 
@@ -353,7 +354,7 @@ static void sync_posted(http_req_t *h, void *arg)
     r->on_abort_arg = NULL;
     val_t *out = r->out;
     val_set_c(a, out, "StatusCode", val_int(a, 200));
-    val_set_c(a, out, "ExecutedVersion", val_cstr(a, "$LATEST"));
+    val_set_c(a, out, "ExecutedVersion", val_cstr(a, arena_strdup(a, s->version)));
     if (s->o.fn_error) val_set_c(a, out, "FunctionError", val_cstr(a, "Unhandled"));
     val_set_c(a, out, "Payload", val_blob(a, arena_str(a, str_n(s->o.payload ? s->o.payload : "", s->o.payload_len))));
     if (s->tail && s->o.log) {
@@ -372,7 +373,7 @@ static void sync_posted(http_req_t *h, void *arg)
 static void sync_done(const rt_result_t *res, void *ud)
 {
     sync_t *s = ud;
-    outcome_of(s->app, res, s->request_id, str_c(s->account), str_c(s->region), str_c(s->name), s->memory_mb,
+    outcome_of(s->version, res, s->request_id, str_c(s->account), str_c(s->region), str_c(s->name), s->memory_mb,
                s->timeout_s, s->provided, &s->o);
     /* The log is written after the answer is posted (it costs a write);
      * what the log needs is copied first, since s may be freed meanwhile. */
@@ -415,6 +416,8 @@ typedef struct {
     int attempt;
     int64_t memory_mb, timeout_s;
     char request_id[37];
+    char qualifier[130]; /* as invoked: each retry resolves it again */
+    char version[24];
 } async_t;
 
 static void async_free(async_t *x)
@@ -473,7 +476,7 @@ static void async_done(const rt_result_t *res, void *ud)
         return;
     }
     outcome_t o;
-    outcome_of(x->app, res, x->request_id, str_c(x->account), str_c(x->region), str_c(x->name), x->memory_mb,
+    outcome_of(x->version, res, x->request_id, str_c(x->account), str_c(x->region), str_c(x->name), x->memory_mb,
                x->timeout_s, false, &o);
     write_logs(x->app, &o, str_c(x->account), str_c(x->region), str_c(x->name), res->env_name);
     if (!o.fn_error) {
@@ -504,12 +507,13 @@ static void async_run(void *ud)
     }
     lambda__fn_t f;
     rt_spec_t spec;
-    if (lambda__load(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), &f) != 1 ||
+    if (lambda__load_q(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), str_c(x->qualifier), &f) != 1 ||
         lambda__spec(x->app, a, &f, &spec) != GR_OK) {
         arena_free(a);
         async_free(x);
         return;
     }
+    snprintf(x->version, sizeof x->version, "%.*s", STR_FMT(f.version));
     x->memory_mb = f.memory_mb; /* AWS: each attempt keeps the request id */
     x->timeout_s = f.timeout_s;
     rt_call_t call = {.request_id = x->request_id,
@@ -519,7 +523,7 @@ static void async_run(void *ud)
     arena_free(a);
 }
 
-static int start_async(app_t *app, const lambda__fn_t *f, str_t payload, char request_id[37])
+static int start_async(app_t *app, const lambda__fn_t *f, str_t qualifier, str_t payload, char request_id[37])
 {
     async_t *x = calloc(1, sizeof *x);
     if (!x) return GR_ERR;
@@ -531,6 +535,8 @@ static int start_async(app_t *app, const lambda__fn_t *f, str_t payload, char re
     x->payload_len = payload.len;
     x->memory_mb = f->memory_mb;
     x->timeout_s = f->timeout_s;
+    snprintf(x->qualifier, sizeof x->qualifier, "%.*s", STR_FMT(qualifier));
+    snprintf(x->version, sizeof x->version, "%.*s", STR_FMT(f->version));
     if (!x->account || !x->region || !x->name || !x->payload || ensure_runtime(app) != GR_OK) {
         async_free(x);
         return GR_ERR;
@@ -575,7 +581,7 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
         if (payload.len > ASYNC_MAX)
             return req_fail(r, &LAMBDA_ERR_RequestTooLargeException,
                             "Request must be smaller than %d bytes for the InvokeAsync operation", ASYNC_MAX);
-        if (start_async(app, &f, payload, NULL) != GR_OK) return GR_ERR;
+        if (start_async(app, &f, qual, payload, NULL) != GR_OK) return GR_ERR;
         val_set_c(a, out, "StatusCode", val_int(a, 202));
         val_set_c(a, out, "Payload", val_blob(a, STR("")));
         return GR_OK;
@@ -600,6 +606,7 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
     s->timeout_s = f.timeout_s;
     s->provided = str_starts_with(f.runtime, STR("provided"));
     s->tail = str_eq_c(val_get_str(in, "LogType"), "Tail");
+    snprintf(s->version, sizeof s->version, "%.*s", STR_FMT(f.version));
     /* AWS: the invocation's id is the response's x-amzn-RequestId */
     memcpy(s->request_id, r->id, sizeof s->request_id);
     if (!s->account || !s->region || !s->name) {
@@ -633,12 +640,12 @@ int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t p
     if (!account.len) account = str_c(app->cfg->account);
     if (!region.len) region = str_c(app->cfg->region);
     lambda__fn_t f;
-    int found = lambda__load(app, a, account, region, name, &f);
+    int found = lambda__load_q(app, a, account, region, name, q, &f);
     if (found < 0) {
         *err = "We encountered an internal error. Please try again.";
         return GR_ERR;
     }
-    if (!found || (q.len && !str_eq_c(q, "$LATEST"))) {
+    if (!found) {
         *err = arena_printf(a, "Function not found: %s%s%.*s", lambda__arn(a, region, account, name).p,
                             q.len ? ":" : "", STR_FMT(q));
         return GR_ERR;
@@ -652,7 +659,7 @@ int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t p
         *err = arena_printf(a, "Request must be smaller than %d bytes for the InvokeAsync operation", ASYNC_MAX);
         return GR_ERR;
     }
-    if (start_async(app, &f, payload, NULL) != GR_OK) {
+    if (start_async(app, &f, q, payload, NULL) != GR_OK) {
         *err = "We encountered an internal error. Please try again.";
         return GR_ERR;
     }

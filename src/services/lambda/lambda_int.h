@@ -28,11 +28,17 @@ typedef struct {
     str_t tags_json;  /* {"k":"v"} or empty */
     int64_t reserved; /* reserved concurrency, -1 when unset */
     str_t dlq_arn;
+    str_t version; /* "$LATEST" or a published version number */
 } lambda__fn_t;
 
 sqlite3 *lambda__db(app_t *app);
 /* Loads account/region/name into f (strings in a). 1 found, 0 absent, -1 error. */
 int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f);
+/* The same for a qualifier: a version number or an alias (weighted choice
+ * of its versions) replaces the configuration with that version's. */
+int lambda__load_q(app_t *app, arena_t *a, str_t account, str_t region, str_t name, str_t qualifier, lambda__fn_t *f);
+/* DeleteFunction's cleanup of versions and aliases (version.c). */
+int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one);
 /* FunctionName as given (name, partial or full ARN, with :qualifier) → name
  * and qualifier (STR_NULL when none); false when malformed. */
 bool lambda__parse_name(str_t in, str_t *name, str_t *qualifier, str_t *account, str_t *region);
