@@ -428,6 +428,18 @@ def test_function_cannot_read_gureum_data_dir(g, lam, role):
     assert out["uid"] == 65534
 
 
+def test_memory_limit(lam, role):
+    create(lam, role, "hog", "python3.11", "app.handler",
+           {"app.py": ("def handler(e, c):\n    x = bytearray(400 << 20)\n    x[::4096] = b'1' * len(x[::4096])\n"
+                       "    return len(x)\n", 0o644)}, MemorySize=128)
+    r, body = invoke(lam, "hog", {})
+    assert r["FunctionError"] == "Unhandled", body
+    err = json.loads(body)
+    # the cgroup kills the process (AWS: Runtime.ExitError "signal: killed"); under RLIMIT_AS Python refuses
+    assert (err["errorType"], err["errorMessage"].split(" Error: ")[-1]) in (
+        ("Runtime.ExitError", "Runtime exited with error: signal: killed"), ("MemoryError", "")), err
+
+
 # ==== SQS event source mapping ====
 
 def test_sqs_event_source_mapping_with_partial_batch_response(g, lam, role):
