@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -208,23 +209,37 @@ static void logjob_free(logjob_t *j)
     free(j);
 }
 
-/* One event per line; a runtime writes a multi-line message with \r. */
-static void logjob_write(logjob_t *j)
+#define LOG_BATCH_MS 50 /* a burst of invocations becomes one write per stream */
+
+static bool same_stream(const logjob_t *x, const logjob_t *y)
+{
+    return x->app == y->app && !strcmp(x->account, y->account) && !strcmp(x->region, y->region) &&
+           !strcmp(x->group, y->group) && !strcmp(x->stream, y->stream);
+}
+
+/* Writes jobs [from, to) of one stream with one logs_append: one event per
+ * line; a runtime writes a multi-line message with \r. */
+static void logjobs_write(logjob_t *from, logjob_t *to)
 {
     size_t nev = 0;
-    for (size_t i = 0; i < j->len; i++) nev += j->text[i] == '\n';
+    for (logjob_t *j = from; j != to; j = j->next)
+        for (size_t i = 0; i < j->len; i++) nev += j->text[i] == '\n';
     logs_event_t *ev = calloc(nev ? nev : 1, sizeof *ev);
     if (!ev) return;
-    size_t k = 0, start = 0;
-    for (size_t i = 0; i < j->len; i++)
-        if (j->text[i] == '\n') {
-            for (size_t m = start; m < i; m++)
-                if (j->text[m] == '\r') j->text[m] = '\n';
-            ev[k++] = (logs_event_t){j->ts_ms, str_n(j->text + start, i - start)};
-            start = i + 1;
-        }
-    if (logs_append(j->app, str_c(j->account), str_c(j->region), str_c(j->group), str_c(j->stream), ev, k) != GR_OK)
-        log_warn("lambda: cannot write the logs of %s", j->group);
+    size_t k = 0;
+    for (logjob_t *j = from; j != to; j = j->next) {
+        size_t start = 0;
+        for (size_t i = 0; i < j->len; i++)
+            if (j->text[i] == '\n') {
+                for (size_t m = start; m < i; m++)
+                    if (j->text[m] == '\r') j->text[m] = '\n';
+                ev[k++] = (logs_event_t){j->ts_ms, str_n(j->text + start, i - start)};
+                start = i + 1;
+            }
+    }
+    if (logs_append(from->app, str_c(from->account), str_c(from->region), str_c(from->group), str_c(from->stream), ev,
+                    k) != GR_OK)
+        log_warn("lambda: cannot write the logs of %s", from->group);
     free(ev);
 }
 
@@ -234,15 +249,27 @@ static void *log_main(void *arg)
     pthread_mutex_lock(&log_mu);
     for (;;) {
         while (!log_head && !log_stop) pthread_cond_wait(&log_cv, &log_mu);
+        if (!log_stop) { /* let a burst gather */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += LOG_BATCH_MS * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+            while (!log_stop && pthread_cond_timedwait(&log_cv, &log_mu, &ts) == 0) {
+            } /* only lambda__logs_stop signals now: the queue is not empty */
+        }
         logjob_t *list = log_head;
         log_head = log_tail = NULL;
         bool stop = log_stop;
         pthread_mutex_unlock(&log_mu);
         while (list) {
-            logjob_t *j = list;
-            list = j->next;
-            logjob_write(j);
-            logjob_free(j);
+            logjob_t *end = list->next;
+            while (end && same_stream(list, end)) end = end->next;
+            logjobs_write(list, end);
+            while (list != end) {
+                logjob_t *j = list;
+                list = j->next;
+                logjob_free(j);
+            }
         }
         pthread_mutex_lock(&log_mu);
         if (stop && !log_head) break;
@@ -288,16 +315,17 @@ static void write_logs(app_t *app, const outcome_t *o, str_t account, str_t regi
     if (!log_started && pthread_create(&log_thread, NULL, log_main, NULL) == 0) log_started = true;
     if (!log_started) { /* no thread: write here rather than lose it */
         pthread_mutex_unlock(&log_mu);
-        logjob_write(j);
+        logjobs_write(j, NULL);
         logjob_free(j);
         return;
     }
+    bool was_empty = !log_head; /* else the writer is already gathering: do not wake it per call */
     if (log_tail)
         log_tail->next = j;
     else
         log_head = j;
     log_tail = j;
-    pthread_cond_signal(&log_cv);
+    if (was_empty) pthread_cond_signal(&log_cv);
     pthread_mutex_unlock(&log_mu);
 }
 
