@@ -382,6 +382,20 @@ def test_update_configuration_and_code_reach_the_next_invoke(lam, role):
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+def test_code_from_s3(g, lam, role):
+    s3 = g.client("s3", region_name="ap-northeast-2")
+    s3.create_bucket(Bucket="code-bucket", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+    s3.put_object(Bucket="code-bucket", Key="fn.zip",
+                  Body=zip_of({"app.py": ("def handler(e, c):\n    return 'from s3'\n", 0o644)}))
+    lam.create_function(FunctionName="from-s3", Runtime="python3.11", Handler="app.handler", Role=role,
+                        Code={"S3Bucket": "code-bucket", "S3Key": "fn.zip"})
+    assert json.loads(invoke(lam, "from-s3", {})[1]) == "from s3"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.update_function_code(FunctionName="from-s3", S3Bucket="code-bucket", S3Key="missing.zip")
+    assert e.value.response["Error"]["Message"] == ("Error occurred while GetObject. S3 Error Code: NoSuchKey. "
+                                                    "S3 Error Message: The specified key does not exist.")
+
+
 def test_permissions_tags_concurrency(lam, role):
     arn = lam.get_function(FunctionName="py-boto")["Configuration"]["FunctionArn"]
     st = json.loads(lam.add_permission(FunctionName="py-boto", StatementId="sns", Action="lambda:InvokeFunction",

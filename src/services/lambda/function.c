@@ -16,6 +16,7 @@
 #include "lambda_model.h"
 #include "schemas.h"
 #include "services/iam/iam.h"
+#include "services/s3/s3.h"
 #include "services/lambda/lambda_int.h"
 
 sqlite3 *lambda__db(app_t *app)
@@ -375,6 +376,28 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+/* The zip: ZipFile, or S3Bucket/S3Key read through S3's public call. */
+static int code_bytes(req_t *r, const val_t *src, str_t *zip)
+{
+    const val_t *z = val_get(src, "ZipFile");
+    if (z && z->kind == VAL_BLOB) {
+        *zip = z->u.s;
+        return GR_OK;
+    }
+    str_t bucket = val_get_str(src, "S3Bucket"), key = val_get_str(src, "S3Key");
+    if (!bucket.p || !key.p)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Please provide a source for function code.");
+    const char *code, *msg;
+    if (s3_read_object(r, bucket, key, 50u << 20, zip, &code, &msg) != GR_OK) {
+        if (!code) return GR_ERR;
+        /* AWS: "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not
+         * exist." */
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: %s", code, msg);
+    }
+    return GR_OK;
+}
+
 static void touch(req_t *r, lambda__fn_t *f)
 {
     char id[37];
@@ -423,15 +446,9 @@ int lambda_create_function(req_t *r, const val_t *in, val_t *out)
     int ex = lambda__load(r->app, a, f.account, f.region, f.name, &existing);
     if (ex < 0) return GR_ERR;
     if (ex) return req_fail(r, &LAMBDA_ERR_ResourceConflictException, "Function already exist: %.*s", STR_FMT(f.name));
-    const val_t *code = val_get(in, "Code");
-    const val_t *zip = val_get(code, "ZipFile");
-    if (!zip || zip->kind != VAL_BLOB) {
-        if (val_get_str(code, "S3Bucket").p)
-            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
-                            "gureum cannot read function code from S3 yet; upload it as ZipFile");
-        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Please provide a source for function code.");
-    }
-    if (lambda__store_code(r, zip->u.s, &f) != GR_OK) return GR_ERR;
+    str_t zip;
+    if (code_bytes(r, val_get(in, "Code"), &zip) != GR_OK) return GR_ERR;
+    if (lambda__store_code(r, zip, &f) != GR_OK) return GR_ERR;
     const val_t *tags = val_get(in, "Tags");
     if (tags && tags->u.obj.n) f.tags_json = map_to_json(a, tags);
     touch(r, &f);
@@ -499,14 +516,9 @@ int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
-    const val_t *zip = val_get(in, "ZipFile");
-    if (!zip || zip->kind != VAL_BLOB) {
-        if (val_get_str(in, "S3Bucket").p)
-            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
-                            "gureum cannot read function code from S3 yet; upload it as ZipFile");
-        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Please provide a source for function code.");
-    }
-    if (lambda__store_code(r, zip->u.s, &f) != GR_OK) return GR_ERR;
+    str_t zip;
+    if (code_bytes(r, in, &zip) != GR_OK) return GR_ERR;
+    if (lambda__store_code(r, zip, &f) != GR_OK) return GR_ERR;
     if (!val_get_bool(in, "DryRun", false)) {
         touch(r, &f);
         if (save(r, &f, false) != GR_OK) return GR_ERR;
