@@ -525,3 +525,23 @@ def test_versions_and_weighted_alias(lam, role):
     lam.delete_alias(FunctionName="ver", Name="live")
     lam.delete_function(FunctionName="ver", Qualifier="1")
     assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="ver")["Versions"]] == ["$LATEST", "2"]
+
+
+# ==== Layers ====
+
+def test_layers_under_opt(lam, role):
+    l1 = lam.publish_layer_version(LayerName="helpers", Content={"ZipFile": zip_of(
+        {"python/helper.py": ("WHO = 'layer one'\n", 0o644), "data/x.txt": ("one", 0o644)})},
+        CompatibleRuntimes=["python3.11"])
+    assert l1["Version"] == 1 and l1["LayerVersionArn"].endswith(":layer:helpers:1")
+    l2 = lam.publish_layer_version(LayerName="more", Content={"ZipFile": zip_of({"data/x.txt": ("two", 0o644)})})
+    create(lam, role, "layered", "python3.11", "app.handler",
+           {"app.py": ("import helper\ndef handler(e, c):\n    return [helper.WHO, open('/opt/data/x.txt').read()]\n",
+                       0o644)}, Layers=[l1["LayerVersionArn"], l2["LayerVersionArn"]])
+    cfg = lam.get_function_configuration(FunctionName="layered")
+    assert [x["Arn"] for x in cfg["Layers"]] == [l1["LayerVersionArn"], l2["LayerVersionArn"]]
+    assert json.loads(invoke(lam, "layered", {})[1]) == ["layer one", "two"]  # the later layer wins
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.update_function_configuration(FunctionName="layered", Layers=[l1["LayerArn"] + ":9"])
+    assert e.value.response["Error"]["Message"] == "Layer version %s:9 does not exist." % l1["LayerArn"]
+    assert [x["LayerName"] for x in lam.list_layers()["Layers"]] == ["helpers", "more"]

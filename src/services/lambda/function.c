@@ -37,7 +37,7 @@ static str_t col(arena_t *a, sqlite3_stmt *st, int i)
 
 #define FN_COLS                                                                                                        \
     "name, runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, last_modified, description, "         \
-    "env_json, code_id, revision, policy, tags_json, reserved, dlq_arn, ephemeral_mb"
+    "env_json, code_id, revision, policy, tags_json, reserved, dlq_arn, ephemeral_mb, layers"
 
 static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 {
@@ -59,6 +59,7 @@ static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
     f->reserved = sqlite3_column_int64(st, 15);
     f->dlq_arn = col(a, st, 16);
     f->ephemeral_mb = sqlite3_column_int64(st, 17);
+    f->layers = col(a, st, 18);
 }
 
 int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f)
@@ -198,6 +199,18 @@ val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
         val_set_c(a, d, "TargetArn", val_str(a, f->dlq_arn));
         val_set_c(a, v, "DeadLetterConfig", d);
     }
+    const json_t *lj = f->layers.len ? json_parse(a, f->layers, NULL) : NULL;
+    if (lj && lj->type == JSON_ARRAY && lj->u.arr.n) {
+        val_t *ls = val_new(a, VAL_LIST);
+        for (size_t i = 0; i < lj->u.arr.n; i++) {
+            const json_t *arn = json_get(lj->u.arr.v[i], "Arn"), *size = json_get(lj->u.arr.v[i], "CodeSize");
+            val_t *l = val_new(a, VAL_STRUCT);
+            val_set_c(a, l, "Arn", val_str(a, arn && arn->type == JSON_STRING ? arn->u.s : STR("")));
+            val_set_c(a, l, "CodeSize", val_int(a, size && size->type == JSON_INT ? size->u.i : 0));
+            val_push(a, ls, l);
+        }
+        val_set_c(a, v, "Layers", ls);
+    }
     val_t *tr = val_new(a, VAL_STRUCT);
     val_set_c(a, tr, "Mode", val_cstr(a, "PassThrough"));
     val_set_c(a, v, "TracingConfig", tr);
@@ -325,6 +338,8 @@ static int check_config(req_t *r, const val_t *in, lambda__fn_t *f)
     f->memory_mb = val_get_int(in, "MemorySize", f->memory_mb);
     const val_t *eph = val_get(in, "EphemeralStorage");
     if (eph) f->ephemeral_mb = val_get_int(eph, "Size", f->ephemeral_mb);
+    const val_t *layers = val_get(in, "Layers");
+    if (layers && lambda__resolve_layers(r, layers, f) != GR_OK) return GR_ERR;
     const val_t *dlq = val_get(in, "DeadLetterConfig");
     if (dlq) f->dlq_arn = val_get_str(dlq, "TargetArn");
     if (!f->dlq_arn.p) f->dlq_arn = STR("");
@@ -342,11 +357,11 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
     const char *sql =
         insert ? "INSERT INTO lambda_function (account, region, name, runtime, handler, role, memory_mb, timeout_s, "
                  "code_sha256, code_size, last_modified, description, env_json, code_id, revision, policy, "
-                 "tags_json, reserved, dlq_arn, ephemeral_mb) VALUES "
-                 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+                 "tags_json, reserved, dlq_arn, ephemeral_mb, layers) VALUES "
+                 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
                : "UPDATE lambda_function SET runtime=?4, handler=?5, role=?6, memory_mb=?7, timeout_s=?8, "
                  "code_sha256=?9, code_size=?10, last_modified=?11, description=?12, env_json=?13, code_id=?14, "
-                 "revision=?15, policy=?16, tags_json=?17, reserved=?18, dlq_arn=?19, ephemeral_mb=?20 "
+                 "revision=?15, policy=?16, tags_json=?17, reserved=?18, dlq_arn=?19, ephemeral_mb=?20, layers=?21 "
                  "WHERE account=?1 AND region=?2 AND name=?3";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_s(st, 1, f->account);
@@ -369,6 +384,7 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
     sqlite3_bind_int64(st, 18, f->reserved);
     bind_s(st, 19, f->dlq_arn);
     sqlite3_bind_int64(st, 20, f->ephemeral_mb);
+    bind_s(st, 21, f->layers);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if ((rc & 0xff) == SQLITE_CONSTRAINT)

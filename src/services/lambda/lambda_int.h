@@ -29,6 +29,7 @@ typedef struct {
     int64_t reserved; /* reserved concurrency, -1 when unset */
     str_t dlq_arn;
     str_t version; /* "$LATEST" or a published version number */
+    str_t layers;  /* JSON [{"Arn","CodeSize","CodeId"}] or empty */
 } lambda__fn_t;
 
 sqlite3 *lambda__db(app_t *app);
@@ -60,6 +61,9 @@ int lambda__store_code(req_t *r, str_t zip, lambda__fn_t *f);
 /* The host directory of the extracted code (arena string). */
 const char *lambda__code_dir(app_t *app, arena_t *a, str_t code_id);
 const char *lambda__code_zip(app_t *app, arena_t *a, str_t code_id);
+const char *lambda__layers_dir(app_t *app, arena_t *a, const str_t *ids, size_t n);
+/* Function's Layers input (ARNs) → f->layers, each checked to exist (layer.c). */
+int lambda__resolve_layers(req_t *r, const val_t *arns, lambda__fn_t *f);
 
 /* ==== Execution (exec.c) ==== */
 bool lambda__runtime_supported(str_t runtime);
