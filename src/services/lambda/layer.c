@@ -151,7 +151,7 @@ static int layer_get(req_t *r, str_t name, int64_t version, sqlite3_stmt **out)
 
 int lambda_get_layer_version(req_t *r, const val_t *in, val_t *out)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     if (layer_get(r, layer_name(val_get_str(in, "LayerName")), val_get_int(in, "VersionNumber", 0), &st) != GR_OK)
         return GR_ERR;
     *out = *layer_value(r, st, true);
