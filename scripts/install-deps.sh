@@ -11,6 +11,7 @@ PKGS=(
   libevent-dev libsqlite3-dev libssl-dev
   # tests
   libcmocka-dev libclang-rt-14-dev python3-pytest python3-boto3 awscli
+  curl  # the provided.al2 shell bootstrap in tests/e2e/test_lambda.py
   # benchmarks (bench/, not part of make test)
   wrk nginx hyperfine
   # Lambda: function code is extracted with unzip; Node.js runtimes run the machine's node (npm comes with it)

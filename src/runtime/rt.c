@@ -150,6 +150,7 @@ static void spec_free(rt__spec_t *s)
     free(s->key);
     freev(s->argv);
     freev(s->envp);
+    freev(s->binds);
     free(s->task_dir);
     free(s->task_mount);
     free(s->id_var);
@@ -160,19 +161,20 @@ static void spec_free(rt__spec_t *s)
 
 static int spec_copy(rt__spec_t *d, const rt_spec_t *s)
 {
-    *d = (rt__spec_t){xstrdup(s->key),
-                      dupv(s->argv),
-                      dupv(s->envp),
-                      xstrdup(s->task_dir),
-                      xstrdup(s->task_mount),
-                      xstrdup(s->id_var),
-                      xstrdup(s->id_prefix),
-                      xstrdup(s->api_var),
-                      s->memory_mb,
-                      s->timeout_ms,
-                      s->max_envs > 0 ? s->max_envs : 1,
-                      s->rlimit_as};
-    if (!d->key || !d->argv || !d->envp || !d->task_dir) {
+    *d = (rt__spec_t){.key = xstrdup(s->key),
+                      .argv = dupv(s->argv),
+                      .envp = dupv(s->envp),
+                      .binds = dupv(s->binds),
+                      .task_dir = xstrdup(s->task_dir),
+                      .task_mount = xstrdup(s->task_mount),
+                      .id_var = xstrdup(s->id_var),
+                      .id_prefix = xstrdup(s->id_prefix),
+                      .api_var = xstrdup(s->api_var),
+                      .memory_mb = s->memory_mb,
+                      .timeout_ms = s->timeout_ms,
+                      .max_envs = s->max_envs > 0 ? s->max_envs : 1,
+                      .rlimit_as = s->rlimit_as};
+    if (!d->key || !d->argv || !d->envp || !d->binds || !d->task_dir) {
         spec_free(d);
         return GR_ERR;
     }
@@ -597,7 +599,8 @@ fail:
 }
 
 /* Hands pending calls to environments: an idle one first, then one still
- * starting without a call, then a new one up to the concurrency. */
+ * starting or between its answer and its next /next, then a new one up to
+ * the concurrency. */
 static void pump(pool_t *p)
 {
     while (p->pending) {
@@ -611,7 +614,9 @@ static void pump(pool_t *p)
                 pick = e;
                 break;
             }
-            if (e->state == E_SPAWNING && !pick) pick = e;
+            /* starting, or just answered and about to ask /next again: a
+             * sequential caller must find its warm process, not a new one */
+            if (!pick) pick = e;
         }
         if (!pick && live < p->spec.max_envs) {
             pick = spawn(p);

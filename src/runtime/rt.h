@@ -45,6 +45,10 @@ typedef struct {
     const char *id_var;      /* env var set to id_prefix + the environment's id (a log stream) */
     const char *id_prefix;
     const char *api_var; /* env var set to "127.0.0.1:PORT" of the Runtime API */
+    /* Host directories bound read-only inside the sandbox: pairs (host path,
+     * path inside), NULL-terminated; the inside path is created under the
+     * hidden data directory or must exist. Ignored without a sandbox. */
+    const char *const *binds;
     int64_t memory_mb;
     int64_t timeout_ms; /* per call, from delivery to the process */
     int max_envs;       /* concurrency for this key */

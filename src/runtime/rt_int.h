@@ -13,7 +13,7 @@
 
 typedef struct {
     char *key;
-    char **argv, **envp;
+    char **argv, **envp, **binds;
     char *task_dir, *task_mount, *id_var, *id_prefix, *api_var;
     int64_t memory_mb, timeout_ms;
     int max_envs;

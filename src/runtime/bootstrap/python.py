@@ -156,6 +156,9 @@ def main():
         sys.path[0] = root
     else:
         sys.path.insert(0, root)
+    # AWS: layers' Python code under /opt/python, after the function's own
+    ver = "python%d.%d" % sys.version_info[:2]
+    sys.path[1:1] = [p for p in ("/opt/python/lib/%s/site-packages" % ver, "/opt/python") if os.path.isdir(p)]
     ep = os.environ.get("AWS_ENDPOINT_URL")
     if ep:
         sys.meta_path.insert(0, _EndpointPatch(ep))

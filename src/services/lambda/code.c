@@ -161,6 +161,48 @@ int lambda__store_code(req_t *r, str_t zip, lambda__fn_t *f)
     return GR_OK;
 }
 
+/* The directory for /opt of a function using layers ids[0..n) (code ids, in
+ * order; a later layer's files win), extracted once into
+ * DATA/lambda/opt/<sha256 of the ids>. NULL on failure. */
+const char *lambda__layers_dir(app_t *app, arena_t *a, const str_t *ids, size_t n)
+{
+    buf_t key;
+    buf_init(&key, a);
+    for (size_t i = 0; i < n; i++) {
+        buf_put_str(&key, ids[i]);
+        buf_putc(&key, '/');
+    }
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    str_t k = buf_str(&key);
+    if (!EVP_Digest(k.p, k.len, md, &mdlen, EVP_sha256(), NULL)) return NULL;
+    char hex[65];
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    const char *root = code_root(app, a);
+    char *optroot = arena_strdup(a, root);
+    *strrchr(optroot, '/') = 0;
+    optroot = arena_printf(a, "%s/opt", optroot);
+    const char *dir = arena_printf(a, "%s/%s", optroot, hex);
+    struct stat sb;
+    if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) return dir;
+    mkdir(optroot, 0755);
+    char rnd[17];
+    id_random_chars(rnd, 16, "0123456789abcdef");
+    const char *td = arena_printf(a, "%s/.tmp-%s", optroot, rnd);
+    if (mkdir(td, 0755) < 0) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        int rc = run_unzip(lambda__code_zip(app, a, ids[i]), td);
+        if (rc < 0 || rc > 1) {
+            nftw(td, rm_walk, 16, FTW_DEPTH | FTW_PHYS);
+            return NULL;
+        }
+    }
+    tree_bytes = 0;
+    nftw(td, walk, 16, FTW_PHYS);
+    if (rename(td, dir) < 0) nftw(td, rm_walk, 16, FTW_DEPTH | FTW_PHYS); /* an identical set won the race */
+    return dir;
+}
+
 void lambda_inspect(req_t *r)
 {
     static const char pre[] = "/_gureum/lambda/code/";

@@ -280,6 +280,7 @@ void lambda_stop(struct app *app)
     lambda__stopping = true;
     if (join) pthread_join(poller_thread, NULL);
     rt_stop();
+    lambda__logs_stop();
 }
 
 int lambda_start(struct app *app)

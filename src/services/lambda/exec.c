@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/gtime.h"
 #include "core/json.h"
@@ -151,7 +152,7 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
                 ENV("%.*s=%.*s", STR_FMT(j->u.obj.k[i]), STR_FMT(j->u.obj.v[i]->u.s));
     }
     ENV("AWS_LAMBDA_FUNCTION_NAME=%.*s", STR_FMT(f->name));
-    ENV("AWS_LAMBDA_FUNCTION_VERSION=$LATEST");
+    ENV("AWS_LAMBDA_FUNCTION_VERSION=%.*s", STR_FMT(f->version));
     ENV("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%lld", (long long)f->memory_mb);
     ENV("AWS_REGION=%.*s", STR_FMT(f->region));
     ENV("AWS_DEFAULT_REGION=%.*s", STR_FMT(f->region));
@@ -170,10 +171,37 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
     /* AWS_ENDPOINT_URL: the v3 JS SDK and newer botocore read it; our
      * bootstraps point the v2 JS SDK and Debian's boto3 at it themselves. */
     ENV("AWS_ENDPOINT_URL=http://127.0.0.1:%d", app->cfg->port);
-    size_t na = 0;
+    size_t na = 0, nb = 0;
+    const char **binds = ARENA_NEWN(a, const char *, 5);
+    if (!binds) return GR_ERR;
+    /* AWS: layers are extracted, in order, under /opt */
+    const char *opt = NULL;
+    const json_t *lj = f->layers.len ? json_parse(a, f->layers, NULL) : NULL;
+    if (lj && lj->type == JSON_ARRAY && lj->u.arr.n) {
+        str_t *ids = ARENA_NEWN(a, str_t, lj->u.arr.n);
+        if (!ids) return GR_ERR;
+        for (size_t i = 0; i < lj->u.arr.n; i++) {
+            const json_t *id = json_get(lj->u.arr.v[i], "CodeId");
+            ids[i] = id && id->type == JSON_STRING ? id->u.s : STR("");
+        }
+        opt = lambda__layers_dir(app, a, ids, lj->u.arr.n);
+        if (opt && rt_task_path()) {
+            binds[nb++] = opt;
+            binds[nb++] = "/opt";
+        }
+    }
     if (str_starts_with(f->runtime, STR("nodejs"))) {
         const char *sdk = str_eq_c(f->runtime, "nodejs16.x") ? "nodejs16" : "nodejs18";
         ENV("NODE_PATH=/opt/nodejs/node_modules:%s/%s/node_modules:%s", sdk_dir(), sdk, task);
+        /* ES modules ignore NODE_PATH and look in node_modules beside the
+         * code's parents: the SDK is bound at DATA/node_modules, the task's
+         * parent, as AWS makes it importable from /var/task. */
+        if (rt_task_path()) {
+            char *parent = arena_strdup(a, task);
+            *strrchr(parent, '/') = 0;
+            binds[nb++] = arena_printf(a, "%s/%s/node_modules", sdk_dir(), sdk);
+            binds[nb++] = arena_printf(a, "%s/node_modules", parent);
+        }
         argv[na++] = "/usr/bin/node";
         argv[na++] = "-e";
         argv[na++] = rt_bootstrap_node;
@@ -184,17 +212,24 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
         argv[na++] = "-c";
         argv[na++] = rt_bootstrap_python;
     } else {
-        argv[na++] = arena_printf(a, "%s/bootstrap", task);
+        /* AWS: /var/task/bootstrap, else a layer's /opt/bootstrap */
+        struct stat sb;
+        bool own = stat(arena_printf(a, "%s/bootstrap", code), &sb) == 0;
+        bool layer = !own && opt && stat(arena_printf(a, "%s/bootstrap", opt), &sb) == 0 && rt_task_path();
+        argv[na++] = layer ? "/opt/bootstrap" : arena_printf(a, "%s/bootstrap", task);
     }
+    binds[nb] = NULL;
 #undef ENV
     env[n] = NULL;
     argv[na] = NULL;
     *spec = (rt_spec_t){
-        .key = arena_printf(a, "%s%.*s", lambda__key_prefix(a, f->account, f->region, f->name), STR_FMT(f->revision)),
+        .key = arena_printf(a, "%s%.*s/%.*s", lambda__key_prefix(a, f->account, f->region, f->name),
+                            STR_FMT(f->version), STR_FMT(f->revision)),
         .argv = argv,
         .envp = env,
         .task_dir = code,
         .task_mount = task,
+        .binds = binds,
         .id_var = "AWS_LAMBDA_LOG_STREAM_NAME",
         .api_var = "AWS_LAMBDA_RUNTIME_API",
         .memory_mb = f->memory_mb,
@@ -205,6 +240,6 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
     /* AWS: stream names are YYYY/MM/DD/[VERSION]id (the day the environment started) */
     char day[40];
     time_fmt_iso8601(day, time_now_us(), false);
-    spec->id_prefix = arena_printf(a, "%.4s/%.2s/%.2s/[$LATEST]", day, day + 5, day + 8);
+    spec->id_prefix = arena_printf(a, "%.4s/%.2s/%.2s/[%.*s]", day, day + 5, day + 8, STR_FMT(f->version));
     return arena_failed(a) ? GR_ERR : GR_OK;
 }

@@ -16,6 +16,7 @@
 #include "lambda_model.h"
 #include "schemas.h"
 #include "services/iam/iam.h"
+#include "services/s3/s3.h"
 #include "services/lambda/lambda_int.h"
 
 sqlite3 *lambda__db(app_t *app)
@@ -36,7 +37,7 @@ static str_t col(arena_t *a, sqlite3_stmt *st, int i)
 
 #define FN_COLS                                                                                                        \
     "name, runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, last_modified, description, "         \
-    "env_json, code_id, revision, policy, tags_json, reserved, dlq_arn, ephemeral_mb"
+    "env_json, code_id, revision, policy, tags_json, reserved, dlq_arn, ephemeral_mb, layers"
 
 static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 {
@@ -58,6 +59,7 @@ static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
     f->reserved = sqlite3_column_int64(st, 15);
     f->dlq_arn = col(a, st, 16);
     f->ephemeral_mb = sqlite3_column_int64(st, 17);
+    f->layers = col(a, st, 18);
 }
 
 int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f)
@@ -75,6 +77,7 @@ int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
         memset(f, 0, sizeof *f);
+        f->version = STR("$LATEST");
         f->account = arena_str(a, account);
         f->region = arena_str(a, region);
         read_fn(a, st, f);
@@ -128,14 +131,13 @@ int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f)
     str_t name, q, acct, region;
     if (!lambda__parse_name(fname, &name, &q, &acct, &region))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid function name: %.*s", STR_FMT(fname));
-    int rc = lambda__load(r->app, r->arena, r->who.account, r->region, name, f);
+    if ((acct.len && !str_eq(acct, r->who.account)) || (region.len && !str_eq(region, r->region)))
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %.*s", STR_FMT(fname));
+    int rc = lambda__load_q(r->app, r->arena, r->who.account, r->region, name, q, f);
     if (rc < 0) return GR_ERR;
-    if (rc == 0 || (acct.len && !str_eq(acct, r->who.account)) || (region.len && !str_eq(region, r->region)))
-        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s",
-                        lambda__arn(r->arena, r->region, r->who.account, name).p);
-    if (q.len && !str_eq_c(q, "$LATEST"))
-        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s:%.*s",
-                        lambda__arn(r->arena, r->region, r->who.account, name).p, STR_FMT(q));
+    if (rc == 0)
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s%s%.*s",
+                        lambda__arn(r->arena, r->region, r->who.account, name).p, q.len ? ":" : "", STR_FMT(q));
     return GR_OK;
 }
 
@@ -169,7 +171,10 @@ val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
 {
     val_t *v = val_new(a, VAL_STRUCT);
     val_set_c(a, v, "FunctionName", val_str(a, f->name));
-    val_set_c(a, v, "FunctionArn", val_str(a, lambda__arn(a, f->region, f->account, f->name)));
+    bool latest = !f->version.len || str_eq_c(f->version, "$LATEST");
+    str_t arn = lambda__arn(a, f->region, f->account, f->name);
+    if (!latest) arn = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(arn), STR_FMT(f->version)));
+    val_set_c(a, v, "FunctionArn", val_str(a, arn));
     if (f->runtime.len) val_set_c(a, v, "Runtime", val_str(a, f->runtime));
     val_set_c(a, v, "Role", val_str(a, f->role));
     if (f->handler.len) val_set_c(a, v, "Handler", val_str(a, f->handler));
@@ -183,7 +188,7 @@ val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
     ts[23] = 0;
     val_set_c(a, v, "LastModified", val_cstr(a, arena_printf(a, "%s+0000", ts)));
     val_set_c(a, v, "CodeSha256", val_str(a, f->code_sha256));
-    val_set_c(a, v, "Version", val_cstr(a, "$LATEST"));
+    val_set_c(a, v, "Version", latest ? val_cstr(a, "$LATEST") : val_str(a, f->version));
     if (f->env_json.len) {
         val_t *env = val_new(a, VAL_STRUCT);
         val_set_c(a, env, "Variables", json_to_map(a, f->env_json));
@@ -193,6 +198,18 @@ val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
         val_t *d = val_new(a, VAL_STRUCT);
         val_set_c(a, d, "TargetArn", val_str(a, f->dlq_arn));
         val_set_c(a, v, "DeadLetterConfig", d);
+    }
+    const json_t *lj = f->layers.len ? json_parse(a, f->layers, NULL) : NULL;
+    if (lj && lj->type == JSON_ARRAY && lj->u.arr.n) {
+        val_t *ls = val_new(a, VAL_LIST);
+        for (size_t i = 0; i < lj->u.arr.n; i++) {
+            const json_t *arn = json_get(lj->u.arr.v[i], "Arn"), *size = json_get(lj->u.arr.v[i], "CodeSize");
+            val_t *l = val_new(a, VAL_STRUCT);
+            val_set_c(a, l, "Arn", val_str(a, arn && arn->type == JSON_STRING ? arn->u.s : STR("")));
+            val_set_c(a, l, "CodeSize", val_int(a, size && size->type == JSON_INT ? size->u.i : 0));
+            val_push(a, ls, l);
+        }
+        val_set_c(a, v, "Layers", ls);
     }
     val_t *tr = val_new(a, VAL_STRUCT);
     val_set_c(a, tr, "Mode", val_cstr(a, "PassThrough"));
@@ -321,6 +338,8 @@ static int check_config(req_t *r, const val_t *in, lambda__fn_t *f)
     f->memory_mb = val_get_int(in, "MemorySize", f->memory_mb);
     const val_t *eph = val_get(in, "EphemeralStorage");
     if (eph) f->ephemeral_mb = val_get_int(eph, "Size", f->ephemeral_mb);
+    const val_t *layers = val_get(in, "Layers");
+    if (layers && lambda__resolve_layers(r, layers, f) != GR_OK) return GR_ERR;
     const val_t *dlq = val_get(in, "DeadLetterConfig");
     if (dlq) f->dlq_arn = val_get_str(dlq, "TargetArn");
     if (!f->dlq_arn.p) f->dlq_arn = STR("");
@@ -329,17 +348,20 @@ static int check_config(req_t *r, const val_t *in, lambda__fn_t *f)
 
 static int save(req_t *r, const lambda__fn_t *f, bool insert)
 {
+    if (f->version.len && !str_eq_c(f->version, "$LATEST"))
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "A published version is immutable; change $LATEST and publish again.");
     sqlite3 *db = lambda__db(r->app);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
     const char *sql =
         insert ? "INSERT INTO lambda_function (account, region, name, runtime, handler, role, memory_mb, timeout_s, "
                  "code_sha256, code_size, last_modified, description, env_json, code_id, revision, policy, "
-                 "tags_json, reserved, dlq_arn, ephemeral_mb) VALUES "
-                 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+                 "tags_json, reserved, dlq_arn, ephemeral_mb, layers) VALUES "
+                 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
                : "UPDATE lambda_function SET runtime=?4, handler=?5, role=?6, memory_mb=?7, timeout_s=?8, "
                  "code_sha256=?9, code_size=?10, last_modified=?11, description=?12, env_json=?13, code_id=?14, "
-                 "revision=?15, policy=?16, tags_json=?17, reserved=?18, dlq_arn=?19, ephemeral_mb=?20 "
+                 "revision=?15, policy=?16, tags_json=?17, reserved=?18, dlq_arn=?19, ephemeral_mb=?20, layers=?21 "
                  "WHERE account=?1 AND region=?2 AND name=?3";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_s(st, 1, f->account);
@@ -362,11 +384,34 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
     sqlite3_bind_int64(st, 18, f->reserved);
     bind_s(st, 19, f->dlq_arn);
     sqlite3_bind_int64(st, 20, f->ephemeral_mb);
+    bind_s(st, 21, f->layers);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT)
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return req_fail(r, &LAMBDA_ERR_ResourceConflictException, "Function already exist: %.*s", STR_FMT(f->name));
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+/* The zip: ZipFile, or S3Bucket/S3Key read through S3's public call. */
+static int code_bytes(req_t *r, const val_t *src, str_t *zip)
+{
+    const val_t *z = val_get(src, "ZipFile");
+    if (z && z->kind == VAL_BLOB) {
+        *zip = z->u.s;
+        return GR_OK;
+    }
+    str_t bucket = val_get_str(src, "S3Bucket"), key = val_get_str(src, "S3Key");
+    if (!bucket.p || !key.p)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Please provide a source for function code.");
+    const char *code, *msg;
+    if (s3_read_object(r, bucket, key, 50u << 20, zip, &code, &msg) != GR_OK) {
+        if (!code) return GR_ERR;
+        /* AWS: "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not
+         * exist." */
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: %s", code, msg);
+    }
+    return GR_OK;
 }
 
 static void touch(req_t *r, lambda__fn_t *f)
@@ -417,15 +462,9 @@ int lambda_create_function(req_t *r, const val_t *in, val_t *out)
     int ex = lambda__load(r->app, a, f.account, f.region, f.name, &existing);
     if (ex < 0) return GR_ERR;
     if (ex) return req_fail(r, &LAMBDA_ERR_ResourceConflictException, "Function already exist: %.*s", STR_FMT(f.name));
-    const val_t *code = val_get(in, "Code");
-    const val_t *zip = val_get(code, "ZipFile");
-    if (!zip || zip->kind != VAL_BLOB) {
-        if (val_get_str(code, "S3Bucket").p)
-            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
-                            "gureum cannot read function code from S3 yet; upload it as ZipFile");
-        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Please provide a source for function code.");
-    }
-    if (lambda__store_code(r, zip->u.s, &f) != GR_OK) return GR_ERR;
+    str_t zip;
+    if (code_bytes(r, val_get(in, "Code"), &zip) != GR_OK) return GR_ERR;
+    if (lambda__store_code(r, zip, &f) != GR_OK) return GR_ERR;
     const val_t *tags = val_get(in, "Tags");
     if (tags && tags->u.obj.n) f.tags_json = map_to_json(a, tags);
     touch(r, &f);
@@ -441,10 +480,16 @@ int lambda_create_function(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+static str_t qualified(req_t *r, const val_t *in)
+{
+    str_t fname = val_get_str(in, "FunctionName"), qual = val_get_str(in, "Qualifier");
+    return qual.len ? str_c(arena_printf(r->arena, "%.*s:%.*s", STR_FMT(fname), STR_FMT(qual))) : fname;
+}
+
 int lambda_get_function_configuration(req_t *r, const val_t *in, val_t *out)
 {
     lambda__fn_t f;
-    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (lambda__load_or_fail(r, qualified(r, in), &f) != GR_OK) return GR_ERR;
     *out = *lambda__config_value(r->arena, &f);
     return GR_OK;
 }
@@ -453,7 +498,7 @@ int lambda_get_function(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (lambda__load_or_fail(r, qualified(r, in), &f) != GR_OK) return GR_ERR;
     val_set_c(a, out, "Configuration", lambda__config_value(a, &f));
     val_t *code = val_new(a, VAL_STRUCT);
     val_set_c(a, code, "RepositoryType", val_cstr(a, "S3"));
@@ -487,14 +532,9 @@ int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
-    const val_t *zip = val_get(in, "ZipFile");
-    if (!zip || zip->kind != VAL_BLOB) {
-        if (val_get_str(in, "S3Bucket").p)
-            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
-                            "gureum cannot read function code from S3 yet; upload it as ZipFile");
-        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Please provide a source for function code.");
-    }
-    if (lambda__store_code(r, zip->u.s, &f) != GR_OK) return GR_ERR;
+    str_t zip;
+    if (code_bytes(r, in, &zip) != GR_OK) return GR_ERR;
+    if (lambda__store_code(r, zip, &f) != GR_OK) return GR_ERR;
     if (!val_get_bool(in, "DryRun", false)) {
         touch(r, &f);
         if (save(r, &f, false) != GR_OK) return GR_ERR;
@@ -530,7 +570,15 @@ int lambda_update_function_configuration(req_t *r, const val_t *in, val_t *out)
 int lambda_delete_function(req_t *r, const val_t *in, val_t *out)
 {
     lambda__fn_t f;
-    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    str_t fname = val_get_str(in, "FunctionName"), qual = val_get_str(in, "Qualifier");
+    if (qual.len) fname = str_c(arena_printf(r->arena, "%.*s:%.*s", STR_FMT(fname), STR_FMT(qual)));
+    if (lambda__load_or_fail(r, fname, &f) != GR_OK) return GR_ERR;
+    if (!str_eq_c(f.version, "$LATEST")) { /* a qualified delete removes that version only */
+        if (lambda__delete_versions(r->app, &f, true) != GR_OK) return GR_ERR;
+        rt_retire(lambda__key_prefix(r->arena, f.account, f.region, f.name));
+        return GR_OK;
+    }
+    if (lambda__delete_versions(r->app, &f, false) != GR_OK) return GR_ERR;
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
     if (!db || sqlite3_prepare_v2(db, "DELETE FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
@@ -572,7 +620,7 @@ int lambda_list_functions(req_t *r, const val_t *in, val_t *out)
     str_t last = STR_NULL;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n++ == limit) break;
-        lambda__fn_t f = {.account = r->who.account, .region = r->region};
+        lambda__fn_t f = {.account = r->who.account, .region = r->region, .version = STR("$LATEST")};
         read_fn(a, st, &f);
         last = f.name;
         val_push(a, fns, lambda__config_value(a, &f));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -78,7 +79,7 @@ static void fmt_ts(char out[32], int64_t us)
 
 /* Builds the payload and the log text of a result, and appends the log to
  * /aws/lambda/NAME (on the runtime thread). */
-static void outcome_of(app_t *app, const rt_result_t *res, const char *request_id, str_t account, str_t region,
+static void outcome_of(const char *version, const rt_result_t *res, const char *request_id, str_t account, str_t region,
                        str_t name, int64_t memory_mb, int64_t timeout_s, bool provided, outcome_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -155,7 +156,7 @@ static void outcome_of(app_t *app, const rt_result_t *res, const char *request_i
     if (!log) return;
     size_t n = 0;
 #define ADD(...) n += (size_t)snprintf(log + n, cap - n, __VA_ARGS__)
-    ADD("START RequestId: %s Version: $LATEST\n", request_id);
+    ADD("START RequestId: %s Version: %s\n", request_id, version);
     if (res->log.len) {
         memcpy(log + n, res->log.p, res->log.len);
         n += res->log.len;
@@ -179,34 +180,153 @@ static void outcome_of(app_t *app, const rt_result_t *res, const char *request_i
     o->log_len = n;
 }
 
-/* Appends an outcome's log to /aws/lambda/NAME, stream env_name: one event
- * per line (a runtime writes a multi-line message with \r). */
-static void write_logs(app_t *app, const outcome_t *o, str_t account, str_t region, str_t name, str_t env_name)
+/* ==== Log writer ====
+ * Logs are appended by one writer thread, off the runtime thread, so a warm
+ * invoke never waits behind the previous call's database write. lambda_stop
+ * drains the queue before the store closes. */
+
+typedef struct logjob {
+    struct logjob *next;
+    app_t *app;
+    char *account, *region, *group, *stream, *text;
+    size_t len;
+    int64_t ts_ms;
+} logjob_t;
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_cv = PTHREAD_COND_INITIALIZER;
+static logjob_t *log_head, *log_tail;
+static bool log_started, log_stop;
+static pthread_t log_thread;
+
+static void logjob_free(logjob_t *j)
 {
-    const char *log = o->log;
-    size_t n = o->log_len;
-    if (!log) return;
+    free(j->account);
+    free(j->region);
+    free(j->group);
+    free(j->stream);
+    free(j->text);
+    free(j);
+}
+
+#define LOG_BATCH_MS 50 /* a burst of invocations becomes one write per stream */
+
+static bool same_stream(const logjob_t *x, const logjob_t *y)
+{
+    return x->app == y->app && !strcmp(x->account, y->account) && !strcmp(x->region, y->region) &&
+           !strcmp(x->group, y->group) && !strcmp(x->stream, y->stream);
+}
+
+/* Writes jobs [from, to) of one stream with one logs_append: one event per
+ * line; a runtime writes a multi-line message with \r. */
+static void logjobs_write(logjob_t *from, logjob_t *to)
+{
     size_t nev = 0;
-    for (size_t i = 0; i < n; i++) nev += log[i] == '\n';
+    for (logjob_t *j = from; j != to; j = j->next)
+        for (size_t i = 0; i < j->len; i++) nev += j->text[i] == '\n';
     logs_event_t *ev = calloc(nev ? nev : 1, sizeof *ev);
-    char *copy = dupn(log, n);
-    if (ev && copy) {
-        int64_t now = time_now_us() / 1000;
-        size_t k = 0, start = 0;
-        for (size_t i = 0; i < n; i++)
-            if (copy[i] == '\n') {
-                for (size_t j = start; j < i; j++)
-                    if (copy[j] == '\r') copy[j] = '\n';
-                ev[k++] = (logs_event_t){now, str_n(copy + start, i - start)};
+    if (!ev) return;
+    size_t k = 0;
+    for (logjob_t *j = from; j != to; j = j->next) {
+        size_t start = 0;
+        for (size_t i = 0; i < j->len; i++)
+            if (j->text[i] == '\n') {
+                for (size_t m = start; m < i; m++)
+                    if (j->text[m] == '\r') j->text[m] = '\n';
+                ev[k++] = (logs_event_t){j->ts_ms, str_n(j->text + start, i - start)};
                 start = i + 1;
             }
-        char group[300];
-        snprintf(group, sizeof group, "/aws/lambda/%.*s", STR_FMT(name));
-        if (logs_append(app, account, region, str_c(group), env_name, ev, k) != GR_OK)
-            log_warn("lambda: cannot write the logs of %.*s", STR_FMT(name));
     }
+    if (logs_append(from->app, str_c(from->account), str_c(from->region), str_c(from->group), str_c(from->stream), ev,
+                    k) != GR_OK)
+        log_warn("lambda: cannot write the logs of %s", from->group);
     free(ev);
-    free(copy);
+}
+
+static void *log_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&log_mu);
+    for (;;) {
+        while (!log_head && !log_stop) pthread_cond_wait(&log_cv, &log_mu);
+        if (!log_stop) { /* let a burst gather */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += LOG_BATCH_MS * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+            while (!log_stop && pthread_cond_timedwait(&log_cv, &log_mu, &ts) == 0) {
+            } /* only lambda__logs_stop signals now: the queue is not empty */
+        }
+        logjob_t *list = log_head;
+        log_head = log_tail = NULL;
+        bool stop = log_stop;
+        pthread_mutex_unlock(&log_mu);
+        while (list) {
+            logjob_t *end = list->next;
+            while (end && same_stream(list, end)) end = end->next;
+            logjobs_write(list, end);
+            while (list != end) {
+                logjob_t *j = list;
+                list = j->next;
+                logjob_free(j);
+            }
+        }
+        pthread_mutex_lock(&log_mu);
+        if (stop && !log_head) break;
+    }
+    pthread_mutex_unlock(&log_mu);
+    return NULL;
+}
+
+void lambda__logs_stop(void)
+{
+    pthread_mutex_lock(&log_mu);
+    bool join = log_started;
+    log_stop = true;
+    pthread_cond_signal(&log_cv);
+    pthread_mutex_unlock(&log_mu);
+    if (join) pthread_join(log_thread, NULL);
+}
+
+/* Queues an outcome's log for /aws/lambda/NAME, stream env_name. */
+static void write_logs(app_t *app, const outcome_t *o, str_t account, str_t region, str_t name, str_t env_name)
+{
+    if (!o->log) return;
+    logjob_t *j = calloc(1, sizeof *j);
+    if (!j) return;
+    j->app = app;
+    j->account = dupn(account.p, account.len);
+    j->region = dupn(region.p, region.len);
+    j->stream = dupn(env_name.p ? env_name.p : "", env_name.len);
+    j->text = dupn(o->log, o->log_len);
+    j->len = o->log_len;
+    j->ts_ms = time_now_us() / 1000;
+    if (asprintf(&j->group, "/aws/lambda/%.*s", STR_FMT(name)) < 0) j->group = NULL;
+    if (!j->account || !j->region || !j->stream || !j->text || !j->group) {
+        logjob_free(j);
+        return;
+    }
+    pthread_mutex_lock(&log_mu);
+    if (log_stop) {
+        pthread_mutex_unlock(&log_mu);
+        logjob_free(j);
+        return;
+    }
+    if (!log_started && pthread_create(&log_thread, NULL, log_main, NULL) == 0) log_started = true;
+    if (!log_started) { /* no thread: write here rather than lose it */
+        pthread_mutex_unlock(&log_mu);
+        logjobs_write(j, NULL);
+        logjob_free(j);
+        return;
+    }
+    bool was_empty = !log_head; /* else the writer is already gathering: do not wake it per call */
+    if (log_tail)
+        log_tail->next = j;
+    else
+        log_head = j;
+    log_tail = j;
+    if (was_empty) pthread_cond_signal(&log_cv);
+    pthread_mutex_unlock(&log_mu);
 }
 
 void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,
@@ -214,7 +334,7 @@ void lambda__note_result(app_t *app, const rt_result_t *res, const char *request
 {
     if (lambda__stopping) return;
     outcome_t o;
-    outcome_of(app, res, request_id, str_c(account), str_c(region), str_c(name), memory_mb, timeout_s, false, &o);
+    outcome_of("$LATEST", res, request_id, str_c(account), str_c(region), str_c(name), memory_mb, timeout_s, false, &o);
     write_logs(app, &o, str_c(account), str_c(region), str_c(name), res->env_name);
     outcome_free(&o);
 }
@@ -232,6 +352,7 @@ typedef struct {
     char *account, *region, *name;
     int64_t memory_mb, timeout_s;
     bool provided, tail;
+    char version[24]; /* the version that ran (an alias picks one) */
     outcome_t o;
 } sync_t;
 
@@ -261,7 +382,7 @@ static void sync_posted(http_req_t *h, void *arg)
     r->on_abort_arg = NULL;
     val_t *out = r->out;
     val_set_c(a, out, "StatusCode", val_int(a, 200));
-    val_set_c(a, out, "ExecutedVersion", val_cstr(a, "$LATEST"));
+    val_set_c(a, out, "ExecutedVersion", val_cstr(a, arena_strdup(a, s->version)));
     if (s->o.fn_error) val_set_c(a, out, "FunctionError", val_cstr(a, "Unhandled"));
     val_set_c(a, out, "Payload", val_blob(a, arena_str(a, str_n(s->o.payload ? s->o.payload : "", s->o.payload_len))));
     if (s->tail && s->o.log) {
@@ -280,7 +401,7 @@ static void sync_posted(http_req_t *h, void *arg)
 static void sync_done(const rt_result_t *res, void *ud)
 {
     sync_t *s = ud;
-    outcome_of(s->app, res, s->request_id, str_c(s->account), str_c(s->region), str_c(s->name), s->memory_mb,
+    outcome_of(s->version, res, s->request_id, str_c(s->account), str_c(s->region), str_c(s->name), s->memory_mb,
                s->timeout_s, s->provided, &s->o);
     /* The log is written after the answer is posted (it costs a write);
      * what the log needs is copied first, since s may be freed meanwhile. */
@@ -323,6 +444,8 @@ typedef struct {
     int attempt;
     int64_t memory_mb, timeout_s;
     char request_id[37];
+    char qualifier[130]; /* as invoked: each retry resolves it again */
+    char version[24];
 } async_t;
 
 static void async_free(async_t *x)
@@ -381,7 +504,7 @@ static void async_done(const rt_result_t *res, void *ud)
         return;
     }
     outcome_t o;
-    outcome_of(x->app, res, x->request_id, str_c(x->account), str_c(x->region), str_c(x->name), x->memory_mb,
+    outcome_of(x->version, res, x->request_id, str_c(x->account), str_c(x->region), str_c(x->name), x->memory_mb,
                x->timeout_s, false, &o);
     write_logs(x->app, &o, str_c(x->account), str_c(x->region), str_c(x->name), res->env_name);
     if (!o.fn_error) {
@@ -412,12 +535,13 @@ static void async_run(void *ud)
     }
     lambda__fn_t f;
     rt_spec_t spec;
-    if (lambda__load(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), &f) != 1 ||
+    if (lambda__load_q(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), str_c(x->qualifier), &f) != 1 ||
         lambda__spec(x->app, a, &f, &spec) != GR_OK) {
         arena_free(a);
         async_free(x);
         return;
     }
+    snprintf(x->version, sizeof x->version, "%.*s", STR_FMT(f.version));
     x->memory_mb = f.memory_mb; /* AWS: each attempt keeps the request id */
     x->timeout_s = f.timeout_s;
     rt_call_t call = {.request_id = x->request_id,
@@ -427,7 +551,7 @@ static void async_run(void *ud)
     arena_free(a);
 }
 
-static int start_async(app_t *app, const lambda__fn_t *f, str_t payload, char request_id[37])
+static int start_async(app_t *app, const lambda__fn_t *f, str_t qualifier, str_t payload, char request_id[37])
 {
     async_t *x = calloc(1, sizeof *x);
     if (!x) return GR_ERR;
@@ -439,6 +563,8 @@ static int start_async(app_t *app, const lambda__fn_t *f, str_t payload, char re
     x->payload_len = payload.len;
     x->memory_mb = f->memory_mb;
     x->timeout_s = f->timeout_s;
+    snprintf(x->qualifier, sizeof x->qualifier, "%.*s", STR_FMT(qualifier));
+    snprintf(x->version, sizeof x->version, "%.*s", STR_FMT(f->version));
     if (!x->account || !x->region || !x->name || !x->payload || ensure_runtime(app) != GR_OK) {
         async_free(x);
         return GR_ERR;
@@ -483,7 +609,7 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
         if (payload.len > ASYNC_MAX)
             return req_fail(r, &LAMBDA_ERR_RequestTooLargeException,
                             "Request must be smaller than %d bytes for the InvokeAsync operation", ASYNC_MAX);
-        if (start_async(app, &f, payload, NULL) != GR_OK) return GR_ERR;
+        if (start_async(app, &f, qual, payload, NULL) != GR_OK) return GR_ERR;
         val_set_c(a, out, "StatusCode", val_int(a, 202));
         val_set_c(a, out, "Payload", val_blob(a, STR("")));
         return GR_OK;
@@ -508,6 +634,7 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
     s->timeout_s = f.timeout_s;
     s->provided = str_starts_with(f.runtime, STR("provided"));
     s->tail = str_eq_c(val_get_str(in, "LogType"), "Tail");
+    snprintf(s->version, sizeof s->version, "%.*s", STR_FMT(f.version));
     /* AWS: the invocation's id is the response's x-amzn-RequestId */
     memcpy(s->request_id, r->id, sizeof s->request_id);
     if (!s->account || !s->region || !s->name) {
@@ -541,12 +668,12 @@ int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t p
     if (!account.len) account = str_c(app->cfg->account);
     if (!region.len) region = str_c(app->cfg->region);
     lambda__fn_t f;
-    int found = lambda__load(app, a, account, region, name, &f);
+    int found = lambda__load_q(app, a, account, region, name, q, &f);
     if (found < 0) {
         *err = "We encountered an internal error. Please try again.";
         return GR_ERR;
     }
-    if (!found || (q.len && !str_eq_c(q, "$LATEST"))) {
+    if (!found) {
         *err = arena_printf(a, "Function not found: %s%s%.*s", lambda__arn(a, region, account, name).p,
                             q.len ? ":" : "", STR_FMT(q));
         return GR_ERR;
@@ -560,7 +687,7 @@ int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t p
         *err = arena_printf(a, "Request must be smaller than %d bytes for the InvokeAsync operation", ASYNC_MAX);
         return GR_ERR;
     }
-    if (start_async(app, &f, payload, NULL) != GR_OK) {
+    if (start_async(app, &f, q, payload, NULL) != GR_OK) {
         *err = "We encountered an internal error. Please try again.";
         return GR_ERR;
     }

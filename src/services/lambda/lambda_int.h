@@ -28,11 +28,18 @@ typedef struct {
     str_t tags_json;  /* {"k":"v"} or empty */
     int64_t reserved; /* reserved concurrency, -1 when unset */
     str_t dlq_arn;
+    str_t version; /* "$LATEST" or a published version number */
+    str_t layers;  /* JSON [{"Arn","CodeSize","CodeId"}] or empty */
 } lambda__fn_t;
 
 sqlite3 *lambda__db(app_t *app);
 /* Loads account/region/name into f (strings in a). 1 found, 0 absent, -1 error. */
 int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f);
+/* The same for a qualifier: a version number or an alias (weighted choice
+ * of its versions) replaces the configuration with that version's. */
+int lambda__load_q(app_t *app, arena_t *a, str_t account, str_t region, str_t name, str_t qualifier, lambda__fn_t *f);
+/* DeleteFunction's cleanup of versions and aliases (version.c). */
+int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one);
 /* FunctionName as given (name, partial or full ARN, with :qualifier) → name
  * and qualifier (STR_NULL when none); false when malformed. */
 bool lambda__parse_name(str_t in, str_t *name, str_t *qualifier, str_t *account, str_t *region);
@@ -54,6 +61,9 @@ int lambda__store_code(req_t *r, str_t zip, lambda__fn_t *f);
 /* The host directory of the extracted code (arena string). */
 const char *lambda__code_dir(app_t *app, arena_t *a, str_t code_id);
 const char *lambda__code_zip(app_t *app, arena_t *a, str_t code_id);
+const char *lambda__layers_dir(app_t *app, arena_t *a, const str_t *ids, size_t n);
+/* Function's Layers input (ARNs) → f->layers, each checked to exist (layer.c). */
+int lambda__resolve_layers(req_t *r, const val_t *arns, lambda__fn_t *f);
 
 /* ==== Execution (exec.c) ==== */
 bool lambda__runtime_supported(str_t runtime);
@@ -67,6 +77,8 @@ const char *lambda__key_prefix(arena_t *a, str_t account, str_t region, str_t na
 /* Set by lambda_stop: results arriving from now on only free their contexts
  * (no logs, retries or dead letters: the store is closing). */
 extern _Atomic bool lambda__stopping;
+/* Writes the queued logs and ends the log writer thread (lambda_stop). */
+void lambda__logs_stop(void);
 /* Writes the log lines of a finished call made outside a request (event
  * source mappings). Runtime thread. */
 void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,

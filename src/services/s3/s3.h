@@ -1,9 +1,14 @@
-/* s3.h — S3's calls for the dispatcher: requests that are no S3 operation
- * of the model (OPTIONS preflight, the website endpoint) and the CORS headers
- * added to every S3 answer. Each fills r->resp itself; GR_ERR leaves an S3
- * error in r for the dispatcher to write. */
+/* s3.h — S3's calls from outside its operations.
+ * For the dispatcher: requests that are no S3 operation of the model (OPTIONS
+ * preflight, the website endpoint) and the CORS headers added to every S3
+ * answer; each fills r->resp itself, and GR_ERR leaves an S3 error in r for
+ * the dispatcher to write. For other services (public: s3_*): Lambda reads a
+ * function's code from a bucket through s3_read_object, never through S3's
+ * tables or blobs. */
 #ifndef GR_SERVICES_S3_H
 #define GR_SERVICES_S3_H
+
+#include <stddef.h>
 
 #include "core/req.h"
 
@@ -18,5 +23,12 @@ struct app;
 /* Start hook (registry): collects blob files no S3 row names (gc.c), before
  * the first request is accepted. */
 int s3_start(struct app *app);
+
+/* The bytes of bucket/key, read on behalf of r->who (the bucket must be in
+ * the caller's account), into r->arena. GR_OK + *bytes, or GR_ERR with *code /
+ * *msg set to S3's error code and message ("NoSuchBucket", "NoSuchKey",
+ * "AccessDenied", or "EntityTooLarge" past max bytes); *code NULL on an
+ * internal failure. r's error is not touched. */
+int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg);
 
 #endif

@@ -1,0 +1,60 @@
+/* public.c — S3's calls for other services (s3.h): reading one object's
+ * bytes whole, for Lambda's code from S3. Reads the same rows and blobs as
+ * GetObject (s3_db.c, the blob store) without failing the caller's request. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "services/app.h"
+#include "services/s3/s3.h"
+#include "services/s3/s3_internal.h"
+
+int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg)
+{
+    *code = *msg = NULL;
+    sqlite3 *db = s3__db(r);
+    sqlite3_stmt *st;
+    if (!db || sqlite3_prepare_v2(db, "SELECT account FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, bucket.p ? bucket.p : "", (int)bucket.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    str_t acct = rc == SQLITE_ROW ? s3__col_str(r, st, 0) : STR_NULL;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        if (rc != SQLITE_DONE) return GR_ERR;
+        *code = "NoSuchBucket", *msg = "The specified bucket does not exist";
+        return GR_ERR;
+    }
+    if (!str_eq(acct, r->who.account)) {
+        *code = "AccessDenied", *msg = "Access Denied";
+        return GR_ERR;
+    }
+    s3_obj_t o;
+    int found = s3__obj_get(r, db, bucket, key, &o);
+    if (found < 0) return GR_ERR;
+    if (!found) {
+        *code = "NoSuchKey", *msg = "The specified key does not exist.";
+        return GR_ERR;
+    }
+    if ((size_t)o.size > max) {
+        *code = "EntityTooLarge", *msg = "Your proposed upload exceeds the maximum allowed size";
+        return GR_ERR;
+    }
+    char *buf = arena_alloc(r->arena, (size_t)o.size + 1);
+    if (!buf) return GR_ERR;
+    size_t got = 0;
+    if (o.size > 0) {
+        off_t size;
+        int fd = blob_open(((app_t *)r->app)->store, o.blob.p, &size);
+        if (fd < 0) return GR_ERR;
+        while (got < (size_t)o.size) {
+            ssize_t n = read(fd, buf + got, (size_t)o.size - got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            got += (size_t)n;
+        }
+        close(fd);
+        if (got != (size_t)o.size) return GR_ERR;
+    }
+    *bytes = str_n(buf, got);
+    return GR_OK;
+}
