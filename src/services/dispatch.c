@@ -314,6 +314,13 @@ int dispatch_handle(req_t *r)
         if ((rt.website ? s3_website_serve(r, rt.bucket) : s3_cors_preflight(r)) != GR_OK) finish_error(r);
         return GR_OK;
     }
+    if (is_s3 && str_eq_c(r->w.method, "POST") && !r->w.query.len &&
+        str_starts_with(wire_header(&r->w, "content-type"), STR("multipart/form-data"))) {
+        r->op_name = STR("PostObject");
+        if (s3_post_object(r) != GR_OK) finish_error(r);
+        s3_cors_decorate(r);
+        return GR_OK;
+    }
     /* The operation is found before authenticating so the access log names it
      * even for refused requests; nothing of the input is trusted yet. */
     r->op = proto_find_op(r->svc->model, &r->w, r->arena, &r->op_name);

@@ -524,3 +524,49 @@ def test_lifecycle_expires_objects_and_uploads(s3, bucket):
     s3.head_bucket(Bucket=bucket)  # any access lets the runner catch up
     assert keys() == ["keep/c", "logs/big"]
     assert err(lambda: s3.list_parts(Bucket=bucket, Key="tmp/upload", UploadId=uid)) == ("NoSuchUpload", 404)
+
+
+# ==== browser POST uploads ====
+
+@pytest.mark.parametrize("sigver", ["s3v4", "s3"])
+def test_browser_post_upload(g, s3, bucket, sigver):
+    import botocore.config
+    import requests
+    c = g.client("s3", config=botocore.config.Config(signature_version=sigver, retries={"total_max_attempts": 1}))
+    post = c.generate_presigned_post(
+        Bucket=bucket, Key="uploads/${filename}",
+        Fields={"success_action_status": "201", "Content-Type": "text/plain"},
+        Conditions=[["starts-with", "$key", "uploads/"], {"success_action_status": "201"},
+                    ["content-length-range", 1, 100], {"Content-Type": "text/plain"}],
+        ExpiresIn=300)
+    if sigver == "s3v4":
+        assert "x-amz-signature" in post["fields"]
+    else:
+        assert "signature" in post["fields"] and "AWSAccessKeyId" in post["fields"]
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("note.txt", b"posted!")})
+    assert r.status_code == 201, r.text
+    assert "<Key>uploads/note.txt</Key>" in r.text
+    o = s3.get_object(Bucket=bucket, Key="uploads/note.txt")
+    assert o["Body"].read() == b"posted!" and o["ContentType"] == "text/plain"
+    # too large for the policy's content-length-range
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("big.txt", b"x" * 101)})
+    assert r.status_code == 400 and "EntityTooLarge" in r.text
+    # a field the policy does not cover
+    r = requests.post(post["url"], data=dict(post["fields"], **{"x-amz-meta-extra": "1"}),
+                      files={"file": ("n.txt", b"y")})
+    assert r.status_code == 403 and "Extra input fields" in r.text
+    # a tampered policy
+    fields = dict(post["fields"], policy=post["fields"]["policy"][:-4] + "AAAA")
+    r = requests.post(post["url"], data=fields, files={"file": ("n.txt", b"y")})
+    assert r.status_code == 403 and "SignatureDoesNotMatch" in r.text
+
+
+def test_browser_post_redirect(g, s3, bucket):
+    import requests
+    post = s3.generate_presigned_post(Bucket=bucket, Key="r.txt",
+                                      Fields={"success_action_redirect": "http://example.com/done"},
+                                      Conditions=[{"success_action_redirect": "http://example.com/done"}])
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("r.txt", b"r")}, allow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["Location"].startswith("http://example.com/done?bucket=%s&key=r.txt&etag=" % bucket)
+    assert s3.get_object(Bucket=bucket, Key="r.txt")["Body"].read() == b"r"
