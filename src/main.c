@@ -81,6 +81,7 @@ static int serve(int argc, char **argv)
         .max_conns = cfg.max_conns,
         .ud = &app,
         .on_headers = dispatch_on_headers,
+        .on_body = dispatch_on_body,
         .on_request = dispatch_on_request,
         .on_abort = dispatch_on_abort,
     };

@@ -63,6 +63,9 @@ typedef struct req {
      * drop every reference it holds to r (SQS long polling). */
     void (*on_abort)(struct req *r, void *arg);
     void *on_abort_arg;
+    /* OPF_STREAM_BODY operations: the body, already in a temporary blob
+     * (services/body.h); w.body is then empty. NULL otherwise. */
+    struct body_stream *body;
 } req_t;
 
 /* The role name in an assumed-role session ARN

@@ -31,6 +31,17 @@ typedef struct {
     const char *peer_ip; /* client address, "127.0.0.1" */
 } wire_req_t;
 
+/* A response body read from several files one after another (an S3 object
+ * stored as its multipart parts). next gives the next piece, an fd whose
+ * [off, off+len) is sent and then closed: 1 = a piece, 0 = no more, -1 =
+ * failure (the connection closes). free releases ud when the body is done or
+ * the connection died. Owned by whoever holds it last (wire_resp_t → http). */
+typedef struct wire_body_src {
+    int (*next)(void *ud, int *fd, off_t *off, size_t *len);
+    void (*free)(void *ud);
+    void *ud;
+} wire_body_src_t;
+
 typedef struct {
     int status;
     kv_t *headers;
@@ -39,6 +50,7 @@ typedef struct {
     int fd; /* >= 0: send fd[off, off+len) after the headers (sendfile) */
     off_t off;
     size_t len;
+    wire_body_src_t *src; /* non-NULL (fd < 0): the body is len bytes from src (malloc'd, freed by src->free) */
 } wire_resp_t;
 
 /* First header of that name (case-insensitive), or STR_NULL. */

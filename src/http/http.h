@@ -80,6 +80,11 @@ void *http_req_data(http_req_t *r);
 void http_respond(http_req_t *r, int status, const kv_t *headers, size_t nheaders, const void *body, size_t len);
 /* Response body from fd[off, off+len) with sendfile; the server closes fd. */
 void http_respond_fd(http_req_t *r, int status, const kv_t *headers, size_t nheaders, int fd, off_t off, size_t len);
+/* Response body of len bytes from src's pieces, each sent with sendfile once
+ * the previous one left; the server calls src->free (and frees src with
+ * free()) when done or when the connection dies. */
+void http_respond_src(http_req_t *r, int status, const kv_t *headers, size_t nheaders, wire_body_src_t *src,
+                      size_t len);
 /* Runs fn(r, arg) on r's loop thread; safe from any thread. */
 void http_req_post(http_req_t *r, void (*fn)(http_req_t *r, void *arg), void *arg);
 /* Stop/restart reading the request body (STREAM back-pressure). */

@@ -103,6 +103,7 @@ struct conn {
     bool processing; /* conn_process is on the stack */
     bool closed;     /* conn_close ran; freed when busy drops to 0 */
     bool close_after_write, linger, lingering, waiting_output;
+    wire_body_src_t *src; /* pieces of a response body still to send (http_respond_src) */
 };
 
 struct http_req {
@@ -126,6 +127,7 @@ struct http_req {
 
 static void conn_process(conn_t *c);
 static void conn_close(conn_t *c);
+static void src_free(wire_body_src_t *src);
 static void start_linger(conn_t *c);
 static void loop_check_done(loop_t *lp);
 
@@ -235,12 +237,32 @@ static bool hdr_is(str_t name, const char *lit)
     return str_eq_nocase(name, str_c(lit));
 }
 
+/* Queues the next piece of c->src: 1 queued, 0 none left (src freed), -1
+ * failure (the connection is closed). */
+static int src_pump(conn_t *c)
+{
+    int fd = -1;
+    off_t off = 0;
+    size_t len = 0;
+    int rc = c->src->next(c->src->ud, &fd, &off, &len);
+    if (rc > 0 && evbuffer_add_file(bufferevent_get_output(c->bev), fd, off, (ev_off_t)len) != 0) {
+        close(fd);
+        rc = -1;
+    }
+    if (rc > 0) return 1;
+    src_free(c->src);
+    c->src = NULL;
+    if (rc < 0) conn_close(c);
+    return rc;
+}
+
 static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const void *body, int fd, off_t off,
-                    size_t len)
+                    size_t len, wire_body_src_t *src)
 {
     conn_t *c = r->c;
     if (r->responded || r->aborted || !c || c->closed) {
         if (fd >= 0) close(fd);
+        src_free(src);
         if (!r->responded && !r->aborted) r->responded = true;
         return;
     }
@@ -280,6 +302,7 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     char *hb = total <= sizeof stackbuf ? stackbuf : malloc(total);
     if (!hb) {
         if (fd >= 0) close(fd);
+        src_free(src);
         conn_close(c);
         return;
     }
@@ -325,6 +348,14 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
         fd = -1;
     }
     if (fd >= 0) close(fd);
+    if (src && send_body) {
+        /* Pieces go one at a time, each when the previous one has left
+         * (on_write), so one fd is open at a time whatever the count. */
+        c->src = src;
+        src = NULL;
+        if (src_pump(c) < 0) return;
+    }
+    src_free(src);
 
     /* The connection moves on to its next request; r stays readable until its
      * callbacks return. */
@@ -335,7 +366,7 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     } else {
         http_parser_reset(&c->parser);
         set_read_timeout(c, true);
-        if (evbuffer_get_length(out) > OUT_BACKLOG)
+        if (evbuffer_get_length(out) > OUT_BACKLOG || c->src)
             c->waiting_output = true;
         else
             conn_kick(c);
@@ -345,12 +376,17 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
 
 void http_respond(http_req_t *r, int status, const kv_t *headers, size_t nheaders, const void *body, size_t len)
 {
-    respond(r, status, headers, nheaders, body, -1, 0, len);
+    respond(r, status, headers, nheaders, body, -1, 0, len, NULL);
 }
 
 void http_respond_fd(http_req_t *r, int status, const kv_t *headers, size_t nheaders, int fd, off_t off, size_t len)
 {
-    respond(r, status, headers, nheaders, NULL, fd, off, len);
+    respond(r, status, headers, nheaders, NULL, fd, off, len, NULL);
+}
+
+void http_respond_src(http_req_t *r, int status, const kv_t *headers, size_t nheaders, wire_body_src_t *src, size_t len)
+{
+    respond(r, status, headers, nheaders, NULL, -1, 0, len, src);
 }
 
 /* The server answers a request itself (413, 500). A handler that has seen the
@@ -361,7 +397,7 @@ static void req_fail(http_req_t *r, int status)
     const char *msg = reason(status);
     r->force_close = true;
     req_enter(r);
-    respond(r, status, &ct, 1, msg, -1, 0, strlen(msg));
+    respond(r, status, &ct, 1, msg, -1, 0, strlen(msg), NULL);
     if (r->seen && r->lp->srv->cfg.on_abort) r->lp->srv->cfg.on_abort(r, r->lp->srv->cfg.ud);
     req_leave(r);
 }
@@ -542,7 +578,7 @@ static void conn_process(conn_t *c)
         if (c->close_after_write) {
             evbuffer_drain(in, evbuffer_get_length(in)); /* nothing more is parsed */
             /* Answers written straight to the socket never reach on_write. */
-            if (!c->lingering && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+            if (!c->lingering && !c->src && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
                 if (c->linger)
                     start_linger(c);
                 else
@@ -611,10 +647,19 @@ static void conn_unbusy(conn_t *c)
 }
 
 /* Immediate close. A request the handler has seen and not answered is aborted. */
+static void src_free(wire_body_src_t *src)
+{
+    if (!src) return;
+    if (src->free) src->free(src->ud);
+    free(src);
+}
+
 static void conn_close(conn_t *c)
 {
     if (c->closed) return;
     c->closed = true;
+    src_free(c->src);
+    c->src = NULL;
     http_req_t *r = c->req;
     c->req = NULL;
     if (r) {
@@ -667,6 +712,14 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
     conn_t *c = arg;
     c->busy++;
+    if (c->src && !c->closed && src_pump(c) != 0) {
+        conn_unbusy(c); /* a piece is on its way, or the connection closed */
+        return;
+    }
+    if (c->closed) {
+        conn_unbusy(c);
+        return;
+    }
     if (c->close_after_write && !c->lingering) {
         if (c->linger)
             start_linger(c);

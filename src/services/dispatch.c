@@ -5,6 +5,7 @@
 #include "services/dispatch.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "protocol/proto.h"
 #include "route/route.h"
 #include "services/authz.h"
+#include "services/body.h"
 #include "services/registry.h"
 #include "services/s3/s3.h"
 
@@ -168,7 +170,24 @@ static int authenticate_v2(req_t *r, sigv2_t *v2)
     return GR_OK;
 }
 
-static int authenticate(req_t *r, sigv4_t *sig)
+/* Appends aws-chunked trailer headers (x-amz-checksum-crc32 after the last
+ * chunk) to the request headers, so the model parses them as the input
+ * members they are. */
+static int add_trailers(req_t *r, const kv_t *tr, size_t ntr)
+{
+    if (!ntr) return GR_OK;
+    kv_t *hs = ARENA_NEWN(r->arena, kv_t, r->w.nheaders + ntr);
+    if (!hs) return GR_ERR;
+    memcpy(hs, r->w.headers, r->w.nheaders * sizeof *hs);
+    memcpy(hs + r->w.nheaders, tr, ntr * sizeof *hs);
+    r->w.headers = hs;
+    r->w.nheaders += ntr;
+    return GR_OK;
+}
+
+/* streamed: the body has not arrived (OPF_STREAM_BODY, authenticated on its
+ * headers); body.c decodes aws-chunked framing piece by piece instead. */
+static int authenticate(req_t *r, sigv4_t *sig, bool streamed)
 {
     app_t *app = r->app;
     bool is_s3 = r->svc && !strcmp(r->svc->name, "s3");
@@ -198,7 +217,7 @@ static int authenticate(req_t *r, sigv4_t *sig)
     r->who = cred.who;
     /* aws-chunked bodies are decoded (and each chunk's signature checked)
      * before parsing; streaming S3 object bodies will do this piecewise. */
-    if (str_starts_with(sig->payload_hash, STR("STREAMING-"))) {
+    if (!streamed && str_starts_with(sig->payload_hash, STR("STREAMING-"))) {
         const kv_t *tr;
         size_t ntr;
         const char *msg = NULL;
@@ -209,17 +228,7 @@ static int authenticate(req_t *r, sigv4_t *sig)
             return req_fail(r, &ERR_IncompleteSignature, "%s", msg ? msg : "Invalid chunked body");
         }
         r->w.body = body;
-        /* S3: trailing headers (x-amz-checksum-crc32 after the last chunk)
-         * are read as request headers, so the model parses them as the
-         * input members they are. */
-        if (ntr) {
-            kv_t *hs = ARENA_NEWN(r->arena, kv_t, r->w.nheaders + ntr);
-            if (!hs) return GR_ERR;
-            memcpy(hs, r->w.headers, r->w.nheaders * sizeof *hs);
-            memcpy(hs + r->w.nheaders, tr, ntr * sizeof *hs);
-            r->w.headers = hs;
-            r->w.nheaders += ntr;
-        }
+        if (add_trailers(r, tr, ntr) != GR_OK) return GR_ERR;
     }
     return GR_OK;
 }
@@ -277,6 +286,7 @@ static int finish(req_t *r, int rc)
     int fd = r->resp.fd, status = r->resp.status;
     off_t off = r->resp.off;
     size_t len = r->resp.len;
+    wire_body_src_t *src = r->resp.src; /* or a body of several files (an object stored as its parts) */
     if (rc == GR_OK) {
         wire_resp_init(&r->resp, r->arena);
         if (proto_serialize(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK ||
@@ -285,23 +295,31 @@ static int finish(req_t *r, int rc)
             rc = GR_ERR;
         } else {
             if (fd >= 0) r->resp.fd = fd, r->resp.off = off, r->resp.len = len, fd = -1;
+            if (src) r->resp.src = src, r->resp.len = len, src = NULL;
             if (status > 200) r->resp.status = status;
         }
     }
     if (fd >= 0) close(fd);
+    if (src) {
+        if (src->free) src->free(src->ud);
+        free(src);
+    }
     if (rc == GR_ERR) finish_error(r);
     return rc;
 }
 
-int dispatch_handle(req_t *r)
+/* Route, find the operation, authenticate: everything that needs only the
+ * request's headers. GR_OK to go on; otherwise finished with an error, or
+ * answered already (*answered: inspection, S3 website or preflight). */
+static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
 {
-    sigv4_t sig;
-    sigv4_parse(&r->w, r->arena, &sig);
+    sigv4_parse(&r->w, r->arena, sig);
     route_t rt;
-    route_request(&r->w, &sig, ((app_t *)r->app)->cfg->region, r->arena, &rt);
+    route_request(&r->w, sig, ((app_t *)r->app)->cfg->region, r->arena, &rt);
     if (rt.kind == ROUTE_INSPECT) {
         inspect(r);
-        return GR_OK;
+        *answered = true;
+        return GR_ERR;
     }
     r->svc = rt.svc;
     r->region = rt.region;
@@ -312,23 +330,31 @@ int dispatch_handle(req_t *r)
     if (is_s3 && (rt.website || str_eq_c(r->w.method, "OPTIONS"))) {
         r->op_name = str_c(rt.website ? "Website" : "Preflight");
         if ((rt.website ? s3_website_serve(r, rt.bucket) : s3_cors_preflight(r)) != GR_OK) finish_error(r);
-        return GR_OK;
+        *answered = true;
+        return GR_ERR;
     }
     if (is_s3 && str_eq_c(r->w.method, "POST") && !r->w.query.len &&
         str_starts_with(wire_header(&r->w, "content-type"), STR("multipart/form-data"))) {
         r->op_name = STR("PostObject");
         if (s3_post_object(r) != GR_OK) finish_error(r);
         s3_cors_decorate(r);
-        return GR_OK;
+        *answered = true;
+        return GR_ERR;
     }
     /* The operation is found before authenticating so the access log names it
      * even for refused requests; nothing of the input is trusted yet. */
     r->op = proto_find_op(r->svc->model, &r->w, r->arena, &r->op_name);
-    if (authenticate(r, &sig) != GR_OK) return finish(r, GR_ERR);
+    if (authenticate(r, sig, streamed) != GR_OK) return finish(r, GR_ERR);
     if (!r->op) return finish(r, fail_unknown_op(r));
     if (!r->op->handler)
-        return finish(r, req_fail(r, &ERR_NotImplemented, "The operation %s is not implemented by gureum yet.",
-                                  r->op->name));
+        return finish(
+            r, req_fail(r, &ERR_NotImplemented, "The operation %s is not implemented by gureum yet.", r->op->name));
+    return GR_OK;
+}
+
+/* Parse, authorize, call, serialize: the request has arrived whole. */
+static int run(req_t *r)
+{
     proto_fail_t pf = {0};
     if (proto_parse(r->svc->model, r->op, &r->w, r->arena, &r->in, &pf) != GR_OK) return finish(r, fail_parse(r, &pf));
     /* Authorized after parsing: the resource ARN is built from the input. */
@@ -338,8 +364,16 @@ int dispatch_handle(req_t *r)
     int rc = r->op->handler(r, r->in, r->out);
     if (rc == GR_AGAIN) return GR_AGAIN;
     rc = finish(r, rc);
-    if (is_s3) s3_cors_decorate(r);
+    if (!strcmp(r->svc->name, "s3")) s3_cors_decorate(r);
     return rc;
+}
+
+int dispatch_handle(req_t *r)
+{
+    sigv4_t sig;
+    bool answered = false;
+    if (prepare(r, &sig, false, &answered) != GR_OK) return answered ? GR_OK : GR_ERR;
+    return run(r);
 }
 
 req_t *dispatch_req_new(app_t *app, size_t budget)
@@ -374,40 +408,115 @@ static void send_response(req_t *r)
                  r->op ? r->op->name : r->op_name.len ? r->op_name.p : "-", r->resp.status, ms, r->id);
     }
     http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
-    if (r->resp.fd >= 0)
+    if (r->resp.src)
+        http_respond_src(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.src, r->resp.len);
+    else if (r->resp.fd >= 0)
         http_respond_fd(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.fd, r->resp.off, r->resp.len);
     else
         http_respond(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.body.p, r->resp.body.len);
     arena_free(r->arena);
 }
 
-http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud) { return HTTP_BODY_BUFFER; }
-
-void dispatch_on_request(http_req_t *h, void *ud)
+/* The request's line and headers into r->w (body not yet). */
+static int read_wire(req_t *r, http_req_t *h)
 {
-    app_t *app = ud;
-    req_t *r = dispatch_req_new(app, REQ_BUDGET);
-    if (!r) {
-        http_respond(h, 503, NULL, 0, NULL, 0);
-        return;
-    }
     r->transport = h;
-    http_req_set_data(h, r);
     size_t n = http_req_nheaders(h);
     r->w.headers = ARENA_NEWN(r->arena, kv_t, n ? n : 1);
-    if (!r->w.headers) {
-        arena_free(r->arena);
-        http_respond(h, 503, NULL, 0, NULL, 0);
-        return;
-    }
+    if (!r->w.headers) return GR_ERR;
     for (size_t i = 0; i < n; i++) http_req_header_at(h, i, &r->w.headers[i].name, &r->w.headers[i].value);
     r->w.nheaders = n;
     r->w.method = http_req_method(h);
     r->w.path = http_req_path(h);
     r->w.query = http_req_query(h);
-    r->w.body = http_req_body(h);
     r->w.host = wire_header(&r->w, "host");
     r->w.peer_ip = http_req_peer(h);
+    return GR_OK;
+}
+
+/* Streamed bodies: an operation flagged OPF_STREAM_BODY (S3 PutObject,
+ * UploadPart) is routed and authenticated on its headers, so a refused
+ * upload is answered before its body is read and an accepted one goes to a
+ * blob piece by piece (body.c). Everything else is buffered whole. */
+http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud)
+{
+    app_t *app = ud;
+    if (!str_eq_c(http_req_method(h), "PUT")) return HTTP_BODY_BUFFER;
+    req_t *r = dispatch_req_new(app, REQ_BUDGET);
+    if (!r) return HTTP_BODY_BUFFER;
+    if (read_wire(r, h) != GR_OK) {
+        arena_free(r->arena);
+        return HTTP_BODY_BUFFER;
+    }
+    sigv4_t sig;
+    sigv4_parse(&r->w, r->arena, &sig);
+    route_t rt;
+    route_request(&r->w, &sig, app->cfg->region, r->arena, &rt);
+    str_t name;
+    const struct op *op =
+        rt.kind != ROUTE_INSPECT && rt.svc ? proto_find_op(rt.svc->model, &r->w, r->arena, &name) : NULL;
+    if (!op || !(op->flags & OPF_STREAM_BODY) || !op->handler) {
+        arena_free(r->arena);
+        return HTTP_BODY_BUFFER;
+    }
+    http_req_set_data(h, r);
+    bool answered = false;
+    int rc = prepare(r, &sig, true, &answered);
+    if (rc == GR_OK && !(r->body = body_begin(r, &sig))) rc = finish(r, GR_ERR);
+    if (rc != GR_OK) {
+        send_response(r);
+        return HTTP_BODY_REJECT;
+    }
+    return HTTP_BODY_STREAM;
+}
+
+int dispatch_on_body(http_req_t *h, const char *p, size_t n, void *ud)
+{
+    req_t *r = http_req_data(h);
+    if (!r || !r->body) return 0;
+    /* A failed body is answered when it has all arrived (on_request), so
+     * the client reads the error instead of a reset connection. */
+    body_feed(r->body, p, n);
+    return 0;
+}
+
+/* The streamed body has arrived: its trailers become headers, its failures
+ * the request's error. */
+static int end_body(req_t *r)
+{
+    body_stream_t *b = r->body;
+    if (body_finish(b) == GR_OK) return add_trailers(r, b->trailers, b->ntrailers);
+    switch (b->status) {
+    case BODY_E_CHUNK: return req_fail(r, &ERR_SignatureDoesNotMatch, "%s", b->msg ? b->msg : MSG_S3_SIG);
+    case BODY_E_HASH: return req_fail(r, &E_XAmzContentSHA256Mismatch, "%s", b->msg);
+    default: return GR_ERR;
+    }
+}
+
+void dispatch_on_request(http_req_t *h, void *ud)
+{
+    app_t *app = ud;
+    req_t *r = http_req_data(h);
+    if (r) { /* streamed (dispatch_on_headers) */
+        r->w.body = STR("");
+        int rc = end_body(r) == GR_OK ? run(r) : finish(r, GR_ERR);
+        if (rc == GR_AGAIN) return;
+        send_response(r);
+        return;
+    }
+    r = dispatch_req_new(app, REQ_BUDGET);
+    if (!r) {
+        http_respond(h, 503, NULL, 0, NULL, 0);
+        return;
+    }
+    http_req_set_data(h, r);
+    if (read_wire(r, h) != GR_OK) {
+        http_req_set_data(h, NULL);
+        arena_free(r->arena);
+        http_respond(h, 503, NULL, 0, NULL, 0);
+        return;
+    }
+    r->w.body = http_req_body(h);
     if (dispatch_handle(r) == GR_AGAIN) return;
     send_response(r);
 }

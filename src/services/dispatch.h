@@ -23,6 +23,7 @@ int dispatch_handle(req_t *r);
 
 /* http layer callbacks (ud = app_t *). */
 http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud);
+int dispatch_on_body(http_req_t *h, const char *p, size_t n, void *ud);
 void dispatch_on_request(http_req_t *h, void *ud);
 void dispatch_on_abort(http_req_t *h, void *ud);
 

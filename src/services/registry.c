@@ -12,6 +12,7 @@
 #include "logs_model.h"
 #include "s3_model.h"
 #include "services/iam/iam.h"
+#include "services/s3/s3.h"
 #include "services/sts/sts.h"
 #include "sqs_model.h"
 #include "sqsjson_model.h"
@@ -26,7 +27,7 @@ const svc_entry_t registry[] = {
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, NULL},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
-    {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, NULL},
+    {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start},
     /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
      * the latter found by target prefix; both sign as "sqs", which finds the query row. */
     {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},

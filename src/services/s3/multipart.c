@@ -1,10 +1,9 @@
 /* multipart.c — multipart uploads: CreateMultipartUpload, UploadPart,
  * CompleteMultipartUpload, AbortMultipartUpload, ListParts,
  * ListMultipartUploads. Each part is its own blob (s3_part). Completion
- * currently concatenates the chosen parts into one new blob, because a
- * response body is a single fd (wire_resp_t); serving an object as its list
- * of parts without copying comes with streaming responses. The object row
- * commits before the part blobs are deleted. */
+ * copies no byte: the object row takes the chosen part blobs (part_blobs)
+ * and GET streams across them; parts left out are deleted after the row
+ * commits. */
 #include <stdio.h>
 #include <string.h>
 
@@ -90,13 +89,11 @@ int s3_upload_part(req_t *r, const val_t *in, val_t *out)
     int found = upload_get(r, db, bucket, key, uid, NULL);
     if (found < 0) return GR_ERR;
     if (!found) return no_such_upload(r, uid);
-    const val_t *bv = val_get(in, "Body");
-    str_t body = bv && (bv->kind == VAL_BLOB || bv->kind == VAL_STR) ? bv->u.s : STR("");
     unsigned char md5[16];
     str_t algo, value;
-    if (s3__verify_body(r, in, body, md5, &algo, &value) != GR_OK) return GR_ERR;
     char id[33];
-    if (s3__blob_put(r, body.p, body.len, id) != GR_OK) return GR_ERR;
+    int64_t size = 0;
+    if (s3__body_to_blob(r, in, id, &size, md5, &algo, &value) != GR_OK) return GR_ERR;
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     char old[33] = "";
     sqlite3_stmt *st = NULL;
@@ -122,7 +119,7 @@ int s3_upload_part(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, num);
     sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (int64_t)body.len);
+    sqlite3_bind_int64(st, 4, size);
     sqlite3_bind_text(st, 5, etag.p, (int)etag.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, time_now_us());
     rc = sqlite3_step(st);
@@ -272,12 +269,14 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, r->err_extra, "ETag", val_str(a, unquote(val_get_str(want->u.list.v[i], "ETag"))));
         return req_fail(r, &S3_E_EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size");
     }
-    char id[33];
-    if (s3__blob_concat(r, blobs, n, id) != GR_OK) return GR_ERR;
     /* AWS: a multipart ETag is the MD5 of the parts' binary MD5s, then "-N" */
     unsigned char md5[16];
     s3__md5(md5s, 16 * n, md5);
-    o.blob = str_c(id);
+    buf_t pb;
+    buf_init(&pb, a);
+    for (size_t i = 0; i < n; i++) buf_printf(&pb, "%s%.*s", i ? "," : "", STR_FMT(blobs[i]));
+    o.blob = blobs[0];
+    o.part_blobs = buf_str(&pb);
     o.size = total;
     o.etag = str_c(arena_printf(a, "\"%.*s-%zu\"", STR_FMT(s3__hex(a, md5, 16)), n));
     o.modified_us = time_now_us();
@@ -287,14 +286,13 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < n; i++) buf_printf(&ps, "%s%lld", i ? "," : "", (long long)sizes[i]);
     o.part_sizes = buf_str(&ps);
     o.at.checksum_algo = o.at.checksum = STR_NULL; /* composite checksums are not kept yet */
-    char old[33];
-    if (s3__begin(db) != GR_OK) goto fail;
+    str_t old;
+    if (pb.failed || s3__begin(db) != GR_OK) return GR_ERR;
     if ((found = upload_get(r, db, bucket, key, uid, NULL)) != 1) {
         s3__rollback(db);
-        s3__blob_drop(r, id);
         return found == 0 ? no_such_upload(r, uid) : GR_ERR;
     }
-    /* Parts uploaded again while we copied would make the copy stale. */
+    /* A part uploaded again since we read the list replaced its blob. */
     part_t *now;
     size_t nnow;
     if (load_parts(r, db, uid, 0, &now, &nnow) != GR_OK) goto fail_tx;
@@ -303,12 +301,17 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         for (size_t k = 0; k < nnow && !same; k++) same = str_eq(now[k].blob, blobs[i]);
         if (!same) goto fail_tx;
     }
-    if (s3__obj_put(r, db, bucket, key, &o, old) != GR_OK || delete_upload_rows(db, uid) != GR_OK ||
+    if (s3__obj_put(r, db, bucket, key, &o, &old) != GR_OK || delete_upload_rows(db, uid) != GR_OK ||
         s3__commit(db) != GR_OK)
         goto fail_tx;
-    s3__blob_drop(r, old);
+    s3__blobs_drop(r, old);
     s3_object_written(r, bucket, key, in, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag); /* notify.c */
-    for (size_t k = 0; k < nnow; k++) s3__blob_drop(r, now[k].blob.p);
+    /* The chosen parts now belong to the object; the others go. */
+    for (size_t k = 0; k < nnow; k++) {
+        bool chosen = false;
+        for (size_t i = 0; i < n && !chosen; i++) chosen = str_eq(now[k].blob, blobs[i]);
+        if (!chosen) s3__blob_drop(r, now[k].blob.p);
+    }
     val_set_c(a, out, "Location",
               val_cstr(a, arena_printf(a, "http://%.*s.s3.localhost/%.*s", STR_FMT(bucket),
                                        STR_FMT(wire_url_encode(a, key, true)))));
@@ -318,8 +321,6 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 fail_tx:
     s3__rollback(db);
-fail:
-    s3__blob_drop(r, id);
     return GR_ERR;
 }
 

@@ -1,7 +1,7 @@
 /* object.c — S3 object operations: PutObject, GetObject, HeadObject,
  * DeleteObject, DeleteObjects, CopyObject.
- * Bytes: PUT writes the (dispatcher-buffered, aws-chunked-decoded) body to a
- * blob and commits it before the row that makes it visible; GET answers with
+ * Bytes: PUT's body arrives streamed into a blob (services/body.c, the op is
+ * OPF_STREAM_BODY), which is committed before the row that makes it visible; GET answers with
  * the blob's fd (resp.fd, sent with sendfile). Replacing or deleting an object
  * deletes its old blob only after the row change committed. */
 #include <stdio.h>
@@ -34,26 +34,22 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key");
     if (check_key(r, key) != GR_OK || s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
-    const val_t *bv = val_get(in, "Body");
-    str_t body = bv && (bv->kind == VAL_BLOB || bv->kind == VAL_STR) ? bv->u.s : STR("");
     unsigned char md5[16];
     s3_obj_t o = {0};
     s3__attrs_from_input(r, in, &o.at);
-    if (s3__verify_body(r, in, body, md5, &o.at.checksum_algo, &o.at.checksum) != GR_OK) return GR_ERR;
     char id[33];
-    if (s3__blob_put(r, body.p, body.len, id) != GR_OK) return GR_ERR;
+    if (s3__body_to_blob(r, in, id, &o.size, md5, &o.at.checksum_algo, &o.at.checksum) != GR_OK) return GR_ERR;
     o.blob = str_c(id);
-    o.size = (int64_t)body.len;
     o.etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     o.modified_us = time_now_us();
     sqlite3 *db = s3__db(r);
-    char old[33];
+    str_t old;
     if (!db || s3__begin(db) != GR_OK) goto fail;
-    if (s3__obj_put(r, db, bucket, key, &o, old) != GR_OK || s3__commit(db) != GR_OK) {
+    if (s3__obj_put(r, db, bucket, key, &o, &old) != GR_OK || s3__commit(db) != GR_OK) {
         s3__rollback(db);
         goto fail;
     }
-    s3__blob_drop(r, old);
+    s3__blobs_drop(r, old);
     s3_object_written(r, bucket, key, in, "ObjectCreated:Put", o.size, o.etag); /* ACL, events: notify.c */
     val_set_c(a, out, "ETag", val_str(a, o.etag));
     checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
@@ -162,6 +158,76 @@ static int parse_range(str_t h, int64_t size, int64_t *from, int64_t *to)
     return 1;
 }
 
+/* An object stored as its parts answers with each part's blob in turn
+ * (wire_body_src_t): the http layer opens the next only when the previous
+ * one has been sent. The state outlives the request's arena (malloc). */
+typedef struct {
+    store_t *store;
+    size_t n, i;
+    int64_t skip, left; /* bytes to skip in the pieces ahead, bytes still to send */
+    char (*ids)[33];
+    int64_t *sizes;
+} parts_src_t;
+
+static int parts_next(void *ud, int *fd, off_t *off, size_t *len)
+{
+    parts_src_t *p = ud;
+    while (p->left > 0 && p->i < p->n) {
+        size_t i = p->i++;
+        if (p->skip >= p->sizes[i]) {
+            p->skip -= p->sizes[i];
+            continue;
+        }
+        off_t size;
+        int f = blob_open(p->store, p->ids[i], &size);
+        if (f < 0 || size < p->sizes[i]) {
+            if (f >= 0) close(f);
+            return -1;
+        }
+        int64_t n = p->sizes[i] - p->skip;
+        if (n > p->left) n = p->left;
+        *fd = f, *off = (off_t)p->skip, *len = (size_t)n;
+        p->skip = 0;
+        p->left -= n;
+        return 1;
+    }
+    return p->left > 0 ? -1 : 0;
+}
+
+static void parts_free(void *ud)
+{
+    parts_src_t *p = ud;
+    free(p->ids);
+    free(p->sizes);
+    free(p);
+}
+
+static int parts_body(req_t *r, const s3_obj_t *o, int64_t from, int64_t len)
+{
+    str_t *ids;
+    int64_t *sizes;
+    size_t n = s3__obj_blobs(r, o, &ids, &sizes);
+    if (!n) return GR_ERR;
+    wire_body_src_t *src = calloc(1, sizeof *src);
+    parts_src_t *p = calloc(1, sizeof *p);
+    if (p) p->ids = calloc(n, sizeof *p->ids), p->sizes = calloc(n, sizeof *p->sizes);
+    if (!src || !p || !p->ids || !p->sizes) {
+        free(src);
+        if (p) parts_free(p);
+        return GR_ERR;
+    }
+    for (size_t i = 0; i < n; i++) {
+        snprintf(p->ids[i], 33, "%.*s", STR_FMT(ids[i]));
+        p->sizes[i] = sizes[i];
+    }
+    p->store = ((app_t *)r->app)->store;
+    p->n = n, p->skip = from, p->left = len;
+    *src = (wire_body_src_t){parts_next, parts_free, p};
+    r->resp.src = src;
+    r->resp.len = (size_t)len;
+    return GR_OK;
+}
+
 static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
 {
     arena_t *a = r->arena;
@@ -238,6 +304,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         if (v) val_set_c(a, out, ov[i].h, v);
     }
     if (head || len == 0) return GR_OK;
+    if (o.part_blobs.p) return parts_body(r, &o, from, len);
     off_t size;
     int fd = blob_open(((app_t *)r->app)->store, o.blob.p, &size);
     if (fd < 0) return GR_ERR;
@@ -266,13 +333,13 @@ int s3_head_object(req_t *r, const val_t *in, val_t *out)
 static int delete_one(req_t *r, str_t bucket, str_t key)
 {
     sqlite3 *db = s3__db(r);
-    char old[33];
+    str_t old;
     if (!db || s3__begin(db) != GR_OK) return GR_ERR;
-    if (s3__obj_delete(db, bucket, key, old) != GR_OK || s3__commit(db) != GR_OK) {
+    if (s3__obj_delete(r, db, bucket, key, &old) != GR_OK || s3__commit(db) != GR_OK) {
         s3__rollback(db);
         return GR_ERR;
     }
-    s3__blob_drop(r, old);
+    s3__blobs_drop(r, old);
     s3_object_removed(r, bucket, key, "ObjectRemoved:Delete"); /* ACL, events: notify.c */
     return GR_OK;
 }
@@ -371,17 +438,25 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
                         "This copy request is illegal because it is trying to copy an object to itself without "
                         "changing the object's metadata, storage class, website redirect location or encryption "
                         "attributes.");
-    char id[33];
-    if (s3__blob_concat(r, &src.blob, 1, id) != GR_OK) return GR_ERR;
-    o.blob = str_c(id);
+    char id[33] = "";
+    if (!(str_eq(bucket, sb) && str_eq(key, sk))) {
+        /* A blob belongs to one row, so another key gets its own copy;
+         * copying onto itself keeps the bytes where they are. */
+        str_t *ids;
+        int64_t *sizes;
+        size_t nb = s3__obj_blobs(r, &src, &ids, &sizes);
+        if (!nb || s3__blob_concat(r, ids, nb, id) != GR_OK) return GR_ERR;
+        o.blob = str_c(id);
+        o.part_blobs = STR_NULL; /* the copy is one blob; part sizes stay for ?partNumber= */
+    }
     o.modified_us = time_now_us();
-    char old[33];
+    str_t old;
     if (s3__begin(db) != GR_OK) goto fail;
-    if (s3__obj_put(r, db, bucket, key, &o, old) != GR_OK || s3__commit(db) != GR_OK) {
+    if (s3__obj_put(r, db, bucket, key, &o, &old) != GR_OK || s3__commit(db) != GR_OK) {
         s3__rollback(db);
         goto fail;
     }
-    s3__blob_drop(r, old);
+    s3__blobs_drop(r, old);
     s3_object_written(r, bucket, key, in, "ObjectCreated:Copy", o.size, o.etag); /* ACL, events: notify.c */
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, o.etag));

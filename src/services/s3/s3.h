@@ -16,4 +16,9 @@ int s3_website_serve(req_t *r, str_t bucket);
 /* POST /bucket with a multipart/form-data body: a browser-based upload. */
 int s3_post_object(req_t *r);
 
+struct app;
+/* Start hook (registry): collects blob files no S3 row names (gc.c), before
+ * the first request is accepted. */
+int s3_start(struct app *app);
+
 #endif

@@ -18,6 +18,7 @@
 #include "s3_model.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/body.h"
 
 /* AWS: S3 API reference, "List of error codes" (code, HTTP status). */
 const aws_errdef_t S3_E_InvalidBucketName = {"InvalidBucketName", 400, true};
@@ -224,7 +225,7 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
 {
     char *sql = arena_printf(r->arena,
-                             "SELECT blob, size, etag, modified_us, parts, part_sizes, %s FROM s3_object "
+                             "SELECT blob, size, etag, modified_us, parts, part_sizes, part_blobs, %s FROM s3_object "
                              "WHERE bucket = ?1 AND key = ?2",
                              ATTR_COLS);
     sqlite3_stmt *st;
@@ -239,34 +240,39 @@ int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
         o->modified_us = sqlite3_column_int64(st, 3);
         o->parts = sqlite3_column_int64(st, 4);
         o->part_sizes = s3__col_str(r, st, 5);
-        s3__attrs_read(r, st, 6, &o->at);
+        o->part_blobs = s3__col_str(r, st, 6);
+        s3__attrs_read(r, st, 7, &o->at);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int old_blob_of(sqlite3 *db, str_t bucket, str_t key, char old[33])
+/* The blobs of the row at (bucket, key): "" when there is none. */
+static int old_blobs_of(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old)
 {
-    old[0] = 0;
+    *old = STR("");
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT blob FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(part_blobs, blob) FROM s3_object WHERE bucket = ?1 AND key = ?2", -1,
+                           &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_str(st, 1, bucket);
     bind_key(st, 2, key);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) snprintf(old, 33, "%s", (const char *)sqlite3_column_text(st, 0));
+    if (rc == SQLITE_ROW) *old = s3__col_str(r, st, 0);
     sqlite3_finalize(st);
+    if (!old->p) *old = STR("");
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
-int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, char old[33])
+int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, str_t *old)
 {
-    if (old_blob_of(db, bucket, key, old) != GR_OK) return GR_ERR;
-    char *sql = arena_printf(
-        r->arena,
-        "INSERT OR REPLACE INTO s3_object (bucket, key, blob, size, etag, modified_us, parts, part_sizes, %s) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-        ATTR_COLS);
+    if (old_blobs_of(r, db, bucket, key, old) != GR_OK) return GR_ERR;
+    char *sql =
+        arena_printf(r->arena,
+                     "INSERT OR REPLACE INTO s3_object (bucket, key, blob, size, etag, modified_us, parts, "
+                     "part_sizes, part_blobs, %s) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                     ATTR_COLS);
     sqlite3_stmt *st;
     if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, bucket);
@@ -277,17 +283,19 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
     sqlite3_bind_int64(st, 6, o->modified_us);
     sqlite3_bind_int64(st, 7, o->parts);
     bind_str(st, 8, o->part_sizes);
-    s3__attrs_bind(st, 9, &o->at);
+    bind_str(st, 9, o->part_blobs);
+    s3__attrs_bind(st, 10, &o->at);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (!strcmp(old, o->blob.p ? o->blob.p : "")) old[0] = 0;
+    /* Rewriting a row over its own bytes (copy onto itself) keeps them. */
+    if (str_eq(*old, o->part_blobs.p ? o->part_blobs : o->blob)) *old = STR("");
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
-int s3__obj_delete(sqlite3 *db, str_t bucket, str_t key, char old[33])
+int s3__obj_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old)
 {
-    if (old_blob_of(db, bucket, key, old) != GR_OK) return GR_ERR;
-    if (!old[0]) return GR_OK;
+    if (old_blobs_of(r, db, bucket, key, old) != GR_OK) return GR_ERR;
+    if (!old->len) return GR_OK;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "DELETE FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
@@ -453,6 +461,61 @@ int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16]
     return GR_OK;
 }
 
+/* The streamed body's digests against Content-MD5 and x-amz-checksum-*
+ * (body.c computed MD5 and the one algorithm the request names). */
+static int verify_stream(req_t *r, const val_t *in, const body_stream_t *b, str_t *algo, str_t *value)
+{
+    arena_t *a = r->arena;
+    str_t cmd5 = val_get_str(in, "ContentMD5");
+    if (cmd5.p) {
+        str_t raw;
+        if (!s3__unb64(a, str_trim(cmd5), &raw) || raw.len != 16)
+            return req_fail(r, &S3_E_InvalidDigest, "The Content-MD5 you specified is not valid.");
+        if (memcmp(raw.p, b->md5, 16)) {
+            r->err_extra = val_new(a, VAL_STRUCT);
+            val_set_c(a, r->err_extra, "ExpectedDigest", val_str(a, s3__hex(a, (const unsigned char *)raw.p, 16)));
+            val_set_c(a, r->err_extra, "CalculatedDigest", val_str(a, s3__b64(a, b->md5, 16)));
+            return req_fail(r, &S3_E_BadDigest, "The Content-MD5 you specified did not match what we received.");
+        }
+    }
+    *algo = *value = STR_NULL;
+    str_t calc = b->algo && b->sumlen ? s3__b64(a, b->sum, b->sumlen) : STR_NULL;
+    for (size_t i = 0; i < sizeof CHECKSUMS / sizeof CHECKSUMS[0]; i++) {
+        str_t given = val_get_str(in, CHECKSUMS[i].member);
+        if (!given.p) continue;
+        /* AWS: one checksum per request ("Expecting a single x-amz-checksum- header") */
+        if (!b->algo || strcmp(b->algo, CHECKSUMS[i].algo))
+            return req_fail(r, &ERR_InvalidRequest,
+                            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+        if (!str_eq(str_trim(given), calc))
+            return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.",
+                            CHECKSUMS[i].algo);
+        *algo = str_c(CHECKSUMS[i].algo);
+        *value = calc;
+        return GR_OK;
+    }
+    str_t want = val_get_str(in, "ChecksumAlgorithm");
+    if (want.p && b->algo && str_eq_nocase(want, str_c(b->algo))) *algo = str_c(b->algo), *value = calc;
+    return GR_OK;
+}
+
+int s3__body_to_blob(req_t *r, const val_t *in, char id[33], int64_t *size, unsigned char md5[16], str_t *algo,
+                     str_t *value)
+{
+    id[0] = 0;
+    if (r->body) {
+        if (verify_stream(r, in, r->body, algo, value) != GR_OK) return GR_ERR;
+        memcpy(md5, r->body->md5, 16);
+        *size = r->body->size;
+        return body_commit(r->body, id);
+    }
+    const val_t *bv = val_get(in, "Body");
+    str_t body = bv && (bv->kind == VAL_BLOB || bv->kind == VAL_STR) ? bv->u.s : STR("");
+    if (s3__verify_body(r, in, body, md5, algo, value) != GR_OK) return GR_ERR;
+    *size = (int64_t)body.len;
+    return s3__blob_put(r, body.p, body.len, id);
+}
+
 int s3__blob_put(req_t *r, const void *p, size_t n, char id[33])
 {
     store_t *s = ((app_t *)r->app)->store;
@@ -477,7 +540,9 @@ int s3__blob_concat(req_t *r, const str_t *src, size_t n, char id[33])
     }
     for (size_t i = 0; i < n; i++) {
         off_t size;
-        int fd = blob_open(s, src[i].p, &size);
+        char one[33];
+        snprintf(one, sizeof one, "%.*s", STR_FMT(src[i]));
+        int fd = blob_open(s, one, &size);
         if (fd < 0) goto fail;
         ssize_t got;
         while ((got = read(fd, buf, CHUNK)) > 0)
@@ -498,6 +563,48 @@ void s3__blob_drop(req_t *r, const char *id)
     if (!id || !id[0]) return;
     /* The row is gone; a failure here only leaves garbage for start-up GC. */
     if (blob_delete(((app_t *)r->app)->store, id) != GR_OK) log_warn("s3: could not delete blob %s", id);
+}
+
+size_t s3__obj_blobs(req_t *r, const s3_obj_t *o, str_t **ids, int64_t **sizes)
+{
+    if (!o->part_blobs.p || !o->part_sizes.p) {
+        *ids = ARENA_NEW(r->arena, str_t);
+        *sizes = ARENA_NEW(r->arena, int64_t);
+        if (!*ids || !*sizes) return 0;
+        (*ids)[0] = o->blob;
+        (*sizes)[0] = o->size;
+        return 1;
+    }
+    size_t n = 1;
+    for (size_t i = 0; i < o->part_blobs.len; i++) n += o->part_blobs.p[i] == ',';
+    *ids = ARENA_NEWN(r->arena, str_t, n);
+    *sizes = ARENA_NEWN(r->arena, int64_t, n);
+    if (!*ids || !*sizes) return 0;
+    str_t b = o->part_blobs, z = o->part_sizes;
+    size_t k = 0;
+    while (k < n && b.p && z.p) {
+        str_t one, sz;
+        b = str_cut(b, ',', &one);
+        z = str_cut(z, ',', &sz);
+        long long v = 0;
+        if (!str_to_i64(sz, &v)) return 0;
+        (*ids)[k] = arena_str(r->arena, one);
+        (*sizes)[k++] = v;
+    }
+    return k == n ? n : 0;
+}
+
+void s3__blobs_drop(req_t *r, str_t ids)
+{
+    while (ids.p && ids.len) {
+        str_t one;
+        ids = str_cut(ids, ',', &one);
+        char id[33];
+        if (one.len != 32) continue;
+        memcpy(id, one.p, 32);
+        id[32] = 0;
+        s3__blob_drop(r, id);
+    }
 }
 
 /* AWS: an account's canonical user id is 64 hex characters, stable for the

@@ -36,6 +36,7 @@ typedef struct {
     int64_t modified_us;
     int64_t parts;    /* > 0: completed from this many parts */
     str_t part_sizes; /* their sizes, "n1,n2,…" */
+    str_t part_blobs; /* their blobs, "id1,id2,…" (the object is its parts); STR_NULL: one blob */
     s3_attrs_t at;
 } s3_obj_t;
 
@@ -50,11 +51,12 @@ void s3__rollback(sqlite3 *db);
 
 /* 1 found, 0 absent, -1 error. */
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o);
-/* Inserts or replaces the row (inside the caller's transaction); the blob of
- * a replaced row is returned in old_blob (33 bytes, "" if none). */
-int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, char old_blob[33]);
-/* Deletes the row; its blob id in old_blob ("" when there was none). */
-int s3__obj_delete(sqlite3 *db, str_t bucket, str_t key, char old_blob[33]);
+/* Inserts or replaces the row (inside the caller's transaction); the blobs of
+ * a replaced row come back in *old ("id,id,…", "" if none), for
+ * s3__blobs_drop once the transaction committed. */
+int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, str_t *old);
+/* Deletes the row; its blobs in *old ("" when there was none). */
+int s3__obj_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old);
 
 /* Content headers, storage class and metadata of a PUT/CreateMultipartUpload/
  * CopyObject input; output members of GET/HEAD from stored attributes. */
@@ -79,11 +81,19 @@ str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n);
  * fills algo and value with the checksum to store (given or asked for). Fails
  * the request on a mismatch. md5 receives the body's MD5. */
 int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16], str_t *algo, str_t *value);
+/* The request's body (streamed to a blob by the dispatcher, or buffered) as
+ * a committed blob, after Content-MD5 and x-amz-checksum-* were verified;
+ * size, MD5 and the checksum to store come back. The caller owns the blob. */
+int s3__body_to_blob(req_t *r, const val_t *in, char id[33], int64_t *size, unsigned char md5[16], str_t *algo,
+                     str_t *value);
 /* Writes bytes to a new committed blob; id gets its 32 hex chars. */
 int s3__blob_put(req_t *r, const void *p, size_t n, char id[33]);
 /* Copies blobs src[0..n) end to end into a new blob (CopyObject, completion). */
 int s3__blob_concat(req_t *r, const str_t *src, size_t n, char id[33]);
 void s3__blob_drop(req_t *r, const char *id);
+void s3__blobs_drop(req_t *r, str_t ids); /* "id,id,…" */
+/* The blobs an object's bytes are in, in order (1 for a simple object). */
+size_t s3__obj_blobs(req_t *r, const s3_obj_t *o, str_t **ids, int64_t **sizes);
 
 str_t s3__owner_id(arena_t *a, str_t account); /* canonical user id */
 val_t *s3__owner(req_t *r);                    /* {ID, DisplayName} of the caller's account */

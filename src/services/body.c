@@ -1,0 +1,237 @@
+/* body.c — streamed request bodies (see body.h): raw HTTP body pieces →
+ * aws-chunked decoder (when the payload is STREAMING-*) → digests → a blob
+ * in DATA/tmp. Runs on the request's loop thread, one piece at a time, so a
+ * body never sits in memory; writing is synchronous, which is the
+ * back-pressure (the loop reads no more until the piece is on disk). */
+#include "services/body.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "services/app.h"
+#include "store/store.h"
+
+typedef struct body_priv {
+    req_t *r;
+    blob_writer_t *w; /* NULL once committed or aborted */
+    sigv4_chunked_t *chunked;
+    EVP_MD_CTX *md5, *sha256, *alt; /* alt: SHA1/SHA256 checksum */
+    uint32_t crc, crc_poly;         /* CRC32 / CRC32C checksum (crc_poly != 0) */
+    bool want_sha256;
+    str_t payload_hash;
+} body_priv_t;
+
+/* ==== CRC-32 and CRC-32C, slicing by 8 ==== */
+
+static uint32_t crc_tab[2][8][256];
+static int crc_ready[2];
+
+static void crc_init(int t, uint32_t poly)
+{
+    if (__atomic_load_n(&crc_ready[t], __ATOMIC_ACQUIRE)) return;
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? poly ^ (c >> 1) : c >> 1;
+        crc_tab[t][0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int s = 1; s < 8; s++)
+            crc_tab[t][s][i] = (crc_tab[t][s - 1][i] >> 8) ^ crc_tab[t][0][crc_tab[t][s - 1][i] & 0xFF];
+    __atomic_store_n(&crc_ready[t], 1, __ATOMIC_RELEASE);
+}
+
+/* Running value c (starts at 0xFFFFFFFF; final value is ~c). */
+static uint32_t crc_update(int t, uint32_t c, const unsigned char *p, size_t n)
+{
+    const uint32_t(*T)[256] = crc_tab[t];
+    while (n >= 8) {
+        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+        c = T[7][lo & 0xFF] ^ T[6][(lo >> 8) & 0xFF] ^ T[5][(lo >> 16) & 0xFF] ^ T[4][lo >> 24] ^ T[3][p[4]] ^
+            T[2][p[5]] ^ T[1][p[6]] ^ T[0][p[7]];
+        p += 8, n -= 8;
+    }
+    while (n--) c = T[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
+    return c;
+}
+
+#define POLY_CRC32 0xEDB88320u
+#define POLY_CRC32C 0x82F63B78u
+
+/* ==== digests ==== */
+
+static void free_md(void *p)
+{
+    EVP_MD_CTX_free(p);
+}
+
+static EVP_MD_CTX *md_new(arena_t *a, const char *name)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c) return NULL;
+    if (arena_defer(a, free_md, c) < 0) {
+        EVP_MD_CTX_free(c);
+        return NULL;
+    }
+    if (!EVP_DigestInit_ex(c, EVP_get_digestbyname(name), NULL)) return NULL;
+    return c;
+}
+
+/* The checksum algorithm a request names: a value header, the trailer it
+ * announces, or the SDK's algorithm header. */
+static const char *named_algo(const wire_req_t *w)
+{
+    static const char *const algos[] = {"CRC32", "CRC32C", "SHA1", "SHA256"};
+    static const char *const hdrs[] = {"x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1",
+                                       "x-amz-checksum-sha256"};
+    str_t tr = str_trim(wire_header(w, "x-amz-trailer"));
+    str_t sdk = wire_header(w, "x-amz-sdk-checksum-algorithm");
+    if (!sdk.p) sdk = wire_header(w, "x-amz-checksum-algorithm");
+    for (size_t i = 0; i < 4; i++)
+        if (wire_header(w, hdrs[i]).p || str_eq_nocase(tr, str_c(hdrs[i])) ||
+            str_eq_nocase(str_trim(sdk), str_c(algos[i])))
+            return algos[i];
+    return NULL;
+}
+
+static void abort_writer(void *p)
+{
+    body_priv_t *bp = p;
+    if (bp->w) blob_abort(bp->w);
+    bp->w = NULL;
+}
+
+/* Decoded bytes: hash and write. */
+static int sink(void *ud, const char *p, size_t n)
+{
+    body_stream_t *b = ud;
+    body_priv_t *bp = b->priv;
+    if (!n) return GR_OK;
+    EVP_DigestUpdate(bp->md5, p, n);
+    if (bp->alt) EVP_DigestUpdate(bp->alt, p, n);
+    if (bp->crc_poly) bp->crc = crc_update(bp->crc_poly == POLY_CRC32C, bp->crc, (const unsigned char *)p, n);
+    b->size += (int64_t)n;
+    if (blob_write(bp->w, p, n) != GR_OK) {
+        b->status = BODY_E_IO;
+        return GR_ERR;
+    }
+    return GR_OK;
+}
+
+body_stream_t *body_begin(req_t *r, const sigv4_t *sig)
+{
+    arena_t *a = r->arena;
+    body_stream_t *b = ARENA_NEW(a, body_stream_t);
+    body_priv_t *bp = ARENA_NEW(a, body_priv_t);
+    if (!b || !bp) return NULL;
+    b->priv = bp;
+    bp->r = r;
+    bp->md5 = md_new(a, "MD5");
+    if (!bp->md5) return NULL;
+    b->algo = named_algo(&r->w);
+    if (b->algo && !strcmp(b->algo, "CRC32")) {
+        crc_init(0, POLY_CRC32);
+        bp->crc_poly = POLY_CRC32, bp->crc = 0xFFFFFFFFu;
+    } else if (b->algo && !strcmp(b->algo, "CRC32C")) {
+        crc_init(1, POLY_CRC32C);
+        bp->crc_poly = POLY_CRC32C, bp->crc = 0xFFFFFFFFu;
+    } else if (b->algo && !(bp->alt = md_new(a, b->algo))) {
+        return NULL;
+    }
+    bp->payload_hash = sig->payload_hash;
+    if (str_starts_with(sig->payload_hash, STR("STREAMING-"))) {
+        bp->chunked = sigv4_chunked_new(a, sig, sink, b);
+        if (!bp->chunked) {
+            b->status = BODY_E_CHUNK;
+            b->msg = "Unsupported aws-chunked payload mode";
+        }
+    } else if (sig->payload_hash.len == 64) {
+        bp->want_sha256 = true;
+        if (!(bp->sha256 = md_new(a, "SHA256"))) return NULL;
+    }
+    bp->w = blob_begin(((app_t *)r->app)->store);
+    if (!bp->w || arena_defer(a, abort_writer, bp) < 0) {
+        if (bp->w) blob_abort(bp->w);
+        return NULL;
+    }
+    return b;
+}
+
+int body_feed(body_stream_t *b, const char *p, size_t n)
+{
+    body_priv_t *bp = b->priv;
+    if (b->status != BODY_OK) return GR_ERR; /* keep reading nothing more: the answer is an error */
+    if (bp->chunked) {
+        const char *msg = NULL;
+        if (sigv4_chunked_feed(bp->chunked, p, n, &msg) != GR_OK) {
+            if (b->status == BODY_OK) b->status = BODY_E_CHUNK, b->msg = msg;
+            return GR_ERR;
+        }
+        return GR_OK;
+    }
+    if (bp->sha256) EVP_DigestUpdate(bp->sha256, p, n);
+    return sink(b, p, n);
+}
+
+int body_finish(body_stream_t *b)
+{
+    body_priv_t *bp = b->priv;
+    if (b->status != BODY_OK) return GR_ERR;
+    unsigned m = 16;
+    EVP_DigestFinal_ex(bp->md5, b->md5, &m);
+    if (bp->chunked) {
+        const char *msg = NULL;
+        if (sigv4_chunked_finish(bp->chunked, &b->trailers, &b->ntrailers, &msg) != GR_OK) {
+            b->status = BODY_E_CHUNK, b->msg = msg ? msg : "Incomplete aws-chunked body";
+            return GR_ERR;
+        }
+    }
+    if (bp->sha256) {
+        unsigned char h[32];
+        unsigned hn = 32;
+        EVP_DigestFinal_ex(bp->sha256, h, &hn);
+        static const char hx[] = "0123456789abcdef";
+        char hex[64];
+        for (int i = 0; i < 32; i++) hex[2 * i] = hx[h[i] >> 4], hex[2 * i + 1] = hx[h[i] & 15];
+        if (!str_eq_nocase(bp->payload_hash, str_n(hex, 64))) {
+            /* AWS: XAmzContentSHA256Mismatch wording (S3). */
+            b->status = BODY_E_HASH;
+            b->msg = "The provided 'x-amz-content-sha256' header does not match what was computed.";
+            return GR_ERR;
+        }
+    }
+    if (bp->crc_poly) {
+        uint32_t c = ~bp->crc;
+        b->sum[0] = (unsigned char)(c >> 24), b->sum[1] = (unsigned char)(c >> 16), b->sum[2] = (unsigned char)(c >> 8),
+        b->sum[3] = (unsigned char)c;
+        b->sumlen = 4;
+    } else if (bp->alt) {
+        b->sumlen = 32;
+        EVP_DigestFinal_ex(bp->alt, b->sum, &b->sumlen);
+    }
+    return GR_OK;
+}
+
+int body_commit(body_stream_t *b, char id[33])
+{
+    body_priv_t *bp = b->priv;
+    if (b->status != BODY_OK || !bp->w) return GR_ERR;
+    blob_writer_t *w = bp->w;
+    bp->w = NULL;
+    return blob_commit(w, id);
+}
+
+bool body_checksum(const char *algo, const void *p, size_t n, unsigned char out[32], unsigned *outlen)
+{
+    if (!strcmp(algo, "CRC32") || !strcmp(algo, "CRC32C")) {
+        int t = !strcmp(algo, "CRC32C");
+        crc_init(t, t ? POLY_CRC32C : POLY_CRC32);
+        uint32_t c = ~crc_update(t, 0xFFFFFFFFu, p, n);
+        out[0] = (unsigned char)(c >> 24), out[1] = (unsigned char)(c >> 16), out[2] = (unsigned char)(c >> 8),
+        out[3] = (unsigned char)c;
+        *outlen = 4;
+        return true;
+    }
+    if (strcmp(algo, "SHA1") && strcmp(algo, "SHA256")) return false;
+    *outlen = 32;
+    return EVP_Digest(p, n, out, outlen, EVP_get_digestbyname(algo), NULL) == 1;
+}

@@ -1,0 +1,54 @@
+/* body.h — a request body streamed into a temporary blob as it arrives, for
+ * the operations whose .ops row says OPF_STREAM_BODY (S3 PutObject,
+ * UploadPart). The dispatcher authenticates such a request on its headers,
+ * then feeds each piece here: aws-chunked framing is decoded (chunk
+ * signatures checked), the bytes are hashed (MD5 always, the x-amz-checksum
+ * algorithm the request names, SHA-256 when x-amz-content-sha256 is a hash)
+ * and written to the blob, so memory stays bounded whatever the size. The
+ * handler verifies the digests and commits the blob before any row points at
+ * it; an uncommitted blob is removed with the request's arena. */
+#ifndef GR_SERVICES_BODY_H
+#define GR_SERVICES_BODY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth/sigv4.h"
+#include "core/req.h"
+
+typedef enum {
+    BODY_OK,
+    BODY_E_IO,    /* the blob could not be written: internal error */
+    BODY_E_CHUNK, /* malformed aws-chunked framing or a chunk signature mismatch */
+    BODY_E_HASH,  /* x-amz-content-sha256 differs from the bytes received */
+    BODY_E_SHORT, /* the client sent fewer bytes than it announced */
+} body_status_t;
+
+typedef struct body_stream {
+    body_status_t status;
+    const char *msg;       /* AWS's message for a failure */
+    int64_t size;          /* decoded bytes */
+    unsigned char md5[16]; /* after body_finish */
+    const char *algo;      /* "CRC32", "CRC32C", "SHA1", "SHA256" computed besides MD5, or NULL */
+    unsigned char sum[32]; /* its raw value, after body_finish */
+    unsigned sumlen;
+    const kv_t *trailers; /* aws-chunked trailer headers, after body_finish */
+    size_t ntrailers;
+    struct body_priv *priv; /* hashing state, decoder, blob writer */
+} body_stream_t;
+
+/* Starts the stream for r (whose w.headers are set). sig: the verified
+ * signature. NULL on failure (out of memory, no temp file). */
+body_stream_t *body_begin(req_t *r, const sigv4_t *sig);
+/* One raw piece of the HTTP body. GR_ERR once the stream failed (status). */
+int body_feed(body_stream_t *b, const char *p, size_t n);
+/* After the last piece: final digests and trailers; GR_ERR with status set. */
+int body_finish(body_stream_t *b);
+/* Makes the received bytes a committed blob (id: 32 hex chars + NUL). From
+ * then on the caller owns the blob and deletes it if no row comes to name it. */
+int body_commit(body_stream_t *b, char id[33]);
+
+/* Raw checksum of bytes in one call, same algorithms (tests, buffered bodies). */
+bool body_checksum(const char *algo, const void *p, size_t n, unsigned char out[32], unsigned *outlen);
+
+#endif
