@@ -19,6 +19,7 @@ SRC      := $(shell find src -name '*.c' | sort)
 LIBSRC   := $(filter-out src/main.c,$(SRC))
 # sqsjson: SQS's model again as json 1.0 (X-Amz-Target: AmazonSQS.*), which newer SDKs send.
 GEN_C    := $(foreach s,$(SERVICES),build/gen/$(s)_model.c) build/gen/sqsjson_model.c build/gen/schemas.c
+GEN_C    += build/gen/bootstraps.c
 # Debian's pkg-config names: libevent_core (event loop, bufferevents, listener: all
 # src/http uses), libevent_pthreads, sqlite3, libcrypto (from libssl-dev).
 DEPS_PC  := libevent_core libevent_pthreads sqlite3 libcrypto
@@ -67,6 +68,12 @@ build/gen/sqsjson_model.c: src/services/sqs/sqs.ops tools/gen_models.py src/serv
 	@mkdir -p build/gen
 	$(PYTHON) tools/gen_models.py --botocore $(BOTOCORE) --service sqs --ops $< --out build/gen \
 	  --as-json-target AmazonSQS --name sqsjson
+
+# The Lambda runtime bootstraps, embedded so the binary needs no files (src/runtime/rt.h).
+build/gen/bootstraps.c: src/runtime/bootstrap/node.js src/runtime/bootstrap/python.py tools/gen_embed.py
+	@mkdir -p build/gen
+	$(PYTHON) tools/gen_embed.py --out $@ rt_bootstrap_node=src/runtime/bootstrap/node.js \
+	  rt_bootstrap_python=src/runtime/bootstrap/python.py
 
 build/gen/schemas.c: $(SCHEMAS) tools/gen_schemas.py
 	@mkdir -p build/gen

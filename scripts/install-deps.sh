@@ -15,12 +15,30 @@ PKGS=(
   wrk nginx hyperfine
   # ceph/s3-tests compatibility run (tests/s3-tests/run.sh, not part of make test)
   python3-isodate python3-munch python3-tz
+  # Lambda: function code is extracted with unzip; Node.js runtimes run the machine's node (npm comes with it)
+  unzip nodejs
 )
 
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Lambda runtimes (src/services/lambda/exec.c): the AWS SDKs functions expect,
+# where the Node.js bootstrap puts them on NODE_PATH — the v2 `aws-sdk` for
+# nodejs16.x (as AWS shipped it), v3 clients for nodejs18.x/20.x. Python
+# functions use Debian's boto3 (python3-boto3). After apt, which brings npm.
+lambda_sdks() {
+  local dir=${GUREUM_LAMBDA_SDK_DIR:-/usr/local/lib/gureum/lambda}
+  command -v npm >/dev/null || return 0
+  [ -d "$dir/nodejs16/node_modules/aws-sdk" ] ||
+    npm install --silent --no-audit --no-fund --prefix "$dir/nodejs16" aws-sdk@2 >/dev/null
+  [ -d "$dir/nodejs18/node_modules/@aws-sdk/client-sns" ] ||
+    npm install --silent --no-audit --no-fund --prefix "$dir/nodejs18" @aws-sdk/client-sns @aws-sdk/client-sqs \
+      @aws-sdk/client-s3 @aws-sdk/client-dynamodb @aws-sdk/lib-dynamodb @aws-sdk/client-lambda \
+      @aws-sdk/client-sts >/dev/null
+}
+trap lambda_sdks EXIT
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "install-deps: installing ${missing[*]}" >&2

@@ -1,17 +1,21 @@
 /* main.c — the gureum command: `serve` wires the layers together (config →
  * store → credentials → http server with the dispatcher as its handler) and
  * runs until SIGTERM/SIGINT; `aws` runs the AWS CLI pointed at this server;
- * `version` and `help` say what they say. */
+ * `sms` prints the SMS outbox of a running server; `version` and `help`
+ * say what they say. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "auth/creds.h"
 #include "core/config.h"
 #include "core/gtime.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "http/http.h"
 #include "services/app.h"
@@ -34,6 +38,8 @@ static void usage(FILE *f)
           "                    [--region R] [--threads N] [--config FILE] [--quiet]\n"
           "       gureum aws ARGS...     run the AWS CLI against this server (endpoint and, on loopback,\n"
           "                              the root keys filled in)\n"
+          "       gureum sms [--host H] [--port N] [--phone NUMBER] [--json]\n"
+          "                              print the SMS outbox of the server running there\n"
           "       gureum version\n"
           "Each serve option can also be set by GUREUM_HOST, GUREUM_PORT, GUREUM_DATA, GUREUM_DURABILITY,\n"
           "GUREUM_REGION, GUREUM_THREADS, GUREUM_QUIET, GUREUM_CONFIG; the default account by GUREUM_ACCOUNT,\n"
@@ -143,6 +149,103 @@ static int run_aws(int argc, char **argv)
     return 127;
 }
 
+/* `gureum sms`: GET /_gureum/sns/sms from the running server (host and
+ * port from the flags, else GUREUM_HOST / GUREUM_PORT, else the defaults)
+ * and print one line per SMS, or the JSON as served with --json. */
+static int run_sms(int argc, char **argv)
+{
+    config_t cfg;
+    const char *err;
+    if (config_load(&cfg, 0, NULL, &err) < 0) {
+        fprintf(stderr, "gureum: %s\n", err);
+        return 2;
+    }
+    const char *host = cfg.host, *phone = NULL;
+    int port = cfg.port;
+    bool raw = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            raw = true;
+        else if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
+            host = argv[++i];
+        else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+            port = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--phone") == 0 && i + 1 < argc)
+            phone = argv[++i];
+        else {
+            fprintf(stderr, "gureum sms: unknown argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (strcmp(host, "0.0.0.0") == 0) host = "127.0.0.1";
+    if (strcmp(host, "::") == 0) host = "::1";
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
+        fprintf(stderr, "gureum sms: cannot resolve %s\n", host);
+        return 1;
+    }
+    int fd = -1;
+    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) close(fd), fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        fprintf(stderr, "gureum sms: no gureum server on %s:%d: %s\n", host, port, strerror(errno));
+        return 1;
+    }
+    arena_t *a = arena_new(0);
+    if (!a) return 1;
+    buf_t q;
+    buf_init(&q, a);
+    buf_printf(&q, "GET /_gureum/sns/sms%s", phone ? "?phoneNumber=" : "");
+    for (const char *p = phone; p && *p; p++) /* percent-encode the + */
+        if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+            buf_putc(&q, *p);
+        else
+            buf_printf(&q, "%%%02X", (unsigned char)*p);
+    buf_printf(&q, " HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n", host, port);
+    str_t req = buf_str(&q);
+    buf_t resp;
+    buf_init(&resp, a);
+    int rc = 1;
+    if (write(fd, req.p, req.len) == (ssize_t)req.len) {
+        char chunk[65536];
+        ssize_t n;
+        while ((n = read(fd, chunk, sizeof chunk)) > 0) buf_append(&resp, chunk, (size_t)n);
+        str_t all = buf_str(&resp);
+        const char *body = strstr(all.p ? all.p : "", "\r\n\r\n");
+        int status = 0;
+        if (all.p) sscanf(all.p, "HTTP/1.%*d %d", &status);
+        if (status != 200 || !body) {
+            fprintf(stderr, "gureum sms: the server answered %d\n", status);
+        } else if (raw) {
+            fputs(body + 4, stdout);
+            rc = 0;
+        } else {
+            json_t *j = json_parse(a, str_c(body + 4), NULL);
+            if (j && j->type == JSON_ARRAY) {
+                rc = 0;
+                for (size_t i = 0; i < j->u.arr.n; i++) {
+                    const json_t *m = j->u.arr.v[i];
+                    const json_t *f[5] = {json_get(m, "time"), json_get(m, "phoneNumber"), json_get(m, "senderId"),
+                                          json_get(m, "messageId"), json_get(m, "message")};
+                    for (int k = 0; k < 5; k++) {
+                        str_t s = f[k] && f[k]->type == JSON_STRING ? f[k]->u.s : STR("-");
+                        printf(k < 4 ? "%.*s\t" : "%.*s\n", STR_FMT(s));
+                    }
+                }
+            } else
+                fprintf(stderr, "gureum sms: unreadable answer\n");
+        }
+    }
+    close(fd);
+    arena_free(a);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -152,6 +255,7 @@ int main(int argc, char **argv)
     const char *verb = argv[1];
     if (strcmp(verb, "serve") == 0) return serve(argc - 2, argv + 2);
     if (strcmp(verb, "aws") == 0) return run_aws(argc - 2, argv + 2);
+    if (strcmp(verb, "sms") == 0) return run_sms(argc - 2, argv + 2);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("gureum %s\n", GUREUM_VERSION);
         return 0;

@@ -335,7 +335,9 @@ def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=
         # AWS: SQS checks attribute names itself (InvalidAttributeName) and accepts
         # message system attribute names in ReceiveMessage's AttributeNames, which
         # the model types as QueueAttributeName: its enums are not constraints.
-        enums = [] if svc == "sqs" else s.get("enum", [])
+        # Lambda: Debian's model predates nodejs20.x, python3.10-3.12 and
+        # provided.al2023; the service checks Runtime against today's list.
+        enums = [] if svc == "sqs" or (svc == "lambda" and n == "Runtime") else s.get("enum", [])
         err = "&" + errdefs[n][0] if n in errdefs else "NULL"
         shape_rows.append(
             "{%s, %s, %s, %s, %d, %s, %s, %s, %s, %s, %s, %s, %d, %s}"

@@ -21,6 +21,7 @@
 #include "services/body.h"
 #include "services/registry.h"
 #include "services/s3/s3.h"
+#include "services/sns/sns.h"
 
 #define REQ_BUDGET (64u << 20) /* per-request arena: parsed input + response */
 
@@ -237,6 +238,10 @@ static void inspect(req_t *r)
 {
     app_t *app = r->app;
     wire_resp_init(&r->resp, r->arena);
+    if (str_starts_with(r->w.path, STR("/_gureum/sns/"))) { /* outboxes, signing cert, SubscribeURL */
+        sns_inspect(r);
+        return;
+    }
     if (!str_eq_c(r->w.path, "/_gureum/health") && !str_eq_c(r->w.path, "/_gureum/health/")) {
         r->resp.status = 404;
         wire_resp_header(&r->resp, r->arena, "Content-Type", STR("application/json"));

@@ -11,6 +11,8 @@
 #include "lambda_model.h"
 #include "logs_model.h"
 #include "s3_model.h"
+#include "services/sns/sns.h"
+#include "sns_model.h"
 #include "services/iam/iam.h"
 #include "services/s3/s3.h"
 #include "services/sts/sts.h"
@@ -30,6 +32,7 @@ const svc_entry_t registry[] = {
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start},
     /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
      * the latter found by target prefix; both sign as "sqs", which finds the query row. */
+    {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, NULL, false, sns_start},
     {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"sqs-json", &gen_model_sqsjson, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, sts_start},

@@ -570,3 +570,31 @@ def test_browser_post_redirect(g, s3, bucket):
     assert r.status_code == 303
     assert r.headers["Location"].startswith("http://example.com/done?bucket=%s&key=r.txt&etag=" % bucket)
     assert s3.get_object(Bucket=bucket, Key="r.txt")["Body"].read() == b"r"
+
+
+def test_notifications_to_sns(g, s3, bucket):
+    import time
+    sns, sqs = g.client("sns"), g.client("sqs")
+    topic = sns.create_topic(Name=name("t"))["TopicArn"]
+    qurl = sqs.create_queue(QueueName=name("fan"))["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=qurl, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                                               "Action": "sqs:SendMessage", "Resource": qarn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    cfg = {"TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:Put"]}]}
+    # the default topic policy does not let S3 publish
+    assert err(lambda: s3.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration=cfg)) == ("InvalidArgument", 400)
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                                               "Action": "sns:Publish", "Resource": topic}]}))
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=cfg)
+    s3.put_object(Bucket=bucket, Key="via-sns.txt", Body=b"s")
+    bodies, deadline = [], time.time() + 10
+    while len(bodies) < 2 and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=qurl, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.append(json.loads(m["Body"]))
+    assert any(b.get("Event") == "s3:TestEvent" for b in bodies)
+    recs = [b["Records"][0] for b in bodies if "Records" in b]
+    assert recs and recs[0]["eventName"] == "ObjectCreated:Put" and recs[0]["s3"]["object"]["key"] == "via-sns.txt"

@@ -32,7 +32,7 @@ import botocore.handlers  # noqa: E402
 
 import protohelp  # noqa: E402
 
-SERVICES = ("sts", "iam", "ec2", "s3")
+SERVICES = ("sts", "iam", "ec2", "s3", "sns")
 SEEDS = (1, 2, 3)
 
 if pytest is None:  # decorators below still need a name
@@ -208,6 +208,12 @@ CLIENT_CALLS = {
             {"ResourceType": "vpc", "Tags": [{"Key": "k", "Value": "v"}]}]}),
         ("AuthorizeSecurityGroupIngress", {"GroupId": "sg-1", "IpPermissions": [
             {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}),
+    ],
+    "sns": [
+        ("CreateTopic", {"Name": "t", "Attributes": {"DisplayName": "a&b <c>"}, "Tags": [{"Key": "k", "Value": "v"}]}),
+        ("Publish", {"TopicArn": "arn:aws:sns:us-east-1:000000000000:t", "Message": "m é", "MessageAttributes": {
+            "n": {"DataType": "Number", "StringValue": "1"}, "b": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}}}),
+        ("SetSMSAttributes", {"attributes": {"DefaultSMSType": "Transactional"}}),
     ],
     "s3": [
         ("CreateBucket", {"Bucket": "bucket-1",

@@ -1,13 +1,541 @@
-/* function.c — Lambda function configuration over lambda_function
- * (schema/001_functions.sql). ListFunctions for now; creating and invoking
- * functions arrive with the Lambda issue. */
+/* function.c — Lambda functions over lambda_function (schema/): create, read,
+ * update, delete and list them, their resource policy, tags and reserved
+ * concurrency. Invocation is invoke.c; code files are code.c.
+ *
+ * Invariant: a row's revision changes with every change to its code or
+ * configuration, and the runtime's warm environments are keyed by it, so an
+ * invocation after an update never reaches a process of the old revision. */
 #include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "core/gtime.h"
+#include "core/id.h"
+#include "core/json.h"
 #include "core/req.h"
 #include "lambda_model.h"
 #include "schemas.h"
-#include "services/app.h"
+#include "services/iam/iam.h"
+#include "services/lambda/lambda_int.h"
+
+sqlite3 *lambda__db(app_t *app)
+{
+    return store_db(app->store, &schema_lambda);
+}
+
+static void bind_s(sqlite3_stmt *st, int i, str_t s)
+{
+    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_TRANSIENT);
+}
+
+static str_t col(arena_t *a, sqlite3_stmt *st, int i)
+{
+    const char *p = (const char *)sqlite3_column_text(st, i);
+    return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
+}
+
+#define FN_COLS                                                                                                        \
+    "name, runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, last_modified, description, "         \
+    "env_json, code_id, revision, policy, tags_json, reserved, dlq_arn, ephemeral_mb"
+
+static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
+{
+    f->name = col(a, st, 0);
+    f->runtime = col(a, st, 1);
+    f->handler = col(a, st, 2);
+    f->role = col(a, st, 3);
+    f->memory_mb = sqlite3_column_int64(st, 4);
+    f->timeout_s = sqlite3_column_int64(st, 5);
+    f->code_sha256 = col(a, st, 6);
+    f->code_size = sqlite3_column_int64(st, 7);
+    f->last_modified = sqlite3_column_int64(st, 8);
+    f->description = col(a, st, 9);
+    f->env_json = col(a, st, 10);
+    f->code_id = col(a, st, 11);
+    f->revision = col(a, st, 12);
+    f->policy = col(a, st, 13);
+    f->tags_json = col(a, st, 14);
+    f->reserved = sqlite3_column_int64(st, 15);
+    f->dlq_arn = col(a, st, 16);
+    f->ephemeral_mb = sqlite3_column_int64(st, 17);
+}
+
+int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f)
+{
+    sqlite3 *db = lambda__db(app);
+    if (!db) return -1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    bind_s(st, 1, account);
+    bind_s(st, 2, region);
+    bind_s(st, 3, name);
+    int rc = sqlite3_step(st), found = 0;
+    if (rc == SQLITE_ROW) {
+        memset(f, 0, sizeof *f);
+        f->account = arena_str(a, account);
+        f->region = arena_str(a, region);
+        read_fn(a, st, f);
+        found = 1;
+    } else if (rc != SQLITE_DONE)
+        found = -1;
+    sqlite3_finalize(st);
+    return found;
+}
+
+str_t lambda__arn(arena_t *a, str_t region, str_t account, str_t name)
+{
+    return str_c(
+        arena_printf(a, "arn:aws:lambda:%.*s:%.*s:function:%.*s", STR_FMT(region), STR_FMT(account), STR_FMT(name)));
+}
+
+/* AWS: FunctionName may be "name", "name:qualifier", "ACCOUNT:function:name"
+ * or "arn:aws:lambda:REGION:ACCOUNT:function:name[:qualifier]". */
+bool lambda__parse_name(str_t in, str_t *name, str_t *qualifier, str_t *account, str_t *region)
+{
+    str_t parts[8];
+    size_t n = 0, start = 0;
+    for (size_t i = 0; i <= in.len && n < 8; i++)
+        if (i == in.len || in.p[i] == ':') {
+            parts[n++] = str_n(in.p + start, i - start);
+            start = i + 1;
+        }
+    *qualifier = STR_NULL;
+    if (account) *account = STR_NULL;
+    if (region) *region = STR_NULL;
+    if (n >= 7 && str_eq_c(parts[0], "arn") && str_eq_c(parts[5], "function")) {
+        if (region) *region = parts[3];
+        if (account) *account = parts[4];
+        *name = parts[6];
+        if (n == 8) *qualifier = parts[7];
+        return n <= 8 && name->len;
+    }
+    if (n >= 3 && str_eq_c(parts[1], "function")) {
+        if (account) *account = parts[0];
+        *name = parts[2];
+        if (n == 4) *qualifier = parts[3];
+        return n <= 4 && name->len;
+    }
+    *name = parts[0];
+    if (n == 2) *qualifier = parts[1];
+    return n <= 2 && name->len;
+}
+
+int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f)
+{
+    str_t name, q, acct, region;
+    if (!lambda__parse_name(fname, &name, &q, &acct, &region))
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid function name: %.*s", STR_FMT(fname));
+    int rc = lambda__load(r->app, r->arena, r->who.account, r->region, name, f);
+    if (rc < 0) return GR_ERR;
+    if (rc == 0 || (acct.len && !str_eq(acct, r->who.account)) || (region.len && !str_eq(region, r->region)))
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s",
+                        lambda__arn(r->arena, r->region, r->who.account, name).p);
+    if (q.len && !str_eq_c(q, "$LATEST"))
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s:%.*s",
+                        lambda__arn(r->arena, r->region, r->who.account, name).p, STR_FMT(q));
+    return GR_OK;
+}
+
+static val_t *json_to_map(arena_t *a, str_t text)
+{
+    val_t *m = val_new(a, VAL_MAP);
+    if (!text.len) return m;
+    const json_t *j = json_parse(a, text, NULL);
+    if (!j || j->type != JSON_OBJECT) return m;
+    for (size_t i = 0; i < j->u.obj.n; i++)
+        if (j->u.obj.v[i]->type == JSON_STRING) val_set(a, m, j->u.obj.k[i], val_str(a, j->u.obj.v[i]->u.s));
+    return m;
+}
+
+static str_t map_to_json(arena_t *a, const val_t *m)
+{
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_obj_begin(&w);
+    for (size_t i = 0; m && i < m->u.obj.n; i++) {
+        json_w_key(&w, m->u.obj.e[i].key);
+        json_w_str(&w, m->u.obj.e[i].v->kind == VAL_STR ? m->u.obj.e[i].v->u.s : STR(""));
+    }
+    json_w_obj_end(&w);
+    return buf_str(&b);
+}
+
+val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
+{
+    val_t *v = val_new(a, VAL_STRUCT);
+    val_set_c(a, v, "FunctionName", val_str(a, f->name));
+    val_set_c(a, v, "FunctionArn", val_str(a, lambda__arn(a, f->region, f->account, f->name)));
+    if (f->runtime.len) val_set_c(a, v, "Runtime", val_str(a, f->runtime));
+    val_set_c(a, v, "Role", val_str(a, f->role));
+    if (f->handler.len) val_set_c(a, v, "Handler", val_str(a, f->handler));
+    val_set_c(a, v, "CodeSize", val_int(a, f->code_size));
+    val_set_c(a, v, "Description", val_str(a, f->description));
+    val_set_c(a, v, "Timeout", val_int(a, f->timeout_s));
+    val_set_c(a, v, "MemorySize", val_int(a, f->memory_mb));
+    /* AWS writes LastModified as a string: 2019-01-01T00:00:00.000+0000 */
+    char ts[40];
+    time_fmt_iso8601(ts, f->last_modified * 1000, true);
+    ts[23] = 0;
+    val_set_c(a, v, "LastModified", val_cstr(a, arena_printf(a, "%s+0000", ts)));
+    val_set_c(a, v, "CodeSha256", val_str(a, f->code_sha256));
+    val_set_c(a, v, "Version", val_cstr(a, "$LATEST"));
+    if (f->env_json.len) {
+        val_t *env = val_new(a, VAL_STRUCT);
+        val_set_c(a, env, "Variables", json_to_map(a, f->env_json));
+        val_set_c(a, v, "Environment", env);
+    }
+    if (f->dlq_arn.len) {
+        val_t *d = val_new(a, VAL_STRUCT);
+        val_set_c(a, d, "TargetArn", val_str(a, f->dlq_arn));
+        val_set_c(a, v, "DeadLetterConfig", d);
+    }
+    val_t *tr = val_new(a, VAL_STRUCT);
+    val_set_c(a, tr, "Mode", val_cstr(a, "PassThrough"));
+    val_set_c(a, v, "TracingConfig", tr);
+    val_set_c(a, v, "RevisionId", val_str(a, f->revision));
+    val_set_c(a, v, "State", val_cstr(a, "Active"));
+    val_set_c(a, v, "LastUpdateStatus", val_cstr(a, "Successful"));
+    val_set_c(a, v, "PackageType", val_cstr(a, "Zip"));
+    val_t *arch = val_new(a, VAL_LIST);
+    val_push(a, arch, val_cstr(a, "x86_64"));
+    val_set_c(a, v, "Architectures", arch);
+    val_t *eph = val_new(a, VAL_STRUCT);
+    val_set_c(a, eph, "Size", val_int(a, f->ephemeral_mb));
+    val_set_c(a, v, "EphemeralStorage", eph);
+    val_t *ss = val_new(a, VAL_STRUCT);
+    val_set_c(a, ss, "ApplyOn", val_cstr(a, "None"));
+    val_set_c(a, ss, "OptimizationStatus", val_cstr(a, "Off"));
+    val_set_c(a, v, "SnapStart", ss);
+    return v;
+}
+
+/* ==== Validation shared by create and update ==== */
+
+/* AWS: "Lambda was unable to configure your environment variables because the
+ * environment variables you have provided contains reserved keys that are
+ * currently not supported for modification. Reserved keys used in this
+ * request: AWS_REGION" (Lambda developer guide, reserved environment variables). */
+static const char *const RESERVED_ENV[] = {"_HANDLER",
+                                           "_X_AMZN_TRACE_ID",
+                                           "AWS_DEFAULT_REGION",
+                                           "AWS_REGION",
+                                           "AWS_EXECUTION_ENV",
+                                           "AWS_LAMBDA_FUNCTION_NAME",
+                                           "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                           "AWS_LAMBDA_FUNCTION_VERSION",
+                                           "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                           "AWS_LAMBDA_LOG_GROUP_NAME",
+                                           "AWS_LAMBDA_LOG_STREAM_NAME",
+                                           "AWS_ACCESS_KEY",
+                                           "AWS_ACCESS_KEY_ID",
+                                           "AWS_SECRET_ACCESS_KEY",
+                                           "AWS_SESSION_TOKEN",
+                                           "AWS_LAMBDA_RUNTIME_API",
+                                           "LAMBDA_TASK_ROOT",
+                                           "LAMBDA_RUNTIME_DIR",
+                                           NULL};
+
+static int check_config(req_t *r, const val_t *in, lambda__fn_t *f)
+{
+    arena_t *a = r->arena;
+    str_t rt = val_get_str(in, "Runtime");
+    if (rt.p) {
+        if (lambda__runtime_deprecated(rt))
+            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                            "The runtime parameter of %.*s is no longer supported for creating or updating AWS "
+                            "Lambda functions. We recommend you use a supported runtime while creating or updating "
+                            "functions.",
+                            STR_FMT(rt));
+        if (!lambda__runtime_supported(rt))
+            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                            "Value %.*s at 'runtime' failed to satisfy constraint: gureum runs nodejs16.x, "
+                            "nodejs18.x, nodejs20.x, python3.9-python3.12, provided, provided.al2 and "
+                            "provided.al2023",
+                            STR_FMT(rt));
+        f->runtime = rt;
+    }
+    const val_t *env = val_get(in, "Environment");
+    if (env) {
+        const val_t *vars = val_get(env, "Variables");
+        buf_t used;
+        buf_init(&used, a);
+        for (size_t i = 0; vars && i < vars->u.obj.n; i++)
+            for (const char *const *k = RESERVED_ENV; *k; k++)
+                if (str_eq_c(vars->u.obj.e[i].key, *k)) {
+                    if (used.len) buf_puts(&used, ", ");
+                    buf_puts(&used, *k);
+                }
+        if (used.len)
+            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                            "Lambda was unable to configure your environment variables because the environment "
+                            "variables you have provided contains reserved keys that are currently not supported "
+                            "for modification. Reserved keys used in this request: %s",
+                            buf_str(&used).p);
+        /* AWS: the variables together may not exceed 4 KB */
+        str_t j = vars && vars->u.obj.n ? map_to_json(a, vars) : STR("");
+        if (j.len > 4096)
+            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                            "Lambda was unable to configure your environment variables because the environment "
+                            "variables you have provided exceeded the 4KB limit. String measured: %.*s",
+                            STR_FMT(j));
+        f->env_json = j;
+    }
+    str_t role = val_get_str(in, "Role");
+    if (role.p) {
+        /* AWS: the role must exist and trust lambda.amazonaws.com */
+        const char *res = NULL;
+        size_t slash = 0;
+        for (size_t i = role.len; i > 0; i--)
+            if (role.p[i - 1] == '/') {
+                slash = i;
+                break;
+            }
+        str_t rname = str_n(role.p + slash, role.len - slash);
+        iam_role_info_t info;
+        int found = slash ? iam_role_for_assume(r->app, r->who.account, rname, a, &info) : 0;
+        if (found < 0) return GR_ERR;
+        if (!found || !strstr(arena_printf(a, "%.*s", STR_FMT(info.trust)), "lambda.amazonaws.com"))
+            res = "The role defined for the function cannot be assumed by Lambda.";
+        if (res) return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "%s", res);
+        f->role = role;
+    }
+    str_t handler = val_get_str(in, "Handler");
+    if (handler.p) f->handler = handler;
+    str_t desc = val_get_str(in, "Description");
+    if (desc.p) f->description = desc;
+    f->timeout_s = val_get_int(in, "Timeout", f->timeout_s);
+    f->memory_mb = val_get_int(in, "MemorySize", f->memory_mb);
+    const val_t *eph = val_get(in, "EphemeralStorage");
+    if (eph) f->ephemeral_mb = val_get_int(eph, "Size", f->ephemeral_mb);
+    const val_t *dlq = val_get(in, "DeadLetterConfig");
+    if (dlq) f->dlq_arn = val_get_str(dlq, "TargetArn");
+    if (!f->dlq_arn.p) f->dlq_arn = STR("");
+    return GR_OK;
+}
+
+static int save(req_t *r, const lambda__fn_t *f, bool insert)
+{
+    sqlite3 *db = lambda__db(r->app);
+    if (!db) return GR_ERR;
+    sqlite3_stmt *st;
+    const char *sql =
+        insert ? "INSERT INTO lambda_function (account, region, name, runtime, handler, role, memory_mb, timeout_s, "
+                 "code_sha256, code_size, last_modified, description, env_json, code_id, revision, policy, "
+                 "tags_json, reserved, dlq_arn, ephemeral_mb) VALUES "
+                 "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+               : "UPDATE lambda_function SET runtime=?4, handler=?5, role=?6, memory_mb=?7, timeout_s=?8, "
+                 "code_sha256=?9, code_size=?10, last_modified=?11, description=?12, env_json=?13, code_id=?14, "
+                 "revision=?15, policy=?16, tags_json=?17, reserved=?18, dlq_arn=?19, ephemeral_mb=?20 "
+                 "WHERE account=?1 AND region=?2 AND name=?3";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    bind_s(st, 1, f->account);
+    bind_s(st, 2, f->region);
+    bind_s(st, 3, f->name);
+    bind_s(st, 4, f->runtime);
+    bind_s(st, 5, f->handler);
+    bind_s(st, 6, f->role);
+    sqlite3_bind_int64(st, 7, f->memory_mb);
+    sqlite3_bind_int64(st, 8, f->timeout_s);
+    bind_s(st, 9, f->code_sha256);
+    sqlite3_bind_int64(st, 10, f->code_size);
+    sqlite3_bind_int64(st, 11, f->last_modified);
+    bind_s(st, 12, f->description);
+    bind_s(st, 13, f->env_json);
+    bind_s(st, 14, f->code_id);
+    bind_s(st, 15, f->revision);
+    bind_s(st, 16, f->policy);
+    bind_s(st, 17, f->tags_json);
+    sqlite3_bind_int64(st, 18, f->reserved);
+    bind_s(st, 19, f->dlq_arn);
+    sqlite3_bind_int64(st, 20, f->ephemeral_mb);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return req_fail(r, &LAMBDA_ERR_ResourceConflictException, "Function already exist: %.*s", STR_FMT(f->name));
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+static void touch(req_t *r, lambda__fn_t *f)
+{
+    char id[37];
+    id_uuid(id);
+    f->revision = str_c(arena_strdup(r->arena, id));
+    f->last_modified = time_now_us() / 1000;
+}
+
+/* ==== Operations ==== */
+
+int lambda_create_function(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f = {.account = r->who.account,
+                      .region = r->region,
+                      .name = val_get_str(in, "FunctionName"),
+                      .memory_mb = 128,
+                      .timeout_s = 3,
+                      .ephemeral_mb = 512,
+                      .reserved = -1,
+                      .description = STR(""),
+                      .env_json = STR(""),
+                      .policy = STR(""),
+                      .tags_json = STR(""),
+                      .runtime = STR(""),
+                      .handler = STR(""),
+                      .dlq_arn = STR("")};
+    str_t q;
+    if (!lambda__parse_name(f.name, &f.name, &q, NULL, NULL) || q.p)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid function name: %.*s",
+                        STR_FMT(val_get_str(in, "FunctionName")));
+    str_t pt = val_get_str(in, "PackageType");
+    if (pt.p && str_eq_c(pt, "Image"))
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "gureum runs functions from .zip archives only (PackageType Zip)");
+    if (!val_get_str(in, "Runtime").p)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "Runtime and Handler are mandatory parameters for functions created with deployment "
+                        "packages.");
+    if (check_config(r, in, &f) != GR_OK) return GR_ERR;
+    if (!str_starts_with(f.runtime, STR("provided")) && !f.handler.len)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "Runtime and Handler are mandatory parameters for functions created with deployment "
+                        "packages.");
+    lambda__fn_t existing;
+    int ex = lambda__load(r->app, a, f.account, f.region, f.name, &existing);
+    if (ex < 0) return GR_ERR;
+    if (ex) return req_fail(r, &LAMBDA_ERR_ResourceConflictException, "Function already exist: %.*s", STR_FMT(f.name));
+    const val_t *code = val_get(in, "Code");
+    const val_t *zip = val_get(code, "ZipFile");
+    if (!zip || zip->kind != VAL_BLOB) {
+        if (val_get_str(code, "S3Bucket").p)
+            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                            "gureum cannot read function code from S3 yet; upload it as ZipFile");
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Please provide a source for function code.");
+    }
+    if (lambda__store_code(r, zip->u.s, &f) != GR_OK) return GR_ERR;
+    const val_t *tags = val_get(in, "Tags");
+    if (tags && tags->u.obj.n) f.tags_json = map_to_json(a, tags);
+    touch(r, &f);
+    if (save(r, &f, true) != GR_OK) return GR_ERR;
+    val_t *cfg = lambda__config_value(a, &f);
+    /* AWS: CreateFunction answers State Pending ("The function is being
+     * created."); ours becomes Active as soon as the code is extracted, which
+     * happens before this answer, so GetFunction already says Active. */
+    val_set_c(a, cfg, "State", val_cstr(a, "Pending"));
+    val_set_c(a, cfg, "StateReason", val_cstr(a, "The function is being created."));
+    val_set_c(a, cfg, "StateReasonCode", val_cstr(a, "Creating"));
+    *out = *cfg;
+    return GR_OK;
+}
+
+int lambda_get_function_configuration(req_t *r, const val_t *in, val_t *out)
+{
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    *out = *lambda__config_value(r->arena, &f);
+    return GR_OK;
+}
+
+int lambda_get_function(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "Configuration", lambda__config_value(a, &f));
+    val_t *code = val_new(a, VAL_STRUCT);
+    val_set_c(a, code, "RepositoryType", val_cstr(a, "S3"));
+    app_t *app = r->app;
+    val_set_c(a, code, "Location",
+              val_cstr(a, arena_printf(a, "http://127.0.0.1:%d/_gureum/lambda/code/%.*s.zip", app->cfg->port,
+                                       STR_FMT(f.code_id))));
+    val_set_c(a, out, "Code", code);
+    if (f.tags_json.len) val_set_c(a, out, "Tags", json_to_map(a, f.tags_json));
+    if (f.reserved >= 0) {
+        val_t *c = val_new(a, VAL_STRUCT);
+        val_set_c(a, c, "ReservedConcurrentExecutions", val_int(a, f.reserved));
+        val_set_c(a, out, "Concurrency", c);
+    }
+    return GR_OK;
+}
+
+static int check_revision(req_t *r, const val_t *in, const lambda__fn_t *f)
+{
+    str_t rev = val_get_str(in, "RevisionId");
+    if (rev.p && !str_eq(rev, f->revision))
+        return req_fail(r, &LAMBDA_ERR_PreconditionFailedException,
+                        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
+                        "GetAlias API to retrieve the latest Revision Id");
+    return GR_OK;
+}
+
+int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
+    const val_t *zip = val_get(in, "ZipFile");
+    if (!zip || zip->kind != VAL_BLOB) {
+        if (val_get_str(in, "S3Bucket").p)
+            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                            "gureum cannot read function code from S3 yet; upload it as ZipFile");
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Please provide a source for function code.");
+    }
+    if (lambda__store_code(r, zip->u.s, &f) != GR_OK) return GR_ERR;
+    if (!val_get_bool(in, "DryRun", false)) {
+        touch(r, &f);
+        if (save(r, &f, false) != GR_OK) return GR_ERR;
+        rt_retire(lambda__key_prefix(a, f.account, f.region, f.name));
+    }
+    val_t *cfg = lambda__config_value(a, &f);
+    /* AWS: the answer says InProgress; the update is done by the next read */
+    val_set_c(a, cfg, "LastUpdateStatus", val_cstr(a, "InProgress"));
+    val_set_c(a, cfg, "LastUpdateStatusReason", val_cstr(a, "The function is being created."));
+    val_set_c(a, cfg, "LastUpdateStatusReasonCode", val_cstr(a, "Creating"));
+    *out = *cfg;
+    return GR_OK;
+}
+
+int lambda_update_function_configuration(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
+    if (check_config(r, in, &f) != GR_OK) return GR_ERR;
+    touch(r, &f);
+    if (save(r, &f, false) != GR_OK) return GR_ERR;
+    rt_retire(lambda__key_prefix(a, f.account, f.region, f.name));
+    val_t *cfg = lambda__config_value(a, &f);
+    val_set_c(a, cfg, "LastUpdateStatus", val_cstr(a, "InProgress"));
+    val_set_c(a, cfg, "LastUpdateStatusReason", val_cstr(a, "The function is being created."));
+    val_set_c(a, cfg, "LastUpdateStatusReasonCode", val_cstr(a, "Creating"));
+    *out = *cfg;
+    return GR_OK;
+}
+
+int lambda_delete_function(req_t *r, const val_t *in, val_t *out)
+{
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    if (!db || sqlite3_prepare_v2(db, "DELETE FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
+                                  -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    bind_s(st, 1, f.account);
+    bind_s(st, 2, f.region);
+    bind_s(st, 3, f.name);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return GR_ERR;
+    rt_retire(lambda__key_prefix(r->arena, f.account, f.region, f.name));
+    return GR_OK;
+}
 
 /* AWS: at most 50 functions per page whatever MaxItems says; NextMarker is
  * opaque (ours: the last name returned). */
@@ -18,51 +546,340 @@ int lambda_list_functions(req_t *r, const val_t *in, val_t *out)
     int64_t limit = val_get_int(in, "MaxItems", 50);
     if (limit > 50) limit = 50;
     str_t after = val_get_str(in, "Marker");
-    sqlite3 *db = store_db(app->store, &schema_lambda);
+    sqlite3 *db = lambda__db(app);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "SELECT name, runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, "
-                           "last_modified FROM lambda_function WHERE account = ?1 AND region = ?2 AND name > ?3 "
+                           "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name > ?3 "
                            "ORDER BY name LIMIT ?4",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, after.p ? after.p : "", (int)after.len, SQLITE_STATIC);
+    bind_s(st, 1, r->who.account);
+    bind_s(st, 2, r->region);
+    bind_s(st, 3, after);
     sqlite3_bind_int64(st, 4, limit + 1);
     val_t *fns = val_new(a, VAL_LIST);
     int rc, n = 0;
     str_t last = STR_NULL;
-#define COL(i) arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)))
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n++ == limit) break;
-        last = COL(0);
-        val_t *f = val_new(a, VAL_STRUCT);
-        val_set_c(a, f, "FunctionName", val_str(a, last));
-        val_set_c(a, f, "FunctionArn", val_cstr(a, arena_printf(a, "arn:aws:lambda:%.*s:%.*s:function:%.*s",
-                                                                STR_FMT(r->region), STR_FMT(r->who.account),
-                                                                STR_FMT(last))));
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL) val_set_c(a, f, "Runtime", val_str(a, COL(1)));
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL) val_set_c(a, f, "Handler", val_str(a, COL(2)));
-        val_set_c(a, f, "Role", val_str(a, COL(3)));
-        val_set_c(a, f, "MemorySize", val_int(a, sqlite3_column_int64(st, 4)));
-        val_set_c(a, f, "Timeout", val_int(a, sqlite3_column_int64(st, 5)));
-        val_set_c(a, f, "CodeSha256", val_str(a, COL(6)));
-        val_set_c(a, f, "CodeSize", val_int(a, sqlite3_column_int64(st, 7)));
-        /* AWS writes LastModified as a string: 2019-01-01T00:00:00.000+0000 */
-        char ts[40];
-        time_fmt_iso8601(ts, sqlite3_column_int64(st, 8) * 1000, true);
-        ts[23] = 0;
-        val_set_c(a, f, "LastModified", val_cstr(a, arena_printf(a, "%s+0000", ts)));
-        val_set_c(a, f, "Version", val_cstr(a, "$LATEST"));
-        val_set_c(a, f, "PackageType", val_cstr(a, "Zip"));
-        val_push(a, fns, f);
+        lambda__fn_t f = {.account = r->who.account, .region = r->region};
+        read_fn(a, st, &f);
+        last = f.name;
+        val_push(a, fns, lambda__config_value(a, &f));
     }
-#undef COL
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Functions", fns);
     if (n > limit) val_set_c(a, out, "NextMarker", val_str(a, last));
     return GR_OK;
+}
+
+/* ==== Resource policy ==== */
+
+static int set_column(req_t *r, const lambda__fn_t *f, const char *column, str_t text, int64_t num, bool is_num)
+{
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    const char *sql = arena_printf(
+        r->arena, "UPDATE lambda_function SET %s = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3", column);
+    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    bind_s(st, 1, f->account);
+    bind_s(st, 2, f->region);
+    bind_s(st, 3, f->name);
+    if (is_num)
+        sqlite3_bind_int64(st, 4, num);
+    else
+        bind_s(st, 4, text);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+/* The statements of f's policy as parsed JSON (NULL when none). */
+static const json_t *statements(arena_t *a, const lambda__fn_t *f)
+{
+    if (!f->policy.len) return NULL;
+    const json_t *j = json_parse(a, f->policy, NULL);
+    const json_t *s = j ? json_get(j, "Statement") : NULL;
+    return s && s->type == JSON_ARRAY ? s : NULL;
+}
+
+int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    str_t sid = val_get_str(in, "StatementId"), action = val_get_str(in, "Action"),
+          principal = val_get_str(in, "Principal"), src = val_get_str(in, "SourceArn"),
+          src_acct = val_get_str(in, "SourceAccount");
+    const json_t *old = statements(a, &f);
+    for (size_t i = 0; old && i < old->u.arr.n; i++) {
+        const json_t *s = json_get(old->u.arr.v[i], "Sid");
+        if (s && s->type == JSON_STRING && str_eq(s->u.s, sid))
+            return req_fail(r, &LAMBDA_ERR_ResourceConflictException,
+                            "The statement id (%.*s) provided already exists. Please provide a new statement id, or "
+                            "remove the existing statement.",
+                            STR_FMT(sid));
+    }
+    buf_t st;
+    buf_init(&st, a);
+    json_w_t w;
+    json_w_init(&w, &st);
+    json_w_obj_begin(&w);
+    json_w_key(&w, STR("Sid"));
+    json_w_str(&w, sid);
+    json_w_key(&w, STR("Effect"));
+    json_w_str(&w, STR("Allow"));
+    json_w_key(&w, STR("Principal"));
+    json_w_obj_begin(&w);
+    bool is_service = memchr(principal.p, '.', principal.len) != NULL;
+    json_w_key(&w, is_service ? STR("Service") : STR("AWS"));
+    if (!is_service && principal.len == 12)
+        json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(principal))));
+    else
+        json_w_str(&w, principal);
+    json_w_obj_end(&w);
+    json_w_key(&w, STR("Action"));
+    json_w_str(&w, action);
+    json_w_key(&w, STR("Resource"));
+    json_w_str(&w, lambda__arn(a, f.region, f.account, f.name));
+    if (src.p || src_acct.p) {
+        json_w_key(&w, STR("Condition"));
+        json_w_obj_begin(&w);
+        if (src_acct.p) {
+            json_w_key(&w, STR("StringEquals"));
+            json_w_obj_begin(&w);
+            json_w_key(&w, STR("AWS:SourceAccount"));
+            json_w_str(&w, src_acct);
+            json_w_obj_end(&w);
+        }
+        if (src.p) {
+            json_w_key(&w, STR("ArnLike"));
+            json_w_obj_begin(&w);
+            json_w_key(&w, STR("AWS:SourceArn"));
+            json_w_str(&w, src);
+            json_w_obj_end(&w);
+        }
+        json_w_obj_end(&w);
+    }
+    json_w_obj_end(&w);
+    str_t stmt = buf_str(&st);
+    buf_t pol;
+    buf_init(&pol, a);
+    buf_puts(&pol, "{\"Version\":\"2012-10-17\",\"Id\":\"default\",\"Statement\":[");
+    if (old && old->u.arr.n) {
+        /* the stored policy ends with "]}": splice the new statement in */
+        str_t p = f.policy;
+        const char *open = memchr(p.p, '[', p.len);
+        size_t start = (size_t)(open - p.p) + 1, end = p.len - 2;
+        buf_append(&pol, p.p + start, end - start);
+        buf_putc(&pol, ',');
+    }
+    buf_put_str(&pol, stmt);
+    buf_puts(&pol, "]}");
+    if (set_column(r, &f, "policy", buf_str(&pol), 0, false) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "Statement", val_str(a, stmt));
+    return GR_OK;
+}
+
+int lambda_remove_permission(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    str_t sid = val_get_str(in, "StatementId");
+    const json_t *old = statements(a, &f);
+    bool found = false;
+    buf_t pol;
+    buf_init(&pol, a);
+    buf_puts(&pol, "{\"Version\":\"2012-10-17\",\"Id\":\"default\",\"Statement\":[");
+    size_t kept = 0;
+    for (size_t i = 0; old && i < old->u.arr.n; i++) {
+        const json_t *s = json_get(old->u.arr.v[i], "Sid");
+        if (s && s->type == JSON_STRING && str_eq(s->u.s, sid)) {
+            found = true;
+            continue;
+        }
+        /* rebuild from the parsed statement: Sid, Effect, Principal, Action, Resource, Condition */
+        buf_t one;
+        buf_init(&one, a);
+        json_w_t w;
+        json_w_init(&w, &one);
+        const json_t *st = old->u.arr.v[i];
+        json_w_obj_begin(&w);
+        for (size_t k = 0; k < st->u.obj.n; k++) {
+            json_w_key(&w, st->u.obj.k[k]);
+            const json_t *v = st->u.obj.v[k];
+            if (v->type == JSON_STRING)
+                json_w_str(&w, v->u.s);
+            else if (v->type == JSON_OBJECT) {
+                json_w_obj_begin(&w);
+                for (size_t m = 0; m < v->u.obj.n; m++) {
+                    json_w_key(&w, v->u.obj.k[m]);
+                    const json_t *x = v->u.obj.v[m];
+                    if (x->type == JSON_STRING)
+                        json_w_str(&w, x->u.s);
+                    else if (x->type == JSON_OBJECT) {
+                        json_w_obj_begin(&w);
+                        for (size_t q = 0; q < x->u.obj.n; q++) {
+                            json_w_key(&w, x->u.obj.k[q]);
+                            json_w_str(&w, x->u.obj.v[q]->type == JSON_STRING ? x->u.obj.v[q]->u.s : STR(""));
+                        }
+                        json_w_obj_end(&w);
+                    } else
+                        json_w_null(&w);
+                }
+                json_w_obj_end(&w);
+            } else
+                json_w_null(&w);
+        }
+        json_w_obj_end(&w);
+        if (kept++) buf_putc(&pol, ',');
+        buf_put_str(&pol, buf_str(&one));
+    }
+    buf_puts(&pol, "]}");
+    if (!found)
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Statement %.*s is not found in resource policy.",
+                        STR_FMT(sid));
+    return set_column(r, &f, "policy", kept ? buf_str(&pol) : STR(""), 0, false);
+}
+
+int lambda_get_policy(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (!f.policy.len)
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "The resource you requested does not exist.");
+    val_set_c(a, out, "Policy", val_str(a, f.policy));
+    val_set_c(a, out, "RevisionId", val_str(a, f.revision));
+    return GR_OK;
+}
+
+/* Whether f's resource policy lets the service principal invoke it from
+ * source_arn: an Allow statement for lambda:InvokeFunction (or lambda:*)
+ * naming the principal, whose SourceArn condition (if any) matches. */
+bool lambda__policy_allows(arena_t *a, const lambda__fn_t *f, str_t principal, str_t source_arn)
+{
+    const json_t *ss = statements(a, f);
+    for (size_t i = 0; ss && i < ss->u.arr.n; i++) {
+        const json_t *s = ss->u.arr.v[i];
+        const json_t *e = json_get(s, "Effect"), *act = json_get(s, "Action"), *p = json_get(s, "Principal");
+        if (!e || e->type != JSON_STRING || !str_eq_c(e->u.s, "Allow")) continue;
+        if (!act || act->type != JSON_STRING ||
+            !(str_eq_c(act->u.s, "lambda:InvokeFunction") || str_eq_c(act->u.s, "lambda:*") || str_eq_c(act->u.s, "*")))
+            continue;
+        const json_t *svc = p && p->type == JSON_OBJECT ? json_get(p, "Service") : NULL;
+        const json_t *aws = p && p->type == JSON_OBJECT ? json_get(p, "AWS") : NULL;
+        bool pm = (svc && svc->type == JSON_STRING && str_eq(svc->u.s, principal)) ||
+                  (aws && aws->type == JSON_STRING && str_eq_c(aws->u.s, "*")) ||
+                  (p && p->type == JSON_STRING && str_eq_c(p->u.s, "*"));
+        if (!pm) continue;
+        const json_t *c = json_get(s, "Condition");
+        const json_t *like = c ? json_get(c, "ArnLike") : NULL;
+        const json_t *src = like ? json_get(like, "AWS:SourceArn") : NULL;
+        if (src && src->type == JSON_STRING && source_arn.len) {
+            /* ArnLike with * wildcards */
+            str_t pat = src->u.s;
+            size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
+            while (si < source_arn.len) {
+                if (pi < pat.len && (pat.p[pi] == source_arn.p[si] || pat.p[pi] == '?')) {
+                    pi++;
+                    si++;
+                } else if (pi < pat.len && pat.p[pi] == '*') {
+                    star = pi++;
+                    mark = si;
+                } else if (star != (size_t)-1) {
+                    pi = star + 1;
+                    si = ++mark;
+                } else
+                    break;
+            }
+            while (pi < pat.len && pat.p[pi] == '*') pi++;
+            if (!(si == source_arn.len && pi == pat.len)) continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* ==== Tags ==== */
+
+static int load_by_arn(req_t *r, str_t arn, lambda__fn_t *f)
+{
+    str_t name, q, acct, region;
+    if (!lambda__parse_name(arn, &name, &q, &acct, &region) || !str_starts_with(arn, STR("arn:")))
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid ARN: %.*s", STR_FMT(arn));
+    return lambda__load_or_fail(r, arn, f);
+}
+
+int lambda_tag_resource(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (load_by_arn(r, val_get_str(in, "Resource"), &f) != GR_OK) return GR_ERR;
+    val_t *m = json_to_map(a, f.tags_json);
+    const val_t *t = val_get(in, "Tags");
+    for (size_t i = 0; t && i < t->u.obj.n; i++) val_set(a, m, t->u.obj.e[i].key, t->u.obj.e[i].v);
+    if (m->u.obj.n > 50)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Number of tags exceeds resource tag limit.");
+    return set_column(r, &f, "tags_json", map_to_json(a, m), 0, false);
+}
+
+int lambda_untag_resource(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (load_by_arn(r, val_get_str(in, "Resource"), &f) != GR_OK) return GR_ERR;
+    val_t *m = json_to_map(a, f.tags_json), *keep = val_new(a, VAL_MAP);
+    const val_t *keys = val_get(in, "TagKeys");
+    for (size_t i = 0; i < m->u.obj.n; i++) {
+        bool drop = false;
+        for (size_t k = 0; keys && k < keys->u.list.n; k++)
+            if (str_eq(keys->u.list.v[k]->u.s, m->u.obj.e[i].key)) drop = true;
+        if (!drop) val_set(a, keep, m->u.obj.e[i].key, m->u.obj.e[i].v);
+    }
+    return set_column(r, &f, "tags_json", keep->u.obj.n ? map_to_json(a, keep) : STR(""), 0, false);
+}
+
+int lambda_list_tags(req_t *r, const val_t *in, val_t *out)
+{
+    lambda__fn_t f;
+    if (load_by_arn(r, val_get_str(in, "Resource"), &f) != GR_OK) return GR_ERR;
+    val_set_c(r->arena, out, "Tags", json_to_map(r->arena, f.tags_json));
+    return GR_OK;
+}
+
+/* ==== Reserved concurrency ==== */
+
+int lambda_put_function_concurrency(req_t *r, const val_t *in, val_t *out)
+{
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    int64_t n = val_get_int(in, "ReservedConcurrentExecutions", 0);
+    /* AWS: the account's unreserved pool must keep at least 100 of its 1000 */
+    if (n > 900)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "Specified ReservedConcurrentExecutions for function decreases account's "
+                        "UnreservedConcurrentExecution below its minimum value of [100].");
+    if (set_column(r, &f, "reserved", STR_NULL, n, true) != GR_OK) return GR_ERR;
+    rt_retire(lambda__key_prefix(r->arena, f.account, f.region, f.name));
+    val_set_c(r->arena, out, "ReservedConcurrentExecutions", val_int(r->arena, n));
+    return GR_OK;
+}
+
+int lambda_get_function_concurrency(req_t *r, const val_t *in, val_t *out)
+{
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (f.reserved >= 0) val_set_c(r->arena, out, "ReservedConcurrentExecutions", val_int(r->arena, f.reserved));
+    return GR_OK;
+}
+
+int lambda_delete_function_concurrency(req_t *r, const val_t *in, val_t *out)
+{
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    return set_column(r, &f, "reserved", STR_NULL, -1, true);
 }

@@ -1,35 +1,249 @@
-/* group.c — CloudWatch Logs log groups over the log_group table
- * (schema/001_groups.sql). DescribeLogGroups for now. */
+/* group.c — CloudWatch Logs log groups (schema/002_streams.sql): create,
+ * delete, describe, retention and tags, plus the helpers every logs file
+ * uses to find a group. A group's streams, events and tags go with it
+ * (ON DELETE CASCADE), so deleting a group is one statement. */
+#define _GNU_SOURCE /* memmem */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
-#include "core/req.h"
+#include "core/gtime.h"
+#include "core/log.h"
+#include "logs_int.h"
 #include "logs_model.h"
 #include "schemas.h"
 #include "services/app.h"
+
+/* ==== Helpers shared by the logs files ==== */
+
+sqlite3 *logs__db(struct app *app)
+{
+    return store_db(app->store, &schema_logs);
+}
+
+sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("logs: %s: %s", sql, sqlite3_errmsg(db));
+        return NULL;
+    }
+    return st;
+}
+
+void logs__bind_str(sqlite3_stmt *st, int i, str_t s)
+{
+    if (s.p)
+        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+str_t logs__col_str(arena_t *a, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) return STR_NULL;
+    return arena_str(a, str_n((const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col)));
+}
+
+int64_t logs__now_ms(void)
+{
+    return time_now_us() / 1000;
+}
+
+int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, logs_group_t *g)
+{
+    sqlite3_stmt *st = logs__prep(db, "SELECT id, created_ms, retention_days FROM log_group "
+                                      "WHERE account = ?1 AND region = ?2 AND name = ?3");
+    if (!st) return GR_ERR;
+    logs__bind_str(st, 1, account);
+    logs__bind_str(st, 2, region);
+    logs__bind_str(st, 3, name);
+    int rc = GR_ERR;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        g->id = sqlite3_column_int64(st, 0);
+        g->name = arena_str(a, name);
+        g->created_ms = sqlite3_column_int64(st, 1);
+        g->retention_days = sqlite3_column_int64(st, 2);
+        rc = GR_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* A group identifier is a name or an ARN "arn:aws:logs:R:A:log-group:NAME[:*]". */
+static str_t group_name_of(str_t ident)
+{
+    if (!str_starts_with(ident, STR("arn:"))) return ident;
+    const char *m = memmem(ident.p, ident.len, ":log-group:", 11);
+    if (!m) return ident;
+    str_t name = str_n(m + 11, ident.len - (size_t)(m + 11 - ident.p));
+    if (str_ends_with(name, STR(":*"))) name.len -= 2;
+    return name;
+}
+
+int logs__group_or_fail(req_t *r, sqlite3 *db, const val_t *in, logs_group_t *g)
+{
+    str_t name = val_get_str(in, "logGroupName");
+    str_t ident = val_get_str(in, "logGroupIdentifier");
+    /* AWS: "If you specify both logGroupName and logGroupIdentifier, the action returns an InvalidParameterException".
+     */
+    if (name.p && ident.p)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "LogGroup name and LogGroup ARN are mutually exclusive parameters.");
+    if (!name.p) name = group_name_of(ident);
+    if (!name.p)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "Either LogGroupName or LogGroupIdentifier must be provided.");
+    if (logs__group(db, r->arena, r->who.account, r->region, name, g) != GR_OK)
+        return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified log group does not exist.");
+    return GR_OK;
+}
+
+int logs__expire(sqlite3 *db, const logs_group_t *g)
+{
+    if (g->retention_days <= 0) return GR_OK;
+    sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_event WHERE gid = ?1 AND ts < ?2");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, g->id);
+    sqlite3_bind_int64(st, 2, logs__now_ms() - g->retention_days * 86400000LL);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+str_t logs__group_arn(req_t *r, str_t name, bool star)
+{
+    return str_c(arena_printf(r->arena, "arn:aws:logs:%.*s:%.*s:log-group:%.*s%s", STR_FMT(r->region),
+                              STR_FMT(r->who.account), STR_FMT(name), star ? ":*" : ""));
+}
+
+/* ==== Tags ==== */
+
+static int put_tags(req_t *r, sqlite3 *db, int64_t gid, const val_t *tags)
+{
+    if (!tags) return GR_OK;
+    if (tags->kind == VAL_MAP && tags->u.obj.n > 50)
+        return req_fail(r, &LOGS_ERR_TooManyTagsException, "A resource can have no more than 50 tags.");
+    sqlite3_stmt *st = logs__prep(db, "INSERT OR REPLACE INTO log_group_tag (gid, key, value) VALUES (?1, ?2, ?3)");
+    if (!st) return GR_ERR;
+    for (size_t i = 0; tags->kind == VAL_MAP && i < tags->u.obj.n; i++) {
+        const val_t *v = tags->u.obj.e[i].v;
+        sqlite3_bind_int64(st, 1, gid);
+        logs__bind_str(st, 2, tags->u.obj.e[i].key);
+        logs__bind_str(st, 3, v->kind == VAL_STR ? v->u.s : STR(""));
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return GR_ERR;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_stmt *c = logs__prep(db, "SELECT count(*) FROM log_group_tag WHERE gid = ?1");
+    if (!c) return GR_ERR;
+    sqlite3_bind_int64(c, 1, gid);
+    int64_t n = sqlite3_step(c) == SQLITE_ROW ? sqlite3_column_int64(c, 0) : 0;
+    sqlite3_finalize(c);
+    if (n > 50) return req_fail(r, &LOGS_ERR_TooManyTagsException, "A resource can have no more than 50 tags.");
+    return GR_OK;
+}
+
+static int drop_tags(sqlite3 *db, int64_t gid, const val_t *keys)
+{
+    sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_group_tag WHERE gid = ?1 AND key = ?2");
+    if (!st) return GR_ERR;
+    for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
+        sqlite3_bind_int64(st, 1, gid);
+        logs__bind_str(st, 2, keys->u.list.v[i]->u.s);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return GR_OK;
+}
+
+static val_t *list_tags(req_t *r, sqlite3 *db, int64_t gid)
+{
+    val_t *m = val_new(r->arena, VAL_MAP);
+    sqlite3_stmt *st = logs__prep(db, "SELECT key, value FROM log_group_tag WHERE gid = ?1 ORDER BY key");
+    if (!st) return NULL;
+    sqlite3_bind_int64(st, 1, gid);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        val_set(r->arena, m, logs__col_str(r->arena, st, 0), val_str(r->arena, logs__col_str(r->arena, st, 1)));
+    sqlite3_finalize(st);
+    return m;
+}
+
+static int in_tx(sqlite3 *db, int rc)
+{
+    if (rc == GR_OK && store_exec(db, "COMMIT") == GR_OK) return GR_OK;
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return GR_ERR;
+}
+
+/* ==== Groups ==== */
+
+/* AWS: CreateLogGroup on an existing name → ResourceAlreadyExistsException
+ * "The specified log group already exists". */
+int logs_create_log_group(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = logs__db(r->app);
+    if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    str_t name = val_get_str(in, "logGroupName");
+    sqlite3_stmt *st = logs__prep(db, "INSERT INTO log_group (account, region, name, created_ms, kms_key) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?5)");
+    int rc = GR_ERR;
+    if (st) {
+        logs__bind_str(st, 1, r->who.account);
+        logs__bind_str(st, 2, r->region);
+        logs__bind_str(st, 3, name);
+        sqlite3_bind_int64(st, 4, logs__now_ms());
+        logs__bind_str(st, 5, val_get_str(in, "kmsKeyId"));
+        int s = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if ((s & 0xff) == SQLITE_CONSTRAINT)
+            rc = req_fail(r, &LOGS_ERR_ResourceAlreadyExistsException, "The specified log group already exists");
+        else if (s == SQLITE_DONE)
+            rc = put_tags(r, db, sqlite3_last_insert_rowid(db), val_get(in, "tags"));
+    }
+    return in_tx(db, rc);
+}
+
+int logs_delete_log_group(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_group WHERE id = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, g.id);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    return rc;
+}
 
 /* AWS: log groups come in name order, `limit` 1..50 (default 50); nextToken
  * is opaque — ours is the last name returned, so a page continues after it. */
 int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
 {
-    app_t *app = r->app;
     arena_t *a = r->arena;
     int64_t limit = val_get_int(in, "limit", 50);
     str_t prefix = val_get_str(in, "logGroupNamePrefix");
     str_t after = val_get_str(in, "nextToken");
-    sqlite3 *db = store_db(app->store, &schema_logs);
+    sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name, created_ms, retention_days, stored_bytes FROM log_group "
-                           "WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
-                           "ORDER BY name LIMIT ?6",
-                           -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
-    sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, after.p ? after.p : "", (int)after.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, prefix.p ? prefix.p : "", (int)prefix.len, SQLITE_STATIC);
+    sqlite3_stmt *st =
+        logs__prep(db, "SELECT name, created_ms, retention_days, kms_key, "
+                       "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id) "
+                       "FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
+                       "ORDER BY name LIMIT ?6");
+    if (!st) return GR_ERR;
+    logs__bind_str(st, 1, r->who.account);
+    logs__bind_str(st, 2, r->region);
+    logs__bind_str(st, 3, after.p ? after : STR(""));
+    logs__bind_str(st, 4, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 6, limit + 1);
     val_t *groups = val_new(a, VAL_LIST);
@@ -37,17 +251,16 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     str_t last = STR_NULL;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n++ == limit) break;
-        last = arena_str(a, str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)));
+        last = logs__col_str(a, st, 0);
         val_t *g = val_new(a, VAL_STRUCT);
         val_set_c(a, g, "logGroupName", val_str(a, last));
         val_set_c(a, g, "creationTime", val_int(a, sqlite3_column_int64(st, 1)));
         if (sqlite3_column_type(st, 2) != SQLITE_NULL)
             val_set_c(a, g, "retentionInDays", val_int(a, sqlite3_column_int64(st, 2)));
         val_set_c(a, g, "metricFilterCount", val_int(a, 0));
-        val_set_c(a, g, "arn", val_cstr(a, arena_printf(a, "arn:aws:logs:%.*s:%.*s:log-group:%.*s:*",
-                                                         STR_FMT(r->region), STR_FMT(r->who.account),
-                                                         STR_FMT(last))));
-        val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 3)));
+        val_set_c(a, g, "arn", val_str(a, logs__group_arn(r, last, true)));
+        val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 4)));
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, logs__col_str(a, st, 3)));
         val_push(a, groups, g);
     }
     sqlite3_finalize(st);
@@ -55,4 +268,105 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "logGroups", groups);
     if (n > limit) val_set_c(a, out, "nextToken", val_str(a, last));
     return GR_OK;
+}
+
+/* ==== Retention ==== */
+
+/* AWS: PutRetentionPolicy, "Possible values are: 1, 3, 5, 7, 14, 30, 60, 90,
+ * 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, and 3653". */
+static const int64_t retention_days[] = {1,   3,   5,   7,   14,   30,   60,   90,   120,  150,  180,
+                                         365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653};
+
+static int set_retention(req_t *r, const val_t *in, int64_t days)
+{
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = logs__prep(db, "UPDATE log_group SET retention_days = ?2 WHERE id = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, g.id);
+    if (days)
+        sqlite3_bind_int64(st, 2, days);
+    else
+        sqlite3_bind_null(st, 2);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    g.retention_days = days;
+    if (rc == GR_OK) rc = logs__expire(db, &g);
+    return rc;
+}
+
+int logs_put_retention_policy(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    int64_t days = val_get_int(in, "retentionInDays", 0);
+    bool ok = false;
+    for (size_t i = 0; i < sizeof retention_days / sizeof retention_days[0]; i++) ok |= retention_days[i] == days;
+    if (!ok)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "1 validation error detected: Value '%lld' at 'retentionInDays' failed to satisfy "
+                        "constraint: Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, "
+                        "180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]",
+                        (long long)days);
+    return set_retention(r, in, days);
+}
+
+int logs_delete_retention_policy(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return set_retention(r, in, 0);
+}
+
+/* ==== Tag operations: the old group-name forms and the ARN forms ==== */
+
+static int group_by_arn_or_fail(req_t *r, sqlite3 *db, str_t arn, logs_group_t *g)
+{
+    if (!str_starts_with(arn, STR("arn:")) || !memmem(arn.p, arn.len, ":log-group:", 11))
+        return req_fail(r, &LOGS_ERR_InvalidParameterException, "Invalid resource ARN: %.*s", STR_FMT(arn));
+    val_t *in = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, in, "logGroupIdentifier", val_str(r->arena, arn));
+    return logs__group_or_fail(r, db, in, g);
+}
+
+static int tag_op(req_t *r, const val_t *in, val_t *out, bool by_arn, int what)
+{
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    int rc =
+        by_arn ? group_by_arn_or_fail(r, db, val_get_str(in, "resourceArn"), &g) : logs__group_or_fail(r, db, in, &g);
+    if (rc != GR_OK) return GR_ERR;
+    if (what == 0) {
+        if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+        return in_tx(db, put_tags(r, db, g.id, val_get(in, "tags")));
+    }
+    if (what == 1) return drop_tags(db, g.id, val_get(in, by_arn ? "tagKeys" : "tags"));
+    val_t *m = list_tags(r, db, g.id);
+    return m ? val_set_c(r->arena, out, "tags", m) : GR_ERR;
+}
+
+int logs_tag_log_group(req_t *r, const val_t *in, val_t *out)
+{
+    return tag_op(r, in, out, false, 0);
+}
+int logs_untag_log_group(req_t *r, const val_t *in, val_t *out)
+{
+    return tag_op(r, in, out, false, 1);
+}
+int logs_list_tags_log_group(req_t *r, const val_t *in, val_t *out)
+{
+    return tag_op(r, in, out, false, 2);
+}
+int logs_tag_resource(req_t *r, const val_t *in, val_t *out)
+{
+    return tag_op(r, in, out, true, 0);
+}
+int logs_untag_resource(req_t *r, const val_t *in, val_t *out)
+{
+    return tag_op(r, in, out, true, 1);
+}
+int logs_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
+{
+    return tag_op(r, in, out, true, 2);
 }

@@ -21,4 +21,16 @@ int sns_publish_internal(struct app *app, arena_t *a, str_t topic_arn, str_t sub
  * principal such as "events.amazonaws.com") do `action` with aws:SourceArn. */
 bool sns_allows(struct app *app, arena_t *a, str_t topic_arn, str_t principal, const char *action, str_t source_arn);
 
+/* SNS's start hook (registry row): makes the signing key and starts the
+ * thread that POSTs to http/https subscriptions. */
+int sns_start(struct app *app);
+
+struct req;
+/* GET /_gureum/sns/... — the SMS outbox (sms), the email outbox (email), the
+ * signing certificate (SimpleNotificationService.pem) and the targets of
+ * SubscribeURL (confirm) and UnsubscribeURL (unsubscribe); POST
+ * sms/opt-out?phoneNumber= opts a number out as a STOP reply would. Fills r->resp;
+ * the dispatcher's inspection route calls it for paths under /_gureum/sns/. */
+void sns_inspect(struct req *r);
+
 #endif

@@ -1,0 +1,219 @@
+// node.js — gureum's Node.js runtime bootstrap, run as `node -e <this file>`
+// inside a function's environment (embedded in the binary by tools/gen_embed.py).
+// It is a Lambda Runtime API client: load the handler named by _HANDLER from
+// LAMBDA_TASK_ROOT, then loop on /invocation/next, calling the handler and
+// posting /response or /error. Invariant: exactly one post per delivered request.
+'use strict';
+const http = require('http');
+const path = require('path');
+const fs = require('fs');
+const util = require('util');
+const url = require('url');
+
+const api = process.env.AWS_LAMBDA_RUNTIME_API;
+const [apiHost, apiPort] = api.split(':');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
+const BASE = '/2018-06-01/runtime';
+let requestId = undefined;
+
+// AWS: console lines carry time, request id and level, one event per call
+// (newlines become carriage returns on stdout).
+function patchConsole() {
+  const write = (level) => (...args) => {
+    const msg = util.format(...args).replace(/\n/g, '\r');
+    process.stdout.write(`${new Date().toISOString()}\t${requestId}\t${level}\t${msg}\n`);
+  };
+  console.log = console.info = write('INFO');
+  console.warn = write('WARN');
+  console.error = write('ERROR');
+  console.debug = write('DEBUG');
+  console.trace = write('TRACE');
+  console.fatal = write('FATAL');
+}
+
+// The v2 SDK ignores AWS_ENDPOINT_URL: point its global config at gureum
+// before the handler loads it (the same module instance through NODE_PATH).
+function configureSdkV2() {
+  const ep = process.env.AWS_ENDPOINT_URL;
+  if (!ep) return;
+  let AWS;
+  try {
+    require.resolve('aws-sdk');
+  } catch (e) {
+    return;
+  }
+  process.env.AWS_SDK_LOAD_CONFIG = process.env.AWS_SDK_LOAD_CONFIG || '';
+  AWS = require('aws-sdk');
+  AWS.config.update({ endpoint: ep, s3ForcePathStyle: true, sslEnabled: ep.startsWith('https') });
+}
+
+function request(method, p, body, headers) {
+  return new Promise((resolve, reject) => {
+    const buf = body === undefined ? undefined : Buffer.from(body, 'utf8');
+    const h = Object.assign({}, headers || {});
+    if (buf) h['Content-Length'] = buf.length;
+    const r = http.request({ host: apiHost, port: +apiPort, method, path: p, agent, headers: h }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    r.on('error', reject);
+    r.on('socket', (s) => s.setNoDelay(true));
+    r.end(buf);
+  });
+}
+
+function errorDoc(err) {
+  try {
+    if (err instanceof Error || (err && typeof err === 'object' && 'message' in err && 'stack' in err)) {
+      return {
+        errorType: err.name || 'Error',
+        errorMessage: String(err.message),
+        trace: String(err.stack || '').split('\n'),
+      };
+    }
+    return { errorType: typeof err, errorMessage: String(err), trace: [] };
+  } catch (e) {
+    return { errorType: 'handled', errorMessage: 'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack' };
+  }
+}
+
+async function postError(p, err, type) {
+  const doc = errorDoc(err);
+  if (type) doc.errorType = type;
+  console.error('Invoke Error', JSON.stringify(doc));
+  await request('POST', p, JSON.stringify(doc), { 'Lambda-Runtime-Function-Error-Type': doc.errorType, 'Content-Type': 'application/json' });
+}
+
+// AWS: "dir/file.fn.nested" → module dir/file, function path fn.nested.
+async function loadHandler() {
+  const spec = process.env._HANDLER || '';
+  const base = path.basename(spec);
+  const m = /^([^.]*)\.(.*)$/.exec(base);
+  if (!m) {
+    const e = new Error(`Bad handler ${spec}`);
+    e.name = 'Runtime.MalformedHandlerName';
+    throw e;
+  }
+  const modPath = path.join(root, path.dirname(spec), m[1]);
+  let mod;
+  const exists = (ext) => fs.existsSync(modPath + ext);
+  try {
+    if (exists('.mjs')) mod = await import(url.pathToFileURL(modPath + '.mjs').href);
+    else if (exists('.js')) {
+      try {
+        mod = require(modPath + '.js');
+      } catch (e) {
+        if (e.code !== 'ERR_REQUIRE_ESM') throw e;
+        mod = await import(url.pathToFileURL(modPath + '.js').href);
+      }
+    } else if (exists('.cjs')) mod = require(modPath + '.cjs');
+    else mod = require(m[1]);
+  } catch (e) {
+    if (e instanceof SyntaxError) {
+      e.name = 'Runtime.UserCodeSyntaxError';
+    } else if (e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${m[1]}'`)) {
+      const err = new Error(`Error: Cannot find module '${m[1]}'\nRequire stack:\n- /var/runtime/index.mjs`);
+      err.name = 'Runtime.ImportModuleError';
+      err.stack = `Runtime.ImportModuleError: ${err.message}`;
+      throw err;
+    }
+    throw e;
+  }
+  let fn = mod;
+  for (const k of m[2].split('.')) fn = fn == null ? undefined : fn[k];
+  if (typeof fn !== 'function') {
+    const e = new Error(`${base} is undefined or not exported`);
+    e.name = 'Runtime.HandlerNotFound';
+    e.stack = `Runtime.HandlerNotFound: ${e.message}`;
+    throw e;
+  }
+  return fn;
+}
+
+function run(fn, event, context) {
+  return new Promise((resolve) => {
+    let finished = false;
+    const callback = (err, result) => {
+      if (finished) return;
+      finished = true;
+      resolve(err !== undefined && err !== null ? { err } : { result });
+    };
+    context.done = callback;
+    context.succeed = (r) => callback(null, r);
+    context.fail = (e) => callback(e === undefined || e === null ? 'handled' : e);
+    try {
+      const r = fn(event, context, callback);
+      if (r && typeof r.then === 'function') r.then((v) => callback(null, v), (e) => callback(e === undefined || e === null ? new Error('Promise rejected with ' + e) : e));
+    } catch (e) {
+      callback(e);
+    }
+  });
+}
+
+async function main() {
+  patchConsole();
+  let fn;
+  try {
+    configureSdkV2();
+    fn = await loadHandler();
+  } catch (e) {
+    await postError(`${BASE}/init/error`, e, e && e.name && String(e.name).startsWith('Runtime.') ? e.name : undefined);
+    process.exit(1);
+  }
+  process.on('uncaughtException', async (e) => {
+    if (requestId) await postError(`${BASE}/invocation/${requestId}/error`, e).catch(() => {});
+    process.exit(129);
+  });
+  process.on('unhandledRejection', async (reason) => {
+    const e = new Error(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
+    e.name = 'Runtime.UnhandledPromiseRejection';
+    if (requestId) await postError(`${BASE}/invocation/${requestId}/error`, e).catch(() => {});
+    process.exit(128);
+  });
+  const env = process.env;
+  for (;;) {
+    const next = await request('GET', `${BASE}/invocation/next`);
+    const h = next.headers;
+    requestId = h['lambda-runtime-aws-request-id'];
+    const deadline = +h['lambda-runtime-deadline-ms'];
+    if (h['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = h['lambda-runtime-trace-id'];
+    else delete process.env._X_AMZN_TRACE_ID;
+    let event;
+    try {
+      event = JSON.parse(next.body.toString('utf8'));
+    } catch (e) {
+      event = next.body.toString('utf8');
+    }
+    const context = {
+      callbackWaitsForEmptyEventLoop: true,
+      functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+      functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+      invokedFunctionArn: h['lambda-runtime-invoked-function-arn'],
+      memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      awsRequestId: requestId,
+      logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+      logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+      getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+    };
+    const out = await run(fn, event, context);
+    if ('err' in out) {
+      await postError(`${BASE}/invocation/${requestId}/error`, out.err);
+    } else {
+      let body;
+      try {
+        body = JSON.stringify(out.result === undefined ? null : out.result);
+      } catch (e) {
+        const err = new Error(`Unable to stringify response body`);
+        err.name = 'Runtime.MarshalError';
+        await postError(`${BASE}/invocation/${requestId}/error`, err);
+        continue;
+      }
+      await request('POST', `${BASE}/invocation/${requestId}/response`, body, { 'Content-Type': 'application/json' });
+    }
+  }
+}
+
+main();

@@ -1,0 +1,552 @@
+/* invoke.c — Invoke (RequestResponse, Event, DryRun) and lambda_invoke_async
+ * for other services; each call's CloudWatch Logs lines.
+ *
+ * A RequestResponse invoke suspends its request (GR_AGAIN) and hands the
+ * call to the runtime (src/runtime/rt.h); the result arrives on the runtime
+ * thread, which writes the logs and posts the answer to the request's loop.
+ * No thread waits. The request may be abandoned by its client meanwhile:
+ * the context's state (WAITING → POSTED, or CANCELLED) is changed under `mu`,
+ * and exactly one side frees it. Event invokes are retried twice on failure
+ * (AWS: after 1 and 2 minutes; GUREUM_LAMBDA_RETRY_MS shortens it), then
+ * sent to the function's dead-letter queue. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "core/gtime.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "http/http.h"
+#include "lambda_model.h"
+#include "services/dispatch.h"
+#include "services/lambda/lambda.h"
+#include "services/lambda/lambda_int.h"
+#include "services/logs/logs.h"
+#include "services/sqs/sqs.h"
+
+#define SYNC_MAX 6291456 /* AWS: 6 MB request and response for RequestResponse */
+#define ASYNC_MAX 262144 /* AWS: 256 KB for Event */
+#define TAIL_BYTES 4096  /* AWS: LogResult carries the last 4 KB */
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int ensure_runtime(app_t *app)
+{
+    rt_config_t c = {.data_dir = store_datadir(app->store)};
+    return rt_start(&c);
+}
+
+/* ==== What a finished call means ==== */
+
+typedef struct {
+    bool fn_error; /* X-Amz-Function-Error: Unhandled */
+    char *payload; /* malloc'd */
+    size_t payload_len;
+    char *log; /* START … REPORT, malloc'd */
+    size_t log_len;
+    char *error_type, *error_message; /* for DLQ attributes, malloc'd or NULL */
+} outcome_t;
+
+static void outcome_free(outcome_t *o)
+{
+    free(o->payload);
+    free(o->log);
+    free(o->error_type);
+    free(o->error_message);
+    memset(o, 0, sizeof *o);
+}
+
+static char *dupn(const char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = 0;
+    }
+    return s;
+}
+
+static void fmt_ts(char out[32], int64_t us)
+{
+    time_fmt_iso8601(out, us, true);
+}
+
+/* Builds the payload and the log text of a result, and appends the log to
+ * /aws/lambda/NAME (on the runtime thread). */
+static void outcome_of(app_t *app, const rt_result_t *res, const char *request_id, str_t account, str_t region,
+                       str_t name, int64_t memory_mb, int64_t timeout_s, bool provided, outcome_t *o)
+{
+    memset(o, 0, sizeof *o);
+    char ts[32];
+    fmt_ts(ts, time_now_us());
+    char *err = NULL;
+    switch (res->status) {
+    case RT_OK:
+        if (res->body.len > SYNC_MAX) {
+            o->fn_error = true;
+            if (asprintf(&err, "{\"errorMessage\":\"Response payload size exceeded maximum allowed payload size "
+                               "(6291556 bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}") < 0)
+                err = NULL;
+        } else {
+            o->payload = dupn(res->body.p, res->body.len);
+            o->payload_len = res->body.len;
+        }
+        break;
+    case RT_FN_ERROR:
+    case RT_INIT_ERROR:
+        o->fn_error = true;
+        o->payload = dupn(res->body.p, res->body.len);
+        o->payload_len = res->body.len;
+        o->error_type = dupn(res->error_type.p, res->error_type.len);
+        break;
+    case RT_TIMEOUT:
+        o->fn_error = true;
+        /* AWS: {"errorType":"Sandbox.Timedout","errorMessage":"RequestId: ID Error: Task timed out after 3.00 seconds"}
+         */
+        if (asprintf(&err,
+                     "{\"errorType\":\"Sandbox.Timedout\",\"errorMessage\":\"RequestId: %s Error: Task timed out "
+                     "after %lld.00 seconds\"}",
+                     request_id, (long long)timeout_s) < 0)
+            err = NULL;
+        o->error_type = strdup("Sandbox.Timedout");
+        break;
+    case RT_EXITED:
+    case RT_SPAWN_FAILED:
+    default:
+        o->fn_error = true;
+        if (provided && res->exit_code == 127) {
+            if (asprintf(&err,
+                         "{\"errorType\":\"Runtime.InvalidEntrypoint\",\"errorMessage\":\"RequestId: %s Error: "
+                         "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]\"}",
+                         request_id) < 0)
+                err = NULL;
+            o->error_type = strdup("Runtime.InvalidEntrypoint");
+        } else {
+            char why[64];
+            if (res->exit_signal == 9)
+                snprintf(why, sizeof why, "signal: killed");
+            else if (res->exit_signal)
+                snprintf(why, sizeof why, "signal: %d", res->exit_signal);
+            else
+                snprintf(why, sizeof why, "exit status %d", res->exit_code);
+            if (asprintf(&err,
+                         "{\"errorType\":\"Runtime.ExitError\",\"errorMessage\":\"RequestId: %s Error: Runtime "
+                         "exited with error: %s\"}",
+                         request_id, why) < 0)
+                err = NULL;
+            o->error_type = strdup("Runtime.ExitError");
+        }
+        break;
+    }
+    if (err) {
+        o->payload = err;
+        o->payload_len = strlen(err);
+    }
+    if (o->fn_error && !o->error_type) o->error_type = strdup("Unhandled");
+
+    /* The log: START, the process's output, a timeout note, END, REPORT. */
+    size_t cap = res->log.len + 1024;
+    char *log = malloc(cap);
+    if (!log) return;
+    size_t n = 0;
+#define ADD(...) n += (size_t)snprintf(log + n, cap - n, __VA_ARGS__)
+    ADD("START RequestId: %s Version: $LATEST\n", request_id);
+    if (res->log.len) {
+        memcpy(log + n, res->log.p, res->log.len);
+        n += res->log.len;
+        if (log[n - 1] != '\n') log[n++] = '\n';
+    }
+    if (res->status == RT_TIMEOUT)
+        ADD("%s %s Task timed out after %lld.00 seconds\n", ts, request_id, (long long)timeout_s);
+    double dur = (double)res->duration_us / 1000.0;
+    long long billed = (long long)(dur + 0.999999);
+    if (billed < 1) billed = 1;
+    ADD("END RequestId: %s\n", request_id);
+    ADD("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %lld ms\tMemory Size: %lld MB\tMax Memory Used: "
+        "%lld "
+        "MB\t",
+        request_id, dur, billed, (long long)memory_mb, (long long)((res->max_rss_kb + 1023) / 1024));
+    if (res->init_us) ADD("Init Duration: %.2f ms\t", (double)res->init_us / 1000.0);
+    if (res->status == RT_TIMEOUT) ADD("Status: timeout");
+    ADD("\n");
+#undef ADD
+    o->log = log;
+    o->log_len = n;
+}
+
+/* Appends an outcome's log to /aws/lambda/NAME, stream env_name: one event
+ * per line (a runtime writes a multi-line message with \r). */
+static void write_logs(app_t *app, const outcome_t *o, str_t account, str_t region, str_t name, str_t env_name)
+{
+    const char *log = o->log;
+    size_t n = o->log_len;
+    if (!log) return;
+    size_t nev = 0;
+    for (size_t i = 0; i < n; i++) nev += log[i] == '\n';
+    logs_event_t *ev = calloc(nev ? nev : 1, sizeof *ev);
+    char *copy = dupn(log, n);
+    if (ev && copy) {
+        int64_t now = time_now_us() / 1000;
+        size_t k = 0, start = 0;
+        for (size_t i = 0; i < n; i++)
+            if (copy[i] == '\n') {
+                for (size_t j = start; j < i; j++)
+                    if (copy[j] == '\r') copy[j] = '\n';
+                ev[k++] = (logs_event_t){now, str_n(copy + start, i - start)};
+                start = i + 1;
+            }
+        char group[300];
+        snprintf(group, sizeof group, "/aws/lambda/%.*s", STR_FMT(name));
+        if (logs_append(app, account, region, str_c(group), env_name, ev, k) != GR_OK)
+            log_warn("lambda: cannot write the logs of %.*s", STR_FMT(name));
+    }
+    free(ev);
+    free(copy);
+}
+
+/* ==== RequestResponse ==== */
+
+typedef enum { S_WAITING, S_POSTED, S_CANCELLED } sstate_t;
+
+typedef struct {
+    sstate_t state;
+    req_t *r;
+    http_req_t *h;
+    app_t *app;
+    char request_id[37];
+    char *account, *region, *name;
+    int64_t memory_mb, timeout_s;
+    bool provided, tail;
+    outcome_t o;
+} sync_t;
+
+static void sync_free(sync_t *s)
+{
+    outcome_free(&s->o);
+    free(s->account);
+    free(s->region);
+    free(s->name);
+    free(s);
+}
+
+/* On the request's loop. */
+static void sync_posted(http_req_t *h, void *arg)
+{
+    sync_t *s = arg;
+    pthread_mutex_lock(&mu);
+    bool cancelled = s->state == S_CANCELLED;
+    pthread_mutex_unlock(&mu);
+    if (cancelled) {
+        sync_free(s);
+        return;
+    }
+    req_t *r = s->r;
+    arena_t *a = r->arena;
+    r->on_abort = NULL;
+    r->on_abort_arg = NULL;
+    val_t *out = r->out;
+    val_set_c(a, out, "StatusCode", val_int(a, 200));
+    val_set_c(a, out, "ExecutedVersion", val_cstr(a, "$LATEST"));
+    if (s->o.fn_error) val_set_c(a, out, "FunctionError", val_cstr(a, "Unhandled"));
+    val_set_c(a, out, "Payload", val_blob(a, arena_str(a, str_n(s->o.payload ? s->o.payload : "", s->o.payload_len))));
+    if (s->tail && s->o.log) {
+        size_t off = s->o.log_len > TAIL_BYTES ? s->o.log_len - TAIL_BYTES : 0, n = s->o.log_len - off;
+        char *b64 = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+        if (b64) {
+            EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)s->o.log + off, (int)n);
+            val_set_c(a, out, "LogResult", val_cstr(a, b64));
+        }
+    }
+    sync_free(s);
+    dispatch_resume(r, GR_OK);
+}
+
+/* On the runtime thread. */
+static void sync_done(const rt_result_t *res, void *ud)
+{
+    sync_t *s = ud;
+    outcome_of(s->app, res, s->request_id, str_c(s->account), str_c(s->region), str_c(s->name), s->memory_mb,
+               s->timeout_s, s->provided, &s->o);
+    /* The log is written after the answer is posted (it costs a write);
+     * what the log needs is copied first, since s may be freed meanwhile. */
+    outcome_t lo = {.log = s->o.log ? dupn(s->o.log, s->o.log_len) : NULL, .log_len = s->o.log_len};
+    char *acct = strdup(s->account), *region = strdup(s->region), *name = strdup(s->name);
+    app_t *app = s->app;
+    pthread_mutex_lock(&mu);
+    if (s->state == S_CANCELLED) {
+        pthread_mutex_unlock(&mu);
+        sync_free(s);
+    } else {
+        s->state = S_POSTED;
+        http_req_post(s->h, sync_posted, s);
+        pthread_mutex_unlock(&mu);
+    }
+    if (acct && region && name) write_logs(app, &lo, str_c(acct), str_c(region), str_c(name), res->env_name);
+    outcome_free(&lo);
+    free(acct);
+    free(region);
+    free(name);
+}
+
+/* On the request's loop, when its client left. */
+static void sync_abort(req_t *r, void *arg)
+{
+    sync_t *s = arg;
+    pthread_mutex_lock(&mu);
+    s->state = S_CANCELLED; /* whichever of sync_done / sync_posted comes next frees s */
+    pthread_mutex_unlock(&mu);
+}
+
+/* ==== Event ==== */
+
+typedef struct {
+    app_t *app;
+    char *account, *region, *name;
+    char *payload;
+    size_t payload_len;
+    int attempt;
+    int64_t memory_mb, timeout_s;
+    char request_id[37];
+} async_t;
+
+static void async_free(async_t *x)
+{
+    free(x->account);
+    free(x->region);
+    free(x->name);
+    free(x->payload);
+    free(x);
+}
+
+static void async_run(void *ud);
+
+static int64_t retry_ms(int attempt)
+{
+    const char *e = getenv("GUREUM_LAMBDA_RETRY_MS");
+    int64_t base = e && *e ? strtoll(e, NULL, 10) : 60000; /* AWS: 1 minute, then 2 */
+    return base * attempt;
+}
+
+static void dead_letter(async_t *x, const outcome_t *o)
+{
+    arena_t *a = arena_new(1u << 20);
+    if (!a) return;
+    lambda__fn_t f;
+    if (lambda__load(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), &f) == 1 && f.dlq_arn.len &&
+        str_starts_with(f.dlq_arn, STR("arn:aws:sqs:"))) {
+        /* AWS: the DLQ message is the event, with RequestID, ErrorCode and ErrorMessage attributes */
+        val_t *attrs = val_new(a, VAL_MAP);
+        val_t *rid = val_new(a, VAL_STRUCT), *code = val_new(a, VAL_STRUCT), *msg = val_new(a, VAL_STRUCT);
+        val_set_c(a, rid, "DataType", val_cstr(a, "String"));
+        val_set_c(a, rid, "StringValue", val_cstr(a, arena_strdup(a, x->request_id)));
+        val_set_c(a, code, "DataType", val_cstr(a, "String"));
+        val_set_c(a, code, "StringValue", val_cstr(a, "200"));
+        val_set_c(a, msg, "DataType", val_cstr(a, "String"));
+        val_set_c(a, msg, "StringValue",
+                  val_str(a, arena_str(a, str_n(o->payload ? o->payload : "", o->payload ? o->payload_len : 0))));
+        val_set_c(a, attrs, "RequestID", rid);
+        val_set_c(a, attrs, "ErrorCode", code);
+        val_set_c(a, attrs, "ErrorMessage", msg);
+        str_t id;
+        const char *err = NULL;
+        if (sqs_deliver(x->app, a, f.dlq_arn, str_n(x->payload, x->payload_len), attrs, STR_NULL, STR_NULL, &id,
+                        &err) != GR_OK)
+            log_warn("lambda: cannot send the failed event of %s to %.*s: %s", x->name, STR_FMT(f.dlq_arn),
+                     err ? err : "error");
+    }
+    arena_free(a);
+}
+
+static void async_done(const rt_result_t *res, void *ud)
+{
+    async_t *x = ud;
+    outcome_t o;
+    outcome_of(x->app, res, x->request_id, str_c(x->account), str_c(x->region), str_c(x->name), x->memory_mb,
+               x->timeout_s, false, &o);
+    write_logs(x->app, &o, str_c(x->account), str_c(x->region), str_c(x->name), res->env_name);
+    if (!o.fn_error) {
+        outcome_free(&o);
+        async_free(x);
+        return;
+    }
+    if (x->attempt < 2) {
+        x->attempt++;
+        outcome_free(&o);
+        if (rt_after(retry_ms(x->attempt), async_run, x) != GR_OK) async_free(x);
+        return;
+    }
+    dead_letter(x, &o);
+    outcome_free(&o);
+    async_free(x);
+}
+
+/* Loads the function afresh (it may have changed between retries) and hands
+ * the call to the runtime. Any thread. */
+static void async_run(void *ud)
+{
+    async_t *x = ud;
+    arena_t *a = arena_new(4u << 20);
+    if (!a) {
+        async_free(x);
+        return;
+    }
+    lambda__fn_t f;
+    rt_spec_t spec;
+    if (lambda__load(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), &f) != 1 ||
+        lambda__spec(x->app, a, &f, &spec) != GR_OK) {
+        arena_free(a);
+        async_free(x);
+        return;
+    }
+    x->memory_mb = f.memory_mb; /* AWS: each attempt keeps the request id */
+    x->timeout_s = f.timeout_s;
+    rt_call_t call = {.request_id = x->request_id,
+                      .function_arn = lambda__arn(a, f.region, f.account, f.name).p,
+                      .payload = str_n(x->payload, x->payload_len)};
+    if (rt_invoke(&spec, &call, async_done, x) != GR_OK) async_free(x);
+    arena_free(a);
+}
+
+static int start_async(app_t *app, const lambda__fn_t *f, str_t payload, char request_id[37])
+{
+    async_t *x = calloc(1, sizeof *x);
+    if (!x) return GR_ERR;
+    x->app = app;
+    x->account = dupn(f->account.p, f->account.len);
+    x->region = dupn(f->region.p, f->region.len);
+    x->name = dupn(f->name.p, f->name.len);
+    x->payload = dupn(payload.p ? payload.p : "", payload.len);
+    x->payload_len = payload.len;
+    x->memory_mb = f->memory_mb;
+    x->timeout_s = f->timeout_s;
+    if (!x->account || !x->region || !x->name || !x->payload || ensure_runtime(app) != GR_OK) {
+        async_free(x);
+        return GR_ERR;
+    }
+    id_uuid(x->request_id);
+    if (request_id) memcpy(request_id, x->request_id, 37);
+    arena_t *a = arena_new(4u << 20);
+    rt_spec_t spec;
+    if (!a || lambda__spec(app, a, f, &spec) != GR_OK) {
+        if (a) arena_free(a);
+        async_free(x);
+        return GR_ERR;
+    }
+    rt_call_t call = {.request_id = x->request_id,
+                      .function_arn = lambda__arn(a, f->region, f->account, f->name).p,
+                      .payload = payload};
+    int rc = rt_invoke(&spec, &call, async_done, x);
+    if (rc != GR_OK) async_free(x);
+    arena_free(a);
+    return rc;
+}
+
+/* ==== The operation ==== */
+
+int lambda_invoke(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    app_t *app = r->app;
+    lambda__fn_t f;
+    str_t fname = val_get_str(in, "FunctionName"), qual = val_get_str(in, "Qualifier");
+    if (qual.len) fname = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(fname), STR_FMT(qual)));
+    if (lambda__load_or_fail(r, fname, &f) != GR_OK) return GR_ERR;
+    str_t type = val_get_str(in, "InvocationType");
+    const val_t *pv = val_get(in, "Payload");
+    str_t payload = pv && (pv->kind == VAL_BLOB || pv->kind == VAL_STR) ? pv->u.s : STR("");
+    if (f.reserved == 0) return req_fail(r, &LAMBDA_ERR_TooManyRequestsException, "Rate Exceeded.");
+    if (str_eq_c(type, "DryRun")) {
+        val_set_c(a, out, "StatusCode", val_int(a, 204));
+        return GR_OK;
+    }
+    if (str_eq_c(type, "Event")) {
+        if (payload.len > ASYNC_MAX)
+            return req_fail(r, &LAMBDA_ERR_RequestTooLargeException,
+                            "Request must be smaller than %d bytes for the InvokeAsync operation", ASYNC_MAX);
+        if (start_async(app, &f, payload, NULL) != GR_OK) return GR_ERR;
+        val_set_c(a, out, "StatusCode", val_int(a, 202));
+        val_set_c(a, out, "Payload", val_blob(a, STR("")));
+        return GR_OK;
+    }
+    if (payload.len > SYNC_MAX)
+        return req_fail(r, &LAMBDA_ERR_RequestTooLargeException,
+                        "Request must be smaller than %d bytes for the Invoke operation", SYNC_MAX);
+    if (!r->transport)
+        return req_fail(r, &LAMBDA_ERR_ServiceException, "A synchronous invoke needs a connection to answer on.");
+    if (ensure_runtime(app) != GR_OK) return GR_ERR;
+    rt_spec_t spec;
+    if (lambda__spec(app, a, &f, &spec) != GR_OK) return GR_ERR;
+    sync_t *s = calloc(1, sizeof *s);
+    if (!s) return GR_ERR;
+    s->r = r;
+    s->h = r->transport;
+    s->app = app;
+    s->account = dupn(f.account.p, f.account.len);
+    s->region = dupn(f.region.p, f.region.len);
+    s->name = dupn(f.name.p, f.name.len);
+    s->memory_mb = f.memory_mb;
+    s->timeout_s = f.timeout_s;
+    s->provided = str_starts_with(f.runtime, STR("provided"));
+    s->tail = str_eq_c(val_get_str(in, "LogType"), "Tail");
+    /* AWS: the invocation's id is the response's x-amzn-RequestId */
+    memcpy(s->request_id, r->id, sizeof s->request_id);
+    if (!s->account || !s->region || !s->name) {
+        sync_free(s);
+        return GR_ERR;
+    }
+    rt_call_t call = {
+        .request_id = s->request_id, .function_arn = lambda__arn(a, f.region, f.account, f.name).p, .payload = payload};
+    r->on_abort = sync_abort;
+    r->on_abort_arg = s;
+    if (rt_invoke(&spec, &call, sync_done, s) != GR_OK) {
+        r->on_abort = NULL;
+        r->on_abort_arg = NULL;
+        sync_free(s);
+        return GR_ERR;
+    }
+    return GR_AGAIN;
+}
+
+/* ==== For other services (lambda.h) ==== */
+
+int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
+                        str_t source_arn, const char **err)
+{
+    str_t name, q, account, region;
+    *err = NULL;
+    if (!lambda__parse_name(function_arn, &name, &q, &account, &region)) {
+        *err = arena_printf(a, "Invalid function name: %.*s", STR_FMT(function_arn));
+        return GR_ERR;
+    }
+    if (!account.len) account = str_c(app->cfg->account);
+    if (!region.len) region = str_c(app->cfg->region);
+    lambda__fn_t f;
+    int found = lambda__load(app, a, account, region, name, &f);
+    if (found < 0) {
+        *err = "We encountered an internal error. Please try again.";
+        return GR_ERR;
+    }
+    if (!found || (q.len && !str_eq_c(q, "$LATEST"))) {
+        *err = arena_printf(a, "Function not found: %s%s%.*s", lambda__arn(a, region, account, name).p,
+                            q.len ? ":" : "", STR_FMT(q));
+        return GR_ERR;
+    }
+    if (principal.len && !lambda__policy_allows(a, &f, principal, source_arn)) {
+        *err = arena_printf(a, "%.*s is not authorized to perform: lambda:InvokeFunction on resource: %s",
+                            STR_FMT(principal), lambda__arn(a, region, account, name).p);
+        return GR_ERR;
+    }
+    if (payload.len > ASYNC_MAX) {
+        *err = arena_printf(a, "Request must be smaller than %d bytes for the InvokeAsync operation", ASYNC_MAX);
+        return GR_ERR;
+    }
+    if (start_async(app, &f, payload, NULL) != GR_OK) {
+        *err = "We encountered an internal error. Please try again.";
+        return GR_ERR;
+    }
+    return GR_OK;
+}

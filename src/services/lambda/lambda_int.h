@@ -1,0 +1,75 @@
+/* lambda_int.h — what the Lambda service's files share (internal: lambda__).
+ *
+ * A function is one row of lambda_function ($LATEST); its code is a zip kept
+ * by content hash under DATA/lambda/code/<sha256 hex>.zip and extracted
+ * beside it (code.c). Invocations go to the runtime layer (src/runtime/rt.h)
+ * with a spec built here (exec.c): the process, AWS's environment variables,
+ * the role's temporary credentials. Results come back on the runtime thread,
+ * where invoke.c answers the suspended request or retries an async event. */
+#ifndef GR_SERVICES_LAMBDA_INT_H
+#define GR_SERVICES_LAMBDA_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/req.h"
+#include "runtime/rt.h"
+#include "services/app.h"
+
+typedef struct {
+    str_t account, region, name;
+    str_t runtime, handler, role, description;
+    int64_t memory_mb, timeout_s, code_size, last_modified, ephemeral_mb;
+    str_t code_sha256, code_id; /* base64 digest (AWS's CodeSha256), hex digest (our file name) */
+    str_t env_json;             /* {"K":"V"} or empty */
+    str_t revision;
+    str_t policy;     /* resource policy JSON or empty */
+    str_t tags_json;  /* {"k":"v"} or empty */
+    int64_t reserved; /* reserved concurrency, -1 when unset */
+    str_t dlq_arn;
+} lambda__fn_t;
+
+sqlite3 *lambda__db(app_t *app);
+/* Loads account/region/name into f (strings in a). 1 found, 0 absent, -1 error. */
+int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f);
+/* FunctionName as given (name, partial or full ARN, with :qualifier) → name
+ * and qualifier (STR_NULL when none); false when malformed. */
+bool lambda__parse_name(str_t in, str_t *name, str_t *qualifier, str_t *account, str_t *region);
+str_t lambda__arn(arena_t *a, str_t region, str_t account, str_t name);
+/* The FunctionConfiguration value of f. */
+val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f);
+/* Loads the function named by in.FunctionName for r, failing r with
+ * ResourceNotFoundException ("Function not found: ARN") when absent. */
+int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f);
+
+/* Whether f's resource policy lets a service principal ("sns.amazonaws.com")
+ * invoke it with aws:SourceArn = source_arn. */
+bool lambda__policy_allows(arena_t *a, const lambda__fn_t *f, str_t principal, str_t source_arn);
+
+/* ==== Code (code.c) ==== */
+/* Stores zip bytes (deduplicated by hash) and extracts them; fills
+ * f->code_sha256, code_id, code_size. Fails r with AWS's messages. */
+int lambda__store_code(req_t *r, str_t zip, lambda__fn_t *f);
+/* The host directory of the extracted code (arena string). */
+const char *lambda__code_dir(app_t *app, arena_t *a, str_t code_id);
+const char *lambda__code_zip(app_t *app, arena_t *a, str_t code_id);
+
+/* ==== Execution (exec.c) ==== */
+bool lambda__runtime_supported(str_t runtime);
+bool lambda__runtime_deprecated(str_t runtime);
+/* The runtime spec for f (env, argv, limits) in arena a. */
+int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec);
+/* The retired-key prefix of a function ("account/region/name/"). */
+const char *lambda__key_prefix(arena_t *a, str_t account, str_t region, str_t name);
+
+/* ==== Invocation (invoke.c) ==== */
+/* CloudWatch Logs lines of one invocation: START, the output, END, REPORT. */
+typedef struct {
+    str_t text; /* all lines joined with \n (for LogResult) */
+} lambda__log_t;
+
+/* ==== Event source mappings (esm.c) ==== */
+int lambda__esm_start(app_t *app);
+
+#endif

@@ -1,0 +1,48 @@
+/* logs_int.h — what the CloudWatch Logs files share: the group record, small
+ * SQLite helpers, retention and the filter-pattern matcher (filter.c).
+ *
+ * Groups are keyed by (account, region, name) with a row id that streams and
+ * events hang off; events are read in (timestamp, row id) order everywhere,
+ * and that pair is also what every token (f/…, b/…, nextToken) encodes. */
+#ifndef GR_SERVICES_LOGS_LOGS_INT_H
+#define GR_SERVICES_LOGS_LOGS_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/req.h"
+
+struct app;
+
+typedef struct {
+    int64_t id;
+    str_t name;
+    int64_t created_ms;
+    int64_t retention_days; /* 0: never expire */
+} logs_group_t;
+
+sqlite3 *logs__db(struct app *app);
+sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
+void logs__bind_str(sqlite3_stmt *st, int i, str_t s);  /* NULL for STR_NULL */
+str_t logs__col_str(arena_t *a, sqlite3_stmt *st, int col);
+int64_t logs__now_ms(void);
+
+/* Loads a group; GR_ERR (without failing anything) when absent or on error. */
+int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, logs_group_t *g);
+/* The group named by in.logGroupName or in.logGroupIdentifier (name or ARN),
+ * failing r with ResourceNotFoundException when there is none. */
+int logs__group_or_fail(req_t *r, sqlite3 *db, const val_t *in, logs_group_t *g);
+/* Deletes the group's events older than its retention (AWS deletes them
+ * within days; we do it whenever the group is read or written). */
+int logs__expire(sqlite3 *db, const logs_group_t *g);
+str_t logs__group_arn(req_t *r, str_t name, bool star);
+
+/* ==== Filter patterns (filter.c) ==== */
+typedef struct logs_filter logs_filter_t;
+/* Compiles AWS's filter pattern syntax; NULL + *err for an invalid pattern.
+ * An empty or blank pattern matches everything. */
+logs_filter_t *logs__filter_compile(arena_t *a, str_t pattern, const char **err);
+bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t message);
+
+#endif

@@ -1,0 +1,126 @@
+/* sns_int.h — what the SNS files share (sns__*): the topic and subscription
+ * records handlers load, the filter policy language (filter.c), fan-out of a
+ * published message (publish.c), the HTTP delivery thread and message
+ * signing (delivery.c), and the outboxes (sms.c).
+ *
+ * Topics and subscriptions live in this thread's SNS database (schema/). A
+ * topic is identified by its ARN; a subscription by its ARN (topic ARN + ":"
+ * + uuid). Times are wall-clock milliseconds (time_now_us, fakeable). */
+#ifndef GR_SERVICES_SNS_SNS_INT_H
+#define GR_SERVICES_SNS_SNS_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/json.h"
+#include "core/req.h"
+#include "services/sns/sns.h"
+
+struct app;
+
+typedef struct {
+    int64_t id;
+    str_t account, region, name, arn;
+    bool fifo, content_dedup;
+    str_t policy;          /* Policy attribute, or STR_NULL for the default document */
+    str_t delivery_policy; /* DeliveryPolicy, or STR_NULL */
+    int sig_version;       /* SignatureVersion: 1 (SHA1withRSA) or 2 (SHA256withRSA) */
+    int64_t created_ms;
+} sns_topic_t;
+
+typedef struct {
+    int64_t id;
+    str_t arn, owner, protocol, endpoint, token;
+    bool confirmed, raw;
+    str_t filter_policy; /* FilterPolicy, or STR_NULL */
+    bool body_scope;     /* FilterPolicyScope MessageBody */
+    str_t dlq_arn;       /* RedrivePolicy.deadLetterTargetArn, or STR_NULL */
+    str_t delivery_policy;
+} sns_sub_t;
+
+sqlite3 *sns__db(struct app *app);
+int64_t sns__now_ms(void);
+void sns__bind(sqlite3_stmt *st, int i, str_t s);
+str_t sns__col(arena_t *a, sqlite3_stmt *st, int i);
+/* "arn:aws:sns:REGION:ACCOUNT:NAME" split; false when s is not a topic ARN. */
+bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name);
+/* Loads a topic by ARN: GR_OK, or GR_ERR when absent (or on a database error). */
+int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t);
+/* The same for a request: fails r with InvalidParameter (bad ARN, other
+ * region) or NotFound "Topic does not exist". */
+int sns__topic_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *param, sns_topic_t *t);
+/* The default access policy AWS gives a topic (arena text). */
+str_t sns__default_policy(arena_t *a, str_t arn, str_t account);
+/* The effective delivery policy: the topic's own merged over AWS's defaults. */
+str_t sns__effective_delivery_policy(arena_t *a, str_t own);
+/* A subscription's EffectiveDeliveryPolicy as GetSubscriptionAttributes shows it. */
+str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy, bool http);
+/* The retry schedule of a subscription (numRetries, min/maxDelayTarget seconds). */
+void sns__retry_policy(arena_t *a, str_t sub_policy, str_t topic_policy, int *retries, int *min_delay, int *max_delay);
+/* The Content-Type of HTTP deliveries under a delivery policy (either form). */
+str_t sns__content_type(arena_t *a, str_t policy);
+/* Re-serializes a parsed JSON value (the parser unescapes strings). */
+void sns__json_emit(json_w_t *w, const json_t *j);
+/* The columns sns__sub_load reads, for "SELECT " SNS_SUB_COLS " FROM subscription ...". */
+#define SNS_SUB_COLS "id, arn, owner, protocol, endpoint, confirmed, token"
+/* Loads a subscription from a row of SNS_SUB_COLS, with its attributes. */
+int sns__sub_load(sqlite3 *db, arena_t *a, sqlite3_stmt *row, sns_sub_t *s);
+/* Confirms the pending subscription of topic_arn with token: GR_OK and
+ * *sub_arn, or GR_ERR when no subscription has that token. */
+int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn);
+/* Deletes a subscription by ARN; GR_ERR when there is none. */
+int sns__unsubscribe(sqlite3 *db, str_t sub_arn);
+/* Where this server is reached (for SubscribeURL, UnsubscribeURL, SigningCertURL). */
+str_t sns__base_url(struct app *app, arena_t *a);
+
+/* ==== Filter policies (filter.c) ==== */
+/* Validates a FilterPolicy document for the scope; GR_ERR with AWS's message
+ * (after `prefix`, "Invalid parameter: " or "Invalid parameter: Attributes
+ * Reason: ") in *err. */
+int sns__filter_validate(arena_t *a, str_t policy, bool body_scope, const char *prefix, const char **err);
+/* Whether a message passes the policy: against its MessageAttributes (VAL_MAP
+ * name → {DataType, StringValue|BinaryValue}) or its body parsed as JSON. */
+bool sns__filter_match(arena_t *a, str_t policy, bool body_scope, const val_t *attrs, str_t message);
+
+/* ==== Publishing (publish.c) ==== */
+typedef struct {
+    str_t msg_id, subject, message, group_id, dedup_id, seq;
+    str_t structure;    /* MessageStructure "json": message holds per-protocol texts */
+    const val_t *attrs; /* MessageAttributes or NULL */
+    int64_t time_us;
+    str_t publisher; /* the publishing account */
+} sns_msg_t;
+/* Delivers m to every confirmed subscription of t whose filter lets it pass. */
+void sns__fan_out(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const sns_msg_t *m);
+/* The per-protocol text of m (MessageStructure json picks the protocol's member). */
+str_t sns__message_for(arena_t *a, const sns_msg_t *m, str_t protocol);
+/* The JSON notification document AWS posts or enqueues (signed). */
+str_t sns__notification_json(struct app *app, arena_t *a, const sns_topic_t *t, const sns_sub_t *s, const sns_msg_t *m,
+                             bool pretty);
+
+/* ==== HTTP delivery and signing (delivery.c) ==== */
+/* Queues one POST to url (retried per the delivery policy); copies everything. */
+void sns__http_post(struct app *app, str_t url, str_t type, str_t msg_id, str_t topic_arn, str_t sub_arn, str_t body,
+                    bool raw, str_t delivery_policy, str_t dlq_arn);
+/* Base64 of the signature of text with the server's key: SHA1withRSA (v1) or
+ * SHA256withRSA (v2). STR_NULL when there is no key. */
+str_t sns__sign(arena_t *a, str_t text, int version);
+/* The PEM certificate of the signing key (static, or NULL before start). */
+const char *sns__cert_pem(void);
+/* The signed SubscriptionConfirmation document (JSON) for a pending
+ * subscription of t; *msg_id is its MessageId. */
+str_t sns__confirmation_json(struct app *app, arena_t *a, const sns_topic_t *t, str_t token, str_t *msg_id);
+/* Sends a SubscriptionConfirmation to a new http(s) subscription. */
+void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, str_t sub_arn, str_t endpoint,
+                            str_t token);
+
+/* ==== Outboxes (sms.c) ==== */
+/* Stores an SMS as sent; GR_ERR with *err when the number is opted out or invalid. */
+int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t region, str_t phone, str_t message,
+                  const val_t *attrs, str_t msg_id, str_t topic_arn, const char **err);
+bool sns__e164(str_t phone);
+int sns__email_send(sqlite3 *db, str_t account, str_t region, str_t address, str_t subject, str_t body, str_t kind,
+                    str_t topic_arn, str_t msg_id);
+
+#endif

@@ -1,0 +1,295 @@
+"""test_logs.py — CloudWatch Logs end to end: groups, streams, retention, tags,
+PutLogEvents batch rules, GetLogEvents tokens, FilterLogEvents with filter
+patterns, and `aws logs tail` (with and without --follow) from the CLIs.
+"""
+import json
+import subprocess
+import time
+
+import botocore.exceptions
+import pytest
+
+from conftest import CLIS
+
+
+@pytest.fixture(scope="module")
+def logs(gureum):
+    return gureum.client("logs")
+
+
+def code_of(exc):
+    return exc.value.response["Error"]["Code"]
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def put(logs, group, stream, messages, ts=None):
+    base = ts or now_ms()
+    return logs.put_log_events(logGroupName=group, logStreamName=stream,
+                               logEvents=[{"timestamp": base + i, "message": m} for i, m in enumerate(messages)])
+
+
+def make(logs, group, stream=None):
+    logs.create_log_group(logGroupName=group)
+    if stream:
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+
+
+# ==== Groups, streams, retention, tags ====
+
+def test_groups_and_streams(logs):
+    logs.create_log_group(logGroupName="/app/g1", tags={"team": "a"})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.create_log_group(logGroupName="/app/g1")
+    assert code_of(e) == "ResourceAlreadyExistsException"
+    groups = logs.describe_log_groups(logGroupNamePrefix="/app/")["logGroups"]
+    assert [g["logGroupName"] for g in groups] == ["/app/g1"]
+    assert groups[0]["arn"] == "arn:aws:logs:us-east-1:000000000000:log-group:/app/g1:*"
+    logs.create_log_stream(logGroupName="/app/g1", logStreamName="s-b")
+    logs.create_log_stream(logGroupName="/app/g1", logStreamName="s-a")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.create_log_stream(logGroupName="/app/g1", logStreamName="s-a")
+    assert code_of(e) == "ResourceAlreadyExistsException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.create_log_stream(logGroupName="/nope", logStreamName="s")
+    assert code_of(e) == "ResourceNotFoundException"
+    assert e.value.response["Error"]["Message"] == "The specified log group does not exist."
+    streams = logs.describe_log_streams(logGroupName="/app/g1")["logStreams"]
+    assert [s["logStreamName"] for s in streams] == ["s-a", "s-b"]
+    put(logs, "/app/g1", "s-b", ["x"])
+    st = logs.describe_log_streams(logGroupName="/app/g1", orderBy="LastEventTime", descending=True)["logStreams"]
+    assert st[0]["logStreamName"] == "s-b" and "lastEventTimestamp" in st[0]
+    # tags, both forms
+    assert logs.list_tags_log_group(logGroupName="/app/g1")["tags"] == {"team": "a"}
+    arn = "arn:aws:logs:us-east-1:000000000000:log-group:/app/g1"
+    logs.tag_resource(resourceArn=arn, tags={"env": "dev"})
+    assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == {"team": "a", "env": "dev"}
+    logs.untag_log_group(logGroupName="/app/g1", tags=["team"])
+    assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == {"env": "dev"}
+    logs.delete_log_stream(logGroupName="/app/g1", logStreamName="s-a")
+    logs.delete_log_group(logGroupName="/app/g1")
+    assert logs.describe_log_groups(logGroupNamePrefix="/app/")["logGroups"] == []
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.delete_log_group(logGroupName="/app/g1")
+    assert code_of(e) == "ResourceNotFoundException"
+
+
+def test_retention_removes_old_events(logs):
+    make(logs, "ret", "s")
+    old = now_ms() - 3 * 86400000
+    put(logs, "ret", "s", ["old-1", "old-2"], ts=old)
+    put(logs, "ret", "s", ["new"])
+    assert len(logs.get_log_events(logGroupName="ret", logStreamName="s")["events"]) == 3
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_retention_policy(logGroupName="ret", retentionInDays=2)
+    assert code_of(e) == "InvalidParameterException"
+    logs.put_retention_policy(logGroupName="ret", retentionInDays=1)
+    assert logs.describe_log_groups(logGroupNamePrefix="ret")["logGroups"][0]["retentionInDays"] == 1
+    ev = logs.get_log_events(logGroupName="ret", logStreamName="s")["events"]
+    assert [e["message"] for e in ev] == ["new"]
+    # events older than the retention are now rejected as expired
+    r = put(logs, "ret", "s", ["too-old"], ts=old)
+    assert r["rejectedLogEventsInfo"] == {"expiredLogEventEndIndex": 0}
+    logs.delete_retention_policy(logGroupName="ret")
+    assert "retentionInDays" not in logs.describe_log_groups(logGroupNamePrefix="ret")["logGroups"][0]
+
+
+# ==== PutLogEvents ====
+
+def test_put_batch_rules(logs):
+    make(logs, "batch", "s")
+    t = now_ms()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_log_events(logGroupName="batch", logStreamName="s",
+                            logEvents=[{"timestamp": t, "message": "b"}, {"timestamp": t - 1, "message": "a"}])
+    assert code_of(e) == "InvalidParameterException"
+    assert "chronological order" in e.value.response["Error"]["Message"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_log_events(logGroupName="batch", logStreamName="s",
+                            logEvents=[{"timestamp": t - 25 * 3600000, "message": "a"}, {"timestamp": t, "message": "b"}])
+    assert "24 hours" in e.value.response["Error"]["Message"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_log_events(logGroupName="batch", logStreamName="s",
+                            logEvents=[{"timestamp": t, "message": "x" * 200000}] * 6)
+    assert code_of(e) == "InvalidParameterException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_log_events(logGroupName="batch", logStreamName="nope", logEvents=[{"timestamp": t, "message": "x"}])
+    assert code_of(e) == "ResourceNotFoundException"
+    # too old (>14 days) and too new (>2 h ahead) are reported, the rest stored
+    r = logs.put_log_events(logGroupName="batch", logStreamName="s", sequenceToken="whatever", logEvents=[
+        {"timestamp": t - 15 * 86400000 + 3600000 * 2, "message": "old"},
+        {"timestamp": t - 15 * 86400000 + 3600000 * 3, "message": "old2"},
+        {"timestamp": t, "message": "ok"},
+        {"timestamp": t + 3 * 3600000, "message": "future"}]) if False else None
+    # the 24 h span rule forbids mixing those in one batch; send them apart
+    r = logs.put_log_events(logGroupName="batch", logStreamName="s", sequenceToken="ignored",
+                            logEvents=[{"timestamp": t - 15 * 86400000, "message": "old"},
+                                       {"timestamp": t - 15 * 86400000 + 1, "message": "old2"}])
+    assert r["rejectedLogEventsInfo"] == {"tooOldLogEventEndIndex": 1}
+    r = logs.put_log_events(logGroupName="batch", logStreamName="s",
+                            logEvents=[{"timestamp": t, "message": "ok"},
+                                       {"timestamp": t + 3 * 3600000, "message": "future"}])
+    assert r["rejectedLogEventsInfo"] == {"tooNewLogEventStartIndex": 1}
+    assert "nextSequenceToken" in r
+    ev = logs.get_log_events(logGroupName="batch", logStreamName="s", startFromHead=True)["events"]
+    assert [e["message"] for e in ev] == ["ok"]
+
+
+# ==== GetLogEvents ====
+
+def test_get_tokens(logs):
+    make(logs, "get", "s")
+    t = now_ms() - 60000
+    put(logs, "get", "s", ["m%d" % i for i in range(10)], ts=t)
+    r = logs.get_log_events(logGroupName="get", logStreamName="s", limit=3)
+    assert [e["message"] for e in r["events"]] == ["m7", "m8", "m9"]  # newest by default
+    b = logs.get_log_events(logGroupName="get", logStreamName="s", limit=3, nextToken=r["nextBackwardToken"])
+    assert [e["message"] for e in b["events"]] == ["m4", "m5", "m6"]
+    assert b["nextBackwardToken"].startswith("b/") and b["nextForwardToken"].startswith("f/")
+    f = logs.get_log_events(logGroupName="get", logStreamName="s", limit=2, nextToken=b["nextForwardToken"])
+    assert [e["message"] for e in f["events"]] == ["m7", "m8"]
+    h = logs.get_log_events(logGroupName="get", logStreamName="s", limit=4, startFromHead=True)
+    assert [e["message"] for e in h["events"]] == ["m0", "m1", "m2", "m3"]
+    # walking forward to the end returns the same token once nothing is left
+    tok, seen = h["nextForwardToken"], 4
+    while True:
+        p = logs.get_log_events(logGroupName="get", logStreamName="s", limit=4, nextToken=tok)
+        seen += len(p["events"])
+        if p["nextForwardToken"] == tok:
+            break
+        tok = p["nextForwardToken"]
+    assert seen == 10
+    # later events appear after the last forward token
+    put(logs, "get", "s", ["late"])
+    p = logs.get_log_events(logGroupName="get", logStreamName="s", nextToken=tok)
+    assert [e["message"] for e in p["events"]] == ["late"]
+    w = logs.get_log_events(logGroupName="get", logStreamName="s", startTime=t + 2, endTime=t + 4, startFromHead=True)
+    assert [e["message"] for e in w["events"]] == ["m2", "m3"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.get_log_events(logGroupName="get", logStreamName="s", nextToken="garbage")
+    assert code_of(e) == "InvalidParameterException"
+
+
+# ==== FilterLogEvents ====
+
+def filt(logs, group, pattern, **kw):
+    return [e["message"] for e in logs.filter_log_events(logGroupName=group, filterPattern=pattern, **kw)["events"]]
+
+
+def test_filter_patterns(logs):
+    make(logs, "flt", "a")
+    logs.create_log_stream(logGroupName="flt", logStreamName="b")
+    t = now_ms() - 10000
+    msgs = ["ERROR disk full", "WARN disk slow", "INFO all good", "ERROR Exiting now",
+            json.dumps({"eventType": "UpdateTrail", "n": 5, "user": {"id": 7, "name": "kim"}, "ok": True}),
+            json.dumps({"eventType": "Other", "n": 50, "arr": [1, "x"], "z": None}),
+            '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /a.gif HTTP/1.0" 200 1534',
+            '10.0.0.2 - bob [10/Oct/2000:13:26:15 -0700] "POST /b HTTP/1.0" 404 12']
+    put(logs, "flt", "a", msgs[:4], ts=t)
+    put(logs, "flt", "b", msgs[4:], ts=t + 100)
+    assert filt(logs, "flt", "") == msgs
+    assert filt(logs, "flt", "ERROR") == ["ERROR disk full", "ERROR Exiting now"]
+    assert filt(logs, "flt", "ERROR disk") == ["ERROR disk full"]
+    assert filt(logs, "flt", '"disk full"') == ["ERROR disk full"]
+    assert filt(logs, "flt", "ERROR -Exiting") == ["ERROR disk full"]
+    assert filt(logs, "flt", "?WARN ?INFO") == ["WARN disk slow", "INFO all good"]
+    assert filt(logs, "flt", '{ $.eventType = "UpdateTrail" }') == [msgs[4]]
+    assert filt(logs, "flt", '{ $.n > 10 }') == [msgs[5]]
+    assert filt(logs, "flt", '{ $.n >= 5 && $.user.name = "k*" }') == [msgs[4]]
+    assert filt(logs, "flt", '{ ($.n = 50) || ($.user.id = 7) }') == [msgs[4], msgs[5]]
+    assert filt(logs, "flt", '{ $.arr[1] = "x" }') == [msgs[5]]
+    assert filt(logs, "flt", '{ $.ok IS TRUE }') == [msgs[4]]
+    assert filt(logs, "flt", '{ $.z IS NULL }') == [msgs[5]]
+    assert filt(logs, "flt", '{ $.user NOT EXISTS }') == [msgs[5]]
+    assert filt(logs, "flt", '{ $.eventType != "Other" }') == [msgs[4]]
+    assert filt(logs, "flt", "[ip, user, username, timestamp, request, status_code, bytes]") == msgs[6:]
+    assert filt(logs, "flt", "[ip, user, username, timestamp, request, status_code = 4*, bytes]") == [msgs[7]]
+    assert filt(logs, "flt", "[ip = 127.*, ...]") == [msgs[6]]
+    assert filt(logs, "flt", "[..., status_code >= 200 && status_code < 300, bytes > 1000]") == [msgs[6]]
+    assert filt(logs, "flt", '[ip, user, username = "bob", ...]') == [msgs[7]]
+    assert filt(logs, "flt", "", logStreamNames=["b"]) == msgs[4:]
+    assert filt(logs, "flt", "", logStreamNamePrefix="a") == msgs[:4]
+    assert filt(logs, "flt", "", startTime=t + 100, endTime=t + 101) == msgs[4:6]
+    r = logs.filter_log_events(logGroupName="flt", filterPattern="ERROR")["events"][0]
+    assert r["logStreamName"] == "a" and r["timestamp"] == t and len(r["eventId"]) == 56
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.filter_log_events(logGroupName="flt", filterPattern="{ $.x = ")
+    assert code_of(e) == "InvalidParameterException"
+
+
+def test_filter_pagination(logs):
+    make(logs, "pag", "s")
+    t = now_ms() - 10000
+    put(logs, "pag", "s", ["e%d" % i for i in range(25)], ts=t)
+    got, tok = [], None
+    while True:
+        kw = {"nextToken": tok} if tok else {}
+        r = logs.filter_log_events(logGroupName="pag", limit=10, **kw)
+        got += [e["message"] for e in r["events"]]
+        tok = r.get("nextToken")
+        if not tok:
+            break
+    assert got == ["e%d" % i for i in range(25)]
+    pages = list(logs.get_paginator("filter_log_events").paginate(logGroupName="pag",
+                                                                  PaginationConfig={"PageSize": 7}))
+    assert sum(len(p["events"]) for p in pages) == 25
+
+
+# ==== The CLIs ====
+
+def test_cli_put_get(gureum, cli):
+    g = "cli-%d" % (abs(hash(cli)) % 1000)
+    assert gureum.aws("logs", "create-log-group", "--log-group-name", g, cli=cli).returncode == 0
+    assert gureum.aws("logs", "create-log-stream", "--log-group-name", g, "--log-stream-name", "s", cli=cli).returncode == 0
+    ev = json.dumps([{"timestamp": now_ms(), "message": "hello from cli"}])
+    r = gureum.aws("logs", "put-log-events", "--log-group-name", g, "--log-stream-name", "s", "--log-events", ev, cli=cli)
+    assert r.returncode == 0, r.stderr
+    r = gureum.aws("logs", "get-log-events", "--log-group-name", g, "--log-stream-name", "s", cli=cli)
+    assert r.returncode == 0, r.stderr
+    assert [e["message"] for e in json.loads(r.stdout)["events"]] == ["hello from cli"]
+    r = gureum.aws("logs", "filter-log-events", "--log-group-name", g, "--filter-pattern", "hello", cli=cli)
+    assert r.returncode == 0, r.stderr
+    assert [e["message"] for e in json.loads(r.stdout)["events"]] == ["hello from cli"]
+
+
+def tail_clis():
+    """`aws logs tail` exists in CLI v2 only; v1 says it is an invalid choice."""
+    return [c for c in CLIS if subprocess.run([c, "logs", "tail", "help"], capture_output=True).returncode == 0] or \
+        [c for c in CLIS if c == "/usr/bin/aws"]
+
+
+def test_tail(gureum, logs):
+    make(logs, "/aws/lambda/tailfn", "2026/01/01/[$LATEST]abc")
+    put(logs, "/aws/lambda/tailfn", "2026/01/01/[$LATEST]abc", ["START", "hello tail", "END"], ts=now_ms() - 5000)
+    clis = tail_clis()
+    if not clis:
+        pytest.skip("no AWS CLI with `logs tail`")
+    for cli in clis:
+        r = gureum.aws("logs", "tail", "/aws/lambda/tailfn", cli=cli)
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert len(lines) == 3 and lines[1].endswith("2026/01/01/[$LATEST]abc hello tail"), r.stdout
+        r = gureum.aws("logs", "tail", "/aws/lambda/tailfn", "--filter-pattern", "hello", "--format", "short", cli=cli)
+        assert r.returncode == 0 and r.stdout.splitlines()[0].endswith(" hello tail"), r.stdout
+
+
+def test_tail_follow(gureum, logs):
+    clis = tail_clis()
+    if not clis:
+        pytest.skip("no AWS CLI with `logs tail`")
+    make(logs, "follow", "s")
+    put(logs, "follow", "s", ["before"])
+    cmd = [clis[0], "--endpoint-url", gureum.endpoint, "logs", "tail", "follow", "--follow", "--format", "short"]
+    p = subprocess.Popen(cmd, env=gureum.client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)
+        put(logs, "follow", "s", ["after-1", "after-2"])
+        # the CLI polls every 5 s; give it two rounds
+        time.sleep(7)
+    finally:
+        p.terminate()
+        out, err = p.communicate(timeout=10)
+    msgs = [ln.split(" ", 1)[1] for ln in out.splitlines() if " " in ln]
+    assert msgs == ["before", "after-1", "after-2"], (out, err)

@@ -1,0 +1,584 @@
+"""test_sns.py — SNS end to end with both AWS CLIs and boto3: topics and their
+attributes, fan-out to SQS queues with filter policies (attributes and body),
+the SQS envelope and its signature, HTTP subscriptions confirmed and delivered
+to a loopback server started here, email and SMS outboxes (HTTP and `gureum
+sms`), FIFO topics, PublishBatch, dead-letter queues and AWS's validation errors.
+"""
+import base64
+import http.client
+import http.server
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import botocore.exceptions
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+ACCOUNT = "000000000000"
+
+
+@pytest.fixture(scope="module")
+def sns(gureum):
+    return gureum.client("sns")
+
+
+@pytest.fixture(scope="module")
+def sqs(gureum):
+    return gureum.client("sqs")
+
+
+def err_of(exc):
+    e = exc.value.response["Error"]
+    return e["Code"], e["Message"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def queue_for(sqs, topic_arn, name, raw=False):
+    """A queue whose policy lets the topic send to it (as AWS requires)."""
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}}}]}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    return url, arn
+
+
+def drain(sqs, url, want=1, wait=2):
+    got = []
+    deadline = time.time() + wait
+    while time.time() < deadline and len(got) < want:
+        r = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                MessageAttributeNames=["All"])
+        for m in r.get("Messages", []):
+            got.append(m)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        if len(got) < want:
+            time.sleep(0.05)
+    return got
+
+
+def fetch(gureum, path):
+    c = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=5)
+    c.request("GET", path)
+    r = c.getresponse()
+    return r.status, r.read()
+
+
+def verify_signature(gureum, doc, fields):
+    """Checks an SNS signature as a subscriber does: the certificate from
+    SigningCertURL, the canonical "Name\\nvalue\\n" string of `fields`."""
+    assert doc["SigningCertURL"].startswith(gureum.endpoint + "/_gureum/sns/")
+    pem = urllib.request.urlopen(doc["SigningCertURL"], timeout=5).read()
+    cert = x509.load_pem_x509_certificate(pem)
+    text = "".join("%s\n%s\n" % (k, doc[k]) for k in fields if k in doc)
+    algo = hashes.SHA1() if doc["SignatureVersion"] == "1" else hashes.SHA256()
+    cert.public_key().verify(base64.b64decode(doc["Signature"]), text.encode(), padding.PKCS1v15(), algo)
+
+
+# ==== Topics ====
+
+def test_topic_lifecycle_cli(gureum, sns, cli):
+    name = "t-cli-%d" % (abs(hash(cli)) % 1000)
+    r = gureum.aws("sns", "create-topic", "--name", name, "--attributes", "DisplayName=Hello",
+                   "--tags", "Key=team,Value=blue", cli=cli)
+    assert r.returncode == 0, r.stderr
+    arn = json.loads(r.stdout)["TopicArn"]
+    assert arn == "arn:aws:sns:us-east-1:%s:%s" % (ACCOUNT, name)
+    # idempotent with the same attributes, refused with others
+    assert sns.create_topic(Name=name, Attributes={"DisplayName": "Hello"})["TopicArn"] == arn
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.create_topic(Name=name, Attributes={"DisplayName": "Other"})
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Topic already exists with different attributes", 400)
+    assert {"TopicArn": arn} in sns.list_topics()["Topics"]
+    attrs = json.loads(gureum.aws("sns", "get-topic-attributes", "--topic-arn", arn, cli=cli).stdout)["Attributes"]
+    assert attrs["DisplayName"] == "Hello" and attrs["Owner"] == ACCOUNT and attrs["TopicArn"] == arn
+    assert attrs["SubscriptionsConfirmed"] == "0" and attrs["SubscriptionsPending"] == "0"
+    assert attrs["SubscriptionsDeleted"] == "0"
+    pol = json.loads(attrs["Policy"])
+    assert pol["Id"] == "__default_policy_ID" and pol["Statement"][0]["Resource"] == arn
+    assert pol["Statement"][0]["Condition"] == {"StringEquals": {"AWS:SourceOwner": ACCOUNT}}
+    eff = json.loads(attrs["EffectiveDeliveryPolicy"])
+    assert eff["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 3
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="Changed")
+    assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["DisplayName"] == "Changed"
+    assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "blue"}]
+    sns.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == []
+    sns.delete_topic(TopicArn=arn)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_topic_attributes(TopicArn=arn)
+    assert err_of(e) == ("NotFound", "Topic does not exist", 404)
+
+
+def test_topic_errors(sns):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.create_topic(Name="bad name!")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Topic Name", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.create_topic(Name="nofifo", Attributes={"FifoTopic": "true"})
+    assert err_of(e)[0] == "InvalidParameter" and "Fifo Topic names must end with .fifo" in err_of(e)[1]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_topic_attributes(TopicArn="arn:aws:sns:us-east-1:%s:missing" % ACCOUNT)
+    assert err_of(e) == ("NotFound", "Topic does not exist", 404)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_topic_attributes(TopicArn="not-an-arn")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: TopicArn", 400)
+    arn = sns.create_topic(Name="t-attr")["TopicArn"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="Bogus", AttributeValue="x")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: AttributeName", 400)
+    # AddPermission / RemovePermission edit the policy document
+    sns.add_permission(TopicArn=arn, Label="pub", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    pol = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+    st = [s for s in pol["Statement"] if s.get("Sid") == "pub"][0]
+    assert st["Principal"] == {"AWS": ["arn:aws:iam::111122223333:root"]} and st["Action"] == ["SNS:Publish"]
+    sns.remove_permission(TopicArn=arn, Label="pub")
+    pol = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+    assert [s for s in pol["Statement"] if s.get("Sid") == "pub"] == []
+
+
+# ==== Fan-out to SQS ====
+
+def test_fanout_filter_policy_cli(gureum, sns, sqs, cli):
+    suffix = "%d" % (abs(hash(cli)) % 1000)
+    topic = sns.create_topic(Name="fan-" + suffix)["TopicArn"]
+    url_all, arn_all = queue_for(sqs, topic, "fan-all-" + suffix)
+    url_red, arn_red = queue_for(sqs, topic, "fan-red-" + suffix)
+    sub_all = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn_all)["SubscriptionArn"]
+    assert sub_all.startswith(topic + ":")
+    r = gureum.aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs", "--notification-endpoint", arn_red,
+                   "--attributes", json.dumps({"FilterPolicy": json.dumps({"color": ["red"]}),
+                                               "RawMessageDelivery": "true"}), cli=cli)
+    assert r.returncode == 0, r.stderr
+    r = gureum.aws("sns", "publish", "--topic-arn", topic, "--message", "blue one", "--subject", "S1",
+                   "--message-attributes", json.dumps({"color": {"DataType": "String", "StringValue": "blue"}}),
+                   cli=cli)
+    assert r.returncode == 0, r.stderr
+    mid = json.loads(r.stdout)["MessageId"]
+    sns.publish(TopicArn=topic, Message="red one",
+                MessageAttributes={"color": {"DataType": "String", "StringValue": "red"}})
+    got_all = drain(sqs, url_all, want=2)
+    got_red = drain(sqs, url_red, want=1)
+    assert len(got_all) == 2
+    assert [m["Body"] for m in got_red] == ["red one"]  # raw delivery, blue one filtered out
+    assert got_red[0]["MessageAttributes"]["color"]["StringValue"] == "red"
+    env = [json.loads(m["Body"]) for m in got_all]
+    first = [d for d in env if d["MessageId"] == mid][0]
+    assert list(first) == ["Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion",
+                           "Signature", "SigningCertURL", "UnsubscribeURL", "MessageAttributes"]
+    assert first["Type"] == "Notification" and first["TopicArn"] == topic and first["Subject"] == "S1"
+    assert first["Message"] == "blue one"
+    assert first["MessageAttributes"] == {"color": {"Type": "String", "Value": "blue"}}
+    verify_signature(gureum, first, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
+    # the subscriptions as listed
+    subs = sns.list_subscriptions_by_topic(TopicArn=topic)
+    assert sorted(s["Endpoint"] for s in subs["Subscriptions"]) == sorted([arn_all, arn_red])
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub_all)["Attributes"]
+    assert attrs["PendingConfirmation"] == "false" and attrs["RawMessageDelivery"] == "false"
+    assert attrs["Protocol"] == "sqs" and attrs["Endpoint"] == arn_all and attrs["TopicArn"] == topic
+    # UnsubscribeURL works without credentials, as on AWS
+    status, body = fetch(gureum, urllib.parse.urlsplit(first["UnsubscribeURL"])._replace(scheme="", netloc="")
+                         .geturl())
+    assert status == 200 and b"UnsubscribeResponse" in body
+    assert sub_all not in [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]]
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsDeleted"] == "1"
+
+
+def test_queue_policy_required(sns, sqs):
+    """AWS delivers to a queue only when its policy lets sns.amazonaws.com send."""
+    topic = sns.create_topic(Name="nopolicy")["TopicArn"]
+    url = sqs.create_queue(QueueName="nopolicy-q")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="dropped")
+    assert drain(sqs, url, want=1, wait=0.5) == []
+
+
+FILTER_CASES = [
+    # (name, policy, scope, messages that must match, messages that must not); a message is (body, attrs)
+    ("prefix", {"store": [{"prefix": "exa"}]}, None,
+     [("m", {"store": "example"})], [("m", {"store": "other"}), ("m", {})]),
+    ("anything-but", {"n": [{"anything-but": ["a", "b"]}]}, None,
+     [("m", {"n": "c"})], [("m", {"n": "a"}), ("m", {})]),
+    ("numeric", {"price": [{"numeric": [">", 10, "<=", 20]}]}, None,
+     [("m", {"price": ("Number", "15")})], [("m", {"price": ("Number", "25")}), ("m", {"price": "15"})]),
+    ("exists-false", {"k": [{"exists": False}]}, None, [("m", {})], [("m", {"k": "x"})]),
+    ("ignore-case", {"k": [{"equals-ignore-case": "HeLLo"}]}, None, [("m", {"k": "hello"})], [("m", {"k": "hell"})]),
+    ("suffix-array", {"k": [{"suffix": ".png"}]}, None,
+     [("m", {"k": ("String.Array", '["a.jpg","b.png"]')})], [("m", {"k": ("String.Array", '["a.jpg"]')})]),
+    ("body-nested-or", {"$or": [{"a": {"b": [1]}}, {"c": ["x"]}]}, "MessageBody",
+     [('{"a":{"b":1}}', {}), ('{"c":"x"}', {}), ('{"a":[{"b":1}]}', {})], [('{"a":{"b":2}}', {}), ("not json", {})]),
+]
+
+
+def test_filter_policy_language(sns, sqs):
+    queues, topics = {}, {}
+    for name, policy, scope, _, _ in FILTER_CASES:
+        topic = topics[name] = sns.create_topic(Name="flt-" + name)["TopicArn"]
+        url, arn = queue_for(sqs, topic, "flt-" + name)
+        attrs = {"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"}
+        if scope:
+            attrs["FilterPolicyScope"] = scope
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attrs)
+        queues[name] = url
+    sent = []
+    for name, _, _, yes, no in FILTER_CASES:
+        for i, (body, attrs) in enumerate(yes + no):
+            tag = "%s-%s-%d" % (name, "yes" if i < len(yes) else "no", i)
+            ma = {}
+            for k, v in attrs.items():
+                t, s = v if isinstance(v, tuple) else ("String", v)
+                ma[k] = {"DataType": t, "StringValue": s}
+            ma["tag"] = {"DataType": "String", "StringValue": tag}
+            sns.publish(TopicArn=topics[name], Message=body, MessageAttributes=ma)
+            sent.append(tag)
+    for name, _, _, yes, no in FILTER_CASES:
+        got = sorted(m["MessageAttributes"]["tag"]["StringValue"] for m in drain(sqs, queues[name], want=len(yes)))
+        want = sorted("%s-yes-%d" % (name, i) for i in range(len(yes)))
+        assert got == want, name
+
+
+@pytest.mark.parametrize("policy,scope,message", [
+    ({"a": "x"}, None, 'Invalid parameter: FilterPolicy: "a" must be an object or an array'),
+    ({"a": []}, None, "Invalid parameter: FilterPolicy: Empty arrays are not allowed"),
+    ({"a": [{"prefx": "x"}]}, None, "Invalid parameter: FilterPolicy: Unrecognized match type prefx"),
+    ({"a": [{"numeric": [">", "x"]}]}, None, "Invalid parameter: FilterPolicy: Value of > must be numeric"),
+    ({"a": [{"numeric": [">", 5, "<", 1]}]}, None, "Invalid parameter: FilterPolicy: Bottom must be less than top"),
+    ({"a": [{"exists": "yes"}]}, None,
+     "Invalid parameter: FilterPolicy: exists match pattern must be either true or false."),
+    ({k: ["v"] for k in "abcdef"}, None, "Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys"),
+    ({"a": {"b": ["c"]}}, None,
+     "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy"),
+])
+def test_filter_policy_validation(sns, policy, scope, message):
+    topic = sns.create_topic(Name="fv")["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:%s:fv" % ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"], AttributeName="FilterPolicy",
+                                        AttributeValue=json.dumps(policy))
+    assert err_of(e) == ("InvalidParameter", message, 400)
+    # Subscribe reports the same with "Attributes Reason:"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:%s:fv2" % ACCOUNT,
+                      Attributes={"FilterPolicy": json.dumps(policy)})
+    assert err_of(e)[1] == message.replace("Invalid parameter: ", "Invalid parameter: Attributes Reason: ", 1)
+
+
+# ==== HTTP subscriptions ====
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    posts = []
+    status = 200
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Recorder.posts.append((dict(self.headers), body))
+        self.send_response(Recorder.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+def wait_posts(n, timeout=5):
+    deadline = time.time() + timeout
+    while time.time() < deadline and len(Recorder.posts) < n:
+        time.sleep(0.05)
+    return Recorder.posts
+
+
+def test_http_subscription(gureum, sns, sqs):
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        Recorder.posts.clear()
+        endpoint = "http://127.0.0.1:%d/hook" % srv.server_address[1]
+        topic = sns.create_topic(Name="web")["TopicArn"]
+        r = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint)
+        assert r["SubscriptionArn"] == "pending confirmation"
+        assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsPending"] == "1"
+        headers, body = wait_posts(1)[0]
+        assert headers["x-amz-sns-message-type"] == "SubscriptionConfirmation"
+        assert headers["x-amz-sns-topic-arn"] == topic
+        assert headers["User-Agent"] == "Amazon Simple Notification Service Agent"
+        conf = json.loads(body)
+        assert conf["Type"] == "SubscriptionConfirmation" and conf["TopicArn"] == topic and conf["Token"]
+        verify_signature(gureum, conf, ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn",
+                                        "Type"])
+        listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert listed[0]["SubscriptionArn"] == "PendingConfirmation"
+        # Visiting SubscribeURL confirms, as on AWS
+        page = urllib.request.urlopen(conf["SubscribeURL"], timeout=5).read().decode()
+        assert "<ConfirmSubscriptionResult><SubscriptionArn>%s:" % topic in page
+        sub = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"]
+        assert sub.startswith(topic + ":")
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.confirm_subscription(TopicArn=topic, Token="nope")
+        assert err_of(e) == ("InvalidParameter", "Invalid token", 400)
+        assert sns.confirm_subscription(TopicArn=topic, Token=conf["Token"])["SubscriptionArn"] == sub
+        mid = sns.publish(TopicArn=topic, Message="to the web", Subject="Hi")["MessageId"]
+        headers, body = wait_posts(2)[1]
+        assert headers["x-amz-sns-message-type"] == "Notification"
+        assert headers["x-amz-sns-message-id"] == mid
+        assert headers["x-amz-sns-subscription-arn"] == sub
+        note = json.loads(body)
+        assert note["Message"] == "to the web" and note["Subject"] == "Hi"
+        verify_signature(gureum, note, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
+        # raw delivery; then a failing endpoint retried per the delivery policy and sent to the DLQ
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="true")
+        sns.publish(TopicArn=topic, Message="raw body")
+        headers, body = wait_posts(3)[2]
+        assert body == b"raw body" and headers["x-amz-sns-rawdelivery"] == "true"
+        dlq_url, dlq_arn = queue_for(sqs, topic, "web-dlq")
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                                        AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(
+            {"healthyRetryPolicy": {"numRetries": 1, "minDelayTarget": 1, "maxDelayTarget": 1},
+             "requestPolicy": {"headerContentType": "application/json"}}))
+        Recorder.status = 500
+        sns.publish(TopicArn=topic, Message="will fail")
+        wait_posts(5, timeout=6)
+        assert [b for _, b in Recorder.posts[3:5]] == [b"will fail", b"will fail"]  # first try + one retry
+        assert Recorder.posts[0][0]["Content-Type"] == "text/plain; charset=UTF-8"
+        assert Recorder.posts[3][0]["Content-Type"] == "application/json"
+        assert [m["Body"] for m in drain(sqs, dlq_url, want=1, wait=3)] == ["will fail"]
+    finally:
+        Recorder.status = 200
+        srv.shutdown()
+
+
+def test_https_and_protocol_errors(sns):
+    topic = sns.create_topic(Name="proto")["TopicArn"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="carrier-pigeon", Endpoint="x")
+    assert err_of(e) == ("InvalidParameter",
+                         "Invalid parameter: Amazon SNS does not support this protocol string: carrier-pigeon", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint="https://x.example")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Endpoint must match the specified protocol", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:%s:q.fifo" % ACCOUNT)
+    assert "FIFO SQS Queues can not be subscribed to standard SNS topics" in err_of(e)[1]
+
+
+# ==== Email ====
+
+def test_email_outbox(gureum, sns):
+    topic = sns.create_topic(Name="mail")["TopicArn"]
+    assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ann@example.com")["SubscriptionArn"] == \
+        "pending confirmation"
+    status, body = fetch(gureum, "/_gureum/sns/email?address=ann%40example.com")
+    mails = json.loads(body)
+    assert status == 200 and mails[0]["type"] == "SubscriptionConfirmation"
+    link = [w for w in mails[0]["body"].split() if "/_gureum/sns/confirm?" in w][0]
+    assert urllib.request.urlopen(link, timeout=5).status == 200
+    sns.publish(TopicArn=topic, Message="mail body", Subject="Mail subject")
+    mails = json.loads(fetch(gureum, "/_gureum/sns/email?address=ann%40example.com")[1])
+    assert (mails[-1]["subject"], mails[-1]["body"], mails[-1]["type"]) == ("Mail subject", "mail body", "email")
+    # email-json: the confirmation and the notifications are the JSON documents
+    sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="bob@example.com")
+    conf = json.loads(json.loads(fetch(gureum, "/_gureum/sns/email?address=bob%40example.com")[1])[0]["body"])
+    assert conf["Type"] == "SubscriptionConfirmation" and conf["TopicArn"] == topic
+    sns.confirm_subscription(TopicArn=topic, Token=conf["Token"])
+    mid = sns.publish(TopicArn=topic, Message="as json")["MessageId"]
+    note = json.loads(json.loads(fetch(gureum, "/_gureum/sns/email?address=bob%40example.com")[1])[-1]["body"])
+    assert (note["Type"], note["MessageId"], note["Message"]) == ("Notification", mid, "as json")
+
+
+# ==== SMS ====
+
+def test_sms_publish_cli_and_outbox(gureum, cli):
+    r = gureum.aws("sns", "publish", "--phone-number", "+821012345678", "--message", "hello", cli=cli)
+    assert r.returncode == 0, r.stderr
+    mid = json.loads(r.stdout)["MessageId"]
+    status, body = fetch(gureum, "/_gureum/sns/sms?phoneNumber=%2B821012345678")
+    assert status == 200
+    sms = [m for m in json.loads(body) if m["messageId"] == mid]
+    assert len(sms) == 1 and sms[0]["phoneNumber"] == "+821012345678" and sms[0]["message"] == "hello"
+    assert sms[0]["time"].endswith("Z") and sms[0]["smsType"] == "Promotional"
+    out = subprocess.run([os.environ.get("GUREUM_BIN") or "build/test/gureum", "sms"],
+                         env=dict(os.environ, GUREUM_PORT=str(gureum.port)), capture_output=True, text=True,
+                         timeout=20)
+    assert out.returncode == 0, out.stderr
+    line = [ln for ln in out.stdout.splitlines() if mid in ln][0]
+    assert line.split("\t")[1:] == ["+821012345678", "-", mid, "hello"]
+    out = subprocess.run([os.environ.get("GUREUM_BIN") or "build/test/gureum", "sms", "--port", str(gureum.port),
+                          "--json"], capture_output=True, text=True, timeout=20)
+    assert mid in [m["messageId"] for m in json.loads(out.stdout)]
+
+
+def test_sms_attributes_and_errors(gureum, sns):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(PhoneNumber="12x", Message="m")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: PhoneNumber Reason: 12x is not valid to publish to",
+                         400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(PhoneNumber="+15555550100", Message="")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Empty message", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.check_if_phone_number_is_opted_out(phoneNumber="abc")
+    assert err_of(e)[1] == "Invalid parameter: PhoneNumber Reason: input incorrectly formatted"
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15555550100")["isOptedOut"] is False
+    assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == []
+    sns.set_sms_attributes(attributes={"DefaultSenderID": "Gureum", "DefaultSMSType": "Transactional"})
+    assert sns.get_sms_attributes(attributes=["DefaultSMSType"])["attributes"] == {"DefaultSMSType": "Transactional"}
+    mid = sns.publish(PhoneNumber="+15555550100", Message="with sender", MessageAttributes={
+        "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": "MyBrand"}})["MessageId"]
+    mid2 = sns.publish(PhoneNumber="+15555550100", Message="default sender")["MessageId"]
+    sms = {m["messageId"]: m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])}
+    assert (sms[mid]["senderId"], sms[mid]["smsType"]) == ("MyBrand", "Transactional")
+    assert sms[mid2]["senderId"] == "Gureum"
+    # an sms subscription of a topic lands in the same outbox
+    topic = sns.create_topic(Name="texts")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+15555550101")
+    mid3 = sns.publish(TopicArn=topic, Message="via topic")["MessageId"]
+    sms = {m["messageId"]: m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])}
+    assert sms[mid3]["phoneNumber"] == "+15555550101" and sms[mid3]["topicArn"] == topic
+    # a recipient's STOP (simulated): opted out, nothing delivered, then opted in again
+    c = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=5)
+    c.request("POST", "/_gureum/sns/sms/opt-out?phoneNumber=%2B15555550100")
+    assert c.getresponse().status == 200
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15555550100")["isOptedOut"] is True
+    assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == ["+15555550100"]
+    mid4 = sns.publish(PhoneNumber="+15555550100", Message="not sent")["MessageId"]
+    assert mid4 not in [m["messageId"] for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])]
+    sns.opt_in_phone_number(phoneNumber="+15555550100")
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15555550100")["isOptedOut"] is False
+
+
+# ==== FIFO, batches, validation ====
+
+def test_fifo_topic_and_batch(sns, sqs):
+    topic = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert attrs["FifoTopic"] == "true" and attrs["ContentBasedDeduplication"] == "false"
+    url = sqs.create_queue(QueueName="orders.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": arn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TopicArn=topic, Message="m")
+    assert err_of(e)[1] == "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TopicArn=topic, Message="m", MessageGroupId="g")
+    assert "ContentBasedDeduplication" in err_of(e)[1]
+    r1 = sns.publish(TopicArn=topic, Message="one", MessageGroupId="g", MessageDeduplicationId="d1")
+    r2 = sns.publish(TopicArn=topic, Message="one again", MessageGroupId="g", MessageDeduplicationId="d1")
+    assert r1["MessageId"] == r2["MessageId"] and len(r1["SequenceNumber"]) == 20
+    b = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "a", "Message": "two", "MessageGroupId": "g", "MessageDeduplicationId": "d2"},
+        {"Id": "b", "Message": "bad"}])
+    assert [s["Id"] for s in b["Successful"]] == ["a"]
+    assert b["Failed"][0]["Id"] == "b" and b["Failed"][0]["Code"] == "InvalidParameter"
+    assert b["Failed"][0]["SenderFault"] is True
+    assert [m["Body"] for m in drain(sqs, url, want=2)] == ["one", "two"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "x", "Message": "1"},
+                                                                      {"Id": "x", "Message": "2"}])
+    assert err_of(e)[0] == "BatchEntryIdsNotDistinct"
+
+
+def test_signature_version_2(gureum, sns, sqs):
+    topic = sns.create_topic(Name="sig2", Attributes={"SignatureVersion": "2"})["TopicArn"]
+    url, arn = queue_for(sqs, topic, "sig2-q")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "dflt", "sqs": "for sqs"}))
+    doc = json.loads(drain(sqs, url)[0]["Body"])
+    assert doc["SignatureVersion"] == "2" and doc["Message"] == "for sqs"
+    verify_signature(gureum, doc, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
+
+
+def test_publish_validation(sns):
+    topic = sns.create_topic(Name="val")["TopicArn"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TopicArn=topic, Message="m", MessageAttributes={"n": {"DataType": "Number", "StringValue": "x"}})
+    assert err_of(e) == ("ParameterValueInvalid", "Could not cast message attribute 'n' value to number.", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TopicArn=topic, Message="{}", MessageStructure="json")
+    assert err_of(e)[1] == "Invalid parameter: Message Structure - No default entry in JSON message body"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TopicArn=topic, Message="m", Subject="line\nbreak")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Subject", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TopicArn="arn:aws:sns:us-east-1:%s:nope" % ACCOUNT, Message="m")
+    assert err_of(e) == ("NotFound", "Topic does not exist", 404)
+
+
+# ==== Lambda subscriptions ====
+
+def test_lambda_subscription(gureum, sns):
+    import io
+    import zipfile
+    iam, lam, logs = gureum.client("iam"), gureum.client("lambda"), gureum.client("logs")
+    role = iam.create_role(RoleName="sns-fn", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("h.py", "import json\ndef handler(e, c):\n    print('EVENT ' + json.dumps(e))\n")
+    fn = lam.create_function(FunctionName="sns-fn", Runtime="python3.11", Role=role, Handler="h.handler",
+                             Code={"ZipFile": buf.getvalue()})["FunctionArn"]
+    topic = sns.create_topic(Name="to-lambda")["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn)["SubscriptionArn"]
+    assert sub.startswith(topic + ":")  # confirmed at once
+    # without a resource policy that lets SNS invoke, nothing runs (AWS)
+    sns.publish(TopicArn=topic, Message="refused")
+    lam.add_permission(FunctionName="sns-fn", StatementId="sns", Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=topic)
+    mid = sns.publish(TopicArn=topic, Message="to lambda", Subject="S",
+                      MessageAttributes={"a": {"DataType": "String", "StringValue": "b"}})["MessageId"]
+    events = []
+    deadline = time.time() + 20
+    while time.time() < deadline and not events:
+        try:
+            found = logs.filter_log_events(logGroupName="/aws/lambda/sns-fn")["events"]
+        except botocore.exceptions.ClientError:
+            found = []
+        events = [json.loads(e["message"].split("EVENT ", 1)[1]) for e in found if "EVENT " in e["message"]]
+        time.sleep(0.2)
+    assert len(events) == 1, events
+    rec = events[0]["Records"][0]
+    assert rec["EventSource"] == "aws:sns" and rec["EventSubscriptionArn"] == sub
+    s = rec["Sns"]
+    assert (s["MessageId"], s["Message"], s["Subject"], s["TopicArn"]) == (mid, "to lambda", "S", topic)
+    assert s["MessageAttributes"] == {"a": {"Type": "String", "Value": "b"}}
+    assert s["SigningCertUrl"].endswith("/_gureum/sns/SimpleNotificationService.pem")
+
+
+def test_cross_account_topic_policy(gureum_factory):
+    other = "222233334444"
+    g = gureum_factory(env={"GUREUM_ACCOUNTS": "%s:OTHERSNSKEY:othersnssecret" % other})
+    mine = g.client("sns")
+    theirs = g.client("sns", aws_access_key_id="OTHERSNSKEY", aws_secret_access_key="othersnssecret")
+    topic = mine.create_topic(Name="shared")["TopicArn"]
+    # the default policy lets no other account publish
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        theirs.publish(TopicArn=topic, Message="m")
+    assert err_of(e) == ("AuthorizationError", "User: arn:aws:iam::%s:root is not authorized to perform: SNS:Publish "
+                         "on resource: %s" % (other, topic), 403)
+    mine.add_permission(TopicArn=topic, Label="other", AWSAccountId=[other], ActionName=["Publish"])
+    assert theirs.publish(TopicArn=topic, Message="m")["MessageId"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # only Publish was granted
+        theirs.get_topic_attributes(TopicArn=topic)
+    assert err_of(e)[0] == "AuthorizationError"
+
+
+# ==== Durability (last: restarts the module's server) ====
+
+def test_outbox_survives_kill9(gureum, sns):
+    mid = sns.publish(PhoneNumber="+821099998888", Message="kept")["MessageId"]
+    topic = sns.create_topic(Name="kept")["TopicArn"]
+    gureum.restart(kill9=True)
+    sms = json.loads(fetch(gureum, "/_gureum/sns/sms?phoneNumber=%2B821099998888")[1])
+    assert [m["messageId"] for m in sms] == [mid]
+    assert {"TopicArn": topic} in gureum.client("sns").list_topics()["Topics"]
