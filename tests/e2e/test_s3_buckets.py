@@ -598,3 +598,31 @@ def test_notifications_to_sns(g, s3, bucket):
     assert any(b.get("Event") == "s3:TestEvent" for b in bodies)
     recs = [b["Records"][0] for b in bodies if "Records" in b]
     assert recs and recs[0]["eventName"] == "ObjectCreated:Put" and recs[0]["s3"]["object"]["key"] == "via-sns.txt"
+
+
+def test_lifecycle_tags_and_noncurrent_versions(s3):
+    import time
+    b = name("lcv")
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+    v1 = s3.put_object(Bucket=b, Key="doc", Body=b"1")["VersionId"]
+    v2 = s3.put_object(Bucket=b, Key="doc", Body=b"2")["VersionId"]
+    s3.put_object(Bucket=b, Key="t/yes", Body=b"y", Tagging="expire=yes")
+    s3.put_object(Bucket=b, Key="t/no", Body=b"n", Tagging="expire=no")
+    s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": [
+        {"ID": "old-versions", "Status": "Enabled", "Filter": {"Prefix": "doc"},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+        {"ID": "tagged", "Status": "Enabled", "Filter": {"Tag": {"Key": "expire", "Value": "yes"}},
+         "Expiration": {"Days": 1}}]})
+    time.sleep(2.2)
+    s3.head_bucket(Bucket=b)
+    vers = s3.list_object_versions(Bucket=b, Prefix="doc")
+    assert [v["VersionId"] for v in vers.get("Versions", [])] == [v2]
+    assert v1 != v2
+    cur = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=b, Prefix="t/").get("Contents", []))
+    # the tagged object expired (a delete marker hides it), the other stays
+    assert cur == ["t/no"]
+    for v in s3.list_object_versions(Bucket=b).get("Versions", []) + \
+            s3.list_object_versions(Bucket=b).get("DeleteMarkers", []):
+        s3.delete_object(Bucket=b, Key=v["Key"], VersionId=v["VersionId"])
+    s3.delete_bucket(Bucket=b)
