@@ -278,7 +278,12 @@ def test_acls(g, s3, alt, bucket):
     # grants by canonical id: the other account may write
     alt_id = alt.list_buckets()["Owner"]["ID"]
     s3.put_bucket_acl(Bucket=bucket, GrantWrite='id="%s"' % alt_id, GrantFullControl='id="%s"' % owner)
-    alt.put_object(Bucket=bucket, Key="from-alt", Body=b"a")
+    alt.put_object(Bucket=bucket, Key="from-alt", Body=b"a", ACL="bucket-owner-read")
+    # AWS: the writer owns its object; bucket-owner-read lets the bucket's owner read it
+    oacl = alt.get_object_acl(Bucket=bucket, Key="from-alt")
+    assert oacl["Owner"]["ID"] == alt_id
+    assert sorted((x["Grantee"]["ID"], x["Permission"]) for x in oacl["Grants"]) == \
+        sorted([(alt_id, "FULL_CONTROL"), (owner, "READ")])
     assert err(lambda: alt.list_objects_v2(Bucket=bucket)) == ("AccessDenied", 403)
     s3.put_object_acl(Bucket=bucket, Key="pub.txt", ACL="private")
     assert http(g, "GET", "/%s/pub.txt" % bucket)[0] == 403
