@@ -70,7 +70,8 @@ bool sigv2_parse(const wire_req_t *w, arena_t *a, sigv2_t *s)
         s->signature = str_cut(rest, ':', &key);
         s->access_key = str_trim(key);
         s->security_token = wire_header(w, "x-amz-security-token");
-        return s->signature.p && s->access_key.len;
+        s->malformed = !s->signature.p || !s->access_key.len;
+        return true;
     }
     str_t ak = wire_query_param(w, a, "AWSAccessKeyId"), sig = wire_query_param(w, a, "Signature");
     if (!ak.p || !sig.p) return false;

@@ -146,6 +146,9 @@ static int fail_parse(req_t *r, const proto_fail_t *f)
  * clients and boto3's default presigned URLs send. */
 static int authenticate_v2(req_t *r, sigv2_t *v2)
 {
+    static const aws_errdef_t E_InvalidArgument = {"InvalidArgument", 400, true};
+    if (v2->malformed)
+        return req_fail(r, &E_InvalidArgument, "Authorization header is invalid -- one and only one ' ' (space) required");
     cred_t cred;
     if (creds_lookup(((app_t *)r->app)->creds, v2->access_key, r->arena, &cred) != GR_OK || !cred.active)
         return fail_unknown_key(r);

@@ -444,6 +444,8 @@ def test_sigv2_header_auth(g, bucket):
     wrong = g.client("s3", aws_secret_access_key="nope",
                      config=botocore.config.Config(signature_version="s3", retries={"total_max_attempts": 1}))
     assert err(lambda: wrong.get_object(Bucket=bucket, Key="v2/k")) == ("SignatureDoesNotMatch", 403)
+    st, _, body = http(g, "GET", "/%s/v2/k" % bucket, headers={"Authorization": "AWS HAHAHA"})
+    assert st == 400 and b"<Code>InvalidArgument</Code>" in body
 
 
 # ==== event notifications ====
