@@ -70,7 +70,8 @@ bool sigv2_parse(const wire_req_t *w, arena_t *a, sigv2_t *s)
         s->signature = str_cut(rest, ':', &key);
         s->access_key = str_trim(key);
         s->security_token = wire_header(w, "x-amz-security-token");
-        return s->signature.p && s->access_key.len;
+        s->malformed = !s->signature.p || !s->access_key.len;
+        return true;
     }
     str_t ak = wire_query_param(w, a, "AWSAccessKeyId"), sig = wire_query_param(w, a, "Signature");
     if (!ak.p || !sig.p) return false;
@@ -212,7 +213,10 @@ sigv2_status_t sigv2_verify(const wire_req_t *w, arena_t *a, str_t secret, int64
         str_t d = wire_header(w, "x-amz-date");
         if (!d.p) d = wire_header(w, "date");
         int64_t t;
-        if (!d.p || !time_parse(str_trim(d), &t)) return SIGV2_NO_DATE;
+        d = str_trim(d);
+        /* RFC 822 allows "+0000" for GMT (AWS's own examples use it) */
+        if (d.len > 5 && str_ends_with(d, STR(" +0000"))) d = str_c(arena_printf(a, "%.*s GMT", (int)d.len - 6, d.p));
+        if (!d.p || !time_parse(d, &t)) return SIGV2_NO_DATE;
         int64_t skew = t > now_us ? t - now_us : now_us - t;
         if (skew > 900LL * 1000000) return SIGV2_SKEWED;
     }

@@ -23,6 +23,7 @@ typedef enum {
 
 typedef struct {
     bool presigned;
+    bool malformed; /* "AWS x" without "KEY:SIGNATURE": AWS's InvalidArgument */
     str_t access_key;
     str_t signature;      /* base64 */
     str_t expires;        /* presigned: seconds since the epoch, as sent */

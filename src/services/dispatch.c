@@ -147,6 +147,9 @@ static int fail_parse(req_t *r, const proto_fail_t *f)
  * clients and boto3's default presigned URLs send. */
 static int authenticate_v2(req_t *r, sigv2_t *v2)
 {
+    static const aws_errdef_t E_InvalidArgument = {"InvalidArgument", 400, true};
+    if (v2->malformed)
+        return req_fail(r, &E_InvalidArgument, "Authorization header is invalid -- one and only one ' ' (space) required");
     cred_t cred;
     if (creds_lookup(((app_t *)r->app)->creds, v2->access_key, r->arena, &cred) != GR_OK || !cred.active)
         return fail_unknown_key(r);
@@ -340,6 +343,14 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
     if (is_s3 && (rt.website || str_eq_c(r->w.method, "OPTIONS"))) {
         r->op_name = str_c(rt.website ? "Website" : "Preflight");
         if ((rt.website ? s3_website_serve(r, rt.bucket) : s3_cors_preflight(r)) != GR_OK) finish_error(r);
+        *answered = true;
+        return GR_ERR;
+    }
+    if (is_s3 && str_eq_c(r->w.method, "POST") && !r->w.query.len &&
+        str_starts_with(wire_header(&r->w, "content-type"), STR("multipart/form-data"))) {
+        r->op_name = STR("PostObject");
+        if (s3_post_object(r) != GR_OK) finish_error(r);
+        s3_cors_decorate(r);
         *answered = true;
         return GR_ERR;
     }

@@ -278,7 +278,12 @@ def test_acls(g, s3, alt, bucket):
     # grants by canonical id: the other account may write
     alt_id = alt.list_buckets()["Owner"]["ID"]
     s3.put_bucket_acl(Bucket=bucket, GrantWrite='id="%s"' % alt_id, GrantFullControl='id="%s"' % owner)
-    alt.put_object(Bucket=bucket, Key="from-alt", Body=b"a")
+    alt.put_object(Bucket=bucket, Key="from-alt", Body=b"a", ACL="bucket-owner-read")
+    # AWS: the writer owns its object; bucket-owner-read lets the bucket's owner read it
+    oacl = alt.get_object_acl(Bucket=bucket, Key="from-alt")
+    assert oacl["Owner"]["ID"] == alt_id
+    assert sorted((x["Grantee"]["ID"], x["Permission"]) for x in oacl["Grants"]) == \
+        sorted([(alt_id, "FULL_CONTROL"), (owner, "READ")])
     assert err(lambda: alt.list_objects_v2(Bucket=bucket)) == ("AccessDenied", 403)
     s3.put_object_acl(Bucket=bucket, Key="pub.txt", ACL="private")
     assert http(g, "GET", "/%s/pub.txt" % bucket)[0] == 403
@@ -439,6 +444,8 @@ def test_sigv2_header_auth(g, bucket):
     wrong = g.client("s3", aws_secret_access_key="nope",
                      config=botocore.config.Config(signature_version="s3", retries={"total_max_attempts": 1}))
     assert err(lambda: wrong.get_object(Bucket=bucket, Key="v2/k")) == ("SignatureDoesNotMatch", 403)
+    st, _, body = http(g, "GET", "/%s/v2/k" % bucket, headers={"Authorization": "AWS HAHAHA"})
+    assert st == 400 and b"<Code>InvalidArgument</Code>" in body
 
 
 # ==== event notifications ====
@@ -524,3 +531,105 @@ def test_lifecycle_expires_objects_and_uploads(s3, bucket):
     s3.head_bucket(Bucket=bucket)  # any access lets the runner catch up
     assert keys() == ["keep/c", "logs/big"]
     assert err(lambda: s3.list_parts(Bucket=bucket, Key="tmp/upload", UploadId=uid)) == ("NoSuchUpload", 404)
+
+
+# ==== browser POST uploads ====
+
+@pytest.mark.parametrize("sigver", ["s3v4", "s3"])
+def test_browser_post_upload(g, s3, bucket, sigver):
+    import botocore.config
+    import requests
+    c = g.client("s3", config=botocore.config.Config(signature_version=sigver, retries={"total_max_attempts": 1}))
+    post = c.generate_presigned_post(
+        Bucket=bucket, Key="uploads/${filename}",
+        Fields={"success_action_status": "201", "Content-Type": "text/plain"},
+        Conditions=[["starts-with", "$key", "uploads/"], {"success_action_status": "201"},
+                    ["content-length-range", 1, 100], {"Content-Type": "text/plain"}],
+        ExpiresIn=300)
+    if sigver == "s3v4":
+        assert "x-amz-signature" in post["fields"]
+    else:
+        assert "signature" in post["fields"] and "AWSAccessKeyId" in post["fields"]
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("note.txt", b"posted!")})
+    assert r.status_code == 201, r.text
+    assert "<Key>uploads/note.txt</Key>" in r.text
+    o = s3.get_object(Bucket=bucket, Key="uploads/note.txt")
+    assert o["Body"].read() == b"posted!" and o["ContentType"] == "text/plain"
+    # too large for the policy's content-length-range
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("big.txt", b"x" * 101)})
+    assert r.status_code == 400 and "EntityTooLarge" in r.text
+    # a field the policy does not cover
+    r = requests.post(post["url"], data=dict(post["fields"], **{"x-amz-meta-extra": "1"}),
+                      files={"file": ("n.txt", b"y")})
+    assert r.status_code == 403 and "Extra input fields" in r.text
+    # a tampered policy
+    fields = dict(post["fields"], policy=post["fields"]["policy"][:-4] + "AAAA")
+    r = requests.post(post["url"], data=fields, files={"file": ("n.txt", b"y")})
+    assert r.status_code == 403 and "SignatureDoesNotMatch" in r.text
+
+
+def test_browser_post_redirect(g, s3, bucket):
+    import requests
+    post = s3.generate_presigned_post(Bucket=bucket, Key="r.txt",
+                                      Fields={"success_action_redirect": "http://example.com/done"},
+                                      Conditions=[{"success_action_redirect": "http://example.com/done"}])
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("r.txt", b"r")}, allow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["Location"].startswith("http://example.com/done?bucket=%s&key=r.txt&etag=" % bucket)
+    assert s3.get_object(Bucket=bucket, Key="r.txt")["Body"].read() == b"r"
+
+
+def test_notifications_to_sns(g, s3, bucket):
+    import time
+    sns, sqs = g.client("sns"), g.client("sqs")
+    topic = sns.create_topic(Name=name("t"))["TopicArn"]
+    qurl = sqs.create_queue(QueueName=name("fan"))["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=qurl, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                                               "Action": "sqs:SendMessage", "Resource": qarn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    cfg = {"TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:Put"]}]}
+    # the default topic policy does not let S3 publish
+    assert err(lambda: s3.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration=cfg)) == ("InvalidArgument", 400)
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                                               "Action": "sns:Publish", "Resource": topic}]}))
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=cfg)
+    s3.put_object(Bucket=bucket, Key="via-sns.txt", Body=b"s")
+    bodies, deadline = [], time.time() + 10
+    while len(bodies) < 2 and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=qurl, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.append(json.loads(m["Body"]))
+    assert any(b.get("Event") == "s3:TestEvent" for b in bodies)
+    recs = [b["Records"][0] for b in bodies if "Records" in b]
+    assert recs and recs[0]["eventName"] == "ObjectCreated:Put" and recs[0]["s3"]["object"]["key"] == "via-sns.txt"
+
+
+def test_lifecycle_tags_and_noncurrent_versions(s3):
+    import time
+    b = name("lcv")
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+    v1 = s3.put_object(Bucket=b, Key="doc", Body=b"1")["VersionId"]
+    v2 = s3.put_object(Bucket=b, Key="doc", Body=b"2")["VersionId"]
+    s3.put_object(Bucket=b, Key="t/yes", Body=b"y", Tagging="expire=yes")
+    s3.put_object(Bucket=b, Key="t/no", Body=b"n", Tagging="expire=no")
+    s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": [
+        {"ID": "old-versions", "Status": "Enabled", "Filter": {"Prefix": "doc"},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+        {"ID": "tagged", "Status": "Enabled", "Filter": {"Tag": {"Key": "expire", "Value": "yes"}},
+         "Expiration": {"Days": 1}}]})
+    time.sleep(2.2)
+    s3.head_bucket(Bucket=b)
+    vers = s3.list_object_versions(Bucket=b, Prefix="doc")
+    assert [v["VersionId"] for v in vers.get("Versions", [])] == [v2]
+    assert v1 != v2
+    cur = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=b, Prefix="t/").get("Contents", []))
+    # the tagged object expired (a delete marker hides it), the other stays
+    assert cur == ["t/no"]
+    for v in s3.list_object_versions(Bucket=b).get("Versions", []) + \
+            s3.list_object_versions(Bucket=b).get("DeleteMarkers", []):
+        s3.delete_object(Bucket=b, Key=v["Key"], VersionId=v["VersionId"])
+    s3.delete_bucket(Bucket=b)

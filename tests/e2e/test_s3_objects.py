@@ -221,3 +221,201 @@ def test_parts_body_twice_on_one_connection(gureum, s3, bucket):
         resp = conn.getresponse()
         assert resp.status == 200
         assert resp.read() == b"".join(datas)
+
+
+# ==== versioning ====
+
+def test_versioning_lifecycle(s3):
+    b = bucket_name("vers")
+    s3.create_bucket(Bucket=b)
+    assert "Status" not in s3.get_bucket_versioning(Bucket=b)
+    # Before versioning: the null version.
+    s3.put_object(Bucket=b, Key="k", Body=b"v0")
+    s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=b)["Status"] == "Enabled"
+    v1 = s3.put_object(Bucket=b, Key="k", Body=b"v1")["VersionId"]
+    v2 = s3.put_object(Bucket=b, Key="k", Body=b"v2")["VersionId"]
+    assert v1 != v2 and v1 != "null"
+    got = s3.get_object(Bucket=b, Key="k")
+    assert got["Body"].read() == b"v2" and got["VersionId"] == v2
+    assert s3.get_object(Bucket=b, Key="k", VersionId=v1)["Body"].read() == b"v1"
+    assert s3.get_object(Bucket=b, Key="k", VersionId="null")["Body"].read() == b"v0"
+    assert s3.head_object(Bucket=b, Key="k", VersionId=v1)["ContentLength"] == 2
+    # A plain DELETE leaves a delete marker; the key is gone from listings.
+    d = s3.delete_object(Bucket=b, Key="k")
+    assert d["DeleteMarker"] is True and d["VersionId"]
+    marker = d["VersionId"]
+    assert error_of(lambda: s3.get_object(Bucket=b, Key="k"))[:2] == ("NoSuchKey", 404)
+    assert "Contents" not in s3.list_objects_v2(Bucket=b)
+    assert error_of(lambda: s3.head_object(Bucket=b, Key="k", VersionId=marker))[1] == 405
+    lv = s3.list_object_versions(Bucket=b)
+    assert [(v["VersionId"], v["IsLatest"]) for v in lv["Versions"]] == [(v2, False), (v1, False), ("null", False)]
+    assert [(m["VersionId"], m["IsLatest"]) for m in lv["DeleteMarkers"]] == [(marker, True)]
+    # Deleting the marker brings v2 back.
+    assert s3.delete_object(Bucket=b, Key="k", VersionId=marker)["DeleteMarker"] is True
+    assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"v2"
+    # Deleting the current version for good makes v1 current.
+    s3.delete_object(Bucket=b, Key="k", VersionId=v2)
+    assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"v1"
+    code, status, _ = error_of(lambda: s3.get_object(Bucket=b, Key="k", VersionId=v2))
+    assert (code, status) == ("NoSuchVersion", 404)
+    # The bucket is not empty while versions remain.
+    s3.delete_object(Bucket=b, Key="k")
+    assert error_of(lambda: s3.delete_bucket(Bucket=b))[0] == "BucketNotEmpty"
+    for v in s3.list_object_versions(Bucket=b).get("Versions", []) + \
+            s3.list_object_versions(Bucket=b).get("DeleteMarkers", []):
+        s3.delete_object(Bucket=b, Key=v["Key"], VersionId=v["VersionId"])
+    s3.delete_bucket(Bucket=b)
+
+
+def test_versioning_suspended_null_version(gureum, s3):
+    b = bucket_name("susp")
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+    v1 = s3.put_object(Bucket=b, Key="k", Body=b"one")["VersionId"]
+    s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Suspended"})
+    assert s3.put_object(Bucket=b, Key="k", Body=b"two")["VersionId"] == "null"
+    assert s3.put_object(Bucket=b, Key="k", Body=b"three")["VersionId"] == "null"  # replaces the null version
+    ids = [v["VersionId"] for v in s3.list_object_versions(Bucket=b)["Versions"]]
+    assert ids == ["null", v1]
+    d = s3.delete_object(Bucket=b, Key="k")
+    assert d["DeleteMarker"] is True and d["VersionId"] == "null"
+    lv = s3.list_object_versions(Bucket=b)
+    assert [v["VersionId"] for v in lv["Versions"]] == [v1]
+    assert s3.get_object(Bucket=b, Key="k", VersionId=v1)["Body"].read() == b"one"
+
+
+def test_list_object_versions_pages(s3):
+    b = bucket_name("lov")
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+    want = []
+    for k in ("a", "b/x", "b/y", "c"):
+        for i in range(2):
+            want.append((k, s3.put_object(Bucket=b, Key=k, Body=b"%d" % i)["VersionId"]))
+    # Newest first within a key.
+    want = sorted(want, key=lambda kv: (kv[0], -[w for w in want if w[0] == kv[0]].index(kv)))
+    got, km, vm = [], None, None
+    while True:
+        kw = {"Bucket": b, "MaxKeys": 3}
+        if km:
+            kw.update(KeyMarker=km, VersionIdMarker=vm)
+        page = s3.list_object_versions(**kw)
+        got += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
+        if not page["IsTruncated"]:
+            break
+        km, vm = page["NextKeyMarker"], page["NextVersionIdMarker"]
+    assert got == want
+    page = s3.list_object_versions(Bucket=b, Delimiter="/")
+    assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["b/"]
+    assert sorted({v["Key"] for v in page["Versions"]}) == ["a", "c"]
+
+
+# ==== tagging ====
+
+def test_object_tagging(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="tagged", Body=b"t", Tagging="a=1&b=two%20words")
+    assert s3.head_object(Bucket=bucket, Key="tagged")  # still readable
+    assert s3.get_object(Bucket=bucket, Key="tagged")["TagCount"] == 2
+    ts = s3.get_object_tagging(Bucket=bucket, Key="tagged")["TagSet"]
+    assert sorted((t["Key"], t["Value"]) for t in ts) == [("a", "1"), ("b", "two words")]
+    s3.put_object_tagging(Bucket=bucket, Key="tagged", Tagging={"TagSet": [{"Key": "x", "Value": "y"}]})
+    assert s3.get_object_tagging(Bucket=bucket, Key="tagged")["TagSet"] == [{"Key": "x", "Value": "y"}]
+    # Copy keeps the tags by default, replaces them with the REPLACE directive.
+    s3.copy_object(Bucket=bucket, Key="tagged2", CopySource={"Bucket": bucket, "Key": "tagged"})
+    assert s3.get_object_tagging(Bucket=bucket, Key="tagged2")["TagSet"] == [{"Key": "x", "Value": "y"}]
+    s3.copy_object(Bucket=bucket, Key="tagged3", CopySource={"Bucket": bucket, "Key": "tagged"},
+                   TaggingDirective="REPLACE", Tagging="n=m")
+    assert s3.get_object_tagging(Bucket=bucket, Key="tagged3")["TagSet"] == [{"Key": "n", "Value": "m"}]
+    s3.delete_object_tagging(Bucket=bucket, Key="tagged")
+    assert s3.get_object_tagging(Bucket=bucket, Key="tagged")["TagSet"] == []
+    too_many = {"TagSet": [{"Key": "k%d" % i, "Value": "v"} for i in range(11)]}
+    code, status, _ = error_of(lambda: s3.put_object_tagging(Bucket=bucket, Key="tagged", Tagging=too_many))
+    assert status == 400
+    assert error_of(lambda: s3.get_object_tagging(Bucket=bucket, Key="nope"))[:2] == ("NoSuchKey", 404)
+
+
+def test_multipart_tagging(s3, bucket):
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp-tag", Tagging="k=v")["UploadId"]
+    e = s3.upload_part(Bucket=bucket, Key="mp-tag", UploadId=up, PartNumber=1, Body=b"x")["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp-tag", UploadId=up,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e}]})
+    assert s3.get_object_tagging(Bucket=bucket, Key="mp-tag")["TagSet"] == [{"Key": "k", "Value": "v"}]
+
+
+# ==== object lock ====
+
+def test_object_lock(s3):
+    import datetime
+    b = bucket_name("lock")
+    s3.create_bucket(Bucket=b, ObjectLockEnabledForBucket=True)
+    assert s3.get_bucket_versioning(Bucket=b)["Status"] == "Enabled"
+    cfg = s3.get_object_lock_configuration(Bucket=b)["ObjectLockConfiguration"]
+    assert cfg["ObjectLockEnabled"] == "Enabled"
+    s3.put_object_lock_configuration(Bucket=b, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    rule = s3.get_object_lock_configuration(Bucket=b)["ObjectLockConfiguration"]["Rule"]
+    assert rule["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 1}
+    # Default retention applies to a new object.
+    v = s3.put_object(Bucket=b, Key="g", Body=b"gov")["VersionId"]
+    ret = s3.get_object_retention(Bucket=b, Key="g")["Retention"]
+    assert ret["Mode"] == "GOVERNANCE"
+    code, status, _ = error_of(lambda: s3.delete_object(Bucket=b, Key="g", VersionId=v))
+    assert (code, status) == ("AccessDenied", 403)
+    # A plain delete only adds a marker.
+    assert s3.delete_object(Bucket=b, Key="g")["DeleteMarker"] is True
+    # Governance yields to the bypass header.
+    s3.delete_object(Bucket=b, Key="g", VersionId=v, BypassGovernanceRetention=True)
+    # Compliance does not; and cannot be shortened.
+    until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+    v = s3.put_object(Bucket=b, Key="c", Body=b"comp", ObjectLockMode="COMPLIANCE",
+                      ObjectLockRetainUntilDate=until)["VersionId"]
+    assert error_of(lambda: s3.delete_object(Bucket=b, Key="c", VersionId=v,
+                                             BypassGovernanceRetention=True))[:2] == ("AccessDenied", 403)
+    shorter = until - datetime.timedelta(days=1)
+    assert error_of(lambda: s3.put_object_retention(
+        Bucket=b, Key="c", VersionId=v, Retention={"Mode": "COMPLIANCE", "RetainUntilDate": shorter}))[1] == 403
+    # Legal hold.
+    v2 = s3.put_object(Bucket=b, Key="h", Body=b"hold")["VersionId"]
+    s3.put_object_retention(Bucket=b, Key="h", VersionId=v2, BypassGovernanceRetention=True, Retention={})
+    s3.put_object_legal_hold(Bucket=b, Key="h", VersionId=v2, LegalHold={"Status": "ON"})
+    assert s3.get_object_legal_hold(Bucket=b, Key="h", VersionId=v2)["LegalHold"]["Status"] == "ON"
+    assert error_of(lambda: s3.delete_object(Bucket=b, Key="h", VersionId=v2))[1] == 403
+    s3.put_object_legal_hold(Bucket=b, Key="h", VersionId=v2, LegalHold={"Status": "OFF"})
+    s3.delete_object(Bucket=b, Key="h", VersionId=v2)
+    # Versioning cannot be suspended; a bucket without lock refuses lock calls.
+    assert error_of(lambda: s3.put_bucket_versioning(
+        Bucket=b, VersioningConfiguration={"Status": "Suspended"}))[0] == "InvalidBucketState"
+    plain = bucket_name("nolock")
+    s3.create_bucket(Bucket=plain)
+    assert error_of(lambda: s3.get_object_lock_configuration(Bucket=plain))[:2] == \
+        ("ObjectLockConfigurationNotFoundError", 404)
+    assert error_of(lambda: s3.put_object(Bucket=plain, Key="x", Body=b"x", ObjectLockMode="GOVERNANCE",
+                                          ObjectLockRetainUntilDate=until))[1] == 400
+
+
+# ==== UploadPartCopy, GetObjectAttributes ====
+
+def test_upload_part_copy_ranges_and_attributes(s3, bucket):
+    src = os.urandom(6 * MiB + 100)
+    s3.put_object(Bucket=bucket, Key="upc-src", Body=src)
+    up = s3.create_multipart_upload(Bucket=bucket, Key="upc")["UploadId"]
+    r1 = s3.upload_part_copy(Bucket=bucket, Key="upc", UploadId=up, PartNumber=1,
+                             CopySource={"Bucket": bucket, "Key": "upc-src"}, CopySourceRange="bytes=0-%d" % (5 * MiB - 1))
+    assert r1["CopyPartResult"]["ETag"] == '"%s"' % hashlib.md5(src[:5 * MiB]).hexdigest()
+    r2 = s3.upload_part_copy(Bucket=bucket, Key="upc", UploadId=up, PartNumber=2,
+                             CopySource={"Bucket": bucket, "Key": "upc-src"},
+                             CopySourceRange="bytes=%d-%d" % (5 * MiB, len(src) - 1))
+    code, status, _ = error_of(lambda: s3.upload_part_copy(
+        Bucket=bucket, Key="upc", UploadId=up, PartNumber=3, CopySource={"Bucket": bucket, "Key": "upc-src"},
+        CopySourceRange="bytes=0-%d" % len(src)))
+    assert status in (400, 416)
+    s3.complete_multipart_upload(Bucket=bucket, Key="upc", UploadId=up, MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": r1["CopyPartResult"]["ETag"]},
+        {"PartNumber": 2, "ETag": r2["CopyPartResult"]["ETag"]}]})
+    assert s3.get_object(Bucket=bucket, Key="upc")["Body"].read() == src
+    at = s3.get_object_attributes(Bucket=bucket, Key="upc",
+                                  ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "ObjectParts"])
+    assert at["ObjectSize"] == len(src) and at["ETag"].endswith("-2") and not at["ETag"].startswith('"')
+    assert at["ObjectParts"]["TotalPartsCount"] == 2
+    assert [p["Size"] for p in at["ObjectParts"]["Parts"]] == [5 * MiB, len(src) - 5 * MiB]

@@ -60,14 +60,22 @@ static val_t *new_acl(arena_t *a, str_t owner_account, val_t **grants)
 }
 
 /* AWS: "Canned ACL" in the Access control list (ACL) overview. */
-static int canned(req_t *r, str_t name, str_t owner_account, val_t **acl)
+static int canned(req_t *r, str_t name, str_t owner_account, str_t bucket_owner, val_t **acl)
 {
     arena_t *a = r->arena;
     val_t *g;
     *acl = new_acl(a, owner_account, &g);
     add_grant(a, g, "CanonicalUser", s3__owner_id(a, owner_account), "FULL_CONTROL");
-    if (str_eq_c(name, "private") || str_eq_c(name, "bucket-owner-full-control") || str_eq_c(name, "bucket-owner-read"))
+    /* AWS: bucket-owner-read/-full-control grant the bucket's owner too when
+     * the object's writer is someone else */
+    bool other = !str_eq(bucket_owner, owner_account);
+    if (str_eq_c(name, "bucket-owner-read") || str_eq_c(name, "bucket-owner-full-control")) {
+        if (other)
+            add_grant(a, g, "CanonicalUser", s3__owner_id(a, bucket_owner),
+                      str_eq_c(name, "bucket-owner-read") ? "READ" : "FULL_CONTROL");
         return GR_OK;
+    }
+    if (str_eq_c(name, "private")) return GR_OK;
     if (str_eq_c(name, "public-read")) {
         add_grant(a, g, "Group", STR(ALL_USERS), "READ");
         return GR_OK;
@@ -115,7 +123,14 @@ static int grant_header(req_t *r, val_t *grants, str_t h, const char *perm)
     return GR_OK;
 }
 
+static int acl_from_input(req_t *r, const val_t *in, str_t owner_account, str_t bucket_owner, val_t **acl);
+
 int s3_acl_from_input(req_t *r, const val_t *in, str_t owner_account, val_t **acl)
+{
+    return acl_from_input(r, in, owner_account, owner_account, acl);
+}
+
+static int acl_from_input(req_t *r, const val_t *in, str_t owner_account, str_t bucket_owner, val_t **acl)
 {
     *acl = NULL;
     str_t cn = val_get_str(in, "ACL");
@@ -130,7 +145,7 @@ int s3_acl_from_input(req_t *r, const val_t *in, str_t owner_account, val_t **ac
     for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) any_grant |= val_get_str(in, hs[i].member).len > 0;
     if (cn.len && any_grant)
         return req_fail(r, &E_InvalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed");
-    if (cn.len) return canned(r, cn, owner_account, acl);
+    if (cn.len) return canned(r, cn, owner_account, bucket_owner, acl);
     if (!any_grant) return GR_OK;
     val_t *g;
     *acl = new_acl(r->arena, owner_account, &g);
@@ -140,9 +155,9 @@ int s3_acl_from_input(req_t *r, const val_t *in, str_t owner_account, val_t **ac
 }
 
 /* The ACL of a Put*Acl request: headers or the AccessControlPolicy body. */
-static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, val_t **acl)
+static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t bucket_owner, val_t **acl)
 {
-    if (s3_acl_from_input(r, in, owner_account, acl) != GR_OK) return GR_ERR;
+    if (acl_from_input(r, in, owner_account, bucket_owner, acl) != GR_OK) return GR_ERR;
     const val_t *body = val_get(in, "AccessControlPolicy");
     if (*acl && body)
         return req_fail(r, &E_InvalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed");
@@ -217,7 +232,7 @@ int s3_put_bucket_acl(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1) return GR_ERR;
     val_t *acl;
-    if (acl_of_put(r, in, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK) return GR_ERR;
+    if (acl_of_put(r, in, owner, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK) return GR_ERR;
     return s3_cfg_put(r, db, b, "acl", acl);
 }
 
@@ -259,8 +274,13 @@ int s3_put_object_acl(req_t *r, const val_t *in, val_t *out)
     if (s3__bucket(r, b, NULL) != GR_OK) return GR_ERR;
     sqlite3 *db = s3__db(r);
     if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1 || object_exists(r, db, b, key) != GR_OK) return GR_ERR;
-    val_t *acl;
-    if (acl_of_put(r, in, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK) return GR_ERR;
+    /* the object keeps its owner (its writer) */
+    val_t *old = NULL, *acl;
+    if (s3_obj_acl_get(r, db, b, key, &old) < 0) return GR_ERR;
+    str_t obj_owner = old ? val_get_str(old, "OwnerAccount") : STR_NULL;
+    if (!obj_owner.len) obj_owner = owner;
+    if (acl_of_put(r, in, obj_owner, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK) return GR_ERR;
+    val_set_c(r->arena, acl, "OwnerAccount", val_str(r->arena, obj_owner));
     return s3_obj_acl_put(r, db, b, key, acl);
 }
 
@@ -283,9 +303,26 @@ int s3_object_acl_from_put(req_t *r, str_t bucket, str_t key, const val_t *in)
     sqlite3 *db = s3__db(r);
     str_t owner;
     if (!db || s3_bucket_owner(r, db, bucket, &owner, NULL) != 1) return GR_ERR;
+    /* AWS: the writer owns the object, unless the bucket's ownership
+     * controls give it to the bucket owner (BucketOwnerEnforced always,
+     * BucketOwnerPreferred with bucket-owner-full-control). */
+    str_t writer = r->who.anonymous || !r->who.account.len ? owner : r->who.account;
+    val_t *oc;
+    if (!str_eq(writer, owner) && s3_cfg_get(r, db, bucket, "ownership", &oc) == 1) {
+        const val_t *rules = val_get(oc, "Rules");
+        str_t mode = rules && rules->kind == VAL_LIST && rules->u.list.n
+                         ? val_get_str(rules->u.list.v[0], "ObjectOwnership")
+                         : STR_NULL;
+        if (str_eq_c(mode, "BucketOwnerEnforced") ||
+            (str_eq_c(mode, "BucketOwnerPreferred") && str_eq_c(val_get_str(in, "ACL"), "bucket-owner-full-control")))
+            writer = owner;
+    }
     val_t *acl;
-    if (s3_acl_from_input(r, in, owner, &acl) != GR_OK) return GR_ERR;
-    return s3_obj_acl_put(r, db, bucket, key, acl && !owner_only(acl) ? acl : NULL);
+    if (acl_from_input(r, in, writer, owner, &acl) != GR_OK) return GR_ERR;
+    if (!acl && !str_eq(writer, owner)) canned(r, STR("private"), writer, owner, &acl);
+    if (acl && owner_only(acl) && str_eq(writer, owner)) acl = NULL;
+    if (acl) val_set_c(r->arena, acl, "OwnerAccount", val_str(r->arena, writer));
+    return s3_obj_acl_put(r, db, bucket, key, acl);
 }
 
 /* ==== the check ==== */

@@ -156,7 +156,9 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 4, time_now_us());
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE || create_configs(r, db, in, name) != GR_OK || s3__commit(db) != GR_OK) goto fail;
+    if (rc != SQLITE_DONE || create_configs(r, db, in, name) != GR_OK ||
+        s3__lock_bucket_created(r, db, in, name) != GR_OK || s3__commit(db) != GR_OK)
+        goto fail;
     /* AWS: Location is "/bucket" in us-east-1, the bucket's URL elsewhere */
     if (east)
         val_set_c(a, out, "Location", val_str(a, str_c(arena_printf(a, "/%.*s", STR_FMT(name)))));
@@ -192,7 +194,10 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     if (!db || s3__begin(db) != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM s3_object WHERE bucket = ?1 LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM s3_object WHERE bucket = ?1 UNION ALL "
+                           "SELECT 1 FROM s3_version WHERE bucket = ?1 LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
@@ -226,6 +231,7 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
         "DELETE FROM s3_bucket WHERE name = ?1",
         "DELETE FROM s3_bucket_config WHERE bucket = ?1",
         "DELETE FROM s3_object_acl WHERE bucket = ?1",
+        "DELETE FROM s3_bucket_versioning WHERE bucket = ?1",
     };
     for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
         if (sqlite3_prepare_v2(db, dels[i], -1, &st, NULL) != SQLITE_OK) goto fail;

@@ -1,6 +1,7 @@
 /* lifecycle.c — the runner that carries out bucket lifecycle configurations
  * (stored by bucket_config.c): Expiration by Days or Date, filtered by
- * prefix and object size, and AbortIncompleteMultipartUpload.
+ * prefix, tags and object size, NoncurrentVersionExpiration and
+ * ExpiredObjectDeleteMarker, and AbortIncompleteMultipartUpload.
  *
  * Like SQS's retention sweep, the runner is driven by requests rather than
  * a thread: every bucket access (s3_access_check) first calls
@@ -49,7 +50,7 @@ static int64_t expiry_of(int64_t created_us, int64_t days)
 typedef struct {
     str_t prefix;
     int64_t size_gt, size_lt; /* -1: none */
-    bool has_tags;            /* tag filters: objects' tags are not visible here */
+    const val_t *tags;        /* list of {Key, Value} the object must carry, or NULL */
 } filter_t;
 
 static filter_t filter_of(const val_t *rule)
@@ -57,13 +58,47 @@ static filter_t filter_of(const val_t *rule)
     filter_t f = {.prefix = val_get_str(rule, "Prefix"), .size_gt = -1, .size_lt = -1};
     const val_t *fl = val_get(rule, "Filter");
     if (!fl) return f;
-    const val_t *and = val_get(fl, "And");
-    const val_t *src = and? and : fl;
+    const val_t *both = val_get(fl, "And");
+    const val_t *src = both ? both : fl;
     if (val_get_str(src, "Prefix").p) f.prefix = val_get_str(src, "Prefix");
     f.size_gt = val_get_int(src, "ObjectSizeGreaterThan", -1);
     f.size_lt = val_get_int(src, "ObjectSizeLessThan", -1);
-    f.has_tags = val_get(fl, "Tag") || (and&&val_len(val_get(and, "Tags")));
+    if (both && val_len(val_get(both, "Tags"))) {
+        f.tags = val_get(both, "Tags");
+    } else if (val_get(fl, "Tag")) {
+        static _Thread_local val_t one, *item;
+        item = val_get(fl, "Tag");
+        one = (val_t){.kind = VAL_LIST};
+        one.u.list.v = &item;
+        one.u.list.n = one.u.list.cap = 1;
+        f.tags = &one;
+    }
     return f;
+}
+
+/* Whether the object carries every tag of the filter (GetObjectTagging). */
+static bool tags_ok(req_t *r, const filter_t *f, str_t bucket, const val_t *key)
+{
+    if (!f->tags) return true;
+    arena_t *a = r->arena;
+    val_t *in = val_new(a, VAL_STRUCT), *out = val_new(a, VAL_STRUCT);
+    val_set_c(a, in, "Bucket", val_str(a, bucket));
+    val_set_c(a, in, "Key", (val_t *)key);
+    r->in = in;
+    if (s3_get_object_tagging(r, in, out) != GR_OK) {
+        r->err = NULL;
+        return false;
+    }
+    const val_t *have = val_get(out, "TagSet");
+    for (size_t i = 0; i < f->tags->u.list.n; i++) {
+        const val_t *t = f->tags->u.list.v[i];
+        bool found = false;
+        for (size_t k = 0; have && have->kind == VAL_LIST && k < have->u.list.n && !found; k++)
+            found = str_eq(val_get_str(have->u.list.v[k], "Key"), val_get_str(t, "Key")) &&
+                    str_eq(val_get_str(have->u.list.v[k], "Value"), val_get_str(t, "Value"));
+        if (!found) return false;
+    }
+    return true;
 }
 
 static bool size_ok(const filter_t *f, int64_t size)
@@ -104,7 +139,6 @@ static void expire_objects(app_t *app, str_t bucket, str_t owner, str_t region, 
     if (days <= 0 && !(date && date->kind == VAL_TIME)) return;
     if (!days && date->u.t > now) return;
     filter_t f = filter_of(rule);
-    if (f.has_tags) return;               /* object tags belong to the object path; not matched yet */
     arena_t *outer = arena_new(1u << 20); /* the continuation token between pages */
     if (!outer) return;
     str_t token = STR_NULL;
@@ -123,6 +157,7 @@ static void expire_objects(app_t *app, str_t bucket, str_t owner, str_t region, 
                 const val_t *o = c->u.list.v[i], *lm = val_get(o, "LastModified");
                 if (!lm || lm->kind != VAL_TIME || !size_ok(&f, val_get_int(o, "Size", 0))) continue;
                 if (days > 0 && expiry_of(lm->u.t, days) > now) continue;
+                if (!tags_ok(r, &f, bucket, val_get(o, "Key"))) continue;
                 val_t *din = val_new(a, VAL_STRUCT);
                 val_set_c(a, din, "Bucket", val_str(a, bucket));
                 val_set_c(a, din, "Key", val_get(o, "Key"));
@@ -163,6 +198,92 @@ static void abort_uploads(app_t *app, str_t bucket, str_t owner, str_t region, c
             if (s3_abort_multipart_upload(r, ain, val_new(a, VAL_STRUCT)) != GR_OK)
                 log_warn("s3 lifecycle: an upload of %.*s not aborted", STR_FMT(bucket));
         }
+    }
+    arena_free(a);
+}
+
+typedef struct {
+    const val_t *key, *vid;
+    int64_t modified;
+    bool latest, marker;
+} ver_t;
+
+static int ver_cmp(const void *x, const void *y)
+{
+    const ver_t *a = x, *b = y;
+    int c = str_cmp(a->key->u.s, b->key->u.s);
+    if (c) return c;
+    if (a->latest != b->latest) return a->latest ? -1 : 1;
+    return a->modified > b->modified ? -1 : a->modified < b->modified;
+}
+
+/* NoncurrentVersionExpiration (NoncurrentDays counted from when a version
+ * stopped being current, i.e. its successor's LastModified; the newest
+ * NewerNoncurrentVersions are kept) and ExpiredObjectDeleteMarker, through
+ * ListObjectVersions and DeleteObject with a VersionId. */
+static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now)
+{
+    const val_t *nve = val_get(rule, "NoncurrentVersionExpiration"), *exp = val_get(rule, "Expiration");
+    bool markers = exp && val_get_bool(exp, "ExpiredObjectDeleteMarker", false);
+    int64_t days = nve ? val_get_int(nve, "NoncurrentDays", 0) : 0,
+            keep = nve ? val_get_int(nve, "NewerNoncurrentVersions", 0) : 0;
+    if (days <= 0 && !markers) return;
+    filter_t f = filter_of(rule);
+    req_t *r = owner_req(app, owner, region);
+    if (!r) return;
+    arena_t *a = r->arena;
+    size_t n = 0, cap = 64;
+    ver_t *v = ARENA_NEWN(a, ver_t, cap);
+    val_t *in = val_new(a, VAL_STRUCT);
+    val_set_c(a, in, "Bucket", val_str(a, bucket));
+    if (f.prefix.len) val_set_c(a, in, "Prefix", val_str(a, f.prefix));
+    for (int page = 0; v && page < 100; page++) {
+        val_t *out = val_new(a, VAL_STRUCT);
+        r->in = in;
+        if (s3_list_object_versions(r, in, out) != GR_OK) break;
+        static const char *const lists[] = {"Versions", "DeleteMarkers"};
+        for (int l = 0; l < 2; l++) {
+            const val_t *xs = val_get(out, lists[l]);
+            for (size_t i = 0; xs && xs->kind == VAL_LIST && i < xs->u.list.n && v; i++) {
+                const val_t *x = xs->u.list.v[i], *lm = val_get(x, "LastModified");
+                if (n == cap) {
+                    v = arena_realloc(a, v, cap * sizeof *v, 2 * cap * sizeof *v);
+                    cap *= 2;
+                    if (!v) break;
+                }
+                v[n++] = (ver_t){val_get(x, "Key"), val_get(x, "VersionId"), lm && lm->kind == VAL_TIME ? lm->u.t : 0,
+                                 val_get_bool(x, "IsLatest", false), l == 1};
+            }
+        }
+        if (!val_get_bool(out, "IsTruncated", false)) break;
+        in = val_new(a, VAL_STRUCT);
+        val_set_c(a, in, "Bucket", val_str(a, bucket));
+        if (f.prefix.len) val_set_c(a, in, "Prefix", val_str(a, f.prefix));
+        val_set_c(a, in, "KeyMarker", val_get(out, "NextKeyMarker"));
+        val_set_c(a, in, "VersionIdMarker", val_get(out, "NextVersionIdMarker"));
+    }
+    if (v) qsort(v, n, sizeof *v, ver_cmp);
+    for (size_t i = 0; v && i < n;) {
+        size_t j = i;
+        while (j < n && str_eq(v[j].key->u.s, v[i].key->u.s)) j++;
+        for (size_t k = i; k < j; k++) {
+            bool drop = false;
+            if (k > i && days > 0 && (int64_t)(k - i - 1) >= keep && expiry_of(v[k - 1].modified, days) <= now)
+                drop = true;
+            /* a delete marker left alone, with no versions behind it */
+            if (k == i && markers && v[k].marker && v[k].latest && j - i == 1) drop = true;
+            if (!drop || !v[k].vid) continue;
+            val_t *din = val_new(a, VAL_STRUCT);
+            val_set_c(a, din, "Bucket", val_str(a, bucket));
+            val_set_c(a, din, "Key", (val_t *)v[k].key);
+            val_set_c(a, din, "VersionId", (val_t *)v[k].vid);
+            r->in = din;
+            if (s3_delete_object(r, din, val_new(a, VAL_STRUCT)) != GR_OK) {
+                r->err = NULL;
+                log_warn("s3 lifecycle: a version of %.*s/%.*s not expired", STR_FMT(bucket), STR_FMT(v[k].key->u.s));
+            }
+        }
+        i = j;
     }
     arena_free(a);
 }
@@ -213,6 +334,7 @@ void s3_lifecycle_run(app_t *app, int64_t now)
             if (!str_eq_c(val_get_str(rule, "Status"), "Enabled")) continue;
             expire_objects(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now);
             abort_uploads(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now);
+            expire_versions(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now);
         }
     }
     arena_free(a);

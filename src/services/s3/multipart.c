@@ -49,13 +49,15 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     s3_attrs_t at;
     s3__attrs_from_input(r, in, &at);
     at.checksum_algo = val_get_str(in, "ChecksumAlgorithm");
+    str_t tags = STR_NULL, tagging = val_get_str(in, "Tagging");
+    if (tagging.p && s3__tags_parse(r, tagging, &tags) != GR_OK) return GR_ERR;
     char id[65];
     id_random_chars(id, 64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     char *sql = arena_printf(a,
-                             "INSERT INTO s3_upload (id, bucket, key, initiated_us, initiator, %s) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                             "INSERT INTO s3_upload (id, bucket, key, initiated_us, initiator, %s, tags) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                              UPLOAD_COLS);
     sqlite3_stmt *st;
     if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
@@ -65,6 +67,10 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 4, time_now_us());
     sqlite3_bind_text(st, 5, r->who.arn.p, (int)r->who.arn.len, SQLITE_STATIC);
     s3__attrs_bind(st, 6, &at);
+    if (tags.p)
+        sqlite3_bind_text(st, 16, tags.p, (int)tags.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 16);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -75,29 +81,15 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-int s3_upload_part(req_t *r, const val_t *in, val_t *out)
+/* Records part num of upload uid as blob id (committed already); the blob of
+ * a part it replaces is deleted after the commit. On failure the new blob is
+ * deleted. */
+static int store_part(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid, int64_t num, const char *id,
+                      int64_t size, str_t etag)
 {
-    arena_t *a = r->arena;
-    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), uid = val_get_str(in, "UploadId");
-    int64_t num = val_get_int(in, "PartNumber", 0);
-    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
-    /* AWS: "Part number must be an integer between 1 and 10000, inclusive" */
-    if (num < 1 || num > 10000)
-        return req_fail(r, &S3_E_InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
-    sqlite3 *db = s3__db(r);
-    if (!db) return GR_ERR;
-    int found = upload_get(r, db, bucket, key, uid, NULL);
-    if (found < 0) return GR_ERR;
-    if (!found) return no_such_upload(r, uid);
-    unsigned char md5[16];
-    str_t algo, value;
-    char id[33];
-    int64_t size = 0;
-    if (s3__body_to_blob(r, in, id, &size, md5, &algo, &value) != GR_OK) return GR_ERR;
-    str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     char old[33] = "";
     sqlite3_stmt *st = NULL;
-    int rc = SQLITE_ERROR;
+    int rc = SQLITE_ERROR, found;
     if (s3__begin(db) != GR_OK) goto fail;
     /* The upload may have been completed or aborted while the body arrived. */
     if ((found = upload_get(r, db, bucket, key, uid, NULL)) != 1) {
@@ -126,14 +118,93 @@ int s3_upload_part(req_t *r, const val_t *in, val_t *out)
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE || s3__commit(db) != GR_OK) goto fail_tx;
     s3__blob_drop(r, old);
-    val_set_c(a, out, "ETag", val_str(a, etag));
-    if (algo.p) val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(algo)), val_str(a, value));
     return GR_OK;
 fail_tx:
     s3__rollback(db);
 fail:
     s3__blob_drop(r, id);
     return GR_ERR;
+}
+
+/* The upload a part goes to exists, and the part number is valid. */
+static int part_target(req_t *r, const val_t *in, sqlite3 **db)
+{
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), uid = val_get_str(in, "UploadId");
+    int64_t num = val_get_int(in, "PartNumber", 0);
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    /* AWS: "Part number must be an integer between 1 and 10000, inclusive" */
+    if (num < 1 || num > 10000)
+        return req_fail(r, &S3_E_InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
+    if (!(*db = s3__db(r))) return GR_ERR;
+    int found = upload_get(r, *db, bucket, key, uid, NULL);
+    if (found < 0) return GR_ERR;
+    if (!found) return no_such_upload(r, uid);
+    return GR_OK;
+}
+
+int s3_upload_part(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db;
+    if (part_target(r, in, &db) != GR_OK) return GR_ERR;
+    unsigned char md5[16];
+    str_t algo, value;
+    char id[33];
+    int64_t size = 0;
+    if (s3__body_to_blob(r, in, id, &size, md5, &algo, &value) != GR_OK) return GR_ERR;
+    str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
+    if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
+                   val_get_int(in, "PartNumber", 0), id, size, etag) != GR_OK)
+        return GR_ERR;
+    val_set_c(a, out, "ETag", val_str(a, etag));
+    if (algo.p) val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(algo)), val_str(a, value));
+    return GR_OK;
+}
+
+/* AWS: UploadPartCopy — x-amz-copy-source (optionally ?versionId=) and
+ * x-amz-copy-source-range "bytes=first-last" within the source. */
+int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db;
+    if (part_target(r, in, &db) != GR_OK) return GR_ERR;
+    str_t sb, sk, svid;
+    if (!s3__parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk, &svid))
+        return req_fail(r, &S3_E_InvalidArgument, "Invalid copy source object key");
+    if (s3__bucket(r, sb, NULL) != GR_OK) return GR_ERR;
+    s3_obj_t src;
+    int found = s3__version_get(r, db, sb, sk, svid, &src);
+    if (found < 0) return GR_ERR;
+    if (!found || src.delete_marker) return s3__no_such_key(r, sk);
+    if (s3__check_conditions(r, in, &src, true) != GR_OK) return GR_ERR;
+    int64_t from = 0, len = src.size;
+    str_t range = val_get_str(in, "CopySourceRange");
+    if (range.p) {
+        long long x = -1, y = -1;
+        str_t spec = str_trim(range), first;
+        str_t last =
+            str_starts_with(spec, STR("bytes=")) ? str_cut(str_sub(spec, 6, spec.len - 6), '-', &first) : STR_NULL;
+        if (!last.p || !str_to_i64(str_trim(first), &x) || !str_to_i64(str_trim(last), &y) || x < 0 || y < x)
+            return req_fail(r, &S3_E_InvalidArgument,
+                            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
+                            "last are the zero-based offsets of the first and last bytes to copy");
+        if (y >= src.size) return req_fail(r, &S3_E_InvalidRange, "The requested range is not satisfiable");
+        from = x, len = y - x + 1;
+    }
+    char id[33];
+    unsigned char md5[16];
+    if (s3__blob_copy_range(r, &src, from, len, id, md5) != GR_OK) return GR_ERR;
+    str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
+    int64_t now = time_now_us();
+    if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
+                   val_get_int(in, "PartNumber", 0), id, len, etag) != GR_OK)
+        return GR_ERR;
+    val_t *res = val_new(a, VAL_STRUCT);
+    val_set_c(a, res, "ETag", val_str(a, etag));
+    val_set_c(a, res, "LastModified", val_time(a, now));
+    val_set_c(a, out, "CopyPartResult", res);
+    if (src.version_id.p) val_set_c(a, out, "CopySourceVersionId", val_str(a, src.version_id));
+    return GR_OK;
 }
 
 typedef struct {
@@ -190,6 +261,17 @@ static bool hex_to_bin(str_t h, unsigned char out[16])
         out[i] = (unsigned char)v;
     }
     return true;
+}
+
+static int upload_tags(req_t *r, sqlite3 *db, str_t uid, str_t *tags)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT tags FROM s3_upload WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *tags = s3__col_str(r, st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
 static int delete_upload_rows(sqlite3 *db, str_t uid)
@@ -301,9 +383,12 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         for (size_t k = 0; k < nnow && !same; k++) same = str_eq(now[k].blob, blobs[i]);
         if (!same) goto fail_tx;
     }
-    if (s3__obj_put(r, db, bucket, key, &o, &old) != GR_OK || delete_upload_rows(db, uid) != GR_OK ||
+    int vers = s3__versioning(r, db, bucket, NULL);
+    if (vers < 0 || upload_tags(r, db, uid, &o.tags) != GR_OK || s3__lock_apply(r, db, bucket, in, &o) != GR_OK ||
+        s3__version_put(r, db, bucket, key, &o, &old) != GR_OK || delete_upload_rows(db, uid) != GR_OK ||
         s3__commit(db) != GR_OK)
         goto fail_tx;
+    if (vers) val_set_c(a, out, "VersionId", val_str(a, s3__vid_out(&o)));
     s3__blobs_drop(r, old);
     s3_object_written(r, bucket, key, in, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag); /* notify.c */
     /* The chosen parts now belong to the object; the others go. */

@@ -20,13 +20,6 @@
 #include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
 
-/* SNS and Lambda land in separate branches; until they are
- * linked, their calls are absent and a notification is logged as
- * undeliverable rather than refusing to build. */
-#pragma weak sns_publish_internal
-#pragma weak sns_allows
-#pragma weak lambda_invoke_async
-
 /* ==== the configuration ==== */
 
 /* AWS: "Supported event types for SQS, SNS, and Lambda". */
@@ -95,8 +88,7 @@ static bool destination_ok(req_t *r, const char *kind, str_t arn, str_t bucket_a
     app_t *app = r->app;
     if (!strcmp(kind, "sqs"))
         return sqs_allows(app, r->arena, arn, STR("s3.amazonaws.com"), "sqs:SendMessage", bucket_arn);
-    if (!strcmp(kind, "sns"))
-        return !sns_allows || sns_allows(app, r->arena, arn, STR("s3.amazonaws.com"), "sns:Publish", bucket_arn);
+    if (!strcmp(kind, "sns")) return sns_allows(app, r->arena, arn, STR("s3.amazonaws.com"), "sns:Publish", bucket_arn);
     /* Lambda's permission is checked when it is invoked (lambda.h offers no
      * separate check); the ARN must at least name a function. */
     return str_starts_with(arn, STR("arn:aws:lambda:")) && strstr(arn.p, ":function:");
@@ -203,10 +195,9 @@ static void deliver(req_t *r, const char *kind, str_t arn, str_t body, str_t buc
         rc = sqs_deliver(app, r->arena, arn, body, NULL, STR_NULL, STR_NULL, &mid, &err);
     } else if (!strcmp(kind, "sns")) {
         str_t mid;
-        if (sns_publish_internal)
-            rc = sns_publish_internal(app, r->arena, arn, STR("Amazon S3 Notification"), body, NULL, STR_NULL, STR_NULL,
-                                      &mid, &err);
-    } else if (lambda_invoke_async) {
+        rc = sns_publish_internal(app, r->arena, arn, STR("Amazon S3 Notification"), body, NULL, STR_NULL, STR_NULL,
+                                  &mid, &err);
+    } else {
         rc = lambda_invoke_async(app, r->arena, arn, body, STR("s3.amazonaws.com"), bucket_arn, &err);
     }
     if (rc != GR_OK)

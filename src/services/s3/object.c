@@ -37,6 +37,8 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     unsigned char md5[16];
     s3_obj_t o = {0};
     s3__attrs_from_input(r, in, &o.at);
+    str_t tagging = val_get_str(in, "Tagging");
+    if (tagging.p && s3__tags_parse(r, tagging, &o.tags) != GR_OK) return GR_ERR;
     char id[33];
     if (s3__body_to_blob(r, in, id, &o.size, md5, &o.at.checksum_algo, &o.at.checksum) != GR_OK) return GR_ERR;
     o.blob = str_c(id);
@@ -44,14 +46,17 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     o.modified_us = time_now_us();
     sqlite3 *db = s3__db(r);
     str_t old;
+    int vers = 0;
     if (!db || s3__begin(db) != GR_OK) goto fail;
-    if (s3__obj_put(r, db, bucket, key, &o, &old) != GR_OK || s3__commit(db) != GR_OK) {
+    if ((vers = s3__versioning(r, db, bucket, NULL)) < 0 || s3__lock_apply(r, db, bucket, in, &o) != GR_OK ||
+        s3__version_put(r, db, bucket, key, &o, &old) != GR_OK || s3__commit(db) != GR_OK) {
         s3__rollback(db);
         goto fail;
     }
     s3__blobs_drop(r, old);
     s3_object_written(r, bucket, key, in, "ObjectCreated:Put", o.size, o.etag); /* ACL, events: notify.c */
     val_set_c(a, out, "ETag", val_str(a, o.etag));
+    if (vers) val_set_c(a, out, "VersionId", val_str(a, s3__vid_out(&o)));
     checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
     return GR_OK;
 fail:
@@ -88,7 +93,7 @@ static int64_t time_member(const val_t *in, const char *name)
  * If-Modified-Since is ignored when If-None-Match is present and false
  * (RFC 7232 precedence). Dates compare at whole seconds (HTTP dates).
  * copy: the x-amz-copy-source-if-* variant, where every failure is 412. */
-static int check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy)
+int s3__check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy)
 {
     const char *m_match = copy ? "CopySourceIfMatch" : "IfMatch";
     const char *m_none = copy ? "CopySourceIfNoneMatch" : "IfNoneMatch";
@@ -235,10 +240,31 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
     if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
     sqlite3 *db = s3__db(r);
     s3_obj_t o;
-    int found = db ? s3__obj_get(r, db, bucket, key, &o) : -1;
+    str_t vid = val_get_str(in, "VersionId");
+    int found = db ? s3__version_get(r, db, bucket, key, vid, &o) : -1;
     if (found < 0) return GR_ERR;
+    if (!found && vid.p) {
+        /* AWS: an unknown version id is 404 NoSuchVersion (400 when malformed) */
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "Key", val_str(a, key));
+        val_set_c(a, r->err_extra, "VersionId", val_str(a, vid));
+        static const aws_errdef_t no_such_version = {"NoSuchVersion", 404, true};
+        return req_fail(r, &no_such_version, "The specified version does not exist.");
+    }
     if (!found) return s3__no_such_key(r, key);
-    if (check_conditions(r, in, &o, false) != GR_OK) return GR_ERR;
+    /* AWS: GET/HEAD of a delete marker by version id → 405 MethodNotAllowed */
+    if (o.delete_marker)
+        return req_fail(r, &ERR_MethodNotAllowed, "The specified method is not allowed against this resource.");
+    if (s3__check_conditions(r, in, &o, false) != GR_OK) return GR_ERR;
+    int vers = s3__versioning(r, db, bucket, NULL);
+    if (vers < 0) return GR_ERR;
+    if (vers || o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, s3__vid_out(&o)));
+    if (o.tags.p) val_set_c(a, out, "TagCount", val_int(a, s3__tags_count(o.tags)));
+    if (o.lock_mode.p) {
+        val_set_c(a, out, "ObjectLockMode", val_str(a, o.lock_mode));
+        val_set_c(a, out, "ObjectLockRetainUntilDate", val_time(a, o.lock_until_us));
+    }
+    if (o.legal_hold) val_set_c(a, out, "ObjectLockLegalHoldStatus", val_cstr(a, "ON"));
     int64_t from = 0, to = o.size - 1;
     str_t range = val_get_str(in, "Range");
     int rr = range.p ? parse_range(range, o.size, &from, &to) : 0;
@@ -329,17 +355,22 @@ int s3_head_object(req_t *r, const val_t *in, val_t *out)
 
 /* ==== DELETE ==== */
 
-/* AWS: deleting a key that does not exist succeeds (204). */
-static int delete_one(req_t *r, str_t bucket, str_t key)
+/* AWS: deleting a key that does not exist succeeds (204). out receives
+ * DeleteMarker / VersionId. */
+static int delete_one(req_t *r, str_t bucket, str_t key, str_t vid, val_t *out)
 {
     sqlite3 *db = s3__db(r);
-    str_t old;
+    str_t drop;
     if (!db || s3__begin(db) != GR_OK) return GR_ERR;
-    if (s3__obj_delete(r, db, bucket, key, &old) != GR_OK || s3__commit(db) != GR_OK) {
+    if (s3__lock_check_delete(r, db, bucket, key, vid) != GR_OK) {
         s3__rollback(db);
         return GR_ERR;
     }
-    s3__blobs_drop(r, old);
+    if (s3__version_delete(r, db, bucket, key, vid, &drop, out) != GR_OK || s3__commit(db) != GR_OK) {
+        s3__rollback(db);
+        return GR_ERR;
+    }
+    s3__blobs_drop(r, drop);
     s3_object_removed(r, bucket, key, "ObjectRemoved:Delete"); /* ACL, events: notify.c */
     return GR_OK;
 }
@@ -348,7 +379,7 @@ int s3_delete_object(req_t *r, const val_t *in, val_t *out)
 {
     str_t bucket = val_get_str(in, "Bucket");
     if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
-    return delete_one(r, bucket, val_get_str(in, "Key"));
+    return delete_one(r, bucket, val_get_str(in, "Key"), val_get_str(in, "VersionId"), out);
 }
 
 int s3_delete_objects(req_t *r, const val_t *in, val_t *out)
@@ -365,17 +396,26 @@ int s3_delete_objects(req_t *r, const val_t *in, val_t *out)
     bool quiet = val_get_bool(del, "Quiet", false);
     val_t *deleted = val_new(a, VAL_LIST), *errors = val_new(a, VAL_LIST);
     for (size_t i = 0; i < objs->u.list.n; i++) {
-        str_t key = val_get_str(objs->u.list.v[i], "Key");
-        val_t *e = val_new(a, VAL_STRUCT);
+        str_t key = val_get_str(objs->u.list.v[i], "Key"), vid = val_get_str(objs->u.list.v[i], "VersionId");
+        val_t *e = val_new(a, VAL_STRUCT), *res = val_new(a, VAL_STRUCT);
         val_set_c(a, e, "Key", val_str(a, key));
-        if (key.len > MAX_KEY || delete_one(r, bucket, key) != GR_OK) {
-            val_set_c(a, e, "Code", val_cstr(a, key.len > MAX_KEY ? "KeyTooLongError" : "InternalError"));
-            val_set_c(a, e, "Message",
-                      val_cstr(a, key.len > MAX_KEY ? "Your key is too long"
-                                                    : "We encountered an internal error. Please try again."));
+        if (key.len > MAX_KEY || delete_one(r, bucket, key, vid, res) != GR_OK) {
+            const char *code = key.len > MAX_KEY ? "KeyTooLongError" : r->err ? r->err->code : "InternalError";
+            const char *msg = key.len > MAX_KEY ? "Your key is too long"
+                              : r->err          ? r->err_msg
+                                                : "We encountered an internal error. Please try again.";
+            val_set_c(a, e, "Code", val_cstr(a, code));
+            val_set_c(a, e, "Message", val_cstr(a, msg ? msg : ""));
+            if (vid.p) val_set_c(a, e, "VersionId", val_str(a, vid));
             val_push(a, errors, e);
             r->err = NULL;
+            r->err_extra = NULL;
             continue;
+        }
+        if (vid.p) val_set_c(a, e, "VersionId", val_str(a, vid));
+        if (val_get_bool(res, "DeleteMarker", false)) {
+            val_set_c(a, e, "DeleteMarker", val_bool(a, true));
+            val_set_c(a, e, "DeleteMarkerVersionId", val_get(res, "VersionId"));
         }
         /* AWS: Quiet mode reports only the keys that failed */
         if (!quiet) val_push(a, deleted, e);
@@ -389,7 +429,7 @@ int s3_delete_objects(req_t *r, const val_t *in, val_t *out)
 
 /* x-amz-copy-source: "bucket/key" or "/bucket/key", URL-encoded, with an
  * optional "?versionId=…". */
-static bool parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key)
+bool s3__parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key, str_t *vid)
 {
     long q = -1;
     for (size_t i = 0; i + 11 <= cs.len; i++)
@@ -397,7 +437,11 @@ static bool parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key)
             q = (long)i;
             break;
         }
-    if (q >= 0) cs.len = (size_t)q;
+    *vid = STR_NULL;
+    if (q >= 0) {
+        *vid = str_sub(cs, (size_t)q + 11, cs.len - (size_t)q - 11);
+        cs.len = (size_t)q;
+    }
     str_t d = wire_url_decode(a, cs, false);
     if (!d.p) return false;
     if (d.len && d.p[0] == '/') d = str_sub(d, 1, d.len - 1);
@@ -409,17 +453,18 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key");
-    str_t sb, sk;
-    if (!parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk))
+    str_t sb, sk, svid;
+    if (!s3__parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk, &svid))
         return req_fail(r, &S3_E_InvalidArgument, "Invalid copy source object key");
     if (check_key(r, key) != GR_OK || s3__bucket(r, bucket, NULL) != GR_OK || s3__bucket(r, sb, NULL) != GR_OK)
         return GR_ERR;
     sqlite3 *db = s3__db(r);
     s3_obj_t src;
-    int found = db ? s3__obj_get(r, db, sb, sk, &src) : -1;
+    int found = db ? s3__version_get(r, db, sb, sk, svid, &src) : -1;
     if (found < 0) return GR_ERR;
+    if (found && src.delete_marker) found = 0;
     if (!found) return s3__no_such_key(r, sk);
-    if (check_conditions(r, in, &src, true) != GR_OK) return GR_ERR;
+    if (s3__check_conditions(r, in, &src, true) != GR_OK) return GR_ERR;
     str_t directive = val_get_str(in, "MetadataDirective");
     bool replace = str_eq_c(directive, "REPLACE");
     s3_obj_t o = src;
@@ -438,8 +483,18 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
                         "This copy request is illegal because it is trying to copy an object to itself without "
                         "changing the object's metadata, storage class, website redirect location or encryption "
                         "attributes.");
+    /* AWS: x-amz-tagging-directive COPY (default) keeps the source's tags */
+    str_t tdir = val_get_str(in, "TaggingDirective");
+    if (str_eq_c(tdir, "REPLACE")) {
+        o.tags = STR_NULL;
+        str_t tagging = val_get_str(in, "Tagging");
+        if (tagging.p && s3__tags_parse(r, tagging, &o.tags) != GR_OK) return GR_ERR;
+    }
+    o.lock_mode = STR_NULL, o.lock_until_us = 0, o.legal_hold = false;
+    int vers = s3__versioning(r, db, bucket, NULL);
+    if (vers < 0) return GR_ERR;
     char id[33] = "";
-    if (!(str_eq(bucket, sb) && str_eq(key, sk))) {
+    if (!(str_eq(bucket, sb) && str_eq(key, sk) && vers == S3_VERS_NONE && !svid.p)) {
         /* A blob belongs to one row, so another key gets its own copy;
          * copying onto itself keeps the bytes where they are. */
         str_t *ids;
@@ -452,12 +507,15 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     o.modified_us = time_now_us();
     str_t old;
     if (s3__begin(db) != GR_OK) goto fail;
-    if (s3__obj_put(r, db, bucket, key, &o, &old) != GR_OK || s3__commit(db) != GR_OK) {
+    if (s3__lock_apply(r, db, bucket, in, &o) != GR_OK || s3__version_put(r, db, bucket, key, &o, &old) != GR_OK ||
+        s3__commit(db) != GR_OK) {
         s3__rollback(db);
         goto fail;
     }
     s3__blobs_drop(r, old);
     s3_object_written(r, bucket, key, in, "ObjectCreated:Copy", o.size, o.etag); /* ACL, events: notify.c */
+    if (vers) val_set_c(a, out, "VersionId", val_str(a, s3__vid_out(&o)));
+    if (src.version_id.p) val_set_c(a, out, "CopySourceVersionId", val_str(a, src.version_id));
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, o.etag));
     val_set_c(a, res, "LastModified", val_time(a, o.modified_us));
@@ -466,4 +524,81 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
 fail:
     s3__blob_drop(r, id);
     return GR_ERR;
+}
+
+/* ==== GetObjectAttributes ==== */
+
+static bool wants(const val_t *list, const char *name)
+{
+    for (size_t i = 0; list && list->kind == VAL_LIST && i < list->u.list.n; i++) {
+        const val_t *v = list->u.list.v[i];
+        if ((v->kind == VAL_STR || v->kind == VAL_BLOB)) {
+            /* a header list may arrive as one "A,B" item */
+            str_t rest = v->u.s;
+            while (rest.p) {
+                str_t item;
+                rest = str_cut(rest, ',', &item);
+                if (str_eq_nocase(str_trim(item), str_c(name))) return true;
+            }
+        }
+    }
+    return false;
+}
+
+int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), vid = val_get_str(in, "VersionId");
+    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    s3_obj_t o;
+    int found = db ? s3__version_get(r, db, bucket, key, vid, &o) : -1;
+    if (found < 0) return GR_ERR;
+    if (!found || o.delete_marker) return s3__no_such_key(r, key);
+    const val_t *want = val_get(in, "ObjectAttributes");
+    val_set_c(a, out, "LastModified", val_time(a, o.modified_us));
+    if (o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
+    /* AWS: GetObjectAttributes answers the ETag without quotes */
+    if (wants(want, "ETag"))
+        val_set_c(a, out, "ETag",
+                  val_str(a, o.etag.len >= 2 && o.etag.p[0] == '"' ? str_sub(o.etag, 1, o.etag.len - 2) : o.etag));
+    if (wants(want, "StorageClass"))
+        val_set_c(a, out, "StorageClass", val_str(a, o.at.storage_class.p ? o.at.storage_class : STR("STANDARD")));
+    if (wants(want, "ObjectSize")) val_set_c(a, out, "ObjectSize", val_int(a, o.size));
+    if (wants(want, "Checksum") && o.at.checksum_algo.p && o.at.checksum.p) {
+        val_t *c = val_new(a, VAL_STRUCT);
+        val_set_c(a, c, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, o.at.checksum));
+        val_set_c(a, out, "Checksum", c);
+    }
+    if (wants(want, "ObjectParts") && o.parts > 0) {
+        int64_t marker = val_get_int(in, "PartNumberMarker", 0), max = val_get_int(in, "MaxParts", 1000);
+        val_t *op = val_new(a, VAL_STRUCT), *parts = val_new(a, VAL_LIST);
+        val_set_c(a, op, "TotalPartsCount", val_int(a, o.parts));
+        val_set_c(a, op, "PartNumberMarker", val_int(a, marker));
+        val_set_c(a, op, "MaxParts", val_int(a, max));
+        str_t rest = o.part_sizes;
+        int64_t num = 0, last = marker;
+        bool truncated = false;
+        while (rest.p && rest.len) {
+            str_t item;
+            rest = str_cut(rest, ',', &item);
+            long long sz = 0;
+            str_to_i64(item, &sz);
+            if (++num <= marker) continue;
+            if ((int64_t)val_len(parts) >= max) {
+                truncated = true;
+                break;
+            }
+            val_t *p = val_new(a, VAL_STRUCT);
+            val_set_c(a, p, "PartNumber", val_int(a, num));
+            val_set_c(a, p, "Size", val_int(a, sz));
+            val_push(a, parts, p);
+            last = num;
+        }
+        val_set_c(a, op, "IsTruncated", val_bool(a, truncated));
+        val_set_c(a, op, "NextPartNumberMarker", val_int(a, last));
+        if (val_len(parts)) val_set_c(a, op, "Parts", parts);
+        val_set_c(a, out, "ObjectParts", op);
+    }
+    return GR_OK;
 }

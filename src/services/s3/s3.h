@@ -18,6 +18,8 @@ int s3_cors_preflight(req_t *r);
 void s3_cors_decorate(req_t *r);
 /* A GET/HEAD at the website endpoint of bucket (always anonymous). */
 int s3_website_serve(req_t *r, str_t bucket);
+/* POST /bucket with a multipart/form-data body: a browser-based upload. */
+int s3_post_object(req_t *r);
 
 struct app;
 /* Start hook (registry): collects blob files no S3 row names (gc.c), before

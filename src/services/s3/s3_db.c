@@ -108,9 +108,6 @@ int s3__no_such_key(req_t *r, str_t key)
 
 /* ==== attributes ==== */
 
-static const char *const ATTR_COLS = "content_type, content_encoding, content_disposition, content_language, "
-                                     "cache_control, expires_us, storage_class, meta, checksum_algo, checksum";
-
 void s3__attrs_bind(sqlite3_stmt *st, int i, const s3_attrs_t *at)
 {
     bind_str(st, i, at->content_type);
@@ -222,26 +219,39 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
 
 /* ==== object rows ==== */
 
+const char S3_OBJ_COLS[] = "blob, size, etag, modified_us, parts, part_sizes, part_blobs, content_type, "
+                           "content_encoding, content_disposition, content_language, cache_control, expires_us, "
+                           "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, "
+                           "lock_until_us, legal_hold";
+
+void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
+{
+    o->blob = s3__col_str(r, st, i);
+    o->size = sqlite3_column_int64(st, i + 1);
+    o->etag = s3__col_str(r, st, i + 2);
+    o->modified_us = sqlite3_column_int64(st, i + 3);
+    o->parts = sqlite3_column_int64(st, i + 4);
+    o->part_sizes = s3__col_str(r, st, i + 5);
+    o->part_blobs = s3__col_str(r, st, i + 6);
+    s3__attrs_read(r, st, i + 7, &o->at);
+    o->version_id = s3__col_str(r, st, i + 17);
+    o->tags = s3__col_str(r, st, i + 18);
+    o->lock_mode = s3__col_str(r, st, i + 19);
+    o->lock_until_us = sqlite3_column_int64(st, i + 20);
+    o->legal_hold = sqlite3_column_int64(st, i + 21) != 0;
+}
+
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
 {
-    char *sql = arena_printf(r->arena,
-                             "SELECT blob, size, etag, modified_us, parts, part_sizes, part_blobs, %s FROM s3_object "
-                             "WHERE bucket = ?1 AND key = ?2",
-                             ATTR_COLS);
+    char *sql = arena_printf(r->arena, "SELECT %s FROM s3_object WHERE bucket = ?1 AND key = ?2", S3_OBJ_COLS);
     sqlite3_stmt *st;
     if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     bind_str(st, 1, bucket);
     bind_key(st, 2, key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        o->blob = s3__col_str(r, st, 0);
-        o->size = sqlite3_column_int64(st, 1);
-        o->etag = s3__col_str(r, st, 2);
-        o->modified_us = sqlite3_column_int64(st, 3);
-        o->parts = sqlite3_column_int64(st, 4);
-        o->part_sizes = s3__col_str(r, st, 5);
-        o->part_blobs = s3__col_str(r, st, 6);
-        s3__attrs_read(r, st, 7, &o->at);
+        *o = (s3_obj_t){0};
+        s3__obj_read(r, st, 0, o);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -267,12 +277,10 @@ static int old_blobs_of(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *o
 int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, str_t *old)
 {
     if (old_blobs_of(r, db, bucket, key, old) != GR_OK) return GR_ERR;
-    char *sql =
-        arena_printf(r->arena,
-                     "INSERT OR REPLACE INTO s3_object (bucket, key, blob, size, etag, modified_us, parts, "
-                     "part_sizes, part_blobs, %s) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                     ATTR_COLS);
+    char *sql = arena_printf(r->arena,
+                             "INSERT OR REPLACE INTO s3_object (bucket, key, %s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                             "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                             S3_OBJ_COLS);
     sqlite3_stmt *st;
     if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, bucket);
@@ -285,6 +293,14 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
     bind_str(st, 8, o->part_sizes);
     bind_str(st, 9, o->part_blobs);
     s3__attrs_bind(st, 10, &o->at);
+    bind_str(st, 20, o->version_id);
+    bind_str(st, 21, o->tags);
+    bind_str(st, 22, o->lock_mode);
+    if (o->lock_mode.p)
+        sqlite3_bind_int64(st, 23, o->lock_until_us);
+    else
+        sqlite3_bind_null(st, 23);
+    sqlite3_bind_int(st, 24, o->legal_hold);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     /* Rewriting a row over its own bytes (copy onto itself) keeps them. */
@@ -553,6 +569,61 @@ int s3__blob_concat(req_t *r, const str_t *src, size_t n, char id[33])
     free(buf);
     return blob_commit(w, id);
 fail:
+    free(buf);
+    blob_abort(w);
+    return GR_ERR;
+}
+
+int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16])
+{
+    store_t *s = ((app_t *)r->app)->store;
+    str_t *ids;
+    int64_t *sizes;
+    size_t n = s3__obj_blobs(r, o, &ids, &sizes);
+    enum { CHUNK = 1 << 20 };
+    char *buf = n ? malloc(CHUNK) : NULL;
+    EVP_MD_CTX *md = buf ? EVP_MD_CTX_new() : NULL;
+    blob_writer_t *w = md ? blob_begin(s) : NULL;
+    if (!w) {
+        free(buf);
+        EVP_MD_CTX_free(md);
+        return GR_ERR;
+    }
+    EVP_DigestInit_ex(md, EVP_md5(), NULL);
+    int64_t skip = from, left = len;
+    for (size_t i = 0; i < n && left > 0; i++) {
+        if (skip >= sizes[i]) {
+            skip -= sizes[i];
+            continue;
+        }
+        char one[33];
+        snprintf(one, sizeof one, "%.*s", STR_FMT(ids[i]));
+        off_t size;
+        int fd = blob_open(s, one, &size);
+        if (fd < 0) goto fail;
+        off_t at = (off_t)skip;
+        skip = 0;
+        while (left > 0) {
+            ssize_t got = pread(fd, buf, left < CHUNK ? (size_t)left : CHUNK, at);
+            if (got <= 0) break;
+            EVP_DigestUpdate(md, buf, (size_t)got);
+            if (blob_write(w, buf, (size_t)got) != GR_OK) {
+                close(fd);
+                goto fail;
+            }
+            at += got, left -= got;
+            if (at >= sizes[i]) break;
+        }
+        close(fd);
+    }
+    if (left > 0) goto fail;
+    unsigned m = 16;
+    EVP_DigestFinal_ex(md, md5, &m);
+    EVP_MD_CTX_free(md);
+    free(buf);
+    return blob_commit(w, id);
+fail:
+    EVP_MD_CTX_free(md);
     free(buf);
     blob_abort(w);
     return GR_ERR;

@@ -38,6 +38,12 @@ typedef struct {
     str_t part_sizes; /* their sizes, "n1,n2,…" */
     str_t part_blobs; /* their blobs, "id1,id2,…" (the object is its parts); STR_NULL: one blob */
     s3_attrs_t at;
+    str_t version_id; /* STR_NULL: the null version */
+    str_t tags;       /* "k=v&…" URL-encoded (x-amz-tagging form); STR_NULL: none */
+    str_t lock_mode;  /* GOVERNANCE | COMPLIANCE | STR_NULL */
+    int64_t lock_until_us;
+    bool legal_hold;
+    bool delete_marker; /* a version row that is a delete marker */
 } s3_obj_t;
 
 sqlite3 *s3__db(req_t *r);
@@ -48,6 +54,53 @@ int s3__no_such_key(req_t *r, str_t key);
 int s3__begin(sqlite3 *db);
 int s3__commit(sqlite3 *db);
 void s3__rollback(sqlite3 *db);
+
+/* Columns of an object row in s3_object and s3_version, in s3__obj_read's order. */
+extern const char S3_OBJ_COLS[];
+void s3__obj_read(req_t *r, sqlite3_stmt *st, int first, s3_obj_t *o);
+
+/* ==== versions (version.c) ==== */
+typedef enum { S3_VERS_NONE, S3_VERS_ENABLED, S3_VERS_SUSPENDED } s3_vers_t;
+/* The bucket's versioning state; -1 on error. lock: object lock enabled. */
+int s3__versioning(req_t *r, sqlite3 *db, str_t bucket, bool *lock);
+/* Inside the caller's transaction: o becomes the current version of key (its
+ * version_id set by the bucket's state); blobs no row names any more are
+ * appended to *drop ("id,…"), for s3__blobs_drop after commit. */
+int s3__version_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o, str_t *drop);
+/* The version vid of key ("null" = the null version; STR_NULL = current).
+ * 1 found (o->delete_marker tells a marker), 0 absent, -1 error. */
+int s3__version_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid, s3_obj_t *o);
+/* Rewrites the tags/lock fields of version vid (STR_NULL: current) of key. */
+int s3__version_update(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o);
+/* Whether a bucket holds any version or delete marker. 1 yes, 0 no, -1 error. */
+int s3__bucket_has_versions(sqlite3 *db, str_t bucket);
+/* DELETE of key (vid: that version for good; STR_NULL: by the bucket's
+ * state, which may leave a delete marker); fills DeleteMarker/VersionId. */
+int s3__version_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid, str_t *drop, val_t *out);
+/* Object tags: x-amz-tagging ("k=v&…") checked and normalised into *enc;
+ * the TagSet value of an encoded set; how many tags it holds. */
+int s3__tags_parse(req_t *r, str_t header, str_t *enc);
+val_t *s3__tags_set(req_t *r, str_t enc);
+int64_t s3__tags_count(str_t enc);
+/* x-amz-copy-source ("bucket/key[?versionId=v]", URL-encoded). */
+bool s3__parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key, str_t *vid);
+/* If-Match & co. (copy: the x-amz-copy-source-if-* variants, all 412). */
+int s3__check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy);
+/* Copies bytes [from, from+len) of an object into a new committed blob; md5
+ * of the copied bytes. */
+int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16]);
+
+/* ==== object lock (lock.c) ==== */
+/* CreateBucket: ObjectLockEnabledForBucket turns versioning on with lock. */
+int s3__lock_bucket_created(req_t *r, sqlite3 *db, const val_t *in, str_t bucket);
+/* A permanent delete of version vid (STR_NULL: none, only a marker is
+ * added) refused while a legal hold or an unexpired retention protects it. */
+int s3__lock_check_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid);
+/* A new object's retention and legal hold: from the request's
+ * x-amz-object-lock-* headers, else the bucket's default retention. */
+int s3__lock_apply(req_t *r, sqlite3 *db, str_t bucket, const val_t *in, s3_obj_t *o);
+/* "null" for the null version in versioned buckets */
+str_t s3__vid_out(const s3_obj_t *o);
 
 /* 1 found, 0 absent, -1 error. */
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o);
