@@ -780,6 +780,9 @@ static conn_t *conn_new(loop_t *lp, evutil_socket_t fd, const struct sockaddr *s
     /* Reading stops when this much is buffered but not consumed (paused streams,
      * pipelined requests behind a suspended one), bounding memory per connection. */
     bufferevent_setwatermark(c->bev, EV_READ, 0, lp->srv->cfg.max_header_bytes + (64 << 10));
+    /* Streamed bodies (S3 objects) arrive in pieces of what one read gets:
+     * libevent's default of 16 KiB costs a loop turn per 16 KiB. */
+    bufferevent_set_max_single_read(c->bev, 256 << 10);
     bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
     struct timeval rt = {IDLE_TIMEOUT_S, 0}, wt = {WRITE_TIMEOUT_S, 0};
     bufferevent_set_timeouts(c->bev, &rt, &wt);

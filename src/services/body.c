@@ -6,6 +6,7 @@
 #include "services/body.h"
 
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "services/app.h"
@@ -19,7 +20,13 @@ typedef struct body_priv {
     uint32_t crc, crc_poly;         /* CRC32 / CRC32C checksum (crc_poly != 0) */
     bool want_sha256;
     str_t payload_hash;
+    char *buf; /* decoded bytes gathered into large writes (malloc, WBUF bytes) */
+    size_t nbuf;
 } body_priv_t;
+
+/* Pieces arrive as the socket gives them (often a few KiB); gathering them
+ * saves a write(2) per piece and bounds memory per upload at WBUF. */
+#define WBUF (256u << 10)
 
 /* ==== CRC-32 and CRC-32C, slicing by 8 ==== */
 
@@ -98,9 +105,21 @@ static void abort_writer(void *p)
     body_priv_t *bp = p;
     if (bp->w) blob_abort(bp->w);
     bp->w = NULL;
+    free(bp->buf);
+    bp->buf = NULL;
 }
 
-/* Decoded bytes: hash and write. */
+static int flush(body_stream_t *b)
+{
+    body_priv_t *bp = b->priv;
+    if (!bp->nbuf) return GR_OK;
+    int rc = blob_write(bp->w, bp->buf, bp->nbuf);
+    bp->nbuf = 0;
+    if (rc != GR_OK) b->status = BODY_E_IO;
+    return rc;
+}
+
+/* Decoded bytes: hash and gather for writing. */
 static int sink(void *ud, const char *p, size_t n)
 {
     body_stream_t *b = ud;
@@ -110,10 +129,16 @@ static int sink(void *ud, const char *p, size_t n)
     if (bp->alt) EVP_DigestUpdate(bp->alt, p, n);
     if (bp->crc_poly) bp->crc = crc_update(bp->crc_poly == POLY_CRC32C, bp->crc, (const unsigned char *)p, n);
     b->size += (int64_t)n;
-    if (blob_write(bp->w, p, n) != GR_OK) {
-        b->status = BODY_E_IO;
-        return GR_ERR;
+    if (bp->nbuf + n > WBUF && flush(b) != GR_OK) return GR_ERR;
+    if (n >= WBUF) {
+        if (blob_write(bp->w, p, n) != GR_OK) {
+            b->status = BODY_E_IO;
+            return GR_ERR;
+        }
+        return GR_OK;
     }
+    memcpy(bp->buf + bp->nbuf, p, n);
+    bp->nbuf += n;
     return GR_OK;
 }
 
@@ -149,8 +174,10 @@ body_stream_t *body_begin(req_t *r, const sigv4_t *sig)
         if (!(bp->sha256 = md_new(a, "SHA256"))) return NULL;
     }
     bp->w = blob_begin(((app_t *)r->app)->store);
-    if (!bp->w || arena_defer(a, abort_writer, bp) < 0) {
+    bp->buf = bp->w ? malloc(WBUF) : NULL;
+    if (!bp->buf || arena_defer(a, abort_writer, bp) < 0) {
         if (bp->w) blob_abort(bp->w);
+        free(bp->buf);
         return NULL;
     }
     return b;
@@ -214,7 +241,7 @@ int body_finish(body_stream_t *b)
 int body_commit(body_stream_t *b, char id[33])
 {
     body_priv_t *bp = b->priv;
-    if (b->status != BODY_OK || !bp->w) return GR_ERR;
+    if (b->status != BODY_OK || !bp->w || flush(b) != GR_OK) return GR_ERR;
     blob_writer_t *w = bp->w;
     bp->w = NULL;
     return blob_commit(w, id);

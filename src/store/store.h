@@ -6,7 +6,7 @@
  * thread gets its own connection (store_db), so no connection is shared
  * between threads.
  *
- * Blobs: bytes written to DATA/tmp/, made durable (fsync), then renamed into
+ * Blobs: bytes written to DATA/tmp/ (fsync'd with --durability strict), then renamed into
  * DATA/blobs/xx/<id>; the metadata row that points at a blob is committed
  * only after the rename, so a crash leaves old-or-new, never half. Blob ids
  * are generated here, never taken from a request, so no client-sent name can
@@ -55,8 +55,9 @@ typedef struct blob_writer blob_writer_t;
 /* Starts a blob: a temp file in DATA/tmp. NULL on failure. */
 blob_writer_t *blob_begin(store_t *s);
 int blob_write(blob_writer_t *w, const void *p, size_t n);
-/* fsync (always: an acknowledged object must survive kill -9 of the process
- * once the metadata commits; strict also fsyncs the directory), rename into
+/* Strict durability: fsync (and the directory after the rename, so the blob
+ * survives power loss); the default relies on the page cache, which survives
+ * kill -9 of the process. Then rename into
  * place, copy its id (32 hex chars + NUL) to id. Frees w. */
 int blob_commit(blob_writer_t *w, char id[33]);
 void blob_abort(blob_writer_t *w); /* unlinks the temp file, frees w */
