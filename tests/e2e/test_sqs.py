@@ -457,6 +457,27 @@ out["long"] = [m["Messages"][0]["Body"], time.monotonic() - t0]
 c.send_message(QueueUrl=url, MessageBody="sys")
 m = c.receive_message(QueueUrl=url, MessageSystemAttributeNames=["SentTimestamp", "ApproximateReceiveCount"])
 out["sys"] = m["Messages"][0]["Attributes"]
+# FIFO order within a group, one group at a time while a message is in flight
+f = c.create_queue(QueueName="json-f.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+for i in range(3):
+    c.send_message(QueueUrl=f, MessageBody="a%d" % i, MessageGroupId="A")
+c.send_message(QueueUrl=f, MessageBody="a0", MessageGroupId="A")  # same content within 5 minutes: dropped
+first = c.receive_message(QueueUrl=f)["Messages"]
+out["fifo_blocked"] = "Messages" in c.receive_message(QueueUrl=f)  # group A has a message in flight
+c.delete_message(QueueUrl=f, ReceiptHandle=first[0]["ReceiptHandle"])
+rest = c.receive_message(QueueUrl=f, MaxNumberOfMessages=10)["Messages"]
+out["fifo"] = [m["Body"] for m in first + rest]
+# dead-letter after maxReceiveCount
+c.create_queue(QueueName="json-dlq")
+s = c.create_queue(QueueName="json-src", Attributes={"RedrivePolicy": json.dumps(
+    {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:json-dlq", "maxReceiveCount": "2"})})["QueueUrl"]
+c.send_message(QueueUrl=s, MessageBody="poison")
+counts = []
+for _ in range(3):
+    r = c.receive_message(QueueUrl=s, VisibilityTimeout=0, AttributeNames=["ApproximateReceiveCount"])
+    counts.append([m["Attributes"]["ApproximateReceiveCount"] for m in r.get("Messages", [])])
+d = c.get_queue_url(QueueName="json-dlq")["QueueUrl"]
+out["dlq"] = [counts, [m["Body"] for m in c.receive_message(QueueUrl=d).get("Messages", [])]]
 out["targets"] = sorted(set(x for x in seen if x))
 print(json.dumps(out, default=str))
 '''
@@ -484,6 +505,8 @@ def test_json_protocol_botocore_new(gureum, tmp_path):
     assert out["err"] == "AWS.SimpleQueueService.NonExistentQueue"
     assert out["long"][0] == "late" and out["long"][1] < 1.5
     assert set(out["sys"]) == {"SentTimestamp", "ApproximateReceiveCount"}
+    assert out["fifo"] == ["a0", "a1", "a2"] and out["fifo_blocked"] is False
+    assert out["dlq"] == [[["1"], ["2"], []], ["poison"]]
 
 
 def test_json_error_header(gureum):

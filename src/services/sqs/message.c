@@ -694,15 +694,9 @@ int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fa
         f->msg = arena_printf(a, "The input receipt handle \"%.*s\" is not a valid receipt handle.", STR_FMT(receipt));
         return GR_ERR;
     }
+    /* One statement, one write transaction: the message's attributes go
+     * with it by trigger (schema/002). */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "DELETE FROM msg_attr WHERE mid IN (SELECT id FROM message WHERE qid = ?1 AND receipt = ?2)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
-    sqlite3_bind_int64(st, 1, q->id);
-    bind_s(st, 2, receipt);
-    sqlite3_step(st);
-    sqlite3_finalize(st);
     /* AWS: deleting with a stale handle of a message that is gone succeeds. */
     if (sqlite3_prepare_v2(db, "DELETE FROM message WHERE qid = ?1 AND receipt = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
