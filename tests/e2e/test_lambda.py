@@ -327,6 +327,40 @@ def test_event_invoke_retries_then_dead_letter_queue(g, lam, role):
     assert sum(1 for e in events if e["message"].startswith("START ")) == 3  # the call and two retries
 
 
+def test_event_invoke_destinations(g, lam, role):
+    sqs = g.client("sqs", region_name="ap-northeast-2")
+    qs = {}
+    for n in ("ok-dest", "fail-dest"):
+        url = sqs.create_queue(QueueName=n)["QueueUrl"]
+        qs[n] = (url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+    create(lam, role, "dest", "python3.11", "app.handler",
+           {"app.py": ("def handler(e, c):\n    if e.get('fail'): raise KeyError('k')\n    return {'got': e}\n", 0o644)})
+    cfg = lam.put_function_event_invoke_config(
+        FunctionName="dest", MaximumRetryAttempts=0, DestinationConfig={
+            "OnSuccess": {"Destination": qs["ok-dest"][1]}, "OnFailure": {"Destination": qs["fail-dest"][1]}})
+    assert cfg["MaximumRetryAttempts"] == 0 and cfg["DestinationConfig"]["OnFailure"]["Destination"] == qs["fail-dest"][1]
+    lam.invoke(FunctionName="dest", InvocationType="Event", Payload=b'{"n": 1}')
+    lam.invoke(FunctionName="dest", InvocationType="Event", Payload=b'{"fail": true}')
+
+    def one(q):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            m = sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1).get("Messages", [])
+            if m:
+                return json.loads(m[0]["Body"])
+        raise AssertionError("no invocation record")
+    ok, ko = one(qs["ok-dest"][0]), one(qs["fail-dest"][0])
+    assert ok["requestContext"]["condition"] == "Success" and ok["requestPayload"] == {"n": 1}
+    assert ok["responsePayload"] == {"got": {"n": 1}} and ok["responseContext"]["executedVersion"] == "$LATEST"
+    assert ko["requestContext"]["condition"] == "RetriesExhausted"
+    assert ko["requestContext"]["approximateInvokeCount"] == 1  # MaximumRetryAttempts 0: no retry
+    assert ko["responseContext"]["functionError"] == "Unhandled" and ko["responsePayload"]["errorType"] == "KeyError"
+    lam.delete_function_event_invoke_config(FunctionName="dest")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_function_event_invoke_config(FunctionName="dest")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
 def test_dry_run_and_not_found(lam):
     assert lam.invoke(FunctionName="py-boto", InvocationType="DryRun")["StatusCode"] == 204
     with pytest.raises(botocore.exceptions.ClientError) as e:
