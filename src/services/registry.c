@@ -7,10 +7,12 @@
 
 #include "dynamodb_model.h"
 #include "ec2_model.h"
+#include "events_model.h"
 #include "iam_model.h"
 #include "lambda_model.h"
 #include "logs_model.h"
 #include "s3_model.h"
+#include "services/events/events.h"
 #include "services/sns/sns.h"
 #include "sns_model.h"
 #include "services/iam/iam.h"
@@ -26,6 +28,7 @@ const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL},
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},

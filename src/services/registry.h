@@ -24,7 +24,7 @@ typedef struct svc_entry {
     const aws_errdef_t *missing; /* a missing required member (ec2: MissingParameter), else = invalid */
     bool global;                 /* one endpoint for all regions (IAM, STS global, S3 ListBuckets) */
     int (*start)(struct app *app); /* background work, started after the first answer; may be NULL */
-    void (*stop)(struct app *app); /* after the last request, before the store closes: end background work */
+    void (*stop)(struct app *app);  /* ends start's background work before the store closes; may be NULL */
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

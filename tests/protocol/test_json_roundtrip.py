@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import protohelp  # noqa: E402
 
-SERVICES = ("dynamodb", "logs", "lambda")
+SERVICES = ("dynamodb", "logs", "lambda", "events")
 
 
 if pytest is None:  # decorators below still need a name

@@ -15,6 +15,11 @@
 #include "services/app.h"
 #include "services/logs/logs.h"
 
+#define MAX_BATCH_EVENTS 10000
+#define MAX_BATCH_BYTES 1048576
+#define EVENT_OVERHEAD 26
+#define DAY_MS 86400000LL
+
 /* ==== Positions and tokens ==== */
 
 typedef struct {
@@ -130,9 +135,21 @@ int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t
                         STR_NULL, STR_NULL, now);
     int64_t sid =
         gid ? id_of(db, "SELECT id FROM log_stream WHERE gid = ?1 AND name = ?2", gid, stream, STR_NULL, STR_NULL) : 0;
+    int64_t days = gid ? id_of(db, "SELECT coalesce(retention_days, 0) FROM log_group WHERE id = ?1", gid, STR_NULL,
+                               STR_NULL, STR_NULL)
+                       : 0;
+    if (days > 0) { /* events already past the group's retention are not kept (AWS: expired on arrival) */
+        size_t k = 0;
+        while (k < n && ev[k].ts_ms < now - days * DAY_MS) k++;
+        ev += k;
+        n -= k;
+    }
     if (rc == GR_OK && gid && sid && insert_events(db, gid, sid, ev, n, NULL) == GR_OK &&
-        store_exec(db, "COMMIT") == GR_OK)
+        store_exec(db, "COMMIT") == GR_OK) {
+        logs_group_t g = {.id = gid, .retention_days = days};
+        logs__expire(db, &g);
         return GR_OK;
+    }
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return GR_ERR;
 }
@@ -145,11 +162,6 @@ static int64_t stream_id_or_fail(req_t *r, sqlite3 *db, int64_t gid, str_t name)
 }
 
 /* ==== PutLogEvents ==== */
-
-#define MAX_BATCH_EVENTS 10000
-#define MAX_BATCH_BYTES 1048576
-#define EVENT_OVERHEAD 26
-#define DAY_MS 86400000LL
 
 /* AWS (PutLogEvents API reference): at most 10,000 events and 1,048,576
  * bytes (sum of UTF-8 messages + 26 bytes each); events in chronological
@@ -202,6 +214,7 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
     }
     size_t from = (size_t)((too_old > expired ? too_old : expired) + 1);
     size_t to = too_new >= 0 ? (size_t)too_new : n;
+    logs__expire(db, &g); /* retention is enforced on every write to the group as well as every read */
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int64_t last_id = 0;
     if ((from < to && insert_events(db, g.id, sid, ev + from, to - from, &last_id) != GR_OK) ||

@@ -5,10 +5,11 @@
  * filters, subscription filters, filter log events"): terms (ERROR,
  * "quoted phrase", -excluded, ?optional), JSON ({ $.a.b[0] = "x*" && $.n > 3 },
  * IS TRUE/FALSE/NULL, NOT EXISTS) and space-delimited ([ip, user, ...,
- * status = 4*, bytes > 1000]). A message that is not JSON never matches a
+ * status = 4*, bytes > 1000]), each value or term possibly a %regex%. A message that is not JSON never matches a
  * JSON pattern. The compiled form lives in the request arena. */
 #define _GNU_SOURCE /* memmem */
 #include <ctype.h>
+#include <regex.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ typedef struct {
     str_t s;
     bool num; /* value is a number: numeric comparison */
     double d;
+    regex_t *re; /* %regex%: a POSIX extended regex search instead of s */
 } lit_t;
 
 typedef struct path_el {
@@ -43,7 +45,7 @@ struct node {
 };
 
 typedef struct {
-    str_t s;
+    lit_t v;
     char mode; /* '+' required, '-' excluded, '?' optional */
 } term_t;
 
@@ -110,10 +112,48 @@ static bool is_number(str_t s, double *d)
            (isdigit((unsigned char)buf[0]) || buf[0] == '-' || buf[0] == '+' || buf[0] == '.');
 }
 
+static void free_regex(void *re)
+{
+    regfree(re);
+}
+
+/* AWS (filter pattern syntax, "Using regular expressions"): %regex% anywhere
+ * a term or value may stand; ours is POSIX extended syntax. */
+static bool read_regex(parser_t *ps, lit_t *v)
+{
+    const char *b = ++ps->p;
+    while (ps->p < ps->end && *ps->p != '%') ps->p++;
+    if (ps->p >= ps->end || ps->p == b) {
+        ps->err = "Invalid filter pattern: a regular expression must be enclosed in %";
+        return false;
+    }
+    char *src = arena_strndup(ps->a, b, (size_t)(ps->p - b));
+    ps->p++;
+    regex_t *re = arena_alloc(ps->a, sizeof *re);
+    if (!src || !re) return false;
+    if (regcomp(re, src, REG_EXTENDED | REG_NOSUB) != 0) {
+        ps->err = "Invalid filter pattern: invalid regular expression";
+        return false;
+    }
+    if (arena_defer(ps->a, free_regex, re) < 0) {
+        regfree(re);
+        return false;
+    }
+    *v = (lit_t){.s = str_c(src), .re = re};
+    return true;
+}
+
+static bool regex_hit(arena_t *a, const regex_t *re, str_t s)
+{
+    char *z = arena_strndup(a, s.p ? s.p : "", s.len);
+    return z && regexec(re, z, 0, NULL, 0) == 0;
+}
+
 /* A "quoted string" (backslash escapes the next byte) or a bare word ending at
  * whitespace or one of `stop`. */
 static bool read_value(parser_t *ps, const char *stop, lit_t *v)
 {
+    *v = (lit_t){0};
     skip_ws(ps);
     if (ps->p < ps->end && *ps->p == '"') {
         char *o = arena_alloc(ps->a, (size_t)(ps->end - ps->p) + 1);
@@ -133,6 +173,7 @@ static bool read_value(parser_t *ps, const char *stop, lit_t *v)
         v->num = false;
         return true;
     }
+    if (ps->p < ps->end && *ps->p == '%') return read_regex(ps, v);
     const char *b = ps->p;
     while (ps->p < ps->end && !isspace((unsigned char)*ps->p) && !strchr(stop, *ps->p)) ps->p++;
     if (ps->p == b) {
@@ -352,7 +393,7 @@ static bool parse_terms(parser_t *ps)
         if (*ps->p == '-' || *ps->p == '?') mode = *ps->p++;
         lit_t v;
         if (!read_value(ps, "", &v)) return false;
-        f->terms[f->nterms++] = (term_t){v.s, mode};
+        f->terms[f->nterms++] = (term_t){v, mode};
     }
 }
 
@@ -434,8 +475,12 @@ static bool cmp_num(op_t op, double x, double y)
 }
 
 /* A scalar seen as text (and number when it is one) against v. */
-static bool cmp_value(op_t op, const lit_t *v, str_t text, bool isnum, double d)
+static bool cmp_value(arena_t *a, op_t op, const lit_t *v, str_t text, bool isnum, double d)
 {
+    if (v->re) {
+        bool hit = regex_hit(a, v->re, text);
+        return op == OP_EQ ? hit : op == OP_NE ? !hit : false;
+    }
     if (v->num) {
         if (!isnum) return op == OP_NE;
         return cmp_num(op, d, v->d);
@@ -462,10 +507,10 @@ static const json_t *select_json(const json_t *j, const node_t *n)
     return j;
 }
 
-static bool eval_json(const node_t *n, const json_t *doc)
+static bool eval_json(arena_t *a, const node_t *n, const json_t *doc)
 {
-    if (n->t == N_AND) return eval_json(n->l, doc) && eval_json(n->r, doc);
-    if (n->t == N_OR) return eval_json(n->l, doc) || eval_json(n->r, doc);
+    if (n->t == N_AND) return eval_json(a, n->l, doc) && eval_json(a, n->r, doc);
+    if (n->t == N_OR) return eval_json(a, n->l, doc) || eval_json(a, n->r, doc);
     const json_t *j = select_json(doc, n);
     switch (n->op) {
     case OP_NEXISTS: return j == NULL;
@@ -477,28 +522,29 @@ static bool eval_json(const node_t *n, const json_t *doc)
     }
     if (!j) return false;
     switch (j->type) {
-    case JSON_STRING: return cmp_value(n->op, &n->v, j->u.s, false, 0);
-    case JSON_INT: return cmp_value(n->op, &n->v, j->raw, true, (double)j->u.i);
-    case JSON_DOUBLE: return cmp_value(n->op, &n->v, j->raw, true, j->u.d);
-    case JSON_BOOL: return cmp_value(n->op, &n->v, j->u.b ? STR("true") : STR("false"), false, 0);
+    case JSON_STRING: return cmp_value(a, n->op, &n->v, j->u.s, false, 0);
+    case JSON_INT: return cmp_value(a, n->op, &n->v, j->raw, true, (double)j->u.i);
+    case JSON_DOUBLE: return cmp_value(a, n->op, &n->v, j->raw, true, j->u.d);
+    case JSON_BOOL: return cmp_value(a, n->op, &n->v, j->u.b ? STR("true") : STR("false"), false, 0);
     default: return false;
     }
 }
 
-static bool eval_space(const node_t *n, const str_t *vals)
+static bool eval_space(arena_t *a, const node_t *n, const str_t *vals)
 {
-    if (n->t == N_AND) return eval_space(n->l, vals) && eval_space(n->r, vals);
-    if (n->t == N_OR) return eval_space(n->l, vals) || eval_space(n->r, vals);
+    if (n->t == N_AND) return eval_space(a, n->l, vals) && eval_space(a, n->r, vals);
+    if (n->t == N_OR) return eval_space(a, n->l, vals) || eval_space(a, n->r, vals);
     double d = 0;
     str_t s = vals[n->field];
     bool isnum = is_number(s, &d); /* before reading d: argument order is unspecified */
-    return cmp_value(n->op, &n->v, s, isnum, d);
+    return cmp_value(a, n->op, &n->v, s, isnum, d);
 }
 
 /* Splits a message into fields at spaces; "…" and […] are one field each (without their delimiters). */
 static size_t split_fields(arena_t *a, str_t m, str_t **out)
 {
     str_t *f = ARENA_NEWN(a, str_t, m.len / 2 + 2);
+    *out = f;
     if (!f) return 0;
     size_t n = 0, i = 0;
     while (i < m.len) {
@@ -522,11 +568,11 @@ static size_t split_fields(arena_t *a, str_t m, str_t **out)
 }
 
 /* Assigns message fields to pattern fields (an ellipsis takes any number,
- * the last pattern field takes the rest when it is named), then evaluates. */
+ * and otherwise the counts must be equal), then evaluates. */
 static bool match_space(const logs_filter_t *f, arena_t *a, str_t m)
 {
     if (!f->nfields) return true;
-    str_t *mf;
+    str_t *mf = NULL;
     size_t nm = split_fields(a, m, &mf);
     str_t *vals = ARENA_NEWN(a, str_t, f->nfields);
     if (!vals) return false;
@@ -547,7 +593,7 @@ static bool match_space(const logs_filter_t *f, arena_t *a, str_t m)
         for (size_t i = 0; i < after; i++) vals[ell + 1 + i] = mf[nm - after + i];
         vals[ell] = STR("");
     }
-    return !f->expr || eval_space(f->expr, vals);
+    return !f->expr || eval_space(a, f->expr, vals);
 }
 
 bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t m)
@@ -557,7 +603,8 @@ bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t m)
     case K_TERMS: {
         bool any_opt = false, opt_hit = false;
         for (size_t i = 0; i < f->nterms; i++) {
-            bool hit = has_sub(m, f->terms[i].s);
+            const lit_t *t = &f->terms[i].v;
+            bool hit = t->re ? regex_hit(a, t->re, m) : has_sub(m, t->s);
             if (f->terms[i].mode == '+' && !hit) return false;
             if (f->terms[i].mode == '-' && hit) return false;
             if (f->terms[i].mode == '?') {
@@ -569,7 +616,7 @@ bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t m)
     }
     case K_JSON: {
         json_t *doc = json_parse(a, m, NULL);
-        return doc && eval_json(f->expr, doc);
+        return doc && eval_json(a, f->expr, doc);
     }
     case K_SPACE: return match_space(f, a, m);
     }

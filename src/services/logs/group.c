@@ -3,6 +3,7 @@
  * uses to find a group. A group's streams, events and tags go with it
  * (ON DELETE CASCADE), so deleting a group is one statement. */
 #define _GNU_SOURCE /* memmem */
+#include <ctype.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -190,6 +191,15 @@ int logs_create_log_group(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     str_t name = val_get_str(in, "logGroupName");
+    /* AWS: logGroupName must match [\.\-_/#A-Za-z0-9]+ */
+    for (size_t i = 0; i < name.len; i++)
+        if (!isalnum((unsigned char)name.p[i]) && !strchr("._-/#", name.p[i])) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                            "1 validation error detected: Value '%.*s' at 'logGroupName' failed to satisfy "
+                            "constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
+                            STR_FMT(name));
+        }
     sqlite3_stmt *st = logs__prep(db, "INSERT INTO log_group (account, region, name, created_ms, kms_key) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5)");
     int rc = GR_ERR;
@@ -224,6 +234,29 @@ int logs_delete_log_group(req_t *r, const val_t *in, val_t *out)
     return rc;
 }
 
+/* Expires the events of every group of the caller's account and region that
+ * has a retention, so storedBytes never counts what is already gone. */
+static void expire_all(req_t *r, sqlite3 *db)
+{
+    sqlite3_stmt *st = logs__prep(db, "SELECT id, retention_days FROM log_group WHERE account = ?1 AND region = ?2 "
+                                      "AND retention_days IS NOT NULL");
+    if (!st) return;
+    logs__bind_str(st, 1, r->who.account);
+    logs__bind_str(st, 2, r->region);
+    size_t n = 0, cap = 16;
+    logs_group_t *gs = ARENA_NEWN(r->arena, logs_group_t, cap);
+    while (gs && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            gs = arena_realloc(r->arena, gs, cap * sizeof *gs, 2 * cap * sizeof *gs);
+            cap *= 2;
+            if (!gs) break;
+        }
+        gs[n++] = (logs_group_t){.id = sqlite3_column_int64(st, 0), .retention_days = sqlite3_column_int64(st, 1)};
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; gs && i < n; i++) logs__expire(db, &gs[i]);
+}
+
 /* AWS: log groups come in name order, `limit` 1..50 (default 50); nextToken
  * is opaque — ours is the last name returned, so a page continues after it. */
 int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
@@ -234,6 +267,7 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     str_t after = val_get_str(in, "nextToken");
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
+    expire_all(r, db);
     sqlite3_stmt *st =
         logs__prep(db, "SELECT name, created_ms, retention_days, kms_key, "
                        "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id) "

@@ -1,0 +1,303 @@
+/* bus.c — EventBridge event buses and tags, and the helpers every events
+ * file uses. The default bus exists in every account and region without a
+ * row; custom buses are rows of event_bus. Tags are kept by resource ARN
+ * (a bus or a rule). */
+#define _GNU_SOURCE /* memmem */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/gtime.h"
+#include "core/log.h"
+#include "events_int.h"
+#include "events_model.h"
+#include "schemas.h"
+#include "services/app.h"
+
+/* ==== Helpers shared by the events files ==== */
+
+sqlite3 *events__db(struct app *app)
+{
+    return store_db(app->store, &schema_events);
+}
+
+sqlite3_stmt *events__prep(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("events: %s: %s", sql, sqlite3_errmsg(db));
+        return NULL;
+    }
+    return st;
+}
+
+void events__bind(sqlite3_stmt *st, int i, str_t s)
+{
+    if (s.p)
+        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+str_t events__col(arena_t *a, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) return STR_NULL;
+    return arena_str(a, str_n((const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col)));
+}
+
+int64_t events__now_ms(void)
+{
+    return time_now_us() / 1000;
+}
+
+str_t events__bus_name(str_t s)
+{
+    if (!s.len) return STR("default");
+    if (str_starts_with(s, STR("arn:"))) {
+        const char *m = memmem(s.p, s.len, ":event-bus/", 11);
+        if (m) return str_n(m + 11, s.len - (size_t)(m + 11 - s.p));
+    }
+    return s;
+}
+
+bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus)
+{
+    if (str_eq_c(bus, "default")) return true;
+    sqlite3_stmt *st = events__prep(db, "SELECT 1 FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
+    if (!st) return false;
+    events__bind(st, 1, account);
+    events__bind(st, 2, region);
+    events__bind(st, 3, bus);
+    bool ok = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* AWS: rules on the default bus are "rule/NAME", on a custom bus "rule/BUS/NAME". */
+str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t rule)
+{
+    if (str_eq_c(bus, "default"))
+        return str_c(
+            arena_printf(a, "arn:aws:events:%.*s:%.*s:rule/%.*s", STR_FMT(region), STR_FMT(account), STR_FMT(rule)));
+    return str_c(arena_printf(a, "arn:aws:events:%.*s:%.*s:rule/%.*s/%.*s", STR_FMT(region), STR_FMT(account),
+                              STR_FMT(bus), STR_FMT(rule)));
+}
+
+static str_t bus_arn(req_t *r, str_t name)
+{
+    return str_c(arena_printf(r->arena, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(r->region),
+                              STR_FMT(r->who.account), STR_FMT(name)));
+}
+
+static int put_tags(req_t *r, sqlite3 *db, str_t arn, const val_t *tags)
+{
+    sqlite3_stmt *st = events__prep(db, "INSERT OR REPLACE INTO tag (arn, key, value) VALUES (?1, ?2, ?3)");
+    if (!st) return GR_ERR;
+    for (size_t i = 0; tags && tags->kind == VAL_LIST && i < tags->u.list.n; i++) {
+        events__bind(st, 1, arn);
+        events__bind(st, 2, val_get_str(tags->u.list.v[i], "Key"));
+        str_t v = val_get_str(tags->u.list.v[i], "Value");
+        events__bind(st, 3, v.p ? v : STR(""));
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    (void)r;
+    return GR_OK;
+}
+
+/* ==== Buses ==== */
+
+int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t name = val_get_str(in, "Name");
+    if (str_eq_c(name, "default") || events__bus_exists(db, r->who.account, r->region, name))
+        return req_fail(r, &EVENTS_ERR_ResourceAlreadyExistsException, "Event bus %.*s already exists.", STR_FMT(name));
+    /* AWS: a custom bus name may not contain '/' unless it is a partner event source's. */
+    if (str_index(name, '/') >= 0 && !str_starts_with(name, STR("aws.partner/")))
+        return req_fail(r, &ERR_ValidationException, "Event bus name must not contain '/'.");
+    sqlite3_stmt *st =
+        events__prep(db, "INSERT INTO event_bus (account, region, name, created_ms) VALUES (?1, ?2, ?3, ?4)");
+    if (!st) return GR_ERR;
+    events__bind(st, 1, r->who.account);
+    events__bind(st, 2, r->region);
+    events__bind(st, 3, name);
+    sqlite3_bind_int64(st, 4, events__now_ms());
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    sqlite3_finalize(st);
+    if (rc != GR_OK) return GR_ERR;
+    str_t arn = bus_arn(r, name);
+    put_tags(r, db, arn, val_get(in, "Tags"));
+    return val_set_c(r->arena, out, "EventBusArn", val_str(r->arena, arn));
+}
+
+int events_describe_event_bus(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t name = events__bus_name(val_get_str(in, "Name"));
+    if (!events__bus_exists(db, r->who.account, r->region, name))
+        return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(name));
+    val_set_c(r->arena, out, "Name", val_str(r->arena, name));
+    return val_set_c(r->arena, out, "Arn", val_str(r->arena, bus_arn(r, name)));
+}
+
+/* AWS: the default bus first, then the others by name; Limit 1..100. Our
+ * NextToken is the row offset. */
+int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t prefix = val_get_str(in, "NamePrefix");
+    int64_t limit = val_get_int(in, "Limit", 100);
+    long long off = 0;
+    str_t tok = val_get_str(in, "NextToken");
+    if (tok.p && (!str_to_i64(tok, &off) || off < 0))
+        return req_fail(r, &ERR_ValidationException, "The provided NextToken is not valid.");
+    sqlite3_stmt *st = events__prep(db, "SELECT name FROM (SELECT 'default' AS name, 0 AS o UNION ALL "
+                                        "SELECT name, 1 FROM event_bus WHERE account = ?1 AND region = ?2) "
+                                        "WHERE substr(name, 1, ?4) = ?3 ORDER BY o, name LIMIT ?5 OFFSET ?6");
+    if (!st) return GR_ERR;
+    events__bind(st, 1, r->who.account);
+    events__bind(st, 2, r->region);
+    events__bind(st, 3, prefix.p ? prefix : STR(""));
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
+    sqlite3_bind_int64(st, 5, limit + 1);
+    sqlite3_bind_int64(st, 6, off);
+    val_t *list = val_new(a, VAL_LIST);
+    int64_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n++ == limit) break;
+        str_t name = events__col(a, st, 0);
+        val_t *b = val_new(a, VAL_STRUCT);
+        val_set_c(a, b, "Name", val_str(a, name));
+        val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
+        val_push(a, list, b);
+    }
+    sqlite3_finalize(st);
+    val_set_c(a, out, "EventBuses", list);
+    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    return GR_OK;
+}
+
+/* AWS: the default bus cannot be deleted; deleting an absent bus succeeds;
+ * "Deleting an event bus deletes the rules associated with that event bus"
+ * (EventBridge user guide, Deleting an event bus). */
+int events_delete_event_bus(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t name = val_get_str(in, "Name");
+    if (str_eq_c(name, "default")) return req_fail(r, &ERR_ValidationException, "Cannot delete event bus default.");
+    if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    const char *sql[] = {"DELETE FROM rule WHERE account = ?1 AND region = ?2 AND bus = ?3",
+                         "DELETE FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3"};
+    int rc = GR_OK;
+    for (int i = 0; i < 2 && rc == GR_OK; i++) {
+        sqlite3_stmt *st = events__prep(db, sql[i]);
+        if (!st) {
+            rc = GR_ERR;
+            break;
+        }
+        events__bind(st, 1, r->who.account);
+        events__bind(st, 2, r->region);
+        events__bind(st, 3, name);
+        rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+        sqlite3_finalize(st);
+    }
+    if (rc == GR_OK && store_exec(db, "COMMIT") == GR_OK) return GR_OK;
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return GR_ERR;
+}
+
+/* ==== Tags ==== */
+
+/* Whether arn names an existing bus or rule of the caller. */
+static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
+{
+    str_t pre = str_c(arena_printf(r->arena, "arn:aws:events:%.*s:%.*s:", STR_FMT(r->region), STR_FMT(r->who.account)));
+    if (str_starts_with(arn, pre)) {
+        str_t rest = str_sub(arn, pre.len, arn.len - pre.len);
+        if (str_starts_with(rest, STR("event-bus/"))) {
+            str_t bus = str_sub(rest, 10, rest.len - 10);
+            if (events__bus_exists(db, r->who.account, r->region, bus)) return GR_OK;
+            return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(bus));
+        }
+        if (str_starts_with(rest, STR("rule/"))) {
+            str_t path = str_sub(rest, 5, rest.len - 5), bus = STR("default"), name = path;
+            long slash = str_index(path, '/');
+            if (slash >= 0) {
+                bus = str_sub(path, 0, (size_t)slash);
+                name = str_sub(path, (size_t)slash + 1, path.len - (size_t)slash - 1);
+            }
+            sqlite3_stmt *st =
+                events__prep(db, "SELECT 1 FROM rule WHERE account = ?1 AND region = ?2 AND bus = ?3 AND name = ?4");
+            if (!st) return GR_ERR;
+            events__bind(st, 1, r->who.account);
+            events__bind(st, 2, r->region);
+            events__bind(st, 3, bus);
+            events__bind(st, 4, name);
+            bool ok = sqlite3_step(st) == SQLITE_ROW;
+            sqlite3_finalize(st);
+            if (ok) return GR_OK;
+            return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Rule %.*s does not exist on EventBus %.*s.",
+                            STR_FMT(name), STR_FMT(bus));
+        }
+    }
+    return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Resource %.*s does not exist.", STR_FMT(arn));
+}
+
+int events_tag_resource(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t arn = val_get_str(in, "ResourceARN");
+    if (resource_or_fail(r, db, arn) != GR_OK) return GR_ERR;
+    return put_tags(r, db, arn, val_get(in, "Tags"));
+}
+
+int events_untag_resource(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t arn = val_get_str(in, "ResourceARN");
+    if (resource_or_fail(r, db, arn) != GR_OK) return GR_ERR;
+    const val_t *keys = val_get(in, "TagKeys");
+    sqlite3_stmt *st = events__prep(db, "DELETE FROM tag WHERE arn = ?1 AND key = ?2");
+    if (!st) return GR_ERR;
+    for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
+        events__bind(st, 1, arn);
+        events__bind(st, 2, keys->u.list.v[i]->u.s);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return GR_OK;
+}
+
+int events_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t arn = val_get_str(in, "ResourceARN");
+    if (resource_or_fail(r, db, arn) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = events__prep(db, "SELECT key, value FROM tag WHERE arn = ?1 ORDER BY key");
+    if (!st) return GR_ERR;
+    events__bind(st, 1, arn);
+    val_t *list = val_new(a, VAL_LIST);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        val_t *t = val_new(a, VAL_STRUCT);
+        val_set_c(a, t, "Key", val_str(a, events__col(a, st, 0)));
+        val_set_c(a, t, "Value", val_str(a, events__col(a, st, 1)));
+        val_push(a, list, t);
+    }
+    sqlite3_finalize(st);
+    return val_set_c(a, out, "Tags", list);
+}

@@ -1,0 +1,54 @@
+/* events_int.h — what the EventBridge files share: database helpers, the
+ * event pattern language (pattern.c), schedule expressions and the scheduler
+ * (schedule.c), and delivery of one event to a rule's targets (put.c).
+ *
+ * A rule is (account, region, bus, name); the default bus exists without a
+ * row. Delivery is the same for PutEvents and for schedules: build the event
+ * JSON, match it, shape each target's input, hand it to SQS / SNS / Lambda
+ * through their public C interfaces. Callable from any thread. */
+#ifndef GR_SERVICES_EVENTS_EVENTS_INT_H
+#define GR_SERVICES_EVENTS_EVENTS_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/json.h"
+#include "core/req.h"
+#include "services/events/events.h"
+
+struct app;
+
+sqlite3 *events__db(struct app *app);
+sqlite3_stmt *events__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
+void events__bind(sqlite3_stmt *st, int i, str_t s);      /* NULL for STR_NULL */
+str_t events__col(arena_t *a, sqlite3_stmt *st, int col); /* STR_NULL for NULL */
+int64_t events__now_ms(void);
+
+/* The bus name from EventBusName (a name or an ARN), "default" when absent. */
+str_t events__bus_name(str_t name_or_arn);
+/* Whether the bus exists in the caller's account and region (default always). */
+bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus);
+str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t rule);
+
+/* ==== Event patterns (pattern.c) ==== */
+/* Checks a pattern as AWS does; NULL, or the reason it is invalid (arena). */
+const char *events__pattern_check(arena_t *a, str_t pattern, const json_t **out);
+bool events__pattern_match(const json_t *pattern, const json_t *event);
+
+/* ==== Schedules (schedule.c) ==== */
+/* Whether expr is a valid rate(...) or cron(...) expression. */
+bool events__schedule_valid(str_t expr);
+/* The first firing time after after_ms (rate: counted from base_ms), or -1. */
+int64_t events__schedule_next(str_t expr, int64_t base_ms, int64_t after_ms);
+
+/* ==== Delivery (put.c) ==== */
+/* Matches event (its JSON text and parsed tree) against the enabled pattern
+ * rules of bus and delivers it to their targets. */
+void events__route(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
+                   const json_t *event);
+/* Delivers event to every target of rule rule_id (schedules and routing). */
+void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
+                          str_t rule_name, str_t event_text, const json_t *event);
+
+#endif

@@ -1,0 +1,475 @@
+/* put.c — EventBridge events: PutEvents (entries validated, the event
+ * envelope built), TestEventPattern, and delivery of an event to the targets
+ * of the rules it matches, with Input / InputPath / InputTransformer.
+ *
+ * Delivery runs on the caller's thread (a PutEvents request or the
+ * scheduler) through the target service's public interface, so a message is
+ * in its queue when PutEvents answers. A failed delivery goes to the
+ * target's dead-letter queue, else is logged and dropped, as AWS counts a
+ * FailedInvocation without failing PutEvents.
+ * Targets: SQS queues, SNS topics and Lambda functions. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/gtime.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "events_int.h"
+#include "events_model.h"
+#include "services/app.h"
+#include "services/lambda/lambda.h"
+#include "services/sns/sns.h"
+#include "services/sqs/sqs.h"
+
+/* ==== JSON helpers ==== */
+
+static void write_json(json_w_t *w, const json_t *j)
+{
+    switch (j->type) {
+    case JSON_NULL: json_w_null(w); break;
+    case JSON_BOOL: json_w_bool(w, j->u.b); break;
+    case JSON_INT:
+    case JSON_DOUBLE: json_w_raw(w, j->raw); break;
+    case JSON_STRING: json_w_str(w, j->u.s); break;
+    case JSON_ARRAY:
+        json_w_arr_begin(w);
+        for (size_t i = 0; i < j->u.arr.n; i++) write_json(w, j->u.arr.v[i]);
+        json_w_arr_end(w);
+        break;
+    case JSON_OBJECT:
+        json_w_obj_begin(w);
+        for (size_t i = 0; i < j->u.obj.n; i++) {
+            json_w_key(w, j->u.obj.k[i]);
+            write_json(w, j->u.obj.v[i]);
+        }
+        json_w_obj_end(w);
+        break;
+    }
+}
+
+static str_t json_text(arena_t *a, const json_t *j)
+{
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    write_json(&w, j);
+    return buf_str(&b);
+}
+
+/* A JSONPath as targets use it: $, .name, ['name'], [index]. NULL if absent. */
+static const json_t *json_path(const json_t *j, str_t path)
+{
+    if (!path.len || path.p[0] != '$') return NULL;
+    size_t i = 1;
+    while (j && i < path.len) {
+        if (path.p[i] == '.') {
+            size_t b = ++i;
+            while (i < path.len && path.p[i] != '.' && path.p[i] != '[') i++;
+            str_t k = str_sub(path, b, i - b);
+            const json_t *hit = NULL;
+            if (j->type == JSON_OBJECT)
+                for (size_t x = 0; x < j->u.obj.n; x++)
+                    if (str_eq(j->u.obj.k[x], k)) hit = j->u.obj.v[x];
+            j = hit;
+        } else if (path.p[i] == '[') {
+            size_t b = ++i;
+            while (i < path.len && path.p[i] != ']') i++;
+            if (i >= path.len) return NULL;
+            str_t in = str_sub(path, b, i - b);
+            i++;
+            if (in.len >= 2 && (in.p[0] == '\'' || in.p[0] == '"')) {
+                str_t k = str_sub(in, 1, in.len - 2);
+                const json_t *hit = NULL;
+                if (j->type == JSON_OBJECT)
+                    for (size_t x = 0; x < j->u.obj.n; x++)
+                        if (str_eq(j->u.obj.k[x], k)) hit = j->u.obj.v[x];
+                j = hit;
+            } else {
+                long long idx;
+                if (!str_to_i64(in, &idx) || j->type != JSON_ARRAY || idx < 0 || (size_t)idx >= j->u.arr.n) return NULL;
+                j = j->u.arr.v[idx];
+            }
+        } else
+            return NULL;
+    }
+    return j;
+}
+
+/* ==== Input transformer ==== */
+
+/* Escapes s as the inside of a JSON string (no quotes). */
+static void put_escaped(buf_t *b, str_t s)
+{
+    buf_t t;
+    buf_init(&t, b->a);
+    json_write_string(&t, s);
+    str_t q = buf_str(&t);
+    if (q.len >= 2) buf_append(b, q.p + 1, q.len - 2);
+}
+
+/* AWS (EventBridge user guide, "Transforming target input"): <var> is
+ * replaced by the value its InputPathsMap path selects; inside a quoted
+ * string a string value goes in without its quotes, elsewhere as JSON; the
+ * predefined aws.events.* variables are always available. */
+static str_t transform(arena_t *a, str_t tmpl, const json_t *map, const json_t *event, str_t event_text,
+                       str_t rule_name, str_t rule_arn, str_t ingest_time)
+{
+    buf_t b;
+    buf_init(&b, a);
+    bool in_str = false;
+    for (size_t i = 0; i < tmpl.len; i++) {
+        char c = tmpl.p[i];
+        if (c == '\\' && in_str && i + 1 < tmpl.len) {
+            buf_append(&b, tmpl.p + i, 2);
+            i++;
+            continue;
+        }
+        if (c == '"') in_str = !in_str;
+        if (c != '<') {
+            buf_putc(&b, c);
+            continue;
+        }
+        size_t e = i + 1;
+        while (e < tmpl.len && tmpl.p[e] != '>' && tmpl.p[e] != '<' && tmpl.p[e] != '"') e++;
+        if (e >= tmpl.len || tmpl.p[e] != '>') {
+            buf_putc(&b, c);
+            continue;
+        }
+        str_t name = str_sub(tmpl, i + 1, e - i - 1);
+        const json_t *v = NULL;
+        str_t raw = STR_NULL; /* a predefined variable's text */
+        bool raw_is_json = false;
+        if (str_eq_c(name, "aws.events.rule-name"))
+            raw = rule_name;
+        else if (str_eq_c(name, "aws.events.rule-arn"))
+            raw = rule_arn;
+        else if (str_eq_c(name, "aws.events.event.ingestion-time"))
+            raw = ingest_time;
+        else if (str_eq_c(name, "aws.events.event.json") || str_eq_c(name, "aws.events.event")) {
+            raw = event_text;
+            raw_is_json = true;
+        } else {
+            const json_t *path = NULL;
+            if (map && map->type == JSON_OBJECT)
+                for (size_t x = 0; x < map->u.obj.n; x++)
+                    if (str_eq(map->u.obj.k[x], name)) path = map->u.obj.v[x];
+            if (!path) { /* not a variable: keep the text */
+                buf_append(&b, tmpl.p + i, e - i + 1);
+                i = e;
+                continue;
+            }
+            v = path->type == JSON_STRING ? json_path(event, path->u.s) : NULL;
+        }
+        if (raw.p) {
+            if (in_str)
+                put_escaped(&b, raw);
+            else if (raw_is_json)
+                buf_put_str(&b, raw);
+            else
+                json_write_string(&b, raw);
+        } else if (!v) {
+            if (!in_str) buf_puts(&b, "null");
+        } else if (v->type == JSON_STRING) {
+            if (in_str)
+                put_escaped(&b, v->u.s);
+            else
+                json_write_string(&b, v->u.s);
+        } else {
+            str_t t = json_text(a, v);
+            if (in_str)
+                put_escaped(&b, t);
+            else
+                buf_put_str(&b, t);
+        }
+        i = e;
+    }
+    return buf_str(&b);
+}
+
+/* ==== Delivery ==== */
+
+/* Why a delivery failed, as the dead-letter queue's ERROR_CODE says it. */
+typedef struct {
+    const char *code;
+    const char *msg;
+} fail_t;
+
+static bool deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, str_t group, str_t event_id,
+                        str_t rule_arn, fail_t *f)
+{
+    const char *err = NULL;
+    if (str_starts_with(target_arn, STR("arn:aws:sqs:"))) {
+        /* AWS: EventBridge needs the queue's policy to allow events.amazonaws.com sqs:SendMessage. */
+        if (!sqs_allows(app, a, target_arn, STR("events.amazonaws.com"), "sqs:SendMessage", rule_arn)) {
+            *f = (fail_t){"NO_PERMISSIONS",
+                          arena_printf(a, "EventBridge is not authorized to send to %.*s", STR_FMT(target_arn))};
+            return false;
+        }
+        str_t mid;
+        /* AWS: for a FIFO queue the event id is the deduplication id. */
+        if (sqs_deliver(app, a, target_arn, body, NULL, group, group.p ? event_id : STR_NULL, &mid, &err) == GR_OK)
+            return true;
+    } else if (str_starts_with(target_arn, STR("arn:aws:sns:"))) {
+        /* AWS: the topic's access policy must allow events.amazonaws.com sns:Publish. */
+        if (!sns_allows(app, a, target_arn, STR("events.amazonaws.com"), "sns:Publish", rule_arn)) {
+            *f = (fail_t){"NO_PERMISSIONS",
+                          arena_printf(a, "EventBridge is not authorized to publish to %.*s", STR_FMT(target_arn))};
+            return false;
+        }
+        str_t mid;
+        if (sns_publish_internal(app, a, target_arn, STR_NULL, body, NULL, group, group.p ? event_id : STR_NULL, &mid,
+                                 &err) == GR_OK)
+            return true;
+    } else if (str_starts_with(target_arn, STR("arn:aws:lambda:"))) {
+        /* AWS: asynchronous invocation, allowed by the function's resource policy for events.amazonaws.com. */
+        if (lambda_invoke_async(app, a, target_arn, body, STR("events.amazonaws.com"), rule_arn, &err) == GR_OK)
+            return true;
+    } else {
+        *f = (fail_t){"UNSUPPORTED_TARGET", "This kind of target is not supported by gureum."};
+        return false;
+    }
+    *f = (fail_t){"SDK_CLIENT_ERROR", err ? err : "delivery failed"};
+    return false;
+}
+
+/* AWS (EventBridge user guide, "Using dead-letter queues to process
+ * undelivered events"): the event goes to the target's DLQ with message
+ * attributes RULE_ARN, TARGET_ARN, ERROR_CODE and ERROR_MESSAGE; errors such
+ * as missing permissions or resources are not retried. */
+static void dead_letter(app_t *app, arena_t *a, str_t dlq, str_t body, str_t rule_arn, str_t target_arn,
+                        const fail_t *f)
+{
+    const char *err = NULL;
+    if (dlq.p && sqs_allows(app, a, dlq, STR("events.amazonaws.com"), "sqs:SendMessage", rule_arn)) {
+        val_t *attrs = val_new(a, VAL_MAP);
+        const struct {
+            const char *k;
+            str_t v;
+        } kv[] = {{"RULE_ARN", rule_arn},
+                  {"TARGET_ARN", target_arn},
+                  {"ERROR_CODE", str_c(f->code)},
+                  {"ERROR_MESSAGE", str_c(f->msg)}};
+        for (size_t i = 0; i < 4; i++) {
+            val_t *m = val_new(a, VAL_STRUCT);
+            val_set_c(a, m, "DataType", val_cstr(a, "String"));
+            val_set_c(a, m, "StringValue", val_str(a, kv[i].v));
+            val_set_c(a, attrs, kv[i].k, m);
+        }
+        str_t mid;
+        if (sqs_deliver(app, a, dlq, body, attrs, STR_NULL, STR_NULL, &mid, &err) == GR_OK) return;
+    }
+    log_warn("events: delivery of rule %.*s to %.*s failed (%s: %s)%s", STR_FMT(rule_arn), STR_FMT(target_arn), f->code,
+             f->msg, dlq.p ? "; the dead-letter queue refused it too" : "");
+}
+
+void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
+                          str_t rule_name, str_t event_text, const json_t *event)
+{
+    sqlite3 *db = events__db(app);
+    if (!db) return;
+    sqlite3_stmt *st = events__prep(db, "SELECT arn, input, input_path, paths_map, template, sqs_group, dlq_arn "
+                                        "FROM target WHERE rule_id = ?1 ORDER BY pos");
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, rule_id);
+    typedef struct {
+        str_t arn, input, path, map, tmpl, group, dlq;
+    } tgt_t;
+    tgt_t t[16];
+    size_t n = 0;
+    while (n < 16 && sqlite3_step(st) == SQLITE_ROW) {
+        t[n] = (tgt_t){events__col(a, st, 0), events__col(a, st, 1), events__col(a, st, 2), events__col(a, st, 3),
+                       events__col(a, st, 4), events__col(a, st, 5), events__col(a, st, 6)};
+        n++;
+    }
+    sqlite3_finalize(st); /* before delivering: a target may be on this thread's other connections */
+    str_t rule_arn = events__rule_arn(a, account, region, bus, rule_name);
+    const json_t *idj = json_path(event, STR("$.id"));
+    str_t event_id = idj && idj->type == JSON_STRING ? idj->u.s : STR_NULL;
+    char now[32];
+    time_fmt_iso8601(now, time_now_us(), true);
+    for (size_t i = 0; i < n; i++) {
+        str_t body = event_text;
+        if (t[i].input.p)
+            body = t[i].input;
+        else if (t[i].path.p) {
+            const json_t *v = json_path(event, t[i].path);
+            body = v ? json_text(a, v) : STR("null");
+        } else if (t[i].tmpl.p) {
+            const json_t *map = t[i].map.p ? json_parse(a, t[i].map, NULL) : NULL;
+            body = transform(a, t[i].tmpl, map, event, event_text, rule_name, rule_arn, str_c(now));
+        }
+        fail_t f;
+        if (!deliver_one(app, a, t[i].arn, body, t[i].group, event_id, rule_arn, &f))
+            dead_letter(app, a, t[i].dlq, body, rule_arn, t[i].arn, &f);
+    }
+}
+
+void events__route(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
+                   const json_t *event)
+{
+    sqlite3 *db = events__db(app);
+    if (!db) return;
+    sqlite3_stmt *st = events__prep(db, "SELECT id, name, pattern FROM rule WHERE account = ?1 AND region = ?2 "
+                                        "AND bus = ?3 AND state = 'ENABLED' AND pattern IS NOT NULL ORDER BY name");
+    if (!st) return;
+    events__bind(st, 1, account);
+    events__bind(st, 2, region);
+    events__bind(st, 3, bus);
+    typedef struct {
+        int64_t id;
+        str_t name;
+    } hit_t;
+    size_t cap = 64, n = 0;
+    hit_t *hits = ARENA_NEWN(a, hit_t, cap);
+    while (hits && sqlite3_step(st) == SQLITE_ROW) {
+        const json_t *p = NULL;
+        if (events__pattern_check(a, events__col(a, st, 2), &p) || !events__pattern_match(p, event)) continue;
+        if (n == cap) {
+            hits = arena_realloc(a, hits, cap * sizeof *hits, 2 * cap * sizeof *hits);
+            cap *= 2;
+            if (!hits) break;
+        }
+        hits[n++] = (hit_t){sqlite3_column_int64(st, 0), events__col(a, st, 1)};
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < n; i++)
+        events__deliver_rule(app, a, hits[i].id, account, region, bus, hits[i].name, event_text, event);
+}
+
+/* ==== PutEvents ==== */
+
+#define MAX_ENTRIES 10
+#define MAX_REQUEST_BYTES 262144
+
+/* AWS (PutEvents, "Calculating PutEvents event entry size"): 14 bytes for
+ * Time, plus the UTF-8 sizes of Source, DetailType, Detail and each Resource. */
+static size_t entry_size(const val_t *e)
+{
+    size_t n = val_get(e, "Time") ? 14 : 0;
+    n += val_get_str(e, "Source").len + val_get_str(e, "DetailType").len + val_get_str(e, "Detail").len;
+    const val_t *res = val_get(e, "Resources");
+    for (size_t i = 0; res && res->kind == VAL_LIST && i < res->u.list.n; i++) n += res->u.list.v[i]->u.s.len;
+    return n;
+}
+
+static val_t *entry_error(arena_t *a, const char *code, const char *msg)
+{
+    val_t *v = val_new(a, VAL_STRUCT);
+    val_set_c(a, v, "ErrorCode", val_cstr(a, code));
+    val_set_c(a, v, "ErrorMessage", val_cstr(a, msg));
+    return v;
+}
+
+/* AWS (PutEvents): per-entry failures in Entries with FailedEntryCount —
+ * ErrorCode InvalidArgument, "Parameter Source is not valid. Reason: Source
+ * is a required argument.", "Parameter Detail is not valid. Reason: Detail is
+ * malformed." and the like; the request itself fails only for more than 10
+ * entries or more than 256 KB. */
+int events_put_events(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    const val_t *es = val_get(in, "Entries");
+    size_t n = es && es->kind == VAL_LIST ? es->u.list.n : 0;
+    if (n < 1 || n > MAX_ENTRIES)
+        return req_fail(r, &ERR_ValidationException,
+                        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must "
+                        "have length %s",
+                        n ? "less than or equal to 10" : "greater than or equal to 1");
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += entry_size(es->u.list.v[i]);
+    if (total > MAX_REQUEST_BYTES)
+        return req_fail(r, &ERR_ValidationException, "Total size of the entries in the request is over the limit.");
+    val_t *results = val_new(a, VAL_LIST);
+    int64_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const val_t *e = es->u.list.v[i];
+        str_t source = val_get_str(e, "Source"), dtype = val_get_str(e, "DetailType"),
+              detail = val_get_str(e, "Detail");
+        str_t bus = events__bus_name(val_get_str(e, "EventBusName"));
+        const json_t *dj = detail.p ? json_parse(a, detail, NULL) : NULL;
+        val_t *res = NULL;
+        if (!source.len)
+            res = entry_error(a, "InvalidArgument",
+                              "Parameter Source is not valid. Reason: Source is a required argument.");
+        else if (!dtype.len)
+            res = entry_error(a, "InvalidArgument",
+                              "Parameter DetailType is not valid. Reason: DetailType is a required argument.");
+        else if (!detail.p)
+            res = entry_error(a, "InvalidArgument",
+                              "Parameter Detail is not valid. Reason: Detail is a required argument.");
+        else if (!dj || dj->type != JSON_OBJECT)
+            res = entry_error(a, "MalformedDetail", "Detail is malformed.");
+        if (res) {
+            failed++;
+            val_push(a, results, res);
+            continue;
+        }
+        char id[37], when[32];
+        id_uuid(id);
+        const val_t *tv = val_get(e, "Time");
+        int64_t t_us = tv && tv->kind == VAL_TIME ? tv->u.t : time_now_us();
+        time_fmt_iso8601(when, t_us / 1000000 * 1000000, false);
+        buf_t b;
+        buf_init(&b, a);
+        json_w_t w;
+        json_w_init(&w, &b);
+        json_w_obj_begin(&w);
+        json_w_key(&w, STR("version"));
+        json_w_str(&w, STR("0"));
+        json_w_key(&w, STR("id"));
+        json_w_str(&w, str_c(id));
+        json_w_key(&w, STR("detail-type"));
+        json_w_str(&w, dtype);
+        json_w_key(&w, STR("source"));
+        json_w_str(&w, source);
+        json_w_key(&w, STR("account"));
+        json_w_str(&w, r->who.account);
+        json_w_key(&w, STR("time"));
+        json_w_str(&w, str_c(when));
+        json_w_key(&w, STR("region"));
+        json_w_str(&w, r->region);
+        json_w_key(&w, STR("resources"));
+        json_w_arr_begin(&w);
+        const val_t *rs = val_get(e, "Resources");
+        for (size_t k = 0; rs && rs->kind == VAL_LIST && k < rs->u.list.n; k++) json_w_str(&w, rs->u.list.v[k]->u.s);
+        json_w_arr_end(&w);
+        json_w_key(&w, STR("detail"));
+        write_json(&w, dj);
+        json_w_obj_end(&w);
+        str_t text = buf_str(&b);
+        const json_t *ev = json_parse(a, text, NULL);
+        /* AWS: an event for a bus that does not exist is accepted with an EventId
+         * and goes nowhere (aws/aws-cli#9186, "Putting an event on an nonexistent
+         * EventBridge event bus returns a success"). */
+        if (ev && events__bus_exists(db, r->who.account, r->region, bus))
+            events__route(r->app, a, r->who.account, r->region, bus, text, ev);
+        res = val_new(a, VAL_STRUCT);
+        val_set_c(a, res, "EventId", val_strdup(a, str_c(id)));
+        val_push(a, results, res);
+    }
+    val_set_c(a, out, "FailedEntryCount", val_int(a, failed));
+    return val_set_c(a, out, "Entries", results);
+}
+
+/* ==== TestEventPattern ==== */
+
+/* AWS (TestEventPattern): the event must carry the envelope's fields
+ * (id, account, source, time, region, detail-type), else "Parameter Event is
+ * not valid."; an invalid pattern is InvalidEventPatternException. */
+int events_test_event_pattern(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const json_t *p = NULL;
+    const char *why = events__pattern_check(a, val_get_str(in, "EventPattern"), &p);
+    if (why) return req_fail(r, &EVENTS_ERR_InvalidEventPatternException, "%s", why);
+    const json_t *ev = json_parse(a, val_get_str(in, "Event"), NULL);
+    static const char *const need[] = {"id", "account", "source", "time", "region", "detail-type"};
+    bool ok = ev && ev->type == JSON_OBJECT;
+    for (size_t i = 0; ok && i < sizeof need / sizeof need[0]; i++) ok = json_get(ev, need[i]) != NULL;
+    if (!ok) return req_fail(r, &ERR_ValidationException, "Parameter Event is not valid.");
+    return val_set_c(a, out, "Result", val_bool(a, events__pattern_match(p, ev)));
+}
