@@ -109,9 +109,11 @@ def zip_of(files):
 
 @pytest.fixture(scope="module")
 def g(tmp_path_factory):
-    """A server whose Event retries come after 0.3 s instead of AWS's minutes."""
+    """A server whose Event retries come after 0.3 s instead of AWS's minutes, and whose
+    schedules' minute lasts 0.4 s."""
     work = tmp_path_factory.mktemp("gureum")
-    srv = Gureum(_binary(), work / "data", work, env={"GUREUM_LAMBDA_RETRY_MS": "300"})
+    srv = Gureum(_binary(), work / "data", work, env={"GUREUM_LAMBDA_RETRY_MS": "300",
+                                                      "GUREUM_EVENTS_MINUTE_MS": "400"})
     _start_with_port_retry(srv)
     try:
         yield srv
@@ -487,6 +489,30 @@ def test_memory_limit(lam, role):
     assert err["errorType"] in ("Runtime.ExitError", "MemoryError"), err
     if err["errorType"] == "Runtime.ExitError":
         assert err["errorMessage"].endswith("Error: Runtime exited with error: signal: killed"), err
+
+
+# ==== Schedule (EventBridge) ====
+
+def test_schedule_triggers_function(g, lam, role):
+    create(lam, role, "cron", "python3.11", "app.handler",
+           {"app.py": ("def handler(e, c):\n    print('tick', e['detail-type'], e['source'])\n", 0o644)})
+    ev = g.client("events", region_name="ap-northeast-2")
+    rule = ev.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")["RuleArn"]
+    fn = lam.get_function(FunctionName="cron")["Configuration"]["FunctionArn"]
+    lam.add_permission(FunctionName="cron", StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule)
+    ev.put_targets(Rule="every-minute", Targets=[{"Id": "fn", "Arn": fn}])
+    logs = g.client("logs", region_name="ap-northeast-2")
+    deadline, ticks = time.monotonic() + 15, []
+    while time.monotonic() < deadline and not ticks:
+        time.sleep(0.3)
+        try:
+            ticks = [e for e in logs.filter_log_events(logGroupName="/aws/lambda/cron")["events"]
+                     if "tick" in e["message"]]
+        except botocore.exceptions.ClientError:
+            pass
+    ev.remove_targets(Rule="every-minute", Ids=["fn"])
+    assert ticks and "tick Scheduled Event aws.events" in ticks[0]["message"]
 
 
 # ==== SQS event source mapping ====
