@@ -9,6 +9,7 @@ import base64
 import io
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -293,8 +294,10 @@ def test_timeout_kills_and_reports(g, lam, role):
 
 def test_logs_tail_shows_output(g, lam, role):
     create(lam, role, "printer", "python3.10", "app.handler",
-           {"app.py": ("def handler(e, c):\n    print('printed', e['x'])\n    return 1\n", 0o644)})
-    invoke(lam, "printer", {"x": "marker-42"})
+           {"app.py": ("import logging\ndef handler(e, c):\n    print('printed', e['x'])\n"
+                       "    logging.getLogger().warning('careful %s', e['x'])\n    return 1\n", 0o644)})
+    r, _ = invoke(lam, "printer", {"x": "marker-42"})
+    rid = r["ResponseMetadata"]["RequestId"]
     deadline = time.monotonic() + 10
     while True:
         r = cli(g, "logs", "tail", "/aws/lambda/printer")
@@ -303,6 +306,8 @@ def test_logs_tail_shows_output(g, lam, role):
         time.sleep(0.2)
     assert "printed marker-42" in r.stdout, r.stdout + r.stderr
     assert "REPORT RequestId:" in r.stdout
+    # AWS's Python runtime: the root logger writes [LEVEL]<tab>time<tab>request id<tab>message
+    assert re.search(r"\[WARNING\]\t\d{4}-\d\d-\d\dT[\d:.]+Z\t%s\tcareful marker-42" % rid, r.stdout), r.stdout
     streams = g.client("logs", region_name="ap-northeast-2").describe_log_streams(
         logGroupName="/aws/lambda/printer")["logStreams"]
     assert streams and "/[$LATEST]" in streams[0]["logStreamName"]
