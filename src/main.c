@@ -106,8 +106,6 @@ static int serve(int argc, char **argv)
     log_info("gureum %s serving on http://%s:%d (data %s, durability %s, %d threads)", GUREUM_VERSION, cfg.host,
              http_server_port(srv), cfg.data_dir, cfg.strict ? "strict" : "normal", cfg.threads);
     int rc = http_server_run(srv);
-    for (size_t i = 0; i < registry_count; i++) /* background work (Lambda's runtime) ends before the store */
-        if (registry[i].stop) registry[i].stop(&app);
     log_info("gureum stopped");
     the_server = NULL;
     http_server_free(srv);

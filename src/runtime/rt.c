@@ -41,7 +41,11 @@
 #define INIT_LIMIT_MS 10000      /* AWS: the init phase gets 10 s */
 #define IDLE_TTL_MS (10 * 60000) /* an unused environment is stopped after this */
 #define LOG_CAP (8u << 20)       /* output kept per call; more is dropped */
-#define BODY_CAP (7u << 20)      /* a /response or /error body (6 MB payload + slack) */
+#define BODY_CAP (7u << 20)
+#define MAX_PROCS                                                                                                      \
+    64 /* function processes alive at once, all functions together: the machine's guard */ /* a /response or /error    \
+                                                                                              body (6 MB payload +     \
+                                                                                              slack) */
 
 typedef struct call {
     struct call *next;
@@ -117,6 +121,7 @@ static pool_t *pools;
 static bool started, halted;
 static pthread_t rt_thread;
 static rt__sandbox_t sbx;
+static int nprocs; /* processes spawned and not yet reaped */
 
 static void env_kill(env_t *e);
 static void pump(pool_t *p);
@@ -475,6 +480,7 @@ static void env_free(env_t *e)
     if (e->log) evbuffer_free(e->log);
     rt__cgroup_remove(&e->cg);
     rt__untrack(e->pid);
+    if (e->pid > 0) nprocs--;
     free(e->name);
     free(e);
 }
@@ -509,6 +515,8 @@ static void on_exit_ev(evutil_socket_t fd, short what, void *arg)
     e->state = E_DEAD;
     env_free(e);
     pump(p);
+    for (pool_t *q = pools; q; q = q->next) /* a slot under MAX_PROCS may have opened for another function */
+        if (q != p && q->pending) pump(q);
 }
 
 static void on_output(evutil_socket_t fd, short what, void *arg)
@@ -568,6 +576,7 @@ static env_t *spawn(pool_t *p)
     rt__child_t ch = {.spec = &p->spec, .sandbox = &sbx, .api = api, .env_name = e->name, .env_id = e->id};
     if (rt__spawn(&ch, &e->cg) != GR_OK) goto fail;
     e->pid = ch.pid;
+    nprocs++;
     e->pidfd = ch.pidfd;
     e->outfd = ch.outfd;
     rt__track(e->pid);
@@ -617,6 +626,17 @@ static void pump(pool_t *p)
             /* starting, or just answered and about to ask /next again: a
              * sequential caller must find its warm process, not a new one */
             if (!pick) pick = e;
+        }
+        if (!pick && live < p->spec.max_envs && nprocs >= MAX_PROCS) {
+            /* at the machine's limit: stop an idle process of any function;
+             * its exit pumps every pool again */
+            for (pool_t *q = pools; q; q = q->next)
+                for (env_t *e = q->envs; e; e = e->next)
+                    if (e->state == E_IDLE && !e->call && e->pid > 0) {
+                        env_kill(e);
+                        return;
+                    }
+            return;
         }
         if (!pick && live < p->spec.max_envs) {
             pick = spawn(p);

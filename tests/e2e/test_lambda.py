@@ -9,6 +9,7 @@ import base64
 import io
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -109,9 +110,11 @@ def zip_of(files):
 
 @pytest.fixture(scope="module")
 def g(tmp_path_factory):
-    """A server whose Event retries come after 0.3 s instead of AWS's minutes."""
+    """A server whose Event retries come after 0.3 s instead of AWS's minutes, and whose
+    schedules' minute lasts 0.4 s."""
     work = tmp_path_factory.mktemp("gureum")
-    srv = Gureum(_binary(), work / "data", work, env={"GUREUM_LAMBDA_RETRY_MS": "300"})
+    srv = Gureum(_binary(), work / "data", work, env={"GUREUM_LAMBDA_RETRY_MS": "300",
+                                                      "GUREUM_EVENTS_MINUTE_MS": "400"})
     _start_with_port_retry(srv)
     try:
         yield srv
@@ -291,8 +294,10 @@ def test_timeout_kills_and_reports(g, lam, role):
 
 def test_logs_tail_shows_output(g, lam, role):
     create(lam, role, "printer", "python3.10", "app.handler",
-           {"app.py": ("def handler(e, c):\n    print('printed', e['x'])\n    return 1\n", 0o644)})
-    invoke(lam, "printer", {"x": "marker-42"})
+           {"app.py": ("import logging\ndef handler(e, c):\n    print('printed', e['x'])\n"
+                       "    logging.getLogger().warning('careful %s', e['x'])\n    return 1\n", 0o644)})
+    r, _ = invoke(lam, "printer", {"x": "marker-42"})
+    rid = r["ResponseMetadata"]["RequestId"]
     deadline = time.monotonic() + 10
     while True:
         r = cli(g, "logs", "tail", "/aws/lambda/printer")
@@ -301,6 +306,8 @@ def test_logs_tail_shows_output(g, lam, role):
         time.sleep(0.2)
     assert "printed marker-42" in r.stdout, r.stdout + r.stderr
     assert "REPORT RequestId:" in r.stdout
+    # AWS's Python runtime: the root logger writes [LEVEL]<tab>time<tab>request id<tab>message
+    assert re.search(r"\[WARNING\]\t\d{4}-\d\d-\d\dT[\d:.]+Z\t%s\tcareful marker-42" % rid, r.stdout), r.stdout
     streams = g.client("logs", region_name="ap-northeast-2").describe_log_streams(
         logGroupName="/aws/lambda/printer")["logStreams"]
     assert streams and "/[$LATEST]" in streams[0]["logStreamName"]
@@ -325,6 +332,40 @@ def test_event_invoke_retries_then_dead_letter_queue(g, lam, role):
     logs = g.client("logs", region_name="ap-northeast-2")
     events = logs.filter_log_events(logGroupName="/aws/lambda/always-fails")["events"]
     assert sum(1 for e in events if e["message"].startswith("START ")) == 3  # the call and two retries
+
+
+def test_event_invoke_destinations(g, lam, role):
+    sqs = g.client("sqs", region_name="ap-northeast-2")
+    qs = {}
+    for n in ("ok-dest", "fail-dest"):
+        url = sqs.create_queue(QueueName=n)["QueueUrl"]
+        qs[n] = (url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+    create(lam, role, "dest", "python3.11", "app.handler",
+           {"app.py": ("def handler(e, c):\n    if e.get('fail'): raise KeyError('k')\n    return {'got': e}\n", 0o644)})
+    cfg = lam.put_function_event_invoke_config(
+        FunctionName="dest", MaximumRetryAttempts=0, DestinationConfig={
+            "OnSuccess": {"Destination": qs["ok-dest"][1]}, "OnFailure": {"Destination": qs["fail-dest"][1]}})
+    assert cfg["MaximumRetryAttempts"] == 0 and cfg["DestinationConfig"]["OnFailure"]["Destination"] == qs["fail-dest"][1]
+    lam.invoke(FunctionName="dest", InvocationType="Event", Payload=b'{"n": 1}')
+    lam.invoke(FunctionName="dest", InvocationType="Event", Payload=b'{"fail": true}')
+
+    def one(q):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            m = sqs.receive_message(QueueUrl=q, WaitTimeSeconds=1).get("Messages", [])
+            if m:
+                return json.loads(m[0]["Body"])
+        raise AssertionError("no invocation record")
+    ok, ko = one(qs["ok-dest"][0]), one(qs["fail-dest"][0])
+    assert ok["requestContext"]["condition"] == "Success" and ok["requestPayload"] == {"n": 1}
+    assert ok["responsePayload"] == {"got": {"n": 1}} and ok["responseContext"]["executedVersion"] == "$LATEST"
+    assert ko["requestContext"]["condition"] == "RetriesExhausted"
+    assert ko["requestContext"]["approximateInvokeCount"] == 1  # MaximumRetryAttempts 0: no retry
+    assert ko["responseContext"]["functionError"] == "Unhandled" and ko["responsePayload"]["errorType"] == "KeyError"
+    lam.delete_function_event_invoke_config(FunctionName="dest")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_function_event_invoke_config(FunctionName="dest")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
 def test_dry_run_and_not_found(lam):
@@ -453,6 +494,30 @@ def test_memory_limit(lam, role):
     assert err["errorType"] in ("Runtime.ExitError", "MemoryError"), err
     if err["errorType"] == "Runtime.ExitError":
         assert err["errorMessage"].endswith("Error: Runtime exited with error: signal: killed"), err
+
+
+# ==== Schedule (EventBridge) ====
+
+def test_schedule_triggers_function(g, lam, role):
+    create(lam, role, "cron", "python3.11", "app.handler",
+           {"app.py": ("def handler(e, c):\n    print('tick', e['detail-type'], e['source'])\n", 0o644)})
+    ev = g.client("events", region_name="ap-northeast-2")
+    rule = ev.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")["RuleArn"]
+    fn = lam.get_function(FunctionName="cron")["Configuration"]["FunctionArn"]
+    lam.add_permission(FunctionName="cron", StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule)
+    ev.put_targets(Rule="every-minute", Targets=[{"Id": "fn", "Arn": fn}])
+    logs = g.client("logs", region_name="ap-northeast-2")
+    deadline, ticks = time.monotonic() + 15, []
+    while time.monotonic() < deadline and not ticks:
+        time.sleep(0.3)
+        try:
+            ticks = [e for e in logs.filter_log_events(logGroupName="/aws/lambda/cron")["events"]
+                     if "tick" in e["message"]]
+        except botocore.exceptions.ClientError:
+            pass
+    ev.remove_targets(Rule="every-minute", Ids=["fn"])
+    assert ticks and "tick Scheduled Event aws.events" in ticks[0]["message"]
 
 
 # ==== SQS event source mapping ====

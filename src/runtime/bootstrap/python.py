@@ -2,87 +2,125 @@
 # inside a function's environment (embedded in the binary by tools/gen_embed.py).
 # A Lambda Runtime API client: import the handler named by _HANDLER from
 # LAMBDA_TASK_ROOT, then loop on /invocation/next, posting /response or /error.
-# boto3 from Debian predates AWS_ENDPOINT_URL, so botocore.session is patched
-# on import to default every client's endpoint to gureum.
-import http.client
-import importlib
-import importlib.util
+# Start-up cost is the cold start, so it imports almost nothing: HTTP is
+# spoken over a plain socket (http.client pulls in ssl and email, ~0.2 s), and
+# logging/botocore are patched only when the function imports them — Debian's
+# boto3 predates AWS_ENDPOINT_URL, so every client's endpoint defaults to gureum.
 import json
-import logging
 import os
 import socket
 import sys
 import time
-import traceback
 
 BASE = "/2018-06-01/runtime"
 _host, _port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
-_conn = None
 _request_id = None
 
 
-def _connect():
-    global _conn
-    _conn = http.client.HTTPConnection(_host, int(_port))
-    _conn.connect()
-    _conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+class _Api:
+    """One keep-alive HTTP/1.1 connection to the Runtime API."""
+
+    def __init__(self):
+        self.sock = None
+        self.buf = b""
+
+    def _connect(self):
+        self.sock = socket.create_connection((_host, int(_port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def _read(self):
+        d = self.sock.recv(65536)
+        if not d:
+            raise OSError("Runtime API closed the connection")
+        self.buf += d
+
+    def call(self, method, path, body=b"", headers=None):
+        for attempt in (0, 1):
+            try:
+                if self.sock is None:
+                    self._connect()
+                h = "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n" % (method, path, _host, len(body))
+                for k, v in (headers or {}).items():
+                    h += "%s: %s\r\n" % (k, v)
+                self.sock.sendall(h.encode("latin-1") + b"\r\n" + body)
+                while b"\r\n\r\n" not in self.buf:
+                    self._read()
+                head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+                lines = head.decode("latin-1").split("\r\n")
+                fields = {}
+                for line in lines[1:]:
+                    k, _, v = line.partition(":")
+                    fields[k.strip().lower()] = v.strip()
+                n = int(fields.get("content-length", "0"))
+                while len(self.buf) < n:
+                    self._read()
+                data, self.buf = self.buf[:n], self.buf[n:]
+                return int(lines[0].split()[1]), fields, data
+            except OSError:
+                if attempt:
+                    raise
+                if self.sock is not None:
+                    self.sock.close()
+                self.sock = None
 
 
-def _call(method, path, body=None, headers=None):
-    for attempt in (0, 1):
-        try:
-            if _conn is None:
-                _connect()
-            _conn.request(method, path, body=body, headers=headers or {})
-            r = _conn.getresponse()
-            return r, r.read()
-        except (http.client.HTTPException, OSError):
-            if attempt:
-                raise
-            _conn.close()
-            _connect()
+_api = _Api()
 
 
-class _EndpointPatch:
-    """Defaults botocore clients' endpoint_url to AWS_ENDPOINT_URL."""
+def _patch_botocore(module):
+    ep = os.environ.get("AWS_ENDPOINT_URL")
+    create = module.Session.create_client
 
-    def __init__(self, ep):
-        self.ep = ep
+    def create_client(self, *args, **kw):
+        if ep and len(args) < 6 and not kw.get("endpoint_url"):
+            kw["endpoint_url"] = ep
+        return create(self, *args, **kw)
+
+    module.Session.create_client = create_client
+
+
+def _patch_logging(module):
+    """AWS: the root logger writes [LEVEL] time request-id message."""
+
+    class Handler(module.Handler):
+        def emit(self, record):
+            try:
+                msg = self.format(record)
+                ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+                line = "[%s]\t%s.%03dZ\t%s\t%s" % (record.levelname, ts, record.msecs, _request_id, msg)
+                sys.stdout.write(line.replace("\n", "\r") + "\n")
+                sys.stdout.flush()
+            except Exception:
+                pass
+
+    module.getLogger().addHandler(Handler())
+    module.getLogger().setLevel(module.WARNING)
+
+
+_HOOKS = {"botocore.session": _patch_botocore, "logging": _patch_logging}
+
+
+class _ImportHook:
+    """Runs a patch right after a module in _HOOKS is first imported."""
 
     def find_spec(self, name, path=None, target=None):
-        if name != "botocore.session":
+        patch = _HOOKS.pop(name, None)
+        if patch is None:
             return None
-        sys.meta_path.remove(self)
+        import importlib.util
+
         spec = importlib.util.find_spec(name)
         if spec is None or spec.loader is None:
             return spec
-        ep, run = self.ep, spec.loader.exec_module
+        run = spec.loader.exec_module
 
         def exec_module(module):
             run(module)
-            create = module.Session.create_client
-
-            def create_client(self, *args, **kw):
-                if len(args) < 6 and not kw.get("endpoint_url"):
-                    kw["endpoint_url"] = ep
-                return create(self, *args, **kw)
-
-            module.Session.create_client = create_client
+            patch(module)
 
         spec.loader.exec_module = exec_module
         return spec
-
-
-class _Handler(logging.Handler):
-    def emit(self, record):
-        try:
-            msg = self.format(record)
-            ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            line = "[%s]\t%s.%03dZ\t%s\t%s\n" % (record.levelname, ts, record.msecs, _request_id, msg)
-            sys.stdout.write(line.replace("\n", "\r")[:-1] + "\n")
-            sys.stdout.flush()
-        except Exception:
-            pass
 
 
 class _Context:
@@ -90,20 +128,22 @@ class _Context:
         env = os.environ
         self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
         self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
         self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
+        self.aws_request_id = headers.get("lambda-runtime-aws-request-id")
         self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
         self.identity = None
         self.client_context = None
-        self._deadline = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
+        self._deadline = int(headers.get("lambda-runtime-deadline-ms") or 0)
 
     def get_remaining_time_in_millis(self):
         return max(self._deadline - int(time.time() * 1000), 0)
 
 
 def _error_doc(e, tb, kind=None):
+    import traceback
+
     frames = traceback.extract_tb(tb)
     frames = [f for f in frames if f.filename != "<string>"]
     return {
@@ -121,8 +161,8 @@ def _post_error(path, doc):
     sys.stdout.write(line)
     sys.stdout.flush()
     body = json.dumps(doc).encode()
-    _call("POST", path, body, {"Lambda-Runtime-Function-Error-Type": doc["errorType"],
-                               "Content-Type": "application/json"})
+    _api.call("POST", path, body, {"Lambda-Runtime-Function-Error-Type": doc["errorType"],
+                                   "Content-Type": "application/json"})
 
 
 def _load():
@@ -133,7 +173,8 @@ def _load():
                       "errorType": "Runtime.MalformedHandlerName", "requestId": "", "stackTrace": []}
     mod_name = mod_name.replace("/", ".")
     try:
-        mod = importlib.import_module(mod_name)
+        __import__(mod_name)
+        mod = sys.modules[mod_name]
     except SyntaxError as e:
         return None, {"errorMessage": "Syntax error in module '%s': %s" % (mod_name, e),
                       "errorType": "Runtime.UserCodeSyntaxError", "requestId": "", "stackTrace": []}
@@ -159,21 +200,19 @@ def main():
     # AWS: layers' Python code under /opt/python, after the function's own
     ver = "python%d.%d" % sys.version_info[:2]
     sys.path[1:1] = [p for p in ("/opt/python/lib/%s/site-packages" % ver, "/opt/python") if os.path.isdir(p)]
-    ep = os.environ.get("AWS_ENDPOINT_URL")
-    if ep:
-        sys.meta_path.insert(0, _EndpointPatch(ep))
-    logging.getLogger().addHandler(_Handler())
-    logging.getLogger().setLevel(logging.WARNING)
+    sys.meta_path.insert(0, _ImportHook())
+    if "logging" in sys.modules:  # already imported by the interpreter's start-up
+        _patch_logging(sys.modules["logging"])
+        _HOOKS.pop("logging", None)
     fn, err = _load()
     if err:
         _post_error(BASE + "/init/error", err)
         sys.exit(1)
     while True:
-        r, body = _call("GET", BASE + "/invocation/next")
-        headers = {k: v for k, v in r.getheaders()}
-        _request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        if headers.get("Lambda-Runtime-Trace-Id"):
-            os.environ["_X_AMZN_TRACE_ID"] = headers["Lambda-Runtime-Trace-Id"]
+        status, headers, body = _api.call("GET", BASE + "/invocation/next")
+        _request_id = headers.get("lambda-runtime-aws-request-id")
+        if headers.get("lambda-runtime-trace-id"):
+            os.environ["_X_AMZN_TRACE_ID"] = headers["lambda-runtime-trace-id"]
         ctx = _Context(headers)
         try:
             event = json.loads(body) if body else None
@@ -188,7 +227,7 @@ def main():
                         {"errorMessage": "Unable to marshal response: %s" % e, "errorType": "Runtime.MarshalError",
                          "requestId": _request_id, "stackTrace": []})
             continue
-        _call("POST", BASE + "/invocation/%s/response" % _request_id, out, {"Content-Type": "application/json"})
+        _api.call("POST", BASE + "/invocation/%s/response" % _request_id, out, {"Content-Type": "application/json"})
 
 
 main()

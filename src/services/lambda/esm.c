@@ -273,6 +273,9 @@ static void start_poller(app_t *app)
 
 void lambda_stop(struct app *app)
 {
+    static bool stopped;
+    if (stopped) return; /* once: the threads it joins are gone after */
+    stopped = true;
     pthread_mutex_lock(&esm_mu);
     stopping = true;
     bool join = poller_started;

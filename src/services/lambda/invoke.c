@@ -445,6 +445,7 @@ typedef struct {
     int64_t memory_mb, timeout_s;
     char request_id[37];
     char qualifier[130]; /* as invoked: each retry resolves it again */
+    int64_t first_ms;    /* when it was queued (MaximumEventAgeInSeconds) */
     char version[24];
 } async_t;
 
@@ -496,6 +497,24 @@ static void dead_letter(async_t *x, const outcome_t *o)
     arena_free(a);
 }
 
+/* The invocation record of x's outcome to dest (destination.c). */
+static void send_record(async_t *x, const outcome_t *o, str_t dest, const char *condition)
+{
+    char arn[400];
+    snprintf(arn, sizeof arn, "arn:aws:lambda:%s:%s:function:%s:%s", x->region, x->account, x->name, x->version);
+    lambda__record_t rec = {.request_id = x->request_id,
+                            .function_arn = arn,
+                            .condition = condition,
+                            .version = x->version,
+                            .invoke_count = x->attempt + 1,
+                            .request = x->payload,
+                            .request_len = x->payload_len,
+                            .response = o->payload,
+                            .response_len = o->payload_len,
+                            .function_error = o->fn_error};
+    lambda__destination_send(x->app, dest, &rec);
+}
+
 static void async_done(const rt_result_t *res, void *ud)
 {
     async_t *x = ud;
@@ -507,18 +526,26 @@ static void async_done(const rt_result_t *res, void *ud)
     outcome_of(x->version, res, x->request_id, str_c(x->account), str_c(x->region), str_c(x->name), x->memory_mb,
                x->timeout_s, false, &o);
     write_logs(x->app, &o, str_c(x->account), str_c(x->region), str_c(x->name), res->env_name);
+    /* the function's asynchronous settings, as they are now */
+    arena_t *a = arena_new(1u << 20);
+    lambda__fn_t f;
+    lambda__eic_t e = {.retries = 2, .max_age_s = 21600, .on_success = STR(""), .on_failure = STR("")};
+    if (a && lambda__load(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), &f) == 1)
+        lambda__eic(x->app, a, &f, &e);
+    bool too_old = time_now_us() / 1000 - x->first_ms > e.max_age_s * 1000;
     if (!o.fn_error) {
-        outcome_free(&o);
-        async_free(x);
-        return;
-    }
-    if (x->attempt < 2) {
+        if (e.on_success.len) send_record(x, &o, e.on_success, "Success");
+    } else if (x->attempt < e.retries && !too_old) {
         x->attempt++;
         outcome_free(&o);
+        if (a) arena_free(a);
         if (rt_after(retry_ms(x->attempt), async_run, x) != GR_OK) async_free(x);
         return;
+    } else {
+        if (e.on_failure.len) send_record(x, &o, e.on_failure, too_old ? "EventAgeExceeded" : "RetriesExhausted");
+        dead_letter(x, &o);
     }
-    dead_letter(x, &o);
+    if (a) arena_free(a);
     outcome_free(&o);
     async_free(x);
 }
@@ -564,6 +591,7 @@ static int start_async(app_t *app, const lambda__fn_t *f, str_t qualifier, str_t
     x->memory_mb = f->memory_mb;
     x->timeout_s = f->timeout_s;
     snprintf(x->qualifier, sizeof x->qualifier, "%.*s", STR_FMT(qualifier));
+    x->first_ms = time_now_us() / 1000;
     snprintf(x->version, sizeof x->version, "%.*s", STR_FMT(f->version));
     if (!x->account || !x->region || !x->name || !x->payload || ensure_runtime(app) != GR_OK) {
         async_free(x);

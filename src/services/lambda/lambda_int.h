@@ -84,4 +84,23 @@ void lambda__logs_stop(void);
 void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,
                          const char *region, const char *name, int64_t memory_mb, int64_t timeout_s);
 
+/* ==== Asynchronous invocation settings and destinations (destination.c) ==== */
+typedef struct {
+    bool set;
+    int retries;       /* MaximumRetryAttempts, 0..2 (AWS default 2) */
+    int64_t max_age_s; /* MaximumEventAgeInSeconds (default 6 h) */
+    str_t on_success, on_failure;
+    int64_t modified_ms;
+} lambda__eic_t;
+int lambda__eic(app_t *app, arena_t *a, const lambda__fn_t *f, lambda__eic_t *e);
+typedef struct {
+    const char *request_id, *function_arn, *condition, *version;
+    int invoke_count;
+    const char *request, *response;
+    size_t request_len, response_len;
+    bool function_error;
+} lambda__record_t;
+/* Sends an invocation record to an SQS queue, SNS topic or function. Any thread. */
+void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *rec);
+
 #endif
