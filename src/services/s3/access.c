@@ -18,6 +18,7 @@
 
 static const aws_errdef_t E_AccessControlListNotSupported = {"AccessControlListNotSupported", 400, true};
 static const aws_errdef_t E_InvalidRequest = {"InvalidRequest", 400, true};
+static const aws_errdef_t E_UnresolvableGrant = {"UnresolvableGrantByEmailAddress", 400, true};
 
 #define ALL_USERS "http://acs.amazonaws.com/groups/global/AllUsers"
 #define AUTH_USERS "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -65,36 +66,28 @@ static int canned(req_t *r, str_t name, str_t owner_account, str_t bucket_owner,
     arena_t *a = r->arena;
     val_t *g;
     *acl = new_acl(a, owner_account, &g);
+    /* AWS lists the group grants of a canned ACL before the owner's */
+    if (str_eq_c(name, "public-read") || str_eq_c(name, "public-read-write"))
+        add_grant(a, g, "Group", STR(ALL_USERS), "READ");
+    if (str_eq_c(name, "public-read-write")) add_grant(a, g, "Group", STR(ALL_USERS), "WRITE");
+    if (str_eq_c(name, "authenticated-read")) add_grant(a, g, "Group", STR(AUTH_USERS), "READ");
+    if (str_eq_c(name, "log-delivery-write")) {
+        add_grant(a, g, "Group", STR(LOG_DELIVERY), "WRITE");
+        add_grant(a, g, "Group", STR(LOG_DELIVERY), "READ_ACP");
+    }
     add_grant(a, g, "CanonicalUser", s3__owner_id(a, owner_account), "FULL_CONTROL");
     /* AWS: bucket-owner-read/-full-control grant the bucket's owner too when
      * the object's writer is someone else */
-    bool other = !str_eq(bucket_owner, owner_account);
     if (str_eq_c(name, "bucket-owner-read") || str_eq_c(name, "bucket-owner-full-control")) {
-        if (other)
+        if (!str_eq(bucket_owner, owner_account))
             add_grant(a, g, "CanonicalUser", s3__owner_id(a, bucket_owner),
                       str_eq_c(name, "bucket-owner-read") ? "READ" : "FULL_CONTROL");
         return GR_OK;
     }
-    if (str_eq_c(name, "private")) return GR_OK;
-    if (str_eq_c(name, "public-read")) {
-        add_grant(a, g, "Group", STR(ALL_USERS), "READ");
-        return GR_OK;
-    }
-    if (str_eq_c(name, "public-read-write")) {
-        add_grant(a, g, "Group", STR(ALL_USERS), "READ");
-        add_grant(a, g, "Group", STR(ALL_USERS), "WRITE");
-        return GR_OK;
-    }
-    if (str_eq_c(name, "authenticated-read")) {
-        add_grant(a, g, "Group", STR(AUTH_USERS), "READ");
-        return GR_OK;
-    }
-    if (str_eq_c(name, "log-delivery-write")) {
-        add_grant(a, g, "Group", STR(LOG_DELIVERY), "WRITE");
-        add_grant(a, g, "Group", STR(LOG_DELIVERY), "READ_ACP");
-        return GR_OK;
-    }
-    if (str_eq_c(name, "aws-exec-read")) return GR_OK;
+    static const char *const known[] = {
+        "private", "public-read", "public-read-write", "authenticated-read", "log-delivery-write", "aws-exec-read"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (str_eq_c(name, known[i])) return GR_OK;
     return req_fail(r, &S3_E_InvalidArgument, "Invalid canned ACL");
 }
 
@@ -154,6 +147,15 @@ static int acl_from_input(req_t *r, const val_t *in, str_t owner_account, str_t 
     return GR_OK;
 }
 
+/* A canonical user id is 64 hex digits (s3__owner_id). */
+static bool canonical_id(str_t id)
+{
+    if (id.len != 64) return false;
+    for (size_t i = 0; i < id.len; i++)
+        if (!((id.p[i] >= '0' && id.p[i] <= '9') || (id.p[i] >= 'a' && id.p[i] <= 'f'))) return false;
+    return true;
+}
+
 /* The ACL of a Put*Acl request: headers or the AccessControlPolicy body. */
 static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t bucket_owner, val_t **acl)
 {
@@ -177,6 +179,12 @@ static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t buck
                 r, &S3_E_MalformedXML,
                 "The XML you provided was not well-formed or did not validate against our published schema");
         const char *p = arena_printf(r->arena, "%.*s", STR_FMT(perm));
+        if (str_eq_c(type, "CanonicalUser") && !canonical_id(val_get_str(ge, "ID")))
+            return req_fail(r, &S3_E_InvalidArgument, "Invalid id");
+        /* AWS: an e-mail grantee must name an account; gureum's accounts have none */
+        if (str_eq_c(type, "AmazonCustomerByEmail"))
+            return req_fail(r, &E_UnresolvableGrant,
+                            "The e-mail address you provided does not match any account on record.");
         if (str_eq_c(type, "CanonicalUser"))
             add_grant(r->arena, g, "CanonicalUser", val_get_str(ge, "ID"), p);
         else if (str_eq_c(type, "Group"))
@@ -325,6 +333,18 @@ int s3_object_acl_from_put(req_t *r, str_t bucket, str_t key, const val_t *in)
     return s3_obj_acl_put(r, db, bucket, key, acl);
 }
 
+bool s3_bucket_acl_public(req_t *r, sqlite3 *db, str_t bucket)
+{
+    val_t *acl;
+    if (s3_cfg_get(r, db, bucket, "acl", &acl) != 1) return false;
+    const val_t *g = val_get(acl, "Grants");
+    for (size_t i = 0; g && g->kind == VAL_LIST && i < g->u.list.n; i++) {
+        str_t uri = val_get_str(val_get(g->u.list.v[i], "Grantee"), "URI");
+        if (str_eq_c(uri, ALL_USERS) || str_eq_c(uri, AUTH_USERS)) return true;
+    }
+    return false;
+}
+
 /* ==== the check ==== */
 
 static bool grant_matches(req_t *r, const val_t *g, const char *perm)
@@ -444,6 +464,18 @@ static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_
 int s3_access_check(req_t *r, str_t bucket, str_t owner_account)
 {
     s3_lifecycle_tick(r->app); /* expired objects are gone before anyone looks */
+    /* AWS: with ACLs disabled, writes that carry an ACL other than the
+     * owner's full control fail before anything is stored. */
+    if (r->in && r->op &&
+        (!strcmp(r->op->name, "PutObject") || !strcmp(r->op->name, "CopyObject") ||
+         !strcmp(r->op->name, "CreateMultipartUpload"))) {
+        sqlite3 *db = s3__db(r);
+        val_t *acl = NULL;
+        if (db && s3_acl_from_input(r, r->in, owner_account, &acl) != GR_OK) return GR_ERR;
+        if (db && acl && !str_eq_c(val_get_str(r->in, "ACL"), "bucket-owner-full-control") &&
+            s3__acl_refused(r, db, bucket, acl) != GR_OK)
+            return GR_ERR;
+    }
     str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
     return check(r, bucket, owner_account, action_of(r), resource_of(r, bucket), key);
 }

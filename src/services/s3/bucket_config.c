@@ -491,8 +491,10 @@ int s3_get_bucket_policy_status(req_t *r, const val_t *in, val_t *out)
     val_t *doc;
     sqlite3 *db = s3__db(r);
     if (!db || s3_cfg_get(r, db, b, "policy", &doc) < 0) return GR_ERR;
-    if (!doc) return no_config(r, in, &E_NoSuchBucketPolicy, "The bucket policy does not exist");
-    json_t *j = json_parse(r->arena, val_get_str(doc, "Policy"), NULL);
+    /* a public ACL makes the bucket public too */
+    bool acl_pub = s3_bucket_acl_public(r, db, b);
+    if (!doc && !acl_pub) return no_config(r, in, &E_NoSuchBucketPolicy, "The bucket policy does not exist");
+    json_t *j = doc ? json_parse(r->arena, val_get_str(doc, "Policy"), NULL) : NULL;
     const json_t *sts = j ? json_get(j, "Statement") : NULL;
     bool pub = false;
     size_t n = sts && sts->type == JSON_ARRAY ? sts->u.arr.n : sts ? 1 : 0;
@@ -505,7 +507,7 @@ int s3_get_bucket_policy_status(req_t *r, const val_t *in, val_t *out)
         if (aws && aws->type == JSON_STRING && str_eq_c(aws->u.s, "*")) pub = true;
     }
     val_t *ps = val_new(r->arena, VAL_STRUCT);
-    val_set_c(r->arena, ps, "IsPublic", val_bool(r->arena, pub));
+    val_set_c(r->arena, ps, "IsPublic", val_bool(r->arena, pub || acl_pub));
     val_set_c(r->arena, out, "PolicyStatus", ps);
     return GR_OK;
 }
