@@ -665,3 +665,14 @@ def test_public_access_block_in_effect(g, s3, alt, bucket):
     assert http(g, "GET", "/%s/missing" % bucket)[0] == 404
     s3.put_bucket_acl(Bucket=bucket, ACL="private")
     assert http(g, "GET", "/%s/missing" % bucket)[0] == 403
+
+
+def test_policy_existing_object_tag(g, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="pub", Body=b"1", Tagging="security=public")
+    s3.put_object(Bucket=bucket, Key="priv", Body=b"2", Tagging="security=private")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % bucket,
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/security": "public"}}}]}))
+    assert http(g, "GET", "/%s/pub" % bucket)[::2] == (200, b"1")
+    assert http(g, "GET", "/%s/priv" % bucket)[0] == 403
+    s3.delete_bucket_policy(Bucket=bucket)

@@ -466,12 +466,26 @@ static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket, str_t
     }
     str_t src_ip = str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1");
     str_t acct = r->who.account;
-    policy_ctx_t ctx[3];
+    policy_ctx_t ctx[3 + 16];
     size_t n = 0;
     ctx[n++] = (policy_ctx_t){STR("aws:SourceIp"), &src_ip, 1};
     if (acct.len) ctx[n++] = (policy_ctx_t){STR("aws:PrincipalAccount"), &acct, 1};
     str_t prefix = r->in ? val_get_str(r->in, "Prefix") : STR_NULL;
     if (prefix.p) ctx[n++] = (policy_ctx_t){STR("s3:prefix"), &prefix, 1};
+    /* AWS: s3:ExistingObjectTag/<key> — the tags of the object acted on */
+    str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
+    str_t tagv[16];
+    s3_obj_t o;
+    if (key.p && str_starts_with(resource, STR("arn:aws:s3:::")) && str_index(resource, '/') >= 0 &&
+        s3__obj_get(r, db, bucket, key, &o) == 1 && o.tags.len) {
+        const val_t *set = s3__tags_set(r, o.tags);
+        for (size_t i = 0; set && set->kind == VAL_LIST && i < set->u.list.n && i < 16; i++) {
+            tagv[i] = val_get_str(set->u.list.v[i], "Value");
+            ctx[n++] = (policy_ctx_t){str_c(arena_printf(r->arena, "s3:ExistingObjectTag/%.*s",
+                                                         STR_FMT(val_get_str(set->u.list.v[i], "Key")))),
+                                      &tagv[i], 1};
+        }
+    }
     policy_req_t pr = {.action = action, .resource = resource, .who = &r->who, .ctx = ctx, .nctx = n};
     policy_result_t res = policy_eval_one(p, &pr);
     policy_free(p);
