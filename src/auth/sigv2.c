@@ -216,7 +216,8 @@ sigv2_status_t sigv2_verify(const wire_req_t *w, arena_t *a, str_t secret, int64
         d = str_trim(d);
         /* RFC 822 allows "+0000" for GMT (AWS's own examples use it) */
         if (d.len > 5 && str_ends_with(d, STR(" +0000"))) d = str_c(arena_printf(a, "%.*s GMT", (int)d.len - 6, d.p));
-        if (!d.p || !time_parse(d, &t)) return SIGV2_NO_DATE;
+        /* AWS: a date before the epoch is no valid date (AccessDenied) */
+        if (!d.p || !time_parse(d, &t) || t < 0) return SIGV2_NO_DATE;
         int64_t skew = t > now_us ? t - now_us : now_us - t;
         if (skew > 900LL * 1000000) return SIGV2_SKEWED;
     }

@@ -633,3 +633,46 @@ def test_lifecycle_tags_and_noncurrent_versions(s3):
             s3.list_object_versions(Bucket=b).get("DeleteMarkers", []):
         s3.delete_object(Bucket=b, Key=v["Key"], VersionId=v["VersionId"])
     s3.delete_bucket(Bucket=b)
+
+
+def test_public_access_block_in_effect(g, s3, alt, bucket):
+    s3.put_object(Bucket=bucket, Key="p", Body=b"p", ACL="public-read")
+    assert http(g, "GET", "/%s/p" % bucket)[0] == 200
+    pab = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+           "RestrictPublicBuckets": False}
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=pab)
+    assert http(g, "GET", "/%s/p" % bucket)[0] == 403                       # IgnorePublicAcls
+    assert err(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="public-read")) == ("AccessDenied", 403)
+    assert err(lambda: s3.put_object(Bucket=bucket, Key="q", Body=b"q", ACL="public-read")) == ("AccessDenied", 403)
+    public = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % bucket}]})
+    assert err(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=public)) == ("AccessDenied", 403)
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=dict(
+        pab, BlockPublicPolicy=False, RestrictPublicBuckets=True, IgnorePublicAcls=False))
+    r = s3.put_bucket_policy(Bucket=bucket, Policy=public)
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 204                    # AWS: 204 No Content
+    assert http(g, "GET", "/%s/p" % bucket)[0] == 200                       # the public ACL counts again...
+    s3.put_object_acl(Bucket=bucket, Key="p", ACL="private")
+    assert http(g, "GET", "/%s/p" % bucket)[0] == 403                       # ...the public policy does not
+    # an explicit Deny binds the owner's root too, but never for the policy itself
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetBucketTagging", "Resource": "arn:aws:s3:::%s" % bucket}]}))
+    assert err(lambda: s3.get_bucket_tagging(Bucket=bucket)) == ("AccessDenied", 403)
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.delete_public_access_block(Bucket=bucket)
+    # reading a missing key: 404 for a caller who may list, 403 otherwise
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    assert http(g, "GET", "/%s/missing" % bucket)[0] == 404
+    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    assert http(g, "GET", "/%s/missing" % bucket)[0] == 403
+
+
+def test_policy_existing_object_tag(g, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="pub", Body=b"1", Tagging="security=public")
+    s3.put_object(Bucket=bucket, Key="priv", Body=b"2", Tagging="security=private")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % bucket,
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/security": "public"}}}]}))
+    assert http(g, "GET", "/%s/pub" % bucket)[::2] == (200, b"1")
+    assert http(g, "GET", "/%s/priv" % bucket)[0] == 403
+    s3.delete_bucket_policy(Bucket=bucket)

@@ -18,6 +18,11 @@
 
 static const aws_errdef_t E_AccessControlListNotSupported = {"AccessControlListNotSupported", 400, true};
 static const aws_errdef_t E_InvalidRequest = {"InvalidRequest", 400, true};
+static const aws_errdef_t E_UnresolvableGrant = {"UnresolvableGrantByEmailAddress", 400, true};
+
+/* Set while a check must pass over AllUsers/AuthenticatedUsers grants
+ * (IgnorePublicAcls). */
+static _Thread_local bool ignore_public_grants;
 
 #define ALL_USERS "http://acs.amazonaws.com/groups/global/AllUsers"
 #define AUTH_USERS "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -65,36 +70,28 @@ static int canned(req_t *r, str_t name, str_t owner_account, str_t bucket_owner,
     arena_t *a = r->arena;
     val_t *g;
     *acl = new_acl(a, owner_account, &g);
+    /* AWS lists the group grants of a canned ACL before the owner's */
+    if (str_eq_c(name, "public-read") || str_eq_c(name, "public-read-write"))
+        add_grant(a, g, "Group", STR(ALL_USERS), "READ");
+    if (str_eq_c(name, "public-read-write")) add_grant(a, g, "Group", STR(ALL_USERS), "WRITE");
+    if (str_eq_c(name, "authenticated-read")) add_grant(a, g, "Group", STR(AUTH_USERS), "READ");
+    if (str_eq_c(name, "log-delivery-write")) {
+        add_grant(a, g, "Group", STR(LOG_DELIVERY), "WRITE");
+        add_grant(a, g, "Group", STR(LOG_DELIVERY), "READ_ACP");
+    }
     add_grant(a, g, "CanonicalUser", s3__owner_id(a, owner_account), "FULL_CONTROL");
     /* AWS: bucket-owner-read/-full-control grant the bucket's owner too when
      * the object's writer is someone else */
-    bool other = !str_eq(bucket_owner, owner_account);
     if (str_eq_c(name, "bucket-owner-read") || str_eq_c(name, "bucket-owner-full-control")) {
-        if (other)
+        if (!str_eq(bucket_owner, owner_account))
             add_grant(a, g, "CanonicalUser", s3__owner_id(a, bucket_owner),
                       str_eq_c(name, "bucket-owner-read") ? "READ" : "FULL_CONTROL");
         return GR_OK;
     }
-    if (str_eq_c(name, "private")) return GR_OK;
-    if (str_eq_c(name, "public-read")) {
-        add_grant(a, g, "Group", STR(ALL_USERS), "READ");
-        return GR_OK;
-    }
-    if (str_eq_c(name, "public-read-write")) {
-        add_grant(a, g, "Group", STR(ALL_USERS), "READ");
-        add_grant(a, g, "Group", STR(ALL_USERS), "WRITE");
-        return GR_OK;
-    }
-    if (str_eq_c(name, "authenticated-read")) {
-        add_grant(a, g, "Group", STR(AUTH_USERS), "READ");
-        return GR_OK;
-    }
-    if (str_eq_c(name, "log-delivery-write")) {
-        add_grant(a, g, "Group", STR(LOG_DELIVERY), "WRITE");
-        add_grant(a, g, "Group", STR(LOG_DELIVERY), "READ_ACP");
-        return GR_OK;
-    }
-    if (str_eq_c(name, "aws-exec-read")) return GR_OK;
+    static const char *const known[] = {
+        "private", "public-read", "public-read-write", "authenticated-read", "log-delivery-write", "aws-exec-read"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (str_eq_c(name, known[i])) return GR_OK;
     return req_fail(r, &S3_E_InvalidArgument, "Invalid canned ACL");
 }
 
@@ -154,6 +151,15 @@ static int acl_from_input(req_t *r, const val_t *in, str_t owner_account, str_t 
     return GR_OK;
 }
 
+/* A canonical user id is 64 hex digits (s3__owner_id). */
+static bool canonical_id(str_t id)
+{
+    if (id.len != 64) return false;
+    for (size_t i = 0; i < id.len; i++)
+        if (!((id.p[i] >= '0' && id.p[i] <= '9') || (id.p[i] >= 'a' && id.p[i] <= 'f'))) return false;
+    return true;
+}
+
 /* The ACL of a Put*Acl request: headers or the AccessControlPolicy body. */
 static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t bucket_owner, val_t **acl)
 {
@@ -177,6 +183,12 @@ static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t buck
                 r, &S3_E_MalformedXML,
                 "The XML you provided was not well-formed or did not validate against our published schema");
         const char *p = arena_printf(r->arena, "%.*s", STR_FMT(perm));
+        if (str_eq_c(type, "CanonicalUser") && !canonical_id(val_get_str(ge, "ID")))
+            return req_fail(r, &S3_E_InvalidArgument, "Invalid id");
+        /* AWS: an e-mail grantee must name an account; gureum's accounts have none */
+        if (str_eq_c(type, "AmazonCustomerByEmail"))
+            return req_fail(r, &E_UnresolvableGrant,
+                            "The e-mail address you provided does not match any account on record.");
         if (str_eq_c(type, "CanonicalUser"))
             add_grant(r->arena, g, "CanonicalUser", val_get_str(ge, "ID"), p);
         else if (str_eq_c(type, "Group"))
@@ -232,7 +244,9 @@ int s3_put_bucket_acl(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1) return GR_ERR;
     val_t *acl;
-    if (acl_of_put(r, in, owner, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK) return GR_ERR;
+    if (acl_of_put(r, in, owner, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK ||
+        s3__acl_blocked(r, db, b, acl) != GR_OK)
+        return GR_ERR;
     return s3_cfg_put(r, db, b, "acl", acl);
 }
 
@@ -279,7 +293,9 @@ int s3_put_object_acl(req_t *r, const val_t *in, val_t *out)
     if (s3_obj_acl_get(r, db, b, key, &old) < 0) return GR_ERR;
     str_t obj_owner = old ? val_get_str(old, "OwnerAccount") : STR_NULL;
     if (!obj_owner.len) obj_owner = owner;
-    if (acl_of_put(r, in, obj_owner, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK) return GR_ERR;
+    if (acl_of_put(r, in, obj_owner, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK ||
+        s3__acl_blocked(r, db, b, acl) != GR_OK)
+        return GR_ERR;
     val_set_c(r->arena, acl, "OwnerAccount", val_str(r->arena, obj_owner));
     return s3_obj_acl_put(r, db, b, key, acl);
 }
@@ -325,6 +341,42 @@ int s3_object_acl_from_put(req_t *r, str_t bucket, str_t key, const val_t *in)
     return s3_obj_acl_put(r, db, bucket, key, acl);
 }
 
+bool s3_bucket_acl_public(req_t *r, sqlite3 *db, str_t bucket)
+{
+    val_t *acl;
+    if (s3_cfg_get(r, db, bucket, "acl", &acl) != 1) return false;
+    const val_t *g = val_get(acl, "Grants");
+    for (size_t i = 0; g && g->kind == VAL_LIST && i < g->u.list.n; i++) {
+        str_t uri = val_get_str(val_get(g->u.list.v[i], "Grantee"), "URI");
+        if (str_eq_c(uri, ALL_USERS) || str_eq_c(uri, AUTH_USERS)) return true;
+    }
+    return false;
+}
+
+/* The bucket's public access block setting named flag. */
+static bool pab(req_t *r, sqlite3 *db, str_t bucket, const char *flag)
+{
+    val_t *c;
+    return s3_cfg_get(r, db, bucket, "pab", &c) == 1 && val_get_bool(c, flag, false);
+}
+
+static bool acl_is_public(const val_t *acl)
+{
+    const val_t *g = val_get(acl, "Grants");
+    for (size_t i = 0; g && g->kind == VAL_LIST && i < g->u.list.n; i++) {
+        str_t uri = val_get_str(val_get(g->u.list.v[i], "Grantee"), "URI");
+        if (str_eq_c(uri, ALL_USERS) || str_eq_c(uri, AUTH_USERS)) return true;
+    }
+    return false;
+}
+
+int s3__acl_blocked(req_t *r, sqlite3 *db, str_t bucket, const val_t *acl)
+{
+    if (acl && acl_is_public(acl) && pab(r, db, bucket, "BlockPublicAcls"))
+        return req_fail(r, &ERR_AccessDenied, "Access Denied");
+    return GR_OK;
+}
+
 /* ==== the check ==== */
 
 static bool grant_matches(req_t *r, const val_t *g, const char *perm)
@@ -334,6 +386,7 @@ static bool grant_matches(req_t *r, const val_t *g, const char *perm)
     const val_t *ge = val_get(g, "Grantee");
     str_t type = val_get_str(ge, "Type");
     if (str_eq_c(type, "Group")) {
+        if (ignore_public_grants) return false;
         str_t uri = val_get_str(ge, "URI");
         if (str_eq_c(uri, ALL_USERS)) return true;
         if (str_eq_c(uri, AUTH_USERS)) return !r->who.anonymous;
@@ -413,16 +466,51 @@ static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket, str_t
     }
     str_t src_ip = str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1");
     str_t acct = r->who.account;
-    policy_ctx_t ctx[3];
+    policy_ctx_t ctx[3 + 16];
     size_t n = 0;
     ctx[n++] = (policy_ctx_t){STR("aws:SourceIp"), &src_ip, 1};
     if (acct.len) ctx[n++] = (policy_ctx_t){STR("aws:PrincipalAccount"), &acct, 1};
     str_t prefix = r->in ? val_get_str(r->in, "Prefix") : STR_NULL;
     if (prefix.p) ctx[n++] = (policy_ctx_t){STR("s3:prefix"), &prefix, 1};
+    /* AWS: s3:ExistingObjectTag/<key> — the tags of the object acted on */
+    str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
+    str_t tagv[16];
+    s3_obj_t o;
+    if (key.p && str_starts_with(resource, STR("arn:aws:s3:::")) && str_index(resource, '/') >= 0 &&
+        s3__obj_get(r, db, bucket, key, &o) == 1 && o.tags.len) {
+        const val_t *set = s3__tags_set(r, o.tags);
+        for (size_t i = 0; set && set->kind == VAL_LIST && i < set->u.list.n && i < 16; i++) {
+            tagv[i] = val_get_str(set->u.list.v[i], "Value");
+            ctx[n++] = (policy_ctx_t){str_c(arena_printf(r->arena, "s3:ExistingObjectTag/%.*s",
+                                                         STR_FMT(val_get_str(set->u.list.v[i], "Key")))),
+                                      &tagv[i], 1};
+        }
+    }
     policy_req_t pr = {.action = action, .resource = resource, .who = &r->who, .ctx = ctx, .nctx = n};
     policy_result_t res = policy_eval_one(p, &pr);
     policy_free(p);
     return res;
+}
+
+static policy_result_t policy_verdict_prefix(req_t *r, sqlite3 *db, str_t bucket, str_t resource, str_t prefix)
+{
+    val_t *doc;
+    if (s3_cfg_get(r, db, bucket, "policy", &doc) != 1) return POLICY_IMPLICIT_DENY;
+    char err[256];
+    policy_t *p = policy_parse(val_get_str(doc, "Policy"), POLICY_RESOURCE, err, sizeof err);
+    if (!p) return POLICY_IMPLICIT_DENY;
+    policy_ctx_t ctx[1] = {{STR("s3:prefix"), &prefix, 1}};
+    policy_req_t pr = {.action = STR("s3:ListBucket"), .resource = resource, .who = &r->who, .ctx = ctx, .nctx = 1};
+    policy_result_t res = policy_eval_one(p, &pr);
+    policy_free(p);
+    return res;
+}
+
+bool s3_policy_public(req_t *r, sqlite3 *db, str_t bucket)
+{
+    val_t *doc;
+    if (s3_cfg_get(r, db, bucket, "policy", &doc) != 1) return false;
+    return s3_policy_text_public(r->arena, val_get_str(doc, "Policy"));
 }
 
 static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_t resource, str_t key)
@@ -430,20 +518,58 @@ static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     bool same = !r->who.anonymous && str_eq(owner_account, r->who.account);
-    if (same && r->who.root) return GR_OK;
+    /* AWS: an explicit Deny in the bucket policy binds the owner's root too,
+     * except for managing the policy itself (so a lockout can be undone). */
+    bool policy_op = str_eq_c(action, "s3:PutBucketPolicy") || str_eq_c(action, "s3:GetBucketPolicy") ||
+                     str_eq_c(action, "s3:DeleteBucketPolicy");
+    if (same && r->who.root && policy_op) return GR_OK;
     policy_result_t v = policy_verdict(r, db, bucket, action, resource);
     if (v == POLICY_EXPLICIT_DENY) return req_fail(r, &ERR_AccessDenied, "Access Denied");
     /* Same account: the identity policies already allowed (authz). Other
      * accounts' IAM principals also passed their own identity policies there;
      * the bucket's grant is the other half of AWS's cross-account rule. */
-    if (same || v == POLICY_ALLOW) return GR_OK;
-    if (acl_allows(r, db, bucket, action, key)) return GR_OK;
+    if (same) return GR_OK;
+    /* AWS: RestrictPublicBuckets — a public policy grants nothing to anyone
+     * outside the owner's account. */
+    if (v == POLICY_ALLOW && !(pab(r, db, bucket, "RestrictPublicBuckets") && s3_policy_public(r, db, bucket)))
+        return GR_OK;
+    /* AWS: IgnorePublicAcls — grants to AllUsers/AuthenticatedUsers count for nothing */
+    ignore_public_grants = pab(r, db, bucket, "IgnorePublicAcls");
+    bool ok = acl_allows(r, db, bucket, action, key);
+    ignore_public_grants = false;
+    if (ok) return GR_OK;
+    /* AWS: reading a key that does not exist is NoSuchKey (404) for a caller
+     * who may list the bucket, AccessDenied otherwise. */
+    if (key.p && (str_eq_c(action, "s3:GetObject") || str_eq_c(action, "s3:GetObjectVersion"))) {
+        s3_obj_t o;
+        if (s3__obj_get(r, db, bucket, key, &o) == 0) {
+            str_t list_res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s", STR_FMT(bucket)));
+            if (policy_verdict_prefix(r, db, bucket, list_res, key) == POLICY_ALLOW ||
+                acl_allows(r, db, bucket, STR("s3:ListBucket"), STR_NULL))
+                return GR_OK;
+        }
+    }
     return req_fail(r, &ERR_AccessDenied, "Access Denied");
 }
 
 int s3_access_check(req_t *r, str_t bucket, str_t owner_account)
 {
     s3_lifecycle_tick(r->app); /* expired objects are gone before anyone looks */
+    /* AWS: with ACLs disabled, writes that carry an ACL other than the
+     * owner's full control fail before anything is stored. */
+    if (r->in && r->op &&
+        (!strcmp(r->op->name, "PutObject") || !strcmp(r->op->name, "CopyObject") ||
+         !strcmp(r->op->name, "CreateMultipartUpload"))) {
+        sqlite3 *db = s3__db(r);
+        val_t *acl = NULL;
+        if (db && s3_acl_from_input(r, r->in, owner_account, &acl) != GR_OK) return GR_ERR;
+        if (db && acl && !str_eq_c(val_get_str(r->in, "ACL"), "bucket-owner-full-control") &&
+            s3__acl_refused(r, db, bucket, acl) != GR_OK)
+            return GR_ERR;
+        /* AWS: BlockPublicAcls refuses requests that carry a public ACL */
+        if (db && acl && acl_is_public(acl) && pab(r, db, bucket, "BlockPublicAcls"))
+            return req_fail(r, &ERR_AccessDenied, "Access Denied");
+    }
     str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
     return check(r, bucket, owner_account, action_of(r), resource_of(r, bucket), key);
 }

@@ -138,6 +138,13 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
          * that you already own in the North Virginia Region, Amazon S3 returns
          * 200 OK" — everywhere else BucketAlreadyOwnedByYou. */
         if (east && str_eq_c(breg, "us-east-1")) {
+            /* … "and resets the bucket access control lists (ACLs)" */
+            val_t *acl;
+            if (s3_acl_from_input(r, in, r->who.account, &acl) != GR_OK || s3__begin(db) != GR_OK) return GR_ERR;
+            if (s3_cfg_put(r, db, name, "acl", acl) != GR_OK || s3__commit(db) != GR_OK) {
+                s3__rollback(db);
+                return GR_ERR;
+            }
             val_set_c(a, out, "Location", val_str(a, str_c(arena_printf(a, "/%.*s", STR_FMT(name)))));
             return GR_OK;
         }

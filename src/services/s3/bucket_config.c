@@ -458,7 +458,15 @@ int s3_put_bucket_policy(req_t *r, const val_t *in, val_t *out)
     val_t *doc = val_new(r->arena, VAL_STRUCT);
     val_set_c(r->arena, doc, "Policy", val_strdup(r->arena, text));
     sqlite3 *db = s3__db(r);
-    return db ? s3_cfg_put(r, db, b, "policy", doc) : GR_ERR;
+    if (!db) return GR_ERR;
+    /* AWS: BlockPublicPolicy refuses a public bucket policy */
+    val_t *pab;
+    if (s3_cfg_get(r, db, b, "pab", &pab) == 1 && val_get_bool(pab, "BlockPublicPolicy", false) &&
+        s3_policy_text_public(r->arena, text))
+        return req_fail(r, &ERR_AccessDenied, "Access Denied");
+    if (s3_cfg_put(r, db, b, "policy", doc) != GR_OK) return GR_ERR;
+    r->resp.status = 204; /* AWS answers PutBucketPolicy with 204 No Content */
+    return GR_OK;
 }
 
 int s3_get_bucket_policy(req_t *r, const val_t *in, val_t *out)
@@ -484,6 +492,23 @@ int s3_delete_bucket_policy(req_t *r, const val_t *in, val_t *out)
 
 /* AWS: a policy is public when an Allow statement names Principal "*" (or
  * {"AWS":"*"}) without a condition that narrows it. */
+bool s3_policy_text_public(arena_t *a, str_t text)
+{
+    json_t *j = json_parse(a, text, NULL);
+    const json_t *sts = j ? json_get(j, "Statement") : NULL;
+    size_t n = sts && sts->type == JSON_ARRAY ? sts->u.arr.n : sts ? 1 : 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *st = sts->type == JSON_ARRAY ? sts->u.arr.v[i] : sts;
+        if (st->type != JSON_OBJECT) continue;
+        const json_t *eff = json_get(st, "Effect"), *pr = json_get(st, "Principal");
+        if (!eff || eff->type != JSON_STRING || !str_eq_c(eff->u.s, "Allow") || json_get(st, "Condition")) continue;
+        if (pr && pr->type == JSON_STRING && str_eq_c(pr->u.s, "*")) return true;
+        const json_t *aws = pr && pr->type == JSON_OBJECT ? json_get(pr, "AWS") : NULL;
+        if (aws && aws->type == JSON_STRING && str_eq_c(aws->u.s, "*")) return true;
+    }
+    return false;
+}
+
 int s3_get_bucket_policy_status(req_t *r, const val_t *in, val_t *out)
 {
     str_t b = val_get_str(in, "Bucket");
@@ -491,21 +516,12 @@ int s3_get_bucket_policy_status(req_t *r, const val_t *in, val_t *out)
     val_t *doc;
     sqlite3 *db = s3__db(r);
     if (!db || s3_cfg_get(r, db, b, "policy", &doc) < 0) return GR_ERR;
-    if (!doc) return no_config(r, in, &E_NoSuchBucketPolicy, "The bucket policy does not exist");
-    json_t *j = json_parse(r->arena, val_get_str(doc, "Policy"), NULL);
-    const json_t *sts = j ? json_get(j, "Statement") : NULL;
-    bool pub = false;
-    size_t n = sts && sts->type == JSON_ARRAY ? sts->u.arr.n : sts ? 1 : 0;
-    for (size_t i = 0; i < n && !pub; i++) {
-        const json_t *st = sts->type == JSON_ARRAY ? sts->u.arr.v[i] : sts;
-        const json_t *eff = json_get(st, "Effect"), *pr = json_get(st, "Principal");
-        if (!eff || eff->type != JSON_STRING || !str_eq_c(eff->u.s, "Allow") || json_get(st, "Condition")) continue;
-        if (pr && pr->type == JSON_STRING && str_eq_c(pr->u.s, "*")) pub = true;
-        const json_t *aws = pr && pr->type == JSON_OBJECT ? json_get(pr, "AWS") : NULL;
-        if (aws && aws->type == JSON_STRING && str_eq_c(aws->u.s, "*")) pub = true;
-    }
+    /* a public ACL makes the bucket public too */
+    bool acl_pub = s3_bucket_acl_public(r, db, b);
+    if (!doc && !acl_pub) return no_config(r, in, &E_NoSuchBucketPolicy, "The bucket policy does not exist");
+    bool pub = doc && s3_policy_text_public(r->arena, val_get_str(doc, "Policy"));
     val_t *ps = val_new(r->arena, VAL_STRUCT);
-    val_set_c(r->arena, ps, "IsPublic", val_bool(r->arena, pub));
+    val_set_c(r->arena, ps, "IsPublic", val_bool(r->arena, pub || acl_pub));
     val_set_c(r->arena, out, "PolicyStatus", ps);
     return GR_OK;
 }

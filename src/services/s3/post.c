@@ -271,6 +271,15 @@ int s3_post_object(req_t *r)
         return req_fail(
             r, &S3_E_InvalidArgument,
             "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.");
+    /* AWS: "${filename}" in the key is the uploaded file's name (before the
+     * policy's conditions are checked). */
+    long fn = -1;
+    for (size_t i = 0; i + 11 <= key.len; i++)
+        if (!memcmp(key.p + i, "${filename}", 11)) fn = (long)i;
+    if (fn >= 0)
+        key = str_c(arena_printf(a, "%.*s%.*s%.*s", (int)fn, key.p, STR_FMT(file->filename),
+                                 (int)(key.len - (size_t)fn - 11), key.p + fn + 11));
+
     r->who = (principal_t){.anonymous = true};
     str_t policy_b64 = fval(f, n, "policy");
     if (policy_b64.len) {
@@ -285,6 +294,8 @@ int s3_post_object(req_t *r)
             return req_fail(r, &E_InvalidPolicyDocument, "Invalid Policy: Invalid 'conditions' value");
         if (exp_us < time_now_us())
             return req_fail(r, &ERR_AccessDenied, "Invalid according to Policy: Policy expired.");
+        for (size_t i = 0; i < n; i++)
+            if (str_eq_nocase(f[i].name, STR("key"))) f[i].value = key;
         bool covered[MAX_FIELDS] = {0};
         for (size_t i = 0; i < conds->u.arr.n; i++)
             if (check_condition(r, conds->u.arr.v[i], f, n, covered, bucket, (int64_t)file->value.len) != GR_OK)
@@ -293,14 +304,6 @@ int s3_post_object(req_t *r)
             if (!covered[i] && !exempt(f[i].name))
                 return denied(r, "Invalid according to Policy: Extra input fields: %.*s", f[i].name);
     }
-    /* AWS: "${filename}" in the key is the uploaded file's name. */
-    long fn = -1;
-    for (size_t i = 0; i + 11 <= key.len; i++)
-        if (!memcmp(key.p + i, "${filename}", 11)) fn = (long)i;
-    if (fn >= 0)
-        key = str_c(arena_printf(a, "%.*s%.*s%.*s", (int)fn, key.p, STR_FMT(file->filename),
-                                 (int)(key.len - (size_t)fn - 11), key.p + fn + 11));
-
     val_t *in = val_new(a, VAL_STRUCT), *out = val_new(a, VAL_STRUCT), *meta = val_new(a, VAL_MAP);
     val_set_c(a, in, "Bucket", val_str(a, bucket));
     val_set_c(a, in, "Key", val_str(a, key));

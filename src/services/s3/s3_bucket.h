@@ -42,6 +42,14 @@ int s3_acl_from_input(req_t *r, const val_t *in, str_t owner_account, val_t **ac
 /* Fails r with AccessControlListNotSupported when the bucket's ownership is
  * BucketOwnerEnforced and acl grants anyone but the owner. */
 int s3__acl_refused(req_t *r, sqlite3 *db, str_t bucket, const val_t *acl);
+/* AccessDenied when the bucket's BlockPublicAcls is on and acl is public. */
+int s3__acl_blocked(req_t *r, sqlite3 *db, str_t bucket, const val_t *acl);
+/* Whether the bucket's policy (or a policy text) is public: an unconditioned
+ * Allow for Principal "*" (bucket_config.c). */
+bool s3_policy_public(req_t *r, sqlite3 *db, str_t bucket);
+bool s3_policy_text_public(arena_t *a, str_t text);
+/* Whether the bucket's ACL grants AllUsers or AuthenticatedUsers anything. */
+bool s3_bucket_acl_public(req_t *r, sqlite3 *db, str_t bucket);
 /* After a successful object write: stores the ACL of its headers. */
 int s3_object_acl_from_put(req_t *r, str_t bucket, str_t key, const val_t *in);
 
