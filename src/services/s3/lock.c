@@ -14,6 +14,7 @@
 static const aws_errdef_t E_InvalidBucketState = {"InvalidBucketState", 409, true};
 static const aws_errdef_t E_ConfigNotFound = {"ObjectLockConfigurationNotFoundError", 404, true};
 static const aws_errdef_t E_NoSuchLockConfig = {"NoSuchObjectLockConfiguration", 404, true};
+static const aws_errdef_t E_InvalidRetentionPeriod = {"InvalidRetentionPeriod", 400, true};
 
 #define DAY_US (86400LL * 1000000LL)
 
@@ -105,11 +106,13 @@ int s3__lock_apply(req_t *r, sqlite3 *db, str_t bucket, const val_t *in, s3_obj_
     if (mode.p) {
         o->lock_mode = mode;
         o->lock_until_us = until->u.t;
+    } else if (o->lock_mode.p) {
+        /* set already (CompleteMultipartUpload: from CreateMultipartUpload) */
     } else if (dmode.p) {
         o->lock_mode = dmode;
         o->lock_until_us = time_now_us() + (days ? days : years * 365) * DAY_US;
     }
-    o->legal_hold = str_eq_c(hold, "ON");
+    if (hold.p) o->legal_hold = str_eq_c(hold, "ON");
     return GR_OK;
 }
 
@@ -144,7 +147,7 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
                             "The XML you provided was not well-formed or did not validate against our published "
                             "schema");
         if ((has_d && days <= 0) || (has_y && years <= 0))
-            return req_fail(r, &S3_E_InvalidArgument, "Default retention period must be a positive integer value.");
+            return req_fail(r, &E_InvalidRetentionPeriod, "Default retention period must be a positive integer value.");
         if (!str_eq_c(mode, "GOVERNANCE") && !str_eq_c(mode, "COMPLIANCE"))
             return req_fail(r, &S3_E_MalformedXML,
                             "The XML you provided was not well-formed or did not validate against our published "

@@ -55,9 +55,14 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     id_random_chars(id, 64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
+    /* Retention and legal hold asked for now apply when the upload completes. */
+    s3_obj_t lk = {0};
+    if (s3__lock_apply(r, db, bucket, in, &lk) != GR_OK) return GR_ERR;
     char *sql = arena_printf(a,
-                             "INSERT INTO s3_upload (id, bucket, key, initiated_us, initiator, %s, tags) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                             "INSERT INTO s3_upload (id, bucket, key, initiated_us, initiator, %s, tags, lock_mode, "
+                             "lock_until_us, legal_hold) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+                             "?19)",
                              UPLOAD_COLS);
     sqlite3_stmt *st;
     if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
@@ -71,6 +76,11 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_text(st, 16, tags.p, (int)tags.len, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 16);
+    if (lk.lock_mode.p) {
+        sqlite3_bind_text(st, 17, lk.lock_mode.p, (int)lk.lock_mode.len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 18, lk.lock_until_us);
+    }
+    sqlite3_bind_int(st, 19, lk.legal_hold);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -263,13 +273,21 @@ static bool hex_to_bin(str_t h, unsigned char out[16])
     return true;
 }
 
-static int upload_tags(req_t *r, sqlite3 *db, str_t uid, str_t *tags)
+/* Tags, retention and legal hold given to CreateMultipartUpload. */
+static int upload_tags(req_t *r, sqlite3 *db, str_t uid, s3_obj_t *o)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT tags FROM s3_upload WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (sqlite3_prepare_v2(db, "SELECT tags, lock_mode, lock_until_us, legal_hold FROM s3_upload WHERE id = ?1", -1,
+                           &st, NULL) != SQLITE_OK)
+        return GR_ERR;
     sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *tags = s3__col_str(r, st, 0);
+    if (rc == SQLITE_ROW) {
+        o->tags = s3__col_str(r, st, 0);
+        o->lock_mode = s3__col_str(r, st, 1);
+        o->lock_until_us = sqlite3_column_int64(st, 2);
+        o->legal_hold = sqlite3_column_int(st, 3) != 0;
+    }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
@@ -384,11 +402,11 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         if (!same) goto fail_tx;
     }
     int vers = s3__versioning(r, db, bucket, NULL);
-    if (vers < 0 || upload_tags(r, db, uid, &o.tags) != GR_OK || s3__lock_apply(r, db, bucket, in, &o) != GR_OK ||
+    if (vers < 0 || upload_tags(r, db, uid, &o) != GR_OK || s3__lock_apply(r, db, bucket, in, &o) != GR_OK ||
         s3__version_put(r, db, bucket, key, &o, &old) != GR_OK || delete_upload_rows(db, uid) != GR_OK ||
         s3__commit(db) != GR_OK)
         goto fail_tx;
-    if (vers) val_set_c(a, out, "VersionId", val_str(a, s3__vid_out(&o)));
+    if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id)); /* as PutObject */
     s3__blobs_drop(r, old);
     s3_object_written(r, bucket, key, in, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag); /* notify.c */
     /* The chosen parts now belong to the object; the others go. */

@@ -511,14 +511,23 @@ static int tags_check(req_t *r, const val_t *set, str_t *enc)
     arena_t *a = r->arena;
     size_t n = set && set->kind == VAL_LIST ? set->u.list.n : 0;
     if (n > 10) return req_fail(r, &ERR_InvalidRequest, "Object tags cannot be greater than 10");
+    /* Kept sorted by key, as AWS lists them. */
+    const val_t **sorted = ARENA_NEWN(a, const val_t *, n ? n : 1);
+    if (!sorted) return GR_ERR;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        str_t k = val_get_str(set->u.list.v[i], "Key");
+        while (j > 0 && str_cmp(val_get_str(sorted[j - 1], "Key"), k) > 0) sorted[j] = sorted[j - 1], j--;
+        sorted[j] = set->u.list.v[i];
+    }
     buf_t b;
     buf_init(&b, a);
     for (size_t i = 0; i < n; i++) {
-        str_t k = val_get_str(set->u.list.v[i], "Key"), v = val_get_str(set->u.list.v[i], "Value");
+        str_t k = val_get_str(sorted[i], "Key"), v = val_get_str(sorted[i], "Value");
         if (!k.p || k.len > 128 || v.len > 256)
             return req_fail(r, &E_InvalidTag, "The TagKey you have provided is invalid");
         for (size_t j = 0; j < i; j++)
-            if (str_eq(k, val_get_str(set->u.list.v[j], "Key")))
+            if (str_eq(k, val_get_str(sorted[j], "Key")))
                 return req_fail(r, &E_InvalidTag, "Cannot provide multiple Tags with the same key");
         buf_printf(&b, "%s%.*s=%.*s", i ? "&" : "", STR_FMT(wire_url_encode(a, k, true)),
                    STR_FMT(wire_url_encode(a, v.p ? v : STR(""), true)));
