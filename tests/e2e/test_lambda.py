@@ -329,9 +329,15 @@ def test_event_invoke_retries_then_dead_letter_queue(g, lam, role):
     assert msgs, "the failed event never reached the DLQ"
     assert json.loads(msgs[0]["Body"]) == {"id": 1}
     assert "RuntimeError" in msgs[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    # Function output reaches Logs in batches (every 50 ms), so the last
+    # attempt's lines may land just after the DLQ message: wait for them.
     logs = g.client("logs", region_name="ap-northeast-2")
-    events = logs.filter_log_events(logGroupName="/aws/lambda/always-fails")["events"]
-    assert sum(1 for e in events if e["message"].startswith("START ")) == 3  # the call and two retries
+    starts, deadline = 0, time.monotonic() + 5
+    while starts < 3 and time.monotonic() < deadline:
+        events = logs.filter_log_events(logGroupName="/aws/lambda/always-fails")["events"]
+        starts = sum(1 for e in events if e["message"].startswith("START "))
+        time.sleep(0.1)
+    assert starts == 3  # the call and two retries
 
 
 def test_event_invoke_destinations(g, lam, role):
