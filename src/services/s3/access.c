@@ -466,12 +466,30 @@ static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket, str_t
     }
     str_t src_ip = str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1");
     str_t acct = r->who.account;
-    policy_ctx_t ctx[3 + 16];
+    policy_ctx_t ctx[3 + 10 + 16];
     size_t n = 0;
     ctx[n++] = (policy_ctx_t){STR("aws:SourceIp"), &src_ip, 1};
     if (acct.len) ctx[n++] = (policy_ctx_t){STR("aws:PrincipalAccount"), &acct, 1};
     str_t prefix = r->in ? val_get_str(r->in, "Prefix") : STR_NULL;
     if (prefix.p) ctx[n++] = (policy_ctx_t){STR("s3:prefix"), &prefix, 1};
+    /* AWS: the S3 condition keys of the request's own headers */
+    static const struct {
+        const char *key, *member;
+    } hk[] = {{"s3:x-amz-acl", "ACL"},
+              {"s3:x-amz-grant-full-control", "GrantFullControl"},
+              {"s3:x-amz-grant-read", "GrantRead"},
+              {"s3:x-amz-grant-write", "GrantWrite"},
+              {"s3:x-amz-grant-read-acp", "GrantReadACP"},
+              {"s3:x-amz-grant-write-acp", "GrantWriteACP"},
+              {"s3:x-amz-copy-source", "CopySource"},
+              {"s3:x-amz-metadata-directive", "MetadataDirective"},
+              {"s3:x-amz-server-side-encryption", "ServerSideEncryption"},
+              {"s3:x-amz-storage-class", "StorageClass"}};
+    str_t hv[sizeof hk / sizeof hk[0]];
+    for (size_t i = 0; r->in && i < sizeof hk / sizeof hk[0]; i++) {
+        hv[i] = val_get_str(r->in, hk[i].member);
+        if (hv[i].p) ctx[n++] = (policy_ctx_t){str_c(hk[i].key), &hv[i], 1};
+    }
     /* AWS: s3:ExistingObjectTag/<key> — the tags of the object acted on */
     str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
     str_t tagv[16];
