@@ -510,7 +510,8 @@ static int tags_check(req_t *r, const val_t *set, str_t *enc)
 {
     arena_t *a = r->arena;
     size_t n = set && set->kind == VAL_LIST ? set->u.list.n : 0;
-    if (n > 10) return req_fail(r, &ERR_InvalidRequest, "Object tags cannot be greater than 10");
+    /* AWS: InvalidTag (ceph/s3-tests test_put_excess_tags) */
+    if (n > 10) return req_fail(r, &E_InvalidTag, "Object tags cannot be greater than 10");
     /* Kept sorted by key, as AWS lists them. */
     const val_t **sorted = ARENA_NEWN(a, const val_t *, n ? n : 1);
     if (!sorted) return GR_ERR;
