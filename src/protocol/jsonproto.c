@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/crc.h"
 #include "protocol/internal.h"
 #include "protocol/json.h"
 
@@ -297,12 +298,7 @@ void proto__json_write_val(json_w_t *w, const shape_t *s, const member_t *mb, co
 
 str_t proto__crc32_text(arena_t *a, str_t body)
 {
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < body.len; i++) {
-        c ^= (unsigned char)body.p[i];
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-    }
-    return str_c(arena_printf(a, "%u", c ^ 0xffffffffu));
+    return str_c(arena_printf(a, "%u", crc_of(CRC_32, body.p, body.len)));
 }
 
 /* ==== protocol entry points ==== */

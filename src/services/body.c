@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/crc.h"
 #include "services/app.h"
 #include "store/store.h"
 
@@ -17,7 +18,9 @@ typedef struct body_priv {
     blob_writer_t *w; /* NULL once committed or aborted */
     sigv4_chunked_t *chunked;
     EVP_MD_CTX *md5, *sha256, *alt; /* alt: SHA1/SHA256 checksum */
-    uint32_t crc, crc_poly;         /* CRC32 / CRC32C checksum (crc_poly != 0) */
+    uint32_t crc;                   /* running CRC32 / CRC32C (crc_on) */
+    bool crc_on;
+    crc_kind_t crc_kind;
     bool want_sha256;
     str_t payload_hash;
     char *buf; /* decoded bytes gathered into large writes (malloc, WBUF bytes) */
@@ -27,42 +30,6 @@ typedef struct body_priv {
 /* Pieces arrive as the socket gives them (often a few KiB); gathering them
  * saves a write(2) per piece and bounds memory per upload at WBUF. */
 #define WBUF (256u << 10)
-
-/* ==== CRC-32 and CRC-32C, slicing by 8 ==== */
-
-static uint32_t crc_tab[2][8][256];
-static int crc_ready[2];
-
-static void crc_init(int t, uint32_t poly)
-{
-    if (__atomic_load_n(&crc_ready[t], __ATOMIC_ACQUIRE)) return;
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = c & 1 ? poly ^ (c >> 1) : c >> 1;
-        crc_tab[t][0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; i++)
-        for (int s = 1; s < 8; s++)
-            crc_tab[t][s][i] = (crc_tab[t][s - 1][i] >> 8) ^ crc_tab[t][0][crc_tab[t][s - 1][i] & 0xFF];
-    __atomic_store_n(&crc_ready[t], 1, __ATOMIC_RELEASE);
-}
-
-/* Running value c (starts at 0xFFFFFFFF; final value is ~c). */
-static uint32_t crc_update(int t, uint32_t c, const unsigned char *p, size_t n)
-{
-    const uint32_t(*T)[256] = crc_tab[t];
-    while (n >= 8) {
-        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-        c = T[7][lo & 0xFF] ^ T[6][(lo >> 8) & 0xFF] ^ T[5][(lo >> 16) & 0xFF] ^ T[4][lo >> 24] ^ T[3][p[4]] ^
-            T[2][p[5]] ^ T[1][p[6]] ^ T[0][p[7]];
-        p += 8, n -= 8;
-    }
-    while (n--) c = T[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
-    return c;
-}
-
-#define POLY_CRC32 0xEDB88320u
-#define POLY_CRC32C 0x82F63B78u
 
 /* ==== digests ==== */
 
@@ -127,7 +94,7 @@ static int sink(void *ud, const char *p, size_t n)
     if (!n) return GR_OK;
     EVP_DigestUpdate(bp->md5, p, n);
     if (bp->alt) EVP_DigestUpdate(bp->alt, p, n);
-    if (bp->crc_poly) bp->crc = crc_update(bp->crc_poly == POLY_CRC32C, bp->crc, (const unsigned char *)p, n);
+    if (bp->crc_on) bp->crc = crc_update(bp->crc_kind, bp->crc, p, n);
     b->size += (int64_t)n;
     if (bp->nbuf + n > WBUF && flush(b) != GR_OK) return GR_ERR;
     if (n >= WBUF) {
@@ -154,11 +121,9 @@ body_stream_t *body_begin(req_t *r, const sigv4_t *sig)
     if (!bp->md5) return NULL;
     b->algo = named_algo(&r->w);
     if (b->algo && !strcmp(b->algo, "CRC32")) {
-        crc_init(0, POLY_CRC32);
-        bp->crc_poly = POLY_CRC32, bp->crc = 0xFFFFFFFFu;
+        bp->crc_on = true, bp->crc_kind = CRC_32, bp->crc = CRC_INIT;
     } else if (b->algo && !strcmp(b->algo, "CRC32C")) {
-        crc_init(1, POLY_CRC32C);
-        bp->crc_poly = POLY_CRC32C, bp->crc = 0xFFFFFFFFu;
+        bp->crc_on = true, bp->crc_kind = CRC_32C, bp->crc = CRC_INIT;
     } else if (b->algo && !(bp->alt = md_new(a, b->algo))) {
         return NULL;
     }
@@ -226,7 +191,7 @@ int body_finish(body_stream_t *b)
             return GR_ERR;
         }
     }
-    if (bp->crc_poly) {
+    if (bp->crc_on) {
         uint32_t c = ~bp->crc;
         b->sum[0] = (unsigned char)(c >> 24), b->sum[1] = (unsigned char)(c >> 16), b->sum[2] = (unsigned char)(c >> 8),
         b->sum[3] = (unsigned char)c;
@@ -250,9 +215,7 @@ int body_commit(body_stream_t *b, char id[33])
 bool body_checksum(const char *algo, const void *p, size_t n, unsigned char out[32], unsigned *outlen)
 {
     if (!strcmp(algo, "CRC32") || !strcmp(algo, "CRC32C")) {
-        int t = !strcmp(algo, "CRC32C");
-        crc_init(t, t ? POLY_CRC32C : POLY_CRC32);
-        uint32_t c = ~crc_update(t, 0xFFFFFFFFu, p, n);
+        uint32_t c = crc_of(!strcmp(algo, "CRC32C") ? CRC_32C : CRC_32, p, n);
         out[0] = (unsigned char)(c >> 24), out[1] = (unsigned char)(c >> 16), out[2] = (unsigned char)(c >> 8),
         out[3] = (unsigned char)c;
         *outlen = 4;
