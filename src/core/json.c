@@ -505,3 +505,27 @@ void json_w_raw(json_w_t *w, str_t text)
     sep(w);
     buf_put_str(w->b, text);
 }
+
+void json_w_value(json_w_t *w, const json_t *j)
+{
+    switch (j->type) {
+    case JSON_NULL: json_w_null(w); break;
+    case JSON_BOOL: json_w_bool(w, j->u.b); break;
+    case JSON_INT:
+    case JSON_DOUBLE: json_w_raw(w, j->raw); break;
+    case JSON_STRING: json_w_str(w, j->u.s); break;
+    case JSON_ARRAY:
+        json_w_arr_begin(w);
+        for (size_t i = 0; i < j->u.arr.n; i++) json_w_value(w, j->u.arr.v[i]);
+        json_w_arr_end(w);
+        break;
+    case JSON_OBJECT:
+        json_w_obj_begin(w);
+        for (size_t i = 0; i < j->u.obj.n; i++) {
+            json_w_key(w, j->u.obj.k[i]);
+            json_w_value(w, j->u.obj.v[i]);
+        }
+        json_w_obj_end(w);
+        break;
+    }
+}

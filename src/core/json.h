@@ -71,6 +71,9 @@ void json_w_double(json_w_t *w, double d); /* NaN/Infinity as AWS strings */
 void json_w_bool(json_w_t *w, bool b);
 void json_w_null(json_w_t *w);
 void json_w_raw(json_w_t *w, str_t text); /* an already-encoded JSON value */
+/* Writes a parsed value back out, numbers exactly as they were written (policy
+ * documents, event payloads and attributes are echoed as AWS received them). */
+void json_w_value(json_w_t *w, const json_t *j);
 /* Appends s as a quoted JSON string (escaping as RFC 8259 requires). */
 void json_write_string(buf_t *b, str_t s);
 

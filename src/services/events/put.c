@@ -24,37 +24,13 @@
 
 /* ==== JSON helpers ==== */
 
-static void write_json(json_w_t *w, const json_t *j)
-{
-    switch (j->type) {
-    case JSON_NULL: json_w_null(w); break;
-    case JSON_BOOL: json_w_bool(w, j->u.b); break;
-    case JSON_INT:
-    case JSON_DOUBLE: json_w_raw(w, j->raw); break;
-    case JSON_STRING: json_w_str(w, j->u.s); break;
-    case JSON_ARRAY:
-        json_w_arr_begin(w);
-        for (size_t i = 0; i < j->u.arr.n; i++) write_json(w, j->u.arr.v[i]);
-        json_w_arr_end(w);
-        break;
-    case JSON_OBJECT:
-        json_w_obj_begin(w);
-        for (size_t i = 0; i < j->u.obj.n; i++) {
-            json_w_key(w, j->u.obj.k[i]);
-            write_json(w, j->u.obj.v[i]);
-        }
-        json_w_obj_end(w);
-        break;
-    }
-}
-
 static str_t json_text(arena_t *a, const json_t *j)
 {
     buf_t b;
     buf_init(&b, a);
     json_w_t w;
     json_w_init(&w, &b);
-    write_json(&w, j);
+    json_w_value(&w, j);
     return buf_str(&b);
 }
 
@@ -438,7 +414,7 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         for (size_t k = 0; rs && rs->kind == VAL_LIST && k < rs->u.list.n; k++) json_w_str(&w, rs->u.list.v[k]->u.s);
         json_w_arr_end(&w);
         json_w_key(&w, STR("detail"));
-        write_json(&w, dj);
+        json_w_value(&w, dj);
         json_w_obj_end(&w);
         str_t text = buf_str(&b);
         const json_t *ev = json_parse(a, text, NULL);

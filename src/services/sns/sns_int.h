@@ -60,8 +60,6 @@ str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy
 void sns__retry_policy(arena_t *a, str_t sub_policy, str_t topic_policy, int *retries, int *min_delay, int *max_delay);
 /* The Content-Type of HTTP deliveries under a delivery policy (either form). */
 str_t sns__content_type(arena_t *a, str_t policy);
-/* Re-serializes a parsed JSON value (the parser unescapes strings). */
-void sns__json_emit(json_w_t *w, const json_t *j);
 /* The columns sns__sub_load reads, for "SELECT " SNS_SUB_COLS " FROM subscription ...". */
 #define SNS_SUB_COLS "id, arn, owner, protocol, endpoint, confirmed, token"
 /* Loads a subscription from a row of SNS_SUB_COLS, with its attributes. */

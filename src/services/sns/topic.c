@@ -191,7 +191,7 @@ str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy
     json_w_obj_begin(&w);
     json_w_key(&w, STR("healthyRetryPolicy"));
     if (h)
-        sns__json_emit(&w, h);
+        json_w_value(&w, h);
     else
         json_w_null(&w);
     json_w_key(&w, STR("sicklyRetryPolicy"));
@@ -228,30 +228,6 @@ str_t sns__content_type(arena_t *a, str_t policy)
     const json_t *ct = rp ? json_get(rp, "headerContentType") : NULL;
     if (ct && ct->type == JSON_STRING && ct->u.s.len) return ct->u.s;
     return STR("text/plain; charset=UTF-8");
-}
-
-void sns__json_emit(json_w_t *w, const json_t *j)
-{
-    switch (j->type) {
-    case JSON_NULL: json_w_null(w); break;
-    case JSON_BOOL: json_w_bool(w, j->u.b); break;
-    case JSON_INT:
-    case JSON_DOUBLE: json_w_raw(w, j->raw); break;
-    case JSON_STRING: json_w_str(w, j->u.s); break;
-    case JSON_ARRAY:
-        json_w_arr_begin(w);
-        for (size_t i = 0; i < j->u.arr.n; i++) sns__json_emit(w, j->u.arr.v[i]);
-        json_w_arr_end(w);
-        break;
-    case JSON_OBJECT:
-        json_w_obj_begin(w);
-        for (size_t i = 0; i < j->u.obj.n; i++) {
-            json_w_key(w, j->u.obj.k[i]);
-            sns__json_emit(w, j->u.obj.v[i]);
-        }
-        json_w_obj_end(w);
-        break;
-    }
 }
 
 /* ==== Attributes ==== */
@@ -313,7 +289,7 @@ static int check_attr(req_t *r, str_t name, str_t *val, bool fifo)
             buf_init(&b, a);
             json_w_t w;
             json_w_init(&w, &b);
-            sns__json_emit(&w, j);
+            json_w_value(&w, j);
             *val = buf_str(&b);
         }
     } else if (str_eq_c(name, "DeliveryPolicy")) {
@@ -704,7 +680,7 @@ static void rewrite_policy(json_w_t *w, const json_t *doc, str_t drop_sid, str_t
         json_w_key(w, doc->u.obj.k[i]);
         const json_t *v = doc->u.obj.v[i];
         if (!str_eq_c(doc->u.obj.k[i], "Statement") || v->type != JSON_ARRAY) {
-            sns__json_emit(w, v);
+            json_w_value(w, v);
             continue;
         }
         had = true;
@@ -715,7 +691,7 @@ static void rewrite_policy(json_w_t *w, const json_t *doc, str_t drop_sid, str_t
                 *found = true;
                 continue;
             }
-            sns__json_emit(w, v->u.arr.v[k]);
+            json_w_value(w, v->u.arr.v[k]);
         }
         if (add.p) json_w_raw(w, add);
         json_w_arr_end(w);

@@ -18,31 +18,6 @@
 
 static const aws_errdef_t E_OverLimit = {"OverLimit", 403, true};
 
-/* Writes a parsed JSON value back (numbers as written). */
-static void emit(json_w_t *w, const json_t *j)
-{
-    switch (j->type) {
-    case JSON_NULL: json_w_null(w); break;
-    case JSON_BOOL: json_w_bool(w, j->u.b); break;
-    case JSON_INT:
-    case JSON_DOUBLE: json_w_raw(w, j->raw); break;
-    case JSON_STRING: json_w_str(w, j->u.s); break;
-    case JSON_ARRAY:
-        json_w_arr_begin(w);
-        for (size_t i = 0; i < j->u.arr.n; i++) emit(w, j->u.arr.v[i]);
-        json_w_arr_end(w);
-        break;
-    case JSON_OBJECT:
-        json_w_obj_begin(w);
-        for (size_t i = 0; i < j->u.obj.n; i++) {
-            json_w_key(w, j->u.obj.k[i]);
-            emit(w, j->u.obj.v[i]);
-        }
-        json_w_obj_end(w);
-        break;
-    }
-}
-
 static bool sid_is(const json_t *st, str_t label)
 {
     const json_t *sid = json_get(st, "Sid");
@@ -96,7 +71,7 @@ static int store_policy(req_t *r, sqlite3 *db, const sqs_queue_t *q, json_t **st
         json_w_key(&w, STR("Statement"));
         json_w_arr_begin(&w);
         for (size_t i = 0; i < n; i++)
-            if (i != skip) emit(&w, sts[i]);
+            if (i != skip) json_w_value(&w, sts[i]);
         if (extra.len) json_w_raw(&w, extra);
         json_w_arr_end(&w);
         json_w_obj_end(&w);

@@ -179,31 +179,6 @@ static size_t compact_len(str_t json)
     return n;
 }
 
-/* Writes a parsed JSON value back out; numbers exactly as they were written. */
-static void write_json(json_w_t *w, const json_t *j)
-{
-    switch (j->type) {
-    case JSON_NULL: json_w_null(w); return;
-    case JSON_BOOL: json_w_bool(w, j->u.b); return;
-    case JSON_INT:
-    case JSON_DOUBLE: json_w_raw(w, j->raw); return;
-    case JSON_STRING: json_w_str(w, j->u.s); return;
-    case JSON_ARRAY:
-        json_w_arr_begin(w);
-        for (size_t i = 0; i < j->u.arr.n; i++) write_json(w, j->u.arr.v[i]);
-        json_w_arr_end(w);
-        return;
-    case JSON_OBJECT:
-        json_w_obj_begin(w);
-        for (size_t i = 0; i < j->u.obj.n; i++) {
-            json_w_key(w, j->u.obj.k[i]);
-            write_json(w, j->u.obj.v[i]);
-        }
-        json_w_obj_end(w);
-        return;
-    }
-}
-
 /* The session policies (inline and managed) as the one document the
  * credentials carry: all their statements together, since a session policy
  * allows what any of them allows and denies what any denies. A single
@@ -228,9 +203,9 @@ static str_t merge_session_policies(req_t *r, const str_t *docs, size_t n)
         const json_t *st = root && root->type == JSON_OBJECT ? json_get(root, "Statement") : NULL;
         if (!st) return STR_NULL;
         if (st->type == JSON_ARRAY)
-            for (size_t k = 0; k < st->u.arr.n; k++) write_json(&w, st->u.arr.v[k]);
+            for (size_t k = 0; k < st->u.arr.n; k++) json_w_value(&w, st->u.arr.v[k]);
         else
-            write_json(&w, st);
+            json_w_value(&w, st);
     }
     json_w_arr_end(&w);
     json_w_obj_end(&w);
