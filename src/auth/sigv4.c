@@ -53,7 +53,61 @@ static void hmac(const unsigned char *key, size_t keylen, const void *msg, size_
     HMAC(EVP_sha256(), key, (int)keylen, msg, n, out, &len);
 }
 
+/* The signing key depends only on (secret, date, region, service), the same
+ * for every request of a client on one day, while deriving it costs four
+ * HMACs — the largest part of verifying a small request. So each thread keeps
+ * the last few it derived. Keyed by the exact inputs; entries with longer
+ * inputs than fit are simply not kept. */
+#define SKEY_CACHE 4
+#define SKEY_MAX 192
+typedef struct {
+    unsigned char in[SKEY_MAX];
+    size_t len;
+    unsigned char key[32];
+} skey_entry_t;
+static _Thread_local skey_entry_t skey_cache[SKEY_CACHE];
+static _Thread_local unsigned skey_next;
+
+/* in = secret NUL date NUL region NUL service: NUL cannot occur in a secret
+ * (headers) or in the scope's parts, so distinct inputs never collide. */
+static size_t skey_input(str_t secret, str_t date, str_t region, str_t service, unsigned char *in)
+{
+    size_t n = secret.len + date.len + region.len + service.len + 3;
+    if (n > SKEY_MAX) return 0;
+    size_t o = 0;
+    const str_t parts[4] = {secret, date, region, service};
+    for (int i = 0; i < 4; i++) {
+        if (parts[i].len) memcpy(in + o, parts[i].p, parts[i].len);
+        o += parts[i].len;
+        if (i < 3) in[o++] = 0;
+    }
+    return o;
+}
+
+static void derive_signing_key(str_t secret, str_t date, str_t region, str_t service, unsigned char out[32]);
+
 void sigv4_signing_key(str_t secret, str_t date, str_t region, str_t service, unsigned char out[32])
+{
+    unsigned char in[SKEY_MAX];
+    size_t n = skey_input(secret, date, region, service, in);
+    if (n) {
+        for (int i = 0; i < SKEY_CACHE; i++) {
+            if (skey_cache[i].len == n && memcmp(skey_cache[i].in, in, n) == 0) {
+                memcpy(out, skey_cache[i].key, 32);
+                return;
+            }
+        }
+    }
+    derive_signing_key(secret, date, region, service, out);
+    if (n) {
+        skey_entry_t *e = &skey_cache[skey_next++ % SKEY_CACHE];
+        memcpy(e->in, in, n);
+        e->len = n;
+        memcpy(e->key, out, 32);
+    }
+}
+
+static void derive_signing_key(str_t secret, str_t date, str_t region, str_t service, unsigned char out[32])
 {
     /* kSecret = "AWS4" + secret; then date, region, service, "aws4_request" in turn. */
     size_t klen = secret.len + 4;

@@ -647,6 +647,36 @@ static void test_date_header(void **state)
     arena_free(a);
 }
 
+/* The per-thread cache of signing keys answers exactly what derivation does:
+ * AWS's documented example key, again from the cache, and a different key
+ * for each changed input (including a secret that differs in one byte). */
+static void test_signing_key_cache(void **state)
+{
+    (void)state;
+    static const char want[] = "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d";
+    unsigned char k1[32], k2[32];
+    char hex[65];
+    for (int round = 0; round < 2; round++) {
+        sigv4_signing_key(STR("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), STR("20120215"), STR("us-east-1"),
+                          STR("iam"), k1);
+        for (int i = 0; i < 32; i++) sprintf(hex + 2 * i, "%02x", k1[i]);
+        assert_string_equal(hex, want);
+    }
+    const char *const variants[][4] = {
+        {"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEZ", "20120215", "us-east-1", "iam"},
+        {"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120216", "us-east-1", "iam"},
+        {"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-2", "iam"},
+        {"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "sts"},
+    };
+    for (int v = 0; v < 4; v++) {
+        for (int round = 0; round < 2; round++) {
+            sigv4_signing_key(str_c(variants[v][0]), str_c(variants[v][1]), str_c(variants[v][2]),
+                              str_c(variants[v][3]), k2);
+            assert_memory_not_equal(k1, k2, 32);
+        }
+    }
+}
+
 static void test_header_separators(void **state)
 {
     /* AWS accepts commas and blanks in any mix between the Authorization parts, and upper-case hex. */
@@ -809,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_skew),
         cmocka_unit_test(test_date_header),
         cmocka_unit_test(test_header_separators),
+        cmocka_unit_test(test_signing_key_cache),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_canonical_details),
     };
