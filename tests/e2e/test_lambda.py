@@ -195,6 +195,42 @@ def test_nodejs16_sms_function_with_the_cli(g, role, tmp_path):
     assert mine[0]["phoneNumber"] == "+821012345678" and mine[0]["message"] == "hello" and mine[0]["time"]
 
 
+# Scenario C.4: the same function in Python with boto3.
+SMS_PY = """
+import boto3
+def handler(event, context):
+    r = boto3.client("sns", region_name="ap-northeast-1").publish(Message=event.get("text"),
+                                                                 PhoneNumber=event["number"])
+    return "Sent message " + r["MessageId"]
+"""
+
+
+def test_python311_sms_function_with_the_cli(g, role, tmp_path):
+    (tmp_path / "py.zip").write_bytes(zip_of({"app.py": (SMS_PY, 0o644)}))
+    r = cli(g, "lambda", "create-function", "--function-name", "send-sms-py", "--runtime", "python3.11",
+            "--handler", "app.handler", "--role", role, "--zip-file", "fileb://%s" % (tmp_path / "py.zip"))
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out.json"
+    # without text, boto3 refuses the publish before sending: its own error type
+    r = cli(g, "lambda", "invoke", "--function-name", "send-sms-py", "--cli-binary-format", "raw-in-base64-out",
+            "--payload", json.dumps({"number": "+821012345678"}), str(out))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["FunctionError"] == "Unhandled"
+    err = json.loads(out.read_text())
+    assert err["errorType"] == "ParamValidationError", err
+    assert "Invalid type for parameter Message" in err["errorMessage"], err
+    r = cli(g, "lambda", "invoke", "--function-name", "send-sms-py", "--cli-binary-format", "raw-in-base64-out",
+            "--payload", json.dumps({"text": "hello from python", "number": "+821012345679"}), str(out))
+    assert r.returncode == 0, r.stderr
+    assert "FunctionError" not in json.loads(r.stdout), out.read_text()
+    result = json.loads(out.read_text())
+    assert result.startswith("Sent message ")
+    sms = json.loads(urllib.request.urlopen(g.endpoint + "/_gureum/sns/sms", timeout=5).read())
+    mine = [m for m in sms if m["messageId"] == result[len("Sent message "):]]
+    assert len(mine) == 1 and mine[0]["phoneNumber"] == "+821012345679", sms
+    assert mine[0]["message"] == "hello from python"
+
+
 # ==== Python with boto3, provided.al2 ====
 
 def test_python311_boto3_uses_role_credentials_and_gureum(lam, role):
