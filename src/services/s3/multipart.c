@@ -181,7 +181,7 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     str_t sb, sk, svid;
     if (!s3__parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk, &svid))
         return req_fail(r, &S3_E_InvalidArgument, "Invalid copy source object key");
-    if (s3__bucket(r, sb, NULL) != GR_OK) return GR_ERR;
+    if (s3__bucket_source(r, sb, sk, svid) != GR_OK) return GR_ERR;
     s3_obj_t src;
     int found = s3__version_get(r, db, sb, sk, svid, &src);
     if (found < 0) return GR_ERR;

@@ -524,7 +524,8 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     str_t sb, sk, svid;
     if (!s3__parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk, &svid))
         return req_fail(r, &S3_E_InvalidArgument, "Invalid copy source object key");
-    if (check_key(r, key) != GR_OK || s3__bucket(r, bucket, NULL) != GR_OK || s3__bucket(r, sb, NULL) != GR_OK)
+    if (check_key(r, key) != GR_OK || s3__bucket(r, bucket, NULL) != GR_OK ||
+        s3__bucket_source(r, sb, sk, svid) != GR_OK)
         return GR_ERR;
     sqlite3 *db = s3__db(r);
     s3_obj_t src;

@@ -50,6 +50,9 @@ sqlite3 *s3__db(req_t *r);
 /* Bucket of this name owned by the caller: GR_OK (region copied to *region
  * when non-NULL), else the request fails with NoSuchBucket / AccessDenied. */
 int s3__bucket(req_t *r, str_t name, str_t *region);
+/* The same for a copy's source: its bucket exists and the caller may read key
+ * (version vid, or STR_NULL) there. */
+int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid);
 int s3__no_such_key(req_t *r, str_t key);
 int s3__begin(sqlite3 *db);
 int s3__commit(sqlite3 *db);
