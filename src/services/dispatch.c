@@ -102,6 +102,12 @@ static int fail_sigv4(req_t *r, const sigv4_t *s)
             return req_fail(r, &E_XAmzContentSHA256Mismatch,
                             "The provided 'x-amz-content-sha256' header does not match what was computed.");
         return req_fail(r, p == PROTO_JSON ? &ERR_InvalidSignatureException : &ERR_SignatureDoesNotMatch, MSG_SIG);
+    case SIGV4_EXP_RANGE:
+        if (p == PROTO_REST_XML) {
+            static const aws_errdef_t query_params = {"AuthorizationQueryParametersError", 403, true};
+            return req_fail(r, &query_params, "%s", s->msg ? s->msg : "Query-string authentication is invalid.");
+        }
+        /* fall through */
     case SIGV4_INCOMPLETE:
     case SIGV4_MALFORMED:
     default:
