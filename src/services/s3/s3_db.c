@@ -168,14 +168,17 @@ static str_t strip_aws_chunked(req_t *r, str_t ce)
     buf_t b;
     buf_init(&b, r->arena);
     str_t rest = ce;
+    bool chunked = false;
     while (rest.p) {
         str_t item;
         rest = str_cut(rest, ',', &item);
         item = str_trim(item);
+        if (str_eq_nocase(item, STR("aws-chunked"))) chunked = true;
         if (!item.len || str_eq_nocase(item, STR("aws-chunked"))) continue;
-        if (b.len) buf_putc(&b, ',');
+        if (b.len) buf_puts(&b, ", "); /* the list separator HTTP writes (RFC 9110 5.6.1) */
         buf_put_str(&b, item);
     }
+    if (!chunked) return ce; /* kept as the client wrote it */
     return b.len ? buf_str(&b) : STR_NULL;
 }
 
