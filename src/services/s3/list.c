@@ -89,7 +89,9 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
     val_set_c(a, out, "IsTruncated", val_bool(a, truncated));
     if (val_len(contents)) val_set_c(a, out, "Contents", contents);
     val_set_c(a, out, "Name", val_str(a, w->bucket));
-    val_set_c(a, out, "Prefix", val_str(a, enc(r, w, w->prefix)));
+    /* AWS: ListObjects (v1) answers Prefix as sent even with encoding-type=url
+     * (botocore decodes it only for v2); v2 encodes it like the keys */
+    val_set_c(a, out, "Prefix", val_str(a, w->v2 ? enc(r, w, w->prefix) : w->prefix));
     if (w->delimiter.p) val_set_c(a, out, "Delimiter", val_str(a, enc(r, w, w->delimiter)));
     val_set_c(a, out, "MaxKeys", val_int(a, w->max));
     if (val_len(prefixes)) val_set_c(a, out, "CommonPrefixes", prefixes);
