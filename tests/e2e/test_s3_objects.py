@@ -474,3 +474,14 @@ def test_refusal_headers_conditional_put_and_complete_retry(s3):
     # x-amz-expected-bucket-owner naming another account is refused
     assert error_of(lambda: s3.list_objects_v2(Bucket=b, ExpectedBucketOwner="999999999999"))[:2] == \
         ("AccessDenied", 403)
+    # Object Lock on an existing bucket: only once its versioning is Enabled
+    lock_cfg = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}
+    b2 = bucket_name("lock2")
+    s3.create_bucket(Bucket=b2)
+    assert error_of(lambda: s3.put_object_lock_configuration(
+        Bucket=b2, ObjectLockConfiguration=lock_cfg))[:2] == ("InvalidBucketState", 409)
+    s3.put_bucket_versioning(Bucket=b2, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object_lock_configuration(Bucket=b2, ObjectLockConfiguration=lock_cfg)
+    assert s3.get_object_lock_configuration(Bucket=b2)["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    assert error_of(lambda: s3.put_bucket_versioning(
+        Bucket=b2, VersioningConfiguration={"Status": "Suspended"}))[:2] == ("InvalidBucketState", 409)
