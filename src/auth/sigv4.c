@@ -491,12 +491,15 @@ static void parse_query(const wire_req_t *w, arena_t *a, sigv4_t *s)
             fail(s, SIGV4_INCOMPLETE, "X-Amz-Expires should be a number");
             return;
         }
+        /* AWS: S3 answers both with 403 AuthorizationQueryParametersError */
         if (e < 0) {
-            fail(s, SIGV4_INCOMPLETE, "X-Amz-Expires must be non-negative");
+            fail(s, SIGV4_EXP_RANGE, "X-Amz-Expires must be non-negative");
             return;
         }
         if (e > MAX_EXPIRES) {
-            fail(s, SIGV4_INCOMPLETE, "X-Amz-Expires must be less than a week (in seconds) that is; 604800");
+            fail(s, SIGV4_EXP_RANGE,
+                 "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be "
+                 "less than 604800 seconds");
             return;
         }
         s->expires_s = e;

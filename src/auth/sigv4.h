@@ -27,6 +27,7 @@ typedef enum {
     SIGV4_SKEWED,     /* more than 15 minutes off: RequestExpired / RequestTimeTooSkewed */
     SIGV4_BAD_HASH,   /* x-amz-content-sha256 differs from the body: XAmzContentSHA256Mismatch */
     SIGV4_MALFORMED,  /* unparseable date, bad algorithm, … */
+    SIGV4_EXP_RANGE,  /* presigned X-Amz-Expires < 0 or > 7 days: S3 AuthorizationQueryParametersError (403) */
 } sigv4_status_t;
 
 typedef struct {

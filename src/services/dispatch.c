@@ -102,6 +102,12 @@ static int fail_sigv4(req_t *r, const sigv4_t *s)
             return req_fail(r, &E_XAmzContentSHA256Mismatch,
                             "The provided 'x-amz-content-sha256' header does not match what was computed.");
         return req_fail(r, p == PROTO_JSON ? &ERR_InvalidSignatureException : &ERR_SignatureDoesNotMatch, MSG_SIG);
+    case SIGV4_EXP_RANGE:
+        if (p == PROTO_REST_XML) {
+            static const aws_errdef_t query_params = {"AuthorizationQueryParametersError", 403, true};
+            return req_fail(r, &query_params, "%s", s->msg ? s->msg : "Query-string authentication is invalid.");
+        }
+        /* fall through */
     case SIGV4_INCOMPLETE:
     case SIGV4_MALFORMED:
     default:
@@ -272,6 +278,26 @@ static void inspect(req_t *r)
     wire_resp_header(&r->resp, r->arena, "Content-Type", STR("application/json"));
 }
 
+/* S3 headers a handler sets on r->resp itself because its model cannot
+ * carry them there (AWS: a 304 carries ETag and Last-Modified; a 404/405 for
+ * a delete marker carries x-amz-delete-marker and x-amz-version-id;
+ * HeadObject answers x-amz-tagging-count, which botocore's HeadObject output
+ * lacks). Only these survive serialization; copies them into saved. */
+static const char *const carried[] = {"ETag", "Last-Modified", "x-amz-delete-marker", "x-amz-version-id",
+                                      "x-amz-tagging-count"};
+#define N_CARRIED (sizeof carried / sizeof carried[0])
+static size_t carried_headers(const req_t *r, kv_t *saved)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->resp.nheaders && n < N_CARRIED; i++)
+        for (size_t k = 0; k < N_CARRIED; k++)
+            if (str_eq_nocase(r->resp.headers[i].name, str_c(carried[k]))) {
+                saved[n++] = r->resp.headers[i];
+                break;
+            }
+    return n;
+}
+
 static void finish_error(req_t *r)
 {
     if (!r->err) {
@@ -282,12 +308,15 @@ static void finish_error(req_t *r)
                      : &ERR_InternalFailure;
         r->err_msg = "We encountered an internal error. Please try again.";
     }
+    kv_t saved[N_CARRIED];
+    size_t nsaved = carried_headers(r, saved);
     wire_resp_init(&r->resp, r->arena);
     if (proto_write_error(r->svc ? r->svc->model : NULL, r->err, r->err_msg ? r->err_msg : "", r->err_extra, r->id,
                           r->arena, &r->resp) != GR_OK) {
         wire_resp_init(&r->resp, r->arena);
         r->resp.status = 500;
     }
+    for (size_t i = 0; i < nsaved; i++) wire_resp_header(&r->resp, r->arena, saved[i].name.p, saved[i].value);
 }
 
 static int finish(req_t *r, int rc)
@@ -301,12 +330,17 @@ static int finish(req_t *r, int rc)
     size_t len = r->resp.len;
     wire_body_src_t *src = r->resp.src; /* or a body of several files (an object stored as its parts) */
     if (rc == GR_OK) {
+        kv_t saved[N_CARRIED];
+        size_t nsaved = carried_headers(r, saved);
         wire_resp_init(&r->resp, r->arena);
         if (proto_serialize(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK ||
             r->resp.body.failed || arena_failed(r->arena)) {
             r->err = NULL;
             rc = GR_ERR;
+            wire_resp_init(&r->resp, r->arena);
         } else {
+            for (size_t i = 0; i < nsaved; i++)
+                wire_resp_header(&r->resp, r->arena, saved[i].name.p, saved[i].value);
             if (fd >= 0) r->resp.fd = fd, r->resp.off = off, r->resp.len = len, fd = -1;
             if (src) r->resp.src = src, r->resp.len = len, src = NULL;
             if (status > 200) r->resp.status = status;

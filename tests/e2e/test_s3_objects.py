@@ -422,3 +422,66 @@ def test_upload_part_copy_ranges_and_attributes(s3, bucket):
     assert at["ObjectSize"] == len(src) and at["ETag"].endswith("-2") and not at["ETag"].startswith('"')
     assert at["ObjectParts"]["TotalPartsCount"] == 2
     assert [p["Size"] for p in at["ObjectParts"]["Parts"]] == [5 * MiB, len(src) - 5 * MiB]
+
+
+# ==== headers on refusals, conditional writes, completion retries ====
+
+def test_refusal_headers_conditional_put_and_complete_retry(s3):
+    b = bucket_name("hdr")
+    s3.create_bucket(Bucket=b)
+    etag = s3.put_object(Bucket=b, Key="k", Body=b"v1", Tagging="a=1&b=2")["ETag"]
+    # HeadObject answers x-amz-tagging-count though its model has no member for it
+    h = s3.head_object(Bucket=b, Key="k")["ResponseMetadata"]["HTTPHeaders"]
+    assert h["x-amz-tagging-count"] == "2"
+    # a 304 still names the ETag and Last-Modified
+    code, status, e = error_of(lambda: s3.get_object(Bucket=b, Key="k", IfNoneMatch=etag))
+    assert status == 304
+    assert e["ResponseMetadata"]["HTTPHeaders"]["etag"] == etag
+    assert "last-modified" in e["ResponseMetadata"]["HTTPHeaders"]
+    # PutObject with a failing If-Match is 412 and writes nothing; If-None-Match: * on an existing key too
+    def put_with(headers):
+        def add(params, **kw):
+            params["headers"].update(headers)
+        s3.meta.events.register_first("before-call.s3.PutObject", add)
+        try:
+            return s3.put_object(Bucket=b, Key="k", Body=b"v2")
+        finally:
+            s3.meta.events.unregister("before-call.s3.PutObject", add)
+    assert error_of(lambda: put_with({"If-Match": '"0000"'}))[:2] == ("PreconditionFailed", 412)
+    assert error_of(lambda: put_with({"If-None-Match": "*"}))[:2] == ("PreconditionFailed", 412)
+    assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"v1"
+    assert put_with({"If-Match": etag})["ETag"] != etag
+    # an empty delimiter is no delimiter
+    assert "Delimiter" not in s3.list_objects_v2(Bucket=b, Delimiter="")
+    # the current version a delete marker: 404 with x-amz-delete-marker and its version id
+    s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+    dm = s3.delete_object(Bucket=b, Key="k")["VersionId"]
+    code, status, e = error_of(lambda: s3.head_object(Bucket=b, Key="k"))
+    assert status == 404
+    assert e["ResponseMetadata"]["HTTPHeaders"]["x-amz-delete-marker"] == "true"
+    assert e["ResponseMetadata"]["HTTPHeaders"]["x-amz-version-id"] == dm
+    code, status, e = error_of(lambda: s3.head_object(Bucket=b, Key="k", VersionId=dm))
+    assert status == 405 and e["ResponseMetadata"]["HTTPHeaders"]["x-amz-delete-marker"] == "true"
+    # CompleteMultipartUpload sent again answers the same result
+    uid = s3.create_multipart_upload(Bucket=b, Key="mp")["UploadId"]
+    p = s3.upload_part(Bucket=b, Key="mp", UploadId=uid, PartNumber=1, Body=b"x")
+    parts = {"Parts": [{"PartNumber": 1, "ETag": p["ETag"]}]}
+    first = s3.complete_multipart_upload(Bucket=b, Key="mp", UploadId=uid, MultipartUpload=parts)
+    again = s3.complete_multipart_upload(Bucket=b, Key="mp", UploadId=uid, MultipartUpload=parts)
+    assert (again["ETag"], again.get("VersionId")) == (first["ETag"], first.get("VersionId"))
+    assert error_of(lambda: s3.complete_multipart_upload(Bucket=b, Key="mp", UploadId="nope",
+                                                        MultipartUpload=parts))[:2] == ("NoSuchUpload", 404)
+    # x-amz-expected-bucket-owner naming another account is refused
+    assert error_of(lambda: s3.list_objects_v2(Bucket=b, ExpectedBucketOwner="999999999999"))[:2] == \
+        ("AccessDenied", 403)
+    # Object Lock on an existing bucket: only once its versioning is Enabled
+    lock_cfg = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}
+    b2 = bucket_name("lock2")
+    s3.create_bucket(Bucket=b2)
+    assert error_of(lambda: s3.put_object_lock_configuration(
+        Bucket=b2, ObjectLockConfiguration=lock_cfg))[:2] == ("InvalidBucketState", 409)
+    s3.put_bucket_versioning(Bucket=b2, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object_lock_configuration(Bucket=b2, ObjectLockConfiguration=lock_cfg)
+    assert s3.get_object_lock_configuration(Bucket=b2)["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    assert error_of(lambda: s3.put_bucket_versioning(
+        Bucket=b2, VersioningConfiguration={"Status": "Suspended"}))[:2] == ("InvalidBucketState", 409)

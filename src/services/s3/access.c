@@ -592,6 +592,16 @@ int s3_access_check(req_t *r, str_t bucket, str_t owner_account)
     return check(r, bucket, owner_account, action_of(r), resource_of(r, bucket), key);
 }
 
+int s3_access_check_source(req_t *r, str_t bucket, str_t owner_account, str_t key, str_t vid)
+{
+    s3_lifecycle_tick(r->app);
+    /* AWS (CopyObject, UploadPartCopy): reading the source needs
+     * s3:GetObject on it (s3:GetObjectVersion for a named version), granted
+     * by the source bucket's policy or ACLs like any read. */
+    str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
+    return check(r, bucket, owner_account, vid.p ? STR("s3:GetObjectVersion") : STR("s3:GetObject"), res, key);
+}
+
 bool s3_anonymous_may_get(req_t *r, str_t bucket, str_t owner_account, str_t key)
 {
     str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));

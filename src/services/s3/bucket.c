@@ -235,6 +235,7 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
     static const char *const dels[] = {
         "DELETE FROM s3_part WHERE upload IN (SELECT id FROM s3_upload WHERE bucket = ?1)",
         "DELETE FROM s3_upload WHERE bucket = ?1",
+        "DELETE FROM s3_completed_upload WHERE bucket = ?1",
         "DELETE FROM s3_bucket WHERE name = ?1",
         "DELETE FROM s3_bucket_config WHERE bucket = ?1",
         "DELETE FROM s3_object_acl WHERE bucket = ?1",

@@ -89,7 +89,9 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
     val_set_c(a, out, "IsTruncated", val_bool(a, truncated));
     if (val_len(contents)) val_set_c(a, out, "Contents", contents);
     val_set_c(a, out, "Name", val_str(a, w->bucket));
-    val_set_c(a, out, "Prefix", val_str(a, enc(r, w, w->prefix)));
+    /* AWS: ListObjects (v1) answers Prefix as sent even with encoding-type=url
+     * (botocore decodes it only for v2); v2 encodes it like the keys */
+    val_set_c(a, out, "Prefix", val_str(a, w->v2 ? enc(r, w, w->prefix) : w->prefix));
     if (w->delimiter.p) val_set_c(a, out, "Delimiter", val_str(a, enc(r, w, w->delimiter)));
     val_set_c(a, out, "MaxKeys", val_int(a, w->max));
     if (val_len(prefixes)) val_set_c(a, out, "CommonPrefixes", prefixes);
@@ -106,6 +108,8 @@ static int walk_input(req_t *r, const val_t *in, walk_t *w)
     w->prefix = val_get_str(in, "Prefix");
     if (!w->prefix.p) w->prefix = STR("");
     w->delimiter = val_get_str(in, "Delimiter");
+    /* AWS: an empty delimiter is no delimiter; the answer then has no Delimiter element */
+    if (!w->delimiter.len) w->delimiter = STR_NULL;
     /* AWS: MaxKeys defaults to (and is capped at) 1,000 */
     w->max = val_get_int(in, "MaxKeys", 1000);
     if (w->max < 0)
@@ -144,7 +148,8 @@ int s3_list_objects_v2(req_t *r, const val_t *in, val_t *out)
     w.owner = val_get_bool(in, "FetchOwner", false);
     str_t token = val_get_str(in, "ContinuationToken"), sa = val_get_str(in, "StartAfter");
     w.after = sa.p ? sa : STR("");
-    if (token.p) {
+    /* AWS: an empty continuation-token lists from the start (and is echoed) */
+    if (token.p && token.len) {
         /* Our continuation token is the base64 of the last key or prefix returned. */
         str_t dec;
         if (!s3__unb64(a, token, &dec) || !dec.len)

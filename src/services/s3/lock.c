@@ -128,9 +128,15 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
     int64_t d, y;
     int on = lock_config(r, db, bucket, &dmode, &d, &y);
     if (on < 0) return GR_ERR;
-    /* AWS: object lock can only be configured on a bucket created with it */
-    if (!on)
-        return req_fail(r, &E_InvalidBucketState, "Object Lock configuration cannot be enabled on existing buckets");
+    /* AWS: Object Lock can be enabled on an existing bucket whose versioning
+     * is Enabled (PutObjectLockConfiguration; 409 InvalidBucketState otherwise) */
+    if (!on) {
+        int vers = s3__versioning(r, db, bucket, NULL);
+        if (vers < 0) return GR_ERR;
+        if (vers != S3_VERS_ENABLED)
+            return req_fail(r, &E_InvalidBucketState,
+                            "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration");
+    }
     const val_t *cfg = val_get(in, "ObjectLockConfiguration");
     if (!str_eq_c(cfg ? val_get_str(cfg, "ObjectLockEnabled") : STR_NULL, "Enabled"))
         return req_fail(r, &S3_E_MalformedXML,
@@ -155,7 +161,7 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
     }
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-                           "UPDATE s3_bucket_versioning SET lock_mode = ?2, lock_days = ?3, lock_years = ?4 "
+                           "UPDATE s3_bucket_versioning SET lock = 1, lock_mode = ?2, lock_days = ?3, lock_years = ?4 "
                            "WHERE bucket = ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;

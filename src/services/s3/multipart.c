@@ -181,7 +181,7 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     str_t sb, sk, svid;
     if (!s3__parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk, &svid))
         return req_fail(r, &S3_E_InvalidArgument, "Invalid copy source object key");
-    if (s3__bucket(r, sb, NULL) != GR_OK) return GR_ERR;
+    if (s3__bucket_source(r, sb, sk, svid) != GR_OK) return GR_ERR;
     s3_obj_t src;
     int found = s3__version_get(r, db, sb, sk, svid, &src);
     if (found < 0) return GR_ERR;
@@ -306,6 +306,71 @@ static int delete_upload_rows(sqlite3 *db, str_t uid)
     return GR_OK;
 }
 
+/* CompleteMultipartUpload's answer (Location, Bucket, Key, ETag, VersionId). */
+static void complete_out(req_t *r, val_t *out, str_t bucket, str_t key, str_t etag, str_t vid)
+{
+    arena_t *a = r->arena;
+    if (vid.p) val_set_c(a, out, "VersionId", val_str(a, vid));
+    val_set_c(a, out, "Location",
+              val_cstr(a, arena_printf(a, "http://%.*s.s3.localhost/%.*s", STR_FMT(bucket),
+                                       STR_FMT(wire_url_encode(a, key, true)))));
+    val_set_c(a, out, "Bucket", val_str(a, bucket));
+    val_set_c(a, out, "Key", val_str(a, key));
+    val_set_c(a, out, "ETag", val_str(a, etag));
+}
+
+/* Records a completed upload inside the completing transaction (and drops
+ * records older than a day, which bounds the table). */
+static int completed_put(sqlite3 *db, str_t uid, str_t bucket, str_t key, str_t etag, str_t vid)
+{
+    int64_t now = time_now_us();
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "DELETE FROM s3_completed_upload WHERE completed_us < ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(st, 1, now - (int64_t)86400 * 1000000);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return GR_ERR;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR REPLACE INTO s3_completed_upload (id, bucket, key, etag, version_id, "
+                           "completed_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, key.p ? key.p : "", (int)key.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, etag.p, (int)etag.len, SQLITE_STATIC);
+    if (vid.p)
+        sqlite3_bind_text(st, 5, vid.p, (int)vid.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_int64(st, 6, now);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+/* AWS: CompleteMultipartUpload sent again for an upload that already
+ * completed answers 200 with the same result (the API reference asks clients
+ * to retry failed completions, so a retry after a lost response must not
+ * turn into NoSuchUpload). 1 answered, 0 no such completed upload, -1 error. */
+static int completed_again(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid, val_t *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT etag, version_id FROM s3_completed_upload WHERE id = ?1 AND bucket = ?2 AND "
+                           "key = ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, uid.p ? uid.p : "", (int)uid.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, key.p ? key.p : "", (int)key.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) complete_out(r, out, bucket, key, s3__col_str(r, st, 0), s3__col_str(r, st, 1));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -316,7 +381,10 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     s3_obj_t o = {0};
     int found = upload_get(r, db, bucket, key, uid, &o.at);
     if (found < 0) return GR_ERR;
-    if (!found) return no_such_upload(r, uid);
+    if (!found) {
+        int again = completed_again(r, db, bucket, key, uid, out);
+        return again > 0 ? GR_OK : again < 0 ? GR_ERR : no_such_upload(r, uid);
+    }
     const val_t *mu = val_get(in, "MultipartUpload");
     const val_t *want = mu ? val_get(mu, "Parts") : NULL;
     /* AWS: a CompleteMultipartUpload without parts is MalformedXML */
@@ -403,10 +471,10 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     }
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0 || upload_tags(r, db, uid, &o) != GR_OK || s3__lock_apply(r, db, bucket, in, &o) != GR_OK ||
-        s3__version_put(r, db, bucket, key, &o, &old) != GR_OK || delete_upload_rows(db, uid) != GR_OK ||
-        s3__commit(db) != GR_OK)
+        s3__version_put(r, db, bucket, key, &o, &old) != GR_OK || delete_upload_rows(db, uid) != GR_OK)
         goto fail_tx;
-    if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id)); /* as PutObject */
+    str_t vid_out = vers && o.version_id.p ? o.version_id : STR_NULL; /* as PutObject */
+    if (completed_put(db, uid, bucket, key, o.etag, vid_out) != GR_OK || s3__commit(db) != GR_OK) goto fail_tx;
     s3__blobs_drop(r, old);
     s3_object_written(r, bucket, key, in, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag); /* notify.c */
     /* The chosen parts now belong to the object; the others go. */
@@ -415,12 +483,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         for (size_t i = 0; i < n && !chosen; i++) chosen = str_eq(now[k].blob, blobs[i]);
         if (!chosen) s3__blob_drop(r, now[k].blob.p);
     }
-    val_set_c(a, out, "Location",
-              val_cstr(a, arena_printf(a, "http://%.*s.s3.localhost/%.*s", STR_FMT(bucket),
-                                       STR_FMT(wire_url_encode(a, key, true)))));
-    val_set_c(a, out, "Bucket", val_str(a, bucket));
-    val_set_c(a, out, "Key", val_str(a, key));
-    val_set_c(a, out, "ETag", val_str(a, o.etag));
+    complete_out(r, out, bucket, key, o.etag, vid_out);
     return GR_OK;
 fail_tx:
     s3__rollback(db);
@@ -505,6 +568,24 @@ int s3_list_parts(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* AWS: an upload's Owner is the account that initiated it (its canonical
+ * id) and its Initiator is that principal: the canonical id for an
+ * account's root, the ARN for an IAM identity. arn is the stored initiator. */
+static void upload_people(req_t *r, str_t arn, val_t *into)
+{
+    arena_t *a = r->arena;
+    str_t rest = arn, field = STR_NULL;
+    for (int i = 0; i < 5 && rest.p; i++) rest = str_cut(rest, ':', &field); /* field 5: the account */
+    str_t canon = field.len ? s3__owner_id(a, field) : STR_NULL;
+    val_t *owner = val_new(a, VAL_STRUCT), *who = val_new(a, VAL_STRUCT);
+    val_set_c(a, owner, "DisplayName", val_cstr(a, "gureum"));
+    val_set_c(a, owner, "ID", canon.p ? val_str(a, canon) : val_get(s3__owner(r), "ID"));
+    val_set_c(a, who, "ID", val_str(a, canon.p && str_eq_c(rest, "root") ? canon : arn));
+    val_set_c(a, who, "DisplayName", val_cstr(a, "gureum"));
+    val_set_c(a, into, "Initiator", who);
+    val_set_c(a, into, "Owner", owner);
+}
+
 /* Uploads in (key, upload id) order after the markers, under the prefix,
  * with keys containing the delimiter rolled up into CommonPrefixes. */
 int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
@@ -568,11 +649,7 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, u, "Initiated", val_time(a, sqlite3_column_int64(st, 2)));
         str_t sc = s3__col_str(r, st, 4);
         val_set_c(a, u, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
-        val_set_c(a, u, "Owner", s3__owner(r));
-        val_t *who = val_new(a, VAL_STRUCT);
-        val_set_c(a, who, "ID", val_str(a, s3__col_str(r, st, 3)));
-        val_set_c(a, who, "DisplayName", val_cstr(a, "gureum"));
-        val_set_c(a, u, "Initiator", who);
+        upload_people(r, s3__col_str(r, st, 3), u);
         val_push(a, list, u);
     }
     sqlite3_finalize(st);

@@ -29,6 +29,30 @@ static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value)
     val_set_c(r->arena, out, arena_printf(r->arena, "Checksum%.*s", STR_FMT(algo)), val_str(r->arena, value));
 }
 
+static bool etag_listed(str_t list, str_t etag);
+
+/* AWS: conditional writes — PutObject with If-Match writes only over a
+ * current object with that ETag (412 PreconditionFailed otherwise, 404
+ * NoSuchKey when there is none); If-None-Match: * only when the key has no
+ * current object (412). botocore 1.26's PutObject model has neither member,
+ * so they are read from the request's headers. Runs inside the write's
+ * transaction, so the check and the write see the same current version. */
+static int put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key)
+{
+    str_t im = wire_header(&r->w, "If-Match"), inm = wire_header(&r->w, "If-None-Match");
+    if (!im.p && !inm.p) return GR_OK;
+    s3_obj_t cur;
+    int found = s3__obj_get(r, db, bucket, key, &cur);
+    if (found < 0) return GR_ERR;
+    if (im.p && !found) return s3__no_such_key(r, key);
+    if ((im.p && !etag_listed(im, cur.etag)) || (inm.p && found && str_eq_c(str_trim(inm), "*"))) {
+        r->err_extra = val_new(r->arena, VAL_STRUCT);
+        val_set_c(r->arena, r->err_extra, "Condition", val_cstr(r->arena, im.p ? "If-Match" : "If-None-Match"));
+        return req_fail(r, &S3_E_PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+    }
+    return GR_OK;
+}
+
 int s3_put_object(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -48,8 +72,9 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     str_t old;
     int vers = 0;
     if (!db || s3__begin(db) != GR_OK) goto fail;
-    if ((vers = s3__versioning(r, db, bucket, NULL)) < 0 || s3__lock_apply(r, db, bucket, in, &o) != GR_OK ||
-        s3__version_put(r, db, bucket, key, &o, &old) != GR_OK || s3__commit(db) != GR_OK) {
+    if ((vers = s3__versioning(r, db, bucket, NULL)) < 0 || put_conditions(r, db, bucket, key) != GR_OK ||
+        s3__lock_apply(r, db, bucket, in, &o) != GR_OK || s3__version_put(r, db, bucket, key, &o, &old) != GR_OK ||
+        s3__commit(db) != GR_OK) {
         s3__rollback(db);
         goto fail;
     }
@@ -120,6 +145,13 @@ int s3__check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy
     else if (ims != INT64_MIN)
         nm = mod_s <= ims / 1000000;
     if (nm) {
+        if (!copy) {
+            /* AWS (and RFC 7232 4.1): a 304 still carries ETag and Last-Modified */
+            char lm[32];
+            time_fmt_rfc822(lm, o->modified_us);
+            wire_resp_header(&r->resp, r->arena, "ETag", o->etag);
+            wire_resp_header(&r->resp, r->arena, "Last-Modified", str_c(arena_strdup(r->arena, lm)));
+        }
         if (copy) {
             r->err_extra = val_new(r->arena, VAL_STRUCT);
             val_set_c(
@@ -252,15 +284,37 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         static const aws_errdef_t no_such_version = {"NoSuchVersion", 404, true};
         return req_fail(r, &no_such_version, "The specified version does not exist.");
     }
-    if (!found) return s3__no_such_key(r, key);
-    /* AWS: GET/HEAD of a delete marker by version id → 405 MethodNotAllowed */
-    if (o.delete_marker)
+    if (!found) {
+        /* AWS: when the current version is a delete marker, the 404 says so
+         * with x-amz-delete-marker: true and the marker's x-amz-version-id */
+        str_t dm_vid;
+        int dm = s3__current_delete_marker(r, db, bucket, key, &dm_vid);
+        if (dm < 0) return GR_ERR;
+        if (dm) {
+            wire_resp_header(&r->resp, a, "x-amz-delete-marker", STR("true"));
+            wire_resp_header(&r->resp, a, "x-amz-version-id", dm_vid.p ? dm_vid : STR("null"));
+        }
+        return s3__no_such_key(r, key);
+    }
+    /* AWS (GetObject/HeadObject): a delete marker named by version id → 405
+     * MethodNotAllowed with x-amz-delete-marker: true and Last-Modified */
+    if (o.delete_marker) {
+        char lm[32];
+        time_fmt_rfc822(lm, o.modified_us);
+        wire_resp_header(&r->resp, a, "Last-Modified", str_c(arena_strdup(a, lm)));
+        wire_resp_header(&r->resp, a, "x-amz-delete-marker", STR("true"));
+        wire_resp_header(&r->resp, a, "x-amz-version-id", s3__vid_out(&o));
         return req_fail(r, &ERR_MethodNotAllowed, "The specified method is not allowed against this resource.");
+    }
     if (s3__check_conditions(r, in, &o, false) != GR_OK) return GR_ERR;
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
     if (vers || o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, s3__vid_out(&o)));
-    if (o.tags.p) val_set_c(a, out, "TagCount", val_int(a, s3__tags_count(o.tags)));
+    if (o.tags.p && head) /* AWS: HeadObject answers x-amz-tagging-count too; its model lacks the member */
+        wire_resp_header(&r->resp, a, "x-amz-tagging-count",
+                         str_c(arena_printf(a, "%lld", (long long)s3__tags_count(o.tags))));
+    else if (o.tags.p)
+        val_set_c(a, out, "TagCount", val_int(a, s3__tags_count(o.tags)));
     if (o.lock_mode.p) {
         val_set_c(a, out, "ObjectLockMode", val_str(a, o.lock_mode));
         val_set_c(a, out, "ObjectLockRetainUntilDate", val_time(a, o.lock_until_us));
@@ -470,7 +524,8 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     str_t sb, sk, svid;
     if (!s3__parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk, &svid))
         return req_fail(r, &S3_E_InvalidArgument, "Invalid copy source object key");
-    if (check_key(r, key) != GR_OK || s3__bucket(r, bucket, NULL) != GR_OK || s3__bucket(r, sb, NULL) != GR_OK)
+    if (check_key(r, key) != GR_OK || s3__bucket(r, bucket, NULL) != GR_OK ||
+        s3__bucket_source(r, sb, sk, svid) != GR_OK)
         return GR_ERR;
     sqlite3 *db = s3__db(r);
     s3_obj_t src;

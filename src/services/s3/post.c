@@ -18,6 +18,7 @@
 #include "core/gtime.h"
 #include "core/json.h"
 #include "protocol/model.h"
+#include "protocol/xml.h"
 #include "s3.h"
 #include "s3_bucket.h"
 #include "s3_internal.h"
@@ -254,6 +255,34 @@ static const op_t *op_named(req_t *r, const char *name)
     return NULL;
 }
 
+/* AWS: POST's "tagging" field is a <Tagging><TagSet><Tag><Key/><Value/>…
+ * document; it becomes x-amz-tagging's "k=v&…" form, which PutObject checks. */
+static int tags_from_xml(req_t *r, str_t doc, str_t *enc)
+{
+    arena_t *a = r->arena;
+    xml_node_t *root;
+    const char *err;
+    const xml_node_t *set = NULL;
+    if (xml_parse(a, doc, &root, &err) == GR_OK && str_eq_c(xml_local(root->name), "Tagging"))
+        set = xml_child(root, STR("TagSet"));
+    if (!set)
+        return req_fail(r, &S3_E_MalformedXML,
+                        "The XML you provided was not well-formed or did not validate against our published schema");
+    buf_t b;
+    buf_init(&b, a);
+    for (const xml_node_t *t = set->child; t; t = t->next) {
+        const xml_node_t *k = xml_child(t, STR("Key")), *v = xml_child(t, STR("Value"));
+        if (!str_eq_c(xml_local(t->name), "Tag") || !k)
+            return req_fail(r, &S3_E_MalformedXML,
+                            "The XML you provided was not well-formed or did not validate "
+                            "against our published schema");
+        buf_printf(&b, "%s%.*s=%.*s", b.len ? "&" : "", STR_FMT(wire_url_encode(a, k->text, false)),
+                   STR_FMT(wire_url_encode(a, v ? v->text : STR(""), false)));
+    }
+    *enc = buf_str(&b);
+    return b.failed ? GR_ERR : GR_OK;
+}
+
 int s3_post_object(req_t *r)
 {
     arena_t *a = r->arena;
@@ -326,6 +355,12 @@ int s3_post_object(req_t *r)
         if (str_starts_with(f[i].name, STR("x-amz-meta-")))
             val_set(a, meta, str_sub(f[i].name, 11, f[i].name.len - 11), val_str(a, f[i].value));
     if (val_len(meta)) val_set_c(a, in, "Metadata", meta);
+    str_t tagging = fval(f, n, "tagging");
+    if (tagging.p) {
+        str_t enc;
+        if (tags_from_xml(r, tagging, &enc) != GR_OK) return GR_ERR;
+        val_set_c(a, in, "Tagging", val_str(a, enc));
+    }
     r->op = op_named(r, "PutObject");
     r->in = in;
     if (!r->op || s3_put_object(r, in, out) != GR_OK) return GR_ERR;

@@ -34,6 +34,8 @@ int s3_bucket_owned(req_t *r, str_t bucket);
  * anonymous), and for same-account callers to apply explicit denies: GR_OK
  * when the bucket policy or an ACL grants r->op, else AccessDenied. */
 int s3_access_check(req_t *r, str_t bucket, str_t owner_account);
+/* The same for reading a copy's source object key (version vid, or STR_NULL). */
+int s3_access_check_source(req_t *r, str_t bucket, str_t owner_account, str_t key, str_t vid);
 /* Whether an anonymous caller (r->who) may GetObject key (website endpoint). */
 bool s3_anonymous_may_get(req_t *r, str_t bucket, str_t owner_account, str_t key);
 /* The ACL a canned name or x-amz-grant-* headers of in describe (NULL: none

@@ -77,7 +77,9 @@ static void bind_key(sqlite3_stmt *st, int i, str_t k)
     sqlite3_bind_blob(st, i, k.p ? k.p : "", (int)k.len, SQLITE_STATIC);
 }
 
-int s3__bucket(req_t *r, str_t name, str_t *region)
+/* The owning account of bucket name (NoSuchBucket when there is none).
+ * expected: the x-amz-(source-)expected-bucket-owner header to honour. */
+static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expected, str_t *acct)
 {
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
@@ -93,10 +95,29 @@ int s3__bucket(req_t *r, str_t name, str_t *region)
         val_set_c(r->arena, r->err_extra, "BucketName", val_strdup(r->arena, name));
         return req_fail(r, &S3_ERR_NoSuchBucket, "The specified bucket does not exist");
     }
-    str_t acct = s3__col_str(r, st, 0);
+    *acct = s3__col_str(r, st, 0);
     if (region) *region = s3__col_str(r, st, 1);
     sqlite3_finalize(st);
+    /* AWS: "If the account ID that you provide does not match the actual
+     * owner of the bucket, the request fails with the HTTP status code 403
+     * Forbidden (access denied)." */
+    str_t want = wire_header(&r->w, expected);
+    if (want.p && !str_eq(want, *acct)) return req_fail(r, &ERR_AccessDenied, "Access Denied");
+    return GR_OK;
+}
+
+int s3__bucket(req_t *r, str_t name, str_t *region)
+{
+    str_t acct;
+    if (bucket_owner(r, name, region, "x-amz-expected-bucket-owner", &acct) != GR_OK) return GR_ERR;
     return s3_access_check(r, name, acct); /* bucket policy and ACLs: access.c */
+}
+
+int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid)
+{
+    str_t acct;
+    if (bucket_owner(r, name, NULL, "x-amz-source-expected-bucket-owner", &acct) != GR_OK) return GR_ERR;
+    return s3_access_check_source(r, name, acct, key, vid); /* access.c */
 }
 
 int s3__no_such_key(req_t *r, str_t key)
@@ -147,14 +168,17 @@ static str_t strip_aws_chunked(req_t *r, str_t ce)
     buf_t b;
     buf_init(&b, r->arena);
     str_t rest = ce;
+    bool chunked = false;
     while (rest.p) {
         str_t item;
         rest = str_cut(rest, ',', &item);
         item = str_trim(item);
+        if (str_eq_nocase(item, STR("aws-chunked"))) chunked = true;
         if (!item.len || str_eq_nocase(item, STR("aws-chunked"))) continue;
-        if (b.len) buf_putc(&b, ',');
+        if (b.len) buf_puts(&b, ", "); /* the list separator HTTP writes (RFC 9110 5.6.1) */
         buf_put_str(&b, item);
     }
+    if (!chunked) return ce; /* kept as the client wrote it */
     return b.len ? buf_str(&b) : STR_NULL;
 }
 

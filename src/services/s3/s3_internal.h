@@ -50,6 +50,9 @@ sqlite3 *s3__db(req_t *r);
 /* Bucket of this name owned by the caller: GR_OK (region copied to *region
  * when non-NULL), else the request fails with NoSuchBucket / AccessDenied. */
 int s3__bucket(req_t *r, str_t name, str_t *region);
+/* The same for a copy's source: its bucket exists and the caller may read key
+ * (version vid, or STR_NULL) there. */
+int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid);
 int s3__no_such_key(req_t *r, str_t key);
 int s3__begin(sqlite3 *db);
 int s3__commit(sqlite3 *db);
@@ -70,6 +73,10 @@ int s3__version_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o,
 /* The version vid of key ("null" = the null version; STR_NULL = current).
  * 1 found (o->delete_marker tells a marker), 0 absent, -1 error. */
 int s3__version_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid, s3_obj_t *o);
+/* Whether key has no current object because its latest version is a delete
+ * marker: 1 yes (*vid = its version id, STR_NULL for the null version), 0 no,
+ * -1 error. */
+int s3__current_delete_marker(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *vid);
 /* Rewrites the tags/lock fields of version vid (STR_NULL: current) of key. */
 int s3__version_update(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o);
 /* Whether a bucket holds any version or delete marker. 1 yes, 0 no, -1 error. */

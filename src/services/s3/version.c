@@ -186,6 +186,26 @@ static int promote(req_t *r, sqlite3 *db, str_t bucket, str_t key)
     return sql ? exec3(db, sql, bucket, key, STR_NULL) : GR_ERR;
 }
 
+int s3__current_delete_marker(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *vid)
+{
+    /* With no current object, the newest noncurrent row is the key's latest
+     * version (promote keeps a live version current). */
+    *vid = STR_NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT delete_marker, version_id FROM s3_version WHERE bucket = ?1 AND key = ?2 "
+                           "ORDER BY seq DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    bind_s(st, 1, bucket);
+    bind_k(st, 2, key);
+    int rc = sqlite3_step(st);
+    bool marker = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+    if (marker) *vid = s3__col_str(r, st, 1);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? marker : rc == SQLITE_DONE ? 0 : -1;
+}
+
 static bool vid_matches(str_t want, str_t have)
 {
     if (str_eq_c(want, "null")) return !have.p;

@@ -515,8 +515,9 @@ static void test_botocore_s3_presigned(void **state)
     m.query =
         STR("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261126%2Fus-east-1%2Fs3%2Faws4_"
             "request&X-Amz-Date=20261126T090000Z&X-Amz-Expires=604801&X-Amz-SignedHeaders=host&X-Amz-Signature=00");
-    assert_int_equal(check(&m, a, true, now, VEC_SECRET, &s), SIGV4_INCOMPLETE);
-    assert_string_equal(s.msg, "X-Amz-Expires must be less than a week (in seconds) that is; 604800");
+    assert_int_equal(check(&m, a, true, now, VEC_SECRET, &s), SIGV4_EXP_RANGE);
+    assert_string_equal(s.msg, "X-Amz-Expires must be less than a week (in seconds); that is, the given "
+                               "X-Amz-Expires must be less than 604800 seconds");
     m.query = STR("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261126%2Fus-east-1%2Fs3%2Faws4_"
                   "request&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00");
     assert_int_equal(check(&m, a, true, now, VEC_SECRET, &s), SIGV4_INCOMPLETE);
