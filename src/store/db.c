@@ -11,6 +11,8 @@
  * thread exit or store_close, closes it exactly once. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +23,23 @@
 #include "core/log.h"
 #include "store/store.h"
 
+/* A statement kept prepared for its SQL text (store_prepare). */
+#define STMT_CACHE 48
+typedef struct {
+    char *sql; /* malloc'd copy of the text; NULL = free slot */
+    size_t len;
+    uint64_t hash;
+    sqlite3_stmt *st;
+    bool busy; /* handed out, not yet released */
+} cached_stmt_t;
+
 /* One open connection of one thread. */
 typedef struct conn {
     store_t *s;                   /* NULL once store_close closed it: a dead entry awaiting its thread */
     const store_schema_t *schema; /* the lookup key with s */
     sqlite3 *db;
+    cached_stmt_t cache[STMT_CACHE];
+    unsigned evict;             /* round-robin victim when the cache is full */
     struct conn *tnext;         /* the owning thread's list */
     struct conn *snext, *sprev; /* the store's list */
 } conn_t;
@@ -139,6 +153,12 @@ durability_t store_durability(const store_t *s)
 static void close_db(conn_t *c)
 {
     if (!c->db) return;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        if (!c->cache[i].sql) continue;
+        sqlite3_finalize(c->cache[i].st);
+        free(c->cache[i].sql);
+        c->cache[i] = (cached_stmt_t){0};
+    }
     int rc = sqlite3_close(c->db);
     if (rc != SQLITE_OK) {
         /* Unfinalized statements: a service bug. close_v2 frees the connection once they are. */
@@ -423,4 +443,81 @@ sqlite3 *store_db(store_t *s, const store_schema_t *schema)
     s->conns = c;
     pthread_mutex_unlock(&g_mu);
     return c->db;
+}
+
+/* ==== Prepared-statement cache ====
+ * Preparing is the largest single cost of a small request (a third of a 4 KiB
+ * S3 GET), and a service runs the same few statements again and again. Each
+ * connection keeps up to STMT_CACHE statements by SQL text; only the
+ * connection's own thread touches them, like the connection itself. A
+ * statement in use is never handed out twice: a nested use of the same text
+ * (or a full cache) gets a statement of its own, finalized on release. */
+
+static conn_t *conn_of(sqlite3 *db)
+{
+    tconns_t *t = g_key_ok ? pthread_getspecific(g_key) : NULL;
+    for (conn_t *c = t ? t->head : NULL; c; c = c->tnext)
+        if (c->db == db && c->s) return c;
+    return NULL;
+}
+
+static uint64_t text_hash(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    return h;
+}
+
+int store_prepare(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **st, const char **tail)
+{
+    conn_t *c = tail ? NULL : conn_of(db); /* a caller walking several statements prepares plainly */
+    if (!c) return sqlite3_prepare_v2(db, sql, nbyte, st, tail);
+    size_t len = nbyte < 0 ? strlen(sql) : (size_t)nbyte;
+    uint64_t h = text_hash(sql, len);
+    cached_stmt_t *free_slot = NULL;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        cached_stmt_t *e = &c->cache[i];
+        if (!e->sql) {
+            if (!free_slot) free_slot = e;
+            continue;
+        }
+        if (!e->busy && e->hash == h && e->len == len && memcmp(e->sql, sql, len) == 0) {
+            e->busy = true;
+            *st = e->st;
+            return SQLITE_OK;
+        }
+    }
+    int rc = sqlite3_prepare_v2(db, sql, (int)len, st, NULL);
+    if (rc != SQLITE_OK || !*st) return rc;
+    cached_stmt_t *e = free_slot;
+    for (int k = 0; !e && k < STMT_CACHE; k++) { /* full: evict one not in use */
+        cached_stmt_t *v = &c->cache[c->evict++ % STMT_CACHE];
+        if (v->busy) continue;
+        sqlite3_finalize(v->st);
+        free(v->sql);
+        *v = (cached_stmt_t){0};
+        e = v;
+    }
+    char *copy = e ? malloc(len + 1) : NULL;
+    if (!copy) return SQLITE_OK; /* uncached: store_release finalizes it */
+    memcpy(copy, sql, len);
+    copy[len] = 0;
+    *e = (cached_stmt_t){.sql = copy, .len = len, .hash = h, .st = *st, .busy = true};
+    return SQLITE_OK;
+}
+
+int store_release(sqlite3_stmt *st)
+{
+    if (!st) return SQLITE_OK;
+    conn_t *c = conn_of(sqlite3_db_handle(st));
+    for (int i = 0; c && i < STMT_CACHE; i++) {
+        cached_stmt_t *e = &c->cache[i];
+        if (e->sql && e->st == st) {
+            int rc = sqlite3_reset(st); /* the last step's error, as finalize would report it */
+            sqlite3_clear_bindings(st);
+            e->busy = false;
+            return rc;
+        }
+    }
+    return sqlite3_finalize(st);
 }

@@ -45,6 +45,13 @@ durability_t store_durability(const store_t *s);
 /* This thread's connection to the service's database, opened and migrated on
  * first use; NULL on failure (logged). Closed by store_close / thread exit. */
 sqlite3 *store_db(store_t *s, const store_schema_t *schema);
+/* sqlite3_prepare_v2 for a connection from store_db, served from the
+ * connection's cache of prepared statements when the same SQL text was
+ * prepared before and is not in use. Every statement from here goes back
+ * through store_release (never sqlite3_finalize), which returns what
+ * sqlite3_finalize would: the error of the statement's last step, if any. */
+int store_prepare(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **st, const char **tail);
+int store_release(sqlite3_stmt *st);
 
 /* Convenience: run SQL with no result rows; GR_OK / GR_ERR (logged). */
 int store_exec(sqlite3 *db, const char *sql);

@@ -43,7 +43,7 @@ static __thread arena_t *stmt_owner;
 static void stmt_flush(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < stmt_n; i++) sqlite3_finalize(stmt_cache[i].st);
+    for (int i = 0; i < stmt_n; i++) store_release(stmt_cache[i].st);
     stmt_n = 0;
     stmt_owner = NULL;
 }
@@ -69,12 +69,12 @@ sqlite3_stmt *ddb__stmt(sqlite3 *db, const char *sql)
         }
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return NULL;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return NULL;
     if (!stmt_owner || stmt_n == STMT_CACHE) {
         /* Outside a request (background work) or full: the caller's
          * statement is finalized with the next flush of a fresh slot list. */
         if (stmt_n == STMT_CACHE) {
-            sqlite3_finalize(st);
+            store_release(st);
             return NULL;
         }
     }
@@ -979,7 +979,7 @@ int dynamodb_delete_table(req_t *r, const val_t *in, val_t *out)
 static int backfill(req_t *r, sqlite3 *db, ddb_table_t *t, const ddb_index_t *x)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->tid);
     int rc;
@@ -1009,7 +1009,7 @@ static int backfill(req_t *r, sqlite3 *db, ddb_table_t *t, const ddb_index_t *x)
             break;
         }
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -1372,10 +1372,10 @@ int dynamodb_list_tables(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = store_db(app->store, &schema_dynamodb);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name FROM ddb_table WHERE account = ?1 AND region = ?2 AND name > ?3 "
-                           "ORDER BY name LIMIT ?4",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT name FROM ddb_table WHERE account = ?1 AND region = ?2 AND name > ?3 "
+                      "ORDER BY name LIMIT ?4",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
@@ -1389,7 +1389,7 @@ int dynamodb_list_tables(req_t *r, const val_t *in, val_t *out)
         last = arena_str(a, str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)));
         val_push(a, names, val_str(a, last));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "TableNames", names);
     if (n > limit) val_set_c(a, out, "LastEvaluatedTableName", val_str(a, last));

@@ -15,6 +15,7 @@
 
 #include "core/gtime.h"
 #include "services/dynamodb/tbl.h"
+#include "store/store.h"
 
 #define SWEEP_EVERY_US 1000000LL
 #define MAX_DELETES 1000
@@ -68,11 +69,11 @@ static int sweep_table(req_t *r, sqlite3 *db, const ddb_table_t *t, int64_t now_
     pthread_mutex_lock(&cursor_mu);
     int c = cursor_slot(t->tid);
     bool resume = cursor[c].pk != NULL;
-    if (sqlite3_prepare_v2(db,
-                           resume ? "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 AND (pk, sk) > (?2, ?3) "
-                                    "ORDER BY pk, sk LIMIT ?4"
-                                  : "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 ORDER BY pk, sk LIMIT ?4",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(db,
+                      resume ? "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 AND (pk, sk) > (?2, ?3) "
+                               "ORDER BY pk, sk LIMIT ?4"
+                             : "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 ORDER BY pk, sk LIMIT ?4",
+                      -1, &st, NULL) != SQLITE_OK) {
         pthread_mutex_unlock(&cursor_mu);
         return GR_ERR;
     }
@@ -123,7 +124,7 @@ static int sweep_table(req_t *r, sqlite3 *db, const ddb_table_t *t, int64_t now_
         n++;
         (*budget)--;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rows<SCAN_ROWS && * budget> 0) {
         /* reached the end of the table: the next sweep starts over */
         free(cursor[c].pk);
@@ -155,10 +156,10 @@ void ddb__ttl_sweep(req_t *r, sqlite3 *db)
     if (now < due || !atomic_compare_exchange_strong(&next_sweep_us, &due, now + SWEEP_EVERY_US)) return;
     if (!sqlite3_get_autocommit(db)) return;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name, tid, table_id, created_us, def, account, region FROM ddb_table "
-                           "WHERE def LIKE '%\"TTL\":%'",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT name, tid, table_id, created_us, def, account, region FROM ddb_table "
+                      "WHERE def LIKE '%\"TTL\":%'",
+                      -1, &st, NULL) != SQLITE_OK)
         return;
     ddb_table_t *ts = NULL;
     size_t n = 0, cap = 0;
@@ -172,7 +173,7 @@ void ddb__ttl_sweep(req_t *r, sqlite3 *db)
         }
         if (ddb__table_from_row(r, st, &ts[n]) == GR_OK && ts[n].ttl_attr.p) n++;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     int budget = MAX_DELETES;
     for (size_t i = 0; i < n && budget > 0; i++) sweep_table(r, db, &ts[i], now / 1000000, &budget);
 }

@@ -24,7 +24,7 @@ sqlite3 *events__db(struct app *app)
 sqlite3_stmt *events__prep(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) {
         log_error("events: %s: %s", sql, sqlite3_errmsg(db));
         return NULL;
     }
@@ -69,7 +69,7 @@ bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus)
     events__bind(st, 2, region);
     events__bind(st, 3, bus);
     bool ok = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    store_release(st);
     return ok;
 }
 
@@ -101,7 +101,7 @@ static int put_tags(req_t *r, sqlite3 *db, str_t arn, const val_t *tags)
         sqlite3_step(st);
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     (void)r;
     return GR_OK;
 }
@@ -126,7 +126,7 @@ int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
     events__bind(st, 3, name);
     sqlite3_bind_int64(st, 4, events__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != GR_OK) return GR_ERR;
     str_t arn = bus_arn(r, name);
     put_tags(r, db, arn, val_get(in, "Tags"));
@@ -177,7 +177,7 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
         val_push(a, list, b);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "EventBuses", list);
     if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
     return GR_OK;
@@ -207,7 +207,7 @@ int events_delete_event_bus(req_t *r, const val_t *in, val_t *out)
         events__bind(st, 2, r->region);
         events__bind(st, 3, name);
         rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     if (rc == GR_OK && store_exec(db, "COMMIT") == GR_OK) return GR_OK;
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -242,7 +242,7 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
             events__bind(st, 3, bus);
             events__bind(st, 4, name);
             bool ok = sqlite3_step(st) == SQLITE_ROW;
-            sqlite3_finalize(st);
+            store_release(st);
             if (ok) return GR_OK;
             return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Rule %.*s does not exist on EventBus %.*s.",
                             STR_FMT(name), STR_FMT(bus));
@@ -277,7 +277,7 @@ int events_untag_resource(req_t *r, const val_t *in, val_t *out)
         sqlite3_step(st);
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return GR_OK;
 }
 
@@ -298,6 +298,6 @@ int events_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, t, "Value", val_str(a, events__col(a, st, 1)));
         val_push(a, list, t);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return val_set_c(a, out, "Tags", list);
 }

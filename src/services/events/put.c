@@ -259,7 +259,7 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
                        events__col(a, st, 4), events__col(a, st, 5), events__col(a, st, 6)};
         n++;
     }
-    sqlite3_finalize(st); /* before delivering: a target may be on this thread's other connections */
+    store_release(st); /* before delivering: a target may be on this thread's other connections */
     str_t rule_arn = events__rule_arn(a, account, region, bus, rule_name);
     const json_t *idj = json_path(event, STR("$.id"));
     str_t event_id = idj && idj->type == JSON_STRING ? idj->u.s : STR_NULL;
@@ -309,7 +309,7 @@ void events__route(struct app *app, arena_t *a, str_t account, str_t region, str
         }
         hits[n++] = (hit_t){sqlite3_column_int64(st, 0), events__col(a, st, 1)};
     }
-    sqlite3_finalize(st);
+    store_release(st);
     for (size_t i = 0; i < n; i++)
         events__deliver_rule(app, a, hits[i].id, account, region, bus, hits[i].name, event_text, event);
 }

@@ -50,7 +50,7 @@ static int load_rule(req_t *r, sqlite3 *db, str_t bus, str_t name, rule_t *q)
         rule_from_row(r->arena, st, q);
         rc = GR_OK;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -139,7 +139,7 @@ int events_put_rule(req_t *r, const val_t *in, val_t *out)
         else
             sqlite3_bind_null(st, 11);
         rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     str_t arn = events__rule_arn(a, r->who.account, r->region, bus, name);
     const val_t *tags = val_get(in, "Tags");
@@ -153,7 +153,7 @@ int events_put_rule(req_t *r, const val_t *in, val_t *out)
             sqlite3_step(t);
             sqlite3_reset(t);
         }
-        sqlite3_finalize(t);
+        store_release(t);
     }
     if (rc != GR_OK || store_exec(db, "COMMIT") != GR_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -210,7 +210,7 @@ int events_list_rules(req_t *r, const val_t *in, val_t *out)
         rule_from_row(a, st, &q);
         val_push(a, list, rule_val(r, &q));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "Rules", list);
     if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
     return GR_OK;
@@ -222,7 +222,7 @@ static int64_t target_count(sqlite3 *db, int64_t rule_id)
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, rule_id);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
+    store_release(st);
     return n;
 }
 
@@ -244,13 +244,13 @@ int events_delete_rule(req_t *r, const val_t *in, val_t *out)
     if (st) {
         events__bind(st, 1, arn);
         sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
     }
     st = events__prep(db, "DELETE FROM rule WHERE id = ?1"); /* its targets go with it (ON DELETE CASCADE) */
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, q.id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -273,7 +273,7 @@ static int set_state(req_t *r, const val_t *in, bool enable)
     else
         sqlite3_bind_null(st, 3);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -389,7 +389,7 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     /* AWS quotas: 5 targets per rule (LimitExceededException). */
     if (rc == GR_OK && target_count(db, q.id) > MAX_TARGETS) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -420,7 +420,7 @@ int events_remove_targets(req_t *r, const val_t *in, val_t *out)
         sqlite3_step(st);
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "FailedEntryCount", val_int(a, 0));
     return val_set_c(a, out, "FailedEntries", val_new(a, VAL_LIST));
 }
@@ -479,7 +479,7 @@ int events_list_targets_by_rule(req_t *r, const val_t *in, val_t *out)
         }
         val_push(a, list, t);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return val_set_c(a, out, "Targets", list);
 }
 
@@ -499,6 +499,6 @@ int events_list_rule_names_by_target(req_t *r, const val_t *in, val_t *out)
     events__bind(st, 4, val_get_str(in, "TargetArn"));
     val_t *list = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) val_push(a, list, val_str(a, events__col(a, st, 0)));
-    sqlite3_finalize(st);
+    store_release(st);
     return val_set_c(a, out, "RuleNames", list);
 }

@@ -341,7 +341,7 @@ static int64_t tick(app_t *app)
             d->due = sqlite3_column_int64(st, 6);
         }
     }
-    sqlite3_finalize(st);
+    store_release(st);
     for (size_t i = 0; i < n; i++) {
         /* Advance first, so a slow delivery never fires the same time twice. */
         int64_t nx = events__schedule_next(due[i].schedule, due[i].due, now);
@@ -354,7 +354,7 @@ static int64_t tick(app_t *app)
             sqlite3_bind_null(u, 2);
         sqlite3_bind_int64(u, 3, due[i].due);
         bool mine = sqlite3_step(u) == SQLITE_DONE && sqlite3_changes(db) == 1;
-        sqlite3_finalize(u);
+        store_release(u);
         if (mine) fire(app, a, &due[i]);
     }
     st = events__prep(db, "SELECT min(next_fire_ms) FROM rule WHERE schedule IS NOT NULL AND state = 'ENABLED'");
@@ -362,7 +362,7 @@ static int64_t tick(app_t *app)
         int64_t m = sqlite3_column_int64(st, 0);
         if (m < next) next = m;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     arena_free(a);
     return next;
 }

@@ -58,7 +58,7 @@ sqlite3 *iam__db(req_t *r)
 
 static void finalize(void *st)
 {
-    sqlite3_finalize(st);
+    store_release(st);
 }
 
 static sqlite3_stmt *vstmt(req_t *r, const char *sql, const char *types, va_list ap)
@@ -66,12 +66,12 @@ static sqlite3_stmt *vstmt(req_t *r, const char *sql, const char *types, va_list
     sqlite3 *db = iam__db(r);
     if (!db) return NULL;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) {
         log_error("iam: %s: %s", sqlite3_errmsg(db), sql);
         return NULL;
     }
     if (arena_defer(r->arena, finalize, st) != 0) {
-        sqlite3_finalize(st);
+        store_release(st);
         return NULL;
     }
     sqlite3_bind_text(st, 1, r->who.account.p ? r->who.account.p : "", (int)r->who.account.len, SQLITE_STATIC);
@@ -109,7 +109,10 @@ sqlite3_stmt *iam__stmt(req_t *r, const char *sql, const char *types, ...)
  * of anything derived from IAM's tables knows when to drop it. */
 static _Atomic uint64_t generation = 1;
 
-uint64_t iam_generation(void) { return generation; }
+uint64_t iam_generation(void)
+{
+    return generation;
+}
 
 int iam__exec(req_t *r, const char *sql, const char *types, ...)
 {

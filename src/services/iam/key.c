@@ -100,10 +100,10 @@ int iam_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
     sqlite3 *db = store_db(app->store, &schema_iam);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT k.secret, k.active, k.account, u.name, u.path, u.id FROM iam_access_key k "
-                           "JOIN iam_user u ON u.account = k.account AND u.name = k.user WHERE k.key_id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT k.secret, k.active, k.account, u.name, u.path, u.id FROM iam_access_key k "
+                      "JOIN iam_user u ON u.account = k.account AND u.name = k.user WHERE k.key_id = ?1",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, access_key.p, (int)access_key.len, SQLITE_STATIC);
     int rc = GR_ERR;
@@ -132,7 +132,7 @@ int iam_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
             centry_free(e);
         }
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 

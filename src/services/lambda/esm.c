@@ -22,6 +22,7 @@
 #include "lambda_model.h"
 #include "services/lambda/lambda_int.h"
 #include "services/sqs/sqs.h"
+#include "store/store.h"
 
 #define POLL_US 200000 /* between scans: AWS polls continuously; this bounds our CPU */
 
@@ -241,10 +242,10 @@ static void *poller(void *arg)
         arena_t *a = arena_new(8u << 20);
         sqlite3 *db = a ? lambda__db(app) : NULL;
         sqlite3_stmt *st;
-        if (db && sqlite3_prepare_v2(db,
-                                     "SELECT uuid, account, region, function_name, source_arn, batch_size, partial "
-                                     "FROM lambda_esm WHERE enabled = 1",
-                                     -1, &st, NULL) == SQLITE_OK) {
+        if (db && store_prepare(db,
+                                "SELECT uuid, account, region, function_name, source_arn, batch_size, partial "
+                                "FROM lambda_esm WHERE enabled = 1",
+                                -1, &st, NULL) == SQLITE_OK) {
             while (sqlite3_step(st) == SQLITE_ROW) {
 #define C(i) arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)))
                 str_t uuid = C(0);
@@ -256,7 +257,7 @@ static void *poller(void *arg)
                          sqlite3_column_int(st, 6) != 0);
 #undef C
             }
-            sqlite3_finalize(st);
+            store_release(st);
         }
         if (a) arena_free(a);
         usleep(POLL_US);
@@ -296,9 +297,9 @@ int lambda_start(struct app *app)
     sqlite3 *db = lambda__db(app);
     sqlite3_stmt *st;
     bool any = false;
-    if (db && sqlite3_prepare_v2(db, "SELECT 1 FROM lambda_esm LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+    if (db && store_prepare(db, "SELECT 1 FROM lambda_esm LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
         any = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     if (any) start_poller(app);
     return GR_OK;
@@ -333,14 +334,14 @@ static int esm_get(req_t *r, str_t uuid, const char *state, val_t *out)
 {
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db, "SELECT " ESM_COLS " FROM lambda_esm WHERE uuid = ?1 AND account = ?2", -1, &st,
-                                  NULL) != SQLITE_OK)
+    if (!db || store_prepare(db, "SELECT " ESM_COLS " FROM lambda_esm WHERE uuid = ?1 AND account = ?2", -1, &st,
+                             NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, uuid.p, (int)uuid.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = *esm_value(r->arena, st, state);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc == SQLITE_DONE)
         return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "The resource you requested does not exist.");
     return rc == SQLITE_ROW ? GR_OK : GR_ERR;
@@ -373,11 +374,11 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     id_uuid(uuid);
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "INSERT INTO lambda_esm (uuid, account, region, function_name, source_arn, "
-                                  "batch_size, window_s, enabled, partial, last_modified) "
-                                  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "INSERT INTO lambda_esm (uuid, account, region, function_name, source_arn, "
+                             "batch_size, window_s, enabled, partial, last_modified) "
+                             "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, f.account.p, (int)f.account.len, SQLITE_STATIC);
@@ -390,7 +391,7 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int(st, 9, partial ? 1 : 0);
     sqlite3_bind_int64(st, 10, time_now_us() / 1000);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     start_poller(r->app);
     /* AWS: a new mapping answers State Creating */
@@ -408,11 +409,10 @@ int lambda_delete_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     if (esm_get(r, uuid, "Deleting", out) != GR_OK) return GR_ERR;
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db, "DELETE FROM lambda_esm WHERE uuid = ?1", -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
+    if (!db || store_prepare(db, "DELETE FROM lambda_esm WHERE uuid = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_text(st, 1, uuid.p, (int)uuid.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -423,11 +423,11 @@ int lambda_update_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     if (esm_get(r, uuid, NULL, &cur) != GR_OK) return GR_ERR;
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "UPDATE lambda_esm SET batch_size = coalesce(?2, batch_size), "
-                                  "enabled = coalesce(?3, enabled), window_s = coalesce(?4, window_s), "
-                                  "last_modified = ?5 WHERE uuid = ?1",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "UPDATE lambda_esm SET batch_size = coalesce(?2, batch_size), "
+                             "enabled = coalesce(?3, enabled), window_s = coalesce(?4, window_s), "
+                             "last_modified = ?5 WHERE uuid = ?1",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, uuid.p, (int)uuid.len, SQLITE_STATIC);
     if (val_get(in, "BatchSize"))
@@ -437,7 +437,7 @@ int lambda_update_event_source_mapping(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_int64(st, 4, val_get_int(in, "MaximumBatchingWindowInSeconds", 0));
     sqlite3_bind_int64(st, 5, time_now_us() / 1000);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     return esm_get(r, uuid, "Updating", out);
 }
@@ -450,10 +450,10 @@ int lambda_list_event_source_mappings(req_t *r, const val_t *in, val_t *out)
     if (fn.len) lambda__parse_name(fn, &name, &q, NULL, NULL);
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "SELECT " ESM_COLS " FROM lambda_esm WHERE account = ?1 AND region = ?2 "
-                                  "AND (?3 = '' OR source_arn = ?3) AND (?4 = '' OR function_name = ?4) ORDER BY uuid",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "SELECT " ESM_COLS " FROM lambda_esm WHERE account = ?1 AND region = ?2 "
+                             "AND (?3 = '' OR source_arn = ?3) AND (?4 = '' OR function_name = ?4) ORDER BY uuid",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
@@ -462,7 +462,7 @@ int lambda_list_event_source_mappings(req_t *r, const val_t *in, val_t *out)
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, esm_value(a, st, NULL));
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "EventSourceMappings", list);
     return GR_OK;

@@ -18,6 +18,7 @@
 #include "services/iam/iam.h"
 #include "services/s3/s3.h"
 #include "services/lambda/lambda_int.h"
+#include "store/store.h"
 
 sqlite3 *lambda__db(app_t *app)
 {
@@ -67,9 +68,8 @@ int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name
     sqlite3 *db = lambda__db(app);
     if (!db) return -1;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
+                      -1, &st, NULL) != SQLITE_OK)
         return -1;
     bind_s(st, 1, account);
     bind_s(st, 2, region);
@@ -84,7 +84,7 @@ int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name
         found = 1;
     } else if (rc != SQLITE_DONE)
         found = -1;
-    sqlite3_finalize(st);
+    store_release(st);
     return found;
 }
 
@@ -363,7 +363,7 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
                  "code_sha256=?9, code_size=?10, last_modified=?11, description=?12, env_json=?13, code_id=?14, "
                  "revision=?15, policy=?16, tags_json=?17, reserved=?18, dlq_arn=?19, ephemeral_mb=?20, layers=?21 "
                  "WHERE account=?1 AND region=?2 AND name=?3";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_s(st, 1, f->account);
     bind_s(st, 2, f->region);
     bind_s(st, 3, f->name);
@@ -386,7 +386,7 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
     sqlite3_bind_int64(st, 20, f->ephemeral_mb);
     bind_s(st, 21, f->layers);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return req_fail(r, &LAMBDA_ERR_ResourceConflictException, "Function already exist: %.*s", STR_FMT(f->name));
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -581,14 +581,14 @@ int lambda_delete_function(req_t *r, const val_t *in, val_t *out)
     if (lambda__delete_versions(r->app, &f, false) != GR_OK) return GR_ERR;
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db, "DELETE FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db, "DELETE FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3", -1,
+                             &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, f.account);
     bind_s(st, 2, f.region);
     bind_s(st, 3, f.name);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     rt_retire(lambda__key_prefix(r->arena, f.account, f.region, f.name));
     return GR_OK;
@@ -606,10 +606,10 @@ int lambda_list_functions(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = lambda__db(app);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name > ?3 "
-                           "ORDER BY name LIMIT ?4",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name > ?3 "
+                      "ORDER BY name LIMIT ?4",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, r->who.account);
     bind_s(st, 2, r->region);
@@ -625,7 +625,7 @@ int lambda_list_functions(req_t *r, const val_t *in, val_t *out)
         last = f.name;
         val_push(a, fns, lambda__config_value(a, &f));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Functions", fns);
     if (n > limit) val_set_c(a, out, "NextMarker", val_str(a, last));
@@ -640,7 +640,7 @@ static int set_column(req_t *r, const lambda__fn_t *f, const char *column, str_t
     sqlite3_stmt *st;
     const char *sql = arena_printf(
         r->arena, "UPDATE lambda_function SET %s = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3", column);
-    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_s(st, 1, f->account);
     bind_s(st, 2, f->region);
     bind_s(st, 3, f->name);
@@ -649,7 +649,7 @@ static int set_column(req_t *r, const lambda__fn_t *f, const char *column, str_t
     else
         bind_s(st, 4, text);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 

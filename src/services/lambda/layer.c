@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "lambda_model.h"
 #include "services/lambda/lambda_int.h"
+#include "store/store.h"
 
 static void bind_s(sqlite3_stmt *st, int i, str_t s)
 {
@@ -102,12 +103,12 @@ int lambda_publish_layer_version(req_t *r, const val_t *in, val_t *out)
     }
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "INSERT INTO lambda_layer (account, region, name, version, description, code_id, "
-                                  "code_sha256, code_size, runtimes, license, created_ms) SELECT ?1, ?2, ?3, "
-                                  "coalesce(max(version), 0) + 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM lambda_layer "
-                                  "WHERE account = ?1 AND region = ?2 AND name = ?3 RETURNING " L_COLS,
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "INSERT INTO lambda_layer (account, region, name, version, description, code_id, "
+                             "code_sha256, code_size, runtimes, license, created_ms) SELECT ?1, ?2, ?3, "
+                             "coalesce(max(version), 0) + 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM lambda_layer "
+                             "WHERE account = ?1 AND region = ?2 AND name = ?3 RETURNING " L_COLS,
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, r->who.account);
     bind_s(st, 2, r->region);
@@ -121,7 +122,7 @@ int lambda_publish_layer_version(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 10, time_now_us() / 1000);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = *layer_value(r, st, true);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? GR_OK : GR_ERR;
 }
 
@@ -129,10 +130,10 @@ static int layer_get(req_t *r, str_t name, int64_t version, sqlite3_stmt **out)
 {
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "SELECT " L_COLS " FROM lambda_layer WHERE account = ?1 AND region = ?2 AND "
-                                  "name = ?3 AND version = ?4",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "SELECT " L_COLS " FROM lambda_layer WHERE account = ?1 AND region = ?2 AND "
+                             "name = ?3 AND version = ?4",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, r->who.account);
     bind_s(st, 2, r->region);
@@ -143,7 +144,7 @@ static int layer_get(req_t *r, str_t name, int64_t version, sqlite3_stmt **out)
         *out = st;
         return GR_OK;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc == SQLITE_DONE)
         return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "The resource you requested does not exist.");
     return GR_ERR;
@@ -155,7 +156,7 @@ int lambda_get_layer_version(req_t *r, const val_t *in, val_t *out)
     if (layer_get(r, layer_name(val_get_str(in, "LayerName")), val_get_int(in, "VersionNumber", 0), &st) != GR_OK)
         return GR_ERR;
     *out = *layer_value(r, st, true);
-    sqlite3_finalize(st);
+    store_release(st);
     return GR_OK;
 }
 
@@ -163,17 +164,17 @@ int lambda_delete_layer_version(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "DELETE FROM lambda_layer WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
-                                  "version = ?4",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "DELETE FROM lambda_layer WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
+                             "version = ?4",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, r->who.account);
     bind_s(st, 2, r->region);
     bind_s(st, 3, layer_name(val_get_str(in, "LayerName")));
     sqlite3_bind_int64(st, 4, val_get_int(in, "VersionNumber", 0));
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR; /* AWS: deleting an absent version succeeds */
 }
 
@@ -182,10 +183,10 @@ int lambda_list_layer_versions(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "SELECT " L_COLS " FROM lambda_layer WHERE account = ?1 AND region = ?2 AND "
-                                  "name = ?3 ORDER BY version DESC",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "SELECT " L_COLS " FROM lambda_layer WHERE account = ?1 AND region = ?2 AND "
+                             "name = ?3 ORDER BY version DESC",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, r->who.account);
     bind_s(st, 2, r->region);
@@ -193,7 +194,7 @@ int lambda_list_layer_versions(req_t *r, const val_t *in, val_t *out)
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, layer_value(r, st, false));
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "LayerVersions", list);
     return GR_OK;
@@ -204,11 +205,11 @@ int lambda_list_layers(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "SELECT " L_COLS " FROM lambda_layer l WHERE account = ?1 AND region = ?2 AND "
-                                  "version = (SELECT max(version) FROM lambda_layer m WHERE m.account = l.account "
-                                  "AND m.region = l.region AND m.name = l.name) ORDER BY name",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "SELECT " L_COLS " FROM lambda_layer l WHERE account = ?1 AND region = ?2 AND "
+                             "version = (SELECT max(version) FROM lambda_layer m WHERE m.account = l.account "
+                             "AND m.region = l.region AND m.name = l.name) ORDER BY name",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, r->who.account);
     bind_s(st, 2, r->region);
@@ -222,7 +223,7 @@ int lambda_list_layers(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, item, "LatestMatchingVersion", layer_value(r, st, false));
         val_push(a, list, item);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Layers", list);
     return GR_OK;
@@ -255,10 +256,10 @@ int lambda__resolve_layers(req_t *r, const val_t *arns, lambda__fn_t *f)
         if (ok) {
             int64_t ver = strtoll(arena_printf(a, "%.*s", STR_FMT(part[7])), NULL, 10);
             sqlite3 *db = lambda__db(r->app);
-            if (!db || sqlite3_prepare_v2(db,
-                                          "SELECT code_id, code_size FROM lambda_layer WHERE account = ?1 AND "
-                                          "region = ?2 AND name = ?3 AND version = ?4",
-                                          -1, &st, NULL) != SQLITE_OK)
+            if (!db || store_prepare(db,
+                                     "SELECT code_id, code_size FROM lambda_layer WHERE account = ?1 AND "
+                                     "region = ?2 AND name = ?3 AND version = ?4",
+                                     -1, &st, NULL) != SQLITE_OK)
                 return GR_ERR;
             bind_s(st, 1, part[4]);
             bind_s(st, 2, part[3]);
@@ -267,7 +268,7 @@ int lambda__resolve_layers(req_t *r, const val_t *arns, lambda__fn_t *f)
             ok = sqlite3_step(st) == SQLITE_ROW;
         }
         if (!ok) {
-            if (st) sqlite3_finalize(st);
+            if (st) store_release(st);
             return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Layer version %.*s does not exist.",
                             STR_FMT(arn));
         }
@@ -279,7 +280,7 @@ int lambda__resolve_layers(req_t *r, const val_t *arns, lambda__fn_t *f)
         json_w_key(&w, STR("CodeId"));
         json_w_str(&w, col(a, st, 0));
         json_w_obj_end(&w);
-        sqlite3_finalize(st);
+        store_release(st);
     }
     json_w_arr_end(&w);
     f->layers = arns->u.list.n ? buf_str(&b) : STR("");

@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "lambda_model.h"
 #include "services/lambda/lambda_int.h"
+#include "store/store.h"
 
 static void bind_s(sqlite3_stmt *st, int i, str_t s)
 {
@@ -63,10 +64,10 @@ static void read_version(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 static int overlay_version(sqlite3 *db, arena_t *a, lambda__fn_t *f, str_t v)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND name = ?3 "
-                           "AND version = ?4",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND name = ?3 "
+                      "AND version = ?4",
+                      -1, &st, NULL) != SQLITE_OK)
         return -1;
     bind_s(st, 1, f->account);
     bind_s(st, 2, f->region);
@@ -78,7 +79,7 @@ static int overlay_version(sqlite3 *db, arena_t *a, lambda__fn_t *f, str_t v)
         found = 1;
     } else if (rc != SQLITE_DONE)
         found = -1;
-    sqlite3_finalize(st);
+    store_release(st);
     return found;
 }
 
@@ -87,10 +88,10 @@ static int overlay_version(sqlite3 *db, arena_t *a, lambda__fn_t *f, str_t v)
 static int alias_target(sqlite3 *db, arena_t *a, const lambda__fn_t *f, str_t alias, str_t *version)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT version, weights_json FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
-                           "name = ?3 AND alias = ?4",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT version, weights_json FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
+                      "name = ?3 AND alias = ?4",
+                      -1, &st, NULL) != SQLITE_OK)
         return -1;
     bind_s(st, 1, f->account);
     bind_s(st, 2, f->region);
@@ -113,7 +114,7 @@ static int alias_target(sqlite3 *db, arena_t *a, const lambda__fn_t *f, str_t al
         found = 1;
     } else if (rc != SQLITE_DONE)
         found = -1;
-    sqlite3_finalize(st);
+    store_release(st);
     return found;
 }
 
@@ -153,10 +154,10 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st;
     if (!db) return GR_ERR;
     /* AWS: publishing an unchanged $LATEST answers the last version again */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT version, from_revision FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
-                           "name = ?3 ORDER BY version DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT version, from_revision FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
+                      "name = ?3 ORDER BY version DESC LIMIT 1",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, f.account);
     bind_s(st, 2, f.region);
@@ -167,7 +168,7 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
         last = sqlite3_column_int64(st, 0);
         same = str_eq(col(a, st, 1), f.revision);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (same) {
         if (overlay_version(db, a, &f, str_c(arena_printf(a, "%lld", (long long)last))) != 1) return GR_ERR;
         *out = *lambda__config_value(a, &f);
@@ -180,12 +181,12 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
     f.last_modified = time_now_us() / 1000;
     str_t desc = val_get_str(in, "Description");
     if (desc.p) f.description = desc;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO lambda_version (account, region, name, version, runtime, handler, role, "
-                           "memory_mb, timeout_s, code_sha256, code_size, code_id, description, env_json, dlq_arn, "
-                           "ephemeral_mb, revision, from_revision, last_modified) VALUES "
-                           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT INTO lambda_version (account, region, name, version, runtime, handler, role, "
+                      "memory_mb, timeout_s, code_sha256, code_size, code_id, description, env_json, dlq_arn, "
+                      "ephemeral_mb, revision, from_revision, last_modified) VALUES "
+                      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, f.account);
     bind_s(st, 2, f.region);
@@ -207,7 +208,7 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
     bind_s(st, 18, from);
     sqlite3_bind_int64(st, 19, f.last_modified);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     f.version = str_c(arena_printf(a, "%lld", (long long)(last + 1)));
     *out = *lambda__config_value(a, &f);
@@ -224,10 +225,10 @@ int lambda_list_versions_by_function(req_t *r, const val_t *in, val_t *out)
     val_push(a, list, lambda__config_value(a, &f));
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
-                                  "name = ?3 ORDER BY version",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
+                             "name = ?3 ORDER BY version",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, f.account);
     bind_s(st, 2, f.region);
@@ -238,7 +239,7 @@ int lambda_list_versions_by_function(req_t *r, const val_t *in, val_t *out)
         read_version(a, st, &v);
         val_push(a, list, lambda__config_value(a, &v));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Versions", list);
     return GR_OK;
@@ -275,10 +276,10 @@ static int alias_get(req_t *r, const lambda__fn_t *f, str_t alias, val_t *out)
 {
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "SELECT " A_COLS " FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
-                                  "name = ?3 AND alias = ?4",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "SELECT " A_COLS " FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
+                             "name = ?3 AND alias = ?4",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, f->account);
     bind_s(st, 2, f->region);
@@ -286,7 +287,7 @@ static int alias_get(req_t *r, const lambda__fn_t *f, str_t alias, val_t *out)
     bind_s(st, 4, alias);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && out) *out = *alias_value(r->arena, f, st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc == SQLITE_DONE)
         return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Alias not found: %s:%.*s",
                         lambda__arn(r->arena, f->region, f->account, f->name).p, STR_FMT(alias));
@@ -344,10 +345,10 @@ int lambda_create_alias(req_t *r, const val_t *in, val_t *out)
     id_uuid(rid);
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "INSERT INTO lambda_alias (account, region, name, alias, version, description, "
-                                  "weights_json, revision) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "INSERT INTO lambda_alias (account, region, name, alias, version, description, "
+                             "weights_json, revision) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, f.account);
     bind_s(st, 2, f.region);
@@ -358,7 +359,7 @@ int lambda_create_alias(req_t *r, const val_t *in, val_t *out)
     bind_s(st, 7, weights);
     sqlite3_bind_text(st, 8, rid, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return req_fail(r, &LAMBDA_ERR_ResourceConflictException, "Alias already exists: %s:%.*s",
                         lambda__arn(a, f.region, f.account, f.name).p, STR_FMT(alias));
@@ -385,11 +386,11 @@ int lambda_update_alias(req_t *r, const val_t *in, val_t *out)
     id_uuid(rid);
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "UPDATE lambda_alias SET version = coalesce(?5, version), description = "
-                                  "coalesce(?6, description), weights_json = CASE WHEN ?9 THEN ?7 ELSE weights_json "
-                                  "END, revision = ?8 WHERE account = ?1 AND region = ?2 AND name = ?3 AND alias = ?4",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "UPDATE lambda_alias SET version = coalesce(?5, version), description = "
+                             "coalesce(?6, description), weights_json = CASE WHEN ?9 THEN ?7 ELSE weights_json "
+                             "END, revision = ?8 WHERE account = ?1 AND region = ?2 AND name = ?3 AND alias = ?4",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, f.account);
     bind_s(st, 2, f.region);
@@ -402,7 +403,7 @@ int lambda_update_alias(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_text(st, 8, rid, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 9, val_get(in, "RoutingConfig") != NULL);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     (void)a;
     return alias_get(r, &f, alias, out);
@@ -414,17 +415,17 @@ int lambda_delete_alias(req_t *r, const val_t *in, val_t *out)
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "DELETE FROM lambda_alias WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
-                                  "alias = ?4",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "DELETE FROM lambda_alias WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
+                             "alias = ?4",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, f.account);
     bind_s(st, 2, f.region);
     bind_s(st, 3, f.name);
     bind_s(st, 4, val_get_str(in, "Name"));
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR; /* AWS: deleting an absent alias succeeds */
 }
 
@@ -436,10 +437,10 @@ int lambda_list_aliases(req_t *r, const val_t *in, val_t *out)
     str_t fv = val_get_str(in, "FunctionVersion");
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "SELECT " A_COLS " FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
-                                  "name = ?3 AND (?4 = '' OR version = ?4) ORDER BY alias",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "SELECT " A_COLS " FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
+                             "name = ?3 AND (?4 = '' OR version = ?4) ORDER BY alias",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, f.account);
     bind_s(st, 2, f.region);
@@ -448,7 +449,7 @@ int lambda_list_aliases(req_t *r, const val_t *in, val_t *out)
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, alias_value(a, &f, st));
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Aliases", list);
     return GR_OK;
@@ -467,13 +468,13 @@ int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one)
     for (int i = 0; i < 2; i++) {
         if (!sqls[i]) continue;
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, sqls[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+        if (store_prepare(db, sqls[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
         bind_s(st, 1, f->account);
         bind_s(st, 2, f->region);
         bind_s(st, 3, f->name);
         if (one) sqlite3_bind_int64(st, 4, strtoll(f->version.p, NULL, 10));
         int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
     }
     return GR_OK;

@@ -66,14 +66,14 @@ static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event
         sqlite3_bind_int64(st, 4, now);
         logs__bind_str(st, 5, ev[i].message.p ? ev[i].message : STR(""));
         if (sqlite3_step(st) != SQLITE_DONE) {
-            sqlite3_finalize(st);
+            store_release(st);
             return GR_ERR;
         }
         sqlite3_reset(st);
         if (ev[i].ts_ms < lo) lo = ev[i].ts_ms;
         if (ev[i].ts_ms > hi) hi = ev[i].ts_ms;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (last_id) *last_id = sqlite3_last_insert_rowid(db);
     st = logs__prep(db, "UPDATE log_stream SET first_ts = min(coalesce(first_ts, ?2), ?2), "
                         "last_ts = max(coalesce(last_ts, ?3), ?3), last_ingest_ms = ?4 WHERE id = ?1");
@@ -83,7 +83,7 @@ static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event
     sqlite3_bind_int64(st, 3, hi);
     sqlite3_bind_int64(st, 4, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -97,7 +97,7 @@ static int64_t id_of(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b, 
     if (b.p) logs__bind_str(st, i++, b);
     if (c.p) logs__bind_str(st, i++, c);
     int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    store_release(st);
     return id;
 }
 
@@ -112,7 +112,7 @@ static int exec_bound(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b,
     if (c.p) logs__bind_str(st, i++, c);
     sqlite3_bind_int64(st, i, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -285,7 +285,7 @@ int logs_get_log_events(req_t *r, const val_t *in, val_t *out)
     val_t **rows = ARENA_NEWN(a, val_t *, (size_t)limit);
     pos_t *pos = ARENA_NEWN(a, pos_t, (size_t)limit);
     if (!rows || !pos) {
-        sqlite3_finalize(st);
+        store_release(st);
         return GR_ERR;
     }
     size_t n = 0, bytes = 0;
@@ -296,7 +296,7 @@ int logs_get_log_events(req_t *r, const val_t *in, val_t *out)
         pos[n] = (pos_t){sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 0)};
         rows[n++] = event_val(a, st);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_t *list = val_new(a, VAL_LIST);
     for (size_t i = 0; i < n; i++) val_push(a, list, rows[forward ? i : n - 1 - i]);
     val_set_c(a, out, "events", list);
@@ -395,7 +395,7 @@ int logs_filter_log_events(req_t *r, const val_t *in, val_t *out)
         }
         at = here;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "events", list);
     val_set_c(a, out, "searchedLogStreams", val_new(a, VAL_LIST));

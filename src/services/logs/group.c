@@ -25,7 +25,7 @@ sqlite3 *logs__db(struct app *app)
 sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) {
         log_error("logs: %s: %s", sql, sqlite3_errmsg(db));
         return NULL;
     }
@@ -67,7 +67,7 @@ int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
         g->retention_days = sqlite3_column_int64(st, 2);
         rc = GR_OK;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -108,7 +108,7 @@ int logs__expire(sqlite3 *db, const logs_group_t *g)
     sqlite3_bind_int64(st, 1, g->id);
     sqlite3_bind_int64(st, 2, logs__now_ms() - g->retention_days * 86400000LL);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -133,17 +133,17 @@ static int put_tags(req_t *r, sqlite3 *db, int64_t gid, const val_t *tags)
         logs__bind_str(st, 2, tags->u.obj.e[i].key);
         logs__bind_str(st, 3, v->kind == VAL_STR ? v->u.s : STR(""));
         if (sqlite3_step(st) != SQLITE_DONE) {
-            sqlite3_finalize(st);
+            store_release(st);
             return GR_ERR;
         }
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     sqlite3_stmt *c = logs__prep(db, "SELECT count(*) FROM log_group_tag WHERE gid = ?1");
     if (!c) return GR_ERR;
     sqlite3_bind_int64(c, 1, gid);
     int64_t n = sqlite3_step(c) == SQLITE_ROW ? sqlite3_column_int64(c, 0) : 0;
-    sqlite3_finalize(c);
+    store_release(c);
     if (n > 50) return req_fail(r, &LOGS_ERR_TooManyTagsException, "A resource can have no more than 50 tags.");
     return GR_OK;
 }
@@ -158,7 +158,7 @@ static int drop_tags(sqlite3 *db, int64_t gid, const val_t *keys)
         sqlite3_step(st);
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return GR_OK;
 }
 
@@ -170,7 +170,7 @@ static val_t *list_tags(req_t *r, sqlite3 *db, int64_t gid)
     sqlite3_bind_int64(st, 1, gid);
     while (sqlite3_step(st) == SQLITE_ROW)
         val_set(r->arena, m, logs__col_str(r->arena, st, 0), val_str(r->arena, logs__col_str(r->arena, st, 1)));
-    sqlite3_finalize(st);
+    store_release(st);
     return m;
 }
 
@@ -210,7 +210,7 @@ int logs_create_log_group(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_int64(st, 4, logs__now_ms());
         logs__bind_str(st, 5, val_get_str(in, "kmsKeyId"));
         int s = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
         if ((s & 0xff) == SQLITE_CONSTRAINT)
             rc = req_fail(r, &LOGS_ERR_ResourceAlreadyExistsException, "The specified log group already exists");
         else if (s == SQLITE_DONE)
@@ -230,7 +230,7 @@ int logs_delete_log_group(req_t *r, const val_t *in, val_t *out)
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -253,7 +253,7 @@ static void expire_all(req_t *r, sqlite3 *db)
         }
         gs[n++] = (logs_group_t){.id = sqlite3_column_int64(st, 0), .retention_days = sqlite3_column_int64(st, 1)};
     }
-    sqlite3_finalize(st);
+    store_release(st);
     for (size_t i = 0; gs && i < n; i++) logs__expire(db, &gs[i]);
 }
 
@@ -297,7 +297,7 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
         if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, logs__col_str(a, st, 3)));
         val_push(a, groups, g);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "logGroups", groups);
     if (n > limit) val_set_c(a, out, "nextToken", val_str(a, last));
@@ -325,7 +325,7 @@ static int set_retention(req_t *r, const val_t *in, int64_t days)
     else
         sqlite3_bind_null(st, 2);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     g.retention_days = days;
     if (rc == GR_OK) rc = logs__expire(db, &g);
     return rc;

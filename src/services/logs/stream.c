@@ -30,7 +30,7 @@ int logs_create_log_stream(req_t *r, const val_t *in, val_t *out)
     logs__bind_str(st, 2, name);
     sqlite3_bind_int64(st, 3, logs__now_ms());
     int s = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if ((s & 0xff) == SQLITE_CONSTRAINT)
         return req_fail(r, &LOGS_ERR_ResourceAlreadyExistsException, "The specified log stream already exists");
     return s == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -48,7 +48,7 @@ int logs_delete_log_stream(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 1, g.id);
     logs__bind_str(st, 2, val_get_str(in, "logStreamName"));
     int s = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (s != SQLITE_DONE) return GR_ERR;
     if (sqlite3_changes(db) == 0)
         return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified log stream does not exist.");
@@ -111,7 +111,7 @@ int logs_describe_log_streams(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, s, "storedBytes", val_int(a, sqlite3_column_int64(st, 5)));
         val_push(a, list, s);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "logStreams", list);
     if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));

@@ -9,6 +9,7 @@
 #include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
+#include "store/store.h"
 
 /* AWS: "Bucket naming rules" (general purpose buckets): 3–63 characters of
  * lower-case letters, digits, dots and hyphens; begins and ends with a letter
@@ -120,13 +121,13 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     if (!db || s3__begin(db) != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         str_t acct = s3__col_str(r, st, 0), breg = s3__col_str(r, st, 1);
-        sqlite3_finalize(st);
+        store_release(st);
         s3__rollback(db);
         if (!str_eq(acct, r->who.account)) {
             r->err_extra = bucket_extra(r, name);
@@ -152,17 +153,17 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &S3_ERR_BucketAlreadyOwnedByYou,
                         "Your previous request to create the named bucket succeeded and you already own it.");
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) goto fail;
-    if (sqlite3_prepare_v2(db, "INSERT INTO s3_bucket (name, account, region, created_us) VALUES (?1, ?2, ?3, ?4)", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "INSERT INTO s3_bucket (name, account, region, created_us) VALUES (?1, ?2, ?3, ?4)", -1, &st,
+                      NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, region.p, (int)region.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, time_now_us());
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE || create_configs(r, db, in, name) != GR_OK ||
         s3__lock_bucket_created(r, db, in, name) != GR_OK || s3__commit(db) != GR_OK)
         goto fail;
@@ -201,14 +202,14 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     if (!db || s3__begin(db) != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT 1 FROM s3_object WHERE bucket = ?1 UNION ALL "
-                           "SELECT 1 FROM s3_version WHERE bucket = ?1 LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT 1 FROM s3_object WHERE bucket = ?1 UNION ALL "
+                      "SELECT 1 FROM s3_version WHERE bucket = ?1 LIMIT 1",
+                      -1, &st, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc == SQLITE_ROW) {
         s3__rollback(db);
         r->err_extra = bucket_extra(r, name);
@@ -219,8 +220,8 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
      * collected after the commit. */
     size_t nblobs = 0, cap = 16;
     char **blobs = ARENA_NEWN(r->arena, char *, cap);
-    if (sqlite3_prepare_v2(db, "SELECT p.blob FROM s3_part p JOIN s3_upload u ON u.id = p.upload WHERE u.bucket = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT p.blob FROM s3_part p JOIN s3_upload u ON u.id = p.upload WHERE u.bucket = ?1", -1,
+                      &st, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -230,7 +231,7 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
         }
         if (blobs) blobs[nblobs++] = (char *)s3__col_str(r, st, 0).p;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE || !blobs) goto fail;
     static const char *const dels[] = {
         "DELETE FROM s3_part WHERE upload IN (SELECT id FROM s3_upload WHERE bucket = ?1)",
@@ -242,10 +243,10 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
         "DELETE FROM s3_bucket_versioning WHERE bucket = ?1",
     };
     for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
-        if (sqlite3_prepare_v2(db, dels[i], -1, &st, NULL) != SQLITE_OK) goto fail;
+        if (store_prepare(db, dels[i], -1, &st, NULL) != SQLITE_OK) goto fail;
         sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);
         rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
         if (rc != SQLITE_DONE) goto fail;
     }
     if (s3__commit(db) != GR_OK) goto fail;
@@ -265,8 +266,8 @@ int s3_list_buckets(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT name, created_us FROM s3_bucket WHERE account = ?1 ORDER BY name", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT name, created_us FROM s3_bucket WHERE account = ?1 ORDER BY name", -1, &st, NULL) !=
+        SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
     val_t *buckets = val_new(a, VAL_LIST);
@@ -277,7 +278,7 @@ int s3_list_buckets(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, b, "CreationDate", val_time(a, sqlite3_column_int64(st, 1)));
         val_push(a, buckets, b);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Buckets", buckets);
     val_set_c(a, out, "Owner", s3__owner(r));

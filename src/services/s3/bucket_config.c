@@ -13,6 +13,7 @@
 #include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
+#include "store/store.h"
 
 /* AWS: S3 API reference, "List of error codes". */
 static const aws_errdef_t E_NoSuchTagSet = {"NoSuchTagSet", 404, true};
@@ -131,7 +132,7 @@ static int doc_get(req_t *r, sqlite3 *db, const char *sql, str_t bucket, str_t s
 {
     sqlite3_stmt *st;
     *doc = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
     if (blob2)
         sqlite3_bind_blob(st, 2, second.p ? second.p : "", (int)second.len, SQLITE_STATIC);
@@ -139,7 +140,7 @@ static int doc_get(req_t *r, sqlite3 *db, const char *sql, str_t bucket, str_t s
         sqlite3_bind_text(st, 2, second.p, (int)second.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *doc = s3_val_from_json(r->arena, s3__col_str(r, st, 0));
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc == SQLITE_ROW) return *doc ? 1 : -1;
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -148,7 +149,7 @@ static int doc_put(req_t *r, sqlite3 *db, const char *ins, const char *del, str_
                    const val_t *doc)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, doc ? ins : del, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, doc ? ins : del, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
     if (blob2)
         sqlite3_bind_blob(st, 2, second.p ? second.p : "", (int)second.len, SQLITE_STATIC);
@@ -159,7 +160,7 @@ static int doc_put(req_t *r, sqlite3 *db, const char *ins, const char *del, str_
         sqlite3_bind_text(st, 3, j.p, (int)j.len, SQLITE_STATIC);
     }
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -189,7 +190,7 @@ int s3_obj_acl_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const val_t *
 int s3_bucket_owner(req_t *r, sqlite3 *db, str_t bucket, str_t *account, str_t *region)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
@@ -197,7 +198,7 @@ int s3_bucket_owner(req_t *r, sqlite3 *db, str_t bucket, str_t *account, str_t *
         if (account) *account = s3__col_str(r, st, 0);
         if (region) *region = s3__col_str(r, st, 1);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 

@@ -51,7 +51,7 @@ static int load(live_set_t *ls)
     };
     for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, queries[q], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+        if (store_prepare(db, queries[q], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             const char *p = (const char *)sqlite3_column_text(st, 0);
@@ -60,12 +60,12 @@ static int load(live_set_t *ls)
                 str_t one;
                 rest = str_cut(rest, ',', &one);
                 if (add_id(ls, one.p, one.len) != GR_OK) {
-                    sqlite3_finalize(st);
+                    store_release(st);
                     return GR_ERR;
                 }
             }
         }
-        sqlite3_finalize(st);
+        store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
     }
     if (ls->n) qsort(ls->ids, ls->n, sizeof *ls->ids, cmp_id);

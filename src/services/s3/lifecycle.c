@@ -299,10 +299,10 @@ void s3_lifecycle_run(app_t *app, int64_t now)
     sqlite3 *db = store_db(app->store, &schema_s3);
     sqlite3_stmt *st = NULL;
     if (!a || !db ||
-        sqlite3_prepare_v2(db,
-                           "SELECT c.bucket, c.doc, b.account, b.region FROM s3_bucket_config c "
-                           "JOIN s3_bucket b ON b.name = c.bucket WHERE c.kind = 'lifecycle'",
-                           -1, &st, NULL) != SQLITE_OK) {
+        store_prepare(db,
+                      "SELECT c.bucket, c.doc, b.account, b.region FROM s3_bucket_config c "
+                      "JOIN s3_bucket b ON b.name = c.bucket WHERE c.kind = 'lifecycle'",
+                      -1, &st, NULL) != SQLITE_OK) {
         if (a) arena_free(a);
         running = false;
         return;
@@ -326,7 +326,7 @@ void s3_lifecycle_run(app_t *app, int64_t now)
         }
         jobs[n++] = (job_t){col[0], col[2], col[3], s3_val_from_json(a, col[1])};
     }
-    sqlite3_finalize(st);
+    store_release(st);
     for (size_t i = 0; jobs && i < n; i++) {
         const val_t *rules = jobs[i].doc ? val_get(jobs[i].doc, "Rules") : NULL;
         for (size_t k = 0; rules && rules->kind == VAL_LIST && k < rules->u.list.n; k++) {

@@ -8,6 +8,7 @@
 
 #include "s3_internal.h"
 #include "s3_model.h"
+#include "store/store.h"
 
 typedef struct {
     str_t bucket, prefix, delimiter, after; /* after: exclusive start ("" = from the beginning) */
@@ -33,7 +34,7 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
                                     "WHERE bucket = ?1 AND key >= ?2 ORDER BY key"
                                   : "SELECT key, size, etag, modified_us, storage_class FROM s3_object "
                                     "WHERE bucket = ?1 AND key > ?2 ORDER BY key";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_text(st, 1, w->bucket.p, (int)w->bucket.len, SQLITE_STATIC);
     str_t start = from_prefix ? w->prefix : w->after;
     sqlite3_bind_blob(st, 2, start.p ? start.p : "", (int)start.len, SQLITE_STATIC);
@@ -84,7 +85,7 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
         if (owner) val_set_c(a, o, "Owner", owner);
         val_push(a, contents, o);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "IsTruncated", val_bool(a, truncated));
     if (val_len(contents)) val_set_c(a, out, "Contents", contents);

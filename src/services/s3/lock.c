@@ -10,6 +10,7 @@
 #include "core/gtime.h"
 #include "s3_internal.h"
 #include "s3_model.h"
+#include "store/store.h"
 
 static const aws_errdef_t E_InvalidBucketState = {"InvalidBucketState", 409, true};
 static const aws_errdef_t E_ConfigNotFound = {"ObjectLockConfigurationNotFoundError", 404, true};
@@ -31,13 +32,13 @@ int s3__lock_bucket_created(req_t *r, sqlite3 *db, const val_t *in, str_t bucket
     if (!val_get_bool(in, "ObjectLockEnabledForBucket", false)) return GR_OK;
     /* AWS: object lock needs versioning, which is enabled with it */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(
-            db, "INSERT OR REPLACE INTO s3_bucket_versioning (bucket, status, lock) VALUES (?1, 'Enabled', 1)", -1, &st,
-            NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT OR REPLACE INTO s3_bucket_versioning (bucket, status, lock) VALUES (?1, 'Enabled', 1)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, bucket);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -45,9 +46,8 @@ int s3__lock_bucket_created(req_t *r, sqlite3 *db, const val_t *in, str_t bucket
 static int lock_config(req_t *r, sqlite3 *db, str_t bucket, str_t *mode, int64_t *days, int64_t *years)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT lock, lock_mode, lock_days, lock_years FROM s3_bucket_versioning WHERE bucket = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT lock, lock_mode, lock_days, lock_years FROM s3_bucket_versioning WHERE bucket = ?1",
+                      -1, &st, NULL) != SQLITE_OK)
         return -1;
     bind_s(st, 1, bucket);
     int rc = sqlite3_step(st), on = 0;
@@ -58,7 +58,7 @@ static int lock_config(req_t *r, sqlite3 *db, str_t bucket, str_t *mode, int64_t
         *days = sqlite3_column_int64(st, 2);
         *years = sqlite3_column_int64(st, 3);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? on : -1;
 }
 
@@ -160,10 +160,10 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
                             "schema");
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE s3_bucket_versioning SET lock = 1, lock_mode = ?2, lock_days = ?3, lock_years = ?4 "
-                           "WHERE bucket = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "UPDATE s3_bucket_versioning SET lock = 1, lock_mode = ?2, lock_days = ?3, lock_years = ?4 "
+                      "WHERE bucket = ?1",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, bucket);
     bind_s(st, 2, mode);
@@ -176,7 +176,7 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
     else
         sqlite3_bind_null(st, 4);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 

@@ -12,6 +12,7 @@
 #include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
+#include "store/store.h"
 
 static const char *const UPLOAD_COLS = "content_type, content_encoding, content_disposition, content_language, "
                                        "cache_control, expires_us, storage_class, meta, checksum_algo, checksum";
@@ -31,13 +32,13 @@ static int upload_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t id, 
     char *sql =
         arena_printf(r->arena, "SELECT %s FROM s3_upload WHERE id = ?1 AND bucket = ?2 AND key = ?3", UPLOAD_COLS);
     sqlite3_stmt *st;
-    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     sqlite3_bind_text(st, 1, id.p ? id.p : "", (int)id.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, key.p ? key.p : "", (int)key.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && at) s3__attrs_read(r, st, 0, at);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -65,7 +66,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
                              "?19)",
                              UPLOAD_COLS);
     sqlite3_stmt *st;
-    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_text(st, 1, id, 64, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, key.p ? key.p : "", (int)key.len, SQLITE_STATIC);
@@ -82,7 +83,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     }
     sqlite3_bind_int(st, 19, lk.legal_hold);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Bucket", val_str(a, bucket));
     val_set_c(a, out, "Key", val_str(a, key));
@@ -107,16 +108,16 @@ static int store_part(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid,
         s3__blob_drop(r, id);
         return found == 0 ? no_such_upload(r, uid) : GR_ERR;
     }
-    if (sqlite3_prepare_v2(db, "SELECT blob FROM s3_part WHERE upload = ?1 AND num = ?2", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT blob FROM s3_part WHERE upload = ?1 AND num = ?2", -1, &st, NULL) != SQLITE_OK)
         goto fail_tx;
     sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, num);
     if (sqlite3_step(st) == SQLITE_ROW) snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO s3_part (upload, num, blob, size, etag, modified_us) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                           -1, &st, NULL) != SQLITE_OK)
+    store_release(st);
+    if (store_prepare(db,
+                      "INSERT OR REPLACE INTO s3_part (upload, num, blob, size, etag, modified_us) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                      -1, &st, NULL) != SQLITE_OK)
         goto fail_tx;
     sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, num);
@@ -125,7 +126,7 @@ static int store_part(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid,
     sqlite3_bind_text(st, 5, etag.p, (int)etag.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, time_now_us());
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE || s3__commit(db) != GR_OK) goto fail_tx;
     s3__blob_drop(r, old);
     return GR_OK;
@@ -226,10 +227,10 @@ typedef struct {
 static int load_parts(req_t *r, sqlite3 *db, str_t uid, int64_t after, part_t **out, size_t *n)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT num, size, blob, etag, modified_us FROM s3_part WHERE upload = ?1 AND num > ?2 "
-                           "ORDER BY num",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT num, size, blob, etag, modified_us FROM s3_part WHERE upload = ?1 AND num > ?2 "
+                      "ORDER BY num",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, after);
@@ -248,7 +249,7 @@ static int load_parts(req_t *r, sqlite3 *db, str_t uid, int64_t after, part_t **
         p[k].etag = s3__col_str(r, st, 3);
         k++;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (!p || rc != SQLITE_DONE) return GR_ERR;
     *out = p;
     *n = k;
@@ -277,8 +278,8 @@ static bool hex_to_bin(str_t h, unsigned char out[16])
 static int upload_tags(req_t *r, sqlite3 *db, str_t uid, s3_obj_t *o)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT tags, lock_mode, lock_until_us, legal_hold FROM s3_upload WHERE id = ?1", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT tags, lock_mode, lock_until_us, legal_hold FROM s3_upload WHERE id = ?1", -1, &st,
+                      NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
@@ -288,7 +289,7 @@ static int upload_tags(req_t *r, sqlite3 *db, str_t uid, s3_obj_t *o)
         o->lock_until_us = sqlite3_column_int64(st, 2);
         o->legal_hold = sqlite3_column_int(st, 3) != 0;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -297,10 +298,10 @@ static int delete_upload_rows(sqlite3 *db, str_t uid)
     static const char *const dels[] = {"DELETE FROM s3_part WHERE upload = ?1", "DELETE FROM s3_upload WHERE id = ?1"};
     for (size_t i = 0; i < 2; i++) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, dels[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+        if (store_prepare(db, dels[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
         sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
         int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
     }
     return GR_OK;
@@ -325,16 +326,16 @@ static int completed_put(sqlite3 *db, str_t uid, str_t bucket, str_t key, str_t 
 {
     int64_t now = time_now_us();
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "DELETE FROM s3_completed_upload WHERE completed_us < ?1", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "DELETE FROM s3_completed_upload WHERE completed_us < ?1", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, now - (int64_t)86400 * 1000000);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO s3_completed_upload (id, bucket, key, etag, version_id, "
-                           "completed_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT OR REPLACE INTO s3_completed_upload (id, bucket, key, etag, version_id, "
+                      "completed_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
@@ -346,7 +347,7 @@ static int completed_put(sqlite3 *db, str_t uid, str_t bucket, str_t key, str_t 
         sqlite3_bind_null(st, 5);
     sqlite3_bind_int64(st, 6, now);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -357,17 +358,17 @@ static int completed_put(sqlite3 *db, str_t uid, str_t bucket, str_t key, str_t 
 static int completed_again(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid, val_t *out)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT etag, version_id FROM s3_completed_upload WHERE id = ?1 AND bucket = ?2 AND "
-                           "key = ?3",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT etag, version_id FROM s3_completed_upload WHERE id = ?1 AND bucket = ?2 AND "
+                      "key = ?3",
+                      -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, uid.p ? uid.p : "", (int)uid.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, key.p ? key.p : "", (int)key.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) complete_out(r, out, bucket, key, s3__col_str(r, st, 0), s3__col_str(r, st, 1));
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -534,8 +535,7 @@ int s3_list_parts(req_t *r, const val_t *in, val_t *out)
     val_t *list = val_new(a, VAL_LIST);
     size_t shown = n < (size_t)max ? n : (size_t)max;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT modified_us FROM s3_part WHERE upload = ?1 AND num = ?2", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (store_prepare(db, "SELECT modified_us FROM s3_part WHERE upload = ?1 AND num = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     for (size_t i = 0; i < shown; i++) {
         sqlite3_reset(st);
@@ -549,7 +549,7 @@ int s3_list_parts(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, e, "Size", val_int(a, p[i].size));
         val_push(a, list, e);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "Bucket", val_str(a, bucket));
     val_set_c(a, out, "Key", val_str(a, key));
     val_set_c(a, out, "UploadId", val_str(a, uid));
@@ -599,10 +599,10 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
     int64_t max = val_get_int(in, "MaxUploads", 1000);
     if (max < 0 || max > 1000) max = 1000;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT key, id, initiated_us, initiator, storage_class FROM s3_upload WHERE bucket = ?1 "
-                           "AND (key > ?2 OR (key = ?2 AND id > ?3)) ORDER BY key, id",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT key, id, initiated_us, initiator, storage_class FROM s3_upload WHERE bucket = ?1 "
+                      "AND (key > ?2 OR (key = ?2 AND id > ?3)) ORDER BY key, id",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, km.p ? km.p : "", (int)km.len, SQLITE_STATIC);
@@ -652,7 +652,7 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
         upload_people(r, s3__col_str(r, st, 3), u);
         val_push(a, list, u);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Bucket", val_str(a, bucket));
     val_set_c(a, out, "KeyMarker", val_str(a, km.p ? km : STR("")));

@@ -13,12 +13,12 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
     *code = *msg = NULL;
     sqlite3 *db = s3__db(r);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db, "SELECT account FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db, "SELECT account FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, bucket.p ? bucket.p : "", (int)bucket.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     str_t acct = rc == SQLITE_ROW ? s3__col_str(r, st, 0) : STR_NULL;
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_ROW) {
         if (rc != SQLITE_DONE) return GR_ERR;
         *code = "NoSuchBucket", *msg = "The specified bucket does not exist";

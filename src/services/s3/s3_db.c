@@ -84,12 +84,12 @@ static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expecte
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_str(st, 1, name);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
         r->err_extra = val_new(r->arena, VAL_STRUCT);
         val_set_c(r->arena, r->err_extra, "BucketName", val_strdup(r->arena, name));
@@ -97,7 +97,7 @@ static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expecte
     }
     *acct = s3__col_str(r, st, 0);
     if (region) *region = s3__col_str(r, st, 1);
-    sqlite3_finalize(st);
+    store_release(st);
     /* AWS: "If the account ID that you provide does not match the actual
      * owner of the bucket, the request fails with the HTTP status code 403
      * Forbidden (access denied)." */
@@ -269,7 +269,7 @@ int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
 {
     char *sql = arena_printf(r->arena, "SELECT %s FROM s3_object WHERE bucket = ?1 AND key = ?2", S3_OBJ_COLS);
     sqlite3_stmt *st;
-    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     bind_str(st, 1, bucket);
     bind_key(st, 2, key);
     int rc = sqlite3_step(st);
@@ -277,7 +277,7 @@ int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
         *o = (s3_obj_t){0};
         s3__obj_read(r, st, 0, o);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -286,14 +286,14 @@ static int old_blobs_of(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *o
 {
     *old = STR("");
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(part_blobs, blob) FROM s3_object WHERE bucket = ?1 AND key = ?2", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT coalesce(part_blobs, blob) FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st,
+                      NULL) != SQLITE_OK)
         return GR_ERR;
     bind_str(st, 1, bucket);
     bind_key(st, 2, key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *old = s3__col_str(r, st, 0);
-    sqlite3_finalize(st);
+    store_release(st);
     if (!old->p) *old = STR("");
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
@@ -306,7 +306,7 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
                              "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
                              S3_OBJ_COLS);
     sqlite3_stmt *st;
-    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, bucket);
     bind_key(st, 2, key);
     bind_str(st, 3, o->blob);
@@ -326,7 +326,7 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
         sqlite3_bind_null(st, 23);
     sqlite3_bind_int(st, 24, o->legal_hold);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     /* Rewriting a row over its own bytes (copy onto itself) keeps them. */
     if (str_eq(*old, o->part_blobs.p ? o->part_blobs : o->blob)) *old = STR("");
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -337,12 +337,12 @@ int s3__obj_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old)
     if (old_blobs_of(r, db, bucket, key, old) != GR_OK) return GR_ERR;
     if (!old->len) return GR_OK;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "DELETE FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "DELETE FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_str(st, 1, bucket);
     bind_key(st, 2, key);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 

@@ -11,6 +11,7 @@
 #include "core/id.h"
 #include "s3_internal.h"
 #include "s3_model.h"
+#include "store/store.h"
 
 static const aws_errdef_t E_NoSuchVersion = {"NoSuchVersion", 404, true};
 static const aws_errdef_t E_IllegalVersioningConfiguration = {"IllegalVersioningConfigurationException", 400, true};
@@ -34,12 +35,12 @@ static void bind_k(sqlite3_stmt *st, int i, str_t k)
 static int exec3(sqlite3 *db, const char *sql, str_t bucket, str_t key, str_t third)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_s(st, 1, bucket);
     bind_k(st, 2, key);
     if (sqlite3_bind_parameter_count(st) >= 3) bind_s(st, 3, third);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -58,7 +59,7 @@ str_t s3__vid_out(const s3_obj_t *o)
 int s3__versioning(req_t *r, sqlite3 *db, str_t bucket, bool *lock)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT status, lock FROM s3_bucket_versioning WHERE bucket = ?1", -1, &st, NULL) !=
+    if (store_prepare(db, "SELECT status, lock FROM s3_bucket_versioning WHERE bucket = ?1", -1, &st, NULL) !=
         SQLITE_OK)
         return -1;
     bind_s(st, 1, bucket);
@@ -69,7 +70,7 @@ int s3__versioning(req_t *r, sqlite3 *db, str_t bucket, bool *lock)
         v = s && !strcmp(s, "Enabled") ? S3_VERS_ENABLED : s && !strcmp(s, "Suspended") ? S3_VERS_SUSPENDED : 0;
         if (lock) *lock = sqlite3_column_int(st, 1) != 0;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? v : -1;
 }
 
@@ -98,16 +99,16 @@ static int archive_current(req_t *r, sqlite3 *db, str_t bucket, str_t key)
 static int drop_null_versions(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *drop)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT coalesce(part_blobs, blob) FROM s3_version WHERE bucket = ?1 AND key = ?2 AND "
-                           "version_id IS NULL AND delete_marker = 0",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT coalesce(part_blobs, blob) FROM s3_version WHERE bucket = ?1 AND key = ?2 AND "
+                      "version_id IS NULL AND delete_marker = 0",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, bucket);
     bind_k(st, 2, key);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) drop_add(r, drop, s3__col_str(r, st, 0));
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     return exec3(db, "DELETE FROM s3_version WHERE bucket = ?1 AND key = ?2 AND version_id IS NULL", bucket, key,
                  STR_NULL);
@@ -143,18 +144,18 @@ int s3__version_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o,
 static int insert_marker(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO s3_version (bucket, key, seq, delete_marker, modified_us, version_id) "
-                           "VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM s3_version WHERE bucket = ?1 AND "
-                           "key = ?2), 1, ?3, ?4)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT INTO s3_version (bucket, key, seq, delete_marker, modified_us, version_id) "
+                      "VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM s3_version WHERE bucket = ?1 AND "
+                      "key = ?2), 1, ?3, ?4)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, bucket);
     bind_k(st, 2, key);
     sqlite3_bind_int64(st, 3, time_now_us());
     bind_s(st, 4, vid);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -163,17 +164,17 @@ static int insert_marker(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t v
 static int promote(req_t *r, sqlite3 *db, str_t bucket, str_t key)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT seq, delete_marker FROM s3_version WHERE bucket = ?1 AND key = ?2 "
-                           "ORDER BY seq DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT seq, delete_marker FROM s3_version WHERE bucket = ?1 AND key = ?2 "
+                      "ORDER BY seq DESC LIMIT 1",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, bucket);
     bind_k(st, 2, key);
     int rc = sqlite3_step(st);
     int64_t seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     bool marker = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc == SQLITE_DONE || marker) return GR_OK;
     if (rc != SQLITE_ROW) return GR_ERR;
     char *sql = arena_printf(r->arena,
@@ -192,17 +193,17 @@ int s3__current_delete_marker(req_t *r, sqlite3 *db, str_t bucket, str_t key, st
      * version (promote keeps a live version current). */
     *vid = STR_NULL;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT delete_marker, version_id FROM s3_version WHERE bucket = ?1 AND key = ?2 "
-                           "ORDER BY seq DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT delete_marker, version_id FROM s3_version WHERE bucket = ?1 AND key = ?2 "
+                      "ORDER BY seq DESC LIMIT 1",
+                      -1, &st, NULL) != SQLITE_OK)
         return -1;
     bind_s(st, 1, bucket);
     bind_k(st, 2, key);
     int rc = sqlite3_step(st);
     bool marker = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
     if (marker) *vid = s3__col_str(r, st, 1);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? marker : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -226,7 +227,7 @@ int s3__version_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid, s
                      "%s ORDER BY seq DESC LIMIT 1",
                      S3_OBJ_COLS, str_eq_c(vid, "null") ? "version_id IS NULL AND ?3 IS NOT NULL" : "version_id = ?3");
     sqlite3_stmt *st;
-    if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     bind_s(st, 1, bucket);
     bind_k(st, 2, key);
     bind_s(st, 3, vid);
@@ -236,7 +237,7 @@ int s3__version_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid, s
         s3__obj_read(r, st, 1, o);
         if (!o->etag.p) o->etag = STR("");
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -254,7 +255,7 @@ int s3__version_update(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_
                           : "UPDATE s3_version SET tags = ?3, lock_mode = ?4, lock_until_us = ?5, legal_hold = ?6 "
                             "WHERE bucket = ?1 AND key = ?2 AND version_id IS NULL AND ?7 IS NULL";
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_s(st, 1, bucket);
     bind_k(st, 2, key);
     bind_s(st, 3, o->tags);
@@ -266,18 +267,17 @@ int s3__version_update(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_
     sqlite3_bind_int(st, 6, o->legal_hold);
     if (!current) bind_s(st, 7, o->version_id);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
 int s3__bucket_has_versions(sqlite3 *db, str_t bucket)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM s3_version WHERE bucket = ?1 LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-        return -1;
+    if (store_prepare(db, "SELECT 1 FROM s3_version WHERE bucket = ?1 LIMIT 1", -1, &st, NULL) != SQLITE_OK) return -1;
     bind_s(st, 1, bucket);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -369,16 +369,16 @@ int s3_put_bucket_versioning(req_t *r, const val_t *in, val_t *out)
                         "An Object Lock configuration is present on this bucket, so the versioning state cannot be "
                         "changed.");
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO s3_bucket_versioning (bucket, status, mfa_delete) VALUES (?1, ?2, ?3) "
-                           "ON CONFLICT(bucket) DO UPDATE SET status = ?2, mfa_delete = coalesce(?3, mfa_delete)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT INTO s3_bucket_versioning (bucket, status, mfa_delete) VALUES (?1, ?2, ?3) "
+                      "ON CONFLICT(bucket) DO UPDATE SET status = ?2, mfa_delete = coalesce(?3, mfa_delete)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, bucket);
     bind_s(st, 2, status);
     bind_s(st, 3, mfa);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -389,8 +389,8 @@ int s3_get_bucket_versioning(req_t *r, const val_t *in, val_t *out)
     if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
     sqlite3 *db = s3__db(r);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db, "SELECT status, mfa_delete FROM s3_bucket_versioning WHERE bucket = ?1", -1, &st,
-                                  NULL) != SQLITE_OK)
+    if (!db || store_prepare(db, "SELECT status, mfa_delete FROM s3_bucket_versioning WHERE bucket = ?1", -1, &st,
+                             NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, bucket);
     int rc = sqlite3_step(st);
@@ -400,7 +400,7 @@ int s3_get_bucket_versioning(req_t *r, const val_t *in, val_t *out)
         if (s.p) val_set_c(a, out, "Status", val_str(a, s));
         if (m.p) val_set_c(a, out, "MFADelete", val_str(a, m));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -423,13 +423,13 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
     /* The current rows (seq sorts above every noncurrent one), then the
      * noncurrent ones newest first, key by key in byte order. */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT key, seq, delete_marker, version_id, size, etag, modified_us, storage_class FROM ("
-                           "SELECT key, 9223372036854775807 AS seq, 0 AS delete_marker, version_id, size, etag, "
-                           "modified_us, storage_class FROM s3_object WHERE bucket = ?1 AND key >= ?2 "
-                           "UNION ALL SELECT key, seq, delete_marker, version_id, size, etag, modified_us, "
-                           "storage_class FROM s3_version WHERE bucket = ?1 AND key >= ?2) ORDER BY key, seq DESC",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT key, seq, delete_marker, version_id, size, etag, modified_us, storage_class FROM ("
+                      "SELECT key, 9223372036854775807 AS seq, 0 AS delete_marker, version_id, size, etag, "
+                      "modified_us, storage_class FROM s3_object WHERE bucket = ?1 AND key >= ?2 "
+                      "UNION ALL SELECT key, seq, delete_marker, version_id, size, etag, modified_us, "
+                      "storage_class FROM s3_version WHERE bucket = ?1 AND key >= ?2) ORDER BY key, seq DESC",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, bucket);
     str_t start = str_cmp(prefix, kmark) > 0 ? prefix : kmark;
@@ -503,7 +503,7 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
         }
         next_k = k, next_v = vid_out;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Name", val_str(a, bucket));
     val_set_c(a, out, "Prefix", val_str(a, prefix));

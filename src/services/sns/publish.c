@@ -395,8 +395,8 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
 void sns__fan_out(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const sns_msg_t *m)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT " SNS_SUB_COLS " FROM subscription WHERE tid = ?1 AND confirmed = 1 ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT " SNS_SUB_COLS " FROM subscription WHERE tid = ?1 AND confirmed = 1 ORDER BY id", -1,
+                      &st, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(st, 1, t->id);
     size_t n = 0, cap = 0;
@@ -410,7 +410,7 @@ void sns__fan_out(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t
         }
         if (sns__sub_load(db, a, st, &subs[n]) == GR_OK) n++;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     /* Statements are finished before delivering: SMS and email deliveries
      * write to this same connection. */
     for (size_t i = 0; i < n; i++) {
@@ -479,14 +479,13 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
     *dup = false;
     int64_t now = sns__now_ms();
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "DELETE FROM dedup WHERE tid = ?1 AND expires_ms <= ?2", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "DELETE FROM dedup WHERE tid = ?1 AND expires_ms <= ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "SELECT msg_id, seq FROM dedup WHERE tid = ?1 AND dedup_id = ?2", -1, &st, NULL) !=
-        SQLITE_OK)
+    store_release(st);
+    if (store_prepare(db, "SELECT msg_id, seq FROM dedup WHERE tid = ?1 AND dedup_id = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
     sns__bind(st, 2, m->dedup_id);
@@ -495,22 +494,21 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
         m->seq = sns__col(a, st, 1);
         *dup = true;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (*dup) return GR_OK;
-    if (sqlite3_prepare_v2(
-            db,
-            "INSERT INTO fifo_seq (tid, seq) VALUES (?1, 1) ON CONFLICT (tid) DO UPDATE SET seq = seq + 1 "
-            "RETURNING seq",
-            -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT INTO fifo_seq (tid, seq) VALUES (?1, 1) ON CONFLICT (tid) DO UPDATE SET seq = seq + 1 "
+                      "RETURNING seq",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
     int64_t seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    store_release(st);
     if (!seq) return GR_ERR;
     /* AWS: sequence numbers are 20-digit decimal strings ("10000000000000000000"). */
     m->seq = str_c(arena_printf(a, "1%019lld", (long long)seq));
-    if (sqlite3_prepare_v2(db, "INSERT INTO dedup (tid, dedup_id, msg_id, seq, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "INSERT INTO dedup (tid, dedup_id, msg_id, seq, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)", -1,
+                      &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
     sns__bind(st, 2, m->dedup_id);
@@ -518,7 +516,7 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
     sns__bind(st, 4, m->seq);
     sqlite3_bind_int64(st, 5, now + 5 * 60 * 1000);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 

@@ -34,28 +34,28 @@ static str_t sms_attr(sqlite3 *db, arena_t *a, str_t account, str_t region, cons
 {
     sqlite3_stmt *st;
     str_t v = STR_NULL;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM sms_attr WHERE account = ?1 AND region = ?2 AND name = ?3", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT value FROM sms_attr WHERE account = ?1 AND region = ?2 AND name = ?3", -1, &st,
+                      NULL) != SQLITE_OK)
         return v;
     sns__bind(st, 1, account);
     sns__bind(st, 2, region);
     sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) v = sns__col(a, st, 0);
-    sqlite3_finalize(st);
+    store_release(st);
     return v;
 }
 
 static bool opted_out(sqlite3 *db, str_t account, str_t region, str_t phone)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM opted_out WHERE account = ?1 AND region = ?2 AND phone = ?3", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT 1 FROM opted_out WHERE account = ?1 AND region = ?2 AND phone = ?3", -1, &st, NULL) !=
+        SQLITE_OK)
         return false;
     sns__bind(st, 1, account);
     sns__bind(st, 2, region);
     sns__bind(st, 3, phone);
     bool yes = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    store_release(st);
     return yes;
 }
 
@@ -99,10 +99,10 @@ int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t
     /* An opted-out number gets nothing (AWS drops the message). */
     if (opted_out(db, account, region, phone)) return GR_OK;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO sms_outbox (account, region, phone, message, sender_id, sms_type, msg_id, "
-                           "topic_arn, time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT INTO sms_outbox (account, region, phone, message, sender_id, sms_type, msg_id, "
+                      "topic_arn, time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, account);
     sns__bind(st, 2, region);
@@ -120,7 +120,7 @@ int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t
         sqlite3_bind_null(st, 8);
     sqlite3_bind_int64(st, 9, sns__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     (void)app;
     return rc;
 }
@@ -129,10 +129,10 @@ int sns__email_send(sqlite3 *db, str_t account, str_t region, str_t address, str
                     str_t topic_arn, str_t msg_id)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO email_outbox (account, region, address, subject, body, kind, topic_arn, "
-                           "msg_id, time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT INTO email_outbox (account, region, address, subject, body, kind, topic_arn, "
+                      "msg_id, time_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, account);
     sns__bind(st, 2, region);
@@ -144,7 +144,7 @@ int sns__email_send(sqlite3 *db, str_t account, str_t region, str_t address, str
     sns__bind(st, 8, msg_id);
     sqlite3_bind_int64(st, 9, sns__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -179,9 +179,8 @@ int sns_set_sms_attributes(req_t *r, const val_t *in, val_t *out)
     int rc = GR_OK;
     for (size_t i = 0; rc == GR_OK && attrs && i < val_len(attrs); i++) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db,
-                               "INSERT OR REPLACE INTO sms_attr (account, region, name, value) VALUES (?1, ?2, ?3, ?4)",
-                               -1, &st, NULL) != SQLITE_OK) {
+        if (store_prepare(db, "INSERT OR REPLACE INTO sms_attr (account, region, name, value) VALUES (?1, ?2, ?3, ?4)",
+                          -1, &st, NULL) != SQLITE_OK) {
             rc = GR_ERR;
             break;
         }
@@ -190,7 +189,7 @@ int sns_set_sms_attributes(req_t *r, const val_t *in, val_t *out)
         sns__bind(st, 3, attrs->u.obj.e[i].key);
         sns__bind(st, 4, attrs->u.obj.e[i].v->u.s);
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
     if (rc != GR_OK) store_exec(db, "ROLLBACK");
@@ -203,9 +202,8 @@ int sns_get_sms_attributes(req_t *r, const val_t *in, val_t *out)
     const val_t *want = val_get(in, "attributes");
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
-    if (!db ||
-        sqlite3_prepare_v2(db, "SELECT name, value FROM sms_attr WHERE account = ?1 AND region = ?2 ORDER BY name", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db, "SELECT name, value FROM sms_attr WHERE account = ?1 AND region = ?2 ORDER BY name",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
@@ -216,7 +214,7 @@ int sns_get_sms_attributes(req_t *r, const val_t *in, val_t *out)
         for (size_t i = 0; !keep && i < val_len(want); i++) keep = str_eq(want->u.list.v[i]->u.s, n);
         if (keep) val_set(a, m, n, val_str(a, sns__col(a, st, 1)));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "attributes", m);
     return GR_OK;
 }
@@ -240,10 +238,10 @@ int sns_list_phone_numbers_opted_out(req_t *r, const val_t *in, val_t *out)
     str_t tok = val_get_str(in, "nextToken");
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "SELECT phone FROM opted_out WHERE account = ?1 AND region = ?2 AND phone > ?3 "
-                                  "ORDER BY phone LIMIT 101",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "SELECT phone FROM opted_out WHERE account = ?1 AND region = ?2 AND phone > ?3 "
+                             "ORDER BY phone LIMIT 101",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
@@ -260,7 +258,7 @@ int sns_list_phone_numbers_opted_out(req_t *r, const val_t *in, val_t *out)
         val_push(a, list, val_str(a, last));
         n++;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "phoneNumbers", list);
     return GR_OK;
 }
@@ -273,14 +271,14 @@ int sns_opt_in_phone_number(req_t *r, const val_t *in, val_t *out)
                         "Invalid parameter: PhoneNumber Reason: input incorrectly formatted");
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db, "DELETE FROM opted_out WHERE account = ?1 AND region = ?2 AND phone = ?3", -1,
-                                  &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db, "DELETE FROM opted_out WHERE account = ?1 AND region = ?2 AND phone = ?3", -1, &st,
+                             NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sns__bind(st, 3, phone);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -313,10 +311,10 @@ static void show_sms(req_t *r, sqlite3 *db)
     arena_t *a = r->arena;
     str_t phone = wire_query_param(&r->w, a, "phoneNumber");
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT phone, message, sender_id, sms_type, msg_id, time_ms, account, region, topic_arn "
-                           "FROM sms_outbox WHERE ?1 IS NULL OR phone = ?1 ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(db,
+                      "SELECT phone, message, sender_id, sms_type, msg_id, time_ms, account, region, topic_arn "
+                      "FROM sms_outbox WHERE ?1 IS NULL OR phone = ?1 ORDER BY id",
+                      -1, &st, NULL) != SQLITE_OK) {
         json_error(r, 500, "cannot read the SMS outbox");
         return;
     }
@@ -356,7 +354,7 @@ static void show_sms(req_t *r, sqlite3 *db)
             json_w_str(&w, sns__col(a, st, 8));
         json_w_obj_end(&w);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     json_w_arr_end(&w);
     buf_putc(&r->resp.body, '\n');
 }
@@ -367,10 +365,10 @@ static void show_email(req_t *r, sqlite3 *db)
     arena_t *a = r->arena;
     str_t addr = wire_query_param(&r->w, a, "address");
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT address, subject, body, kind, topic_arn, msg_id, time_ms FROM email_outbox "
-                           "WHERE ?1 IS NULL OR address = ?1 ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(db,
+                      "SELECT address, subject, body, kind, topic_arn, msg_id, time_ms FROM email_outbox "
+                      "WHERE ?1 IS NULL OR address = ?1 ORDER BY id",
+                      -1, &st, NULL) != SQLITE_OK) {
         json_error(r, 500, "cannot read the email outbox");
         return;
     }
@@ -393,7 +391,7 @@ static void show_email(req_t *r, sqlite3 *db)
         iso_ms(&w, sqlite3_column_int64(st, 6));
         json_w_obj_end(&w);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     json_w_arr_end(&w);
     buf_putc(&r->resp.body, '\n');
 }
@@ -425,8 +423,8 @@ static void opt_out(req_t *r, sqlite3 *db)
         return;
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO opted_out (account, region, phone) VALUES (?1, ?2, ?3)", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (store_prepare(db, "INSERT OR IGNORE INTO opted_out (account, region, phone) VALUES (?1, ?2, ?3)", -1, &st,
+                      NULL) != SQLITE_OK) {
         json_error(r, 500, "cannot write the opt-out list");
         return;
     }
@@ -434,7 +432,7 @@ static void opt_out(req_t *r, sqlite3 *db)
     sns__bind(st, 2, region);
     sns__bind(st, 3, phone);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) {
         json_error(r, 500, "cannot write the opt-out list");
         return;

@@ -29,8 +29,7 @@ int sns__sub_load(sqlite3 *db, arena_t *a, sqlite3_stmt *row, sns_sub_t *s)
     s->confirmed = sqlite3_column_int(row, 5) != 0;
     s->token = sns__col(a, row, 6);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT name, value FROM sub_attr WHERE sid = ?1", -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
+    if (store_prepare(db, "SELECT name, value FROM sub_attr WHERE sid = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     while (sqlite3_step(st) == SQLITE_ROW) {
         str_t n = sns__col(a, st, 0), v = sns__col(a, st, 1);
@@ -48,15 +47,14 @@ int sns__sub_load(sqlite3 *db, arena_t *a, sqlite3_stmt *row, sns_sub_t *s)
             if (d && d->type == JSON_STRING) s->dlq_arn = d->u.s;
         }
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return GR_OK;
 }
 
 static int sub_by_arn(sqlite3 *db, arena_t *a, str_t arn, sns_sub_t *s, int64_t *tid)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT " SNS_SUB_COLS ", tid FROM subscription WHERE arn = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (store_prepare(db, "SELECT " SNS_SUB_COLS ", tid FROM subscription WHERE arn = ?1", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, arn);
     int rc = GR_ERR;
@@ -64,7 +62,7 @@ static int sub_by_arn(sqlite3 *db, arena_t *a, str_t arn, sns_sub_t *s, int64_t 
         rc = sns__sub_load(db, a, st, s);
         if (tid) *tid = sqlite3_column_int64(st, 7);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -72,10 +70,10 @@ static str_t topic_arn_of(sqlite3 *db, arena_t *a, int64_t tid)
 {
     sqlite3_stmt *st;
     str_t v = STR_NULL;
-    if (sqlite3_prepare_v2(db, "SELECT arn FROM topic WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) return v;
+    if (store_prepare(db, "SELECT arn FROM topic WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) return v;
     sqlite3_bind_int64(st, 1, tid);
     if (sqlite3_step(st) == SQLITE_ROW) v = sns__col(a, st, 0);
-    sqlite3_finalize(st);
+    store_release(st);
     return v;
 }
 
@@ -142,12 +140,12 @@ static int put_sub_attr(sqlite3 *db, int64_t sid, str_t name, str_t v)
     sqlite3_stmt *st;
     const char *sql = v.len ? "INSERT OR REPLACE INTO sub_attr (sid, name, value) VALUES (?1, ?2, ?3)"
                             : "DELETE FROM sub_attr WHERE sid = ?1 AND name = ?2";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, sid);
     sns__bind(st, 2, name);
     if (v.len) sns__bind(st, 3, v);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -235,10 +233,10 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     /* AWS: subscribing the same endpoint again answers the existing
      * subscription; different attributes are refused. */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT " SNS_SUB_COLS " FROM subscription WHERE tid = ?1 AND protocol = ?2 AND "
-                           "endpoint = ?3",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT " SNS_SUB_COLS " FROM subscription WHERE tid = ?1 AND protocol = ?2 AND "
+                      "endpoint = ?3",
+                      -1, &st, NULL) != SQLITE_OK)
         goto done;
     sqlite3_bind_int64(st, 1, t.id);
     sns__bind(st, 2, proto);
@@ -246,16 +244,15 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     if (sqlite3_step(st) == SQLITE_ROW) {
         sns_sub_t s;
         sns__sub_load(db, a, st, &s);
-        sqlite3_finalize(st);
+        store_release(st);
         for (size_t i = 0; i < na; i++) {
             sqlite3_stmt *q;
-            if (sqlite3_prepare_v2(db, "SELECT value FROM sub_attr WHERE sid = ?1 AND name = ?2", -1, &q, NULL) !=
-                SQLITE_OK)
+            if (store_prepare(db, "SELECT value FROM sub_attr WHERE sid = ?1 AND name = ?2", -1, &q, NULL) != SQLITE_OK)
                 goto done;
             sqlite3_bind_int64(q, 1, s.id);
             sns__bind(q, 2, attrs->u.obj.e[i].key);
             str_t have = sqlite3_step(q) == SQLITE_ROW ? sns__col(a, q, 0) : STR("");
-            sqlite3_finalize(q);
+            store_release(q);
             if (!str_eq(have, vals[i])) {
                 rc = req_fail(r, &SNS_ERR_InvalidParameterException,
                               "Invalid parameter: Attributes Reason: Subscription already exists with different "
@@ -268,7 +265,7 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
         rc = GR_OK;
         goto done;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     char uuid[37];
     id_uuid(uuid);
     arn = str_c(arena_printf(a, "%.*s:%s", STR_FMT(t.arn), uuid));
@@ -281,10 +278,10 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
         id_random_chars(tok, 128, "0123456789abcdef");
         token = arena_str(a, str_c(tok));
     }
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO subscription (arn, tid, owner, protocol, endpoint, confirmed, token, "
-                           "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT INTO subscription (arn, tid, owner, protocol, endpoint, confirmed, token, "
+                      "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                      -1, &st, NULL) != SQLITE_OK)
         goto done;
     sns__bind(st, 1, arn);
     sqlite3_bind_int64(st, 2, t.id);
@@ -298,7 +295,7 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_null(st, 7);
     sqlite3_bind_int64(st, 8, sns__now_ms());
     int step = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (step != SQLITE_DONE) goto done;
     int64_t sid = sqlite3_last_insert_rowid(db);
     for (size_t i = 0; i < na; i++)
@@ -344,11 +341,10 @@ done:
 int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn)
 {
     sqlite3_stmt *st;
-    if (!token.len ||
-        sqlite3_prepare_v2(db,
-                           "SELECT s.id, s.arn, s.confirmed FROM subscription s JOIN topic t ON t.id = s.tid "
-                           "WHERE t.arn = ?1 AND s.token = ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (!token.len || store_prepare(db,
+                                    "SELECT s.id, s.arn, s.confirmed FROM subscription s JOIN topic t ON t.id = s.tid "
+                                    "WHERE t.arn = ?1 AND s.token = ?2",
+                                    -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, topic_arn);
     sns__bind(st, 2, token);
@@ -357,16 +353,16 @@ int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool aut
         id = sqlite3_column_int64(st, 0);
         *sub_arn = sns__col(a, st, 1);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (id < 0) return GR_ERR;
     /* The token stays valid (AWS: tokens work for three days); confirming twice is harmless. */
-    if (sqlite3_prepare_v2(db, "UPDATE subscription SET confirmed = 1, authenticated = ?2 WHERE id = ?1", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (store_prepare(db, "UPDATE subscription SET confirmed = 1, authenticated = ?2 WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, authenticated);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -388,10 +384,10 @@ int sns__unsubscribe(sqlite3 *db, str_t sub_arn)
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
     int64_t id = -1, tid = 0;
-    if (sqlite3_prepare_v2(db, "SELECT id, tid FROM subscription WHERE arn = ?1", -1, &st, NULL) == SQLITE_OK) {
+    if (store_prepare(db, "SELECT id, tid FROM subscription WHERE arn = ?1", -1, &st, NULL) == SQLITE_OK) {
         sns__bind(st, 1, sub_arn);
         if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0), tid = sqlite3_column_int64(st, 1);
-        sqlite3_finalize(st);
+        store_release(st);
     }
     int rc = id >= 0 ? GR_OK : GR_ERR;
     static const char *const SQL[] = {
@@ -400,7 +396,7 @@ int sns__unsubscribe(sqlite3 *db, str_t sub_arn)
         "UPDATE topic SET deleted_subs = deleted_subs + 1 WHERE id = ?2",
     };
     for (size_t i = 0; rc == GR_OK && i < 3; i++) {
-        if (sqlite3_prepare_v2(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
+        if (store_prepare(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
             rc = GR_ERR;
             break;
         }
@@ -409,7 +405,7 @@ int sns__unsubscribe(sqlite3 *db, str_t sub_arn)
         else
             sqlite3_bind_int64(st, 2, tid);
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
     if (rc != GR_OK) store_exec(db, "ROLLBACK");
@@ -455,7 +451,7 @@ static int list_subs(req_t *r, val_t *out, int64_t tid)
                           : "SELECT s.id, s.arn, s.owner, s.protocol, s.endpoint, s.confirmed, t.arn FROM "
                             "subscription s JOIN topic t ON t.id = s.tid WHERE t.account = ?1 AND t.region = ?2 AND "
                             "s.id > ?4 ORDER BY s.id LIMIT 101";
-    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, tid);
@@ -482,7 +478,7 @@ static int list_subs(req_t *r, val_t *out, int64_t tid)
         val_push(a, list, e);
         n++;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "Subscriptions", list);
     return GR_OK;
 }
@@ -524,10 +520,10 @@ int sns_get_subscription_attributes(req_t *r, const val_t *in, val_t *out)
     val_t *m = val_new(a, VAL_MAP);
     sqlite3_stmt *st;
     int authenticated = 0;
-    if (sqlite3_prepare_v2(db, "SELECT authenticated FROM subscription WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+    if (store_prepare(db, "SELECT authenticated FROM subscription WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, s.id);
         if (sqlite3_step(st) == SQLITE_ROW) authenticated = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
+        store_release(st);
     }
     /* AWS: the attributes GetSubscriptionAttributes always shows; the
      * optional ones (FilterPolicy, FilterPolicyScope, RedrivePolicy,
@@ -545,8 +541,7 @@ int sns_get_subscription_attributes(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, m, "EffectiveDeliveryPolicy",
               val_str(a, sns__sub_effective_policy(a, s.delivery_policy, topic_dp,
                                                    str_eq_c(s.protocol, "http") || str_eq_c(s.protocol, "https"))));
-    if (sqlite3_prepare_v2(db, "SELECT name, value FROM sub_attr WHERE sid = ?1 ORDER BY name", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (store_prepare(db, "SELECT name, value FROM sub_attr WHERE sid = ?1 ORDER BY name", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -554,7 +549,7 @@ int sns_get_subscription_attributes(req_t *r, const val_t *in, val_t *out)
         if (str_eq_c(n, "RawMessageDelivery")) continue;
         val_set(a, m, n, val_str(a, sns__col(a, st, 1)));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (s.filter_policy.len && !val_get(m, "FilterPolicyScope"))
         val_set_c(a, m, "FilterPolicyScope", val_cstr(a, "MessageAttributes"));
     val_set_c(a, out, "Attributes", m);

@@ -74,9 +74,8 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
 {
     memset(t, 0, sizeof *t);
     sqlite3_stmt *st;
-    if (!db ||
-        sqlite3_prepare_v2(db, "SELECT id, account, region, name, arn, fifo, created_ms FROM topic WHERE arn = ?1", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db, "SELECT id, account, region, name, arn, fifo, created_ms FROM topic WHERE arn = ?1",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, arn);
     int rc = GR_ERR;
@@ -91,9 +90,9 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
         t->sig_version = 1;
         rc = GR_OK;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != GR_OK) return rc;
-    if (sqlite3_prepare_v2(db, "SELECT name, value FROM topic_attr WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT name, value FROM topic_attr WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -107,7 +106,7 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
         else if (str_eq_c(n, "SignatureVersion"))
             t->sig_version = str_eq_c(v, "2") ? 2 : 1;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return GR_OK;
 }
 
@@ -323,14 +322,14 @@ static int check_attr(req_t *r, str_t name, str_t *val, bool fifo)
 static int put_attr(sqlite3 *db, int64_t tid, str_t name, str_t val)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO topic_attr (tid, name, value) VALUES (?1, ?2, ?3)", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (store_prepare(db, "INSERT OR REPLACE INTO topic_attr (tid, name, value) VALUES (?1, ?2, ?3)", -1, &st, NULL) !=
+        SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, tid);
     sns__bind(st, 2, name);
     sns__bind(st, 3, val);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -338,12 +337,12 @@ static str_t attr_of(sqlite3 *db, arena_t *a, int64_t tid, const char *name)
 {
     sqlite3_stmt *st;
     str_t v = STR_NULL;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM topic_attr WHERE tid = ?1 AND name = ?2", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT value FROM topic_attr WHERE tid = ?1 AND name = ?2", -1, &st, NULL) != SQLITE_OK)
         return v;
     sqlite3_bind_int64(st, 1, tid);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) v = sns__col(a, st, 0);
-    sqlite3_finalize(st);
+    store_release(st);
     return v;
 }
 
@@ -374,22 +373,21 @@ static int put_tags(req_t *r, sqlite3 *db, int64_t tid, const val_t *tags)
         if (!k.len || k.len > 128 || v.len > 256)
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: Tags Reason: Invalid tag");
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO topic_tag (tid, key, value) VALUES (?1, ?2, ?3)", -1, &st,
-                               NULL) != SQLITE_OK)
+        if (store_prepare(db, "INSERT OR REPLACE INTO topic_tag (tid, key, value) VALUES (?1, ?2, ?3)", -1, &st,
+                          NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, tid);
         sns__bind(st, 2, k);
         sns__bind(st, 3, v);
         int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM topic_tag WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
+    if (store_prepare(db, "SELECT count(*) FROM topic_tag WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, tid);
     int64_t count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    store_release(st);
     /* AWS: at most 50 tags per topic. */
     if (count > 50)
         return req_fail(r, &SNS_ERR_TagLimitExceededException,
@@ -451,13 +449,13 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
         for (size_t i = 0; tags && i < val_len(tags); i++) {
             const val_t *tg = tags->u.list.v[i];
             sqlite3_stmt *st;
-            if (sqlite3_prepare_v2(db, "SELECT value FROM topic_tag WHERE tid = ?1 AND key = ?2", -1, &st, NULL) !=
+            if (store_prepare(db, "SELECT value FROM topic_tag WHERE tid = ?1 AND key = ?2", -1, &st, NULL) !=
                 SQLITE_OK)
                 goto done;
             sqlite3_bind_int64(st, 1, t.id);
             sns__bind(st, 2, val_get_str(tg, "Key"));
             bool same = sqlite3_step(st) == SQLITE_ROW && str_eq(sns__col(a, st, 0), val_get_str(tg, "Value"));
-            sqlite3_finalize(st);
+            store_release(st);
             if (!same) {
                 rc = req_fail(r, &SNS_ERR_InvalidParameterException,
                               "Invalid parameter: Tags Reason: Topic already exists with different tags");
@@ -468,10 +466,10 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
         goto done;
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO topic (account, region, name, arn, fifo, created_ms) VALUES (?1, ?2, ?3, ?4, "
-                           "?5, ?6)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT INTO topic (account, region, name, arn, fifo, created_ms) VALUES (?1, ?2, ?3, ?4, "
+                      "?5, ?6)",
+                      -1, &st, NULL) != SQLITE_OK)
         goto done;
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
@@ -480,7 +478,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int(st, 5, fifo);
     sqlite3_bind_int64(st, 6, sns__now_ms());
     int step = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (step != SQLITE_DONE) goto done;
     int64_t tid = sqlite3_last_insert_rowid(db);
     for (size_t i = 0; i < na; i++) {
@@ -523,13 +521,13 @@ int sns_delete_topic(req_t *r, const val_t *in, val_t *out)
     int rc = GR_OK;
     for (size_t i = 0; rc == GR_OK && i < sizeof SQL / sizeof SQL[0]; i++) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
+        if (store_prepare(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
             rc = GR_ERR;
             break;
         }
         sqlite3_bind_int64(st, 1, t.id);
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
     if (rc != GR_OK) store_exec(db, "ROLLBACK");
@@ -545,10 +543,10 @@ int sns_list_topics(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: NextToken");
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
-    if (!db || sqlite3_prepare_v2(db,
-                                  "SELECT id, arn FROM topic WHERE account = ?1 AND region = ?2 AND id > ?3 "
-                                  "ORDER BY id LIMIT 101",
-                                  -1, &st, NULL) != SQLITE_OK)
+    if (!db || store_prepare(db,
+                             "SELECT id, arn FROM topic WHERE account = ?1 AND region = ?2 AND id > ?3 "
+                             "ORDER BY id LIMIT 101",
+                             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
@@ -568,7 +566,7 @@ int sns_list_topics(req_t *r, const val_t *in, val_t *out)
         val_push(a, list, e);
         n++;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "Topics", list);
     return GR_OK;
 }
@@ -580,10 +578,10 @@ static int64_t count_subs(sqlite3 *db, int64_t tid, const char *where)
     sqlite3_stmt *st;
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM subscription WHERE tid = ?1 AND %s", where);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
     sqlite3_bind_int64(st, 1, tid);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    store_release(st);
     return n;
 }
 
@@ -596,7 +594,7 @@ int sns_get_topic_attributes(req_t *r, const val_t *in, val_t *out)
     val_t *m = val_new(a, VAL_MAP);
     bool has_policy = false, has_display = false, has_dp = false;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT name, value FROM topic_attr WHERE tid = ?1 ORDER BY name", -1, &st, NULL) !=
+    if (store_prepare(db, "SELECT name, value FROM topic_attr WHERE tid = ?1 ORDER BY name", -1, &st, NULL) !=
         SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t.id);
@@ -607,7 +605,7 @@ int sns_get_topic_attributes(req_t *r, const val_t *in, val_t *out)
         has_dp |= str_eq_c(n, "DeliveryPolicy");
         val_set(a, m, n, val_str(a, v));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     /* AWS: always shown: Policy, Owner, SubscriptionsPending/Confirmed/Deleted,
      * TopicArn, EffectiveDeliveryPolicy, DisplayName (empty); FIFO topics add
      * FifoTopic and ContentBasedDeduplication. */
@@ -622,10 +620,10 @@ int sns_get_topic_attributes(req_t *r, const val_t *in, val_t *out)
               val_cstr(a, arena_printf(a, "%lld", (long long)count_subs(db, t.id, "confirmed = 1"))));
     if (!has_display) val_set_c(a, m, "DisplayName", val_cstr(a, ""));
     int64_t deleted = 0;
-    if (sqlite3_prepare_v2(db, "SELECT deleted_subs FROM topic WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+    if (store_prepare(db, "SELECT deleted_subs FROM topic WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, t.id);
         if (sqlite3_step(st) == SQLITE_ROW) deleted = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        store_release(st);
     }
     val_set_c(a, m, "SubscriptionsDeleted", val_cstr(a, arena_printf(a, "%lld", (long long)deleted)));
     if (t.fifo) {
@@ -649,12 +647,12 @@ int sns_set_topic_attributes(req_t *r, const val_t *in, val_t *out)
     if (v.len == 0 && (str_eq_c(name, "Policy") || str_eq_c(name, "DeliveryPolicy"))) {
         /* An empty value clears it back to the default. */
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, "DELETE FROM topic_attr WHERE tid = ?1 AND name = ?2", -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(db, "DELETE FROM topic_attr WHERE tid = ?1 AND name = ?2", -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, t.id);
         sns__bind(st, 2, name);
         int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-        sqlite3_finalize(st);
+        store_release(st);
         return rc;
     }
     if (check_attr(r, name, &v, t.fifo) != GR_OK) return GR_ERR;
@@ -816,12 +814,12 @@ int sns_untag_resource(req_t *r, const val_t *in, val_t *out)
     const val_t *keys = val_get(in, "TagKeys");
     for (size_t i = 0; keys && i < val_len(keys); i++) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, "DELETE FROM topic_tag WHERE tid = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(db, "DELETE FROM topic_tag WHERE tid = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, t.id);
         sns__bind(st, 2, keys->u.list.v[i]->u.s);
         sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
     }
     return GR_OK;
 }
@@ -833,8 +831,7 @@ int sns_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     sns_topic_t t;
     if (tag_topic_or_fail(r, db, &t) != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT key, value FROM topic_tag WHERE tid = ?1 ORDER BY key", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (store_prepare(db, "SELECT key, value FROM topic_tag WHERE tid = ?1 ORDER BY key", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t.id);
     val_t *list = val_new(a, VAL_LIST);
@@ -844,7 +841,7 @@ int sns_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, e, "Value", val_str(a, sns__col(a, st, 1)));
         val_push(a, list, e);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "Tags", list);
     return GR_OK;
 }

@@ -19,6 +19,7 @@
 #include "services/dispatch.h"
 #include "services/sqs/sqs.h"
 #include "sqs_model.h"
+#include "store/store.h"
 
 static const aws_errdef_t E_InvalidMessageContents = {"InvalidMessageContents", 400, true};
 
@@ -251,8 +252,8 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
         q->dedup_by_group && dedup.len ? str_c(arena_printf(a, "%.*s\x1f%.*s", STR_FMT(group), STR_FMT(dedup))) : dedup;
     if (q->fifo) {
         /* AWS: a deduplication id seen in the last 5 minutes is accepted and not enqueued again. */
-        if (sqlite3_prepare_v2(db, "SELECT msg_id, seq FROM dedup WHERE qid = ?1 AND dedup_id = ?2 AND expires_ms > ?3",
-                               -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(db, "SELECT msg_id, seq FROM dedup WHERE qid = ?1 AND dedup_id = ?2 AND expires_ms > ?3", -1,
+                          &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
         bind_s(st, 2, dedup_key);
@@ -261,18 +262,18 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
             val_set_c(a, res, "MessageId", val_str(a, col_s(a, st, 0)));
             val_set_c(a, res, "SequenceNumber",
                       val_cstr(a, arena_printf(a, "%020lld", (long long)sqlite3_column_int64(st, 1))));
-            sqlite3_finalize(st);
+            store_release(st);
             return GR_OK;
         }
-        sqlite3_finalize(st);
+        store_release(st);
     }
     char id[37];
     id_uuid(id);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO message (qid, msg_id, body, md5_body, md5_attrs, sent_ms, visible_ms, "
-                           "group_id, dedup_id, sender, trace_header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                           "?10, ?11)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "INSERT INTO message (qid, msg_id, body, md5_body, md5_attrs, sent_ms, visible_ms, "
+                      "group_id, dedup_id, sender, trace_header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                      "?10, ?11)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, q->id);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
@@ -286,12 +287,12 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     bind_s(st, 10, sender);
     if (trace.len) bind_s(st, 11, trace);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     int64_t mid = sqlite3_last_insert_rowid(db);
     for (size_t i = 0; attrs && i < attrs->u.obj.n; i++) {
-        if (sqlite3_prepare_v2(db, "INSERT INTO msg_attr (mid, name, type, value) VALUES (?1, ?2, ?3, ?4)", -1, &st,
-                               NULL) != SQLITE_OK)
+        if (store_prepare(db, "INSERT INTO msg_attr (mid, name, type, value) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) !=
+            SQLITE_OK)
             return GR_ERR;
         str_t v = attr_value(attrs->u.obj.e[i].v);
         sqlite3_bind_int64(st, 1, mid);
@@ -299,14 +300,14 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
         bind_s(st, 3, val_get_str(attrs->u.obj.e[i].v, "DataType"));
         sqlite3_bind_blob(st, 4, v.p ? v.p : "", (int)v.len, SQLITE_STATIC);
         rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
     }
     if (q->fifo) {
-        if (sqlite3_prepare_v2(db,
-                               "INSERT OR REPLACE INTO dedup (qid, dedup_id, msg_id, seq, expires_ms) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5)",
-                               -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(db,
+                          "INSERT OR REPLACE INTO dedup (qid, dedup_id, msg_id, seq, expires_ms) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5)",
+                          -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
         bind_s(st, 2, dedup_key);
@@ -314,7 +315,7 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
         sqlite3_bind_int64(st, 4, mid);
         sqlite3_bind_int64(st, 5, now + 5 * 60 * 1000);
         rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
         val_set_c(a, res, "SequenceNumber", val_cstr(a, arena_printf(a, "%020lld", (long long)mid)));
     }
@@ -470,7 +471,7 @@ static bool sys_wanted(const val_t *in, const char *name)
 static val_t *message_attrs(arena_t *a, sqlite3 *db, int64_t mid, const val_t *names)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT name, type, value FROM msg_attr WHERE mid = ?1 ORDER BY name", -1, &st, NULL) !=
+    if (store_prepare(db, "SELECT name, type, value FROM msg_attr WHERE mid = ?1 ORDER BY name", -1, &st, NULL) !=
         SQLITE_OK)
         return NULL;
     sqlite3_bind_int64(st, 1, mid);
@@ -484,18 +485,18 @@ static val_t *message_attrs(arena_t *a, sqlite3 *db, int64_t mid, const val_t *n
         val_set_c(a, x, "DataType", val_str(a, type));
         val_set(a, m, name, x);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return m;
 }
 
 static int exec_i(sqlite3 *db, const char *sql, int64_t x, int64_t y)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, x);
     sqlite3_bind_int64(st, 2, y);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -543,7 +544,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
         row_t rows[10];
         int nrows = 0;
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) goto fail;
+        if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) goto fail;
         sqlite3_bind_int64(st, 1, q->id);
         sqlite3_bind_int64(st, 2, now);
         sqlite3_bind_int64(st, 3, max - *n);
@@ -562,7 +563,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             x->sender = col_s(a, st, 9);
             x->trace = sqlite3_column_type(st, 10) == SQLITE_NULL ? STR_NULL : col_s(a, st, 10);
         }
-        sqlite3_finalize(st);
+        store_release(st);
         for (int i = 0; i < nrows; i++) {
             row_t *x = &rows[i];
             if (dlq && x->count >= q->max_receive) {
@@ -579,11 +580,11 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             char receipt[65] = "AQEB";
             id_random_chars(receipt + 4, 60, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
             receipt[64] = 0;
-            if (!upd && sqlite3_prepare_v2(db,
-                                           "UPDATE message SET receive_count = receive_count + 1, visible_ms = ?2, "
-                                           "receipt = ?3, first_recv_ms = CASE first_recv_ms WHEN 0 THEN ?4 "
-                                           "ELSE first_recv_ms END WHERE id = ?1",
-                                           -1, &upd, NULL) != SQLITE_OK)
+            if (!upd && store_prepare(db,
+                                      "UPDATE message SET receive_count = receive_count + 1, visible_ms = ?2, "
+                                      "receipt = ?3, first_recv_ms = CASE first_recv_ms WHEN 0 THEN ?4 "
+                                      "ELSE first_recv_ms END WHERE id = ?1",
+                                      -1, &upd, NULL) != SQLITE_OK)
                 goto fail;
             sqlite3_reset(upd);
             sqlite3_bind_int64(upd, 1, x->id);
@@ -620,14 +621,14 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             (*n)++;
         }
     } while (moved && *n < max);
-    sqlite3_finalize(upd);
+    store_release(upd);
     upd = NULL;
     if (commit(db) != GR_OK) return GR_ERR;
     if (dlq_moved) sqs__wake(dlq, dlq_moved);
     if (*n) val_set_c(a, out, "Messages", msgs);
     return GR_OK;
 fail:
-    sqlite3_finalize(upd);
+    store_release(upd);
     sqs__exec(db, "ROLLBACK");
     return GR_ERR;
 }
@@ -698,12 +699,12 @@ int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fa
      * with it by trigger (schema/002). */
     sqlite3_stmt *st;
     /* AWS: deleting with a stale handle of a message that is gone succeeds. */
-    if (sqlite3_prepare_v2(db, "DELETE FROM message WHERE qid = ?1 AND receipt = ?2", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "DELETE FROM message WHERE qid = ?1 AND receipt = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, q->id);
     bind_s(st, 2, receipt);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -771,19 +772,19 @@ static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *
     }
     int64_t now = sqs__now_ms();
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           /* by the receipt index: the unary + keeps SQLite off the
-                            * (qid, visible_ms) index, a scan of everything in flight */
-                           "UPDATE message SET visible_ms = ?3 WHERE receipt = ?2 AND +qid = ?1 AND receive_count > 0 "
-                           "AND +visible_ms > ?4",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      /* by the receipt index: the unary + keeps SQLite off the
+                       * (qid, visible_ms) index, a scan of everything in flight */
+                      "UPDATE message SET visible_ms = ?3 WHERE receipt = ?2 AND +qid = ?1 AND receive_count > 0 "
+                      "AND +visible_ms > ?4",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, q->id);
     bind_s(st, 2, receipt);
     sqlite3_bind_int64(st, 3, now + t * 1000);
     sqlite3_bind_int64(st, 4, now);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     if (!sqlite3_changes(db)) {
         /* AWS: "Message does not exist or is not available for visibility timeout change." */

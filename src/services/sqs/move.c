@@ -40,12 +40,12 @@ static str_t col_s(arena_t *a, sqlite3_stmt *st, int i)
 static int64_t one_int(sqlite3 *db, const char *sql, int64_t x, int64_t y, int64_t def)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return def;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return def;
     sqlite3_bind_int64(st, 1, x);
     sqlite3_bind_int64(st, 2, y);
     int64_t v =
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : def;
-    sqlite3_finalize(st);
+    store_release(st);
     return v;
 }
 
@@ -56,15 +56,15 @@ static int64_t one_int(sqlite3 *db, const char *sql, int64_t x, int64_t y, int64
 static void sweep_expired(sqlite3 *db, int64_t now)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "DELETE FROM message WHERE id IN (SELECT m.id FROM queue_attr a JOIN message m "
-                           "ON m.qid = a.qid WHERE a.name = 'MessageRetentionPeriod' "
-                           "AND m.sent_ms < ?1 - CAST(a.value AS INTEGER) * 1000)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "DELETE FROM message WHERE id IN (SELECT m.id FROM queue_attr a JOIN message m "
+                      "ON m.qid = a.qid WHERE a.name = 'MessageRetentionPeriod' "
+                      "AND m.sent_ms < ?1 - CAST(a.value AS INTEGER) * 1000)",
+                      -1, &st, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(st, 1, now);
     sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
 }
 
 /* Moves what one task may move by now; finishes it when nothing is left. */
@@ -83,13 +83,13 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
         sqs_queue_t d;
         if (sqs__queue_by_arn(a, db, dest_arn, &d) != GR_OK) {
             sqlite3_stmt *st;
-            if (sqlite3_prepare_v2(db,
-                                   "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
-                                   "NonExistentQueue' WHERE id = ?1",
-                                   -1, &st, NULL) == SQLITE_OK) {
+            if (store_prepare(db,
+                              "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
+                              "NonExistentQueue' WHERE id = ?1",
+                              -1, &st, NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, tid);
                 sqlite3_step(st);
-                sqlite3_finalize(st);
+                store_release(st);
             }
             return;
         }
@@ -99,10 +99,10 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
      * first; each goes to the destination, or back where it came from, as a
      * new message there (received never, visible now). */
     sqlite3_stmt *sel;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, src_qid FROM message WHERE qid = ?1 AND id <= ?2 AND visible_ms <= ?3 "
-                           "ORDER BY id LIMIT ?4",
-                           -1, &sel, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT id, src_qid FROM message WHERE qid = ?1 AND id <= ?2 AND visible_ms <= ?3 "
+                      "ORDER BY id LIMIT ?4",
+                      -1, &sel, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(sel, 1, src);
     sqlite3_bind_int64(sel, 2, last);
@@ -116,43 +116,43 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
         if (!dest && one_int(db, "SELECT count(*) FROM queue WHERE id = ?1 AND ?2 = ?2", to, 0, 0) == 0) {
             /* its source queue is gone: the task fails, as AWS reports it */
             sqlite3_stmt *f;
-            if (sqlite3_prepare_v2(db,
-                                   "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
-                                   "NonExistentQueue' WHERE id = ?1",
-                                   -1, &f, NULL) == SQLITE_OK) {
+            if (store_prepare(db,
+                              "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
+                              "NonExistentQueue' WHERE id = ?1",
+                              -1, &f, NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(f, 1, tid);
                 sqlite3_step(f);
-                sqlite3_finalize(f);
+                store_release(f);
             }
             break;
         }
         sqlite3_stmt *up;
-        if (sqlite3_prepare_v2(db,
-                               "UPDATE message SET qid = ?2, src_qid = NULL, receive_count = 0, first_recv_ms = 0, "
-                               "receipt = NULL, visible_ms = ?3 WHERE id = ?1",
-                               -1, &up, NULL) != SQLITE_OK)
+        if (store_prepare(db,
+                          "UPDATE message SET qid = ?2, src_qid = NULL, receive_count = 0, first_recv_ms = 0, "
+                          "receipt = NULL, visible_ms = ?3 WHERE id = ?1",
+                          -1, &up, NULL) != SQLITE_OK)
             break;
         sqlite3_bind_int64(up, 1, mid);
         sqlite3_bind_int64(up, 2, to);
         sqlite3_bind_int64(up, 3, now);
         if (sqlite3_step(up) == SQLITE_DONE) n++;
-        sqlite3_finalize(up);
+        store_release(up);
         sqs__wake(to, 1);
     }
-    sqlite3_finalize(sel);
+    store_release(sel);
     /* Done when no message the task may take is left in the source. */
     int64_t left = one_int(db, "SELECT count(*) FROM message WHERE qid = ?1 AND id <= ?2", src, last, 0);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE move_task SET moved = moved + ?2, status = CASE WHEN ?3 = 0 AND status = "
-                           "'RUNNING' THEN 'COMPLETED' ELSE status END WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "UPDATE move_task SET moved = moved + ?2, status = CASE WHEN ?3 = 0 AND status = "
+                      "'RUNNING' THEN 'COMPLETED' ELSE status END WHERE id = ?1",
+                      -1, &st, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(st, 1, tid);
     sqlite3_bind_int64(st, 2, n);
     sqlite3_bind_int64(st, 3, left);
     sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
 }
 
 static void move_all(sqlite3 *db, int64_t now)
@@ -160,10 +160,10 @@ static void move_all(sqlite3 *db, int64_t now)
     arena_t *a = arena_new(0);
     if (!a) return;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, src_qid, dest_arn, rate, last_mid, moved, started_ms FROM move_task "
-                           "WHERE status = 'RUNNING'",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(db,
+                      "SELECT id, src_qid, dest_arn, rate, last_mid, moved, started_ms FROM move_task "
+                      "WHERE status = 'RUNNING'",
+                      -1, &st, NULL) != SQLITE_OK) {
         arena_free(a);
         return;
     }
@@ -183,7 +183,7 @@ static void move_all(sqlite3 *db, int64_t now)
                         col_s(a, st, 2)};
         n++;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     for (int i = 0; i < n; i++) {
         if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) break;
         advance(db, now, t[i].id, t[i].src, t[i].dest, t[i].rate, t[i].last, t[i].moved, t[i].started, a);
@@ -238,10 +238,10 @@ static bool is_dlq(req_t *r, sqlite3 *db, const sqs_queue_t *q)
 {
     const char *arn = sqs__queue_arn(r->arena, q);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT a.value FROM queue x JOIN queue_attr a ON a.qid = x.id WHERE x.account = ?1 "
-                           "AND x.region = ?2 AND a.name = 'RedrivePolicy'",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT a.value FROM queue x JOIN queue_attr a ON a.qid = x.id WHERE x.account = ?1 "
+                      "AND x.region = ?2 AND a.name = 'RedrivePolicy'",
+                      -1, &st, NULL) != SQLITE_OK)
         return false;
     bind_s(st, 1, q->account);
     bind_s(st, 2, q->region);
@@ -250,7 +250,7 @@ static bool is_dlq(req_t *r, sqlite3 *db, const sqs_queue_t *q)
         str_t v = str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
         found = str_eq(sqs__redrive_target(v), str_c(arn));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return found;
 }
 
@@ -301,11 +301,11 @@ int sqs_start_message_move_task(req_t *r, const val_t *in, val_t *out)
     int64_t count = one_int(db, "SELECT count(*) FROM message WHERE qid = ?1 AND id <= ?2", src.id, last, 0);
     const char *handle = task_handle(a, src_arn);
     sqlite3_stmt *st;
-    bool ok = handle && sqlite3_prepare_v2(db,
-                                           "INSERT INTO move_task (handle, account, region, src_qid, source_arn, "
-                                           "dest_arn, rate, status, last_mid, to_move, started_ms) VALUES (?1, ?2, "
-                                           "?3, ?4, ?5, ?6, ?7, 'RUNNING', ?8, ?9, ?10)",
-                                           -1, &st, NULL) == SQLITE_OK;
+    bool ok = handle && store_prepare(db,
+                                      "INSERT INTO move_task (handle, account, region, src_qid, source_arn, "
+                                      "dest_arn, rate, status, last_mid, to_move, started_ms) VALUES (?1, ?2, "
+                                      "?3, ?4, ?5, ?6, ?7, 'RUNNING', ?8, ?9, ?10)",
+                                      -1, &st, NULL) == SQLITE_OK;
     if (ok) {
         sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
         bind_s(st, 2, src.account);
@@ -318,7 +318,7 @@ int sqs_start_message_move_task(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_int64(st, 9, count);
         sqlite3_bind_int64(st, 10, now);
         ok = sqlite3_step(st) == SQLITE_DONE;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
         sqs__exec(db, "ROLLBACK");
@@ -347,10 +347,10 @@ int sqs_list_message_move_tasks(req_t *r, const val_t *in, val_t *out)
     if (sqs__authorize(r, &src, "ListMessageMoveTasks") != GR_OK) return GR_ERR;
     sqs__tick(r->app, db, true);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT handle, status, source_arn, dest_arn, rate, moved, to_move, failure, started_ms "
-                           "FROM move_task WHERE src_qid = ?1 ORDER BY id DESC LIMIT ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT handle, status, source_arn, dest_arn, rate, moved, to_move, failure, started_ms "
+                      "FROM move_task WHERE src_qid = ?1 ORDER BY id DESC LIMIT ?2",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, src.id);
     sqlite3_bind_int64(st, 2, max);
@@ -371,7 +371,7 @@ int sqs_list_message_move_tasks(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, e, "StartedTimestamp", val_int(a, sqlite3_column_int64(st, 8)));
         val_push(a, list, e);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "Results", list);
     return GR_OK;
 }
@@ -384,28 +384,28 @@ int sqs_cancel_message_move_task(req_t *r, const val_t *in, val_t *out)
     str_t handle = val_get_str(in, "TaskHandle");
     sqs__tick(r->app, db, true);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT id, source_arn, status, moved FROM move_task WHERE handle = ?1", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (store_prepare(db, "SELECT id, source_arn, status, moved FROM move_task WHERE handle = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, handle);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        store_release(st);
         return req_fail(r, &SQS_ERR_ResourceNotFoundException, "Task does not exist.");
     }
     int64_t id = sqlite3_column_int64(st, 0), moved = sqlite3_column_int64(st, 3);
     str_t src_arn = col_s(a, st, 1), status = col_s(a, st, 2);
-    sqlite3_finalize(st);
+    store_release(st);
     sqs_queue_t src;
     if (sqs__queue_by_arn(a, db, src_arn, &src) != GR_OK) return fail_not_found(r, "SourceArn");
     if (sqs__authorize(r, &src, "CancelMessageMoveTask") != GR_OK) return GR_ERR;
     /* AWS: "Only active (non-completed) message movement tasks can be cancelled." */
     if (!str_eq_c(status, "RUNNING"))
         return req_fail(r, &SQS_ERR_ResourceNotFoundException, "Task does not exist or is not running.");
-    if (sqlite3_prepare_v2(db, "UPDATE move_task SET status = 'CANCELLED' WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db, "UPDATE move_task SET status = 'CANCELLED' WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "ApproximateNumberOfMessagesMoved", val_int(a, moved));
     return GR_OK;

@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "services/sqs/sqs.h"
 #include "sqs_model.h"
+#include "store/store.h"
 
 static const aws_errdef_t E_OverLimit = {"OverLimit", 403, true};
 
@@ -53,8 +54,7 @@ static int store_policy(req_t *r, sqlite3 *db, const sqs_queue_t *q, json_t **st
     sqlite3_stmt *st;
     size_t kept = n - (skip < n ? 1 : 0) + (extra.len ? 1 : 0);
     if (!kept) {
-        if (sqlite3_prepare_v2(db, "DELETE FROM queue_attr WHERE qid = ?1 AND name = 'Policy'", -1, &st, NULL) !=
-            SQLITE_OK)
+        if (store_prepare(db, "DELETE FROM queue_attr WHERE qid = ?1 AND name = 'Policy'", -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
     } else {
@@ -76,14 +76,14 @@ static int store_policy(req_t *r, sqlite3 *db, const sqs_queue_t *q, json_t **st
         json_w_arr_end(&w);
         json_w_obj_end(&w);
         str_t text = buf_str(&b);
-        if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO queue_attr (qid, name, value) VALUES (?1, 'Policy', ?2)", -1,
-                               &st, NULL) != SQLITE_OK)
+        if (store_prepare(db, "INSERT OR REPLACE INTO queue_attr (qid, name, value) VALUES (?1, 'Policy', ?2)", -1, &st,
+                          NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
         sqlite3_bind_text(st, 2, text.p, (int)text.len, SQLITE_TRANSIENT);
     }
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 

@@ -155,11 +155,11 @@ static void load_attr(sqs_queue_t *q, str_t n, str_t v)
 int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t name, sqs_queue_t *q)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT q.id, q.name, q.created_ms, q.modified_ms, q.purged_ms, a.name, a.value "
-                           "FROM queue q LEFT JOIN queue_attr a ON a.qid = q.id "
-                           "WHERE q.account = ?1 AND q.region = ?2 AND q.name = ?3",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT q.id, q.name, q.created_ms, q.modified_ms, q.purged_ms, a.name, a.value "
+                      "FROM queue q LEFT JOIN queue_attr a ON a.qid = q.id "
+                      "WHERE q.account = ?1 AND q.region = ?2 AND q.name = ?3",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, account);
     bind_s(st, 2, region);
@@ -182,7 +182,7 @@ int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t n
         }
         if (sqlite3_column_type(st, 5) != SQLITE_NULL) load_attr(q, col_s(a, st, 5), col_s(a, st, 6));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -393,26 +393,26 @@ static int put_attr(sqlite3 *db, int64_t qid, str_t name, str_t value)
     const char *sql = value.len || attr_index(name) < 0 || ATTRS[attr_index(name)].def
                           ? "INSERT OR REPLACE INTO queue_attr (qid, name, value) VALUES (?1, ?2, ?3)"
                           : "DELETE FROM queue_attr WHERE qid = ?1 AND name = ?2";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, qid);
     bind_s(st, 2, name);
     if (sqlite3_bind_parameter_count(st) >= 3) bind_s(st, 3, value);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
 static int put_tag(sqlite3 *db, int64_t qid, str_t k, str_t v)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO queue_tag (qid, key, value) VALUES (?1, ?2, ?3)", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (store_prepare(db, "INSERT OR REPLACE INTO queue_tag (qid, key, value) VALUES (?1, ?2, ?3)", -1, &st, NULL) !=
+        SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, qid);
     bind_s(st, 2, k);
     bind_s(st, 3, v);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -422,12 +422,12 @@ static val_t *stored_attrs(req_t *r, sqlite3 *db, int64_t qid)
     arena_t *a = r->arena;
     val_t *m = val_new(a, VAL_MAP);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT name, value FROM queue_attr WHERE qid = ?1 ORDER BY name", -1, &st, NULL) !=
+    if (store_prepare(db, "SELECT name, value FROM queue_attr WHERE qid = ?1 ORDER BY name", -1, &st, NULL) !=
         SQLITE_OK)
         return NULL;
     sqlite3_bind_int64(st, 1, qid);
     while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, col_s(a, st, 0), val_str(a, col_s(a, st, 1)));
-    sqlite3_finalize(st);
+    store_release(st);
     return m;
 }
 
@@ -502,10 +502,10 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st;
     /* AWS: "You must wait 60 seconds after deleting a queue before you can
      * create another queue with the same name." */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT deleted_ms FROM deleted_queue WHERE account = ?1 AND region = ?2 AND name = ?3 "
-                           "AND deleted_ms > ?4",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(db,
+                      "SELECT deleted_ms FROM deleted_queue WHERE account = ?1 AND region = ?2 AND name = ?3 "
+                      "AND deleted_ms > ?4",
+                      -1, &st, NULL) != SQLITE_OK) {
         sqs__exec(db, "ROLLBACK");
         return GR_ERR;
     }
@@ -514,24 +514,24 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
     bind_s(st, 3, name);
     sqlite3_bind_int64(st, 4, now - 60000);
     bool recent = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    store_release(st);
     if (recent) {
         sqs__exec(db, "ROLLBACK");
         return req_fail(r, &SQS_ERR_QueueDeletedRecently,
                         "You must wait 60 seconds after deleting a queue before you can create another queue with "
                         "the same name.");
     }
-    int ok = sqlite3_prepare_v2(db,
-                                "INSERT INTO queue (account, region, name, created_ms, modified_ms) "
-                                "VALUES (?1, ?2, ?3, ?4, ?4)",
-                                -1, &st, NULL) == SQLITE_OK;
+    int ok = store_prepare(db,
+                           "INSERT INTO queue (account, region, name, created_ms, modified_ms) "
+                           "VALUES (?1, ?2, ?3, ?4, ?4)",
+                           -1, &st, NULL) == SQLITE_OK;
     if (ok) {
         bind_s(st, 1, r->who.account);
         bind_s(st, 2, r->region);
         bind_s(st, 3, name);
         sqlite3_bind_int64(st, 4, now);
         ok = sqlite3_step(st) == SQLITE_DONE;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     int64_t qid = sqlite3_last_insert_rowid(db);
     for (size_t i = 0; ok && i < want->u.obj.n; i++)
@@ -578,10 +578,10 @@ int sqs_list_queues(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = sqs__db(r);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name FROM queue WHERE account = ?1 AND region = ?2 AND name > ?3 "
-                           "AND substr(name, 1, ?5) = ?4 ORDER BY name LIMIT ?6",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT name FROM queue WHERE account = ?1 AND region = ?2 AND name > ?3 "
+                      "AND substr(name, 1, ?5) = ?4 ORDER BY name LIMIT ?6",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, r->who.account);
     bind_s(st, 2, r->region);
@@ -597,7 +597,7 @@ int sqs_list_queues(req_t *r, const val_t *in, val_t *out)
         last = col_s(a, st, 0);
         val_push(a, urls, val_cstr(a, queue_url(r, r->who.account, last)));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     if (val_len(urls)) val_set_c(a, out, "QueueUrls", urls);
     if (paged && n > limit) val_set_c(a, out, "NextToken", val_str(a, last));
     return GR_OK;
@@ -606,10 +606,10 @@ int sqs_list_queues(req_t *r, const val_t *in, val_t *out)
 static int exec_q(sqlite3 *db, const char *sql, int64_t qid)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, qid);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -625,22 +625,21 @@ static int remember_deleted(sqlite3 *db, const sqs_queue_t *q)
 {
     int64_t now = sqs__now_ms();
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "DELETE FROM deleted_queue WHERE deleted_ms < ?1", -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
+    if (store_prepare(db, "DELETE FROM deleted_queue WHERE deleted_ms < ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, now - 60000);
     sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO deleted_queue (account, region, name, deleted_ms) "
-                           "VALUES (?1, ?2, ?3, ?4)",
-                           -1, &st, NULL) != SQLITE_OK)
+    store_release(st);
+    if (store_prepare(db,
+                      "INSERT OR REPLACE INTO deleted_queue (account, region, name, deleted_ms) "
+                      "VALUES (?1, ?2, ?3, ?4)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, q->account);
     bind_s(st, 2, q->region);
     bind_s(st, 3, q->name);
     sqlite3_bind_int64(st, 4, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 
@@ -667,12 +666,12 @@ int sqs_delete_queue(req_t *r, const val_t *in, val_t *out)
 static int64_t count(sqlite3 *db, const char *sql, int64_t qid, int64_t now, int64_t cutoff)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
     sqlite3_bind_int64(st, 1, qid);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_int64(st, 3, cutoff);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    store_release(st);
     return n;
 }
 
@@ -751,11 +750,11 @@ int sqs_set_queue_attributes(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; ok && attrs && i < attrs->u.obj.n; i++)
         ok = put_attr(db, q.id, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s) == GR_OK;
     sqlite3_stmt *st;
-    if (ok && sqlite3_prepare_v2(db, "UPDATE queue SET modified_ms = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+    if (ok && store_prepare(db, "UPDATE queue SET modified_ms = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, q.id);
         sqlite3_bind_int64(st, 2, sqs__now_ms());
         ok = sqlite3_step(st) == SQLITE_DONE;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
         sqs__exec(db, "ROLLBACK");
@@ -785,12 +784,12 @@ int sqs_untag_queue(req_t *r, const val_t *in, val_t *out)
     const val_t *keys = val_get(in, "TagKeys");
     for (size_t i = 0; keys && i < keys->u.list.n; i++) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, "DELETE FROM queue_tag WHERE qid = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(db, "DELETE FROM queue_tag WHERE qid = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q.id);
         bind_s(st, 2, keys->u.list.v[i]->u.s);
         sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
     }
     return GR_OK;
 }
@@ -803,13 +802,12 @@ int sqs_list_queue_tags(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT key, value FROM queue_tag WHERE qid = ?1 ORDER BY key", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (store_prepare(db, "SELECT key, value FROM queue_tag WHERE qid = ?1 ORDER BY key", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, q.id);
     val_t *m = val_new(a, VAL_MAP);
     while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, col_s(a, st, 0), val_str(a, col_s(a, st, 1)));
-    sqlite3_finalize(st);
+    store_release(st);
     if (val_len(m)) val_set_c(a, out, "Tags", m);
     return GR_OK;
 }
@@ -830,12 +828,12 @@ int sqs_purge_queue(req_t *r, const val_t *in, val_t *out)
     if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
     bool ok = delete_messages(db, q.id) == GR_OK &&
-              sqlite3_prepare_v2(db, "UPDATE queue SET purged_ms = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK;
+              store_prepare(db, "UPDATE queue SET purged_ms = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK;
     if (ok) {
         sqlite3_bind_int64(st, 1, q.id);
         sqlite3_bind_int64(st, 2, now);
         ok = sqlite3_step(st) == SQLITE_DONE;
-        sqlite3_finalize(st);
+        store_release(st);
     }
     if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
         sqs__exec(db, "ROLLBACK");
@@ -854,10 +852,10 @@ int sqs_list_dead_letter_source_queues(req_t *r, const val_t *in, val_t *out)
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     str_t arn = str_c(sqs__queue_arn(a, &q));
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT q.name, a.value FROM queue q JOIN queue_attr a ON a.qid = q.id "
-                           "WHERE q.account = ?1 AND q.region = ?2 AND a.name = 'RedrivePolicy' ORDER BY q.name",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT q.name, a.value FROM queue q JOIN queue_attr a ON a.qid = q.id "
+                      "WHERE q.account = ?1 AND q.region = ?2 AND a.name = 'RedrivePolicy' ORDER BY q.name",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, r->who.account);
     bind_s(st, 2, r->region);
@@ -867,7 +865,7 @@ int sqs_list_dead_letter_source_queues(req_t *r, const val_t *in, val_t *out)
         parse_redrive(col_s(a, st, 1), &t);
         if (str_eq(t.dlq_arn, arn)) val_push(a, urls, val_cstr(a, queue_url(r, r->who.account, col_s(a, st, 0))));
     }
-    sqlite3_finalize(st);
+    store_release(st);
     val_set_c(a, out, "queueUrls", urls);
     return GR_OK;
 }

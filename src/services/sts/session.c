@@ -70,16 +70,16 @@ int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const cha
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
     /* the long-expired go first: issuing is rare next to using */
-    if (sqlite3_prepare_v2(db, "DELETE FROM sts_credential WHERE expires_us < ?1", -1, &st, NULL) == SQLITE_OK) {
+    if (store_prepare(db, "DELETE FROM sts_credential WHERE expires_us < ?1", -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, now - (int64_t)PURGE_AFTER_US);
         sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
     }
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO sts_credential (key_id, secret, token, account, arn, user_id, user_name, root, "
-                           "session_policy, kind, created_us, expires_us) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(db,
+                      "INSERT INTO sts_credential (key_id, secret, token, account, arn, user_id, user_name, root, "
+                      "session_policy, kind, created_us, expires_us) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                      -1, &st, NULL) != SQLITE_OK) {
         log_error("sts: %s", sqlite3_errmsg(db));
         return GR_ERR;
     }
@@ -100,7 +100,7 @@ int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const cha
     sqlite3_bind_int64(st, 12, out->expires_us);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) log_error("sts: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -131,10 +131,10 @@ int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
     sqlite3 *db = db_of(ud);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT secret, token, account, arn, user_id, user_name, root, session_policy, expires_us "
-                           "FROM sts_credential WHERE key_id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT secret, token, account, arn, user_id, user_name, root, session_policy, expires_us "
+                      "FROM sts_credential WHERE key_id = ?1",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, access_key.p, (int)access_key.len, SQLITE_STATIC);
     int rc = GR_ERR;
@@ -155,7 +155,7 @@ int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
         /* a session token is never empty: an empty one would let a request without one through */
         rc = arena_failed(a) || out->session_token.len == 0 ? GR_ERR : GR_OK;
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc;
 }
 

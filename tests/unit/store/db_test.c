@@ -112,6 +112,53 @@ static void test_open_fails_on_file(void **state)
     assert_null(store_open(p, DURABILITY_NORMAL));
 }
 
+/* store_prepare hands back the same statement for the same SQL once released,
+ * reset and with its bindings cleared; a nested use of the same text gets a
+ * statement of its own; release reports the last step's error as finalize
+ * would; closing the store finalizes what the cache holds (LSan would tell). */
+static void test_statement_cache(void **state)
+{
+    store_t *s = store_open(*state, DURABILITY_NORMAL);
+    sqlite3 *db = store_db(s, &schema2);
+    assert_non_null(db);
+    const char *sql = "SELECT name FROM t WHERE id = ?1";
+    sqlite3_stmt *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(store_prepare(db, sql, -1, &a, NULL), SQLITE_OK);
+    sqlite3_bind_int(a, 1, 1);
+    assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(a, 0), "seed");
+    /* in use: the same text again is a different statement */
+    assert_int_equal(store_prepare(db, sql, -1, &b, NULL), SQLITE_OK);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(store_release(b), SQLITE_OK);
+    assert_int_equal(store_release(a), SQLITE_OK);
+    /* released: the cached one comes back, reset, without its old binding */
+    char copy[64];
+    snprintf(copy, sizeof copy, "%s", sql); /* the text, not the pointer, is the key */
+    assert_int_equal(store_prepare(db, copy, -1, &c, NULL), SQLITE_OK);
+    assert_ptr_equal(c, a);
+    assert_int_equal(sqlite3_step(c), SQLITE_DONE); /* id = NULL matches nothing */
+    assert_int_equal(store_release(c), SQLITE_OK);
+    /* a failing step's error comes back from release */
+    sqlite3_stmt *d = NULL;
+    assert_int_equal(store_prepare(db, "INSERT INTO t(id, name) VALUES (?1, 'x')", -1, &d, NULL), SQLITE_OK);
+    sqlite3_bind_int(d, 1, 1); /* the seed's id: a constraint violation */
+    assert_int_equal(sqlite3_step(d) & 0xff, SQLITE_CONSTRAINT);
+    assert_int_equal(store_release(d) & 0xff, SQLITE_CONSTRAINT);
+    /* many distinct texts: the cache evicts, every statement still works */
+    for (int i = 0; i < 200; i++) {
+        char q[64];
+        snprintf(q, sizeof q, "SELECT %d", i);
+        sqlite3_stmt *e = NULL;
+        assert_int_equal(store_prepare(db, q, -1, &e, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(e), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(e, 0), i);
+        assert_int_equal(store_release(e), SQLITE_OK);
+    }
+    assert_int_equal(store_release(NULL), SQLITE_OK);
+    store_close(s);
+}
+
 static void test_migrations_once_and_idempotent(void **state)
 {
     store_t *s = store_open(*state, DURABILITY_NORMAL);
@@ -380,6 +427,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_close_before_thread_exit, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_fault_loop_sqlite_malloc, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_statement_cache, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
