@@ -356,9 +356,11 @@ def test_acknowledged_sends_survive_kill9_under_load(gureum_factory):
     g = gureum_factory()
     url = g.client("sqs").create_queue(QueueName="q-kill")["QueueUrl"]
     acked, stop = [], threading.Event()
+    # Clients are made here: boto3 cannot create clients from several threads at once.
+    clients = [g.client("sqs") for _ in range(4)]
 
     def sender(k):
-        c = g.client("sqs")
+        c = clients[k]
         i = 0
         while not stop.is_set():
             i += 1
@@ -375,7 +377,10 @@ def test_acknowledged_sends_survive_kill9_under_load(gureum_factory):
     threads = [threading.Thread(target=sender, args=(k,)) for k in range(4)]
     for t in threads:
         t.start()
-    time.sleep(1.5)
+    deadline = time.monotonic() + 15  # kill mid-stream, once sends are flowing
+    while len(acked) < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
     g.stop(kill9=True)
     stop.set()
     for t in threads:
