@@ -1,14 +1,16 @@
 /* id.c — random identifiers; see id.h. */
 #include "core/id.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
-void id_random_bytes(void *out, size_t n)
+static void fill(unsigned char *p, size_t n)
 {
-    unsigned char *p = out;
     while (n) {
         ssize_t r = getrandom(p, n, 0);
         if (r <= 0) continue; /* EINTR; getrandom never fails otherwise once seeded */
@@ -17,14 +19,63 @@ void id_random_bytes(void *out, size_t n)
     }
 }
 
+/* Every request takes a request id, so bytes come from a per-thread pool that
+ * one getrandom call refills, not one system call each. Bytes are handed out
+ * once and wiped. A forked child (Lambda's sandbox) must not repeat its
+ * parent's bytes: fork bumps the generation, and a pool of an older
+ * generation is refilled before use. */
+#define POOL 512
+static atomic_uint g_gen;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct {
+    unsigned char b[POOL];
+    size_t used;
+    unsigned gen;
+    bool ok;
+} t_pool;
+
+static void after_fork(void)
+{
+    atomic_fetch_add(&g_gen, 1);
+}
+static void init_once(void)
+{
+    pthread_atfork(NULL, NULL, after_fork);
+}
+
+void id_random_bytes(void *out, size_t n)
+{
+    if (n > POOL / 4) {
+        fill(out, n);
+        return;
+    }
+    pthread_once(&g_once, init_once);
+    unsigned gen = atomic_load(&g_gen);
+    if (!t_pool.ok || t_pool.gen != gen || POOL - t_pool.used < n) {
+        fill(t_pool.b, POOL);
+        t_pool.used = 0;
+        t_pool.gen = gen;
+        t_pool.ok = true;
+    }
+    memcpy(out, t_pool.b + t_pool.used, n);
+    memset(t_pool.b + t_pool.used, 0, n);
+    t_pool.used += n;
+}
+
 void id_uuid(char out[37])
 {
+    static const char hex[] = "0123456789abcdef";
     unsigned char b[16];
     id_random_bytes(b, sizeof b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-             b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = 0;
 }
 
 void id_random_chars(char *out, size_t n, const char *alphabet)

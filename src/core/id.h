@@ -1,6 +1,7 @@
 /* id.h — identifiers AWS hands out: request ids (UUID v4), and random
  * upper-case/hex tails for access keys, ARNs and resource ids. Uses the
- * kernel's CSPRNG (getrandom) because access keys and secrets come from here. */
+ * kernel's CSPRNG (getrandom, pooled per thread) because access keys and secrets
+ * come from here. */
 #ifndef GR_CORE_ID_H
 #define GR_CORE_ID_H
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/sendfile.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -48,9 +49,10 @@ int http__stop_grace_ms = STOP_GRACE_S * 1000; /* tests shorten the grace period
 #else
 #define STOP_GRACE_MS (STOP_GRACE_S * 1000)
 #endif
-#define OUT_BACKLOG (256 << 10) /* pipelined requests wait while this much output is queued */
-#define LINE_MAX_BYTES 8192     /* one request line or header field (nginx's default too): 431 */
-#define MAX_HEADERS 128         /* header fields per request: 431 */
+#define OUT_BACKLOG (256 << 10)    /* pipelined requests wait while this much output is queued */
+#define LINE_MAX_BYTES 8192        /* one request line or header field (nginx's default too): 431 */
+#define MAX_HEADERS 128            /* header fields per request: 431 */
+#define SMALL_FILE_BODY (16 << 10) /* file bodies up to this size are copied, not sendfile'd */
 
 typedef struct loop loop_t;
 typedef struct conn conn_t;
@@ -326,17 +328,35 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
      * the socket does not take is queued for the bufferevent. */
     struct evbuffer *out = bufferevent_get_output(c->bev);
     const char *mem = send_body && fd < 0 ? body : NULL;
+    bool direct = evbuffer_get_length(out) == 0;
+    /* A small file body is read here and leaves with the head in one segment:
+     * cheaper than a second, sendfile'd packet and its write-event round trip. */
+    char filebuf[SMALL_FILE_BODY];
+    if (direct && send_body && fd >= 0 && len <= sizeof filebuf && pread(fd, filebuf, len, off) == (ssize_t)len) {
+        close(fd);
+        fd = -1;
+        mem = filebuf;
+    }
     size_t sent = 0;
-    if (evbuffer_get_length(out) == 0) {
+    if (direct) {
         struct iovec iov[2] = {{hb, total}, {(void *)mem, mem ? len : 0}};
         struct msghdr m = {.msg_iov = iov, .msg_iovlen = mem ? 2 : 1};
-        ssize_t n = sendmsg(bufferevent_getfd(c->bev), &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        /* MSG_MORE: a file body follows at once by sendfile, in the same segments. */
+        int more = send_body && fd >= 0 ? MSG_MORE : 0;
+        ssize_t n = sendmsg(bufferevent_getfd(c->bev), &m, MSG_NOSIGNAL | MSG_DONTWAIT | more);
         if (n > 0) sent = (size_t)n; /* on error the bufferevent meets it again and closes */
     }
     if (sent < total) evbuffer_add(out, hb + sent, total - sent);
     sent = sent > total ? sent - total : 0;
     if (mem && sent < len) evbuffer_add(out, mem + sent, len - sent);
     if (hb != stackbuf) free(hb);
+    if (send_body && fd >= 0 && evbuffer_get_length(out) == 0) {
+        /* What the socket takes now needs no write event; the rest is queued. */
+        off_t pos = off;
+        ssize_t n = sendfile(bufferevent_getfd(c->bev), fd, &pos, len);
+        if (n > 0) off = pos, len -= (size_t)n;
+        if (len == 0) close(fd), fd = -1;
+    }
     if (send_body && fd >= 0) {
         /* The output buffer drains to the socket, so libevent sends this with
          * sendfile(2) and closes fd when done (or when the connection dies). */

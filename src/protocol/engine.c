@@ -119,9 +119,10 @@ const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a,
     case PROTO_REST_XML: {
         const op_t *best = NULL;
         long best_score = 0;
+        const proto_rest_q_t *q = proto__rest_query(w, a);
         for (uint32_t i = 0; i < m->nops; i++) {
             const op_t *op = &m->ops[i];
-            if (!proto__rest_match(op, w, a)) continue;
+            if (!proto__rest_match(op, w, q)) continue;
             long sc = rest_score(op, w, a);
             /* ties go to the later name: S3's deprecated originals (GetBucketLifecycle)
              * sort before their replacements (GetBucketLifecycleConfiguration) */

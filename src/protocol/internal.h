@@ -43,17 +43,19 @@ int proto__restxml_serialize(const svc_model_t *m, const op_t *op, const val_t *
                              wire_resp_t *resp);
 int proto__query_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
                        const char *rid, arena_t *a, wire_resp_t *resp);
-int proto__ec2_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
-                     const char *rid, arena_t *a, wire_resp_t *resp);
-int proto__json_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
-                      const char *rid, arena_t *a, wire_resp_t *resp); /* json and rest-json */
+int proto__ec2_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra, const char *rid,
+                     arena_t *a, wire_resp_t *resp);
+int proto__json_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra, const char *rid,
+                      arena_t *a, wire_resp_t *resp); /* json and rest-json */
 int proto__restxml_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
                          const char *rid, arena_t *a, wire_resp_t *resp);
 
 /* ==== rest.c: shared by rest-json and rest-xml ==== */
 /* Does method + path (+ the literal query keys of the template, e.g. "?tagging")
  * match op's requestUri template? Label values are not checked here. */
-bool proto__rest_match(const op_t *op, const wire_req_t *w, arena_t *a);
+typedef struct proto_rest_q proto_rest_q_t; /* a request's query, decoded once */
+proto_rest_q_t *proto__rest_query(const wire_req_t *w, arena_t *a);
+bool proto__rest_match(const op_t *op, const wire_req_t *w, const proto_rest_q_t *q);
 /* Fills the members of `in` located in the URI labels, headers (incl. the
  * prefix-map "headers" location) and query string. Body members are left to
  * the caller. */

@@ -60,37 +60,6 @@ static bool match_path(const char *t, size_t tn, const char *p, size_t pn, label
     return pi == pn || (pi + 1 == pn && p[pi] == '/');
 }
 
-static bool match_op(const op_t *op, const wire_req_t *w, arena_t *a, label_t *lab, int *nlab)
-{
-    if (!str_eq_c(w->method, op->method)) return false;
-    const char *q = strchr(op->uri, '?');
-    size_t tn = q ? (size_t)(q - op->uri) : strlen(op->uri);
-    *nlab = 0;
-    if (!match_path(op->uri, tn, w->path.p ? w->path.p : "", w->path.len, lab, nlab)) return false;
-    if (q) {
-        /* literal query keys: "?tagging", "?list-type=2", "?find=LayerVersion" */
-        str_t rest = str_c(q + 1), part;
-        while (rest.p && rest.len) {
-            rest = str_cut(rest, '&', &part);
-            str_t key;
-            str_t val = str_cut(part, '=', &key);
-            char *k = arena_strndup(a, key.p, key.len);
-            if (!k) return false;
-            str_t got = wire_query_param(w, a, k);
-            if (!got.p) return false;
-            if (val.p && val.len && val.p[0] != '{' && !str_eq(got, val)) return false;
-        }
-    }
-    return true;
-}
-
-bool proto__rest_match(const op_t *op, const wire_req_t *w, arena_t *a)
-{
-    label_t lab[MAX_LABELS];
-    int n;
-    return match_op(op, w, a, lab, &n);
-}
-
 /* ==== query strings ==== */
 
 typedef struct {
@@ -120,6 +89,56 @@ static size_t parse_query(arena_t *a, str_t q, qpair_t **out)
     }
     *out = v;
     return n;
+}
+
+/* The request's query, decoded once: every operation of a REST service is
+ * tried against each request, and most are ruled out by a query key. */
+struct proto_rest_q {
+    qpair_t *p;
+    size_t n;
+};
+
+proto_rest_q_t *proto__rest_query(const wire_req_t *w, arena_t *a)
+{
+    proto_rest_q_t *q = arena_zalloc(a, sizeof *q);
+    if (q) q->n = parse_query(a, w->query, &q->p);
+    return q;
+}
+
+static str_t query_value(const proto_rest_q_t *q, str_t key)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (str_eq(q->p[i].k, key)) return q->p[i].v;
+    return STR_NULL;
+}
+
+static bool match_op(const op_t *op, const wire_req_t *w, const proto_rest_q_t *qs, label_t *lab, int *nlab)
+{
+    if (!str_eq_c(w->method, op->method)) return false;
+    const char *q = strchr(op->uri, '?');
+    size_t tn = q ? (size_t)(q - op->uri) : strlen(op->uri);
+    if (q) {
+        /* literal query keys: "?tagging", "?list-type=2", "?find=LayerVersion";
+         * checked first, as they rule out most operations at once */
+        str_t rest = str_c(q + 1), part;
+        while (rest.p && rest.len) {
+            rest = str_cut(rest, '&', &part);
+            str_t key;
+            str_t val = str_cut(part, '=', &key);
+            str_t got = qs ? query_value(qs, key) : STR_NULL;
+            if (!got.p) return false;
+            if (val.p && val.len && val.p[0] != '{' && !str_eq(got, val)) return false;
+        }
+    }
+    *nlab = 0;
+    return match_path(op->uri, tn, w->path.p ? w->path.p : "", w->path.len, lab, nlab);
+}
+
+bool proto__rest_match(const op_t *op, const wire_req_t *w, const proto_rest_q_t *q)
+{
+    label_t lab[MAX_LABELS];
+    int n;
+    return match_op(op, w, q, lab, &n);
 }
 
 /* ==== reading members ==== */
@@ -171,9 +190,10 @@ int proto__rest_parse_nonbody(const op_t *op, const wire_req_t *w, arena_t *a, v
     if (!s) return GR_OK;
     label_t lab[MAX_LABELS];
     int nlab = 0;
-    bool matched = match_op(op, w, a, lab, &nlab);
-    qpair_t *qp = NULL;
-    size_t nq = parse_query(a, w->query, &qp);
+    proto_rest_q_t *q = proto__rest_query(w, a);
+    bool matched = match_op(op, w, q, lab, &nlab);
+    qpair_t *qp = q ? q->p : NULL;
+    size_t nq = q ? q->n : 0;
     for (uint16_t i = 0; i < s->nmembers; i++) {
         const member_t *mb = &s->members[i];
         val_t *v = NULL;
