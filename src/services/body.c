@@ -23,7 +23,8 @@ typedef struct body_priv {
     crc_kind_t crc_kind;
     bool want_sha256;
     str_t payload_hash;
-    char *buf; /* decoded bytes gathered into large writes (malloc, WBUF bytes) */
+    char *buf; /* decoded bytes gathered into large writes (malloc, cap bytes) */
+    size_t cap;
     size_t nbuf;
 } body_priv_t;
 
@@ -96,8 +97,8 @@ static int sink(void *ud, const char *p, size_t n)
     if (bp->alt) EVP_DigestUpdate(bp->alt, p, n);
     if (bp->crc_on) bp->crc = crc_update(bp->crc_kind, bp->crc, p, n);
     b->size += (int64_t)n;
-    if (bp->nbuf + n > WBUF && flush(b) != GR_OK) return GR_ERR;
-    if (n >= WBUF) {
+    if (bp->nbuf + n > bp->cap && flush(b) != GR_OK) return GR_ERR;
+    if (n >= bp->cap) {
         if (blob_write(bp->w, p, n) != GR_OK) {
             b->status = BODY_E_IO;
             return GR_ERR;
@@ -139,7 +140,13 @@ body_stream_t *body_begin(req_t *r, const sigv4_t *sig)
         if (!(bp->sha256 = md_new(a, "SHA256"))) return NULL;
     }
     bp->w = blob_begin(((app_t *)r->app)->store);
-    bp->buf = bp->w ? malloc(WBUF) : NULL;
+    /* A small body gets a buffer of its size: a fresh WBUF block per request
+     * is an mmap and its page faults, most of a 4 KiB PUT's user time. */
+    bp->cap = WBUF;
+    long long len = 0;
+    str_t cl = wire_header(&r->w, bp->chunked ? "x-amz-decoded-content-length" : "Content-Length");
+    if (cl.p && str_to_i64(cl, &len) && len >= 0 && len < (long long)WBUF) bp->cap = len ? (size_t)len : 1;
+    bp->buf = bp->w ? malloc(bp->cap) : NULL;
     if (!bp->buf || arena_defer(a, abort_writer, bp) < 0) {
         if (bp->w) blob_abort(bp->w);
         free(bp->buf);

@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/fault.h"
@@ -52,6 +55,7 @@ typedef struct {
 
 struct store {
     char *datadir;
+    struct dirlock *dirlock; /* this process's hold on the data directory */
     durability_t durability;
     conn_t *conns;           /* every live connection of every thread; under g_mu */
     pthread_mutex_t open_mu; /* serialises open+migrate so two threads never race a migration */
@@ -98,6 +102,63 @@ static void key_init(void)
     g_key_ok = pthread_key_create(&g_key, conns_free_thread) == 0;
 }
 
+/* One process per data directory: the WAL-index locks live in process memory
+ * (shm.c), so a second server on the same files would corrupt them. An
+ * exclusive flock on DATA/.lock, taken once per process and directory however
+ * many stores open it here (tests open two); the kernel drops it when the
+ * process dies. */
+typedef struct dirlock {
+    struct dirlock *next;
+    dev_t dev;
+    ino_t ino;
+    int fd, refs;
+} dirlock_t;
+static dirlock_t *g_dirlocks; /* under g_mu */
+
+static dirlock_t *dirlock_take(const char *datadir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/.lock", datadir) >= (int)sizeof path) return NULL;
+    struct stat st;
+    if (stat(datadir, &st) != 0) return NULL;
+    pthread_mutex_lock(&g_mu);
+    dirlock_t *l = g_dirlocks;
+    while (l && !(l->dev == st.st_dev && l->ino == st.st_ino)) l = l->next;
+    if (l) {
+        l->refs++;
+        pthread_mutex_unlock(&g_mu);
+        return l;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        log_error("store: cannot open %s: %s", path, strerror(errno));
+    else if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+        log_error("store: data directory %s is in use by another gureum process", datadir);
+    else if ((l = calloc(1, sizeof *l))) {
+        *l = (dirlock_t){g_dirlocks, st.st_dev, st.st_ino, fd, 1};
+        g_dirlocks = l;
+    }
+    if (!l && fd >= 0) close(fd);
+    pthread_mutex_unlock(&g_mu);
+    return l;
+}
+
+static void dirlock_put(dirlock_t *l)
+{
+    if (!l) return;
+    pthread_mutex_lock(&g_mu);
+    if (--l->refs == 0) {
+        for (dirlock_t **pp = &g_dirlocks; *pp; pp = &(*pp)->next)
+            if (*pp == l) {
+                *pp = l->next;
+                break;
+            }
+        close(l->fd);
+        free(l);
+    }
+    pthread_mutex_unlock(&g_mu);
+}
+
 store_t *store_open(const char *datadir, durability_t d)
 {
     pthread_once(&g_once, key_init);
@@ -131,6 +192,10 @@ store_t *store_open(const char *datadir, durability_t d)
         }
         if (mkdir_ok(path) != GR_OK) goto fail;
     }
+    /* One process per data directory: the WAL-index locks live in this
+     * process's memory (shm.c), so a second server on the same files would
+     * corrupt them. The kernel drops the lock when the process dies. */
+    if (!(s->dirlock = dirlock_take(s->datadir))) goto fail;
     return s;
 fail:
     pthread_mutex_destroy(&s->open_mu);
@@ -236,6 +301,7 @@ void store_close(store_t *s)
     if (t) prune_dead_locked(t);
     pthread_mutex_unlock(&g_mu);
     pthread_mutex_destroy(&s->open_mu);
+    dirlock_put(s->dirlock);
     free(s->datadir);
     free(s);
 }
@@ -289,6 +355,21 @@ int store__fault_sqlite_malloc(bool on)
 
 int store_exec(sqlite3 *db, const char *sql)
 {
+    /* One statement (BEGIN, COMMIT, ...) runs from the statement cache: exec
+     * would parse it again each time, on every request that opens a transaction. */
+    if (!strchr(sql, ';')) {
+        sqlite3_stmt *st = NULL;
+        int rc = store_prepare(db, sql, -1, &st, NULL);
+        if (rc == SQLITE_OK && st) {
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            }
+            int rrc = store_release(st);
+            if (rc == SQLITE_DONE) return GR_OK;
+            if (rrc != SQLITE_OK) rc = rrc;
+        }
+        log_error("store: SQL failed (%s): %s; in: %.200s", sqlite3_errstr(rc), sqlite3_errmsg(db), sql);
+        return GR_ERR;
+    }
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
     if (rc == SQLITE_OK) return GR_OK;
@@ -372,7 +453,7 @@ static sqlite3 *open_db(store_t *s, const store_schema_t *schema)
     }
     sqlite3 *db = NULL;
     /* NOMUTEX: the connection never leaves this thread (see the invariant above). */
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, store__vfs());
     if (rc != SQLITE_OK) {
         log_error("store: cannot open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
         sqlite3_close(db);

@@ -75,4 +75,8 @@ int blob_delete(store_t *s, const char *id);
  * the number removed. */
 int store_gc_blobs(store_t *s, bool (*live)(const char *id, void *ud), void *ud);
 
+/* The SQLite VFS store connections use (shm.c): the unix VFS with WAL-index
+ * locks kept in process memory. NULL if it could not be set up. */
+const char *store__vfs(void);
+
 #endif

@@ -406,9 +406,9 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
 static int get_or_head_tx(req_t *r, const val_t *in, val_t *out, bool head)
 {
     sqlite3 *db = s3__db(r);
-    if (!db || sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) return GR_ERR;
+    if (!db || store_exec(db, "BEGIN") != GR_OK) return GR_ERR;
     int rc = get_or_head(r, in, out, head);
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) s3__rollback(db);
+    if (store_exec(db, "COMMIT") != GR_OK) s3__rollback(db);
     return rc;
 }
 

@@ -243,10 +243,13 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
 
 /* ==== object rows ==== */
 
-const char S3_OBJ_COLS[] = "blob, size, etag, modified_us, parts, part_sizes, part_blobs, content_type, "
-                           "content_encoding, content_disposition, content_language, cache_control, expires_us, "
-                           "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, "
-                           "lock_until_us, legal_hold";
+/* A macro too, so the hot lookup's SQL is a constant rather than formatted
+ * per request. */
+#define OBJ_COLS                                                                                                       \
+    "blob, size, etag, modified_us, parts, part_sizes, part_blobs, content_type, "                                     \
+    "content_encoding, content_disposition, content_language, cache_control, expires_us, "                             \
+    "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, lock_until_us, legal_hold"
+const char S3_OBJ_COLS[] = OBJ_COLS;
 
 void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
 {
@@ -267,9 +270,10 @@ void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
 
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
 {
-    char *sql = arena_printf(r->arena, "SELECT %s FROM s3_object WHERE bucket = ?1 AND key = ?2", S3_OBJ_COLS);
     sqlite3_stmt *st;
-    if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    if (store_prepare(db, "SELECT " OBJ_COLS " FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
     bind_str(st, 1, bucket);
     bind_key(st, 2, key);
     int rc = sqlite3_step(st);

@@ -1,0 +1,329 @@
+/* shm.c — the SQLite VFS the store opens its databases with: SQLite's own
+ * "unix" VFS, except that the WAL index locks (xShmLock) are kept in this
+ * process's memory instead of in POSIX record locks on the -shm file.
+ *
+ * Why: every read transaction takes and drops a WAL read lock, which the unix
+ * VFS does with fcntl(2) on the -shm file; on a 4 KiB S3 GET or a DynamoDB
+ * GetItem those two system calls (and the kernel's lock list they contend on)
+ * were a tenth of the request. Sound only while no other process opens these
+ * databases: store_open holds an exclusive flock on DATA/.lock for the life of
+ * the store, so a second gureum on the same data directory is refused. The
+ * cross-process parts of the unix VFS (the DMS lock that decides who rebuilds
+ * the WAL index after a crash) are left to it. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+/* The locks of one database's WAL index, shared by its connections. */
+typedef struct shm_node {
+    struct shm_node *next;
+    char *path;
+    int refs;
+    pthread_mutex_t mu;
+    const void *excl[SQLITE_SHM_NLOCK]; /* holder of each exclusive lock, NULL if none */
+    int shared[SQLITE_SHM_NLOCK];       /* holders of each shared lock */
+} shm_node_t;
+
+/* Our file: the unix VFS's file follows it in the same allocation. */
+typedef struct {
+    sqlite3_file base;
+    shm_node_t *node; /* main databases only */
+    unsigned shared_mask, excl_mask;
+    sqlite3_file *real;
+} gfile_t;
+
+#define STORE_VFS "gureum"
+
+static sqlite3_vfs *g_unix;
+static sqlite3_vfs g_vfs;
+static pthread_mutex_t g_nodes_mu = PTHREAD_MUTEX_INITIALIZER;
+static shm_node_t *g_nodes;
+
+#define REAL(f) (((gfile_t *)(f))->real)
+#define GFILE_SIZE ((sizeof(gfile_t) + 15) & ~(size_t)15) /* the real file starts here, aligned */
+
+static shm_node_t *node_get(const char *path)
+{
+    pthread_mutex_lock(&g_nodes_mu);
+    shm_node_t *n = g_nodes;
+    while (n && strcmp(n->path, path) != 0) n = n->next;
+    if (n) {
+        n->refs++;
+    } else if ((n = calloc(1, sizeof *n)) && (n->path = strdup(path))) {
+        n->refs = 1;
+        pthread_mutex_init(&n->mu, NULL);
+        n->next = g_nodes;
+        g_nodes = n;
+    } else {
+        free(n);
+        n = NULL;
+    }
+    pthread_mutex_unlock(&g_nodes_mu);
+    return n;
+}
+
+static void node_put(shm_node_t *n)
+{
+    if (!n) return;
+    pthread_mutex_lock(&g_nodes_mu);
+    if (--n->refs == 0) {
+        for (shm_node_t **pp = &g_nodes; *pp; pp = &(*pp)->next)
+            if (*pp == n) {
+                *pp = n->next;
+                break;
+            }
+        pthread_mutex_destroy(&n->mu);
+        free(n->path);
+        free(n);
+    }
+    pthread_mutex_unlock(&g_nodes_mu);
+}
+
+/* Drops whatever f holds in [ofst, ofst+n); under node->mu. */
+static void release_locked(gfile_t *f, int ofst, int n)
+{
+    for (int i = ofst; i < ofst + n; i++) {
+        unsigned bit = 1u << i;
+        if (f->excl_mask & bit) f->node->excl[i] = NULL;
+        if (f->shared_mask & bit) f->node->shared[i]--;
+        f->excl_mask &= ~bit;
+        f->shared_mask &= ~bit;
+    }
+}
+
+static int g_shm_lock(sqlite3_file *pf, int ofst, int n, int flags)
+{
+    gfile_t *f = (gfile_t *)pf;
+    if (!f->node) return REAL(pf)->pMethods->xShmLock(REAL(pf), ofst, n, flags);
+    if (ofst < 0 || n < 1 || ofst + n > SQLITE_SHM_NLOCK) return SQLITE_IOERR_SHMLOCK;
+    shm_node_t *nd = f->node;
+    int rc = SQLITE_OK;
+    pthread_mutex_lock(&nd->mu);
+    if (flags & SQLITE_SHM_UNLOCK) {
+        release_locked(f, ofst, n);
+    } else if (flags & SQLITE_SHM_SHARED) {
+        for (int i = ofst; i < ofst + n && rc == SQLITE_OK; i++)
+            if (nd->excl[i] && nd->excl[i] != f) rc = SQLITE_BUSY;
+        for (int i = ofst; i < ofst + n && rc == SQLITE_OK; i++) {
+            unsigned bit = 1u << i;
+            if ((f->shared_mask | f->excl_mask) & bit) continue;
+            nd->shared[i]++;
+            f->shared_mask |= bit;
+        }
+    } else { /* exclusive: nobody else may hold any of the range */
+        for (int i = ofst; i < ofst + n && rc == SQLITE_OK; i++) {
+            int mine = (f->shared_mask >> i) & 1;
+            if ((nd->excl[i] && nd->excl[i] != f) || nd->shared[i] - mine > 0) rc = SQLITE_BUSY;
+        }
+        for (int i = ofst; i < ofst + n && rc == SQLITE_OK; i++) {
+            unsigned bit = 1u << i;
+            if (f->shared_mask & bit) nd->shared[i]--, f->shared_mask &= ~bit;
+            nd->excl[i] = f;
+            f->excl_mask |= bit;
+        }
+    }
+    pthread_mutex_unlock(&nd->mu);
+    return rc;
+}
+
+static int g_shm_unmap(sqlite3_file *pf, int del)
+{
+    gfile_t *f = (gfile_t *)pf;
+    if (f->node) {
+        pthread_mutex_lock(&f->node->mu);
+        release_locked(f, 0, SQLITE_SHM_NLOCK);
+        pthread_mutex_unlock(&f->node->mu);
+    }
+    return REAL(pf)->pMethods->iVersion >= 2 ? REAL(pf)->pMethods->xShmUnmap(REAL(pf), del) : SQLITE_OK;
+}
+
+static int g_close(sqlite3_file *pf)
+{
+    gfile_t *f = (gfile_t *)pf;
+    if (f->node) {
+        pthread_mutex_lock(&f->node->mu);
+        release_locked(f, 0, SQLITE_SHM_NLOCK);
+        pthread_mutex_unlock(&f->node->mu);
+        node_put(f->node);
+        f->node = NULL;
+    }
+    return REAL(pf)->pMethods->xClose(REAL(pf));
+}
+
+/* The rest forward to the unix VFS's file. */
+static int g_read(sqlite3_file *f, void *p, int n, sqlite3_int64 o)
+{
+    return REAL(f)->pMethods->xRead(REAL(f), p, n, o);
+}
+static int g_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 o)
+{
+    return REAL(f)->pMethods->xWrite(REAL(f), p, n, o);
+}
+static int g_truncate(sqlite3_file *f, sqlite3_int64 sz)
+{
+    return REAL(f)->pMethods->xTruncate(REAL(f), sz);
+}
+static int g_sync(sqlite3_file *f, int flags)
+{
+    return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int g_file_size(sqlite3_file *f, sqlite3_int64 *sz)
+{
+    return REAL(f)->pMethods->xFileSize(REAL(f), sz);
+}
+static int g_lock(sqlite3_file *f, int l)
+{
+    return REAL(f)->pMethods->xLock(REAL(f), l);
+}
+static int g_unlock(sqlite3_file *f, int l)
+{
+    return REAL(f)->pMethods->xUnlock(REAL(f), l);
+}
+static int g_check_reserved(sqlite3_file *f, int *out)
+{
+    return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int g_file_control(sqlite3_file *f, int op, void *arg)
+{
+    return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int g_sector_size(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+static int g_device_chars(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+static int g_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
+{
+    if (REAL(f)->pMethods->iVersion < 2) return SQLITE_IOERR_SHMMAP;
+    return REAL(f)->pMethods->xShmMap(REAL(f), pg, pgsz, extend, pp);
+}
+static void g_shm_barrier(sqlite3_file *f)
+{
+    if (REAL(f)->pMethods->iVersion >= 2) REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+/* Memory-mapped reads are optional: without them, *pp = NULL says "read instead". */
+static int g_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp)
+{
+    if (REAL(f)->pMethods->iVersion < 3) return *pp = NULL, SQLITE_OK;
+    return REAL(f)->pMethods->xFetch(REAL(f), o, n, pp);
+}
+static int g_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
+{
+    if (REAL(f)->pMethods->iVersion < 3) return SQLITE_OK;
+    return REAL(f)->pMethods->xUnfetch(REAL(f), o, p);
+}
+
+static const sqlite3_io_methods g_methods = {
+    3,          g_close,       g_read,           g_write,        g_truncate,    g_sync,         g_file_size,
+    g_lock,     g_unlock,      g_check_reserved, g_file_control, g_sector_size, g_device_chars, g_shm_map,
+    g_shm_lock, g_shm_barrier, g_shm_unmap,      g_fetch,        g_unfetch,
+};
+
+static int g_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *pf, int flags, int *out_flags)
+{
+    gfile_t *f = (gfile_t *)pf;
+    memset(f, 0, sizeof *f);
+    f->real = (sqlite3_file *)((char *)pf + GFILE_SIZE);
+    int rc = g_unix->xOpen(g_unix, name, f->real, flags, out_flags);
+    /* SQLite calls xClose on a file with methods even when xOpen failed. */
+    f->base.pMethods = f->real->pMethods ? &g_methods : NULL;
+    if (rc != SQLITE_OK || !f->real->pMethods) return rc;
+    if ((flags & SQLITE_OPEN_MAIN_DB) && name && f->real->pMethods->iVersion >= 2) {
+        f->node = node_get(name);
+        if (!f->node) return SQLITE_NOMEM; /* closed by SQLite through g_close */
+    }
+    return SQLITE_OK;
+}
+
+static int g_delete(sqlite3_vfs *v, const char *name, int sync)
+{
+    return g_unix->xDelete(g_unix, name, sync);
+}
+static int g_access(sqlite3_vfs *v, const char *name, int flags, int *out)
+{
+    return g_unix->xAccess(g_unix, name, flags, out);
+}
+static int g_full_path(sqlite3_vfs *v, const char *name, int n, char *out)
+{
+    return g_unix->xFullPathname(g_unix, name, n, out);
+}
+static int g_randomness(sqlite3_vfs *v, int n, char *out)
+{
+    return g_unix->xRandomness(g_unix, n, out);
+}
+static int g_sleep(sqlite3_vfs *v, int us)
+{
+    return g_unix->xSleep(g_unix, us);
+}
+static int g_current_time(sqlite3_vfs *v, double *t)
+{
+    return g_unix->xCurrentTime(g_unix, t);
+}
+static int g_last_error(sqlite3_vfs *v, int n, char *out)
+{
+    return g_unix->xGetLastError ? g_unix->xGetLastError(g_unix, n, out) : 0;
+}
+static int g_current_time64(sqlite3_vfs *v, sqlite3_int64 *t)
+{
+    return g_unix->xCurrentTimeInt64(g_unix, t);
+}
+
+static void *g_dlopen(sqlite3_vfs *v, const char *name)
+{
+    return g_unix->xDlOpen(g_unix, name);
+}
+static void g_dlerror(sqlite3_vfs *v, int n, char *out)
+{
+    g_unix->xDlError(g_unix, n, out);
+}
+static void (*g_dlsym(sqlite3_vfs *v, void *h, const char *sym))(void)
+{
+    return g_unix->xDlSym(g_unix, h, sym);
+}
+static void g_dlclose(sqlite3_vfs *v, void *h)
+{
+    g_unix->xDlClose(g_unix, h);
+}
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static bool g_ok;
+
+static void vfs_init(void)
+{
+    g_unix = sqlite3_vfs_find("unix");
+    if (!g_unix || g_unix->iVersion < 2 || !g_unix->xCurrentTimeInt64) return;
+    g_vfs = (sqlite3_vfs){
+        .iVersion = 2,
+        .szOsFile = (int)(GFILE_SIZE + (size_t)g_unix->szOsFile),
+        .mxPathname = g_unix->mxPathname,
+        .zName = STORE_VFS,
+        .xOpen = g_open,
+        .xDelete = g_delete,
+        .xAccess = g_access,
+        .xFullPathname = g_full_path,
+        .xDlOpen = g_dlopen,
+        .xDlError = g_dlerror,
+        .xDlSym = g_dlsym,
+        .xDlClose = g_dlclose,
+        .xRandomness = g_randomness,
+        .xSleep = g_sleep,
+        .xCurrentTime = g_current_time,
+        .xGetLastError = g_last_error,
+        .xCurrentTimeInt64 = g_current_time64,
+    };
+    g_ok = sqlite3_vfs_register(&g_vfs, 0) == SQLITE_OK;
+}
+
+const char *store__vfs(void)
+{
+    pthread_once(&g_once, vfs_init);
+    return g_ok ? STORE_VFS : NULL;
+}
