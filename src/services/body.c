@@ -2,10 +2,14 @@
  * aws-chunked decoder (when the payload is STREAMING-*) → digests → a blob
  * in DATA/tmp. Runs on the request's loop thread, one piece at a time, so a
  * body never sits in memory; writing is synchronous, which is the
- * back-pressure (the loop reads no more until the piece is on disk). */
+ * back-pressure (the loop reads no more until the piece is on disk). A large
+ * body's digests and writes run on a helper thread of its own, one buffer
+ * behind the loop (double buffering), so reading the socket and hashing
+ * (MD5 is slower than loopback TCP) use two cores. */
 #include "services/body.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,11 +30,25 @@ typedef struct body_priv {
     char *buf; /* decoded bytes gathered into large writes (malloc, cap bytes) */
     size_t cap;
     size_t nbuf;
+    struct hasher *h; /* large bodies: digests and writes on a thread */
 } body_priv_t;
 
+/* The helper thread of a large body: takes one full buffer at a time. */
+typedef struct hasher {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *spare; /* the loop's next buffer while the thread works on the other */
+    char *work;  /* handed over, NULL when the thread is idle */
+    size_t nwork;
+    bool quit, failed; /* under mu */
+} hasher_t;
+
 /* Pieces arrive as the socket gives them (often a few KiB); gathering them
- * saves a write(2) per piece and bounds memory per upload at WBUF. */
+ * saves a write(2) per piece and bounds memory per upload at WBUF (two of
+ * them with a helper thread). */
 #define WBUF (256u << 10)
+#define THREADED_MIN (8ull << 20) /* bodies at least this large get a helper thread */
 
 /* ==== digests ==== */
 
@@ -68,9 +86,87 @@ static const char *named_algo(const wire_req_t *w)
     return NULL;
 }
 
+/* Digests of decoded bytes, in order: on the loop thread, or on the helper. */
+static void digest(body_priv_t *bp, const char *p, size_t n)
+{
+    EVP_DigestUpdate(bp->md5, p, n);
+    if (bp->alt) EVP_DigestUpdate(bp->alt, p, n);
+    if (bp->crc_on) bp->crc = crc_update(bp->crc_kind, bp->crc, p, n);
+}
+
+static void *hasher_main(void *arg)
+{
+    body_priv_t *bp = arg;
+    hasher_t *h = bp->h;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (!h->work && !h->quit) pthread_cond_wait(&h->cv, &h->mu);
+        if (!h->work) break;
+        char *p = h->work;
+        size_t n = h->nwork;
+        pthread_mutex_unlock(&h->mu);
+        digest(bp, p, n);
+        bool ok = blob_write(bp->w, p, n) == GR_OK;
+        pthread_mutex_lock(&h->mu);
+        if (!ok) h->failed = true;
+        h->work = NULL;
+        pthread_cond_broadcast(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* Waits until the helper has taken care of what it was given; false if a
+ * write failed. */
+static bool hasher_idle(hasher_t *h)
+{
+    pthread_mutex_lock(&h->mu);
+    while (h->work) pthread_cond_wait(&h->cv, &h->mu);
+    bool ok = !h->failed;
+    pthread_mutex_unlock(&h->mu);
+    return ok;
+}
+
+/* Ends the helper (after its current buffer) and frees it. */
+static void hasher_stop(body_priv_t *bp)
+{
+    hasher_t *h = bp->h;
+    if (!h) return;
+    pthread_mutex_lock(&h->mu);
+    h->quit = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->th, NULL);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h->spare);
+    free(h);
+    bp->h = NULL;
+}
+
+static void hasher_start(body_priv_t *bp)
+{
+    hasher_t *h = calloc(1, sizeof *h);
+    if (!h || !(h->spare = malloc(bp->cap))) {
+        free(h);
+        return; /* the loop thread does it all */
+    }
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    bp->h = h;
+    if (pthread_create(&h->th, NULL, hasher_main, bp) != 0) {
+        pthread_mutex_destroy(&h->mu);
+        pthread_cond_destroy(&h->cv);
+        free(h->spare);
+        free(h);
+        bp->h = NULL;
+    }
+}
+
 static void abort_writer(void *p)
 {
     body_priv_t *bp = p;
+    hasher_stop(bp);
     if (bp->w) blob_abort(bp->w);
     bp->w = NULL;
     free(bp->buf);
@@ -80,6 +176,25 @@ static void abort_writer(void *p)
 static int flush(body_stream_t *b)
 {
     body_priv_t *bp = b->priv;
+    if (bp->h) {
+        /* Hand the full buffer over and go on filling the spare one. */
+        hasher_t *h = bp->h;
+        if (!hasher_idle(h)) {
+            b->status = BODY_E_IO;
+            return GR_ERR;
+        }
+        if (!bp->nbuf) return GR_OK;
+        char *full = bp->buf;
+        bp->buf = h->spare;
+        h->spare = full; /* the loop's own field: the thread only reads work */
+        pthread_mutex_lock(&h->mu);
+        h->work = full;
+        h->nwork = bp->nbuf;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        bp->nbuf = 0;
+        return GR_OK;
+    }
     if (!bp->nbuf) return GR_OK;
     int rc = blob_write(bp->w, bp->buf, bp->nbuf);
     bp->nbuf = 0;
@@ -93,10 +208,17 @@ static int sink(void *ud, const char *p, size_t n)
     body_stream_t *b = ud;
     body_priv_t *bp = b->priv;
     if (!n) return GR_OK;
-    EVP_DigestUpdate(bp->md5, p, n);
-    if (bp->alt) EVP_DigestUpdate(bp->alt, p, n);
-    if (bp->crc_on) bp->crc = crc_update(bp->crc_kind, bp->crc, p, n);
     b->size += (int64_t)n;
+    if (bp->h) {
+        while (n) {
+            size_t k = bp->cap - bp->nbuf < n ? bp->cap - bp->nbuf : n;
+            memcpy(bp->buf + bp->nbuf, p, k);
+            bp->nbuf += k, p += k, n -= k;
+            if (bp->nbuf == bp->cap && flush(b) != GR_OK) return GR_ERR;
+        }
+        return GR_OK;
+    }
+    digest(bp, p, n);
     if (bp->nbuf + n > bp->cap && flush(b) != GR_OK) return GR_ERR;
     if (n >= bp->cap) {
         if (blob_write(bp->w, p, n) != GR_OK) {
@@ -152,6 +274,7 @@ body_stream_t *body_begin(req_t *r, const sigv4_t *sig)
         free(bp->buf);
         return NULL;
     }
+    if (cl.p && len >= (long long)THREADED_MIN) hasher_start(bp);
     return b;
 }
 
@@ -175,6 +298,15 @@ int body_finish(body_stream_t *b)
 {
     body_priv_t *bp = b->priv;
     if (b->status != BODY_OK) return GR_ERR;
+    if (bp->h) {
+        /* The last partial buffer, then the helper is done with the digests. */
+        if (flush(b) != GR_OK || !hasher_idle(bp->h)) {
+            b->status = BODY_E_IO;
+            hasher_stop(bp);
+            return GR_ERR;
+        }
+        hasher_stop(bp);
+    }
     unsigned m = 16;
     EVP_DigestFinal_ex(bp->md5, b->md5, &m);
     if (bp->chunked) {

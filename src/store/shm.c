@@ -5,11 +5,13 @@
  * Why: every read transaction takes and drops a WAL read lock, which the unix
  * VFS does with fcntl(2) on the -shm file; on a 4 KiB S3 GET or a DynamoDB
  * GetItem those two system calls (and the kernel's lock list they contend on)
- * were a tenth of the request. Sound only while no other process opens these
- * databases: store_open holds an exclusive flock on DATA/.lock for the life of
- * the store, so a second gureum on the same data directory is refused. The
- * cross-process parts of the unix VFS (the DMS lock that decides who rebuilds
- * the WAL index after a crash) are left to it. */
+ * were a tenth of the request. Shared (read) locks stay in memory; exclusive
+ * ones are taken in memory and then in the unix VFS too, so another process
+ * that only reads (a test, the sqlite3 shell) still holds off checkpoints and
+ * WAL restarts. Another writer would not be safe: store_open holds an
+ * exclusive flock on DATA/.lock for the life of the store, so a second gureum
+ * on the same data directory is refused. The DMS lock (who rebuilds the WAL
+ * index after a crash) is left to the unix VFS. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sqlite3.h>
@@ -45,6 +47,11 @@ static pthread_mutex_t g_nodes_mu = PTHREAD_MUTEX_INITIALIZER;
 static shm_node_t *g_nodes;
 
 #define REAL(f) (((gfile_t *)(f))->real)
+/* The locks a read-only process takes or must see (SQLite's wal.c: 0 is the
+ * write lock, 1 the checkpoint lock, 2 recovery, 3.. the read marks): only
+ * exclusive locks among these also go to the unix VFS. A reader never takes
+ * the write or checkpoint lock, so a commit's write lock costs no system call. */
+#define FOREIGN (((1u << SQLITE_SHM_NLOCK) - 1) & ~3u)
 #define GFILE_SIZE ((sizeof(gfile_t) + 15) & ~(size_t)15) /* the real file starts here, aligned */
 
 static shm_node_t *node_get(const char *path)
@@ -99,12 +106,17 @@ static void release_locked(gfile_t *f, int ofst, int n)
 static int g_shm_lock(sqlite3_file *pf, int ofst, int n, int flags)
 {
     gfile_t *f = (gfile_t *)pf;
-    if (!f->node) return REAL(pf)->pMethods->xShmLock(REAL(pf), ofst, n, flags);
+    sqlite3_file *real = REAL(pf);
+    if (!f->node) return real->pMethods->xShmLock(real, ofst, n, flags);
     if (ofst < 0 || n < 1 || ofst + n > SQLITE_SHM_NLOCK) return SQLITE_IOERR_SHMLOCK;
     shm_node_t *nd = f->node;
+    unsigned range = ((1u << (ofst + n)) - 1) & ~((1u << ofst) - 1);
     int rc = SQLITE_OK;
     pthread_mutex_lock(&nd->mu);
     if (flags & SQLITE_SHM_UNLOCK) {
+        /* exclusive locks were also taken in the unix VFS (below) */
+        if (f->excl_mask & range & FOREIGN)
+            rc = real->pMethods->xShmLock(real, ofst, n, SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE);
         release_locked(f, ofst, n);
     } else if (flags & SQLITE_SHM_SHARED) {
         for (int i = ofst; i < ofst + n && rc == SQLITE_OK; i++)
@@ -120,6 +132,12 @@ static int g_shm_lock(sqlite3_file *pf, int ofst, int n, int flags)
             int mine = (f->shared_mask >> i) & 1;
             if ((nd->excl[i] && nd->excl[i] != f) || nd->shared[i] - mine > 0) rc = SQLITE_BUSY;
         }
+        /* Exclusive locks on recovery and the read marks (rare next to read
+         * locks) also go through the unix VFS's record locks, so a process
+         * that opens a database to read it (a test, the sqlite3 shell) holds
+         * off checkpoints and WAL restarts as it should. */
+        if (rc == SQLITE_OK && (range & FOREIGN))
+            rc = real->pMethods->xShmLock(real, ofst, n, SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE);
         for (int i = ofst; i < ofst + n && rc == SQLITE_OK; i++) {
             unsigned bit = 1u << i;
             if (f->shared_mask & bit) nd->shared[i]--, f->shared_mask &= ~bit;
@@ -131,14 +149,21 @@ static int g_shm_lock(sqlite3_file *pf, int ofst, int n, int flags)
     return rc;
 }
 
+/* Everything f holds, as SQLite's own unlocks would drop it. */
+static void release_all(gfile_t *f)
+{
+    pthread_mutex_lock(&f->node->mu);
+    for (int i = 0; i < SQLITE_SHM_NLOCK; i++)
+        if (f->excl_mask & FOREIGN & (1u << i))
+            f->real->pMethods->xShmLock(f->real, i, 1, SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE);
+    release_locked(f, 0, SQLITE_SHM_NLOCK);
+    pthread_mutex_unlock(&f->node->mu);
+}
+
 static int g_shm_unmap(sqlite3_file *pf, int del)
 {
     gfile_t *f = (gfile_t *)pf;
-    if (f->node) {
-        pthread_mutex_lock(&f->node->mu);
-        release_locked(f, 0, SQLITE_SHM_NLOCK);
-        pthread_mutex_unlock(&f->node->mu);
-    }
+    if (f->node) release_all(f);
     return REAL(pf)->pMethods->iVersion >= 2 ? REAL(pf)->pMethods->xShmUnmap(REAL(pf), del) : SQLITE_OK;
 }
 
@@ -146,9 +171,7 @@ static int g_close(sqlite3_file *pf)
 {
     gfile_t *f = (gfile_t *)pf;
     if (f->node) {
-        pthread_mutex_lock(&f->node->mu);
-        release_locked(f, 0, SQLITE_SHM_NLOCK);
-        pthread_mutex_unlock(&f->node->mu);
+        release_all(f);
         node_put(f->node);
         f->node = NULL;
     }
