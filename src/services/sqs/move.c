@@ -3,15 +3,15 @@
  * queues: tasks moving messages at their rate, expired messages deleted.
  *
  * Request flow: the three handlers record and report tasks (move_task table);
- * the moving and the retention sweep are done by sqs_tick on the background
- * ticker (services/ticker.h) — moves every 200 ms while a task runs, the
- * sweep every 5 s, each in bounded batches and short transactions — so both
- * happen while nobody calls SQS. The task handlers also move first (a forced
- * sqs__tick), so a task reports exactly what its rate allows by now. Without
- * a ticker (in-process test harnesses) every SQS request and every call from
- * another service runs sqs__tick instead, at the same cadence. Invariant: a
- * message is moved (qid changed) in the same transaction that counts it in
- * the task's `moved`. */
+ * the moving and the sweep (expired messages and FIFO deduplication ids) are
+ * done by sqs_tick on the background ticker (services/ticker.h) — moves every
+ * 200 ms while a task runs, the sweep every 5 s, each in bounded batches and
+ * short transactions — so both happen while nobody calls SQS. The task
+ * handlers also move first (a forced sqs__tick), so a task reports exactly
+ * what its rate allows by now. Without a ticker (in-process test harnesses)
+ * every SQS request and every call from another service runs sqs__tick
+ * instead, at the same cadence. Invariant: a message is moved (qid changed)
+ * in the same transaction that counts it in the task's `moved`. */
 #include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -117,6 +117,58 @@ static bool sweep_expired(sqlite3 *db, int64_t now)
         return false;
     }
     return n == SWEEP_BATCH;
+}
+
+/* FIFO deduplication ids older than their five minutes, which sends no longer
+ * look at (message.c checks expires_ms): without this every id ever sent
+ * would stay. Read first, then at most SWEEP_BATCH deleted by key in one
+ * short transaction, as for messages. True when the batch was full. */
+static bool sweep_dedup(sqlite3 *db, int64_t now)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT qid, dedup_id FROM dedup WHERE expires_ms <= ?1 LIMIT ?2", -1, &st, NULL) !=
+        SQLITE_OK)
+        return false;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, SWEEP_BATCH);
+    arena_t *a = arena_new(0);
+    struct {
+        int64_t qid;
+        str_t id;
+    } *k = a ? arena_alloc(a, SWEEP_BATCH * sizeof *k) : NULL;
+    int n = 0;
+    while (k && n < SWEEP_BATCH && sqlite3_step(st) == SQLITE_ROW) {
+        k[n].qid = sqlite3_column_int64(st, 0);
+        k[n++].id = col_s(a, st, 1);
+    }
+    store_release(st);
+    bool ok = n > 0 && sqs__exec(db, "BEGIN IMMEDIATE") == GR_OK;
+    if (ok) {
+        bool prepared = store_prepare(db, "DELETE FROM dedup WHERE qid = ?1 AND dedup_id = ?2 AND expires_ms <= ?3", -1,
+                                      &st, NULL) == SQLITE_OK;
+        ok = prepared;
+        for (int i = 0; ok && i < n; i++) {
+            sqlite3_bind_int64(st, 1, k[i].qid);
+            bind_s(st, 2, k[i].id);
+            sqlite3_bind_int64(st, 3, now);
+            ok = sqlite3_step(st) == SQLITE_DONE;
+            sqlite3_reset(st);
+        }
+        if (prepared) store_release(st);
+        if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
+            sqs__exec(db, "ROLLBACK");
+            ok = false;
+        }
+    }
+    arena_free(a);
+    return ok && n == SWEEP_BATCH;
+}
+
+/* Everything past its time: messages, then deduplication ids. */
+static bool sweep_all(sqlite3 *db, int64_t now)
+{
+    bool more = sweep_expired(db, now);
+    return sweep_dedup(db, now) || more;
 }
 
 /* Moves what one task may move by now; finishes it when nothing is left. */
@@ -273,7 +325,7 @@ void sqs__tick(struct app *app, sqlite3 *db, bool force)
     if (!force && ticker_running()) return; /* the ticker does it, off the request path */
     int64_t now = sqs__now_ms();
     if (due(&last_move_ms, now, MOVE_EVERY_MS) || force) move_all(db, now);
-    if (!ticker_running() && (due(&last_sweep_ms, now, sweep_every_ms()) || force)) sweep_expired(db, now);
+    if (!ticker_running() && (due(&last_sweep_ms, now, sweep_every_ms()) || force)) sweep_all(db, now);
 }
 
 unsigned sqs_tick(struct app *app)
@@ -283,7 +335,7 @@ unsigned sqs_tick(struct app *app)
     int64_t now = sqs__now_ms();
     bool moving = move_all(db, now), more = false;
     if (due(&last_sweep_ms, now, sweep_every_ms())) {
-        more = sweep_expired(db, now);
+        more = sweep_all(db, now);
         if (more) atomic_store(&last_sweep_ms, 0); /* a backlog: the next tick sweeps again */
     }
     if (more) return 100;
