@@ -171,7 +171,8 @@ bool ddb_legacy_key_conditions(ddb_ctx_t *c, const val_t *kc, str_t pk, str_t sk
 
 /* ==== Background work (ttl.c) ====
  * The registry's tick hook: deletes expired TTL items of every table, a
- * bounded batch per table, on the ticker thread (services/ticker.h). */
+ * bounded batch per table, and stream records past 24 hours, on the ticker
+ * thread (services/ticker.h). */
 struct app;
 unsigned ddb_tick(struct app *app);
 

@@ -10,7 +10,8 @@
  * the past, ignores values more than five years old, and writes a REMOVE
  * stream record as any delete does. A sweep reads a bounded number of rows
  * per table, deletes at most MAX_DELETES items of a table in one short
- * transaction, and resumes there next time. */
+ * transaction, and resumes there next time. The same tick drops stream
+ * records past their 24 hours, which otherwise only DescribeStream trims. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -209,6 +210,38 @@ void ddb__ttl_sweep(req_t *r, sqlite3 *db)
     sweep_all(r, db, now);
 }
 
+/* AWS: "All data in DynamoDB Streams is subject to a 24-hour lifetime."
+ * Stream records are kept 24 hours (stream.c's RETENTION_US; DescribeStream
+ * also trims). Here the oldest are dropped in bounded batches, so a table
+ * whose stream nobody reads does not grow without end. seq grows with
+ * created_us, so the expired records are a prefix of seq order: read at most
+ * TRIM_ROWS of it, stop at the first record still kept, and delete up to
+ * there by seq. True when the batch was full. */
+#define STREAM_KEEP_US (24LL * 3600 * 1000000)
+#define TRIM_ROWS 1000
+static bool trim_streams(sqlite3 *db, int64_t now_us)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT seq, created_us FROM ddb_stream ORDER BY seq LIMIT ?1", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_int(st, 1, TRIM_ROWS);
+    int64_t upto = -1, cutoff = now_us - STREAM_KEEP_US;
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) < cutoff) {
+        upto = sqlite3_column_int64(st, 0);
+        n++;
+    }
+    store_release(st);
+    if (upto < 0 ||
+        store_prepare(db, "DELETE FROM ddb_stream WHERE seq <= ?1 AND created_us < ?2", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_int64(st, 1, upto);
+    sqlite3_bind_int64(st, 2, cutoff);
+    sqlite3_step(st);
+    store_release(st);
+    return n == TRIM_ROWS;
+}
+
 unsigned ddb_tick(struct app *app)
 {
     arena_t *a = arena_new(0);
@@ -222,7 +255,10 @@ unsigned ddb_tick(struct app *app)
         memcpy(r->id, "dynamodb-ttl", 13);
         wire_resp_init(&r->resp, a);
         sqlite3 *db = ddb__db(r); /* this thread's connection; its statements end with a */
-        if (db) more = sweep_all(r, db, r->start_us);
+        if (db) {
+            more = sweep_all(r, db, r->start_us);
+            if (trim_streams(db, r->start_us)) more = true;
+        }
     }
     arena_free(a);
     return more ? 100 : 0; /* a backlog: again soon, in batches, not all at once */

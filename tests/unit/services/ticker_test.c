@@ -1,7 +1,8 @@
 /* ticker_test.c — the background ticker (services/ticker.c) over the
- * loopback harness: a DynamoDB item past its TTL goes while no request
- * comes, and ticker_stop joins the thread, so every store connection it
- * opened is closed before the store is (what main relies on). */
+ * loopback harness: a DynamoDB item past its TTL and stream records past
+ * their 24 hours go while no request comes, and ticker_stop joins the
+ * thread, so every store connection it opened is closed before the store is
+ * (what main relies on). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,18 +53,21 @@ static void ddb_call(const char *op, const char *body)
     if (status != 200) fail_msg("%s: status %d: %s", op, status, text);
 }
 
-/* Rows of table "tkt" in DynamoDB's storage, read on this thread's connection. */
-static int stored_items(void)
+/* One count from DynamoDB's storage, read on this thread's connection. */
+static int stored(const char *sql)
 {
     sqlite3 *db = store_db(lb->app.store, &schema_dynamodb);
     sqlite3_stmt *st;
-    assert_int_equal(SQLITE_OK, store_prepare(db,
-                                              "SELECT count(*) FROM ddb_item WHERE tid = (SELECT tid FROM ddb_table "
-                                              "WHERE name = 'tkt')",
-                                              -1, &st, NULL));
+    assert_int_equal(SQLITE_OK, store_prepare(db, sql, -1, &st, NULL));
     int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     store_release(st);
     return n;
+}
+
+/* Rows of table "tkt". */
+static int stored_items(void)
+{
+    return stored("SELECT count(*) FROM ddb_item WHERE tid = (SELECT tid FROM ddb_table WHERE name = 'tkt')");
 }
 
 static void sleep_ms(int ms)
@@ -107,10 +111,38 @@ static void ttl_goes_without_requests(void **state)
     ticker_stop(NULL);
 }
 
+/* Stream records past their 24 hours go too, though nobody reads the stream. */
+static void stream_records_trimmed(void **state)
+{
+    (void)state;
+    ddb_call("CreateTable", "{\"TableName\":\"tks\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+                            "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":"
+                            "\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{"
+                            "\"StreamEnabled\":true,\"StreamViewType\":\"KEYS_ONLY\"}}");
+    for (int i = 0; i < 3; i++) {
+        char body[128];
+        snprintf(body, sizeof body, "{\"TableName\":\"tks\",\"Item\":{\"pk\":{\"S\":\"k%d\"}}}", i);
+        ddb_call("PutItem", body);
+    }
+    const char *records = "SELECT count(*) FROM ddb_stream WHERE tid = (SELECT tid FROM ddb_table WHERE name = 'tks')";
+    assert_int_equal(3, stored(records));
+    ticker_t *t = ticker_start(&lb->app);
+    assert_non_null(t);
+    sleep_ms(100);
+    assert_int_equal(3, stored(records)); /* a day has not passed */
+    time_set_fake_now_us(time_now_us() + 24 * 3600 * 1000000LL + 1000000);
+    int n = 3;
+    for (int i = 0; i < 250 && (n = stored(records)) != 0; i++) sleep_ms(20);
+    ticker_stop(t);
+    time_set_fake_now_us(0);
+    assert_int_equal(0, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ttl_goes_without_requests),
+        cmocka_unit_test(stream_records_trimmed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
