@@ -22,6 +22,7 @@
 #include "services/authz.h"
 #include "services/dispatch.h"
 #include "services/registry.h"
+#include "services/ticker.h"
 #include "store/store.h"
 
 static http_server_t *the_server; /* for the signal handler only */
@@ -105,7 +106,9 @@ static int serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     log_info("gureum %s serving on http://%s:%d (data %s, durability %s, %d threads)", GUREUM_VERSION, cfg.host,
              http_server_port(srv), cfg.data_dir, cfg.strict ? "strict" : "normal", cfg.threads);
+    ticker_t *ticker = ticker_start(&app); /* TTL, retention, lifecycle: while nobody calls */
     int rc = http_server_run(srv);
+    ticker_stop(ticker); /* before the stop hooks and the store: its ticks use both */
     log_info("gureum stopped");
     the_server = NULL;
     http_server_free(srv);

@@ -18,6 +18,9 @@
 #include "sns_model.h"
 #include "services/iam/iam.h"
 #include "services/lambda/lambda.h"
+#include "services/logs/logs.h"
+#include "services/dynamodb/ddb.h"
+#include "services/sqs/sqs.h"
 #include "services/s3/s3.h"
 #include "services/sts/sts.h"
 #include "sqs_model.h"
@@ -28,19 +31,19 @@ static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true
 
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
-    {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL},
+    {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick},
     /* found by target prefix DynamoDBStreams_20120810; signs as "dynamodb", which finds the row above */
     {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL},
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop},
-    {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL},
-    {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start},
+    {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick},
+    {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, .tick = s3_tick},
     {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, NULL, false, sns_start, sns_stop},
     /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
      * the latter found by target prefix; both sign as "sqs", which finds the query row. */
-    {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL, .tick = sqs_tick},
     {"sqs-json", &gen_model_sqsjson, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, sts_start},
 };

@@ -1,8 +1,9 @@
 /* registry.h — the one table of the AWS services gureum serves.
  *
  * One row per service: its generated model (operations, shapes, errors), the
- * error code its protocol uses for input validation failures, and an
- * optional start hook. Route finds a service here by signing name, target
+ * error code its protocol uses for input validation failures, and optional
+ * start, stop and tick hooks (tick: periodic work on the ticker thread,
+ * services/ticker.h). Route finds a service here by signing name, target
  * prefix or host; the dispatcher by row. Adding a service is one row here,
  * its folder under src/services/, and its .ops list. */
 #ifndef GR_SERVICES_REGISTRY_H
@@ -25,6 +26,12 @@ typedef struct svc_entry {
     bool global;                 /* one endpoint for all regions (IAM, STS global, S3 ListBuckets) */
     int (*start)(struct app *app); /* background work, started after the first answer; may be NULL */
     void (*stop)(struct app *app);  /* ends start's background work before the store closes; may be NULL */
+    /* Periodic work that must happen while nobody calls the service (TTL,
+     * retention, lifecycle), run on the ticker thread (services/ticker.h)
+     * with that thread's own store connection; a bounded batch per call.
+     * Returns the ms it wants until its next call, 0 for the ticker's period.
+     * May be NULL. */
+    unsigned (*tick)(struct app *app);
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

@@ -169,4 +169,11 @@ bool ddb_legacy_attrs_to_get(ddb_ctx_t *c, const val_t *attrs, ddb_proj_t *out);
 const char *ddb_legacy_attrs_dup(ddb_ctx_t *c, const val_t *attrs);
 bool ddb_legacy_key_conditions(ddb_ctx_t *c, const val_t *kc, str_t pk, str_t sk, ddb_keycond_t *out, const char **err);
 
+/* ==== Background work (ttl.c) ====
+ * The registry's tick hook: deletes expired TTL items of every table, a
+ * bounded batch per table, and stream records past 24 hours, on the ticker
+ * thread (services/ticker.h). */
+struct app;
+unsigned ddb_tick(struct app *app);
+
 #endif

@@ -50,7 +50,8 @@ int ddb__table_or_fail(req_t *r, sqlite3 *db, str_t name, const char *msg, ddb_t
 /* Fills t from a row of (name, tid, table_id, created_us, def). */
 int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t);
 /* Deletes expired items of TTL-enabled tables, at most once a second for the
- * whole process (ttl.c); called as a request first touches the database. */
+ * whole process (ttl.c), when no background ticker does it (ddb_tick);
+ * called as a request first touches the database. */
 void ddb__ttl_sweep(req_t *r, sqlite3 *db);
 const ddb_index_t *ddb__index(const ddb_table_t *t, str_t name);
 str_t ddb__table_arn(req_t *r, str_t name);

@@ -1,27 +1,34 @@
 /* ttl.c — DynamoDB Time to Live: expired items really removed.
  *
- * Where it runs: the first DynamoDB request that touches the database after
- * at least a second since the last sweep runs one sweep before its own work
- * (one process-wide atomic decides who). No thread of its own: the store
- * closes connections at shutdown and a sweeping thread would race it. Like
- * AWS, a sweep deletes items whose TTL attribute is a Number of epoch
- * seconds in the past, ignores values more than five years old, and writes
- * a REMOVE stream record as any delete does. A sweep reads a bounded number
- * of rows per table and resumes there next time. */
+ * Where it runs: on the background ticker (services/ticker.h) through
+ * ddb_tick, about once a second, whether or not anyone calls DynamoDB — as
+ * on AWS, where expired items are removed in the background and "still
+ * appear in reads, queries, and scans" until then (so no read filters them).
+ * Only when no ticker runs (in-process test harnesses) does the first
+ * request after a second run a sweep instead (ddb__ttl_sweep). Like AWS, a
+ * sweep deletes items whose TTL attribute is a Number of epoch seconds in
+ * the past, ignores values more than five years old, and writes a REMOVE
+ * stream record as any delete does. A sweep reads a bounded number of rows
+ * per table, deletes at most MAX_DELETES items of a table in one short
+ * transaction, and resumes there next time. The same tick drops stream
+ * records past their 24 hours, which otherwise only DescribeStream trims. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/gtime.h"
+#include "schemas.h"
+#include "services/app.h"
+#include "services/ticker.h"
 #include "services/dynamodb/tbl.h"
 #include "store/store.h"
 
 #define SWEEP_EVERY_US 1000000LL
-#define MAX_DELETES 1000
+#define MAX_DELETES 256 /* per table and sweep: one short write transaction */
 #define FIVE_YEARS_S (5LL * 365 * 24 * 3600)
 
-static _Atomic int64_t next_sweep_us;
+static _Atomic int64_t next_sweep_us; /* the request-driven fallback's schedule */
 
 static bool expired(const val_t *item, str_t attr, int64_t now_s)
 {
@@ -125,7 +132,7 @@ static int sweep_table(req_t *r, sqlite3 *db, const ddb_table_t *t, int64_t now_
         (*budget)--;
     }
     store_release(st);
-    if (rows<SCAN_ROWS && * budget> 0) {
+    if (*budget > 0 && rows < SCAN_ROWS) {
         /* reached the end of the table: the next sweep starts over */
         free(cursor[c].pk);
         free(cursor[c].sk);
@@ -150,30 +157,109 @@ fail:
     return GR_ERR;
 }
 
-void ddb__ttl_sweep(req_t *r, sqlite3 *db)
+/* One sweep over every TTL-enabled table; true when some table had more
+ * expired items than one sweep deletes. r's account and region are set to
+ * each table's, so its ARN (and stream records) are the owner's. */
+static bool sweep_all(req_t *r, sqlite3 *db, int64_t now_us)
 {
-    int64_t now = time_now_us(), due = atomic_load(&next_sweep_us);
-    if (now < due || !atomic_compare_exchange_strong(&next_sweep_us, &due, now + SWEEP_EVERY_US)) return;
-    if (!sqlite3_get_autocommit(db)) return;
+    if (!sqlite3_get_autocommit(db)) return false;
     sqlite3_stmt *st;
     if (store_prepare(db,
                       "SELECT name, tid, table_id, created_us, def, account, region FROM ddb_table "
                       "WHERE def LIKE '%\"TTL\":%'",
                       -1, &st, NULL) != SQLITE_OK)
-        return;
-    ddb_table_t *ts = NULL;
+        return false;
+    typedef struct {
+        ddb_table_t t;
+        str_t account, region;
+    } job_t;
+    job_t *js = NULL;
     size_t n = 0, cap = 0;
+    str_t who = r->who.account, where = r->region;
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 8;
-            ddb_table_t *nt = arena_realloc(r->arena, ts, cap * sizeof *nt, nc * sizeof *nt);
-            if (!nt) break;
-            ts = nt;
+            job_t *nj = arena_realloc(r->arena, js, cap * sizeof *nj, nc * sizeof *nj);
+            if (!nj) break;
+            js = nj;
             cap = nc;
         }
-        if (ddb__table_from_row(r, st, &ts[n]) == GR_OK && ts[n].ttl_attr.p) n++;
+        js[n].account = r->who.account = arena_str(r->arena, str_c((const char *)sqlite3_column_text(st, 5)));
+        js[n].region = r->region = arena_str(r->arena, str_c((const char *)sqlite3_column_text(st, 6)));
+        if (ddb__table_from_row(r, st, &js[n].t) == GR_OK && js[n].t.ttl_attr.p) n++;
     }
     store_release(st);
-    int budget = MAX_DELETES;
-    for (size_t i = 0; i < n && budget > 0; i++) sweep_table(r, db, &ts[i], now / 1000000, &budget);
+    bool more = false;
+    for (size_t i = 0; i < n; i++) {
+        r->who.account = js[i].account;
+        r->region = js[i].region;
+        int budget = MAX_DELETES;
+        sweep_table(r, db, &js[i].t, now_us / 1000000, &budget);
+        more |= budget == 0;
+    }
+    r->who.account = who;
+    r->region = where;
+    return more;
+}
+
+void ddb__ttl_sweep(req_t *r, sqlite3 *db)
+{
+    if (ticker_running()) return; /* the ticker does it, off the request path */
+    int64_t now = time_now_us(), due = atomic_load(&next_sweep_us);
+    if (now < due || !atomic_compare_exchange_strong(&next_sweep_us, &due, now + SWEEP_EVERY_US)) return;
+    sweep_all(r, db, now);
+}
+
+/* AWS: "All data in DynamoDB Streams is subject to a 24-hour lifetime."
+ * Stream records are kept 24 hours (stream.c's RETENTION_US; DescribeStream
+ * also trims). Here the oldest are dropped in bounded batches, so a table
+ * whose stream nobody reads does not grow without end. seq grows with
+ * created_us, so the expired records are a prefix of seq order: read at most
+ * TRIM_ROWS of it, stop at the first record still kept, and delete up to
+ * there by seq. True when the batch was full. */
+#define STREAM_KEEP_US (24LL * 3600 * 1000000)
+#define TRIM_ROWS 1000
+static bool trim_streams(sqlite3 *db, int64_t now_us)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT seq, created_us FROM ddb_stream ORDER BY seq LIMIT ?1", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_int(st, 1, TRIM_ROWS);
+    int64_t upto = -1, cutoff = now_us - STREAM_KEEP_US;
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) < cutoff) {
+        upto = sqlite3_column_int64(st, 0);
+        n++;
+    }
+    store_release(st);
+    if (upto < 0 ||
+        store_prepare(db, "DELETE FROM ddb_stream WHERE seq <= ?1 AND created_us < ?2", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_int64(st, 1, upto);
+    sqlite3_bind_int64(st, 2, cutoff);
+    sqlite3_step(st);
+    store_release(st);
+    return n == TRIM_ROWS;
+}
+
+unsigned ddb_tick(struct app *app)
+{
+    arena_t *a = arena_new(0);
+    if (!a) return 0;
+    req_t *r = ARENA_NEW(a, req_t);
+    bool more = false;
+    if (r) {
+        r->arena = a;
+        r->app = app;
+        r->start_us = time_now_us();
+        memcpy(r->id, "dynamodb-ttl", 13);
+        wire_resp_init(&r->resp, a);
+        sqlite3 *db = ddb__db(r); /* this thread's connection; its statements end with a */
+        if (db) {
+            more = sweep_all(r, db, r->start_us);
+            if (trim_streams(db, r->start_us)) more = true;
+        }
+    }
+    arena_free(a);
+    return more ? 100 : 0; /* a backlog: again soon, in batches, not all at once */
 }

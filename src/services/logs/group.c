@@ -1,7 +1,10 @@
 /* group.c — CloudWatch Logs log groups (schema/002_streams.sql): create,
  * delete, describe, retention and tags, plus the helpers every logs file
  * uses to find a group. A group's streams, events and tags go with it
- * (ON DELETE CASCADE), so deleting a group is one statement. */
+ * (ON DELETE CASCADE), so deleting a group is one statement. Retention is
+ * carried out by logs_tick on the background ticker (services/ticker.h), so
+ * expired events go while nobody calls; reads and writes of a group also
+ * expire its events first, so nobody ever sees one past its retention. */
 #define _GNU_SOURCE /* memmem */
 #include <ctype.h>
 #include <sqlite3.h>
@@ -14,6 +17,7 @@
 #include "logs_model.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/logs/logs.h"
 
 /* ==== Helpers shared by the logs files ==== */
 
@@ -110,6 +114,42 @@ int logs__expire(sqlite3 *db, const logs_group_t *g)
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
+}
+
+#define TICK_BATCH 1000 /* events deleted per group and tick: one short statement on the (gid, ts) index */
+
+unsigned logs_tick(struct app *app)
+{
+    sqlite3 *db = logs__db(app);
+    if (!db) return 0;
+    /* 256 groups a tick, resuming after the last one (only the ticker thread
+     * reads or writes next_gid) */
+    static int64_t next_gid;
+    sqlite3_stmt *st = logs__prep(db, "SELECT id, retention_days FROM log_group WHERE retention_days > 0 AND id > ?1 "
+                                      "ORDER BY id LIMIT 256");
+    if (!st) return 0;
+    sqlite3_bind_int64(st, 1, next_gid);
+    int64_t ids[256], days[256];
+    size_t n = 0;
+    while (n < 256 && sqlite3_step(st) == SQLITE_ROW) {
+        ids[n] = sqlite3_column_int64(st, 0);
+        days[n++] = sqlite3_column_int64(st, 1);
+    }
+    store_release(st);
+    next_gid = n == 256 ? ids[255] : 0;
+    bool more = n == 256;
+    int64_t now = logs__now_ms();
+    for (size_t i = 0; i < n; i++) {
+        st = logs__prep(db, "DELETE FROM log_event WHERE id IN (SELECT id FROM log_event WHERE gid = ?1 AND ts < ?2 "
+                            "ORDER BY ts LIMIT ?3)");
+        if (!st) break;
+        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 2, now - days[i] * 86400000LL);
+        sqlite3_bind_int(st, 3, TICK_BATCH);
+        if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == TICK_BATCH) more = true;
+        store_release(st);
+    }
+    return more ? 100 : 0; /* a backlog: again soon, in batches */
 }
 
 str_t logs__group_arn(req_t *r, str_t name, bool star)

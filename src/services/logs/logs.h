@@ -20,4 +20,9 @@ typedef struct {
 int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t stream, const logs_event_t *ev,
                 size_t n);
 
+/* The registry's tick hook (group.c): deletes events past their group's
+ * retention, a bounded batch at a time, on the ticker thread
+ * (services/ticker.h). */
+unsigned logs_tick(struct app *app);
+
 #endif

@@ -3,14 +3,17 @@
  * prefix, tags and object size, NoncurrentVersionExpiration and
  * ExpiredObjectDeleteMarker, and AbortIncompleteMultipartUpload.
  *
- * Like SQS's retention sweep, the runner is driven by requests rather than
- * a thread: every bucket access (s3_access_check) first calls
- * s3_lifecycle_tick, which does work at most once per period, so by the
- * time anyone looks at a bucket its expired objects are gone — what a
- * background runner would show. Objects and uploads are listed and removed
- * through the object path's own operations (ListObjectsV2, DeleteObject,
- * ListMultipartUploads, AbortMultipartUpload) acting as the bucket owner,
- * so this file never touches the object tables.
+ * Where it runs: on the background ticker (services/ticker.h) through s3_tick,
+ * once a minute (a quarter of a scaled test day), whether or not anyone
+ * calls S3, as AWS's own asynchronous lifecycle does. A run deletes at most
+ * RUN_BUDGET objects, versions or uploads; when it has used them all, the
+ * next tick (100 ms later) goes on, so a large backlog goes in batches, never
+ * one long pause. Only when no ticker runs (in-process test harnesses) does
+ * a bucket access (s3_access_check → s3_lifecycle_tick) run it instead.
+ * Objects and uploads are listed and removed through the object path's own
+ * operations (ListObjectsV2, DeleteObject, ListMultipartUploads,
+ * AbortMultipartUpload) acting as the bucket owner, so this file never
+ * touches the object tables.
  * GUREUM_TESTING builds read GUREUM_S3_LIFECYCLE_DAY_SECONDS: a day lasts
  * that many seconds, so tests can watch a 1-day rule work. */
 #include <stdatomic.h>
@@ -24,9 +27,12 @@
 #include "s3_model.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/s3/s3.h"
+#include "services/ticker.h"
 
 #define DAY_US (86400LL * 1000000)
 #define PERIOD_US (60LL * 1000000) /* how often the runner looks, normally */
+#define RUN_BUDGET 500             /* deletions and aborts per run */
 
 static int64_t day_us(void)
 {
@@ -130,7 +136,8 @@ static req_t *owner_req(app_t *app, str_t account, str_t region)
     return r;
 }
 
-static void expire_objects(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now)
+static void expire_objects(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now,
+                           int *budget)
 {
     const val_t *exp = val_get(rule, "Expiration");
     if (!exp) return;
@@ -153,7 +160,7 @@ static void expire_objects(app_t *app, str_t bucket, str_t owner, str_t region, 
         token = STR_NULL;
         if (s3_list_objects_v2(r, in, out) == GR_OK) {
             const val_t *c = val_get(out, "Contents");
-            for (size_t i = 0; c && c->kind == VAL_LIST && i < c->u.list.n; i++) {
+            for (size_t i = 0; c && c->kind == VAL_LIST && *budget > 0 && i < c->u.list.n; i++) {
                 const val_t *o = c->u.list.v[i], *lm = val_get(o, "LastModified");
                 if (!lm || lm->kind != VAL_TIME || !size_ok(&f, val_get_int(o, "Size", 0))) continue;
                 if (days > 0 && expiry_of(lm->u.t, days) > now) continue;
@@ -162,10 +169,11 @@ static void expire_objects(app_t *app, str_t bucket, str_t owner, str_t region, 
                 val_set_c(a, din, "Bucket", val_str(a, bucket));
                 val_set_c(a, din, "Key", val_get(o, "Key"));
                 r->in = din;
+                (*budget)--;
                 if (s3_delete_object(r, din, val_new(a, VAL_STRUCT)) != GR_OK)
                     log_warn("s3 lifecycle: %.*s/%.*s not expired", STR_FMT(bucket), STR_FMT(val_get_str(o, "Key")));
             }
-            if (val_get_bool(out, "IsTruncated", false))
+            if (*budget > 0 && val_get_bool(out, "IsTruncated", false))
                 token = arena_str(outer, val_get_str(out, "NextContinuationToken"));
         }
         arena_free(a);
@@ -173,7 +181,8 @@ static void expire_objects(app_t *app, str_t bucket, str_t owner, str_t region, 
     arena_free(outer);
 }
 
-static void abort_uploads(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now)
+static void abort_uploads(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now,
+                          int *budget)
 {
     const val_t *ab = val_get(rule, "AbortIncompleteMultipartUpload");
     int64_t days = ab ? val_get_int(ab, "DaysAfterInitiation", 0) : 0;
@@ -187,7 +196,7 @@ static void abort_uploads(app_t *app, str_t bucket, str_t owner, str_t region, c
     if (f.prefix.len) val_set_c(a, in, "Prefix", val_str(a, f.prefix));
     if (s3_list_multipart_uploads(r, in, out) == GR_OK) {
         const val_t *u = val_get(out, "Uploads");
-        for (size_t i = 0; u && u->kind == VAL_LIST && i < u->u.list.n; i++) {
+        for (size_t i = 0; u && u->kind == VAL_LIST && *budget > 0 && i < u->u.list.n; i++) {
             const val_t *x = u->u.list.v[i], *init = val_get(x, "Initiated");
             if (!init || init->kind != VAL_TIME || expiry_of(init->u.t, days) > now) continue;
             val_t *ain = val_new(a, VAL_STRUCT);
@@ -195,6 +204,7 @@ static void abort_uploads(app_t *app, str_t bucket, str_t owner, str_t region, c
             val_set_c(a, ain, "Key", val_get(x, "Key"));
             val_set_c(a, ain, "UploadId", val_get(x, "UploadId"));
             r->in = ain;
+            (*budget)--;
             if (s3_abort_multipart_upload(r, ain, val_new(a, VAL_STRUCT)) != GR_OK)
                 log_warn("s3 lifecycle: an upload of %.*s not aborted", STR_FMT(bucket));
         }
@@ -221,7 +231,8 @@ static int ver_cmp(const void *x, const void *y)
  * stopped being current, i.e. its successor's LastModified; the newest
  * NewerNoncurrentVersions are kept) and ExpiredObjectDeleteMarker, through
  * ListObjectVersions and DeleteObject with a VersionId. */
-static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now)
+static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now,
+                            int *budget)
 {
     const val_t *nve = val_get(rule, "NoncurrentVersionExpiration"), *exp = val_get(rule, "Expiration");
     bool markers = exp && val_get_bool(exp, "ExpiredObjectDeleteMarker", false);
@@ -263,7 +274,7 @@ static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region,
         val_set_c(a, in, "VersionIdMarker", val_get(out, "NextVersionIdMarker"));
     }
     if (v) qsort(v, n, sizeof *v, ver_cmp);
-    for (size_t i = 0; v && i < n;) {
+    for (size_t i = 0; v && *budget > 0 && i < n;) {
         size_t j = i;
         while (j < n && str_eq(v[j].key->u.s, v[i].key->u.s)) j++;
         for (size_t k = i; k < j; k++) {
@@ -278,6 +289,7 @@ static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region,
             val_set_c(a, din, "Key", (val_t *)v[k].key);
             val_set_c(a, din, "VersionId", (val_t *)v[k].vid);
             r->in = din;
+            (*budget)--;
             if (s3_delete_object(r, din, val_new(a, VAL_STRUCT)) != GR_OK) {
                 r->err = NULL;
                 log_warn("s3 lifecycle: a version of %.*s/%.*s not expired", STR_FMT(bucket), STR_FMT(v[k].key->u.s));
@@ -291,7 +303,9 @@ static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region,
 static _Atomic int64_t last_run_us;
 static _Thread_local bool running;
 
-void s3_lifecycle_run(app_t *app, int64_t now)
+/* One run over every bucket with a lifecycle configuration, until *budget
+ * deletions are used up. */
+static void run(app_t *app, int64_t now, int *budget)
 {
     if (running) return;
     running = true;
@@ -327,27 +341,54 @@ void s3_lifecycle_run(app_t *app, int64_t now)
         jobs[n++] = (job_t){col[0], col[2], col[3], s3_val_from_json(a, col[1])};
     }
     store_release(st);
-    for (size_t i = 0; jobs && i < n; i++) {
+    for (size_t i = 0; jobs && *budget > 0 && i < n; i++) {
         const val_t *rules = jobs[i].doc ? val_get(jobs[i].doc, "Rules") : NULL;
-        for (size_t k = 0; rules && rules->kind == VAL_LIST && k < rules->u.list.n; k++) {
+        for (size_t k = 0; rules && rules->kind == VAL_LIST && *budget > 0 && k < rules->u.list.n; k++) {
             const val_t *rule = rules->u.list.v[k];
             if (!str_eq_c(val_get_str(rule, "Status"), "Enabled")) continue;
-            expire_objects(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now);
-            abort_uploads(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now);
-            expire_versions(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now);
+            expire_objects(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now, budget);
+            abort_uploads(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now, budget);
+            expire_versions(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now, budget);
         }
     }
     arena_free(a);
     running = false;
 }
 
+void s3_lifecycle_run(app_t *app, int64_t now)
+{
+    int budget = RUN_BUDGET;
+    run(app, now, &budget);
+}
+
+static int64_t period_us(void)
+{
+    return day_us() == DAY_US ? PERIOD_US : day_us() / 4;
+}
+
+/* Claims the run for this period: true for exactly one caller. */
+static bool due(int64_t now)
+{
+    int64_t seen = atomic_load(&last_run_us);
+    if (now - seen < period_us() && now >= seen) return false;
+    return atomic_compare_exchange_strong(&last_run_us, &seen, now);
+}
+
 void s3_lifecycle_tick(app_t *app)
 {
-    if (running) return;
+    if (running || ticker_running()) return; /* the ticker does it, off the request path */
     int64_t now = time_now_us();
-    int64_t period = day_us() == DAY_US ? PERIOD_US : day_us() / 4;
-    int64_t seen = atomic_load(&last_run_us);
-    if (now - seen < period && now >= seen) return;
-    if (!atomic_compare_exchange_strong(&last_run_us, &seen, now)) return;
-    s3_lifecycle_run(app, now);
+    if (due(now)) s3_lifecycle_run(app, now);
+}
+
+unsigned s3_tick(struct app *app)
+{
+    int64_t now = time_now_us();
+    unsigned every = (unsigned)(period_us() / 1000);
+    if (!due(now)) return every < 1000 ? every : 0;
+    int budget = RUN_BUDGET;
+    run(app, now, &budget);
+    if (budget > 0) return every < 1000 ? every : 0;
+    atomic_store(&last_run_us, 0); /* a backlog: the next tick goes on */
+    return 100;
 }

@@ -33,4 +33,8 @@ int s3_start(struct app *app);
  * internal failure. r's error is not touched. */
 int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg);
 
+/* The registry's tick hook (lifecycle.c): carries out bucket lifecycle rules
+ * on the ticker thread (services/ticker.h), a bounded batch at a time. */
+unsigned s3_tick(struct app *app);
+
 #endif

@@ -523,7 +523,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
     if (begin(db) != GR_OK) return GR_ERR;
     /* AWS: messages older than MessageRetentionPeriod are deleted; the sweep
      * (move.c) deletes them, and until it has they are not delivered. */
-    int64_t cutoff = now - q->retention_s * 1000;
+    int64_t cutoff = now - sqs__retention_ms(q->retention_s);
     /* FIFO: no message of a group with a message in flight, and within a
      * group, order of sending (row id). Standard: the longest visible first,
      * straight from the (qid, visible_ms) index, so a deep queue costs no sort. */

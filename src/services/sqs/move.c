@@ -3,28 +3,33 @@
  * queues: tasks moving messages at their rate, expired messages deleted.
  *
  * Request flow: the three handlers record and report tasks (move_task table);
- * the moving itself is done by sqs__tick, which every SQS request and every
- * call from another service runs first. It does work at most every 200 ms
- * (moves) and every 5 s (retention sweep), so the hot path pays one clock
- * read. A task moves, by the time it is looked at, exactly what its rate
- * allows since it started, so the result is the one a background mover
- * would give. Invariant: a message is moved (qid changed) in the same
- * transaction that counts it in the task's `moved`. */
+ * the moving and the sweep (expired messages and FIFO deduplication ids) are
+ * done by sqs_tick on the background ticker (services/ticker.h) — moves every
+ * 200 ms while a task runs, the sweep every 5 s, each in bounded batches and
+ * short transactions — so both happen while nobody calls SQS. The task
+ * handlers also move first (a forced sqs__tick), so a task reports exactly
+ * what its rate allows by now. Without a ticker (in-process test harnesses)
+ * every SQS request and every call from another service runs sqs__tick
+ * instead, at the same cadence. Invariant: a message is moved (qid changed)
+ * in the same transaction that counts it in the task's `moved`. */
 #include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/id.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/ticker.h"
 #include "services/sqs/sqs.h"
 #include "sqs_model.h"
 
 #define MOVE_EVERY_MS 200
 #define SWEEP_EVERY_MS 5000
 #define MOVE_BATCH 1000 /* per task per tick, so one tick never holds the write lock long */
+#define SWEEP_BATCH 500 /* expired messages deleted per sweep, in one short transaction */
 
 static void bind_s(sqlite3_stmt *st, int i, str_t s)
 {
@@ -51,20 +56,119 @@ static int64_t one_int(sqlite3 *db, const char *sql, int64_t x, int64_t y, int64
 
 /* ==== The tick ==== */
 
+/* How long a second of MessageRetentionPeriod lasts, in ms: 1000, except in
+ * GUREUM_TESTING builds with GUREUM_SQS_RETENTION_SECOND_MS=N, so a test can
+ * watch the minimum period (60 s) run out in 60 × N ms. */
+int64_t sqs__retention_ms(int64_t retention_s)
+{
+#ifdef GUREUM_TESTING
+    static _Atomic int64_t unit; /* 0: not read yet */
+    int64_t u = atomic_load(&unit);
+    if (!u) {
+        const char *v = getenv("GUREUM_SQS_RETENTION_SECOND_MS");
+        u = v && atoll(v) > 0 ? atoll(v) : 1000;
+        atomic_store(&unit, u);
+    }
+    return retention_s * u;
+#else
+    return retention_s * 1000;
+#endif
+}
+
 /* AWS: "Amazon SQS automatically deletes messages that have been in a queue
- * for more than the maximum message retention period." */
-static void sweep_expired(sqlite3 *db, int64_t now)
+ * for more than the maximum message retention period." Until then readers
+ * skip them (sqs__receive, the Approximate counts). The candidates are read
+ * outside any transaction, so the scan never holds the write lock; then at
+ * most SWEEP_BATCH are deleted in one short transaction. True when the batch
+ * was full (more may be left). */
+static bool sweep_expired(sqlite3 *db, int64_t now)
 {
     sqlite3_stmt *st;
     if (store_prepare(db,
-                      "DELETE FROM message WHERE id IN (SELECT m.id FROM queue_attr a JOIN message m "
-                      "ON m.qid = a.qid WHERE a.name = 'MessageRetentionPeriod' "
-                      "AND m.sent_ms < ?1 - CAST(a.value AS INTEGER) * 1000)",
+                      "SELECT m.id FROM queue_attr a JOIN message m ON m.qid = a.qid "
+                      "WHERE a.name = 'MessageRetentionPeriod' AND m.sent_ms < ?1 - CAST(a.value AS INTEGER) * ?2 "
+                      "LIMIT ?3",
                       -1, &st, NULL) != SQLITE_OK)
-        return;
+        return false;
     sqlite3_bind_int64(st, 1, now);
-    sqlite3_step(st);
+    sqlite3_bind_int64(st, 2, sqs__retention_ms(1));
+    sqlite3_bind_int64(st, 3, SWEEP_BATCH);
+    int64_t ids[SWEEP_BATCH];
+    int n = 0;
+    while (n < SWEEP_BATCH && sqlite3_step(st) == SQLITE_ROW) ids[n++] = sqlite3_column_int64(st, 0);
     store_release(st);
+    if (!n || sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return false;
+    /* re-checked: the message may have been moved to a queue that keeps it longer */
+    bool prepared = store_prepare(db,
+                                  "DELETE FROM message WHERE id = ?1 AND sent_ms < ?2 - (SELECT CAST(value AS INTEGER) "
+                                  "FROM queue_attr WHERE qid = message.qid AND name = 'MessageRetentionPeriod') * ?3",
+                                  -1, &st, NULL) == SQLITE_OK,
+         ok = prepared;
+    for (int i = 0; ok && i < n; i++) {
+        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_int64(st, 3, sqs__retention_ms(1));
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_reset(st);
+    }
+    if (prepared) store_release(st);
+    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return false;
+    }
+    return n == SWEEP_BATCH;
+}
+
+/* FIFO deduplication ids older than their five minutes, which sends no longer
+ * look at (message.c checks expires_ms): without this every id ever sent
+ * would stay. Read first, then at most SWEEP_BATCH deleted by key in one
+ * short transaction, as for messages. True when the batch was full. */
+static bool sweep_dedup(sqlite3 *db, int64_t now)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT qid, dedup_id FROM dedup WHERE expires_ms <= ?1 LIMIT ?2", -1, &st, NULL) !=
+        SQLITE_OK)
+        return false;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, SWEEP_BATCH);
+    arena_t *a = arena_new(0);
+    struct {
+        int64_t qid;
+        str_t id;
+    } *k = a ? arena_alloc(a, SWEEP_BATCH * sizeof *k) : NULL;
+    int n = 0;
+    while (k && n < SWEEP_BATCH && sqlite3_step(st) == SQLITE_ROW) {
+        k[n].qid = sqlite3_column_int64(st, 0);
+        k[n++].id = col_s(a, st, 1);
+    }
+    store_release(st);
+    bool ok = n > 0 && sqs__exec(db, "BEGIN IMMEDIATE") == GR_OK;
+    if (ok) {
+        bool prepared = store_prepare(db, "DELETE FROM dedup WHERE qid = ?1 AND dedup_id = ?2 AND expires_ms <= ?3", -1,
+                                      &st, NULL) == SQLITE_OK;
+        ok = prepared;
+        for (int i = 0; ok && i < n; i++) {
+            sqlite3_bind_int64(st, 1, k[i].qid);
+            bind_s(st, 2, k[i].id);
+            sqlite3_bind_int64(st, 3, now);
+            ok = sqlite3_step(st) == SQLITE_DONE;
+            sqlite3_reset(st);
+        }
+        if (prepared) store_release(st);
+        if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
+            sqs__exec(db, "ROLLBACK");
+            ok = false;
+        }
+    }
+    arena_free(a);
+    return ok && n == SWEEP_BATCH;
+}
+
+/* Everything past its time: messages, then deduplication ids. */
+static bool sweep_all(sqlite3 *db, int64_t now)
+{
+    bool more = sweep_expired(db, now);
+    return sweep_dedup(db, now) || more;
 }
 
 /* Moves what one task may move by now; finishes it when nothing is left. */
@@ -155,17 +259,18 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
     store_release(st);
 }
 
-static void move_all(sqlite3 *db, int64_t now)
+/* Advances every running task; true when some task is running. */
+static bool move_all(sqlite3 *db, int64_t now)
 {
     arena_t *a = arena_new(0);
-    if (!a) return;
+    if (!a) return false;
     sqlite3_stmt *st;
     if (store_prepare(db,
                       "SELECT id, src_qid, dest_arn, rate, last_mid, moved, started_ms FROM move_task "
                       "WHERE status = 'RUNNING'",
                       -1, &st, NULL) != SQLITE_OK) {
         arena_free(a);
-        return;
+        return false;
     }
     typedef struct {
         int64_t id, src, rate, last, moved, started;
@@ -186,10 +291,15 @@ static void move_all(sqlite3 *db, int64_t now)
     store_release(st);
     for (int i = 0; i < n; i++) {
         if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) break;
-        advance(db, now, t[i].id, t[i].src, t[i].dest, t[i].rate, t[i].last, t[i].moved, t[i].started, a);
+        /* Read again under the write lock: another thread (the ticker, or a
+         * handler's forced tick) may have moved or cancelled meanwhile. */
+        int64_t moved =
+            one_int(db, "SELECT moved FROM move_task WHERE id = ?1 AND status = 'RUNNING' AND ?2 = ?2", t[i].id, 0, -1);
+        if (moved >= 0) advance(db, now, t[i].id, t[i].src, t[i].dest, t[i].rate, t[i].last, moved, t[i].started, a);
         if (sqs__exec(db, "COMMIT") != GR_OK) sqs__exec(db, "ROLLBACK");
     }
     arena_free(a);
+    return n > 0;
 }
 
 static _Atomic int64_t last_move_ms, last_sweep_ms;
@@ -202,12 +312,36 @@ static bool due(_Atomic int64_t *last, int64_t now, int64_t every)
     return atomic_compare_exchange_strong(last, &seen, now);
 }
 
+/* The sweep's period: 5 s, shortened with the retention second in tests. */
+static int64_t sweep_every_ms(void)
+{
+    int64_t every = SWEEP_EVERY_MS * sqs__retention_ms(1) / 1000;
+    return every < 50 ? 50 : every;
+}
+
 void sqs__tick(struct app *app, sqlite3 *db, bool force)
 {
+    (void)app;
+    if (!force && ticker_running()) return; /* the ticker does it, off the request path */
     int64_t now = sqs__now_ms();
     if (due(&last_move_ms, now, MOVE_EVERY_MS) || force) move_all(db, now);
-    if (due(&last_sweep_ms, now, SWEEP_EVERY_MS) || force) sweep_expired(db, now);
-    (void)app;
+    if (!ticker_running() && (due(&last_sweep_ms, now, sweep_every_ms()) || force)) sweep_all(db, now);
+}
+
+unsigned sqs_tick(struct app *app)
+{
+    sqlite3 *db = store_db(((app_t *)app)->store, &schema_sqs);
+    if (!db) return 0;
+    int64_t now = sqs__now_ms();
+    bool moving = move_all(db, now), more = false;
+    if (due(&last_sweep_ms, now, sweep_every_ms())) {
+        more = sweep_all(db, now);
+        if (more) atomic_store(&last_sweep_ms, 0); /* a backlog: the next tick sweeps again */
+    }
+    if (more) return 100;
+    if (moving) return MOVE_EVERY_MS;
+    int64_t every = sweep_every_ms();
+    return every < 1000 ? (unsigned)every : 0;
 }
 
 /* ==== The operations ==== */

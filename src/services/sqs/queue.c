@@ -717,7 +717,7 @@ int sqs_get_queue_attributes(req_t *r, const val_t *in, val_t *out)
         /* expired messages count no more, swept or not */
         snprintf(sql, sizeof sql, "SELECT count(*) FROM message WHERE qid = ?1 AND sent_ms >= ?3 AND %s",
                  counts[i].where);
-        int64_t n = count(db, sql, q.id, now, now - q.retention_s * 1000);
+        int64_t n = count(db, sql, q.id, now, now - sqs__retention_ms(q.retention_s));
         val_set_c(a, m, counts[i].name, val_cstr(a, arena_printf(a, "%lld", (long long)n)));
     }
     /* AWS: both timestamps are epoch seconds */

@@ -65,11 +65,16 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
 /* The deadLetterTargetArn of a RedrivePolicy document (STR_NULL if none). */
 str_t sqs__redrive_target(str_t redrive_policy);
 /* Time-driven work (move.c): moves what running message move tasks may move
- * by now and deletes messages past their queue's retention period. Cheap
- * unless due (every 200 ms / 5 s, or force); called by every SQS request
- * (sqs__db) and every call from another service, on db. */
+ * by now and deletes messages past their queue's retention period. Called by
+ * every SQS request (sqs__db) and every call from another service, on db; a
+ * no-op then unless no background ticker runs (services/ticker.h) and the
+ * work is due (every 200 ms / 5 s). force (the move task handlers): moves
+ * now, ticker or not. */
 struct app;
 void sqs__tick(struct app *app, sqlite3 *db, bool force);
+/* A MessageRetentionPeriod of retention_s seconds in ms (test builds may
+ * shorten the second: GUREUM_SQS_RETENTION_SECOND_MS). */
+int64_t sqs__retention_ms(int64_t retention_s);
 
 /* ReceiveMessage's work without waiting: fills out.Messages; *n = how many. */
 int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in, val_t *out, int *n);
@@ -117,5 +122,10 @@ typedef struct {
 int sqs_receive_internal(struct app *app, arena_t *a, str_t queue_arn, int max, int64_t visibility_s, sqs_msg_t **out,
                          size_t *n, const char **err);
 int sqs_delete_internal(struct app *app, str_t queue_arn, str_t receipt);
+
+/* The registry's tick hook (move.c): moves what running message move tasks
+ * may move by now and deletes messages past their retention period, a
+ * bounded batch each, on the ticker thread (services/ticker.h). */
+unsigned sqs_tick(struct app *app);
 
 #endif

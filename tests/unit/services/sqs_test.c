@@ -332,6 +332,29 @@ static void test_retention_deletes(void **state)
     arena_free(a);
 }
 
+/* AWS: a FIFO deduplication id counts for five minutes; after that the id
+ * is forgotten, really (its row goes with the sweep), and may be sent again. */
+static void test_dedup_ids_expire(void **state)
+{
+    (void)state;
+    create("dd.fifo", "&Attribute.1.Name=FifoQueue&Attribute.1.Value=true");
+    arena_t *a = arena_new(0);
+    const char *err = NULL;
+    assert_int_equal(GR_OK,
+                     sqs_deliver(&lb->app, a, STR(ARN("dd.fifo")), STR("one"), NULL, STR("g"), STR("d"), NULL, &err));
+    const char *rows = "SELECT count(*) FROM dedup WHERE qid = (SELECT id FROM queue WHERE name = 'dd.fifo')";
+    assert_int_equal(1, stored(rows));
+    int64_t real = time_now_us();
+    time_set_fake_now_us(real + 301 * 1000000LL);
+    assert_int_equal(1, count_visible("dd.fifo")); /* a request runs the sweep (no ticker here) */
+    assert_int_equal(0, stored(rows));
+    assert_int_equal(GR_OK,
+                     sqs_deliver(&lb->app, a, STR(ARN("dd.fifo")), STR("two"), NULL, STR("g"), STR("d"), NULL, &err));
+    assert_int_equal(2, count_visible("dd.fifo"));
+    time_set_fake_now_us(0);
+    arena_free(a);
+}
+
 /* AWS: a queue name can be used again 60 seconds after its queue was deleted. */
 static void test_queue_deleted_recently(void **state)
 {
@@ -353,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_deliver_refusals),       cmocka_unit_test(test_deliver_fifo),
         cmocka_unit_test(test_deliver_from_threads),   cmocka_unit_test(test_allows),
         cmocka_unit_test(test_retention_deletes),      cmocka_unit_test(test_queue_deleted_recently),
+        cmocka_unit_test(test_dedup_ids_expire),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
