@@ -146,10 +146,11 @@ def test_encryption_pab_ownership(s3, bucket):
         {"ObjectOwnership": "BucketOwnerEnforced"}]})
     assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
         {"ObjectOwnership": "BucketOwnerEnforced"}]
-    # AWS: with ACLs disabled, a public ACL is AccessControlListNotSupported
+    # AWS: with ACLs disabled, setting any ACL is AccessControlListNotSupported
     assert err(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="public-read")) == \
         ("AccessControlListNotSupported", 400)
-    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    assert err(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="private")) == \
+        ("AccessControlListNotSupported", 400)
     s3.delete_bucket_ownership_controls(Bucket=bucket)
 
 
