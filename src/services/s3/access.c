@@ -1,11 +1,10 @@
 /* access.c — who may use a bucket besides its owner: the bucket policy
- * (evaluated by auth/policy for other accounts, IAM users and anonymous
- * callers) and ACLs (canned, x-amz-grant-* headers or an
- * AccessControlPolicy document; Put/GetBucketAcl, Put/GetObjectAcl).
- * s3__bucket calls s3_access_check for every caller that is not in the
- * bucket owner's account, so no S3 operation reaches another account's
- * bucket without a grant; an explicit Deny in the bucket policy also stops
- * the owner's own IAM principals. The owner's root is never locked out. */
+ * (auth/policy), ACLs (canned, x-amz-grant-* headers or an AccessControlPolicy
+ * document) and the ownership controls that decide who owns what others
+ * write. s3__bucket calls s3_access_check for every request, so nothing
+ * reaches another account's bucket without a grant, an explicit Deny stops
+ * even the owner's IAM principals (never the owner's root), and an object
+ * another account owns is reached through its own ACL only. */
 #include <stdio.h>
 #include <string.h>
 
@@ -344,7 +343,9 @@ int s3_get_object_acl(req_t *r, const val_t *in, val_t *out)
     if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1 || object_exists(r, db, b, key) != GR_OK ||
         s3_obj_acl_get(r, db, b, key, &acl) < 0)
         return GR_ERR;
-    /* AWS: with ACLs disabled the bucket owner owns every object, whoever wrote it */
+    /* AWS (GetObjectAcl): with ACLs disabled, reading returns the
+     * bucket-owner-full-control ACL owned by the bucket's creator, whoever
+     * wrote the object (its stored ACL comes back if ACLs are enabled again) */
     if (acl && acls_disabled(r, db, b)) acl = NULL;
     return answer_acl(r, acl, owner, out);
 }
