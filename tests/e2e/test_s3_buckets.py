@@ -146,10 +146,11 @@ def test_encryption_pab_ownership(s3, bucket):
         {"ObjectOwnership": "BucketOwnerEnforced"}]})
     assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
         {"ObjectOwnership": "BucketOwnerEnforced"}]
-    # AWS: with ACLs disabled, a public ACL is AccessControlListNotSupported
+    # AWS: with ACLs disabled, setting any ACL is AccessControlListNotSupported
     assert err(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="public-read")) == \
         ("AccessControlListNotSupported", 400)
-    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    assert err(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="private")) == \
+        ("AccessControlListNotSupported", 400)
     s3.delete_bucket_ownership_controls(Bucket=bucket)
 
 
@@ -675,4 +676,163 @@ def test_policy_existing_object_tag(g, s3, bucket):
          "Condition": {"StringEquals": {"s3:ExistingObjectTag/security": "public"}}}]}))
     assert http(g, "GET", "/%s/pub" % bucket)[::2] == (200, b"1")
     assert http(g, "GET", "/%s/priv" % bucket)[0] == 403
+    s3.delete_bucket_policy(Bucket=bucket)
+
+
+# ==== object ownership and ACLs across accounts ====
+# The bucket (main account) lets the other account in through its policy;
+# what the other account writes is owned as the bucket's ownership controls
+# say (AWS: "Controlling ownership of objects and disabling ACLs").
+
+def _let_alt_in(s3, bucket):
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ALT[0]}, "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::%s" % bucket, "arn:aws:s3:::%s/*" % bucket]}]}))
+
+
+def _owner(client, bucket, key):
+    return client.get_object_acl(Bucket=bucket, Key=key)["Owner"]["ID"]
+
+
+def _multipart(client, bucket, key, **kw):
+    """Starts an upload → (upload id, ListParts' Owner id, its Initiator id)."""
+    uid = client.create_multipart_upload(Bucket=bucket, Key=key, **kw)["UploadId"]
+    parts = client.list_parts(Bucket=bucket, Key=key, UploadId=uid)
+    return uid, parts["Owner"]["ID"], parts["Initiator"]["ID"]
+
+
+def _complete(client, bucket, key, uid):
+    etag = client.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=1, Body=b"part")["ETag"]
+    client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=uid,
+                                     MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+
+
+def test_ownership_bucket_owner_enforced(s3, alt):
+    me, other = s3.list_buckets()["Owner"]["ID"], alt.list_buckets()["Owner"]["ID"]
+    # AWS: a bucket whose ACL grants others cannot disable ACLs
+    b = name("enf")
+    assert err(lambda: s3.create_bucket(Bucket=b, ACL="public-read", ObjectOwnership="BucketOwnerEnforced")) == \
+        ("InvalidBucketAclWithObjectOwnership", 400)
+    s3.create_bucket(Bucket=b, ACL="public-read")
+    enforced = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert err(lambda: s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls=enforced)) == \
+        ("InvalidBucketAclWithObjectOwnership", 400)
+    s3.put_bucket_acl(Bucket=b, ACL="private")
+    s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls=enforced)
+    _let_alt_in(s3, b)
+    try:
+        # the bucket owner owns what the other account writes; reading the
+        # ACL shows the bucket owner's full control
+        alt.put_object(Bucket=b, Key="plain", Body=b"1")
+        alt.put_object(Bucket=b, Key="bofc", Body=b"2", ACL="bucket-owner-full-control")
+        alt.put_object(Bucket=b, Key="hdr", Body=b"3", GrantFullControl='id="%s"' % me)
+        for k in ("plain", "bofc", "hdr"):
+            acl = alt.get_object_acl(Bucket=b, Key=k)
+            assert acl["Owner"]["ID"] == me
+            assert [(x["Grantee"]["ID"], x["Permission"]) for x in acl["Grants"]] == [(me, "FULL_CONTROL")]
+        assert s3.get_object(Bucket=b, Key="plain")["Body"].read() == b"1"
+        # any other ACL on a write is refused before anything is stored
+        for kw in ({"ACL": "private"}, {"ACL": "public-read"}, {"GrantRead": 'id="%s"' % other}):
+            assert err(lambda: alt.put_object(Bucket=b, Key="refused", Body=b"x", **kw)) == \
+                ("AccessControlListNotSupported", 400)
+            assert err(lambda: alt.create_multipart_upload(Bucket=b, Key="refused", **kw)) == \
+                ("AccessControlListNotSupported", 400)
+            assert err(lambda: alt.copy_object(Bucket=b, Key="refused", CopySource={"Bucket": b, "Key": "plain"},
+                                               **kw)) == ("AccessControlListNotSupported", 400)
+        assert err(lambda: s3.head_object(Bucket=b, Key="refused")) == ("404", 404)
+        alt.copy_object(Bucket=b, Key="copy", CopySource={"Bucket": b, "Key": "plain"})
+        assert _owner(alt, b, "copy") == me
+        # a multipart upload: the bucket owner owns it from the start
+        uid, owner, initiator = _multipart(alt, b, "mp")
+        assert (owner, initiator) == (me, other)
+        ups = s3.list_multipart_uploads(Bucket=b)["Uploads"]
+        assert [(u["Owner"]["ID"], u["Initiator"]["ID"]) for u in ups] == [(me, other)]
+        _complete(alt, b, "mp", uid)
+        assert _owner(s3, b, "mp") == me
+        # setting ACLs fails, even the private one
+        assert err(lambda: s3.put_bucket_acl(Bucket=b, ACL="private")) == ("AccessControlListNotSupported", 400)
+        assert err(lambda: s3.put_object_acl(Bucket=b, Key="plain", ACL="private")) == \
+            ("AccessControlListNotSupported", 400)
+    finally:
+        s3.delete_bucket_policy(Bucket=b)
+        for o in s3.list_objects_v2(Bucket=b).get("Contents", []):
+            s3.delete_object(Bucket=b, Key=o["Key"])
+        s3.delete_bucket(Bucket=b)
+
+
+def test_ownership_preferred_and_object_writer(s3, alt):
+    me, other = s3.list_buckets()["Owner"]["ID"], alt.list_buckets()["Owner"]["ID"]
+    b = name("pref")
+    s3.create_bucket(Bucket=b, ObjectOwnership="BucketOwnerPreferred")
+    _let_alt_in(s3, b)
+    try:
+        # AWS: BucketOwnerPreferred gives the object to the bucket owner only
+        # when the writer sends bucket-owner-full-control
+        alt.put_object(Bucket=b, Key="mine", Body=b"1")
+        alt.put_object(Bucket=b, Key="theirs", Body=b"2", ACL="bucket-owner-full-control")
+        alt.put_object(Bucket=b, Key="private", Body=b"3", ACL="private")
+        assert [_owner(alt, b, k) for k in ("mine", "private")] == [other, other]
+        assert _owner(s3, b, "theirs") == me
+        alt.copy_object(Bucket=b, Key="copied", CopySource={"Bucket": b, "Key": "mine"},
+                        ACL="bucket-owner-full-control")
+        assert _owner(s3, b, "copied") == me
+        uid, owner, initiator = _multipart(alt, b, "mp", ACL="bucket-owner-full-control")
+        assert (owner, initiator) == (me, other)
+        _complete(alt, b, "mp", uid)
+        assert _owner(s3, b, "mp") == me
+        uid, owner, _ = _multipart(alt, b, "mp2")
+        assert owner == other
+        _complete(alt, b, "mp2", uid)
+        assert _owner(alt, b, "mp2") == other
+        # AWS: an object another account owns is reached through its ACL only:
+        # the bucket owner reads it when granted, and its policy grants nothing
+        assert err(lambda: s3.get_object(Bucket=b, Key="mine")) == ("AccessDenied", 403)
+        assert err(lambda: s3.get_object_acl(Bucket=b, Key="mp2")) == ("AccessDenied", 403)
+        alt.put_object_acl(Bucket=b, Key="mine", ACL="bucket-owner-read")
+        assert s3.get_object(Bucket=b, Key="mine")["Body"].read() == b"1"
+        assert err(lambda: s3.get_object_acl(Bucket=b, Key="mine")) == ("AccessDenied", 403)
+        # the bucket owner may still delete it, and ACLs may be set
+        s3.delete_object(Bucket=b, Key="private")
+        s3.put_bucket_acl(Bucket=b, ACL="private")
+        # ObjectWriter: the writer keeps its object whatever ACL it sends
+        s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+        alt.put_object(Bucket=b, Key="w", Body=b"4", ACL="bucket-owner-full-control")
+        acl = alt.get_object_acl(Bucket=b, Key="w")
+        assert acl["Owner"]["ID"] == other
+        assert sorted((x["Grantee"]["ID"], x["Permission"]) for x in acl["Grants"]) == \
+            sorted([(other, "FULL_CONTROL"), (me, "FULL_CONTROL")])
+        assert s3.get_object(Bucket=b, Key="w")["Body"].read() == b"4"
+    finally:
+        s3.delete_bucket_policy(Bucket=b)
+        for o in s3.list_objects_v2(Bucket=b).get("Contents", []):
+            s3.delete_object(Bucket=b, Key=o["Key"])
+        s3.delete_bucket(Bucket=b)
+
+
+def test_policy_conditions_on_grant_headers(s3, alt, bucket):
+    me, other = s3.list_buckets()["Owner"]["ID"], alt.list_buckets()["Owner"]["ID"]
+    # AWS: the bucket owner requires the writer to grant it full control,
+    # by header (s3:x-amz-grant-full-control) or canned ACL (s3:x-amz-acl)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ALT[0]}, "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::%s/hdr/*" % bucket,
+         "Condition": {"StringEquals": {"s3:x-amz-grant-full-control": "id=%s" % me}}},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ALT[0]}, "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::%s/canned/*" % bucket,
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]}))
+    assert err(lambda: alt.put_object(Bucket=bucket, Key="hdr/a", Body=b"x")) == ("AccessDenied", 403)
+    assert err(lambda: alt.put_object(Bucket=bucket, Key="hdr/a", Body=b"x", GrantFullControl="id=%s" % other)) == \
+        ("AccessDenied", 403)
+    assert err(lambda: alt.put_object(Bucket=bucket, Key="canned/a", Body=b"x")) == ("AccessDenied", 403)
+    assert err(lambda: alt.put_object(Bucket=bucket, Key="canned/a", Body=b"x", ACL="private")) == \
+        ("AccessDenied", 403)
+    alt.put_object(Bucket=bucket, Key="hdr/a", Body=b"h", GrantFullControl="id=%s" % me)
+    alt.put_object(Bucket=bucket, Key="canned/a", Body=b"c", ACL="bucket-owner-full-control")
+    # the writer owns both; the grants let the bucket owner read them and their ACLs
+    acl = s3.get_object_acl(Bucket=bucket, Key="hdr/a")
+    assert acl["Owner"]["ID"] == other
+    assert [(x["Grantee"]["ID"], x["Permission"]) for x in acl["Grants"]] == [(me, "FULL_CONTROL")]
+    assert s3.get_object(Bucket=bucket, Key="hdr/a")["Body"].read() == b"h"
+    assert s3.get_object_acl(Bucket=bucket, Key="canned/a")["Owner"]["ID"] == other
+    assert s3.get_object(Bucket=bucket, Key="canned/a")["Body"].read() == b"c"
     s3.delete_bucket_policy(Bucket=bucket)

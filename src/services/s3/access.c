@@ -1,11 +1,10 @@
 /* access.c — who may use a bucket besides its owner: the bucket policy
- * (evaluated by auth/policy for other accounts, IAM users and anonymous
- * callers) and ACLs (canned, x-amz-grant-* headers or an
- * AccessControlPolicy document; Put/GetBucketAcl, Put/GetObjectAcl).
- * s3__bucket calls s3_access_check for every caller that is not in the
- * bucket owner's account, so no S3 operation reaches another account's
- * bucket without a grant; an explicit Deny in the bucket policy also stops
- * the owner's own IAM principals. The owner's root is never locked out. */
+ * (auth/policy), ACLs (canned, x-amz-grant-* headers or an AccessControlPolicy
+ * document) and the ownership controls that decide who owns what others
+ * write. s3__bucket calls s3_access_check for every request, so nothing
+ * reaches another account's bucket without a grant, an explicit Deny stops
+ * even the owner's IAM principals (never the owner's root), and an object
+ * another account owns is reached through its own ACL only. */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +17,7 @@
 
 static const aws_errdef_t E_AccessControlListNotSupported = {"AccessControlListNotSupported", 400, true};
 static const aws_errdef_t E_InvalidRequest = {"InvalidRequest", 400, true};
+static const aws_errdef_t E_InvalidBucketAclWithObjectOwnership = {"InvalidBucketAclWithObjectOwnership", 400, true};
 static const aws_errdef_t E_UnresolvableGrant = {"UnresolvableGrantByEmailAddress", 400, true};
 
 /* Set while a check must pass over AllUsers/AuthenticatedUsers grants
@@ -203,18 +203,25 @@ static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t buck
     return GR_OK;
 }
 
-/* AWS: with ObjectOwnership BucketOwnerEnforced, ACLs are disabled: a
- * request that sets any ACL other than one granting only the owner full
- * control fails with AccessControlListNotSupported. */
-static bool acls_disabled(req_t *r, sqlite3 *db, str_t bucket)
+/* The bucket's ObjectOwnership setting (STR_NULL without ownership controls). */
+static str_t ownership(req_t *r, sqlite3 *db, str_t bucket)
 {
     val_t *oc;
-    if (s3_cfg_get(r, db, bucket, "ownership", &oc) != 1) return false;
+    if (s3_cfg_get(r, db, bucket, "ownership", &oc) != 1) return STR_NULL;
     const val_t *rules = val_get(oc, "Rules");
-    if (!rules || rules->kind != VAL_LIST || !rules->u.list.n) return false;
-    return str_eq_c(val_get_str(rules->u.list.v[0], "ObjectOwnership"), "BucketOwnerEnforced");
+    if (!rules || rules->kind != VAL_LIST || !rules->u.list.n) return STR_NULL;
+    return val_get_str(rules->u.list.v[0], "ObjectOwnership");
 }
 
+/* AWS ("Controlling ownership of objects and disabling ACLs"): with
+ * BucketOwnerEnforced, ACLs are disabled — the bucket owner owns every
+ * object and ACLs grant nothing. */
+static bool acls_disabled(req_t *r, sqlite3 *db, str_t bucket)
+{
+    return str_eq_c(ownership(r, db, bucket), "BucketOwnerEnforced");
+}
+
+/* Whether acl grants FULL_CONTROL to its owner and nothing else. */
 static bool owner_only(const val_t *acl)
 {
     const val_t *g = val_get(acl, "Grants");
@@ -229,9 +236,34 @@ static bool owner_only(const val_t *acl)
     return true;
 }
 
+/* AWS (Object Ownership troubleshooting, InvalidBucketAclWithObjectOwnership):
+ * a bucket created with BucketOwnerEnforced may only carry an ACL that gives
+ * its owner full control. */
 int s3__acl_refused(req_t *r, sqlite3 *db, str_t bucket, const val_t *acl)
 {
     if (acl && !owner_only(acl) && acls_disabled(r, db, bucket))
+        return req_fail(r, &E_InvalidBucketAclWithObjectOwnership,
+                        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
+    return GR_OK;
+}
+
+/* AWS: PutBucketOwnershipControls to BucketOwnerEnforced fails the same way
+ * while the bucket's ACL grants anyone but the owner. */
+int s3__enforce_refused(req_t *r, sqlite3 *db, str_t bucket)
+{
+    val_t *acl = NULL;
+    if (s3_cfg_get(r, db, bucket, "acl", &acl) < 0) return GR_ERR;
+    if (acl && !owner_only(acl))
+        return req_fail(r, &E_InvalidBucketAclWithObjectOwnership,
+                        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
+    return GR_OK;
+}
+
+/* AWS: "Requests to set ACLs or update ACLs fail with a 400 error and return
+ * the AccessControlListNotSupported error code" once ACLs are disabled. */
+static int acl_writes_refused(req_t *r, sqlite3 *db, str_t bucket)
+{
+    if (acls_disabled(r, db, bucket))
         return req_fail(r, &E_AccessControlListNotSupported, "The bucket does not allow ACLs");
     return GR_OK;
 }
@@ -244,7 +276,7 @@ int s3_put_bucket_acl(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1) return GR_ERR;
     val_t *acl;
-    if (acl_of_put(r, in, owner, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK ||
+    if (acl_writes_refused(r, db, b) != GR_OK || acl_of_put(r, in, owner, owner, &acl) != GR_OK ||
         s3__acl_blocked(r, db, b, acl) != GR_OK)
         return GR_ERR;
     return s3_cfg_put(r, db, b, "acl", acl);
@@ -269,6 +301,8 @@ int s3_get_bucket_acl(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     val_t *acl = NULL;
     if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1 || s3_cfg_get(r, db, b, "acl", &acl) < 0) return GR_ERR;
+    /* AWS: with ACLs disabled, reading an ACL shows the bucket owner's full control */
+    if (acls_disabled(r, db, b)) acl = NULL;
     return answer_acl(r, acl, owner, out);
 }
 
@@ -293,7 +327,7 @@ int s3_put_object_acl(req_t *r, const val_t *in, val_t *out)
     if (s3_obj_acl_get(r, db, b, key, &old) < 0) return GR_ERR;
     str_t obj_owner = old ? val_get_str(old, "OwnerAccount") : STR_NULL;
     if (!obj_owner.len) obj_owner = owner;
-    if (acl_of_put(r, in, obj_owner, owner, &acl) != GR_OK || s3__acl_refused(r, db, b, acl) != GR_OK ||
+    if (acl_writes_refused(r, db, b) != GR_OK || acl_of_put(r, in, obj_owner, owner, &acl) != GR_OK ||
         s3__acl_blocked(r, db, b, acl) != GR_OK)
         return GR_ERR;
     val_set_c(r->arena, acl, "OwnerAccount", val_str(r->arena, obj_owner));
@@ -309,7 +343,33 @@ int s3_get_object_acl(req_t *r, const val_t *in, val_t *out)
     if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1 || object_exists(r, db, b, key) != GR_OK ||
         s3_obj_acl_get(r, db, b, key, &acl) < 0)
         return GR_ERR;
+    /* AWS (GetObjectAcl): with ACLs disabled, reading returns the
+     * bucket-owner-full-control ACL owned by the bucket's creator, whoever
+     * wrote the object (its stored ACL comes back if ACLs are enabled again) */
+    if (acl && acls_disabled(r, db, b)) acl = NULL;
     return answer_acl(r, acl, owner, out);
+}
+
+/* The ACL an object (or multipart upload) written now with in's x-amz-acl /
+ * x-amz-grant-* headers gets, with its owner in "OwnerAccount"; NULL when
+ * the bucket owner owns it with the default private ACL. */
+static int written_acl(req_t *r, sqlite3 *db, str_t bucket, str_t owner, const val_t *in, val_t **acl)
+{
+    *acl = NULL;
+    /* AWS: the writer owns the object, unless the bucket's ownership
+     * controls give it to the bucket owner (BucketOwnerEnforced always, with
+     * ACLs ignored; BucketOwnerPreferred when the writer sends the
+     * bucket-owner-full-control canned ACL). */
+    str_t writer = r->who.anonymous || !r->who.account.len ? owner : r->who.account;
+    str_t mode = ownership(r, db, bucket);
+    if (str_eq_c(mode, "BucketOwnerEnforced")) return GR_OK;
+    if (str_eq_c(mode, "BucketOwnerPreferred") && str_eq_c(val_get_str(in, "ACL"), "bucket-owner-full-control"))
+        writer = owner;
+    if (acl_from_input(r, in, writer, owner, acl) != GR_OK) return GR_ERR;
+    if (!*acl && !str_eq(writer, owner)) canned(r, STR("private"), writer, owner, acl);
+    if (*acl && owner_only(*acl) && str_eq(writer, owner)) *acl = NULL;
+    if (*acl) val_set_c(r->arena, *acl, "OwnerAccount", val_str(r->arena, writer));
+    return GR_OK;
 }
 
 /* Called by the object path after a successful write: stores the ACL the
@@ -318,27 +378,24 @@ int s3_object_acl_from_put(req_t *r, str_t bucket, str_t key, const val_t *in)
 {
     sqlite3 *db = s3__db(r);
     str_t owner;
-    if (!db || s3_bucket_owner(r, db, bucket, &owner, NULL) != 1) return GR_ERR;
-    /* AWS: the writer owns the object, unless the bucket's ownership
-     * controls give it to the bucket owner (BucketOwnerEnforced always,
-     * BucketOwnerPreferred with bucket-owner-full-control). */
-    str_t writer = r->who.anonymous || !r->who.account.len ? owner : r->who.account;
-    val_t *oc;
-    if (!str_eq(writer, owner) && s3_cfg_get(r, db, bucket, "ownership", &oc) == 1) {
-        const val_t *rules = val_get(oc, "Rules");
-        str_t mode = rules && rules->kind == VAL_LIST && rules->u.list.n
-                         ? val_get_str(rules->u.list.v[0], "ObjectOwnership")
-                         : STR_NULL;
-        if (str_eq_c(mode, "BucketOwnerEnforced") ||
-            (str_eq_c(mode, "BucketOwnerPreferred") && str_eq_c(val_get_str(in, "ACL"), "bucket-owner-full-control")))
-            writer = owner;
-    }
     val_t *acl;
-    if (acl_from_input(r, in, writer, owner, &acl) != GR_OK) return GR_ERR;
-    if (!acl && !str_eq(writer, owner)) canned(r, STR("private"), writer, owner, &acl);
-    if (acl && owner_only(acl) && str_eq(writer, owner)) acl = NULL;
-    if (acl) val_set_c(r->arena, acl, "OwnerAccount", val_str(r->arena, writer));
+    if (!db || s3_bucket_owner(r, db, bucket, &owner, NULL) != 1 ||
+        written_acl(r, db, bucket, owner, in, &acl) != GR_OK)
+        return GR_ERR;
     return s3_obj_acl_put(r, db, bucket, key, acl);
+}
+
+int s3_upload_acl(req_t *r, str_t bucket, const val_t *in, str_t *owner_account, str_t *acl_json)
+{
+    sqlite3 *db = s3__db(r);
+    str_t owner;
+    val_t *acl;
+    if (!db || s3_bucket_owner(r, db, bucket, &owner, NULL) != 1 ||
+        written_acl(r, db, bucket, owner, in, &acl) != GR_OK)
+        return GR_ERR;
+    *owner_account = acl ? val_get_str(acl, "OwnerAccount") : owner;
+    *acl_json = acl ? s3_val_to_json(r->arena, acl) : STR_NULL;
+    return GR_OK;
 }
 
 bool s3_bucket_acl_public(req_t *r, sqlite3 *db, str_t bucket)
@@ -407,11 +464,13 @@ static bool acl_grants(req_t *r, const val_t *acl, const char *perm)
 
 /* AWS: "Mapping of ACL permissions and access policy permissions" — READ on a
  * bucket lists it, WRITE creates and deletes its objects, READ on an object
- * reads it; READ_ACP/WRITE_ACP read and write the ACL itself. */
-static bool acl_allows(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t key)
+ * reads it; READ_ACP/WRITE_ACP read and write the ACL itself. The permission
+ * action needs (NULL: no ACL grants it), *object when the object's ACL
+ * decides. */
+static const char *acl_perm(str_t action, bool *object)
 {
     const char *perm = NULL;
-    bool object = false;
+    *object = false;
     str_t op = str_starts_with(action, STR("s3:")) ? str_sub(action, 3, action.len - 3) : action;
     if (str_eq_c(op, "ListBucket") || str_eq_c(op, "ListBucketMultipartUploads") || str_eq_c(op, "ListBucketVersions"))
         perm = "READ";
@@ -423,11 +482,18 @@ static bool acl_allows(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t 
     else if (str_eq_c(op, "PutBucketAcl"))
         perm = "WRITE_ACP";
     else if (str_eq_c(op, "GetObject") || str_eq_c(op, "GetObjectVersion"))
-        perm = "READ", object = true;
+        perm = "READ", *object = true;
     else if (str_eq_c(op, "GetObjectAcl"))
-        perm = "READ_ACP", object = true;
+        perm = "READ_ACP", *object = true;
     else if (str_eq_c(op, "PutObjectAcl"))
-        perm = "WRITE_ACP", object = true;
+        perm = "WRITE_ACP", *object = true;
+    return perm;
+}
+
+static bool acl_allows(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t key)
+{
+    bool object;
+    const char *perm = acl_perm(action, &object);
     if (!perm) return false;
     val_t *acl = NULL;
     if (object) {
@@ -543,6 +609,24 @@ static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_
     if (same && r->who.root && policy_op) return GR_OK;
     policy_result_t v = policy_verdict(r, db, bucket, action, resource);
     if (v == POLICY_EXPLICIT_DENY) return req_fail(r, &ERR_AccessDenied, "Access Denied");
+    /* AWS ("How Amazon S3 authorizes a request for an object operation"): an
+     * object another account owns is that account's to grant. Its owner
+     * reaches it; anyone else, the bucket owner too, only through the
+     * object's ACL — the bucket policy's Allow does not reach it. */
+    bool object;
+    const char *perm = key.p ? acl_perm(action, &object) : NULL;
+    if (perm && object) {
+        val_t *oacl = NULL;
+        if (s3_obj_acl_get(r, db, bucket, key, &oacl) < 0) return GR_ERR;
+        str_t oo = oacl ? val_get_str(oacl, "OwnerAccount") : STR_NULL;
+        if (oo.len && !str_eq(oo, owner_account) && !acls_disabled(r, db, bucket)) {
+            if (!r->who.anonymous && str_eq(oo, r->who.account)) return GR_OK;
+            ignore_public_grants = pab(r, db, bucket, "IgnorePublicAcls");
+            bool ok = acl_grants(r, oacl, perm);
+            ignore_public_grants = false;
+            return ok ? GR_OK : req_fail(r, &ERR_AccessDenied, "Access Denied");
+        }
+    }
     /* Same account: the identity policies already allowed (authz). Other
      * accounts' IAM principals also passed their own identity policies there;
      * the bucket's grant is the other half of AWS's cross-account rule. */
@@ -551,9 +635,11 @@ static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_
      * outside the owner's account. */
     if (v == POLICY_ALLOW && !(pab(r, db, bucket, "RestrictPublicBuckets") && s3_policy_public(r, db, bucket)))
         return GR_OK;
+    /* AWS: with ACLs disabled only policies grant access */
+    bool acls = !acls_disabled(r, db, bucket);
     /* AWS: IgnorePublicAcls — grants to AllUsers/AuthenticatedUsers count for nothing */
     ignore_public_grants = pab(r, db, bucket, "IgnorePublicAcls");
-    bool ok = acl_allows(r, db, bucket, action, key);
+    bool ok = acls && acl_allows(r, db, bucket, action, key);
     ignore_public_grants = false;
     if (ok) return GR_OK;
     /* AWS: reading a key that does not exist is NoSuchKey (404) for a caller
@@ -563,7 +649,7 @@ static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_
         if (s3__obj_get(r, db, bucket, key, &o) == 0) {
             str_t list_res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s", STR_FMT(bucket)));
             if (policy_verdict_prefix(r, db, bucket, list_res, key) == POLICY_ALLOW ||
-                acl_allows(r, db, bucket, STR("s3:ListBucket"), STR_NULL))
+                (acls && acl_allows(r, db, bucket, STR("s3:ListBucket"), STR_NULL)))
                 return GR_OK;
         }
     }
@@ -573,16 +659,19 @@ static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_
 int s3_access_check(req_t *r, str_t bucket, str_t owner_account)
 {
     s3_lifecycle_tick(r->app); /* expired objects are gone before anyone looks */
-    /* AWS: with ACLs disabled, writes that carry an ACL other than the
-     * owner's full control fail before anything is stored. */
+    /* AWS (PutObject): with ACLs disabled, a write may carry no ACL or one
+     * that only gives the bucket owner full control (bucket-owner-full-control
+     * or the same as a grant header); any other fails before anything is
+     * stored. */
     if (r->in && r->op &&
         (!strcmp(r->op->name, "PutObject") || !strcmp(r->op->name, "CopyObject") ||
          !strcmp(r->op->name, "CreateMultipartUpload"))) {
         sqlite3 *db = s3__db(r);
         val_t *acl = NULL;
         if (db && s3_acl_from_input(r, r->in, owner_account, &acl) != GR_OK) return GR_ERR;
-        if (db && acl && !str_eq_c(val_get_str(r->in, "ACL"), "bucket-owner-full-control") &&
-            s3__acl_refused(r, db, bucket, acl) != GR_OK)
+        str_t cn = val_get_str(r->in, "ACL");
+        if (db && acl && (!owner_only(acl) || (cn.len && !str_eq_c(cn, "bucket-owner-full-control"))) &&
+            acl_writes_refused(r, db, bucket) != GR_OK)
             return GR_ERR;
         /* AWS: BlockPublicAcls refuses requests that carry a public ACL */
         if (db && acl && acl_is_public(acl) && pab(r, db, bucket, "BlockPublicAcls"))

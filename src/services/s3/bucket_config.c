@@ -380,6 +380,12 @@ int s3_put_bucket_ownership_controls(req_t *r, const val_t *in, val_t *out)
     str_t o = val_get_str(list_at(rules, 0), "ObjectOwnership");
     if (!str_eq_c(o, "BucketOwnerPreferred") && !str_eq_c(o, "ObjectWriter") && !str_eq_c(o, "BucketOwnerEnforced"))
         return malformed(r);
+    if (str_eq_c(o, "BucketOwnerEnforced")) {
+        str_t b = val_get_str(in, "Bucket");
+        sqlite3 *db;
+        if (s3_bucket_owned(r, b) != GR_OK || !(db = s3__db(r)) || s3__enforce_refused(r, db, b) != GR_OK)
+            return GR_ERR;
+    }
     return cfg_write(r, in, "ownership", c);
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/gtime.h"
 #include "core/id.h"
+#include "core/log.h"
 #include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
@@ -42,6 +43,25 @@ static int upload_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t id, 
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The upload's initiator, owner account (STR_NULL in rows from before it
+ * was kept) and ACL JSON: 1, 0 absent, -1 error. */
+static int upload_owner(req_t *r, sqlite3 *db, str_t id, str_t *initiator, str_t *owner, str_t *acl)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT initiator, owner_account, acl FROM s3_upload WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, id.p ? id.p : "", (int)id.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *initiator = s3__col_str(r, st, 0);
+        *owner = s3__col_str(r, st, 1);
+        *acl = s3__col_str(r, st, 2);
+    }
+    store_release(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -59,11 +79,14 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     /* Retention and legal hold asked for now apply when the upload completes. */
     s3_obj_t lk = {0};
     if (s3__lock_apply(r, db, bucket, in, &lk) != GR_OK) return GR_ERR;
+    /* AWS: the object's owner and ACL are settled now (ListParts shows the owner) */
+    str_t owner, acl;
+    if (s3_upload_acl(r, bucket, in, &owner, &acl) != GR_OK) return GR_ERR; /* access.c */
     char *sql = arena_printf(a,
                              "INSERT INTO s3_upload (id, bucket, key, initiated_us, initiator, %s, tags, lock_mode, "
-                             "lock_until_us, legal_hold) "
+                             "lock_until_us, legal_hold, owner_account, acl) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-                             "?19)",
+                             "?19, ?20, ?21)",
                              UPLOAD_COLS);
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
@@ -82,6 +105,11 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_int64(st, 18, lk.lock_until_us);
     }
     sqlite3_bind_int(st, 19, lk.legal_hold);
+    sqlite3_bind_text(st, 20, owner.p, (int)owner.len, SQLITE_STATIC);
+    if (acl.p)
+        sqlite3_bind_text(st, 21, acl.p, (int)acl.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 21);
     int rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -455,12 +483,13 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < n; i++) buf_printf(&ps, "%s%lld", i ? "," : "", (long long)sizes[i]);
     o.part_sizes = buf_str(&ps);
     o.at.checksum_algo = o.at.checksum = STR_NULL; /* composite checksums are not kept yet */
-    str_t old;
+    str_t old, initiator, up_owner = STR_NULL, up_acl = STR_NULL;
     if (pb.failed || s3__begin(db) != GR_OK) return GR_ERR;
     if ((found = upload_get(r, db, bucket, key, uid, NULL)) != 1) {
         s3__rollback(db);
         return found == 0 ? no_such_upload(r, uid) : GR_ERR;
     }
+    if (upload_owner(r, db, uid, &initiator, &up_owner, &up_acl) != 1) goto fail_tx;
     /* A part uploaded again since we read the list replaced its blob. */
     part_t *now;
     size_t nnow;
@@ -477,7 +506,16 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     str_t vid_out = vers && o.version_id.p ? o.version_id : STR_NULL; /* as PutObject */
     if (completed_put(db, uid, bucket, key, o.etag, vid_out) != GR_OK || s3__commit(db) != GR_OK) goto fail_tx;
     s3__blobs_drop(r, old);
-    s3_object_written(r, bucket, key, in, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag); /* notify.c */
+    if (up_owner.p) {
+        /* AWS: the object gets the owner and ACL its upload was created with */
+        if (s3_obj_acl_put(r, db, bucket, key, up_acl.p ? s3_val_from_json(a, up_acl) : NULL) != GR_OK) {
+            log_warn("s3: the ACL of %.*s/%.*s was not stored", STR_FMT(bucket), STR_FMT(key));
+            r->err = NULL;
+        }
+        s3_notify(r, bucket, key, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag, vid_out); /* notify.c */
+    } else {
+        s3_object_written(r, bucket, key, in, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag);
+    }
     /* The chosen parts now belong to the object; the others go. */
     for (size_t k = 0; k < nnow; k++) {
         bool chosen = false;
@@ -514,6 +552,8 @@ fail:
     s3__rollback(db);
     return GR_ERR;
 }
+
+static void upload_people(req_t *r, str_t arn, str_t owner_account, val_t *into);
 
 int s3_list_parts(req_t *r, const val_t *in, val_t *out)
 {
@@ -558,28 +598,29 @@ int s3_list_parts(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "MaxParts", val_int(a, max));
     val_set_c(a, out, "IsTruncated", val_bool(a, n > shown));
     if (shown) val_set_c(a, out, "Parts", list);
-    val_t *who = val_new(a, VAL_STRUCT);
-    val_set_c(a, who, "ID", val_str(a, r->who.arn));
-    val_set_c(a, who, "DisplayName", val_cstr(a, "gureum"));
-    val_set_c(a, out, "Initiator", who);
-    val_set_c(a, out, "Owner", s3__owner(r));
+    str_t initiator, owner, acl;
+    if (upload_owner(r, db, uid, &initiator, &owner, &acl) != 1) return GR_ERR;
+    upload_people(r, initiator, owner, out);
     val_set_c(a, out, "StorageClass", val_str(a, at.storage_class.p ? at.storage_class : STR("STANDARD")));
     if (at.checksum_algo.p) val_set_c(a, out, "ChecksumAlgorithm", val_str(a, at.checksum_algo));
     return GR_OK;
 }
 
-/* AWS: an upload's Owner is the account that initiated it (its canonical
- * id) and its Initiator is that principal: the canonical id for an
+/* AWS: an upload's Owner is the account that will own the object (the
+ * initiator's, unless ownership controls gave it to the bucket owner) and
+ * its Initiator is the principal that started it: the canonical id for an
  * account's root, the ARN for an IAM identity. arn is the stored initiator. */
-static void upload_people(req_t *r, str_t arn, val_t *into)
+static void upload_people(req_t *r, str_t arn, str_t owner_account, val_t *into)
 {
     arena_t *a = r->arena;
     str_t rest = arn, field = STR_NULL;
     for (int i = 0; i < 5 && rest.p; i++) rest = str_cut(rest, ':', &field); /* field 5: the account */
     str_t canon = field.len ? s3__owner_id(a, field) : STR_NULL;
+    /* AWS: the object's owner when ownership controls give it to the bucket owner */
+    str_t owner_canon = owner_account.len ? s3__owner_id(a, owner_account) : canon;
     val_t *owner = val_new(a, VAL_STRUCT), *who = val_new(a, VAL_STRUCT);
     val_set_c(a, owner, "DisplayName", val_cstr(a, "gureum"));
-    val_set_c(a, owner, "ID", canon.p ? val_str(a, canon) : val_get(s3__owner(r), "ID"));
+    val_set_c(a, owner, "ID", owner_canon.p ? val_str(a, owner_canon) : val_get(s3__owner(r), "ID"));
     val_set_c(a, who, "ID", val_str(a, canon.p && str_eq_c(rest, "root") ? canon : arn));
     val_set_c(a, who, "DisplayName", val_cstr(a, "gureum"));
     val_set_c(a, into, "Initiator", who);
@@ -599,10 +640,11 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
     int64_t max = val_get_int(in, "MaxUploads", 1000);
     if (max < 0 || max > 1000) max = 1000;
     sqlite3_stmt *st;
-    if (store_prepare(db,
-                      "SELECT key, id, initiated_us, initiator, storage_class FROM s3_upload WHERE bucket = ?1 "
-                      "AND (key > ?2 OR (key = ?2 AND id > ?3)) ORDER BY key, id",
-                      -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(
+            db,
+            "SELECT key, id, initiated_us, initiator, storage_class, owner_account FROM s3_upload WHERE bucket = ?1 "
+            "AND (key > ?2 OR (key = ?2 AND id > ?3)) ORDER BY key, id",
+            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, km.p ? km.p : "", (int)km.len, SQLITE_STATIC);
@@ -649,7 +691,7 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, u, "Initiated", val_time(a, sqlite3_column_int64(st, 2)));
         str_t sc = s3__col_str(r, st, 4);
         val_set_c(a, u, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
-        upload_people(r, s3__col_str(r, st, 3), u);
+        upload_people(r, s3__col_str(r, st, 3), s3__col_str(r, st, 5), u);
         val_push(a, list, u);
     }
     store_release(st);

@@ -41,9 +41,13 @@ bool s3_anonymous_may_get(req_t *r, str_t bucket, str_t owner_account, str_t key
 /* The ACL a canned name or x-amz-grant-* headers of in describe (NULL: none
  * given), owned by owner_account. Fails r on a bad grant. */
 int s3_acl_from_input(req_t *r, const val_t *in, str_t owner_account, val_t **acl);
-/* Fails r with AccessControlListNotSupported when the bucket's ownership is
- * BucketOwnerEnforced and acl grants anyone but the owner. */
+/* Fails r with InvalidBucketAclWithObjectOwnership when the bucket's
+ * ownership is BucketOwnerEnforced and acl (a new bucket's) grants anyone but
+ * the owner. */
 int s3__acl_refused(req_t *r, sqlite3 *db, str_t bucket, const val_t *acl);
+/* The same when the bucket's stored ACL grants anyone but the owner (before
+ * its ownership becomes BucketOwnerEnforced). */
+int s3__enforce_refused(req_t *r, sqlite3 *db, str_t bucket);
 /* AccessDenied when the bucket's BlockPublicAcls is on and acl is public. */
 int s3__acl_blocked(req_t *r, sqlite3 *db, str_t bucket, const val_t *acl);
 /* Whether the bucket's policy (or a policy text) is public: an unconditioned
@@ -54,6 +58,10 @@ bool s3_policy_text_public(arena_t *a, str_t text);
 bool s3_bucket_acl_public(req_t *r, sqlite3 *db, str_t bucket);
 /* After a successful object write: stores the ACL of its headers. */
 int s3_object_acl_from_put(req_t *r, str_t bucket, str_t key, const val_t *in);
+/* For CreateMultipartUpload: the account that will own the object and its
+ * ACL as JSON (STR_NULL: the bucket owner's default), fixed now by the
+ * bucket's ownership controls and in's ACL headers. */
+int s3_upload_acl(req_t *r, str_t bucket, const val_t *in, str_t *owner_account, str_t *acl_json);
 
 /* ==== notifications (notify.c) ==== */
 /* Sends the bucket's configured event notifications for event
