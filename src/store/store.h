@@ -68,7 +68,9 @@ int blob_write(blob_writer_t *w, const void *p, size_t n);
  * place, copy its id (32 hex chars + NUL) to id. Frees w. */
 int blob_commit(blob_writer_t *w, char id[33]);
 void blob_abort(blob_writer_t *w); /* unlinks the temp file, frees w */
-/* Opens a committed blob for reading; -1 if missing. */
+/* Opens a committed blob for reading; -1 if missing. The fd may share its
+ * file position with other fds of the same blob (blob.c keeps small blobs
+ * open), so read it with pread or sendfile at explicit offsets, never read(2). */
 int blob_open(store_t *s, const char *id, off_t *size);
 int blob_delete(store_t *s, const char *id);
 /* Removes temp files and every blob for which live(id, ud) is false. Returns

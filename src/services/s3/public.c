@@ -47,7 +47,7 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
         int fd = blob_open(((app_t *)r->app)->store, o.blob.p, &size);
         if (fd < 0) return GR_ERR;
         while (got < (size_t)o.size) {
-            ssize_t n = read(fd, buf + got, (size_t)o.size - got);
+            ssize_t n = pread(fd, buf + got, (size_t)o.size - got, (off_t)got); /* fds may share a position */
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
             got += (size_t)n;

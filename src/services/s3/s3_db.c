@@ -589,8 +589,11 @@ int s3__blob_concat(req_t *r, const str_t *src, size_t n, char id[33])
         int fd = blob_open(s, one, &size);
         if (fd < 0) goto fail;
         ssize_t got;
-        while ((got = read(fd, buf, CHUNK)) > 0)
+        off_t at = 0; /* pread: blob fds may share a file position (blob_open) */
+        while ((got = pread(fd, buf, CHUNK, at)) > 0) {
+            at += got;
             if (blob_write(w, buf, (size_t)got) != GR_OK) break;
+        }
         close(fd);
         if (got != 0) goto fail;
     }
