@@ -382,6 +382,11 @@ def test_s3cmd_bucket_configuration_commands(gureum, s3, s3cmd, tmp_path):
     s3cmd.run("ws-delete", "s3://" + b)
     assert error_code(lambda: s3.get_bucket_website(Bucket=b)) == "NoSuchWebsiteConfiguration"
 
+    # Access logging (GetBucketLogging): off, and turning it off is accepted.
+    assert "Logging Enabled: False" in s3cmd.run("accesslog", "s3://" + b).stdout
+    s3cmd.run("accesslog", "--no-access-logging", "s3://" + b)
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=b)
+
     # An upload in progress is listed, its parts too, and abortmp removes it.
     up = s3.create_multipart_upload(Bucket=b, Key="mp/obj")["UploadId"]
     s3.upload_part(Bucket=b, Key="mp/obj", UploadId=up, PartNumber=1, Body=b"x" * 100)
