@@ -425,7 +425,8 @@ class Rclone:
 
     def run(self, *args, check=True, input=None, text=True):
         # The scrubbed client environment matters: rclone's SDK honours AWS_CA_BUNDLE.
-        env = self.gureum.client_env({"HOME": str(self.work), "RCLONE_CONFIG": str(self.cfg)})
+        # TZ=UTC: lsjson prints modification times in local time
+        env = self.gureum.client_env({"HOME": str(self.work), "RCLONE_CONFIG": str(self.cfg), "TZ": "UTC"})
         cmd = [self.bin, "--config", str(self.cfg), "--retries", "1", "--low-level-retries", "1",
                "--contimeout", "10s", "--timeout", "30s"] + [str(a) for a in args]
         p = subprocess.run(cmd, capture_output=True, text=text, env=env, timeout=TOOL_TIMEOUT, input=input,
@@ -472,8 +473,7 @@ def test_rclone_copy_ls_md5sum_check(gureum, s3, rclone, tmp_path):
     assert entries["sub/b.json"]["MimeType"] == "application/json"
     # rclone keeps the local modification time in x-amz-meta-mtime and reads it back
     mt = (local / "a.txt").stat().st_mtime
-    assert abs(time.mktime(time.strptime(entries["a.txt"]["ModTime"][:19], "%Y-%m-%dT%H:%M:%S"))
-               - time.mktime(time.gmtime(mt))) <= 1
+    assert entries["a.txt"]["ModTime"][:19] == time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(mt))
     sums = dict(reversed(l.split("  ", 1)) for l in rclone.run("md5sum", "gr:%s/data" % b).stdout.splitlines())
     assert sums == {k: md5(v) for k, v in files.items()}
     rclone.run("check", local, "gr:%s/data" % b)
