@@ -569,6 +569,32 @@ def test_rclone_server_side_copyto_moveto_delete_purge(gureum, s3, rclone, tmp_p
     assert b not in bucket_names(s3)
 
 
+def test_rclone_versions(gureum, s3, rclone):
+    """rclone on a versioned bucket: turning versioning on, listing old
+    versions, reading the object as it was, removing the old versions."""
+    b = new_bucket(s3, "rclone-ver")
+    rclone.run("backend", "versioning", "gr:" + b, "Enabled")
+    assert s3.get_bucket_versioning(Bucket=b)["Status"] == "Enabled"
+    rclone.run("rcat", "gr:%s/f.txt" % b, input="one\n")
+    first = s3.head_object(Bucket=b, Key="f.txt")["LastModified"]
+    time.sleep(1.1)  # rclone names versions to the second
+    rclone.run("rcat", "gr:%s/f.txt" % b, input="two\n")
+    listed = rclone.lsjson("--s3-versions", "gr:" + b)
+    assert len(listed) == 2
+    old = [e["Path"] for e in listed if e["Path"] != "f.txt"]
+    assert len(old) == 1 and old[0].startswith("f-v")  # f-vYYYY-MM-DD-HHMMSS-mmm.txt
+    assert rclone.run("cat", "--s3-versions", "gr:%s/%s" % (b, old[0])).stdout == "one\n"
+    at = first.strftime("%Y-%m-%dT%H:%M:%S.999Z")
+    assert rclone.run("cat", "--s3-version-at", at, "gr:%s/f.txt" % b).stdout == "one\n"
+    assert rclone.run("cat", "gr:%s/f.txt" % b).stdout == "two\n"
+    rclone.run("delete", "gr:%s/f.txt" % b)  # a delete marker on top
+    assert rclone.lsf("gr:" + b) == []
+    rclone.run("backend", "cleanup-hidden", "gr:" + b)  # removes every old version and marker
+    v = s3.list_object_versions(Bucket=b)
+    assert v.get("Versions", []) == [] and v.get("DeleteMarkers", []) == []
+    s3.delete_bucket(Bucket=b)
+
+
 def test_rclone_v2_auth_and_presigned_requests(gureum, s3, rclone, tmp_path):
     b = new_bucket(s3, "rclone-sig")
     f = tmp_path / "f.txt"
