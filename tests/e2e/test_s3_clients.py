@@ -3,8 +3,11 @@
 through its own temporary config file aimed at the test server, path-style.
 What users do with them — buckets, small and multipart uploads, listings,
 syncing both ways with deletes, metadata, server-side copies, presigned URLs
-fetched with curl — checked byte for byte and listing for listing, with boto3
-as the independent observer of what the server stored.
+fetched with curl, versions, Requester Pays across accounts — checked byte for
+byte and listing for listing, with boto3 as the independent observer of what
+the server stored. Several assertions pin server bugs these clients found:
+s3cmd info/payer/accesslog met NotImplemented, rclone's presigned PUTs (two
+Content-Length headers) and --s3-v2-auth (a Date ending in "UTC") were refused.
 """
 import hashlib
 import json
@@ -685,6 +688,14 @@ def test_requester_pays_with_both_clients(gureum_factory, tmp_path):
     got = altboto.get_object(Bucket=b, Key="data/x.bin", RequestPayer="requester")
     assert got["RequestCharged"] == "requester"
     assert error_code(lambda: altboto.get_object(Bucket=b, Key="data/x.bin")) == "AccessDenied"
+    # a presigned URL carries the confirmation as a query parameter
+    url = altboto.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "data/x.bin",
+                                                               "RequestPayer": "requester"})
+    assert "x-amz-request-payer=requester" in url
+    status, hdrs, body = curl(url)
+    assert (status, body, hdrs.get("x-amz-request-charged")) == (200, b"paid for\n", "requester")
+    status, _, _ = curl(altboto.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "data/x.bin"}))
+    assert status == 403
     # anonymous requests are refused outright, even where the policy is public
     owner.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % b}]}))

@@ -55,8 +55,10 @@ int s3__requester_pays_check(req_t *r, str_t bucket, str_t owner_account)
     if (rc == 0 || !str_eq_c(val_get_str(doc, "Payer"), "Requester")) return GR_OK;
     /* AWS: "Using Requester Pays buckets for storage transfers and usage" —
      * anonymous requests are refused, and a requester from another account
-     * must confirm with x-amz-request-payer: requester, else 403. */
+     * must confirm with x-amz-request-payer: requester (a header, or a query
+     * parameter of a presigned URL), else 403. */
     str_t confirm = wire_header(&r->w, "x-amz-request-payer");
+    if (!confirm.p) confirm = wire_query_param(&r->w, r->arena, "x-amz-request-payer");
     if (r->who.anonymous || !str_eq_c(confirm, "requester")) return req_fail(r, &ERR_AccessDenied, "Access Denied");
     /* AWS: the response says the requester was charged */
     wire_resp_header(&r->resp, r->arena, "x-amz-request-charged", STR("requester"));
