@@ -18,6 +18,8 @@ PKGS=(
   unzip nodejs
   # ceph/s3-tests compatibility run (tests/s3-tests/run.sh, not part of make test)
   python3-isodate python3-munch python3-tz
+  # S3 clients driven by tests/e2e/test_s3_clients.py
+  s3cmd rclone
 )
 
 missing=()

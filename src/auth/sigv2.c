@@ -214,8 +214,11 @@ sigv2_status_t sigv2_verify(const wire_req_t *w, arena_t *a, str_t secret, int64
         if (!d.p) d = wire_header(w, "date");
         int64_t t;
         d = str_trim(d);
-        /* RFC 822 allows "+0000" for GMT (AWS's own examples use it) */
+        /* RFC 822 allows "+0000" for GMT (AWS's own examples use it); Go's
+         * time.RFC1123 in UTC writes "UTC" (rclone --s3-v2-auth), which S3
+         * takes as GMT too. */
         if (d.len > 5 && str_ends_with(d, STR(" +0000"))) d = str_c(arena_printf(a, "%.*s GMT", (int)d.len - 6, d.p));
+        if (d.len > 4 && str_ends_with(d, STR(" UTC"))) d = str_c(arena_printf(a, "%.*s GMT", (int)d.len - 4, d.p));
         /* AWS: a date before the epoch is no valid date (AccessDenied) */
         if (!d.p || !time_parse(d, &t) || t < 0) return SIGV2_NO_DATE;
         int64_t skew = t > now_us ? t - now_us : now_us - t;

@@ -399,7 +399,13 @@ size_t http_parser_feed(http_parser_t *p, const http_parser_callbacks_t *cb, voi
             if (++p->nheaders > p->lim.max_headers) return fail(p, HTTP_PARSER_TOO_LARGE, i);
             str_t n, v;
             if ((e = split_field(l, &n, &v)) != HTTP_PARSER_OK) return fail(p, e, i);
+            bool cl_again = p->has_content_length && eq_nocase(n, "content-length");
             if ((e = known_field(p, n, v)) != HTTP_PARSER_OK) return fail(p, e, i);
+            /* A repeated Content-Length (known_field refused any other value)
+             * is the same field once (RFC 9110 §8.6), so the layers above see
+             * "6", not "6,6": SigV4 canonical headers hold it as the client
+             * signed it (rclone's presigned PUTs send Content-Length twice). */
+            if (cl_again) continue;
             if (cb->on_header && cb->on_header(ud, n, v)) return i;
             continue;
         }

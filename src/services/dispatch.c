@@ -282,9 +282,11 @@ static void inspect(req_t *r)
  * carry them there (AWS: a 304 carries ETag and Last-Modified; a 404/405 for
  * a delete marker carries x-amz-delete-marker and x-amz-version-id;
  * HeadObject answers x-amz-tagging-count, which botocore's HeadObject output
- * lacks). Only these survive serialization; copies them into saved. */
+ * lacks; a request charged to its requester by a Requester Pays bucket
+ * answers x-amz-request-charged, set by the bucket check before any handler
+ * output exists). Only these survive serialization; copies them into saved. */
 static const char *const carried[] = {"ETag", "Last-Modified", "x-amz-delete-marker", "x-amz-version-id",
-                                      "x-amz-tagging-count"};
+                                      "x-amz-tagging-count", "x-amz-request-charged"};
 #define N_CARRIED (sizeof carried / sizeof carried[0])
 static size_t carried_headers(const req_t *r, kv_t *saved)
 {

@@ -110,6 +110,7 @@ int s3__bucket(req_t *r, str_t name, str_t *region)
 {
     str_t acct;
     if (bucket_owner(r, name, region, "x-amz-expected-bucket-owner", &acct) != GR_OK) return GR_ERR;
+    if (s3__requester_pays_check(r, name, acct) != GR_OK) return GR_ERR; /* payment.c */
     return s3_access_check(r, name, acct); /* bucket policy and ACLs: access.c */
 }
 

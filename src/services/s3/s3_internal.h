@@ -54,6 +54,10 @@ int s3__bucket(req_t *r, str_t name, str_t *region);
  * (version vid, or STR_NULL) there. */
 int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid);
 int s3__no_such_key(req_t *r, str_t key);
+/* Requester Pays (payment.c): AccessDenied for a caller outside
+ * owner_account unless the bucket is BucketOwner-pays or the caller confirmed
+ * with x-amz-request-payer: requester. */
+int s3__requester_pays_check(req_t *r, str_t bucket, str_t owner_account);
 int s3__begin(sqlite3 *db);
 int s3__commit(sqlite3 *db);
 void s3__rollback(sqlite3 *db);

@@ -51,6 +51,11 @@ static void test_header_example(void **state)
     assert_int_equal(sigv2_verify(&w, a, STR("nope"), now, &s), SIGV2_MISMATCH);
     /* 15 minutes is the limit either way */
     assert_int_equal(sigv2_verify(&w, a, STR(SECRET), now + 20LL * 60 * 1000000, &s), SIGV2_SKEWED);
+    /* Go's RFC1123 in UTC ends in "UTC" (rclone): a valid date, so only the
+     * signature (made over the "+0000" text) fails */
+    h[1].value = STR("Tue, 27 Mar 2007 19:36:42 UTC");
+    assert_int_equal(sigv2_verify(&w, a, STR(SECRET), now, &s), SIGV2_MISMATCH);
+    h[1].value = STR("Tue, 27 Mar 2007 19:36:42 +0000");
     h[1].name = STR("X-Other");
     assert_int_equal(sigv2_verify(&w, a, STR(SECRET), now, &s), SIGV2_NO_DATE);
     arena_free(a);

@@ -269,6 +269,10 @@ static void test_content_length(void **state)
     r = parse("POST / HTTP/1.1\r\nContent-Length: 3, 3\r\nContent-Length: 3\r\n\r\nabc");
     assert_int_equal(r.status, 0);
     assert_int_equal(r.body_len, 3);
+    /* the same length twice reaches the caller as one field */
+    r = parse("PUT / HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 3\r\nHost: h\r\n\r\nabc");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.hdrs, "Content-Length=3\nHost=h\n");
     r = parse("POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
     assert_int_equal(r.nmsg, 1);
     assert_int_equal(r.body_len, 0);
