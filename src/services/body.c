@@ -3,9 +3,9 @@
  * in DATA/tmp. Runs on the request's loop thread, one piece at a time, so a
  * body never sits in memory; writing is synchronous, which is the
  * back-pressure (the loop reads no more until the piece is on disk). A large
- * body's digests and writes run on a helper thread of its own, one buffer
- * behind the loop (double buffering), so reading the socket and hashing
- * (MD5 is slower than loopback TCP) use two cores. */
+ * body's digests run on a helper thread of its own, a few buffers behind the
+ * loop, so reading and writing on one core and hashing on another (MD5 is
+ * slower than loopback TCP and the page cache) go on side by side. */
 #include "services/body.h"
 
 #include <openssl/evp.h>
@@ -30,22 +30,26 @@ typedef struct body_priv {
     char *buf; /* decoded bytes gathered into large writes (malloc, cap bytes) */
     size_t cap;
     size_t nbuf;
-    struct hasher *h; /* large bodies: digests and writes on a thread */
+    struct hasher *h; /* large bodies: digests on a thread */
 } body_priv_t;
 
-/* The helper thread of a large body: takes one full buffer at a time. */
+/* The helper thread of a large body digests full buffers in order, while
+ * the loop thread goes on reading into the next free one (a ring of NBUF);
+ * the loop thread itself writes each buffer to the blob as it fills, so
+ * writing and hashing run side by side. */
+#define NBUF 4
 typedef struct hasher {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    char *spare; /* the loop's next buffer while the thread works on the other */
-    char *work;  /* handed over, NULL when the thread is idle */
-    size_t nwork;
-    bool quit, failed; /* under mu */
+    char *buf[NBUF];
+    size_t len[NBUF];
+    unsigned head, tail; /* buffers [tail, head) await digesting; under mu */
+    bool quit;           /* under mu */
 } hasher_t;
 
 /* Pieces arrive as the socket gives them (often a few KiB); gathering them
- * saves a write(2) per piece and bounds memory per upload at WBUF (two of
+ * saves a write(2) per piece and bounds memory per upload at WBUF (NBUF of
  * them with a helper thread). */
 #define WBUF (256u << 10)
 #define THREADED_MIN (8ull << 20) /* bodies at least this large get a helper thread */
@@ -100,34 +104,28 @@ static void *hasher_main(void *arg)
     hasher_t *h = bp->h;
     pthread_mutex_lock(&h->mu);
     for (;;) {
-        while (!h->work && !h->quit) pthread_cond_wait(&h->cv, &h->mu);
-        if (!h->work) break;
-        char *p = h->work;
-        size_t n = h->nwork;
+        while (h->tail == h->head && !h->quit) pthread_cond_wait(&h->cv, &h->mu);
+        if (h->quit) break; /* finished (queue empty) or aborted: digests are not needed */
+        unsigned i = h->tail % NBUF;
         pthread_mutex_unlock(&h->mu);
-        digest(bp, p, n);
-        bool ok = blob_write(bp->w, p, n) == GR_OK;
+        digest(bp, h->buf[i], h->len[i]);
         pthread_mutex_lock(&h->mu);
-        if (!ok) h->failed = true;
-        h->work = NULL;
+        h->tail++;
         pthread_cond_broadcast(&h->cv);
     }
     pthread_mutex_unlock(&h->mu);
     return NULL;
 }
 
-/* Waits until the helper has taken care of what it was given; false if a
- * write failed. */
-static bool hasher_idle(hasher_t *h)
+/* Waits until at most `pending` buffers await the helper. */
+static void hasher_wait(hasher_t *h, unsigned pending)
 {
     pthread_mutex_lock(&h->mu);
-    while (h->work) pthread_cond_wait(&h->cv, &h->mu);
-    bool ok = !h->failed;
+    while (h->head - h->tail > pending) pthread_cond_wait(&h->cv, &h->mu);
     pthread_mutex_unlock(&h->mu);
-    return ok;
 }
 
-/* Ends the helper (after its current buffer) and frees it. */
+/* Ends the helper and frees it with its buffers (bp->buf is one of them). */
 static void hasher_stop(body_priv_t *bp)
 {
     hasher_t *h = bp->h;
@@ -139,25 +137,30 @@ static void hasher_stop(body_priv_t *bp)
     pthread_join(h->th, NULL);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
-    free(h->spare);
+    for (int i = 0; i < NBUF; i++) free(h->buf[i]);
     free(h);
     bp->h = NULL;
+    bp->buf = NULL;
 }
 
 static void hasher_start(body_priv_t *bp)
 {
     hasher_t *h = calloc(1, sizeof *h);
-    if (!h || !(h->spare = malloc(bp->cap))) {
-        free(h);
-        return; /* the loop thread does it all */
-    }
+    if (!h) return; /* the loop thread does it all */
+    h->buf[0] = bp->buf;
+    for (int i = 1; i < NBUF; i++)
+        if (!(h->buf[i] = malloc(bp->cap))) {
+            for (int k = 1; k < i; k++) free(h->buf[k]);
+            free(h);
+            return;
+        }
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     bp->h = h;
     if (pthread_create(&h->th, NULL, hasher_main, bp) != 0) {
         pthread_mutex_destroy(&h->mu);
         pthread_cond_destroy(&h->cv);
-        free(h->spare);
+        for (int i = 1; i < NBUF; i++) free(h->buf[i]);
         free(h);
         bp->h = NULL;
     }
@@ -177,21 +180,21 @@ static int flush(body_stream_t *b)
 {
     body_priv_t *bp = b->priv;
     if (bp->h) {
-        /* Hand the full buffer over and go on filling the spare one. */
+        /* Write the buffer here, queue it for digesting, and go on in the next
+         * free one. */
         hasher_t *h = bp->h;
-        if (!hasher_idle(h)) {
+        if (!bp->nbuf) return GR_OK;
+        if (blob_write(bp->w, bp->buf, bp->nbuf) != GR_OK) {
             b->status = BODY_E_IO;
             return GR_ERR;
         }
-        if (!bp->nbuf) return GR_OK;
-        char *full = bp->buf;
-        bp->buf = h->spare;
-        h->spare = full; /* the loop's own field: the thread only reads work */
         pthread_mutex_lock(&h->mu);
-        h->work = full;
-        h->nwork = bp->nbuf;
+        h->len[h->head % NBUF] = bp->nbuf;
+        h->head++;
         pthread_cond_broadcast(&h->cv);
         pthread_mutex_unlock(&h->mu);
+        hasher_wait(h, NBUF - 1);
+        bp->buf = h->buf[h->head % NBUF];
         bp->nbuf = 0;
         return GR_OK;
     }
@@ -300,11 +303,11 @@ int body_finish(body_stream_t *b)
     if (b->status != BODY_OK) return GR_ERR;
     if (bp->h) {
         /* The last partial buffer, then the helper is done with the digests. */
-        if (flush(b) != GR_OK || !hasher_idle(bp->h)) {
-            b->status = BODY_E_IO;
+        if (flush(b) != GR_OK) {
             hasher_stop(bp);
             return GR_ERR;
         }
+        hasher_wait(bp->h, 0);
         hasher_stop(bp);
     }
     unsigned m = 16;
