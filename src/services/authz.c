@@ -158,6 +158,15 @@ static int deny(req_t *r, str_t action, str_t resource)
      * perform: iam:ListUsers on resource: arn:aws:iam::123456789012:user/" —
      * the IAM User Guide, "Troubleshoot access denied error messages". */
     const char *who = r->who.arn.p ? arena_printf(r->arena, "%.*s", STR_FMT(r->who.arn)) : "anonymous";
+    if (r->svc->denied) {
+        /* AWS (SNS): "User: arn:aws:iam::…:user/x is not authorized to perform:
+         * SNS:Publish on resource: arn:aws:sns:…" — AuthorizationError, 403. */
+        char *act = arena_strndup(r->arena, action.p ? action.p : "", action.len);
+        for (char *c = act; c && *c && *c != ':'; c++)
+            if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 'a' + 'A');
+        return req_fail(r, r->svc->denied, "User: %s is not authorized to perform: %s on resource: %.*s", who,
+                        act ? act : "", STR_FMT(resource));
+    }
     switch (r->svc->model->protocol) {
     case PROTO_REST_XML: return req_fail(r, &ERR_AccessDenied, "Access Denied");
     case PROTO_EC2: return req_fail(r, &E_UnauthorizedOperation, "You are not authorized to perform this operation.");
@@ -165,9 +174,8 @@ static int deny(req_t *r, str_t action, str_t resource)
         return req_fail(r, &ERR_AccessDeniedException, "User: %s is not authorized to perform: %.*s on resource: %.*s",
                         who, STR_FMT(action), STR_FMT(resource));
     case PROTO_REST_JSON:
-        return req_fail(r, &E_AccessDeniedException403,
-                        "User: %s is not authorized to perform: %.*s on resource: %.*s", who, STR_FMT(action),
-                        STR_FMT(resource));
+        return req_fail(r, &E_AccessDeniedException403, "User: %s is not authorized to perform: %.*s on resource: %.*s",
+                        who, STR_FMT(action), STR_FMT(resource));
     default:
         return req_fail(r, &ERR_AccessDenied, "User: %s is not authorized to perform: %.*s on resource: %.*s", who,
                         STR_FMT(action), STR_FMT(resource));
@@ -176,7 +184,10 @@ static int deny(req_t *r, str_t action, str_t resource)
 
 /* ==== The principal cache ==== */
 
-static size_t principal_hash(str_t arn) { return (size_t)fnv(arn) & (PRINCIPAL_SLOTS - 1); }
+static size_t principal_hash(str_t arn)
+{
+    return (size_t)fnv(arn) & (PRINCIPAL_SLOTS - 1);
+}
 
 static principal_slot_t *find_principal(authz_t *z, str_t arn)
 {
@@ -286,14 +297,20 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
     time_fmt_iso8601(now_iso, now, false);
     snprintf(epoch, sizeof epoch, "%lld", (long long)(now / 1000000));
     str_t vals[NCTX] = {
-        r->who.user_name, r->who.user_id, principal_arn(r), r->who.account,
+        r->who.user_name,
+        r->who.user_id,
+        principal_arn(r),
+        r->who.account,
         str_c(r->who.user_name.len ? "User" : "AssumedRole"),
-        str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1"), str_c(now_iso), str_c(epoch), STR("false"), r->region,
+        str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1"),
+        str_c(now_iso),
+        str_c(epoch),
+        STR("false"),
+        r->region,
     };
-    static const char *keys[NCTX] = {"aws:username",     "aws:userid",      "aws:PrincipalArn",
-                                     "aws:PrincipalAccount", "aws:PrincipalType", "aws:SourceIp",
-                                     "aws:CurrentTime",  "aws:EpochTime",   "aws:SecureTransport",
-                                     "aws:RequestedRegion"};
+    static const char *keys[NCTX] = {
+        "aws:username", "aws:userid",      "aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalType",
+        "aws:SourceIp", "aws:CurrentTime", "aws:EpochTime",    "aws:SecureTransport",  "aws:RequestedRegion"};
     policy_ctx_t ctx[NCTX];
     size_t nctx = 0;
     for (int i = 0; i < NCTX; i++)

@@ -40,7 +40,8 @@ const svc_entry_t registry[] = {
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, .tick = s3_tick},
-    {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, NULL, false, sns_start, sns_stop},
+    {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, NULL, false, sns_start, sns_stop,
+     .denied = &SNS_ERR_AuthorizationErrorException},
     /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
      * the latter found by target prefix; both sign as "sqs", which finds the query row. */
     {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL, .tick = sqs_tick},
@@ -66,7 +67,6 @@ const svc_entry_t *registry_by_signing_name(str_t name)
 const svc_entry_t *registry_by_target_prefix(str_t prefix)
 {
     for (size_t i = 0; i < registry_count; i++)
-        if (registry[i].model->target_prefix && str_eq_c(prefix, registry[i].model->target_prefix))
-            return &registry[i];
+        if (registry[i].model->target_prefix && str_eq_c(prefix, registry[i].model->target_prefix)) return &registry[i];
     return NULL;
 }

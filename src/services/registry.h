@@ -19,19 +19,23 @@
 struct app;
 
 typedef struct svc_entry {
-    const char *name;          /* "sts": the health report and the access log say this */
-    const svc_model_t *model;  /* build/gen/<name>_model.c */
-    const aws_errdef_t *invalid; /* what a malformed or invalid input is answered with */
-    const aws_errdef_t *missing; /* a missing required member (ec2: MissingParameter), else = invalid */
-    bool global;                 /* one endpoint for all regions (IAM, STS global, S3 ListBuckets) */
+    const char *name;              /* "sts": the health report and the access log say this */
+    const svc_model_t *model;      /* build/gen/<name>_model.c */
+    const aws_errdef_t *invalid;   /* what a malformed or invalid input is answered with */
+    const aws_errdef_t *missing;   /* a missing required member (ec2: MissingParameter), else = invalid */
+    bool global;                   /* one endpoint for all regions (IAM, STS global, S3 ListBuckets) */
     int (*start)(struct app *app); /* background work, started after the first answer; may be NULL */
-    void (*stop)(struct app *app);  /* ends start's background work before the store closes; may be NULL */
+    void (*stop)(struct app *app); /* ends start's background work before the store closes; may be NULL */
     /* Periodic work that must happen while nobody calls the service (TTL,
      * retention, lifecycle), run on the ticker thread (services/ticker.h)
      * with that thread's own store connection; a bounded batch per call.
      * Returns the ms it wants until its next call, 0 for the ticker's period.
      * May be NULL. */
     unsigned (*tick)(struct app *app);
+    /* What an identity policy's denial is answered with, when the service has
+     * its own error for it (SNS: AuthorizationError, naming the action with the
+     * service prefix upper-cased, "SNS:Publish"); NULL: the protocol's default. */
+    const aws_errdef_t *denied;
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

@@ -145,3 +145,18 @@ def test_principal_tags_in_conditions(gureum, alice):
     iam.tag_user(UserName=name, Tags=[{"Key": "team", "Value": "red"}])
     assert error_of(ddb.list_tables)[0] == "AccessDeniedException"
     iam.untag_user(UserName=name, TagKeys=["team"])
+
+
+def test_sns_identity_denial_is_authorization_error(gureum, alice):
+    """SNS answers an identity policy's denial with its own AuthorizationError
+    (403), naming the action as SNS:Publish, as AWS does."""
+    topic = gureum.client("sns").create_topic(Name="authz-sns")["TopicArn"]
+    name, key, secret = alice
+    sns = as_user(gureum, key, secret, "sns")
+    code, status, msg = error_of(lambda: sns.publish(TopicArn=topic, Message="m"))
+    assert (code, status) == ("AuthorizationError", 403)
+    assert msg == "User: arn:aws:iam::000000000000:user/%s is not authorized to perform: SNS:Publish on resource: %s" % (
+        name, topic)
+    gureum.client("iam").put_user_policy(UserName=name, PolicyName="pub", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": topic}]}))
+    assert sns.publish(TopicArn=topic, Message="m")["MessageId"]
