@@ -4,6 +4,7 @@ error format — AccessDenied (query, S3), AccessDeniedException (JSON),
 UnauthorizedOperation (EC2); a wrong secret is SignatureDoesNotMatch; an
 inactive or deleted key is InvalidClientTokenId / InvalidAccessKeyId."""
 import json
+import time
 
 import pytest
 from botocore.config import Config
@@ -160,3 +161,28 @@ def test_sns_identity_denial_is_authorization_error(gureum, alice):
     gureum.client("iam").put_user_policy(UserName=name, PolicyName="pub", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": topic}]}))
     assert sns.publish(TopicArn=topic, Message="m")["MessageId"]
+
+
+def test_logs_policy_scoped_to_a_log_group(gureum, alice):
+    """Logs operations are authorized on the ARNs AWS uses ("…:log-group:NAME:log-stream:" for a group,
+    "…:log-stream:STREAM" for a stream), so the usual "log-group:NAME:*" policy allows that group only."""
+    name, key, secret = alice
+    group = "/app/%s" % name
+    gureum.client("iam").put_user_policy(UserName=name, PolicyName="logs", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents"],
+            "Resource": "arn:aws:logs:us-east-1:%s:log-group:%s:*" % (ACCT, group)}]}))
+    logs = as_user(gureum, key, secret, "logs")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s1")
+    logs.put_log_events(logGroupName=group, logStreamName="s1",
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "hello"}])
+    got = logs.get_log_events(logGroupName=group, logStreamName="s1", startFromHead=True)["events"]
+    assert [e["message"] for e in got] == ["hello"]
+    code, status, msg = error_of(lambda: logs.create_log_group(logGroupName=group + "-other"))
+    assert code == "AccessDeniedException"
+    assert msg == ("User: arn:aws:iam::%s:user/%s is not authorized to perform: logs:CreateLogGroup on resource: "
+                   "arn:aws:logs:us-east-1:%s:log-group:%s-other:log-stream:" % (ACCT, name, ACCT, group))
+    code, _, _ = error_of(lambda: logs.delete_log_group(logGroupName=group))  # not granted
+    assert code == "AccessDeniedException"
