@@ -836,3 +836,27 @@ def test_policy_conditions_on_grant_headers(s3, alt, bucket):
     assert s3.get_object_acl(Bucket=bucket, Key="canned/a")["Owner"]["ID"] == other
     assert s3.get_object(Bucket=bucket, Key="canned/a")["Body"].read() == b"c"
     s3.delete_bucket_policy(Bucket=bucket)
+
+
+def test_listings_show_each_objects_owner(s3, alt):
+    """ListObjects (v1 always, v2 with FetchOwner) shows who owns each object — the
+    writer under ObjectWriter, else the bucket owner — whoever lists."""
+    me, other = s3.list_buckets()["Owner"]["ID"], alt.list_buckets()["Owner"]["ID"]
+    b = name("lsown")
+    s3.create_bucket(Bucket=b, ObjectOwnership="ObjectWriter")
+    _let_alt_in(s3, b)
+    try:
+        alt.put_object(Bucket=b, Key="a", Body=b"1")
+        s3.put_object(Bucket=b, Key="b", Body=b"2")
+        want = [("a", other), ("b", me)]
+        for client in (s3, alt):
+            v1 = client.list_objects(Bucket=b)["Contents"]
+            v2 = client.list_objects_v2(Bucket=b, FetchOwner=True)["Contents"]
+            assert [(o["Key"], o["Owner"]["ID"]) for o in v1] == want
+            assert [(o["Key"], o["Owner"]["ID"]) for o in v2] == want
+        assert "Owner" not in s3.list_objects_v2(Bucket=b)["Contents"][0]
+    finally:
+        s3.delete_bucket_policy(Bucket=b)
+        for k in ("a", "b"):
+            s3.delete_object(Bucket=b, Key=k)
+        s3.delete_bucket(Bucket=b)

@@ -14,6 +14,7 @@ typedef struct {
     str_t bucket, prefix, delimiter, after; /* after: exclusive start ("" = from the beginning) */
     int64_t max;
     bool url, owner, v2;
+    str_t bucket_owner; /* its account */
 } walk_t;
 
 static str_t enc(req_t *r, const walk_t *w, str_t s)
@@ -30,10 +31,14 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
     /* Start at the later of the marker and the prefix. */
     bool from_prefix = str_cmp(w->prefix, w->after) > 0;
     sqlite3_stmt *st;
-    const char *sql = from_prefix ? "SELECT key, size, etag, modified_us, storage_class FROM s3_object "
-                                    "WHERE bucket = ?1 AND key >= ?2 ORDER BY key"
-                                  : "SELECT key, size, etag, modified_us, storage_class FROM s3_object "
-                                    "WHERE bucket = ?1 AND key > ?2 ORDER BY key";
+    /* An object's owner is in its ACL document when someone other than the
+     * bucket owner wrote it (access.c); otherwise it is the bucket owner. */
+#define LIST_COLS                                                                                                      \
+    "SELECT o.key, o.size, o.etag, o.modified_us, o.storage_class, json_extract(a.doc, '$.OwnerAccount') "             \
+    "FROM s3_object o LEFT JOIN s3_object_acl a ON a.bucket = o.bucket AND a.key = o.key "
+    const char *sql = from_prefix ? LIST_COLS "WHERE o.bucket = ?1 AND o.key >= ?2 ORDER BY o.key"
+                                  : LIST_COLS "WHERE o.bucket = ?1 AND o.key > ?2 ORDER BY o.key";
+#undef LIST_COLS
     if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_text(st, 1, w->bucket.p, (int)w->bucket.len, SQLITE_STATIC);
     str_t start = from_prefix ? w->prefix : w->after;
@@ -43,7 +48,9 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
     int64_t n = 0;
     bool truncated = false;
     int rc;
-    val_t *owner = w->owner ? s3__owner(r) : NULL;
+    val_t *bucket_owner = w->owner ? s3__owner_of(r, w->bucket_owner) : NULL;
+    str_t last_acct = STR_NULL;
+    val_t *last_owner = NULL;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         str_t key = str_n(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
         if (!key.p) key = STR("");
@@ -82,7 +89,15 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
         val_set_c(a, o, "Size", val_int(a, sqlite3_column_int64(st, 1)));
         str_t sc = s3__col_str(r, st, 4);
         val_set_c(a, o, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
-        if (owner) val_set_c(a, o, "Owner", owner);
+        if (bucket_owner) {
+            str_t acct = s3__col_str(r, st, 5);
+            if (!acct.len || str_eq(acct, w->bucket_owner)) {
+                val_set_c(a, o, "Owner", bucket_owner);
+            } else {
+                if (!last_owner || !str_eq(acct, last_acct)) last_owner = s3__owner_of(r, acct), last_acct = acct;
+                val_set_c(a, o, "Owner", last_owner);
+            }
+        }
         val_push(a, contents, o);
     }
     store_release(st);
@@ -105,7 +120,7 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
 static int walk_input(req_t *r, const val_t *in, walk_t *w)
 {
     w->bucket = val_get_str(in, "Bucket");
-    if (s3__bucket(r, w->bucket, NULL) != GR_OK) return GR_ERR;
+    if (s3__bucket_owned(r, w->bucket, NULL, &w->bucket_owner) != GR_OK) return GR_ERR;
     w->prefix = val_get_str(in, "Prefix");
     if (!w->prefix.p) w->prefix = STR("");
     w->delimiter = val_get_str(in, "Delimiter");

@@ -108,10 +108,16 @@ static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expecte
 
 int s3__bucket(req_t *r, str_t name, str_t *region)
 {
+    return s3__bucket_owned(r, name, region, NULL);
+}
+
+int s3__bucket_owned(req_t *r, str_t name, str_t *region, str_t *owner)
+{
     str_t acct;
     if (bucket_owner(r, name, region, "x-amz-expected-bucket-owner", &acct) != GR_OK) return GR_ERR;
+    if (owner) *owner = acct;
     if (s3__requester_pays_check(r, name, acct) != GR_OK) return GR_ERR; /* payment.c */
-    return s3_access_check(r, name, acct); /* bucket policy and ACLs: access.c */
+    return s3_access_check(r, name, acct);                               /* bucket policy and ACLs: access.c */
 }
 
 int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid)
@@ -723,8 +729,13 @@ str_t s3__owner_id(arena_t *a, str_t account)
 
 val_t *s3__owner(req_t *r)
 {
+    return s3__owner_of(r, r->who.account);
+}
+
+val_t *s3__owner_of(req_t *r, str_t account)
+{
     val_t *owner = val_new(r->arena, VAL_STRUCT);
     val_set_c(r->arena, owner, "DisplayName", val_cstr(r->arena, "gureum"));
-    val_set_c(r->arena, owner, "ID", val_str(r->arena, s3__owner_id(r->arena, r->who.account)));
+    val_set_c(r->arena, owner, "ID", val_str(r->arena, s3__owner_id(r->arena, account)));
     return owner;
 }

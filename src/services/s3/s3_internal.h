@@ -50,6 +50,8 @@ sqlite3 *s3__db(req_t *r);
 /* Bucket of this name owned by the caller: GR_OK (region copied to *region
  * when non-NULL), else the request fails with NoSuchBucket / AccessDenied. */
 int s3__bucket(req_t *r, str_t name, str_t *region);
+/* s3__bucket, also giving the bucket owner's account. */
+int s3__bucket_owned(req_t *r, str_t name, str_t *region, str_t *owner);
 /* The same for a copy's source: its bucket exists and the caller may read key
  * (version vid, or STR_NULL) there. */
 int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid);
@@ -161,5 +163,6 @@ size_t s3__obj_blobs(req_t *r, const s3_obj_t *o, str_t **ids, int64_t **sizes);
 
 str_t s3__owner_id(arena_t *a, str_t account); /* canonical user id */
 val_t *s3__owner(req_t *r);                    /* {ID, DisplayName} of the caller's account */
+val_t *s3__owner_of(req_t *r, str_t account);  /* ... of another account */
 
 #endif
