@@ -666,7 +666,7 @@ static void conn_unbusy(conn_t *c)
     }
 }
 
-/* Immediate close. A request the handler has seen and not answered is aborted. */
+/* Releases a body source (its free callback, then the struct); NULL is fine. */
 static void src_free(wire_body_src_t *src)
 {
     if (!src) return;
@@ -674,6 +674,7 @@ static void src_free(wire_body_src_t *src)
     free(src);
 }
 
+/* Immediate close. A request the handler has seen and not answered is aborted. */
 static void conn_close(conn_t *c)
 {
     if (c->closed) return;

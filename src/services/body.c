@@ -148,22 +148,19 @@ static void hasher_start(body_priv_t *bp)
     hasher_t *h = calloc(1, sizeof *h);
     if (!h) return; /* the loop thread does it all */
     h->buf[0] = bp->buf;
-    for (int i = 1; i < NBUF; i++)
-        if (!(h->buf[i] = malloc(bp->cap))) {
-            for (int k = 1; k < i; k++) free(h->buf[k]);
-            free(h);
-            return;
-        }
-    pthread_mutex_init(&h->mu, NULL);
-    pthread_cond_init(&h->cv, NULL);
-    bp->h = h;
-    if (pthread_create(&h->th, NULL, hasher_main, bp) != 0) {
+    bool ok = true;
+    for (int i = 1; i < NBUF && ok; i++) ok = (h->buf[i] = malloc(bp->cap)) != NULL;
+    if (ok) {
+        pthread_mutex_init(&h->mu, NULL);
+        pthread_cond_init(&h->cv, NULL);
+        bp->h = h;
+        if (pthread_create(&h->th, NULL, hasher_main, bp) == 0) return;
+        bp->h = NULL;
         pthread_mutex_destroy(&h->mu);
         pthread_cond_destroy(&h->cv);
-        for (int i = 1; i < NBUF; i++) free(h->buf[i]);
-        free(h);
-        bp->h = NULL;
     }
+    for (int i = 1; i < NBUF; i++) free(h->buf[i]); /* buf[0] stays bp->buf */
+    free(h);
 }
 
 static void abort_writer(void *p)
@@ -176,18 +173,18 @@ static void abort_writer(void *p)
     bp->buf = NULL;
 }
 
+/* Writes the gathered bytes; with a helper, also queues them for digesting
+ * and moves on to the next free buffer. */
 static int flush(body_stream_t *b)
 {
     body_priv_t *bp = b->priv;
-    if (bp->h) {
-        /* Write the buffer here, queue it for digesting, and go on in the next
-         * free one. */
-        hasher_t *h = bp->h;
-        if (!bp->nbuf) return GR_OK;
-        if (blob_write(bp->w, bp->buf, bp->nbuf) != GR_OK) {
-            b->status = BODY_E_IO;
-            return GR_ERR;
-        }
+    if (!bp->nbuf) return GR_OK;
+    if (blob_write(bp->w, bp->buf, bp->nbuf) != GR_OK) {
+        b->status = BODY_E_IO;
+        return GR_ERR;
+    }
+    hasher_t *h = bp->h;
+    if (h) {
         pthread_mutex_lock(&h->mu);
         h->len[h->head % NBUF] = bp->nbuf;
         h->head++;
@@ -195,14 +192,9 @@ static int flush(body_stream_t *b)
         pthread_mutex_unlock(&h->mu);
         hasher_wait(h, NBUF - 1);
         bp->buf = h->buf[h->head % NBUF];
-        bp->nbuf = 0;
-        return GR_OK;
     }
-    if (!bp->nbuf) return GR_OK;
-    int rc = blob_write(bp->w, bp->buf, bp->nbuf);
     bp->nbuf = 0;
-    if (rc != GR_OK) b->status = BODY_E_IO;
-    return rc;
+    return GR_OK;
 }
 
 /* Decoded bytes: hash and gather for writing. */

@@ -215,8 +215,6 @@ fail:
     return GR_ERR;
 }
 
-/* ==== Reading, deleting, collecting ==== */
-
 /* ==== Open small blobs, kept per thread ====
  * A committed blob never changes, so an open descriptor of one stays right
  * for as long as its metadata names it; handing out a dup of a kept
@@ -278,6 +276,8 @@ static void fdc_drop(const store_t *s, const char *id)
     fdc_ent_t *e = fdc_find(g_fdc_ok ? pthread_getspecific(g_fdc_key) : NULL, s, id);
     if (e) close(e->fd), e->fd = -1;
 }
+
+/* ==== Reading, deleting, collecting ==== */
 
 int blob_open(store_t *s, const char *id, off_t *size)
 {

@@ -255,6 +255,18 @@ static int cond_fail(req_t *r, const val_t *in, const val_t *old)
     return req_fail(r, &DYNAMODB_ERR_ConditionalCheckFailedException, "The conditional request failed");
 }
 
+/* The request's condition on the item as stored, inside the write
+ * transaction: GR_OK to go on; otherwise the transaction is rolled back and
+ * the answer is the validation error or ConditionalCheckFailedException. */
+static int check_cond(req_t *r, sqlite3 *db, const val_t *in, ddb_ctx_t *c, const ddb_cond_t *cond, const val_t *old)
+{
+    const char *e;
+    int ok = ddb_cond_eval(c, cond, old, &e);
+    if (ok > 0) return GR_OK;
+    ddb__rollback(db);
+    return ok < 0 ? ddb__fail_validation(r, e) : cond_fail(r, in, old);
+}
+
 /* ==== PutItem ==== */
 
 int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
@@ -282,17 +294,7 @@ int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
     val_t *old = NULL;
     if (ddb__needs_old(&t, in, cond != NULL, str_eq_c(rv, "ALL_OLD")) && ddb__item_get(r, db, &t, &k, &old) != GR_OK)
         goto fail;
-    if (cond) {
-        int ok = ddb_cond_eval(&c, cond, old, &e);
-        if (ok < 0) {
-            ddb__rollback(db);
-            return ddb__fail_validation(r, e);
-        }
-        if (!ok) {
-            ddb__rollback(db);
-            return cond_fail(r, in, old);
-        }
-    }
+    if (cond && check_cond(r, db, in, &c, cond, old) != GR_OK) return GR_ERR;
     if (ddb__item_write(r, db, &t, &k, old, item) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
@@ -338,7 +340,6 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
         return ddb__fail_validation(r, "ReturnValues can only be ALL_OLD or NONE");
     ddb_ctx_t c;
     ddb_cond_t *cond = NULL;
-    const char *e;
     if (ddb__cond_params_or_fail(r, in, &c, &cond) != GR_OK) return GR_ERR;
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
@@ -349,17 +350,7 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__begin(db) != GR_OK) return GR_ERR;
     val_t *old = NULL;
     if (ddb__item_get(r, db, &t, &k, &old) != GR_OK) goto fail;
-    if (cond) {
-        int ok = ddb_cond_eval(&c, cond, old, &e);
-        if (ok < 0) {
-            ddb__rollback(db);
-            return ddb__fail_validation(r, e);
-        }
-        if (!ok) {
-            ddb__rollback(db);
-            return cond_fail(r, in, old);
-        }
-    }
+    if (cond && check_cond(r, db, in, &c, cond, old) != GR_OK) return GR_ERR;
     if (old && ddb__item_write(r, db, &t, &k, old, NULL) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
@@ -410,17 +401,7 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__begin(db) != GR_OK) return GR_ERR;
     val_t *old = NULL;
     if (ddb__item_get(r, db, &t, &k, &old) != GR_OK) goto fail;
-    if (cond) {
-        int ok = ddb_cond_eval(&c, cond, old, &e);
-        if (ok < 0) {
-            ddb__rollback(db);
-            return ddb__fail_validation(r, e);
-        }
-        if (!ok) {
-            ddb__rollback(db);
-            return cond_fail(r, in, old);
-        }
-    }
+    if (cond && check_cond(r, db, in, &c, cond, old) != GR_OK) return GR_ERR;
     val_t *base = old;
     if (!base) {
         base = val_new(a, VAL_MAP);
