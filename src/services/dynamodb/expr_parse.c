@@ -1342,24 +1342,31 @@ static ddb__opd_t *c_function(parser_t *p)
     return o;
 }
 
+/* The operands condition and update expressions share: a :value, a path. */
+static ddb__opd_t *value_operand(parser_t *p)
+{
+    ddb__opd_t *o = NEW(p, ddb__opd_t);
+    o->kind = DDB__OPD_VALUE;
+    o->name = tok_text(p, p->i);
+    o->value = resolve_value(p, p->i);
+    p->i++;
+    return o;
+}
+
+static ddb__opd_t *path_operand(parser_t *p)
+{
+    ddb__opd_t *o = NEW(p, ddb__opd_t);
+    o->kind = DDB__OPD_PATH;
+    o->path = parse_path(p);
+    return o;
+}
+
 static ddb__opd_t *c_operand_bare(parser_t *p)
 {
     tk_t k = peek(p);
-    if (k == T_VALUE) {
-        ddb__opd_t *o = NEW(p, ddb__opd_t);
-        o->kind = DDB__OPD_VALUE;
-        o->name = tok_text(p, p->i);
-        o->value = resolve_value(p, p->i);
-        p->i++;
-        return o;
-    }
+    if (k == T_VALUE) return value_operand(p);
     if (k == T_IDENT && peek2(p) == T_LP && !is_grammar_kw(p, p->i)) return c_function(p);
-    if (k == T_NAME || (k == T_IDENT && !is_grammar_kw(p, p->i))) {
-        ddb__opd_t *o = NEW(p, ddb__opd_t);
-        o->kind = DDB__OPD_PATH;
-        o->path = parse_path(p);
-        return o;
-    }
+    if (k == T_NAME || (k == T_IDENT && !is_grammar_kw(p, p->i))) return path_operand(p);
     syntax_at(p, p->i);
 }
 
@@ -1688,21 +1695,9 @@ static ddb__opd_t *u_operand(parser_t *p)
         expect(p, T_RP);
         return o;
     }
-    if (k == T_VALUE) {
-        ddb__opd_t *o = NEW(p, ddb__opd_t);
-        o->kind = DDB__OPD_VALUE;
-        o->name = tok_text(p, p->i);
-        o->value = resolve_value(p, p->i);
-        p->i++;
-        return o;
-    }
+    if (k == T_VALUE) return value_operand(p);
     if (k == T_IDENT && peek2(p) == T_LP && !is_grammar_kw(p, p->i)) return u_function(p);
-    if (k == T_NAME || (k == T_IDENT && !is_grammar_kw(p, p->i))) {
-        ddb__opd_t *o = NEW(p, ddb__opd_t);
-        o->kind = DDB__OPD_PATH;
-        o->path = parse_path(p);
-        return o;
-    }
+    if (k == T_NAME || (k == T_IDENT && !is_grammar_kw(p, p->i))) return path_operand(p);
     syntax_at(p, p->i);
 }
 
