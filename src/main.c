@@ -4,6 +4,7 @@
  * `sms` prints the SMS outbox of a running server; `version` and `help`
  * say what they say. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,13 @@ static int serve(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Each request's arena is freed whole at its end; with glibc's defaults
+     * the freed top of a thread's heap (over 128 KiB) went back to the kernel
+     * (madvise) and was faulted in again by the next request, 8% of a 4 KiB
+     * PUT (measured). Keep up to 16 MiB per heap, and serve buffers up to
+     * 4 MiB from the heap rather than a fresh mmap each. */
+    mallopt(M_TRIM_THRESHOLD, 16 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
     app_t app = {.cfg = &cfg, .started_us = time_now_us()};
     app.store = store_open(cfg.data_dir, cfg.strict ? DURABILITY_STRICT : DURABILITY_NORMAL);
     if (!app.store) return 1;

@@ -499,7 +499,7 @@ static int h_headers_done(void *ud)
     r->head = str_eq_c(r->method, "HEAD");
     r->chunked = p->chunked;
     r->content_length = p->content_length;
-    bool has_body = r->body_expected = r->chunked || r->content_length > 0;
+    r->body_expected = r->chunked || r->content_length > 0;
     r->expect_continue = p->expect_continue;
 
     r->mode = HTTP_BODY_BUFFER;
@@ -520,7 +520,11 @@ static int h_headers_done(void *ud)
         req_fail(r, 413);
         return -1;
     }
-    if (r->expect_continue && has_body) {
+    /* Also for an empty body: botocore keeps a final status that arrives while
+     * it waits for 100 Continue as the status of the connection's next
+     * Expect request (AWSConnection.response_class), which then misreads its
+     * answer and times out; answering 100 first, as S3 does, avoids that. */
+    if (r->expect_continue) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         bufferevent_write(c->bev, cont, sizeof cont - 1);
     }

@@ -1,7 +1,9 @@
 /* body.c — streamed request bodies (see body.h): raw HTTP body pieces →
  * aws-chunked decoder (when the payload is STREAMING-*) → digests → a blob
- * in DATA/tmp. Runs on the request's loop thread, one piece at a time, so a
- * body never sits in memory; writing is synchronous, which is the
+ * in DATA/tmp, made at the first write, so a body that fits its gathering
+ * buffer stays in memory and may go into a row instead (body_bytes). Runs on
+ * the request's loop thread, one piece at a time, so a large body never sits
+ * in memory; writing is synchronous, which is the
  * back-pressure (the loop reads no more until the piece is on disk). A large
  * body's digests run on a helper thread of its own, a few buffers behind the
  * loop, so reading and writing on one core and hashing on another (MD5 is
@@ -19,7 +21,8 @@
 
 typedef struct body_priv {
     req_t *r;
-    blob_writer_t *w; /* NULL once committed or aborted */
+    blob_writer_t *w; /* made on the first write: a small body may never need one (body_bytes) */
+    bool done;        /* committed or aborted: no writer may be made again */
     sigv4_chunked_t *chunked;
     EVP_MD_CTX *md5, *sha256, *alt; /* alt: SHA1/SHA256 checksum */
     uint32_t crc;                   /* running CRC32 / CRC32C (crc_on) */
@@ -169,8 +172,21 @@ static void abort_writer(void *p)
     hasher_stop(bp);
     if (bp->w) blob_abort(bp->w);
     bp->w = NULL;
+    bp->done = true;
     free(bp->buf);
     bp->buf = NULL;
+}
+
+/* Writes bytes to the blob, which the first write creates in DATA/tmp. */
+static int put(body_stream_t *b, const char *p, size_t n)
+{
+    body_priv_t *bp = b->priv;
+    if (!bp->w && !bp->done) bp->w = blob_begin(((app_t *)bp->r->app)->store);
+    if (!bp->w || blob_write(bp->w, p, n) != GR_OK) {
+        b->status = BODY_E_IO;
+        return GR_ERR;
+    }
+    return GR_OK;
 }
 
 /* Writes the gathered bytes; with a helper, also queues them for digesting
@@ -179,10 +195,7 @@ static int flush(body_stream_t *b)
 {
     body_priv_t *bp = b->priv;
     if (!bp->nbuf) return GR_OK;
-    if (blob_write(bp->w, bp->buf, bp->nbuf) != GR_OK) {
-        b->status = BODY_E_IO;
-        return GR_ERR;
-    }
+    if (put(b, bp->buf, bp->nbuf) != GR_OK) return GR_ERR;
     hasher_t *h = bp->h;
     if (h) {
         pthread_mutex_lock(&h->mu);
@@ -215,13 +228,7 @@ static int sink(void *ud, const char *p, size_t n)
     }
     digest(bp, p, n);
     if (bp->nbuf + n > bp->cap && flush(b) != GR_OK) return GR_ERR;
-    if (n >= bp->cap) {
-        if (blob_write(bp->w, p, n) != GR_OK) {
-            b->status = BODY_E_IO;
-            return GR_ERR;
-        }
-        return GR_OK;
-    }
+    if (n > bp->cap - bp->nbuf) return put(b, p, n); /* larger than the whole buffer */
     memcpy(bp->buf + bp->nbuf, p, n);
     bp->nbuf += n;
     return GR_OK;
@@ -256,16 +263,14 @@ body_stream_t *body_begin(req_t *r, const sigv4_t *sig)
         bp->want_sha256 = true;
         if (!(bp->sha256 = md_new(a, "SHA256"))) return NULL;
     }
-    bp->w = blob_begin(((app_t *)r->app)->store);
     /* A small body gets a buffer of its size: a fresh WBUF block per request
      * is an mmap and its page faults, most of a 4 KiB PUT's user time. */
     bp->cap = WBUF;
     long long len = 0;
     str_t cl = wire_header(&r->w, bp->chunked ? "x-amz-decoded-content-length" : "Content-Length");
     if (cl.p && str_to_i64(cl, &len) && len >= 0 && len < (long long)WBUF) bp->cap = len ? (size_t)len : 1;
-    bp->buf = bp->w ? malloc(bp->cap) : NULL;
+    bp->buf = malloc(bp->cap);
     if (!bp->buf || arena_defer(a, abort_writer, bp) < 0) {
-        if (bp->w) blob_abort(bp->w);
         free(bp->buf);
         return NULL;
     }
@@ -340,10 +345,20 @@ int body_finish(body_stream_t *b)
 int body_commit(body_stream_t *b, char id[33])
 {
     body_priv_t *bp = b->priv;
-    if (b->status != BODY_OK || !bp->w || flush(b) != GR_OK) return GR_ERR;
+    if (b->status != BODY_OK || bp->done || flush(b) != GR_OK) return GR_ERR;
+    if (!bp->w && put(b, "", 0) != GR_OK) return GR_ERR; /* an empty body is an empty blob */
     blob_writer_t *w = bp->w;
     bp->w = NULL;
+    bp->done = true;
     return blob_commit(w, id);
+}
+
+bool body_bytes(const body_stream_t *b, str_t *out)
+{
+    const body_priv_t *bp = b->priv;
+    if (b->status != BODY_OK || bp->done || bp->w || bp->h || (int64_t)bp->nbuf != b->size) return false;
+    *out = str_n(bp->buf ? bp->buf : "", bp->nbuf);
+    return true;
 }
 
 bool body_checksum(const char *algo, const void *p, size_t n, unsigned char out[32], unsigned *outlen)

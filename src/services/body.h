@@ -4,9 +4,11 @@
  * then feeds each piece here: aws-chunked framing is decoded (chunk
  * signatures checked), the bytes are hashed (MD5 always, the x-amz-checksum
  * algorithm the request names, SHA-256 when x-amz-content-sha256 is a hash)
- * and written to the blob, so memory stays bounded whatever the size. The
- * handler verifies the digests and commits the blob before any row points at
- * it; an uncommitted blob is removed with the request's arena. */
+ * and written to the blob, so memory stays bounded whatever the size; a body
+ * that fits its gathering buffer is not written until body_commit, so a
+ * handler may take it from memory instead (body_bytes). The handler verifies
+ * the digests and commits the blob before any row points at it; an
+ * uncommitted blob is removed with the request's arena. */
 #ifndef GR_SERVICES_BODY_H
 #define GR_SERVICES_BODY_H
 
@@ -47,6 +49,11 @@ int body_finish(body_stream_t *b);
 /* Makes the received bytes a committed blob (id: 32 hex chars + NUL). From
  * then on the caller owns the blob and deletes it if no row comes to name it. */
 int body_commit(body_stream_t *b, char id[33]);
+
+/* After body_finish: the whole body when it is still in memory (a body no
+ * larger than its gathering buffer never touches the disk until
+ * body_commit), valid until the request ends; false otherwise. */
+bool body_bytes(const body_stream_t *b, str_t *out);
 
 /* Raw checksum of bytes in one call, same algorithms (tests, buffered bodies). */
 bool body_checksum(const char *algo, const void *p, size_t n, unsigned char out[32], unsigned *outlen);

@@ -462,7 +462,8 @@ def test_acknowledged_object_survives_kill9(gureum, s3):
 
 
 def test_deleted_objects_leave_no_blobs(gureum, s3):
-    """Overwriting, deleting and completing uploads remove the old blobs."""
+    """Overwriting, deleting and completing uploads remove the old blobs; a
+    small object (up to 64 KiB) is kept in its row and makes no file."""
     blobs = os.path.join(gureum.data_dir, "blobs")
 
     def count():
@@ -471,13 +472,30 @@ def test_deleted_objects_leave_no_blobs(gureum, s3):
     b = bucket_name("gc")
     s3.create_bucket(Bucket=b)
     start = count()
-    s3.put_object(Bucket=b, Key="k", Body=b"1")
-    s3.put_object(Bucket=b, Key="k", Body=b"2")
+    big1, big2 = os.urandom(65 << 10), os.urandom(80 << 10)
+    s3.put_object(Bucket=b, Key="k", Body=big1)
+    s3.put_object(Bucket=b, Key="k", Body=big2)
     assert count() == start + 1
     s3.copy_object(Bucket=b, Key="k2", CopySource="%s/k" % b)
     assert count() == start + 2
     s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": "k"}, {"Key": "k2"}]})
     assert count() == start
+    # Small objects: no file when written, overwritten, copied, replaced by a
+    # large one (whose blob then goes when a small one replaces it again).
+    small = b"s" * (64 << 10)
+    s3.put_object(Bucket=b, Key="s", Body=small)
+    s3.put_object(Bucket=b, Key="s", Body=b"")
+    s3.put_object(Bucket=b, Key="s", Body=small)
+    s3.copy_object(Bucket=b, Key="s2", CopySource="%s/s" % b)
+    assert count() == start
+    assert s3.get_object(Bucket=b, Key="s2")["Body"].read() == small
+    s3.put_object(Bucket=b, Key="s", Body=big1)
+    assert count() == start + 1
+    s3.put_object(Bucket=b, Key="s", Body=b"x")
+    assert count() == start
+    assert s3.get_object(Bucket=b, Key="s")["Body"].read() == b"x"
+    s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": "s"}, {"Key": "s2"}]})
+    assert s3.list_objects_v2(Bucket=b)["KeyCount"] == 0
     uid = s3.create_multipart_upload(Bucket=b, Key="m")["UploadId"]
     e = s3.upload_part(Bucket=b, Key="m", UploadId=uid, PartNumber=1, Body=b"p")["ETag"]
     s3.complete_multipart_upload(Bucket=b, Key="m", UploadId=uid, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e}]})

@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 MiB = 1 << 20
+INLINE_MAX = 64 << 10  # S3_INLINE_MAX: a PUT body up to this size is kept in its row
 
 
 def blob_files(g):
@@ -34,12 +35,16 @@ def client(g):
 
 
 def expected_blobs(s3, bucket):
-    """Blob files the rows account for: one per simple object, one per part of
-    a multipart object, one per uploaded part of an upload in progress."""
+    """Blob files the rows account for: one per simple object larger than
+    INLINE_MAX (smaller ones live in their rows), one per part of a multipart
+    object, one per uploaded part of an upload in progress."""
     n = 0
     for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
         h = s3.head_object(Bucket=bucket, Key=o["Key"], PartNumber=1)
-        n += h.get("PartsCount", 1)
+        if "PartsCount" in h:
+            n += h["PartsCount"]
+        elif o["Size"] > INLINE_MAX:
+            n += 1
     for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
         n += len(s3.list_parts(Bucket=bucket, Key=u["Key"], UploadId=u["UploadId"]).get("Parts", []))
     return n
@@ -132,17 +137,18 @@ def test_crash_point_in_put_leaves_old_state(gureum_factory, point):
     s3 = client(g)
     bucket = "crashpt-" + os.urandom(3).hex()
     s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=bucket, Key="k", Body=b"old bytes")
+    old = os.urandom(INLINE_MAX + 1)  # large enough for a blob file of its own
+    s3.put_object(Bucket=bucket, Key="k", Body=old)
     g.restart(env={"GUREUM_CRASH_AT": point})
     s3 = client(g)
     with pytest.raises((BotoCoreError, ClientError)):
-        s3.put_object(Bucket=bucket, Key="k", Body=b"new bytes" * 1000)
+        s3.put_object(Bucket=bucket, Key="k", Body=b"new bytes" * 10000)
     g.proc.wait(10)
     g.stop()
     assert len(blob_files(g)) + len(tmp_files(g)) == 2  # old object + the crashed upload's file
     g.start(env={})
     s3 = client(g)
-    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"old bytes"
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == old
     assert len(blob_files(g)) == 1 and tmp_files(g) == []
 
 

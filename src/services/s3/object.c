@@ -64,7 +64,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     str_t tagging = val_get_str(in, "Tagging");
     if (tagging.p && s3__tags_parse(r, tagging, &o.tags) != GR_OK) return GR_ERR;
     char id[33];
-    if (s3__body_to_blob(r, in, id, &o.size, md5, &o.at.checksum_algo, &o.at.checksum) != GR_OK) return GR_ERR;
+    if (s3__body_to_blob(r, in, id, &o.data, &o.size, md5, &o.at.checksum_algo, &o.at.checksum) != GR_OK) return GR_ERR;
     o.blob = str_c(id);
     o.etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     o.modified_us = time_now_us();
@@ -385,11 +385,27 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         if (v) val_set_c(a, out, ov[i].h, v);
     }
     if (head || len == 0) return GR_OK;
-    if (o.part_blobs.p) return parts_body(r, &o, from, len);
+    return s3__obj_body(r, &o, from, len, out);
+}
+
+int s3__obj_body(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, val_t *out)
+{
+    if (o->data.p) {
+        if (from < 0 || len < 0 || (uint64_t)(from + len) > o->data.len) return GR_ERR;
+        str_t bytes = str_sub(o->data, (size_t)from, (size_t)len);
+        if (out) {
+            val_set_c(r->arena, out, "Body", val_blob(r->arena, bytes));
+            return GR_OK;
+        }
+        if (!r->resp.body.a) buf_init(&r->resp.body, r->arena);
+        buf_put_str(&r->resp.body, bytes);
+        return r->resp.body.failed ? GR_ERR : GR_OK;
+    }
+    if (o->part_blobs.p) return parts_body(r, o, from, len);
     off_t size;
-    int fd = blob_open(((app_t *)r->app)->store, o.blob.p, &size);
+    int fd = blob_open(((app_t *)r->app)->store, o->blob.p, &size);
     if (fd < 0) return GR_ERR;
-    if (size < o.size) {
+    if (size < o->size) {
         close(fd);
         return GR_ERR;
     }
@@ -563,9 +579,10 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
     char id[33] = "";
-    if (!(str_eq(bucket, sb) && str_eq(key, sk) && vers == S3_VERS_NONE && !svid.p)) {
+    if (!src.data.p && !(str_eq(bucket, sb) && str_eq(key, sk) && vers == S3_VERS_NONE && !svid.p)) {
         /* A blob belongs to one row, so another key gets its own copy;
-         * copying onto itself keeps the bytes where they are. */
+         * copying onto itself keeps the bytes where they are, and a small
+         * object's data goes with the row (o = src). */
         str_t *ids;
         int64_t *sizes;
         size_t nb = s3__obj_blobs(r, &src, &ids, &sizes);

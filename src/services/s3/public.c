@@ -2,6 +2,8 @@
  * bytes whole, for Lambda's code from S3. Reads the same rows and blobs as
  * GetObject (s3_db.c, the blob store) without failing the caller's request. */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "services/app.h"
@@ -42,17 +44,31 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
     char *buf = arena_alloc(r->arena, (size_t)o.size + 1);
     if (!buf) return GR_ERR;
     size_t got = 0;
-    if (o.size > 0) {
-        off_t size;
-        int fd = blob_open(((app_t *)r->app)->store, o.blob.p, &size);
-        if (fd < 0) return GR_ERR;
-        while (got < (size_t)o.size) {
-            ssize_t n = pread(fd, buf + got, (size_t)o.size - got, (off_t)got); /* fds may share a position */
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            got += (size_t)n;
+    if (o.data.p) {
+        memcpy(buf, o.data.p, o.data.len);
+        got = o.data.len;
+    } else if (o.size > 0) {
+        /* One blob, or the parts' blobs end to end (a multipart upload). */
+        str_t *ids;
+        int64_t *sizes;
+        size_t nb = s3__obj_blobs(r, &o, &ids, &sizes);
+        for (size_t i = 0; i < nb; i++) {
+            if (sizes[i] < 0 || got + (size_t)sizes[i] > (size_t)o.size) return GR_ERR;
+            char id[33];
+            snprintf(id, sizeof id, "%.*s", STR_FMT(ids[i]));
+            off_t size;
+            int fd = blob_open(((app_t *)r->app)->store, id, &size);
+            if (fd < 0) return GR_ERR;
+            size_t want = got + (size_t)sizes[i], at = 0;
+            while (got < want) {
+                ssize_t n = pread(fd, buf + got, want - got, (off_t)at); /* fds may share a position */
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) break;
+                got += (size_t)n, at += (size_t)n;
+            }
+            close(fd);
+            if (got != want) return GR_ERR;
         }
-        close(fd);
         if (got != (size_t)o.size) return GR_ERR;
     }
     *bytes = str_n(buf, got);

@@ -255,7 +255,7 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
 #define OBJ_COLS                                                                                                       \
     "blob, size, etag, modified_us, parts, part_sizes, part_blobs, content_type, "                                     \
     "content_encoding, content_disposition, content_language, cache_control, expires_us, "                             \
-    "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, lock_until_us, legal_hold"
+    "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, lock_until_us, legal_hold, data"
 const char S3_OBJ_COLS[] = OBJ_COLS;
 
 void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
@@ -273,6 +273,7 @@ void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
     o->lock_mode = s3__col_str(r, st, i + 19);
     o->lock_until_us = sqlite3_column_int64(st, i + 20);
     o->legal_hold = sqlite3_column_int64(st, i + 21) != 0;
+    o->data = s3__col_str(r, st, i + 22);
 }
 
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
@@ -292,7 +293,8 @@ int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The blobs of the row at (bucket, key): "" when there is none. */
+/* The blobs of the row at (bucket, key): "" when there is none or its bytes
+ * are its data. 1 there is a row, 0 none, -1 error. */
 static int old_blobs_of(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old)
 {
     *old = STR("");
@@ -306,15 +308,15 @@ static int old_blobs_of(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *o
     if (rc == SQLITE_ROW) *old = s3__col_str(r, st, 0);
     store_release(st);
     if (!old->p) *old = STR("");
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, str_t *old)
 {
-    if (old_blobs_of(r, db, bucket, key, old) != GR_OK) return GR_ERR;
+    if (old_blobs_of(r, db, bucket, key, old) < 0) return GR_ERR;
     char *sql = arena_printf(r->arena,
                              "INSERT OR REPLACE INTO s3_object (bucket, key, %s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                             "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                             "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
                              S3_OBJ_COLS);
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
@@ -336,6 +338,10 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
     else
         sqlite3_bind_null(st, 23);
     sqlite3_bind_int(st, 24, o->legal_hold);
+    if (o->data.p)
+        sqlite3_bind_blob(st, 25, o->data.len ? o->data.p : "", (int)o->data.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 25);
     int rc = sqlite3_step(st);
     store_release(st);
     /* Rewriting a row over its own bytes (copy onto itself) keeps them. */
@@ -345,8 +351,8 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
 
 int s3__obj_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old)
 {
-    if (old_blobs_of(r, db, bucket, key, old) != GR_OK) return GR_ERR;
-    if (!old->len) return GR_OK;
+    int found = old_blobs_of(r, db, bucket, key, old);
+    if (found <= 0) return found < 0 ? GR_ERR : GR_OK;
     sqlite3_stmt *st;
     if (store_prepare(db, "DELETE FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
@@ -550,20 +556,26 @@ static int verify_stream(req_t *r, const val_t *in, const body_stream_t *b, str_
     return GR_OK;
 }
 
-int s3__body_to_blob(req_t *r, const val_t *in, char id[33], int64_t *size, unsigned char md5[16], str_t *algo,
-                     str_t *value)
+int s3__body_to_blob(req_t *r, const val_t *in, char id[33], str_t *data, int64_t *size, unsigned char md5[16],
+                     str_t *algo, str_t *value)
 {
     id[0] = 0;
+    if (data) *data = STR_NULL;
     if (r->body) {
         if (verify_stream(r, in, r->body, algo, value) != GR_OK) return GR_ERR;
         memcpy(md5, r->body->md5, 16);
         *size = r->body->size;
+        if (data && r->body->size <= S3_INLINE_MAX && body_bytes(r->body, data)) return GR_OK;
         return body_commit(r->body, id);
     }
     const val_t *bv = val_get(in, "Body");
     str_t body = bv && (bv->kind == VAL_BLOB || bv->kind == VAL_STR) ? bv->u.s : STR("");
     if (s3__verify_body(r, in, body, md5, algo, value) != GR_OK) return GR_ERR;
     *size = (int64_t)body.len;
+    if (data && body.len <= S3_INLINE_MAX) {
+        *data = body.p ? body : STR("");
+        return GR_OK;
+    }
     return s3__blob_put(r, body.p, body.len, id);
 }
 
@@ -614,6 +626,11 @@ fail:
 
 int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16])
 {
+    if (o->data.p) {
+        if (from < 0 || len < 0 || (uint64_t)(from + len) > o->data.len) return GR_ERR;
+        s3__md5(o->data.p + from, (size_t)len, md5);
+        return s3__blob_put(r, o->data.p + from, (size_t)len, id);
+    }
     store_t *s = ((app_t *)r->app)->store;
     str_t *ids;
     int64_t *sizes;

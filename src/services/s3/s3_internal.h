@@ -19,6 +19,10 @@ extern const aws_errdef_t S3_E_InvalidBucketName, S3_E_BucketNotEmpty, S3_E_Ille
     S3_E_InvalidArgument, S3_E_InvalidPartNumber;
 
 #define S3_MIN_PART (5u << 20) /* AWS: every part but the last is at least 5 MiB */
+/* A PUT body up to this size is kept in the object's row (s3_obj_t.data)
+ * instead of a blob file: a commit is far cheaper than creating, renaming
+ * and later unlinking a file, and SQLite reads such rows as fast as files. */
+#define S3_INLINE_MAX (64u << 10)
 
 /* Object attributes kept with an object (and with an upload until it
  * completes): content headers, storage class, user metadata, checksum. */
@@ -30,7 +34,8 @@ typedef struct {
 } s3_attrs_t;
 
 typedef struct {
-    str_t blob; /* blob id (NUL-terminated) */
+    str_t blob; /* blob id (NUL-terminated); "" when the bytes are data */
+    str_t data; /* a small object's bytes, kept in its row; STR_NULL: in blob files */
     int64_t size;
     str_t etag; /* quoted */
     int64_t modified_us;
@@ -99,8 +104,8 @@ int64_t s3__tags_count(str_t enc);
 bool s3__parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key, str_t *vid);
 /* If-Match & co. (copy: the x-amz-copy-source-if-* variants, all 412). */
 int s3__check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy);
-/* Copies bytes [from, from+len) of an object into a new committed blob; md5
- * of the copied bytes. */
+/* Copies bytes [from, from+len) of an object (blobs or data) into a new
+ * committed blob; md5 of the copied bytes. */
 int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16]);
 
 /* ==== object lock (lock.c) ==== */
@@ -114,6 +119,11 @@ int s3__lock_check_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t 
 int s3__lock_apply(req_t *r, sqlite3 *db, str_t bucket, const val_t *in, s3_obj_t *o);
 /* "null" for the null version in versioned buckets */
 str_t s3__vid_out(const s3_obj_t *o);
+
+/* Makes bytes [from, from+len) of an object the response body: its data
+ * (as out's Body member for an operation's output, else the raw body), its
+ * blob by sendfile, or its parts' blobs one after another. */
+int s3__obj_body(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, val_t *out);
 
 /* 1 found, 0 absent, -1 error. */
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o);
@@ -149,16 +159,20 @@ str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n);
 int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16], str_t *algo, str_t *value);
 /* The request's body (streamed to a blob by the dispatcher, or buffered) as
  * a committed blob, after Content-MD5 and x-amz-checksum-* were verified;
- * size, MD5 and the checksum to store come back. The caller owns the blob. */
-int s3__body_to_blob(req_t *r, const val_t *in, char id[33], int64_t *size, unsigned char md5[16], str_t *algo,
-                     str_t *value);
+ * size, MD5 and the checksum to store come back. The caller owns the blob.
+ * With data non-NULL (an object's PUT), a body up to S3_INLINE_MAX comes back
+ * in *data instead (id "", no blob) to be kept in the row; else *data is
+ * STR_NULL. */
+int s3__body_to_blob(req_t *r, const val_t *in, char id[33], str_t *data, int64_t *size, unsigned char md5[16],
+                     str_t *algo, str_t *value);
 /* Writes bytes to a new committed blob; id gets its 32 hex chars. */
 int s3__blob_put(req_t *r, const void *p, size_t n, char id[33]);
 /* Copies blobs src[0..n) end to end into a new blob (CopyObject, completion). */
 int s3__blob_concat(req_t *r, const str_t *src, size_t n, char id[33]);
 void s3__blob_drop(req_t *r, const char *id);
 void s3__blobs_drop(req_t *r, str_t ids); /* "id,id,…" */
-/* The blobs an object's bytes are in, in order (1 for a simple object). */
+/* The blobs an object's bytes are in, in order (1 for a simple object);
+ * never called for an object whose bytes are its data. */
 size_t s3__obj_blobs(req_t *r, const s3_obj_t *o, str_t **ids, int64_t **sizes);
 
 str_t s3__owner_id(arena_t *a, str_t account); /* canonical user id */

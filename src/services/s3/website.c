@@ -100,13 +100,7 @@ static int serve_object(req_t *r, sqlite3 *db, str_t bucket, str_t key, int stat
         wire_resp_header(&r->resp, a, "Content-Length", str_c(arena_printf(a, "%lld", (long long)o.size)));
         return 1;
     }
-    off_t size;
-    int fd = blob_open(((app_t *)r->app)->store, o.blob.p, &size);
-    if (fd < 0) return -1;
-    r->resp.fd = fd;
-    r->resp.off = 0;
-    r->resp.len = (size_t)o.size;
-    return 1;
+    return s3__obj_body(r, &o, 0, o.size, NULL) == GR_OK ? 1 : -1;
 }
 
 static bool may_read(req_t *r, str_t bucket, str_t owner, str_t key)

@@ -373,6 +373,14 @@ static void test_expect_continue(void **state)
     resp_free(&r);
     cli_close(c);
 
+    /* An empty body still gets its 100 first (botocore relies on it). */
+    c = cli_open();
+    cli_puts(c, "PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 100);
+    assert_int_equal(cli_response(c, &r, false), 200);
+    resp_free(&r);
+    cli_close(c);
+
     /* Rejected on headers: the answer comes without a 100 first. */
     c = cli_open();
     cli_puts(c, "PUT /reject HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
