@@ -74,15 +74,16 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     if (!db || s3__begin(db) != GR_OK) goto fail;
     if ((vers = s3__versioning(r, db, bucket, NULL)) < 0 || put_conditions(r, db, bucket, key) != GR_OK ||
         s3__lock_apply(r, db, bucket, in, &o) != GR_OK || s3__version_put(r, db, bucket, key, &o, &old) != GR_OK ||
-        s3__commit(db) != GR_OK) {
+        s3_object_acl_from_put(r, bucket, key, in) != GR_OK || s3__commit(db) != GR_OK) {
+        /* the ACL is written in the object's transaction: both or neither */
         s3__rollback(db);
         goto fail;
     }
     s3__blobs_drop(r, old);
-    s3_object_written(r, bucket, key, in, "ObjectCreated:Put", o.size, o.etag); /* ACL, events: notify.c */
     val_set_c(a, out, "ETag", val_str(a, o.etag));
     /* AWS: x-amz-version-id only for a versioned write (not in a suspended bucket) */
     if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
+    s3_notify(r, bucket, key, "ObjectCreated:Put", o.size, o.etag, val_get_str(out, "VersionId")); /* notify.c */
     checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
     return GR_OK;
 fail:

@@ -56,7 +56,8 @@ bool s3_policy_public(req_t *r, sqlite3 *db, str_t bucket);
 bool s3_policy_text_public(arena_t *a, str_t text);
 /* Whether the bucket's ACL grants AllUsers or AuthenticatedUsers anything. */
 bool s3_bucket_acl_public(req_t *r, sqlite3 *db, str_t bucket);
-/* After a successful object write: stores the ACL of its headers. */
+/* An object write's ACL from its headers, stored (inside the write's
+ * transaction for PutObject, after it for the other writes). */
 int s3_object_acl_from_put(req_t *r, str_t bucket, str_t key, const val_t *in);
 /* For CreateMultipartUpload: the account that will own the object and its
  * ACL as JSON (STR_NULL: the bucket owner's default), fixed now by the
