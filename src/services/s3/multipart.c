@@ -31,14 +31,17 @@ static int no_such_upload(req_t *r, str_t id)
 static int upload_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t id, s3_attrs_t *at)
 {
     char *sql =
-        arena_printf(r->arena, "SELECT %s FROM s3_upload WHERE id = ?1 AND bucket = ?2 AND key = ?3", UPLOAD_COLS);
+        arena_printf(r->arena, "SELECT %s, sse FROM s3_upload WHERE id = ?1 AND bucket = ?2 AND key = ?3", UPLOAD_COLS);
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     sqlite3_bind_text(st, 1, id.p ? id.p : "", (int)id.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, key.p ? key.p : "", (int)key.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && at) s3__attrs_read(r, st, 0, at);
+    if (rc == SQLITE_ROW && at) {
+        s3__attrs_read(r, st, 0, at);
+        at->sse = s3__col_str(r, st, 10);
+    }
     store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -72,6 +75,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     at.checksum_algo = val_get_str(in, "ChecksumAlgorithm");
     str_t tags = STR_NULL, tagging = val_get_str(in, "Tagging");
     if (tagging.p && s3__tags_parse(r, tagging, &tags) != GR_OK) return GR_ERR;
+    if (s3__sse_for_write(r, s3__db(r), bucket, in, &at.sse) != GR_OK) return GR_ERR; /* sse.c */
     char id[65];
     id_random_chars(id, 64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
     sqlite3 *db = s3__db(r);
@@ -84,9 +88,9 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     if (s3_upload_acl(r, bucket, in, &owner, &acl) != GR_OK) return GR_ERR; /* access.c */
     char *sql = arena_printf(a,
                              "INSERT INTO s3_upload (id, bucket, key, initiated_us, initiator, %s, tags, lock_mode, "
-                             "lock_until_us, legal_hold, owner_account, acl) "
+                             "lock_until_us, legal_hold, owner_account, acl, sse) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-                             "?19, ?20, ?21)",
+                             "?19, ?20, ?21, ?22)",
                              UPLOAD_COLS);
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
@@ -110,6 +114,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_text(st, 21, acl.p, (int)acl.len, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 21);
+    sqlite3_bind_text(st, 22, at.sse.p, (int)at.sse.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -117,6 +122,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "Key", val_str(a, key));
     val_set_c(a, out, "UploadId", val_strdup(a, str_n(id, 64)));
     if (at.checksum_algo.p) val_set_c(a, out, "ChecksumAlgorithm", val_str(a, at.checksum_algo));
+    s3__sse_out(r, at.sse, out);
     return GR_OK;
 }
 
@@ -166,7 +172,7 @@ fail:
 }
 
 /* The upload a part goes to exists, and the part number is valid. */
-static int part_target(req_t *r, const val_t *in, sqlite3 **db)
+static int part_target(req_t *r, const val_t *in, sqlite3 **db, s3_attrs_t *at)
 {
     str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), uid = val_get_str(in, "UploadId");
     int64_t num = val_get_int(in, "PartNumber", 0);
@@ -175,17 +181,18 @@ static int part_target(req_t *r, const val_t *in, sqlite3 **db)
     if (num < 1 || num > 10000)
         return req_fail(r, &S3_E_InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
     if (!(*db = s3__db(r))) return GR_ERR;
-    int found = upload_get(r, *db, bucket, key, uid, NULL);
+    int found = upload_get(r, *db, bucket, key, uid, at);
     if (found < 0) return GR_ERR;
     if (!found) return no_such_upload(r, uid);
-    return GR_OK;
+    return s3__sse_same_key(r, in, at->sse); /* an SSE-C upload's key: sse.c */
 }
 
 int s3_upload_part(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     sqlite3 *db;
-    if (part_target(r, in, &db) != GR_OK) return GR_ERR;
+    s3_attrs_t at;
+    if (part_target(r, in, &db, &at) != GR_OK) return GR_ERR;
     unsigned char md5[16];
     str_t algo, value;
     char id[33];
@@ -197,6 +204,7 @@ int s3_upload_part(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     val_set_c(a, out, "ETag", val_str(a, etag));
     if (algo.p) val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(algo)), val_str(a, value));
+    s3__sse_out(r, at.sse, out);
     return GR_OK;
 }
 
@@ -206,7 +214,8 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     sqlite3 *db;
-    if (part_target(r, in, &db) != GR_OK) return GR_ERR;
+    s3_attrs_t at;
+    if (part_target(r, in, &db, &at) != GR_OK) return GR_ERR;
     str_t sb, sk, svid;
     if (!s3__parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk, &svid))
         return req_fail(r, &S3_E_InvalidArgument, "Invalid copy source object key");
@@ -215,7 +224,8 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     int found = s3__version_get(r, db, sb, sk, svid, &src);
     if (found < 0) return GR_ERR;
     if (!found || src.delete_marker) return s3__no_such_key(r, sk);
-    if (s3__check_conditions(r, in, &src, true) != GR_OK) return GR_ERR;
+    if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK)
+        return GR_ERR;
     int64_t from = 0, len = src.size;
     str_t range = val_get_str(in, "CopySourceRange");
     if (range.p) {
@@ -243,6 +253,7 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, res, "LastModified", val_time(a, now));
     val_set_c(a, out, "CopyPartResult", res);
     if (src.version_id.p) val_set_c(a, out, "CopySourceVersionId", val_str(a, src.version_id));
+    s3__sse_out(r, at.sse, out);
     return GR_OK;
 }
 
@@ -523,6 +534,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         if (!chosen) s3__blob_drop(r, now[k].blob.p);
     }
     complete_out(r, out, bucket, key, o.etag, vid_out);
+    s3__sse_out(r, o.at.sse, out);
     return GR_OK;
 fail_tx:
     s3__rollback(db);

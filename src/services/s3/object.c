@@ -63,6 +63,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     s3__attrs_from_input(r, in, &o.at);
     str_t tagging = val_get_str(in, "Tagging");
     if (tagging.p && s3__tags_parse(r, tagging, &o.tags) != GR_OK) return GR_ERR;
+    if (s3__sse_for_write(r, s3__db(r), bucket, in, &o.at.sse) != GR_OK) return GR_ERR; /* sse.c */
     char id[33];
     if (s3__body_to_blob(r, in, id, &o.size, md5, &o.at.checksum_algo, &o.at.checksum) != GR_OK) return GR_ERR;
     o.blob = str_c(id);
@@ -84,6 +85,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     /* AWS: x-amz-version-id only for a versioned write (not in a suspended bucket) */
     if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
     checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
+    s3__sse_out(r, o.at.sse, out);
     return GR_OK;
 fail:
     s3__blob_drop(r, id);
@@ -306,6 +308,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         wire_resp_header(&r->resp, a, "x-amz-version-id", s3__vid_out(&o));
         return req_fail(r, &ERR_MethodNotAllowed, "The specified method is not allowed against this resource.");
     }
+    if (s3__sse_for_read(r, in, o.at.sse, false) != GR_OK) return GR_ERR; /* SSE-C key: sse.c */
     if (s3__check_conditions(r, in, &o, false) != GR_OK) return GR_ERR;
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
@@ -533,7 +536,8 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     if (found < 0) return GR_ERR;
     if (found && src.delete_marker) found = 0;
     if (!found) return s3__no_such_key(r, sk);
-    if (s3__check_conditions(r, in, &src, true) != GR_OK) return GR_ERR;
+    if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK)
+        return GR_ERR;
     str_t directive = val_get_str(in, "MetadataDirective");
     bool replace = str_eq_c(directive, "REPLACE");
     s3_obj_t o = src;
@@ -545,9 +549,12 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
         str_t sc = val_get_str(in, "StorageClass");
         if (sc.p) o.at.storage_class = sc;
     }
+    /* AWS: the copy is encrypted as its own request (or its bucket's default) says, not as the source */
+    if (s3__sse_for_write(r, db, bucket, in, &o.at.sse) != GR_OK) return GR_ERR;
     /* AWS: copying an object onto itself must change something */
     if (str_eq(bucket, sb) && str_eq(key, sk) && !replace && !val_get_str(in, "StorageClass").p &&
-        !val_get_str(in, "WebsiteRedirectLocation").p && !val_get_str(in, "ServerSideEncryption").p)
+        !val_get_str(in, "WebsiteRedirectLocation").p && !val_get_str(in, "ServerSideEncryption").p &&
+        !val_get_str(in, "SSECustomerAlgorithm").p)
         return req_fail(r, &ERR_InvalidRequest,
                         "This copy request is illegal because it is trying to copy an object to itself without "
                         "changing the object's metadata, storage class, website redirect location or encryption "
@@ -589,6 +596,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, res, "ETag", val_str(a, o.etag));
     val_set_c(a, res, "LastModified", val_time(a, o.modified_us));
     val_set_c(a, out, "CopyObjectResult", res);
+    s3__sse_out(r, o.at.sse, out);
     return GR_OK;
 fail:
     s3__blob_drop(r, id);
@@ -624,6 +632,7 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
     int found = db ? s3__version_get(r, db, bucket, key, vid, &o) : -1;
     if (found < 0) return GR_ERR;
     if (!found || o.delete_marker) return s3__no_such_key(r, key);
+    if (s3__sse_for_read(r, in, o.at.sse, false) != GR_OK) return GR_ERR; /* an SSE-C object's key */
     const val_t *want = val_get(in, "ObjectAttributes");
     val_set_c(a, out, "LastModified", val_time(a, o.modified_us));
     if (o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));

@@ -1,0 +1,167 @@
+"""S3 behaviour outside the everyday object path, end to end with boto3 1.26 and
+the AWS CLI: server-side encryption (SSE-S3 by default on every object, a
+bucket's default SSE-KMS, SSE-C keys that reads must present, and the header
+conflicts AWS refuses). One server for the module.
+"""
+import base64
+import hashlib
+import json
+import os
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture(scope="module")
+def s3(gureum):
+    return gureum.client("s3")
+
+
+def name(tag):
+    return ("grm-%s-%s" % (tag, os.urandom(3).hex())).lower()
+
+
+@pytest.fixture
+def bucket(s3):
+    b = name("b")
+    s3.create_bucket(Bucket=b)
+    yield b
+    for v in s3.list_object_versions(Bucket=b).get("Versions", []):
+        s3.delete_object(Bucket=b, Key=v["Key"], VersionId=v["VersionId"])
+    for u in s3.list_multipart_uploads(Bucket=b).get("Uploads", []):
+        s3.abort_multipart_upload(Bucket=b, Key=u["Key"], UploadId=u["UploadId"])
+    s3.delete_bucket(Bucket=b)
+
+
+def err(call, **kw):
+    with pytest.raises(ClientError) as e:
+        call(**kw)
+    return e.value.response["ResponseMetadata"]["HTTPStatusCode"], e.value.response["Error"]["Code"]
+
+
+def sse(resp):
+    return resp["ResponseMetadata"]["HTTPHeaders"].get("x-amz-server-side-encryption")
+
+
+def with_headers(s3, event, headers):
+    """Adds raw headers to one operation's requests (members boto3 1.26 lacks)."""
+    def add(params, **_):
+        params["headers"].update(headers)
+    s3.meta.events.register("before-call.s3." + event, add)
+    return lambda: s3.meta.events.unregister("before-call.s3." + event, add)
+
+
+# ==== SSE-S3 by default ====
+# AWS: since January 5, 2023 every new object is encrypted with SSE-S3 unless
+# the request or the bucket's default names another method; responses say so.
+
+def test_every_write_and_read_says_aes256(s3, bucket):
+    assert sse(s3.put_object(Bucket=bucket, Key="a", Body=b"x")) == "AES256"
+    assert sse(s3.get_object(Bucket=bucket, Key="a")) == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="a")["ServerSideEncryption"] == "AES256"
+    assert s3.copy_object(Bucket=bucket, Key="b", CopySource={"Bucket": bucket, "Key": "a"})[
+        "ServerSideEncryption"] == "AES256"
+    up = s3.create_multipart_upload(Bucket=bucket, Key="m")
+    assert up["ServerSideEncryption"] == "AES256"
+    part = s3.upload_part(Bucket=bucket, Key="m", UploadId=up["UploadId"], PartNumber=1, Body=b"p")
+    assert part["ServerSideEncryption"] == "AES256"
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=up["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["ServerSideEncryption"] == "AES256"
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+def test_cli_put_object_reports_encryption(gureum, cli, s3, bucket, tmp_path):
+    f = tmp_path / "body"
+    f.write_bytes(b"cli")
+    p = gureum.aws("s3api", "put-object", "--bucket", bucket, "--key", "c", "--body", str(f), cli=cli)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["ServerSideEncryption"] == "AES256"
+    p = gureum.aws("s3api", "head-object", "--bucket", bucket, "--key", "c", cli=cli)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["ServerSideEncryption"] == "AES256"
+
+
+def test_bucket_default_kms_and_explicit_methods(s3, bucket):
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "key-1"},
+        "BucketKeyEnabled": True}]})
+    put = s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"], put["BucketKeyEnabled"]) == ("aws:kms", "key-1", True)
+    head = s3.head_object(Bucket=bucket, Key="k")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", "key-1")
+    # the request's own method wins over the bucket's default
+    assert s3.put_object(Bucket=bucket, Key="s", Body=b"x", ServerSideEncryption="AES256")[
+        "ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="s")["ServerSideEncryption"] == "AES256"
+    s3.delete_bucket_encryption(Bucket=bucket)
+    assert sse(s3.put_object(Bucket=bucket, Key="d", Body=b"x")) == "AES256"
+    # aws:kms without a key id uses the account's AWS managed key
+    put = s3.put_object(Bucket=bucket, Key="m", Body=b"x", ServerSideEncryption="aws:kms")
+    assert put["SSEKMSKeyId"].endswith(":alias/aws/s3")
+
+
+def test_bad_or_conflicting_encryption_headers(s3, bucket):
+    undo = with_headers(s3, "PutObject", {"x-amz-server-side-encryption": "aes:kms"})
+    try:
+        assert err(s3.put_object, Bucket=bucket, Key="x", Body=b"x") == (400, "InvalidArgument")
+    finally:
+        undo()
+    assert err(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="AES256",
+               SSEKMSKeyId="key-1") == (400, "InvalidArgument")
+    assert err(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="AES256",
+               SSECustomerAlgorithm="AES256", SSECustomerKey=b"k" * 32) == (400, "InvalidArgument")
+    s3.put_object(Bucket=bucket, Key="x", Body=b"x")
+    # an SSE header on a read is refused
+    undo = with_headers(s3, "HeadObject", {"x-amz-server-side-encryption": "AES256"})
+    try:
+        assert err(s3.head_object, Bucket=bucket, Key="x")[0] == 400
+    finally:
+        undo()
+
+
+# ==== SSE-C ====
+
+KEY, OTHER = b"k" * 32, b"o" * 32
+
+
+def test_sse_c_reads_need_the_key(s3, bucket):
+    put = s3.put_object(Bucket=bucket, Key="c", Body=b"secret", SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    md5 = base64.b64encode(hashlib.md5(KEY).digest()).decode()
+    assert (put["SSECustomerAlgorithm"], put["SSECustomerKeyMD5"]) == ("AES256", md5)
+    assert "ServerSideEncryption" not in put
+    assert err(s3.get_object, Bucket=bucket, Key="c") == (400, "InvalidRequest")
+    assert err(s3.get_object, Bucket=bucket, Key="c", SSECustomerAlgorithm="AES256",
+               SSECustomerKey=OTHER) == (403, "AccessDenied")
+    got = s3.get_object(Bucket=bucket, Key="c", SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    assert got["Body"].read() == b"secret" and got["SSECustomerKeyMD5"] == md5
+    assert s3.head_object(Bucket=bucket, Key="c", SSECustomerAlgorithm="AES256",
+                          SSECustomerKey=KEY)["SSECustomerAlgorithm"] == "AES256"
+    # a copy reads its source with the source's key
+    assert err(s3.copy_object, Bucket=bucket, Key="d", CopySource={"Bucket": bucket, "Key": "c"})[0] == 400
+    cp = s3.copy_object(Bucket=bucket, Key="d", CopySource={"Bucket": bucket, "Key": "c"},
+                        CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=KEY)
+    assert cp["ServerSideEncryption"] == "AES256"
+    assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == b"secret"
+    # a key that is not 256 bits, or whose MD5 is wrong
+    assert err(s3.put_object, Bucket=bucket, Key="e", Body=b"x", SSECustomerAlgorithm="AES256",
+               SSECustomerKey=b"short") == (400, "InvalidArgument")
+    assert err(s3.put_object, Bucket=bucket, Key="e", Body=b"x", SSECustomerAlgorithm="AES256",
+               SSECustomerKey=KEY.decode(), SSECustomerKeyMD5="AAAAAAAAAAAAAAAAAAAAAA==") == (400, "InvalidArgument")
+
+
+def test_sse_c_upload_parts_carry_the_key(s3, bucket):
+    up = s3.create_multipart_upload(Bucket=bucket, Key="m", SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    assert up["SSECustomerAlgorithm"] == "AES256"
+    uid = up["UploadId"]
+    assert err(s3.upload_part, Bucket=bucket, Key="m", UploadId=uid, PartNumber=1, Body=b"p")[0] == 400
+    assert err(s3.upload_part, Bucket=bucket, Key="m", UploadId=uid, PartNumber=1, Body=b"p",
+               SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER)[0] == 400
+    part = s3.upload_part(Bucket=bucket, Key="m", UploadId=uid, PartNumber=1, Body=b"p",
+                          SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=uid,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert err(s3.head_object, Bucket=bucket, Key="m")[0] == 400
+    assert s3.get_object(Bucket=bucket, Key="m", SSECustomerAlgorithm="AES256",
+                         SSECustomerKey=KEY)["Body"].read() == b"p"
