@@ -165,3 +165,23 @@ def test_sse_c_upload_parts_carry_the_key(s3, bucket):
     assert err(s3.head_object, Bucket=bucket, Key="m")[0] == 400
     assert s3.get_object(Bucket=bucket, Key="m", SSECustomerAlgorithm="AES256",
                          SSECustomerKey=KEY)["Body"].read() == b"p"
+
+
+# ==== lifecycle configuration ====
+
+def test_lifecycle_rule_ids_and_midnight_dates(s3, bucket):
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"Expiration": {"Days": 31}, "Filter": {"Prefix": "a/"}, "Status": "Enabled"},
+        {"ID": "mine", "Expiration": {"Days": 9}, "Filter": {"Prefix": "b/"}, "Status": "Enabled"}]})
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    # AWS makes up an ID for a rule put without one
+    assert rules[0]["ID"] and rules[1]["ID"] == "mine"
+    # AWS: "'Date' must be at midnight GMT" (Expiration and Transitions)
+    for rule in ({"Expiration": {"Date": "2030-01-01T12:00:00Z"}},
+                 {"Transitions": [{"Date": "2030-01-01T00:00:01Z", "StorageClass": "GLACIER"}]}):
+        rule.update({"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled"})
+        assert err(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                   LifecycleConfiguration={"Rules": [rule]}) == (400, "InvalidArgument")
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "r", "Expiration": {"Date": "2030-01-01T00:00:00Z"}, "Filter": {"Prefix": ""}, "Status": "Enabled"}]})
+    s3.delete_bucket_lifecycle(Bucket=bucket)
