@@ -185,3 +185,38 @@ def test_lifecycle_rule_ids_and_midnight_dates(s3, bucket):
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
         {"ID": "r", "Expiration": {"Date": "2030-01-01T00:00:00Z"}, "Filter": {"Prefix": ""}, "Status": "Enabled"}]})
     s3.delete_bucket_lifecycle(Bucket=bucket)
+
+
+# ==== checksums of multipart uploads ====
+
+def test_multipart_composite_checksum(s3, bucket):
+    """AWS: an upload created with a ChecksumAlgorithm completes with the
+    algorithm over its parts' binary checksums, then "-N"; each part's checksum
+    must be repeated in the completion, and a wrong whole checksum is BadDigest."""
+    body = [b"a" * (5 << 20), b"b" * 100]
+    digests = [hashlib.sha256(p).digest() for p in body]
+    part_b64 = [base64.b64encode(d).decode() for d in digests]
+    composite = base64.b64encode(hashlib.sha256(b"".join(digests)).digest()).decode() + "-2"
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="ck", ChecksumAlgorithm="SHA256")["UploadId"]
+    parts = []
+    for i, p in enumerate(body, 1):
+        r = s3.upload_part(Bucket=bucket, Key="ck", UploadId=uid, PartNumber=i, Body=p, ChecksumAlgorithm="SHA256")
+        assert r["ChecksumSHA256"] == part_b64[i - 1]
+        parts.append({"PartNumber": i, "ETag": r["ETag"], "ChecksumSHA256": r["ChecksumSHA256"]})
+    bare = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
+    assert err(s3.complete_multipart_upload, Bucket=bucket, Key="ck", UploadId=uid,
+               MultipartUpload={"Parts": bare}) == (400, "InvalidRequest")
+    assert err(s3.complete_multipart_upload, Bucket=bucket, Key="ck", UploadId=uid, ChecksumSHA256="bad",
+               MultipartUpload={"Parts": parts}) == (400, "BadDigest")
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="ck", UploadId=uid, ChecksumSHA256=composite,
+                                        MultipartUpload={"Parts": parts})
+    assert done["ChecksumSHA256"] == composite
+    # a retried completion answers the same
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="ck", UploadId=uid, MultipartUpload={"Parts": parts})
+    assert (again["ETag"], again["ChecksumSHA256"]) == (done["ETag"], composite)
+    assert "ChecksumSHA256" not in s3.head_object(Bucket=bucket, Key="ck")
+    assert s3.head_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")["ChecksumSHA256"] == composite
+    attrs = s3.get_object_attributes(Bucket=bucket, Key="ck", ObjectAttributes=["Checksum", "ObjectParts"])
+    assert attrs["Checksum"]["ChecksumSHA256"] == composite
+    assert [(p["PartNumber"], p["Size"], p["ChecksumSHA256"]) for p in attrs["ObjectParts"]["Parts"]] == \
+        [(1, 5 << 20, part_b64[0]), (2, 100, part_b64[1])]

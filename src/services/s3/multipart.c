@@ -4,6 +4,7 @@
  * copies no byte: the object row takes the chosen part blobs (part_blobs)
  * and GET streams across them; parts left out are deleted after the row
  * commits. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,7 +131,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
  * a part it replaces is deleted after the commit. On failure the new blob is
  * deleted. */
 static int store_part(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid, int64_t num, const char *id,
-                      int64_t size, str_t etag)
+                      int64_t size, str_t etag, str_t checksum)
 {
     char old[33] = "";
     sqlite3_stmt *st = NULL;
@@ -149,8 +150,8 @@ static int store_part(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid,
     if (sqlite3_step(st) == SQLITE_ROW) snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
     store_release(st);
     if (store_prepare(db,
-                      "INSERT OR REPLACE INTO s3_part (upload, num, blob, size, etag, modified_us) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                      "INSERT OR REPLACE INTO s3_part (upload, num, blob, size, etag, modified_us, checksum) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                       -1, &st, NULL) != SQLITE_OK)
         goto fail_tx;
     sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
@@ -159,6 +160,7 @@ static int store_part(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid,
     sqlite3_bind_int64(st, 4, size);
     sqlite3_bind_text(st, 5, etag.p, (int)etag.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, time_now_us());
+    if (checksum.p) sqlite3_bind_text(st, 7, checksum.p, (int)checksum.len, SQLITE_STATIC);
     rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE || s3__commit(db) != GR_OK) goto fail_tx;
@@ -200,7 +202,9 @@ int s3_upload_part(req_t *r, const val_t *in, val_t *out)
     if (s3__body_to_blob(r, in, id, &size, md5, &algo, &value) != GR_OK) return GR_ERR;
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
-                   val_get_int(in, "PartNumber", 0), id, size, etag) != GR_OK)
+                   val_get_int(in, "PartNumber", 0), id, size, etag,
+                   /* kept when of the upload's algorithm: the completion's composite is made of these */
+                   algo.p && str_eq_nocase(algo, at.checksum_algo) ? value : STR_NULL) != GR_OK)
         return GR_ERR;
     val_set_c(a, out, "ETag", val_str(a, etag));
     if (algo.p) val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(algo)), val_str(a, value));
@@ -246,7 +250,7 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     int64_t now = time_now_us();
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
-                   val_get_int(in, "PartNumber", 0), id, len, etag) != GR_OK)
+                   val_get_int(in, "PartNumber", 0), id, len, etag, STR_NULL) != GR_OK)
         return GR_ERR;
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, etag));
@@ -259,7 +263,7 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
 
 typedef struct {
     int64_t num, size;
-    str_t blob, etag;
+    str_t blob, etag, checksum;
 } part_t;
 
 /* The upload's parts in number order (arena). */
@@ -267,7 +271,7 @@ static int load_parts(req_t *r, sqlite3 *db, str_t uid, int64_t after, part_t **
 {
     sqlite3_stmt *st;
     if (store_prepare(db,
-                      "SELECT num, size, blob, etag, modified_us FROM s3_part WHERE upload = ?1 AND num > ?2 "
+                      "SELECT num, size, blob, etag, modified_us, checksum FROM s3_part WHERE upload = ?1 AND num > ?2 "
                       "ORDER BY num",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
@@ -286,6 +290,7 @@ static int load_parts(req_t *r, sqlite3 *db, str_t uid, int64_t after, part_t **
         p[k].size = sqlite3_column_int64(st, 1);
         p[k].blob = s3__col_str(r, st, 2);
         p[k].etag = s3__col_str(r, st, 3);
+        p[k].checksum = s3__col_str(r, st, 5);
         k++;
     }
     store_release(st);
@@ -411,6 +416,62 @@ static int completed_again(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* AWS: an upload created with a ChecksumAlgorithm completes with a composite
+ * checksum — the algorithm over its parts' binary checksums, then "-N"
+ * ("Checking object integrity": checksums of multipart uploads). A checksum
+ * the request gives for the whole must match it (BadDigest); each listed part
+ * must repeat its own (InvalidRequest when missing, InvalidPart when another).
+ * cks: the parts' stored checksums in the request's order. */
+static int composite_checksum(req_t *r, const val_t *in, const val_t *want, const str_t *cks, s3_obj_t *o)
+{
+    arena_t *a = r->arena;
+    str_t algo = o->at.checksum_algo;
+    o->at.checksum = STR_NULL;
+    size_t n = want->u.list.n;
+    buf_t raw, list;
+    buf_init(&raw, a);
+    buf_init(&list, a);
+    for (size_t i = 0; algo.p && i < n; i++) {
+        str_t d;
+        if (!cks[i].p || !s3__unb64(a, cks[i], &d)) { /* a part without one (UploadPartCopy): no composite */
+            o->at.checksum_algo = STR_NULL;
+            return GR_OK;
+        }
+        buf_put_str(&raw, d);
+        buf_printf(&list, "%s%.*s", i ? "," : "", STR_FMT(cks[i]));
+    }
+    if (!algo.p) return GR_OK;
+    const char *name = arena_printf(a, "%.*s", STR_FMT(algo));
+    for (char *c = (char *)name; *c; c++) *c = (char)toupper((unsigned char)*c);
+    str_t whole = s3__checksum(a, name, raw.p ? raw.p : "", raw.len);
+    if (!whole.p || raw.failed || list.failed) return GR_ERR;
+    str_t member = str_c(arena_printf(a, "Checksum%s", name));
+    str_t composite = str_c(arena_printf(a, "%.*s-%zu", STR_FMT(whole), n));
+    str_t given = val_get_str(in, member.p);
+    if (given.p && !str_eq(given, composite) && !str_eq(given, whole))
+        return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.", name);
+    /* AWS names the algorithm in lower case here ("… using a crc32c checksum") */
+    char *lower = arena_strdup(a, name);
+    for (char *c = lower; *c; c++) *c = (char)tolower((unsigned char)*c);
+    for (size_t i = 0; i < n; i++) {
+        const val_t *p = want->u.list.v[i];
+        str_t part = val_get_str(p, member.p);
+        if (!part.p)
+            return req_fail(r, &ERR_InvalidRequest,
+                            "The upload was created using a %s checksum. The complete request must include the "
+                            "checksum for each part. It was missing for part %lld in the request.",
+                            lower, (long long)val_get_int(p, "PartNumber", 0));
+        if (!str_eq(part, cks[i]))
+            return req_fail(r, &S3_E_InvalidPart,
+                            "One or more of the specified parts could not be found.  The part may not have been "
+                            "uploaded, or the specified entity tag may not match the part's entity tag.");
+    }
+    o->at.checksum_algo = str_c(name);
+    o->at.checksum = composite;
+    o->part_checksums = buf_str(&list);
+    return GR_OK;
+}
+
 int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -423,6 +484,12 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     if (found < 0) return GR_ERR;
     if (!found) {
         int again = completed_again(r, db, bucket, key, uid, out);
+        s3_obj_t cur;
+        /* the retry answers the composite checksum too, while the object is that completion */
+        if (again > 0 && s3__obj_get(r, db, bucket, key, &cur) == 1 && cur.at.checksum.p &&
+            str_eq(cur.etag, val_get_str(out, "ETag")))
+            val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(cur.at.checksum_algo)),
+                      val_str(a, cur.at.checksum));
         return again > 0 ? GR_OK : again < 0 ? GR_ERR : no_such_upload(r, uid);
     }
     const val_t *mu = val_get(in, "MultipartUpload");
@@ -438,7 +505,8 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     str_t *blobs = ARENA_NEWN(a, str_t, n);
     int64_t *sizes = ARENA_NEWN(a, int64_t, n);
     unsigned char *md5s = arena_alloc(a, 16 * n);
-    if (!blobs || !sizes || !md5s) return GR_ERR;
+    str_t *cks = ARENA_NEWN(a, str_t, n);
+    if (!blobs || !sizes || !md5s || !cks) return GR_ERR;
     int64_t prev = 0, total = 0;
     for (size_t i = 0; i < n; i++) {
         const val_t *p = want->u.list.v[i];
@@ -463,6 +531,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
                             "uploaded, or the specified entity tag may not match the part's entity tag.");
         }
         blobs[i] = hp->blob;
+        cks[i] = hp->checksum;
         sizes[i] = hp->size;
         total += hp->size;
     }
@@ -493,7 +562,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     buf_init(&ps, a);
     for (size_t i = 0; i < n; i++) buf_printf(&ps, "%s%lld", i ? "," : "", (long long)sizes[i]);
     o.part_sizes = buf_str(&ps);
-    o.at.checksum_algo = o.at.checksum = STR_NULL; /* composite checksums are not kept yet */
+    if (composite_checksum(r, in, want, cks, &o) != GR_OK) return GR_ERR;
     str_t old, initiator, up_owner = STR_NULL, up_acl = STR_NULL;
     if (pb.failed || s3__begin(db) != GR_OK) return GR_ERR;
     if ((found = upload_get(r, db, bucket, key, uid, NULL)) != 1) {
@@ -535,6 +604,8 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     }
     complete_out(r, out, bucket, key, o.etag, vid_out);
     s3__sse_out(r, o.at.sse, out);
+    if (o.at.checksum.p)
+        val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, o.at.checksum));
     return GR_OK;
 fail_tx:
     s3__rollback(db);

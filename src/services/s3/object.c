@@ -654,7 +654,7 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, op, "TotalPartsCount", val_int(a, o.parts));
         val_set_c(a, op, "PartNumberMarker", val_int(a, marker));
         val_set_c(a, op, "MaxParts", val_int(a, max));
-        str_t rest = o.part_sizes;
+        str_t rest = o.part_sizes, cks = o.part_checksums;
         int64_t num = 0, last = marker;
         bool truncated = false;
         while (rest.p && rest.len) {
@@ -662,6 +662,8 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
             rest = str_cut(rest, ',', &item);
             long long sz = 0;
             str_to_i64(item, &sz);
+            str_t ck = STR_NULL;
+            if (cks.p) cks = str_cut(cks, ',', &ck);
             if (++num <= marker) continue;
             if ((int64_t)val_len(parts) >= max) {
                 truncated = true;
@@ -670,6 +672,9 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
             val_t *p = val_new(a, VAL_STRUCT);
             val_set_c(a, p, "PartNumber", val_int(a, num));
             val_set_c(a, p, "Size", val_int(a, sz));
+            /* AWS: each part's own checksum, of the upload's algorithm */
+            if (ck.len && o.at.checksum_algo.p)
+                val_set_c(a, p, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, ck));
             val_push(a, parts, p);
             last = num;
         }

@@ -35,9 +35,10 @@ typedef struct {
     int64_t size;
     str_t etag; /* quoted */
     int64_t modified_us;
-    int64_t parts;    /* > 0: completed from this many parts */
-    str_t part_sizes; /* their sizes, "n1,n2,…" */
-    str_t part_blobs; /* their blobs, "id1,id2,…" (the object is its parts); STR_NULL: one blob */
+    int64_t parts;        /* > 0: completed from this many parts */
+    str_t part_sizes;     /* their sizes, "n1,n2,…" */
+    str_t part_blobs;     /* their blobs, "id1,id2,…" (the object is its parts); STR_NULL: one blob */
+    str_t part_checksums; /* their checksums (at.checksum_algo), "c1,c2,…"; STR_NULL: none kept */
     s3_attrs_t at;
     str_t version_id; /* STR_NULL: the null version */
     str_t tags;       /* "k=v&…" URL-encoded (x-amz-tagging form); STR_NULL: none */
