@@ -569,7 +569,9 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         s3__rollback(db);
         return found == 0 ? no_such_upload(r, uid) : GR_ERR;
     }
-    if (upload_owner(r, db, uid, &initiator, &up_owner, &up_acl) != 1) goto fail_tx;
+    if (upload_owner(r, db, uid, &initiator, &up_owner, &up_acl) != 1 ||
+        s3__put_conditions(r, db, bucket, key) != GR_OK) /* If-Match / If-None-Match: object.c */
+        goto fail_tx;
     /* A part uploaded again since we read the list replaced its blob. */
     part_t *now;
     size_t nnow;

@@ -31,13 +31,15 @@ static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value)
 
 static bool etag_listed(str_t list, str_t etag);
 
-/* AWS: conditional writes — PutObject with If-Match writes only over a
- * current object with that ETag (412 PreconditionFailed otherwise, 404
- * NoSuchKey when there is none); If-None-Match: * only when the key has no
- * current object (412). botocore 1.26's PutObject model has neither member,
- * so they are read from the request's headers. Runs inside the write's
- * transaction, so the check and the write see the same current version. */
-static int put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key)
+/* AWS: conditional writes — PutObject and CompleteMultipartUpload with
+ * If-Match write only over a current object with that ETag (412
+ * PreconditionFailed otherwise, 404 NoSuchKey when there is none);
+ * If-None-Match: * only when the key has no current object (412), and
+ * If-None-Match: ETAG only when the current object has another ETag.
+ * botocore 1.26's models have neither member, so they are read from the
+ * request's headers. Runs inside the write's transaction, so the check and
+ * the write see the same current version. */
+int s3__put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key)
 {
     str_t im = wire_header(&r->w, "If-Match"), inm = wire_header(&r->w, "If-None-Match");
     if (!im.p && !inm.p) return GR_OK;
@@ -45,7 +47,7 @@ static int put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key)
     int found = s3__obj_get(r, db, bucket, key, &cur);
     if (found < 0) return GR_ERR;
     if (im.p && !found) return s3__no_such_key(r, key);
-    if ((im.p && !etag_listed(im, cur.etag)) || (inm.p && found && str_eq_c(str_trim(inm), "*"))) {
+    if ((im.p && !etag_listed(im, cur.etag)) || (inm.p && found && etag_listed(inm, cur.etag))) {
         r->err_extra = val_new(r->arena, VAL_STRUCT);
         val_set_c(r->arena, r->err_extra, "Condition", val_cstr(r->arena, im.p ? "If-Match" : "If-None-Match"));
         return req_fail(r, &S3_E_PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
@@ -73,7 +75,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     str_t old;
     int vers = 0;
     if (!db || s3__begin(db) != GR_OK) goto fail;
-    if ((vers = s3__versioning(r, db, bucket, NULL)) < 0 || put_conditions(r, db, bucket, key) != GR_OK ||
+    if ((vers = s3__versioning(r, db, bucket, NULL)) < 0 || s3__put_conditions(r, db, bucket, key) != GR_OK ||
         s3__lock_apply(r, db, bucket, in, &o) != GR_OK || s3__version_put(r, db, bucket, key, &o, &old) != GR_OK ||
         s3__commit(db) != GR_OK) {
         s3__rollback(db);

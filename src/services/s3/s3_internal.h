@@ -136,6 +136,10 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out);
 void s3__attrs_bind(sqlite3_stmt *st, int first, const s3_attrs_t *at);
 void s3__attrs_read(req_t *r, sqlite3_stmt *st, int first, s3_attrs_t *at);
 
+/* If-Match / If-None-Match of a write against key's current object
+ * (object.c), inside the write's transaction: 412 or 404 when they fail. */
+int s3__put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key);
+
 /* ==== server-side encryption (sse.c) ==== */
 /* The encryption a write asks for (headers, SSE-C key, else the bucket's
  * default) into *sse; fails the request on a bad or conflicting header. */
