@@ -153,10 +153,12 @@ int s3__sse_for_read(req_t *r, const val_t *in, str_t sse, bool copy_source)
 
 int s3__sse_same_key(req_t *r, const val_t *in, str_t sse)
 {
-    if (!is_c(sse)) return s3__sse_for_read(r, in, sse, false);
     str_t md5;
     int c = customer_key(r, in, "", &md5);
     if (c < 0) return GR_ERR;
+    if (!is_c(sse)) /* a part's x-amz-server-side-encryption headers repeat the upload's and are not judged */
+        return c ? req_fail(r, &ERR_InvalidRequest, "The encryption parameters are not applicable to this object.")
+                 : GR_OK;
     /* AWS: each part of an SSE-C upload carries the key the upload was created with */
     if (!c || !str_eq(md5, field(sse, 2)))
         return req_fail(r, &ERR_InvalidRequest,
