@@ -160,6 +160,10 @@ def test_sse_c_upload_parts_carry_the_key(s3, bucket):
                SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER)[0] == 400
     part = s3.upload_part(Bucket=bucket, Key="m", UploadId=uid, PartNumber=1, Body=b"p",
                           SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    # a completion that names a key must name the upload's
+    assert err(s3.complete_multipart_upload, Bucket=bucket, Key="m", UploadId=uid, SSECustomerAlgorithm="AES256",
+               SSECustomerKey=base64.b64encode(OTHER).decode(),
+               SSECustomerKeyMD5=base64.b64encode(hashlib.md5(OTHER).digest()).decode(), MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})[0] == 400
     s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=uid,
                                  MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
     assert err(s3.head_object, Bucket=bucket, Key="m")[0] == 400
@@ -215,7 +219,11 @@ def test_multipart_composite_checksum(s3, bucket):
     again = s3.complete_multipart_upload(Bucket=bucket, Key="ck", UploadId=uid, MultipartUpload={"Parts": parts})
     assert (again["ETag"], again["ChecksumSHA256"]) == (done["ETag"], composite)
     assert "ChecksumSHA256" not in s3.head_object(Bucket=bucket, Key="ck")
-    assert s3.head_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")["ChecksumSHA256"] == composite
+    head = s3.head_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == composite
+    assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-checksum-type"] == "COMPOSITE"
+    put = s3.put_object(Bucket=bucket, Key="whole", Body=b"w", ChecksumAlgorithm="SHA256")
+    assert put["ResponseMetadata"]["HTTPHeaders"]["x-amz-checksum-type"] == "FULL_OBJECT"
     attrs = s3.get_object_attributes(Bucket=bucket, Key="ck", ObjectAttributes=["Checksum", "ObjectParts"])
     assert attrs["Checksum"]["ChecksumSHA256"] == composite
     assert [(p["PartNumber"], p["Size"], p["ChecksumSHA256"]) for p in attrs["ObjectParts"]["Parts"]] == \

@@ -492,6 +492,10 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
                       val_str(a, cur.at.checksum));
         return again > 0 ? GR_OK : again < 0 ? GR_ERR : no_such_upload(r, uid);
     }
+    /* AWS: the completion need not repeat an SSE-C upload's key, but one it gives must be that key */
+    if ((val_get_str(in, "SSECustomerAlgorithm").p || val_get_str(in, "SSECustomerKey").p) &&
+        s3__sse_same_key(r, in, o.at.sse) != GR_OK)
+        return GR_ERR;
     const val_t *mu = val_get(in, "MultipartUpload");
     const val_t *want = mu ? val_get(mu, "Parts") : NULL;
     /* AWS: a CompleteMultipartUpload without parts is MalformedXML */

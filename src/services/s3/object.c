@@ -27,6 +27,10 @@ static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value)
 {
     if (!algo.p || !value.p) return;
     val_set_c(r->arena, out, arena_printf(r->arena, "Checksum%.*s", STR_FMT(algo)), val_str(r->arena, value));
+    /* AWS: x-amz-checksum-type says whether the value covers the whole object or
+     * is a multipart upload's composite ("…-N"); botocore 1.26's models lack it */
+    bool composite = value.len > 2 && memchr(value.p, '-', value.len);
+    wire_resp_header(&r->resp, r->arena, "x-amz-checksum-type", composite ? STR("COMPOSITE") : STR("FULL_OBJECT"));
 }
 
 static bool etag_listed(str_t list, str_t etag);
