@@ -224,6 +224,10 @@ def test_multipart_composite_checksum(s3, bucket):
     assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-checksum-type"] == "COMPOSITE"
     put = s3.put_object(Bucket=bucket, Key="whole", Body=b"w", ChecksumAlgorithm="SHA256")
     assert put["ResponseMetadata"]["HTTPHeaders"]["x-amz-checksum-type"] == "FULL_OBJECT"
+    # a part's read with ChecksumMode answers that part's checksum
+    p2 = s3.get_object(Bucket=bucket, Key="ck", PartNumber=2, ChecksumMode="ENABLED")
+    assert (p2["Body"].read(), p2["ChecksumSHA256"]) == (body[1], part_b64[1])
+    assert p2["ResponseMetadata"]["HTTPHeaders"]["x-amz-checksum-type"] == "COMPOSITE"
     attrs = s3.get_object_attributes(Bucket=bucket, Key="ck", ObjectAttributes=["Checksum", "ObjectParts"])
     assert attrs["Checksum"]["ChecksumSHA256"] == composite
     assert [(p["PartNumber"], p["Size"], p["ChecksumSHA256"]) for p in attrs["ObjectParts"]["Parts"]] == \

@@ -23,13 +23,14 @@ static int check_key(req_t *r, str_t key)
     return req_fail(r, &S3_E_KeyTooLong, "Your key is too long");
 }
 
-static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value)
+/* part: value is one part's checksum of a multipart object (its type is COMPOSITE too) */
+static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value, bool part)
 {
     if (!algo.p || !value.p) return;
     val_set_c(r->arena, out, arena_printf(r->arena, "Checksum%.*s", STR_FMT(algo)), val_str(r->arena, value));
     /* AWS: x-amz-checksum-type says whether the value covers the whole object or
      * is a multipart upload's composite ("…-N"); botocore 1.26's models lack it */
-    bool composite = value.len > 2 && memchr(value.p, '-', value.len);
+    bool composite = part || (value.len > 2 && memchr(value.p, '-', value.len));
     wire_resp_header(&r->resp, r->arena, "x-amz-checksum-type", composite ? STR("COMPOSITE") : STR("FULL_OBJECT"));
 }
 
@@ -90,7 +91,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "ETag", val_str(a, o.etag));
     /* AWS: x-amz-version-id only for a versioned write (not in a suspended bucket) */
     if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
-    checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
+    checksum_out(r, out, o.at.checksum_algo, o.at.checksum, false);
     s3__sse_out(r, o.at.sse, out);
     return GR_OK;
 fail:
@@ -361,6 +362,11 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         rr = 1;
         /* AWS: x-amz-mp-parts-count only for objects uploaded in parts */
         if (o.parts) val_set_c(a, out, "PartsCount", val_int(a, o.parts));
+        /* AWS: with ChecksumMode, a part's read answers that part's checksum */
+        str_t cks = o.part_checksums, ck = STR_NULL;
+        for (int64_t i = 1; i <= pn && cks.p; i++) cks = str_cut(cks, ',', &ck);
+        if (ck.len && str_eq_nocase(val_get_str(in, "ChecksumMode"), STR("ENABLED")))
+            checksum_out(r, out, o.at.checksum_algo, ck, true);
     }
     if (rr < 0) {
         r->err_extra = val_new(a, VAL_STRUCT);
@@ -381,7 +387,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         r->resp.status = 206;
     } else if (str_eq_nocase(val_get_str(in, "ChecksumMode"), STR("ENABLED"))) {
         /* AWS: checksums are returned for whole-object reads when asked for */
-        checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
+        checksum_out(r, out, o.at.checksum_algo, o.at.checksum, false);
     }
     /* AWS: response-* query parameters override the stored headers (GET only) */
     static const struct {
