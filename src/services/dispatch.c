@@ -284,9 +284,10 @@ static void inspect(req_t *r)
  * HeadObject answers x-amz-tagging-count, which botocore's HeadObject output
  * lacks; a request charged to its requester by a Requester Pays bucket
  * answers x-amz-request-charged, set by the bucket check before any handler
- * output exists). Only these survive serialization; copies them into saved. */
+ * output exists; x-amz-checksum-type, which botocore 1.26 lacks). Only these
+ * survive serialization; copies them into saved. */
 static const char *const carried[] = {"ETag", "Last-Modified", "x-amz-delete-marker", "x-amz-version-id",
-                                      "x-amz-tagging-count", "x-amz-request-charged"};
+                                      "x-amz-tagging-count", "x-amz-request-charged", "x-amz-checksum-type"};
 #define N_CARRIED (sizeof carried / sizeof carried[0])
 static size_t carried_headers(const req_t *r, kv_t *saved)
 {

@@ -839,7 +839,7 @@ def test_policy_conditions_on_grant_headers(s3, alt, bucket):
 
 
 def test_listings_show_each_objects_owner(s3, alt):
-    """ListObjects (v1 always, v2 with FetchOwner) shows who owns each object — the
+    """ListObjects (v1 always, v2 with FetchOwner) and ListObjectVersions show who owns each object — the
     writer under ObjectWriter, else the bucket owner — whoever lists."""
     me, other = s3.list_buckets()["Owner"]["ID"], alt.list_buckets()["Owner"]["ID"]
     b = name("lsown")
@@ -854,6 +854,9 @@ def test_listings_show_each_objects_owner(s3, alt):
             v2 = client.list_objects_v2(Bucket=b, FetchOwner=True)["Contents"]
             assert [(o["Key"], o["Owner"]["ID"]) for o in v1] == want
             assert [(o["Key"], o["Owner"]["ID"]) for o in v2] == want
+            # ListObjectVersions shows the same owners, not the caller
+            vs = client.list_object_versions(Bucket=b)["Versions"]
+            assert [(o["Key"], o["Owner"]["ID"]) for o in vs] == want
         assert "Owner" not in s3.list_objects_v2(Bucket=b)["Contents"][0]
     finally:
         s3.delete_bucket_policy(Bucket=b)

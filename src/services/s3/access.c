@@ -550,6 +550,8 @@ static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket, str_t
               {"s3:x-amz-copy-source", "CopySource"},
               {"s3:x-amz-metadata-directive", "MetadataDirective"},
               {"s3:x-amz-server-side-encryption", "ServerSideEncryption"},
+              {"s3:x-amz-server-side-encryption-aws-kms-key-id", "SSEKMSKeyId"},
+              {"s3:x-amz-server-side-encryption-customer-algorithm", "SSECustomerAlgorithm"},
               {"s3:x-amz-storage-class", "StorageClass"}};
     str_t hv[sizeof hk / sizeof hk[0]];
     for (size_t i = 0; r->in && i < sizeof hk / sizeof hk[0]; i++) {

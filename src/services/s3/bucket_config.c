@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auth/policy.h"
+#include "core/id.h"
 #include "core/json.h"
 #include "s3_bucket.h"
 #include "s3_internal.h"
@@ -629,6 +630,12 @@ int s3_delete_bucket_website(req_t *r, const val_t *in, val_t *out)
 /* AWS: PutBucketLifecycleConfiguration — up to 1,000 rules with unique IDs
  * (≤ 255 characters), Status Enabled|Disabled, at least one action, positive
  * Days; Prefix and Filter are exclusive. */
+/* AWS: lifecycle dates name a day: "'Date' must be at midnight GMT" */
+static bool midnight(const val_t *d)
+{
+    return !d || (d->kind == VAL_TIME && d->u.t % (86400 * (int64_t)1000000) == 0);
+}
+
 int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
@@ -655,7 +662,13 @@ int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
             if (d && d->kind == VAL_INT && d->u.i <= 0)
                 return req_fail(r, &S3_E_InvalidArgument, "'Days' for Expiration action must be a positive integer");
             if (d && val_get(exp, "Date")) return malformed(r);
+            if (!midnight(val_get(exp, "Date")))
+                return req_fail(r, &S3_E_InvalidArgument, "'Date' must be at midnight GMT");
         }
+        const val_t *tr = val_get(ru, "Transitions");
+        for (size_t k = 0; k < list_len(tr); k++)
+            if (!midnight(val_get(list_at(tr, k), "Date")))
+                return req_fail(r, &S3_E_InvalidArgument, "'Date' must be at midnight GMT");
         const val_t *ab = val_get(ru, "AbortIncompleteMultipartUpload");
         if (ab && val_get_int(ab, "DaysAfterInitiation", 0) <= 0)
             return req_fail(
@@ -665,6 +678,14 @@ int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
         if (nve && val_get_int(nve, "NoncurrentDays", 1) <= 0)
             return req_fail(r, &S3_E_InvalidArgument,
                             "'NoncurrentDays' in NoncurrentVersionExpiration action must be a positive integer");
+    }
+    /* AWS: a rule put without an ID gets one S3 makes up (GetBucketLifecycleConfiguration shows it) */
+    for (size_t i = 0; i < n; i++) {
+        val_t *ru = (val_t *)list_at(rules, i);
+        if (val_get_str(ru, "ID").len) continue;
+        char u[37];
+        id_uuid(u);
+        val_set_c(r->arena, ru, "ID", val_str(r->arena, s3__b64(r->arena, (const unsigned char *)u, 36)));
     }
     return cfg_write(r, in, "lifecycle", c);
 }

@@ -4,6 +4,7 @@
  * copies no byte: the object row takes the chosen part blobs (part_blobs)
  * and GET streams across them; parts left out are deleted after the row
  * commits. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,14 +32,17 @@ static int no_such_upload(req_t *r, str_t id)
 static int upload_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t id, s3_attrs_t *at)
 {
     char *sql =
-        arena_printf(r->arena, "SELECT %s FROM s3_upload WHERE id = ?1 AND bucket = ?2 AND key = ?3", UPLOAD_COLS);
+        arena_printf(r->arena, "SELECT %s, sse FROM s3_upload WHERE id = ?1 AND bucket = ?2 AND key = ?3", UPLOAD_COLS);
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     sqlite3_bind_text(st, 1, id.p ? id.p : "", (int)id.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, bucket.p, (int)bucket.len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, key.p ? key.p : "", (int)key.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && at) s3__attrs_read(r, st, 0, at);
+    if (rc == SQLITE_ROW && at) {
+        s3__attrs_read(r, st, 0, at);
+        at->sse = s3__col_str(r, st, 10);
+    }
     store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -72,6 +76,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     at.checksum_algo = val_get_str(in, "ChecksumAlgorithm");
     str_t tags = STR_NULL, tagging = val_get_str(in, "Tagging");
     if (tagging.p && s3__tags_parse(r, tagging, &tags) != GR_OK) return GR_ERR;
+    if (s3__sse_for_write(r, s3__db(r), bucket, in, &at.sse) != GR_OK) return GR_ERR; /* sse.c */
     char id[65];
     id_random_chars(id, 64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
     sqlite3 *db = s3__db(r);
@@ -84,9 +89,9 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     if (s3_upload_acl(r, bucket, in, &owner, &acl) != GR_OK) return GR_ERR; /* access.c */
     char *sql = arena_printf(a,
                              "INSERT INTO s3_upload (id, bucket, key, initiated_us, initiator, %s, tags, lock_mode, "
-                             "lock_until_us, legal_hold, owner_account, acl) "
+                             "lock_until_us, legal_hold, owner_account, acl, sse) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-                             "?19, ?20, ?21)",
+                             "?19, ?20, ?21, ?22)",
                              UPLOAD_COLS);
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
@@ -110,6 +115,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_text(st, 21, acl.p, (int)acl.len, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 21);
+    sqlite3_bind_text(st, 22, at.sse.p, (int)at.sse.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -117,6 +123,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "Key", val_str(a, key));
     val_set_c(a, out, "UploadId", val_strdup(a, str_n(id, 64)));
     if (at.checksum_algo.p) val_set_c(a, out, "ChecksumAlgorithm", val_str(a, at.checksum_algo));
+    s3__sse_out(r, at.sse, out);
     return GR_OK;
 }
 
@@ -124,7 +131,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
  * a part it replaces is deleted after the commit. On failure the new blob is
  * deleted. */
 static int store_part(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid, int64_t num, const char *id,
-                      int64_t size, str_t etag)
+                      int64_t size, str_t etag, str_t checksum)
 {
     char old[33] = "";
     sqlite3_stmt *st = NULL;
@@ -143,8 +150,8 @@ static int store_part(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid,
     if (sqlite3_step(st) == SQLITE_ROW) snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
     store_release(st);
     if (store_prepare(db,
-                      "INSERT OR REPLACE INTO s3_part (upload, num, blob, size, etag, modified_us) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                      "INSERT OR REPLACE INTO s3_part (upload, num, blob, size, etag, modified_us, checksum) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                       -1, &st, NULL) != SQLITE_OK)
         goto fail_tx;
     sqlite3_bind_text(st, 1, uid.p, (int)uid.len, SQLITE_STATIC);
@@ -153,6 +160,7 @@ static int store_part(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid,
     sqlite3_bind_int64(st, 4, size);
     sqlite3_bind_text(st, 5, etag.p, (int)etag.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, time_now_us());
+    if (checksum.p) sqlite3_bind_text(st, 7, checksum.p, (int)checksum.len, SQLITE_STATIC);
     rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE || s3__commit(db) != GR_OK) goto fail_tx;
@@ -166,7 +174,7 @@ fail:
 }
 
 /* The upload a part goes to exists, and the part number is valid. */
-static int part_target(req_t *r, const val_t *in, sqlite3 **db)
+static int part_target(req_t *r, const val_t *in, sqlite3 **db, s3_attrs_t *at)
 {
     str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), uid = val_get_str(in, "UploadId");
     int64_t num = val_get_int(in, "PartNumber", 0);
@@ -175,17 +183,18 @@ static int part_target(req_t *r, const val_t *in, sqlite3 **db)
     if (num < 1 || num > 10000)
         return req_fail(r, &S3_E_InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
     if (!(*db = s3__db(r))) return GR_ERR;
-    int found = upload_get(r, *db, bucket, key, uid, NULL);
+    int found = upload_get(r, *db, bucket, key, uid, at);
     if (found < 0) return GR_ERR;
     if (!found) return no_such_upload(r, uid);
-    return GR_OK;
+    return s3__sse_same_key(r, in, at->sse); /* an SSE-C upload's key: sse.c */
 }
 
 int s3_upload_part(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     sqlite3 *db;
-    if (part_target(r, in, &db) != GR_OK) return GR_ERR;
+    s3_attrs_t at;
+    if (part_target(r, in, &db, &at) != GR_OK) return GR_ERR;
     unsigned char md5[16];
     str_t algo, value;
     char id[33];
@@ -193,10 +202,13 @@ int s3_upload_part(req_t *r, const val_t *in, val_t *out)
     if (s3__body_to_blob(r, in, id, NULL, &size, md5, &algo, &value) != GR_OK) return GR_ERR;
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
-                   val_get_int(in, "PartNumber", 0), id, size, etag) != GR_OK)
+                   val_get_int(in, "PartNumber", 0), id, size, etag,
+                   /* kept when of the upload's algorithm: the completion's composite is made of these */
+                   algo.p && str_eq_nocase(algo, at.checksum_algo) ? value : STR_NULL) != GR_OK)
         return GR_ERR;
     val_set_c(a, out, "ETag", val_str(a, etag));
     if (algo.p) val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(algo)), val_str(a, value));
+    s3__sse_out(r, at.sse, out);
     return GR_OK;
 }
 
@@ -206,7 +218,8 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     sqlite3 *db;
-    if (part_target(r, in, &db) != GR_OK) return GR_ERR;
+    s3_attrs_t at;
+    if (part_target(r, in, &db, &at) != GR_OK) return GR_ERR;
     str_t sb, sk, svid;
     if (!s3__parse_copy_source(a, val_get_str(in, "CopySource"), &sb, &sk, &svid))
         return req_fail(r, &S3_E_InvalidArgument, "Invalid copy source object key");
@@ -215,7 +228,8 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     int found = s3__version_get(r, db, sb, sk, svid, &src);
     if (found < 0) return GR_ERR;
     if (!found || src.delete_marker) return s3__no_such_key(r, sk);
-    if (s3__check_conditions(r, in, &src, true) != GR_OK) return GR_ERR;
+    if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK)
+        return GR_ERR;
     int64_t from = 0, len = src.size;
     str_t range = val_get_str(in, "CopySourceRange");
     if (range.p) {
@@ -236,19 +250,20 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     int64_t now = time_now_us();
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
-                   val_get_int(in, "PartNumber", 0), id, len, etag) != GR_OK)
+                   val_get_int(in, "PartNumber", 0), id, len, etag, STR_NULL) != GR_OK)
         return GR_ERR;
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, etag));
     val_set_c(a, res, "LastModified", val_time(a, now));
     val_set_c(a, out, "CopyPartResult", res);
     if (src.version_id.p) val_set_c(a, out, "CopySourceVersionId", val_str(a, src.version_id));
+    s3__sse_out(r, at.sse, out);
     return GR_OK;
 }
 
 typedef struct {
     int64_t num, size;
-    str_t blob, etag;
+    str_t blob, etag, checksum;
 } part_t;
 
 /* The upload's parts in number order (arena). */
@@ -256,7 +271,7 @@ static int load_parts(req_t *r, sqlite3 *db, str_t uid, int64_t after, part_t **
 {
     sqlite3_stmt *st;
     if (store_prepare(db,
-                      "SELECT num, size, blob, etag, modified_us FROM s3_part WHERE upload = ?1 AND num > ?2 "
+                      "SELECT num, size, blob, etag, modified_us, checksum FROM s3_part WHERE upload = ?1 AND num > ?2 "
                       "ORDER BY num",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
@@ -275,6 +290,7 @@ static int load_parts(req_t *r, sqlite3 *db, str_t uid, int64_t after, part_t **
         p[k].size = sqlite3_column_int64(st, 1);
         p[k].blob = s3__col_str(r, st, 2);
         p[k].etag = s3__col_str(r, st, 3);
+        p[k].checksum = s3__col_str(r, st, 5);
         k++;
     }
     store_release(st);
@@ -400,6 +416,62 @@ static int completed_again(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* AWS: an upload created with a ChecksumAlgorithm completes with a composite
+ * checksum — the algorithm over its parts' binary checksums, then "-N"
+ * ("Checking object integrity": checksums of multipart uploads). A checksum
+ * the request gives for the whole must match it (BadDigest); each listed part
+ * must repeat its own (InvalidRequest when missing, InvalidPart when another).
+ * cks: the parts' stored checksums in the request's order. */
+static int composite_checksum(req_t *r, const val_t *in, const val_t *want, const str_t *cks, s3_obj_t *o)
+{
+    arena_t *a = r->arena;
+    str_t algo = o->at.checksum_algo;
+    o->at.checksum = STR_NULL;
+    size_t n = want->u.list.n;
+    buf_t raw, list;
+    buf_init(&raw, a);
+    buf_init(&list, a);
+    for (size_t i = 0; algo.p && i < n; i++) {
+        str_t d;
+        if (!cks[i].p || !s3__unb64(a, cks[i], &d)) { /* a part without one (UploadPartCopy): no composite */
+            o->at.checksum_algo = STR_NULL;
+            return GR_OK;
+        }
+        buf_put_str(&raw, d);
+        buf_printf(&list, "%s%.*s", i ? "," : "", STR_FMT(cks[i]));
+    }
+    if (!algo.p) return GR_OK;
+    const char *name = arena_printf(a, "%.*s", STR_FMT(algo));
+    for (char *c = (char *)name; *c; c++) *c = (char)toupper((unsigned char)*c);
+    str_t whole = s3__checksum(a, name, raw.p ? raw.p : "", raw.len);
+    if (!whole.p || raw.failed || list.failed) return GR_ERR;
+    str_t member = str_c(arena_printf(a, "Checksum%s", name));
+    str_t composite = str_c(arena_printf(a, "%.*s-%zu", STR_FMT(whole), n));
+    str_t given = val_get_str(in, member.p);
+    if (given.p && !str_eq(given, composite) && !str_eq(given, whole))
+        return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.", name);
+    /* AWS names the algorithm in lower case here ("… using a crc32c checksum") */
+    char *lower = arena_strdup(a, name);
+    for (char *c = lower; *c; c++) *c = (char)tolower((unsigned char)*c);
+    for (size_t i = 0; i < n; i++) {
+        const val_t *p = want->u.list.v[i];
+        str_t part = val_get_str(p, member.p);
+        if (!part.p)
+            return req_fail(r, &ERR_InvalidRequest,
+                            "The upload was created using a %s checksum. The complete request must include the "
+                            "checksum for each part. It was missing for part %lld in the request.",
+                            lower, (long long)val_get_int(p, "PartNumber", 0));
+        if (!str_eq(part, cks[i]))
+            return req_fail(r, &S3_E_InvalidPart,
+                            "One or more of the specified parts could not be found.  The part may not have been "
+                            "uploaded, or the specified entity tag may not match the part's entity tag.");
+    }
+    o->at.checksum_algo = str_c(name);
+    o->at.checksum = composite;
+    o->part_checksums = buf_str(&list);
+    return GR_OK;
+}
+
 int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -412,8 +484,18 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     if (found < 0) return GR_ERR;
     if (!found) {
         int again = completed_again(r, db, bucket, key, uid, out);
+        s3_obj_t cur;
+        /* the retry answers the composite checksum too, while the object is that completion */
+        if (again > 0 && s3__obj_get(r, db, bucket, key, &cur) == 1 && cur.at.checksum.p &&
+            str_eq(cur.etag, val_get_str(out, "ETag")))
+            val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(cur.at.checksum_algo)),
+                      val_str(a, cur.at.checksum));
         return again > 0 ? GR_OK : again < 0 ? GR_ERR : no_such_upload(r, uid);
     }
+    /* AWS: the completion need not repeat an SSE-C upload's key, but one it gives must be that key */
+    if ((val_get_str(in, "SSECustomerAlgorithm").p || val_get_str(in, "SSECustomerKey").p) &&
+        s3__sse_same_key(r, in, o.at.sse) != GR_OK)
+        return GR_ERR;
     const val_t *mu = val_get(in, "MultipartUpload");
     const val_t *want = mu ? val_get(mu, "Parts") : NULL;
     /* AWS: a CompleteMultipartUpload without parts is MalformedXML */
@@ -427,7 +509,8 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     str_t *blobs = ARENA_NEWN(a, str_t, n);
     int64_t *sizes = ARENA_NEWN(a, int64_t, n);
     unsigned char *md5s = arena_alloc(a, 16 * n);
-    if (!blobs || !sizes || !md5s) return GR_ERR;
+    str_t *cks = ARENA_NEWN(a, str_t, n);
+    if (!blobs || !sizes || !md5s || !cks) return GR_ERR;
     int64_t prev = 0, total = 0;
     for (size_t i = 0; i < n; i++) {
         const val_t *p = want->u.list.v[i];
@@ -452,6 +535,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
                             "uploaded, or the specified entity tag may not match the part's entity tag.");
         }
         blobs[i] = hp->blob;
+        cks[i] = hp->checksum;
         sizes[i] = hp->size;
         total += hp->size;
     }
@@ -482,14 +566,16 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     buf_init(&ps, a);
     for (size_t i = 0; i < n; i++) buf_printf(&ps, "%s%lld", i ? "," : "", (long long)sizes[i]);
     o.part_sizes = buf_str(&ps);
-    o.at.checksum_algo = o.at.checksum = STR_NULL; /* composite checksums are not kept yet */
+    if (composite_checksum(r, in, want, cks, &o) != GR_OK) return GR_ERR;
     str_t old, initiator, up_owner = STR_NULL, up_acl = STR_NULL;
     if (pb.failed || s3__begin(db) != GR_OK) return GR_ERR;
     if ((found = upload_get(r, db, bucket, key, uid, NULL)) != 1) {
         s3__rollback(db);
         return found == 0 ? no_such_upload(r, uid) : GR_ERR;
     }
-    if (upload_owner(r, db, uid, &initiator, &up_owner, &up_acl) != 1) goto fail_tx;
+    if (upload_owner(r, db, uid, &initiator, &up_owner, &up_acl) != 1 ||
+        s3__put_conditions(r, db, bucket, key) != GR_OK) /* If-Match / If-None-Match: object.c */
+        goto fail_tx;
     /* A part uploaded again since we read the list replaced its blob. */
     part_t *now;
     size_t nnow;
@@ -523,6 +609,9 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         if (!chosen) s3__blob_drop(r, now[k].blob.p);
     }
     complete_out(r, out, bucket, key, o.etag, vid_out);
+    s3__sse_out(r, o.at.sse, out);
+    if (o.at.checksum.p)
+        val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, o.at.checksum));
     return GR_OK;
 fail_tx:
     s3__rollback(db);

@@ -23,21 +23,28 @@ static int check_key(req_t *r, str_t key)
     return req_fail(r, &S3_E_KeyTooLong, "Your key is too long");
 }
 
-static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value)
+/* part: value is one part's checksum of a multipart object (its type is COMPOSITE too) */
+static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value, bool part)
 {
     if (!algo.p || !value.p) return;
     val_set_c(r->arena, out, arena_printf(r->arena, "Checksum%.*s", STR_FMT(algo)), val_str(r->arena, value));
+    /* AWS: x-amz-checksum-type says whether the value covers the whole object or
+     * is a multipart upload's composite ("…-N"); botocore 1.26's models lack it */
+    bool composite = part || (value.len > 2 && memchr(value.p, '-', value.len));
+    wire_resp_header(&r->resp, r->arena, "x-amz-checksum-type", composite ? STR("COMPOSITE") : STR("FULL_OBJECT"));
 }
 
 static bool etag_listed(str_t list, str_t etag);
 
-/* AWS: conditional writes — PutObject with If-Match writes only over a
- * current object with that ETag (412 PreconditionFailed otherwise, 404
- * NoSuchKey when there is none); If-None-Match: * only when the key has no
- * current object (412). botocore 1.26's PutObject model has neither member,
- * so they are read from the request's headers. Runs inside the write's
- * transaction, so the check and the write see the same current version. */
-static int put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key)
+/* AWS: conditional writes — PutObject and CompleteMultipartUpload with
+ * If-Match write only over a current object with that ETag (412
+ * PreconditionFailed otherwise, 404 NoSuchKey when there is none);
+ * If-None-Match: * only when the key has no current object (412), and
+ * If-None-Match: ETAG only when the current object has another ETag.
+ * botocore 1.26's models have neither member, so they are read from the
+ * request's headers. Runs inside the write's transaction, so the check and
+ * the write see the same current version. */
+int s3__put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key)
 {
     str_t im = wire_header(&r->w, "If-Match"), inm = wire_header(&r->w, "If-None-Match");
     if (!im.p && !inm.p) return GR_OK;
@@ -45,7 +52,7 @@ static int put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key)
     int found = s3__obj_get(r, db, bucket, key, &cur);
     if (found < 0) return GR_ERR;
     if (im.p && !found) return s3__no_such_key(r, key);
-    if ((im.p && !etag_listed(im, cur.etag)) || (inm.p && found && str_eq_c(str_trim(inm), "*"))) {
+    if ((im.p && !etag_listed(im, cur.etag)) || (inm.p && found && etag_listed(inm, cur.etag))) {
         r->err_extra = val_new(r->arena, VAL_STRUCT);
         val_set_c(r->arena, r->err_extra, "Condition", val_cstr(r->arena, im.p ? "If-Match" : "If-None-Match"));
         return req_fail(r, &S3_E_PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
@@ -63,6 +70,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     s3__attrs_from_input(r, in, &o.at);
     str_t tagging = val_get_str(in, "Tagging");
     if (tagging.p && s3__tags_parse(r, tagging, &o.tags) != GR_OK) return GR_ERR;
+    if (s3__sse_for_write(r, s3__db(r), bucket, in, &o.at.sse) != GR_OK) return GR_ERR; /* sse.c */
     char id[33];
     if (s3__body_to_blob(r, in, id, &o.data, &o.size, md5, &o.at.checksum_algo, &o.at.checksum) != GR_OK) return GR_ERR;
     o.blob = str_c(id);
@@ -72,7 +80,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     str_t old;
     int vers = 0;
     if (!db || s3__begin(db) != GR_OK) goto fail;
-    if ((vers = s3__versioning(r, db, bucket, NULL)) < 0 || put_conditions(r, db, bucket, key) != GR_OK ||
+    if ((vers = s3__versioning(r, db, bucket, NULL)) < 0 || s3__put_conditions(r, db, bucket, key) != GR_OK ||
         s3__lock_apply(r, db, bucket, in, &o) != GR_OK || s3__version_put(r, db, bucket, key, &o, &old) != GR_OK ||
         s3_object_acl_from_put(r, bucket, key, in) != GR_OK || s3__commit(db) != GR_OK) {
         /* the ACL is written in the object's transaction: both or neither */
@@ -83,8 +91,9 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "ETag", val_str(a, o.etag));
     /* AWS: x-amz-version-id only for a versioned write (not in a suspended bucket) */
     if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
+    checksum_out(r, out, o.at.checksum_algo, o.at.checksum, false);
+    s3__sse_out(r, o.at.sse, out);
     s3_notify(r, bucket, key, "ObjectCreated:Put", o.size, o.etag, val_get_str(out, "VersionId")); /* notify.c */
-    checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
     return GR_OK;
 fail:
     s3__blob_drop(r, id);
@@ -307,6 +316,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         wire_resp_header(&r->resp, a, "x-amz-version-id", s3__vid_out(&o));
         return req_fail(r, &ERR_MethodNotAllowed, "The specified method is not allowed against this resource.");
     }
+    if (s3__sse_for_read(r, in, o.at.sse, false) != GR_OK) return GR_ERR; /* SSE-C key: sse.c */
     if (s3__check_conditions(r, in, &o, false) != GR_OK) return GR_ERR;
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
@@ -353,6 +363,11 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         rr = 1;
         /* AWS: x-amz-mp-parts-count only for objects uploaded in parts */
         if (o.parts) val_set_c(a, out, "PartsCount", val_int(a, o.parts));
+        /* AWS: with ChecksumMode, a part's read answers that part's checksum */
+        str_t cks = o.part_checksums, ck = STR_NULL;
+        for (int64_t i = 1; i <= pn && cks.p; i++) cks = str_cut(cks, ',', &ck);
+        if (ck.len && str_eq_nocase(val_get_str(in, "ChecksumMode"), STR("ENABLED")))
+            checksum_out(r, out, o.at.checksum_algo, ck, true);
     }
     if (rr < 0) {
         r->err_extra = val_new(a, VAL_STRUCT);
@@ -373,7 +388,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         r->resp.status = 206;
     } else if (str_eq_nocase(val_get_str(in, "ChecksumMode"), STR("ENABLED"))) {
         /* AWS: checksums are returned for whole-object reads when asked for */
-        checksum_out(r, out, o.at.checksum_algo, o.at.checksum);
+        checksum_out(r, out, o.at.checksum_algo, o.at.checksum, false);
     }
     /* AWS: response-* query parameters override the stored headers (GET only) */
     static const struct {
@@ -550,7 +565,8 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     if (found < 0) return GR_ERR;
     if (found && src.delete_marker) found = 0;
     if (!found) return s3__no_such_key(r, sk);
-    if (s3__check_conditions(r, in, &src, true) != GR_OK) return GR_ERR;
+    if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK)
+        return GR_ERR;
     str_t directive = val_get_str(in, "MetadataDirective");
     bool replace = str_eq_c(directive, "REPLACE");
     s3_obj_t o = src;
@@ -562,9 +578,12 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
         str_t sc = val_get_str(in, "StorageClass");
         if (sc.p) o.at.storage_class = sc;
     }
+    /* AWS: the copy is encrypted as its own request (or its bucket's default) says, not as the source */
+    if (s3__sse_for_write(r, db, bucket, in, &o.at.sse) != GR_OK) return GR_ERR;
     /* AWS: copying an object onto itself must change something */
     if (str_eq(bucket, sb) && str_eq(key, sk) && !replace && !val_get_str(in, "StorageClass").p &&
-        !val_get_str(in, "WebsiteRedirectLocation").p && !val_get_str(in, "ServerSideEncryption").p)
+        !val_get_str(in, "WebsiteRedirectLocation").p && !val_get_str(in, "ServerSideEncryption").p &&
+        !val_get_str(in, "SSECustomerAlgorithm").p)
         return req_fail(r, &ERR_InvalidRequest,
                         "This copy request is illegal because it is trying to copy an object to itself without "
                         "changing the object's metadata, storage class, website redirect location or encryption "
@@ -607,6 +626,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, res, "ETag", val_str(a, o.etag));
     val_set_c(a, res, "LastModified", val_time(a, o.modified_us));
     val_set_c(a, out, "CopyObjectResult", res);
+    s3__sse_out(r, o.at.sse, out);
     return GR_OK;
 fail:
     s3__blob_drop(r, id);
@@ -642,6 +662,7 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
     int found = db ? s3__version_get(r, db, bucket, key, vid, &o) : -1;
     if (found < 0) return GR_ERR;
     if (!found || o.delete_marker) return s3__no_such_key(r, key);
+    if (s3__sse_for_read(r, in, o.at.sse, false) != GR_OK) return GR_ERR; /* an SSE-C object's key */
     const val_t *want = val_get(in, "ObjectAttributes");
     val_set_c(a, out, "LastModified", val_time(a, o.modified_us));
     if (o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
@@ -663,7 +684,7 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, op, "TotalPartsCount", val_int(a, o.parts));
         val_set_c(a, op, "PartNumberMarker", val_int(a, marker));
         val_set_c(a, op, "MaxParts", val_int(a, max));
-        str_t rest = o.part_sizes;
+        str_t rest = o.part_sizes, cks = o.part_checksums;
         int64_t num = 0, last = marker;
         bool truncated = false;
         while (rest.p && rest.len) {
@@ -671,6 +692,8 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
             rest = str_cut(rest, ',', &item);
             long long sz = 0;
             str_to_i64(item, &sz);
+            str_t ck = STR_NULL;
+            if (cks.p) cks = str_cut(cks, ',', &ck);
             if (++num <= marker) continue;
             if ((int64_t)val_len(parts) >= max) {
                 truncated = true;
@@ -679,6 +702,9 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
             val_t *p = val_new(a, VAL_STRUCT);
             val_set_c(a, p, "PartNumber", val_int(a, num));
             val_set_c(a, p, "Size", val_int(a, sz));
+            /* AWS: each part's own checksum, of the upload's algorithm */
+            if (ck.len && o.at.checksum_algo.p)
+                val_set_c(a, p, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, ck));
             val_push(a, parts, p);
             last = num;
         }

@@ -324,7 +324,12 @@ int s3_post_object(req_t *r)
               {"Content-Disposition", "ContentDisposition"},
               {"Content-Encoding", "ContentEncoding"},
               {"acl", "ACL"},
-              {"x-amz-storage-class", "StorageClass"}};
+              {"x-amz-storage-class", "StorageClass"},
+              {"x-amz-server-side-encryption", "ServerSideEncryption"},
+              {"x-amz-server-side-encryption-aws-kms-key-id", "SSEKMSKeyId"},
+              {"x-amz-server-side-encryption-customer-algorithm", "SSECustomerAlgorithm"},
+              {"x-amz-server-side-encryption-customer-key", "SSECustomerKey"},
+              {"x-amz-server-side-encryption-customer-key-MD5", "SSECustomerKeyMD5"}};
     for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
         str_t v = fval(f, n, hs[i].field);
         if (v.p) val_set_c(a, in, hs[i].member, val_str(a, v));
@@ -349,6 +354,17 @@ int s3_post_object(req_t *r)
         arena_printf(a, "http://%.*s.s3.localhost/%.*s", STR_FMT(bucket), STR_FMT(wire_url_encode(a, key, true))));
     wire_resp_init(&r->resp, a);
     wire_resp_header(&r->resp, a, "ETag", etag);
+    /* AWS: the upload's encryption headers, as PutObject answers them */
+    static const struct {
+        const char *member, *header;
+    } sse[] = {{"ServerSideEncryption", "x-amz-server-side-encryption"},
+               {"SSEKMSKeyId", "x-amz-server-side-encryption-aws-kms-key-id"},
+               {"SSECustomerAlgorithm", "x-amz-server-side-encryption-customer-algorithm"},
+               {"SSECustomerKeyMD5", "x-amz-server-side-encryption-customer-key-MD5"}};
+    for (size_t i = 0; i < sizeof sse / sizeof sse[0]; i++) {
+        str_t v = val_get_str(out, sse[i].member);
+        if (v.p) wire_resp_header(&r->resp, a, sse[i].header, v);
+    }
     str_t redirect = fval(f, n, "success_action_redirect");
     if (!redirect.len) redirect = fval(f, n, "redirect");
     if (redirect.len) {

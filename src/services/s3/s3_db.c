@@ -233,6 +233,7 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
     /* AWS: x-amz-storage-class is omitted for STANDARD */
     if (at->storage_class.p && !str_eq_c(at->storage_class, "STANDARD"))
         val_set_c(a, out, "StorageClass", val_str(a, at->storage_class));
+    s3__sse_out(r, at->sse, out); /* AWS: every object is encrypted, AES256 unless it says otherwise */
     if (at->meta.len) {
         val_t *m = val_new(a, VAL_MAP);
         str_t rest = at->meta;
@@ -255,7 +256,8 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
 #define OBJ_COLS                                                                                                       \
     "blob, size, etag, modified_us, parts, part_sizes, part_blobs, content_type, "                                     \
     "content_encoding, content_disposition, content_language, cache_control, expires_us, "                             \
-    "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, lock_until_us, legal_hold, data"
+    "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, lock_until_us, legal_hold, sse, "      \
+    "part_checksums, data"
 const char S3_OBJ_COLS[] = OBJ_COLS;
 
 void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
@@ -273,7 +275,9 @@ void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
     o->lock_mode = s3__col_str(r, st, i + 19);
     o->lock_until_us = sqlite3_column_int64(st, i + 20);
     o->legal_hold = sqlite3_column_int64(st, i + 21) != 0;
-    o->data = s3__col_str(r, st, i + 22);
+    o->at.sse = s3__col_str(r, st, i + 22);
+    o->part_checksums = s3__col_str(r, st, i + 23);
+    o->data = s3__col_str(r, st, i + 24);
 }
 
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
@@ -314,10 +318,11 @@ static int old_blobs_of(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *o
 int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, str_t *old)
 {
     if (old_blobs_of(r, db, bucket, key, old) < 0) return GR_ERR;
-    char *sql = arena_printf(r->arena,
-                             "INSERT OR REPLACE INTO s3_object (bucket, key, %s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                             "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
-                             S3_OBJ_COLS);
+    char *sql = arena_printf(
+        r->arena,
+        "INSERT OR REPLACE INTO s3_object (bucket, key, %s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+        S3_OBJ_COLS);
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, bucket);
@@ -338,10 +343,12 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
     else
         sqlite3_bind_null(st, 23);
     sqlite3_bind_int(st, 24, o->legal_hold);
+    bind_str(st, 25, o->at.sse);
+    bind_str(st, 26, o->part_checksums);
     if (o->data.p)
-        sqlite3_bind_blob(st, 25, o->data.len ? o->data.p : "", (int)o->data.len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 27, o->data.len ? o->data.p : "", (int)o->data.len, SQLITE_STATIC);
     else
-        sqlite3_bind_null(st, 25);
+        sqlite3_bind_null(st, 27);
     int rc = sqlite3_step(st);
     store_release(st);
     /* Rewriting a row over its own bytes (copy onto itself) keeps them. */

@@ -31,6 +31,7 @@ typedef struct {
     int64_t expires_us; /* 0: none */
     str_t meta;         /* "name:value\n" lines, names lower-case */
     str_t checksum_algo, checksum;
+    str_t sse; /* server-side encryption, sse.c's stored form (its own column, not in s3__attrs_bind) */
 } s3_attrs_t;
 
 typedef struct {
@@ -39,9 +40,10 @@ typedef struct {
     int64_t size;
     str_t etag; /* quoted */
     int64_t modified_us;
-    int64_t parts;    /* > 0: completed from this many parts */
-    str_t part_sizes; /* their sizes, "n1,n2,…" */
-    str_t part_blobs; /* their blobs, "id1,id2,…" (the object is its parts); STR_NULL: one blob */
+    int64_t parts;        /* > 0: completed from this many parts */
+    str_t part_sizes;     /* their sizes, "n1,n2,…" */
+    str_t part_blobs;     /* their blobs, "id1,id2,…" (the object is its parts); STR_NULL: one blob */
+    str_t part_checksums; /* their checksums (at.checksum_algo), "c1,c2,…"; STR_NULL: none kept */
     s3_attrs_t at;
     str_t version_id; /* STR_NULL: the null version */
     str_t tags;       /* "k=v&…" URL-encoded (x-amz-tagging form); STR_NULL: none */
@@ -143,6 +145,22 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out);
  * storage_class, meta, checksum_algo, checksum. */
 void s3__attrs_bind(sqlite3_stmt *st, int first, const s3_attrs_t *at);
 void s3__attrs_read(req_t *r, sqlite3_stmt *st, int first, s3_attrs_t *at);
+
+/* If-Match / If-None-Match of a write against key's current object
+ * (object.c), inside the write's transaction: 412 or 404 when they fail. */
+int s3__put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key);
+
+/* ==== server-side encryption (sse.c) ==== */
+/* The encryption a write asks for (headers, SSE-C key, else the bucket's
+ * default) into *sse; fails the request on a bad or conflicting header. */
+int s3__sse_for_write(req_t *r, sqlite3 *db, str_t bucket, const val_t *in, str_t *sse);
+/* A read of an object stored with sse (copy_source: the CopySource* SSE-C
+ * members): an SSE-C object needs its key; SSE headers on a read are refused. */
+int s3__sse_for_read(req_t *r, const val_t *in, str_t sse, bool copy_source);
+/* An upload's part or completion: an SSE-C upload's key again. */
+int s3__sse_same_key(req_t *r, const val_t *in, str_t sse);
+/* x-amz-server-side-encryption* (or SSE-C's algorithm and key MD5) of sse. */
+void s3__sse_out(req_t *r, str_t sse, val_t *out);
 
 /* ==== bytes ==== */
 str_t s3__col_str(req_t *r, sqlite3_stmt *st, int col); /* copied, NUL-terminated; STR_NULL for NULL */

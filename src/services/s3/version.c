@@ -410,7 +410,8 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t bucket = val_get_str(in, "Bucket");
-    if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    str_t bucket_owner;
+    if (s3__bucket_owned(r, bucket, NULL, &bucket_owner) != GR_OK) return GR_ERR;
     str_t prefix = val_get_str(in, "Prefix"), delim = val_get_str(in, "Delimiter");
     str_t kmark = val_get_str(in, "KeyMarker"), vmark = val_get_str(in, "VersionIdMarker");
     if (!prefix.p) prefix = STR("");
@@ -421,21 +422,27 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     /* The current rows (seq sorts above every noncurrent one), then the
-     * noncurrent ones newest first, key by key in byte order. */
+     * noncurrent ones newest first, key by key in byte order. The owner is the
+     * writer's account in the key's ACL (access.c keeps one per key) when
+     * someone other than the bucket owner wrote it, else the bucket owner —
+     * as ListObjects shows it (list.c). */
     sqlite3_stmt *st;
     if (store_prepare(db,
-                      "SELECT key, seq, delete_marker, version_id, size, etag, modified_us, storage_class FROM ("
+                      "SELECT v.key, seq, delete_marker, version_id, size, etag, modified_us, storage_class, "
+                      "json_extract(acl.doc, '$.OwnerAccount') FROM ("
                       "SELECT key, 9223372036854775807 AS seq, 0 AS delete_marker, version_id, size, etag, "
                       "modified_us, storage_class FROM s3_object WHERE bucket = ?1 AND key >= ?2 "
                       "UNION ALL SELECT key, seq, delete_marker, version_id, size, etag, modified_us, "
-                      "storage_class FROM s3_version WHERE bucket = ?1 AND key >= ?2) ORDER BY key, seq DESC",
+                      "storage_class FROM s3_version WHERE bucket = ?1 AND key >= ?2) v "
+                      "LEFT JOIN s3_object_acl acl ON acl.bucket = ?1 AND acl.key = v.key ORDER BY v.key, seq DESC",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     bind_s(st, 1, bucket);
     str_t start = str_cmp(prefix, kmark) > 0 ? prefix : kmark;
     bind_k(st, 2, start);
     val_t *versions = val_new(a, VAL_LIST), *markers = val_new(a, VAL_LIST), *prefixes = val_new(a, VAL_LIST);
-    val_t *owner = s3__owner(r);
+    val_t *owner = s3__owner_of(r, bucket_owner), *last_owner = NULL;
+    str_t last_acct = STR_NULL;
     str_t prev_key = STR_NULL, last_cp = STR_NULL, next_k = STR_NULL, next_v = STR_NULL;
     bool in_marker_key = vmark.p && vmark.len && kmark.len; /* versions of key-marker after version-id-marker */
     bool skipping = in_marker_key;
@@ -491,7 +498,13 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, e, "VersionId", val_str(a, vid_out));
         val_set_c(a, e, "IsLatest", val_bool(a, first));
         val_set_c(a, e, "LastModified", val_time(a, sqlite3_column_int64(st, 6)));
-        val_set_c(a, e, "Owner", owner);
+        str_t acct = s3__col_str(r, st, 8);
+        if (!acct.len || str_eq(acct, bucket_owner)) {
+            val_set_c(a, e, "Owner", owner);
+        } else {
+            if (!last_owner || !str_eq(acct, last_acct)) last_owner = s3__owner_of(r, acct), last_acct = acct;
+            val_set_c(a, e, "Owner", last_owner);
+        }
         if (sqlite3_column_int(st, 2)) {
             val_push(a, markers, e);
         } else {

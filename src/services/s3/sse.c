@@ -1,0 +1,185 @@
+/* sse.c — S3 server-side encryption as the object path sees it: which
+ * encryption a write asks for (x-amz-server-side-encryption*, SSE-C's
+ * x-amz-server-side-encryption-customer-*, else the bucket's default), the
+ * headers a response carries, and the SSE-C key a read must present.
+ * Called by object.c and multipart.c; bytes are stored as written (gureum
+ * holds no keys), but every answer and check is AWS's. Invariant: the stored
+ * form (s3_attrs_t.sse) never holds an SSE-C key, only its MD5. */
+#include <string.h>
+
+#include "s3_bucket.h"
+#include "s3_internal.h"
+
+/* Stored form, fields separated by '\n':
+ *   "AES256"                          SSE-S3
+ *   "aws:kms\nKEYID\nBK"              SSE-KMS (or aws:kms:dsse); BK "1" when bucket keys are on
+ *   "C\nAES256\nKEYMD5"               SSE-C; KEYMD5 the base64 MD5 of the customer key
+ * STR_NULL (rows from before it was kept) reads as "AES256". */
+
+static const aws_errdef_t E_InvalidEncryptionAlgorithm = {"InvalidEncryptionAlgorithmError", 400, true};
+
+static str_t field(str_t sse, int n)
+{
+    str_t rest = sse, item = STR_NULL;
+    for (int i = 0; i <= n; i++) {
+        if (!rest.p) return STR_NULL;
+        rest = str_cut(rest, '\n', &item);
+    }
+    return item;
+}
+
+static bool is_c(str_t sse)
+{
+    return str_eq(field(sse, 0), STR("C"));
+}
+
+/* The SSE-C triple under prefix ("" or "CopySource"): 0 none given, 1 valid
+ * (*md5 its base64 key MD5), -1 the request failed. */
+static int customer_key(req_t *r, const val_t *in, const char *prefix, str_t *md5)
+{
+    arena_t *a = r->arena;
+    str_t alg = val_get_str(in, arena_printf(a, "%sSSECustomerAlgorithm", prefix));
+    str_t key = val_get_str(in, arena_printf(a, "%sSSECustomerKey", prefix));
+    str_t given = val_get_str(in, arena_printf(a, "%sSSECustomerKeyMD5", prefix));
+    if (!alg.p && !key.p && !given.p) return 0;
+    /* AWS: S3 error codes for SSE-C ("Using server-side encryption with customer-provided keys") */
+    if (!alg.p)
+        return req_fail(r, &S3_E_InvalidArgument,
+                        "Requests specifying Server Side Encryption with Customer provided "
+                        "keys must provide a valid encryption algorithm."),
+               -1;
+    if (!str_eq_c(alg, "AES256"))
+        return req_fail(r, &E_InvalidEncryptionAlgorithm,
+                        "The Encryption request you specified is not valid. Supported value: AES256."),
+               -1;
+    if (!key.p)
+        return req_fail(r, &S3_E_InvalidArgument,
+                        "Requests specifying Server Side Encryption with Customer provided "
+                        "keys must provide an appropriate secret key."),
+               -1;
+    str_t raw;
+    if (!s3__unb64(a, key, &raw) || raw.len != 32)
+        return req_fail(r, &S3_E_InvalidArgument, "The secret key was invalid for the specified algorithm."), -1;
+    if (!given.p)
+        return req_fail(r, &S3_E_InvalidArgument,
+                        "Requests specifying Server Side Encryption with Customer provided "
+                        "keys must provide the client calculated MD5 of the secret key."),
+               -1;
+    unsigned char d[16];
+    s3__md5(raw.p, raw.len, d);
+    *md5 = s3__b64(a, d, 16);
+    if (!str_eq(*md5, given))
+        return req_fail(r, &S3_E_InvalidArgument,
+                        "The calculated MD5 hash of the key did not match the hash that was provided."),
+               -1;
+    return 1;
+}
+
+static bool kms_alg(str_t alg)
+{
+    return str_eq_c(alg, "aws:kms") || str_eq_c(alg, "aws:kms:dsse");
+}
+
+int s3__sse_for_write(req_t *r, sqlite3 *db, str_t bucket, const val_t *in, str_t *sse)
+{
+    arena_t *a = r->arena;
+    str_t alg = val_get_str(in, "ServerSideEncryption"), kid = val_get_str(in, "SSEKMSKeyId");
+    const val_t *bk = val_get(in, "BucketKeyEnabled");
+    str_t md5;
+    int c = customer_key(r, in, "", &md5);
+    if (c < 0) return GR_ERR;
+    if (c) {
+        /* AWS: SSE-C excludes x-amz-server-side-encryption and the KMS key */
+        if (alg.p || kid.p)
+            return req_fail(r, &S3_E_InvalidArgument,
+                            "Server Side Encryption with Customer provided key is incompatible with the encryption "
+                            "method specified");
+        *sse = str_c(arena_printf(a, "C\nAES256\n%.*s", STR_FMT(md5)));
+        return GR_OK;
+    }
+    if (alg.p && !str_eq_c(alg, "AES256") && !kms_alg(alg))
+        return req_fail(r, &S3_E_InvalidArgument, "The encryption method specified is not supported");
+    /* AWS: a KMS key id or encryption context only with aws:kms */
+    if ((kid.p || val_get_str(in, "SSEKMSEncryptionContext").p) && !kms_alg(alg))
+        return req_fail(r, &S3_E_InvalidArgument,
+                        "Server Side Encryption with AWS KMS managed key requires HTTP header "
+                        "x-amz-server-side-encryption : aws:kms");
+    bool bucket_key = bk && val_get_bool(in, "BucketKeyEnabled", false);
+    if (!alg.p) {
+        /* AWS: the bucket's default encryption applies when the request names none
+         * (and every bucket defaults to SSE-S3 since January 2023) */
+        val_t *doc = NULL;
+        if (db && s3_cfg_get(r, db, bucket, "encryption", &doc) < 0) return GR_ERR;
+        const val_t *rules = doc ? val_get(doc, "Rules") : NULL;
+        const val_t *rule = rules && rules->kind == VAL_LIST && rules->u.list.n ? rules->u.list.v[0] : NULL;
+        const val_t *d = rule ? val_get(rule, "ApplyServerSideEncryptionByDefault") : NULL;
+        alg = d ? val_get_str(d, "SSEAlgorithm") : STR_NULL;
+        if (kms_alg(alg)) kid = val_get_str(d, "KMSMasterKeyID");
+        if (!bk && rule) bucket_key = val_get_bool(rule, "BucketKeyEnabled", false);
+    }
+    if (!kms_alg(alg)) {
+        *sse = STR("AES256");
+        return GR_OK;
+    }
+    /* AWS: without a key id S3 uses the account's AWS managed key, aws/s3 */
+    if (!kid.len)
+        kid = str_c(arena_printf(a, "arn:aws:kms:%.*s:%.*s:alias/aws/s3", STR_FMT(r->region), STR_FMT(r->who.account)));
+    *sse = str_c(arena_printf(a, "%.*s\n%.*s\n%d", STR_FMT(alg), STR_FMT(kid), bucket_key));
+    return GR_OK;
+}
+
+int s3__sse_for_read(req_t *r, const val_t *in, str_t sse, bool copy_source)
+{
+    str_t md5;
+    int c = customer_key(r, in, copy_source ? "CopySource" : "", &md5);
+    if (c < 0) return GR_ERR;
+    /* GetObject and HeadObject have no such member: the header itself */
+    if (!copy_source && wire_header(&r->w, "x-amz-server-side-encryption").p)
+        /* AWS: x-amz-server-side-encryption belongs to writes; a GET or HEAD naming it is refused */
+        return req_fail(r, &S3_E_InvalidArgument,
+                        "x-amz-server-side-encryption header is not supported for this operation.");
+    if (is_c(sse)) {
+        /* AWS: an SSE-C object is read only with its key: none is 400, another is 403 */
+        if (!c)
+            return req_fail(r, &ERR_InvalidRequest,
+                            "The object was stored using a form of Server Side Encryption. "
+                            "The correct parameters must be provided to retrieve the object.");
+        if (!str_eq(md5, field(sse, 2))) return req_fail(r, &ERR_AccessDenied, "Access Denied");
+        return GR_OK;
+    }
+    if (c) return req_fail(r, &ERR_InvalidRequest, "The encryption parameters are not applicable to this object.");
+    return GR_OK;
+}
+
+int s3__sse_same_key(req_t *r, const val_t *in, str_t sse)
+{
+    str_t md5;
+    int c = customer_key(r, in, "", &md5);
+    if (c < 0) return GR_ERR;
+    if (!is_c(sse)) /* a part's x-amz-server-side-encryption headers repeat the upload's and are not judged */
+        return c ? req_fail(r, &ERR_InvalidRequest, "The encryption parameters are not applicable to this object.")
+                 : GR_OK;
+    /* AWS: each part of an SSE-C upload carries the key the upload was created with */
+    if (!c || !str_eq(md5, field(sse, 2)))
+        return req_fail(r, &ERR_InvalidRequest,
+                        "The provided encryption parameters did not match the ones used originally.");
+    return GR_OK;
+}
+
+void s3__sse_out(req_t *r, str_t sse, val_t *out)
+{
+    arena_t *a = r->arena;
+    if (is_c(sse)) {
+        val_set_c(a, out, "SSECustomerAlgorithm", val_str(a, field(sse, 1)));
+        val_set_c(a, out, "SSECustomerKeyMD5", val_str(a, field(sse, 2)));
+        return;
+    }
+    str_t alg = field(sse, 0);
+    if (!kms_alg(alg)) {
+        val_set_c(a, out, "ServerSideEncryption", val_cstr(a, "AES256"));
+        return;
+    }
+    val_set_c(a, out, "ServerSideEncryption", val_str(a, alg));
+    val_set_c(a, out, "SSEKMSKeyId", val_str(a, field(sse, 1)));
+    if (str_eq_c(field(sse, 2), "1")) val_set_c(a, out, "BucketKeyEnabled", val_bool(a, true));
+}

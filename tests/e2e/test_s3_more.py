@@ -1,0 +1,277 @@
+"""S3 behaviour outside the everyday object path, end to end with boto3 1.26 and
+the AWS CLI: server-side encryption (SSE-S3 by default on every object, a
+bucket's default SSE-KMS, SSE-C keys that reads must present, and the header
+conflicts AWS refuses). One server for the module.
+"""
+import base64
+import hashlib
+import json
+import os
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture(scope="module")
+def s3(gureum):
+    return gureum.client("s3")
+
+
+def name(tag):
+    return ("grm-%s-%s" % (tag, os.urandom(3).hex())).lower()
+
+
+@pytest.fixture
+def bucket(s3):
+    b = name("b")
+    s3.create_bucket(Bucket=b)
+    yield b
+    for v in s3.list_object_versions(Bucket=b).get("Versions", []):
+        s3.delete_object(Bucket=b, Key=v["Key"], VersionId=v["VersionId"])
+    for u in s3.list_multipart_uploads(Bucket=b).get("Uploads", []):
+        s3.abort_multipart_upload(Bucket=b, Key=u["Key"], UploadId=u["UploadId"])
+    s3.delete_bucket(Bucket=b)
+
+
+def err(call, **kw):
+    with pytest.raises(ClientError) as e:
+        call(**kw)
+    return e.value.response["ResponseMetadata"]["HTTPStatusCode"], e.value.response["Error"]["Code"]
+
+
+def sse(resp):
+    return resp["ResponseMetadata"]["HTTPHeaders"].get("x-amz-server-side-encryption")
+
+
+def with_headers(s3, event, headers):
+    """Adds raw headers to one operation's requests (members boto3 1.26 lacks)."""
+    def add(params, **_):
+        params["headers"].update(headers)
+    s3.meta.events.register("before-call.s3." + event, add)
+    return lambda: s3.meta.events.unregister("before-call.s3." + event, add)
+
+
+# ==== SSE-S3 by default ====
+# AWS: since January 5, 2023 every new object is encrypted with SSE-S3 unless
+# the request or the bucket's default names another method; responses say so.
+
+def test_every_write_and_read_says_aes256(s3, bucket):
+    assert sse(s3.put_object(Bucket=bucket, Key="a", Body=b"x")) == "AES256"
+    assert sse(s3.get_object(Bucket=bucket, Key="a")) == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="a")["ServerSideEncryption"] == "AES256"
+    assert s3.copy_object(Bucket=bucket, Key="b", CopySource={"Bucket": bucket, "Key": "a"})[
+        "ServerSideEncryption"] == "AES256"
+    up = s3.create_multipart_upload(Bucket=bucket, Key="m")
+    assert up["ServerSideEncryption"] == "AES256"
+    part = s3.upload_part(Bucket=bucket, Key="m", UploadId=up["UploadId"], PartNumber=1, Body=b"p")
+    assert part["ServerSideEncryption"] == "AES256"
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=up["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["ServerSideEncryption"] == "AES256"
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+def test_cli_put_object_reports_encryption(gureum, cli, s3, bucket, tmp_path):
+    f = tmp_path / "body"
+    f.write_bytes(b"cli")
+    p = gureum.aws("s3api", "put-object", "--bucket", bucket, "--key", "c", "--body", str(f), cli=cli)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["ServerSideEncryption"] == "AES256"
+    p = gureum.aws("s3api", "head-object", "--bucket", bucket, "--key", "c", cli=cli)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["ServerSideEncryption"] == "AES256"
+
+
+def test_bucket_default_kms_and_explicit_methods(s3, bucket):
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "key-1"},
+        "BucketKeyEnabled": True}]})
+    put = s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"], put["BucketKeyEnabled"]) == ("aws:kms", "key-1", True)
+    head = s3.head_object(Bucket=bucket, Key="k")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", "key-1")
+    # the request's own method wins over the bucket's default
+    assert s3.put_object(Bucket=bucket, Key="s", Body=b"x", ServerSideEncryption="AES256")[
+        "ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="s")["ServerSideEncryption"] == "AES256"
+    s3.delete_bucket_encryption(Bucket=bucket)
+    assert sse(s3.put_object(Bucket=bucket, Key="d", Body=b"x")) == "AES256"
+    # aws:kms without a key id uses the account's AWS managed key
+    put = s3.put_object(Bucket=bucket, Key="m", Body=b"x", ServerSideEncryption="aws:kms")
+    assert put["SSEKMSKeyId"].endswith(":alias/aws/s3")
+
+
+def test_bad_or_conflicting_encryption_headers(s3, bucket):
+    undo = with_headers(s3, "PutObject", {"x-amz-server-side-encryption": "aes:kms"})
+    try:
+        assert err(s3.put_object, Bucket=bucket, Key="x", Body=b"x") == (400, "InvalidArgument")
+    finally:
+        undo()
+    assert err(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="AES256",
+               SSEKMSKeyId="key-1") == (400, "InvalidArgument")
+    assert err(s3.put_object, Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="AES256",
+               SSECustomerAlgorithm="AES256", SSECustomerKey=b"k" * 32) == (400, "InvalidArgument")
+    s3.put_object(Bucket=bucket, Key="x", Body=b"x")
+    # an SSE header on a read is refused
+    undo = with_headers(s3, "HeadObject", {"x-amz-server-side-encryption": "AES256"})
+    try:
+        assert err(s3.head_object, Bucket=bucket, Key="x")[0] == 400
+    finally:
+        undo()
+
+
+# ==== SSE-C ====
+
+KEY, OTHER = b"k" * 32, b"o" * 32
+
+
+def test_sse_c_reads_need_the_key(s3, bucket):
+    put = s3.put_object(Bucket=bucket, Key="c", Body=b"secret", SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    md5 = base64.b64encode(hashlib.md5(KEY).digest()).decode()
+    assert (put["SSECustomerAlgorithm"], put["SSECustomerKeyMD5"]) == ("AES256", md5)
+    assert "ServerSideEncryption" not in put
+    assert err(s3.get_object, Bucket=bucket, Key="c") == (400, "InvalidRequest")
+    assert err(s3.get_object, Bucket=bucket, Key="c", SSECustomerAlgorithm="AES256",
+               SSECustomerKey=OTHER) == (403, "AccessDenied")
+    got = s3.get_object(Bucket=bucket, Key="c", SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    assert got["Body"].read() == b"secret" and got["SSECustomerKeyMD5"] == md5
+    assert s3.head_object(Bucket=bucket, Key="c", SSECustomerAlgorithm="AES256",
+                          SSECustomerKey=KEY)["SSECustomerAlgorithm"] == "AES256"
+    # a copy reads its source with the source's key
+    assert err(s3.copy_object, Bucket=bucket, Key="d", CopySource={"Bucket": bucket, "Key": "c"})[0] == 400
+    cp = s3.copy_object(Bucket=bucket, Key="d", CopySource={"Bucket": bucket, "Key": "c"},
+                        CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=KEY)
+    assert cp["ServerSideEncryption"] == "AES256"
+    assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == b"secret"
+    # a key that is not 256 bits, or whose MD5 is wrong
+    assert err(s3.put_object, Bucket=bucket, Key="e", Body=b"x", SSECustomerAlgorithm="AES256",
+               SSECustomerKey=b"short") == (400, "InvalidArgument")
+    assert err(s3.put_object, Bucket=bucket, Key="e", Body=b"x", SSECustomerAlgorithm="AES256",
+               SSECustomerKey=KEY.decode(), SSECustomerKeyMD5="AAAAAAAAAAAAAAAAAAAAAA==") == (400, "InvalidArgument")
+
+
+def test_sse_c_upload_parts_carry_the_key(s3, bucket):
+    up = s3.create_multipart_upload(Bucket=bucket, Key="m", SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    assert up["SSECustomerAlgorithm"] == "AES256"
+    uid = up["UploadId"]
+    assert err(s3.upload_part, Bucket=bucket, Key="m", UploadId=uid, PartNumber=1, Body=b"p")[0] == 400
+    assert err(s3.upload_part, Bucket=bucket, Key="m", UploadId=uid, PartNumber=1, Body=b"p",
+               SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER)[0] == 400
+    part = s3.upload_part(Bucket=bucket, Key="m", UploadId=uid, PartNumber=1, Body=b"p",
+                          SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    # a completion that names a key must name the upload's
+    assert err(s3.complete_multipart_upload, Bucket=bucket, Key="m", UploadId=uid, SSECustomerAlgorithm="AES256",
+               SSECustomerKey=base64.b64encode(OTHER).decode(),
+               SSECustomerKeyMD5=base64.b64encode(hashlib.md5(OTHER).digest()).decode(), MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})[0] == 400
+    s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=uid,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert err(s3.head_object, Bucket=bucket, Key="m")[0] == 400
+    assert s3.get_object(Bucket=bucket, Key="m", SSECustomerAlgorithm="AES256",
+                         SSECustomerKey=KEY)["Body"].read() == b"p"
+
+
+# ==== lifecycle configuration ====
+
+def test_lifecycle_rule_ids_and_midnight_dates(s3, bucket):
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"Expiration": {"Days": 31}, "Filter": {"Prefix": "a/"}, "Status": "Enabled"},
+        {"ID": "mine", "Expiration": {"Days": 9}, "Filter": {"Prefix": "b/"}, "Status": "Enabled"}]})
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    # AWS makes up an ID for a rule put without one
+    assert rules[0]["ID"] and rules[1]["ID"] == "mine"
+    # AWS: "'Date' must be at midnight GMT" (Expiration and Transitions)
+    for rule in ({"Expiration": {"Date": "2030-01-01T12:00:00Z"}},
+                 {"Transitions": [{"Date": "2030-01-01T00:00:01Z", "StorageClass": "GLACIER"}]}):
+        rule.update({"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled"})
+        assert err(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                   LifecycleConfiguration={"Rules": [rule]}) == (400, "InvalidArgument")
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "r", "Expiration": {"Date": "2030-01-01T00:00:00Z"}, "Filter": {"Prefix": ""}, "Status": "Enabled"}]})
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+
+
+# ==== checksums of multipart uploads ====
+
+def test_multipart_composite_checksum(s3, bucket):
+    """AWS: an upload created with a ChecksumAlgorithm completes with the
+    algorithm over its parts' binary checksums, then "-N"; each part's checksum
+    must be repeated in the completion, and a wrong whole checksum is BadDigest."""
+    body = [b"a" * (5 << 20), b"b" * 100]
+    digests = [hashlib.sha256(p).digest() for p in body]
+    part_b64 = [base64.b64encode(d).decode() for d in digests]
+    composite = base64.b64encode(hashlib.sha256(b"".join(digests)).digest()).decode() + "-2"
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="ck", ChecksumAlgorithm="SHA256")["UploadId"]
+    parts = []
+    for i, p in enumerate(body, 1):
+        r = s3.upload_part(Bucket=bucket, Key="ck", UploadId=uid, PartNumber=i, Body=p, ChecksumAlgorithm="SHA256")
+        assert r["ChecksumSHA256"] == part_b64[i - 1]
+        parts.append({"PartNumber": i, "ETag": r["ETag"], "ChecksumSHA256": r["ChecksumSHA256"]})
+    bare = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
+    assert err(s3.complete_multipart_upload, Bucket=bucket, Key="ck", UploadId=uid,
+               MultipartUpload={"Parts": bare}) == (400, "InvalidRequest")
+    assert err(s3.complete_multipart_upload, Bucket=bucket, Key="ck", UploadId=uid, ChecksumSHA256="bad",
+               MultipartUpload={"Parts": parts}) == (400, "BadDigest")
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="ck", UploadId=uid, ChecksumSHA256=composite,
+                                        MultipartUpload={"Parts": parts})
+    assert done["ChecksumSHA256"] == composite
+    # a retried completion answers the same
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="ck", UploadId=uid, MultipartUpload={"Parts": parts})
+    assert (again["ETag"], again["ChecksumSHA256"]) == (done["ETag"], composite)
+    assert "ChecksumSHA256" not in s3.head_object(Bucket=bucket, Key="ck")
+    head = s3.head_object(Bucket=bucket, Key="ck", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == composite
+    assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-checksum-type"] == "COMPOSITE"
+    put = s3.put_object(Bucket=bucket, Key="whole", Body=b"w", ChecksumAlgorithm="SHA256")
+    assert put["ResponseMetadata"]["HTTPHeaders"]["x-amz-checksum-type"] == "FULL_OBJECT"
+    # a part's read with ChecksumMode answers that part's checksum
+    p2 = s3.get_object(Bucket=bucket, Key="ck", PartNumber=2, ChecksumMode="ENABLED")
+    assert (p2["Body"].read(), p2["ChecksumSHA256"]) == (body[1], part_b64[1])
+    assert p2["ResponseMetadata"]["HTTPHeaders"]["x-amz-checksum-type"] == "COMPOSITE"
+    attrs = s3.get_object_attributes(Bucket=bucket, Key="ck", ObjectAttributes=["Checksum", "ObjectParts"])
+    assert attrs["Checksum"]["ChecksumSHA256"] == composite
+    assert [(p["PartNumber"], p["Size"], p["ChecksumSHA256"]) for p in attrs["ObjectParts"]["Parts"]] == \
+        [(1, 5 << 20, part_b64[0]), (2, 100, part_b64[1])]
+
+
+# ==== conditional writes ====
+
+def _complete(s3, bucket, key, body, headers):
+    uid = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=1, Body=body)["ETag"]
+    undo = with_headers(s3, "CompleteMultipartUpload", headers)
+    try:
+        return s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=uid,
+                                            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    finally:
+        undo()
+        for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+            s3.abort_multipart_upload(Bucket=bucket, Key=u["Key"], UploadId=u["UploadId"])
+
+
+def test_conditional_complete_multipart_upload(s3, bucket):
+    """AWS: CompleteMultipartUpload honours If-None-Match: * and If-Match as
+    PutObject does (boto3 1.26 has no such members: raw headers)."""
+    first = _complete(s3, bucket, "k", b"one", {"If-None-Match": "*"})["ETag"]
+    with pytest.raises(ClientError) as e:
+        _complete(s3, bucket, "k", b"two", {"If-None-Match": "*"})
+    assert e.value.response["Error"]["Code"] == "PreconditionFailed"
+    with pytest.raises(ClientError) as e:
+        _complete(s3, bucket, "k", b"two", {"If-Match": '"nope"'})
+    assert e.value.response["Error"]["Code"] == "PreconditionFailed"
+    second = _complete(s3, bucket, "k", b"two", {"If-Match": first})["ETag"]
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"two" and second != first
+    with pytest.raises(ClientError) as e:
+        _complete(s3, bucket, "none", b"x", {"If-Match": "*"})
+    assert e.value.response["Error"]["Code"] == "NoSuchKey"
+    # If-None-Match with an ETag refuses only that ETag
+    undo = with_headers(s3, "PutObject", {"If-None-Match": second})
+    try:
+        assert err(s3.put_object, Bucket=bucket, Key="k", Body=b"3") == (412, "PreconditionFailed")
+    finally:
+        undo()
+    undo = with_headers(s3, "PutObject", {"If-None-Match": '"other"'})
+    try:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"3")
+    finally:
+        undo()
