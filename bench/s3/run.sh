@@ -103,6 +103,9 @@ declare -A R
 for s in nginx gureum s3rver moto; do
     R[$s,get4]=$(rps "$(url $s 1)")
     R[$s,put4]=$(rps "$(url $s 2)" "$OUT/put.lua")
+    # The previous server's big upload is still dirty in the page cache; its
+    # writeback (kernel threads, ~30 s later) would land on this measurement.
+    sync
     R[$s,putbig]=$(mbps_put "$(url $s 4)")
     R[$s,getbig]=$(mbps_get "$(url $s 3)")
     [ "$s" = gureum ] && R[$s,rss]=$(awk '/VmHWM/ {printf "%d MB", $2/1024}' /proc/$GPID/status)
