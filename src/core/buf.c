@@ -4,7 +4,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-void buf_init(buf_t *b, arena_t *a) { *b = (buf_t){.a = a}; }
+void buf_init(buf_t *b, arena_t *a)
+{
+    *b = (buf_t){.a = a};
+}
 
 static bool reserve(buf_t *b, size_t n)
 {
@@ -30,7 +33,10 @@ void buf_append(buf_t *b, const void *p, size_t n)
     b->p[b->len] = 0;
 }
 
-void buf_putc(buf_t *b, char c) { buf_append(b, &c, 1); }
+void buf_putc(buf_t *b, char c)
+{
+    buf_append(b, &c, 1);
+}
 
 void buf_printf(buf_t *b, const char *fmt, ...)
 {
@@ -49,6 +55,9 @@ void buf_printf(buf_t *b, const char *fmt, ...)
 
 str_t buf_str(buf_t *b)
 {
-    if (!b->p && !reserve(b, 0)) return STR("");
+    if (!b->p) {
+        if (!reserve(b, 0)) return STR("");
+        b->p[0] = 0; /* never written: the promised NUL is not there yet */
+    }
     return (str_t){b->p, b->len};
 }

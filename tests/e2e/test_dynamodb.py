@@ -60,6 +60,10 @@ def test_create_describe_list_delete(ddb):
 
 
 @pytest.mark.parametrize("kw,msg", [
+    # an empty AttributeDefinitions list (the message once read past a buffer)
+    (dict(AttributeDefinitions=[], KeySchema=[{"AttributeName": "b", "KeyType": "HASH"}]),
+     "One or more parameter values were invalid: Some index key attributes are not defined in "
+     "AttributeDefinitions. Keys: [b], AttributeDefinitions: []"),
     (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
           KeySchema=[{"AttributeName": "b", "KeyType": "HASH"}]),
      "One or more parameter values were invalid: Some index key attributes are not defined in "

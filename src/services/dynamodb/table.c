@@ -639,9 +639,7 @@ static str_t join_names(arena_t *a, const val_t *list, const char *member)
         if (i) buf_puts(&b, ", ");
         buf_put_str(&b, val_get_str(list->u.list.v[i], member));
     }
-    /* buf_str of a buffer never written to is not NUL-terminated, and
-     * callers print this with %s. */
-    return b.len ? buf_str(&b) : STR("");
+    return buf_str(&b);
 }
 
 static const char *check_index_keys(arena_t *a, const val_t *defs, const val_t *ks)
