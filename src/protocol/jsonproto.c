@@ -22,8 +22,8 @@ static const char *token_name(const json_t *j)
 {
     switch (j->type) {
     case JSON_STRING: return "STRING_VALUE";
-    case JSON_INT:
-    case JSON_DOUBLE: return "NUMBER_VALUE";
+    case JSON_INT: return "NUMBER_VALUE";
+    case JSON_DOUBLE: return "DECIMAL_VALUE";
     case JSON_BOOL: return j->u.b ? "TRUE_VALUE" : "FALSE_VALUE";
     default: return "NULL_VALUE";
     }
@@ -45,14 +45,24 @@ static const char *java_type(const shape_t *s)
 
 static int type_fail(const shape_t *s, const json_t *j, arena_t *a, proto_fail_t *fail, const char *path)
 {
+    /* AWS (Coral's Jackson deserializer, as dynalite's suite asserts against
+     * DynamoDB): the wording depends on the token found and the type wanted. */
+    bool aggregate = s->type == SH_STRUCTURE || s->type == SH_MAP || s->type == SH_LIST;
     if (j->type == JSON_OBJECT)
         proto__fail(fail, a, PROTO_E_TYPE, "Start of structure or map found where not expected");
+    else if (j->type == JSON_ARRAY && !aggregate)
+        proto__fail(fail, a, PROTO_E_TYPE, "Unrecognized collection type class %s%s",
+                    s->type == SH_BLOB ? "java.nio." : "java.lang.", java_type(s));
     else if (j->type == JSON_ARRAY)
         proto__fail(fail, a, PROTO_E_TYPE, "Start of list found where not expected");
-    else if (s->type == SH_STRUCTURE || s->type == SH_MAP)
-        proto__fail(fail, a, PROTO_E_TYPE, "Expected start of structure or map, found %s", token_name(j));
-    else if (s->type == SH_LIST)
-        proto__fail(fail, a, PROTO_E_TYPE, "Expected list or null, found %s", token_name(j));
+    else if (s->type == SH_STRUCTURE && s->name && !strcmp(s->name, "AttributeValue"))
+        proto__fail(fail, a, PROTO_E_TYPE, "Unexpected value type in payload");
+    else if (aggregate)
+        proto__fail(fail, a, PROTO_E_TYPE, "Unexpected field type");
+    else if (s->type == SH_BLOB)
+        proto__fail(fail, a, PROTO_E_TYPE, "only base-64-encoded strings are convertible to bytes");
+    else if (s->type == SH_BOOLEAN && j->type == JSON_STRING)
+        proto__fail(fail, a, PROTO_E_TYPE, "Unexpected token received from parser");
     else
         proto__fail(fail, a, PROTO_E_TYPE, "%s cannot be converted to %s", token_name(j), java_type(s));
     fail->member = path;
@@ -391,7 +401,11 @@ int proto__json_error(const svc_model_t *m, const aws_errdef_t *e, const char *m
         json_w_str(&jw, str_c(error_type(m, e, a)));
     }
     if (msg) {
-        json_w_key(&jw, STR("message"));
+        /* AWS (Coral): a SerializationException spells its key "Message",
+         * every other error "message" (dynalite's suite, checked against
+         * DynamoDB, asserts both spellings). */
+        bool coral_ser = !rest && strcmp(e->code, "SerializationException") == 0;
+        json_w_key(&jw, coral_ser ? STR("Message") : STR("message"));
         json_w_str(&jw, str_c(msg));
     }
     if (extra && (extra->kind == VAL_STRUCT || extra->kind == VAL_MAP))

@@ -806,3 +806,33 @@ def test_partiql(ddb):
     assert len(page["Items"]) == 1 and page["NextToken"]
     rest = ex(Statement="SELECT pk FROM \"t-pq\"", NextToken=page["NextToken"])
     assert sorted(i["pk"]["S"] for i in page["Items"] + rest["Items"]) == ["a", "b"]
+
+
+@pytest.mark.parametrize("body,msg", [
+    ({"Limit": "23"}, "STRING_VALUE cannot be converted to Integer"),
+    ({"ConsistentRead": "true"}, "Unexpected token received from parser"),
+    ({"ConsistentRead": 23}, "NUMBER_VALUE cannot be converted to Boolean"),
+    ({"TableName": 34.56}, "DECIMAL_VALUE cannot be converted to String"),
+    ({"TableName": []}, "Unrecognized collection type class java.lang.String"),
+    ({"TableName": {}}, "Start of structure or map found where not expected"),
+    ({"ExclusiveStartKey": 23}, "Unexpected field type"),
+    ({"ExclusiveStartKey": {"a": 23}}, "Unexpected value type in payload"),
+])
+def test_serialization_errors(gureum, body, msg):
+    """A member of the wrong JSON type: SerializationException with Coral's
+    wording and its capitalised "Message" key (dynalite's suite asserts these
+    against DynamoDB)."""
+    import urllib.error
+    import urllib.request
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    data = json.dumps(dict({"TableName": "t-ser"}, **body))
+    req = botocore.awsrequest.AWSRequest(method="POST", url=gureum.endpoint + "/", data=data, headers={
+        "X-Amz-Target": "DynamoDB_20120810.Scan", "Content-Type": "application/x-amz-json-1.0"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"), "dynamodb", "us-east-1").add_auth(req)
+    r = urllib.request.Request(req.url, data=data.encode(), headers=dict(req.headers), method="POST")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(r, timeout=10)
+    assert e.value.code == 400
+    assert json.loads(e.value.read()) == {"__type": "com.amazon.coral.service#SerializationException", "Message": msg}
