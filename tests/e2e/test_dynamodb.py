@@ -836,3 +836,15 @@ def test_serialization_errors(gureum, body, msg):
         urllib.request.urlopen(r, timeout=10)
     assert e.value.code == 400
     assert json.loads(e.value.read()) == {"__type": "com.amazon.coral.service#SerializationException", "Message": msg}
+
+
+def test_attributes_to_get_duplicate_names_the_attribute(ddb):
+    make_table(ddb, "t-atg-dup")
+    msg = "One or more parameter values were invalid: Duplicate value in attribute name: a"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.get_item(TableName="t-atg-dup", Key={"pk": {"S": "x"}, "sk": {"N": "1"}}, AttributesToGet=["a", "b", "a"])
+    assert err(e) == ("ValidationException", msg)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.query(TableName="t-atg-dup", KeyConditions={"pk": {"AttributeValueList": [{"S": "x"}],
+                                                               "ComparisonOperator": "EQ"}}, AttributesToGet=["a", "a"])
+    assert err(e) == ("ValidationException", msg)

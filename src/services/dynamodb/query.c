@@ -240,9 +240,9 @@ static int filter_params_or_fail(rd_t *q, const val_t *in, const char *legacy_na
         if (!ddb_proj_parse(&q->c, pe, &q->proj, &e)) return ddb__fail_validation(r, e);
         q->has_proj = true;
     } else if (atg) {
-        if (!ddb_legacy_attrs_to_get(&q->c, atg, &q->proj))
-            return ddb__fail_validation(r,
-                                        "One or more parameter values were invalid: Duplicate value in attribute name");
+        const char *dup = ddb_legacy_attrs_dup(&q->c, atg);
+        if (dup) return ddb__fail_validation(r, dup);
+        if (!ddb_legacy_attrs_to_get(&q->c, atg, &q->proj)) return GR_ERR; /* out of memory */
         q->has_proj = true;
     }
     return GR_OK;
