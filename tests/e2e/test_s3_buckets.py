@@ -367,6 +367,25 @@ def test_scenario_b2_website(g, s3, cli, tmp_path):
     aws("s3", "rb", "--force", "s3://" + b)
 
 
+def test_website_serves_multipart_object(g, s3):
+    """The website endpoint sends an object stored as its parts whole (it
+    once sent the first part's file with the whole object's length)."""
+    b = name("sitemp")
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_website(Bucket=b, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
+    s3.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % b}]}))
+    parts = [os.urandom(5 << 20), os.urandom(1000)]
+    up = s3.create_multipart_upload(Bucket=b, Key="big.bin")["UploadId"]
+    done = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=b, Key="big.bin", UploadId=up, PartNumber=n,
+                                                     Body=d)["ETag"]} for n, d in enumerate(parts, 1)]
+    s3.complete_multipart_upload(Bucket=b, Key="big.bin", UploadId=up, MultipartUpload={"Parts": done})
+    st, _, body = http(g, "GET", "/big.bin", host="%s.s3-website.us-east-1.localhost:%d" % (b, g.port))
+    assert st == 200 and body == b"".join(parts)
+    s3.delete_object(Bucket=b, Key="big.bin")
+    s3.delete_bucket(Bucket=b)
+
+
 # ==== CORS in effect ====
 
 def test_cors_preflight_and_headers(g, s3, bucket):
