@@ -48,9 +48,7 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
     int64_t n = 0;
     bool truncated = false;
     int rc;
-    val_t *bucket_owner = w->owner ? s3__owner_of(r, w->bucket_owner) : NULL;
-    str_t last_acct = STR_NULL;
-    val_t *last_owner = NULL;
+    s3_owners_t owners = {.bucket_acct = w->bucket_owner};
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         str_t key = str_n(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
         if (!key.p) key = STR("");
@@ -89,15 +87,7 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
         val_set_c(a, o, "Size", val_int(a, sqlite3_column_int64(st, 1)));
         str_t sc = s3__col_str(r, st, 4);
         val_set_c(a, o, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
-        if (bucket_owner) {
-            str_t acct = s3__col_str(r, st, 5);
-            if (!acct.len || str_eq(acct, w->bucket_owner)) {
-                val_set_c(a, o, "Owner", bucket_owner);
-            } else {
-                if (!last_owner || !str_eq(acct, last_acct)) last_owner = s3__owner_of(r, acct), last_acct = acct;
-                val_set_c(a, o, "Owner", last_owner);
-            }
-        }
+        if (w->owner) val_set_c(a, o, "Owner", s3__listed_owner(r, &owners, s3__col_str(r, st, 5)));
         val_push(a, contents, o);
     }
     store_release(st);

@@ -763,3 +763,13 @@ val_t *s3__owner_of(req_t *r, str_t account)
     val_set_c(r->arena, owner, "ID", val_str(r->arena, s3__owner_id(r->arena, account)));
     return owner;
 }
+
+val_t *s3__listed_owner(req_t *r, s3_owners_t *c, str_t acct)
+{
+    if (!acct.len || str_eq(acct, c->bucket_acct)) {
+        if (!c->bucket_owner) c->bucket_owner = s3__owner_of(r, c->bucket_acct);
+        return c->bucket_owner;
+    }
+    if (!c->last_owner || !str_eq(acct, c->last_acct)) c->last_owner = s3__owner_of(r, acct), c->last_acct = acct;
+    return c->last_owner;
+}

@@ -196,5 +196,14 @@ size_t s3__obj_blobs(req_t *r, const s3_obj_t *o, str_t **ids, int64_t **sizes);
 str_t s3__owner_id(arena_t *a, str_t account); /* canonical user id */
 val_t *s3__owner(req_t *r);                    /* {ID, DisplayName} of the caller's account */
 val_t *s3__owner_of(req_t *r, str_t account);  /* ... of another account */
+/* The Owner a listing shows for an object whose ACL names account acct
+ * (empty: none) in a bucket that bucket_acct owns: the writer when that is
+ * another account, else the bucket owner (list.c, version.c). Owners are
+ * built once per run of equal accounts. */
+typedef struct {
+    str_t bucket_acct, last_acct;
+    val_t *bucket_owner, *last_owner;
+} s3_owners_t;
+val_t *s3__listed_owner(req_t *r, s3_owners_t *c, str_t acct);
 
 #endif

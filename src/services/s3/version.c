@@ -441,8 +441,7 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
     str_t start = str_cmp(prefix, kmark) > 0 ? prefix : kmark;
     bind_k(st, 2, start);
     val_t *versions = val_new(a, VAL_LIST), *markers = val_new(a, VAL_LIST), *prefixes = val_new(a, VAL_LIST);
-    val_t *owner = s3__owner_of(r, bucket_owner), *last_owner = NULL;
-    str_t last_acct = STR_NULL;
+    s3_owners_t owners = {.bucket_acct = bucket_owner};
     str_t prev_key = STR_NULL, last_cp = STR_NULL, next_k = STR_NULL, next_v = STR_NULL;
     bool in_marker_key = vmark.p && vmark.len && kmark.len; /* versions of key-marker after version-id-marker */
     bool skipping = in_marker_key;
@@ -498,13 +497,7 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, e, "VersionId", val_str(a, vid_out));
         val_set_c(a, e, "IsLatest", val_bool(a, first));
         val_set_c(a, e, "LastModified", val_time(a, sqlite3_column_int64(st, 6)));
-        str_t acct = s3__col_str(r, st, 8);
-        if (!acct.len || str_eq(acct, bucket_owner)) {
-            val_set_c(a, e, "Owner", owner);
-        } else {
-            if (!last_owner || !str_eq(acct, last_acct)) last_owner = s3__owner_of(r, acct), last_acct = acct;
-            val_set_c(a, e, "Owner", last_owner);
-        }
+        val_set_c(a, e, "Owner", s3__listed_owner(r, &owners, s3__col_str(r, st, 8)));
         if (sqlite3_column_int(st, 2)) {
             val_push(a, markers, e);
         } else {
