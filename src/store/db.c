@@ -53,12 +53,28 @@ typedef struct {
     conn_t *head;
 } tconns_t;
 
+/* Background checkpoints: one database file the checkpointer serves. */
+#define CKPT_MAX_DBS 32
+typedef struct {
+    char *path;   /* as sqlite3_db_filename gives it */
+    sqlite3 *db;  /* the checkpointer's own connection; its thread only */
+    bool pending;   /* a commit asked for a checkpoint; under ckpt_mu */
+    int backfilled; /* WAL frames the last checkpoint had copied back; under ckpt_mu */
+} ckpt_db_t;
+
 struct store {
     char *datadir;
     struct dirlock *dirlock; /* this process's hold on the data directory */
     durability_t durability;
     conn_t *conns;           /* every live connection of every thread; under g_mu */
     pthread_mutex_t open_mu; /* serialises open+migrate so two threads never race a migration */
+    /* The checkpointer thread (ckpt_main); everything below under ckpt_mu. */
+    pthread_t ckpt_thread;
+    bool ckpt_running, ckpt_stop;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    ckpt_db_t ckpt[CKPT_MAX_DBS];
+    int nckpt;
 };
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -159,6 +175,119 @@ static void dirlock_put(dirlock_t *l)
     pthread_mutex_unlock(&g_mu);
 }
 
+/* ==== Background checkpoints ====
+ * SQLite's default is that the commit which takes the WAL past 1000 pages
+ * copies them into the database file and fsyncs both, on the committing
+ * thread: an event loop then stalls for the fsyncs (milliseconds each here),
+ * every few hundred small writes. Here a commit past CKPT_FRAMES only flags
+ * its database, and one thread per store runs the checkpoint on a connection
+ * of its own. Passive checkpoints alone never let the WAL start over while
+ * writes go on (a writer rewinds it only when it finds every frame copied
+ * back), so under a steady stream of writes it grew without bound, with
+ * SQLite's default too; past CKPT_RESTART_FRAMES the thread runs a RESTART
+ * checkpoint, which holds writers off for the few frames left and lets the
+ * next writer rewind. Durability is unchanged: a commit is in the WAL before
+ * it is acknowledged, and checkpoints sync as the committing connection's
+ * would have. Without the thread, commits checkpoint inline as SQLite does. */
+#define CKPT_FRAMES 1000
+#define CKPT_RESTART_FRAMES 8000
+#define WAL_SIZE_LIMIT "67108864" /* bytes a rewound WAL file is cut back to */
+
+/* The checkpointer's busy handler: it holds the write lock while it waits
+ * for readers to leave the WAL, so it polls finely rather than sleeping for
+ * SQLite's milliseconds; after ~0.2 s it gives up until the next request. */
+static int ckpt_busy(void *arg, int n)
+{
+    (void)arg;
+    if (n >= 2000) return 0;
+    usleep(100);
+    return 1;
+}
+
+static int ckpt_open(store_t *s, ckpt_db_t *d)
+{
+    if (d->db) return GR_OK;
+    if (sqlite3_open_v2(d->path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, store__vfs()) != SQLITE_OK ||
+        sqlite3_exec(d->db,
+                     s->durability == DURABILITY_STRICT ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
+                     NULL, NULL) != SQLITE_OK) {
+        log_error("store: checkpointer cannot open %s: %s", d->path, d->db ? sqlite3_errmsg(d->db) : "no memory");
+        sqlite3_close(d->db);
+        d->db = NULL;
+        return GR_ERR;
+    }
+    sqlite3_wal_autocheckpoint(d->db, 0); /* it checkpoints when asked, never on its own commits */
+    sqlite3_busy_handler(d->db, ckpt_busy, NULL);
+    return GR_OK;
+}
+
+static void *ckpt_main(void *arg)
+{
+    store_t *s = arg;
+    pthread_mutex_lock(&s->ckpt_mu);
+    for (;;) {
+        int i = 0;
+        while (i < s->nckpt && !s->ckpt[i].pending) i++;
+        if (i == s->nckpt) {
+            if (s->ckpt_stop) break;
+            pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+            continue;
+        }
+        ckpt_db_t *d = &s->ckpt[i];
+        d->pending = false;
+        pthread_mutex_unlock(&s->ckpt_mu);
+        /* d->path and d->db are only written by this thread or before it starts. */
+        int frames = 0, copied = 0;
+        if (ckpt_open(s, d) == GR_OK &&
+            sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK &&
+            frames >= CKPT_RESTART_FRAMES)
+            sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        pthread_mutex_lock(&s->ckpt_mu);
+        d->backfilled = copied;
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+    for (int i = 0; i < s->nckpt; i++) {
+        sqlite3_close(s->ckpt[i].db);
+        s->ckpt[i].db = NULL;
+    }
+    return NULL;
+}
+
+/* Flags path's database for the checkpointer when its WAL has CKPT_FRAMES
+ * frames the last checkpoint did not copy (or was rewound since); false if
+ * the checkpointer cannot take it. */
+static bool ckpt_request(store_t *s, const char *path, int frames)
+{
+    if (!s->ckpt_running || !path) return false;
+    bool ok = true;
+    pthread_mutex_lock(&s->ckpt_mu);
+    int i = 0;
+    while (i < s->nckpt && strcmp(s->ckpt[i].path, path) != 0) i++;
+    if (i == s->nckpt) {
+        char *copy = i < CKPT_MAX_DBS ? strdup(path) : NULL;
+        if (copy)
+            s->ckpt[s->nckpt++] = (ckpt_db_t){.path = copy};
+        else
+            ok = false;
+    }
+    if (ok && !s->ckpt[i].pending &&
+        (frames >= s->ckpt[i].backfilled + CKPT_FRAMES || frames < s->ckpt[i].backfilled)) {
+        s->ckpt[i].pending = true;
+        pthread_cond_signal(&s->ckpt_cv);
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return ok;
+}
+
+/* sqlite3_wal_hook: runs after each commit of a connection store_db opened. */
+static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    if (frames < CKPT_FRAMES) return SQLITE_OK;
+    if (!ckpt_request(arg, sqlite3_db_filename(db, name), frames))
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
 store_t *store_open(const char *datadir, durability_t d)
 {
     pthread_once(&g_once, key_init);
@@ -196,6 +325,10 @@ store_t *store_open(const char *datadir, durability_t d)
      * process's memory (shm.c), so a second server on the same files would
      * corrupt them. The kernel drops the lock when the process dies. */
     if (!(s->dirlock = dirlock_take(s->datadir))) goto fail;
+    pthread_mutex_init(&s->ckpt_mu, NULL);
+    pthread_cond_init(&s->ckpt_cv, NULL);
+    /* Without the thread, commits checkpoint inline as SQLite does by default. */
+    s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) == 0;
     return s;
 fail:
     pthread_mutex_destroy(&s->open_mu);
@@ -290,6 +423,14 @@ static void prune_dead_locked(tconns_t *t)
 void store_close(store_t *s)
 {
     if (!s) return;
+    pthread_mutex_lock(&s->ckpt_mu);
+    s->ckpt_stop = true;
+    pthread_cond_signal(&s->ckpt_cv);
+    pthread_mutex_unlock(&s->ckpt_mu);
+    if (s->ckpt_running) pthread_join(s->ckpt_thread, NULL);
+    for (int i = 0; i < s->nckpt; i++) free(s->ckpt[i].path); /* the thread closed their connections */
+    pthread_cond_destroy(&s->ckpt_cv);
+    pthread_mutex_destroy(&s->ckpt_mu);
     pthread_mutex_lock(&g_mu);
     while (s->conns) {
         conn_t *c = s->conns;
@@ -479,11 +620,13 @@ static sqlite3 *open_db(store_t *s, const store_schema_t *schema)
         goto fail;
     }
     if (store_exec(db, sync) != GR_OK || store_exec(db, "PRAGMA foreign_keys=ON") != GR_OK ||
+        store_exec(db, "PRAGMA journal_size_limit=" WAL_SIZE_LIMIT) != GR_OK ||
         pragma_int(db, "PRAGMA foreign_keys", &fk) != GR_OK || fk != 1) {
         log_error("store: %s: cannot configure the connection", path);
         goto fail;
     }
     if (migrate(db, schema) != GR_OK) goto fail;
+    sqlite3_wal_hook(db, ckpt_hook, s);
     return db;
 fail:
     sqlite3_close(db);
