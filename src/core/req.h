@@ -66,6 +66,9 @@ typedef struct req {
     /* OPF_STREAM_BODY operations: the body, already in a temporary blob
      * (services/body.h); w.body is then empty. NULL otherwise. */
     struct body_stream *body;
+    /* A service's memo for this request only (S3: its bucket's configurations),
+     * in the arena; NULL until the service sets it. */
+    void *svc_memo;
 } req_t;
 
 /* The role name in an assumed-role session ARN

@@ -242,6 +242,7 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
         "DELETE FROM s3_object_acl WHERE bucket = ?1",
         "DELETE FROM s3_bucket_versioning WHERE bucket = ?1",
     };
+    s3__cfg_forget(r);
     for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
         if (store_prepare(db, dels[i], -1, &st, NULL) != SQLITE_OK) goto fail;
         sqlite3_bind_text(st, 1, name.p, (int)name.len, SQLITE_STATIC);

@@ -165,14 +165,63 @@ static int doc_put(req_t *r, sqlite3 *db, const char *ins, const char *del, str_
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+/* A request reads its bucket's configurations several times (a PutObject:
+ * policy, encryption, ownership, notification), each once a statement of its
+ * own. The first read loads all of the bucket's in one statement and keeps
+ * their JSON for the rest of the request (r->svc_memo); a write through
+ * s3_cfg_put or DeleteBucket drops the memo. Each read parses its own copy,
+ * so a caller may change what it gets. */
+#define CFG_MEMO_KINDS 24
+static const char CFG_MEMO_TAG[] = "s3 bucket configurations";
+typedef struct {
+    const char *tag; /* CFG_MEMO_TAG: r->svc_memo is this memo (a request that crosses services may hold another's) */
+    str_t bucket;
+    int n;
+    str_t kind[CFG_MEMO_KINDS], doc[CFG_MEMO_KINDS];
+} cfg_memo_t;
+
+static cfg_memo_t *cfg_memo(req_t *r, sqlite3 *db, str_t bucket)
+{
+    cfg_memo_t *m = r->svc_memo;
+    if (m && m->tag == CFG_MEMO_TAG && str_eq(m->bucket, bucket)) return m;
+    sqlite3_stmt *st;
+    if (!(m = arena_alloc(r->arena, sizeof *m)) ||
+        store_prepare(db, "SELECT kind, doc FROM s3_bucket_config WHERE bucket = ?1", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    *m = (cfg_memo_t){.tag = CFG_MEMO_TAG, .bucket = arena_str(r->arena, bucket)};
+    sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && m->n < CFG_MEMO_KINDS) {
+        m->kind[m->n] = s3__col_str(r, st, 0);
+        m->doc[m->n++] = s3__col_str(r, st, 1);
+    }
+    store_release(st);
+    if (rc != SQLITE_DONE) return NULL; /* an error, or more kinds than fit: no memo */
+    r->svc_memo = m;
+    return m;
+}
+
+void s3__cfg_forget(req_t *r)
+{
+    cfg_memo_t *m = r->svc_memo;
+    if (m && m->tag == CFG_MEMO_TAG) r->svc_memo = NULL;
+}
+
 int s3_cfg_get(req_t *r, sqlite3 *db, str_t bucket, const char *kind, val_t **doc)
 {
-    return doc_get(r, db, "SELECT doc FROM s3_bucket_config WHERE bucket = ?1 AND kind = ?2", bucket, str_c(kind),
-                   false, doc);
+    cfg_memo_t *m = cfg_memo(r, db, bucket);
+    if (!m)
+        return doc_get(r, db, "SELECT doc FROM s3_bucket_config WHERE bucket = ?1 AND kind = ?2", bucket, str_c(kind),
+                       false, doc);
+    *doc = NULL;
+    for (int i = 0; i < m->n; i++)
+        if (str_eq_c(m->kind[i], kind)) return (*doc = s3_val_from_json(r->arena, m->doc[i])) ? 1 : -1;
+    return 0;
 }
 
 int s3_cfg_put(req_t *r, sqlite3 *db, str_t bucket, const char *kind, const val_t *doc)
 {
+    s3__cfg_forget(r);
     return doc_put(r, db, "INSERT OR REPLACE INTO s3_bucket_config (bucket, kind, doc) VALUES (?1, ?2, ?3)",
                    "DELETE FROM s3_bucket_config WHERE bucket = ?1 AND kind = ?2", bucket, str_c(kind), false, doc);
 }

@@ -318,13 +318,11 @@ static int old_blobs_of(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *o
 int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, str_t *old)
 {
     if (old_blobs_of(r, db, bucket, key, old) < 0) return GR_ERR;
-    char *sql = arena_printf(
-        r->arena,
-        "INSERT OR REPLACE INTO s3_object (bucket, key, %s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-        "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
-        S3_OBJ_COLS);
+    static const char sql[] = "INSERT OR REPLACE INTO s3_object (bucket, key, " OBJ_COLS
+                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+                              "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
     sqlite3_stmt *st;
-    if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    if (store_prepare(db, sql, sizeof sql - 1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, bucket);
     bind_key(st, 2, key);
     bind_str(st, 3, o->blob);
@@ -422,7 +420,9 @@ str_t s3__hex(arena_t *a, const unsigned char *p, size_t n)
 {
     char *o = arena_alloc(a, n * 2 + 1);
     if (!o) return STR_NULL;
-    for (size_t i = 0; i < n; i++) snprintf(o + 2 * i, 3, "%02x", p[i]);
+    static const char digits[] = "0123456789abcdef"; /* snprintf per byte was 1 % of a 4 KiB PUT */
+    for (size_t i = 0; i < n; i++) o[2 * i] = digits[p[i] >> 4], o[2 * i + 1] = digits[p[i] & 15];
+    o[n * 2] = 0;
     return (str_t){o, n * 2};
 }
 

@@ -164,6 +164,7 @@ void s3__sse_out(req_t *r, str_t sse, val_t *out);
 
 /* ==== bytes ==== */
 str_t s3__col_str(req_t *r, sqlite3_stmt *st, int col); /* copied, NUL-terminated; STR_NULL for NULL */
+void s3__cfg_forget(req_t *r); /* drops the request's memo of its bucket's configurations (bucket_config.c) */
 str_t s3__b64(arena_t *a, const unsigned char *p, size_t n);
 bool s3__unb64(arena_t *a, str_t s, str_t *out);
 str_t s3__hex(arena_t *a, const unsigned char *p, size_t n);
