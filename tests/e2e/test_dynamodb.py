@@ -235,7 +235,7 @@ def test_put_get_delete(ddb):
      "The provided key element does not match the schema"),
     ("delete_item", dict(Key={"pk": {"N": "1"}, "sk": {"N": "1"}}), "The provided key element does not match the schema"),
     ("put_item", dict(Item={"pk": {"S": "a"}, "sk": {"N": "1"}}, ExpressionAttributeValues={":v": {"S": "x"}}),
-     "ExpressionAttributeValues can only be specified when using expressions"),
+     "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"),
 ])
 def test_item_validation(ddb, call, kw, msg):
     try:

@@ -137,29 +137,34 @@ int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
     size_t total = 0;
     for (size_t i = 0; i < ri->u.obj.n; i++) total += val_len(val_get(ri->u.obj.e[i].v, "Keys"));
     if (total > 100) return ddb__fail_validation(r, "Too many items requested for the BatchGetItem call");
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
+    /* AWS checks each table's parameters and key values before looking
+     * any table up (dynalite validations/batchGetItem.js). */
     for (size_t i = 0; i < ri->u.obj.n; i++) {
         const val_t *ka = ri->u.obj.e[i].v;
         const val_t *keys = val_get(ka, "Keys");
+        ddb_ctx_t c;
+        ddb_proj_t proj;
+        bool has_proj = false;
+        if (ddb__expr_mix_or_fail(r, ka, DDB_XP_PROJ) != GR_OK) return GR_ERR;
+        if (ddb__proj_params_or_fail(r, ka, &c, &proj, &has_proj) != GR_OK) return GR_ERR;
         for (size_t j = 0; keys && j < keys->u.list.n; j++) {
+            const char *e = ddb_validate_item(a, keys->u.list.v[j]);
+            if (e) return ddb__fail_validation(r, e);
             wop_t *w = push_op(a, &o, ri->u.obj.e[i].key);
             if (!w) return GR_ERR;
             w->kind = W_GET;
             w->in = ka;
             w->item = keys->u.list.v[j];
+            w->proj = proj;
+            w->has_proj = has_proj;
         }
     }
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
     tables_t ts = {0};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
-        if (i == 0 || w->in != o.op[i - 1].in) {
-            if (ddb__proj_params_or_fail(r, w->in, &w->c, &w->proj, &w->has_proj) != GR_OK) return GR_ERR;
-        } else {
-            w->proj = o.op[i - 1].proj;
-            w->has_proj = o.op[i - 1].has_proj;
-        }
         if (ddb__key_or_fail(r, w->t, w->item, &w->k) != GR_OK) return GR_ERR;
         for (size_t j = 0; j < i; j++)
             if (same_key(w, &o.op[j])) return ddb__fail_validation(r, "Provided list of item keys contains duplicates");
@@ -182,18 +187,25 @@ int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
 
 /* ==== BatchWriteItem ==== */
 
-static int prepare_write(req_t *r, wop_t *w)
+/* batch: BatchWriteItem's wording for a key attribute missing or of the
+ * wrong type; TransactWriteItems keeps PutItem's. */
+static int prepare_write(req_t *r, wop_t *w, bool batch)
 {
-    arena_t *a = r->arena;
-    const char *e;
+    const ddb_table_t *t = w->t;
     switch (w->kind) {
     case W_PUT:
-        if ((e = ddb_validate_item(a, w->item))) return ddb__fail_validation(r, e);
-        if (ddb__item_key_or_fail(r, w->t, w->item, &w->k) != GR_OK) return GR_ERR;
-        if (ddb_item_size(w->item) > MAX_ITEM_SIZE)
-            return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
-        return ddb__index_keys_or_fail(r, w->t, w->item);
-    default: return ddb__key_or_fail(r, w->t, val_get(w->in, "Key"), &w->k);
+        /* AWS: in a batch a missing or mistyped key attribute is "The
+         * provided key element does not match the schema", not PutItem's
+         * "Missing the key" (observed against DynamoDB, other emulators'
+         * issue trackers). */
+        for (int i = 0; batch && i < (t->sk.p ? 2 : 1); i++) {
+            const val_t *v = val_get_s(w->item, i ? t->sk : t->pk);
+            if (!v || ddb_type(v) != (i ? t->skt : t->pkt))
+                return ddb__fail_validation(r, "The provided key element does not match the schema");
+        }
+        if (ddb__item_key_or_fail(r, t, w->item, &w->k) != GR_OK) return GR_ERR;
+        return ddb__index_keys_or_fail(r, t, w->item);
+    default: return ddb__key_or_fail(r, t, val_get(w->in, "Key"), &w->k);
     }
 }
 
@@ -205,8 +217,6 @@ int dynamodb_batch_write_item(req_t *r, const val_t *in, val_t *out)
     size_t total = 0;
     for (size_t i = 0; i < ri->u.obj.n; i++) total += val_len(ri->u.obj.e[i].v);
     if (total > 25) return ddb__fail_validation(r, "Too many items requested for the BatchWriteItem call");
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
     for (size_t i = 0; i < ri->u.obj.n; i++) {
         const val_t *reqs = ri->u.obj.e[i].v;
         for (size_t j = 0; j < reqs->u.list.n; j++) {
@@ -220,12 +230,20 @@ int dynamodb_batch_write_item(req_t *r, const val_t *in, val_t *out)
             w->kind = put ? W_PUT : W_DELETE;
             w->in = put ? put : del;
             w->item = put ? val_get(put, "Item") : NULL;
+            /* AWS: values and item sizes are checked before any table is
+             * looked up (dynalite validations/batchWriteItem.js). */
+            const char *e = ddb_validate_item(a, put ? w->item : val_get(del, "Key"));
+            if (e) return ddb__fail_validation(r, e);
+            if (put && ddb_item_size(w->item) > MAX_ITEM_SIZE)
+                return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
         }
     }
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
     tables_t ts = {0};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
-        if (prepare_write(r, &o.op[i]) != GR_OK) return GR_ERR;
+        if (prepare_write(r, &o.op[i], true) != GR_OK) return GR_ERR;
         for (size_t j = 0; j < i; j++)
             if (same_key(&o.op[i], &o.op[j]))
                 return ddb__fail_validation(r, "Provided list of item keys contains duplicates");
@@ -265,11 +283,14 @@ int dynamodb_transact_get_items(req_t *r, const val_t *in, val_t *out)
         if (!w) return GR_ERR;
         w->kind = W_GET;
         w->in = g;
+        const char *e = ddb_validate_item(a, val_get(g, "Key"));
+        if (e) return ddb__fail_validation(r, e);
     }
     tables_t ts = {0};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
+        if (ddb__expr_mix_or_fail(r, w->in, DDB_XP_PROJ) != GR_OK) return GR_ERR;
         if (ddb__proj_params_or_fail(r, w->in, &w->c, &w->proj, &w->has_proj) != GR_OK) return GR_ERR;
         if (ddb__key_or_fail(r, w->t, val_get(w->in, "Key"), &w->k) != GR_OK) return GR_ERR;
         for (size_t j = 0; j < i; j++)
@@ -379,11 +400,16 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
         w->kind = kind;
         w->in = body;
         w->item = kind == W_PUT ? val_get(body, "Item") : NULL;
+        const char *e = ddb_validate_item(a, w->item ? w->item : val_get(body, "Key"));
+        if (e) return ddb__fail_validation(r, e);
+        if (w->item && ddb_item_size(w->item) > MAX_ITEM_SIZE)
+            return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
     }
     tables_t ts = {0};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
+        if (ddb__expr_mix_or_fail(r, w->in, w->kind == W_UPDATE ? DDB_XP_UPDATE : DDB_XP_COND) != GR_OK) return GR_ERR;
         if (w->kind == W_UPDATE) {
             if (ddb__update_params_or_fail(r, w->in, &w->c, &w->cond, &w->u) != GR_OK) return GR_ERR;
             if (w->u) {
@@ -403,7 +429,7 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
             if (w->kind == W_CHECK && !w->cond)
                 return ddb__fail_validation(r, "The ConditionExpression of a ConditionCheck must be specified");
         }
-        if (prepare_write(r, w) != GR_OK) return GR_ERR;
+        if (prepare_write(r, w, false) != GR_OK) return GR_ERR;
         for (size_t j = 0; j < i; j++)
             if (same_key(w, &o.op[j]))
                 return ddb__fail_validation(r, "Transaction request cannot include multiple operations on one item");

@@ -154,6 +154,31 @@ typedef struct {
 /* pk/sk are the key schema's attribute names (sk STR_NULL for hash-only). */
 bool ddb_keycond_parse(ddb_ctx_t *c, str_t text, str_t pk, str_t sk, ddb_keycond_t *out, const char **err);
 
+/* Additive: key conditions in AWS's two steps. Before the table is looked
+ * up: a KeyConditionExpression parsed (ddb_kcs_parse, names and values
+ * marked used), then split into one condition per attribute with the checks
+ * that need no key schema (ddb_kcs_split: "Invalid operator used in
+ * KeyConditionExpression: OR", ...); legacy KeyConditions likewise
+ * (ddb_legacy_kcs). After: ddb_kcs_resolve against the key schema of the
+ * table or index ("Query condition missed key schema element: a", "One or
+ * more parameter values were invalid: Condition parameter type does not
+ * match schema type", ...). */
+typedef struct {
+    str_t attr;
+    ddb_kc_op_t op; /* DDB_KC_NONE: a legacy operator no index can serve */
+    const val_t *v1, *v2;
+} ddb_kcpart_t;
+typedef struct {
+    ddb_cond_t *cond; /* the parsed expression (ddb_kcs_parse) */
+    ddb_kcpart_t part[8];
+    size_t n;
+} ddb_kcs_t;
+bool ddb_kcs_parse(ddb_ctx_t *c, str_t text, ddb_kcs_t *out, const char **err);
+bool ddb_kcs_split(ddb_ctx_t *c, ddb_kcs_t *k, const char **err);
+bool ddb_legacy_kcs(ddb_ctx_t *c, const val_t *kc, ddb_kcs_t *out, const char **err);
+bool ddb_kcs_resolve(arena_t *a, const ddb_kcs_t *k, str_t pk, ddb_type_t pkt, str_t sk, ddb_type_t skt,
+                     ddb_keycond_t *out, const char **err);
+
 /* ==== Legacy parameters (legacy.c) ====
  * Expected + ConditionalOperator, QueryFilter/ScanFilter, AttributeUpdates,
  * AttributesToGet and KeyConditions, turned into the same ASTs; `which` as

@@ -47,15 +47,13 @@ static void encode_key(arena_t *a, const ddb_table_t *t, const val_t *pkv, const
     (void)t;
 }
 
+/* key's values were validated (ddb_validate_item) before the table was
+ * looked up, as AWS orders its checks. */
 int ddb__key_or_fail(req_t *r, const ddb_table_t *t, const val_t *key, ddb_keyenc_t *k)
 {
     arena_t *a = r->arena;
     size_t want = t->sk.p ? 2 : 1;
     const val_t *pkv = val_get_s(key, t->pk), *skv = t->sk.p ? val_get_s(key, t->sk) : NULL;
-    for (size_t i = 0; key && i < key->u.obj.n; i++) {
-        const char *e = ddb_validate_av(a, key->u.obj.e[i].v);
-        if (e) return ddb__fail_validation(r, e);
-    }
     if (!key || val_len(key) != want || !pkv || ddb_type(pkv) != t->pkt ||
         (t->sk.p && (!skv || ddb_type(skv) != t->skt)))
         return ddb__fail_validation(r, "The provided key element does not match the schema");
@@ -272,12 +270,18 @@ static int check_cond(req_t *r, sqlite3 *db, const val_t *in, ddb_ctx_t *c, cons
 int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    str_t rv = val_get_str(in, "ReturnValues");
-    if (rv.p && !str_eq_c(rv, "NONE") && !str_eq_c(rv, "ALL_OLD"))
-        return ddb__fail_validation(r, "ReturnValues can only be ALL_OLD or NONE");
+    /* AWS orders its checks (dynalite validations/putItem.js, checked against
+     * DynamoDB): expression mix, item values, ReturnValues, item size, the
+     * condition — all before the table is looked up. */
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_COND) != GR_OK) return GR_ERR;
     val_t *item = val_get(in, "Item");
     const char *e = ddb_validate_item(a, item);
     if (e) return ddb__fail_validation(r, e);
+    str_t rv = val_get_str(in, "ReturnValues");
+    if (rv.p && !str_eq_c(rv, "NONE") && !str_eq_c(rv, "ALL_OLD"))
+        return ddb__fail_validation(r, "ReturnValues can only be ALL_OLD or NONE");
+    size_t size = ddb_item_size(item);
+    if (size > MAX_ITEM_SIZE) return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
     ddb_ctx_t c;
     ddb_cond_t *cond = NULL;
     if (ddb__cond_params_or_fail(r, in, &c, &cond) != GR_OK) return GR_ERR;
@@ -287,8 +291,6 @@ int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     ddb_keyenc_t k;
     if (ddb__item_key_or_fail(r, &t, item, &k) != GR_OK) return GR_ERR;
-    size_t size = ddb_item_size(item);
-    if (size > MAX_ITEM_SIZE) return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
     if (ddb__index_keys_or_fail(r, &t, item) != GR_OK) return GR_ERR;
     if (ddb__begin(db) != GR_OK) return GR_ERR;
     val_t *old = NULL;
@@ -314,6 +316,9 @@ int dynamodb_get_item(req_t *r, const val_t *in, val_t *out)
     ddb_ctx_t c;
     ddb_proj_t proj;
     bool has_proj = false;
+    const char *e;
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_PROJ) != GR_OK) return GR_ERR;
+    if ((e = ddb_validate_item(a, val_get(in, "Key")))) return ddb__fail_validation(r, e);
     if (ddb__proj_params_or_fail(r, in, &c, &proj, &has_proj) != GR_OK) return GR_ERR;
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
@@ -340,6 +345,9 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
         return ddb__fail_validation(r, "ReturnValues can only be ALL_OLD or NONE");
     ddb_ctx_t c;
     ddb_cond_t *cond = NULL;
+    const char *e;
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_COND) != GR_OK) return GR_ERR;
+    if ((e = ddb_validate_item(a, val_get(in, "Key")))) return ddb__fail_validation(r, e);
     if (ddb__cond_params_or_fail(r, in, &c, &cond) != GR_OK) return GR_ERR;
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
@@ -381,6 +389,8 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
     ddb_cond_t *cond = NULL;
     ddb_update_t *u = NULL;
     const char *e;
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_UPDATE) != GR_OK) return GR_ERR;
+    if ((e = ddb_validate_item(a, val_get(in, "Key")))) return ddb__fail_validation(r, e);
     if (ddb__update_params_or_fail(r, in, &c, &cond, &u) != GR_OK) return GR_ERR;
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;

@@ -152,7 +152,8 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-/* Select, projection and index checks shared by Query and Scan. */
+/* Select, projection and index checks shared by Query and Scan. The GSI
+ * ALL_ATTRIBUTES refusal comes later (gsi_select_or_fail), as AWS orders it. */
 static int select_or_fail(rd_t *q, const val_t *in)
 {
     req_t *r = q->r;
@@ -178,112 +179,240 @@ static int select_or_fail(rd_t *q, const val_t *in)
             r, "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
     if (str_eq_c(sel, "ALL_PROJECTED_ATTRIBUTES") && !q->x)
         return ddb__fail_validation(r, "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
-    if (str_eq_c(sel, "ALL_ATTRIBUTES") && q->x) {
-        if (q->x->global && q->x->proj != DDB_PROJ_ALL)
-            return ddb__fail_validation(
-                r, arena_printf(r->arena,
-                                PVI "Select type ALL_ATTRIBUTES is not supported for global secondary index %.*s "
-                                    "because its projection type is not ALL",
-                                STR_FMT(q->x->name)));
-        q->all_attrs = true;
-    }
+    q->all_attrs = str_eq_c(sel, "ALL_ATTRIBUTES") && q->x;
     q->count_only = str_eq_c(sel, "COUNT");
     return GR_OK;
 }
 
-/* ExclusiveStartKey: the table key, plus the index key on an index. */
-static int start_key_or_fail(rd_t *q, const val_t *esk, ddb_keyenc_t *k, buf_t *ik)
+static int gsi_select_or_fail(rd_t *q)
+{
+    if (!q->all_attrs || !q->x->global || q->x->proj == DDB_PROJ_ALL) return GR_OK;
+    return ddb__fail_validation(q->r, arena_printf(q->r->arena,
+                                                   PVI "Select type ALL_ATTRIBUTES is not supported for global "
+                                                       "secondary index %.*s because its projection type is not ALL",
+                                                   STR_FMT(q->x->name)));
+}
+
+/* ExclusiveStartKey values, before the table is looked up. AWS: "The
+ * provided starting key is invalid: " goes before most value messages, not
+ * before those about numbers and duplicates (dynalite validations/query.js,
+ * checked against DynamoDB). */
+static int start_values_or_fail(req_t *r, const val_t *esk)
+{
+    const char *e = ddb_validate_item(r->arena, (val_t *)esk);
+    if (!e) return GR_OK;
+    static const char *const bare[] = {"contains duplicates", "number set", "numeric value", "significant digits",
+                                       "number with magnitude"};
+    for (size_t i = 0; i < sizeof bare / sizeof *bare; i++)
+        if (strstr(e, bare[i])) return ddb__fail_validation(r, e);
+    return ddb__fail_validation(r, arena_printf(r->arena, "The provided starting key is invalid: %s", e));
+}
+
+/* One key attribute of ExclusiveStartKey against a key schema element: NULL
+ * or AWS's message (dynalite db/index.js validateKeyPiece). */
+static const char *start_piece(arena_t *a, const val_t *esk, str_t name, ddb_type_t want)
+{
+    const val_t *v = val_get_s(esk, name);
+    if (!v) return "The provided starting key is invalid";
+    if (ddb_type(v) != want) return "The provided key element does not match the schema";
+    if ((want == DDB_S || want == DDB_B) && ddb_inner(v)->u.s.len == 0)
+        return arena_printf(a,
+                            "One or more parameter values are not valid. The AttributeValue for a key attribute "
+                            "cannot contain an empty %s value. Key: %.*s",
+                            want == DDB_S ? "string" : "binary", STR_FMT(name));
+    return NULL;
+}
+
+/* ExclusiveStartKey against the schema: the table key, plus the index key on
+ * an index, in AWS's order (dynalite actions/query.js and scan.js). */
+static int start_key_or_fail(rd_t *q, const val_t *esk, bool query, ddb_keyenc_t *k, buf_t *ik)
 {
     req_t *r = q->r;
     const ddb_table_t *t = q->t;
-    const char *bad = "The provided starting key is invalid: The provided key element does not match the schema";
-    for (size_t i = 0; i < esk->u.obj.n; i++) {
-        const char *e = ddb_validate_av(r->arena, esk->u.obj.e[i].v);
+    const ddb_index_t *x = q->x;
+    size_t want = t->sk.p ? 2 : 1;
+    if (x && !str_eq(x->pk, t->pk) && !str_eq(x->pk, t->sk)) want++;
+    if (x && x->sk.p && !str_eq(x->sk, t->pk) && !str_eq(x->sk, t->sk)) want++;
+    if (val_len(esk) != want)
+        return ddb__fail_validation(r, x || query ? "The provided starting key is invalid"
+                                                  : "The provided starting key is invalid: The provided key element "
+                                                    "does not match the schema");
+    if (x || query) {
+        str_t pk = x ? x->pk : t->pk, sk = x ? x->sk : t->sk;
+        ddb_type_t pkt = x ? x->pkt : t->pkt, skt = x ? x->skt : t->skt;
+        const char *e = start_piece(r->arena, esk, pk, pkt);
+        if (!e && sk.p) e = start_piece(r->arena, esk, sk, skt);
         if (e) return ddb__fail_validation(r, e);
     }
+    if (!query && gsi_select_or_fail(q) != GR_OK) return GR_ERR;
     const val_t *pv = val_get_s(esk, t->pk), *sv = t->sk.p ? val_get_s(esk, t->sk) : NULL;
     if (!pv || ddb_type(pv) != t->pkt || (t->sk.p && (!sv || ddb_type(sv) != t->skt)))
-        return ddb__fail_validation(r, bad);
-    size_t want = t->sk.p ? 2 : 1;
+        return ddb__fail_validation(
+            r, "The provided starting key is invalid: The provided key element does not match the schema");
     buf_init(&k->pk, r->arena);
     buf_init(&k->sk, r->arena);
     ddb_key_encode(r->arena, pv, &k->pk);
     if (sv) ddb_key_encode(r->arena, sv, &k->sk);
-    if (q->x) {
-        const val_t *xp = val_get_s(esk, q->x->pk), *xs = q->x->sk.p ? val_get_s(esk, q->x->sk) : NULL;
-        if (!xp || ddb_type(xp) != q->x->pkt || (q->x->sk.p && (!xs || ddb_type(xs) != q->x->skt)))
-            return ddb__fail_validation(r, bad);
-        if (!str_eq(q->x->pk, t->pk) && !str_eq(q->x->pk, t->sk)) want++;
-        if (q->x->sk.p && !str_eq(q->x->sk, t->pk) && !str_eq(q->x->sk, t->sk)) want++;
-        ik[0] = enc(r->arena, xp);
-        ik[1] = enc(r->arena, xs);
+    if (x) {
+        ik[0] = enc(r->arena, val_get_s(esk, x->pk));
+        ik[1] = enc(r->arena, x->sk.p ? val_get_s(esk, x->sk) : NULL);
     }
-    if (val_len(esk) != want) return ddb__fail_validation(r, bad);
     return GR_OK;
 }
 
-static int filter_params_or_fail(rd_t *q, const val_t *in, const char *legacy_name, const char *which)
+/* Whether v satisfies the sort key condition of kc. */
+static bool sk_matches(const ddb_keycond_t *kc, const val_t *v)
 {
-    req_t *r = q->r;
-    const char *e = NULL;
-    str_t fe = val_get_str(in, "FilterExpression");
-    const val_t *lf = val_get(in, legacy_name);
-    if (fe.p) {
-        if (!(q->filter = ddb_cond_parse(&q->c, fe, "FilterExpression", &e))) return ddb__fail_validation(r, e);
-    } else if (lf) {
-        if (!(q->filter = ddb_legacy_filter(&q->c, lf, val_get_str(in, "ConditionalOperator"), which, &e)) && e)
-            return ddb__fail_validation(r, e);
+    int c = ddb_av_cmp(v, kc->sk_v1);
+    switch (kc->sk_op) {
+    case DDB_KC_EQ: return c == 0;
+    case DDB_KC_LT: return c < 0;
+    case DDB_KC_LE: return c <= 0;
+    case DDB_KC_GT: return c > 0;
+    case DDB_KC_GE: return c >= 0;
+    case DDB_KC_BETWEEN: return c >= 0 && ddb_av_cmp(v, kc->sk_v2) <= 0;
+    case DDB_KC_BEGINS: return begins_with(v, kc->sk_v1);
+    default: return true;
     }
-    str_t pe = val_get_str(in, "ProjectionExpression");
+}
+
+/* AWS: a Query's ExclusiveStartKey must lie inside its key condition
+ * (dynalite actions/query.js, asserted against DynamoDB). */
+static int start_bounds_or_fail(rd_t *q, const val_t *esk, const ddb_keycond_t *kc, str_t pk, str_t sk)
+{
+    bool same_hash = ddb_av_equal(val_get_s(esk, pk), kc->pk_value);
+    if (kc->sk_op == DDB_KC_NONE) {
+        if (!same_hash)
+            return ddb__fail_validation(q->r, "The provided starting key is outside query boundaries based on provided "
+                                              "conditions");
+        return GR_OK;
+    }
+    if (!sk_matches(kc, val_get_s(esk, sk)))
+        return ddb__fail_validation(q->r, "The provided starting key does not match the range key predicate");
+    if (!same_hash) return ddb__fail_validation(q->r, "The query can return at most one row and cannot be restarted");
+    return GR_OK;
+}
+
+/* AWS: "Key attributes must be scalars; list random access '[]' and map
+ * lookup '.' are not allowed: Key: a" (IndexKey: for an index's key) for a
+ * projection or filter going below a key attribute (dynalite db/index.js
+ * validateKeyPaths, asserted against DynamoDB). */
+static const char *nested_key(arena_t *a, const ddb_table_t *t, const ddb_proj_t *p, const ddb_cond_t *cond)
+{
+    for (size_t i = 0; i < 2 + 2 * t->nidx; i++) {
+        bool table = i < 2;
+        const ddb_index_t *x = table ? NULL : &t->idx[(i - 2) / 2];
+        str_t name = table ? (i ? t->sk : t->pk) : ((i - 2) % 2 ? x->sk : x->pk);
+        if (!name.p) continue;
+        bool nested = false;
+        for (size_t j = 0; p && j < p->n && !nested; j++)
+            nested = p->path[j].n > 1 && !p->path[j].elem[0].is_index && str_eq(p->path[j].elem[0].name, name);
+        if (cond && !nested) ddb_cond_refers(cond, name, &nested);
+        if (nested)
+            return arena_printf(a,
+                                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+                                "allowed: %s: %.*s",
+                                table ? "Key" : "IndexKey", STR_FMT(name));
+    }
+    return NULL;
+}
+
+/* Filter and projection parameters, before the table is looked up; the
+ * legacy filter is also validated here, as AWS does first. */
+static int legacy_attrs_or_fail(rd_t *q, const val_t *in)
+{
     const val_t *atg = val_get(in, "AttributesToGet");
+    if (!atg) return GR_OK;
+    const char *dup = ddb_legacy_attrs_dup(&q->c, atg);
+    if (dup) return ddb__fail_validation(q->r, dup);
+    if (!ddb_legacy_attrs_to_get(&q->c, atg, &q->proj)) return GR_ERR; /* out of memory */
+    q->has_proj = true;
+    return GR_OK;
+}
+
+/* AWS checks QueryFilter before AttributesToGet, ScanFilter after. */
+static int legacy_filter_or_fail(rd_t *q, const val_t *in, const char *legacy_name)
+{
+    const char *e = NULL;
+    bool scan = !strcmp(legacy_name, "ScanFilter");
+    if (scan && legacy_attrs_or_fail(q, in) != GR_OK) return GR_ERR;
+    const val_t *lf = val_get(in, legacy_name);
+    if (lf && !(q->filter = ddb_legacy_filter(&q->c, lf, val_get_str(in, "ConditionalOperator"), legacy_name, &e)) && e)
+        return ddb__fail_validation(q->r, e);
+    return scan ? GR_OK : legacy_attrs_or_fail(q, in);
+}
+
+static int expr_filter_or_fail(rd_t *q, const val_t *in)
+{
+    const char *e = NULL;
+    str_t fe = val_get_str(in, "FilterExpression"), pe = val_get_str(in, "ProjectionExpression");
+    if (fe.p && !(q->filter = ddb_cond_parse(&q->c, fe, "FilterExpression", &e))) return ddb__fail_validation(q->r, e);
     if (pe.p) {
-        if (!ddb_proj_parse(&q->c, pe, &q->proj, &e)) return ddb__fail_validation(r, e);
+        if (!ddb_proj_parse(&q->c, pe, &q->proj, &e)) return ddb__fail_validation(q->r, e);
         q->has_proj = true;
-    } else if (atg) {
-        const char *dup = ddb_legacy_attrs_dup(&q->c, atg);
-        if (dup) return ddb__fail_validation(r, dup);
-        if (!ddb_legacy_attrs_to_get(&q->c, atg, &q->proj)) return GR_ERR; /* out of memory */
-        q->has_proj = true;
+    }
+    return GR_OK;
+}
+
+/* AWS: "QueryFilter can only contain non-primary key attributes: Primary
+ * key attribute: a" ("Filter Expression" for FilterExpression). */
+static int filter_keys_or_fail(rd_t *q, const val_t *in, str_t pk, str_t sk)
+{
+    if (!q->filter) return GR_OK;
+    for (int i = 0; i < (sk.p ? 2 : 1); i++) {
+        str_t n = i ? sk : pk;
+        if (ddb_cond_refers(q->filter, n, NULL))
+            return ddb__fail_validation(
+                q->r,
+                arena_printf(q->r->arena, "%s can only contain non-primary key attributes: Primary key attribute: %.*s",
+                             val_get(in, "QueryFilter") ? "QueryFilter" : "Filter Expression", STR_FMT(n)));
     }
     return GR_OK;
 }
 
 int dynamodb_query(req_t *r, const val_t *in, val_t *out)
 {
-    static const char *const EX[] = {"KeyConditionExpression", "FilterExpression", "ProjectionExpression", NULL};
-    static const char *const LG[] = {"KeyConditions", "QueryFilter", "ConditionalOperator", "AttributesToGet", NULL};
     arena_t *a = r->arena;
     rd_t q = {.r = r, .limit = val_get_int(in, "Limit", -1)};
-    if (ddb__ctx_or_fail(r, in, &q.c, EX, LG) != GR_OK) return GR_ERR;
+    const char *e = NULL;
+    /* AWS's order (dynalite validations/query.js, checked against
+     * DynamoDB): all that needs no table first. */
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_QUERY) != GR_OK) return GR_ERR;
+    ddb_ctx_init(&q.c, a, NULL, NULL);
+    if (legacy_filter_or_fail(&q, in, "QueryFilter") != GR_OK) return GR_ERR;
+    const val_t *esk = val_get(in, "ExclusiveStartKey");
+    if (esk && start_values_or_fail(r, esk) != GR_OK) return GR_ERR;
     str_t kce = val_get_str(in, "KeyConditionExpression");
     const val_t *kcs = val_get(in, "KeyConditions");
     if (!kce.p && !kcs)
         return ddb__fail_validation(
             r, "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+    if (ddb__ctx_or_fail(r, in, &q.c) != GR_OK) return GR_ERR;
+    ddb_kcs_t kp;
+    if (kce.p && !ddb_kcs_parse(&q.c, kce, &kp, &e)) return ddb__fail_validation(r, e);
+    if (expr_filter_or_fail(&q, in) != GR_OK) return GR_ERR;
+    if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
+    if (kce.p ? !ddb_kcs_split(&q.c, &kp, &e) : !ddb_legacy_kcs(&q.c, kcs, &kp, &e)) return ddb__fail_validation(r, e);
+
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
     ddb_table_t t;
     if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     q.t = &t;
-    if (filter_params_or_fail(&q, in, "QueryFilter", "QueryFilter") != GR_OK) return GR_ERR;
     if (select_or_fail(&q, in) != GR_OK) return GR_ERR;
     str_t pk = q.x ? q.x->pk : t.pk, sk = q.x ? q.x->sk : t.sk;
     ddb_type_t pkt = q.x ? q.x->pkt : t.pkt, skt = q.x ? q.x->skt : t.skt;
     ddb_keycond_t kc;
-    memset(&kc, 0, sizeof kc);
-    const char *e = NULL;
-    bool ok =
-        kce.p ? ddb_keycond_parse(&q.c, kce, pk, sk, &kc, &e) : ddb_legacy_key_conditions(&q.c, kcs, pk, sk, &kc, &e);
-    if (!ok) return ddb__fail_validation(r, e);
-    if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
-    if (ddb_type(kc.pk_value) != pkt || (kc.sk_op != DDB_KC_NONE && ddb_type(kc.sk_v1) != skt) ||
-        (kc.sk_v2 && ddb_type(kc.sk_v2) != skt))
-        return ddb__fail_validation(r, PVI "Condition parameter type does not match schema type");
-    bool fwd = val_get_bool(in, "ScanIndexForward", true);
-    const val_t *esk = val_get(in, "ExclusiveStartKey");
     ddb_keyenc_t sk0;
     buf_t ik[2];
-    if (esk && start_key_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
+    if (esk && start_key_or_fail(&q, esk, true, &sk0, ik) != GR_OK) return GR_ERR;
+    if (!ddb_kcs_resolve(a, &kp, pk, pkt, sk, skt, &kc, &e)) return ddb__fail_validation(r, e);
+    if (esk && start_bounds_or_fail(&q, esk, &kc, pk, sk) != GR_OK) return GR_ERR;
+    if ((e = nested_key(a, &t, q.has_proj ? &q.proj : NULL, NULL))) return ddb__fail_validation(r, e);
+    if (filter_keys_or_fail(&q, in, pk, sk) != GR_OK) return GR_ERR;
+    if (gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
+    if ((e = nested_key(a, &t, NULL, q.filter))) return ddb__fail_validation(r, e);
+    bool fwd = val_get_bool(in, "ScanIndexForward", true);
 
     buf_t bp = enc(a, kc.pk_value), b1 = enc(a, kc.sk_v1), b2 = enc(a, kc.sk_v2);
     const char *skc = q.x ? "x.isk" : "sk";
@@ -335,10 +464,16 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
 
 int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
 {
-    static const char *const EX[] = {"FilterExpression", "ProjectionExpression", NULL};
-    static const char *const LG[] = {"ScanFilter", "ConditionalOperator", "AttributesToGet", NULL};
     arena_t *a = r->arena;
     rd_t q = {.r = r, .limit = val_get_int(in, "Limit", -1)};
+    const char *e = NULL;
+    /* AWS's order (dynalite validations/scan.js, checked against DynamoDB):
+     * all that needs no table first. */
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_SCAN) != GR_OK) return GR_ERR;
+    ddb_ctx_init(&q.c, a, NULL, NULL);
+    if (legacy_filter_or_fail(&q, in, "ScanFilter") != GR_OK) return GR_ERR;
+    const val_t *esk = val_get(in, "ExclusiveStartKey");
+    if (esk && start_values_or_fail(r, esk) != GR_OK) return GR_ERR;
     const val_t *seg = val_get(in, "Segment"), *tot = val_get(in, "TotalSegments");
     if (seg && !tot)
         return ddb__fail_validation(r, "The TotalSegments parameter is required but was not present in the request "
@@ -356,19 +491,21 @@ int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
                                 "Segment: %lld is not less than TotalSegments: %lld",
                                 (long long)q.segment, (long long)q.total));
     }
-    if (ddb__ctx_or_fail(r, in, &q.c, EX, LG) != GR_OK) return GR_ERR;
+    if (ddb__ctx_or_fail(r, in, &q.c) != GR_OK) return GR_ERR;
+    if (expr_filter_or_fail(&q, in) != GR_OK) return GR_ERR;
+    if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
+
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
     ddb_table_t t;
     if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     q.t = &t;
-    if (filter_params_or_fail(&q, in, "ScanFilter", "ScanFilter") != GR_OK) return GR_ERR;
-    if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
     if (select_or_fail(&q, in) != GR_OK) return GR_ERR;
-    const val_t *esk = val_get(in, "ExclusiveStartKey");
     ddb_keyenc_t sk0;
     buf_t ik[2];
-    if (esk && start_key_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
+    if (esk ? start_key_or_fail(&q, esk, false, &sk0, ik) != GR_OK : gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
+    if ((e = nested_key(a, &t, q.has_proj ? &q.proj : NULL, NULL))) return ddb__fail_validation(r, e);
+    if ((e = nested_key(a, &t, NULL, q.filter))) return ddb__fail_validation(r, e);
     const char *sql;
     if (!q.x)
         sql = esk ? "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 AND (pk, sk) > (?2, ?3) ORDER BY pk, sk"
