@@ -12,6 +12,7 @@
 #include "core/gtime.h"
 #include "core/req.h"
 #include "dynamodb_model.h"
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/expr_params.h"
 #include "services/dynamodb/tbl.h"
 
@@ -102,25 +103,6 @@ static int resolve_tables(req_t *r, sqlite3 *db, ops_t *o, tables_t *ts)
     return GR_OK;
 }
 
-static void add_capacity(req_t *r, const val_t *in, val_t *list, const ddb_table_t *t, double units, bool write)
-{
-    val_t tmp = {.kind = VAL_STRUCT};
-    ddb__capacity(r, in, &tmp, t, units, write);
-    val_t *cc = val_get(&tmp, "ConsumedCapacity");
-    if (!cc) return;
-    for (size_t i = 0; i < list->u.list.n; i++) {
-        val_t *e = list->u.list.v[i];
-        if (str_eq(val_get_str(e, "TableName"), t->name)) {
-            val_t *cu = val_get(e, "CapacityUnits");
-            cu->u.f += units;
-            val_t *x = val_get(e, write ? "WriteCapacityUnits" : "ReadCapacityUnits");
-            if (x) x->u.f += units;
-            return;
-        }
-    }
-    val_push(r->arena, list, cc);
-}
-
 static bool wants_capacity(const val_t *in)
 {
     str_t m = val_get_str(in, "ReturnConsumedCapacity");
@@ -177,7 +159,8 @@ int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
         if (ddb__item_get(r, db, w->t, &w->k, &item) != GR_OK) return GR_ERR;
         size_t size = item ? ddb_item_size(item) : 0;
         if (item) val_push(a, val_get_s(resp, o.tname[i]), w->has_proj ? ddb_proj_apply(a, &w->proj, item) : item);
-        add_capacity(r, in, caps, w->t, ddb__rcu(size, val_get_bool(w->in, "ConsistentRead", false)), false);
+        ddb__consumed_add(r, in, caps, w->t, ddb__rcu(size, val_get_bool(w->in, "ConsistentRead", false)), false,
+                          false);
     }
     val_set_c(a, out, "Responses", resp);
     val_set_c(a, out, "UnprocessedKeys", val_new(a, VAL_MAP));
@@ -257,7 +240,7 @@ int dynamodb_batch_write_item(req_t *r, const val_t *in, val_t *out)
         if (need && ddb__item_get(r, db, w->t, &w->k, &old) != GR_OK) goto fail;
         if ((old || w->item) && ddb__item_write(r, db, w->t, &w->k, old, w->item) != GR_OK) goto fail;
         size_t os = old ? ddb_item_size(old) : 0, ns = w->item ? ddb_item_size(w->item) : 0;
-        add_capacity(r, in, caps, w->t, ddb__wcu(os > ns ? os : ns), true);
+        ddb__consumed_add(r, in, caps, w->t, ddb__wcu(os > ns ? os : ns), true, false);
     }
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     val_set_c(a, out, "UnprocessedItems", val_new(a, VAL_MAP));
@@ -310,7 +293,7 @@ int dynamodb_transact_get_items(req_t *r, const val_t *in, val_t *out)
         val_t *e = val_new(a, VAL_STRUCT);
         if (item) val_set_c(a, e, "Item", w->has_proj ? ddb_proj_apply(a, &w->proj, item) : item);
         val_push(a, resp, e);
-        add_capacity(r, in, caps, w->t, 2 * ddb__rcu(item ? ddb_item_size(item) : 0, true), false);
+        ddb__consumed_add(r, in, caps, w->t, 2 * ddb__rcu(item ? ddb_item_size(item) : 0, true), false, true);
     }
     ddb__exec(db, "COMMIT");
     val_set_c(a, out, "Responses", resp);
@@ -516,7 +499,7 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
         if (writes && ddb__item_write(r, db, w->t, &w->k, olds[i], news[i]) != GR_OK) goto fail;
         size_t os = olds[i] ? ddb_item_size(olds[i]) : 0, ns = news[i] ? ddb_item_size(news[i]) : 0;
         /* AWS: transactional writes cost two write units per KB. */
-        add_capacity(r, in, caps, w->t, 2 * ddb__wcu(os > ns ? os : ns), true);
+        ddb__consumed_add(r, in, caps, w->t, 2 * ddb__wcu(os > ns ? os : ns), true, true);
     }
     if (token.p && token_save(r, db, token, digest) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;

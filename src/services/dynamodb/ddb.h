@@ -136,6 +136,12 @@ ddb_update_t *ddb_update_parse(ddb_ctx_t *c, str_t text, const char **err);
 val_t *ddb_update_apply(ddb_ctx_t *c, const ddb_update_t *u, const val_t *item, const char **err);
 /* Whether the update sets or removes top-level attribute `name`. */
 bool ddb_update_touches(const ddb_update_t *u, str_t name);
+/* Additive: the type the update writes to top-level attribute `name` when
+ * known before reading the item (a literal, + or -, list_append), else
+ * DDB_BAD; and whether any path it writes or reads goes below `name` (AWS's
+ * checks of index keys before an UpdateItem reads its item). */
+ddb_type_t ddb_update_type_of(const ddb_update_t *u, str_t name);
+bool ddb_update_nested(const ddb_update_t *u, str_t name);
 /* The top-level attribute names the update changes (for ReturnValues UPDATED_*). */
 size_t ddb_update_paths(const ddb_update_t *u, const ddb_path_t **out);
 

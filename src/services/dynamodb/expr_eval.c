@@ -171,6 +171,41 @@ bool ddb_cond_refers(const ddb_cond_t *c, str_t name, bool *nested)
     return r;
 }
 
+/* The type an update value is known to have before any item is read:
+ * a literal's, N for + and -, L for list_append; DDB_BAD otherwise. */
+static ddb_type_t written_type(const ddb__opd_t *o)
+{
+    if (!o) return DDB_BAD;
+    switch (o->kind) {
+    case DDB__OPD_VALUE: return o->value ? ddb_type(o->value) : DDB_BAD;
+    case DDB__OPD_PLUS:
+    case DDB__OPD_MINUS: return DDB_N;
+    case DDB__OPD_LIST_APPEND: return DDB_L;
+    default: return DDB_BAD;
+    }
+}
+
+ddb_type_t ddb_update_type_of(const ddb_update_t *u, str_t name)
+{
+    for (size_t i = 0; u && i < u->n; i++) {
+        const ddb__act_t *x = &u->act[i];
+        if (x->path.n == 1 && str_eq(x->path.elem[0].name, name) && x->kind != DDB__U_REMOVE)
+            return written_type(x->val);
+    }
+    return DDB_BAD;
+}
+
+bool ddb_update_nested(const ddb_update_t *u, str_t name)
+{
+    for (size_t i = 0; u && i < u->n; i++) {
+        const ddb__act_t *x = &u->act[i];
+        bool nested = x->path.n > 1 && !x->path.elem[0].is_index && str_eq(x->path.elem[0].name, name);
+        if (!nested) opd_refers(x->val, name, &nested);
+        if (nested) return true;
+    }
+    return false;
+}
+
 /* ---- updates ---- */
 
 #define E_MISSING "The provided expression refers to an attribute that does not exist in the item"

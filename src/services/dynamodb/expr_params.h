@@ -7,6 +7,7 @@
 
 #include "core/req.h"
 #include "services/dynamodb/ddb.h"
+#include "services/dynamodb/tbl.h"
 
 /* Which expression and legacy parameters a request has. */
 typedef enum { DDB_XP_COND, DDB_XP_UPDATE, DDB_XP_PROJ, DDB_XP_QUERY, DDB_XP_SCAN } ddb_xp_t;
@@ -25,5 +26,10 @@ int ddb__cond_params_or_fail(req_t *r, const val_t *in, ddb_ctx_t *c, ddb_cond_t
 int ddb__proj_params_or_fail(req_t *r, const val_t *in, ddb_ctx_t *c, ddb_proj_t *p, bool *has);
 /* UpdateItem: UpdateExpression or AttributeUpdates, and the condition. */
 int ddb__update_params_or_fail(req_t *r, const val_t *in, ddb_ctx_t *c, ddb_cond_t **cond, ddb_update_t **u);
+
+/* After the table is looked up: no projection, filter or update path may go
+ * below a key attribute of the table or an index (any may be NULL). */
+int ddb__key_paths_or_fail(req_t *r, const ddb_table_t *t, const ddb_proj_t *p, const ddb_cond_t *cond,
+                           const ddb_update_t *u);
 
 #endif

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/req.h"
 #include "dynamodb_model.h"
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/expr_params.h"
 #include "services/dynamodb/tbl.h"
 
@@ -301,7 +302,7 @@ int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
     size_t osize = old ? ddb_item_size(old) : 0;
-    ddb__capacity_ex(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, item);
+    ddb__consumed(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, item);
     return GR_OK;
 fail:
     ddb__rollback(db);
@@ -326,12 +327,13 @@ int dynamodb_get_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     ddb_keyenc_t k;
     if (ddb__key_or_fail(r, &t, val_get(in, "Key"), &k) != GR_OK) return GR_ERR;
+    if (has_proj && ddb__key_paths_or_fail(r, &t, &proj, NULL, NULL) != GR_OK) return GR_ERR;
     val_t *item = NULL;
     if (ddb__item_get(r, db, &t, &k, &item) != GR_OK) return GR_ERR;
     bool consistent = val_get_bool(in, "ConsistentRead", false);
     size_t size = item ? ddb_item_size(item) : 0;
     if (item) val_set_c(a, out, "Item", has_proj ? ddb_proj_apply(a, &proj, item) : item);
-    ddb__capacity(r, in, out, &t, ddb__rcu(size, consistent), false);
+    ddb__consumed(r, in, out, &t, ddb__rcu(size, consistent), false, NULL, NULL, NULL);
     return GR_OK;
 }
 
@@ -362,7 +364,7 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
     if (old && ddb__item_write(r, db, &t, &k, old, NULL) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
-    ddb__capacity_ex(r, in, out, &t, ddb__wcu(old ? ddb_item_size(old) : 0), true, NULL, old, NULL);
+    ddb__consumed(r, in, out, &t, ddb__wcu(old ? ddb_item_size(old) : 0), true, NULL, old, NULL);
     return GR_OK;
 fail:
     ddb__rollback(db);
@@ -407,6 +409,22 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
                     r,
                     arena_printf(a, PVI "Cannot update attribute %.*s. This attribute is part of the key", STR_FMT(n)));
         }
+        /* AWS: a value of the wrong type for an index key is refused before
+         * the item is read when the update's own value shows it (dynalite
+         * db/index.js validateUpdates, asserted against DynamoDB). */
+        for (size_t i = 0; i < t.nidx; i++) {
+            const ddb_index_t *x = &t.idx[i];
+            for (int j = 0; j < (x->sk.p ? 2 : 1); j++) {
+                str_t n = j ? x->sk : x->pk;
+                ddb_type_t want = j ? x->skt : x->pkt, got = ddb_update_type_of(u, n);
+                if (got != DDB_BAD && got != want)
+                    return ddb__fail_validation(
+                        r,
+                        arena_printf(a, PVI "Type mismatch for Index Key %.*s Expected: %s Actual: %s IndexName: %.*s",
+                                     STR_FMT(n), ddb_type_name(want), ddb_type_name(got), STR_FMT(x->name)));
+            }
+        }
+        if (ddb__key_paths_or_fail(r, &t, NULL, NULL, u) != GR_OK) return GR_ERR;
     }
     if (ddb__begin(db) != GR_OK) return GR_ERR;
     val_t *old = NULL;
@@ -430,6 +448,18 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         ddb__rollback(db);
         return ddb__fail_validation(r, "Item size to update has exceeded the maximum allowed size");
     }
+    /* AWS: an index key given a value of another type by the update. */
+    for (size_t i = 0; u && i < t.nidx; i++) {
+        const ddb_index_t *x = &t.idx[i];
+        for (int j = 0; j < (x->sk.p ? 2 : 1); j++) {
+            const val_t *v = val_get_s(neu, j ? x->sk : x->pk);
+            if (v && ddb_type(v) != (j ? x->skt : x->pkt)) {
+                ddb__rollback(db);
+                return ddb__fail_validation(
+                    r, "The update expression attempted to update the secondary index key to unsupported type");
+            }
+        }
+    }
     if (ddb__index_keys_or_fail(r, &t, neu) != GR_OK) {
         ddb__rollback(db);
         return GR_ERR;
@@ -447,7 +477,7 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         attrs = updated_attrs(a, u, neu);
     if (attrs && val_len(attrs)) val_set_c(a, out, "Attributes", attrs);
     size_t osize = old ? ddb_item_size(old) : 0;
-    ddb__capacity_ex(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, neu);
+    ddb__consumed(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, neu);
     return GR_OK;
 fail:
     ddb__rollback(db);

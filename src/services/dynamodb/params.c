@@ -166,3 +166,30 @@ int ddb__update_params_or_fail(req_t *r, const val_t *in, ddb_ctx_t *c, ddb_cond
     if (parse_cond(r, in, c, cond) != GR_OK) return GR_ERR;
     return ddb__ctx_finish_or_fail(r, c);
 }
+
+/* AWS: "Key attributes must be scalars; list random access '[]' and map
+ * lookup '.' are not allowed: Key: a" ("IndexKey: d" for an index's key)
+ * when a projection, filter or update goes below a key attribute (dynalite
+ * db/index.js validateKeyPaths, asserted against DynamoDB). */
+int ddb__key_paths_or_fail(req_t *r, const ddb_table_t *t, const ddb_proj_t *p, const ddb_cond_t *cond,
+                           const ddb_update_t *u)
+{
+    if (!p && !cond && !u) return GR_OK;
+    for (size_t i = 0; i < 2 + 2 * t->nidx; i++) {
+        bool table = i < 2;
+        const ddb_index_t *x = table ? NULL : &t->idx[(i - 2) / 2];
+        str_t name = table ? (i ? t->sk : t->pk) : ((i - 2) % 2 ? x->sk : x->pk);
+        if (!name.p) continue;
+        bool nested = false;
+        for (size_t j = 0; p && j < p->n && !nested; j++)
+            nested = p->path[j].n > 1 && str_eq(p->path[j].elem[0].name, name);
+        if (cond && !nested) ddb_cond_refers(cond, name, &nested);
+        if (u && !nested) nested = ddb_update_nested(u, name);
+        if (nested)
+            return fail(r, arena_printf(r->arena,
+                                        "Key attributes must be scalars; list random access '[]' and map lookup '.' "
+                                        "are not allowed: %s: %.*s",
+                                        table ? "Key" : "IndexKey", STR_FMT(name)));
+    }
+    return GR_OK;
+}

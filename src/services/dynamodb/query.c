@@ -13,6 +13,7 @@
 
 #include "core/req.h"
 #include "dynamodb_model.h"
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/expr_params.h"
 #include "services/dynamodb/tbl.h"
 
@@ -92,6 +93,12 @@ static uint32_t seg_hash(const void *p, size_t n)
     return h;
 }
 
+/* The Scan segment of an encoded partition key. */
+static int64_t seg_of(const rd_t *q, const void *pk, size_t n)
+{
+    return (int64_t)((uint64_t)seg_hash(pk ? pk : "", n) * (uint64_t)q->total >> 32);
+}
+
 /* Steps the rows of st (columns: pk, sk, item) into out. */
 static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
 {
@@ -104,10 +111,8 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
     bool more = false;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (q->total > 1) {
-            uint32_t h = seg_hash(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-            if ((int64_t)((uint64_t)h * (uint64_t)q->total >> 32) != q->segment) continue;
-        }
+        if (q->total > 1 && seg_of(q, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)) != q->segment)
+            continue;
         if (scanned == q->limit || bytes >= PAGE_BYTES) {
             more = true;
             break;
@@ -148,7 +153,7 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
     /* AWS: LastEvaluatedKey whenever the page stopped at Limit or 1 MB. */
     if ((more || scanned == q->limit) && last) val_set_c(a, out, "LastEvaluatedKey", last_key(a, q, last));
     bool consistent = val_get_bool(in, "ConsistentRead", false);
-    ddb__capacity_ex(r, in, out, q->t, ddb__rcu(bytes, consistent), false, q->x, NULL, NULL);
+    ddb__consumed(r, in, out, q->t, ddb__rcu(bytes, consistent), false, q->x, NULL, NULL);
     return GR_OK;
 }
 
@@ -293,30 +298,6 @@ static int start_bounds_or_fail(rd_t *q, const val_t *esk, const ddb_keycond_t *
     return GR_OK;
 }
 
-/* AWS: "Key attributes must be scalars; list random access '[]' and map
- * lookup '.' are not allowed: Key: a" (IndexKey: for an index's key) for a
- * projection or filter going below a key attribute (dynalite db/index.js
- * validateKeyPaths, asserted against DynamoDB). */
-static const char *nested_key(arena_t *a, const ddb_table_t *t, const ddb_proj_t *p, const ddb_cond_t *cond)
-{
-    for (size_t i = 0; i < 2 + 2 * t->nidx; i++) {
-        bool table = i < 2;
-        const ddb_index_t *x = table ? NULL : &t->idx[(i - 2) / 2];
-        str_t name = table ? (i ? t->sk : t->pk) : ((i - 2) % 2 ? x->sk : x->pk);
-        if (!name.p) continue;
-        bool nested = false;
-        for (size_t j = 0; p && j < p->n && !nested; j++)
-            nested = p->path[j].n > 1 && !p->path[j].elem[0].is_index && str_eq(p->path[j].elem[0].name, name);
-        if (cond && !nested) ddb_cond_refers(cond, name, &nested);
-        if (nested)
-            return arena_printf(a,
-                                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
-                                "allowed: %s: %.*s",
-                                table ? "Key" : "IndexKey", STR_FMT(name));
-    }
-    return NULL;
-}
-
 /* Filter and projection parameters, before the table is looked up; the
  * legacy filter is also validated here, as AWS does first. */
 static int legacy_attrs_or_fail(rd_t *q, const val_t *in)
@@ -408,10 +389,10 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
     if (esk && start_key_or_fail(&q, esk, true, &sk0, ik) != GR_OK) return GR_ERR;
     if (!ddb_kcs_resolve(a, &kp, pk, pkt, sk, skt, &kc, &e)) return ddb__fail_validation(r, e);
     if (esk && start_bounds_or_fail(&q, esk, &kc, pk, sk) != GR_OK) return GR_ERR;
-    if ((e = nested_key(a, &t, q.has_proj ? &q.proj : NULL, NULL))) return ddb__fail_validation(r, e);
+    if (ddb__key_paths_or_fail(r, &t, q.has_proj ? &q.proj : NULL, NULL, NULL) != GR_OK) return GR_ERR;
     if (filter_keys_or_fail(&q, in, pk, sk) != GR_OK) return GR_ERR;
     if (gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
-    if ((e = nested_key(a, &t, NULL, q.filter))) return ddb__fail_validation(r, e);
+    if (ddb__key_paths_or_fail(r, &t, NULL, q.filter, NULL) != GR_OK) return GR_ERR;
     bool fwd = val_get_bool(in, "ScanIndexForward", true);
 
     buf_t bp = enc(a, kc.pk_value), b1 = enc(a, kc.sk_v1), b2 = enc(a, kc.sk_v2);
@@ -466,7 +447,6 @@ int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     rd_t q = {.r = r, .limit = val_get_int(in, "Limit", -1)};
-    const char *e = NULL;
     /* AWS's order (dynalite validations/scan.js, checked against DynamoDB):
      * all that needs no table first. */
     if (ddb__expr_mix_or_fail(r, in, DDB_XP_SCAN) != GR_OK) return GR_ERR;
@@ -504,8 +484,15 @@ int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
     ddb_keyenc_t sk0;
     buf_t ik[2];
     if (esk ? start_key_or_fail(&q, esk, false, &sk0, ik) != GR_OK : gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
-    if ((e = nested_key(a, &t, q.has_proj ? &q.proj : NULL, NULL))) return ddb__fail_validation(r, e);
-    if ((e = nested_key(a, &t, NULL, q.filter))) return ddb__fail_validation(r, e);
+    /* AWS: a start key must come from the segment it resumes. */
+    if (esk && q.total > 1 && seg_of(&q, sk0.pk.p, sk0.pk.len) != q.segment)
+        return ddb__fail_validation(r, arena_printf(a,
+                                                    "The provided starting key is invalid: Invalid ExclusiveStartKey. "
+                                                    "Please use ExclusiveStartKey with correct Segment. TotalSegments: "
+                                                    "%lld Segment: %lld",
+                                                    (long long)q.total, (long long)q.segment));
+    if (ddb__key_paths_or_fail(r, &t, q.has_proj ? &q.proj : NULL, NULL, NULL) != GR_OK) return GR_ERR;
+    if (ddb__key_paths_or_fail(r, &t, NULL, q.filter, NULL) != GR_OK) return GR_ERR;
     const char *sql;
     if (!q.x)
         sql = esk ? "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 AND (pk, sk) > (?2, ?3) ORDER BY pk, sk"
