@@ -168,7 +168,8 @@ bool ddb_keycond_parse(ddb_ctx_t *c, str_t text, str_t pk, str_t sk, ddb_keycond
  * (ddb_legacy_kcs). After: ddb_kcs_resolve against the key schema of the
  * table or index ("Query condition missed key schema element: a", "One or
  * more parameter values were invalid: Condition parameter type does not
- * match schema type", ...). */
+ * match schema type", ...); `each` (may be NULL) is called first for each
+ * key attribute, hash key first, and its message, if any, is the answer. */
 typedef struct {
     str_t attr;
     ddb_kc_op_t op; /* DDB_KC_NONE: a legacy operator no index can serve */
@@ -183,7 +184,8 @@ bool ddb_kcs_parse(ddb_ctx_t *c, str_t text, ddb_kcs_t *out, const char **err);
 bool ddb_kcs_split(ddb_ctx_t *c, ddb_kcs_t *k, const char **err);
 bool ddb_legacy_kcs(ddb_ctx_t *c, const val_t *kc, ddb_kcs_t *out, const char **err);
 bool ddb_kcs_resolve(arena_t *a, const ddb_kcs_t *k, str_t pk, ddb_type_t pkt, str_t sk, ddb_type_t skt,
-                     ddb_keycond_t *out, const char **err);
+                     const char *(*each)(void *arg, str_t name, ddb_type_t want), void *arg, ddb_keycond_t *out,
+                     const char **err);
 
 /* ==== Legacy parameters (legacy.c) ====
  * Expected + ConditionalOperator, QueryFilter/ScanFilter, AttributeUpdates,

@@ -1960,11 +1960,17 @@ bool ddb_kcs_split(ddb_ctx_t *c, ddb_kcs_t *k, const char **err)
 {
     k->n = 0;
     if ((*err = kc_walk(c->a, k->cond, k->part, &k->n))) return false;
+    /* AWS: dynalite validations/query.js, before the table is looked up. */
+    if (k->n != 1 && k->n != 2) {
+        *err = "Conditions can be of length 1 or 2 only";
+        return false;
+    }
     return true;
 }
 
 bool ddb_kcs_resolve(arena_t *a, const ddb_kcs_t *k, str_t pk, ddb_type_t pkt, str_t sk, ddb_type_t skt,
-                     ddb_keycond_t *out, const char **err)
+                     const char *(*each)(void *arg, str_t name, ddb_type_t want), void *arg, ddb_keycond_t *out,
+                     const char **err)
 {
     /* AWS: dynalite actions/query.js walks the key schema, hash key first,
      * and for each key attribute checks, in order: a hash-only schema given
@@ -1974,6 +1980,7 @@ bool ddb_kcs_resolve(arena_t *a, const ddb_kcs_t *k, str_t pk, ddb_type_t pkt, s
     for (int i = 0; i < (str_is_null(sk) ? 1 : 2); i++) {
         str_t name = i ? sk : pk;
         ddb_type_t want = i ? skt : pkt;
+        if (each && (*err = each(arg, name, want))) return false;
         if (i == 0 && str_is_null(sk) && k->n > 1) {
             *err = "Query key condition not supported";
             return false;

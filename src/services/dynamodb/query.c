@@ -36,6 +36,7 @@ typedef struct {
     str_t sk_name;
     /* Scan segments */
     int64_t segment, total;
+    const val_t *esk; /* ExclusiveStartKey while its key attributes are checked */
 } rd_t;
 
 static void bind_buf(sqlite3_stmt *st, int i, const buf_t *b)
@@ -228,9 +229,11 @@ static const char *start_piece(arena_t *a, const val_t *esk, str_t name, ddb_typ
     return NULL;
 }
 
-/* ExclusiveStartKey against the schema: the table key, plus the index key on
- * an index, in AWS's order (dynalite actions/query.js and scan.js). */
-static int start_key_or_fail(rd_t *q, const val_t *esk, bool query, ddb_keyenc_t *k, buf_t *ik)
+/* ExclusiveStartKey against the schema, first part: the number of
+ * attributes, and on a Scan of an index the index key; a Query checks its
+ * key attributes one by one with its key conditions (start_piece_hook), as
+ * AWS does (dynalite actions/query.js and scan.js). */
+static int start_check_or_fail(rd_t *q, const val_t *esk, bool query)
 {
     req_t *r = q->r;
     const ddb_table_t *t = q->t;
@@ -242,14 +245,26 @@ static int start_key_or_fail(rd_t *q, const val_t *esk, bool query, ddb_keyenc_t
         return ddb__fail_validation(r, x || query ? "The provided starting key is invalid"
                                                   : "The provided starting key is invalid: The provided key element "
                                                     "does not match the schema");
-    if (x || query) {
-        str_t pk = x ? x->pk : t->pk, sk = x ? x->sk : t->sk;
-        ddb_type_t pkt = x ? x->pkt : t->pkt, skt = x ? x->skt : t->skt;
-        const char *e = start_piece(r->arena, esk, pk, pkt);
-        if (!e && sk.p) e = start_piece(r->arena, esk, sk, skt);
+    if (!query && x) {
+        const char *e = start_piece(r->arena, esk, x->pk, x->pkt);
+        if (!e && x->sk.p) e = start_piece(r->arena, esk, x->sk, x->skt);
         if (e) return ddb__fail_validation(r, e);
     }
-    if (!query && gsi_select_or_fail(q) != GR_OK) return GR_ERR;
+    return GR_OK;
+}
+
+static const char *start_piece_hook(void *arg, str_t name, ddb_type_t want)
+{
+    rd_t *q = arg;
+    return start_piece(q->r->arena, q->esk, name, want);
+}
+
+/* Second part: the table's own key in it, encoded for the resume point. */
+static int start_encode_or_fail(rd_t *q, const val_t *esk, ddb_keyenc_t *k, buf_t *ik)
+{
+    req_t *r = q->r;
+    const ddb_table_t *t = q->t;
+    const ddb_index_t *x = q->x;
     const val_t *pv = val_get_s(esk, t->pk), *sv = t->sk.p ? val_get_s(esk, t->sk) : NULL;
     if (!pv || ddb_type(pv) != t->pkt || (t->sk.p && (!sv || ddb_type(sv) != t->skt)))
         return ddb__fail_validation(
@@ -386,8 +401,11 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
     ddb_keycond_t kc;
     ddb_keyenc_t sk0;
     buf_t ik[2];
-    if (esk && start_key_or_fail(&q, esk, true, &sk0, ik) != GR_OK) return GR_ERR;
-    if (!ddb_kcs_resolve(a, &kp, pk, pkt, sk, skt, &kc, &e)) return ddb__fail_validation(r, e);
+    if (esk && start_check_or_fail(&q, esk, true) != GR_OK) return GR_ERR;
+    q.esk = esk;
+    if (!ddb_kcs_resolve(a, &kp, pk, pkt, sk, skt, esk ? start_piece_hook : NULL, &q, &kc, &e))
+        return ddb__fail_validation(r, e);
+    if (esk && start_encode_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
     if (esk && start_bounds_or_fail(&q, esk, &kc, pk, sk) != GR_OK) return GR_ERR;
     if (ddb__key_paths_or_fail(r, &t, q.has_proj ? &q.proj : NULL, NULL, NULL) != GR_OK) return GR_ERR;
     if (filter_keys_or_fail(&q, in, pk, sk) != GR_OK) return GR_ERR;
@@ -483,7 +501,9 @@ int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
     if (select_or_fail(&q, in) != GR_OK) return GR_ERR;
     ddb_keyenc_t sk0;
     buf_t ik[2];
-    if (esk ? start_key_or_fail(&q, esk, false, &sk0, ik) != GR_OK : gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
+    if (esk && start_check_or_fail(&q, esk, false) != GR_OK) return GR_ERR;
+    if (gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
+    if (esk && start_encode_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
     /* AWS: a start key must come from the segment it resumes. */
     if (esk && q.total > 1 && seg_of(&q, sk0.pk.p, sk0.pk.len) != q.segment)
         return ddb__fail_validation(r, arena_printf(a,
