@@ -107,6 +107,20 @@ static int type_fail(const jrd_t *c, const shape_t *s, const json_t *j, const ch
     return GR_ERR;
 }
 
+/* AWS (Coral): a string where a boolean is expected is read as one when it
+ * says so — "true"/"yes"/"1" or "false"/"no"/"0" (dynalite's suite, checked
+ * against DynamoDB, sends {"NULL": "yes"} and {"BOOL": "0"} as values and
+ * gets "23" refused). 1, 0, or -1 when it is no boolean. */
+static int bool_text(str_t t)
+{
+    static const char *const yes[] = {"true", "yes", "1"}, *const no[] = {"false", "no", "0"};
+    for (size_t i = 0; i < 3; i++) {
+        if (str_eq_nocase(t, str_c(yes[i]))) return 1;
+        if (str_eq_nocase(t, str_c(no[i]))) return 0;
+    }
+    return -1;
+}
+
 /* Whether the last character before the padding of a decodable base64 text
  * carries no bits past the encoded bytes, as a strict decoder demands
  * ("+/+=" does not: 18 bits for 2 bytes, the last two set). */
@@ -237,10 +251,12 @@ static int to_val(const jrd_t *c, const shape_t *s, const member_t *mb, const js
         else
             return type_fail(c, s, j, path, elem);
         break;
-    case SH_BOOLEAN:
-        if (j->type != JSON_BOOL) return type_fail(c, s, j, path, elem);
-        v = val_bool(a, j->u.b);
+    case SH_BOOLEAN: {
+        int b = j->type == JSON_BOOL ? j->u.b : j->type == JSON_STRING ? bool_text(j->u.s) : -1;
+        if (b < 0) return type_fail(c, s, j, path, elem);
+        v = val_bool(a, b);
         break;
+    }
     case SH_TIMESTAMP:
         /* AWS: json protocols send epoch seconds (a number, fraction allowed);
          * members declared iso8601 send strings. Either is accepted. */

@@ -810,7 +810,7 @@ def test_partiql(ddb):
 
 @pytest.mark.parametrize("body,msg", [
     ({"Limit": "23"}, "STRING_VALUE cannot be converted to Integer"),
-    ({"ConsistentRead": "true"}, "Unexpected token received from parser"),
+    ({"ConsistentRead": "23"}, "Unexpected token received from parser"),
     ({"ConsistentRead": 23}, "NUMBER_VALUE cannot be converted to Boolean"),
     ({"TableName": 34.56}, "DECIMAL_VALUE cannot be converted to String"),
     ({"TableName": []}, "Unrecognized collection type class java.lang.String"),
