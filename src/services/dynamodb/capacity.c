@@ -27,19 +27,20 @@ static bool in_index(const ddb_index_t *x, const val_t *item)
     return item && val_get_s(item, x->pk) && (!x->sk.p || val_get_s(item, x->sk));
 }
 
-void ddb__consumed(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write,
-                   const ddb_index_t *read_idx, const val_t *old, const val_t *neu)
+static void consumed(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, double fetched,
+                     bool write, const ddb_index_t *read_idx, const val_t *old, const val_t *neu)
 {
     bool indexes;
     if (!wanted(in, &indexes)) return;
     arena_t *a = r->arena;
     val_t *cc = val_new(a, VAL_STRUCT);
     val_set_c(a, cc, "TableName", val_str(a, t->name));
-    /* AWS: a read through an index is charged to the index (the table's
-     * entry then shows 0); a write to the table and to every index whose
+    /* AWS: a read through an index is charged to the index, and items
+     * fetched from the table for attributes the index lacks to the table
+     * (else the table's entry shows 0); a write to the table and to every index whose
      * entry it adds, changes or removes (dynalite's suite, checked against
      * DynamoDB: Table {CapacityUnits: 0} beside the index's units). */
-    double table_units = read_idx ? 0 : units, total = units;
+    double table_units = read_idx ? fetched : units, total = units + (read_idx ? fetched : 0);
     val_t *gsi = NULL, *lsi = NULL;
     for (size_t i = 0; i < t->nidx; i++) {
         const ddb_index_t *x = &t->idx[i];
@@ -62,6 +63,18 @@ void ddb__consumed(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, 
         if (gsi) val_set_c(a, cc, "GlobalSecondaryIndexes", gsi);
     }
     val_set_c(a, out, "ConsumedCapacity", cc);
+}
+
+void ddb__consumed(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write,
+                   const ddb_index_t *read_idx, const val_t *old, const val_t *neu)
+{
+    consumed(r, in, out, t, units, 0, write, read_idx, old, neu);
+}
+
+void ddb__consumed_index(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, const ddb_index_t *x,
+                         double index_units, double table_units)
+{
+    consumed(r, in, out, t, index_units, table_units, false, x, NULL, NULL);
 }
 
 static void add_to(val_t *u, const char *name, double units)

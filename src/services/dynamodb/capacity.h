@@ -16,6 +16,12 @@
 void ddb__consumed(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write,
                    const ddb_index_t *read_idx, const val_t *old, const val_t *neu);
 
+/* A Query or Scan of index x: index_units for the index entries read,
+ * table_units for the items fetched from the table (Select ALL_ATTRIBUTES
+ * on an index that does not project them all). */
+void ddb__consumed_index(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, const ddb_index_t *x,
+                         double index_units, double table_units);
+
 /* Batches and transactions: adds units for table t to list (a VAL_LIST of
  * ConsumedCapacity, one per table, in first-use order). split: also
  * ReadCapacityUnits or WriteCapacityUnits (transactions). */

@@ -107,7 +107,7 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     val_t *items = val_new(a, VAL_LIST);
     int64_t scanned = 0, count = 0;
-    size_t bytes = 0;
+    size_t bytes = 0, fetched = 0;
     const val_t *last = NULL;
     bool more = false;
     int rc;
@@ -128,7 +128,14 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
             continue;
         }
         scanned++;
-        bytes += ddb_item_size(item);
+        /* AWS: an index read is sized by the index's entry (its projection);
+         * items fetched whole from the table are charged to the table. */
+        val_t *entry = item;
+        if (q->x && q->x->proj != DDB_PROJ_ALL) {
+            entry = index_projection(a, q->t, q->x, item);
+            if (q->all_attrs) fetched += ddb_item_size(item);
+        }
+        bytes += ddb_item_size(entry);
         last = item;
         if (q->filter) {
             const char *e = NULL;
@@ -141,8 +148,7 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
         }
         count++;
         if (q->count_only) continue;
-        val_t *o = item;
-        if (q->x && !q->all_attrs) o = index_projection(a, q->t, q->x, item);
+        val_t *o = q->all_attrs ? item : entry;
         if (q->has_proj) o = ddb_proj_apply(a, &q->proj, o);
         val_push(a, items, o);
     }
@@ -154,7 +160,11 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
     /* AWS: LastEvaluatedKey whenever the page stopped at Limit or 1 MB. */
     if ((more || scanned == q->limit) && last) val_set_c(a, out, "LastEvaluatedKey", last_key(a, q, last));
     bool consistent = val_get_bool(in, "ConsistentRead", false);
-    ddb__consumed(r, in, out, q->t, ddb__rcu(bytes, consistent), false, q->x, NULL, NULL);
+    if (q->x)
+        ddb__consumed_index(r, in, out, q->t, q->x, ddb__rcu(bytes, consistent),
+                            fetched ? ddb__rcu(fetched, consistent) : 0);
+    else
+        ddb__consumed(r, in, out, q->t, ddb__rcu(bytes, consistent), false, NULL, NULL, NULL);
     return GR_OK;
 }
 
