@@ -229,3 +229,27 @@ def test_batch_write_key_wording(ddb):
         "ValidationException", "The provided key element does not match the schema")
     assert refused(ddb.put_item, TableName="it-range", Item={"pk": {"S": "x"}}) == (
         "ValidationException", PVI + "Missing the key sk in the item")
+
+
+def test_transaction_cancelled_by_a_mistyped_key(ddb):
+    """A key attribute of the wrong type cancels a transaction with a ValidationError reason; the
+    other actions' reasons are None and nothing is written."""
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "it-hash", "Item": {"pk": {"S": "tx-ok"}}}},
+            {"Put": {"TableName": "it-hash", "Item": {"pk": {"N": "1"}}}},
+            {"Delete": {"TableName": "it-hash", "Key": {"pk": {"B": b"x"}}}}])
+    r = e.value.response
+    assert r["Error"]["Code"] == "TransactionCanceledException"
+    assert r["Error"]["Message"] == ("Transaction cancelled, please refer cancellation reasons for specific reasons "
+                                     "[None, ValidationError, ValidationError]")
+    assert r["CancellationReasons"] == [
+        {"Code": "None"},
+        {"Code": "ValidationError", "Message": PVI + "Type mismatch for key pk expected: S actual: N"},
+        {"Code": "ValidationError", "Message": "The provided key element does not match the schema"}]
+    assert "Item" not in ddb.get_item(TableName="it-hash", Key={"pk": {"S": "tx-ok"}})
+    # an empty key value is refused before the transaction runs
+    assert refused(ddb.transact_write_items,
+                   TransactItems=[{"Put": {"TableName": "it-hash", "Item": {"pk": {"S": ""}}}}]) == (
+        "ValidationException", "One or more parameter values are not valid. The AttributeValue for a key attribute "
+                               "cannot contain an empty string value. Key: pk")

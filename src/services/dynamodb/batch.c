@@ -32,6 +32,7 @@ typedef struct {
     ddb_update_t *u;
     ddb_proj_t proj;
     bool has_proj;
+    const char *cancel; /* TransactWriteItems: this action's ValidationError reason */
 } wop_t;
 
 typedef struct {
@@ -371,6 +372,31 @@ static int token_save(req_t *r, sqlite3 *db, str_t token, str_t digest)
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+/* AWS: in a transaction a key attribute present with the wrong type is
+ * found while the transaction runs, so it cancels it with a ValidationError
+ * reason instead of failing the request ("Type mismatch for key" for a Put's
+ * item, "The provided key element does not match the schema" for a Key;
+ * characterised against DynamoDB by other emulators' conformance suites).
+ * Missing or empty key values stay request errors. NULL when the key types
+ * are right. */
+static const char *mistyped_key(arena_t *a, const wop_t *w)
+{
+    const ddb_table_t *t = w->t;
+    const val_t *src = w->kind == W_PUT ? w->item : val_get(w->in, "Key");
+    for (int i = 0; i < (t->sk.p ? 2 : 1); i++) {
+        str_t n = i ? t->sk : t->pk;
+        ddb_type_t want = i ? t->skt : t->pkt;
+        const val_t *v = val_get_s(src, n);
+        if (!v || ddb_type(v) == want) continue;
+        if (w->kind != W_PUT) return "The provided key element does not match the schema";
+        return arena_printf(a,
+                            "One or more parameter values were invalid: Type mismatch for key %.*s expected: %s "
+                            "actual: %s",
+                            STR_FMT(n), ddb_type_name(want), ddb_type_name(ddb_type(v)));
+    }
+    return NULL;
+}
+
 int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -425,9 +451,10 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
             if (w->kind == W_CHECK && !w->cond)
                 return ddb__fail_validation(r, "The ConditionExpression of a ConditionCheck must be specified");
         }
+        if ((w->cancel = mistyped_key(a, w))) continue;
         if (prepare_write(r, w, false) != GR_OK) return GR_ERR;
         for (size_t j = 0; j < i; j++)
-            if (same_key(w, &o.op[j]))
+            if (!o.op[j].cancel && same_key(w, &o.op[j]))
                 return ddb__fail_validation(r, "Transaction request cannot include multiple operations on one item");
     }
     str_t token = val_get_str(in, "ClientRequestToken");
@@ -446,8 +473,15 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
     bool cancelled = false;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
-        if (ddb__item_get(r, db, w->t, &w->k, &olds[i]) != GR_OK) goto fail;
         val_t *reason = val_new(a, VAL_STRUCT);
+        if (w->cancel) {
+            cancelled = true;
+            val_set_c(a, reason, "Code", val_cstr(a, "ValidationError"));
+            val_set_c(a, reason, "Message", val_cstr(a, w->cancel));
+            val_push(a, reasons, reason);
+            continue;
+        }
+        if (ddb__item_get(r, db, w->t, &w->k, &olds[i]) != GR_OK) goto fail;
         bool ok = true;
         const char *e = NULL;
         if (w->cond) {

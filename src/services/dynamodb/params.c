@@ -1,7 +1,8 @@
 /* params.c — expression parameters of DynamoDB requests (expr_params.h):
  * AWS's rules about ExpressionAttributeNames/Values and about mixing legacy
- * parameters with expressions, then parsing through ddb.h. Runs before any
- * table access, so a malformed request costs no SQLite work. */
+ * parameters with expressions, then parsing through ddb.h. All but the key
+ * path check run before any table access, in AWS's order, so a malformed
+ * request is refused as AWS refuses it and costs no SQLite work. */
 #include "services/dynamodb/expr_params.h"
 
 #include <string.h>
