@@ -181,6 +181,21 @@ PATTERN_RELAXED = {
 # SF_ARN_OK: a value starting "arn:" skips the pattern and length checks.
 PATTERN_ARN_OK = {("dynamodb", "TableName")}
 
+# AWS: DynamoDB lists an enum's values in validation messages in its own
+# order, not the model's ("Member must satisfy enum value set: [B, N, S]";
+# dynalite's suite, recorded against DynamoDB; [B, N, S] and StreamViewType's
+# order observed again in 2026). Only the order of the values changes.
+ENUM_ORDER = {
+    ("dynamodb", "ScalarAttributeType"): ["B", "N", "S"],
+    ("dynamodb", "ProjectionType"): ["ALL", "INCLUDE", "KEYS_ONLY"],
+    ("dynamodb", "ReturnValue"): ["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"],
+    ("dynamodb", "ComparisonOperator"): ["IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE",
+                                         "LE", "BEGINS_WITH", "GE", "CONTAINS"],
+    ("dynamodb", "ConditionalOperator"): ["OR", "AND"],
+    ("dynamodb", "Select"): ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"],
+    ("dynamodb", "StreamViewType"): ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"],
+}
+
 
 def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=None):
     name = name or svc
@@ -360,6 +375,8 @@ def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=
         # Lambda: Debian's model predates nodejs20.x, python3.10-3.12 and
         # provided.al2023; the service checks Runtime against today's list.
         enums = [] if svc == "sqs" or (svc == "lambda" and n == "Runtime") else s.get("enum", [])
+        if (svc, n) in ENUM_ORDER and sorted(ENUM_ORDER[(svc, n)]) == sorted(enums):
+            enums = ENUM_ORDER[(svc, n)]
         err = "&" + errdefs[n][0] if n in errdefs else "NULL"
         pattern = None if n in PATTERN_RELAXED.get(svc, ()) else s.get("pattern")
         if (svc, n) in PATTERN_ARN_OK:
