@@ -209,4 +209,11 @@ bool ddb_legacy_key_conditions(ddb_ctx_t *c, const val_t *kc, str_t pk, str_t sk
 struct app;
 unsigned ddb_tick(struct app *app);
 
+/* ==== Before validation (table.c) ====
+ * The registry's precheck hook: what DynamoDB answers before the model's
+ * validation and IAM (a missing TableName of a table operation, a missing or
+ * malformed ResourceArn of the tag operations). GR_ERR fails the request. */
+struct req;
+int ddb_precheck(struct req *r, const val_t *in);
+
 #endif
