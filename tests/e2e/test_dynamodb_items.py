@@ -197,6 +197,26 @@ def test_scan_start_key_from_another_segment(ddb):
                                "ExclusiveStartKey with correct Segment. TotalSegments: 2 Segment: 0")
 
 
+def test_scan_segments_are_aws_hash_buckets(ddb):
+    """An item's Scan segment is its share of 4096 buckets of MD5("Outliers" + key bytes), as on
+    DynamoDB: the same keys land in the same segments (dynalite's suite asserts these against it)."""
+    ddb.create_table(TableName="it-num", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "n", "AttributeType": "N"}],
+                     KeySchema=[{"AttributeName": "n", "KeyType": "HASH"}])
+    for k in ["3635", "228", "1668", "3435"]:
+        ddb.put_item(TableName="it-hash", Item={"pk": {"S": k}})
+    for k in ["251", "2388"]:
+        ddb.put_item(TableName="it-num", Item={"n": {"N": k}})
+
+    def seg(table, n):
+        return ddb.scan(TableName=table, Segment=n, TotalSegments=4096)["Items"]
+    assert {"pk": {"S": "3635"}} in seg("it-hash", 0) and {"pk": {"S": "228"}} in seg("it-hash", 0)
+    assert {"pk": {"S": "1668"}} in seg("it-hash", 1)
+    assert {"pk": {"S": "3435"}} in seg("it-hash", 4)
+    assert {"n": {"N": "251"}} in seg("it-num", 1)
+    assert {"n": {"N": "2388"}} in seg("it-num", 4095)
+
+
 def test_key_attributes_are_scalars(ddb):
     msg = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
     assert refused(ddb.get_item, TableName="it-hash", Key={"pk": {"S": "x"}}, ProjectionExpression="pk.a") == (

@@ -6,8 +6,9 @@
  * Invariant, as AWS: Limit and the 1 MB page bound count items *evaluated*
  * (before the filter), and LastEvaluatedKey is the last evaluated item's key
  * (table key plus index key for index reads), so the next page resumes right
- * after it. Scan segments are a hash of the partition key, so one
- * partition's items are in one segment. */
+ * after it. Scan segments are AWS's hash of the partition key (the index's
+ * on an index), so one partition's items are in one segment. */
+#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -36,7 +37,8 @@ typedef struct {
     str_t sk_name;
     /* Scan segments */
     int64_t segment, total;
-    const val_t *esk; /* ExclusiveStartKey while its key attributes are checked */
+    ddb_type_t seg_type; /* of the partition key segments hash (the index's on an index) */
+    const val_t *esk;    /* ExclusiveStartKey while its key attributes are checked */
 } rd_t;
 
 static void bind_buf(sqlite3_stmt *st, int i, const buf_t *b)
@@ -87,20 +89,73 @@ static bool begins_with(const val_t *v, const val_t *prefix)
     return s.len >= p.len && memcmp(s.p, p.p, p.len) == 0;
 }
 
-static uint32_t seg_hash(const void *p, size_t n)
+/* DynamoDB's bytes of a number key for hashing: base-100 digit pairs after
+ * an exponent byte, each pair + 1 (negatives: 101 - pair, the exponent byte
+ * inverted, closed by 102 when short), zero as 0x80 — the encoding DynamoDB
+ * hashes partition keys with (reverse-engineered by dynalite, whose suite
+ * checks Scan segments against DynamoDB). From gureum's key encoding of N
+ * (value.c); returns the length written to out (>= 23 bytes). */
+static size_t num_hash_bytes(const unsigned char *p, size_t n, unsigned char *out)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 16777619u;
-    return h;
+    if (n == 0 || p[0] == 2) {
+        out[0] = 0x80;
+        return 1;
+    }
+    bool neg = p[0] == 1;
+    int exp = neg ? 126 - (int)p[1] : (int)p[1] - 129;
+    unsigned char m[40];
+    size_t nm = 0;
+    bool pad = exp % 2 != 0; /* odd exponents get a leading zero digit */
+    if (pad) m[nm++] = 0;
+    for (size_t i = 2; i < n && nm < sizeof m; i++) {
+        if (p[i] == (neg ? 0xff : 0)) break;
+        m[nm++] = (unsigned char)(neg ? 10 - p[i] : p[i] - 1);
+    }
+    size_t k = 0;
+    int e = (exp + (pad ? 1 : 0)) / 2 - 64;
+    out[k++] = (unsigned char)(neg ? ~e : e);
+    for (size_t i = 0; i < nm; i += 2) {
+        int pair = m[i] * 10 + (i + 1 < nm ? m[i + 1] : 0);
+        out[k++] = (unsigned char)(neg ? 101 - pair : pair + 1);
+    }
+    if (neg && k - 1 < 20) out[k++] = 102;
+    return k;
 }
 
-/* The Scan segment of an encoded partition key. */
-static int64_t seg_of(const rd_t *q, const void *pk, size_t n)
+/* AWS: a Scan segment holds the items whose partition key falls in its
+ * share of 4096 buckets, the first 12 bits of MD5("Outliers" + the key's
+ * bytes): UTF-8 for S, the bytes for B, num_hash_bytes for N (dynalite
+ * db/index.js hashPrefix; its suite asserts DynamoDB's segments). enc is
+ * gureum's key encoding (value.c): S/B with 00 escaped as 00 FF, closed by
+ * 00 01. */
+static int64_t seg_of(const rd_t *q, const void *enc, size_t n)
 {
-    return (int64_t)((uint64_t)seg_hash(pk ? pk : "", n) * (uint64_t)q->total >> 32);
+    const unsigned char *p = enc ? enc : (const unsigned char *)"";
+    unsigned char buf[8 + 2048 + 64]; /* partition keys are at most 2048 bytes */
+    size_t k = 8;
+    memcpy(buf, "Outliers", 8);
+    if (q->seg_type == DDB_N) {
+        k += num_hash_bytes(p, n, buf + 8);
+    } else {
+        for (size_t i = 0; i < n && k < sizeof buf; i++) {
+            if (p[i] == 0) {
+                if (i + 1 < n && p[i + 1] == 0xff) buf[k++] = 0;
+                i++;
+                if (i >= n || p[i] != 0xff) break;
+                continue;
+            }
+            buf[k++] = p[i];
+        }
+    }
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int dn = 0;
+    if (!EVP_Digest(buf, k, d, &dn, EVP_md5(), NULL) || dn < 2) return -1;
+    uint32_t h12 = ((uint32_t)d[0] << 4) | (d[1] >> 4);
+    return (int64_t)((uint64_t)h12 * (uint64_t)q->total / 4096);
 }
 
-/* Steps the rows of st (columns: pk, sk, item) into out. */
+/* Steps the rows of st (columns: the partition key encoding segments hash,
+ * sk, item) into out. */
 static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
 {
     req_t *r = q->r;
@@ -515,7 +570,9 @@ int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
     if (gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
     if (esk && start_encode_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
     /* AWS: a start key must come from the segment it resumes. */
-    if (esk && q.total > 1 && seg_of(&q, sk0.pk.p, sk0.pk.len) != q.segment)
+    q.seg_type = q.x ? q.x->pkt : t.pkt;
+    const buf_t *seg_key = q.x ? &ik[0] : &sk0.pk;
+    if (esk && q.total > 1 && seg_of(&q, seg_key->p, seg_key->len) != q.segment)
         return ddb__fail_validation(r, arena_printf(a,
                                                     "The provided starting key is invalid: Invalid ExclusiveStartKey. "
                                                     "Please use ExclusiveStartKey with correct Segment. TotalSegments: "
@@ -528,10 +585,10 @@ int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
         sql = esk ? "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 AND (pk, sk) > (?2, ?3) ORDER BY pk, sk"
                   : "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 ORDER BY pk, sk";
     else
-        sql = esk ? "SELECT x.pk, x.sk, i.item FROM ddb_index x JOIN ddb_item i ON i.tid = x.tid AND i.pk = x.pk AND "
+        sql = esk ? "SELECT x.ipk, x.sk, i.item FROM ddb_index x JOIN ddb_item i ON i.tid = x.tid AND i.pk = x.pk AND "
                     "i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?4 AND (x.ipk, x.isk, x.pk, x.sk) > (?5, ?6, ?2, ?3) "
                     "ORDER BY x.ipk, x.isk, x.pk, x.sk"
-                  : "SELECT x.pk, x.sk, i.item FROM ddb_index x JOIN ddb_item i ON i.tid = x.tid AND i.pk = x.pk AND "
+                  : "SELECT x.ipk, x.sk, i.item FROM ddb_index x JOIN ddb_item i ON i.tid = x.tid AND i.pk = x.pk AND "
                     "i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?4 ORDER BY x.ipk, x.isk, x.pk, x.sk";
     sqlite3_stmt *st = ddb__stmt(db, sql);
     if (!st) return GR_ERR;
