@@ -160,6 +160,43 @@ LOCS = {
 TSF = {None: "TS_DEFAULT", "iso8601": "TS_ISO8601", "rfc822": "TS_RFC822", "unixTimestamp": "TS_UNIX"}
 
 
+# AWS: patterns of Debian's botocore that AWS has relaxed since (botocore 1.43's
+# models accept more: Lambda's "$LATEST.PUBLISHED" qualifiers, dotted function
+# names, -iso regions and kafka:// destinations; EventBridge's region part;
+# EC2 instance types with '-'; a Logs query definition name has none). The
+# server validates with the old model, so it must not enforce these patterns or
+# it would refuse requests today's AWS and today's SDKs send.
+PATTERN_RELAXED = {
+    "lambda": {"FunctionName", "NamespacedFunctionName", "Qualifier", "Version", "DestinationArn", "FunctionArn",
+               "FileSystemArn"},
+    "events": {"EventBusNameOrArn", "NonPartnerEventBusArn", "NonPartnerEventBusNameOrArn"},
+    "ec2": {"PlacementGroupArn", "ExcludedInstanceType", "AllowedInstanceType"},
+    "logs": {"QueryDefinitionName"},
+}
+
+# AWS: DynamoDB's TableName also takes a table ARN today (TableArn, 1-1024
+# characters, no pattern, in botocore 1.43); a plain name is still checked as
+# before ("Value '' at 'tableName' ... length greater than or equal to 3; ...
+# regular expression pattern: [a-zA-Z0-9_.-]+", observed DescribeTable 2026).
+# SF_ARN_OK: a value starting "arn:" skips the pattern and length checks.
+PATTERN_ARN_OK = {("dynamodb", "TableName")}
+
+# AWS: DynamoDB lists an enum's values in validation messages in its own
+# order, not the model's ("Member must satisfy enum value set: [B, N, S]";
+# dynalite's suite, recorded against DynamoDB; [B, N, S] and StreamViewType's
+# order observed again in 2026). Only the order of the values changes.
+ENUM_ORDER = {
+    ("dynamodb", "ScalarAttributeType"): ["B", "N", "S"],
+    ("dynamodb", "ProjectionType"): ["ALL", "INCLUDE", "KEYS_ONLY"],
+    ("dynamodb", "ReturnValue"): ["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"],
+    ("dynamodb", "ComparisonOperator"): ["IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE",
+                                         "LE", "BEGINS_WITH", "GE", "CONTAINS"],
+    ("dynamodb", "ConditionalOperator"): ["OR", "AND"],
+    ("dynamodb", "Select"): ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"],
+    ("dynamodb", "StreamViewType"): ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"],
+}
+
+
 def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=None):
     name = name or svc
     if json_target:
@@ -338,9 +375,14 @@ def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=
         # Lambda: Debian's model predates nodejs20.x, python3.10-3.12 and
         # provided.al2023; the service checks Runtime against today's list.
         enums = [] if svc == "sqs" or (svc == "lambda" and n == "Runtime") else s.get("enum", [])
+        if (svc, n) in ENUM_ORDER and sorted(ENUM_ORDER[(svc, n)]) == sorted(enums):
+            enums = ENUM_ORDER[(svc, n)]
         err = "&" + errdefs[n][0] if n in errdefs else "NULL"
+        pattern = None if n in PATTERN_RELAXED.get(svc, ()) else s.get("pattern")
+        if (svc, n) in PATTERN_ARN_OK:
+            flags.append("SF_ARN_OK")
         shape_rows.append(
-            "{%s, %s, %s, %s, %d, %s, %s, %s, %s, %s, %s, %s, %d, %s}"
+            "{%s, %s, %s, %s, %d, %s, %s, %s, %s, %s, %s, %s, %d, %s, %s}"
             % (
                 cstr(n),
                 SH_TYPES[t],
@@ -356,6 +398,7 @@ def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=
                 add_enums(enums),
                 len(enums),
                 err,
+                cstr(pattern),
             )
         )
 

@@ -17,6 +17,9 @@ int proto__fail(proto_fail_t *fail, arena_t *a, proto_fail_kind_t kind, const ch
 
 /* Required members, enum values, min/max lengths and ranges, recursively. */
 int proto__validate(const shape_t *s, const val_t *v, arena_t *a, bool check_enums, proto_fail_t *fail);
+/* Does value satisfy a model's pattern (pattern.c)? True also when the
+ * pattern is one we do not enforce (see there). */
+bool proto__pattern_match(const char *pattern, str_t value);
 
 /* ==== per protocol: request parsing (body and, for REST, everything else) ==== */
 int proto__query_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t *in,

@@ -57,6 +57,7 @@ typedef enum { TS_DEFAULT, TS_ISO8601, TS_RFC822, TS_UNIX } ts_format_t;
 #define SF_EVENTSTREAM 0x40
 #define SF_HAS_MIN 0x80
 #define SF_HAS_MAX 0x100
+#define SF_ARN_OK 0x200 /* string: an ARN value skips pattern and length (DynamoDB TableName) */
 
 typedef struct shape shape_t;
 
@@ -90,6 +91,7 @@ struct shape {
     uint16_t nenums;
     /* exceptions: the wire code and HTTP status */
     const aws_errdef_t *err;
+    const char *pattern; /* string: the model's "pattern" (a Java regex matched whole), or NULL */
 };
 
 /* A service operation handler: reads the parsed input, fills `out` (an empty

@@ -406,7 +406,13 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
 static int run(req_t *r)
 {
     proto_fail_t pf = {0};
-    if (proto_parse(r->svc->model, r->op, &r->w, r->arena, &r->in, &pf) != GR_OK) return finish(r, fail_parse(r, &pf));
+    int prc = proto_parse(r->svc->model, r->op, &r->w, r->arena, &r->in, &pf);
+    /* A body that could not be read has no input to check; a value tree that
+     * failed the model's validation still goes to the service's precheck. */
+    bool invalid = prc != GR_OK && (pf.kind == PROTO_E_REQUIRED || pf.kind == PROTO_E_CONSTRAINT) && r->in;
+    if (prc != GR_OK && !invalid) return finish(r, fail_parse(r, &pf));
+    if (r->svc->precheck && r->svc->precheck(r, r->in) != GR_OK) return finish(r, GR_ERR);
+    if (invalid) return finish(r, fail_parse(r, &pf));
     /* Authorized after parsing: the resource ARN is built from the input. */
     if (authz_check(r, ((app_t *)r->app)->authz) != GR_OK) return finish(r, GR_ERR);
     r->out = val_new(r->arena, VAL_STRUCT);

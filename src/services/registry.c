@@ -31,7 +31,8 @@ static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true
 
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
-    {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick},
+    {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick,
+     .precheck = ddb_precheck},
     /* found by target prefix DynamoDBStreams_20120810; signs as "dynamodb", which finds the row above */
     {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL},
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},

@@ -36,6 +36,13 @@ typedef struct svc_entry {
      * its own error for it (SNS: AuthorizationError, naming the action with the
      * service prefix upper-cased, "SNS:Publish"); NULL: the protocol's default. */
     const aws_errdef_t *denied;
+    /* Checks the service makes on the parsed input before the model's
+     * validation and authorization are answered (AWS: DynamoDB's table
+     * operations refuse a missing TableName with their own text, its tag
+     * operations a missing or malformed ResourceArn, whatever else is wrong).
+     * Runs whether or not the model's validation passed; GR_ERR with the
+     * request failed wins over the validation error. May be NULL. */
+    int (*precheck)(struct req *r, const val_t *in);
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

@@ -60,10 +60,10 @@ def test_create_describe_list_delete(ddb):
 
 
 @pytest.mark.parametrize("kw,msg", [
-    # an empty AttributeDefinitions list (the message once read past a buffer)
+    # an empty AttributeDefinitions list (the message once read past a buffer); more keys
+    # than definitions is the terse message (dynalite's suite, recorded against DynamoDB)
     (dict(AttributeDefinitions=[], KeySchema=[{"AttributeName": "b", "KeyType": "HASH"}]),
-     "One or more parameter values were invalid: Some index key attributes are not defined in "
-     "AttributeDefinitions. Keys: [b], AttributeDefinitions: []"),
+     "Invalid KeySchema: Some index key attribute have no definition"),
     (dict(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
           KeySchema=[{"AttributeName": "b", "KeyType": "HASH"}]),
      "One or more parameter values were invalid: Some index key attributes are not defined in "
@@ -194,7 +194,7 @@ def test_put_get_delete(ddb):
     item = {"pk": {"S": "a"}, "sk": {"N": "1"}, "s": {"S": ""}, "b": {"B": b"\x00\xff"}, "ss": {"SS": ["x", "y"]},
             "m": {"M": {"l": {"L": [{"N": "1.0"}, {"NULL": True}, {"BOOL": False}]}}}}
     r = ddb.put_item(TableName="t-items", Item=item, ReturnConsumedCapacity="TOTAL")
-    assert r["ConsumedCapacity"] == {"TableName": "t-items", "CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}
+    assert r["ConsumedCapacity"] == {"TableName": "t-items", "CapacityUnits": 1.0}
     got = ddb.get_item(TableName="t-items", Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, ConsistentRead=True,
                        ReturnConsumedCapacity="TOTAL")
     item["m"]["M"]["l"]["L"][0] = {"N": "1"}
@@ -235,7 +235,7 @@ def test_put_get_delete(ddb):
      "The provided key element does not match the schema"),
     ("delete_item", dict(Key={"pk": {"N": "1"}, "sk": {"N": "1"}}), "The provided key element does not match the schema"),
     ("put_item", dict(Item={"pk": {"S": "a"}, "sk": {"N": "1"}}, ExpressionAttributeValues={":v": {"S": "x"}}),
-     "ExpressionAttributeValues can only be specified when using expressions"),
+     "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"),
 ])
 def test_item_validation(ddb, call, kw, msg):
     try:
@@ -332,7 +332,7 @@ def test_batch_get_write(ddb):
     r = ddb.batch_write_item(RequestItems={"t-batch": [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}}
                                                        for i in range(25)]}, ReturnConsumedCapacity="TOTAL")
     assert r["UnprocessedItems"] == {}
-    assert r["ConsumedCapacity"] == [{"TableName": "t-batch", "CapacityUnits": 25.0, "WriteCapacityUnits": 25.0}]
+    assert r["ConsumedCapacity"] == [{"TableName": "t-batch", "CapacityUnits": 25.0}]
     got = ddb.batch_get_item(RequestItems={"t-batch": {"Keys": [{"pk": {"S": str(i)}} for i in range(0, 30, 3)]}})
     assert sorted(i["pk"]["S"] for i in got["Responses"]["t-batch"]) == sorted(str(i) for i in range(0, 25, 3))
     assert got["UnprocessedKeys"] == {}
@@ -639,7 +639,7 @@ def test_query_table_and_indexes(ddb):
     cc = ddb.put_item(TableName="t-q", Item={"pk": {"S": "c"}, "sk": {"N": "1"}, "g": {"S": "odd"}},
                       ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
     assert cc["CapacityUnits"] == 2.0 and cc["Table"]["CapacityUnits"] == 1.0
-    assert cc["GlobalSecondaryIndexes"] == {"by-g": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}
+    assert cc["GlobalSecondaryIndexes"] == {"by-g": {"CapacityUnits": 1.0}}
     assert "LocalSecondaryIndexes" not in cc
     cc = q(IndexName="by-g", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "odd"}},
            ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
@@ -810,7 +810,7 @@ def test_partiql(ddb):
 
 @pytest.mark.parametrize("body,msg", [
     ({"Limit": "23"}, "STRING_VALUE cannot be converted to Integer"),
-    ({"ConsistentRead": "true"}, "Unexpected token received from parser"),
+    ({"ConsistentRead": "23"}, "Unexpected token received from parser"),
     ({"ConsistentRead": 23}, "NUMBER_VALUE cannot be converted to Boolean"),
     ({"TableName": 34.56}, "DECIMAL_VALUE cannot be converted to String"),
     ({"TableName": []}, "Unrecognized collection type class java.lang.String"),

@@ -30,6 +30,7 @@ import datetime
 import json
 import os
 import random
+import re
 import subprocess
 import zlib
 
@@ -37,6 +38,11 @@ import botocore
 import botocore.parsers
 import botocore.serialize
 import botocore.session
+
+try:  # the regex parser behind re, to generate values that match a model's pattern
+    import re._parser as _sre_parse
+except ImportError:  # Python < 3.11
+    import sre_parse as _sre_parse
 
 UTC = datetime.timezone.utc
 DEBIAN_BOTOCORE_DATA = "/usr/lib/python3/dist-packages/botocore/data"
@@ -83,6 +89,25 @@ def error_code_status(sh):
 
 
 # ==== value generation ====
+
+def _in_class(items, ch):
+    """Whether ch is in a parsed character class (sre IN node)."""
+    neg, hit = False, False
+    for op, av in items:
+        name = str(op)
+        if name == "NEGATE":
+            neg = True
+        elif name == "LITERAL":
+            hit |= ord(ch) == av
+        elif name == "RANGE":
+            hit |= av[0] <= ord(ch) <= av[1]
+        elif name == "CATEGORY":
+            cat = str(av)
+            probe = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_WORD": r"\w",
+                     "CATEGORY_NOT_WORD": r"\W", "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S"}.get(cat)
+            hit |= bool(probe and re.fullmatch(probe, ch, re.ASCII))
+    return hit != neg
+
 
 _BODY_CHARS = "abcXYZ019 -_.~/é☃𝄞\"\\\n\t<>&'%+="
 _SAFE_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
@@ -132,7 +157,65 @@ class ValueGen:
         s = "".join(self.r.choice(chars) for _ in range(n))
         if where == "uri" and s.strip("/") == "":
             s = "a" * n
+        # the pattern of the model the server was built from (both=, else sh)
+        pat = (self._both if self._both is not None else sh).metadata.get("pattern")
+        if pat:  # the server checks the model's pattern (src/protocol/pattern.c)
+            s = self._patterned(pat, s, sh, where)
         return s
+
+    def _patterned(self, pat, s, sh, where):
+        """s when it matches the Java pattern pat, else a value generated from pat that
+        does and fits the shape's length (s when Python cannot read pat: \\p{..})."""
+        try:
+            rx = re.compile(pat)
+            tree = _sre_parse.parse(pat)
+        except (re.error, ValueError, OverflowError):
+            return s
+        if rx.fullmatch(s):
+            return s
+        lo = int(self._meta(sh, "min") or 0)
+        hi = self._meta(sh, "max")
+        hi = int(hi) if hi is not None else 1 << 30
+        if where != "body":
+            lo = max(lo, 1)
+        self._rep_max = max(3, lo)  # repeats long enough to reach the shape's minimum length
+        for _ in range(200):
+            try:
+                v = self._from_tree(tree)
+            except ValueError:
+                return s
+            if lo <= len(v) <= hi and rx.fullmatch(v):
+                return v
+        return s
+
+    def _from_tree(self, tree):
+        out = []
+        for op, av in tree:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(av))
+            elif name == "NOT_LITERAL":
+                out.append(self.r.choice([c for c in _SAFE_CHARS if ord(c) != av]))
+            elif name == "ANY":
+                out.append(self.r.choice(_SAFE_CHARS))
+            elif name == "IN":
+                cands = [chr(c) for c in range(0x20, 0x7F) if _in_class(av, chr(c))]
+                if not cands:
+                    raise ValueError("empty class")
+                out.append(self.r.choice(cands))
+            elif name == "BRANCH":
+                out.append(self._from_tree(self.r.choice(av[1])))
+            elif name == "SUBPATTERN":
+                out.append(self._from_tree(av[-1]))
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                rlo, rhi, sub = av
+                n = self.r.randint(rlo, max(rlo, min(rhi, rlo + self._rep_max)))
+                out.extend(self._from_tree(sub) for _ in range(n))
+            elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+                pass
+            else:
+                raise ValueError(f"unsupported regex node {name}")
+        return "".join(out)
 
     def number(self, sh, where, kind):
         lo = self._meta(sh, "min")

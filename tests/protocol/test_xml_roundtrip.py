@@ -189,7 +189,7 @@ def run_output(tool, sm, op, seed, both=None):
 CLIENT_CALLS = {
     "sts": [
         ("GetCallerIdentity", {}),
-        ("AssumeRole", {"RoleArn": "arn:aws:iam::000000000000:role/r", "RoleSessionName": "s 1+&",
+        ("AssumeRole", {"RoleArn": "arn:aws:iam::000000000000:role/r", "RoleSessionName": "s1+=,.@-",
                         "DurationSeconds": 900, "Tags": [{"Key": "k", "Value": "v é"}], "TransitiveTagKeys": ["k"],
                         "PolicyArns": [{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}),
     ],

@@ -12,6 +12,7 @@
 #include "core/gtime.h"
 #include "core/req.h"
 #include "dynamodb_model.h"
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/expr_params.h"
 #include "services/dynamodb/tbl.h"
 
@@ -31,6 +32,7 @@ typedef struct {
     ddb_update_t *u;
     ddb_proj_t proj;
     bool has_proj;
+    const char *cancel; /* TransactWriteItems: this action's ValidationError reason */
 } wop_t;
 
 typedef struct {
@@ -64,6 +66,18 @@ static bool same_key(const wop_t *x, const wop_t *y)
     return x->t->tid == y->t->tid && x->k.pk.len == y->k.pk.len && x->k.sk.len == y->k.sk.len &&
            (!x->k.pk.len || !memcmp(x->k.pk.p, y->k.pk.p, x->k.pk.len)) &&
            (!x->k.sk.len || !memcmp(x->k.sk.p, y->k.sk.p, x->k.sk.len));
+}
+
+/* Whether two keys as given have the same attributes and values (AWS
+ * refuses repeated keys in a BatchGetItem before looking tables up). */
+static bool same_key_values(const val_t *x, const val_t *y)
+{
+    if (val_len(x) != val_len(y)) return false;
+    for (size_t i = 0; i < x->u.obj.n; i++) {
+        const val_t *v = val_get_s(y, x->u.obj.e[i].key);
+        if (!v || !ddb_av_equal(x->u.obj.e[i].v, v)) return false;
+    }
+    return true;
 }
 
 /* Tables are loaded into a growing array, so wop_t keeps table names and
@@ -102,25 +116,6 @@ static int resolve_tables(req_t *r, sqlite3 *db, ops_t *o, tables_t *ts)
     return GR_OK;
 }
 
-static void add_capacity(req_t *r, const val_t *in, val_t *list, const ddb_table_t *t, double units, bool write)
-{
-    val_t tmp = {.kind = VAL_STRUCT};
-    ddb__capacity(r, in, &tmp, t, units, write);
-    val_t *cc = val_get(&tmp, "ConsumedCapacity");
-    if (!cc) return;
-    for (size_t i = 0; i < list->u.list.n; i++) {
-        val_t *e = list->u.list.v[i];
-        if (str_eq(val_get_str(e, "TableName"), t->name)) {
-            val_t *cu = val_get(e, "CapacityUnits");
-            cu->u.f += units;
-            val_t *x = val_get(e, write ? "WriteCapacityUnits" : "ReadCapacityUnits");
-            if (x) x->u.f += units;
-            return;
-        }
-    }
-    val_push(r->arena, list, cc);
-}
-
 static bool wants_capacity(const val_t *in)
 {
     str_t m = val_get_str(in, "ReturnConsumedCapacity");
@@ -137,32 +132,38 @@ int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
     size_t total = 0;
     for (size_t i = 0; i < ri->u.obj.n; i++) total += val_len(val_get(ri->u.obj.e[i].v, "Keys"));
     if (total > 100) return ddb__fail_validation(r, "Too many items requested for the BatchGetItem call");
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
+    /* AWS checks each table's parameters and key values before looking
+     * any table up (dynalite validations/batchGetItem.js). */
     for (size_t i = 0; i < ri->u.obj.n; i++) {
         const val_t *ka = ri->u.obj.e[i].v;
         const val_t *keys = val_get(ka, "Keys");
+        ddb_ctx_t c;
+        ddb_proj_t proj;
+        bool has_proj = false;
+        if (ddb__expr_mix_or_fail(r, ka, DDB_XP_PROJ) != GR_OK) return GR_ERR;
+        if (ddb__proj_params_or_fail(r, ka, &c, &proj, &has_proj) != GR_OK) return GR_ERR;
         for (size_t j = 0; keys && j < keys->u.list.n; j++) {
+            const char *e = ddb_validate_item(a, keys->u.list.v[j]);
+            if (e) return ddb__fail_validation(r, e);
+            for (size_t k = 0; k < j; k++)
+                if (same_key_values(keys->u.list.v[k], keys->u.list.v[j]))
+                    return ddb__fail_validation(r, "Provided list of item keys contains duplicates");
             wop_t *w = push_op(a, &o, ri->u.obj.e[i].key);
             if (!w) return GR_ERR;
             w->kind = W_GET;
             w->in = ka;
             w->item = keys->u.list.v[j];
+            w->proj = proj;
+            w->has_proj = has_proj;
         }
     }
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
     tables_t ts = {0};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
-        if (i == 0 || w->in != o.op[i - 1].in) {
-            if (ddb__proj_params_or_fail(r, w->in, &w->c, &w->proj, &w->has_proj) != GR_OK) return GR_ERR;
-        } else {
-            w->proj = o.op[i - 1].proj;
-            w->has_proj = o.op[i - 1].has_proj;
-        }
         if (ddb__key_or_fail(r, w->t, w->item, &w->k) != GR_OK) return GR_ERR;
-        for (size_t j = 0; j < i; j++)
-            if (same_key(w, &o.op[j])) return ddb__fail_validation(r, "Provided list of item keys contains duplicates");
     }
     val_t *resp = val_new(a, VAL_MAP), *caps = val_new(a, VAL_LIST);
     for (size_t i = 0; i < ri->u.obj.n; i++) val_set(a, resp, ri->u.obj.e[i].key, val_new(a, VAL_LIST));
@@ -172,7 +173,8 @@ int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
         if (ddb__item_get(r, db, w->t, &w->k, &item) != GR_OK) return GR_ERR;
         size_t size = item ? ddb_item_size(item) : 0;
         if (item) val_push(a, val_get_s(resp, o.tname[i]), w->has_proj ? ddb_proj_apply(a, &w->proj, item) : item);
-        add_capacity(r, in, caps, w->t, ddb__rcu(size, val_get_bool(w->in, "ConsistentRead", false)), false);
+        ddb__consumed_add(r, in, caps, w->t, ddb__rcu(size, val_get_bool(w->in, "ConsistentRead", false)), false,
+                          false);
     }
     val_set_c(a, out, "Responses", resp);
     val_set_c(a, out, "UnprocessedKeys", val_new(a, VAL_MAP));
@@ -182,18 +184,25 @@ int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
 
 /* ==== BatchWriteItem ==== */
 
-static int prepare_write(req_t *r, wop_t *w)
+/* batch: BatchWriteItem's wording for a key attribute missing or of the
+ * wrong type; TransactWriteItems keeps PutItem's. */
+static int prepare_write(req_t *r, wop_t *w, bool batch)
 {
-    arena_t *a = r->arena;
-    const char *e;
+    const ddb_table_t *t = w->t;
     switch (w->kind) {
     case W_PUT:
-        if ((e = ddb_validate_item(a, w->item))) return ddb__fail_validation(r, e);
-        if (ddb__item_key_or_fail(r, w->t, w->item, &w->k) != GR_OK) return GR_ERR;
-        if (ddb_item_size(w->item) > MAX_ITEM_SIZE)
-            return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
-        return ddb__index_keys_or_fail(r, w->t, w->item);
-    default: return ddb__key_or_fail(r, w->t, val_get(w->in, "Key"), &w->k);
+        /* AWS: in a batch a missing or mistyped key attribute is "The
+         * provided key element does not match the schema", not PutItem's
+         * "Missing the key" (observed against DynamoDB, other emulators'
+         * issue trackers). */
+        for (int i = 0; batch && i < (t->sk.p ? 2 : 1); i++) {
+            const val_t *v = val_get_s(w->item, i ? t->sk : t->pk);
+            if (!v || ddb_type(v) != (i ? t->skt : t->pkt))
+                return ddb__fail_validation(r, "The provided key element does not match the schema");
+        }
+        if (ddb__item_key_or_fail(r, t, w->item, &w->k) != GR_OK) return GR_ERR;
+        return ddb__index_keys_or_fail(r, t, w->item);
+    default: return ddb__key_or_fail(r, t, val_get(w->in, "Key"), &w->k);
     }
 }
 
@@ -205,8 +214,6 @@ int dynamodb_batch_write_item(req_t *r, const val_t *in, val_t *out)
     size_t total = 0;
     for (size_t i = 0; i < ri->u.obj.n; i++) total += val_len(ri->u.obj.e[i].v);
     if (total > 25) return ddb__fail_validation(r, "Too many items requested for the BatchWriteItem call");
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
     for (size_t i = 0; i < ri->u.obj.n; i++) {
         const val_t *reqs = ri->u.obj.e[i].v;
         for (size_t j = 0; j < reqs->u.list.n; j++) {
@@ -220,12 +227,20 @@ int dynamodb_batch_write_item(req_t *r, const val_t *in, val_t *out)
             w->kind = put ? W_PUT : W_DELETE;
             w->in = put ? put : del;
             w->item = put ? val_get(put, "Item") : NULL;
+            /* AWS: values and item sizes are checked before any table is
+             * looked up (dynalite validations/batchWriteItem.js). */
+            const char *e = ddb_validate_item(a, put ? w->item : val_get(del, "Key"));
+            if (e) return ddb__fail_validation(r, e);
+            if (put && ddb_item_size(w->item) > MAX_ITEM_SIZE)
+                return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
         }
     }
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
     tables_t ts = {0};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
-        if (prepare_write(r, &o.op[i]) != GR_OK) return GR_ERR;
+        if (prepare_write(r, &o.op[i], true) != GR_OK) return GR_ERR;
         for (size_t j = 0; j < i; j++)
             if (same_key(&o.op[i], &o.op[j]))
                 return ddb__fail_validation(r, "Provided list of item keys contains duplicates");
@@ -239,7 +254,7 @@ int dynamodb_batch_write_item(req_t *r, const val_t *in, val_t *out)
         if (need && ddb__item_get(r, db, w->t, &w->k, &old) != GR_OK) goto fail;
         if ((old || w->item) && ddb__item_write(r, db, w->t, &w->k, old, w->item) != GR_OK) goto fail;
         size_t os = old ? ddb_item_size(old) : 0, ns = w->item ? ddb_item_size(w->item) : 0;
-        add_capacity(r, in, caps, w->t, ddb__wcu(os > ns ? os : ns), true);
+        ddb__consumed_add(r, in, caps, w->t, ddb__wcu(os > ns ? os : ns), true, false);
     }
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     val_set_c(a, out, "UnprocessedItems", val_new(a, VAL_MAP));
@@ -265,11 +280,14 @@ int dynamodb_transact_get_items(req_t *r, const val_t *in, val_t *out)
         if (!w) return GR_ERR;
         w->kind = W_GET;
         w->in = g;
+        const char *e = ddb_validate_item(a, val_get(g, "Key"));
+        if (e) return ddb__fail_validation(r, e);
     }
     tables_t ts = {0};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
+        if (ddb__expr_mix_or_fail(r, w->in, DDB_XP_PROJ) != GR_OK) return GR_ERR;
         if (ddb__proj_params_or_fail(r, w->in, &w->c, &w->proj, &w->has_proj) != GR_OK) return GR_ERR;
         if (ddb__key_or_fail(r, w->t, val_get(w->in, "Key"), &w->k) != GR_OK) return GR_ERR;
         for (size_t j = 0; j < i; j++)
@@ -289,7 +307,7 @@ int dynamodb_transact_get_items(req_t *r, const val_t *in, val_t *out)
         val_t *e = val_new(a, VAL_STRUCT);
         if (item) val_set_c(a, e, "Item", w->has_proj ? ddb_proj_apply(a, &w->proj, item) : item);
         val_push(a, resp, e);
-        add_capacity(r, in, caps, w->t, 2 * ddb__rcu(item ? ddb_item_size(item) : 0, true), false);
+        ddb__consumed_add(r, in, caps, w->t, 2 * ddb__rcu(item ? ddb_item_size(item) : 0, true), false, true);
     }
     ddb__exec(db, "COMMIT");
     val_set_c(a, out, "Responses", resp);
@@ -354,6 +372,31 @@ static int token_save(req_t *r, sqlite3 *db, str_t token, str_t digest)
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+/* AWS: in a transaction a key attribute present with the wrong type is
+ * found while the transaction runs, so it cancels it with a ValidationError
+ * reason instead of failing the request ("Type mismatch for key" for a Put's
+ * item, "The provided key element does not match the schema" for a Key;
+ * characterised against DynamoDB by other emulators' conformance suites).
+ * Missing or empty key values stay request errors. NULL when the key types
+ * are right. */
+static const char *mistyped_key(arena_t *a, const wop_t *w)
+{
+    const ddb_table_t *t = w->t;
+    const val_t *src = w->kind == W_PUT ? w->item : val_get(w->in, "Key");
+    for (int i = 0; i < (t->sk.p ? 2 : 1); i++) {
+        str_t n = i ? t->sk : t->pk;
+        ddb_type_t want = i ? t->skt : t->pkt;
+        const val_t *v = val_get_s(src, n);
+        if (!v || ddb_type(v) == want) continue;
+        if (w->kind != W_PUT) return "The provided key element does not match the schema";
+        return arena_printf(a,
+                            "One or more parameter values were invalid: Type mismatch for key %.*s expected: %s "
+                            "actual: %s",
+                            STR_FMT(n), ddb_type_name(want), ddb_type_name(ddb_type(v)));
+    }
+    return NULL;
+}
+
 int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -379,11 +422,16 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
         w->kind = kind;
         w->in = body;
         w->item = kind == W_PUT ? val_get(body, "Item") : NULL;
+        const char *e = ddb_validate_item(a, w->item ? w->item : val_get(body, "Key"));
+        if (e) return ddb__fail_validation(r, e);
+        if (w->item && ddb_item_size(w->item) > MAX_ITEM_SIZE)
+            return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
     }
     tables_t ts = {0};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
+        if (ddb__expr_mix_or_fail(r, w->in, w->kind == W_UPDATE ? DDB_XP_UPDATE : DDB_XP_COND) != GR_OK) return GR_ERR;
         if (w->kind == W_UPDATE) {
             if (ddb__update_params_or_fail(r, w->in, &w->c, &w->cond, &w->u) != GR_OK) return GR_ERR;
             if (w->u) {
@@ -403,9 +451,10 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
             if (w->kind == W_CHECK && !w->cond)
                 return ddb__fail_validation(r, "The ConditionExpression of a ConditionCheck must be specified");
         }
-        if (prepare_write(r, w) != GR_OK) return GR_ERR;
+        if ((w->cancel = mistyped_key(a, w))) continue;
+        if (prepare_write(r, w, false) != GR_OK) return GR_ERR;
         for (size_t j = 0; j < i; j++)
-            if (same_key(w, &o.op[j]))
+            if (!o.op[j].cancel && same_key(w, &o.op[j]))
                 return ddb__fail_validation(r, "Transaction request cannot include multiple operations on one item");
     }
     str_t token = val_get_str(in, "ClientRequestToken");
@@ -424,8 +473,15 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
     bool cancelled = false;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
-        if (ddb__item_get(r, db, w->t, &w->k, &olds[i]) != GR_OK) goto fail;
         val_t *reason = val_new(a, VAL_STRUCT);
+        if (w->cancel) {
+            cancelled = true;
+            val_set_c(a, reason, "Code", val_cstr(a, "ValidationError"));
+            val_set_c(a, reason, "Message", val_cstr(a, w->cancel));
+            val_push(a, reasons, reason);
+            continue;
+        }
+        if (ddb__item_get(r, db, w->t, &w->k, &olds[i]) != GR_OK) goto fail;
         bool ok = true;
         const char *e = NULL;
         if (w->cond) {
@@ -490,7 +546,7 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
         if (writes && ddb__item_write(r, db, w->t, &w->k, olds[i], news[i]) != GR_OK) goto fail;
         size_t os = olds[i] ? ddb_item_size(olds[i]) : 0, ns = news[i] ? ddb_item_size(news[i]) : 0;
         /* AWS: transactional writes cost two write units per KB. */
-        add_capacity(r, in, caps, w->t, 2 * ddb__wcu(os > ns ? os : ns), true);
+        ddb__consumed_add(r, in, caps, w->t, 2 * ddb__wcu(os > ns ? os : ns), true, true);
     }
     if (token.p && token_save(r, db, token, digest) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;

@@ -136,6 +136,12 @@ ddb_update_t *ddb_update_parse(ddb_ctx_t *c, str_t text, const char **err);
 val_t *ddb_update_apply(ddb_ctx_t *c, const ddb_update_t *u, const val_t *item, const char **err);
 /* Whether the update sets or removes top-level attribute `name`. */
 bool ddb_update_touches(const ddb_update_t *u, str_t name);
+/* Additive: the type the update writes to top-level attribute `name` when
+ * known before reading the item (a literal, + or -, list_append), else
+ * DDB_BAD; and whether any path it writes or reads goes below `name` (AWS's
+ * checks of index keys before an UpdateItem reads its item). */
+ddb_type_t ddb_update_type_of(const ddb_update_t *u, str_t name);
+bool ddb_update_nested(const ddb_update_t *u, str_t name);
 /* The top-level attribute names the update changes (for ReturnValues UPDATED_*). */
 size_t ddb_update_paths(const ddb_update_t *u, const ddb_path_t **out);
 
@@ -153,6 +159,33 @@ typedef struct {
 } ddb_keycond_t;
 /* pk/sk are the key schema's attribute names (sk STR_NULL for hash-only). */
 bool ddb_keycond_parse(ddb_ctx_t *c, str_t text, str_t pk, str_t sk, ddb_keycond_t *out, const char **err);
+
+/* Additive: key conditions in AWS's two steps. Before the table is looked
+ * up: a KeyConditionExpression parsed (ddb_kcs_parse, names and values
+ * marked used), then split into one condition per attribute with the checks
+ * that need no key schema (ddb_kcs_split: "Invalid operator used in
+ * KeyConditionExpression: OR", ...); legacy KeyConditions likewise
+ * (ddb_legacy_kcs). After: ddb_kcs_resolve against the key schema of the
+ * table or index ("Query condition missed key schema element: a", "One or
+ * more parameter values were invalid: Condition parameter type does not
+ * match schema type", ...); `each` (may be NULL) is called first for each
+ * key attribute, hash key first, and its message, if any, is the answer. */
+typedef struct {
+    str_t attr;
+    ddb_kc_op_t op; /* DDB_KC_NONE: a legacy operator no index can serve */
+    const val_t *v1, *v2;
+} ddb_kcpart_t;
+typedef struct {
+    ddb_cond_t *cond; /* the parsed expression (ddb_kcs_parse) */
+    ddb_kcpart_t part[8];
+    size_t n;
+} ddb_kcs_t;
+bool ddb_kcs_parse(ddb_ctx_t *c, str_t text, ddb_kcs_t *out, const char **err);
+bool ddb_kcs_split(ddb_ctx_t *c, ddb_kcs_t *k, const char **err);
+bool ddb_legacy_kcs(ddb_ctx_t *c, const val_t *kc, ddb_kcs_t *out, const char **err);
+bool ddb_kcs_resolve(arena_t *a, const ddb_kcs_t *k, str_t pk, ddb_type_t pkt, str_t sk, ddb_type_t skt,
+                     const char *(*each)(void *arg, str_t name, ddb_type_t want), void *arg, ddb_keycond_t *out,
+                     const char **err);
 
 /* ==== Legacy parameters (legacy.c) ====
  * Expected + ConditionalOperator, QueryFilter/ScanFilter, AttributeUpdates,
@@ -175,5 +208,12 @@ bool ddb_legacy_key_conditions(ddb_ctx_t *c, const val_t *kc, str_t pk, str_t sk
  * thread (services/ticker.h). */
 struct app;
 unsigned ddb_tick(struct app *app);
+
+/* ==== Before validation (table.c) ====
+ * The registry's precheck hook: what DynamoDB answers before the model's
+ * validation and IAM (a missing TableName of a table operation, a missing or
+ * malformed ResourceArn of the tag operations). GR_ERR fails the request. */
+struct req;
+int ddb_precheck(struct req *r, const val_t *in);
 
 #endif

@@ -171,6 +171,41 @@ bool ddb_cond_refers(const ddb_cond_t *c, str_t name, bool *nested)
     return r;
 }
 
+/* The type an update value is known to have before any item is read:
+ * a literal's, N for + and -, L for list_append; DDB_BAD otherwise. */
+static ddb_type_t written_type(const ddb__opd_t *o)
+{
+    if (!o) return DDB_BAD;
+    switch (o->kind) {
+    case DDB__OPD_VALUE: return o->value ? ddb_type(o->value) : DDB_BAD;
+    case DDB__OPD_PLUS:
+    case DDB__OPD_MINUS: return DDB_N;
+    case DDB__OPD_LIST_APPEND: return DDB_L;
+    default: return DDB_BAD;
+    }
+}
+
+ddb_type_t ddb_update_type_of(const ddb_update_t *u, str_t name)
+{
+    for (size_t i = 0; u && i < u->n; i++) {
+        const ddb__act_t *x = &u->act[i];
+        if (x->path.n == 1 && str_eq(x->path.elem[0].name, name) && x->kind != DDB__U_REMOVE)
+            return written_type(x->val);
+    }
+    return DDB_BAD;
+}
+
+bool ddb_update_nested(const ddb_update_t *u, str_t name)
+{
+    for (size_t i = 0; u && i < u->n; i++) {
+        const ddb__act_t *x = &u->act[i];
+        bool nested = x->path.n > 1 && !x->path.elem[0].is_index && str_eq(x->path.elem[0].name, name);
+        if (!nested) opd_refers(x->val, name, &nested);
+        if (nested) return true;
+    }
+    return false;
+}
+
 /* ---- updates ---- */
 
 #define E_MISSING "The provided expression refers to an attribute that does not exist in the item"
@@ -414,7 +449,15 @@ static bool do_delete(ddb_ctx_t *c, val_t *root, const ddb__act_t *act, const ch
         *err = act->legacy ? E_LEGACY_TYPE : E_TYPE;
         return false;
     }
-    if (!cur) return true;
+    if (!cur) {
+        /* AWS: nothing to delete is fine, a path whose parent is missing or
+         * not a container is not (dynalite test/updateItem.js). */
+        if (!parent_of(root, &act->path)) {
+            *err = E_PATH;
+            return false;
+        }
+        return true;
+    }
     if (tc != tv) {
         *err = act->legacy ? E_LEGACY_TYPE : E_TYPE;
         return false;
@@ -437,6 +480,14 @@ static int cmp_remove(const void *x, const void *y)
     return ia < ib ? 1 : ia > ib ? -1 : 0;
 }
 
+/* Whether x goes before y: actions ending in a list index after all others,
+ * by ascending index among themselves (the sort is stable). */
+static bool act_before(const ddb__act_t *x, const ddb__act_t *y)
+{
+    const ddb_path_elem_t *ex = &x->path.elem[x->path.n - 1], *ey = &y->path.elem[y->path.n - 1];
+    return (ex->is_index ? ex->index : -1) < (ey->is_index ? ey->index : -1);
+}
+
 val_t *ddb_update_apply(ddb_ctx_t *c, const ddb_update_t *u, const val_t *item, const char **err)
 {
     arena_t *a = c->a;
@@ -450,7 +501,21 @@ val_t *ddb_update_apply(ddb_ctx_t *c, const ddb_update_t *u, const val_t *item, 
     /* AWS: every operand reads the item as it was before this update. */
     for (size_t i = 0; i < u->n; i++)
         if (u->act[i].kind == DDB__U_SET && !(vals[i] = u_eval(c, u->act[i].val, orig, err))) return NULL;
-    for (size_t i = 0; i < u->n; i++) {
+    /* AWS: elements set past the end of a list are appended in the order of
+     * their indexes, whatever the order of the actions ("c[4] = x, c[2] =
+     * y" on a list of two appends y, then x: dynalite test/updateItem.js).
+     * Paths never overlap, so only index-ending actions need reordering. */
+    size_t *order = ARENA_NEWN(a, size_t, u->n ? u->n : 1);
+    if (!order) return NULL;
+    for (size_t i = 0; i < u->n; i++) order[i] = i;
+    for (size_t i = 1; i < u->n; i++) /* insertion sort: n is small */
+        for (size_t j = i; j > 0 && act_before(&u->act[order[j]], &u->act[order[j - 1]]); j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (size_t k = 0; k < u->n; k++) {
+        size_t i = order[k];
         const ddb__act_t *act = &u->act[i];
         bool ok = true;
         switch (act->kind) {

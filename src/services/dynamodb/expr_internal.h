@@ -74,11 +74,7 @@ struct ddb_update {
 
 /* One key condition by attribute; the key schema check both key condition
  * forms share. */
-typedef struct {
-    str_t attr;
-    ddb_kc_op_t op;
-    const val_t *v1, *v2;
-} ddb__kc_t;
+typedef ddb_kcpart_t ddb__kc_t;
 bool ddb__keycond_resolve(arena_t *a, const ddb__kc_t *kc, size_t n, str_t pk, str_t sk, ddb_keycond_t *out,
                           const char **err);
 

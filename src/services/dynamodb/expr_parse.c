@@ -1949,6 +1949,75 @@ bool ddb__keycond_resolve(arena_t *a, const ddb__kc_t *kc, size_t n, str_t pk, s
     return true;
 }
 
+bool ddb_kcs_parse(ddb_ctx_t *c, str_t text, ddb_kcs_t *out, const char **err)
+{
+    out->n = 0;
+    out->cond = ddb_cond_parse(c, text, "KeyConditionExpression", err);
+    return out->cond != NULL;
+}
+
+bool ddb_kcs_split(ddb_ctx_t *c, ddb_kcs_t *k, const char **err)
+{
+    k->n = 0;
+    if ((*err = kc_walk(c->a, k->cond, k->part, &k->n))) return false;
+    /* AWS: dynalite validations/query.js, before the table is looked up. */
+    if (k->n != 1 && k->n != 2) {
+        *err = "Conditions can be of length 1 or 2 only";
+        return false;
+    }
+    return true;
+}
+
+bool ddb_kcs_resolve(arena_t *a, const ddb_kcs_t *k, str_t pk, ddb_type_t pkt, str_t sk, ddb_type_t skt,
+                     const char *(*each)(void *arg, str_t name, ddb_type_t want), void *arg, ddb_keycond_t *out,
+                     const char **err)
+{
+    /* AWS: dynalite actions/query.js walks the key schema, hash key first,
+     * and for each key attribute checks, in order: a hash-only schema given
+     * two conditions, a key attribute without a condition, an operator no
+     * index serves, the values' type, and equality on the hash key. */
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < (str_is_null(sk) ? 1 : 2); i++) {
+        str_t name = i ? sk : pk;
+        ddb_type_t want = i ? skt : pkt;
+        if (each && (*err = each(arg, name, want))) return false;
+        if (i == 0 && str_is_null(sk) && k->n > 1) {
+            *err = "Query key condition not supported";
+            return false;
+        }
+        const kc_t *p = NULL;
+        for (size_t j = 0; j < k->n && !p; j++)
+            if (str_eq(k->part[j].attr, name)) p = &k->part[j];
+        if (!p) {
+            if (i == 0 || k->n > 1) {
+                *err = arena_printf(a, "Query condition missed key schema element: %.*s", STR_FMT(name));
+                return false;
+            }
+            continue;
+        }
+        if (p->op == DDB_KC_NONE) {
+            *err = "Attempted conditional constraint is not an indexable operation";
+            return false;
+        }
+        if ((p->v1 && ddb_type(p->v1) != want) || (p->v2 && ddb_type(p->v2) != want)) {
+            *err = "One or more parameter values were invalid: Condition parameter type does not match schema type";
+            return false;
+        }
+        if (i == 0 && p->op != DDB_KC_EQ) {
+            *err = "Query key condition not supported";
+            return false;
+        }
+        if (i == 0)
+            out->pk_value = p->v1;
+        else {
+            out->sk_op = p->op;
+            out->sk_v1 = p->v1;
+            out->sk_v2 = p->v2;
+        }
+    }
+    return true;
+}
+
 bool ddb_keycond_parse(ddb_ctx_t *c, str_t text, str_t pk, str_t sk, ddb_keycond_t *out, const char **err)
 {
     ddb_cond_t *cond = ddb_cond_parse(c, text, "KeyConditionExpression", err);

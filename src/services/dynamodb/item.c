@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/req.h"
 #include "dynamodb_model.h"
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/expr_params.h"
 #include "services/dynamodb/tbl.h"
 
@@ -47,15 +48,13 @@ static void encode_key(arena_t *a, const ddb_table_t *t, const val_t *pkv, const
     (void)t;
 }
 
+/* key's values were validated (ddb_validate_item) before the table was
+ * looked up, as AWS orders its checks. */
 int ddb__key_or_fail(req_t *r, const ddb_table_t *t, const val_t *key, ddb_keyenc_t *k)
 {
     arena_t *a = r->arena;
     size_t want = t->sk.p ? 2 : 1;
     const val_t *pkv = val_get_s(key, t->pk), *skv = t->sk.p ? val_get_s(key, t->sk) : NULL;
-    for (size_t i = 0; key && i < key->u.obj.n; i++) {
-        const char *e = ddb_validate_av(a, key->u.obj.e[i].v);
-        if (e) return ddb__fail_validation(r, e);
-    }
     if (!key || val_len(key) != want || !pkv || ddb_type(pkv) != t->pkt ||
         (t->sk.p && (!skv || ddb_type(skv) != t->skt)))
         return ddb__fail_validation(r, "The provided key element does not match the schema");
@@ -272,12 +271,18 @@ static int check_cond(req_t *r, sqlite3 *db, const val_t *in, ddb_ctx_t *c, cons
 int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    str_t rv = val_get_str(in, "ReturnValues");
-    if (rv.p && !str_eq_c(rv, "NONE") && !str_eq_c(rv, "ALL_OLD"))
-        return ddb__fail_validation(r, "ReturnValues can only be ALL_OLD or NONE");
+    /* AWS orders its checks (dynalite validations/putItem.js, checked against
+     * DynamoDB): expression mix, item values, ReturnValues, item size, the
+     * condition — all before the table is looked up. */
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_COND) != GR_OK) return GR_ERR;
     val_t *item = val_get(in, "Item");
     const char *e = ddb_validate_item(a, item);
     if (e) return ddb__fail_validation(r, e);
+    str_t rv = val_get_str(in, "ReturnValues");
+    if (rv.p && !str_eq_c(rv, "NONE") && !str_eq_c(rv, "ALL_OLD"))
+        return ddb__fail_validation(r, "ReturnValues can only be ALL_OLD or NONE");
+    size_t size = ddb_item_size(item);
+    if (size > MAX_ITEM_SIZE) return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
     ddb_ctx_t c;
     ddb_cond_t *cond = NULL;
     if (ddb__cond_params_or_fail(r, in, &c, &cond) != GR_OK) return GR_ERR;
@@ -287,8 +292,6 @@ int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     ddb_keyenc_t k;
     if (ddb__item_key_or_fail(r, &t, item, &k) != GR_OK) return GR_ERR;
-    size_t size = ddb_item_size(item);
-    if (size > MAX_ITEM_SIZE) return ddb__fail_validation(r, "Item size has exceeded the maximum allowed size");
     if (ddb__index_keys_or_fail(r, &t, item) != GR_OK) return GR_ERR;
     if (ddb__begin(db) != GR_OK) return GR_ERR;
     val_t *old = NULL;
@@ -299,7 +302,7 @@ int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
     size_t osize = old ? ddb_item_size(old) : 0;
-    ddb__capacity_ex(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, item);
+    ddb__consumed(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, item);
     return GR_OK;
 fail:
     ddb__rollback(db);
@@ -314,6 +317,9 @@ int dynamodb_get_item(req_t *r, const val_t *in, val_t *out)
     ddb_ctx_t c;
     ddb_proj_t proj;
     bool has_proj = false;
+    const char *e;
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_PROJ) != GR_OK) return GR_ERR;
+    if ((e = ddb_validate_item(a, val_get(in, "Key")))) return ddb__fail_validation(r, e);
     if (ddb__proj_params_or_fail(r, in, &c, &proj, &has_proj) != GR_OK) return GR_ERR;
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
@@ -321,12 +327,13 @@ int dynamodb_get_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     ddb_keyenc_t k;
     if (ddb__key_or_fail(r, &t, val_get(in, "Key"), &k) != GR_OK) return GR_ERR;
+    if (has_proj && ddb__key_paths_or_fail(r, &t, &proj, NULL, NULL) != GR_OK) return GR_ERR;
     val_t *item = NULL;
     if (ddb__item_get(r, db, &t, &k, &item) != GR_OK) return GR_ERR;
     bool consistent = val_get_bool(in, "ConsistentRead", false);
     size_t size = item ? ddb_item_size(item) : 0;
     if (item) val_set_c(a, out, "Item", has_proj ? ddb_proj_apply(a, &proj, item) : item);
-    ddb__capacity(r, in, out, &t, ddb__rcu(size, consistent), false);
+    ddb__consumed(r, in, out, &t, ddb__rcu(size, consistent), false, NULL, NULL, NULL);
     return GR_OK;
 }
 
@@ -340,6 +347,9 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
         return ddb__fail_validation(r, "ReturnValues can only be ALL_OLD or NONE");
     ddb_ctx_t c;
     ddb_cond_t *cond = NULL;
+    const char *e;
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_COND) != GR_OK) return GR_ERR;
+    if ((e = ddb_validate_item(a, val_get(in, "Key")))) return ddb__fail_validation(r, e);
     if (ddb__cond_params_or_fail(r, in, &c, &cond) != GR_OK) return GR_ERR;
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
@@ -354,7 +364,7 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
     if (old && ddb__item_write(r, db, &t, &k, old, NULL) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
-    ddb__capacity_ex(r, in, out, &t, ddb__wcu(old ? ddb_item_size(old) : 0), true, NULL, old, NULL);
+    ddb__consumed(r, in, out, &t, ddb__wcu(old ? ddb_item_size(old) : 0), true, NULL, old, NULL);
     return GR_OK;
 fail:
     ddb__rollback(db);
@@ -381,6 +391,8 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
     ddb_cond_t *cond = NULL;
     ddb_update_t *u = NULL;
     const char *e;
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_UPDATE) != GR_OK) return GR_ERR;
+    if ((e = ddb_validate_item(a, val_get(in, "Key")))) return ddb__fail_validation(r, e);
     if (ddb__update_params_or_fail(r, in, &c, &cond, &u) != GR_OK) return GR_ERR;
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
@@ -397,6 +409,22 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
                     r,
                     arena_printf(a, PVI "Cannot update attribute %.*s. This attribute is part of the key", STR_FMT(n)));
         }
+        /* AWS: a value of the wrong type for an index key is refused before
+         * the item is read when the update's own value shows it (dynalite
+         * db/index.js validateUpdates, asserted against DynamoDB). */
+        for (size_t i = 0; i < t.nidx; i++) {
+            const ddb_index_t *x = &t.idx[i];
+            for (int j = 0; j < (x->sk.p ? 2 : 1); j++) {
+                str_t n = j ? x->sk : x->pk;
+                ddb_type_t want = j ? x->skt : x->pkt, got = ddb_update_type_of(u, n);
+                if (got != DDB_BAD && got != want)
+                    return ddb__fail_validation(
+                        r,
+                        arena_printf(a, PVI "Type mismatch for Index Key %.*s Expected: %s Actual: %s IndexName: %.*s",
+                                     STR_FMT(n), ddb_type_name(want), ddb_type_name(got), STR_FMT(x->name)));
+            }
+        }
+        if (ddb__key_paths_or_fail(r, &t, NULL, NULL, u) != GR_OK) return GR_ERR;
     }
     if (ddb__begin(db) != GR_OK) return GR_ERR;
     val_t *old = NULL;
@@ -420,6 +448,18 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         ddb__rollback(db);
         return ddb__fail_validation(r, "Item size to update has exceeded the maximum allowed size");
     }
+    /* AWS: an index key given a value of another type by the update. */
+    for (size_t i = 0; u && i < t.nidx; i++) {
+        const ddb_index_t *x = &t.idx[i];
+        for (int j = 0; j < (x->sk.p ? 2 : 1); j++) {
+            const val_t *v = val_get_s(neu, j ? x->sk : x->pk);
+            if (v && ddb_type(v) != (j ? x->skt : x->pkt)) {
+                ddb__rollback(db);
+                return ddb__fail_validation(
+                    r, "The update expression attempted to update the secondary index key to unsupported type");
+            }
+        }
+    }
     if (ddb__index_keys_or_fail(r, &t, neu) != GR_OK) {
         ddb__rollback(db);
         return GR_ERR;
@@ -437,7 +477,7 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         attrs = updated_attrs(a, u, neu);
     if (attrs && val_len(attrs)) val_set_c(a, out, "Attributes", attrs);
     size_t osize = old ? ddb_item_size(old) : 0;
-    ddb__capacity_ex(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, neu);
+    ddb__consumed(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, neu);
     return GR_OK;
 fail:
     ddb__rollback(db);

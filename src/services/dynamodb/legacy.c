@@ -282,6 +282,40 @@ bool ddb_legacy_attrs_to_get(ddb_ctx_t *c, const val_t *attrs, ddb_proj_t *out)
     return true;
 }
 
+bool ddb_legacy_kcs(ddb_ctx_t *c, const val_t *kc, ddb_kcs_t *out, const char **err)
+{
+    size_t n = is_obj(kc) ? kc->u.obj.n : 0;
+    *err = NULL;
+    out->cond = NULL;
+    out->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        const val_t *f = kc->u.obj.e[i].v;
+        size_t nv;
+        val_t **vals = list_of(val_get(f, "AttributeValueList"), &nv);
+        ddb_cond_t *x = one(c, kc->u.obj.e[i].key, val_get_str(f, "ComparisonOperator"), vals, nv, err);
+        if (!x) return false;
+        if (i >= 8) continue; /* refused below */
+        ddb_kcpart_t *k = &out->part[out->n++];
+        *k = (ddb_kcpart_t){.attr = kc->u.obj.e[i].key, .v1 = nv > 0 ? vals[0] : NULL, .v2 = nv > 1 ? vals[1] : NULL};
+        switch (x->kind) {
+        case DDB__C_EQ: k->op = DDB_KC_EQ; break;
+        case DDB__C_LT: k->op = DDB_KC_LT; break;
+        case DDB__C_LE: k->op = DDB_KC_LE; break;
+        case DDB__C_GT: k->op = DDB_KC_GT; break;
+        case DDB__C_GE: k->op = DDB_KC_GE; break;
+        case DDB__C_BETWEEN: k->op = DDB_KC_BETWEEN; break;
+        case DDB__C_BEGINS: k->op = DDB_KC_BEGINS; break;
+        default: k->op = DDB_KC_NONE; break;
+        }
+    }
+    /* AWS: dynalite validations/query.js, before the table is looked up. */
+    if (n != 1 && n != 2) {
+        *err = "Conditions can be of length 1 or 2 only";
+        return false;
+    }
+    return true;
+}
+
 bool ddb_legacy_key_conditions(ddb_ctx_t *c, const val_t *kc, str_t pk, str_t sk, ddb_keycond_t *out, const char **err)
 {
     arena_t *a = c->a;

@@ -6,13 +6,15 @@
  * Invariant, as AWS: Limit and the 1 MB page bound count items *evaluated*
  * (before the filter), and LastEvaluatedKey is the last evaluated item's key
  * (table key plus index key for index reads), so the next page resumes right
- * after it. Scan segments are a hash of the partition key, so one
- * partition's items are in one segment. */
+ * after it. Scan segments are AWS's hash of the partition key (the index's
+ * on an index), so one partition's items are in one segment. */
+#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <string.h>
 
 #include "core/req.h"
 #include "dynamodb_model.h"
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/expr_params.h"
 #include "services/dynamodb/tbl.h"
 
@@ -35,6 +37,8 @@ typedef struct {
     str_t sk_name;
     /* Scan segments */
     int64_t segment, total;
+    ddb_type_t seg_type; /* of the partition key segments hash (the index's on an index) */
+    const val_t *esk;    /* ExclusiveStartKey while its key attributes are checked */
 } rd_t;
 
 static void bind_buf(sqlite3_stmt *st, int i, const buf_t *b)
@@ -85,29 +89,86 @@ static bool begins_with(const val_t *v, const val_t *prefix)
     return s.len >= p.len && memcmp(s.p, p.p, p.len) == 0;
 }
 
-static uint32_t seg_hash(const void *p, size_t n)
+/* DynamoDB's bytes of a number key for hashing: base-100 digit pairs after
+ * an exponent byte, each pair + 1 (negatives: 101 - pair, the exponent byte
+ * inverted, closed by 102 when short), zero as 0x80 — the encoding DynamoDB
+ * hashes partition keys with (reverse-engineered by dynalite, whose suite
+ * checks Scan segments against DynamoDB). From gureum's key encoding of N
+ * (value.c); returns the length written to out (>= 23 bytes). */
+static size_t num_hash_bytes(const unsigned char *p, size_t n, unsigned char *out)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 16777619u;
-    return h;
+    if (n == 0 || p[0] == 2) {
+        out[0] = 0x80;
+        return 1;
+    }
+    bool neg = p[0] == 1;
+    int exp = neg ? 126 - (int)p[1] : (int)p[1] - 129;
+    unsigned char m[40];
+    size_t nm = 0;
+    bool pad = exp % 2 != 0; /* odd exponents get a leading zero digit */
+    if (pad) m[nm++] = 0;
+    for (size_t i = 2; i < n && nm < sizeof m; i++) {
+        if (p[i] == (neg ? 0xff : 0)) break;
+        m[nm++] = (unsigned char)(neg ? 10 - p[i] : p[i] - 1);
+    }
+    size_t k = 0;
+    int e = (exp + (pad ? 1 : 0)) / 2 - 64;
+    out[k++] = (unsigned char)(neg ? ~e : e);
+    for (size_t i = 0; i < nm; i += 2) {
+        int pair = m[i] * 10 + (i + 1 < nm ? m[i + 1] : 0);
+        out[k++] = (unsigned char)(neg ? 101 - pair : pair + 1);
+    }
+    if (neg && k - 1 < 20) out[k++] = 102;
+    return k;
 }
 
-/* Steps the rows of st (columns: pk, sk, item) into out. */
+/* AWS: a Scan segment holds the items whose partition key falls in its
+ * share of 4096 buckets, the first 12 bits of MD5("Outliers" + the key's
+ * bytes): UTF-8 for S, the bytes for B, num_hash_bytes for N (dynalite
+ * db/index.js hashPrefix; its suite asserts DynamoDB's segments). enc is
+ * gureum's key encoding (value.c): S/B with 00 escaped as 00 FF, closed by
+ * 00 01. */
+static int64_t seg_of(const rd_t *q, const void *enc, size_t n)
+{
+    const unsigned char *p = enc ? enc : (const unsigned char *)"";
+    unsigned char buf[8 + 2048 + 64]; /* partition keys are at most 2048 bytes */
+    size_t k = 8;
+    memcpy(buf, "Outliers", 8);
+    if (q->seg_type == DDB_N) {
+        k += num_hash_bytes(p, n, buf + 8);
+    } else {
+        for (size_t i = 0; i < n && k < sizeof buf; i++) {
+            if (p[i] == 0) {
+                if (i + 1 < n && p[i + 1] == 0xff) buf[k++] = 0;
+                i++;
+                if (i >= n || p[i] != 0xff) break;
+                continue;
+            }
+            buf[k++] = p[i];
+        }
+    }
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int dn = 0;
+    if (!EVP_Digest(buf, k, d, &dn, EVP_md5(), NULL) || dn < 2) return -1;
+    uint32_t h12 = ((uint32_t)d[0] << 4) | (d[1] >> 4);
+    return (int64_t)((uint64_t)h12 * (uint64_t)q->total / 4096);
+}
+
+/* Steps the rows of st (columns: the partition key encoding segments hash,
+ * sk, item) into out. */
 static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
 {
     req_t *r = q->r;
     arena_t *a = r->arena;
     val_t *items = val_new(a, VAL_LIST);
     int64_t scanned = 0, count = 0;
-    size_t bytes = 0;
+    size_t bytes = 0, fetched = 0;
     const val_t *last = NULL;
     bool more = false;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (q->total > 1) {
-            uint32_t h = seg_hash(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-            if ((int64_t)((uint64_t)h * (uint64_t)q->total >> 32) != q->segment) continue;
-        }
+        if (q->total > 1 && seg_of(q, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)) != q->segment)
+            continue;
         if (scanned == q->limit || bytes >= PAGE_BYTES) {
             more = true;
             break;
@@ -122,7 +183,14 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
             continue;
         }
         scanned++;
-        bytes += ddb_item_size(item);
+        /* AWS: an index read is sized by the index's entry (its projection);
+         * items fetched whole from the table are charged to the table. */
+        val_t *entry = item;
+        if (q->x && q->x->proj != DDB_PROJ_ALL) {
+            entry = index_projection(a, q->t, q->x, item);
+            if (q->all_attrs) fetched += ddb_item_size(item);
+        }
+        bytes += ddb_item_size(entry);
         last = item;
         if (q->filter) {
             const char *e = NULL;
@@ -135,8 +203,7 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
         }
         count++;
         if (q->count_only) continue;
-        val_t *o = item;
-        if (q->x && !q->all_attrs) o = index_projection(a, q->t, q->x, item);
+        val_t *o = q->all_attrs ? item : entry;
         if (q->has_proj) o = ddb_proj_apply(a, &q->proj, o);
         val_push(a, items, o);
     }
@@ -148,11 +215,16 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
     /* AWS: LastEvaluatedKey whenever the page stopped at Limit or 1 MB. */
     if ((more || scanned == q->limit) && last) val_set_c(a, out, "LastEvaluatedKey", last_key(a, q, last));
     bool consistent = val_get_bool(in, "ConsistentRead", false);
-    ddb__capacity_ex(r, in, out, q->t, ddb__rcu(bytes, consistent), false, q->x, NULL, NULL);
+    if (q->x)
+        ddb__consumed_index(r, in, out, q->t, q->x, ddb__rcu(bytes, consistent),
+                            fetched ? ddb__rcu(fetched, consistent) : 0);
+    else
+        ddb__consumed(r, in, out, q->t, ddb__rcu(bytes, consistent), false, NULL, NULL, NULL);
     return GR_OK;
 }
 
-/* Select, projection and index checks shared by Query and Scan. */
+/* Select, projection and index checks shared by Query and Scan. The GSI
+ * ALL_ATTRIBUTES refusal comes later (gsi_select_or_fail), as AWS orders it. */
 static int select_or_fail(rd_t *q, const val_t *in)
 {
     req_t *r = q->r;
@@ -178,112 +250,233 @@ static int select_or_fail(rd_t *q, const val_t *in)
             r, "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
     if (str_eq_c(sel, "ALL_PROJECTED_ATTRIBUTES") && !q->x)
         return ddb__fail_validation(r, "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
-    if (str_eq_c(sel, "ALL_ATTRIBUTES") && q->x) {
-        if (q->x->global && q->x->proj != DDB_PROJ_ALL)
-            return ddb__fail_validation(
-                r, arena_printf(r->arena,
-                                PVI "Select type ALL_ATTRIBUTES is not supported for global secondary index %.*s "
-                                    "because its projection type is not ALL",
-                                STR_FMT(q->x->name)));
-        q->all_attrs = true;
-    }
+    q->all_attrs = str_eq_c(sel, "ALL_ATTRIBUTES") && q->x;
     q->count_only = str_eq_c(sel, "COUNT");
     return GR_OK;
 }
 
-/* ExclusiveStartKey: the table key, plus the index key on an index. */
-static int start_key_or_fail(rd_t *q, const val_t *esk, ddb_keyenc_t *k, buf_t *ik)
+static int gsi_select_or_fail(rd_t *q)
+{
+    if (!q->all_attrs || !q->x->global || q->x->proj == DDB_PROJ_ALL) return GR_OK;
+    return ddb__fail_validation(q->r, arena_printf(q->r->arena,
+                                                   PVI "Select type ALL_ATTRIBUTES is not supported for global "
+                                                       "secondary index %.*s because its projection type is not ALL",
+                                                   STR_FMT(q->x->name)));
+}
+
+/* ExclusiveStartKey values, before the table is looked up. AWS: "The
+ * provided starting key is invalid: " goes before most value messages, not
+ * before those about numbers and duplicates (dynalite validations/query.js,
+ * checked against DynamoDB). */
+static int start_values_or_fail(req_t *r, const val_t *esk)
+{
+    const char *e = ddb_validate_item(r->arena, (val_t *)esk);
+    if (!e) return GR_OK;
+    static const char *const bare[] = {"contains duplicates", "number set", "numeric value", "significant digits",
+                                       "number with magnitude"};
+    for (size_t i = 0; i < sizeof bare / sizeof *bare; i++)
+        if (strstr(e, bare[i])) return ddb__fail_validation(r, e);
+    return ddb__fail_validation(r, arena_printf(r->arena, "The provided starting key is invalid: %s", e));
+}
+
+/* One key attribute of ExclusiveStartKey against a key schema element: NULL
+ * or AWS's message (dynalite db/index.js validateKeyPiece). */
+static const char *start_piece(arena_t *a, const val_t *esk, str_t name, ddb_type_t want)
+{
+    const val_t *v = val_get_s(esk, name);
+    if (!v) return "The provided starting key is invalid";
+    if (ddb_type(v) != want) return "The provided key element does not match the schema";
+    if ((want == DDB_S || want == DDB_B) && ddb_inner(v)->u.s.len == 0)
+        return arena_printf(a,
+                            "One or more parameter values are not valid. The AttributeValue for a key attribute "
+                            "cannot contain an empty %s value. Key: %.*s",
+                            want == DDB_S ? "string" : "binary", STR_FMT(name));
+    return NULL;
+}
+
+/* ExclusiveStartKey against the schema, first part: the number of
+ * attributes, and on a Scan of an index the index key; a Query checks its
+ * key attributes one by one with its key conditions (start_piece_hook), as
+ * AWS does (dynalite actions/query.js and scan.js). */
+static int start_check_or_fail(rd_t *q, const val_t *esk, bool query)
 {
     req_t *r = q->r;
     const ddb_table_t *t = q->t;
-    const char *bad = "The provided starting key is invalid: The provided key element does not match the schema";
-    for (size_t i = 0; i < esk->u.obj.n; i++) {
-        const char *e = ddb_validate_av(r->arena, esk->u.obj.e[i].v);
+    const ddb_index_t *x = q->x;
+    size_t want = t->sk.p ? 2 : 1;
+    if (x && !str_eq(x->pk, t->pk) && !str_eq(x->pk, t->sk)) want++;
+    if (x && x->sk.p && !str_eq(x->sk, t->pk) && !str_eq(x->sk, t->sk)) want++;
+    if (val_len(esk) != want)
+        return ddb__fail_validation(r, x || query ? "The provided starting key is invalid"
+                                                  : "The provided starting key is invalid: The provided key element "
+                                                    "does not match the schema");
+    if (!query && x) {
+        const char *e = start_piece(r->arena, esk, x->pk, x->pkt);
+        if (!e && x->sk.p) e = start_piece(r->arena, esk, x->sk, x->skt);
         if (e) return ddb__fail_validation(r, e);
     }
+    return GR_OK;
+}
+
+static const char *start_piece_hook(void *arg, str_t name, ddb_type_t want)
+{
+    rd_t *q = arg;
+    return start_piece(q->r->arena, q->esk, name, want);
+}
+
+/* Second part: the table's own key in it, encoded for the resume point. */
+static int start_encode_or_fail(rd_t *q, const val_t *esk, ddb_keyenc_t *k, buf_t *ik)
+{
+    req_t *r = q->r;
+    const ddb_table_t *t = q->t;
+    const ddb_index_t *x = q->x;
     const val_t *pv = val_get_s(esk, t->pk), *sv = t->sk.p ? val_get_s(esk, t->sk) : NULL;
     if (!pv || ddb_type(pv) != t->pkt || (t->sk.p && (!sv || ddb_type(sv) != t->skt)))
-        return ddb__fail_validation(r, bad);
-    size_t want = t->sk.p ? 2 : 1;
+        return ddb__fail_validation(
+            r, "The provided starting key is invalid: The provided key element does not match the schema");
     buf_init(&k->pk, r->arena);
     buf_init(&k->sk, r->arena);
     ddb_key_encode(r->arena, pv, &k->pk);
     if (sv) ddb_key_encode(r->arena, sv, &k->sk);
-    if (q->x) {
-        const val_t *xp = val_get_s(esk, q->x->pk), *xs = q->x->sk.p ? val_get_s(esk, q->x->sk) : NULL;
-        if (!xp || ddb_type(xp) != q->x->pkt || (q->x->sk.p && (!xs || ddb_type(xs) != q->x->skt)))
-            return ddb__fail_validation(r, bad);
-        if (!str_eq(q->x->pk, t->pk) && !str_eq(q->x->pk, t->sk)) want++;
-        if (q->x->sk.p && !str_eq(q->x->sk, t->pk) && !str_eq(q->x->sk, t->sk)) want++;
-        ik[0] = enc(r->arena, xp);
-        ik[1] = enc(r->arena, xs);
+    if (x) {
+        ik[0] = enc(r->arena, val_get_s(esk, x->pk));
+        ik[1] = enc(r->arena, x->sk.p ? val_get_s(esk, x->sk) : NULL);
     }
-    if (val_len(esk) != want) return ddb__fail_validation(r, bad);
     return GR_OK;
 }
 
-static int filter_params_or_fail(rd_t *q, const val_t *in, const char *legacy_name, const char *which)
+/* Whether v satisfies the sort key condition of kc. */
+static bool sk_matches(const ddb_keycond_t *kc, const val_t *v)
 {
-    req_t *r = q->r;
-    const char *e = NULL;
-    str_t fe = val_get_str(in, "FilterExpression");
-    const val_t *lf = val_get(in, legacy_name);
-    if (fe.p) {
-        if (!(q->filter = ddb_cond_parse(&q->c, fe, "FilterExpression", &e))) return ddb__fail_validation(r, e);
-    } else if (lf) {
-        if (!(q->filter = ddb_legacy_filter(&q->c, lf, val_get_str(in, "ConditionalOperator"), which, &e)) && e)
-            return ddb__fail_validation(r, e);
+    int c = ddb_av_cmp(v, kc->sk_v1);
+    switch (kc->sk_op) {
+    case DDB_KC_EQ: return c == 0;
+    case DDB_KC_LT: return c < 0;
+    case DDB_KC_LE: return c <= 0;
+    case DDB_KC_GT: return c > 0;
+    case DDB_KC_GE: return c >= 0;
+    case DDB_KC_BETWEEN: return c >= 0 && ddb_av_cmp(v, kc->sk_v2) <= 0;
+    case DDB_KC_BEGINS: return begins_with(v, kc->sk_v1);
+    default: return true;
     }
-    str_t pe = val_get_str(in, "ProjectionExpression");
+}
+
+/* AWS: a Query's ExclusiveStartKey must lie inside its key condition
+ * (dynalite actions/query.js, asserted against DynamoDB). */
+static int start_bounds_or_fail(rd_t *q, const val_t *esk, const ddb_keycond_t *kc, str_t pk, str_t sk)
+{
+    bool same_hash = ddb_av_equal(val_get_s(esk, pk), kc->pk_value);
+    if (kc->sk_op == DDB_KC_NONE) {
+        if (!same_hash)
+            return ddb__fail_validation(q->r, "The provided starting key is outside query boundaries based on provided "
+                                              "conditions");
+        return GR_OK;
+    }
+    if (!sk_matches(kc, val_get_s(esk, sk)))
+        return ddb__fail_validation(q->r, "The provided starting key does not match the range key predicate");
+    if (!same_hash) return ddb__fail_validation(q->r, "The query can return at most one row and cannot be restarted");
+    return GR_OK;
+}
+
+/* Filter and projection parameters, before the table is looked up; the
+ * legacy filter is also validated here, as AWS does first. */
+static int legacy_attrs_or_fail(rd_t *q, const val_t *in)
+{
     const val_t *atg = val_get(in, "AttributesToGet");
+    if (!atg) return GR_OK;
+    const char *dup = ddb_legacy_attrs_dup(&q->c, atg);
+    if (dup) return ddb__fail_validation(q->r, dup);
+    if (!ddb_legacy_attrs_to_get(&q->c, atg, &q->proj)) return GR_ERR; /* out of memory */
+    q->has_proj = true;
+    return GR_OK;
+}
+
+/* AWS checks QueryFilter before AttributesToGet, ScanFilter after. */
+static int legacy_filter_or_fail(rd_t *q, const val_t *in, const char *legacy_name)
+{
+    const char *e = NULL;
+    bool scan = !strcmp(legacy_name, "ScanFilter");
+    if (scan && legacy_attrs_or_fail(q, in) != GR_OK) return GR_ERR;
+    const val_t *lf = val_get(in, legacy_name);
+    if (lf && !(q->filter = ddb_legacy_filter(&q->c, lf, val_get_str(in, "ConditionalOperator"), legacy_name, &e)) && e)
+        return ddb__fail_validation(q->r, e);
+    return scan ? GR_OK : legacy_attrs_or_fail(q, in);
+}
+
+static int expr_filter_or_fail(rd_t *q, const val_t *in)
+{
+    const char *e = NULL;
+    str_t fe = val_get_str(in, "FilterExpression"), pe = val_get_str(in, "ProjectionExpression");
+    if (fe.p && !(q->filter = ddb_cond_parse(&q->c, fe, "FilterExpression", &e))) return ddb__fail_validation(q->r, e);
     if (pe.p) {
-        if (!ddb_proj_parse(&q->c, pe, &q->proj, &e)) return ddb__fail_validation(r, e);
+        if (!ddb_proj_parse(&q->c, pe, &q->proj, &e)) return ddb__fail_validation(q->r, e);
         q->has_proj = true;
-    } else if (atg) {
-        const char *dup = ddb_legacy_attrs_dup(&q->c, atg);
-        if (dup) return ddb__fail_validation(r, dup);
-        if (!ddb_legacy_attrs_to_get(&q->c, atg, &q->proj)) return GR_ERR; /* out of memory */
-        q->has_proj = true;
+    }
+    return GR_OK;
+}
+
+/* AWS: "QueryFilter can only contain non-primary key attributes: Primary
+ * key attribute: a" ("Filter Expression" for FilterExpression). */
+static int filter_keys_or_fail(rd_t *q, const val_t *in, str_t pk, str_t sk)
+{
+    if (!q->filter) return GR_OK;
+    for (int i = 0; i < (sk.p ? 2 : 1); i++) {
+        str_t n = i ? sk : pk;
+        if (ddb_cond_refers(q->filter, n, NULL))
+            return ddb__fail_validation(
+                q->r,
+                arena_printf(q->r->arena, "%s can only contain non-primary key attributes: Primary key attribute: %.*s",
+                             val_get(in, "QueryFilter") ? "QueryFilter" : "Filter Expression", STR_FMT(n)));
     }
     return GR_OK;
 }
 
 int dynamodb_query(req_t *r, const val_t *in, val_t *out)
 {
-    static const char *const EX[] = {"KeyConditionExpression", "FilterExpression", "ProjectionExpression", NULL};
-    static const char *const LG[] = {"KeyConditions", "QueryFilter", "ConditionalOperator", "AttributesToGet", NULL};
     arena_t *a = r->arena;
     rd_t q = {.r = r, .limit = val_get_int(in, "Limit", -1)};
-    if (ddb__ctx_or_fail(r, in, &q.c, EX, LG) != GR_OK) return GR_ERR;
+    const char *e = NULL;
+    /* AWS's order (dynalite validations/query.js, checked against
+     * DynamoDB): all that needs no table first. */
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_QUERY) != GR_OK) return GR_ERR;
+    ddb_ctx_init(&q.c, a, NULL, NULL);
+    if (legacy_filter_or_fail(&q, in, "QueryFilter") != GR_OK) return GR_ERR;
+    const val_t *esk = val_get(in, "ExclusiveStartKey");
+    if (esk && start_values_or_fail(r, esk) != GR_OK) return GR_ERR;
     str_t kce = val_get_str(in, "KeyConditionExpression");
     const val_t *kcs = val_get(in, "KeyConditions");
     if (!kce.p && !kcs)
         return ddb__fail_validation(
             r, "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+    if (ddb__ctx_or_fail(r, in, &q.c) != GR_OK) return GR_ERR;
+    ddb_kcs_t kp;
+    if (kce.p && !ddb_kcs_parse(&q.c, kce, &kp, &e)) return ddb__fail_validation(r, e);
+    if (expr_filter_or_fail(&q, in) != GR_OK) return GR_ERR;
+    if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
+    if (kce.p ? !ddb_kcs_split(&q.c, &kp, &e) : !ddb_legacy_kcs(&q.c, kcs, &kp, &e)) return ddb__fail_validation(r, e);
+
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
     ddb_table_t t;
     if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     q.t = &t;
-    if (filter_params_or_fail(&q, in, "QueryFilter", "QueryFilter") != GR_OK) return GR_ERR;
     if (select_or_fail(&q, in) != GR_OK) return GR_ERR;
     str_t pk = q.x ? q.x->pk : t.pk, sk = q.x ? q.x->sk : t.sk;
     ddb_type_t pkt = q.x ? q.x->pkt : t.pkt, skt = q.x ? q.x->skt : t.skt;
     ddb_keycond_t kc;
-    memset(&kc, 0, sizeof kc);
-    const char *e = NULL;
-    bool ok =
-        kce.p ? ddb_keycond_parse(&q.c, kce, pk, sk, &kc, &e) : ddb_legacy_key_conditions(&q.c, kcs, pk, sk, &kc, &e);
-    if (!ok) return ddb__fail_validation(r, e);
-    if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
-    if (ddb_type(kc.pk_value) != pkt || (kc.sk_op != DDB_KC_NONE && ddb_type(kc.sk_v1) != skt) ||
-        (kc.sk_v2 && ddb_type(kc.sk_v2) != skt))
-        return ddb__fail_validation(r, PVI "Condition parameter type does not match schema type");
-    bool fwd = val_get_bool(in, "ScanIndexForward", true);
-    const val_t *esk = val_get(in, "ExclusiveStartKey");
     ddb_keyenc_t sk0;
     buf_t ik[2];
-    if (esk && start_key_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
+    if (esk && start_check_or_fail(&q, esk, true) != GR_OK) return GR_ERR;
+    q.esk = esk;
+    if (!ddb_kcs_resolve(a, &kp, pk, pkt, sk, skt, esk ? start_piece_hook : NULL, &q, &kc, &e))
+        return ddb__fail_validation(r, e);
+    if (esk && start_encode_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
+    if (esk && start_bounds_or_fail(&q, esk, &kc, pk, sk) != GR_OK) return GR_ERR;
+    if (ddb__key_paths_or_fail(r, &t, q.has_proj ? &q.proj : NULL, NULL, NULL) != GR_OK) return GR_ERR;
+    if (filter_keys_or_fail(&q, in, pk, sk) != GR_OK) return GR_ERR;
+    if (gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
+    if (ddb__key_paths_or_fail(r, &t, NULL, q.filter, NULL) != GR_OK) return GR_ERR;
+    bool fwd = val_get_bool(in, "ScanIndexForward", true);
 
     buf_t bp = enc(a, kc.pk_value), b1 = enc(a, kc.sk_v1), b2 = enc(a, kc.sk_v2);
     const char *skc = q.x ? "x.isk" : "sk";
@@ -335,10 +528,15 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
 
 int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
 {
-    static const char *const EX[] = {"FilterExpression", "ProjectionExpression", NULL};
-    static const char *const LG[] = {"ScanFilter", "ConditionalOperator", "AttributesToGet", NULL};
     arena_t *a = r->arena;
     rd_t q = {.r = r, .limit = val_get_int(in, "Limit", -1)};
+    /* AWS's order (dynalite validations/scan.js, checked against DynamoDB):
+     * all that needs no table first. */
+    if (ddb__expr_mix_or_fail(r, in, DDB_XP_SCAN) != GR_OK) return GR_ERR;
+    ddb_ctx_init(&q.c, a, NULL, NULL);
+    if (legacy_filter_or_fail(&q, in, "ScanFilter") != GR_OK) return GR_ERR;
+    const val_t *esk = val_get(in, "ExclusiveStartKey");
+    if (esk && start_values_or_fail(r, esk) != GR_OK) return GR_ERR;
     const val_t *seg = val_get(in, "Segment"), *tot = val_get(in, "TotalSegments");
     if (seg && !tot)
         return ddb__fail_validation(r, "The TotalSegments parameter is required but was not present in the request "
@@ -356,28 +554,41 @@ int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
                                 "Segment: %lld is not less than TotalSegments: %lld",
                                 (long long)q.segment, (long long)q.total));
     }
-    if (ddb__ctx_or_fail(r, in, &q.c, EX, LG) != GR_OK) return GR_ERR;
+    if (ddb__ctx_or_fail(r, in, &q.c) != GR_OK) return GR_ERR;
+    if (expr_filter_or_fail(&q, in) != GR_OK) return GR_ERR;
+    if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
+
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
     ddb_table_t t;
     if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     q.t = &t;
-    if (filter_params_or_fail(&q, in, "ScanFilter", "ScanFilter") != GR_OK) return GR_ERR;
-    if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
     if (select_or_fail(&q, in) != GR_OK) return GR_ERR;
-    const val_t *esk = val_get(in, "ExclusiveStartKey");
     ddb_keyenc_t sk0;
     buf_t ik[2];
-    if (esk && start_key_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
+    if (esk && start_check_or_fail(&q, esk, false) != GR_OK) return GR_ERR;
+    if (gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
+    if (esk && start_encode_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
+    /* AWS: a start key must come from the segment it resumes. */
+    q.seg_type = q.x ? q.x->pkt : t.pkt;
+    const buf_t *seg_key = q.x ? &ik[0] : &sk0.pk;
+    if (esk && q.total > 1 && seg_of(&q, seg_key->p, seg_key->len) != q.segment)
+        return ddb__fail_validation(r, arena_printf(a,
+                                                    "The provided starting key is invalid: Invalid ExclusiveStartKey. "
+                                                    "Please use ExclusiveStartKey with correct Segment. TotalSegments: "
+                                                    "%lld Segment: %lld",
+                                                    (long long)q.total, (long long)q.segment));
+    if (ddb__key_paths_or_fail(r, &t, q.has_proj ? &q.proj : NULL, NULL, NULL) != GR_OK) return GR_ERR;
+    if (ddb__key_paths_or_fail(r, &t, NULL, q.filter, NULL) != GR_OK) return GR_ERR;
     const char *sql;
     if (!q.x)
         sql = esk ? "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 AND (pk, sk) > (?2, ?3) ORDER BY pk, sk"
                   : "SELECT pk, sk, item FROM ddb_item WHERE tid = ?1 ORDER BY pk, sk";
     else
-        sql = esk ? "SELECT x.pk, x.sk, i.item FROM ddb_index x JOIN ddb_item i ON i.tid = x.tid AND i.pk = x.pk AND "
+        sql = esk ? "SELECT x.ipk, x.sk, i.item FROM ddb_index x JOIN ddb_item i ON i.tid = x.tid AND i.pk = x.pk AND "
                     "i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?4 AND (x.ipk, x.isk, x.pk, x.sk) > (?5, ?6, ?2, ?3) "
                     "ORDER BY x.ipk, x.isk, x.pk, x.sk"
-                  : "SELECT x.pk, x.sk, i.item FROM ddb_index x JOIN ddb_item i ON i.tid = x.tid AND i.pk = x.pk AND "
+                  : "SELECT x.ipk, x.sk, i.item FROM ddb_index x JOIN ddb_item i ON i.tid = x.tid AND i.pk = x.pk AND "
                     "i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?4 ORDER BY x.ipk, x.isk, x.pk, x.sk";
     sqlite3_stmt *st = ddb__stmt(db, sql);
     if (!st) return GR_ERR;

@@ -143,7 +143,7 @@ static void test_json_validation_messages(void **state)
                         "4 validation errors detected: Value 'ab' at 'name' failed to satisfy constraint: Member must "
                         "have length greater than or equal to 3; Value 'X' at 'kind' failed to satisfy constraint: "
                         "Member must satisfy enum value set: [HASH, RANGE]; Value '11' at 'count' failed to satisfy "
-                        "constraint: Member must have value less than or equal to 10; Value '...' at 'names' failed "
+                        "constraint: Member must have value less than or equal to 10; Value '[]' at 'names' failed "
                         "to satisfy constraint: Member must have length greater than or equal to 1");
     assert_int_equal(parse("{\"Name\":\"abc\",\"Names\":[\"toolong\"]}", a, &in, &f), GR_ERR);
     assert_non_null(strstr(f.msg, "at 'names.1.member' failed"));

@@ -1,0 +1,140 @@
+"""test_dynamodb_tables.py — the exact answers of DynamoDB's table-level operations to bad input,
+as raw signed requests (no client-side validation in the way): model patterns in validation
+messages, what is checked before the model's validation (a missing TableName, a missing or
+malformed ResourceArn), the tag operations' own texts, and a table ARN as TableName. Also one
+pattern refusal from a query service (IAM) and a boto3 call through the whole client.
+"""
+import json
+import urllib.error
+import urllib.request
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+import botocore.exceptions
+import pytest
+
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+ARN_PREFIX = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"
+PATTERN = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+
+
+@pytest.fixture(scope="module")
+def call(gureum):
+    """call(op, body) -> (status, parsed JSON body) for a SigV4-signed DynamoDB request."""
+
+    def do(op, body):
+        req = botocore.awsrequest.AWSRequest(
+            method="POST", url=gureum.endpoint + "/", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + op})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"), "dynamodb", REGION).add_auth(req)
+        p = req.prepare()
+        r = urllib.request.Request(p.url, data=p.body, headers=dict(p.headers), method="POST")
+        try:
+            with urllib.request.urlopen(r, timeout=10) as resp:
+                return resp.status, json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    return do
+
+
+def validation(resp):
+    status, body = resp
+    assert status == 400, body
+    assert body["__type"] == "com.amazon.coral.validate#ValidationException", body
+    return body["message"]
+
+
+@pytest.fixture(scope="module")
+def table(gureum):
+    ddb = gureum.client("dynamodb")
+    ddb.create_table(TableName="tabs-t1", AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    return "tabs-t1"
+
+
+def test_missing_table_name_comes_first(call):
+    for op in ("CreateTable", "DescribeTable", "DeleteTable", "UpdateTable", "DescribeTimeToLive"):
+        assert validation(call(op, {})) == \
+            "The parameter 'TableName' is required but was not present in the request", op
+
+
+def test_table_name_pattern_and_length(call):
+    assert validation(call("DescribeTable", {"TableName": "abc;"})) == \
+        f"1 validation error detected: Value 'abc;' at 'tableName' failed to satisfy constraint: {PATTERN}"
+    # AWS lists the pattern and the length for a short bad name, and every other invalid member
+    msg = validation(call("CreateTable", {"TableName": "a;"}))
+    assert msg.startswith("4 validation errors detected: "), msg
+    parts = set(msg[len("4 validation errors detected: "):].split("; "))
+    assert parts == {
+        f"Value 'a;' at 'tableName' failed to satisfy constraint: {PATTERN}",
+        "Value 'a;' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3",
+        "Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null",
+        "Value null at 'keySchema' failed to satisfy constraint: Member must not be null",
+    }
+    msg = validation(call("ListTables", {"ExclusiveStartTableName": ""}))
+    assert msg.startswith("2 validation errors detected: ") and PATTERN in msg, msg
+
+
+def test_table_arn_as_table_name(call, table):
+    status, body = call("DescribeTable", {"TableName": ARN_PREFIX + table})
+    assert status == 200 and body["Table"]["TableName"] == table
+    status, body = call("DescribeTable", {"TableName": ARN_PREFIX + "nope"})
+    assert (status, body["message"]) == (400, "Requested resource not found: Table: nope not found")
+
+
+def test_describe_ttl_names_missing_table(call):
+    status, body = call("DescribeTimeToLive", {"TableName": "no-such-table"})
+    assert status == 400
+    assert body == {"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+                    "message": "Requested resource not found: Table: no-such-table not found"}
+
+
+@pytest.mark.parametrize("op,extra", [("TagResource", {"Tags": [{"Key": "k", "Value": "v"}]}),
+                                      ("UntagResource", {"TagKeys": ["k"]}), ("ListTagsOfResource", {})])
+def test_tag_ops_resource_arn_checks(call, op, extra):
+    assert validation(call(op, {})) == "Invalid TableArn"
+    for arn, shown in (("", "*"), ("abcd", "abcd"), ("a:b:c:d:e:f", "a:b:c:d:e:f"), ("a:b:c:d:e/f", "a:b:c:d:e/f")):
+        status, body = call(op, {"ResourceArn": arn})
+        assert status == 400 and body["__type"] == "com.amazon.coral.service#AccessDeniedException", body
+        text = body.get("Message", body.get("message"))
+        assert text == f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: dynamodb:{op} " \
+                       f"on resource: {shown}"
+    bad = ARN_PREFIX + "ab"  # no table can have this name
+    assert validation(call(op, dict(extra, ResourceArn="a:b:c:d:e:f/g"))) == \
+        "Invalid TableArn: Invalid ResourceArn provided as input a:b:c:d:e:f/g"
+    assert validation(call(op, dict(extra, ResourceArn=bad))) == \
+        f"Invalid TableArn: Invalid ResourceArn provided as input {bad}"
+
+
+def test_tag_ops_empty_lists_and_not_found(call, table):
+    missing = ARN_PREFIX + "missing-table"
+    assert validation(call("TagResource", {"ResourceArn": "a:b:c:d:e:f/g"})) == \
+        "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null"
+    assert validation(call("TagResource", {"ResourceArn": missing, "Tags": []})) == \
+        "Atleast one Tag needs to be provided as Input."
+    assert validation(call("UntagResource", {"ResourceArn": missing, "TagKeys": []})) == \
+        "Atleast one Tag Key needs to be provided as Input."
+    nf = "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+    assert call("TagResource", {"ResourceArn": missing, "Tags": [{"Key": "a", "Value": "b"}]}) == \
+        (400, {"__type": nf, "message": f"Requested resource not found: ResourcArn: {missing} not found"})
+    assert call("ListTagsOfResource", {"ResourceArn": missing}) == \
+        (400, {"__type": nf, "message": f"Requested resource not found: ResourcArn: {missing} not found"})
+    assert call("UntagResource", {"ResourceArn": missing, "TagKeys": ["a"]}) == \
+        (400, {"__type": nf, "message": "Requested resource not found"})
+    arn = ARN_PREFIX + table
+    assert call("TagResource", {"ResourceArn": arn, "Tags": [{"Key": "a", "Value": "b"}]})[0] == 200
+    assert call("ListTagsOfResource", {"ResourceArn": arn}) == (200, {"Tags": [{"Key": "a", "Value": "b"}]})
+
+
+def test_iam_name_pattern(gureum):
+    iam = gureum.client("iam")
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        iam.create_user(UserName="bad name")
+    e = exc.value.response["Error"]
+    assert e["Code"] == "ValidationError"
+    assert e["Message"] == ("1 validation error detected: Value 'bad name' at 'userName' failed to satisfy "
+                            "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+    assert iam.create_user(UserName="good+name=1,a.b@c-d")["User"]["UserName"] == "good+name=1,a.b@c-d"
