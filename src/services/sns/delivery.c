@@ -377,15 +377,11 @@ static void give_up(job_t *j, const char *why)
 
 static void *key_loop(void *arg)
 {
-    /* Making a key costs a CPU-second or so on a first start: it waits until
-     * the server has answered its first requests, unless a signature is
-     * wanted sooner. */
+    /* Making a key costs up to a CPU-second on a first start, so it is made
+     * when the first signature is wanted, not before: a server that never
+     * signs (most test runs) or is being benchmarked does not pay for it. */
     pthread_mutex_lock(&key_mu);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 3;
-    while (!key_wanted && !stopping && pthread_cond_timedwait(&key_cv, &key_mu, &ts) == 0) {
-    }
+    while (!key_wanted && !stopping) pthread_cond_wait(&key_cv, &key_mu);
     bool stop = stopping;
     pthread_mutex_unlock(&key_mu);
     if (!stop) load_or_make_key(store_datadir(((app_t *)arg)->store));
