@@ -28,6 +28,7 @@ typedef enum {
     SIGV4_BAD_HASH,   /* x-amz-content-sha256 differs from the body: XAmzContentSHA256Mismatch */
     SIGV4_MALFORMED,  /* unparseable date, bad algorithm, … */
     SIGV4_EXP_RANGE,  /* presigned X-Amz-Expires < 0 or > 7 days: S3 AuthorizationQueryParametersError (403) */
+    SIGV4_BOTH,       /* an Authorization header and an X-Amz-Algorithm query parameter: InvalidSignature (coral) */
 } sigv4_status_t;
 
 typedef struct {

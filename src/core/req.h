@@ -38,7 +38,7 @@ struct svc_entry;
 
 typedef struct req {
     arena_t *arena;
-    char id[37]; /* request id, UUID */
+    char id[53]; /* request id: a UUID, or DynamoDB's 52 characters [0-9A-Z] */
     int64_t start_us;
     wire_req_t w;
     /* route */

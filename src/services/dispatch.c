@@ -48,8 +48,22 @@ static const char MSG_S3_SIG[] =
 
 static int proto_of(const req_t *r) { return r->svc ? r->svc->model->protocol : PROTO_JSON; }
 
+/* DynamoDB (and its Streams) answer HTTP- and signature-level failures with
+ * Coral's own texts, checked against DynamoDB by dynalite's suite. */
+static bool is_ddb(const req_t *r)
+{
+    return r->svc && !strncmp(r->svc->name, "dynamodb", 8);
+}
+
 static int fail_missing_auth(req_t *r)
 {
+    /* AWS: DynamoDB: 400 MissingAuthenticationTokenException "Request is
+     * missing Authentication Token" (dynalite's suite; the AWS SDK for Java
+     * against DynamoDB reports the same). */
+    static const aws_errdef_t E_MissingAuthenticationTokenException400 = {"MissingAuthenticationTokenException", 400,
+                                                                          true};
+    if (is_ddb(r))
+        return req_fail(r, &E_MissingAuthenticationTokenException400, "Request is missing Authentication Token");
     switch (proto_of(r)) {
     case PROTO_REST_XML: return req_fail(r, &ERR_AccessDenied, "Access Denied");
     case PROTO_JSON:
@@ -97,6 +111,10 @@ static int fail_sigv4(req_t *r, const sigv4_t *s)
         if (p == PROTO_REST_JSON) return req_fail(r, &E_InvalidSignature403, "%s", s->msg ? s->msg : "Signature expired");
         return req_fail(r, &ERR_RequestExpired, "%s", s->msg ? s->msg : "Request has expired.");
     case SIGV4_EXPIRED: return req_fail(r, &ERR_AccessDenied, "Request has expired");
+    case SIGV4_BOTH:
+        /* AWS (coral, dynalite's suite): both mechanisms at once is InvalidSignatureException */
+        if (p == PROTO_JSON) return req_fail(r, &ERR_InvalidSignatureException, "%s", s->msg);
+        goto malformed;
     case SIGV4_BAD_HASH:
         if (p == PROTO_REST_XML)
             return req_fail(r, &E_XAmzContentSHA256Mismatch,
@@ -111,6 +129,7 @@ static int fail_sigv4(req_t *r, const sigv4_t *s)
     case SIGV4_INCOMPLETE:
     case SIGV4_MALFORMED:
     default:
+    malformed:
         if (p == PROTO_REST_XML)
             return req_fail(r, &ERR_AuthorizationHeaderMalformed, "%s",
                             s->msg ? s->msg : "The authorization header is malformed.");
@@ -196,6 +215,16 @@ static int add_trailers(req_t *r, const kv_t *tr, size_t ntr)
     return GR_OK;
 }
 
+/* AWS (coral, dynalite's suite): an Authorization header that does not start
+ * "AWS4-" ("AWS4", "X") and query parameters without X-Amz-Algorithm are no
+ * credentials at all: MissingAuthenticationToken, not a malformed signature. */
+static bool no_credentials_offered(req_t *r)
+{
+    str_t auth = wire_header(&r->w, "Authorization");
+    if (auth.p) return !str_starts_with(str_trim(auth), STR("AWS4-"));
+    return !wire_query_param(&r->w, r->arena, "X-Amz-Algorithm").p;
+}
+
 /* streamed: the body has not arrived (OPF_STREAM_BODY, authenticated on its
  * headers); body.c decodes aws-chunked framing piece by piece instead. */
 static int authenticate(req_t *r, sigv4_t *sig, bool streamed)
@@ -213,6 +242,8 @@ static int authenticate(req_t *r, sigv4_t *sig, bool streamed)
         }
         return fail_missing_auth(r);
     }
+    if (sig->status != SIGV4_OK && sig->status != SIGV4_BOTH && is_ddb(r) && no_credentials_offered(r))
+        return fail_missing_auth(r);
     if (sig->status != SIGV4_OK) return fail_sigv4(r, sig);
     cred_t cred;
     if (creds_lookup(app->creds, sig->access_key, r->arena, &cred) != GR_OK || !cred.active)
@@ -314,8 +345,10 @@ static void finish_error(req_t *r)
     kv_t saved[N_CARRIED];
     size_t nsaved = carried_headers(r, saved);
     wire_resp_init(&r->resp, r->arena);
-    if (proto_write_error(r->svc ? r->svc->model : NULL, r->err, r->err_msg ? r->err_msg : "", r->err_extra, r->id,
-                          r->arena, &r->resp) != GR_OK) {
+    const char *msg = r->err_msg ? r->err_msg : "";
+    if (!*msg && is_ddb(r)) msg = NULL; /* AWS: {"__type":"...#UnknownOperationException"}, no message */
+    if (proto_write_error(r->svc ? r->svc->model : NULL, r->err, msg, r->err_extra, r->id, r->arena, &r->resp) !=
+        GR_OK) {
         wire_resp_init(&r->resp, r->arena);
         r->resp.status = 500;
     }
@@ -394,6 +427,11 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
     /* The operation is found before authenticating so the access log names it
      * even for refused requests; nothing of the input is trusted yet. */
     r->op = proto_find_op(r->svc->model, &r->w, r->arena, &r->op_name);
+    /* AWS: DynamoDB's request ids are 52 characters of [0-9A-Z]
+     * ("NT2MFOD2O99GE1H05NSVBP2UUVVV4KQNSO5AEMVJF66Q9ASUAAJG") */
+    if (is_ddb(r)) id_random_chars(r->id, 52, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    /* AWS (coral, dynalite's suite): DynamoDB names an unknown operation before it authenticates */
+    if (!r->op && is_ddb(r)) return finish(r, fail_unknown_op(r));
     if (authenticate(r, sig, streamed) != GR_OK) return finish(r, GR_ERR);
     if (!r->op) return finish(r, fail_unknown_op(r));
     if (!r->op->handler)
@@ -451,6 +489,22 @@ req_t *dispatch_req_new(app_t *app, size_t budget)
 
 /* ==== http glue ==== */
 
+/* AWS (DynamoDB, dynalite's suite): a request with an Origin header gets
+ * Access-Control-Allow-Origin: * (browsers call DynamoDB directly), and the
+ * answer is "application/json" unless the request was
+ * "application/x-amz-json-1.0" (SDKs send that; curl and browsers may not). */
+static void ddb_http_headers(req_t *r)
+{
+    if (wire_header(&r->w, "Origin").p) wire_resp_header(&r->resp, r->arena, "Access-Control-Allow-Origin", STR("*"));
+    str_t ct = wire_header(&r->w, "Content-Type"), mime;
+    str_cut(ct, ';', &mime);
+    if (ct.p && str_eq_nocase(str_trim(mime), STR("application/x-amz-json-1.0"))) return;
+    for (size_t i = 0; i < r->resp.nheaders; i++)
+        if (str_eq_nocase(r->resp.headers[i].name, STR("Content-Type")) &&
+            str_eq_c(r->resp.headers[i].value, "application/x-amz-json-1.0"))
+            r->resp.headers[i].value = STR("application/json");
+}
+
 static void send_response(req_t *r)
 {
     http_req_t *h = r->transport;
@@ -463,6 +517,7 @@ static void send_response(req_t *r)
                  (int)(r->op ? strlen(r->op->name) : r->op_name.len ? r->op_name.len : 1),
                  r->op ? r->op->name : r->op_name.len ? r->op_name.p : "-", r->resp.status, ms, r->id);
     }
+    if (is_ddb(r)) ddb_http_headers(r);
     http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
     if (r->resp.src)
         http_respond_src(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.src, r->resp.len);

@@ -99,7 +99,7 @@ def test_tag_ops_resource_arn_checks(call, op, extra):
     for arn, shown in (("", "*"), ("abcd", "abcd"), ("a:b:c:d:e:f", "a:b:c:d:e:f"), ("a:b:c:d:e/f", "a:b:c:d:e/f")):
         status, body = call(op, {"ResourceArn": arn})
         assert status == 400 and body["__type"] == "com.amazon.coral.service#AccessDeniedException", body
-        text = body.get("Message", body.get("message"))
+        text = body["Message"]  # this Coral error's key is capitalized
         assert text == f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: dynamodb:{op} " \
                        f"on resource: {shown}"
     bad = ARN_PREFIX + "ab"  # no table can have this name
@@ -138,3 +138,43 @@ def test_iam_name_pattern(gureum):
     assert e["Message"] == ("1 validation error detected: Value 'bad name' at 'userName' failed to satisfy "
                             "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
     assert iam.create_user(UserName="good+name=1,a.b@c-d")["User"]["UserName"] == "good+name=1,a.b@c-d"
+
+
+# ==== HTTP and signature level (Coral's answers, as DynamoDB gives them) ====
+
+def raw(gureum, headers, body=b"{}", path="/"):
+    """An unsigned POST; returns (status, headers (lower-case names), parsed JSON body)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=10)
+    c.request("POST", path, body=body, headers=headers)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, json.loads(data or b"{}")
+
+
+def test_missing_and_incomplete_signatures(gureum):
+    target = {"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}
+    missing = {"__type": "com.amazon.coral.service#MissingAuthenticationTokenException",
+               "message": "Request is missing Authentication Token"}
+    for extra, path in (({}, "/"), ({"Authorization": "AWS4"}, "/"), ({"Authorization": "X"}, "/?X-Amz-Algorith"),
+                        ({}, "/?X-Amz-Credential=a&X-Amz-Signature=b&X-Amz-SignedHeaders=c&X-Amz-Date=d")):
+        status, hdrs, body = raw(gureum, dict(target, **extra), path=path)
+        assert (status, body) == (400, missing), (extra, path)
+    status, _, body = raw(gureum, dict(target, Authorization="X"), path="/?X-Amz-Algorithm")
+    assert (status, body["__type"]) == (400, "com.amazon.coral.service#InvalidSignatureException")
+    assert body["message"] == "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
+    status, _, body = raw(gureum, dict(target, Authorization="AWS4- Signature=b Credential=a", Date="a"))
+    assert (status, body) == (400, {"__type": "com.amazon.coral.service#IncompleteSignatureException",
+                                    "message": "Authorization header requires 'SignedHeaders' parameter. "
+                                               "Authorization=AWS4- Signature=b Credential=a"})
+
+
+def test_unknown_operation_request_id_cors_content_type(gureum):
+    import re
+    status, hdrs, body = raw(gureum, {"X-Amz-Target": "DynamoDB_20120810.ListTable", "Origin": "x"})
+    assert (status, body) == (400, {"__type": "com.amazon.coral.service#UnknownOperationException"})
+    assert re.fullmatch(r"[0-9A-Z]{52}", hdrs["x-amzn-requestid"])
+    assert hdrs["access-control-allow-origin"] == "*"
+    assert hdrs["content-type"] == "application/json"  # the request named none
+    assert hdrs["x-amz-crc32"].isdigit()
