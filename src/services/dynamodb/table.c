@@ -468,59 +468,6 @@ double ddb__wcu(size_t bytes)
     return bytes == 0 ? 1 : ceil((double)bytes / 1024.0);
 }
 
-static val_t *units_val(arena_t *a, double units, bool write)
-{
-    val_t *u = val_new(a, VAL_STRUCT);
-    val_set_c(a, u, "CapacityUnits", val_float(a, units));
-    val_set_c(a, u, write ? "WriteCapacityUnits" : "ReadCapacityUnits", val_float(a, units));
-    return u;
-}
-
-static bool in_index(const ddb_index_t *x, const val_t *item)
-{
-    return item && val_get_s(item, x->pk) && (!x->sk.p || val_get_s(item, x->sk));
-}
-
-void ddb__capacity_ex(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write,
-                      const ddb_index_t *read_idx, const val_t *old, const val_t *neu)
-{
-    str_t mode = val_get_str(in, "ReturnConsumedCapacity");
-    if (!mode.p || str_eq_c(mode, "NONE")) return;
-    arena_t *a = r->arena;
-    val_t *cc = val_new(a, VAL_STRUCT);
-    val_set_c(a, cc, "TableName", val_str(a, t->name));
-    /* AWS: a read through an index is charged to the index; a write to the
-     * table and to every index whose entry it adds, changes or removes. */
-    double table_units = read_idx ? 0 : units, total = units;
-    val_t *gsi = NULL, *lsi = NULL;
-    for (size_t i = 0; i < t->nidx; i++) {
-        const ddb_index_t *x = &t->idx[i];
-        double xu = 0;
-        if (read_idx)
-            xu = x == read_idx ? units : 0;
-        else if (write && (in_index(x, old) || in_index(x, neu)))
-            xu = units;
-        if (xu == 0) continue;
-        if (write) total += xu;
-        val_t **m = x->global ? &gsi : &lsi;
-        if (!*m) *m = val_new(a, VAL_MAP);
-        val_set(a, *m, x->name, units_val(a, xu, write));
-    }
-    val_set_c(a, cc, "CapacityUnits", val_float(a, total));
-    val_set_c(a, cc, write ? "WriteCapacityUnits" : "ReadCapacityUnits", val_float(a, total));
-    if (str_eq_c(mode, "INDEXES")) {
-        val_set_c(a, cc, "Table", units_val(a, table_units, write));
-        if (lsi) val_set_c(a, cc, "LocalSecondaryIndexes", lsi);
-        if (gsi) val_set_c(a, cc, "GlobalSecondaryIndexes", gsi);
-    }
-    val_set_c(a, out, "ConsumedCapacity", cc);
-}
-
-void ddb__capacity(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write)
-{
-    ddb__capacity_ex(r, in, out, t, units, write, NULL, NULL, NULL);
-}
-
 /* ==== describing ==== */
 
 static int64_t count_rows(sqlite3 *db, const char *sql, int64_t tid, int64_t idx, int64_t *size)

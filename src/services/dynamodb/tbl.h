@@ -78,12 +78,7 @@ bool ddb__needs_old(const ddb_table_t *t, const val_t *in, bool cond, bool retur
 /* Checks index key attributes of a new item ("Type mismatch for Index Key"). */
 int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item);
 
-/* Capacity: the ConsumedCapacity member for ReturnConsumedCapacity. */
-void ddb__capacity(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write);
-/* The same with index consumption: read_idx for a read through an index,
- * old/new for a write (charged to each index the item is in). */
-void ddb__capacity_ex(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, bool write,
-                      const ddb_index_t *read_idx, const val_t *old, const val_t *neu);
+/* Capacity units of an item size (ConsumedCapacity itself: capacity.c). */
 double ddb__rcu(size_t bytes, bool consistent);
 double ddb__wcu(size_t bytes);
 
