@@ -66,6 +66,10 @@ typedef struct req {
     /* OPF_STREAM_BODY operations: the body, already in a temporary blob
      * (services/body.h); w.body is then empty. NULL otherwise. */
     struct body_stream *body;
+    /* A streamed operation parsed, authorized and checked by its service on
+     * its headers, before its body was asked for (dispatch_on_headers): the
+     * service's own checks then need not run again (S3: the bucket). */
+    bool headers_checked;
 } req_t;
 
 /* The role name in an assumed-role session ARN

@@ -402,13 +402,28 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
     return GR_OK;
 }
 
-/* Parse, authorize, call, serialize: the request has arrived whole. */
-static int run(req_t *r)
+/* Parse and authorize: once on the headers for a streamed body
+ * (headers_checked), else when the request has arrived whole. */
+static int parse_authorize(req_t *r)
 {
     proto_fail_t pf = {0};
-    if (proto_parse(r->svc->model, r->op, &r->w, r->arena, &r->in, &pf) != GR_OK) return finish(r, fail_parse(r, &pf));
+    if (proto_parse(r->svc->model, r->op, &r->w, r->arena, &r->in, &pf) != GR_OK) return fail_parse(r, &pf);
     /* Authorized after parsing: the resource ARN is built from the input. */
-    if (authz_check(r, ((app_t *)r->app)->authz) != GR_OK) return finish(r, GR_ERR);
+    return authz_check(r, ((app_t *)r->app)->authz);
+}
+
+/* Parse, authorize, call, serialize: the request has arrived whole.
+ * reparse: a request checked on its headers got aws-chunked trailers
+ * (x-amz-checksum-*) as headers since, so its input is read again with
+ * their members; its authorization does not change. */
+static int run(req_t *r, bool reparse)
+{
+    proto_fail_t pf = {0};
+    if (!r->headers_checked) {
+        if (parse_authorize(r) != GR_OK) return finish(r, GR_ERR);
+    } else if (reparse && proto_parse(r->svc->model, r->op, &r->w, r->arena, &r->in, &pf) != GR_OK) {
+        return finish(r, fail_parse(r, &pf));
+    }
     r->out = val_new(r->arena, VAL_STRUCT);
     if (!r->out) return finish(r, GR_ERR);
     int rc = r->op->handler(r, r->in, r->out);
@@ -423,7 +438,7 @@ int dispatch_handle(req_t *r)
     sigv4_t sig;
     bool answered = false;
     if (prepare(r, &sig, false, &answered) != GR_OK) return answered ? GR_OK : GR_ERR;
-    return run(r);
+    return run(r, false);
 }
 
 req_t *dispatch_req_new(app_t *app, size_t budget)
@@ -512,6 +527,20 @@ http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud)
     http_req_set_data(h, r);
     bool answered = false;
     int rc = prepare(r, &sig, true, &answered);
+    /* Refused on its headers (authorization, a missing bucket): answered
+     * before the body is asked for, so Expect: 100-continue gets this final
+     * status instead of 100 (AWS; ceph/s3-tests test_100_continue). The
+     * handler does not repeat these checks (headers_checked). */
+    if (rc == GR_OK) {
+        bool is_s3 = !strcmp(r->svc->name, "s3");
+        r->w.body = STR("");
+        if (parse_authorize(r) != GR_OK || (is_s3 && s3_on_headers(r) != GR_OK)) {
+            rc = finish(r, GR_ERR);
+            if (is_s3) s3_cors_decorate(r);
+        } else {
+            r->headers_checked = true;
+        }
+    }
     if (rc == GR_OK && !(r->body = body_begin(r, &sig))) rc = finish(r, GR_ERR);
     if (rc != GR_OK) {
         send_response(r);
@@ -549,7 +578,7 @@ void dispatch_on_request(http_req_t *h, void *ud)
     req_t *r = http_req_data(h);
     if (r) { /* streamed (dispatch_on_headers) */
         r->w.body = STR("");
-        int rc = end_body(r) == GR_OK ? run(r) : finish(r, GR_ERR);
+        int rc = end_body(r) == GR_OK ? run(r, r->body->ntrailers > 0) : finish(r, GR_ERR);
         if (rc == GR_AGAIN) return;
         send_response(r);
         return;
