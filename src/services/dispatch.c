@@ -284,10 +284,9 @@ static void inspect(req_t *r)
  * HeadObject answers x-amz-tagging-count, which botocore's HeadObject output
  * lacks; a request charged to its requester by a Requester Pays bucket
  * answers x-amz-request-charged, set by the bucket check before any handler
- * output exists; x-amz-checksum-type, which botocore 1.26 lacks). Only these
- * survive serialization; copies them into saved. */
-static const char *const carried[] = {"ETag", "Last-Modified", "x-amz-delete-marker", "x-amz-version-id",
-                                      "x-amz-tagging-count", "x-amz-request-charged", "x-amz-checksum-type"};
+ * output exists). Only these survive serialization; copies them into saved. */
+static const char *const carried[] = {
+    "ETag", "Last-Modified", "x-amz-delete-marker", "x-amz-version-id", "x-amz-tagging-count", "x-amz-request-charged"};
 #define N_CARRIED (sizeof carried / sizeof carried[0])
 static size_t carried_headers(const req_t *r, kv_t *saved)
 {
@@ -499,6 +498,33 @@ static int read_wire(req_t *r, http_req_t *h)
     return GR_OK;
 }
 
+/* A buffered request whose client waits for 100 Continue (curl sends Expect
+ * with large bodies): refused now, with its final status instead of 100, when
+ * its credentials fail on the headers alone (no or a malformed signature, an
+ * unknown or inactive key, a signature whose payload hash the headers give).
+ * A signature over a body not yet read, and what needs the parsed input,
+ * wait for the body as before. true: r was answered. */
+static bool refused_on_headers(req_t *r, sigv4_t *sig, const route_t *rt, const struct op *op, str_t name)
+{
+    if (rt->kind == ROUTE_INSPECT || !rt->svc || rt->website) return false;
+    bool is_s3 = !strcmp(rt->svc->name, "s3");
+    r->svc = rt->svc;
+    r->region = rt->region;
+    r->op = op;
+    r->op_name = name;
+    if (sig->status != SIGV4_OK || sig->payload_hash.p || (is_s3 && sig->presigned)) {
+        if (authenticate(r, sig, true) == GR_OK) return false;
+    } else { /* the signature covers the body: only its key can be checked now */
+        cred_t cred;
+        if (creds_lookup(((app_t *)r->app)->creds, sig->access_key, r->arena, &cred) == GR_OK && cred.active)
+            return false;
+        fail_unknown_key(r);
+    }
+    finish(r, GR_ERR);
+    if (is_s3) s3_cors_decorate(r);
+    return true;
+}
+
 /* Streamed bodies: an operation flagged OPF_STREAM_BODY (S3 PutObject,
  * UploadPart) is routed and authenticated on its headers, so a refused
  * upload is answered before its body is read and an accepted one goes to a
@@ -506,7 +532,13 @@ static int read_wire(req_t *r, http_req_t *h)
 http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud)
 {
     app_t *app = ud;
-    if (!str_eq_c(http_req_method(h), "PUT")) return HTTP_BODY_BUFFER;
+    bool expect = false;
+    for (size_t i = 0, n = http_req_nheaders(h); i < n && !expect; i++) {
+        str_t k, v;
+        http_req_header_at(h, i, &k, &v);
+        expect = str_eq_nocase(k, STR("Expect")) && str_eq_nocase(str_trim(v), STR("100-continue"));
+    }
+    if (!expect && !str_eq_c(http_req_method(h), "PUT")) return HTTP_BODY_BUFFER;
     req_t *r = dispatch_req_new(app, REQ_BUDGET);
     if (!r) return HTTP_BODY_BUFFER;
     if (read_wire(r, h) != GR_OK) {
@@ -517,10 +549,18 @@ http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud)
     sigv4_parse(&r->w, r->arena, &sig);
     route_t rt;
     route_request(&r->w, &sig, app->cfg->region, r->arena, &rt);
-    str_t name;
+    str_t name = STR_NULL;
     const struct op *op =
         rt.kind != ROUTE_INSPECT && rt.svc ? proto_find_op(rt.svc->model, &r->w, r->arena, &name) : NULL;
     if (!op || !(op->flags & OPF_STREAM_BODY) || !op->handler) {
+        if (expect) {
+            http_req_set_data(h, r);
+            if (refused_on_headers(r, &sig, &rt, op, name)) {
+                send_response(r);
+                return HTTP_BODY_REJECT;
+            }
+            http_req_set_data(h, NULL);
+        }
         arena_free(r->arena);
         return HTTP_BODY_BUFFER;
     }

@@ -272,12 +272,20 @@ def test_checksum_type_errors(gureum, bucket):
 
 
 def test_full_object_completion_errors(gureum, s3, bucket):
-    """A wrong whole checksum is BadDigest; another checksum type or another
-    x-amz-mp-object-size than the upload's is InvalidRequest."""
+    """A part with another checksum algorithm than the upload's, or none, is
+    InvalidRequest; at completion a wrong whole checksum is BadDigest, and
+    another checksum type or x-amz-mp-object-size than the upload's is
+    InvalidRequest."""
     st, _, body = signed(gureum, "POST", "/%s/f?uploads" % bucket, {"x-amz-checksum-algorithm": "CRC64NVME"})
     uid = body.decode().split("<UploadId>")[1].split("</UploadId>")[0]
     data = b"tail part bytes"
     ck = b64(crc64nvme(data), 8)
+    # AWS: each part carries a checksum of the upload's algorithm
+    for headers, got in (({"x-amz-checksum-crc32": b64(zlib.crc32(data), 4)}, "crc32"), ({}, "null")):
+        st, _, body = signed(gureum, "PUT", "/%s/f?partNumber=1&uploadId=%s" % (bucket, uid), headers, data)
+        assert (st,) + code_msg(body) == (
+            400, "InvalidRequest",
+            "Checksum Type mismatch occurred, expected checksum Type: crc64nvme, actual checksum Type: %s" % got)
     st, h, _ = signed(gureum, "PUT", "/%s/f?partNumber=1&uploadId=%s" % (bucket, uid),
                       {"x-amz-checksum-crc64nvme": ck}, data)
     assert st == 200 and h["x-amz-checksum-crc64nvme"] == ck
@@ -350,3 +358,41 @@ def test_boto3_after_a_refused_expect_put_the_connection_works(gureum, s3, bucke
         bad.put_object(Bucket=bucket, Key="foo", Body=io.BytesIO(b"x" * 1000))
     assert e.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
     s3.put_object(Bucket=bucket, Key="foo2", Body=io.BytesIO(b"y" * 1000))
+
+
+def expect_signed(gureum, method, path, body, secret="test"):
+    """A signed request's headers with Expect: 100-continue, its body held
+    back: the first response bytes."""
+    h = {"x-amz-content-sha256": hashlib.sha256(body).hexdigest(), "Content-Length": str(len(body))}
+    req = AWSRequest(method=method, url=gureum.endpoint + path, data=body, headers=h)
+    SigV4Auth(Credentials("test", secret), "s3", "us-east-1").add_auth(req)
+    s = socket.create_connection(("127.0.0.1", gureum.port), timeout=5)
+    try:
+        head = "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % (method, path, gureum.port)
+        head += "".join("%s: %s\r\n" % kv for kv in req.headers.items()) + "Expect: 100-continue\r\n\r\n"
+        s.sendall(head.encode())
+        return s.recv(4096).decode(errors="replace")
+    finally:
+        s.close()
+
+
+def test_expect_continue_on_buffered_requests(gureum, bucket):
+    """Requests read whole (not streamed) that wait for 100 Continue: a
+    signature that fails on the headers is answered at once; a good one gets
+    100 Continue. A request without credentials to a service that needs them
+    too (SQS)."""
+    xml = b"<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"
+    head = expect_signed(gureum, "PUT", "/%s?tagging" % bucket, xml, secret="wrong")
+    assert head.startswith("HTTP/1.1 403 ") and "SignatureDoesNotMatch" in head, head
+    assert expect_signed(gureum, "PUT", "/%s?tagging" % bucket, xml) == "HTTP/1.1 100 Continue\r\n\r\n"
+    # SQS: a signature that names an unknown key is refused before the body
+    s = socket.create_connection(("127.0.0.1", gureum.port), timeout=5)
+    try:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                  b"X-Amz-Date: 20300101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=NOSUCHKEY/20300101/"
+                  b"us-east-1/sqs/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + b"0" * 64 +
+                  b"\r\nContent-Length: 40\r\nExpect: 100-continue\r\n\r\n")
+        head = s.recv(4096).decode(errors="replace")
+    finally:
+        s.close()
+    assert head.startswith("HTTP/1.1 4") and "Connection: close" in head, head

@@ -54,6 +54,18 @@ int s3__checksum_upload_type(req_t *r, str_t algo, str_t type, str_t *out)
     return GR_OK;
 }
 
+/* AWS: a part of an upload created with a ChecksumAlgorithm carries a
+ * checksum of that algorithm ("Checksum Type mismatch occurred, expected
+ * checksum Type: sha1, actual checksum Type: crc32c." in the API reference;
+ * "null" when the part has none). */
+int s3__checksum_part_matches(req_t *r, str_t upload_algo, str_t part_algo)
+{
+    if (!upload_algo.p || (part_algo.p && str_eq_nocase(upload_algo, part_algo))) return GR_OK;
+    return req_fail(r, &ERR_InvalidRequest,
+                    "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
+                    lower(r->arena, upload_algo), part_algo.p ? lower(r->arena, part_algo) : "null");
+}
+
 /* A CRC's base64 value as a number; false when it is not one of width n bytes. */
 static bool crc_value(arena_t *a, str_t b64, size_t n, uint64_t *v)
 {

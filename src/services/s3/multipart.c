@@ -214,6 +214,10 @@ int s3_upload_part(req_t *r, const val_t *in, val_t *out)
     char id[33];
     int64_t size = 0;
     if (s3__body_to_blob(r, in, id, NULL, &size, md5, &algo, &value) != GR_OK) return GR_ERR;
+    if (s3__checksum_part_matches(r, at.checksum_algo, algo) != GR_OK) {
+        s3__blob_drop(r, id);
+        return GR_ERR;
+    }
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
                    val_get_int(in, "PartNumber", 0), id, size, etag,

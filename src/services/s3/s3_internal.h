@@ -191,6 +191,9 @@ const char *s3__checksum_type(str_t whole);
  * InvalidRequest for a combination AWS refuses. *out: STR_NULL without an
  * algorithm. */
 int s3__checksum_upload_type(req_t *r, str_t algo, str_t type, str_t *out);
+/* UploadPart: the part's checksum algorithm (STR_NULL: none) is the
+ * upload's, if it has one; else InvalidRequest. */
+int s3__checksum_part_matches(req_t *r, str_t upload_algo, str_t part_algo);
 /* The whole object's CRC (base64) from its n parts' CRCs (base64) and sizes;
  * STR_NULL when algo is no CRC or a part's value is missing or malformed. */
 str_t s3__checksum_full_object(arena_t *a, str_t algo, const str_t *cks, const int64_t *sizes, size_t n);
