@@ -1115,6 +1115,10 @@ const char *http_req_peer(http_req_t *r)
 {
     return r->peer;
 }
+bool http_req_expects_continue(http_req_t *r)
+{
+    return r->expect_continue;
+}
 void http_req_set_data(http_req_t *r, void *data)
 {
     r->data = data;

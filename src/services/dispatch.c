@@ -532,12 +532,7 @@ static bool refused_on_headers(req_t *r, sigv4_t *sig, const route_t *rt, const 
 http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud)
 {
     app_t *app = ud;
-    bool expect = false;
-    for (size_t i = 0, n = http_req_nheaders(h); i < n && !expect; i++) {
-        str_t k, v;
-        http_req_header_at(h, i, &k, &v);
-        expect = str_eq_nocase(k, STR("Expect")) && str_eq_nocase(str_trim(v), STR("100-continue"));
-    }
+    bool expect = http_req_expects_continue(h);
     if (!expect && !str_eq_c(http_req_method(h), "PUT")) return HTTP_BODY_BUFFER;
     req_t *r = dispatch_req_new(app, REQ_BUDGET);
     if (!r) return HTTP_BODY_BUFFER;
