@@ -179,43 +179,63 @@ FULL = {
 }
 
 
-@pytest.mark.parametrize("algo", sorted(FULL))
-def test_full_object_multipart_with_cli_v1(gureum, bucket, tmp_path, algo):
+def test_full_object_multipart_with_cli_v1(gureum, bucket, tmp_path):
     """AWS: a FULL_OBJECT upload completes with the CRC of the whole object
     (not "…-N"), made from the parts' CRCs; CRC64NVME uploads are FULL_OBJECT
-    by default. ListParts, GetObjectAttributes, HeadObject and a part's GET
-    report the type."""
-    parts, whole = FULL[algo]
-    member = "Checksum" + algo
-    opt = {"CRC64NVME": "--checksum-crc64-nvme", "CRC32C": "--checksum-crc32-c"}[algo]
-    args = ["--checksum-algorithm", algo] + ([] if algo == "CRC64NVME" else ["--checksum-type", "FULL_OBJECT"])
-    up = new_cli(gureum, "s3api", "create-multipart-upload", "--bucket", bucket, "--key", "m", *args)
-    assert up["ChecksumAlgorithm"] == algo and up["ChecksumType"] == "FULL_OBJECT"
+    by default. ListParts, GetObjectAttributes, HeadObject and a part's read
+    report the type (the CLI v1 parses ChecksumType and ChecksumCRC64NVME)."""
+    parts, whole = FULL["CRC64NVME"]
+    up = new_cli(gureum, "s3api", "create-multipart-upload", "--bucket", bucket, "--key", "m",
+                 "--checksum-algorithm", "CRC64NVME")
+    assert up["ChecksumAlgorithm"] == "CRC64NVME" and up["ChecksumType"] == "FULL_OBJECT"
     uid = up["UploadId"]
     done = []
     for i, ck in enumerate(parts):
         f = tmp_path / ("p%d" % i)
         f.write_bytes(bytes([ord("A") + i]) * MIB5)
         out = new_cli(gureum, "s3api", "upload-part", "--bucket", bucket, "--key", "m", "--upload-id", uid,
-                      "--part-number", str(i + 1), "--body", str(f), opt, ck)
-        assert out[member] == ck
-        done.append({"PartNumber": i + 1, "ETag": out["ETag"], member: ck})
+                      "--part-number", str(i + 1), "--body", str(f), "--checksum-crc64-nvme", ck)
+        assert out["ChecksumCRC64NVME"] == ck
+        done.append({"PartNumber": i + 1, "ETag": out["ETag"], "ChecksumCRC64NVME": ck})
     lp = new_cli(gureum, "s3api", "list-parts", "--bucket", bucket, "--key", "m", "--upload-id", uid)
     assert lp["ChecksumType"] == "FULL_OBJECT"
-    assert [p[member] for p in lp["Parts"]] == parts
+    assert [p["ChecksumCRC64NVME"] for p in lp["Parts"]] == parts
     out = new_cli(gureum, "s3api", "complete-multipart-upload", "--bucket", bucket, "--key", "m", "--upload-id",
-                  uid, "--multipart-upload", json.dumps({"Parts": done}), opt, whole,
+                  uid, "--multipart-upload", json.dumps({"Parts": done}), "--checksum-crc64-nvme", whole,
                   "--checksum-type", "FULL_OBJECT", "--mpu-object-size", str(3 * MIB5))
-    assert out[member] == whole and out["ChecksumType"] == "FULL_OBJECT"
-    out = new_cli(gureum, "s3api", "head-object", "--bucket", bucket, "--key", "m", "--checksum-mode", "ENABLED")
-    assert out[member] == whole and out["ChecksumType"] == "FULL_OBJECT"
+    assert out["ChecksumCRC64NVME"] == whole and out["ChecksumType"] == "FULL_OBJECT"
     out = new_cli(gureum, "s3api", "get-object-attributes", "--bucket", bucket, "--key", "m",
                   "--object-attributes", "Checksum", "ObjectParts")
-    assert out["Checksum"] == {member: whole, "ChecksumType": "FULL_OBJECT"}
-    assert [p[member] for p in out["ObjectParts"]["Parts"]] == parts
+    assert out["Checksum"] == {"ChecksumCRC64NVME": whole, "ChecksumType": "FULL_OBJECT"}
+    assert [p["ChecksumCRC64NVME"] for p in out["ObjectParts"]["Parts"]] == parts
+    st, h, _ = signed(gureum, "HEAD", "/%s/m" % bucket, {"x-amz-checksum-mode": "ENABLED"})
+    assert (h["x-amz-checksum-crc64nvme"], h["x-amz-checksum-type"]) == (whole, "FULL_OBJECT")
     st, h, _ = signed(gureum, "HEAD", "/%s/m?partNumber=2" % bucket, {"x-amz-checksum-mode": "ENABLED"})
-    assert st == 206 and h["x-amz-checksum-" + algo.lower()] == parts[1]
+    assert st == 206 and h["x-amz-checksum-crc64nvme"] == parts[1]
     assert h["x-amz-checksum-type"] == "FULL_OBJECT"
+
+
+def test_full_object_crc32c_multipart(gureum, bucket):
+    """The same for CRC32C, which is COMPOSITE unless the upload asks for
+    FULL_OBJECT; the parts' checksums may be left out of the completion."""
+    parts, whole = FULL["CRC32C"]
+    st, h, body = signed(gureum, "POST", "/%s/c?uploads" % bucket,
+                         {"x-amz-checksum-algorithm": "CRC32C", "x-amz-checksum-type": "FULL_OBJECT"})
+    assert st == 200 and h["x-amz-checksum-type"] == "FULL_OBJECT"
+    uid = body.decode().split("<UploadId>")[1].split("</UploadId>")[0]
+    xml = "<CompleteMultipartUpload>"
+    for i, ck in enumerate(parts):
+        st, h, _ = signed(gureum, "PUT", "/%s/c?partNumber=%d&uploadId=%s" % (bucket, i + 1, uid),
+                          {"x-amz-checksum-crc32c": ck}, bytes([ord("A") + i]) * MIB5)
+        assert st == 200 and h["x-amz-checksum-crc32c"] == ck
+        xml += "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>" % (i + 1, h["etag"])
+    xml += "</CompleteMultipartUpload>"
+    st, h, body = signed(gureum, "POST", "/%s/c?uploadId=%s" % (bucket, uid), {"x-amz-checksum-crc32c": whole},
+                         xml.encode())
+    assert st == 200, body
+    assert "<ChecksumCRC32C>%s</ChecksumCRC32C>" % whole in body.decode()
+    st, h, _ = signed(gureum, "HEAD", "/%s/c" % bucket, {"x-amz-checksum-mode": "ENABLED"})
+    assert (h["x-amz-checksum-crc32c"], h["x-amz-checksum-type"]) == (whole, "FULL_OBJECT")
 
 
 def test_full_object_crc32_with_unequal_parts(gureum, s3, bucket):
@@ -269,6 +289,12 @@ def test_checksum_type_errors(gureum, bucket):
             h["x-amz-checksum-type"] = typ
         st, hh, _ = signed(gureum, "POST", "/%s/e?uploads" % bucket, h)
         assert st == 200 and hh["x-amz-checksum-type"] == want, (algo, typ)
+    # ListMultipartUploads names each upload's algorithm and type
+    st, _, body = signed(gureum, "GET", "/%s?uploads" % bucket)
+    text = body.decode()
+    assert st == 200 and text.count("<ChecksumType>FULL_OBJECT</ChecksumType>") == 1
+    assert text.count("<ChecksumType>COMPOSITE</ChecksumType>") == 3
+    assert text.count("<ChecksumAlgorithm>CRC32</ChecksumAlgorithm>") == 2
 
 
 def test_full_object_completion_errors(gureum, s3, bucket):

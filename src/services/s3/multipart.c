@@ -781,7 +781,8 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st;
     if (store_prepare(
             db,
-            "SELECT key, id, initiated_us, initiator, storage_class, owner_account FROM s3_upload WHERE bucket = ?1 "
+            "SELECT key, id, initiated_us, initiator, storage_class, owner_account, checksum_algo, checksum FROM "
+            "s3_upload WHERE bucket = ?1 "
             "AND (key > ?2 OR (key = ?2 AND id > ?3)) ORDER BY key, id",
             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
@@ -831,6 +832,13 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
         str_t sc = s3__col_str(r, st, 4);
         val_set_c(a, u, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
         upload_people(r, s3__col_str(r, st, 3), s3__col_str(r, st, 5), u);
+        /* AWS: each upload's checksum algorithm and type */
+        s3_attrs_t ck = {.checksum_algo = s3__col_str(r, st, 6), .checksum = s3__col_str(r, st, 7)};
+        str_t type = upload_type(&ck);
+        if (type.p) {
+            val_set_c(a, u, "ChecksumAlgorithm", val_str(a, ck.checksum_algo));
+            val_set_c(a, u, "ChecksumType", val_str(a, type));
+        }
         val_push(a, list, u);
     }
     store_release(st);
