@@ -241,7 +241,8 @@ def test_full_object_crc32c_multipart(gureum, bucket):
 def test_full_object_crc32_with_unequal_parts(gureum, s3, bucket):
     """The combination uses each part's own length: a short last part, the
     whole CRC32 checked against zlib's over the object's bytes (boto3 1.26
-    with the type and checksums as raw headers)."""
+    with the type as a raw header). A part copied with UploadPartCopy gets the
+    upload's checksum too."""
     data = os.urandom(MIB5) + os.urandom(12345)
     pieces = [data[:MIB5], data[MIB5:]]
     whole = b64(zlib.crc32(data), 4)
@@ -251,11 +252,15 @@ def test_full_object_crc32_with_unequal_parts(gureum, s3, bucket):
         uid = s3.create_multipart_upload(Bucket=bucket, Key="u", ChecksumAlgorithm="CRC32")["UploadId"]
     finally:
         s3.meta.events.unregister("before-call.s3.CreateMultipartUpload", add)
-    done = []
-    for i, p in enumerate(pieces):
-        r = s3.upload_part(Bucket=bucket, Key="u", UploadId=uid, PartNumber=i + 1, Body=p,
-                           ChecksumCRC32=b64(zlib.crc32(p), 4))
-        done.append({"PartNumber": i + 1, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
+    # part 1 copied from another object (its CRC32 computed as it is copied), part 2 uploaded
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x" + pieces[0] + b"y")
+    r = s3.upload_part_copy(Bucket=bucket, Key="u", UploadId=uid, PartNumber=1, CopySource="%s/src" % bucket,
+                            CopySourceRange="bytes=1-%d" % MIB5)["CopyPartResult"]
+    assert r["ChecksumCRC32"] == b64(zlib.crc32(pieces[0]), 4)
+    done = [{"PartNumber": 1, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]}]
+    r = s3.upload_part(Bucket=bucket, Key="u", UploadId=uid, PartNumber=2, Body=pieces[1],
+                       ChecksumCRC32=b64(zlib.crc32(pieces[1]), 4))
+    done.append({"PartNumber": 2, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
     r = s3.complete_multipart_upload(Bucket=bucket, Key="u", UploadId=uid, MultipartUpload={"Parts": done},
                                      ChecksumCRC32=whole)
     assert r["ChecksumCRC32"] == whole

@@ -264,15 +264,21 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     }
     char id[33];
     unsigned char md5[16];
-    if (s3__blob_copy_range(r, &src, from, len, id, md5) != GR_OK) return GR_ERR;
+    /* AWS: a copied part of an upload with a ChecksumAlgorithm gets that
+     * checksum, computed as it is copied (CopyPartResult) */
+    s3_cksum_t ck;
+    bool want = at.checksum_algo.p && s3__cksum_begin(r, &ck, at.checksum_algo);
+    if (s3__blob_copy_range(r, &src, from, len, id, md5, want ? &ck : NULL) != GR_OK) return GR_ERR;
+    str_t cks = want ? s3__cksum_end(a, &ck) : STR_NULL;
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     int64_t now = time_now_us();
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
-                   val_get_int(in, "PartNumber", 0), id, len, etag, STR_NULL) != GR_OK)
+                   val_get_int(in, "PartNumber", 0), id, len, etag, cks) != GR_OK)
         return GR_ERR;
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, etag));
     val_set_c(a, res, "LastModified", val_time(a, now));
+    if (cks.p) val_set_c(a, res, arena_printf(a, "Checksum%s", ck.algo), val_str(a, cks));
     val_set_c(a, out, "CopyPartResult", res);
     if (src.version_id.p) val_set_c(a, out, "CopySourceVersionId", val_str(a, src.version_id));
     s3__sse_out(r, at.sse, out);
