@@ -271,8 +271,8 @@ def test_full_object_crc32_with_unequal_parts(gureum, s3, bucket):
 
 def test_checksum_type_errors(gureum, bucket):
     """AWS: SHA checksums cannot be FULL_OBJECT, CRC64NVME cannot be
-    COMPOSITE, and x-amz-checksum-type needs x-amz-checksum-algorithm
-    (InvalidRequest, 400)."""
+    COMPOSITE, x-amz-checksum-type needs x-amz-checksum-algorithm, and both
+    must be values S3 knows (InvalidRequest, 400)."""
     cases = [
         ({"x-amz-checksum-algorithm": "SHA256", "x-amz-checksum-type": "FULL_OBJECT"},
          "The FULL_OBJECT checksum type cannot be used with the sha256 checksum algorithm."),
@@ -282,6 +282,11 @@ def test_checksum_type_errors(gureum, bucket):
          "The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm."),
         ({"x-amz-checksum-type": "FULL_OBJECT"},
          "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."),
+        ({"x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "PARTIAL"},
+         "Value for x-amz-checksum-type header is invalid."),
+        ({"x-amz-checksum-algorithm": "MD4"},
+         "Checksum algorithm provided is unsupported. Please try again with any of the valid types: "
+         "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"),
     ]
     for headers, msg in cases:
         st, _, body = signed(gureum, "POST", "/%s/e?uploads" % bucket, headers)

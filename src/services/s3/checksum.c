@@ -46,6 +46,10 @@ int s3__checksum_upload_type(req_t *r, str_t algo, str_t type, str_t *out)
                             "header.");
         return GR_OK;
     }
+    if (!is_crc(algo) && !str_eq_c(algo, "SHA1") && !str_eq_c(algo, "SHA256"))
+        return req_fail(r, &ERR_InvalidRequest,
+                        "Checksum algorithm provided is unsupported. Please try again with any of the valid types: "
+                        "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
     bool crc64 = str_eq_c(algo, "CRC64NVME");
     if (!type.p) type = crc64 ? STR("FULL_OBJECT") : STR("COMPOSITE");
     if ((str_eq_c(type, "COMPOSITE") && crc64) || (str_eq_c(type, "FULL_OBJECT") && !is_crc(algo)))
