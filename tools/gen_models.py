@@ -58,9 +58,9 @@ def latest_model(botodir, svc):
 
 
 def merge_newer(model, path):
-    """Adds the operations and shapes of src/services/<svc>/<svc>.model.json
-    (operations newer than Debian's botocore) to model; what the model already
-    has stays as it is."""
+    """Adds the operations, shapes, members and enum values of
+    src/services/<svc>/<svc>.model.json (newer than Debian's botocore) to
+    model; what the model already has stays as it is."""
     if not path or not os.path.isfile(path):
         return
     with open(path, encoding="utf-8") as f:
@@ -68,6 +68,14 @@ def merge_newer(model, path):
     for key in ("operations", "shapes"):
         for name, v in extra.get(key, {}).items():
             model[key].setdefault(name, v)
+    # Members newer than the model's shapes ({"Shape": {"Member": {...}}}),
+    # appended after the shape's own, and enum values added to its enums.
+    for name, members in extra.get("members", {}).items():
+        for m, v in members.items():
+            model["shapes"][name]["members"].setdefault(m, v)
+    for name, values in extra.get("enums", {}).items():
+        enum = model["shapes"][name].setdefault("enum", [])
+        enum.extend(x for x in values if x not in enum)
 
 
 def botocore_version(botodir):

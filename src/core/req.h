@@ -69,6 +69,10 @@ typedef struct req {
     /* A service's memo for this request only (S3: its bucket's configurations),
      * in the arena; NULL until the service sets it. */
     void *svc_memo;
+    /* A streamed operation parsed, authorized and checked by its service on
+     * its headers, before its body was asked for (dispatch_on_headers): the
+     * service's own checks then need not run again (S3: the bucket). */
+    bool headers_checked;
 } req_t;
 
 /* The role name in an assumed-role session ARN

@@ -72,6 +72,9 @@ void http_req_header_at(http_req_t *r, size_t i, str_t *name, str_t *value);
 str_t http_req_header(http_req_t *r, const char *name); /* case-insensitive, first */
 str_t http_req_body(http_req_t *r);                     /* BUFFER mode, after on_request */
 const char *http_req_peer(http_req_t *r);               /* "127.0.0.1" */
+/* Expect: 100-continue: the client waits for 100 Continue, which follows
+ * on_headers unless on_headers answers with a final status itself. */
+bool http_req_expects_continue(http_req_t *r);
 void http_req_set_data(http_req_t *r, void *data);      /* caller's per-request pointer */
 void *http_req_data(http_req_t *r);
 

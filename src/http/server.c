@@ -126,7 +126,7 @@ struct http_req {
     void *data;
     int busy;  /* handler callbacks running on it */
     int npost; /* queued posts; under lp->mu */
-    bool http10, keepalive, chunked, expect_continue, head, body_expected, force_close;
+    bool http10, keepalive, chunked, expect_continue, continue_sent, head, body_expected, force_close;
     bool headers_done, msg_done, delivered, seen, responded, aborted, paused;
 };
 
@@ -274,8 +274,12 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     r->responded = true;
     loop_t *lp = c->lp;
     /* Answered before its body was read: the rest of the body is never parsed,
-     * so the connection cannot carry another request. */
+     * so the connection cannot carry another request. Nor can one whose
+     * client waits for 100 Continue and gets this final status instead,
+     * even with an empty body: botocore's AWSConnection keeps that status for
+     * the connection's next request unless the connection closes. */
     bool early = !r->msg_done && (!r->headers_done || r->body_expected);
+    if (r->expect_continue && !r->continue_sent) early = true;
     bool closing = !r->keepalive || early || r->force_close || lp->stopping || atomic_load(&lp->srv->stop);
     bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
     bool send_body = !no_body && !r->head && len > 0;
@@ -523,13 +527,17 @@ static int h_headers_done(void *ud)
         req_fail(r, 413);
         return -1;
     }
-    /* Also for an empty body: botocore keeps a final status that arrives while
-     * it waits for 100 Continue as the status of the connection's next
-     * Expect request (AWSConnection.response_class), which then misreads its
-     * answer and times out; answering 100 first, as S3 does, avoids that. */
+    /* A request on_headers refused was answered above with its final status
+     * and no 100 (and closes the connection, see respond). One that will be
+     * served gets 100 Continue, also for an empty body: botocore keeps a
+     * final status that arrives while it waits for 100 Continue as the
+     * status of the connection's next Expect request
+     * (AWSConnection.response_class), which then misreads its answer and
+     * times out; answering 100 first, as S3 does, avoids that. */
     if (r->expect_continue) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         bufferevent_write(c->bev, cont, sizeof cont - 1);
+        r->continue_sent = true;
     }
     return 0;
 }
@@ -1181,6 +1189,10 @@ str_t http_req_body(http_req_t *r)
 const char *http_req_peer(http_req_t *r)
 {
     return r->peer;
+}
+bool http_req_expects_continue(http_req_t *r)
+{
+    return r->expect_continue;
 }
 void http_req_set_data(http_req_t *r, void *data)
 {

@@ -26,7 +26,8 @@ typedef struct body_priv {
     sigv4_chunked_t *chunked;
     EVP_MD_CTX *md5, *sha256, *alt; /* alt: SHA1/SHA256 checksum */
     uint32_t crc;                   /* running CRC32 / CRC32C (crc_on) */
-    bool crc_on;
+    uint64_t crc64;                 /* running CRC64NVME (crc64_on) */
+    bool crc_on, crc64_on;
     crc_kind_t crc_kind;
     bool want_sha256;
     str_t payload_hash;
@@ -80,13 +81,13 @@ static EVP_MD_CTX *md_new(arena_t *a, const char *name)
  * announces, or the SDK's algorithm header. */
 static const char *named_algo(const wire_req_t *w)
 {
-    static const char *const algos[] = {"CRC32", "CRC32C", "SHA1", "SHA256"};
+    static const char *const algos[] = {"CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"};
     static const char *const hdrs[] = {"x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1",
-                                       "x-amz-checksum-sha256"};
+                                       "x-amz-checksum-sha256", "x-amz-checksum-crc64nvme"};
     str_t tr = str_trim(wire_header(w, "x-amz-trailer"));
     str_t sdk = wire_header(w, "x-amz-sdk-checksum-algorithm");
     if (!sdk.p) sdk = wire_header(w, "x-amz-checksum-algorithm");
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
         if (wire_header(w, hdrs[i]).p || str_eq_nocase(tr, str_c(hdrs[i])) ||
             str_eq_nocase(str_trim(sdk), str_c(algos[i])))
             return algos[i];
@@ -99,6 +100,7 @@ static void digest(body_priv_t *bp, const char *p, size_t n)
     EVP_DigestUpdate(bp->md5, p, n);
     if (bp->alt) EVP_DigestUpdate(bp->alt, p, n);
     if (bp->crc_on) bp->crc = crc_update(bp->crc_kind, bp->crc, p, n);
+    if (bp->crc64_on) bp->crc64 = crc64_update(bp->crc64, p, n);
 }
 
 static void *hasher_main(void *arg)
@@ -249,6 +251,8 @@ body_stream_t *body_begin(req_t *r, const sigv4_t *sig)
         bp->crc_on = true, bp->crc_kind = CRC_32, bp->crc = CRC_INIT;
     } else if (b->algo && !strcmp(b->algo, "CRC32C")) {
         bp->crc_on = true, bp->crc_kind = CRC_32C, bp->crc = CRC_INIT;
+    } else if (b->algo && !strcmp(b->algo, "CRC64NVME")) {
+        bp->crc64_on = true, bp->crc64 = CRC64_INIT;
     } else if (b->algo && !(bp->alt = md_new(a, b->algo))) {
         return NULL;
     }
@@ -335,6 +339,10 @@ int body_finish(body_stream_t *b)
         b->sum[0] = (unsigned char)(c >> 24), b->sum[1] = (unsigned char)(c >> 16), b->sum[2] = (unsigned char)(c >> 8),
         b->sum[3] = (unsigned char)c;
         b->sumlen = 4;
+    } else if (bp->crc64_on) {
+        uint64_t c = ~bp->crc64;
+        for (int i = 0; i < 8; i++) b->sum[i] = (unsigned char)(c >> (56 - 8 * i));
+        b->sumlen = 8;
     } else if (bp->alt) {
         b->sumlen = 32;
         EVP_DigestFinal_ex(bp->alt, b->sum, &b->sumlen);
@@ -368,6 +376,12 @@ bool body_checksum(const char *algo, const void *p, size_t n, unsigned char out[
         out[0] = (unsigned char)(c >> 24), out[1] = (unsigned char)(c >> 16), out[2] = (unsigned char)(c >> 8),
         out[3] = (unsigned char)c;
         *outlen = 4;
+        return true;
+    }
+    if (!strcmp(algo, "CRC64NVME")) {
+        uint64_t c = crc64_of(p, n);
+        for (int i = 0; i < 8; i++) out[i] = (unsigned char)(c >> (56 - 8 * i));
+        *outlen = 8;
         return true;
     }
     if (strcmp(algo, "SHA1") && strcmp(algo, "SHA256")) return false;

@@ -31,7 +31,7 @@ typedef struct body_stream {
     const char *msg;       /* AWS's message for a failure */
     int64_t size;          /* decoded bytes */
     unsigned char md5[16]; /* after body_finish */
-    const char *algo;      /* "CRC32", "CRC32C", "SHA1", "SHA256" computed besides MD5, or NULL */
+    const char *algo;      /* "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256" computed besides MD5, or NULL */
     unsigned char sum[32]; /* its raw value, after body_finish */
     unsigned sumlen;
     const kv_t *trailers; /* aws-chunked trailer headers, after body_finish */

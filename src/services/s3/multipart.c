@@ -74,6 +74,10 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     s3_attrs_t at;
     s3__attrs_from_input(r, in, &at);
     at.checksum_algo = val_get_str(in, "ChecksumAlgorithm");
+    /* An upload's checksum column holds its checksum type (COMPOSITE or
+     * FULL_OBJECT) until the completion puts the object's checksum there. */
+    if (s3__checksum_upload_type(r, at.checksum_algo, val_get_str(in, "ChecksumType"), &at.checksum) != GR_OK)
+        return GR_ERR;
     str_t tags = STR_NULL, tagging = val_get_str(in, "Tagging");
     if (tagging.p && s3__tags_parse(r, tagging, &tags) != GR_OK) return GR_ERR;
     if (s3__sse_for_write(r, s3__db(r), bucket, in, &at.sse) != GR_OK) return GR_ERR; /* sse.c */
@@ -123,8 +127,18 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "Key", val_str(a, key));
     val_set_c(a, out, "UploadId", val_strdup(a, str_n(id, 64)));
     if (at.checksum_algo.p) val_set_c(a, out, "ChecksumAlgorithm", val_str(a, at.checksum_algo));
+    if (at.checksum.p) val_set_c(a, out, "ChecksumType", val_str(a, at.checksum));
     s3__sse_out(r, at.sse, out);
     return GR_OK;
+}
+
+/* An upload's checksum type (its row's checksum column; rows from before
+ * it was kept get the algorithm's default). STR_NULL without an algorithm. */
+static str_t upload_type(const s3_attrs_t *at)
+{
+    if (!at->checksum_algo.p) return STR_NULL;
+    if (at->checksum.p) return at->checksum;
+    return str_eq_c(at->checksum_algo, "CRC64NVME") ? STR("FULL_OBJECT") : STR("COMPOSITE");
 }
 
 /* Records part num of upload uid as blob id (committed already); the blob of
@@ -200,6 +214,10 @@ int s3_upload_part(req_t *r, const val_t *in, val_t *out)
     char id[33];
     int64_t size = 0;
     if (s3__body_to_blob(r, in, id, NULL, &size, md5, &algo, &value) != GR_OK) return GR_ERR;
+    if (s3__checksum_part_matches(r, at.checksum_algo, algo) != GR_OK) {
+        s3__blob_drop(r, id);
+        return GR_ERR;
+    }
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
                    val_get_int(in, "PartNumber", 0), id, size, etag,
@@ -246,15 +264,21 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     }
     char id[33];
     unsigned char md5[16];
-    if (s3__blob_copy_range(r, &src, from, len, id, md5) != GR_OK) return GR_ERR;
+    /* AWS: a copied part of an upload with a ChecksumAlgorithm gets that
+     * checksum, computed as it is copied (CopyPartResult) */
+    s3_cksum_t ck;
+    bool want = at.checksum_algo.p && s3__cksum_begin(r, &ck, at.checksum_algo);
+    if (s3__blob_copy_range(r, &src, from, len, id, md5, want ? &ck : NULL) != GR_OK) return GR_ERR;
+    str_t cks = want ? s3__cksum_end(a, &ck) : STR_NULL;
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     int64_t now = time_now_us();
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),
-                   val_get_int(in, "PartNumber", 0), id, len, etag, STR_NULL) != GR_OK)
+                   val_get_int(in, "PartNumber", 0), id, len, etag, cks) != GR_OK)
         return GR_ERR;
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, etag));
     val_set_c(a, res, "LastModified", val_time(a, now));
+    if (cks.p) val_set_c(a, res, arena_printf(a, "Checksum%s", ck.algo), val_str(a, cks));
     val_set_c(a, out, "CopyPartResult", res);
     if (src.version_id.p) val_set_c(a, out, "CopySourceVersionId", val_str(a, src.version_id));
     s3__sse_out(r, at.sse, out);
@@ -422,11 +446,19 @@ static int completed_again(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t
  * the request gives for the whole must match it (BadDigest); each listed part
  * must repeat its own (InvalidRequest when missing, InvalidPart when another).
  * cks: the parts' stored checksums in the request's order. */
-static int composite_checksum(req_t *r, const val_t *in, const val_t *want, const str_t *cks, s3_obj_t *o)
+static int composite_checksum(req_t *r, const val_t *in, const val_t *want, const str_t *cks, const int64_t *sizes,
+                              s3_obj_t *o)
 {
     arena_t *a = r->arena;
-    str_t algo = o->at.checksum_algo;
+    str_t algo = o->at.checksum_algo, type = upload_type(&o->at);
     o->at.checksum = STR_NULL;
+    /* AWS: the completion may name the upload's checksum type, never another */
+    str_t asked = val_get_str(in, "ChecksumType");
+    if (asked.p && type.p && !str_eq(asked, type))
+        return req_fail(r, &ERR_InvalidRequest,
+                        "The upload was created using the %.*s checksum mode. The complete request must use the same "
+                        "checksum mode.",
+                        STR_FMT(type));
     size_t n = want->u.list.n;
     buf_t raw, list;
     buf_init(&raw, a);
@@ -443,12 +475,20 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
     if (!algo.p) return GR_OK;
     const char *name = arena_printf(a, "%.*s", STR_FMT(algo));
     for (char *c = (char *)name; *c; c++) *c = (char)toupper((unsigned char)*c);
-    str_t whole = s3__checksum(a, name, raw.p ? raw.p : "", raw.len);
+    bool full = str_eq_c(type, "FULL_OBJECT");
+    str_t whole = full ? s3__checksum_full_object(a, str_c(name), cks, sizes, n)
+                       : s3__checksum(a, name, raw.p ? raw.p : "", raw.len);
+    if (!whole.p && full) { /* a part's value is not a CRC of the upload's width: no checksum */
+        o->at.checksum_algo = STR_NULL;
+        return GR_OK;
+    }
     if (!whole.p || raw.failed || list.failed) return GR_ERR;
     str_t member = str_c(arena_printf(a, "Checksum%s", name));
-    str_t composite = str_c(arena_printf(a, "%.*s-%zu", STR_FMT(whole), n));
+    /* AWS: a full-object checksum is the whole object's CRC; a composite one the
+     * algorithm over the parts' checksums, then "-N" */
+    str_t composite = full ? whole : str_c(arena_printf(a, "%.*s-%zu", STR_FMT(whole), n));
     str_t given = val_get_str(in, member.p);
-    if (given.p && !str_eq(given, composite) && !str_eq(given, whole))
+    if (given.p && !str_eq(given, composite) && (full || !str_eq(given, whole)))
         return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.", name);
     /* AWS names the algorithm in lower case here ("… using a crc32c checksum") */
     char *lower = arena_strdup(a, name);
@@ -456,6 +496,7 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
     for (size_t i = 0; i < n; i++) {
         const val_t *p = want->u.list.v[i];
         str_t part = val_get_str(p, member.p);
+        if (!part.p && full) continue; /* AWS: a full-object completion may leave the parts' checksums out */
         if (!part.p)
             return req_fail(r, &ERR_InvalidRequest,
                             "The upload was created using a %s checksum. The complete request must include the "
@@ -487,9 +528,11 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         s3_obj_t cur;
         /* the retry answers the composite checksum too, while the object is that completion */
         if (again > 0 && s3__obj_get(r, db, bucket, key, &cur) == 1 && cur.at.checksum.p &&
-            str_eq(cur.etag, val_get_str(out, "ETag")))
+            str_eq(cur.etag, val_get_str(out, "ETag"))) {
             val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(cur.at.checksum_algo)),
                       val_str(a, cur.at.checksum));
+            val_set_c(a, out, "ChecksumType", val_cstr(a, s3__checksum_type(cur.at.checksum)));
+        }
         return again > 0 ? GR_OK : again < 0 ? GR_ERR : no_such_upload(r, uid);
     }
     /* AWS: the completion need not repeat an SSE-C upload's key, but one it gives must be that key */
@@ -566,7 +609,13 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     buf_init(&ps, a);
     for (size_t i = 0; i < n; i++) buf_printf(&ps, "%s%lld", i ? "," : "", (long long)sizes[i]);
     o.part_sizes = buf_str(&ps);
-    if (composite_checksum(r, in, want, cks, &o) != GR_OK) return GR_ERR;
+    /* AWS: x-amz-mp-object-size, when given, is the object's size */
+    const val_t *mpsize = val_get(in, "MpuObjectSize");
+    if (mpsize && val_get_int(in, "MpuObjectSize", -1) != total)
+        return req_fail(r, &ERR_InvalidRequest,
+                        "The provided 'x-amz-mp-object-size' header value %lld does not match what was computed: %lld",
+                        (long long)val_get_int(in, "MpuObjectSize", -1), (long long)total);
+    if (composite_checksum(r, in, want, cks, sizes, &o) != GR_OK) return GR_ERR;
     str_t old, initiator, up_owner = STR_NULL, up_acl = STR_NULL;
     if (pb.failed || s3__begin(db) != GR_OK) return GR_ERR;
     if ((found = upload_get(r, db, bucket, key, uid, NULL)) != 1) {
@@ -610,8 +659,10 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     }
     complete_out(r, out, bucket, key, o.etag, vid_out);
     s3__sse_out(r, o.at.sse, out);
-    if (o.at.checksum.p)
+    if (o.at.checksum.p) {
         val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, o.at.checksum));
+        val_set_c(a, out, "ChecksumType", val_cstr(a, s3__checksum_type(o.at.checksum)));
+    }
     return GR_OK;
 fail_tx:
     s3__rollback(db);
@@ -676,6 +727,9 @@ int s3_list_parts(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, e, "LastModified", val_time(a, mod));
         val_set_c(a, e, "ETag", val_str(a, p[i].etag));
         val_set_c(a, e, "Size", val_int(a, p[i].size));
+        /* AWS: each part's checksum, of the upload's algorithm */
+        if (at.checksum_algo.p && p[i].checksum.p)
+            val_set_c(a, e, arena_printf(a, "Checksum%.*s", STR_FMT(at.checksum_algo)), val_str(a, p[i].checksum));
         val_push(a, list, e);
     }
     store_release(st);
@@ -692,6 +746,8 @@ int s3_list_parts(req_t *r, const val_t *in, val_t *out)
     upload_people(r, initiator, owner, out);
     val_set_c(a, out, "StorageClass", val_str(a, at.storage_class.p ? at.storage_class : STR("STANDARD")));
     if (at.checksum_algo.p) val_set_c(a, out, "ChecksumAlgorithm", val_str(a, at.checksum_algo));
+    str_t type = upload_type(&at);
+    if (type.p) val_set_c(a, out, "ChecksumType", val_str(a, type));
     return GR_OK;
 }
 
@@ -731,7 +787,8 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st;
     if (store_prepare(
             db,
-            "SELECT key, id, initiated_us, initiator, storage_class, owner_account FROM s3_upload WHERE bucket = ?1 "
+            "SELECT key, id, initiated_us, initiator, storage_class, owner_account, checksum_algo, checksum FROM "
+            "s3_upload WHERE bucket = ?1 "
             "AND (key > ?2 OR (key = ?2 AND id > ?3)) ORDER BY key, id",
             -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
@@ -781,6 +838,13 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
         str_t sc = s3__col_str(r, st, 4);
         val_set_c(a, u, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
         upload_people(r, s3__col_str(r, st, 3), s3__col_str(r, st, 5), u);
+        /* AWS: each upload's checksum algorithm and type */
+        s3_attrs_t ck = {.checksum_algo = s3__col_str(r, st, 6), .checksum = s3__col_str(r, st, 7)};
+        str_t type = upload_type(&ck);
+        if (type.p) {
+            val_set_c(a, u, "ChecksumAlgorithm", val_str(a, ck.checksum_algo));
+            val_set_c(a, u, "ChecksumType", val_str(a, type));
+        }
         val_push(a, list, u);
     }
     store_release(st);

@@ -23,15 +23,15 @@ static int check_key(req_t *r, str_t key)
     return req_fail(r, &S3_E_KeyTooLong, "Your key is too long");
 }
 
-/* part: value is one part's checksum of a multipart object (its type is COMPOSITE too) */
-static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value, bool part)
+/* value: the object's checksum, or one part's; whole: the object's, whose
+ * form gives the type (checksum.c) */
+static void checksum_out(req_t *r, val_t *out, str_t algo, str_t value, str_t whole)
 {
     if (!algo.p || !value.p) return;
     val_set_c(r->arena, out, arena_printf(r->arena, "Checksum%.*s", STR_FMT(algo)), val_str(r->arena, value));
     /* AWS: x-amz-checksum-type says whether the value covers the whole object or
-     * is a multipart upload's composite ("…-N"); botocore 1.26's models lack it */
-    bool composite = part || (value.len > 2 && memchr(value.p, '-', value.len));
-    wire_resp_header(&r->resp, r->arena, "x-amz-checksum-type", composite ? STR("COMPOSITE") : STR("FULL_OBJECT"));
+     * is a multipart upload's composite ("…-N"); a part of either has its object's type */
+    val_set_c(r->arena, out, "ChecksumType", val_cstr(r->arena, s3__checksum_type(whole)));
 }
 
 static bool etag_listed(str_t list, str_t etag);
@@ -91,7 +91,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "ETag", val_str(a, o.etag));
     /* AWS: x-amz-version-id only for a versioned write (not in a suspended bucket) */
     if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
-    checksum_out(r, out, o.at.checksum_algo, o.at.checksum, false);
+    checksum_out(r, out, o.at.checksum_algo, o.at.checksum, o.at.checksum);
     s3__sse_out(r, o.at.sse, out);
     s3_notify(r, bucket, key, "ObjectCreated:Put", o.size, o.etag, val_get_str(out, "VersionId")); /* notify.c */
     return GR_OK;
@@ -367,7 +367,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         str_t cks = o.part_checksums, ck = STR_NULL;
         for (int64_t i = 1; i <= pn && cks.p; i++) cks = str_cut(cks, ',', &ck);
         if (ck.len && str_eq_nocase(val_get_str(in, "ChecksumMode"), STR("ENABLED")))
-            checksum_out(r, out, o.at.checksum_algo, ck, true);
+            checksum_out(r, out, o.at.checksum_algo, ck, o.at.checksum);
     }
     if (rr < 0) {
         r->err_extra = val_new(a, VAL_STRUCT);
@@ -388,7 +388,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         r->resp.status = 206;
     } else if (str_eq_nocase(val_get_str(in, "ChecksumMode"), STR("ENABLED"))) {
         /* AWS: checksums are returned for whole-object reads when asked for */
-        checksum_out(r, out, o.at.checksum_algo, o.at.checksum, false);
+        checksum_out(r, out, o.at.checksum_algo, o.at.checksum, o.at.checksum);
     }
     /* AWS: response-* query parameters override the stored headers (GET only) */
     static const struct {
@@ -625,6 +625,11 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, o.etag));
     val_set_c(a, res, "LastModified", val_time(a, o.modified_us));
+    /* AWS: CopyObjectResult carries the copy's checksum and its type */
+    if (o.at.checksum_algo.p && o.at.checksum.p) {
+        val_set_c(a, res, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, o.at.checksum));
+        val_set_c(a, res, "ChecksumType", val_cstr(a, s3__checksum_type(o.at.checksum)));
+    }
     val_set_c(a, out, "CopyObjectResult", res);
     s3__sse_out(r, o.at.sse, out);
     return GR_OK;
@@ -676,6 +681,7 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
     if (wants(want, "Checksum") && o.at.checksum_algo.p && o.at.checksum.p) {
         val_t *c = val_new(a, VAL_STRUCT);
         val_set_c(a, c, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, o.at.checksum));
+        val_set_c(a, c, "ChecksumType", val_cstr(a, s3__checksum_type(o.at.checksum)));
         val_set_c(a, out, "Checksum", c);
     }
     if (wants(want, "ObjectParts") && o.parts > 0) {

@@ -21,6 +21,13 @@ int s3_website_serve(req_t *r, str_t bucket);
 /* POST /bucket with a multipart/form-data body: a browser-based upload. */
 int s3_post_object(req_t *r);
 
+/* A streamed upload (PutObject, UploadPart) checked on its headers alone,
+ * after it was parsed and authorized and before its body is asked for
+ * (Expect: 100-continue): the bucket exists and the caller may write there.
+ * GR_ERR leaves the error in r; after GR_OK the dispatcher sets
+ * r->headers_checked and the handler skips that bucket check. */
+int s3_on_headers(req_t *r);
+
 struct app;
 /* Start hook (registry): collects blob files no S3 row names (gc.c), before
  * the first request is accepted. */

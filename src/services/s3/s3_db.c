@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "auth/sigv4.h"
+#include "core/crc.h"
 #include "core/log.h"
 #include "s3_bucket.h"
 #include "s3_internal.h"
@@ -19,6 +20,7 @@
 #include "schemas.h"
 #include "services/app.h"
 #include "services/body.h"
+#include "services/s3/s3.h"
 
 /* AWS: S3 API reference, "List of error codes" (code, HTTP status). */
 const aws_errdef_t S3_E_InvalidBucketName = {"InvalidBucketName", 400, true};
@@ -113,11 +115,22 @@ int s3__bucket(req_t *r, str_t name, str_t *region)
 
 int s3__bucket_owned(req_t *r, str_t name, str_t *region, str_t *owner)
 {
+    /* Checked on the request's headers already (s3_on_headers): the hot PUT
+     * path looks its bucket up once. */
+    if (r->headers_checked && !region && !owner && r->in && str_eq(name, val_get_str(r->in, "Bucket"))) return GR_OK;
     str_t acct;
     if (bucket_owner(r, name, region, "x-amz-expected-bucket-owner", &acct) != GR_OK) return GR_ERR;
     if (owner) *owner = acct;
     if (s3__requester_pays_check(r, name, acct) != GR_OK) return GR_ERR; /* payment.c */
     return s3_access_check(r, name, acct);                               /* bucket policy and ACLs: access.c */
+}
+
+int s3_on_headers(req_t *r)
+{
+    /* AWS: a PUT to a missing bucket, or one the caller may not write to, is
+     * refused before its body is sent (no 100 Continue); UploadPart's upload
+     * is looked up with its part, after the body. */
+    return s3__bucket(r, val_get_str(r->in, "Bucket"), NULL);
 }
 
 int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid)
@@ -470,6 +483,10 @@ str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n)
         d[0] = (unsigned char)(c >> 24), d[1] = (unsigned char)(c >> 16), d[2] = (unsigned char)(c >> 8),
         d[3] = (unsigned char)c;
         dn = 4;
+    } else if (!strcmp(algo, "CRC64NVME")) {
+        uint64_t c = crc64_of(p, n);
+        for (int i = 0; i < 8; i++) d[i] = (unsigned char)(c >> (56 - 8 * i));
+        dn = 8;
     } else if (!strcmp(algo, "SHA1")) {
         digest("SHA1", p, n, d, &dn);
     } else if (!strcmp(algo, "SHA256")) {
@@ -482,8 +499,11 @@ str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n)
 
 static const struct {
     const char *algo, *member;
-} CHECKSUMS[] = {
-    {"CRC32", "ChecksumCRC32"}, {"CRC32C", "ChecksumCRC32C"}, {"SHA1", "ChecksumSHA1"}, {"SHA256", "ChecksumSHA256"}};
+} CHECKSUMS[] = {{"CRC32", "ChecksumCRC32"},
+                 {"CRC32C", "ChecksumCRC32C"},
+                 {"SHA1", "ChecksumSHA1"},
+                 {"SHA256", "ChecksumSHA256"},
+                 {"CRC64NVME", "ChecksumCRC64NVME"}};
 
 int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16], str_t *algo, str_t *value)
 {
@@ -631,11 +651,13 @@ fail:
     return GR_ERR;
 }
 
-int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16])
+int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16],
+                        s3_cksum_t *ck)
 {
     if (o->data.p) {
         if (from < 0 || len < 0 || (uint64_t)(from + len) > o->data.len) return GR_ERR;
         s3__md5(o->data.p + from, (size_t)len, md5);
+        if (ck) s3__cksum_update(ck, o->data.p + from, (size_t)len);
         return s3__blob_put(r, o->data.p + from, (size_t)len, id);
     }
     store_t *s = ((app_t *)r->app)->store;
@@ -669,6 +691,7 @@ int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, 
             ssize_t got = pread(fd, buf, left < CHUNK ? (size_t)left : CHUNK, at);
             if (got <= 0) break;
             EVP_DigestUpdate(md, buf, (size_t)got);
+            if (ck) s3__cksum_update(ck, buf, (size_t)got);
             if (blob_write(w, buf, (size_t)got) != GR_OK) {
                 close(fd);
                 goto fail;

@@ -106,9 +106,23 @@ int64_t s3__tags_count(str_t enc);
 bool s3__parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key, str_t *vid);
 /* If-Match & co. (copy: the x-amz-copy-source-if-* variants, all 412). */
 int s3__check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy);
+/* A checksum of one algorithm over bytes given piecewise (checksum.c). */
+typedef struct {
+    const char *algo; /* "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"; NULL: none */
+    uint32_t c32;
+    uint64_t c64;
+    void *md; /* SHA-1/SHA-256: an EVP_MD_CTX freed with r's arena */
+} s3_cksum_t;
+/* false for an algorithm it does not know (c then does nothing) */
+bool s3__cksum_begin(req_t *r, s3_cksum_t *c, str_t algo);
+void s3__cksum_update(s3_cksum_t *c, const void *p, size_t n);
+str_t s3__cksum_end(arena_t *a, s3_cksum_t *c); /* base64, as x-amz-checksum-* */
+
 /* Copies bytes [from, from+len) of an object (blobs or data) into a new
- * committed blob; md5 of the copied bytes. */
-int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16]);
+ * committed blob; md5 of the copied bytes, and ck's checksum of them when
+ * ck is not NULL (UploadPartCopy into an upload with a ChecksumAlgorithm). */
+int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16],
+                        s3_cksum_t *ck);
 
 /* ==== object lock (lock.c) ==== */
 /* CreateBucket: ObjectLockEnabledForBucket turns versioning on with lock. */
@@ -169,7 +183,7 @@ str_t s3__b64(arena_t *a, const unsigned char *p, size_t n);
 bool s3__unb64(arena_t *a, str_t s, str_t *out);
 str_t s3__hex(arena_t *a, const unsigned char *p, size_t n);
 /* Checksums of a body: md5 (16 bytes raw) and the base64 value of algo
- * ("CRC32", "CRC32C", "SHA1", "SHA256"). */
+ * ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"). */
 void s3__md5(const void *p, size_t n, unsigned char out[16]);
 str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n);
 /* Verifies Content-MD5 and the x-amz-checksum headers of a body against the input and
@@ -184,6 +198,21 @@ int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16]
  * STR_NULL. */
 int s3__body_to_blob(req_t *r, const val_t *in, char id[33], str_t *data, int64_t *size, unsigned char md5[16],
                      str_t *algo, str_t *value);
+/* ==== multipart checksums (checksum.c) ==== */
+/* "COMPOSITE" for an object checksum "base64-N", else "FULL_OBJECT". */
+const char *s3__checksum_type(str_t whole);
+/* CreateMultipartUpload's checksum type from its ChecksumAlgorithm and
+ * ChecksumType (STR_NULL when absent): the default for the algorithm, or
+ * InvalidRequest for a combination AWS refuses. *out: STR_NULL without an
+ * algorithm. */
+int s3__checksum_upload_type(req_t *r, str_t algo, str_t type, str_t *out);
+/* UploadPart: the part's checksum algorithm (STR_NULL: none) is the
+ * upload's, if it has one; else InvalidRequest. */
+int s3__checksum_part_matches(req_t *r, str_t upload_algo, str_t part_algo);
+/* The whole object's CRC (base64) from its n parts' CRCs (base64) and sizes;
+ * STR_NULL when algo is no CRC or a part's value is missing or malformed. */
+str_t s3__checksum_full_object(arena_t *a, str_t algo, const str_t *cks, const int64_t *sizes, size_t n);
+
 /* Writes bytes to a new committed blob; id gets its 32 hex chars. */
 int s3__blob_put(req_t *r, const void *p, size_t n, char id[33]);
 /* Copies blobs src[0..n) end to end into a new blob (CopyObject, completion). */

@@ -389,6 +389,15 @@ static void test_expect_continue(void **state)
     resp_free(&r);
     cli_close(c);
 
+    /* ... also with an empty body, and the connection closes: botocore would
+     * keep that status for its next request on a connection left open. */
+    c = cli_open();
+    cli_puts(c, "PUT /reject HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 403);
+    assert_non_null(strcasestr(r.head, "Connection: close"));
+    resp_free(&r);
+    cli_close(c);
+
     /* Over the buffer limit by Content-Length: 413 at once, no 100. */
     c = cli_open();
     cli_puts(c, "PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\nExpect: 100-continue\r\n\r\n");

@@ -1,0 +1,159 @@
+/* checksum.c — a multipart upload's checksum type and the checksum its
+ * completion gives the object. CreateMultipartUpload settles the type
+ * (x-amz-checksum-type, COMPOSITE or FULL_OBJECT, by AWS's rules per
+ * algorithm); CompleteMultipartUpload makes a FULL_OBJECT upload's CRC from
+ * its parts' CRCs and sizes alone (core/crc.h combination, no byte read
+ * again). Invariant: a stored object checksum is "base64" for a whole-object
+ * value and "base64-N" for a composite, so its form alone gives its type. */
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "core/crc.h"
+#include "s3_internal.h"
+
+const char *s3__checksum_type(str_t whole)
+{
+    return whole.len > 2 && memchr(whole.p, '-', whole.len) ? "COMPOSITE" : "FULL_OBJECT";
+}
+
+/* The algorithm in lower case, as AWS names it in these messages. */
+static const char *lower(arena_t *a, str_t algo)
+{
+    char *s = arena_strndup(a, algo.p ? algo.p : "", algo.len);
+    for (char *c = s; c && *c; c++) *c = (char)tolower((unsigned char)*c);
+    return s ? s : "";
+}
+
+static bool is_crc(str_t algo)
+{
+    return str_eq_c(algo, "CRC32") || str_eq_c(algo, "CRC32C") || str_eq_c(algo, "CRC64NVME");
+}
+
+/* AWS: "Checking object integrity" — multipart checksum types: CRC64NVME
+ * supports only FULL_OBJECT (its default), CRC32 and CRC32C both (COMPOSITE
+ * by default), SHA1 and SHA256 only COMPOSITE. Messages as S3 answers them
+ * (InvalidRequest). */
+int s3__checksum_upload_type(req_t *r, str_t algo, str_t type, str_t *out)
+{
+    *out = STR_NULL;
+    if (type.p && !str_eq_c(type, "COMPOSITE") && !str_eq_c(type, "FULL_OBJECT"))
+        return req_fail(r, &ERR_InvalidRequest, "Value for x-amz-checksum-type header is invalid.");
+    if (!algo.p) {
+        if (type.p)
+            return req_fail(r, &ERR_InvalidRequest,
+                            "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm "
+                            "header.");
+        return GR_OK;
+    }
+    if (!is_crc(algo) && !str_eq_c(algo, "SHA1") && !str_eq_c(algo, "SHA256"))
+        return req_fail(r, &ERR_InvalidRequest,
+                        "Checksum algorithm provided is unsupported. Please try again with any of the valid types: "
+                        "[CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+    bool crc64 = str_eq_c(algo, "CRC64NVME");
+    if (!type.p) type = crc64 ? STR("FULL_OBJECT") : STR("COMPOSITE");
+    if ((str_eq_c(type, "COMPOSITE") && crc64) || (str_eq_c(type, "FULL_OBJECT") && !is_crc(algo)))
+        return req_fail(r, &ERR_InvalidRequest, "The %.*s checksum type cannot be used with the %s checksum algorithm.",
+                        STR_FMT(type), lower(r->arena, algo));
+    *out = type;
+    return GR_OK;
+}
+
+/* AWS: a part of an upload created with a ChecksumAlgorithm carries a
+ * checksum of that algorithm ("Checksum Type mismatch occurred, expected
+ * checksum Type: sha1, actual checksum Type: crc32c." in the API reference;
+ * "null" when the part has none). */
+int s3__checksum_part_matches(req_t *r, str_t upload_algo, str_t part_algo)
+{
+    if (!upload_algo.p || (part_algo.p && str_eq_nocase(upload_algo, part_algo))) return GR_OK;
+    return req_fail(r, &ERR_InvalidRequest,
+                    "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
+                    lower(r->arena, upload_algo), part_algo.p ? lower(r->arena, part_algo) : "null");
+}
+
+static void free_md(void *p)
+{
+    EVP_MD_CTX_free(p);
+}
+
+bool s3__cksum_begin(req_t *r, s3_cksum_t *c, str_t algo)
+{
+    *c = (s3_cksum_t){0};
+    if (str_eq_c(algo, "CRC32") || str_eq_c(algo, "CRC32C")) {
+        c->algo = str_eq_c(algo, "CRC32") ? "CRC32" : "CRC32C";
+        c->c32 = CRC_INIT;
+    } else if (str_eq_c(algo, "CRC64NVME")) {
+        c->algo = "CRC64NVME";
+        c->c64 = CRC64_INIT;
+    } else if (str_eq_c(algo, "SHA1") || str_eq_c(algo, "SHA256")) {
+        c->algo = str_eq_c(algo, "SHA1") ? "SHA1" : "SHA256";
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        if (!md || arena_defer(r->arena, free_md, md) < 0) {
+            EVP_MD_CTX_free(md);
+            return false;
+        }
+        c->md = md;
+        if (!EVP_DigestInit_ex(md, EVP_get_digestbyname(c->algo), NULL)) return false;
+    }
+    return c->algo != NULL;
+}
+
+void s3__cksum_update(s3_cksum_t *c, const void *p, size_t n)
+{
+    if (c->md)
+        EVP_DigestUpdate(c->md, p, n);
+    else if (c->algo && !strcmp(c->algo, "CRC64NVME"))
+        c->c64 = crc64_update(c->c64, p, n);
+    else if (c->algo)
+        c->c32 = crc_update(!strcmp(c->algo, "CRC32C") ? CRC_32C : CRC_32, c->c32, p, n);
+}
+
+str_t s3__cksum_end(arena_t *a, s3_cksum_t *c)
+{
+    unsigned char d[32];
+    unsigned n = sizeof d;
+    if (c->md) {
+        if (!EVP_DigestFinal_ex(c->md, d, &n)) return STR_NULL;
+    } else if (c->algo && !strcmp(c->algo, "CRC64NVME")) {
+        n = 8;
+        for (unsigned i = 0; i < n; i++) d[i] = (unsigned char)(~c->c64 >> (56 - 8 * i));
+    } else if (c->algo) {
+        n = 4;
+        for (unsigned i = 0; i < n; i++) d[i] = (unsigned char)(~c->c32 >> (24 - 8 * i));
+    } else {
+        return STR_NULL;
+    }
+    return s3__b64(a, d, n);
+}
+
+/* A CRC's base64 value as a number; false when it is not one of width n bytes. */
+static bool crc_value(arena_t *a, str_t b64, size_t n, uint64_t *v)
+{
+    str_t raw;
+    if (!s3__unb64(a, b64, &raw) || raw.len != n) return false;
+    *v = 0;
+    for (size_t i = 0; i < n; i++) *v = *v << 8 | (unsigned char)raw.p[i];
+    return true;
+}
+
+str_t s3__checksum_full_object(arena_t *a, str_t algo, const str_t *cks, const int64_t *sizes, size_t n)
+{
+    bool c64 = str_eq_c(algo, "CRC64NVME");
+    if (!n || (!c64 && !str_eq_c(algo, "CRC32") && !str_eq_c(algo, "CRC32C"))) return STR_NULL;
+    size_t w = c64 ? 8 : 4;
+    crc_kind_t k = str_eq_c(algo, "CRC32C") ? CRC_32C : CRC_32;
+    uint64_t whole = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v;
+        if (!cks[i].p || !crc_value(a, cks[i], w, &v)) return STR_NULL;
+        if (!i)
+            whole = v;
+        else if (c64)
+            whole = crc64_combine(whole, v, (uint64_t)sizes[i]);
+        else
+            whole = crc_combine(k, (uint32_t)whole, (uint32_t)v, (uint64_t)sizes[i]);
+    }
+    unsigned char d[8];
+    for (size_t i = 0; i < w; i++) d[i] = (unsigned char)(whole >> (8 * (w - 1 - i)));
+    return s3__b64(a, d, w);
+}
