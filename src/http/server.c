@@ -842,8 +842,18 @@ static void on_write(struct bufferevent *bev, void *arg)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     conn_t *c = arg;
+    /* The bufferevent never reads (on_sock_read does), so an "EOF" while
+     * writing is libevent 2.1's sendfile path meeting EAGAIN: it returns 0,
+     * which bufferevent_writecb takes for EOF, and it has disabled writing.
+     * The socket is alive; wait for it to be writable again. Real write
+     * errors come as BEV_EVENT_ERROR. */
+    if ((what & BEV_EVENT_WRITING) && (what & BEV_EVENT_EOF) && !(what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) &&
+        !c->closed) {
+        bufferevent_enable(bev, EV_WRITE);
+        return;
+    }
     c->busy++;
-    conn_close(c); /* EOF, error or timeout */
+    conn_close(c); /* error or timeout */
     conn_unbusy(c);
 }
 

@@ -55,6 +55,8 @@ static struct {
     char file_path[64];
 } T;
 
+#define BIGFILE ((size_t)64 << 20) /* far more than a socket buffer: most of it leaves by libevent's sendfile */
+
 static unsigned char pattern(size_t i)
 {
     return (unsigned char)(i * 7 + 3);
@@ -146,6 +148,10 @@ static void on_request(http_req_t *r, void *ud)
         int fd = open(T.file_path, O_RDONLY);
         assert_true(fd >= 0);
         http_respond_fd(r, 200, NULL, 0, fd, 1000, 100000); /* bytes [1000, 101000) */
+    } else if (path_is(r, "/bigfile")) {
+        int fd = open(T.file_path, O_RDONLY);
+        assert_true(fd >= 0);
+        http_respond_fd(r, 200, NULL, 0, fd, 0, BIGFILE); /* the pattern, then zeros (sparse) */
     } else if (path_is(r, "/bigmem")) {
         size_t n = 3 << 20; /* more than a socket takes at once: the rest is queued */
         unsigned char *b = malloc(n);
@@ -197,6 +203,7 @@ static void start(int threads, int max_conns)
     static unsigned char data[200000];
     for (size_t i = 0; i < sizeof data; i++) data[i] = pattern(i);
     assert_int_equal(write(fd, data, sizeof data), (ssize_t)sizeof data);
+    assert_int_equal(ftruncate(fd, BIGFILE), 0);
     close(fd);
     http_config_t cfg = {
         .host = "127.0.0.1",
@@ -593,6 +600,47 @@ static void test_file_and_head(void **state)
     stop();
 }
 
+/* A file body far larger than the socket buffer arrives whole, and the
+ * connection serves the next request. libevent 2.1's sendfile path answers
+ * EAGAIN as if the peer had gone (EOF while writing); the connection used
+ * to be closed there, a few MiB into the body. */
+static void test_big_file_body(void **state)
+{
+    start(1, 0);
+    cli_t *c = cli_open();
+    cli_puts(c, "GET /bigfile HTTP/1.1\r\nHost: x\r\n\r\n");
+    char head[4096];
+    size_t hl = 0;
+    char *end = NULL;
+    while (!end && hl < sizeof head - 1) {
+        ssize_t n = recv(c->fd, head + hl, 1, 0); /* byte by byte: nothing of the body is taken */
+        assert_true(n == 1);
+        hl++;
+        head[hl] = 0;
+        end = strstr(head, "\r\n\r\n");
+    }
+    assert_non_null(strstr(head, "HTTP/1.1 200"));
+    static unsigned char buf[1 << 16];
+    size_t got = 0;
+    while (got < BIGFILE) {
+        ssize_t n = recv(c->fd, buf, sizeof buf < BIGFILE - got ? sizeof buf : BIGFILE - got, 0);
+        if (n <= 0) fail_msg("connection ended after %zu of %zu bytes", got, BIGFILE);
+        for (ssize_t i = 0; i < n; i++) {
+            size_t at = got + (size_t)i;
+            unsigned char want = at < 200000 ? pattern(at) : 0;
+            if (buf[i] != want) fail_msg("byte %zu differs", at);
+        }
+        got += (size_t)n;
+    }
+    resp_t r;
+    cli_puts(c, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_string_equal(r.body, "hello");
+    resp_free(&r);
+    cli_close(c);
+    stop();
+}
+
 static void test_suspend(void **state)
 {
     start(2, 0);
@@ -780,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_keepalive),      cmocka_unit_test(test_expect_continue),
         cmocka_unit_test(test_chunked),        cmocka_unit_test(test_stream),
         cmocka_unit_test(test_limits),         cmocka_unit_test(test_file_and_head),
+        cmocka_unit_test(test_big_file_body),
         cmocka_unit_test(test_suspend),        cmocka_unit_test(test_graceful_stop),
         cmocka_unit_test(test_protocol_edges), cmocka_unit_test(test_stop_deadline),
         cmocka_unit_test(test_port_in_use),
