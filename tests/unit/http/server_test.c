@@ -825,13 +825,12 @@ static void test_port_in_use(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_keepalive),      cmocka_unit_test(test_expect_continue),
-        cmocka_unit_test(test_chunked),        cmocka_unit_test(test_stream),
-        cmocka_unit_test(test_limits),         cmocka_unit_test(test_file_and_head),
-        cmocka_unit_test(test_big_file_body),
-        cmocka_unit_test(test_suspend),        cmocka_unit_test(test_graceful_stop),
-        cmocka_unit_test(test_protocol_edges), cmocka_unit_test(test_stop_deadline),
-        cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_keepalive),     cmocka_unit_test(test_expect_continue),
+        cmocka_unit_test(test_chunked),       cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_limits),        cmocka_unit_test(test_file_and_head),
+        cmocka_unit_test(test_big_file_body), cmocka_unit_test(test_suspend),
+        cmocka_unit_test(test_graceful_stop), cmocka_unit_test(test_protocol_edges),
+        cmocka_unit_test(test_stop_deadline), cmocka_unit_test(test_port_in_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
