@@ -56,8 +56,8 @@ typedef struct {
 /* Background checkpoints: one database file the checkpointer serves. */
 #define CKPT_MAX_DBS 32
 typedef struct {
-    char *path;   /* as sqlite3_db_filename gives it */
-    sqlite3 *db;  /* the checkpointer's own connection; its thread only */
+    char *path;     /* as sqlite3_db_filename gives it */
+    sqlite3 *db;    /* the checkpointer's own connection; its thread only */
     bool pending;   /* a commit asked for a checkpoint; under ckpt_mu */
     int backfilled; /* WAL frames the last checkpoint had copied back; under ckpt_mu */
 } ckpt_db_t;
@@ -609,12 +609,21 @@ static sqlite3 *open_db(store_t *s, const store_schema_t *schema)
     long long fk = 0;
     sqlite3_stmt *st = NULL;
     bool wal = false;
-    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        const char *mode = (const char *)sqlite3_column_text(st, 0);
-        wal = mode && strcmp(mode, "wal") == 0;
+    /* Switching a new file to WAL takes its exclusive lock without SQLite's
+     * busy handler, so a connection of another store opening the same new
+     * file at that moment (tests open two) is told "locked": retry briefly. */
+    for (int tries = 0; !wal && tries < 200; tries++) {
+        int rc = SQLITE_ERROR;
+        if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
+            (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *mode = (const char *)sqlite3_column_text(st, 0);
+            wal = mode && strcmp(mode, "wal") == 0;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (wal || (rc & 0xff) != SQLITE_BUSY) break;
+        usleep(10000);
     }
-    sqlite3_finalize(st);
     if (!wal) {
         log_error("store: %s: cannot switch to WAL mode: %s", path, sqlite3_errmsg(db));
         goto fail;
