@@ -204,13 +204,20 @@ static int ckpt_busy(void *arg, int n)
     return 1;
 }
 
+/* NORMAL in WAL mode syncs only at checkpoints: a committed transaction
+ * survives a crash of the process (the WAL is in the OS page cache) but may
+ * be lost on power failure; FULL syncs the WAL at every commit. The
+ * checkpointer's connection syncs as the committing ones would. */
+static const char *sync_pragma(const store_t *s)
+{
+    return s->durability == DURABILITY_STRICT ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+}
+
 static int ckpt_open(store_t *s, ckpt_db_t *d)
 {
     if (d->db) return GR_OK;
     if (sqlite3_open_v2(d->path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, store__vfs()) != SQLITE_OK ||
-        sqlite3_exec(d->db,
-                     s->durability == DURABILITY_STRICT ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
-                     NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(d->db, sync_pragma(s), NULL, NULL, NULL) != SQLITE_OK) {
         log_error("store: checkpointer cannot open %s: %s", d->path, d->db ? sqlite3_errmsg(d->db) : "no memory");
         sqlite3_close(d->db);
         d->db = NULL;
@@ -602,10 +609,7 @@ static sqlite3 *open_db(store_t *s, const store_schema_t *schema)
     }
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 5000);
-    /* NORMAL in WAL mode syncs only at checkpoints: a committed transaction
-     * survives a crash of the process (the WAL is in the OS page cache) but
-     * may be lost on power failure; FULL syncs the WAL at every commit. */
-    const char *sync = s->durability == DURABILITY_STRICT ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+    const char *sync = sync_pragma(s);
     long long fk = 0;
     sqlite3_stmt *st = NULL;
     bool wal = false;

@@ -55,6 +55,7 @@ static struct {
     char file_path[64];
 } T;
 
+#define FILE_PATTERN 200000        /* the test file's patterned bytes; /bigfile extends it with zeros */
 #define BIGFILE ((size_t)64 << 20) /* far more than a socket buffer: most of it leaves by libevent's sendfile */
 
 static unsigned char pattern(size_t i)
@@ -200,7 +201,7 @@ static void start(int threads, int max_conns)
     strcpy(T.file_path, "/tmp/gr_http_test_XXXXXX");
     int fd = mkstemp(T.file_path);
     assert_true(fd >= 0);
-    static unsigned char data[200000];
+    static unsigned char data[FILE_PATTERN];
     for (size_t i = 0; i < sizeof data; i++) data[i] = pattern(i);
     assert_int_equal(write(fd, data, sizeof data), (ssize_t)sizeof data);
     assert_int_equal(ftruncate(fd, BIGFILE), 0);
@@ -627,7 +628,7 @@ static void test_big_file_body(void **state)
         if (n <= 0) fail_msg("connection ended after %zu of %zu bytes", got, BIGFILE);
         for (ssize_t i = 0; i < n; i++) {
             size_t at = got + (size_t)i;
-            unsigned char want = at < 200000 ? pattern(at) : 0;
+            unsigned char want = at < FILE_PATTERN ? pattern(at) : 0;
             if (buf[i] != want) fail_msg("byte %zu differs", at);
         }
         got += (size_t)n;
