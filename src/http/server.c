@@ -751,9 +751,9 @@ static void on_read(struct bufferevent *bev, void *arg)
  * 4 KiB: a 1 GiB upload took 262,144 reads and as many ioctls, and a 4 KiB
  * PUT two of each. One readv here takes up to READ_MAX straight into the
  * input buffer's free space, growing from READ_MIN while reads fill it.
- * Reading stops while READ_HIGH bytes wait unparsed (a paused stream,
- * pipelined requests behind a suspended one), as the bufferevent's watermark
- * did, and the idle timeout runs only while we wait for the client. */
+ * Reading stops while max_header_bytes + 64 KiB wait unparsed (a paused
+ * stream, pipelined requests behind a suspended one), as the bufferevent's
+ * watermark did, and the idle timeout runs only while we wait for the client. */
 #define READ_MIN (16u << 10)
 #define READ_MAX (256u << 10)
 enum { READ_OFF, READ_ON, READ_IDLE, READ_LINGER };
