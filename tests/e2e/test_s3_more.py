@@ -4,9 +4,11 @@ bucket's default SSE-KMS, SSE-C keys that reads must present, and the header
 conflicts AWS refuses). One server for the module.
 """
 import base64
+import datetime
 import hashlib
 import json
 import os
+import re
 
 import pytest
 from botocore.exceptions import ClientError
@@ -189,6 +191,37 @@ def test_lifecycle_rule_ids_and_midnight_dates(s3, bucket):
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
         {"ID": "r", "Expiration": {"Date": "2030-01-01T00:00:00Z"}, "Filter": {"Prefix": ""}, "Status": "Enabled"}]})
     s3.delete_bucket_lifecycle(Bucket=bucket)
+
+
+def test_expiration_header_names_the_rule(s3, bucket):
+    """AWS: PutObject, CopyObject, GetObject and HeadObject answer
+    x-amz-expiration: expiry-date="<midnight after creation + Days>",
+    rule-id="<ID>" for the earliest enabled expiration rule that matches the
+    object (prefix, tags), and nothing when none does."""
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "late", "Expiration": {"Days": 30}, "Filter": {"Prefix": "a/"}, "Status": "Enabled"},
+        {"ID": "soon", "Expiration": {"Days": 2}, "Filter": {"Prefix": "a/x"}, "Status": "Enabled"},
+        {"ID": "off", "Expiration": {"Days": 1}, "Filter": {"Prefix": ""}, "Status": "Disabled"},
+        {"ID": "tagged", "Expiration": {"Days": 5},
+         "Filter": {"And": {"Prefix": "t/", "Tags": [{"Key": "k", "Value": "v"}]}}, "Status": "Enabled"}]})
+    put = s3.put_object(Bucket=bucket, Key="a/xy", Body=b"1")
+    exp = put["Expiration"]
+    created = datetime.datetime.utcnow()
+    m = re.fullmatch(r'expiry-date="(.+)", rule-id="(.+)"', exp)
+    assert m and m.group(2) == "soon"
+    when = datetime.datetime.strptime(m.group(1), "%a, %d %b %Y %H:%M:%S GMT")
+    assert (when.hour, when.minute, when.second) == (0, 0, 0)
+    assert datetime.timedelta(days=2) < when - created <= datetime.timedelta(days=3)
+    assert s3.head_object(Bucket=bucket, Key="a/xy")["Expiration"] == exp
+    assert s3.get_object(Bucket=bucket, Key="a/xy")["Expiration"] == exp
+    assert 'rule-id="late"' in s3.copy_object(Bucket=bucket, Key="a/b", CopySource="%s/a/xy" % bucket)["Expiration"]
+    assert "Expiration" not in s3.put_object(Bucket=bucket, Key="b/1", Body=b"1")
+    # a tag filter: only once the object carries the tag
+    assert "Expiration" not in s3.put_object(Bucket=bucket, Key="t/1", Body=b"1")
+    s3.put_object_tagging(Bucket=bucket, Key="t/1", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    assert 'rule-id="tagged"' in s3.head_object(Bucket=bucket, Key="t/1")["Expiration"]
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    assert "Expiration" not in s3.head_object(Bucket=bucket, Key="a/xy")
 
 
 # ==== checksums of multipart uploads ====

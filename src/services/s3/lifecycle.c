@@ -14,6 +14,9 @@
  * operations (ListObjectsV2, DeleteObject, ListMultipartUploads,
  * AbortMultipartUpload) acting as the bucket owner, so this file never
  * touches the object tables.
+ * It also tells the object path which rule will expire an object
+ * (s3__lifecycle_expiration, the x-amz-expiration header), with the same
+ * filters and dates the runner uses.
  * GUREUM_TESTING builds read GUREUM_S3_LIFECYCLE_DAY_SECONDS: a day lasts
  * that many seconds, so tests can watch a 1-day rule work. */
 #include <stdatomic.h>
@@ -82,6 +85,20 @@ static filter_t filter_of(const val_t *rule)
     return f;
 }
 
+/* Whether a tag set ([{Key, Value}]) has every tag of the filter. */
+static bool tags_match(const filter_t *f, const val_t *have)
+{
+    for (size_t i = 0; f->tags && i < f->tags->u.list.n; i++) {
+        const val_t *t = f->tags->u.list.v[i];
+        bool found = false;
+        for (size_t k = 0; have && have->kind == VAL_LIST && k < have->u.list.n && !found; k++)
+            found = str_eq(val_get_str(have->u.list.v[k], "Key"), val_get_str(t, "Key")) &&
+                    str_eq(val_get_str(have->u.list.v[k], "Value"), val_get_str(t, "Value"));
+        if (!found) return false;
+    }
+    return true;
+}
+
 /* Whether the object carries every tag of the filter (GetObjectTagging). */
 static bool tags_ok(req_t *r, const filter_t *f, str_t bucket, const val_t *key)
 {
@@ -95,16 +112,7 @@ static bool tags_ok(req_t *r, const filter_t *f, str_t bucket, const val_t *key)
         r->err = NULL;
         return false;
     }
-    const val_t *have = val_get(out, "TagSet");
-    for (size_t i = 0; i < f->tags->u.list.n; i++) {
-        const val_t *t = f->tags->u.list.v[i];
-        bool found = false;
-        for (size_t k = 0; have && have->kind == VAL_LIST && k < have->u.list.n && !found; k++)
-            found = str_eq(val_get_str(have->u.list.v[k], "Key"), val_get_str(t, "Key")) &&
-                    str_eq(val_get_str(have->u.list.v[k], "Value"), val_get_str(t, "Value"));
-        if (!found) return false;
-    }
-    return true;
+    return tags_match(f, val_get(out, "TagSet"));
 }
 
 static bool size_ok(const filter_t *f, int64_t size)
@@ -298,6 +306,44 @@ static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region,
         i = j;
     }
     arena_free(a);
+}
+
+/* AWS: PutObject, CopyObject, GetObject and HeadObject name the expiration
+ * rule that applies to the object in x-amz-expiration: expiry-date="<RFC 1123
+ * date>", rule-id="<ID>" ("Lifecycle: expiration", S3 API reference). Among
+ * several enabled rules that match (prefix, size, tags), the earliest
+ * expiration is the one reported. */
+str_t s3__lifecycle_expiration(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o)
+{
+    val_t *doc = NULL;
+    if (!db || s3_cfg_get(r, db, bucket, "lifecycle", &doc) <= 0 || !doc) return STR_NULL;
+    const val_t *rules = val_get(doc, "Rules"), *have = NULL;
+    int64_t best = 0;
+    str_t best_id = STR_NULL;
+    bool any = false;
+    for (size_t k = 0; rules && rules->kind == VAL_LIST && k < rules->u.list.n; k++) {
+        const val_t *rule = rules->u.list.v[k], *exp = val_get(rule, "Expiration");
+        if (!exp || !str_eq_c(val_get_str(rule, "Status"), "Enabled")) continue;
+        int64_t days = val_get_int(exp, "Days", 0), when;
+        const val_t *date = val_get(exp, "Date");
+        if (days > 0)
+            when = expiry_of(o->modified_us, days);
+        else if (date && date->kind == VAL_TIME)
+            when = date->u.t;
+        else
+            continue; /* ExpiredObjectDeleteMarker alone: nothing to report for an object */
+        filter_t f = filter_of(rule);
+        if (!str_starts_with(key, f.prefix) || !size_ok(&f, o->size)) continue;
+        if (f.tags) {
+            if (!have) have = s3__tags_set(r, o->tags);
+            if (!tags_match(&f, have)) continue;
+        }
+        if (!any || when < best) best = when, best_id = val_get_str(rule, "ID"), any = true;
+    }
+    if (!any) return STR_NULL;
+    char date[32];
+    time_fmt_rfc822(date, best);
+    return str_c(arena_printf(r->arena, "expiry-date=\"%s\", rule-id=\"%.*s\"", date, STR_FMT(best_id)));
 }
 
 static _Atomic int64_t last_run_us;

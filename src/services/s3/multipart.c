@@ -658,6 +658,8 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         if (!chosen) s3__blob_drop(r, now[k].blob.p);
     }
     complete_out(r, out, bucket, key, o.etag, vid_out);
+    str_t expiry = s3__lifecycle_expiration(r, db, bucket, key, &o);
+    if (expiry.p) val_set_c(a, out, "Expiration", val_str(a, expiry));
     s3__sse_out(r, o.at.sse, out);
     if (o.at.checksum.p) {
         val_set_c(a, out, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, o.at.checksum));

@@ -60,6 +60,13 @@ int s3__put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key)
     return GR_OK;
 }
 
+/* The Expiration member (x-amz-expiration) of a write's or read's answer. */
+static void expiration_out(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o, val_t *out)
+{
+    str_t e = s3__lifecycle_expiration(r, db, bucket, key, o);
+    if (e.p) val_set_c(r->arena, out, "Expiration", val_str(r->arena, e));
+}
+
 int s3_put_object(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -91,6 +98,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "ETag", val_str(a, o.etag));
     /* AWS: x-amz-version-id only for a versioned write (not in a suspended bucket) */
     if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
+    expiration_out(r, db, bucket, key, &o, out);
     checksum_out(r, out, o.at.checksum_algo, o.at.checksum, o.at.checksum);
     s3__sse_out(r, o.at.sse, out);
     s3_notify(r, bucket, key, "ObjectCreated:Put", o.size, o.etag, val_get_str(out, "VersionId")); /* notify.c */
@@ -321,6 +329,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
     if (vers || o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, s3__vid_out(&o)));
+    if (!vid.p) expiration_out(r, db, bucket, key, &o, out); /* a version read by id may be noncurrent */
     if (o.tags.p && head) /* AWS: HeadObject answers x-amz-tagging-count too; its model lacks the member */
         wire_resp_header(&r->resp, a, "x-amz-tagging-count",
                          str_c(arena_printf(a, "%lld", (long long)s3__tags_count(o.tags))));
@@ -622,6 +631,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     s3_object_written(r, bucket, key, in, "ObjectCreated:Copy", o.size, o.etag); /* ACL, events: notify.c */
     if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
     if (src.version_id.p) val_set_c(a, out, "CopySourceVersionId", val_str(a, src.version_id));
+    expiration_out(r, db, bucket, key, &o, out);
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, o.etag));
     val_set_c(a, res, "LastModified", val_time(a, o.modified_us));

@@ -101,6 +101,9 @@ int s3__version_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid
  * the TagSet value of an encoded set; how many tags it holds. */
 int s3__tags_parse(req_t *r, str_t header, str_t *enc);
 val_t *s3__tags_set(req_t *r, str_t enc);
+/* x-amz-expiration for an object (a current version) under its bucket's
+ * lifecycle rules; STR_NULL when no enabled expiration rule applies (lifecycle.c). */
+str_t s3__lifecycle_expiration(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o);
 int64_t s3__tags_count(str_t enc);
 /* x-amz-copy-source ("bucket/key[?versionId=v]", URL-encoded). */
 bool s3__parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key, str_t *vid);
