@@ -365,6 +365,108 @@ static size_t utf8_chars(str_t s)
     return n;
 }
 
+/* ==== maps, as Coral checks them ====
+ * AWS (Coral): a map's keys, and its values' own length and pattern, are
+ * constraints of the map: one message at the map's path that lists every
+ * constraint of the key (or value) shape, e.g. "Value '{a=...}' at
+ * 'requestItems' failed to satisfy constraint: Map keys must satisfy
+ * constraint: [Member must have length less than or equal to 255, Member
+ * must have length greater than or equal to 3, Member must satisfy regular
+ * expression pattern: [a-zA-Z0-9_.-]+]" and "Map value must satisfy
+ * constraint: [Member must have length less than or equal to 25, Member must
+ * have length greater than or equal to 1]" (dynalite's suite, recorded
+ * against DynamoDB: BatchGetItem, BatchWriteItem). What is inside a value
+ * (a structure's members, a list's elements) is checked at its own path,
+ * "requestItems.a.member.keys". */
+
+/* Whether a key or value breaks its shape's own length or pattern (or enum). */
+static bool breaks_own(const shape_t *s, const val_t *v)
+{
+    int64_t len;
+    if (!v || v->kind == VAL_NULL) return false;
+    if (s->type == SH_STRING && v->kind == VAL_STR) {
+        if (s->nenums) {
+            bool ok = false;
+            for (uint16_t i = 0; i < s->nenums && !ok; i++) ok = str_eq_c(v->u.s, s->enums[i]);
+            if (!ok) return true;
+        }
+        if (s->pattern && !((s->flags & SF_ARN_OK) && str_starts_with(v->u.s, STR("arn:"))) &&
+            !proto__pattern_match(s->pattern, v->u.s))
+            return true;
+        len = (int64_t)utf8_chars(v->u.s);
+    } else if (s->type == SH_LIST && v->kind == VAL_LIST) {
+        len = (int64_t)v->u.list.n;
+    } else if (s->type == SH_BLOB && (v->kind == VAL_BLOB || v->kind == VAL_STR)) {
+        len = (int64_t)v->u.s.len;
+    } else {
+        return false;
+    }
+    return ((s->flags & SF_HAS_MIN) && len < s->min) || ((s->flags & SF_HAS_MAX) && len > s->max);
+}
+
+/* "[Member must have length less than or equal to N, ... greater than or
+ * equal to M, Member must satisfy regular expression pattern: P]" */
+static const char *own_constraints(arena_t *a, const shape_t *s)
+{
+    buf_t b;
+    buf_init(&b, a);
+    buf_puts(&b, "[");
+    const char *sep = "";
+    if (s->flags & SF_HAS_MAX) {
+        buf_printf(&b, "%sMember must have length less than or equal to %lld", sep, (long long)s->max);
+        sep = ", ";
+    }
+    if (s->flags & SF_HAS_MIN) {
+        buf_printf(&b, "%sMember must have length greater than or equal to %lld", sep, (long long)s->min);
+        sep = ", ";
+    }
+    if (s->type == SH_STRING && s->pattern) {
+        buf_printf(&b, "%sMember must satisfy regular expression pattern: %s", sep, s->pattern);
+        sep = ", ";
+    }
+    if (s->type == SH_STRING && s->nenums) {
+        buf_printf(&b, "%sMember must satisfy enum value set: [", sep);
+        for (uint16_t i = 0; i < s->nenums; i++) buf_printf(&b, "%s%s", i ? ", " : "", s->enums[i]);
+        buf_puts(&b, "]");
+    }
+    buf_puts(&b, "]");
+    return buf_str(&b).p;
+}
+
+static void validate_map(vctx_t *c, const shape_t *s, const val_t *v, const vpath_t *vp)
+{
+    const shape_t *ks = s->members[0].shape, *vs = s->members[1].shape;
+    bool bad_key = false, bad_value = false;
+    for (size_t i = 0; i < v->u.obj.n; i++) {
+        val_t kv = {.kind = VAL_STR};
+        kv.u.s = v->u.obj.e[i].key;
+        bad_key = bad_key || breaks_own(ks, &kv);
+        bad_value = bad_value || breaks_own(vs, v->u.obj.e[i].v);
+    }
+    const char *path = bad_key || bad_value ? path_str(c->a, vp) : NULL;
+    if (bad_key)
+        verr(c, PROTO_E_CONSTRAINT, path,
+             "Value %s at '%s' failed to satisfy constraint: Map keys must satisfy constraint: %s", vtext(c->a, s, v),
+             path, own_constraints(c->a, ks));
+    if (bad_value)
+        verr(c, PROTO_E_CONSTRAINT, path,
+             "Value %s at '%s' failed to satisfy constraint: Map value must satisfy constraint: %s", vtext(c->a, s, v),
+             path, own_constraints(c->a, vs));
+    for (size_t i = 0; i < v->u.obj.n; i++) {
+        vpath_t child = {.up = vp, .kind = VP_KEY, .key = v->u.obj.e[i].key};
+        const val_t *mv = v->u.obj.e[i].v;
+        if (!mv || mv->kind == VAL_NULL) continue;
+        if (vs->type == SH_LIST && mv->kind == VAL_LIST) {
+            for (size_t k = 0; k < mv->u.list.n; k++) {
+                vpath_t el = {.up = &child, .kind = VP_INDEX, .idx = k + 1};
+                validate(c, vs->members[0].shape, mv->u.list.v[k], &el);
+            }
+        } else if (vs->type != SH_STRING && vs->type != SH_BLOB) {
+            validate(c, vs, mv, &child);
+        }
+    }
+}
+
 static void validate(vctx_t *c, const shape_t *s, const val_t *v, const vpath_t *vp)
 {
     const char *path;
@@ -398,6 +500,10 @@ static void validate(vctx_t *c, const shape_t *s, const val_t *v, const vpath_t 
     case SH_MAP:
         if (v->kind != VAL_MAP && v->kind != VAL_STRUCT) return;
         check_len(c, s, v, vp, (int64_t)v->u.obj.n);
+        if (c->check_enums) {
+            validate_map(c, s, v, vp);
+            return;
+        }
         for (size_t i = 0; i < v->u.obj.n; i++) {
             vpath_t child = {.up = vp, .kind = VP_KEY, .key = v->u.obj.e[i].key};
             val_t kv = {.kind = VAL_STR};

@@ -251,6 +251,28 @@ def test_batch_write_key_wording(ddb):
         "ValidationException", PVI + "Missing the key sk in the item")
 
 
+def test_map_keys_and_values_are_constraints_of_the_map(gureum):
+    """Coral checks a map's keys, and its values' own length, as constraints of the map: one
+    message at the map's path listing every constraint of the key or value shape; what is inside
+    a value is checked at its own path (dynalite's suite, recorded against DynamoDB)."""
+    keys = ("Map keys must satisfy constraint: [Member must have length less than or equal to 255, "
+            "Member must have length greater than or equal to 3, "
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")
+    status, got = raw(gureum, "BatchWriteItem", {"RequestItems": {"a": []}})
+    assert status == 400 and got["__type"] == "com.amazon.coral.validate#ValidationException"
+    assert got["message"] == (
+        "2 validation errors detected: Value '{a=[]}' at 'requestItems' failed to satisfy constraint: " + keys +
+        "; Value '{a=[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: "
+        "[Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+    status, got = raw(gureum, "BatchGetItem", {"RequestItems": {"a;": {"Keys": []}}})
+    assert status == 400
+    assert got["message"] == (
+        "2 validation errors detected: Value '{a;=KeysAndAttributes(keys=[], attributesToGet=null, "
+        "consistentRead=null, projectionExpression=null, expressionAttributeNames=null)}' at 'requestItems' "
+        "failed to satisfy constraint: " + keys + "; Value '[]' at 'requestItems.a;.member.keys' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1")
+
+
 def test_transaction_cancelled_by_a_mistyped_key(ddb):
     """A key attribute of the wrong type cancels a transaction with a ValidationError reason; the
     other actions' reasons are None and nothing is written."""
