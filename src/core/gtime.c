@@ -8,7 +8,10 @@
 
 static int64_t fake_now;
 
-void time_set_fake_now_us(int64_t us) { fake_now = us; }
+void time_set_fake_now_us(int64_t us)
+{
+    fake_now = us;
+}
 
 int64_t time_now_us(void)
 {
@@ -51,8 +54,8 @@ void time_fmt_iso8601(char *out, int64_t us, bool frac)
         snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                  tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
     else
-        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec);
+        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec);
     copy_out(out, tmp, 31);
 }
 
@@ -85,10 +88,32 @@ static bool finish(struct tm *tm, long frac_us, long off_s, int64_t *us)
     return true;
 }
 
+/* n digits at p as a number, or -1. */
+static int digits(const char *p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
 bool time_parse(str_t s, int64_t *us)
 {
     char b[64];
     if (s.len == 0 || s.len >= sizeof b) return false;
+    /* Basic, strictly (every SigV4 request's X-Amz-Date): 20150830T123600Z,
+     * read without sscanf, which was a percent of a small S3 GET. */
+    if (s.len == 16 && s.p[8] == 'T' && s.p[15] == 'Z') {
+        int y = digits(s.p, 4), mo = digits(s.p + 4, 2), d = digits(s.p + 6, 2);
+        int hh = digits(s.p + 9, 2), mi = digits(s.p + 11, 2), ss = digits(s.p + 13, 2);
+        if (y >= 0 && mo >= 0 && d >= 0 && hh >= 0 && mi >= 0 && ss >= 0) {
+            struct tm tm = {
+                .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mi, .tm_sec = ss};
+            return finish(&tm, 0, 0, us);
+        }
+    }
     memcpy(b, s.p, s.len);
     b[s.len] = 0;
     struct tm tm = {0};
@@ -126,8 +151,8 @@ bool time_parse(str_t s, int64_t *us)
         return finish(&tm, frac, off, us);
     }
     /* Basic: 20150830T123600Z */
-    if (s.len == 16 && sscanf(b, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                              &tm.tm_min, &tm.tm_sec) == 6) {
+    if (s.len == 16 && sscanf(b, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                              &tm.tm_sec) == 6) {
         tm.tm_year -= 1900;
         tm.tm_mon -= 1;
         return finish(&tm, 0, 0, us);

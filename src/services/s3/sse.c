@@ -38,9 +38,10 @@ static bool is_c(str_t sse)
 static int customer_key(req_t *r, const val_t *in, const char *prefix, str_t *md5)
 {
     arena_t *a = r->arena;
-    str_t alg = val_get_str(in, arena_printf(a, "%sSSECustomerAlgorithm", prefix));
-    str_t key = val_get_str(in, arena_printf(a, "%sSSECustomerKey", prefix));
-    str_t given = val_get_str(in, arena_printf(a, "%sSSECustomerKeyMD5", prefix));
+    bool src = *prefix != 0; /* "CopySource" */
+    str_t alg = val_get_str(in, src ? "CopySourceSSECustomerAlgorithm" : "SSECustomerAlgorithm");
+    str_t key = val_get_str(in, src ? "CopySourceSSECustomerKey" : "SSECustomerKey");
+    str_t given = val_get_str(in, src ? "CopySourceSSECustomerKeyMD5" : "SSECustomerKeyMD5");
     if (!alg.p && !key.p && !given.p) return 0;
     /* AWS: S3 error codes for SSE-C ("Using server-side encryption with customer-provided keys") */
     if (!alg.p)

@@ -86,6 +86,12 @@ static void test_time_formats(void **state)
     assert_int_equal(us, 1440938160LL * 1000000 + 500000);
     assert_false(time_parse(STR("2015-13-30T12:36:00Z"), &us));
     assert_false(time_parse(STR("yesterday"), &us));
+    /* the basic form's fast path checks its fields as the general one does */
+    assert_false(time_parse(STR("20151330T123600Z"), &us));
+    assert_false(time_parse(STR("20150830T243600Z"), &us));
+    assert_false(time_parse(STR("2015083xT123600Z"), &us));
+    assert_true(time_parse(STR("20160229T235959Z"), &us));
+    assert_int_equal(us, 1456790399LL * 1000000);
     assert_false(time_parse(STR("2015-08-30T12:36:00Zjunk"), &us));
 }
 
