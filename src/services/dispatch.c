@@ -46,29 +46,25 @@ static const char MSG_S3_SIG[] =
     "The request signature we calculated does not match the signature you provided. Check your key and signing "
     "method.";
 
-static int proto_of(const req_t *r) { return r->svc ? r->svc->model->protocol : PROTO_JSON; }
-
-/* DynamoDB (and its Streams) answer HTTP- and signature-level failures with
- * Coral's own texts, checked against DynamoDB by dynalite's suite. */
-static bool is_ddb(const req_t *r)
+static int proto_of(const req_t *r)
 {
-    return r->svc && !strncmp(r->svc->name, "dynamodb", 8);
+    return r->svc ? r->svc->model->protocol : PROTO_JSON;
+}
+
+/* The row's HTTP- and signature-level answers of its own, or NULL. */
+static const svc_edge_t *edge_of(const req_t *r)
+{
+    return r->svc ? r->svc->edge : NULL;
 }
 
 static int fail_missing_auth(req_t *r)
 {
-    /* AWS: DynamoDB: 400 MissingAuthenticationTokenException "Request is
-     * missing Authentication Token" (dynalite's suite; the AWS SDK for Java
-     * against DynamoDB reports the same). */
-    static const aws_errdef_t E_MissingAuthenticationTokenException400 = {"MissingAuthenticationTokenException", 400,
-                                                                          true};
-    if (is_ddb(r))
-        return req_fail(r, &E_MissingAuthenticationTokenException400, "Request is missing Authentication Token");
+    const svc_edge_t *e = edge_of(r);
+    if (e && e->missing_auth) return req_fail(r, e->missing_auth, "%s", e->missing_auth_msg);
     switch (proto_of(r)) {
     case PROTO_REST_XML: return req_fail(r, &ERR_AccessDenied, "Access Denied");
     case PROTO_JSON:
-    case PROTO_REST_JSON:
-        return req_fail(r, &ERR_MissingAuthenticationTokenException, "Missing Authentication Token");
+    case PROTO_REST_JSON: return req_fail(r, &ERR_MissingAuthenticationTokenException, "Missing Authentication Token");
     default: return req_fail(r, &ERR_MissingAuthenticationToken, "Request is missing Authentication Token");
     }
 }
@@ -107,8 +103,10 @@ static int fail_sigv4(req_t *r, const sigv4_t *s)
         if (p == PROTO_REST_XML)
             return req_fail(r, &ERR_RequestTimeTooSkewed,
                             "The difference between the request time and the current time is too large.");
-        if (p == PROTO_JSON) return req_fail(r, &ERR_InvalidSignatureException, "%s", s->msg ? s->msg : "Signature expired");
-        if (p == PROTO_REST_JSON) return req_fail(r, &E_InvalidSignature403, "%s", s->msg ? s->msg : "Signature expired");
+        if (p == PROTO_JSON)
+            return req_fail(r, &ERR_InvalidSignatureException, "%s", s->msg ? s->msg : "Signature expired");
+        if (p == PROTO_REST_JSON)
+            return req_fail(r, &E_InvalidSignature403, "%s", s->msg ? s->msg : "Signature expired");
         return req_fail(r, &ERR_RequestExpired, "%s", s->msg ? s->msg : "Request has expired.");
     case SIGV4_EXPIRED: return req_fail(r, &ERR_AccessDenied, "Request has expired");
     case SIGV4_BOTH:
@@ -174,7 +172,8 @@ static int authenticate_v2(req_t *r, sigv2_t *v2)
 {
     static const aws_errdef_t E_InvalidArgument = {"InvalidArgument", 400, true};
     if (v2->malformed)
-        return req_fail(r, &E_InvalidArgument, "Authorization header is invalid -- one and only one ' ' (space) required");
+        return req_fail(r, &E_InvalidArgument,
+                        "Authorization header is invalid -- one and only one ' ' (space) required");
     cred_t cred;
     if (creds_lookup(((app_t *)r->app)->creds, v2->access_key, r->arena, &cred) != GR_OK || !cred.active)
         return fail_unknown_key(r);
@@ -242,16 +241,15 @@ static int authenticate(req_t *r, sigv4_t *sig, bool streamed)
         }
         return fail_missing_auth(r);
     }
-    if (sig->status != SIGV4_OK && sig->status != SIGV4_BOTH && is_ddb(r) && no_credentials_offered(r))
+    if (sig->status != SIGV4_OK && sig->status != SIGV4_BOTH && edge_of(r) && edge_of(r)->missing_auth &&
+        no_credentials_offered(r))
         return fail_missing_auth(r);
     if (sig->status != SIGV4_OK) return fail_sigv4(r, sig);
     cred_t cred;
-    if (creds_lookup(app->creds, sig->access_key, r->arena, &cred) != GR_OK || !cred.active)
-        return fail_unknown_key(r);
+    if (creds_lookup(app->creds, sig->access_key, r->arena, &cred) != GR_OK || !cred.active) return fail_unknown_key(r);
     if (cred.session_token.len && !str_eq(cred.session_token, sig->security_token)) return fail_unknown_key(r);
     if (cred.expires_us && cred.expires_us < time_now_us()) {
-        if (proto_of(r) == PROTO_REST_XML)
-            return req_fail(r, &ERR_ExpiredToken, "The provided token has expired.");
+        if (proto_of(r) == PROTO_REST_XML) return req_fail(r, &ERR_ExpiredToken, "The provided token has expired.");
         return req_fail(r, &ERR_ExpiredToken, "The security token included in the request is expired");
     }
     sigv4_opts_t o = {.s3 = proto_of(r) == PROTO_REST_XML, .now_us = time_now_us(), .max_skew_s = 900};
@@ -295,8 +293,8 @@ static void inspect(req_t *r)
     }
     /* Inspection output, not an AWS document: fixed identifiers only. */
     buf_t *b = &r->resp.body;
-    buf_printf(b, "{\"version\":\"%s\",\"edition\":\"gureum\",\"uptime_seconds\":%lld,\"services\":{",
-               GUREUM_VERSION, (long long)((time_now_us() - app->started_us) / 1000000));
+    buf_printf(b, "{\"version\":\"%s\",\"edition\":\"gureum\",\"uptime_seconds\":%lld,\"services\":{", GUREUM_VERSION,
+               (long long)((time_now_us() - app->started_us) / 1000000));
     for (size_t i = 0; i < registry_count; i++) {
         size_t impl = 0;
         for (uint32_t k = 0; k < registry[i].model->nops; k++) impl += registry[i].model->ops[k].handler != NULL;
@@ -334,8 +332,7 @@ static size_t carried_headers(const req_t *r, kv_t *saved)
 static void finish_error(req_t *r)
 {
     if (!r->err) {
-        log_error("request %s: internal failure in %s.%.*s", r->id, r->svc ? r->svc->name : "-",
-                  STR_FMT(r->op_name));
+        log_error("request %s: internal failure in %s.%.*s", r->id, r->svc ? r->svc->name : "-", STR_FMT(r->op_name));
         r->err = proto_of(r) == PROTO_REST_XML || proto_of(r) == PROTO_QUERY || proto_of(r) == PROTO_EC2
                      ? &ERR_InternalError
                      : &ERR_InternalFailure;
@@ -345,7 +342,7 @@ static void finish_error(req_t *r)
     size_t nsaved = carried_headers(r, saved);
     wire_resp_init(&r->resp, r->arena);
     const char *msg = r->err_msg ? r->err_msg : "";
-    if (!*msg && is_ddb(r)) msg = NULL; /* AWS: {"__type":"...#UnknownOperationException"}, no message */
+    if (!*msg && edge_of(r) && edge_of(r)->no_empty_msg) msg = NULL; /* {"__type":"...#UnknownOperationException"} */
     if (proto_write_error(r->svc ? r->svc->model : NULL, r->err, msg, r->err_extra, r->id, r->arena, &r->resp) !=
         GR_OK) {
         wire_resp_init(&r->resp, r->arena);
@@ -368,14 +365,13 @@ static int finish(req_t *r, int rc)
         kv_t saved[N_CARRIED];
         size_t nsaved = carried_headers(r, saved);
         wire_resp_init(&r->resp, r->arena);
-        if (proto_serialize(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK ||
-            r->resp.body.failed || arena_failed(r->arena)) {
+        if (proto_serialize(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK || r->resp.body.failed ||
+            arena_failed(r->arena)) {
             r->err = NULL;
             rc = GR_ERR;
             wire_resp_init(&r->resp, r->arena);
         } else {
-            for (size_t i = 0; i < nsaved; i++)
-                wire_resp_header(&r->resp, r->arena, saved[i].name.p, saved[i].value);
+            for (size_t i = 0; i < nsaved; i++) wire_resp_header(&r->resp, r->arena, saved[i].name.p, saved[i].value);
             if (fd >= 0) r->resp.fd = fd, r->resp.off = off, r->resp.len = len, fd = -1;
             if (src) r->resp.src = src, r->resp.len = len, src = NULL;
             if (status > 200) r->resp.status = status;
@@ -426,11 +422,9 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
     /* The operation is found before authenticating so the access log names it
      * even for refused requests; nothing of the input is trusted yet. */
     r->op = proto_find_op(r->svc->model, &r->w, r->arena, &r->op_name);
-    /* AWS: DynamoDB's request ids are 52 characters of [0-9A-Z]
-     * ("NT2MFOD2O99GE1H05NSVBP2UUVVV4KQNSO5AEMVJF66Q9ASUAAJG") */
-    if (is_ddb(r)) id_random_chars(r->id, 52, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
-    /* AWS (coral, dynalite's suite): DynamoDB names an unknown operation before it authenticates */
-    if (!r->op && is_ddb(r)) return finish(r, fail_unknown_op(r));
+    const svc_edge_t *e = edge_of(r);
+    if (e && e->id_len) id_random_chars(r->id, (size_t)e->id_len, e->id_chars);
+    if (!r->op && e && e->op_first) return finish(r, fail_unknown_op(r));
     if (authenticate(r, sig, streamed) != GR_OK) return finish(r, GR_ERR);
     if (!r->op) return finish(r, fail_unknown_op(r));
     if (!r->op->handler)
@@ -503,22 +497,6 @@ req_t *dispatch_req_new(app_t *app, size_t budget)
 
 /* ==== http glue ==== */
 
-/* AWS (DynamoDB, dynalite's suite): a request with an Origin header gets
- * Access-Control-Allow-Origin: * (browsers call DynamoDB directly), and the
- * answer is "application/json" unless the request was
- * "application/x-amz-json-1.0" (SDKs send that; curl and browsers may not). */
-static void ddb_http_headers(req_t *r)
-{
-    if (wire_header(&r->w, "Origin").p) wire_resp_header(&r->resp, r->arena, "Access-Control-Allow-Origin", STR("*"));
-    str_t ct = wire_header(&r->w, "Content-Type"), mime;
-    str_cut(ct, ';', &mime);
-    if (ct.p && str_eq_nocase(str_trim(mime), STR("application/x-amz-json-1.0"))) return;
-    for (size_t i = 0; i < r->resp.nheaders; i++)
-        if (str_eq_nocase(r->resp.headers[i].name, STR("Content-Type")) &&
-            str_eq_c(r->resp.headers[i].value, "application/x-amz-json-1.0"))
-            r->resp.headers[i].value = STR("application/json");
-}
-
 static void send_response(req_t *r)
 {
     http_req_t *h = r->transport;
@@ -528,10 +506,15 @@ static void send_response(req_t *r)
     if (!app->cfg->quiet) {
         double ms = (double)(time_mono_us() - r->start_us) / 1000.0;
         log_info("%s %.*s %d %.2fms %s", r->svc ? r->svc->name : "gureum",
-                 (int)(r->op ? strlen(r->op->name) : r->op_name.len ? r->op_name.len : 1),
-                 r->op ? r->op->name : r->op_name.len ? r->op_name.p : "-", r->resp.status, ms, r->id);
+                 (int)(r->op            ? strlen(r->op->name)
+                       : r->op_name.len ? r->op_name.len
+                                        : 1),
+                 r->op            ? r->op->name
+                 : r->op_name.len ? r->op_name.p
+                                  : "-",
+                 r->resp.status, ms, r->id);
     }
-    if (is_ddb(r)) ddb_http_headers(r);
+    if (edge_of(r) && edge_of(r)->headers) edge_of(r)->headers(r);
     http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
     if (r->resp.src)
         http_respond_src(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.src, r->resp.len);
@@ -699,8 +682,7 @@ void dispatch_on_request(http_req_t *h, void *ud)
 void dispatch_resume(req_t *r, int rc)
 {
     finish(r, rc);
-    if (r->transport)
-        send_response(r);
+    if (r->transport) send_response(r);
 }
 
 void dispatch_on_abort(http_req_t *h, void *ud)
@@ -713,4 +695,3 @@ void dispatch_on_abort(http_req_t *h, void *ud)
     if (r->on_abort) r->on_abort(r, r->on_abort_arg); /* the suspending service lets go of r */
     arena_free(r->arena);
 }
-

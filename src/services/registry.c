@@ -29,12 +29,27 @@
 
 static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true};
 
+/* AWS: DynamoDB's request ids are 52 characters of [0-9A-Z]
+ * ("NT2MFOD2O99GE1H05NSVBP2UUVVV4KQNSO5AEMVJF66Q9ASUAAJG"); a request without
+ * credentials is 400 MissingAuthenticationTokenException "Request is missing
+ * Authentication Token" (dynalite's suite; the AWS SDK for Java reports the
+ * same); an unknown operation is named before authentication, in a body
+ * with no message (dynalite's suite). */
+static const aws_errdef_t E_MissingAuthenticationTokenException400 = {"MissingAuthenticationTokenException", 400, true};
+static const svc_edge_t ddb_edge = {52,
+                                    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                                    &E_MissingAuthenticationTokenException400,
+                                    "Request is missing Authentication Token",
+                                    true,
+                                    true,
+                                    ddb_http_headers};
+
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick,
-     .precheck = ddb_precheck},
+     .precheck = ddb_precheck, .edge = &ddb_edge},
     /* found by target prefix DynamoDBStreams_20120810; signs as "dynamodb", which finds the row above */
-    {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL},
+    {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL, .edge = &ddb_edge},
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},

@@ -17,6 +17,24 @@
 #include "protocol/model.h"
 
 struct app;
+struct req;
+
+/* Where a service answers at the HTTP and signature level in a way of its
+ * own rather than its protocol's. AWS: DynamoDB and its Streams answer with
+ * Coral's texts (dynalite's suite, written against DynamoDB): 52-character
+ * request ids, a 400 MissingAuthenticationTokenException for a request that
+ * offers no credentials (also a half-signed one), an unknown operation named
+ * before authentication, and errors without a message member when they have
+ * no message. */
+typedef struct svc_edge {
+    int id_len; /* request ids: this many characters drawn from id_chars; 0: a UUID */
+    const char *id_chars;
+    const aws_errdef_t *missing_auth; /* NULL: the protocol's missing-authentication error */
+    const char *missing_auth_msg;
+    bool op_first;                  /* an unknown operation is answered before authenticating */
+    bool no_empty_msg;              /* an error without a message is written without the member */
+    void (*headers)(struct req *r); /* a last look at the answer's headers; may be NULL */
+} svc_edge_t;
 
 typedef struct svc_entry {
     const char *name;              /* "sts": the health report and the access log say this */
@@ -43,6 +61,7 @@ typedef struct svc_entry {
      * Runs whether or not the model's validation passed; GR_ERR with the
      * request failed wins over the validation error. May be NULL. */
     int (*precheck)(struct req *r, const val_t *in);
+    const svc_edge_t *edge; /* NULL: the protocol's HTTP- and signature-level answers */
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

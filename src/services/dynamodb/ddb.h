@@ -30,9 +30,9 @@
  * (neg ? -1 : 1) * 0.d1d2d3... * 10^exp; zero has ndigits 0. */
 typedef struct {
     bool neg;
-    uint8_t ndigits;  /* 0..38 */
-    int16_t exp;      /* decimal exponent of the leading 0.d1 form */
-    uint8_t digit[38];/* 0..9 each */
+    uint8_t ndigits;   /* 0..38 */
+    int16_t exp;       /* decimal exponent of the leading 0.d1 form */
+    uint8_t digit[38]; /* 0..9 each */
 } ddb_num_t;
 
 /* Parses AWS number text ("-1.5e3", "  12" is refused). On error returns
@@ -50,9 +50,9 @@ bool ddb_num_sub(arena_t *a, const ddb_num_t *x, const ddb_num_t *y, ddb_num_t *
 
 /* ==== AttributeValues and items (value.c) ==== */
 typedef enum { DDB_S, DDB_N, DDB_B, DDB_SS, DDB_NS, DDB_BS, DDB_M, DDB_L, DDB_NULL, DDB_BOOL, DDB_BAD } ddb_type_t;
-ddb_type_t ddb_type(const val_t *av);      /* DDB_BAD when not exactly one known member */
-const char *ddb_type_name(ddb_type_t t);   /* "S", "N", ... */
-const val_t *ddb_inner(const val_t *av);   /* the single member's value */
+ddb_type_t ddb_type(const val_t *av);                  /* DDB_BAD when not exactly one known member */
+const char *ddb_type_name(ddb_type_t t);               /* "S", "N", ... */
+const val_t *ddb_inner(const val_t *av);               /* the single member's value */
 val_t *ddb_av(arena_t *a, ddb_type_t t, val_t *inner); /* builds {"T": inner} */
 
 /* Validates an AttributeValue as DynamoDB does on input (one type member,
@@ -90,8 +90,10 @@ void ddb_key_encode_prefix(arena_t *a, const val_t *av, buf_t *out);
 typedef struct ddb_ctx {
     arena_t *a;
     const val_t *names, *values;
-    const char **used_names; size_t n_used_names, cap_used_names;
-    const char **used_values; size_t n_used_values, cap_used_values;
+    const char **used_names;
+    size_t n_used_names, cap_used_names;
+    const char **used_values;
+    size_t n_used_values, cap_used_values;
 } ddb_ctx_t;
 void ddb_ctx_init(ddb_ctx_t *c, arena_t *a, const val_t *names, const val_t *values);
 /* After all expressions of a request are parsed: AWS's message about unused
@@ -104,15 +106,25 @@ const char *ddb_ctx_unused(ddb_ctx_t *c);
 const char *ddb_ctx_validate(ddb_ctx_t *c);
 
 /* A document path: attribute name, then map keys and list indexes. */
-typedef struct ddb_path_elem { bool is_index; str_t name; int64_t index; } ddb_path_elem_t;
-typedef struct ddb_path { ddb_path_elem_t *elem; size_t n; } ddb_path_t;
+typedef struct ddb_path_elem {
+    bool is_index;
+    str_t name;
+    int64_t index;
+} ddb_path_elem_t;
+typedef struct ddb_path {
+    ddb_path_elem_t *elem;
+    size_t n;
+} ddb_path_t;
 /* The value at path in item, or NULL when absent. */
 val_t *ddb_path_get(const val_t *item, const ddb_path_t *p);
 str_t ddb_path_str(arena_t *a, const ddb_path_t *p); /* "a.b[1]" for messages */
 
 typedef struct ddb_cond ddb_cond_t;     /* condition / filter expression AST */
 typedef struct ddb_update ddb_update_t; /* update expression */
-typedef struct ddb_proj { ddb_path_t *path; size_t n; } ddb_proj_t;
+typedef struct ddb_proj {
+    ddb_path_t *path;
+    size_t n;
+} ddb_proj_t;
 
 /* `which` names the parameter in messages ("ConditionExpression",
  * "FilterExpression", "KeyConditionExpression"). NULL + *err on a syntax or
@@ -151,7 +163,16 @@ val_t *ddb_proj_apply(arena_t *a, const ddb_proj_t *p, const val_t *item);
 
 /* A key condition, resolved against the key schema: partition key equality
  * and an optional sort key condition. */
-typedef enum { DDB_KC_NONE, DDB_KC_EQ, DDB_KC_LT, DDB_KC_LE, DDB_KC_GT, DDB_KC_GE, DDB_KC_BETWEEN, DDB_KC_BEGINS } ddb_kc_op_t;
+typedef enum {
+    DDB_KC_NONE,
+    DDB_KC_EQ,
+    DDB_KC_LT,
+    DDB_KC_LE,
+    DDB_KC_GT,
+    DDB_KC_GE,
+    DDB_KC_BETWEEN,
+    DDB_KC_BEGINS
+} ddb_kc_op_t;
 typedef struct {
     const val_t *pk_value;
     ddb_kc_op_t sk_op;
@@ -215,5 +236,11 @@ unsigned ddb_tick(struct app *app);
  * malformed ResourceArn of the tag operations). GR_ERR fails the request. */
 struct req;
 int ddb_precheck(struct req *r, const val_t *in);
+
+/* The registry edge's headers hook (table.c): AWS (DynamoDB, dynalite's
+ * suite) answers a request with an Origin header with
+ * Access-Control-Allow-Origin: *, and with "application/json" unless the
+ * request was "application/x-amz-json-1.0". */
+void ddb_http_headers(struct req *r);
 
 #endif

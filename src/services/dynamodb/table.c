@@ -1224,6 +1224,22 @@ static bool arn_shaped(str_t arn)
     return false;
 }
 
+/* AWS (DynamoDB, dynalite's suite): browsers call DynamoDB directly, so a
+ * request with an Origin header gets Access-Control-Allow-Origin: *; the
+ * answer is "application/json" unless the request was
+ * "application/x-amz-json-1.0" (SDKs send that; curl and browsers may not). */
+void ddb_http_headers(req_t *r)
+{
+    if (wire_header(&r->w, "Origin").p) wire_resp_header(&r->resp, r->arena, "Access-Control-Allow-Origin", STR("*"));
+    str_t ct = wire_header(&r->w, "Content-Type"), mime;
+    str_cut(ct, ';', &mime);
+    if (ct.p && str_eq_nocase(str_trim(mime), STR("application/x-amz-json-1.0"))) return;
+    for (size_t i = 0; i < r->resp.nheaders; i++)
+        if (str_eq_nocase(r->resp.headers[i].name, STR("Content-Type")) &&
+            str_eq_c(r->resp.headers[i].value, "application/x-amz-json-1.0"))
+            r->resp.headers[i].value = STR("application/json");
+}
+
 int ddb_precheck(req_t *r, const val_t *in)
 {
     const char *op = r->op->name;
