@@ -68,18 +68,6 @@ static bool same_key(const wop_t *x, const wop_t *y)
            (!x->k.sk.len || !memcmp(x->k.sk.p, y->k.sk.p, x->k.sk.len));
 }
 
-/* Whether two keys as given have the same attributes and values (AWS
- * refuses repeated keys in a BatchGetItem before looking tables up). */
-static bool same_key_values(const val_t *x, const val_t *y)
-{
-    if (val_len(x) != val_len(y)) return false;
-    for (size_t i = 0; i < x->u.obj.n; i++) {
-        const val_t *v = val_get_s(y, x->u.obj.e[i].key);
-        if (!v || !ddb_av_equal(x->u.obj.e[i].v, v)) return false;
-    }
-    return true;
-}
-
 /* Tables are loaded into a growing array, so wop_t keeps table names and
  * resolves pointers once all are loaded. */
 typedef struct {
@@ -145,8 +133,8 @@ int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
         for (size_t j = 0; keys && j < keys->u.list.n; j++) {
             const char *e = ddb_validate_item(a, keys->u.list.v[j]);
             if (e) return ddb__fail_validation(r, e);
-            for (size_t k = 0; k < j; k++)
-                if (same_key_values(keys->u.list.v[k], keys->u.list.v[j]))
+            for (size_t k = 0; k < j; k++) /* AWS refuses repeated keys in a BatchGetItem before looking tables up */
+                if (ddb_item_equal(keys->u.list.v[k], keys->u.list.v[j]))
                     return ddb__fail_validation(r, "Provided list of item keys contains duplicates");
             wop_t *w = push_op(a, &o, ri->u.obj.e[i].key);
             if (!w) return GR_ERR;

@@ -63,6 +63,9 @@ const char *ddb_validate_av(arena_t *a, val_t *av);
 const char *ddb_validate_item(arena_t *a, val_t *item);
 /* Deep equality with DynamoDB semantics (numbers by value, sets unordered). */
 bool ddb_av_equal(const val_t *x, const val_t *y);
+/* Two maps of attribute values (items, keys, an M's contents): the same
+ * names, each value equal by ddb_av_equal. */
+bool ddb_item_equal(const val_t *x, const val_t *y);
 /* Ordering for key types S, N, B (strings and binaries by bytes); <0, 0, >0. */
 int ddb_av_cmp(const val_t *x, const val_t *y);
 /* Item size in bytes as DynamoDB computes it (names + values). */

@@ -285,15 +285,19 @@ bool ddb_av_equal(const val_t *x, const val_t *y)
         for (size_t i = 0; i < ix->u.list.n; i++)
             if (!ddb_av_equal(ix->u.list.v[i], iy->u.list.v[i])) return false;
         return true;
-    case DDB_M:
-        if (ix->u.obj.n != iy->u.obj.n) return false;
-        for (size_t i = 0; i < ix->u.obj.n; i++) {
-            const val_t *o = val_get_s(iy, ix->u.obj.e[i].key);
-            if (!o || !ddb_av_equal(ix->u.obj.e[i].v, o)) return false;
-        }
-        return true;
+    case DDB_M: return ddb_item_equal(ix, iy);
     default: return false;
     }
+}
+
+bool ddb_item_equal(const val_t *x, const val_t *y)
+{
+    if (!x || !y || (x->kind != VAL_MAP && x->kind != VAL_STRUCT) || val_len(x) != val_len(y)) return false;
+    for (size_t i = 0; i < x->u.obj.n; i++) {
+        const val_t *o = val_get_s(y, x->u.obj.e[i].key);
+        if (!o || !ddb_av_equal(x->u.obj.e[i].v, o)) return false;
+    }
+    return true;
 }
 
 static bool num_of(const val_t *inner, ddb_num_t *n)
