@@ -24,11 +24,8 @@ typedef struct body_priv {
     blob_writer_t *w; /* made on the first write: a small body may never need one (body_bytes) */
     bool done;        /* committed or aborted: no writer may be made again */
     sigv4_chunked_t *chunked;
-    EVP_MD_CTX *md5, *sha256, *alt; /* alt: SHA1/SHA256 checksum */
-    uint32_t crc;                   /* running CRC32 / CRC32C (crc_on) */
-    uint64_t crc64;                 /* running CRC64NVME (crc64_on) */
-    bool crc_on, crc64_on;
-    crc_kind_t crc_kind;
+    EVP_MD_CTX *md5, *sha256;
+    body_cksum_t ck; /* the request's x-amz-checksum-* algorithm (ck.algo NULL: none) */
     bool want_sha256;
     str_t payload_hash;
     char *buf; /* decoded bytes gathered into large writes (malloc, cap bytes) */
@@ -98,9 +95,7 @@ static const char *named_algo(const wire_req_t *w)
 static void digest(body_priv_t *bp, const char *p, size_t n)
 {
     EVP_DigestUpdate(bp->md5, p, n);
-    if (bp->alt) EVP_DigestUpdate(bp->alt, p, n);
-    if (bp->crc_on) bp->crc = crc_update(bp->crc_kind, bp->crc, p, n);
-    if (bp->crc64_on) bp->crc64 = crc64_update(bp->crc64, p, n);
+    body_cksum_update(&bp->ck, p, n);
 }
 
 static void *hasher_main(void *arg)
@@ -247,15 +242,7 @@ body_stream_t *body_begin(req_t *r, const sigv4_t *sig)
     bp->md5 = md_new(a, "MD5");
     if (!bp->md5) return NULL;
     b->algo = named_algo(&r->w);
-    if (b->algo && !strcmp(b->algo, "CRC32")) {
-        bp->crc_on = true, bp->crc_kind = CRC_32, bp->crc = CRC_INIT;
-    } else if (b->algo && !strcmp(b->algo, "CRC32C")) {
-        bp->crc_on = true, bp->crc_kind = CRC_32C, bp->crc = CRC_INIT;
-    } else if (b->algo && !strcmp(b->algo, "CRC64NVME")) {
-        bp->crc64_on = true, bp->crc64 = CRC64_INIT;
-    } else if (b->algo && !(bp->alt = md_new(a, b->algo))) {
-        return NULL;
-    }
+    if (b->algo && !body_cksum_begin(a, &bp->ck, str_c(b->algo))) return NULL;
     bp->payload_hash = sig->payload_hash;
     if (str_starts_with(sig->payload_hash, STR("STREAMING-"))) {
         bp->chunked = sigv4_chunked_new(a, sig, sink, b);
@@ -334,19 +321,7 @@ int body_finish(body_stream_t *b)
             return GR_ERR;
         }
     }
-    if (bp->crc_on) {
-        uint32_t c = ~bp->crc;
-        b->sum[0] = (unsigned char)(c >> 24), b->sum[1] = (unsigned char)(c >> 16), b->sum[2] = (unsigned char)(c >> 8),
-        b->sum[3] = (unsigned char)c;
-        b->sumlen = 4;
-    } else if (bp->crc64_on) {
-        uint64_t c = ~bp->crc64;
-        for (int i = 0; i < 8; i++) b->sum[i] = (unsigned char)(c >> (56 - 8 * i));
-        b->sumlen = 8;
-    } else if (bp->alt) {
-        b->sumlen = 32;
-        EVP_DigestFinal_ex(bp->alt, b->sum, &b->sumlen);
-    }
+    b->sumlen = body_cksum_final(&bp->ck, b->sum);
     return GR_OK;
 }
 
@@ -369,22 +344,42 @@ bool body_bytes(const body_stream_t *b, str_t *out)
     return true;
 }
 
-bool body_checksum(const char *algo, const void *p, size_t n, unsigned char out[32], unsigned *outlen)
+/* ==== One checksum, piecewise ==== */
+
+bool body_cksum_begin(arena_t *a, body_cksum_t *c, str_t algo)
 {
-    if (!strcmp(algo, "CRC32") || !strcmp(algo, "CRC32C")) {
-        uint32_t c = crc_of(!strcmp(algo, "CRC32C") ? CRC_32C : CRC_32, p, n);
-        out[0] = (unsigned char)(c >> 24), out[1] = (unsigned char)(c >> 16), out[2] = (unsigned char)(c >> 8),
-        out[3] = (unsigned char)c;
-        *outlen = 4;
-        return true;
-    }
-    if (!strcmp(algo, "CRC64NVME")) {
-        uint64_t c = crc64_of(p, n);
-        for (int i = 0; i < 8; i++) out[i] = (unsigned char)(c >> (56 - 8 * i));
-        *outlen = 8;
-        return true;
-    }
-    if (strcmp(algo, "SHA1") && strcmp(algo, "SHA256")) return false;
-    *outlen = 32;
-    return EVP_Digest(p, n, out, outlen, EVP_get_digestbyname(algo), NULL) == 1;
+    static const char *const known[] = {"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"};
+    *c = (body_cksum_t){0};
+    for (size_t i = 0; i < sizeof known / sizeof known[0] && !c->algo; i++)
+        if (str_eq_c(algo, known[i])) c->algo = known[i];
+    if (!c->algo) return false;
+    if (!strcmp(c->algo, "CRC64NVME"))
+        c->c64 = CRC64_INIT;
+    else if (!strncmp(c->algo, "CRC", 3))
+        c->c32 = CRC_INIT;
+    else if (!(c->md = md_new(a, c->algo)))
+        c->algo = NULL;
+    return c->algo != NULL;
+}
+
+void body_cksum_update(body_cksum_t *c, const void *p, size_t n)
+{
+    if (c->md)
+        EVP_DigestUpdate(c->md, p, n);
+    else if (c->algo && !strcmp(c->algo, "CRC64NVME"))
+        c->c64 = crc64_update(c->c64, p, n);
+    else if (c->algo)
+        c->c32 = crc_update(!strcmp(c->algo, "CRC32C") ? CRC_32C : CRC_32, c->c32, p, n);
+}
+
+unsigned body_cksum_final(body_cksum_t *c, unsigned char out[32])
+{
+    unsigned n = 32;
+    if (c->md) return EVP_DigestFinal_ex(c->md, out, &n) ? n : 0;
+    if (!c->algo) return 0;
+    bool c64 = !strcmp(c->algo, "CRC64NVME");
+    uint64_t v = c64 ? ~c->c64 : (uint32_t)~c->c32;
+    n = c64 ? 8 : 4;
+    for (unsigned i = 0; i < n; i++) out[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+    return n;
 }

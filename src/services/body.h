@@ -55,7 +55,18 @@ int body_commit(body_stream_t *b, char id[33]);
  * body_commit), valid until the request ends; false otherwise. */
 bool body_bytes(const body_stream_t *b, str_t *out);
 
-/* Raw checksum of bytes in one call, same algorithms (tests, buffered bodies). */
-bool body_checksum(const char *algo, const void *p, size_t n, unsigned char out[32], unsigned *outlen);
+/* A checksum of one algorithm over bytes given piecewise: a streamed body's
+ * x-amz-checksum-* algorithm, and copies that compute one (S3 UploadPartCopy). */
+typedef struct {
+    const char *algo; /* "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"; NULL: none */
+    uint32_t c32;
+    uint64_t c64;
+    void *md; /* SHA-1/SHA-256: an EVP_MD_CTX freed with the arena */
+} body_cksum_t;
+/* false for an algorithm it does not know, or no memory (c then does nothing) */
+bool body_cksum_begin(arena_t *a, body_cksum_t *c, str_t algo);
+void body_cksum_update(body_cksum_t *c, const void *p, size_t n);
+/* The raw value (big-endian for the CRCs) into out; its length, 0 for none. */
+unsigned body_cksum_final(body_cksum_t *c, unsigned char out[32]);
 
 #endif

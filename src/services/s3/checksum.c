@@ -6,7 +6,6 @@
  * again). Invariant: a stored object checksum is "base64" for a whole-object
  * value and "base64-N" for a composite, so its form alone gives its type. */
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <string.h>
 
 #include "core/crc.h"
@@ -69,61 +68,6 @@ int s3__checksum_part_matches(req_t *r, str_t upload_algo, str_t part_algo)
     return req_fail(r, &ERR_InvalidRequest,
                     "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
                     lower(r->arena, upload_algo), part_algo.p ? lower(r->arena, part_algo) : "null");
-}
-
-static void free_md(void *p)
-{
-    EVP_MD_CTX_free(p);
-}
-
-bool s3__cksum_begin(req_t *r, s3_cksum_t *c, str_t algo)
-{
-    *c = (s3_cksum_t){0};
-    if (str_eq_c(algo, "CRC32") || str_eq_c(algo, "CRC32C")) {
-        c->algo = str_eq_c(algo, "CRC32") ? "CRC32" : "CRC32C";
-        c->c32 = CRC_INIT;
-    } else if (str_eq_c(algo, "CRC64NVME")) {
-        c->algo = "CRC64NVME";
-        c->c64 = CRC64_INIT;
-    } else if (str_eq_c(algo, "SHA1") || str_eq_c(algo, "SHA256")) {
-        c->algo = str_eq_c(algo, "SHA1") ? "SHA1" : "SHA256";
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        if (!md || arena_defer(r->arena, free_md, md) < 0) {
-            EVP_MD_CTX_free(md);
-            return false;
-        }
-        c->md = md;
-        if (!EVP_DigestInit_ex(md, EVP_get_digestbyname(c->algo), NULL)) return false;
-    }
-    return c->algo != NULL;
-}
-
-void s3__cksum_update(s3_cksum_t *c, const void *p, size_t n)
-{
-    if (c->md)
-        EVP_DigestUpdate(c->md, p, n);
-    else if (c->algo && !strcmp(c->algo, "CRC64NVME"))
-        c->c64 = crc64_update(c->c64, p, n);
-    else if (c->algo)
-        c->c32 = crc_update(!strcmp(c->algo, "CRC32C") ? CRC_32C : CRC_32, c->c32, p, n);
-}
-
-str_t s3__cksum_end(arena_t *a, s3_cksum_t *c)
-{
-    unsigned char d[32];
-    unsigned n = sizeof d;
-    if (c->md) {
-        if (!EVP_DigestFinal_ex(c->md, d, &n)) return STR_NULL;
-    } else if (c->algo && !strcmp(c->algo, "CRC64NVME")) {
-        n = 8;
-        for (unsigned i = 0; i < n; i++) d[i] = (unsigned char)(~c->c64 >> (56 - 8 * i));
-    } else if (c->algo) {
-        n = 4;
-        for (unsigned i = 0; i < n; i++) d[i] = (unsigned char)(~c->c32 >> (24 - 8 * i));
-    } else {
-        return STR_NULL;
-    }
-    return s3__b64(a, d, n);
 }
 
 /* A CRC's base64 value as a number; false when it is not one of width n bytes. */

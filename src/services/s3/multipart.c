@@ -266,10 +266,12 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     unsigned char md5[16];
     /* AWS: a copied part of an upload with a ChecksumAlgorithm gets that
      * checksum, computed as it is copied (CopyPartResult) */
-    s3_cksum_t ck;
-    bool want = at.checksum_algo.p && s3__cksum_begin(r, &ck, at.checksum_algo);
+    body_cksum_t ck;
+    bool want = at.checksum_algo.p && body_cksum_begin(a, &ck, at.checksum_algo);
     if (s3__blob_copy_range(r, &src, from, len, id, md5, want ? &ck : NULL) != GR_OK) return GR_ERR;
-    str_t cks = want ? s3__cksum_end(a, &ck) : STR_NULL;
+    unsigned char sum[32];
+    unsigned sumlen = want ? body_cksum_final(&ck, sum) : 0;
+    str_t cks = sumlen ? s3__b64(a, sum, sumlen) : STR_NULL;
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     int64_t now = time_now_us();
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),

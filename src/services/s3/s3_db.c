@@ -652,12 +652,12 @@ fail:
 }
 
 int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16],
-                        s3_cksum_t *ck)
+                        body_cksum_t *ck)
 {
     if (o->data.p) {
         if (from < 0 || len < 0 || (uint64_t)(from + len) > o->data.len) return GR_ERR;
         s3__md5(o->data.p + from, (size_t)len, md5);
-        if (ck) s3__cksum_update(ck, o->data.p + from, (size_t)len);
+        if (ck) body_cksum_update(ck, o->data.p + from, (size_t)len);
         return s3__blob_put(r, o->data.p + from, (size_t)len, id);
     }
     store_t *s = ((app_t *)r->app)->store;
@@ -691,7 +691,7 @@ int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, 
             ssize_t got = pread(fd, buf, left < CHUNK ? (size_t)left : CHUNK, at);
             if (got <= 0) break;
             EVP_DigestUpdate(md, buf, (size_t)got);
-            if (ck) s3__cksum_update(ck, buf, (size_t)got);
+            if (ck) body_cksum_update(ck, buf, (size_t)got);
             if (blob_write(w, buf, (size_t)got) != GR_OK) {
                 close(fd);
                 goto fail;

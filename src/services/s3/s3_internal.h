@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/req.h"
+#include "services/body.h"
 
 /* AWS: S3 API reference, "Error responses" → "List of error codes". */
 extern const aws_errdef_t S3_E_InvalidBucketName, S3_E_BucketNotEmpty, S3_E_IllegalLocationConstraint,
@@ -109,23 +110,11 @@ int64_t s3__tags_count(str_t enc);
 bool s3__parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key, str_t *vid);
 /* If-Match & co. (copy: the x-amz-copy-source-if-* variants, all 412). */
 int s3__check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy);
-/* A checksum of one algorithm over bytes given piecewise (checksum.c). */
-typedef struct {
-    const char *algo; /* "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"; NULL: none */
-    uint32_t c32;
-    uint64_t c64;
-    void *md; /* SHA-1/SHA-256: an EVP_MD_CTX freed with r's arena */
-} s3_cksum_t;
-/* false for an algorithm it does not know (c then does nothing) */
-bool s3__cksum_begin(req_t *r, s3_cksum_t *c, str_t algo);
-void s3__cksum_update(s3_cksum_t *c, const void *p, size_t n);
-str_t s3__cksum_end(arena_t *a, s3_cksum_t *c); /* base64, as x-amz-checksum-* */
-
 /* Copies bytes [from, from+len) of an object (blobs or data) into a new
  * committed blob; md5 of the copied bytes, and ck's checksum of them when
  * ck is not NULL (UploadPartCopy into an upload with a ChecksumAlgorithm). */
 int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16],
-                        s3_cksum_t *ck);
+                        body_cksum_t *ck);
 
 /* ==== object lock (lock.c) ==== */
 /* CreateBucket: ObjectLockEnabledForBucket turns versioning on with lock. */
