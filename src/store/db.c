@@ -56,6 +56,7 @@ typedef struct {
 /* Background checkpoints: one database file the checkpointer serves. */
 #define CKPT_MAX_DBS 32
 typedef struct {
+    store_t *s;     /* whose checkpointer serves it */
     char *path;     /* as sqlite3_db_filename gives it */
     sqlite3 *db;    /* the checkpointer's own connection; its thread only */
     bool pending;   /* a commit asked for a checkpoint; under ckpt_mu */
@@ -284,38 +285,39 @@ static void *ckpt_main(void *arg)
     return NULL;
 }
 
-/* Flags path's database for the checkpointer when its WAL has CKPT_FRAMES
- * frames the last checkpoint did not copy (or was rewound since); false if
- * the checkpointer cannot take it. */
-static bool ckpt_request(store_t *s, const char *path, int frames)
+/* The checkpointer's entry for path's database, made when the first
+ * connection to it opens; NULL when there is no checkpointer thread or no
+ * room, and that database then checkpoints inline as SQLite does. */
+static ckpt_db_t *ckpt_register(store_t *s, const char *path)
 {
-    if (!s->ckpt_running || !path) return false;
-    bool ok = true;
+    if (!s->ckpt_running || !path) return NULL;
     pthread_mutex_lock(&s->ckpt_mu);
     int i = 0;
     while (i < s->nckpt && strcmp(s->ckpt[i].path, path) != 0) i++;
-    if (i == s->nckpt) {
-        char *copy = i < CKPT_MAX_DBS ? strdup(path) : NULL;
-        if (copy)
-            s->ckpt[s->nckpt++] = (ckpt_db_t){.path = copy};
-        else
-            ok = false;
-    }
-    if (ok && !s->ckpt[i].pending &&
-        (frames >= s->ckpt[i].backfilled + CKPT_FRAMES || frames < s->ckpt[i].backfilled)) {
-        s->ckpt[i].pending = true;
-        pthread_cond_signal(&s->ckpt_cv);
+    ckpt_db_t *d = i < s->nckpt ? &s->ckpt[i] : NULL;
+    char *copy = !d && i < CKPT_MAX_DBS ? strdup(path) : NULL;
+    if (copy) {
+        d = &s->ckpt[s->nckpt++];
+        *d = (ckpt_db_t){.s = s, .path = copy};
     }
     pthread_mutex_unlock(&s->ckpt_mu);
-    return ok;
+    return d;
 }
 
-/* sqlite3_wal_hook: runs after each commit of a connection store_db opened. */
+/* sqlite3_wal_hook of the connections store_db opens, after each commit:
+ * flags the database for the checkpointer when its WAL has CKPT_FRAMES
+ * frames the last checkpoint did not copy (or was rewound since). */
 static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
+    (void)db, (void)name;
+    ckpt_db_t *d = arg;
     if (frames < CKPT_FRAMES) return SQLITE_OK;
-    if (!ckpt_request(arg, sqlite3_db_filename(db, name), frames))
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_lock(&d->s->ckpt_mu);
+    if (!d->pending && (frames >= d->backfilled + CKPT_FRAMES || frames < d->backfilled)) {
+        d->pending = true;
+        pthread_cond_signal(&d->s->ckpt_cv);
+    }
+    pthread_mutex_unlock(&d->s->ckpt_mu);
     return SQLITE_OK;
 }
 
@@ -663,7 +665,8 @@ static sqlite3 *open_db(store_t *s, const store_schema_t *schema)
         goto fail;
     }
     if (migrate(db, schema) != GR_OK) goto fail;
-    sqlite3_wal_hook(db, ckpt_hook, s);
+    ckpt_db_t *cd = ckpt_register(s, sqlite3_db_filename(db, "main"));
+    if (cd) sqlite3_wal_hook(db, ckpt_hook, cd); /* else SQLite's own checkpoint after 1000 frames stays */
     return db;
 fail:
     sqlite3_close(db);
