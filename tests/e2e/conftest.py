@@ -309,6 +309,17 @@ def _binary():
     return Path(os.environ.get("GUREUM_BIN") or DEFAULT_BIN)
 
 
+def remove_bucket(s3, bucket):
+    """A test bucket's teardown: every version and delete marker, every
+    unfinished multipart upload, then the bucket itself."""
+    listed = s3.list_object_versions(Bucket=bucket)
+    for v in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
+        s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
+    for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+        s3.abort_multipart_upload(Bucket=bucket, Key=u["Key"], UploadId=u["UploadId"])
+    s3.delete_bucket(Bucket=bucket)
+
+
 def _teardown(g):
     """Clean shutdown is part of every test module: exit 0 on SIGTERM, no sanitizer reports."""
     was_running = g.running()

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Gureum, _start_with_port_retry, _teardown
+from conftest import Gureum, _start_with_port_retry, _teardown, remove_bucket
 
 ALT = ("111111111111", "ALTACCESSKEY0000000A", "altsecret0000000000000000000000000000000A")
 
@@ -52,9 +52,7 @@ def bucket(s3):
     b = name("b")
     s3.create_bucket(Bucket=b)
     yield b
-    for o in s3.list_objects_v2(Bucket=b).get("Contents", []):
-        s3.delete_object(Bucket=b, Key=o["Key"])
-    s3.delete_bucket(Bucket=b)
+    remove_bucket(s3, b)
 
 
 def err(call):

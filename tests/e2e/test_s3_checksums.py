@@ -22,7 +22,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import CLIS
+from conftest import CLIS, remove_bucket
 
 # The CLI v1 with botocore 1.43 (the one that is not Debian's CLI v2).
 NEW_CLI = next((c for c in CLIS if c != "/usr/bin/aws"), None)
@@ -43,11 +43,7 @@ def bucket(s3):
     b = name("ck")
     s3.create_bucket(Bucket=b)
     yield b
-    for o in s3.list_objects_v2(Bucket=b).get("Contents", []):
-        s3.delete_object(Bucket=b, Key=o["Key"])
-    for u in s3.list_multipart_uploads(Bucket=b).get("Uploads", []):
-        s3.abort_multipart_upload(Bucket=b, Key=u["Key"], UploadId=u["UploadId"])
-    s3.delete_bucket(Bucket=b)
+    remove_bucket(s3, b)
 
 
 def crc64nvme(data):

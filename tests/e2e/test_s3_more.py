@@ -13,6 +13,8 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import remove_bucket
+
 
 @pytest.fixture(scope="module")
 def s3(gureum):
@@ -28,11 +30,7 @@ def bucket(s3):
     b = name("b")
     s3.create_bucket(Bucket=b)
     yield b
-    for v in s3.list_object_versions(Bucket=b).get("Versions", []):
-        s3.delete_object(Bucket=b, Key=v["Key"], VersionId=v["VersionId"])
-    for u in s3.list_multipart_uploads(Bucket=b).get("Uploads", []):
-        s3.abort_multipart_upload(Bucket=b, Key=u["Key"], UploadId=u["UploadId"])
-    s3.delete_bucket(Bucket=b)
+    remove_bucket(s3, b)
 
 
 def err(call, **kw):
