@@ -69,6 +69,12 @@ static int fail_missing_auth(req_t *r)
     }
 }
 
+/* The credentials of an access key that exists and is active. */
+static bool active_key(req_t *r, str_t access_key, cred_t *cred)
+{
+    return creds_lookup(((app_t *)r->app)->creds, access_key, r->arena, cred) == GR_OK && cred->active;
+}
+
 static int fail_unknown_key(req_t *r)
 {
     switch (proto_of(r)) {
@@ -175,8 +181,7 @@ static int authenticate_v2(req_t *r, sigv2_t *v2)
         return req_fail(r, &E_InvalidArgument,
                         "Authorization header is invalid -- one and only one ' ' (space) required");
     cred_t cred;
-    if (creds_lookup(((app_t *)r->app)->creds, v2->access_key, r->arena, &cred) != GR_OK || !cred.active)
-        return fail_unknown_key(r);
+    if (!active_key(r, v2->access_key, &cred)) return fail_unknown_key(r);
     if (cred.session_token.len && !str_eq(cred.session_token, v2->security_token)) return fail_unknown_key(r);
     if (cred.expires_us && cred.expires_us < time_now_us())
         return req_fail(r, &ERR_ExpiredToken, "The provided token has expired.");
@@ -228,7 +233,6 @@ static bool no_credentials_offered(req_t *r)
  * headers); body.c decodes aws-chunked framing piece by piece instead. */
 static int authenticate(req_t *r, sigv4_t *sig, bool streamed)
 {
-    app_t *app = r->app;
     bool is_s3 = r->svc && !strcmp(r->svc->name, "s3");
     sigv2_t v2;
     if (is_s3 && sig->status != SIGV4_OK && sigv2_parse(&r->w, r->arena, &v2)) return authenticate_v2(r, &v2);
@@ -246,7 +250,7 @@ static int authenticate(req_t *r, sigv4_t *sig, bool streamed)
         return fail_missing_auth(r);
     if (sig->status != SIGV4_OK) return fail_sigv4(r, sig);
     cred_t cred;
-    if (creds_lookup(app->creds, sig->access_key, r->arena, &cred) != GR_OK || !cred.active) return fail_unknown_key(r);
+    if (!active_key(r, sig->access_key, &cred)) return fail_unknown_key(r);
     if (cred.session_token.len && !str_eq(cred.session_token, sig->security_token)) return fail_unknown_key(r);
     if (cred.expires_us && cred.expires_us < time_now_us()) {
         if (proto_of(r) == PROTO_REST_XML) return req_fail(r, &ERR_ExpiredToken, "The provided token has expired.");
@@ -560,8 +564,7 @@ static bool refused_on_headers(req_t *r, sigv4_t *sig, const route_t *rt, const 
         if (authenticate(r, sig, true) == GR_OK) return false;
     } else { /* the signature covers the body: only its key can be checked now */
         cred_t cred;
-        if (creds_lookup(((app_t *)r->app)->creds, sig->access_key, r->arena, &cred) == GR_OK && cred.active)
-            return false;
+        if (active_key(r, sig->access_key, &cred)) return false;
         fail_unknown_key(r);
     }
     finish(r, GR_ERR);
