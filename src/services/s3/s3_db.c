@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "auth/sigv4.h"
-#include "core/crc.h"
 #include "core/log.h"
 #include "s3_bucket.h"
 #include "s3_internal.h"
@@ -454,47 +453,15 @@ void s3__md5(const void *p, size_t n, unsigned char out[16])
     digest("MD5", p, n, out, &m);
 }
 
-/* CRC-32 (IEEE, reflected 0xEDB88320) and CRC-32C (Castagnoli, 0x82F63B78),
- * as AWS's x-amz-checksum-crc32/crc32c: big-endian, base64. */
-static uint32_t crc_reflected(uint32_t poly, const unsigned char *p, size_t n)
-{
-    static uint32_t tab[2][256];
-    static int ready[2];
-    int t = poly == 0x82F63B78u;
-    if (!__atomic_load_n(&ready[t], __ATOMIC_ACQUIRE)) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++) c = c & 1 ? poly ^ (c >> 1) : c >> 1;
-            tab[t][i] = c;
-        }
-        __atomic_store_n(&ready[t], 1, __ATOMIC_RELEASE);
-    }
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) c = tab[t][(c ^ p[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
+/* AWS's x-amz-checksum-* value of bytes in hand: big-endian for the CRCs, base64. */
 str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n)
 {
-    unsigned char d[64];
-    unsigned dn = 0;
-    if (!strcmp(algo, "CRC32") || !strcmp(algo, "CRC32C")) {
-        uint32_t c = crc_reflected(!strcmp(algo, "CRC32") ? 0xEDB88320u : 0x82F63B78u, p, n);
-        d[0] = (unsigned char)(c >> 24), d[1] = (unsigned char)(c >> 16), d[2] = (unsigned char)(c >> 8),
-        d[3] = (unsigned char)c;
-        dn = 4;
-    } else if (!strcmp(algo, "CRC64NVME")) {
-        uint64_t c = crc64_of(p, n);
-        for (int i = 0; i < 8; i++) d[i] = (unsigned char)(c >> (56 - 8 * i));
-        dn = 8;
-    } else if (!strcmp(algo, "SHA1")) {
-        digest("SHA1", p, n, d, &dn);
-    } else if (!strcmp(algo, "SHA256")) {
-        digest("SHA256", p, n, d, &dn);
-    } else {
-        return STR_NULL;
-    }
-    return s3__b64(a, d, dn);
+    body_cksum_t c;
+    unsigned char d[32];
+    if (!body_cksum_begin(a, &c, str_c(algo))) return STR_NULL;
+    body_cksum_update(&c, p, n);
+    unsigned dn = body_cksum_final(&c, d);
+    return dn ? s3__b64(a, d, dn) : STR_NULL;
 }
 
 static const struct {
