@@ -360,6 +360,10 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
         }
     }
     policy_result_t verdict = policy_evaluate(&pr, (const policy_t *const *)e->pols, e->n, session, res, same_account);
+    /* The resource's own policy, when the service keeps one it did not pass
+     * (see registry.h); under the lock, as the session policy is e's. */
+    if (verdict == POLICY_IMPLICIT_DENY && !res && r->svc && r->svc->resource_grant)
+        verdict = r->svc->resource_grant(r, action, resource, session);
     pthread_mutex_unlock(&z->mu);
     if (verdict == POLICY_ALLOW) return GR_OK;
     return deny(r, action, resource);

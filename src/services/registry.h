@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "auth/policy.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "protocol/model.h"
@@ -62,6 +63,14 @@ typedef struct svc_entry {
      * request failed wins over the validation error. May be NULL. */
     int (*precheck)(struct req *r, const val_t *in);
     const svc_edge_t *edge; /* NULL: the protocol's HTTP- and signature-level answers */
+    /* AWS: within one account a resource's own policy that names the caller
+     * allows on its own, without any identity policy ("Policy evaluation
+     * logic"). When the caller's identity policies do not allow, authz asks
+     * the service (S3: the bucket policy) for the verdict of such a policy of
+     * the resource the request names, through policy_evaluate with no
+     * identity policies; IMPLICIT_DENY when the resource has none or belongs
+     * to another account. May be NULL. */
+    policy_result_t (*resource_grant)(struct req *r, str_t action, str_t resource, const policy_t *session);
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

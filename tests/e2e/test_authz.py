@@ -186,3 +186,35 @@ def test_logs_policy_scoped_to_a_log_group(gureum, alice):
                    "arn:aws:logs:us-east-1:%s:log-group:%s-other:log-stream:" % (ACCT, name, ACCT, group))
     code, _, _ = error_of(lambda: logs.delete_log_group(logGroupName=group))  # not granted
     assert code == "AccessDeniedException"
+
+
+def test_same_account_bucket_policy_naming_the_user_allows(gureum, alice):
+    """AWS: within one account a bucket policy that names the user (or "*")
+    allows on its own; one that names the account only delegates to the
+    user's identity policies; its Deny binds whatever the identity allows."""
+    name, key, secret = alice
+    s3, mine = gureum.client("s3"), as_user(gureum, key, secret, "s3")
+    bucket = "named-%d" % id(object())
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+
+    def grant(principal, effect="Allow", action="s3:GetObject"):
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": effect, "Principal": {"AWS": principal}, "Action": action,
+             "Resource": "arn:aws:s3:::%s/*" % bucket}]}))
+
+    assert error_of(lambda: mine.get_object(Bucket=bucket, Key="k"))[:2] == ("AccessDenied", 403)
+    grant("arn:aws:iam::%s:user/%s" % (ACCT, name))
+    assert mine.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    assert error_of(lambda: mine.put_object(Bucket=bucket, Key="k2", Body=b""))[:2] == ("AccessDenied", 403)
+    grant(ACCT)
+    assert error_of(lambda: mine.get_object(Bucket=bucket, Key="k"))[:2] == ("AccessDenied", 403)
+    grant("*")
+    assert mine.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    gureum.client("iam").attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    grant("arn:aws:iam::%s:user/%s" % (ACCT, name), effect="Deny")
+    assert error_of(lambda: mine.get_object(Bucket=bucket, Key="k"))[:2] == ("AccessDenied", 403)
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert mine.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    s3.delete_object(Bucket=bucket, Key="k")
+    s3.delete_bucket(Bucket=bucket)

@@ -520,7 +520,13 @@ static str_t resource_of(req_t *r, str_t bucket)
 }
 
 /* The bucket policy's verdict for action on resource (IMPLICIT_DENY without one). */
-static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t resource)
+/* The bucket policy's verdict on action/resource for r->who, with the
+ * request's S3 condition keys. named: as the resource half of AWS's
+ * same-account evaluation with no identity policy (policy_evaluate), so an
+ * Allow counts only where it names the caller (its ARN or "*"), not its
+ * account; else the plain verdict of the policy's statements. */
+static policy_result_t bucket_policy(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t resource, bool named,
+                                     const policy_t *session)
 {
     val_t *doc;
     if (s3_cfg_get(r, db, bucket, "policy", &doc) != 1) return POLICY_IMPLICIT_DENY;
@@ -573,9 +579,23 @@ static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket, str_t
         }
     }
     policy_req_t pr = {.action = action, .resource = resource, .who = &r->who, .ctx = ctx, .nctx = n};
-    policy_result_t res = policy_eval_one(p, &pr);
+    policy_result_t res = named ? policy_evaluate(&pr, NULL, 0, session, p, true) : policy_eval_one(p, &pr);
     policy_free(p);
     return res;
+}
+
+static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t resource)
+{
+    return bucket_policy(r, db, bucket, action, resource, false, NULL);
+}
+
+policy_result_t s3_resource_grant(req_t *r, str_t action, str_t resource, const policy_t *session)
+{
+    str_t bucket = r->in ? val_get_str(r->in, "Bucket") : STR_NULL, owner;
+    sqlite3 *db = bucket.len ? s3__db(r) : NULL;
+    if (!db || r->who.anonymous || s3_bucket_owner(r, db, bucket, &owner, NULL) != 1 || !str_eq(owner, r->who.account))
+        return POLICY_IMPLICIT_DENY;
+    return bucket_policy(r, db, bucket, action, resource, true, session);
 }
 
 static policy_result_t policy_verdict_prefix(req_t *r, sqlite3 *db, str_t bucket, str_t resource, str_t prefix)

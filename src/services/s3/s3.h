@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "auth/policy.h"
 #include "core/req.h"
 
 /* OPTIONS /bucket[/key]: answered from the bucket's CORS configuration. */
@@ -39,6 +40,12 @@ int s3_start(struct app *app);
  * "AccessDenied", or "EntityTooLarge" past max bytes); *code NULL on an
  * internal failure. r's error is not touched. */
 int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg);
+
+/* The registry's resource_grant hook (access.c): the verdict of the bucket
+ * policy of the request's bucket for a caller of the bucket owner's account
+ * whose identity policies do not allow (AWS: a same-account bucket policy
+ * that names the caller allows on its own). */
+policy_result_t s3_resource_grant(req_t *r, str_t action, str_t resource, const policy_t *session);
 
 /* The registry's tick hook (lifecycle.c): carries out bucket lifecycle rules
  * on the ticker thread (services/ticker.h), a bounded batch at a time. */
