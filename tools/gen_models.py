@@ -182,6 +182,13 @@ PATTERN_RELAXED = {
     "logs": {"QueryDefinitionName"},
 }
 
+# AWS: members Debian's botocore requires that AWS has made optional since
+# (botocore 1.43): an OIDC provider's ThumbprintList (AWS then uses the
+# IdP's certificate or its own trusted CAs).
+REQUIRED_RELAXED = {
+    "iam": {("CreateOpenIDConnectProviderRequest", "ThumbprintList")},
+}
+
 # AWS: DynamoDB's TableName also takes a table ARN today (TableArn, 1-1024
 # characters, no pattern, in botocore 1.43); a plain name is still checked as
 # before ("Value '' at 'tableName' ... length greater than or equal to 3; ...
@@ -363,7 +370,7 @@ def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=
             flags.append("SF_HAS_MAX")
         rows = []
         if t == "structure":
-            req = set(s.get("required", []))
+            req = set(s.get("required", [])) - {m for (sh, m) in REQUIRED_RELAXED.get(svc, ()) if sh == n}
             for mname, mref in s.get("members", {}).items():
                 rows.append(member_row(mname, mref, mname in req, s.get("payload")))
         elif t == "list":

@@ -148,6 +148,39 @@ def test_access_keys_lifecycle(gureum):
 
 # ==== Refusals ====
 
+def test_root_access_keys(gureum_factory):
+    """AWS: CreateAccessKey without a UserName, called by the root user, makes
+    a root access key; it signs as the root user and is managed the same way.
+    A role session must name the user."""
+    g = gureum_factory()
+    c = iam(g)
+    k = c.create_access_key()["AccessKey"]
+    assert "UserName" not in k and k["Status"] == "Active" and re.fullmatch(r"AKIA[A-Z2-7]{16}", k["AccessKeyId"])
+    assert [m["AccessKeyId"] for m in c.list_access_keys()["AccessKeyMetadata"]] == [k["AccessKeyId"]]
+    sts = g.client("sts", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::%s:root" % ACCOUNT
+    as_root = iam(g, aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    as_root.create_user(UserName="made-by-root-key")
+    assert c.list_users()["Users"][0]["UserName"] == "made-by-root-key"
+    c.update_access_key(AccessKeyId=k["AccessKeyId"], Status="Inactive")
+    assert error_of(sts.get_caller_identity)[0] == "InvalidClientTokenId"
+    c.delete_access_key(AccessKeyId=k["AccessKeyId"])
+    assert c.list_access_keys()["AccessKeyMetadata"] == []
+    assert error_of(c.delete_access_key, AccessKeyId=k["AccessKeyId"])[:2] == ("NoSuchEntity", 404)
+    c.create_role(RoleName="keyless", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:user/made-by-root-key" % ACCOUNT},
+         "Action": "sts:AssumeRole"}]}))
+    c.attach_role_policy(RoleName="keyless", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    c.attach_user_policy(UserName="made-by-root-key", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    uk = c.create_access_key(UserName="made-by-root-key")["AccessKey"]
+    creds = g.client("sts", aws_access_key_id=uk["AccessKeyId"], aws_secret_access_key=uk["SecretAccessKey"]) \
+        .assume_role(RoleArn="arn:aws:iam::%s:role/keyless" % ACCOUNT, RoleSessionName="ss")["Credentials"]
+    as_role = iam(g, aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                  aws_session_token=creds["SessionToken"])
+    for call in (as_role.create_access_key, as_role.list_access_keys, as_role.get_user):
+        assert error_of(call) == ("ValidationError", 400, "Must specify userName when calling with non-User credentials")
+
+
 def test_user_errors(gureum):
     c = iam(gureum)
     code, status, msg = error_of(c.get_user, UserName="nobody")
@@ -367,6 +400,121 @@ def test_groups_and_membership(gureum):
     c.remove_user_from_group(GroupName="devs", UserName="gm")
     c.delete_group(GroupName="devs")
     c.delete_user(UserName="gm")
+
+
+def test_update_group_renames_and_moves(gureum):
+    c = iam(gureum)
+    c.create_group(GroupName="before", Path="/a/")
+    c.create_user(UserName="member")
+    c.add_user_to_group(GroupName="before", UserName="member")
+    c.put_group_policy(GroupName="before", PolicyName="gp", PolicyDocument=json.dumps(DOC))
+    c.attach_group_policy(GroupName="before", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    gid = c.get_group(GroupName="before")["Group"]["GroupId"]
+    c.update_group(GroupName="before", NewGroupName="after", NewPath="/b/")
+    got = c.get_group(GroupName="after")
+    assert got["Group"]["GroupId"] == gid and got["Group"]["Arn"] == "arn:aws:iam::%s:group/b/after" % ACCOUNT
+    assert [u["UserName"] for u in got["Users"]] == ["member"]
+    assert c.list_group_policies(GroupName="after")["PolicyNames"] == ["gp"]
+    assert [p["PolicyName"] for p in c.list_attached_group_policies(GroupName="after")["AttachedPolicies"]] == \
+        ["ReadOnlyAccess"]
+    assert [g["GroupName"] for g in c.list_groups_for_user(UserName="member")["Groups"]] == ["after"]
+    assert error_of(c.get_group, GroupName="before")[:2] == ("NoSuchEntity", 404)
+    c.create_group(GroupName="taken")
+    assert error_of(c.update_group, GroupName="after", NewGroupName="TAKEN") == \
+        ("EntityAlreadyExists", 409, "Group with name TAKEN already exists.")
+
+
+def test_account_summary_counts(gureum_factory):
+    c = iam(gureum_factory())
+    before = c.get_account_summary()["SummaryMap"]
+    assert before["Users"] == 0 and before["UsersQuota"] == 5000 and before["AccessKeysPerUserQuota"] == 2
+    assert before["AttachedPoliciesPerRoleQuota"] == 10 and before["VersionsPerPolicyQuota"] == 5
+    c.create_user(UserName="s1")
+    c.create_group(GroupName="s1")
+    c.create_role(RoleName="s1", AssumeRolePolicyDocument=json.dumps(TRUST))
+    c.create_policy(PolicyName="s1", PolicyDocument=json.dumps(DOC))
+    c.create_open_id_connect_provider(Url="https://issuer.example.com", ThumbprintList=["a" * 40])
+    after = c.get_account_summary()["SummaryMap"]
+    assert {k: after[k] for k in ("Users", "Groups", "Roles", "Policies", "Providers")} == \
+        {"Users": 1, "Groups": 1, "Roles": 1, "Policies": 1, "Providers": 1}
+
+
+OIDC_THUMB = "6938FD4D98BAB03FAADB97B34396831E3780AEA1"
+
+
+def test_oidc_provider_lifecycle(gureum):
+    """An OIDC identity provider as GitHub Actions federation creates it: named
+    by its URL without the scheme, thumbprints kept in lowercase, client ids
+    added and removed idempotently, tags, and AWS's refusals."""
+    c = iam(gureum)
+    url = "https://token.actions.githubusercontent.com"
+    r = c.create_open_id_connect_provider(Url=url, ClientIDList=["sts.amazonaws.com"], ThumbprintList=[OIDC_THUMB],
+                                          Tags=[{"Key": "team", "Value": "ci"}])
+    arn = r["OpenIDConnectProviderArn"]
+    assert arn == "arn:aws:iam::%s:oidc-provider/token.actions.githubusercontent.com" % ACCOUNT
+    assert r["Tags"] == [{"Key": "team", "Value": "ci"}]
+    assert {"Arn": arn} in c.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    got = c.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["Url"] == "token.actions.githubusercontent.com"
+    assert got["ClientIDList"] == ["sts.amazonaws.com"] and got["ThumbprintList"] == [OIDC_THUMB.lower()]
+    assert got["Tags"] == [{"Key": "team", "Value": "ci"}] and got["CreateDate"]
+    assert error_of(c.create_open_id_connect_provider, Url=url, ThumbprintList=[]) == \
+        ("EntityAlreadyExists", 409, "Provider with url %s already exists." % url)
+
+    c.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="second")
+    c.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="second")
+    c.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="sts.amazonaws.com")
+    c.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="never-added")
+    c.update_open_id_connect_provider_thumbprint(OpenIDConnectProviderArn=arn, ThumbprintList=["b" * 40, "c" * 40])
+    c.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn, Tags=[{"Key": "env", "Value": "dev"}])
+    c.untag_open_id_connect_provider(OpenIDConnectProviderArn=arn, TagKeys=["team"])
+    got = c.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["ClientIDList"] == ["second"] and got["ThumbprintList"] == ["b" * 40, "c" * 40]
+    assert c.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=arn)["Tags"] == \
+        [{"Key": "env", "Value": "dev"}]
+    assert error_of(c.update_open_id_connect_provider_thumbprint, OpenIDConnectProviderArn=arn,
+                    ThumbprintList=[]) == ("InvalidInput", 400, "Thumbprint list must contain at least one entry.")
+
+    c.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert arn not in [p["Arn"] for p in c.list_open_id_connect_providers()["OpenIDConnectProviderList"]]
+    assert error_of(c.get_open_id_connect_provider, OpenIDConnectProviderArn=arn) == \
+        ("NoSuchEntity", 404, "OpenIDConnect Provider not found for arn " + arn)
+    assert error_of(c.delete_open_id_connect_provider, OpenIDConnectProviderArn=arn) == \
+        ("NoSuchEntity", 404, "OpenId connect Provider %s cannot be found." % arn)
+    assert error_of(c.add_client_id_to_open_id_connect_provider, OpenIDConnectProviderArn=arn,
+                    ClientID="x")[:2] == ("NoSuchEntity", 404)
+
+
+@pytest.mark.parametrize("url,code,msg", [
+    ("example.com", "ValidationError", "Invalid Open ID Connect Provider URL"),
+    ("https://", "ValidationError", "Invalid Open ID Connect Provider URL"),
+    ("http://example.com", "InvalidInput", "Invalid Open ID Connect Provider URL. The URL must begin with https://."),
+    ("https://user:pass@example.com", "InvalidInput", "Invalid Open ID Connect Provider URL."),
+    ("https://example.com?x=1", "InvalidInput", "Invalid Open ID Connect Provider URL."),
+    ("https://example.com#f", "InvalidInput", "Invalid Open ID Connect Provider URL."),
+    ("https://example.com:8443", "InvalidInput", "Invalid Open ID Connect Provider URL."),
+    ("https://exa_mple.com", "InvalidInput", "Invalid Open ID Connect Provider URL."),
+])
+def test_oidc_provider_url_refusals(gureum, url, code, msg):
+    assert error_of(iam(gureum).create_open_id_connect_provider, Url=url, ThumbprintList=[]) == (code, 400, msg)
+
+
+def test_oidc_provider_limits(gureum):
+    raw = iam(gureum, config=Config(parameter_validation=False))
+    url = "https://limits.example.com/path/"
+    assert error_of(raw.create_open_id_connect_provider, Url=url, ThumbprintList=["a" * 40] * 6) == \
+        ("InvalidInput", 400, "Thumbprint list must contain fewer than 5 entries.")
+    assert error_of(raw.create_open_id_connect_provider, Url=url, ThumbprintList=["a" * 39])[0] == "ValidationError"
+    assert error_of(raw.create_open_id_connect_provider, Url=url, ThumbprintList=[],
+                    ClientIDList=[str(i) for i in range(101)]) == \
+        ("LimitExceeded", 409, "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100")
+    assert error_of(raw.get_open_id_connect_provider, OpenIDConnectProviderArn="arn:aws:iam::%s:role/abcdefgh" %
+                    ACCOUNT) == ("ValidationError", 400, "Invalid resource type in ARN")
+    # today's AWS (and SDK) no longer require a thumbprint; five are allowed
+    arn = raw.create_open_id_connect_provider(Url=url)["OpenIDConnectProviderArn"]
+    assert arn.endswith(":oidc-provider/limits.example.com/path/")
+    assert raw.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ThumbprintList"] == []
+    raw.update_open_id_connect_provider_thumbprint(OpenIDConnectProviderArn=arn, ThumbprintList=["d" * 40] * 5)
 
 
 def test_roles_and_instance_profiles(gureum):

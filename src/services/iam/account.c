@@ -1,4 +1,4 @@
-/* account.c — account-wide IAM: the account alias, the whole-account
+/* account.c — account-wide IAM: the account alias, GetAccountSummary, the whole-account
  * GetAccountAuthorizationDetails report, and iam_identity_policies, the
  * dispatcher's view of a principal's identity policies (see iam.h). */
 #include <string.h>
@@ -95,6 +95,59 @@ static val_t *managed_detail(req_t *r, str_t arn)
     }
     val_set_c(a, v, "PolicyVersionList", versions);
     return v;
+}
+
+/* AWS: counts of the account's IAM entities and its quotas. The quotas are
+ * AWS's defaults; the ones gureum enforces are its own (IAM__*_QUOTA). The
+ * root user's access keys are configured, so they are always present. */
+int iam_get_account_summary(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    static const struct {
+        const char *key, *sql; /* sql counts; NULL: the value is fixed */
+        int64_t value;
+    } rows[] = {
+        {"Users", "SELECT COUNT(*) FROM iam_user WHERE account = ?1", 0},
+        {"Groups", "SELECT COUNT(*) FROM iam_group WHERE account = ?1", 0},
+        {"Roles", "SELECT COUNT(*) FROM iam_role WHERE account = ?1", 0},
+        {"Policies", "SELECT COUNT(*) FROM iam_policy WHERE account = ?1", 0},
+        {"InstanceProfiles", "SELECT COUNT(*) FROM iam_instance_profile WHERE account = ?1", 0},
+        {"Providers", "SELECT COUNT(*) FROM iam_oidc_provider WHERE account = ?1", 0},
+        {"PolicyVersionsInUse", "SELECT COUNT(*) FROM iam_attached WHERE account = ?1", 0},
+        {"UsersQuota", NULL, 5000},
+        {"GroupsQuota", NULL, 300},
+        {"RolesQuota", NULL, 1000},
+        {"PoliciesQuota", NULL, 1500},
+        {"InstanceProfilesQuota", NULL, 1000},
+        {"PolicyVersionsInUseQuota", NULL, 10000},
+        {"ServerCertificates", NULL, 0},
+        {"ServerCertificatesQuota", NULL, 20},
+        {"GroupsPerUserQuota", NULL, 10},
+        {"AccessKeysPerUserQuota", NULL, IAM__KEYS_QUOTA},
+        {"SigningCertificatesPerUserQuota", NULL, 2},
+        {"AttachedPoliciesPerUserQuota", NULL, IAM__ATTACHED_QUOTA},
+        {"AttachedPoliciesPerGroupQuota", NULL, IAM__ATTACHED_QUOTA},
+        {"AttachedPoliciesPerRoleQuota", NULL, IAM__ATTACHED_QUOTA},
+        {"VersionsPerPolicyQuota", NULL, IAM__VERSIONS_QUOTA},
+        {"PolicySizeQuota", NULL, 6144},
+        {"UserPolicySizeQuota", NULL, 2048},
+        {"GroupPolicySizeQuota", NULL, 5120},
+        {"RolePolicySizeQuota", NULL, 10240},
+        {"AssumeRolePolicySizeQuota", NULL, 2048},
+        {"MFADevices", NULL, 0},
+        {"MFADevicesInUse", NULL, 0},
+        {"AccountMFAEnabled", NULL, 0},
+        {"AccountAccessKeysPresent", NULL, 1},
+        {"AccountSigningCertificatesPresent", NULL, 0},
+        {"GlobalEndpointTokenVersion", NULL, 1},
+    };
+    val_t *map = val_new(a, VAL_MAP);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int64_t v = rows[i].sql ? iam__count(r, rows[i].sql, "") : rows[i].value;
+        if (v < 0) return GR_ERR;
+        val_set_c(a, map, rows[i].key, val_int(a, v));
+    }
+    return val_set_c(a, out, "SummaryMap", map);
 }
 
 /* AWS: the report lists the account's users, groups, roles and customer

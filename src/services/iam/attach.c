@@ -4,8 +4,6 @@
  * parameterized by the entity kind. */
 #include "services/iam/iam_int.h"
 
-#define MAX_ATTACHED 10 /* AWS: managed policies per user, group or role */
-
 /* AWS: "Cannot exceed quota for PoliciesPerUser: 10" and so per kind. */
 static const char *quota_name(const iam__kind_t *k)
 {
@@ -25,9 +23,9 @@ static int attach(req_t *r, const iam__kind_t *k, const val_t *in)
                            "policy_arn <> ?4",
                            "css", k->kind, owner, arn);
     if (n < 0) return GR_ERR;
-    if (n >= MAX_ATTACHED)
+    if (n >= IAM__ATTACHED_QUOTA)
         return req_fail(r, &IAM_ERR_LimitExceededException, "Cannot exceed quota for %s: %d", quota_name(k),
-                        MAX_ATTACHED);
+                        IAM__ATTACHED_QUOTA);
     return iam__exec(r, "INSERT OR IGNORE INTO iam_attached (account, kind, owner, policy_arn) VALUES (?1, ?2, ?3, ?4)",
                      "css", k->kind, owner, arn);
 }

@@ -382,3 +382,31 @@ int iam__delete_tags(req_t *r, const char *kind, str_t owner)
 {
     return iam__exec(r, "DELETE FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs", kind, owner);
 }
+
+/* ==== Renaming and moving (UpdateUser, UpdateGroup) ==== */
+
+int iam__update_entity(req_t *r, const iam__kind_t *k, const val_t *in, const char *new_name_key,
+                       const char *new_name_member, const char *const *moves)
+{
+    str_t name = val_get_str(in, k->name_key);
+    str_t new_name = val_get_str(in, new_name_key), new_path = val_get_str(in, "NewPath");
+    str_t canon;
+    if ((new_name.p && iam__check_name(r, new_name, new_name_member) != GR_OK) ||
+        (new_path.p && iam__check_path(r, new_path, "newPath") != GR_OK))
+        return GR_ERR;
+    if (iam__entity(r, k, name, &canon, NULL, NULL, NULL) != GR_OK) return GR_ERR;
+    if (new_name.p && !str_eq_nocase(new_name, canon)) {
+        int e = iam__exists(r, k, new_name, false);
+        if (e < 0) return GR_ERR;
+        if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, k->exists, STR_FMT(new_name));
+    }
+    if (iam__begin(r) != GR_OK) return GR_ERR;
+    char *set_path = arena_printf(r->arena, "UPDATE %s SET path = ?3 WHERE account = ?1 AND name = ?2", k->table);
+    if (new_path.p && iam__exec(r, set_path, "ss", name, new_path) != GR_OK) goto fail;
+    for (size_t i = 0; new_name.p && moves[i]; i++)
+        if (iam__exec(r, moves[i], "ss", name, new_name) != GR_OK) goto fail;
+    return iam__commit(r);
+fail:
+    iam__rollback(r);
+    return GR_ERR;
+}

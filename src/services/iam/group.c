@@ -83,6 +83,18 @@ int iam_list_groups_for_user(req_t *r, const val_t *in, val_t *out)
     return iam__paginate(r, in, out, "Groups", all);
 }
 
+int iam_update_group(req_t *r, const val_t *in, val_t *out)
+{
+    static const char *const moves[] = {
+        "UPDATE iam_group SET name = ?3 WHERE account = ?1 AND name = ?2",
+        "UPDATE iam_group_member SET grp = ?3 WHERE account = ?1 AND grp = ?2",
+        "UPDATE iam_inline_policy SET owner = ?3 WHERE account = ?1 AND kind = 'group' AND owner = ?2",
+        "UPDATE iam_attached SET owner = ?3 WHERE account = ?1 AND kind = 'group' AND owner = ?2", NULL};
+    if (iam__update_entity(r, &iam__group, in, "NewGroupName", "newGroupName", moves) != GR_OK) return GR_ERR;
+    iam_creds_invalidate(); /* members' identity policies come through the group's name */
+    return GR_OK;
+}
+
 int iam_delete_group(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "GroupName");

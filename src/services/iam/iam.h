@@ -56,8 +56,8 @@ void iam_creds_invalidate(void);
 
 /* A role as AssumeRole needs it. Strings are in the caller's arena. */
 typedef struct {
-    str_t name, path, id; /* canonical name (as created), "/…/" path, AROA… id */
-    str_t trust;          /* the trust policy document, as stored */
+    str_t name, path, id;  /* canonical name (as created), "/…/" path, AROA… id */
+    str_t trust;           /* the trust policy document, as stored */
     int64_t max_session_s; /* MaxSessionDuration */
 } iam_role_info_t;
 

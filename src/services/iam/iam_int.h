@@ -14,6 +14,11 @@
 #include "iam_model.h"
 #include "services/iam/iam.h"
 
+/* AWS's default quotas that gureum enforces (and GetAccountSummary reports). */
+#define IAM__ATTACHED_QUOTA 10 /* managed policies per user, group or role */
+#define IAM__KEYS_QUOTA 2      /* access keys per user */
+#define IAM__VERSIONS_QUOTA 5  /* versions per managed policy */
+
 /* An entity kind that has a name, path, id and ARN of its own. */
 typedef struct {
     const char *kind;      /* "user": iam_inline_policy.kind, iam_attached.kind, iam_tag.kind */
@@ -66,6 +71,12 @@ int iam__exists(req_t *r, const iam__kind_t *k, str_t name, bool fail);
  * (NoSuchEntity already recorded). */
 int iam__entity(req_t *r, const iam__kind_t *k, str_t name, str_t *canon_name, str_t *path, str_t *id,
                 int64_t *created_us);
+/* UpdateUser and UpdateGroup: NewPath and a new name (member new_name_key,
+ * validated as new_name_member) for the entity named by k->name_key; moves
+ * (NULL-terminated) are the statements that rename it everywhere, each with
+ * ?2 the old name and ?3 the new, run in one transaction. */
+int iam__update_entity(req_t *r, const iam__kind_t *k, const val_t *in, const char *new_name_key,
+                       const char *new_name_member, const char *const *moves);
 /* Path, Name, Id, Arn, CreateDate members of an entity into struct v. */
 void iam__entity_members(req_t *r, val_t *v, const iam__kind_t *k, str_t name, str_t path, str_t id,
                          int64_t created_us);

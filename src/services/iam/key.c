@@ -1,7 +1,8 @@
 /* key.c — IAM users' access keys (iam_access_key) and the credential
  * provider that lets SigV4 accept them (see iam.h).
  *
- * The provider runs on every request signed with a non-root key, on any
+ * The provider runs on every request signed with a key that is not a
+ * configured root key (IAM users' keys and root access keys made here), on any
  * event-loop thread, so it answers from a process-wide cache (a small hash
  * table under one mutex) and reads the database only on a miss. Every
  * handler that changes a key or a user's name calls iam_creds_invalidate,
@@ -18,13 +19,13 @@
 #include "services/iam/iam_int.h"
 #include "services/registry.h"
 
-#define MAX_KEYS_PER_USER 2 /* AWS: AccessKeysPerUser quota */
 #define CACHE_BUCKETS 256
 
 typedef struct centry {
     struct centry *next;
     char *key, *secret, *account, *arn, *user_id, *user_name;
     bool active;
+    bool root; /* the account root user's own key (user '' in iam_access_key) */
 } centry_t;
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -72,7 +73,8 @@ static void fill(cred_t *out, arena_t *a, str_t key, const centry_t *e)
                 .arn = arena_str(a, str_c(e->arn)),
                 .user_id = arena_str(a, str_c(e->user_id)),
                 .access_key = key,
-                .user_name = arena_str(a, str_c(e->user_name))},
+                .user_name = e->root ? STR_NULL : arena_str(a, str_c(e->user_name)),
+                .root = e->root},
     };
 }
 
@@ -101,8 +103,8 @@ int iam_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
     if (store_prepare(db,
-                      "SELECT k.secret, k.active, k.account, u.name, u.path, u.id FROM iam_access_key k "
-                      "JOIN iam_user u ON u.account = k.account AND u.name = k.user WHERE k.key_id = ?1",
+                      "SELECT k.secret, k.active, k.account, u.name, u.path, u.id, k.user = '' FROM iam_access_key k "
+                      "LEFT JOIN iam_user u ON u.account = k.account AND u.name = k.user WHERE k.key_id = ?1",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, access_key.p, (int)access_key.len, SQLITE_STATIC);
@@ -114,12 +116,17 @@ int iam_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
             e->secret = dupcol(st, 0);
             e->active = sqlite3_column_int(st, 1) != 0;
             e->account = dupcol(st, 2);
+            e->root = sqlite3_column_int(st, 6) != 0;
             e->user_name = dupcol(st, 3);
-            e->user_id = dupcol(st, 5);
+            /* a root key: the account's root user, as its configured keys are */
+            e->user_id = e->root ? strdup(e->account ? e->account : "") : dupcol(st, 5);
             const char *path = (const char *)sqlite3_column_text(st, 4);
             size_t n = strlen(e->account) + strlen(path ? path : "/") + strlen(e->user_name) + 32;
             e->arn = malloc(n);
-            if (e->arn) snprintf(e->arn, n, "arn:aws:iam::%s:user%s%s", e->account, path ? path : "/", e->user_name);
+            if (e->arn && e->root)
+                snprintf(e->arn, n, "arn:aws:iam::%s:root", e->account);
+            else if (e->arn)
+                snprintf(e->arn, n, "arn:aws:iam::%s:user%s%s", e->account, path ? path : "/", e->user_name);
         }
         if (e && e->key && e->secret && e->account && e->user_name && e->user_id && e->arn) {
             fill(out, a, access_key, e);
@@ -155,16 +162,28 @@ int iam_start(app_t *app)
 /* ==== Handlers ==== */
 
 /* The user a key operation is about: UserName, else the calling user. */
+/* The user whose keys a request means: UserName, else the caller. AWS:
+ * without a UserName the root user manages its own keys (root access keys,
+ * kept here with user ''), a user its own; a role session must name one. */
 static int key_user(req_t *r, const val_t *in, str_t *name)
 {
     str_t n = val_get_str(in, "UserName");
     if (!n.p) {
-        /* AWS: root (or a role) must name the user. */
-        if (!r->who.user_name.p)
+        if (r->who.root) {
+            *name = STR("");
+            return GR_OK;
+        }
+        if (!r->who.user_name.len) /* a role session's is "" */
             return req_fail(r, &ERR_ValidationError, "Must specify userName when calling with non-User credentials");
         n = r->who.user_name;
     }
     return iam__entity(r, &iam__user, n, name, NULL, NULL, NULL);
+}
+
+/* UserName of a key's answer: none for the root user's. */
+static void set_user(arena_t *a, val_t *k, str_t user)
+{
+    if (user.len) val_set_c(a, k, "UserName", val_str(a, user));
 }
 
 /* AWS: access key ids are AKIA + 16 characters of [A-Z2-7]; secrets 40
@@ -177,10 +196,10 @@ int iam_create_access_key(req_t *r, const val_t *in, val_t *out)
     if (iam__begin(r) != GR_OK) return GR_ERR;
     int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_access_key WHERE account = ?1 AND user = ?2", "s", user);
     if (n < 0) goto fail;
-    if (n >= MAX_KEYS_PER_USER) {
+    if (n >= IAM__KEYS_QUOTA) {
         iam__rollback(r);
         return req_fail(r, &IAM_ERR_LimitExceededException, "Cannot exceed quota for AccessKeysPerUser: %d",
-                        MAX_KEYS_PER_USER);
+                        IAM__KEYS_QUOTA);
     }
     char idtail[17], secret[41];
     id_random_chars(idtail, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
@@ -194,7 +213,7 @@ int iam_create_access_key(req_t *r, const val_t *in, val_t *out)
         goto fail;
     if (iam__commit(r) != GR_OK) return GR_ERR;
     val_t *k = val_new(a, VAL_STRUCT);
-    val_set_c(a, k, "UserName", val_str(a, user));
+    set_user(a, k, user);
     val_set_c(a, k, "AccessKeyId", val_str(a, key_id));
     val_set_c(a, k, "Status", val_cstr(a, "Active"));
     val_set_c(a, k, "SecretAccessKey", val_str(a, sec));
@@ -219,7 +238,7 @@ int iam_list_access_keys(req_t *r, const val_t *in, val_t *out)
     val_t *all = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {
         val_t *k = val_new(a, VAL_STRUCT);
-        val_set_c(a, k, "UserName", val_str(a, user));
+        set_user(a, k, user);
         val_set_c(a, k, "AccessKeyId", val_str(a, iam__col(r, st, 0)));
         val_set_c(a, k, "Status", val_cstr(a, sqlite3_column_int(st, 1) ? "Active" : "Inactive"));
         val_set_c(a, k, "CreateDate", val_time(a, sqlite3_column_int64(st, 2)));
@@ -276,7 +295,7 @@ int iam_get_access_key_last_used(req_t *r, const val_t *in, val_t *out)
     if (sqlite3_step(st) != SQLITE_ROW)
         return req_fail(r, &IAM_ERR_NoSuchEntityException, "The Access Key with id %.*s cannot be found.",
                         STR_FMT(key_id));
-    val_set_c(a, out, "UserName", val_str(a, iam__col(r, st, 0)));
+    set_user(a, out, iam__col(r, st, 0));
     val_t *lu = val_new(a, VAL_STRUCT);
     if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
         val_set_c(a, lu, "LastUsedDate", val_time(a, sqlite3_column_int64(st, 1)));

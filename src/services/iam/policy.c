@@ -14,8 +14,6 @@
 #include "core/gtime.h"
 #include "services/iam/iam_int.h"
 
-#define MAX_VERSIONS 5 /* AWS: versions per managed policy */
-
 const iam__managed_t *iam__managed_by_arn(str_t arn)
 {
     static const char pre[] = "arn:aws:iam::aws:policy";
@@ -281,12 +279,12 @@ int iam_create_policy_version(req_t *r, const val_t *in, val_t *out)
         iam__count(r, "SELECT COUNT(*) FROM iam_policy_version WHERE account = ?1 AND policy = ?2", "s", p.name);
     int64_t v = iam__count(r, "SELECT next_version FROM iam_policy WHERE account = ?1 AND name = ?2", "s", p.name);
     if (n < 0 || v < 0) goto fail;
-    if (n >= MAX_VERSIONS) {
+    if (n >= IAM__VERSIONS_QUOTA) {
         iam__rollback(r);
         return req_fail(r, &IAM_ERR_LimitExceededException,
                         "A managed policy can have up to %d versions. Before you create a new version, you must "
                         "delete an existing version.",
-                        MAX_VERSIONS);
+                        IAM__VERSIONS_QUOTA);
     }
     int64_t now = iam__now();
     if (iam__exec(r,

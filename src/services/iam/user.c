@@ -52,7 +52,7 @@ int iam_get_user(req_t *r, const val_t *in, val_t *out)
             val_set_c(a, u, "CreateDate", val_time(a, app->started_us));
             return val_set_c(a, out, "User", u);
         }
-        if (!r->who.user_name.p)
+        if (!r->who.user_name.len) /* a role session's is "" */
             return req_fail(r, &ERR_ValidationError, "Must specify userName when calling with non-User credentials");
         name = r->who.user_name;
     }
@@ -81,41 +81,18 @@ int iam_list_users(req_t *r, const val_t *in, val_t *out)
 /* Renaming a user moves everything keyed by its name with it. */
 int iam_update_user(req_t *r, const val_t *in, val_t *out)
 {
-    str_t name = val_get_str(in, "UserName");
-    str_t new_name = val_get_str(in, "NewUserName"), new_path = val_get_str(in, "NewPath");
-    str_t canon;
-    if ((new_name.p && iam__check_name(r, new_name, "newUserName") != GR_OK) ||
-        (new_path.p && iam__check_path(r, new_path, "newPath") != GR_OK))
-        return GR_ERR;
-    if (iam__entity(r, &iam__user, name, &canon, NULL, NULL, NULL) != GR_OK) return GR_ERR;
-    if (new_name.p && !str_eq_nocase(new_name, canon)) {
-        int e = iam__exists(r, &iam__user, new_name, false);
-        if (e < 0) return GR_ERR;
-        if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__user.exists, STR_FMT(new_name));
-    }
-    if (iam__begin(r) != GR_OK) return GR_ERR;
-    if (new_path.p &&
-        iam__exec(r, "UPDATE iam_user SET path = ?3 WHERE account = ?1 AND name = ?2", "ss", name, new_path) != GR_OK)
-        goto fail;
-    if (new_name.p) {
-        static const char *const moves[] = {
-            "UPDATE iam_user SET name = ?3 WHERE account = ?1 AND name = ?2",
-            "UPDATE iam_group_member SET user = ?3 WHERE account = ?1 AND user = ?2",
-            "UPDATE iam_access_key SET user = ?3 WHERE account = ?1 AND user = ?2",
-            "UPDATE iam_login_profile SET user = ?3 WHERE account = ?1 AND user = ?2",
-            "UPDATE iam_inline_policy SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
-            "UPDATE iam_attached SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
-            "UPDATE iam_tag SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
-        };
-        for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++)
-            if (iam__exec(r, moves[i], "ss", name, new_name) != GR_OK) goto fail;
-    }
-    if (iam__commit(r) != GR_OK) return GR_ERR;
+    static const char *const moves[] = {
+        "UPDATE iam_user SET name = ?3 WHERE account = ?1 AND name = ?2",
+        "UPDATE iam_group_member SET user = ?3 WHERE account = ?1 AND user = ?2",
+        "UPDATE iam_access_key SET user = ?3 WHERE account = ?1 AND user = ?2",
+        "UPDATE iam_login_profile SET user = ?3 WHERE account = ?1 AND user = ?2",
+        "UPDATE iam_inline_policy SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
+        "UPDATE iam_attached SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
+        "UPDATE iam_tag SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
+        NULL};
+    if (iam__update_entity(r, &iam__user, in, "NewUserName", "newUserName", moves) != GR_OK) return GR_ERR;
     iam_creds_invalidate();
     return GR_OK;
-fail:
-    iam__rollback(r);
-    return GR_ERR;
 }
 
 /* AWS: DeleteUser refuses while the user has any of these (IAM API
