@@ -286,7 +286,8 @@ static str_t principal_arn(req_t *r)
 /* The caller's identity policies (none for a root principal, which IAM
  * policies do not bind) with the resource's policy res (may be NULL), by
  * AWS's same- or cross-account logic. */
-static int check(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account)
+static int check(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account,
+                 bool ask_service)
 {
     uint64_t gen = iam_generation(); /* before reading IAM, see iam.h */
 
@@ -362,7 +363,7 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
     policy_result_t verdict = policy_evaluate(&pr, (const policy_t *const *)e->pols, e->n, session, res, same_account);
     /* The resource's own policy, when the service keeps one it did not pass
      * (see registry.h); under the lock, as the session policy is e's. */
-    if (verdict == POLICY_IMPLICIT_DENY && !res && r->svc && r->svc->resource_grant)
+    if (verdict == POLICY_IMPLICIT_DENY && ask_service && r->svc && r->svc->resource_grant)
         verdict = r->svc->resource_grant(r, action, resource, session);
     pthread_mutex_unlock(&z->mu);
     if (verdict == POLICY_ALLOW) return GR_OK;
@@ -374,7 +375,7 @@ int authz_check(req_t *r, authz_t *z)
     /* Anonymous callers have no identity policies; only S3 admits them, and
      * it checks the bucket policy and ACLs itself (services/s3/access.c). */
     if (r->who.root || r->who.anonymous || (r->op->flags & OPF_NO_AUTHZ)) return GR_OK;
-    return check(r, z, action_of(r), resource_of(r), NULL, true);
+    return check(r, z, action_of(r), resource_of(r), NULL, true, true);
 }
 
 int authz_check_resource(req_t *r, authz_t *z, str_t action, str_t resource, str_t resource_account,
@@ -382,5 +383,5 @@ int authz_check_resource(req_t *r, authz_t *z, str_t action, str_t resource, str
 {
     bool same = str_eq(resource_account, r->who.account);
     if (r->who.root && same) return GR_OK; /* AWS: an account's root may do anything with its own resources */
-    return check(r, z, action, resource, res, same);
+    return check(r, z, action, resource, res, same, false);
 }

@@ -218,3 +218,30 @@ def test_same_account_bucket_policy_naming_the_user_allows(gureum, alice):
     assert mine.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
     s3.delete_object(Bucket=bucket, Key="k")
     s3.delete_bucket(Bucket=bucket)
+
+
+def test_copy_needs_read_of_the_source(gureum, alice):
+    """CopyObject is authorized as a write of the destination and a read of
+    the source: a user allowed to write one bucket cannot copy out of another
+    bucket of its account without s3:GetObject there."""
+    name, key, secret = alice
+    s3, mine = gureum.client("s3"), as_user(gureum, key, secret, "s3")
+    src, dst = "copy-src-%d" % id(object()), "copy-dst-%d" % id(object())
+    for b in (src, dst):
+        s3.create_bucket(Bucket=b)
+    s3.put_object(Bucket=src, Key="secret", Body=b"s")
+    iam = gureum.client("iam")
+    iam.put_user_policy(UserName=name, PolicyName="write-dst", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::%s/*" % dst}]}))
+    copy = lambda: mine.copy_object(Bucket=dst, Key="stolen", CopySource={"Bucket": src, "Key": "secret"})
+    assert error_of(copy)[:2] == ("AccessDenied", 403)
+    s3.put_bucket_policy(Bucket=src, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:user/%s" % (ACCT, name)}, "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::%s/*" % src}]}))
+    copy()
+    assert s3.get_object(Bucket=dst, Key="stolen")["Body"].read() == b"s"
+    for b, k in ((src, "secret"), (dst, "stolen")):
+        s3.delete_object(Bucket=b, Key=k)
+        s3.delete_bucket_policy(Bucket=b)
+        s3.delete_bucket(Bucket=b)

@@ -11,6 +11,8 @@
 #include "auth/policy.h"
 #include "core/log.h"
 #include "protocol/model.h"
+#include "services/app.h"
+#include "services/authz.h"
 #include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
@@ -710,7 +712,23 @@ int s3_access_check_source(req_t *r, str_t bucket, str_t owner_account, str_t ke
      * s3:GetObject on it (s3:GetObjectVersion for a named version), granted
      * by the source bucket's policy or ACLs like any read. */
     str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
-    return check(r, bucket, owner_account, vid.p ? STR("s3:GetObjectVersion") : STR("s3:GetObject"), res, key);
+    str_t action = vid.p ? STR("s3:GetObjectVersion") : STR("s3:GetObject");
+    /* The dispatcher authorized the destination's action only: an IAM
+     * principal of the source's account also needs the read, from its
+     * identity policies or the source bucket's policy naming it (another
+     * account's principal needs both, as check() sees to). */
+    if (!r->who.root && !r->who.anonymous && str_eq(owner_account, r->who.account)) {
+        sqlite3 *db = s3__db(r);
+        val_t *doc;
+        policy_t *p = NULL;
+        char err[256];
+        if (db && s3_cfg_get(r, db, bucket, "policy", &doc) == 1)
+            p = policy_parse(val_get_str(doc, "Policy"), POLICY_RESOURCE, err, sizeof err);
+        int rc = authz_check_resource(r, ((app_t *)r->app)->authz, action, res, owner_account, p);
+        policy_free(p);
+        if (rc != GR_OK) return GR_ERR;
+    }
+    return check(r, bucket, owner_account, action, res, key);
 }
 
 bool s3_anonymous_may_get(req_t *r, str_t bucket, str_t owner_account, str_t key)
