@@ -582,6 +582,27 @@ def test_cross_account_topic_policy(gureum_factory):
     with pytest.raises(botocore.exceptions.ClientError) as e:  # only Publish was granted
         theirs.get_topic_attributes(TopicArn=topic)
     assert err_of(e)[0] == "AuthorizationError"
+    # nor may another account delete, tag or end the owner's subscriptions
+    q = g.client("sqs").create_queue(QueueName="mine")["QueueUrl"]
+    qarn = g.client("sqs").get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sub = mine.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, ReturnSubscriptionArn=True)["SubscriptionArn"]
+    for call, action in [(lambda: theirs.delete_topic(TopicArn=topic), "DeleteTopic"),
+                         (lambda: theirs.tag_resource(ResourceArn=topic, Tags=[{"Key": "k", "Value": "v"}]),
+                          "TagResource"),
+                         (lambda: theirs.list_tags_for_resource(ResourceArn=topic), "ListTagsForResource")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call()
+        assert err_of(e) == ("AuthorizationError", "User: arn:aws:iam::%s:root is not authorized to perform: SNS:%s "
+                             "on resource: %s" % (other, action, topic), 403)
+    for call in (lambda: theirs.unsubscribe(SubscriptionArn=sub),
+                 lambda: theirs.get_subscription_attributes(SubscriptionArn=sub),
+                 lambda: theirs.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery",
+                                                            AttributeValue="true")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call()
+        assert err_of(e)[:1] == ("AuthorizationError",)
+    assert mine.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["RawMessageDelivery"] == "false"
+    assert topic in [t["TopicArn"] for t in mine.list_topics()["Topics"]]
 
 
 # ==== Durability (last: restarts the module's server) ====

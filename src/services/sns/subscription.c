@@ -412,13 +412,44 @@ int sns__unsubscribe(sqlite3 *db, str_t sub_arn)
     return rc;
 }
 
-static bool valid_sub_arn(str_t arn)
+/* A subscription ARN is its topic's ARN and ":<id>"; *account: the topic's. */
+static bool sub_arn_topic_account(str_t arn, str_t *account)
 {
-    str_t region, account, name;
+    str_t region, name;
     long k = arn.len;
     while (k > 0 && arn.p[k - 1] != ':') k--;
     if (k <= 1) return false;
-    return sns__parse_topic_arn(str_sub(arn, 0, (size_t)k - 1), &region, &account, &name) && (size_t)k < arn.len;
+    return sns__parse_topic_arn(str_sub(arn, 0, (size_t)k - 1), &region, account, &name) && (size_t)k < arn.len;
+}
+
+static bool valid_sub_arn(str_t arn)
+{
+    str_t account;
+    return sub_arn_topic_account(arn, &account);
+}
+
+/* AWS: a subscription is its subscriber's and its topic owner's (the
+ * account in its ARN) to read, change or end; anyone else is refused. */
+static int sub_access(req_t *r, const sns_sub_t *s)
+{
+    str_t topic_account;
+    if (str_eq(r->who.account, s->owner) ||
+        (sub_arn_topic_account(s->arn, &topic_account) && str_eq(r->who.account, topic_account)))
+        return GR_OK;
+    return req_fail(r, &SNS_ERR_AuthorizationErrorException,
+                    "User: %.*s is not authorized to perform: SNS:%s on resource: %.*s", STR_FMT(r->who.arn),
+                    r->op ? r->op->name : "Unsubscribe", STR_FMT(s->arn));
+}
+
+static int sub_or_fail(req_t *r, sqlite3 *db, sns_sub_t *s, int64_t *tid)
+{
+    str_t arn = val_get_str(r->in, "SubscriptionArn");
+    if (!valid_sub_arn(arn))
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionArn");
+    if (!db) return GR_ERR;
+    if (sub_by_arn(db, r->arena, arn, s, tid) != GR_OK)
+        return req_fail(r, &SNS_ERR_NotFoundException, "Subscription does not exist");
+    return sub_access(r, s);
 }
 
 int sns_unsubscribe(req_t *r, const val_t *in, val_t *out)
@@ -427,10 +458,8 @@ int sns_unsubscribe(req_t *r, const val_t *in, val_t *out)
     if (!valid_sub_arn(arn))
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionArn");
     sqlite3 *db = sns__db(r->app);
-    if (!db) return GR_ERR;
     sns_sub_t s;
-    if (sub_by_arn(db, r->arena, arn, &s, NULL) != GR_OK)
-        return req_fail(r, &SNS_ERR_NotFoundException, "Subscription does not exist");
+    if (sub_or_fail(r, db, &s, NULL) != GR_OK) return GR_ERR;
     return sns__unsubscribe(db, arn);
 }
 
@@ -497,17 +526,6 @@ int sns_list_subscriptions_by_topic(req_t *r, const val_t *in, val_t *out)
 }
 
 /* ==== Get/SetSubscriptionAttributes ==== */
-
-static int sub_or_fail(req_t *r, sqlite3 *db, sns_sub_t *s, int64_t *tid)
-{
-    str_t arn = val_get_str(r->in, "SubscriptionArn");
-    if (!valid_sub_arn(arn))
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionArn");
-    if (!db) return GR_ERR;
-    if (sub_by_arn(db, r->arena, arn, s, tid) != GR_OK)
-        return req_fail(r, &SNS_ERR_NotFoundException, "Subscription does not exist");
-    return GR_OK;
-}
 
 int sns_get_subscription_attributes(req_t *r, const val_t *in, val_t *out)
 {

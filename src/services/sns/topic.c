@@ -110,6 +110,21 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
     return GR_OK;
 }
 
+/* Another account's topic: its access policy decides (AWS: topic policies
+ * grant cross-account access; the default one grants none). Every handler
+ * that acts on a loaded topic passes here. */
+static int topic_access(req_t *r, const sns_topic_t *t)
+{
+    if (r->op && !str_eq(r->who.account, t->account)) {
+        const char *action = r->op->iam_action ? r->op->iam_action : arena_printf(r->arena, "sns:%s", r->op->name);
+        if (!action || !sns_allows(r->app, r->arena, t->arn, r->who.arn, action, STR_NULL))
+            return req_fail(r, &SNS_ERR_AuthorizationErrorException,
+                            "User: %.*s is not authorized to perform: SNS:%s on resource: %.*s", STR_FMT(r->who.arn),
+                            action ? action + 4 : r->op->name, STR_FMT(t->arn));
+    }
+    return GR_OK;
+}
+
 int sns__topic_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *param, sns_topic_t *t)
 {
     str_t region, account, name;
@@ -119,16 +134,7 @@ int sns__topic_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *param, sns_
     if (!db) return GR_ERR;
     if (sns__topic_load(db, r->arena, arn, t) != GR_OK)
         return req_fail(r, &SNS_ERR_NotFoundException, "Topic does not exist");
-    /* Another account's topic: its access policy decides (AWS: topic
-     * policies grant cross-account access; the default one grants none). */
-    if (r->op && !str_eq(r->who.account, t->account)) {
-        const char *action = r->op->iam_action ? r->op->iam_action : arena_printf(r->arena, "sns:%s", r->op->name);
-        if (!action || !sns_allows(r->app, r->arena, t->arn, r->who.arn, action, STR_NULL))
-            return req_fail(r, &SNS_ERR_AuthorizationErrorException,
-                            "User: %.*s is not authorized to perform: SNS:%s on resource: %.*s", STR_FMT(r->who.arn),
-                            action ? action + 4 : r->op->name, STR_FMT(t->arn));
-    }
-    return GR_OK;
+    return topic_access(r, t);
 }
 
 str_t sns__default_policy(arena_t *a, str_t arn, str_t account)
@@ -508,6 +514,7 @@ int sns_delete_topic(req_t *r, const val_t *in, val_t *out)
     sns_topic_t t;
     /* AWS: deleting a topic that does not exist succeeds. */
     if (sns__topic_load(db, r->arena, arn, &t) != GR_OK) return GR_OK;
+    if (topic_access(r, &t) != GR_OK) return GR_ERR;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     static const char *const SQL[] = {
         "DELETE FROM sub_attr WHERE sid IN (SELECT id FROM subscription WHERE tid = ?1)",
@@ -791,7 +798,7 @@ static int tag_topic_or_fail(req_t *r, sqlite3 *db, sns_topic_t *t)
     /* AWS: tag operations on a missing topic answer ResourceNotFound. */
     if (sns__topic_load(db, r->arena, arn, t) != GR_OK)
         return req_fail(r, &SNS_ERR_ResourceNotFoundException, "Resource does not exist");
-    return GR_OK;
+    return topic_access(r, t);
 }
 
 int sns_tag_resource(req_t *r, const val_t *in, val_t *out)
