@@ -21,6 +21,9 @@ AWS_POLICIES = [
     "AmazonDynamoDBReadOnlyAccess", "AmazonRDSFullAccess", "AmazonSNSFullAccess", "AmazonSQSFullAccess",
     "AWSLambda_FullAccess", "AWSLambdaBasicExecutionRole", "CloudWatchFullAccess", "CloudWatchLogsFullAccess",
     "ElasticLoadBalancingFullAccess", "AutoScalingFullAccess", "AmazonRoute53FullAccess", "CloudFrontFullAccess",
+    "IAMReadOnlyAccess", "AmazonSNSReadOnlyAccess", "AmazonSQSReadOnlyAccess", "CloudWatchLogsReadOnlyAccess",
+    "CloudWatchReadOnlyAccess", "AWSLambda_ReadOnlyAccess", "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaDynamoDBExecutionRole", "AWSLambdaRole",
 ]
 SCENARIO_A_POLICIES = ["AmazonS3FullAccess", "AmazonEC2FullAccess", "AmazonDynamoDBFullAccess", "AmazonRDSFullAccess"]
 DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}

@@ -130,11 +130,28 @@ const iam__managed_t iam__managed[] = {
      "PhoneNumbers\",\"sms-voice:SetTextMessageSpendLimitOverride\",\"sms-voice:DescribeOptedOutNumbers\","
      "\"sms-voice:DeleteOptedOutNumber\"],\"Resource\":\"*\",\"Effect\":\"Allow\",\"Condition\":{\"StringE"
      "quals\":{\"aws:CalledViaLast\":\"sns.amazonaws.com\"}},\"Sid\":\"SMSAccessViaSNS\"}]}"},
+    {"AmazonSNSReadOnlyAccess", "ANPAIZGQCQTFOFPMHSB6W", "/",
+     "Provides read only access to Amazon SNS via the AWS Management Console.", "v2", "2015-02-06T18:41:06Z",
+     "2024-09-24T22:13:12Z",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"sns:GetTopicAttributes\",\"sns:List*\",\"s"
+     "ns:CheckIfPhoneNumberIsOptedOut\",\"sns:GetEndpointAttributes\",\"sns:GetDataProtectionPolicy\",\"sn"
+     "s:GetPlatformApplicationAttributes\",\"sns:GetSMSAttributes\",\"sns:GetSMSSandboxAccountStatus\",\"s"
+     "ns:GetSubscriptionAttributes\"],\"Resource\":\"*\",\"Effect\":\"Allow\",\"Sid\":\"SNSReadOnlyAccess"
+     "\"},{\"Action\":[\"sms-voice:DescribeVerifiedDestinationNumbers\",\"sms-voice:DescribeAccountAttribu"
+     "tes\",\"sms-voice:DescribeSpendLimits\",\"sms-voice:DescribePhoneNumbers\",\"sms-voice:DescribeOpted"
+     "OutNumbers\"],\"Resource\":\"*\",\"Effect\":\"Allow\",\"Condition\":{\"StringEquals\":{\"aws:CalledV"
+     "iaLast\":\"sns.amazonaws.com\"}},\"Sid\":\"SMSAccessViaSNS\"}]}"},
     {"AmazonSQSFullAccess", "ANPAI65L554VRJ33ECQS6", "/",
      "Provides full access to Amazon SQS via the AWS Management Console.", "v1", "2015-02-06T18:41:07Z",
      "2015-02-06T18:41:07Z",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"sqs:*\"],\"Resource\":\"*\",\"Effect\":\"A"
      "llow\"}]}"},
+    {"AmazonSQSReadOnlyAccess", "ANPAIUGSSQY362XGCM6KW", "/",
+     "Provides read only access to Amazon SQS via the AWS Management Console.", "v4", "2015-02-06T18:41:08Z",
+     "2024-05-24T18:16:44Z",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"sqs:GetQueueAttributes\",\"sqs:GetQueueUrl"
+     "\",\"sqs:ListDeadLetterSourceQueues\",\"sqs:ListQueues\",\"sqs:ListMessageMoveTasks\",\"sqs:ListQueu"
+     "eTags\"],\"Resource\":\"*\",\"Effect\":\"Allow\",\"Sid\":\"AmazonSQSReadOnlyAccess\"}]}"},
     {"AutoScalingFullAccess", "ANPAIAWRCSJDDXDXGPCFU", "/", "Provides full access to Auto Scaling.", "v2",
      "2018-02-06T21:59:13Z", "2018-02-06T21:59:13Z",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":\"autoscaling:*\",\"Resource\":\"*\",\"Effect"
@@ -164,10 +181,42 @@ const iam__managed_t iam__managed[] = {
      "p:/aws/lambda/*\",\"Effect\":\"Allow\"},{\"Action\":\"iam:CreateServiceLinkedRole\",\"Resource\":\"a"
      "rn:aws:iam::*:role/aws-service-role/lambda.amazonaws.com/AWSServiceRoleForLambda\",\"Effect\":\"Allo"
      "w\",\"Condition\":{\"StringEquals\":{\"iam:AWSServiceName\":\"lambda.amazonaws.com\"}}}]}"},
+    {"AWSLambda_ReadOnlyAccess", "ANPAZKAPJZG4IERNVMNPE", "/",
+     "Grants read-only access to AWS Lambda service, AWS Lambda console features, and other related AWS se"
+     "rvices.",
+     "v5", "2020-11-17T21:10:32Z", "2026-02-12T18:02:55Z",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"cloudformation:DescribeStacks\",\"cloudfor"
+     "mation:ListStacks\",\"cloudformation:ListStackResources\",\"cloudwatch:GetMetricData\",\"cloudwatch:"
+     "ListMetrics\",\"ec2:DescribeSecurityGroups\",\"ec2:DescribeSubnets\",\"ec2:DescribeVpcs\",\"kms:List"
+     "Aliases\",\"iam:GetPolicy\",\"iam:GetPolicyVersion\",\"iam:GetRole\",\"iam:GetRolePolicy\",\"iam:Lis"
+     "tAttachedRolePolicies\",\"iam:ListRolePolicies\",\"iam:ListRoles\",\"logs:DescribeLogGroups\",\"lamb"
+     "da:Get*\",\"lambda:List*\",\"states:DescribeStateMachine\",\"states:ListStateMachines\",\"tag:GetRes"
+     "ources\",\"xray:GetTraceSummaries\",\"xray:BatchGetTraces\"],\"Resource\":\"*\",\"Effect\":\"Allow\""
+     "},{\"Action\":[\"logs:DescribeLogStreams\",\"logs:GetLogEvents\",\"logs:FilterLogEvents\",\"logs:Sta"
+     "rtQuery\",\"logs:StopQuery\",\"logs:DescribeQueries\",\"logs:GetLogGroupFields\",\"logs:GetLogRecord"
+     "\",\"logs:GetQueryResults\",\"logs:StartLiveTail\",\"logs:StopLiveTail\"],\"Resource\":\"arn:aws:log"
+     "s:*:*:log-group:/aws/lambda/*\",\"Effect\":\"Allow\"}]}"},
     {"AWSLambdaBasicExecutionRole", "ANPAJNCQGXC42545SKXIK", "/service-role/",
      "Provides write permissions to CloudWatch Logs.", "v1", "2015-04-09T15:03:43Z", "2015-04-09T15:03:43Z",
      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"logs:CreateLogGroup\",\"logs:CreateLogStre"
      "am\",\"logs:PutLogEvents\"],\"Resource\":\"*\",\"Effect\":\"Allow\"}]}"},
+    {"AWSLambdaDynamoDBExecutionRole", "ANPAIP7WNAGMIPYNW4WQG", "/service-role/",
+     "Provides list and read access to DynamoDB streams and write permissions to CloudWatch logs.", "v1",
+     "2015-04-09T15:09:29Z", "2015-04-09T15:09:29Z",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"dynamodb:DescribeStream\",\"dynamodb:GetRe"
+     "cords\",\"dynamodb:GetShardIterator\",\"dynamodb:ListStreams\",\"logs:CreateLogGroup\",\"logs:Create"
+     "LogStream\",\"logs:PutLogEvents\"],\"Resource\":\"*\",\"Effect\":\"Allow\"}]}"},
+    {"AWSLambdaRole", "ANPAJX4DPCRGTC4NFDUXI", "/service-role/", "Default policy for AWS Lambda service role.", "v1",
+     "2015-02-06T18:41:28Z", "2015-02-06T18:41:28Z",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"lambda:InvokeFunction\"],\"Resource\":[\"*"
+     "\"],\"Effect\":\"Allow\"}]}"},
+    {"AWSLambdaSQSQueueExecutionRole", "ANPAJFWJZI6JNND4TSELK", "/service-role/",
+     "Provides receive message, delete message, and read attribute access to SQS queues, and write permiss"
+     "ions to CloudWatch logs.",
+     "v1", "2018-06-14T21:50:45Z", "2018-06-14T21:50:45Z",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"sqs:ReceiveMessage\",\"sqs:DeleteMessage\""
+     ",\"sqs:GetQueueAttributes\",\"logs:CreateLogGroup\",\"logs:CreateLogStream\",\"logs:PutLogEvents\"],"
+     "\"Resource\":\"*\",\"Effect\":\"Allow\"}]}"},
     {"CloudFrontFullAccess", "ANPAIPRV52SH6HDCCFY6U", "/",
      "Provides full access to the CloudFront console plus the ability to list Amazon S3 buckets via the AW"
      "S Management Console.",
@@ -204,6 +253,49 @@ const iam__managed_t iam__managed[] = {
      "oudwatch:GenerateQueryResultsSummary\",\"observabilityadmin:GetS3TableIntegration\",\"observabilitya"
      "dmin:ListS3TableIntegrations\",\"observabilityadmin:ListTelemetryPipelines\"],\"Resource\":\"*\",\"E"
      "ffect\":\"Allow\",\"Sid\":\"CloudWatchLogsFullAccess\"}]}"},
+    {"CloudWatchLogsReadOnlyAccess", "ANPAJ2YIYDYSNNEHK3VKW", "/", "Provides read only access to CloudWatch Logs",
+     "v12", "2015-02-06T18:40:03Z", "2026-02-12T17:59:13Z",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"logs:Describe*\",\"logs:Get*\",\"logs:List"
+     "*\",\"logs:StartQuery\",\"logs:StopQuery\",\"logs:TestMetricFilter\",\"logs:FilterLogEvents\",\"logs"
+     ":StartLiveTail\",\"logs:StopLiveTail\",\"cloudwatch:GenerateQuery\",\"cloudwatch:GenerateQueryResult"
+     "sSummary\",\"observabilityadmin:ListS3TableIntegrations\",\"observabilityadmin:GetS3TableIntegration"
+     "\",\"observabilityadmin:ListTelemetryPipelines\"],\"Resource\":\"*\",\"Effect\":\"Allow\",\"Sid\":\""
+     "CloudWatchLogsReadOnlyAccess\"}]}"},
+    {"CloudWatchReadOnlyAccess", "ANPAJN23PDQP7SZQAE3QE", "/", "Provides read only access to CloudWatch.", "v24",
+     "2015-02-06T18:40:01Z", "2026-02-12T18:01:50Z",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"application-autoscaling:DescribeScalingPol"
+     "icies\",\"application-signals:BatchGet*\",\"application-signals:Get*\",\"application-signals:List*\""
+     ",\"autoscaling:Describe*\",\"cloudtrail:ListChannels\",\"cloudwatch:BatchGet*\",\"cloudwatch:Describ"
+     "e*\",\"cloudwatch:GenerateQuery\",\"cloudwatch:Get*\",\"cloudwatch:List*\",\"logs:Get*\",\"logs:List"
+     "*\",\"logs:StartQuery\",\"logs:StopQuery\",\"logs:Describe*\",\"logs:TestMetricFilter\",\"logs:Filte"
+     "rLogEvents\",\"logs:StartLiveTail\",\"logs:StopLiveTail\",\"oam:ListSinks\",\"observabilityadmin:Get"
+     "CentralizationRuleForOrganization\",\"observabilityadmin:ListCentralizationRulesForOrganization\",\""
+     "observabilityadmin:GetTelemetryEvaluationStatus\",\"observabilityadmin:GetTelemetryEvaluationStatusF"
+     "orOrganization\",\"observabilityadmin:GetTelemetryRule\",\"observabilityadmin:GetTelemetryRuleForOrg"
+     "anization\",\"observabilityadmin:ListResourceTelemetry\",\"observabilityadmin:ListResourceTelemetryF"
+     "orOrganization\",\"observabilityadmin:ListTelemetryRules\",\"observabilityadmin:ListTelemetryRulesFo"
+     "rOrganization\",\"observabilityadmin:GetTelemetryEnrichmentStatus\",\"observabilityadmin:ListTagsFor"
+     "Resource\",\"observabilityadmin:GetTelemetryPipeline\",\"observabilityadmin:ListTelemetryPipelines\""
+     ",\"observabilityadmin:TestTelemetryPipeline\",\"observabilityadmin:ValidateTelemetryPipelineConfigur"
+     "ation\",\"observabilityadmin:GetS3TableIntegration\",\"observabilityadmin:ListS3TableIntegrations\","
+     "\"sns:Get*\",\"sns:List*\",\"rum:BatchGet*\",\"rum:Get*\",\"rum:List*\",\"synthetics:Describe*\",\"s"
+     "ynthetics:Get*\",\"synthetics:List*\",\"xray:BatchGet*\",\"xray:Get*\",\"xray:List*\",\"xray:StartTr"
+     "aceRetrieval\",\"xray:CancelTraceRetrieval\"],\"Resource\":\"*\",\"Effect\":\"Allow\",\"Sid\":\"Clou"
+     "dWatchReadOnlyAccessPermissions\"},{\"Action\":[\"oam:ListAttachedLinks\"],\"Resource\":\"arn:aws:oa"
+     "m:*:*:sink/*\",\"Effect\":\"Allow\",\"Sid\":\"OAMReadPermissions\"},{\"Action\":\"iam:GetRole\",\"Re"
+     "source\":\"arn:aws:iam::*:role/aws-service-role/application-signals.cloudwatch.amazonaws.com/AWSServ"
+     "iceRoleForCloudWatchApplicationSignals\",\"Effect\":\"Allow\",\"Sid\":\"CloudWatchReadOnlyGetRolePer"
+     "missions\"},{\"Action\":[\"cloudtrail:GetChannel\"],\"Resource\":\"arn:aws:cloudtrail:*:*:channel/aw"
+     "s-service-channel/application-signals/*\",\"Effect\":\"Allow\",\"Sid\":\"CloudWatchCloudTrailPermiss"
+     "ions\"},{\"Action\":[\"servicequotas:GetServiceQuota\"],\"Resource\":[\"arn:aws:servicequotas:*:*:s3"
+     "/*\",\"arn:aws:servicequotas:*:*:dynamodb/*\",\"arn:aws:servicequotas:*:*:kinesis/*\",\"arn:aws:serv"
+     "icequotas:*:*:sns/*\",\"arn:aws:servicequotas:*:*:bedrock/*\",\"arn:aws:servicequotas:*:*:lambda/*\""
+     ",\"arn:aws:servicequotas:*:*:fargate/*\",\"arn:aws:servicequotas:*:*:elasticloadbalancing/*\",\"arn:"
+     "aws:servicequotas:*:*:ec2/*\"],\"Effect\":\"Allow\",\"Sid\":\"CloudWatchServiceQuotaPermissions\"},{"
+     "\"Action\":[\"resource-explorer-2:ListIndexes\",\"resource-explorer-2:Search\"],\"Resource\":[\"arn:"
+     "aws:resource-explorer-2:*::view/AWSServiceViewForApplicationSignals/service-view\",\"arn:aws:resourc"
+     "e-explorer-2:*::view/AWSServiceViewForApplicationSignalsOrgScopeProd/service-view\"],\"Effect\":\"Al"
+     "low\",\"Sid\":\"CloudWatchResourceExplorerPermissions\"}]}"},
     {"ElasticLoadBalancingFullAccess", "ANPAIDPMLA3IUIOQCISJ4", "/",
      "Provides full access to Amazon ElasticLoadBalancing, and limited access to other services necessary "
      "to provide ElasticLoadBalancing features.",
@@ -227,6 +319,12 @@ const iam__managed_t iam__managed[] = {
      "DescribePolicy\",\"organizations:ListChildren\",\"organizations:ListParents\",\"organizations:ListPo"
      "liciesForTarget\",\"organizations:ListRoots\",\"organizations:ListPolicies\",\"organizations:ListTar"
      "getsForPolicy\"],\"Resource\":\"*\",\"Effect\":\"Allow\"}]}"},
+    {"IAMReadOnlyAccess", "ANPAJKSO7NDY4T57MWDSQ", "/",
+     "Provides read only access to IAM via the AWS Management Console.", "v4", "2015-02-06T18:40:39Z",
+     "2018-01-25T19:11:27Z",
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"iam:GenerateCredentialReport\",\"iam:Gener"
+     "ateServiceLastAccessedDetails\",\"iam:Get*\",\"iam:List*\",\"iam:SimulateCustomPolicy\",\"iam:Simula"
+     "tePrincipalPolicy\"],\"Resource\":\"*\",\"Effect\":\"Allow\"}]}"},
     {"PowerUserAccess", "ANPAJYRXTHIB4FOVS3ZXS", "/",
      "Provides full access to AWS services and resources, but does not allow management of Users and group"
      "s.",

@@ -14,6 +14,14 @@ the ARNs, descriptions as AWS's GetPolicy gives them, PolicyIds from
 list-policies output seen in public repositories. Not verified against a
 second source: the PolicyId of ElasticLoadBalancingFullAccess.
 
+The read-only and Lambda execution-role policies added later (IAMReadOnlyAccess,
+AmazonSNSReadOnlyAccess, AmazonSQSReadOnlyAccess, CloudWatch(Logs)ReadOnlyAccess,
+AWSLambda_ReadOnlyAccess, AWSLambdaRole, AWSLambdaSQSQueueExecutionRole,
+AWSLambdaDynamoDBExecutionRole) take their CreateDate, PolicyId and path from
+saved get-policy output (glassechidna/trackiam), which agrees with MAMIP on
+versions and dates; their CreateDate is therefore AWS's original date. Single
+source for the PolicyId: AWSLambda_ReadOnlyAccess, AWSLambdaSQSQueueExecutionRole.
+
 usage: src/services/iam/managed/gen_managed.py
 """
 import glob
