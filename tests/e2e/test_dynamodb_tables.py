@@ -178,3 +178,90 @@ def test_unknown_operation_request_id_cors_content_type(gureum):
     assert hdrs["access-control-allow-origin"] == "*"
     assert hdrs["content-type"] == "application/json"  # the request named none
     assert hdrs["x-amz-crc32"].isdigit()
+
+
+# ==== Backups and point-in-time recovery ====
+
+def test_backup_and_restore(gureum):
+    """An on-demand backup is the table at one moment: later writes and the
+    table's deletion do not touch it; a restore makes a new table of it (its
+    indexes too, or the ones the restore names, built from the items), without
+    the stream, TTL and PITR settings; backups are listed, described and
+    deleted, with AWS's refusals."""
+    d = gureum.client("dynamodb")
+    d.create_table(TableName="bk-src", BillingMode="PAY_PER_REQUEST",
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                         {"AttributeName": "sk", "AttributeType": "N"},
+                                         {"AttributeName": "g", "AttributeType": "S"}],
+                   GlobalSecondaryIndexes=[{"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                            "Projection": {"ProjectionType": "ALL"}}],
+                   StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    for i in range(6):
+        d.put_item(TableName="bk-src", Item={"pk": {"S": "p"}, "sk": {"N": str(i)}, "g": {"S": "g%d" % (i % 2)}})
+    b = d.create_backup(TableName="bk-src", BackupName="nightly")["BackupDetails"]
+    assert b["BackupArn"].startswith(ARN_PREFIX + "bk-src/backup/") and b["BackupType"] == "USER"
+    assert b["BackupName"] == "nightly" and b["BackupStatus"] in ("CREATING", "AVAILABLE")
+    d.put_item(TableName="bk-src", Item={"pk": {"S": "later"}, "sk": {"N": "0"}})
+    desc = d.describe_backup(BackupArn=b["BackupArn"])["BackupDescription"]
+    assert desc["BackupDetails"]["BackupStatus"] == "AVAILABLE"
+    assert desc["SourceTableDetails"]["ItemCount"] == 6 and desc["SourceTableDetails"]["TableName"] == "bk-src"
+    feat = desc["SourceTableFeatureDetails"]
+    assert [g["IndexName"] for g in feat["GlobalSecondaryIndexes"]] == ["byg"]
+    assert feat["StreamDescription"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    assert [s["BackupArn"] for s in d.list_backups(TableName="bk-src")["BackupSummaries"]] == [b["BackupArn"]]
+
+    d.delete_table(TableName="bk-src")  # backups outlive their table
+    t = d.restore_table_from_backup(TargetTableName="bk-restored", BackupArn=b["BackupArn"])["TableDescription"]
+    assert t["RestoreSummary"]["SourceBackupArn"] == b["BackupArn"] and "StreamSpecification" not in t
+    assert len(d.scan(TableName="bk-restored")["Items"]) == 6
+    got = d.query(TableName="bk-restored", IndexName="byg", KeyConditionExpression="g = :g",
+                  ExpressionAttributeValues={":g": {"S": "g0"}})["Items"]
+    assert sorted(int(i["sk"]["N"]) for i in got) == [0, 2, 4]
+    t = d.restore_table_from_backup(
+        TargetTableName="bk-reindexed", BackupArn=b["BackupArn"],
+        GlobalSecondaryIndexOverride=[{"IndexName": "bygsk", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                       "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                     {"AttributeName": "sk", "KeyType": "RANGE"}]}])["TableDescription"]
+    assert [g["IndexName"] for g in t["GlobalSecondaryIndexes"]] == ["bygsk"]
+    got = d.query(TableName="bk-reindexed", IndexName="bygsk", KeyConditionExpression="g = :g AND sk > :s",
+                  ExpressionAttributeValues={":g": {"S": "g1"}, ":s": {"N": "1"}})["Items"]
+    assert sorted(int(i["sk"]["N"]) for i in got) == [3, 5]
+
+    def err(f, **kw):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            f(**kw)
+        return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+
+    assert err(d.restore_table_from_backup, TargetTableName="bk-restored", BackupArn=b["BackupArn"]) == \
+        ("TableAlreadyExistsException", "Table already exists: bk-restored")
+    assert err(d.create_backup, TableName="bk-none", BackupName="x-1") == \
+        ("TableNotFoundException", "Table not found: bk-none")
+    assert d.delete_backup(BackupArn=b["BackupArn"])["BackupDescription"]["BackupDetails"]["BackupStatus"] == "DELETED"
+    assert err(d.describe_backup, BackupArn=b["BackupArn"]) == \
+        ("BackupNotFoundException", "Backup not found: " + b["BackupArn"])
+    assert d.list_backups(TableName="bk-src")["BackupSummaries"] == []
+    for name in ("bk-restored", "bk-reindexed"):
+        d.delete_table(TableName=name)
+
+
+def test_point_in_time_recovery_setting(gureum, call):
+    d = gureum.client("dynamodb")
+    d.create_table(TableName="pitr-t", BillingMode="PAY_PER_REQUEST",
+                   KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    cb = d.describe_continuous_backups(TableName="pitr-t")["ContinuousBackupsDescription"]
+    assert cb == {"ContinuousBackupsStatus": "ENABLED",
+                  "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}}
+    on = d.update_continuous_backups(TableName="pitr-t", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert on["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert on["EarliestRestorableDateTime"] <= on["LatestRestorableDateTime"]
+    assert d.describe_continuous_backups(TableName="pitr-t")["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    d.update_continuous_backups(TableName="pitr-t",
+                                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    st, body = call("DescribeContinuousBackups", {"TableName": "pitr-none"})
+    assert st == 400 and body["__type"].endswith("TableNotFoundException") and body["message"] == \
+        "Table not found: pitr-none"
+    d.delete_table(TableName="pitr-t")

@@ -796,6 +796,37 @@ static int save_def(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *de
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+int64_t ddb__new_tid(sqlite3 *db, int64_t now)
+{
+    sqlite3_stmt *st = ddb__stmt(db, "INSERT INTO ddb_tid (created_us) VALUES (?1)");
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, now);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(db) : -1;
+}
+
+int ddb__table_insert(req_t *r, sqlite3 *db, str_t name, str_t def, int64_t now, int64_t *tid)
+{
+    if ((*tid = ddb__new_tid(db, now)) < 0) return GR_ERR;
+    char uuid[37];
+    id_uuid(uuid);
+    catalog_dirty = true;
+    sqlite3_stmt *st = ddb__stmt(db, "INSERT INTO ddb_table (account, region, name, created_us, status, tid, "
+                                     "table_id, def) VALUES (?1, ?2, ?3, ?4, 'ACTIVE', ?5, ?6, ?7)");
+    if (!st) return GR_ERR;
+    bind_s(st, 1, r->who.account);
+    bind_s(st, 2, r->region);
+    bind_s(st, 3, name);
+    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, *tid);
+    sqlite3_bind_text(st, 6, uuid, -1, SQLITE_TRANSIENT);
+    bind_s(st, 7, def);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
 int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -838,27 +869,9 @@ int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &DYNAMODB_ERR_ResourceInUseException, "Table already exists: %.*s", STR_FMT(name));
     }
     if (rc != 1) goto fail;
-    sqlite3_stmt *st = ddb__stmt(db, "INSERT INTO ddb_tid (created_us) VALUES (?1)");
-    if (!st) goto fail;
-    sqlite3_bind_int64(st, 1, now);
-    if (sqlite3_step(st) != SQLITE_DONE) goto fail;
-    int64_t tid = sqlite3_last_insert_rowid(db);
-    char uuid[37];
-    id_uuid(uuid);
-    catalog_dirty = true;
-    st = ddb__stmt(db, "INSERT INTO ddb_table (account, region, name, created_us, status, tid, table_id, def) "
-                       "VALUES (?1, ?2, ?3, ?4, 'ACTIVE', ?5, ?6, ?7)");
-    if (!st) goto fail;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, name);
-    sqlite3_bind_int64(st, 4, now);
-    sqlite3_bind_int64(st, 5, tid);
-    sqlite3_bind_text(st, 6, uuid, -1, SQLITE_TRANSIENT);
-    str_t text = def_text(a, def);
-    bind_s(st, 7, text);
-    if (sqlite3_step(st) != SQLITE_DONE) goto fail;
-    sqlite3_reset(st);
+    int64_t tid;
+    sqlite3_stmt *st;
+    if (ddb__table_insert(r, db, name, def_text(a, def), now, &tid) != GR_OK) goto fail;
     const val_t *tags = val_get(in, "Tags");
     for (size_t i = 0; tags && i < tags->u.list.n; i++) {
         st = ddb__stmt(db, "INSERT OR REPLACE INTO ddb_tag (tid, key, value) VALUES (?1, ?2, ?3)");
@@ -1517,4 +1530,41 @@ int dynamodb_list_tables(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "TableNames", names);
     if (n > limit) val_set_c(a, out, "LastEvaluatedTableName", val_str(a, last));
     return GR_OK;
+}
+
+/* ==== For backup.c ==== */
+
+str_t ddb__def_text(arena_t *a, const val_t *def)
+{
+    return def_text(a, def);
+}
+
+int ddb__table_fill(req_t *r, str_t text, ddb_table_t *t)
+{
+    return table_fill(r, text, t);
+}
+
+int ddb__table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
+{
+    return table_load(r, db, table_name_of(name), t);
+}
+
+val_t *ddb__table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *status)
+{
+    return table_desc(r, db, t, status);
+}
+
+int ddb__save_def(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *def)
+{
+    return save_def(r, db, t, def);
+}
+
+int ddb__backfill(req_t *r, sqlite3 *db, ddb_table_t *t, const ddb_index_t *x)
+{
+    return backfill(r, db, t, x);
+}
+
+val_t *ddb__index_def(arena_t *a, const val_t *src, int64_t num, bool provisioned)
+{
+    return index_def(a, src, num, provisioned);
 }

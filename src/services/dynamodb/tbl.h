@@ -95,6 +95,18 @@ int ddb__fail_validation(req_t *r, const char *msg);
 int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *keys, const val_t *old,
                        const val_t *neu);
 
+/* Tables as backup.c needs them (table.c). */
+int64_t ddb__new_tid(sqlite3 *db, int64_t now); /* a fresh tid, never reused; -1 on failure */
+/* A catalogue row for a new ACTIVE table (inside the caller's transaction). */
+int ddb__table_insert(req_t *r, sqlite3 *db, str_t name, str_t def, int64_t now, int64_t *tid);
+str_t ddb__def_text(arena_t *a, const val_t *def);
+int ddb__table_fill(req_t *r, str_t def_text, ddb_table_t *t);          /* t->name set first: it names the ARN */
+int ddb__table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t); /* 1: no such table */
+val_t *ddb__table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *status);
+int ddb__save_def(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *def);
+int ddb__backfill(req_t *r, sqlite3 *db, ddb_table_t *t, const ddb_index_t *x);
+val_t *ddb__index_def(arena_t *a, const val_t *src, int64_t num, bool provisioned);
+
 /* While on, this thread's deletions are TTL's (stream userIdentity). */
 void ddb__stream_by_ttl(bool on);
 
