@@ -584,6 +584,17 @@ policy_result_t policy_eval_one(const policy_t *p, const policy_req_t *req)
 policy_result_t policy_evaluate(const policy_req_t *req, const policy_t *const *identity, size_t nidentity,
                                 const policy_t *session, const policy_t *resource, bool same_account)
 {
+    return policy_evaluate_bounded(req, identity, nidentity, session, NULL, resource, same_account);
+}
+
+/* AWS ("Permissions boundaries for IAM entities"): the boundary limits what
+ * identity policies allow, and what a resource policy allows through the
+ * role's ARN, exactly as a session policy does; a resource policy naming the
+ * user or the session itself is not limited by it. */
+policy_result_t policy_evaluate_bounded(const policy_req_t *req, const policy_t *const *identity, size_t nidentity,
+                                        const policy_t *session, const policy_t *boundary, const policy_t *resource,
+                                        bool same_account)
+{
     const principal_t *w = req->who;
     bool anon = !w || w->anonymous;
     bool id_allow = false;
@@ -594,10 +605,12 @@ policy_result_t policy_evaluate(const policy_req_t *req, const policy_t *const *
         if (r == POLICY_ALLOW) id_allow = true;
     }
     bool sess_allow = true;
-    if (session) {
-        policy_result_t r = eval_policy(session, req, NULL);
+    const policy_t *limits[2] = {session, boundary};
+    for (size_t i = 0; i < 2; i++) {
+        if (!limits[i]) continue;
+        policy_result_t r = eval_policy(limits[i], req, NULL);
         if (r == POLICY_EXPLICIT_DENY) return r;
-        sess_allow = r == POLICY_ALLOW;
+        sess_allow = sess_allow && r == POLICY_ALLOW;
     }
     int q = 0;
     bool res_allow = false;

@@ -67,5 +67,11 @@ policy_result_t policy_eval_one(const policy_t *p, const policy_req_t *req);
  * identity may be empty; session and resource may be NULL. */
 policy_result_t policy_evaluate(const policy_req_t *req, const policy_t *const *identity, size_t nidentity,
                                 const policy_t *session, const policy_t *resource, bool same_account);
+/* The same with the caller's permissions boundary (NULL: none), which
+ * limits as the session policy does: both must allow what identity policies
+ * (or a resource policy naming the role rather than the session) allow. */
+policy_result_t policy_evaluate_bounded(const policy_req_t *req, const policy_t *const *identity, size_t nidentity,
+                                        const policy_t *session, const policy_t *boundary, const policy_t *resource,
+                                        bool same_account);
 
 #endif

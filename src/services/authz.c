@@ -41,6 +41,8 @@ typedef struct {
     char **tag_keys; /* "aws:PrincipalTag/team" */
     char **tag_vals;
     size_t ntags;
+    policy_t *boundary; /* the user's or role's permissions boundary; NULL: none */
+    bool boundary_bad;  /* it has one that does not parse (its policy is gone): nothing is allowed */
 } principal_slot_t;
 
 struct authz {
@@ -75,6 +77,7 @@ static void free_slot_data(principal_slot_t *e)
     policy_free(e->session);
     free_strs(e->tag_keys, e->ntags);
     free_strs(e->tag_vals, e->ntags);
+    policy_free(e->boundary);
 }
 
 static void clear_principals(authz_t *z)
@@ -266,6 +269,16 @@ static int load_principal(req_t *r, principal_slot_t *e)
     }
     e->pols = pols;
     e->n = n;
+    str_t bdoc;
+    if (iam_permissions_boundary(r->app, &r->who, r->arena, &bdoc) != GR_OK) {
+        free_slot_data(e);
+        return GR_ERR;
+    }
+    if (bdoc.p) {
+        char err[256];
+        e->boundary = policy_parse(bdoc, POLICY_IDENTITY, err, sizeof err);
+        e->boundary_bad = !e->boundary;
+    }
     return GR_OK;
 }
 
@@ -360,11 +373,17 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
             return deny(r, action, resource);
         }
     }
-    policy_result_t verdict = policy_evaluate(&pr, (const policy_t *const *)e->pols, e->n, session, res, same_account);
+    if (e->boundary_bad) {
+        pthread_mutex_unlock(&z->mu);
+        return deny(r, action, resource);
+    }
+    policy_result_t verdict =
+        policy_evaluate_bounded(&pr, (const policy_t *const *)e->pols, e->n, session, e->boundary, res, same_account);
     /* The resource's own policy, when the service keeps one it did not pass
-     * (see registry.h); under the lock, as the session policy is e's. */
+     * (see registry.h); under the lock, as the session policy and the
+     * boundary are e's. */
     if (verdict == POLICY_IMPLICIT_DENY && ask_service && r->svc && r->svc->resource_grant)
-        verdict = r->svc->resource_grant(r, action, resource, session);
+        verdict = r->svc->resource_grant(r, action, resource, session, e->boundary);
     pthread_mutex_unlock(&z->mu);
     if (verdict == POLICY_ALLOW) return GR_OK;
     return deny(r, action, resource);

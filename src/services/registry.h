@@ -68,9 +68,11 @@ typedef struct svc_entry {
      * logic"). When the caller's identity policies do not allow, authz asks
      * the service (S3: the bucket policy) for the verdict of such a policy of
      * the resource the request names, through policy_evaluate with no
-     * identity policies; IMPLICIT_DENY when the resource has none or belongs
-     * to another account. May be NULL. */
-    policy_result_t (*resource_grant)(struct req *r, str_t action, str_t resource, const policy_t *session);
+     * identity policies (session and boundary as policy_evaluate_bounded
+     * takes them); IMPLICIT_DENY when the resource has none or belongs to
+     * another account. May be NULL. */
+    policy_result_t (*resource_grant)(struct req *r, str_t action, str_t resource, const policy_t *session,
+                                      const policy_t *boundary);
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

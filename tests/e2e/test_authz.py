@@ -245,3 +245,67 @@ def test_copy_needs_read_of_the_source(gureum, alice):
         s3.delete_object(Bucket=b, Key=k)
         s3.delete_bucket_policy(Bucket=b)
         s3.delete_bucket(Bucket=b)
+
+
+def test_permissions_boundary_caps_identity_policies(gureum, alice):
+    """AWS: a permissions boundary caps what identity policies allow (an
+    administrator bounded by S3 read-only may only read S3); a bucket policy
+    that names the user is not capped by it; removing it restores the rest.
+    A boundary must name an existing policy."""
+    name, key, secret = alice
+    iam, s3 = gureum.client("iam"), gureum.client("s3")
+    iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    assert error_of(lambda: iam.put_user_permissions_boundary(
+        UserName=name, PermissionsBoundary="arn:aws:iam::aws:policy/NoSuchPolicy")) == \
+        ("NoSuchEntity", 404, "Scope ARN: arn:aws:iam::aws:policy/NoSuchPolicy does not exist or is not attachable.")
+    iam.put_user_permissions_boundary(UserName=name,
+                                      PermissionsBoundary="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    assert iam.get_user(UserName=name)["User"]["PermissionsBoundary"] == {
+        "PermissionsBoundaryType": "PermissionsPolicy",
+        "PermissionsBoundaryArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}
+    bucket = "bounded-%d" % id(object())
+    s3.create_bucket(Bucket=bucket)
+    mine_s3, mine_iam = as_user(gureum, key, secret, "s3"), as_user(gureum, key, secret, "iam")
+    assert mine_s3.list_objects(Bucket=bucket)["Name"] == bucket
+    assert error_of(lambda: mine_s3.put_object(Bucket=bucket, Key="k", Body=b""))[:2] == ("AccessDenied", 403)
+    assert error_of(mine_iam.list_users)[:2] == ("AccessDenied", 403)
+    sts_mine = as_user(gureum, key, secret, "sts")
+    assert sts_mine.get_caller_identity()["Arn"].endswith(":user/" + name)  # needs no permission
+    iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary="arn:aws:iam::aws:policy/AmazonSQSFullAccess")
+    assert error_of(lambda: mine_s3.list_objects(Bucket=bucket))[:2] == ("AccessDenied", 403)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:user/%s" % (ACCT, name)}, "Action": "s3:ListBucket",
+         "Resource": "arn:aws:s3:::%s" % bucket}]}))
+    assert mine_s3.list_objects(Bucket=bucket)["Name"] == bucket
+    iam.delete_user_permissions_boundary(UserName=name)
+    assert "PermissionsBoundary" not in iam.get_user(UserName=name)["User"]
+    assert mine_iam.list_users()["Users"]
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.delete_bucket(Bucket=bucket)
+
+
+def test_role_boundary_caps_sessions(gureum):
+    iam = gureum.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCT}, "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName="bounded-role", AssumeRolePolicyDocument=json.dumps(trust),
+                           PermissionsBoundary="arn:aws:iam::aws:policy/IAMReadOnlyAccess")["Role"]
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+    iam.attach_role_policy(RoleName="bounded-role", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.create_user(UserName="assumer")
+    iam.attach_user_policy(UserName="assumer", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    k = iam.create_access_key(UserName="assumer")["AccessKey"]
+    creds = as_user(gureum, k["AccessKeyId"], k["SecretAccessKey"], "sts").assume_role(
+        RoleArn=role["Arn"], RoleSessionName="capped")["Credentials"]
+    sess = gureum.client("iam", aws_access_key_id=creds["AccessKeyId"],
+                         aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"],
+                         config=Config(retries={"max_attempts": 1}))
+    assert sess.get_role(RoleName="bounded-role")["Role"]["RoleName"] == "bounded-role"
+    assert error_of(lambda: sess.create_user(UserName="nope"))[:2] == ("AccessDenied", 403)
+    # the assuming user's own boundary applies to sts:AssumeRole
+    iam.put_user_permissions_boundary(UserName="assumer",
+                                      PermissionsBoundary="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    assert error_of(lambda: as_user(gureum, k["AccessKeyId"], k["SecretAccessKey"], "sts").assume_role(
+        RoleArn=role["Arn"], RoleSessionName="capped"))[:2] == ("AccessDenied", 403)
+    iam.delete_role_permissions_boundary(RoleName="bounded-role")
+    assert "PermissionsBoundary" not in iam.get_role(RoleName="bounded-role")["Role"]

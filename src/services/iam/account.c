@@ -285,7 +285,7 @@ static int owner_docs(req_t *r, const char *kind, str_t owner, docs_t *d)
 }
 
 /* A private request on the caller's arena: the IAM helpers want one. */
-static req_t *private_req(struct app *app, const principal_t *who, arena_t *a)
+req_t *iam__private_req(struct app *app, const principal_t *who, arena_t *a)
 {
     req_t *r = ARENA_NEW(a, req_t);
     if (!r) return NULL;
@@ -295,16 +295,25 @@ static req_t *private_req(struct app *app, const principal_t *who, arena_t *a)
     return r;
 }
 
+int iam__caller_entity(struct app *app, const principal_t *who, arena_t *a, req_t **r, str_t *owner, bool *user)
+{
+    *r = NULL;
+    if (who->root || who->anonymous || !who->account.p) return GR_OK;
+    *user = who->user_name.len > 0;
+    *owner = *user ? who->user_name : principal_session_role(who->arn);
+    if (!owner->p) return GR_OK;
+    return (*r = iam__private_req(app, who, a)) ? GR_OK : GR_ERR;
+}
+
 int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t **tags, size_t *n)
 {
     *tags = NULL;
     *n = 0;
-    if (who->root || who->anonymous || !who->account.p) return GR_OK;
-    req_t *r = private_req(app, who, a);
-    if (!r) return GR_ERR;
-    bool user = who->user_name.len > 0;
-    str_t owner = user ? who->user_name : principal_session_role(who->arn);
-    if (!owner.p) return GR_OK;
+    req_t *r;
+    str_t owner;
+    bool user;
+    if (iam__caller_entity(app, who, a, &r, &owner, &user) != GR_OK) return GR_ERR;
+    if (!r) return GR_OK;
     int64_t count = iam__count(r, "SELECT COUNT(*) FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs",
                                user ? "user" : "role", owner);
     if (count <= 0) return count < 0 ? GR_ERR : GR_OK;
@@ -328,7 +337,7 @@ int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, s
     *docs = NULL;
     *n = 0;
     if (who->root || who->anonymous || !who->account.p) return GR_OK;
-    req_t *r = private_req(app, who, a);
+    req_t *r = iam__private_req(app, who, a);
     if (!r) return GR_ERR;
     docs_t d = {0};
     if (who->user_name.p && who->user_name.len) {

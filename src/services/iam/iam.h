@@ -48,6 +48,11 @@ int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t
 
 int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, str_t **docs, size_t *n);
 
+/* The permissions boundary's document of the calling user, or of the role of
+ * an assumed-role session: STR_NULL when it has none; a text that does not
+ * parse when the boundary's policy is gone (it then allows nothing). */
+int iam_permissions_boundary(struct app *app, const principal_t *who, arena_t *a, str_t *doc);
+
 /* Called by IAM's own handlers whenever an access key or a user's name/path
  * changes: the provider's cache forgets everything. */
 void iam_creds_invalidate(void);

@@ -121,6 +121,19 @@ int iam__policy_find(req_t *r, str_t arn, iam__policy_t *p, const char *msg_fmt)
 /* The default version's document of a policy ARN, or STR_NULL. */
 str_t iam__policy_doc(req_t *r, str_t arn);
 
+/* A request on arena a for principal who, for IAM's helpers outside a request. */
+req_t *iam__private_req(struct app *app, const principal_t *who, arena_t *a);
+/* The caller's own IAM entity, named *owner: its user (*user true) or its
+ * assumed-role session's role. GR_OK with *r NULL when it has none (root,
+ * anonymous); else *r is a private request for IAM's helpers. */
+int iam__caller_entity(struct app *app, const principal_t *who, arena_t *a, req_t **r, str_t *owner, bool *user);
+
+/* Permissions boundaries (boundary.c): set (arn STR_NULL: remove) after
+ * checking the policy exists; the PermissionsBoundary value of GetUser and
+ * GetRole, or NULL when none. */
+int iam__set_boundary(req_t *r, const iam__kind_t *k, str_t name, str_t arn);
+val_t *iam__boundary_value(req_t *r, const iam__kind_t *k, str_t name);
+
 /* Handlers of the same operation on users, groups and roles (attach.c). */
 int iam__list_attached(req_t *r, const iam__kind_t *k, const val_t *in, val_t *out);
 int iam__list_inline(req_t *r, const iam__kind_t *k, const val_t *in, val_t *out);

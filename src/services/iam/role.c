@@ -15,9 +15,11 @@ val_t *iam__role_value(req_t *r, sqlite3_stmt *st, bool with_tags)
     str_t desc = iam__col(r, st, 5);
     if (desc.p) val_set_c(a, v, "Description", val_str(a, desc));
     val_set_c(a, v, "MaxSessionDuration", val_int(a, sqlite3_column_int64(st, 6)));
-    if (with_tags) {
+    if (with_tags) { /* GetRole and CreateRole (ListRoles shows neither tags nor boundary) */
         val_t *t = iam__tags(r, "role", name);
         if (t && val_len(t)) val_set_c(a, v, "Tags", t);
+        val_t *b = iam__boundary_value(r, &iam__role, name);
+        if (b) val_set_c(a, v, "PermissionsBoundary", b);
     }
     return v;
 }
@@ -56,6 +58,12 @@ int iam_create_role(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     val_t *tags = val_get(in, "Tags");
     if (tags && val_len(tags) && iam__tag(r, "role", name, tags) != GR_OK) return GR_ERR;
+    str_t boundary = val_get_str(in, "PermissionsBoundary");
+    if (boundary.p && iam__set_boundary(r, &iam__role, name, boundary) != GR_OK) {
+        iam__exec(r, "DELETE FROM iam_role WHERE account = ?1 AND name = ?2", "s", name);
+        iam__delete_tags(r, "role", name);
+        return GR_ERR;
+    }
     sqlite3_stmt *st = role_row(r, name);
     if (!st) return GR_ERR;
     return val_set_c(r->arena, out, "Role", iam__role_value(r, st, true));

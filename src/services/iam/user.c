@@ -12,9 +12,11 @@ static val_t *user_value(req_t *r, str_t name, str_t path, str_t id, int64_t cre
 {
     val_t *u = val_new(r->arena, VAL_STRUCT);
     iam__entity_members(r, u, &iam__user, name, path, id, created_us);
-    if (tags) {
+    if (tags) { /* GetUser and CreateUser (ListUsers shows neither tags nor boundary) */
         val_t *t = iam__tags(r, "user", name);
         if (t && val_len(t)) val_set_c(r->arena, u, "Tags", t);
+        val_t *b = iam__boundary_value(r, &iam__user, name);
+        if (b) val_set_c(r->arena, u, "PermissionsBoundary", b);
     }
     return u;
 }
@@ -33,6 +35,12 @@ int iam_create_user(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     val_t *tags = val_get(in, "Tags");
     if (tags && val_len(tags) && iam__tag(r, "user", name, tags) != GR_OK) return GR_ERR;
+    str_t boundary = val_get_str(in, "PermissionsBoundary");
+    if (boundary.p && iam__set_boundary(r, &iam__user, name, boundary) != GR_OK) {
+        iam__exec(r, "DELETE FROM iam_user WHERE account = ?1 AND name = ?2", "s", name);
+        iam__delete_tags(r, "user", name);
+        return GR_ERR;
+    }
     return val_set_c(r->arena, out, "User", user_value(r, name, path, id, now, true));
 }
 

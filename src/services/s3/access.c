@@ -528,7 +528,7 @@ static str_t resource_of(req_t *r, str_t bucket)
  * Allow counts only where it names the caller (its ARN or "*"), not its
  * account; else the plain verdict of the policy's statements. */
 static policy_result_t bucket_policy(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t resource, bool named,
-                                     const policy_t *session)
+                                     const policy_t *session, const policy_t *boundary)
 {
     val_t *doc;
     if (s3_cfg_get(r, db, bucket, "policy", &doc) != 1) return POLICY_IMPLICIT_DENY;
@@ -581,23 +581,25 @@ static policy_result_t bucket_policy(req_t *r, sqlite3 *db, str_t bucket, str_t 
         }
     }
     policy_req_t pr = {.action = action, .resource = resource, .who = &r->who, .ctx = ctx, .nctx = n};
-    policy_result_t res = named ? policy_evaluate(&pr, NULL, 0, session, p, true) : policy_eval_one(p, &pr);
+    policy_result_t res =
+        named ? policy_evaluate_bounded(&pr, NULL, 0, session, boundary, p, true) : policy_eval_one(p, &pr);
     policy_free(p);
     return res;
 }
 
 static policy_result_t policy_verdict(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t resource)
 {
-    return bucket_policy(r, db, bucket, action, resource, false, NULL);
+    return bucket_policy(r, db, bucket, action, resource, false, NULL, NULL);
 }
 
-policy_result_t s3_resource_grant(req_t *r, str_t action, str_t resource, const policy_t *session)
+policy_result_t s3_resource_grant(req_t *r, str_t action, str_t resource, const policy_t *session,
+                                  const policy_t *boundary)
 {
     str_t bucket = r->in ? val_get_str(r->in, "Bucket") : STR_NULL, owner;
     sqlite3 *db = bucket.len ? s3__db(r) : NULL;
     if (!db || r->who.anonymous || s3_bucket_owner(r, db, bucket, &owner, NULL) != 1 || !str_eq(owner, r->who.account))
         return POLICY_IMPLICIT_DENY;
-    return bucket_policy(r, db, bucket, action, resource, true, session);
+    return bucket_policy(r, db, bucket, action, resource, true, session, boundary);
 }
 
 static policy_result_t policy_verdict_prefix(req_t *r, sqlite3 *db, str_t bucket, str_t resource, str_t prefix)

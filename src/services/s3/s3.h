@@ -45,7 +45,8 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
  * policy of the request's bucket for a caller of the bucket owner's account
  * whose identity policies do not allow (AWS: a same-account bucket policy
  * that names the caller allows on its own). */
-policy_result_t s3_resource_grant(req_t *r, str_t action, str_t resource, const policy_t *session);
+policy_result_t s3_resource_grant(req_t *r, str_t action, str_t resource, const policy_t *session,
+                                  const policy_t *boundary);
 
 /* The registry's tick hook (lifecycle.c): carries out bucket lifecycle rules
  * on the ticker thread (services/ticker.h), a bounded batch at a time. */

@@ -305,6 +305,10 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
     }
     const policy_t *caller_session = r->who.session_policy.len ? parse(r, r->who.session_policy, POLICY_SESSION) : NULL;
     if (r->who.session_policy.len && !caller_session) return refuse(r, "sts:AssumeRole", role_arn);
+    str_t bdoc;
+    if (iam_permissions_boundary(app, &r->who, a, &bdoc) != GR_OK) return GR_ERR;
+    const policy_t *boundary = bdoc.p ? parse(r, bdoc, POLICY_IDENTITY) : NULL;
+    if (bdoc.p && !boundary) return refuse(r, "sts:AssumeRole", role_arn); /* its policy is gone */
 
     ctx_t ctx = {.n = 0};
     build_ctx(r, &ctx, in);
@@ -312,13 +316,13 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
         arena_printf(a, "arn:aws:iam::%.*s:role%.*s%.*s", STR_FMT(account), STR_FMT(role.path), STR_FMT(role.name)));
     bool same = str_eq(account, r->who.account);
     policy_req_t pr = {.action = STR("sts:AssumeRole"), .resource = canon, .who = &r->who, .ctx = ctx.v, .nctx = ctx.n};
-    if (policy_evaluate(&pr, ids, nids, caller_session, trust, same) != POLICY_ALLOW)
+    if (policy_evaluate_bounded(&pr, ids, nids, caller_session, boundary, trust, same) != POLICY_ALLOW)
         return refuse(r, "sts:AssumeRole", role_arn);
     /* AWS: passing session tags also needs sts:TagSession, from the trust
      * policy (and the caller's policies as for sts:AssumeRole). */
     if (ntags) {
         pr.action = STR("sts:TagSession");
-        if (policy_evaluate(&pr, ids, nids, caller_session, trust, same) != POLICY_ALLOW)
+        if (policy_evaluate_bounded(&pr, ids, nids, caller_session, boundary, trust, same) != POLICY_ALLOW)
             return refuse(r, "sts:TagSession", role_arn);
     }
 

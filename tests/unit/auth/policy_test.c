@@ -1026,6 +1026,43 @@ static void test_evaluation_table(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Permissions boundaries (policy_evaluate_bounded): they cap identity
+ * policies and a resource policy's role-ARN grant, not a grant to the user. */
+static void test_boundary(void **state)
+{
+    (void)state;
+    policy_t *admin = parse("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\","
+                            "\"Resource\":\"*\"}]}",
+                            POLICY_IDENTITY, __LINE__);
+    policy_t *s3read = parse("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
+                             "\"s3:Get*\",\"Resource\":\"*\"}]}",
+                             POLICY_IDENTITY, __LINE__);
+    policy_t *deny = parse("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\","
+                           "\"Resource\":\"*\"},{\"Effect\":\"Deny\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}",
+                           POLICY_IDENTITY, __LINE__);
+    policy_t *bucket = parse("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+                             "{\"AWS\":\"arn:aws:iam::111122223333:user/alice\"},\"Action\":\"s3:PutObject\","
+                             "\"Resource\":\"*\"}]}",
+                             POLICY_RESOURCE, __LINE__);
+    const policy_t *ids[1] = {admin};
+    policy_req_t req = {.action = STR("s3:GetObject"), .resource = STR("arn:aws:s3:::b/k"), .who = &WHO[ALICE]};
+    assert_int_equal(policy_evaluate_bounded(&req, ids, 1, NULL, s3read, NULL, true), POLICY_ALLOW);
+    assert_int_equal(policy_evaluate_bounded(&req, ids, 1, NULL, deny, NULL, true), POLICY_EXPLICIT_DENY);
+    req.action = STR("iam:ListUsers");
+    req.resource = STR("*");
+    assert_int_equal(policy_evaluate_bounded(&req, ids, 1, NULL, s3read, NULL, true), POLICY_IMPLICIT_DENY);
+    assert_int_equal(policy_evaluate_bounded(&req, ids, 1, NULL, NULL, NULL, true), POLICY_ALLOW);
+    req.action = STR("s3:PutObject");
+    req.resource = STR("arn:aws:s3:::b/k");
+    /* the bucket policy names alice: not capped in her account, capped across accounts */
+    assert_int_equal(policy_evaluate_bounded(&req, ids, 1, NULL, s3read, bucket, true), POLICY_ALLOW);
+    assert_int_equal(policy_evaluate_bounded(&req, ids, 1, NULL, s3read, bucket, false), POLICY_IMPLICIT_DENY);
+    policy_free(admin);
+    policy_free(s3read);
+    policy_free(deny);
+    policy_free(bucket);
+}
+
 static void test_parse_table(void **state)
 {
     (void)state;
@@ -1069,6 +1106,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_evaluation_table),
+        cmocka_unit_test(test_boundary),
         cmocka_unit_test(test_parse_table),
         cmocka_unit_test(test_eval_one),
     };
