@@ -6,6 +6,7 @@ MalformedPolicyDocument, ValidationError), pagination, policy versions,
 the AWS managed policies, and everything surviving a restart."""
 import json
 import re
+import sqlite3
 import urllib.parse
 
 import pytest
@@ -182,6 +183,42 @@ def test_root_access_keys(gureum_factory):
                   aws_session_token=creds["SessionToken"])
     for call in (as_role.create_access_key, as_role.list_access_keys, as_role.get_user):
         assert error_of(call) == ("ValidationError", 400, "Must specify userName when calling with non-User credentials")
+
+
+def test_account_password_policy(gureum_factory):
+    """AWS: the account password policy is read back with AWS's defaults for
+    what the update left out, login profiles' passwords must satisfy it
+    (PasswordPolicyViolation), and they are not kept as written."""
+    g = gureum_factory()
+    c = iam(g)
+    assert error_of(c.get_account_password_policy) == \
+        ("NoSuchEntity", 404, "The Password Policy with domain name %s cannot be found." % ACCOUNT)
+    c.update_account_password_policy(MinimumPasswordLength=12, RequireSymbols=True, RequireNumbers=True,
+                                     RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
+                                     AllowUsersToChangePassword=True, MaxPasswordAge=90, PasswordReusePrevention=5)
+    assert c.get_account_password_policy()["PasswordPolicy"] == {
+        "MinimumPasswordLength": 12, "RequireSymbols": True, "RequireNumbers": True,
+        "RequireUppercaseCharacters": True, "RequireLowercaseCharacters": True, "AllowUsersToChangePassword": True,
+        "ExpirePasswords": True, "MaxPasswordAge": 90, "PasswordReusePrevention": 5}
+    c.create_user(UserName="console")
+    refused = ("PasswordPolicyViolation", 400, "Password does not conform to the account password policy.")
+    for weak in ("Sh0rt!pass", "no-upper-case-1", "NO-LOWER-CASE-1", "No-digits-at-all", "NoSymbols123456"):
+        assert error_of(c.create_login_profile, UserName="console", Password=weak) == refused, weak
+    c.create_login_profile(UserName="console", Password="Str0ng-enough-pass")
+    assert error_of(c.update_login_profile, UserName="console", Password="weakweakweakweak") == refused
+    c.update_login_profile(UserName="console", Password="An0ther-str0ng-one")
+    c.update_account_password_policy()  # everything back to AWS's defaults
+    assert c.get_account_password_policy()["PasswordPolicy"] == {
+        "MinimumPasswordLength": 6, "RequireSymbols": False, "RequireNumbers": False,
+        "RequireUppercaseCharacters": False, "RequireLowercaseCharacters": False,
+        "AllowUsersToChangePassword": False, "ExpirePasswords": False}
+    c.delete_account_password_policy()
+    assert error_of(c.delete_account_password_policy)[:2] == ("NoSuchEntity", 404)
+    c.update_login_profile(UserName="console", Password="weakweakweakweak")
+    db = sqlite3.connect(g.data_dir + "/meta/iam.db")
+    stored = db.execute("SELECT password FROM iam_login_profile").fetchall()
+    db.close()
+    assert len(stored) == 1 and stored[0][0].startswith("pbkdf2-sha256$") and "weak" not in stored[0][0]
 
 
 def test_user_errors(gureum):

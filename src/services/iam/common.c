@@ -89,6 +89,12 @@ static sqlite3_stmt *vstmt(req_t *r, const char *sql, const char *types, va_list
                 sqlite3_bind_text(st, i, c, -1, SQLITE_STATIC);
             else
                 sqlite3_bind_null(st, i);
+        } else if (*t == 'I') {
+            int64_t v = va_arg(ap, int64_t);
+            if (v == IAM__NULL_INT)
+                sqlite3_bind_null(st, i);
+            else
+                sqlite3_bind_int64(st, i, (sqlite3_int64)v);
         } else {
             sqlite3_bind_int64(st, i, (sqlite3_int64)va_arg(ap, int64_t));
         }

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/req.h"
 #include "iam_model.h"
@@ -33,10 +34,13 @@ typedef struct {
 
 extern const iam__kind_t iam__user, iam__group, iam__role, iam__profile;
 
+#define IAM__NULL_INT INT64_MIN
+
 /* This thread's IAM database; NULL (logged) when it cannot be opened. */
 sqlite3 *iam__db(req_t *r);
 /* Prepares sql and binds ?1 = the caller's account, then one parameter per
- * char of types: 's' str_t, 'c' const char * (NULL binds NULL), 'i' int64_t.
+ * char of types: 's' str_t, 'c' const char * (NULL binds NULL), 'i' int64_t,
+ * 'I' int64_t that binds NULL when it is IAM__NULL_INT.
  * The statement is finalized with the arena. NULL on failure (logged). */
 sqlite3_stmt *iam__stmt(req_t *r, const char *sql, const char *types, ...);
 /* iam__stmt + one step: GR_OK when it ran (a row or done), else GR_ERR. */
@@ -71,6 +75,12 @@ int iam__exists(req_t *r, const iam__kind_t *k, str_t name, bool fail);
  * (NoSuchEntity already recorded). */
 int iam__entity(req_t *r, const iam__kind_t *k, str_t name, str_t *canon_name, str_t *path, str_t *id,
                 int64_t *created_us);
+/* The account password policy (password.c): GR_OK when pw satisfies it (or
+ * there is none), else PasswordPolicyViolation recorded; and the form a
+ * login profile's password is stored in (a salted PBKDF2-SHA256 hash). */
+int iam__password_ok(req_t *r, str_t pw);
+str_t iam__password_hash(req_t *r, str_t pw);
+
 /* UpdateUser and UpdateGroup: NewPath and a new name (member new_name_key,
  * validated as new_name_member) for the entity named by k->name_key; moves
  * (NULL-terminated) are the statements that rename it everywhere, each with

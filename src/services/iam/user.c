@@ -172,11 +172,13 @@ int iam_create_login_profile(req_t *r, const val_t *in, val_t *out)
                         STR_FMT(name));
     bool reset = val_get_bool(in, "PasswordResetRequired", false);
     int64_t now = iam__now();
-    /* The password is kept only so a later console sign-in could check it. */
-    if (iam__exec(r,
-                  "INSERT INTO iam_login_profile (account, user, password, reset_required, created_us) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)",
-                  "ssii", name, val_get_str(in, "Password"), (int64_t)reset, now) != GR_OK)
+    str_t pw = val_get_str(in, "Password");
+    if (iam__password_ok(r, pw) != GR_OK) return GR_ERR;
+    str_t hash = iam__password_hash(r, pw);
+    if (!hash.p || iam__exec(r,
+                             "INSERT INTO iam_login_profile (account, user, password, reset_required, created_us) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5)",
+                             "ssii", name, hash, (int64_t)reset, now) != GR_OK)
         return GR_ERR;
     val_t *p = val_new(a, VAL_STRUCT);
     val_set_c(a, p, "UserName", val_str(a, name));
@@ -218,8 +220,10 @@ int iam_update_login_profile(req_t *r, const val_t *in, val_t *out)
     if (iam__exists(r, &iam__user, user, true) != 1) return GR_ERR;
     if (!login_profile(r, user)) return GR_ERR;
     str_t pw = val_get_str(in, "Password");
-    if (pw.p && iam__exec(r, "UPDATE iam_login_profile SET password = ?3 WHERE account = ?1 AND user = ?2", "ss", user,
-                          pw) != GR_OK)
+    if (pw.p && iam__password_ok(r, pw) != GR_OK) return GR_ERR;
+    str_t hash = pw.p ? iam__password_hash(r, pw) : STR_NULL;
+    if (pw.p && (!hash.p || iam__exec(r, "UPDATE iam_login_profile SET password = ?3 WHERE account = ?1 AND user = ?2",
+                                      "ss", user, hash) != GR_OK))
         return GR_ERR;
     if (val_get(in, "PasswordResetRequired") &&
         iam__exec(r, "UPDATE iam_login_profile SET reset_required = ?3 WHERE account = ?1 AND user = ?2", "si", user,
