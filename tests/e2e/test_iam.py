@@ -221,6 +221,45 @@ def test_account_password_policy(gureum_factory):
     assert len(stored) == 1 and stored[0][0].startswith("pbkdf2-sha256$") and "weak" not in stored[0][0]
 
 
+def test_policy_simulator(gureum):
+    """SimulateCustomPolicy and SimulatePrincipalPolicy decide with the
+    evaluator that authorizes requests: explicit denies win, conditions read
+    the context entries given, and a principal's groups and permissions
+    boundary count."""
+    c = iam(gureum)
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/secret*"}]})
+    got = c.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["s3:GetObject", "s3:PutObject"],
+                                   ResourceArns=["arn:aws:s3:::b/x", "arn:aws:s3:::b/secret1"])["EvaluationResults"]
+    assert [(e["EvalActionName"], e["EvalResourceName"], e["EvalDecision"]) for e in got] == [
+        ("s3:GetObject", "arn:aws:s3:::b/x", "allowed"), ("s3:GetObject", "arn:aws:s3:::b/secret1", "explicitDeny"),
+        ("s3:PutObject", "arn:aws:s3:::b/x", "implicitDeny"), ("s3:PutObject", "arn:aws:s3:::b/secret1", "implicitDeny")]
+    regional = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]})
+    for region, want in (("eu-west-1", "allowed"), ("us-east-1", "implicitDeny")):
+        got = c.simulate_custom_policy(PolicyInputList=[regional], ActionNames=["ec2:RunInstances"], ContextEntries=[
+            {"ContextKeyName": "aws:RequestedRegion", "ContextKeyValues": [region], "ContextKeyType": "string"}])
+        assert got["EvaluationResults"][0]["EvalDecision"] == want
+    assert error_of(c.simulate_custom_policy, PolicyInputList=["{not json"], ActionNames=["s3:GetObject"])[:2] == \
+        ("InvalidInput", 400)
+
+    c.create_user(UserName="simulated")
+    c.create_group(GroupName="readers")
+    c.add_user_to_group(GroupName="readers", UserName="simulated")
+    c.attach_group_policy(GroupName="readers", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    arn = c.get_user(UserName="simulated")["User"]["Arn"]
+    got = c.simulate_principal_policy(PolicySourceArn=arn, ActionNames=["s3:GetObject", "s3:PutObject"])
+    assert [e["EvalDecision"] for e in got["EvaluationResults"]] == ["allowed", "implicitDeny"]
+    c.put_user_permissions_boundary(UserName="simulated",
+                                    PermissionsBoundary="arn:aws:iam::aws:policy/AmazonSQSFullAccess")
+    got = c.simulate_principal_policy(PolicySourceArn=arn, ActionNames=["s3:GetObject"])
+    assert got["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
+    assert error_of(c.simulate_principal_policy, PolicySourceArn="arn:aws:iam::%s:user/nobody" % ACCOUNT,
+                    ActionNames=["s3:GetObject"]) == ("NoSuchEntity", 404, "The user with name nobody cannot be found.")
+
+
 def test_user_errors(gureum):
     c = iam(gureum)
     code, status, msg = error_of(c.get_user, UserName="nobody")

@@ -332,26 +332,29 @@ int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t
     return GR_OK;
 }
 
+int iam__entity_docs(req_t *r, const char *kind, str_t owner, str_t **docs, size_t *n)
+{
+    docs_t d = {0};
+    if (owner_docs(r, kind, owner, &d) != GR_OK) return GR_ERR;
+    if (!strcmp(kind, "user")) { /* and the policies of the user's groups */
+        sqlite3_stmt *gs =
+            iam__stmt(r, "SELECT grp FROM iam_group_member WHERE account = ?1 AND user = ?2", "s", owner);
+        if (!gs) return GR_ERR;
+        while (sqlite3_step(gs) == SQLITE_ROW)
+            if (owner_docs(r, "group", iam__col(r, gs, 0), &d) != GR_OK) return GR_ERR;
+    }
+    *docs = d.v;
+    *n = d.n;
+    return arena_failed(r->arena) ? GR_ERR : GR_OK;
+}
+
 int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, str_t **docs, size_t *n)
 {
     *docs = NULL;
     *n = 0;
-    if (who->root || who->anonymous || !who->account.p) return GR_OK;
-    req_t *r = iam__private_req(app, who, a);
-    if (!r) return GR_ERR;
-    docs_t d = {0};
-    if (who->user_name.p && who->user_name.len) {
-        if (owner_docs(r, "user", who->user_name, &d) != GR_OK) return GR_ERR;
-        sqlite3_stmt *gs =
-            iam__stmt(r, "SELECT grp FROM iam_group_member WHERE account = ?1 AND user = ?2", "s", who->user_name);
-        if (!gs) return GR_ERR;
-        while (sqlite3_step(gs) == SQLITE_ROW)
-            if (owner_docs(r, "group", iam__col(r, gs, 0), &d) != GR_OK) return GR_ERR;
-    } else {
-        str_t role = principal_session_role(who->arn);
-        if (role.p && owner_docs(r, "role", role, &d) != GR_OK) return GR_ERR;
-    }
-    *docs = d.v;
-    *n = d.n;
-    return arena_failed(a) ? GR_ERR : GR_OK;
+    req_t *r;
+    str_t owner;
+    bool user;
+    if (iam__caller_entity(app, who, a, &r, &owner, &user) != GR_OK) return GR_ERR;
+    return r ? iam__entity_docs(r, user ? "user" : "role", owner, docs, n) : GR_OK;
 }

@@ -138,6 +138,10 @@ req_t *iam__private_req(struct app *app, const principal_t *who, arena_t *a);
  * anonymous); else *r is a private request for IAM's helpers. */
 int iam__caller_entity(struct app *app, const principal_t *who, arena_t *a, req_t **r, str_t *owner, bool *user);
 
+/* The identity policy documents of a user (with its groups'), group or role
+ * (kind "user" | "group" | "role"): inline ones and attached managed ones. */
+int iam__entity_docs(req_t *r, const char *kind, str_t owner, str_t **docs, size_t *n);
+
 /* Permissions boundaries (boundary.c): set (arn STR_NULL: remove) after
  * checking the policy exists; the PermissionsBoundary value of GetUser and
  * GetRole, or NULL when none. */
