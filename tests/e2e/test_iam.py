@@ -657,6 +657,20 @@ def test_tags(gureum):
     c.untag_user(UserName="tagged", TagKeys=["b"])
     c.delete_user(UserName="tagged")
     c.delete_policy(PolicyArn=p["Arn"])
+    ip = c.create_instance_profile(InstanceProfileName="tagged-ip", Tags=[{"Key": "env", "Value": "dev"}])
+    assert ip["InstanceProfile"]["Tags"] == [{"Key": "env", "Value": "dev"}]
+    c.tag_instance_profile(InstanceProfileName="tagged-ip", Tags=[{"Key": "team", "Value": "web"}])
+    c.untag_instance_profile(InstanceProfileName="tagged-ip", TagKeys=["env"])
+    assert c.list_instance_profile_tags(InstanceProfileName="tagged-ip")["Tags"] == [{"Key": "team", "Value": "web"}]
+    c.delete_instance_profile(InstanceProfileName="tagged-ip")
+    c.create_instance_profile(InstanceProfileName="tagged-ip")  # a new profile of that name has no old tags
+    assert c.list_instance_profile_tags(InstanceProfileName="tagged-ip")["Tags"] == []
+    c.delete_instance_profile(InstanceProfileName="tagged-ip")
+    c.create_role(RoleName="described", AssumeRolePolicyDocument=json.dumps(TRUST))
+    r = c.update_role_description(RoleName="described", Description="serves the web tier")["Role"]
+    assert r["RoleName"] == "described" and r["Description"] == "serves the web tier"
+    assert c.get_role(RoleName="described")["Role"]["Description"] == "serves the web tier"
+    c.delete_role(RoleName="described")
 
 
 def test_account_alias_and_details(gureum):

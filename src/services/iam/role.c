@@ -90,6 +90,19 @@ int iam_list_roles(req_t *r, const val_t *in, val_t *out)
     return iam__paginate(r, in, out, "Roles", all);
 }
 
+/* AWS: UpdateRoleDescription answers the role as GetRole does. */
+int iam_update_role_description(req_t *r, const val_t *in, val_t *out)
+{
+    str_t name = val_get_str(in, "RoleName");
+    if (iam__exists(r, &iam__role, name, true) != 1) return GR_ERR;
+    if (iam__exec(r, "UPDATE iam_role SET description = ?3 WHERE account = ?1 AND name = ?2", "ss", name,
+                  val_get_str(in, "Description")) != GR_OK)
+        return GR_ERR;
+    sqlite3_stmt *st = role_row(r, name);
+    if (!st) return GR_ERR;
+    return val_set_c(r->arena, out, "Role", iam__role_value(r, st, true));
+}
+
 int iam_update_role(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "RoleName");
@@ -190,7 +203,14 @@ int iam_create_instance_profile(req_t *r, const val_t *in, val_t *out)
                   "INSERT INTO iam_instance_profile (account, name, path, id, created_us) VALUES (?1, ?2, ?3, ?4, ?5)",
                   "sssi", name, path, id, now) != GR_OK)
         return GR_ERR;
-    return val_set_c(r->arena, out, "InstanceProfile", iam__profile_value(r, name, path, id, now));
+    val_t *tags = val_get(in, "Tags");
+    if (tags && val_len(tags) && iam__tag(r, iam__profile.kind, name, tags) != GR_OK) {
+        iam__exec(r, "DELETE FROM iam_instance_profile WHERE account = ?1 AND name = ?2", "s", name);
+        return GR_ERR;
+    }
+    val_t *v = iam__profile_value(r, name, path, id, now);
+    if (tags && val_len(tags)) val_set_c(r->arena, v, "Tags", iam__tags(r, iam__profile.kind, name));
+    return val_set_c(r->arena, out, "InstanceProfile", v);
 }
 
 int iam_get_instance_profile(req_t *r, const val_t *in, val_t *out)
@@ -245,7 +265,33 @@ int iam_delete_instance_profile(req_t *r, const val_t *in, val_t *out)
     if (n)
         return req_fail(r, &IAM_ERR_DeleteConflictException,
                         "Cannot delete entity, must remove roles from instance profile first.");
+    if (iam__delete_tags(r, iam__profile.kind, name) != GR_OK) return GR_ERR;
     return iam__exec(r, "DELETE FROM iam_instance_profile WHERE account = ?1 AND name = ?2", "s", name);
+}
+
+int iam_tag_instance_profile(req_t *r, const val_t *in, val_t *out)
+{
+    str_t name;
+    if (iam__entity(r, &iam__profile, val_get_str(in, "InstanceProfileName"), &name, NULL, NULL, NULL) != GR_OK)
+        return GR_ERR;
+    return iam__tag(r, iam__profile.kind, name, val_get(in, "Tags"));
+}
+
+int iam_untag_instance_profile(req_t *r, const val_t *in, val_t *out)
+{
+    str_t name;
+    if (iam__entity(r, &iam__profile, val_get_str(in, "InstanceProfileName"), &name, NULL, NULL, NULL) != GR_OK)
+        return GR_ERR;
+    return iam__untag(r, iam__profile.kind, name, val_get(in, "TagKeys"));
+}
+
+int iam_list_instance_profile_tags(req_t *r, const val_t *in, val_t *out)
+{
+    str_t name;
+    if (iam__entity(r, &iam__profile, val_get_str(in, "InstanceProfileName"), &name, NULL, NULL, NULL) != GR_OK)
+        return GR_ERR;
+    val_t *t = iam__tags(r, iam__profile.kind, name);
+    return t ? iam__paginate(r, in, out, "Tags", t) : GR_ERR;
 }
 
 /* AWS: an instance profile holds at most one role (LimitExceeded). */
