@@ -118,6 +118,20 @@ def test_tagging(s3, bucket):
     assert err(lambda: s3.get_bucket_tagging(Bucket=bucket)) == ("NoSuchTagSet", 404)
 
 
+def test_accelerate_configuration(s3, bucket):
+    r = s3.get_bucket_accelerate_configuration(Bucket=bucket)
+    assert "Status" not in r  # never set
+    s3.put_bucket_accelerate_configuration(Bucket=bucket, AccelerateConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_accelerate_configuration(Bucket=bucket)["Status"] == "Enabled"
+    s3.put_bucket_accelerate_configuration(Bucket=bucket, AccelerateConfiguration={"Status": "Suspended"})
+    assert s3.get_bucket_accelerate_configuration(Bucket=bucket)["Status"] == "Suspended"
+    dotted = name("a.b")
+    s3.create_bucket(Bucket=dotted)
+    assert err(lambda: s3.put_bucket_accelerate_configuration(
+        Bucket=dotted, AccelerateConfiguration={"Status": "Enabled"})) == ("InvalidRequest", 400)
+    s3.delete_bucket(Bucket=dotted)
+
+
 def test_encryption_pab_ownership(s3, bucket):
     # AWS: every bucket reports SSE-S3 by default
     rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]

@@ -439,6 +439,32 @@ int s3_put_bucket_ownership_controls(req_t *r, const val_t *in, val_t *out)
     return cfg_write(r, in, "ownership", c);
 }
 
+/* Transfer Acceleration: a setting of the bucket, Enabled or Suspended (AWS
+ * refuses it for a name with a dot). The accelerate endpoint is AWS's edge
+ * network; here the bucket is served the same either way. */
+int s3_put_bucket_accelerate_configuration(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    const val_t *cfg = val_get(in, "AccelerateConfiguration");
+    str_t status = val_get_str(cfg, "Status");
+    if (!str_eq_c(status, "Enabled") && !str_eq_c(status, "Suspended")) return malformed(r);
+    str_t b = val_get_str(in, "Bucket");
+    if (s3_bucket_owned(r, b) != GR_OK) return GR_ERR;
+    if (str_index(b, '.') >= 0)
+        return req_fail(r, &E_InvalidRequest,
+                        "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names");
+    return cfg_write(r, in, "accelerate", cfg);
+}
+
+/* AWS: a bucket that never had it answers no Status. */
+int s3_get_bucket_accelerate_configuration(req_t *r, const val_t *in, val_t *out)
+{
+    val_t *doc;
+    if (cfg_read(r, in, "accelerate", &doc) != GR_OK) return GR_ERR;
+    if (doc) val_set_c(r->arena, out, "Status", val_get(doc, "Status"));
+    return GR_OK;
+}
+
 int s3_get_bucket_ownership_controls(req_t *r, const val_t *in, val_t *out)
 {
     val_t *doc;
