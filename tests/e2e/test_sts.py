@@ -437,3 +437,18 @@ def test_external_id_condition(gureum):
     assert error_of(sts.assume_role, RoleArn=role_arn, RoleSessionName="ext", ExternalId="wrong-id")[0] == \
         "AccessDenied"
     sts.assume_role(RoleArn=role_arn, RoleSessionName="ext", ExternalId="Unique-ID-42")
+
+
+def test_get_access_key_info(gureum_factory):
+    """Keys gureum issued (an IAM user's, a session's) name their account; a
+    key it does not know is read as AWS encodes accounts in key ids."""
+    g = gureum_factory(env={"GUREUM_ACCOUNT": "123456789012"})
+    iam, sts = g.client("iam"), g.client("sts")
+    iam.create_user(UserName="keyed")
+    k = iam.create_access_key(UserName="keyed")["AccessKey"]
+    assert sts.get_access_key_info(AccessKeyId=k["AccessKeyId"])["Account"] == "123456789012"
+    s = g.client("sts", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    iam.attach_user_policy(UserName="keyed", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    tmp = s.get_session_token()["Credentials"]
+    assert sts.get_access_key_info(AccessKeyId=tmp["AccessKeyId"])["Account"] == "123456789012"
+    assert sts.get_access_key_info(AccessKeyId="ASIAY34FZKBOKMUTVV7A")["Account"] == "609629065308"
