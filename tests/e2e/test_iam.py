@@ -260,6 +260,35 @@ def test_policy_simulator(gureum):
                     ActionNames=["s3:GetObject"]) == ("NoSuchEntity", 404, "The user with name nobody cannot be found.")
 
 
+def test_credential_report(gureum_factory):
+    """The report is a CSV of AWS's columns, root first, with each user's
+    password and access keys as they were when it was generated; AWS keeps
+    a report four hours, so generating again at once answers COMPLETE."""
+    import csv
+    import io
+    c = iam(gureum_factory())
+    assert error_of(c.get_credential_report) == \
+        ("ReportNotPresent", 410,
+         "The credential report does not exist. Use GenerateCredentialReport to create a new report.")
+    c.create_user(UserName="alice")
+    c.create_login_profile(UserName="alice", Password="Passw0rd!x")
+    c.create_access_key(UserName="alice")
+    c.create_user(UserName="bob", Path="/ops/")
+    assert c.generate_credential_report()["State"] == "STARTED"
+    assert c.generate_credential_report()["State"] == "COMPLETE"
+    got = c.get_credential_report()
+    assert got["ReportFormat"] == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(got["Content"].decode())))
+    assert [r["user"] for r in rows] == ["<root_account>", "alice", "bob"]
+    assert rows[0]["arn"] == "arn:aws:iam::%s:root" % ACCOUNT and rows[0]["password_enabled"] == "not_supported"
+    alice, bob = rows[1], rows[2]
+    assert alice["arn"] == "arn:aws:iam::%s:user/alice" % ACCOUNT and alice["password_enabled"] == "true"
+    assert alice["access_key_1_active"] == "true" and alice["access_key_1_last_rotated"].endswith("+00:00")
+    assert alice["access_key_2_active"] == "false" and alice["access_key_2_last_rotated"] == "N/A"
+    assert bob["arn"] == "arn:aws:iam::%s:user/ops/bob" % ACCOUNT and bob["password_enabled"] == "false"
+    assert bob["password_last_changed"] == "N/A" and bob["access_key_1_active"] == "false"
+
+
 def test_user_errors(gureum):
     c = iam(gureum)
     code, status, msg = error_of(c.get_user, UserName="nobody")
