@@ -245,6 +245,22 @@ def test_backup_and_restore(gureum):
         d.delete_table(TableName=name)
 
 
+def test_backup_operations_own_texts(call):
+    """AWS (observed 2026): a malformed backup ARN, even an empty one, is
+    "Invalid Backup ARN", and a restore's short target name gets the older
+    length text, both before the model's checks."""
+    for op in ("DescribeBackup", "DeleteBackup"):
+        for arn in ("", "not-an-arn", ARN_PREFIX + "t1"):
+            st, body = call(op, {"BackupArn": arn})
+            assert (st, body["__type"].split("#")[-1], body["message"]) == \
+                (400, "ValidationException", "Invalid Backup ARN"), (op, arn)
+    st, body = call("RestoreTableFromBackup", {"TargetTableName": "",
+                                               "BackupArn": ARN_PREFIX + "t1/backup/01791525400213-63b4d36a"})
+    assert (st, body["message"]) == (400, "TableName must be at least 3 characters long and at most 255 characters long")
+    st, body = call("DescribeBackup", {"BackupArn": ARN_PREFIX + "t1/backup/01791525400213-63b4d36a"})
+    assert st == 400 and body["__type"].endswith("BackupNotFoundException")
+
+
 def test_point_in_time_recovery_setting(gureum, call):
     d = gureum.client("dynamodb")
     d.create_table(TableName="pitr-t", BillingMode="PAY_PER_REQUEST",

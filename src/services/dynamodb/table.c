@@ -1253,6 +1253,16 @@ void ddb_http_headers(req_t *r)
             r->resp.headers[i].value = STR("application/json");
 }
 
+/* arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/backup/ID */
+static bool backup_arn_shaped(str_t arn)
+{
+    if (!arn_shaped(arn) || !str_starts_with(arn, STR("arn:aws:dynamodb:"))) return false;
+    long k = -1;
+    for (size_t i = 0; i + 8 <= arn.len; i++)
+        if (!memcmp(arn.p + i, "/backup/", 8)) k = (long)i;
+    return k > 0 && (size_t)k + 8 < arn.len;
+}
+
 int ddb_precheck(req_t *r, const val_t *in)
 {
     const char *op = r->op->name;
@@ -1269,6 +1279,20 @@ int ddb_precheck(req_t *r, const val_t *in)
         const val_t *tn = val_get(in, "TableName");
         if (!tn || tn->kind == VAL_NULL)
             return ddb__fail_validation(r, "The parameter 'TableName' is required but was not present in the request");
+        return GR_OK;
+    }
+    /* AWS (observed 2026): the backup operations check their ARN and the
+     * restore's target name with texts of their own before the model's
+     * validation: "Invalid Backup ARN" (an empty one too), and the older
+     * length text for TargetTableName. */
+    if (!strcmp(op, "DescribeBackup") || !strcmp(op, "DeleteBackup") || !strcmp(op, "RestoreTableFromBackup")) {
+        const val_t *arn = val_get(in, "BackupArn");
+        if (arn && arn->kind == VAL_STR && !backup_arn_shaped(arn->u.s))
+            return ddb__fail_validation(r, "Invalid Backup ARN");
+        const val_t *tn = val_get(in, "TargetTableName");
+        if (tn && tn->kind == VAL_STR && (tn->u.s.len < 3 || tn->u.s.len > 255))
+            return ddb__fail_validation(r,
+                                        "TableName must be at least 3 characters long and at most 255 characters long");
         return GR_OK;
     }
     if (!strcmp(op, "TagResource") || !strcmp(op, "UntagResource") || !strcmp(op, "ListTagsOfResource")) {
