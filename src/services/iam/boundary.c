@@ -80,7 +80,9 @@ int iam_permissions_boundary(struct app *app, const principal_t *who, arena_t *a
                                       : "SELECT boundary FROM iam_role WHERE account = ?1 AND name = ?2",
                                  "s", owner);
     if (!st) return GR_ERR;
-    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL) return GR_OK;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR; /* fail closed: a boundary may be unread */
+    if (rc == SQLITE_DONE || sqlite3_column_type(st, 0) == SQLITE_NULL) return GR_OK;
     /* a boundary whose policy is gone allows nothing: a document that does
      * not parse, which authz and AssumeRole take as allowing nothing */
     str_t text = iam__policy_doc(r, iam__col(r, st, 0));

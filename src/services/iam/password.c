@@ -34,23 +34,25 @@ int iam_update_account_password_policy(req_t *r, const val_t *in, val_t *out)
                      hard ? (int64_t)val_get_bool(in, "HardExpiry", false) : IAM__NULL_INT);
 }
 
-/* The policy's row, or NULL (failing r with AWS's NoSuchEntity when fail). */
-static sqlite3_stmt *policy_row(req_t *r, bool fail)
+/* The policy's row in *st (NULL when the account has none: r failed with
+ * AWS's NoSuchEntity when fail). GR_ERR only when the store fails. */
+static int policy_row(req_t *r, bool fail, sqlite3_stmt **st)
 {
-    sqlite3_stmt *st = iam__stmt(r, "SELECT " POLICY_COLS " FROM iam_password_policy WHERE account = ?1", "");
-    if (!st) return NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) return st;
+    *st = iam__stmt(r, "SELECT " POLICY_COLS " FROM iam_password_policy WHERE account = ?1", "");
+    if (!*st) return GR_ERR;
+    if (sqlite3_step(*st) == SQLITE_ROW) return GR_OK;
+    *st = NULL;
     if (fail)
-        req_fail(r, &IAM_ERR_NoSuchEntityException, "The Password Policy with domain name %.*s cannot be found.",
-                 STR_FMT(r->who.account));
-    return NULL;
+        return req_fail(r, &IAM_ERR_NoSuchEntityException, "The Password Policy with domain name %.*s cannot be found.",
+                        STR_FMT(r->who.account));
+    return GR_OK;
 }
 
 int iam_get_account_password_policy(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    sqlite3_stmt *st = policy_row(r, true);
-    if (!st) return GR_ERR;
+    sqlite3_stmt *st;
+    if (policy_row(r, true, &st) != GR_OK) return GR_ERR;
     val_t *p = val_new(a, VAL_STRUCT);
     val_set_c(a, p, "MinimumPasswordLength", val_int(a, sqlite3_column_int64(st, 0)));
     static const char *const flags[] = {"RequireSymbols", "RequireNumbers", "RequireUppercaseCharacters",
@@ -68,14 +70,16 @@ int iam_get_account_password_policy(req_t *r, const val_t *in, val_t *out)
 
 int iam_delete_account_password_policy(req_t *r, const val_t *in, val_t *out)
 {
-    if (!policy_row(r, true)) return GR_ERR;
+    sqlite3_stmt *st;
+    if (policy_row(r, true, &st) != GR_OK) return GR_ERR;
     return iam__exec(r, "DELETE FROM iam_password_policy WHERE account = ?1", "");
 }
 
 int iam__password_ok(req_t *r, str_t pw)
 {
-    sqlite3_stmt *st = policy_row(r, false);
-    if (!st) return r->err ? GR_ERR : GR_OK; /* no policy: any password the model accepts */
+    sqlite3_stmt *st;
+    if (policy_row(r, false, &st) != GR_OK) return GR_ERR;
+    if (!st) return GR_OK; /* no policy: any password the model accepts */
     bool sym = false, num = false, up = false, low = false;
     for (size_t i = 0; i < pw.len; i++) {
         char c = pw.p[i];
