@@ -1114,6 +1114,22 @@ static bool parse_statement(pctx_t *c, const json_t *j, stmt_t *st)
     return true;
 }
 
+static void free_deferred(void *p)
+{
+    policy_free(p);
+}
+
+policy_t *policy_parse_in(arena_t *a, str_t json, policy_kind_t kind, char *err, size_t err_len)
+{
+    policy_t *p = policy_parse(json, kind, err, err_len);
+    if (p && arena_defer(a, free_deferred, p) != 0) {
+        policy_free(p);
+        if (err && err_len) err[0] = 0;
+        return NULL;
+    }
+    return p;
+}
+
 policy_t *policy_parse(str_t json, policy_kind_t kind, char *err, size_t err_len)
 {
     if (err && err_len) err[0] = 0;

@@ -33,6 +33,9 @@ typedef enum {
  * with AWS's MalformedPolicyDocument message written into err (err_len bytes,
  * NUL-terminated). */
 policy_t *policy_parse(str_t json, policy_kind_t kind, char *err, size_t err_len);
+/* policy_parse, with the policy freed when arena a is: NULL when it does not
+ * parse (err as above) or the arena is out of memory (err empty). */
+policy_t *policy_parse_in(arena_t *a, str_t json, policy_kind_t kind, char *err, size_t err_len);
 void policy_free(policy_t *p);
 
 /* One request context key: "aws:SourceIp", "aws:CurrentTime", "s3:prefix", …

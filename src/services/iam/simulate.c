@@ -16,11 +16,6 @@ typedef struct {
     size_t n;
 } pols_t;
 
-static void free_policy(void *p)
-{
-    policy_free(p);
-}
-
 /* Parses texts into out (arena-owned); InvalidInput on one that does not
  * parse, with the parser's reason. */
 static int parse_all(req_t *r, const str_t *texts, size_t n, policy_kind_t kind, pols_t *out)
@@ -30,12 +25,8 @@ static int parse_all(req_t *r, const str_t *texts, size_t n, policy_kind_t kind,
     if (!out->v) return GR_ERR;
     for (size_t i = 0; i < n; i++) {
         char err[256] = "";
-        policy_t *p = policy_parse(texts[i], kind, err, sizeof err);
+        policy_t *p = policy_parse_in(r->arena, texts[i], kind, err, sizeof err);
         if (!p) return req_fail(r, &IAM_ERR_InvalidInputException, "%s", err[0] ? err : "Syntax errors in policy.");
-        if (arena_defer(r->arena, free_policy, p) != 0) {
-            policy_free(p);
-            return GR_ERR;
-        }
         out->v[out->n++] = p;
     }
     return GR_OK;

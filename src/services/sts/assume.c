@@ -74,24 +74,12 @@ static int refuse(req_t *r, const char *action, str_t role_arn)
                     STR_FMT(r->who.arn), action, STR_FMT(role_arn));
 }
 
-static void free_policy(void *p)
-{
-    policy_free(p);
-}
-
 /* Parsed and freed with the request arena; NULL when the text does not parse. */
 static const policy_t *parse(req_t *r, str_t text, policy_kind_t kind)
 {
     char err[256];
-    policy_t *p = policy_parse(text, kind, err, sizeof err);
-    if (!p) {
-        log_warn("sts: a stored policy does not parse: %s", err);
-        return NULL;
-    }
-    if (arena_defer(r->arena, free_policy, p) != 0) {
-        policy_free(p);
-        return NULL;
-    }
+    policy_t *p = policy_parse_in(r->arena, text, kind, err, sizeof err);
+    if (!p && err[0]) log_warn("sts: a stored policy does not parse: %s", err);
     return p;
 }
 
