@@ -24,26 +24,15 @@ typedef struct {
     int64_t table_created_us, tid, created_us, size, items;
 } backup_t;
 
-static str_t col(arena_t *a, sqlite3_stmt *st, int i)
-{
-    const char *p = (const char *)sqlite3_column_text(st, i);
-    return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
-}
-
-static void bind(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_TRANSIENT);
-}
-
 static void backup_from_row(arena_t *a, sqlite3_stmt *st, backup_t *b)
 {
-    *b = (backup_t){.arn = col(a, st, 0),
-                    .name = col(a, st, 1),
-                    .table_name = col(a, st, 2),
-                    .table_id = col(a, st, 3),
+    *b = (backup_t){.arn = ddb__col_s(a, st, 0),
+                    .name = ddb__col_s(a, st, 1),
+                    .table_name = ddb__col_s(a, st, 2),
+                    .table_id = ddb__col_s(a, st, 3),
                     .table_created_us = sqlite3_column_int64(st, 4),
                     .tid = sqlite3_column_int64(st, 5),
-                    .def = col(a, st, 6),
+                    .def = ddb__col_s(a, st, 6),
                     .created_us = sqlite3_column_int64(st, 7),
                     .size = sqlite3_column_int64(st, 8),
                     .items = sqlite3_column_int64(st, 9)};
@@ -55,9 +44,9 @@ static int backup_or_fail(req_t *r, sqlite3 *db, str_t arn, backup_t *b)
     sqlite3_stmt *st =
         ddb__stmt(db, "SELECT " BACKUP_COLS " FROM ddb_backup WHERE account = ?1 AND region = ?2 AND arn = ?3");
     if (!st) return GR_ERR;
-    bind(st, 1, r->who.account);
-    bind(st, 2, r->region);
-    bind(st, 3, arn);
+    ddb__bind_s(st, 1, r->who.account);
+    ddb__bind_s(st, 2, r->region);
+    ddb__bind_s(st, 3, arn);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) backup_from_row(r->arena, st, b);
     sqlite3_reset(st);
@@ -95,16 +84,8 @@ static int copy_rows(sqlite3 *db, int64_t from, int64_t to, bool indexes)
 
 static int delete_rows(sqlite3 *db, int64_t tid)
 {
-    static const char *const sql[] = {"DELETE FROM ddb_item WHERE tid = ?1", "DELETE FROM ddb_index WHERE tid = ?1"};
-    for (size_t i = 0; i < 2; i++) {
-        sqlite3_stmt *st = ddb__stmt(db, sql[i]);
-        if (!st) return GR_ERR;
-        sqlite3_bind_int64(st, 1, tid);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) return GR_ERR;
-    }
-    return GR_OK;
+    if (ddb__delete_rows(db, "DELETE FROM ddb_item WHERE tid = ?1", tid) != GR_OK) return GR_ERR;
+    return ddb__delete_rows(db, "DELETE FROM ddb_index WHERE tid = ?1", tid);
 }
 
 static val_t *details(req_t *r, const backup_t *b, const char *status)
@@ -219,15 +200,15 @@ int dynamodb_create_backup(req_t *r, const val_t *in, val_t *out)
     st = ddb__stmt(db, "INSERT INTO ddb_backup (account, region, " BACKUP_COLS
                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     if (!st) goto fail;
-    bind(st, 1, r->who.account);
-    bind(st, 2, r->region);
-    bind(st, 3, b.arn);
-    bind(st, 4, b.name);
-    bind(st, 5, b.table_name);
-    bind(st, 6, b.table_id);
+    ddb__bind_s(st, 1, r->who.account);
+    ddb__bind_s(st, 2, r->region);
+    ddb__bind_s(st, 3, b.arn);
+    ddb__bind_s(st, 4, b.name);
+    ddb__bind_s(st, 5, b.table_name);
+    ddb__bind_s(st, 6, b.table_id);
     sqlite3_bind_int64(st, 7, b.table_created_us);
     sqlite3_bind_int64(st, 8, b.tid);
-    bind(st, 9, b.def);
+    ddb__bind_s(st, 9, b.def);
     sqlite3_bind_int64(st, 10, b.created_us);
     sqlite3_bind_int64(st, 11, b.size);
     sqlite3_bind_int64(st, 12, b.items);
@@ -259,9 +240,9 @@ int dynamodb_delete_backup(req_t *r, const val_t *in, val_t *out)
     val_t *d = description(r, &b, "DELETED");
     sqlite3_stmt *st = ddb__stmt(db, "DELETE FROM ddb_backup WHERE account = ?1 AND region = ?2 AND arn = ?3");
     if (!d || !st) goto fail;
-    bind(st, 1, r->who.account);
-    bind(st, 2, r->region);
-    bind(st, 3, b.arn);
+    ddb__bind_s(st, 1, r->who.account);
+    ddb__bind_s(st, 2, r->region);
+    ddb__bind_s(st, 3, b.arn);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE || delete_rows(db, b.tid) != GR_OK || ddb__commit(db) != GR_OK) goto fail;
@@ -286,8 +267,8 @@ int dynamodb_list_backups(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = ddb__stmt(db, "SELECT " BACKUP_COLS " FROM ddb_backup WHERE account = ?1 AND region = ?2 "
                                      "ORDER BY created_us, arn");
     if (!st) return GR_ERR;
-    bind(st, 1, r->who.account);
-    bind(st, 2, r->region);
+    ddb__bind_s(st, 1, r->who.account);
+    ddb__bind_s(st, 2, r->region);
     val_t *list = val_new(a, VAL_LIST);
     bool started = !start.p, more = false;
     str_t last = STR_NULL;

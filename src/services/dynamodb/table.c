@@ -216,12 +216,12 @@ int ddb__fail_validation(req_t *r, const char *msg)
     return req_fail(r, &ERR_ValidationException, "%s", msg);
 }
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
+void ddb__bind_s(sqlite3_stmt *st, int i, str_t s)
 {
     sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
 }
 
-static str_t col_s(arena_t *a, sqlite3_stmt *st, int i)
+str_t ddb__col_s(arena_t *a, sqlite3_stmt *st, int i)
 {
     return arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)));
 }
@@ -346,11 +346,11 @@ int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t)
 {
     arena_t *a = r->arena;
     memset(t, 0, sizeof *t);
-    t->name = col_s(a, st, 0);
+    t->name = ddb__col_s(a, st, 0);
     t->tid = sqlite3_column_int64(st, 1);
-    t->table_id = col_s(a, st, 2);
+    t->table_id = ddb__col_s(a, st, 2);
     t->created_us = sqlite3_column_int64(st, 3);
-    return table_fill(r, col_s(a, st, 4), t);
+    return table_fill(r, ddb__col_s(a, st, 4), t);
 }
 
 static int table_fill(req_t *r, str_t text, ddb_table_t *t)
@@ -403,9 +403,9 @@ static int table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
     sqlite3_stmt *st = ddb__stmt(db, "SELECT name, tid, table_id, created_us, def FROM ddb_table "
                                      "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, name);
+    ddb__bind_s(st, 1, r->who.account);
+    ddb__bind_s(st, 2, r->region);
+    ddb__bind_s(st, 3, name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) return 1;
     if (rc != SQLITE_ROW) return GR_ERR;
@@ -789,7 +789,7 @@ static int save_def(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *de
     sqlite3_stmt *st = ddb__stmt(db, "UPDATE ddb_table SET def = ?1 WHERE tid = ?2");
     if (!st) return GR_ERR;
     str_t text = def_text(r->arena, def);
-    bind_s(st, 1, text);
+    ddb__bind_s(st, 1, text);
     sqlite3_bind_int64(st, 2, t->tid);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -815,13 +815,13 @@ int ddb__table_insert(req_t *r, sqlite3 *db, str_t name, str_t def, int64_t now,
     sqlite3_stmt *st = ddb__stmt(db, "INSERT INTO ddb_table (account, region, name, created_us, status, tid, "
                                      "table_id, def) VALUES (?1, ?2, ?3, ?4, 'ACTIVE', ?5, ?6, ?7)");
     if (!st) return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, name);
+    ddb__bind_s(st, 1, r->who.account);
+    ddb__bind_s(st, 2, r->region);
+    ddb__bind_s(st, 3, name);
     sqlite3_bind_int64(st, 4, now);
     sqlite3_bind_int64(st, 5, *tid);
     sqlite3_bind_text(st, 6, uuid, -1, SQLITE_TRANSIENT);
-    bind_s(st, 7, def);
+    ddb__bind_s(st, 7, def);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -877,8 +877,8 @@ int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
         st = ddb__stmt(db, "INSERT OR REPLACE INTO ddb_tag (tid, key, value) VALUES (?1, ?2, ?3)");
         if (!st) goto fail;
         sqlite3_bind_int64(st, 1, tid);
-        bind_s(st, 2, val_get_str(tags->u.list.v[i], "Key"));
-        bind_s(st, 3, val_get_str(tags->u.list.v[i], "Value"));
+        ddb__bind_s(st, 2, val_get_str(tags->u.list.v[i], "Key"));
+        ddb__bind_s(st, 3, val_get_str(tags->u.list.v[i], "Value"));
         if (sqlite3_step(st) != SQLITE_DONE) goto fail;
         sqlite3_reset(st);
     }
@@ -906,7 +906,7 @@ int dynamodb_describe_table(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-static int delete_rows(sqlite3 *db, const char *sql, int64_t tid)
+int ddb__delete_rows(sqlite3 *db, const char *sql, int64_t tid)
 {
     sqlite3_stmt *st = ddb__stmt(db, sql);
     if (!st) return GR_ERR;
@@ -927,10 +927,10 @@ int dynamodb_delete_table(req_t *r, const val_t *in, val_t *out)
     }
     val_t *d = table_desc(r, db, &t, "DELETING");
     catalog_dirty = true;
-    if (delete_rows(db, "DELETE FROM ddb_table WHERE tid = ?1", t.tid) != GR_OK ||
-        delete_rows(db, "DELETE FROM ddb_item WHERE tid = ?1", t.tid) != GR_OK ||
-        delete_rows(db, "DELETE FROM ddb_index WHERE tid = ?1", t.tid) != GR_OK ||
-        delete_rows(db, "DELETE FROM ddb_tag WHERE tid = ?1", t.tid) != GR_OK) {
+    if (ddb__delete_rows(db, "DELETE FROM ddb_table WHERE tid = ?1", t.tid) != GR_OK ||
+        ddb__delete_rows(db, "DELETE FROM ddb_item WHERE tid = ?1", t.tid) != GR_OK ||
+        ddb__delete_rows(db, "DELETE FROM ddb_index WHERE tid = ?1", t.tid) != GR_OK ||
+        ddb__delete_rows(db, "DELETE FROM ddb_tag WHERE tid = ?1", t.tid) != GR_OK) {
         ddb__rollback(db);
         return GR_ERR;
     }
@@ -1175,10 +1175,10 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                                     "Requested resource not found: Index: %.*s not found", STR_FMT(iname));
                 }
                 if (dl) {
-                    if (delete_rows(db,
-                                    arena_printf(a, "DELETE FROM ddb_index WHERE tid = ?1 AND idx = %lld",
-                                                 (long long)val_get_int(newg->u.list.v[j], "Num", 0)),
-                                    t.tid) != GR_OK)
+                    if (ddb__delete_rows(db,
+                                         arena_printf(a, "DELETE FROM ddb_index WHERE tid = ?1 AND idx = %lld",
+                                                      (long long)val_get_int(newg->u.list.v[j], "Num", 0)),
+                                         t.tid) != GR_OK)
                         goto out_fail;
                     for (size_t k = j + 1; k < newg->u.list.n; k++) newg->u.list.v[k - 1] = newg->u.list.v[k];
                     newg->u.list.n--;
@@ -1378,8 +1378,8 @@ int dynamodb_tag_resource(req_t *r, const val_t *in, val_t *out)
         sqlite3_stmt *st = ddb__stmt(db, "INSERT OR REPLACE INTO ddb_tag (tid, key, value) VALUES (?1, ?2, ?3)");
         if (!st) goto fail;
         sqlite3_bind_int64(st, 1, t.tid);
-        bind_s(st, 2, val_get_str(tags->u.list.v[i], "Key"));
-        bind_s(st, 3, val_get_str(tags->u.list.v[i], "Value"));
+        ddb__bind_s(st, 2, val_get_str(tags->u.list.v[i], "Key"));
+        ddb__bind_s(st, 3, val_get_str(tags->u.list.v[i], "Value"));
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE) goto fail;
@@ -1409,7 +1409,7 @@ int dynamodb_untag_resource(req_t *r, const val_t *in, val_t *out)
         sqlite3_stmt *st = ddb__stmt(db, "DELETE FROM ddb_tag WHERE tid = ?1 AND key = ?2");
         if (!st) goto fail;
         sqlite3_bind_int64(st, 1, t.tid);
-        bind_s(st, 2, keys->u.list.v[i]->u.s);
+        ddb__bind_s(st, 2, keys->u.list.v[i]->u.s);
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE) goto fail;
@@ -1435,8 +1435,8 @@ int dynamodb_list_tags_of_resource(req_t *r, const val_t *in, val_t *out)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         val_t *tg = val_new(a, VAL_STRUCT);
-        val_set_c(a, tg, "Key", val_str(a, col_s(a, st, 0)));
-        val_set_c(a, tg, "Value", val_str(a, col_s(a, st, 1)));
+        val_set_c(a, tg, "Key", val_str(a, ddb__col_s(a, st, 0)));
+        val_set_c(a, tg, "Value", val_str(a, ddb__col_s(a, st, 1)));
         val_push(a, tags, tg);
     }
     sqlite3_reset(st);

@@ -95,6 +95,13 @@ int ddb__fail_validation(req_t *r, const char *msg);
 int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *keys, const val_t *old,
                        const val_t *neu);
 
+/* Statement helpers: bind a str_t (SQLITE_STATIC: it must outlive the
+ * step), a column as an arena string, and run one statement whose ?1 is a
+ * tid (DELETE … WHERE tid = ?1). */
+void ddb__bind_s(sqlite3_stmt *st, int i, str_t s);
+str_t ddb__col_s(arena_t *a, sqlite3_stmt *st, int i);
+int ddb__delete_rows(sqlite3 *db, const char *sql, int64_t tid);
+
 /* Tables as backup.c needs them (table.c). */
 int64_t ddb__new_tid(sqlite3 *db, int64_t now); /* a fresh tid, never reused; -1 on failure */
 /* A catalogue row for a new ACTIVE table (inside the caller's transaction). */
