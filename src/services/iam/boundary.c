@@ -9,12 +9,15 @@
  * terraform-provider-aws and moto issues). */
 #define NO_SCOPE "Scope ARN: %.*s does not exist or is not attachable."
 
+int iam__boundary_ok(req_t *r, str_t arn)
+{
+    iam__policy_t p;
+    return iam__policy_find(r, arn, &p, NO_SCOPE);
+}
+
 int iam__set_boundary(req_t *r, const iam__kind_t *k, str_t name, str_t arn)
 {
-    if (arn.p) {
-        iam__policy_t p;
-        if (iam__policy_find(r, arn, &p, NO_SCOPE) != GR_OK) return GR_ERR;
-    }
+    if (arn.p && iam__boundary_ok(r, arn) != GR_OK) return GR_ERR;
     const char *sql = arena_printf(r->arena, "UPDATE %s SET boundary = ?3 WHERE account = ?1 AND name = ?2", k->table);
     if (iam__exec(r, sql, "sc", name, arn.p ? arena_strndup(r->arena, arn.p, arn.len) : NULL) != GR_OK) return GR_ERR;
     iam_creds_invalidate();

@@ -146,6 +146,9 @@ int iam__entity_docs(req_t *r, const char *kind, str_t owner, str_t **docs, size
  * checking the policy exists; the PermissionsBoundary value of GetUser and
  * GetRole, or NULL when none. */
 int iam__set_boundary(req_t *r, const iam__kind_t *k, str_t name, str_t arn);
+/* GR_OK when arn names a policy a boundary may be (else NoSuchEntity, AWS's
+ * "Scope ARN" text): CreateUser and CreateRole check before inserting. */
+int iam__boundary_ok(req_t *r, str_t arn);
 val_t *iam__boundary_value(req_t *r, const iam__kind_t *k, str_t name);
 
 /* Handlers of the same operation on users, groups and roles (attach.c). */

@@ -47,23 +47,19 @@ int iam_create_role(req_t *r, const val_t *in, val_t *out)
     int e = iam__exists(r, &iam__role, name, false);
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__role.exists, STR_FMT(name));
+    str_t boundary = val_get_str(in, "PermissionsBoundary");
+    if (boundary.p && iam__boundary_ok(r, boundary) != GR_OK) return GR_ERR;
     str_t id = iam__new_id(r, "AROA");
     str_t desc = val_get_str(in, "Description");
     if (iam__exec(r,
-                  "INSERT INTO iam_role (account, name, path, id, created_us, trust, description, max_session) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                  "sssisci", name, path, id, iam__now(), trust,
+                  "INSERT INTO iam_role (account, name, path, id, created_us, trust, description, max_session, "
+                  "boundary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                  "sssiscis", name, path, id, iam__now(), trust,
                   desc.p ? arena_strndup(r->arena, desc.p, desc.len) : NULL,
-                  val_get_int(in, "MaxSessionDuration", 3600)) != GR_OK)
+                  val_get_int(in, "MaxSessionDuration", 3600), boundary) != GR_OK)
         return GR_ERR;
     val_t *tags = val_get(in, "Tags");
     if (tags && val_len(tags) && iam__tag(r, "role", name, tags) != GR_OK) return GR_ERR;
-    str_t boundary = val_get_str(in, "PermissionsBoundary");
-    if (boundary.p && iam__set_boundary(r, &iam__role, name, boundary) != GR_OK) {
-        iam__exec(r, "DELETE FROM iam_role WHERE account = ?1 AND name = ?2", "s", name);
-        iam__delete_tags(r, "role", name);
-        return GR_ERR;
-    }
     sqlite3_stmt *st = role_row(r, name);
     if (!st) return GR_ERR;
     return val_set_c(r->arena, out, "Role", iam__role_value(r, st, true));

@@ -28,19 +28,16 @@ int iam_create_user(req_t *r, const val_t *in, val_t *out)
     int e = iam__exists(r, &iam__user, name, false);
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__user.exists, STR_FMT(name));
+    str_t boundary = val_get_str(in, "PermissionsBoundary");
+    if (boundary.p && iam__boundary_ok(r, boundary) != GR_OK) return GR_ERR;
     str_t id = iam__new_id(r, "AIDA");
     int64_t now = iam__now();
-    if (iam__exec(r, "INSERT INTO iam_user (account, name, path, id, created_us) VALUES (?1, ?2, ?3, ?4, ?5)", "sssi",
-                  name, path, id, now) != GR_OK)
+    if (iam__exec(
+            r, "INSERT INTO iam_user (account, name, path, id, created_us, boundary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "sssis", name, path, id, now, boundary) != GR_OK)
         return GR_ERR;
     val_t *tags = val_get(in, "Tags");
     if (tags && val_len(tags) && iam__tag(r, "user", name, tags) != GR_OK) return GR_ERR;
-    str_t boundary = val_get_str(in, "PermissionsBoundary");
-    if (boundary.p && iam__set_boundary(r, &iam__user, name, boundary) != GR_OK) {
-        iam__exec(r, "DELETE FROM iam_user WHERE account = ?1 AND name = ?2", "s", name);
-        iam__delete_tags(r, "user", name);
-        return GR_ERR;
-    }
     return val_set_c(r->arena, out, "User", user_value(r, name, path, id, now, true));
 }
 
