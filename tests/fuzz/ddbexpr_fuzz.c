@@ -182,8 +182,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else {
         val_t *item = ddb_item_decode(a, text);
         if (item) {
+            /* Bytes from outside may name an attribute twice, which no
+             * write stores; equality by name cannot judge those, so the
+             * round trip is checked on the bytes: encoding what was
+             * decoded, and decoding and encoding that again, agree. */
             (void)ddb_validate_item(a, item);
-            roundtrip(a, item);
+            buf_t b1, b2;
+            buf_init(&b1, a);
+            buf_init(&b2, a);
+            ddb_item_encode(a, item, &b1);
+            val_t *back = ddb_item_decode(a, buf_str(&b1));
+            if (!back) abort();
+            ddb_item_encode(a, back, &b2);
+            if (b1.len != b2.len || memcmp(b1.p, b2.p, b1.len) != 0) abort();
         }
     }
     arena_free(a);
