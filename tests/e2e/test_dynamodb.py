@@ -110,6 +110,25 @@ def test_create_table_validation(ddb, kw, msg):
     assert err(e) == ("ValidationException", msg)
 
 
+def test_index_added_to_hash_only_table_is_backfilled(ddb):
+    """A GSI added to a table without a sort key indexes the items already
+    there (their stored sort key is the empty blob, which once reached the
+    index row as NULL and failed the UpdateTable)."""
+    ddb.create_table(TableName="t-hash-gsi", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    for i in range(3):
+        ddb.put_item(TableName="t-hash-gsi", Item={"k": {"S": "k%d" % i}, "c": {"S": "red" if i else "blue"}})
+    ddb.update_table(TableName="t-hash-gsi", AttributeDefinitions=[{"AttributeName": "c", "AttributeType": "S"}],
+                     GlobalSecondaryIndexUpdates=[{"Create": {
+                         "IndexName": "by-c", "KeySchema": [{"AttributeName": "c", "KeyType": "HASH"}],
+                         "Projection": {"ProjectionType": "ALL"}}}])
+    got = ddb.query(TableName="t-hash-gsi", IndexName="by-c", KeyConditionExpression="c = :c",
+                    ExpressionAttributeValues={":c": {"S": "red"}})["Items"]
+    assert sorted(i["k"]["S"] for i in got) == ["k1", "k2"]
+    ddb.delete_table(TableName="t-hash-gsi")
+
+
 def test_indexes_update_table_tags_ttl(ddb):
     make_table(ddb, "t-idx", extra_attrs=[{"AttributeName": "g", "AttributeType": "S"},
                                           {"AttributeName": "l", "AttributeType": "N"}],

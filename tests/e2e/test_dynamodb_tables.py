@@ -4,7 +4,9 @@ messages, what is checked before the model's validation (a missing TableName, a 
 malformed ResourceArn), the tag operations' own texts, and a table ARN as TableName. Also one
 pattern refusal from a query service (IAM) and a boto3 call through the whole client.
 """
+import datetime
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -281,3 +283,92 @@ def test_point_in_time_recovery_setting(gureum, call):
     assert st == 400 and body["__type"].endswith("TableNotFoundException") and body["message"] == \
         "Table not found: pitr-none"
     d.delete_table(TableName="pitr-t")
+
+
+def test_restore_to_point_in_time(gureum):
+    """Point-in-time recovery really restores: with PITR on, each write is
+    logged with the item it replaced, and a restore to a moment gives the
+    table as it was then — puts, updates, deletes, batch and transactional
+    writes after it undone, its indexes built from the restored items; a
+    restore to the latest time is the table now."""
+    d = gureum.client("dynamodb")
+    d.create_table(TableName="pitr-src", BillingMode="PAY_PER_REQUEST",
+                   KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                                         {"AttributeName": "g", "AttributeType": "S"}],
+                   GlobalSecondaryIndexes=[{"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                            "Projection": {"ProjectionType": "ALL"}}])
+    d.put_item(TableName="pitr-src", Item={"k": {"S": "before"}, "g": {"S": "x"}})  # written before PITR was on
+
+    def err(f, **kw):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            f(**kw)
+        return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+
+    assert err(d.restore_table_to_point_in_time, SourceTableName="pitr-src", TargetTableName="pitr-x",
+               UseLatestRestorableTime=True) == \
+        ("PointInTimeRecoveryUnavailableException", "Point in time recovery is not enabled for table 'pitr-src'")
+    d.update_continuous_backups(TableName="pitr-src",
+                                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    time.sleep(1.05)
+    for i in range(4):
+        d.put_item(TableName="pitr-src", Item={"k": {"S": "i%d" % i}, "g": {"S": "x"}, "v": {"N": str(i)}})
+    # Older botocore sends a timestamp in whole seconds: the mark is taken
+    # just after a second begins, so the second it names follows the puts.
+    time.sleep(1.05 - time.time() % 1)
+    mark = datetime.datetime.now(datetime.timezone.utc)
+    time.sleep(0.05)
+    d.update_item(TableName="pitr-src", Key={"k": {"S": "i0"}}, UpdateExpression="SET v = :v, g = :g",
+                  ExpressionAttributeValues={":v": {"N": "100"}, ":g": {"S": "y"}})
+    d.delete_item(TableName="pitr-src", Key={"k": {"S": "i1"}})
+    d.delete_item(TableName="pitr-src", Key={"k": {"S": "before"}})
+    d.batch_write_item(RequestItems={"pitr-src": [{"PutRequest": {"Item": {"k": {"S": "late"}, "g": {"S": "x"}}}},
+                                                  {"DeleteRequest": {"Key": {"k": {"S": "i2"}}}}]})
+    d.transact_write_items(TransactItems=[{"Put": {"TableName": "pitr-src", "Item": {"k": {"S": "i3"}, "v": {"N": "9"}}}}])
+
+    cb = d.describe_continuous_backups(TableName="pitr-src")["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]
+    assert cb["EarliestRestorableDateTime"] < mark <= cb["LatestRestorableDateTime"]
+    t = d.restore_table_to_point_in_time(SourceTableName="pitr-src", TargetTableName="pitr-then",
+                                         RestoreDateTime=mark)["TableDescription"]
+    assert t["TableName"] == "pitr-then" and t["RestoreSummary"]["SourceTableArn"] == ARN_PREFIX + "pitr-src"
+    assert abs((t["RestoreSummary"]["RestoreDateTime"] - mark).total_seconds()) < 1
+    then = {i["k"]["S"]: i for i in d.scan(TableName="pitr-then")["Items"]}
+    assert sorted(then) == ["before", "i0", "i1", "i2", "i3"]
+    assert then["i0"]["v"] == {"N": "0"} and then["i3"] == {"k": {"S": "i3"}, "g": {"S": "x"}, "v": {"N": "3"}}
+    byg = d.query(TableName="pitr-then", IndexName="byg", KeyConditionExpression="g = :g",
+                  ExpressionAttributeValues={":g": {"S": "x"}})["Items"]
+    assert sorted(i["k"]["S"] for i in byg) == ["before", "i0", "i1", "i2", "i3"]
+
+    # By ARN, to the latest restorable time: the table as it is now.
+    d.restore_table_to_point_in_time(SourceTableArn=ARN_PREFIX + "pitr-src", TargetTableName="pitr-now",
+                                     UseLatestRestorableTime=True, BillingModeOverride="PROVISIONED",
+                                     ProvisionedThroughputOverride={"ReadCapacityUnits": 2, "WriteCapacityUnits": 3})
+    now = {i["k"]["S"]: i for i in d.scan(TableName="pitr-now")["Items"]}
+    assert sorted(now) == ["i0", "i3", "late"] and now["i0"]["v"] == {"N": "100"}
+    desc = d.describe_table(TableName="pitr-now")["Table"]
+    assert desc["ProvisionedThroughput"]["WriteCapacityUnits"] == 3
+    # A restored table comes without PITR, as on AWS.
+    assert d.describe_continuous_backups(TableName="pitr-now")["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+
+    assert err(d.restore_table_to_point_in_time, SourceTableName="pitr-src", TargetTableName="pitr-then",
+               UseLatestRestorableTime=True) == ("TableAlreadyExistsException", "Table already exists: pitr-then")
+    assert err(d.restore_table_to_point_in_time, SourceTableName="pitr-none", TargetTableName="pitr-y",
+               UseLatestRestorableTime=True) == ("TableNotFoundException", "Table not found: pitr-none")
+    code, _ = err(d.restore_table_to_point_in_time, SourceTableName="pitr-src", TargetTableName="pitr-y",
+                  RestoreDateTime=mark - datetime.timedelta(days=1))
+    assert code == "InvalidRestoreTimeException"
+    code, _ = err(d.restore_table_to_point_in_time, SourceTableName="pitr-src", TargetTableName="pitr-y")
+    assert code == "ValidationException"
+
+    # Turning PITR off drops the log: turned on again, the window starts anew.
+    d.update_continuous_backups(TableName="pitr-src",
+                                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    d.update_continuous_backups(TableName="pitr-src",
+                                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    code, _ = err(d.restore_table_to_point_in_time, SourceTableName="pitr-src", TargetTableName="pitr-y",
+                  RestoreDateTime=mark)
+    assert code == "InvalidRestoreTimeException"
+    for name in ("pitr-src", "pitr-then", "pitr-now"):
+        d.delete_table(TableName=name)

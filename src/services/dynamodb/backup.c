@@ -7,8 +7,16 @@
  * them back under the new table's tid (or, when the restore names its own
  * indexes, copies the items and builds those indexes from them). Like AWS, a
  * restored table comes without the source's stream, TTL and PITR settings
- * and tags. Point-in-time recovery is kept and reported as a table setting;
- * restoring to a point in time (RestoreTableToPointInTime) is not offered. */
+ * and tags.
+ *
+ * Point-in-time recovery: while it is on, every item write logs the item it
+ * replaced (item.c, schema/004_pitr.sql); RestoreTableToPointInTime copies
+ * the table's items under the new table's tid, undoes the logged changes
+ * made after the restore time, newest first, and builds the indexes from the
+ * items that remain. The window runs from when PITR was turned on (at most
+ * 35 days back) to now: AWS's LatestRestorableDateTime trails by about five
+ * minutes because its log is shipped off the table, gureum's is written with
+ * the item. */
 #include <string.h>
 
 #include "core/gtime.h"
@@ -341,9 +349,38 @@ static val_t *restored_def(req_t *r, const val_t *in, const val_t *src, bool *ow
     return def;
 }
 
-int dynamodb_restore_table_from_backup(req_t *r, const val_t *in, val_t *out)
+/* Creates a restore's TargetTableName from the source's definition
+ * (restored_def), or fails the request when the name is taken. */
+static int restore_target(req_t *r, sqlite3 *db, const val_t *in, const val_t *src_def, int64_t now, int64_t *tid,
+                          bool *own_indexes)
+{
+    str_t target = val_get_str(in, "TargetTableName");
+    ddb_table_t t;
+    int rc = ddb__table_load(r, db, target, &t);
+    if (rc == GR_OK)
+        return req_fail(r, &DYNAMODB_ERR_TableAlreadyExistsException, "Table already exists: %.*s", STR_FMT(target));
+    if (rc != 1) return GR_ERR;
+    val_t *def = restored_def(r, in, src_def, own_indexes);
+    return ddb__table_insert(r, db, target, ddb__def_text(r->arena, def), now, tid);
+}
+
+/* A restore's answer: the new table as CREATING (AWS), with its RestoreSummary. */
+static int restored(req_t *r, sqlite3 *db, const ddb_table_t *t, str_t backup_arn, str_t source_arn, int64_t at,
+                    val_t *out)
 {
     arena_t *a = r->arena;
+    val_t *d = ddb__table_desc(r, db, t, "CREATING");
+    val_t *rs = val_new(a, VAL_STRUCT);
+    if (backup_arn.p) val_set_c(a, rs, "SourceBackupArn", val_str(a, backup_arn));
+    val_set_c(a, rs, "SourceTableArn", val_str(a, source_arn));
+    val_set_c(a, rs, "RestoreDateTime", val_time(a, at));
+    val_set_c(a, rs, "RestoreInProgress", val_bool(a, false));
+    val_set_c(a, d, "RestoreSummary", rs);
+    return val_set_c(a, out, "TableDescription", d);
+}
+
+int dynamodb_restore_table_from_backup(req_t *r, const val_t *in, val_t *out)
+{
     str_t target = val_get_str(in, "TargetTableName");
     sqlite3 *db = ddb__db(r);
     if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
@@ -351,29 +388,105 @@ int dynamodb_restore_table_from_backup(req_t *r, const val_t *in, val_t *out)
     ddb_table_t src, t;
     if (backup_or_fail(r, db, val_get_str(in, "BackupArn"), &b) != GR_OK || backup_table(r, &b, &src) != GR_OK)
         goto fail;
-    int rc = ddb__table_load(r, db, target, &t);
-    if (rc == GR_OK) {
-        ddb__rollback(db);
-        return req_fail(r, &DYNAMODB_ERR_TableAlreadyExistsException, "Table already exists: %.*s", STR_FMT(target));
-    }
-    if (rc != 1) goto fail;
     bool own_indexes;
-    val_t *def = restored_def(r, in, src.def, &own_indexes);
     int64_t now = time_now_us(), tid;
-    if (ddb__table_insert(r, db, target, ddb__def_text(a, def), now, &tid) != GR_OK ||
+    if (restore_target(r, db, in, src.def, now, &tid, &own_indexes) != GR_OK ||
         copy_rows(db, b.tid, tid, !own_indexes) != GR_OK || ddb__table_load(r, db, target, &t) != GR_OK)
         goto fail;
     for (size_t i = 0; own_indexes && i < t.nidx; i++)
         if (ddb__backfill(r, db, &t, &t.idx[i]) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
-    val_t *d = ddb__table_desc(r, db, &t, "CREATING");
-    val_t *rs = val_new(a, VAL_STRUCT);
-    val_set_c(a, rs, "SourceBackupArn", val_str(a, b.arn));
-    val_set_c(a, rs, "SourceTableArn", val_str(a, src.arn));
-    val_set_c(a, rs, "RestoreDateTime", val_time(a, now));
-    val_set_c(a, rs, "RestoreInProgress", val_bool(a, false));
-    val_set_c(a, d, "RestoreSummary", rs);
-    return val_set_c(a, out, "TableDescription", d);
+    return restored(r, db, &t, b.arn, src.arn, now, out);
+fail:
+    ddb__rollback(db);
+    return GR_ERR;
+}
+
+/* ==== Point-in-time recovery ==== */
+
+/* Undoes, on the items under tid `to`, the changes logged for `from` after
+ * at_us, newest first: each logged row puts back the item its write
+ * replaced, or removes the key when there was none. */
+static int undo_after(sqlite3 *db, int64_t from, int64_t to, int64_t at_us)
+{
+    sqlite3_stmt *st = ddb__stmt(db, "SELECT pk, sk, old, size FROM ddb_pitr WHERE tid = ?1 AND at_us > ?2 "
+                                     "ORDER BY seq DESC");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, at_us);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        bool had = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        sqlite3_stmt *w = ddb__stmt(db, had ? "INSERT OR REPLACE INTO ddb_item (tid, pk, sk, item, size) "
+                                              "VALUES (?1, ?2, ?3, ?4, ?5)"
+                                            : "DELETE FROM ddb_item WHERE tid = ?1 AND pk = ?2 AND sk = ?3");
+        if (!w) break;
+        sqlite3_bind_int64(w, 1, to);
+        for (int c = 0; c < (had ? 3 : 2); c++) {
+            const void *p = sqlite3_column_blob(st, c);
+            sqlite3_bind_blob(w, 2 + c, p ? p : "", sqlite3_column_bytes(st, c), SQLITE_TRANSIENT);
+        }
+        if (had) sqlite3_bind_int64(w, 5, sqlite3_column_int64(st, 3));
+        int wrc = sqlite3_step(w);
+        sqlite3_reset(w);
+        if (wrc != SQLITE_DONE) break;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+/* AWS: the source is named by SourceTableName or by SourceTableArn. */
+static str_t source_name(const val_t *in)
+{
+    str_t name = val_get_str(in, "SourceTableName"), arn = val_get_str(in, "SourceTableArn");
+    if (name.p || !arn.p) return name;
+    const char *slash = memchr(arn.p, '/', arn.len);
+    return slash ? str_n(slash + 1, arn.len - (size_t)(slash + 1 - arn.p)) : STR_NULL;
+}
+
+int dynamodb_restore_table_to_point_in_time(req_t *r, const val_t *in, val_t *out)
+{
+    str_t target = val_get_str(in, "TargetTableName"), name = source_name(in);
+    bool latest = val_get_bool(in, "UseLatestRestorableTime", false);
+    const val_t *when = val_get(in, "RestoreDateTime");
+    if (!val_get_str(in, "SourceTableName").p && !val_get_str(in, "SourceTableArn").p)
+        return ddb__fail_validation(r, "Either SourceTableArn or SourceTableName must be provided");
+    if (latest && when)
+        return ddb__fail_validation(r, "Only one of RestoreDateTime or UseLatestRestorableTime can be specified");
+    if (!latest && !when)
+        return ddb__fail_validation(r, "Either RestoreDateTime or UseLatestRestorableTime must be specified");
+    sqlite3 *db = ddb__db(r);
+    if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
+    ddb_table_t src, t;
+    if (!name.p) {
+        ddb__rollback(db);
+        return req_fail(r, &DYNAMODB_ERR_TableNotFoundException, "Table not found: %.*s",
+                        STR_FMT(val_get_str(in, "SourceTableArn")));
+    }
+    if (table_or_fail(r, db, name, &src) != GR_OK) goto fail;
+    if (!src.pitr_since_us) {
+        ddb__rollback(db);
+        return req_fail(r, &DYNAMODB_ERR_PointInTimeRecoveryUnavailableException,
+                        "Point in time recovery is not enabled for table '%.*s'", STR_FMT(src.name));
+    }
+    int64_t now = time_now_us(), oldest = now - PITR_DAYS * 86400 * 1000000LL;
+    int64_t earliest = src.pitr_since_us > oldest ? src.pitr_since_us : oldest;
+    int64_t at = latest ? now : when->kind == VAL_TIME ? when->u.t : 0;
+    if (at < earliest || at > now) {
+        ddb__rollback(db);
+        return req_fail(r, &DYNAMODB_ERR_InvalidRestoreTimeException,
+                        "RestoreDateTime must be between EarliestRestorableDateTime and LatestRestorableDateTime");
+    }
+    bool own_indexes;
+    int64_t tid;
+    if (restore_target(r, db, in, src.def, now, &tid, &own_indexes) != GR_OK ||
+        copy_rows(db, src.tid, tid, false) != GR_OK || undo_after(db, src.tid, tid, at) != GR_OK ||
+        ddb__table_load(r, db, target, &t) != GR_OK)
+        goto fail;
+    for (size_t i = 0; i < t.nidx; i++)
+        if (ddb__backfill(r, db, &t, &t.idx[i]) != GR_OK) goto fail;
+    if (ddb__commit(db) != GR_OK) return GR_ERR;
+    return restored(r, db, &t, STR_NULL, src.arn, at, out);
 fail:
     ddb__rollback(db);
     return GR_ERR;
@@ -391,9 +504,8 @@ static val_t *continuous(req_t *r, const ddb_table_t *t)
     if (on) {
         int64_t since = val_get_int(p, "SinceUs", t->created_us), now = time_now_us();
         int64_t oldest = now - PITR_DAYS * 86400 * 1000000LL;
-        int64_t earliest = since > oldest ? since : oldest, latest = now - 5 * 60 * 1000000LL; /* AWS: ~5 min ago */
-        val_set_c(a, pd, "EarliestRestorableDateTime", val_time(a, earliest));
-        val_set_c(a, pd, "LatestRestorableDateTime", val_time(a, latest > earliest ? latest : earliest));
+        val_set_c(a, pd, "EarliestRestorableDateTime", val_time(a, since > oldest ? since : oldest));
+        val_set_c(a, pd, "LatestRestorableDateTime", val_time(a, now));
     }
     val_t *d = val_new(a, VAL_STRUCT);
     val_set_c(a, d, "ContinuousBackupsStatus", val_cstr(a, "ENABLED"));
@@ -426,7 +538,10 @@ int dynamodb_update_continuous_backups(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, p, "Enabled", val_bool(a, on));
     if (on) val_set_c(a, p, "SinceUs", val_int(a, was ? val_get_int(old, "SinceUs", time_now_us()) : time_now_us()));
     val_set_c(a, t.def, "PITR", p);
-    if (ddb__save_def(r, db, &t, t.def) != GR_OK || ddb__commit(db) != GR_OK) goto fail;
+    if (ddb__save_def(r, db, &t, t.def) != GR_OK ||
+        (!on && ddb__delete_rows(db, "DELETE FROM ddb_pitr WHERE tid = ?1", t.tid) != GR_OK) ||
+        ddb__commit(db) != GR_OK)
+        goto fail;
     return val_set_c(a, out, "ContinuousBackupsDescription", continuous(r, &t));
 fail:
     ddb__rollback(db);

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "core/gtime.h"
 #include "core/json.h"
 #include "core/req.h"
 #include "dynamodb_model.h"
@@ -167,6 +168,31 @@ static int index_row(sqlite3 *db, const char *sql, int64_t tid, const ddb_index_
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+/* Point-in-time recovery's log (schema/004_pitr.sql): the item this write
+ * replaces, so a restore can undo the write. */
+static int pitr_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *old)
+{
+    buf_t enc;
+    buf_init(&enc, r->arena);
+    if (old) ddb_item_encode(r->arena, old, &enc);
+    if (enc.failed) return GR_ERR;
+    sqlite3_stmt *st =
+        ddb__stmt(db, "INSERT INTO ddb_pitr (tid, at_us, pk, sk, old, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, t->tid);
+    sqlite3_bind_int64(st, 2, time_now_us());
+    sqlite3_bind_blob(st, 3, k->pk.p ? k->pk.p : "", (int)k->pk.len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, k->sk.p ? k->sk.p : "", (int)k->sk.len, SQLITE_STATIC);
+    if (old)
+        sqlite3_bind_blob(st, 5, enc.p ? enc.p : "", (int)enc.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_int64(st, 6, old ? (int64_t)ddb_item_size(old) : 0);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
 int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *old,
                     const val_t *neu)
 {
@@ -210,18 +236,20 @@ int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyen
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return GR_ERR;
+    if (t->pitr_since_us && (old || neu) && pitr_record(r, db, t, k, old) != GR_OK) return GR_ERR;
     if (t->stream_view.p && (old || neu))
         return ddb__stream_record(r, db, t, ddb__key_of(a, t, neu ? neu : old), old, neu);
     return GR_OK;
 }
 
 /* Whether a write must read the item it replaces: for a condition, old
- * values, index rows, a stream record or capacity by the larger size. A
- * plain PutItem on a table without indexes or streams skips the read. */
+ * values, index rows, a stream record, the PITR log or capacity by the larger
+ * size. A plain PutItem on a table without indexes, streams or PITR skips the
+ * read. */
 bool ddb__needs_old(const ddb_table_t *t, const val_t *in, bool cond, bool return_old)
 {
     str_t cap = val_get_str(in, "ReturnConsumedCapacity");
-    return cond || return_old || t->nidx || t->stream_view.p || (cap.p && !str_eq_c(cap, "NONE"));
+    return cond || return_old || t->nidx || t->stream_view.p || t->pitr_since_us || (cap.p && !str_eq_c(cap, "NONE"));
 }
 
 /* ==== shared request checks ==== */

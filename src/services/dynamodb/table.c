@@ -373,6 +373,8 @@ static int table_fill(req_t *r, str_t text, ddb_table_t *t)
     t->stream_label = val_get_str(t->def, "StreamLabel");
     const val_t *ttl = val_get(t->def, "TTL");
     if (ttl && val_get_bool(ttl, "Enabled", false)) t->ttl_attr = val_get_str(ttl, "AttributeName");
+    const val_t *pitr = val_get(t->def, "PITR");
+    if (pitr && val_get_bool(pitr, "Enabled", false)) t->pitr_since_us = val_get_int(pitr, "SinceUs", t->created_us);
     return GR_OK;
 }
 
@@ -930,7 +932,8 @@ int dynamodb_delete_table(req_t *r, const val_t *in, val_t *out)
     if (ddb__delete_rows(db, "DELETE FROM ddb_table WHERE tid = ?1", t.tid) != GR_OK ||
         ddb__delete_rows(db, "DELETE FROM ddb_item WHERE tid = ?1", t.tid) != GR_OK ||
         ddb__delete_rows(db, "DELETE FROM ddb_index WHERE tid = ?1", t.tid) != GR_OK ||
-        ddb__delete_rows(db, "DELETE FROM ddb_tag WHERE tid = ?1", t.tid) != GR_OK) {
+        ddb__delete_rows(db, "DELETE FROM ddb_tag WHERE tid = ?1", t.tid) != GR_OK ||
+        ddb__delete_rows(db, "DELETE FROM ddb_pitr WHERE tid = ?1", t.tid) != GR_OK) {
         ddb__rollback(db);
         return GR_ERR;
     }
@@ -967,8 +970,13 @@ static int backfill(req_t *r, sqlite3 *db, ddb_table_t *t, const ddb_index_t *x)
         sqlite3_bind_int64(ins, 2, x->num);
         sqlite3_bind_blob(ins, 3, ip.p ? ip.p : "", (int)ip.len, SQLITE_STATIC);
         sqlite3_bind_blob(ins, 4, is.p ? is.p : "", (int)is.len, SQLITE_STATIC);
-        sqlite3_bind_blob(ins, 5, sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), SQLITE_STATIC);
-        sqlite3_bind_blob(ins, 6, sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), SQLITE_STATIC);
+        /* A hash-only table's sort key is the empty blob, which
+         * sqlite3_column_blob gives as NULL: bound as such it would be SQL
+         * NULL, which the index row refuses. */
+        for (int c = 0; c < 2; c++) {
+            const void *p = sqlite3_column_blob(st, c);
+            sqlite3_bind_blob(ins, 5 + c, p ? p : "", sqlite3_column_bytes(st, c), SQLITE_STATIC);
+        }
         int irc = sqlite3_step(ins);
         sqlite3_reset(ins);
         if (irc != SQLITE_DONE) {

@@ -36,7 +36,8 @@ typedef struct {
     size_t nidx;
     str_t stream_view; /* STR_NULL when streams are off */
     str_t stream_label;
-    str_t ttl_attr; /* STR_NULL when TTL is off */
+    str_t ttl_attr;        /* STR_NULL when TTL is off */
+    int64_t pitr_since_us; /* 0 when point-in-time recovery is off; else when it was turned on */
 } ddb_table_t;
 
 sqlite3 *ddb__db(req_t *r);
@@ -71,7 +72,7 @@ val_t *ddb__key_of(arena_t *a, const ddb_table_t *t, const val_t *item);
 /* Reads the stored item; *out NULL when absent. */
 int ddb__item_get(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, val_t **out);
 /* Replaces old by new (either may be NULL) inside the caller's transaction:
- * item row, index rows and stream record. */
+ * item row, index rows, stream record and point-in-time-recovery log row. */
 int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *old,
                     const val_t *neu);
 bool ddb__needs_old(const ddb_table_t *t, const val_t *in, bool cond, bool return_old);

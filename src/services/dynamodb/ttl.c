@@ -11,7 +11,8 @@
  * stream record as any delete does. A sweep reads a bounded number of rows
  * per table, deletes at most MAX_DELETES items of a table in one short
  * transaction, and resumes there next time. The same tick drops stream
- * records past their 24 hours, which otherwise only DescribeStream trims. */
+ * records past their 24 hours, which otherwise only DescribeStream trims,
+ * and point-in-time-recovery log rows past the 35-day recovery period. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -212,34 +213,44 @@ void ddb__ttl_sweep(req_t *r, sqlite3 *db)
 
 /* AWS: "All data in DynamoDB Streams is subject to a 24-hour lifetime."
  * Stream records are kept 24 hours (stream.c's RETENTION_US; DescribeStream
- * also trims). Here the oldest are dropped in bounded batches, so a table
- * whose stream nobody reads does not grow without end. seq grows with
- * created_us, so the expired records are a prefix of seq order: read at most
- * TRIM_ROWS of it, stop at the first record still kept, and delete up to
- * there by seq. True when the batch was full. */
+ * also trims), and the point-in-time-recovery log 35 days (AWS's recovery
+ * period). Here the oldest rows are dropped in bounded batches, so a table
+ * whose stream nobody reads does not grow without end. seq grows with the
+ * time column, so the expired rows are a prefix of seq order: read at most
+ * TRIM_ROWS of it, stop at the first row still kept, and delete up to there
+ * by seq. True when the batch was full. sql[0] selects (seq, time) in seq
+ * order, sql[1] deletes up to ?1 what is older than ?2. */
 #define STREAM_KEEP_US (24LL * 3600 * 1000000)
+#define PITR_KEEP_US (35LL * 24 * 3600 * 1000000)
 #define TRIM_ROWS 1000
-static bool trim_streams(sqlite3 *db, int64_t now_us)
+static bool trim_log(sqlite3 *db, const char *const sql[2], int64_t cutoff)
 {
     sqlite3_stmt *st;
-    if (store_prepare(db, "SELECT seq, created_us FROM ddb_stream ORDER BY seq LIMIT ?1", -1, &st, NULL) != SQLITE_OK)
-        return false;
+    if (store_prepare(db, sql[0], -1, &st, NULL) != SQLITE_OK) return false;
     sqlite3_bind_int(st, 1, TRIM_ROWS);
-    int64_t upto = -1, cutoff = now_us - STREAM_KEEP_US;
+    int64_t upto = -1;
     int n = 0;
     while (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) < cutoff) {
         upto = sqlite3_column_int64(st, 0);
         n++;
     }
     store_release(st);
-    if (upto < 0 ||
-        store_prepare(db, "DELETE FROM ddb_stream WHERE seq <= ?1 AND created_us < ?2", -1, &st, NULL) != SQLITE_OK)
-        return false;
+    if (upto < 0 || store_prepare(db, sql[1], -1, &st, NULL) != SQLITE_OK) return false;
     sqlite3_bind_int64(st, 1, upto);
     sqlite3_bind_int64(st, 2, cutoff);
     sqlite3_step(st);
     store_release(st);
     return n == TRIM_ROWS;
+}
+
+static bool trim_logs(sqlite3 *db, int64_t now_us)
+{
+    static const char *const streams[2] = {"SELECT seq, created_us FROM ddb_stream ORDER BY seq LIMIT ?1",
+                                           "DELETE FROM ddb_stream WHERE seq <= ?1 AND created_us < ?2"};
+    static const char *const pitr[2] = {"SELECT seq, at_us FROM ddb_pitr ORDER BY seq LIMIT ?1",
+                                        "DELETE FROM ddb_pitr WHERE seq <= ?1 AND at_us < ?2"};
+    bool more = trim_log(db, streams, now_us - STREAM_KEEP_US);
+    return trim_log(db, pitr, now_us - PITR_KEEP_US) || more;
 }
 
 unsigned ddb_tick(struct app *app)
@@ -257,7 +268,7 @@ unsigned ddb_tick(struct app *app)
         sqlite3 *db = ddb__db(r); /* this thread's connection; its statements end with a */
         if (db) {
             more = sweep_all(r, db, r->start_us);
-            if (trim_streams(db, r->start_us)) more = true;
+            if (trim_logs(db, r->start_us)) more = true;
         }
     }
     arena_free(a);
