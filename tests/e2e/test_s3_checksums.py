@@ -265,6 +265,37 @@ def test_full_object_crc32_with_unequal_parts(gureum, s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="u")["Body"].read() == data
 
 
+def test_copy_with_another_checksum_algorithm(gureum, s3, bucket):
+    """CopyObject keeps the source's checksum unless x-amz-checksum-algorithm
+    names another; then the copy gets that one, computed over its bytes, for a
+    small object, a large one, a multipart one and a copy onto itself (which
+    is how an object's checksum is changed)."""
+    small, large = b"hello checksum", os.urandom(MIB5 + 777)
+    s3.put_object(Bucket=bucket, Key="small", Body=small, ChecksumAlgorithm="SHA256")
+    s3.put_object(Bucket=bucket, Key="large", Body=large)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    parts = [s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=n, Body=large[o:o + MIB5] or b"")
+             for n, o in ((1, 0), (2, MIB5))]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": [
+        {"PartNumber": n + 1, "ETag": p["ETag"]} for n, p in enumerate(parts)]})
+
+    kept = s3.copy_object(Bucket=bucket, Key="kept", CopySource="%s/small" % bucket)["CopyObjectResult"]
+    assert kept["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(small).digest()).decode()
+    for src, data in (("small", small), ("large", large), ("mp", large)):
+        r = s3.copy_object(Bucket=bucket, Key=src + "-c", CopySource="%s/%s" % (bucket, src),
+                           ChecksumAlgorithm="CRC32")["CopyObjectResult"]
+        assert r["ChecksumCRC32"] == b64(zlib.crc32(data), 4), src
+        h = s3.head_object(Bucket=bucket, Key=src + "-c", ChecksumMode="ENABLED")
+        assert h["ChecksumCRC32"] == r["ChecksumCRC32"] and "ChecksumSHA256" not in h, src
+        assert s3.get_object(Bucket=bucket, Key=src + "-c")["Body"].read() == data
+    # onto itself: only the checksum changes
+    r = s3.copy_object(Bucket=bucket, Key="large", CopySource="%s/large" % bucket,
+                       ChecksumAlgorithm="SHA1")["CopyObjectResult"]
+    assert r["ChecksumSHA1"] == base64.b64encode(hashlib.sha1(large).digest()).decode()
+    assert s3.head_object(Bucket=bucket, Key="large", ChecksumMode="ENABLED")["ChecksumSHA1"] == r["ChecksumSHA1"]
+    assert s3.get_object(Bucket=bucket, Key="large")["Body"].read() == large
+
+
 def test_checksum_type_errors(gureum, bucket):
     """AWS: SHA checksums cannot be FULL_OBJECT, CRC64NVME cannot be
     COMPOSITE, x-amz-checksum-type needs x-amz-checksum-algorithm, and both

@@ -589,10 +589,11 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     }
     /* AWS: the copy is encrypted as its own request (or its bucket's default) says, not as the source */
     if (s3__sse_for_write(r, db, bucket, in, &o.at.sse) != GR_OK) return GR_ERR;
-    /* AWS: copying an object onto itself must change something */
+    /* AWS: copying an object onto itself must change something (a new
+     * checksum algorithm counts: it is how an object's checksum is changed) */
     if (str_eq(bucket, sb) && str_eq(key, sk) && !replace && !val_get_str(in, "StorageClass").p &&
         !val_get_str(in, "WebsiteRedirectLocation").p && !val_get_str(in, "ServerSideEncryption").p &&
-        !val_get_str(in, "SSECustomerAlgorithm").p)
+        !val_get_str(in, "SSECustomerAlgorithm").p && !val_get_str(in, "ChecksumAlgorithm").p)
         return req_fail(r, &ERR_InvalidRequest,
                         "This copy request is illegal because it is trying to copy an object to itself without "
                         "changing the object's metadata, storage class, website redirect location or encryption "
@@ -607,17 +608,38 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     o.lock_mode = STR_NULL, o.lock_until_us = 0, o.legal_hold = false;
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
+    /* AWS: x-amz-checksum-algorithm names the copy's checksum. The source's
+     * is kept when it is of that algorithm (or none is named); otherwise S3
+     * computes the named one over the copied bytes, as a full-object checksum. */
+    str_t algo = val_get_str(in, "ChecksumAlgorithm");
+    body_cksum_t ck;
+    bool recompute = algo.p && !str_eq(algo, src.at.checksum_algo);
+    if (recompute && !body_cksum_begin(a, &ck, algo))
+        return req_fail(r, &S3_E_InvalidArgument, "Invalid checksum algorithm: %.*s", STR_FMT(algo));
     char id[33] = "";
-    if (!src.data.p && !(str_eq(bucket, sb) && str_eq(key, sk) && vers == S3_VERS_NONE && !svid.p)) {
+    if (!src.data.p && (recompute || !(str_eq(bucket, sb) && str_eq(key, sk) && vers == S3_VERS_NONE && !svid.p))) {
         /* A blob belongs to one row, so another key gets its own copy;
-         * copying onto itself keeps the bytes where they are, and a small
-         * object's data goes with the row (o = src). */
-        str_t *ids;
-        int64_t *sizes;
-        size_t nb = s3__obj_blobs(r, &src, &ids, &sizes);
-        if (!nb || s3__blob_concat(r, ids, nb, id) != GR_OK) return GR_ERR;
+         * copying onto itself keeps the bytes where they are (unless they
+         * must be read for a new checksum), and a small object's data goes
+         * with the row (o = src). */
+        if (recompute) {
+            unsigned char md5[16];
+            if (s3__blob_copy_range(r, &src, 0, src.size, id, md5, &ck) != GR_OK) return GR_ERR;
+        } else {
+            str_t *ids;
+            int64_t *sizes;
+            size_t nb = s3__obj_blobs(r, &src, &ids, &sizes);
+            if (!nb || s3__blob_concat(r, ids, nb, id) != GR_OK) return GR_ERR;
+        }
         o.blob = str_c(id);
         o.part_blobs = STR_NULL; /* the copy is one blob; part sizes stay for ?partNumber= */
+    } else if (recompute) {
+        body_cksum_update(&ck, src.data.p ? src.data.p : "", src.data.len);
+    }
+    if (recompute) {
+        unsigned char sum[32];
+        unsigned n = body_cksum_final(&ck, sum);
+        o.at.checksum_algo = str_c(ck.algo), o.at.checksum = s3__b64(a, sum, n);
     }
     o.modified_us = time_now_us();
     str_t old;
