@@ -435,6 +435,18 @@ static int undo_after(sqlite3 *db, int64_t from, int64_t to, int64_t at_us)
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+/* The restorable window: from when PITR was turned on (at most 35 days back),
+ * rounded up to a whole second, to now. SDKs send RestoreDateTime in whole
+ * seconds (botocore truncates), so a window starting mid-second would refuse
+ * its own EarliestRestorableDateTime handed back; a window just opened ends
+ * at its start. */
+static void window(int64_t since, int64_t now, int64_t *earliest, int64_t *last)
+{
+    int64_t oldest = now - PITR_DAYS * 86400 * 1000000LL, e = since > oldest ? since : oldest;
+    *earliest = (e + 999999) / 1000000 * 1000000;
+    *last = now > *earliest ? now : *earliest;
+}
+
 /* AWS: the source is named by SourceTableName or by SourceTableArn. */
 static str_t source_name(const val_t *in)
 {
@@ -469,17 +481,17 @@ int dynamodb_restore_table_to_point_in_time(req_t *r, const val_t *in, val_t *ou
         return req_fail(r, &DYNAMODB_ERR_PointInTimeRecoveryUnavailableException,
                         "Point in time recovery is not enabled for table '%.*s'", STR_FMT(src.name));
     }
-    int64_t now = time_now_us(), oldest = now - PITR_DAYS * 86400 * 1000000LL;
-    int64_t earliest = src.pitr_since_us > oldest ? src.pitr_since_us : oldest;
-    int64_t at = latest ? now : when->kind == VAL_TIME ? when->u.t : 0;
-    if (at < earliest || at > now) {
+    int64_t earliest, last;
+    window(src.pitr_since_us, time_now_us(), &earliest, &last);
+    int64_t at = latest ? last : when->kind == VAL_TIME ? when->u.t : 0;
+    if (at < earliest || at > last) {
         ddb__rollback(db);
         return req_fail(r, &DYNAMODB_ERR_InvalidRestoreTimeException,
                         "RestoreDateTime must be between EarliestRestorableDateTime and LatestRestorableDateTime");
     }
     bool own_indexes;
     int64_t tid;
-    if (restore_target(r, db, in, src.def, now, &tid, &own_indexes) != GR_OK ||
+    if (restore_target(r, db, in, src.def, time_now_us(), &tid, &own_indexes) != GR_OK ||
         copy_rows(db, src.tid, tid, false) != GR_OK || undo_after(db, src.tid, tid, at) != GR_OK ||
         ddb__table_load(r, db, target, &t) != GR_OK)
         goto fail;
@@ -503,9 +515,10 @@ static val_t *continuous(req_t *r, const ddb_table_t *t)
     val_set_c(a, pd, "PointInTimeRecoveryStatus", val_cstr(a, on ? "ENABLED" : "DISABLED"));
     if (on) {
         int64_t since = val_get_int(p, "SinceUs", t->created_us), now = time_now_us();
-        int64_t oldest = now - PITR_DAYS * 86400 * 1000000LL;
-        val_set_c(a, pd, "EarliestRestorableDateTime", val_time(a, since > oldest ? since : oldest));
-        val_set_c(a, pd, "LatestRestorableDateTime", val_time(a, now));
+        int64_t earliest, last;
+        window(since, now, &earliest, &last);
+        val_set_c(a, pd, "EarliestRestorableDateTime", val_time(a, earliest));
+        val_set_c(a, pd, "LatestRestorableDateTime", val_time(a, last));
     }
     val_t *d = val_new(a, VAL_STRUCT);
     val_set_c(a, d, "ContinuousBackupsStatus", val_cstr(a, "ENABLED"));
