@@ -9,6 +9,7 @@ PKGS=(
   # build
   build-essential clang pkg-config python3 python3-botocore
   libevent-dev libsqlite3-dev libssl-dev
+  libqrencode-dev  # IAM's virtual MFA QR codes (src/services/iam/mfa.c loads libqrencode.so.4)
   # tests
   libcmocka-dev libclang-rt-14-dev python3-pytest python3-boto3 awscli
   curl  # the provided.al2 shell bootstrap in tests/e2e/test_lambda.py

@@ -22,14 +22,15 @@
 
 /* Who is calling, as SigV4 and the credential store established it. */
 typedef struct {
-    str_t account;    /* "000000000000" */
-    str_t arn;        /* "arn:aws:iam::000000000000:root", "…:user/alice", "…:assumed-role/R/s" */
-    str_t user_id;    /* "000000000000" for root, "AIDA…" for a user, "AROA…:session" */
-    str_t access_key; /* the key id that signed */
-    str_t user_name;  /* IAM user name, when a user */
+    str_t account;        /* "000000000000" */
+    str_t arn;            /* "arn:aws:iam::000000000000:root", "…:user/alice", "…:assumed-role/R/s" */
+    str_t user_id;        /* "000000000000" for root, "AIDA…" for a user, "AROA…:session" */
+    str_t access_key;     /* the key id that signed */
+    str_t user_name;      /* IAM user name, when a user */
     str_t session_policy; /* temporary credentials from AssumeRole with a Policy: its JSON text, else empty */
     bool root;
     bool anonymous; /* no credentials (public S3 access) */
+    int64_t mfa_us; /* temporary credentials: when an MFA code authenticated them; 0: none did */
 } principal_t;
 
 struct svc_model;
@@ -79,6 +80,12 @@ typedef struct req {
  * ("arn:aws:sts::ACCT:assumed-role/ROLE/SESSION" → "ROLE"), or STR_NULL when
  * arn is not a role session's. */
 str_t principal_session_role(str_t arn);
+
+/* AWS's MFA condition keys for who at now: aws:MultiFactorAuthPresent is
+ * "true" for temporary credentials an MFA code authenticated, "false" for
+ * other temporary credentials, and absent (empty) for long-term keys;
+ * aws:MultiFactorAuthAge (seconds) only with MFA. */
+void principal_mfa_keys(const principal_t *who, int64_t now_us, char present[8], char age[24]);
 
 int req_fail(req_t *r, const aws_errdef_t *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

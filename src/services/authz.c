@@ -294,7 +294,7 @@ static str_t principal_arn(req_t *r)
 
 /* ==== The check ==== */
 
-#define NCTX 10
+#define NCTX 12
 
 /* The caller's identity policies (none for a root principal, which IAM
  * policies do not bind) with the resource's policy res (may be NULL), by
@@ -310,6 +310,8 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
     int64_t now = time_now_us();
     time_fmt_iso8601(now_iso, now, false);
     snprintf(epoch, sizeof epoch, "%lld", (long long)(now / 1000000));
+    char mfa[8], mfa_age[24];
+    principal_mfa_keys(&r->who, now, mfa, mfa_age);
     str_t vals[NCTX] = {
         r->who.user_name,
         r->who.user_id,
@@ -321,10 +323,21 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
         str_c(epoch),
         STR("false"),
         r->region,
+        str_c(mfa),
+        str_c(mfa_age),
     };
-    static const char *keys[NCTX] = {
-        "aws:username", "aws:userid",      "aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalType",
-        "aws:SourceIp", "aws:CurrentTime", "aws:EpochTime",    "aws:SecureTransport",  "aws:RequestedRegion"};
+    static const char *keys[NCTX] = {"aws:username",
+                                     "aws:userid",
+                                     "aws:PrincipalArn",
+                                     "aws:PrincipalAccount",
+                                     "aws:PrincipalType",
+                                     "aws:SourceIp",
+                                     "aws:CurrentTime",
+                                     "aws:EpochTime",
+                                     "aws:SecureTransport",
+                                     "aws:RequestedRegion",
+                                     "aws:MultiFactorAuthPresent",
+                                     "aws:MultiFactorAuthAge"};
     policy_ctx_t ctx[NCTX];
     size_t nctx = 0;
     for (int i = 0; i < NCTX; i++)

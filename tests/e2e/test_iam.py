@@ -766,3 +766,115 @@ def test_other_account_ids_in_arns(gureum_factory):
     k = c.create_access_key(UserName="acct")["AccessKey"]
     sts = g.client("sts", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
     assert sts.get_caller_identity()["Account"] == "111122223333"
+
+
+# ==== Virtual MFA devices and MFA-authenticated sessions ====
+
+def totp(seed_b32, step):
+    """RFC 6238's code (HMAC-SHA1, 30-second steps, six digits), as an authenticator app computes it."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    mac = hmac.new(base64.b32decode(seed_b32), struct.pack(">Q", step), hashlib.sha1).digest()
+    o = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000)
+
+
+def png_size(png):
+    """The PNG's width and height, after checking its chunks' CRCs and that its pixels inflate."""
+    import struct
+    import zlib
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, size = 8, b"", None
+    while pos < len(png):
+        n, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        data = png[pos + 8:pos + 8 + n]
+        assert struct.unpack(">I", png[pos + 8 + n:pos + 12 + n])[0] == zlib.crc32(kind + data)
+        if kind == b"IHDR":
+            size = struct.unpack(">II", data[:8])
+        elif kind == b"IDAT":
+            idat += data
+        pos += 12 + n
+    assert len(zlib.decompress(idat)) == size[1] * (size[0] + 1)
+    return size
+
+
+def test_virtual_mfa_device_and_mfa_sessions(gureum, tmp_path):
+    """The AWS CLI MFA tutorial: a virtual MFA device (its seed and QR code),
+    enabled with two consecutive TOTP codes; a policy that allows only with
+    aws:MultiFactorAuthPresent; GetSessionToken with the device's current
+    code gives a session that policy allows, a wrong or reused code none."""
+    import time
+    adm = iam(gureum)
+    adm.create_user(UserName="mfa-user")
+    adm.put_user_policy(UserName="mfa-user", PolicyName="need-mfa", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*",
+                                                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))
+    key = adm.create_access_key(UserName="mfa-user")["AccessKey"]
+    dev = adm.create_virtual_mfa_device(VirtualMFADeviceName="mfa-user-phone", Path="/team/")["VirtualMFADevice"]
+    serial = dev["SerialNumber"]
+    assert serial == "arn:aws:iam::000000000000:mfa/team/mfa-user-phone"
+    seed = dev["Base32StringSeed"].decode()
+    assert re.fullmatch(r"[A-Z2-7]{32}", seed)
+    w, h = png_size(dev["QRCodePNG"])
+    assert w == h and w >= 29 * 4
+    assert error_of(adm.create_virtual_mfa_device, VirtualMFADeviceName="mfa-user-phone")[:2] == \
+        ("EntityAlreadyExists", 409)
+
+    now = int(time.time()) // 30
+    assert error_of(adm.enable_mfa_device, UserName="mfa-user", SerialNumber=serial,
+                    AuthenticationCode1=totp(seed, now - 2), AuthenticationCode2=totp(seed, now - 4)) == \
+        ("InvalidAuthenticationCode", 403, "Authentication code for device is not valid.")
+    adm.enable_mfa_device(UserName="mfa-user", SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, now - 2), AuthenticationCode2=totp(seed, now - 1))
+    devs = adm.list_mfa_devices(UserName="mfa-user")["MFADevices"]
+    assert [(d["UserName"], d["SerialNumber"]) for d in devs] == [("mfa-user", serial)]
+    assigned = adm.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert [(d["SerialNumber"], d["User"]["UserName"]) for d in assigned] == [(serial, "mfa-user")]
+    assert adm.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"] == []
+
+    user = dict(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    # long-term keys: aws:MultiFactorAuthPresent is absent, so the Bool condition fails
+    assert error_of(gureum.client("s3", **user).list_buckets)[0] == "AccessDenied"
+    sts = gureum.client("sts", **user)
+    plain = sts.get_session_token()["Credentials"]
+    assert error_of(gureum.client("s3", aws_access_key_id=plain["AccessKeyId"],
+                                  aws_secret_access_key=plain["SecretAccessKey"],
+                                  aws_session_token=plain["SessionToken"]).list_buckets)[0] == "AccessDenied"
+    wrong = "%06d" % ((int(totp(seed, now)) + 1) % 1000000)
+    assert error_of(sts.get_session_token, SerialNumber=serial, TokenCode=wrong)[:2] == ("AccessDenied", 403)
+    code = totp(seed, int(time.time()) // 30)
+    creds = sts.get_session_token(SerialNumber=serial, TokenCode=code, DurationSeconds=900)["Credentials"]
+    s3 = gureum.client("s3", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                       aws_session_token=creds["SessionToken"])
+    assert "Buckets" in s3.list_buckets()
+    # a code is good once
+    assert error_of(sts.get_session_token, SerialNumber=serial, TokenCode=code)[:2] == ("AccessDenied", 403)
+
+    assert error_of(adm.delete_virtual_mfa_device, SerialNumber=serial)[:2] == ("DeleteConflict", 409)
+    report = adm.generate_credential_report() and adm.get_credential_report()["Content"].decode().splitlines()
+    cols = report[0].split(",")
+    row = next(line.split(",") for line in report if line.startswith("mfa-user,"))
+    assert row[cols.index("mfa_active")] == "true"
+    adm.deactivate_mfa_device(UserName="mfa-user", SerialNumber=serial)
+    assert adm.list_mfa_devices(UserName="mfa-user")["MFADevices"] == []
+    adm.delete_virtual_mfa_device(SerialNumber=serial)
+    assert error_of(adm.delete_virtual_mfa_device, SerialNumber=serial)[:2] == ("NoSuchEntity", 404)
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_cli_writes_the_qr_code(gureum, cli, tmp_path):
+    """`aws iam create-virtual-mfa-device --outfile … --bootstrap-method QRCodePNG`
+    writes the QR code as a PNG file; Base32StringSeed writes the seed."""
+    name = "cli-mfa-%d" % CLIS.index(cli)
+    png, seed = tmp_path / "qr.png", tmp_path / "seed.txt"
+    out = cli_json(gureum, cli, "iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", name,
+                   "--outfile", png, "--bootstrap-method", "QRCodePNG")
+    assert out["VirtualMFADevice"]["SerialNumber"].endswith(":mfa/" + name)
+    png_size(png.read_bytes())
+    cli_json(gureum, cli, "iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", name + "-b",
+             "--outfile", seed, "--bootstrap-method", "Base32StringSeed")
+    assert re.fullmatch(r"[A-Z2-7]{32}", seed.read_text())
+    for n in (name, name + "-b"):
+        gureum.aws("iam", "delete-virtual-mfa-device", "--serial-number", "arn:aws:iam::000000000000:mfa/" + n, cli=cli)

@@ -57,7 +57,13 @@ int iam_permissions_boundary(struct app *app, const principal_t *who, arena_t *a
  * changes: the provider's cache forgets everything. */
 void iam_creds_invalidate(void);
 
-/* ==== For STS (sts_glue.c) ==== */
+/* ==== For STS (sts_glue.c, mfa.c) ==== */
+
+/* An MFA code for GetSessionToken or AssumeRole (mfa.c): 1 when serial names
+ * a virtual MFA device assigned to the calling user and code is its current
+ * one-time code, not used before (the device then remembers it); 0 when not;
+ * -1 on failure. */
+int iam_mfa_verify(struct app *app, const principal_t *who, str_t serial, str_t code, arena_t *a);
 
 /* A role as AssumeRole needs it. Strings are in the caller's arena. */
 typedef struct {

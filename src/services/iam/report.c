@@ -63,7 +63,9 @@ static str_t generate(req_t *r)
     sqlite3_stmt *p = iam__stmt(r, "SELECT max_age FROM iam_password_policy WHERE account = ?1", "");
     int64_t max_age = p && sqlite3_step(p) == SQLITE_ROW ? sqlite3_column_int64(p, 0) : 0;
     sqlite3_stmt *st = iam__stmt(r,
-                                 "SELECT u.name, u.path, u.created_us, l.created_us FROM iam_user u "
+                                 "SELECT u.name, u.path, u.created_us, l.created_us, "
+                                 "EXISTS (SELECT 1 FROM iam_mfa m WHERE m.account = u.account AND m.user = u.name) "
+                                 "FROM iam_user u "
                                  "LEFT JOIN iam_login_profile l ON l.account = u.account AND l.user = u.name "
                                  "WHERE u.account = ?1 ORDER BY u.name",
                                  "");
@@ -87,7 +89,7 @@ static str_t generate(req_t *r)
             else
                 buf_put_str(&b, STR("N/A"));
         }
-        buf_put_str(&b, STR(",false"));
+        buf_put_str(&b, sqlite3_column_int(st, 4) ? STR(",true") : STR(",false")); /* mfa_active */
         if (key_columns(r, &b, name) != GR_OK) return STR_NULL;
         buf_put_str(&b, STR(",false,N/A,false,N/A\n"));
     }

@@ -115,6 +115,8 @@ int iam_delete_user(req_t *r, const val_t *in, val_t *out)
          "Cannot delete entity, must delete access keys first."},
         {"SELECT COUNT(*) FROM iam_login_profile WHERE account = ?1 AND user = ?2",
          "Cannot delete entity, must delete login profile first."},
+        {"SELECT COUNT(*) FROM iam_mfa WHERE account = ?1 AND user = ?2",
+         "Cannot delete entity, must delete MFA device first."},
         {"SELECT COUNT(*) FROM iam_group_member WHERE account = ?1 AND user = ?2",
          "Cannot delete entity, must remove users from group first."},
         {"SELECT COUNT(*) FROM iam_attached WHERE account = ?1 AND kind = 'user' AND owner = ?2",

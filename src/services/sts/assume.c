@@ -126,6 +126,12 @@ static void build_ctx(req_t *r, ctx_t *c, const val_t *in)
     ctx_add(r, c, "aws:CurrentTime", str_c(now_iso));
     ctx_add(r, c, "aws:EpochTime", str_c(epoch));
     ctx_add(r, c, "aws:SecureTransport", STR("false"));
+    char *mfa = arena_zalloc(r->arena, 8), *mfa_age = arena_zalloc(r->arena, 24);
+    if (mfa && mfa_age) {
+        principal_mfa_keys(&r->who, now, mfa, mfa_age);
+        ctx_add(r, c, "aws:MultiFactorAuthPresent", str_c(mfa));
+        ctx_add(r, c, "aws:MultiFactorAuthAge", str_c(mfa_age));
+    }
     ctx_add(r, c, "aws:RequestedRegion", r->region);
     ctx_add(r, c, "sts:ExternalId", val_get_str(in, "ExternalId"));
     ctx_add(r, c, "sts:RoleSessionName", val_get_str(in, "RoleSessionName"));
@@ -298,6 +304,11 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
     const policy_t *boundary = bdoc.p ? parse(r, bdoc, POLICY_IDENTITY) : NULL;
     if (bdoc.p && !boundary) return refuse(r, "sts:AssumeRole", role_arn); /* its policy is gone */
 
+    /* An MFA code given here authenticates this request (the trust policy's
+     * aws:MultiFactorAuthPresent) and the session it makes; a chained
+     * session does not inherit its caller's. */
+    r->who.mfa_us = 0;
+    if (sts__mfa(r, in) != GR_OK) return GR_ERR;
     ctx_t ctx = {.n = 0};
     build_ctx(r, &ctx, in);
     str_t canon = str_c(
@@ -334,6 +345,7 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
                                   STR_FMT(session))),
         .user_id = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(role.id), STR_FMT(session))),
         .user_name = STR(""),
+        .mfa_us = r->who.mfa_us,
     };
     if (arena_failed(a)) return GR_ERR;
     sts__creds_t c;

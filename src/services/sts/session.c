@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/iam/iam.h"
 #include "services/sts/sts.h"
 #include "sts_model.h"
 
@@ -77,8 +78,8 @@ int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const cha
     }
     if (store_prepare(db,
                       "INSERT INTO sts_credential (key_id, secret, token, account, arn, user_id, user_name, root, "
-                      "session_policy, kind, created_us, expires_us) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                      "session_policy, kind, created_us, expires_us, mfa_us) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                       -1, &st, NULL) != SQLITE_OK) {
         log_error("sts: %s", sqlite3_errmsg(db));
         return GR_ERR;
@@ -98,6 +99,7 @@ int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const cha
     sqlite3_bind_text(st, 10, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_int64(st, 12, out->expires_us);
+    sqlite3_bind_int64(st, 13, who->mfa_us);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) log_error("sts: %s", sqlite3_errmsg(db));
     store_release(st);
@@ -131,10 +133,11 @@ int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
     sqlite3 *db = db_of(ud);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (store_prepare(db,
-                      "SELECT secret, token, account, arn, user_id, user_name, root, session_policy, expires_us "
-                      "FROM sts_credential WHERE key_id = ?1",
-                      -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(
+            db,
+            "SELECT secret, token, account, arn, user_id, user_name, root, session_policy, expires_us, mfa_us "
+            "FROM sts_credential WHERE key_id = ?1",
+            -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, access_key.p, (int)access_key.len, SQLITE_STATIC);
     int rc = GR_ERR;
@@ -150,7 +153,8 @@ int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
                     .access_key = arena_str(a, access_key),
                     .user_name = col(a, st, 5),
                     .root = sqlite3_column_int(st, 6) != 0,
-                    .session_policy = sqlite3_column_type(st, 7) == SQLITE_NULL ? STR_NULL : col(a, st, 7)},
+                    .session_policy = sqlite3_column_type(st, 7) == SQLITE_NULL ? STR_NULL : col(a, st, 7),
+                    .mfa_us = sqlite3_column_int64(st, 9)},
         };
         /* a session token is never empty: an empty one would let a request without one through */
         rc = arena_failed(a) || out->session_token.len == 0 ? GR_ERR : GR_OK;
@@ -166,6 +170,22 @@ int sts_start(struct app *app)
 
 /* ==== GetSessionToken ==== */
 
+/* SerialNumber and TokenCode (GetSessionToken, AssumeRole): the caller's
+ * virtual MFA device and its current code, checked by IAM (iam_mfa_verify).
+ * On success the request counts as MFA-authenticated from now on
+ * (r->who.mfa_us), which the session issued for it keeps. */
+int sts__mfa(req_t *r, const val_t *in)
+{
+    str_t serial = val_get_str(in, "SerialNumber"), code = val_get_str(in, "TokenCode");
+    if (!serial.p && !code.p) return GR_OK;
+    int ok = serial.p && code.p ? iam_mfa_verify(r->app, &r->who, serial, code, r->arena) : 0;
+    if (ok < 0) return GR_ERR;
+    if (!ok)
+        return req_fail(r, &ERR_AccessDenied, "MultiFactorAuthentication failed with invalid MFA one time pass code. ");
+    r->who.mfa_us = time_now_us();
+    return GR_OK;
+}
+
 /* AWS (STS API reference, GetSessionToken): DurationSeconds 900..129600 for
  * IAM users, default 43200; "Sessions for AWS account owners are restricted
  * to a maximum of 3,600 seconds … If the duration is longer than one hour,
@@ -180,6 +200,7 @@ int sts_get_session_token(req_t *r, const val_t *in, val_t *out)
     int64_t d = val_get_int(in, "DurationSeconds", 43200);
     if (r->who.root && d > 3600) d = 3600;
     d = sts__granted_seconds(d);
+    if (sts__mfa(r, in) != GR_OK) return GR_ERR;
     sts__creds_t c;
     if (sts__issue(r, &r->who, STR_NULL, "GetSessionToken", d, &c) != GR_OK) return GR_ERR;
     return val_set_c(r->arena, out, "Credentials", sts__creds_value(r, &c));

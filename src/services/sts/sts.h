@@ -44,6 +44,9 @@ val_t *sts__creds_value(req_t *r, const sts__creds_t *c);
  * in test builds (GUREUM_TESTING) where GUREUM_STS_MIN_DURATION=N (1..899)
  * makes a request for exactly the 900-second minimum live N seconds. */
 int64_t sts__granted_seconds(int64_t requested);
+/* SerialNumber and TokenCode checked (session.c): GR_OK (r->who.mfa_us set
+ * when they were given), or GR_ERR with AccessDenied recorded. */
+int sts__mfa(req_t *r, const val_t *in);
 /* Is the caller signing with temporary credentials (an ASIA… key)? */
 bool sts__is_session(const req_t *r);
 
