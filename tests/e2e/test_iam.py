@@ -221,6 +221,44 @@ def test_account_password_policy(gureum_factory):
     assert len(stored) == 1 and stored[0][0].startswith("pbkdf2-sha256$") and "weak" not in stored[0][0]
 
 
+def test_change_password_and_reuse_prevention(gureum_factory):
+    """An IAM user changes its own password with the old one: allowed for
+    every user by the policy's AllowUsersToChangePassword, else only with
+    iam:ChangePassword; the new one must satisfy the policy and, with
+    PasswordReusePrevention N, differ from the user's last N."""
+    g = gureum_factory()
+    c = iam(g)
+    c.create_user(UserName="pw-user")
+    c.create_login_profile(UserName="pw-user", Password="First-pass-1", PasswordResetRequired=True)
+    key = c.create_access_key(UserName="pw-user")["AccessKey"]
+    me = iam(g, aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    # no password policy and no permission: refused
+    assert error_of(me.change_password, OldPassword="First-pass-1", NewPassword="Second-pass-2")[:2] == \
+        ("AccessDenied", 403)
+    c.update_account_password_policy(AllowUsersToChangePassword=True, PasswordReusePrevention=2,
+                                     MinimumPasswordLength=8)
+    assert error_of(me.change_password, OldPassword="wrong-old-1", NewPassword="Second-pass-2") == \
+        ("AccessDenied", 403, "The old password is incorrect.")
+    refused = ("PasswordPolicyViolation", 400, "Password does not conform to the account password policy.")
+    assert error_of(me.change_password, OldPassword="First-pass-1", NewPassword="short") == refused
+    me.change_password(OldPassword="First-pass-1", NewPassword="Second-pass-2")
+    assert c.get_login_profile(UserName="pw-user")["LoginProfile"]["PasswordResetRequired"] is False
+    # the last two passwords may not come back; the third-last may
+    assert error_of(me.change_password, OldPassword="Second-pass-2", NewPassword="First-pass-1") == refused
+    me.change_password(OldPassword="Second-pass-2", NewPassword="Third-pass-3")
+    assert error_of(c.update_login_profile, UserName="pw-user", Password="Second-pass-2") == refused
+    c.update_login_profile(UserName="pw-user", Password="First-pass-1")
+    # root is no IAM user
+    assert error_of(c.change_password, OldPassword="x", NewPassword="Another-pass-4")[0] == "InvalidUserType"
+    # without AllowUsersToChangePassword, iam:ChangePassword on oneself does it
+    c.update_account_password_policy(MinimumPasswordLength=8)
+    assert error_of(me.change_password, OldPassword="First-pass-1", NewPassword="Fourth-pass-4")[0] == "AccessDenied"
+    c.put_user_policy(UserName="pw-user", PolicyName="own-password", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ChangePassword",
+                                                "Resource": "arn:aws:iam::*:user/${aws:username}"}]}))
+    me.change_password(OldPassword="First-pass-1", NewPassword="Fourth-pass-4")
+
+
 def test_policy_simulator(gureum):
     """SimulateCustomPolicy and SimulatePrincipalPolicy decide with the
     evaluator that authorizes requests: explicit denies win, conditions read

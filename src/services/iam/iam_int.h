@@ -76,10 +76,14 @@ int iam__exists(req_t *r, const iam__kind_t *k, str_t name, bool fail);
 int iam__entity(req_t *r, const iam__kind_t *k, str_t name, str_t *canon_name, str_t *path, str_t *id,
                 int64_t *created_us);
 /* The account password policy (password.c): GR_OK when pw satisfies it (or
- * there is none), else PasswordPolicyViolation recorded; and the form a
- * login profile's password is stored in (a salted PBKDF2-SHA256 hash). */
-int iam__password_ok(req_t *r, str_t pw);
+ * there is none) and is none of user's last PasswordReusePrevention
+ * passwords (user STR_NULL: no history), else PasswordPolicyViolation
+ * recorded; and the form a login profile's password is stored in (a salted
+ * PBKDF2-SHA256 hash). iam__password_set stores pw as user's login profile
+ * password (create: a new profile) and in its history. */
+int iam__password_ok(req_t *r, str_t user, str_t pw);
 str_t iam__password_hash(req_t *r, str_t pw);
+int iam__password_set(req_t *r, str_t user, str_t pw, bool create, bool reset);
 
 /* UpdateUser and UpdateGroup: NewPath and a new name (member new_name_key,
  * validated as new_name_member) for the entity named by k->name_key; moves

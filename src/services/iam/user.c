@@ -91,6 +91,8 @@ int iam_update_user(req_t *r, const val_t *in, val_t *out)
         "UPDATE iam_group_member SET user = ?3 WHERE account = ?1 AND user = ?2",
         "UPDATE iam_access_key SET user = ?3 WHERE account = ?1 AND user = ?2",
         "UPDATE iam_login_profile SET user = ?3 WHERE account = ?1 AND user = ?2",
+        "UPDATE iam_password_history SET user = ?3 WHERE account = ?1 AND user = ?2",
+        "UPDATE iam_mfa SET user = ?3 WHERE account = ?1 AND user = ?2",
         "UPDATE iam_inline_policy SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
         "UPDATE iam_attached SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
         "UPDATE iam_tag SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
@@ -172,13 +174,7 @@ int iam_create_login_profile(req_t *r, const val_t *in, val_t *out)
     bool reset = val_get_bool(in, "PasswordResetRequired", false);
     int64_t now = iam__now();
     str_t pw = val_get_str(in, "Password");
-    if (iam__password_ok(r, pw) != GR_OK) return GR_ERR;
-    str_t hash = iam__password_hash(r, pw);
-    if (!hash.p || iam__exec(r,
-                             "INSERT INTO iam_login_profile (account, user, password, reset_required, created_us) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5)",
-                             "ssii", name, hash, (int64_t)reset, now) != GR_OK)
-        return GR_ERR;
+    if (iam__password_ok(r, name, pw) != GR_OK || iam__password_set(r, name, pw, true, reset) != GR_OK) return GR_ERR;
     val_t *p = val_new(a, VAL_STRUCT);
     val_set_c(a, p, "UserName", val_str(a, name));
     val_set_c(a, p, "CreateDate", val_time(a, now));
@@ -219,10 +215,7 @@ int iam_update_login_profile(req_t *r, const val_t *in, val_t *out)
     if (iam__exists(r, &iam__user, user, true) != 1) return GR_ERR;
     if (!login_profile(r, user)) return GR_ERR;
     str_t pw = val_get_str(in, "Password");
-    if (pw.p && iam__password_ok(r, pw) != GR_OK) return GR_ERR;
-    str_t hash = pw.p ? iam__password_hash(r, pw) : STR_NULL;
-    if (pw.p && (!hash.p || iam__exec(r, "UPDATE iam_login_profile SET password = ?3 WHERE account = ?1 AND user = ?2",
-                                      "ss", user, hash) != GR_OK))
+    if (pw.p && (iam__password_ok(r, user, pw) != GR_OK || iam__password_set(r, user, pw, false, false) != GR_OK))
         return GR_ERR;
     if (val_get(in, "PasswordResetRequired") &&
         iam__exec(r, "UPDATE iam_login_profile SET reset_required = ?3 WHERE account = ?1 AND user = ?2", "si", user,
@@ -236,5 +229,7 @@ int iam_delete_login_profile(req_t *r, const val_t *in, val_t *out)
     str_t user = val_get_str(in, "UserName");
     if (iam__exists(r, &iam__user, user, true) != 1) return GR_ERR;
     if (!login_profile(r, user)) return GR_ERR;
+    if (iam__exec(r, "DELETE FROM iam_password_history WHERE account = ?1 AND user = ?2", "s", user) != GR_OK)
+        return GR_ERR;
     return iam__exec(r, "DELETE FROM iam_login_profile WHERE account = ?1 AND user = ?2", "s", user);
 }
