@@ -889,6 +889,19 @@ def test_virtual_mfa_device_and_mfa_sessions(gureum, tmp_path):
     assert "Buckets" in s3.list_buckets()
     # a code is good once
     assert error_of(sts.get_session_token, SerialNumber=serial, TokenCode=code)[:2] == ("AccessDenied", 403)
+    # a role whose trust policy asks for MFA: refused to the user's keys, assumed from the MFA session
+    adm.create_role(RoleName="mfa-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"AWS": "arn:aws:iam::000000000000:user/mfa-user"},
+                                                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))
+    adm.put_user_policy(UserName="mfa-user", PolicyName="assume", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    role_arn = "arn:aws:iam::000000000000:role/mfa-role"
+    assert error_of(sts.assume_role, RoleArn=role_arn, RoleSessionName="ss")[:2] == ("AccessDenied", 403)
+    mfa_sts = gureum.client("sts", aws_access_key_id=creds["AccessKeyId"],
+                            aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    assumed = mfa_sts.assume_role(RoleArn=role_arn, RoleSessionName="ss")["AssumedRoleUser"]
+    assert assumed["Arn"] == "arn:aws:sts::000000000000:assumed-role/mfa-role/ss"
 
     assert error_of(adm.delete_virtual_mfa_device, SerialNumber=serial)[:2] == ("DeleteConflict", 409)
     report = adm.generate_credential_report() and adm.get_credential_report()["Content"].decode().splitlines()

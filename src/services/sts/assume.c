@@ -305,9 +305,8 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
     if (bdoc.p && !boundary) return refuse(r, "sts:AssumeRole", role_arn); /* its policy is gone */
 
     /* An MFA code given here authenticates this request (the trust policy's
-     * aws:MultiFactorAuthPresent) and the session it makes; a chained
-     * session does not inherit its caller's. */
-    r->who.mfa_us = 0;
+     * aws:MultiFactorAuthPresent) and the session it makes, as does the
+     * caller's own MFA session (GetSessionToken with a code). */
     if (sts__mfa(r, in) != GR_OK) return GR_ERR;
     ctx_t ctx = {.n = 0};
     build_ctx(r, &ctx, in);
