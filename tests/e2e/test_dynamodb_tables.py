@@ -356,6 +356,9 @@ def test_restore_to_point_in_time(gureum):
                UseLatestRestorableTime=True) == ("TableAlreadyExistsException", "Table already exists: pitr-then")
     assert err(d.restore_table_to_point_in_time, SourceTableName="pitr-none", TargetTableName="pitr-y",
                UseLatestRestorableTime=True) == ("TableNotFoundException", "Table not found: pitr-none")
+    other = "arn:aws:dynamodb:us-east-1:111111111111:table/pitr-src"  # another account's table of that name
+    assert err(d.restore_table_to_point_in_time, SourceTableArn=other, TargetTableName="pitr-y",
+               UseLatestRestorableTime=True) == ("TableNotFoundException", "Table not found: " + other)
     code, _ = err(d.restore_table_to_point_in_time, SourceTableName="pitr-src", TargetTableName="pitr-y",
                   RestoreDateTime=mark - datetime.timedelta(days=1))
     assert code == "InvalidRestoreTimeException"

@@ -447,18 +447,20 @@ static void window(int64_t since, int64_t now, int64_t *earliest, int64_t *last)
     *last = now > *earliest ? now : *earliest;
 }
 
-/* AWS: the source is named by SourceTableName or by SourceTableArn. */
-static str_t source_name(const val_t *in)
+/* AWS: the source is named by SourceTableName or by SourceTableArn; an ARN
+ * of another account or region names no table here (STR_NULL). */
+static str_t source_name(req_t *r, const val_t *in)
 {
     str_t name = val_get_str(in, "SourceTableName"), arn = val_get_str(in, "SourceTableArn");
     if (name.p || !arn.p) return name;
     const char *slash = memchr(arn.p, '/', arn.len);
-    return slash ? str_n(slash + 1, arn.len - (size_t)(slash + 1 - arn.p)) : STR_NULL;
+    str_t tail = slash ? str_n(slash + 1, arn.len - (size_t)(slash + 1 - arn.p)) : STR_NULL;
+    return tail.len && str_eq(ddb__table_arn(r, tail), arn) ? tail : STR_NULL;
 }
 
 int dynamodb_restore_table_to_point_in_time(req_t *r, const val_t *in, val_t *out)
 {
-    str_t target = val_get_str(in, "TargetTableName"), name = source_name(in);
+    str_t target = val_get_str(in, "TargetTableName"), name = source_name(r, in);
     bool latest = val_get_bool(in, "UseLatestRestorableTime", false);
     const val_t *when = val_get(in, "RestoreDateTime");
     if (!val_get_str(in, "SourceTableName").p && !val_get_str(in, "SourceTableArn").p)

@@ -180,7 +180,7 @@ static int pitr_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_ke
         ddb__stmt(db, "INSERT INTO ddb_pitr (tid, at_us, pk, sk, old, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, t->tid);
-    sqlite3_bind_int64(st, 2, time_now_us());
+    sqlite3_bind_int64(st, 2, ddb__txn_us()); /* one time per transaction: a restore never splits one */
     sqlite3_bind_blob(st, 3, k->pk.p ? k->pk.p : "", (int)k->pk.len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, k->sk.p ? k->sk.p : "", (int)k->sk.len, SQLITE_STATIC);
     if (old)

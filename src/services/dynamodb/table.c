@@ -105,13 +105,29 @@ static void write_release(void)
     }
 }
 
+/* Each write transaction's time, strictly increasing in commit order (the
+ * transactions take turns on write_mu): the point-in-time-recovery log
+ * stamps all of a transaction's writes with it, so a restore never splits
+ * a transaction. */
+static int64_t last_txn_us; /* under write_mu */
+static __thread int64_t txn_us;
+
+int64_t ddb__txn_us(void)
+{
+    return txn_us;
+}
+
 int ddb__begin(sqlite3 *db)
 {
     if (!write_held) {
         pthread_mutex_lock(&write_mu);
         write_held = true;
     }
-    if (ddb__exec(db, "BEGIN IMMEDIATE") == GR_OK) return GR_OK;
+    if (ddb__exec(db, "BEGIN IMMEDIATE") == GR_OK) {
+        int64_t now = time_now_us();
+        txn_us = last_txn_us = now > last_txn_us ? now : last_txn_us + 1;
+        return GR_OK;
+    }
     write_release();
     return GR_ERR;
 }

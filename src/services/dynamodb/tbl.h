@@ -85,6 +85,9 @@ double ddb__wcu(size_t bytes);
 
 /* Transactions with BEGIN IMMEDIATE so conditions and writes see one state. */
 int ddb__begin(sqlite3 *db);
+/* The time of this thread's current write transaction (ddb__begin): strictly
+ * increasing in commit order across the process. */
+int64_t ddb__txn_us(void);
 int ddb__commit(sqlite3 *db);
 void ddb__rollback(sqlite3 *db);
 
