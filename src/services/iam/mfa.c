@@ -227,13 +227,19 @@ static int device(req_t *r, str_t serial, mfa_t *m, bool fail)
     return 0;
 }
 
-static int set_step(req_t *r, str_t serial, int64_t step, str_t user, int64_t enabled_us)
+/* Moves device m (as read) to last_step `step`, assigned to user (STR_NULL:
+ * nobody) since enabled_us, only if no other request changed it since it was
+ * read: two uses of one code, or two Enables of one device, cannot both win.
+ * 1 done, 0 lost to another request, -1 failure. */
+static int set_step(req_t *r, const mfa_t *m, int64_t step, str_t user, int64_t enabled_us)
 {
-    return iam__exec(r,
-                     "UPDATE iam_mfa SET last_step = ?3, user = ?4, enabled_us = ?5 WHERE account = ?1 AND "
-                     "serial = ?2",
-                     "sicI", serial, step, user.p ? arena_strndup(r->arena, user.p, user.len) : NULL,
-                     enabled_us ? enabled_us : IAM__NULL_INT);
+    if (iam__exec(r,
+                  "UPDATE iam_mfa SET last_step = ?3, user = ?4, enabled_us = ?5 WHERE account = ?1 AND "
+                  "serial = ?2 AND last_step = ?6 AND user IS ?7",
+                  "sicIic", m->serial, step, user.p ? arena_strndup(r->arena, user.p, user.len) : NULL,
+                  enabled_us ? enabled_us : IAM__NULL_INT, m->last_step, m->user.p) != GR_OK)
+        return -1;
+    return sqlite3_changes(iam__db(r)) == 1;
 }
 
 int iam_create_virtual_mfa_device(req_t *r, const val_t *in, val_t *out)
@@ -300,7 +306,9 @@ int iam_enable_mfa_device(req_t *r, const val_t *in, val_t *out)
     if (iam__exists(r, &iam__user, user, true) != 1 || device(r, serial, &m, true) != 1) return GR_ERR;
     if (m.user.p) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, "MFA Device is already in use.");
     if (two_codes(r, in, &m, &step) != GR_OK) return GR_ERR;
-    if (set_step(r, serial, step, user, iam__now()) != GR_OK) return GR_ERR;
+    int rc = set_step(r, &m, step, user, iam__now());
+    if (rc < 0) return GR_ERR;
+    if (!rc) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, "MFA Device is already in use.");
     iam_creds_invalidate();
     return GR_OK;
 }
@@ -313,7 +321,10 @@ int iam_resync_mfa_device(req_t *r, const val_t *in, val_t *out)
     if (iam__exists(r, &iam__user, user, true) != 1 || device(r, serial, &m, true) != 1) return GR_ERR;
     if (!str_eq(m.user, user)) return req_fail(r, &IAM_ERR_NoSuchEntityException, not_found, STR_FMT(serial));
     if (two_codes(r, in, &m, &step) != GR_OK) return GR_ERR;
-    return set_step(r, serial, step, user, m.enabled_us);
+    int rc = set_step(r, &m, step, user, m.enabled_us);
+    if (!rc)
+        return req_fail(r, &IAM_ERR_InvalidAuthenticationCodeException, "Authentication code for device is not valid.");
+    return rc > 0 ? GR_OK : GR_ERR;
 }
 
 int iam_deactivate_mfa_device(req_t *r, const val_t *in, val_t *out)
@@ -322,7 +333,9 @@ int iam_deactivate_mfa_device(req_t *r, const val_t *in, val_t *out)
     mfa_t m;
     if (iam__exists(r, &iam__user, user, true) != 1 || device(r, serial, &m, true) != 1) return GR_ERR;
     if (!str_eq(m.user, user)) return req_fail(r, &IAM_ERR_NoSuchEntityException, not_found, STR_FMT(serial));
-    if (set_step(r, serial, m.last_step, STR_NULL, 0) != GR_OK) return GR_ERR;
+    int rc = set_step(r, &m, m.last_step, STR_NULL, 0);
+    if (rc < 0) return GR_ERR;
+    if (!rc) return req_fail(r, &IAM_ERR_NoSuchEntityException, not_found, STR_FMT(serial));
     iam_creds_invalidate();
     return GR_OK;
 }
@@ -432,5 +445,5 @@ int iam_mfa_verify(struct app *app, const principal_t *who, str_t serial, str_t 
     if (have <= 0 || !str_eq(m.user, owner)) return have < 0 ? -1 : 0;
     int64_t step = find_step(m.seed, m.last_step, code, STR_NULL, 1, 1);
     if (!step) return 0;
-    return set_step(r, serial, step, m.user, m.enabled_us) == GR_OK ? 1 : -1;
+    return set_step(r, &m, step, m.user, m.enabled_us);
 }
