@@ -170,6 +170,11 @@ static int deny(req_t *r, str_t action, str_t resource)
         return req_fail(r, r->svc->denied, "User: %s is not authorized to perform: %s on resource: %.*s", who,
                         act ? act : "", STR_FMT(resource));
     }
+    /* AWS: SQS over json keeps its query code (x-amzn-query-error:
+     * AccessDenied;Sender), which newer botocore reports. */
+    if (r->svc->model->query_compat)
+        return req_fail(r, &ERR_AccessDenied, "User: %s is not authorized to perform: %.*s on resource: %.*s", who,
+                        STR_FMT(action), STR_FMT(resource));
     switch (r->svc->model->protocol) {
     case PROTO_REST_XML: return req_fail(r, &ERR_AccessDenied, "Access Denied");
     case PROTO_EC2: return req_fail(r, &E_UnauthorizedOperation, "You are not authorized to perform this operation.");
