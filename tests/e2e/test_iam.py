@@ -929,3 +929,38 @@ def test_cli_writes_the_qr_code(gureum, cli, tmp_path):
     assert re.fullmatch(r"[A-Z2-7]{32}", seed.read_text())
     for n in (name, name + "-b"):
         gureum.aws("iam", "delete-virtual-mfa-device", "--serial-number", "arn:aws:iam::000000000000:mfa/" + n, cli=cli)
+
+
+# ==== Service-linked roles ====
+
+def test_service_linked_roles(gureum):
+    """The workshop idiom `aws iam get-role --role-name AWSServiceRoleForElasticLoadBalancing ||
+    aws iam create-service-linked-role --aws-service-name elasticloadbalancing.amazonaws.com`:
+    the role gets AWS's name, path and trust policy, is protected from the ordinary role
+    operations, and goes only through DeleteServiceLinkedRole, whose task reports SUCCEEDED."""
+    c = iam(gureum)
+    name = "AWSServiceRoleForElasticLoadBalancing"
+    assert error_of(c.get_role, RoleName=name)[:2] == ("NoSuchEntity", 404)
+    role = c.create_service_linked_role(AWSServiceName="elasticloadbalancing.amazonaws.com")["Role"]
+    assert role["RoleName"] == name and role["Path"] == "/aws-service-role/elasticloadbalancing.amazonaws.com/"
+    assert role["Arn"] == "arn:aws:iam::000000000000:role/aws-service-role/elasticloadbalancing.amazonaws.com/" + name
+    trust = c.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": ["elasticloadbalancing.amazonaws.com"]}
+    assert error_of(c.create_service_linked_role, AWSServiceName="elasticloadbalancing.amazonaws.com") == (
+        "InvalidInput", 400, "Service role name %s has been taken in this account, please try a different suffix."
+        % name)
+    protected = ("UnmodifiableEntity", 400, "Cannot perform the operation on the protected role '%s' - this role is "
+                 "only modifiable by AWS" % name)
+    assert error_of(c.delete_role, RoleName=name) == protected
+    assert error_of(c.update_assume_role_policy, RoleName=name, PolicyDocument=json.dumps(TRUST)) == protected
+    assert error_of(c.put_role_policy, RoleName=name, PolicyName="p", PolicyDocument=json.dumps(DOC)) == protected
+    asg = c.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", CustomSuffix="web",
+                                       Description="for the web tier")["Role"]
+    assert asg["RoleName"] == "AWSServiceRoleForAutoScaling_web" and asg["Description"] == "for the web tier"
+    assert error_of(c.create_service_linked_role, AWSServiceName="not-a-service")[:2] == ("InvalidInput", 400)
+    assert error_of(c.delete_service_linked_role, RoleName="no-such-role")[:2] == ("NoSuchEntity", 404)
+    for n in (name, asg["RoleName"]):
+        task = c.delete_service_linked_role(RoleName=n)["DeletionTaskId"]
+        assert task.startswith("task/aws-service-role/") and ("/%s/" % n) in task
+        assert c.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
+        assert error_of(c.get_role, RoleName=n)[:2] == ("NoSuchEntity", 404)

@@ -91,6 +91,12 @@ int iam__password_set(req_t *r, str_t user, str_t pw, bool create, bool reset);
  * ?2 the old name and ?3 the new, run in one transaction. */
 int iam__update_entity(req_t *r, const iam__kind_t *k, const val_t *in, const char *new_name_key,
                        const char *new_name_member, const char *const *moves);
+/* CreateRole's work on its input members (role.c; also CreateServiceLinkedRole). */
+int iam__create_role(req_t *r, const val_t *in, val_t *out);
+/* GR_OK unless the role is service-linked (slr.c): then GR_ERR with AWS's
+ * UnmodifiableEntity recorded, as the ordinary role operations answer. */
+int iam__role_protected(req_t *r, str_t name);
+
 /* Path, Name, Id, Arn, CreateDate members of an entity into struct v. */
 void iam__entity_members(req_t *r, val_t *v, const iam__kind_t *k, str_t name, str_t path, str_t id,
                          int64_t created_us);
