@@ -116,7 +116,7 @@ static str_t action_of(req_t *r)
 /* Expands "arn:aws:s3:::{Bucket}/{Key}": {account}, {region} from the
  * request, {Member} from the input's top-level string member ("*" if absent;
  * {Member:self}: the caller's own user name, as IAM's GetUser without a name
- * acts on the caller). */
+ * acts on the caller; {Member:arn}: the member's value when it is an ARN). */
 static str_t resource_of(req_t *r)
 {
     const char *t = r->op->iam_resource;
@@ -133,14 +133,20 @@ static str_t resource_of(req_t *r)
         const char *close = strchr(open, '}');
         if (!close) break;
         str_t name = {open + 1, (size_t)(close - open - 1)};
-        bool self = str_ends_with(name, STR(":self"));
+        bool self = str_ends_with(name, STR(":self")), arn = str_ends_with(name, STR(":arn"));
         if (self) name.len -= 5;
+        if (arn) name.len -= 4;
         if (str_eq_c(name, "account"))
             buf_put_str(&b, r->who.account);
         else if (str_eq_c(name, "region"))
             buf_put_str(&b, r->region);
         else {
             val_t *v = r->in ? val_get_s(r->in, name) : NULL;
+            /* {Member:arn}: the member may hold the resource's whole ARN
+             * (DynamoDB takes a table's ARN as TableName); then it is the
+             * resource. Only where a service declares it: an S3 key that
+             * looks like an ARN must stay a key. */
+            if (arn && v && v->kind == VAL_STR && str_starts_with(v->u.s, STR("arn:"))) return v->u.s;
             if (v && v->kind == VAL_STR)
                 buf_put_str(&b, v->u.s);
             else if (self && r->who.user_name.len)

@@ -309,3 +309,31 @@ def test_role_boundary_caps_sessions(gureum):
         RoleArn=role["Arn"], RoleSessionName="capped"))[:2] == ("AccessDenied", 403)
     iam.delete_role_permissions_boundary(RoleName="bounded-role")
     assert "PermissionsBoundary" not in iam.get_role(RoleName="bounded-role")["Role"]
+
+
+def test_dynamodb_table_arn_as_table_name_is_authorized_as_that_table(gureum, alice):
+    """A policy on a table's ARN covers requests that name the table by its
+    ARN; an ARN of another account's table of the same name is refused."""
+    name, key, secret = alice
+    ddb = gureum.client("dynamodb")
+    ddb.create_table(TableName="authz-arn", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    ddb.put_item(TableName="authz-arn", Item={"k": {"S": "1"}})
+    arn = "arn:aws:dynamodb:us-east-1:%s:table/authz-arn" % ACCT
+    gureum.client("iam").put_user_policy(UserName=name, PolicyName="one-table", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": arn}]}))
+    me = as_user(gureum, key, secret, "dynamodb")
+    for table in ("authz-arn", arn):
+        for _ in range(50):  # the policy reaches authorization within moments
+            try:
+                assert me.get_item(TableName=table, Key={"k": {"S": "1"}})["Item"] == {"k": {"S": "1"}}
+                break
+            except ClientError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("GetItem on %s stayed refused" % table)
+    other = "arn:aws:dynamodb:us-east-1:111111111111:table/authz-arn"
+    code, status, msg = error_of(lambda: me.get_item(TableName=other, Key={"k": {"S": "1"}}))
+    assert (code, status) == ("AccessDeniedException", 400) and other in msg
+    ddb.delete_table(TableName="authz-arn")

@@ -87,6 +87,28 @@ def test_table_arn_as_table_name(call, table):
     assert (status, body["message"]) == (400, "Requested resource not found: Table: nope not found")
 
 
+def test_table_arn_of_another_account_or_region(gureum, call, table):
+    """A table ARN names a table of its own account and region: another
+    account's is refused as AWS refuses it without a resource policy, another
+    region's is not found here; neither reaches the caller's table of that name."""
+    d = gureum.client("dynamodb")
+    d.put_item(TableName=table, Item={"a": {"S": "mine"}})
+    other = "arn:aws:dynamodb:us-east-1:111111111111:table/" + table
+    for op, body in (("GetItem", {"Key": {"a": {"S": "mine"}}}), ("PutItem", {"Item": {"a": {"S": "x"}}}),
+                     ("Scan", {}), ("DescribeTable", {})):
+        status, resp = call(op, dict(body, TableName=other))
+        assert (status, resp["__type"].split("#")[-1]) == (400, "AccessDeniedException"), op
+        assert resp["message"] == ("User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:%s "
+                                   "on resource: %s because no resource-based policy allows the dynamodb:%s action"
+                                   % (op, other, op)), op
+    status, resp = call("BatchGetItem", {"RequestItems": {other: {"Keys": [{"a": {"S": "mine"}}]}}})
+    assert status == 400 and resp["__type"].endswith("AccessDeniedException"), resp
+    status, resp = call("GetItem", {"TableName": "arn:aws:dynamodb:eu-west-1:000000000000:table/" + table,
+                                    "Key": {"a": {"S": "mine"}}})
+    assert (status, resp["__type"].split("#")[-1]) == (400, "ResourceNotFoundException")
+    assert [i["a"]["S"] for i in d.scan(TableName=table)["Items"]] == ["mine"]
+
+
 def test_describe_ttl_names_missing_table(call):
     status, body = call("DescribeTimeToLive", {"TableName": "no-such-table"})
     assert status == 400

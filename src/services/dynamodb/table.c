@@ -433,24 +433,48 @@ static int table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
     return rc;
 }
 
-/* Table names may also be given as ARNs (newer APIs accept both). */
-static str_t table_name_of(str_t name)
+/* Table names may also be given as ARNs (newer APIs accept both). An ARN
+ * names a table of the caller's account and region only: STR_NULL (no
+ * table) for another region's; another account's table is refused as AWS
+ * refuses it without a resource policy granting the caller (*denied). */
+static str_t arn_tail(str_t name)
 {
-    if (str_starts_with(name, STR("arn:"))) {
-        long slash = -1;
-        for (size_t i = 0; i < name.len; i++)
-            if (name.p[i] == '/') {
-                slash = (long)i;
-                break;
-            }
-        if (slash >= 0) return str_sub(name, (size_t)slash + 1, name.len - (size_t)slash - 1);
-    }
-    return name;
+    const char *slash = str_starts_with(name, STR("arn:")) ? memchr(name.p, '/', name.len) : NULL;
+    return slash ? str_sub(name, (size_t)(slash - name.p) + 1, name.len - (size_t)(slash - name.p) - 1) : name;
+}
+
+static str_t table_name_of(req_t *r, str_t name, bool *denied)
+{
+    *denied = false;
+    str_t tail = arn_tail(name);
+    if (tail.p == name.p) return name;
+    str_t own = ddb__table_arn(r, tail);
+    if (str_eq(own, name)) return tail;
+    /* arn:aws:dynamodb:REGION:ACCOUNT:table/NAME: the account is the fifth field */
+    str_t rest = name, field = STR_NULL;
+    for (int i = 0; i < 5 && rest.len; i++) rest = str_cut(rest, ':', &field);
+    *denied = field.len && !str_eq(field, r->who.account);
+    return STR_NULL;
+}
+
+/* AWS: "User: ARN is not authorized to perform: dynamodb:GetItem on resource:
+ * TABLE-ARN because no resource-based policy allows the dynamodb:GetItem action". */
+static int cross_account(req_t *r, str_t arn)
+{
+    const char *action = r->op && r->op->iam_action ? r->op->iam_action : "dynamodb:*";
+    static const aws_errdef_t E_AccessDenied = {"AccessDeniedException", 400, true};
+    return req_fail(r, &E_AccessDenied,
+                    "User: %.*s is not authorized to perform: %s on resource: %.*s because no resource-based policy "
+                    "allows the %s action",
+                    STR_FMT(r->who.arn), action, STR_FMT(arn), action);
 }
 
 int ddb__table_or_fail(req_t *r, sqlite3 *db, str_t name, const char *msg, ddb_table_t *t)
 {
-    int rc = table_load(r, db, table_name_of(name), t);
+    bool denied;
+    str_t own = table_name_of(r, name, &denied);
+    if (denied) return cross_account(r, name);
+    int rc = own.p ? table_load(r, db, own, t) : 1;
     if (rc == 1)
         return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "%s", msg ? msg : "Requested resource not found");
     return rc;
@@ -467,7 +491,7 @@ static int table_or_fail_named(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t
 {
     /* AWS: DescribeTable/DeleteTable/UpdateTable name the table in the message. */
     const char *msg =
-        arena_printf(r->arena, "Requested resource not found: Table: %.*s not found", STR_FMT(table_name_of(name)));
+        arena_printf(r->arena, "Requested resource not found: Table: %.*s not found", STR_FMT(arn_tail(name)));
     return ddb__table_or_fail(r, db, name, msg, t);
 }
 
@@ -1594,7 +1618,9 @@ int ddb__table_fill(req_t *r, str_t text, ddb_table_t *t)
 
 int ddb__table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
 {
-    return table_load(r, db, table_name_of(name), t);
+    bool denied; /* the backup operations answer TableNotFound for another account's table */
+    str_t own = table_name_of(r, name, &denied);
+    return own.p ? table_load(r, db, own, t) : 1;
 }
 
 val_t *ddb__table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *status)
