@@ -447,24 +447,15 @@ static void window(int64_t since, int64_t now, int64_t *earliest, int64_t *last)
     *last = now > *earliest ? now : *earliest;
 }
 
-/* AWS: the source is named by SourceTableName or by SourceTableArn; an ARN
- * of another account or region names no table here (STR_NULL). */
-static str_t source_name(req_t *r, const val_t *in)
-{
-    str_t name = val_get_str(in, "SourceTableName"), arn = val_get_str(in, "SourceTableArn");
-    if (name.p || !arn.p) return name;
-    const char *slash = memchr(arn.p, '/', arn.len);
-    str_t tail = slash ? str_n(slash + 1, arn.len - (size_t)(slash + 1 - arn.p)) : STR_NULL;
-    return tail.len && str_eq(ddb__table_arn(r, tail), arn) ? tail : STR_NULL;
-}
-
 int dynamodb_restore_table_to_point_in_time(req_t *r, const val_t *in, val_t *out)
 {
-    str_t target = val_get_str(in, "TargetTableName"), name = source_name(r, in);
+    /* AWS: the source is named by SourceTableName or by SourceTableArn
+     * (ddb__table_load resolves an ARN of this account and region only). */
+    str_t target = val_get_str(in, "TargetTableName"), name = val_get_str(in, "SourceTableName");
+    if (!name.p) name = val_get_str(in, "SourceTableArn");
     bool latest = val_get_bool(in, "UseLatestRestorableTime", false);
     const val_t *when = val_get(in, "RestoreDateTime");
-    if (!val_get_str(in, "SourceTableName").p && !val_get_str(in, "SourceTableArn").p)
-        return ddb__fail_validation(r, "Either SourceTableArn or SourceTableName must be provided");
+    if (!name.p) return ddb__fail_validation(r, "Either SourceTableArn or SourceTableName must be provided");
     if (latest && when)
         return ddb__fail_validation(r, "Only one of RestoreDateTime or UseLatestRestorableTime can be specified");
     if (!latest && !when)
@@ -472,11 +463,6 @@ int dynamodb_restore_table_to_point_in_time(req_t *r, const val_t *in, val_t *ou
     sqlite3 *db = ddb__db(r);
     if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
     ddb_table_t src, t;
-    if (!name.p) {
-        ddb__rollback(db);
-        return req_fail(r, &DYNAMODB_ERR_TableNotFoundException, "Table not found: %.*s",
-                        STR_FMT(val_get_str(in, "SourceTableArn")));
-    }
     if (table_or_fail(r, db, name, &src) != GR_OK) goto fail;
     if (!src.pitr_since_us) {
         ddb__rollback(db);
