@@ -90,6 +90,16 @@ def test_buses(events):
     assert code_of(e) == "ResourceAlreadyExistsException"
     assert [b["Name"] for b in events.list_event_buses()["EventBuses"]] == ["default", "orders"]
     assert events.describe_event_bus(Name=arn)["Name"] == "orders"
+    # another account's or region's bus ARN names no bus here (it once reached our own "orders")
+    for other in (arn.replace(ACCOUNT, "111111111111"), arn.replace(REGION, "eu-west-1")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            events.describe_event_bus(Name=other)
+        assert code_of(e) == "ResourceNotFoundException", other
+    events.put_rule(Name="on-orders", EventBusName=arn, EventPattern='{"source": ["shop"]}')
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.describe_rule(Name="on-orders", EventBusName=arn.replace(ACCOUNT, "111111111111"))
+    assert code_of(e) == "ResourceNotFoundException"
+    events.delete_rule(Name="on-orders", EventBusName=arn)
     assert events.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team", "Value": "a"}]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         events.describe_event_bus(Name="nope")

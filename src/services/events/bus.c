@@ -50,12 +50,18 @@ int64_t events__now_ms(void)
     return time_now_us() / 1000;
 }
 
-str_t events__bus_name(str_t s)
+static str_t bus_arn(req_t *r, str_t name);
+
+str_t events__bus_name(req_t *r, str_t s)
 {
     if (!s.len) return STR("default");
     if (str_starts_with(s, STR("arn:"))) {
         const char *m = memmem(s.p, s.len, ":event-bus/", 11);
-        if (m) return str_n(m + 11, s.len - (size_t)(m + 11 - s.p));
+        str_t name = m ? str_n(m + 11, s.len - (size_t)(m + 11 - s.p)) : STR_NULL;
+        /* Only this account's and region's ARN names a bus here; another's
+         * stays whole, a name no bus has, so it is not found (it used to
+         * reach the caller's own bus of that name). */
+        if (name.len && str_eq(bus_arn(r, name), s)) return name;
     }
     return s;
 }
@@ -137,7 +143,7 @@ int events_describe_event_bus(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
-    str_t name = events__bus_name(val_get_str(in, "Name"));
+    str_t name = events__bus_name(r, val_get_str(in, "Name"));
     if (!events__bus_exists(db, r->who.account, r->region, name))
         return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(name));
     val_set_c(r->arena, out, "Name", val_str(r->arena, name));

@@ -25,8 +25,9 @@ void events__bind(sqlite3_stmt *st, int i, str_t s);      /* NULL for STR_NULL *
 str_t events__col(arena_t *a, sqlite3_stmt *st, int col); /* STR_NULL for NULL */
 int64_t events__now_ms(void);
 
-/* The bus name from EventBusName (a name or an ARN), "default" when absent. */
-str_t events__bus_name(str_t name_or_arn);
+/* The bus name from EventBusName (a name, or an ARN of the caller's account and
+ * region; another's ARN comes back whole, naming no bus), "default" when absent. */
+str_t events__bus_name(req_t *r, str_t name_or_arn);
 /* Whether the bus exists in the caller's account and region (default always). */
 bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus);
 str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t rule);

@@ -365,7 +365,7 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         const val_t *e = es->u.list.v[i];
         str_t source = val_get_str(e, "Source"), dtype = val_get_str(e, "DetailType"),
               detail = val_get_str(e, "Detail");
-        str_t bus = events__bus_name(val_get_str(e, "EventBusName"));
+        str_t bus = events__bus_name(r, val_get_str(e, "EventBusName"));
         const json_t *dj = detail.p ? json_parse(a, detail, NULL) : NULL;
         val_t *res = NULL;
         if (!source.len)

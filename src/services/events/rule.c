@@ -56,7 +56,7 @@ static int load_rule(req_t *r, sqlite3 *db, str_t bus, str_t name, rule_t *q)
 
 static int rule_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char *member, rule_t *q)
 {
-    str_t bus = events__bus_name(val_get_str(in, "EventBusName"));
+    str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
     str_t name = val_get_str(in, member);
     if (load_rule(r, db, bus, name, q) == GR_OK) return GR_OK;
     return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Rule %.*s does not exist on EventBus %.*s.",
@@ -89,7 +89,7 @@ int events_put_rule(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     str_t name = val_get_str(in, "Name");
-    str_t bus = events__bus_name(val_get_str(in, "EventBusName"));
+    str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
     str_t pattern = val_get_str(in, "EventPattern");
     str_t sched = val_get_str(in, "ScheduleExpression");
     str_t state = val_get_str(in, "State");
@@ -179,7 +179,7 @@ int events_list_rules(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
-    str_t bus = events__bus_name(val_get_str(in, "EventBusName"));
+    str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
     if (!events__bus_exists(db, r->who.account, r->region, bus))
         return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(bus));
     str_t prefix = val_get_str(in, "NamePrefix");
@@ -235,7 +235,7 @@ int events_delete_rule(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     rule_t q;
-    if (load_rule(r, db, events__bus_name(val_get_str(in, "EventBusName")), val_get_str(in, "Name"), &q) != GR_OK)
+    if (load_rule(r, db, events__bus_name(r, val_get_str(in, "EventBusName")), val_get_str(in, "Name"), &q) != GR_OK)
         return GR_OK;
     if (!val_get_bool(in, "Force", false) && target_count(db, q.id) > 0)
         return req_fail(r, &ERR_ValidationException, "Rule can't be deleted since it has targets.");
@@ -488,7 +488,7 @@ int events_list_rule_names_by_target(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
-    str_t bus = events__bus_name(val_get_str(in, "EventBusName"));
+    str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
     sqlite3_stmt *st =
         events__prep(db, "SELECT DISTINCT r.name FROM rule r JOIN target t ON t.rule_id = r.id "
                          "WHERE r.account = ?1 AND r.region = ?2 AND r.bus = ?3 AND t.arn = ?4 ORDER BY r.name");
