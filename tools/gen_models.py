@@ -184,9 +184,13 @@ PATTERN_RELAXED = {
 
 # AWS: members Debian's botocore requires that AWS has made optional since
 # (botocore 1.43): an OIDC provider's ThumbprintList (AWS then uses the
-# IdP's certificate or its own trusted CAs).
+# IdP's certificate or its own trusted CAs); Logs' logGroupName where
+# logGroupIdentifier (a name or an ARN) may name the group instead — the
+# handlers ask for one of the two (logs__group_or_fail).
 REQUIRED_RELAXED = {
     "iam": {("CreateOpenIDConnectProviderRequest", "ThumbprintList")},
+    "logs": {("DescribeLogStreamsRequest", "logGroupName"), ("FilterLogEventsRequest", "logGroupName"),
+             ("GetLogEventsRequest", "logGroupName"), ("GetLogGroupFieldsRequest", "logGroupName")},
 }
 
 # AWS: DynamoDB's TableName also takes a table ARN today (TableArn, 1-1024

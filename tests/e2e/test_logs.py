@@ -298,3 +298,23 @@ def test_tail_follow(gureum, logs):
         reader.join(5)
     msgs = [ln.rstrip("\n").split(" ", 1)[1] for ln in lines if " " in ln]
     assert msgs == ["before", "after-1", "after-2"], (lines, err)
+
+
+def test_group_arn_of_another_account_or_region(gureum, logs):
+    """logGroupIdentifier as an ARN names a group of the caller's account and
+    region only; another account's or region's is not found (it once reached
+    the caller's own group of that name). Debian's model still marks
+    logGroupName required, so the client skips its own validation."""
+    import botocore.config
+    make(logs, "arn-group", "s1")
+    logs = gureum.client("logs", config=botocore.config.Config(parameter_validation=False,
+                                                              retries={"total_max_attempts": 1}))
+    put(logs, "arn-group", "s1", ["hello"])
+    own = "arn:aws:logs:us-east-1:000000000000:log-group:arn-group"
+    got = logs.filter_log_events(logGroupIdentifier=own)["events"]
+    assert [e["message"] for e in got] == ["hello"]
+    for other in (own.replace("000000000000", "111111111111"), own.replace("us-east-1", "eu-west-1")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            logs.filter_log_events(logGroupIdentifier=other)
+        assert code_of(e) == "ResourceNotFoundException", other
+    logs.delete_log_group(logGroupName="arn-group")

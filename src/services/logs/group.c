@@ -75,12 +75,18 @@ int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
     return rc;
 }
 
-/* A group identifier is a name or an ARN "arn:aws:logs:R:A:log-group:NAME[:*]". */
-static str_t group_name_of(str_t ident)
+/* A group identifier is a name or an ARN "arn:aws:logs:R:A:log-group:NAME[:*]".
+ * Only an ARN of the caller's account and region names a group here; another
+ * comes back whole, which no group name can be (names hold no ':'), so it is
+ * not found (it used to reach the caller's own group of that name). */
+static str_t group_name_of(req_t *r, str_t ident)
 {
     if (!str_starts_with(ident, STR("arn:"))) return ident;
     const char *m = memmem(ident.p, ident.len, ":log-group:", 11);
     if (!m) return ident;
+    str_t own =
+        str_c(arena_printf(r->arena, "arn:aws:logs:%.*s:%.*s:log-group:", STR_FMT(r->region), STR_FMT(r->who.account)));
+    if (!str_starts_with(ident, own) || (size_t)(m + 11 - ident.p) != own.len) return ident;
     str_t name = str_n(m + 11, ident.len - (size_t)(m + 11 - ident.p));
     if (str_ends_with(name, STR(":*"))) name.len -= 2;
     return name;
@@ -95,7 +101,7 @@ int logs__group_or_fail(req_t *r, sqlite3 *db, const val_t *in, logs_group_t *g)
     if (name.p && ident.p)
         return req_fail(r, &LOGS_ERR_InvalidParameterException,
                         "LogGroup name and LogGroup ARN are mutually exclusive parameters.");
-    if (!name.p) name = group_name_of(ident);
+    if (!name.p) name = group_name_of(r, ident);
     if (!name.p)
         return req_fail(r, &LOGS_ERR_InvalidParameterException,
                         "Either LogGroupName or LogGroupIdentifier must be provided.");
