@@ -418,6 +418,10 @@ def test_streams(ddb, gureum):
     assert [s["StreamArn"] for s in listed] == [arn]
     d = streams.describe_stream(StreamArn=arn)["StreamDescription"]
     assert d["StreamStatus"] == "ENABLED" and d["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    # the same ARN in another account names no stream here
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        streams.describe_stream(StreamArn=arn.replace(":000000000000:", ":111111111111:"))
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert d["TableName"] == "t-stream" and len(d["Shards"]) == 1
     it = streams.get_shard_iterator(StreamArn=arn, ShardId=d["Shards"][0]["ShardId"],
                                     ShardIteratorType="TRIM_HORIZON")["ShardIterator"]

@@ -98,7 +98,9 @@ static int stream_table_or_fail(req_t *r, sqlite3 *db, str_t arn, ddb_table_t *t
 {
     str_t name;
     const char *msg = arena_printf(r->arena, "Requested resource not found: Stream: %.*s not found", STR_FMT(arn));
-    if (!parse_arn(arn, &name, label)) return req_fail(r, &E_NotFound, "%s", msg);
+    /* the stream of a table of this account and region only */
+    if (!parse_arn(arn, &name, label) || !str_starts_with(arn, ddb__table_arn(r, name)))
+        return req_fail(r, &E_NotFound, "%s", msg);
     if (ddb__table_or_fail(r, db, name, msg, t) != GR_OK) {
         r->err = &E_NotFound;
         return GR_ERR;
