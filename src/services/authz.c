@@ -305,25 +305,29 @@ static str_t principal_arn(req_t *r)
 
 /* ==== The check ==== */
 
-#define NCTX 12
-
-/* The caller's identity policies (none for a root principal, which IAM
- * policies do not bind) with the resource's policy res (may be NULL), by
- * AWS's same- or cross-account logic. */
-static int check(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account,
-                 bool ask_service)
+size_t authz_global_ctx(req_t *r, policy_ctx_t out[AUTHZ_GLOBAL_KEYS])
 {
-    uint64_t gen = iam_generation(); /* before reading IAM, see iam.h */
-
-    /* The global condition keys gureum knows (IAM User Guide, "AWS global
-     * condition context keys"). */
-    char now_iso[32], epoch[24];
+    static const char *keys[AUTHZ_GLOBAL_KEYS] = {"aws:username",
+                                                  "aws:userid",
+                                                  "aws:PrincipalArn",
+                                                  "aws:PrincipalAccount",
+                                                  "aws:PrincipalType",
+                                                  "aws:SourceIp",
+                                                  "aws:CurrentTime",
+                                                  "aws:EpochTime",
+                                                  "aws:SecureTransport",
+                                                  "aws:RequestedRegion",
+                                                  "aws:MultiFactorAuthPresent",
+                                                  "aws:MultiFactorAuthAge"};
+    char *now_iso = arena_zalloc(r->arena, 32), *epoch = arena_zalloc(r->arena, 24);
+    char *mfa = arena_zalloc(r->arena, 8), *mfa_age = arena_zalloc(r->arena, 24);
+    str_t *vals = ARENA_NEWN(r->arena, str_t, AUTHZ_GLOBAL_KEYS);
+    if (!now_iso || !epoch || !mfa || !mfa_age || !vals) return 0;
     int64_t now = time_now_us();
     time_fmt_iso8601(now_iso, now, false);
-    snprintf(epoch, sizeof epoch, "%lld", (long long)(now / 1000000));
-    char mfa[8], mfa_age[24];
+    snprintf(epoch, 24, "%lld", (long long)(now / 1000000));
     principal_mfa_keys(&r->who, now, mfa, mfa_age);
-    str_t vals[NCTX] = {
+    str_t v[AUTHZ_GLOBAL_KEYS] = {
         r->who.user_name,
         r->who.user_id,
         principal_arn(r),
@@ -337,22 +341,24 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
         str_c(mfa),
         str_c(mfa_age),
     };
-    static const char *keys[NCTX] = {"aws:username",
-                                     "aws:userid",
-                                     "aws:PrincipalArn",
-                                     "aws:PrincipalAccount",
-                                     "aws:PrincipalType",
-                                     "aws:SourceIp",
-                                     "aws:CurrentTime",
-                                     "aws:EpochTime",
-                                     "aws:SecureTransport",
-                                     "aws:RequestedRegion",
-                                     "aws:MultiFactorAuthPresent",
-                                     "aws:MultiFactorAuthAge"};
-    policy_ctx_t ctx[NCTX];
-    size_t nctx = 0;
-    for (int i = 0; i < NCTX; i++)
-        if (vals[i].len) ctx[nctx++] = (policy_ctx_t){str_c(keys[i]), &vals[i], 1};
+    size_t n = 0;
+    for (int i = 0; i < AUTHZ_GLOBAL_KEYS; i++)
+        if (v[i].len) {
+            vals[i] = v[i];
+            out[n++] = (policy_ctx_t){str_c(keys[i]), &vals[i], 1};
+        }
+    return n;
+}
+
+/* The caller's identity policies (none for a root principal, which IAM
+ * policies do not bind) with the resource's policy res (may be NULL), by
+ * AWS's same- or cross-account logic. */
+static int check(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account,
+                 bool ask_service)
+{
+    uint64_t gen = iam_generation(); /* before reading IAM, see iam.h */
+    policy_ctx_t ctx[AUTHZ_GLOBAL_KEYS];
+    size_t nctx = authz_global_ctx(r, ctx);
     policy_req_t pr = {.action = action, .resource = resource, .who = &r->who, .ctx = ctx, .nctx = nctx};
 
     pthread_mutex_lock(&z->mu);

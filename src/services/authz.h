@@ -2,6 +2,7 @@
 #ifndef GR_SERVICES_AUTHZ_H
 #define GR_SERVICES_AUTHZ_H
 
+#include "auth/policy.h"
 #include "core/req.h"
 
 typedef struct authz authz_t;
@@ -12,6 +13,15 @@ void authz_free(authz_t *z);
  * and for operations that need no permission); otherwise fails r with the
  * service's access-denied error and returns GR_ERR. */
 int authz_check(req_t *r, authz_t *z);
+
+/* The global condition keys gureum knows (IAM User Guide, "AWS global
+ * condition context keys") for r's caller and request: aws:username,
+ * aws:PrincipalArn, aws:SourceIp, aws:CurrentTime, aws:MultiFactorAuthPresent
+ * and the rest; those with a value go into out, their values in r's arena.
+ * Returns how many. The dispatcher's authorization and AssumeRole's trust
+ * evaluation both use them. */
+#define AUTHZ_GLOBAL_KEYS 12
+size_t authz_global_ctx(req_t *r, policy_ctx_t out[AUTHZ_GLOBAL_KEYS]);
 
 struct policy;
 /* For a service that authorizes its own operations (OPF_NO_AUTHZ in its op

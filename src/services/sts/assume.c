@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "services/app.h"
+#include "services/authz.h"
 #include "services/iam/iam.h"
 #include "services/sts/sts.h"
 #include "sts_model.h"
@@ -103,36 +104,9 @@ static void ctx_add(req_t *r, ctx_t *c, const char *key, str_t val)
  * aws:RequestTag/…, aws:TagKeys for session tags). */
 static void build_ctx(req_t *r, ctx_t *c, const val_t *in)
 {
-    char *now_iso = arena_zalloc(r->arena, 32), *epoch = arena_zalloc(r->arena, 24);
-    if (!now_iso || !epoch) return;
-    int64_t now = time_now_us();
-    time_fmt_iso8601(now_iso, now, false);
-    snprintf(epoch, 24, "%lld", (long long)(now / 1000000));
-    ctx_add(r, c, "aws:username", r->who.user_name);
-    ctx_add(r, c, "aws:userid", r->who.user_id);
-    /* AWS: a role session's aws:PrincipalArn is the role's ARN (its path is
-     * not in the session ARN, so a role with a path is named without it). */
-    str_t parn = r->who.arn;
-    long k = (principal_session_role(parn).p != NULL) ? str_index(parn, '/') : -1;
-    if (k >= 0) {
-        str_t rest = str_sub(parn, (size_t)k + 1, parn.len - (size_t)k - 1), role;
-        str_cut(rest, '/', &role);
-        parn = str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:role/%.*s", STR_FMT(r->who.account), STR_FMT(role)));
-    }
-    ctx_add(r, c, "aws:PrincipalArn", parn);
-    ctx_add(r, c, "aws:PrincipalAccount", r->who.account);
-    ctx_add(r, c, "aws:PrincipalType", str_c(r->who.user_name.len ? "User" : "AssumedRole"));
-    ctx_add(r, c, "aws:SourceIp", str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1"));
-    ctx_add(r, c, "aws:CurrentTime", str_c(now_iso));
-    ctx_add(r, c, "aws:EpochTime", str_c(epoch));
-    ctx_add(r, c, "aws:SecureTransport", STR("false"));
-    char *mfa = arena_zalloc(r->arena, 8), *mfa_age = arena_zalloc(r->arena, 24);
-    if (mfa && mfa_age) {
-        principal_mfa_keys(&r->who, now, mfa, mfa_age);
-        ctx_add(r, c, "aws:MultiFactorAuthPresent", str_c(mfa));
-        ctx_add(r, c, "aws:MultiFactorAuthAge", str_c(mfa_age));
-    }
-    ctx_add(r, c, "aws:RequestedRegion", r->region);
+    policy_ctx_t global[AUTHZ_GLOBAL_KEYS];
+    size_t ng = authz_global_ctx(r, global);
+    for (size_t i = 0; i < ng && c->n < MAX_CTX; i++) c->v[c->n++] = global[i];
     ctx_add(r, c, "sts:ExternalId", val_get_str(in, "ExternalId"));
     ctx_add(r, c, "sts:RoleSessionName", val_get_str(in, "RoleSessionName"));
     const val_t *tags = val_get(in, "Tags");
