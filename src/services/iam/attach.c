@@ -195,9 +195,7 @@ int iam_attach_group_policy(req_t *r, const val_t *in, val_t *out)
 }
 int iam_attach_role_policy(req_t *r, const val_t *in, val_t *out)
 {
-    if (iam__exists(r, &iam__role, val_get_str(in, "RoleName"), true) != 1 ||
-        iam__role_protected(r, val_get_str(in, "RoleName")) != GR_OK)
-        return GR_ERR;
+    if (iam__role_protected(r, val_get_str(in, "RoleName")) != GR_OK) return GR_ERR;
     return attach(r, &iam__role, in);
 }
 int iam_detach_user_policy(req_t *r, const val_t *in, val_t *out)
@@ -210,9 +208,7 @@ int iam_detach_group_policy(req_t *r, const val_t *in, val_t *out)
 }
 int iam_detach_role_policy(req_t *r, const val_t *in, val_t *out)
 {
-    if (iam__exists(r, &iam__role, val_get_str(in, "RoleName"), true) != 1 ||
-        iam__role_protected(r, val_get_str(in, "RoleName")) != GR_OK)
-        return GR_ERR;
+    if (iam__role_protected(r, val_get_str(in, "RoleName")) != GR_OK) return GR_ERR;
     return detach(r, &iam__role, in);
 }
 int iam_list_attached_user_policies(req_t *r, const val_t *in, val_t *out)
@@ -237,9 +233,7 @@ int iam_put_group_policy(req_t *r, const val_t *in, val_t *out)
 }
 int iam_put_role_policy(req_t *r, const val_t *in, val_t *out)
 {
-    if (iam__exists(r, &iam__role, val_get_str(in, "RoleName"), true) != 1 ||
-        iam__role_protected(r, val_get_str(in, "RoleName")) != GR_OK)
-        return GR_ERR;
+    if (iam__role_protected(r, val_get_str(in, "RoleName")) != GR_OK) return GR_ERR;
     return put_inline(r, &iam__role, in);
 }
 int iam_get_user_policy(req_t *r, const val_t *in, val_t *out)

@@ -93,8 +93,9 @@ int iam__update_entity(req_t *r, const iam__kind_t *k, const val_t *in, const ch
                        const char *new_name_member, const char *const *moves);
 /* CreateRole's work on its input members (role.c; also CreateServiceLinkedRole). */
 int iam__create_role(req_t *r, const val_t *in, val_t *out);
-/* GR_OK unless the role is service-linked (slr.c): then GR_ERR with AWS's
- * UnmodifiableEntity recorded, as the ordinary role operations answer. */
+/* GR_OK when the role exists and is not service-linked (slr.c); else GR_ERR
+ * with NoSuchEntity, or AWS's UnmodifiableEntity as the ordinary role
+ * operations answer for a service-linked role, recorded. */
 int iam__role_protected(req_t *r, str_t name);
 
 /* Path, Name, Id, Arn, CreateDate members of an entity into struct v. */

@@ -21,6 +21,7 @@
 #include "core/crc.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "core/wire.h"
 #include "services/iam/iam_int.h"
 
 #define SEED_BYTES 20
@@ -28,6 +29,7 @@
 #define ISSUER "Amazon Web Services"
 
 static const char not_found[] = "VirtualMFADevice with serial number %.*s doesn't exist.";
+static const char bad_code[] = "Authentication code for device is not valid.";
 
 /* ==== TOTP ==== */
 
@@ -176,22 +178,6 @@ static str_t base32(arena_t *a, const unsigned char *p, size_t n)
     return str_n(out, o);
 }
 
-/* "%20"-escapes what an otpauth label or parameter cannot hold as is. */
-static const char *uri_part(arena_t *a, str_t s)
-{
-    buf_t b;
-    buf_init(&b, a);
-    for (size_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-._~@", c))
-            buf_append(&b, &s.p[i], 1);
-        else
-            buf_printf(&b, "%%%02X", c);
-    }
-    buf_append(&b, "", 1);
-    return b.failed ? NULL : b.p;
-}
-
 typedef struct {
     str_t serial, path, name, seed, user;
     int64_t enabled_us, last_step;
@@ -261,10 +247,11 @@ int iam_create_virtual_mfa_device(req_t *r, const val_t *in, val_t *out)
     unsigned char seed[SEED_BYTES];
     id_random_bytes(seed, sizeof seed);
     str_t b32 = base32(a, seed, sizeof seed);
-    const char *label = uri_part(a, name), *acct = uri_part(a, r->who.account), *iss = uri_part(a, STR(ISSUER));
-    if (!b32.p || !label || !acct || !iss) return GR_ERR;
-    const char *uri =
-        arena_printf(a, "otpauth://totp/%s:%s@%s?secret=%.*s&issuer=%s", iss, label, acct, STR_FMT(b32), iss);
+    str_t label = wire_url_encode(a, name, false), acct = wire_url_encode(a, r->who.account, false),
+          iss = wire_url_encode(a, STR(ISSUER), false);
+    if (!b32.p || !label.p || !acct.p || !iss.p) return GR_ERR;
+    const char *uri = arena_printf(a, "otpauth://totp/%.*s:%.*s@%.*s?secret=%.*s&issuer=%.*s", STR_FMT(iss),
+                                   STR_FMT(label), STR_FMT(acct), STR_FMT(b32), STR_FMT(iss));
     str_t png = uri ? qr_png(a, uri) : STR_NULL;
     if (!png.p) return GR_ERR;
     sqlite3_stmt *st = iam__stmt(r,
@@ -293,8 +280,7 @@ static int two_codes(req_t *r, const val_t *in, const mfa_t *m, int64_t *step)
 {
     str_t c1 = val_get_str(in, "AuthenticationCode1"), c2 = val_get_str(in, "AuthenticationCode2");
     *step = find_step(m->seed, m->last_step, c1, c2, 10, 2);
-    if (!*step)
-        return req_fail(r, &IAM_ERR_InvalidAuthenticationCodeException, "Authentication code for device is not valid.");
+    if (!*step) return req_fail(r, &IAM_ERR_InvalidAuthenticationCodeException, bad_code);
     return GR_OK;
 }
 
@@ -313,29 +299,36 @@ int iam_enable_mfa_device(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* Resync and Deactivate: the device SerialNumber names, assigned to the
+ * user UserName names (NoSuchEntity for either missing, or another's). */
+static int users_device(req_t *r, const val_t *in, str_t *user, mfa_t *m)
+{
+    str_t serial = val_get_str(in, "SerialNumber");
+    *user = val_get_str(in, "UserName");
+    if (iam__exists(r, &iam__user, *user, true) != 1 || device(r, serial, m, true) != 1) return GR_ERR;
+    if (!str_eq(m->user, *user)) return req_fail(r, &IAM_ERR_NoSuchEntityException, not_found, STR_FMT(serial));
+    return GR_OK;
+}
+
 int iam_resync_mfa_device(req_t *r, const val_t *in, val_t *out)
 {
-    str_t user = val_get_str(in, "UserName"), serial = val_get_str(in, "SerialNumber");
+    str_t user;
     mfa_t m;
     int64_t step;
-    if (iam__exists(r, &iam__user, user, true) != 1 || device(r, serial, &m, true) != 1) return GR_ERR;
-    if (!str_eq(m.user, user)) return req_fail(r, &IAM_ERR_NoSuchEntityException, not_found, STR_FMT(serial));
-    if (two_codes(r, in, &m, &step) != GR_OK) return GR_ERR;
+    if (users_device(r, in, &user, &m) != GR_OK || two_codes(r, in, &m, &step) != GR_OK) return GR_ERR;
     int rc = set_step(r, &m, step, user, m.enabled_us);
-    if (!rc)
-        return req_fail(r, &IAM_ERR_InvalidAuthenticationCodeException, "Authentication code for device is not valid.");
+    if (!rc) return req_fail(r, &IAM_ERR_InvalidAuthenticationCodeException, bad_code);
     return rc > 0 ? GR_OK : GR_ERR;
 }
 
 int iam_deactivate_mfa_device(req_t *r, const val_t *in, val_t *out)
 {
-    str_t user = val_get_str(in, "UserName"), serial = val_get_str(in, "SerialNumber");
+    str_t user;
     mfa_t m;
-    if (iam__exists(r, &iam__user, user, true) != 1 || device(r, serial, &m, true) != 1) return GR_ERR;
-    if (!str_eq(m.user, user)) return req_fail(r, &IAM_ERR_NoSuchEntityException, not_found, STR_FMT(serial));
+    if (users_device(r, in, &user, &m) != GR_OK) return GR_ERR;
     int rc = set_step(r, &m, m.last_step, STR_NULL, 0);
     if (rc < 0) return GR_ERR;
-    if (!rc) return req_fail(r, &IAM_ERR_NoSuchEntityException, not_found, STR_FMT(serial));
+    if (!rc) return req_fail(r, &IAM_ERR_NoSuchEntityException, not_found, STR_FMT(m.serial));
     iam_creds_invalidate();
     return GR_OK;
 }

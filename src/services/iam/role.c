@@ -122,16 +122,14 @@ int iam_update_role(req_t *r, const val_t *in, val_t *out)
 int iam_update_assume_role_policy(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "RoleName"), doc = val_get_str(in, "PolicyDocument");
-    if (iam__exists(r, &iam__role, name, true) != 1 || iam__role_protected(r, name) != GR_OK ||
-        iam__check_doc(r, doc, true) != GR_OK)
-        return GR_ERR;
+    if (iam__role_protected(r, name) != GR_OK || iam__check_doc(r, doc, true) != GR_OK) return GR_ERR;
     return iam__exec(r, "UPDATE iam_role SET trust = ?3 WHERE account = ?1 AND name = ?2", "ss", name, doc);
 }
 
 int iam_delete_role(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "RoleName");
-    if (iam__exists(r, &iam__role, name, true) != 1 || iam__role_protected(r, name) != GR_OK) return GR_ERR;
+    if (iam__role_protected(r, name) != GR_OK) return GR_ERR;
     static const struct {
         const char *sql, *msg;
     } deps[] = {

@@ -7,12 +7,10 @@
  * names the caller suffices, one that names the account delegates to the
  * caller's identity policies; across accounts both must allow. The role's
  * existence is never revealed to a caller who may not assume it. */
-#include <stdio.h>
 #include <string.h>
 
 #include "auth/policy.h"
 #include "core/buf.h"
-#include "core/gtime.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "services/app.h"
