@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/crc.h"
+#include "core/md5.h"
 #include "services/app.h"
 #include "store/store.h"
 
@@ -24,7 +25,8 @@ typedef struct body_priv {
     blob_writer_t *w; /* made on the first write: a small body may never need one (body_bytes) */
     bool done;        /* committed or aborted: no writer may be made again */
     sigv4_chunked_t *chunked;
-    EVP_MD_CTX *md5, *sha256;
+    md5_ctx_t md5;
+    EVP_MD_CTX *sha256;
     body_cksum_t ck; /* the request's x-amz-checksum-* algorithm (ck.algo NULL: none) */
     bool want_sha256;
     str_t payload_hash;
@@ -94,7 +96,7 @@ static const char *named_algo(const wire_req_t *w)
 /* Digests of decoded bytes, in order: on the loop thread, or on the helper. */
 static void digest(body_priv_t *bp, const char *p, size_t n)
 {
-    EVP_DigestUpdate(bp->md5, p, n);
+    md5_update(&bp->md5, p, n);
     body_cksum_update(&bp->ck, p, n);
 }
 
@@ -239,8 +241,7 @@ body_stream_t *body_begin(req_t *r, const sigv4_t *sig)
     if (!b || !bp) return NULL;
     b->priv = bp;
     bp->r = r;
-    bp->md5 = md_new(a, "MD5");
-    if (!bp->md5) return NULL;
+    md5_init(&bp->md5);
     b->algo = named_algo(&r->w);
     if (b->algo && !body_cksum_begin(a, &bp->ck, str_c(b->algo))) return NULL;
     bp->payload_hash = sig->payload_hash;
@@ -298,8 +299,7 @@ int body_finish(body_stream_t *b)
         hasher_wait(bp->h, 0);
         hasher_stop(bp);
     }
-    unsigned m = 16;
-    EVP_DigestFinal_ex(bp->md5, b->md5, &m);
+    md5_final(&bp->md5, b->md5);
     if (bp->chunked) {
         const char *msg = NULL;
         if (sigv4_chunked_finish(bp->chunked, &b->trailers, &b->ntrailers, &msg) != GR_OK) {

@@ -5,7 +5,6 @@
  * deleted only after the row that named it is gone (a crash in between
  * leaves an unreferenced blob for start-up collection, never a dangling row). */
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "auth/sigv4.h"
 #include "core/log.h"
+#include "core/md5.h"
 #include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
@@ -438,19 +438,9 @@ str_t s3__hex(arena_t *a, const unsigned char *p, size_t n)
     return (str_t){o, n * 2};
 }
 
-static void digest(const char *name, const void *p, size_t n, unsigned char *out, unsigned *outn)
-{
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(c, EVP_get_digestbyname(name), NULL);
-    EVP_DigestUpdate(c, p, n);
-    EVP_DigestFinal_ex(c, out, outn);
-    EVP_MD_CTX_free(c);
-}
-
 void s3__md5(const void *p, size_t n, unsigned char out[16])
 {
-    unsigned m = 16;
-    digest("MD5", p, n, out, &m);
+    md5_of(p, n, out);
 }
 
 /* AWS's x-amz-checksum-* value of bytes in hand: big-endian for the CRCs, base64. */
@@ -633,14 +623,13 @@ int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, 
     size_t n = s3__obj_blobs(r, o, &ids, &sizes);
     enum { CHUNK = 1 << 20 };
     char *buf = n ? malloc(CHUNK) : NULL;
-    EVP_MD_CTX *md = buf ? EVP_MD_CTX_new() : NULL;
-    blob_writer_t *w = md ? blob_begin(s) : NULL;
+    blob_writer_t *w = buf ? blob_begin(s) : NULL;
     if (!w) {
         free(buf);
-        EVP_MD_CTX_free(md);
         return GR_ERR;
     }
-    EVP_DigestInit_ex(md, EVP_md5(), NULL);
+    md5_ctx_t md;
+    md5_init(&md);
     int64_t skip = from, left = len;
     for (size_t i = 0; i < n && left > 0; i++) {
         if (skip >= sizes[i]) {
@@ -657,7 +646,7 @@ int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, 
         while (left > 0) {
             ssize_t got = pread(fd, buf, left < CHUNK ? (size_t)left : CHUNK, at);
             if (got <= 0) break;
-            EVP_DigestUpdate(md, buf, (size_t)got);
+            md5_update(&md, buf, (size_t)got);
             if (ck) body_cksum_update(ck, buf, (size_t)got);
             if (blob_write(w, buf, (size_t)got) != GR_OK) {
                 close(fd);
@@ -669,13 +658,10 @@ int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, 
         close(fd);
     }
     if (left > 0) goto fail;
-    unsigned m = 16;
-    EVP_DigestFinal_ex(md, md5, &m);
-    EVP_MD_CTX_free(md);
+    md5_final(&md, md5);
     free(buf);
     return blob_commit(w, id);
 fail:
-    EVP_MD_CTX_free(md);
     free(buf);
     blob_abort(w);
     return GR_ERR;
