@@ -68,6 +68,10 @@ def merge_newer(model, path):
     for key in ("operations", "shapes"):
         for name, v in extra.get(key, {}).items():
             model[key].setdefault(name, v)
+    # An operation the model has gains what it lacks (ListBuckets' input).
+    for name, v in extra.get("operations", {}).items():
+        for k, x in v.items():
+            model["operations"][name].setdefault(k, x)
     # Members newer than the model's shapes ({"Shape": {"Member": {...}}}),
     # appended after the shape's own, and enum values added to its enums.
     for name, members in extra.get("members", {}).items():

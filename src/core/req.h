@@ -74,6 +74,10 @@ typedef struct req {
      * its headers, before its body was asked for (dispatch_on_headers): the
      * service's own checks then need not run again (S3: the bucket). */
     bool headers_checked;
+    /* Made by a background runner of gureum's own, not read from the wire
+     * (S3's lifecycle runner): answers keep what the wire would round (S3
+     * reports times to the second; the runner orders versions by them). */
+    bool internal;
 } req_t;
 
 /* The role name in an assumed-role session ARN

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import os
 import re
+import time
 import urllib.request
 import zlib
 
@@ -65,6 +66,11 @@ def test_scenario_b1_cli(gureum, cli, tmp_path):
     (d / "sub").mkdir(parents=True)
     (d / "a.txt").write_text("hello\n")
     (d / "sub" / "b.txt").write_text("x\n")
+    # S3 reports LastModified to the second, so to sync a file written in the
+    # second of its upload looks newer than its copy (on AWS too): date the
+    # files two seconds back
+    for f in (d / "a.txt", d / "sub" / "b.txt"):
+        os.utime(f, (time.time() - 2, time.time() - 2))
     out = aws("s3", "sync", "dir", "s3://" + b, "--no-progress")
     ups = sorted(ln for ln in out.splitlines() if ln.strip())
     assert ups == ["upload: dir/a.txt to s3://%s/a.txt" % b, "upload: dir/sub/b.txt to s3://%s/sub/b.txt" % b], out

@@ -8,6 +8,7 @@ One server with a second root account (GUREUM_ACCOUNTS) for the module.
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -103,6 +104,87 @@ def test_create_bucket_conflicts(g, s3, alt):
     assert b not in [x["Name"] for x in alt.list_buckets()["Buckets"]]
     s3.delete_bucket(Bucket=b)
     seoul.delete_bucket(Bucket=b2)
+
+
+def list_buckets_raw(s3, **query):
+    """ListBuckets with query parameters boto3 1.26 lacks (max-buckets,
+    continuation-token, prefix, bucket-region: 2024) → (names, regions,
+    ContinuationToken or None, Prefix or None), read from the XML itself."""
+    import xml.etree.ElementTree as ET
+    got = {}
+
+    def add(request, **_):  # before signing: the old model has no input to carry them
+        request.url += ("&" if "?" in request.url else "?") + urllib.parse.urlencode(query)
+
+    def keep(http_response, **_):
+        got["xml"] = http_response.content
+    s3.meta.events.register("before-sign.s3.ListBuckets", add)
+    s3.meta.events.register("after-call.s3.ListBuckets", keep)
+    try:
+        s3.list_buckets()
+    finally:
+        s3.meta.events.unregister("before-sign.s3.ListBuckets", add)
+        s3.meta.events.unregister("after-call.s3.ListBuckets", keep)
+    ns = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+    root = ET.fromstring(got["xml"])
+    bs = root.findall(ns + "Buckets/" + ns + "Bucket")
+    return ([b.findtext(ns + "Name") for b in bs], [b.findtext(ns + "BucketRegion") for b in bs],
+            root.findtext(ns + "ContinuationToken"), root.findtext(ns + "Prefix"))
+
+
+def test_list_buckets_paginated(g, s3):
+    # AWS (2024): max-buckets, continuation-token, prefix and bucket-region;
+    # each bucket is listed with its region
+    tag = "grl%s" % os.urandom(3).hex()
+    names = ["%s-%d" % (tag, i) for i in range(3)]
+    for n in names:
+        s3.create_bucket(Bucket=n)
+    seoul = g.client("s3", region_name="ap-northeast-2")
+    far = tag + "-z"
+    seoul.create_bucket(Bucket=far, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+    try:
+        got, regions, token, prefix = list_buckets_raw(s3, prefix=tag)
+        assert got == names + [far] and regions == ["us-east-1"] * 3 + ["ap-northeast-2"]
+        assert token is None and prefix == tag
+        seen, token = [], None
+        while True:
+            q = {"prefix": tag, "max-buckets": "3"}
+            if token:
+                q["continuation-token"] = token
+            page, _, token, _ = list_buckets_raw(s3, **q)
+            seen.append(page)
+            if not token:
+                break
+        assert seen == [names, [far]]
+        assert list_buckets_raw(s3, **{"bucket-region": "ap-northeast-2", "prefix": tag})[0] == [far]
+        # unpaginated: every bucket, no token; the parsed answer is unchanged
+        assert set(names) <= {b["Name"] for b in s3.list_buckets()["Buckets"]}
+        for bad in ("0", "10001"):
+            with pytest.raises(ClientError) as ei:
+                list_buckets_raw(s3, **{"max-buckets": bad})
+            assert ei.value.response["Error"] == {
+                "Code": "InvalidArgument", "Message": "Argument max-buckets must be an integer between 1 and 10000."}
+        with pytest.raises(ClientError) as ei:
+            list_buckets_raw(s3, **{"continuation-token": "!!"})
+        assert ei.value.response["Error"]["Code"] == "InvalidArgument"
+    finally:
+        for n in names:
+            s3.delete_bucket(Bucket=n)
+        seoul.delete_bucket(Bucket=far)
+
+
+def test_times_are_whole_seconds(s3, bucket):
+    # AWS: S3 reports LastModified, CreationDate and Initiated to the second
+    # ("2009-10-12T17:50:30.000Z"), so a listing agrees with HEAD's Last-Modified
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"][0]["LastModified"]
+    assert listed.microsecond == 0 and listed == s3.head_object(Bucket=bucket, Key="k")["LastModified"]
+    assert s3.list_object_versions(Bucket=bucket)["Versions"][0]["LastModified"] == listed
+    made = [b["CreationDate"] for b in s3.list_buckets()["Buckets"] if b["Name"] == bucket]
+    assert made and made[0].microsecond == 0
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="u")["UploadId"]
+    assert s3.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["Initiated"].microsecond == 0
+    s3.abort_multipart_upload(Bucket=bucket, Key="u", UploadId=uid)
 
 
 # ==== stored configurations ====

@@ -258,30 +258,55 @@ fail:
     return GR_ERR;
 }
 
-/* AWS: ListBuckets lists the caller's buckets in name order, in every region. */
+/* AWS: ListBuckets lists the caller's buckets in name order, in every region,
+ * each with its region. Paginated when any of max-buckets, prefix,
+ * bucket-region or continuation-token is given (a page of at most 10,000 by
+ * default); the token is the base64 of the page's last name. */
 int s3_list_buckets(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    (void)in;
     if (r->who.anonymous) return req_fail(r, &ERR_AccessDenied, "Access Denied");
+    str_t prefix = val_get_str(in, "Prefix"), region = val_get_str(in, "BucketRegion");
+    str_t token = val_get_str(in, "ContinuationToken"), after = STR("");
+    bool paged = val_get(in, "MaxBuckets") || prefix.p || region.p || token.p;
+    int64_t max = paged ? val_get_int(in, "MaxBuckets", 10000) : INT64_MAX - 1;
+    if (max < 1 || (paged && max > 10000))
+        return req_fail(r, &S3_E_InvalidArgument, "Argument max-buckets must be an integer between 1 and 10000.");
+    if (token.len && (!s3__unb64(a, token, &after) || !after.len))
+        return req_fail(r, &S3_E_InvalidArgument, "The continuation token provided is incorrect");
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (store_prepare(db, "SELECT name, created_us FROM s3_bucket WHERE account = ?1 ORDER BY name", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT name, created_us, region FROM s3_bucket WHERE account = ?1 AND name > ?2"
+                      " AND substr(name, 1, length(?3)) = ?3 AND (?4 IS NULL OR region = ?4) ORDER BY name LIMIT ?5",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, after.p, (int)after.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, prefix.p ? prefix.p : "", (int)prefix.len, SQLITE_STATIC);
+    if (region.p) sqlite3_bind_text(st, 4, region.p, (int)region.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, max + 1); /* one more tells whether another page follows */
     val_t *buckets = val_new(a, VAL_LIST);
+    str_t last = STR_NULL;
+    int64_t n = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ == max) {
+            val_set_c(a, out, "ContinuationToken", val_str(a, s3__b64(a, (const unsigned char *)last.p, last.len)));
+            break;
+        }
         val_t *b = val_new(a, VAL_STRUCT);
-        val_set_c(a, b, "Name", val_str(a, s3__col_str(r, st, 0)));
-        val_set_c(a, b, "CreationDate", val_time(a, sqlite3_column_int64(st, 1)));
+        last = s3__col_str(r, st, 0);
+        val_set_c(a, b, "Name", val_str(a, last));
+        val_set_c(a, b, "CreationDate", s3__time(r, sqlite3_column_int64(st, 1)));
+        val_set_c(a, b, "BucketRegion", val_str(a, s3__col_str(r, st, 2)));
         val_push(a, buckets, b);
     }
     store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return GR_ERR;
     val_set_c(a, out, "Buckets", buckets);
     val_set_c(a, out, "Owner", s3__owner(r));
+    if (prefix.p) val_set_c(a, out, "Prefix", val_str(a, prefix));
     return GR_OK;
 }

@@ -138,6 +138,7 @@ static req_t *owner_req(app_t *app, str_t account, str_t region)
     r->who.arn = str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(account)));
     r->who.user_id = r->who.account;
     r->who.root = true;
+    r->internal = true;
     r->region = arena_str(a, region);
     memcpy(r->id, "lifecycle-runner", 17);
     wire_resp_init(&r->resp, a);

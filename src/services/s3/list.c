@@ -82,7 +82,7 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
         *last = k;
         val_t *o = val_new(a, VAL_STRUCT);
         val_set_c(a, o, "Key", val_str(a, enc(r, w, k)));
-        val_set_c(a, o, "LastModified", val_time(a, sqlite3_column_int64(st, 3)));
+        val_set_c(a, o, "LastModified", s3__time(r, sqlite3_column_int64(st, 3)));
         val_set_c(a, o, "ETag", val_str(a, s3__col_str(r, st, 2)));
         val_set_c(a, o, "Size", val_int(a, sqlite3_column_int64(st, 1)));
         str_t sc = s3__col_str(r, st, 4);

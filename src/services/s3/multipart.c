@@ -279,7 +279,7 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, etag));
-    val_set_c(a, res, "LastModified", val_time(a, now));
+    val_set_c(a, res, "LastModified", s3__time(r, now));
     if (cks.p) val_set_c(a, res, arena_printf(a, "Checksum%s", ck.algo), val_str(a, cks));
     val_set_c(a, out, "CopyPartResult", res);
     if (src.version_id.p) val_set_c(a, out, "CopySourceVersionId", val_str(a, src.version_id));
@@ -728,7 +728,7 @@ int s3_list_parts(req_t *r, const val_t *in, val_t *out)
         int64_t mod = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         val_t *e = val_new(a, VAL_STRUCT);
         val_set_c(a, e, "PartNumber", val_int(a, p[i].num));
-        val_set_c(a, e, "LastModified", val_time(a, mod));
+        val_set_c(a, e, "LastModified", s3__time(r, mod));
         val_set_c(a, e, "ETag", val_str(a, p[i].etag));
         val_set_c(a, e, "Size", val_int(a, p[i].size));
         /* AWS: each part's checksum, of the upload's algorithm */
@@ -838,7 +838,7 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
         last_id = s3__col_str(r, st, 1);
         val_set_c(a, u, "UploadId", val_str(a, last_id));
         val_set_c(a, u, "Key", val_str(a, last_key));
-        val_set_c(a, u, "Initiated", val_time(a, sqlite3_column_int64(st, 2)));
+        val_set_c(a, u, "Initiated", s3__time(r, sqlite3_column_int64(st, 2)));
         str_t sc = s3__col_str(r, st, 4);
         val_set_c(a, u, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
         upload_people(r, s3__col_str(r, st, 3), s3__col_str(r, st, 5), u);

@@ -386,7 +386,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
     }
     s3__attrs_to_output(r, &o.at, out);
     val_set_c(a, out, "AcceptRanges", val_cstr(a, "bytes"));
-    val_set_c(a, out, "LastModified", val_time(a, o.modified_us));
+    val_set_c(a, out, "LastModified", s3__time(r, o.modified_us));
     val_set_c(a, out, "ETag", val_str(a, o.etag));
     int64_t len = o.size ? to - from + 1 : 0;
     val_set_c(a, out, "ContentLength", val_int(a, len));
@@ -656,7 +656,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     expiration_out(r, db, bucket, key, &o, out);
     val_t *res = val_new(a, VAL_STRUCT);
     val_set_c(a, res, "ETag", val_str(a, o.etag));
-    val_set_c(a, res, "LastModified", val_time(a, o.modified_us));
+    val_set_c(a, res, "LastModified", s3__time(r, o.modified_us));
     /* AWS: CopyObjectResult carries the copy's checksum and its type */
     if (o.at.checksum_algo.p && o.at.checksum.p) {
         val_set_c(a, res, arena_printf(a, "Checksum%.*s", STR_FMT(o.at.checksum_algo)), val_str(a, o.at.checksum));
@@ -701,7 +701,7 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
     if (!found || o.delete_marker) return s3__no_such_key(r, key);
     if (s3__sse_for_read(r, in, o.at.sse, false) != GR_OK) return GR_ERR; /* an SSE-C object's key */
     const val_t *want = val_get(in, "ObjectAttributes");
-    val_set_c(a, out, "LastModified", val_time(a, o.modified_us));
+    val_set_c(a, out, "LastModified", s3__time(r, o.modified_us));
     if (o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
     /* AWS: GetObjectAttributes answers the ETag without quotes */
     if (wants(want, "ETag"))

@@ -438,6 +438,11 @@ str_t s3__hex(arena_t *a, const unsigned char *p, size_t n)
     return (str_t){o, n * 2};
 }
 
+val_t *s3__time(req_t *r, int64_t us)
+{
+    return val_time(r->arena, r->internal ? us : us - us % 1000000);
+}
+
 void s3__md5(const void *p, size_t n, unsigned char out[16])
 {
     md5_of(p, n, out);

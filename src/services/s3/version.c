@@ -496,7 +496,7 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, e, "Key", val_str(a, url ? wire_url_encode(a, k, true) : k));
         val_set_c(a, e, "VersionId", val_str(a, vid_out));
         val_set_c(a, e, "IsLatest", val_bool(a, first));
-        val_set_c(a, e, "LastModified", val_time(a, sqlite3_column_int64(st, 6)));
+        val_set_c(a, e, "LastModified", s3__time(r, sqlite3_column_int64(st, 6)));
         val_set_c(a, e, "Owner", s3__listed_owner(r, &owners, s3__col_str(r, st, 8)));
         if (sqlite3_column_int(st, 2)) {
             val_push(a, markers, e);
