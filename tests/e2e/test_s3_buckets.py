@@ -522,6 +522,14 @@ def test_cors_preflight_and_headers(g, s3, bucket):
         s3.meta.events.unregister("before-send.s3.GetObject", add_origin)
     assert seen.get("Access-Control-Allow-Origin") == "https://app.example.com"
     assert seen.get("Access-Control-Expose-Headers") == "ETag"
+    # an actual request naming Access-Control-Request-Method is matched with
+    # that method (ceph/s3-tests' test_cors_origin_response): the anonymous
+    # DELETE is refused, with the headers of the rule that allows GET for *
+    st, h, _ = http(g, "DELETE", "/%s/k" % bucket, headers={
+        "Origin": "http://other.org", "Access-Control-Request-Method": "GET"})
+    assert st == 403 and h["Access-Control-Allow-Origin"] == "*" and h["Access-Control-Allow-Methods"] == "GET"
+    st, h, _ = http(g, "DELETE", "/%s/k" % bucket, headers={"Origin": "http://other.org"})
+    assert st == 403 and "Access-Control-Allow-Origin" not in h
 
 
 # ==== Signature Version 2 ====
