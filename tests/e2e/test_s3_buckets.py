@@ -296,6 +296,14 @@ def test_policy_validation(s3, bucket):
     assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is True
     s3.delete_bucket_policy(Bucket=bucket)
     assert err(lambda: s3.get_bucket_policy(Bucket=bucket)) == ("NoSuchBucketPolicy", 404)
+    # a wildcard that names the bucket is a resource of it; one that cannot is not
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket",
+         "Resource": ["arn:aws:s3:::*", "arn:aws:s3:::*/*", "arn:aws:s3:::%s*" % bucket[:4]]}]}))
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert err(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::x*/*"}]}))) == \
+        ("MalformedPolicy", 400)
 
 
 def test_cross_account_through_policy(s3, alt, bucket):

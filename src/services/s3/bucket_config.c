@@ -496,24 +496,43 @@ static int owner_account_only(req_t *r, str_t bucket)
     return GR_OK;
 }
 
-/* AWS: every Resource of a bucket policy is the bucket or inside it
- * ("Policy has invalid resource"). */
-static bool resource_in_bucket(str_t res, str_t bucket)
+/* '*' (any run) and '?' (one character) of a policy's Resource, over s. */
+static bool res_glob(str_t pat, str_t s)
 {
-    str_t pre = STR("arn:aws:s3:::");
-    if (!str_starts_with(res, pre)) return false;
-    str_t rest = str_sub(res, pre.len, res.len - pre.len);
-    if (!str_starts_with(rest, bucket)) return false;
-    return rest.len == bucket.len || rest.p[bucket.len] == '/';
+    size_t i = 0, j = 0, star = (size_t)-1, back = 0;
+    while (j < s.len) {
+        if (i < pat.len && (pat.p[i] == '?' || pat.p[i] == s.p[j])) {
+            i++, j++;
+        } else if (i < pat.len && pat.p[i] == '*') {
+            star = i++, back = j;
+        } else if (star != (size_t)-1) {
+            i = star + 1, j = ++back;
+        } else {
+            return false;
+        }
+    }
+    while (i < pat.len && pat.p[i] == '*') i++;
+    return i == pat.len;
 }
 
-static bool resources_ok(const json_t *j, str_t bucket)
+/* AWS: every Resource of a bucket policy is the bucket or inside it
+ * ("Policy has invalid resource"); a wildcard may name it ("arn:aws:s3:::*"
+ * in ceph/s3-tests' policies), so the part before the first '/' must match
+ * the bucket's ARN. */
+static bool resource_in_bucket(str_t res, str_t bucket, arena_t *a)
+{
+    long sl = str_index(res, '/');
+    str_t head = sl < 0 ? res : str_sub(res, 0, (size_t)sl);
+    return res_glob(head, str_c(arena_printf(a, "arn:aws:s3:::%.*s", STR_FMT(bucket))));
+}
+
+static bool resources_ok(const json_t *j, str_t bucket, arena_t *a)
 {
     if (!j) return true;
-    if (j->type == JSON_STRING) return resource_in_bucket(j->u.s, bucket);
+    if (j->type == JSON_STRING) return resource_in_bucket(j->u.s, bucket, a);
     if (j->type != JSON_ARRAY) return false;
     for (size_t i = 0; i < j->u.arr.n; i++)
-        if (j->u.arr.v[i]->type != JSON_STRING || !resource_in_bucket(j->u.arr.v[i]->u.s, bucket)) return false;
+        if (j->u.arr.v[i]->type != JSON_STRING || !resource_in_bucket(j->u.arr.v[i]->u.s, bucket, a)) return false;
     return true;
 }
 
@@ -535,7 +554,8 @@ int s3_put_bucket_policy(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < n; i++) {
         const json_t *st = sts && sts->type == JSON_ARRAY ? sts->u.arr.v[i] : sts;
         if (!st || st->type != JSON_OBJECT) continue;
-        if (!resources_ok(json_get(st, "Resource"), b) || !resources_ok(json_get(st, "NotResource"), b))
+        if (!resources_ok(json_get(st, "Resource"), b, r->arena) ||
+            !resources_ok(json_get(st, "NotResource"), b, r->arena))
             return req_fail(r, &E_MalformedPolicy, "Policy has invalid resource");
     }
     val_t *doc = val_new(r->arena, VAL_STRUCT);
