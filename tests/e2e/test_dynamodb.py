@@ -831,6 +831,46 @@ def test_partiql(ddb):
     assert sorted(i["pk"]["S"] for i in page["Items"] + rest["Items"]) == ["a", "b"]
 
 
+def test_partiql_transaction(ddb):
+    # AWS: ExecuteTransaction — all writes as one transaction, or all reads
+    # (one item each, by its whole key) from one snapshot
+    make_table(ddb, "t-pqx")
+    tx = ddb.execute_transaction
+    tx(TransactStatements=[
+        {"Statement": "INSERT INTO \"t-pqx\" VALUE {'pk': 'a', 'sk': 1, 'n': 1}"},
+        {"Statement": "INSERT INTO \"t-pqx\" VALUE {'pk': ?, 'sk': ?, 'n': ?}",
+         "Parameters": [{"S": "b"}, {"N": "1"}, {"N": "2"}]}])
+    got = tx(TransactStatements=[
+        {"Statement": "SELECT * FROM \"t-pqx\" WHERE pk = 'a' AND sk = 1"},
+        {"Statement": "SELECT n FROM \"t-pqx\" WHERE pk = ? AND sk = 1", "Parameters": [{"S": "b"}]},
+        {"Statement": "SELECT * FROM \"t-pqx\" WHERE pk = 'none' AND sk = 1"}])["Responses"]
+    assert got == [{"Item": {"pk": {"S": "a"}, "sk": {"N": "1"}, "n": {"N": "1"}}}, {"Item": {"n": {"N": "2"}}}, {}]
+    # an INSERT of an existing key cancels the whole transaction: the UPDATE is not applied
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        tx(TransactStatements=[
+            {"Statement": "UPDATE \"t-pqx\" SET n = 5 WHERE pk = 'a' AND sk = 1"},
+            {"Statement": "INSERT INTO \"t-pqx\" VALUE {'pk': 'b', 'sk': 1}"}])
+    assert err(e) == ("TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons "
+                      "for specific reasons [None, DuplicateItem]")
+    assert e.value.response["CancellationReasons"][1]["Code"] == "DuplicateItem"
+    assert ddb.get_item(TableName="t-pqx", Key={"pk": {"S": "a"}, "sk": {"N": "1"}})["Item"]["n"] == {"N": "1"}
+    for bad, msg in [
+            ([{"Statement": "SELECT * FROM \"t-pqx\" WHERE pk = 'a' AND sk = 1"},
+              {"Statement": "DELETE FROM \"t-pqx\" WHERE pk = 'a' AND sk = 1"}],
+             "Transaction statements must be all reads or all writes"),
+            ([{"Statement": "SELECT * FROM \"t-pqx\" WHERE pk = 'a'"}],
+             "Where clause does not contain a mandatory equality on all key attributes")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            tx(TransactStatements=bad)
+        assert err(e) == ("ValidationException", msg)
+    writes = [{"Statement": "UPDATE \"t-pqx\" SET n = n + 12, m = 3 SET o = n -1 WHERE pk = 'a' AND sk = 1"},
+              {"Statement": "DELETE FROM \"t-pqx\" WHERE pk = 'b' AND sk = 1"}]
+    tx(TransactStatements=writes, ClientRequestToken="once")
+    tx(TransactStatements=writes, ClientRequestToken="once")  # idempotent: applied once
+    items = ddb.scan(TableName="t-pqx")["Items"]
+    assert items == [{"pk": {"S": "a"}, "sk": {"N": "1"}, "n": {"N": "13"}, "m": {"N": "3"}, "o": {"N": "0"}}]
+
+
 @pytest.mark.parametrize("body,msg", [
     ({"Limit": "23"}, "STRING_VALUE cannot be converted to Integer"),
     ({"ConsistentRead": "23"}, "Unexpected token received from parser"),

@@ -248,6 +248,19 @@ static bool path(pq_t *q, buf_t *b, str_t *first)
     }
 }
 
+/* One operand of an UPDATE's SET value: a literal, or a path of the item
+ * (AWS: "SET n = n + 1"). */
+static bool set_operand(pq_t *q, buf_t *b)
+{
+    tok_t *t = peek(q);
+    bool word = t->k == K_QID || (t->k == K_WORD && !is_word(t, "true") && !is_word(t, "false") && !is_word(t, "null"));
+    if (word) return path(q, b, NULL);
+    val_t *v = literal(q);
+    if (!v) return false;
+    buf_put_str(b, value_ref(q, v));
+    return true;
+}
+
 /* Translates a WHERE condition up to `stop` (or the end) into expression
  * syntax. Collects top-level `key = literal` terms for keys. */
 static bool condition(pq_t *q, buf_t *b, const ddb_table_t *t, val_t *key, bool *only_keys)
@@ -390,9 +403,20 @@ static val_t *token_decode(arena_t *a, str_t t)
 
 static const aws_errdef_t E_Duplicate = {"DuplicateItemException", 400, true};
 
-/* Runs one statement; *item gets the first item for BatchExecuteStatement. */
+/* What a statement would do, for ExecuteTransaction: its kind, and for a
+ * write the PutItem / UpdateItem / DeleteItem input it makes (a transaction
+ * item's body as it is). */
+typedef enum { PQ_SELECT, PQ_INSERT, PQ_UPDATE, PQ_DELETE } pq_kind_t;
+typedef struct {
+    pq_kind_t kind;
+    val_t *in;
+    bool full_key; /* SELECT: equalities on the whole primary key */
+} pq_plan_t;
+
+/* Runs one statement (out gets what ExecuteStatement answers), or with plan
+ * only parses and checks it and says what it would do. */
 static int run_statement(req_t *r, str_t text, const val_t *params, bool consistent, const val_t *outer, val_t *out,
-                         str_t *table_out)
+                         str_t *table_out, pq_plan_t *plan)
 {
     arena_t *a = r->arena;
     pq_t q = {.r = r, .a = a, .params = params};
@@ -431,6 +455,11 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
             if (!condition(&q, &b, &t, key, &only_keys)) goto bad;
         }
         if (peek(&q)->k != K_END) goto trailing;
+        if (plan) {
+            *plan = (pq_plan_t){PQ_SELECT, NULL,
+                                !index.p && only_keys && val_get_s(key, t.pk) && (!t.sk.p || val_get_s(key, t.sk))};
+            return GR_OK;
+        }
         val_set_c(a, in, "TableName", val_str(a, table));
         if (index.p) val_set_c(a, in, "IndexName", val_str(a, index));
         if (b.len) val_set_c(a, in, "FilterExpression", val_str(a, buf_str(&b)));
@@ -474,6 +503,10 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         val_t *nm = val_new(a, VAL_MAP);
         val_set(a, nm, STR("#k"), val_str(a, t.pk));
         val_set_c(a, in, "ExpressionAttributeNames", nm);
+        if (plan) {
+            *plan = (pq_plan_t){PQ_INSERT, in, false};
+            return GR_OK;
+        }
         rc = dynamodb_put_item(r, in, val_new(a, VAL_STRUCT));
         if (rc != GR_OK && r->err == &DYNAMODB_ERR_ConditionalCheckFailedException) {
             r->err_extra = NULL;
@@ -507,10 +540,18 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
                             goto bad;
                         }
                         q.i++;
-                        val_t *v = literal(&q);
-                        if (!v) goto bad;
                         buf_puts(dst, " = ");
-                        buf_put_str(dst, value_ref(&q, v));
+                        if (!set_operand(&q, dst)) goto bad;
+                        tok_t *op = peek(&q);
+                        if (op->k == K_NUM && op->s.p[0] == '-') { /* "n -1": the lexer made -1 a number */
+                            op->s = str_sub(op->s, 1, op->s.len - 1);
+                            buf_puts(dst, " - ");
+                            if (!set_operand(&q, dst)) goto bad;
+                        } else if (is_punct(op, "+") || is_punct(op, "-")) {
+                            buf_printf(dst, " %.*s ", STR_FMT(op->s));
+                            q.i++;
+                            if (!set_operand(&q, dst)) goto bad;
+                        }
                     }
                     if (!is_punct(peek(&q), ",")) break;
                     q.i++;
@@ -544,6 +585,10 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         }
         if (is_update) val_set_c(a, in, "UpdateExpression", val_str(a, buf_str(&upd)));
         set_exprs(&q, in);
+        if (plan) {
+            *plan = (pq_plan_t){is_update ? PQ_UPDATE : PQ_DELETE, in, false};
+            return GR_OK;
+        }
         val_t *o = val_new(a, VAL_STRUCT);
         rc = is_update ? dynamodb_update_item(r, in, o) : dynamodb_delete_item(r, in, o);
         if (rc != GR_OK) r->err_extra = NULL;
@@ -563,7 +608,7 @@ int dynamodb_execute_statement(req_t *r, const val_t *in, val_t *out)
 {
     str_t table = STR_NULL;
     return run_statement(r, val_get_str(in, "Statement"), val_get(in, "Parameters"),
-                         val_get_bool(in, "ConsistentRead", false), in, out, &table);
+                         val_get_bool(in, "ConsistentRead", false), in, out, &table, NULL);
 }
 
 static const char *batch_code(const aws_errdef_t *e)
@@ -589,8 +634,8 @@ int dynamodb_batch_execute_statement(req_t *r, const val_t *in, val_t *out)
         str_t table = STR_NULL;
         r->err = NULL;
         r->err_msg = NULL;
-        int rc =
-            run_statement(r, text, val_get(s, "Parameters"), val_get_bool(s, "ConsistentRead", false), in, o, &table);
+        int rc = run_statement(r, text, val_get(s, "Parameters"), val_get_bool(s, "ConsistentRead", false), in, o,
+                               &table, NULL);
         if (rc == GR_ERR && !r->err) return GR_ERR; /* internal failure */
         if (rc != GR_OK) {
             val_t *err = val_new(a, VAL_STRUCT);
@@ -609,4 +654,78 @@ int dynamodb_batch_execute_statement(req_t *r, const val_t *in, val_t *out)
     r->err_extra = NULL;
     val_set_c(a, out, "Responses", resp);
     return GR_OK;
+}
+
+/* AWS: ExecuteTransaction runs its statements all or nothing: all reads
+ * (SELECTs of one item each, by its whole key) from one snapshot, or all
+ * writes as one TransactWriteItems, with its idempotency token and its
+ * cancellation reasons (an INSERT of an existing key is DuplicateItem). */
+int dynamodb_execute_transaction(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const val_t *stmts = val_get(in, "TransactStatements");
+    size_t n = stmts->u.list.n, reads = 0;
+    pq_plan_t *plans = ARENA_NEWN(a, pq_plan_t, n);
+    if (!plans) return GR_ERR;
+    for (size_t i = 0; i < n; i++) {
+        const val_t *s = stmts->u.list.v[i];
+        str_t table = STR_NULL;
+        if (run_statement(r, val_get_str(s, "Statement"), val_get(s, "Parameters"), false, in, NULL, &table,
+                          &plans[i]) != GR_OK)
+            return GR_ERR;
+        reads += plans[i].kind == PQ_SELECT;
+    }
+    if (reads && reads != n) return ddb__fail_validation(r, "Transaction statements must be all reads or all writes");
+    if (reads) {
+        for (size_t i = 0; i < n; i++)
+            if (!plans[i].full_key)
+                return ddb__fail_validation(r,
+                                            "Where clause does not contain a mandatory equality on all key attributes");
+        sqlite3 *db = ddb__db(r);
+        if (!db || ddb__exec(db, "BEGIN") != GR_OK) return GR_ERR; /* one snapshot for every read */
+        val_t *resp = val_new(a, VAL_LIST);
+        for (size_t i = 0; i < n; i++) {
+            const val_t *s = stmts->u.list.v[i];
+            val_t *o = val_new(a, VAL_STRUCT), *e = val_new(a, VAL_STRUCT);
+            str_t table = STR_NULL;
+            if (run_statement(r, val_get_str(s, "Statement"), val_get(s, "Parameters"), true, in, o, &table, NULL) !=
+                GR_OK) {
+                ddb__rollback(db);
+                return GR_ERR;
+            }
+            const val_t *items = val_get(o, "Items");
+            if (items && items->u.list.n) val_set_c(a, e, "Item", items->u.list.v[0]);
+            val_push(a, resp, e);
+        }
+        ddb__exec(db, "COMMIT");
+        val_set_c(a, out, "Responses", resp);
+        return GR_OK;
+    }
+    static const char *const BODY[] = {[PQ_INSERT] = "Put", [PQ_UPDATE] = "Update", [PQ_DELETE] = "Delete"};
+    val_t *tin = val_new(a, VAL_STRUCT), *items = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < n; i++) {
+        val_t *ti = val_new(a, VAL_STRUCT);
+        val_set_c(a, ti, BODY[plans[i].kind], plans[i].in);
+        val_push(a, items, ti);
+    }
+    val_set_c(a, tin, "TransactItems", items);
+    static const char *const PASS[] = {"ClientRequestToken", "ReturnConsumedCapacity"};
+    for (size_t k = 0; k < 2; k++)
+        if (val_get(in, PASS[k])) val_set_c(a, tin, PASS[k], val_get(in, PASS[k]));
+    int rc = dynamodb_transact_write_items(r, tin, out);
+    const val_t *reasons = r->err_extra ? val_get(r->err_extra, "CancellationReasons") : NULL;
+    if (rc == GR_OK || !reasons || reasons->kind != VAL_LIST || reasons->u.list.n != n) return rc;
+    buf_t b;
+    buf_init(&b, a);
+    for (size_t i = 0; i < n; i++) {
+        val_t *reason = reasons->u.list.v[i];
+        if (plans[i].kind == PQ_INSERT && str_eq_c(val_get_str(reason, "Code"), "ConditionalCheckFailed")) {
+            val_set_c(a, reason, "Code", val_cstr(a, "DuplicateItem"));
+            val_set_c(a, reason, "Message", val_cstr(a, "Duplicate primary key exists in table"));
+        }
+        buf_printf(&b, "%s%.*s", i ? ", " : "", STR_FMT(val_get_str(reason, "Code")));
+    }
+    r->err_msg = arena_printf(a, "Transaction cancelled, please refer cancellation reasons for specific reasons [%.*s]",
+                              (int)b.len, b.p);
+    return rc;
 }
