@@ -7,6 +7,7 @@ One server with a second root account (GUREUM_ACCOUNTS) for the module.
 """
 import json
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -661,6 +662,52 @@ def test_lifecycle_expires_objects_and_uploads(s3, bucket):
     s3.head_bucket(Bucket=bucket)  # any access lets the runner catch up
     assert keys() == ["keep/c", "logs/big"]
     assert err(lambda: s3.list_parts(Bucket=bucket, Key="tmp/upload", UploadId=uid)) == ("NoSuchUpload", 404)
+
+
+@pytest.mark.parametrize("cli", [c for c in __import__("conftest").CLIS][:1])
+def test_archived_object_needs_a_restore(g, s3, bucket, cli):
+    """AWS: a GLACIER / DEEP_ARCHIVE object is not readable (GetObject and
+    copies from it are 403 InvalidObjectState) until RestoreObject makes a
+    restored copy (202, then 200), which lapses after its Days (a test day
+    lasts a second here)."""
+    import time
+    s3.put_object(Bucket=bucket, Key="cold", Body=b"frozen", StorageClass="GLACIER")
+    s3.put_object(Bucket=bucket, Key="deep", Body=b"deeper", StorageClass="DEEP_ARCHIVE")
+    s3.put_object(Bucket=bucket, Key="warm", Body=b"w")
+
+    def refused(call):
+        with pytest.raises(ClientError) as ei:
+            call()
+        r = ei.value.response
+        return r["Error"]["Code"], r["Error"].get("StorageClass"), r["ResponseMetadata"]["HTTPStatusCode"]
+    assert refused(lambda: s3.get_object(Bucket=bucket, Key="cold")) == ("InvalidObjectState", "GLACIER", 403)
+    assert refused(lambda: s3.copy_object(Bucket=bucket, Key="c2", CopySource="%s/deep" % bucket)) == \
+        ("InvalidObjectState", "DEEP_ARCHIVE", 403)
+    assert refused(lambda: s3.restore_object(Bucket=bucket, Key="warm", RestoreRequest={"Days": 1})) == \
+        ("InvalidObjectState", "STANDARD", 403)
+    head = s3.head_object(Bucket=bucket, Key="cold")
+    assert head["StorageClass"] == "GLACIER" and "Restore" not in head
+    r = s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={
+        "Days": 2, "GlacierJobParameters": {"Tier": "Standard"}})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert re.fullmatch(r'ongoing-request="false", expiry-date="\w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT"',
+                        s3.head_object(Bucket=bucket, Key="cold")["Restore"])
+    got = s3.get_object(Bucket=bucket, Key="cold")
+    assert got["Body"].read() == b"frozen" and got["Restore"].startswith('ongoing-request="false"')
+    # copying the restored copy to STANDARD makes a readable object for good
+    s3.copy_object(Bucket=bucket, Key="thawed", CopySource="%s/cold" % bucket, StorageClass="STANDARD")
+    assert s3.get_object(Bucket=bucket, Key="thawed")["Body"].read() == b"frozen"
+    # asked again while restored: 200, and the copy lasts the new Days from now
+    assert s3.restore_object(Bucket=bucket, Key="cold", RestoreRequest={"Days": 1})[
+        "ResponseMetadata"]["HTTPStatusCode"] == 200
+    time.sleep(2.2)
+    assert refused(lambda: s3.get_object(Bucket=bucket, Key="cold"))[0] == "InvalidObjectState"
+    assert "Restore" not in s3.head_object(Bucket=bucket, Key="cold")
+    # the CLI: restore-object, and the refusal as it prints it
+    out = g.aws("s3api", "restore-object", "--bucket", bucket, "--key", "deep", "--restore-request", "Days=1", cli=cli)
+    assert out.returncode == 0, out.stderr
+    out = g.aws("s3api", "get-object", "--bucket", bucket, "--key", "cold", "/dev/null", cli=cli)
+    assert out.returncode != 0 and "(InvalidObjectState)" in out.stderr
 
 
 # ==== browser POST uploads ====

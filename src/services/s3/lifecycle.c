@@ -37,7 +37,7 @@
 #define PERIOD_US (60LL * 1000000) /* how often the runner looks, normally */
 #define RUN_BUDGET 500             /* deletions and aborts per run */
 
-static int64_t day_us(void)
+int64_t s3__day_us(void)
 {
 #ifdef GUREUM_TESTING
     const char *v = getenv("GUREUM_S3_LIFECYCLE_DAY_SECONDS");
@@ -51,7 +51,7 @@ static int64_t day_us(void)
  * simply at creation + Days. */
 static int64_t expiry_of(int64_t created_us, int64_t days)
 {
-    int64_t d = day_us();
+    int64_t d = s3__day_us();
     if (d != DAY_US) return created_us + days * d;
     return (created_us / DAY_US + days + 1) * DAY_US;
 }
@@ -410,7 +410,7 @@ void s3_lifecycle_run(app_t *app, int64_t now)
 
 static int64_t period_us(void)
 {
-    return day_us() == DAY_US ? PERIOD_US : day_us() / 4;
+    return s3__day_us() == DAY_US ? PERIOD_US : s3__day_us() / 4;
 }
 
 /* Claims the run for this period: true for exactly one caller. */

@@ -246,7 +246,8 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     int found = s3__version_get(r, db, sb, sk, svid, &src);
     if (found < 0) return GR_ERR;
     if (!found || src.delete_marker) return s3__no_such_key(r, sk);
-    if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK)
+    if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK ||
+        s3__archive_check(r, &src, NULL, true) != GR_OK)
         return GR_ERR;
     int64_t from = 0, len = src.size;
     str_t range = val_get_str(in, "CopySourceRange");

@@ -326,6 +326,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
     }
     if (s3__sse_for_read(r, in, o.at.sse, false) != GR_OK) return GR_ERR; /* SSE-C key: sse.c */
     if (s3__check_conditions(r, in, &o, false) != GR_OK) return GR_ERR;
+    if (s3__archive_check(r, &o, out, !head) != GR_OK) return GR_ERR; /* HEAD reads no bytes */
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
     if (vers || o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, s3__vid_out(&o)));
@@ -574,7 +575,8 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     if (found < 0) return GR_ERR;
     if (found && src.delete_marker) found = 0;
     if (!found) return s3__no_such_key(r, sk);
-    if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK)
+    if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK ||
+        s3__archive_check(r, &src, NULL, true) != GR_OK)
         return GR_ERR;
     str_t directive = val_get_str(in, "MetadataDirective");
     bool replace = str_eq_c(directive, "REPLACE");
@@ -606,6 +608,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
         if (tagging.p && s3__tags_parse(r, tagging, &o.tags) != GR_OK) return GR_ERR;
     }
     o.lock_mode = STR_NULL, o.lock_until_us = 0, o.legal_hold = false;
+    o.restore_until_us = 0; /* the copy is a new object: not restored, whatever its class */
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
     /* AWS: x-amz-checksum-algorithm names the copy's checksum. The source's

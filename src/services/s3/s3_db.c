@@ -38,6 +38,7 @@ const aws_errdef_t S3_E_KeyTooLong = {"KeyTooLongError", 400, true};
 const aws_errdef_t S3_E_MalformedXML = {"MalformedXML", 400, true};
 const aws_errdef_t S3_E_InvalidArgument = {"InvalidArgument", 400, true};
 const aws_errdef_t S3_E_InvalidPartNumber = {"InvalidPartNumber", 416, true};
+const aws_errdef_t S3_E_InvalidObjectState = {"InvalidObjectState", 403, true};
 
 sqlite3 *s3__db(req_t *r)
 {
@@ -269,7 +270,7 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
     "blob, size, etag, modified_us, parts, part_sizes, part_blobs, content_type, "                                     \
     "content_encoding, content_disposition, content_language, cache_control, expires_us, "                             \
     "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, lock_until_us, legal_hold, sse, "      \
-    "part_checksums, data"
+    "part_checksums, data, restore_until_us"
 const char S3_OBJ_COLS[] = OBJ_COLS;
 
 void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
@@ -290,6 +291,7 @@ void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
     o->at.sse = s3__col_str(r, st, i + 22);
     o->part_checksums = s3__col_str(r, st, i + 23);
     o->data = s3__col_str(r, st, i + 24);
+    o->restore_until_us = sqlite3_column_int64(st, i + 25);
 }
 
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
@@ -332,7 +334,7 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
     if (old_blobs_of(r, db, bucket, key, old) < 0) return GR_ERR;
     static const char sql[] = "INSERT OR REPLACE INTO s3_object (bucket, key, " OBJ_COLS
                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                              "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)";
+                              "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
     sqlite3_stmt *st;
     if (store_prepare(db, sql, sizeof sql - 1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, bucket);
@@ -359,11 +361,31 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
         sqlite3_bind_blob(st, 27, o->data.len ? o->data.p : "", (int)o->data.len, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 27);
+    if (o->restore_until_us) sqlite3_bind_int64(st, 28, o->restore_until_us);
     int rc = sqlite3_step(st);
     store_release(st);
     /* Rewriting a row over its own bytes (copy onto itself) keeps them. */
     if (str_eq(*old, o->part_blobs.p ? o->part_blobs : o->blob)) *old = STR("");
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+int s3__obj_set_restore(sqlite3 *db, str_t bucket, str_t key, str_t vid, int64_t until_us)
+{
+    static const char *const sql[] = {
+        "UPDATE s3_object SET restore_until_us = ?1 WHERE bucket = ?2 AND key = ?3 AND version_id IS ?4",
+        "UPDATE s3_version SET restore_until_us = ?1 WHERE bucket = ?2 AND key = ?3 AND version_id IS ?4"};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        if (store_prepare(db, sql[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+        sqlite3_bind_int64(st, 1, until_us);
+        bind_str(st, 2, bucket);
+        bind_key(st, 3, key);
+        bind_str(st, 4, vid);
+        int rc = sqlite3_step(st);
+        store_release(st);
+        if (rc != SQLITE_DONE) return GR_ERR;
+    }
+    return GR_OK;
 }
 
 int s3__obj_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old)

@@ -17,7 +17,7 @@
 extern const aws_errdef_t S3_E_InvalidBucketName, S3_E_BucketNotEmpty, S3_E_IllegalLocationConstraint,
     S3_E_InvalidLocationConstraint, S3_E_BadDigest, S3_E_InvalidDigest, S3_E_InvalidRange, S3_E_PreconditionFailed,
     S3_E_NotModified, S3_E_InvalidPart, S3_E_InvalidPartOrder, S3_E_EntityTooSmall, S3_E_KeyTooLong, S3_E_MalformedXML,
-    S3_E_InvalidArgument, S3_E_InvalidPartNumber;
+    S3_E_InvalidArgument, S3_E_InvalidPartNumber, S3_E_InvalidObjectState;
 
 #define S3_MIN_PART (5u << 20) /* AWS: every part but the last is at least 5 MiB */
 /* A PUT body up to this size is kept in the object's row (s3_obj_t.data)
@@ -51,7 +51,8 @@ typedef struct {
     str_t lock_mode;  /* GOVERNANCE | COMPLIANCE | STR_NULL */
     int64_t lock_until_us;
     bool legal_hold;
-    bool delete_marker; /* a version row that is a delete marker */
+    bool delete_marker;       /* a version row that is a delete marker */
+    int64_t restore_until_us; /* archived: its restored copy is readable until then; 0: none (restore.c) */
 } s3_obj_t;
 
 sqlite3 *s3__db(req_t *r);
@@ -75,6 +76,19 @@ void s3__rollback(sqlite3 *db);
 /* Columns of an object row in s3_object and s3_version, in s3__obj_read's order. */
 extern const char S3_OBJ_COLS[];
 void s3__obj_read(req_t *r, sqlite3_stmt *st, int first, s3_obj_t *o);
+
+/* ==== archived storage classes (restore.c) ==== */
+/* An object of GLACIER or DEEP_ARCHIVE is read only through a restored copy
+ * (RestoreObject): when reading its bytes, GR_OK if o can be read now, else
+ * InvalidObjectState. out: a GET's or HEAD's answer, given Restore
+ * (x-amz-restore) when o has a restored copy; NULL for a copy's source. */
+int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, bool reading);
+/* A day of S3's calendar in µs (lifecycle expirations, restored copies);
+ * GUREUM_TESTING builds may shorten it (lifecycle.c). */
+int64_t s3__day_us(void);
+/* Sets the restored copy's end on the row of (bucket, key, version vid), the
+ * current version's or an older one's; inside the caller's transaction. */
+int s3__obj_set_restore(sqlite3 *db, str_t bucket, str_t key, str_t vid, int64_t until_us);
 
 /* ==== versions (version.c) ==== */
 typedef enum { S3_VERS_NONE, S3_VERS_ENABLED, S3_VERS_SUSPENDED } s3_vers_t;
