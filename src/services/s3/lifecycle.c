@@ -145,6 +145,64 @@ static req_t *owner_req(app_t *app, str_t account, str_t region)
     return r;
 }
 
+/* What a pass over a bucket's current objects does with each one that the
+ * rule's filter admits (its size; tags are checked by the visitor, after
+ * the cheaper tests). */
+typedef void (*visit_fn)(req_t *r, str_t bucket, const filter_t *f, const val_t *o, int64_t modified, void *ctx,
+                         int *budget);
+
+/* Pages through the rule's objects (ListObjectsV2 under its prefix) as the
+ * bucket owner, calling visit for each, until the budget is spent. */
+static void each_object(app_t *app, str_t bucket, str_t owner, str_t region, const filter_t *f, visit_fn visit,
+                        void *ctx, int *budget)
+{
+    arena_t *outer = arena_new(1u << 20); /* the continuation token between pages */
+    if (!outer) return;
+    str_t token = STR_NULL;
+    do {
+        req_t *r = owner_req(app, owner, region);
+        if (!r) break;
+        arena_t *a = r->arena;
+        val_t *in = val_new(a, VAL_STRUCT), *out = val_new(a, VAL_STRUCT);
+        val_set_c(a, in, "Bucket", val_str(a, bucket));
+        if (f->prefix.len) val_set_c(a, in, "Prefix", val_str(a, f->prefix));
+        if (token.p) val_set_c(a, in, "ContinuationToken", val_str(a, token));
+        token = STR_NULL;
+        if (s3_list_objects_v2(r, in, out) == GR_OK) {
+            const val_t *c = val_get(out, "Contents");
+            for (size_t i = 0; c && c->kind == VAL_LIST && *budget > 0 && i < c->u.list.n; i++) {
+                const val_t *o = c->u.list.v[i], *lm = val_get(o, "LastModified");
+                if (lm && lm->kind == VAL_TIME && size_ok(f, val_get_int(o, "Size", 0)))
+                    visit(r, bucket, f, o, lm->u.t, ctx, budget);
+            }
+            if (*budget > 0 && val_get_bool(out, "IsTruncated", false))
+                token = arena_str(outer, val_get_str(out, "NextContinuationToken"));
+        }
+        arena_free(a);
+    } while (token.p);
+    arena_free(outer);
+}
+
+typedef struct {
+    int64_t days, now;
+} expire_t;
+
+static void expire_one(req_t *r, str_t bucket, const filter_t *f, const val_t *o, int64_t modified, void *ctx,
+                       int *budget)
+{
+    const expire_t *x = ctx;
+    if (x->days > 0 && expiry_of(modified, x->days) > x->now) return;
+    if (!tags_ok(r, f, bucket, val_get(o, "Key"))) return;
+    arena_t *a = r->arena;
+    val_t *din = val_new(a, VAL_STRUCT);
+    val_set_c(a, din, "Bucket", val_str(a, bucket));
+    val_set_c(a, din, "Key", val_get(o, "Key"));
+    r->in = din;
+    (*budget)--;
+    if (s3_delete_object(r, din, val_new(a, VAL_STRUCT)) != GR_OK)
+        log_warn("s3 lifecycle: %.*s/%.*s not expired", STR_FMT(bucket), STR_FMT(val_get_str(o, "Key")));
+}
+
 static void expire_objects(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now,
                            int *budget)
 {
@@ -155,39 +213,60 @@ static void expire_objects(app_t *app, str_t bucket, str_t owner, str_t region, 
     if (days <= 0 && !(date && date->kind == VAL_TIME)) return;
     if (!days && date->u.t > now) return;
     filter_t f = filter_of(rule);
-    arena_t *outer = arena_new(1u << 20); /* the continuation token between pages */
-    if (!outer) return;
-    str_t token = STR_NULL;
-    do {
-        req_t *r = owner_req(app, owner, region);
-        if (!r) break;
-        arena_t *a = r->arena;
-        val_t *in = val_new(a, VAL_STRUCT), *out = val_new(a, VAL_STRUCT);
-        val_set_c(a, in, "Bucket", val_str(a, bucket));
-        if (f.prefix.len) val_set_c(a, in, "Prefix", val_str(a, f.prefix));
-        if (token.p) val_set_c(a, in, "ContinuationToken", val_str(a, token));
-        token = STR_NULL;
-        if (s3_list_objects_v2(r, in, out) == GR_OK) {
-            const val_t *c = val_get(out, "Contents");
-            for (size_t i = 0; c && c->kind == VAL_LIST && *budget > 0 && i < c->u.list.n; i++) {
-                const val_t *o = c->u.list.v[i], *lm = val_get(o, "LastModified");
-                if (!lm || lm->kind != VAL_TIME || !size_ok(&f, val_get_int(o, "Size", 0))) continue;
-                if (days > 0 && expiry_of(lm->u.t, days) > now) continue;
-                if (!tags_ok(r, &f, bucket, val_get(o, "Key"))) continue;
-                val_t *din = val_new(a, VAL_STRUCT);
-                val_set_c(a, din, "Bucket", val_str(a, bucket));
-                val_set_c(a, din, "Key", val_get(o, "Key"));
-                r->in = din;
-                (*budget)--;
-                if (s3_delete_object(r, din, val_new(a, VAL_STRUCT)) != GR_OK)
-                    log_warn("s3 lifecycle: %.*s/%.*s not expired", STR_FMT(bucket), STR_FMT(val_get_str(o, "Key")));
-            }
-            if (*budget > 0 && val_get_bool(out, "IsTruncated", false))
-                token = arena_str(outer, val_get_str(out, "NextContinuationToken"));
-        }
-        arena_free(a);
-    } while (token.p);
-    arena_free(outer);
+    expire_t x = {days, now};
+    each_object(app, bucket, owner, region, &f, expire_one, &x, budget);
+}
+
+/* Storage classes from warmest to coldest: a transition only ever moves an
+ * object colder (AWS's "waterfall"). */
+static int coldness(str_t sc)
+{
+    static const char *const order[] = {"STANDARD", "INTELLIGENT_TIERING", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR",
+                                        "GLACIER",  "DEEP_ARCHIVE"};
+    for (int i = 0; i < (int)(sizeof order / sizeof order[0]); i++)
+        if (str_eq_c(sc, order[i])) return i;
+    return 0;
+}
+
+typedef struct {
+    const val_t *transitions;
+    int64_t now;
+} transit_t;
+
+static void transition_one(req_t *r, str_t bucket, const filter_t *f, const val_t *o, int64_t modified, void *ctx,
+                           int *budget)
+{
+    const transit_t *x = ctx;
+    const val_t *ts = x->transitions;
+    str_t to = STR_NULL, cur = val_get_str(o, "StorageClass");
+    for (size_t k = 0; k < ts->u.list.n; k++) {
+        const val_t *t = ts->u.list.v[k], *date = val_get(t, "Date");
+        int64_t days = val_get_int(t, "Days", -1);
+        bool is_due =
+            days >= 0 ? expiry_of(modified, days) <= x->now : date && date->kind == VAL_TIME && date->u.t <= x->now;
+        str_t sc = val_get_str(t, "StorageClass");
+        if (is_due && coldness(sc) > coldness(to.p ? to : cur)) to = sc;
+    }
+    if (!to.p || !tags_ok(r, f, bucket, val_get(o, "Key"))) return;
+    (*budget)--;
+    sqlite3 *db = s3__db(r);
+    if (!db || s3__obj_set_class(db, bucket, val_get_str(o, "Key"), modified, to) != GR_OK)
+        log_warn("s3 lifecycle: %.*s/%.*s not moved to %.*s", STR_FMT(bucket), STR_FMT(val_get_str(o, "Key")),
+                 STR_FMT(to));
+}
+
+/* Transitions (Days or Date → StorageClass) of current versions: an object
+ * whose age reached a transition's Days moves to the coldest such class, in
+ * place (its bytes, ETag and modification time stay; an archived class makes
+ * it unreadable until restored: restore.c). */
+static void transition_objects(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now,
+                               int *budget)
+{
+    const val_t *ts = val_get(rule, "Transitions");
+    if (!ts || ts->kind != VAL_LIST || !ts->u.list.n) return;
+    filter_t f = filter_of(rule);
+    transit_t x = {ts, now};
+    each_object(app, bucket, owner, region, &f, transition_one, &x, budget);
 }
 
 static void abort_uploads(app_t *app, str_t bucket, str_t owner, str_t region, const val_t *rule, int64_t now,
@@ -394,6 +473,7 @@ static void run(app_t *app, int64_t now, int *budget)
             const val_t *rule = rules->u.list.v[k];
             if (!str_eq_c(val_get_str(rule, "Status"), "Enabled")) continue;
             expire_objects(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now, budget);
+            transition_objects(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now, budget);
             abort_uploads(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now, budget);
             expire_versions(app, jobs[i].bucket, jobs[i].owner, jobs[i].region, rule, now, budget);
         }
