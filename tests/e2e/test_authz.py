@@ -337,3 +337,42 @@ def test_dynamodb_table_arn_as_table_name_is_authorized_as_that_table(gureum, al
     code, status, msg = error_of(lambda: me.get_item(TableName=other, Key={"k": {"S": "1"}}))
     assert (code, status) == ("AccessDeniedException", 400) and other in msg
     ddb.delete_table(TableName="authz-arn")
+
+
+def test_partiql_statements_are_authorized_as_what_they_do(gureum, alice):
+    """AWS: each PartiQL statement needs dynamodb:PartiQLSelect, -Insert,
+    -Update or -Delete on its table (a SELECT from an index, on the index),
+    in ExecuteStatement, BatchExecuteStatement and ExecuteTransaction alike."""
+    name, key, secret = alice
+    ddb = gureum.client("dynamodb")
+    ddb.create_table(TableName="authz-pq", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    ddb.put_item(TableName="authz-pq", Item={"k": {"S": "1"}})
+    arn = "arn:aws:dynamodb:us-east-1:%s:table/authz-pq" % ACCT
+    gureum.client("iam").put_user_policy(UserName=name, PolicyName="select-insert", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert"], "Resource": arn}]}))
+    me = as_user(gureum, key, secret, "dynamodb")
+    for _ in range(50):  # the policy reaches authorization within moments
+        try:
+            assert me.execute_statement(Statement="SELECT * FROM \"authz-pq\" WHERE k = '1'")["Items"]
+            break
+        except ClientError:
+            time.sleep(0.1)
+    else:
+        raise AssertionError("SELECT stayed refused")
+    me.execute_statement(Statement="INSERT INTO \"authz-pq\" VALUE {'k': '2'}")
+    code, status, msg = error_of(lambda: me.execute_statement(Statement="DELETE FROM \"authz-pq\" WHERE k = '1'"))
+    assert (code, status) == ("AccessDeniedException", 400) and "dynamodb:PartiQLDelete" in msg and arn in msg
+    r = me.batch_execute_statement(Statements=[
+        {"Statement": "INSERT INTO \"authz-pq\" VALUE {'k': '3'}"},
+        {"Statement": "UPDATE \"authz-pq\" SET v = 1 WHERE k = '1'"}])["Responses"]
+    assert "Error" not in r[0] and r[1]["Error"]["Code"] == "AccessDenied"
+    code, _, msg = error_of(lambda: me.execute_transaction(TransactStatements=[
+        {"Statement": "INSERT INTO \"authz-pq\" VALUE {'k': '4'}"},
+        {"Statement": "DELETE FROM \"authz-pq\" WHERE k = '2'"}]))
+    assert code == "AccessDeniedException" and "dynamodb:PartiQLDelete" in msg
+    keys = sorted(i["k"]["S"] for i in ddb.scan(TableName="authz-pq")["Items"])
+    assert keys == ["1", "2", "3"]  # the refused transaction wrote nothing
+    ddb.delete_table(TableName="authz-pq")

@@ -13,6 +13,8 @@
 
 #include "core/req.h"
 #include "dynamodb_model.h"
+#include "services/app.h"
+#include "services/authz.h"
 #include "services/dynamodb/tbl.h"
 
 typedef enum { K_END, K_WORD, K_QID, K_STR, K_NUM, K_PARAM, K_PUNCT } kind_t;
@@ -401,6 +403,18 @@ static val_t *token_decode(arena_t *a, str_t t)
     return ddb_item_decode(a, str_n(p, t.len / 2));
 }
 
+/* AWS: a PartiQL statement is authorized as what it does —
+ * dynamodb:PartiQLSelect, PartiQLInsert, PartiQLUpdate or PartiQLDelete — on
+ * its table, or on the index a SELECT reads; the operations that carry
+ * statements are OPF_NO_AUTHZ in dynamodb.ops. */
+static int authorize(req_t *r, const char *what, str_t table, str_t index)
+{
+    str_t arn = ddb__table_arn(r, table);
+    if (index.p) arn = str_c(arena_printf(r->arena, "%.*s/index/%.*s", STR_FMT(arn), STR_FMT(index)));
+    return authz_check_resource(r, ((app_t *)r->app)->authz, str_c(arena_printf(r->arena, "dynamodb:PartiQL%s", what)),
+                                arn, r->who.account, NULL);
+}
+
 static const aws_errdef_t E_Duplicate = {"DuplicateItemException", 400, true};
 
 /* What a statement would do, for ExecuteTransaction: its kind, and for a
@@ -449,6 +463,7 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
                 q.i++;
             }
         if (!expect_word(&q, "from") || !table_ref(&q, &table, &index)) goto bad;
+        if (authorize(r, "Select", table, index) != GR_OK) return GR_ERR;
         if (ddb__table_or_fail(r, db, table, NULL, &t) != GR_OK) return GR_ERR;
         if (is_word(peek(&q), "where")) {
             q.i++;
@@ -496,6 +511,7 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
             goto bad;
         }
         if (peek(&q)->k != K_END) goto trailing;
+        if (authorize(r, "Insert", table, STR_NULL) != GR_OK) return GR_ERR;
         if (ddb__table_or_fail(r, db, table, NULL, &t) != GR_OK) return GR_ERR;
         val_set_c(a, in, "TableName", val_str(a, table));
         val_set_c(a, in, "Item", (val_t *)ddb_inner(item));
@@ -522,6 +538,7 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         buf_init(&upd, a);
         if (!is_update && !expect_word(&q, "from")) goto bad;
         if (!table_ref(&q, &table, &index)) goto bad;
+        if (authorize(r, is_update ? "Update" : "Delete", table, STR_NULL) != GR_OK) return GR_ERR;
         if (ddb__table_or_fail(r, db, table, NULL, &t) != GR_OK) return GR_ERR;
         if (is_update) {
             buf_t sets, removes;
@@ -617,6 +634,7 @@ static const char *batch_code(const aws_errdef_t *e)
     if (e == &DYNAMODB_ERR_ConditionalCheckFailedException) return "ConditionalCheckFailed";
     if (e == &E_Duplicate) return "DuplicateItem";
     if (!strcmp(e->code, "ResourceNotFoundException")) return "ResourceNotFound";
+    if (!strcmp(e->code, "AccessDeniedException")) return "AccessDenied";
     return "ValidationError";
 }
 
