@@ -502,6 +502,24 @@ def test_permissions_tags_concurrency(lam, role):
     assert e.value.response["Error"]["Code"] == "TooManyRequestsException"
     lam.delete_function_concurrency(FunctionName="py-boto")
     assert lam.invoke(FunctionName="py-boto", Payload=b"{}")["StatusCode"] == 200
+    # AWS: reservations together must leave 100 of the account's 1000
+    # unreserved; GetAccountSettings reports the pool and the account's usage
+    lam.put_function_concurrency(FunctionName="py-boto", ReservedConcurrentExecutions=500)
+    others = [f["FunctionName"] for f in lam.list_functions()["Functions"] if f["FunctionName"] != "py-boto"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.put_function_concurrency(FunctionName=others[0], ReservedConcurrentExecutions=401)
+    assert e.value.response["Error"]["Message"] == (
+        "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution "
+        "below its minimum value of [100].")
+    lam.put_function_concurrency(FunctionName="py-boto", ReservedConcurrentExecutions=600)  # its own 500 freed
+    st = lam.get_account_settings()
+    assert st["AccountLimit"]["ConcurrentExecutions"] == 1000
+    assert st["AccountLimit"]["UnreservedConcurrentExecutions"] == 400
+    fns = lam.list_functions()["Functions"]
+    assert st["AccountUsage"]["FunctionCount"] == len(fns)
+    assert st["AccountUsage"]["TotalCodeSize"] >= sum(f["CodeSize"] for f in fns) > 0
+    lam.delete_function_concurrency(FunctionName="py-boto")
+    assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000
 
 
 # ==== Sandbox ====

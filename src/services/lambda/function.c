@@ -910,13 +910,73 @@ int lambda_list_tags(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Reserved concurrency ==== */
 
+/* AWS: an account's (per region) concurrency, and the part of it that no
+ * function's reserved concurrency may take. */
+#define ACCOUNT_CONCURRENCY 1000
+#define UNRESERVED_MIN 100
+
+/* One number from SQL with the caller's account and region as ?1 and ?2
+ * (and `name` as ?3); -1 on error. */
+static int64_t account_sum(req_t *r, const char *sql, str_t name)
+{
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    bind_s(st, 1, r->who.account);
+    bind_s(st, 2, r->region);
+    if (name.p) bind_s(st, 3, name);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    store_release(st);
+    return v;
+}
+
+/* The concurrency the account's functions reserve, but `except`'s. */
+static int64_t reserved_by_others(req_t *r, str_t except)
+{
+    return account_sum(r,
+                       "SELECT COALESCE(SUM(reserved), 0) FROM lambda_function WHERE account = ?1 AND region = ?2 "
+                       "AND reserved > 0 AND name IS NOT ?3",
+                       except.p ? except : STR(""));
+}
+
+/* AWS: GetAccountSettings — the account's limits, and its usage: functions
+ * and the code they, their published versions and its layers keep. */
+int lambda_get_account_settings(req_t *r, const val_t *in, val_t *out)
+{
+    (void)in;
+    arena_t *a = r->arena;
+    int64_t reserved = reserved_by_others(r, STR_NULL);
+    int64_t count = account_sum(r, "SELECT COUNT(*) FROM lambda_function WHERE account = ?1 AND region = ?2", STR_NULL);
+    int64_t code = account_sum(
+        r,
+        "SELECT (SELECT COALESCE(SUM(code_size), 0) FROM lambda_function WHERE account = ?1 AND region = ?2) + "
+        "(SELECT COALESCE(SUM(code_size), 0) FROM lambda_version WHERE account = ?1 AND region = ?2) + "
+        "(SELECT COALESCE(SUM(code_size), 0) FROM lambda_layer WHERE account = ?1 AND region = ?2)",
+        STR_NULL);
+    if (reserved < 0 || count < 0 || code < 0) return GR_ERR;
+    val_t *lim = val_new(a, VAL_STRUCT), *use = val_new(a, VAL_STRUCT);
+    val_set_c(a, lim, "TotalCodeSize", val_int(a, 80530636800LL)); /* 75 GB */
+    val_set_c(a, lim, "CodeSizeUnzipped", val_int(a, 262144000));
+    val_set_c(a, lim, "CodeSizeZipped", val_int(a, 52428800));
+    val_set_c(a, lim, "ConcurrentExecutions", val_int(a, ACCOUNT_CONCURRENCY));
+    val_set_c(a, lim, "UnreservedConcurrentExecutions", val_int(a, ACCOUNT_CONCURRENCY - reserved));
+    val_set_c(a, use, "TotalCodeSize", val_int(a, code));
+    val_set_c(a, use, "FunctionCount", val_int(a, count));
+    val_set_c(a, out, "AccountLimit", lim);
+    val_set_c(a, out, "AccountUsage", use);
+    return GR_OK;
+}
+
 int lambda_put_function_concurrency(req_t *r, const val_t *in, val_t *out)
 {
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     int64_t n = val_get_int(in, "ReservedConcurrentExecutions", 0);
-    /* AWS: the account's unreserved pool must keep at least 100 of its 1000 */
-    if (n > 900)
+    int64_t others = reserved_by_others(r, f.name);
+    if (others < 0) return GR_ERR;
+    /* AWS: the account's unreserved pool must keep at least 100 of its 1000,
+     * counting what every other function reserves */
+    if (others + n > ACCOUNT_CONCURRENCY - UNRESERVED_MIN)
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
                         "Specified ReservedConcurrentExecutions for function decreases account's "
                         "UnreservedConcurrentExecution below its minimum value of [100].");
