@@ -250,7 +250,7 @@ static void transition_one(req_t *r, str_t bucket, const filter_t *f, const val_
     if (!to.p || !tags_ok(r, f, bucket, val_get(o, "Key"))) return;
     (*budget)--;
     sqlite3 *db = s3__db(r);
-    if (!db || s3__obj_set_class(db, bucket, val_get_str(o, "Key"), modified, to) != GR_OK)
+    if (!db || s3__set_class(db, bucket, val_get_str(o, "Key"), NULL, modified, to) != GR_OK)
         log_warn("s3 lifecycle: %.*s/%.*s not moved to %.*s", STR_FMT(bucket), STR_FMT(val_get_str(o, "Key")),
                  STR_FMT(to));
 }
@@ -302,6 +302,7 @@ static void abort_uploads(app_t *app, str_t bucket, str_t owner, str_t region, c
 
 typedef struct {
     const val_t *key, *vid;
+    str_t storage_class;
     int64_t modified;
     bool latest, marker;
 } ver_t;
@@ -315,6 +316,31 @@ static int ver_cmp(const void *x, const void *y)
     return a->modified > b->modified ? -1 : a->modified < b->modified;
 }
 
+/* NoncurrentVersionTransitions: a noncurrent version (since `since`, its
+ * successor's LastModified; `newer` noncurrent versions are newer than it)
+ * moves to the coldest class whose NoncurrentDays have passed and whose
+ * NewerNoncurrentVersions it is beyond. */
+static void transition_version(req_t *r, str_t bucket, const val_t *nvt, const ver_t *v, int64_t since, size_t newer,
+                               int64_t now, int *budget)
+{
+    str_t to = STR_NULL;
+    for (size_t t = 0; t < nvt->u.list.n; t++) {
+        const val_t *x = nvt->u.list.v[t];
+        str_t sc = val_get_str(x, "StorageClass");
+        if ((int64_t)newer >= val_get_int(x, "NewerNoncurrentVersions", 0) &&
+            expiry_of(since, val_get_int(x, "NoncurrentDays", 0)) <= now &&
+            coldness(sc) > coldness(to.p ? to : v->storage_class))
+            to = sc;
+    }
+    if (!to.p) return;
+    (*budget)--;
+    str_t vid = str_eq_c(v->vid->u.s, "null") ? STR_NULL : v->vid->u.s;
+    sqlite3 *db = s3__db(r);
+    if (!db || s3__set_class(db, bucket, v->key->u.s, &vid, 0, to) != GR_OK)
+        log_warn("s3 lifecycle: a version of %.*s/%.*s not moved to %.*s", STR_FMT(bucket), STR_FMT(v->key->u.s),
+                 STR_FMT(to));
+}
+
 /* NoncurrentVersionExpiration (NoncurrentDays counted from when a version
  * stopped being current, i.e. its successor's LastModified; the newest
  * NewerNoncurrentVersions are kept) and ExpiredObjectDeleteMarker, through
@@ -326,7 +352,9 @@ static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region,
     bool markers = exp && val_get_bool(exp, "ExpiredObjectDeleteMarker", false);
     int64_t days = nve ? val_get_int(nve, "NoncurrentDays", 0) : 0,
             keep = nve ? val_get_int(nve, "NewerNoncurrentVersions", 0) : 0;
-    if (days <= 0 && !markers) return;
+    const val_t *nvt = val_get(rule, "NoncurrentVersionTransitions");
+    if (nvt && (nvt->kind != VAL_LIST || !nvt->u.list.n)) nvt = NULL;
+    if (days <= 0 && !markers && !nvt) return;
     filter_t f = filter_of(rule);
     req_t *r = owner_req(app, owner, region);
     if (!r) return;
@@ -350,8 +378,12 @@ static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region,
                     cap *= 2;
                     if (!v) break;
                 }
-                v[n++] = (ver_t){val_get(x, "Key"), val_get(x, "VersionId"), lm && lm->kind == VAL_TIME ? lm->u.t : 0,
-                                 val_get_bool(x, "IsLatest", false), l == 1};
+                v[n++] = (ver_t){val_get(x, "Key"),
+                                 val_get(x, "VersionId"),
+                                 val_get_str(x, "StorageClass"),
+                                 lm && lm->kind == VAL_TIME ? lm->u.t : 0,
+                                 val_get_bool(x, "IsLatest", false),
+                                 l == 1};
             }
         }
         if (!val_get_bool(out, "IsTruncated", false)) break;
@@ -371,6 +403,10 @@ static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region,
                 drop = true;
             /* a delete marker left alone, with no versions behind it */
             if (k == i && markers && v[k].marker && v[k].latest && j - i == 1) drop = true;
+            if (!drop && k > i && nvt && !v[k].marker && v[k].vid) {
+                transition_version(r, bucket, nvt, &v[k], v[k - 1].modified, k - i - 1, now, budget);
+                continue;
+            }
             if (!drop || !v[k].vid) continue;
             val_t *din = val_new(a, VAL_STRUCT);
             val_set_c(a, din, "Bucket", val_str(a, bucket));

@@ -388,16 +388,21 @@ int s3__obj_set_restore(sqlite3 *db, str_t bucket, str_t key, str_t vid, int64_t
     return GR_OK;
 }
 
-int s3__obj_set_class(sqlite3 *db, str_t bucket, str_t key, int64_t modified_us, str_t sc)
+int s3__set_class(sqlite3 *db, str_t bucket, str_t key, const str_t *vid, int64_t modified_us, str_t sc)
 {
     sqlite3_stmt *st;
-    if (store_prepare(db, "UPDATE s3_object SET storage_class = ?1 WHERE bucket = ?2 AND key = ?3 AND modified_us = ?4",
-                      -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
+    const char *sql =
+        vid ? "UPDATE s3_version SET storage_class = ?1 WHERE bucket = ?2 AND key = ?3 AND "
+              "version_id IS ?4 AND delete_marker = 0"
+            : "UPDATE s3_object SET storage_class = ?1 WHERE bucket = ?2 AND key = ?3 AND modified_us = ?4";
+    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, sc);
     bind_str(st, 2, bucket);
     bind_key(st, 3, key);
-    sqlite3_bind_int64(st, 4, modified_us);
+    if (vid)
+        bind_str(st, 4, *vid);
+    else
+        sqlite3_bind_int64(st, 4, modified_us);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;

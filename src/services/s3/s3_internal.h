@@ -89,9 +89,11 @@ int64_t s3__day_us(void);
 /* Sets the restored copy's end on the row of (bucket, key, version vid), the
  * current version's or an older one's; inside the caller's transaction. */
 int s3__obj_set_restore(sqlite3 *db, str_t bucket, str_t key, str_t vid, int64_t until_us);
-/* Moves the current version of (bucket, key) to storage class sc in place,
- * if it is still the one modified at modified_us (a lifecycle transition). */
-int s3__obj_set_class(sqlite3 *db, str_t bucket, str_t key, int64_t modified_us, str_t sc);
+/* Moves an object version to storage class sc in place (a lifecycle
+ * transition): vid NULL, the current version if it is still the one
+ * modified at modified_us; else the noncurrent version *vid (STR_NULL: the
+ * null version). */
+int s3__set_class(sqlite3 *db, str_t bucket, str_t key, const str_t *vid, int64_t modified_us, str_t sc);
 
 /* ==== versions (version.c) ==== */
 typedef enum { S3_VERS_NONE, S3_VERS_ENABLED, S3_VERS_SUSPENDED } s3_vers_t;
