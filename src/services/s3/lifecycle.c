@@ -37,7 +37,7 @@
 #define PERIOD_US (60LL * 1000000) /* how often the runner looks, normally */
 #define RUN_BUDGET 500             /* deletions and aborts per run */
 
-int64_t s3__day_us(void)
+static int64_t day_us(void)
 {
 #ifdef GUREUM_TESTING
     const char *v = getenv("GUREUM_S3_LIFECYCLE_DAY_SECONDS");
@@ -49,9 +49,9 @@ int64_t s3__day_us(void)
 /* AWS: an object expires at midnight UTC after its age reaches Days
  * ("Lifecycle rules: based on an object's age"); with scaled test days,
  * simply at creation + Days. */
-static int64_t expiry_of(int64_t created_us, int64_t days)
+int64_t s3__days_after(int64_t created_us, int64_t days)
 {
-    int64_t d = s3__day_us();
+    int64_t d = day_us();
     if (d != DAY_US) return created_us + days * d;
     return (created_us / DAY_US + days + 1) * DAY_US;
 }
@@ -191,7 +191,7 @@ static void expire_one(req_t *r, str_t bucket, const filter_t *f, const val_t *o
                        int *budget)
 {
     const expire_t *x = ctx;
-    if (x->days > 0 && expiry_of(modified, x->days) > x->now) return;
+    if (x->days > 0 && s3__days_after(modified, x->days) > x->now) return;
     if (!tags_ok(r, f, bucket, val_get(o, "Key"))) return;
     arena_t *a = r->arena;
     val_t *din = val_new(a, VAL_STRUCT);
@@ -242,8 +242,8 @@ static void transition_one(req_t *r, str_t bucket, const filter_t *f, const val_
     for (size_t k = 0; k < ts->u.list.n; k++) {
         const val_t *t = ts->u.list.v[k], *date = val_get(t, "Date");
         int64_t days = val_get_int(t, "Days", -1);
-        bool is_due =
-            days >= 0 ? expiry_of(modified, days) <= x->now : date && date->kind == VAL_TIME && date->u.t <= x->now;
+        bool is_due = days >= 0 ? s3__days_after(modified, days) <= x->now
+                                : date && date->kind == VAL_TIME && date->u.t <= x->now;
         str_t sc = val_get_str(t, "StorageClass");
         if (is_due && coldness(sc) > coldness(to.p ? to : cur)) to = sc;
     }
@@ -286,7 +286,7 @@ static void abort_uploads(app_t *app, str_t bucket, str_t owner, str_t region, c
         const val_t *u = val_get(out, "Uploads");
         for (size_t i = 0; u && u->kind == VAL_LIST && *budget > 0 && i < u->u.list.n; i++) {
             const val_t *x = u->u.list.v[i], *init = val_get(x, "Initiated");
-            if (!init || init->kind != VAL_TIME || expiry_of(init->u.t, days) > now) continue;
+            if (!init || init->kind != VAL_TIME || s3__days_after(init->u.t, days) > now) continue;
             val_t *ain = val_new(a, VAL_STRUCT);
             val_set_c(a, ain, "Bucket", val_str(a, bucket));
             val_set_c(a, ain, "Key", val_get(x, "Key"));
@@ -328,7 +328,7 @@ static void transition_version(req_t *r, str_t bucket, const val_t *nvt, const v
         const val_t *x = nvt->u.list.v[t];
         str_t sc = val_get_str(x, "StorageClass");
         if ((int64_t)newer >= val_get_int(x, "NewerNoncurrentVersions", 0) &&
-            expiry_of(since, val_get_int(x, "NoncurrentDays", 0)) <= now &&
+            s3__days_after(since, val_get_int(x, "NoncurrentDays", 0)) <= now &&
             coldness(sc) > coldness(to.p ? to : v->storage_class))
             to = sc;
     }
@@ -399,7 +399,7 @@ static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region,
         while (j < n && str_eq(v[j].key->u.s, v[i].key->u.s)) j++;
         for (size_t k = i; k < j; k++) {
             bool drop = false;
-            if (k > i && days > 0 && (int64_t)(k - i - 1) >= keep && expiry_of(v[k - 1].modified, days) <= now)
+            if (k > i && days > 0 && (int64_t)(k - i - 1) >= keep && s3__days_after(v[k - 1].modified, days) <= now)
                 drop = true;
             /* a delete marker left alone, with no versions behind it */
             if (k == i && markers && v[k].marker && v[k].latest && j - i == 1) drop = true;
@@ -443,7 +443,7 @@ str_t s3__lifecycle_expiration(req_t *r, sqlite3 *db, str_t bucket, str_t key, c
         int64_t days = val_get_int(exp, "Days", 0), when;
         const val_t *date = val_get(exp, "Date");
         if (days > 0)
-            when = expiry_of(o->modified_us, days);
+            when = s3__days_after(o->modified_us, days);
         else if (date && date->kind == VAL_TIME)
             when = date->u.t;
         else
@@ -526,7 +526,7 @@ void s3_lifecycle_run(app_t *app, int64_t now)
 
 static int64_t period_us(void)
 {
-    return s3__day_us() == DAY_US ? PERIOD_US : s3__day_us() / 4;
+    return day_us() == DAY_US ? PERIOD_US : day_us() / 4;
 }
 
 /* Claims the run for this period: true for exactly one caller. */

@@ -12,6 +12,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "s3_bucket.h"
+#include "core/md5.h"
 #include "s3_internal.h"
 #include "s3_model.h"
 #include "store/store.h"
@@ -598,7 +599,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     }
     /* AWS: a multipart ETag is the MD5 of the parts' binary MD5s, then "-N" */
     unsigned char md5[16];
-    s3__md5(md5s, 16 * n, md5);
+    md5_of(md5s, 16 * n, md5);
     buf_t pb;
     buf_init(&pb, a);
     for (size_t i = 0; i < n; i++) buf_printf(&pb, "%s%.*s", i ? "," : "", STR_FMT(blobs[i]));

@@ -73,9 +73,9 @@ int s3_restore_object(req_t *r, const val_t *in, val_t *out)
                   val_str(r->arena, o.at.storage_class.len ? o.at.storage_class : STR("STANDARD")));
         return req_fail(r, &S3_E_InvalidObjectState, "Restore is not allowed for the object's current storage class");
     }
-    int64_t now = time_now_us(), day = s3__day_us();
+    int64_t now = time_now_us();
     bool restored = o.restore_until_us > now;
-    int64_t until = (now / day + days + 1) * day;
+    int64_t until = s3__days_after(now, days);
     int ok = s3__obj_set_restore(db, bucket, key, o.version_id, until) == GR_OK;
     if (!ok || s3__commit(db) != GR_OK) {
         s3__rollback(db);

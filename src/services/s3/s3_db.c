@@ -485,11 +485,6 @@ val_t *s3__time(req_t *r, int64_t us)
     return val_time(r->arena, r->internal ? us : us - us % 1000000);
 }
 
-void s3__md5(const void *p, size_t n, unsigned char out[16])
-{
-    md5_of(p, n, out);
-}
-
 /* AWS's x-amz-checksum-* value of bytes in hand: big-endian for the CRCs, base64. */
 str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n)
 {
@@ -512,7 +507,7 @@ static const struct {
 int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16], str_t *algo, str_t *value)
 {
     arena_t *a = r->arena;
-    s3__md5(body.p ? body.p : "", body.len, md5);
+    md5_of(body.p ? body.p : "", body.len, md5);
     str_t cmd5 = val_get_str(in, "ContentMD5");
     if (cmd5.p) {
         str_t raw;
@@ -660,7 +655,7 @@ int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, 
 {
     if (o->data.p) {
         if (from < 0 || len < 0 || (uint64_t)(from + len) > o->data.len) return GR_ERR;
-        s3__md5(o->data.p + from, (size_t)len, md5);
+        md5_of(o->data.p + from, (size_t)len, md5);
         if (ck) body_cksum_update(ck, o->data.p + from, (size_t)len);
         return s3__blob_put(r, o->data.p + from, (size_t)len, id);
     }

@@ -83,9 +83,10 @@ void s3__obj_read(req_t *r, sqlite3_stmt *st, int first, s3_obj_t *o);
  * InvalidObjectState. out: a GET's or HEAD's answer, given Restore
  * (x-amz-restore) when o has a restored copy; NULL for a copy's source. */
 int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, bool reading);
-/* A day of S3's calendar in µs (lifecycle expirations, restored copies);
- * GUREUM_TESTING builds may shorten it (lifecycle.c). */
-int64_t s3__day_us(void);
+/* AWS: the midnight UTC after `days` days from t (lifecycle expirations and
+ * transitions, restored copies); GUREUM_TESTING builds may shorten a day,
+ * and then it is t + days days (lifecycle.c). */
+int64_t s3__days_after(int64_t t_us, int64_t days);
 /* Sets the restored copy's end on the row of (bucket, key, version vid), the
  * current version's or an older one's; inside the caller's transaction. */
 int s3__obj_set_restore(sqlite3 *db, str_t bucket, str_t key, str_t vid, int64_t until_us);
@@ -197,9 +198,8 @@ str_t s3__b64(arena_t *a, const unsigned char *p, size_t n);
 val_t *s3__time(req_t *r, int64_t us);
 bool s3__unb64(arena_t *a, str_t s, str_t *out);
 str_t s3__hex(arena_t *a, const unsigned char *p, size_t n);
-/* Checksums of a body: md5 (16 bytes raw) and the base64 value of algo
- * ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"). */
-void s3__md5(const void *p, size_t n, unsigned char out[16]);
+/* The base64 checksum of a body in hand for algo ("CRC32", "CRC32C",
+ * "CRC64NVME", "SHA1", "SHA256"); its MD5 is core/md5.h's md5_of. */
 str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n);
 /* Verifies Content-MD5 and the x-amz-checksum headers of a body against the input and
  * fills algo and value with the checksum to store (given or asked for). Fails

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "s3_bucket.h"
+#include "core/md5.h"
 #include "s3_internal.h"
 
 /* Stored form, fields separated by '\n':
@@ -67,7 +68,7 @@ static int customer_key(req_t *r, const val_t *in, const char *prefix, str_t *md
                         "keys must provide the client calculated MD5 of the secret key."),
                -1;
     unsigned char d[16];
-    s3__md5(raw.p, raw.len, d);
+    md5_of(raw.p, raw.len, d);
     *md5 = s3__b64(a, d, 16);
     if (!str_eq(*md5, given))
         return req_fail(r, &S3_E_InvalidArgument,
