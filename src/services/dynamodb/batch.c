@@ -385,6 +385,20 @@ static const char *mistyped_key(arena_t *a, const wop_t *w)
     return NULL;
 }
 
+/* AWS: "Transaction cancelled, please refer cancellation reasons for
+ * specific reasons [ConditionalCheckFailed, None]". */
+const char *ddb__cancelled_message(arena_t *a, const val_t *reasons)
+{
+    buf_t b;
+    buf_init(&b, a);
+    for (size_t i = 0; i < reasons->u.list.n; i++) {
+        if (i) buf_puts(&b, ", ");
+        buf_put_str(&b, val_get_str(reasons->u.list.v[i], "Code"));
+    }
+    return arena_printf(a, "Transaction cancelled, please refer cancellation reasons for specific reasons [%.*s]",
+                        (int)b.len, b.p);
+}
+
 int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -513,19 +527,9 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
     }
     if (cancelled) {
         ddb__rollback(db);
-        buf_t b;
-        buf_init(&b, a);
-        for (size_t i = 0; i < reasons->u.list.n; i++) {
-            if (i) buf_puts(&b, ", ");
-            buf_put_str(&b, val_get_str(reasons->u.list.v[i], "Code"));
-        }
         r->err_extra = val_new(a, VAL_STRUCT);
         val_set_c(a, r->err_extra, "CancellationReasons", reasons);
-        /* AWS: "Transaction cancelled, please refer cancellation reasons for
-         * specific reasons [ConditionalCheckFailed, None]". */
-        return req_fail(r, &DYNAMODB_ERR_TransactionCanceledException,
-                        "Transaction cancelled, please refer cancellation reasons for specific reasons [%.*s]",
-                        (int)b.len, b.p);
+        return req_fail(r, &DYNAMODB_ERR_TransactionCanceledException, "%s", ddb__cancelled_message(a, reasons));
     }
     val_t *caps = val_new(a, VAL_LIST);
     for (size_t i = 0; i < o.n; i++) {

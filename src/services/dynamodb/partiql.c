@@ -417,9 +417,9 @@ static int authorize(req_t *r, const char *what, str_t table, str_t index)
 
 static const aws_errdef_t E_Duplicate = {"DuplicateItemException", 400, true};
 
-/* What a statement would do, for ExecuteTransaction: its kind, and for a
- * write the PutItem / UpdateItem / DeleteItem input it makes (a transaction
- * item's body as it is). */
+/* What a statement would do, for ExecuteTransaction: its kind, and the
+ * input it makes — a SELECT's Scan, or a write's PutItem / UpdateItem /
+ * DeleteItem (a transaction item's body as it is). */
 typedef enum { PQ_SELECT, PQ_INSERT, PQ_UPDATE, PQ_DELETE } pq_kind_t;
 typedef struct {
     pq_kind_t kind;
@@ -470,11 +470,6 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
             if (!condition(&q, &b, &t, key, &only_keys)) goto bad;
         }
         if (peek(&q)->k != K_END) goto trailing;
-        if (plan) {
-            *plan = (pq_plan_t){PQ_SELECT, NULL,
-                                !index.p && only_keys && val_get_s(key, t.pk) && (!t.sk.p || val_get_s(key, t.sk))};
-            return GR_OK;
-        }
         val_set_c(a, in, "TableName", val_str(a, table));
         if (index.p) val_set_c(a, in, "IndexName", val_str(a, index));
         if (b.len) val_set_c(a, in, "FilterExpression", val_str(a, buf_str(&b)));
@@ -489,6 +484,11 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
             val_set_c(a, in, "ExclusiveStartKey", esk);
         }
         set_exprs(&q, in);
+        if (plan) {
+            *plan = (pq_plan_t){PQ_SELECT, in,
+                                !index.p && only_keys && val_get_s(key, t.pk) && (!t.sk.p || val_get_s(key, t.sk))};
+            return GR_OK;
+        }
         val_t *so = val_new(a, VAL_STRUCT);
         if ((rc = dynamodb_scan(r, in, so)) != GR_OK) return rc;
         val_set_c(a, out, "Items", val_get(so, "Items"));
@@ -688,7 +688,7 @@ int dynamodb_execute_transaction(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < n; i++) {
         const val_t *s = stmts->u.list.v[i];
         str_t table = STR_NULL;
-        if (run_statement(r, val_get_str(s, "Statement"), val_get(s, "Parameters"), false, in, NULL, &table,
+        if (run_statement(r, val_get_str(s, "Statement"), val_get(s, "Parameters"), true, in, NULL, &table,
                           &plans[i]) != GR_OK)
             return GR_ERR;
         reads += plans[i].kind == PQ_SELECT;
@@ -703,11 +703,8 @@ int dynamodb_execute_transaction(req_t *r, const val_t *in, val_t *out)
         if (!db || ddb__exec(db, "BEGIN") != GR_OK) return GR_ERR; /* one snapshot for every read */
         val_t *resp = val_new(a, VAL_LIST);
         for (size_t i = 0; i < n; i++) {
-            const val_t *s = stmts->u.list.v[i];
             val_t *o = val_new(a, VAL_STRUCT), *e = val_new(a, VAL_STRUCT);
-            str_t table = STR_NULL;
-            if (run_statement(r, val_get_str(s, "Statement"), val_get(s, "Parameters"), true, in, o, &table, NULL) !=
-                GR_OK) {
+            if (dynamodb_scan(r, plans[i].in, o) != GR_OK) {
                 ddb__rollback(db);
                 return GR_ERR;
             }
@@ -733,17 +730,13 @@ int dynamodb_execute_transaction(req_t *r, const val_t *in, val_t *out)
     int rc = dynamodb_transact_write_items(r, tin, out);
     const val_t *reasons = r->err_extra ? val_get(r->err_extra, "CancellationReasons") : NULL;
     if (rc == GR_OK || !reasons || reasons->kind != VAL_LIST || reasons->u.list.n != n) return rc;
-    buf_t b;
-    buf_init(&b, a);
     for (size_t i = 0; i < n; i++) {
         val_t *reason = reasons->u.list.v[i];
         if (plans[i].kind == PQ_INSERT && str_eq_c(val_get_str(reason, "Code"), "ConditionalCheckFailed")) {
             val_set_c(a, reason, "Code", val_cstr(a, "DuplicateItem"));
             val_set_c(a, reason, "Message", val_cstr(a, "Duplicate primary key exists in table"));
         }
-        buf_printf(&b, "%s%.*s", i ? ", " : "", STR_FMT(val_get_str(reason, "Code")));
     }
-    r->err_msg = arena_printf(a, "Transaction cancelled, please refer cancellation reasons for specific reasons [%.*s]",
-                              (int)b.len, b.p);
+    r->err_msg = ddb__cancelled_message(a, reasons);
     return rc;
 }

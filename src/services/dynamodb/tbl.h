@@ -94,6 +94,9 @@ void ddb__rollback(sqlite3 *db);
 /* Item-level helpers shared by items, batches and transactions. */
 const char *ddb__unused_or_null(ddb_ctx_t *c);
 int ddb__fail_validation(req_t *r, const char *msg);
+/* TransactionCanceledException's message for its CancellationReasons
+ * (TransactWriteItems, and ExecuteTransaction after renaming some). */
+const char *ddb__cancelled_message(arena_t *a, const val_t *reasons);
 
 /* Stream records (stream.c) written by ddb__item_write. */
 int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *keys, const val_t *old,
