@@ -39,6 +39,17 @@ def alice(gureum):
     iam.delete_user(UserName=name)
 
 
+def once_allowed(call, what):
+    """call's answer once a policy just put reaches authorization (within
+    moments); AssertionError if it stays refused."""
+    for _ in range(50):
+        try:
+            return call()
+        except ClientError:
+            time.sleep(0.1)
+    raise AssertionError("%s stayed refused" % what)
+
+
 def as_user(gureum, key, secret, service, region="us-east-1"):
     return gureum.client(service, aws_access_key_id=key, aws_secret_access_key=secret, region_name=region,
                          config=Config(retries={"max_attempts": 1}))
@@ -325,14 +336,8 @@ def test_dynamodb_table_arn_as_table_name_is_authorized_as_that_table(gureum, al
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": arn}]}))
     me = as_user(gureum, key, secret, "dynamodb")
     for table in ("authz-arn", arn):
-        for _ in range(50):  # the policy reaches authorization within moments
-            try:
-                assert me.get_item(TableName=table, Key={"k": {"S": "1"}})["Item"] == {"k": {"S": "1"}}
-                break
-            except ClientError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("GetItem on %s stayed refused" % table)
+        item = once_allowed(lambda: me.get_item(TableName=table, Key={"k": {"S": "1"}}), "GetItem on " + table)
+        assert item["Item"] == {"k": {"S": "1"}}
     other = "arn:aws:dynamodb:us-east-1:111111111111:table/authz-arn"
     code, status, msg = error_of(lambda: me.get_item(TableName=other, Key={"k": {"S": "1"}}))
     assert (code, status) == ("AccessDeniedException", 400) and other in msg
@@ -354,14 +359,8 @@ def test_partiql_statements_are_authorized_as_what_they_do(gureum, alice):
         "Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert"], "Resource": arn}]}))
     me = as_user(gureum, key, secret, "dynamodb")
-    for _ in range(50):  # the policy reaches authorization within moments
-        try:
-            assert me.execute_statement(Statement="SELECT * FROM \"authz-pq\" WHERE k = '1'")["Items"]
-            break
-        except ClientError:
-            time.sleep(0.1)
-    else:
-        raise AssertionError("SELECT stayed refused")
+    assert once_allowed(lambda: me.execute_statement(Statement="SELECT * FROM \"authz-pq\" WHERE k = '1'"),
+                        "SELECT")["Items"]
     me.execute_statement(Statement="INSERT INTO \"authz-pq\" VALUE {'k': '2'}")
     code, status, msg = error_of(lambda: me.execute_statement(Statement="DELETE FROM \"authz-pq\" WHERE k = '1'"))
     assert (code, status) == ("AccessDeniedException", 400) and "dynamodb:PartiQLDelete" in msg and arn in msg

@@ -710,11 +710,21 @@ def test_archived_object_needs_a_restore(g, s3, bucket, cli):
     assert out.returncode != 0 and "(InvalidObjectState)" in out.stderr
 
 
+def lifecycle_until(s3, bucket, done):
+    """Lets the lifecycle runner work (any access lets it catch up) until
+    done() holds or ten seconds pass; the caller asserts the outcome."""
+    import time
+    for _ in range(40):
+        time.sleep(0.25)
+        s3.head_bucket(Bucket=bucket)
+        if done():
+            return
+
+
 def test_lifecycle_transitions_to_glacier(s3, bucket):
     """A lifecycle Transition really moves an object: after its Days (a
     second each here) it is GLACIER, unreadable until restored; the
     coldest due transition wins and a rule's filter is honoured."""
-    import time
     s3.put_object(Bucket=bucket, Key="logs/a", Body=b"old log")
     s3.put_object(Bucket=bucket, Key="keep/b", Body=b"stays")
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
@@ -722,11 +732,7 @@ def test_lifecycle_transitions_to_glacier(s3, bucket):
          "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}, {"Days": 30, "StorageClass": "DEEP_ARCHIVE"}]}]})
     classes = lambda: {o["Key"]: o["StorageClass"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
     assert classes() == {"logs/a": "STANDARD", "keep/b": "STANDARD"}
-    for _ in range(40):
-        time.sleep(0.25)
-        s3.head_bucket(Bucket=bucket)  # any access lets the runner catch up
-        if classes()["logs/a"] == "GLACIER":
-            break
+    lifecycle_until(s3, bucket, lambda: classes()["logs/a"] == "GLACIER")
     assert classes() == {"logs/a": "GLACIER", "keep/b": "STANDARD"}
     head = s3.head_object(Bucket=bucket, Key="logs/a")
     assert head["StorageClass"] == "GLACIER" and head["ContentLength"] == 7
@@ -742,7 +748,6 @@ def test_lifecycle_noncurrent_versions_transition(s3, bucket):
     """NoncurrentVersionTransitions move versions once they have been
     noncurrent for NoncurrentDays (a second each here); the current version
     stays; a restore is per version."""
-    import time
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     old = s3.put_object(Bucket=bucket, Key="doc", Body=b"v1")["VersionId"]
     new = s3.put_object(Bucket=bucket, Key="doc", Body=b"v2")["VersionId"]
@@ -750,11 +755,7 @@ def test_lifecycle_noncurrent_versions_transition(s3, bucket):
         {"ID": "cold-history", "Status": "Enabled", "Filter": {"Prefix": ""},
          "NoncurrentVersionTransitions": [{"NoncurrentDays": 1, "StorageClass": "GLACIER"}]}]})
     classes = lambda: {v["VersionId"]: v["StorageClass"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]}
-    for _ in range(40):
-        time.sleep(0.25)
-        s3.head_bucket(Bucket=bucket)  # any access lets the runner catch up
-        if classes()[old] == "GLACIER":
-            break
+    lifecycle_until(s3, bucket, lambda: classes()[old] == "GLACIER")
     assert classes() == {old: "GLACIER", new: "STANDARD"}
     with pytest.raises(ClientError) as ei:
         s3.get_object(Bucket=bucket, Key="doc", VersionId=old)
