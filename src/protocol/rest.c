@@ -96,17 +96,26 @@ static size_t parse_query(arena_t *a, str_t q, qpair_t **out)
 struct proto_rest_q {
     qpair_t *p;
     size_t n;
+    uint64_t keys; /* key_bit of every key: most templates' literal keys are ruled out without a scan */
 };
+
+static uint64_t key_bit(str_t k)
+{
+    return 1ULL << ((k.len * 7 + (k.len ? (unsigned char)k.p[0] : 0)) & 63);
+}
 
 proto_rest_q_t *proto__rest_query(const wire_req_t *w, arena_t *a)
 {
     proto_rest_q_t *q = arena_zalloc(a, sizeof *q);
-    if (q) q->n = parse_query(a, w->query, &q->p);
+    if (!q) return NULL;
+    q->n = parse_query(a, w->query, &q->p);
+    for (size_t i = 0; i < q->n; i++) q->keys |= key_bit(q->p[i].k);
     return q;
 }
 
 static str_t query_value(const proto_rest_q_t *q, str_t key)
 {
+    if (!(q->keys & key_bit(key))) return STR_NULL;
     for (size_t i = 0; i < q->n; i++)
         if (str_eq(q->p[i].k, key)) return q->p[i].v;
     return STR_NULL;
@@ -114,7 +123,8 @@ static str_t query_value(const proto_rest_q_t *q, str_t key)
 
 static bool match_op(const op_t *op, const wire_req_t *w, const proto_rest_q_t *qs, label_t *lab, int *nlab)
 {
-    if (!str_eq_c(w->method, op->method)) return false;
+    /* every operation of the service is tried: the first letter rules most out cheaply */
+    if (!w->method.len || w->method.p[0] != op->method[0] || !str_eq_c(w->method, op->method)) return false;
     const char *q = strchr(op->uri, '?');
     size_t tn = q ? (size_t)(q - op->uri) : strlen(op->uri);
     if (q) {
