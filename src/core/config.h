@@ -22,7 +22,7 @@ typedef struct {
     const char *root_access_key; /* GUREUM_ROOT_ACCESS_KEY, "test" on loopback */
     const char *root_secret_key; /* GUREUM_ROOT_SECRET_KEY, "test" on loopback */
     const char *account;   /* GUREUM_ACCOUNT, "000000000000" */
-    int threads;           /* --threads / GUREUM_THREADS, number of CPUs (max 8) */
+    int threads;           /* --threads / GUREUM_THREADS, 4 per CPU (max 16) */
     int max_conns;         /* GUREUM_MAX_CONNS, 4096 */
     bool quiet;            /* --quiet / GUREUM_QUIET=1: no access log */
     /* Further accounts: GUREUM_ACCOUNTS="ID:KEY:SECRET,…" and the "accounts"
