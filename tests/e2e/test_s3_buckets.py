@@ -57,11 +57,16 @@ def bucket(s3):
     remove_bucket(s3, b)
 
 
-def err(call):
+def refusal(call):
+    """The error a call fails with: (code, HTTP status, message)."""
     with pytest.raises(ClientError) as ei:
         call()
     e = ei.value.response
-    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"]
+    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"]["Message"]
+
+
+def err(call):
+    return refusal(call)[:2]
 
 
 def http(g, method, path, headers=None, data=None, host=None):
@@ -1097,3 +1102,82 @@ def test_listings_show_each_objects_owner(s3, alt):
         for k in ("a", "b"):
             s3.delete_object(Bucket=b, Key=k)
         s3.delete_bucket(Bucket=b)
+
+
+def test_replication_copies_versions_and_markers(s3, bucket):
+    """PutBucketReplication with AWS's refusals (an unversioned source or
+    destination, a missing destination, a Filter rule without
+    DeleteMarkerReplication); then a put, a copy and a multipart upload
+    under the rule's prefix reach the destination as replicas with the same
+    version id, bytes, ETag and metadata (REPLICA there, COMPLETED here),
+    keys outside it do not, and a delete marker follows as the rule says."""
+    dest = name("dst")
+    s3.create_bucket(Bucket=dest)
+    try:
+        cfg = {"Role": "arn:aws:iam::000000000000:role/replication", "Rules": [
+            {"ID": "docs", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": "docs/"},
+             "DeleteMarkerReplication": {"Status": "Enabled"},
+             "Destination": {"Bucket": "arn:aws:s3:::" + dest, "StorageClass": "STANDARD_IA"}}]}
+        put_cfg = lambda c: refusal(lambda: s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=c))
+        assert put_cfg(cfg) == ("InvalidRequest", 400,
+                                "Versioning must be 'Enabled' on the bucket to apply a replication configuration")
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        assert put_cfg(cfg) == ("InvalidRequest", 400, "Destination bucket must have versioning enabled.")
+        s3.put_bucket_versioning(Bucket=dest, VersioningConfiguration={"Status": "Enabled"})
+        missing = {**cfg, "Rules": [{**cfg["Rules"][0], "Destination": {"Bucket": "arn:aws:s3:::" + name("none")}}]}
+        assert put_cfg(missing) == ("InvalidRequest", 400, "Destination bucket must exist.")
+        no_dm = {**cfg, "Rules": [{k: v for k, v in cfg["Rules"][0].items() if k != "DeleteMarkerReplication"}]}
+        assert put_cfg(no_dm)[:2] == ("InvalidRequest", 400)
+        assert err(lambda: s3.get_bucket_replication(Bucket=bucket)) == ("ReplicationConfigurationNotFoundError", 404)
+
+        s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=cfg)
+        assert refusal(lambda: s3.put_bucket_versioning(
+            Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})) == (
+            "InvalidBucketState", 409, "A replication configuration is present on this bucket, so you cannot change "
+            "the versioning state. To change the versioning state, first delete the replication configuration.")
+        got = s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
+        assert got["Role"] == cfg["Role"] and got["Rules"][0]["ID"] == "docs"
+        assert got["Rules"][0]["Destination"]["Bucket"] == "arn:aws:s3:::" + dest
+
+        put = s3.put_object(Bucket=bucket, Key="docs/a.txt", Body=b"alpha", ContentType="text/plain",
+                            Metadata={"team": "blue"}, Tagging="k=v")
+        s3.put_object(Bucket=bucket, Key="other/b.txt", Body=b"beta")
+        src = s3.head_object(Bucket=bucket, Key="docs/a.txt")
+        assert src["ReplicationStatus"] == "COMPLETED"
+        rep = s3.head_object(Bucket=dest, Key="docs/a.txt")
+        assert rep["ReplicationStatus"] == "REPLICA" and rep["VersionId"] == put["VersionId"]
+        assert (rep["ETag"], rep["ContentType"], rep["Metadata"]) == (put["ETag"], "text/plain", {"team": "blue"})
+        assert rep["StorageClass"] == "STANDARD_IA" and rep["LastModified"] == src["LastModified"]
+        assert s3.get_object(Bucket=dest, Key="docs/a.txt")["Body"].read() == b"alpha"
+        assert s3.get_object_tagging(Bucket=dest, Key="docs/a.txt")["TagSet"] == [{"Key": "k", "Value": "v"}]
+        assert "ReplicationStatus" not in s3.head_object(Bucket=bucket, Key="other/b.txt")
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket=dest).get("Contents", [])] == ["docs/a.txt"]
+
+        s3.copy_object(Bucket=bucket, Key="docs/copy.txt", CopySource={"Bucket": bucket, "Key": "other/b.txt"})
+        assert s3.get_object(Bucket=dest, Key="docs/copy.txt")["Body"].read() == b"beta"
+        part = b"x" * (5 << 20)
+        up = s3.create_multipart_upload(Bucket=bucket, Key="docs/big")["UploadId"]
+        etags = [s3.upload_part(Bucket=bucket, Key="docs/big", UploadId=up, PartNumber=n, Body=part + bytes([n]))["ETag"]
+                 for n in (1, 2)]
+        done = s3.complete_multipart_upload(Bucket=bucket, Key="docs/big", UploadId=up, MultipartUpload={
+            "Parts": [{"PartNumber": n, "ETag": t} for n, t in zip((1, 2), etags)]})
+        big = s3.get_object(Bucket=dest, Key="docs/big")
+        assert big["ETag"] == done["ETag"] and big["VersionId"] == done["VersionId"]
+        assert big["Body"].read() == part + b"\x01" + part + b"\x02"
+        assert s3.get_object(Bucket=dest, Key="docs/big", PartNumber=2)["ContentLength"] == len(part) + 1
+
+        gone = s3.delete_object(Bucket=bucket, Key="docs/a.txt")
+        markers = s3.list_object_versions(Bucket=dest, Prefix="docs/a.txt")["DeleteMarkers"]
+        assert [m["VersionId"] for m in markers] == [gone["VersionId"]]
+        assert err(lambda: s3.get_object(Bucket=dest, Key="docs/a.txt")) == ("NoSuchKey", 404)
+        # deleting a version by id is not replicated
+        s3.delete_object(Bucket=bucket, Key="docs/copy.txt",
+                         VersionId=s3.head_object(Bucket=bucket, Key="docs/copy.txt")["VersionId"])
+        assert s3.get_object(Bucket=dest, Key="docs/copy.txt")["Body"].read() == b"beta"
+
+        s3.delete_bucket_replication(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="docs/later", Body=b"after")
+        assert "ReplicationStatus" not in s3.head_object(Bucket=bucket, Key="docs/later")
+        err(lambda: s3.head_object(Bucket=dest, Key="docs/later"))
+    finally:
+        remove_bucket(s3, dest)

@@ -290,6 +290,27 @@ static int malformed(req_t *r)
                     "The XML you provided was not well-formed or did not validate against our published schema");
 }
 
+/* AWS: a lifecycle or replication rule put without an ID gets one S3 makes
+ * up (the Get operation shows it). */
+static void give_id(req_t *r, val_t *rule)
+{
+    if (val_get_str(rule, "ID").len) return;
+    char u[37];
+    id_uuid(u);
+    val_set_c(r->arena, rule, "ID", val_str(r->arena, s3__b64(r->arena, (const unsigned char *)u, 36)));
+}
+
+/* Get of a configuration answered whole as member `member` of out. */
+static int cfg_answer(req_t *r, const val_t *in, const char *kind, const char *member, val_t *out,
+                      const aws_errdef_t *none, const char *msg)
+{
+    val_t *doc;
+    if (cfg_read(r, in, kind, &doc) != GR_OK) return GR_ERR;
+    if (!doc) return no_config(r, in, none, msg);
+    val_set_c(r->arena, out, member, doc);
+    return GR_OK;
+}
+
 static size_t list_len(const val_t *v)
 {
     return v && v->kind == VAL_LIST ? v->u.list.n : 0;
@@ -406,11 +427,8 @@ int s3_put_public_access_block(req_t *r, const val_t *in, val_t *out)
 
 int s3_get_public_access_block(req_t *r, const val_t *in, val_t *out)
 {
-    val_t *doc;
-    if (cfg_read(r, in, "pab", &doc) != GR_OK) return GR_ERR;
-    if (!doc) return no_config(r, in, &E_NoPAB, "The public access block configuration was not found");
-    val_set_c(r->arena, out, "PublicAccessBlockConfiguration", doc);
-    return GR_OK;
+    return cfg_answer(r, in, "pab", "PublicAccessBlockConfiguration", out, &E_NoPAB,
+                      "The public access block configuration was not found");
 }
 
 int s3_delete_public_access_block(req_t *r, const val_t *in, val_t *out)
@@ -774,14 +792,7 @@ int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
             return req_fail(r, &S3_E_InvalidArgument,
                             "'NoncurrentDays' in NoncurrentVersionExpiration action must be a positive integer");
     }
-    /* AWS: a rule put without an ID gets one S3 makes up (GetBucketLifecycleConfiguration shows it) */
-    for (size_t i = 0; i < n; i++) {
-        val_t *ru = (val_t *)list_at(rules, i);
-        if (val_get_str(ru, "ID").len) continue;
-        char u[37];
-        id_uuid(u);
-        val_set_c(r->arena, ru, "ID", val_str(r->arena, s3__b64(r->arena, (const unsigned char *)u, 36)));
-    }
+    for (size_t i = 0; i < n; i++) give_id(r, (val_t *)list_at(rules, i));
     return cfg_write(r, in, "lifecycle", c);
 }
 
@@ -798,4 +809,77 @@ int s3_delete_bucket_lifecycle(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
     return cfg_write(r, in, "lifecycle", NULL);
+}
+
+/* ==== replication ==== */
+
+static const aws_errdef_t E_NoReplication = {"ReplicationConfigurationNotFoundError", 404, true};
+
+/* "arn:aws:s3:::NAME" → NAME; STR_NULL when dest is no bucket ARN. */
+str_t s3__replication_dest(str_t arn)
+{
+    static const str_t pfx = STR("arn:aws:s3:::");
+    if (!str_starts_with(arn, pfx) || arn.len == pfx.len ||
+        str_index(str_sub(arn, pfx.len, arn.len - pfx.len), '/') >= 0)
+        return STR_NULL;
+    return str_sub(arn, pfx.len, arn.len - pfx.len);
+}
+
+/* AWS ("Replication configuration"): both buckets versioned, each rule's
+ * destination an existing bucket; a rule with a Filter (the configuration's
+ * second version) says whether delete markers replicate. The messages are
+ * S3's. */
+int s3_put_bucket_replication(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    str_t b = val_get_str(in, "Bucket");
+    if (s3_bucket_owned(r, b) != GR_OK) return GR_ERR;
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    const val_t *c = val_get(in, "ReplicationConfiguration");
+    const val_t *rules = c ? val_get(c, "Rules") : NULL;
+    size_t n = list_len(rules);
+    if (!n || n > 1000) return malformed(r);
+    int v = s3__versioning(r, db, b, NULL);
+    if (v < 0) return GR_ERR;
+    if (v != S3_VERS_ENABLED)
+        return req_fail(r, &E_InvalidRequest,
+                        "Versioning must be 'Enabled' on the bucket to apply a replication configuration");
+    for (size_t i = 0; i < n; i++) {
+        val_t *ru = (val_t *)list_at(rules, i);
+        str_t id = val_get_str(ru, "ID");
+        if (id.len > 255) return req_fail(r, &S3_E_InvalidArgument, "ID length should not exceed allowed limit of 255");
+        for (size_t j = 0; j < i && id.len; j++)
+            if (str_eq(id, val_get_str(list_at(rules, j), "ID")))
+                return req_fail(r, &S3_E_InvalidArgument, "Rule Id must be unique");
+        if (val_get(ru, "Prefix") && val_get(ru, "Filter")) return malformed(r);
+        if (val_get(ru, "Filter") && !val_get(ru, "DeleteMarkerReplication"))
+            return req_fail(r, &E_InvalidRequest,
+                            "DeleteMarkerReplication must be specified for this version of Cross Region Replication "
+                            "configuration schema.");
+        str_t dest = s3__replication_dest(val_get_str(val_get(ru, "Destination"), "Bucket"));
+        if (!dest.p) return req_fail(r, &S3_E_InvalidArgument, "Invalid bucket ARN.");
+        str_t acct;
+        int found = s3_bucket_owner(r, db, dest, &acct, NULL);
+        if (found < 0) return GR_ERR;
+        if (!found) return req_fail(r, &E_InvalidRequest, "Destination bucket must exist.");
+        int dv = s3__versioning(r, db, dest, NULL);
+        if (dv < 0) return GR_ERR;
+        if (dv != S3_VERS_ENABLED)
+            return req_fail(r, &E_InvalidRequest, "Destination bucket must have versioning enabled.");
+        give_id(r, ru);
+    }
+    return s3_cfg_put(r, db, b, "replication", c);
+}
+
+int s3_get_bucket_replication(req_t *r, const val_t *in, val_t *out)
+{
+    return cfg_answer(r, in, "replication", "ReplicationConfiguration", out, &E_NoReplication,
+                      "The replication configuration was not found");
+}
+
+int s3_delete_bucket_replication(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return cfg_write(r, in, "replication", NULL);
 }

@@ -122,6 +122,15 @@ static bool size_ok(const filter_t *f, int64_t size)
     return true;
 }
 
+bool s3__rule_matches(req_t *r, const val_t *rule, str_t key, const s3_obj_t *o, const val_t **have)
+{
+    filter_t f = filter_of(rule);
+    if (!str_starts_with(key, f.prefix) || !size_ok(&f, o->size)) return false;
+    if (!f.tags) return true;
+    if (!*have) *have = s3__tags_set(r, o->tags);
+    return tags_match(&f, *have);
+}
+
 /* A request of the bucket owner's root, for calling S3's own operations. */
 static req_t *owner_req(app_t *app, str_t account, str_t region)
 {
@@ -448,12 +457,7 @@ str_t s3__lifecycle_expiration(req_t *r, sqlite3 *db, str_t bucket, str_t key, c
             when = date->u.t;
         else
             continue; /* ExpiredObjectDeleteMarker alone: nothing to report for an object */
-        filter_t f = filter_of(rule);
-        if (!str_starts_with(key, f.prefix) || !size_ok(&f, o->size)) continue;
-        if (f.tags) {
-            if (!have) have = s3__tags_set(r, o->tags);
-            if (!tags_match(&f, have)) continue;
-        }
+        if (!s3__rule_matches(r, rule, key, o, &have)) continue;
         if (!any || when < best) best = when, best_id = val_get_str(rule, "ID"), any = true;
     }
     if (!any) return STR_NULL;

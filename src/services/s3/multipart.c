@@ -655,6 +655,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     } else {
         s3_object_written(r, bucket, key, in, "ObjectCreated:CompleteMultipartUpload", o.size, o.etag);
     }
+    s3__replicate(r, bucket, key); /* replication.c */
     /* The chosen parts now belong to the object; the others go. */
     for (size_t k = 0; k < nnow; k++) {
         bool chosen = false;

@@ -102,6 +102,7 @@ int s3_put_object(req_t *r, const val_t *in, val_t *out)
     checksum_out(r, out, o.at.checksum_algo, o.at.checksum, o.at.checksum);
     s3__sse_out(r, o.at.sse, out);
     s3_notify(r, bucket, key, "ObjectCreated:Put", o.size, o.etag, val_get_str(out, "VersionId")); /* notify.c */
+    s3__replicate(r, bucket, key);                                                                 /* replication.c */
     return GR_OK;
 fail:
     s3__blob_drop(r, id);
@@ -326,7 +327,8 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
     }
     if (s3__sse_for_read(r, in, o.at.sse, false) != GR_OK) return GR_ERR; /* SSE-C key: sse.c */
     if (s3__check_conditions(r, in, &o, false) != GR_OK) return GR_ERR;
-    if (s3__archive_check(r, &o, out, !head) != GR_OK) return GR_ERR; /* HEAD reads no bytes */
+    if (s3__archive_check(r, &o, out, !head) != GR_OK) return GR_ERR;                       /* HEAD reads no bytes */
+    if (o.replication.p) val_set_c(a, out, "ReplicationStatus", val_str(a, o.replication)); /* replication.c */
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
     if (vers || o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, s3__vid_out(&o)));
@@ -482,6 +484,7 @@ static int delete_one(req_t *r, str_t bucket, str_t key, str_t vid, val_t *out)
     }
     s3__blobs_drop(r, drop);
     s3_object_removed(r, bucket, key, "ObjectRemoved:Delete"); /* ACL, events: notify.c */
+    if (!vid.p && val_get(out, "DeleteMarker")) s3__replicate_marker(r, bucket, key, val_get_str(out, "VersionId"));
     return GR_OK;
 }
 
@@ -608,7 +611,8 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
         if (tagging.p && s3__tags_parse(r, tagging, &o.tags) != GR_OK) return GR_ERR;
     }
     o.lock_mode = STR_NULL, o.lock_until_us = 0, o.legal_hold = false;
-    o.restore_until_us = 0; /* the copy is a new object: not restored, whatever its class */
+    o.restore_until_us = 0;   /* the copy is a new object: not restored, whatever its class, */
+    o.replication = STR_NULL; /* and replicated (or not) as a new object */
     int vers = s3__versioning(r, db, bucket, NULL);
     if (vers < 0) return GR_ERR;
     /* AWS: x-amz-checksum-algorithm names the copy's checksum. The source's
@@ -654,6 +658,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     }
     s3__blobs_drop(r, old);
     s3_object_written(r, bucket, key, in, "ObjectCreated:Copy", o.size, o.etag); /* ACL, events: notify.c */
+    s3__replicate(r, bucket, key);
     if (vers && o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
     if (src.version_id.p) val_set_c(a, out, "CopySourceVersionId", val_str(a, src.version_id));
     expiration_out(r, db, bucket, key, &o, out);

@@ -270,7 +270,7 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
     "blob, size, etag, modified_us, parts, part_sizes, part_blobs, content_type, "                                     \
     "content_encoding, content_disposition, content_language, cache_control, expires_us, "                             \
     "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, lock_until_us, legal_hold, sse, "      \
-    "part_checksums, data, restore_until_us"
+    "part_checksums, data, restore_until_us, replication"
 const char S3_OBJ_COLS[] = OBJ_COLS;
 
 void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
@@ -292,6 +292,7 @@ void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
     o->part_checksums = s3__col_str(r, st, i + 23);
     o->data = s3__col_str(r, st, i + 24);
     o->restore_until_us = sqlite3_column_int64(st, i + 25);
+    o->replication = s3__col_str(r, st, i + 26);
 }
 
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
@@ -334,7 +335,7 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
     if (old_blobs_of(r, db, bucket, key, old) < 0) return GR_ERR;
     static const char sql[] = "INSERT OR REPLACE INTO s3_object (bucket, key, " OBJ_COLS
                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                              "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+                              "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
     sqlite3_stmt *st;
     if (store_prepare(db, sql, sizeof sql - 1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, bucket);
@@ -362,6 +363,7 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
     else
         sqlite3_bind_null(st, 27);
     if (o->restore_until_us) sqlite3_bind_int64(st, 28, o->restore_until_us);
+    bind_str(st, 29, o->replication);
     int rc = sqlite3_step(st);
     store_release(st);
     /* Rewriting a row over its own bytes (copy onto itself) keeps them. */

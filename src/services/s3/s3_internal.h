@@ -53,6 +53,7 @@ typedef struct {
     bool legal_hold;
     bool delete_marker;       /* a version row that is a delete marker */
     int64_t restore_until_us; /* archived: its restored copy is readable until then; 0: none (restore.c) */
+    str_t replication;        /* x-amz-replication-status: COMPLETED, FAILED, REPLICA; STR_NULL: none (replication.c) */
 } s3_obj_t;
 
 sqlite3 *s3__db(req_t *r);
@@ -104,6 +105,9 @@ int s3__versioning(req_t *r, sqlite3 *db, str_t bucket, bool *lock);
  * version_id set by the bucket's state); blobs no row names any more are
  * appended to *drop ("id,…"), for s3__blobs_drop after commit. */
 int s3__version_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o, str_t *drop);
+/* Replication: a replica o keeping its version id, or (o NULL) a delete
+ * marker of version id vid, becomes the newest version of key. */
+int s3__version_put_replica(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o, str_t vid, str_t *drop);
 /* The version vid of key ("null" = the null version; STR_NULL = current).
  * 1 found (o->delete_marker tells a marker), 0 absent, -1 error. */
 int s3__version_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid, s3_obj_t *o);
@@ -126,6 +130,10 @@ val_t *s3__tags_set(req_t *r, str_t enc);
  * lifecycle rules; STR_NULL when no enabled expiration rule applies (lifecycle.c). */
 str_t s3__lifecycle_expiration(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o);
 int64_t s3__tags_count(str_t enc);
+/* Whether a lifecycle or replication rule's filter (its Prefix, or Filter's
+ * Prefix, Tag, sizes or And) covers key's version o; *have caches o's tag set
+ * (start with NULL). lifecycle.c */
+bool s3__rule_matches(req_t *r, const val_t *rule, str_t key, const s3_obj_t *o, const val_t **have);
 /* x-amz-copy-source ("bucket/key[?versionId=v]", URL-encoded). */
 bool s3__parse_copy_source(arena_t *a, str_t cs, str_t *bucket, str_t *key, str_t *vid);
 /* If-Match & co. (copy: the x-amz-copy-source-if-* variants, all 412). */
@@ -135,6 +143,18 @@ int s3__check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy
  * ck is not NULL (UploadPartCopy into an upload with a ChecksumAlgorithm). */
 int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16],
                         body_cksum_t *ck);
+
+/* ==== replication (replication.c) ==== */
+/* After a write committed: replicates the current version of key under the
+ * bucket's replication rules (a replica in the destination, its status on
+ * the source). */
+void s3__replicate(req_t *r, str_t bucket, str_t key);
+/* After a DELETE without a version id left delete marker vid: replicates it
+ * where the bucket's rules say so. */
+void s3__replicate_marker(req_t *r, str_t bucket, str_t key, str_t vid);
+/* A replication rule's Destination Bucket "arn:aws:s3:::NAME" → NAME;
+ * STR_NULL when it is no bucket ARN (bucket_config.c). */
+str_t s3__replication_dest(str_t arn);
 
 /* ==== object lock (lock.c) ==== */
 /* CreateBucket: ObjectLockEnabledForBucket turns versioning on with lock. */

@@ -9,6 +9,7 @@
 
 #include "core/gtime.h"
 #include "core/id.h"
+#include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
 #include "store/store.h"
@@ -157,6 +158,20 @@ static int insert_marker(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t v
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+}
+
+/* Replication (replication.c): o, a replica keeping its source's version id,
+ * or a delete marker with the source's marker's id (o NULL, vid), becomes
+ * the newest version of key in a versioning-enabled bucket. */
+int s3__version_put_replica(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o, str_t vid, str_t *drop)
+{
+    *drop = STR("");
+    if (archive_current(r, db, bucket, key) != GR_OK) return GR_ERR;
+    if (!o) return insert_marker(r, db, bucket, key, vid);
+    str_t old = STR("");
+    if (s3__obj_put(r, db, bucket, key, o, &old) != GR_OK) return GR_ERR;
+    drop_add(r, drop, old);
+    return GR_OK;
 }
 
 /* After the current version went away: the newest noncurrent version, unless
@@ -368,6 +383,12 @@ int s3_put_bucket_versioning(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &E_InvalidBucketState,
                         "An Object Lock configuration is present on this bucket, so the versioning state cannot be "
                         "changed.");
+    /* AWS: nor on one that replicates (replication.c) */
+    val_t *repl;
+    if (str_eq_c(status, "Suspended") && s3_cfg_get(r, db, bucket, "replication", &repl) == 1)
+        return req_fail(r, &E_InvalidBucketState,
+                        "A replication configuration is present on this bucket, so you cannot change the versioning "
+                        "state. To change the versioning state, first delete the replication configuration.");
     sqlite3_stmt *st;
     if (store_prepare(db,
                       "INSERT INTO s3_bucket_versioning (bucket, status, mfa_delete) VALUES (?1, ?2, ?3) "
