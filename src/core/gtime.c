@@ -28,11 +28,47 @@ int64_t time_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The calendar by arithmetic (H. Hinnant's days_from_civil and
+ * civil_from_days), not gmtime_r and timegm: glibc's take a process-wide
+ * lock for the time zone on every call, and each request formats or parses
+ * a few dates on every event loop at once. Proleptic Gregorian, UTC. */
+int64_t time_days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d -
+                  1; /* linear in d: a day past the month's end is the next month's */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void time_split(int64_t sec, struct tm *tm)
+{
+    int64_t days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+    int64_t rem = sec - days * 86400;
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int64_t y = yoe + era * 400 + (m <= 2);
+    *tm = (struct tm){.tm_year = (int)(y - 1900),
+                      .tm_mon = m - 1,
+                      .tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1),
+                      .tm_hour = (int)(rem / 3600),
+                      .tm_min = (int)(rem % 3600 / 60),
+                      .tm_sec = (int)(rem % 60),
+                      .tm_wday = (int)(((days % 7) + 11) % 7), /* 1970-01-01 was a Thursday */
+                      .tm_yday = (int)(days - time_days_from_civil(y, 1, 1))};
+}
+
 static void split(int64_t us, struct tm *tm, int *ms)
 {
     int64_t s = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-    time_t t = (time_t)s;
-    gmtime_r(&t, tm);
+    time_split(s, tm);
     *ms = (int)((us - s * 1000000) / 1000);
 }
 
@@ -64,7 +100,12 @@ void time_fmt_rfc822(char *out, int64_t us)
     struct tm tm;
     int ms;
     split(us, &tm, &ms);
-    strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    static const char wd[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char mo[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%s, %02d %s %04d %02d:%02d:%02d GMT", wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon],
+             tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    copy_out(out, tmp, 31);
 }
 
 void time_fmt_amz(char *out, int64_t us)
@@ -83,8 +124,9 @@ static bool finish(struct tm *tm, long frac_us, long off_s, int64_t *us)
     if (tm->tm_mon < 0 || tm->tm_mon > 11 || tm->tm_mday < 1 || tm->tm_mday > 31 || tm->tm_hour > 23 ||
         tm->tm_min > 59 || tm->tm_sec > 60)
         return false;
-    time_t t = timegm(tm);
-    *us = ((int64_t)t - off_s) * 1000000 + frac_us;
+    int64_t t = time_days_from_civil(tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday) * 86400 + tm->tm_hour * 3600 +
+                tm->tm_min * 60 + tm->tm_sec;
+    *us = (t - off_s) * 1000000 + frac_us;
     return true;
 }
 

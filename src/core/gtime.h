@@ -9,8 +9,8 @@
 
 #include "core/str.h"
 
-int64_t time_now_us(void);       /* wall clock, microseconds since the epoch */
-int64_t time_mono_us(void);      /* monotonic, for durations */
+int64_t time_now_us(void);  /* wall clock, microseconds since the epoch */
+int64_t time_mono_us(void); /* monotonic, for durations */
 /* Test hook: when non-zero, time_now_us() returns this (SigV4 vectors). */
 void time_set_fake_now_us(int64_t us);
 
@@ -23,5 +23,10 @@ void time_fmt_amz(char *out, int64_t us);
 /* Parse ISO 8601 (with or without fraction, 'Z' or ±hh:mm), "20150830T123600Z",
  * or RFC 822 dates; false if none matches. */
 bool time_parse(str_t s, int64_t *us);
+/* gmtime_r and timegm without the C library's time-zone lock: seconds since
+ * the epoch to UTC fields (tm_wday and tm_yday too), and days since the
+ * epoch of year y, month m (1-12), day d. */
+void time_split(int64_t sec, struct tm *tm);
+int64_t time_days_from_civil(int64_t y, int m, int d);
 
 #endif

@@ -7,9 +7,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/gtime.h"
+
 static log_level_t min_level = LOG_INFO;
 
-void log_set_level(log_level_t lvl) { min_level = lvl; }
+void log_set_level(log_level_t lvl)
+{
+    min_level = lvl;
+}
 
 void log_msg(log_level_t lvl, const char *fmt, ...)
 {
@@ -19,7 +24,7 @@ void log_msg(log_level_t lvl, const char *fmt, ...)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
+    time_split(ts.tv_sec, &tm); /* no time-zone lock: every event loop logs */
     int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s ", tm.tm_year + 1900, tm.tm_mon + 1,
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, names[lvl]);
     va_list ap;

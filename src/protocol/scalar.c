@@ -148,10 +148,10 @@ static str_t fmt_time(arena_t *a, int64_t us, ts_format_t fmt)
     }
     /* AWS: ISO 8601 UTC with 'Z'; milliseconds when the value has them
      * (botocore's own serializer writes microseconds when non-zero). */
-    time_t tt = (time_t)sec;
     struct tm tm;
-    gmtime_r(&tt, &tm);
-    int n = (int)strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+    time_split(sec, &tm);
+    int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (frac == 0)
         snprintf(tmp + n, sizeof tmp - (size_t)n, "Z");
     else if (frac % 1000 == 0)
