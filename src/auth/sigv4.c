@@ -206,12 +206,20 @@ static bool is_basic_date(str_t d)
 static str_t query_raw(const wire_req_t *w, arena_t *a, const char *name, bool *present)
 {
     str_t rest = w->query, part;
+    size_t nl = strlen(name);
     *present = false;
     while (rest.p && rest.len) {
         rest = str_cut(rest, '&', &part);
         str_t k, v = str_cut(part, '=', &k);
-        str_t dk = wire_url_decode(a, k, false);
-        if (dk.p && str_eq_c(dk, name)) {
+        /* a key without escapes is compared as it is: a presigned URL's seven lookups decoded every key each time */
+        bool hit;
+        if (!k.len || !memchr(k.p, '%', k.len)) {
+            hit = k.len == nl && memcmp(k.p, name, nl) == 0;
+        } else {
+            str_t dk = wire_url_decode(a, k, false);
+            hit = dk.p && str_eq_c(dk, name);
+        }
+        if (hit) {
             *present = true;
             return v.p ? v : STR("");
         }
@@ -631,6 +639,13 @@ static int qpair_cmp(const void *x, const void *y)
  * escapes all land on the spelling SDKs sign. */
 static str_t reencode(arena_t *a, str_t s, bool keep_slash)
 {
+    /* unreserved characters only (most keys and values): already canonical */
+    size_t i = 0;
+    while (i < s.len &&
+           ((s.p[i] >= 'a' && s.p[i] <= 'z') || (s.p[i] >= 'A' && s.p[i] <= 'Z') || (s.p[i] >= '0' && s.p[i] <= '9') ||
+            s.p[i] == '-' || s.p[i] == '_' || s.p[i] == '.' || s.p[i] == '~' || (keep_slash && s.p[i] == '/')))
+        i++;
+    if (i == s.len) return s;
     str_t d = wire_url_decode(a, s, false);
     return wire_url_encode(a, d.p ? d : s, keep_slash);
 }
