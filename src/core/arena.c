@@ -146,6 +146,24 @@ char *arena_vprintf(arena_t *a, const char *fmt, va_list ap)
     return p;
 }
 
+str_t arena_base64(arena_t *a, const void *bytes, size_t n)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = bytes;
+    char *o = arena_alloc(a, (n + 2) / 3 * 4 + 1);
+    if (!o) return STR_NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        o[j++] = b64[v >> 18 & 63];
+        o[j++] = b64[v >> 12 & 63];
+        o[j++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+        o[j++] = i + 2 < n ? b64[v & 63] : '=';
+    }
+    o[j] = 0;
+    return (str_t){o, j};
+}
+
 char *arena_printf(arena_t *a, const char *fmt, ...)
 {
     va_list ap;

@@ -34,6 +34,8 @@ void *arena_realloc(arena_t *a, void *old, size_t oldn, size_t n);
 char *arena_strndup(arena_t *a, const char *s, size_t n); /* NUL-terminated copy */
 char *arena_strdup(arena_t *a, const char *s);
 str_t arena_str(arena_t *a, str_t s); /* copy, NUL-terminated */
+/* Base64 (RFC 4648, standard alphabet, padded) of n bytes, NUL-terminated. */
+str_t arena_base64(arena_t *a, const void *p, size_t n);
 char *arena_printf(arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(arena_t *a, const char *fmt, va_list ap);
 /* Runs fn(arg) when the arena is freed; returns -1 if out of memory. */

@@ -75,7 +75,6 @@ str_t proto__scalar_text(const shape_t *s, const val_t *v, ts_format_t fmt, aren
 /* Parses scalar text for shape s into a val_t; NULL with fail set if invalid. */
 val_t *proto__scalar_parse(const shape_t *s, str_t text, ts_format_t fmt, arena_t *a, proto_fail_t *fail,
                            const char *member);
-str_t proto__base64_encode(arena_t *a, str_t bytes);
 bool proto__base64_decode(arena_t *a, str_t text, str_t *out);
 
 #endif

@@ -381,7 +381,7 @@ void proto__json_write_val(json_w_t *w, const shape_t *s, const member_t *mb, co
         return;
     case VAL_BOOL: json_w_bool(w, v->u.b); return;
     case VAL_BLOB: {
-        str_t b64 = proto__base64_encode(w->b->a, v->u.s);
+        str_t b64 = arena_base64(w->b->a, v->u.s.p, v->u.s.len);
         json_w_str(w, b64);
         return;
     }

@@ -304,7 +304,7 @@ static str_t header_text(const member_t *mb, const val_t *v, arena_t *a)
         }
         return buf_str(&b);
     }
-    if ((mb->flags & MF_JSONVALUE) && v->kind == VAL_STR) return proto__base64_encode(a, v->u.s);
+    if ((mb->flags & MF_JSONVALUE) && v->kind == VAL_STR) return arena_base64(a, v->u.s.p, v->u.s.len);
     return proto__scalar_text(s, v, ts_for(mb, TS_RFC822), a);
 }
 

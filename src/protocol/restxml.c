@@ -253,7 +253,7 @@ static void id_headers(const svc_model_t *m, arena_t *a, wire_resp_t *resp, cons
     if (is_s3(m)) {
         /* AWS: S3 names the request x-amz-request-id and x-amz-id-2 (host id) */
         wire_resp_header(resp, a, "x-amz-request-id", id);
-        wire_resp_header(resp, a, "x-amz-id-2", proto__base64_encode(a, id));
+        wire_resp_header(resp, a, "x-amz-id-2", arena_base64(a, id.p, id.len));
     } else {
         wire_resp_header(resp, a, "x-amzn-RequestId", id);
     }
@@ -337,7 +337,7 @@ int proto__restxml_error(const svc_model_t *m, const aws_errdef_t *e, const char
         if (msg) xml_text_elem(b, STR("Message"), str_c(msg));
         proto__xml_write_error_extra(b, a, m, e, extra);
         xml_text_elem(b, STR("RequestId"), id);
-        xml_text_elem(b, STR("HostId"), proto__base64_encode(a, id));
+        xml_text_elem(b, STR("HostId"), arena_base64(a, id.p, id.len));
         xml_close(b, STR("Error"));
     } else {
         /* AWS: Route 53 / CloudFront: <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/> */

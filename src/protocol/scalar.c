@@ -15,29 +15,7 @@
 #include "core/gtime.h"
 #include "protocol/internal.h"
 
-/* ==== base64 (RFC 4648, standard alphabet, padded) ==== */
-
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-str_t proto__base64_encode(arena_t *a, str_t in)
-{
-    size_t n = (in.len + 2) / 3 * 4;
-    char *o = arena_alloc(a, n + 1);
-    if (!o) return STR_NULL;
-    const unsigned char *p = (const unsigned char *)in.p;
-    size_t j = 0;
-    for (size_t i = 0; i < in.len; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-        if (i + 1 < in.len) v |= (unsigned)p[i + 1] << 8;
-        if (i + 2 < in.len) v |= p[i + 2];
-        o[j++] = b64chars[(v >> 18) & 63];
-        o[j++] = b64chars[(v >> 12) & 63];
-        o[j++] = i + 1 < in.len ? b64chars[(v >> 6) & 63] : '=';
-        o[j++] = i + 2 < in.len ? b64chars[v & 63] : '=';
-    }
-    o[j] = 0;
-    return str_n(o, j);
-}
+/* ==== base64 (RFC 4648, standard alphabet, padded): decoding; encoding is core/arena.h's ==== */
 
 static int b64val(unsigned char c)
 {
@@ -184,7 +162,7 @@ str_t proto__scalar_text(const shape_t *s, const val_t *v, ts_format_t fmt, aren
         return str_c(arena_strdup(a, tmp));
     case VAL_FLOAT: return fmt_double(a, v->u.f, false); /* clients read floats as doubles */
     case VAL_BOOL: return v->u.b ? STR("true") : STR("false");
-    case VAL_BLOB: return proto__base64_encode(a, v->u.s);
+    case VAL_BLOB: return arena_base64(a, v->u.s.p, v->u.s.len);
     case VAL_TIME: return fmt_time(a, v->u.t, fmt == TS_DEFAULT ? TS_ISO8601 : fmt);
     default: return STR_NULL;
     }

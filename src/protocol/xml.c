@@ -744,7 +744,7 @@ void proto__xml_write_untyped(buf_t *b, arena_t *a, str_t name, const val_t *v)
         for (size_t i = 0; i < v->u.list.n; i++) proto__xml_write_untyped(b, a, name, v->u.list.v[i]);
         return;
     case VAL_STR: xml_text_elem(b, name, v->u.s); return;
-    case VAL_BLOB: xml_text_elem(b, name, proto__base64_encode(a, v->u.s)); return;
+    case VAL_BLOB: xml_text_elem(b, name, arena_base64(a, v->u.s.p, v->u.s.len)); return;
     case VAL_INT: snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i); break;
     case VAL_FLOAT: snprintf(tmp, sizeof tmp, "%.17g", v->u.f); break;
     case VAL_BOOL: snprintf(tmp, sizeof tmp, "%s", v->u.b ? "true" : "false"); break;

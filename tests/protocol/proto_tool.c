@@ -75,7 +75,7 @@ static void dump(json_w_t *w, const val_t *v, arena_t *a)
     case VAL_BLOB:
         json_w_obj_begin(w);
         json_w_key(w, STR("$blob"));
-        json_w_str(w, proto__base64_encode(a, v->u.s));
+        json_w_str(w, arena_base64(a, v->u.s.p, v->u.s.len));
         json_w_obj_end(w);
         break;
     case VAL_TIME: {
@@ -163,7 +163,7 @@ static void put_resp(json_w_t *w, wire_resp_t *r, arena_t *a)
     }
     json_w_arr_end(w);
     json_w_key(w, STR("body_b64"));
-    json_w_str(w, proto__base64_encode(a, buf_str(&r->body)));
+    json_w_str(w, arena_base64(a, r->body.p, r->body.len));
     json_w_obj_end(w);
 }
 

@@ -293,7 +293,7 @@ int s3_list_buckets(req_t *r, const val_t *in, val_t *out)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n++ == max) {
-            val_set_c(a, out, "ContinuationToken", val_str(a, s3__b64(a, (const unsigned char *)last.p, last.len)));
+            val_set_c(a, out, "ContinuationToken", val_str(a, arena_base64(a, (const unsigned char *)last.p, last.len)));
             break;
         }
         val_t *b = val_new(a, VAL_STRUCT);

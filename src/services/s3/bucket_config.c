@@ -69,7 +69,7 @@ static void enc(json_w_t *w, arena_t *a, const val_t *v)
     case VAL_BLOB:
         json_w_obj_begin(w);
         json_w_key(w, STR("$b"));
-        json_w_str(w, s3__b64(a, (const unsigned char *)v->u.s.p, v->u.s.len));
+        json_w_str(w, arena_base64(a, (const unsigned char *)v->u.s.p, v->u.s.len));
         json_w_obj_end(w);
         break;
     default: json_w_null(w);
@@ -297,7 +297,7 @@ static void give_id(req_t *r, val_t *rule)
     if (val_get_str(rule, "ID").len) return;
     char u[37];
     id_uuid(u);
-    val_set_c(r->arena, rule, "ID", val_str(r->arena, s3__b64(r->arena, (const unsigned char *)u, 36)));
+    val_set_c(r->arena, rule, "ID", val_str(r->arena, arena_base64(r->arena, (const unsigned char *)u, 36)));
 }
 
 /* Get of a configuration answered whole as member `member` of out. */

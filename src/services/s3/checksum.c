@@ -99,5 +99,5 @@ str_t s3__checksum_full_object(arena_t *a, str_t algo, const str_t *cks, const i
     }
     unsigned char d[8];
     for (size_t i = 0; i < w; i++) d[i] = (unsigned char)(whole >> (8 * (w - 1 - i)));
-    return s3__b64(a, d, w);
+    return arena_base64(a, d, w);
 }

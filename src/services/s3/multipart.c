@@ -273,7 +273,7 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     if (s3__blob_copy_range(r, &src, from, len, id, md5, want ? &ck : NULL) != GR_OK) return GR_ERR;
     unsigned char sum[32];
     unsigned sumlen = want ? body_cksum_final(&ck, sum) : 0;
-    str_t cks = sumlen ? s3__b64(a, sum, sumlen) : STR_NULL;
+    str_t cks = sumlen ? arena_base64(a, sum, sumlen) : STR_NULL;
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
     int64_t now = time_now_us();
     if (store_part(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), val_get_str(in, "UploadId"),

@@ -646,7 +646,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     if (recompute) {
         unsigned char sum[32];
         unsigned n = body_cksum_final(&ck, sum);
-        o.at.checksum_algo = str_c(ck.algo), o.at.checksum = s3__b64(a, sum, n);
+        o.at.checksum_algo = str_c(ck.algo), o.at.checksum = arena_base64(a, sum, n);
     }
     o.modified_us = time_now_us();
     str_t old;

@@ -428,22 +428,6 @@ int s3__obj_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old)
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-str_t s3__b64(arena_t *a, const unsigned char *p, size_t n)
-{
-    char *o = arena_alloc(a, (n + 2) / 3 * 4 + 1);
-    if (!o) return STR_NULL;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-        o[j++] = B64[v >> 18 & 63];
-        o[j++] = B64[v >> 12 & 63];
-        o[j++] = i + 1 < n ? B64[v >> 6 & 63] : '=';
-        o[j++] = i + 2 < n ? B64[v & 63] : '=';
-    }
-    o[j] = 0;
-    return (str_t){o, j};
-}
-
 bool s3__unb64(arena_t *a, str_t s, str_t *out)
 {
     if (s.len % 4) return false;
@@ -495,7 +479,7 @@ str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n)
     if (!body_cksum_begin(a, &c, str_c(algo))) return STR_NULL;
     body_cksum_update(&c, p, n);
     unsigned dn = body_cksum_final(&c, d);
-    return dn ? s3__b64(a, d, dn) : STR_NULL;
+    return dn ? arena_base64(a, d, dn) : STR_NULL;
 }
 
 static const struct {
@@ -519,7 +503,7 @@ int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16]
         if (memcmp(raw.p, md5, 16)) {
             r->err_extra = val_new(a, VAL_STRUCT);
             val_set_c(a, r->err_extra, "ExpectedDigest", val_str(a, s3__hex(a, (const unsigned char *)raw.p, 16)));
-            val_set_c(a, r->err_extra, "CalculatedDigest", val_str(a, s3__b64(a, md5, 16)));
+            val_set_c(a, r->err_extra, "CalculatedDigest", val_str(a, arena_base64(a, md5, 16)));
             return req_fail(r, &S3_E_BadDigest, "The Content-MD5 you specified did not match what we received.");
         }
     }
@@ -559,12 +543,12 @@ static int verify_stream(req_t *r, const val_t *in, const body_stream_t *b, str_
         if (memcmp(raw.p, b->md5, 16)) {
             r->err_extra = val_new(a, VAL_STRUCT);
             val_set_c(a, r->err_extra, "ExpectedDigest", val_str(a, s3__hex(a, (const unsigned char *)raw.p, 16)));
-            val_set_c(a, r->err_extra, "CalculatedDigest", val_str(a, s3__b64(a, b->md5, 16)));
+            val_set_c(a, r->err_extra, "CalculatedDigest", val_str(a, arena_base64(a, b->md5, 16)));
             return req_fail(r, &S3_E_BadDigest, "The Content-MD5 you specified did not match what we received.");
         }
     }
     *algo = *value = STR_NULL;
-    str_t calc = b->algo && b->sumlen ? s3__b64(a, b->sum, b->sumlen) : STR_NULL;
+    str_t calc = b->algo && b->sumlen ? arena_base64(a, b->sum, b->sumlen) : STR_NULL;
     for (size_t i = 0; i < sizeof CHECKSUMS / sizeof CHECKSUMS[0]; i++) {
         str_t given = val_get_str(in, CHECKSUMS[i].member);
         if (!given.p) continue;

@@ -211,7 +211,6 @@ void s3__sse_out(req_t *r, str_t sse, val_t *out);
 /* ==== bytes ==== */
 str_t s3__col_str(req_t *r, sqlite3_stmt *st, int col); /* copied, NUL-terminated; STR_NULL for NULL */
 void s3__cfg_forget(req_t *r); /* drops the request's memo of its bucket's configurations (bucket_config.c) */
-str_t s3__b64(arena_t *a, const unsigned char *p, size_t n);
 /* A modification or creation time as S3 reports it: to the whole second
  * ("2009-10-12T17:50:30.000Z"), as its Last-Modified header does; exact for
  * gureum's own runners (r->internal). */

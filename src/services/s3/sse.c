@@ -69,7 +69,7 @@ static int customer_key(req_t *r, const val_t *in, const char *prefix, str_t *md
                -1;
     unsigned char d[16];
     md5_of(raw.p, raw.len, d);
-    *md5 = s3__b64(a, d, 16);
+    *md5 = arena_base64(a, d, 16);
     if (!str_eq(*md5, given))
         return req_fail(r, &S3_E_InvalidArgument,
                         "The calculated MD5 hash of the key did not match the hash that was provided."),

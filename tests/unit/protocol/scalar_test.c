@@ -28,7 +28,7 @@ static void test_base64(void **state)
     static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
     static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     for (int i = 0; i < 7; i++) {
-        assert_str(proto__base64_encode(a, str_c(plain[i])), enc[i]);
+        assert_str(arena_base64(a, plain[i], strlen(plain[i])), enc[i]);
         str_t out;
         assert_true(proto__base64_decode(a, str_c(enc[i]), &out));
         assert_str(out, plain[i]);
@@ -41,7 +41,7 @@ static void test_base64(void **state)
     assert_false(proto__base64_decode(a, STR("Zg=a"), &out));
     assert_false(proto__base64_decode(a, STR("Zg==="), &out));
     str_t bin = str_n("\x00\xff\xfe", 3);
-    assert_true(proto__base64_decode(a, proto__base64_encode(a, bin), &out));
+    assert_true(proto__base64_decode(a, arena_base64(a, bin.p, bin.len), &out));
     assert_memory_equal(out.p, bin.p, 3);
     arena_free(a);
 }
