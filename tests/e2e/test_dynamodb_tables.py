@@ -397,3 +397,85 @@ def test_restore_to_point_in_time(gureum):
     assert code == "InvalidRestoreTimeException"
     for name in ("pitr-src", "pitr-then", "pitr-now"):
         d.delete_table(TableName=name)
+
+
+def test_export_to_s3(gureum):
+    """ExportTableToPointInTime really writes the table into S3 in AWS's
+    layout (manifest-summary.json, manifest-files.json, a gzipped data file of
+    DynamoDB JSON lines, binaries in base64), as it is now or as it was at
+    ExportTime; PITR is required; a missing bucket makes a FAILED export with
+    S3's error; ClientToken makes a retry the same export; ListExports and
+    DescribeExport find them."""
+    import gzip
+    d, s3 = gureum.client("dynamodb"), gureum.client("s3")
+    s3.create_bucket(Bucket="ddb-exports")
+    d.create_table(TableName="exp-t", BillingMode="PAY_PER_REQUEST",
+                   KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    arn = ARN_PREFIX + "exp-t"
+
+    def err(f, **kw):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            f(**kw)
+        return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+
+    assert err(d.export_table_to_point_in_time, TableArn=arn, S3Bucket="ddb-exports") == \
+        ("PointInTimeRecoveryUnavailableException", "Point in time recovery is not enabled for table 'exp-t'")
+    d.update_continuous_backups(TableName="exp-t", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    time.sleep(1.05)
+    full = {"k": {"S": "a"}, "n": {"N": "1.5"}, "b": {"B": b"\x00\xffbin"}, "ss": {"SS": ["x", "y"]},
+            "m": {"M": {"l": {"L": [{"BOOL": True}, {"NULL": True}, {"NS": ["2", "3"]}]}}}}
+    d.put_item(TableName="exp-t", Item=full)
+    d.put_item(TableName="exp-t", Item={"k": {"S": "b"}, "v": {"N": "1"}})
+    time.sleep(1.05 - time.time() % 1)  # as the restore test: a whole-second mark after the puts
+    mark = datetime.datetime.now(datetime.timezone.utc)
+    time.sleep(0.05)
+    d.delete_item(TableName="exp-t", Key={"k": {"S": "b"}})
+    d.put_item(TableName="exp-t", Item={"k": {"S": "c"}})
+
+    first = d.export_table_to_point_in_time(TableArn=arn, S3Bucket="ddb-exports", S3Prefix="dumps",
+                                            ClientToken="tok-1")["ExportDescription"]
+    assert first["ExportStatus"] == "IN_PROGRESS" and first["ExportArn"].startswith(arn + "/export/")
+    again = d.export_table_to_point_in_time(TableArn=arn, S3Bucket="ddb-exports", S3Prefix="dumps",
+                                            ClientToken="tok-1")["ExportDescription"]
+    assert again["ExportArn"] == first["ExportArn"]
+    desc = d.describe_export(ExportArn=first["ExportArn"])["ExportDescription"]
+    assert desc["ExportStatus"] == "COMPLETED" and desc["ItemCount"] == 2 and desc["ExportFormat"] == "DYNAMODB_JSON"
+    export_id = first["ExportArn"].rsplit("/", 1)[1]
+    base = "dumps/AWSDynamoDB/%s/" % export_id
+    assert desc["ExportManifest"] == base + "manifest-summary.json"
+    read = lambda key: s3.get_object(Bucket="ddb-exports", Key=key)["Body"].read()
+    summary = json.loads(read(base + "manifest-summary.json"))
+    assert summary["itemCount"] == 2 and summary["exportArn"] == first["ExportArn"] and summary["tableArn"] == arn
+    assert summary["manifestFilesS3Key"] == base + "manifest-files.json" and summary["outputFormat"] == "DYNAMODB_JSON"
+    files = [json.loads(line) for line in read(base + "manifest-files.json").decode().splitlines()]
+    assert len(files) == 1 and files[0]["itemCount"] == 2 and files[0]["dataFileS3Key"].startswith(base + "data/")
+    items = [json.loads(line)["Item"] for line in gzip.decompress(read(files[0]["dataFileS3Key"])).decode().splitlines()]
+    by_key = {i["k"]["S"]: i for i in items}
+    assert sorted(by_key) == ["a", "c"]
+    assert by_key["a"]["b"] == {"B": "AP9iaW4="} and by_key["a"]["n"] == {"N": "1.5"}
+    assert by_key["a"]["m"] == {"M": {"l": {"L": [{"BOOL": True}, {"NULL": True}, {"NS": ["2", "3"]}]}}}
+    assert sorted(by_key["a"]["ss"]["SS"]) == ["x", "y"]
+
+    # As of the mark: b was there, c was not.
+    then = d.export_table_to_point_in_time(TableArn=arn, S3Bucket="ddb-exports", ExportTime=mark)["ExportDescription"]
+    then = d.describe_export(ExportArn=then["ExportArn"])["ExportDescription"]
+    assert then["ExportStatus"] == "COMPLETED" and then["ItemCount"] == 2
+    data = json.loads(read(then["ExportManifest"]))["manifestFilesS3Key"]
+    data = json.loads(read(data).decode().splitlines()[0])["dataFileS3Key"]
+    assert data.startswith("AWSDynamoDB/")
+    assert sorted(json.loads(l)["Item"]["k"]["S"] for l in gzip.decompress(read(data)).decode().splitlines()) == ["a", "b"]
+
+    failed = d.export_table_to_point_in_time(TableArn=arn, S3Bucket="no-such-bucket-x")["ExportDescription"]
+    failed = d.describe_export(ExportArn=failed["ExportArn"])["ExportDescription"]
+    assert (failed["ExportStatus"], failed["FailureCode"]) == ("FAILED", "S3NoSuchBucket")
+
+    listed = d.list_exports(TableArn=arn)["ExportSummaries"]
+    assert sorted(e["ExportArn"] for e in listed) == sorted([first["ExportArn"], then["ExportArn"], failed["ExportArn"]])
+    page = d.list_exports(TableArn=arn, MaxResults=2)
+    assert len(page["ExportSummaries"]) == 2 and "NextToken" in page
+    assert len(d.list_exports(TableArn=arn, MaxResults=2, NextToken=page["NextToken"])["ExportSummaries"]) == 1
+    assert err(d.describe_export, ExportArn=arn + "/export/01234567890123-deadbeef")[0] == "ExportNotFoundException"
+    assert err(d.export_table_to_point_in_time, TableArn=arn, S3Bucket="other", ClientToken="tok-1")[0] == \
+        "ExportConflictException"
+    d.delete_table(TableName="exp-t")

@@ -435,6 +435,13 @@ static int undo_after(sqlite3 *db, int64_t from, int64_t to, int64_t at_us)
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+int ddb__pitr_rows(sqlite3 *db, int64_t src_tid, int64_t at_us, int64_t *tid)
+{
+    *tid = ddb__new_tid(db, time_now_us());
+    if (*tid < 0 || copy_rows(db, src_tid, *tid, false) != GR_OK) return GR_ERR;
+    return undo_after(db, src_tid, *tid, at_us);
+}
+
 /* The restorable window: from when PITR was turned on (at most 35 days back),
  * rounded up to a whole second, to now. SDKs send RestoreDateTime in whole
  * seconds (botocore truncates), so a window starting mid-second would refuse

@@ -261,8 +261,8 @@ static void val_to_json(json_w_t *w, const val_t *v)
         for (size_t i = 0; i < v->u.list.n; i++) val_to_json(w, v->u.list.v[i]);
         json_w_arr_end(w);
         break;
-    case VAL_STR:
-    case VAL_BLOB: json_w_str(w, v->u.s); break;
+    case VAL_STR: json_w_str(w, v->u.s); break;
+    case VAL_BLOB: json_w_str(w, arena_base64(w->b->a, v->u.s.p, v->u.s.len)); break; /* as DynamoDB JSON has them */
     case VAL_INT: json_w_int(w, v->u.i); break;
     case VAL_TIME: json_w_int(w, v->u.t); break;
     case VAL_FLOAT: json_w_double(w, v->u.f); break;
@@ -1609,6 +1609,13 @@ int dynamodb_list_tables(req_t *r, const val_t *in, val_t *out)
 str_t ddb__def_text(arena_t *a, const val_t *def)
 {
     return def_text(a, def);
+}
+
+val_t *ddb__json_val(arena_t *a, str_t text)
+{
+    const char *err;
+    json_t *j = json_parse(a, text, &err);
+    return j ? json_to_val(a, j) : NULL;
 }
 
 int ddb__table_fill(req_t *r, str_t text, ddb_table_t *t)

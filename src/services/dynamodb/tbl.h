@@ -113,7 +113,12 @@ int ddb__delete_rows(sqlite3 *db, const char *sql, int64_t tid);
 int64_t ddb__new_tid(sqlite3 *db, int64_t now); /* a fresh tid, never reused; -1 on failure */
 /* A catalogue row for a new ACTIVE table (inside the caller's transaction). */
 int ddb__table_insert(req_t *r, sqlite3 *db, str_t name, str_t def, int64_t now, int64_t *tid);
-str_t ddb__def_text(arena_t *a, const val_t *def);
+str_t ddb__def_text(arena_t *a, const val_t *def); /* a value as JSON text (binaries base64), */
+val_t *ddb__json_val(arena_t *a, str_t text);      /* and back (timestamps come back as integers) */
+/* Inside the caller's write transaction: src_tid's items as they were at
+ * at_us (point-in-time log) under a fresh *tid no table names, for the
+ * caller to read and then delete. */
+int ddb__pitr_rows(sqlite3 *db, int64_t src_tid, int64_t at_us, int64_t *tid);
 int ddb__table_fill(req_t *r, str_t def_text, ddb_table_t *t);          /* t->name set first: it names the ARN */
 int ddb__table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t); /* 1: no such table */
 val_t *ddb__table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *status);

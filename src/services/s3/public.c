@@ -1,22 +1,25 @@
 /* public.c — S3's calls for other services (s3.h): reading one object's
- * bytes whole, for Lambda's code from S3. Reads the same rows and blobs as
- * GetObject (s3_db.c, the blob store) without failing the caller's request. */
+ * bytes whole, for Lambda's code from S3, and writing one, for DynamoDB's
+ * exports. Reads and writes the same rows and blobs as GetObject and
+ * PutObject (s3_db.c, version.c, the blob store) without failing the
+ * caller's request. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/gtime.h"
+#include "core/md5.h"
 #include "services/app.h"
 #include "services/s3/s3.h"
+#include "services/s3/s3_bucket.h"
 #include "services/s3/s3_internal.h"
 
-int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg)
+/* GR_OK when bucket exists in the caller's account, else S3's code and message. */
+static int callers_bucket(req_t *r, sqlite3 *db, str_t bucket, const char **code, const char **msg)
 {
-    *code = *msg = NULL;
-    sqlite3 *db = s3__db(r);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db, "SELECT account FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
+    if (store_prepare(db, "SELECT account FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_text(st, 1, bucket.p ? bucket.p : "", (int)bucket.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     str_t acct = rc == SQLITE_ROW ? s3__col_str(r, st, 0) : STR_NULL;
@@ -30,6 +33,14 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
         *code = "AccessDenied", *msg = "Access Denied";
         return GR_ERR;
     }
+    return GR_OK;
+}
+
+int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg)
+{
+    *code = *msg = NULL;
+    sqlite3 *db = s3__db(r);
+    if (!db || callers_bucket(r, db, bucket, code, msg) != GR_OK) return GR_ERR;
     s3_obj_t o;
     int found = s3__obj_get(r, db, bucket, key, &o);
     if (found < 0) return GR_ERR;
@@ -72,5 +83,44 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
         if (got != (size_t)o.size) return GR_ERR;
     }
     *bytes = str_n(buf, got);
+    return GR_OK;
+}
+
+int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *content_type, const char **code,
+                    const char **msg)
+{
+    *code = *msg = NULL;
+    sqlite3 *db = s3__db(r);
+    if (!db || callers_bucket(r, db, bucket, code, msg) != GR_OK) return GR_ERR;
+    arena_t *a = r->arena;
+    unsigned char md5[16];
+    md5_of(bytes.p, bytes.len, md5);
+    s3_obj_t o = {.size = (int64_t)bytes.len, .modified_us = time_now_us(), .blob = STR("")};
+    o.etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
+    o.at.content_type = str_c(content_type);
+    char id[33] = "";
+    if (bytes.len <= S3_INLINE_MAX)
+        o.data = bytes.p ? bytes : STR("");
+    else if (s3__blob_put(r, bytes.p, bytes.len, id) == GR_OK)
+        o.blob = str_c(id);
+    else
+        return GR_ERR;
+    /* the bucket's default encryption, as for a PutObject that names none */
+    str_t old;
+    if (s3__sse_for_write(r, db, bucket, val_new(a, VAL_STRUCT), &o.at.sse) != GR_OK || s3__begin(db) != GR_OK) {
+        if (*id) s3__blob_drop(r, id);
+        r->err = NULL;
+        return GR_ERR;
+    }
+    if (s3__version_put(r, db, bucket, key, &o, &old) != GR_OK || s3__commit(db) != GR_OK) {
+        s3__rollback(db);
+        if (*id) s3__blob_drop(r, id);
+        r->err = NULL;
+        return GR_ERR;
+    }
+    s3__blobs_drop(r, old);
+    s3_notify(r, bucket, key, "ObjectCreated:Put", o.size, o.etag, o.version_id); /* notify.c */
+    s3__replicate(r, bucket, key);
+    r->err = NULL;
     return GR_OK;
 }

@@ -3,8 +3,8 @@
  * preflight, the website endpoint) and the CORS headers added to every S3
  * answer; each fills r->resp itself, and GR_ERR leaves an S3 error in r for
  * the dispatcher to write. For other services (public: s3_*): Lambda reads a
- * function's code from a bucket through s3_read_object, never through S3's
- * tables or blobs. */
+ * function's code from a bucket through s3_read_object, DynamoDB writes its
+ * exports through s3_write_object, never through S3's tables or blobs. */
 #ifndef GR_SERVICES_S3_H
 #define GR_SERVICES_S3_H
 
@@ -40,6 +40,12 @@ int s3_start(struct app *app);
  * "AccessDenied", or "EntityTooLarge" past max bytes); *code NULL on an
  * internal failure. r's error is not touched. */
 int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg);
+/* Writes bytes as bucket/key (a new version where the bucket is versioned),
+ * on behalf of r->who as PutObject would (the bucket in the caller's account,
+ * its default encryption, events and replication). GR_OK, or GR_ERR with
+ * *code / *msg as s3_read_object's (*code NULL on an internal failure). */
+int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *content_type, const char **code,
+                    const char **msg);
 
 /* The registry's resource_grant hook (access.c): the verdict of the bucket
  * policy of the request's bucket for a caller of the bucket owner's account
