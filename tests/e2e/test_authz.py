@@ -375,3 +375,37 @@ def test_partiql_statements_are_authorized_as_what_they_do(gureum, alice):
     keys = sorted(i["k"]["S"] for i in ddb.scan(TableName="authz-pq")["Items"])
     assert keys == ["1", "2", "3"]  # the refused transaction wrote nothing
     ddb.delete_table(TableName="authz-pq")
+
+
+def test_dynamodb_export_needs_s3_put_object(gureum, alice):
+    """An IAM user's export writes to S3 as that user: without s3:PutObject
+    on the bucket the export fails with S3's AccessDenied; with it, it
+    completes."""
+    name, key, secret = alice
+    root_ddb, iam = gureum.client("dynamodb"), gureum.client("iam")
+    gureum.client("s3").create_bucket(Bucket="authz-exports")
+    root_ddb.create_table(TableName="authz-exp", BillingMode="PAY_PER_REQUEST",
+                          KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    root_ddb.update_continuous_backups(TableName="authz-exp",
+                                       PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    arn = "arn:aws:dynamodb:us-east-1:%s:table/authz-exp" % ACCT
+    statements = [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]
+    iam.put_user_policy(UserName=name, PolicyName="ddb", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": statements}))
+    ddb = as_user(gureum, key, secret, "dynamodb")
+    first = once_allowed(lambda: ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="authz-exports"),
+                         "ExportTableToPointInTime")["ExportDescription"]
+    failed = ddb.describe_export(ExportArn=first["ExportArn"])["ExportDescription"]
+    assert (failed["ExportStatus"], failed["FailureCode"]) == ("FAILED", "S3AccessDenied")
+    statements.append({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::authz-exports/*"})
+    iam.put_user_policy(UserName=name, PolicyName="ddb", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": statements}))
+    for _ in range(50):
+        done = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="authz-exports")["ExportDescription"]
+        done = ddb.describe_export(ExportArn=done["ExportArn"])["ExportDescription"]
+        if done["ExportStatus"] == "COMPLETED":
+            break
+        time.sleep(0.1)
+    assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 0
+    root_ddb.delete_table(TableName="authz-exp")

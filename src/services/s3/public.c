@@ -11,6 +11,7 @@
 #include "core/gtime.h"
 #include "core/md5.h"
 #include "services/app.h"
+#include "services/authz.h"
 #include "services/s3/s3.h"
 #include "services/s3/s3_bucket.h"
 #include "services/s3/s3_internal.h"
@@ -93,6 +94,13 @@ int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *
     sqlite3 *db = s3__db(r);
     if (!db || callers_bucket(r, db, bucket, code, msg) != GR_OK) return GR_ERR;
     arena_t *a = r->arena;
+    /* an IAM caller needs s3:PutObject on the key, as for its own PutObject */
+    str_t res = str_c(arena_printf(a, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
+    if (authz_check_resource(r, ((app_t *)r->app)->authz, STR("s3:PutObject"), res, r->who.account, NULL) != GR_OK) {
+        r->err = NULL;
+        *code = "AccessDenied", *msg = "Access Denied";
+        return GR_ERR;
+    }
     unsigned char md5[16];
     md5_of(bytes.p, bytes.len, md5);
     s3_obj_t o = {.size = (int64_t)bytes.len, .modified_us = time_now_us(), .blob = STR("")};

@@ -42,7 +42,8 @@ int s3_start(struct app *app);
 int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg);
 /* Writes bytes as bucket/key (a new version where the bucket is versioned),
  * on behalf of r->who as PutObject would (the bucket in the caller's account,
- * its default encryption, events and replication). GR_OK, or GR_ERR with
+ * s3:PutObject for an IAM caller, its default encryption, events and
+ * replication). GR_OK, or GR_ERR with
  * *code / *msg as s3_read_object's (*code NULL on an internal failure). */
 int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *content_type, const char **code,
                     const char **msg);
