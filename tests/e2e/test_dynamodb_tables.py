@@ -407,6 +407,7 @@ def test_export_to_s3(gureum):
     S3's error; ClientToken makes a retry the same export; ListExports and
     DescribeExport find them."""
     import gzip
+    import hashlib
     d, s3 = gureum.client("dynamodb"), gureum.client("s3")
     s3.create_bucket(Bucket="ddb-exports")
     d.create_table(TableName="exp-t", BillingMode="PAY_PER_REQUEST",
@@ -466,15 +467,33 @@ def test_export_to_s3(gureum):
     assert data.startswith("AWSDynamoDB/")
     assert sorted(json.loads(l)["Item"]["k"]["S"] for l in gzip.decompress(read(data)).decode().splitlines()) == ["a", "b"]
 
+    # More than one data file's worth (about 4 MiB each): 45 items of 100 KB.
+    for start in (0, 25):
+        d.batch_write_item(RequestItems={"exp-t": [
+            {"PutRequest": {"Item": {"k": {"S": "big%02d" % i}, "blob": {"B": bytes([i]) * 100000}}}}
+            for i in range(start, min(start + 25, 45))]})
+    big = d.export_table_to_point_in_time(TableArn=arn, S3Bucket="ddb-exports", S3Prefix="big")["ExportDescription"]
+    big = d.describe_export(ExportArn=big["ExportArn"])["ExportDescription"]
+    assert big["ExportStatus"] == "COMPLETED" and big["ItemCount"] == 47
+    parts = [json.loads(l) for l in read(json.loads(read(big["ExportManifest"]))["manifestFilesS3Key"]).decode().splitlines()]
+    assert len(parts) == 2 and sum(p["itemCount"] for p in parts) == 47
+    keys = set()
+    for p in parts:
+        data = read(p["dataFileS3Key"])
+        assert p["etag"] == hashlib.md5(data).hexdigest()
+        keys |= {json.loads(l)["Item"]["k"]["S"] for l in gzip.decompress(data).decode().splitlines()}
+    assert len(keys) == 47 and "big44" in keys
+
     failed = d.export_table_to_point_in_time(TableArn=arn, S3Bucket="no-such-bucket-x")["ExportDescription"]
     failed = d.describe_export(ExportArn=failed["ExportArn"])["ExportDescription"]
     assert (failed["ExportStatus"], failed["FailureCode"]) == ("FAILED", "S3NoSuchBucket")
 
     listed = d.list_exports(TableArn=arn)["ExportSummaries"]
-    assert sorted(e["ExportArn"] for e in listed) == sorted([first["ExportArn"], then["ExportArn"], failed["ExportArn"]])
-    page = d.list_exports(TableArn=arn, MaxResults=2)
-    assert len(page["ExportSummaries"]) == 2 and "NextToken" in page
-    assert len(d.list_exports(TableArn=arn, MaxResults=2, NextToken=page["NextToken"])["ExportSummaries"]) == 1
+    assert sorted(e["ExportArn"] for e in listed) == \
+        sorted([first["ExportArn"], then["ExportArn"], big["ExportArn"], failed["ExportArn"]])
+    page = d.list_exports(TableArn=arn, MaxResults=3)
+    assert len(page["ExportSummaries"]) == 3 and "NextToken" in page
+    assert len(d.list_exports(TableArn=arn, MaxResults=3, NextToken=page["NextToken"])["ExportSummaries"]) == 1
     assert err(d.describe_export, ExportArn=arn + "/export/01234567890123-deadbeef")[0] == "ExportNotFoundException"
     assert err(d.export_table_to_point_in_time, TableArn=arn, S3Bucket="other", ClientToken="tok-1")[0] == \
         "ExportConflictException"

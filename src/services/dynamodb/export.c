@@ -88,16 +88,16 @@ static void time_field(json_w_t *w, const char *key, int64_t us)
     json_w_str(w, str_c(t));
 }
 
-/* One data file of lines (items in DynamoDB JSON), gzipped, and its line of
- * manifest-files.json appended to files. */
-static bool put_data(out_t *o, str_t lines, int64_t items, buf_t *files)
+/* One data file of lines (items in DynamoDB JSON), gzipped in scratch (the
+ * lines' arena), and its line of manifest-files.json appended to files. */
+static bool put_data(out_t *o, arena_t *scratch, str_t lines, int64_t items, buf_t *files)
 {
     arena_t *a = o->r->arena;
     char rnd[27];
     id_random_chars(rnd, 26, "abcdefghijklmnopqrstuvwxyz0123456789");
     rnd[26] = 0;
     str_t name = str_c(arena_printf(a, "data/%s.json.gz", rnd));
-    str_t gz = gzip_stored(a, lines);
+    str_t gz = gzip_stored(scratch, lines);
     if (!gz.p || !put(o, name.p, gz, "application/x-gzip")) return false;
     json_w_t w;
     json_w_init(&w, files);
@@ -144,7 +144,8 @@ static bool put_items(out_t *o, sqlite3 *db, int64_t tid, buf_t *files, int64_t 
             n++;
             *bytes += sqlite3_column_int64(st, 1);
         }
-        if (!b.failed && (n || !any)) ok = put_data(o, buf_str(&b), n, files); /* an empty table: one empty file */
+        if (!b.failed && (n || !any))
+            ok = put_data(o, scratch, buf_str(&b), n, files); /* an empty table: one empty file */
         ok = ok && !b.failed;
         any = true;
         *items += n;
