@@ -63,8 +63,8 @@ static int backup_or_fail(req_t *r, sqlite3 *db, str_t arn, backup_t *b)
     return rc == SQLITE_ROW ? GR_OK : GR_ERR;
 }
 
-/* AWS: the backup operations name a missing table TableNotFoundException. */
-static int table_or_fail(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
+/* AWS: the backup (and export) operations name a missing table TableNotFoundException. */
+int ddb__backup_table_or_fail(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
 {
     int rc = ddb__table_load(r, db, name, t);
     if (rc == 1) return req_fail(r, &DYNAMODB_ERR_TableNotFoundException, "Table not found: %.*s", STR_FMT(name));
@@ -175,13 +175,13 @@ static val_t *description(req_t *r, const backup_t *b, const char *status)
 }
 
 /* AWS: arn:…:table/NAME/backup/<13-digit creation ms>-<8 hex>. */
-static str_t backup_arn(req_t *r, str_t table_arn, int64_t now_us)
+str_t ddb__stamped_arn(req_t *r, str_t table_arn, const char *kind, int64_t now_us)
 {
     char tail[9];
     id_random_chars(tail, 8, "0123456789abcdef");
     tail[8] = 0;
     return str_c(
-        arena_printf(r->arena, "%.*s/backup/%013lld-%s", STR_FMT(table_arn), (long long)(now_us / 1000), tail));
+        arena_printf(r->arena, "%.*s/%s/%013lld-%s", STR_FMT(table_arn), kind, (long long)(now_us / 1000), tail));
 }
 
 int dynamodb_create_backup(req_t *r, const val_t *in, val_t *out)
@@ -189,10 +189,10 @@ int dynamodb_create_backup(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = ddb__db(r);
     if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
     ddb_table_t t;
-    if (table_or_fail(r, db, val_get_str(in, "TableName"), &t) != GR_OK) goto fail;
+    if (ddb__backup_table_or_fail(r, db, val_get_str(in, "TableName"), &t) != GR_OK) goto fail;
     int64_t now = time_now_us(), tid = ddb__new_tid(db, now);
     if (tid < 0 || copy_rows(db, t.tid, tid, true) != GR_OK) goto fail;
-    backup_t b = {.arn = backup_arn(r, t.arn, now),
+    backup_t b = {.arn = ddb__stamped_arn(r, t.arn, "backup", now),
                   .name = val_get_str(in, "BackupName"),
                   .table_name = t.name,
                   .table_id = t.table_id,
@@ -447,7 +447,7 @@ int ddb__pitr_rows(sqlite3 *db, int64_t src_tid, int64_t at_us, int64_t *tid)
  * seconds (botocore truncates), so a window starting mid-second would refuse
  * its own EarliestRestorableDateTime handed back; a window just opened ends
  * at its start. */
-static void window(int64_t since, int64_t now, int64_t *earliest, int64_t *last)
+void ddb__pitr_window(int64_t since, int64_t now, int64_t *earliest, int64_t *last)
 {
     int64_t oldest = now - PITR_DAYS * 86400 * 1000000LL, e = since > oldest ? since : oldest;
     *earliest = (e + 999999) / 1000000 * 1000000;
@@ -470,14 +470,14 @@ int dynamodb_restore_table_to_point_in_time(req_t *r, const val_t *in, val_t *ou
     sqlite3 *db = ddb__db(r);
     if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
     ddb_table_t src, t;
-    if (table_or_fail(r, db, name, &src) != GR_OK) goto fail;
+    if (ddb__backup_table_or_fail(r, db, name, &src) != GR_OK) goto fail;
     if (!src.pitr_since_us) {
         ddb__rollback(db);
         return req_fail(r, &DYNAMODB_ERR_PointInTimeRecoveryUnavailableException,
                         "Point in time recovery is not enabled for table '%.*s'", STR_FMT(src.name));
     }
     int64_t earliest, last;
-    window(src.pitr_since_us, time_now_us(), &earliest, &last);
+    ddb__pitr_window(src.pitr_since_us, time_now_us(), &earliest, &last);
     int64_t at = latest ? last : when->kind == VAL_TIME ? when->u.t : 0;
     if (at < earliest || at > last) {
         ddb__rollback(db);
@@ -511,7 +511,7 @@ static val_t *continuous(req_t *r, const ddb_table_t *t)
     if (on) {
         int64_t since = val_get_int(p, "SinceUs", t->created_us), now = time_now_us();
         int64_t earliest, last;
-        window(since, now, &earliest, &last);
+        ddb__pitr_window(since, now, &earliest, &last);
         val_set_c(a, pd, "EarliestRestorableDateTime", val_time(a, earliest));
         val_set_c(a, pd, "LatestRestorableDateTime", val_time(a, last));
     }
@@ -525,7 +525,7 @@ int dynamodb_describe_continuous_backups(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = ddb__db(r);
     ddb_table_t t;
-    if (!db || table_or_fail(r, db, val_get_str(in, "TableName"), &t) != GR_OK) return GR_ERR;
+    if (!db || ddb__backup_table_or_fail(r, db, val_get_str(in, "TableName"), &t) != GR_OK) return GR_ERR;
     return val_set_c(r->arena, out, "ContinuousBackupsDescription", continuous(r, &t));
 }
 
@@ -539,7 +539,7 @@ int dynamodb_update_continuous_backups(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = ddb__db(r);
     if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
     ddb_table_t t;
-    if (table_or_fail(r, db, val_get_str(in, "TableName"), &t) != GR_OK) goto fail;
+    if (ddb__backup_table_or_fail(r, db, val_get_str(in, "TableName"), &t) != GR_OK) goto fail;
     const val_t *old = val_get(t.def, "PITR");
     bool was = old && val_get_bool(old, "Enabled", false);
     val_t *p = val_new(a, VAL_STRUCT);

@@ -250,8 +250,8 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
     str_t table_arn = val_get_str(in, "TableArn");
     /* AWS: the same ClientToken within 8 hours is the same export, or a conflict */
     if (token.len) {
-        sqlite3_stmt *st = ddb__stmt(db, "SELECT description, table_arn FROM ddb_export WHERE account = ?1 AND "
-                                         "region = ?2 AND token = ?3 AND created_us > ?4");
+        sqlite3_stmt *st = ddb__stmt(db, "SELECT description FROM ddb_export WHERE account = ?1 AND region = ?2 "
+                                         "AND token = ?3 AND created_us > ?4");
         if (!st) return GR_ERR;
         ddb__bind_s(st, 1, r->who.account);
         ddb__bind_s(st, 2, r->region);
@@ -269,11 +269,8 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
     /* A read transaction: one snapshot of the table, writers not held up */
     if (ddb__exec(db, "BEGIN") != GR_OK) return GR_ERR;
     ddb_table_t t;
-    int rc = ddb__table_load(r, db, table_arn, &t);
-    if (rc != GR_OK) {
+    if (ddb__backup_table_or_fail(r, db, table_arn, &t) != GR_OK) {
         ddb__rollback(db);
-        if (rc == 1)
-            return req_fail(r, &DYNAMODB_ERR_TableNotFoundException, "Table not found: %.*s", STR_FMT(table_arn));
         return GR_ERR;
     }
     if (!t.pitr_since_us) {
@@ -281,11 +278,11 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
         return req_fail(r, &DYNAMODB_ERR_PointInTimeRecoveryUnavailableException,
                         "Point in time recovery is not enabled for table '%.*s'", STR_FMT(t.name));
     }
-    int64_t now = time_now_us(), at = now;
+    int64_t now = time_now_us(), at = now, earliest, last;
     const val_t *when = val_get(in, "ExportTime");
     if (when && when->kind == VAL_TIME) at = when->u.t;
-    int64_t earliest = (t.pitr_since_us + 999999) / 1000000 * 1000000; /* as RestoreTableToPointInTime's window */
-    if (at < earliest || at > now) {
+    ddb__pitr_window(t.pitr_since_us, now, &earliest, &last); /* RestoreTableToPointInTime's */
+    if (at < earliest || at > last) {
         ddb__rollback(db);
         return req_fail(r, &DYNAMODB_ERR_InvalidExportTimeException,
                         "ExportTime must be between the table's EarliestRestorableDateTime and now");
@@ -303,15 +300,13 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
         }
         tid = scratch;
     }
-    char tail[9];
-    id_random_chars(tail, 8, "0123456789abcdef");
-    tail[8] = 0;
-    str_t id = str_c(arena_printf(a, "%013lld-%s", (long long)(now / 1000), tail));
+    str_t arn = ddb__stamped_arn(r, t.arn, "export", now);
+    str_t id = str_sub(arn, t.arn.len + 8, arn.len - t.arn.len - 8); /* after "/export/" */
     str_t prefix = val_get_str(in, "S3Prefix");
     out_t o = {.r = r, .bucket = val_get_str(in, "S3Bucket")};
     o.base = str_c(arena_printf(a, "%.*s%sAWSDynamoDB/%.*s/", STR_FMT(prefix), prefix.len ? "/" : "", STR_FMT(id)));
     val_t *d = val_new(a, VAL_STRUCT);
-    val_set_c(a, d, "ExportArn", val_str(a, str_c(arena_printf(a, "%.*s/export/%.*s", STR_FMT(t.arn), STR_FMT(id)))));
+    val_set_c(a, d, "ExportArn", val_str(a, arn));
     val_set_c(a, d, "ExportStatus", val_cstr(a, "IN_PROGRESS"));
     val_set_c(a, d, "StartTime", val_time(a, now));
     val_set_c(a, d, "TableArn", val_str(a, t.arn));

@@ -119,6 +119,13 @@ val_t *ddb__json_val(arena_t *a, str_t text);      /* and back (timestamps come 
  * at_us (point-in-time log) under a fresh *tid no table names, for the
  * caller to read and then delete. */
 int ddb__pitr_rows(sqlite3 *db, int64_t src_tid, int64_t at_us, int64_t *tid);
+/* backup.c, shared with exports: the table by name or ARN, else
+ * TableNotFoundException; the restorable window of a table whose PITR has
+ * been on since `since`; an ARN TABLE-ARN/KIND/MILLIS-RANDOM ("backup",
+ * "export"). */
+int ddb__backup_table_or_fail(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t);
+void ddb__pitr_window(int64_t since, int64_t now, int64_t *earliest, int64_t *last);
+str_t ddb__stamped_arn(req_t *r, str_t table_arn, const char *kind, int64_t now_us);
 int ddb__table_fill(req_t *r, str_t def_text, ddb_table_t *t);          /* t->name set first: it names the ARN */
 int ddb__table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t); /* 1: no such table */
 val_t *ddb__table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *status);
