@@ -290,16 +290,6 @@ static int malformed(req_t *r)
                     "The XML you provided was not well-formed or did not validate against our published schema");
 }
 
-/* AWS: a lifecycle or replication rule put without an ID gets one S3 makes
- * up (the Get operation shows it). */
-static void give_id(req_t *r, val_t *rule)
-{
-    if (val_get_str(rule, "ID").len) return;
-    char u[37];
-    id_uuid(u);
-    val_set_c(r->arena, rule, "ID", val_str(r->arena, arena_base64(r->arena, (const unsigned char *)u, 36)));
-}
-
 /* Get of a configuration answered whole as member `member` of out. */
 static int cfg_answer(req_t *r, const val_t *in, const char *kind, const char *member, val_t *out,
                       const aws_errdef_t *none, const char *msg)
@@ -318,6 +308,27 @@ static size_t list_len(const val_t *v)
 static const val_t *list_at(const val_t *v, size_t i)
 {
     return v->u.list.v[i];
+}
+
+/* A lifecycle or replication rule's ID: at most 255 characters, and not
+ * the ID of an earlier rule (dup: the configuration's message). */
+static int rule_id_check(req_t *r, const val_t *rules, size_t i, const char *dup)
+{
+    str_t id = val_get_str(list_at(rules, i), "ID");
+    if (id.len > 255) return req_fail(r, &S3_E_InvalidArgument, "ID length should not exceed allowed limit of 255");
+    for (size_t j = 0; j < i && id.len; j++)
+        if (str_eq(id, val_get_str(list_at(rules, j), "ID"))) return req_fail(r, &S3_E_InvalidArgument, "%s", dup);
+    return GR_OK;
+}
+
+/* AWS: a lifecycle or replication rule put without an ID gets one S3 makes
+ * up (the Get operation shows it). */
+static void give_id(req_t *r, val_t *rule)
+{
+    if (val_get_str(rule, "ID").len) return;
+    char u[37];
+    id_uuid(u);
+    val_set_c(r->arena, rule, "ID", val_str(r->arena, arena_base64(r->arena, (const unsigned char *)u, 36)));
 }
 
 /* ==== tagging ==== */
@@ -758,12 +769,9 @@ int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
     if (!n || n > 1000) return malformed(r);
     for (size_t i = 0; i < n; i++) {
         const val_t *ru = list_at(rules, i);
-        str_t id = val_get_str(ru, "ID"), status = val_get_str(ru, "Status");
-        if (id.len > 255) return req_fail(r, &S3_E_InvalidArgument, "ID length should not exceed allowed limit of 255");
-        for (size_t j = 0; j < i && id.len; j++)
-            if (str_eq(id, val_get_str(list_at(rules, j), "ID")))
-                return req_fail(r, &S3_E_InvalidArgument,
-                                "Rule ID must be unique. Found same ID for more than one rule");
+        str_t status = val_get_str(ru, "Status");
+        if (rule_id_check(r, rules, i, "Rule ID must be unique. Found same ID for more than one rule") != GR_OK)
+            return GR_ERR;
         if (!str_eq_c(status, "Enabled") && !str_eq_c(status, "Disabled")) return malformed(r);
         if (val_get(ru, "Prefix") && val_get(ru, "Filter")) return malformed(r);
         const val_t *exp = val_get(ru, "Expiration");
@@ -847,11 +855,7 @@ int s3_put_bucket_replication(req_t *r, const val_t *in, val_t *out)
                         "Versioning must be 'Enabled' on the bucket to apply a replication configuration");
     for (size_t i = 0; i < n; i++) {
         val_t *ru = (val_t *)list_at(rules, i);
-        str_t id = val_get_str(ru, "ID");
-        if (id.len > 255) return req_fail(r, &S3_E_InvalidArgument, "ID length should not exceed allowed limit of 255");
-        for (size_t j = 0; j < i && id.len; j++)
-            if (str_eq(id, val_get_str(list_at(rules, j), "ID")))
-                return req_fail(r, &S3_E_InvalidArgument, "Rule Id must be unique");
+        if (rule_id_check(r, rules, i, "Rule Id must be unique") != GR_OK) return GR_ERR;
         if (val_get(ru, "Prefix") && val_get(ru, "Filter")) return malformed(r);
         if (val_get(ru, "Filter") && !val_get(ru, "DeleteMarkerReplication"))
             return req_fail(r, &E_InvalidRequest,
