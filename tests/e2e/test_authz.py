@@ -50,6 +50,13 @@ def once_allowed(call, what):
     raise AssertionError("%s stayed refused" % what)
 
 
+def hash_table(ddb, name):
+    """An on-demand table keyed by one string attribute, k."""
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+
+
 def as_user(gureum, key, secret, service, region="us-east-1"):
     return gureum.client(service, aws_access_key_id=key, aws_secret_access_key=secret, region_name=region,
                          config=Config(retries={"max_attempts": 1}))
@@ -327,9 +334,7 @@ def test_dynamodb_table_arn_as_table_name_is_authorized_as_that_table(gureum, al
     ARN; an ARN of another account's table of the same name is refused."""
     name, key, secret = alice
     ddb = gureum.client("dynamodb")
-    ddb.create_table(TableName="authz-arn", BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    hash_table(ddb, "authz-arn")
     ddb.put_item(TableName="authz-arn", Item={"k": {"S": "1"}})
     arn = "arn:aws:dynamodb:us-east-1:%s:table/authz-arn" % ACCT
     gureum.client("iam").put_user_policy(UserName=name, PolicyName="one-table", PolicyDocument=json.dumps({
@@ -350,9 +355,7 @@ def test_partiql_statements_are_authorized_as_what_they_do(gureum, alice):
     in ExecuteStatement, BatchExecuteStatement and ExecuteTransaction alike."""
     name, key, secret = alice
     ddb = gureum.client("dynamodb")
-    ddb.create_table(TableName="authz-pq", BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    hash_table(ddb, "authz-pq")
     ddb.put_item(TableName="authz-pq", Item={"k": {"S": "1"}})
     arn = "arn:aws:dynamodb:us-east-1:%s:table/authz-pq" % ACCT
     gureum.client("iam").put_user_policy(UserName=name, PolicyName="select-insert", PolicyDocument=json.dumps({
@@ -384,9 +387,7 @@ def test_dynamodb_export_needs_s3_put_object(gureum, alice):
     name, key, secret = alice
     root_ddb, iam = gureum.client("dynamodb"), gureum.client("iam")
     gureum.client("s3").create_bucket(Bucket="authz-exports")
-    root_ddb.create_table(TableName="authz-exp", BillingMode="PAY_PER_REQUEST",
-                          KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                          AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    hash_table(root_ddb, "authz-exp")
     root_ddb.update_continuous_backups(TableName="authz-exp",
                                        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
     arn = "arn:aws:dynamodb:us-east-1:%s:table/authz-exp" % ACCT
