@@ -329,17 +329,22 @@ def _teardown(g):
         assert code == 0, "gureum exited with %s on SIGTERM\n%s" % (code, g.log_tail())
 
 
-@pytest.fixture(scope="module")
-def gureum(tmp_path_factory):
-    """A running gureum for this test module (fresh data dir, free port)."""
+def serve(tmp_path_factory, env=None):
+    """A module fixture's server (fresh data dir, free port, env added to the
+    server's environment), checked at teardown: `yield from serve(...)`."""
     work = tmp_path_factory.mktemp("gureum")
-    data = work / "data"
-    g = Gureum(_binary(), data, work)
+    g = Gureum(_binary(), work / "data", work, env=env)
     _start_with_port_retry(g)
     try:
         yield g
     finally:
         _teardown(g)
+
+
+@pytest.fixture(scope="module")
+def gureum(tmp_path_factory):
+    """A running gureum for this test module (fresh data dir, free port)."""
+    yield from serve(tmp_path_factory)
 
 
 def _start_with_port_retry(g, attempts=3):

@@ -18,7 +18,7 @@ import zipfile
 import botocore.exceptions
 import pytest
 
-from conftest import Gureum, _binary, _start_with_port_retry, _teardown
+from conftest import serve
 
 AWS = "/usr/bin/aws"
 ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -112,14 +112,7 @@ def zip_of(files):
 def g(tmp_path_factory):
     """A server whose Event retries come after 0.3 s instead of AWS's minutes, and whose
     schedules' minute lasts 0.4 s."""
-    work = tmp_path_factory.mktemp("gureum")
-    srv = Gureum(_binary(), work / "data", work, env={"GUREUM_LAMBDA_RETRY_MS": "300",
-                                                      "GUREUM_EVENTS_MINUTE_MS": "400"})
-    _start_with_port_retry(srv)
-    try:
-        yield srv
-    finally:
-        _teardown(srv)
+    yield from serve(tmp_path_factory, {"GUREUM_LAMBDA_RETRY_MS": "300", "GUREUM_EVENTS_MINUTE_MS": "400"})
 
 
 @pytest.fixture(scope="module")

@@ -15,24 +15,16 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Gureum, _start_with_port_retry, _teardown, remove_bucket
+from conftest import remove_bucket, serve
 
 ALT = ("111111111111", "ALTACCESSKEY0000000A", "altsecret0000000000000000000000000000000A")
 
 
 @pytest.fixture(scope="module")
 def g(tmp_path_factory):
-    work = tmp_path_factory.mktemp("gureum")
-    srv = Gureum(os.environ.get("GUREUM_BIN") or
-                 os.path.join(os.path.dirname(__file__), "..", "..", "build", "test", "gureum"),
-                 work / "data", work, env={"GUREUM_ACCOUNTS": ":".join(ALT), "GUREUM_TESTING": "1",
-                      # lifecycle days last one second (test builds only)
-                      "GUREUM_S3_LIFECYCLE_DAY_SECONDS": "1"})
-    _start_with_port_retry(srv)
-    try:
-        yield srv
-    finally:
-        _teardown(srv)
+    yield from serve(tmp_path_factory, {"GUREUM_ACCOUNTS": ":".join(ALT), "GUREUM_TESTING": "1",
+                                        # lifecycle days last one second (test builds only)
+                                        "GUREUM_S3_LIFECYCLE_DAY_SECONDS": "1"})
 
 
 @pytest.fixture(scope="module")

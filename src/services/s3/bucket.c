@@ -239,6 +239,7 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
         "DELETE FROM s3_completed_upload WHERE bucket = ?1",
         "DELETE FROM s3_bucket WHERE name = ?1",
         "DELETE FROM s3_bucket_config WHERE bucket = ?1",
+        "DELETE FROM s3_bucket_config_id WHERE bucket = ?1",
         "DELETE FROM s3_object_acl WHERE bucket = ?1",
         "DELETE FROM s3_bucket_versioning WHERE bucket = ?1",
     };
@@ -293,7 +294,8 @@ int s3_list_buckets(req_t *r, const val_t *in, val_t *out)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n++ == max) {
-            val_set_c(a, out, "ContinuationToken", val_str(a, arena_base64(a, (const unsigned char *)last.p, last.len)));
+            val_set_c(a, out, "ContinuationToken",
+                      val_str(a, arena_base64(a, (const unsigned char *)last.p, last.len)));
             break;
         }
         val_t *b = val_new(a, VAL_STRUCT);

@@ -14,6 +14,7 @@
  * operations (ListObjectsV2, DeleteObject, ListMultipartUploads,
  * AbortMultipartUpload) acting as the bucket owner, so this file never
  * touches the object tables.
+ * Each run also writes the inventory reports that are due (inventory.c).
  * It also tells the object path which rule will expire an object
  * (s3__lifecycle_expiration, the x-amz-expiration header), with the same
  * filters and dates the runner uses.
@@ -37,7 +38,7 @@
 #define PERIOD_US (60LL * 1000000) /* how often the runner looks, normally */
 #define RUN_BUDGET 500             /* deletions and aborts per run */
 
-static int64_t day_us(void)
+int64_t s3__day_us(void)
 {
 #ifdef GUREUM_TESTING
     const char *v = getenv("GUREUM_S3_LIFECYCLE_DAY_SECONDS");
@@ -51,7 +52,7 @@ static int64_t day_us(void)
  * simply at creation + Days. */
 int64_t s3__days_after(int64_t created_us, int64_t days)
 {
-    int64_t d = day_us();
+    int64_t d = s3__day_us();
     if (d != DAY_US) return created_us + days * d;
     return (created_us / DAY_US + days + 1) * DAY_US;
 }
@@ -132,7 +133,7 @@ bool s3__rule_matches(req_t *r, const val_t *rule, str_t key, const s3_obj_t *o,
 }
 
 /* A request of the bucket owner's root, for calling S3's own operations. */
-static req_t *owner_req(app_t *app, str_t account, str_t region)
+req_t *s3__owner_req(app_t *app, str_t account, str_t region)
 {
     arena_t *a = arena_new(16u << 20);
     if (!a) return NULL;
@@ -169,7 +170,7 @@ static void each_object(app_t *app, str_t bucket, str_t owner, str_t region, con
     if (!outer) return;
     str_t token = STR_NULL;
     do {
-        req_t *r = owner_req(app, owner, region);
+        req_t *r = s3__owner_req(app, owner, region);
         if (!r) break;
         arena_t *a = r->arena;
         val_t *in = val_new(a, VAL_STRUCT), *out = val_new(a, VAL_STRUCT);
@@ -285,7 +286,7 @@ static void abort_uploads(app_t *app, str_t bucket, str_t owner, str_t region, c
     int64_t days = ab ? val_get_int(ab, "DaysAfterInitiation", 0) : 0;
     if (days <= 0) return;
     filter_t f = filter_of(rule);
-    req_t *r = owner_req(app, owner, region);
+    req_t *r = s3__owner_req(app, owner, region);
     if (!r) return;
     arena_t *a = r->arena;
     val_t *in = val_new(a, VAL_STRUCT), *out = val_new(a, VAL_STRUCT);
@@ -365,7 +366,7 @@ static void expire_versions(app_t *app, str_t bucket, str_t owner, str_t region,
     if (nvt && (nvt->kind != VAL_LIST || !nvt->u.list.n)) nvt = NULL;
     if (days <= 0 && !markers && !nvt) return;
     filter_t f = filter_of(rule);
-    req_t *r = owner_req(app, owner, region);
+    req_t *r = s3__owner_req(app, owner, region);
     if (!r) return;
     arena_t *a = r->arena;
     size_t n = 0, cap = 64;
@@ -519,6 +520,7 @@ static void run(app_t *app, int64_t now, int *budget)
         }
     }
     arena_free(a);
+    s3__inventory_run(app, now); /* inventory.c: the reports that are due */
     running = false;
 }
 
@@ -530,7 +532,7 @@ void s3_lifecycle_run(app_t *app, int64_t now)
 
 static int64_t period_us(void)
 {
-    return day_us() == DAY_US ? PERIOD_US : day_us() / 4;
+    return s3__day_us() == DAY_US ? PERIOD_US : s3__day_us() / 4;
 }
 
 /* Claims the run for this period: true for exactly one caller. */

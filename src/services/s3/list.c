@@ -169,6 +169,7 @@ int s3_list_objects_v2(req_t *r, const val_t *in, val_t *out)
     if (token.p) val_set_c(a, out, "ContinuationToken", val_str(a, token));
     if (sa.p) val_set_c(a, out, "StartAfter", val_str(a, enc(r, &w, sa)));
     if (last.p)
-        val_set_c(a, out, "NextContinuationToken", val_str(a, arena_base64(a, (const unsigned char *)last.p, last.len)));
+        val_set_c(a, out, "NextContinuationToken",
+                  val_str(a, arena_base64(a, (const unsigned char *)last.p, last.len)));
     return GR_OK;
 }

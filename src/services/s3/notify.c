@@ -20,6 +20,24 @@
 #include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
 
+/* AWS: event records and inventory reports URL-encode a key as an HTML form
+ * does: spaces as '+', '/' kept. */
+str_t s3__form_encode(arena_t *a, str_t key)
+{
+    str_t enc = wire_url_encode(a, key, true);
+    buf_t b;
+    buf_init(&b, a);
+    for (size_t i = 0; i < enc.len; i++) {
+        if (i + 2 < enc.len && enc.p[i] == '%' && enc.p[i + 1] == '2' && enc.p[i + 2] == '0') {
+            buf_putc(&b, '+');
+            i += 2;
+        } else {
+            buf_putc(&b, enc.p[i]);
+        }
+    }
+    return buf_str(&b);
+}
+
 /* ==== the configuration ==== */
 
 /* AWS: "Supported event types for SQS, SNS, and Lambda". */
@@ -313,19 +331,7 @@ static str_t event_json(req_t *r, str_t bucket, str_t owner, str_t key, const ch
     json_w_obj_end(&w);
     json_w_key(&w, STR("object"));
     json_w_obj_begin(&w);
-    /* AWS: the key is URL-encoded as in an HTML form (spaces as '+') */
-    str_t enc = wire_url_encode(a, key, true);
-    buf_t k2;
-    buf_init(&k2, a);
-    for (size_t i = 0; i < enc.len; i++) {
-        if (i + 2 < enc.len && enc.p[i] == '%' && enc.p[i + 1] == '2' && enc.p[i + 2] == '0') {
-            buf_putc(&k2, '+');
-            i += 2;
-        } else {
-            buf_putc(&k2, enc.p[i]);
-        }
-    }
-    wstr(&w, "key", buf_str(&k2));
+    wstr(&w, "key", s3__form_encode(a, key));
     if (size >= 0) {
         json_w_key(&w, STR("size"));
         json_w_int(&w, size);

@@ -88,6 +88,18 @@ int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, bool reading);
  * transitions, restored copies); GUREUM_TESTING builds may shorten a day,
  * and then it is t + days days (lifecycle.c). */
 int64_t s3__days_after(int64_t t_us, int64_t days);
+/* How long a day lasts (scaled in test builds, lifecycle.c); a request of
+ * a bucket owner's root for S3's background work, in an arena of its own
+ * (arena_free(r->arena) ends it); the inventory reports that are due
+ * (inventory.c, from the lifecycle runner). */
+struct app;
+int64_t s3__day_us(void);
+req_t *s3__owner_req(struct app *app, str_t account, str_t region);
+void s3__inventory_run(struct app *app, int64_t now);
+extern const char *const s3__inventory_fields[]; /* an inventory's optional fields, NULL-ended */
+/* key URL-encoded as an HTML form does (spaces as '+'), as S3's event
+ * records and inventory reports carry keys (notify.c). */
+str_t s3__form_encode(arena_t *a, str_t key);
 /* Sets the restored copy's end on the row of (bucket, key, version vid), the
  * current version's or an older one's; inside the caller's transaction. */
 int s3__obj_set_restore(sqlite3 *db, str_t bucket, str_t key, str_t vid, int64_t until_us);
