@@ -270,3 +270,51 @@ def test_inventory_report_is_written(s3, bucket):
             s3.delete_object(Bucket=dest, Key=k)
         s3.delete_bucket_inventory_configuration(Bucket=bucket, Id="daily-all")
         remove_bucket(s3, dest)
+
+
+def test_deprecated_lifecycle_and_notification(g, s3, bucket):
+    """PutBucketLifecycle and PutBucketNotification send the same requests as
+    their replacements (rules with a top-level Prefix and one Transition;
+    single Topic/Queue/CloudFunction configurations): the current operations
+    read both forms and the old clients read the answers."""
+    s3.put_bucket_lifecycle(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "old", "Prefix": "logs/", "Status": "Enabled", "Expiration": {"Days": 30},
+         "Transition": {"Days": 10, "StorageClass": "GLACIER"},
+         "NoncurrentVersionTransition": {"NoncurrentDays": 5, "StorageClass": "GLACIER"}}]})
+    cur = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert cur == [{"ID": "old", "Prefix": "logs/", "Status": "Enabled", "Expiration": {"Days": 30},
+                    "Transitions": [{"Days": 10, "StorageClass": "GLACIER"}],
+                    "NoncurrentVersionTransitions": [{"NoncurrentDays": 5, "StorageClass": "GLACIER"}]}]
+    old = s3.get_bucket_lifecycle(Bucket=bucket)["Rules"]
+    assert old == [{"ID": "old", "Prefix": "logs/", "Status": "Enabled", "Expiration": {"Days": 30},
+                    "Transition": {"Days": 10, "StorageClass": "GLACIER"},
+                    "NoncurrentVersionTransition": {"NoncurrentDays": 5, "StorageClass": "GLACIER"}}]
+    assert refusal(lambda: s3.put_bucket_lifecycle(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"Prefix": "", "Status": "Enabled", "Expiration": {"Days": 0}}]}))[:2] == ("InvalidArgument", 400)
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    assert refusal(lambda: s3.get_bucket_lifecycle(Bucket=bucket))[:2] == ("NoSuchLifecycleConfiguration", 404)
+
+    sqs = g.client("sqs")
+    qurl = sqs.create_queue(QueueName="grc-%s" % os.urandom(3).hex())["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=qurl, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": qarn}]})})
+    s3.put_bucket_notification(Bucket=bucket, NotificationConfiguration={"QueueConfiguration": {
+        "Id": "q", "Queue": qarn, "Events": ["s3:ObjectCreated:Put"]}})
+    cur = s3.get_bucket_notification_configuration(Bucket=bucket)["QueueConfigurations"]
+    assert cur == [{"Id": "q", "QueueArn": qarn, "Events": ["s3:ObjectCreated:Put"]}]
+    old = s3.get_bucket_notification(Bucket=bucket)
+    assert old["QueueConfiguration"]["Queue"] == qarn and old["QueueConfiguration"]["Id"] == "q"
+    assert "TopicConfiguration" not in old
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    bodies, deadline = [], time.time() + 10
+    while time.time() < deadline and not any("Records" in b for b in bodies):
+        for m in sqs.receive_message(QueueUrl=qurl, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.append(json.loads(m["Body"]))
+    rec = next(b for b in bodies if "Records" in b)["Records"][0]
+    assert rec["eventName"] == "ObjectCreated:Put" and rec["s3"]["object"]["key"] == "k"
+    s3.put_bucket_notification(Bucket=bucket, NotificationConfiguration={})
+    assert s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations") is None
+    sqs.delete_queue(QueueUrl=qurl)
