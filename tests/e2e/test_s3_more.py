@@ -306,3 +306,57 @@ def test_conditional_complete_multipart_upload(s3, bucket):
         s3.put_object(Bucket=bucket, Key="k", Body=b"3")
     finally:
         undo()
+
+
+def bdecode(b, i=0):
+    """A bencoded value at b[i:] and the index after it (BitTorrent's BEP 3)."""
+    c = b[i:i + 1]
+    if c == b"i":
+        j = b.index(b"e", i)
+        return int(b[i + 1:j]), j + 1
+    if c in (b"l", b"d"):
+        i, items = i + 1, []
+        while b[i:i + 1] != b"e":
+            v, i = bdecode(b, i)
+            items.append(v)
+        if c == b"l":
+            return items, i + 1
+        keys = items[0::2]
+        assert keys == sorted(keys), "bencoded keys must be sorted"
+        return dict(zip(keys, items[1::2])), i + 1
+    j = b.index(b":", i)
+    n = int(b[i:j])
+    return b[j + 1:j + 1 + n], j + 1 + n
+
+
+def test_object_torrent(gureum, s3, bucket):
+    data = os.urandom(600 * 1024 + 7)
+    s3.put_object(Bucket=bucket, Key="movies/Avatar 2.mpg", Body=data)
+    t, end = bdecode(s3.get_object_torrent(Bucket=bucket, Key="movies/Avatar 2.mpg")["Body"].read())
+    info = t[b"info"]
+    assert info[b"length"] == len(data) and info[b"name"] == b"Avatar 2.mpg"
+    assert info[b"piece length"] == 262144
+    pieces = [hashlib.sha1(data[k:k + 262144]).digest() for k in range(0, len(data), 262144)]
+    assert info[b"pieces"] == b"".join(pieces) and len(pieces) == 3
+    assert info[b"x-amz-bucket"] == bucket.encode() and info[b"x-amz-key"] == b"movies/Avatar 2.mpg"
+    assert t[b"url-list"] == ("%s/%s/movies/Avatar%%202.mpg" % (gureum.endpoint, bucket)).encode()
+
+    # a multipart object hashes across its parts; an empty one has one empty piece
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    parts = [os.urandom(5 * 1024 * 1024 + 100), os.urandom(1000)]
+    etags = [s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=i + 1, Body=p)["ETag"]
+             for i, p in enumerate(parts)]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]})
+    whole = b"".join(parts)
+    info = bdecode(s3.get_object_torrent(Bucket=bucket, Key="mp")["Body"].read())[0][b"info"]
+    assert info[b"pieces"] == b"".join(hashlib.sha1(whole[k:k + 262144]).digest()
+                                        for k in range(0, len(whole), 262144))
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    info = bdecode(s3.get_object_torrent(Bucket=bucket, Key="empty")["Body"].read())[0][b"info"]
+    assert info[b"length"] == 0 and info[b"pieces"] == hashlib.sha1(b"").digest()
+
+    with pytest.raises(ClientError) as e:
+        s3.get_object_torrent(Bucket=bucket, Key="missing")
+    assert e.value.response["Error"]["Code"] == "NoSuchKey"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404

@@ -37,6 +37,19 @@ static int callers_bucket(req_t *r, sqlite3 *db, str_t bucket, const char **code
     return GR_OK;
 }
 
+typedef struct {
+    char *buf;
+    size_t len;
+} read_t;
+
+static int append(void *ctx, const char *p, size_t n)
+{
+    read_t *rd = ctx;
+    memcpy(rd->buf + rd->len, p, n);
+    rd->len += n;
+    return GR_OK;
+}
+
 int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg)
 {
     *code = *msg = NULL;
@@ -53,37 +66,9 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
         *code = "EntityTooLarge", *msg = "Your proposed upload exceeds the maximum allowed size";
         return GR_ERR;
     }
-    char *buf = arena_alloc(r->arena, (size_t)o.size + 1);
-    if (!buf) return GR_ERR;
-    size_t got = 0;
-    if (o.data.p) {
-        memcpy(buf, o.data.p, o.data.len);
-        got = o.data.len;
-    } else if (o.size > 0) {
-        /* One blob, or the parts' blobs end to end (a multipart upload). */
-        str_t *ids;
-        int64_t *sizes;
-        size_t nb = s3__obj_blobs(r, &o, &ids, &sizes);
-        for (size_t i = 0; i < nb; i++) {
-            if (sizes[i] < 0 || got + (size_t)sizes[i] > (size_t)o.size) return GR_ERR;
-            char id[33];
-            snprintf(id, sizeof id, "%.*s", STR_FMT(ids[i]));
-            off_t size;
-            int fd = blob_open(((app_t *)r->app)->store, id, &size);
-            if (fd < 0) return GR_ERR;
-            size_t want = got + (size_t)sizes[i], at = 0;
-            while (got < want) {
-                ssize_t n = pread(fd, buf + got, want - got, (off_t)at); /* fds may share a position */
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) break;
-                got += (size_t)n, at += (size_t)n;
-            }
-            close(fd);
-            if (got != want) return GR_ERR;
-        }
-        if (got != (size_t)o.size) return GR_ERR;
-    }
-    *bytes = str_n(buf, got);
+    read_t rd = {arena_alloc(r->arena, (size_t)o.size + 1), 0};
+    if (!rd.buf || s3__obj_bytes(r, &o, 0, o.size, append, &rd) != GR_OK) return GR_ERR;
+    *bytes = str_n(rd.buf, rd.len);
     return GR_OK;
 }
 

@@ -5,6 +5,7 @@
  * deleted only after the row that named it is gone (a crash in between
  * leaves an unreferenced blob for start-up collection, never a dangling row). */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,28 +637,17 @@ fail:
     return GR_ERR;
 }
 
-int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16],
-                        body_cksum_t *ck)
+int s3__obj_bytes(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, s3_bytes_fn fn, void *ctx)
 {
-    if (o->data.p) {
-        if (from < 0 || len < 0 || (uint64_t)(from + len) > o->data.len) return GR_ERR;
-        md5_of(o->data.p + from, (size_t)len, md5);
-        if (ck) body_cksum_update(ck, o->data.p + from, (size_t)len);
-        return s3__blob_put(r, o->data.p + from, (size_t)len, id);
-    }
+    if (from < 0 || len < 0 || from + len > o->size) return GR_ERR;
+    if (o->data.p) return (uint64_t)(from + len) <= o->data.len ? fn(ctx, o->data.p + from, (size_t)len) : GR_ERR;
     store_t *s = ((app_t *)r->app)->store;
     str_t *ids;
     int64_t *sizes;
     size_t n = s3__obj_blobs(r, o, &ids, &sizes);
     enum { CHUNK = 1 << 20 };
-    char *buf = n ? malloc(CHUNK) : NULL;
-    blob_writer_t *w = buf ? blob_begin(s) : NULL;
-    if (!w) {
-        free(buf);
-        return GR_ERR;
-    }
-    md5_ctx_t md;
-    md5_init(&md);
+    char *buf = n && len ? malloc(CHUNK) : NULL;
+    if (n && len && !buf) return GR_ERR;
     int64_t skip = from, left = len;
     for (size_t i = 0; i < n && left > 0; i++) {
         if (skip >= sizes[i]) {
@@ -668,31 +658,55 @@ int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, 
         snprintf(one, sizeof one, "%.*s", STR_FMT(ids[i]));
         off_t size;
         int fd = blob_open(s, one, &size);
-        if (fd < 0) goto fail;
+        if (fd < 0) break;
         off_t at = (off_t)skip;
         skip = 0;
-        while (left > 0) {
-            ssize_t got = pread(fd, buf, left < CHUNK ? (size_t)left : CHUNK, at);
-            if (got <= 0) break;
-            md5_update(&md, buf, (size_t)got);
-            if (ck) body_cksum_update(ck, buf, (size_t)got);
-            if (blob_write(w, buf, (size_t)got) != GR_OK) {
-                close(fd);
-                goto fail;
-            }
+        while (left > 0 && at < sizes[i]) {
+            int64_t want = sizes[i] - at < left ? sizes[i] - at : left;
+            ssize_t got = pread(fd, buf, want < CHUNK ? (size_t)want : CHUNK, at); /* fds may share a position */
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0 || fn(ctx, buf, (size_t)got) != GR_OK) break;
             at += got, left -= got;
-            if (at >= sizes[i]) break;
         }
         close(fd);
+        if (at < sizes[i] && left > 0) break;
     }
-    if (left > 0) goto fail;
-    md5_final(&md, md5);
     free(buf);
-    return blob_commit(w, id);
-fail:
-    free(buf);
-    blob_abort(w);
-    return GR_ERR;
+    return left == 0 ? GR_OK : GR_ERR;
+}
+
+typedef struct {
+    md5_ctx_t md;
+    body_cksum_t *ck;
+    blob_writer_t *w;
+} copy_t;
+
+static int copy_bytes(void *ctx, const char *p, size_t n)
+{
+    copy_t *c = ctx;
+    md5_update(&c->md, p, n);
+    if (c->ck) body_cksum_update(c->ck, p, n);
+    return blob_write(c->w, p, n);
+}
+
+int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16],
+                        body_cksum_t *ck)
+{
+    if (o->data.p) {
+        if (from < 0 || len < 0 || (uint64_t)(from + len) > o->data.len) return GR_ERR;
+        md5_of(o->data.p + from, (size_t)len, md5);
+        if (ck) body_cksum_update(ck, o->data.p + from, (size_t)len);
+        return s3__blob_put(r, o->data.p + from, (size_t)len, id);
+    }
+    copy_t c = {.ck = ck, .w = blob_begin(((app_t *)r->app)->store)};
+    if (!c.w) return GR_ERR;
+    md5_init(&c.md);
+    if (s3__obj_bytes(r, o, from, len, copy_bytes, &c) != GR_OK) {
+        blob_abort(c.w);
+        return GR_ERR;
+    }
+    md5_final(&c.md, md5);
+    return blob_commit(c.w, id);
 }
 
 void s3__blob_drop(req_t *r, const char *id)

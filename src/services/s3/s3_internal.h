@@ -155,6 +155,10 @@ int s3__check_conditions(req_t *r, const val_t *in, const s3_obj_t *o, bool copy
  * ck is not NULL (UploadPartCopy into an upload with a ChecksumAlgorithm). */
 int s3__blob_copy_range(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, char id[33], unsigned char md5[16],
                         body_cksum_t *ck);
+/* Hands o's bytes [from, from + len) to fn in order, in pieces of at most
+ * 1 MiB (its inline data in one): GR_ERR if a blob is short or fn fails. */
+typedef int (*s3_bytes_fn)(void *ctx, const char *p, size_t n);
+int s3__obj_bytes(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, s3_bytes_fn fn, void *ctx);
 
 /* ==== replication (replication.c) ==== */
 /* After a write committed: replicates the current version of key under the
