@@ -9,6 +9,7 @@ PKGS=(
   # build
   build-essential clang pkg-config python3 python3-botocore
   libevent-dev libsqlite3-dev libssl-dev
+  zlib1g-dev libzstd-dev  # DynamoDB ImportTable: GZIP and ZSTD source objects (src/services/dynamodb/import.c)
   libqrencode-dev  # IAM's virtual MFA QR codes (src/services/iam/mfa.c loads libqrencode.so.4)
   # tests
   libcmocka-dev libclang-rt-14-dev python3-pytest python3-boto3 awscli
