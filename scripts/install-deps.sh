@@ -14,6 +14,7 @@ PKGS=(
   # tests
   libcmocka-dev libclang-rt-14-dev python3-pytest python3-boto3 awscli
   curl  # the provided.al2 shell bootstrap in tests/e2e/test_lambda.py
+  zstd  # ZSTD-compressed import sources in tests/e2e/test_dynamodb_import.py
   # benchmarks (bench/, not part of make test)
   wrk nginx hyperfine
   # Lambda: function code is extracted with unzip; Node.js runtimes run the machine's node (npm comes with it)
