@@ -285,8 +285,7 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
               val_str(a, val_get_str(in, "S3SseAlgorithm").p ? val_get_str(in, "S3SseAlgorithm") : STR("AES256")));
     val_set_c(a, d, "ExportFormat", val_cstr(a, "DYNAMODB_JSON"));
     /* AWS's first answer is IN_PROGRESS, whatever happens next */
-    val_t *first = val_new(a, VAL_STRUCT);
-    for (size_t i = 0; i < d->u.obj.n; i++) val_set(a, first, d->u.obj.e[i].key, d->u.obj.e[i].v);
+    val_t *first = ddb__job_first(a, d);
     bool written = write_export(&o, d, db, tid);
     ddb__rollback(db); /* the read snapshot */
     if (scratch >= 0 &&
@@ -310,13 +309,7 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
 
 int dynamodb_describe_export(req_t *r, const val_t *in, val_t *out)
 {
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
-    str_t arn = val_get_str(in, "ExportArn");
-    val_t *d;
-    if (ddb__job_by_arn(r, db, &ddb__exports, arn, &d) != GR_OK) return GR_ERR;
-    if (!d) return req_fail(r, &DYNAMODB_ERR_ExportNotFoundException, "Export not found: %.*s", STR_FMT(arn));
-    return val_set_c(r->arena, out, "ExportDescription", d);
+    return ddb__job_describe(r, &ddb__exports, in, out);
 }
 
 int dynamodb_list_exports(req_t *r, const val_t *in, val_t *out)

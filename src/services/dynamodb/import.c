@@ -504,8 +504,7 @@ int dynamodb_import_table(req_t *r, const val_t *in, val_t *out)
     val_t *d = first_description(r, in, arn, t.arn, now);
     val_set_c(a, d, "TableId", val_str(a, t.table_id));
     /* AWS's first answer is IN_PROGRESS, whatever happens next */
-    val_t *first = val_new(a, VAL_STRUCT);
-    for (size_t i = 0; i < d->u.obj.n; i++) val_set(a, first, d->u.obj.e[i].key, d->u.obj.e[i].v);
+    val_t *first = ddb__job_first(a, d);
     load_t L = {.r = r, .db = db, .t = &t, .in = in, .arn = arn};
     L.bucket = val_get_str(val_get(in, "S3BucketSource"), "S3Bucket");
     const char *code = NULL, *msg = NULL;
@@ -536,13 +535,7 @@ int dynamodb_import_table(req_t *r, const val_t *in, val_t *out)
 
 int dynamodb_describe_import(req_t *r, const val_t *in, val_t *out)
 {
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
-    str_t arn = val_get_str(in, "ImportArn");
-    val_t *d;
-    if (ddb__job_by_arn(r, db, &ddb__imports, arn, &d) != GR_OK) return GR_ERR;
-    if (!d) return req_fail(r, &DYNAMODB_ERR_ImportNotFoundException, "Import not found: %.*s", STR_FMT(arn));
-    return val_set_c(r->arena, out, "ImportTableDescription", d);
+    return ddb__job_describe(r, &ddb__imports, in, out);
 }
 
 /* ListImports' NextToken: the model wants 112 or more hex digits in groups

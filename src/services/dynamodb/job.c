@@ -5,6 +5,7 @@
  * and a retried request's token. Both tables have the same columns, so one
  * set of functions serves both, told apart by a ddb_job_kind_t. */
 #include "core/gtime.h"
+#include "dynamodb_model.h"
 #include "services/dynamodb/tbl.h"
 
 static const char *const export_times[] = {"StartTime", "EndTime", "ExportTime", NULL};
@@ -18,6 +19,9 @@ const ddb_job_kind_t ddb__exports = {
             "AND (?3 IS NULL OR table_arn = ?3) AND arn > coalesce(?4, '') ORDER BY arn",
     .arn = "ExportArn",
     .times = export_times,
+    .description = "ExportDescription",
+    .not_found = &DYNAMODB_ERR_ExportNotFoundException,
+    .not_found_what = "Export",
 };
 
 static const char *const import_times[] = {"StartTime", "EndTime", NULL};
@@ -31,6 +35,9 @@ const ddb_job_kind_t ddb__imports = {
             "AND (?3 IS NULL OR table_arn = ?3) AND arn > coalesce(?4, '') ORDER BY arn",
     .arn = "ImportArn",
     .times = import_times,
+    .description = "ImportTableDescription",
+    .not_found = &DYNAMODB_ERR_ImportNotFoundException,
+    .not_found_what = "Import",
 };
 
 int ddb__job_save(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, const val_t *d, str_t token)
@@ -69,9 +76,16 @@ static val_t *loaded(req_t *r, const ddb_job_kind_t *k, sqlite3_stmt *st)
     return d;
 }
 
-/* The one description st (bound from ?3 on by the caller) finds, or NULL. */
-static int one(req_t *r, const ddb_job_kind_t *k, sqlite3_stmt *st, val_t **d)
+/* The one description sql finds by key (?3), made since `since` (?4, when
+ * the statement has it), or NULL. */
+static int lookup(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, const char *sql, str_t key, int64_t since, val_t **d)
 {
+    sqlite3_stmt *st = ddb__stmt(db, sql);
+    if (!st) return GR_ERR;
+    ddb__bind_s(st, 1, r->who.account);
+    ddb__bind_s(st, 2, r->region);
+    ddb__bind_s(st, 3, key);
+    if (sqlite3_bind_parameter_count(st) == 4) sqlite3_bind_int64(st, 4, since);
     int rc = sqlite3_step(st);
     *d = rc == SQLITE_ROW ? loaded(r, k, st) : NULL;
     sqlite3_reset(st);
@@ -80,24 +94,26 @@ static int one(req_t *r, const ddb_job_kind_t *k, sqlite3_stmt *st, val_t **d)
 
 int ddb__job_by_token(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t token, val_t **d)
 {
-    sqlite3_stmt *st = ddb__stmt(db, k->by_token);
-    if (!st) return GR_ERR;
-    ddb__bind_s(st, 1, r->who.account);
-    ddb__bind_s(st, 2, r->region);
-    ddb__bind_s(st, 3, token);
     /* AWS: a ClientToken is valid for 8 hours */
-    sqlite3_bind_int64(st, 4, time_now_us() - 8 * 3600 * 1000000LL);
-    return one(r, k, st, d);
+    return lookup(r, db, k, k->by_token, token, time_now_us() - 8 * 3600 * 1000000LL, d);
 }
 
-int ddb__job_by_arn(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t arn, val_t **d)
+int ddb__job_describe(req_t *r, const ddb_job_kind_t *k, const val_t *in, val_t *out)
 {
-    sqlite3_stmt *st = ddb__stmt(db, k->by_arn);
-    if (!st) return GR_ERR;
-    ddb__bind_s(st, 1, r->who.account);
-    ddb__bind_s(st, 2, r->region);
-    ddb__bind_s(st, 3, arn);
-    return one(r, k, st, d);
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    str_t arn = val_get_str(in, k->arn);
+    val_t *d;
+    if (lookup(r, db, k, k->by_arn, arn, 0, &d) != GR_OK) return GR_ERR;
+    if (!d) return req_fail(r, k->not_found, "%s not found: %.*s", k->not_found_what, STR_FMT(arn));
+    return val_set_c(r->arena, out, k->description, d);
+}
+
+val_t *ddb__job_first(arena_t *a, const val_t *d)
+{
+    val_t *first = val_new(a, VAL_STRUCT);
+    for (size_t i = 0; first && i < d->u.obj.n; i++) val_set(a, first, d->u.obj.e[i].key, d->u.obj.e[i].v);
+    return first;
 }
 
 int ddb__job_page(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t table_arn, str_t after, int64_t max,

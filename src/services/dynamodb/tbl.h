@@ -145,18 +145,24 @@ val_t *ddb__index_def(arena_t *a, const val_t *src, int64_t num, bool provisione
 
 /* The records of exports and imports (job.c): a job's description by its
  * ARN member (ExportArn, ImportArn), saved in a transaction of its own, found
- * by ARN or by ClientToken (within 8 hours), and paged in ARN order after
- * `after` for one table (STR_NULL: every table), *more when more follow. A
- * lookup that finds nothing gives GR_OK and *d NULL. */
+ * by ClientToken (within 8 hours; GR_OK and *d NULL when none), answered by
+ * ARN for Describe* (or the kind's not-found error), and paged in ARN order
+ * after `after` for one table (STR_NULL: every table), *more when more
+ * follow. ddb__job_first: a copy of a description's members as they are now,
+ * for AWS's first answer (IN_PROGRESS) while the job goes on. */
 typedef struct {
     const char *insert, *by_token, *by_arn, *page; /* SQL */
     const char *arn;                               /* the description's ARN member */
     const char *const *times;                      /* its timestamp members, NULL-terminated */
+    const char *description;                       /* Describe*'s output member */
+    const aws_errdef_t *not_found;                 /* and its error, "<what> not found: ARN" */
+    const char *not_found_what;
 } ddb_job_kind_t;
 extern const ddb_job_kind_t ddb__exports, ddb__imports;
 int ddb__job_save(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, const val_t *d, str_t token);
 int ddb__job_by_token(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t token, val_t **d);
-int ddb__job_by_arn(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t arn, val_t **d);
+int ddb__job_describe(req_t *r, const ddb_job_kind_t *k, const val_t *in, val_t *out);
+val_t *ddb__job_first(arena_t *a, const val_t *d);
 int ddb__job_page(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t table_arn, str_t after, int64_t max,
                   val_t **list, bool *more);
 
