@@ -89,6 +89,9 @@ def test_export_imports_back_into_a_new_table(ddb, s3):
     assert ddb.describe_export(ExportArn=exp["ExportArn"])["ExportDescription"]["ExportStatus"] == "COMPLETED"
     assert exp["ExportArn"] in [s["ExportArn"] for s in ddb.list_exports()["ExportSummaries"]]  # no TableArn: all
     data = "exp/AWSDynamoDB/%s/data/" % exp_id
+    for o in s3.list_objects_v2(Bucket="ddb-imports", Prefix=data)["Contents"]:  # really compressed
+        packed = s3.get_object(Bucket="ddb-imports", Key=o["Key"])["Body"].read()
+        assert len(packed) < len(gzip.decompress(packed)) / 2
     gsi = [{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
             "Projection": {"ProjectionType": "ALL"}}]
     first, desc = import_table(ddb, "imp-copy", data, InputCompressionType="GZIP", params=dict(
