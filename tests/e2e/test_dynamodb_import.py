@@ -264,3 +264,20 @@ def test_list_imports_pages(ddb, s3):
     code, status, msg = err(ddb.list_imports, PageSize=26)
     assert (code, status) == ("ValidationException", 400)
     assert "Member must have value less than or equal to 25" in msg
+
+
+def test_large_object_and_its_error_index(ddb, s3, gureum):
+    """An object of 2,500 items (more than one parse batch) loads whole; an error past the first
+    batch is logged with its item's index in the object."""
+    lines = ['{"Item":{"k":{"S":"n%04d"},"pad":{"S":"%s"}}}' % (i, "x" * 200) for i in range(1, 2501)]
+    lines[2099] = '{"Item":{"k":{"S":""}}}'  # item 2100: an empty key
+    s3.put_object(Bucket="ddb-imports", Key="big/one.json.gz", Body=gzip.compress("\n".join(lines).encode()))
+    first, desc = import_table(ddb, "imp-big", "big/", InputCompressionType="GZIP")
+    assert (desc["ImportStatus"], desc["ProcessedItemCount"], desc["ImportedItemCount"], desc["ErrorCount"]) == \
+        ("COMPLETED", 2500, 2499, 1)
+    assert ddb.describe_table(TableName="imp-big")["Table"]["ItemCount"] == 2499
+    stream = first["ImportArn"].rsplit("/", 1)[1]
+    events = gureum.client("logs").get_log_events(logGroupName="/aws-dynamodb/imports", logStreamName=stream)
+    (m,) = [json.loads(e["message"]) for e in events["events"]]
+    assert m["itemS3Pointer"] == {"bucket": "ddb-imports", "key": "big/one.json.gz", "itemIndex": 2100}
+    assert "empty string" in m["errorMessages"][0]

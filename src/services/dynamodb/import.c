@@ -335,48 +335,79 @@ static int load_item(load_t *L, req_t *sub, val_t *item, int64_t index)
 }
 
 /* The items of one object's text. */
+/* An object's text, record by record. */
+typedef struct {
+    str_t text;
+    size_t at;
+    bool csv;
+    char delim;
+    const val_t *header, *defs; /* CSV's column names and AttributeDefinitions */
+} reader_t;
+
+/* The next record's item in a (NULL + *err when it cannot be one); false
+ * at the end of the text. */
+static bool next_item(reader_t *rd, arena_t *a, val_t **item, const char **err)
+{
+    if (rd->csv) {
+        val_t *rec = csv_record(a, rd->text, &rd->at, rd->delim, err);
+        if (!rec) return false;
+        *item = *err ? NULL : csv_item(a, rd->header, rec, rd->defs, err);
+        return true;
+    }
+    while (rd->at < rd->text.len) {
+        const char *nl = memchr(rd->text.p + rd->at, '\n', rd->text.len - rd->at);
+        size_t end = nl ? (size_t)(nl - rd->text.p) : rd->text.len;
+        str_t line = str_sub(rd->text, rd->at, end - rd->at);
+        rd->at = end + 1;
+        if (line.len && line.p[line.len - 1] == '\r') line.len--;
+        if (!str_trim(line).len) continue; /* blank lines are no records */
+        *item = json_item(a, line, err);
+        return true;
+    }
+    return false;
+}
+
+/* The items of one object's text. Each 1024 records' items are parsed in an
+ * arena of their own, freed after they are written, so an object's parsed
+ * items never pile up. */
 static int load_text(load_t *L, req_t *sub, str_t text)
 {
-    arena_t *a = sub->arena;
-    int64_t index = 0;
+    arena_t *obj = sub->arena, *chunk = NULL;
+    reader_t rd = {.text = text, .csv = str_eq_c(val_get_str(L->in, "InputFormat"), "CSV")};
     const char *err;
-    if (str_eq_c(val_get_str(L->in, "InputFormat"), "CSV")) {
+    if (rd.csv) {
         const val_t *csv = val_get(val_get(L->in, "InputFormatOptions"), "Csv");
         str_t d = val_get_str(csv, "Delimiter");
-        const val_t *header = val_get(csv, "HeaderList");
-        const val_t *defs = val_get(val_get(L->in, "TableCreationParameters"), "AttributeDefinitions");
-        val_t *rec;
-        size_t at = 0;
+        rd.delim = d.len ? d.p[0] : ',';
+        rd.defs = val_get(val_get(L->in, "TableCreationParameters"), "AttributeDefinitions");
         /* AWS: without HeaderList, each file's first line is its header */
-        if (!header && (header = csv_record(a, text, &at, d.len ? d.p[0] : ',', &err)) && err) {
-            item_error(L, 0, arena_printf(a, "The header line cannot be read: %s", err));
+        if (!(rd.header = val_get(csv, "HeaderList")) && (rd.header = csv_record(obj, text, &rd.at, rd.delim, &err)) &&
+            err) {
+            item_error(L, 0, arena_printf(obj, "The header line cannot be read: %s", err));
             return GR_OK;
         }
-        while (header && (rec = csv_record(a, text, &at, d.len ? d.p[0] : ',', &err))) {
-            L->processed++, index++;
-            val_t *item = err ? NULL : csv_item(a, header, rec, defs, &err);
-            if (!item)
-                item_error(L, index, err);
-            else if (load_item(L, sub, item, index) != GR_OK)
-                return GR_ERR;
+        if (!rd.header) return GR_OK; /* an empty file */
+    }
+    int rc = GR_OK;
+    val_t *item;
+    for (int64_t index = 0;; index++) {
+        if (index % 1024 == 0) {
+            arena_free(chunk);
+            if (!(sub->arena = chunk = arena_new(0))) {
+                rc = GR_ERR;
+                break;
+            }
         }
-        return GR_OK;
-    }
-    for (size_t at = 0; at < text.len;) {
-        const char *nl = memchr(text.p + at, '\n', text.len - at);
-        size_t end = nl ? (size_t)(nl - text.p) : text.len;
-        str_t line = str_trim(str_sub(text, at, end - at));
-        if (line.len && line.p[line.len - 1] == '\r') line.len--;
-        at = end + 1;
-        if (!str_trim(line).len) continue;
-        L->processed++, index++;
-        val_t *item = json_item(a, line, &err);
+        if (!next_item(&rd, chunk, &item, &err)) break;
+        L->processed++;
         if (!item)
-            item_error(L, index, err);
-        else if (load_item(L, sub, item, index) != GR_OK)
-            return GR_ERR;
+            item_error(L, index + 1, err);
+        else if ((rc = load_item(L, sub, item, index + 1)) != GR_OK)
+            break;
     }
-    return GR_OK;
+    arena_free(chunk);
+    sub->arena = obj;
+    return rc;
 }
 
 /* Reads, decompresses and loads the object L->key in a scratch arena of its
