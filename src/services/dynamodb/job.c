@@ -8,15 +8,18 @@
 #include "dynamodb_model.h"
 #include "services/dynamodb/tbl.h"
 
+/* The statements of a job table T (ddb_export, ddb_import: the same columns). */
+#define JOB_SQL(T)                                                                                                     \
+    .insert = "INSERT INTO " T " (account, region, arn, table_arn, token, created_us, description) "                   \
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",                                                                   \
+    .by_token = "SELECT description FROM " T " WHERE account = ?1 AND region = ?2 AND token = ?3 AND created_us > ?4", \
+    .by_arn = "SELECT description FROM " T " WHERE account = ?1 AND region = ?2 AND arn = ?3",                         \
+    .page = "SELECT description FROM " T " WHERE account = ?1 AND region = ?2 "                                        \
+            "AND (?3 IS NULL OR table_arn = ?3) AND arn > coalesce(?4, '') ORDER BY arn"
+
 static const char *const export_times[] = {"StartTime", "EndTime", "ExportTime", NULL};
 const ddb_job_kind_t ddb__exports = {
-    .insert = "INSERT INTO ddb_export (account, region, arn, table_arn, token, created_us, description) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    .by_token = "SELECT description FROM ddb_export WHERE account = ?1 AND region = ?2 AND token = ?3 "
-                "AND created_us > ?4",
-    .by_arn = "SELECT description FROM ddb_export WHERE account = ?1 AND region = ?2 AND arn = ?3",
-    .page = "SELECT description FROM ddb_export WHERE account = ?1 AND region = ?2 "
-            "AND (?3 IS NULL OR table_arn = ?3) AND arn > coalesce(?4, '') ORDER BY arn",
+    JOB_SQL("ddb_export"),
     .arn = "ExportArn",
     .times = export_times,
     .description = "ExportDescription",
@@ -26,13 +29,7 @@ const ddb_job_kind_t ddb__exports = {
 
 static const char *const import_times[] = {"StartTime", "EndTime", NULL};
 const ddb_job_kind_t ddb__imports = {
-    .insert = "INSERT INTO ddb_import (account, region, arn, table_arn, token, created_us, description) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    .by_token = "SELECT description FROM ddb_import WHERE account = ?1 AND region = ?2 AND token = ?3 "
-                "AND created_us > ?4",
-    .by_arn = "SELECT description FROM ddb_import WHERE account = ?1 AND region = ?2 AND arn = ?3",
-    .page = "SELECT description FROM ddb_import WHERE account = ?1 AND region = ?2 "
-            "AND (?3 IS NULL OR table_arn = ?3) AND arn > coalesce(?4, '') ORDER BY arn",
+    JOB_SQL("ddb_import"),
     .arn = "ImportArn",
     .times = import_times,
     .description = "ImportTableDescription",
