@@ -9,10 +9,12 @@ PKGS=(
   # build
   build-essential clang pkg-config python3 python3-botocore
   libevent-dev libsqlite3-dev libssl-dev
+  zlib1g-dev libzstd-dev  # DynamoDB ImportTable: GZIP and ZSTD source objects (src/services/dynamodb/import.c)
   libqrencode-dev  # IAM's virtual MFA QR codes (src/services/iam/mfa.c loads libqrencode.so.4)
   # tests
   libcmocka-dev libclang-rt-14-dev python3-pytest python3-boto3 awscli
   curl  # the provided.al2 shell bootstrap in tests/e2e/test_lambda.py
+  zstd  # ZSTD-compressed import sources in tests/e2e/test_dynamodb_import.py
   # benchmarks (bench/, not part of make test)
   wrk nginx hyperfine
   # Lambda: function code is extracted with unzip; Node.js runtimes run the machine's node (npm comes with it)

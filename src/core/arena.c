@@ -126,7 +126,10 @@ char *arena_strndup(arena_t *a, const char *s, size_t n)
     return p;
 }
 
-char *arena_strdup(arena_t *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
+char *arena_strdup(arena_t *a, const char *s)
+{
+    return arena_strndup(a, s, strlen(s));
+}
 
 str_t arena_str(arena_t *a, str_t s)
 {
@@ -164,6 +167,42 @@ str_t arena_base64(arena_t *a, const void *bytes, size_t n)
     return (str_t){o, j};
 }
 
+static int b64val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') /* '-' and '_': the URL-safe alphabet, accepted too */
+        return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+}
+
+bool arena_unbase64(arena_t *a, str_t text, str_t *out)
+{
+    size_t len = text.len;
+    while (len > 0 && text.p[len - 1] == '=' && text.len - len < 2) len--;
+    if (len % 4 == 1 || (len != text.len && (len + (text.len - len)) % 4 != 0)) return false;
+    char *o = arena_alloc(a, len / 4 * 3 + 3 + 1);
+    if (!o) return false;
+    size_t j = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = b64val((unsigned char)text.p[i]);
+        if (v < 0) return false;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            o[j++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    o[j] = 0;
+    *out = str_n(o, j);
+    return true;
+}
+
 char *arena_printf(arena_t *a, const char *fmt, ...)
 {
     va_list ap;
@@ -186,5 +225,11 @@ int arena_defer(arena_t *a, void (*fn)(void *), void *arg)
     return 0;
 }
 
-bool arena_failed(const arena_t *a) { return a->failed; }
-size_t arena_used(const arena_t *a) { return a->used; }
+bool arena_failed(const arena_t *a)
+{
+    return a->failed;
+}
+size_t arena_used(const arena_t *a)
+{
+    return a->used;
+}

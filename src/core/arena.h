@@ -36,6 +36,9 @@ char *arena_strdup(arena_t *a, const char *s);
 str_t arena_str(arena_t *a, str_t s); /* copy, NUL-terminated */
 /* Base64 (RFC 4648, standard alphabet, padded) of n bytes, NUL-terminated. */
 str_t arena_base64(arena_t *a, const void *p, size_t n);
+/* And back: padded or unpadded input, the URL-safe '-' and '_' accepted too;
+ * false on a stray character or bad padding. *out is NUL-terminated. */
+bool arena_unbase64(arena_t *a, str_t text, str_t *out);
 char *arena_printf(arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(arena_t *a, const char *fmt, va_list ap);
 /* Runs fn(arg) when the arena is freed; returns -1 if out of memory. */

@@ -1,31 +1,18 @@
-/* gzip.c — gzip files (RFC 1952) of stored, uncompressed deflate blocks
- * (RFC 1951), for the files gureum writes for others to read (DynamoDB
- * exports, S3 inventory reports): every gzip reader takes them, and making
- * them costs a copy and a CRC, no compressor. */
+/* gzip.c — a gzip member (RFC 1952) of bytes, deflated with zlib, for the
+ * files gureum writes for others to read: DynamoDB exports' data files and
+ * S3 inventory reports. */
 #include "core/gzip.h"
 
-#include "core/buf.h"
-#include "core/crc.h"
+#include <zlib.h>
 
-str_t gzip_stored(arena_t *a, str_t in)
+str_t gzip_of(arena_t *a, str_t in)
 {
-    buf_t b;
-    buf_init(&b, a);
-    static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
-    buf_append(&b, head, sizeof head);
-    size_t at = 0;
-    do {
-        size_t n = in.len - at > 65535 ? 65535 : in.len - at;
-        unsigned char h[5] = {at + n == in.len, (unsigned char)n, (unsigned char)(n >> 8), (unsigned char)~n,
-                              (unsigned char)(~n >> 8)};
-        buf_append(&b, h, sizeof h);
-        buf_append(&b, in.p + at, n);
-        at += n;
-    } while (at < in.len);
-    uint32_t crc = crc_of(CRC_32, in.p, in.len), size = (uint32_t)in.len;
-    unsigned char t[8] = {(unsigned char)crc,          (unsigned char)(crc >> 8),  (unsigned char)(crc >> 16),
-                          (unsigned char)(crc >> 24),  (unsigned char)size,        (unsigned char)(size >> 8),
-                          (unsigned char)(size >> 16), (unsigned char)(size >> 24)};
-    buf_append(&b, t, sizeof t);
-    return buf_str(&b);
+    z_stream z = {.next_in = (Bytef *)in.p, .avail_in = (uInt)in.len};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return STR_NULL;
+    size_t cap = deflateBound(&z, (uLong)in.len);
+    char *out = arena_alloc(a, cap);
+    z.next_out = (Bytef *)out, z.avail_out = (uInt)cap;
+    int rc = out ? deflate(&z, Z_FINISH) : Z_MEM_ERROR;
+    deflateEnd(&z);
+    return rc == Z_STREAM_END ? str_n(out, cap - z.avail_out) : STR_NULL;
 }

@@ -15,43 +15,11 @@
 #include "core/gtime.h"
 #include "protocol/internal.h"
 
-/* ==== base64 (RFC 4648, standard alphabet, padded): decoding; encoding is core/arena.h's ==== */
+/* ==== base64: core/arena.h's, by the name the protocol files use ==== */
 
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') /* '-' and '_': the URL-safe alphabet, accepted too */
-        return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-}
-
-/* Accepts padded or unpadded input; rejects stray characters and bad padding. */
 bool proto__base64_decode(arena_t *a, str_t text, str_t *out)
 {
-    size_t len = text.len;
-    while (len > 0 && text.p[len - 1] == '=' && text.len - len < 2) len--;
-    if (len % 4 == 1 || (len != text.len && (len + (text.len - len)) % 4 != 0)) return false;
-    char *o = arena_alloc(a, len / 4 * 3 + 3 + 1);
-    if (!o) return false;
-    size_t j = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = b64val((unsigned char)text.p[i]);
-        if (v < 0) return false;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            o[j++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    o[j] = 0;
-    *out = str_n(o, j);
-    return true;
+    return arena_unbase64(a, text, out);
 }
 
 /* ==== numbers ==== */

@@ -113,8 +113,21 @@ static str_t action_of(req_t *r)
     return str_c(arena_printf(r->arena, "%s:%s", r->svc->model->signing_name, r->op->name));
 }
 
+/* The input member at a dotted path ("TableCreationParameters.TableName"), or NULL. */
+static val_t *member_at(const val_t *in, str_t path)
+{
+    val_t *v = (val_t *)in;
+    while (v && path.len) {
+        str_t head;
+        path = str_cut(path, '.', &head);
+        v = val_get_s(v, head);
+    }
+    return v;
+}
+
 /* Expands "arn:aws:s3:::{Bucket}/{Key}": {account}, {region} from the
- * request, {Member} from the input's top-level string member ("*" if absent;
+ * request, {Member} from the input's string member, a dotted path for a
+ * nested one ("*" if absent;
  * {Member:self}: the caller's own user name, as IAM's GetUser without a name
  * acts on the caller; {Member:arn}: the member's value when it is an ARN). */
 static str_t resource_of(req_t *r)
@@ -141,7 +154,7 @@ static str_t resource_of(req_t *r)
         else if (str_eq_c(name, "region"))
             buf_put_str(&b, r->region);
         else {
-            val_t *v = r->in ? val_get_s(r->in, name) : NULL;
+            val_t *v = r->in ? member_at(r->in, name) : NULL;
             /* {Member:arn}: the member may hold the resource's whole ARN
              * (DynamoDB takes a table's ARN as TableName); then it is the
              * resource. Only where a service declares it: an S3 key that

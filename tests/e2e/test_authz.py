@@ -410,3 +410,62 @@ def test_dynamodb_export_needs_s3_put_object(gureum, alice):
         time.sleep(0.1)
     assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 0
     root_ddb.delete_table(TableName="authz-exp")
+
+
+def test_dynamodb_import_needs_s3_list_and_get(gureum, alice):
+    """An IAM user's import reads S3 as that user: ImportTable is authorized on the table it
+    creates (TableCreationParameters.TableName); without s3:ListBucket on the bucket the import
+    fails with S3's AccessDenied and leaves no table; with it an empty prefix imports, but objects
+    need s3:GetObject too; with both the import completes."""
+    name, key, secret = alice
+    root_ddb, iam = gureum.client("dynamodb"), gureum.client("iam")
+    s3 = gureum.client("s3")
+    s3.create_bucket(Bucket="authz-imports")
+    s3.put_object(Bucket="authz-imports", Key="in/a.json", Body=b'{"Item":{"k":{"S":"a"}}}\n')
+    ddb = as_user(gureum, key, secret, "dynamodb")
+
+    def policy(statements):
+        iam.put_user_policy(UserName=name, PolicyName="imp", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": statements}))
+
+    def start(table="authz-imp", prefix="in/"):
+        first = ddb.import_table(S3BucketSource={"S3Bucket": "authz-imports", "S3KeyPrefix": prefix},
+                                 InputFormat="DYNAMODB_JSON", TableCreationParameters={
+                                     "TableName": table, "BillingMode": "PAY_PER_REQUEST",
+                                     "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+                                     "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}]})
+        return ddb.describe_import(ImportArn=first["ImportTableDescription"]["ImportArn"])["ImportTableDescription"]
+
+    def until(table, prefix, status):
+        """The import's description once the policy just put applies (within moments)."""
+        for _ in range(50):
+            d = once_allowed(lambda: start(table, prefix), "ImportTable")
+            if d["ImportStatus"] == status:
+                return d
+            time.sleep(0.1)
+        raise AssertionError("%s stayed %s" % (table, d["ImportStatus"]))
+
+    policy([{"Effect": "Allow", "Action": "dynamodb:ImportTable",
+             "Resource": "arn:aws:dynamodb:us-east-1:%s:table/other" % ACCT}])
+    time.sleep(0.3)
+    code, status, msg = error_of(start)
+    assert (code, status) == ("AccessDeniedException", 400)
+    assert "dynamodb:ImportTable on resource: arn:aws:dynamodb:us-east-1:%s:table/authz-imp" % ACCT in msg
+    statements = [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]
+    policy(statements)
+    d = once_allowed(start, "ImportTable")
+    assert (d["ImportStatus"], d["FailureCode"], d["FailureMessage"]) == ("FAILED", "S3AccessDenied", "Access Denied")
+    assert error_of(lambda: root_ddb.describe_table(TableName="authz-imp"))[0] == "ResourceNotFoundException"
+    statements.append({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::authz-imports"})
+    policy(statements)
+    empty = until("authz-imp-empty", "none/", "COMPLETED")  # listing allowed: nothing to read
+    assert (empty["ProcessedItemCount"], empty["ImportedItemCount"]) == (0, 0)
+    d = start()
+    assert (d["ImportStatus"], d["FailureCode"]) == ("FAILED", "S3AccessDenied")  # the object's GetObject
+    statements.append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::authz-imports/in/*"})
+    policy(statements)
+    d = until("authz-imp", "in/", "COMPLETED")
+    assert (d["ImportedItemCount"], d["ErrorCount"]) == (1, 0)
+    assert root_ddb.get_item(TableName="authz-imp", Key={"k": {"S": "a"}})["Item"] == {"k": {"S": "a"}}
+    for t in ("authz-imp", "authz-imp-empty"):
+        root_ddb.delete_table(TableName=t)

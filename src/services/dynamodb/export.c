@@ -8,10 +8,10 @@
  *   PREFIX/AWSDynamoDB/EXPORT-ID/manifest-summary.json (and .md5)
  * The table is read from one snapshot (a read transaction: writers go on);
  * a past state comes from the point-in-time log as for a restore
- * (ddb__pitr_rows), under a scratch tid removed when the export is written. The gzip
- * stream is stored, not compressed (gureum links no zlib): every gunzip
- * reads it. AWS answers IN_PROGRESS and finishes within minutes; gureum has
- * finished when it answers, so DescribeExport shows COMPLETED (or FAILED,
+ * (ddb__pitr_rows), under a scratch tid removed when the export is
+ * written; data files are gzipped with zlib. AWS answers IN_PROGRESS and
+ * finishes within minutes; gureum has finished when it answers, so
+ * DescribeExport shows COMPLETED (or FAILED,
  * with S3's error, e.g. a missing bucket) at once. DYNAMODB_JSON only: ION
  * is refused. */
 #include <stdio.h>
@@ -73,7 +73,7 @@ static bool put_data(out_t *o, arena_t *scratch, str_t lines, int64_t items, buf
     id_random_chars(rnd, 26, "abcdefghijklmnopqrstuvwxyz0123456789");
     rnd[26] = 0;
     str_t name = str_c(arena_printf(a, "data/%s.json.gz", rnd));
-    str_t gz = gzip_stored(scratch, lines);
+    str_t gz = gzip_of(scratch, lines);
     if (!gz.p || !put(o, name.p, gz, "application/x-gzip")) return false;
     json_w_t w;
     json_w_init(&w, files);
@@ -186,35 +186,6 @@ static bool write_export(out_t *o, val_t *d, sqlite3 *db, int64_t tid)
            put(o, "manifest-summary.md5", md5_b64(a, summary), "text/plain");
 }
 
-static int save(req_t *r, sqlite3 *db, const val_t *d, str_t token)
-{
-    sqlite3_stmt *st = ddb__stmt(db, "INSERT INTO ddb_export (account, region, arn, table_arn, token, created_us, "
-                                     "description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    if (!st) return GR_ERR;
-    ddb__bind_s(st, 1, r->who.account);
-    ddb__bind_s(st, 2, r->region);
-    ddb__bind_s(st, 3, val_get_str(d, "ExportArn"));
-    ddb__bind_s(st, 4, val_get_str(d, "TableArn"));
-    ddb__bind_s(st, 5, token);
-    sqlite3_bind_int64(st, 6, val_get(d, "StartTime")->u.t);
-    ddb__bind_s(st, 7, ddb__def_text(r->arena, d));
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
-}
-
-/* A stored description, its times made timestamps again. */
-static val_t *loaded(req_t *r, sqlite3_stmt *st, int col)
-{
-    val_t *d = ddb__json_val(r->arena, ddb__col_s(r->arena, st, col));
-    static const char *const times[] = {"StartTime", "EndTime", "ExportTime"};
-    for (size_t i = 0; d && i < 3; i++) {
-        const val_t *t = val_get(d, times[i]);
-        if (t && t->kind == VAL_INT) val_set_c(r->arena, d, times[i], val_time(r->arena, t->u.i));
-    }
-    return d;
-}
-
 int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -226,15 +197,8 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
     str_t table_arn = val_get_str(in, "TableArn");
     /* AWS: the same ClientToken within 8 hours is the same export, or a conflict */
     if (token.len) {
-        sqlite3_stmt *st = ddb__stmt(db, "SELECT description FROM ddb_export WHERE account = ?1 AND region = ?2 "
-                                         "AND token = ?3 AND created_us > ?4");
-        if (!st) return GR_ERR;
-        ddb__bind_s(st, 1, r->who.account);
-        ddb__bind_s(st, 2, r->region);
-        ddb__bind_s(st, 3, token);
-        sqlite3_bind_int64(st, 4, time_now_us() - 8 * 3600 * 1000000LL);
-        val_t *d = sqlite3_step(st) == SQLITE_ROW ? loaded(r, st, 0) : NULL;
-        sqlite3_reset(st);
+        val_t *d;
+        if (ddb__job_by_token(r, db, &ddb__exports, token, &d) != GR_OK) return GR_ERR;
         if (d && (!str_eq(val_get_str(d, "TableArn"), table_arn) ||
                   !str_eq(val_get_str(d, "S3Bucket"), val_get_str(in, "S3Bucket")) ||
                   !str_eq(val_get_str(d, "S3Prefix"), val_get_str(in, "S3Prefix"))))
@@ -297,8 +261,7 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
               val_str(a, val_get_str(in, "S3SseAlgorithm").p ? val_get_str(in, "S3SseAlgorithm") : STR("AES256")));
     val_set_c(a, d, "ExportFormat", val_cstr(a, "DYNAMODB_JSON"));
     /* AWS's first answer is IN_PROGRESS, whatever happens next */
-    val_t *first = val_new(a, VAL_STRUCT);
-    for (size_t i = 0; i < d->u.obj.n; i++) val_set(a, first, d->u.obj.e[i].key, d->u.obj.e[i].v);
+    val_t *first = ddb__job_first(a, d);
     bool written = write_export(&o, d, db, tid);
     ddb__rollback(db); /* the read snapshot */
     if (scratch >= 0 &&
@@ -316,29 +279,13 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
         val_set_c(a, d, "FailureCode", val_str(a, str_c(arena_printf(a, "S3%s", o.code ? o.code : "InternalError"))));
         val_set_c(a, d, "FailureMessage", val_cstr(a, o.msg ? o.msg : "We encountered an internal error."));
     }
-    if (ddb__begin(db) != GR_OK) return GR_ERR;
-    if (save(r, db, d, token) != GR_OK || ddb__commit(db) != GR_OK) {
-        ddb__rollback(db);
-        return GR_ERR;
-    }
+    if (ddb__job_save(r, db, &ddb__exports, d, token) != GR_OK) return GR_ERR;
     return val_set_c(a, out, "ExportDescription", first);
 }
 
 int dynamodb_describe_export(req_t *r, const val_t *in, val_t *out)
 {
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
-    str_t arn = val_get_str(in, "ExportArn");
-    sqlite3_stmt *st =
-        ddb__stmt(db, "SELECT description FROM ddb_export WHERE account = ?1 AND region = ?2 AND arn = ?3");
-    if (!st) return GR_ERR;
-    ddb__bind_s(st, 1, r->who.account);
-    ddb__bind_s(st, 2, r->region);
-    ddb__bind_s(st, 3, arn);
-    val_t *d = sqlite3_step(st) == SQLITE_ROW ? loaded(r, st, 0) : NULL;
-    sqlite3_reset(st);
-    if (!d) return req_fail(r, &DYNAMODB_ERR_ExportNotFoundException, "Export not found: %.*s", STR_FMT(arn));
-    return val_set_c(r->arena, out, "ExportDescription", d);
+    return ddb__job_describe(r, &ddb__exports, in, out);
 }
 
 int dynamodb_list_exports(req_t *r, const val_t *in, val_t *out)
@@ -346,34 +293,18 @@ int dynamodb_list_exports(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
-    str_t table = val_get_str(in, "TableArn"), after = val_get_str(in, "NextToken");
-    int64_t max = val_get_int(in, "MaxResults", 25);
-    sqlite3_stmt *st = ddb__stmt(db, "SELECT arn, description FROM ddb_export WHERE account = ?1 AND region = ?2 "
-                                     "AND (?3 IS NULL OR table_arn = ?3) AND arn > coalesce(?4, '') ORDER BY arn");
-    if (!st) return GR_ERR;
-    ddb__bind_s(st, 1, r->who.account);
-    ddb__bind_s(st, 2, r->region);
-    ddb__bind_s(st, 3, table);
-    ddb__bind_s(st, 4, after);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    str_t last = STR_NULL;
-    bool more = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == max) {
-            more = true;
-            break;
-        }
-        val_t *d = loaded(r, st, 1), *s = val_new(a, VAL_STRUCT);
-        if (!d) continue;
-        last = val_get_str(d, "ExportArn");
-        val_set_c(a, s, "ExportArn", val_str(a, last));
-        val_set_c(a, s, "ExportStatus", val_str(a, val_get_str(d, "ExportStatus")));
+    val_t *page, *list = val_new(a, VAL_LIST);
+    bool more;
+    if (ddb__job_page(r, db, &ddb__exports, val_get_str(in, "TableArn"), val_get_str(in, "NextToken"),
+                      val_get_int(in, "MaxResults", 25), &page, &more) != GR_OK)
+        return GR_ERR;
+    for (size_t i = 0; i < page->u.list.n; i++) {
+        val_t *s = val_new(a, VAL_STRUCT);
+        val_set_c(a, s, "ExportArn", val_get(page->u.list.v[i], "ExportArn"));
+        val_set_c(a, s, "ExportStatus", val_get(page->u.list.v[i], "ExportStatus"));
         val_push(a, list, s);
-        n++;
     }
-    sqlite3_reset(st);
     val_set_c(a, out, "ExportSummaries", list);
-    if (more) val_set_c(a, out, "NextToken", val_str(a, last));
+    if (more) val_set_c(a, out, "NextToken", val_get(list->u.list.v[list->u.list.n - 1], "ExportArn"));
     return GR_OK;
 }

@@ -869,16 +869,16 @@ int ddb__table_insert(req_t *r, sqlite3 *db, str_t name, str_t def, int64_t now,
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
-int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
+val_t *ddb__create_def_or_fail(req_t *r, const val_t *in, int64_t now)
 {
     arena_t *a = r->arena;
     const char *billing = NULL;
     const char *e = check_create(a, in, &billing);
-    if (e) return ddb__fail_validation(r, e);
-    str_t name = val_get_str(in, "TableName");
+    if (e) {
+        ddb__fail_validation(r, e);
+        return NULL;
+    }
     bool provisioned = strcmp(billing, "PROVISIONED") == 0;
-    int64_t now = time_now_us();
-
     val_t *def = val_new(a, VAL_STRUCT);
     val_set_c(a, def, "AttributeDefinitions", val_get(in, "AttributeDefinitions"));
     val_set_c(a, def, "KeySchema", val_get(in, "KeySchema"));
@@ -901,31 +901,46 @@ int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
     }
     str_t tclass = val_get_str(in, "TableClass");
     if (tclass.p) val_set_c(a, def, "TableClass", val_str(a, tclass));
+    return def;
+}
 
-    sqlite3 *db = ddb__db(r);
-    if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
-    ddb_table_t t;
-    int rc = table_load(r, db, name, &t);
-    if (rc == GR_OK) {
-        ddb__rollback(db);
+int ddb__create_or_fail(req_t *r, sqlite3 *db, str_t name, const val_t *def, const val_t *tags, int64_t now,
+                        ddb_table_t *t)
+{
+    int rc = table_load(r, db, name, t);
+    if (rc == GR_OK)
         return req_fail(r, &DYNAMODB_ERR_ResourceInUseException, "Table already exists: %.*s", STR_FMT(name));
-    }
-    if (rc != 1) goto fail;
+    if (rc != 1) return GR_ERR;
     int64_t tid;
-    sqlite3_stmt *st;
-    if (ddb__table_insert(r, db, name, def_text(a, def), now, &tid) != GR_OK) goto fail;
-    const val_t *tags = val_get(in, "Tags");
+    if (ddb__table_insert(r, db, name, def_text(r->arena, def), now, &tid) != GR_OK) return GR_ERR;
     for (size_t i = 0; tags && i < tags->u.list.n; i++) {
-        st = ddb__stmt(db, "INSERT OR REPLACE INTO ddb_tag (tid, key, value) VALUES (?1, ?2, ?3)");
-        if (!st) goto fail;
+        sqlite3_stmt *st = ddb__stmt(db, "INSERT OR REPLACE INTO ddb_tag (tid, key, value) VALUES (?1, ?2, ?3)");
+        if (!st) return GR_ERR;
         sqlite3_bind_int64(st, 1, tid);
         ddb__bind_s(st, 2, val_get_str(tags->u.list.v[i], "Key"));
         ddb__bind_s(st, 3, val_get_str(tags->u.list.v[i], "Value"));
-        if (sqlite3_step(st) != SQLITE_DONE) goto fail;
+        rc = sqlite3_step(st);
         sqlite3_reset(st);
+        if (rc != SQLITE_DONE) return GR_ERR;
+    }
+    return table_load(r, db, name, t) == GR_OK ? GR_OK : GR_ERR;
+}
+
+int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    int64_t now = time_now_us();
+    val_t *def = ddb__create_def_or_fail(r, in, now);
+    if (!def) return GR_ERR;
+    str_t name = val_get_str(in, "TableName");
+    sqlite3 *db = ddb__db(r);
+    if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
+    ddb_table_t t;
+    if (ddb__create_or_fail(r, db, name, def, val_get(in, "Tags"), now, &t) != GR_OK) {
+        ddb__rollback(db);
+        return GR_ERR;
     }
     if (ddb__commit(db) != GR_OK) return GR_ERR;
-    if (table_load(r, db, name, &t) != GR_OK) return GR_ERR;
     /* AWS: CreateTable answers CREATING; the table is usable at once here
      * (DescribeTable says ACTIVE), as with DynamoDB Local. */
     val_t *d = table_desc(r, NULL, &t, "CREATING");
@@ -933,9 +948,6 @@ int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; g && i < g->u.list.n; i++) val_set_c(a, g->u.list.v[i], "IndexStatus", val_cstr(a, "CREATING"));
     val_set_c(a, out, "TableDescription", d);
     return GR_OK;
-fail:
-    ddb__rollback(db);
-    return GR_ERR;
 }
 
 int dynamodb_describe_table(req_t *r, const val_t *in, val_t *out)

@@ -111,6 +111,16 @@ int ddb__delete_rows(sqlite3 *db, const char *sql, int64_t tid);
 
 /* Tables as backup.c needs them (table.c). */
 int64_t ddb__new_tid(sqlite3 *db, int64_t now); /* a fresh tid, never reused; -1 on failure */
+/* CreateTable's checks of in (CreateTable's input, or ImportTable's
+ * TableCreationParameters, whose members are the same) in AWS's order, and
+ * the definition stored for the table it asks for; NULL after failing r with
+ * ValidationException. */
+val_t *ddb__create_def_or_fail(req_t *r, const val_t *in, int64_t now);
+/* Inside the caller's write transaction: a new table name with def and tags
+ * (a Tags list, may be NULL), loaded into t; ResourceInUseException ("Table
+ * already exists: NAME") when the name is taken. */
+int ddb__create_or_fail(req_t *r, sqlite3 *db, str_t name, const val_t *def, const val_t *tags, int64_t now,
+                        ddb_table_t *t);
 /* A catalogue row for a new ACTIVE table (inside the caller's transaction). */
 int ddb__table_insert(req_t *r, sqlite3 *db, str_t name, str_t def, int64_t now, int64_t *tid);
 str_t ddb__def_text(arena_t *a, const val_t *def); /* a value as JSON text (binaries base64), */
@@ -132,6 +142,29 @@ val_t *ddb__table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *
 int ddb__save_def(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *def);
 int ddb__backfill(req_t *r, sqlite3 *db, ddb_table_t *t, const ddb_index_t *x);
 val_t *ddb__index_def(arena_t *a, const val_t *src, int64_t num, bool provisioned);
+
+/* The records of exports and imports (job.c): a job's description by its
+ * ARN member (ExportArn, ImportArn), saved in a transaction of its own, found
+ * by ClientToken (within 8 hours; GR_OK and *d NULL when none), answered by
+ * ARN for Describe* (or the kind's not-found error), and paged in ARN order
+ * after `after` for one table (STR_NULL: every table), *more when more
+ * follow. ddb__job_first: a copy of a description's members as they are now,
+ * for AWS's first answer (IN_PROGRESS) while the job goes on. */
+typedef struct {
+    const char *insert, *by_token, *by_arn, *page; /* SQL */
+    const char *arn;                               /* the description's ARN member */
+    const char *const *times;                      /* its timestamp members, NULL-terminated */
+    const char *description;                       /* Describe*'s output member */
+    const aws_errdef_t *not_found;                 /* and its error, "<what> not found: ARN" */
+    const char *not_found_what;
+} ddb_job_kind_t;
+extern const ddb_job_kind_t ddb__exports, ddb__imports;
+int ddb__job_save(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, const val_t *d, str_t token);
+int ddb__job_by_token(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t token, val_t **d);
+int ddb__job_describe(req_t *r, const ddb_job_kind_t *k, const val_t *in, val_t *out);
+val_t *ddb__job_first(arena_t *a, const val_t *d);
+int ddb__job_page(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t table_arn, str_t after, int64_t max,
+                  val_t **list, bool *more);
 
 /* While on, this thread's deletions are TTL's (stream userIdentity). */
 void ddb__stream_by_ttl(bool on);

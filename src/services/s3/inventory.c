@@ -219,7 +219,7 @@ static void flush(report_t *p)
         char u[37];
         id_uuid(u);
         str_t key = report_key(p, "data/", arena_printf(p->a, "%s.csv.gz", u));
-        str_t gz = gzip_stored(p->fa, rows);
+        str_t gz = gzip_of(p->fa, rows);
         unsigned char md5[16];
         md5_of(gz.p, gz.len, md5);
         if (!gz.p || !write(p, key, gz, "application/x-gzip")) {

@@ -1,8 +1,9 @@
-/* public.c — S3's calls for other services (s3.h): reading one object's
- * bytes whole, for Lambda's code from S3, and writing one, for DynamoDB's
- * exports. Reads and writes the same rows and blobs as GetObject and
- * PutObject (s3_db.c, version.c, the blob store) without failing the
- * caller's request. */
+/* public.c — S3's calls for other services (s3.h): listing the keys under a
+ * prefix and reading one object's bytes whole, for Lambda's code from S3 and
+ * DynamoDB's imports, and writing one, for DynamoDB's exports. Reads and
+ * writes the same rows and blobs as ListObjectsV2, GetObject and PutObject
+ * (s3_db.c, version.c, the blob store), authorized for the caller as those
+ * operations are, without failing the caller's request. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,11 +51,64 @@ static int append(void *ctx, const char *p, size_t n)
     return GR_OK;
 }
 
+/* GR_OK when an IAM caller may do action on resource as the S3 operation
+ * would let it; else S3's AccessDenied in *code / *msg, r's error untouched. */
+static int callers_right(req_t *r, const char *action, str_t resource, const char **code, const char **msg)
+{
+    if (authz_check_resource(r, ((app_t *)r->app)->authz, str_c(action), resource, r->who.account, NULL) == GR_OK)
+        return GR_OK;
+    r->err = NULL;
+    *code = "AccessDenied", *msg = "Access Denied";
+    return GR_ERR;
+}
+
+int s3_list_keys(req_t *r, str_t bucket, str_t prefix, size_t max, str_t **keys, int64_t **sizes, size_t *n,
+                 const char **code, const char **msg)
+{
+    *code = *msg = NULL;
+    *n = 0;
+    sqlite3 *db = s3__db(r);
+    arena_t *a = r->arena;
+    if (!db || callers_bucket(r, db, bucket, code, msg) != GR_OK ||
+        callers_right(r, "s3:ListBucket", str_c(arena_printf(a, "arn:aws:s3:::%.*s", STR_FMT(bucket))), code, msg) !=
+            GR_OK)
+        return GR_ERR;
+    sqlite3_stmt *st;
+    /* keys are BLOBs: ORDER BY key is byte order, ListObjectsV2's */
+    if (store_prepare(db, "SELECT key, size FROM s3_object WHERE bucket = ?1 AND key >= ?2 ORDER BY key", -1, &st,
+                      NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, bucket.p ? bucket.p : "", (int)bucket.len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, prefix.p ? prefix.p : "", (int)prefix.len, SQLITE_STATIC);
+    size_t cap = 16;
+    *keys = arena_alloc(a, cap * sizeof **keys);
+    *sizes = arena_alloc(a, cap * sizeof **sizes);
+    int rc = SQLITE_DONE;
+    while (*keys && *sizes && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        str_t key = str_n(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        if (!str_starts_with(key, prefix)) break; /* past the prefix: nothing later matches */
+        if (*n == max) break;                     /* the caller asked for no more */
+        if (*n == cap) {
+            *keys = arena_realloc(a, *keys, cap * sizeof **keys, 2 * cap * sizeof **keys);
+            *sizes = arena_realloc(a, *sizes, cap * sizeof **sizes, 2 * cap * sizeof **sizes);
+            cap *= 2;
+            if (!*keys || !*sizes) break;
+        }
+        (*keys)[*n] = arena_str(a, key.p ? key : STR(""));
+        (*sizes)[(*n)++] = sqlite3_column_int64(st, 1);
+    }
+    store_release(st);
+    return *keys && *sizes && (rc == SQLITE_ROW || rc == SQLITE_DONE) ? GR_OK : GR_ERR;
+}
+
 int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, const char **code, const char **msg)
 {
     *code = *msg = NULL;
     sqlite3 *db = s3__db(r);
     if (!db || callers_bucket(r, db, bucket, code, msg) != GR_OK) return GR_ERR;
+    /* an IAM caller needs s3:GetObject on the key, as for its own GetObject */
+    str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
+    if (callers_right(r, "s3:GetObject", res, code, msg) != GR_OK) return GR_ERR;
     s3_obj_t o;
     int found = s3__obj_get(r, db, bucket, key, &o);
     if (found < 0) return GR_ERR;
@@ -81,11 +135,7 @@ int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *
     arena_t *a = r->arena;
     /* an IAM caller needs s3:PutObject on the key, as for its own PutObject */
     str_t res = str_c(arena_printf(a, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
-    if (authz_check_resource(r, ((app_t *)r->app)->authz, STR("s3:PutObject"), res, r->who.account, NULL) != GR_OK) {
-        r->err = NULL;
-        *code = "AccessDenied", *msg = "Access Denied";
-        return GR_ERR;
-    }
+    if (callers_right(r, "s3:PutObject", res, code, msg) != GR_OK) return GR_ERR;
     unsigned char md5[16];
     md5_of(bytes.p, bytes.len, md5);
     s3_obj_t o = {.size = (int64_t)bytes.len, .modified_us = time_now_us(), .blob = STR("")};

@@ -4,7 +4,8 @@
  * answer; each fills r->resp itself, and GR_ERR leaves an S3 error in r for
  * the dispatcher to write. For other services (public: s3_*): Lambda reads a
  * function's code from a bucket through s3_read_object, DynamoDB writes its
- * exports through s3_write_object, never through S3's tables or blobs. */
+ * exports through s3_write_object and reads its imports through s3_list_keys
+ * and s3_read_object, never through S3's tables or blobs. */
 #ifndef GR_SERVICES_S3_H
 #define GR_SERVICES_S3_H
 
@@ -34,8 +35,16 @@ struct app;
  * the first request is accepted. */
 int s3_start(struct app *app);
 
-/* The bytes of bucket/key, read on behalf of r->who (the bucket must be in
- * the caller's account), into r->arena. GR_OK + *bytes, or GR_ERR with *code /
+/* The first max keys under prefix in bucket, in ListObjectsV2's order, with
+ * their sizes, listed on behalf of r->who as ListObjectsV2 would (the bucket
+ * in the caller's account, s3:ListBucket for an IAM caller), into r->arena.
+ * GR_OK + *n keys, or GR_ERR with *code / *msg as s3_read_object's (*code
+ * NULL on an internal failure). */
+int s3_list_keys(req_t *r, str_t bucket, str_t prefix, size_t max, str_t **keys, int64_t **sizes, size_t *n,
+                 const char **code, const char **msg);
+/* The bytes of bucket/key, read on behalf of r->who as GetObject would (the
+ * bucket in the caller's account, s3:GetObject for an IAM caller), into
+ * r->arena. GR_OK + *bytes, or GR_ERR with *code /
  * *msg set to S3's error code and message ("NoSuchBucket", "NoSuchKey",
  * "AccessDenied", or "EntityTooLarge" past max bytes); *code NULL on an
  * internal failure. r's error is not touched. */

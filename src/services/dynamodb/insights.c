@@ -1,0 +1,153 @@
+/* insights.c — CloudWatch Contributor Insights for DynamoDB
+ * (UpdateContributorInsights, DescribeContributorInsights,
+ * ListContributorInsights): whether it is on for a table or one of its
+ * global secondary indexes, kept in the table's stored definition as
+ * "ContributorInsights": {RESOURCE: {"Since": µs on, "Updated": µs}}, RESOURCE
+ * the index name or "" for the table. gureum keeps no CloudWatch rules or
+ * reports: it names the rules AWS creates. As AWS, an update answers
+ * ENABLING or DISABLING; gureum is done at once, so Describe then says
+ * ENABLED or DISABLED. */
+#include <stdlib.h>
+
+#include "core/gtime.h"
+#include "dynamodb_model.h"
+#include "services/dynamodb/tbl.h"
+
+/* The table of in.TableName, and its global secondary index in.IndexName
+ * (*x NULL without one), or ResourceNotFoundException. */
+static int target_or_fail(req_t *r, sqlite3 *db, const val_t *in, ddb_table_t *t, const ddb_index_t **x)
+{
+    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, t) != GR_OK) return GR_ERR;
+    str_t index = val_get_str(in, "IndexName");
+    *x = index.p ? ddb__index(t, index) : NULL;
+    if (index.p && (!*x || !(*x)->global))
+        return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "Requested resource not found");
+    return GR_OK;
+}
+
+/* The state of x (NULL: the table) in t's definition; NULL when off. */
+static val_t *state_of(const ddb_table_t *t, const ddb_index_t *x)
+{
+    val_t *all = val_get(t->def, "ContributorInsights");
+    val_t *s = all ? val_get_s(all, x ? x->name : STR("")) : NULL;
+    return s && val_get(s, "Since") ? s : NULL;
+}
+
+/* AWS: DynamoDBContributorInsights-{PKC,PKT}-RESOURCE-MILLIS, and SKC/SKT
+ * when the key has a sort key; RESOURCE is TABLE or TABLE-INDEX. */
+static val_t *rules(arena_t *a, const ddb_table_t *t, const ddb_index_t *x, int64_t since_us)
+{
+    static const char *const kinds[] = {"PKC", "PKT", "SKC", "SKT"};
+    bool sk = x ? x->sk.p != NULL : t->sk.p != NULL;
+    val_t *l = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < (sk ? 4u : 2u); i++)
+        val_push(
+            a, l,
+            val_cstr(a, arena_printf(a, "DynamoDBContributorInsights-%s-%.*s%s%.*s-%lld", kinds[i], STR_FMT(t->name),
+                                     x ? "-" : "", STR_FMT(x ? x->name : STR("")), (long long)(since_us / 1000))));
+    return l;
+}
+
+static val_t *summary(arena_t *a, const ddb_table_t *t, const ddb_index_t *x)
+{
+    val_t *s = val_new(a, VAL_STRUCT);
+    val_set_c(a, s, "TableName", val_str(a, t->name));
+    if (x) val_set_c(a, s, "IndexName", val_str(a, x->name));
+    val_set_c(a, s, "ContributorInsightsStatus", val_cstr(a, state_of(t, x) ? "ENABLED" : "DISABLED"));
+    return s;
+}
+
+int dynamodb_update_contributor_insights(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = ddb__db(r);
+    if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
+    ddb_table_t t;
+    const ddb_index_t *x;
+    if (target_or_fail(r, db, in, &t, &x) != GR_OK) {
+        ddb__rollback(db);
+        return GR_ERR;
+    }
+    bool on = str_eq_c(val_get_str(in, "ContributorInsightsAction"), "ENABLE");
+    int64_t now = time_now_us();
+    val_t *all = val_get(t.def, "ContributorInsights"), *s = val_new(a, VAL_STRUCT), *was = state_of(&t, x);
+    if (!all) val_set_c(a, t.def, "ContributorInsights", all = val_new(a, VAL_STRUCT));
+    /* enabling again keeps the rules it has (their names carry their creation time) */
+    if (on) val_set_c(a, s, "Since", was ? val_get(was, "Since") : val_int(a, now));
+    val_set_c(a, s, "Updated", val_int(a, now));
+    val_set(a, all, x ? x->name : STR(""), s);
+    if (ddb__save_def(r, db, &t, t.def) != GR_OK || ddb__commit(db) != GR_OK) {
+        ddb__rollback(db);
+        return GR_ERR;
+    }
+    val_set_c(a, out, "TableName", val_str(a, t.name));
+    if (x) val_set_c(a, out, "IndexName", val_str(a, x->name));
+    val_set_c(a, out, "ContributorInsightsStatus", val_cstr(a, on ? "ENABLING" : "DISABLING"));
+    return GR_OK;
+}
+
+int dynamodb_describe_contributor_insights(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    ddb_table_t t;
+    const ddb_index_t *x;
+    if (target_or_fail(r, db, in, &t, &x) != GR_OK) return GR_ERR;
+    val_t *s = summary(a, &t, x), *on = state_of(&t, x);
+    for (size_t i = 0; i < s->u.obj.n; i++) val_set(a, out, s->u.obj.e[i].key, s->u.obj.e[i].v);
+    if (on) val_set_c(a, out, "ContributorInsightsRuleList", rules(a, &t, x, val_get_int(on, "Since", 0)));
+    val_t *all = val_get(t.def, "ContributorInsights");
+    val_t *last = all ? val_get_s(all, x ? x->name : STR("")) : NULL;
+    if (last) val_set_c(a, out, "LastUpdateDateTime", val_time(a, val_get_int(last, "Updated", 0)));
+    return GR_OK;
+}
+
+/* Every table of the caller's (or in.TableName alone) with its global
+ * secondary indexes, in name order; the NextToken is the position of the
+ * page's first entry. */
+int dynamodb_list_contributor_insights(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    val_t *all = val_new(a, VAL_LIST);
+    str_t name = val_get_str(in, "TableName");
+    ddb_table_t one;
+    if (name.p && ddb__table_or_fail(r, db, name, NULL, &one) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = name.p ? NULL
+                              : ddb__stmt(db, "SELECT name, tid, table_id, created_us, def FROM ddb_table "
+                                              "WHERE account = ?1 AND region = ?2 ORDER BY name");
+    if (st) {
+        ddb__bind_s(st, 1, r->who.account);
+        ddb__bind_s(st, 2, r->region);
+    } else if (!name.p) {
+        return GR_ERR;
+    }
+    for (;;) {
+        ddb_table_t t = one;
+        if (st) {
+            int rc = sqlite3_step(st);
+            if (rc != SQLITE_ROW || ddb__table_from_row(r, st, &t) != GR_OK) {
+                sqlite3_reset(st);
+                if (rc != SQLITE_DONE) return GR_ERR;
+                break;
+            }
+        }
+        val_push(a, all, summary(a, &t, NULL));
+        for (size_t i = 0; i < t.nidx; i++)
+            if (t.idx[i].global) val_push(a, all, summary(a, &t, &t.idx[i]));
+        if (!st) break;
+    }
+    int64_t max = val_get_int(in, "MaxResults", 0), from = 0;
+    if (max <= 0) max = 100; /* AWS: at most 100 a page */
+    str_t token = val_get_str(in, "NextToken");
+    if (token.p) from = atoll(arena_strndup(a, token.p, token.len));
+    val_t *page = val_new(a, VAL_LIST);
+    for (int64_t i = from; i >= 0 && i < (int64_t)all->u.list.n && i < from + max; i++)
+        val_push(a, page, all->u.list.v[i]);
+    val_set_c(a, out, "ContributorInsightsSummaries", page);
+    if (from >= 0 && from + max < (int64_t)all->u.list.n)
+        val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)(from + max))));
+    return GR_OK;
+}
