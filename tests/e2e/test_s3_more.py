@@ -360,3 +360,56 @@ def test_object_torrent(gureum, s3, bucket):
         s3.get_object_torrent(Bucket=bucket, Key="missing")
     assert e.value.response["Error"]["Code"] == "NoSuchKey"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def refused(call):
+    with pytest.raises(ClientError) as e:
+        call()
+    r = e.value.response
+    return dict(r["Error"], status=r["ResponseMetadata"]["HTTPStatusCode"])
+
+
+def test_refusals_name_their_argument(s3, bucket):
+    """AWS's InvalidArgument answers name the argument at fault (ArgumentName,
+    ArgumentValue); a version id S3 could not have made is InvalidArgument,
+    not NoSuchVersion."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"0123456789")
+    fake = "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD"
+    bad_vid = {"Code": "InvalidArgument", "Message": "Invalid version id specified", "ArgumentName": "versionId",
+               "ArgumentValue": fake, "status": 400}
+    # a bucket never versioned has no version but "null"
+    assert refused(lambda: s3.get_object(Bucket=bucket, Key="k", VersionId=fake)) == bad_vid
+    assert refused(lambda: s3.delete_object(Bucket=bucket, Key="k", VersionId=fake)) == bad_vid
+    assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"0123456789"
+
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    e = refused(lambda: s3.upload_part_copy(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=1,
+                                            CopySource="%s/k" % bucket, CopySourceRange="0-8"))
+    assert (e["Code"], e["ArgumentName"], e["ArgumentValue"]) == ("InvalidArgument", "x-amz-copy-source-range", "0-8")
+    e = refused(lambda: s3.upload_part_copy(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=1,
+                                            CopySource="%s/k" % bucket, CopySourceRange="bytes=100-200"))
+    assert e == {"Code": "InvalidRequest", "Message": "The specified copy range is invalid for the source object size",
+                 "status": 400}
+    assert refused(lambda: s3.list_multipart_uploads(Bucket=bucket, KeyMarker="mp", UploadIdMarker="zzz")) == {
+        "Code": "InvalidArgument", "Message": "Invalid uploadId marker", "ArgumentName": "upload-id-marker",
+        "ArgumentValue": "zzz", "status": 400}
+    listed = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="mp", UploadIdMarker=uid)
+    assert listed.get("Uploads", []) == []  # the marker's own upload is past
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid)
+    assert refused(lambda: s3.list_object_versions(Bucket=bucket, VersionIdMarker="abc")) == {
+        "Code": "InvalidArgument", "Message": "A version-id marker cannot be specified without a key marker.",
+        "ArgumentName": "version-id-marker", "ArgumentValue": "abc", "status": 400}
+
+    # a versioned bucket: an altered id is invalid, a delete marker cannot be copied by its id
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    v = s3.put_object(Bucket=bucket, Key="k", Body=b"x")["VersionId"]
+    altered = v[:-4] + ("ABCD" if v[-4:] != "ABCD" else "WXYZ")
+    assert refused(lambda: s3.delete_object(Bucket=bucket, Key="k", VersionId=altered))["Code"] == "InvalidArgument"
+    assert s3.get_object(Bucket=bucket, Key="k", VersionId=v)["Body"].read() == b"x"
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    assert refused(lambda: s3.copy_object(Bucket=bucket, Key="t", CopySource={
+        "Bucket": bucket, "Key": "k", "VersionId": marker})) == {
+        "Code": "InvalidRequest", "status": 400,
+        "Message": "The source of a copy request may not specifically refer to a delete marker by version id."}
+    assert refused(lambda: s3.copy_object(Bucket=bucket, Key="t", CopySource={"Bucket": bucket, "Key": "k"}))[
+        "Code"] == "NoSuchKey"

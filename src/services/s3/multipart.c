@@ -246,7 +246,8 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     s3_obj_t src;
     int found = s3__version_get(r, db, sb, sk, svid, &src);
     if (found < 0) return GR_ERR;
-    if (!found || src.delete_marker) return s3__no_such_key(r, sk);
+    if (found && src.delete_marker) return s3__copy_from_marker(r, sk, svid);
+    if (!found) return s3__no_such_key(r, sk);
     if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK ||
         s3__archive_check(r, &src, NULL, true) != GR_OK)
         return GR_ERR;
@@ -258,9 +259,15 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
         str_t last =
             str_starts_with(spec, STR("bytes=")) ? str_cut(str_sub(spec, 6, spec.len - 6), '-', &first) : STR_NULL;
         if (!last.p || !str_to_i64(str_trim(first), &x) || !str_to_i64(str_trim(last), &y) || x < 0 || y < x)
-            return req_fail(r, &S3_E_InvalidArgument,
-                            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
-                            "last are the zero-based offsets of the first and last bytes to copy");
+            return s3__bad_arg(r, &S3_E_InvalidArgument, "x-amz-copy-source-range", range,
+                               "The x-amz-copy-source-range value must be of the form bytes=first-last where first "
+                               "and last are the zero-based offsets of the first and last bytes to copy");
+        /* AWS: a range that starts past the source is InvalidRequest; one
+         * that ends past it is InvalidRange (ceph/s3-tests'
+         * test_multipart_copy_invalid_range; AWS has lately been seen to
+         * answer InvalidArgument naming the size instead) */
+        if (x >= src.size)
+            return req_fail(r, &ERR_InvalidRequest, "The specified copy range is invalid for the source object size");
         if (y >= src.size) return req_fail(r, &S3_E_InvalidRange, "The requested range is not satisfiable");
         from = x, len = y - x + 1;
     }
@@ -792,6 +799,21 @@ int s3_list_multipart_uploads(req_t *r, const val_t *in, val_t *out)
     int64_t max = val_get_int(in, "MaxUploads", 1000);
     if (max < 0 || max > 1000) max = 1000;
     sqlite3_stmt *st;
+    /* AWS: an upload-id-marker (heeded only with a key-marker) must name an
+     * upload of that key */
+    if (km.p && um.p) {
+        if (store_prepare(db, "SELECT 1 FROM s3_upload WHERE bucket = ?1 AND key = ?2 AND id = ?3", -1, &st, NULL) !=
+            SQLITE_OK)
+            return GR_ERR;
+        sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, km.p, (int)km.len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, um.p, (int)um.len, SQLITE_STATIC);
+        int found = sqlite3_step(st);
+        store_release(st);
+        if (found == SQLITE_DONE)
+            return s3__bad_arg(r, &S3_E_InvalidArgument, "upload-id-marker", um, "Invalid uploadId marker");
+        if (found != SQLITE_ROW) return GR_ERR;
+    }
     if (store_prepare(
             db,
             "SELECT key, id, initiated_us, initiator, storage_class, owner_account, checksum_algo, checksum FROM "

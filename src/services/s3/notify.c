@@ -88,10 +88,7 @@ static const struct {
 
 static int bad_arg(req_t *r, const char *name, str_t value, const char *msg)
 {
-    r->err_extra = val_new(r->arena, VAL_STRUCT);
-    val_set_c(r->arena, r->err_extra, "ArgumentName", val_cstr(r->arena, name));
-    val_set_c(r->arena, r->err_extra, "ArgumentValue", val_str(r->arena, value));
-    return req_fail(r, &S3_E_InvalidArgument, "%s", msg);
+    return s3__bad_arg(r, &S3_E_InvalidArgument, name, value, msg);
 }
 
 static const val_t *filter_rules(const val_t *cfg)

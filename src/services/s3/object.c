@@ -576,7 +576,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     s3_obj_t src;
     int found = db ? s3__version_get(r, db, sb, sk, svid, &src) : -1;
     if (found < 0) return GR_ERR;
-    if (found && src.delete_marker) found = 0;
+    if (found && src.delete_marker) return s3__copy_from_marker(r, sk, svid);
     if (!found) return s3__no_such_key(r, sk);
     if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK ||
         s3__archive_check(r, &src, NULL, true) != GR_OK)

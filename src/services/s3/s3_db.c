@@ -141,6 +141,22 @@ int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid)
     return s3_access_check_source(r, name, acct, key, vid); /* access.c */
 }
 
+int s3__bad_arg(req_t *r, const aws_errdef_t *e, const char *name, str_t value, const char *msg)
+{
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "ArgumentName", val_cstr(r->arena, name));
+    val_set_c(r->arena, r->err_extra, "ArgumentValue", val_strdup(r->arena, value));
+    return req_fail(r, e, "%s", msg);
+}
+
+int s3__copy_from_marker(req_t *r, str_t key, str_t vid)
+{
+    if (vid.p)
+        return req_fail(r, &ERR_InvalidRequest,
+                        "The source of a copy request may not specifically refer to a delete marker by version id.");
+    return s3__no_such_key(r, key);
+}
+
 int s3__no_such_key(req_t *r, str_t key)
 {
     r->err_extra = val_new(r->arena, VAL_STRUCT);

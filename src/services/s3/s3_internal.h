@@ -66,6 +66,12 @@ int s3__bucket_owned(req_t *r, str_t name, str_t *region, str_t *owner);
  * (version vid, or STR_NULL) there. */
 int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid);
 int s3__no_such_key(req_t *r, str_t key);
+/* A copy's source is a delete marker: InvalidRequest when the request named
+ * its version id, else NoSuchKey (AWS). */
+int s3__copy_from_marker(req_t *r, str_t key, str_t vid);
+/* Fails r with e and msg, naming the argument at fault as S3 does
+ * (ArgumentName, ArgumentValue in the error). */
+int s3__bad_arg(req_t *r, const aws_errdef_t *e, const char *name, str_t value, const char *msg);
 /* Requester Pays (payment.c): AccessDenied for a caller outside
  * owner_account unless the bucket is BucketOwner-pays or the caller confirmed
  * with x-amz-request-payer: requester. */

@@ -75,13 +75,42 @@ int s3__versioning(req_t *r, sqlite3 *db, str_t bucket, bool *lock)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? v : -1;
 }
 
+/* A version id: 30 random characters and 2 that check them, so that an id
+ * S3 could not have made is told from one that names no version (AWS:
+ * InvalidArgument, not NoSuchVersion, for an altered id). */
+static const char VID_CHARS[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+#define VID_LEN 32
+
+static uint32_t vid_hash(const char *p)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (int i = 0; i < VID_LEN - 2; i++) h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h;
+}
+
 static str_t new_vid(req_t *r)
 {
-    char *id = arena_alloc(r->arena, 33);
+    char *id = arena_alloc(r->arena, VID_LEN + 1);
     if (!id) return STR_NULL;
-    id_random_chars(id, 32, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._");
-    id[32] = 0;
-    return str_n(id, 32);
+    id_random_chars(id, VID_LEN - 2, VID_CHARS);
+    uint32_t h = vid_hash(id);
+    id[VID_LEN - 2] = VID_CHARS[h & 63], id[VID_LEN - 1] = VID_CHARS[(h >> 6) & 63];
+    id[VID_LEN] = 0;
+    return str_n(id, VID_LEN);
+}
+
+/* Whether S3 could have made vid for a version of bucket: "null", or, in
+ * a bucket that has had versioning, an id of new_vid's form. */
+static int vid_possible(req_t *r, sqlite3 *db, str_t bucket, str_t vid)
+{
+    if (str_eq_c(vid, "null")) return 1;
+    int v = s3__versioning(r, db, bucket, NULL);
+    if (v <= 0) return v;
+    if (vid.len != VID_LEN) return 0;
+    for (size_t i = 0; i < VID_LEN; i++)
+        if (!vid.p[i] || !strchr(VID_CHARS, vid.p[i])) return 0;
+    uint32_t h = vid_hash(vid.p);
+    return vid.p[VID_LEN - 2] == VID_CHARS[h & 63] && vid.p[VID_LEN - 1] == VID_CHARS[(h >> 6) & 63];
 }
 
 /* Moves the current row of key (if any) to s3_version as its newest entry. */
@@ -253,6 +282,14 @@ int s3__version_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid, s
         if (!o->etag.p) o->etag = STR("");
     }
     store_release(st);
+    if (rc == SQLITE_DONE) {
+        int possible = vid_possible(r, db, bucket, vid);
+        if (possible < 0) return -1;
+        if (!possible) {
+            s3__bad_arg(r, &S3_E_InvalidArgument, "versionId", vid, "Invalid version id specified");
+            return -1;
+        }
+    }
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -435,6 +472,9 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
     if (s3__bucket_owned(r, bucket, NULL, &bucket_owner) != GR_OK) return GR_ERR;
     str_t prefix = val_get_str(in, "Prefix"), delim = val_get_str(in, "Delimiter");
     str_t kmark = val_get_str(in, "KeyMarker"), vmark = val_get_str(in, "VersionIdMarker");
+    if (vmark.p && !kmark.len)
+        return s3__bad_arg(r, &S3_E_InvalidArgument, "version-id-marker", vmark,
+                           "A version-id marker cannot be specified without a key marker.");
     if (!prefix.p) prefix = STR("");
     if (!kmark.p) kmark = STR("");
     int64_t max = val_get_int(in, "MaxKeys", 1000);
