@@ -179,10 +179,18 @@ def test_replica_refusals(ddb, music):
     assert error(e) == ("ValidationException",
                         "Failed to create a the new replica of table with name: 'music' because one or more replicas "
                         "already existed as tables.", 400)
-    # the table's own region is a replica already
+    # the table's own region, created or deleted through ReplicaUpdates
+    local = ("ValidationException", "Cannot add or delete the local region through ReplicaUpdates. Use CreateTable, "
+             "DeleteTable, or UpdateTable as required.", 400)
+    for update in ({"Create": {"RegionName": R2}}, {"Delete": {"RegionName": R2}}):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ddb[R2].update_table(TableName=music, ReplicaUpdates=[update])
+        assert error(e) == local
+    # a replica keeps its stream
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        ddb[R2].update_table(TableName=music, ReplicaUpdates=[{"Create": {"RegionName": R2}}])
-    assert error(e)[0] == "ValidationException" and "already existed as tables" in error(e)[1]
+        ddb[R3].update_table(TableName=music, StreamSpecification={"StreamEnabled": False})
+    assert error(e) == ("ValidationException", "One or more parameter values were invalid: Disabling Stream is not "
+                        "allowed for a Global Table replica.", 400)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ddb[R1].update_table(TableName=music, ReplicaUpdates=[{"Delete": {"RegionName": "sa-east-1"}}])
     assert error(e) == ("ValidationException",
@@ -198,14 +206,53 @@ def test_replica_refusals(ddb, music):
         ddb[R1].update_table(TableName="taken", ReplicaUpdates=[{"Create": {"RegionName": R2}}])
     assert "already existed as tables" in error(e)[1]
     assert "Replicas" not in ddb[R1].describe_table(TableName="taken")["Table"]
-    # a stream with another view type
+
+
+def test_keys_only_stream_is_kept_and_replicates(gureum, ddb):
+    # AWS (observed by ScyllaDB's tests): a KEYS_ONLY stream stays KEYS_ONLY
     make_table(ddb[R1], "keysonly", stream="KEYS_ONLY")
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        ddb[R1].update_table(TableName="keysonly", ReplicaUpdates=[{"Create": {"RegionName": R2}}])
-    assert error(e)[0] == "ValidationException"
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        ddb[R2].describe_table(TableName="keysonly")
-    assert error(e)[0] == "ResourceNotFoundException"
+    ddb[R1].update_table(TableName="keysonly", ReplicaUpdates=[{"Create": {"RegionName": R2}}])
+    for region in (R1, R2):
+        assert ddb[region].describe_table(TableName="keysonly")["Table"]["StreamSpecification"] == {
+            "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    ddb[R1].put_item(TableName="keysonly", Item={"pk": {"S": "k"}, "v": {"S": "x"}})
+    assert get(ddb[R2], "keysonly", "k") == {"pk": {"S": "k"}, "v": {"S": "x"}}
+    recs = stream_records(gureum, R2, "keysonly")
+    assert [(x["eventName"], x["dynamodb"]["Keys"]) for x in recs] == [("INSERT", {"pk": {"S": "k"}})]
+    assert "NewImage" not in recs[0]["dynamodb"]
+
+
+def test_update_table_on_a_replica_reaches_the_others(ddb):
+    make_table(ddb[R1], "evolving")
+    ddb[R1].put_item(TableName="evolving", Item={"pk": {"S": "a"}, "h": {"S": "x"}})
+    ddb[R1].update_table(TableName="evolving", ReplicaUpdates=[{"Create": {"RegionName": R2}}])
+    ddb[R2].update_table(TableName="evolving", AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"}],
+                         GlobalSecondaryIndexUpdates=[{"Create": {
+                             "IndexName": "by-h", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}],
+                             "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+    for region in (R1, R2):
+        q = ddb[region].query(TableName="evolving", IndexName="by-h", KeyConditionExpression="h = :h",
+                              ExpressionAttributeValues={":h": {"S": "x"}})
+        assert q["Items"] == [{"pk": {"S": "a"}, "h": {"S": "x"}}], region
+    ddb[R1].update_table(TableName="evolving", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-h"}}])
+    assert "GlobalSecondaryIndexes" not in ddb[R2].describe_table(TableName="evolving")["Table"]
+
+
+def test_ttl_deletes_replicate(gureum, ddb):
+    import time
+    make_table(ddb[R1], "expiring")
+    ddb[R1].update_table(TableName="expiring", ReplicaUpdates=[{"Create": {"RegionName": R2}}])
+    # TTL only in R1: R2 loses the item only by replication
+    ddb[R1].update_time_to_live(TableName="expiring", TimeToLiveSpecification={"Enabled": True,
+                                                                               "AttributeName": "exp"})
+    ddb[R1].put_item(TableName="expiring", Item={"pk": {"S": "old"}, "exp": {"N": str(int(time.time()) - 10)}})
+    assert get(ddb[R2], "expiring", "old") is not None
+    deadline = time.time() + 20
+    while time.time() < deadline and get(ddb[R1], "expiring", "old") is not None:
+        time.sleep(0.3)
+    assert get(ddb[R1], "expiring", "old") is None
+    assert get(ddb[R2], "expiring", "old") is None
+    assert [x["eventName"] for x in stream_records(gureum, R2, "expiring")] == ["INSERT", "REMOVE"]
 
 
 def test_delete_replica_and_delete_table_leave_the_group(ddb):
@@ -324,7 +371,8 @@ def test_legacy_create_refusals(ddb, legacy):
     assert error(e) == ("GlobalTableAlreadyExistsException", "Global table with this name already exists", 400)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ddb[R1].create_global_table(GlobalTableName="absent", ReplicationGroup=[{"RegionName": R1}])
-    assert error(e)[0] == "TableNotFoundException"
+    assert error(e) == ("TableNotFoundException",
+                        f"Table not found: Table: 'absent' not found in region: '{R1}'.", 400)
     make_table(ddb[R1], "nostream")
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ddb[R1].create_global_table(GlobalTableName="nostream", ReplicationGroup=[{"RegionName": R1}])
@@ -336,7 +384,24 @@ def test_legacy_create_refusals(ddb, legacy):
     assert error(e)[0] == "ValidationException"
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ddb[R1].describe_global_table(GlobalTableName="full")
-    assert error(e) == ("GlobalTableNotFoundException", "Global table with this name does not exist", 400)
+    assert error(e) == ("GlobalTableNotFoundException", "Global table with name 'full' does not exist.", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb[R2].create_global_table(GlobalTableName=legacy, ReplicationGroup=[{"RegionName": R3}])
+    assert error(e)[0] == "GlobalTableAlreadyExistsException"
+
+
+def test_legacy_operations_do_not_see_2019_global_tables(ddb, music):
+    # AWS (observed by ScyllaDB's tests): a version 2019.11.21 table is no 2017.11.29 global table
+    calls = [
+        lambda: ddb[R1].describe_global_table(GlobalTableName=music),
+        lambda: ddb[R1].describe_global_table_settings(GlobalTableName=music),
+        lambda: ddb[R1].update_global_table(GlobalTableName=music, ReplicaUpdates=[{"Delete": {"RegionName": R2}}]),
+        lambda: ddb[R1].update_global_table_settings(GlobalTableName=music, GlobalTableBillingMode="PAY_PER_REQUEST"),
+    ]
+    for call in calls:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call()
+        assert error(e) == ("GlobalTableNotFoundException", "Global table with name 'music' does not exist.", 400)
 
 
 def test_legacy_update_global_table(ddb, legacy):

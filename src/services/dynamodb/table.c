@@ -1198,6 +1198,9 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
             e = arena_printf(a, "Table already has an enabled stream: TableName: %.*s", STR_FMT(t.name));
         else if (!en && !t.stream_view.p)
             e = arena_printf(a, "Table has no stream to disable: TableName: %.*s", STR_FMT(t.name));
+        /* AWS (quoted in terraform-aws-dynamodb-table PR 30): a replica keeps its stream */
+        else if (!en && t.global.p)
+            e = PVI "Disabling Stream is not allowed for a Global Table replica.";
         if (e) {
             ddb__rollback(db);
             return ddb__fail_validation(r, e);
@@ -1267,6 +1270,7 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     if (save_def(r, db, &t, def) != GR_OK) goto out_fail;
     ddb_table_t nt;
     if (table_load(r, db, t.name, &nt) != GR_OK) goto out_fail;
+    if (nt.global.p && ddb__global_sync(r, db, &nt) != GR_OK) goto out_fail;
     /* Backfill new GSIs in this transaction: the index is complete when the
      * update is acknowledged. */
     for (size_t i = 0; i < nt.nidx; i++)

@@ -172,13 +172,15 @@ int ddb__job_page(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t table_ar
  * version 2017.11.29 stores it (aws:rep:* attributes added; else neu itself),
  * and the write applied to every other replica in the caller's transaction.
  * table.c calls the rest: DescribeTable's Replicas, UpdateTable's
- * ReplicaUpdates (a whole request of its own), and DeleteTable's leaving
- * the group, inside its transaction. */
+ * ReplicaUpdates (a whole request of its own), DeleteTable's leaving the
+ * group and UpdateTable's changes carried to the other replicas, inside
+ * their transactions. */
 const val_t *ddb__rep_stamp(req_t *r, const ddb_table_t *t, const val_t *neu);
 int ddb__replicate(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *neu);
 int ddb__global_describe(req_t *r, sqlite3 *db, const ddb_table_t *t, val_t *desc);
 int ddb__replica_updates(req_t *r, const val_t *in, val_t *out);
 int ddb__global_leave(req_t *r, sqlite3 *db, const ddb_table_t *t);
+int ddb__global_sync(req_t *r, sqlite3 *db, const ddb_table_t *t);
 /* table.c for global.c: a fresh stream label; a table's rows and catalogue
  * entry removed (DeleteTable's work, inside the caller's transaction). */
 val_t *ddb__stream_label(arena_t *a);
