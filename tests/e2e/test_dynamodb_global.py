@@ -462,3 +462,45 @@ def test_legacy_settings(ddb, legacy):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ddb[R1].describe_global_table_settings(GlobalTableName="absent")
     assert error(e)[0] == "GlobalTableNotFoundException"
+
+
+def test_replica_creation_needs_create_table_replica(gureum, ddb):
+    """AWS: adding a replica takes dynamodb:CreateTableReplica on the table besides
+    dynamodb:UpdateTable (developer guide, global tables IAM)."""
+    import json
+    import time
+    from botocore.config import Config
+    iam = gureum.client("iam")
+    iam.create_user(UserName="replicator")
+    k = iam.create_access_key(UserName="replicator")["AccessKey"]
+    arn = f"arn:aws:dynamodb:{R1}:{ACCOUNT}:table/guarded"
+    iam.put_user_policy(UserName="replicator", PolicyName="update", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:UpdateTable", "Resource": arn}]}))
+    make_table(ddb[R1], "guarded")
+    me = gureum.client("dynamodb", region_name=R1, aws_access_key_id=k["AccessKeyId"],
+                       aws_secret_access_key=k["SecretAccessKey"], config=Config(retries={"max_attempts": 1}))
+    create = [{"Create": {"RegionName": R2}}]
+    for _ in range(50):  # until the policy reaches authorization
+        try:
+            me.update_table(TableName="guarded", ReplicaUpdates=create)
+        except botocore.exceptions.ClientError as e:
+            if "dynamodb:CreateTableReplica" in e.response["Error"]["Message"]:
+                break
+        time.sleep(0.1)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        me.update_table(TableName="guarded", ReplicaUpdates=create)
+    code, msg, status = error(e)
+    assert (code, status) == ("AccessDeniedException", 400)
+    assert "dynamodb:CreateTableReplica" in msg and arn in msg
+    with pytest.raises(botocore.exceptions.ClientError):
+        ddb[R2].describe_table(TableName="guarded")
+    iam.put_user_policy(UserName="replicator", PolicyName="replica", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:CreateTableReplica", "Resource": arn}]}))
+    for _ in range(50):
+        try:
+            me.update_table(TableName="guarded", ReplicaUpdates=create)
+            break
+        except botocore.exceptions.ClientError:
+            time.sleep(0.1)
+    assert [x["RegionName"] for x in ddb[R1].describe_table(TableName="guarded")["Table"]["Replicas"]] == [R2]

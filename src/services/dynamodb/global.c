@@ -133,6 +133,15 @@ static val_t *without(arena_t *a, const val_t *obj, const char *key)
     return n;
 }
 
+/* Copies src's members named in `names` (those it has) into dst. */
+static void copy_members(arena_t *a, val_t *dst, const val_t *src, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        val_t *v = val_get(src, names[i]);
+        if (v) val_set_c(a, dst, names[i], v);
+    }
+}
+
 /* Loads table `name` of `region` (r->region is switched for the call):
  * GR_OK, 1 when there is none, or GR_ERR. */
 static int load_in(req_t *r, sqlite3 *db, str_t region, str_t name, ddb_table_t *t)
@@ -240,10 +249,7 @@ static val_t *replica_desc(arena_t *a, const replica_t *p, const char *status)
     val_set_c(a, d, "RegionName", val_str(a, p->region));
     val_set_c(a, d, "ReplicaStatus", val_cstr(a, status));
     static const char *const kept[] = {"KMSMasterKeyId", "ProvisionedThroughputOverride", "GlobalSecondaryIndexes"};
-    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
-        val_t *v = val_get(p->def, kept[i]);
-        if (v) val_set_c(a, d, kept[i], v);
-    }
+    copy_members(a, d, p->def, kept, sizeof kept / sizeof *kept);
     str_t tc = val_get_str(p->def, "TableClassOverride");
     if (tc.p) {
         val_t *s = val_new(a, VAL_STRUCT);
@@ -743,16 +749,26 @@ static val_t *replica_settings(req_t *r, const ddb_table_t *t, str_t region)
     return d;
 }
 
-static int settings_out(req_t *r, sqlite3 *db, str_t name, const group_t *g, val_t *out)
+/* `each`'s description of every replica table of the group that exists,
+ * in *list (a new list); GR_ERR when one cannot be read. */
+static int replicas_each(req_t *r, sqlite3 *db, str_t name, const group_t *g,
+                         val_t *(*each)(req_t *r, const ddb_table_t *t, str_t region), val_t **list)
 {
-    arena_t *a = r->arena;
-    val_t *l = val_new(a, VAL_LIST);
+    *list = val_new(r->arena, VAL_LIST);
     for (size_t i = 0; i < g->n; i++) {
         ddb_table_t t;
         int rc = load_in(r, db, g->rep[i].region, name, &t);
         if (rc == GR_ERR) return GR_ERR;
-        if (rc == GR_OK) val_push(a, l, replica_settings(r, &t, g->rep[i].region));
+        if (rc == GR_OK) val_push(r->arena, *list, each(r, &t, g->rep[i].region));
     }
+    return GR_OK;
+}
+
+static int settings_out(req_t *r, sqlite3 *db, str_t name, const group_t *g, val_t *out)
+{
+    arena_t *a = r->arena;
+    val_t *l;
+    if (replicas_each(r, db, name, g, replica_settings, &l) != GR_OK) return GR_ERR;
     val_set_c(a, out, "GlobalTableName", val_str(a, name));
     val_set_c(a, out, "ReplicaSettings", l);
     return GR_OK;
@@ -858,8 +874,7 @@ static val_t *scaling_desc(arena_t *a, const val_t *u)
 {
     val_t *d = val_new(a, VAL_STRUCT);
     static const char *const kept[] = {"MinimumUnits", "MaximumUnits", "AutoScalingDisabled", "AutoScalingRoleArn"};
-    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
-        if (val_get(u, kept[i])) val_set_c(a, d, kept[i], val_get(u, kept[i]));
+    copy_members(a, d, u, kept, sizeof kept / sizeof *kept);
     const val_t *p = val_get(u, "ScalingPolicyUpdate");
     if (p) {
         val_t *l = val_new(a, VAL_LIST), *x = val_new(a, VAL_STRUCT);
@@ -889,6 +904,22 @@ static void set_scaling(arena_t *a, val_t *def, const char *index, const char *w
     val_t *as = sub(a, def, STR("AutoScaling"));
     val_t *at = index ? sub(a, sub(a, as, STR("Index")), str_c(index)) : as;
     val_set_c(a, at, which, scaling_desc(a, u));
+}
+
+/* Sets `which` ("Read", "Write") of each index a list of {IndexName,
+ * `member`} names, in t's definition; ResourceNotFoundException for an
+ * index t does not have. */
+static int index_scaling_or_fail(req_t *r, ddb_table_t *t, const val_t *ups, const char *member, const char *which)
+{
+    arena_t *a = r->arena;
+    for (size_t i = 0; ups && i < ups->u.list.n; i++) {
+        str_t iname = val_get_str(ups->u.list.v[i], "IndexName");
+        if (!ddb__index(t, iname))
+            return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
+                            "Requested resource not found: Index: %.*s not found", STR_FMT(iname));
+        set_scaling(a, t->def, arena_strndup(a, iname.p, iname.len), which, val_get(ups->u.list.v[i], member));
+    }
+    return GR_OK;
 }
 
 static val_t *replica_scaling(req_t *r, const ddb_table_t *t, str_t region)
@@ -931,15 +962,10 @@ static int replica_regions(req_t *r, sqlite3 *db, const ddb_table_t *t, group_t 
 static int scaling_out(req_t *r, sqlite3 *db, const ddb_table_t *t, const group_t *g, val_t *out)
 {
     arena_t *a = r->arena;
-    val_t *d = val_new(a, VAL_STRUCT), *l = val_new(a, VAL_LIST);
+    val_t *d = val_new(a, VAL_STRUCT), *l;
     val_set_c(a, d, "TableName", val_str(a, t->name));
     val_set_c(a, d, "TableStatus", val_cstr(a, "ACTIVE"));
-    for (size_t i = 0; i < g->n; i++) {
-        ddb_table_t rt;
-        int rc = load_in(r, db, g->rep[i].region, t->name, &rt);
-        if (rc == GR_ERR) return GR_ERR;
-        if (rc == GR_OK) val_push(a, l, replica_scaling(r, &rt, g->rep[i].region));
-    }
+    if (replicas_each(r, db, t->name, g, replica_scaling, &l) != GR_OK) return GR_ERR;
     val_set_c(a, d, "Replicas", l);
     val_set_c(a, out, "TableAutoScalingDescription", d);
     return GR_OK;
@@ -982,30 +1008,13 @@ int dynamodb_update_table_replica_auto_scaling(req_t *r, const val_t *in, val_t 
         if (rc == 1) continue;
         if (rc != GR_OK) goto fail;
         set_scaling(a, rt.def, NULL, "Write", val_get(in, "ProvisionedWriteCapacityAutoScalingUpdate"));
-        for (size_t j = 0; gu && j < gu->u.list.n; j++) {
-            str_t iname = val_get_str(gu->u.list.v[j], "IndexName");
-            if (!ddb__index(&rt, iname)) {
-                req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
-                         "Requested resource not found: Index: %.*s not found", STR_FMT(iname));
-                goto fail;
-            }
-            set_scaling(a, rt.def, arena_strndup(a, iname.p, iname.len), "Write",
-                        val_get(gu->u.list.v[j], "ProvisionedWriteCapacityAutoScalingUpdate"));
-        }
+        if (index_scaling_or_fail(r, &rt, gu, "ProvisionedWriteCapacityAutoScalingUpdate", "Write") != GR_OK) goto fail;
         for (size_t j = 0; ru && j < ru->u.list.n; j++) {
             const val_t *u = ru->u.list.v[j], *xs = val_get(u, "ReplicaGlobalSecondaryIndexUpdates");
             if (!str_eq(val_get_str(u, "RegionName"), g.rep[i].region)) continue;
             set_scaling(a, rt.def, NULL, "Read", val_get(u, "ReplicaProvisionedReadCapacityAutoScalingUpdate"));
-            for (size_t k = 0; xs && k < xs->u.list.n; k++) {
-                str_t iname = val_get_str(xs->u.list.v[k], "IndexName");
-                if (!ddb__index(&rt, iname)) {
-                    req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
-                             "Requested resource not found: Index: %.*s not found", STR_FMT(iname));
-                    goto fail;
-                }
-                set_scaling(a, rt.def, arena_strndup(a, iname.p, iname.len), "Read",
-                            val_get(xs->u.list.v[k], "ProvisionedReadCapacityAutoScalingUpdate"));
-            }
+            if (index_scaling_or_fail(r, &rt, xs, "ProvisionedReadCapacityAutoScalingUpdate", "Read") != GR_OK)
+                goto fail;
         }
         if (ddb__save_def(r, db, &rt, rt.def) != GR_OK) goto fail;
     }
