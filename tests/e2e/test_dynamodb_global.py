@@ -504,3 +504,17 @@ def test_replica_creation_needs_create_table_replica(gureum, ddb):
         except botocore.exceptions.ClientError:
             time.sleep(0.1)
     assert [x["RegionName"] for x in ddb[R1].describe_table(TableName="guarded")["Table"]["Replicas"]] == [R2]
+
+
+def test_restored_replica_is_a_table_of_its_own(ddb, music):
+    arn = ddb[R1].create_backup(TableName=music, BackupName="music-b")["BackupDetails"]["BackupArn"]
+    ddb[R1].restore_table_from_backup(TargetTableName="music-restored", BackupArn=arn)
+    t = ddb[R1].describe_table(TableName="music-restored")["Table"]
+    assert "Replicas" not in t and "GlobalTableVersion" not in t
+    ddb[R1].put_item(TableName="music-restored", Item={"pk": {"S": "only-here"}})
+    ddb[R1].put_item(TableName=music, Item={"pk": {"S": "everywhere"}})
+    for region in (R2, R3):
+        assert get(ddb[region], music, "everywhere") is not None
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ddb[region].describe_table(TableName="music-restored")
+        assert error(e)[0] == "ResourceNotFoundException"

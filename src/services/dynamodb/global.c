@@ -447,6 +447,12 @@ int ddb__replica_updates(req_t *r, const val_t *in, val_t *out)
         str_t region = val_get_str(x, "RegionName");
         if (group_load(r, db, name, &g) != GR_OK) goto fail;
         replica_t *p = group_find(&g, region);
+        /* a table of the group's name that is no member of it: gureum
+         * keeps one group a name and account */
+        if (g.version.p && !group_find(&g, r->region)) {
+            c ? already_fail(r, name) : not_member_fail(r);
+            goto fail;
+        }
         if (!up && str_eq(region, r->region)) {
             local_region_fail(r);
             goto fail;
