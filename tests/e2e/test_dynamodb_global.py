@@ -518,3 +518,20 @@ def test_restored_replica_is_a_table_of_its_own(ddb, music):
         with pytest.raises(botocore.exceptions.ClientError) as e:
             ddb[region].describe_table(TableName="music-restored")
         assert error(e)[0] == "ResourceNotFoundException"
+
+
+def test_cli_replica_and_legacy_global_table(gureum, ddb, cli):
+    import json
+    name = "cli-global-%d" % abs(hash(cli))
+    make_table(ddb[R1], name)
+    out = gureum.aws("dynamodb", "update-table", "--region", R1, "--table-name", name, "--replica-updates",
+                     json.dumps([{"Create": {"RegionName": R3}}]), cli=cli)
+    assert out.returncode == 0, out.stderr
+    ddb[R1].put_item(TableName=name, Item={"pk": {"S": "c"}})
+    out = gureum.aws("dynamodb", "describe-table", "--region", R3, "--table-name", name, cli=cli)
+    assert out.returncode == 0, out.stderr
+    t = json.loads(out.stdout)["Table"]
+    assert (t["GlobalTableVersion"], t["Replicas"], t["ItemCount"]) == (
+        "2019.11.21", [{"RegionName": R1, "ReplicaStatus": "ACTIVE"}], 1)
+    out = gureum.aws("dynamodb", "describe-global-table", "--region", R1, "--global-table-name", name, cli=cli)
+    assert out.returncode != 0 and "GlobalTableNotFoundException" in out.stderr
