@@ -238,13 +238,28 @@ def test_update_table_on_a_replica_reaches_the_others(ddb):
     assert "GlobalSecondaryIndexes" not in ddb[R2].describe_table(TableName="evolving")["Table"]
 
 
+def test_ttl_setting_reaches_the_other_replicas(ddb):
+    # AWS: version 2019.11.21 replicas are kept aligned for TTL settings
+    make_table(ddb[R1], "ttl-aligned")
+    ddb[R1].update_table(TableName="ttl-aligned", ReplicaUpdates=[{"Create": {"RegionName": R2}}])
+    ddb[R2].update_time_to_live(TableName="ttl-aligned", TimeToLiveSpecification={"Enabled": True,
+                                                                                  "AttributeName": "exp"})
+    assert ddb[R1].describe_time_to_live(TableName="ttl-aligned")["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+
+
 def test_ttl_deletes_replicate(gureum, ddb):
     import time
-    make_table(ddb[R1], "expiring")
-    ddb[R1].update_table(TableName="expiring", ReplicaUpdates=[{"Create": {"RegionName": R2}}])
-    # TTL only in R1: R2 loses the item only by replication
+    # a 2017.11.29 global table: TTL is each replica's own, so here only in R1, and R2 loses
+    # the expired item only by replication
+    for region in (R1, R2):
+        make_table(ddb[region], "expiring", stream="NEW_AND_OLD_IMAGES")
+    ddb[R1].create_global_table(GlobalTableName="expiring", ReplicationGroup=[{"RegionName": R1},
+                                                                             {"RegionName": R2}])
     ddb[R1].update_time_to_live(TableName="expiring", TimeToLiveSpecification={"Enabled": True,
                                                                                "AttributeName": "exp"})
+    assert ddb[R2].describe_time_to_live(TableName="expiring")["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "DISABLED"}
     ddb[R1].put_item(TableName="expiring", Item={"pk": {"S": "old"}, "exp": {"N": str(int(time.time()) - 10)}})
     assert get(ddb[R2], "expiring", "old") is not None
     deadline = time.time() + 20
@@ -332,8 +347,10 @@ def test_legacy_describe_and_list(ddb, legacy):
     names = [g["GlobalTableName"] for g in ddb[R1].list_global_tables()["GlobalTables"]]
     assert legacy in names
     assert "music" not in names  # version 2019.11.21 tables are not listed
-    assert [g["GlobalTableName"] for g in ddb[R1].list_global_tables(RegionName=R3)["GlobalTables"]] == \
-        [n for n in names if n != legacy]
+    in_r3 = ddb[R1].list_global_tables(RegionName=R3)["GlobalTables"]
+    assert legacy not in [g["GlobalTableName"] for g in in_r3]
+    assert all({"RegionName": R3} in g["ReplicationGroup"] for g in in_r3)
+    assert legacy in [g["GlobalTableName"] for g in ddb[R1].list_global_tables(RegionName=R2)["GlobalTables"]]
 
 
 def test_legacy_list_pages(ddb):

@@ -1032,16 +1032,17 @@ fail:
     return GR_ERR;
 }
 
-/* UpdateTable of a version 2019.11.21 replica (inside its transaction, t
- * as updated): AWS applies index, attribute, billing and capacity changes
- * to every replica, so the other replicas' definitions take t's and a new
- * index is backfilled (a dropped one's rows go) in each. */
+/* UpdateTable or UpdateTimeToLive of a version 2019.11.21 replica (inside
+ * its transaction, t as updated). AWS (developer guide, "Determining the
+ * version"): replicas are kept aligned for throughput, TTL settings and
+ * global secondary indexes; so the other replicas' definitions take t's and
+ * a new index is backfilled (a dropped one's rows go) in each. */
 int ddb__global_sync(req_t *r, sqlite3 *db, const ddb_table_t *t)
 {
     if (!str_eq_c(t->global, V2019)) return GR_OK;
     static const char *const shared[] = {
         "AttributeDefinitions", "GlobalSecondaryIndexes", "NextIndexNum", "BillingMode",
-        "BillingModeSetUs",     "ProvisionedThroughput",  "TableClass"};
+        "BillingModeSetUs",     "ProvisionedThroughput",  "TableClass",   "TTL"};
     arena_t *a = r->arena;
     group_t g;
     if (group_load(r, db, t->name, &g) != GR_OK) return GR_ERR;

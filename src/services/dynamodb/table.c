@@ -1546,7 +1546,8 @@ int dynamodb_update_time_to_live(req_t *r, const val_t *in, val_t *out)
         return ddb__fail_validation(r, "TimeToLive is already disabled");
     }
     val_set_c(a, t.def, "TTL", (val_t *)spec);
-    if (save_def(r, db, &t, t.def) != GR_OK || ddb__commit(db) != GR_OK) {
+    if (save_def(r, db, &t, t.def) != GR_OK || (t.global.p && ddb__global_sync(r, db, &t) != GR_OK) ||
+        ddb__commit(db) != GR_OK) {
         ddb__rollback(db);
         return GR_ERR;
     }

@@ -173,8 +173,8 @@ int ddb__job_page(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t table_ar
  * and the write applied to every other replica in the caller's transaction.
  * table.c calls the rest: DescribeTable's Replicas, UpdateTable's
  * ReplicaUpdates (a whole request of its own), DeleteTable's leaving the
- * group and UpdateTable's changes carried to the other replicas, inside
- * their transactions. */
+ * group and UpdateTable's and UpdateTimeToLive's changes carried to the
+ * other replicas, inside their transactions. */
 const val_t *ddb__rep_stamp(req_t *r, const ddb_table_t *t, const val_t *neu);
 int ddb__replicate(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *neu);
 int ddb__global_describe(req_t *r, sqlite3 *db, const ddb_table_t *t, val_t *desc);
