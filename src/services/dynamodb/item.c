@@ -197,6 +197,7 @@ int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyen
                     const val_t *neu)
 {
     arena_t *a = r->arena;
+    if (t->global.p && neu) neu = ddb__rep_stamp(r, t, neu);
     for (size_t i = 0; i < t->nidx; i++) {
         const ddb_index_t *x = &t->idx[i];
         buf_t oip, ois, nip, nis;
@@ -237,9 +238,10 @@ int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyen
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     if (t->pitr_since_us && (old || neu) && pitr_record(r, db, t, k, old) != GR_OK) return GR_ERR;
-    if (t->stream_view.p && (old || neu))
-        return ddb__stream_record(r, db, t, ddb__key_of(a, t, neu ? neu : old), old, neu);
-    return GR_OK;
+    if (t->stream_view.p && (old || neu) &&
+        ddb__stream_record(r, db, t, ddb__key_of(a, t, neu ? neu : old), old, neu) != GR_OK)
+        return GR_ERR;
+    return t->global.p ? ddb__replicate(r, db, t, k, neu) : GR_OK;
 }
 
 /* Whether a write must read the item it replaces: for a condition, old

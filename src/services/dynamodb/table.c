@@ -391,6 +391,7 @@ static int table_fill(req_t *r, str_t text, ddb_table_t *t)
     if (ttl && val_get_bool(ttl, "Enabled", false)) t->ttl_attr = val_get_str(ttl, "AttributeName");
     const val_t *pitr = val_get(t->def, "PITR");
     if (pitr && val_get_bool(pitr, "Enabled", false)) t->pitr_since_us = val_get_int(pitr, "SinceUs", t->created_us);
+    t->global = val_get_str(t->def, "GlobalTable");
     return GR_OK;
 }
 
@@ -606,6 +607,9 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
         val_set_c(a, tcs, "TableClass", val_str(a, tc));
         val_set_c(a, d, "TableClassSummary", tcs);
     }
+    /* A group that cannot be read (SQLite failing) leaves Replicas out
+     * rather than failing a describe. */
+    if (db && t->global.p) (void)ddb__global_describe(r, db, t, d);
     return d;
 }
 
@@ -970,6 +974,18 @@ int ddb__delete_rows(sqlite3 *db, const char *sql, int64_t tid)
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+int ddb__drop_table(sqlite3 *db, const ddb_table_t *t)
+{
+    catalog_dirty = true;
+    if (ddb__delete_rows(db, "DELETE FROM ddb_table WHERE tid = ?1", t->tid) != GR_OK ||
+        ddb__delete_rows(db, "DELETE FROM ddb_item WHERE tid = ?1", t->tid) != GR_OK ||
+        ddb__delete_rows(db, "DELETE FROM ddb_index WHERE tid = ?1", t->tid) != GR_OK ||
+        ddb__delete_rows(db, "DELETE FROM ddb_tag WHERE tid = ?1", t->tid) != GR_OK ||
+        ddb__delete_rows(db, "DELETE FROM ddb_pitr WHERE tid = ?1", t->tid) != GR_OK)
+        return GR_ERR;
+    return GR_OK;
+}
+
 int dynamodb_delete_table(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = ddb__db(r);
@@ -980,12 +996,7 @@ int dynamodb_delete_table(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     }
     val_t *d = table_desc(r, db, &t, "DELETING");
-    catalog_dirty = true;
-    if (ddb__delete_rows(db, "DELETE FROM ddb_table WHERE tid = ?1", t.tid) != GR_OK ||
-        ddb__delete_rows(db, "DELETE FROM ddb_item WHERE tid = ?1", t.tid) != GR_OK ||
-        ddb__delete_rows(db, "DELETE FROM ddb_index WHERE tid = ?1", t.tid) != GR_OK ||
-        ddb__delete_rows(db, "DELETE FROM ddb_tag WHERE tid = ?1", t.tid) != GR_OK ||
-        ddb__delete_rows(db, "DELETE FROM ddb_pitr WHERE tid = ?1", t.tid) != GR_OK) {
+    if (ddb__drop_table(db, &t) != GR_OK || (t.global.p && ddb__global_leave(r, db, &t) != GR_OK)) {
         ddb__rollback(db);
         return GR_ERR;
     }
@@ -1097,6 +1108,8 @@ static const char *check_update_input(arena_t *a, const val_t *in)
 int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
+    const val_t *ru = val_get(in, "ReplicaUpdates");
+    if (ru && ru->u.list.n) return ddb__replica_updates(r, in, out); /* global.c */
     const char *e0 = check_update_input(a, in);
     if (e0) return ddb__fail_validation(r, e0);
     sqlite3 *db = ddb__db(r);
@@ -1185,6 +1198,9 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
             e = arena_printf(a, "Table already has an enabled stream: TableName: %.*s", STR_FMT(t.name));
         else if (!en && !t.stream_view.p)
             e = arena_printf(a, "Table has no stream to disable: TableName: %.*s", STR_FMT(t.name));
+        /* AWS (quoted in terraform-aws-dynamodb-table PR 30): a replica keeps its stream */
+        else if (!en && t.global.p)
+            e = PVI "Disabling Stream is not allowed for a Global Table replica.";
         if (e) {
             ddb__rollback(db);
             return ddb__fail_validation(r, e);
@@ -1254,6 +1270,7 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     if (save_def(r, db, &t, def) != GR_OK) goto out_fail;
     ddb_table_t nt;
     if (table_load(r, db, t.name, &nt) != GR_OK) goto out_fail;
+    if (nt.global.p && ddb__global_sync(r, db, &nt) != GR_OK) goto out_fail;
     /* Backfill new GSIs in this transaction: the index is complete when the
      * update is acknowledged. */
     for (size_t i = 0; i < nt.nidx; i++)
@@ -1529,7 +1546,8 @@ int dynamodb_update_time_to_live(req_t *r, const val_t *in, val_t *out)
         return ddb__fail_validation(r, "TimeToLive is already disabled");
     }
     val_set_c(a, t.def, "TTL", (val_t *)spec);
-    if (save_def(r, db, &t, t.def) != GR_OK || ddb__commit(db) != GR_OK) {
+    if (save_def(r, db, &t, t.def) != GR_OK || (t.global.p && ddb__global_sync(r, db, &t) != GR_OK) ||
+        ddb__commit(db) != GR_OK) {
         ddb__rollback(db);
         return GR_ERR;
     }
@@ -1655,6 +1673,11 @@ int ddb__save_def(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *def)
 int ddb__backfill(req_t *r, sqlite3 *db, ddb_table_t *t, const ddb_index_t *x)
 {
     return backfill(r, db, t, x);
+}
+
+val_t *ddb__stream_label(arena_t *a)
+{
+    return new_stream_label(a);
 }
 
 val_t *ddb__index_def(arena_t *a, const val_t *src, int64_t num, bool provisioned)

@@ -38,6 +38,7 @@ typedef struct {
     str_t stream_label;
     str_t ttl_attr;        /* STR_NULL when TTL is off */
     int64_t pitr_since_us; /* 0 when point-in-time recovery is off; else when it was turned on */
+    str_t global;          /* a global table's replica: its version ("2019.11.21", "2017.11.29"), else STR_NULL */
 } ddb_table_t;
 
 sqlite3 *ddb__db(req_t *r);
@@ -165,6 +166,25 @@ int ddb__job_describe(req_t *r, const ddb_job_kind_t *k, const val_t *in, val_t 
 val_t *ddb__job_first(arena_t *a, const val_t *d);
 int ddb__job_page(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t table_arn, str_t after, int64_t max,
                   val_t **list, bool *more);
+
+/* ==== Global tables (global.c) ====
+ * ddb__item_write calls these for a replica of a global table: the item as
+ * version 2017.11.29 stores it (aws:rep:* attributes added; else neu itself),
+ * and the write applied to every other replica in the caller's transaction.
+ * table.c calls the rest: DescribeTable's Replicas, UpdateTable's
+ * ReplicaUpdates (a whole request of its own), DeleteTable's leaving the
+ * group and UpdateTable's and UpdateTimeToLive's changes carried to the
+ * other replicas, inside their transactions. */
+const val_t *ddb__rep_stamp(req_t *r, const ddb_table_t *t, const val_t *neu);
+int ddb__replicate(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *neu);
+int ddb__global_describe(req_t *r, sqlite3 *db, const ddb_table_t *t, val_t *desc);
+int ddb__replica_updates(req_t *r, const val_t *in, val_t *out);
+int ddb__global_leave(req_t *r, sqlite3 *db, const ddb_table_t *t);
+int ddb__global_sync(req_t *r, sqlite3 *db, const ddb_table_t *t);
+/* table.c for global.c: a fresh stream label; a table's rows and catalogue
+ * entry removed (DeleteTable's work, inside the caller's transaction). */
+val_t *ddb__stream_label(arena_t *a);
+int ddb__drop_table(sqlite3 *db, const ddb_table_t *t);
 
 /* While on, this thread's deletions are TTL's (stream userIdentity). */
 void ddb__stream_by_ttl(bool on);
