@@ -61,10 +61,10 @@ int ddb__deny(req_t *r, str_t action, str_t resource, const char *why)
      * resource: TABLE-ARN because no resource-based policy allows the
      * dynamodb:GetItem action" (IAM User Guide, "Access denied error
      * messages": also "with an explicit deny in a resource-based policy"). */
-    return req_fail(r, &E_AccessDenied, "User: %.*s is not authorized to perform: %.*s on resource: %.*s %s",
-                    STR_FMT(r->who.arn), STR_FMT(action), STR_FMT(resource),
-                    why ? why : arena_printf(r->arena, "because no resource-based policy allows the %.*s action",
-                                             STR_FMT(action)));
+    return req_fail(
+        r, &E_AccessDenied, "User: %.*s is not authorized to perform: %.*s on resource: %.*s %s", STR_FMT(r->who.arn),
+        STR_FMT(action), STR_FMT(resource),
+        why ? why : arena_printf(r->arena, "because no resource-based policy allows the %.*s action", STR_FMT(action)));
 }
 
 static str_t action_of(req_t *r)
@@ -116,7 +116,8 @@ static int check_stored(req_t *r, const val_t *p, str_t resource, bool foreign)
     if (r->who.root && !foreign && str_eq_c(action, "dynamodb:DeleteResourcePolicy")) return GR_OK;
     policy_t *pol = parsed(r, p);
     policy_result_t v = pol ? verdict(r, pol, action, resource, NULL, NULL, false) : POLICY_IMPLICIT_DENY;
-    if (v == POLICY_EXPLICIT_DENY) return ddb__deny(r, action, resource, "with an explicit deny in a resource-based policy");
+    if (v == POLICY_EXPLICIT_DENY)
+        return ddb__deny(r, action, resource, "with an explicit deny in a resource-based policy");
     /* AWS: across accounts the table's policy must allow too; the caller's
      * identity policies were the dispatcher's half. */
     if (foreign && v != POLICY_ALLOW) return ddb__deny(r, action, resource, NULL);
@@ -152,11 +153,23 @@ static bool wild(str_t s)
     return memchr(s.p, '*', s.len) || memchr(s.p, '?', s.len);
 }
 
+/* Whether name is one of the n names of list, as IAM compares actions:
+ * without regard to case. */
+static bool named(str_t name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (name.len == strlen(list[i]) && !strncasecmp(name.p, list[i], name.len)) return true;
+    return false;
+}
+
+#define NAMED(name, list) named(name, list, sizeof list / sizeof list[0])
+
 /* Whether a policy of a table (stream false) or a stream may name action.
  * AWS refuses actions a table's policy cannot govern, with their names:
  * 'Invalid policy document: The following action names are invalid:
  * "dynamodb:GetRecords", "dynamodb:ListStreams"' (seen in aws-cdk #32230):
- * the stream's own actions and the account-wide ones. */
+ * the stream's own actions and the account-wide ones; a table's are its
+ * operations' (the model's) and the PartiQL ones. */
 static bool action_ok(req_t *r, str_t a, bool stream)
 {
     if (str_eq_c(a, "*")) return true;
@@ -164,20 +177,20 @@ static bool action_ok(req_t *r, str_t a, bool stream)
     str_t name = str_sub(a, 9, a.len - 9);
     if (wild(name)) return true;
     static const char *const stream_ops[] = {"DescribeStream", "GetRecords", "GetShardIterator"};
-    static const char *const table_extra[] = {"PartiQLSelect",    "PartiQLInsert", "PartiQLUpdate",
-                                              "PartiQLDelete",    "ConditionCheckItem", "DescribeTableReplicaAutoScaling",
+    static const char *const table_extra[] = {"PartiQLSelect",
+                                              "PartiQLInsert",
+                                              "PartiQLUpdate",
+                                              "PartiQLDelete",
+                                              "ConditionCheckItem",
+                                              "DescribeTableReplicaAutoScaling",
                                               "UpdateTableReplicaAutoScaling"};
-    static const char *const account_ops[] = {"ListTables",  "ListStreams",  "ListBackups",
-                                              "ListExports", "ListImports",  "ListGlobalTables",
+    static const char *const account_ops[] = {"ListTables",     "ListStreams",       "ListBackups",
+                                              "ListExports",    "ListImports",       "ListGlobalTables",
                                               "DescribeLimits", "DescribeEndpoints", "ListContributorInsights",
-                                              "CreateTable", "ImportTable"};
-    for (size_t i = 0; i < sizeof stream_ops / sizeof stream_ops[0]; i++)
-        if (name.len == strlen(stream_ops[i]) && !strncasecmp(name.p, stream_ops[i], name.len)) return stream;
-    if (stream) return false;
-    for (size_t i = 0; i < sizeof account_ops / sizeof account_ops[0]; i++)
-        if (name.len == strlen(account_ops[i]) && !strncasecmp(name.p, account_ops[i], name.len)) return false;
-    for (size_t i = 0; i < sizeof table_extra / sizeof table_extra[0]; i++)
-        if (name.len == strlen(table_extra[i]) && !strncasecmp(name.p, table_extra[i], name.len)) return true;
+                                              "CreateTable",    "ImportTable"};
+    if (NAMED(name, stream_ops)) return stream;
+    if (stream || NAMED(name, account_ops)) return false;
+    if (NAMED(name, table_extra)) return true;
     const svc_model_t *m = r->svc ? r->svc->model : NULL;
     for (uint32_t i = 0; m && i < m->nops; i++)
         if (name.len == strlen(m->ops[i].name) && !strncasecmp(name.p, m->ops[i].name, name.len)) return true;
@@ -199,8 +212,7 @@ static bool resource_ok(str_t res, const target_t *tg)
     if (stop < res.len) /* a pattern: its fixed head must lead to the resource */
         return str_starts_with(tg->arn, str_sub(res, 0, stop)) || str_starts_with(str_sub(res, 0, stop), tg->arn);
     if (tg->label.p) return false;
-    return res.len > tg->arn.len + 7 && str_starts_with(res, tg->arn) &&
-           !memcmp(res.p + tg->arn.len, "/index/", 7);
+    return res.len > tg->arn.len + 7 && str_starts_with(res, tg->arn) && !memcmp(res.p + tg->arn.len, "/index/", 7);
 }
 
 /* Each string of a member that may be one string or a list of them. */
@@ -246,16 +258,18 @@ static int policy_valid_or_fail(req_t *r, str_t text, const target_t *tg)
         size_t n = strings(json_get(st, "Action"), v, 256);
         n += strings(json_get(st, "NotAction"), v + n, 256 - n);
         for (size_t i = 0; i < n; i++)
-            if (!action_ok(r, v[i], tg->label.p != NULL)) buf_printf(&bad, "%s\"%.*s\"", bad.len ? ", " : "", STR_FMT(v[i]));
+            if (!action_ok(r, v[i], tg->label.p != NULL))
+                buf_printf(&bad, "%s\"%.*s\"", bad.len ? ", " : "", STR_FMT(v[i]));
         n = strings(json_get(st, "Resource"), v, 256);
         for (size_t i = 0; i < n; i++)
-            if (!resource_ok(v[i], tg))
-                /* AWS's text is not documented: this one is ours */
-                return invalid(r, PVI "Invalid policy document: The resource %.*s is not the resource the policy is "
-                                      "attached to",
+            if (!resource_ok(v[i], tg)) /* AWS's text is not documented: this one is ours */
+                return invalid(r,
+                               PVI "Invalid policy document: The resource %.*s is not the resource the policy is "
+                                   "attached to",
                                v[i]);
     }
-    if (bad.len) return invalid(r, PVI "Invalid policy document: The following action names are invalid: %.*s", buf_str(&bad));
+    if (bad.len)
+        return invalid(r, PVI "Invalid policy document: The following action names are invalid: %.*s", buf_str(&bad));
     return GR_OK;
 }
 
@@ -300,8 +314,8 @@ static int target_or_fail(req_t *r, sqlite3 *db, str_t arn, target_t *tg, ddb_ta
     }
     int rc = ddb__table_load(r, db, tg->table, t);
     if (rc == 1)
-        return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "Requested resource not found: Table: %.*s not found",
-                        STR_FMT(tg->table));
+        return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
+                        "Requested resource not found: Table: %.*s not found", STR_FMT(tg->table));
     if (rc != GR_OK) return GR_ERR;
     if (tg->label.p && !str_eq(t->stream_label, tg->label))
         return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
@@ -496,7 +510,8 @@ policy_result_t ddb_resource_grant(req_t *r, str_t action, str_t resource, const
     /* every table the request names must grant it (a batch's too) */
     policy_result_t all = n ? POLICY_ALLOW : POLICY_IMPLICIT_DENY;
     for (size_t i = 0; i < n && all == POLICY_ALLOW; i++) {
-        if (ddb__table_load(r, db, names[i], &t) != GR_OK) return POLICY_IMPLICIT_DENY; /* missing or another account's */
+        if (ddb__table_load(r, db, names[i], &t) != GR_OK)
+            return POLICY_IMPLICIT_DENY; /* missing or another account's */
         policy_t *pol = parsed(r, stored(&t, STR_NULL));
         all = pol ? verdict(r, pol, action, resource_of(r, &t), session, boundary, true) : POLICY_IMPLICIT_DENY;
     }

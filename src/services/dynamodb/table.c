@@ -478,9 +478,9 @@ static str_t table_name_of(req_t *r, str_t name, str_t *owner)
  * DescribeTable; the rest act on the caller's own tables only. */
 static bool cross_account_op(const req_t *r)
 {
-    static const char *const ops[] = {"GetItem",   "PutItem",       "UpdateItem",        "DeleteItem",
-                                      "Query",     "Scan",          "BatchGetItem",      "BatchWriteItem",
-                                      "TransactGetItems", "TransactWriteItems", "DescribeTable"};
+    static const char *const ops[] = {
+        "GetItem",      "PutItem",        "UpdateItem",       "DeleteItem",         "Query",        "Scan",
+        "BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "DescribeTable"};
     for (size_t i = 0; r->op && i < sizeof ops / sizeof ops[0]; i++)
         if (!strcmp(r->op->name, ops[i])) return true;
     return false;
@@ -494,11 +494,10 @@ int ddb__table_or_fail(req_t *r, sqlite3 *db, str_t name, const char *msg, ddb_t
     /* AWS: "User: ARN is not authorized to perform: dynamodb:GetItem on
      * resource: TABLE-ARN because no resource-based policy allows the
      * dynamodb:GetItem action" — also for a table that does not exist */
-    if (foreign && !cross_account_op(r))
-        return ddb__deny(r, str_c(r->op && r->op->iam_action ? r->op->iam_action : "dynamodb:*"), name, NULL);
+    str_t action = str_c(r->op && r->op->iam_action ? r->op->iam_action : "dynamodb:*");
+    if (foreign && !cross_account_op(r)) return ddb__deny(r, action, name, NULL);
     int rc = own.p ? table_load_of(r, db, owner, own, t) : 1;
-    if (rc == 1 && foreign)
-        return ddb__deny(r, str_c(r->op && r->op->iam_action ? r->op->iam_action : "dynamodb:*"), name, NULL);
+    if (rc == 1 && foreign) return ddb__deny(r, action, name, NULL);
     if (rc == 1)
         return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "%s", msg ? msg : "Requested resource not found");
     if (rc != GR_OK) return rc;
