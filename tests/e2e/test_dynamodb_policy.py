@@ -97,14 +97,15 @@ def doc(effect, principal, actions, resource):
 
 @pytest.fixture
 def user(g):
-    """A fresh IAM user of the first account with a key and no policy."""
+    """A fresh IAM user of the first account with a key and no policy:
+    (name, ARN, DynamoDB client, (key, secret))."""
     iam = g.client("iam")
     name = "pol-user-%s" % os.urandom(3).hex()
     arn = iam.create_user(UserName=name)["User"]["Arn"]
     k = iam.create_access_key(UserName=name)["AccessKey"]
     client = g.client("dynamodb", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"],
                       config=Config(retries={"total_max_attempts": 1}))
-    yield name, arn, client
+    yield name, arn, client, (k["AccessKeyId"], k["SecretAccessKey"])
     for p in iam.list_user_policies(UserName=name)["PolicyNames"]:
         iam.delete_user_policy(UserName=name, PolicyName=p)
     iam.delete_access_key(UserName=name, AccessKeyId=k["AccessKeyId"])
@@ -203,7 +204,7 @@ def test_create_table_with_policy_and_stream_policy(ddb, new_api):
 # ==== enforcement (any boto3: the policy goes in by a raw request) ====
 
 def test_user_without_identity_policy_reads_through_the_table_policy(g, ddb, user):
-    uname, uarn, me = user
+    uname, uarn, me, _ = user
     name, arn = table(ddb, "grant")
     code, status, msg = refusal(lambda: me.get_item(TableName=name, Key={"k": {"S": "1"}}))
     assert (code, status) == ("AccessDeniedException", 400)
@@ -217,7 +218,7 @@ def test_user_without_identity_policy_reads_through_the_table_policy(g, ddb, use
 
 
 def test_explicit_deny_in_the_table_policy_wins(g, ddb, user):
-    uname, uarn, me = user
+    uname, uarn, me, _ = user
     name, arn = table(ddb, "deny")
     g.client("iam").put_user_policy(UserName=uname, PolicyName="all", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}))
@@ -297,4 +298,47 @@ def test_another_accounts_user_needs_both_sides(g, ddb):
     iam.delete_user_policy(UserName=uname, PolicyName="get")
     iam.delete_access_key(UserName=uname, AccessKeyId=k["AccessKeyId"])
     iam.delete_user(UserName=uname)
+    ddb.delete_table(TableName=name)
+
+
+def test_stream_policy_grants_and_denies(g, ddb, user):
+    uname, uarn, _, (key, secret) = user
+    name = "pol-st-%s" % os.urandom(3).hex()
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    stream = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    streams = g.client("dynamodbstreams")
+    # the user has no identity policy: the stream's policy lets it describe the stream
+    me = g.client("dynamodbstreams", aws_access_key_id=key, aws_secret_access_key=secret)
+    assert refusal(lambda: me.describe_stream(StreamArn=stream))[0] == "AccessDeniedException"
+    put_policy(g, stream, doc("Allow", uarn, ["dynamodb:DescribeStream"], stream))
+    assert me.describe_stream(StreamArn=stream)["StreamDescription"]["StreamArn"] == stream
+    # a Deny there binds the owner's root
+    put_policy(g, stream, doc("Deny", ACCT, ["dynamodb:GetShardIterator"], stream))
+    shard = streams.describe_stream(StreamArn=stream)["StreamDescription"]["Shards"][0]["ShardId"]
+    code, _, msg = refusal(lambda: streams.get_shard_iterator(StreamArn=stream, ShardId=shard,
+                                                              ShardIteratorType="TRIM_HORIZON"))
+    assert code == "AccessDeniedException" and "with an explicit deny in a resource-based policy" in msg
+    # the table's own policy is another one
+    status, answer = raw(g, "GetResourcePolicy", {"ResourceArn": stream.split("/stream/")[0]})
+    assert (status, answer["__type"].split("#")[-1]) == (400, "PolicyNotFoundException")
+    ddb.delete_table(TableName=name)
+
+
+def test_policy_locking_the_caller_out_needs_confirmation(g, ddb):
+    name, arn = table(ddb, "lock")
+    deny_self = json.dumps(doc("Deny", ACCT, ["dynamodb:PutResourcePolicy"], arn))
+    status, answer = raw(g, "PutResourcePolicy", {"ResourceArn": arn, "Policy": deny_self})
+    assert (status, answer["__type"].split("#")[-1]) == (400, "ValidationException")
+    assert "ConfirmRemoveSelfResourceAccess" in answer["message"]
+    status, answer = raw(g, "PutResourcePolicy", {"ResourceArn": arn, "Policy": deny_self,
+                                                  "ConfirmRemoveSelfResourceAccess": True})
+    assert status == 200 and answer["RevisionId"]
+    # now even the root may not change it, but may delete it
+    status, answer = raw(g, "PutResourcePolicy", {"ResourceArn": arn, "Policy": json.dumps(
+        doc("Allow", ACCT, ["dynamodb:GetItem"], arn))})
+    assert (status, answer["__type"].split("#")[-1]) == (400, "AccessDeniedException")
+    assert raw(g, "DeleteResourcePolicy", {"ResourceArn": arn})[0] == 200
     ddb.delete_table(TableName=name)

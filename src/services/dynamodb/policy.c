@@ -136,6 +136,12 @@ int ddb__policy_check_or_fail(req_t *r, const ddb_table_t *t, bool foreign)
     return check_stored(r, p, resource_of(r, t), foreign);
 }
 
+int ddb__stream_policy_check_or_fail(req_t *r, const ddb_table_t *t, str_t label, str_t arn)
+{
+    const val_t *p = stored(t, label);
+    return p ? check_stored(r, p, arn, false) : GR_OK;
+}
+
 policy_t *ddb__table_policy(req_t *r, const ddb_table_t *t)
 {
     return parsed(r, stored(t, STR_NULL));
@@ -321,8 +327,7 @@ static int target_or_fail(req_t *r, sqlite3 *db, str_t arn, target_t *tg, ddb_ta
         return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
                         "Requested resource not found: Stream: %.*s not found", STR_FMT(arn));
     /* an explicit Deny in the policy itself binds the owner too */
-    const val_t *p = stored(t, tg->label);
-    return p ? check_stored(r, p, arn, false) : GR_OK;
+    return ddb__stream_policy_check_or_fail(r, t, tg->label, arn);
 }
 
 /* AWS's PolicyNotFoundException texts for an ExpectedRevisionId that does
@@ -494,11 +499,12 @@ policy_result_t ddb_resource_grant(req_t *r, str_t action, str_t resource, const
     (void)resource;
     if (!r->in || r->who.anonymous) return POLICY_IMPLICIT_DENY;
     sqlite3 *db = ddb__db(r);
-    /* a ResourceArn (the policy and tag operations): the table's or the
-     * stream's own policy */
+    /* a ResourceArn (the policy and tag operations) or a StreamArn (the
+     * streams service): the table's or the stream's own policy */
     target_t tg;
     ddb_table_t t;
     str_t arn = val_get_str(r->in, "ResourceArn");
+    if (!arn.p) arn = val_get_str(r->in, "StreamArn");
     if (arn.p) {
         if (!db || !parse_target(r, arn, &tg) || ddb__table_load(r, db, tg.table, &t) != GR_OK)
             return POLICY_IMPLICIT_DENY;

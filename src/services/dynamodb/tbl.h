@@ -174,6 +174,9 @@ int ddb__job_page(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t table_ar
  * in the new table's definition; ddb__deny: AccessDeniedException for
  * action on resource, saying why (NULL: no resource-based policy allows). */
 int ddb__policy_check_or_fail(req_t *r, const ddb_table_t *t, bool foreign);
+/* The same for the policy of t's stream `label` (STR_NULL: the table's),
+ * whose ARN is arn: an explicit Deny refuses. */
+int ddb__stream_policy_check_or_fail(req_t *r, const ddb_table_t *t, str_t label, str_t arn);
 policy_t *ddb__table_policy(req_t *r, const ddb_table_t *t);
 int ddb__create_policy_or_fail(req_t *r, const val_t *in, val_t *def);
 int ddb__deny(req_t *r, str_t action, str_t resource, const char *why);
