@@ -47,9 +47,10 @@ static const svc_edge_t ddb_edge = {52,
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick,
-     .precheck = ddb_precheck, .edge = &ddb_edge},
+     .precheck = ddb_precheck, .edge = &ddb_edge, .resource_grant = ddb_resource_grant},
     /* found by target prefix DynamoDBStreams_20120810; signs as "dynamodb", which finds the row above */
-    {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL, .edge = &ddb_edge},
+    {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL, .edge = &ddb_edge,
+     .resource_grant = ddb_resource_grant},
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},

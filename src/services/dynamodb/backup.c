@@ -311,8 +311,9 @@ int dynamodb_list_backups(req_t *r, const val_t *in, val_t *out)
 }
 
 /* The backup's definition as the restored table's: overrides applied, and
- * without what AWS does not restore (stream, TTL, PITR, a global table's
- * replication and auto scaling: a restore is a table of its own). *own_indexes: the
+ * without what AWS does not restore (stream, TTL, PITR, resource policies, a
+ * global table's replication and auto scaling: a restore is a table of its
+ * own). *own_indexes: the
  * request names the indexes, which are then built from the items. */
 static val_t *restored_def(req_t *r, const val_t *in, const val_t *src, bool *own_indexes)
 {
@@ -327,6 +328,7 @@ static val_t *restored_def(req_t *r, const val_t *in, const val_t *src, bool *ow
         str_t k = src->u.obj.e[i].key;
         if (str_eq_c(k, "StreamSpecification") || str_eq_c(k, "StreamLabel") || str_eq_c(k, "TTL") ||
             str_eq_c(k, "PITR") || str_eq_c(k, "GlobalTable") || str_eq_c(k, "AutoScaling") ||
+            str_eq_c(k, "ResourcePolicy") || str_eq_c(k, "StreamPolicy") ||
             (!provisioned && str_eq_c(k, "ProvisionedThroughput")) ||
             (*own_indexes && (str_eq_c(k, "LocalSecondaryIndexes") || str_eq_c(k, "GlobalSecondaryIndexes"))))
             continue;

@@ -37,23 +37,27 @@ typedef struct {
 
 typedef struct {
     ddb_table_t *t;
+    str_t *asked; /* each table as the request names it: its name or its ARN */
     size_t n, cap;
 } tables_t;
 
 static int table_or_fail(req_t *r, sqlite3 *db, tables_t *ts, str_t name, ddb_table_t **out)
 {
     for (size_t i = 0; i < ts->n; i++)
-        if (str_eq(ts->t[i].name, name)) {
+        if (str_eq(ts->asked[i], name)) {
             *out = &ts->t[i];
             return GR_OK;
         }
     if (ts->n == ts->cap) {
         size_t nc = ts->cap ? ts->cap * 2 : 8;
         ddb_table_t *nt = arena_realloc(r->arena, ts->t, ts->cap * sizeof *nt, nc * sizeof *nt);
-        if (!nt) return GR_ERR;
+        str_t *na = arena_realloc(r->arena, ts->asked, ts->cap * sizeof *na, nc * sizeof *na);
+        if (!nt || !na) return GR_ERR;
         ts->t = nt;
+        ts->asked = na;
         ts->cap = nc;
     }
+    ts->asked[ts->n] = name;
     if (ddb__table_or_fail(r, db, name, NULL, &ts->t[ts->n]) != GR_OK) return GR_ERR;
     /* the loaded table keeps pointing into the arena; its address must not
      * move once handed out, so pointers are taken after all loads */
@@ -100,7 +104,7 @@ static int resolve_tables(req_t *r, sqlite3 *db, ops_t *o, tables_t *ts)
     }
     for (size_t i = 0; i < o->n; i++)
         for (size_t j = 0; j < ts->n; j++)
-            if (str_eq(ts->t[j].name, o->tname[i])) o->op[i].t = &ts->t[j];
+            if (str_eq(ts->asked[j], o->tname[i])) o->op[i].t = &ts->t[j];
     return GR_OK;
 }
 

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/policy.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/str.h"
@@ -239,6 +240,12 @@ unsigned ddb_tick(struct app *app);
  * malformed ResourceArn of the tag operations). GR_ERR fails the request. */
 struct req;
 int ddb_precheck(struct req *r, const val_t *in);
+
+/* The registry's resource_grant hook (policy.c): the verdict of the policies
+ * of the tables a request names, on their own, by AWS's same-account rule;
+ * every table must allow. */
+policy_result_t ddb_resource_grant(struct req *r, str_t action, str_t resource, const policy_t *session,
+                                   const policy_t *boundary);
 
 /* The registry edge's headers hook (table.c): AWS (DynamoDB, dynalite's
  * suite) answers a request with an Origin header with

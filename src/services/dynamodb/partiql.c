@@ -411,8 +411,12 @@ static int authorize(req_t *r, const char *what, str_t table, str_t index)
 {
     str_t arn = ddb__table_arn(r, table);
     if (index.p) arn = str_c(arena_printf(r->arena, "%.*s/index/%.*s", STR_FMT(arn), STR_FMT(index)));
+    /* with the table's own policy (policy.c): its Allow or Deny counts too */
+    ddb_table_t t;
+    sqlite3 *db = ddb__db(r);
+    policy_t *pol = db && ddb__table_load(r, db, table, &t) == GR_OK ? ddb__table_policy(r, &t) : NULL;
     return authz_check_resource(r, ((app_t *)r->app)->authz, str_c(arena_printf(r->arena, "dynamodb:PartiQL%s", what)),
-                                arn, r->who.account, NULL);
+                                arn, r->who.account, pol);
 }
 
 static const aws_errdef_t E_Duplicate = {"DuplicateItemException", 400, true};

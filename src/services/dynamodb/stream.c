@@ -106,7 +106,8 @@ static int stream_table_or_fail(req_t *r, sqlite3 *db, str_t arn, ddb_table_t *t
         return GR_ERR;
     }
     if (!t->stream_label.p || !str_eq(t->stream_label, *label)) return req_fail(r, &E_NotFound, "%s", msg);
-    return GR_OK;
+    /* the stream's own resource-based policy (policy.c) */
+    return ddb__stream_policy_check_or_fail(r, t, *label, arn);
 }
 
 static str_t seq_str(arena_t *a, int64_t seq)
@@ -300,6 +301,7 @@ int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
         if (ddb__table_or_fail(r, db, name, NULL, &t) == GR_OK) {
             const val_t *ss = val_get(t.def, "StreamSpecification");
             if (ss) view = val_get_str(ss, "StreamViewType");
+            if (ddb__stream_policy_check_or_fail(r, &t, lab, arn) != GR_OK) return GR_ERR;
         }
         r->err = NULL;
         r->err_msg = NULL;

@@ -175,9 +175,9 @@ static void tcache_init(void)
     pthread_key_create(&tcache_key, tcache_thread_exit);
 }
 
-static str_t tcache_keyof(req_t *r, str_t name)
+static str_t tcache_keyof(req_t *r, str_t account, str_t name)
 {
-    return str_c(arena_printf(r->arena, "%.*s/%.*s/%.*s", STR_FMT(r->who.account), STR_FMT(r->region), STR_FMT(name)));
+    return str_c(arena_printf(r->arena, "%.*s/%.*s/%.*s", STR_FMT(account), STR_FMT(r->region), STR_FMT(name)));
 }
 
 static tcache_t *tcache_find(str_t key)
@@ -408,45 +408,58 @@ static int table_from_cache(req_t *r, const tcache_t *e, ddb_table_t *t)
     return table_fill(r, str_c(arena_strdup(a, e->def)), t);
 }
 
-static int table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
+/* The table `name` of `account` (the caller's, or another account's whose
+ * policy the caller reaches it through) in the request's region. */
+static int table_load_of(req_t *r, sqlite3 *db, str_t account, str_t name, ddb_table_t *t)
 {
     /* inside a transaction the catalogue row is read fresh: it may be the
      * one this transaction is changing */
     bool cacheable = sqlite3_get_autocommit(db);
-    str_t key = cacheable ? tcache_keyof(r, name) : STR_NULL;
-    if (cacheable) {
-        const tcache_t *e = tcache_find(key);
-        if (e) return table_from_cache(r, e, t);
+    str_t key = cacheable ? tcache_keyof(r, account, name) : STR_NULL;
+    const tcache_t *e = cacheable ? tcache_find(key) : NULL;
+    int rc;
+    if (e) {
+        rc = table_from_cache(r, e, t);
+    } else {
+        uint64_t gen = atomic_load(&catalog_gen);
+        sqlite3_stmt *st = ddb__stmt(db, "SELECT name, tid, table_id, created_us, def FROM ddb_table "
+                                         "WHERE account = ?1 AND region = ?2 AND name = ?3");
+        if (!st) return GR_ERR;
+        ddb__bind_s(st, 1, account);
+        ddb__bind_s(st, 2, r->region);
+        ddb__bind_s(st, 3, name);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) return 1;
+        if (rc != SQLITE_ROW) return GR_ERR;
+        if (cacheable) tcache_put(key, gen, st);
+        rc = ddb__table_from_row(r, st, t);
+        sqlite3_reset(st);
     }
-    uint64_t gen = atomic_load(&catalog_gen);
-    sqlite3_stmt *st = ddb__stmt(db, "SELECT name, tid, table_id, created_us, def FROM ddb_table "
-                                     "WHERE account = ?1 AND region = ?2 AND name = ?3");
-    if (!st) return GR_ERR;
-    ddb__bind_s(st, 1, r->who.account);
-    ddb__bind_s(st, 2, r->region);
-    ddb__bind_s(st, 3, name);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) return 1;
-    if (rc != SQLITE_ROW) return GR_ERR;
-    if (cacheable) tcache_put(key, gen, st);
-    rc = ddb__table_from_row(r, st, t);
-    sqlite3_reset(st);
+    /* the ARN names its owner (table_fill wrote the caller's account) */
+    if (rc == GR_OK && !str_eq(account, r->who.account))
+        t->arn = str_c(arena_printf(r->arena, "arn:aws:dynamodb:%.*s:%.*s:table/%.*s", STR_FMT(r->region),
+                                    STR_FMT(account), STR_FMT(t->name)));
     return rc;
 }
 
+static int table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
+{
+    return table_load_of(r, db, r->who.account, name, t);
+}
+
 /* Table names may also be given as ARNs (newer APIs accept both). An ARN
- * names a table of the caller's account and region only: STR_NULL (no
- * table) for another region's; another account's table is refused as AWS
- * refuses it without a resource policy granting the caller (*denied). */
+ * names a table of the request's region only: STR_NULL (no table) for
+ * another region's. Another account's table (*owner set to that account)
+ * is reached through its resource policy. */
 static str_t arn_tail(str_t name)
 {
     const char *slash = str_starts_with(name, STR("arn:")) ? memchr(name.p, '/', name.len) : NULL;
     return slash ? str_sub(name, (size_t)(slash - name.p) + 1, name.len - (size_t)(slash - name.p) - 1) : name;
 }
 
-static str_t table_name_of(req_t *r, str_t name, bool *denied)
+static str_t table_name_of(req_t *r, str_t name, str_t *owner)
 {
-    *denied = false;
+    *owner = r->who.account;
     str_t tail = arn_tail(name);
     if (tail.p == name.p) return name;
     str_t own = ddb__table_arn(r, tail);
@@ -454,31 +467,42 @@ static str_t table_name_of(req_t *r, str_t name, bool *denied)
     /* arn:aws:dynamodb:REGION:ACCOUNT:table/NAME: the account is the fifth field */
     str_t rest = name, field = STR_NULL;
     for (int i = 0; i < 5 && rest.len; i++) rest = str_cut(rest, ':', &field);
-    *denied = field.len && !str_eq(field, r->who.account);
-    return STR_NULL;
+    if (!field.len || str_eq(field, r->who.account)) return STR_NULL;
+    *owner = field;
+    str_t theirs = str_c(arena_printf(r->arena, "arn:aws:dynamodb:%.*s:%.*s:table/%.*s", STR_FMT(r->region),
+                                      STR_FMT(field), STR_FMT(tail)));
+    return str_eq(theirs, name) ? tail : STR_NULL;
 }
 
-/* AWS: "User: ARN is not authorized to perform: dynamodb:GetItem on resource:
- * TABLE-ARN because no resource-based policy allows the dynamodb:GetItem action". */
-static int cross_account(req_t *r, str_t arn)
+/* AWS ("Cross-account access with resource-based policies"): another
+ * account's table is reached by its ARN for the operations on its items and
+ * DescribeTable; the rest act on the caller's own tables only. */
+static bool cross_account_op(const req_t *r)
 {
-    const char *action = r->op && r->op->iam_action ? r->op->iam_action : "dynamodb:*";
-    static const aws_errdef_t E_AccessDenied = {"AccessDeniedException", 400, true};
-    return req_fail(r, &E_AccessDenied,
-                    "User: %.*s is not authorized to perform: %s on resource: %.*s because no resource-based policy "
-                    "allows the %s action",
-                    STR_FMT(r->who.arn), action, STR_FMT(arn), action);
+    static const char *const ops[] = {
+        "GetItem",      "PutItem",        "UpdateItem",       "DeleteItem",         "Query",        "Scan",
+        "BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "DescribeTable"};
+    for (size_t i = 0; r->op && i < sizeof ops / sizeof ops[0]; i++)
+        if (!strcmp(r->op->name, ops[i])) return true;
+    return false;
 }
 
 int ddb__table_or_fail(req_t *r, sqlite3 *db, str_t name, const char *msg, ddb_table_t *t)
 {
-    bool denied;
-    str_t own = table_name_of(r, name, &denied);
-    if (denied) return cross_account(r, name);
-    int rc = own.p ? table_load(r, db, own, t) : 1;
+    str_t owner;
+    str_t own = table_name_of(r, name, &owner);
+    bool foreign = !str_eq(owner, r->who.account);
+    /* AWS: "User: ARN is not authorized to perform: dynamodb:GetItem on
+     * resource: TABLE-ARN because no resource-based policy allows the
+     * dynamodb:GetItem action" — also for a table that does not exist */
+    str_t action = str_c(r->op && r->op->iam_action ? r->op->iam_action : "dynamodb:*");
+    if (foreign && !cross_account_op(r)) return ddb__deny(r, action, name, NULL);
+    int rc = own.p ? table_load_of(r, db, owner, own, t) : 1;
+    if (rc == 1 && foreign) return ddb__deny(r, action, name, NULL);
     if (rc == 1)
         return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "%s", msg ? msg : "Requested resource not found");
-    return rc;
+    if (rc != GR_OK) return rc;
+    return ddb__policy_check_or_fail(r, t, foreign);
 }
 
 const ddb_index_t *ddb__index(const ddb_table_t *t, str_t name)
@@ -935,7 +959,7 @@ int dynamodb_create_table(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     int64_t now = time_now_us();
     val_t *def = ddb__create_def_or_fail(r, in, now);
-    if (!def) return GR_ERR;
+    if (!def || ddb__create_policy_or_fail(r, in, def) != GR_OK) return GR_ERR;
     str_t name = val_get_str(in, "TableName");
     sqlite3 *db = ddb__db(r);
     if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
@@ -1655,9 +1679,9 @@ int ddb__table_fill(req_t *r, str_t text, ddb_table_t *t)
 
 int ddb__table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
 {
-    bool denied; /* the backup operations answer TableNotFound for another account's table */
-    str_t own = table_name_of(r, name, &denied);
-    return own.p ? table_load(r, db, own, t) : 1;
+    str_t owner; /* the backup operations answer TableNotFound for another account's table */
+    str_t own = table_name_of(r, name, &owner);
+    return own.p && str_eq(owner, r->who.account) ? table_load(r, db, own, t) : 1;
 }
 
 val_t *ddb__table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *status)

@@ -186,6 +186,21 @@ int ddb__global_sync(req_t *r, sqlite3 *db, const ddb_table_t *t);
 val_t *ddb__stream_label(arena_t *a);
 int ddb__drop_table(sqlite3 *db, const ddb_table_t *t);
 
+/* Resource-based policies (policy.c). ddb__policy_check_or_fail: the table's
+ * policy's part in the verdict on the request, for every table it loads
+ * (foreign: the table is another account's, which only an Allow admits);
+ * ddb__table_policy: its parsed policy (a policy_t in r's arena) or NULL;
+ * ddb__create_policy_or_fail: CreateTable's ResourcePolicy checked and put
+ * in the new table's definition; ddb__deny: AccessDeniedException for
+ * action on resource, saying why (NULL: no resource-based policy allows). */
+int ddb__policy_check_or_fail(req_t *r, const ddb_table_t *t, bool foreign);
+/* The same for the policy of t's stream `label` (STR_NULL: the table's),
+ * whose ARN is arn: an explicit Deny refuses. */
+int ddb__stream_policy_check_or_fail(req_t *r, const ddb_table_t *t, str_t label, str_t arn);
+policy_t *ddb__table_policy(req_t *r, const ddb_table_t *t);
+int ddb__create_policy_or_fail(req_t *r, const val_t *in, val_t *def);
+int ddb__deny(req_t *r, str_t action, str_t resource, const char *why);
+
 /* While on, this thread's deletions are TTL's (stream userIdentity). */
 void ddb__stream_by_ttl(bool on);
 
