@@ -56,7 +56,7 @@ const svc_entry_t registry[] = {
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick},
-    {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, .tick = s3_tick,
+    {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, .tick = s3_tick, .precheck = s3_precheck,
      .resource_grant = s3_resource_grant},
     {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, NULL, false, sns_start, sns_stop,
      .denied = &SNS_ERR_AuthorizationErrorException},

@@ -293,19 +293,24 @@ def test_conditional_complete_multipart_upload(s3, bucket):
     second = _complete(s3, bucket, "k", b"two", {"If-Match": first})["ETag"]
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"two" and second != first
     with pytest.raises(ClientError) as e:
-        _complete(s3, bucket, "none", b"x", {"If-Match": "*"})
+        _complete(s3, bucket, "none", b"x", {"If-Match": '"abc"'})
     assert e.value.response["Error"]["Code"] == "NoSuchKey"
-    # If-None-Match with an ETag refuses only that ETag
-    undo = with_headers(s3, "PutObject", {"If-None-Match": second})
-    try:
-        assert err(s3.put_object, Bucket=bucket, Key="k", Body=b"3") == (412, "PreconditionFailed")
-    finally:
-        undo()
-    undo = with_headers(s3, "PutObject", {"If-None-Match": '"other"'})
-    try:
-        s3.put_object(Bucket=bucket, Key="k", Body=b"3")
-    finally:
-        undo()
+    # AWS: If-Match: *, If-None-Match with an ETag, or both, are 501 naming the header
+    for headers, named, extra in [
+            ({"If-Match": "*"}, "If-Match", "We don't accept the provided value of If-Match header for this API"),
+            ({"If-None-Match": second}, "If-None-Match",
+             "We don't accept the provided value of If-None-Match header for this API"),
+            ({"If-Match": second, "If-None-Match": "*"}, "If-Match,If-None-Match",
+             "Multiple conditional request headers present in the request")]:
+        undo = with_headers(s3, "PutObject", headers)
+        try:
+            with pytest.raises(ClientError) as e:
+                s3.put_object(Bucket=bucket, Key="k", Body=b"3")
+        finally:
+            undo()
+        got = e.value.response
+        assert got["ResponseMetadata"]["HTTPStatusCode"] == 501 and got["Error"]["Code"] == "NotImplemented"
+        assert (got["Error"]["Header"], got["Error"]["additionalMessage"]) == (named, extra)
 
 
 def bdecode(b, i=0):
@@ -413,3 +418,70 @@ def test_refusals_name_their_argument(s3, bucket):
         "Message": "The source of a copy request may not specifically refer to a delete marker by version id."}
     assert refused(lambda: s3.copy_object(Bucket=bucket, Key="t", CopySource={"Bucket": bucket, "Key": "k"}))[
         "Code"] == "NoSuchKey"
+
+
+def test_refusals_as_aws_words_them(s3, bucket):
+    """S3's answers to malformed ACLs, tags, storage classes, policies,
+    notification ARNs, lock modes and expected owners, with AWS's codes,
+    texts and extra fields."""
+    owner = s3.list_buckets()["Owner"]
+    fake = "http://acs.amazonaws.com/groups/s3/FakeGroup"
+    assert refused(lambda: s3.put_bucket_acl(Bucket=bucket, GrantWrite='uri="%s"' % fake)) == {
+        "Code": "InvalidArgument", "Message": "Invalid group uri", "ArgumentName": "uri", "ArgumentValue": fake,
+        "status": 400}
+    e = refused(lambda: s3.put_bucket_acl(Bucket=bucket, GrantWrite='fakekey="1234"'))
+    assert (e["Message"], e["ArgumentName"]) == ("Argument format not recognized", "x-amz-grant-write")
+    assert refused(lambda: s3.put_bucket_acl(Bucket=bucket, GrantWrite='id="wrong-id"'))["Message"] == "Invalid id"
+    assert refused(lambda: s3.put_bucket_acl(Bucket=bucket)) == {
+        "Code": "MissingSecurityHeader", "Message": "Your request was missing a required header",
+        "MissingHeaderName": "x-amz-acl", "status": 400}
+    assert refused(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="private", AccessControlPolicy={
+        "Owner": owner, "Grants": []}))["Code"] == "UnexpectedContent"
+    grant = {"Grantee": {"URI": fake, "Type": "Group"}, "Permission": "WRITE"}
+    assert refused(lambda: s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={
+        "Grants": [grant]}))["Code"] == "MalformedACLError"
+    assert refused(lambda: s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={
+        "Owner": owner, "Grants": [grant]}))["ArgumentName"] == "Group/URI"
+
+    assert refused(lambda: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [
+        {"Key": "aws:prefixed", "Value": "x"}]})) == {
+        "Code": "InvalidTag", "Message": "System tags cannot be added/updated by requester", "TagKey": "aws:prefixed",
+        "status": 400}
+    assert refused(lambda: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [
+        {"Key": "Key1", "Value": "Val1,Val2"}]})) == {
+        "Code": "InvalidTag", "Message": "The TagValue you have provided is invalid", "TagKey": "Key1",
+        "TagValue": "Val1,Val2", "status": 400}
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert refused(lambda: s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": [
+        {"Key": "aws:prefixed", "Value": "x"}]}))["Message"] == "Your TagKey cannot be prefixed with aws:"
+
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass="OUTPOSTS")) == {
+        "Code": "InvalidStorageClass", "Message": "The storage class you specified is not valid",
+        "StorageClassRequested": "OUTPOSTS", "status": 400}
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", ObjectLockMode="BAD-VALUE",
+                                         ObjectLockRetainUntilDate=datetime.datetime(2030, 1, 1)))[
+        "Message"] == "Unknown wormMode directive."
+    assert refused(lambda: s3.delete_object(Bucket=bucket, Key="k", BypassGovernanceRetention=True))[
+        "Message"] == "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets."
+    assert refused(lambda: s3.get_bucket_acl(Bucket=bucket, ExpectedBucketOwner="abcd")) == {
+        "Code": "InvalidBucketOwnerAWSAccountID", "status": 400,
+        "Message": "The value of the expected bucket owner parameter must be an AWS Account ID... [abcd]"}
+    assert refused(lambda: s3.get_bucket_acl(Bucket=bucket, ExpectedBucketOwner="999999999999"))[
+        "Code"] == "AccessDenied"
+
+    for text, msg in [("", "Policies must be valid JSON and the first byte must be '{'"),
+                      ("randomstring", "Policies must be valid JSON and the first byte must be '{'"),
+                      ("{}", "Missing required field Statement")]:
+        assert refused(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=text)) == {
+            "Code": "MalformedPolicy", "Message": msg, "status": 400}
+    assert refused(lambda: s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "TopicConfigurations": [{"TopicArn": "invalid-topic", "Events": ["s3:ObjectCreated:*"]}]})) == {
+        "Code": "InvalidArgument", "Message": "The ARN could not be parsed", "ArgumentName": "Topic",
+        "ArgumentValue": "invalid-topic", "status": 400}
+    assert refused(lambda: s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "a", "Status": "Enabled", "Expiration": {"Days": 1}, "Filter": {"And": {"Tags": [
+            {"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]}}}]})) == {
+        "Code": "InvalidRequest", "Message": "Duplicate Tag Keys are not allowed.", "status": 400}
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", ContentMD5="MTIz")) == {
+        "Code": "InvalidDigest", "Message": "The Content-MD5 you specified was invalid.", "Content-MD5": "MTIz",
+        "status": 400}

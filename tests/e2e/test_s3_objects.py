@@ -88,8 +88,13 @@ def test_streamed_put_checksums(s3, bucket):
     # CRC32C asked for by algorithm: the SDK computes it, we verify and return it.
     r = s3.put_object(Bucket=bucket, Key="ck4", Body=data, ChecksumAlgorithm="CRC32C")
     assert r["ChecksumCRC32C"]
-    code, status, _ = error_of(lambda: s3.put_object(Bucket=bucket, Key="ck5", Body=data, ChecksumSHA1=sha256[:28]))
+    other_sha1 = base64.b64encode(hashlib.sha1(b"other").digest()).decode()
+    code, status, _ = error_of(lambda: s3.put_object(Bucket=bucket, Key="ck5", Body=data, ChecksumSHA1=other_sha1))
     assert (code, status) == ("BadDigest", 400)
+    # AWS: a value that is not base64 of the algorithm's size is InvalidRequest
+    code, status, e = error_of(lambda: s3.put_object(Bucket=bucket, Key="ck5", Body=data, ChecksumSHA1=sha256[:28]))
+    assert (code, status, e["Error"]["Message"]) == (
+        "InvalidRequest", 400, "Value for x-amz-checksum-sha1 header is invalid.")
     bad_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
     code, status, _ = error_of(lambda: s3.put_object(Bucket=bucket, Key="ck6", Body=data, ContentMD5=bad_md5))
     assert (code, status) == ("BadDigest", 400)

@@ -94,12 +94,21 @@ static int canned(req_t *r, str_t name, str_t owner_account, str_t bucket_owner,
         "private", "public-read", "public-read-write", "authenticated-read", "log-delivery-write", "aws-exec-read"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (str_eq_c(name, known[i])) return GR_OK;
-    return req_fail(r, &S3_E_InvalidArgument, "Invalid canned ACL");
+    return s3__bad_arg(r, &S3_E_InvalidArgument, "x-amz-acl", name, "Invalid canned ACL");
 }
 
-/* One x-amz-grant-* header: `id="…", uri="…", emailAddress="…"`. */
-static int grant_header(req_t *r, val_t *grants, str_t h, const char *perm)
+/* AWS: the groups a grant may name */
+static bool known_group(str_t uri)
 {
+    return str_eq_c(uri, ALL_USERS) || str_eq_c(uri, AUTH_USERS) || str_eq_c(uri, LOG_DELIVERY);
+}
+
+static bool canonical_id(str_t id);
+
+/* One x-amz-grant-* header: `id="…", uri="…", emailAddress="…"`. */
+static int grant_header(req_t *r, val_t *grants, str_t h, const char *header, const char *perm)
+{
+    str_t whole = h;
     while (h.len) {
         str_t item;
         h = str_cut(h, ',', &item);
@@ -110,14 +119,17 @@ static int grant_header(req_t *r, val_t *grants, str_t h, const char *perm)
         k = str_trim(k);
         if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"') v = str_sub(v, 1, v.len - 2);
         v = arena_str(r->arena, v);
-        if (str_eq_nocase(k, STR("id")))
+        if (str_eq_nocase(k, STR("id"))) {
+            if (!canonical_id(v)) return s3__bad_arg(r, &S3_E_InvalidArgument, "id", v, "Invalid id");
             add_grant(r->arena, grants, "CanonicalUser", v, perm);
-        else if (str_eq_nocase(k, STR("uri")))
+        } else if (str_eq_nocase(k, STR("uri"))) {
+            if (!known_group(v)) return s3__bad_arg(r, &S3_E_InvalidArgument, "uri", v, "Invalid group uri");
             add_grant(r->arena, grants, "Group", v, perm);
-        else if (str_eq_nocase(k, STR("emailAddress")))
+        } else if (str_eq_nocase(k, STR("emailAddress"))) {
             add_grant(r->arena, grants, "AmazonCustomerByEmail", v, perm);
-        else
-            return req_fail(r, &S3_E_InvalidArgument, "Argument format not recognized");
+        } else {
+            return s3__bad_arg(r, &S3_E_InvalidArgument, header, whole, "Argument format not recognized");
+        }
     }
     return GR_OK;
 }
@@ -134,12 +146,12 @@ static int acl_from_input(req_t *r, const val_t *in, str_t owner_account, str_t 
     *acl = NULL;
     str_t cn = val_get_str(in, "ACL");
     static const struct {
-        const char *member, *perm;
-    } hs[] = {{"GrantFullControl", "FULL_CONTROL"},
-              {"GrantRead", "READ"},
-              {"GrantReadACP", "READ_ACP"},
-              {"GrantWrite", "WRITE"},
-              {"GrantWriteACP", "WRITE_ACP"}};
+        const char *member, *header, *perm;
+    } hs[] = {{"GrantFullControl", "x-amz-grant-full-control", "FULL_CONTROL"},
+              {"GrantRead", "x-amz-grant-read", "READ"},
+              {"GrantReadACP", "x-amz-grant-read-acp", "READ_ACP"},
+              {"GrantWrite", "x-amz-grant-write", "WRITE"},
+              {"GrantWriteACP", "x-amz-grant-write-acp", "WRITE_ACP"}};
     bool any_grant = false;
     for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) any_grant |= val_get_str(in, hs[i].member).len > 0;
     if (cn.len && any_grant)
@@ -149,7 +161,7 @@ static int acl_from_input(req_t *r, const val_t *in, str_t owner_account, str_t 
     val_t *g;
     *acl = new_acl(r->arena, owner_account, &g);
     for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
-        if (grant_header(r, g, val_get_str(in, hs[i].member), hs[i].perm) != GR_OK) return GR_ERR;
+        if (grant_header(r, g, val_get_str(in, hs[i].member), hs[i].header, hs[i].perm) != GR_OK) return GR_ERR;
     return GR_OK;
 }
 
@@ -162,17 +174,34 @@ static bool canonical_id(str_t id)
     return true;
 }
 
-/* The ACL of a Put*Acl request: headers or the AccessControlPolicy body. */
+static int malformed_acl(req_t *r)
+{
+    static const aws_errdef_t E_MalformedACL = {"MalformedACLError", 400, true};
+    return req_fail(r, &E_MalformedACL,
+                    "The XML you provided was not well-formed or did not validate against our published schema");
+}
+
+/* The ACL of a Put*Acl request: headers or the AccessControlPolicy body
+ * (AWS: headers and a body together are UnexpectedContent, neither a missing
+ * x-amz-acl; a body without its Owner, or with an unknown permission or
+ * grantee type, MalformedACLError). */
 static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t bucket_owner, val_t **acl)
 {
+    static const aws_errdef_t E_UnexpectedContent = {"UnexpectedContent", 400, true};
+    static const aws_errdef_t E_MissingSecurityHeader = {"MissingSecurityHeader", 400, true};
     if (acl_from_input(r, in, owner_account, bucket_owner, acl) != GR_OK) return GR_ERR;
     const val_t *body = val_get(in, "AccessControlPolicy");
-    if (*acl && body)
-        return req_fail(r, &E_InvalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed");
+    if (*acl && body) return req_fail(r, &E_UnexpectedContent, "This request does not support content");
     if (*acl) return GR_OK;
-    if (!body)
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!body) {
+        r->err_extra = val_new(r->arena, VAL_STRUCT);
+        val_set_c(r->arena, r->err_extra, "MissingHeaderName", val_cstr(r->arena, "x-amz-acl"));
+        return req_fail(r, &E_MissingSecurityHeader, "Your request was missing a required header");
+    }
+    const val_t *owner = val_get(body, "Owner");
+    if (!owner) return malformed_acl(r);
+    if (!canonical_id(val_get_str(owner, "ID")))
+        return s3__bad_arg(r, &S3_E_InvalidArgument, "CanonicalUser/ID", val_get_str(owner, "ID"), "Invalid id");
     val_t *g;
     *acl = new_acl(r->arena, owner_account, &g);
     const val_t *grants = val_get(body, "Grants");
@@ -181,26 +210,23 @@ static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t buck
         str_t type = ge ? val_get_str(ge, "Type") : STR_NULL, perm = val_get_str(x, "Permission");
         if (!str_eq_c(perm, "FULL_CONTROL") && !str_eq_c(perm, "READ") && !str_eq_c(perm, "WRITE") &&
             !str_eq_c(perm, "READ_ACP") && !str_eq_c(perm, "WRITE_ACP"))
-            return req_fail(
-                r, &S3_E_MalformedXML,
-                "The XML you provided was not well-formed or did not validate against our published schema");
+            return malformed_acl(r);
         const char *p = arena_printf(r->arena, "%.*s", STR_FMT(perm));
-        if (str_eq_c(type, "CanonicalUser") && !canonical_id(val_get_str(ge, "ID")))
-            return req_fail(r, &S3_E_InvalidArgument, "Invalid id");
-        /* AWS: an e-mail grantee must name an account; gureum's accounts have none */
-        if (str_eq_c(type, "AmazonCustomerByEmail"))
+        if (str_eq_c(type, "CanonicalUser")) {
+            if (!canonical_id(val_get_str(ge, "ID")))
+                return s3__bad_arg(r, &S3_E_InvalidArgument, "CanonicalUser/ID", val_get_str(ge, "ID"), "Invalid id");
+            add_grant(r->arena, g, "CanonicalUser", val_get_str(ge, "ID"), p);
+        } else if (str_eq_c(type, "Group")) {
+            if (!known_group(val_get_str(ge, "URI")))
+                return s3__bad_arg(r, &S3_E_InvalidArgument, "Group/URI", val_get_str(ge, "URI"), "Invalid group uri");
+            add_grant(r->arena, g, "Group", val_get_str(ge, "URI"), p);
+        } else if (str_eq_c(type, "AmazonCustomerByEmail")) {
+            /* AWS: an e-mail grantee must name an account; gureum's accounts have none */
             return req_fail(r, &E_UnresolvableGrant,
                             "The e-mail address you provided does not match any account on record.");
-        if (str_eq_c(type, "CanonicalUser"))
-            add_grant(r->arena, g, "CanonicalUser", val_get_str(ge, "ID"), p);
-        else if (str_eq_c(type, "Group"))
-            add_grant(r->arena, g, "Group", val_get_str(ge, "URI"), p);
-        else if (str_eq_c(type, "AmazonCustomerByEmail"))
-            add_grant(r->arena, g, "AmazonCustomerByEmail", val_get_str(ge, "EmailAddress"), p);
-        else
-            return req_fail(
-                r, &S3_E_MalformedXML,
-                "The XML you provided was not well-formed or did not validate against our published schema");
+        } else {
+            return malformed_acl(r);
+        }
     }
     return GR_OK;
 }

@@ -341,13 +341,9 @@ static int check_tags(req_t *r, const val_t *set)
     if (n > 50) return req_fail(r, &E_InvalidTag, "Object tags cannot be greater than 50");
     for (size_t i = 0; i < n; i++) {
         str_t k = val_get_str(list_at(set, i), "Key"), v = val_get_str(list_at(set, i), "Value");
-        if (k.len == 0 || k.len > 128) return req_fail(r, &E_InvalidTag, "The TagKey you have provided is invalid");
-        if (v.len > 256) return req_fail(r, &E_InvalidTag, "The TagValue you have provided is invalid");
-        if (str_starts_with(k, STR("aws:")))
-            return req_fail(r, &E_InvalidTag, "Your TagKey cannot be prefixed with aws:");
         for (size_t j = 0; j < i; j++)
-            if (str_eq(k, val_get_str(list_at(set, j), "Key")))
-                return req_fail(r, &E_InvalidTag, "Cannot provide multiple Tags with the same key");
+            if (str_eq(k, val_get_str(list_at(set, j), "Key"))) return s3__tag_duplicate(r, k);
+        if (s3__tag_check(r, k, v, true) != GR_OK) return GR_ERR;
     }
     return GR_OK;
 }
@@ -572,8 +568,12 @@ int s3_put_bucket_policy(req_t *r, const val_t *in, val_t *out)
     if (owner_account_only(r, b) != GR_OK) return GR_ERR;
     val_t *pv = val_get(in, "Policy");
     str_t text = pv && (pv->kind == VAL_STR || pv->kind == VAL_BLOB) ? pv->u.s : STR_NULL;
-    json_t *j = text.len ? json_parse(r->arena, text, NULL) : NULL;
+    str_t lead = str_trim(text);
+    if (!lead.len || lead.p[0] != '{')
+        return req_fail(r, &E_MalformedPolicy, "Policies must be valid JSON and the first byte must be '{'");
+    json_t *j = json_parse(r->arena, text, NULL);
     if (!j || j->type != JSON_OBJECT) return req_fail(r, &E_MalformedPolicy, "This policy contains invalid Json");
+    if (!json_get(j, "Statement")) return req_fail(r, &E_MalformedPolicy, "Missing required field Statement");
     char err[256];
     policy_t *p = policy_parse(text, POLICY_RESOURCE, err, sizeof err);
     if (!p) return req_fail(r, &E_MalformedPolicy, "%s", err);
@@ -774,6 +774,11 @@ int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
             return GR_ERR;
         if (!str_eq_c(status, "Enabled") && !str_eq_c(status, "Disabled")) return malformed(r);
         if (val_get(ru, "Prefix") && val_get(ru, "Filter")) return malformed(r);
+        const val_t *tags = val_get(val_get(val_get(ru, "Filter"), "And"), "Tags");
+        for (size_t k = 0; k < list_len(tags); k++)
+            for (size_t m = 0; m < k; m++)
+                if (str_eq(val_get_str(list_at(tags, k), "Key"), val_get_str(list_at(tags, m), "Key")))
+                    return req_fail(r, &E_InvalidRequest, "Duplicate Tag Keys are not allowed.");
         const val_t *exp = val_get(ru, "Expiration");
         if (!exp && !val_get(ru, "Transitions") && !val_get(ru, "NoncurrentVersionExpiration") &&
             !val_get(ru, "NoncurrentVersionTransitions") && !val_get(ru, "AbortIncompleteMultipartUpload"))

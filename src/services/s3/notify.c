@@ -79,12 +79,20 @@ static bool known_event(str_t e)
 }
 
 static const struct {
-    const char *list, *arn, *kind;
+    const char *list, *arn, *kind, *element; /* element: the ARN's XML name, as errors name it */
 } KINDS[] = {
-    {"QueueConfigurations", "QueueArn", "sqs"},
-    {"TopicConfigurations", "TopicArn", "sns"},
-    {"LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda"},
+    {"QueueConfigurations", "QueueArn", "sqs", "Queue"},
+    {"TopicConfigurations", "TopicArn", "sns", "Topic"},
+    {"LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda", "CloudFunction"},
 };
+
+/* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, six fields at least */
+static bool arn_parses(str_t arn)
+{
+    int colons = 0;
+    for (size_t i = 0; i < arn.len; i++) colons += arn.p[i] == ':';
+    return str_starts_with(arn, STR("arn:")) && colons >= 5;
+}
 
 static int bad_arg(req_t *r, const char *name, str_t value, const char *msg)
 {
@@ -147,6 +155,7 @@ int s3_put_bucket_notification_configuration(req_t *r, const val_t *in, val_t *o
                 seen_suffix |= suf;
             }
             str_t arn = val_get_str(cfg, KINDS[k].arn);
+            if (!arn_parses(arn)) return bad_arg(r, KINDS[k].element, arn, "The ARN could not be parsed");
             /* AWS: "Unable to validate the following destination
              * configurations" — the destination is missing or its policy
              * does not let S3 send to it. */

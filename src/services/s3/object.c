@@ -39,8 +39,8 @@ static bool etag_listed(str_t list, str_t etag);
 /* AWS: conditional writes — PutObject and CompleteMultipartUpload with
  * If-Match write only over a current object with that ETag (412
  * PreconditionFailed otherwise, 404 NoSuchKey when there is none);
- * If-None-Match: * only when the key has no current object (412), and
- * If-None-Match: ETAG only when the current object has another ETag.
+ * If-None-Match: * only when the key has no current object (412); any
+ * other If-None-Match, If-Match: *, or both at once are 501 NotImplemented.
  * botocore 1.26's models have neither member, so they are read from the
  * request's headers. Runs inside the write's transaction, so the check and
  * the write see the same current version. */
@@ -48,6 +48,23 @@ int s3__put_conditions(req_t *r, sqlite3 *db, str_t bucket, str_t key)
 {
     str_t im = wire_header(&r->w, "If-Match"), inm = wire_header(&r->w, "If-None-Match");
     if (!im.p && !inm.p) return GR_OK;
+    /* AWS: one condition at a time, If-None-Match only as *, If-Match only
+     * with an ETag; else 501 naming the header */
+    const char *hdr = im.p && inm.p                            ? "If-Match,If-None-Match"
+                      : inm.p && !str_eq_c(str_trim(inm), "*") ? "If-None-Match"
+                      : im.p && str_eq_c(str_trim(im), "*")    ? "If-Match"
+                                                               : NULL;
+    if (hdr) {
+        r->err_extra = val_new(r->arena, VAL_STRUCT);
+        val_set_c(r->arena, r->err_extra, "Header", val_cstr(r->arena, hdr));
+        val_set_c(r->arena, r->err_extra, "additionalMessage",
+                  val_cstr(r->arena, im.p && inm.p ? "Multiple conditional request headers present in the request"
+                                                   : arena_printf(r->arena,
+                                                                  "We don't accept the provided value of %s header "
+                                                                  "for this API",
+                                                                  hdr)));
+        return req_fail(r, &ERR_NotImplemented, "A header you provided implies functionality that is not implemented");
+    }
     s3_obj_t cur;
     int found = s3__obj_get(r, db, bucket, key, &cur);
     if (found < 0) return GR_ERR;
@@ -651,8 +668,9 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     o.modified_us = time_now_us();
     str_t old;
     if (s3__begin(db) != GR_OK) goto fail;
-    if (s3__lock_apply(r, db, bucket, in, &o) != GR_OK || s3__version_put(r, db, bucket, key, &o, &old) != GR_OK ||
-        s3__commit(db) != GR_OK) {
+    /* AWS: a copy's If-Match / If-None-Match are conditions on the target, as PutObject's */
+    if (s3__put_conditions(r, db, bucket, key) != GR_OK || s3__lock_apply(r, db, bucket, in, &o) != GR_OK ||
+        s3__version_put(r, db, bucket, key, &o, &old) != GR_OK || s3__commit(db) != GR_OK) {
         s3__rollback(db);
         goto fail;
     }

@@ -348,7 +348,7 @@ int s3_post_object(req_t *r)
     }
     r->op = op_named(r, "PutObject");
     r->in = in;
-    if (!r->op || s3_put_object(r, in, out) != GR_OK) return GR_ERR;
+    if (!r->op || s3_precheck(r, in) != GR_OK || s3_put_object(r, in, out) != GR_OK) return GR_ERR;
     str_t etag = val_get_str(out, "ETag");
     str_t location = str_c(
         arena_printf(a, "http://%.*s.s3.localhost/%.*s", STR_FMT(bucket), STR_FMT(wire_url_encode(a, key, true))));

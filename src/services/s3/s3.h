@@ -63,6 +63,9 @@ int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *
  * that names the caller allows on its own). */
 policy_result_t s3_resource_grant(req_t *r, str_t action, str_t resource, const policy_t *session,
                                   const policy_t *boundary);
+/* The registry's precheck hook (precheck.c): S3's own answers to malformed
+ * common members (expected bucket owner, storage class, Object Lock mode). */
+int s3_precheck(req_t *r, const val_t *in);
 
 /* The registry's tick hook (lifecycle.c): carries out bucket lifecycle rules
  * on the ticker thread (services/ticker.h), a bounded batch at a time. */

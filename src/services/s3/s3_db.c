@@ -105,8 +105,17 @@ static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expecte
      * owner of the bucket, the request fails with the HTTP status code 403
      * Forbidden (access denied)." */
     str_t want = wire_header(&r->w, expected);
-    if (want.p && !str_eq(want, *acct)) return req_fail(r, &ERR_AccessDenied, "Access Denied");
-    return GR_OK;
+    if (!want.p || str_eq(want, *acct)) return GR_OK;
+    /* AWS: to a signed caller, a value that is no account id at all is
+     * InvalidBucketOwnerAWSAccountID (an anonymous one is denied first) */
+    bool id = want.len == 12;
+    for (size_t i = 0; i < want.len && id; i++) id = want.p[i] >= '0' && want.p[i] <= '9';
+    static const aws_errdef_t E_BadOwner = {"InvalidBucketOwnerAWSAccountID", 400, true};
+    if (!id && !r->who.anonymous)
+        return req_fail(r, &E_BadOwner,
+                        "The value of the expected bucket owner parameter must be an AWS Account ID... [%.*s]",
+                        STR_FMT(want));
+    return req_fail(r, &ERR_AccessDenied, "Access Denied");
 }
 
 int s3__bucket(req_t *r, str_t name, str_t *region)
@@ -139,6 +148,46 @@ int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid)
     str_t acct;
     if (bucket_owner(r, name, NULL, "x-amz-source-expected-bucket-owner", &acct) != GR_OK) return GR_ERR;
     return s3_access_check_source(r, name, acct, key, vid); /* access.c */
+}
+
+/* AWS ("Categorizing your storage using tags"): keys of 1-128 and values of
+ * at most 256 characters, letters, digits, spaces and + - = . _ : / @; no
+ * "aws:" key, which is the system's. */
+static bool tag_text_ok(str_t s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (!(c >= 0x80 || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || strchr(" +-=._:/@", c)))
+            return false;
+    }
+    return true;
+}
+
+int s3__tag_check(req_t *r, str_t k, str_t v, bool bucket)
+{
+    static const aws_errdef_t E_InvalidTag = {"InvalidTag", 400, true};
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "TagKey", val_strdup(r->arena, k));
+    if (!k.len || k.len > 128 || !tag_text_ok(k))
+        return req_fail(r, &E_InvalidTag, "The TagKey you have provided is invalid");
+    if (v.len > 256 || !tag_text_ok(v)) {
+        val_set_c(r->arena, r->err_extra, "TagValue", val_strdup(r->arena, v));
+        return req_fail(r, &E_InvalidTag, "The TagValue you have provided is invalid");
+    }
+    if (str_starts_with(k, STR("aws:")))
+        return req_fail(r, &E_InvalidTag, "%s",
+                        bucket ? "System tags cannot be added/updated by requester"
+                               : "Your TagKey cannot be prefixed with aws:");
+    r->err_extra = NULL;
+    return GR_OK;
+}
+
+int s3__tag_duplicate(req_t *r, str_t k)
+{
+    static const aws_errdef_t E_InvalidTag = {"InvalidTag", 400, true};
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "TagKey", val_strdup(r->arena, k));
+    return req_fail(r, &E_InvalidTag, "Cannot provide multiple Tags with the same key");
 }
 
 int s3__bad_arg(req_t *r, const aws_errdef_t *e, const char *name, str_t value, const char *msg)
@@ -507,6 +556,27 @@ static const struct {
                  {"SHA256", "ChecksumSHA256"},
                  {"CRC64NVME", "ChecksumCRC64NVME"}};
 
+/* AWS: a Content-MD5 that is not base64 of 16 bytes */
+static int bad_md5(req_t *r, str_t cmd5)
+{
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "Content-MD5", val_strdup(r->arena, cmd5));
+    return req_fail(r, &S3_E_InvalidDigest, "The Content-MD5 you specified was invalid.");
+}
+
+/* AWS: an x-amz-checksum-* value must be base64 of the algorithm's size */
+static int checksum_form(req_t *r, const char *algo, str_t given)
+{
+    str_t raw;
+    size_t want = !strcmp(algo, "SHA256") ? 32 : !strcmp(algo, "SHA1") ? 20 : !strcmp(algo, "CRC64NVME") ? 8 : 4;
+    if (s3__unb64(r->arena, str_trim(given), &raw) && raw.len == want) return GR_OK;
+    char lower[16];
+    size_t n = 0;
+    for (; algo[n] && n < sizeof lower - 1; n++) lower[n] = (char)(algo[n] | 32);
+    lower[n] = 0;
+    return req_fail(r, &ERR_InvalidRequest, "Value for x-amz-checksum-%s header is invalid.", lower);
+}
+
 int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16], str_t *algo, str_t *value)
 {
     arena_t *a = r->arena;
@@ -514,9 +584,7 @@ int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16]
     str_t cmd5 = val_get_str(in, "ContentMD5");
     if (cmd5.p) {
         str_t raw;
-        /* AWS: InvalidDigest "The Content-MD5 you specified is not valid." */
-        if (!s3__unb64(a, str_trim(cmd5), &raw) || raw.len != 16)
-            return req_fail(r, &S3_E_InvalidDigest, "The Content-MD5 you specified is not valid.");
+        if (!s3__unb64(a, str_trim(cmd5), &raw) || raw.len != 16) return bad_md5(r, cmd5);
         if (memcmp(raw.p, md5, 16)) {
             r->err_extra = val_new(a, VAL_STRUCT);
             val_set_c(a, r->err_extra, "ExpectedDigest", val_str(a, s3__hex(a, (const unsigned char *)raw.p, 16)));
@@ -528,6 +596,7 @@ int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16]
     for (size_t i = 0; i < sizeof CHECKSUMS / sizeof CHECKSUMS[0]; i++) {
         str_t given = val_get_str(in, CHECKSUMS[i].member);
         if (!given.p) continue;
+        if (checksum_form(r, CHECKSUMS[i].algo, given) != GR_OK) return GR_ERR;
         str_t calc = s3__checksum(a, CHECKSUMS[i].algo, body.p ? body.p : "", body.len);
         /* AWS: BadDigest "The CRC32 you specified did not match the calculated checksum." */
         if (!str_eq(str_trim(given), calc))
@@ -555,8 +624,7 @@ static int verify_stream(req_t *r, const val_t *in, const body_stream_t *b, str_
     str_t cmd5 = val_get_str(in, "ContentMD5");
     if (cmd5.p) {
         str_t raw;
-        if (!s3__unb64(a, str_trim(cmd5), &raw) || raw.len != 16)
-            return req_fail(r, &S3_E_InvalidDigest, "The Content-MD5 you specified is not valid.");
+        if (!s3__unb64(a, str_trim(cmd5), &raw) || raw.len != 16) return bad_md5(r, cmd5);
         if (memcmp(raw.p, b->md5, 16)) {
             r->err_extra = val_new(a, VAL_STRUCT);
             val_set_c(a, r->err_extra, "ExpectedDigest", val_str(a, s3__hex(a, (const unsigned char *)raw.p, 16)));
@@ -573,6 +641,7 @@ static int verify_stream(req_t *r, const val_t *in, const body_stream_t *b, str_
         if (!b->algo || strcmp(b->algo, CHECKSUMS[i].algo))
             return req_fail(r, &ERR_InvalidRequest,
                             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+        if (checksum_form(r, CHECKSUMS[i].algo, given) != GR_OK) return GR_ERR;
         if (!str_eq(str_trim(given), calc))
             return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.",
                             CHECKSUMS[i].algo);

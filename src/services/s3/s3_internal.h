@@ -72,6 +72,10 @@ int s3__copy_from_marker(req_t *r, str_t key, str_t vid);
 /* Fails r with e and msg, naming the argument at fault as S3 does
  * (ArgumentName, ArgumentValue in the error). */
 int s3__bad_arg(req_t *r, const aws_errdef_t *e, const char *name, str_t value, const char *msg);
+/* One tag of a bucket's or an object's set, checked as AWS does (InvalidTag
+ * naming TagKey, and TagValue when that is at fault); a key given twice. */
+int s3__tag_check(req_t *r, str_t k, str_t v, bool bucket);
+int s3__tag_duplicate(req_t *r, str_t k);
 /* Requester Pays (payment.c): AccessDenied for a caller outside
  * owner_account unless the bucket is BucketOwner-pays or the caller confirmed
  * with x-amz-request-payer: requester. */

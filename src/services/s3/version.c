@@ -612,11 +612,9 @@ static int tags_check(req_t *r, const val_t *set, str_t *enc)
     buf_init(&b, a);
     for (size_t i = 0; i < n; i++) {
         str_t k = val_get_str(sorted[i], "Key"), v = val_get_str(sorted[i], "Value");
-        if (!k.p || k.len > 128 || v.len > 256)
-            return req_fail(r, &E_InvalidTag, "The TagKey you have provided is invalid");
         for (size_t j = 0; j < i; j++)
-            if (str_eq(k, val_get_str(sorted[j], "Key")))
-                return req_fail(r, &E_InvalidTag, "Cannot provide multiple Tags with the same key");
+            if (str_eq(k, val_get_str(sorted[j], "Key"))) return s3__tag_duplicate(r, k);
+        if (s3__tag_check(r, k, v, false) != GR_OK) return GR_ERR;
         buf_printf(&b, "%s%.*s=%.*s", i ? "&" : "", STR_FMT(wire_url_encode(a, k, true)),
                    STR_FMT(wire_url_encode(a, v.p ? v : STR(""), true)));
     }
