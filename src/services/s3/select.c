@@ -1,0 +1,551 @@
+/* select.c — SelectObjectContent (POST /{Bucket}/{Key}?select&select-type=2):
+ * S3 Select. The request's serializations are checked in AWS's words, the
+ * statement parsed (select_sql.c), then the object read as GetObject reads
+ * it (bucket, key, SSE-C key, archived state; bytes through s3__obj_bytes),
+ * decompressed (GZIP), split into records (CSV, JSON DOCUMENT or LINES, within
+ * ScanRange) and fed to the query. The answer is a list of events — Records
+ * (the output in chunks), Progress when asked, Stats, End — that the protocol
+ * layer writes as an event stream (protocol/eventstream.c). The whole answer
+ * is built before it is sent, so an error found while scanning is an
+ * ordinary S3 error document (AWS sends those mid-stream as error events)
+ * and the output is bounded by the request arena's budget. */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+#include "s3_bucket.h"
+#include "s3_internal.h"
+#include "s3_model.h"
+#include "select_sql.h"
+#include "store/store.h"
+
+#define MAX_EXPR (256u << 10)     /* AWS: ExpressionTooLong past 256 KB */
+#define MAX_RECORD (1u << 20)     /* AWS: OverMaxRecordSize, 1 MB a record */
+#define RECORDS_CHUNK (64u << 10) /* bytes of output in one Records event */
+#define BATCH 1024                /* records parsed in one scratch arena */
+
+/* AWS: every SelectObjectContent error is a client error, 400, unless said */
+static int sel_fail(req_t *r, const char *code, const char *msg)
+{
+    aws_errdef_t *e = ARENA_NEW(r->arena, aws_errdef_t);
+    if (!e) return GR_ERR;
+    *e = (aws_errdef_t){code, 400, true};
+    return req_fail(r, e, "%s", msg);
+}
+
+/* ==== the request ==== */
+
+typedef struct {
+    bool csv, json_lines, gzip;
+    /* CSV input */
+    int header; /* 0 NONE, 1 USE, 2 IGNORE */
+    str_t rec_delim, field_delim;
+    char quote, escape, comment;
+    bool quoted_rec_delim;
+    /* ScanRange */
+    bool range;
+    int64_t start, end; /* -1: absent */
+    sel_fmt_t out;
+    bool progress;
+} opts_t;
+
+/* A one-character member ("\n", ",", "\""), or def when absent. */
+static int one_char(req_t *r, const val_t *v, const char *name, char def, char *out)
+{
+    str_t s = val_get_str(v, name);
+    if (!s.p) return *out = def, GR_OK;
+    if (s.len != 1)
+        return sel_fail(r, "InvalidRequestParameter",
+                        "The value of a parameter in SelectRequest element is invalid. Check the service API "
+                        "documentation and try again.");
+    *out = s.p[0];
+    return GR_OK;
+}
+
+/* A delimiter of one or two characters (AWS: a record delimiter may be \r\n). */
+static int delim(req_t *r, const val_t *v, const char *name, const char *def, size_t max, str_t *out)
+{
+    str_t s = val_get_str(v, name);
+    if (!s.p) s = str_c(def);
+    if (!s.len || s.len > max)
+        return sel_fail(r, "InvalidRequestParameter",
+                        "The value of a parameter in SelectRequest element is invalid. Check the service API "
+                        "documentation and try again.");
+    *out = s;
+    return GR_OK;
+}
+
+static int read_opts(req_t *r, const val_t *in, opts_t *o)
+{
+    const val_t *is = val_get(in, "InputSerialization"), *os = val_get(in, "OutputSerialization");
+    const val_t *csv = val_get(is, "CSV"), *json = val_get(is, "JSON"), *pq = val_get(is, "Parquet");
+    if ((csv != NULL) + (json != NULL) + (pq != NULL) > 1)
+        return sel_fail(r, "ObjectSerializationConflict",
+                        "InputSerialization specifies more than one format (CSV, JSON, or Parquet), or "
+                        "OutputSerialization specifies more than one format (CSV or JSON). InputSerialization and "
+                        "OutputSerialization can only specify one format each.");
+    if (!csv && !json && !pq)
+        return sel_fail(
+            r, "MissingRequiredParameter",
+            "The SelectRequest entity is missing a required parameter. Check the service documentation and try again.");
+    if (pq) /* not built: refused rather than answered wrongly */
+        return req_fail(r, &ERR_NotImplemented, "Parquet input to SelectObjectContent is not implemented by gureum.");
+    str_t comp = val_get_str(is, "CompressionType");
+    if (comp.p && str_eq_c(comp, "BZIP2"))
+        return req_fail(r, &ERR_NotImplemented, "BZIP2 input to SelectObjectContent is not implemented by gureum.");
+    if (comp.p && !str_eq_c(comp, "GZIP") && !str_eq_c(comp, "NONE"))
+        return sel_fail(r, "InvalidCompressionFormat",
+                        "The file is not in a supported compression format. GZIP and BZIP2 are supported.");
+    o->gzip = comp.p && str_eq_c(comp, "GZIP");
+    o->csv = csv != NULL;
+    if (csv) {
+        str_t h = val_get_str(csv, "FileHeaderInfo");
+        if (!h.p || str_eq_c(h, "NONE"))
+            o->header = 0;
+        else if (str_eq_c(h, "USE"))
+            o->header = 1;
+        else if (str_eq_c(h, "IGNORE"))
+            o->header = 2;
+        else
+            return sel_fail(r, "InvalidFileHeaderInfo",
+                            "The FileHeaderInfo is invalid. Only NONE, USE, and IGNORE are supported.");
+        /* AWS: CSVInput defaults — "\n", ",", '"', '"', and "#" for comments */
+        if (delim(r, csv, "RecordDelimiter", "\n", 2, &o->rec_delim) ||
+            delim(r, csv, "FieldDelimiter", ",", 1, &o->field_delim) ||
+            one_char(r, csv, "QuoteCharacter", '"', &o->quote) ||
+            one_char(r, csv, "QuoteEscapeCharacter", '"', &o->escape) || one_char(r, csv, "Comments", '#', &o->comment))
+            return GR_ERR;
+        o->quoted_rec_delim = val_get_bool(csv, "AllowQuotedRecordDelimiter", false);
+    } else {
+        str_t t = val_get_str(json, "Type");
+        if (t.p && !str_eq_c(t, "DOCUMENT") && !str_eq_c(t, "LINES"))
+            return sel_fail(r, "InvalidJsonType", "The JsonType is invalid. Only DOCUMENT and LINES are supported.");
+        o->json_lines = t.p && str_eq_c(t, "LINES");
+    }
+    const val_t *ocsv = val_get(os, "CSV"), *ojson = val_get(os, "JSON");
+    if (ocsv && ojson)
+        return sel_fail(r, "ObjectSerializationConflict",
+                        "InputSerialization specifies more than one format (CSV, JSON, or Parquet), or "
+                        "OutputSerialization specifies more than one format (CSV or JSON). InputSerialization and "
+                        "OutputSerialization can only specify one format each.");
+    if (!ocsv && !ojson)
+        return sel_fail(
+            r, "MissingRequiredParameter",
+            "The SelectRequest entity is missing a required parameter. Check the service documentation and try again.");
+    o->out.json = ojson != NULL;
+    if (ojson) {
+        if (delim(r, ojson, "RecordDelimiter", "\n", 2, &o->out.rec_delim)) return GR_ERR;
+    } else {
+        str_t qf = val_get_str(ocsv, "QuoteFields");
+        if (qf.p && !str_eq_c(qf, "ALWAYS") && !str_eq_c(qf, "ASNEEDED"))
+            return sel_fail(r, "InvalidQuoteFields",
+                            "The QuoteFields is invalid. Only ALWAYS and ASNEEDED are supported.");
+        o->out.quote_always = qf.p && str_eq_c(qf, "ALWAYS");
+        if (delim(r, ocsv, "RecordDelimiter", "\n", 2, &o->out.rec_delim) ||
+            delim(r, ocsv, "FieldDelimiter", ",", 1, &o->out.field_delim) ||
+            one_char(r, ocsv, "QuoteCharacter", '"', &o->out.quote) ||
+            one_char(r, ocsv, "QuoteEscapeCharacter", '"', &o->out.escape))
+            return GR_ERR;
+    }
+    o->progress = val_get_bool(val_get(in, "RequestProgress"), "Enabled", false);
+    const val_t *sr = val_get(in, "ScanRange");
+    o->start = val_get_int(sr, "Start", -1), o->end = val_get_int(sr, "End", -1);
+    o->range = sr && (o->start >= 0 || o->end >= 0);
+    if (o->range) {
+        /* AWS: ScanRange is for uncompressed CSV and JSON LINES objects */
+        if (o->gzip || (!o->csv && !o->json_lines))
+            return sel_fail(r, "UnsupportedScanRangeInput",
+                            "Scan range queries are not supported on this type of object.");
+        if (o->start >= 0 && o->end >= 0 && o->start > o->end)
+            return sel_fail(r, "InvalidRequestParameter",
+                            "The value of a parameter in SelectRequest element is invalid. Check the service API "
+                            "documentation and try again.");
+    }
+    return GR_OK;
+}
+
+/* ==== the object's bytes ==== */
+
+static int gather(void *ctx, const char *p, size_t n)
+{
+    buf_t *b = ctx;
+    buf_append(b, p, n);
+    return b->failed ? GR_ERR : GR_OK;
+}
+
+/* The whole gzip stream (every member) into out; false when it is not gzip. */
+static bool gunzip(str_t in, buf_t *out)
+{
+    z_stream z = {0};
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return false;
+    z.next_in = (Bytef *)in.p;
+    z.avail_in = (uInt)in.len;
+    unsigned char tmp[1 << 16];
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END || z.avail_in) {
+        if (rc == Z_STREAM_END && inflateReset(&z) != Z_OK) break; /* another member */
+        z.next_out = tmp;
+        z.avail_out = sizeof tmp;
+        rc = inflate(&z, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END) break;
+        buf_append(out, tmp, sizeof tmp - z.avail_out);
+        if (out->failed || (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0)) {
+            rc = Z_DATA_ERROR; /* truncated stream */
+            break;
+        }
+    }
+    inflateEnd(&z);
+    return rc == Z_STREAM_END && !out->failed;
+}
+
+static bool utf8_ok(str_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.p, *e = p + s.len;
+    while (p < e) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        int n = (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        if (n < 0 || *p == 0xC0 || *p == 0xC1 || e - p <= n) return false;
+        for (int i = 1; i <= n; i++)
+            if ((p[i] & 0xC0) != 0x80) return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+/* ==== records ==== */
+
+typedef struct {
+    req_t *r;
+    opts_t *o;
+    sel_query_t *q;
+    arena_t *scratch;
+    size_t in_batch;
+    buf_t out;
+    str_t *names; /* CSV header (USE) */
+    size_t nnames;
+    bool done; /* LIMIT reached */
+} run_t;
+
+/* Each BATCH records start a fresh scratch arena, before one is parsed:
+ * nothing of an earlier record is used after its batch. */
+static int next_record(run_t *u)
+{
+    if (u->in_batch++ < BATCH) return GR_OK;
+    arena_free(u->scratch);
+    u->in_batch = 1;
+    return (u->scratch = arena_new(0)) ? GR_OK : GR_ERR;
+}
+
+static int feed(run_t *u, const json_t *rec)
+{
+    sel_err_t err = {0};
+    int rc = sel_feed(u->q, u->scratch, rec, &u->o->out, &u->out, &err);
+    if (rc < 0) return err.code ? sel_fail(u->r, err.code, err.msg) : GR_ERR;
+    if (rc > 0) u->done = true;
+    return GR_OK;
+}
+
+/* One CSV record's fields (quotes removed) as an object keyed by the header
+ * or _1.._n. */
+static json_t *csv_record(run_t *u, str_t line)
+{
+    const opts_t *o = u->o;
+    arena_t *a = u->scratch;
+    size_t cap = 16, n = 0;
+    str_t *f = ARENA_NEWN(a, str_t, cap);
+    size_t i = 0;
+    for (;;) {
+        if (!f) return NULL;
+        if (n == cap) {
+            str_t *nf = ARENA_NEWN(a, str_t, cap * 2);
+            if (!nf) return NULL;
+            memcpy(nf, f, n * sizeof *f);
+            f = nf, cap *= 2;
+        }
+        if (i < line.len && line.p[i] == o->quote) {
+            buf_t b;
+            buf_init(&b, a);
+            for (i++; i < line.len; i++) {
+                char c = line.p[i];
+                if (c == o->escape && i + 1 < line.len && line.p[i + 1] == o->quote) {
+                    buf_putc(&b, o->quote);
+                    i++;
+                } else if (c == o->quote) {
+                    i++;
+                    break;
+                } else {
+                    buf_putc(&b, c);
+                }
+            }
+            /* text after the closing quote, up to the delimiter, is kept */
+            while (i < line.len && line.p[i] != o->field_delim.p[0]) buf_putc(&b, line.p[i++]);
+            f[n++] = b.p ? buf_str(&b) : STR("");
+        } else {
+            size_t s = i;
+            while (i < line.len && line.p[i] != o->field_delim.p[0]) i++;
+            f[n++] = str_sub(line, s, i - s);
+        }
+        if (i >= line.len) break;
+        i++; /* the delimiter */
+    }
+    json_t *j = ARENA_NEW(a, json_t);
+    json_t *vals = ARENA_NEWN(a, json_t, n);
+    json_t **pv = ARENA_NEWN(a, json_t *, n);
+    str_t *keys = ARENA_NEWN(a, str_t, n);
+    if (!j || !vals || !pv || !keys) return NULL;
+    j->type = JSON_OBJECT;
+    for (size_t k = 0; k < n; k++) {
+        vals[k] = (json_t){.type = JSON_STRING, .u.s = f[k]};
+        pv[k] = &vals[k];
+        keys[k] = k < u->nnames ? u->names[k] : str_c(arena_printf(a, "_%zu", k + 1));
+    }
+    j->u.obj.k = keys, j->u.obj.v = pv, j->u.obj.n = n;
+    return j;
+}
+
+/* The end of the record that starts at `at`: the offset of its delimiter (or
+ * the data's end); *next is where the following record starts. */
+static size_t record_end(const opts_t *o, str_t d, size_t at, size_t *next)
+{
+    str_t rd = o->csv ? o->rec_delim : STR("\n");
+    bool in_q = false;
+    for (size_t i = at; i < d.len; i++) {
+        if (o->csv && o->quoted_rec_delim && d.p[i] == o->quote) in_q = !in_q;
+        if (!in_q && d.p[i] == rd.p[0] && (rd.len == 1 || (i + 1 < d.len && d.p[i + 1] == rd.p[1]))) {
+            *next = i + rd.len;
+            /* AWS: a "\n" delimiter also ends "\r\n" lines */
+            return rd.len == 1 && rd.p[0] == '\n' && i > at && d.p[i - 1] == '\r' ? i - 1 : i;
+        }
+    }
+    *next = d.len;
+    return d.len;
+}
+
+static int one_record(run_t *u, str_t line, bool header)
+{
+    const opts_t *o = u->o;
+    if (next_record(u)) return GR_ERR;
+    if (line.len > MAX_RECORD)
+        return sel_fail(
+            u->r, "OverMaxRecordSize",
+            "The character number in one record is more than our max threshold, maxCharsPerRecord: 1,048,576");
+    if (o->csv) {
+        if (o->comment && line.len && line.p[0] == o->comment) return GR_OK;
+        json_t *rec = csv_record(u, line);
+        if (!rec) return GR_ERR;
+        if (header) {
+            if (o->header == 1) {
+                u->nnames = rec->u.obj.n;
+                u->names = ARENA_NEWN(u->r->arena, str_t, u->nnames + 1);
+                if (!u->names) return GR_ERR;
+                for (size_t k = 0; k < u->nnames; k++) u->names[k] = arena_str(u->r->arena, rec->u.obj.v[k]->u.s);
+            }
+            return GR_OK;
+        }
+        if (!line.len) return GR_OK; /* AWS skips empty lines */
+        return feed(u, rec);
+    }
+    size_t k = 0;
+    while (k < line.len && (line.p[k] == ' ' || line.p[k] == '\t' || line.p[k] == '\r')) k++;
+    if (k == line.len) return GR_OK;
+    const char *jerr = NULL;
+    json_t *j = json_parse(u->scratch, line, &jerr);
+    if (!j)
+        return sel_fail(u->r, "JSONParsingError",
+                        "Encountered an error parsing the JSON file. Check the file and try again.");
+    return feed(u, j);
+}
+
+/* CSV and JSON LINES: records split by their delimiter; only those that
+ * start in [from, to] are read (AWS: "ScanRange": a record that starts
+ * within the range is processed whole, one that starts before it is not). */
+static int delimited(run_t *u, str_t d, size_t from, size_t to)
+{
+    size_t at = 0, next;
+    bool header = u->o->csv && u->o->header != 0;
+    if (header) {
+        size_t e = record_end(u->o, d, 0, &next);
+        if (one_record(u, str_sub(d, 0, e), true)) return GR_ERR;
+        at = next;
+    }
+    if (from > at) /* the first record after a delimiter found at from - 1 or later */
+        record_end(u->o, d, from - 1, &at);
+    while (at < d.len && at <= to && !u->done) {
+        size_t e = record_end(u->o, d, at, &next);
+        if (one_record(u, str_sub(d, at, e - at), false)) return GR_ERR;
+        at = next;
+    }
+    return GR_OK;
+}
+
+/* JSON DOCUMENT: one or more JSON values one after another. */
+static int document(run_t *u, str_t d)
+{
+    size_t i = 0;
+    while (i < d.len && !u->done) {
+        while (i < d.len && strchr(" \t\r\n", d.p[i])) i++;
+        if (i >= d.len) break;
+        size_t s = i;
+        int depth = 0;
+        bool in_str = false;
+        for (; i < d.len; i++) {
+            char c = d.p[i];
+            if (in_str) {
+                if (c == '\\')
+                    i++;
+                else if (c == '"')
+                    in_str = false;
+                if (!depth && !in_str) {
+                    i++;
+                    break;
+                }
+                continue;
+            }
+            if (c == '"')
+                in_str = true;
+            else if (c == '{' || c == '[')
+                depth++;
+            else if (c == '}' || c == ']') {
+                if (--depth <= 0) {
+                    i++;
+                    break;
+                }
+            } else if (!depth && strchr(" \t\r\n", c)) {
+                break;
+            }
+            if (i - s > MAX_RECORD)
+                return sel_fail(
+                    u->r, "OverMaxRecordSize",
+                    "The character number in one record is more than our max threshold, maxCharsPerRecord: 1,048,576");
+        }
+        if (i > d.len) i = d.len;
+        if (one_record(u, str_sub(d, s, i - s), false)) return GR_ERR;
+    }
+    return GR_OK;
+}
+
+/* ==== the operation ==== */
+
+static val_t *event(arena_t *a, const char *type, const char *member, val_t *payload)
+{
+    val_t *ev = val_new(a, VAL_STRUCT), *body = val_new(a, VAL_STRUCT);
+    if (!ev || !body) return NULL;
+    if (member && val_set_c(a, body, member, payload)) return NULL;
+    return val_set_c(a, ev, type, body) ? NULL : ev;
+}
+
+static val_t *stats(arena_t *a, int64_t scanned, int64_t processed, int64_t returned)
+{
+    val_t *s = val_new(a, VAL_STRUCT);
+    if (!s || val_set_c(a, s, "BytesScanned", val_int(a, scanned)) ||
+        val_set_c(a, s, "BytesProcessed", val_int(a, processed)) ||
+        val_set_c(a, s, "BytesReturned", val_int(a, returned)))
+        return NULL;
+    return s;
+}
+
+static void free_scratch(void *p)
+{
+    arena_t **s = p;
+    if (*s) arena_free(*s);
+}
+
+static int run_query(req_t *r, run_t *u, str_t raw, int64_t *scanned, int64_t *processed)
+{
+    opts_t *o = u->o;
+    str_t d = raw;
+    if (o->gzip) {
+        buf_t z;
+        buf_init(&z, r->arena);
+        if (!gunzip(raw, &z)) {
+            if (arena_failed(r->arena)) return GR_ERR;
+            return sel_fail(r, "InvalidCompressionFormat",
+                            "The file is not in a supported compression format. GZIP and BZIP2 are supported.");
+        }
+        d = z.p ? buf_str(&z) : STR("");
+    }
+    if (!utf8_ok(d))
+        return sel_fail(r, "InvalidTextEncoding", "Invalid encoding type. Only UTF-8 encoding is supported.");
+    size_t from = 0, to = d.len ? d.len - 1 : 0;
+    if (o->range) {
+        if (o->start >= 0) from = (size_t)o->start;
+        if (o->end >= 0 && o->start >= 0) to = (size_t)o->end < to ? (size_t)o->end : to;
+        if (o->end >= 0 && o->start < 0) from = (size_t)o->end >= d.len ? 0 : d.len - (size_t)o->end;
+        *scanned = from >= d.len ? 0 : (int64_t)(to - from + 1);
+        *processed = *scanned;
+        if (from >= d.len) return GR_OK;
+    } else {
+        *scanned = (int64_t)raw.len;
+        *processed = (int64_t)d.len;
+    }
+    if (o->csv || o->json_lines) return delimited(u, d, from, to);
+    return document(u, d);
+}
+
+int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key");
+    str_t sql = val_get_str(in, "Expression"), type = val_get_str(in, "ExpressionType");
+    if (!str_eq_c(type, "SQL"))
+        return sel_fail(r, "InvalidExpressionType",
+                        "The ExpressionType is invalid. Only SQL expressions are supported.");
+    if (sql.len > MAX_EXPR)
+        return sel_fail(r, "ExpressionTooLong",
+                        "The SQL expression is too long: The maximum byte-length for the SQL expression is 256 KB.");
+    opts_t o = {0};
+    if (read_opts(r, in, &o) != GR_OK) return GR_ERR;
+    sel_err_t err = {0};
+    sel_query_t *q = sel_parse(a, sql, o.csv, &err);
+    if (!q) return err.code ? sel_fail(r, err.code, err.msg) : GR_ERR;
+
+    sqlite3 *db = s3__db(r);
+    if (!db || s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    buf_t raw;
+    buf_init(&raw, a);
+    /* the row and its blobs read in one transaction, as GetObject reads them */
+    if (store_exec(db, "BEGIN") != GR_OK) return GR_ERR;
+    s3_obj_t obj;
+    int found = s3__obj_get(r, db, bucket, key, &obj), rc = GR_ERR;
+    if (found == 0)
+        rc = s3__no_such_key(r, key);
+    else if (found > 0 && s3__sse_for_read(r, in, obj.at.sse, false) == GR_OK &&
+             s3__archive_check(r, &obj, NULL, true) == GR_OK)
+        rc = s3__obj_bytes(r, &obj, 0, obj.size, gather, &raw);
+    if (store_exec(db, "COMMIT") != GR_OK) s3__rollback(db);
+    if (rc != GR_OK) return GR_ERR;
+
+    /* the run lives in the arena: the deferred free reads its scratch field */
+    run_t *u = ARENA_NEW(a, run_t);
+    if (!u) return GR_ERR;
+    *u = (run_t){.r = r, .o = &o, .q = q, .scratch = arena_new(0)};
+    if (!u->scratch || arena_defer(a, free_scratch, &u->scratch) < 0) {
+        if (u->scratch) arena_free(u->scratch);
+        return GR_ERR;
+    }
+    buf_init(&u->out, a);
+    int64_t scanned = 0, processed = 0;
+    if (run_query(r, u, raw.p ? buf_str(&raw) : STR(""), &scanned, &processed) != GR_OK) return GR_ERR;
+    if (sel_finish(q, u->scratch, &o.out, &u->out, &err) < 0) return err.code ? sel_fail(r, err.code, err.msg) : GR_ERR;
+    if (u->out.failed) return GR_ERR;
+
+    val_t *events = val_new(a, VAL_LIST);
+    if (!events) return GR_ERR;
+    str_t res = u->out.p ? buf_str(&u->out) : STR("");
+    for (size_t at = 0; at < res.len; at += RECORDS_CHUNK) {
+        size_t n = res.len - at < RECORDS_CHUNK ? res.len - at : RECORDS_CHUNK;
+        if (val_push(a, events, event(a, "Records", "Payload", val_blob(a, str_sub(res, at, n))))) return GR_ERR;
+    }
+    int64_t returned = (int64_t)res.len;
+    if (o.progress && val_push(a, events, event(a, "Progress", "Details", stats(a, scanned, processed, returned))))
+        return GR_ERR;
+    if (val_push(a, events, event(a, "Stats", "Details", stats(a, scanned, processed, returned))) ||
+        val_push(a, events, event(a, "End", NULL, NULL)))
+        return GR_ERR;
+    return val_set_c(a, out, "Payload", events);
+}
