@@ -180,6 +180,21 @@ def test_json_document_from_path(s3, bucket):
     assert json.loads(recs) == {"total": 6}
 
 
+def test_from_wildcard_missing_and_row_name(s3, bucket):
+    # AWS "SELECT command", FROM clause: a wildcard emits MISSING when nothing
+    # matches (an empty record on output, skipped by aggregates); with no
+    # alias the path's last name is the row
+    rules = {"Rules": [{"id": "1"}, {"expr": "y > x"}, {"id": "2", "expr": "z = DEBUG"}]}
+    s3.put_object(Bucket=bucket, Key="rules.json", Body=json.dumps(rules).encode())
+    inp = {"JSON": {"Type": "DOCUMENT"}}
+    recs, _, _ = select(s3, bucket, "rules.json", "SELECT id FROM S3Object[*].Rules[*].id", inp, {"JSON": {}})
+    assert recs.splitlines() == ['{"id":"1"}', "{}", '{"id":"2"}']
+    recs, _, _ = select(s3, bucket, "rules.json", "SELECT COUNT(id) FROM S3Object[*].Rules[*].id", inp, {"CSV": {}})
+    assert recs == "2\n"
+    recs, _, _ = select(s3, bucket, "rules.json", "SELECT COUNT(*) FROM S3Object[*].Rules", inp, {"CSV": {}})
+    assert recs == "1\n"  # the array is one row; Rules[*] would be three
+
+
 def test_gzip_input(s3, bucket):
     recs, stats, _ = select(
         s3,

@@ -172,7 +172,7 @@ static int lex(ps_t *p, str_t sql)
             size_t k = 1;
             for (size_t i = 0; i < 5; i++)
                 if (end - s >= 2 && !memcmp(s, two[i], 2)) k = 2;
-            if (k == 1 && !strchr("=<>+-*/%(),.[]", *s))
+            if (k == 1 && !strchr("=<>+-*/%(),.[];", *s))
                 return fail(p->err, "LexerInvalidChar", "The SQL expression contains an invalid character.");
             s += k;
             *t = (tok_t){T_OP, str_n(b, k)};
@@ -258,6 +258,7 @@ struct sel_query {
     int64_t limit; /* -1: none */
     int64_t emitted;
     str_t alias;
+    str_t row_name; /* no alias: the FROM path's last name, or _1 after a wildcard */
     step_t *from;
     int nfrom;
 };
@@ -595,7 +596,8 @@ static node_t *primary(ps_t *p)
     } else if (accept_kw(p, "case")) {
         n = mk(p, N_CASE, NULL, NULL);
         if (!n) return NULL;
-        if (!is_kw(peek(p), "when") && !(n->a = expr(p))) return NULL;
+        if (!is_kw(peek(p), "when") && !is_kw(peek(p), "end") && !is_kw(peek(p), "else") && !(n->a = expr(p)))
+            return NULL;
         if (!is_kw(peek(p), "when")) {
             fail(p->err, "ParseExpectedWhenClause", "The SQL expression is missing a WHEN clause in a CASE.");
             return NULL;
@@ -842,6 +844,10 @@ sel_query_t *sel_parse(arena_t *a, str_t sql, bool csv, sel_err_t *err)
         q->alias = t->s;
         p.i++;
     }
+    if (!q->alias.len && q->nfrom > 0) {
+        const step_t *last = &q->from[q->nfrom - 1];
+        q->row_name = last->k == S_NAME ? last->name : STR("_1");
+    }
     if (accept_kw(&p, "where")) {
         if (!(q->where = expr(&p))) return NULL;
         if (has_agg(q->where)) {
@@ -859,6 +865,8 @@ sel_query_t *sel_parse(arena_t *a, str_t sql, bool csv, sel_err_t *err)
         q->limit = x;
         p.i++;
     }
+    /* a statement may end in one ";" (our leniency: AWS's grammar has none) */
+    if (is_op(peek(&p), ";") && p.tk[p.i + 1].t == T_EOF) p.i++;
     t = peek(&p);
     if (t->t != T_EOF) {
         if (is_kw(t, "group") || is_kw(t, "order") || is_kw(t, "having") || is_kw(t, "join") || is_kw(t, "union"))
@@ -1037,6 +1045,10 @@ static void fmt_pattern(buf_t *b, const ts_t *t, str_t pat)
 
 /* ==== evaluation ==== */
 
+/* AWS: a row whose FROM path led nowhere after a wildcard: MISSING, written
+ * as an empty record and skipped by aggregates. */
+static const json_t missing_row = {.type = JSON_NULL};
+
 typedef struct {
     sel_query_t *q;
     arena_t *a; /* scratch */
@@ -1077,12 +1089,15 @@ static v_t eval_path(ev_t *e, node_t *n)
 {
     const step_t *st = n->steps;
     int k = n->nsteps;
-    if (!e->rec) return MISSING;
+    if (!e->rec || e->rec == &missing_row) return MISSING;
     if (k && st[0].k == S_NAME && !st[0].quoted &&
         ((e->q->alias.len && str_eq_nocase(st[0].name, e->q->alias)) || str_eq_nocase(st[0].name, STR("s3object"))))
         st++, k--;
     else if (k && st[0].k == S_NAME && st[0].quoted && e->q->alias.len && str_eq(st[0].name, e->q->alias))
         st++, k--;
+    else if (k && st[0].k == S_NAME && e->q->row_name.len && str_eq_nocase(st[0].name, e->q->row_name) &&
+             !(e->rec->type == JSON_OBJECT && member(e->rec, &st[0], false)))
+        st++, k--; /* AWS: with no alias, the FROM path's last name (or _1) is the row */
     const json_t *j = e->rec;
     for (int i = 0; i < k && j; i++) {
         if (st[i].k == S_WILD)
@@ -1400,7 +1415,7 @@ static v_t eval_fn(ev_t *e, node_t *n)
             else
                 t.sec += q * unit[part];
             /* the result is as precise as the part added */
-            uint8_t need = part == 1 ? 1 : part == 2 ? 2 : part <= 4 ? 3 : 4;
+            uint8_t need = part <= 2 ? (uint8_t)part : part <= 4 ? 3 : 4;
             if (t.prec < need) t.prec = need;
             return (v_t){.k = V_TIME, .u.t = t};
         }
@@ -1708,6 +1723,7 @@ static int emit_row(ev_t *e, const sel_fmt_t *f, buf_t *out)
     sel_query_t *q = e->q;
     if (q->star) {
         const json_t *r = e->rec;
+        if (r == &missing_row) return emit(e, f, out, 0, NULL, NULL);
         if (r->type != JSON_OBJECT) {
             v_t v = of_json(r);
             str_t name = STR("_1");
@@ -1731,6 +1747,7 @@ static int emit_row(ev_t *e, const sel_fmt_t *f, buf_t *out)
 static int one(ev_t *e, const sel_fmt_t *f, buf_t *out)
 {
     sel_query_t *q = e->q;
+    if (e->rec == &missing_row && q->agg) return 0;
     if (q->where) {
         v_t w = eval(e, q->where);
         if (FAILED(e)) return -1;
@@ -1745,8 +1762,10 @@ static int one(ev_t *e, const sel_fmt_t *f, buf_t *out)
     return q->limit >= 0 && q->emitted >= q->limit ? 1 : 0;
 }
 
-/* The FROM path's steps from k on, a wildcard visiting every element. */
-static int walk_from(ev_t *e, const json_t *j, int k, const sel_fmt_t *f, buf_t *out)
+/* The FROM path's steps from k on, a wildcard visiting every element.
+ * AWS: "Wildcard characters always emit at least one record. If no record
+ * matches, then Amazon S3 Select emits the value MISSING." */
+static int walk_from(ev_t *e, const json_t *j, int k, bool wild, const sel_fmt_t *f, buf_t *out)
 {
     sel_query_t *q = e->q;
     for (; j && k < q->nfrom; k++) {
@@ -1756,16 +1775,16 @@ static int walk_from(ev_t *e, const json_t *j, int k, const sel_fmt_t *f, buf_t 
             continue;
         }
         if (k == 0) continue; /* S3Object[*]: each top-level value, which j already is */
-        if (j->type != JSON_ARRAY && j->type != JSON_OBJECT) return 0;
-        size_t n = j->type == JSON_ARRAY ? j->u.arr.n : j->u.obj.n;
+        size_t n = j->type == JSON_ARRAY ? j->u.arr.n : j->type == JSON_OBJECT ? j->u.obj.n : 0;
+        if (!n) return walk_from(e, NULL, q->nfrom, true, f, out);
         for (size_t i = 0; i < n; i++) {
-            int rc = walk_from(e, j->type == JSON_ARRAY ? j->u.arr.v[i] : j->u.obj.v[i], k + 1, f, out);
+            int rc = walk_from(e, j->type == JSON_ARRAY ? j->u.arr.v[i] : j->u.obj.v[i], k + 1, true, f, out);
             if (rc) return rc;
         }
         return 0;
     }
-    if (!j) return 0;
-    e->rec = j;
+    if (!j && !wild) return 0;
+    e->rec = j ? j : &missing_row;
     return one(e, f, out);
 }
 
@@ -1773,7 +1792,7 @@ int sel_feed(sel_query_t *q, arena_t *scratch, const json_t *rec, const sel_fmt_
 {
     ev_t e = {q, scratch, rec, err};
     if (q->limit >= 0 && q->emitted >= q->limit && !q->agg) return 1;
-    return walk_from(&e, rec, 0, fmt, out);
+    return walk_from(&e, rec, 0, false, fmt, out);
 }
 
 int sel_finish(sel_query_t *q, arena_t *scratch, const sel_fmt_t *fmt, buf_t *out, sel_err_t *err)
