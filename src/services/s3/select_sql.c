@@ -724,12 +724,13 @@ static node_t *not_expr(ps_t *p)
     return comparison(p);
 }
 
-static node_t *and_expr(ps_t *p)
+/* level 0: ORs of level 1, ANDs of NOT expressions */
+static node_t *logical(ps_t *p, int level)
 {
-    node_t *l = not_expr(p);
-    while (l && accept_kw(p, "and")) {
-        node_t *r = not_expr(p);
-        l = r ? mk(p, N_AND, l, r) : NULL;
+    node_t *l = level ? not_expr(p) : logical(p, 1);
+    while (l && accept_kw(p, level ? "and" : "or")) {
+        node_t *r = level ? not_expr(p) : logical(p, 1);
+        l = r ? mk(p, level ? N_AND : N_OR, l, r) : NULL;
     }
     return l;
 }
@@ -740,11 +741,7 @@ static node_t *expr(ps_t *p)
         fail(p->err, "ParseUnsupportedSyntax", "The SQL expression is nested too deeply.");
         return NULL;
     }
-    node_t *l = and_expr(p);
-    while (l && accept_kw(p, "or")) {
-        node_t *r = and_expr(p);
-        l = r ? mk(p, N_OR, l, r) : NULL;
-    }
+    node_t *l = logical(p, 0);
     p->depth--;
     return l;
 }
@@ -1364,8 +1361,8 @@ static ts_t ts_add_months(ts_t t, int64_t months)
     struct tm tm;
     ts_fields(&t, &tm);
     int64_t m = (int64_t)tm.tm_year * 12 + tm.tm_mon + months;
-    int64_t y = m / 12 + 1900;
-    int mo = (int)(m % 12) + 1;
+    int64_t y = (m >= 0 ? m / 12 : -((-m + 11) / 12)) + 1900; /* floor: years before 1900 */
+    int mo = (int)(m - (y - 1900) * 12) + 1;
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int dim = mdays[mo - 1] + (mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
     int d = tm.tm_mday > dim ? dim : tm.tm_mday;
@@ -1410,6 +1407,10 @@ static v_t eval_fn(ev_t *e, node_t *n)
             if (!need_int(e, a[1], &q) || !need_ts(e, &a[2])) return VNULL;
             ts_t t = a[2].u.t;
             static const int64_t unit[] = {0, 0, 86400, 3600, 60, 1};
+            /* beyond ±1,000,000 years there is no timestamp to answer (nor int64 room) */
+            if (q > 12000000 * 31 * 86400LL / (part <= 1 ? 31 * 86400 * (part ? 1 : 12) : unit[part]) ||
+                q < -12000000 * 31 * 86400LL / (part <= 1 ? 31 * 86400 * (part ? 1 : 12) : unit[part]))
+                return ev_fail(e, "IntegerOverflow", "The result of DATE_ADD is out of the timestamp range.");
             if (part <= 1)
                 t = ts_add_months(t, part == 0 ? q * 12 : q);
             else

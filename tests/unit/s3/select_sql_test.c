@@ -126,6 +126,8 @@ static void string_and_date_functions(void **state)
     EQ("DATE_ADD(month, 1, `2010-01-31T`)", "2010-02-28T");
     EQ("DATE_ADD(hour, 1, `2017-01-02T03:04:05.006Z`)", "2017-01-02T04:04:05.006Z");
     EQ("DATE_ADD(minute, 1, `2010-01-01T`)", "2010-01-01T00:01Z");
+    EQ("DATE_ADD(month, 1, `1233-01-31T`)", "1233-02-28T"); /* before 1900: months floor */
+    EQ("DATE_ADD(month, -1, `1899-01-15T`)", "1898-12-15T");
     EQ("DATE_DIFF(year, `2010-01-01T`, `2011-01-01T`)", "1");
     EQ("DATE_DIFF(month, `2010-01-31T`, `2010-02-28T`)", "0");
     EQ("DATE_DIFF(day, `2010-01-01T23:00Z`, `2010-01-02T01:00Z`)", "0");
@@ -216,6 +218,8 @@ static void eval_errors(void **state)
     assert_string_equal(run("SELECT CAST(name AS INT) FROM S3Object", true, false, people), "ERR:CastFailed");
     assert_string_equal(run("SELECT 1 / 0 FROM S3Object", true, false, people), "ERR:DivideByZero");
     assert_string_equal(run("SELECT 9223372036854775807 + 1 FROM S3Object", true, false, people),
+                        "ERR:IntegerOverflow");
+    assert_string_equal(run("SELECT DATE_ADD(year, 99999999999, `2010T`) FROM S3Object", true, false, people),
                         "ERR:IntegerOverflow");
     assert_string_equal(run("SELECT name FROM S3Object WHERE name LIKE 1", true, false, people),
                         "ERR:LikeInvalidInputs");
