@@ -667,13 +667,16 @@ static node_t *comparison(ps_t *p)
         const char *op;
         int c;
     } cmps[] = {{"=", C_EQ}, {"!=", C_NE}, {"<>", C_NE}, {"<", C_LT}, {"<=", C_LE}, {">", C_GT}, {">=", C_GE}};
+    /* comparisons associate to the left, as PartiQL's: a = b = true */
+    bool compared = false;
     for (size_t i = 0; i < sizeof cmps / sizeof *cmps; i++)
         if (accept_op(p, cmps[i].op)) {
             node_t *n = mk(p, N_CMP, l, binary_level(p, 2));
             if (!n || !n->b) return NULL;
             n->op = cmps[i].c;
-            return n;
+            l = n, compared = true, i = (size_t)-1;
         }
+    if (compared) return l;
     if (accept_kw(p, "is")) {
         node_t *n = mk(p, N_IS, l, NULL);
         if (!n) return NULL;
@@ -1482,9 +1485,15 @@ static v_t eval_fn(ev_t *e, node_t *n)
             while (s.len && memchr(chars.p, s.p[s.len - 1], chars.len)) s.len--;
         return vstr(s);
     }
-    case F_TO_TIMESTAMP:
-        if (!need_ts(e, &a[0])) return ev_fail(e, "CastFailed", "Attempt to convert a string to a timestamp failed.");
-        return a[0];
+    case F_TO_TIMESTAMP: {
+        ts_t t;
+        if (a[0].k == V_TIME) return a[0];
+        if (!need_str(e, a[0])) return VNULL;
+        if (!parse_ts(str_trim(a[0].u.s), &t))
+            return ev_fail(e, "CastFailed",
+                           "Attempt to convert from one data type to another using CAST failed in the SQL expression.");
+        return (v_t){.k = V_TIME, .u.t = t};
+    }
     case F_TO_STRING: {
         if (!need_ts(e, &a[0]) || absent(a[1]) || !need_str(e, a[1])) return VNULL;
         buf_t b;

@@ -89,6 +89,8 @@ static void operators(void **state)
     EQ("n = 1", "");
     EQ("CASE WHEN a > 5 THEN 'big' WHEN a > 0 THEN 'small' ELSE 'none' END", "small");
     EQ("CASE a WHEN 1 THEN 'one' END", "one");
+    EQ("a = 1 = true", "true");
+    EQ("a < 2 = false", "false");
     EQ("COALESCE(n, zz, 'x')", "x");
     EQ("NULLIF(a, 1)", "");
     EQ("CAST('12' AS INT) + 1", "13");
@@ -223,6 +225,8 @@ static void eval_errors(void **state)
                         "ERR:IntegerOverflow");
     assert_string_equal(run("SELECT name FROM S3Object WHERE name LIKE 1", true, false, people),
                         "ERR:LikeInvalidInputs");
+    assert_string_equal(run("SELECT TO_TIMESTAMP('19320508T112233Z') FROM S3Object", true, false, people),
+                        "ERR:CastFailed");
     assert_string_equal(run("SELECT UPPER(1) FROM S3Object", true, false, people),
                         "ERR:IncorrectSqlFunctionArgumentType");
 }
