@@ -105,6 +105,29 @@ def test_csv_positional_and_header_modes(s3, bucket):
     assert recs == "alice\n"
 
 
+def test_csv_input_options(s3, bucket):
+    body = "#comment;x|k;'a;b'|k2;'say \\'hi\\''|k3;'two\r\nlines'|"
+    s3.put_object(Bucket=bucket, Key="opts.csv", Body=body.encode())
+    inp = {"CSV": {"FileHeaderInfo": "NONE", "RecordDelimiter": "|", "FieldDelimiter": ";", "QuoteCharacter": "'",
+                   "QuoteEscapeCharacter": "\\", "Comments": "#"}}
+    recs, _, _ = select(s3, bucket, "opts.csv", "SELECT _2 FROM S3Object WHERE _1 LIKE 'k%'", inp, {"JSON": {}})
+    assert [json.loads(x)["_2"] for x in recs.splitlines()] == ["a;b", "say 'hi'", "two\r\nlines"]
+    # a quoted record delimiter ends the record unless AllowQuotedRecordDelimiter
+    body = 'a,"x\ny",b\nc,d,e\n'
+    s3.put_object(Bucket=bucket, Key="qrd.csv", Body=body.encode())
+    recs, _, _ = select(s3, bucket, "qrd.csv", "SELECT COUNT(*) FROM S3Object", {"CSV": {}})
+    assert recs == "3\n"
+    recs, _, _ = select(s3, bucket, "qrd.csv", "SELECT _2 FROM S3Object", {"CSV": {"AllowQuotedRecordDelimiter": True}},
+                        {"JSON": {}})
+    assert [json.loads(x)["_2"] for x in recs.splitlines()] == ["x\ny", "d"]
+
+
+def test_over_max_record_size(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="huge.csv", Body=b"a," + b"x" * (1 << 20) + b"\n")
+    code, status, _ = error_of(lambda: select(s3, bucket, "huge.csv", "SELECT _1 FROM S3Object", inp={"CSV": {}}))
+    assert (code, status) == ("OverMaxRecordSize", 400)
+
+
 def test_aggregates(s3, bucket):
     recs, _, _ = select(
         s3,
@@ -323,3 +346,16 @@ def test_sse_c_object_needs_key(s3, bucket):
     assert (code, status) == ("InvalidRequest", 400)
     recs, _, _ = select(s3, bucket, "secret.csv", "SELECT _2 FROM S3Object", inp={"CSV": {}}, **sse)
     assert recs == "1\n"
+
+
+def test_anonymous_refused(gureum, s3, bucket):
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    s3.put_object(Bucket=bucket, Key="public.csv", Body=b"a,1\n", ACL="public-read")
+    anon = boto3.client("s3", endpoint_url=gureum.endpoint, region_name="us-east-1",
+                        config=Config(signature_version=UNSIGNED))
+    assert anon.get_object(Bucket=bucket, Key="public.csv")["Body"].read() == b"a,1\n"
+    code, status, _ = error_of(lambda: select(anon, bucket, "public.csv", "SELECT * FROM S3Object", inp={"CSV": {}}))
+    assert (code, status) == ("AccessDenied", 403)

@@ -492,6 +492,8 @@ int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key");
     str_t sql = val_get_str(in, "Expression"), type = val_get_str(in, "ExpressionType");
+    /* AWS: "Amazon S3 Select does not support anonymous access", even to an object anyone may GET */
+    if (r->who.anonymous) return req_fail(r, &ERR_AccessDenied, "Access Denied");
     if (!str_eq_c(type, "SQL"))
         return sel_fail(r, "InvalidExpressionType",
                         "The ExpressionType is invalid. Only SQL expressions are supported.");
