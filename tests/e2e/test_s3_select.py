@@ -359,3 +359,44 @@ def test_anonymous_refused(gureum, s3, bucket):
     assert anon.get_object(Bucket=bucket, Key="public.csv")["Body"].read() == b"a,1\n"
     code, status, _ = error_of(lambda: select(anon, bucket, "public.csv", "SELECT * FROM S3Object", inp={"CSV": {}}))
     assert (code, status) == ("AccessDenied", 403)
+
+
+def test_streams_object_larger_than_request_memory(s3, bucket):
+    """A 72 MiB object (more than a request's 64 MiB arena) in two multipart
+    parts, a record straddling them, read a chunk at a time; gzip and JSON
+    too; LIMIT stops the scan early."""
+    line = "%08d," + "y" * 90 + "\n"
+    n = 72 * (1 << 20) // len(line % 0)
+    body = "".join(line % i for i in range(n)).encode()
+    cut = 5 * (1 << 20) + 37  # a part boundary inside a record
+    up = s3.create_multipart_upload(Bucket=bucket, Key="large.csv")
+    parts = []
+    for i, chunk in enumerate((body[:cut], body[cut:]), 1):
+        e = s3.upload_part(Bucket=bucket, Key="large.csv", UploadId=up["UploadId"], PartNumber=i, Body=chunk)
+        parts.append({"PartNumber": i, "ETag": e["ETag"]})
+    s3.complete_multipart_upload(Bucket=bucket, Key="large.csv", UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": parts})
+    recs, stats, _ = select(s3, bucket, "large.csv",
+                            "SELECT COUNT(*), MAX(CAST(_1 AS INT)) FROM S3Object WHERE _1 LIKE '%7'", {"CSV": {}})
+    assert recs == "%d,%d\n" % (len([i for i in range(n) if i % 10 == 7]), max(i for i in range(n) if i % 10 == 7))
+    assert stats["BytesScanned"] == len(body)
+    recs, stats, _ = select(s3, bucket, "large.csv", "SELECT _1 FROM S3Object LIMIT 2", {"CSV": {}})
+    assert recs == "00000000\n00000001\n"
+    assert stats["BytesScanned"] < len(body)
+
+    s3.put_object(Bucket=bucket, Key="large.csv.gz", Body=gzip.compress(body[: 8 << 20], compresslevel=1))
+    whole = (8 << 20) // len(line % 0)
+    recs, stats, _ = select(s3, bucket, "large.csv.gz", "SELECT COUNT(*) FROM S3Object",
+                            {"CSV": {}, "CompressionType": "GZIP"})
+    assert recs == "%d\n" % (whole + 1)  # and the cut last line
+    assert stats["BytesProcessed"] == 8 << 20
+
+    # a DOCUMENT of many values, each a record; one value over 1 MB is OverMaxRecordSize
+    doc = " ".join(json.dumps({"i": i, "pad": "z" * 50}, indent=1) for i in range(60000))
+    s3.put_object(Bucket=bucket, Key="large.json", Body=doc.encode())
+    recs, _, _ = select(s3, bucket, "large.json", "SELECT SUM(r.i) FROM S3Object[*] r", {"JSON": {"Type": "DOCUMENT"}})
+    assert recs == "%d\n" % sum(range(60000))
+    s3.put_object(Bucket=bucket, Key="huge.json", Body=json.dumps([{"pad": "z" * 50}] * 30000).encode())
+    code, status, _ = error_of(lambda: select(s3, bucket, "huge.json", "SELECT * FROM S3Object",
+                                              {"JSON": {"Type": "DOCUMENT"}}))
+    assert (code, status) == ("OverMaxRecordSize", 400)

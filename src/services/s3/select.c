@@ -2,13 +2,14 @@
  * S3 Select. The request's serializations are checked in AWS's words, the
  * statement parsed (select_sql.c), then the object read as GetObject reads
  * it (bucket, key, SSE-C key, archived state; bytes through s3__obj_bytes),
- * decompressed (GZIP), split into records (CSV, JSON DOCUMENT or LINES, within
- * ScanRange) and fed to the query. The answer is a list of events — Records
- * (the output in chunks), Progress when asked, Stats, End — that the protocol
- * layer writes as an event stream (protocol/eventstream.c). The whole answer
- * is built before it is sent, so an error found while scanning is an
- * ordinary S3 error document (AWS sends those mid-stream as error events)
- * and the output is bounded by the request arena's budget. */
+ * a chunk at a time, decompressed (GZIP), split into records (CSV, JSON
+ * DOCUMENT or LINES, within ScanRange) and fed to the query; of the input no
+ * more than about one record is held. The answer is a list of events —
+ * Records (the output in chunks), Progress when asked, Stats, End — that the
+ * protocol layer writes as an event stream (protocol/eventstream.c). The
+ * output is built whole before it is sent, so an error found while scanning
+ * is an ordinary S3 error document (AWS sends those mid-stream as error
+ * events) and the output is bounded by the request arena's budget. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -166,39 +167,7 @@ static int read_opts(req_t *r, const val_t *in, opts_t *o)
     return GR_OK;
 }
 
-/* ==== the object's bytes ==== */
-
-static int gather(void *ctx, const char *p, size_t n)
-{
-    buf_t *b = ctx;
-    buf_append(b, p, n);
-    return b->failed ? GR_ERR : GR_OK;
-}
-
-/* The whole gzip stream (every member) into out; false when it is not gzip. */
-static bool gunzip(str_t in, buf_t *out)
-{
-    z_stream z = {0};
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return false;
-    z.next_in = (Bytef *)in.p;
-    z.avail_in = (uInt)in.len;
-    unsigned char tmp[1 << 16];
-    int rc = Z_OK;
-    while (rc != Z_STREAM_END || z.avail_in) {
-        if (rc == Z_STREAM_END && inflateReset(&z) != Z_OK) break; /* another member */
-        z.next_out = tmp;
-        z.avail_out = sizeof tmp;
-        rc = inflate(&z, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END) break;
-        buf_append(out, tmp, sizeof tmp - z.avail_out);
-        if (out->failed || (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0)) {
-            rc = Z_DATA_ERROR; /* truncated stream */
-            break;
-        }
-    }
-    inflateEnd(&z);
-    return rc == Z_STREAM_END && !out->failed;
-}
+/* ==== records ==== */
 
 static bool utf8_ok(str_t s)
 {
@@ -217,8 +186,9 @@ static bool utf8_ok(str_t s)
     return true;
 }
 
-/* ==== records ==== */
-
+/* One query's pass over the object. Bytes arrive in chunks (s3__obj_bytes,
+ * then inflate for GZIP); carry holds what has come of a record not yet
+ * whole, so at most about one record (MAX_RECORD) is held of the input. */
 typedef struct {
     req_t *r;
     opts_t *o;
@@ -229,6 +199,19 @@ typedef struct {
     str_t *names; /* CSV header (USE) */
     size_t nnames;
     bool done; /* LIMIT reached */
+    /* the stream */
+    char *carry; /* malloc'd */
+    size_t clen, ccap;
+    int64_t base;        /* offset in the (uncompressed) data of carry[0] */
+    int64_t to;          /* ScanRange: a record starting after this ends the pass */
+    bool skip_first;     /* ScanRange from inside the data: the first piece ends a record begun before it */
+    bool header_pending; /* the next record is the CSV header line */
+    bool header_only;    /* this pass reads the header line and stops */
+    bool stop;           /* read no more: LIMIT, past the range, header read */
+    bool bad_gzip;
+    z_stream z;
+    bool z_on, z_end;
+    int64_t scanned, processed; /* bytes read from the object; bytes handed to the parser */
 } run_t;
 
 /* Each BATCH records start a fresh scratch arena, before one is parsed:
@@ -308,28 +291,14 @@ static json_t *csv_record(run_t *u, str_t line)
     return j;
 }
 
-/* The end of the record that starts at `at`: the offset of its delimiter (or
- * the data's end); *next is where the following record starts. */
-static size_t record_end(const opts_t *o, str_t d, size_t at, size_t *next)
-{
-    str_t rd = o->csv ? o->rec_delim : STR("\n");
-    bool in_q = false;
-    for (size_t i = at; i < d.len; i++) {
-        if (o->csv && o->quoted_rec_delim && d.p[i] == o->quote) in_q = !in_q;
-        if (!in_q && d.p[i] == rd.p[0] && (rd.len == 1 || (i + 1 < d.len && d.p[i + 1] == rd.p[1]))) {
-            *next = i + rd.len;
-            /* AWS: a "\n" delimiter also ends "\r\n" lines */
-            return rd.len == 1 && rd.p[0] == '\n' && i > at && d.p[i - 1] == '\r' ? i - 1 : i;
-        }
-    }
-    *next = d.len;
-    return d.len;
-}
-
 static int one_record(run_t *u, str_t line, bool header)
 {
     const opts_t *o = u->o;
     if (next_record(u)) return GR_ERR;
+    /* AWS: InvalidTextEncoding for input that is not UTF-8 (delimiters are
+     * ASCII, so no character straddles two records) */
+    if (!utf8_ok(line))
+        return sel_fail(u->r, "InvalidTextEncoding", "Invalid encoding type. Only UTF-8 encoding is supported.");
     if (line.len > MAX_RECORD)
         return sel_fail(
             u->r, "OverMaxRecordSize",
@@ -361,72 +330,206 @@ static int one_record(run_t *u, str_t line, bool header)
     return feed(u, j);
 }
 
-/* CSV and JSON LINES: records split by their delimiter; only those that
- * start in [from, to] are read (AWS: "ScanRange": a record that starts
- * within the range is processed whole, one that starts before it is not). */
-static int delimited(run_t *u, str_t d, size_t from, size_t to)
+/* ==== splitting the stream into records ==== */
+
+typedef struct {
+    size_t used;    /* bytes taken from the front of the data; 0: no whole record yet */
+    size_t at, len; /* the record within them (delimiters and blanks left out) */
+    bool none;      /* only blanks: no record */
+} piece_t;
+
+/* CSV and JSON LINES: up to the record delimiter (a quoted one only with
+ * AllowQuotedRecordDelimiter; AWS: a "\n" delimiter also ends "\r\n" lines). */
+static piece_t split_delimited(const opts_t *o, str_t d, bool eof)
 {
-    size_t at = 0, next;
-    bool header = u->o->csv && u->o->header != 0;
-    if (header) {
-        size_t e = record_end(u->o, d, 0, &next);
-        if (one_record(u, str_sub(d, 0, e), true)) return GR_ERR;
-        at = next;
+    str_t rd = o->csv ? o->rec_delim : STR("\n");
+    bool in_q = false;
+    for (size_t i = 0; i < d.len; i++) {
+        if (o->csv && o->quoted_rec_delim && d.p[i] == o->quote) in_q = !in_q;
+        if (in_q || d.p[i] != rd.p[0]) continue;
+        if (rd.len == 2 && (i + 1 >= d.len || d.p[i + 1] != rd.p[1])) {
+            if (i + 1 >= d.len) break;
+            continue;
+        }
+        size_t len = rd.len == 1 && rd.p[0] == '\n' && i > 0 && d.p[i - 1] == '\r' ? i - 1 : i;
+        return (piece_t){i + rd.len, 0, len, false};
     }
-    if (from > at) /* the first record after a delimiter found at from - 1 or later */
-        record_end(u->o, d, from - 1, &at);
-    while (at < d.len && at <= to && !u->done) {
-        size_t e = record_end(u->o, d, at, &next);
-        if (one_record(u, str_sub(d, at, e - at), false)) return GR_ERR;
-        at = next;
+    if (!eof || !d.len) return (piece_t){0};
+    return (piece_t){d.len, 0, d.len, false};
+}
+
+/* JSON DOCUMENT: one or more JSON values one after another. A value's end
+ * is found by its brackets and strings; json_parse then judges it. */
+static piece_t split_document(str_t d, bool eof)
+{
+    size_t s = 0;
+    while (s < d.len && strchr(" \t\r\n", d.p[s])) s++;
+    if (s == d.len) return (piece_t){d.len, 0, 0, true};
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = s; i < d.len; i++) {
+        char c = d.p[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+            if (!depth && !in_str) return (piece_t){i + 1, s, i + 1 - s, false};
+            continue;
+        }
+        if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (--depth <= 0) return (piece_t){i + 1, s, i + 1 - s, false};
+        } else if (!depth && strchr(" \t\r\n", c)) {
+            return (piece_t){i, s, i - s, false};
+        }
+    }
+    if (!eof) return (piece_t){0};
+    return (piece_t){d.len, s, d.len - s, false}; /* unterminated: the parser says so */
+}
+
+/* Reads the whole records in carry (all of it at eof) and keeps the rest. */
+static int drain(run_t *u, bool eof)
+{
+    const opts_t *o = u->o;
+    size_t off = 0;
+    while (!u->stop) {
+        str_t d = str_n(u->carry + off, u->clen - off);
+        piece_t pc = o->csv || o->json_lines ? split_delimited(o, d, eof) : split_document(d, eof);
+        if (!pc.used) break;
+        int64_t start = u->base + (int64_t)(off + pc.at);
+        off += pc.used;
+        if (pc.none) continue;
+        if (u->skip_first) {
+            u->skip_first = false;
+            continue;
+        }
+        /* AWS: "ScanRange": a record that starts within the range is read
+         * whole; the first that starts after it ends the scan */
+        if (start > u->to) {
+            u->stop = true;
+            break;
+        }
+        bool header = u->header_pending;
+        u->header_pending = false;
+        if (one_record(u, str_n(d.p + pc.at, pc.len), header) != GR_OK) return GR_ERR;
+        if ((header && u->header_only) || u->done) u->stop = true;
+    }
+    memmove(u->carry, u->carry + off, u->clen - off);
+    u->clen -= off;
+    u->base += (int64_t)off;
+    if (!u->stop && u->clen > MAX_RECORD + 2)
+        return sel_fail(
+            u->r, "OverMaxRecordSize",
+            "The character number in one record is more than our max threshold, maxCharsPerRecord: 1,048,576");
+    return GR_OK;
+}
+
+/* Uncompressed bytes: appended to carry a slice at a time, records read. */
+static int take(run_t *u, const char *p, size_t n)
+{
+    while (n && !u->stop) {
+        size_t k = n < (1u << 20) ? n : (1u << 20);
+        if (u->clen + k > u->ccap) {
+            size_t cap = u->ccap ? u->ccap : 1u << 16;
+            while (cap < u->clen + k) cap *= 2;
+            char *c = realloc(u->carry, cap);
+            if (!c) return GR_ERR;
+            u->carry = c, u->ccap = cap;
+        }
+        memcpy(u->carry + u->clen, p, k);
+        u->clen += k, u->processed += (int64_t)k, p += k, n -= k;
+        if (drain(u, false) != GR_OK) return GR_ERR;
     }
     return GR_OK;
 }
 
-/* JSON DOCUMENT: one or more JSON values one after another. */
-static int document(run_t *u, str_t d)
+/* s3__obj_bytes' callback. GR_ERR also ends the read early once the pass
+ * has what it needs (u->stop), which the caller tells from a failure. */
+static int on_bytes(void *ctx, const char *p, size_t n)
 {
-    size_t i = 0;
-    while (i < d.len && !u->done) {
-        while (i < d.len && strchr(" \t\r\n", d.p[i])) i++;
-        if (i >= d.len) break;
-        size_t s = i;
-        int depth = 0;
-        bool in_str = false;
-        for (; i < d.len; i++) {
-            char c = d.p[i];
-            if (in_str) {
-                if (c == '\\')
-                    i++;
-                else if (c == '"')
-                    in_str = false;
-                if (!depth && !in_str) {
-                    i++;
-                    break;
-                }
-                continue;
-            }
-            if (c == '"')
-                in_str = true;
-            else if (c == '{' || c == '[')
-                depth++;
-            else if (c == '}' || c == ']') {
-                if (--depth <= 0) {
-                    i++;
-                    break;
-                }
-            } else if (!depth && strchr(" \t\r\n", c)) {
-                break;
-            }
-            if (i - s > MAX_RECORD)
-                return sel_fail(
-                    u->r, "OverMaxRecordSize",
-                    "The character number in one record is more than our max threshold, maxCharsPerRecord: 1,048,576");
+    run_t *u = ctx;
+    u->scanned += (int64_t)n;
+    if (!u->o->gzip) return take(u, p, n) == GR_OK && !u->stop ? GR_OK : GR_ERR;
+    u->z.next_in = (Bytef *)p;
+    u->z.avail_in = (uInt)n;
+    unsigned char tmp[1 << 16];
+    while (u->z.avail_in && !u->stop) {
+        if (u->z_end) { /* AWS reads concatenated gzip members as one stream */
+            if (inflateReset(&u->z) != Z_OK) return GR_ERR;
+            u->z_end = false;
         }
-        if (i > d.len) i = d.len;
-        if (one_record(u, str_sub(d, s, i - s), false)) return GR_ERR;
+        u->z.next_out = tmp;
+        u->z.avail_out = sizeof tmp;
+        int rc = inflate(&u->z, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END) {
+            u->bad_gzip = true;
+            return GR_ERR;
+        }
+        u->z_end = rc == Z_STREAM_END;
+        if (take(u, (const char *)tmp, sizeof tmp - u->z.avail_out) != GR_OK) return GR_ERR;
     }
-    return GR_OK;
+    return u->stop ? GR_ERR : GR_OK;
+}
+
+/* One pass over the object's bytes [from, size). GR_OK with the records read
+ * (up to u->stop), else the request failed. */
+static int pass(run_t *u, const s3_obj_t *obj, int64_t from)
+{
+    req_t *r = u->r;
+    u->base = from, u->clen = 0, u->stop = false, u->z_end = false;
+    if (u->o->gzip) {
+        if (u->z_on) inflateEnd(&u->z);
+        u->z = (z_stream){0};
+        if (inflateInit2(&u->z, 16 + MAX_WBITS) != Z_OK) return GR_ERR;
+        u->z_on = true;
+    }
+    int rc = s3__obj_bytes(r, obj, from, obj->size - from, on_bytes, u);
+    if (r->err) return GR_ERR; /* a record's error, already the request's */
+    if (u->bad_gzip || (u->o->gzip && rc == GR_OK && obj->size && !u->z_end))
+        return sel_fail(r, "InvalidCompressionFormat",
+                        "The file is not in a supported compression format. GZIP and BZIP2 are supported.");
+    if (rc != GR_OK && !u->stop) return GR_ERR;
+    return u->stop ? GR_OK : drain(u, true);
+}
+
+static void run_free(void *p)
+{
+    run_t *u = p;
+    if (u->scratch) arena_free(u->scratch);
+    free(u->carry);
+    if (u->z_on) inflateEnd(&u->z);
+}
+
+/* The passes a query takes: the CSV header (when ScanRange starts past it),
+ * then the records from the range's start, or all of them. */
+static int run_query(run_t *u, const s3_obj_t *obj)
+{
+    const opts_t *o = u->o;
+    int64_t size = obj->size, from = 0, to = size - 1;
+    u->to = INT64_MAX;
+    bool header = o->csv && o->header != 0;
+    if (o->range) {
+        if (o->start >= 0) from = o->start;
+        if (o->end >= 0 && o->start >= 0 && o->end < to) to = o->end;
+        if (o->end >= 0 && o->start < 0) from = o->end >= size ? 0 : size - o->end; /* the last End bytes */
+        u->to = to;
+        if (from >= size) return GR_OK;
+        if (header && from > 0) {
+            u->header_pending = u->header_only = true;
+            if (pass(u, obj, 0) != GR_OK) return GR_ERR;
+            u->header_pending = u->header_only = false;
+            header = false;
+        }
+    }
+    u->header_pending = header;
+    u->skip_first = from > 0;
+    int rc = pass(u, obj, from > 0 ? from - 1 : 0);
+    if (o->range) u->scanned = u->processed = to - from + 1;
+    return rc;
 }
 
 /* ==== the operation ==== */
@@ -449,44 +552,6 @@ static val_t *stats(arena_t *a, int64_t scanned, int64_t processed, int64_t retu
     return s;
 }
 
-static void free_scratch(void *p)
-{
-    arena_t **s = p;
-    if (*s) arena_free(*s);
-}
-
-static int run_query(req_t *r, run_t *u, str_t raw, int64_t *scanned, int64_t *processed)
-{
-    opts_t *o = u->o;
-    str_t d = raw;
-    if (o->gzip) {
-        buf_t z;
-        buf_init(&z, r->arena);
-        if (!gunzip(raw, &z)) {
-            if (arena_failed(r->arena)) return GR_ERR;
-            return sel_fail(r, "InvalidCompressionFormat",
-                            "The file is not in a supported compression format. GZIP and BZIP2 are supported.");
-        }
-        d = z.p ? buf_str(&z) : STR("");
-    }
-    if (!utf8_ok(d))
-        return sel_fail(r, "InvalidTextEncoding", "Invalid encoding type. Only UTF-8 encoding is supported.");
-    size_t from = 0, to = d.len ? d.len - 1 : 0;
-    if (o->range) {
-        if (o->start >= 0) from = (size_t)o->start;
-        if (o->end >= 0 && o->start >= 0) to = (size_t)o->end < to ? (size_t)o->end : to;
-        if (o->end >= 0 && o->start < 0) from = (size_t)o->end >= d.len ? 0 : d.len - (size_t)o->end;
-        *scanned = from >= d.len ? 0 : (int64_t)(to - from + 1);
-        *processed = *scanned;
-        if (from >= d.len) return GR_OK;
-    } else {
-        *scanned = (int64_t)raw.len;
-        *processed = (int64_t)d.len;
-    }
-    if (o->csv || o->json_lines) return delimited(u, d, from, to);
-    return document(u, d);
-}
-
 int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -506,10 +571,18 @@ int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
     sel_query_t *q = sel_parse(a, sql, o.csv, &err);
     if (!q) return err.code ? sel_fail(r, err.code, err.msg) : GR_ERR;
 
+    /* the run lives in the arena: its cleanup runs when the request ends */
+    run_t *u = ARENA_NEW(a, run_t);
+    if (!u) return GR_ERR;
+    *u = (run_t){.r = r, .o = &o, .q = q, .scratch = arena_new(0)};
+    if (!u->scratch || arena_defer(a, run_free, u) < 0) {
+        if (u->scratch) arena_free(u->scratch);
+        return GR_ERR;
+    }
+    buf_init(&u->out, a);
+
     sqlite3 *db = s3__db(r);
     if (!db || s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
-    buf_t raw;
-    buf_init(&raw, a);
     /* the row and its blobs read in one transaction, as GetObject reads them */
     if (store_exec(db, "BEGIN") != GR_OK) return GR_ERR;
     s3_obj_t obj;
@@ -518,23 +591,12 @@ int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
         rc = s3__no_such_key(r, key);
     else if (found > 0 && s3__sse_for_read(r, in, obj.at.sse, false) == GR_OK &&
              s3__archive_check(r, &obj, NULL, true) == GR_OK)
-        rc = s3__obj_bytes(r, &obj, 0, obj.size, gather, &raw);
+        rc = run_query(u, &obj);
     if (store_exec(db, "COMMIT") != GR_OK) s3__rollback(db);
     if (rc != GR_OK) return GR_ERR;
-
-    /* the run lives in the arena: the deferred free reads its scratch field */
-    run_t *u = ARENA_NEW(a, run_t);
-    if (!u) return GR_ERR;
-    *u = (run_t){.r = r, .o = &o, .q = q, .scratch = arena_new(0)};
-    if (!u->scratch || arena_defer(a, free_scratch, &u->scratch) < 0) {
-        if (u->scratch) arena_free(u->scratch);
-        return GR_ERR;
-    }
-    buf_init(&u->out, a);
-    int64_t scanned = 0, processed = 0;
-    if (run_query(r, u, raw.p ? buf_str(&raw) : STR(""), &scanned, &processed) != GR_OK) return GR_ERR;
     if (sel_finish(q, u->scratch, &o.out, &u->out, &err) < 0) return err.code ? sel_fail(r, err.code, err.msg) : GR_ERR;
     if (u->out.failed) return GR_ERR;
+    int64_t scanned = u->scanned, processed = u->processed;
 
     val_t *events = val_new(a, VAL_LIST);
     if (!events) return GR_ERR;
