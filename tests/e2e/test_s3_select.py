@@ -400,3 +400,12 @@ def test_streams_object_larger_than_request_memory(s3, bucket):
     code, status, _ = error_of(lambda: select(s3, bucket, "huge.json", "SELECT * FROM S3Object",
                                               {"JSON": {"Type": "DOCUMENT"}}))
     assert (code, status) == ("OverMaxRecordSize", 400)
+
+
+def test_deep_expressions(s3, bucket):
+    recs, _, _ = select(s3, bucket, "people.csv", "SELECT " + "1 + " * 900 + "1 FROM S3Object LIMIT 1")
+    assert recs == "901\n"
+    for unit in ("1 + ", "NOT ", "(", "- "):
+        code, status, _ = error_of(
+            lambda: select(s3, bucket, "people.csv", "SELECT " + unit * 20000 + "1 FROM S3Object"))
+        assert (code, status) == ("ParseUnsupportedSyntax", 400)

@@ -238,6 +238,7 @@ struct node {
     node_t *a, *b, *c;
     node_t **args; /* N_FN, N_IN, N_CASE (when/then pairs) */
     int nargs;
+    int height; /* of the tree below, this node included (a, b, args) */
     v_t lit;
     step_t *steps;
     int nsteps;
@@ -305,11 +306,41 @@ static int expect_kw(ps_t *p, const char *kw)
     return accept_kw(p, kw) ? 0 : fail(p->err, "ParseExpectedKeyword", "The SQL expression is missing a keyword.");
 }
 
+/* The parser's recursion and the tree's height are both bounded: the
+ * evaluator recurses over the tree, and a 256 KB expression could
+ * otherwise nest (or chain a + a + …) deep enough to exhaust a stack. */
+#define MAX_DEPTH 200
+#define MAX_HEIGHT 1000
+
+static bool deeper(ps_t *p)
+{
+    if (++p->depth <= MAX_DEPTH) return true;
+    fail(p->err, "ParseUnsupportedSyntax", "The SQL expression is nested too deeply.");
+    return false;
+}
+
+static bool too_tall(ps_t *p, const node_t *n)
+{
+    if (!n || n->height <= MAX_HEIGHT) return false;
+    fail(p->err, "ParseUnsupportedSyntax", "The SQL expression is nested too deeply.");
+    return true;
+}
+
+/* A child set after mk: the node's height counts it; NULL passes through. */
+static node_t *child(ps_t *p, node_t *n, node_t *c)
+{
+    if (c && c->height + 1 > n->height) n->height = c->height + 1;
+    return c && !too_tall(p, n) ? c : NULL;
+}
+
 static node_t *mk(ps_t *p, nk_t k, node_t *a, node_t *b)
 {
     node_t *n = ARENA_NEW(p->a, node_t);
-    if (n) n->k = k, n->a = a, n->b = b;
-    return n;
+    if (!n) return NULL;
+    n->k = k, n->a = a, n->b = b;
+    int ha = a ? a->height : 0, hb = b ? b->height : 0;
+    n->height = 1 + (ha > hb ? ha : hb);
+    return too_tall(p, n) ? NULL : n;
 }
 
 /* Words that end an expression or a list item and so are never paths. */
@@ -389,7 +420,8 @@ static int push_arg(ps_t *p, node_t *n, node_t *arg)
     if (n->nargs) memcpy(v, n->args, (size_t)n->nargs * sizeof *v);
     v[n->nargs++] = arg;
     n->args = v;
-    return 0;
+    if (arg->height + 1 > n->height) n->height = arg->height + 1;
+    return too_tall(p, n) ? -1 : 0;
 }
 
 static node_t *lit(ps_t *p, v_t v)
@@ -447,7 +479,7 @@ static node_t *call(ps_t *p, str_t name)
         n->op = i;
         if (i == A_COUNT && accept_op(p, "*")) {
             n->a = NULL;
-        } else if (!(n->a = expr(p))) {
+        } else if (!(n->a = child(p, n, expr(p)))) {
             return NULL;
         }
         if (expect_op(p, ")")) return NULL;
@@ -519,10 +551,7 @@ static node_t *call(ps_t *p, str_t name)
 static node_t *primary(ps_t *p)
 {
     tok_t *t = peek(p);
-    if (++p->depth > 200) {
-        fail(p->err, "ParseUnsupportedSyntax", "The SQL expression is nested too deeply.");
-        return NULL;
-    }
+    if (!deeper(p)) return NULL;
     node_t *n = NULL;
     if (t->t == T_INT) {
         long long x;
@@ -596,7 +625,8 @@ static node_t *primary(ps_t *p)
     } else if (accept_kw(p, "case")) {
         n = mk(p, N_CASE, NULL, NULL);
         if (!n) return NULL;
-        if (!is_kw(peek(p), "when") && !is_kw(peek(p), "end") && !is_kw(peek(p), "else") && !(n->a = expr(p)))
+        if (!is_kw(peek(p), "when") && !is_kw(peek(p), "end") && !is_kw(peek(p), "else") &&
+            !(n->a = child(p, n, expr(p))))
             return NULL;
         if (!is_kw(peek(p), "when")) {
             fail(p->err, "ParseExpectedWhenClause", "The SQL expression is missing a WHEN clause in a CASE.");
@@ -605,7 +635,7 @@ static node_t *primary(ps_t *p)
         while (accept_kw(p, "when")) {
             if (push_arg(p, n, expr(p)) || expect_kw(p, "then") || push_arg(p, n, expr(p))) return NULL;
         }
-        if (accept_kw(p, "else") && !(n->b = expr(p))) return NULL;
+        if (accept_kw(p, "else") && !(n->b = child(p, n, expr(p)))) return NULL;
         if (expect_kw(p, "end")) return NULL;
     } else if ((t->t == T_ID && !reserved_word(t)) || t->t == T_QID) {
         if (t->t == T_ID && is_op(&p->tk[p->i + 1], "(")) {
@@ -629,12 +659,19 @@ static node_t *primary(ps_t *p)
 static node_t *unary(ps_t *p)
 {
     if (accept_op(p, "-")) {
+        if (!deeper(p)) return NULL;
         node_t *e = unary(p);
+        p->depth--;
         if (e && e->k == N_LIT && e->lit.k == V_INT && e->lit.u.i != INT64_MIN) return e->lit.u.i = -e->lit.u.i, e;
         if (e && e->k == N_LIT && e->lit.k == V_FLOAT) return e->lit.u.f = -e->lit.u.f, e;
         return e ? mk(p, N_NEG, e, NULL) : NULL;
     }
-    if (accept_op(p, "+")) return unary(p);
+    if (accept_op(p, "+")) {
+        if (!deeper(p)) return NULL;
+        node_t *e = unary(p);
+        p->depth--;
+        return e;
+    }
     return primary(p);
 }
 
@@ -695,11 +732,11 @@ static node_t *comparison(ps_t *p)
     node_t *n = NULL;
     if (accept_kw(p, "like")) {
         n = mk(p, N_LIKE, l, binary_level(p, 2));
-        if (n && n->b && accept_kw(p, "escape")) n->c = binary_level(p, 2);
+        if (n && n->b && accept_kw(p, "escape")) n->c = child(p, n, binary_level(p, 2));
         if (n && (!n->b || (n->c == NULL && p->err->code))) return NULL;
     } else if (accept_kw(p, "between")) {
         n = mk(p, N_BETWEEN, l, binary_level(p, 2));
-        if (!n || !n->b || expect_kw(p, "and") || !(n->c = binary_level(p, 2))) return NULL;
+        if (!n || !n->b || expect_kw(p, "and") || !(n->c = child(p, n, binary_level(p, 2)))) return NULL;
     } else if (accept_kw(p, "in")) {
         if (expect_op(p, "(")) return NULL;
         n = mk(p, N_IN, l, NULL);
@@ -721,7 +758,9 @@ static node_t *comparison(ps_t *p)
 static node_t *not_expr(ps_t *p)
 {
     if (accept_kw(p, "not")) {
+        if (!deeper(p)) return NULL;
         node_t *e = not_expr(p);
+        p->depth--;
         return e ? mk(p, N_NOT, e, NULL) : NULL;
     }
     return comparison(p);
@@ -740,10 +779,7 @@ static node_t *logical(ps_t *p, int level)
 
 static node_t *expr(ps_t *p)
 {
-    if (++p->depth > 200) {
-        fail(p->err, "ParseUnsupportedSyntax", "The SQL expression is nested too deeply.");
-        return NULL;
-    }
+    if (!deeper(p)) return NULL;
     node_t *l = logical(p, 0);
     p->depth--;
     return l;

@@ -238,6 +238,19 @@ static void deep_nesting_is_refused(void **state)
     for (int i = 0; i < 1000; i++) strcat(sql, "(");
     strcat(sql, "1");
     assert_string_equal(run(sql, true, false, people), "ERR:ParseUnsupportedSyntax");
+    /* chains the parser builds in a loop, and prefix operators, are bounded too */
+    static char big[64 << 10];
+    const char *const units[] = {"1 + ", "NOT ", "- ", "a || "};
+    for (size_t u = 0; u < 4; u++) {
+        size_t at = (size_t)sprintf(big, "SELECT ");
+        for (int i = 0; i < 5000; i++) at += (size_t)sprintf(big + at, "%s", units[u]);
+        strcpy(big + at, "1 FROM S3Object");
+        assert_string_equal(run(big, true, false, people), "ERR:ParseUnsupportedSyntax");
+    }
+    size_t at = (size_t)sprintf(big, "SELECT ");
+    for (int i = 0; i < 900; i++) at += (size_t)sprintf(big + at, "1 + ");
+    strcpy(big + at, "1 FROM S3Object LIMIT 1");
+    assert_string_equal(run(big, true, false, people), "901\n");
 }
 
 int main(void)
