@@ -250,8 +250,23 @@ def test_scan_range(s3, bucket):
     assert recs == "b\nc\nd\n"
     recs, _, _ = select(s3, bucket, "range.csv", "SELECT _1 FROM S3Object", inp, ScanRange={"End": 5})
     assert recs == "d\n"
+    # the header line names the columns of a range that starts past it
+    recs, _, _ = select(s3, bucket, "people.csv", "SELECT s.name, s.city FROM S3Object s",
+                        ScanRange={"Start": CSV.index("bob")})
+    assert recs == 'bob,Berlin\n"carol, jr","New ""York"""\ndave,Paris\n'
+    # JSON LINES by range: records that start in [Start, End]
+    lines = b'{"n":1}\n{"n":2}\n{"n":3}\n'
+    s3.put_object(Bucket=bucket, Key="range.jsonl", Body=lines)
+    recs, _, _ = select(s3, bucket, "range.jsonl", "SELECT s.n FROM S3Object s", {"JSON": {"Type": "LINES"}},
+                        ScanRange={"Start": 3, "End": 16})  # End is inclusive
+    assert recs == "2\n3\n"
     code, status, _ = error_of(
         lambda: select(s3, bucket, "doc.json", "SELECT * FROM S3Object", {"JSON": {"Type": "DOCUMENT"}},
+                       ScanRange={"Start": 0, "End": 4})
+    )
+    assert (code, status) == ("UnsupportedScanRangeInput", 400)
+    code, status, _ = error_of(
+        lambda: select(s3, bucket, "people.csv.gz", "SELECT * FROM S3Object", {"CSV": {}, "CompressionType": "GZIP"},
                        ScanRange={"Start": 0, "End": 4})
     )
     assert (code, status) == ("UnsupportedScanRangeInput", 400)
