@@ -53,6 +53,17 @@ int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events
                      proto_evs_struct_fn write_struct)
 {
     if (!events || events->kind != VAL_LIST) return GR_OK;
+    /* one allocation for the stream: blob payloads plus room for each event's
+     * prelude, headers, CRC and a small structure payload */
+    size_t want = 0;
+    for (size_t i = 0; i < events->u.list.n; i++) {
+        const val_t *ev = events->u.list.v[i];
+        const val_t *body = ev && ev->kind == VAL_STRUCT && ev->u.obj.n == 1 ? ev->u.obj.e[0].v : NULL;
+        for (size_t k = 0; body && body->kind == VAL_STRUCT && k < body->u.obj.n; k++)
+            if (body->u.obj.e[k].v && body->u.obj.e[k].v->kind == VAL_BLOB) want += body->u.obj.e[k].v->u.s.len;
+        want += 256;
+    }
+    buf_reserve(b, want);
     for (size_t i = 0; i < events->u.list.n; i++) {
         const val_t *ev = events->u.list.v[i];
         if (!ev || ev->kind != VAL_STRUCT || ev->u.obj.n != 1) return GR_ERR;

@@ -22,8 +22,11 @@
 #include "select_sql.h"
 #include "store/store.h"
 
-#define MAX_EXPR (256u << 10)     /* AWS: ExpressionTooLong past 256 KB */
-#define MAX_RECORD (1u << 20)     /* AWS: OverMaxRecordSize, 1 MB a record */
+#define MAX_EXPR (256u << 10) /* AWS: ExpressionTooLong past 256 KB */
+#define MAX_RECORD (1u << 20) /* AWS: OverMaxRecordSize, 1 MB a record */
+/* Ours, not AWS's: the output is kept in the request arena (64 MiB) and then
+ * encoded as events beside it, so it may take somewhat under half of that. */
+#define MAX_OUTPUT (28u << 20)
 #define RECORDS_CHUNK (64u << 10) /* bytes of output in one Records event */
 #define BATCH 1024                /* records parsed in one scratch arena */
 
@@ -195,8 +198,10 @@ typedef struct {
     sel_query_t *q;
     arena_t *scratch;
     size_t in_batch;
-    buf_t out;
-    str_t *names; /* CSV header (USE) */
+    buf_t out;        /* output not yet in an event, in the scratch arena */
+    val_t *events;    /* Records so far (request arena) */
+    int64_t returned; /* bytes of output in them */
+    str_t *names;     /* CSV header (USE) */
     size_t nnames;
     bool done; /* LIMIT reached */
     /* the stream */
@@ -216,12 +221,37 @@ typedef struct {
 
 /* Each BATCH records start a fresh scratch arena, before one is parsed:
  * nothing of an earlier record is used after its batch. */
+static val_t *event(arena_t *a, const char *type, const char *member, val_t *payload)
+{
+    val_t *ev = val_new(a, VAL_STRUCT), *body = val_new(a, VAL_STRUCT);
+    if (!ev || !body) return NULL;
+    if (member && val_set_c(a, body, member, payload)) return NULL;
+    return val_set_c(a, ev, type, body) ? NULL : ev;
+}
+
+/* The output so far (in the scratch arena) becomes a Records event, copied
+ * to the request arena at its exact size. */
+static int flush(run_t *u)
+{
+    arena_t *a = u->r->arena;
+    if (!u->out.len) return u->out.failed ? GR_ERR : GR_OK;
+    str_t chunk = arena_str(a, buf_str(&u->out));
+    if (u->out.failed || !chunk.p || val_push(a, u->events, event(a, "Records", "Payload", val_blob(a, chunk))))
+        return GR_ERR;
+    u->returned += (int64_t)chunk.len;
+    buf_init(&u->out, u->scratch);
+    return GR_OK;
+}
+
 static int next_record(run_t *u)
 {
     if (u->in_batch++ < BATCH) return GR_OK;
+    if (flush(u) != GR_OK) return GR_ERR;
     arena_free(u->scratch);
     u->in_batch = 1;
-    return (u->scratch = arena_new(0)) ? GR_OK : GR_ERR;
+    if (!(u->scratch = arena_new(0))) return GR_ERR;
+    buf_init(&u->out, u->scratch);
+    return GR_OK;
 }
 
 static int feed(run_t *u, const json_t *rec)
@@ -230,6 +260,12 @@ static int feed(run_t *u, const json_t *rec)
     int rc = sel_feed(u->q, u->scratch, rec, &u->o->out, &u->out, &err);
     if (rc < 0) return err.code ? sel_fail(u->r, err.code, err.msg) : GR_ERR;
     if (rc > 0) u->done = true;
+    if (u->out.len >= RECORDS_CHUNK && flush(u) != GR_OK) return GR_ERR;
+    if (u->returned + (int64_t)u->out.len > (int64_t)MAX_OUTPUT)
+        return req_fail(u->r, &ERR_InternalError,
+                        "gureum builds a SelectObjectContent answer in memory, and this one is over its %u MiB: "
+                        "select fewer records or columns, or use ScanRange",
+                        MAX_OUTPUT >> 20);
     return GR_OK;
 }
 
@@ -534,14 +570,6 @@ static int run_query(run_t *u, const s3_obj_t *obj)
 
 /* ==== the operation ==== */
 
-static val_t *event(arena_t *a, const char *type, const char *member, val_t *payload)
-{
-    val_t *ev = val_new(a, VAL_STRUCT), *body = val_new(a, VAL_STRUCT);
-    if (!ev || !body) return NULL;
-    if (member && val_set_c(a, body, member, payload)) return NULL;
-    return val_set_c(a, ev, type, body) ? NULL : ev;
-}
-
 static val_t *stats(arena_t *a, int64_t scanned, int64_t processed, int64_t returned)
 {
     val_t *s = val_new(a, VAL_STRUCT);
@@ -579,7 +607,8 @@ int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
         if (u->scratch) arena_free(u->scratch);
         return GR_ERR;
     }
-    buf_init(&u->out, a);
+    buf_init(&u->out, u->scratch);
+    if (!(u->events = val_new(a, VAL_LIST))) return GR_ERR;
 
     sqlite3 *db = s3__db(r);
     if (!db || s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
@@ -595,17 +624,9 @@ int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
     if (store_exec(db, "COMMIT") != GR_OK) s3__rollback(db);
     if (rc != GR_OK) return GR_ERR;
     if (sel_finish(q, u->scratch, &o.out, &u->out, &err) < 0) return err.code ? sel_fail(r, err.code, err.msg) : GR_ERR;
-    if (u->out.failed) return GR_ERR;
-    int64_t scanned = u->scanned, processed = u->processed;
-
-    val_t *events = val_new(a, VAL_LIST);
-    if (!events) return GR_ERR;
-    str_t res = u->out.p ? buf_str(&u->out) : STR("");
-    for (size_t at = 0; at < res.len; at += RECORDS_CHUNK) {
-        size_t n = res.len - at < RECORDS_CHUNK ? res.len - at : RECORDS_CHUNK;
-        if (val_push(a, events, event(a, "Records", "Payload", val_blob(a, str_sub(res, at, n))))) return GR_ERR;
-    }
-    int64_t returned = (int64_t)res.len;
+    if (flush(u) != GR_OK) return GR_ERR;
+    int64_t scanned = u->scanned, processed = u->processed, returned = u->returned;
+    val_t *events = u->events;
     if (o.progress && val_push(a, events, event(a, "Progress", "Details", stats(a, scanned, processed, returned))))
         return GR_ERR;
     if (val_push(a, events, event(a, "Stats", "Details", stats(a, scanned, processed, returned))) ||
