@@ -305,6 +305,8 @@ def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=
             flags.append("MF_STREAMING")
         if mref.get("deprecated"):
             flags.append("MF_DEPRECATED")
+        if mref.get("eventpayload"):
+            flags.append("MF_EVENTPAYLOAD")
         ns = mref.get("xmlNamespace") or {}
         return "{%s, %s, %s, %s, %s, %s, %s, %s, %s}" % (
             cstr(mname),

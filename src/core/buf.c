@@ -33,6 +33,18 @@ void buf_append(buf_t *b, const void *p, size_t n)
     b->p[b->len] = 0;
 }
 
+void buf_reserve(buf_t *b, size_t n)
+{
+    if (b->failed || b->len + n + 1 <= b->cap) return;
+    char *p = arena_realloc(b->a, b->p, b->len, b->len + n + 1);
+    if (!p) {
+        b->failed = true;
+        return;
+    }
+    b->p = p;
+    b->cap = b->len + n + 1;
+}
+
 void buf_putc(buf_t *b, char c)
 {
     buf_append(b, &c, 1);

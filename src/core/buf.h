@@ -20,9 +20,19 @@ typedef struct {
 
 void buf_init(buf_t *b, arena_t *a);
 void buf_append(buf_t *b, const void *p, size_t n);
-static inline void buf_puts(buf_t *b, const char *s) { buf_append(b, s, strlen(s)); }
-static inline void buf_put_str(buf_t *b, str_t s) { buf_append(b, s.p, s.len); }
+static inline void buf_puts(buf_t *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+static inline void buf_put_str(buf_t *b, str_t s)
+{
+    buf_append(b, s.p, s.len);
+}
 void buf_putc(buf_t *b, char c);
+/* Room for n more bytes in one allocation: a writer that knows about how much
+ * it will write spares the doublings, each of which leaves a block behind in
+ * the arena. */
+void buf_reserve(buf_t *b, size_t n);
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The contents, NUL-terminated (the NUL is not counted). */
 str_t buf_str(buf_t *b);

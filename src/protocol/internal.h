@@ -67,6 +67,18 @@ int proto__rest_parse_nonbody(const op_t *op, const wire_req_t *w, arena_t *a, v
  * response status (op->status unless a statusCode member says otherwise). */
 int proto__rest_serialize_nonbody(const op_t *op, const val_t *out, arena_t *a, wire_resp_t *resp);
 
+/* ==== eventstream.c: event stream payloads ==== */
+/* Appends one event message (prelude, headers, payload, CRCs) to b. An empty
+ * content_type leaves that header out (an event with no payload). */
+void proto__evs_message(buf_t *b, arena_t *a, str_t event_type, str_t content_type, str_t payload);
+/* Writes a structure event payload in the protocol's document form. */
+typedef void (*proto_evs_struct_fn)(buf_t *b, arena_t *a, const shape_t *s, const val_t *v);
+/* Writes events (a list of one-member structures of eventstream shape s) as
+ * messages; structure payloads through write_struct, labelled struct_type.
+ * GR_ERR for an event the shape does not name or when out of memory. */
+int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events, str_t struct_type,
+                     proto_evs_struct_fn write_struct);
+
 /* ==== shared scalar text forms ==== */
 /* The text of a scalar for the wire (query/xml/headers/labels): booleans
  * "true"/"false", integers, floats as AWS writes them, timestamps by fmt

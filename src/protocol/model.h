@@ -46,6 +46,7 @@ typedef enum { TS_DEFAULT, TS_ISO8601, TS_RFC822, TS_UNIX } ts_format_t;
 #define MF_JSONVALUE 0x20 /* header holds base64 JSON */
 #define MF_STREAMING 0x40 /* payload member whose shape streams */
 #define MF_DEPRECATED 0x80
+#define MF_EVENTPAYLOAD 0x100 /* event member that is the event message's payload */
 
 /* shape_t.flags */
 #define SF_FLATTENED 0x01
@@ -99,12 +100,12 @@ struct shape {
 typedef int (*op_handler_t)(struct req *r, const val_t *in, val_t *out);
 
 typedef struct op {
-    const char *name;   /* "GetCallerIdentity" */
-    const char *method; /* "POST" */
-    const char *uri;    /* requestUri template: "/{Bucket}/{Key+}?tagging" */
-    uint16_t status;    /* http.responseCode, 200 if absent */
-    const shape_t *input;  /* NULL when the operation takes none */
-    const shape_t *output; /* NULL when it returns none */
+    const char *name;           /* "GetCallerIdentity" */
+    const char *method;         /* "POST" */
+    const char *uri;            /* requestUri template: "/{Bucket}/{Key+}?tagging" */
+    uint16_t status;            /* http.responseCode, 200 if absent */
+    const shape_t *input;       /* NULL when the operation takes none */
+    const shape_t *output;      /* NULL when it returns none */
     const char *result_wrapper; /* query: output resultWrapper */
     const shape_t *const *errors;
     uint16_t nerrors;
@@ -125,8 +126,8 @@ typedef struct op {
 typedef enum { PROTO_QUERY, PROTO_EC2, PROTO_JSON, PROTO_REST_JSON, PROTO_REST_XML } proto_kind_t;
 
 typedef struct svc_model {
-    const char *id;       /* our service name: "sts", "ec2", "dynamodb", "logs", "lambda", "s3" */
-    uint8_t protocol;     /* proto_kind_t */
+    const char *id;              /* our service name: "sts", "ec2", "dynamodb", "logs", "lambda", "s3" */
+    uint8_t protocol;            /* proto_kind_t */
     const char *api_version;     /* "2011-06-15" */
     const char *endpoint_prefix; /* "sts" */
     const char *signing_name;    /* "sts", "s3", "logs" (botocore signingName or endpointPrefix) */

@@ -259,6 +259,18 @@ static void id_headers(const svc_model_t *m, arena_t *a, wire_resp_t *resp, cons
     }
 }
 
+/* AWS: S3 "Appendix: SelectObjectContent Response" — a Stats or Progress
+ * event's payload is <Stats xmlns=""><BytesScanned>… (the shape's name) */
+static void write_event_struct(buf_t *b, arena_t *a, const shape_t *s, const val_t *v)
+{
+    str_t name = str_c(s->loc_name ? s->loc_name : s->name);
+    xml_open_start(b, name);
+    xml_attr_put(b, STR("xmlns"), STR(""));
+    xml_open_end(b);
+    proto__xml_write_members(b, a, s, v);
+    xml_close(b, name);
+}
+
 int proto__restxml_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
                              wire_resp_t *resp)
 {
@@ -273,7 +285,11 @@ int proto__restxml_serialize(const svc_model_t *m, const op_t *op, const val_t *
         const member_t *pm = model_member(s, s->payload);
         val_t *pv = pm ? val_get(out, pm->name) : NULL;
         if (!pm || !pm->shape || !pv || pv->kind == VAL_NULL) return arena_failed(a) ? GR_ERR : GR_OK;
-        if (pm->shape->type == SH_BLOB || pm->shape->type == SH_STRING) {
+        if (pm->shape->flags & SF_EVENTSTREAM) {
+            /* events as a list of one-member structures, each one message */
+            wire_resp_header(resp, a, "Content-Type", STR("application/vnd.amazon.eventstream"));
+            return proto__evs_write(b, a, pm->shape, pv, STR("text/xml"), write_event_struct);
+        } else if (pm->shape->type == SH_BLOB || pm->shape->type == SH_STRING) {
             if (pv->kind == VAL_STR || pv->kind == VAL_BLOB) buf_put_str(b, pv->u.s);
         } else if (pm->shape->type == SH_STRUCTURE && pv->kind == VAL_STRUCT) {
             /* AWS: a structure payload is the document; its root is named by the member */

@@ -102,6 +102,15 @@ static val_t *from_json(const shape_t *s, const json_t *j, arena_t *a)
         proto_fail_t f = {0};
         return proto__json_to_val(s, NULL, j, a, &v, &f, "") == GR_OK ? v : NULL;
     }
+    if ((s->flags & SF_EVENTSTREAM) && j->type == JSON_ARRAY) {
+        /* events: a list of one-member structures, as services hand them over */
+        val_t *v = val_new(a, VAL_LIST);
+        for (size_t i = 0; i < j->u.arr.n; i++) {
+            val_t *ev = from_json(s, j->u.arr.v[i], a);
+            if (ev) val_push(a, v, ev);
+        }
+        return v;
+    }
     switch (s->type) {
     case SH_STRUCTURE: {
         val_t *v = val_new(a, VAL_STRUCT);
