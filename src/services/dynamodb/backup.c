@@ -518,6 +518,9 @@ static val_t *continuous(req_t *r, const ddb_table_t *t)
         ddb__pitr_window(since, now, &earliest, &last);
         val_set_c(a, pd, "EarliestRestorableDateTime", val_time(a, earliest));
         val_set_c(a, pd, "LatestRestorableDateTime", val_time(a, last));
+        /* AWS (recorded, LocalStack's test_continuous_backup_update): an
+         * enabled recovery names its period, the default 35 days. */
+        val_set_c(a, pd, "RecoveryPeriodInDays", val_int(a, 35));
     }
     val_t *d = val_new(a, VAL_STRUCT);
     val_set_c(a, d, "ContinuousBackupsStatus", val_cstr(a, "ENABLED"));

@@ -561,17 +561,48 @@ static val_t *throughput_desc(arena_t *a, const val_t *pt)
     return d;
 }
 
+/* WarmThroughput as DescribeTable shows it (AWS (recorded), LocalStack's
+ * test_table_crud, test_gsi_with_billing_mode, test_table_warm_throughput):
+ * the values CreateTable asked for, else a provisioned table's or index's
+ * capacity, else on-demand's 12000 reads and 4000 writes a second. */
+static val_t *warm_desc(arena_t *a, const val_t *asked, const val_t *pt, bool on_demand, const char *status)
+{
+    val_t *w = val_new(a, VAL_STRUCT);
+    const val_t *src = asked ? asked : pt;
+    const char *rk = asked ? "ReadUnitsPerSecond" : "ReadCapacityUnits";
+    const char *wk = asked ? "WriteUnitsPerSecond" : "WriteCapacityUnits";
+    val_set_c(a, w, "ReadUnitsPerSecond", val_int(a, on_demand && !asked ? 12000 : val_get_int(src, rk, 0)));
+    val_set_c(a, w, "WriteUnitsPerSecond", val_int(a, on_demand && !asked ? 4000 : val_get_int(src, wk, 0)));
+    val_set_c(a, w, "Status", val_cstr(a, status));
+    return w;
+}
+
 static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *status)
 {
     arena_t *a = r->arena;
     val_t *d = val_new(a, VAL_STRUCT);
     const val_t *def = t->def;
-    val_set_c(a, d, "AttributeDefinitions", val_get(def, "AttributeDefinitions"));
+    /* AWS (recorded, LocalStack's test_table_crud): DeleteTable's description
+     * leaves out the key schema, the attribute definitions, the creation
+     * time and the warm throughput; CreateTable's has warm throughput only
+     * when it was asked for, then UPDATING, and no GSI's. */
+    bool deleting = !strcmp(status, "DELETING"), creating = !strcmp(status, "CREATING");
+    if (!deleting) {
+        val_set_c(a, d, "AttributeDefinitions", val_get(def, "AttributeDefinitions"));
+        val_set_c(a, d, "KeySchema", val_get(def, "KeySchema"));
+        val_set_c(a, d, "CreationDateTime", val_time(a, t->created_us));
+    }
     val_set_c(a, d, "TableName", val_str(a, t->name));
-    val_set_c(a, d, "KeySchema", val_get(def, "KeySchema"));
     val_set_c(a, d, "TableStatus", val_cstr(a, status));
-    val_set_c(a, d, "CreationDateTime", val_time(a, t->created_us));
+    /* AWS (recorded): every description carries the flag, false by default. */
+    val_set_c(a, d, "DeletionProtectionEnabled", val_bool(a, val_get_bool(def, "DeletionProtectionEnabled", false)));
     str_t billing = val_get_str(def, "BillingMode");
+    bool on_demand = str_eq_c(billing, "PAY_PER_REQUEST");
+    const val_t *asked = val_get(def, "WarmThroughput");
+    if (!deleting && (!creating || asked))
+        val_set_c(
+            a, d, "WarmThroughput",
+            warm_desc(a, asked, val_get(def, "ProvisionedThroughput"), on_demand, creating ? "UPDATING" : "ACTIVE"));
     val_set_c(a, d, "ProvisionedThroughput", throughput_desc(a, val_get(def, "ProvisionedThroughput")));
     int64_t size = 0, n = 0;
     if (db)
@@ -584,7 +615,9 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
     if (str_eq_c(billing, "PAY_PER_REQUEST") || val_get(def, "BillingModeSetUs")) {
         val_t *bm = val_new(a, VAL_STRUCT);
         val_set_c(a, bm, "BillingMode", val_str(a, billing));
-        if (str_eq_c(billing, "PAY_PER_REQUEST"))
+        /* AWS (recorded, test_gsi_with_billing_mode): CreateTable's summary
+         * has no switch time yet; DescribeTable's has. */
+        if (on_demand && !creating)
             val_set_c(a, bm, "LastUpdateToPayPerRequestDateTime",
                       val_time(a, val_get_int(def, "BillingModeSetUs", t->created_us)));
         val_set_c(a, d, "BillingModeSummary", bm);
@@ -600,6 +633,9 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
             str_t st = val_get_str(x->def, "IndexStatus");
             val_set_c(a, xd, "IndexStatus", val_str(a, st.p ? st : STR("ACTIVE")));
             val_set_c(a, xd, "ProvisionedThroughput", throughput_desc(a, val_get(x->def, "ProvisionedThroughput")));
+            if (!creating && !deleting)
+                val_set_c(a, xd, "WarmThroughput",
+                          warm_desc(a, NULL, val_get(x->def, "ProvisionedThroughput"), on_demand, "ACTIVE"));
         }
         int64_t isize = 0, in = 0;
         if (db)
@@ -929,6 +965,10 @@ val_t *ddb__create_def_or_fail(req_t *r, const val_t *in, int64_t now)
     }
     str_t tclass = val_get_str(in, "TableClass");
     if (tclass.p) val_set_c(a, def, "TableClass", val_str(a, tclass));
+    const val_t *dp = val_get(in, "DeletionProtectionEnabled");
+    if (dp) val_set_c(a, def, "DeletionProtectionEnabled", (val_t *)dp);
+    const val_t *warm = val_get(in, "WarmThroughput");
+    if (warm) val_set_c(a, def, "WarmThroughput", (val_t *)warm);
     return def;
 }
 
@@ -1242,6 +1282,8 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     }
     str_t tclass = val_get_str(in, "TableClass");
     if (tclass.p) val_set_c(a, def, "TableClass", val_str(a, tclass));
+    const val_t *dp = val_get(in, "DeletionProtectionEnabled");
+    if (dp) val_set_c(a, def, "DeletionProtectionEnabled", (val_t *)dp);
     val_t *newg = NULL;
     if (gu) {
         const val_t *defs = merge_defs(a, val_get(def, "AttributeDefinitions"), val_get(in, "AttributeDefinitions"));
