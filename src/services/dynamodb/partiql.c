@@ -732,6 +732,9 @@ int dynamodb_execute_transaction(req_t *r, const val_t *in, val_t *out)
     for (size_t k = 0; k < 2; k++)
         if (val_get(in, PASS[k])) val_set_c(a, tin, PASS[k], val_get(in, PASS[k]));
     int rc = dynamodb_transact_write_items(r, tin, out);
+    /* AWS (recorded, LocalStack's test_dynamodb_execute_transaction): a
+     * transaction of writes answers an empty Responses list. */
+    if (rc == GR_OK) val_set_c(a, out, "Responses", val_new(a, VAL_LIST));
     const val_t *reasons = r->err_extra ? val_get(r->err_extra, "CancellationReasons") : NULL;
     if (rc == GR_OK || !reasons || reasons->kind != VAL_LIST || reasons->u.list.n != n) return rc;
     for (size_t i = 0; i < n; i++) {
