@@ -501,7 +501,12 @@ int proto__json_error(const svc_model_t *m, const aws_errdef_t *e, const char *m
          * every other error "message" (dynalite's suite, checked against
          * DynamoDB, asserts both spellings). */
         bool coral_ser = !rest && strcmp(e->code, "SerializationException") == 0;
-        json_w_key(&jw, coral_ser ? STR("Message") : STR("message"));
+        /* AWS (recorded, LocalStack's test_return_values_on_conditions_check_failure,
+         * 2025-10): a ConditionalCheckFailedException carrying the old Item
+         * (ReturnValuesOnConditionCheckFailure) spells it "Message" too. */
+        bool with_item = !rest && strcmp(e->code, "ConditionalCheckFailedException") == 0 && extra &&
+                         (extra->kind == VAL_STRUCT || extra->kind == VAL_MAP) && val_get(extra, "Item");
+        json_w_key(&jw, coral_ser || with_item ? STR("Message") : STR("message"));
         json_w_str(&jw, str_c(msg));
     }
     if (extra && (extra->kind == VAL_STRUCT || extra->kind == VAL_MAP))
