@@ -311,9 +311,25 @@ static bool condition(pq_t *q, buf_t *b, const ddb_table_t *t, val_t *key, bool 
         }
         if ((tk->k == K_WORD && !is_literal_start(tk)) || tk->k == K_QID) {
             str_t first;
-            size_t mark = q->i;
+            size_t mark = q->i, at = b->len;
             if (!path(q, b, &first)) return false;
             bool simple = q->i == mark + 1;
+            /* PartiQL's "x IS [NOT] MISSING" is an attribute_(not_)exists test
+             * (AWS (recorded), LocalStack's test_dynamodb_partiql_missing). */
+            if (is_word(peek(q), "is")) {
+                bool negated = is_word(&q->t[q->i + 1], "not");
+                if (!is_word(&q->t[q->i + 1 + negated], "missing"))
+                    return fail(q, "Statement wasn't well formed, can't be processed: Expected MISSING after IS");
+                q->i += 2 + negated;
+                char *ref = arena_strndup(q->a, b->p + at, b->len - at);
+                if (!ref) return false;
+                b->len = at;
+                buf_puts(b, negated ? "attribute_exists(" : "attribute_not_exists(");
+                buf_puts(b, ref);
+                buf_putc(b, ')');
+                *only_keys = false;
+                continue;
+            }
             /* key = literal at the top level */
             if (depth == 0 && simple && is_punct(peek(q), "=") && is_literal_start(&q->t[q->i + 1]) &&
                 (str_eq(first, t->pk) || (t->sk.p && str_eq(first, t->sk)))) {
