@@ -561,6 +561,50 @@ static val_t *throughput_desc(arena_t *a, const val_t *pt)
     return d;
 }
 
+/* A copy of def without the member key (defs are shared with the cache, so
+ * members are never removed in place). */
+static val_t *def_without(arena_t *a, const val_t *def, const char *key)
+{
+    val_t *nd = val_new(a, VAL_STRUCT);
+    for (size_t i = 0; i < def->u.obj.n; i++)
+        if (!str_eq_c(def->u.obj.e[i].key, key)) val_set(a, nd, def->u.obj.e[i].key, def->u.obj.e[i].v);
+    return nd;
+}
+
+/* The KMS key ARN of SSESpecification {Enabled: true}: the one named (an ARN
+ * as given, a key id or alias/… made an ARN of this account and region), else
+ * the account's AWS-managed aws/dynamodb key, whose id here is derived from
+ * account and region so that it stays the same. */
+static str_t sse_key_arn(req_t *r, const val_t *sse)
+{
+    arena_t *a = r->arena;
+    str_t id = val_get_str(sse, "KMSMasterKeyId");
+    if (id.p && id.len > 4 && !memcmp(id.p, "arn:", 4)) return id;
+    if (id.p)
+        return str_c(arena_printf(a, "arn:aws:kms:%.*s:%.*s:%s%.*s", STR_FMT(r->region), STR_FMT(r->who.account),
+                                  id.len > 6 && !memcmp(id.p, "alias/", 6) ? "" : "key/", STR_FMT(id)));
+    uint64_t h[2] = {1469598103934665603ull, 1099511628211ull};
+    for (int k = 0; k < 2; k++) {
+        str_t parts[2] = {r->who.account, r->region};
+        for (int j = 0; j < 2; j++)
+            for (size_t i = 0; i < parts[j].len; i++) h[k] = (h[k] ^ (unsigned char)parts[j].p[i]) * 1099511628211ull;
+        h[k] ^= h[k] >> 29;
+    }
+    return str_c(arena_printf(a, "arn:aws:kms:%.*s:%.*s:key/%08llx-%04llx-4%03llx-8%03llx-%012llx", STR_FMT(r->region),
+                              STR_FMT(r->who.account), (unsigned long long)(h[0] >> 32),
+                              (unsigned long long)((h[0] >> 16) & 0xffff), (unsigned long long)(h[0] & 0xfff),
+                              (unsigned long long)(h[1] >> 52), (unsigned long long)(h[1] & 0xffffffffffffull)));
+}
+
+static val_t *sse_desc(arena_t *a, str_t key_arn, const char *status)
+{
+    val_t *d = val_new(a, VAL_STRUCT);
+    val_set_c(a, d, "Status", val_cstr(a, status));
+    val_set_c(a, d, "SSEType", val_cstr(a, "KMS"));
+    val_set_c(a, d, "KMSMasterKeyArn", val_str(a, key_arn));
+    return d;
+}
+
 /* WarmThroughput as DescribeTable shows it (AWS (recorded), LocalStack's
  * test_table_crud, test_gsi_with_billing_mode, test_table_warm_throughput):
  * the values CreateTable asked for, else a provisioned table's or index's
@@ -661,6 +705,11 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
         val_set_c(a, d, "LatestStreamArn",
                   val_str(a, str_c(arena_printf(a, "%.*s/stream/%.*s", STR_FMT(t->arn), STR_FMT(t->stream_label)))));
     }
+    /* AWS (recorded, LocalStack's test_dynamodb_create_table_with_partial_sse_specification):
+     * a table encrypted with a KMS key describes it; the default (an
+     * AWS-owned key) has no SSEDescription. */
+    str_t sse = val_get_str(def, "SSEKeyArn");
+    if (sse.p) val_set_c(a, d, "SSEDescription", sse_desc(a, sse, "ENABLED"));
     str_t tc = val_get_str(def, "TableClass");
     if (tc.p) {
         val_t *tcs = val_new(a, VAL_STRUCT);
@@ -969,6 +1018,8 @@ val_t *ddb__create_def_or_fail(req_t *r, const val_t *in, int64_t now)
     if (dp) val_set_c(a, def, "DeletionProtectionEnabled", (val_t *)dp);
     const val_t *warm = val_get(in, "WarmThroughput");
     if (warm) val_set_c(a, def, "WarmThroughput", (val_t *)warm);
+    const val_t *sse = val_get(in, "SSESpecification");
+    if (sse && val_get_bool(sse, "Enabled", false)) val_set_c(a, def, "SSEKeyArn", val_str(a, sse_key_arn(r, sse)));
     return def;
 }
 
@@ -1146,7 +1197,7 @@ static const char *check_update_input(arena_t *a, const val_t *in)
     const val_t *gu = val_get(in, "GlobalSecondaryIndexUpdates");
     if (gu && !gu->u.list.n) gu = NULL; /* AWS: an empty list counts as absent */
     if (!val_get(in, "BillingMode") && !pt && !gu && !val_get(in, "StreamSpecification") &&
-        !val_get(in, "TableClass") && !val_get(in, "DeletionProtectionEnabled"))
+        !val_get(in, "TableClass") && !val_get(in, "DeletionProtectionEnabled") && !val_get(in, "SSESpecification"))
         return "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
                "or SSESpecification or ReplicaUpdates is required";
     const char *e = pt ? check_throughput(a, pt) : NULL;
@@ -1239,13 +1290,7 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     if (billing.p) {
         val_set_c(a, def, "BillingMode", val_str(a, billing));
         val_set_c(a, def, "BillingModeSetUs", val_int(a, time_now_us()));
-        if (str_eq_c(billing, "PAY_PER_REQUEST")) {
-            val_t *nd = val_new(a, VAL_STRUCT);
-            for (size_t i = 0; i < def->u.obj.n; i++)
-                if (!str_eq_c(def->u.obj.e[i].key, "ProvisionedThroughput"))
-                    val_set(a, nd, def->u.obj.e[i].key, def->u.obj.e[i].v);
-            def = nd;
-        }
+        if (str_eq_c(billing, "PAY_PER_REQUEST")) def = def_without(a, def, "ProvisionedThroughput");
     }
     bool provisioned = str_eq_c(nb, "PROVISIONED");
     if (ss) {
@@ -1273,17 +1318,22 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
             val_set_c(a, def, "StreamSpecification", (val_t *)ss);
             val_set_c(a, def, "StreamLabel", new_stream_label(a));
         } else {
-            val_t *nd = val_new(a, VAL_STRUCT);
-            for (size_t i = 0; i < def->u.obj.n; i++)
-                if (!str_eq_c(def->u.obj.e[i].key, "StreamSpecification"))
-                    val_set(a, nd, def->u.obj.e[i].key, def->u.obj.e[i].v);
-            def = nd; /* the label stays: the old stream is still readable for 24 hours */
+            def = def_without(a, def, "StreamSpecification"); /* the label stays: the old stream is still
+                                                                  readable for 24 hours */
         }
     }
     str_t tclass = val_get_str(in, "TableClass");
     if (tclass.p) val_set_c(a, def, "TableClass", val_str(a, tclass));
     const val_t *dp = val_get(in, "DeletionProtectionEnabled");
     if (dp) val_set_c(a, def, "DeletionProtectionEnabled", (val_t *)dp);
+    const val_t *sse = val_get(in, "SSESpecification");
+    str_t sse_was = val_get_str(def, "SSEKeyArn"), sse_now = sse_was;
+    if (sse && val_get_bool(sse, "Enabled", false)) {
+        sse_now = sse_key_arn(r, sse);
+        val_set_c(a, def, "SSEKeyArn", val_str(a, sse_now));
+    } else if (sse && sse_was.p) {
+        def = def_without(a, def, "SSEKeyArn");
+    }
     val_t *newg = NULL;
     if (gu) {
         const val_t *defs = merge_defs(a, val_get(def, "AttributeDefinitions"), val_get(in, "AttributeDefinitions"));
@@ -1352,6 +1402,9 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
             val_set_c(a, gl->u.list.v[i], "IndexStatus", val_cstr(a, "CREATING"));
             val_set_c(a, gl->u.list.v[i], "Backfilling", val_bool(a, true));
         }
+    /* AWS (recorded): an UpdateTable that changes encryption answers the
+     * key (the old one when turning it off) as UPDATING. */
+    if (sse && sse_now.p) val_set_c(a, desc, "SSEDescription", sse_desc(a, sse_now, "UPDATING"));
     val_set_c(a, out, "TableDescription", desc);
     return GR_OK;
 out_fail:
