@@ -124,6 +124,9 @@ def test_gsi_with_billing_mode(gureum, mode, table_warm, index_warm):
     warm = lambda rw: {"ReadUnitsPerSecond": rw[0], "Status": "ACTIVE", "WriteUnitsPerSecond": rw[1]}
     assert table["WarmThroughput"] == warm(table_warm)
     assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == warm(index_warm)
+    # dynalite's suite (deleteTable "should eventually delete"): no indexes in DeleteTable's answer
+    deleted = raw(gureum, "DeleteTable", {"TableName": name})[1]["TableDescription"]
+    assert (deleted["TableStatus"], "GlobalSecondaryIndexes" in deleted) == ("DELETING", False)
 
 
 def test_continuous_backups_name_recovery_period(gureum):

@@ -696,7 +696,9 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
         val_push(a, *list, xd);
     }
     if (lsis) val_set_c(a, d, "LocalSecondaryIndexes", lsis);
-    if (gsis) val_set_c(a, d, "GlobalSecondaryIndexes", gsis);
+    /* AWS (dynalite's suite, deleteTable "should eventually delete"):
+     * DeleteTable's description has no GlobalSecondaryIndexes. */
+    if (gsis && !deleting) val_set_c(a, d, "GlobalSecondaryIndexes", gsis);
     if (t->stream_view.p) {
         val_set_c(a, d, "StreamSpecification", val_get(def, "StreamSpecification"));
     }
