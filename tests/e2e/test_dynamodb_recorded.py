@@ -5,6 +5,8 @@ requests through boto3, the answers asserted exactly where the recording has the
 descriptions, refusals with code, message, status and body members, stream records, PartiQL,
 idempotent transactions, encryption at rest). Each test names the recorded test it replays.
 """
+import os
+
 import botocore.config
 import botocore.exceptions
 import pytest
@@ -331,3 +333,22 @@ def test_same_update_twice_streams_once(ddb, streams):
     u("value1", "value2")
     u("value2", "value3")
     assert [e for e, *_ in records(streams, arn, 2)] == ["INSERT", "MODIFY"]
+
+
+def test_deletion_protection_refuses_delete_table(gureum):
+    """AWS: a table with deletion protection is not deleted until the
+    protection is turned off (ValidationException). Raw requests: boto3 1.26
+    has no DeletionProtectionEnabled."""
+    name = "protected-%s" % os.urandom(3).hex()
+    st, _ = raw(gureum, "CreateTable", {
+        "TableName": name, "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST", "DeletionProtectionEnabled": True})
+    assert st == 200
+    st, body = raw(gureum, "DeleteTable", {"TableName": name})
+    assert st == 400 and body["__type"].endswith("ValidationException")
+    assert body.get("message", body.get("Message")) == (
+        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
+    assert raw(gureum, "DescribeTable", {"TableName": name})[1]["Table"]["DeletionProtectionEnabled"] is True
+    assert raw(gureum, "UpdateTable", {"TableName": name, "DeletionProtectionEnabled": False})[0] == 200
+    assert raw(gureum, "DeleteTable", {"TableName": name})[0] == 200

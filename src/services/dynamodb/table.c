@@ -1112,6 +1112,12 @@ int dynamodb_delete_table(req_t *r, const val_t *in, val_t *out)
         ddb__rollback(db);
         return GR_ERR;
     }
+    if (val_get_bool(t.def, "DeletionProtectionEnabled", false)) {
+        ddb__rollback(db);
+        return req_fail(r, &ERR_ValidationException,
+                        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
+                        "protection first.");
+    }
     val_t *d = table_desc(r, db, &t, "DELETING");
     if (ddb__drop_table(db, &t) != GR_OK || (t.global.p && ddb__global_leave(r, db, &t) != GR_OK)) {
         ddb__rollback(db);
