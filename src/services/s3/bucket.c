@@ -102,7 +102,9 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
      * constraint (naming it is InvalidLocationConstraint); elsewhere the
      * constraint must name the endpoint's region
      * (IllegalLocationConstraintException). */
-    if (lc.len && !looks_like_region(lc)) {
+    /* AWS (recorded): "aws-global" is refused like any non-region in
+     * us-east-1, and as incompatible with the endpoint elsewhere */
+    if (lc.len && !looks_like_region(lc) && (east || !str_eq_c(lc, "aws-global"))) {
         r->err_extra = val_new(a, VAL_STRUCT);
         val_set_c(a, r->err_extra, "LocationConstraint", val_str(a, lc));
         return req_fail(r, &S3_E_InvalidLocationConstraint, "The specified location-constraint is not valid");
