@@ -451,6 +451,38 @@ static int completed_again(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* InvalidPart for one listed part, naming it as AWS does. */
+static int part_not_found(req_t *r, str_t uid, int64_t num, str_t etag)
+{
+    arena_t *a = r->arena;
+    r->err_extra = val_new(a, VAL_STRUCT);
+    val_set_c(a, r->err_extra, "UploadId", val_str(a, uid));
+    val_set_c(a, r->err_extra, "PartNumber", val_int(a, num));
+    val_set_c(a, r->err_extra, "ETag", val_str(a, etag));
+    return req_fail(r, &S3_E_InvalidPart,
+                    "One or more of the specified parts could not be found.  The part may not have been "
+                    "uploaded, or the specified entity tag may not match the part's entity tag.");
+}
+
+/* The first checksum member a listed part gives (its algorithm in *algo,
+ * lower-cased as AWS's messages name it), or STR_NULL. */
+static str_t listed_checksum(const val_t *part, const char **algo)
+{
+    static const char *const members[][2] = {{"ChecksumCRC32", "crc32"},
+                                             {"ChecksumCRC32C", "crc32c"},
+                                             {"ChecksumSHA1", "sha1"},
+                                             {"ChecksumSHA256", "sha256"},
+                                             {"ChecksumCRC64NVME", "crc64nvme"}};
+    for (size_t k = 0; k < sizeof members / sizeof members[0]; k++) {
+        str_t v = val_get_str(part, members[k][0]);
+        if (v.p) {
+            *algo = members[k][1];
+            return v;
+        }
+    }
+    return STR_NULL;
+}
+
 /* AWS: an upload created with a ChecksumAlgorithm completes with a composite
  * checksum — the algorithm over its parts' binary checksums, then "-N"
  * ("Checking object integrity": checksums of multipart uploads). A checksum
@@ -465,12 +497,20 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
     o->at.checksum = STR_NULL;
     /* AWS: the completion may name the upload's checksum type, never another */
     str_t asked = val_get_str(in, "ChecksumType");
-    if (asked.p && type.p && !str_eq(asked, type))
+    /* AWS (recorded): an upload created without a checksum is in the "null" mode */
+    if (asked.p && !str_eq(asked, type))
         return req_fail(r, &ERR_InvalidRequest,
                         "The upload was created using the %.*s checksum mode. The complete request must use the same "
                         "checksum mode.",
-                        STR_FMT(type));
+                        type.p ? (int)type.len : 4, type.p ? type.p : "null");
     size_t n = want->u.list.n;
+    const char *listed_algo;
+    /* AWS (recorded): without an upload checksum, a part listed with any
+     * checksum is not found */
+    for (size_t i = 0; !algo.p && i < n; i++)
+        if (listed_checksum(want->u.list.v[i], &listed_algo).p)
+            return part_not_found(r, val_get_str(in, "UploadId"), val_get_int(want->u.list.v[i], "PartNumber", 0),
+                                  unquote(val_get_str(want->u.list.v[i], "ETag")));
     buf_t raw, list;
     buf_init(&raw, a);
     buf_init(&list, a);
@@ -508,6 +548,10 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
         const val_t *p = want->u.list.v[i];
         str_t part = val_get_str(p, member.p);
         if (!part.p && full) continue; /* AWS: a full-object completion may leave the parts' checksums out */
+        /* AWS (recorded): a part listed with another algorithm's checksum */
+        if (!part.p && listed_checksum(p, &listed_algo).p)
+            return req_fail(r, &S3_E_BadDigest, "The %s you specified for part %lld did not match what we received.",
+                            listed_algo, (long long)val_get_int(p, "PartNumber", 0));
         if (!part.p)
             return req_fail(r, &ERR_InvalidRequest,
                             "The upload was created using a %s checksum. The complete request must include the "
@@ -580,13 +624,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         for (size_t k = 0; k < nhave && !hp; k++)
             if (have[k].num == num) hp = &have[k];
         if (!hp || !str_eq(etag, unquote(hp->etag)) || !hex_to_bin(unquote(hp->etag), md5s + 16 * i)) {
-            r->err_extra = val_new(a, VAL_STRUCT);
-            val_set_c(a, r->err_extra, "UploadId", val_str(a, uid));
-            val_set_c(a, r->err_extra, "PartNumber", val_int(a, num));
-            val_set_c(a, r->err_extra, "ETag", val_str(a, etag));
-            return req_fail(r, &S3_E_InvalidPart,
-                            "One or more of the specified parts could not be found.  The part may not have been "
-                            "uploaded, or the specified entity tag may not match the part's entity tag.");
+            return part_not_found(r, uid, num, etag);
         }
         blobs[i] = hp->blob;
         cks[i] = hp->checksum;
