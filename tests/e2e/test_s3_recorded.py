@@ -300,3 +300,63 @@ def test_transition_default_minimum_object_size(gureum, bucket):
     assert e.value.response["Error"]["Code"] == "InvalidRequest"
     assert e.value.response["Error"]["Message"] == "Invalid TransitionDefaultMinimumObjectSize found: value"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+# ==== listings show checksums (test_s3_list_operations.py's list-objects, list-object-versions) ====
+
+def test_listings_show_checksums(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="with", Body=b"hello world", ChecksumAlgorithm="CRC32")
+    for listed in (s3.list_objects(Bucket=bucket)["Contents"], s3.list_objects_v2(Bucket=bucket)["Contents"],
+                   s3.list_object_versions(Bucket=bucket)["Versions"]):
+        assert listed[0]["ChecksumAlgorithm"] == ["CRC32"]
+        if "ChecksumType" in s3.meta.service_model.shape_for("Object").members:
+            assert listed[0]["ChecksumType"] == "FULL_OBJECT"
+
+
+# ==== CreateBucket with tags (test_s3_api.py's test_create_bucket_with_tags*) ====
+
+def test_create_bucket_with_tags(gureum, s3):
+    c = gureum.client("s3", config=botocore.config.Config(parameter_validation=False))
+
+    def add_tags(tags):
+        """Sends CreateBucketConfiguration Tags raw where boto3 lacks the member."""
+        body = "".join("<Tag><Key>%s</Key><Value>%s</Value></Tag>" % kv for kv in tags)
+        xml = ('<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Tags>%s</Tags>'
+               '</CreateBucketConfiguration>' % body)
+
+        def put(params, **_):
+            params["body"] = xml.encode()
+        c.meta.events.register("before-call.s3.CreateBucket", put)
+        return lambda: c.meta.events.unregister("before-call.s3.CreateBucket", put)
+
+    b = name("t")
+    undo = add_tags([("tag1", "value1")])
+    try:
+        r = c.create_bucket(Bucket=b)
+        assert r["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-arn"] == "arn:aws:s3:::" + b
+        assert s3.get_bucket_tagging(Bucket=b)["TagSet"] == [{"Key": "tag1", "Value": "value1"}]
+        # us-east-1's legacy 200 for a second CreateBucket does not apply with tags
+        assert error(c.create_bucket, Bucket=b) == (
+            {"Code": "BucketAlreadyOwnedByYou", "Message": "Your previous request to create the named bucket "
+             "succeeded and you already own it.", "BucketName": b}, 409)
+    finally:
+        undo()
+    assert s3.create_bucket(Bucket=b)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    remove_bucket(s3, b)
+    for tags, want in [
+        ([("aws:prefixed", "v")], ({"Code": "InvalidTag", "Message": 'User-defined tag keys can\'t start with "aws:". '
+                                    'This prefix is reserved for system tags. Remove "aws:" from your tag keys and '
+                                    'try again.'}, 400)),
+        ([("test", "value1,value2")], ({"Code": "InvalidTag", "Message": "The TagValue you have provided is invalid",
+                                        "TagKey": "test", "TagValue": "value1,value2"}, 400)),
+        ([("test,test2", "v")], ({"Code": "InvalidTag", "Message": "The TagKey you have provided is invalid",
+                                  "TagKey": "test,test2"}, 400)),
+        # AWS answers a key given twice with a 500
+        ([("a", "1"), ("a", "2")], ({"Code": "InternalError",
+                                     "Message": "We encountered an internal error. Please try again."}, 500)),
+    ]:
+        undo = add_tags(tags)
+        try:
+            assert error(c.create_bucket, Bucket=name("x")) == want
+        finally:
+            undo()
