@@ -360,3 +360,34 @@ def test_create_bucket_with_tags(gureum, s3):
             assert error(c.create_bucket, Bucket=name("x")) == want
         finally:
             undo()
+
+
+# ==== conditional completion (test_s3_api.py's test_multipart_if_match_with_put*) ====
+
+def test_complete_if_match_after_a_write_during_the_upload(gureum, s3, bucket):
+    c = gureum.client("s3")
+    cond = {}
+
+    def add(params, **_):
+        params["headers"].update(cond)
+    c.meta.events.register("before-call.s3.CompleteMultipartUpload", add)
+    key = "test-precondition"
+    etag1 = s3.put_object(Bucket=bucket, Key=key, Body=b"test")["ETag"]
+    uid = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    parts = {"Parts": [{"ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, Body=b"test",
+                                               PartNumber=1)["ETag"], "PartNumber": 1}]}
+    etag2 = s3.put_object(Bucket=bucket, Key=key, Body=b"test")["ETag"]  # identical content, written during
+    cond["If-Match"] = '"0000"'
+    assert error(c.complete_multipart_upload, Bucket=bucket, Key=key, UploadId=uid, MultipartUpload=parts) == (
+        {"Code": "PreconditionFailed", "Message": "At least one of the pre-conditions you specified did not hold",
+         "Condition": "If-Match"}, 412)
+    cond["If-Match"] = etag2
+    assert error(c.complete_multipart_upload, Bucket=bucket, Key=key, UploadId=uid, MultipartUpload=parts) == (
+        {"Code": "ConditionalRequestConflict", "Message": "The conditional request cannot succeed due to a "
+         "conflicting operation against this resource.", "Condition": "If-Match", "Key": key}, 409)
+    # an upload begun after the write completes under the same condition
+    uid = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    parts = {"Parts": [{"ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, Body=b"test",
+                                               PartNumber=1)["ETag"], "PartNumber": 1}]}
+    assert etag1 == etag2
+    c.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=uid, MultipartUpload=parts)

@@ -568,6 +568,34 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
     return GR_OK;
 }
 
+/* AWS (recorded): a CompleteMultipartUpload with If-Match whose condition
+ * holds still fails when the key was written after the upload began
+ * (ConditionalRequestConflict, 409): the upload must start again. (AWS
+ * answers the same after a delete under If-None-Match; an unversioned
+ * bucket keeps no trace of a delete, so gureum lets that one through.) */
+static int written_since_initiated(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid)
+{
+    static const aws_errdef_t E_Conflict = {"ConditionalRequestConflict", 409, true};
+    if (!wire_header(&r->w, "If-Match").p) return GR_OK;
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT initiated_us FROM s3_upload WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, uid.p ? uid.p : "", (int)uid.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t initiated = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    store_release(st);
+    if (rc != SQLITE_ROW) return GR_ERR;
+    s3_obj_t cur;
+    int found = s3__obj_get(r, db, bucket, key, &cur);
+    if (found < 0) return GR_ERR;
+    if (!found || cur.modified_us <= initiated) return GR_OK;
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "Condition", val_cstr(r->arena, "If-Match"));
+    val_set_c(r->arena, r->err_extra, "Key", val_strdup(r->arena, key));
+    return req_fail(r, &E_Conflict,
+                    "The conditional request cannot succeed due to a conflicting operation against this resource.");
+}
+
 int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -672,7 +700,8 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         return found == 0 ? no_such_upload(r, uid) : GR_ERR;
     }
     if (upload_owner(r, db, uid, &initiator, &up_owner, &up_acl) != 1 ||
-        s3__put_conditions(r, db, bucket, key) != GR_OK) /* If-Match / If-None-Match: object.c */
+        s3__put_conditions(r, db, bucket, key) != GR_OK || /* If-Match / If-None-Match: object.c */
+        written_since_initiated(r, db, bucket, key, uid) != GR_OK)
         goto fail_tx;
     /* A part uploaded again since we read the list replaced its blob. */
     part_t *now;
