@@ -74,11 +74,14 @@ bool sigv2_parse(const wire_req_t *w, arena_t *a, sigv2_t *s)
         return true;
     }
     str_t ak = wire_query_param(w, a, "AWSAccessKeyId"), sig = wire_query_param(w, a, "Signature");
-    if (!ak.p || !sig.p) return false;
+    str_t exp = wire_query_param(w, a, "Expires");
+    if (!ak.p && !sig.p && !exp.p) return false;
     s->presigned = true;
+    /* AWS (recorded): any of the three without the others is refused */
+    s->incomplete = !ak.p || !sig.p || !exp.p;
     s->access_key = ak;
     s->signature = sig;
-    s->expires = wire_query_param(w, a, "Expires");
+    s->expires = exp;
     s->security_token = wire_query_param(w, a, "x-amz-security-token");
     return true;
 }

@@ -23,7 +23,8 @@ typedef enum {
 
 typedef struct {
     bool presigned;
-    bool malformed; /* "AWS x" without "KEY:SIGNATURE": AWS's InvalidArgument */
+    bool malformed;  /* "AWS x" without "KEY:SIGNATURE": AWS's InvalidArgument */
+    bool incomplete; /* presigned without all of AWSAccessKeyId, Signature and Expires: AccessDenied */
     str_t access_key;
     str_t signature;      /* base64 */
     str_t expires;        /* presigned: seconds since the epoch, as sent */

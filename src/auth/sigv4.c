@@ -299,7 +299,13 @@ static bool parse_credential(arena_t *a, str_t cred, sigv4_t *s, bool query)
         const char *pre = query ? "Error parsing the X-Amz-Credential parameter; " : S3_MALFORMED;
         if (!region_ok)
             fail(s, SIGV4_INCOMPLETE, arena_printf(a, "%sthe region '%.*s' is wrong.", pre, STR_FMT(part[2])));
-        else if (!term_ok)
+        else if (str_eq_c(part[2], "aws-global")) {
+            /* AWS (recorded): botocore's endpoint pseudo-region, which some
+             * SDKs sign with by mistake; S3 names the region to sign with */
+            s->expected_region = STR("us-east-1");
+            fail(s, SIGV4_INCOMPLETE,
+                 arena_printf(a, "%sthe region 'aws-global' is wrong; expecting 'us-east-1'", pre));
+        } else if (!term_ok)
             fail(s, SIGV4_INCOMPLETE,
                  arena_printf(a, "%sincorrect terminal \"%.*s\". This endpoint uses \"aws4_request\".", pre,
                               STR_FMT(part[4])));
@@ -355,6 +361,35 @@ static str_t lower_copy(arena_t *a, str_t v)
 }
 
 /* Request date from X-Amz-Date or, failing that, Date. Returns false (status set) when unusable. */
+/* AWS (recorded): S3 refuses a request carrying x-amz-* headers that its
+ * signature does not cover, header or presigned, naming them lower-cased in
+ * HeadersNotSigned ("x-amz-date, x-amz-decoded-content-length");
+ * x-amz-content-sha256 is exempt. Fails s (SIGV4_UNSIGNED, msg = the list)
+ * and returns false when there are any. */
+static bool amz_headers_signed(const wire_req_t *w, arena_t *a, str_t signed_headers, sigv4_t *s)
+{
+    buf_t b;
+    buf_init(&b, a);
+    for (size_t i = 0; i < w->nheaders; i++) {
+        str_t n = w->headers[i].name;
+        if (n.len < 6 || strncasecmp(n.p, "x-amz-", 6) != 0 || str_eq_nocase(n, str_c("x-amz-content-sha256")))
+            continue;
+        str_t low = lower_copy(a, n), rest = signed_headers, h;
+        bool found = false;
+        while (rest.p && !found) {
+            rest = str_cut(rest, ';', &h);
+            found = str_eq_nocase(h, low);
+        }
+        for (size_t j = 0; j < i && !found; j++) found = str_eq_nocase(w->headers[j].name, n); /* listed once */
+        if (found) continue;
+        if (b.len) buf_puts(&b, ", ");
+        buf_put_str(&b, low);
+    }
+    if (!b.len) return true;
+    fail(s, SIGV4_UNSIGNED, buf_str(&b).p);
+    return false;
+}
+
 static bool parse_date(arena_t *a, str_t xd, str_t hd, sigv4_t *s)
 {
     if (xd.p) {
@@ -480,6 +515,7 @@ static void parse_header(const wire_req_t *w, arena_t *a, str_t auth, sigv4_t *s
         fail(s, SIGV4_INCOMPLETE, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
         return;
     }
+    if (scope_is_s3(s) && !amz_headers_signed(w, a, sh, s)) return;
     str_t tok = wire_header(w, "X-Amz-Security-Token");
     s->security_token = tok.p ? str_trim(tok) : STR_NULL;
     s->status = SIGV4_OK;
@@ -561,6 +597,7 @@ static void parse_query(const wire_req_t *w, arena_t *a, sigv4_t *s)
         fail(s, SIGV4_INCOMPLETE, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
         return;
     }
+    if (s3 && !amz_headers_signed(w, a, sh, s)) return;
     str_t tok = query_val(w, a, "X-Amz-Security-Token");
     if (!tok.p) tok = wire_header(w, "X-Amz-Security-Token");
     s->security_token = tok;

@@ -28,6 +28,7 @@ typedef enum {
     SIGV4_BAD_HASH,   /* x-amz-content-sha256 differs from the body: XAmzContentSHA256Mismatch */
     SIGV4_MALFORMED,  /* unparseable date, bad algorithm, … */
     SIGV4_EXP_RANGE,  /* presigned X-Amz-Expires < 0 or > 7 days: S3 AuthorizationQueryParametersError (403) */
+    SIGV4_UNSIGNED,   /* S3: x-amz-* headers the signature does not cover (msg lists them): AccessDenied */
     SIGV4_BOTH,       /* an Authorization header and an X-Amz-Algorithm query parameter: InvalidSignature (coral) */
 } sigv4_status_t;
 
@@ -36,24 +37,25 @@ typedef struct {
     const char *msg; /* AWS's message for the failure, in the arena */
     bool presigned;
     str_t access_key;
-    str_t scope_date; /* "20150830" */
-    str_t region;     /* "us-east-1" */
-    str_t service;    /* "sts", "s3", … (the signing name) */
-    str_t signed_headers; /* "host;x-amz-date" */
-    str_t signature;      /* hex */
-    str_t amz_date;       /* "20150830T123600Z" */
-    int64_t time_us;      /* amz_date parsed */
-    int64_t expires_s;    /* presigned X-Amz-Expires */
-    str_t security_token; /* X-Amz-Security-Token, or STR_NULL */
-    str_t payload_hash;   /* x-amz-content-sha256 value, "UNSIGNED-PAYLOAD", "STREAMING-…", or computed */
+    str_t scope_date;              /* "20150830" */
+    str_t region;                  /* "us-east-1" */
+    str_t service;                 /* "sts", "s3", … (the signing name) */
+    str_t signed_headers;          /* "host;x-amz-date" */
+    str_t signature;               /* hex */
+    str_t amz_date;                /* "20150830T123600Z" */
+    int64_t time_us;               /* amz_date parsed */
+    int64_t expires_s;             /* presigned X-Amz-Expires */
+    str_t security_token;          /* X-Amz-Security-Token, or STR_NULL */
+    str_t expected_region;         /* S3: the region a wrongly scoped request should have named (its error's Region) */
+    str_t payload_hash;            /* x-amz-content-sha256 value, "UNSIGNED-PAYLOAD", "STREAMING-…", or computed */
     unsigned char signing_key[32]; /* after a successful verify: for chunk signatures */
     str_t canonical_request;       /* after verify: what we signed (S3 error messages include it) */
     str_t string_to_sign;
 } sigv4_t;
 
 typedef struct {
-    bool s3;          /* S3 rules: no path normalisation, path encoded once */
-    int64_t now_us;   /* current time for skew and expiry checks */
+    bool s3;            /* S3 rules: no path normalisation, path encoded once */
+    int64_t now_us;     /* current time for skew and expiry checks */
     int64_t max_skew_s; /* 900 */
 } sigv4_opts_t;
 
@@ -89,7 +91,7 @@ int sigv4_chunked_feed(sigv4_chunked_t *c, const char *p, size_t n, const char *
  * arrived. Trailers are then in *trailers / *ntrailers (arena). */
 int sigv4_chunked_finish(sigv4_chunked_t *c, const kv_t **trailers, size_t *ntrailers, const char **msg);
 /* Whole-buffer convenience: decodes body into *out. */
-int sigv4_chunked_decode(arena_t *a, const sigv4_t *s, str_t body, str_t *out, const kv_t **trailers,
-                         size_t *ntrailers, const char **msg);
+int sigv4_chunked_decode(arena_t *a, const sigv4_t *s, str_t body, str_t *out, const kv_t **trailers, size_t *ntrailers,
+                         const char **msg);
 
 #endif

@@ -6,13 +6,21 @@
 #include <stdlib.h>
 #include <strings.h>
 
-bool str_eq_nocase(str_t a, str_t b) { return a.len == b.len && (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0); }
+bool str_eq_nocase(str_t a, str_t b)
+{
+    return a.len == b.len && (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0);
+}
 
-bool str_starts_with(str_t s, str_t prefix) { return s.len >= prefix.len && memcmp(s.p, prefix.p, prefix.len) == 0; }
+/* An empty prefix or suffix may have a NULL pointer (a lifecycle rule's Filter {} has no Prefix), and
+   memcmp's pointers must not be NULL even for a length of 0. */
+bool str_starts_with(str_t s, str_t prefix)
+{
+    return s.len >= prefix.len && (prefix.len == 0 || memcmp(s.p, prefix.p, prefix.len) == 0);
+}
 
 bool str_ends_with(str_t s, str_t suffix)
 {
-    return s.len >= suffix.len && memcmp(s.p + s.len - suffix.len, suffix.p, suffix.len) == 0;
+    return s.len >= suffix.len && (suffix.len == 0 || memcmp(s.p + s.len - suffix.len, suffix.p, suffix.len) == 0);
 }
 
 long str_index(str_t s, char c)

@@ -124,6 +124,10 @@ static int fail_sigv4(req_t *r, const sigv4_t *s)
             return req_fail(r, &E_XAmzContentSHA256Mismatch,
                             "The provided 'x-amz-content-sha256' header does not match what was computed.");
         return req_fail(r, p == PROTO_JSON ? &ERR_InvalidSignatureException : &ERR_SignatureDoesNotMatch, MSG_SIG);
+    case SIGV4_UNSIGNED:
+        r->err_extra = val_new(r->arena, VAL_STRUCT);
+        val_set_c(r->arena, r->err_extra, "HeadersNotSigned", val_cstr(r->arena, s->msg));
+        return req_fail(r, &ERR_AccessDenied, "There were headers present in the request which were not signed");
     case SIGV4_EXP_RANGE:
         if (p == PROTO_REST_XML) {
             static const aws_errdef_t query_params = {"AuthorizationQueryParametersError", 403, true};
@@ -131,9 +135,19 @@ static int fail_sigv4(req_t *r, const sigv4_t *s)
         }
         /* fall through */
     case SIGV4_INCOMPLETE:
+        /* AWS (recorded): a presigned S3 URL missing one of its parameters */
+        if (p == PROTO_REST_XML && s->presigned) {
+            static const aws_errdef_t query_params = {"AuthorizationQueryParametersError", 400, true};
+            return req_fail(r, &query_params, "%s", s->msg ? s->msg : "Query-string authentication is invalid.");
+        }
+        /* fall through */
     case SIGV4_MALFORMED:
     default:
     malformed:
+        if (p == PROTO_REST_XML && s->expected_region.p) {
+            r->err_extra = val_new(r->arena, VAL_STRUCT);
+            val_set_c(r->arena, r->err_extra, "Region", val_str(r->arena, s->expected_region));
+        }
         if (p == PROTO_REST_XML)
             return req_fail(r, &ERR_AuthorizationHeaderMalformed, "%s",
                             s->msg ? s->msg : "The authorization header is malformed.");
@@ -180,6 +194,9 @@ static int authenticate_v2(req_t *r, sigv2_t *v2)
     if (v2->malformed)
         return req_fail(r, &E_InvalidArgument,
                         "Authorization header is invalid -- one and only one ' ' (space) required");
+    if (v2->incomplete)
+        return req_fail(r, &ERR_AccessDenied,
+                        "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
     cred_t cred;
     if (!active_key(r, v2->access_key, &cred)) return fail_unknown_key(r);
     if (cred.session_token.len && !str_eq(cred.session_token, v2->security_token)) return fail_unknown_key(r);

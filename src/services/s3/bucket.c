@@ -85,6 +85,47 @@ static int create_configs(req_t *r, sqlite3 *db, const val_t *in, str_t name)
     return acl ? s3_cfg_put(r, db, name, "acl", acl) : GR_OK;
 }
 
+/* AWS (recorded): CreateBucket's Tags — a tag without Key or Value is
+ * MalformedXML, an "aws:" key InvalidTag in words of its own (no TagKey),
+ * a key twice InternalError (500, as AWS answers it), other keys and values
+ * as PutBucketTagging checks them. */
+static size_t tag_count(const val_t *tags)
+{
+    return tags && tags->kind == VAL_LIST ? tags->u.list.n : 0;
+}
+
+static int create_tags_check(req_t *r, const val_t *tags)
+{
+    static const aws_errdef_t E_InvalidTag = {"InvalidTag", 400, true};
+    static const aws_errdef_t E_InternalError = {"InternalError", 500, false};
+    for (size_t i = 0; i < tag_count(tags); i++) {
+        const val_t *t = tags->u.list.v[i];
+        str_t k = val_get_str(t, "Key"), v = val_get_str(t, "Value");
+        if (!k.p || !v.p)
+            return req_fail(
+                r, &S3_E_MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema");
+        if (str_starts_with(k, STR("aws:")))
+            return req_fail(r, &E_InvalidTag,
+                            "User-defined tag keys can't start with \"aws:\". This prefix is reserved for system tags. "
+                            "Remove \"aws:\" from your tag keys and try again.");
+        for (size_t j = 0; j < i; j++)
+            if (str_eq(k, val_get_str(tags->u.list.v[j], "Key")))
+                return req_fail(r, &E_InternalError, "We encountered an internal error. Please try again.");
+        if (s3__tag_check(r, k, v, true) != GR_OK) return GR_ERR;
+    }
+    return GR_OK;
+}
+
+/* A new bucket's tags, stored as PutBucketTagging would; none for an empty list. */
+static int create_tags(req_t *r, sqlite3 *db, str_t name, const val_t *tags)
+{
+    if (!tag_count(tags)) return GR_OK;
+    val_t *doc = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, doc, "TagSet", (val_t *)tags);
+    return s3_cfg_put(r, db, name, "tagging", doc);
+}
+
 int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -102,7 +143,9 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
      * constraint (naming it is InvalidLocationConstraint); elsewhere the
      * constraint must name the endpoint's region
      * (IllegalLocationConstraintException). */
-    if (lc.len && !looks_like_region(lc)) {
+    /* AWS (recorded): "aws-global" is refused like any non-region in
+     * us-east-1, and as incompatible with the endpoint elsewhere */
+    if (lc.len && !looks_like_region(lc) && (east || !str_eq_c(lc, "aws-global"))) {
         r->err_extra = val_new(a, VAL_STRUCT);
         val_set_c(a, r->err_extra, "LocationConstraint", val_str(a, lc));
         return req_fail(r, &S3_E_InvalidLocationConstraint, "The specified location-constraint is not valid");
@@ -117,6 +160,10 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
                         "The %.*s location constraint is incompatible for the region specific endpoint this request "
                         "was sent to.",
                         lc.len ? (int)lc.len : 11, lc.len ? lc.p : "unspecified");
+
+    const val_t *tags = cfg ? val_get(cfg, "Tags") : NULL;
+    if (create_tags_check(r, tags) != GR_OK) return GR_ERR;
+    str_t arn = str_c(arena_printf(a, "arn:aws:s3:::%.*s", STR_FMT(name)));
 
     sqlite3 *db = s3__db(r);
     if (!db || s3__begin(db) != GR_OK) return GR_ERR;
@@ -138,7 +185,8 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
         /* AWS: "For legacy compatibility, if you re-create an existing bucket
          * that you already own in the North Virginia Region, Amazon S3 returns
          * 200 OK" — everywhere else BucketAlreadyOwnedByYou. */
-        if (east && str_eq_c(breg, "us-east-1")) {
+        /* AWS (recorded): … unless the request has tags, same or not */
+        if (east && str_eq_c(breg, "us-east-1") && !tag_count(tags)) {
             /* … "and resets the bucket access control lists (ACLs)" */
             val_t *acl;
             if (s3_acl_from_input(r, in, r->who.account, &acl) != GR_OK || s3__begin(db) != GR_OK) return GR_ERR;
@@ -147,6 +195,7 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
                 return GR_ERR;
             }
             val_set_c(a, out, "Location", val_str(a, str_c(arena_printf(a, "/%.*s", STR_FMT(name)))));
+            val_set_c(a, out, "BucketArn", val_str(a, arn));
             return GR_OK;
         }
         r->err_extra = bucket_extra(r, name);
@@ -164,9 +213,10 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 4, time_now_us());
     rc = sqlite3_step(st);
     store_release(st);
-    if (rc != SQLITE_DONE || create_configs(r, db, in, name) != GR_OK ||
+    if (rc != SQLITE_DONE || create_configs(r, db, in, name) != GR_OK || create_tags(r, db, name, tags) != GR_OK ||
         s3__lock_bucket_created(r, db, in, name) != GR_OK || s3__commit(db) != GR_OK)
         goto fail;
+    val_set_c(a, out, "BucketArn", val_str(a, arn));
     /* AWS: Location is "/bucket" in us-east-1, the bucket's URL elsewhere */
     if (east)
         val_set_c(a, out, "Location", val_str(a, str_c(arena_printf(a, "/%.*s", STR_FMT(name)))));

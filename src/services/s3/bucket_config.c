@@ -707,24 +707,44 @@ int s3_put_bucket_website(req_t *r, const val_t *in, val_t *out)
     const val_t *c = val_get(in, "WebsiteConfiguration");
     if (!c) return malformed(r);
     const val_t *redirect_all = val_get(c, "RedirectAllRequestsTo"), *index = val_get(c, "IndexDocument");
-    /* AWS: either RedirectAllRequestsTo alone, or an IndexDocument whose
-     * Suffix is non-empty and has no slash. */
+    /* AWS (recorded): either RedirectAllRequestsTo alone, or an IndexDocument
+     * whose Suffix is non-empty and has no slash; each refusal is an
+     * InvalidArgument naming the element, its ArgumentValue the suffix, or
+     * the words "not null" / "null" for an element present or missing. */
     if (redirect_all) {
         if (index || val_get(c, "ErrorDocument") || val_get(c, "RoutingRules"))
-            return req_fail(r, &E_InvalidRequest,
-                            "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.");
+            return s3__bad_arg(r, &S3_E_InvalidArgument, "RedirectAllRequestsTo", str_c("not null"),
+                               "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.");
         if (!val_get_str(redirect_all, "HostName").len) return malformed(r);
     } else {
         if (!index)
-            return req_fail(r, &E_InvalidRequest,
-                            "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty");
+            return s3__bad_arg(r, &S3_E_InvalidArgument, "IndexDocument", str_c("null"),
+                               "A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty");
         str_t suf = val_get_str(index, "Suffix");
         if (!suf.len || str_index(suf, '/') >= 0)
-            return req_fail(r, &E_InvalidRequest, "The IndexDocument Suffix is not well formed");
+            return s3__bad_arg(r, &S3_E_InvalidArgument, "IndexDocument", suf,
+                               "The IndexDocument Suffix is not well formed");
     }
     const val_t *rules = val_get(c, "RoutingRules");
-    for (size_t i = 0; i < list_len(rules); i++)
-        if (!val_get(list_at(rules, i), "Redirect")) return malformed(r);
+    /* AWS (recorded): an empty <RoutingRules/> does not validate */
+    if (rules && !list_len(rules)) return malformed(r);
+    for (size_t i = 0; i < list_len(rules); i++) {
+        const val_t *rule = list_at(rules, i), *redirect = val_get(rule, "Redirect"),
+                    *cond = val_get(rule, "Condition");
+        if (!redirect) return malformed(r);
+        /* AWS (recorded): the three refusals of a routing rule, in this order */
+        str_t proto = val_get_str(redirect, "Protocol");
+        if (proto.p && !str_eq(proto, str_c("http")) && !str_eq(proto, str_c("https")))
+            return req_fail(r, &E_InvalidRequest,
+                            "Invalid protocol, protocol can be http or https. If not defined "
+                            "the protocol will be selected automatically.");
+        if (val_get(redirect, "ReplaceKeyPrefixWith") && val_get(redirect, "ReplaceKeyWith"))
+            return req_fail(r, &E_InvalidRequest, "You can only define ReplaceKeyPrefix or ReplaceKey but not both.");
+        if (cond && !val_get(cond, "KeyPrefixEquals") && !val_get(cond, "HttpErrorCodeReturnedEquals"))
+            return req_fail(r, &E_InvalidRequest,
+                            "Condition cannot be empty. To redirect all requests without a condition, the condition "
+                            "element shouldn't be present.");
+    }
     return cfg_write(r, in, "website", c);
 }
 
@@ -760,9 +780,17 @@ static bool midnight(const val_t *d)
     return !d || (d->kind == VAL_TIME && d->u.t % (86400 * (int64_t)1000000) == 0);
 }
 
+/* AWS (recorded): the bucket's default minimum size for transitions, kept
+ * with its rules; all_storage_classes_128K when the Put names none. */
+static const char TDMOS[] = "TransitionDefaultMinimumObjectSize";
+
 int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
 {
-    (void)out;
+    str_t min_size = val_get_str(in, TDMOS);
+    if (!min_size.p) min_size = STR("all_storage_classes_128K");
+    if (!str_eq_c(min_size, "all_storage_classes_128K") && !str_eq_c(min_size, "varies_by_storage_class"))
+        return req_fail(r, &E_InvalidRequest, "Invalid TransitionDefaultMinimumObjectSize found: %.*s",
+                        STR_FMT(min_size));
     const val_t *c = val_get(in, "LifecycleConfiguration");
     const val_t *rules = c ? val_get(c, "Rules") : NULL;
     size_t n = list_len(rules);
@@ -806,7 +834,10 @@ int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
                             "'NoncurrentDays' in NoncurrentVersionExpiration action must be a positive integer");
     }
     for (size_t i = 0; i < n; i++) give_id(r, (val_t *)list_at(rules, i));
-    return cfg_write(r, in, "lifecycle", c);
+    val_set_c(r->arena, (val_t *)c, TDMOS, val_strdup(r->arena, min_size));
+    if (cfg_write(r, in, "lifecycle", c) != GR_OK) return GR_ERR;
+    val_set_c(r->arena, out, TDMOS, val_strdup(r->arena, min_size));
+    return GR_OK;
 }
 
 int s3_get_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
@@ -815,6 +846,9 @@ int s3_get_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
     if (cfg_read(r, in, "lifecycle", &doc) != GR_OK) return GR_ERR;
     if (!doc) return no_config(r, in, &E_NoSuchLifecycleConfiguration, "The lifecycle configuration does not exist");
     val_set_c(r->arena, out, "Rules", val_get(doc, "Rules"));
+    /* configurations stored before gureum kept the size have AWS's default */
+    str_t min_size = val_get_str(doc, TDMOS);
+    val_set_c(r->arena, out, TDMOS, val_strdup(r->arena, min_size.p ? min_size : STR("all_storage_classes_128K")));
     return GR_OK;
 }
 

@@ -16,6 +16,15 @@ const char *s3__checksum_type(str_t whole)
     return whole.len > 2 && memchr(whole.p, '-', whole.len) ? "COMPOSITE" : "FULL_OBJECT";
 }
 
+void s3__listed_checksum(req_t *r, val_t *item, str_t algo, str_t whole)
+{
+    if (!algo.p || !whole.p) return;
+    val_t *algos = val_new(r->arena, VAL_LIST);
+    val_push(r->arena, algos, val_str(r->arena, algo));
+    val_set_c(r->arena, item, "ChecksumAlgorithm", algos);
+    val_set_c(r->arena, item, "ChecksumType", val_cstr(r->arena, s3__checksum_type(whole)));
+}
+
 /* The algorithm in lower case, as AWS names it in these messages. */
 static const char *lower(arena_t *a, str_t algo)
 {

@@ -34,7 +34,8 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
     /* An object's owner is in its ACL document when someone other than the
      * bucket owner wrote it (access.c); otherwise it is the bucket owner. */
 #define LIST_COLS                                                                                                      \
-    "SELECT o.key, o.size, o.etag, o.modified_us, o.storage_class, json_extract(a.doc, '$.OwnerAccount') "             \
+    "SELECT o.key, o.size, o.etag, o.modified_us, o.storage_class, json_extract(a.doc, '$.OwnerAccount'), "            \
+    "o.checksum_algo, o.checksum "                                                                                     \
     "FROM s3_object o LEFT JOIN s3_object_acl a ON a.bucket = o.bucket AND a.key = o.key "
     const char *sql = from_prefix ? LIST_COLS "WHERE o.bucket = ?1 AND o.key >= ?2 ORDER BY o.key"
                                   : LIST_COLS "WHERE o.bucket = ?1 AND o.key > ?2 ORDER BY o.key";
@@ -88,6 +89,7 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
         str_t sc = s3__col_str(r, st, 4);
         val_set_c(a, o, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
         if (w->owner) val_set_c(a, o, "Owner", s3__listed_owner(r, &owners, s3__col_str(r, st, 5)));
+        s3__listed_checksum(r, o, s3__col_str(r, st, 6), s3__col_str(r, st, 7));
         val_push(a, contents, o);
     }
     store_release(st);

@@ -451,6 +451,38 @@ static int completed_again(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* InvalidPart for one listed part, naming it as AWS does. */
+static int part_not_found(req_t *r, str_t uid, int64_t num, str_t etag)
+{
+    arena_t *a = r->arena;
+    r->err_extra = val_new(a, VAL_STRUCT);
+    val_set_c(a, r->err_extra, "UploadId", val_str(a, uid));
+    val_set_c(a, r->err_extra, "PartNumber", val_int(a, num));
+    val_set_c(a, r->err_extra, "ETag", val_str(a, etag));
+    return req_fail(r, &S3_E_InvalidPart,
+                    "One or more of the specified parts could not be found.  The part may not have been "
+                    "uploaded, or the specified entity tag may not match the part's entity tag.");
+}
+
+/* The first checksum member a listed part gives (its algorithm in *algo,
+ * lower-cased as AWS's messages name it), or STR_NULL. */
+static str_t listed_checksum(const val_t *part, const char **algo)
+{
+    static const char *const members[][2] = {{"ChecksumCRC32", "crc32"},
+                                             {"ChecksumCRC32C", "crc32c"},
+                                             {"ChecksumSHA1", "sha1"},
+                                             {"ChecksumSHA256", "sha256"},
+                                             {"ChecksumCRC64NVME", "crc64nvme"}};
+    for (size_t k = 0; k < sizeof members / sizeof members[0]; k++) {
+        str_t v = val_get_str(part, members[k][0]);
+        if (v.p) {
+            *algo = members[k][1];
+            return v;
+        }
+    }
+    return STR_NULL;
+}
+
 /* AWS: an upload created with a ChecksumAlgorithm completes with a composite
  * checksum — the algorithm over its parts' binary checksums, then "-N"
  * ("Checking object integrity": checksums of multipart uploads). A checksum
@@ -465,12 +497,20 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
     o->at.checksum = STR_NULL;
     /* AWS: the completion may name the upload's checksum type, never another */
     str_t asked = val_get_str(in, "ChecksumType");
-    if (asked.p && type.p && !str_eq(asked, type))
+    /* AWS (recorded): an upload created without a checksum is in the "null" mode */
+    if (asked.p && !str_eq(asked, type))
         return req_fail(r, &ERR_InvalidRequest,
                         "The upload was created using the %.*s checksum mode. The complete request must use the same "
                         "checksum mode.",
-                        STR_FMT(type));
+                        type.p ? (int)type.len : 4, type.p ? type.p : "null");
     size_t n = want->u.list.n;
+    const char *listed_algo;
+    /* AWS (recorded): without an upload checksum, a part listed with any
+     * checksum is not found */
+    for (size_t i = 0; !algo.p && i < n; i++)
+        if (listed_checksum(want->u.list.v[i], &listed_algo).p)
+            return part_not_found(r, val_get_str(in, "UploadId"), val_get_int(want->u.list.v[i], "PartNumber", 0),
+                                  unquote(val_get_str(want->u.list.v[i], "ETag")));
     buf_t raw, list;
     buf_init(&raw, a);
     buf_init(&list, a);
@@ -508,6 +548,10 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
         const val_t *p = want->u.list.v[i];
         str_t part = val_get_str(p, member.p);
         if (!part.p && full) continue; /* AWS: a full-object completion may leave the parts' checksums out */
+        /* AWS (recorded): a part listed with another algorithm's checksum */
+        if (!part.p && listed_checksum(p, &listed_algo).p)
+            return req_fail(r, &S3_E_BadDigest, "The %s you specified for part %lld did not match what we received.",
+                            listed_algo, (long long)val_get_int(p, "PartNumber", 0));
         if (!part.p)
             return req_fail(r, &ERR_InvalidRequest,
                             "The upload was created using a %s checksum. The complete request must include the "
@@ -522,6 +566,34 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
     o->at.checksum = composite;
     o->part_checksums = buf_str(&list);
     return GR_OK;
+}
+
+/* AWS (recorded): a CompleteMultipartUpload with If-Match whose condition
+ * holds still fails when the key was written after the upload began
+ * (ConditionalRequestConflict, 409): the upload must start again. (AWS
+ * answers the same after a delete under If-None-Match; an unversioned
+ * bucket keeps no trace of a delete, so gureum lets that one through.) */
+static int written_since_initiated(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t uid)
+{
+    static const aws_errdef_t E_Conflict = {"ConditionalRequestConflict", 409, true};
+    if (!wire_header(&r->w, "If-Match").p) return GR_OK;
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT initiated_us FROM s3_upload WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_text(st, 1, uid.p ? uid.p : "", (int)uid.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t initiated = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    store_release(st);
+    if (rc != SQLITE_ROW) return GR_ERR;
+    s3_obj_t cur;
+    int found = s3__obj_get(r, db, bucket, key, &cur);
+    if (found < 0) return GR_ERR;
+    if (!found || cur.modified_us <= initiated) return GR_OK;
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "Condition", val_cstr(r->arena, "If-Match"));
+    val_set_c(r->arena, r->err_extra, "Key", val_strdup(r->arena, key));
+    return req_fail(r, &E_Conflict,
+                    "The conditional request cannot succeed due to a conflicting operation against this resource.");
 }
 
 int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
@@ -580,13 +652,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         for (size_t k = 0; k < nhave && !hp; k++)
             if (have[k].num == num) hp = &have[k];
         if (!hp || !str_eq(etag, unquote(hp->etag)) || !hex_to_bin(unquote(hp->etag), md5s + 16 * i)) {
-            r->err_extra = val_new(a, VAL_STRUCT);
-            val_set_c(a, r->err_extra, "UploadId", val_str(a, uid));
-            val_set_c(a, r->err_extra, "PartNumber", val_int(a, num));
-            val_set_c(a, r->err_extra, "ETag", val_str(a, etag));
-            return req_fail(r, &S3_E_InvalidPart,
-                            "One or more of the specified parts could not be found.  The part may not have been "
-                            "uploaded, or the specified entity tag may not match the part's entity tag.");
+            return part_not_found(r, uid, num, etag);
         }
         blobs[i] = hp->blob;
         cks[i] = hp->checksum;
@@ -634,7 +700,8 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
         return found == 0 ? no_such_upload(r, uid) : GR_ERR;
     }
     if (upload_owner(r, db, uid, &initiator, &up_owner, &up_acl) != 1 ||
-        s3__put_conditions(r, db, bucket, key) != GR_OK) /* If-Match / If-None-Match: object.c */
+        s3__put_conditions(r, db, bucket, key) != GR_OK || /* If-Match / If-None-Match: object.c */
+        written_since_initiated(r, db, bucket, key, uid) != GR_OK)
         goto fail_tx;
     /* A part uploaded again since we read the list replaced its blob. */
     part_t *now;

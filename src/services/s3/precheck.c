@@ -23,6 +23,27 @@ static bool storage_class(str_t s)
     return false;
 }
 
+/* AWS (recorded): a response-* override becomes a response header, which
+ * must be ISO-8859-1; a value (UTF-8 once decoded from the query) with a
+ * character past U+00FF — a UTF-8 lead byte of 0xC4 or more — is refused,
+ * the first in the parameters' alphabetical order named. */
+static int response_overrides_latin1(req_t *r, const val_t *in)
+{
+    static const char *const params[][2] = {{"ResponseCacheControl", "response-cache-control"},
+                                            {"ResponseContentDisposition", "response-content-disposition"},
+                                            {"ResponseContentEncoding", "response-content-encoding"},
+                                            {"ResponseContentLanguage", "response-content-language"},
+                                            {"ResponseContentType", "response-content-type"}};
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        str_t v = val_get_str(in, params[i][0]);
+        for (size_t k = 0; k < v.len; k++)
+            if ((unsigned char)v.p[k] >= 0xC4)
+                return s3__bad_arg(r, &S3_E_InvalidArgument, params[i][1], v,
+                                   "Header value cannot be represented using ISO-8859-1.");
+    }
+    return GR_OK;
+}
+
 int s3_precheck(req_t *r, const val_t *in)
 {
     static const aws_errdef_t E_InvalidStorageClass = {"InvalidStorageClass", 400, true};
@@ -54,5 +75,5 @@ int s3_precheck(req_t *r, const val_t *in)
     str_t mode = val_get_str(in, "ObjectLockMode");
     if (mode.p && !str_eq_c(mode, "GOVERNANCE") && !str_eq_c(mode, "COMPLIANCE"))
         return s3__bad_arg(r, &S3_E_InvalidArgument, "x-amz-object-lock-mode", mode, "Unknown wormMode directive.");
-    return GR_OK;
+    return response_overrides_latin1(r, in);
 }

@@ -261,6 +261,10 @@ int s3__body_to_blob(req_t *r, const val_t *in, char id[33], str_t *data, int64_
 /* ==== multipart checksums (checksum.c) ==== */
 /* "COMPOSITE" for an object checksum "base64-N", else "FULL_OBJECT". */
 const char *s3__checksum_type(str_t whole);
+/* A listed object's or version's ChecksumAlgorithm (a list of one) and
+ * ChecksumType, when it has a checksum (AWS recorded: ListObjects(V2) and
+ * ListObjectVersions show both). */
+void s3__listed_checksum(req_t *r, val_t *item, str_t algo, str_t whole);
 /* CreateMultipartUpload's checksum type from its ChecksumAlgorithm and
  * ChecksumType (STR_NULL when absent): the default for the algorithm, or
  * InvalidRequest for a combination AWS refuses. *out: STR_NULL without an

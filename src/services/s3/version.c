@@ -490,11 +490,11 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st;
     if (store_prepare(db,
                       "SELECT v.key, seq, delete_marker, version_id, size, etag, modified_us, storage_class, "
-                      "json_extract(acl.doc, '$.OwnerAccount') FROM ("
+                      "json_extract(acl.doc, '$.OwnerAccount'), checksum_algo, checksum FROM ("
                       "SELECT key, 9223372036854775807 AS seq, 0 AS delete_marker, version_id, size, etag, "
-                      "modified_us, storage_class FROM s3_object WHERE bucket = ?1 AND key >= ?2 "
-                      "UNION ALL SELECT key, seq, delete_marker, version_id, size, etag, modified_us, "
-                      "storage_class FROM s3_version WHERE bucket = ?1 AND key >= ?2) v "
+                      "modified_us, storage_class, checksum_algo, checksum FROM s3_object WHERE bucket = ?1 AND "
+                      "key >= ?2 UNION ALL SELECT key, seq, delete_marker, version_id, size, etag, modified_us, "
+                      "storage_class, checksum_algo, checksum FROM s3_version WHERE bucket = ?1 AND key >= ?2) v "
                       "LEFT JOIN s3_object_acl acl ON acl.bucket = ?1 AND acl.key = v.key ORDER BY v.key, seq DESC",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
@@ -566,6 +566,7 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
             val_set_c(a, e, "Size", val_int(a, sqlite3_column_int64(st, 4)));
             str_t sc = s3__col_str(r, st, 7);
             val_set_c(a, e, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
+            s3__listed_checksum(r, e, s3__col_str(r, st, 9), s3__col_str(r, st, 10));
             val_push(a, versions, e);
         }
         next_k = k, next_v = vid_out;
