@@ -1,15 +1,48 @@
-/* log.c — stderr logging with a UTC timestamp; one write(2) per line so lines
- * from several event-loop threads never interleave. */
+/* log.c — stderr logging with a UTC timestamp. Lines are whole in each
+ * write(2), so lines from several event-loop threads never interleave. An
+ * event loop batches its lines (log_batch): they gather in a buffer of the
+ * thread's and go out in one write when the loop has run the events that
+ * were ready (log_flush), instead of a write(2) per request; a warning or
+ * an error is written at once, after what was gathered. */
 #include "core/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/gtime.h"
 
 static log_level_t min_level = LOG_INFO;
+
+#define BATCH 16384
+static _Thread_local struct {
+    bool on;
+    size_t len;
+    char buf[BATCH];
+} batch;
+
+static void out(const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(STDERR_FILENO, p, n);
+        if (w <= 0) return; /* nowhere to log to: nothing to be done */
+        p += w, n -= (size_t)w;
+    }
+}
+
+void log_flush(void)
+{
+    if (batch.len) out(batch.buf, batch.len);
+    batch.len = 0;
+}
+
+void log_batch(bool on)
+{
+    log_flush();
+    batch.on = on;
+}
 
 void log_set_level(log_level_t lvl)
 {
@@ -34,6 +67,12 @@ void log_msg(log_level_t lvl, const char *fmt, ...)
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof line - 2) len = sizeof line - 2;
     line[len++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, len);
-    (void)w;
+    if (!batch.on || lvl >= LOG_WARN) {
+        log_flush();
+        out(line, len);
+        return;
+    }
+    if (batch.len + len > sizeof batch.buf) log_flush();
+    memcpy(batch.buf + batch.len, line, len);
+    batch.len += len;
 }

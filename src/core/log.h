@@ -6,9 +6,15 @@
 #ifndef GR_CORE_LOG_H
 #define GR_CORE_LOG_H
 
+#include <stdbool.h>
+
 typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
 
 void log_set_level(log_level_t lvl);
+/* An event loop's thread gathers its lines while batching is on, until
+ * log_flush writes them (turning it off flushes too). */
+void log_batch(bool on);
+void log_flush(void);
 void log_msg(log_level_t lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

@@ -997,10 +997,21 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     if (atomic_load(&lp->srv->stop)) loop_begin_stop(lp);
 }
 
+/* event_base_dispatch, with the log lines of each round of ready events
+ * written at once after the round (log.c): a round that answers several
+ * requests makes one write(2) for their access lines, not one each. */
+static void run_loop(struct event_base *base)
+{
+    log_batch(true);
+    while (event_base_loop(base, EVLOOP_ONCE) == 0 && !event_base_got_break(base) && !event_base_got_exit(base))
+        log_flush();
+    log_batch(false);
+}
+
 static void *loop_thread(void *arg)
 {
     loop_t *lp = arg;
-    event_base_dispatch(lp->base);
+    run_loop(lp->base);
     return NULL;
 }
 
@@ -1134,7 +1145,7 @@ int http_server_run(http_server_t *s)
 {
     struct timeval zero = {0, 0};
     if (s->nloops > 1) event_base_once(s->loops[0].base, -1, EV_TIMEOUT, start_others, s, &zero);
-    event_base_dispatch(s->loops[0].base);
+    run_loop(s->loops[0].base);
     for (int i = 1; i < s->nloops; i++) {
         if (s->loops[i].thread_started) pthread_join(s->loops[i].thread, NULL);
         s->loops[i].thread_started = false;
