@@ -174,12 +174,7 @@ static bool canonical_id(str_t id)
     return true;
 }
 
-static int malformed_acl(req_t *r)
-{
-    static const aws_errdef_t E_MalformedACL = {"MalformedACLError", 400, true};
-    return req_fail(r, &E_MalformedACL,
-                    "The XML you provided was not well-formed or did not validate against our published schema");
-}
+static const aws_errdef_t E_MalformedACL = {"MalformedACLError", 400, true};
 
 /* The ACL of a Put*Acl request: headers or the AccessControlPolicy body
  * (AWS: headers and a body together are UnexpectedContent, neither a missing
@@ -199,7 +194,7 @@ static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t buck
         return req_fail(r, &E_MissingSecurityHeader, "Your request was missing a required header");
     }
     const val_t *owner = val_get(body, "Owner");
-    if (!owner) return malformed_acl(r);
+    if (!owner) return s3__malformed(r, &E_MalformedACL);
     if (!canonical_id(val_get_str(owner, "ID")))
         return s3__bad_arg(r, &S3_E_InvalidArgument, "CanonicalUser/ID", val_get_str(owner, "ID"), "Invalid id");
     val_t *g;
@@ -210,7 +205,7 @@ static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t buck
         str_t type = ge ? val_get_str(ge, "Type") : STR_NULL, perm = val_get_str(x, "Permission");
         if (!str_eq_c(perm, "FULL_CONTROL") && !str_eq_c(perm, "READ") && !str_eq_c(perm, "WRITE") &&
             !str_eq_c(perm, "READ_ACP") && !str_eq_c(perm, "WRITE_ACP"))
-            return malformed_acl(r);
+            return s3__malformed(r, &E_MalformedACL);
         const char *p = arena_printf(r->arena, "%.*s", STR_FMT(perm));
         if (str_eq_c(type, "CanonicalUser")) {
             if (!canonical_id(val_get_str(ge, "ID")))
@@ -225,7 +220,7 @@ static int acl_of_put(req_t *r, const val_t *in, str_t owner_account, str_t buck
             return req_fail(r, &E_UnresolvableGrant,
                             "The e-mail address you provided does not match any account on record.");
         } else {
-            return malformed_acl(r);
+            return s3__malformed(r, &E_MalformedACL);
         }
     }
     return GR_OK;

@@ -96,17 +96,13 @@ static size_t tag_count(const val_t *tags)
 
 static int create_tags_check(req_t *r, const val_t *tags)
 {
-    static const aws_errdef_t E_InvalidTag = {"InvalidTag", 400, true};
     static const aws_errdef_t E_InternalError = {"InternalError", 500, false};
     for (size_t i = 0; i < tag_count(tags); i++) {
         const val_t *t = tags->u.list.v[i];
         str_t k = val_get_str(t, "Key"), v = val_get_str(t, "Value");
-        if (!k.p || !v.p)
-            return req_fail(
-                r, &S3_E_MalformedXML,
-                "The XML you provided was not well-formed or did not validate against our published schema");
+        if (!k.p || !v.p) return s3__malformed(r, NULL);
         if (str_starts_with(k, STR("aws:")))
-            return req_fail(r, &E_InvalidTag,
+            return req_fail(r, &S3_E_InvalidTag,
                             "User-defined tag keys can't start with \"aws:\". This prefix is reserved for system tags. "
                             "Remove \"aws:\" from your tag keys and try again.");
         for (size_t j = 0; j < i; j++)

@@ -18,7 +18,6 @@
 
 /* AWS: S3 API reference, "List of error codes". */
 static const aws_errdef_t E_NoSuchTagSet = {"NoSuchTagSet", 404, true};
-static const aws_errdef_t E_InvalidTag = {"InvalidTag", 400, true};
 static const aws_errdef_t E_NoSuchCORSConfiguration = {"NoSuchCORSConfiguration", 404, true};
 static const aws_errdef_t E_NoPAB = {"NoSuchPublicAccessBlockConfiguration", 404, true};
 static const aws_errdef_t E_NoOwnership = {"OwnershipControlsNotFoundError", 404, true};
@@ -284,12 +283,6 @@ static int no_config(req_t *r, const val_t *in, const aws_errdef_t *e, const cha
     return req_fail(r, e, "%s", msg);
 }
 
-static int malformed(req_t *r)
-{
-    return req_fail(r, &S3_E_MalformedXML,
-                    "The XML you provided was not well-formed or did not validate against our published schema");
-}
-
 /* Get of a configuration answered whole as member `member` of out. */
 static int cfg_answer(req_t *r, const val_t *in, const char *kind, const char *member, val_t *out,
                       const aws_errdef_t *none, const char *msg)
@@ -338,7 +331,7 @@ static void give_id(req_t *r, val_t *rule)
 static int check_tags(req_t *r, const val_t *set)
 {
     size_t n = list_len(set);
-    if (n > 50) return req_fail(r, &E_InvalidTag, "Object tags cannot be greater than 50");
+    if (n > 50) return req_fail(r, &S3_E_InvalidTag, "Object tags cannot be greater than 50");
     for (size_t i = 0; i < n; i++) {
         str_t k = val_get_str(list_at(set, i), "Key"), v = val_get_str(list_at(set, i), "Value");
         for (size_t j = 0; j < i; j++)
@@ -352,7 +345,7 @@ int s3_put_bucket_tagging(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
     const val_t *t = val_get(in, "Tagging");
-    if (!t) return malformed(r);
+    if (!t) return s3__malformed(r, NULL);
     if (check_tags(r, val_get(t, "TagSet")) != GR_OK) return GR_ERR;
     return cfg_write(r, in, "tagging", t);
 }
@@ -380,13 +373,13 @@ int s3_put_bucket_encryption(req_t *r, const val_t *in, val_t *out)
     (void)out;
     const val_t *c = val_get(in, "ServerSideEncryptionConfiguration");
     const val_t *rules = c ? val_get(c, "Rules") : NULL;
-    if (!list_len(rules)) return malformed(r);
+    if (!list_len(rules)) return s3__malformed(r, NULL);
     for (size_t i = 0; i < list_len(rules); i++) {
         const val_t *d = val_get(list_at(rules, i), "ApplyServerSideEncryptionByDefault");
         if (!d) continue;
         str_t alg = val_get_str(d, "SSEAlgorithm");
         if (!str_eq_c(alg, "AES256") && !str_eq_c(alg, "aws:kms") && !str_eq_c(alg, "aws:kms:dsse"))
-            return malformed(r);
+            return s3__malformed(r, NULL);
         /* AWS: a KMS key id goes only with aws:kms */
         if (val_get_str(d, "KMSMasterKeyID").len && str_eq_c(alg, "AES256"))
             return req_fail(r, &S3_E_InvalidArgument,
@@ -428,7 +421,7 @@ int s3_put_public_access_block(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
     const val_t *c = val_get(in, "PublicAccessBlockConfiguration");
-    if (!c) return malformed(r);
+    if (!c) return s3__malformed(r, NULL);
     return cfg_write(r, in, "pab", c);
 }
 
@@ -451,10 +444,10 @@ int s3_put_bucket_ownership_controls(req_t *r, const val_t *in, val_t *out)
     (void)out;
     const val_t *c = val_get(in, "OwnershipControls");
     const val_t *rules = c ? val_get(c, "Rules") : NULL;
-    if (list_len(rules) != 1) return malformed(r);
+    if (list_len(rules) != 1) return s3__malformed(r, NULL);
     str_t o = val_get_str(list_at(rules, 0), "ObjectOwnership");
     if (!str_eq_c(o, "BucketOwnerPreferred") && !str_eq_c(o, "ObjectWriter") && !str_eq_c(o, "BucketOwnerEnforced"))
-        return malformed(r);
+        return s3__malformed(r, NULL);
     if (str_eq_c(o, "BucketOwnerEnforced")) {
         str_t b = val_get_str(in, "Bucket");
         sqlite3 *db;
@@ -472,7 +465,7 @@ int s3_put_bucket_accelerate_configuration(req_t *r, const val_t *in, val_t *out
     (void)out;
     const val_t *cfg = val_get(in, "AccelerateConfiguration");
     str_t status = val_get_str(cfg, "Status");
-    if (!str_eq_c(status, "Enabled") && !str_eq_c(status, "Suspended")) return malformed(r);
+    if (!str_eq_c(status, "Enabled") && !str_eq_c(status, "Suspended")) return s3__malformed(r, NULL);
     str_t b = val_get_str(in, "Bucket");
     if (s3_bucket_owned(r, b) != GR_OK) return GR_ERR;
     if (str_index(b, '.') >= 0)
@@ -668,10 +661,10 @@ int s3_put_bucket_cors(req_t *r, const val_t *in, val_t *out)
     const val_t *rules = c ? val_get(c, "CORSRules") : NULL;
     size_t n = list_len(rules);
     /* AWS: "The CORS configuration … can have up to 100 rules" */
-    if (!n || n > 100) return malformed(r);
+    if (!n || n > 100) return s3__malformed(r, NULL);
     for (size_t i = 0; i < n; i++) {
         const val_t *m = val_get(list_at(rules, i), "AllowedMethods");
-        if (!list_len(m) || !list_len(val_get(list_at(rules, i), "AllowedOrigins"))) return malformed(r);
+        if (!list_len(m) || !list_len(val_get(list_at(rules, i), "AllowedOrigins"))) return s3__malformed(r, NULL);
         for (size_t k = 0; k < list_len(m); k++) {
             const val_t *x = list_at(m, k);
             str_t s = x->kind == VAL_STR ? x->u.s : STR_NULL;
@@ -705,7 +698,7 @@ int s3_put_bucket_website(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
     const val_t *c = val_get(in, "WebsiteConfiguration");
-    if (!c) return malformed(r);
+    if (!c) return s3__malformed(r, NULL);
     const val_t *redirect_all = val_get(c, "RedirectAllRequestsTo"), *index = val_get(c, "IndexDocument");
     /* AWS (recorded): either RedirectAllRequestsTo alone, or an IndexDocument
      * whose Suffix is non-empty and has no slash; each refusal is an
@@ -715,7 +708,7 @@ int s3_put_bucket_website(req_t *r, const val_t *in, val_t *out)
         if (index || val_get(c, "ErrorDocument") || val_get(c, "RoutingRules"))
             return s3__bad_arg(r, &S3_E_InvalidArgument, "RedirectAllRequestsTo", str_c("not null"),
                                "RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.");
-        if (!val_get_str(redirect_all, "HostName").len) return malformed(r);
+        if (!val_get_str(redirect_all, "HostName").len) return s3__malformed(r, NULL);
     } else {
         if (!index)
             return s3__bad_arg(r, &S3_E_InvalidArgument, "IndexDocument", str_c("null"),
@@ -727,11 +720,11 @@ int s3_put_bucket_website(req_t *r, const val_t *in, val_t *out)
     }
     const val_t *rules = val_get(c, "RoutingRules");
     /* AWS (recorded): an empty <RoutingRules/> does not validate */
-    if (rules && !list_len(rules)) return malformed(r);
+    if (rules && !list_len(rules)) return s3__malformed(r, NULL);
     for (size_t i = 0; i < list_len(rules); i++) {
         const val_t *rule = list_at(rules, i), *redirect = val_get(rule, "Redirect"),
                     *cond = val_get(rule, "Condition");
-        if (!redirect) return malformed(r);
+        if (!redirect) return s3__malformed(r, NULL);
         /* AWS (recorded): the three refusals of a routing rule, in this order */
         str_t proto = val_get_str(redirect, "Protocol");
         if (proto.p && !str_eq(proto, str_c("http")) && !str_eq(proto, str_c("https")))
@@ -794,14 +787,14 @@ int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
     const val_t *c = val_get(in, "LifecycleConfiguration");
     const val_t *rules = c ? val_get(c, "Rules") : NULL;
     size_t n = list_len(rules);
-    if (!n || n > 1000) return malformed(r);
+    if (!n || n > 1000) return s3__malformed(r, NULL);
     for (size_t i = 0; i < n; i++) {
         const val_t *ru = list_at(rules, i);
         str_t status = val_get_str(ru, "Status");
         if (rule_id_check(r, rules, i, "Rule ID must be unique. Found same ID for more than one rule") != GR_OK)
             return GR_ERR;
-        if (!str_eq_c(status, "Enabled") && !str_eq_c(status, "Disabled")) return malformed(r);
-        if (val_get(ru, "Prefix") && val_get(ru, "Filter")) return malformed(r);
+        if (!str_eq_c(status, "Enabled") && !str_eq_c(status, "Disabled")) return s3__malformed(r, NULL);
+        if (val_get(ru, "Prefix") && val_get(ru, "Filter")) return s3__malformed(r, NULL);
         const val_t *tags = val_get(val_get(val_get(ru, "Filter"), "And"), "Tags");
         for (size_t k = 0; k < list_len(tags); k++)
             for (size_t m = 0; m < k; m++)
@@ -815,7 +808,7 @@ int s3_put_bucket_lifecycle_configuration(req_t *r, const val_t *in, val_t *out)
             const val_t *d = val_get(exp, "Days");
             if (d && d->kind == VAL_INT && d->u.i <= 0)
                 return req_fail(r, &S3_E_InvalidArgument, "'Days' for Expiration action must be a positive integer");
-            if (d && val_get(exp, "Date")) return malformed(r);
+            if (d && val_get(exp, "Date")) return s3__malformed(r, NULL);
             if (!midnight(val_get(exp, "Date")))
                 return req_fail(r, &S3_E_InvalidArgument, "'Date' must be at midnight GMT");
         }
@@ -886,7 +879,7 @@ int s3_put_bucket_replication(req_t *r, const val_t *in, val_t *out)
     const val_t *c = val_get(in, "ReplicationConfiguration");
     const val_t *rules = c ? val_get(c, "Rules") : NULL;
     size_t n = list_len(rules);
-    if (!n || n > 1000) return malformed(r);
+    if (!n || n > 1000) return s3__malformed(r, NULL);
     int v = s3__versioning(r, db, b, NULL);
     if (v < 0) return GR_ERR;
     if (v != S3_VERS_ENABLED)
@@ -895,7 +888,7 @@ int s3_put_bucket_replication(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < n; i++) {
         val_t *ru = (val_t *)list_at(rules, i);
         if (rule_id_check(r, rules, i, "Rule Id must be unique") != GR_OK) return GR_ERR;
-        if (val_get(ru, "Prefix") && val_get(ru, "Filter")) return malformed(r);
+        if (val_get(ru, "Prefix") && val_get(ru, "Filter")) return s3__malformed(r, NULL);
         if (val_get(ru, "Filter") && !val_get(ru, "DeleteMarkerReplication"))
             return req_fail(r, &E_InvalidRequest,
                             "DeleteMarkerReplication must be specified for this version of Cross Region Replication "

@@ -24,12 +24,6 @@ static const aws_errdef_t E_TooManyConfigurations = {"TooManyConfigurations", 40
 #define MAX_CONFIGS 1000 /* AWS: up to 1,000 of each kind per bucket */
 #define PAGE 100         /* AWS: List* answers 100 configurations a page */
 
-static int malformed(req_t *r)
-{
-    return req_fail(r, &S3_E_MalformedXML,
-                    "The XML you provided was not well-formed or did not validate against our published schema");
-}
-
 static bool one_of(str_t s, const char *const *set)
 {
     for (; *set; set++)
@@ -62,13 +56,13 @@ static bool filter_ok(const val_t *f)
 
 static int check_analytics(req_t *r, const val_t *c)
 {
-    if (!filter_ok(val_get(c, "Filter")) || !val_get(c, "StorageClassAnalysis")) return malformed(r);
+    if (!filter_ok(val_get(c, "Filter")) || !val_get(c, "StorageClassAnalysis")) return s3__malformed(r, NULL);
     const val_t *ex = val_get(val_get(c, "StorageClassAnalysis"), "DataExport");
     if (!ex) return GR_OK;
     static const char *const versions[] = {"V_1", NULL}, *const formats[] = {"CSV", NULL};
     const val_t *d = val_get(val_get(ex, "Destination"), "S3BucketDestination");
     if (!one_of(val_get_str(ex, "OutputSchemaVersion"), versions) || !d || !one_of(val_get_str(d, "Format"), formats))
-        return malformed(r);
+        return s3__malformed(r, NULL);
     if (!s3__replication_dest(val_get_str(d, "Bucket")).p)
         return req_fail(r, &E_InvalidS3DestinationBucket, "Invalid bucket ARN.");
     return GR_OK;
@@ -81,13 +75,13 @@ static int check_tiering(req_t *r, const val_t *c)
     static const char *const statuses[] = {"Enabled", "Disabled", NULL};
     const val_t *tiers = val_get(c, "Tierings");
     if (!filter_ok(val_get(c, "Filter")) || !one_of(val_get_str(c, "Status"), statuses) || !list_len(tiers))
-        return malformed(r);
+        return s3__malformed(r, NULL);
     bool seen[2] = {false, false};
     for (size_t i = 0; i < list_len(tiers); i++) {
         const val_t *t = tiers->u.list.v[i];
         str_t tier = val_get_str(t, "AccessTier");
         int k = str_eq_c(tier, "ARCHIVE_ACCESS") ? 0 : str_eq_c(tier, "DEEP_ARCHIVE_ACCESS") ? 1 : -1;
-        if (k < 0 || !val_get(t, "Days")) return malformed(r);
+        if (k < 0 || !val_get(t, "Days")) return s3__malformed(r, NULL);
         int64_t days = val_get_int(t, "Days", 0), min = k ? 180 : 90;
         if (days < min)
             return req_fail(r, &S3_E_InvalidArgument, "Days specified in %.*s tier should not be less than %lld.",
@@ -113,16 +107,16 @@ static int check_inventory(req_t *r, const val_t *c)
     if (!d || !one_of(val_get_str(d, "Format"), formats) || !val_get(c, "IsEnabled") ||
         !one_of(val_get_str(val_get(c, "Schedule"), "Frequency"), freqs) ||
         !one_of(val_get_str(c, "IncludedObjectVersions"), versions) || (f && !val_get_str(f, "Prefix").p))
-        return malformed(r);
+        return s3__malformed(r, NULL);
     const val_t *opt = val_get(c, "OptionalFields");
     for (size_t i = 0; i < list_len(opt); i++) {
         const val_t *x = opt->u.list.v[i];
-        if (x->kind != VAL_STR || !one_of(x->u.s, s3__inventory_fields)) return malformed(r);
+        if (x->kind != VAL_STR || !one_of(x->u.s, s3__inventory_fields)) return s3__malformed(r, NULL);
     }
     const val_t *enc = val_get(d, "Encryption");
     if (enc && (!val_get(enc, "SSES3") == !val_get(enc, "SSEKMS") ||
                 (val_get(enc, "SSEKMS") && !val_get_str(val_get(enc, "SSEKMS"), "KeyId").len)))
-        return malformed(r);
+        return s3__malformed(r, NULL);
     if (!s3__replication_dest(val_get_str(d, "Bucket")).p)
         return req_fail(r, &E_InvalidS3DestinationBucket, "Invalid bucket ARN.");
     return GR_OK;
@@ -130,7 +124,7 @@ static int check_inventory(req_t *r, const val_t *c)
 
 static int check_metrics(req_t *r, const val_t *c)
 {
-    return filter_ok(val_get(c, "Filter")) ? GR_OK : malformed(r);
+    return filter_ok(val_get(c, "Filter")) ? GR_OK : s3__malformed(r, NULL);
 }
 
 typedef struct {
@@ -179,10 +173,10 @@ static int put(req_t *r, const val_t *in, const kind_t *k)
     if (!db) return GR_ERR;
     str_t b = val_get_str(in, "Bucket"), id = val_get_str(in, "Id");
     const val_t *c = val_get(in, k->member);
-    if (!c || !id.len) return malformed(r);
+    if (!c || !id.len) return s3__malformed(r, NULL);
     if (!str_eq(val_get_str(c, "Id"), id))
         return k->id_mismatch ? req_fail(r, &E_IdMismatch, "Document ID does not match the specified configuration ID.")
-                              : malformed(r);
+                              : s3__malformed(r, NULL);
     if (k->check(r, c) != GR_OK) return GR_ERR;
     sqlite3_stmt *st =
         stmt(db, "SELECT count(*), sum(id = ?3) FROM s3_bucket_config_id WHERE bucket = ?1 AND kind = ?2", b, k);

@@ -138,9 +138,7 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
                             "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration");
     }
     const val_t *cfg = val_get(in, "ObjectLockConfiguration");
-    if (!str_eq_c(cfg ? val_get_str(cfg, "ObjectLockEnabled") : STR_NULL, "Enabled"))
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!str_eq_c(cfg ? val_get_str(cfg, "ObjectLockEnabled") : STR_NULL, "Enabled")) return s3__malformed(r, NULL);
     const val_t *rule = val_get(cfg, "Rule");
     const val_t *ret = rule ? val_get(rule, "DefaultRetention") : NULL;
     str_t mode = ret ? val_get_str(ret, "Mode") : STR_NULL;
@@ -148,16 +146,10 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
     if (ret) {
         bool has_d = val_get(ret, "Days") != NULL, has_y = val_get(ret, "Years") != NULL;
         /* AWS: exactly one of Days and Years, positive; a mode */
-        if (has_d == has_y || !mode.p)
-            return req_fail(r, &S3_E_MalformedXML,
-                            "The XML you provided was not well-formed or did not validate against our published "
-                            "schema");
+        if (has_d == has_y || !mode.p) return s3__malformed(r, NULL);
         if ((has_d && days <= 0) || (has_y && years <= 0))
             return req_fail(r, &E_InvalidRetentionPeriod, "Default retention period must be a positive integer value.");
-        if (!str_eq_c(mode, "GOVERNANCE") && !str_eq_c(mode, "COMPLIANCE"))
-            return req_fail(r, &S3_E_MalformedXML,
-                            "The XML you provided was not well-formed or did not validate against our published "
-                            "schema");
+        if (!str_eq_c(mode, "GOVERNANCE") && !str_eq_c(mode, "COMPLIANCE")) return s3__malformed(r, NULL);
     }
     sqlite3_stmt *st;
     if (store_prepare(db,
@@ -234,9 +226,7 @@ int s3_put_object_retention(req_t *r, const val_t *in, val_t *out)
     str_t mode = ret ? val_get_str(ret, "Mode") : STR_NULL;
     const val_t *until = ret ? val_get(ret, "RetainUntilDate") : NULL;
     int64_t until_us = until && until->kind == VAL_TIME ? until->u.t : 0;
-    if (mode.p && !str_eq_c(mode, "GOVERNANCE") && !str_eq_c(mode, "COMPLIANCE"))
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (mode.p && !str_eq_c(mode, "GOVERNANCE") && !str_eq_c(mode, "COMPLIANCE")) return s3__malformed(r, NULL);
     if (mode.p && until_us <= time_now_us())
         return req_fail(r, &S3_E_InvalidArgument, "The retain until date must be in the future!");
     bool bypass = val_get_bool(in, "BypassGovernanceRetention", false);
@@ -274,9 +264,7 @@ int s3_put_object_legal_hold(req_t *r, const val_t *in, val_t *out)
     if (locked_target(r, in, &db, &o) != GR_OK) return GR_ERR;
     const val_t *lh = val_get(in, "LegalHold");
     str_t status = lh ? val_get_str(lh, "Status") : STR_NULL;
-    if (!str_eq_c(status, "ON") && !str_eq_c(status, "OFF"))
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!str_eq_c(status, "ON") && !str_eq_c(status, "OFF")) return s3__malformed(r, NULL);
     o.legal_hold = str_eq_c(status, "ON");
     return s3__version_update(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), &o);
 }

@@ -52,9 +52,7 @@ int s3_put_bucket_logging(req_t *r, const val_t *in, val_t *out)
     (void)out;
     if (s3_bucket_owned(r, val_get_str(in, "Bucket")) != GR_OK) return GR_ERR;
     const val_t *status = val_get(in, "BucketLoggingStatus");
-    if (!status)
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!status) return s3__malformed(r, NULL);
     /* AWS: an empty BucketLoggingStatus disables logging — already the case */
     const val_t *enabled = val_get(status, "LoggingEnabled");
     if (!enabled) return GR_OK;

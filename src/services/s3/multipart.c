@@ -625,9 +625,7 @@ int s3_complete_multipart_upload(req_t *r, const val_t *in, val_t *out)
     const val_t *mu = val_get(in, "MultipartUpload");
     const val_t *want = mu ? val_get(mu, "Parts") : NULL;
     /* AWS: a CompleteMultipartUpload without parts is MalformedXML */
-    if (!want || want->kind != VAL_LIST || !want->u.list.n)
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!want || want->kind != VAL_LIST || !want->u.list.n) return s3__malformed(r, NULL);
     part_t *have;
     size_t nhave;
     if (load_parts(r, db, uid, 0, &have, &nhave) != GR_OK) return GR_ERR;

@@ -132,10 +132,7 @@ int s3_put_bucket_notification_configuration(req_t *r, const val_t *in, val_t *o
         const val_t *l = val_get(c, KINDS[k].list);
         for (size_t i = 0; l && l->kind == VAL_LIST && i < l->u.list.n; i++) {
             const val_t *cfg = l->u.list.v[i], *ev = val_get(cfg, "Events");
-            if (!ev || ev->kind != VAL_LIST || !ev->u.list.n)
-                return req_fail(r, &S3_E_MalformedXML,
-                                "The XML you provided was not well-formed or did not validate against our published "
-                                "schema");
+            if (!ev || ev->kind != VAL_LIST || !ev->u.list.n) return s3__malformed(r, NULL);
             for (size_t e = 0; e < ev->u.list.n; e++) {
                 const val_t *x = ev->u.list.v[e];
                 if (x->kind != VAL_STR || !known_event(x->u.s))

@@ -520,9 +520,7 @@ int s3_delete_objects(req_t *r, const val_t *in, val_t *out)
     const val_t *del = val_get(in, "Delete");
     const val_t *objs = del ? val_get(del, "Objects") : NULL;
     /* AWS: up to 1,000 keys; an empty or oversized list is MalformedXML */
-    if (!objs || objs->kind != VAL_LIST || objs->u.list.n == 0 || objs->u.list.n > 1000)
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!objs || objs->kind != VAL_LIST || objs->u.list.n == 0 || objs->u.list.n > 1000) return s3__malformed(r, NULL);
     bool quiet = val_get_bool(del, "Quiet", false);
     val_t *deleted = val_new(a, VAL_LIST), *errors = val_new(a, VAL_LIST);
     for (size_t i = 0; i < objs->u.list.n; i++) {

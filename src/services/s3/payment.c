@@ -19,9 +19,7 @@ int s3_put_bucket_request_payment(req_t *r, const val_t *in, val_t *out)
     str_t payer = val_get_str(cfg, "Payer");
     /* AWS: Payer is required and one of Requester | BucketOwner; anything
      * else does not validate against the schema. */
-    if (!str_eq_c(payer, "Requester") && !str_eq_c(payer, "BucketOwner"))
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!str_eq_c(payer, "Requester") && !str_eq_c(payer, "BucketOwner")) return s3__malformed(r, NULL);
     if (s3_bucket_owned(r, b) != GR_OK) return GR_ERR;
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;

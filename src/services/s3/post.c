@@ -245,9 +245,7 @@ static int tags_from_xml(req_t *r, str_t doc, str_t *enc)
     const xml_node_t *set = NULL;
     if (xml_parse(a, doc, &root, &err) == GR_OK && str_eq_c(xml_local(root->name), "Tagging"))
         set = xml_child(root, STR("TagSet"));
-    if (!set)
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!set) return s3__malformed(r, NULL);
     buf_t b;
     buf_init(&b, a);
     for (const xml_node_t *t = set->child; t; t = t->next) {

@@ -55,9 +55,7 @@ int s3_restore_object(req_t *r, const val_t *in, val_t *out)
     if (req && str_eq_c(val_get_str(req, "Type"), "SELECT"))
         return req_fail(r, &ERR_NotImplemented, "Restore requests of type SELECT are not implemented by gureum.");
     int64_t days = req ? val_get_int(req, "Days", 0) : 0;
-    if (!req || !val_get(req, "Days"))
-        return req_fail(r, &S3_E_MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!req || !val_get(req, "Days")) return s3__malformed(r, NULL);
     if (days < 1) return req_fail(r, &S3_E_InvalidArgument, "The restoration period must be at least one day.");
     if (s3__begin(db) != GR_OK) return GR_ERR;
     s3_obj_t o;

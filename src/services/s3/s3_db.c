@@ -25,6 +25,7 @@
 /* AWS: S3 API reference, "List of error codes" (code, HTTP status). */
 const aws_errdef_t S3_E_InvalidBucketName = {"InvalidBucketName", 400, true};
 const aws_errdef_t S3_E_BucketNotEmpty = {"BucketNotEmpty", 409, true};
+const aws_errdef_t S3_E_InvalidTag = {"InvalidTag", 400, true};
 const aws_errdef_t S3_E_IllegalLocationConstraint = {"IllegalLocationConstraintException", 400, true};
 const aws_errdef_t S3_E_InvalidLocationConstraint = {"InvalidLocationConstraint", 400, true};
 const aws_errdef_t S3_E_BadDigest = {"BadDigest", 400, true};
@@ -165,17 +166,16 @@ static bool tag_text_ok(str_t s)
 
 int s3__tag_check(req_t *r, str_t k, str_t v, bool bucket)
 {
-    static const aws_errdef_t E_InvalidTag = {"InvalidTag", 400, true};
     r->err_extra = val_new(r->arena, VAL_STRUCT);
     val_set_c(r->arena, r->err_extra, "TagKey", val_strdup(r->arena, k));
     if (!k.len || k.len > 128 || !tag_text_ok(k))
-        return req_fail(r, &E_InvalidTag, "The TagKey you have provided is invalid");
+        return req_fail(r, &S3_E_InvalidTag, "The TagKey you have provided is invalid");
     if (v.len > 256 || !tag_text_ok(v)) {
         val_set_c(r->arena, r->err_extra, "TagValue", val_strdup(r->arena, v));
-        return req_fail(r, &E_InvalidTag, "The TagValue you have provided is invalid");
+        return req_fail(r, &S3_E_InvalidTag, "The TagValue you have provided is invalid");
     }
     if (str_starts_with(k, STR("aws:")))
-        return req_fail(r, &E_InvalidTag, "%s",
+        return req_fail(r, &S3_E_InvalidTag, "%s",
                         bucket ? "System tags cannot be added/updated by requester"
                                : "Your TagKey cannot be prefixed with aws:");
     r->err_extra = NULL;
@@ -184,10 +184,15 @@ int s3__tag_check(req_t *r, str_t k, str_t v, bool bucket)
 
 int s3__tag_duplicate(req_t *r, str_t k)
 {
-    static const aws_errdef_t E_InvalidTag = {"InvalidTag", 400, true};
     r->err_extra = val_new(r->arena, VAL_STRUCT);
     val_set_c(r->arena, r->err_extra, "TagKey", val_strdup(r->arena, k));
-    return req_fail(r, &E_InvalidTag, "Cannot provide multiple Tags with the same key");
+    return req_fail(r, &S3_E_InvalidTag, "Cannot provide multiple Tags with the same key");
+}
+
+int s3__malformed(req_t *r, const aws_errdef_t *e)
+{
+    return req_fail(r, e ? e : &S3_E_MalformedXML,
+                    "The XML you provided was not well-formed or did not validate against our published schema");
 }
 
 int s3__bad_arg(req_t *r, const aws_errdef_t *e, const char *name, str_t value, const char *msg)

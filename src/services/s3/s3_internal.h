@@ -17,7 +17,7 @@
 extern const aws_errdef_t S3_E_InvalidBucketName, S3_E_BucketNotEmpty, S3_E_IllegalLocationConstraint,
     S3_E_InvalidLocationConstraint, S3_E_BadDigest, S3_E_InvalidDigest, S3_E_InvalidRange, S3_E_PreconditionFailed,
     S3_E_NotModified, S3_E_InvalidPart, S3_E_InvalidPartOrder, S3_E_EntityTooSmall, S3_E_KeyTooLong, S3_E_MalformedXML,
-    S3_E_InvalidArgument, S3_E_InvalidPartNumber, S3_E_InvalidObjectState;
+    S3_E_InvalidArgument, S3_E_InvalidPartNumber, S3_E_InvalidObjectState, S3_E_InvalidTag;
 
 #define S3_MIN_PART (5u << 20) /* AWS: every part but the last is at least 5 MiB */
 /* A PUT body up to this size is kept in the object's row (s3_obj_t.data)
@@ -72,6 +72,9 @@ int s3__copy_from_marker(req_t *r, str_t key, str_t vid);
 /* Fails r with e and msg, naming the argument at fault as S3 does
  * (ArgumentName, ArgumentValue in the error). */
 int s3__bad_arg(req_t *r, const aws_errdef_t *e, const char *name, str_t value, const char *msg);
+/* Fails r with S3's "did not validate against our published schema": e, or
+ * MalformedXML when e is NULL (MalformedACLError shares the text). */
+int s3__malformed(req_t *r, const aws_errdef_t *e);
 /* One tag of a bucket's or an object's set, checked as AWS does (InvalidTag
  * naming TagKey, and TagValue when that is at fault); a key given twice. */
 int s3__tag_check(req_t *r, str_t k, str_t v, bool bucket);

@@ -17,7 +17,6 @@
 static const aws_errdef_t E_NoSuchVersion = {"NoSuchVersion", 404, true};
 static const aws_errdef_t E_IllegalVersioningConfiguration = {"IllegalVersioningConfigurationException", 400, true};
 static const aws_errdef_t E_InvalidBucketState = {"InvalidBucketState", 409, true};
-static const aws_errdef_t E_InvalidTag = {"InvalidTag", 400, true};
 
 static void bind_s(sqlite3_stmt *st, int i, str_t s)
 {
@@ -599,7 +598,7 @@ static int tags_check(req_t *r, const val_t *set, str_t *enc)
     arena_t *a = r->arena;
     size_t n = set && set->kind == VAL_LIST ? set->u.list.n : 0;
     /* AWS: InvalidTag (ceph/s3-tests test_put_excess_tags) */
-    if (n > 10) return req_fail(r, &E_InvalidTag, "Object tags cannot be greater than 10");
+    if (n > 10) return req_fail(r, &S3_E_InvalidTag, "Object tags cannot be greater than 10");
     /* Kept sorted by key, as AWS lists them. */
     const val_t **sorted = ARENA_NEWN(a, const val_t *, n ? n : 1);
     if (!sorted) return GR_ERR;
