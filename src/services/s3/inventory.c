@@ -303,8 +303,9 @@ static void manifest(report_t *p, const char *stamp, const char *dt)
         p->failed = true;
 }
 
-/* One report of configuration doc of bucket source: true when delivered. */
-static bool report(app_t *app, str_t source, str_t owner, str_t region, const val_t *doc, int64_t now)
+/* One report of configuration doc of bucket source (none when its
+ * destination is not the owner's bucket; a failed write leaves it short). */
+static void report(app_t *app, str_t source, str_t owner, str_t region, const val_t *doc, int64_t now)
 {
     const val_t *d = val_get(val_get(doc, "Destination"), "S3BucketDestination");
     str_t acct = val_get_str(d, "AccountId");
@@ -316,8 +317,8 @@ static bool report(app_t *app, str_t source, str_t owner, str_t region, const va
                   .dest = s3__replication_dest(val_get_str(d, "Bucket")),
                   .all = str_eq_c(val_get_str(doc, "IncludedObjectVersions"), "All"),
                   .now = now};
-    if (!p.dest.p || (acct.len && !str_eq(acct, owner))) return false;
-    if (!(p.a = arena_new(64u << 20))) return false;
+    if (!p.dest.p || (acct.len && !str_eq(acct, owner))) return;
+    if (!(p.a = arena_new(64u << 20))) return;
     str_t pre = val_get_str(d, "Prefix");
     p.prefix = pre.len ? str_c(arena_printf(p.a, "%.*s/", STR_FMT(pre))) : STR("");
     const val_t *opt = val_get(doc, "OptionalFields");
@@ -343,7 +344,6 @@ static bool report(app_t *app, str_t source, str_t owner, str_t region, const va
     if (!p.failed) manifest(&p, stamp, dt);
     if (p.fa) arena_free(p.fa);
     arena_free(p.a);
-    return !p.failed;
 }
 
 void s3__inventory_run(app_t *app, int64_t now)
