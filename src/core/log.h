@@ -7,6 +7,8 @@
 #define GR_CORE_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
 
@@ -16,6 +18,8 @@ void log_set_level(log_level_t lvl);
 void log_batch(bool on);
 void log_flush(void);
 void log_msg(log_level_t lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One request's access line at info level: "svc Op status 1.23ms request-id". */
+void log_access(const char *svc, const char *op, size_t oplen, int status, int64_t us, const char *id);
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

@@ -522,18 +522,13 @@ static void send_response(req_t *r)
 {
     http_req_t *h = r->transport;
     app_t *app = r->app;
-    /* Logged before the answer goes out, so a client that has its answer
-     * finds the line in the log. */
+    /* Logged as the answer goes out. An event loop writes its lines after
+     * the round of events that produced them (log_batch), so the line
+     * follows the answer by at most that round. */
     if (!app->cfg->quiet) {
-        double ms = (double)(time_mono_us() - r->start_us) / 1000.0;
-        log_info("%s %.*s %d %.2fms %s", r->svc ? r->svc->name : "gureum",
-                 (int)(r->op            ? strlen(r->op->name)
-                       : r->op_name.len ? r->op_name.len
-                                        : 1),
-                 r->op            ? r->op->name
-                 : r->op_name.len ? r->op_name.p
-                                  : "-",
-                 r->resp.status, ms, r->id);
+        const char *op = r->op ? r->op->name : r->op_name.len ? r->op_name.p : "-";
+        size_t oplen = r->op ? strlen(r->op->name) : r->op_name.len ? r->op_name.len : 1;
+        log_access(r->svc ? r->svc->name : "gureum", op, oplen, r->resp.status, time_mono_us() - r->start_us, r->id);
     }
     if (edge_of(r) && edge_of(r)->headers) edge_of(r)->headers(r);
     http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
