@@ -295,3 +295,27 @@ def test_transaction_cancelled_by_a_mistyped_key(ddb):
                    TransactItems=[{"Put": {"TableName": "it-hash", "Item": {"pk": {"S": ""}}}}]) == (
         "ValidationException", "One or more parameter values are not valid. The AttributeValue for a key attribute "
                                "cannot contain an empty string value. Key: pk")
+
+
+# ==== Found by moto's DynamoDB tests (tests/README.md "moto's DynamoDB tests") ====
+
+def test_batch_get_stops_at_16_mb(ddb):
+    """AWS: BatchGetItem answers at most 16 MB of items and names the rest in
+    UnprocessedKeys, with the table's read parameters, so the answer can be sent
+    back as it is (BatchGetItem API reference; moto's 300 KB items: 55 fit)."""
+    big = "x" * 300000
+    for i in range(57):
+        ddb.put_item(TableName="it-hash", Item={"pk": {"S": "big%02d" % i}, "v": {"S": big}})
+    keys = [{"pk": {"S": "big%02d" % i}} for i in range(57)]
+    r = ddb.batch_get_item(RequestItems={"it-hash": {"Keys": keys, "ConsistentRead": True}})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    got = sorted(i["pk"]["S"] for i in r["Responses"]["it-hash"])
+    left = r["UnprocessedKeys"]["it-hash"]
+    assert len(got) == 55 and left["ConsistentRead"] is True
+    assert sorted(got + [k["pk"]["S"] for k in left["Keys"]]) == ["big%02d" % i for i in range(57)]
+    again = ddb.batch_get_item(RequestItems=r["UnprocessedKeys"])
+    assert len(again["Responses"]["it-hash"]) == 2 and again["UnprocessedKeys"] == {}
+    ddb.batch_write_item(RequestItems={"it-hash": [{"DeleteRequest": {"Key": k}} for k in keys[:25]]})
+    ddb.batch_write_item(RequestItems={"it-hash": [{"DeleteRequest": {"Key": k}} for k in keys[25:50]]})
+    ddb.batch_write_item(RequestItems={"it-hash": [{"DeleteRequest": {"Key": k}} for k in keys[50:]]})
+
