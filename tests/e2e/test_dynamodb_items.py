@@ -319,3 +319,37 @@ def test_batch_get_stops_at_16_mb(ddb):
     ddb.batch_write_item(RequestItems={"it-hash": [{"DeleteRequest": {"Key": k}} for k in keys[25:50]]})
     ddb.batch_write_item(RequestItems={"it-hash": [{"DeleteRequest": {"Key": k}} for k in keys[50:]]})
 
+
+def test_query_refuses_an_empty_key_value(ddb):
+    """AWS: a key condition on an empty string key value is refused, not
+    answered with nothing (moto's test_query_empty_key_exception)."""
+    empty = "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain " \
+            "an empty string value. Key: %s"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.query(TableName="it-range", KeyConditionExpression="pk = :v", ExpressionAttributeValues={":v": {"S": ""}})
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err(e) == ("ValidationException", empty % "pk")
+    assert refused(ddb.query, TableName="it-range", KeyConditionExpression="pk = :p AND sk = :v",
+                   ExpressionAttributeValues={":p": {"S": "a"}, ":v": {"S": ""}}) == ("ValidationException", empty % "sk")
+
+
+def test_index_keys_have_the_key_size_limits(gureum):
+    """AWS: a value for an index key has the table's key size limits: 2048
+    bytes for a partition key, 1024 for a sort key, with the same messages."""
+    c = gureum.client("dynamodb")
+    key = lambda n: {"AttributeName": n, "AttributeType": "S"}  # noqa: E731
+    c.create_table(TableName="it-gsi-size", BillingMode="PAY_PER_REQUEST",
+                   AttributeDefinitions=[key("pk"), key("g"), key("r")],
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   GlobalSecondaryIndexes=[{"IndexName": "by-g", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                          {"AttributeName": "r", "KeyType": "RANGE"}]}])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.put_item(TableName="it-gsi-size", Item={"pk": {"S": "a"}, "g": {"S": "g"}, "r": {"S": "y" * 1025}})
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err(e) == ("ValidationException",
+                      PVI + "Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+    assert refused(c.put_item, TableName="it-gsi-size", Item={"pk": {"S": "a"}, "g": {"S": "g" * 2049}}) == \
+        ("ValidationException", PVI + "Size of hashkey has exceeded the maximum size limit of2048 bytes")
+    c.put_item(TableName="it-gsi-size", Item={"pk": {"S": "a"}, "g": {"S": "g" * 2048}, "r": {"S": "y" * 1024}})
+
