@@ -353,3 +353,12 @@ def test_index_keys_have_the_key_size_limits(gureum):
         ("ValidationException", PVI + "Size of hashkey has exceeded the maximum size limit of2048 bytes")
     c.put_item(TableName="it-gsi-size", Item={"pk": {"S": "a"}, "g": {"S": "g" * 2048}, "r": {"S": "y" * 1024}})
 
+
+def test_partiql_writes_answer_empty_items(ddb):
+    """AWS: ExecuteStatement answers {"Items": []} to an INSERT, UPDATE or
+    DELETE (moto's AWS-verified test_insert_data)."""
+    for stmt in ("INSERT INTO \"it-hash\" VALUE {'pk': 'pq1', 'n': 1}",
+                 "UPDATE \"it-hash\" SET n = 2 WHERE pk = 'pq1'",
+                 "DELETE FROM \"it-hash\" WHERE pk = 'pq1'"):
+        r = ddb.execute_statement(Statement=stmt)
+        assert r["Items"] == [], stmt
