@@ -295,3 +295,70 @@ def test_transaction_cancelled_by_a_mistyped_key(ddb):
                    TransactItems=[{"Put": {"TableName": "it-hash", "Item": {"pk": {"S": ""}}}}]) == (
         "ValidationException", "One or more parameter values are not valid. The AttributeValue for a key attribute "
                                "cannot contain an empty string value. Key: pk")
+
+
+# ==== Found by moto's DynamoDB tests (tests/README.md "moto's DynamoDB tests") ====
+
+def test_batch_get_stops_at_16_mb(ddb):
+    """AWS: BatchGetItem answers at most 16 MB of items and names the rest in
+    UnprocessedKeys, with the table's read parameters, so the answer can be sent
+    back as it is (BatchGetItem API reference; moto's 300 KB items: 55 fit)."""
+    big = "x" * 300000
+    for i in range(57):
+        ddb.put_item(TableName="it-hash", Item={"pk": {"S": "big%02d" % i}, "v": {"S": big}})
+    keys = [{"pk": {"S": "big%02d" % i}} for i in range(57)]
+    r = ddb.batch_get_item(RequestItems={"it-hash": {"Keys": keys, "ConsistentRead": True}})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    got = sorted(i["pk"]["S"] for i in r["Responses"]["it-hash"])
+    left = r["UnprocessedKeys"]["it-hash"]
+    assert len(got) == 55 and left["ConsistentRead"] is True
+    assert sorted(got + [k["pk"]["S"] for k in left["Keys"]]) == ["big%02d" % i for i in range(57)]
+    again = ddb.batch_get_item(RequestItems=r["UnprocessedKeys"])
+    assert len(again["Responses"]["it-hash"]) == 2 and again["UnprocessedKeys"] == {}
+    ddb.batch_write_item(RequestItems={"it-hash": [{"DeleteRequest": {"Key": k}} for k in keys[:25]]})
+    ddb.batch_write_item(RequestItems={"it-hash": [{"DeleteRequest": {"Key": k}} for k in keys[25:50]]})
+    ddb.batch_write_item(RequestItems={"it-hash": [{"DeleteRequest": {"Key": k}} for k in keys[50:]]})
+
+
+def test_query_refuses_an_empty_key_value(ddb):
+    """AWS: a key condition on an empty string key value is refused, not
+    answered with nothing (moto's test_query_empty_key_exception)."""
+    empty = "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain " \
+            "an empty string value. Key: %s"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.query(TableName="it-range", KeyConditionExpression="pk = :v", ExpressionAttributeValues={":v": {"S": ""}})
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err(e) == ("ValidationException", empty % "pk")
+    assert refused(ddb.query, TableName="it-range", KeyConditionExpression="pk = :p AND sk = :v",
+                   ExpressionAttributeValues={":p": {"S": "a"}, ":v": {"S": ""}}) == ("ValidationException", empty % "sk")
+
+
+def test_index_keys_have_the_key_size_limits(gureum):
+    """AWS: a value for an index key has the table's key size limits: 2048
+    bytes for a partition key, 1024 for a sort key, with the same messages."""
+    c = gureum.client("dynamodb")
+    key = lambda n: {"AttributeName": n, "AttributeType": "S"}  # noqa: E731
+    c.create_table(TableName="it-gsi-size", BillingMode="PAY_PER_REQUEST",
+                   AttributeDefinitions=[key("pk"), key("g"), key("r")],
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   GlobalSecondaryIndexes=[{"IndexName": "by-g", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                          {"AttributeName": "r", "KeyType": "RANGE"}]}])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.put_item(TableName="it-gsi-size", Item={"pk": {"S": "a"}, "g": {"S": "g"}, "r": {"S": "y" * 1025}})
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err(e) == ("ValidationException",
+                      PVI + "Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+    assert refused(c.put_item, TableName="it-gsi-size", Item={"pk": {"S": "a"}, "g": {"S": "g" * 2049}}) == \
+        ("ValidationException", PVI + "Size of hashkey has exceeded the maximum size limit of2048 bytes")
+    c.put_item(TableName="it-gsi-size", Item={"pk": {"S": "a"}, "g": {"S": "g" * 2048}, "r": {"S": "y" * 1024}})
+
+
+def test_partiql_writes_answer_empty_items(ddb):
+    """AWS: ExecuteStatement answers {"Items": []} to an INSERT, UPDATE or
+    DELETE (moto's AWS-verified test_insert_data)."""
+    for stmt in ("INSERT INTO \"it-hash\" VALUE {'pk': 'pq1', 'n': 1}",
+                 "UPDATE \"it-hash\" SET n = 2 WHERE pk = 'pq1'",
+                 "DELETE FROM \"it-hash\" WHERE pk = 'pq1'"):
+        r = ddb.execute_statement(Statement=stmt)
+        assert r["Items"] == [], stmt

@@ -498,3 +498,22 @@ def test_export_to_s3(gureum):
     assert err(d.export_table_to_point_in_time, TableArn=arn, S3Bucket="other", ClientToken="tok-1")[0] == \
         "ExportConflictException"
     d.delete_table(TableName="exp-t")
+
+
+def test_export_right_after_pitr_is_turned_on(gureum):
+    """AWS: without ExportTime an export is of the table as it is now, even in
+    the second PITR was turned on (moto's AWS-verified test_export_table
+    exports at once; the restorable window then ends at its rounded-up start)."""
+    d, s3 = gureum.client("dynamodb"), gureum.client("s3")
+    s3.create_bucket(Bucket="ddb-exports-now")
+    d.create_table(TableName="exp-now", BillingMode="PAY_PER_REQUEST",
+                   KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    d.update_continuous_backups(TableName="exp-now",
+                                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    d.put_item(TableName="exp-now", Item={"k": {"S": "a"}})
+    r = d.export_table_to_point_in_time(TableArn=ARN_PREFIX + "exp-now", S3Bucket="ddb-exports-now")
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    desc = d.describe_export(ExportArn=r["ExportDescription"]["ExportArn"])["ExportDescription"]
+    assert (desc["ExportStatus"], desc["ItemCount"]) == ("COMPLETED", 1)
+    d.delete_table(TableName="exp-now")

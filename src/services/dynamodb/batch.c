@@ -5,7 +5,8 @@
  * Every request is validated whole (tables, keys, expressions, duplicates)
  * before anything is written; then all writes run in one SQLite transaction,
  * so a transaction is all-or-nothing and never half-visible to a reader.
- * Batches are never throttled here, so UnprocessedKeys/Items are always empty. */
+ * Batches are never throttled here: UnprocessedItems is always empty, and
+ * UnprocessedKeys names only the keys past BatchGetItem's 16 MB response cap. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -116,6 +117,28 @@ static bool wants_capacity(const val_t *in)
 
 /* ==== BatchGetItem ==== */
 
+/* AWS: "A single operation can retrieve up to 16 MB of data … BatchGetItem
+ * returns a partial result if the response size limit is exceeded" and names
+ * the rest in UnprocessedKeys (BatchGetItem API reference). */
+#define BATCH_GET_MAX_BYTES (16u << 20)
+
+/* Adds one key to UnprocessedKeys[table], copying the table's read
+ * parameters (projection, names, ConsistentRead) the first time, so the
+ * caller can send UnprocessedKeys back as it is. -1 when the arena is full. */
+static int defer_key(arena_t *a, val_t *unproc, str_t tname, const val_t *ka, val_t *key)
+{
+    val_t *entry = val_get_s(unproc, tname);
+    if (!entry) {
+        entry = val_new(a, VAL_MAP);
+        if (!entry) return -1;
+        for (size_t i = 0; i < ka->u.obj.n; i++)
+            if (!str_eq_c(ka->u.obj.e[i].key, "Keys")) val_set(a, entry, ka->u.obj.e[i].key, ka->u.obj.e[i].v);
+        val_set_c(a, entry, "Keys", val_new(a, VAL_LIST));
+        if (val_set(a, unproc, tname, entry) < 0) return -1;
+    }
+    return val_push(a, val_get(entry, "Keys"), key);
+}
+
 int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -157,19 +180,34 @@ int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
         wop_t *w = &o.op[i];
         if (ddb__key_or_fail(r, w->t, w->item, &w->k) != GR_OK) return GR_ERR;
     }
-    val_t *resp = val_new(a, VAL_MAP), *caps = val_new(a, VAL_LIST);
+    val_t *resp = val_new(a, VAL_MAP), *caps = val_new(a, VAL_LIST), *unproc = val_new(a, VAL_MAP);
     for (size_t i = 0; i < ri->u.obj.n; i++) val_set(a, resp, ri->u.obj.e[i].key, val_new(a, VAL_LIST));
+    size_t sent = 0;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
+        if (sent > BATCH_GET_MAX_BYTES) {
+            if (defer_key(a, unproc, o.tname[i], w->in, w->item) < 0) return GR_ERR;
+            continue;
+        }
         val_t *item = NULL;
         if (ddb__item_get(r, db, w->t, &w->k, &item) != GR_OK) return GR_ERR;
         size_t size = item ? ddb_item_size(item) : 0;
-        if (item) val_push(a, val_get_s(resp, o.tname[i]), w->has_proj ? ddb_proj_apply(a, &w->proj, item) : item);
+        if (item) {
+            val_t *shown = w->has_proj ? ddb_proj_apply(a, &w->proj, item) : item;
+            size_t shown_size = w->has_proj ? ddb_item_size(shown) : size;
+            if (sent + shown_size > BATCH_GET_MAX_BYTES) {
+                sent = BATCH_GET_MAX_BYTES + 1; /* full: this key and all after it wait for the next call */
+                if (defer_key(a, unproc, o.tname[i], w->in, w->item) < 0) return GR_ERR;
+                continue;
+            }
+            sent += shown_size;
+            val_push(a, val_get_s(resp, o.tname[i]), shown);
+        }
         ddb__consumed_add(r, in, caps, w->t, ddb__rcu(size, val_get_bool(w->in, "ConsistentRead", false)), false,
                           false);
     }
     val_set_c(a, out, "Responses", resp);
-    val_set_c(a, out, "UnprocessedKeys", val_new(a, VAL_MAP));
+    val_set_c(a, out, "UnprocessedKeys", unproc);
     if (wants_capacity(in)) val_set_c(a, out, "ConsumedCapacity", caps);
     return GR_OK;
 }

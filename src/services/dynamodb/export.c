@@ -218,10 +218,12 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
         return req_fail(r, &DYNAMODB_ERR_PointInTimeRecoveryUnavailableException,
                         "Point in time recovery is not enabled for table '%.*s'", STR_FMT(t.name));
     }
-    int64_t now = time_now_us(), at = now, earliest, last;
-    const val_t *when = val_get(in, "ExportTime");
-    if (when && when->kind == VAL_TIME) at = when->u.t;
+    int64_t now = time_now_us(), at, earliest, last;
     ddb__pitr_window(t.pitr_since_us, now, &earliest, &last); /* RestoreTableToPointInTime's */
+    /* AWS: without ExportTime the export is of the latest state, even in the
+     * second PITR was turned on (whose window ends at its rounded-up start) */
+    const val_t *when = val_get(in, "ExportTime");
+    at = when && when->kind == VAL_TIME ? when->u.t : last;
     if (at < earliest || at > last) {
         ddb__rollback(db);
         return req_fail(r, &DYNAMODB_ERR_InvalidExportTimeException,

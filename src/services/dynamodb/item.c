@@ -23,16 +23,23 @@
 
 /* ==== keys ==== */
 
+const char *ddb__empty_key_msg(arena_t *a, str_t name, const val_t *v)
+{
+    ddb_type_t t = v ? ddb_type(v) : DDB_NULL;
+    if ((t != DDB_S && t != DDB_B) || ddb_inner(v)->u.s.len) return NULL;
+    return arena_printf(a,
+                        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+                        "cannot contain an empty %s value. Key: %.*s",
+                        t == DDB_S ? "string" : "binary", STR_FMT(name));
+}
+
 static const char *key_value_check(arena_t *a, str_t name, const val_t *v, ddb_type_t want, bool hash)
 {
     ddb_type_t got = ddb_type(v);
     if (got != want) return NULL; /* the caller words type errors per operation */
     str_t s = ddb_inner(v)->u.s;
-    if ((want == DDB_S || want == DDB_B) && s.len == 0)
-        return arena_printf(a,
-                            "One or more parameter values are not valid. The AttributeValue for a key attribute "
-                            "cannot contain an empty %s value. Key: %.*s",
-                            want == DDB_S ? "string" : "binary", STR_FMT(name));
+    const char *empty = ddb__empty_key_msg(a, name, v);
+    if (empty) return empty;
     /* AWS: partition keys up to 2048 bytes, sort keys up to 1024. */
     size_t size = want == DDB_N ? 0 : s.len;
     if (hash && size > 2048) return PVI "Size of hashkey has exceeded the maximum size limit of2048 bytes";
@@ -114,6 +121,11 @@ int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item)
                                     "index key is not supported. The AttributeValue for a key attribute cannot "
                                     "contain an empty %s value. IndexName: %.*s, IndexKey: %.*s",
                                     want == DDB_S ? "string" : "binary", STR_FMT(x->name), STR_FMT(n)));
+            /* AWS: an index key has the table's key size limits too (2048
+             * bytes for a partition key, 1024 for a sort key), with the
+             * same messages */
+            const char *e = key_value_check(a, n, v, want, j == 0);
+            if (e) return ddb__fail_validation(r, e);
         }
     }
     return GR_OK;

@@ -548,6 +548,7 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
             r->err_extra = NULL;
             return req_fail(r, &E_Duplicate, "Duplicate primary key exists in table");
         }
+        if (rc == GR_OK) val_set_c(a, out, "Items", val_new(a, VAL_LIST)); /* AWS: {"Items": []} for a write */
         *table_out = table;
         return rc;
     }
@@ -628,7 +629,10 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         }
         val_t *o = val_new(a, VAL_STRUCT);
         rc = is_update ? dynamodb_update_item(r, in, o) : dynamodb_delete_item(r, in, o);
-        if (rc != GR_OK) r->err_extra = NULL;
+        if (rc != GR_OK)
+            r->err_extra = NULL;
+        else
+            val_set_c(a, out, "Items", val_new(a, VAL_LIST));
         *table_out = table;
         return rc;
     }

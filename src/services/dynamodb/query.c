@@ -286,12 +286,7 @@ static const char *start_piece(arena_t *a, const val_t *esk, str_t name, ddb_typ
     const val_t *v = val_get_s(esk, name);
     if (!v) return "The provided starting key is invalid";
     if (ddb_type(v) != want) return "The provided key element does not match the schema";
-    if ((want == DDB_S || want == DDB_B) && ddb_inner(v)->u.s.len == 0)
-        return arena_printf(a,
-                            "One or more parameter values are not valid. The AttributeValue for a key attribute "
-                            "cannot contain an empty %s value. Key: %.*s",
-                            want == DDB_S ? "string" : "binary", STR_FMT(name));
-    return NULL;
+    return ddb__empty_key_msg(a, name, v);
 }
 
 /* ExclusiveStartKey against the schema, first part: the number of
@@ -469,6 +464,11 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
     if (esk && start_check_or_fail(&q, esk, true) != GR_OK) return GR_ERR;
     q.esk = esk;
     if (!ddb_kcs_resolve(a, &kp, pk, pkt, sk, skt, esk ? start_piece_hook : NULL, &q, &kc, &e))
+        return ddb__fail_validation(r, e);
+    /* AWS: no item can have an empty string or binary key, and Query says so
+     * rather than answering nothing (moto's test_query_empty_key_exception). */
+    if ((e = ddb__empty_key_msg(a, pk, kc.pk_value)) ||
+        (kc.sk_op == DDB_KC_EQ && (e = ddb__empty_key_msg(a, sk, kc.sk_v1))))
         return ddb__fail_validation(r, e);
     if (esk && start_encode_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
     if (esk && start_bounds_or_fail(&q, esk, &kc, pk, sk) != GR_OK) return GR_ERR;
