@@ -46,8 +46,9 @@ typedef struct {
 
 static struct {
     pthread_mutex_t mu;
-    atomic_uint gen; /* bumped by every configuration change */
-    unsigned loaded; /* the gen `sources` was read at; 0: never */
+    atomic_uint gen;    /* bumped by every configuration change */
+    atomic_uint loaded; /* the gen `sources` was read at; 0: never */
+    atomic_bool any;    /* n > 0: without it a request leaves S.mu alone */
     source_t *v;
     size_t n;
     int64_t delivered_us; /* last delivery round */
@@ -131,7 +132,9 @@ static void reload(sqlite3 *db)
     }
     for (size_t i = 0; i < S.n; i++) source_free(&S.v[i]);
     free(S.v);
-    S.v = v, S.n = n, S.loaded = gen;
+    S.v = v, S.n = n;
+    atomic_store(&S.any, n > 0);
+    atomic_store(&S.loaded, gen);
 }
 
 /* ==== the record ==== */
@@ -373,6 +376,7 @@ void s3_access_logged(req_t *r)
 {
     str_t bucket = r->in ? val_get_str(r->in, "Bucket") : STR_NULL;
     if (!bucket.len || r->internal) return;
+    if (!atomic_load(&S.any) && atomic_load(&S.loaded) == atomic_load(&S.gen)) return; /* nothing logs */
     int64_t received_us = time_now_us() - (time_mono_us() - r->start_us);
     pthread_mutex_lock(&S.mu);
     if (S.loaded != atomic_load(&S.gen)) {
@@ -543,6 +547,8 @@ void s3_stop(app_t *app)
     pthread_mutex_lock(&S.mu);
     for (size_t i = 0; i < S.n; i++) source_free(&S.v[i]);
     free(S.v);
-    S.v = NULL, S.n = 0, S.loaded = 0, S.delivered_us = 0;
+    S.v = NULL, S.n = 0, S.delivered_us = 0;
+    atomic_store(&S.any, false);
+    atomic_store(&S.loaded, 0);
     pthread_mutex_unlock(&S.mu);
 }
