@@ -121,6 +121,7 @@ int config_load(config_t *c, int argc, char **argv, const char **err)
         .account = "000000000000",
         .threads = ncpu > 4 ? 16 : (int)ncpu * 4,
         .max_conns = 4096,
+        .s3_log_delivery_s = 300,
     };
     const char *v;
     const config_account_t *file_acc = NULL;
@@ -146,6 +147,8 @@ int config_load(config_t *c, int argc, char **argv, const char **err)
     if ((v = getenv("GUREUM_ROOT_SECRET_KEY")) && *v) c->root_secret_key = v;
     if ((v = getenv("GUREUM_THREADS")) && *v) c->threads = atoi(v);
     if ((v = getenv("GUREUM_MAX_CONNS")) && *v) c->max_conns = atoi(v);
+    /* AWS delivers server access logs "within a few hours"; tests shorten it to a second */
+    if ((v = getenv("GUREUM_S3_LOG_DELIVERY_SECONDS")) && *v && atoi(v) > 0) c->s3_log_delivery_s = atoi(v);
     if ((v = getenv("GUREUM_QUIET")) && *v && strcmp(v, "0") != 0) c->quiet = true;
 
     for (int i = 0; i < argc; i++) {

@@ -14,17 +14,18 @@ typedef struct {
 } config_account_t;
 
 typedef struct {
-    const char *host;      /* --host / GUREUM_HOST, "127.0.0.1" */
-    int port;              /* --port / GUREUM_PORT, 4566 */
-    const char *data_dir;  /* --data / GUREUM_DATA, "./data" */
-    bool strict;           /* --durability strict / GUREUM_DURABILITY */
-    const char *region;    /* --region / GUREUM_REGION, "us-east-1": for requests without a scope */
+    const char *host;            /* --host / GUREUM_HOST, "127.0.0.1" */
+    int port;                    /* --port / GUREUM_PORT, 4566 */
+    const char *data_dir;        /* --data / GUREUM_DATA, "./data" */
+    bool strict;                 /* --durability strict / GUREUM_DURABILITY */
+    const char *region;          /* --region / GUREUM_REGION, "us-east-1": for requests without a scope */
     const char *root_access_key; /* GUREUM_ROOT_ACCESS_KEY, "test" on loopback */
     const char *root_secret_key; /* GUREUM_ROOT_SECRET_KEY, "test" on loopback */
-    const char *account;   /* GUREUM_ACCOUNT, "000000000000" */
-    int threads;           /* --threads / GUREUM_THREADS, 4 per CPU (max 16) */
-    int max_conns;         /* GUREUM_MAX_CONNS, 4096 */
-    bool quiet;            /* --quiet / GUREUM_QUIET=1: no access log */
+    const char *account;         /* GUREUM_ACCOUNT, "000000000000" */
+    int threads;                 /* --threads / GUREUM_THREADS, 4 per CPU (max 16) */
+    int max_conns;               /* GUREUM_MAX_CONNS, 4096 */
+    bool quiet;                  /* --quiet / GUREUM_QUIET=1: no access log */
+    int s3_log_delivery_s; /* GUREUM_S3_LOG_DELIVERY_SECONDS, 300: how often S3 server access logs are delivered */
     /* Further accounts: GUREUM_ACCOUNTS="ID:KEY:SECRET,…" and the "accounts"
      * list of the --config file. accounts[0] is always the default account
      * above (account, root_access_key, root_secret_key). */

@@ -531,6 +531,7 @@ static void send_response(req_t *r)
         log_access(r->svc ? r->svc->name : "gureum", op, oplen, r->resp.status, time_mono_us() - r->start_us, r->id);
     }
     if (edge_of(r) && edge_of(r)->headers) edge_of(r)->headers(r);
+    if (r->svc && r->svc->answered) r->svc->answered(r);
     http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
     if (r->resp.src)
         http_respond_src(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.src, r->resp.len);

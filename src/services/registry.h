@@ -63,6 +63,10 @@ typedef struct svc_entry {
      * request failed wins over the validation error. May be NULL. */
     int (*precheck)(struct req *r, const val_t *in);
     const svc_edge_t *edge; /* NULL: the protocol's HTTP- and signature-level answers */
+    /* Called once for every answered request of the service, its response
+     * final and not yet sent, on the loop that answers it (S3: its server
+     * access logs). Must not block. May be NULL. */
+    void (*answered)(struct req *r);
     /* AWS: within one account a resource's own policy that names the caller
      * allows on its own, without any identity policy ("Policy evaluation
      * logic"). When the caller's identity policies do not allow, authz asks

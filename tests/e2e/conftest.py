@@ -320,6 +320,19 @@ def remove_bucket(s3, bucket):
     s3.delete_bucket(Bucket=bucket)
 
 
+def refused(call, **kw):
+    """The error dict (without RequestId/HostId) and HTTP status of a call
+    that must fail: AWS's code, message and extra members, as recorded."""
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as e:
+        call(**kw)
+    err = dict(e.value.response["Error"])
+    err.pop("RequestId", None)
+    err.pop("HostId", None)
+    return err, e.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
 def _teardown(g):
     """Clean shutdown is part of every test module: exit 0 on SIGTERM, no sanitizer reports."""
     was_running = g.running()

@@ -12,6 +12,7 @@ import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import refused as error
 from conftest import remove_bucket
 
 
@@ -30,16 +31,6 @@ def bucket(s3):
     s3.create_bucket(Bucket=b)
     yield b
     remove_bucket(s3, b)
-
-
-def error(call, **kw):
-    """The error dict (without RequestId/HostId) and HTTP status of a refused call."""
-    with pytest.raises(ClientError) as e:
-        call(**kw)
-    err = dict(e.value.response["Error"])
-    err.pop("RequestId", None)
-    err.pop("HostId", None)
-    return err, e.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def raw(method, url, data=None, headers=None):

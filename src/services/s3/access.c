@@ -239,7 +239,7 @@ static str_t ownership(req_t *r, sqlite3 *db, str_t bucket)
 /* AWS ("Controlling ownership of objects and disabling ACLs"): with
  * BucketOwnerEnforced, ACLs are disabled — the bucket owner owns every
  * object and ACLs grant nothing. */
-static bool acls_disabled(req_t *r, sqlite3 *db, str_t bucket)
+bool s3__acls_disabled(req_t *r, sqlite3 *db, str_t bucket)
 {
     return str_eq_c(ownership(r, db, bucket), "BucketOwnerEnforced");
 }
@@ -264,7 +264,7 @@ static bool owner_only(const val_t *acl)
  * its owner full control. */
 int s3__acl_refused(req_t *r, sqlite3 *db, str_t bucket, const val_t *acl)
 {
-    if (acl && !owner_only(acl) && acls_disabled(r, db, bucket))
+    if (acl && !owner_only(acl) && s3__acls_disabled(r, db, bucket))
         return req_fail(r, &E_InvalidBucketAclWithObjectOwnership,
                         "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
     return GR_OK;
@@ -286,7 +286,7 @@ int s3__enforce_refused(req_t *r, sqlite3 *db, str_t bucket)
  * the AccessControlListNotSupported error code" once ACLs are disabled. */
 static int acl_writes_refused(req_t *r, sqlite3 *db, str_t bucket)
 {
-    if (acls_disabled(r, db, bucket))
+    if (s3__acls_disabled(r, db, bucket))
         return req_fail(r, &E_AccessControlListNotSupported, "The bucket does not allow ACLs");
     return GR_OK;
 }
@@ -325,7 +325,7 @@ int s3_get_bucket_acl(req_t *r, const val_t *in, val_t *out)
     val_t *acl = NULL;
     if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1 || s3_cfg_get(r, db, b, "acl", &acl) < 0) return GR_ERR;
     /* AWS: with ACLs disabled, reading an ACL shows the bucket owner's full control */
-    if (acls_disabled(r, db, b)) acl = NULL;
+    if (s3__acls_disabled(r, db, b)) acl = NULL;
     return answer_acl(r, acl, owner, out);
 }
 
@@ -369,7 +369,7 @@ int s3_get_object_acl(req_t *r, const val_t *in, val_t *out)
     /* AWS (GetObjectAcl): with ACLs disabled, reading returns the
      * bucket-owner-full-control ACL owned by the bucket's creator, whoever
      * wrote the object (its stored ACL comes back if ACLs are enabled again) */
-    if (acl && acls_disabled(r, db, b)) acl = NULL;
+    if (acl && s3__acls_disabled(r, db, b)) acl = NULL;
     return answer_acl(r, acl, owner, out);
 }
 
@@ -666,7 +666,7 @@ static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_
         val_t *oacl = NULL;
         if (s3_obj_acl_get(r, db, bucket, key, &oacl) < 0) return GR_ERR;
         str_t oo = oacl ? val_get_str(oacl, "OwnerAccount") : STR_NULL;
-        if (oo.len && !str_eq(oo, owner_account) && !acls_disabled(r, db, bucket)) {
+        if (oo.len && !str_eq(oo, owner_account) && !s3__acls_disabled(r, db, bucket)) {
             if (!r->who.anonymous && str_eq(oo, r->who.account)) return GR_OK;
             ignore_public_grants = pab(r, db, bucket, "IgnorePublicAcls");
             bool ok = acl_grants(r, oacl, perm);
@@ -683,7 +683,7 @@ static int check(req_t *r, str_t bucket, str_t owner_account, str_t action, str_
     if (v == POLICY_ALLOW && !(pab(r, db, bucket, "RestrictPublicBuckets") && s3_policy_public(r, db, bucket)))
         return GR_OK;
     /* AWS: with ACLs disabled only policies grant access */
-    bool acls = !acls_disabled(r, db, bucket);
+    bool acls = !s3__acls_disabled(r, db, bucket);
     /* AWS: IgnorePublicAcls — grants to AllUsers/AuthenticatedUsers count for nothing */
     ignore_public_grants = pab(r, db, bucket, "IgnorePublicAcls");
     bool ok = acls && acl_allows(r, db, bucket, action, key);

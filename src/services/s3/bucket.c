@@ -298,6 +298,7 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
         if (rc != SQLITE_DONE) goto fail;
     }
     if (s3__commit(db) != GR_OK) goto fail;
+    s3__serverlog_changed(); /* its logging configuration went with it, and its undelivered records */
     for (size_t i = 0; i < nblobs; i++) s3__blob_drop(r, blobs[i]);
     return GR_OK;
 fail:

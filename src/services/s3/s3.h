@@ -67,6 +67,13 @@ policy_result_t s3_resource_grant(req_t *r, str_t action, str_t resource, const 
  * common members (expected bucket owner, storage class, Object Lock mode). */
 int s3_precheck(req_t *r, const val_t *in);
 
+/* The registry's answered hook (serverlog.c): a request to a bucket with
+ * server access logging becomes one record of its logs. */
+void s3_access_logged(req_t *r);
+/* The registry's stop hook (serverlog.c): delivers the records not yet
+ * delivered, before the store closes. */
+void s3_stop(struct app *app);
+
 /* The registry's tick hook (lifecycle.c): carries out bucket lifecycle rules
  * on the ticker thread (services/ticker.h), a bounded batch at a time. */
 unsigned s3_tick(struct app *app);

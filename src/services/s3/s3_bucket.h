@@ -48,6 +48,9 @@ int s3__acl_refused(req_t *r, sqlite3 *db, str_t bucket, const val_t *acl);
 /* The same when the bucket's stored ACL grants anyone but the owner (before
  * its ownership becomes BucketOwnerEnforced). */
 int s3__enforce_refused(req_t *r, sqlite3 *db, str_t bucket);
+/* Whether the bucket's ObjectOwnership is BucketOwnerEnforced: its ACLs
+ * are disabled and grant nothing. */
+bool s3__acls_disabled(req_t *r, sqlite3 *db, str_t bucket);
 /* AccessDenied when the bucket's BlockPublicAcls is on and acl is public. */
 int s3__acl_blocked(req_t *r, sqlite3 *db, str_t bucket, const val_t *acl);
 /* Whether the bucket's policy (or a policy text) is public: an unconditioned

@@ -110,6 +110,13 @@ int64_t s3__day_us(void);
 req_t *s3__owner_req(struct app *app, str_t account, str_t region);
 void s3__inventory_run(struct app *app, int64_t now);
 extern const char *const s3__inventory_fields[]; /* an inventory's optional fields, NULL-ended */
+/* Server access logs (serverlog.c): a logging configuration changed (put,
+ * or its bucket deleted), so the sources are read again; the delivery
+ * round, when one is due (from s3_tick). Whether the log-delivery service
+ * may write key into target for source (logging.c). */
+void s3__serverlog_changed(void);
+void s3__serverlog_tick(struct app *app);
+bool s3__log_delivery_allowed(req_t *r, sqlite3 *db, str_t target, str_t key, str_t source, str_t source_account);
 /* key URL-encoded as an HTML form does (spaces as '+'), as S3's event
  * records and inventory reports carry keys (notify.c). */
 str_t s3__form_encode(arena_t *a, str_t key);
