@@ -164,3 +164,20 @@ def test_batches_transactions_partiql_deliver(ddb, kin):
     ddb.disable_kinesis_streaming_destination(TableName="bulk", StreamArn=arn)
     ddb.put_item(TableName="bulk", Item={"pk": {"S": "after"}})
     assert len(records(kin, "bulk-s")) == 6
+
+
+def test_ttl_deletion_delivered_as_service(ddb, kin):
+    import time
+    arn = make(ddb, kin, "ttl")
+    ddb.update_time_to_live(TableName="ttl", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    ddb.enable_kinesis_streaming_destination(TableName="ttl", StreamArn=arn)
+    ddb.put_item(TableName="ttl", Item={"pk": {"S": "old"}, "exp": {"N": str(int(time.time()) - 60)}})
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        recs = records(kin, "ttl-s")
+        if len(recs) == 2:
+            break
+        time.sleep(0.3)
+    assert [r["eventName"] for r in recs] == ["INSERT", "REMOVE"]
+    assert recs[1]["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    assert recs[1]["dynamodb"]["OldImage"]["pk"] == {"S": "old"}
