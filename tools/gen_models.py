@@ -80,6 +80,11 @@ def merge_newer(model, path):
     for name, values in extra.get("enums", {}).items():
         enum = model["shapes"][name].setdefault("enum", [])
         enum.extend(x for x in values if x not in enum)
+    # Required lists the newer model relaxed ({"Shape": [...]}): a member
+    # that became optional there (Kinesis' StreamName once StreamARN may name
+    # the stream instead) must not be refused as missing.
+    for name, required in extra.get("required", {}).items():
+        model["shapes"][name]["required"] = list(required)
 
 
 def botocore_version(botodir):

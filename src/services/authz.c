@@ -129,7 +129,10 @@ static val_t *member_at(const val_t *in, str_t path)
  * request, {Member} from the input's string member, a dotted path for a
  * nested one ("*" if absent;
  * {Member:self}: the caller's own user name, as IAM's GetUser without a name
- * acts on the caller; {Member:arn}: the member's value when it is an ARN). */
+ * acts on the caller; {Member:arn}: the member's value when it is an ARN;
+ * {Member:arn?}: the same, and nothing when the member is absent, so a
+ * template can begin with the ARN that replaces it: Kinesis names a stream by
+ * StreamARN or by StreamName). */
 static str_t resource_of(req_t *r)
 {
     const char *t = r->op->iam_resource;
@@ -147,8 +150,10 @@ static str_t resource_of(req_t *r)
         if (!close) break;
         str_t name = {open + 1, (size_t)(close - open - 1)};
         bool self = str_ends_with(name, STR(":self")), arn = str_ends_with(name, STR(":arn"));
+        bool opt = str_ends_with(name, STR(":arn?"));
         if (self) name.len -= 5;
-        if (arn) name.len -= 4;
+        if (arn || opt) name.len -= opt ? 5 : 4;
+        arn = arn || opt;
         if (str_eq_c(name, "account"))
             buf_put_str(&b, r->who.account);
         else if (str_eq_c(name, "region"))
@@ -162,6 +167,8 @@ static str_t resource_of(req_t *r)
             if (arn && v && v->kind == VAL_STR && str_starts_with(v->u.s, STR("arn:"))) return v->u.s;
             if (v && v->kind == VAL_STR)
                 buf_put_str(&b, v->u.s);
+            else if (opt)
+                ;
             else if (self && r->who.user_name.len)
                 buf_put_str(&b, r->who.user_name);
             else

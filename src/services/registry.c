@@ -10,6 +10,7 @@
 #include "ec2_model.h"
 #include "events_model.h"
 #include "iam_model.h"
+#include "kinesis_model.h"
 #include "lambda_model.h"
 #include "logs_model.h"
 #include "s3_model.h"
@@ -17,6 +18,7 @@
 #include "services/sns/sns.h"
 #include "sns_model.h"
 #include "services/iam/iam.h"
+#include "services/kinesis/kinesis.h"
 #include "services/lambda/lambda.h"
 #include "services/logs/logs.h"
 #include "services/dynamodb/ddb.h"
@@ -54,6 +56,7 @@ const svc_entry_t registry[] = {
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
+    {"kinesis", &gen_model_kinesis, &ERR_ValidationException, NULL, false, NULL, .tick = kinesis_tick},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, s3_stop, .tick = s3_tick, .precheck = s3_precheck,

@@ -256,6 +256,9 @@ int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyen
     if (t->stream_view.p && (old || neu) && !(old && neu && ddb_item_equal(old, neu)) &&
         ddb__stream_record(r, db, t, ddb__key_of(a, t, neu ? neu : old), old, neu) != GR_OK)
         return GR_ERR;
+    if (ddb__kinesis_on(t) && (old || neu) && !(old && neu && ddb_item_equal(old, neu)) &&
+        ddb__kinesis_record(r, t, ddb__key_of(a, t, neu ? neu : old), old, neu) != GR_OK)
+        return GR_ERR;
     return t->global.p ? ddb__replicate(r, db, t, k, neu) : GR_OK;
 }
 
@@ -266,7 +269,8 @@ int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyen
 bool ddb__needs_old(const ddb_table_t *t, const val_t *in, bool cond, bool return_old)
 {
     str_t cap = val_get_str(in, "ReturnConsumedCapacity");
-    return cond || return_old || t->nidx || t->stream_view.p || t->pitr_since_us || (cap.p && !str_eq_c(cap, "NONE"));
+    return cond || return_old || t->nidx || t->stream_view.p || t->pitr_since_us || (cap.p && !str_eq_c(cap, "NONE")) ||
+           ddb__kinesis_on(t);
 }
 
 /* ==== shared request checks ==== */

@@ -17,6 +17,11 @@ void ddb__stream_by_ttl(bool on)
     by_ttl = on;
 }
 
+bool ddb__stream_ttl_now(void)
+{
+    return by_ttl;
+}
+
 int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t *keys, const val_t *old,
                        const val_t *neu)
 {

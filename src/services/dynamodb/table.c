@@ -124,6 +124,7 @@ int ddb__begin(sqlite3 *db)
         write_held = true;
     }
     if (ddb__exec(db, "BEGIN IMMEDIATE") == GR_OK) {
+        ddb__kinesis_flush(false); /* records of a transaction ended without ddb__commit/rollback */
         int64_t now = time_now_us();
         txn_us = last_txn_us = now > last_txn_us ? now : last_txn_us + 1;
         return GR_OK;
@@ -214,6 +215,7 @@ int ddb__commit(sqlite3 *db)
 {
     int rc = ddb__exec(db, "COMMIT");
     if (rc != GR_OK) ddb__exec(db, "ROLLBACK");
+    ddb__kinesis_flush(rc == GR_OK); /* under the write lock: the streams get changes in commit order */
     if (catalog_dirty) atomic_fetch_add(&catalog_gen, 1);
     catalog_dirty = false;
     write_release();
@@ -223,6 +225,7 @@ int ddb__commit(sqlite3 *db)
 void ddb__rollback(sqlite3 *db)
 {
     if (!sqlite3_get_autocommit(db)) ddb__exec(db, "ROLLBACK");
+    ddb__kinesis_flush(false);
     catalog_dirty = false;
     write_release();
 }
@@ -269,6 +272,11 @@ static void val_to_json(json_w_t *w, const val_t *v)
     case VAL_BOOL: json_w_bool(w, v->u.b); break;
     default: json_w_null(w); break;
     }
+}
+
+void ddb__json_write(json_w_t *w, const val_t *v)
+{
+    val_to_json(w, v);
 }
 
 static val_t *json_to_val(arena_t *a, const json_t *j)

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "core/json.h"
 #include "core/req.h"
 #include "services/dynamodb/ddb.h"
 
@@ -206,5 +207,18 @@ int ddb__deny(req_t *r, str_t action, str_t resource, const char *why);
 
 /* While on, this thread's deletions are TTL's (stream userIdentity). */
 void ddb__stream_by_ttl(bool on);
+bool ddb__stream_ttl_now(void);
+
+/* ==== Kinesis streaming destinations (kinesis.c) ==== */
+/* Whether t has an ACTIVE destination. */
+bool ddb__kinesis_on(const ddb_table_t *t);
+/* Keeps the change's record for each ACTIVE destination until this
+ * thread's write transaction ends (in r's arena). */
+int ddb__kinesis_record(req_t *r, const ddb_table_t *t, const val_t *keys, const val_t *old, const val_t *neu);
+/* The transaction ended: committed, the kept records go to their streams;
+ * else they are dropped. Called by ddb__begin, ddb__commit, ddb__rollback. */
+void ddb__kinesis_flush(bool committed);
+/* A val_t as JSON, blobs in base64 (the stored definition's writer). */
+void ddb__json_write(json_w_t *w, const val_t *v);
 
 #endif

@@ -1,0 +1,65 @@
+/* kinesis_int.h — what the Kinesis files share: the stream and shard
+ * records, finding a stream by StreamName or StreamARN, 128-bit hash keys
+ * and sequence numbers, small SQLite helpers.
+ *
+ * A stream is a kin_stream row; its shards split the 128-bit hash key range
+ * evenly and never change (no resharding). A record's row id is the tail of
+ * its sequence number, so within a shard sequence numbers increase with the
+ * order records were acknowledged in. */
+#ifndef GR_SERVICES_KINESIS_KINESIS_INT_H
+#define GR_SERVICES_KINESIS_KINESIS_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/req.h"
+
+struct app;
+
+typedef unsigned __int128 kin_u128_t;
+
+typedef struct {
+    int num;
+    kin_u128_t start, end; /* hash keys owned, inclusive */
+} kin_shard_t;
+
+typedef struct {
+    int64_t id;
+    str_t account, region, name;
+    int64_t created_ms;
+    str_t mode; /* PROVISIONED | ON_DEMAND */
+    int64_t retention_h;
+    kin_shard_t *shards;
+    int nshards;
+} kin_stream_t;
+
+sqlite3 *kin__db(struct app *app);
+sqlite3_stmt *kin__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
+void kin__bind_str(sqlite3_stmt *st, int i, str_t s);
+str_t kin__col_str(arena_t *a, sqlite3_stmt *st, int col);
+int64_t kin__now_ms(void);
+/* The length of a retention hour in ms: 3 600 000, or GUREUM_KINESIS_HOUR_MS
+ * in GUREUM_TESTING builds, so a test can watch the 24 h minimum run out. */
+int64_t kin__hour_ms(void);
+int kin__tx_end(sqlite3 *db, int rc); /* COMMIT when rc is GR_OK, else ROLLBACK; rc */
+
+/* Loads a stream with its shards; GR_ERR (nothing failed) when absent. */
+int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, kin_stream_t *s);
+/* The stream in.StreamName / in.StreamARN names, or r failed with AWS's
+ * ResourceNotFoundException (or InvalidArgumentException for neither). */
+int kin__stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s);
+/* "arn:aws:kinesis:R:A:stream/NAME" → account, region, name; false if not one. */
+bool kin__parse_arn(str_t arn, str_t *account, str_t *region, str_t *name);
+str_t kin__arn(arena_t *a, const kin_stream_t *s);
+str_t kin__shard_id(arena_t *a, int num); /* "shardId-000000000003" */
+int kin__shard_num(str_t shard_id);       /* -1 when not of that form */
+str_t kin__u128_str(arena_t *a, kin_u128_t v);
+bool kin__u128_parse(str_t s, kin_u128_t *v);
+/* Sequence numbers: 56 decimal digits, "49" + stream id + shard + row id. */
+str_t kin__seq(arena_t *a, int64_t sid, int shard, int64_t id);
+bool kin__seq_parse(str_t seq, int64_t *sid, int *shard, int64_t *id);
+/* Deletes the stream's records older than its retention. */
+int kin__expire(sqlite3 *db, const kin_stream_t *s);
+
+#endif

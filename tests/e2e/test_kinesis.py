@@ -1,0 +1,339 @@
+"""test_kinesis.py — Kinesis Data Streams end to end: stream lifecycle (by
+name and by ARN), shards splitting the hash key range, PutRecord/PutRecords
+routed by MD5 of the partition key or ExplicitHashKey, iterators of every
+type, GetRecords paging and MillisBehindLatest, iterator expiry, tags,
+retention (records really expire: GUREUM_KINESIS_HOUR_MS shortens an hour),
+errors with code, status and message, a kill -9 after PutRecord, and the AWS CLI.
+"""
+import base64
+import datetime
+import hashlib
+import json
+import time
+
+import botocore.exceptions
+import pytest
+
+from conftest import CLIS, serve
+
+ACCOUNT = "000000000000"
+HOUR_MS = 100  # a retention hour in this module's server: 24 h pass in 2.4 s
+
+
+@pytest.fixture(scope="module")
+def gureum(tmp_path_factory):
+    yield from serve(tmp_path_factory, env={"GUREUM_KINESIS_HOUR_MS": str(HOUR_MS)})
+
+
+@pytest.fixture(scope="module")
+def kin(gureum):
+    return gureum.client("kinesis")
+
+
+def err(exc):
+    e = exc.value.response
+    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"]["Message"]
+
+
+def all_records(kin, name, shard_id, it_type="TRIM_HORIZON", **kw):
+    it = kin.get_shard_iterator(StreamName=name, ShardId=shard_id, ShardIteratorType=it_type, **kw)["ShardIterator"]
+    return kin.get_records(ShardIterator=it)["Records"]
+
+
+# ==== Streams ====
+
+def test_create_describe_list_delete(kin):
+    kin.create_stream(StreamName="life", ShardCount=3)
+    d = kin.describe_stream(StreamName="life")["StreamDescription"]
+    assert d["StreamStatus"] == "ACTIVE"
+    assert d["StreamARN"] == "arn:aws:kinesis:us-east-1:%s:stream/life" % ACCOUNT
+    assert d["RetentionPeriodHours"] == 24 and d["HasMoreShards"] is False
+    assert d["StreamModeDetails"] == {"StreamMode": "PROVISIONED"}
+    ids = [s["ShardId"] for s in d["Shards"]]
+    assert ids == ["shardId-000000000000", "shardId-000000000001", "shardId-000000000002"]
+    # the 128-bit hash key range split evenly, as AWS splits it
+    ranges = [(int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+              for s in d["Shards"]]
+    assert ranges[0][0] == 0 and ranges[-1][1] == 2**128 - 1
+    assert ranges[0][1] == 2**128 // 3 - 1 and ranges[1][0] == 2**128 // 3
+    assert all(ranges[i][1] + 1 == ranges[i + 1][0] for i in range(2))
+    s = kin.describe_stream_summary(StreamName="life")["StreamDescriptionSummary"]
+    assert s["OpenShardCount"] == 3 and s["StreamStatus"] == "ACTIVE" and s["ConsumerCount"] == 0
+    assert "life" in kin.list_streams()["StreamNames"]
+    kin.get_waiter("stream_exists").wait(StreamName="life")
+    kin.delete_stream(StreamName="life")
+    assert "life" not in kin.list_streams()["StreamNames"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.describe_stream(StreamName="life")
+    assert err(e) == ("ResourceNotFoundException", 400, "Stream life under account %s not found." % ACCOUNT)
+
+
+def test_on_demand_and_default_mode(kin):
+    kin.create_stream(StreamName="od", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    d = kin.describe_stream(StreamName="od")["StreamDescription"]
+    assert d["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"} and len(d["Shards"]) == 4
+    kin.create_stream(StreamName="dflt")
+    assert len(kin.describe_stream(StreamName="dflt")["StreamDescription"]["Shards"]) == 4
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.create_stream(StreamName="od2", ShardCount=2, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    assert err(e)[:2] == ("InvalidArgumentException", 400)
+    kin.delete_stream(StreamName="od")
+    kin.delete_stream(StreamName="dflt")
+
+
+def test_create_errors(kin):
+    kin.create_stream(StreamName="dup", ShardCount=1)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.create_stream(StreamName="dup", ShardCount=1)
+    assert err(e) == ("ResourceInUseException", 400, "Stream dup under account %s already exists." % ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.create_stream(StreamName="huge", ShardCount=1000)
+    code, status, msg = err(e)
+    assert (code, status) == ("LimitExceededException", 400)
+    assert msg.startswith("This request would exceed the shard limit for the account %s in us-east-1." % ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.delete_stream(StreamName="nope")
+    assert err(e) == ("ResourceNotFoundException", 400, "Stream nope under account %s not found." % ACCOUNT)
+    kin.delete_stream(StreamName="dup")
+
+
+def test_list_streams_pages(kin):
+    for i in range(5):
+        kin.create_stream(StreamName="pg-%d" % i, ShardCount=1)
+    names = []
+    r = kin.list_streams(Limit=2)
+    assert r["HasMoreStreams"] is True and len(r["StreamNames"]) == 2
+    names += r["StreamNames"]
+    while r["HasMoreStreams"]:
+        r = kin.list_streams(Limit=2, ExclusiveStartStreamName=names[-1])
+        names += r["StreamNames"]
+    assert [n for n in names if n.startswith("pg-")] == ["pg-%d" % i for i in range(5)]
+    for i in range(5):
+        kin.delete_stream(StreamName="pg-%d" % i)
+
+
+def test_list_shards(kin):
+    kin.create_stream(StreamName="ls", ShardCount=5)
+    r = kin.list_shards(StreamName="ls", MaxResults=2)
+    assert [s["ShardId"] for s in r["Shards"]] == ["shardId-000000000000", "shardId-000000000001"]
+    r2 = kin.list_shards(NextToken=r["NextToken"], MaxResults=2)
+    assert [s["ShardId"] for s in r2["Shards"]] == ["shardId-000000000002", "shardId-000000000003"]
+    r3 = kin.list_shards(NextToken=r2["NextToken"])
+    assert [s["ShardId"] for s in r3["Shards"]] == ["shardId-000000000004"] and "NextToken" not in r3
+    r = kin.list_shards(StreamName="ls", ShardFilter={"Type": "AFTER_SHARD_ID", "ShardId": "shardId-000000000002"})
+    assert [s["ShardId"] for s in r["Shards"]] == ["shardId-000000000003", "shardId-000000000004"]
+    assert len(kin.list_shards(StreamName="ls", ShardFilter={"Type": "AT_TRIM_HORIZON"})["Shards"]) == 5
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.list_shards(StreamName="ls", NextToken=r2["NextToken"])
+    assert err(e) == ("InvalidArgumentException", 400, "NextToken and StreamName cannot be provided together.")
+    kin.delete_stream(StreamName="ls")
+
+
+# ==== Records ====
+
+def shard_for(d, key):
+    h = int.from_bytes(hashlib.md5(key.encode()).digest(), "big")
+    for s in d["Shards"]:
+        if int(s["HashKeyRange"]["StartingHashKey"]) <= h <= int(s["HashKeyRange"]["EndingHashKey"]):
+            return s["ShardId"]
+
+
+def test_put_get_across_shards(kin):
+    kin.create_stream(StreamName="rec", ShardCount=4)
+    d = kin.describe_stream(StreamName="rec")["StreamDescription"]
+    sent = {}
+    for i in range(40):
+        key = "key-%d" % i
+        r = kin.put_record(StreamName="rec", Data=b"data-%d" % i, PartitionKey=key)
+        assert r["ShardId"] == shard_for(d, key)
+        assert len(r["SequenceNumber"]) == 56 and r["SequenceNumber"].isdigit()
+        sent.setdefault(r["ShardId"], []).append((r["SequenceNumber"], b"data-%d" % i, key))
+    assert len(sent) == 4
+    for sid, want in sent.items():
+        got = all_records(kin, "rec", sid)
+        assert [(g["SequenceNumber"], g["Data"], g["PartitionKey"]) for g in got] == want
+        seqs = [int(g["SequenceNumber"]) for g in got]
+        assert seqs == sorted(seqs)
+        assert all(isinstance(g["ApproximateArrivalTimestamp"], datetime.datetime) for g in got)
+    # ExplicitHashKey picks the shard whatever the partition key
+    r = kin.put_record(StreamName="rec", Data=b"x", PartitionKey="any", ExplicitHashKey=str(2**128 - 1))
+    assert r["ShardId"] == "shardId-000000000003"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.put_record(StreamName="rec", Data=b"x", PartitionKey="any", ExplicitHashKey=str(2**128))
+    assert err(e) == ("InvalidArgumentException", 400,
+                      "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+                      "Specified value was %d" % 2**128)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.put_record(StreamName="gone", Data=b"x", PartitionKey="k")
+    assert err(e) == ("ResourceNotFoundException", 400, "Stream gone under account %s not found." % ACCOUNT)
+    kin.delete_stream(StreamName="rec")
+
+
+def test_put_records_batch(kin):
+    kin.create_stream(StreamName="batch", ShardCount=2)
+    recs = [{"Data": b"b%d" % i, "PartitionKey": "p%d" % i} for i in range(20)]
+    r = kin.put_records(StreamName="batch", Records=recs)
+    assert r["FailedRecordCount"] == 0 and len(r["Records"]) == 20
+    assert all("SequenceNumber" in x and "ShardId" in x and "ErrorCode" not in x for x in r["Records"])
+    got = []
+    for sid in ("shardId-000000000000", "shardId-000000000001"):
+        got += [g["Data"] for g in all_records(kin, "batch", sid)]
+    assert sorted(got) == sorted(x["Data"] for x in recs)
+    kin.delete_stream(StreamName="batch")
+
+
+def test_iterator_types(kin):
+    kin.create_stream(StreamName="its", ShardCount=1)
+    sid = "shardId-000000000000"
+    seqs = [kin.put_record(StreamName="its", Data=b"%d" % i, PartitionKey="k")["SequenceNumber"] for i in range(3)]
+    latest = kin.get_shard_iterator(StreamName="its", ShardId=sid, ShardIteratorType="LATEST")["ShardIterator"]
+    time.sleep(1.2)  # botocore 1.26 sends whole seconds
+    mid = datetime.datetime.now(datetime.timezone.utc)
+    seqs.append(kin.put_record(StreamName="its", Data=b"3", PartitionKey="k")["SequenceNumber"])
+    assert [r["Data"] for r in all_records(kin, "its", sid)] == [b"0", b"1", b"2", b"3"]
+    assert [r["Data"] for r in kin.get_records(ShardIterator=latest)["Records"]] == [b"3"]
+    assert [r["Data"] for r in all_records(kin, "its", sid, "AT_SEQUENCE_NUMBER",
+                                           StartingSequenceNumber=seqs[1])] == [b"1", b"2", b"3"]
+    assert [r["Data"] for r in all_records(kin, "its", sid, "AFTER_SEQUENCE_NUMBER",
+                                           StartingSequenceNumber=seqs[1])] == [b"2", b"3"]
+    assert [r["Data"] for r in all_records(kin, "its", sid, "AT_TIMESTAMP", Timestamp=mid)] == [b"3"]
+    # paging with Limit, NextShardIterator and MillisBehindLatest
+    it = kin.get_shard_iterator(StreamName="its", ShardId=sid, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    r = kin.get_records(ShardIterator=it, Limit=3)
+    assert len(r["Records"]) == 3 and r["MillisBehindLatest"] >= 0
+    r = kin.get_records(ShardIterator=r["NextShardIterator"], Limit=3)
+    assert [x["Data"] for x in r["Records"]] == [b"3"] and r["MillisBehindLatest"] == 0
+    r = kin.get_records(ShardIterator=r["NextShardIterator"])
+    assert r["Records"] == [] and r["NextShardIterator"]
+    # a shard the stream lacks, a sequence number without a type that takes one
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.get_shard_iterator(StreamName="its", ShardId="shardId-000000000009", ShardIteratorType="LATEST")
+    assert err(e) == ("ResourceNotFoundException", 400, "Shard shardId-000000000009 in stream its under account "
+                      "%s does not exist" % ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.get_shard_iterator(StreamName="its", ShardId=sid, ShardIteratorType="AT_SEQUENCE_NUMBER")
+    assert err(e)[:2] == ("InvalidArgumentException", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.get_records(ShardIterator="bm90IGFuIGl0ZXJhdG9y")
+    assert err(e) == ("InvalidArgumentException", 400, "Invalid ShardIterator.")
+    kin.delete_stream(StreamName="its")
+
+
+def test_expired_iterator(kin):
+    kin.create_stream(StreamName="exp", ShardCount=1)
+    s = kin.describe_stream(StreamName="exp")["StreamDescription"]
+    # an iterator issued six minutes ago (ours are readable: see record.c)
+    old = int(time.time() * 1000) - 360000
+    it = base64.b64encode(("it1/%s/0/0/%d/exp" % (int(s["Shards"][0]["SequenceNumberRange"]
+                                                       ["StartingSequenceNumber"][2:14]), old)).encode()).decode()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.get_records(ShardIterator=it)
+    code, status, msg = err(e)
+    assert (code, status) == ("ExpiredIteratorException", 400)
+    assert msg.startswith("Iterator expired. The iterator was created at time ")
+    assert msg.endswith("which is further in the future than the tolerated delay of 300000 milliseconds.")
+    kin.delete_stream(StreamName="exp")
+
+
+def test_stream_arn_names_the_stream(kin):
+    kin.create_stream(StreamName="byarn", ShardCount=1)
+    arn = kin.describe_stream(StreamName="byarn")["StreamDescription"]["StreamARN"]
+    arn_kin = kin
+    if "StreamARN" not in kin.meta.service_model.operation_model("PutRecord").input_shape.members:
+        pytest.skip("this botocore's Kinesis model has no StreamARN members")
+    r = arn_kin.put_record(StreamARN=arn, Data=b"a", PartitionKey="k")
+    it = arn_kin.get_shard_iterator(StreamARN=arn, ShardId=r["ShardId"],
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert [x["Data"] for x in arn_kin.get_records(ShardIterator=it, StreamARN=arn)["Records"]] == [b"a"]
+    assert arn_kin.describe_stream_summary(StreamARN=arn)["StreamDescriptionSummary"]["StreamName"] == "byarn"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        arn_kin.describe_stream(StreamARN=arn.replace("byarn", "other"))
+    assert err(e) == ("ResourceNotFoundException", 400, "Stream other under account %s not found." % ACCOUNT)
+    summaries = arn_kin.list_streams()["StreamSummaries"]
+    assert any(x["StreamARN"] == arn and x["StreamStatus"] == "ACTIVE" for x in summaries)
+    arn_kin.delete_stream(StreamARN=arn)
+
+
+# ==== Tags and retention ====
+
+def test_tags(kin):
+    kin.create_stream(StreamName="tg", ShardCount=1)
+    kin.add_tags_to_stream(StreamName="tg", Tags={"a": "1", "b": "2", "c": "3"})
+    r = kin.list_tags_for_stream(StreamName="tg")
+    assert r["Tags"] == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}, {"Key": "c", "Value": "3"}]
+    assert r["HasMoreTags"] is False
+    r = kin.list_tags_for_stream(StreamName="tg", Limit=1, ExclusiveStartTagKey="a")
+    assert r["Tags"] == [{"Key": "b", "Value": "2"}] and r["HasMoreTags"] is True
+    kin.remove_tags_from_stream(StreamName="tg", TagKeys=["a", "c"])
+    assert kin.list_tags_for_stream(StreamName="tg")["Tags"] == [{"Key": "b", "Value": "2"}]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.add_tags_to_stream(StreamName="nope", Tags={"a": "1"})
+    assert err(e)[0] == "ResourceNotFoundException"
+    kin.delete_stream(StreamName="tg")
+
+
+def test_retention(kin):
+    kin.create_stream(StreamName="ret", ShardCount=1)
+    kin.increase_stream_retention_period(StreamName="ret", RetentionPeriodHours=48)
+    assert kin.describe_stream(StreamName="ret")["StreamDescription"]["RetentionPeriodHours"] == 48
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.increase_stream_retention_period(StreamName="ret", RetentionPeriodHours=30)
+    assert err(e) == ("InvalidArgumentException", 400,
+                      "Requested retention period (30 hours) for stream ret can not be shorter than existing "
+                      "retention period (48 hours). Use DecreaseRetentionPeriod API.")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.increase_stream_retention_period(StreamName="ret", RetentionPeriodHours=9000)
+    assert err(e) == ("InvalidArgumentException", 400, "Maximum allowed retention period is 8760 hours. "
+                      "Requested retention period (9000 hours) is too long.")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.decrease_stream_retention_period(StreamName="ret", RetentionPeriodHours=12)
+    assert err(e) == ("InvalidArgumentException", 400, "Minimum allowed retention period is 24 hours. "
+                      "Requested retention period (12 hours) is too short.")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.decrease_stream_retention_period(StreamName="ret", RetentionPeriodHours=72)
+    assert err(e) == ("InvalidArgumentException", 400,
+                      "Requested retention period (72 hours) for stream ret can not be longer than existing "
+                      "retention period (48 hours). Use IncreaseRetentionPeriod API.")
+    kin.decrease_stream_retention_period(StreamName="ret", RetentionPeriodHours=24)
+    kin.decrease_stream_retention_period(StreamName="ret", RetentionPeriodHours=24)  # the same value: a no-op
+    # records really expire: 24 "hours" here are 2.4 s
+    kin.put_record(StreamName="ret", Data=b"old", PartitionKey="k")
+    time.sleep(24 * HOUR_MS / 1000 + 0.5)
+    kin.put_record(StreamName="ret", Data=b"new", PartitionKey="k")
+    assert [r["Data"] for r in all_records(kin, "ret", "shardId-000000000000")] == [b"new"]
+    kin.delete_stream(StreamName="ret")
+
+
+# ==== Durability and the CLIs ====
+
+def test_put_record_survives_kill9(gureum, kin):
+    kin.create_stream(StreamName="dur", ShardCount=1)
+    seq = kin.put_record(StreamName="dur", Data=b"kept", PartitionKey="k")["SequenceNumber"]
+    gureum.restart(kill9=True, env={"GUREUM_KINESIS_HOUR_MS": str(HOUR_MS)})
+    got = all_records(gureum.client("kinesis"), "dur", "shardId-000000000000")
+    assert [(r["SequenceNumber"], r["Data"]) for r in got] == [(seq, b"kept")]
+    gureum.client("kinesis").delete_stream(StreamName="dur")
+
+
+@pytest.mark.parametrize("cli", CLIS, ids=lambda c: c.split("/")[-2] if "/" in c else c)
+def test_cli(gureum, cli):
+    name = "cli-%d" % (abs(hash(cli)) % 10000)
+    p = gureum.aws("kinesis", "create-stream", "--stream-name", name, "--shard-count", "1", cli=cli)
+    assert p.returncode == 0, p.stderr
+    # this module's hours are 100 ms: keep the record longer than a CLI starts
+    p = gureum.aws("kinesis", "increase-stream-retention-period", "--stream-name", name,
+                   "--retention-period-hours", "8760", cli=cli)
+    assert p.returncode == 0, p.stderr
+    p = gureum.aws("kinesis", "put-record", "--stream-name", name, "--partition-key", "k",
+                   "--data", base64.b64encode(b"hello").decode(), cli=cli)
+    assert p.returncode == 0, p.stderr
+    p = gureum.aws("kinesis", "get-shard-iterator", "--stream-name", name, "--shard-id", "shardId-000000000000",
+                   "--shard-iterator-type", "TRIM_HORIZON", cli=cli)
+    it = json.loads(p.stdout)["ShardIterator"]
+    p = gureum.aws("kinesis", "get-records", "--shard-iterator", it, cli=cli)
+    assert p.returncode == 0, p.stderr
+    recs = json.loads(p.stdout)["Records"]
+    assert [base64.b64decode(r["Data"]) for r in recs] in ([b"hello"], [base64.b64encode(b"hello")])
+    p = gureum.aws("kinesis", "describe-stream", "--stream-name", "missing", cli=cli)
+    assert p.returncode != 0 and "Stream missing under account %s not found." % ACCOUNT in p.stderr
+    assert gureum.aws("kinesis", "delete-stream", "--stream-name", name, cli=cli).returncode == 0
