@@ -362,3 +362,17 @@ def test_partiql_writes_answer_empty_items(ddb):
                  "DELETE FROM \"it-hash\" WHERE pk = 'pq1'"):
         r = ddb.execute_statement(Statement=stmt)
         assert r["Items"] == [], stmt
+
+
+def test_size_of_a_string_counts_utf16_units(ddb):
+    # dynalite's scan "should calculate size function correctly" (recorded against DynamoDB):
+    # size("abÿ") is 3, not its 4 UTF-8 bytes; a character beyond the BMP is a surrogate pair
+    # (ExtendDB issue #60: size("é𝄞") = 3 against DynamoDB). Binary stays its byte length.
+    for pk, v in (("sz-s", {"S": "abÿ"}), ("sz-astral", {"S": "é𝄞"}), ("sz-b", {"B": b"ab\xc3\xbf"})):
+        ddb.put_item(TableName="it-hash", Item={"pk": {"S": pk}, "v": v})
+    for pk, n in (("sz-s", "3"), ("sz-astral", "3"), ("sz-b", "4")):
+        ddb.update_item(TableName="it-hash", Key={"pk": {"S": pk}}, UpdateExpression="SET t = :t",
+                        ConditionExpression="size(v) = :n", ExpressionAttributeValues={":n": {"N": n}, ":t": {"N": "1"}})
+    got = ddb.scan(TableName="it-hash", FilterExpression="begins_with(pk, :p) AND size(v) = :n",
+                   ExpressionAttributeValues={":p": {"S": "sz-"}, ":n": {"N": "3"}})["Items"]
+    assert sorted(i["pk"]["S"] for i in got) == ["sz-astral", "sz-s"]

@@ -19,6 +19,22 @@ static val_t *num_av(arena_t *a, size_t n)
     return s ? ddb_av(a, DDB_N, val_cstr(a, s)) : NULL;
 }
 
+/* A string's size() counts UTF-16 code units, not the UTF-8 bytes it is
+ * stored as: DynamoDB (Java) answers 3 for "ab" U+00FF (dynalite's scan
+ * suite, recorded against DynamoDB) and 3 for U+00E9 U+1D11E, the second a
+ * surrogate pair (ExtendDB issue #60, checked against DynamoDB). Each byte
+ * that is not a continuation byte starts a code point; four-byte ones
+ * (beyond the BMP) take two units. */
+static size_t utf16_units(const char *p, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((c & 0xC0) != 0x80) n += c >= 0xF0 ? 2 : 1;
+    }
+    return n;
+}
+
 static const val_t *operand(arena_t *a, const ddb__opd_t *o, const val_t *item)
 {
     if (!o) return NULL;
@@ -32,7 +48,7 @@ static const val_t *operand(arena_t *a, const ddb__opd_t *o, const val_t *item)
          * elements of a set, list or map; other types have no size and make
          * the comparison false. */
         switch (ddb_type(v)) {
-        case DDB_S:
+        case DDB_S: return num_av(a, utf16_units(in->u.s.p, in->u.s.len));
         case DDB_B: return num_av(a, in->u.s.len);
         case DDB_SS:
         case DDB_NS:
