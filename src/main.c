@@ -57,6 +57,13 @@ static bool keep_all_blobs(const char *id, void *ud)
     return true; /* no service owns blobs yet: only temp files are garbage */
 }
 
+/* The stop hooks: background threads end before the store closes. */
+static void stop_services(app_t *app)
+{
+    for (size_t i = 0; i < registry_count; i++)
+        if (registry[i].stop) registry[i].stop(app);
+}
+
 static int serve(int argc, char **argv)
 {
     config_t cfg;
@@ -103,6 +110,10 @@ static int serve(int argc, char **argv)
     http_server_t *srv = http_server_new(&hc);
     if (!srv) {
         fprintf(stderr, "gureum: cannot listen on %s:%d: %s\n", cfg.host, cfg.port, strerror(errno));
+        /* The start hooks' threads (EventBridge's scheduler, ...) may be
+         * opening databases: they end before the store closes. */
+        stop_services(&app);
+        authz_free(app.authz);
         creds_free(app.creds);
         store_close(app.store);
         return 1;
@@ -120,8 +131,7 @@ static int serve(int argc, char **argv)
     log_info("gureum stopped");
     the_server = NULL;
     http_server_free(srv);
-    for (size_t i = 0; i < registry_count; i++) /* stop hooks: background threads end before the store closes */
-        if (registry[i].stop) registry[i].stop(&app);
+    stop_services(&app);
     authz_free(app.authz);
     creds_free(app.creds);
     store_close(app.store);

@@ -10,6 +10,7 @@ the inspection endpoint, the access log, and a clean SIGTERM.
 import datetime
 import json
 import os
+import socket
 import subprocess
 import time
 import urllib.error
@@ -286,6 +287,22 @@ def test_access_log_line(gureum):
         time.sleep(0.02)
     assert len(lines) == 1
     assert "sts GetCallerIdentity 200" in lines[0] and "ms" in lines[0]
+
+
+def test_port_in_use_exits_cleanly(gureum, tmp_path):
+    # The start hooks' threads were still opening databases when the store
+    # closed: a heap-use-after-free under ASan (found by a dynalite run).
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        for i in range(3):
+            p = subprocess.run([gureum.binary, "serve", "--host", "127.0.0.1", "--port", str(taken.getsockname()[1]),
+                                "--data", str(tmp_path / str(i))], capture_output=True, text=True, timeout=30)
+            assert p.returncode == 1 and "cannot listen" in p.stderr
+            assert "Sanitizer" not in p.stderr, p.stderr
+    finally:
+        taken.close()
 
 
 def test_refuses_public_bind_without_keys(gureum, tmp_path):
