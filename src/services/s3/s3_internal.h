@@ -94,9 +94,11 @@ void s3__obj_read(req_t *r, sqlite3_stmt *st, int first, s3_obj_t *o);
 /* ==== archived storage classes (restore.c) ==== */
 /* An object of GLACIER or DEEP_ARCHIVE is read only through a restored copy
  * (RestoreObject): when reading its bytes, GR_OK if o can be read now, else
- * InvalidObjectState. out: a GET's or HEAD's answer, given Restore
- * (x-amz-restore) when o has a restored copy; NULL for a copy's source. */
-int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, bool reading);
+ * InvalidObjectState (ObjectNotInActiveTierError for a copy's source, as
+ * CopyObject's model names it). out: a GET's or HEAD's answer, given Restore
+ * (x-amz-restore) when o has a restored copy, or NULL. */
+typedef enum { S3_ARCHIVE_HEAD, S3_ARCHIVE_READ, S3_ARCHIVE_COPY } s3_archive_use_t;
+int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, s3_archive_use_t use);
 /* AWS: the midnight UTC after `days` days from t (lifecycle expirations and
  * transitions, restored copies); GUREUM_TESTING builds may shorten a day,
  * and then it is t + days days (lifecycle.c). */
