@@ -167,3 +167,25 @@ def test_copy_in_place_with_bucket_encryption(s3, bucket):
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]})
     got = s3.copy_object(Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k"})
     assert got["ResponseMetadata"]["HTTPStatusCode"] == 200 and got["ServerSideEncryption"] == "AES256"
+
+
+def test_copy_of_a_missing_version_is_no_such_version(s3, bucket):
+    """AWS: a copy source naming a version that does not exist is answered as
+    GetObject answers it, 404 NoSuchVersion naming Key and VersionId."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    vid = s3.put_object(Bucket=bucket, Key="a", Body=b"x")["VersionId"]
+    for call in (lambda: s3.copy_object(Bucket=bucket, Key="b", CopySource={"Bucket": bucket, "Key": "nope", "VersionId": vid}),
+                 lambda: s3.get_object(Bucket=bucket, Key="nope", VersionId=vid)):
+        status, code, msg, e = refused(call)
+        assert (status, code, msg, e["Key"], e["VersionId"]) == \
+            (404, "NoSuchVersion", "The specified version does not exist.", "nope", vid)
+
+
+def test_object_lock_configuration_without_a_body(s3, bucket):
+    """AWS (moto's aws_verified test_put_object_lock_misconfiguration): no body
+    is MissingRequestBodyError, an empty configuration MalformedXML."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert refused(s3.put_object_lock_configuration, Bucket=bucket)[:3] == \
+        (400, "MissingRequestBodyError", "Request Body is empty")
+    assert refused(s3.put_object_lock_configuration, Bucket=bucket, ObjectLockConfiguration={})[:3] == \
+        (400, "MalformedXML", SCHEMA)

@@ -248,9 +248,7 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     if (s3__bucket_source(r, sb, sk, svid) != GR_OK) return GR_ERR;
     s3_obj_t src;
     int found = s3__version_get(r, db, sb, sk, svid, &src);
-    if (found < 0) return GR_ERR;
-    if (found && src.delete_marker) return s3__copy_from_marker(r, sk, svid);
-    if (!found) return s3__no_such_key(r, sk);
+    if (found < 0 || s3__copy_source_found(r, found, &src, sk, svid) != GR_OK) return GR_ERR;
     if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK ||
         s3__archive_check(r, &src, NULL, S3_ARCHIVE_COPY) != GR_OK)
         return GR_ERR;

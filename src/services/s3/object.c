@@ -316,14 +316,7 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
     str_t vid = val_get_str(in, "VersionId");
     int found = db ? s3__version_get(r, db, bucket, key, vid, &o) : -1;
     if (found < 0) return GR_ERR;
-    if (!found && vid.p) {
-        /* AWS: an unknown version id is 404 NoSuchVersion (400 when malformed) */
-        r->err_extra = val_new(a, VAL_STRUCT);
-        val_set_c(a, r->err_extra, "Key", val_str(a, key));
-        val_set_c(a, r->err_extra, "VersionId", val_str(a, vid));
-        static const aws_errdef_t no_such_version = {"NoSuchVersion", 404, true};
-        return req_fail(r, &no_such_version, "The specified version does not exist.");
-    }
+    if (!found && vid.p) return s3__no_such_version(r, key, vid); /* 400 InvalidArgument when malformed */
     if (!found) {
         /* AWS: when the current version is a delete marker, the 404 says so
          * with x-amz-delete-marker: true and the marker's x-amz-version-id */
@@ -595,9 +588,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     s3_obj_t src;
     int found = db ? s3__version_get(r, db, sb, sk, svid, &src) : -1;
-    if (found < 0) return GR_ERR;
-    if (found && src.delete_marker) return s3__copy_from_marker(r, sk, svid);
-    if (!found) return s3__no_such_key(r, sk);
+    if (found < 0 || s3__copy_source_found(r, found, &src, sk, svid) != GR_OK) return GR_ERR;
     if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK ||
         s3__archive_check(r, &src, NULL, S3_ARCHIVE_COPY) != GR_OK)
         return GR_ERR;

@@ -14,7 +14,6 @@
 #include "s3_model.h"
 #include "store/store.h"
 
-static const aws_errdef_t E_NoSuchVersion = {"NoSuchVersion", 404, true};
 static const aws_errdef_t E_IllegalVersioningConfiguration = {"IllegalVersioningConfigurationException", 400, true};
 static const aws_errdef_t E_InvalidBucketState = {"InvalidBucketState", 409, true};
 
@@ -681,12 +680,7 @@ static int target(req_t *r, const val_t *in, sqlite3 **db, s3_obj_t *o)
     if (!*db) return GR_ERR;
     int found = s3__version_get(r, *db, bucket, key, vid, o);
     if (found < 0) return GR_ERR;
-    if (!found && vid.p) {
-        r->err_extra = val_new(r->arena, VAL_STRUCT);
-        val_set_c(r->arena, r->err_extra, "Key", val_str(r->arena, key));
-        val_set_c(r->arena, r->err_extra, "VersionId", val_str(r->arena, vid));
-        return req_fail(r, &E_NoSuchVersion, "The specified version does not exist.");
-    }
+    if (!found && vid.p) return s3__no_such_version(r, key, vid);
     if (!found) return s3__no_such_key(r, key);
     if (o->delete_marker)
         return req_fail(r, &ERR_MethodNotAllowed, "The specified method is not allowed against this resource.");
