@@ -189,3 +189,26 @@ def test_object_lock_configuration_without_a_body(s3, bucket):
         (400, "MissingRequestBodyError", "Request Body is empty")
     assert refused(s3.put_object_lock_configuration, Bucket=bucket, ObjectLockConfiguration={})[:3] == \
         (400, "MalformedXML", SCHEMA)
+
+
+def test_list_object_versions_encodes_prefix_and_markers(s3, bucket):
+    """AWS (ListObjectVersions): with encoding-type=url (boto3 asks for it)
+    KeyMarker, Prefix and Delimiter come back encoded too, so boto3's decoding
+    gives back what was sent ("+" is no space)."""
+    s3.put_object(Bucket=bucket, Key="file+else.txt", Body=b"x")
+    got = s3.list_object_versions(Bucket=bucket, Prefix="file+else", Delimiter="+", KeyMarker="a+b")
+    assert (got["Prefix"], got["Delimiter"], got["KeyMarker"]) == ("file+else", "+", "a+b")
+    got = s3.list_object_versions(Bucket=bucket, Prefix="file+else")
+    assert [v["Key"] for v in got["Versions"]] == ["file+else.txt"]
+
+
+def test_tagging_a_delete_marker_names_method_and_resource(s3, bucket):
+    """AWS (moto's aws_verified test_put_object_tagging_on_deleted_version,
+    LocalStack's recorded put-acl-delete-marker): 405 naming Method and ResourceType."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+    status, code, msg, e = refused(s3.put_object_tagging, Bucket=bucket, Key="k", VersionId=marker,
+                                   Tagging={"TagSet": [{"Key": "a", "Value": "b"}]})
+    assert (status, code, msg, e["Method"], e["ResourceType"]) == \
+        (405, "MethodNotAllowed", "The specified method is not allowed against this resource.", "PUT", "DeleteMarker")
