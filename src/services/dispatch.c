@@ -181,6 +181,13 @@ static int fail_parse(req_t *r, const proto_fail_t *f)
     if ((f->kind == PROTO_E_SYNTAX || f->kind == PROTO_E_TYPE) && proto_of(r) == PROTO_JSON)
         e = &ERR_SerializationException;
     if (f->kind == PROTO_E_SYNTAX && proto_of(r) == PROTO_REST_XML) e = &E_MalformedXML;
+    /* AWS (moto's aws_verified tests, LocalStack's recordings): a required
+     * element missing inside an XML body (Delete without Object, CORSConfiguration
+     * without CORSRule, a Tag without Key) breaks S3's schema; it is not a
+     * parameter validation error. The member path is dotted below the payload. */
+    if (f->kind == PROTO_E_REQUIRED && proto_of(r) == PROTO_REST_XML && f->member && strchr(f->member, '.'))
+        return req_fail(r, &E_MalformedXML, "%s",
+                        "The XML you provided was not well-formed or did not validate against our published schema");
     return req_fail(r, e, "%s", f->msg ? f->msg : "Invalid request");
 }
 

@@ -664,7 +664,8 @@ def test_lifecycle_expires_objects_and_uploads(s3, bucket):
 @pytest.mark.parametrize("cli", [c for c in __import__("conftest").CLIS][:1])
 def test_archived_object_needs_a_restore(g, s3, bucket, cli):
     """AWS: a GLACIER / DEEP_ARCHIVE object is not readable (GetObject and
-    copies from it are 403 InvalidObjectState) until RestoreObject makes a
+    copies from it are 403 InvalidObjectState, ObjectNotInActiveTierError
+    for a copy: CopyObject's modeled error) until RestoreObject makes a
     restored copy (202, then 200), which lapses after its Days (a test day
     lasts a second here)."""
     import time
@@ -679,7 +680,7 @@ def test_archived_object_needs_a_restore(g, s3, bucket, cli):
         return r["Error"]["Code"], r["Error"].get("StorageClass"), r["ResponseMetadata"]["HTTPStatusCode"]
     assert refused(lambda: s3.get_object(Bucket=bucket, Key="cold")) == ("InvalidObjectState", "GLACIER", 403)
     assert refused(lambda: s3.copy_object(Bucket=bucket, Key="c2", CopySource="%s/deep" % bucket)) == \
-        ("InvalidObjectState", "DEEP_ARCHIVE", 403)
+        ("ObjectNotInActiveTierError", "DEEP_ARCHIVE", 403)
     assert refused(lambda: s3.restore_object(Bucket=bucket, Key="warm", RestoreRequest={"Days": 1})) == \
         ("InvalidObjectState", "STANDARD", 403)
     head = s3.head_object(Bucket=bucket, Key="cold")

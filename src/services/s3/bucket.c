@@ -136,7 +136,7 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
     str_t lc = cfg ? val_get_str(cfg, "LocationConstraint") : STR_NULL;
     bool east = str_eq_c(region, "us-east-1");
     /* AWS: CreateBucket — us-east-1 is the default and takes no location
-     * constraint (naming it is InvalidLocationConstraint); elsewhere the
+     * constraint naming it (InvalidLocationConstraint); elsewhere the
      * constraint must name the endpoint's region
      * (IllegalLocationConstraintException). */
     /* AWS (recorded): "aws-global" is refused like any non-region in
@@ -151,7 +151,12 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, r->err_extra, "LocationConstraint", val_str(a, lc));
         return req_fail(r, &S3_E_InvalidLocationConstraint, "The specified location-constraint is not valid");
     }
-    if (lc.len ? !str_eq(lc, region) : !east)
+    /* AWS (moto's aws_verified test_create_bucket_in_regions_from_us_east_1,
+     * LocalStack's validated test_create_bucket_with_existing_name): the
+     * us-east-1 endpoint creates the bucket in the region its constraint names */
+    if (east && lc.len && !str_eq_c(lc, "EU"))
+        region = lc;
+    else if (lc.len ? !str_eq(lc, region) : !east)
         return req_fail(r, &S3_E_IllegalLocationConstraint,
                         "The %.*s location constraint is incompatible for the region specific endpoint this request "
                         "was sent to.",

@@ -346,8 +346,12 @@ int s3_put_bucket_tagging(req_t *r, const val_t *in, val_t *out)
     (void)out;
     const val_t *t = val_get(in, "Tagging");
     if (!t) return s3__malformed(r, NULL);
-    if (check_tags(r, val_get(t, "TagSet")) != GR_OK) return GR_ERR;
-    return cfg_write(r, in, "tagging", t);
+    const val_t *set = val_get(t, "TagSet");
+    if (check_tags(r, set) != GR_OK) return GR_ERR;
+    /* AWS (LocalStack's recorded test_bucket_tagging_crud): 204 No Content, and
+     * an empty TagSet deletes the tagging, so a later Get is NoSuchTagSet */
+    r->resp.status = 204;
+    return cfg_write(r, in, "tagging", list_len(set) ? t : NULL);
 }
 
 int s3_get_bucket_tagging(req_t *r, const val_t *in, val_t *out)
@@ -417,18 +421,31 @@ int s3_delete_bucket_encryption(req_t *r, const val_t *in, val_t *out)
 
 /* ==== public access block ==== */
 
+/* AWS: "Must specify at least one configuration." of these on Put; a flag left out reads as false */
+static const char *const PAB_FLAGS[] = {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                                        "RestrictPublicBuckets"};
+
 int s3_put_public_access_block(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
     const val_t *c = val_get(in, "PublicAccessBlockConfiguration");
     if (!c) return s3__malformed(r, NULL);
+    bool any = false;
+    for (size_t i = 0; i < sizeof PAB_FLAGS / sizeof PAB_FLAGS[0]; i++) any = any || val_get(c, PAB_FLAGS[i]);
+    if (!any) return req_fail(r, &ERR_InvalidRequest, "Must specify at least one configuration.");
     return cfg_write(r, in, "pab", c);
 }
 
 int s3_get_public_access_block(req_t *r, const val_t *in, val_t *out)
 {
-    return cfg_answer(r, in, "pab", "PublicAccessBlockConfiguration", out, &E_NoPAB,
-                      "The public access block configuration was not found");
+    val_t *doc;
+    if (cfg_read(r, in, "pab", &doc) != GR_OK) return GR_ERR;
+    if (!doc) return no_config(r, in, &E_NoPAB, "The public access block configuration was not found");
+    /* AWS: a flag the configuration left out is answered as false */
+    for (size_t i = 0; i < sizeof PAB_FLAGS / sizeof PAB_FLAGS[0]; i++)
+        if (!val_get(doc, PAB_FLAGS[i])) val_set_c(r->arena, doc, PAB_FLAGS[i], val_bool(r->arena, false));
+    val_set_c(r->arena, out, "PublicAccessBlockConfiguration", doc);
+    return GR_OK;
 }
 
 int s3_delete_public_access_block(req_t *r, const val_t *in, val_t *out)

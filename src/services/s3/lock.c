@@ -15,6 +15,7 @@
 static const aws_errdef_t E_InvalidBucketState = {"InvalidBucketState", 409, true};
 static const aws_errdef_t E_ConfigNotFound = {"ObjectLockConfigurationNotFoundError", 404, true};
 static const aws_errdef_t E_NoSuchLockConfig = {"NoSuchObjectLockConfiguration", 404, true};
+static const aws_errdef_t E_MissingRequestBodyError = {"MissingRequestBodyError", 400, true};
 static const aws_errdef_t E_InvalidRetentionPeriod = {"InvalidRetentionPeriod", 400, true};
 
 #define DAY_US (86400LL * 1000000LL)
@@ -138,6 +139,8 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
                             "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration");
     }
     const val_t *cfg = val_get(in, "ObjectLockConfiguration");
+    /* AWS (moto's aws_verified test_put_object_lock_misconfiguration): no body at all */
+    if (!cfg) return req_fail(r, &E_MissingRequestBodyError, "Request Body is empty");
     if (!str_eq_c(cfg ? val_get_str(cfg, "ObjectLockEnabled") : STR_NULL, "Enabled")) return s3__malformed(r, NULL);
     const val_t *rule = val_get(cfg, "Rule");
     const val_t *ret = rule ? val_get(rule, "DefaultRetention") : NULL;

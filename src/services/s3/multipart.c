@@ -194,9 +194,12 @@ static int part_target(req_t *r, const val_t *in, sqlite3 **db, s3_attrs_t *at)
     str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), uid = val_get_str(in, "UploadId");
     int64_t num = val_get_int(in, "PartNumber", 0);
     if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
-    /* AWS: "Part number must be an integer between 1 and 10000, inclusive" */
+    /* AWS (LocalStack's recorded test_complete_multipart_parts_order): the
+     * error names the argument, ArgumentName partNumber, ArgumentValue -1 */
     if (num < 1 || num > 10000)
-        return req_fail(r, &S3_E_InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
+        return s3__bad_arg(r, &S3_E_InvalidArgument, "partNumber",
+                           str_c(arena_printf(r->arena, "%lld", (long long)num)),
+                           "Part number must be an integer between 1 and 10000, inclusive");
     if (!(*db = s3__db(r))) return GR_ERR;
     int found = upload_get(r, *db, bucket, key, uid, at);
     if (found < 0) return GR_ERR;
@@ -245,11 +248,9 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     if (s3__bucket_source(r, sb, sk, svid) != GR_OK) return GR_ERR;
     s3_obj_t src;
     int found = s3__version_get(r, db, sb, sk, svid, &src);
-    if (found < 0) return GR_ERR;
-    if (found && src.delete_marker) return s3__copy_from_marker(r, sk, svid);
-    if (!found) return s3__no_such_key(r, sk);
+    if (found < 0 || s3__copy_source_found(r, found, &src, sk, svid) != GR_OK) return GR_ERR;
     if (s3__check_conditions(r, in, &src, true) != GR_OK || s3__sse_for_read(r, in, src.at.sse, true) != GR_OK ||
-        s3__archive_check(r, &src, NULL, true) != GR_OK)
+        s3__archive_check(r, &src, NULL, S3_ARCHIVE_COPY) != GR_OK)
         return GR_ERR;
     int64_t from = 0, len = src.size;
     str_t range = val_get_str(in, "CopySourceRange");
@@ -816,7 +817,8 @@ int s3_list_parts(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "Key", val_str(a, key));
     val_set_c(a, out, "UploadId", val_str(a, uid));
     val_set_c(a, out, "PartNumberMarker", val_int(a, marker));
-    if (shown) val_set_c(a, out, "NextPartNumberMarker", val_int(a, p[shown - 1].num));
+    /* AWS (LocalStack recording test_multipart_and_list_parts): always answered, 0 before any part */
+    val_set_c(a, out, "NextPartNumberMarker", val_int(a, shown ? p[shown - 1].num : 0));
     val_set_c(a, out, "MaxParts", val_int(a, max));
     val_set_c(a, out, "IsTruncated", val_bool(a, n > shown));
     if (shown) val_set_c(a, out, "Parts", list);

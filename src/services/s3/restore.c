@@ -23,19 +23,18 @@ static str_t restore_header(arena_t *a, int64_t until_us)
     return str_c(arena_printf(a, "ongoing-request=\"false\", expiry-date=\"%s\"", d));
 }
 
-int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, bool reading)
+int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, s3_archive_use_t use)
 {
     if (!archived(o)) return GR_OK;
     if (o->restore_until_us > time_now_us()) {
         if (out) val_set_c(r->arena, out, "Restore", val_str(r->arena, restore_header(r->arena, o->restore_until_us)));
         return GR_OK;
     }
-    if (!reading) return GR_OK;
-    bool copy = !out;
+    if (use == S3_ARCHIVE_HEAD) return GR_OK;
     r->err_extra = val_new(r->arena, VAL_STRUCT);
     val_set_c(r->arena, r->err_extra, "StorageClass", val_str(r->arena, o->at.storage_class));
-    if (copy)
-        return req_fail(r, &S3_E_InvalidObjectState,
+    if (use == S3_ARCHIVE_COPY)
+        return req_fail(r, &S3_ERR_ObjectNotInActiveTierError,
                         "The source object of the COPY action is not in the active tier and is only stored in Amazon "
                         "S3 Glacier.");
     return req_fail(r, &S3_E_InvalidObjectState, "The operation is not valid for the object's storage class");

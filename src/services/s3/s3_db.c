@@ -218,6 +218,23 @@ int s3__no_such_key(req_t *r, str_t key)
     return req_fail(r, &S3_ERR_NoSuchKey, "The specified key does not exist.");
 }
 
+int s3__copy_source_found(req_t *r, int found, const s3_obj_t *src, str_t key, str_t vid)
+{
+    if (found && src->delete_marker) return s3__copy_from_marker(r, key, vid);
+    if (!found && vid.p) return s3__no_such_version(r, key, vid); /* as GetObject answers it */
+    if (!found) return s3__no_such_key(r, key);
+    return GR_OK;
+}
+
+int s3__no_such_version(req_t *r, str_t key, str_t vid)
+{
+    static const aws_errdef_t no_such_version = {"NoSuchVersion", 404, true};
+    r->err_extra = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, r->err_extra, "Key", val_strdup(r->arena, key));
+    val_set_c(r->arena, r->err_extra, "VersionId", val_strdup(r->arena, vid));
+    return req_fail(r, &no_such_version, "The specified version does not exist.");
+}
+
 /* ==== attributes ==== */
 
 void s3__attrs_bind(sqlite3_stmt *st, int i, const s3_attrs_t *at)

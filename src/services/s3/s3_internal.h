@@ -66,9 +66,15 @@ int s3__bucket_owned(req_t *r, str_t name, str_t *region, str_t *owner);
  * (version vid, or STR_NULL) there. */
 int s3__bucket_source(req_t *r, str_t name, str_t key, str_t vid);
 int s3__no_such_key(req_t *r, str_t key);
+/* AWS: a version id of the right form that names no version: 404 NoSuchVersion naming Key and VersionId */
+int s3__no_such_version(req_t *r, str_t key, str_t vid);
 /* A copy's source is a delete marker: InvalidRequest when the request named
  * its version id, else NoSuchKey (AWS). */
 int s3__copy_from_marker(req_t *r, str_t key, str_t vid);
+/* A copy's source as s3__version_get found it (found 0 or 1): GR_OK when it
+ * can be copied, else fails r as AWS does (NoSuchKey, NoSuchVersion for a
+ * version id, a delete marker). */
+int s3__copy_source_found(req_t *r, int found, const s3_obj_t *src, str_t key, str_t vid);
 /* Fails r with e and msg, naming the argument at fault as S3 does
  * (ArgumentName, ArgumentValue in the error). */
 int s3__bad_arg(req_t *r, const aws_errdef_t *e, const char *name, str_t value, const char *msg);
@@ -94,9 +100,11 @@ void s3__obj_read(req_t *r, sqlite3_stmt *st, int first, s3_obj_t *o);
 /* ==== archived storage classes (restore.c) ==== */
 /* An object of GLACIER or DEEP_ARCHIVE is read only through a restored copy
  * (RestoreObject): when reading its bytes, GR_OK if o can be read now, else
- * InvalidObjectState. out: a GET's or HEAD's answer, given Restore
- * (x-amz-restore) when o has a restored copy; NULL for a copy's source. */
-int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, bool reading);
+ * InvalidObjectState (ObjectNotInActiveTierError for a copy's source, as
+ * CopyObject's model names it). out: a GET's or HEAD's answer, given Restore
+ * (x-amz-restore) when o has a restored copy, or NULL. */
+typedef enum { S3_ARCHIVE_HEAD, S3_ARCHIVE_READ, S3_ARCHIVE_COPY } s3_archive_use_t;
+int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, s3_archive_use_t use);
 /* AWS: the midnight UTC after `days` days from t (lifecycle expirations and
  * transitions, restored copies); GUREUM_TESTING builds may shorten a day,
  * and then it is t + days days (lifecycle.c). */

@@ -53,6 +53,7 @@ typedef struct {
     int64_t start, end; /* -1: absent */
     sel_fmt_t out;
     bool progress;
+    const char *unbuilt; /* "Parquet", "BZIP2": an input gureum cannot read; nothing else was read */
 } opts_t;
 
 /* A one-character member ("\n", ",", "\""), or def when absent. */
@@ -94,11 +95,11 @@ static int read_opts(req_t *r, const val_t *in, opts_t *o)
         return sel_fail(
             r, "MissingRequiredParameter",
             "The SelectRequest entity is missing a required parameter. Check the service documentation and try again.");
-    if (pq) /* not built: refused rather than answered wrongly */
-        return req_fail(r, &ERR_NotImplemented, "Parquet input to SelectObjectContent is not implemented by gureum.");
     str_t comp = val_get_str(is, "CompressionType");
-    if (comp.p && str_eq_c(comp, "BZIP2"))
-        return req_fail(r, &ERR_NotImplemented, "BZIP2 input to SelectObjectContent is not implemented by gureum.");
+    /* not built: refused rather than answered wrongly, once the object is found
+     * (AWS answers a missing key with NoSuchKey whatever the input format) */
+    o->unbuilt = pq ? "Parquet" : comp.p && str_eq_c(comp, "BZIP2") ? "BZIP2" : NULL;
+    if (o->unbuilt) return GR_OK;
     if (comp.p && !str_eq_c(comp, "GZIP") && !str_eq_c(comp, "NONE"))
         return sel_fail(r, "InvalidCompressionFormat",
                         "The file is not in a supported compression format. GZIP and BZIP2 are supported.");
@@ -580,6 +581,19 @@ static val_t *stats(arena_t *a, int64_t scanned, int64_t processed, int64_t retu
     return s;
 }
 
+/* An input read_opts could not take: NoSuchKey for a missing object, as AWS
+ * answers, else NotImplemented. */
+static int refuse_unbuilt(req_t *r, str_t bucket, str_t key, const char *what)
+{
+    sqlite3 *db = s3__db(r);
+    if (!db || s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
+    s3_obj_t obj;
+    int found = s3__obj_get(r, db, bucket, key, &obj);
+    if (found < 0) return GR_ERR;
+    if (!found) return s3__no_such_key(r, key);
+    return req_fail(r, &ERR_NotImplemented, "%s input to SelectObjectContent is not implemented by gureum.", what);
+}
+
 int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -595,6 +609,7 @@ int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
                         "The SQL expression is too long: The maximum byte-length for the SQL expression is 256 KB.");
     opts_t o = {0};
     if (read_opts(r, in, &o) != GR_OK) return GR_ERR;
+    if (o.unbuilt) return refuse_unbuilt(r, bucket, key, o.unbuilt);
     sel_err_t err = {0};
     sel_query_t *q = sel_parse(a, sql, o.csv, &err);
     if (!q) return err.code ? sel_fail(r, err.code, err.msg) : GR_ERR;
@@ -619,7 +634,7 @@ int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
     if (found == 0)
         rc = s3__no_such_key(r, key);
     else if (found > 0 && s3__sse_for_read(r, in, obj.at.sse, false) == GR_OK &&
-             s3__archive_check(r, &obj, NULL, true) == GR_OK)
+             s3__archive_check(r, &obj, NULL, S3_ARCHIVE_READ) == GR_OK)
         rc = run_query(u, &obj);
     if (store_exec(db, "COMMIT") != GR_OK) s3__rollback(db);
     if (rc != GR_OK) return GR_ERR;

@@ -76,7 +76,7 @@ int s3_get_object_torrent(req_t *r, const val_t *in, val_t *out)
     int found = s3__obj_get(r, db, bucket, key, &o), rc = GR_ERR;
     if (found == 0)
         rc = s3__no_such_key(r, key);
-    else if (found > 0 && s3__archive_check(r, &o, NULL, true) == GR_OK)
+    else if (found > 0 && s3__archive_check(r, &o, NULL, S3_ARCHIVE_READ) == GR_OK)
         rc = s3__obj_bytes(r, &o, 0, o.size, hash_bytes, &p);
     if (store_exec(db, "COMMIT") != GR_OK) s3__rollback(db);
     if (rc != GR_OK) return GR_ERR;

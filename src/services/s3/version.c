@@ -14,7 +14,6 @@
 #include "s3_model.h"
 #include "store/store.h"
 
-static const aws_errdef_t E_NoSuchVersion = {"NoSuchVersion", 404, true};
 static const aws_errdef_t E_IllegalVersioningConfiguration = {"IllegalVersioningConfigurationException", 400, true};
 static const aws_errdef_t E_InvalidBucketState = {"InvalidBucketState", 409, true};
 
@@ -573,11 +572,13 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
     store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Name", val_str(a, bucket));
-    val_set_c(a, out, "Prefix", val_str(a, prefix));
-    val_set_c(a, out, "KeyMarker", val_str(a, kmark));
+    /* AWS (ListObjectVersions): with encoding-type=url, "KeyMarker, NextKeyMarker,
+     * Prefix, Key, and Delimiter" come back encoded (botocore decodes all five) */
+    val_set_c(a, out, "Prefix", val_str(a, url ? wire_url_encode(a, prefix, true) : prefix));
+    val_set_c(a, out, "KeyMarker", val_str(a, url ? wire_url_encode(a, kmark, true) : kmark));
     if (vmark.p) val_set_c(a, out, "VersionIdMarker", val_str(a, vmark));
     val_set_c(a, out, "MaxKeys", val_int(a, max));
-    if (delim.p) val_set_c(a, out, "Delimiter", val_str(a, delim));
+    if (delim.p) val_set_c(a, out, "Delimiter", val_str(a, url ? wire_url_encode(a, delim, true) : delim));
     if (url) val_set_c(a, out, "EncodingType", val_cstr(a, "url"));
     val_set_c(a, out, "IsTruncated", val_bool(a, truncated));
     if (truncated && next_k.p) {
@@ -681,15 +682,16 @@ static int target(req_t *r, const val_t *in, sqlite3 **db, s3_obj_t *o)
     if (!*db) return GR_ERR;
     int found = s3__version_get(r, *db, bucket, key, vid, o);
     if (found < 0) return GR_ERR;
-    if (!found && vid.p) {
-        r->err_extra = val_new(r->arena, VAL_STRUCT);
-        val_set_c(r->arena, r->err_extra, "Key", val_str(r->arena, key));
-        val_set_c(r->arena, r->err_extra, "VersionId", val_str(r->arena, vid));
-        return req_fail(r, &E_NoSuchVersion, "The specified version does not exist.");
-    }
+    if (!found && vid.p) return s3__no_such_version(r, key, vid);
     if (!found) return s3__no_such_key(r, key);
-    if (o->delete_marker)
+    if (o->delete_marker) {
+        /* AWS (LocalStack's recorded put-acl-delete-marker; moto's aws_verified
+         * test_put_object_tagging_on_deleted_version): the error names the method and resource */
+        r->err_extra = val_new(r->arena, VAL_STRUCT);
+        val_set_c(r->arena, r->err_extra, "Method", val_str(r->arena, r->w.method));
+        val_set_c(r->arena, r->err_extra, "ResourceType", val_cstr(r->arena, "DeleteMarker"));
         return req_fail(r, &ERR_MethodNotAllowed, "The specified method is not allowed against this resource.");
+    }
     return GR_OK;
 }
 
