@@ -320,6 +320,12 @@ def remove_bucket(s3, bucket):
     s3.delete_bucket(Bucket=bucket)
 
 
+def code_status_message(exc):
+    """(code, HTTP status, message) of a pytest.raises(ClientError) result."""
+    e = exc.value.response
+    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"]["Message"]
+
+
 def refused(call, **kw):
     """The error dict (without RequestId/HostId) and HTTP status of a call
     that must fail: AWS's code, message and extra members, as recorded."""

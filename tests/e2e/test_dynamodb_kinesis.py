@@ -8,6 +8,7 @@ import json
 
 import botocore.exceptions
 import pytest
+from conftest import code_status_message as err
 
 ACCOUNT = "000000000000"
 
@@ -20,11 +21,6 @@ def ddb(gureum):
 @pytest.fixture(scope="module")
 def kin(gureum):
     return gureum.client("kinesis")
-
-
-def err(exc):
-    e = exc.value.response
-    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"]["Message"]
 
 
 def make(ddb, kin, name):

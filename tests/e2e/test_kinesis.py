@@ -14,7 +14,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import CLIS, serve
+from conftest import CLIS, code_status_message as err, serve
 
 ACCOUNT = "000000000000"
 HOUR_MS = 100  # a retention hour in this module's server: 24 h pass in 2.4 s
@@ -28,11 +28,6 @@ def gureum(tmp_path_factory):
 @pytest.fixture(scope="module")
 def kin(gureum):
     return gureum.client("kinesis")
-
-
-def err(exc):
-    e = exc.value.response
-    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"]["Message"]
 
 
 def all_records(kin, name, shard_id, it_type="TRIM_HORIZON", **kw):
