@@ -486,6 +486,72 @@ def test_website_serves_multipart_object(g, s3):
     s3.delete_bucket(Bucket=b)
 
 
+def test_website_redirect_location(g, s3):
+    """x-amz-website-redirect-location: kept with the object (PutObject,
+    CopyObject, CreateMultipartUpload, POST upload), answered on Head/Get, and
+    the website endpoint's 301 to it, for the error document too."""
+    import requests
+    b = name("siteredir")
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_website(Bucket=b, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"},
+                                                          "ErrorDocument": {"Key": "err.html"}})
+    s3.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % b}]}))
+    host = "%s.s3-website.us-east-1.localhost:%d" % (b, g.port)
+    s3.put_object(Bucket=b, Key="old.html", Body=b"stale", WebsiteRedirectLocation="/new.html")
+    s3.put_object(Bucket=b, Key="plain.html", Body=b"plain")
+    assert s3.head_object(Bucket=b, Key="old.html")["WebsiteRedirectLocation"] == "/new.html"
+    o = s3.get_object(Bucket=b, Key="old.html")
+    # the REST endpoint still serves the bytes; only the website endpoint redirects
+    assert o["WebsiteRedirectLocation"] == "/new.html" and o["Body"].read() == b"stale"
+    assert "WebsiteRedirectLocation" not in s3.head_object(Bucket=b, Key="plain.html")
+    for method in ("GET", "HEAD"):
+        st, h, body = http(g, method, "/old.html", host=host)
+        assert (st, h["Location"], body) == (301, "/new.html", b"")
+    assert http(g, "GET", "/plain.html", host=host)[::2] == (200, b"plain")
+    # AWS: the redirect is not copied, with either metadata directive; the request's is taken
+    s3.copy_object(Bucket=b, Key="copy.html", CopySource="%s/old.html" % b)
+    assert "WebsiteRedirectLocation" not in s3.head_object(Bucket=b, Key="copy.html")
+    s3.copy_object(Bucket=b, Key="copy.html", CopySource="%s/old.html" % b, MetadataDirective="REPLACE",
+                   WebsiteRedirectLocation="https://example.com/x")
+    assert s3.head_object(Bucket=b, Key="copy.html")["WebsiteRedirectLocation"] == "https://example.com/x"
+    # naming one makes a copy onto itself legal (LocalStack's recorded test)
+    s3.copy_object(Bucket=b, Key="plain.html", CopySource="%s/plain.html" % b, WebsiteRedirectLocation="/p2")
+    assert s3.head_object(Bucket=b, Key="plain.html")["WebsiteRedirectLocation"] == "/p2"
+    # a multipart upload keeps it until it completes
+    up = s3.create_multipart_upload(Bucket=b, Key="mp.html", WebsiteRedirectLocation="http://example.org/")
+    etag = s3.upload_part(Bucket=b, Key="mp.html", UploadId=up["UploadId"], PartNumber=1, Body=b"mp")["ETag"]
+    s3.complete_multipart_upload(Bucket=b, Key="mp.html", UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert s3.head_object(Bucket=b, Key="mp.html")["WebsiteRedirectLocation"] == "http://example.org/"
+    st, h, _ = http(g, "GET", "/mp.html", host=host)
+    assert (st, h["Location"]) == (301, "http://example.org/")
+    # a browser POST upload's field
+    post = s3.generate_presigned_post(Bucket=b, Key="posted.html",
+                                      Fields={"x-amz-website-redirect-location": "/from-post"},
+                                      Conditions=[{"x-amz-website-redirect-location": "/from-post"}])
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("p.html", b"p")})
+    assert r.status_code == 204, r.text
+    assert s3.head_object(Bucket=b, Key="posted.html")["WebsiteRedirectLocation"] == "/from-post"
+    # an error document with a redirect answers the missing key with it
+    s3.put_object(Bucket=b, Key="err.html", Body=b"oops", WebsiteRedirectLocation="/sorry.html")
+    st, h, _ = http(g, "GET", "/missing.html", host=host)
+    assert (st, h["Location"]) == (301, "/sorry.html")
+    # AWS (aws/aws-cli#1130): a path or an http(s) URL, nothing else
+    bad = "The website redirect location must have a prefix of 'http://' or 'https://' or '/'."
+    for call in (lambda: s3.put_object(Bucket=b, Key="x", Body=b"x", WebsiteRedirectLocation="new.html"),
+                 lambda: s3.put_object(Bucket=b, Key="x", Body=b"x", WebsiteRedirectLocation="ftp://h/x"),
+                 lambda: s3.copy_object(Bucket=b, Key="x", CopySource="%s/old.html" % b,
+                                        WebsiteRedirectLocation="x"),
+                 lambda: s3.create_multipart_upload(Bucket=b, Key="x", WebsiteRedirectLocation="x")):
+        assert refusal(call) == ("InvalidRedirectLocation", 400, bad)
+    too_long = "/" + "a" * 2048
+    assert err(lambda: s3.put_object(Bucket=b, Key="x", Body=b"x",
+                                     WebsiteRedirectLocation=too_long)) == ("InvalidRedirectLocation", 400)
+    s3.put_object(Bucket=b, Key="x", Body=b"x", WebsiteRedirectLocation=too_long[:2048])
+    remove_bucket(s3, b)
+
+
 # ==== CORS in effect ====
 
 def test_cors_preflight_and_headers(g, s3, bucket):

@@ -32,8 +32,9 @@ static int no_such_upload(req_t *r, str_t id)
 /* The upload's attributes if it exists for this bucket and key: 1, 0 absent, -1 error. */
 static int upload_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t id, s3_attrs_t *at)
 {
-    char *sql =
-        arena_printf(r->arena, "SELECT %s, sse FROM s3_upload WHERE id = ?1 AND bucket = ?2 AND key = ?3", UPLOAD_COLS);
+    char *sql = arena_printf(
+        r->arena, "SELECT %s, sse, website_redirect FROM s3_upload WHERE id = ?1 AND bucket = ?2 AND key = ?3",
+        UPLOAD_COLS);
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     sqlite3_bind_text(st, 1, id.p ? id.p : "", (int)id.len, SQLITE_STATIC);
@@ -43,6 +44,7 @@ static int upload_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t id, 
     if (rc == SQLITE_ROW && at) {
         s3__attrs_read(r, st, 0, at);
         at->sse = s3__col_str(r, st, 10);
+        at->redirect = s3__col_str(r, st, 11);
     }
     store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -94,9 +96,9 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     if (s3_upload_acl(r, bucket, in, &owner, &acl) != GR_OK) return GR_ERR; /* access.c */
     char *sql = arena_printf(a,
                              "INSERT INTO s3_upload (id, bucket, key, initiated_us, initiator, %s, tags, lock_mode, "
-                             "lock_until_us, legal_hold, owner_account, acl, sse) "
+                             "lock_until_us, legal_hold, owner_account, acl, sse, website_redirect) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-                             "?19, ?20, ?21, ?22)",
+                             "?19, ?20, ?21, ?22, ?23)",
                              UPLOAD_COLS);
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
@@ -121,6 +123,7 @@ int s3_create_multipart_upload(req_t *r, const val_t *in, val_t *out)
     else
         sqlite3_bind_null(st, 21);
     sqlite3_bind_text(st, 22, at.sse.p, (int)at.sse.len, SQLITE_STATIC);
+    if (at.redirect.p) sqlite3_bind_text(st, 23, at.redirect.p, (int)at.redirect.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;

@@ -607,6 +607,9 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
          * copied object will be stored in the STANDARD Storage Class by default" — not the source's */
         o.at.storage_class = val_get_str(in, "StorageClass");
     }
+    /* AWS (CopyObject, x-amz-website-redirect-location): "not copied when
+     * using the x-amz-metadata-directive header" — only the request's counts */
+    o.at.redirect = val_get_str(in, "WebsiteRedirectLocation");
     /* AWS: the copy is encrypted as its own request (or its bucket's default) says, not as the source */
     if (s3__sse_for_write(r, db, bucket, in, &o.at.sse) != GR_OK) return GR_ERR;
     /* AWS: copying an object onto itself must change something (a new

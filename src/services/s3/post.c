@@ -323,6 +323,7 @@ int s3_post_object(req_t *r)
               {"Content-Encoding", "ContentEncoding"},
               {"acl", "ACL"},
               {"x-amz-storage-class", "StorageClass"},
+              {"x-amz-website-redirect-location", "WebsiteRedirectLocation"},
               {"x-amz-server-side-encryption", "ServerSideEncryption"},
               {"x-amz-server-side-encryption-aws-kms-key-id", "SSEKMSKeyId"},
               {"x-amz-server-side-encryption-customer-algorithm", "SSECustomerAlgorithm"},

@@ -302,6 +302,7 @@ void s3__attrs_from_input(req_t *r, const val_t *in, s3_attrs_t *at)
     const val_t *ex = val_get(in, "Expires");
     if (ex && ex->kind == VAL_TIME) at->expires_us = ex->u.t ? ex->u.t : 1;
     at->storage_class = val_get_str(in, "StorageClass");
+    at->redirect = val_get_str(in, "WebsiteRedirectLocation");
     const val_t *md = val_get(in, "Metadata");
     if (md && (md->kind == VAL_MAP || md->kind == VAL_STRUCT) && md->u.obj.n) {
         buf_t b;
@@ -334,6 +335,7 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
     /* AWS: x-amz-storage-class is omitted for STANDARD */
     if (at->storage_class.p && !str_eq_c(at->storage_class, "STANDARD"))
         val_set_c(a, out, "StorageClass", val_str(a, at->storage_class));
+    if (at->redirect.p) val_set_c(a, out, "WebsiteRedirectLocation", val_str(a, at->redirect));
     s3__sse_out(r, at->sse, out); /* AWS: every object is encrypted, AES256 unless it says otherwise */
     if (at->meta.len) {
         val_t *m = val_new(a, VAL_MAP);
@@ -358,7 +360,7 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
     "blob, size, etag, modified_us, parts, part_sizes, part_blobs, content_type, "                                     \
     "content_encoding, content_disposition, content_language, cache_control, expires_us, "                             \
     "storage_class, meta, checksum_algo, checksum, version_id, tags, lock_mode, lock_until_us, legal_hold, sse, "      \
-    "part_checksums, data, restore_until_us, replication"
+    "part_checksums, data, restore_until_us, replication, website_redirect"
 const char S3_OBJ_COLS[] = OBJ_COLS;
 
 void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
@@ -381,6 +383,7 @@ void s3__obj_read(req_t *r, sqlite3_stmt *st, int i, s3_obj_t *o)
     o->data = s3__col_str(r, st, i + 24);
     o->restore_until_us = sqlite3_column_int64(st, i + 25);
     o->replication = s3__col_str(r, st, i + 26);
+    o->at.redirect = s3__col_str(r, st, i + 27);
 }
 
 int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
@@ -423,7 +426,7 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
     if (old_blobs_of(r, db, bucket, key, old) < 0) return GR_ERR;
     static const char sql[] = "INSERT OR REPLACE INTO s3_object (bucket, key, " OBJ_COLS
                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                              "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
+                              "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)";
     sqlite3_stmt *st;
     if (store_prepare(db, sql, sizeof sql - 1, &st, NULL) != SQLITE_OK) return GR_ERR;
     bind_str(st, 1, bucket);
@@ -452,6 +455,7 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
         sqlite3_bind_null(st, 27);
     if (o->restore_until_us) sqlite3_bind_int64(st, 28, o->restore_until_us);
     bind_str(st, 29, o->replication);
+    bind_str(st, 30, o->at.redirect);
     int rc = sqlite3_step(st);
     store_release(st);
     /* Rewriting a row over its own bytes (copy onto itself) keeps them. */

@@ -32,7 +32,8 @@ typedef struct {
     int64_t expires_us; /* 0: none */
     str_t meta;         /* "name:value\n" lines, names lower-case */
     str_t checksum_algo, checksum;
-    str_t sse; /* server-side encryption, sse.c's stored form (its own column, not in s3__attrs_bind) */
+    str_t sse;      /* server-side encryption, sse.c's stored form (its own column, not in s3__attrs_bind) */
+    str_t redirect; /* x-amz-website-redirect-location (its own column too); STR_NULL: none (website.c) */
 } s3_attrs_t;
 
 typedef struct {

@@ -84,6 +84,10 @@ static int serve_object(req_t *r, sqlite3 *db, str_t bucket, str_t key, int stat
     s3_obj_t o;
     int found = s3__obj_get(r, db, bucket, key, &o);
     if (found <= 0) return found;
+    /* AWS: an object with a website redirect is answered with it, never its
+     * bytes (the error document's too: LocalStack's
+     * test_object_website_redirect_location follows it from there) */
+    if (o.at.redirect.len) return redirect(r, 301, o.at.redirect) == GR_OK ? 1 : -1;
     arena_t *a = r->arena;
     wire_resp_init(&r->resp, a);
     r->resp.status = status;
