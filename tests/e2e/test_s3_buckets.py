@@ -552,6 +552,19 @@ def test_website_redirect_location(g, s3):
     remove_bucket(s3, b)
 
 
+def test_website_redirect_cli(g, s3, bucket, cli, tmp_path):
+    """`aws s3 cp --website-redirect` (both CLI generations) stores the redirect;
+    a bad one is refused with AWS's message."""
+    (tmp_path / "f.html").write_text("x")
+    p = g.aws("s3", "cp", "f.html", "s3://%s/f.html" % bucket, "--website-redirect", "/g.html", cli=cli, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert s3.head_object(Bucket=bucket, Key="f.html")["WebsiteRedirectLocation"] == "/g.html"
+    p = g.aws("s3api", "put-object", "--bucket", bucket, "--key", "h.html", "--website-redirect-location", "g.html",
+              cli=cli, cwd=tmp_path)
+    assert p.returncode != 0 and "InvalidRedirectLocation" in p.stderr
+    assert "must have a prefix of 'http://' or 'https://' or '/'" in p.stderr
+
+
 # ==== CORS in effect ====
 
 def test_cors_preflight_and_headers(g, s3, bucket):
