@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import CLIS
+from conftest import CLIS, queue_for_service
 
 ACCOUNT = "000000000000"
 
@@ -30,21 +30,20 @@ def receive_all(sqs, url, want, wait=5):
     return out
 
 
+def queue_for(sqs, service, region="us-east-1"):
+    return queue_for_service(sqs, name("ebq"), service, region, ACCOUNT)
+
+
 def eventbridge_bucket(gureum, region="us-east-1", detail_types=("Object Created", "Object Deleted"), versioned=False):
     """A bucket with EventBridgeConfiguration, and a rule on the default bus
     of region that sends its aws.s3 events to a queue."""
     s3, events, sqs = (gureum.client(s, region_name=region) for s in ("s3", "events", "sqs"))
-    bucket, queue, rule = name("ebb"), name("ebq"), name("ebr")
+    bucket, rule = name("ebb"), name("ebr")
     kw = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     s3.create_bucket(Bucket=bucket, **kw)
     if versioned:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
-    qarn = "arn:aws:sqs:%s:%s:%s" % (region, ACCOUNT, queue)
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-        "Action": "sqs:SendMessage", "Resource": qarn}]}
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    url, qarn = queue_for(sqs, "events.amazonaws.com", region)
     pattern = {"source": ["aws.s3"], "detail-type": list(detail_types), "detail": {"bucket": {"name": [bucket]}}}
     events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": qarn}])
@@ -180,13 +179,7 @@ def test_without_configuration_nothing_is_sent(gureum):
 def test_queue_configuration_still_delivered_alongside(gureum):
     """The SQS path is unchanged when EventBridge is on too."""
     s3, sqs, bucket, url = eventbridge_bucket(gureum)
-    direct = name("ebdirect")
-    durl = sqs.create_queue(QueueName=direct)["QueueUrl"]
-    darn = "arn:aws:sqs:us-east-1:%s:%s" % (ACCOUNT, direct)
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
-        "Action": "sqs:SendMessage", "Resource": darn}]}
-    sqs.set_queue_attributes(QueueUrl=durl, Attributes={"Policy": json.dumps(policy)})
+    durl, darn = queue_for(sqs, "s3.amazonaws.com")
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
         "EventBridgeConfiguration": {},
         "QueueConfigurations": [{"QueueArn": darn, "Events": ["s3:ObjectCreated:*"]}]})
@@ -198,3 +191,40 @@ def test_queue_configuration_still_delivered_alongside(gureum):
     assert direct_msgs[0]["Records"][0]["s3"]["object"]["key"] == "a+b"
     evs = receive_all(sqs, url, 1)
     assert [e["detail"]["object"]["key"] for e in evs] == ["a b"]
+
+
+def test_tags_and_acl_events(gureum):
+    """Object Tags Added / Deleted and Object ACL Updated carry the key and
+    etag (and version-id), no size, sequencer or reason (LocalStack's
+    recorded test_object_put_acl)."""
+    s3, sqs, bucket, url = eventbridge_bucket(
+        gureum, detail_types=("Object Tags Added", "Object Tags Deleted", "Object ACL Updated"), versioned=True)
+    put = s3.put_object(Bucket=bucket, Key="t", Body=b"abc")
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
+    s3.delete_object_tagging(Bucket=bucket, Key="t")
+    s3.put_object_acl(Bucket=bucket, Key="t", ACL="public-read")
+    evs = receive_all(sqs, url, 3)
+    assert [e["detail-type"] for e in evs] == ["Object Tags Added", "Object Tags Deleted", "Object ACL Updated"]
+    for e in evs:
+        check_envelope(dict(e, detail=dict(e["detail"], object=dict(e["detail"]["object"], sequencer="0" * 16))),
+                       bucket, e["detail-type"])
+        assert e["detail"]["object"] == {"key": "t", "etag": put["ETag"].strip('"'), "version-id": put["VersionId"]}
+        assert "reason" not in e["detail"]
+
+
+def test_tagging_event_reaches_a_queue_configuration(gureum):
+    """s3:ObjectTagging:* and s3:ObjectAcl:Put, accepted in a configuration
+    before, now also reach the SQS path."""
+    s3, sqs = gureum.client("s3"), gureum.client("sqs")
+    bucket = name("ebtag")
+    s3.create_bucket(Bucket=bucket)
+    url, arn = queue_for(sqs, "s3.amazonaws.com")
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectTagging:*", "s3:ObjectAcl:Put"]}]})
+    receive_all(sqs, url, 1, wait=2)  # the s3:TestEvent
+    s3.put_object(Bucket=bucket, Key="k", Body=b"abc")
+    s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
+    s3.put_object_acl(Bucket=bucket, Key="k", ACL="private")
+    recs = [m["Records"][0] for m in receive_all(sqs, url, 2)]
+    assert [x["eventName"] for x in recs] == ["ObjectTagging:Put", "ObjectAcl:Put"]
+    assert recs[0]["s3"]["object"]["key"] == "k"

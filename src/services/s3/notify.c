@@ -358,33 +358,37 @@ static str_t event_json(req_t *r, str_t bucket, str_t owner, str_t key, const ch
 /* ==== to EventBridge ==== */
 
 /* AWS: "Using EventBridge" (S3 User Guide), "EventBridge event message
- * structure": the detail-type of each S3 event, and the reason an event
- * names when there is one. */
+ * structure", and LocalStack's recorded answers: the detail-type of each S3
+ * event, the reason it names when there is one, and which object fields it
+ * carries (an ACL or tag change has no size or sequencer; a deletion no size
+ * or etag, but a deletion-type). */
+enum { EB_SIZE = 1, EB_ETAG = 2, EB_SEQ = 4, EB_DELETION = 8 };
+#define EB_CREATED (EB_SIZE | EB_ETAG | EB_SEQ)
+#define EB_REMOVED (EB_SEQ | EB_DELETION)
 static const struct {
     const char *event, *dtype, *reason;
+    unsigned fields;
 } EB_TYPES[] = {
-    {"ObjectCreated:Put", "Object Created", "PutObject"},
-    {"ObjectCreated:Post", "Object Created", "PostObject"},
-    {"ObjectCreated:Copy", "Object Created", "CopyObject"},
-    {"ObjectCreated:CompleteMultipartUpload", "Object Created", "CompleteMultipartUpload"},
-    {"ObjectRemoved:Delete", "Object Deleted", "DeleteObject"},
-    {"ObjectRemoved:DeleteMarkerCreated", "Object Deleted", "DeleteObject"},
-    {"LifecycleExpiration:Delete", "Object Deleted", "Lifecycle Expiration"},
-    {"LifecycleExpiration:DeleteMarkerCreated", "Object Deleted", "Lifecycle Expiration"},
-    {"ObjectRestore:Post", "Object Restore Initiated", NULL},
-    {"ObjectRestore:Completed", "Object Restore Completed", NULL},
-    {"ObjectRestore:Delete", "Object Restore Expired", NULL},
-    {"ObjectTagging:Put", "Object Tags Added", NULL},
-    {"ObjectTagging:Delete", "Object Tags Deleted", NULL},
-    {"ObjectAcl:Put", "Object ACL Updated", NULL},
-    {"LifecycleTransition", "Object Storage Class Changed", NULL},
-    {"IntelligentTiering", "Object Access Tier Changed", NULL},
+    {"ObjectCreated:Put", "Object Created", "PutObject", EB_CREATED},
+    {"ObjectCreated:Post", "Object Created", "PostObject", EB_CREATED},
+    {"ObjectCreated:Copy", "Object Created", "CopyObject", EB_CREATED},
+    {"ObjectCreated:CompleteMultipartUpload", "Object Created", "CompleteMultipartUpload", EB_CREATED},
+    {"ObjectRemoved:Delete", "Object Deleted", "DeleteObject", EB_REMOVED},
+    {"ObjectRemoved:DeleteMarkerCreated", "Object Deleted", "DeleteObject", EB_REMOVED},
+    {"LifecycleExpiration:Delete", "Object Deleted", "Lifecycle Expiration", EB_REMOVED},
+    {"LifecycleExpiration:DeleteMarkerCreated", "Object Deleted", "Lifecycle Expiration", EB_REMOVED},
+    {"ObjectRestore:Post", "Object Restore Initiated", NULL, EB_SIZE | EB_ETAG},
+    {"ObjectRestore:Completed", "Object Restore Completed", NULL, EB_SIZE | EB_ETAG},
+    {"ObjectRestore:Delete", "Object Restore Expired", NULL, EB_SIZE | EB_ETAG},
+    {"ObjectTagging:Put", "Object Tags Added", NULL, EB_ETAG},
+    {"ObjectTagging:Delete", "Object Tags Deleted", NULL, EB_ETAG},
+    {"ObjectAcl:Put", "Object ACL Updated", NULL, EB_ETAG},
+    {"LifecycleTransition", "Object Storage Class Changed", NULL, EB_SIZE | EB_ETAG},
+    {"IntelligentTiering", "Object Access Tier Changed", NULL, EB_SIZE | EB_ETAG},
 };
 
 /* Puts the event on the default bus of the bucket's account and region
- * (AWS: EventBridgeConfiguration sends every event, with no filter). The
- * detail is LocalStack's recorded AWS answer in shape: no size or etag for a
- * deletion, a deletion-type instead. */
+ * (AWS: EventBridgeConfiguration sends every event, with no filter). */
 static void to_eventbridge(req_t *r, str_t bucket, str_t account, str_t region, str_t key, const char *event,
                            int64_t size, str_t etag, str_t version_id)
 {
@@ -393,9 +397,9 @@ static void to_eventbridge(req_t *r, str_t bucket, str_t account, str_t region, 
     if (i == sizeof EB_TYPES / sizeof EB_TYPES[0]) return;
     arena_t *a = r->arena;
     const char *reason = EB_TYPES[i].reason;
+    unsigned fields = EB_TYPES[i].fields;
     /* one delete_one serves DeleteObject and each key of DeleteObjects */
     if (reason && !strcmp(reason, "DeleteObject") && str_eq(r->op_name, STR("DeleteObjects"))) reason = "DeleteObjects";
-    bool removed = !strncmp(event, "ObjectRemoved:", 14) || !strncmp(event, "LifecycleExpiration:", 20);
     buf_t b;
     buf_init(&b, a);
     json_w_t w;
@@ -409,20 +413,20 @@ static void to_eventbridge(req_t *r, str_t bucket, str_t account, str_t region, 
     json_w_key(&w, STR("object"));
     json_w_obj_begin(&w);
     wstr(&w, "key", key);
-    if (size >= 0 && !removed) {
+    if (size >= 0 && (fields & EB_SIZE)) {
         json_w_key(&w, STR("size"));
         json_w_int(&w, size);
     }
-    if (etag.len && !removed)
+    if (etag.len && (fields & EB_ETAG))
         wstr(&w, "etag", etag.len >= 2 && etag.p[0] == '"' ? str_sub(etag, 1, etag.len - 2) : etag);
-    if (version_id.len) wstr(&w, "version-id", version_id);
-    wstr(&w, "sequencer", str_c(arena_printf(a, "%016llX", (unsigned long long)time_now_us())));
+    if (version_id.len && !str_eq(version_id, STR("null"))) wstr(&w, "version-id", version_id);
+    if (fields & EB_SEQ) wstr(&w, "sequencer", str_c(arena_printf(a, "%016llX", (unsigned long long)time_now_us())));
     json_w_obj_end(&w);
     wstr(&w, "request-id", str_c(r->id));
     wstr(&w, "requester", r->who.anonymous ? STR("anonymous") : r->who.account);
     wstr(&w, "source-ip-address", str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1"));
     if (reason) wstr(&w, "reason", str_c(reason));
-    if (removed)
+    if (fields & EB_DELETION)
         wstr(&w, "deletion-type",
              str_ends_with(str_c(event), STR("DeleteMarkerCreated")) ? STR("Delete Marker Created")
                                                                      : STR("Permanently Deleted"));
