@@ -320,6 +320,20 @@ def remove_bucket(s3, bucket):
     s3.delete_bucket(Bucket=bucket)
 
 
+def queue_for_service(sqs, name, service, region="us-east-1", account="000000000000"):
+    """A queue whose policy lets an AWS service (events.amazonaws.com,
+    s3.amazonaws.com, …) send to it, as AWS requires; its URL and ARN."""
+    import json
+
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = "arn:aws:sqs:%s:%s:%s" % (region, account, name)
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service},
+        "Action": "sqs:SendMessage", "Resource": arn}]}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    return url, arn
+
+
 def code_status_message(exc):
     """(code, HTTP status, message) of a pytest.raises(ClientError) result."""
     e = exc.value.response

@@ -10,7 +10,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import CLIS
+from conftest import CLIS, queue_for_service
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -32,13 +32,7 @@ def code_of(exc):
 
 def queue_for_events(sqs, name, service="events.amazonaws.com"):
     """A queue whose policy lets EventBridge (or SNS) send to it (AWS requires this)."""
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = "arn:aws:sqs:%s:%s:%s" % (REGION, ACCOUNT, name)
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": service},
-        "Action": "sqs:SendMessage", "Resource": arn}]}
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
-    return url, arn
+    return queue_for_service(sqs, name, service, REGION, ACCOUNT)
 
 
 def receive_all(sqs, url, wait=1, want=None):

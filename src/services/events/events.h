@@ -1,11 +1,26 @@
 /* events.h — EventBridge's hooks for the service registry (public: events_*):
  * the scheduler thread that fires schedule rules while the server runs is
- * started after start-up and joined before the store closes. */
+ * started after start-up and joined before the store closes; and the call
+ * through which another service (S3) puts its own events on a default bus. */
 #ifndef GR_SERVICES_EVENTS_EVENTS_H
 #define GR_SERVICES_EVENTS_EVENTS_H
+
+#include <stddef.h>
+
+#include "core/arena.h"
+#include "core/json.h"
+#include "core/str.h"
 
 struct app;
 int events_start(struct app *app); /* GR_OK, or GR_ERR if the thread cannot start */
 void events_stop(struct app *app);
+
+/* Puts an event from an AWS service (source "aws.s3", ...) on the account's
+ * default bus in region and delivers it to the targets of the rules it
+ * matches, on the caller's thread. detail is the event's "detail" object; the
+ * envelope (id, time, account, ...) is built here. Delivery failures are
+ * handled as for PutEvents (dead-letter queue or log), never returned. */
+void events_put_service_event(struct app *app, arena_t *a, str_t account, str_t region, str_t source, str_t dtype,
+                              const str_t *resources, size_t nres, const json_t *detail);
 
 #endif

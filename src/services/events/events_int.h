@@ -44,6 +44,11 @@ bool events__schedule_valid(str_t expr);
 int64_t events__schedule_next(str_t expr, int64_t base_ms, int64_t after_ms);
 
 /* ==== Delivery (put.c) ==== */
+/* The event as a rule sees it and a target receives it (AWS: "Amazon
+ * EventBridge events", the top-level fields) in arena a, at t_us (to the
+ * second), with a new id written to id. */
+str_t events__envelope(arena_t *a, str_t account, str_t region, str_t source, str_t dtype, const str_t *resources,
+                       size_t nres, const json_t *detail, int64_t t_us, char id[37]);
 /* Matches event (its JSON text and parsed tree) against the enabled pattern
  * rules of bus and delivers it to their targets. */
 void events__route(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,

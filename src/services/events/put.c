@@ -338,6 +338,52 @@ static val_t *entry_error(arena_t *a, const char *code, const char *msg)
     return v;
 }
 
+str_t events__envelope(arena_t *a, str_t account, str_t region, str_t source, str_t dtype, const str_t *resources,
+                       size_t nres, const json_t *detail, int64_t t_us, char id[37])
+{
+    char when[32];
+    id_uuid(id);
+    time_fmt_iso8601(when, t_us / 1000000 * 1000000, false);
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_obj_begin(&w);
+    json_w_key(&w, STR("version"));
+    json_w_str(&w, STR("0"));
+    json_w_key(&w, STR("id"));
+    json_w_str(&w, str_c(id));
+    json_w_key(&w, STR("detail-type"));
+    json_w_str(&w, dtype);
+    json_w_key(&w, STR("source"));
+    json_w_str(&w, source);
+    json_w_key(&w, STR("account"));
+    json_w_str(&w, account);
+    json_w_key(&w, STR("time"));
+    json_w_str(&w, str_c(when));
+    json_w_key(&w, STR("region"));
+    json_w_str(&w, region);
+    json_w_key(&w, STR("resources"));
+    json_w_arr_begin(&w);
+    for (size_t k = 0; k < nres; k++) json_w_str(&w, resources[k]);
+    json_w_arr_end(&w);
+    json_w_key(&w, STR("detail"));
+    json_w_value(&w, detail);
+    json_w_obj_end(&w);
+    return buf_str(&b);
+}
+
+/* An AWS service's event (S3's, for one): to the default bus, which always
+ * exists, like a PutEvents entry of the account. */
+void events_put_service_event(struct app *app, arena_t *a, str_t account, str_t region, str_t source, str_t dtype,
+                              const str_t *resources, size_t nres, const json_t *detail)
+{
+    char id[37];
+    str_t text = events__envelope(a, account, region, source, dtype, resources, nres, detail, time_now_us(), id);
+    const json_t *ev = json_parse(a, text, NULL);
+    if (ev) events__route(app, a, account, region, STR("default"), text, ev);
+}
+
 /* AWS (PutEvents): per-entry failures in Entries with FailedEntryCount —
  * ErrorCode InvalidArgument, "Parameter Source is not valid. Reason: Source
  * is a required argument.", "Parameter Detail is not valid. Reason: Detail is
@@ -384,39 +430,14 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
             val_push(a, results, res);
             continue;
         }
-        char id[37], when[32];
-        id_uuid(id);
-        const val_t *tv = val_get(e, "Time");
-        int64_t t_us = tv && tv->kind == VAL_TIME ? tv->u.t : time_now_us();
-        time_fmt_iso8601(when, t_us / 1000000 * 1000000, false);
-        buf_t b;
-        buf_init(&b, a);
-        json_w_t w;
-        json_w_init(&w, &b);
-        json_w_obj_begin(&w);
-        json_w_key(&w, STR("version"));
-        json_w_str(&w, STR("0"));
-        json_w_key(&w, STR("id"));
-        json_w_str(&w, str_c(id));
-        json_w_key(&w, STR("detail-type"));
-        json_w_str(&w, dtype);
-        json_w_key(&w, STR("source"));
-        json_w_str(&w, source);
-        json_w_key(&w, STR("account"));
-        json_w_str(&w, r->who.account);
-        json_w_key(&w, STR("time"));
-        json_w_str(&w, str_c(when));
-        json_w_key(&w, STR("region"));
-        json_w_str(&w, r->region);
-        json_w_key(&w, STR("resources"));
-        json_w_arr_begin(&w);
-        const val_t *rs = val_get(e, "Resources");
-        for (size_t k = 0; rs && rs->kind == VAL_LIST && k < rs->u.list.n; k++) json_w_str(&w, rs->u.list.v[k]->u.s);
-        json_w_arr_end(&w);
-        json_w_key(&w, STR("detail"));
-        json_w_value(&w, dj);
-        json_w_obj_end(&w);
-        str_t text = buf_str(&b);
+        const val_t *tv = val_get(e, "Time"), *rs = val_get(e, "Resources");
+        size_t nres = rs && rs->kind == VAL_LIST ? rs->u.list.n : 0;
+        str_t *res_arns = ARENA_NEWN(a, str_t, nres + 1);
+        if (!res_arns) return GR_ERR;
+        for (size_t k = 0; k < nres; k++) res_arns[k] = rs->u.list.v[k]->u.s;
+        char id[37];
+        str_t text = events__envelope(a, r->who.account, r->region, source, dtype, res_arns, nres, dj,
+                                      tv && tv->kind == VAL_TIME ? tv->u.t : time_now_us(), id);
         const json_t *ev = json_parse(a, text, NULL);
         /* AWS: an event for a bus that does not exist is accepted with an EventId
          * and goes nowhere (aws/aws-cli#9186, "Putting an event on an nonexistent

@@ -276,38 +276,12 @@ typedef struct {
  * the scheduled time in "time". */
 static void fire(app_t *app, arena_t *a, const due_t *d)
 {
-    char id[37], when[32];
-    id_uuid(id);
-    time_fmt_iso8601(when, d->due / 1000 * 1000000, false);
+    char id[37];
     str_t arn = events__rule_arn(a, d->account, d->region, d->bus, d->name);
-    buf_t b;
-    buf_init(&b, a);
-    json_w_t w;
-    json_w_init(&w, &b);
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("version"));
-    json_w_str(&w, STR("0"));
-    json_w_key(&w, STR("id"));
-    json_w_str(&w, str_c(id));
-    json_w_key(&w, STR("detail-type"));
-    json_w_str(&w, STR("Scheduled Event"));
-    json_w_key(&w, STR("source"));
-    json_w_str(&w, STR("aws.events"));
-    json_w_key(&w, STR("account"));
-    json_w_str(&w, d->account);
-    json_w_key(&w, STR("time"));
-    json_w_str(&w, str_c(when));
-    json_w_key(&w, STR("region"));
-    json_w_str(&w, d->region);
-    json_w_key(&w, STR("resources"));
-    json_w_arr_begin(&w);
-    json_w_str(&w, arn);
-    json_w_arr_end(&w);
-    json_w_key(&w, STR("detail"));
-    json_w_obj_begin(&w);
-    json_w_obj_end(&w);
-    json_w_obj_end(&w);
-    str_t text = buf_str(&b);
+    const json_t *detail = json_parse(a, STR("{}"), NULL);
+    if (!detail) return;
+    str_t text = events__envelope(a, d->account, d->region, STR("aws.events"), STR("Scheduled Event"), &arn, 1, detail,
+                                  d->due * 1000, id);
     const json_t *ev = json_parse(a, text, NULL);
     if (!ev) return;
     events__deliver_rule(app, a, d->id, d->account, d->region, d->bus, d->name, text, ev);

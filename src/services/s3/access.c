@@ -329,10 +329,9 @@ int s3_get_bucket_acl(req_t *r, const val_t *in, val_t *out)
     return answer_acl(r, acl, owner, out);
 }
 
-static int object_exists(req_t *r, sqlite3 *db, str_t b, str_t key)
+static int object_exists(req_t *r, sqlite3 *db, str_t b, str_t key, s3_obj_t *o)
 {
-    s3_obj_t o;
-    int rc = s3__obj_get(r, db, b, key, &o);
+    int rc = s3__obj_get(r, db, b, key, o);
     if (rc < 0) return GR_ERR;
     if (rc == 0) return s3__no_such_key(r, key);
     return GR_OK;
@@ -344,7 +343,8 @@ int s3_put_object_acl(req_t *r, const val_t *in, val_t *out)
     str_t b = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), owner;
     if (s3__bucket(r, b, NULL) != GR_OK) return GR_ERR;
     sqlite3 *db = s3__db(r);
-    if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1 || object_exists(r, db, b, key) != GR_OK) return GR_ERR;
+    s3_obj_t o;
+    if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1 || object_exists(r, db, b, key, &o) != GR_OK) return GR_ERR;
     /* the object keeps its owner (its writer) */
     val_t *old = NULL, *acl;
     if (s3_obj_acl_get(r, db, b, key, &old) < 0) return GR_ERR;
@@ -354,7 +354,9 @@ int s3_put_object_acl(req_t *r, const val_t *in, val_t *out)
         s3__acl_blocked(r, db, b, acl) != GR_OK)
         return GR_ERR;
     val_set_c(r->arena, acl, "OwnerAccount", val_str(r->arena, obj_owner));
-    return s3_obj_acl_put(r, db, b, key, acl);
+    if (s3_obj_acl_put(r, db, b, key, acl) != GR_OK) return GR_ERR;
+    s3_notify(r, b, key, "ObjectAcl:Put", -1, o.etag, o.version_id); /* notify.c */
+    return GR_OK;
 }
 
 int s3_get_object_acl(req_t *r, const val_t *in, val_t *out)
@@ -363,7 +365,8 @@ int s3_get_object_acl(req_t *r, const val_t *in, val_t *out)
     if (s3__bucket(r, b, NULL) != GR_OK) return GR_ERR;
     sqlite3 *db = s3__db(r);
     val_t *acl = NULL;
-    if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1 || object_exists(r, db, b, key) != GR_OK ||
+    s3_obj_t o;
+    if (!db || s3_bucket_owner(r, db, b, &owner, NULL) != 1 || object_exists(r, db, b, key, &o) != GR_OK ||
         s3_obj_acl_get(r, db, b, key, &acl) < 0)
         return GR_ERR;
     /* AWS (GetObjectAcl): with ACLs disabled, reading returns the

@@ -2,7 +2,8 @@
  * (validated: events, prefix/suffix filters, and each destination must let
  * S3 send to it) and delivery of s3:ObjectCreated:* / s3:ObjectRemoved:*
  * events as AWS's event JSON (eventVersion 2.1) to SQS, SNS and Lambda
- * through their C interfaces. The object path calls s3_object_written /
+ * through their C interfaces, and, with EventBridgeConfiguration, of every
+ * event to the default EventBridge bus (events.h). The object path calls s3_object_written /
  * s3_object_removed after its commit; delivery never fails the request
  * that caused it (AWS delivers asynchronously and at least once). */
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "s3_internal.h"
 #include "s3_model.h"
 #include "services/app.h"
+#include "services/events/events.h"
 #include "services/lambda/lambda.h"
 #include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
@@ -353,13 +355,100 @@ static str_t event_json(req_t *r, str_t bucket, str_t owner, str_t key, const ch
     return buf_str(&b);
 }
 
-void s3_notify(req_t *r, str_t bucket, str_t key, const char *event, int64_t size, str_t etag, str_t version_id)
+/* ==== to EventBridge ==== */
+
+/* AWS: "Using EventBridge" (S3 User Guide), "EventBridge event message
+ * structure", and LocalStack's recorded answers: the detail-type of each S3
+ * event, the reason it names when there is one, and which object fields it
+ * carries (an ACL or tag change has no size or sequencer; a deletion no size
+ * or etag, but a deletion-type). */
+enum { EB_SIZE = 1, EB_ETAG = 2, EB_SEQ = 4, EB_DELETION = 8 };
+#define EB_CREATED (EB_SIZE | EB_ETAG | EB_SEQ)
+#define EB_REMOVED (EB_SEQ | EB_DELETION)
+static const struct {
+    const char *event, *dtype, *reason;
+    unsigned fields;
+} EB_TYPES[] = {
+    {"ObjectCreated:Put", "Object Created", "PutObject", EB_CREATED},
+    {"ObjectCreated:Post", "Object Created", "PostObject", EB_CREATED},
+    {"ObjectCreated:Copy", "Object Created", "CopyObject", EB_CREATED},
+    {"ObjectCreated:CompleteMultipartUpload", "Object Created", "CompleteMultipartUpload", EB_CREATED},
+    {"ObjectRemoved:Delete", "Object Deleted", "DeleteObject", EB_REMOVED},
+    {"ObjectRemoved:DeleteMarkerCreated", "Object Deleted", "DeleteObject", EB_REMOVED},
+    {"LifecycleExpiration:Delete", "Object Deleted", "Lifecycle Expiration", EB_REMOVED},
+    {"LifecycleExpiration:DeleteMarkerCreated", "Object Deleted", "Lifecycle Expiration", EB_REMOVED},
+    {"ObjectRestore:Post", "Object Restore Initiated", NULL, EB_SIZE | EB_ETAG},
+    {"ObjectRestore:Completed", "Object Restore Completed", NULL, EB_SIZE | EB_ETAG},
+    {"ObjectRestore:Delete", "Object Restore Expired", NULL, EB_SIZE | EB_ETAG},
+    {"ObjectTagging:Put", "Object Tags Added", NULL, EB_ETAG},
+    {"ObjectTagging:Delete", "Object Tags Deleted", NULL, EB_ETAG},
+    {"ObjectAcl:Put", "Object ACL Updated", NULL, EB_ETAG},
+    {"LifecycleTransition", "Object Storage Class Changed", NULL, EB_SIZE | EB_ETAG},
+    {"IntelligentTiering", "Object Access Tier Changed", NULL, EB_SIZE | EB_ETAG},
+};
+
+/* Puts the event on the default bus of the bucket's account and region
+ * (AWS: EventBridgeConfiguration sends every event, with no filter). */
+static void to_eventbridge(req_t *r, str_t bucket, str_t account, str_t region, str_t key, const char *event,
+                           int64_t size, str_t etag, str_t version_id)
+{
+    size_t i = 0;
+    while (i < sizeof EB_TYPES / sizeof EB_TYPES[0] && strcmp(EB_TYPES[i].event, event)) i++;
+    if (i == sizeof EB_TYPES / sizeof EB_TYPES[0]) return;
+    arena_t *a = r->arena;
+    const char *reason = EB_TYPES[i].reason;
+    unsigned fields = EB_TYPES[i].fields;
+    /* one delete_one serves DeleteObject and each key of DeleteObjects */
+    if (reason && !strcmp(reason, "DeleteObject") && str_eq(r->op_name, STR("DeleteObjects"))) reason = "DeleteObjects";
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_obj_begin(&w);
+    wstr(&w, "version", STR("0"));
+    json_w_key(&w, STR("bucket"));
+    json_w_obj_begin(&w);
+    wstr(&w, "name", bucket);
+    json_w_obj_end(&w);
+    json_w_key(&w, STR("object"));
+    json_w_obj_begin(&w);
+    wstr(&w, "key", key);
+    if (size >= 0 && (fields & EB_SIZE)) {
+        json_w_key(&w, STR("size"));
+        json_w_int(&w, size);
+    }
+    if (etag.len && (fields & EB_ETAG))
+        wstr(&w, "etag", etag.len >= 2 && etag.p[0] == '"' ? str_sub(etag, 1, etag.len - 2) : etag);
+    if (version_id.len && !str_eq(version_id, STR("null"))) wstr(&w, "version-id", version_id);
+    if (fields & EB_SEQ) wstr(&w, "sequencer", str_c(arena_printf(a, "%016llX", (unsigned long long)time_now_us())));
+    json_w_obj_end(&w);
+    wstr(&w, "request-id", str_c(r->id));
+    wstr(&w, "requester", r->who.anonymous ? STR("anonymous") : r->who.account);
+    wstr(&w, "source-ip-address", str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1"));
+    if (reason) wstr(&w, "reason", str_c(reason));
+    if (fields & EB_DELETION)
+        wstr(&w, "deletion-type",
+             str_ends_with(str_c(event), STR("DeleteMarkerCreated")) ? STR("Delete Marker Created")
+                                                                     : STR("Permanently Deleted"));
+    json_w_obj_end(&w);
+    const json_t *detail = json_parse(a, buf_str(&b), NULL);
+    str_t arn = str_c(arena_printf(a, "arn:aws:s3:::%.*s", STR_FMT(bucket)));
+    if (detail)
+        events_put_service_event(r->app, a, account, region, STR("aws.s3"), str_c(EB_TYPES[i].dtype), &arn, 1, detail);
+}
+
+/* The event to the bucket's SQS / SNS / Lambda configurations that want it,
+ * and as eb_event (eb_version) to EventBridge when that is on: a deletion
+ * tells EventBridge whether it made a marker, which the older path never
+ * said. */
+static void notify(req_t *r, str_t bucket, str_t key, const char *event, int64_t size, str_t etag, str_t version_id,
+                   const char *eb_event, str_t eb_version)
 {
     sqlite3 *db = s3__db(r);
     val_t *doc;
     if (!db || s3_cfg_get(r, db, bucket, "notification", &doc) != 1) return;
-    str_t owner;
-    if (s3_bucket_owner(r, db, bucket, &owner, NULL) != 1) return;
+    str_t owner, region;
+    if (s3_bucket_owner(r, db, bucket, &owner, &region) != 1) return;
     for (size_t k = 0; k < sizeof KINDS / sizeof KINDS[0]; k++) {
         const val_t *l = val_get(doc, KINDS[k].list);
         for (size_t i = 0; l && l->kind == VAL_LIST && i < l->u.list.n; i++) {
@@ -369,6 +458,13 @@ void s3_notify(req_t *r, str_t bucket, str_t key, const char *event, int64_t siz
             deliver(r, KINDS[k].kind, val_get_str(cfg, KINDS[k].arn), body, bucket);
         }
     }
+    if (val_get(doc, "EventBridgeConfiguration"))
+        to_eventbridge(r, bucket, owner, region.len ? region : STR("us-east-1"), key, eb_event, size, etag, eb_version);
+}
+
+void s3_notify(req_t *r, str_t bucket, str_t key, const char *event, int64_t size, str_t etag, str_t version_id)
+{
+    notify(r, bucket, key, event, size, etag, version_id, event, version_id);
 }
 
 void s3_object_written(req_t *r, str_t bucket, str_t key, const val_t *in, const char *event, int64_t size, str_t etag)
@@ -380,9 +476,10 @@ void s3_object_written(req_t *r, str_t bucket, str_t key, const val_t *in, const
     s3_notify(r, bucket, key, event, size, etag, val_get_str(r->out, "VersionId"));
 }
 
-void s3_object_removed(req_t *r, str_t bucket, str_t key, const char *event)
+void s3_object_removed(req_t *r, str_t bucket, str_t key, const char *event, str_t version_id, bool marker)
 {
     sqlite3 *db = s3__db(r);
     if (db) s3_obj_acl_put(r, db, bucket, key, NULL);
-    s3_notify(r, bucket, key, event, -1, STR_NULL, STR_NULL);
+    notify(r, bucket, key, event, -1, STR_NULL, STR_NULL, marker ? "ObjectRemoved:DeleteMarkerCreated" : event,
+           version_id);
 }

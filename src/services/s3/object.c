@@ -501,7 +501,8 @@ static int delete_one(req_t *r, str_t bucket, str_t key, str_t vid, val_t *out)
         return GR_ERR;
     }
     s3__blobs_drop(r, drop);
-    s3_object_removed(r, bucket, key, "ObjectRemoved:Delete"); /* ACL, events: notify.c */
+    s3_object_removed(r, bucket, key, "ObjectRemoved:Delete", val_get_str(out, "VersionId"),
+                      !vid.p && val_get(out, "DeleteMarker")); /* ACL, events: notify.c */
     if (!vid.p && val_get(out, "DeleteMarker")) s3__replicate_marker(r, bucket, key, val_get_str(out, "VersionId"));
     return GR_OK;
 }

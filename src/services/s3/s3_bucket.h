@@ -75,7 +75,9 @@ void s3_notify(req_t *r, str_t bucket, str_t key, const char *event, int64_t siz
 /* The object path's hooks, called after a committed write or delete: keep
  * the object's ACL (x-amz-acl, x-amz-grant-*) and send the notifications. */
 void s3_object_written(req_t *r, str_t bucket, str_t key, const val_t *in, const char *event, int64_t size, str_t etag);
-void s3_object_removed(req_t *r, str_t bucket, str_t key, const char *event);
+/* version_id: the version removed or the marker made (STR_NULL if none);
+ * marker: the delete made a delete marker. */
+void s3_object_removed(req_t *r, str_t bucket, str_t key, const char *event, str_t version_id, bool marker);
 
 /* ==== lifecycle (lifecycle.c) ==== */
 struct app;

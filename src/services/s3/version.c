@@ -704,6 +704,8 @@ int s3_put_object_tagging(req_t *r, const val_t *in, val_t *out)
     if (tags_check(r, tg ? val_get(tg, "TagSet") : NULL, &o.tags) != GR_OK) return GR_ERR;
     if (s3__version_update(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), &o) != GR_OK) return GR_ERR;
     val_set_c(r->arena, out, "VersionId", val_str(r->arena, s3__vid_out(&o)));
+    s3_notify(r, val_get_str(in, "Bucket"), val_get_str(in, "Key"), "ObjectTagging:Put", -1, o.etag,
+              o.version_id); /* notify.c */
     return GR_OK;
 }
 
@@ -725,5 +727,7 @@ int s3_delete_object_tagging(req_t *r, const val_t *in, val_t *out)
     o.tags = STR_NULL;
     if (s3__version_update(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), &o) != GR_OK) return GR_ERR;
     val_set_c(r->arena, out, "VersionId", val_str(r->arena, s3__vid_out(&o)));
+    s3_notify(r, val_get_str(in, "Bucket"), val_get_str(in, "Key"), "ObjectTagging:Delete", -1, o.etag,
+              o.version_id); /* notify.c */
     return GR_OK;
 }
