@@ -158,7 +158,7 @@ static void row(req_t *r, report_t *p, const val_t *o, bool marker)
     }
     val_t *h = !marker && (p->fields & HEAD_FIELDS) ? head(r, p, key, vid) : NULL;
     str_t etag = val_get_str(o, "ETag");
-    if (etag.len >= 2 && etag.p[0] == '"') etag = str_sub(etag, 1, etag.len - 2);
+    etag = s3__etag_bare(etag);
     for (size_t i = 0; i < NOPT; i++) {
         if (!(p->fields & (1u << i))) continue;
         str_t v = STR("");

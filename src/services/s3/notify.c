@@ -342,8 +342,7 @@ static str_t event_json(req_t *r, str_t bucket, str_t owner, str_t key, const ch
         json_w_int(&w, size);
     }
     if (etag.len) {
-        str_t bare = etag.len >= 2 && etag.p[0] == '"' ? str_sub(etag, 1, etag.len - 2) : etag;
-        wstr(&w, "eTag", bare);
+        wstr(&w, "eTag", s3__etag_bare(etag));
     }
     if (version_id.len) wstr(&w, "versionId", version_id);
     wstr(&w, "sequencer", str_c(arena_printf(a, "%016llX", (unsigned long long)t)));
@@ -417,8 +416,7 @@ static void to_eventbridge(req_t *r, str_t bucket, str_t account, str_t region, 
         json_w_key(&w, STR("size"));
         json_w_int(&w, size);
     }
-    if (etag.len && (fields & EB_ETAG))
-        wstr(&w, "etag", etag.len >= 2 && etag.p[0] == '"' ? str_sub(etag, 1, etag.len - 2) : etag);
+    if (etag.len && (fields & EB_ETAG)) wstr(&w, "etag", s3__etag_bare(etag));
     if (version_id.len && !str_eq(version_id, STR("null"))) wstr(&w, "version-id", version_id);
     if (fields & EB_SEQ) wstr(&w, "sequencer", str_c(arena_printf(a, "%016llX", (unsigned long long)time_now_us())));
     json_w_obj_end(&w);

@@ -127,12 +127,17 @@ fail:
     return GR_ERR;
 }
 
+str_t s3__etag_bare(str_t etag)
+{
+    return etag.len >= 2 && etag.p[0] == '"' ? str_sub(etag, 1, etag.len - 2) : etag;
+}
+
 /* ==== conditional requests ==== */
 
 /* Does an If-Match / If-None-Match list ("a", "b" or *) name this ETag? */
 static bool etag_listed(str_t list, str_t etag)
 {
-    str_t bare = etag.len >= 2 && etag.p[0] == '"' ? str_sub(etag, 1, etag.len - 2) : etag;
+    str_t bare = s3__etag_bare(etag);
     str_t rest = list;
     while (rest.p) {
         str_t item;
@@ -737,9 +742,7 @@ int s3_get_object_attributes(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "LastModified", s3__time(r, o.modified_us));
     if (o.version_id.p) val_set_c(a, out, "VersionId", val_str(a, o.version_id));
     /* AWS: GetObjectAttributes answers the ETag without quotes */
-    if (wants(want, "ETag"))
-        val_set_c(a, out, "ETag",
-                  val_str(a, o.etag.len >= 2 && o.etag.p[0] == '"' ? str_sub(o.etag, 1, o.etag.len - 2) : o.etag));
+    if (wants(want, "ETag")) val_set_c(a, out, "ETag", val_str(a, s3__etag_bare(o.etag)));
     if (wants(want, "StorageClass"))
         val_set_c(a, out, "StorageClass", val_str(a, o.at.storage_class.p ? o.at.storage_class : STR("STANDARD")));
     if (wants(want, "ObjectSize")) val_set_c(a, out, "ObjectSize", val_int(a, o.size));

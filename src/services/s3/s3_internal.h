@@ -212,6 +212,9 @@ int s3__lock_check_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t 
 int s3__lock_apply(req_t *r, sqlite3 *db, str_t bucket, const val_t *in, s3_obj_t *o);
 /* "null" for the null version in versioned buckets */
 str_t s3__vid_out(const s3_obj_t *o);
+/* A stored ETag ("hex" or "hex-N") without its quotes, as S3 writes it in
+ * event messages, inventory reports and GetObjectAttributes. */
+str_t s3__etag_bare(str_t etag);
 
 /* Makes bytes [from, from+len) of an object the response body: its data
  * (as out's Body member for an operation's output, else the raw body), its
