@@ -24,7 +24,7 @@ static void fill(unsigned char *p, size_t n)
  * once and wiped. A forked child (Lambda's sandbox) must not repeat its
  * parent's bytes: fork bumps the generation, and a pool of an older
  * generation is refilled before use. */
-#define POOL 512
+#define POOL 4096
 static atomic_uint g_gen;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct {

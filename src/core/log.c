@@ -1,9 +1,11 @@
 /* log.c — stderr logging with a UTC timestamp. Lines are whole in each
  * write(2), so lines from several event-loop threads never interleave. An
  * event loop batches its lines (log_batch): they gather in a buffer of the
- * thread's and go out in one write when the loop has run the events that
- * were ready (log_flush), instead of a write(2) per request; a warning or
- * an error is written at once, after what was gathered. */
+ * thread's and go out in one write when the buffer fills or the oldest line
+ * has waited a few milliseconds (the loop asks log_pending_us after each
+ * round of events and calls log_flush), instead of a write(2) per request:
+ * eight loops writing to one file contend for its position lock. A warning
+ * or an error is written at once, after what was gathered. */
 #include "core/log.h"
 
 #include <stdarg.h>
@@ -21,6 +23,7 @@ static log_level_t min_level = LOG_INFO;
 static _Thread_local struct {
     bool on;
     size_t len;
+    int64_t first_us; /* monotonic time of the oldest line in buf */
     char buf[BATCH];
 } batch;
 
@@ -37,6 +40,11 @@ void log_flush(void)
 {
     if (batch.len) out(batch.buf, batch.len);
     batch.len = 0;
+}
+
+int64_t log_pending_us(void)
+{
+    return batch.len ? time_mono_us() - batch.first_us : -1;
 }
 
 void log_batch(bool on)
@@ -96,6 +104,7 @@ static void emit(char *line, size_t len, log_level_t lvl)
         return;
     }
     if (batch.len + len > sizeof batch.buf) log_flush();
+    if (!batch.len) batch.first_us = time_mono_us();
     memcpy(batch.buf + batch.len, line, len);
     batch.len += len;
 }

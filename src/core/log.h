@@ -14,9 +14,12 @@ typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
 
 void log_set_level(log_level_t lvl);
 /* An event loop's thread gathers its lines while batching is on, until
- * log_flush writes them (turning it off flushes too). */
+ * log_flush writes them (turning it off flushes too; a full buffer is
+ * written by itself). log_pending_us: how long the thread's oldest gathered
+ * line has waited, -1 when none waits. */
 void log_batch(bool on);
 void log_flush(void);
+int64_t log_pending_us(void);
 void log_msg(log_level_t lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One request's access line at info level: "svc Op status 1.23ms request-id". */
 void log_access(const char *svc, const char *op, size_t oplen, int status, int64_t us, const char *id);

@@ -997,15 +997,36 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     if (atomic_load(&lp->srv->stop)) loop_begin_stop(lp);
 }
 
-/* event_base_dispatch, with the log lines of each round of ready events
- * written at once after the round (log.c): a round that answers several
- * requests makes one write(2) for their access lines, not one each. */
+/* How long an access line may wait in its loop's batch (log.c) before it is
+ * written: long enough that a busy loop writes a buffer of lines at a time,
+ * short enough that someone tailing the log sees a request at once. */
+#define LOG_DELAY_US 20000
+
+static void on_log_due(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg; /* the round it ends flushes the batch */
+}
+
+/* event_base_dispatch, with the log lines of the rounds of ready events
+ * written together: after a round, lines that have waited LOG_DELAY_US go
+ * out in one write(2) with the ones behind them; younger ones wait, and a
+ * timer ends the wait when no other event would. */
 static void run_loop(struct event_base *base)
 {
+    struct event *due = evtimer_new(base, on_log_due, NULL);
     log_batch(true);
-    while (event_base_loop(base, EVLOOP_ONCE) == 0 && !event_base_got_break(base) && !event_base_got_exit(base))
-        log_flush();
+    while (event_base_loop(base, EVLOOP_ONCE) == 0 && !event_base_got_break(base) && !event_base_got_exit(base)) {
+        int64_t waited = log_pending_us();
+        if (waited < 0) continue;
+        if (waited >= LOG_DELAY_US || !due) {
+            log_flush();
+        } else if (!evtimer_pending(due, NULL)) {
+            struct timeval tv = {0, (suseconds_t)(LOG_DELAY_US - waited)};
+            evtimer_add(due, &tv);
+        }
+    }
     log_batch(false);
+    if (due) event_free(due);
 }
 
 static void *loop_thread(void *arg)
