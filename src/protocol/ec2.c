@@ -35,7 +35,9 @@ int proto__ec2_serialize(const svc_model_t *m, const op_t *op, const val_t *out,
     xml_open_end(b);
     /* AWS: botocore EC2QueryParser reads the request id from <requestId> */
     xml_text_elem(b, STR("requestId"), str_c(rid ? rid : ""));
+    proto__xml_ts_millis(true);
     if (op->output) proto__xml_write_members(b, a, op->output, out);
+    proto__xml_ts_millis(false);
     xml_close(b, top);
     return b->failed || arena_failed(a) ? GR_ERR : GR_OK;
 }

@@ -271,8 +271,8 @@ static void write_event_struct(buf_t *b, arena_t *a, const shape_t *s, const val
     xml_close(b, name);
 }
 
-int proto__restxml_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
-                             wire_resp_t *resp)
+static int serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                     wire_resp_t *resp)
 {
     if (!resp->body.a) buf_init(&resp->body, a);
     resp->status = proto__rest_serialize_nonbody(op, out, a, resp);
@@ -333,6 +333,15 @@ int proto__restxml_serialize(const svc_model_t *m, const op_t *op, const val_t *
     proto__xml_write_members(b, a, s, out);
     xml_close(b, name);
     return b->failed || arena_failed(a) ? GR_ERR : GR_OK;
+}
+
+int proto__restxml_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                             wire_resp_t *resp)
+{
+    proto__xml_ts_millis(true);
+    int rc = serialize(m, op, out, rid, a, resp);
+    proto__xml_ts_millis(false);
+    return rc;
 }
 
 int proto__restxml_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,

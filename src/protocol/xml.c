@@ -577,6 +577,18 @@ static const char *m_loc_name(const member_t *m)
     return m->shape ? m->shape->loc_name : NULL;
 }
 
+/* AWS: rest-xml and EC2 documents write every ISO 8601 time with
+ * milliseconds (S3's <LastModified>2009-10-12T17:50:30.000Z</LastModified>,
+ * EC2's launchTime), query documents as the value has them (IAM's
+ * <CreateDate>2012-05-08T23:34:01Z</CreateDate>). The protocol's serializer
+ * says which while it writes a document (proto__xml_ts_millis). */
+static _Thread_local bool ts_millis;
+
+void proto__xml_ts_millis(bool on)
+{
+    ts_millis = on;
+}
+
 static ts_format_t m_ts(const member_t *m)
 {
     if (m->ts_format != TS_DEFAULT) return (ts_format_t)m->ts_format;
@@ -604,7 +616,13 @@ static str_t xml_scalar_text(const member_t *m, const val_t *v, arena_t *a)
 {
     static const shape_t as_double = {.name = "Double", .type = SH_DOUBLE};
     const shape_t *s = m->shape && m->shape->type == SH_FLOAT ? &as_double : m->shape;
-    return proto__scalar_text(s, v, m_ts(m), a);
+    ts_format_t f = m_ts(m);
+    if (ts_millis && f == TS_ISO8601 && v && v->kind == VAL_TIME) {
+        char t[32];
+        time_fmt_iso8601(t, v->u.t, true);
+        return str_c(arena_strdup(a, t));
+    }
+    return proto__scalar_text(s, v, f, a);
 }
 
 static void write_scalar(buf_t *b, arena_t *a, const member_t *m, str_t name, const val_t *v)

@@ -84,6 +84,9 @@ int proto__form_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w,
 /* The element name of a member in an XML document: its locationName (for a
  * flattened list, the list member's), else the member name. */
 str_t proto__xml_member_name(const member_t *m);
+/* Times in the XML this thread writes from now on carry milliseconds
+ * always (rest-xml, EC2) or only when they have some (query). */
+void proto__xml_ts_millis(bool on);
 /* Writes the members of structure shape s found in v as child elements;
  * only LOC_BODY members, skipping xmlAttribute ones (written by the caller's
  * start tag through proto__xml_write_attrs). */

@@ -382,3 +382,36 @@ def test_complete_if_match_after_a_write_during_the_upload(gureum, s3, bucket):
                                                PartNumber=1)["ETag"], "PartNumber": 1}]}
     assert etag1 == etag2
     c.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=uid, MultipartUpload=parts)
+
+
+# ==== timestamps in documents ====
+
+def raw_body(client, call, **kw):
+    """The response document a client call received, as text."""
+    seen = []
+    client.meta.events.register("after-call.*.*", lambda http_response, **_: seen.append(http_response.text))
+    getattr(client, call)(**kw)
+    return seen[-1]
+
+
+def test_times_with_milliseconds(gureum, s3, bucket):
+    # AWS: S3's documents write times with milliseconds, ".000Z" for S3's
+    # whole seconds (<LastModified>2009-10-12T17:50:30.000Z</LastModified>);
+    # a query service such as IAM writes them without (<CreateDate>2012-05-08T23:34:01Z).
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    s3.create_multipart_upload(Bucket=bucket, Key="m")
+    for call, kw, tag in (("list_objects_v2", {"Bucket": bucket}, "LastModified"),
+                          ("list_objects", {"Bucket": bucket}, "LastModified"),
+                          ("list_object_versions", {"Bucket": bucket}, "LastModified"),
+                          ("list_buckets", {}, "CreationDate"),
+                          ("list_multipart_uploads", {"Bucket": bucket}, "Initiated")):
+        t = xml_member(raw_body(s3, call, **kw), tag)
+        assert len(t) == 24 and t.endswith(".000Z"), (call, t)
+    copied = xml_member(raw_body(s3, "copy_object", Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "k"}),
+                        "LastModified")
+    assert copied.endswith(".000Z")
+    iam = gureum.client("iam")
+    user = name("u")
+    created = xml_member(raw_body(iam, "create_user", UserName=user), "CreateDate")
+    iam.delete_user(UserName=user)
+    assert len(created) == 20 and created.endswith("Z"), created

@@ -171,7 +171,7 @@ static void test_list_buckets(void **st)
     ASSERT_STR(wire_resp_get_header(&r, "Content-Type"), "application/xml");
     assert_string_equal(buf_str(&r.body).p, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                                             "<ListAllMyBucketsResult xmlns=\"" NS "\"><Buckets><Bucket><Name>b1</Name>"
-                                            "<CreationDate>2015-08-30T12:36:00Z</CreationDate></Bucket></Buckets>"
+                                            "<CreationDate>2015-08-30T12:36:00.000Z</CreationDate></Bucket></Buckets>"
                                             "<Owner><ID>own</ID></Owner></ListAllMyBucketsResult>");
 }
 
