@@ -1149,6 +1149,43 @@ def test_policy_conditions_on_grant_headers(s3, alt, bucket):
     s3.delete_bucket_policy(Bucket=bucket)
 
 
+def test_policy_conditions_on_conditional_requests(s3, alt, bucket):
+    # AWS ("Enforce conditional writes", "Enforce conditional deletes"): a
+    # bucket policy can require If-None-Match on writes (s3:if-none-match)
+    # and If-Match on deletes (s3:if-match, Null false); an ETag If-Match
+    # delete also needs s3:GetObject
+    me = "arn:aws:iam::%s:root" % ALT[0]
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": me}, "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::%s/*" % bucket, "Condition": {"Null": {"s3:if-none-match": "false"}}},
+        {"Effect": "Allow", "Principal": {"AWS": me}, "Action": "s3:DeleteObject",
+         "Resource": "arn:aws:s3:::%s/*" % bucket, "Condition": {"Null": {"s3:if-match": "false"}}}]}))
+
+    def with_header(call, op, name, value):
+        def add(request, **_):
+            request.headers[name] = value
+
+        alt.meta.events.register_first("before-sign.s3.%s" % op, add)
+        try:
+            return call()
+        finally:
+            alt.meta.events.unregister("before-sign.s3.%s" % op, add)
+
+    put = lambda: alt.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert err(put) == ("AccessDenied", 403)
+    with_header(put, "PutObject", "If-None-Match", "*")
+    delete = lambda: alt.delete_object(Bucket=bucket, Key="k")
+    assert err(delete) == ("AccessDenied", 403)
+    with_header(delete, "DeleteObject", "If-Match", "*")
+    # the ETag form reads the object: alt may read its own object, not the owner's
+    etag = s3.put_object(Bucket=bucket, Key="mine", Body=b"y")["ETag"]
+    delete_mine = lambda: alt.delete_object(Bucket=bucket, Key="mine")
+    assert err(lambda: with_header(delete_mine, "DeleteObject", "If-Match", etag)) == ("AccessDenied", 403)
+    with_header(delete_mine, "DeleteObject", "If-Match", "*")
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+    s3.delete_bucket_policy(Bucket=bucket)
+
+
 def test_listings_show_each_objects_owner(s3, alt):
     """ListObjects (v1 always, v2 with FetchOwner) and ListObjectVersions show who owns each object — the
     writer under ObjectWriter, else the bucket owner — whoever lists."""

@@ -564,12 +564,6 @@ static policy_result_t bucket_policy(req_t *r, sqlite3 *db, str_t bucket, str_t 
     }
     str_t src_ip = str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1");
     str_t acct = r->who.account;
-    policy_ctx_t ctx[3 + 10 + 16];
-    size_t n = 0;
-    ctx[n++] = (policy_ctx_t){STR("aws:SourceIp"), &src_ip, 1};
-    if (acct.len) ctx[n++] = (policy_ctx_t){STR("aws:PrincipalAccount"), &acct, 1};
-    str_t prefix = r->in ? val_get_str(r->in, "Prefix") : STR_NULL;
-    if (prefix.p) ctx[n++] = (policy_ctx_t){STR("s3:prefix"), &prefix, 1};
     /* AWS: the S3 condition keys of the request's own headers */
     static const struct {
         const char *key, *member;
@@ -585,10 +579,25 @@ static policy_result_t bucket_policy(req_t *r, sqlite3 *db, str_t bucket, str_t 
               {"s3:x-amz-server-side-encryption-aws-kms-key-id", "SSEKMSKeyId"},
               {"s3:x-amz-server-side-encryption-customer-algorithm", "SSECustomerAlgorithm"},
               {"s3:x-amz-storage-class", "StorageClass"}};
-    str_t hv[sizeof hk / sizeof hk[0]];
-    for (size_t i = 0; r->in && i < sizeof hk / sizeof hk[0]; i++) {
+    /* AWS ("Enforce conditional writes / deletes"): s3:if-match and
+     * s3:if-none-match, read from the headers (Debian's model lacks
+     * PutObject's members) */
+    static const char *const ch[][2] = {{"s3:if-match", "If-Match"}, {"s3:if-none-match", "If-None-Match"}};
+    enum { NHK = sizeof hk / sizeof hk[0], NCH = sizeof ch / sizeof ch[0] };
+    policy_ctx_t ctx[3 + NHK + NCH + 16];
+    size_t n = 0;
+    ctx[n++] = (policy_ctx_t){STR("aws:SourceIp"), &src_ip, 1};
+    if (acct.len) ctx[n++] = (policy_ctx_t){STR("aws:PrincipalAccount"), &acct, 1};
+    str_t prefix = r->in ? val_get_str(r->in, "Prefix") : STR_NULL;
+    if (prefix.p) ctx[n++] = (policy_ctx_t){STR("s3:prefix"), &prefix, 1};
+    str_t hv[NHK + NCH];
+    for (size_t i = 0; r->in && i < NHK; i++) {
         hv[i] = val_get_str(r->in, hk[i].member);
         if (hv[i].p) ctx[n++] = (policy_ctx_t){str_c(hk[i].key), &hv[i], 1};
+    }
+    for (size_t i = 0; i < NCH; i++) {
+        hv[NHK + i] = wire_header(&r->w, ch[i][1]);
+        if (hv[NHK + i].p) ctx[n++] = (policy_ctx_t){str_c(ch[i][0]), &hv[NHK + i], 1};
     }
     /* AWS: s3:ExistingObjectTag/<key> — the tags of the object acted on */
     str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
