@@ -415,3 +415,47 @@ def test_times_with_milliseconds(gureum, s3, bucket):
     created = xml_member(raw_body(iam, "create_user", UserName=user), "CreateDate")
     iam.delete_user(UserName=user)
     assert len(created) == 20 and created.endswith("Z"), created
+
+
+# ==== user metadata and RFC 2047 (test_s3.py::TestS3::test_user_metadata_rfc2047_encoded) ====
+
+def test_user_metadata_rfc2047(s3, bucket):
+    # AWS: encoded words in a metadata header are decoded before storing;
+    # a value with anything but printable ASCII is answered RFC 2047-encoded
+    # (Q for printable characters, B with control characters or U+FFFD)
+    import email.header
+    import string
+
+    def enc(text):
+        return email.header.Header(text, "utf-8").encode()
+
+    s3.put_object(Bucket=bucket, Key="m", Metadata={
+        "non-ascii": enc("test_\u2014_file%E2%80%94_\u00e9_2?.pdf"),
+        "non-ascii-2": enc("\u00c4M\u00c4Z\u00d5\u00d1 S3"),
+        "non-ascii-binary": enc("\x00\x01\x02\x03"),
+        "replacement-chars": enc("\ufffd" * 7),
+        "fake-encoded": "=?UTF-8?Q?actually-ascii?=",
+        "asciib64-encoded": "=?UTF-8?B?YWJj?=",
+        "safe-chars": string.punctuation + " \t"})
+    want = {"asciib64-encoded": "abc",
+            "fake-encoded": "actually-ascii",
+            "non-ascii": "=?UTF-8?Q?test=5F=E2=80=94=5Ffile%E2%80%94=5F=C3=A9=5F2=3F.pdf?=",
+            "non-ascii-2": "=?UTF-8?Q?=C3=84M=C3=84Z=C3=95=C3=91_S3?=",
+            "non-ascii-binary": "=?UTF-8?B?AAECAw==?=",
+            "replacement-chars": "=?UTF-8?B?77+977+977+977+977+977+977+9?=",
+            "safe-chars": "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"}
+    assert s3.get_object(Bucket=bucket, Key="m")["Metadata"] == want
+    assert s3.head_object(Bucket=bucket, Key="m")["Metadata"] == want
+    s3.copy_object(Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "m"})
+    assert s3.head_object(Bucket=bucket, Key="c")["Metadata"] == want
+
+    # raw UTF-8 in the header (botocore sends it so) comes back encoded
+    def raw_meta(params, **_):
+        params["headers"]["x-amz-meta-raw"] = "Hello World\u00e9"
+
+    s3.meta.events.register("before-call.s3.PutObject", raw_meta)
+    try:
+        s3.put_object(Bucket=bucket, Key="r", Body=b"x")
+    finally:
+        s3.meta.events.unregister("before-call.s3.PutObject", raw_meta)
+    assert s3.head_object(Bucket=bucket, Key="r")["Metadata"] == {"raw": "=?UTF-8?Q?Hello_World=C3=A9?="}

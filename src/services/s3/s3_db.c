@@ -304,6 +304,8 @@ void s3__attrs_from_input(req_t *r, const val_t *in, s3_attrs_t *at)
     at->storage_class = val_get_str(in, "StorageClass");
     at->redirect = val_get_str(in, "WebsiteRedirectLocation");
     const val_t *md = val_get(in, "Metadata");
+    /* AWS: header values are RFC 2047-decoded; a browser POST's fields are kept as sent */
+    bool post = str_eq_c(r->w.method, "POST");
     if (md && (md->kind == VAL_MAP || md->kind == VAL_STRUCT) && md->u.obj.n) {
         buf_t b;
         buf_init(&b, a);
@@ -311,11 +313,12 @@ void s3__attrs_from_input(req_t *r, const val_t *in, s3_attrs_t *at)
             str_t k = md->u.obj.e[i].key;
             const val_t *v = md->u.obj.e[i].v;
             if (!v || (v->kind != VAL_STR)) continue;
+            str_t text = post ? v->u.s : s3__meta_decode(a, v->u.s);
             /* AWS: user metadata names come back lower-case */
             for (size_t j = 0; j < k.len; j++) buf_putc(&b, (char)tolower((unsigned char)k.p[j]));
             buf_putc(&b, ':');
-            for (size_t j = 0; j < v->u.s.len; j++)
-                buf_putc(&b, v->u.s.p[j] == '\n' || v->u.s.p[j] == '\r' ? ' ' : v->u.s.p[j]);
+            for (size_t j = 0; j < text.len; j++)
+                buf_putc(&b, text.p[j] == '\n' || text.p[j] == '\r' ? ' ' : text.p[j]);
             buf_putc(&b, '\n');
         }
         at->meta = buf_str(&b);
@@ -345,7 +348,7 @@ void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out)
             rest = str_cut(rest, '\n', &line);
             str_t name;
             str_t value = str_cut(line, ':', &name);
-            if (value.p && name.len) val_set(a, m, name, val_str(a, value));
+            if (value.p && name.len) val_set(a, m, name, val_str(a, s3__meta_encode(a, value)));
             if (!rest.p) break;
         }
         val_set_c(a, out, "Metadata", m);

@@ -234,6 +234,11 @@ int s3__obj_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old);
  * CopyObject input; output members of GET/HEAD from stored attributes. */
 void s3__attrs_from_input(req_t *r, const val_t *in, s3_attrs_t *at);
 void s3__attrs_to_output(req_t *r, const s3_attrs_t *at, val_t *out);
+/* meta.c: a user metadata value as stored from a request header (RFC 2047
+ * encoded words decoded), and as answered (RFC 2047 encoded when it holds
+ * anything but printable ASCII). */
+str_t s3__meta_decode(arena_t *a, str_t v);
+str_t s3__meta_encode(arena_t *a, str_t v);
 /* Binds at to ?first … ?first+9 in column order content_type, content_encoding,
  * content_disposition, content_language, cache_control, expires_us,
  * storage_class, meta, checksum_algo, checksum. */
