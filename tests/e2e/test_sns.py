@@ -146,10 +146,22 @@ def test_topic_errors(sns):
         sns.set_topic_attributes(TopicArn=arn, AttributeName="Bogus", AttributeValue="x")
     assert err_of(e) == ("InvalidParameter", "Invalid parameter: AttributeName", 400)
     # AddPermission / RemovePermission edit the policy document
+    # (one principal or action is a string, several a list, as AWS writes them)
     sns.add_permission(TopicArn=arn, Label="pub", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    sns.add_permission(TopicArn=arn, Label="two", AWSAccountId=["111122223333", "444455556666"],
+                       ActionName=["Publish", "Subscribe"])
     pol = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
     st = [s for s in pol["Statement"] if s.get("Sid") == "pub"][0]
-    assert st["Principal"] == {"AWS": ["arn:aws:iam::111122223333:root"]} and st["Action"] == ["SNS:Publish"]
+    assert st["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"} and st["Action"] == "SNS:Publish"
+    st = [s for s in pol["Statement"] if s.get("Sid") == "two"][0]
+    assert st["Principal"] == {"AWS": ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"]}
+    assert st["Action"] == ["SNS:Publish", "SNS:Subscribe"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.add_permission(TopicArn=arn, Label="pub", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Statement already exists", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.add_permission(TopicArn=arn, Label="new", AWSAccountId=["111122223333"], ActionName=["Bogus"])
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Policy statement action out of service scope!", 400)
     sns.remove_permission(TopicArn=arn, Label="pub")
     pol = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
     assert [s for s in pol["Statement"] if s.get("Sid") == "pub"] == []
@@ -220,6 +232,12 @@ FILTER_CASES = [
      [("m", {"n": "c"})], [("m", {"n": "a"}), ("m", {})]),
     ("numeric", {"price": [{"numeric": [">", 10, "<=", 20]}]}, None,
      [("m", {"price": ("Number", "15")})], [("m", {"price": ("Number", "25")}), ("m", {"price": "15"})]),
+    # numbers are compared to five digits after the decimal point (AWS's filter policy constraints)
+    ("five-digits", {"price": [100.123456789]}, None,
+     [("m", {"price": ("Number", "100.1234567")}), ("m", {"price": ("String.Array", "[100.1234567, 50]")})],
+     [("m", {"price": ("Number", "100.1235")})]),
+    ("five-digits-body", {"price": [{"numeric": ["=", 100.123456789]}]}, "MessageBody",
+     [('{"price": 100.1234567}', {})], [('{"price": 100.12}', {})]),
     ("exists-false", {"k": [{"exists": False}]}, None, [("m", {})], [("m", {"k": "x"})]),
     ("ignore-case", {"k": [{"equals-ignore-case": "HeLLo"}]}, None, [("m", {"k": "hello"})], [("m", {"k": "hell"})]),
     ("suffix-array", {"k": [{"suffix": ".png"}]}, None,
@@ -447,12 +465,20 @@ def test_sms_attributes_and_errors(gureum, sns):
     sms = {m["messageId"]: m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])}
     assert (sms[mid]["senderId"], sms[mid]["smsType"]) == ("MyBrand", "Transactional")
     assert sms[mid2]["senderId"] == "Gureum"
-    # an sms subscription of a topic lands in the same outbox
+    # an sms subscription of a topic lands in the same outbox; its endpoint may
+    # group the digits with single '.', '/' or '-', as AWS accepts
     topic = sns.create_topic(Name="texts")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+15555550101")
+    sub = sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+1555/555-01.02")["SubscriptionArn"]
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["Endpoint"] == "+1555/555-01.02"
+    for bad in ["+15--551234567", "+15551234567.", "/+15551234567", "NAA+15551234567"]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint=bad)
+        assert err_of(e) == ("InvalidParameter", "Invalid SMS endpoint: " + bad, 400)
     mid3 = sns.publish(TopicArn=topic, Message="via topic")["MessageId"]
-    sms = {m["messageId"]: m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])}
-    assert sms[mid3]["phoneNumber"] == "+15555550101" and sms[mid3]["topicArn"] == topic
+    sms = [m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1]) if m["messageId"] == mid3]
+    assert sorted(m["phoneNumber"] for m in sms) == ["+15555550101", "+15555550102"]
+    assert sms[0]["topicArn"] == topic
     # a recipient's STOP (simulated): opted out, nothing delivered, then opted in again
     c = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=5)
     c.request("POST", "/_gureum/sns/sms/opt-out?phoneNumber=%2B15555550100")
@@ -486,17 +512,30 @@ def test_fifo_topic_and_batch(sns, sqs):
     r1 = sns.publish(TopicArn=topic, Message="one", MessageGroupId="g", MessageDeduplicationId="d1")
     r2 = sns.publish(TopicArn=topic, Message="one again", MessageGroupId="g", MessageDeduplicationId="d1")
     assert r1["MessageId"] == r2["MessageId"] and len(r1["SequenceNumber"]) == 20
+    # an entry AWS refuses fails the whole batch: nothing of it is published
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+            {"Id": "a", "Message": "not sent", "MessageGroupId": "g", "MessageDeduplicationId": "d0"},
+            {"Id": "b", "Message": "bad"}])
+    assert err_of(e) == ("InvalidParameter",
+                         "Invalid parameter: The MessageGroupId parameter is required for FIFO topics", 400)
     b = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
-        {"Id": "a", "Message": "two", "MessageGroupId": "g", "MessageDeduplicationId": "d2"},
-        {"Id": "b", "Message": "bad"}])
-    assert [s["Id"] for s in b["Successful"]] == ["a"]
-    assert b["Failed"][0]["Id"] == "b" and b["Failed"][0]["Code"] == "InvalidParameter"
-    assert b["Failed"][0]["SenderFault"] is True
+        {"Id": "a", "Message": "two", "MessageGroupId": "g", "MessageDeduplicationId": "d2"}])
+    assert [s["Id"] for s in b["Successful"]] == ["a"] and b["Failed"] == []
     assert [m["Body"] for m in drain(sqs, url, want=2)] == ["one", "two"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "x", "Message": "1"},
                                                                       {"Id": "x", "Message": "2"}])
     assert err_of(e)[0] == "BatchEntryIdsNotDistinct"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "some id", "Message": "1"}])
+    assert err_of(e) == ("InvalidBatchEntryId",
+                         "The Id of a batch entry in the batch request contains an impermissible character: some id",
+                         400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "i" * 81, "Message": "1"}])
+    assert err_of(e) == ("InvalidBatchEntryId",
+                         "The Id of a batch entry in the batch request is too long: " + "i" * 81, 400)
 
 
 def test_signature_version_2(gureum, sns, sqs):

@@ -386,8 +386,8 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
                         sns__notification_json(app, a, t, s, m, true), STR("email-json"), t->arn, m->msg_id);
     } else if (str_eq_c(proto, "sms")) {
         const char *err = NULL;
-        if (sns__sms_send(app, a, db, t->account, t->region, s->endpoint, sns__message_for(a, m, proto), m->attrs,
-                          m->msg_id, t->arn, &err) != GR_OK)
+        if (sns__sms_send(app, a, db, t->account, t->region, sns__sms_number(a, s->endpoint),
+                          sns__message_for(a, m, proto), m->attrs, m->msg_id, t->arn, &err) != GR_OK)
             log_warn("sns: SMS to %.*s not sent: %s", STR_FMT(s->endpoint), err ? err : "");
     }
 }
@@ -520,12 +520,34 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
     return rc;
 }
 
+/* Everything about one message that AWS refuses before publishing it: its
+ * text, attributes and structure, and what the topic's kind demands. */
+static int check_for_topic(arena_t *a, const sns_topic_t *t, const pin_t *in, pfail_t *f)
+{
+    if (check_message(a, in, f) != GR_OK) return GR_ERR;
+    if (t->fifo) {
+        /* AWS: Publish to a FIFO topic needs a MessageGroupId, and a
+         * deduplication id unless the topic deduplicates by content. */
+        if (!in->group_id.len)
+            return pfail(f, &SNS_ERR_InvalidParameterException,
+                         "Invalid parameter: The MessageGroupId parameter is required for FIFO topics");
+        if (!in->dedup_id.len && !t->content_dedup)
+            return pfail(f, &SNS_ERR_InvalidParameterException,
+                         "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or "
+                         "MessageDeduplicationId provided explicitly");
+    } else if (in->dedup_id.len)
+        return pfail(f, &SNS_ERR_InvalidParameterException,
+                     "Invalid parameter: MessageDeduplicationId Reason: The request includes "
+                     "MessageDeduplicationId parameter that is not valid for this topic type");
+    return GR_OK;
+}
+
 /* Validates and publishes one message to topic t: GR_OK with *out filled,
  * or GR_ERR with *f (an AWS error) or f->e NULL (internal failure). */
 static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const pin_t *in, str_t account,
                        sns_msg_t *out, pfail_t *f)
 {
-    if (check_message(a, in, f) != GR_OK) return GR_ERR;
+    if (check_for_topic(a, t, in, f) != GR_OK) return GR_ERR;
     sns_msg_t m = {.subject = in->subject,
                    .message = in->message,
                    .structure = in->structure,
@@ -538,18 +560,7 @@ static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic
     id_uuid(uuid);
     m.msg_id = arena_str(a, str_c(uuid));
     if (t->fifo) {
-        /* AWS: Publish to a FIFO topic needs a MessageGroupId, and a
-         * deduplication id unless the topic deduplicates by content. */
-        if (!in->group_id.len)
-            return pfail(f, &SNS_ERR_InvalidParameterException,
-                         "Invalid parameter: The MessageGroupId parameter is required for FIFO topics");
-        if (!in->dedup_id.len) {
-            if (!t->content_dedup)
-                return pfail(f, &SNS_ERR_InvalidParameterException,
-                             "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or "
-                             "MessageDeduplicationId provided explicitly");
-            m.dedup_id = sha256_hex(a, in->message);
-        }
+        if (!in->dedup_id.len) m.dedup_id = sha256_hex(a, in->message);
         bool dup = false;
         if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return pfail(f, NULL, NULL);
         if (fifo_order(db, a, t, &m, &dup) != GR_OK || store_exec(db, "COMMIT") != GR_OK) {
@@ -558,13 +569,8 @@ static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic
         }
         *out = m;
         if (dup) return GR_OK; /* AWS: a duplicate is accepted and not delivered again */
-    } else {
-        if (in->dedup_id.len)
-            return pfail(f, &SNS_ERR_InvalidParameterException,
-                         "Invalid parameter: MessageDeduplicationId Reason: The request includes "
-                         "MessageDeduplicationId parameter that is not valid for this topic type");
+    } else
         *out = m;
-    }
     sns__fan_out(app, a, db, t, &m);
     return GR_OK;
 }
@@ -629,9 +635,8 @@ int sns_publish(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-static bool valid_entry_id(str_t id)
+static bool entry_id_chars_ok(str_t id)
 {
-    if (!id.len || id.len > 80) return false;
     for (size_t i = 0; i < id.len; i++) {
         char c = id.p[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
@@ -657,21 +662,38 @@ int sns_publish_batch(req_t *r, const val_t *in, val_t *out)
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
         const val_t *e = entries->u.list.v[i];
-        str_t id = val_get_str(e, "Id");
-        if (!valid_entry_id(id))
-            return req_fail(r, &SNS_ERR_InvalidBatchEntryIdException,
-                            "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It "
-                            "can be at most 80 letters long.");
         for (size_t k = 0; k < i; k++)
-            if (str_eq(id, val_get_str(entries->u.list.v[k], "Id")))
+            if (str_eq(val_get_str(e, "Id"), val_get_str(entries->u.list.v[k], "Id")))
                 return req_fail(r, &SNS_ERR_BatchEntryIdsNotDistinctException,
                                 "Two or more batch entries in the request have the same Id.");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const val_t *e = entries->u.list.v[i];
+        str_t id = val_get_str(e, "Id");
+        /* AWS: the ids are checked after their distinctness (LocalStack's
+         * recorded answers for "message.id", "msg@123#test" and 81+ letters). */
+        if (id.len > 80)
+            return req_fail(r, &SNS_ERR_InvalidBatchEntryIdException,
+                            "The Id of a batch entry in the batch request is too long: %.*s", STR_FMT(id));
+        if (!entry_id_chars_ok(id))
+            return req_fail(r, &SNS_ERR_InvalidBatchEntryIdException,
+                            "The Id of a batch entry in the batch request contains an impermissible character: %.*s",
+                            STR_FMT(id));
         total += val_get_str(e, "Message").len;
     }
     if (total > MAX_PUBLISH_BYTES)
         return req_fail(r, &SNS_ERR_BatchRequestTooLongException,
                         "The length of all the messages put together is "
                         "more than the limit.");
+    /* AWS: an entry AWS would refuse fails the whole request, before any
+     * entry is published (recorded: a FIFO entry without MessageGroupId or
+     * deduplication id, a json structure without "default", bad message
+     * attributes); Failed holds only entries whose publishing failed. */
+    for (size_t i = 0; i < n; i++) {
+        pin_t p = pin_of(entries->u.list.v[i]);
+        pfail_t f = {0};
+        if (check_for_topic(a, &t, &p, &f) != GR_OK) return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
+    }
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
     for (size_t i = 0; i < n; i++) {
         const val_t *e = entries->u.list.v[i];

@@ -30,6 +30,29 @@ bool sns__e164(str_t p)
     return true;
 }
 
+str_t sns__sms_number(arena_t *a, str_t ep)
+{
+    /* AWS: an sms subscription's endpoint may group its digits with single
+     * '.', '/' or '-' ("+12/34-567.890" is accepted; "+15--551234567",
+     * "+15551234567." and "/+15551234567" are refused: LocalStack's recorded
+     * answers). Messages go to the number without them. */
+    char *d = arena_alloc(a, ep.len + 1);
+    if (!d) return STR_NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < ep.len; i++) {
+        char c = ep.p[i];
+        if (c == '.' || c == '/' || c == '-') {
+            bool between = i > 0 && i + 1 < ep.len && ep.p[i - 1] >= '0' && ep.p[i - 1] <= '9' && ep.p[i + 1] >= '0' &&
+                           ep.p[i + 1] <= '9';
+            if (!between) return STR_NULL;
+            continue;
+        }
+        d[n++] = c;
+    }
+    str_t num = str_n(d, n);
+    return sns__e164(num) ? num : STR_NULL;
+}
+
 static str_t sms_attr(sqlite3 *db, arena_t *a, str_t account, str_t region, const char *name)
 {
     sqlite3_stmt *st;

@@ -118,6 +118,9 @@ void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, s
 int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t region, str_t phone, str_t message,
                   const val_t *attrs, str_t msg_id, str_t topic_arn, const char **err);
 bool sns__e164(str_t phone);
+/* The number an sms subscription endpoint names (digit groups joined), or
+ * STR_NULL when AWS would refuse the endpoint. */
+str_t sns__sms_number(arena_t *a, str_t endpoint);
 int sns__email_send(sqlite3 *db, str_t account, str_t region, str_t address, str_t subject, str_t body, str_t kind,
                     str_t topic_arn, str_t msg_id);
 

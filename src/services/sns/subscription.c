@@ -182,7 +182,7 @@ static int check_endpoint(req_t *r, const sns_topic_t *t, str_t proto, str_t ep)
         if (at <= 0 || (size_t)at + 1 >= ep.len)
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: Email address");
     } else if (str_eq_c(proto, "sms")) {
-        if (!sns__e164(ep))
+        if (!sns__sms_number(r->arena, ep).p)
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid SMS endpoint: %.*s", STR_FMT(ep));
     } else if (str_eq_c(proto, "sqs")) {
         if (!is_arn_of(ep, "sqs"))

@@ -18,6 +18,7 @@
 #include "auth/policy.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/registry.h"
 #include "services/sns/sns_int.h"
 #include "sns_model.h"
 
@@ -723,6 +724,17 @@ int sns_add_permission(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: AWSAccountId");
     if (!actions || !val_len(actions))
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: ActionName");
+    /* AWS: ActionName is "any Amazon SNS action name" (AddPermission
+     * reference); another is refused (LocalStack's recorded answer). */
+    const svc_model_t *model = r->svc ? r->svc->model : NULL;
+    for (size_t i = 0; model && i < val_len(actions); i++) {
+        str_t act = actions->u.list.v[i]->u.s;
+        bool known = false;
+        for (uint32_t k = 0; !known && k < model->nops; k++) known = str_eq_c(act, model->ops[k].name);
+        if (!known)
+            return req_fail(r, &SNS_ERR_InvalidParameterException,
+                            "Invalid parameter: Policy statement action out of service scope!");
+    }
     json_t *doc = topic_policy_doc(r, db, &t);
     if (!doc || doc->type != JSON_OBJECT) return GR_ERR;
     const json_t *stmts = json_get(doc, "Statement");
@@ -742,17 +754,20 @@ int sns_add_permission(req_t *r, const val_t *in, val_t *out)
     json_w_str(&w, STR("Allow"));
     json_w_key(&w, STR("Principal"));
     json_w_obj_begin(&w);
+    /* AWS: one principal or one action is written as a string, several as
+     * a list (LocalStack's recorded topic_add_permission and
+     * topic_add_multiple_permissions). */
     json_w_key(&w, STR("AWS"));
-    json_w_arr_begin(&w);
+    if (val_len(accounts) > 1) json_w_arr_begin(&w);
     for (size_t i = 0; i < val_len(accounts); i++)
         json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(accounts->u.list.v[i]->u.s))));
-    json_w_arr_end(&w);
+    if (val_len(accounts) > 1) json_w_arr_end(&w);
     json_w_obj_end(&w);
     json_w_key(&w, STR("Action"));
-    json_w_arr_begin(&w);
+    if (val_len(actions) > 1) json_w_arr_begin(&w);
     for (size_t i = 0; i < val_len(actions); i++)
         json_w_str(&w, str_c(arena_printf(a, "SNS:%.*s", STR_FMT(actions->u.list.v[i]->u.s))));
-    json_w_arr_end(&w);
+    if (val_len(actions) > 1) json_w_arr_end(&w);
     json_w_key(&w, STR("Resource"));
     json_w_str(&w, t.arn);
     json_w_obj_end(&w);
