@@ -2,7 +2,8 @@
 attributes, fan-out to SQS queues with filter policies (attributes and body),
 the SQS envelope and its signature, HTTP subscriptions confirmed and delivered
 to a loopback server started here, email and SMS outboxes (HTTP and `gureum
-sms`), FIFO topics, PublishBatch, dead-letter queues and AWS's validation errors.
+sms`), mobile push (platform applications and endpoints, the push outbox),
+FIFO topics, PublishBatch, dead-letter queues and AWS's validation errors.
 """
 import base64
 import http.client
@@ -138,9 +139,24 @@ def test_topic_errors(sns):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.get_topic_attributes(TopicArn="arn:aws:sns:us-east-1:%s:missing" % ACCOUNT)
     assert err_of(e) == ("NotFound", "Topic does not exist", 404)
+    # malformed ARNs, worded as AWS words them
+    for bad, n in [("not-an-arn", 1), ("arn:aws:sns:us-east-1:x", 5)]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.get_topic_attributes(TopicArn=bad)
+        assert err_of(e) == ("InvalidParameter",
+                             "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not %d" % n,
+                             400)
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        sns.get_topic_attributes(TopicArn="not-an-arn")
+        sns.publish(TopicArn="", Message="m")
+    assert err_of(e)[1] == "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_topic_attributes(TopicArn="arn:aws:sns:eu-west-1:%s:other-region" % ACCOUNT)
     assert err_of(e) == ("InvalidParameter", "Invalid parameter: TopicArn", 400)
+    for bad, msg in [("randomstring", "SubscriptionArn Reason: An ARN must have at least 6 elements, not 1"),
+                     ("arn:aws:sns:us-east-1:%s:t" % ACCOUNT, "SubscriptionId")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.unsubscribe(SubscriptionArn=bad)
+        assert err_of(e) == ("InvalidParameter", "Invalid parameter: " + msg, 400)
     arn = sns.create_topic(Name="t-attr")["TopicArn"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.set_topic_attributes(TopicArn=arn, AttributeName="Bogus", AttributeValue="x")
@@ -645,6 +661,144 @@ def test_cross_account_topic_policy(gureum_factory):
 
 
 # ==== Durability (last: restarts the module's server) ====
+
+# ==== Mobile push: platform applications and endpoints ====
+
+def test_platform_applications(gureum, sns):
+    arn = sns.create_platform_application(Name="app.one", Platform="APNS", Attributes={
+        "PlatformPrincipal": "cert", "PlatformCredential": "key"})["PlatformApplicationArn"]
+    assert arn == "arn:aws:sns:us-east-1:%s:app/APNS/app.one" % ACCOUNT
+    # the credentials are never shown; a new application is enabled
+    assert sns.get_platform_application_attributes(PlatformApplicationArn=arn)["Attributes"] == {"Enabled": "true"}
+    sns.set_platform_application_attributes(PlatformApplicationArn=arn, Attributes={"SuccessFeedbackSampleRate": "50"})
+    assert sns.get_platform_application_attributes(PlatformApplicationArn=arn)["Attributes"] == {
+        "Enabled": "true", "SuccessFeedbackSampleRate": "50"}
+    fcm = sns.create_platform_application(Name="fcm", Platform="GCM", Attributes={
+        "PlatformCredential": "server-key"})["PlatformApplicationArn"]
+    listed = {a["PlatformApplicationArn"]: a["Attributes"] for a in sns.list_platform_applications()[
+        "PlatformApplications"]}
+    assert set(listed) >= {arn, fcm} and listed[fcm] == {"Enabled": "true"}
+    # AWS's refusals (LocalStack's recorded answers)
+    cases = [
+        (dict(Name="x", Platform="ADM", Attributes={"PlatformPrincipal": "p"}), "InvalidParameter",
+         "Invalid parameter: Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential"),
+        (dict(Name="x", Platform="ADM", Attributes={"PlatformCredential": "c"}), "InvalidParameter",
+         "Invalid parameter: Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal"),
+        (dict(Name="x", Platform="ADM", Attributes={}), "ValidationError",
+         "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: "
+         "Member must not be null"),
+        (dict(Name="@name", Platform="ADM", Attributes={"PlatformCredential": "c", "PlatformPrincipal": "p"}),
+         "InvalidParameter", "Invalid parameter: @name Reason: must contain only characters 'a'-'z', 'A'-'Z', "
+         "'0'-'9', '_', '-', and '.'"),
+        (dict(Name="x", Platform="AAA", Attributes={"PlatformCredential": "c", "PlatformPrincipal": "p"}),
+         "InvalidParameter", "Invalid parameter: Platform Reason: AAA is not supported"),
+    ]
+    for kw, code, msg in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.create_platform_application(**kw)
+        assert err_of(e) == (code, msg, 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_platform_application_attributes(PlatformApplicationArn="invalid-arn")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: PlatformApplicationArn Reason: An ARN must have at "
+                         "least 6 elements, not 1", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_platform_application_attributes(
+            PlatformApplicationArn="arn:aws:sns:us-east-1:%s:app/ADM/NonExistingApp" % ACCOUNT)
+    assert err_of(e) == ("NotFound", "PlatformApplication does not exist", 404)
+    sns.delete_platform_application(PlatformApplicationArn=fcm)
+    sns.delete_platform_application(PlatformApplicationArn=fcm)  # idempotent
+    assert fcm not in [a["PlatformApplicationArn"] for a in sns.list_platform_applications()["PlatformApplications"]]
+
+
+def test_platform_endpoints_and_push(gureum, sns, cli):
+    app = sns.create_platform_application(Name="fcm-app", Platform="GCM", Attributes={
+        "PlatformCredential": "server-key"})["PlatformApplicationArn"]
+    ep = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-1")["EndpointArn"]
+    assert ep.startswith("arn:aws:sns:us-east-1:%s:endpoint/GCM/fcm-app/" % ACCOUNT)
+    # idempotent for the same token and attributes; other attributes are refused
+    assert sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-1",
+                                        Attributes={"Enabled": "true"})["EndpointArn"] == ep
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-1", CustomUserData="x")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Token Reason: Endpoint %s already exists with the "
+                         "same Token, but different attributes." % ep, 400)
+    # CustomUserData as a parameter and as an attribute: the attribute wins
+    ep2 = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-2", CustomUserData="bar",
+                                       Attributes={"CustomUserData": "foo"})["EndpointArn"]
+    assert sns.get_endpoint_attributes(EndpointArn=ep2)["Attributes"] == {
+        "CustomUserData": "foo", "Enabled": "true", "Token": "device-2"}
+    for attrs, msg in [({"PlatformPrincipal": "p"}, "Invalid attribute name: PlatformPrincipal"),
+                       ({"CustomUserData": "A" * 2050}, "Invalid value for attribute: CustomUserData: must be at "
+                        "most 2048 bytes long in UTF-8 encoding")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.set_endpoint_attributes(EndpointArn=ep2, Attributes=attrs)
+        assert err_of(e) == ("InvalidParameter", "Invalid parameter: Attributes Reason: " + msg, 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_endpoint_attributes(EndpointArn="arn:aws:sns:us-east-1:%s:endpoint/GCM/x" % ACCOUNT,
+                                    Attributes={"Enabled": "false"})
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: EndpointArn Reason: Wrong number of slashes in "
+                         "relative portion of the ARN.", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_endpoint_attributes(EndpointArn="arn:aws:sns:us-east-1:%s:endpoint/GCM/fcm-app/nope" % ACCOUNT)
+    assert err_of(e) == ("NotFound", "Endpoint does not exist", 404)
+    listed = sns.list_endpoints_by_platform_application(PlatformApplicationArn=app)["Endpoints"]
+    assert [x["EndpointArn"] for x in listed] == [ep, ep2]
+    assert listed[0]["Attributes"] == {"Enabled": "true", "Token": "device-1"}
+
+    # Publish to an endpoint: its platform's member of a json structure lands in the push outbox
+    msg = json.dumps({"default": "plain", "GCM": json.dumps({"notification": {"title": "hi"}})})
+    mid = sns.publish(TargetArn=ep, Message=msg, MessageStructure="json")["MessageId"]
+    push = json.loads(fetch(gureum, "/_gureum/sns/push?endpointArn=" + urllib.parse.quote(ep))[1])
+    assert [(p["messageId"], p["platform"], p["token"], json.loads(p["message"])) for p in push] == [
+        (mid, "GCM", "device-1", {"notification": {"title": "hi"}})]
+    # a topic's application subscription delivers there too, with the CLI
+    topic = sns.create_topic(Name="pushes")["TopicArn"]
+    sub = gureum.aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "application",
+                     "--notification-endpoint", ep2, cli=cli)
+    assert sub.returncode == 0, sub.stderr
+    assert json.loads(sub.stdout)["SubscriptionArn"].startswith(topic + ":")
+    mid2 = sns.publish(TopicArn=topic, Message="to all devices")["MessageId"]
+    push = json.loads(fetch(gureum, "/_gureum/sns/push?endpointArn=" + urllib.parse.quote(ep2))[1])
+    assert [(p["messageId"], p["message"], p["topicArn"]) for p in push] == [(mid2, "to all devices", topic)]
+
+    # a disabled endpoint is refused before its message is read; an unknown one is not found
+    sns.set_endpoint_attributes(EndpointArn=ep, Attributes={"Enabled": "false"})
+    assert sns.get_endpoint_attributes(EndpointArn=ep)["Attributes"]["Enabled"] == "false"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TargetArn=ep, Message="not json", MessageStructure="json")
+    assert err_of(e) == ("EndpointDisabled", "Endpoint is disabled", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TargetArn=ep[:-4] + "0000", Message="m")
+    assert err_of(e) == ("InvalidParameter",
+                         "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified", 400)
+
+    # DeleteEndpoint is idempotent and leaves subscriptions; a deleted endpoint cannot be subscribed
+    sns.delete_endpoint(EndpointArn=ep)
+    sns.delete_endpoint(EndpointArn=ep)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=ep)
+    assert err_of(e) == ("InvalidParameter",
+                         "Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint arn" + ep, 400)
+    # deleting the application deletes its endpoints
+    sns.delete_platform_application(PlatformApplicationArn=app)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_endpoint_attributes(EndpointArn=ep2)
+    assert err_of(e) == ("NotFound", "Endpoint does not exist", 404)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.list_endpoints_by_platform_application(PlatformApplicationArn=app)
+    assert err_of(e) == ("NotFound", "PlatformApplication does not exist", 404)
+
+
+def test_sms_attribute_answers(sns):
+    # AWS's recorded answers: the default spend limit shows before anything is set
+    assert sns.get_sms_attributes()["attributes"]["MonthlySpendLimit"] == "1"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_sms_attributes(attributes={"InvalidAttribute": "x"})
+    assert err_of(e) == ("InvalidParameter", "InvalidAttribute is not a valid attribute", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_sms_attributes(attributes={"DefaultSMSType": "invalid"})
+    assert err_of(e) == ("InvalidParameter", "DefaultSMSType is invalid", 400)
+
 
 def test_outbox_survives_kill9(gureum, sns):
     mid = sns.publish(PhoneNumber="+821099998888", Message="kept")["MessageId"]

@@ -384,6 +384,13 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
         sns__email_send(db, t->account, t->region, s->endpoint,
                         m->subject.len ? m->subject : STR("AWS Notification Message"),
                         sns__notification_json(app, a, t, s, m, true), STR("email-json"), t->arn, m->msg_id);
+    } else if (str_eq_c(proto, "application")) {
+        /* AWS: a deleted or disabled endpoint receives nothing. */
+        sns_endpoint_t e;
+        if (sns__endpoint_load(db, a, s->endpoint, &e) != GR_OK || !e.enabled)
+            log_warn("sns: push to %.*s not sent: the endpoint is deleted or disabled", STR_FMT(s->endpoint));
+        else if (sns__push_send(db, &e, sns__message_for(a, m, e.platform), m->msg_id, t->arn) != GR_OK)
+            log_warn("sns: push to %.*s not stored", STR_FMT(s->endpoint));
     } else if (str_eq_c(proto, "sms")) {
         const char *err = NULL;
         if (sns__sms_send(app, a, db, t->account, t->region, sns__sms_number(a, s->endpoint),
@@ -585,12 +592,40 @@ static pin_t pin_of(const val_t *v)
                    .attrs = val_get(v, "MessageAttributes")};
 }
 
+/* Publish with the TargetArn of a platform endpoint: the notification for
+ * its platform goes to the push outbox. */
+static int publish_to_endpoint(req_t *r, sqlite3 *db, str_t target, const pin_t *p, val_t *out)
+{
+    arena_t *a = r->arena;
+    sns_endpoint_t e;
+    /* AWS (recorded): an unknown target, then a disabled endpoint, are
+     * refused before the message is looked at. */
+    if (sns__endpoint_load(db, a, target, &e) != GR_OK || !str_eq(e.account, r->who.account) ||
+        !str_eq(e.region, r->region))
+        return req_fail(r, &SNS_ERR_InvalidParameterException,
+                        "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified");
+    if (!e.enabled) return req_fail(r, &SNS_ERR_EndpointDisabledException, "Endpoint is disabled");
+    pfail_t f = {0};
+    if (check_message(a, p, &f) != GR_OK) return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
+    char uuid[37];
+    id_uuid(uuid);
+    str_t mid = arena_str(a, str_c(uuid));
+    sns_msg_t m = {.message = p->message, .structure = p->structure};
+    /* AWS: with MessageStructure json, the member named for the platform
+     * ("APNS", "GCM", ...) or else "default". */
+    if (sns__push_send(db, &e, sns__message_for(a, &m, e.platform), mid, STR_NULL) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "MessageId", val_str(a, mid));
+    return GR_OK;
+}
+
 int sns_publish(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t topic = val_get_str(in, "TopicArn"), target = val_get_str(in, "TargetArn"),
           phone = val_get_str(in, "PhoneNumber");
-    int given = (topic.len > 0) + (target.len > 0) + (phone.len > 0);
+    /* AWS (recorded): TopicArn="" is a malformed ARN, not a missing one. */
+    bool has_topic = val_get(in, "TopicArn") != NULL;
+    int given = has_topic + (target.len > 0) + (phone.len > 0);
     /* AWS: exactly one destination. */
     if (given == 0)
         return req_fail(r, &SNS_ERR_InvalidParameterException,
@@ -621,12 +656,13 @@ int sns_publish(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, out, "MessageId", val_str(a, mid));
         return GR_OK;
     }
-    str_t arn = topic.len ? topic : target;
+    str_t arn = has_topic ? topic : target;
     str_t region, account, name;
-    if (!topic.len && !sns__parse_topic_arn(target, &region, &account, &name))
-        return req_fail(r, &ERR_NotImplemented, "Publishing to platform endpoints is not implemented by gureum.");
+    /* A TargetArn names a topic or a platform endpoint (…:endpoint/P/APP/ID). */
+    if (!has_topic && (!sns__parse_topic_arn(target, &region, &account, &name) || str_index(name, '/') >= 0))
+        return publish_to_endpoint(r, db, target, &p, out);
     sns_topic_t t;
-    if (sns__topic_or_fail(r, db, arn, topic.len ? "TopicArn" : "TargetArn", &t) != GR_OK) return GR_ERR;
+    if (sns__topic_or_fail(r, db, arn, has_topic ? "TopicArn" : "TargetArn", &t) != GR_OK) return GR_ERR;
     sns_msg_t m;
     if (publish_one(r->app, a, db, &t, &p, r->who.account, &m, &f) != GR_OK)
         return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;

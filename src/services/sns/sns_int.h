@@ -45,6 +45,9 @@ void sns__bind(sqlite3_stmt *st, int i, str_t s);
 str_t sns__col(arena_t *a, sqlite3_stmt *st, int i);
 /* "arn:aws:sns:REGION:ACCOUNT:NAME" split; false when s is not a topic ARN. */
 bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name);
+/* Fails r with AWS's "An ARN must have at least 6 elements" when arn has
+ * fewer than six ':'-separated elements; GR_OK otherwise. */
+int sns__arn_or_fail(req_t *r, str_t arn, const char *param);
 /* Loads a topic by ARN: GR_OK, or GR_ERR when absent (or on a database error). */
 int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t);
 /* The same for a request: fails r with InvalidParameter (bad ARN, other
@@ -112,6 +115,19 @@ str_t sns__confirmation_json(struct app *app, arena_t *a, const sns_topic_t *t, 
 /* Sends a SubscriptionConfirmation to a new http(s) subscription. */
 void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, str_t sub_arn, str_t endpoint,
                             str_t token);
+
+/* ==== Mobile push (platform.c) ==== */
+typedef struct {
+    int64_t id;
+    str_t arn, token, platform, account, region;
+    bool enabled;
+    str_t enabled_text; /* the Enabled attribute as set */
+    str_t custom_data;  /* CustomUserData, or STR_NULL */
+} sns_endpoint_t;
+/* Loads a platform endpoint by ARN: GR_OK, or GR_ERR when absent. */
+int sns__endpoint_load(sqlite3 *db, arena_t *a, str_t arn, sns_endpoint_t *e);
+/* Commits one push notification to the outbox (GET /_gureum/sns/push). */
+int sns__push_send(sqlite3 *db, const sns_endpoint_t *e, str_t message, str_t msg_id, str_t topic_arn);
 
 /* ==== Outboxes (sms.c) ==== */
 /* Stores an SMS as sent; GR_ERR with *err when the number is opted out or invalid. */

@@ -194,8 +194,17 @@ static int check_endpoint(req_t *r, const sns_topic_t *t, str_t proto, str_t ep)
     } else if (str_eq_c(proto, "lambda")) {
         if (!is_arn_of(ep, "lambda"))
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: Lambda endpoint ARN");
-    } else if (str_eq_c(proto, "application") || str_eq_c(proto, "firehose")) {
-        /* Mobile push and Firehose have no counterpart in gureum yet. */
+    } else if (str_eq_c(proto, "application")) {
+        sns_endpoint_t e;
+        sqlite3 *db = sns__db(r->app);
+        if (!db) return GR_ERR;
+        /* AWS (moto's AWS-checked test): no space before the ARN. */
+        if (sns__endpoint_load(db, r->arena, ep, &e) != GR_OK)
+            return req_fail(r, &SNS_ERR_InvalidParameterException,
+                            "Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint arn%.*s",
+                            STR_FMT(ep));
+    } else if (str_eq_c(proto, "firehose")) {
+        /* Firehose has no counterpart in gureum yet. */
         return req_fail(r, &ERR_NotImplemented, "Subscriptions with protocol %.*s are not implemented by gureum.",
                         STR_FMT(proto));
     }
@@ -441,11 +450,23 @@ static int sub_access(req_t *r, const sns_sub_t *s)
                     r->op ? r->op->name : "Unsubscribe", STR_FMT(s->arn));
 }
 
+/* AWS (recorded): fewer than six elements, then a topic ARN without the
+ * subscription's id ("Invalid parameter: SubscriptionId"). */
+static int sub_arn_or_fail(req_t *r, str_t arn)
+{
+    if (sns__arn_or_fail(r, arn, "SubscriptionArn") != GR_OK) return GR_ERR;
+    str_t region, account, name;
+    if (sns__parse_topic_arn(arn, &region, &account, &name))
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionId");
+    if (!valid_sub_arn(arn))
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionArn");
+    return GR_OK;
+}
+
 static int sub_or_fail(req_t *r, sqlite3 *db, sns_sub_t *s, int64_t *tid)
 {
     str_t arn = val_get_str(r->in, "SubscriptionArn");
-    if (!valid_sub_arn(arn))
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionArn");
+    if (sub_arn_or_fail(r, arn) != GR_OK) return GR_ERR;
     if (!db) return GR_ERR;
     if (sub_by_arn(db, r->arena, arn, s, tid) != GR_OK)
         return req_fail(r, &SNS_ERR_NotFoundException, "Subscription does not exist");
@@ -455,8 +476,6 @@ static int sub_or_fail(req_t *r, sqlite3 *db, sns_sub_t *s, int64_t *tid)
 int sns_unsubscribe(req_t *r, const val_t *in, val_t *out)
 {
     str_t arn = val_get_str(in, "SubscriptionArn");
-    if (!valid_sub_arn(arn))
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionArn");
     sqlite3 *db = sns__db(r->app);
     sns_sub_t s;
     if (sub_or_fail(r, db, &s, NULL) != GR_OK) return GR_ERR;

@@ -126,9 +126,37 @@ static int topic_access(req_t *r, const sns_topic_t *t)
     return GR_OK;
 }
 
+int sns__arn_or_fail(req_t *r, str_t arn, const char *param)
+{
+    /* AWS (recorded for TopicArn, SubscriptionArn, PlatformApplicationArn):
+     * "Invalid parameter: TopicArn Reason: An ARN must have at least 6
+     * elements, not 1". */
+    size_t n = 1;
+    for (size_t i = 0; i < arn.len; i++) n += arn.p[i] == ':';
+    if (n < 6)
+        return req_fail(r, &SNS_ERR_InvalidParameterException,
+                        "Invalid parameter: %s Reason: An ARN must have at least 6 elements, not %zu", param, n);
+    return GR_OK;
+}
+
+int sns_precheck(req_t *r, const val_t *in)
+{
+    const char *op = r->op->name;
+    /* AWS (recorded): these come before the model's required-member check. */
+    if (!strcmp(op, "Unsubscribe") && !val_get(in, "SubscriptionArn"))
+        return req_fail(r, &SNS_ERR_InvalidParameterException,
+                        "Invalid parameter: SubscriptionArn Reason: no value for required parameter");
+    if (!strcmp(op, "GetPlatformApplicationAttributes") || !strcmp(op, "SetPlatformApplicationAttributes")) {
+        const val_t *arn = val_get(in, "PlatformApplicationArn");
+        if (arn && arn->kind == VAL_STR) return sns__arn_or_fail(r, arn->u.s, "PlatformApplicationArn");
+    }
+    return GR_OK;
+}
+
 int sns__topic_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *param, sns_topic_t *t)
 {
     str_t region, account, name;
+    if (sns__arn_or_fail(r, arn, param) != GR_OK) return GR_ERR;
     /* AWS: a malformed ARN, or one of another region, is "Invalid parameter: TopicArn". */
     if (!sns__parse_topic_arn(arn, &region, &account, &name) || !str_eq(region, r->region))
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: %s", param);
