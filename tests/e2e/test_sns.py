@@ -554,6 +554,37 @@ def test_fifo_topic_and_batch(sns, sqs):
                          "The Id of a batch entry in the batch request is too long: " + "i" * 81, 400)
 
 
+def test_fifo_throughput_scope(sns, sqs):
+    # booleans in any case (str(True) / str(False)); deduplication per message group
+    topic = sns.create_topic(Name="groups.fifo", Attributes={
+        "FifoTopic": "True", "ContentBasedDeduplication": "False", "FifoThroughputScope": "MessageGroup"})["TopicArn"]
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attrs["FifoTopic"], attrs["ContentBasedDeduplication"], attrs["FifoThroughputScope"]) == (
+        "true", "false", "MessageGroup")
+    # (the queue too deduplicates per group, or it would drop b1 itself)
+    url = sqs.create_queue(QueueName="groups.fifo", Attributes={
+        "FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"})[
+        "QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": arn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    r1 = sns.publish(TopicArn=topic, Message="a1", MessageGroupId="a", MessageDeduplicationId="same")
+    r2 = sns.publish(TopicArn=topic, Message="b1", MessageGroupId="b", MessageDeduplicationId="same")
+    r3 = sns.publish(TopicArn=topic, Message="a2", MessageGroupId="a", MessageDeduplicationId="same")
+    assert r1["MessageId"] != r2["MessageId"] and r3["MessageId"] == r1["MessageId"]
+    assert sorted(m["Body"] for m in drain(sqs, url, want=2)) == ["a1", "b1"]
+    # the default scope (Topic) deduplicates across groups
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="FifoThroughputScope", AttributeValue="Topic")
+    r4 = sns.publish(TopicArn=topic, Message="c1", MessageGroupId="c", MessageDeduplicationId="other")
+    r5 = sns.publish(TopicArn=topic, Message="d1", MessageGroupId="d", MessageDeduplicationId="other")
+    assert r4["MessageId"] == r5["MessageId"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="FifoThroughputScope", AttributeValue="Queue")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: FifoThroughputScope", 400)
+
+
 def test_signature_version_2(gureum, sns, sqs):
     topic = sns.create_topic(Name="sig2", Attributes={"SignatureVersion": "2"})["TopicArn"]
     url, arn = queue_for(sqs, topic, "sig2-q")

@@ -484,6 +484,13 @@ static int check_message(arena_t *a, const pin_t *in, pfail_t *f)
 static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *m, bool *dup)
 {
     *dup = false;
+    /* AWS: FifoThroughputScope MessageGroup scopes deduplication to each
+     * message group; Topic (the default) to the whole topic. */
+    str_t key = m->dedup_id;
+    if (t->group_dedup) {
+        key = str_c(arena_printf(a, "%.*s\x1f%.*s", STR_FMT(m->group_id), STR_FMT(m->dedup_id)));
+        if (!key.p) return GR_ERR;
+    }
     int64_t now = sns__now_ms();
     sqlite3_stmt *st;
     if (store_prepare(db, "DELETE FROM dedup WHERE tid = ?1 AND expires_ms <= ?2", -1, &st, NULL) != SQLITE_OK)
@@ -495,7 +502,7 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
     if (store_prepare(db, "SELECT msg_id, seq FROM dedup WHERE tid = ?1 AND dedup_id = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
-    sns__bind(st, 2, m->dedup_id);
+    sns__bind(st, 2, key);
     if (sqlite3_step(st) == SQLITE_ROW) {
         m->msg_id = sns__col(a, st, 0);
         m->seq = sns__col(a, st, 1);
@@ -518,7 +525,7 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
                       &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
-    sns__bind(st, 2, m->dedup_id);
+    sns__bind(st, 2, key);
     sns__bind(st, 3, m->msg_id);
     sns__bind(st, 4, m->seq);
     sqlite3_bind_int64(st, 5, now + 5 * 60 * 1000);

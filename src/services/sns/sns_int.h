@@ -23,6 +23,7 @@ typedef struct {
     int64_t id;
     str_t account, region, name, arn;
     bool fifo, content_dedup;
+    bool group_dedup;      /* FifoThroughputScope MessageGroup: deduplication per message group */
     str_t policy;          /* Policy attribute, or STR_NULL for the default document */
     str_t delivery_policy; /* DeliveryPolicy, or STR_NULL */
     int sig_version;       /* SignatureVersion: 1 (SHA1withRSA) or 2 (SHA256withRSA) */

@@ -104,6 +104,8 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
             t->policy = v;
         else if (str_eq_c(n, "DeliveryPolicy"))
             t->delivery_policy = v;
+        else if (str_eq_c(n, "FifoThroughputScope"))
+            t->group_dedup = str_eq_c(v, "MessageGroup");
         else if (str_eq_c(n, "SignatureVersion"))
             t->sig_version = str_eq_c(v, "2") ? 2 : 1;
     }
@@ -344,10 +346,17 @@ static int check_attr(req_t *r, str_t name, str_t *val, bool fifo)
             return req_fail(r, &SNS_ERR_InvalidParameterException,
                             "Invalid parameter: ContentBasedDeduplication Reason: Content based deduplication can "
                             "only be set for FIFO topics");
-        if (!str_eq_c(*val, "true") && !str_eq_c(*val, "false"))
+        if (!str_eq_nocase(*val, STR("true")) && !str_eq_nocase(*val, STR("false")))
             return req_fail(r, &SNS_ERR_InvalidParameterException,
                             "Invalid parameter: ContentBasedDeduplication Reason: Invalid value for "
                             "ContentBasedDeduplication, valid values are: true, false");
+        /* Booleans in any case ("False", as str(False) writes it), shown lower-case. */
+        *val = str_eq_nocase(*val, STR("true")) ? STR("true") : STR("false");
+    } else if (str_eq_c(name, "FifoThroughputScope")) {
+        /* AWS: Topic (the default) or MessageGroup (Amazon SNS Developer
+         * Guide, "High throughput FIFO topics"). */
+        if (!str_eq_c(*val, "Topic") && !str_eq_c(*val, "MessageGroup"))
+            return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: FifoThroughputScope");
     } else if (str_eq_c(name, "DisplayName")) {
         if (val->len > 100) return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: DisplayName");
     }
@@ -438,7 +447,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "Name");
     const val_t *attrs = val_get(in, "Attributes");
     str_t fifo_attr = attrs ? val_get_str(attrs, "FifoTopic") : STR_NULL;
-    bool fifo = str_eq_c(fifo_attr, "true") || str_ends_with(name, STR(".fifo"));
+    bool fifo = str_eq_nocase(fifo_attr, STR("true")) || str_ends_with(name, STR(".fifo"));
     if (fifo && !str_ends_with(name, STR(".fifo")))
         return req_fail(r, &SNS_ERR_InvalidParameterException,
                         "Invalid parameter: Fifo Topic names must end with .fifo and must be made up of only "
@@ -455,7 +464,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
         str_t k = attrs->u.obj.e[i].key;
         vals[i] = attrs->u.obj.e[i].v->kind == VAL_STR ? attrs->u.obj.e[i].v->u.s : STR("");
         if (str_eq_c(k, "FifoTopic")) {
-            if (!str_eq_c(vals[i], "true") && !str_eq_c(vals[i], "false"))
+            if (!str_eq_nocase(vals[i], STR("true")) && !str_eq_nocase(vals[i], STR("false")))
                 return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: FifoTopic");
             continue;
         }
