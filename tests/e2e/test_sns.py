@@ -13,6 +13,7 @@ import os
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -365,10 +366,24 @@ def test_http_subscription(gureum, sns, sqs):
         assert "<ConfirmSubscriptionResult><SubscriptionArn>%s:" % topic in page
         sub = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"]
         assert sub.startswith(topic + ":")
+        # AWS's answers (recorded): a token not shaped as SNS's, one nobody has; the token finds the
+        # subscription, so a TopicArn of its region that names no topic still confirms
         with pytest.raises(botocore.exceptions.ClientError) as e:
             sns.confirm_subscription(TopicArn=topic, Token="nope")
         assert err_of(e) == ("InvalidParameter", "Invalid token", 400)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.confirm_subscription(TopicArn=topic, Token="51b2ff3edb475b7d")
+        assert err_of(e) == ("InvalidParameter", "Invalid parameter: Token", 400)
         assert sns.confirm_subscription(TopicArn=topic, Token=conf["Token"])["SubscriptionArn"] == sub
+        assert sns.confirm_subscription(TopicArn=topic + "x", Token=conf["Token"])["SubscriptionArn"] == sub
+        base = conf["SubscribeURL"].split("?")[0]
+        for q, msg in [("TopicArn=not-an-arn&Token=" + conf["Token"], "Invalid parameter: Topic"),
+                       ("TopicArn=%s&Token=abc123" % topic, "Invalid parameter: Token"),
+                       ("TopicArn=%s&Token=%s" % (topic.replace("us-east-1", "eu-west-1"), conf["Token"]),
+                        "Invalid parameter: Topic")]:
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(base + "?" + q, timeout=5)
+            assert e.value.code == 400 and "<Message>%s</Message>" % msg in e.value.read().decode()
         mid = sns.publish(TopicArn=topic, Message="to the web", Subject="Hi")["MessageId"]
         headers, body = wait_posts(2)[1]
         assert headers["x-amz-sns-message-type"] == "Notification"

@@ -501,13 +501,14 @@ void sns_inspect(req_t *r)
     if (str_eq_c(p, "/_gureum/sns/confirm")) {
         str_t topic = wire_query_param(&r->w, a, "TopicArn"), token = wire_query_param(&r->w, a, "Token");
         str_t arn;
-        if (sns__confirm(db, a, topic, token, false, &arn) != GR_OK) {
+        const char *bad = NULL;
+        if (sns__confirm(db, a, topic, token, false, &arn, &bad) != GR_OK) {
             answer(r, 400, "text/xml");
             buf_printf(&r->resp.body,
                        "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error><Type>Sender</Type>"
-                       "<Code>InvalidParameter</Code><Message>Invalid token</Message></Error><RequestId>%s"
+                       "<Code>InvalidParameter</Code><Message>%s</Message></Error><RequestId>%s"
                        "</RequestId></ErrorResponse>\n",
-                       r->id);
+                       bad, r->id);
             return;
         }
         xml_result(r, "ConfirmSubscription",

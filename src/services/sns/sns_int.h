@@ -68,9 +68,11 @@ str_t sns__content_type(arena_t *a, str_t policy);
 #define SNS_SUB_COLS "id, arn, owner, protocol, endpoint, confirmed, token"
 /* Loads a subscription from a row of SNS_SUB_COLS, with its attributes. */
 int sns__sub_load(sqlite3 *db, arena_t *a, sqlite3_stmt *row, sns_sub_t *s);
-/* Confirms the pending subscription of topic_arn with token: GR_OK and
- * *sub_arn, or GR_ERR when no subscription has that token. */
-int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn);
+/* Confirms the pending subscription that has token, in topic_arn's region:
+ * GR_OK and *sub_arn, or GR_ERR with AWS's message in *why (or a database
+ * error). */
+int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn,
+                 const char **why);
 /* Deletes a subscription by ARN; GR_ERR when there is none. */
 int sns__unsubscribe(sqlite3 *db, str_t sub_arn);
 /* Where this server is reached (for SubscribeURL, UnsubscribeURL, SigningCertURL). */

@@ -347,22 +347,36 @@ done:
 
 /* ==== Confirm / Unsubscribe ==== */
 
-int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn)
+int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn,
+                 const char **why)
 {
+    /* AWS (recorded): the token finds the subscription; the TopicArn must
+     * only be of the token's region (a topic ARN that names no topic still
+     * confirms). A malformed TopicArn or one of another region is "Invalid
+     * parameter: Topic"; a token of hex digits nobody has "Invalid
+     * parameter: Token", anything else ("randomtoken") "Invalid token". */
+    str_t region, account, name;
+    *why = "Invalid parameter: Topic";
+    if (!sns__parse_topic_arn(topic_arn, &region, &account, &name)) return GR_ERR;
+    bool hex = token.len > 0;
+    for (size_t i = 0; hex && i < token.len; i++)
+        hex = (token.p[i] >= '0' && token.p[i] <= '9') || (token.p[i] >= 'a' && token.p[i] <= 'f');
+    *why = hex ? "Invalid parameter: Token" : "Invalid token";
     sqlite3_stmt *st;
     if (!token.len || store_prepare(db,
-                                    "SELECT s.id, s.arn, s.confirmed FROM subscription s JOIN topic t ON t.id = s.tid "
-                                    "WHERE t.arn = ?1 AND s.token = ?2",
+                                    "SELECT s.id, s.arn, t.region FROM subscription s JOIN topic t ON t.id = s.tid "
+                                    "WHERE s.token = ?1",
                                     -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    sns__bind(st, 1, topic_arn);
-    sns__bind(st, 2, token);
+    sns__bind(st, 1, token);
     int64_t id = -1;
     if (sqlite3_step(st) == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
         *sub_arn = sns__col(a, st, 1);
+        if (!str_eq(sns__col(a, st, 2), region)) id = -2;
     }
     store_release(st);
+    if (id == -2) *why = "Invalid parameter: Topic";
     if (id < 0) return GR_ERR;
     /* The token stays valid (AWS: tokens work for three days); confirming twice is harmless. */
     if (store_prepare(db, "UPDATE subscription SET confirmed = 1, authenticated = ?2 WHERE id = ?1", -1, &st, NULL) !=
@@ -378,12 +392,16 @@ int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool aut
 int sns_confirm_subscription(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sns__db(r->app);
-    sns_topic_t t;
-    if (sns__topic_or_fail(r, db, val_get_str(in, "TopicArn"), "TopicArn", &t) != GR_OK) return GR_ERR;
+    str_t topic = val_get_str(in, "TopicArn"), token = val_get_str(in, "Token"), region, account, name;
+    if (sns__arn_or_fail(r, topic, "TopicArn") != GR_OK) return GR_ERR;
+    if (!sns__parse_topic_arn(topic, &region, &account, &name) || !str_eq(region, r->region))
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: TopicArn");
+    if (!db) return GR_ERR;
     str_t arn;
+    const char *why = NULL;
     str_t auth = val_get_str(in, "AuthenticateOnUnsubscribe");
-    if (sns__confirm(db, r->arena, t.arn, val_get_str(in, "Token"), str_eq_c(auth, "true"), &arn) != GR_OK)
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid token");
+    if (sns__confirm(db, r->arena, topic, token, str_eq_c(auth, "true"), &arn, &why) != GR_OK)
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "%s", why);
     val_set_c(r->arena, out, "SubscriptionArn", val_str(r->arena, arn));
     return GR_OK;
 }
