@@ -17,6 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import botocore.config
 import botocore.exceptions
 import pytest
 from cryptography import x509
@@ -97,7 +98,8 @@ def test_topic_lifecycle_cli(gureum, sns, cli):
     assert sns.create_topic(Name=name, Attributes={"DisplayName": "Hello"})["TopicArn"] == arn
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.create_topic(Name=name, Attributes={"DisplayName": "Other"})
-    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Topic already exists with different attributes", 400)
+    assert err_of(e) == ("InvalidParameter",
+                         "Invalid parameter: Attributes Reason: Topic already exists with different attributes", 400)
     assert {"TopicArn": arn} in sns.list_topics()["Topics"]
     attrs = json.loads(gureum.aws("sns", "get-topic-attributes", "--topic-arn", arn, cli=cli).stdout)["Attributes"]
     assert attrs["DisplayName"] == "Hello" and attrs["Owner"] == ACCOUNT and attrs["TopicArn"] == arn
@@ -134,9 +136,13 @@ def test_topic_errors(sns):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.create_topic(Name="bad name!")
     assert err_of(e) == ("InvalidParameter", "Invalid parameter: Topic Name", 400)
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        sns.create_topic(Name="nofifo", Attributes={"FifoTopic": "true"})
-    assert err_of(e)[0] == "InvalidParameter" and "Fifo Topic names must end with .fifo" in err_of(e)[1]
+    # AWS (recorded): a .fifo name needs FifoTopic=true and FifoTopic=true a .fifo name; 1-256 characters
+    for name, attrs in [("nofifo", {"FifoTopic": "true"}), ("test.fifo", {}), ("", {}), ("a" * 257, {}),
+                        ("a" * 252 + ".fifo", {"FifoTopic": "true"})]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.create_topic(Name=name, Attributes=attrs)
+        assert err_of(e) == ("InvalidParameter", "Invalid parameter: Topic Name", 400), name
+    assert sns.create_topic(Name="a" * 256)["TopicArn"].endswith(":" + "a" * 256)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.get_topic_attributes(TopicArn="arn:aws:sns:us-east-1:%s:missing" % ACCOUNT)
     assert err_of(e) == ("NotFound", "Topic does not exist", 404)
@@ -610,8 +616,54 @@ def test_signature_version_2(gureum, sns, sqs):
     verify_signature(gureum, doc, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
 
 
-def test_publish_validation(sns):
+def test_publish_validation(gureum, sns):
     topic = sns.create_topic(Name="val")["TopicArn"]
+    # message attributes: names, types and the field of each type (AWS's recorded answers)
+    cases = [
+        ({"a1": {"DataType": "String", "StringValue": ""}},
+         "The message attribute 'a1' must contain non-empty message attribute value for message attribute type "
+         "'String'."),
+        ({"a1": {"DataType": "String", "BinaryValue": b"123"}},
+         "The message attribute 'a1' with type 'String' must use field 'String'."),
+        ({"a1": {"DataType": "Number", "BinaryValue": b"123"}},
+         "The message attribute 'a1' with type 'Number' must use field 'String'."),
+        ({"a1": {"DataType": "Binary", "StringValue": "123"}},
+         "The message attribute 'a1' with type 'Binary' must use field 'Binary'."),
+        ({"a1": {"DataType": "Stringprefixed", "StringValue": "x"}},
+         "The message attribute 'a1' has an invalid message attribute type, the set of supported type prefixes is "
+         "Binary, Number, and String."),
+        ({"a1": {"DataType": "String.", "StringValue": "x"}},
+         "The message attribute 'a1' has an invalid message attribute type, the set of supported type prefixes is "
+         "Binary, Number, and String."),
+        ({"a^*?": {"DataType": "String", "StringValue": "x"}},
+         "Invalid non-alphanumeric character '#x5E' was found in the message attribute name. Can only include "
+         "alphanumeric characters, hyphens, underscores, or dots."),
+        ({".abc": {"DataType": "String", "StringValue": "x"}},
+         "Invalid message attribute name starting with character '.' was found."),
+        ({"abc.": {"DataType": "String", "StringValue": "x"}},
+         "Invalid message attribute name ending with character '.' was found."),
+        ({"a..bc": {"DataType": "String", "StringValue": "x"}},
+         "Message attribute name can not have successive '.' character."),
+        ({"a" * 257: {"DataType": "String", "StringValue": "x"}},
+         "Length of message attribute name must be less than 256 bytes."),
+    ]
+    for attrs, msg in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.publish(TopicArn=topic, Message="m", MessageAttributes=attrs)
+        assert err_of(e) == ("ParameterValueInvalid", msg, 400)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+                {"Id": "1", "Message": "m", "MessageAttributes": attrs}, {"Id": "2", "Message": "ok"}])
+        assert err_of(e) == ("ParameterValueInvalid", msg, 400)
+    sns.publish(TopicArn=topic, Message="m", MessageAttributes={
+        "a.b-c_d": {"DataType": "String.  prefixed.", "StringValue": "x"}})
+    # a missing DataType is the model's required member: ValidationError, as AWS answers
+    raw = gureum.client("sns", config=botocore.config.Config(parameter_validation=False))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        raw.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"StringValue": "v"}})
+    assert err_of(e) == ("ValidationError", "1 validation error detected: Value null at "
+                         "'messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be "
+                         "null", 400)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.publish(TopicArn=topic, Message="m", MessageAttributes={"n": {"DataType": "Number", "StringValue": "x"}})
     assert err_of(e) == ("ParameterValueInvalid", "Could not cast message attribute 'n' value to number.", 400)

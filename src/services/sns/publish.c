@@ -44,9 +44,43 @@ static int pfail(pfail_t *f, const aws_errdef_t *e, const char *msg)
 
 /* ==== Message attributes ==== */
 
+/* AWS: a message attribute name is 1-256 alphanumerics, '-', '_' and '.',
+ * without a leading, trailing or doubled '.'; NULL when valid, else AWS's
+ * message (LocalStack's recorded answers). */
+static const char *attr_name_error(arena_t *a, str_t name)
+{
+    if (!name.len || name.len > 256) return "Length of message attribute name must be less than 256 bytes.";
+    for (size_t i = 0; i < name.len; i++) {
+        unsigned char c = (unsigned char)name.p[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                  c == '.' || c >= 0x80;
+        if (!ok)
+            return arena_printf(a,
+                                "Invalid non-alphanumeric character '#x%X' was found in the message attribute name. "
+                                "Can only include alphanumeric characters, hyphens, underscores, or dots.",
+                                c);
+    }
+    if (name.p[0] == '.') return "Invalid message attribute name starting with character '.' was found.";
+    if (name.p[name.len - 1] == '.') return "Invalid message attribute name ending with character '.' was found.";
+    for (size_t i = 1; i < name.len; i++)
+        if (name.p[i] == '.' && name.p[i - 1] == '.')
+            return "Message attribute name can not have successive '.' character.";
+    return NULL;
+}
+
+/* String, Number or Binary, alone or with a non-empty ".custom" suffix
+ * (recorded: "String.prefixed" is accepted, "String." and "Stringprefixed"
+ * are not). */
+static bool type_is(str_t type, const char *base)
+{
+    size_t n = strlen(base);
+    return str_starts_with(type, str_c(base)) && (type.len == n || (type.p[n] == '.' && type.len > n + 1));
+}
+
 /* AWS: SNS message attribute rules (types String, String.Array, Number,
- * Binary with optional custom suffixes; values required). Messages as the
- * Publish API answers them (ParameterValueInvalid). */
+ * Binary with optional custom suffixes; values required, in the field of
+ * their type). Messages as the Publish API answers them (ParameterValueInvalid,
+ * recorded). */
 static int check_attrs(arena_t *a, const val_t *attrs, size_t *bytes, pfail_t *f)
 {
     for (size_t i = 0; attrs && i < val_len(attrs); i++) {
@@ -54,39 +88,40 @@ static int check_attrs(arena_t *a, const val_t *attrs, size_t *bytes, pfail_t *f
         const val_t *v = attrs->u.obj.e[i].v;
         str_t type = val_get_str(v, "DataType");
         *bytes += name.len + type.len;
-        if (!name.len || name.len > 256)
-            return pfail(f, &SNS_ERR_InvalidParameterValueException,
-                         arena_printf(a, "Length of message attribute name must be less than 256 bytes."));
+        const char *bad = attr_name_error(a, name);
+        if (bad) return pfail(f, &SNS_ERR_InvalidParameterValueException, bad);
         if (!type.len)
             return pfail(f, &SNS_ERR_InvalidParameterValueException,
                          arena_printf(a, "The message attribute '%.*s' must contain non-empty message attribute type.",
                                       STR_FMT(name)));
-        bool is_str = str_starts_with(type, STR("String")), is_num = str_starts_with(type, STR("Number")),
-             is_bin = str_starts_with(type, STR("Binary"));
+        bool is_str = type_is(type, "String"), is_num = type_is(type, "Number"), is_bin = type_is(type, "Binary");
         if (!is_str && !is_num && !is_bin)
             return pfail(f, &SNS_ERR_InvalidParameterValueException,
                          arena_printf(a,
                                       "The message attribute '%.*s' has an invalid message attribute type, the set of "
                                       "supported type prefixes is Binary, Number, and String.",
                                       STR_FMT(name)));
-        if (is_bin) {
-            const val_t *b = val_get(v, "BinaryValue");
-            if (!b || !b->u.s.len)
-                return pfail(f, &SNS_ERR_InvalidParameterValueException,
-                             arena_printf(a,
-                                          "The message attribute '%.*s' must contain non-empty message attribute "
-                                          "value for message attribute type '%.*s'.",
-                                          STR_FMT(name), STR_FMT(type)));
-            *bytes += b->u.s.len;
-            continue;
-        }
+        const val_t *b = val_get(v, "BinaryValue");
         str_t sv = val_get_str(v, "StringValue");
-        if (!sv.p || (!sv.len && !is_str))
+        const char *field = is_bin ? (b ? NULL : sv.p ? "Binary" : NULL) : (sv.p ? NULL : b ? "String" : NULL);
+        if (field)
+            return pfail(f, &SNS_ERR_InvalidParameterValueException,
+                         arena_printf(a, "The message attribute '%.*s' with type '%s' must use field '%s'.",
+                                      STR_FMT(name),
+                                      is_bin   ? "Binary"
+                                      : is_num ? "Number"
+                                               : "String",
+                                      field));
+        if (is_bin ? !b || !b->u.s.len : !sv.len)
             return pfail(f, &SNS_ERR_InvalidParameterValueException,
                          arena_printf(a,
                                       "The message attribute '%.*s' must contain non-empty message attribute value "
                                       "for message attribute type '%.*s'.",
                                       STR_FMT(name), STR_FMT(type)));
+        if (is_bin) {
+            *bytes += b->u.s.len;
+            continue;
+        }
         *bytes += sv.len;
         if (is_num) {
             char *z = arena_strndup(a, sv.p, sv.len), *end = NULL;

@@ -124,9 +124,10 @@ static int check_sub_attr(req_t *r, str_t name, str_t *v, str_t protocol, bool b
         const json_t *d = j && j->type == JSON_OBJECT ? json_get(j, "deadLetterTargetArn") : NULL;
         if (!j || j->type != JSON_OBJECT)
             return req_fail(r, &SNS_ERR_InvalidParameterException, "%sRedrivePolicy: failed to parse JSON.", prefix);
+        /* AWS (recorded): "fake-arn" is "deadLetterTargetArn is an invalid arn". */
         if (!d || d->type != JSON_STRING || !str_starts_with(d->u.s, STR("arn:aws:sqs:")))
             return req_fail(r, &SNS_ERR_InvalidParameterException,
-                            "%sRedrivePolicy: deadLetterTargetArn is not a valid SQS queue ARN", prefix);
+                            "%sRedrivePolicy: deadLetterTargetArn is an invalid arn", prefix);
     } else if (str_eq_c(name, "DeliveryPolicy")) {
         json_t *j = json_parse(a, *v, NULL);
         if (!j || j->type != JSON_OBJECT)
