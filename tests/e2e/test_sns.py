@@ -113,6 +113,9 @@ def test_topic_lifecycle_cli(gureum, sns, cli):
     sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="Changed")
     assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["DisplayName"] == "Changed"
     assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "blue"}]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}])
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Duplicated keys are not allowed.", 400)
     sns.untag_resource(ResourceArn=arn, TagKeys=["team"])
     assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == []
     sns.delete_topic(TopicArn=arn)
@@ -539,7 +542,14 @@ def test_fifo_topic_and_batch(sns, sqs):
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [{
         "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
         "Resource": arn}]})})
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                        Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
+    # a FIFO queue's subscription needs a FIFO dead-letter queue (AWS's recorded answer)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy", AttributeValue=json.dumps(
+            {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:%s:standard-dlq" % ACCOUNT}))
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a "
+                         "FIFO Subscription to a FIFO Topic.", 400)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.publish(TopicArn=topic, Message="m")
     assert err_of(e)[1] == "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"

@@ -87,7 +87,8 @@ static const char *const SUB_SETTABLE[] = {
  * ("Invalid parameter: Attributes Reason: " in Subscribe, "Invalid
  * parameter: " in SetSubscriptionAttributes). *v may be normalized. scope is
  * the FilterPolicyScope that applies to a FilterPolicy being checked. */
-static int check_sub_attr(req_t *r, str_t name, str_t *v, str_t protocol, bool body_scope, const char *prefix)
+static int check_sub_attr(req_t *r, str_t name, str_t *v, str_t protocol, str_t endpoint, bool body_scope,
+                          const char *prefix)
 {
     arena_t *a = r->arena;
     bool known = false;
@@ -128,6 +129,12 @@ static int check_sub_attr(req_t *r, str_t name, str_t *v, str_t protocol, bool b
         if (!d || d->type != JSON_STRING || !str_starts_with(d->u.s, STR("arn:aws:sqs:")))
             return req_fail(r, &SNS_ERR_InvalidParameterException,
                             "%sRedrivePolicy: deadLetterTargetArn is an invalid arn", prefix);
+        /* AWS (recorded): a FIFO queue's subscription (to a FIFO topic) needs
+         * a FIFO dead-letter queue; a standard queue's may have a standard one. */
+        if (str_eq_c(protocol, "sqs") && str_ends_with(endpoint, STR(".fifo")) && !str_ends_with(d->u.s, STR(".fifo")))
+            return req_fail(r, &SNS_ERR_InvalidParameterException,
+                            "%sRedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.",
+                            prefix);
     } else if (str_eq_c(name, "DeliveryPolicy")) {
         json_t *j = json_parse(a, *v, NULL);
         if (!j || j->type != JSON_OBJECT)
@@ -231,7 +238,7 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     str_t scope = attrs ? val_get_str(attrs, "FilterPolicyScope") : STR_NULL;
     for (size_t i = 0; i < na; i++) {
         vals[i] = attrs->u.obj.e[i].v->kind == VAL_STR ? attrs->u.obj.e[i].v->u.s : STR("");
-        if (check_sub_attr(r, attrs->u.obj.e[i].key, &vals[i], proto, str_eq_c(scope, "MessageBody"),
+        if (check_sub_attr(r, attrs->u.obj.e[i].key, &vals[i], proto, ep, str_eq_c(scope, "MessageBody"),
                            "Invalid parameter: Attributes Reason: ") != GR_OK)
             return GR_ERR;
     }
@@ -621,7 +628,7 @@ int sns_set_subscription_attributes(req_t *r, const val_t *in, val_t *out)
     if (!v.p) v = STR("");
     bool body = s.body_scope;
     if (str_eq_c(name, "FilterPolicyScope")) body = str_eq_c(v, "MessageBody");
-    if (check_sub_attr(r, name, &v, s.protocol, body, "Invalid parameter: ") != GR_OK) return GR_ERR;
+    if (check_sub_attr(r, name, &v, s.protocol, s.endpoint, body, "Invalid parameter: ") != GR_OK) return GR_ERR;
     /* AWS: changing the scope re-validates the existing policy against it. */
     if (str_eq_c(name, "FilterPolicyScope") && s.filter_policy.len) {
         const char *err = NULL;

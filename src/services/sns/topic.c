@@ -417,6 +417,11 @@ static int put_tags(req_t *r, sqlite3 *db, int64_t tid, const val_t *tags)
         /* AWS: tag keys 1–128 characters, values up to 256 (SNS "Tagging" limits). */
         if (!k.len || k.len > 128 || v.len > 256)
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: Tags Reason: Invalid tag");
+        /* AWS (recorded): one request may not name a key twice. */
+        for (size_t j = 0; j < i; j++)
+            if (str_eq(k, val_get_str(tags->u.list.v[j], "Key")))
+                return req_fail(r, &SNS_ERR_InvalidParameterException,
+                                "Invalid parameter: Duplicated keys are not allowed.");
         sqlite3_stmt *st;
         if (store_prepare(db, "INSERT OR REPLACE INTO topic_tag (tid, key, value) VALUES (?1, ?2, ?3)", -1, &st,
                           NULL) != SQLITE_OK)
