@@ -232,6 +232,13 @@ def test_fanout_filter_policy_cli(gureum, sns, sqs, cli):
     attrs = sns.get_subscription_attributes(SubscriptionArn=sub_all)["Attributes"]
     assert attrs["PendingConfirmation"] == "false" and attrs["RawMessageDelivery"] == "false"
     assert attrs["Protocol"] == "sqs" and attrs["Endpoint"] == arn_all and attrs["TopicArn"] == topic
+    # as AWS shows an sqs subscription (recorded): who subscribed, and no EffectiveDeliveryPolicy
+    assert attrs["SubscriptionPrincipal"] == "arn:aws:iam::%s:root" % ACCOUNT
+    assert "EffectiveDeliveryPolicy" not in attrs
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=sub_all, AttributeName="SubscriptionPrincipal",
+                                        AttributeValue="arn:aws:iam::%s:user/x" % ACCOUNT)
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: AttributeName", 400)
     # UnsubscribeURL works without credentials, as on AWS
     status, body = fetch(gureum, urllib.parse.urlsplit(first["UnsubscribeURL"])._replace(scheme="", netloc="")
                          .geturl())
@@ -401,6 +408,8 @@ def test_http_subscription(gureum, sns, sqs):
         note = json.loads(body)
         assert note["Message"] == "to the web" and note["Subject"] == "Hi"
         verify_signature(gureum, note, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
+        eff = json.loads(sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["EffectiveDeliveryPolicy"])
+        assert eff["healthyRetryPolicy"]["numRetries"] == 3  # http/https subscriptions show one
         # raw delivery; then a failing endpoint retried per the delivery policy and sent to the DLQ
         sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="true")
         sns.publish(TopicArn=topic, Message="raw body")

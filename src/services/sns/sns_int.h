@@ -58,8 +58,8 @@ int sns__topic_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *param, sns_
 str_t sns__default_policy(arena_t *a, str_t arn, str_t account);
 /* The effective delivery policy: the topic's own merged over AWS's defaults. */
 str_t sns__effective_delivery_policy(arena_t *a, str_t own);
-/* A subscription's EffectiveDeliveryPolicy as GetSubscriptionAttributes shows it. */
-str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy, bool http);
+/* An http/https subscription's EffectiveDeliveryPolicy as GetSubscriptionAttributes shows it. */
+str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy);
 /* The retry schedule of a subscription (numRetries, min/maxDelayTarget seconds). */
 void sns__retry_policy(arena_t *a, str_t sub_policy, str_t topic_policy, int *retries, int *min_delay, int *max_delay);
 /* The Content-Type of HTTP deliveries under a delivery policy (either form). */

@@ -317,6 +317,9 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     int64_t sid = sqlite3_last_insert_rowid(db);
     for (size_t i = 0; i < na; i++)
         if (put_sub_attr(db, sid, attrs->u.obj.e[i].key, vals[i]) != GR_OK) goto done;
+    /* AWS (recorded): GetSubscriptionAttributes names who subscribed; it is
+     * no attribute anyone can set. */
+    if (put_sub_attr(db, sid, STR("SubscriptionPrincipal"), r->who.arn) != GR_OK) goto done;
     fresh = true;
     rc = GR_OK;
 done:
@@ -599,11 +602,15 @@ int sns_get_subscription_attributes(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, m, "TopicArn", val_str(a, topic_arn));
     val_set_c(a, m, "Protocol", val_str(a, s.protocol));
     val_set_c(a, m, "Endpoint", val_str(a, s.endpoint));
-    sns_topic_t t;
-    str_t topic_dp = sns__topic_load(db, a, topic_arn, &t) == GR_OK ? t.delivery_policy : STR_NULL;
-    val_set_c(a, m, "EffectiveDeliveryPolicy",
-              val_str(a, sns__sub_effective_policy(a, s.delivery_policy, topic_dp,
-                                                   str_eq_c(s.protocol, "http") || str_eq_c(s.protocol, "https"))));
+    /* AWS (recorded): only http/https subscriptions, which delivery
+     * policies govern, show an EffectiveDeliveryPolicy (sqs, lambda and sms
+     * ones do not). */
+    if (str_eq_c(s.protocol, "http") || str_eq_c(s.protocol, "https")) {
+        sns_topic_t t;
+        str_t topic_dp = sns__topic_load(db, a, topic_arn, &t) == GR_OK ? t.delivery_policy : STR_NULL;
+        val_set_c(a, m, "EffectiveDeliveryPolicy",
+                  val_str(a, sns__sub_effective_policy(a, s.delivery_policy, topic_dp)));
+    }
     if (store_prepare(db, "SELECT name, value FROM sub_attr WHERE sid = ?1 ORDER BY name", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);

@@ -215,7 +215,7 @@ static const json_t *healthy_policy(arena_t *a, str_t sub_policy, str_t topic_po
     return j ? json_get(j, "defaultHealthyRetryPolicy") : NULL;
 }
 
-str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy, bool http)
+str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy)
 {
     const json_t *h = healthy_policy(a, sub_policy, topic_policy);
     buf_t b;
@@ -223,7 +223,7 @@ str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy
     json_w_t w;
     json_w_init(&w, &b);
     /* AWS: GetSubscriptionAttributes shows healthyRetryPolicy, null sickly
-     * and throttle policies, requestPolicy (http/s only) and guaranteed. */
+     * and throttle policies, requestPolicy and guaranteed (http/s only). */
     json_w_obj_begin(&w);
     json_w_key(&w, STR("healthyRetryPolicy"));
     if (h)
@@ -234,10 +234,8 @@ str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy
     json_w_null(&w);
     json_w_key(&w, STR("throttlePolicy"));
     json_w_null(&w);
-    if (http) {
-        json_w_key(&w, STR("requestPolicy"));
-        json_w_raw(&w, STR("{\"headerContentType\":\"text/plain; charset=UTF-8\"}"));
-    }
+    json_w_key(&w, STR("requestPolicy"));
+    json_w_raw(&w, STR("{\"headerContentType\":\"text/plain; charset=UTF-8\"}"));
     json_w_key(&w, STR("guaranteed"));
     json_w_bool(&w, false);
     json_w_obj_end(&w);
