@@ -906,6 +906,29 @@ def test_platform_endpoints_and_push(gureum, sns, cli):
     assert err_of(e) == ("NotFound", "PlatformApplication does not exist", 404)
 
 
+def test_sms_sandbox_numbers(gureum, sns):
+    # gureum texts any number, as an account out of the sandbox; the sandbox's numbers still verify
+    assert sns.get_sms_sandbox_account_status()["IsInSandbox"] is False
+    sns.create_sms_sandbox_phone_number(PhoneNumber="+15555550199", LanguageCode="en-US")
+    assert sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"] == [
+        {"PhoneNumber": "+15555550199", "Status": "Pending"}]
+    texts = json.loads(fetch(gureum, "/_gureum/sns/sms?phoneNumber=%2B15555550199")[1])
+    otp = texts[-1]["message"].rsplit(" ", 1)[1]
+    assert len(otp) == 6 and otp.isdigit()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.verify_sms_sandbox_phone_number(PhoneNumber="+15555550199", OneTimePassword="000000" if otp != "000000"
+                                            else "111111")
+    assert err_of(e)[0] == "VerificationException" and e.value.response["Error"]["Status"] == "Invalid"
+    sns.verify_sms_sandbox_phone_number(PhoneNumber="+15555550199", OneTimePassword=otp)
+    assert sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"] == [
+        {"PhoneNumber": "+15555550199", "Status": "Verified"}]
+    sns.delete_sms_sandbox_phone_number(PhoneNumber="+15555550199")
+    assert sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"] == []
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.delete_sms_sandbox_phone_number(PhoneNumber="+15555550199")
+    assert err_of(e)[0] == "ResourceNotFound"
+
+
 def test_sms_attribute_answers(sns):
     # AWS's recorded answers: the default spend limit shows before anything is set
     assert sns.get_sms_attributes()["attributes"]["MonthlySpendLimit"] == "1"

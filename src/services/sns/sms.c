@@ -69,7 +69,7 @@ static str_t sms_attr(sqlite3 *db, arena_t *a, str_t account, str_t region, cons
     return v;
 }
 
-static bool opted_out(sqlite3 *db, str_t account, str_t region, str_t phone)
+bool sns__opted_out(sqlite3 *db, str_t account, str_t region, str_t phone)
 {
     sqlite3_stmt *st;
     if (store_prepare(db, "SELECT 1 FROM opted_out WHERE account = ?1 AND region = ?2 AND phone = ?3", -1, &st, NULL) !=
@@ -121,7 +121,7 @@ int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t
     if (!type.p) type = sms_attr(db, a, account, region, "DefaultSMSType");
     if (!type.len) type = STR("Promotional");
     /* An opted-out number gets nothing (AWS drops the message). */
-    if (opted_out(db, account, region, phone)) return GR_OK;
+    if (sns__opted_out(db, account, region, phone)) return GR_OK;
     sqlite3_stmt *st;
     if (store_prepare(db,
                       "INSERT INTO sms_outbox (account, region, phone, message, sender_id, sms_type, msg_id, "
@@ -259,7 +259,7 @@ int sns_check_if_phone_number_is_opted_out(req_t *r, const val_t *in, val_t *out
                         "Invalid parameter: PhoneNumber Reason: input incorrectly formatted");
     sqlite3 *db = sns__db(r->app);
     if (!db) return GR_ERR;
-    val_set_c(r->arena, out, "isOptedOut", val_bool(r->arena, opted_out(db, r->who.account, r->region, phone)));
+    val_set_c(r->arena, out, "isOptedOut", val_bool(r->arena, sns__opted_out(db, r->who.account, r->region, phone)));
     return GR_OK;
 }
 

@@ -137,6 +137,8 @@ int sns__push_send(sqlite3 *db, const sns_endpoint_t *e, str_t message, str_t ms
 int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t region, str_t phone, str_t message,
                   const val_t *attrs, str_t msg_id, str_t topic_arn, const char **err);
 bool sns__e164(str_t phone);
+/* Whether the account opted the number out (a STOP reply). */
+bool sns__opted_out(sqlite3 *db, str_t account, str_t region, str_t phone);
 /* The number an sms subscription endpoint names (digit groups joined), or
  * STR_NULL when AWS would refuse the endpoint. */
 str_t sns__sms_number(arena_t *a, str_t endpoint);
