@@ -61,8 +61,9 @@ const svc_entry_t registry[] = {
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, s3_stop, .tick = s3_tick, .precheck = s3_precheck,
      .resource_grant = s3_resource_grant, .answered = s3_access_logged},
-    {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, NULL, false, sns_start, sns_stop,
-     .denied = &SNS_ERR_AuthorizationErrorException},
+    /* AWS (recorded): SNS answers a missing required member with ValidationError. */
+    {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, &ERR_ValidationError, false, sns_start, sns_stop,
+     .denied = &SNS_ERR_AuthorizationErrorException, .precheck = sns_precheck},
     /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
      * the latter found by target prefix; both sign as "sqs", which finds the query row. */
     {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL, .tick = sqs_tick},

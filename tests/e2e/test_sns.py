@@ -2,7 +2,8 @@
 attributes, fan-out to SQS queues with filter policies (attributes and body),
 the SQS envelope and its signature, HTTP subscriptions confirmed and delivered
 to a loopback server started here, email and SMS outboxes (HTTP and `gureum
-sms`), FIFO topics, PublishBatch, dead-letter queues and AWS's validation errors.
+sms`), mobile push (platform applications and endpoints, the push outbox),
+FIFO topics, PublishBatch, dead-letter queues and AWS's validation errors.
 """
 import base64
 import http.client
@@ -12,9 +13,11 @@ import os
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
+import botocore.config
 import botocore.exceptions
 import pytest
 from cryptography import x509
@@ -95,7 +98,8 @@ def test_topic_lifecycle_cli(gureum, sns, cli):
     assert sns.create_topic(Name=name, Attributes={"DisplayName": "Hello"})["TopicArn"] == arn
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.create_topic(Name=name, Attributes={"DisplayName": "Other"})
-    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Topic already exists with different attributes", 400)
+    assert err_of(e) == ("InvalidParameter",
+                         "Invalid parameter: Attributes Reason: Topic already exists with different attributes", 400)
     assert {"TopicArn": arn} in sns.list_topics()["Topics"]
     attrs = json.loads(gureum.aws("sns", "get-topic-attributes", "--topic-arn", arn, cli=cli).stdout)["Attributes"]
     assert attrs["DisplayName"] == "Hello" and attrs["Owner"] == ACCOUNT and attrs["TopicArn"] == arn
@@ -109,6 +113,9 @@ def test_topic_lifecycle_cli(gureum, sns, cli):
     sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="Changed")
     assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["DisplayName"] == "Changed"
     assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "blue"}]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}])
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Duplicated keys are not allowed.", 400)
     sns.untag_resource(ResourceArn=arn, TagKeys=["team"])
     assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == []
     sns.delete_topic(TopicArn=arn)
@@ -132,24 +139,55 @@ def test_topic_errors(sns):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.create_topic(Name="bad name!")
     assert err_of(e) == ("InvalidParameter", "Invalid parameter: Topic Name", 400)
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        sns.create_topic(Name="nofifo", Attributes={"FifoTopic": "true"})
-    assert err_of(e)[0] == "InvalidParameter" and "Fifo Topic names must end with .fifo" in err_of(e)[1]
+    # AWS (recorded): a .fifo name needs FifoTopic=true and FifoTopic=true a .fifo name; 1-256 characters
+    for name, attrs in [("nofifo", {"FifoTopic": "true"}), ("test.fifo", {}), ("", {}), ("a" * 257, {}),
+                        ("a" * 252 + ".fifo", {"FifoTopic": "true"})]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.create_topic(Name=name, Attributes=attrs)
+        assert err_of(e) == ("InvalidParameter", "Invalid parameter: Topic Name", 400), name
+    assert sns.create_topic(Name="a" * 256)["TopicArn"].endswith(":" + "a" * 256)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.get_topic_attributes(TopicArn="arn:aws:sns:us-east-1:%s:missing" % ACCOUNT)
     assert err_of(e) == ("NotFound", "Topic does not exist", 404)
+    # malformed ARNs, worded as AWS words them
+    for bad, n in [("not-an-arn", 1), ("arn:aws:sns:us-east-1:x", 5)]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.get_topic_attributes(TopicArn=bad)
+        assert err_of(e) == ("InvalidParameter",
+                             "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not %d" % n,
+                             400)
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        sns.get_topic_attributes(TopicArn="not-an-arn")
+        sns.publish(TopicArn="", Message="m")
+    assert err_of(e)[1] == "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_topic_attributes(TopicArn="arn:aws:sns:eu-west-1:%s:other-region" % ACCOUNT)
     assert err_of(e) == ("InvalidParameter", "Invalid parameter: TopicArn", 400)
+    for bad, msg in [("randomstring", "SubscriptionArn Reason: An ARN must have at least 6 elements, not 1"),
+                     ("arn:aws:sns:us-east-1:%s:t" % ACCOUNT, "SubscriptionId")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.unsubscribe(SubscriptionArn=bad)
+        assert err_of(e) == ("InvalidParameter", "Invalid parameter: " + msg, 400)
     arn = sns.create_topic(Name="t-attr")["TopicArn"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.set_topic_attributes(TopicArn=arn, AttributeName="Bogus", AttributeValue="x")
     assert err_of(e) == ("InvalidParameter", "Invalid parameter: AttributeName", 400)
     # AddPermission / RemovePermission edit the policy document
+    # (one principal or action is a string, several a list, as AWS writes them)
     sns.add_permission(TopicArn=arn, Label="pub", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    sns.add_permission(TopicArn=arn, Label="two", AWSAccountId=["111122223333", "444455556666"],
+                       ActionName=["Publish", "Subscribe"])
     pol = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
     st = [s for s in pol["Statement"] if s.get("Sid") == "pub"][0]
-    assert st["Principal"] == {"AWS": ["arn:aws:iam::111122223333:root"]} and st["Action"] == ["SNS:Publish"]
+    assert st["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"} and st["Action"] == "SNS:Publish"
+    st = [s for s in pol["Statement"] if s.get("Sid") == "two"][0]
+    assert st["Principal"] == {"AWS": ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"]}
+    assert st["Action"] == ["SNS:Publish", "SNS:Subscribe"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.add_permission(TopicArn=arn, Label="pub", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Statement already exists", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.add_permission(TopicArn=arn, Label="new", AWSAccountId=["111122223333"], ActionName=["Bogus"])
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Policy statement action out of service scope!", 400)
     sns.remove_permission(TopicArn=arn, Label="pub")
     pol = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
     assert [s for s in pol["Statement"] if s.get("Sid") == "pub"] == []
@@ -194,6 +232,13 @@ def test_fanout_filter_policy_cli(gureum, sns, sqs, cli):
     attrs = sns.get_subscription_attributes(SubscriptionArn=sub_all)["Attributes"]
     assert attrs["PendingConfirmation"] == "false" and attrs["RawMessageDelivery"] == "false"
     assert attrs["Protocol"] == "sqs" and attrs["Endpoint"] == arn_all and attrs["TopicArn"] == topic
+    # as AWS shows an sqs subscription (recorded): who subscribed, and no EffectiveDeliveryPolicy
+    assert attrs["SubscriptionPrincipal"] == "arn:aws:iam::%s:root" % ACCOUNT
+    assert "EffectiveDeliveryPolicy" not in attrs
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=sub_all, AttributeName="SubscriptionPrincipal",
+                                        AttributeValue="arn:aws:iam::%s:user/x" % ACCOUNT)
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: AttributeName", 400)
     # UnsubscribeURL works without credentials, as on AWS
     status, body = fetch(gureum, urllib.parse.urlsplit(first["UnsubscribeURL"])._replace(scheme="", netloc="")
                          .geturl())
@@ -220,6 +265,12 @@ FILTER_CASES = [
      [("m", {"n": "c"})], [("m", {"n": "a"}), ("m", {})]),
     ("numeric", {"price": [{"numeric": [">", 10, "<=", 20]}]}, None,
      [("m", {"price": ("Number", "15")})], [("m", {"price": ("Number", "25")}), ("m", {"price": "15"})]),
+    # numbers are compared to five digits after the decimal point (AWS's filter policy constraints)
+    ("five-digits", {"price": [100.123456789]}, None,
+     [("m", {"price": ("Number", "100.1234567")}), ("m", {"price": ("String.Array", "[100.1234567, 50]")})],
+     [("m", {"price": ("Number", "100.1235")})]),
+    ("five-digits-body", {"price": [{"numeric": ["=", 100.123456789]}]}, "MessageBody",
+     [('{"price": 100.1234567}', {})], [('{"price": 100.12}', {})]),
     ("exists-false", {"k": [{"exists": False}]}, None, [("m", {})], [("m", {"k": "x"})]),
     ("ignore-case", {"k": [{"equals-ignore-case": "HeLLo"}]}, None, [("m", {"k": "hello"})], [("m", {"k": "hell"})]),
     ("suffix-array", {"k": [{"suffix": ".png"}]}, None,
@@ -331,10 +382,24 @@ def test_http_subscription(gureum, sns, sqs):
         assert "<ConfirmSubscriptionResult><SubscriptionArn>%s:" % topic in page
         sub = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]["SubscriptionArn"]
         assert sub.startswith(topic + ":")
+        # AWS's answers (recorded): a token not shaped as SNS's, one nobody has; the token finds the
+        # subscription, so a TopicArn of its region that names no topic still confirms
         with pytest.raises(botocore.exceptions.ClientError) as e:
             sns.confirm_subscription(TopicArn=topic, Token="nope")
         assert err_of(e) == ("InvalidParameter", "Invalid token", 400)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.confirm_subscription(TopicArn=topic, Token="51b2ff3edb475b7d")
+        assert err_of(e) == ("InvalidParameter", "Invalid parameter: Token", 400)
         assert sns.confirm_subscription(TopicArn=topic, Token=conf["Token"])["SubscriptionArn"] == sub
+        assert sns.confirm_subscription(TopicArn=topic + "x", Token=conf["Token"])["SubscriptionArn"] == sub
+        base = conf["SubscribeURL"].split("?")[0]
+        for q, msg in [("TopicArn=not-an-arn&Token=" + conf["Token"], "Invalid parameter: Topic"),
+                       ("TopicArn=%s&Token=abc123" % topic, "Invalid parameter: Token"),
+                       ("TopicArn=%s&Token=%s" % (topic.replace("us-east-1", "eu-west-1"), conf["Token"]),
+                        "Invalid parameter: Topic")]:
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(base + "?" + q, timeout=5)
+            assert e.value.code == 400 and "<Message>%s</Message>" % msg in e.value.read().decode()
         mid = sns.publish(TopicArn=topic, Message="to the web", Subject="Hi")["MessageId"]
         headers, body = wait_posts(2)[1]
         assert headers["x-amz-sns-message-type"] == "Notification"
@@ -343,6 +408,8 @@ def test_http_subscription(gureum, sns, sqs):
         note = json.loads(body)
         assert note["Message"] == "to the web" and note["Subject"] == "Hi"
         verify_signature(gureum, note, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
+        eff = json.loads(sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["EffectiveDeliveryPolicy"])
+        assert eff["healthyRetryPolicy"]["numRetries"] == 3  # http/https subscriptions show one
         # raw delivery; then a failing endpoint retried per the delivery policy and sent to the DLQ
         sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="true")
         sns.publish(TopicArn=topic, Message="raw body")
@@ -447,12 +514,20 @@ def test_sms_attributes_and_errors(gureum, sns):
     sms = {m["messageId"]: m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])}
     assert (sms[mid]["senderId"], sms[mid]["smsType"]) == ("MyBrand", "Transactional")
     assert sms[mid2]["senderId"] == "Gureum"
-    # an sms subscription of a topic lands in the same outbox
+    # an sms subscription of a topic lands in the same outbox; its endpoint may
+    # group the digits with single '.', '/' or '-', as AWS accepts
     topic = sns.create_topic(Name="texts")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+15555550101")
+    sub = sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+1555/555-01.02")["SubscriptionArn"]
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["Endpoint"] == "+1555/555-01.02"
+    for bad in ["+15--551234567", "+15551234567.", "/+15551234567", "NAA+15551234567"]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint=bad)
+        assert err_of(e) == ("InvalidParameter", "Invalid SMS endpoint: " + bad, 400)
     mid3 = sns.publish(TopicArn=topic, Message="via topic")["MessageId"]
-    sms = {m["messageId"]: m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1])}
-    assert sms[mid3]["phoneNumber"] == "+15555550101" and sms[mid3]["topicArn"] == topic
+    sms = [m for m in json.loads(fetch(gureum, "/_gureum/sns/sms")[1]) if m["messageId"] == mid3]
+    assert sorted(m["phoneNumber"] for m in sms) == ["+15555550101", "+15555550102"]
+    assert sms[0]["topicArn"] == topic
     # a recipient's STOP (simulated): opted out, nothing delivered, then opted in again
     c = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=5)
     c.request("POST", "/_gureum/sns/sms/opt-out?phoneNumber=%2B15555550100")
@@ -476,7 +551,14 @@ def test_fifo_topic_and_batch(sns, sqs):
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [{
         "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
         "Resource": arn}]})})
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                        Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
+    # a FIFO queue's subscription needs a FIFO dead-letter queue (AWS's recorded answer)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy", AttributeValue=json.dumps(
+            {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:%s:standard-dlq" % ACCOUNT}))
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a "
+                         "FIFO Subscription to a FIFO Topic.", 400)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.publish(TopicArn=topic, Message="m")
     assert err_of(e)[1] == "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"
@@ -486,17 +568,61 @@ def test_fifo_topic_and_batch(sns, sqs):
     r1 = sns.publish(TopicArn=topic, Message="one", MessageGroupId="g", MessageDeduplicationId="d1")
     r2 = sns.publish(TopicArn=topic, Message="one again", MessageGroupId="g", MessageDeduplicationId="d1")
     assert r1["MessageId"] == r2["MessageId"] and len(r1["SequenceNumber"]) == 20
+    # an entry AWS refuses fails the whole batch: nothing of it is published
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+            {"Id": "a", "Message": "not sent", "MessageGroupId": "g", "MessageDeduplicationId": "d0"},
+            {"Id": "b", "Message": "bad"}])
+    assert err_of(e) == ("InvalidParameter",
+                         "Invalid parameter: The MessageGroupId parameter is required for FIFO topics", 400)
     b = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
-        {"Id": "a", "Message": "two", "MessageGroupId": "g", "MessageDeduplicationId": "d2"},
-        {"Id": "b", "Message": "bad"}])
-    assert [s["Id"] for s in b["Successful"]] == ["a"]
-    assert b["Failed"][0]["Id"] == "b" and b["Failed"][0]["Code"] == "InvalidParameter"
-    assert b["Failed"][0]["SenderFault"] is True
+        {"Id": "a", "Message": "two", "MessageGroupId": "g", "MessageDeduplicationId": "d2"}])
+    assert [s["Id"] for s in b["Successful"]] == ["a"] and b["Failed"] == []
     assert [m["Body"] for m in drain(sqs, url, want=2)] == ["one", "two"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "x", "Message": "1"},
                                                                       {"Id": "x", "Message": "2"}])
     assert err_of(e)[0] == "BatchEntryIdsNotDistinct"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "some id", "Message": "1"}])
+    assert err_of(e) == ("InvalidBatchEntryId",
+                         "The Id of a batch entry in the batch request contains an impermissible character: some id",
+                         400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "i" * 81, "Message": "1"}])
+    assert err_of(e) == ("InvalidBatchEntryId",
+                         "The Id of a batch entry in the batch request is too long: " + "i" * 81, 400)
+
+
+def test_fifo_throughput_scope(sns, sqs):
+    # booleans in any case (str(True) / str(False)); deduplication per message group
+    topic = sns.create_topic(Name="groups.fifo", Attributes={
+        "FifoTopic": "True", "ContentBasedDeduplication": "False", "FifoThroughputScope": "MessageGroup"})["TopicArn"]
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attrs["FifoTopic"], attrs["ContentBasedDeduplication"], attrs["FifoThroughputScope"]) == (
+        "true", "false", "MessageGroup")
+    # (the queue too deduplicates per group, or it would drop b1 itself)
+    url = sqs.create_queue(QueueName="groups.fifo", Attributes={
+        "FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"})[
+        "QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": arn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    r1 = sns.publish(TopicArn=topic, Message="a1", MessageGroupId="a", MessageDeduplicationId="same")
+    r2 = sns.publish(TopicArn=topic, Message="b1", MessageGroupId="b", MessageDeduplicationId="same")
+    r3 = sns.publish(TopicArn=topic, Message="a2", MessageGroupId="a", MessageDeduplicationId="same")
+    assert r1["MessageId"] != r2["MessageId"] and r3["MessageId"] == r1["MessageId"]
+    assert sorted(m["Body"] for m in drain(sqs, url, want=2)) == ["a1", "b1"]
+    # the default scope (Topic) deduplicates across groups
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="FifoThroughputScope", AttributeValue="Topic")
+    r4 = sns.publish(TopicArn=topic, Message="c1", MessageGroupId="c", MessageDeduplicationId="other")
+    r5 = sns.publish(TopicArn=topic, Message="d1", MessageGroupId="d", MessageDeduplicationId="other")
+    assert r4["MessageId"] == r5["MessageId"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="FifoThroughputScope", AttributeValue="Queue")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: FifoThroughputScope", 400)
 
 
 def test_signature_version_2(gureum, sns, sqs):
@@ -509,8 +635,54 @@ def test_signature_version_2(gureum, sns, sqs):
     verify_signature(gureum, doc, ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"])
 
 
-def test_publish_validation(sns):
+def test_publish_validation(gureum, sns):
     topic = sns.create_topic(Name="val")["TopicArn"]
+    # message attributes: names, types and the field of each type (AWS's recorded answers)
+    cases = [
+        ({"a1": {"DataType": "String", "StringValue": ""}},
+         "The message attribute 'a1' must contain non-empty message attribute value for message attribute type "
+         "'String'."),
+        ({"a1": {"DataType": "String", "BinaryValue": b"123"}},
+         "The message attribute 'a1' with type 'String' must use field 'String'."),
+        ({"a1": {"DataType": "Number", "BinaryValue": b"123"}},
+         "The message attribute 'a1' with type 'Number' must use field 'String'."),
+        ({"a1": {"DataType": "Binary", "StringValue": "123"}},
+         "The message attribute 'a1' with type 'Binary' must use field 'Binary'."),
+        ({"a1": {"DataType": "Stringprefixed", "StringValue": "x"}},
+         "The message attribute 'a1' has an invalid message attribute type, the set of supported type prefixes is "
+         "Binary, Number, and String."),
+        ({"a1": {"DataType": "String.", "StringValue": "x"}},
+         "The message attribute 'a1' has an invalid message attribute type, the set of supported type prefixes is "
+         "Binary, Number, and String."),
+        ({"a^*?": {"DataType": "String", "StringValue": "x"}},
+         "Invalid non-alphanumeric character '#x5E' was found in the message attribute name. Can only include "
+         "alphanumeric characters, hyphens, underscores, or dots."),
+        ({".abc": {"DataType": "String", "StringValue": "x"}},
+         "Invalid message attribute name starting with character '.' was found."),
+        ({"abc.": {"DataType": "String", "StringValue": "x"}},
+         "Invalid message attribute name ending with character '.' was found."),
+        ({"a..bc": {"DataType": "String", "StringValue": "x"}},
+         "Message attribute name can not have successive '.' character."),
+        ({"a" * 257: {"DataType": "String", "StringValue": "x"}},
+         "Length of message attribute name must be less than 256 bytes."),
+    ]
+    for attrs, msg in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.publish(TopicArn=topic, Message="m", MessageAttributes=attrs)
+        assert err_of(e) == ("ParameterValueInvalid", msg, 400)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+                {"Id": "1", "Message": "m", "MessageAttributes": attrs}, {"Id": "2", "Message": "ok"}])
+        assert err_of(e) == ("ParameterValueInvalid", msg, 400)
+    sns.publish(TopicArn=topic, Message="m", MessageAttributes={
+        "a.b-c_d": {"DataType": "String.  prefixed.", "StringValue": "x"}})
+    # a missing DataType is the model's required member: ValidationError, as AWS answers
+    raw = gureum.client("sns", config=botocore.config.Config(parameter_validation=False))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        raw.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"StringValue": "v"}})
+    assert err_of(e) == ("ValidationError", "1 validation error detected: Value null at "
+                         "'messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be "
+                         "null", 400)
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.publish(TopicArn=topic, Message="m", MessageAttributes={"n": {"DataType": "Number", "StringValue": "x"}})
     assert err_of(e) == ("ParameterValueInvalid", "Could not cast message attribute 'n' value to number.", 400)
@@ -606,6 +778,167 @@ def test_cross_account_topic_policy(gureum_factory):
 
 
 # ==== Durability (last: restarts the module's server) ====
+
+# ==== Mobile push: platform applications and endpoints ====
+
+def test_platform_applications(gureum, sns):
+    arn = sns.create_platform_application(Name="app.one", Platform="APNS", Attributes={
+        "PlatformPrincipal": "cert", "PlatformCredential": "key"})["PlatformApplicationArn"]
+    assert arn == "arn:aws:sns:us-east-1:%s:app/APNS/app.one" % ACCOUNT
+    # the credentials are never shown; a new application is enabled
+    assert sns.get_platform_application_attributes(PlatformApplicationArn=arn)["Attributes"] == {"Enabled": "true"}
+    sns.set_platform_application_attributes(PlatformApplicationArn=arn, Attributes={"SuccessFeedbackSampleRate": "50"})
+    assert sns.get_platform_application_attributes(PlatformApplicationArn=arn)["Attributes"] == {
+        "Enabled": "true", "SuccessFeedbackSampleRate": "50"}
+    fcm = sns.create_platform_application(Name="fcm", Platform="GCM", Attributes={
+        "PlatformCredential": "server-key"})["PlatformApplicationArn"]
+    listed = {a["PlatformApplicationArn"]: a["Attributes"] for a in sns.list_platform_applications()[
+        "PlatformApplications"]}
+    assert set(listed) >= {arn, fcm} and listed[fcm] == {"Enabled": "true"}
+    # AWS's refusals (LocalStack's recorded answers)
+    cases = [
+        (dict(Name="x", Platform="ADM", Attributes={"PlatformPrincipal": "p"}), "InvalidParameter",
+         "Invalid parameter: Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential"),
+        (dict(Name="x", Platform="ADM", Attributes={"PlatformCredential": "c"}), "InvalidParameter",
+         "Invalid parameter: Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal"),
+        (dict(Name="x", Platform="ADM", Attributes={}), "ValidationError",
+         "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: "
+         "Member must not be null"),
+        (dict(Name="@name", Platform="ADM", Attributes={"PlatformCredential": "c", "PlatformPrincipal": "p"}),
+         "InvalidParameter", "Invalid parameter: @name Reason: must contain only characters 'a'-'z', 'A'-'Z', "
+         "'0'-'9', '_', '-', and '.'"),
+        (dict(Name="x", Platform="AAA", Attributes={"PlatformCredential": "c", "PlatformPrincipal": "p"}),
+         "InvalidParameter", "Invalid parameter: Platform Reason: AAA is not supported"),
+    ]
+    for kw, code, msg in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.create_platform_application(**kw)
+        assert err_of(e) == (code, msg, 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_platform_application_attributes(PlatformApplicationArn="invalid-arn")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: PlatformApplicationArn Reason: An ARN must have at "
+                         "least 6 elements, not 1", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_platform_application_attributes(
+            PlatformApplicationArn="arn:aws:sns:us-east-1:%s:app/ADM/NonExistingApp" % ACCOUNT)
+    assert err_of(e) == ("NotFound", "PlatformApplication does not exist", 404)
+    sns.delete_platform_application(PlatformApplicationArn=fcm)
+    sns.delete_platform_application(PlatformApplicationArn=fcm)  # idempotent
+    assert fcm not in [a["PlatformApplicationArn"] for a in sns.list_platform_applications()["PlatformApplications"]]
+
+
+def test_platform_endpoints_and_push(gureum, sns, cli):
+    app = sns.create_platform_application(Name="fcm-app", Platform="GCM", Attributes={
+        "PlatformCredential": "server-key"})["PlatformApplicationArn"]
+    ep = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-1")["EndpointArn"]
+    assert ep.startswith("arn:aws:sns:us-east-1:%s:endpoint/GCM/fcm-app/" % ACCOUNT)
+    # idempotent for the same token and attributes; other attributes are refused
+    assert sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-1",
+                                        Attributes={"Enabled": "true"})["EndpointArn"] == ep
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-1", CustomUserData="x")
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: Token Reason: Endpoint %s already exists with the "
+                         "same Token, but different attributes." % ep, 400)
+    # CustomUserData as a parameter and as an attribute: the attribute wins
+    ep2 = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-2", CustomUserData="bar",
+                                       Attributes={"CustomUserData": "foo"})["EndpointArn"]
+    assert sns.get_endpoint_attributes(EndpointArn=ep2)["Attributes"] == {
+        "CustomUserData": "foo", "Enabled": "true", "Token": "device-2"}
+    for attrs, msg in [({"PlatformPrincipal": "p"}, "Invalid attribute name: PlatformPrincipal"),
+                       ({"CustomUserData": "A" * 2050}, "Invalid value for attribute: CustomUserData: must be at "
+                        "most 2048 bytes long in UTF-8 encoding")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.set_endpoint_attributes(EndpointArn=ep2, Attributes=attrs)
+        assert err_of(e) == ("InvalidParameter", "Invalid parameter: Attributes Reason: " + msg, 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_endpoint_attributes(EndpointArn="arn:aws:sns:us-east-1:%s:endpoint/GCM/x" % ACCOUNT,
+                                    Attributes={"Enabled": "false"})
+    assert err_of(e) == ("InvalidParameter", "Invalid parameter: EndpointArn Reason: Wrong number of slashes in "
+                         "relative portion of the ARN.", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_endpoint_attributes(EndpointArn="arn:aws:sns:us-east-1:%s:endpoint/GCM/fcm-app/nope" % ACCOUNT)
+    assert err_of(e) == ("NotFound", "Endpoint does not exist", 404)
+    listed = sns.list_endpoints_by_platform_application(PlatformApplicationArn=app)["Endpoints"]
+    assert [x["EndpointArn"] for x in listed] == [ep, ep2]
+    assert listed[0]["Attributes"] == {"Enabled": "true", "Token": "device-1"}
+
+    # Publish to an endpoint: its platform's member of a json structure lands in the push outbox
+    msg = json.dumps({"default": "plain", "GCM": json.dumps({"notification": {"title": "hi"}})})
+    mid = sns.publish(TargetArn=ep, Message=msg, MessageStructure="json")["MessageId"]
+    push = json.loads(fetch(gureum, "/_gureum/sns/push?endpointArn=" + urllib.parse.quote(ep))[1])
+    assert [(p["messageId"], p["platform"], p["token"], json.loads(p["message"])) for p in push] == [
+        (mid, "GCM", "device-1", {"notification": {"title": "hi"}})]
+    # a topic's application subscription delivers there too, with the CLI
+    topic = sns.create_topic(Name="pushes")["TopicArn"]
+    sub = gureum.aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "application",
+                     "--notification-endpoint", ep2, cli=cli)
+    assert sub.returncode == 0, sub.stderr
+    assert json.loads(sub.stdout)["SubscriptionArn"].startswith(topic + ":")
+    mid2 = sns.publish(TopicArn=topic, Message="to all devices")["MessageId"]
+    push = json.loads(fetch(gureum, "/_gureum/sns/push?endpointArn=" + urllib.parse.quote(ep2))[1])
+    assert [(p["messageId"], p["message"], p["topicArn"]) for p in push] == [(mid2, "to all devices", topic)]
+
+    # a disabled endpoint is refused before its message is read; an unknown one is not found
+    sns.set_endpoint_attributes(EndpointArn=ep, Attributes={"Enabled": "false"})
+    assert sns.get_endpoint_attributes(EndpointArn=ep)["Attributes"]["Enabled"] == "false"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TargetArn=ep, Message="not json", MessageStructure="json")
+    assert err_of(e) == ("EndpointDisabled", "Endpoint is disabled", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.publish(TargetArn=ep[:-4] + "0000", Message="m")
+    assert err_of(e) == ("InvalidParameter",
+                         "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified", 400)
+
+    # DeleteEndpoint is idempotent and leaves subscriptions; a deleted endpoint cannot be subscribed
+    sns.delete_endpoint(EndpointArn=ep)
+    sns.delete_endpoint(EndpointArn=ep)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=ep)
+    assert err_of(e) == ("InvalidParameter",
+                         "Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint arn" + ep, 400)
+    # deleting the application deletes its endpoints
+    sns.delete_platform_application(PlatformApplicationArn=app)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.get_endpoint_attributes(EndpointArn=ep2)
+    assert err_of(e) == ("NotFound", "Endpoint does not exist", 404)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.list_endpoints_by_platform_application(PlatformApplicationArn=app)
+    assert err_of(e) == ("NotFound", "PlatformApplication does not exist", 404)
+
+
+def test_sms_sandbox_numbers(gureum, sns):
+    # gureum texts any number, as an account out of the sandbox; the sandbox's numbers still verify
+    assert sns.get_sms_sandbox_account_status()["IsInSandbox"] is False
+    sns.create_sms_sandbox_phone_number(PhoneNumber="+15555550199", LanguageCode="en-US")
+    assert sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"] == [
+        {"PhoneNumber": "+15555550199", "Status": "Pending"}]
+    texts = json.loads(fetch(gureum, "/_gureum/sns/sms?phoneNumber=%2B15555550199")[1])
+    otp = texts[-1]["message"].rsplit(" ", 1)[1]
+    assert len(otp) == 6 and otp.isdigit()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.verify_sms_sandbox_phone_number(PhoneNumber="+15555550199", OneTimePassword="000000" if otp != "000000"
+                                            else "111111")
+    assert err_of(e)[0] == "VerificationException" and e.value.response["Error"]["Status"] == "Invalid"
+    sns.verify_sms_sandbox_phone_number(PhoneNumber="+15555550199", OneTimePassword=otp)
+    assert sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"] == [
+        {"PhoneNumber": "+15555550199", "Status": "Verified"}]
+    sns.delete_sms_sandbox_phone_number(PhoneNumber="+15555550199")
+    assert sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"] == []
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.delete_sms_sandbox_phone_number(PhoneNumber="+15555550199")
+    assert err_of(e)[0] == "ResourceNotFound"
+
+
+def test_sms_attribute_answers(sns):
+    # AWS's recorded answers: the default spend limit shows before anything is set
+    assert sns.get_sms_attributes()["attributes"]["MonthlySpendLimit"] == "1"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_sms_attributes(attributes={"InvalidAttribute": "x"})
+    assert err_of(e) == ("InvalidParameter", "InvalidAttribute is not a valid attribute", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.set_sms_attributes(attributes={"DefaultSMSType": "invalid"})
+    assert err_of(e) == ("InvalidParameter", "DefaultSMSType is invalid", 400)
+
 
 def test_outbox_survives_kill9(gureum, sns):
     mid = sns.publish(PhoneNumber="+821099998888", Message="kept")["MessageId"]

@@ -318,11 +318,21 @@ static bool cidr_match(str_t cidr, str_t ip)
     return (a[0] & m) == (a[1] & m);
 }
 
+/* AWS: filter policies compare numbers "with five digits of accuracy after
+ * the decimal point" (Amazon SNS Developer Guide, "Filter policy
+ * constraints"), so 100.123456789 and 100.1234567 are equal. Values are
+ * within ±10^9, so the scaled value is exact in a double. */
+static double fixed5(double x)
+{
+    return nearbyint(x * 1e5);
+}
+
 static bool numeric_match(const json_t *spec, double x)
 {
+    x = fixed5(x);
     for (size_t i = 0; i + 1 < spec->u.arr.n; i += 2) {
         str_t op = spec->u.arr.v[i]->u.s;
-        double y = num(spec->u.arr.v[i + 1]);
+        double y = fixed5(num(spec->u.arr.v[i + 1]));
         bool ok = str_eq_c(op, "<")    ? x < y
                   : str_eq_c(op, "<=") ? x <= y
                   : str_eq_c(op, "=")  ? x == y
@@ -336,7 +346,7 @@ static bool numeric_match(const json_t *spec, double x)
 static bool scalar_eq(const json_t *rule, const json_t *v)
 {
     if (rule->type == JSON_STRING) return v->type == JSON_STRING && str_eq(rule->u.s, v->u.s);
-    if (is_num(rule)) return is_num(v) && num(v) == num(rule);
+    if (is_num(rule)) return is_num(v) && fixed5(num(v)) == fixed5(num(rule));
     if (rule->type == JSON_BOOL) return v->type == JSON_BOOL && v->u.b == rule->u.b;
     if (rule->type == JSON_NULL) return v->type == JSON_NULL;
     return false;

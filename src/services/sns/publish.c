@@ -44,9 +44,43 @@ static int pfail(pfail_t *f, const aws_errdef_t *e, const char *msg)
 
 /* ==== Message attributes ==== */
 
+/* AWS: a message attribute name is 1-256 alphanumerics, '-', '_' and '.',
+ * without a leading, trailing or doubled '.'; NULL when valid, else AWS's
+ * message (LocalStack's recorded answers). */
+static const char *attr_name_error(arena_t *a, str_t name)
+{
+    if (!name.len || name.len > 256) return "Length of message attribute name must be less than 256 bytes.";
+    for (size_t i = 0; i < name.len; i++) {
+        unsigned char c = (unsigned char)name.p[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                  c == '.' || c >= 0x80;
+        if (!ok)
+            return arena_printf(a,
+                                "Invalid non-alphanumeric character '#x%X' was found in the message attribute name. "
+                                "Can only include alphanumeric characters, hyphens, underscores, or dots.",
+                                c);
+    }
+    if (name.p[0] == '.') return "Invalid message attribute name starting with character '.' was found.";
+    if (name.p[name.len - 1] == '.') return "Invalid message attribute name ending with character '.' was found.";
+    for (size_t i = 1; i < name.len; i++)
+        if (name.p[i] == '.' && name.p[i - 1] == '.')
+            return "Message attribute name can not have successive '.' character.";
+    return NULL;
+}
+
+/* String, Number or Binary, alone or with a non-empty ".custom" suffix
+ * (recorded: "String.prefixed" is accepted, "String." and "Stringprefixed"
+ * are not). */
+static bool type_is(str_t type, const char *base)
+{
+    size_t n = strlen(base);
+    return str_starts_with(type, str_c(base)) && (type.len == n || (type.p[n] == '.' && type.len > n + 1));
+}
+
 /* AWS: SNS message attribute rules (types String, String.Array, Number,
- * Binary with optional custom suffixes; values required). Messages as the
- * Publish API answers them (ParameterValueInvalid). */
+ * Binary with optional custom suffixes; values required, in the field of
+ * their type). Messages as the Publish API answers them (ParameterValueInvalid,
+ * recorded). */
 static int check_attrs(arena_t *a, const val_t *attrs, size_t *bytes, pfail_t *f)
 {
     for (size_t i = 0; attrs && i < val_len(attrs); i++) {
@@ -54,39 +88,40 @@ static int check_attrs(arena_t *a, const val_t *attrs, size_t *bytes, pfail_t *f
         const val_t *v = attrs->u.obj.e[i].v;
         str_t type = val_get_str(v, "DataType");
         *bytes += name.len + type.len;
-        if (!name.len || name.len > 256)
-            return pfail(f, &SNS_ERR_InvalidParameterValueException,
-                         arena_printf(a, "Length of message attribute name must be less than 256 bytes."));
+        const char *bad = attr_name_error(a, name);
+        if (bad) return pfail(f, &SNS_ERR_InvalidParameterValueException, bad);
         if (!type.len)
             return pfail(f, &SNS_ERR_InvalidParameterValueException,
                          arena_printf(a, "The message attribute '%.*s' must contain non-empty message attribute type.",
                                       STR_FMT(name)));
-        bool is_str = str_starts_with(type, STR("String")), is_num = str_starts_with(type, STR("Number")),
-             is_bin = str_starts_with(type, STR("Binary"));
+        bool is_str = type_is(type, "String"), is_num = type_is(type, "Number"), is_bin = type_is(type, "Binary");
         if (!is_str && !is_num && !is_bin)
             return pfail(f, &SNS_ERR_InvalidParameterValueException,
                          arena_printf(a,
                                       "The message attribute '%.*s' has an invalid message attribute type, the set of "
                                       "supported type prefixes is Binary, Number, and String.",
                                       STR_FMT(name)));
-        if (is_bin) {
-            const val_t *b = val_get(v, "BinaryValue");
-            if (!b || !b->u.s.len)
-                return pfail(f, &SNS_ERR_InvalidParameterValueException,
-                             arena_printf(a,
-                                          "The message attribute '%.*s' must contain non-empty message attribute "
-                                          "value for message attribute type '%.*s'.",
-                                          STR_FMT(name), STR_FMT(type)));
-            *bytes += b->u.s.len;
-            continue;
-        }
+        const val_t *b = val_get(v, "BinaryValue");
         str_t sv = val_get_str(v, "StringValue");
-        if (!sv.p || (!sv.len && !is_str))
+        const char *field = is_bin ? (b ? NULL : sv.p ? "Binary" : NULL) : (sv.p ? NULL : b ? "String" : NULL);
+        if (field)
+            return pfail(f, &SNS_ERR_InvalidParameterValueException,
+                         arena_printf(a, "The message attribute '%.*s' with type '%s' must use field '%s'.",
+                                      STR_FMT(name),
+                                      is_bin   ? "Binary"
+                                      : is_num ? "Number"
+                                               : "String",
+                                      field));
+        if (is_bin ? !b || !b->u.s.len : !sv.len)
             return pfail(f, &SNS_ERR_InvalidParameterValueException,
                          arena_printf(a,
                                       "The message attribute '%.*s' must contain non-empty message attribute value "
                                       "for message attribute type '%.*s'.",
                                       STR_FMT(name), STR_FMT(type)));
+        if (is_bin) {
+            *bytes += b->u.s.len;
+            continue;
+        }
         *bytes += sv.len;
         if (is_num) {
             char *z = arena_strndup(a, sv.p, sv.len), *end = NULL;
@@ -384,10 +419,17 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
         sns__email_send(db, t->account, t->region, s->endpoint,
                         m->subject.len ? m->subject : STR("AWS Notification Message"),
                         sns__notification_json(app, a, t, s, m, true), STR("email-json"), t->arn, m->msg_id);
+    } else if (str_eq_c(proto, "application")) {
+        /* AWS: a deleted or disabled endpoint receives nothing. */
+        sns_endpoint_t e;
+        if (sns__endpoint_load(db, a, s->endpoint, &e) != GR_OK || !e.enabled)
+            log_warn("sns: push to %.*s not sent: the endpoint is deleted or disabled", STR_FMT(s->endpoint));
+        else if (sns__push_send(db, &e, sns__message_for(a, m, e.platform), m->msg_id, t->arn) != GR_OK)
+            log_warn("sns: push to %.*s not stored", STR_FMT(s->endpoint));
     } else if (str_eq_c(proto, "sms")) {
         const char *err = NULL;
-        if (sns__sms_send(app, a, db, t->account, t->region, s->endpoint, sns__message_for(a, m, proto), m->attrs,
-                          m->msg_id, t->arn, &err) != GR_OK)
+        if (sns__sms_send(app, a, db, t->account, t->region, sns__sms_number(a, s->endpoint),
+                          sns__message_for(a, m, proto), m->attrs, m->msg_id, t->arn, &err) != GR_OK)
             log_warn("sns: SMS to %.*s not sent: %s", STR_FMT(s->endpoint), err ? err : "");
     }
 }
@@ -477,6 +519,13 @@ static int check_message(arena_t *a, const pin_t *in, pfail_t *f)
 static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *m, bool *dup)
 {
     *dup = false;
+    /* AWS: FifoThroughputScope MessageGroup scopes deduplication to each
+     * message group; Topic (the default) to the whole topic. */
+    str_t key = m->dedup_id;
+    if (t->group_dedup) {
+        key = str_c(arena_printf(a, "%.*s\x1f%.*s", STR_FMT(m->group_id), STR_FMT(m->dedup_id)));
+        if (!key.p) return GR_ERR;
+    }
     int64_t now = sns__now_ms();
     sqlite3_stmt *st;
     if (store_prepare(db, "DELETE FROM dedup WHERE tid = ?1 AND expires_ms <= ?2", -1, &st, NULL) != SQLITE_OK)
@@ -488,7 +537,7 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
     if (store_prepare(db, "SELECT msg_id, seq FROM dedup WHERE tid = ?1 AND dedup_id = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
-    sns__bind(st, 2, m->dedup_id);
+    sns__bind(st, 2, key);
     if (sqlite3_step(st) == SQLITE_ROW) {
         m->msg_id = sns__col(a, st, 0);
         m->seq = sns__col(a, st, 1);
@@ -511,7 +560,7 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
                       &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
-    sns__bind(st, 2, m->dedup_id);
+    sns__bind(st, 2, key);
     sns__bind(st, 3, m->msg_id);
     sns__bind(st, 4, m->seq);
     sqlite3_bind_int64(st, 5, now + 5 * 60 * 1000);
@@ -520,12 +569,34 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
     return rc;
 }
 
+/* Everything about one message that AWS refuses before publishing it: its
+ * text, attributes and structure, and what the topic's kind demands. */
+static int check_for_topic(arena_t *a, const sns_topic_t *t, const pin_t *in, pfail_t *f)
+{
+    if (check_message(a, in, f) != GR_OK) return GR_ERR;
+    if (t->fifo) {
+        /* AWS: Publish to a FIFO topic needs a MessageGroupId, and a
+         * deduplication id unless the topic deduplicates by content. */
+        if (!in->group_id.len)
+            return pfail(f, &SNS_ERR_InvalidParameterException,
+                         "Invalid parameter: The MessageGroupId parameter is required for FIFO topics");
+        if (!in->dedup_id.len && !t->content_dedup)
+            return pfail(f, &SNS_ERR_InvalidParameterException,
+                         "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or "
+                         "MessageDeduplicationId provided explicitly");
+    } else if (in->dedup_id.len)
+        return pfail(f, &SNS_ERR_InvalidParameterException,
+                     "Invalid parameter: MessageDeduplicationId Reason: The request includes "
+                     "MessageDeduplicationId parameter that is not valid for this topic type");
+    return GR_OK;
+}
+
 /* Validates and publishes one message to topic t: GR_OK with *out filled,
  * or GR_ERR with *f (an AWS error) or f->e NULL (internal failure). */
 static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const pin_t *in, str_t account,
                        sns_msg_t *out, pfail_t *f)
 {
-    if (check_message(a, in, f) != GR_OK) return GR_ERR;
+    if (check_for_topic(a, t, in, f) != GR_OK) return GR_ERR;
     sns_msg_t m = {.subject = in->subject,
                    .message = in->message,
                    .structure = in->structure,
@@ -538,18 +609,7 @@ static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic
     id_uuid(uuid);
     m.msg_id = arena_str(a, str_c(uuid));
     if (t->fifo) {
-        /* AWS: Publish to a FIFO topic needs a MessageGroupId, and a
-         * deduplication id unless the topic deduplicates by content. */
-        if (!in->group_id.len)
-            return pfail(f, &SNS_ERR_InvalidParameterException,
-                         "Invalid parameter: The MessageGroupId parameter is required for FIFO topics");
-        if (!in->dedup_id.len) {
-            if (!t->content_dedup)
-                return pfail(f, &SNS_ERR_InvalidParameterException,
-                             "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or "
-                             "MessageDeduplicationId provided explicitly");
-            m.dedup_id = sha256_hex(a, in->message);
-        }
+        if (!in->dedup_id.len) m.dedup_id = sha256_hex(a, in->message);
         bool dup = false;
         if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return pfail(f, NULL, NULL);
         if (fifo_order(db, a, t, &m, &dup) != GR_OK || store_exec(db, "COMMIT") != GR_OK) {
@@ -558,13 +618,8 @@ static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic
         }
         *out = m;
         if (dup) return GR_OK; /* AWS: a duplicate is accepted and not delivered again */
-    } else {
-        if (in->dedup_id.len)
-            return pfail(f, &SNS_ERR_InvalidParameterException,
-                         "Invalid parameter: MessageDeduplicationId Reason: The request includes "
-                         "MessageDeduplicationId parameter that is not valid for this topic type");
+    } else
         *out = m;
-    }
     sns__fan_out(app, a, db, t, &m);
     return GR_OK;
 }
@@ -579,12 +634,40 @@ static pin_t pin_of(const val_t *v)
                    .attrs = val_get(v, "MessageAttributes")};
 }
 
+/* Publish with the TargetArn of a platform endpoint: the notification for
+ * its platform goes to the push outbox. */
+static int publish_to_endpoint(req_t *r, sqlite3 *db, str_t target, const pin_t *p, val_t *out)
+{
+    arena_t *a = r->arena;
+    sns_endpoint_t e;
+    /* AWS (recorded): an unknown target, then a disabled endpoint, are
+     * refused before the message is looked at. */
+    if (sns__endpoint_load(db, a, target, &e) != GR_OK || !str_eq(e.account, r->who.account) ||
+        !str_eq(e.region, r->region))
+        return req_fail(r, &SNS_ERR_InvalidParameterException,
+                        "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified");
+    if (!e.enabled) return req_fail(r, &SNS_ERR_EndpointDisabledException, "Endpoint is disabled");
+    pfail_t f = {0};
+    if (check_message(a, p, &f) != GR_OK) return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
+    char uuid[37];
+    id_uuid(uuid);
+    str_t mid = arena_str(a, str_c(uuid));
+    sns_msg_t m = {.message = p->message, .structure = p->structure};
+    /* AWS: with MessageStructure json, the member named for the platform
+     * ("APNS", "GCM", ...) or else "default". */
+    if (sns__push_send(db, &e, sns__message_for(a, &m, e.platform), mid, STR_NULL) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "MessageId", val_str(a, mid));
+    return GR_OK;
+}
+
 int sns_publish(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t topic = val_get_str(in, "TopicArn"), target = val_get_str(in, "TargetArn"),
           phone = val_get_str(in, "PhoneNumber");
-    int given = (topic.len > 0) + (target.len > 0) + (phone.len > 0);
+    /* AWS (recorded): TopicArn="" is a malformed ARN, not a missing one. */
+    bool has_topic = val_get(in, "TopicArn") != NULL;
+    int given = has_topic + (target.len > 0) + (phone.len > 0);
     /* AWS: exactly one destination. */
     if (given == 0)
         return req_fail(r, &SNS_ERR_InvalidParameterException,
@@ -615,12 +698,13 @@ int sns_publish(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, out, "MessageId", val_str(a, mid));
         return GR_OK;
     }
-    str_t arn = topic.len ? topic : target;
+    str_t arn = has_topic ? topic : target;
     str_t region, account, name;
-    if (!topic.len && !sns__parse_topic_arn(target, &region, &account, &name))
-        return req_fail(r, &ERR_NotImplemented, "Publishing to platform endpoints is not implemented by gureum.");
+    /* A TargetArn names a topic or a platform endpoint (…:endpoint/P/APP/ID). */
+    if (!has_topic && (!sns__parse_topic_arn(target, &region, &account, &name) || str_index(name, '/') >= 0))
+        return publish_to_endpoint(r, db, target, &p, out);
     sns_topic_t t;
-    if (sns__topic_or_fail(r, db, arn, topic.len ? "TopicArn" : "TargetArn", &t) != GR_OK) return GR_ERR;
+    if (sns__topic_or_fail(r, db, arn, has_topic ? "TopicArn" : "TargetArn", &t) != GR_OK) return GR_ERR;
     sns_msg_t m;
     if (publish_one(r->app, a, db, &t, &p, r->who.account, &m, &f) != GR_OK)
         return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
@@ -629,9 +713,8 @@ int sns_publish(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-static bool valid_entry_id(str_t id)
+static bool entry_id_chars_ok(str_t id)
 {
-    if (!id.len || id.len > 80) return false;
     for (size_t i = 0; i < id.len; i++) {
         char c = id.p[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
@@ -657,21 +740,38 @@ int sns_publish_batch(req_t *r, const val_t *in, val_t *out)
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
         const val_t *e = entries->u.list.v[i];
-        str_t id = val_get_str(e, "Id");
-        if (!valid_entry_id(id))
-            return req_fail(r, &SNS_ERR_InvalidBatchEntryIdException,
-                            "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It "
-                            "can be at most 80 letters long.");
         for (size_t k = 0; k < i; k++)
-            if (str_eq(id, val_get_str(entries->u.list.v[k], "Id")))
+            if (str_eq(val_get_str(e, "Id"), val_get_str(entries->u.list.v[k], "Id")))
                 return req_fail(r, &SNS_ERR_BatchEntryIdsNotDistinctException,
                                 "Two or more batch entries in the request have the same Id.");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const val_t *e = entries->u.list.v[i];
+        str_t id = val_get_str(e, "Id");
+        /* AWS: the ids are checked after their distinctness (LocalStack's
+         * recorded answers for "message.id", "msg@123#test" and 81+ letters). */
+        if (id.len > 80)
+            return req_fail(r, &SNS_ERR_InvalidBatchEntryIdException,
+                            "The Id of a batch entry in the batch request is too long: %.*s", STR_FMT(id));
+        if (!entry_id_chars_ok(id))
+            return req_fail(r, &SNS_ERR_InvalidBatchEntryIdException,
+                            "The Id of a batch entry in the batch request contains an impermissible character: %.*s",
+                            STR_FMT(id));
         total += val_get_str(e, "Message").len;
     }
     if (total > MAX_PUBLISH_BYTES)
         return req_fail(r, &SNS_ERR_BatchRequestTooLongException,
                         "The length of all the messages put together is "
                         "more than the limit.");
+    /* AWS: an entry AWS would refuse fails the whole request, before any
+     * entry is published (recorded: a FIFO entry without MessageGroupId or
+     * deduplication id, a json structure without "default", bad message
+     * attributes); Failed holds only entries whose publishing failed. */
+    for (size_t i = 0; i < n; i++) {
+        pin_t p = pin_of(entries->u.list.v[i]);
+        pfail_t f = {0};
+        if (check_for_topic(a, &t, &p, &f) != GR_OK) return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
+    }
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
     for (size_t i = 0; i < n; i++) {
         const val_t *e = entries->u.list.v[i];

@@ -1,7 +1,8 @@
 /* sms.c — SMS and the outboxes: Publish to a phone number lands here, as do
  * sms/email/email-json subscriptions; the SMS settings (Set/GetSMSAttributes),
  * the opt-out list, and the /_gureum/sns/ inspection routes that show what
- * was "sent" (GET /_gureum/sns/sms, /_gureum/sns/email), serve the signing
+ * was "sent" (GET /_gureum/sns/sms, /_gureum/sns/email, and the mobile pushes
+ * platform.c stores, /_gureum/sns/push), serve the signing
  * certificate, and take SubscribeURL / UnsubscribeURL visits.
  *
  * gureum sends no real SMS or email: every message is committed to the
@@ -30,6 +31,29 @@ bool sns__e164(str_t p)
     return true;
 }
 
+str_t sns__sms_number(arena_t *a, str_t ep)
+{
+    /* AWS: an sms subscription's endpoint may group its digits with single
+     * '.', '/' or '-' ("+12/34-567.890" is accepted; "+15--551234567",
+     * "+15551234567." and "/+15551234567" are refused: LocalStack's recorded
+     * answers). Messages go to the number without them. */
+    char *d = arena_alloc(a, ep.len + 1);
+    if (!d) return STR_NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < ep.len; i++) {
+        char c = ep.p[i];
+        if (c == '.' || c == '/' || c == '-') {
+            bool between = i > 0 && i + 1 < ep.len && ep.p[i - 1] >= '0' && ep.p[i - 1] <= '9' && ep.p[i + 1] >= '0' &&
+                           ep.p[i + 1] <= '9';
+            if (!between) return STR_NULL;
+            continue;
+        }
+        d[n++] = c;
+    }
+    str_t num = str_n(d, n);
+    return sns__e164(num) ? num : STR_NULL;
+}
+
 static str_t sms_attr(sqlite3 *db, arena_t *a, str_t account, str_t region, const char *name)
 {
     sqlite3_stmt *st;
@@ -45,7 +69,7 @@ static str_t sms_attr(sqlite3 *db, arena_t *a, str_t account, str_t region, cons
     return v;
 }
 
-static bool opted_out(sqlite3 *db, str_t account, str_t region, str_t phone)
+bool sns__opted_out(sqlite3 *db, str_t account, str_t region, str_t phone)
 {
     sqlite3_stmt *st;
     if (store_prepare(db, "SELECT 1 FROM opted_out WHERE account = ?1 AND region = ?2 AND phone = ?3", -1, &st, NULL) !=
@@ -97,7 +121,7 @@ int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t
     if (!type.p) type = sms_attr(db, a, account, region, "DefaultSMSType");
     if (!type.len) type = STR("Promotional");
     /* An opted-out number gets nothing (AWS drops the message). */
-    if (opted_out(db, account, region, phone)) return GR_OK;
+    if (sns__opted_out(db, account, region, phone)) return GR_OK;
     sqlite3_stmt *st;
     if (store_prepare(db,
                       "INSERT INTO sms_outbox (account, region, phone, message, sender_id, sms_type, msg_id, "
@@ -165,9 +189,11 @@ int sns_set_sms_attributes(req_t *r, const val_t *in, val_t *out)
         str_t k = attrs->u.obj.e[i].key, v = attrs->u.obj.e[i].v->u.s;
         bool known = false;
         for (size_t j = 0; j < sizeof SMS_ATTRS / sizeof SMS_ATTRS[0]; j++) known |= str_eq_c(k, SMS_ATTRS[j]);
-        if (!known) return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: %.*s", STR_FMT(k));
+        /* AWS (recorded): "InvalidAttribute is not a valid attribute",
+         * "DefaultSMSType is invalid". */
+        if (!known) return req_fail(r, &SNS_ERR_InvalidParameterException, "%.*s is not a valid attribute", STR_FMT(k));
         if (str_eq_c(k, "DefaultSMSType") && !str_eq_c(v, "Promotional") && !str_eq_c(v, "Transactional"))
-            return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: DefaultSMSType");
+            return req_fail(r, &SNS_ERR_InvalidParameterException, "DefaultSMSType is invalid");
         if (str_eq_c(k, "DefaultSenderID") && v.len && !valid_sender_id(v))
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: DefaultSenderID");
         long long n;
@@ -208,9 +234,14 @@ int sns_get_sms_attributes(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     val_t *m = val_new(a, VAL_MAP);
+    /* AWS (recorded): a region nobody set anything in shows
+     * MonthlySpendLimit "1", the default spend limit. */
+    bool all = !want || !val_len(want), limit = all;
+    for (size_t i = 0; !all && i < val_len(want); i++) limit |= str_eq_c(want->u.list.v[i]->u.s, "MonthlySpendLimit");
+    if (limit) val_set_c(a, m, "MonthlySpendLimit", val_cstr(a, "1"));
     while (sqlite3_step(st) == SQLITE_ROW) {
         str_t n = sns__col(a, st, 0);
-        bool keep = !want || !val_len(want);
+        bool keep = all;
         for (size_t i = 0; !keep && i < val_len(want); i++) keep = str_eq(want->u.list.v[i]->u.s, n);
         if (keep) val_set(a, m, n, val_str(a, sns__col(a, st, 1)));
     }
@@ -228,7 +259,7 @@ int sns_check_if_phone_number_is_opted_out(req_t *r, const val_t *in, val_t *out
                         "Invalid parameter: PhoneNumber Reason: input incorrectly formatted");
     sqlite3 *db = sns__db(r->app);
     if (!db) return GR_ERR;
-    val_set_c(r->arena, out, "isOptedOut", val_bool(r->arena, opted_out(db, r->who.account, r->region, phone)));
+    val_set_c(r->arena, out, "isOptedOut", val_bool(r->arena, sns__opted_out(db, r->who.account, r->region, phone)));
     return GR_OK;
 }
 
@@ -305,21 +336,32 @@ static void iso_ms(json_w_t *w, int64_t ms)
     json_w_str(w, str_c(ts));
 }
 
-/* GET /_gureum/sns/sms[?phoneNumber=+8210...]: every SMS, oldest first. */
-static void show_sms(req_t *r, sqlite3 *db)
+/* One outbox as a JSON array, oldest first: `keys` name the columns of
+ * `table` in order ("time" is a millisecond column shown in ISO 8601, NULL
+ * columns are null); `filter` is the query parameter that selects by the
+ * column `by`. */
+typedef struct {
+    const char *path, *table, *filter, *by, *what;
+    const char *const *keys, *const *cols;
+    int n;
+} outbox_t;
+
+static void show_outbox(req_t *r, sqlite3 *db, const outbox_t *o)
 {
     arena_t *a = r->arena;
-    str_t phone = wire_query_param(&r->w, a, "phoneNumber");
+    str_t want = wire_query_param(&r->w, a, o->filter);
+    buf_t sql;
+    buf_init(&sql, a);
+    buf_puts(&sql, "SELECT ");
+    for (int i = 0; i < o->n; i++) buf_printf(&sql, "%s%s", i ? ", " : "", o->cols[i]);
+    buf_printf(&sql, " FROM %s WHERE ?1 IS NULL OR %s = ?1 ORDER BY id", o->table, o->by);
     sqlite3_stmt *st;
-    if (store_prepare(db,
-                      "SELECT phone, message, sender_id, sms_type, msg_id, time_ms, account, region, topic_arn "
-                      "FROM sms_outbox WHERE ?1 IS NULL OR phone = ?1 ORDER BY id",
-                      -1, &st, NULL) != SQLITE_OK) {
-        json_error(r, 500, "cannot read the SMS outbox");
+    if (sql.failed || store_prepare(db, buf_str(&sql).p, (int)sql.len, &st, NULL) != SQLITE_OK) {
+        json_error(r, 500, arena_printf(a, "cannot read the %s outbox", o->what));
         return;
     }
-    if (phone.p)
-        sns__bind(st, 1, phone);
+    if (want.p)
+        sns__bind(st, 1, want);
     else
         sqlite3_bind_null(st, 1);
     answer(r, 200, "application/json");
@@ -328,30 +370,15 @@ static void show_sms(req_t *r, sqlite3 *db)
     json_w_arr_begin(&w);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_w_obj_begin(&w);
-        json_w_key(&w, STR("phoneNumber"));
-        json_w_str(&w, sns__col(a, st, 0));
-        json_w_key(&w, STR("message"));
-        json_w_str(&w, sns__col(a, st, 1));
-        json_w_key(&w, STR("senderId"));
-        if (sqlite3_column_type(st, 2) == SQLITE_NULL)
-            json_w_null(&w);
-        else
-            json_w_str(&w, sns__col(a, st, 2));
-        json_w_key(&w, STR("smsType"));
-        json_w_str(&w, sns__col(a, st, 3));
-        json_w_key(&w, STR("messageId"));
-        json_w_str(&w, sns__col(a, st, 4));
-        json_w_key(&w, STR("time"));
-        iso_ms(&w, sqlite3_column_int64(st, 5));
-        json_w_key(&w, STR("account"));
-        json_w_str(&w, sns__col(a, st, 6));
-        json_w_key(&w, STR("region"));
-        json_w_str(&w, sns__col(a, st, 7));
-        json_w_key(&w, STR("topicArn"));
-        if (sqlite3_column_type(st, 8) == SQLITE_NULL)
-            json_w_null(&w);
-        else
-            json_w_str(&w, sns__col(a, st, 8));
+        for (int i = 0; i < o->n; i++) {
+            json_w_key(&w, str_c(o->keys[i]));
+            if (!strcmp(o->keys[i], "time"))
+                iso_ms(&w, sqlite3_column_int64(st, i));
+            else if (sqlite3_column_type(st, i) == SQLITE_NULL)
+                json_w_null(&w);
+            else
+                json_w_str(&w, sns__col(a, st, i));
+        }
         json_w_obj_end(&w);
     }
     store_release(st);
@@ -359,42 +386,23 @@ static void show_sms(req_t *r, sqlite3 *db)
     buf_putc(&r->resp.body, '\n');
 }
 
-/* GET /_gureum/sns/email[?address=a@b]: every email, oldest first. */
-static void show_email(req_t *r, sqlite3 *db)
-{
-    arena_t *a = r->arena;
-    str_t addr = wire_query_param(&r->w, a, "address");
-    sqlite3_stmt *st;
-    if (store_prepare(db,
-                      "SELECT address, subject, body, kind, topic_arn, msg_id, time_ms FROM email_outbox "
-                      "WHERE ?1 IS NULL OR address = ?1 ORDER BY id",
-                      -1, &st, NULL) != SQLITE_OK) {
-        json_error(r, 500, "cannot read the email outbox");
-        return;
-    }
-    if (addr.p)
-        sns__bind(st, 1, addr);
-    else
-        sqlite3_bind_null(st, 1);
-    answer(r, 200, "application/json");
-    json_w_t w;
-    json_w_init(&w, &r->resp.body);
-    json_w_arr_begin(&w);
-    static const char *const KEYS[] = {"address", "subject", "body", "type", "topicArn", "messageId"};
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_w_obj_begin(&w);
-        for (int i = 0; i < 6; i++) {
-            json_w_key(&w, str_c(KEYS[i]));
-            json_w_str(&w, sns__col(a, st, i));
-        }
-        json_w_key(&w, STR("time"));
-        iso_ms(&w, sqlite3_column_int64(st, 6));
-        json_w_obj_end(&w);
-    }
-    store_release(st);
-    json_w_arr_end(&w);
-    buf_putc(&r->resp.body, '\n');
-}
+/* GET /_gureum/sns/sms[?phoneNumber=+8210...], /email[?address=a@b] and
+ * /push[?endpointArn=arn]: what gureum "sent". */
+static const char *const SMS_KEYS[] = {"phoneNumber", "message", "senderId", "smsType", "messageId",
+                                       "time",        "account", "region",   "topicArn"};
+static const char *const SMS_COLS[] = {"phone",   "message", "sender_id", "sms_type", "msg_id",
+                                       "time_ms", "account", "region",    "topic_arn"};
+static const char *const EMAIL_KEYS[] = {"address", "subject", "body", "type", "topicArn", "messageId", "time"};
+static const char *const EMAIL_COLS[] = {"address", "subject", "body", "kind", "topic_arn", "msg_id", "time_ms"};
+static const char *const PUSH_KEYS[] = {"endpointArn", "platform", "token",    "message", "messageId",
+                                        "account",     "region",   "topicArn", "time"};
+static const char *const PUSH_COLS[] = {"endpoint_arn", "platform", "token",     "message", "msg_id",
+                                        "account",      "region",   "topic_arn", "time_ms"};
+static const outbox_t OUTBOXES[] = {
+    {"/_gureum/sns/sms", "sms_outbox", "phoneNumber", "phone", "SMS", SMS_KEYS, SMS_COLS, 9},
+    {"/_gureum/sns/email", "email_outbox", "address", "address", "email", EMAIL_KEYS, EMAIL_COLS, 7},
+    {"/_gureum/sns/push", "push_outbox", "endpointArn", "endpoint_arn", "push", PUSH_KEYS, PUSH_COLS, 9},
+};
 
 static void xml_result(req_t *r, const char *action, const char *inner)
 {
@@ -483,20 +491,24 @@ void sns_inspect(req_t *r)
         json_error(r, 500, "cannot open the SNS database");
         return;
     }
-    if (str_eq_c(p, "/_gureum/sns/sms") || str_eq_c(p, "/_gureum/sns/sms/")) {
-        show_sms(r, db);
-    } else if (str_eq_c(p, "/_gureum/sns/email") || str_eq_c(p, "/_gureum/sns/email/")) {
-        show_email(r, db);
-    } else if (str_eq_c(p, "/_gureum/sns/confirm")) {
+    for (size_t i = 0; i < sizeof OUTBOXES / sizeof OUTBOXES[0]; i++) {
+        str_t base = str_c(OUTBOXES[i].path);
+        if (str_starts_with(p, base) && (p.len == base.len || (p.len == base.len + 1 && p.p[base.len] == '/'))) {
+            show_outbox(r, db, &OUTBOXES[i]);
+            return;
+        }
+    }
+    if (str_eq_c(p, "/_gureum/sns/confirm")) {
         str_t topic = wire_query_param(&r->w, a, "TopicArn"), token = wire_query_param(&r->w, a, "Token");
         str_t arn;
-        if (sns__confirm(db, a, topic, token, false, &arn) != GR_OK) {
+        const char *bad = NULL;
+        if (sns__confirm(db, a, topic, token, false, &arn, &bad) != GR_OK) {
             answer(r, 400, "text/xml");
             buf_printf(&r->resp.body,
                        "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error><Type>Sender</Type>"
-                       "<Code>InvalidParameter</Code><Message>Invalid token</Message></Error><RequestId>%s"
+                       "<Code>InvalidParameter</Code><Message>%s</Message></Error><RequestId>%s"
                        "</RequestId></ErrorResponse>\n",
-                       r->id);
+                       bad, r->id);
             return;
         }
         xml_result(r, "ConfirmSubscription",

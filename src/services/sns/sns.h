@@ -28,7 +28,12 @@ int sns_start(struct app *app);
 void sns_stop(struct app *app);
 
 struct req;
+/* The registry's precheck: AWS's answers that come before the model's
+ * required-member checks (Unsubscribe without SubscriptionArn, a malformed
+ * PlatformApplicationArn). */
+int sns_precheck(struct req *r, const val_t *in);
 /* GET /_gureum/sns/... — the SMS outbox (sms), the email outbox (email), the
+ * mobile push outbox (push), the
  * signing certificate (SimpleNotificationService.pem) and the targets of
  * SubscribeURL (confirm) and UnsubscribeURL (unsubscribe); POST
  * sms/opt-out?phoneNumber= opts a number out as a STOP reply would. Fills r->resp;

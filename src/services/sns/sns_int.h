@@ -23,6 +23,7 @@ typedef struct {
     int64_t id;
     str_t account, region, name, arn;
     bool fifo, content_dedup;
+    bool group_dedup;      /* FifoThroughputScope MessageGroup: deduplication per message group */
     str_t policy;          /* Policy attribute, or STR_NULL for the default document */
     str_t delivery_policy; /* DeliveryPolicy, or STR_NULL */
     int sig_version;       /* SignatureVersion: 1 (SHA1withRSA) or 2 (SHA256withRSA) */
@@ -45,6 +46,9 @@ void sns__bind(sqlite3_stmt *st, int i, str_t s);
 str_t sns__col(arena_t *a, sqlite3_stmt *st, int i);
 /* "arn:aws:sns:REGION:ACCOUNT:NAME" split; false when s is not a topic ARN. */
 bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name);
+/* Fails r with AWS's "An ARN must have at least 6 elements" when arn has
+ * fewer than six ':'-separated elements; GR_OK otherwise. */
+int sns__arn_or_fail(req_t *r, str_t arn, const char *param);
 /* Loads a topic by ARN: GR_OK, or GR_ERR when absent (or on a database error). */
 int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t);
 /* The same for a request: fails r with InvalidParameter (bad ARN, other
@@ -54,8 +58,8 @@ int sns__topic_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *param, sns_
 str_t sns__default_policy(arena_t *a, str_t arn, str_t account);
 /* The effective delivery policy: the topic's own merged over AWS's defaults. */
 str_t sns__effective_delivery_policy(arena_t *a, str_t own);
-/* A subscription's EffectiveDeliveryPolicy as GetSubscriptionAttributes shows it. */
-str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy, bool http);
+/* An http/https subscription's EffectiveDeliveryPolicy as GetSubscriptionAttributes shows it. */
+str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy);
 /* The retry schedule of a subscription (numRetries, min/maxDelayTarget seconds). */
 void sns__retry_policy(arena_t *a, str_t sub_policy, str_t topic_policy, int *retries, int *min_delay, int *max_delay);
 /* The Content-Type of HTTP deliveries under a delivery policy (either form). */
@@ -64,9 +68,11 @@ str_t sns__content_type(arena_t *a, str_t policy);
 #define SNS_SUB_COLS "id, arn, owner, protocol, endpoint, confirmed, token"
 /* Loads a subscription from a row of SNS_SUB_COLS, with its attributes. */
 int sns__sub_load(sqlite3 *db, arena_t *a, sqlite3_stmt *row, sns_sub_t *s);
-/* Confirms the pending subscription of topic_arn with token: GR_OK and
- * *sub_arn, or GR_ERR when no subscription has that token. */
-int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn);
+/* Confirms the pending subscription that has token, in topic_arn's region:
+ * GR_OK and *sub_arn, or GR_ERR with AWS's message in *why (or a database
+ * error). */
+int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn,
+                 const char **why);
 /* Deletes a subscription by ARN; GR_ERR when there is none. */
 int sns__unsubscribe(sqlite3 *db, str_t sub_arn);
 /* Where this server is reached (for SubscribeURL, UnsubscribeURL, SigningCertURL). */
@@ -113,11 +119,29 @@ str_t sns__confirmation_json(struct app *app, arena_t *a, const sns_topic_t *t, 
 void sns__send_confirmation(struct app *app, arena_t *a, const sns_topic_t *t, str_t sub_arn, str_t endpoint,
                             str_t token);
 
+/* ==== Mobile push (platform.c) ==== */
+typedef struct {
+    int64_t id;
+    str_t arn, token, platform, account, region;
+    bool enabled;
+    str_t enabled_text; /* the Enabled attribute as set */
+    str_t custom_data;  /* CustomUserData, or STR_NULL */
+} sns_endpoint_t;
+/* Loads a platform endpoint by ARN: GR_OK, or GR_ERR when absent. */
+int sns__endpoint_load(sqlite3 *db, arena_t *a, str_t arn, sns_endpoint_t *e);
+/* Commits one push notification to the outbox (GET /_gureum/sns/push). */
+int sns__push_send(sqlite3 *db, const sns_endpoint_t *e, str_t message, str_t msg_id, str_t topic_arn);
+
 /* ==== Outboxes (sms.c) ==== */
 /* Stores an SMS as sent; GR_ERR with *err when the number is opted out or invalid. */
 int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t region, str_t phone, str_t message,
                   const val_t *attrs, str_t msg_id, str_t topic_arn, const char **err);
 bool sns__e164(str_t phone);
+/* Whether the account opted the number out (a STOP reply). */
+bool sns__opted_out(sqlite3 *db, str_t account, str_t region, str_t phone);
+/* The number an sms subscription endpoint names (digit groups joined), or
+ * STR_NULL when AWS would refuse the endpoint. */
+str_t sns__sms_number(arena_t *a, str_t endpoint);
 int sns__email_send(sqlite3 *db, str_t account, str_t region, str_t address, str_t subject, str_t body, str_t kind,
                     str_t topic_arn, str_t msg_id);
 

@@ -87,7 +87,8 @@ static const char *const SUB_SETTABLE[] = {
  * ("Invalid parameter: Attributes Reason: " in Subscribe, "Invalid
  * parameter: " in SetSubscriptionAttributes). *v may be normalized. scope is
  * the FilterPolicyScope that applies to a FilterPolicy being checked. */
-static int check_sub_attr(req_t *r, str_t name, str_t *v, str_t protocol, bool body_scope, const char *prefix)
+static int check_sub_attr(req_t *r, str_t name, str_t *v, str_t protocol, str_t endpoint, bool body_scope,
+                          const char *prefix)
 {
     arena_t *a = r->arena;
     bool known = false;
@@ -124,9 +125,16 @@ static int check_sub_attr(req_t *r, str_t name, str_t *v, str_t protocol, bool b
         const json_t *d = j && j->type == JSON_OBJECT ? json_get(j, "deadLetterTargetArn") : NULL;
         if (!j || j->type != JSON_OBJECT)
             return req_fail(r, &SNS_ERR_InvalidParameterException, "%sRedrivePolicy: failed to parse JSON.", prefix);
+        /* AWS (recorded): "fake-arn" is "deadLetterTargetArn is an invalid arn". */
         if (!d || d->type != JSON_STRING || !str_starts_with(d->u.s, STR("arn:aws:sqs:")))
             return req_fail(r, &SNS_ERR_InvalidParameterException,
-                            "%sRedrivePolicy: deadLetterTargetArn is not a valid SQS queue ARN", prefix);
+                            "%sRedrivePolicy: deadLetterTargetArn is an invalid arn", prefix);
+        /* AWS (recorded): a FIFO queue's subscription (to a FIFO topic) needs
+         * a FIFO dead-letter queue; a standard queue's may have a standard one. */
+        if (str_eq_c(protocol, "sqs") && str_ends_with(endpoint, STR(".fifo")) && !str_ends_with(d->u.s, STR(".fifo")))
+            return req_fail(r, &SNS_ERR_InvalidParameterException,
+                            "%sRedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.",
+                            prefix);
     } else if (str_eq_c(name, "DeliveryPolicy")) {
         json_t *j = json_parse(a, *v, NULL);
         if (!j || j->type != JSON_OBJECT)
@@ -182,7 +190,7 @@ static int check_endpoint(req_t *r, const sns_topic_t *t, str_t proto, str_t ep)
         if (at <= 0 || (size_t)at + 1 >= ep.len)
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: Email address");
     } else if (str_eq_c(proto, "sms")) {
-        if (!sns__e164(ep))
+        if (!sns__sms_number(r->arena, ep).p)
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid SMS endpoint: %.*s", STR_FMT(ep));
     } else if (str_eq_c(proto, "sqs")) {
         if (!is_arn_of(ep, "sqs"))
@@ -194,8 +202,17 @@ static int check_endpoint(req_t *r, const sns_topic_t *t, str_t proto, str_t ep)
     } else if (str_eq_c(proto, "lambda")) {
         if (!is_arn_of(ep, "lambda"))
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: Lambda endpoint ARN");
-    } else if (str_eq_c(proto, "application") || str_eq_c(proto, "firehose")) {
-        /* Mobile push and Firehose have no counterpart in gureum yet. */
+    } else if (str_eq_c(proto, "application")) {
+        sns_endpoint_t e;
+        sqlite3 *db = sns__db(r->app);
+        if (!db) return GR_ERR;
+        /* AWS (moto's AWS-checked test): no space before the ARN. */
+        if (sns__endpoint_load(db, r->arena, ep, &e) != GR_OK)
+            return req_fail(r, &SNS_ERR_InvalidParameterException,
+                            "Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint arn%.*s",
+                            STR_FMT(ep));
+    } else if (str_eq_c(proto, "firehose")) {
+        /* Firehose has no counterpart in gureum yet. */
         return req_fail(r, &ERR_NotImplemented, "Subscriptions with protocol %.*s are not implemented by gureum.",
                         STR_FMT(proto));
     }
@@ -221,7 +238,7 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     str_t scope = attrs ? val_get_str(attrs, "FilterPolicyScope") : STR_NULL;
     for (size_t i = 0; i < na; i++) {
         vals[i] = attrs->u.obj.e[i].v->kind == VAL_STR ? attrs->u.obj.e[i].v->u.s : STR("");
-        if (check_sub_attr(r, attrs->u.obj.e[i].key, &vals[i], proto, str_eq_c(scope, "MessageBody"),
+        if (check_sub_attr(r, attrs->u.obj.e[i].key, &vals[i], proto, ep, str_eq_c(scope, "MessageBody"),
                            "Invalid parameter: Attributes Reason: ") != GR_OK)
             return GR_ERR;
     }
@@ -300,6 +317,9 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     int64_t sid = sqlite3_last_insert_rowid(db);
     for (size_t i = 0; i < na; i++)
         if (put_sub_attr(db, sid, attrs->u.obj.e[i].key, vals[i]) != GR_OK) goto done;
+    /* AWS (recorded): GetSubscriptionAttributes names who subscribed; it is
+     * no attribute anyone can set. */
+    if (put_sub_attr(db, sid, STR("SubscriptionPrincipal"), r->who.arn) != GR_OK) goto done;
     fresh = true;
     rc = GR_OK;
 done:
@@ -338,22 +358,36 @@ done:
 
 /* ==== Confirm / Unsubscribe ==== */
 
-int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn)
+int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool authenticated, str_t *sub_arn,
+                 const char **why)
 {
+    /* AWS (recorded): the token finds the subscription; the TopicArn must
+     * only be of the token's region (a topic ARN that names no topic still
+     * confirms). A malformed TopicArn or one of another region is "Invalid
+     * parameter: Topic"; a token of hex digits nobody has "Invalid
+     * parameter: Token", anything else ("randomtoken") "Invalid token". */
+    str_t region, account, name;
+    *why = "Invalid parameter: Topic";
+    if (!sns__parse_topic_arn(topic_arn, &region, &account, &name)) return GR_ERR;
+    bool hex = token.len > 0;
+    for (size_t i = 0; hex && i < token.len; i++)
+        hex = (token.p[i] >= '0' && token.p[i] <= '9') || (token.p[i] >= 'a' && token.p[i] <= 'f');
+    *why = hex ? "Invalid parameter: Token" : "Invalid token";
     sqlite3_stmt *st;
     if (!token.len || store_prepare(db,
-                                    "SELECT s.id, s.arn, s.confirmed FROM subscription s JOIN topic t ON t.id = s.tid "
-                                    "WHERE t.arn = ?1 AND s.token = ?2",
+                                    "SELECT s.id, s.arn, t.region FROM subscription s JOIN topic t ON t.id = s.tid "
+                                    "WHERE s.token = ?1",
                                     -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    sns__bind(st, 1, topic_arn);
-    sns__bind(st, 2, token);
+    sns__bind(st, 1, token);
     int64_t id = -1;
     if (sqlite3_step(st) == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
         *sub_arn = sns__col(a, st, 1);
+        if (!str_eq(sns__col(a, st, 2), region)) id = -2;
     }
     store_release(st);
+    if (id == -2) *why = "Invalid parameter: Topic";
     if (id < 0) return GR_ERR;
     /* The token stays valid (AWS: tokens work for three days); confirming twice is harmless. */
     if (store_prepare(db, "UPDATE subscription SET confirmed = 1, authenticated = ?2 WHERE id = ?1", -1, &st, NULL) !=
@@ -369,12 +403,16 @@ int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool aut
 int sns_confirm_subscription(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sns__db(r->app);
-    sns_topic_t t;
-    if (sns__topic_or_fail(r, db, val_get_str(in, "TopicArn"), "TopicArn", &t) != GR_OK) return GR_ERR;
+    str_t topic = val_get_str(in, "TopicArn"), token = val_get_str(in, "Token"), region, account, name;
+    if (sns__arn_or_fail(r, topic, "TopicArn") != GR_OK) return GR_ERR;
+    if (!sns__parse_topic_arn(topic, &region, &account, &name) || !str_eq(region, r->region))
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: TopicArn");
+    if (!db) return GR_ERR;
     str_t arn;
+    const char *why = NULL;
     str_t auth = val_get_str(in, "AuthenticateOnUnsubscribe");
-    if (sns__confirm(db, r->arena, t.arn, val_get_str(in, "Token"), str_eq_c(auth, "true"), &arn) != GR_OK)
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid token");
+    if (sns__confirm(db, r->arena, topic, token, str_eq_c(auth, "true"), &arn, &why) != GR_OK)
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "%s", why);
     val_set_c(r->arena, out, "SubscriptionArn", val_str(r->arena, arn));
     return GR_OK;
 }
@@ -441,11 +479,23 @@ static int sub_access(req_t *r, const sns_sub_t *s)
                     r->op ? r->op->name : "Unsubscribe", STR_FMT(s->arn));
 }
 
+/* AWS (recorded): fewer than six elements, then a topic ARN without the
+ * subscription's id ("Invalid parameter: SubscriptionId"). */
+static int sub_arn_or_fail(req_t *r, str_t arn)
+{
+    if (sns__arn_or_fail(r, arn, "SubscriptionArn") != GR_OK) return GR_ERR;
+    str_t region, account, name;
+    if (sns__parse_topic_arn(arn, &region, &account, &name))
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionId");
+    if (!valid_sub_arn(arn))
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionArn");
+    return GR_OK;
+}
+
 static int sub_or_fail(req_t *r, sqlite3 *db, sns_sub_t *s, int64_t *tid)
 {
     str_t arn = val_get_str(r->in, "SubscriptionArn");
-    if (!valid_sub_arn(arn))
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionArn");
+    if (sub_arn_or_fail(r, arn) != GR_OK) return GR_ERR;
     if (!db) return GR_ERR;
     if (sub_by_arn(db, r->arena, arn, s, tid) != GR_OK)
         return req_fail(r, &SNS_ERR_NotFoundException, "Subscription does not exist");
@@ -455,8 +505,6 @@ static int sub_or_fail(req_t *r, sqlite3 *db, sns_sub_t *s, int64_t *tid)
 int sns_unsubscribe(req_t *r, const val_t *in, val_t *out)
 {
     str_t arn = val_get_str(in, "SubscriptionArn");
-    if (!valid_sub_arn(arn))
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: SubscriptionArn");
     sqlite3 *db = sns__db(r->app);
     sns_sub_t s;
     if (sub_or_fail(r, db, &s, NULL) != GR_OK) return GR_ERR;
@@ -554,11 +602,15 @@ int sns_get_subscription_attributes(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, m, "TopicArn", val_str(a, topic_arn));
     val_set_c(a, m, "Protocol", val_str(a, s.protocol));
     val_set_c(a, m, "Endpoint", val_str(a, s.endpoint));
-    sns_topic_t t;
-    str_t topic_dp = sns__topic_load(db, a, topic_arn, &t) == GR_OK ? t.delivery_policy : STR_NULL;
-    val_set_c(a, m, "EffectiveDeliveryPolicy",
-              val_str(a, sns__sub_effective_policy(a, s.delivery_policy, topic_dp,
-                                                   str_eq_c(s.protocol, "http") || str_eq_c(s.protocol, "https"))));
+    /* AWS (recorded): only http/https subscriptions, which delivery
+     * policies govern, show an EffectiveDeliveryPolicy (sqs, lambda and sms
+     * ones do not). */
+    if (str_eq_c(s.protocol, "http") || str_eq_c(s.protocol, "https")) {
+        sns_topic_t t;
+        str_t topic_dp = sns__topic_load(db, a, topic_arn, &t) == GR_OK ? t.delivery_policy : STR_NULL;
+        val_set_c(a, m, "EffectiveDeliveryPolicy",
+                  val_str(a, sns__sub_effective_policy(a, s.delivery_policy, topic_dp)));
+    }
     if (store_prepare(db, "SELECT name, value FROM sub_attr WHERE sid = ?1 ORDER BY name", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
@@ -583,7 +635,7 @@ int sns_set_subscription_attributes(req_t *r, const val_t *in, val_t *out)
     if (!v.p) v = STR("");
     bool body = s.body_scope;
     if (str_eq_c(name, "FilterPolicyScope")) body = str_eq_c(v, "MessageBody");
-    if (check_sub_attr(r, name, &v, s.protocol, body, "Invalid parameter: ") != GR_OK) return GR_ERR;
+    if (check_sub_attr(r, name, &v, s.protocol, s.endpoint, body, "Invalid parameter: ") != GR_OK) return GR_ERR;
     /* AWS: changing the scope re-validates the existing policy against it. */
     if (str_eq_c(name, "FilterPolicyScope") && s.filter_policy.len) {
         const char *err = NULL;

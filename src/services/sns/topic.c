@@ -18,6 +18,7 @@
 #include "auth/policy.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/registry.h"
 #include "services/sns/sns_int.h"
 #include "sns_model.h"
 
@@ -103,6 +104,8 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
             t->policy = v;
         else if (str_eq_c(n, "DeliveryPolicy"))
             t->delivery_policy = v;
+        else if (str_eq_c(n, "FifoThroughputScope"))
+            t->group_dedup = str_eq_c(v, "MessageGroup");
         else if (str_eq_c(n, "SignatureVersion"))
             t->sig_version = str_eq_c(v, "2") ? 2 : 1;
     }
@@ -125,9 +128,37 @@ static int topic_access(req_t *r, const sns_topic_t *t)
     return GR_OK;
 }
 
+int sns__arn_or_fail(req_t *r, str_t arn, const char *param)
+{
+    /* AWS (recorded for TopicArn, SubscriptionArn, PlatformApplicationArn):
+     * "Invalid parameter: TopicArn Reason: An ARN must have at least 6
+     * elements, not 1". */
+    size_t n = 1;
+    for (size_t i = 0; i < arn.len; i++) n += arn.p[i] == ':';
+    if (n < 6)
+        return req_fail(r, &SNS_ERR_InvalidParameterException,
+                        "Invalid parameter: %s Reason: An ARN must have at least 6 elements, not %zu", param, n);
+    return GR_OK;
+}
+
+int sns_precheck(req_t *r, const val_t *in)
+{
+    const char *op = r->op->name;
+    /* AWS (recorded): these come before the model's required-member check. */
+    if (!strcmp(op, "Unsubscribe") && !val_get(in, "SubscriptionArn"))
+        return req_fail(r, &SNS_ERR_InvalidParameterException,
+                        "Invalid parameter: SubscriptionArn Reason: no value for required parameter");
+    if (!strcmp(op, "GetPlatformApplicationAttributes") || !strcmp(op, "SetPlatformApplicationAttributes")) {
+        const val_t *arn = val_get(in, "PlatformApplicationArn");
+        if (arn && arn->kind == VAL_STR) return sns__arn_or_fail(r, arn->u.s, "PlatformApplicationArn");
+    }
+    return GR_OK;
+}
+
 int sns__topic_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *param, sns_topic_t *t)
 {
     str_t region, account, name;
+    if (sns__arn_or_fail(r, arn, param) != GR_OK) return GR_ERR;
     /* AWS: a malformed ARN, or one of another region, is "Invalid parameter: TopicArn". */
     if (!sns__parse_topic_arn(arn, &region, &account, &name) || !str_eq(region, r->region))
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: %s", param);
@@ -184,7 +215,7 @@ static const json_t *healthy_policy(arena_t *a, str_t sub_policy, str_t topic_po
     return j ? json_get(j, "defaultHealthyRetryPolicy") : NULL;
 }
 
-str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy, bool http)
+str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy)
 {
     const json_t *h = healthy_policy(a, sub_policy, topic_policy);
     buf_t b;
@@ -192,7 +223,7 @@ str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy
     json_w_t w;
     json_w_init(&w, &b);
     /* AWS: GetSubscriptionAttributes shows healthyRetryPolicy, null sickly
-     * and throttle policies, requestPolicy (http/s only) and guaranteed. */
+     * and throttle policies, requestPolicy and guaranteed (http/s only). */
     json_w_obj_begin(&w);
     json_w_key(&w, STR("healthyRetryPolicy"));
     if (h)
@@ -203,10 +234,8 @@ str_t sns__sub_effective_policy(arena_t *a, str_t sub_policy, str_t topic_policy
     json_w_null(&w);
     json_w_key(&w, STR("throttlePolicy"));
     json_w_null(&w);
-    if (http) {
-        json_w_key(&w, STR("requestPolicy"));
-        json_w_raw(&w, STR("{\"headerContentType\":\"text/plain; charset=UTF-8\"}"));
-    }
+    json_w_key(&w, STR("requestPolicy"));
+    json_w_raw(&w, STR("{\"headerContentType\":\"text/plain; charset=UTF-8\"}"));
     json_w_key(&w, STR("guaranteed"));
     json_w_bool(&w, false);
     json_w_obj_end(&w);
@@ -315,10 +344,17 @@ static int check_attr(req_t *r, str_t name, str_t *val, bool fifo)
             return req_fail(r, &SNS_ERR_InvalidParameterException,
                             "Invalid parameter: ContentBasedDeduplication Reason: Content based deduplication can "
                             "only be set for FIFO topics");
-        if (!str_eq_c(*val, "true") && !str_eq_c(*val, "false"))
+        if (!str_eq_nocase(*val, STR("true")) && !str_eq_nocase(*val, STR("false")))
             return req_fail(r, &SNS_ERR_InvalidParameterException,
                             "Invalid parameter: ContentBasedDeduplication Reason: Invalid value for "
                             "ContentBasedDeduplication, valid values are: true, false");
+        /* Booleans in any case ("False", as str(False) writes it), shown lower-case. */
+        *val = str_eq_nocase(*val, STR("true")) ? STR("true") : STR("false");
+    } else if (str_eq_c(name, "FifoThroughputScope")) {
+        /* AWS: Topic (the default) or MessageGroup (Amazon SNS Developer
+         * Guide, "High throughput FIFO topics"). */
+        if (!str_eq_c(*val, "Topic") && !str_eq_c(*val, "MessageGroup"))
+            return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: FifoThroughputScope");
     } else if (str_eq_c(name, "DisplayName")) {
         if (val->len > 100) return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: DisplayName");
     }
@@ -356,6 +392,7 @@ static str_t attr_of(sqlite3 *db, arena_t *a, int64_t tid, const char *name)
 
 static bool valid_topic_name(str_t n, bool fifo)
 {
+    if (n.len > 256) return false;
     if (fifo) {
         if (!str_ends_with(n, STR(".fifo"))) return false;
         n.len -= 5;
@@ -378,6 +415,11 @@ static int put_tags(req_t *r, sqlite3 *db, int64_t tid, const val_t *tags)
         /* AWS: tag keys 1–128 characters, values up to 256 (SNS "Tagging" limits). */
         if (!k.len || k.len > 128 || v.len > 256)
             return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: Tags Reason: Invalid tag");
+        /* AWS (recorded): one request may not name a key twice. */
+        for (size_t j = 0; j < i; j++)
+            if (str_eq(k, val_get_str(tags->u.list.v[j], "Key")))
+                return req_fail(r, &SNS_ERR_InvalidParameterException,
+                                "Invalid parameter: Duplicated keys are not allowed.");
         sqlite3_stmt *st;
         if (store_prepare(db, "INSERT OR REPLACE INTO topic_tag (tid, key, value) VALUES (?1, ?2, ?3)", -1, &st,
                           NULL) != SQLITE_OK)
@@ -409,12 +451,10 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "Name");
     const val_t *attrs = val_get(in, "Attributes");
     str_t fifo_attr = attrs ? val_get_str(attrs, "FifoTopic") : STR_NULL;
-    bool fifo = str_eq_c(fifo_attr, "true") || str_ends_with(name, STR(".fifo"));
-    if (fifo && !str_ends_with(name, STR(".fifo")))
-        return req_fail(r, &SNS_ERR_InvalidParameterException,
-                        "Invalid parameter: Fifo Topic names must end with .fifo and must be made up of only "
-                        "uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be "
-                        "between 1 and 256 characters long.");
+    /* AWS (recorded): a FIFO topic is asked for with FifoTopic=true and a
+     * name ending in .fifo; "test.fifo" without it, "test" with it, and
+     * names of 0 or 257 characters are all "Invalid parameter: Topic Name". */
+    bool fifo = str_eq_nocase(fifo_attr, STR("true"));
     if (!valid_topic_name(name, fifo))
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: Topic Name");
     if (val_get(in, "DataProtectionPolicy"))
@@ -426,7 +466,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
         str_t k = attrs->u.obj.e[i].key;
         vals[i] = attrs->u.obj.e[i].v->kind == VAL_STR ? attrs->u.obj.e[i].v->u.s : STR("");
         if (str_eq_c(k, "FifoTopic")) {
-            if (!str_eq_c(vals[i], "true") && !str_eq_c(vals[i], "false"))
+            if (!str_eq_nocase(vals[i], STR("true")) && !str_eq_nocase(vals[i], STR("false")))
                 return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: FifoTopic");
             continue;
         }
@@ -447,7 +487,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
             str_t have = attr_of(db, a, t.id, arena_printf(a, "%.*s", STR_FMT(k)));
             if (!str_eq(have, vals[i])) {
                 rc = req_fail(r, &SNS_ERR_InvalidParameterException,
-                              "Invalid parameter: Topic already exists with different attributes");
+                              "Invalid parameter: Attributes Reason: Topic already exists with different attributes");
                 goto done;
             }
         }
@@ -723,6 +763,17 @@ int sns_add_permission(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: AWSAccountId");
     if (!actions || !val_len(actions))
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: ActionName");
+    /* AWS: ActionName is "any Amazon SNS action name" (AddPermission
+     * reference); another is refused (LocalStack's recorded answer). */
+    const svc_model_t *model = r->svc ? r->svc->model : NULL;
+    for (size_t i = 0; model && i < val_len(actions); i++) {
+        str_t act = actions->u.list.v[i]->u.s;
+        bool known = false;
+        for (uint32_t k = 0; !known && k < model->nops; k++) known = str_eq_c(act, model->ops[k].name);
+        if (!known)
+            return req_fail(r, &SNS_ERR_InvalidParameterException,
+                            "Invalid parameter: Policy statement action out of service scope!");
+    }
     json_t *doc = topic_policy_doc(r, db, &t);
     if (!doc || doc->type != JSON_OBJECT) return GR_ERR;
     const json_t *stmts = json_get(doc, "Statement");
@@ -742,17 +793,20 @@ int sns_add_permission(req_t *r, const val_t *in, val_t *out)
     json_w_str(&w, STR("Allow"));
     json_w_key(&w, STR("Principal"));
     json_w_obj_begin(&w);
+    /* AWS: one principal or one action is written as a string, several as
+     * a list (LocalStack's recorded topic_add_permission and
+     * topic_add_multiple_permissions). */
     json_w_key(&w, STR("AWS"));
-    json_w_arr_begin(&w);
+    if (val_len(accounts) > 1) json_w_arr_begin(&w);
     for (size_t i = 0; i < val_len(accounts); i++)
         json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(accounts->u.list.v[i]->u.s))));
-    json_w_arr_end(&w);
+    if (val_len(accounts) > 1) json_w_arr_end(&w);
     json_w_obj_end(&w);
     json_w_key(&w, STR("Action"));
-    json_w_arr_begin(&w);
+    if (val_len(actions) > 1) json_w_arr_begin(&w);
     for (size_t i = 0; i < val_len(actions); i++)
         json_w_str(&w, str_c(arena_printf(a, "SNS:%.*s", STR_FMT(actions->u.list.v[i]->u.s))));
-    json_w_arr_end(&w);
+    if (val_len(actions) > 1) json_w_arr_end(&w);
     json_w_key(&w, STR("Resource"));
     json_w_str(&w, t.arn);
     json_w_obj_end(&w);
