@@ -617,7 +617,8 @@ static str_t xml_scalar_text(const member_t *m, const val_t *v, arena_t *a)
     static const shape_t as_double = {.name = "Double", .type = SH_DOUBLE};
     const shape_t *s = m->shape && m->shape->type == SH_FLOAT ? &as_double : m->shape;
     ts_format_t f = m_ts(m);
-    if (ts_millis && f == TS_ISO8601 && v && v->kind == VAL_TIME) {
+    /* a time finer than milliseconds (never one of AWS's) keeps its microseconds */
+    if (ts_millis && f == TS_ISO8601 && v && v->kind == VAL_TIME && v->u.t % 1000 == 0) {
         char t[32];
         time_fmt_iso8601(t, v->u.t, true);
         return str_c(arena_strdup(a, t));
