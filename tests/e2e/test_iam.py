@@ -367,6 +367,89 @@ def test_malformed_policy_document(gureum, doc):
     assert (code, status) == ("MalformedPolicyDocument", 400)
 
 
+def _stmt(**kw):
+    return {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:ListBucket",
+                                                   "Resource": "arn:aws:s3:::b", **kw}}
+
+
+IAM_PATH_MSG = ('IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, '
+                'instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, '
+                'oidc-provider/, report/, access-report/.')
+
+
+# AWS reports the first failing stage of IAM's validation: syntax, a managed policy's version,
+# legacy parsing, SID uniqueness, actions, resource format, action vendors, resources.
+@pytest.mark.parametrize("doc,msg", [
+    ({"Statement": {"Effect": "denY", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"}},
+     "Policy document must be version 2012-10-17 or greater."),
+    ({**_stmt(), "Version": "2008-10-17"}, "Policy document must be version 2012-10-17 or greater."),
+    ({**_stmt(), "Version": "2013-10-17"}, "Syntax errors in policy."),
+    (_stmt(Effect="invalid"), "Syntax errors in policy."),
+    (_stmt(Effect="aLLow"), "The policy failed legacy parsing"),
+    (_stmt(Condition={"x": {"a": "1"}}), "Syntax errors in policy."),
+    (_stmt(Condition={"DateGreaterThan": {"a": "sdfdsf"}}), "The policy failed legacy parsing"),
+    (_stmt(Condition={"DateLessThan": {"a": "9223372036854775808"}}), "The policy failed legacy parsing"),
+    (_stmt(Condition={"DateLessThanEquals": {"a": "2016-12-13t2:00:00.593194+1"}}),
+     "The policy failed legacy parsing"),
+    (_stmt(Resource="arn:aws:s3::b"), "The policy failed legacy parsing"),
+    (_stmt(Resource="aws:s3:::b"), 'Partition "s3" is not valid for resource "arn:s3:::b:*".'),
+    (_stmt(Resource="a:bsdf"), 'Partition "bsdf" is not valid for resource "arn:bsdf:*:*:*:*".'),
+    (_stmt(Resource="arn:aws"), "Resource vendor must be fully qualified and cannot contain regexes."),
+    (_stmt(Resource="sdfsadf", Action="s:3:ListBucket"), 'Resource sdfsadf must be in ARN format or "*".'),
+    (_stmt(Resource="arn:aws:iam:::b"), IAM_PATH_MSG),
+    (_stmt(Resource="arn:aws:iam:us-east-1::user/b"),
+     "IAM resource arn:aws:iam:us-east-1::user/b cannot contain region information."),
+    (_stmt(Resource="arn:aws:s3:us-east-1::b"), "Resource arn:aws:s3:us-east-1::b can not contain region information."),
+    ({"Version": "2012-10-17", "Statement": [{**_stmt()["Statement"], "Sid": "s"}, {"Sid": "s", "Effect": "Allow"}]},
+     "Statement IDs (SID) in a single policy must be unique."),
+    (_stmt(Action="s:3:ListBucket"), "Actions/Condition can contain only one colon."),
+    (_stmt(Action="s3_x:ListBucket"), "Vendor s3_x is not valid"),
+])
+def test_policy_validation_stages(gureum, doc, msg):
+    code, status, got = error_of(iam(gureum).create_policy, PolicyName="bad", PolicyDocument=json.dumps(doc))
+    assert (code, status, got) == ("MalformedPolicyDocument", 400, msg)
+
+
+def test_policy_documents_iam_accepts(gureum):
+    """What AWS IAM takes though it looks odd: a condition key without a vendor (it never matches),
+    an empty value list, an unknown operator with nothing under it, a dotted vendor, a null
+    resource; an inline policy may still use Version 2008-10-17."""
+    c = iam(gureum)
+    for i, doc in enumerate([
+        _stmt(Condition={"DateGreaterThan": {"a": []}}),
+        _stmt(Condition={"x": {}, "y": {}}),
+        _stmt(Condition={"ForAnyValue:StringEqualsIfExists": {"a": "asf"}}),
+        _stmt(Condition={"DateLessThanEquals": {"a": "2016-12-13t2:00:00.593194+23"}}),
+        _stmt(Condition={"DateLessThan": {"a": "-292275054"}}),
+        _stmt(Action="s3.s:ListBucket"),
+        _stmt(Resource=["arn:aws:s3:::b", None]),
+        _stmt(Resource="arn:aws:s3:us-west-2:123456789012:accesspoint/ap"),
+    ]):
+        c.create_policy(PolicyName=f"accepted{i}", PolicyDocument=json.dumps(doc))
+    c.create_user(UserName="legacy-doc")
+    c.put_user_policy(UserName="legacy-doc", PolicyName="old", PolicyDocument=json.dumps({**_stmt(), "Version": "2008-10-17"}))
+    # AWS: a Sid is [0-9A-Za-z]* in an IAM policy
+    code, _, msg = error_of(c.create_policy, PolicyName="sid",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": {**_stmt()["Statement"],
+                                                                                              "Sid": "a_b"}}))
+    assert code == "MalformedPolicyDocument" and msg.startswith("Statement IDs (SID) must be alpha-numeric.")
+
+
+def test_condition_key_without_vendor_never_matches(gureum):
+    """A user whose only Allow has a condition on key "a" (which no request carries) is refused."""
+    c = iam(gureum)
+    c.create_user(UserName="novendor")
+    doc = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+                                                  "Condition": {"StringEquals": {"a": "x"}}}}
+    c.put_user_policy(UserName="novendor", PolicyName="p", PolicyDocument=json.dumps(doc))
+    k = c.create_access_key(UserName="novendor")["AccessKey"]
+    u = iam(gureum, aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    assert error_of(u.list_users)[0] == "AccessDenied"
+    doc["Statement"]["Condition"] = {"StringNotEquals": {"a": []}}  # matches none of no values: true
+    c.put_user_policy(UserName="novendor", PolicyName="p", PolicyDocument=json.dumps(doc))
+    u.list_users()
+
+
 def test_delete_conflicts(gureum):
     c = iam(gureum)
     c.create_user(UserName="dc")

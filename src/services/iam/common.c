@@ -313,11 +313,16 @@ val_t *iam__doc_out(req_t *r, str_t doc)
 }
 
 /* AWS: a document that is not JSON, or not a policy, is refused with
- * MalformedPolicyDocument "Syntax errors in policy."; an unknown Version
- * with "The policy failed legacy parsing". */
-int iam__check_doc(req_t *r, str_t doc, bool trust)
+ * MalformedPolicyDocument "Syntax errors in policy."; an identity policy
+ * first goes through IAM's staged checks (doccheck.c). */
+int iam__check_doc(req_t *r, str_t doc, iam__doc_t kind)
 {
-    /* The evaluator's own parser validates, so IAM accepts exactly the
+    bool trust = kind == IAM__DOC_TRUST;
+    if (!trust) {
+        const char *e = iam__doc_error(r->arena, doc, kind == IAM__DOC_MANAGED);
+        if (e) return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "%s", e);
+    }
+    /* The evaluator's own parser validates too, so IAM accepts only
      * documents authorization can evaluate. */
     char err[256] = "";
     policy_t *p = policy_parse(doc, trust ? POLICY_TRUST : POLICY_IDENTITY, err, sizeof err);

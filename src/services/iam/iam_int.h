@@ -110,8 +110,16 @@ int iam__paginate(req_t *r, const val_t *in, val_t *out, const char *list_key, v
  * policyDocumentType member); this encodes one into the arena. */
 val_t *iam__doc_out(req_t *r, str_t doc);
 /* Checks a document a client sent: GR_OK, or GR_ERR with
- * MalformedPolicyDocument recorded. trust: a role's trust policy. */
-int iam__check_doc(req_t *r, str_t doc, bool trust);
+ * MalformedPolicyDocument recorded. */
+typedef enum {
+    IAM__DOC_INLINE,  /* Put{User,Group,Role}Policy */
+    IAM__DOC_MANAGED, /* CreatePolicy, CreatePolicyVersion: Version 2012-10-17 required */
+    IAM__DOC_TRUST,   /* a role's trust policy */
+} iam__doc_t;
+int iam__check_doc(req_t *r, str_t doc, iam__doc_t kind);
+/* IAM's staged validation of an identity policy (doccheck.c): AWS's
+ * message for the first stage that fails, or NULL. */
+const char *iam__doc_error(arena_t *a, str_t doc, bool managed);
 
 /* Tags of an entity: the Tags list value (in set order). */
 val_t *iam__tags(req_t *r, const char *kind, str_t owner);

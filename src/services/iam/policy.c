@@ -143,7 +143,7 @@ int iam_create_policy(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "PolicyName"), path = iam__path_in(in, "Path");
     str_t doc = val_get_str(in, "PolicyDocument"), desc = val_get_str(in, "Description");
     if (iam__check_name(r, name, "policyName") != GR_OK || iam__check_path(r, path, "path") != GR_OK) return GR_ERR;
-    if (iam__check_doc(r, doc, false) != GR_OK) return GR_ERR;
+    if (iam__check_doc(r, doc, IAM__DOC_MANAGED) != GR_OK) return GR_ERR;
     int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_policy WHERE account = ?1 AND name = ?2", "s", name);
     if (n < 0) return GR_ERR;
     if (n)
@@ -272,7 +272,7 @@ int iam_create_policy_version(req_t *r, const val_t *in, val_t *out)
     iam__policy_t p;
     str_t arn = val_get_str(in, "PolicyArn"), doc = val_get_str(in, "PolicyDocument");
     if (customer_policy(r, arn, &p, "Policy %.*s was not found.") != GR_OK) return GR_ERR;
-    if (iam__check_doc(r, doc, false) != GR_OK) return GR_ERR;
+    if (iam__check_doc(r, doc, IAM__DOC_MANAGED) != GR_OK) return GR_ERR;
     bool set_default = val_get_bool(in, "SetAsDefault", false);
     if (iam__begin(r) != GR_OK) return GR_ERR;
     int64_t n =

@@ -48,7 +48,7 @@ int iam__create_role(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "RoleName"), path = iam__path_in(in, "Path");
     str_t trust = val_get_str(in, "AssumeRolePolicyDocument");
     if (iam__check_name(r, name, "roleName") != GR_OK || iam__check_path(r, path, "path") != GR_OK) return GR_ERR;
-    if (iam__check_doc(r, trust, true) != GR_OK) return GR_ERR;
+    if (iam__check_doc(r, trust, IAM__DOC_TRUST) != GR_OK) return GR_ERR;
     int e = iam__exists(r, &iam__role, name, false);
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__role.exists, STR_FMT(name));
@@ -122,7 +122,7 @@ int iam_update_role(req_t *r, const val_t *in, val_t *out)
 int iam_update_assume_role_policy(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "RoleName"), doc = val_get_str(in, "PolicyDocument");
-    if (iam__role_protected(r, name) != GR_OK || iam__check_doc(r, doc, true) != GR_OK) return GR_ERR;
+    if (iam__role_protected(r, name) != GR_OK || iam__check_doc(r, doc, IAM__DOC_TRUST) != GR_OK) return GR_ERR;
     return iam__exec(r, "UPDATE iam_role SET trust = ?3 WHERE account = ?1 AND name = ?2", "ss", name, doc);
 }
 
