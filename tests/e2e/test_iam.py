@@ -450,6 +450,48 @@ def test_condition_key_without_vendor_never_matches(gureum):
     u.list_users()
 
 
+def test_tag_rules(gureum):
+    """AWS IAM: tag keys are case-insensitive, so one request may not name a key twice
+    (InvalidInput); keys and values match [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]; a refused
+    Create* creates nothing."""
+    c = iam(gureum)
+    dup = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+    for tags in ([{"Key": "k", "Value": ""}, {"Key": "k", "Value": ""}], [{"Key": "a", "Value": ""}, {"Key": "A", "Value": ""}]):
+        assert error_of(c.create_policy, PolicyName="tagdup", PolicyDocument=json.dumps(DOC), Tags=tags) == \
+            ("InvalidInput", 400, dup)
+        assert error_of(c.create_user, UserName="tagdup", Tags=tags) == ("InvalidInput", 400, dup)
+    assert error_of(c.get_user, UserName="tagdup")[0] == "NoSuchEntity"
+    assert not [p for p in c.list_policies(Scope="Local")["Policies"] if p["PolicyName"] == "tagdup"]
+    code, status, msg = error_of(c.create_role, RoleName="tagbad", AssumeRolePolicyDocument=json.dumps(TRUST),
+                                 Tags=[{"Key": "ok", "Value": "v"}, {"Key": "NOWAY!", "Value": ""}])
+    assert (code, status, msg) == ("ValidationError", 400, "1 validation error detected: Value 'NOWAY!' at "
+                                   "'tags.2.member.key' failed to satisfy constraint: Member must satisfy regular "
+                                   "expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
+    c.create_instance_profile(InstanceProfileName="tagrules-ip")
+    code, _, msg = error_of(c.tag_instance_profile, InstanceProfileName="tagrules-ip",
+                            Tags=[{"Key": "k", "Value": "no!"}])
+    assert code == "ValidationError" and "at 'tags.1.member.value'" in msg
+    c.tag_instance_profile(InstanceProfileName="tagrules-ip", Tags=[{"Key": "Team é", "Value": "a b:c/d"}])
+    # AWS: GetInstanceProfile names the profile's tags
+    assert c.get_instance_profile(InstanceProfileName="tagrules-ip")["InstanceProfile"]["Tags"] == \
+        [{"Key": "Team é", "Value": "a b:c/d"}]
+
+
+def test_policy_attributes_per_operation(gureum):
+    """AWS (aws_verified in moto's test_iam_response_attributes.py): CreatePolicy leaves out the
+    Description and names Tags only when it set some; GetPolicy has the Description and always
+    Tags; ListPolicies neither."""
+    c = iam(gureum)
+    p = c.create_policy(PolicyName="attrs", PolicyDocument=json.dumps(DOC), Description="d")["Policy"]
+    assert "Description" not in p and "Tags" not in p
+    got = c.get_policy(PolicyArn=p["Arn"])["Policy"]
+    assert got["Description"] == "d" and got["Tags"] == []
+    p = c.create_policy(PolicyName="attrs2", PolicyDocument=json.dumps(DOC), Tags=[{"Key": "k", "Value": "v"}])["Policy"]
+    assert p["Tags"] == [{"Key": "k", "Value": "v"}] and "Description" not in c.get_policy(PolicyArn=p["Arn"])["Policy"]
+    listed = [x for x in c.list_policies(Scope="Local")["Policies"] if x["PolicyName"].startswith("attrs")]
+    assert len(listed) == 2 and all("Tags" not in x and "Description" not in x for x in listed)
+
+
 def test_delete_conflicts(gureum):
     c = iam(gureum)
     c.create_user(UserName="dc")

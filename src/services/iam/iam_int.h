@@ -123,6 +123,10 @@ const char *iam__doc_error(arena_t *a, str_t doc, bool managed);
 
 /* Tags of an entity: the Tags list value (in set order). */
 val_t *iam__tags(req_t *r, const char *kind, str_t owner);
+/* AWS IAM's rules for a request's tags beyond the model's (the key/value
+ * pattern; no key twice, case ignored): GR_OK, or GR_ERR recorded. iam__tag
+ * checks too; a Create* checks before it creates anything. */
+int iam__check_tags(req_t *r, const val_t *tags);
 int iam__tag(req_t *r, const char *kind, str_t owner, const val_t *tags);
 int iam__untag(req_t *r, const char *kind, str_t owner, const val_t *keys);
 int iam__delete_tags(req_t *r, const char *kind, str_t owner);

@@ -25,6 +25,7 @@ int iam_create_user(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "UserName"), path = iam__path_in(in, "Path");
     if (iam__check_name(r, name, "userName") != GR_OK || iam__check_path(r, path, "path") != GR_OK) return GR_ERR;
+    if (iam__check_tags(r, val_get(in, "Tags")) != GR_OK) return GR_ERR;
     int e = iam__exists(r, &iam__user, name, false);
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__user.exists, STR_FMT(name));
