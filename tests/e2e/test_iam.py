@@ -492,6 +492,84 @@ def test_policy_attributes_per_operation(gureum):
     assert len(listed) == 2 and all("Tags" not in x and "Description" not in x for x in listed)
 
 
+def _self_signed(tmp_path, name):
+    """A PEM certificate and its private key (openssl, as a user makes one)."""
+    import subprocess
+    key, crt = tmp_path / f"{name}.key", tmp_path / f"{name}.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
+                    "-days", "30", "-subj", f"/CN={name}.example.com"], check=True, capture_output=True)
+    return crt.read_text(), key.read_text()
+
+
+def test_signing_certificates(gureum_factory, tmp_path):
+    """AWS (aws_verified in moto): a user's X.509 signing certificates, two at most; what is not a PEM
+    certificate is MalformedCertificate; they show in the credential report and block DeleteUser."""
+    import csv
+    import io
+    c = iam(gureum_factory())
+    c.create_user(UserName="signer")
+    (one, _), (two, _), (three, _) = (_self_signed(tmp_path, n) for n in ("one", "two", "three"))
+    cert = c.upload_signing_certificate(UserName="signer", CertificateBody=one)["Certificate"]
+    assert (cert["UserName"], cert["Status"], cert["CertificateBody"]) == ("signer", "Active", one)
+    assert re.fullmatch(r"[A-Z0-9]{32}", cert["CertificateId"])
+    c.update_signing_certificate(UserName="signer", CertificateId=cert["CertificateId"], Status="Inactive")
+    c.upload_signing_certificate(UserName="signer", CertificateBody=two)
+    assert error_of(c.upload_signing_certificate, UserName="signer", CertificateBody=three) == \
+        ("LimitExceeded", 409, "Cannot exceed quota for CertificatesPerUser: 2")
+    listed = c.list_signing_certificates(UserName="signer")["Certificates"]
+    assert [(x["CertificateBody"], x["Status"]) for x in listed] == [(one, "Inactive"), (two, "Active")]
+    assert error_of(c.upload_signing_certificate, UserName="nobody", CertificateBody=three) == \
+        ("NoSuchEntity", 404, "The user with name nobody cannot be found.")
+    code, status, _ = error_of(c.upload_signing_certificate, UserName="signer", CertificateBody="notacert")
+    assert (code, status) == ("MalformedCertificate", 400)
+    assert error_of(c.update_signing_certificate, UserName="signer", CertificateId="x" * 32, Status="Active") == \
+        ("NoSuchEntity", 404, "The Certificate with id %s cannot be found." % ("x" * 32))
+    c.generate_credential_report()
+    row = [r for r in csv.DictReader(io.StringIO(c.get_credential_report()["Content"].decode()))
+           if r["user"] == "signer"][0]
+    assert (row["cert_1_active"], row["cert_2_active"]) == ("false", "true")
+    assert row["cert_1_last_rotated"].endswith("+00:00")
+    assert error_of(c.delete_user, UserName="signer")[0] == "DeleteConflict"
+    for x in listed:
+        c.delete_signing_certificate(UserName="signer", CertificateId=x["CertificateId"])
+    c.delete_user(UserName="signer")
+
+
+def test_server_certificates(gureum, tmp_path):
+    """UploadServerCertificate keeps a PEM certificate whose private key belongs to it; the metadata
+    carries the certificate's own expiry; AWS's NoSuchEntity and MalformedCertificate texts."""
+    import datetime
+    c = iam(gureum)
+    crt, key = _self_signed(tmp_path, "web")
+    _, other_key = _self_signed(tmp_path, "other")
+    code, _, msg = error_of(c.upload_server_certificate, ServerCertificateName="bad", CertificateBody="certbody",
+                            PrivateKey=key)
+    assert (code, msg) == ("MalformedCertificate",
+                           "Unable to parse certificate. Please ensure the certificate is in PEM format.")
+    assert error_of(c.upload_server_certificate, ServerCertificateName="bad", CertificateBody=crt,
+                    PrivateKey=other_key)[0] == "MalformedCertificate"
+    meta = c.upload_server_certificate(ServerCertificateName="web", Path="/lb/", CertificateBody=crt, PrivateKey=key,
+                                       CertificateChain=crt)["ServerCertificateMetadata"]
+    assert meta["Arn"] == "arn:aws:iam::%s:server-certificate/lb/web" % ACCOUNT
+    assert meta["ServerCertificateId"].startswith("ASCA")
+    left = meta["Expiration"] - datetime.datetime.now(datetime.timezone.utc)
+    assert datetime.timedelta(days=29) < left <= datetime.timedelta(days=30)
+    assert error_of(c.upload_server_certificate, ServerCertificateName="WEB", CertificateBody=crt,
+                    PrivateKey=key)[0] == "EntityAlreadyExists"
+    got = c.get_server_certificate(ServerCertificateName="web")["ServerCertificate"]
+    assert got["CertificateBody"] == crt and got["CertificateChain"] == crt and "Tags" not in got
+    assert [m["ServerCertificateName"] for m in c.list_server_certificates(PathPrefix="/lb/")
+            ["ServerCertificateMetadataList"]] == ["web"]
+    c.update_server_certificate(ServerCertificateName="web", NewServerCertificateName="web2", NewPath="/")
+    assert c.get_server_certificate(ServerCertificateName="web2")["ServerCertificate"][
+        "ServerCertificateMetadata"]["Path"] == "/"
+    assert c.get_account_summary()["SummaryMap"]["ServerCertificates"] == 1
+    c.delete_server_certificate(ServerCertificateName="web2")
+    for op in (c.get_server_certificate, c.delete_server_certificate):
+        assert error_of(op, ServerCertificateName="web2") == \
+            ("NoSuchEntity", 404, "The Server Certificate with name web2 cannot be found.")
+
+
 def test_delete_conflicts(gureum):
     c = iam(gureum)
     c.create_user(UserName="dc")

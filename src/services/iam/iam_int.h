@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/req.h"
 #include "iam_model.h"
 #include "services/iam/iam.h"
@@ -19,6 +20,7 @@
 #define IAM__ATTACHED_QUOTA 10 /* managed policies per user, group or role */
 #define IAM__KEYS_QUOTA 2      /* access keys per user */
 #define IAM__VERSIONS_QUOTA 5  /* versions per managed policy */
+#define IAM__SIGNING_QUOTA 2   /* signing certificates per user */
 
 /* An entity kind that has a name, path, id and ARN of its own. */
 typedef struct {
@@ -97,6 +99,17 @@ int iam__create_role(req_t *r, const val_t *in, val_t *out);
  * with NoSuchEntity, or AWS's UnmodifiableEntity as the ordinary role
  * operations answer for a service-linked role, recorded. */
 int iam__role_protected(req_t *r, str_t name);
+
+/* The user an access-key-like operation (access keys, signing certificates)
+ * acts on: UserName, else the calling user, "" for the root user. GR_OK, or
+ * GR_ERR with NoSuchEntity / ValidationError recorded. */
+int iam__key_user(req_t *r, const val_t *in, str_t *name);
+
+/* Credential report pieces (report.c, cert.c): a time as AWS writes it
+ * there (seconds, "+00:00"), and a user's cert_1/cert_2 columns (active,
+ * last rotated) of its first two signing certificates. */
+void iam__report_time(buf_t *b, int64_t us);
+int iam__signing_columns(req_t *r, buf_t *b, str_t user);
 
 /* Path, Name, Id, Arn, CreateDate members of an entity into struct v. */
 void iam__entity_members(req_t *r, val_t *v, const iam__kind_t *k, str_t name, str_t path, str_t id,
