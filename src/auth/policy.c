@@ -728,7 +728,8 @@ static bool pat_compile(pctx_t *c, str_t s, pmode_t mode, bool lower, pat_t *out
     return true;
 }
 
-/* A string or an array of strings (the Action/Resource/principal value shapes). */
+/* A string or an array of strings (the Action/Resource/principal value shapes).
+ * AWS IAM also takes nulls in an identity policy's lists; callers skip them. */
 static bool str_list(pctx_t *c, const json_t *j, const json_t *const **items, size_t *n, const json_t **one)
 {
     if (j->type == JSON_STRING) {
@@ -739,7 +740,8 @@ static bool str_list(pctx_t *c, const json_t *j, const json_t *const **items, si
     }
     if (j->type != JSON_ARRAY) return fail(c, SYNTAX);
     for (size_t i = 0; i < j->u.arr.n; i++)
-        if (j->u.arr.v[i]->type != JSON_STRING) return fail(c, SYNTAX);
+        if (j->u.arr.v[i]->type != JSON_STRING && !(j->u.arr.v[i]->type == JSON_NULL && c->kind == POLICY_IDENTITY))
+            return fail(c, SYNTAX);
     *items = (const json_t *const *)j->u.arr.v;
     *n = j->u.arr.n;
     return true;
@@ -753,7 +755,9 @@ static bool parse_actions(pctx_t *c, const json_t *j, stmt_t *st)
     if (n == 0) return fail(c, "Policy statement must contain actions.");
     pat_t *a = ARENA_NEWN(c->a, pat_t, n);
     if (!a) return fail(c, SYNTAX);
+    size_t m = 0;
     for (size_t i = 0; i < n; i++) {
+        if (it[i]->type == JSON_NULL) continue;
         str_t s = it[i]->u.s;
         if (!str_eq_c(s, "*")) {
             long k = str_index(s, ':');
@@ -761,19 +765,20 @@ static bool parse_actions(pctx_t *c, const json_t *j, stmt_t *st)
             if (k <= 0) return fail(c, "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.");
             if (str_index(str_sub(s, (size_t)k + 1, s.len - (size_t)k - 1), ':') >= 0)
                 return fail(c, "Actions/Condition can contain only one colon.");
+            /* AWS IAM takes "s3.s:ListBucket" in an identity policy */
             for (long q = 0; q < k; q++)
-                if (!isalnum((unsigned char)s.p[q]) && s.p[q] != '-')
+                if (!isalnum((unsigned char)s.p[q]) && s.p[q] != '-' && !(s.p[q] == '.' && c->kind == POLICY_IDENTITY))
                     return fail(c, "Vendor %.*s is not valid", (int)k, s.p);
         }
         /* actions never take variables; compile with v2012 off */
         bool v = c->v2012;
         c->v2012 = false;
-        bool ok = pat_compile(c, s, PM_GLOB, true, &a[i]);
+        bool ok = pat_compile(c, s, PM_GLOB, true, &a[m++]);
         c->v2012 = v;
         if (!ok) return false;
     }
     st->act = a;
-    st->nact = (uint32_t)n;
+    st->nact = (uint32_t)m;
     return true;
 }
 
@@ -785,7 +790,9 @@ static bool parse_resources(pctx_t *c, const json_t *j, stmt_t *st)
     if (n == 0) return fail(c, "Policy statement must contain resources.");
     pat_t *r = ARENA_NEWN(c->a, pat_t, n);
     if (!r) return fail(c, SYNTAX);
+    size_t m = 0;
     for (size_t i = 0; i < n; i++) {
+        if (it[i]->type == JSON_NULL) continue;
         str_t s = it[i]->u.s;
         size_t colons = 0;
         for (size_t k = 0; k < s.len; k++) colons += s.p[k] == ':';
@@ -793,10 +800,10 @@ static bool parse_resources(pctx_t *c, const json_t *j, stmt_t *st)
          * trailing star spans the remaining segments) */
         if (!str_eq_c(s, "*") && (!str_starts_with(s, STR("arn:")) || colons < 2))
             return fail(c, "Resource %.*s must be in ARN format or \"*\".", STR_FMT(s));
-        if (!pat_compile(c, s, PM_ARN, false, &r[i])) return false;
+        if (!pat_compile(c, s, PM_ARN, false, &r[m++])) return false;
     }
     st->res = r;
-    st->nres = (uint32_t)n;
+    st->nres = (uint32_t)m;
     return true;
 }
 
@@ -958,8 +965,9 @@ static bool parse_cond_values(pctx_t *c, cond_t *cd, const json_t *j)
         it = (const json_t *const *)j->u.arr.v;
         n = j->u.arr.n;
     }
-    if (n == 0) return fail(c, SYNTAX);
-    cval_t *v = ARENA_NEWN(c->a, cval_t, n);
+    /* AWS IAM accepts an empty list in an identity policy: no value matches */
+    if (n == 0 && c->kind != POLICY_IDENTITY) return fail(c, SYNTAX);
+    cval_t *v = ARENA_NEWN(c->a, cval_t, n + 1);
     if (!v) return fail(c, SYNTAX);
     for (size_t i = 0; i < n; i++) {
         str_t s;
@@ -1026,13 +1034,17 @@ static bool parse_conditions(pctx_t *c, const json_t *j, stmt_t *st)
         }
         size_t k = 0;
         while (k < sizeof OPS / sizeof OPS[0] && !str_eq_c(base, OPS[k].name)) k++;
+        const json_t *keys = j->u.obj.v[i];
+        bool iam = c->kind == POLICY_IDENTITY;
+        /* AWS IAM ignores an unknown operator with nothing under it in an identity policy */
+        if (iam && k == sizeof OPS / sizeof OPS[0] && keys->u.obj.n == 0) continue;
         /* AWS IAM: "Invalid Condition type : StringEqualz" */
         if (k == sizeof OPS / sizeof OPS[0] || (OPS[k].op == OP_NULL && (ifexists || set != SET_NONE)))
             return fail(c, "Invalid Condition type : %.*s", STR_FMT(name));
-        const json_t *keys = j->u.obj.v[i];
         for (size_t q = 0; q < keys->u.obj.n; q++) {
             str_t key = keys->u.obj.k[q];
-            if (str_index(key, ':') <= 0)
+            /* AWS IAM takes a key without a vendor in an identity policy (it never matches a request's key) */
+            if (!iam && str_index(key, ':') <= 0)
                 return fail(c, "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.");
             cond_t *x = &cd[nc++];
             *x = (cond_t){

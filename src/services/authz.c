@@ -439,8 +439,24 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
     return deny(r, action, resource);
 }
 
+/* AWS (STS API reference, GetFederationToken): a federated user's session
+ * "cannot call any IAM operations" nor any STS operation "except
+ * GetCallerIdentity", whatever its policies allow. Checked before the
+ * operations that need no permission (AssumeRole, GetSessionToken). */
+static bool federated_forbidden(const req_t *r, str_t action)
+{
+    static const str_t mark = {":federated-user/", 16};
+    str_t arn = r->who.arn;
+    size_t i = 0;
+    while (arn.p && i + mark.len <= arn.len && memcmp(arn.p + i, mark.p, mark.len) != 0) i++;
+    if (!arn.p || i + mark.len > arn.len) return false;
+    return str_starts_with(action, STR("iam:")) ||
+           (str_starts_with(action, STR("sts:")) && !str_eq_c(action, "sts:GetCallerIdentity"));
+}
+
 int authz_check(req_t *r, authz_t *z)
 {
+    if (!r->who.anonymous && federated_forbidden(r, action_of(r))) return deny(r, action_of(r), resource_of(r));
     /* Anonymous callers have no identity policies; only S3 admits them, and
      * it checks the bucket policy and ACLs itself (services/s3/access.c). */
     if (r->who.root || r->who.anonymous || (r->op->flags & OPF_NO_AUTHZ)) return GR_OK;

@@ -367,6 +367,209 @@ def test_malformed_policy_document(gureum, doc):
     assert (code, status) == ("MalformedPolicyDocument", 400)
 
 
+def _stmt(**kw):
+    return {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:ListBucket",
+                                                   "Resource": "arn:aws:s3:::b", **kw}}
+
+
+IAM_PATH_MSG = ('IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, '
+                'instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, '
+                'oidc-provider/, report/, access-report/.')
+
+
+# AWS reports the first failing stage of IAM's validation: syntax, a managed policy's version,
+# legacy parsing, SID uniqueness, actions, resource format, action vendors, resources.
+@pytest.mark.parametrize("doc,msg", [
+    ({"Statement": {"Effect": "denY", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"}},
+     "Policy document must be version 2012-10-17 or greater."),
+    ({**_stmt(), "Version": "2008-10-17"}, "Policy document must be version 2012-10-17 or greater."),
+    ({**_stmt(), "Version": "2013-10-17"}, "Syntax errors in policy."),
+    (_stmt(Effect="invalid"), "Syntax errors in policy."),
+    (_stmt(Effect="aLLow"), "The policy failed legacy parsing"),
+    (_stmt(Condition={"x": {"a": "1"}}), "Syntax errors in policy."),
+    (_stmt(Condition={"DateGreaterThan": {"a": "sdfdsf"}}), "The policy failed legacy parsing"),
+    (_stmt(Condition={"DateLessThan": {"a": "9223372036854775808"}}), "The policy failed legacy parsing"),
+    (_stmt(Condition={"DateLessThanEquals": {"a": "2016-12-13t2:00:00.593194+1"}}),
+     "The policy failed legacy parsing"),
+    (_stmt(Resource="arn:aws:s3::b"), "The policy failed legacy parsing"),
+    (_stmt(Resource="aws:s3:::b"), 'Partition "s3" is not valid for resource "arn:s3:::b:*".'),
+    (_stmt(Resource="a:bsdf"), 'Partition "bsdf" is not valid for resource "arn:bsdf:*:*:*:*".'),
+    (_stmt(Resource="arn:aws"), "Resource vendor must be fully qualified and cannot contain regexes."),
+    (_stmt(Resource="sdfsadf", Action="s:3:ListBucket"), 'Resource sdfsadf must be in ARN format or "*".'),
+    (_stmt(Resource="arn:aws:iam:::b"), IAM_PATH_MSG),
+    (_stmt(Resource="arn:aws:iam:us-east-1::user/b"),
+     "IAM resource arn:aws:iam:us-east-1::user/b cannot contain region information."),
+    (_stmt(Resource="arn:aws:s3:us-east-1::b"), "Resource arn:aws:s3:us-east-1::b can not contain region information."),
+    ({"Version": "2012-10-17", "Statement": [{**_stmt()["Statement"], "Sid": "s"}, {"Sid": "s", "Effect": "Allow"}]},
+     "Statement IDs (SID) in a single policy must be unique."),
+    (_stmt(Action="s:3:ListBucket"), "Actions/Condition can contain only one colon."),
+    (_stmt(Action="s3_x:ListBucket"), "Vendor s3_x is not valid"),
+])
+def test_policy_validation_stages(gureum, doc, msg):
+    code, status, got = error_of(iam(gureum).create_policy, PolicyName="bad", PolicyDocument=json.dumps(doc))
+    assert (code, status, got) == ("MalformedPolicyDocument", 400, msg)
+
+
+def test_policy_documents_iam_accepts(gureum):
+    """What AWS IAM takes though it looks odd: a condition key without a vendor (it never matches),
+    an empty value list, an unknown operator with nothing under it, a dotted vendor, a null
+    resource; an inline policy may still use Version 2008-10-17."""
+    c = iam(gureum)
+    for i, doc in enumerate([
+        _stmt(Condition={"DateGreaterThan": {"a": []}}),
+        _stmt(Condition={"x": {}, "y": {}}),
+        _stmt(Condition={"ForAnyValue:StringEqualsIfExists": {"a": "asf"}}),
+        _stmt(Condition={"DateLessThanEquals": {"a": "2016-12-13t2:00:00.593194+23"}}),
+        _stmt(Condition={"DateLessThan": {"a": "-292275054"}}),
+        _stmt(Action="s3.s:ListBucket"),
+        _stmt(Resource=["arn:aws:s3:::b", None]),
+        _stmt(Resource="arn:aws:s3:us-west-2:123456789012:accesspoint/ap"),
+    ]):
+        c.create_policy(PolicyName=f"accepted{i}", PolicyDocument=json.dumps(doc))
+    c.create_user(UserName="legacy-doc")
+    c.put_user_policy(UserName="legacy-doc", PolicyName="old", PolicyDocument=json.dumps({**_stmt(), "Version": "2008-10-17"}))
+    # AWS: a Sid is [0-9A-Za-z]* in an IAM policy
+    code, _, msg = error_of(c.create_policy, PolicyName="sid",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": {**_stmt()["Statement"],
+                                                                                              "Sid": "a_b"}}))
+    assert code == "MalformedPolicyDocument" and msg.startswith("Statement IDs (SID) must be alpha-numeric.")
+
+
+def test_condition_key_without_vendor_never_matches(gureum):
+    """A user whose only Allow has a condition on key "a" (which no request carries) is refused."""
+    c = iam(gureum)
+    c.create_user(UserName="novendor")
+    doc = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+                                                  "Condition": {"StringEquals": {"a": "x"}}}}
+    c.put_user_policy(UserName="novendor", PolicyName="p", PolicyDocument=json.dumps(doc))
+    k = c.create_access_key(UserName="novendor")["AccessKey"]
+    u = iam(gureum, aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    assert error_of(u.list_users)[0] == "AccessDenied"
+    doc["Statement"]["Condition"] = {"StringNotEquals": {"a": []}}  # matches none of no values: true
+    c.put_user_policy(UserName="novendor", PolicyName="p", PolicyDocument=json.dumps(doc))
+    u.list_users()
+
+
+def test_tag_rules(gureum):
+    """AWS IAM: tag keys are case-insensitive, so one request may not name a key twice
+    (InvalidInput); keys and values match [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]; a refused
+    Create* creates nothing."""
+    c = iam(gureum)
+    dup = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+    for tags in ([{"Key": "k", "Value": ""}, {"Key": "k", "Value": ""}], [{"Key": "a", "Value": ""}, {"Key": "A", "Value": ""}]):
+        assert error_of(c.create_policy, PolicyName="tagdup", PolicyDocument=json.dumps(DOC), Tags=tags) == \
+            ("InvalidInput", 400, dup)
+        assert error_of(c.create_user, UserName="tagdup", Tags=tags) == ("InvalidInput", 400, dup)
+    assert error_of(c.get_user, UserName="tagdup")[0] == "NoSuchEntity"
+    assert not [p for p in c.list_policies(Scope="Local")["Policies"] if p["PolicyName"] == "tagdup"]
+    code, status, msg = error_of(c.create_role, RoleName="tagbad", AssumeRolePolicyDocument=json.dumps(TRUST),
+                                 Tags=[{"Key": "ok", "Value": "v"}, {"Key": "NOWAY!", "Value": ""}])
+    assert (code, status, msg) == ("ValidationError", 400, "1 validation error detected: Value 'NOWAY!' at "
+                                   "'tags.2.member.key' failed to satisfy constraint: Member must satisfy regular "
+                                   "expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+")
+    c.create_instance_profile(InstanceProfileName="tagrules-ip")
+    code, _, msg = error_of(c.tag_instance_profile, InstanceProfileName="tagrules-ip",
+                            Tags=[{"Key": "k", "Value": "no!"}])
+    assert code == "ValidationError" and "at 'tags.1.member.value'" in msg
+    c.tag_instance_profile(InstanceProfileName="tagrules-ip", Tags=[{"Key": "Team é", "Value": "a b:c/d"}])
+    # AWS: GetInstanceProfile names the profile's tags
+    assert c.get_instance_profile(InstanceProfileName="tagrules-ip")["InstanceProfile"]["Tags"] == \
+        [{"Key": "Team é", "Value": "a b:c/d"}]
+
+
+def test_policy_attributes_per_operation(gureum):
+    """AWS (aws_verified in moto's test_iam_response_attributes.py): CreatePolicy leaves out the
+    Description and names Tags only when it set some; GetPolicy has the Description and always
+    Tags; ListPolicies neither."""
+    c = iam(gureum)
+    p = c.create_policy(PolicyName="attrs", PolicyDocument=json.dumps(DOC), Description="d")["Policy"]
+    assert "Description" not in p and "Tags" not in p
+    got = c.get_policy(PolicyArn=p["Arn"])["Policy"]
+    assert got["Description"] == "d" and got["Tags"] == []
+    p = c.create_policy(PolicyName="attrs2", PolicyDocument=json.dumps(DOC), Tags=[{"Key": "k", "Value": "v"}])["Policy"]
+    assert p["Tags"] == [{"Key": "k", "Value": "v"}] and "Description" not in c.get_policy(PolicyArn=p["Arn"])["Policy"]
+    listed = [x for x in c.list_policies(Scope="Local")["Policies"] if x["PolicyName"].startswith("attrs")]
+    assert len(listed) == 2 and all("Tags" not in x and "Description" not in x for x in listed)
+
+
+def _self_signed(tmp_path, name):
+    """A PEM certificate and its private key (openssl, as a user makes one)."""
+    import subprocess
+    key, crt = tmp_path / f"{name}.key", tmp_path / f"{name}.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
+                    "-days", "30", "-subj", f"/CN={name}.example.com"], check=True, capture_output=True)
+    return crt.read_text(), key.read_text()
+
+
+def test_signing_certificates(gureum_factory, tmp_path):
+    """AWS (aws_verified in moto): a user's X.509 signing certificates, two at most; what is not a PEM
+    certificate is MalformedCertificate; they show in the credential report and block DeleteUser."""
+    import csv
+    import io
+    c = iam(gureum_factory())
+    c.create_user(UserName="signer")
+    (one, _), (two, _), (three, _) = (_self_signed(tmp_path, n) for n in ("one", "two", "three"))
+    cert = c.upload_signing_certificate(UserName="signer", CertificateBody=one)["Certificate"]
+    assert (cert["UserName"], cert["Status"], cert["CertificateBody"]) == ("signer", "Active", one)
+    assert re.fullmatch(r"[A-Z0-9]{32}", cert["CertificateId"])
+    c.update_signing_certificate(UserName="signer", CertificateId=cert["CertificateId"], Status="Inactive")
+    c.upload_signing_certificate(UserName="signer", CertificateBody=two)
+    assert error_of(c.upload_signing_certificate, UserName="signer", CertificateBody=three) == \
+        ("LimitExceeded", 409, "Cannot exceed quota for CertificatesPerUser: 2")
+    listed = c.list_signing_certificates(UserName="signer")["Certificates"]
+    assert [(x["CertificateBody"], x["Status"]) for x in listed] == [(one, "Inactive"), (two, "Active")]
+    assert error_of(c.upload_signing_certificate, UserName="nobody", CertificateBody=three) == \
+        ("NoSuchEntity", 404, "The user with name nobody cannot be found.")
+    code, status, _ = error_of(c.upload_signing_certificate, UserName="signer", CertificateBody="notacert")
+    assert (code, status) == ("MalformedCertificate", 400)
+    assert error_of(c.update_signing_certificate, UserName="signer", CertificateId="x" * 32, Status="Active") == \
+        ("NoSuchEntity", 404, "The Certificate with id %s cannot be found." % ("x" * 32))
+    c.generate_credential_report()
+    row = [r for r in csv.DictReader(io.StringIO(c.get_credential_report()["Content"].decode()))
+           if r["user"] == "signer"][0]
+    assert (row["cert_1_active"], row["cert_2_active"]) == ("false", "true")
+    assert row["cert_1_last_rotated"].endswith("+00:00")
+    assert error_of(c.delete_user, UserName="signer")[0] == "DeleteConflict"
+    for x in listed:
+        c.delete_signing_certificate(UserName="signer", CertificateId=x["CertificateId"])
+    c.delete_user(UserName="signer")
+
+
+def test_server_certificates(gureum, tmp_path):
+    """UploadServerCertificate keeps a PEM certificate whose private key belongs to it; the metadata
+    carries the certificate's own expiry; AWS's NoSuchEntity and MalformedCertificate texts."""
+    import datetime
+    c = iam(gureum)
+    crt, key = _self_signed(tmp_path, "web")
+    _, other_key = _self_signed(tmp_path, "other")
+    code, _, msg = error_of(c.upload_server_certificate, ServerCertificateName="bad", CertificateBody="certbody",
+                            PrivateKey=key)
+    assert (code, msg) == ("MalformedCertificate",
+                           "Unable to parse certificate. Please ensure the certificate is in PEM format.")
+    assert error_of(c.upload_server_certificate, ServerCertificateName="bad", CertificateBody=crt,
+                    PrivateKey=other_key)[0] == "MalformedCertificate"
+    meta = c.upload_server_certificate(ServerCertificateName="web", Path="/lb/", CertificateBody=crt, PrivateKey=key,
+                                       CertificateChain=crt)["ServerCertificateMetadata"]
+    assert meta["Arn"] == "arn:aws:iam::%s:server-certificate/lb/web" % ACCOUNT
+    assert meta["ServerCertificateId"].startswith("ASCA")
+    left = meta["Expiration"] - datetime.datetime.now(datetime.timezone.utc)
+    assert datetime.timedelta(days=29) < left <= datetime.timedelta(days=30)
+    assert error_of(c.upload_server_certificate, ServerCertificateName="WEB", CertificateBody=crt,
+                    PrivateKey=key)[0] == "EntityAlreadyExists"
+    got = c.get_server_certificate(ServerCertificateName="web")["ServerCertificate"]
+    assert got["CertificateBody"] == crt and got["CertificateChain"] == crt and "Tags" not in got
+    assert [m["ServerCertificateName"] for m in c.list_server_certificates(PathPrefix="/lb/")
+            ["ServerCertificateMetadataList"]] == ["web"]
+    c.update_server_certificate(ServerCertificateName="web", NewServerCertificateName="web2", NewPath="/")
+    assert c.get_server_certificate(ServerCertificateName="web2")["ServerCertificate"][
+        "ServerCertificateMetadata"]["Path"] == "/"
+    assert c.get_account_summary()["SummaryMap"]["ServerCertificates"] == 1
+    c.delete_server_certificate(ServerCertificateName="web2")
+    for op in (c.get_server_certificate, c.delete_server_certificate):
+        assert error_of(op, ServerCertificateName="web2") == \
+            ("NoSuchEntity", 404, "The Server Certificate with name web2 cannot be found.")
+
+
 def test_delete_conflicts(gureum):
     c = iam(gureum)
     c.create_user(UserName="dc")

@@ -1,6 +1,6 @@
 """STS temporary credentials end to end: AssumeRole (trust policy, the
 caller's own permission, session policy, duration limits, cross-account),
-GetSessionToken, and the credentials themselves — ASIA… keys that SigV4
+GetSessionToken, GetFederationToken, and the credentials themselves — ASIA… keys that SigV4
 accepts only with their session token (else InvalidClientTokenId) and only
 until they expire (then ExpiredToken).
 
@@ -277,6 +277,56 @@ def test_get_session_token(gureum):
     left = (parse_time(out["Credentials"]["Expiration"]) - datetime.now(timezone.utc)).total_seconds()
     assert 3500 < left <= 3601
     assert with_creds(gureum, "sts", out["Credentials"]).get_caller_identity()["Arn"] == "arn:aws:iam::%s:root" % ACCT
+
+
+# ==== GetFederationToken ====
+
+def test_get_federation_token(gureum):
+    """AWS: the caller needs sts:GetFederationToken; the federated user may do what both the
+    user's policies and the session policy allow (nothing without one, but what a resource
+    policy naming it grants); its session calls no IAM and no STS but GetCallerIdentity."""
+    iam = gureum.client("iam")
+    user, key, secret = make_user(gureum)
+    sts = client_as(gureum, "sts", key, secret)
+    assert error_of(sts.get_federation_token, Name="bob")[0] == "AccessDenied"
+    iam.put_user_policy(UserName=user, PolicyName="fed", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sts:GetFederationToken", "s3:ListAllMyBuckets", "s3:CreateBucket",
+                                           "iam:ListUsers", "sts:AssumeRole"], "Resource": "*"}]}))
+    out = sts.get_federation_token(Name="bob", Policy=allow(["s3:ListAllMyBuckets", "iam:*", "sts:*"]))
+    assert out["FederatedUser"] == {"FederatedUserId": "%s:bob" % ACCT,
+                                    "Arn": "arn:aws:sts::%s:federated-user/bob" % ACCT}
+    assert 0 < out["PackedPolicySize"] <= 100
+    c = out["Credentials"]
+    left = (parse_time(c["Expiration"]) - datetime.now(timezone.utc)).total_seconds()
+    assert 43100 < left <= 43201  # AWS default: 12 hours
+    assert with_creds(gureum, "sts", c).get_caller_identity()["Arn"] == "arn:aws:sts::%s:federated-user/bob" % ACCT
+    s3 = with_creds(gureum, "s3", c)
+    assert s3.list_buckets()["Buckets"] == []
+    assert error_of(s3.create_bucket, Bucket=uniq("fedb"))[0] == "AccessDenied"  # the session policy lacks it
+    # no IAM, no STS but GetCallerIdentity, whatever the policies allow
+    assert error_of(with_creds(gureum, "iam", c).list_users)[0] == "AccessDenied"
+    fed_sts = with_creds(gureum, "sts", c)
+    _, role_arn, _ = make_role(gureum, trust(user_arn(user)))
+    assert error_of(fed_sts.assume_role, RoleArn=role_arn, RoleSessionName="fed")[0] == "AccessDenied"
+    assert error_of(fed_sts.get_session_token)[0] == "AccessDenied"
+    assert error_of(fed_sts.get_federation_token, Name="again")[0] == "AccessDenied"
+    # without a session policy: no permissions
+    bare = sts.get_federation_token(Name="bare", DurationSeconds=900)["Credentials"]
+    assert error_of(with_creds(gureum, "s3", bare).list_buckets)[0] == "AccessDenied"
+    # session credentials cannot get one
+    st = sts.get_session_token()["Credentials"]
+    assert error_of(with_creds(gureum, "sts", st).get_federation_token, Name="xy") == \
+        ("AccessDenied", 403, "Cannot call GetFederationToken with session credentials")
+    # root: at most one hour
+    out = gureum.client("sts").get_federation_token(Name="rootfed", DurationSeconds=7200, Policy=allow("s3:*"))
+    left = (parse_time(out["Credentials"]["Expiration"]) - datetime.now(timezone.utc)).total_seconds()
+    assert 3500 < left <= 3601
+    # AWS: the policy is at most 2048 characters (the model's limit)
+    long_doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::bucket-%04d/*" % i} for i in range(40)]})
+    code, _, msg = error_of(sts.get_federation_token, Name="long", Policy=long_doc)
+    assert code == "ValidationError" and "2048" in msg
 
 
 # ==== Expiry, durability, accounts ====

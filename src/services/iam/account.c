@@ -120,11 +120,11 @@ int iam_get_account_summary(req_t *r, const val_t *in, val_t *out)
         {"PoliciesQuota", NULL, 1500},
         {"InstanceProfilesQuota", NULL, 1000},
         {"PolicyVersionsInUseQuota", NULL, 10000},
-        {"ServerCertificates", NULL, 0},
+        {"ServerCertificates", "SELECT COUNT(*) FROM iam_server_cert WHERE account = ?1", 0},
         {"ServerCertificatesQuota", NULL, 20},
         {"GroupsPerUserQuota", NULL, 10},
         {"AccessKeysPerUserQuota", NULL, IAM__KEYS_QUOTA},
-        {"SigningCertificatesPerUserQuota", NULL, 2},
+        {"SigningCertificatesPerUserQuota", NULL, IAM__SIGNING_QUOTA},
         {"AttachedPoliciesPerUserQuota", NULL, IAM__ATTACHED_QUOTA},
         {"AttachedPoliciesPerGroupQuota", NULL, IAM__ATTACHED_QUOTA},
         {"AttachedPoliciesPerRoleQuota", NULL, IAM__ATTACHED_QUOTA},
@@ -138,7 +138,8 @@ int iam_get_account_summary(req_t *r, const val_t *in, val_t *out)
         {"MFADevicesInUse", NULL, 0},
         {"AccountMFAEnabled", NULL, 0},
         {"AccountAccessKeysPresent", NULL, 1},
-        {"AccountSigningCertificatesPresent", NULL, 0},
+        {"AccountSigningCertificatesPresent",
+         "SELECT COUNT(*) > 0 FROM iam_signing_cert WHERE account = ?1 AND user = ''", 0},
         {"GlobalEndpointTokenVersion", NULL, 1},
     };
     val_t *map = val_new(a, VAL_MAP);

@@ -112,7 +112,7 @@ static int put_inline(req_t *r, const iam__kind_t *k, const val_t *in)
 {
     str_t owner, name = val_get_str(in, "PolicyName"), doc = val_get_str(in, "PolicyDocument");
     if (iam__entity(r, k, val_get_str(in, k->name_key), &owner, NULL, NULL, NULL) != GR_OK) return GR_ERR;
-    if (iam__check_doc(r, doc, false) != GR_OK) return GR_ERR;
+    if (iam__check_doc(r, doc, IAM__DOC_INLINE) != GR_OK) return GR_ERR;
     return iam__exec(r,
                      "INSERT INTO iam_inline_policy (account, kind, owner, name, document) VALUES (?1, ?2, ?3, ?4, ?5) "
                      "ON CONFLICT (account, kind, owner, name) DO UPDATE SET document = excluded.document",

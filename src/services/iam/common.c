@@ -3,6 +3,7 @@
  * documents in and out (see iam_int.h). Every row IAM stores is keyed by
  * account first, so one caller can never read another account's data: ?1
  * of every statement is r->who.account, bound here and nowhere else. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -313,11 +314,16 @@ val_t *iam__doc_out(req_t *r, str_t doc)
 }
 
 /* AWS: a document that is not JSON, or not a policy, is refused with
- * MalformedPolicyDocument "Syntax errors in policy."; an unknown Version
- * with "The policy failed legacy parsing". */
-int iam__check_doc(req_t *r, str_t doc, bool trust)
+ * MalformedPolicyDocument "Syntax errors in policy."; an identity policy
+ * first goes through IAM's staged checks (doccheck.c). */
+int iam__check_doc(req_t *r, str_t doc, iam__doc_t kind)
 {
-    /* The evaluator's own parser validates, so IAM accepts exactly the
+    bool trust = kind == IAM__DOC_TRUST;
+    if (!trust) {
+        const char *e = iam__doc_error(r->arena, doc, kind == IAM__DOC_MANAGED);
+        if (e) return req_fail(r, &IAM_ERR_MalformedPolicyDocumentException, "%s", e);
+    }
+    /* The evaluator's own parser validates too, so IAM accepts only
      * documents authorization can evaluate. */
     char err[256] = "";
     policy_t *p = policy_parse(doc, trust ? POLICY_TRUST : POLICY_IDENTITY, err, sizeof err);
@@ -349,9 +355,42 @@ val_t *iam__tags(req_t *r, const char *kind, str_t owner)
 
 /* AWS: at most 50 tags per entity → LimitExceeded; a key set again keeps its
  * place and takes the new value. */
+/* [\p{L}\p{Z}\p{N}_.:/=+\-@]: ASCII letters, digits, space and those marks;
+ * any non-ASCII byte is taken as part of a letter, mark or number. */
+static bool tag_text_ok(str_t s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (!(c >= 0x80 || isalnum(c) || c == ' ' || strchr("_.:/=+-@", c)) || c == 0) return false;
+    }
+    return true;
+}
+
+int iam__check_tags(req_t *r, const val_t *tags)
+{
+    size_t n = val_len(tags);
+    for (size_t i = 0; i < n; i++) {
+        str_t k = val_get_str(tags->u.list.v[i], "Key"), v = val_get_str(tags->u.list.v[i], "Value");
+        /* the model's pattern, which the generic validator cannot check (\p{..}) */
+        const char *bad = !tag_text_ok(k) ? "key" : !tag_text_ok(v) ? "value" : NULL;
+        if (bad)
+            return req_fail(r, &ERR_ValidationError,
+                            "1 validation error detected: Value '%.*s' at 'tags.%zu.member.%s' failed to satisfy "
+                            "constraint: Member must satisfy regular expression pattern: "
+                            "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]%s",
+                            STR_FMT(*bad == 'k' ? k : v), i + 1, bad, *bad == 'k' ? "+" : "*");
+        for (size_t j = 0; j < i; j++)
+            if (str_eq_nocase(k, val_get_str(tags->u.list.v[j], "Key")))
+                return req_fail(r, &IAM_ERR_InvalidInputException,
+                                "Duplicate tag keys found. Please note that Tag keys are case insensitive.");
+    }
+    return GR_OK;
+}
+
 int iam__tag(req_t *r, const char *kind, str_t owner, const val_t *tags)
 {
     size_t n = val_len(tags);
+    if (iam__check_tags(r, tags) != GR_OK) return GR_ERR;
     if (iam__begin(r) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < n; i++) {
         const val_t *t = tags->u.list.v[i];

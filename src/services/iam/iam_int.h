@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/req.h"
 #include "iam_model.h"
 #include "services/iam/iam.h"
@@ -19,6 +20,7 @@
 #define IAM__ATTACHED_QUOTA 10 /* managed policies per user, group or role */
 #define IAM__KEYS_QUOTA 2      /* access keys per user */
 #define IAM__VERSIONS_QUOTA 5  /* versions per managed policy */
+#define IAM__SIGNING_QUOTA 2   /* signing certificates per user */
 
 /* An entity kind that has a name, path, id and ARN of its own. */
 typedef struct {
@@ -98,6 +100,17 @@ int iam__create_role(req_t *r, const val_t *in, val_t *out);
  * operations answer for a service-linked role, recorded. */
 int iam__role_protected(req_t *r, str_t name);
 
+/* The user an access-key-like operation (access keys, signing certificates)
+ * acts on: UserName, else the calling user, "" for the root user. GR_OK, or
+ * GR_ERR with NoSuchEntity / ValidationError recorded. */
+int iam__key_user(req_t *r, const val_t *in, str_t *name);
+
+/* Credential report pieces (report.c, cert.c): a time as AWS writes it
+ * there (seconds, "+00:00"), and a user's cert_1/cert_2 columns (active,
+ * last rotated) of its first two signing certificates. */
+void iam__report_time(buf_t *b, int64_t us);
+int iam__signing_columns(req_t *r, buf_t *b, str_t user);
+
 /* Path, Name, Id, Arn, CreateDate members of an entity into struct v. */
 void iam__entity_members(req_t *r, val_t *v, const iam__kind_t *k, str_t name, str_t path, str_t id,
                          int64_t created_us);
@@ -110,11 +123,23 @@ int iam__paginate(req_t *r, const val_t *in, val_t *out, const char *list_key, v
  * policyDocumentType member); this encodes one into the arena. */
 val_t *iam__doc_out(req_t *r, str_t doc);
 /* Checks a document a client sent: GR_OK, or GR_ERR with
- * MalformedPolicyDocument recorded. trust: a role's trust policy. */
-int iam__check_doc(req_t *r, str_t doc, bool trust);
+ * MalformedPolicyDocument recorded. */
+typedef enum {
+    IAM__DOC_INLINE,  /* Put{User,Group,Role}Policy */
+    IAM__DOC_MANAGED, /* CreatePolicy, CreatePolicyVersion: Version 2012-10-17 required */
+    IAM__DOC_TRUST,   /* a role's trust policy */
+} iam__doc_t;
+int iam__check_doc(req_t *r, str_t doc, iam__doc_t kind);
+/* IAM's staged validation of an identity policy (doccheck.c): AWS's
+ * message for the first stage that fails, or NULL. */
+const char *iam__doc_error(arena_t *a, str_t doc, bool managed);
 
 /* Tags of an entity: the Tags list value (in set order). */
 val_t *iam__tags(req_t *r, const char *kind, str_t owner);
+/* AWS IAM's rules for a request's tags beyond the model's (the key/value
+ * pattern; no key twice, case ignored): GR_OK, or GR_ERR recorded. iam__tag
+ * checks too; a Create* checks before it creates anything. */
+int iam__check_tags(req_t *r, const val_t *tags);
 int iam__tag(req_t *r, const char *kind, str_t owner, const val_t *tags);
 int iam__untag(req_t *r, const char *kind, str_t owner, const val_t *keys);
 int iam__delete_tags(req_t *r, const char *kind, str_t owner);

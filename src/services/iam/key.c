@@ -165,7 +165,7 @@ int iam_start(app_t *app)
 /* The user whose keys a request means: UserName, else the caller. AWS:
  * without a UserName the root user manages its own keys (root access keys,
  * kept here with user ''), a user its own; a role session must name one. */
-static int key_user(req_t *r, const val_t *in, str_t *name)
+int iam__key_user(req_t *r, const val_t *in, str_t *name)
 {
     str_t n = val_get_str(in, "UserName");
     if (!n.p) {
@@ -192,7 +192,7 @@ int iam_create_access_key(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t user;
-    if (key_user(r, in, &user) != GR_OK) return GR_ERR;
+    if (iam__key_user(r, in, &user) != GR_OK) return GR_ERR;
     if (iam__begin(r) != GR_OK) return GR_ERR;
     int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_access_key WHERE account = ?1 AND user = ?2", "s", user);
     if (n < 0) goto fail;
@@ -228,7 +228,7 @@ int iam_list_access_keys(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t user;
-    if (key_user(r, in, &user) != GR_OK) return GR_ERR;
+    if (iam__key_user(r, in, &user) != GR_OK) return GR_ERR;
     sqlite3_stmt *st =
         iam__stmt(r,
                   "SELECT key_id, active, created_us FROM iam_access_key WHERE account = ?1 AND user = ?2 "
@@ -261,7 +261,7 @@ static int key_exists(req_t *r, str_t user, str_t key_id)
 int iam_update_access_key(req_t *r, const val_t *in, val_t *out)
 {
     str_t user, key_id = val_get_str(in, "AccessKeyId");
-    if (key_user(r, in, &user) != GR_OK || key_exists(r, user, key_id) != GR_OK) return GR_ERR;
+    if (iam__key_user(r, in, &user) != GR_OK || key_exists(r, user, key_id) != GR_OK) return GR_ERR;
     str_t status = val_get_str(in, "Status");
     if (iam__exec(r, "UPDATE iam_access_key SET active = ?3 WHERE account = ?1 AND key_id = ?2", "si", key_id,
                   (int64_t)str_eq_c(status, "Active")) != GR_OK)
@@ -273,7 +273,7 @@ int iam_update_access_key(req_t *r, const val_t *in, val_t *out)
 int iam_delete_access_key(req_t *r, const val_t *in, val_t *out)
 {
     str_t user, key_id = val_get_str(in, "AccessKeyId");
-    if (key_user(r, in, &user) != GR_OK || key_exists(r, user, key_id) != GR_OK) return GR_ERR;
+    if (iam__key_user(r, in, &user) != GR_OK || key_exists(r, user, key_id) != GR_OK) return GR_ERR;
     if (iam__exec(r, "DELETE FROM iam_access_key WHERE account = ?1 AND key_id = ?2", "s", key_id) != GR_OK)
         return GR_ERR;
     iam_creds_invalidate();

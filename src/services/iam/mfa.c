@@ -232,7 +232,8 @@ int iam_create_virtual_mfa_device(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t name = val_get_str(in, "VirtualMFADeviceName"), path = iam__path_in(in, "Path");
-    if (iam__check_name(r, name, "virtualMFADeviceName") != GR_OK || iam__check_path(r, path, "path") != GR_OK)
+    if (iam__check_name(r, name, "virtualMFADeviceName") != GR_OK || iam__check_path(r, path, "path") != GR_OK ||
+        iam__check_tags(r, val_get(in, "Tags")) != GR_OK)
         return GR_ERR;
     str_t serial = iam__arn(r, "mfa", path, name);
     mfa_t m;

@@ -147,7 +147,9 @@ int iam_create_open_id_connect_provider(req_t *r, const val_t *in, val_t *out)
 {
     str_t name;
     const val_t *clients = val_get(in, "ClientIDList"), *thumbs = val_get(in, "ThumbprintList");
-    if (check_url(r, val_get_str(in, "Url"), &name) != GR_OK || check_thumbprints(r, thumbs) != GR_OK) return GR_ERR;
+    if (check_url(r, val_get_str(in, "Url"), &name) != GR_OK || check_thumbprints(r, thumbs) != GR_OK ||
+        iam__check_tags(r, val_get(in, "Tags")) != GR_OK)
+        return GR_ERR;
     if (val_len(clients) > MAX_CLIENT_IDS)
         return req_fail(r, &IAM_ERR_LimitExceededException,
                         "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: %d", MAX_CLIENT_IDS);

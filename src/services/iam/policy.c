@@ -114,7 +114,14 @@ static int64_t attachment_count(req_t *r, str_t arn)
     return iam__count(r, "SELECT COUNT(*) FROM iam_attached WHERE account = ?1 AND policy_arn = ?2", "s", arn);
 }
 
-static val_t *policy_value(req_t *r, const iam__policy_t *p, bool full)
+/* Which attributes a Policy structure carries depends on the operation
+ * (AWS, recorded in moto's aws_verified test_iam_response_attributes.py):
+ * CreatePolicy omits Description and names Tags only when it set some;
+ * GetPolicy has Description when there is one and Tags always, an empty
+ * list included; ListPolicies has neither. */
+typedef enum { POLICY_LISTED, POLICY_CREATED, POLICY_GOT } policy_view_t;
+
+static val_t *policy_value(req_t *r, const iam__policy_t *p, policy_view_t view)
 {
     arena_t *a = r->arena;
     val_t *v = val_new(a, VAL_STRUCT);
@@ -128,12 +135,13 @@ static val_t *policy_value(req_t *r, const iam__policy_t *p, bool full)
     val_set_c(a, v, "AttachmentCount", val_int(a, n < 0 ? 0 : n));
     val_set_c(a, v, "PermissionsBoundaryUsageCount", val_int(a, 0));
     val_set_c(a, v, "IsAttachable", val_bool(a, true));
-    if (full && p->description.p && p->description.len) val_set_c(a, v, "Description", val_str(a, p->description));
+    if (view == POLICY_GOT && p->description.p && p->description.len)
+        val_set_c(a, v, "Description", val_str(a, p->description));
     val_set_c(a, v, "CreateDate", val_time(a, p->created_us));
     val_set_c(a, v, "UpdateDate", val_time(a, p->updated_us));
-    if (full && !p->aws) {
+    if (view != POLICY_LISTED && !p->aws) {
         val_t *t = iam__tags(r, "policy", p->name);
-        if (t && val_len(t)) val_set_c(a, v, "Tags", t);
+        if (t && (val_len(t) || view == POLICY_GOT)) val_set_c(a, v, "Tags", t);
     }
     return v;
 }
@@ -143,7 +151,8 @@ int iam_create_policy(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "PolicyName"), path = iam__path_in(in, "Path");
     str_t doc = val_get_str(in, "PolicyDocument"), desc = val_get_str(in, "Description");
     if (iam__check_name(r, name, "policyName") != GR_OK || iam__check_path(r, path, "path") != GR_OK) return GR_ERR;
-    if (iam__check_doc(r, doc, false) != GR_OK) return GR_ERR;
+    if (iam__check_tags(r, val_get(in, "Tags")) != GR_OK) return GR_ERR;
+    if (iam__check_doc(r, doc, IAM__DOC_MANAGED) != GR_OK) return GR_ERR;
     int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_policy WHERE account = ?1 AND name = ?2", "s", name);
     if (n < 0) return GR_ERR;
     if (n)
@@ -172,14 +181,14 @@ int iam_create_policy(req_t *r, const val_t *in, val_t *out)
     if (iam__commit(r) != GR_OK) return GR_ERR;
     val_t *tags = val_get(in, "Tags");
     if (tags && val_len(tags) && iam__tag(r, "policy", name, tags) != GR_OK) return GR_ERR;
-    return val_set_c(r->arena, out, "Policy", policy_value(r, &p, true));
+    return val_set_c(r->arena, out, "Policy", policy_value(r, &p, POLICY_CREATED));
 }
 
 int iam_get_policy(req_t *r, const val_t *in, val_t *out)
 {
     iam__policy_t p;
     if (iam__policy_find(r, val_get_str(in, "PolicyArn"), &p, "Policy %.*s was not found.") != GR_OK) return GR_ERR;
-    return val_set_c(r->arena, out, "Policy", policy_value(r, &p, true));
+    return val_set_c(r->arena, out, "Policy", policy_value(r, &p, POLICY_GOT));
 }
 
 /* AWS: Scope All (default) | AWS | Local; OnlyAttached; PathPrefix. AWS
@@ -199,7 +208,7 @@ int iam_list_policies(req_t *r, const val_t *in, val_t *out)
                 str_c(arena_printf(a, "arn:aws:iam::aws:policy%s%s", iam__managed[i].path, iam__managed[i].name));
             if (iam__policy_find(r, arn, &p, "%.*s") != GR_OK) return GR_ERR;
             if (only_attached && attachment_count(r, arn) <= 0) continue;
-            val_push(a, all, policy_value(r, &p, false));
+            val_push(a, all, policy_value(r, &p, POLICY_LISTED));
         }
     }
     if (!str_eq_c(scope, "AWS")) {
@@ -216,7 +225,7 @@ int iam_list_policies(req_t *r, const val_t *in, val_t *out)
                                .updated_us = sqlite3_column_int64(st, 4),
                                .default_version = sqlite3_column_int64(st, 5)};
             if (only_attached && attachment_count(r, iam__arn(r, "policy", p.path, p.name)) <= 0) continue;
-            val_push(a, all, policy_value(r, &p, false));
+            val_push(a, all, policy_value(r, &p, POLICY_LISTED));
         }
     }
     return iam__paginate(r, in, out, "Policies", all);
@@ -272,7 +281,7 @@ int iam_create_policy_version(req_t *r, const val_t *in, val_t *out)
     iam__policy_t p;
     str_t arn = val_get_str(in, "PolicyArn"), doc = val_get_str(in, "PolicyDocument");
     if (customer_policy(r, arn, &p, "Policy %.*s was not found.") != GR_OK) return GR_ERR;
-    if (iam__check_doc(r, doc, false) != GR_OK) return GR_ERR;
+    if (iam__check_doc(r, doc, IAM__DOC_MANAGED) != GR_OK) return GR_ERR;
     bool set_default = val_get_bool(in, "SetAsDefault", false);
     if (iam__begin(r) != GR_OK) return GR_ERR;
     int64_t n =

@@ -21,7 +21,7 @@ static const char HEADER[] =
     "cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n";
 
 /* AWS's report times: seconds, "+00:00". */
-static void put_time(buf_t *b, int64_t us)
+void iam__report_time(buf_t *b, int64_t us)
 {
     char iso[40];
     time_fmt_iso8601(iso, us, false); /* 2026-11-27T03:04:05Z */
@@ -42,7 +42,7 @@ static int key_columns(req_t *r, buf_t *b, str_t user)
     int n = 0;
     for (; n < 2 && sqlite3_step(st) == SQLITE_ROW; n++) {
         buf_put_str(b, sqlite3_column_int(st, 0) ? STR(",true,") : STR(",false,"));
-        put_time(b, sqlite3_column_int64(st, 1));
+        iam__report_time(b, sqlite3_column_int64(st, 1));
         buf_put_str(b, STR(",N/A,N/A,N/A"));
     }
     for (; n < 2; n++) buf_put_str(b, STR(",false,N/A,N/A,N/A,N/A"));
@@ -57,7 +57,7 @@ static str_t generate(req_t *r)
     /* the root user: its configured key is active; it has no console password here */
     buf_put_str(&b, STR("<root_account>,"));
     buf_put_str(&b, str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:root,", STR_FMT(r->who.account))));
-    put_time(&b, ((app_t *)r->app)->started_us);
+    iam__report_time(&b, ((app_t *)r->app)->started_us);
     buf_put_str(&b, STR(",not_supported,no_information,not_supported,not_supported,false,true,N/A,N/A,N/A,N/A,"
                         "false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"));
     sqlite3_stmt *p = iam__stmt(r, "SELECT max_age FROM iam_password_policy WHERE account = ?1", "");
@@ -76,22 +76,22 @@ static str_t generate(req_t *r)
         buf_put_str(&b, STR(","));
         buf_put_str(&b, iam__arn(r, "user", iam__col(r, st, 1), name));
         buf_put_str(&b, STR(","));
-        put_time(&b, sqlite3_column_int64(st, 2));
+        iam__report_time(&b, sqlite3_column_int64(st, 2));
         if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
             buf_put_str(&b, STR(",false,N/A,N/A,N/A"));
         } else {
             int64_t changed = sqlite3_column_int64(st, 3);
             buf_put_str(&b, STR(",true,no_information,"));
-            put_time(&b, changed);
+            iam__report_time(&b, changed);
             buf_put_str(&b, STR(","));
             if (max_age > 0)
-                put_time(&b, changed + max_age * 86400 * 1000000LL);
+                iam__report_time(&b, changed + max_age * 86400 * 1000000LL);
             else
                 buf_put_str(&b, STR("N/A"));
         }
         buf_put_str(&b, sqlite3_column_int(st, 4) ? STR(",true") : STR(",false")); /* mfa_active */
-        if (key_columns(r, &b, name) != GR_OK) return STR_NULL;
-        buf_put_str(&b, STR(",false,N/A,false,N/A\n"));
+        if (key_columns(r, &b, name) != GR_OK || iam__signing_columns(r, &b, name) != GR_OK) return STR_NULL;
+        buf_put_str(&b, STR("\n"));
     }
     return buf_str(&b);
 }

@@ -47,8 +47,10 @@ int iam__create_role(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "RoleName"), path = iam__path_in(in, "Path");
     str_t trust = val_get_str(in, "AssumeRolePolicyDocument");
-    if (iam__check_name(r, name, "roleName") != GR_OK || iam__check_path(r, path, "path") != GR_OK) return GR_ERR;
-    if (iam__check_doc(r, trust, true) != GR_OK) return GR_ERR;
+    if (iam__check_name(r, name, "roleName") != GR_OK || iam__check_path(r, path, "path") != GR_OK ||
+        iam__check_tags(r, val_get(in, "Tags")) != GR_OK)
+        return GR_ERR;
+    if (iam__check_doc(r, trust, IAM__DOC_TRUST) != GR_OK) return GR_ERR;
     int e = iam__exists(r, &iam__role, name, false);
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__role.exists, STR_FMT(name));
@@ -122,7 +124,7 @@ int iam_update_role(req_t *r, const val_t *in, val_t *out)
 int iam_update_assume_role_policy(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "RoleName"), doc = val_get_str(in, "PolicyDocument");
-    if (iam__role_protected(r, name) != GR_OK || iam__check_doc(r, doc, true) != GR_OK) return GR_ERR;
+    if (iam__role_protected(r, name) != GR_OK || iam__check_doc(r, doc, IAM__DOC_TRUST) != GR_OK) return GR_ERR;
     return iam__exec(r, "UPDATE iam_role SET trust = ?3 WHERE account = ?1 AND name = ?2", "ss", name, doc);
 }
 
@@ -193,7 +195,8 @@ val_t *iam__profile_value(req_t *r, str_t name, str_t path, str_t id, int64_t cr
 int iam_create_instance_profile(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "InstanceProfileName"), path = iam__path_in(in, "Path");
-    if (iam__check_name(r, name, "instanceProfileName") != GR_OK || iam__check_path(r, path, "path") != GR_OK)
+    if (iam__check_name(r, name, "instanceProfileName") != GR_OK || iam__check_path(r, path, "path") != GR_OK ||
+        iam__check_tags(r, val_get(in, "Tags")) != GR_OK)
         return GR_ERR;
     int e = iam__exists(r, &iam__profile, name, false);
     if (e < 0) return GR_ERR;
@@ -220,7 +223,11 @@ int iam_get_instance_profile(req_t *r, const val_t *in, val_t *out)
     int64_t created;
     if (iam__entity(r, &iam__profile, val_get_str(in, "InstanceProfileName"), &name, &path, &id, &created) != GR_OK)
         return GR_ERR;
-    return val_set_c(r->arena, out, "InstanceProfile", iam__profile_value(r, name, path, id, created));
+    /* AWS: GetInstanceProfile names the profile's tags (CreateInstanceProfile only those it set) */
+    val_t *v = iam__profile_value(r, name, path, id, created), *tags = iam__tags(r, iam__profile.kind, name);
+    if (!v || !tags) return GR_ERR;
+    if (val_len(tags)) val_set_c(r->arena, v, "Tags", tags);
+    return val_set_c(r->arena, out, "InstanceProfile", v);
 }
 
 int iam_list_instance_profiles(req_t *r, const val_t *in, val_t *out)

@@ -25,6 +25,7 @@ int iam_create_user(req_t *r, const val_t *in, val_t *out)
 {
     str_t name = val_get_str(in, "UserName"), path = iam__path_in(in, "Path");
     if (iam__check_name(r, name, "userName") != GR_OK || iam__check_path(r, path, "path") != GR_OK) return GR_ERR;
+    if (iam__check_tags(r, val_get(in, "Tags")) != GR_OK) return GR_ERR;
     int e = iam__exists(r, &iam__user, name, false);
     if (e < 0) return GR_ERR;
     if (e) return req_fail(r, &IAM_ERR_EntityAlreadyExistsException, iam__user.exists, STR_FMT(name));
@@ -93,6 +94,7 @@ int iam_update_user(req_t *r, const val_t *in, val_t *out)
         "UPDATE iam_login_profile SET user = ?3 WHERE account = ?1 AND user = ?2",
         "UPDATE iam_password_history SET user = ?3 WHERE account = ?1 AND user = ?2",
         "UPDATE iam_mfa SET user = ?3 WHERE account = ?1 AND user = ?2",
+        "UPDATE iam_signing_cert SET user = ?3 WHERE account = ?1 AND user = ?2",
         "UPDATE iam_inline_policy SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
         "UPDATE iam_attached SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
         "UPDATE iam_tag SET owner = ?3 WHERE account = ?1 AND kind = 'user' AND owner = ?2",
@@ -115,6 +117,8 @@ int iam_delete_user(req_t *r, const val_t *in, val_t *out)
     } deps[] = {
         {"SELECT COUNT(*) FROM iam_access_key WHERE account = ?1 AND user = ?2",
          "Cannot delete entity, must delete access keys first."},
+        {"SELECT COUNT(*) FROM iam_signing_cert WHERE account = ?1 AND user = ?2",
+         "Cannot delete entity, must remove signing certificates first."},
         {"SELECT COUNT(*) FROM iam_login_profile WHERE account = ?1 AND user = ?2",
          "Cannot delete entity, must delete login profile first."},
         {"SELECT COUNT(*) FROM iam_mfa WHERE account = ?1 AND user = ?2",

@@ -179,33 +179,14 @@ static str_t merge_session_policies(req_t *r, const str_t *docs, size_t n)
     return buf_str(&b);
 }
 
-int sts_assume_role(req_t *r, const val_t *in, val_t *out)
+int sts__session_policy(req_t *r, const val_t *in, str_t account, str_t *text, size_t *n, int64_t *percent)
 {
     arena_t *a = r->arena;
-    app_t *app = r->app;
-    str_t role_arn = val_get_str(in, "RoleArn"), session = val_get_str(in, "RoleSessionName");
     str_t policy_text = val_get_str(in, "Policy");
-    const val_t *tags = val_get(in, "Tags");
-    size_t ntags = tags && tags->kind == VAL_LIST ? tags->u.list.n : 0;
-
-    if (!session_name_ok(session))
-        return req_fail(r, &ERR_ValidationError,
-                        "1 validation error detected: Value '%.*s' at 'roleSessionName' failed to satisfy "
-                        "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*",
-                        STR_FMT(session));
-    /* AWS: "Roles may not be assumed by root accounts." (AccessDenied; the
-     * AssumeRole reference: "You cannot use AWS account root user credentials
-     * to call AssumeRole.") */
-    if (r->who.root) return req_fail(r, &ERR_AccessDenied, "Roles may not be assumed by root accounts.");
-
-    str_t account, path, name;
-    int k = parse_role_arn(role_arn, &account, &path, &name);
-    /* AWS: a RoleArn that is no ARN is ValidationError "Request ARN is invalid" */
-    if (k < 0) return req_fail(r, &ERR_ValidationError, "Request ARN is invalid");
-    if (k == 0) return refuse(r, "sts:AssumeRole", role_arn);
-
-    /* The session policies are checked before the role, as a malformed request. */
     size_t packed = 0;
+    *text = STR_NULL;
+    *n = 0;
+    *percent = 0;
     if (policy_text.p) {
         char err[256];
         policy_t *sp = policy_parse(policy_text, POLICY_SESSION, err, sizeof err);
@@ -228,28 +209,60 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
     if (policy_text.p) sdocs[nsdocs++] = policy_text;
     for (size_t i = 0; i < narns; i++) {
         str_t parn = val_get_str(arns->u.list.v[i], "arn");
-        str_t doc = parn.len ? iam_policy_document(app, account, parn, a) : STR_NULL;
+        str_t doc = parn.len ? iam_policy_document(r->app, account, parn, a) : STR_NULL;
         /* gureum's wording, after IAM's for an unknown policy ARN */
         if (!doc.p)
             return req_fail(r, &ERR_ValidationError, "Policy %.*s does not exist or is not attachable.", STR_FMT(parn));
         sdocs[nsdocs++] = doc;
         packed += parn.len;
     }
-    str_t session_policy = merge_session_policies(r, sdocs, nsdocs);
-    if (nsdocs && !session_policy.p) return GR_ERR;
-    for (size_t i = 0; i < ntags; i++)
+    *text = merge_session_policies(r, sdocs, nsdocs);
+    if (nsdocs && !text->p) return GR_ERR;
+    *n = nsdocs;
+    const val_t *tags = val_get(in, "Tags");
+    for (size_t i = 0; tags && tags->kind == VAL_LIST && i < tags->u.list.n; i++)
         packed += val_get_str(tags->u.list.v[i], "Key").len + val_get_str(tags->u.list.v[i], "Value").len;
-    int64_t percent = (int64_t)((packed * 100 + PACKED_CAPACITY - 1) / PACKED_CAPACITY);
-    if (percent > 100) {
-        /* AWS: "Packed policy consumes 112% of allotted space, please use smaller
-         * policy." / "Packed size of session tags consumes 112% of allotted space." */
-        if (policy_text.p || narns)
-            return req_fail(r, &STS_ERR_PackedPolicyTooLargeException,
-                            "Packed policy consumes %lld%% of allotted space, please use smaller policy.",
-                            (long long)percent);
+    *percent = (int64_t)((packed * 100 + PACKED_CAPACITY - 1) / PACKED_CAPACITY);
+    if (*percent <= 100) return GR_OK;
+    /* AWS: "Packed policy consumes 112% of allotted space, please use smaller
+     * policy." / "Packed size of session tags consumes 112% of allotted space." */
+    if (nsdocs)
         return req_fail(r, &STS_ERR_PackedPolicyTooLargeException,
-                        "Packed size of session tags consumes %lld%% of allotted space.", (long long)percent);
-    }
+                        "Packed policy consumes %lld%% of allotted space, please use smaller policy.",
+                        (long long)*percent);
+    return req_fail(r, &STS_ERR_PackedPolicyTooLargeException,
+                    "Packed size of session tags consumes %lld%% of allotted space.", (long long)*percent);
+}
+
+int sts_assume_role(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    app_t *app = r->app;
+    str_t role_arn = val_get_str(in, "RoleArn"), session = val_get_str(in, "RoleSessionName");
+    const val_t *tags = val_get(in, "Tags");
+    size_t ntags = tags && tags->kind == VAL_LIST ? tags->u.list.n : 0;
+
+    if (!session_name_ok(session))
+        return req_fail(r, &ERR_ValidationError,
+                        "1 validation error detected: Value '%.*s' at 'roleSessionName' failed to satisfy "
+                        "constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+                        STR_FMT(session));
+    /* AWS: "Roles may not be assumed by root accounts." (AccessDenied; the
+     * AssumeRole reference: "You cannot use AWS account root user credentials
+     * to call AssumeRole.") */
+    if (r->who.root) return req_fail(r, &ERR_AccessDenied, "Roles may not be assumed by root accounts.");
+
+    str_t account, path, name;
+    int k = parse_role_arn(role_arn, &account, &path, &name);
+    /* AWS: a RoleArn that is no ARN is ValidationError "Request ARN is invalid" */
+    if (k < 0) return req_fail(r, &ERR_ValidationError, "Request ARN is invalid");
+    if (k == 0) return refuse(r, "sts:AssumeRole", role_arn);
+
+    /* The session policies are checked before the role, as a malformed request. */
+    str_t session_policy;
+    size_t nsdocs;
+    int64_t percent;
+    if (sts__session_policy(r, in, account, &session_policy, &nsdocs, &percent) != GR_OK) return GR_ERR;
 
     iam_role_info_t role;
     int found = iam_role_for_assume(app, account, name, a, &role);
@@ -319,14 +332,6 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
         .mfa_us = r->who.mfa_us,
     };
     if (arena_failed(a)) return GR_ERR;
-    sts__creds_t c;
-    if (sts__issue(r, &who, session_policy, "AssumeRole", d, &c) != GR_OK) return GR_ERR;
-    val_t *user = val_new(a, VAL_STRUCT);
-    if (!user) return GR_ERR;
-    val_set_c(a, user, "AssumedRoleId", val_str(a, who.user_id));
-    val_set_c(a, user, "Arn", val_str(a, who.arn));
-    val_set_c(a, out, "Credentials", sts__creds_value(r, &c));
-    val_set_c(a, out, "AssumedRoleUser", user);
-    if (nsdocs || ntags) val_set_c(a, out, "PackedPolicySize", val_int(a, percent));
-    return arena_failed(a) ? GR_ERR : GR_OK;
+    return sts__issue_out(r, &who, session_policy, "AssumeRole", d, out, "AssumedRoleUser", "AssumedRoleId",
+                          nsdocs || ntags ? percent : -1);
 }

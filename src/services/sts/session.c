@@ -1,6 +1,6 @@
 /* session.c — STS temporary credentials: issuing and storing them
  * (sts_credential in DATA/meta/sts.db), the credential provider that lets
- * SigV4 accept them, and GetSessionToken.
+ * SigV4 accept them, GetSessionToken and GetFederationToken.
  *
  * Invariant: a stored credential never changes after it is issued, so the
  * provider can answer straight from its row; the dispatcher, not this file,
@@ -106,6 +106,22 @@ int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const cha
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
+int sts__issue_out(req_t *r, const principal_t *who, str_t session_policy, const char *kind, int64_t duration_s,
+                   val_t *out, const char *user_member, const char *id_member, int64_t packed_percent)
+{
+    arena_t *a = r->arena;
+    sts__creds_t c;
+    if (sts__issue(r, who, session_policy, kind, duration_s, &c) != GR_OK) return GR_ERR;
+    val_t *user = val_new(a, VAL_STRUCT);
+    if (!user) return GR_ERR;
+    val_set_c(a, user, id_member, val_str(a, who->user_id));
+    val_set_c(a, user, "Arn", val_str(a, who->arn));
+    val_set_c(a, out, "Credentials", sts__creds_value(r, &c));
+    val_set_c(a, out, user_member, user);
+    if (packed_percent >= 0) val_set_c(a, out, "PackedPolicySize", val_int(a, packed_percent));
+    return arena_failed(a) ? GR_ERR : GR_OK;
+}
+
 val_t *sts__creds_value(req_t *r, const sts__creds_t *c)
 {
     arena_t *a = r->arena;
@@ -204,4 +220,44 @@ int sts_get_session_token(req_t *r, const val_t *in, val_t *out)
     sts__creds_t c;
     if (sts__issue(r, &r->who, STR_NULL, "GetSessionToken", d, &c) != GR_OK) return GR_ERR;
     return val_set_c(r->arena, out, "Credentials", sts__creds_value(r, &c));
+}
+
+/* ==== GetFederationToken ==== */
+
+/* What a federated user may do when GetFederationToken got no session policy:
+ * AWS gives such a session no permissions but what a resource policy naming
+ * it grants, which a session policy allowing no real action gives too. */
+#define NO_PERMISSIONS                                                                                                 \
+    "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"none:none\",\"Resource\":\"*\"}}"
+
+/* AWS (STS API reference, GetFederationToken): called with an IAM user's or
+ * the root user's long-term credentials (with session credentials AWS answers
+ * AccessDenied, as for GetSessionToken); DurationSeconds 900..129600, default
+ * 43200, at most 3600 for the root user. The federated user
+ * arn:aws:sts::ACCOUNT:federated-user/NAME ("ACCOUNT:NAME") may do what both
+ * the calling user's policies and the session policies passed allow; its
+ * session cannot call IAM, nor STS but GetCallerIdentity (authz.c). gureum
+ * gives a session the root user made only what resource policies naming it
+ * grant: the root's own "allow everything" is not carried into sessions. */
+int sts_get_federation_token(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    if (sts__is_session(r))
+        return req_fail(r, &ERR_AccessDenied, "Cannot call GetFederationToken with session credentials");
+    str_t name = val_get_str(in, "Name"), policy;
+    size_t ndocs;
+    int64_t percent;
+    if (sts__session_policy(r, in, r->who.account, &policy, &ndocs, &percent) != GR_OK) return GR_ERR;
+    int64_t d = val_get_int(in, "DurationSeconds", 43200);
+    if (r->who.root && d > 3600) d = 3600;
+    d = sts__granted_seconds(d);
+    principal_t who = {
+        .account = r->who.account,
+        .arn = str_c(arena_printf(a, "arn:aws:sts::%.*s:federated-user/%.*s", STR_FMT(r->who.account), STR_FMT(name))),
+        .user_id = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(r->who.account), STR_FMT(name))),
+        .user_name = r->who.root ? STR("") : r->who.user_name, /* whose identity policies apply */
+    };
+    if (arena_failed(a)) return GR_ERR;
+    return sts__issue_out(r, &who, policy.p ? policy : STR(NO_PERMISSIONS), "GetFederationToken", d, out,
+                          "FederatedUser", "FederatedUserId", ndocs || val_len(val_get(in, "Tags")) ? percent : -1);
 }

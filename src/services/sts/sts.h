@@ -38,6 +38,11 @@ typedef struct {
  * by the new key) for duration_s seconds. GR_OK, or GR_ERR (internal). */
 int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const char *kind, int64_t duration_s,
                sts__creds_t *out);
+/* sts__issue, then the answer: Credentials, the session's user structure
+ * (out[user_member] = {id_member: who->user_id, Arn: who->arn}) and
+ * PackedPolicySize when packed_percent >= 0. GR_OK / GR_ERR (internal). */
+int sts__issue_out(req_t *r, const principal_t *who, str_t session_policy, const char *kind, int64_t duration_s,
+                   val_t *out, const char *user_member, const char *id_member, int64_t packed_percent);
 /* The Credentials output structure. */
 val_t *sts__creds_value(req_t *r, const sts__creds_t *c);
 /* The lifetime actually granted for a valid requested duration: itself, except
@@ -47,6 +52,13 @@ int64_t sts__granted_seconds(int64_t requested);
 /* SerialNumber and TokenCode checked (session.c): GR_OK (r->who.mfa_us set
  * when they were given), or GR_ERR with AccessDenied recorded. */
 int sts__mfa(req_t *r, const val_t *in);
+/* The request's session policies, Policy and PolicyArns (managed policies
+ * of account or AWS's), as the one document credentials carry (*text,
+ * STR_NULL for none), how many documents there were, and the packed size of
+ * policies and session Tags in percent of AWS's allowance (assume.c). GR_OK,
+ * or GR_ERR with MalformedPolicyDocument / ValidationError /
+ * PackedPolicyTooLarge recorded. */
+int sts__session_policy(req_t *r, const val_t *in, str_t account, str_t *text, size_t *n, int64_t *percent);
 /* Is the caller signing with temporary credentials (an ASIA… key)? */
 bool sts__is_session(const req_t *r);
 

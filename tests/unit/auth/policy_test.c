@@ -875,9 +875,15 @@ static const pc_t PARSE[] = {
      "{'Version':'2012-10-17','Statement':{'Effect':'Allow','Action':'*','Resource':'*','Condition':{'NullIfExists':{'"
      "aws:username':'true'}}}}",
      "Invalid Condition type : NullIfExists"},
+    /* AWS IAM takes a condition key without a vendor in an identity policy (moto's
+     * valid_policy_documents, checked against IAM); a resource policy still refuses it */
     {__LINE__, IDK,
      "{'Version':'2012-10-17','Statement':{'Effect':'Allow','Action':'*','Resource':'*','Condition':{'StringEquals':{'"
      "username':'a'}}}}",
+     NULL},
+    {__LINE__, RSK,
+     "{'Version':'2012-10-17','Statement':{'Effect':'Allow','Principal':'*','Action':'*','Resource':'*','Condition':{"
+     "'StringEquals':{'username':'a'}}}}",
      "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."},
     {__LINE__, RSK,
      "{'Version':'2012-10-17','Statement':{'Effect':'Allow','Principal':{'AWS':'alice'},'Action':'s3:*','Resource':'*'}"
