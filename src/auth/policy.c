@@ -777,6 +777,8 @@ static bool parse_actions(pctx_t *c, const json_t *j, stmt_t *st)
         c->v2012 = v;
         if (!ok) return false;
     }
+    /* a list of nulls is an empty one: no statement may match every action by it */
+    if (m == 0) return fail(c, "Policy statement must contain actions.");
     st->act = a;
     st->nact = (uint32_t)m;
     return true;
@@ -802,6 +804,7 @@ static bool parse_resources(pctx_t *c, const json_t *j, stmt_t *st)
             return fail(c, "Resource %.*s must be in ARN format or \"*\".", STR_FMT(s));
         if (!pat_compile(c, s, PM_ARN, false, &r[m++])) return false;
     }
+    if (m == 0) return fail(c, "Policy statement must contain resources.");
     st->res = r;
     st->nres = (uint32_t)m;
     return true;

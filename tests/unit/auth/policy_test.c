@@ -1103,6 +1103,24 @@ static void test_eval_one(void **state)
     assert_int_equal(policy_eval_one(p, &req), POLICY_IMPLICIT_DENY);
     policy_free(p);
     assert_int_equal(policy_eval_one(NULL, &req), POLICY_IMPLICIT_DENY);
+    /* nulls in an identity policy's lists are skipped; a list of nothing
+     * but nulls is empty, never a NotAction that matches every action */
+    char why[256];
+    p = policy_parse(STR("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                         "\"Action\":[null,\"s3:GetObject\"],\"Resource\":[null,\"*\"]}]}"),
+                     POLICY_IDENTITY, why, sizeof why);
+    assert_non_null(p);
+    req = (policy_req_t){.action = STR("s3:GetObject"), .resource = STR("arn:aws:s3:::b/k"), .who = &WHO[ALICE]};
+    assert_int_equal(policy_eval_one(p, &req), POLICY_ALLOW);
+    req.action = STR("s3:PutObject");
+    assert_int_equal(policy_eval_one(p, &req), POLICY_IMPLICIT_DENY);
+    policy_free(p);
+    assert_null(policy_parse(STR("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                                 "\"NotAction\":[null],\"Resource\":\"*\"}]}"),
+                             POLICY_IDENTITY, why, sizeof why));
+    assert_null(policy_parse(STR("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                                 "\"Action\":\"s3:*\",\"NotResource\":[null]}]}"),
+                             POLICY_IDENTITY, why, sizeof why));
     char err[8]; /* a short buffer truncates the message, NUL-terminated */
     assert_null(policy_parse(STR("{"), POLICY_IDENTITY, err, sizeof err));
     assert_string_equal(err, "Syntax ");
