@@ -975,3 +975,47 @@ def test_receipt_handles_old_and_expired(sqs):
     time.sleep(1.2)
     sqs.delete_message(QueueUrl=furl, ReceiptHandle=h)
     assert "Messages" not in sqs.receive_message(QueueUrl=furl)
+
+
+def test_message_attribute_name_prefix_filter(sqs):
+    """AWS (LocalStack's recording): "Hel.*" returns "Hello" and "Help.Me"; "*" returns every attribute."""
+    url = sqs.create_queue(QueueName="q-attr-prefix", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    attrs = {n: {"DataType": "String", "StringValue": v} for n, v in
+             (("Hello", "There"), ("General", "Kenobi"), ("Help.Me", "Me"))}
+    sqs.send_message(QueueUrl=url, MessageBody="msg", MessageAttributes=attrs)
+    m = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["Hel.*"])["Messages"][0]
+    assert sorted(m["MessageAttributes"]) == ["Hello", "Help.Me"]
+    assert m["MD5OfMessageAttributes"] == attrs_md5({k: attrs[k] for k in ("Hello", "Help.Me")})
+    m = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["*"])["Messages"][0]
+    assert sorted(m["MessageAttributes"]) == ["General", "Hello", "Help.Me"]
+
+
+def test_long_poll_answers_when_a_message_becomes_visible(sqs):
+    """AWS: a long poll returns as soon as a message is available, also one whose visibility
+    timeout (or delay) runs out while it waits."""
+    url = sqs.create_queue(QueueName="q-lp-visible")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    sqs.receive_message(QueueUrl=url, VisibilityTimeout=1)
+    t = time.monotonic()
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Body"] == "m" and time.monotonic() - t < 3
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+    sqs.send_message(QueueUrl=url, MessageBody="d", DelaySeconds=1)
+    t = time.monotonic()
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"][0]["Body"] == "d"
+    assert time.monotonic() - t < 3
+
+
+def test_tag_limits(sqs):
+    """AWS: at most 50 tags per queue (SQS quotas); a TagQueue past it changes nothing."""
+    url = sqs.create_queue(QueueName="q-tag-limit", tags={"k": "v"})["QueueUrl"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.tag_queue(QueueUrl=url, Tags={"t%d" % i: "v" for i in range(50)})
+    assert (code_of(e), e.value.response["Error"]["Message"]) == (
+        "InvalidParameterValue", "Too many tags added for queue q-tag-limit.")
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"k": "v"}
+    sqs.tag_queue(QueueUrl=url, Tags={"t%d" % i: "v" for i in range(49)})
+    assert len(sqs.list_queue_tags(QueueUrl=url)["Tags"]) == 50
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.tag_queue(QueueUrl=url, Tags={})
+    assert code_of(e) == "MissingParameter"

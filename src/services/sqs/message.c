@@ -509,9 +509,10 @@ static bool name_wanted(const val_t *names, str_t name)
 {
     for (size_t i = 0; names && i < names->u.list.n; i++) {
         str_t w = names->u.list.v[i]->u.s;
-        if (str_eq_c(w, "All") || str_eq_c(w, ".*") || str_eq(w, name)) return true;
-        /* AWS: "bar.*" returns every attribute whose name starts with "bar." */
-        if (str_ends_with(w, STR(".*")) && str_starts_with(name, str_sub(w, 0, w.len - 1))) return true;
+        if (str_eq_c(w, "All") || str_eq_c(w, "*") || str_eq_c(w, ".*") || str_eq(w, name)) return true;
+        /* AWS (LocalStack's recording): "Hel.*" returns "Hello" and "Help.Me",
+         * every attribute whose name starts with "Hel" */
+        if (str_ends_with(w, STR(".*")) && str_starts_with(name, str_sub(w, 0, w.len - 2))) return true;
     }
     return false;
 }
@@ -690,6 +691,24 @@ fail:
     return GR_ERR;
 }
 
+/* When (monotonic) the next message of queue qid becomes visible, delayed or
+ * in flight: a long poll answers then (AWS: it returns as soon as a message
+ * is available). 0: none will. */
+static int64_t next_visible(sqlite3 *db, int64_t qid)
+{
+    sqlite3_stmt *st;
+    int64_t now = sqs__now_ms(), at = 0;
+    if (store_prepare(db, "SELECT min(visible_ms) FROM message WHERE qid = ?1 AND visible_ms > ?2", -1, &st, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, qid);
+    sqlite3_bind_int64(st, 2, now);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        at = time_mono_us() + (sqlite3_column_int64(st, 0) - now) * 1000;
+    store_release(st);
+    return at;
+}
+
 int sqs_receive_message(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sqs__db(r);
@@ -719,7 +738,9 @@ int sqs_receive_message(req_t *r, const val_t *in, val_t *out)
     /* Long polling: nothing now, so wait for a send or the deadline without
      * holding this thread (in-process callers without a transport get the
      * empty answer at once). */
-    if (!n && wait > 0 && r->transport && sqs__wait(r, q.id, time_mono_us() + wait * 1000000) == GR_OK) return GR_AGAIN;
+    if (!n && wait > 0 && r->transport &&
+        sqs__wait(r, q.id, time_mono_us() + wait * 1000000, next_visible(db, q.id)) == GR_OK)
+        return GR_AGAIN;
     return GR_OK;
 }
 
@@ -731,7 +752,7 @@ void sqs__resume(req_t *r, int64_t deadline_mono_us, bool timed_out)
     if (db && sqs__queue_from_url(r, db, r->in, &q) == GR_OK) rc = sqs__receive(r->arena, db, &q, r->in, r->out, &n);
     /* Woken, but another receiver took the message (or it is delayed): wait on. */
     if (rc == GR_OK && !n && !timed_out && time_mono_us() < deadline_mono_us &&
-        sqs__wait(r, q.id, deadline_mono_us) == GR_OK)
+        sqs__wait(r, q.id, deadline_mono_us, next_visible(db, q.id)) == GR_OK)
         return;
     dispatch_resume(r, rc);
 }

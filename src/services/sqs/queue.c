@@ -769,8 +769,22 @@ int sqs_tag_queue(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     const val_t *tags = val_get(in, "Tags");
-    for (size_t i = 0; tags && i < tags->u.obj.n; i++)
-        if (put_tag(db, q.id, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) != GR_OK) return GR_ERR;
+    if (!tags || !tags->u.obj.n)
+        return req_fail(r, &ERR_MissingParameter, "The request must contain the parameter Tags.");
+    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    bool ok = true;
+    for (size_t i = 0; ok && i < tags->u.obj.n; i++)
+        ok = put_tag(db, q.id, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) == GR_OK;
+    /* AWS: "Maximum 50 tags per queue" (SQS quotas); the whole request fails
+     * (the message is moto's; AWS's own is not recorded) */
+    if (ok && count(db, "SELECT count(*) FROM queue_tag WHERE qid = ?1", q.id, 0, 0) > 50) {
+        sqs__exec(db, "ROLLBACK");
+        return req_fail(r, &ERR_InvalidParameterValue, "Too many tags added for queue %.*s.", STR_FMT(q.name));
+    }
+    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
     return GR_OK;
 }
 
