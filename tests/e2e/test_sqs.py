@@ -1019,3 +1019,16 @@ def test_tag_limits(sqs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sqs.tag_queue(QueueUrl=url, Tags={})
     assert code_of(e) == "MissingParameter"
+
+
+def test_redrive_policy_stored_in_aws_form(sqs):
+    """AWS answers RedrivePolicy as its own compact document, maxReceiveCount a number even when it
+    was sent as a string (the AWS CLI's set-/get-queue-attributes examples); CreateQueue with the same policy again is still idempotent."""
+    dlq = sqs.create_queue(QueueName="q-rd-form-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    attrs = {"RedrivePolicy": json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "3"})}
+    url = sqs.create_queue(QueueName="q-rd-form", Attributes=attrs)["QueueUrl"]
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    assert got == '{"deadLetterTargetArn":"%s","maxReceiveCount":3}' % arn
+    assert sqs.create_queue(QueueName="q-rd-form", Attributes=attrs)["QueueUrl"] == url
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [url]

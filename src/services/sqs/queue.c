@@ -386,8 +386,26 @@ static int check_attr(req_t *r, sqlite3 *db, str_t qname, str_t name, str_t valu
     return GR_OK;
 }
 
+/* AWS answers a RedrivePolicy as its own compact document, with
+ * maxReceiveCount a number even when it was given as a string (the AWS CLI's
+ * examples: set-queue-attributes sends "maxReceiveCount":"1000",
+ * get-queue-attributes answers {"deadLetterTargetArn":"…","maxReceiveCount":1000}).
+ * The value stored for attribute `name`
+ * (check_attr has checked it), in buf when rewritten. */
+static str_t stored_value(str_t name, str_t value, char *buf, size_t len)
+{
+    if (!str_eq_c(name, "RedrivePolicy") || !value.len) return value;
+    sqs_queue_t t = {0};
+    parse_redrive(value, &t);
+    int n = snprintf(buf, len, "{\"deadLetterTargetArn\":\"%.*s\",\"maxReceiveCount\":%lld}", STR_FMT(t.dlq_arn),
+                     (long long)t.max_receive);
+    return n > 0 && (size_t)n < len ? str_n(buf, (size_t)n) : value;
+}
+
 static int put_attr(sqlite3 *db, int64_t qid, str_t name, str_t value)
 {
+    char norm[512];
+    value = stored_value(name, value, norm, sizeof norm);
     sqlite3_stmt *st;
     /* AWS: an empty RedrivePolicy (or Policy) removes it */
     const char *sql = value.len || attr_index(name) < 0 || ATTRS[attr_index(name)].def
@@ -489,7 +507,8 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
         bool same = true;
         for (size_t i = 0; attrs && i < attrs->u.obj.n; i++) {
             val_t *h = val_get_s(have, attrs->u.obj.e[i].key);
-            str_t v = attrs->u.obj.e[i].v->u.s;
+            char norm[512];
+            str_t v = stored_value(attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s, norm, sizeof norm);
             if (!(h ? str_eq(h->u.s, v) : v.len == 0)) same = false;
         }
         if (!same)
