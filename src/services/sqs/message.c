@@ -484,7 +484,7 @@ static bool parse_receipt(arena_t *a, str_t h, handle_t *out)
     if (!str_starts_with(h, STR("AQEB")) || !arena_unbase64(a, str_sub(h, 4, h.len - 4), &raw)) return false;
     long c = str_index(raw, ':');
     long long id;
-    if (c <= 0 || !str_to_i64(str_sub(raw, 0, (size_t)c), &id)) return false;
+    if (c <= 0 || !str_to_i64(str_sub(raw, 0, (size_t)c), &id) || id <= 0) return false;
     str_t rest = str_sub(raw, (size_t)c + 1, raw.len - (size_t)c - 1);
     if (str_index(rest, ':') != 36) return false;
     out->mid = id;
