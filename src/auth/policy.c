@@ -543,7 +543,7 @@ static bool stmt_action(const stmt_t *st, const policy_req_t *req)
 
 static bool stmt_resource(const stmt_t *st, const policy_req_t *req)
 {
-    if (!st->has_resource) return true; /* trust policies: the role itself */
+    if (!st->has_resource) return true; /* trust policies, queue statements without one: what it is attached to */
     bool m = false;
     for (uint32_t i = 0; i < st->nres && !m; i++) m = pat_match(&st->res[i], req, req->resource, false);
     return st->not_resource ? !m : m;
@@ -800,7 +800,7 @@ static bool parse_resources(pctx_t *c, const json_t *j, stmt_t *st)
         for (size_t k = 0; k < s.len; k++) colons += s.p[k] == ':';
         /* AWS IAM: "Resource bucket must be in ARN format or \"*\"." ("arn:aws:ec2:*" is accepted: a
          * trailing star spans the remaining segments) */
-        if (!str_eq_c(s, "*") && (!str_starts_with(s, STR("arn:")) || colons < 2))
+        if (c->kind != POLICY_QUEUE && !str_eq_c(s, "*") && (!str_starts_with(s, STR("arn:")) || colons < 2))
             return fail(c, "Resource %.*s must be in ARN format or \"*\".", STR_FMT(s));
         if (!pat_compile(c, s, PM_ARN, false, &r[m++])) return false;
     }
@@ -1119,6 +1119,10 @@ static bool parse_statement(pctx_t *c, const json_t *j, stmt_t *st)
     if (c->kind == POLICY_TRUST) {
         if (rs) return fail(c, "Has prohibited field Resource");
         if (nrs) return fail(c, "Has prohibited field NotResource");
+    } else if (c->kind == POLICY_QUEUE && !rs && !nrs) {
+        /* AWS: SQS stores such a statement (a user's report in
+         * terraform-provider-aws#42209); like a trust policy's, it is about
+         * the resource it is attached to */
     } else {
         if (!rs && !nrs) return fail(c, "Policy statement must contain resources.");
         st->has_resource = true;

@@ -24,7 +24,10 @@ typedef struct policy policy_t;
 
 typedef enum {
     POLICY_IDENTITY, /* attached to a user, group or role: no Principal allowed */
-    POLICY_RESOURCE, /* bucket/queue/topic/function policy: Principal required */
+    POLICY_RESOURCE, /* bucket/topic/function policy: Principal required */
+    POLICY_QUEUE,    /* an SQS queue's Policy: as POLICY_RESOURCE, but SQS takes a
+                      * statement without Resource (it means the queue) and a
+                      * Resource that is no ARN (it matches only itself) */
     POLICY_TRUST,    /* a role's trust policy: Principal required, sts:* actions */
     POLICY_SESSION,  /* passed to AssumeRole: like an identity policy */
 } policy_kind_t;

@@ -838,7 +838,197 @@ def test_fifo_dedup_scope_message_group(sqs):
     assert sorted(m["Body"] for m in got) == ["a", "b"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sqs.create_queue(QueueName="q-std-hi", Attributes={"DeduplicationScope": "messageGroup"})
-    assert code_of(e) == "InvalidAttributeValue"
+    # AWS (LocalStack's recording): a standard queue knows no FIFO attribute
+    assert code_of(e) == "InvalidAttributeName"
+    assert e.value.response["Error"]["Message"] == \
+        "You can specify the DeduplicationScope only when FifoQueue is set to true."
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoThroughputLimit": "fast"})
     assert code_of(e) == "InvalidAttributeValue"
+
+
+# ==== Behaviour checked against moto's suite, LocalStack's recordings and AWS's documents ====
+
+def test_one_mib_messages(sqs):
+    """AWS (August 2025): a message may have 1 MiB, the default MaximumMessageSize of a new queue
+    (moto's aws_verified test_create_fifo_queue); a batch may total 1 MiB whatever the queue's limit."""
+    url = sqs.create_queue(QueueName="q-mib")["QueueUrl"]
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MaximumMessageSize"])["Attributes"] == {
+        "MaximumMessageSize": "1048576"}
+    sqs.send_message(QueueUrl=url, MessageBody="x" * 1048576)
+    assert len(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"]) == 1048576
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x" * 1048577)
+    assert e.value.response["Error"]["Message"] == \
+        "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes."
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"MaximumMessageSize": "1048576"})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"MaximumMessageSize": "1048577"})
+    assert code_of(e) == "InvalidAttributeValue"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": "a", "MessageBody": "x" * 524288}, {"Id": "b", "MessageBody": "x" * 524289}])
+    assert code_of(e) == "AWS.SimpleQueueService.BatchRequestTooLong"
+    assert e.value.response["Error"]["Message"] == \
+        "Batch requests cannot be longer than 1048576 bytes. You have sent 1048577 bytes."
+
+
+def test_fifo_attributes_on_a_standard_queue(sqs):
+    """AWS (LocalStack's recordings): a standard queue knows no FIFO attribute, whatever its value."""
+    for attrs, msg in (({"FifoQueue": "false"}, "Unknown Attribute FifoQueue."),
+                       ({"FifoQueue": "true"}, "Unknown Attribute FifoQueue."),
+                       ({"ContentBasedDeduplication": "false"}, "Unknown Attribute ContentBasedDeduplication."),
+                       ({"FifoThroughputLimit": "perQueue"},
+                        "You can specify the FifoThroughputLimit only when FifoQueue is set to true.")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sqs.create_queue(QueueName="q-std-fifo-attr", Attributes=attrs)
+        assert (code_of(e), e.value.response["Error"]["Message"]) == ("InvalidAttributeName", msg)
+    url = sqs.create_queue(QueueName="q-std-fifo-attr")["QueueUrl"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "true"})
+    assert code_of(e) == "InvalidAttributeName"
+    furl = sqs.create_queue(QueueName="q-fifo-attr.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=furl, Attributes={"FifoQueue": "true"})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=furl, Attributes={"FifoQueue": "false"})
+    assert (code_of(e), e.value.response["Error"]["Message"]) == (
+        "InvalidAttributeValue", "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.")
+
+
+def test_fifo_batch_without_group_or_dedup_id_fails_whole(sqs):
+    """AWS (LocalStack's recordings): the whole SendMessageBatch fails, and nothing is sent."""
+    url = sqs.create_queue(QueueName="q-fifo-batch.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    good = {"Id": "a", "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d1"}
+    for bad, msg in (({"Id": "b", "MessageBody": "m", "MessageDeduplicationId": "d2"},
+                      "The request must contain the parameter MessageGroupId."),
+                     ({"Id": "b", "MessageBody": "m", "MessageGroupId": "g"},
+                      "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+                      "provided explicitly")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sqs.send_message_batch(QueueUrl=url, Entries=[good, bad])
+        assert (code_of(e), e.value.response["Error"]["Message"]) == ("InvalidParameterValue", msg)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+def test_queue_policy_without_resource_or_arn(gureum_factory):
+    """AWS keeps a queue policy whose statement has no Resource (it is about the queue) or a
+    Resource that is no ARN (LocalStack's validated test_set_queue_policy)."""
+    g = gureum_factory(env={"GUREUM_ACCOUNTS": "%s:AKIAOTHERACCOUNT0002:othersecret" % OTHER})
+    owner = g.client("sqs")
+    other = g.client("sqs", aws_access_key_id="AKIAOTHERACCOUNT0002", aws_secret_access_key="othersecret")
+    odd = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sqs:SendMessage", "Resource": "'$sqs_queue_arn'",
+        "Condition": {"ArnEquals": {"aws:SourceArn": "'$sns_topic_arn'"}}}]})
+    url = owner.create_queue(QueueName="q-pol-odd", Attributes={"Policy": odd})["QueueUrl"]
+    assert owner.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"] == odd
+    no_res = json.dumps({"Version": "2012-10-17", "Id": "test", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": OTHER}, "Action": "sqs:SendMessage"}]})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.send_message(QueueUrl=url, MessageBody="x")
+    assert code_of(e) == "AccessDenied"
+    owner.set_queue_attributes(QueueUrl=url, Attributes={"Policy": no_res})
+    other.send_message(QueueUrl=url, MessageBody="x")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.receive_message(QueueUrl=url)
+    assert code_of(e) == "AccessDenied"
+
+
+def test_receipt_handles_old_and_expired(sqs):
+    """AWS: on a standard queue an earlier receipt handle still changes the visibility (LocalStack's
+    validated test_terminate_visibility_timeout_after_receive), also after the timeout has passed
+    (recorded), and deletes the message; on a FIFO queue a handle whose timeout has passed is refused
+    (recorded: "The receipt handle has expired.")."""
+    url = sqs.create_queue(QueueName="q-old-handle")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    h1 = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]["ReceiptHandle"]
+    h2 = sqs.receive_message(QueueUrl=url, VisibilityTimeout=30)["Messages"][0]["ReceiptHandle"]
+    assert h1 != h2
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=h1, VisibilityTimeout=0)
+    h3 = sqs.receive_message(QueueUrl=url, VisibilityTimeout=1)["Messages"][0]["ReceiptHandle"]
+    time.sleep(1.1)
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=h3, VisibilityTimeout=30)  # expired: still taken
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=h1)
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
+        "ApproximateNumberOfMessagesNotVisible"] == "0"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=h2)  # gone: still succeeds
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=h2, VisibilityTimeout=5)
+    assert code_of(e) == "AWS.SimpleQueueService.MessageNotInflight"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="garbage")
+    assert (code_of(e), e.value.response["Error"]["Message"]) == (
+        "ReceiptHandleIsInvalid", 'The input receipt handle "garbage" is not a valid receipt handle.')
+
+    furl = sqs.create_queue(QueueName="q-old-handle.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": "1"})["QueueUrl"]
+    sqs.send_message(QueueUrl=furl, MessageBody="f", MessageGroupId="g")
+    h = sqs.receive_message(QueueUrl=furl)["Messages"][0]["ReceiptHandle"]
+    time.sleep(1.2)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.delete_message(QueueUrl=furl, ReceiptHandle=h)
+    assert (code_of(e), e.value.response["Error"]["Message"]) == (
+        "InvalidParameterValue",
+        "Value %s for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired." % h)
+    h = sqs.receive_message(QueueUrl=furl)["Messages"][0]["ReceiptHandle"]
+    sqs.change_message_visibility(QueueUrl=furl, ReceiptHandle=h, VisibilityTimeout=5)
+    time.sleep(1.2)
+    sqs.delete_message(QueueUrl=furl, ReceiptHandle=h)
+    assert "Messages" not in sqs.receive_message(QueueUrl=furl)
+
+
+def test_message_attribute_name_prefix_filter(sqs):
+    """AWS (LocalStack's recording): "Hel.*" returns "Hello" and "Help.Me"; "*" returns every attribute."""
+    url = sqs.create_queue(QueueName="q-attr-prefix", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    attrs = {n: {"DataType": "String", "StringValue": v} for n, v in
+             (("Hello", "There"), ("General", "Kenobi"), ("Help.Me", "Me"))}
+    sqs.send_message(QueueUrl=url, MessageBody="msg", MessageAttributes=attrs)
+    m = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["Hel.*"])["Messages"][0]
+    assert sorted(m["MessageAttributes"]) == ["Hello", "Help.Me"]
+    assert m["MD5OfMessageAttributes"] == attrs_md5({k: attrs[k] for k in ("Hello", "Help.Me")})
+    m = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["*"])["Messages"][0]
+    assert sorted(m["MessageAttributes"]) == ["General", "Hello", "Help.Me"]
+
+
+def test_long_poll_answers_when_a_message_becomes_visible(sqs):
+    """AWS: a long poll returns as soon as a message is available, also one whose visibility
+    timeout (or delay) runs out while it waits."""
+    url = sqs.create_queue(QueueName="q-lp-visible")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    sqs.receive_message(QueueUrl=url, VisibilityTimeout=1)
+    t = time.monotonic()
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Body"] == "m" and time.monotonic() - t < 3
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+    sqs.send_message(QueueUrl=url, MessageBody="d", DelaySeconds=1)
+    t = time.monotonic()
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"][0]["Body"] == "d"
+    assert time.monotonic() - t < 3
+
+
+def test_tag_limits(sqs):
+    """AWS: at most 50 tags per queue (SQS quotas); a TagQueue past it changes nothing."""
+    url = sqs.create_queue(QueueName="q-tag-limit", tags={"k": "v"})["QueueUrl"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.tag_queue(QueueUrl=url, Tags={"t%d" % i: "v" for i in range(50)})
+    assert (code_of(e), e.value.response["Error"]["Message"]) == (
+        "InvalidParameterValue", "Too many tags added for queue q-tag-limit.")
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"k": "v"}
+    sqs.tag_queue(QueueUrl=url, Tags={"t%d" % i: "v" for i in range(49)})
+    assert len(sqs.list_queue_tags(QueueUrl=url)["Tags"]) == 50
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.tag_queue(QueueUrl=url, Tags={})
+    assert code_of(e) == "MissingParameter"
+
+
+def test_redrive_policy_stored_in_aws_form(sqs):
+    """AWS answers RedrivePolicy as its own compact document, maxReceiveCount a number even when it
+    was sent as a string (the AWS CLI's set-/get-queue-attributes examples); CreateQueue with the same policy again is still idempotent."""
+    dlq = sqs.create_queue(QueueName="q-rd-form-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    attrs = {"RedrivePolicy": json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "3"})}
+    url = sqs.create_queue(QueueName="q-rd-form", Attributes=attrs)["QueueUrl"]
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    assert got == '{"deadLetterTargetArn":"%s","maxReceiveCount":3}' % arn
+    assert sqs.create_queue(QueueName="q-rd-form", Attributes=attrs)["QueueUrl"] == url
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [url]

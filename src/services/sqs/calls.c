@@ -138,7 +138,7 @@ bool sqs_allows(struct app *app, arena_t *a, str_t queue_arn, str_t principal, c
     if (w.account.len && str_eq(w.account, q.account)) return true;
     if (!q.policy.len) return false;
     char perr[256];
-    policy_t *pol = policy_parse(q.policy, POLICY_RESOURCE, perr, sizeof perr);
+    policy_t *pol = policy_parse(q.policy, POLICY_QUEUE, perr, sizeof perr);
     if (!pol) return false;
     /* aws:SourceArn and aws:SourceAccount: what a queue policy conditions an
      * AWS service's delivery on (AWS: SNS "Give permission to the topic to

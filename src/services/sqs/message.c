@@ -401,11 +401,24 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
     if (check_batch(r, entries, "SendMessageBatchRequestEntry") != GR_OK) return GR_ERR;
     size_t total = 0;
     for (size_t i = 0; i < entries->u.list.n; i++) total += val_get_str(entries->u.list.v[i], "MessageBody").len;
-    if ((int64_t)total > q.max_size)
+    /* AWS: "the maximum total payload size (the sum of the individual
+     * lengths of all of the batched messages) [is] 1 MiB", whatever the
+     * queue's MaximumMessageSize */
+    if (total > 1048576)
         return req_fail(r, &SQS_ERR_BatchRequestTooLong,
-                        "Batch requests cannot be longer than %lld bytes. You have "
-                        "sent %zu bytes.",
-                        (long long)q.max_size, total);
+                        "Batch requests cannot be longer than 1048576 bytes. You have sent %zu bytes.", total);
+    /* AWS (recorded by LocalStack): to a FIFO queue, an entry without its
+     * group, or without a deduplication id where content-based deduplication
+     * is off, fails the whole request, not only its entry. */
+    for (size_t i = 0; q.fifo && i < entries->u.list.n; i++) {
+        const val_t *e = entries->u.list.v[i];
+        if (!val_get_str(e, "MessageGroupId").len)
+            return req_fail(r, &ERR_InvalidParameterValue, "The request must contain the parameter MessageGroupId.");
+        if (!q.content_dedup && !val_get_str(e, "MessageDeduplicationId").len)
+            return req_fail(r, &ERR_InvalidParameterValue,
+                            "The queue should either have ContentBasedDeduplication enabled or "
+                            "MessageDeduplicationId provided explicitly");
+    }
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
     if (begin(db) != GR_OK) return GR_ERR;
     int sent = 0;
@@ -439,6 +452,52 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* ==== Receipt handles ====
+ * A handle names the message it was issued for and one receive of it:
+ * "AQEB" + base64("<row id>:<MessageId>:<24 random characters>"). The
+ * latest one is the message's receipt column. AWS: on a standard queue any
+ * handle of a message still deletes it and changes its visibility (LocalStack's
+ * validated test_terminate_visibility_timeout_after_receive; moto's
+ * test_delete_message_using_old_receipt_handle), on a FIFO queue only the
+ * latest one while the message is in flight (recorded: "The receipt handle
+ * has expired."). */
+
+typedef struct {
+    int64_t mid;  /* message row id */
+    str_t msg_id; /* its MessageId: a handle cannot be made up from a row id */
+} handle_t;
+
+static const char *make_receipt(arena_t *a, int64_t mid, str_t msg_id)
+{
+    char nonce[25];
+    id_random_chars(nonce, 24, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+    nonce[24] = 0;
+    const char *raw = arena_printf(a, "%lld:%.*s:%s", (long long)mid, STR_FMT(msg_id), nonce);
+    str_t b = arena_base64(a, raw, strlen(raw));
+    return arena_printf(a, "AQEB%.*s", STR_FMT(b));
+}
+
+/* Whether h is a handle of ours (AWS: anything else is ReceiptHandleIsInvalid). */
+static bool parse_receipt(arena_t *a, str_t h, handle_t *out)
+{
+    str_t raw;
+    if (!str_starts_with(h, STR("AQEB")) || !arena_unbase64(a, str_sub(h, 4, h.len - 4), &raw)) return false;
+    long c = str_index(raw, ':');
+    long long id;
+    if (c <= 0 || !str_to_i64(str_sub(raw, 0, (size_t)c), &id) || id <= 0) return false;
+    str_t rest = str_sub(raw, (size_t)c + 1, raw.len - (size_t)c - 1);
+    if (str_index(rest, ':') != 36) return false;
+    out->mid = id;
+    out->msg_id = str_sub(rest, 0, 36);
+    return true;
+}
+
+static void fail_receipt(arena_t *a, str_t receipt, fail_t *f)
+{
+    f->e = &SQS_ERR_ReceiptHandleIsInvalid;
+    f->msg = arena_printf(a, "The input receipt handle \"%.*s\" is not a valid receipt handle.", STR_FMT(receipt));
+}
+
 /* ==== Receive ==== */
 
 typedef struct {
@@ -450,9 +509,10 @@ static bool name_wanted(const val_t *names, str_t name)
 {
     for (size_t i = 0; names && i < names->u.list.n; i++) {
         str_t w = names->u.list.v[i]->u.s;
-        if (str_eq_c(w, "All") || str_eq_c(w, ".*") || str_eq(w, name)) return true;
-        /* AWS: "bar.*" returns every attribute whose name starts with "bar." */
-        if (str_ends_with(w, STR(".*")) && str_starts_with(name, str_sub(w, 0, w.len - 1))) return true;
+        if (str_eq_c(w, "All") || str_eq_c(w, "*") || str_eq_c(w, ".*") || str_eq(w, name)) return true;
+        /* AWS (LocalStack's recording): "Hel.*" returns "Hello" and "Help.Me",
+         * every attribute whose name starts with "Hel" */
+        if (str_ends_with(w, STR(".*")) && str_starts_with(name, str_sub(w, 0, w.len - 2))) return true;
     }
     return false;
 }
@@ -577,9 +637,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
                 dlq_moved++;
                 continue;
             }
-            char receipt[65] = "AQEB";
-            id_random_chars(receipt + 4, 60, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-            receipt[64] = 0;
+            const char *receipt = make_receipt(a, x->id, x->msg_id);
             if (!upd && store_prepare(db,
                                       "UPDATE message SET receive_count = receive_count + 1, visible_ms = ?2, "
                                       "receipt = ?3, first_recv_ms = CASE first_recv_ms WHEN 0 THEN ?4 "
@@ -589,12 +647,12 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
             sqlite3_reset(upd);
             sqlite3_bind_int64(upd, 1, x->id);
             sqlite3_bind_int64(upd, 2, now + vis * 1000);
-            sqlite3_bind_text(upd, 3, receipt, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(upd, 3, receipt, -1, SQLITE_STATIC);
             sqlite3_bind_int64(upd, 4, now);
             if (sqlite3_step(upd) != SQLITE_DONE) goto fail;
             val_t *m = val_new(a, VAL_STRUCT);
             val_set_c(a, m, "MessageId", val_str(a, x->msg_id));
-            val_set_c(a, m, "ReceiptHandle", val_cstr(a, arena_strdup(a, receipt)));
+            val_set_c(a, m, "ReceiptHandle", val_cstr(a, receipt));
             val_set_c(a, m, "MD5OfBody", val_str(a, x->md5));
             val_set_c(a, m, "Body", val_str(a, x->body));
             val_t *sys = val_new(a, VAL_MAP);
@@ -633,6 +691,24 @@ fail:
     return GR_ERR;
 }
 
+/* When (monotonic) the next message of queue qid becomes visible, delayed or
+ * in flight: a long poll answers then (AWS: it returns as soon as a message
+ * is available). 0: none will. */
+static int64_t next_visible(sqlite3 *db, int64_t qid)
+{
+    sqlite3_stmt *st;
+    int64_t now = sqs__now_ms(), at = 0;
+    if (store_prepare(db, "SELECT min(visible_ms) FROM message WHERE qid = ?1 AND visible_ms > ?2", -1, &st, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, qid);
+    sqlite3_bind_int64(st, 2, now);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        at = time_mono_us() + (sqlite3_column_int64(st, 0) - now) * 1000;
+    store_release(st);
+    return at;
+}
+
 int sqs_receive_message(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sqs__db(r);
@@ -662,7 +738,9 @@ int sqs_receive_message(req_t *r, const val_t *in, val_t *out)
     /* Long polling: nothing now, so wait for a send or the deadline without
      * holding this thread (in-process callers without a transport get the
      * empty answer at once). */
-    if (!n && wait > 0 && r->transport && sqs__wait(r, q.id, time_mono_us() + wait * 1000000) == GR_OK) return GR_AGAIN;
+    if (!n && wait > 0 && r->transport &&
+        sqs__wait(r, q.id, time_mono_us() + wait * 1000000, next_visible(db, q.id)) == GR_OK)
+        return GR_AGAIN;
     return GR_OK;
 }
 
@@ -674,35 +752,49 @@ void sqs__resume(req_t *r, int64_t deadline_mono_us, bool timed_out)
     if (db && sqs__queue_from_url(r, db, r->in, &q) == GR_OK) rc = sqs__receive(r->arena, db, &q, r->in, r->out, &n);
     /* Woken, but another receiver took the message (or it is delayed): wait on. */
     if (rc == GR_OK && !n && !timed_out && time_mono_us() < deadline_mono_us &&
-        sqs__wait(r, q.id, deadline_mono_us) == GR_OK)
+        sqs__wait(r, q.id, deadline_mono_us, next_visible(db, q.id)) == GR_OK)
         return;
     dispatch_resume(r, rc);
 }
 
 /* ==== Delete and visibility ==== */
 
-/* AWS: our handles are "AQEB" + 60 characters; anything else is not one of
- * ours: ReceiptHandleIsInvalid. */
-static bool receipt_ok(str_t h)
-{
-    return h.len == 64 && str_starts_with(h, STR("AQEB"));
-}
-
 int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fail_t *f)
 {
-    if (!receipt_ok(receipt)) {
-        f->e = &SQS_ERR_ReceiptHandleIsInvalid;
-        f->msg = arena_printf(a, "The input receipt handle \"%.*s\" is not a valid receipt handle.", STR_FMT(receipt));
+    handle_t h;
+    if (!parse_receipt(a, receipt, &h)) {
+        fail_receipt(a, receipt, f);
         return GR_ERR;
     }
-    /* One statement, one write transaction: the message's attributes go
-     * with it by trigger (schema/002). */
     sqlite3_stmt *st;
-    /* AWS: deleting with a stale handle of a message that is gone succeeds. */
-    if (store_prepare(db, "DELETE FROM message WHERE qid = ?1 AND receipt = ?2", -1, &st, NULL) != SQLITE_OK)
+    if (q->fifo) {
+        if (store_prepare(
+                db, "SELECT receipt = ?4 AND visible_ms > ?5 FROM message WHERE id = ?1 AND qid = ?2 AND msg_id = ?3",
+                -1, &st, NULL) != SQLITE_OK)
+            return GR_ERR;
+        sqlite3_bind_int64(st, 1, h.mid);
+        sqlite3_bind_int64(st, 2, q->id);
+        bind_s(st, 3, h.msg_id);
+        bind_s(st, 4, receipt);
+        sqlite3_bind_int64(st, 5, sqs__now_ms());
+        bool expired = sqlite3_step(st) == SQLITE_ROW && !sqlite3_column_int(st, 0);
+        store_release(st);
+        if (expired) {
+            f->e = &ERR_InvalidParameterValue;
+            f->msg = arena_printf(
+                a, "Value %.*s for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.",
+                STR_FMT(receipt));
+            return GR_ERR;
+        }
+    }
+    /* One statement, one write transaction: the message's attributes go
+     * with it by trigger (schema/002). AWS: deleting a message that is gone
+     * succeeds. */
+    if (store_prepare(db, "DELETE FROM message WHERE id = ?1 AND qid = ?2 AND msg_id = ?3", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    sqlite3_bind_int64(st, 1, q->id);
-    bind_s(st, 2, receipt);
+    sqlite3_bind_int64(st, 1, h.mid);
+    sqlite3_bind_int64(st, 2, q->id);
+    bind_s(st, 3, h.msg_id);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -764,25 +856,30 @@ static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *
                               (long long)t);
         return GR_ERR;
     }
-    if (!receipt_ok(receipt)) {
-        f->e = &SQS_ERR_ReceiptHandleIsInvalid;
-        f->msg = arena_printf(r->arena, "The input receipt handle \"%.*s\" is not a valid receipt handle.",
-                              STR_FMT(receipt));
+    handle_t h;
+    if (!parse_receipt(r->arena, receipt, &h)) {
+        fail_receipt(r->arena, receipt, f);
         return GR_ERR;
     }
     int64_t now = sqs__now_ms();
     sqlite3_stmt *st;
+    /* AWS: on a standard queue also after the visibility timeout has passed
+     * (recorded: test_change_message_visibility_after_visibility_timeout_expiration) */
     if (store_prepare(db,
-                      /* by the receipt index: the unary + keeps SQLite off the
-                       * (qid, visible_ms) index, a scan of everything in flight */
-                      "UPDATE message SET visible_ms = ?3 WHERE receipt = ?2 AND +qid = ?1 AND receive_count > 0 "
-                      "AND +visible_ms > ?4",
+                      q->fifo ? "UPDATE message SET visible_ms = ?4 WHERE id = ?1 AND qid = ?2 AND msg_id = ?3 "
+                                "AND receive_count > 0 AND receipt = ?6 AND visible_ms > ?5"
+                              : "UPDATE message SET visible_ms = ?4 WHERE id = ?1 AND qid = ?2 AND msg_id = ?3 "
+                                "AND receive_count > 0",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    sqlite3_bind_int64(st, 1, q->id);
-    bind_s(st, 2, receipt);
-    sqlite3_bind_int64(st, 3, now + t * 1000);
-    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 1, h.mid);
+    sqlite3_bind_int64(st, 2, q->id);
+    bind_s(st, 3, h.msg_id);
+    sqlite3_bind_int64(st, 4, now + t * 1000);
+    if (q->fifo) {
+        sqlite3_bind_int64(st, 5, now);
+        bind_s(st, 6, receipt);
+    }
     int rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;

@@ -24,13 +24,16 @@
 /* AWS: SQS API reference, "Common Errors" and per-operation errors. */
 static const aws_errdef_t E_InvalidAttributeValue = {"InvalidAttributeValue", 400, true};
 
-/* The settable attributes and their defaults (AWS: SetQueueAttributes reference). */
+/* The settable attributes and their defaults (AWS: SetQueueAttributes
+ * reference; since August 2025 a message may have 1 MiB, which is also the
+ * default MaximumMessageSize of a new queue, as moto's aws_verified
+ * test_create_fifo_queue observed). */
 static const struct {
     const char *name, *def;
     int64_t min, max; /* numeric range; min > max: not numeric */
 } ATTRS[] = {
     {"DelaySeconds", "0", 0, 900},
-    {"MaximumMessageSize", "262144", 1024, 262144},
+    {"MaximumMessageSize", "1048576", 1024, 1048576},
     {"MessageRetentionPeriod", "345600", 60, 1209600},
     {"ReceiveMessageWaitTimeSeconds", "0", 0, 20},
     {"VisibilityTimeout", "30", 0, 43200},
@@ -175,7 +178,7 @@ int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t n
             q->purged_ms = sqlite3_column_int64(st, 4);
             q->visibility_s = 30;
             q->retention_s = 345600;
-            q->max_size = 262144;
+            q->max_size = 1048576;
             q->account = arena_str(a, account);
             q->region = arena_str(a, region);
             rc = GR_OK;
@@ -243,7 +246,7 @@ int sqs__authorize(req_t *r, const sqs_queue_t *q, const char *op)
     policy_t *pol = NULL;
     if (q->policy.len && (same || !owner_only(op))) {
         char err[256];
-        pol = policy_parse(q->policy, POLICY_RESOURCE, err, sizeof err);
+        pol = policy_parse(q->policy, POLICY_QUEUE, err, sizeof err);
     }
     int rc = authz_check_resource(r, ((app_t *)r->app)->authz, str_c(action), str_c(sqs__queue_arn(r->arena, q)),
                                   q->account, pol);
@@ -315,7 +318,7 @@ static bool redrive_allowed(req_t *r, const sqs_queue_t *dlq, str_t source_arn)
 }
 
 /* Checks one attribute of queue `qname` as AWS does; GR_ERR with r failed. */
-static int check_attr(req_t *r, sqlite3 *db, str_t qname, str_t name, str_t value, bool fifo_name, bool creating)
+static int check_attr(req_t *r, sqlite3 *db, str_t qname, str_t name, str_t value, bool fifo_name)
 {
     int k = attr_index(name);
     if (k < 0) return req_fail(r, &SQS_ERR_InvalidAttributeName, "Unknown Attribute %.*s.", STR_FMT(name));
@@ -324,27 +327,24 @@ static int check_attr(req_t *r, sqlite3 *db, str_t qname, str_t name, str_t valu
         if (!str_to_i64(value, &x) || x < ATTRS[k].min || x > ATTRS[k].max)
             return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter %.*s.", STR_FMT(name));
     }
-    if (str_eq_c(name, "FifoQueue")) {
-        /* AWS: FifoQueue only at creation, and only "true" for a .fifo name */
-        if (!creating && !fifo_name)
-            return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter FifoQueue.");
-        if (str_eq_c(value, "true") != fifo_name)
-            return req_fail(r, &E_InvalidAttributeValue,
-                            "Invalid value for the parameter FifoQueue. Reason: "
-                            "Modifying queue type is not supported.");
-    }
-    if (str_eq_c(name, "ContentBasedDeduplication") && !fifo_name)
-        return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter ContentBasedDeduplication.");
-    /* AWS: the high-throughput FIFO attributes, FIFO queues only, with these values */
-    if (str_eq_c(name, "DeduplicationScope") &&
-        (!fifo_name || !(str_eq_c(value, "messageGroup") || str_eq_c(value, "queue"))))
+    /* AWS (recorded by LocalStack): a standard queue knows none of the FIFO
+     * attributes, whatever their value, at creation or later. */
+    if (!fifo_name && (str_eq_c(name, "FifoQueue") || str_eq_c(name, "ContentBasedDeduplication")))
+        return req_fail(r, &SQS_ERR_InvalidAttributeName, "Unknown Attribute %.*s.", STR_FMT(name));
+    if (!fifo_name && (str_eq_c(name, "DeduplicationScope") || str_eq_c(name, "FifoThroughputLimit")))
+        return req_fail(r, &SQS_ERR_InvalidAttributeName,
+                        "You can specify the %.*s only when FifoQueue is set to true.", STR_FMT(name));
+    if (str_eq_c(name, "FifoQueue") && !str_eq_c(value, "true"))
+        return req_fail(r, &E_InvalidAttributeValue,
+                        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.");
+    /* AWS: the high-throughput FIFO attributes take these values */
+    if (str_eq_c(name, "DeduplicationScope") && !(str_eq_c(value, "messageGroup") || str_eq_c(value, "queue")))
         return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter DeduplicationScope.");
-    if (str_eq_c(name, "FifoThroughputLimit") &&
-        (!fifo_name || !(str_eq_c(value, "perMessageGroupId") || str_eq_c(value, "perQueue"))))
+    if (str_eq_c(name, "FifoThroughputLimit") && !(str_eq_c(value, "perMessageGroupId") || str_eq_c(value, "perQueue")))
         return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter FifoThroughputLimit.");
     if (str_eq_c(name, "Policy") && value.len) {
         char err[256];
-        policy_t *p = policy_parse(value, POLICY_RESOURCE, err, sizeof err);
+        policy_t *p = policy_parse(value, POLICY_QUEUE, err, sizeof err);
         if (!p) return req_fail(r, &E_InvalidAttributeValue, "Invalid value for the parameter Policy.");
         policy_free(p);
     }
@@ -386,8 +386,26 @@ static int check_attr(req_t *r, sqlite3 *db, str_t qname, str_t name, str_t valu
     return GR_OK;
 }
 
+/* AWS answers a RedrivePolicy as its own compact document, with
+ * maxReceiveCount a number even when it was given as a string (the AWS CLI's
+ * examples: set-queue-attributes sends "maxReceiveCount":"1000",
+ * get-queue-attributes answers {"deadLetterTargetArn":"…","maxReceiveCount":1000}).
+ * The value stored for attribute `name`
+ * (check_attr has checked it), in buf when rewritten. */
+static str_t stored_value(str_t name, str_t value, char *buf, size_t len)
+{
+    if (!str_eq_c(name, "RedrivePolicy") || !value.len) return value;
+    sqs_queue_t t = {0};
+    parse_redrive(value, &t);
+    int n = snprintf(buf, len, "{\"deadLetterTargetArn\":\"%.*s\",\"maxReceiveCount\":%lld}", STR_FMT(t.dlq_arn),
+                     (long long)t.max_receive);
+    return n > 0 && (size_t)n < len ? str_n(buf, (size_t)n) : value;
+}
+
 static int put_attr(sqlite3 *db, int64_t qid, str_t name, str_t value)
 {
+    char norm[512];
+    value = stored_value(name, value, norm, sizeof norm);
     sqlite3_stmt *st;
     /* AWS: an empty RedrivePolicy (or Policy) removes it */
     const char *sql = value.len || attr_index(name) < 0 || ATTRS[attr_index(name)].def
@@ -460,7 +478,7 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
     bool fifo_attr = false;
     for (size_t i = 0; attrs && i < attrs->u.obj.n; i++) {
         str_t k = attrs->u.obj.e[i].key, v = attrs->u.obj.e[i].v->u.s;
-        if (check_attr(r, db, name, k, v, fifo, true) != GR_OK) return GR_ERR;
+        if (check_attr(r, db, name, k, v, fifo) != GR_OK) return GR_ERR;
         if (str_eq_c(k, "FifoQueue")) fifo_attr = true;
     }
     if (fifo && !fifo_attr)
@@ -489,7 +507,8 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
         bool same = true;
         for (size_t i = 0; attrs && i < attrs->u.obj.n; i++) {
             val_t *h = val_get_s(have, attrs->u.obj.e[i].key);
-            str_t v = attrs->u.obj.e[i].v->u.s;
+            char norm[512];
+            str_t v = stored_value(attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s, norm, sizeof norm);
             if (!(h ? str_eq(h->u.s, v) : v.len == 0)) same = false;
         }
         if (!same)
@@ -743,8 +762,7 @@ int sqs_set_queue_attributes(req_t *r, const val_t *in, val_t *out)
     const val_t *attrs = val_get(in, "Attributes");
     bool fifo = str_ends_with(q.name, STR(".fifo"));
     for (size_t i = 0; attrs && i < attrs->u.obj.n; i++)
-        if (check_attr(r, db, q.name, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s, fifo, false) != GR_OK)
-            return GR_ERR;
+        if (check_attr(r, db, q.name, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s, fifo) != GR_OK) return GR_ERR;
     if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     bool ok = true;
     for (size_t i = 0; ok && attrs && i < attrs->u.obj.n; i++)
@@ -770,8 +788,22 @@ int sqs_tag_queue(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     const val_t *tags = val_get(in, "Tags");
-    for (size_t i = 0; tags && i < tags->u.obj.n; i++)
-        if (put_tag(db, q.id, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) != GR_OK) return GR_ERR;
+    if (!tags || !tags->u.obj.n)
+        return req_fail(r, &ERR_MissingParameter, "The request must contain the parameter Tags.");
+    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    bool ok = true;
+    for (size_t i = 0; ok && i < tags->u.obj.n; i++)
+        ok = put_tag(db, q.id, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) == GR_OK;
+    /* AWS: "Maximum 50 tags per queue" (SQS quotas); the whole request fails
+     * (the message is moto's; AWS's own is not recorded) */
+    if (ok && count(db, "SELECT count(*) FROM queue_tag WHERE qid = ?1", q.id, 0, 0) > 50) {
+        sqs__exec(db, "ROLLBACK");
+        return req_fail(r, &ERR_InvalidParameterValue, "Too many tags added for queue %.*s.", STR_FMT(q.name));
+    }
+    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
     return GR_OK;
 }
 

@@ -83,10 +83,12 @@ int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, sq
 
 /* ==== Long polling (wait.c) ====
  * Suspends r (the caller then returns GR_AGAIN) until a send to queue qid
- * wakes it or deadline_mono_us passes; then, on r's loop, receives again
- * and answers. One background thread holds all timers; a client that leaves
- * is taken off the list through r->on_abort. GR_ERR if r cannot suspend. */
-int sqs__wait(req_t *r, int64_t qid, int64_t deadline_mono_us);
+ * wakes it, wake_mono_us comes (a message of the queue becomes visible
+ * then; 0: none will) or deadline_mono_us passes; then, on r's loop,
+ * receives again and answers. One background thread holds all timers; a
+ * client that leaves is taken off the list through r->on_abort. GR_ERR if r
+ * cannot suspend. */
+int sqs__wait(req_t *r, int64_t qid, int64_t deadline_mono_us, int64_t wake_mono_us);
 /* Wakes up to n waiters of queue qid (any thread). */
 void sqs__wake(int64_t qid, int n);
 /* On r's loop, after a wake (timed_out false) or the deadline: receive again;

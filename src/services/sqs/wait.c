@@ -21,6 +21,7 @@ typedef struct waiter {
     http_req_t *h;
     int64_t qid;
     int64_t deadline_us; /* monotonic */
+    int64_t wake_us;     /* monotonic: a message becomes visible then (0: none) */
     bool listed;         /* on the list (else a post is queued) */
     bool cancelled;      /* the client left while the post was queued */
     bool timed_out;
@@ -90,10 +91,11 @@ static void *timer_main(void *arg)
         int64_t now = time_mono_us(), next = 0;
         for (waiter_t *w = head, *nx; w; w = nx) {
             nx = w->next;
-            if (w->deadline_us <= now)
-                post_w(w, true);
-            else if (!next || w->deadline_us < next)
-                next = w->deadline_us;
+            int64_t due = w->wake_us && w->wake_us < w->deadline_us ? w->wake_us : w->deadline_us;
+            if (due <= now)
+                post_w(w, w->deadline_us <= now);
+            else if (!next || due < next)
+                next = due;
         }
         if (!next) {
             pthread_cond_wait(&cv, &mu);
@@ -119,7 +121,7 @@ static void init_cv(void)
     pthread_condattr_destroy(&ca);
 }
 
-int sqs__wait(req_t *r, int64_t qid, int64_t deadline_mono_us)
+int sqs__wait(req_t *r, int64_t qid, int64_t deadline_mono_us, int64_t wake_mono_us)
 {
     if (!r->transport) return GR_ERR;
     pthread_once(&once, init_cv);
@@ -129,6 +131,7 @@ int sqs__wait(req_t *r, int64_t qid, int64_t deadline_mono_us)
     w->h = r->transport;
     w->qid = qid;
     w->deadline_us = deadline_mono_us;
+    w->wake_us = wake_mono_us;
     pthread_mutex_lock(&mu);
     if (!started) {
         pthread_t t;
