@@ -455,3 +455,112 @@ def test_realtime_schedule_fired(events, sqs):
     assert got, "cron(* * ? * * *) did not fire"
     c = json.loads(got[0])
     assert c["at"].endswith(":00Z") and c["rule"].endswith(":rule/cron-minute"), c
+
+
+# ==== Bus times, archives and replays ====
+
+def test_bus_creation_time(events):
+    """AWS (recorded DescribeEventBus answers): CreationTime and LastModifiedTime,
+    the default bus's too; a Description given at creation comes back. Only
+    clients whose model has the members (boto3 1.43) send and read them."""
+    members = events.meta.service_model.shape_for("DescribeEventBusResponse").members
+    if "CreationTime" not in members:
+        pytest.skip("this boto3's model has no bus CreationTime")
+    d = events.describe_event_bus()
+    assert d["CreationTime"] and d["LastModifiedTime"]
+    events.create_event_bus(Name="described", Description="for the test")
+    d = events.describe_event_bus(Name="described")
+    assert d["Description"] == "for the test" and d["CreationTime"] <= d["LastModifiedTime"]
+    buses = {b["Name"]: b for b in events.list_event_buses()["EventBuses"]}
+    assert buses["described"]["Description"] == "for the test" and "CreationTime" in buses["default"]
+    events.delete_event_bus(Name="described")
+
+
+def test_archive_and_replay(events, sqs):
+    """An archive keeps what its pattern matches on its bus (through the
+    managed rule AWS shows), a replay sends it back with a new id and
+    "replay-name", and replayed events are not archived again."""
+    bus_arn = events.create_event_bus(Name="archived")["EventBusArn"]
+    url, qarn = queue_for_events(sqs, "archive-target")
+    events.put_rule(Name="to-q", EventBusName="archived", EventPattern='{"source": ["app"]}')
+    events.put_targets(Rule="to-q", EventBusName="archived", Targets=[{"Id": "q", "Arn": qarn}])
+    r = events.create_archive(ArchiveName="a1", EventSourceArn=bus_arn, EventPattern='{"source": ["app"]}',
+                              Description="app events")
+    archive_arn = "arn:aws:events:%s:%s:archive/a1" % (REGION, ACCOUNT)
+    assert r["ArchiveArn"] == archive_arn and r["State"] == "ENABLED"
+    rule = events.describe_rule(Name="Events-Archive-a1", EventBusName="archived")
+    assert rule["ManagedBy"] == "prod.vhs.events.aws.internal"
+    assert json.loads(rule["EventPattern"]) == {"source": ["app"], "replay-name": [{"exists": False}]}
+    target = events.list_targets_by_rule(Rule="Events-Archive-a1", EventBusName="archived")["Targets"][0]
+    assert target["Arn"] == "arn:aws:events:%s:::" % REGION and archive_arn in target["InputTransformer"]["InputTemplate"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.delete_rule(Name="Events-Archive-a1", EventBusName="archived")
+    assert code_of(e) == "ManagedRuleException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.create_archive(ArchiveName="a1", EventSourceArn=bus_arn)
+    assert code_of(e) == "ResourceAlreadyExistsException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.create_archive(ArchiveName="a2", EventSourceArn=bus_arn.replace("archived", "nope"))
+    assert e.value.response["Error"]["Message"] == "Event bus nope does not exist."
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.update_archive(ArchiveName="a1")
+    assert e.value.response["Error"]["Message"] == \
+        "At least one of EventPattern, RetentionDays or Description must be provided."
+
+    t0 = time.time()
+    sent = events.put_events(Entries=[
+        {"EventBusName": "archived", "Source": "app", "DetailType": "t", "Detail": '{"n": 1}'},
+        {"EventBusName": "archived", "Source": "app", "DetailType": "t", "Detail": '{"n": 2}'},
+        {"EventBusName": "archived", "Source": "other", "DetailType": "t", "Detail": '{"n": 3}'}])
+    ids = {e["EventId"] for e in sent["Entries"][:2]}
+    assert len(receive_all(sqs, url, wait=3, want=2)) == 2
+    d = events.describe_archive(ArchiveName="a1")
+    assert (d["EventCount"], d["Description"], d["RetentionDays"]) == (2, "app events", 0) and d["SizeBytes"] > 0
+    listed = events.list_archives(EventSourceArn=bus_arn)["Archives"]
+    assert [a["ArchiveName"] for a in listed] == ["a1"] and "ArchiveArn" not in listed[0]
+
+    window = dict(EventStartTime=t0 - 60, EventEndTime=time.time() + 60)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.start_replay(ReplayName="bad", EventSourceArn=archive_arn, Destination={"Arn": bus_arn},
+                            EventStartTime=t0, EventEndTime=t0 - 1)
+    assert e.value.response["Error"]["Message"] == \
+        "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime."
+    default_arn = "arn:aws:events:%s:%s:event-bus/default" % (REGION, ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.start_replay(ReplayName="bad", EventSourceArn=archive_arn, Destination={"Arn": default_arn}, **window)
+    assert e.value.response["Error"]["Message"] == \
+        "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted."
+    r = events.start_replay(ReplayName="r1", EventSourceArn=archive_arn, Description="again",
+                            Destination={"Arn": bus_arn,
+                                         "FilterArns": ["arn:aws:events:%s:%s:rule/archived/to-q" % (REGION, ACCOUNT)]},
+                            **window)
+    assert r["State"] == "STARTING" and r["ReplayArn"].endswith(":replay/r1")
+    bodies = [json.loads(b) for b in receive_all(sqs, url, wait=5, want=2)]
+    assert sorted(b["detail"]["n"] for b in bodies) == [1, 2]
+    assert all(b["replay-name"] == "r1" and b["id"] not in ids for b in bodies)
+    assert list(bodies[0])[:8] == ["version", "id", "detail-type", "source", "account", "time", "region",
+                                   "replay-name"]
+    for _ in range(50):
+        d = events.describe_replay(ReplayName="r1")
+        if d["State"] == "COMPLETED":
+            break
+        time.sleep(0.1)
+    assert d["State"] == "COMPLETED" and d["Description"] == "again" and "ReplayEndTime" in d
+    assert d["Destination"]["Arn"] == bus_arn and d["EventSourceArn"] == archive_arn
+    assert [x["ReplayName"] for x in events.list_replays(EventSourceArn=archive_arn)["Replays"]] == ["r1"]
+    assert events.describe_archive(ArchiveName="a1")["EventCount"] == 2  # replays are not archived again
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.cancel_replay(ReplayName="r1")
+    assert code_of(e) == "IllegalStatusException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.start_replay(ReplayName="r1", EventSourceArn=archive_arn, Destination={"Arn": bus_arn}, **window)
+    assert code_of(e) == "ResourceAlreadyExistsException"
+
+    events.delete_archive(ArchiveName="a1")
+    assert [x["Name"] for x in events.list_rules(EventBusName="archived")["Rules"]] == ["to-q"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.describe_archive(ArchiveName="a1")
+    assert e.value.response["Error"]["Message"] == "Archive a1 does not exist."
+    events.remove_targets(Rule="to-q", EventBusName="archived", Ids=["q"])
+    events.delete_rule(Name="to-q", EventBusName="archived")
+    events.delete_event_bus(Name="archived")

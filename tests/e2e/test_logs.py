@@ -318,3 +318,18 @@ def test_group_arn_of_another_account_or_region(gureum, logs):
             logs.filter_log_events(logGroupIdentifier=other)
         assert code_of(e) == "ResourceNotFoundException", other
     logs.delete_log_group(logGroupName="arn-group")
+
+
+def test_describe_group_members(logs):
+    """AWS (recorded DescribeLogGroups answers): logGroupArn is the ARN without
+    ":*", with logGroupClass STANDARD and deletionProtectionEnabled false; only
+    boto3 models that know the members (1.43) read them."""
+    make(logs, "/described/group")
+    g = logs.describe_log_groups(logGroupNamePrefix="/described/")["logGroups"][0]
+    assert g["arn"] == "arn:aws:logs:us-east-1:000000000000:log-group:/described/group:*"
+    if "logGroupArn" not in logs.meta.service_model.shape_for("LogGroup").members:
+        return
+    assert g["logGroupArn"] == g["arn"][:-2]
+    assert (g["logGroupClass"], g["deletionProtectionEnabled"]) == ("STANDARD", False)
+    assert logs.describe_log_streams(logGroupIdentifier=g["logGroupArn"])["logStreams"] == []
+    logs.delete_log_group(logGroupName="/described/group")

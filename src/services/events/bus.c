@@ -52,6 +52,16 @@ int64_t events__now_ms(void)
 
 static str_t bus_arn(req_t *r, str_t name);
 
+int events__page_or_fail(req_t *r, const val_t *in, long long *off, int64_t *limit)
+{
+    *off = 0;
+    *limit = val_get_int(in, "Limit", 100);
+    str_t tok = val_get_str(in, "NextToken");
+    if (tok.p && (!str_to_i64(tok, off) || *off < 0))
+        return req_fail(r, &ERR_ValidationException, "The provided NextToken is not valid.");
+    return GR_OK;
+}
+
 str_t events__bus_name(req_t *r, str_t s)
 {
     if (!s.len) return STR("default");
@@ -114,6 +124,50 @@ static int put_tags(req_t *r, sqlite3 *db, str_t arn, const val_t *tags)
 
 /* ==== Buses ==== */
 
+typedef struct {
+    str_t description;
+    int64_t created_ms, modified_ms;
+} bus_row_t;
+
+/* Loads a bus's row; GR_ERR (not failing r) when there is none. The default
+ * bus gets its row the first time it is described, so that it has the
+ * CreationTime AWS gives it. */
+static int load_bus(req_t *r, sqlite3 *db, str_t name, bus_row_t *b)
+{
+    if (str_eq_c(name, "default")) {
+        sqlite3_stmt *st = events__prep(db, "INSERT OR IGNORE INTO event_bus (account, region, name, created_ms, "
+                                            "modified_ms) VALUES (?1, ?2, 'default', ?3, ?3)");
+        if (!st) return GR_ERR;
+        events__bind(st, 1, r->who.account);
+        events__bind(st, 2, r->region);
+        sqlite3_bind_int64(st, 3, events__now_ms());
+        sqlite3_step(st);
+        store_release(st);
+    }
+    sqlite3_stmt *st = events__prep(db, "SELECT description, created_ms, coalesce(modified_ms, created_ms) "
+                                        "FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
+    if (!st) return GR_ERR;
+    events__bind(st, 1, r->who.account);
+    events__bind(st, 2, r->region);
+    events__bind(st, 3, name);
+    int rc = GR_ERR;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        b->description = events__col(r->arena, st, 0);
+        b->created_ms = sqlite3_column_int64(st, 1);
+        b->modified_ms = sqlite3_column_int64(st, 2);
+        rc = GR_OK;
+    }
+    store_release(st);
+    return rc;
+}
+
+static void bus_fields(arena_t *a, val_t *v, const bus_row_t *b)
+{
+    if (b->description.p) val_set_c(a, v, "Description", val_str(a, b->description));
+    val_set_c(a, v, "CreationTime", val_time(a, b->created_ms * 1000));
+    val_set_c(a, v, "LastModifiedTime", val_time(a, b->modified_ms * 1000));
+}
+
 int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = events__db(r->app);
@@ -124,18 +178,21 @@ int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
     /* AWS: a custom bus name may not contain '/' unless it is a partner event source's. */
     if (str_index(name, '/') >= 0 && !str_starts_with(name, STR("aws.partner/")))
         return req_fail(r, &ERR_ValidationException, "Event bus name must not contain '/'.");
-    sqlite3_stmt *st =
-        events__prep(db, "INSERT INTO event_bus (account, region, name, created_ms) VALUES (?1, ?2, ?3, ?4)");
+    sqlite3_stmt *st = events__prep(db, "INSERT INTO event_bus (account, region, name, created_ms, modified_ms, "
+                                        "description) VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
     if (!st) return GR_ERR;
     events__bind(st, 1, r->who.account);
     events__bind(st, 2, r->region);
     events__bind(st, 3, name);
     sqlite3_bind_int64(st, 4, events__now_ms());
+    str_t desc = val_get_str(in, "Description");
+    events__bind(st, 5, desc);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
     str_t arn = bus_arn(r, name);
     put_tags(r, db, arn, val_get(in, "Tags"));
+    if (desc.p) val_set_c(r->arena, out, "Description", val_str(r->arena, desc));
     return val_set_c(r->arena, out, "EventBusArn", val_str(r->arena, arn));
 }
 
@@ -144,10 +201,13 @@ int events_describe_event_bus(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     str_t name = events__bus_name(r, val_get_str(in, "Name"));
-    if (!events__bus_exists(db, r->who.account, r->region, name))
+    bus_row_t b;
+    if (load_bus(r, db, name, &b) != GR_OK)
         return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(name));
     val_set_c(r->arena, out, "Name", val_str(r->arena, name));
-    return val_set_c(r->arena, out, "Arn", val_str(r->arena, bus_arn(r, name)));
+    val_set_c(r->arena, out, "Arn", val_str(r->arena, bus_arn(r, name)));
+    bus_fields(r->arena, out, &b);
+    return GR_OK;
 }
 
 /* AWS: the default bus first, then the others by name; Limit 1..100. Our
@@ -158,13 +218,14 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     str_t prefix = val_get_str(in, "NamePrefix");
-    int64_t limit = val_get_int(in, "Limit", 100);
-    long long off = 0;
-    str_t tok = val_get_str(in, "NextToken");
-    if (tok.p && (!str_to_i64(tok, &off) || off < 0))
-        return req_fail(r, &ERR_ValidationException, "The provided NextToken is not valid.");
-    sqlite3_stmt *st = events__prep(db, "SELECT name FROM (SELECT 'default' AS name, 0 AS o UNION ALL "
-                                        "SELECT name, 1 FROM event_bus WHERE account = ?1 AND region = ?2) "
+    int64_t limit;
+    long long off;
+    if (events__page_or_fail(r, in, &off, &limit) != GR_OK) return GR_ERR;
+    bus_row_t def;
+    if (load_bus(r, db, STR("default"), &def) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = events__prep(db, "SELECT name, description, created_ms, coalesce(modified_ms, created_ms) "
+                                        "FROM (SELECT *, name <> 'default' AS o FROM event_bus "
+                                        "WHERE account = ?1 AND region = ?2) "
                                         "WHERE substr(name, 1, ?4) = ?3 ORDER BY o, name LIMIT ?5 OFFSET ?6");
     if (!st) return GR_ERR;
     events__bind(st, 1, r->who.account);
@@ -181,6 +242,8 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
         val_t *b = val_new(a, VAL_STRUCT);
         val_set_c(a, b, "Name", val_str(a, name));
         val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
+        bus_row_t row = {events__col(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
+        bus_fields(a, b, &row);
         val_push(a, list, b);
     }
     store_release(st);

@@ -7,7 +7,9 @@
  * in its queue when PutEvents answers. A failed delivery goes to the
  * target's dead-letter queue, else is logged and dropped, as AWS counts a
  * FailedInvocation without failing PutEvents.
- * Targets: SQS queues, SNS topics and Lambda functions. */
+ * Targets: SQS queues, SNS topics and Lambda functions; an archive's managed
+ * rule has the target "arn:aws:events:REGION:::", which stores the event
+ * (archive.c). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -265,7 +267,12 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
     str_t event_id = idj && idj->type == JSON_STRING ? idj->u.s : STR_NULL;
     char now[32];
     time_fmt_iso8601(now, time_now_us(), true);
+    str_t archive = events__archive_target(a, region);
     for (size_t i = 0; i < n; i++) {
+        if (str_eq(t[i].arn, archive)) {
+            events__archive_store(app, a, rule_id, event_text, event);
+            continue;
+        }
         str_t body = event_text;
         if (t[i].input.p)
             body = t[i].input;
@@ -285,6 +292,20 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
 void events__route(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
                    const json_t *event)
 {
+    events__route_only(app, a, account, region, bus, event_text, event, NULL);
+}
+
+static bool listed(const json_t *arns, str_t arn)
+{
+    for (size_t i = 0; i < arns->u.arr.n; i++)
+        if (arns->u.arr.v[i]->type == JSON_STRING && str_eq(arns->u.arr.v[i]->u.s, arn)) return true;
+    return false;
+}
+
+void events__route_only(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
+                        const json_t *event, const json_t *only_rules)
+{
+    if (only_rules && only_rules->type != JSON_ARRAY) only_rules = NULL;
     sqlite3 *db = events__db(app);
     if (!db) return;
     sqlite3_stmt *st = events__prep(db, "SELECT id, name, pattern FROM rule WHERE account = ?1 AND region = ?2 "
@@ -301,6 +322,8 @@ void events__route(struct app *app, arena_t *a, str_t account, str_t region, str
     hit_t *hits = ARENA_NEWN(a, hit_t, cap);
     while (hits && sqlite3_step(st) == SQLITE_ROW) {
         const json_t *p = NULL;
+        if (only_rules && !listed(only_rules, events__rule_arn(a, account, region, bus, events__col(a, st, 1))))
+            continue;
         if (events__pattern_check(a, events__col(a, st, 2), &p) || !events__pattern_match(p, event)) continue;
         if (n == cap) {
             hits = arena_realloc(a, hits, cap * sizeof *hits, 2 * cap * sizeof *hits);

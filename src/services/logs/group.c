@@ -341,6 +341,11 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, g, "arn", val_str(a, logs__group_arn(r, last, true)));
         val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 4)));
         if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, logs__col_str(a, st, 3)));
+        /* AWS (recorded DescribeLogGroups answers): the ARN without ":*" too,
+         * the class (every group here is STANDARD) and deletion protection. */
+        val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, last, false)));
+        val_set_c(a, g, "logGroupClass", val_cstr(a, "STANDARD"));
+        val_set_c(a, g, "deletionProtectionEnabled", val_bool(a, false));
         val_push(a, groups, g);
     }
     store_release(st);
