@@ -333,3 +333,55 @@ def test_describe_group_members(logs):
     assert (g["logGroupClass"], g["deletionProtectionEnabled"]) == ("STANDARD", False)
     assert logs.describe_log_streams(logGroupIdentifier=g["logGroupArn"])["logStreams"] == []
     logs.delete_log_group(logGroupName="/described/group")
+
+
+def test_metric_filters(logs):
+    """PutMetricFilter / DescribeMetricFilters / DeleteMetricFilter: kept per
+    group (and counted in metricFilterCount), replaced by name, the pattern
+    checked as FilterLogEvents checks it, gone with the group."""
+    make(logs, "/metrics/a")
+    make(logs, "/metrics/b")
+    t = [{"metricName": "Errors", "metricNamespace": "App", "metricValue": "1", "defaultValue": 0}]
+    logs.put_metric_filter(logGroupName="/metrics/a", filterName="errors", filterPattern="ERROR",
+                           metricTransformations=t)
+    logs.put_metric_filter(logGroupName="/metrics/a", filterName="latency", filterPattern="{ $.ms > 100 }",
+                           metricTransformations=[{"metricName": "Slow", "metricNamespace": "App",
+                                                   "metricValue": "$.ms", "dimensions": {"Op": "$.op"}}])
+    logs.put_metric_filter(logGroupName="/metrics/b", filterName="errors", filterPattern="ERROR",
+                           metricTransformations=t)
+    got = logs.describe_metric_filters(logGroupName="/metrics/a")["metricFilters"]
+    assert [(f["logGroupName"], f["filterName"]) for f in got] == [("/metrics/a", "errors"), ("/metrics/a", "latency")]
+    assert got[0]["metricTransformations"] == [{"metricName": "Errors", "metricNamespace": "App",
+                                                "metricValue": "1", "defaultValue": 0.0}]
+    assert got[1]["metricTransformations"][0]["dimensions"] == {"Op": "$.op"}
+    assert got[1]["filterPattern"] == "{ $.ms > 100 }" and got[0]["creationTime"] > 0
+    by_metric = logs.describe_metric_filters(metricName="Errors", metricNamespace="App")["metricFilters"]
+    assert [(f["logGroupName"], f["filterName"]) for f in by_metric] == [("/metrics/a", "errors"),
+                                                                         ("/metrics/b", "errors")]
+    page = logs.describe_metric_filters(limit=2)
+    rest = logs.describe_metric_filters(limit=2, nextToken=page["nextToken"])
+    assert len(page["metricFilters"]) == 2 and [f["filterName"] for f in rest["metricFilters"]] == ["errors"]
+    assert "nextToken" not in rest
+    groups = {g["logGroupName"]: g for g in logs.describe_log_groups(logGroupNamePrefix="/metrics/")["logGroups"]}
+    assert (groups["/metrics/a"]["metricFilterCount"], groups["/metrics/b"]["metricFilterCount"]) == (2, 1)
+    logs.put_metric_filter(logGroupName="/metrics/a", filterName="errors", filterPattern="FATAL",
+                           metricTransformations=t)
+    assert logs.describe_metric_filters(logGroupName="/metrics/a", filterNamePrefix="err")["metricFilters"][0][
+        "filterPattern"] == "FATAL"
+    for kw, code in [(dict(logGroupName="/metrics/none", filterName="x", filterPattern="", metricTransformations=t),
+                      "ResourceNotFoundException"),
+                     (dict(logGroupName="/metrics/a", filterName="x", filterPattern="{ $.a = ", metricTransformations=t),
+                      "InvalidParameterException")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            logs.put_metric_filter(**kw)
+        assert code_of(e) == code
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.describe_metric_filters(logGroupName="/metrics/none")
+    assert code_of(e) == "ResourceNotFoundException"
+    logs.delete_metric_filter(logGroupName="/metrics/a", filterName="errors")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.delete_metric_filter(logGroupName="/metrics/a", filterName="errors")
+    assert code_of(e) == "ResourceNotFoundException"
+    logs.delete_log_group(logGroupName="/metrics/a")
+    assert [f["logGroupName"] for f in logs.describe_metric_filters()["metricFilters"]] == ["/metrics/b"]
+    logs.delete_log_group(logGroupName="/metrics/b")
