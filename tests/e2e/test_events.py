@@ -10,7 +10,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import CLIS, queue_for_service
+from conftest import CLIS, lambda_zip, queue_for_service
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -337,15 +337,6 @@ def test_sns_target(gureum, events, sqs):
     events.put_events(Entries=[{"Source": "sns.test", "DetailType": "t", "Detail": '{"via": "sns"}'}])
     got = receive_all(sqs, url, wait=3, want=1)
     assert [json.loads(b)["detail"] for b in got] == [{"via": "sns"}]
-
-
-def lambda_zip(code):
-    import io
-    import zipfile
-    b = io.BytesIO()
-    with zipfile.ZipFile(b, "w") as z:
-        z.writestr("handler.py", code)
-    return b.getvalue()
 
 
 def test_lambda_target(gureum, events):

@@ -10,7 +10,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import CLIS
+from conftest import CLIS, lambda_zip
 
 
 @pytest.fixture(scope="module")
@@ -385,3 +385,83 @@ def test_metric_filters(logs):
     logs.delete_log_group(logGroupName="/metrics/a")
     assert [f["logGroupName"] for f in logs.describe_metric_filters()["metricFilters"]] == ["/metrics/b"]
     logs.delete_log_group(logGroupName="/metrics/b")
+
+
+def test_subscription_filters(gureum, logs):
+    """Subscription filters send the matching events of each write, gzipped
+    as AWS's DATA_MESSAGE: a Kinesis record keyed by the stream, and a Lambda
+    invocation {"awslogs": {"data": ...}} allowed by the function's policy."""
+    import base64
+    import gzip
+    kin, iam, lam = gureum.client("kinesis"), gureum.client("iam"), gureum.client("lambda")
+    make(logs, "/subs/app", "s1")
+    kin.create_stream(StreamName="logs-sub", ShardCount=1)
+    sarn = kin.describe_stream(StreamName="logs-sub")["StreamDescription"]["StreamARN"]
+    role = "arn:aws:iam::000000000000:role/cwl-to-kinesis"
+    for kw, code, msg in [
+        (dict(destinationArn=sarn), "InvalidParameterException",
+         "destinationArn for vendor kinesis cannot be used without roleArn"),
+        (dict(destinationArn="arn:aws:lambda:us-east-1:123456789012:function:x"), "AccessDeniedException",
+         "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies to create cross "
+         "account lambda triggers."),
+        (dict(destinationArn=sarn + "-nope", roleArn=role), "InvalidParameterException", None)]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            logs.put_subscription_filter(logGroupName="/subs/app", filterName="f", filterPattern="", **kw)
+        assert code_of(e) == code and (msg is None or e.value.response["Error"]["Message"] == msg)
+    logs.put_subscription_filter(logGroupName="/subs/app", filterName="errors", filterPattern="ERROR",
+                                 destinationArn=sarn, roleArn=role)
+
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    frole = iam.create_role(RoleName="sub-fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = ("import base64, gzip, json\ndef handler(event, context):\n"
+            "    d = json.loads(gzip.decompress(base64.b64decode(event['awslogs']['data'])))\n"
+            "    print('GOT ' + d['logGroup'] + ' ' + ','.join(e['message'] for e in d['logEvents']))\n")
+    fn = lam.create_function(FunctionName="subfn", Runtime="python3.11", Role=frole, Handler="handler.handler",
+                             Code={"ZipFile": lambda_zip(code)})["FunctionArn"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # no permission for the logs service yet
+        logs.put_subscription_filter(logGroupName="/subs/app", filterName="all", filterPattern="", destinationArn=fn)
+    assert code_of(e) == "InvalidParameterException"
+    lam.add_permission(FunctionName="subfn", StatementId="cwl", Action="lambda:InvokeFunction",
+                       Principal="logs.us-east-1.amazonaws.com",
+                       SourceArn="arn:aws:logs:us-east-1:000000000000:log-group:/subs/app:*")
+    logs.put_subscription_filter(logGroupName="/subs/app", filterName="all", filterPattern="", destinationArn=fn)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_subscription_filter(logGroupName="/subs/app", filterName="third", filterPattern="",
+                                     destinationArn=fn)
+    assert code_of(e) == "LimitExceededException"
+    got = logs.describe_subscription_filters(logGroupName="/subs/app")["subscriptionFilters"]
+    assert [(f["filterName"], f["destinationArn"], f["distribution"]) for f in got] == [
+        ("all", fn, "ByLogStream"), ("errors", sarn, "ByLogStream")]
+    assert got[1]["roleArn"] == role and got[1]["filterPattern"] == "ERROR"
+
+    put(logs, "/subs/app", "s1", ["ok one", "ERROR bad", "ok two", "ERROR worse"])
+    it = kin.get_shard_iterator(StreamName="logs-sub", ShardId="shardId-000000000000",
+                                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    recs = kin.get_records(ShardIterator=it)["Records"]
+    assert len(recs) == 1 and recs[0]["PartitionKey"] == "s1"
+    d = json.loads(gzip.decompress(recs[0]["Data"]))
+    assert (d["messageType"], d["owner"], d["logGroup"], d["logStream"], d["subscriptionFilters"]) == (
+        "DATA_MESSAGE", "000000000000", "/subs/app", "s1", ["errors"])
+    assert [e["message"] for e in d["logEvents"]] == ["ERROR bad", "ERROR worse"]
+    assert len(d["logEvents"][0]["id"]) == 56
+    ids = [e["eventId"] for e in logs.filter_log_events(logGroupName="/subs/app", filterPattern="ERROR")["events"]]
+    assert [e["id"] for e in d["logEvents"]] == ids
+    deadline, msgs = time.time() + 30, []
+    while time.time() < deadline and not msgs:
+        try:
+            r = logs.filter_log_events(logGroupName="/aws/lambda/subfn", filterPattern='"GOT"')
+            msgs = [e["message"].strip() for e in r["events"]]
+        except logs.exceptions.ResourceNotFoundException:
+            pass
+        time.sleep(0.5)
+    assert msgs == ["GOT /subs/app ok one,ERROR bad,ok two,ERROR worse"]
+
+    logs.delete_subscription_filter(logGroupName="/subs/app", filterName="all")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.delete_subscription_filter(logGroupName="/subs/app", filterName="all")
+    assert e.value.response["Error"]["Message"] == "The specified subscription filter does not exist."
+    logs.delete_log_group(logGroupName="/subs/app")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.describe_subscription_filters(logGroupName="/subs/app")
+    assert e.value.response["Error"]["Message"] == "The specified log group does not exist."

@@ -2,7 +2,8 @@
  * DescribeMetricFilters and DeleteMetricFilter. A filter belongs to its log
  * group (and goes with it); its pattern is checked by the same compiler
  * FilterLogEvents uses (filter.c). gureum serves no CloudWatch metrics, so
- * a filter is kept and described, and publishes nothing. */
+ * a filter is kept and described, and publishes nothing. The quota check
+ * and the delete are shared with subscription filters (subscription.c). */
 #include <sqlite3.h>
 #include <stdio.h>
 
@@ -103,17 +104,10 @@ int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
     if (!logs__filter_compile(r->arena, pattern, &perr))
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
     str_t name = val_get_str(in, "filterName");
-    sqlite3_stmt *st = logs__prep(db, "SELECT count(*), sum(name = ?2) FROM metric_filter WHERE gid = ?1");
-    if (!st) return GR_ERR;
-    sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, name);
-    bool full = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= MAX_FILTERS &&
-                sqlite3_column_int64(st, 1) == 0;
-    store_release(st);
-    if (full) return req_fail(r, &LOGS_ERR_LimitExceededException, "Resource limit exceeded.");
-    st = logs__prep(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (gid, name) DO UPDATE SET pattern = ?3, "
-                        "transforms = ?4");
+    if (logs__filter_room_or_fail(r, db, "metric_filter", g.id, name, MAX_FILTERS) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = logs__prep(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (gid, name) DO UPDATE SET pattern = ?3, "
+                                      "transforms = ?4");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     logs__bind_str(st, 2, name);
@@ -188,11 +182,35 @@ int logs_describe_metric_filters(req_t *r, const val_t *in, val_t *out)
 int logs_delete_metric_filter(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
+    return logs__filter_delete_or_fail(r, in, "metric_filter", "The specified resource does not exist.");
+}
+
+/* ==== Shared with subscription filters ==== */
+
+int logs__filter_room_or_fail(req_t *r, sqlite3 *db, const char *table, int64_t gid, str_t name, int64_t max)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*), sum(name = ?2) FROM %s WHERE gid = ?1", table);
+    sqlite3_stmt *st = logs__prep(db, sql);
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, gid);
+    logs__bind_str(st, 2, name);
+    bool full =
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= max && sqlite3_column_int64(st, 1) == 0;
+    store_release(st);
+    if (full) return req_fail(r, &LOGS_ERR_LimitExceededException, "Resource limit exceeded.");
+    return GR_OK;
+}
+
+int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, const char *missing)
+{
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "DELETE FROM metric_filter WHERE gid = ?1 AND name = ?2");
+    char sql[128];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE gid = ?1 AND name = ?2", table);
+    sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     logs__bind_str(st, 2, val_get_str(in, "filterName"));
@@ -200,6 +218,6 @@ int logs_delete_metric_filter(req_t *r, const val_t *in, val_t *out)
     bool gone = rc == GR_OK && sqlite3_changes(db) == 1;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
-    if (!gone) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified resource does not exist.");
+    if (!gone) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "%s", missing);
     return GR_OK;
 }
