@@ -555,3 +555,31 @@ def test_archive_and_replay(events, sqs):
     events.remove_targets(Rule="to-q", EventBusName="archived", Ids=["q"])
     events.delete_rule(Name="to-q", EventBusName="archived")
     events.delete_event_bus(Name="archived")
+
+
+def test_log_group_target(gureum, events):
+    """A log group as a target (AWS's CloudWatch Logs permissions): delivered
+    only when the account's logs resource policy lets events.amazonaws.com
+    create streams and put events there; one log event per event, at the
+    event's time, in a stream named by the event's id."""
+    logs = gureum.client("logs")
+    logs.create_log_group(logGroupName="/aws/events/ev-target")
+    garn = "arn:aws:logs:%s:%s:log-group:/aws/events/ev-target" % (REGION, ACCOUNT)
+    events.put_rule(Name="to-logs", EventPattern='{"source": ["logs.test"]}')
+    events.put_targets(Rule="to-logs", Targets=[{"Id": "l", "Arn": garn}])
+    entry = {"Source": "logs.test", "DetailType": "t", "Detail": '{"n": 1}'}
+    events.put_events(Entries=[entry])  # no resource policy yet: not delivered
+    assert logs.filter_log_events(logGroupName="/aws/events/ev-target")["events"] == []
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": garn + ":*"}]}
+    logs.put_resource_policy(policyName="events-to-logs", policyDocument=json.dumps(policy))
+    t = time.time() - 30
+    eid = events.put_events(Entries=[dict(entry, Detail='{"n": 2}', Time=t)])["Entries"][0]["EventId"]
+    got = logs.filter_log_events(logGroupName="/aws/events/ev-target")["events"]
+    assert len(got) == 1 and got[0]["logStreamName"] == eid and got[0]["timestamp"] == int(t) * 1000
+    body = json.loads(got[0]["message"])
+    assert (body["id"], body["detail"]) == (eid, {"n": 2})
+    events.remove_targets(Rule="to-logs", Ids=["l"])
+    events.delete_rule(Name="to-logs")
+    logs.delete_resource_policy(policyName="events-to-logs")

@@ -465,3 +465,32 @@ def test_subscription_filters(gureum, logs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         logs.describe_subscription_filters(logGroupName="/subs/app")
     assert e.value.response["Error"]["Message"] == "The specified log group does not exist."
+
+
+def test_resource_policies(logs):
+    """Put/Describe/DeleteResourcePolicy as AWS recorded them: replaced by
+    name, ten per account and region, listed in the order made."""
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "route53.amazonaws.com"}, "Action": "logs:PutLogEvents",
+        "Resource": "arn:aws:logs:us-east-1:000000000000:log-group:/r53/*"}]})
+    p = logs.put_resource_policy(policyName="p0", policyDocument=doc)["resourcePolicy"]
+    assert (p["policyName"], p["policyDocument"]) == ("p0", doc) and p["lastUpdatedTime"] <= now_ms()
+    for i in range(1, 10):
+        logs.put_resource_policy(policyName="p%d" % i, policyDocument=doc)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_resource_policy(policyName="p10", policyDocument=doc)
+    assert (code_of(e), e.value.response["Error"]["Message"]) == ("LimitExceededException", "Resource limit exceeded.")
+    logs.put_resource_policy(policyName="p3", policyDocument=doc.replace("route53", "events"))
+    got = logs.describe_resource_policies()["resourcePolicies"]
+    assert [x["policyName"] for x in got] == ["p%d" % i for i in range(10)] and "events" in got[3]["policyDocument"]
+    page = logs.describe_resource_policies(limit=4)
+    assert len(page["resourcePolicies"]) == 4 and page["nextToken"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_resource_policy(policyName="bad", policyDocument="not json")
+    assert code_of(e) == "InvalidParameterException"
+    for i in range(10):
+        logs.delete_resource_policy(policyName="p%d" % i)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.delete_resource_policy(policyName="p0")
+    assert e.value.response["Error"]["Message"] == "Policy with name [p0] does not exist."
+    assert logs.describe_resource_policies()["resourcePolicies"] == []

@@ -7,7 +7,8 @@
  * in its queue when PutEvents answers. A failed delivery goes to the
  * target's dead-letter queue, else is logged and dropped, as AWS counts a
  * FailedInvocation without failing PutEvents.
- * Targets: SQS queues, SNS topics and Lambda functions; an archive's managed
+ * Targets: SQS queues, SNS topics, Lambda functions and CloudWatch Logs log
+ * groups; an archive's managed
  * rule has the target "arn:aws:events:REGION:::", which stores the event
  * (archive.c). */
 #include <sqlite3.h>
@@ -21,6 +22,7 @@
 #include "events_model.h"
 #include "services/app.h"
 #include "services/lambda/lambda.h"
+#include "services/logs/logs.h"
 #include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
 
@@ -174,6 +176,17 @@ typedef struct {
     const char *msg;
 } fail_t;
 
+/* "arn:aws:logs:REGION:ACCOUNT:log-group:NAME" (a trailing ":*" allowed). */
+static bool logs_target(str_t arn, str_t *region, str_t *account, str_t *group)
+{
+    str_t rest = str_cut(str_sub(arn, 13, arn.len - 13), ':', region);
+    if (rest.p) rest = str_cut(rest, ':', account);
+    if (!rest.p || !str_starts_with(rest, STR("log-group:"))) return false;
+    *group = str_sub(rest, 10, rest.len - 10);
+    if (str_ends_with(*group, STR(":*"))) group->len -= 2;
+    return group->len > 0;
+}
+
 static bool deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, str_t group, str_t event_id,
                         str_t rule_arn, fail_t *f)
 {
@@ -203,6 +216,24 @@ static bool deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, st
     } else if (str_starts_with(target_arn, STR("arn:aws:lambda:"))) {
         /* AWS: asynchronous invocation, allowed by the function's resource policy for events.amazonaws.com. */
         if (lambda_invoke_async(app, a, target_arn, body, STR("events.amazonaws.com"), rule_arn, &err) == GR_OK)
+            return true;
+    } else if (str_starts_with(target_arn, STR("arn:aws:logs:"))) {
+        /* AWS (EventBridge user guide, "CloudWatch Logs permissions"): the
+         * account's logs resource policy must allow events.amazonaws.com
+         * logs:CreateLogStream and logs:PutLogEvents on the group; each event
+         * is one log event, at the event's time, in a stream named by its id. */
+        str_t region, account, group;
+        if (!logs_target(target_arn, &region, &account, &group)) {
+            *f = (fail_t){"SDK_CLIENT_ERROR", "not a log group ARN"};
+            return false;
+        }
+        const json_t *ev = json_parse(a, body, NULL);
+        const json_t *t = ev && ev->type == JSON_OBJECT ? json_get(ev, "time") : NULL;
+        int64_t us = 0;
+        logs_event_t le = {t && t->type == JSON_STRING && time_parse(t->u.s, &us) ? us / 1000 : time_now_us() / 1000,
+                           body};
+        if (logs_put_from_service(app, a, account, region, group, event_id.p ? event_id : STR("events"),
+                                  STR("events.amazonaws.com"), rule_arn, &le, 1, &err) == GR_OK)
             return true;
     } else {
         *f = (fail_t){"UNSUPPORTED_TARGET", "This kind of target is not supported by gureum."};
