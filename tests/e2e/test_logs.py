@@ -494,3 +494,59 @@ def test_resource_policies(logs):
         logs.delete_resource_policy(policyName="p0")
     assert e.value.response["Error"]["Message"] == "Policy with name [p0] does not exist."
     assert logs.describe_resource_policies()["resourcePolicies"] == []
+
+
+def test_export_task(gureum, logs):
+    """CreateExportTask writes the range's events, one gzipped file per
+    stream (PREFIX/TASK/STREAM/000000.gz, lines "<time> <message>"), after the
+    "aws-logs-write-test" check, into a bucket whose policy lets the logs
+    service write (AWS's export guide); the messages of AWS's refusals."""
+    import gzip
+    s3 = gureum.client("s3")
+    make(logs, "/export/app", "a")
+    logs.create_log_stream(logGroupName="/export/app", logStreamName="b")
+    base = now_ms() - 60000
+    put(logs, "/export/app", "a", ["one", "two"], ts=base)
+    put(logs, "/export/app", "b", ["three"], ts=base + 10)
+    put(logs, "/export/app", "b", ["late"], ts=base + 50000)
+    s3.create_bucket(Bucket="log-exports")
+    args = dict(logGroupName="/export/app", fromTime=base, to=base + 1000, destination="log-exports")
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # no bucket policy for the logs service yet
+        logs.create_export_task(**args)
+    assert e.value.response["Error"]["Message"].startswith("GetBucketAcl call on the given bucket failed.")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.create_export_task(**dict(args, destination="no-such-bucket-here"))
+    assert e.value.response["Error"]["Message"] == \
+        "The given bucket does not exist. Please make sure the bucket is valid."
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": "arn:aws:s3:::log-exports"},
+        {"Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::log-exports/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
+                                        "aws:SourceAccount": ["000000000000"]},
+                       "ArnLike": {"aws:SourceArn": ["arn:aws:logs:us-east-1:000000000000:log-group:*"]}}}]}
+    s3.put_bucket_policy(Bucket="log-exports", Policy=json.dumps(policy))
+    task = logs.create_export_task(taskName="t1", **args)["taskId"]
+    assert s3.get_object(Bucket="log-exports", Key="aws-logs-write-test")["Body"].read() == \
+        b"Permission Check Successful"
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="log-exports", Prefix="exportedlogs/")["Contents"])
+    assert keys == ["exportedlogs/%s/a/000000.gz" % task, "exportedlogs/%s/b/000000.gz" % task]
+    lines = gzip.decompress(s3.get_object(Bucket="log-exports", Key=keys[0])["Body"].read()).decode().splitlines()
+    assert [x.split(" ", 1)[1] for x in lines] == ["one", "two"] and lines[0].startswith(
+        time.strftime("%Y-%m-%dT", time.gmtime(base / 1000)))
+    lines = gzip.decompress(s3.get_object(Bucket="log-exports", Key=keys[1])["Body"].read()).decode().splitlines()
+    assert [x.split(" ", 1)[1] for x in lines] == ["three"]
+    t = logs.describe_export_tasks(taskId=task)["exportTasks"][0]
+    assert (t["taskName"], t["logGroupName"], t["destination"], t["destinationPrefix"], t["from"], t["to"]) == (
+        "t1", "/export/app", "log-exports", "exportedlogs", base, base + 1000)
+    assert t["status"] == {"code": "COMPLETED", "message": "Completed successfully"}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.cancel_export_task(taskId=task)
+    assert (code_of(e), e.value.response["Error"]["Message"]) == (
+        "InvalidOperationException", "The specified export task has already finished")
+    for call in (logs.cancel_export_task, logs.describe_export_tasks):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call(taskId="00000000-0000-0000-0000-000000000000")
+        assert e.value.response["Error"]["Message"] == "The specified export task does not exist."
+    logs.delete_log_group(logGroupName="/export/app")
