@@ -583,3 +583,56 @@ def test_log_group_target(gureum, events):
     events.remove_targets(Rule="to-logs", Ids=["l"])
     events.delete_rule(Name="to-logs")
     logs.delete_resource_policy(policyName="events-to-logs")
+
+
+ALT = ("111111111111", "ALTACCESSKEY0000000E", "altsecret0000000000000000000000000000000E")
+
+
+def test_bus_permissions_and_cross_account_put(gureum_factory):
+    """PutPermission / RemovePermission build the bus's policy as AWS records
+    it, DescribeEventBus shows it, and another account's PutEvents to the
+    bus's ARN is delivered (keeping the sender's account) only while the
+    policy allows that account."""
+    g = gureum_factory(env={"GUREUM_ACCOUNTS": ":".join(ALT)})
+    ev, sqs = g.client("events"), g.client("sqs")
+    alt = g.client("events", aws_access_key_id=ALT[1], aws_secret_access_key=ALT[2])
+    bus_arn = ev.create_event_bus(Name="shared")["EventBusArn"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ev.put_permission(EventBusName="nope", Action="events:PutEvents", Principal=ALT[0], StatementId="a")
+    assert e.value.response["Error"]["Message"] == "Event bus nope does not exist."
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ev.remove_permission(EventBusName="shared", StatementId="missing")
+    assert (code_of(e), e.value.response["Error"]["Message"]) == (
+        "ResourceNotFoundException", "Statement with the provided id does not exist.")
+    url, qarn = queue_for_events(sqs, "shared-target")
+    ev.put_rule(Name="all", EventBusName="shared", EventPattern='{"source": ["alt.app"]}')
+    ev.put_targets(Rule="all", EventBusName="shared", Targets=[{"Id": "q", "Arn": qarn}])
+    entry = {"EventBusName": bus_arn, "Source": "alt.app", "DetailType": "t", "Detail": "{}"}
+    r = alt.put_events(Entries=[entry])  # no policy yet
+    assert r["FailedEntryCount"] == 1 and r["Entries"][0]["ErrorCode"] == "AccessDeniedException"
+    ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal=ALT[0], StatementId="alt")
+    ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal="*", StatementId="all")
+    ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal=ALT[0], StatementId="alt")
+    pol = json.loads(ev.describe_event_bus(Name="shared")["Policy"])
+    assert pol["Version"] == "2012-10-17" and [s["Sid"] for s in pol["Statement"]] == ["all", "alt"]
+    assert pol["Statement"][1] == {"Sid": "alt", "Effect": "Allow",
+                                   "Principal": {"AWS": "arn:aws:iam::%s:root" % ALT[0]},
+                                   "Action": "events:PutEvents", "Resource": bus_arn}
+    ev.remove_permission(EventBusName="shared", StatementId="all")
+    assert alt.put_events(Entries=[entry])["FailedEntryCount"] == 0
+    body = json.loads(receive_all(sqs, url, wait=3, want=1)[0])
+    assert body["account"] == ALT[0] and body["source"] == "alt.app"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ev.put_permission(EventBusName="shared", Action="events:PutRule", Principal=ALT[0], StatementId="x")
+    assert e.value.response["Error"]["Message"] == "Provided value in parameter 'action' is not supported."
+    ev.remove_permission(EventBusName="shared", StatementId="alt")
+    assert "Policy" not in ev.describe_event_bus(Name="shared")
+    assert alt.put_events(Entries=[entry])["FailedEntryCount"] == 1
+    ev.put_permission(EventBusName="shared", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "doc", "Effect": "Allow", "Principal": {"AWS": ALT[0]}, "Action": "events:PutEvents",
+        "Resource": bus_arn}]}))
+    assert alt.put_events(Entries=[entry])["FailedEntryCount"] == 0
+    ev.remove_permission(EventBusName="shared", RemoveAllPermissions=True)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ev.remove_permission(EventBusName="shared", RemoveAllPermissions=True)
+    assert code_of(e) == "ResourceNotFoundException"

@@ -31,6 +31,9 @@ str_t events__bus_name(req_t *r, str_t name_or_arn);
 /* Whether the bus exists in the caller's account and region (default always). */
 bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus);
 str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t rule);
+/* Whether bus of account owner (the caller's region) has a policy that lets
+ * the caller put events on it (bus.c). */
+bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus);
 /* A List* page: Limit (default 100) and NextToken, which is our row offset;
  * fails r with ValidationException for a token we did not give. */
 int events__page_or_fail(req_t *r, const val_t *in, long long *off, int64_t *limit);

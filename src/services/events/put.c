@@ -438,6 +438,19 @@ void events_put_service_event(struct app *app, arena_t *a, str_t account, str_t 
     if (ev) events__route(app, a, account, region, STR("default"), text, ev);
 }
 
+/* An ARN "arn:aws:events:REGION:ACCOUNT:event-bus/NAME" of another account in
+ * the caller's region (what events__bus_name leaves whole). */
+static bool other_account_bus(req_t *r, str_t arn, str_t *owner, str_t *bus)
+{
+    str_t pre = str_c(arena_printf(r->arena, "arn:aws:events:%.*s:", STR_FMT(r->region)));
+    if (!str_starts_with(arn, pre)) return false;
+    str_t rest = str_cut(str_sub(arn, pre.len, arn.len - pre.len), ':', owner);
+    if (!rest.p || owner->len != 12 || str_eq(*owner, r->who.account) || !str_starts_with(rest, STR("event-bus/")))
+        return false;
+    *bus = str_sub(rest, 10, rest.len - 10);
+    return bus->len > 0;
+}
+
 /* AWS (PutEvents): per-entry failures in Entries with FailedEntryCount —
  * ErrorCode InvalidArgument, "Parameter Source is not valid. Reason: Source
  * is a required argument.", "Parameter Detail is not valid. Reason: Detail is
@@ -461,6 +474,7 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &ERR_ValidationException, "Total size of the entries in the request is over the limit.");
     val_t *results = val_new(a, VAL_LIST);
     int64_t failed = 0;
+    str_t owner, obus;
     for (size_t i = 0; i < n; i++) {
         const val_t *e = es->u.list.v[i];
         str_t source = val_get_str(e, "Source"), dtype = val_get_str(e, "DetailType"),
@@ -498,6 +512,23 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
          * EventBridge event bus returns a success"). */
         if (ev && events__bus_exists(db, r->who.account, r->region, bus))
             events__route(r->app, a, r->who.account, r->region, bus, text, ev);
+        else if (ev && other_account_bus(r, bus, &owner, &obus)) {
+            /* AWS (cross-account delivery): another account's bus takes the
+             * event when its policy allows the sender; the event keeps the
+             * sender's account. */
+            if (!events__bus_allows_put(r, db, owner, obus)) {
+                failed++;
+                val_push(a, results,
+                         entry_error(a, "AccessDeniedException",
+                                     arena_printf(a,
+                                                  "User: %.*s is not authorized to perform: events:PutEvents on "
+                                                  "resource: %.*s because no resource-based policy allows the "
+                                                  "events:PutEvents action",
+                                                  STR_FMT(r->who.arn), STR_FMT(bus))));
+                continue;
+            }
+            events__route(r->app, a, owner, r->region, obus, text, ev);
+        }
         res = val_new(a, VAL_STRUCT);
         val_set_c(a, res, "EventId", val_strdup(a, str_c(id)));
         val_push(a, results, res);
