@@ -636,3 +636,16 @@ def test_bus_permissions_and_cross_account_put(gureum_factory):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ev.remove_permission(EventBusName="shared", RemoveAllPermissions=True)
     assert code_of(e) == "ResourceNotFoundException"
+
+
+def test_put_targets_validation(events):
+    """AWS's ValidationException texts for a target whose Arn is no ARN and
+    for a FIFO queue without SqsParameters (checked before the rule)."""
+    for targets, msg in [
+        ([{"Id": "x", "Arn": "test-bucket"}],
+         "Parameter test-bucket is not valid. Reason: Provided Arn is not in correct format."),
+        ([{"Id": "fifo", "Arn": "arn:aws:sqs:%s:%s:q.fifo" % (REGION, ACCOUNT)}],
+         "Parameter(s) SqsParameters must be specified for target: fifo.")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            events.put_targets(Rule="no-such-rule", Targets=targets)
+        assert (code_of(e), e.value.response["Error"]["Message"]) == ("ValidationException", msg)

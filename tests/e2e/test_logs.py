@@ -488,6 +488,10 @@ def test_resource_policies(logs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         logs.put_resource_policy(policyName="bad", policyDocument="not json")
     assert code_of(e) == "InvalidParameterException"
+    # AWS (recorded): kept as given, a Resource that is no ARN and a missing Version too
+    loose = '{"Statement":[{"Action":"logs:*","Effect":"Allow","Principal":"*","Resource":"log_arn"}]}'
+    logs.delete_resource_policy(policyName="p9")
+    assert logs.put_resource_policy(policyName="p9", policyDocument=loose)["resourcePolicy"]["policyDocument"] == loose
     for i in range(10):
         logs.delete_resource_policy(policyName="p%d" % i)
     with pytest.raises(botocore.exceptions.ClientError) as e:

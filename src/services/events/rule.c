@@ -325,6 +325,17 @@ static bool valid_path(str_t p)
 /* Checks one target as AWS does; NULL, or the message of the request's ValidationException. */
 static const char *target_problem(arena_t *a, const val_t *t)
 {
+    /* AWS (observed ValidationException texts, e.g. hashicorp/terraform#20263). */
+    str_t arn = val_get_str(t, "Arn");
+    size_t colons = 0;
+    for (size_t i = 0; i < arn.len; i++) colons += arn.p[i] == ':';
+    if (!str_starts_with(arn, STR("arn:")) || colons < 5)
+        return arena_printf(a, "Parameter %.*s is not valid. Reason: Provided Arn is not in correct format.",
+                            STR_FMT(arn));
+    if (str_starts_with(arn, STR("arn:aws:sqs:")) && str_ends_with(arn, STR(".fifo")) &&
+        !val_get_str(val_get(t, "SqsParameters"), "MessageGroupId").p)
+        return arena_printf(a, "Parameter(s) SqsParameters must be specified for target: %.*s.",
+                            STR_FMT(val_get_str(t, "Id")));
     int forms = !!val_get(t, "Input") + !!val_get(t, "InputPath") + !!val_get(t, "InputTransformer");
     if (forms > 1) return "Only one of Input, InputPath, or InputTransformer must be provided.";
     str_t input = val_get_str(t, "Input");
@@ -354,14 +365,14 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
-    rule_t q;
-    if (rule_or_fail(r, db, in, "Rule", &q) != GR_OK) return GR_ERR;
     const val_t *ts = val_get(in, "Targets");
     size_t n = ts && ts->kind == VAL_LIST ? ts->u.list.n : 0;
     for (size_t i = 0; i < n; i++) {
         const char *why = target_problem(a, ts->u.list.v[i]);
         if (why) return req_fail(r, &ERR_ValidationException, "%s", why);
     }
+    rule_t q;
+    if (rule_or_fail(r, db, in, "Rule", &q) != GR_OK) return GR_ERR;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     sqlite3_stmt *st = events__prep(
         db, "INSERT INTO target (rule_id, tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, pos, "
