@@ -554,3 +554,45 @@ def test_export_task(gureum, logs):
             call(taskId="00000000-0000-0000-0000-000000000000")
         assert e.value.response["Error"]["Message"] == "The specified export task does not exist."
     logs.delete_log_group(logGroupName="/export/app")
+
+
+def test_insights_queries(logs):
+    """Logs Insights over the subset gureum runs: fields, filter (comparisons,
+    like, regular expressions, JSON fields, and/or/not), sort and limit; rows
+    carry @ptr; DescribeQueries lists the query; a command gureum does not
+    run, or a word that is no command, is a MalformedQueryException."""
+    make(logs, "/insights/app", "web")
+    base = now_ms() - 5000
+    msgs = ['{"level": "ERROR", "ms": 250, "user": {"id": "u1"}}', '{"level": "INFO", "ms": 20}',
+            "plain ERROR line", '{"level": "ERROR", "ms": 90, "user": {"id": "u2"}}']
+    put(logs, "/insights/app", "web", msgs, ts=base)
+    window = dict(startTime=base // 1000 - 5, endTime=base // 1000 + 10)
+
+    def run(q, **kw):
+        qid = logs.start_query(logGroupName="/insights/app", queryString=q, **dict(window, **kw))["queryId"]
+        r = logs.get_query_results(queryId=qid)
+        assert r["status"] == "Complete"
+        return [{f["field"]: f["value"] for f in row} for row in r["results"]], r
+
+    rows, r = run("fields @message")
+    assert [x["@message"] for x in rows] == list(reversed(msgs))  # newest first
+    assert all(set(x) == {"@message", "@ptr"} for x in rows) and r["statistics"]["recordsScanned"] == 4.0
+    rows, _ = run('filter level = "ERROR" and ms > 100 | fields user.id, ms')
+    assert [(x["user.id"], x["ms"]) for x in rows] == [("u1", "250")]
+    rows, _ = run("filter @message like /ERROR/ | sort ms asc | fields @message | limit 2")
+    assert [x["@message"] for x in rows] == [msgs[3], msgs[0]]  # by number: 90, 250, then no ms
+    rows, _ = run('filter not ispresent(level) or level != "ERROR" | display @message, @logStream')
+    assert sorted(x["@message"] for x in rows) == sorted([msgs[1], msgs[2]]) and rows[0]["@logStream"] == "web"
+    rows, _ = run("fields @timestamp, @log", limit=1)
+    assert len(rows) == 1 and rows[0]["@log"] == "000000000000:/insights/app" and len(rows[0]["@timestamp"]) == 23
+    queries = logs.describe_queries(logGroupName="/insights/app")["queries"]
+    assert len(queries) == 5 and {q["status"] for q in queries} == {"Complete"}
+    assert logs.describe_queries(logGroupName="/insights/app", status="Running")["queries"] == []
+    for q in ("stats count(*) by bin(5m)", "test", 'filter level = '):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            logs.start_query(logGroupName="/insights/app", queryString=q, **window)
+        assert code_of(e) == "MalformedQueryException", q
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.start_query(logGroupName="/insights/none", queryString="fields @message", **window)
+    assert e.value.response["Error"]["Message"] == "The specified log group does not exist."
+    logs.delete_log_group(logGroupName="/insights/app")
