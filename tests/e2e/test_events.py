@@ -369,8 +369,11 @@ def test_put_events_validation(events):
         {"DetailType": "t", "Detail": "{}"},
         {"Source": "s", "DetailType": "t", "Detail": "not json"},
         {"Source": "s", "DetailType": "t", "Detail": "{}", "EventBusName": "nope"},
+        {"Source": "s", "DetailType": "t", "Detail": ""},
     ])
-    assert r["FailedEntryCount"] == 2
+    assert r["FailedEntryCount"] == 3
+    assert r["Entries"][4] == {"ErrorCode": "InvalidArgument",
+                               "ErrorMessage": "Parameter Detail is not valid. Reason: Detail is a required argument."}
     assert "EventId" in r["Entries"][0]
     assert r["Entries"][1] == {"ErrorCode": "InvalidArgument",
                                "ErrorMessage": "Parameter Source is not valid. Reason: Source is a required argument."}

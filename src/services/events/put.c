@@ -488,7 +488,7 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         else if (!dtype.len)
             res = entry_error(a, "InvalidArgument",
                               "Parameter DetailType is not valid. Reason: DetailType is a required argument.");
-        else if (!detail.p)
+        else if (!detail.len) /* AWS: an empty Detail is missing, as an empty Source or DetailType is */
             res = entry_error(a, "InvalidArgument",
                               "Parameter Detail is not valid. Reason: Detail is a required argument.");
         else if (!dj || dj->type != JSON_OBJECT)
