@@ -583,10 +583,12 @@ def test_insights_queries(logs):
     assert [x["@message"] for x in rows] == [msgs[3], msgs[0]]  # by number: 90, 250, then no ms
     rows, _ = run('filter not ispresent(level) or level != "ERROR" | display @message, @logStream')
     assert sorted(x["@message"] for x in rows) == sorted([msgs[1], msgs[2]]) and rows[0]["@logStream"] == "web"
+    rows, r = run("fields @message | limit 1")  # the newest only, every match still counted
+    assert [x["@message"] for x in rows] == [msgs[3]] and r["statistics"]["recordsMatched"] == 4.0
     rows, _ = run("fields @timestamp, @log", limit=1)
     assert len(rows) == 1 and rows[0]["@log"] == "000000000000:/insights/app" and len(rows[0]["@timestamp"]) == 23
     queries = logs.describe_queries(logGroupName="/insights/app")["queries"]
-    assert len(queries) == 5 and {q["status"] for q in queries} == {"Complete"}
+    assert len(queries) == 6 and {q["status"] for q in queries} == {"Complete"}
     assert logs.describe_queries(logGroupName="/insights/app", status="Running")["queries"] == []
     for q in ("stats count(*) by bin(5m)", "test", 'filter level = '):
         with pytest.raises(botocore.exceptions.ClientError) as e:

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* qsort_r, memmem */
 #include <regex.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +31,13 @@
 
 typedef struct {
     int64_t ts;
-    size_t n;
-    str_t k[MAX_FIELDS], v[MAX_FIELDS];
+    size_t n, cap;
+    str_t *k, *v;
 } rec_t;
 
 static void rec_put(rec_t *r, str_t k, str_t v)
 {
-    if (r->n < MAX_FIELDS) {
+    if (r->n < r->cap) {
         r->k[r->n] = k;
         r->v[r->n++] = v;
     }
@@ -395,15 +396,33 @@ static str_t ts_text(arena_t *a, int64_t ms)
     return str_c(arena_strdup(a, iso));
 }
 
+/* A copy of record x, its fields and texts, in arena a (x lives in a
+ * scratch arena freed after each event). NULL when a fails. */
+static rec_t *keep_copy(arena_t *a, const rec_t *x)
+{
+    rec_t *c = ARENA_NEW(a, rec_t);
+    if (!c) return NULL;
+    *c = (rec_t){x->ts, x->n, x->n, ARENA_NEWN(a, str_t, x->n + 1), ARENA_NEWN(a, str_t, x->n + 1)};
+    if (!c->k || !c->v) return NULL;
+    for (size_t i = 0; i < x->n; i++) {
+        c->k[i] = arena_str(a, x->k[i]);
+        c->v[i] = arena_str(a, x->v[i]);
+    }
+    return c;
+}
+
 /* The records of groups gs[0..ng) in [from, to] that pass the plan's
- * filters, newest first per group, in *n; NULL on failure. */
+ * filters, newest first per group, in *n (*matched counts them all; at most
+ * keep_max are kept, the caller needing no more); NULL on failure. Each
+ * event is read in a scratch arena, so a large group costs only what is kept. */
 static rec_t **scan(req_t *r, sqlite3 *db, logs_group_t *gs, size_t ng, int64_t from, int64_t to, const plan_t *pl,
-                    size_t *n, double *scanned, double *bytes)
+                    size_t keep_max, size_t *n, double *matched, double *scanned, double *bytes)
 {
     arena_t *a = r->arena;
     size_t cap = 256;
     *n = 0;
     rec_t **recs = ARENA_NEWN(a, rec_t *, cap);
+    str_t keys[MAX_FIELDS], vals[MAX_FIELDS];
     for (size_t g = 0; g < ng && recs; g++) {
         logs__expire(db, &gs[g]);
         sqlite3_stmt *st = logs__prep(db, "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name FROM log_event e "
@@ -413,31 +432,40 @@ static rec_t **scan(req_t *r, sqlite3 *db, logs_group_t *gs, size_t ng, int64_t 
         sqlite3_bind_int64(st, 1, gs[g].id);
         sqlite3_bind_int64(st, 2, from);
         sqlite3_bind_int64(st, 3, to);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            rec_t *x = ARENA_NEW(a, rec_t);
-            if (!x) break;
-            x->ts = sqlite3_column_int64(st, 1);
-            str_t msg = logs__col_str(a, st, 3);
+        while (recs && sqlite3_step(st) == SQLITE_ROW) {
+            arena_t *t = arena_new(0);
+            if (!t) {
+                recs = NULL;
+                break;
+            }
+            rec_t x = {sqlite3_column_int64(st, 1), 0, MAX_FIELDS, keys, vals};
+            str_t msg = logs__col_str(t, st, 3);
             (*scanned)++;
             *bytes += (double)msg.len;
-            rec_put(x, STR("@timestamp"), ts_text(a, x->ts));
-            rec_put(x, STR("@message"), msg);
-            rec_put(x, STR("@logStream"), logs__col_str(a, st, 4));
-            rec_put(x, STR("@log"), str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(r->who.account), STR_FMT(gs[g].name))));
-            rec_put(x, STR("@ingestionTime"), ts_text(a, sqlite3_column_int64(st, 2)));
-            const json_t *j = msg.len && msg.p[0] == '{' ? json_parse(a, msg, NULL) : NULL;
-            if (j) flatten(a, x, STR(""), j);
-            const char *ptr = arena_printf(a, "%lld:%lld", (long long)gs[g].id, (long long)sqlite3_column_int64(st, 0));
-            rec_put(x, STR("@ptr"), arena_base64(a, ptr, ptr ? strlen(ptr) : 0));
+            rec_put(&x, STR("@timestamp"), ts_text(t, x.ts));
+            rec_put(&x, STR("@message"), msg);
+            rec_put(&x, STR("@logStream"), logs__col_str(t, st, 4));
+            rec_put(&x, STR("@log"), str_c(arena_printf(t, "%.*s:%.*s", STR_FMT(r->who.account), STR_FMT(gs[g].name))));
+            rec_put(&x, STR("@ingestionTime"), ts_text(t, sqlite3_column_int64(st, 2)));
+            const json_t *j = msg.len && msg.p[0] == '{' ? json_parse(t, msg, NULL) : NULL;
+            if (j) flatten(t, &x, STR(""), j);
+            const char *ptr = arena_printf(t, "%lld:%lld", (long long)gs[g].id, (long long)sqlite3_column_int64(st, 0));
+            rec_put(&x, STR("@ptr"), arena_base64(t, ptr, ptr ? strlen(ptr) : 0));
             bool keep = true;
-            for (size_t f = 0; keep && f < pl->nfilters; f++) keep = eval(a, pl->filters[f], x);
-            if (!keep) continue;
-            if (*n == cap) {
-                recs = arena_realloc(a, recs, cap * sizeof *recs, 2 * cap * sizeof *recs);
-                cap *= 2;
-                if (!recs) break;
+            for (size_t f = 0; keep && f < pl->nfilters; f++) keep = eval(t, pl->filters[f], &x);
+            if (keep) (*matched)++;
+            if (keep && *n < keep_max) {
+                if (*n == cap) {
+                    recs = arena_realloc(a, recs, cap * sizeof *recs, 2 * cap * sizeof *recs);
+                    cap *= 2;
+                }
+                rec_t *c = recs ? keep_copy(a, &x) : NULL;
+                if (c)
+                    recs[(*n)++] = c;
+                else
+                    recs = NULL;
             }
-            recs[(*n)++] = x;
+            arena_free(t);
         }
         store_release(st);
     }
@@ -508,10 +536,11 @@ int logs_start_query(req_t *r, const val_t *in, val_t *out)
     int64_t limit = pl.limit > 0 ? pl.limit : val_get_int(in, "limit", DEFAULT_LIMIT);
     int64_t from = val_get_int(in, "startTime", 0) * 1000, to = val_get_int(in, "endTime", 0) * 1000 + 999;
     size_t n;
-    double scanned = 0, bytes = 0;
-    rec_t **recs = scan(r, db, gs, ng, from, to, &pl, &n, &scanned, &bytes);
+    double matched = 0, scanned = 0, bytes = 0;
+    /* without a sort, one group's newest rows are the answer: no need to keep more */
+    size_t keep_max = !pl.sort_field.len && ng == 1 ? (size_t)limit : SIZE_MAX;
+    rec_t **recs = scan(r, db, gs, ng, from, to, &pl, keep_max, &n, &matched, &scanned, &bytes);
     if (!recs) return GR_ERR;
-    double matched = (double)n;
     if (pl.sort_field.len || ng > 1) { /* one group is already newest first */
         order_t o = {pl.sort_field.len ? pl.sort_field : STR("@timestamp"), pl.sort_field.len ? pl.sort_desc : true};
         qsort_r(recs, n, sizeof *recs, by_field, &o);
