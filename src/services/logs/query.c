@@ -534,7 +534,9 @@ int logs_start_query(req_t *r, const val_t *in, val_t *out)
     const char *why = plan(a, q, &pl);
     if (why) return req_fail(r, &LOGS_ERR_MalformedQueryException, "%s", why);
     int64_t limit = pl.limit > 0 ? pl.limit : val_get_int(in, "limit", DEFAULT_LIMIT);
-    int64_t from = val_get_int(in, "startTime", 0) * 1000, to = val_get_int(in, "endTime", 0) * 1000 + 999;
+    /* AWS (aws/aws-sdk#280, the CloudWatch team): the times are seconds taken
+     * straight to milliseconds, both ends inclusive. */
+    int64_t from = val_get_int(in, "startTime", 0) * 1000, to = val_get_int(in, "endTime", 0) * 1000;
     size_t n;
     double matched = 0, scanned = 0, bytes = 0;
     /* without a sort, one group's newest rows are the answer: no need to keep more */
