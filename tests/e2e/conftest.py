@@ -334,6 +334,16 @@ def queue_for_service(sqs, name, service, region="us-east-1", account="000000000
     return url, arn
 
 
+def lambda_zip(code):
+    """A Lambda deployment package with code as handler.py."""
+    import io
+    import zipfile
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("handler.py", code)
+    return b.getvalue()
+
+
 def code_status_message(exc):
     """(code, HTTP status, message) of a pytest.raises(ClientError) result."""
     e = exc.value.response

@@ -10,7 +10,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import CLIS, queue_for_service
+from conftest import CLIS, lambda_zip, queue_for_service
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -339,15 +339,6 @@ def test_sns_target(gureum, events, sqs):
     assert [json.loads(b)["detail"] for b in got] == [{"via": "sns"}]
 
 
-def lambda_zip(code):
-    import io
-    import zipfile
-    b = io.BytesIO()
-    with zipfile.ZipFile(b, "w") as z:
-        z.writestr("handler.py", code)
-    return b.getvalue()
-
-
 def test_lambda_target(gureum, events):
     iam, lam, logs = gureum.client("iam"), gureum.client("lambda"), gureum.client("logs")
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -378,8 +369,11 @@ def test_put_events_validation(events):
         {"DetailType": "t", "Detail": "{}"},
         {"Source": "s", "DetailType": "t", "Detail": "not json"},
         {"Source": "s", "DetailType": "t", "Detail": "{}", "EventBusName": "nope"},
+        {"Source": "s", "DetailType": "t", "Detail": ""},
     ])
-    assert r["FailedEntryCount"] == 2
+    assert r["FailedEntryCount"] == 3
+    assert r["Entries"][4] == {"ErrorCode": "InvalidArgument",
+                               "ErrorMessage": "Parameter Detail is not valid. Reason: Detail is a required argument."}
     assert "EventId" in r["Entries"][0]
     assert r["Entries"][1] == {"ErrorCode": "InvalidArgument",
                                "ErrorMessage": "Parameter Source is not valid. Reason: Source is a required argument."}
@@ -455,3 +449,206 @@ def test_realtime_schedule_fired(events, sqs):
     assert got, "cron(* * ? * * *) did not fire"
     c = json.loads(got[0])
     assert c["at"].endswith(":00Z") and c["rule"].endswith(":rule/cron-minute"), c
+
+
+# ==== Bus times, archives and replays ====
+
+def test_bus_creation_time(events):
+    """AWS (recorded DescribeEventBus answers): CreationTime and LastModifiedTime,
+    the default bus's too; a Description given at creation comes back. Only
+    clients whose model has the members (boto3 1.43) send and read them."""
+    members = events.meta.service_model.shape_for("DescribeEventBusResponse").members
+    if "CreationTime" not in members:
+        pytest.skip("this boto3's model has no bus CreationTime")
+    d = events.describe_event_bus()
+    assert d["CreationTime"] and d["LastModifiedTime"]
+    events.create_event_bus(Name="described", Description="for the test")
+    d = events.describe_event_bus(Name="described")
+    assert d["Description"] == "for the test" and d["CreationTime"] <= d["LastModifiedTime"]
+    buses = {b["Name"]: b for b in events.list_event_buses()["EventBuses"]}
+    assert buses["described"]["Description"] == "for the test" and "CreationTime" in buses["default"]
+    events.delete_event_bus(Name="described")
+
+
+def test_archive_and_replay(events, sqs):
+    """An archive keeps what its pattern matches on its bus (through the
+    managed rule AWS shows), a replay sends it back with a new id and
+    "replay-name", and replayed events are not archived again."""
+    bus_arn = events.create_event_bus(Name="archived")["EventBusArn"]
+    url, qarn = queue_for_events(sqs, "archive-target")
+    events.put_rule(Name="to-q", EventBusName="archived", EventPattern='{"source": ["app"]}')
+    events.put_targets(Rule="to-q", EventBusName="archived", Targets=[{"Id": "q", "Arn": qarn}])
+    r = events.create_archive(ArchiveName="a1", EventSourceArn=bus_arn, EventPattern='{"source": ["app"]}',
+                              Description="app events")
+    archive_arn = "arn:aws:events:%s:%s:archive/a1" % (REGION, ACCOUNT)
+    assert r["ArchiveArn"] == archive_arn and r["State"] == "ENABLED"
+    rule = events.describe_rule(Name="Events-Archive-a1", EventBusName="archived")
+    assert rule["ManagedBy"] == "prod.vhs.events.aws.internal"
+    assert json.loads(rule["EventPattern"]) == {"source": ["app"], "replay-name": [{"exists": False}]}
+    target = events.list_targets_by_rule(Rule="Events-Archive-a1", EventBusName="archived")["Targets"][0]
+    assert target["Arn"] == "arn:aws:events:%s:::" % REGION and archive_arn in target["InputTransformer"]["InputTemplate"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.delete_rule(Name="Events-Archive-a1", EventBusName="archived")
+    assert code_of(e) == "ManagedRuleException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.create_archive(ArchiveName="a1", EventSourceArn=bus_arn)
+    assert code_of(e) == "ResourceAlreadyExistsException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.create_archive(ArchiveName="a2", EventSourceArn=bus_arn.replace("archived", "nope"))
+    assert e.value.response["Error"]["Message"] == "Event bus nope does not exist."
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.update_archive(ArchiveName="a1")
+    assert e.value.response["Error"]["Message"] == \
+        "At least one of EventPattern, RetentionDays or Description must be provided."
+
+    t0 = time.time()
+    sent = events.put_events(Entries=[
+        {"EventBusName": "archived", "Source": "app", "DetailType": "t", "Detail": '{"n": 1}'},
+        {"EventBusName": "archived", "Source": "app", "DetailType": "t", "Detail": '{"n": 2}'},
+        {"EventBusName": "archived", "Source": "other", "DetailType": "t", "Detail": '{"n": 3}'}])
+    ids = {e["EventId"] for e in sent["Entries"][:2]}
+    assert len(receive_all(sqs, url, wait=3, want=2)) == 2
+    d = events.describe_archive(ArchiveName="a1")
+    assert (d["EventCount"], d["Description"], d["RetentionDays"]) == (2, "app events", 0) and d["SizeBytes"] > 0
+    listed = events.list_archives(EventSourceArn=bus_arn)["Archives"]
+    assert [a["ArchiveName"] for a in listed] == ["a1"] and "ArchiveArn" not in listed[0]
+
+    window = dict(EventStartTime=t0 - 60, EventEndTime=time.time() + 60)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.start_replay(ReplayName="bad", EventSourceArn=archive_arn, Destination={"Arn": bus_arn},
+                            EventStartTime=t0, EventEndTime=t0 - 1)
+    assert e.value.response["Error"]["Message"] == \
+        "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime."
+    default_arn = "arn:aws:events:%s:%s:event-bus/default" % (REGION, ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.start_replay(ReplayName="bad", EventSourceArn=archive_arn, Destination={"Arn": default_arn}, **window)
+    assert e.value.response["Error"]["Message"] == \
+        "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted."
+    r = events.start_replay(ReplayName="r1", EventSourceArn=archive_arn, Description="again",
+                            Destination={"Arn": bus_arn,
+                                         "FilterArns": ["arn:aws:events:%s:%s:rule/archived/to-q" % (REGION, ACCOUNT)]},
+                            **window)
+    assert r["State"] == "STARTING" and r["ReplayArn"].endswith(":replay/r1")
+    bodies = [json.loads(b) for b in receive_all(sqs, url, wait=5, want=2)]
+    assert sorted(b["detail"]["n"] for b in bodies) == [1, 2]
+    assert all(b["replay-name"] == "r1" and b["id"] not in ids for b in bodies)
+    assert list(bodies[0])[:8] == ["version", "id", "detail-type", "source", "account", "time", "region",
+                                   "replay-name"]
+    for _ in range(50):
+        d = events.describe_replay(ReplayName="r1")
+        if d["State"] == "COMPLETED":
+            break
+        time.sleep(0.1)
+    assert d["State"] == "COMPLETED" and d["Description"] == "again" and "ReplayEndTime" in d
+    assert d["Destination"]["Arn"] == bus_arn and d["EventSourceArn"] == archive_arn
+    assert [x["ReplayName"] for x in events.list_replays(EventSourceArn=archive_arn)["Replays"]] == ["r1"]
+    assert events.describe_archive(ArchiveName="a1")["EventCount"] == 2  # replays are not archived again
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.cancel_replay(ReplayName="r1")
+    assert code_of(e) == "IllegalStatusException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.start_replay(ReplayName="r1", EventSourceArn=archive_arn, Destination={"Arn": bus_arn}, **window)
+    assert code_of(e) == "ResourceAlreadyExistsException"
+
+    events.delete_archive(ArchiveName="a1")
+    assert [x["Name"] for x in events.list_rules(EventBusName="archived")["Rules"]] == ["to-q"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        events.describe_archive(ArchiveName="a1")
+    assert e.value.response["Error"]["Message"] == "Archive a1 does not exist."
+    events.remove_targets(Rule="to-q", EventBusName="archived", Ids=["q"])
+    events.delete_rule(Name="to-q", EventBusName="archived")
+    events.delete_event_bus(Name="archived")
+
+
+def test_log_group_target(gureum, events):
+    """A log group as a target (AWS's CloudWatch Logs permissions): delivered
+    only when the account's logs resource policy lets events.amazonaws.com
+    create streams and put events there; one log event per event, at the
+    event's time, in a stream named by the event's id."""
+    logs = gureum.client("logs")
+    logs.create_log_group(logGroupName="/aws/events/ev-target")
+    garn = "arn:aws:logs:%s:%s:log-group:/aws/events/ev-target" % (REGION, ACCOUNT)
+    events.put_rule(Name="to-logs", EventPattern='{"source": ["logs.test"]}')
+    events.put_targets(Rule="to-logs", Targets=[{"Id": "l", "Arn": garn}])
+    entry = {"Source": "logs.test", "DetailType": "t", "Detail": '{"n": 1}'}
+    events.put_events(Entries=[entry])  # no resource policy yet: not delivered
+    assert logs.filter_log_events(logGroupName="/aws/events/ev-target")["events"] == []
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": garn + ":*"}]}
+    logs.put_resource_policy(policyName="events-to-logs", policyDocument=json.dumps(policy))
+    t = time.time() - 30
+    eid = events.put_events(Entries=[dict(entry, Detail='{"n": 2}', Time=t)])["Entries"][0]["EventId"]
+    got = logs.filter_log_events(logGroupName="/aws/events/ev-target")["events"]
+    assert len(got) == 1 and got[0]["logStreamName"] == eid and got[0]["timestamp"] == int(t) * 1000
+    body = json.loads(got[0]["message"])
+    assert (body["id"], body["detail"]) == (eid, {"n": 2})
+    events.remove_targets(Rule="to-logs", Ids=["l"])
+    events.delete_rule(Name="to-logs")
+    logs.delete_resource_policy(policyName="events-to-logs")
+
+
+ALT = ("111111111111", "ALTACCESSKEY0000000E", "altsecret0000000000000000000000000000000E")
+
+
+def test_bus_permissions_and_cross_account_put(gureum_factory):
+    """PutPermission / RemovePermission build the bus's policy as AWS records
+    it, DescribeEventBus shows it, and another account's PutEvents to the
+    bus's ARN is delivered (keeping the sender's account) only while the
+    policy allows that account."""
+    g = gureum_factory(env={"GUREUM_ACCOUNTS": ":".join(ALT)})
+    ev, sqs = g.client("events"), g.client("sqs")
+    alt = g.client("events", aws_access_key_id=ALT[1], aws_secret_access_key=ALT[2])
+    bus_arn = ev.create_event_bus(Name="shared")["EventBusArn"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ev.put_permission(EventBusName="nope", Action="events:PutEvents", Principal=ALT[0], StatementId="a")
+    assert e.value.response["Error"]["Message"] == "Event bus nope does not exist."
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ev.remove_permission(EventBusName="shared", StatementId="missing")
+    assert (code_of(e), e.value.response["Error"]["Message"]) == (
+        "ResourceNotFoundException", "Statement with the provided id does not exist.")
+    url, qarn = queue_for_events(sqs, "shared-target")
+    ev.put_rule(Name="all", EventBusName="shared", EventPattern='{"source": ["alt.app"]}')
+    ev.put_targets(Rule="all", EventBusName="shared", Targets=[{"Id": "q", "Arn": qarn}])
+    entry = {"EventBusName": bus_arn, "Source": "alt.app", "DetailType": "t", "Detail": "{}"}
+    r = alt.put_events(Entries=[entry])  # no policy yet
+    assert r["FailedEntryCount"] == 1 and r["Entries"][0]["ErrorCode"] == "AccessDeniedException"
+    ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal=ALT[0], StatementId="alt")
+    ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal="*", StatementId="all")
+    ev.put_permission(EventBusName="shared", Action="events:PutEvents", Principal=ALT[0], StatementId="alt")
+    pol = json.loads(ev.describe_event_bus(Name="shared")["Policy"])
+    assert pol["Version"] == "2012-10-17" and [s["Sid"] for s in pol["Statement"]] == ["all", "alt"]
+    assert pol["Statement"][1] == {"Sid": "alt", "Effect": "Allow",
+                                   "Principal": {"AWS": "arn:aws:iam::%s:root" % ALT[0]},
+                                   "Action": "events:PutEvents", "Resource": bus_arn}
+    ev.remove_permission(EventBusName="shared", StatementId="all")
+    assert alt.put_events(Entries=[entry])["FailedEntryCount"] == 0
+    body = json.loads(receive_all(sqs, url, wait=3, want=1)[0])
+    assert body["account"] == ALT[0] and body["source"] == "alt.app"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ev.put_permission(EventBusName="shared", Action="events:PutRule", Principal=ALT[0], StatementId="x")
+    assert e.value.response["Error"]["Message"] == "Provided value in parameter 'action' is not supported."
+    ev.remove_permission(EventBusName="shared", StatementId="alt")
+    assert "Policy" not in ev.describe_event_bus(Name="shared")
+    assert alt.put_events(Entries=[entry])["FailedEntryCount"] == 1
+    ev.put_permission(EventBusName="shared", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "doc", "Effect": "Allow", "Principal": {"AWS": ALT[0]}, "Action": "events:PutEvents",
+        "Resource": bus_arn}]}))
+    assert alt.put_events(Entries=[entry])["FailedEntryCount"] == 0
+    ev.remove_permission(EventBusName="shared", RemoveAllPermissions=True)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ev.remove_permission(EventBusName="shared", RemoveAllPermissions=True)
+    assert code_of(e) == "ResourceNotFoundException"
+
+
+def test_put_targets_validation(events):
+    """AWS's ValidationException texts for a target whose Arn is no ARN and
+    for a FIFO queue without SqsParameters (checked before the rule)."""
+    for targets, msg in [
+        ([{"Id": "x", "Arn": "test-bucket"}],
+         "Parameter test-bucket is not valid. Reason: Provided Arn is not in correct format."),
+        ([{"Id": "fifo", "Arn": "arn:aws:sqs:%s:%s:q.fifo" % (REGION, ACCOUNT)}],
+         "Parameter(s) SqsParameters must be specified for target: fifo.")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            events.put_targets(Rule="no-such-rule", Targets=targets)
+        assert (code_of(e), e.value.response["Error"]["Message"]) == ("ValidationException", msg)

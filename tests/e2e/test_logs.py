@@ -10,7 +10,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import CLIS
+from conftest import CLIS, lambda_zip
 
 
 @pytest.fixture(scope="module")
@@ -318,3 +318,283 @@ def test_group_arn_of_another_account_or_region(gureum, logs):
             logs.filter_log_events(logGroupIdentifier=other)
         assert code_of(e) == "ResourceNotFoundException", other
     logs.delete_log_group(logGroupName="arn-group")
+
+
+def test_describe_group_members(logs):
+    """AWS (recorded DescribeLogGroups answers): logGroupArn is the ARN without
+    ":*", with logGroupClass STANDARD and deletionProtectionEnabled false; only
+    boto3 models that know the members (1.43) read them."""
+    make(logs, "/described/group")
+    g = logs.describe_log_groups(logGroupNamePrefix="/described/")["logGroups"][0]
+    assert g["arn"] == "arn:aws:logs:us-east-1:000000000000:log-group:/described/group:*"
+    if "logGroupArn" not in logs.meta.service_model.shape_for("LogGroup").members:
+        return
+    assert g["logGroupArn"] == g["arn"][:-2]
+    assert (g["logGroupClass"], g["deletionProtectionEnabled"]) == ("STANDARD", False)
+    assert logs.describe_log_streams(logGroupIdentifier=g["logGroupArn"])["logStreams"] == []
+    logs.delete_log_group(logGroupName="/described/group")
+
+
+def test_metric_filters(logs):
+    """PutMetricFilter / DescribeMetricFilters / DeleteMetricFilter: kept per
+    group (and counted in metricFilterCount), replaced by name, the pattern
+    checked as FilterLogEvents checks it, gone with the group."""
+    make(logs, "/metrics/a")
+    make(logs, "/metrics/b")
+    t = [{"metricName": "Errors", "metricNamespace": "App", "metricValue": "1", "defaultValue": 0}]
+    logs.put_metric_filter(logGroupName="/metrics/a", filterName="errors", filterPattern="ERROR",
+                           metricTransformations=t)
+    logs.put_metric_filter(logGroupName="/metrics/a", filterName="latency", filterPattern="{ $.ms > 100 }",
+                           metricTransformations=[{"metricName": "Slow", "metricNamespace": "App",
+                                                   "metricValue": "$.ms", "dimensions": {"Op": "$.op"}}])
+    logs.put_metric_filter(logGroupName="/metrics/b", filterName="errors", filterPattern="ERROR",
+                           metricTransformations=t)
+    got = logs.describe_metric_filters(logGroupName="/metrics/a")["metricFilters"]
+    assert [(f["logGroupName"], f["filterName"]) for f in got] == [("/metrics/a", "errors"), ("/metrics/a", "latency")]
+    assert got[0]["metricTransformations"] == [{"metricName": "Errors", "metricNamespace": "App",
+                                                "metricValue": "1", "defaultValue": 0.0}]
+    assert got[1]["metricTransformations"][0]["dimensions"] == {"Op": "$.op"}
+    assert got[1]["filterPattern"] == "{ $.ms > 100 }" and got[0]["creationTime"] > 0
+    by_metric = logs.describe_metric_filters(metricName="Errors", metricNamespace="App")["metricFilters"]
+    assert [(f["logGroupName"], f["filterName"]) for f in by_metric] == [("/metrics/a", "errors"),
+                                                                         ("/metrics/b", "errors")]
+    page = logs.describe_metric_filters(limit=2)
+    rest = logs.describe_metric_filters(limit=2, nextToken=page["nextToken"])
+    assert len(page["metricFilters"]) == 2 and [f["filterName"] for f in rest["metricFilters"]] == ["errors"]
+    assert "nextToken" not in rest
+    groups = {g["logGroupName"]: g for g in logs.describe_log_groups(logGroupNamePrefix="/metrics/")["logGroups"]}
+    assert (groups["/metrics/a"]["metricFilterCount"], groups["/metrics/b"]["metricFilterCount"]) == (2, 1)
+    logs.put_metric_filter(logGroupName="/metrics/a", filterName="errors", filterPattern="FATAL",
+                           metricTransformations=t)
+    assert logs.describe_metric_filters(logGroupName="/metrics/a", filterNamePrefix="err")["metricFilters"][0][
+        "filterPattern"] == "FATAL"
+    for kw, code in [(dict(logGroupName="/metrics/none", filterName="x", filterPattern="", metricTransformations=t),
+                      "ResourceNotFoundException"),
+                     (dict(logGroupName="/metrics/a", filterName="x", filterPattern="{ $.a = ", metricTransformations=t),
+                      "InvalidParameterException")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            logs.put_metric_filter(**kw)
+        assert code_of(e) == code
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.describe_metric_filters(logGroupName="/metrics/none")
+    assert code_of(e) == "ResourceNotFoundException"
+    logs.delete_metric_filter(logGroupName="/metrics/a", filterName="errors")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.delete_metric_filter(logGroupName="/metrics/a", filterName="errors")
+    assert code_of(e) == "ResourceNotFoundException"
+    logs.delete_log_group(logGroupName="/metrics/a")
+    assert [f["logGroupName"] for f in logs.describe_metric_filters()["metricFilters"]] == ["/metrics/b"]
+    logs.delete_log_group(logGroupName="/metrics/b")
+
+
+def test_subscription_filters(gureum, logs):
+    """Subscription filters send the matching events of each write, gzipped
+    as AWS's DATA_MESSAGE: a Kinesis record keyed by the stream, and a Lambda
+    invocation {"awslogs": {"data": ...}} allowed by the function's policy."""
+    import base64
+    import gzip
+    kin, iam, lam = gureum.client("kinesis"), gureum.client("iam"), gureum.client("lambda")
+    make(logs, "/subs/app", "s1")
+    kin.create_stream(StreamName="logs-sub", ShardCount=1)
+    sarn = kin.describe_stream(StreamName="logs-sub")["StreamDescription"]["StreamARN"]
+    role = "arn:aws:iam::000000000000:role/cwl-to-kinesis"
+    for kw, code, msg in [
+        (dict(destinationArn=sarn), "InvalidParameterException",
+         "destinationArn for vendor kinesis cannot be used without roleArn"),
+        (dict(destinationArn="arn:aws:lambda:us-east-1:123456789012:function:x"), "AccessDeniedException",
+         "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies to create cross "
+         "account lambda triggers."),
+        (dict(destinationArn=sarn + "-nope", roleArn=role), "InvalidParameterException", None)]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            logs.put_subscription_filter(logGroupName="/subs/app", filterName="f", filterPattern="", **kw)
+        assert code_of(e) == code and (msg is None or e.value.response["Error"]["Message"] == msg)
+    logs.put_subscription_filter(logGroupName="/subs/app", filterName="errors", filterPattern="ERROR",
+                                 destinationArn=sarn, roleArn=role)
+
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    frole = iam.create_role(RoleName="sub-fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = ("import base64, gzip, json\ndef handler(event, context):\n"
+            "    d = json.loads(gzip.decompress(base64.b64decode(event['awslogs']['data'])))\n"
+            "    print('GOT ' + d['logGroup'] + ' ' + ','.join(e['message'] for e in d['logEvents']))\n")
+    fn = lam.create_function(FunctionName="subfn", Runtime="python3.11", Role=frole, Handler="handler.handler",
+                             Code={"ZipFile": lambda_zip(code)})["FunctionArn"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # no permission for the logs service yet
+        logs.put_subscription_filter(logGroupName="/subs/app", filterName="all", filterPattern="", destinationArn=fn)
+    assert code_of(e) == "InvalidParameterException"
+    lam.add_permission(FunctionName="subfn", StatementId="cwl", Action="lambda:InvokeFunction",
+                       Principal="logs.us-east-1.amazonaws.com",
+                       SourceArn="arn:aws:logs:us-east-1:000000000000:log-group:/subs/app:*")
+    logs.put_subscription_filter(logGroupName="/subs/app", filterName="all", filterPattern="", destinationArn=fn)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_subscription_filter(logGroupName="/subs/app", filterName="third", filterPattern="",
+                                     destinationArn=fn)
+    assert code_of(e) == "LimitExceededException"
+    got = logs.describe_subscription_filters(logGroupName="/subs/app")["subscriptionFilters"]
+    assert [(f["filterName"], f["destinationArn"], f["distribution"]) for f in got] == [
+        ("all", fn, "ByLogStream"), ("errors", sarn, "ByLogStream")]
+    assert got[1]["roleArn"] == role and got[1]["filterPattern"] == "ERROR"
+
+    put(logs, "/subs/app", "s1", ["ok one", "ERROR bad", "ok two", "ERROR worse"])
+    it = kin.get_shard_iterator(StreamName="logs-sub", ShardId="shardId-000000000000",
+                                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    recs = kin.get_records(ShardIterator=it)["Records"]
+    assert len(recs) == 1 and recs[0]["PartitionKey"] == "s1"
+    d = json.loads(gzip.decompress(recs[0]["Data"]))
+    assert (d["messageType"], d["owner"], d["logGroup"], d["logStream"], d["subscriptionFilters"]) == (
+        "DATA_MESSAGE", "000000000000", "/subs/app", "s1", ["errors"])
+    assert [e["message"] for e in d["logEvents"]] == ["ERROR bad", "ERROR worse"]
+    assert len(d["logEvents"][0]["id"]) == 56
+    ids = [e["eventId"] for e in logs.filter_log_events(logGroupName="/subs/app", filterPattern="ERROR")["events"]]
+    assert [e["id"] for e in d["logEvents"]] == ids
+    deadline, msgs = time.time() + 30, []
+    while time.time() < deadline and not msgs:
+        try:
+            r = logs.filter_log_events(logGroupName="/aws/lambda/subfn", filterPattern='"GOT"')
+            msgs = [e["message"].strip() for e in r["events"]]
+        except logs.exceptions.ResourceNotFoundException:
+            pass
+        time.sleep(0.5)
+    assert msgs == ["GOT /subs/app ok one,ERROR bad,ok two,ERROR worse"]
+
+    logs.delete_subscription_filter(logGroupName="/subs/app", filterName="all")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.delete_subscription_filter(logGroupName="/subs/app", filterName="all")
+    assert e.value.response["Error"]["Message"] == "The specified subscription filter does not exist."
+    logs.delete_log_group(logGroupName="/subs/app")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.describe_subscription_filters(logGroupName="/subs/app")
+    assert e.value.response["Error"]["Message"] == "The specified log group does not exist."
+
+
+def test_resource_policies(logs):
+    """Put/Describe/DeleteResourcePolicy as AWS recorded them: replaced by
+    name, ten per account and region, listed in the order made."""
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "route53.amazonaws.com"}, "Action": "logs:PutLogEvents",
+        "Resource": "arn:aws:logs:us-east-1:000000000000:log-group:/r53/*"}]})
+    p = logs.put_resource_policy(policyName="p0", policyDocument=doc)["resourcePolicy"]
+    assert (p["policyName"], p["policyDocument"]) == ("p0", doc) and p["lastUpdatedTime"] <= now_ms()
+    for i in range(1, 10):
+        logs.put_resource_policy(policyName="p%d" % i, policyDocument=doc)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_resource_policy(policyName="p10", policyDocument=doc)
+    assert (code_of(e), e.value.response["Error"]["Message"]) == ("LimitExceededException", "Resource limit exceeded.")
+    logs.put_resource_policy(policyName="p3", policyDocument=doc.replace("route53", "events"))
+    got = logs.describe_resource_policies()["resourcePolicies"]
+    assert [x["policyName"] for x in got] == ["p%d" % i for i in range(10)] and "events" in got[3]["policyDocument"]
+    page = logs.describe_resource_policies(limit=4)
+    assert len(page["resourcePolicies"]) == 4 and page["nextToken"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.put_resource_policy(policyName="bad", policyDocument="not json")
+    assert code_of(e) == "InvalidParameterException"
+    # AWS (recorded): kept as given, a Resource that is no ARN and a missing Version too
+    loose = '{"Statement":[{"Action":"logs:*","Effect":"Allow","Principal":"*","Resource":"log_arn"}]}'
+    logs.delete_resource_policy(policyName="p9")
+    assert logs.put_resource_policy(policyName="p9", policyDocument=loose)["resourcePolicy"]["policyDocument"] == loose
+    for i in range(10):
+        logs.delete_resource_policy(policyName="p%d" % i)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.delete_resource_policy(policyName="p0")
+    assert e.value.response["Error"]["Message"] == "Policy with name [p0] does not exist."
+    assert logs.describe_resource_policies()["resourcePolicies"] == []
+
+
+def test_export_task(gureum, logs):
+    """CreateExportTask writes the range's events, one gzipped file per
+    stream (PREFIX/TASK/STREAM/000000.gz, lines "<time> <message>"), after the
+    "aws-logs-write-test" check, into a bucket whose policy lets the logs
+    service write (AWS's export guide); the messages of AWS's refusals."""
+    import gzip
+    s3 = gureum.client("s3")
+    make(logs, "/export/app", "a")
+    logs.create_log_stream(logGroupName="/export/app", logStreamName="b")
+    base = now_ms() - 60000
+    put(logs, "/export/app", "a", ["one", "two"], ts=base)
+    put(logs, "/export/app", "b", ["three"], ts=base + 10)
+    put(logs, "/export/app", "b", ["late"], ts=base + 50000)
+    s3.create_bucket(Bucket="log-exports")
+    args = dict(logGroupName="/export/app", fromTime=base, to=base + 1000, destination="log-exports")
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # no bucket policy for the logs service yet
+        logs.create_export_task(**args)
+    assert e.value.response["Error"]["Message"].startswith("GetBucketAcl call on the given bucket failed.")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.create_export_task(**dict(args, destination="no-such-bucket-here"))
+    assert e.value.response["Error"]["Message"] == \
+        "The given bucket does not exist. Please make sure the bucket is valid."
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": "arn:aws:s3:::log-exports"},
+        {"Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::log-exports/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
+                                        "aws:SourceAccount": ["000000000000"]},
+                       "ArnLike": {"aws:SourceArn": ["arn:aws:logs:us-east-1:000000000000:log-group:*"]}}}]}
+    s3.put_bucket_policy(Bucket="log-exports", Policy=json.dumps(policy))
+    task = logs.create_export_task(taskName="t1", **args)["taskId"]
+    assert s3.get_object(Bucket="log-exports", Key="aws-logs-write-test")["Body"].read() == \
+        b"Permission Check Successful"
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="log-exports", Prefix="exportedlogs/")["Contents"])
+    assert keys == ["exportedlogs/%s/a/000000.gz" % task, "exportedlogs/%s/b/000000.gz" % task]
+    lines = gzip.decompress(s3.get_object(Bucket="log-exports", Key=keys[0])["Body"].read()).decode().splitlines()
+    assert [x.split(" ", 1)[1] for x in lines] == ["one", "two"] and lines[0].startswith(
+        time.strftime("%Y-%m-%dT", time.gmtime(base / 1000)))
+    lines = gzip.decompress(s3.get_object(Bucket="log-exports", Key=keys[1])["Body"].read()).decode().splitlines()
+    assert [x.split(" ", 1)[1] for x in lines] == ["three"]
+    t = logs.describe_export_tasks(taskId=task)["exportTasks"][0]
+    assert (t["taskName"], t["logGroupName"], t["destination"], t["destinationPrefix"], t["from"], t["to"]) == (
+        "t1", "/export/app", "log-exports", "exportedlogs", base, base + 1000)
+    assert t["status"] == {"code": "COMPLETED", "message": "Completed successfully"}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.cancel_export_task(taskId=task)
+    assert (code_of(e), e.value.response["Error"]["Message"]) == (
+        "InvalidOperationException", "The specified export task has already finished")
+    for call in (logs.cancel_export_task, logs.describe_export_tasks):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call(taskId="00000000-0000-0000-0000-000000000000")
+        assert e.value.response["Error"]["Message"] == "The specified export task does not exist."
+    logs.delete_log_group(logGroupName="/export/app")
+
+
+def test_insights_queries(logs):
+    """Logs Insights over the subset gureum runs: fields, filter (comparisons,
+    like, regular expressions, JSON fields, and/or/not), sort and limit; rows
+    carry @ptr; DescribeQueries lists the query; a command gureum does not
+    run, or a word that is no command, is a MalformedQueryException."""
+    make(logs, "/insights/app", "web")
+    base = now_ms() - 5000
+    msgs = ['{"level": "ERROR", "ms": 250, "user": {"id": "u1"}}', '{"level": "INFO", "ms": 20}',
+            "plain ERROR line", '{"level": "ERROR", "ms": 90, "user": {"id": "u2"}}']
+    put(logs, "/insights/app", "web", msgs, ts=base)
+    window = dict(startTime=base // 1000 - 5, endTime=base // 1000 + 10)
+
+    def run(q, **kw):
+        qid = logs.start_query(logGroupName="/insights/app", queryString=q, **dict(window, **kw))["queryId"]
+        r = logs.get_query_results(queryId=qid)
+        assert r["status"] == "Complete"
+        return [{f["field"]: f["value"] for f in row} for row in r["results"]], r
+
+    rows, r = run("fields @message")
+    assert [x["@message"] for x in rows] == list(reversed(msgs))  # newest first
+    assert all(set(x) == {"@message", "@ptr"} for x in rows) and r["statistics"]["recordsScanned"] == 4.0
+    rows, _ = run('filter level = "ERROR" and ms > 100 | fields user.id, ms')
+    assert [(x["user.id"], x["ms"]) for x in rows] == [("u1", "250")]
+    rows, _ = run("filter @message like /ERROR/ | sort ms asc | fields @message | limit 2")
+    assert [x["@message"] for x in rows] == [msgs[3], msgs[0]]  # by number: 90, 250, then no ms
+    rows, _ = run('filter not ispresent(level) or level != "ERROR" | display @message, @logStream')
+    assert sorted(x["@message"] for x in rows) == sorted([msgs[1], msgs[2]]) and rows[0]["@logStream"] == "web"
+    rows, r = run("fields @message | limit 1")  # the newest only, every match still counted
+    assert [x["@message"] for x in rows] == [msgs[3]] and r["statistics"]["recordsMatched"] == 4.0
+    rows, _ = run("fields @timestamp, @log", limit=1)
+    assert len(rows) == 1 and rows[0]["@log"] == "000000000000:/insights/app" and len(rows[0]["@timestamp"]) == 23
+    queries = logs.describe_queries(logGroupName="/insights/app")["queries"]
+    assert len(queries) == 6 and {q["status"] for q in queries} == {"Complete"}
+    assert logs.describe_queries(logGroupName="/insights/app", status="Running")["queries"] == []
+    for q in ("stats count(*) by bin(5m)", "test", 'filter level = '):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            logs.start_query(logGroupName="/insights/app", queryString=q, **window)
+        assert code_of(e) == "MalformedQueryException", q
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        logs.start_query(logGroupName="/insights/none", queryString="fields @message", **window)
+    assert e.value.response["Error"]["Message"] == "The specified log group does not exist."
+    logs.delete_log_group(logGroupName="/insights/app")

@@ -1,12 +1,14 @@
 /* bus.c — EventBridge event buses and tags, and the helpers every events
  * file uses. The default bus exists in every account and region without a
- * row; custom buses are rows of event_bus. Tags are kept by resource ARN
- * (a bus or a rule). */
+ * row until it is first described or given a policy; custom buses are rows
+ * of event_bus. Tags are kept by resource ARN (a bus or a rule). A bus's
+ * policy (PutPermission) lets other accounts put events on it. */
 #define _GNU_SOURCE /* memmem */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/policy.h"
 #include "core/gtime.h"
 #include "core/log.h"
 #include "events_int.h"
@@ -51,6 +53,16 @@ int64_t events__now_ms(void)
 }
 
 static str_t bus_arn(req_t *r, str_t name);
+
+int events__page_or_fail(req_t *r, const val_t *in, long long *off, int64_t *limit)
+{
+    *off = 0;
+    *limit = val_get_int(in, "Limit", 100);
+    str_t tok = val_get_str(in, "NextToken");
+    if (tok.p && (!str_to_i64(tok, off) || *off < 0))
+        return req_fail(r, &ERR_ValidationException, "The provided NextToken is not valid.");
+    return GR_OK;
+}
 
 str_t events__bus_name(req_t *r, str_t s)
 {
@@ -114,6 +126,57 @@ static int put_tags(req_t *r, sqlite3 *db, str_t arn, const val_t *tags)
 
 /* ==== Buses ==== */
 
+typedef struct {
+    str_t description;
+    int64_t created_ms, modified_ms;
+    str_t policy;
+} bus_row_t;
+
+/* Loads a bus's row; GR_ERR (not failing r) when there is none. The default
+ * bus gets its row the first time it is described, so that it has the
+ * CreationTime AWS gives it. */
+static int load_bus_of(req_t *r, sqlite3 *db, str_t account, str_t name, bus_row_t *b)
+{
+    if (str_eq_c(name, "default")) {
+        sqlite3_stmt *st = events__prep(db, "INSERT OR IGNORE INTO event_bus (account, region, name, created_ms, "
+                                            "modified_ms) VALUES (?1, ?2, 'default', ?3, ?3)");
+        if (!st) return GR_ERR;
+        events__bind(st, 1, account);
+        events__bind(st, 2, r->region);
+        sqlite3_bind_int64(st, 3, events__now_ms());
+        sqlite3_step(st);
+        store_release(st);
+    }
+    sqlite3_stmt *st = events__prep(db, "SELECT description, created_ms, coalesce(modified_ms, created_ms), policy "
+                                        "FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
+    if (!st) return GR_ERR;
+    events__bind(st, 1, account);
+    events__bind(st, 2, r->region);
+    events__bind(st, 3, name);
+    int rc = GR_ERR;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        b->description = events__col(r->arena, st, 0);
+        b->created_ms = sqlite3_column_int64(st, 1);
+        b->modified_ms = sqlite3_column_int64(st, 2);
+        b->policy = events__col(r->arena, st, 3);
+        rc = GR_OK;
+    }
+    store_release(st);
+    return rc;
+}
+
+static int load_bus(req_t *r, sqlite3 *db, str_t name, bus_row_t *b)
+{
+    return load_bus_of(r, db, r->who.account, name, b);
+}
+
+static void bus_fields(arena_t *a, val_t *v, const bus_row_t *b)
+{
+    if (b->description.p) val_set_c(a, v, "Description", val_str(a, b->description));
+    val_set_c(a, v, "CreationTime", val_time(a, b->created_ms * 1000));
+    val_set_c(a, v, "LastModifiedTime", val_time(a, b->modified_ms * 1000));
+}
+
 int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = events__db(r->app);
@@ -124,18 +187,21 @@ int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
     /* AWS: a custom bus name may not contain '/' unless it is a partner event source's. */
     if (str_index(name, '/') >= 0 && !str_starts_with(name, STR("aws.partner/")))
         return req_fail(r, &ERR_ValidationException, "Event bus name must not contain '/'.");
-    sqlite3_stmt *st =
-        events__prep(db, "INSERT INTO event_bus (account, region, name, created_ms) VALUES (?1, ?2, ?3, ?4)");
+    sqlite3_stmt *st = events__prep(db, "INSERT INTO event_bus (account, region, name, created_ms, modified_ms, "
+                                        "description) VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
     if (!st) return GR_ERR;
     events__bind(st, 1, r->who.account);
     events__bind(st, 2, r->region);
     events__bind(st, 3, name);
     sqlite3_bind_int64(st, 4, events__now_ms());
+    str_t desc = val_get_str(in, "Description");
+    events__bind(st, 5, desc);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
     str_t arn = bus_arn(r, name);
     put_tags(r, db, arn, val_get(in, "Tags"));
+    if (desc.p) val_set_c(r->arena, out, "Description", val_str(r->arena, desc));
     return val_set_c(r->arena, out, "EventBusArn", val_str(r->arena, arn));
 }
 
@@ -144,10 +210,14 @@ int events_describe_event_bus(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     str_t name = events__bus_name(r, val_get_str(in, "Name"));
-    if (!events__bus_exists(db, r->who.account, r->region, name))
+    bus_row_t b;
+    if (load_bus(r, db, name, &b) != GR_OK)
         return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(name));
     val_set_c(r->arena, out, "Name", val_str(r->arena, name));
-    return val_set_c(r->arena, out, "Arn", val_str(r->arena, bus_arn(r, name)));
+    val_set_c(r->arena, out, "Arn", val_str(r->arena, bus_arn(r, name)));
+    bus_fields(r->arena, out, &b);
+    if (b.policy.p) val_set_c(r->arena, out, "Policy", val_str(r->arena, b.policy));
+    return GR_OK;
 }
 
 /* AWS: the default bus first, then the others by name; Limit 1..100. Our
@@ -158,13 +228,14 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     str_t prefix = val_get_str(in, "NamePrefix");
-    int64_t limit = val_get_int(in, "Limit", 100);
-    long long off = 0;
-    str_t tok = val_get_str(in, "NextToken");
-    if (tok.p && (!str_to_i64(tok, &off) || off < 0))
-        return req_fail(r, &ERR_ValidationException, "The provided NextToken is not valid.");
-    sqlite3_stmt *st = events__prep(db, "SELECT name FROM (SELECT 'default' AS name, 0 AS o UNION ALL "
-                                        "SELECT name, 1 FROM event_bus WHERE account = ?1 AND region = ?2) "
+    int64_t limit;
+    long long off;
+    if (events__page_or_fail(r, in, &off, &limit) != GR_OK) return GR_ERR;
+    bus_row_t def;
+    if (load_bus(r, db, STR("default"), &def) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = events__prep(db, "SELECT name, description, created_ms, coalesce(modified_ms, created_ms) "
+                                        "FROM (SELECT *, name <> 'default' AS o FROM event_bus "
+                                        "WHERE account = ?1 AND region = ?2) "
                                         "WHERE substr(name, 1, ?4) = ?3 ORDER BY o, name LIMIT ?5 OFFSET ?6");
     if (!st) return GR_ERR;
     events__bind(st, 1, r->who.account);
@@ -181,6 +252,8 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
         val_t *b = val_new(a, VAL_STRUCT);
         val_set_c(a, b, "Name", val_str(a, name));
         val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
+        bus_row_t row = {events__col(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), STR_NULL};
+        bus_fields(a, b, &row);
         val_push(a, list, b);
     }
     store_release(st);
@@ -306,4 +379,166 @@ int events_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     }
     store_release(st);
     return val_set_c(a, out, "Tags", list);
+}
+
+/* ==== Permissions (the bus's resource policy) ==== */
+
+static int set_policy(req_t *r, sqlite3 *db, str_t bus, str_t policy)
+{
+    sqlite3_stmt *st = events__prep(db, "UPDATE event_bus SET policy = ?4, modified_ms = ?5 "
+                                        "WHERE account = ?1 AND region = ?2 AND name = ?3");
+    if (!st) return GR_ERR;
+    events__bind(st, 1, r->who.account);
+    events__bind(st, 2, r->region);
+    events__bind(st, 3, bus);
+    events__bind(st, 4, policy);
+    sqlite3_bind_int64(st, 5, events__now_ms());
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    return rc;
+}
+
+/* The policy with the statements of policy except Sid sid, then extra
+ * (already-encoded JSON, or STR_NULL); STR_NULL when no statement is left.
+ * *found says whether sid was there. */
+static str_t rewrite(arena_t *a, str_t policy, str_t sid, str_t extra, bool *found)
+{
+    *found = false;
+    const json_t *j = policy.p ? json_parse(a, policy, NULL) : NULL;
+    const json_t *sts = j && j->type == JSON_OBJECT ? json_get(j, "Statement") : NULL;
+    size_t n = sts && sts->type == JSON_ARRAY ? sts->u.arr.n : sts ? 1 : 0, kept = 0;
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_obj_begin(&w);
+    json_w_key(&w, STR("Version"));
+    const json_t *v = j && j->type == JSON_OBJECT ? json_get(j, "Version") : NULL;
+    json_w_str(&w, v && v->type == JSON_STRING ? v->u.s : STR("2012-10-17"));
+    json_w_key(&w, STR("Statement"));
+    json_w_arr_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = sts->type == JSON_ARRAY ? sts->u.arr.v[i] : sts;
+        const json_t *id = s->type == JSON_OBJECT ? json_get(s, "Sid") : NULL;
+        if (id && id->type == JSON_STRING && str_eq(id->u.s, sid)) {
+            *found = true;
+            continue;
+        }
+        json_w_value(&w, s);
+        kept++;
+    }
+    if (extra.p) {
+        json_w_raw(&w, extra);
+        kept++;
+    }
+    json_w_arr_end(&w);
+    json_w_obj_end(&w);
+    return kept ? buf_str(&b) : STR_NULL;
+}
+
+/* AWS (PutPermission; recorded DescribeEventBus answers): a whole Policy
+ * replaces the bus's; otherwise one statement per StatementId, replaced by
+ * a second call with the same id, allowing Principal (an account as
+ * "arn:aws:iam::ID:root", or "*") events:PutEvents on the bus, with the
+ * Condition given. */
+int events_put_permission(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    arena_t *a = r->arena;
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
+    bus_row_t b;
+    if (load_bus(r, db, bus, &b) != GR_OK)
+        return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(bus));
+    str_t policy = val_get_str(in, "Policy");
+    if (policy.p) {
+        policy_t *p = policy_parse(policy, POLICY_RESOURCE, NULL, 0);
+        if (!p) return req_fail(r, &ERR_ValidationException, "The policy is not valid.");
+        policy_free(p);
+        return set_policy(r, db, bus, policy);
+    }
+    if (!str_eq_c(val_get_str(in, "Action"), "events:PutEvents"))
+        return req_fail(r, &ERR_ValidationException, "Provided value in parameter 'action' is not supported.");
+    str_t principal = val_get_str(in, "Principal"), sid = val_get_str(in, "StatementId");
+    if (!principal.p || !sid.p)
+        return req_fail(r, &ERR_ValidationException,
+                        "One of Policy or (Action, Principal, StatementId) must be provided.");
+    buf_t sb;
+    buf_init(&sb, a);
+    json_w_t w;
+    json_w_init(&w, &sb);
+    json_w_obj_begin(&w);
+    json_w_key(&w, STR("Sid"));
+    json_w_str(&w, sid);
+    json_w_key(&w, STR("Effect"));
+    json_w_str(&w, STR("Allow"));
+    json_w_key(&w, STR("Principal"));
+    if (str_eq_c(principal, "*"))
+        json_w_str(&w, principal);
+    else {
+        json_w_obj_begin(&w);
+        json_w_key(&w, STR("AWS"));
+        json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(principal))));
+        json_w_obj_end(&w);
+    }
+    json_w_key(&w, STR("Action"));
+    json_w_str(&w, STR("events:PutEvents"));
+    json_w_key(&w, STR("Resource"));
+    json_w_str(&w, bus_arn(r, bus));
+    const val_t *c = val_get(in, "Condition");
+    if (c) {
+        json_w_key(&w, STR("Condition"));
+        json_w_obj_begin(&w);
+        json_w_key(&w, val_get_str(c, "Type"));
+        json_w_obj_begin(&w);
+        json_w_key(&w, val_get_str(c, "Key"));
+        json_w_str(&w, val_get_str(c, "Value"));
+        json_w_obj_end(&w);
+        json_w_obj_end(&w);
+    }
+    json_w_obj_end(&w);
+    bool found;
+    return set_policy(r, db, bus, rewrite(a, b.policy, sid, buf_str(&sb), &found));
+}
+
+/* AWS (recorded): an unknown StatementId is ResourceNotFoundException
+ * "Statement with the provided id does not exist.", with or without a
+ * policy; the last statement removed leaves the bus without one. */
+int events_remove_permission(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
+    bus_row_t b;
+    if (load_bus(r, db, bus, &b) != GR_OK)
+        return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(bus));
+    if (val_get_bool(in, "RemoveAllPermissions", false)) {
+        if (!b.policy.p) return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "EventBus does not have a policy.");
+        return set_policy(r, db, bus, STR_NULL);
+    }
+    bool found;
+    str_t rest = rewrite(r->arena, b.policy, val_get_str(in, "StatementId"), STR_NULL, &found);
+    if (!found)
+        return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Statement with the provided id does not exist.");
+    return set_policy(r, db, bus, rest);
+}
+
+/* Whether the bus of another account (same region) lets the caller put
+ * events on it: its policy allows the caller events:PutEvents on its ARN. */
+bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus)
+{
+    bus_row_t b;
+    if (!events__bus_exists(db, owner, r->region, bus) || load_bus_of(r, db, owner, bus, &b) != GR_OK || !b.policy.p)
+        return false;
+    policy_t *p = policy_parse(b.policy, POLICY_RESOURCE, NULL, 0);
+    if (!p) return false;
+    str_t arn = str_c(arena_printf(r->arena, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(r->region),
+                                   STR_FMT(owner), STR_FMT(bus)));
+    policy_ctx_t ctx[1] = {{STR("aws:PrincipalAccount"), &r->who.account, 1}};
+    policy_req_t pr = {.action = STR("events:PutEvents"), .resource = arn, .who = &r->who, .ctx = ctx, .nctx = 1};
+    policy_result_t v = policy_eval_one(p, &pr);
+    policy_free(p);
+    return v == POLICY_ALLOW;
 }

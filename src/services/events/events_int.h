@@ -31,6 +31,12 @@ str_t events__bus_name(req_t *r, str_t name_or_arn);
 /* Whether the bus exists in the caller's account and region (default always). */
 bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus);
 str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t rule);
+/* Whether bus of account owner (the caller's region) has a policy that lets
+ * the caller put events on it (bus.c). */
+bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus);
+/* A List* page: Limit (default 100) and NextToken, which is our row offset;
+ * fails r with ValidationException for a token we did not give. */
+int events__page_or_fail(req_t *r, const val_t *in, long long *off, int64_t *limit);
 
 /* ==== Event patterns (pattern.c) ==== */
 /* Checks a pattern as AWS does; NULL, or the reason it is invalid (arena). */
@@ -53,8 +59,23 @@ str_t events__envelope(arena_t *a, str_t account, str_t region, str_t source, st
  * rules of bus and delivers it to their targets. */
 void events__route(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
                    const json_t *event);
+/* As events__route, but only to the rules whose ARNs only_rules (a JSON
+ * array) lists, when it is not NULL (a replay's Destination.FilterArns). */
+void events__route_only(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
+                        const json_t *event, const json_t *only_rules);
 /* Delivers event to every target of rule rule_id (schedules and routing). */
 void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
                           str_t rule_name, str_t event_text, const json_t *event);
+
+/* ==== Archives and replays (archive.c) ==== */
+/* The ARN of an archive rule's target, "arn:aws:events:REGION:::". */
+str_t events__archive_target(arena_t *a, str_t region);
+/* Stores event in the archive whose managed rule is rule_id. */
+void events__archive_store(struct app *app, arena_t *a, int64_t rule_id, str_t event_text, const json_t *event);
+/* Runs the replays waiting to start and expires archived events past their
+ * archive's retention (the scheduler thread). */
+void events__replay_tick(struct app *app);
+/* Wakes the scheduler thread now (a replay was started). */
+void events__scheduler_wake(void);
 
 #endif

@@ -7,7 +7,10 @@
  * in its queue when PutEvents answers. A failed delivery goes to the
  * target's dead-letter queue, else is logged and dropped, as AWS counts a
  * FailedInvocation without failing PutEvents.
- * Targets: SQS queues, SNS topics and Lambda functions. */
+ * Targets: SQS queues, SNS topics, Lambda functions and CloudWatch Logs log
+ * groups; an archive's managed
+ * rule has the target "arn:aws:events:REGION:::", which stores the event
+ * (archive.c). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "events_model.h"
 #include "services/app.h"
 #include "services/lambda/lambda.h"
+#include "services/logs/logs.h"
 #include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
 
@@ -172,6 +176,17 @@ typedef struct {
     const char *msg;
 } fail_t;
 
+/* "arn:aws:logs:REGION:ACCOUNT:log-group:NAME" (a trailing ":*" allowed). */
+static bool logs_target(str_t arn, str_t *region, str_t *account, str_t *group)
+{
+    str_t rest = str_cut(str_sub(arn, 13, arn.len - 13), ':', region);
+    if (rest.p) rest = str_cut(rest, ':', account);
+    if (!rest.p || !str_starts_with(rest, STR("log-group:"))) return false;
+    *group = str_sub(rest, 10, rest.len - 10);
+    if (str_ends_with(*group, STR(":*"))) group->len -= 2;
+    return group->len > 0;
+}
+
 static bool deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, str_t group, str_t event_id,
                         str_t rule_arn, fail_t *f)
 {
@@ -201,6 +216,24 @@ static bool deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, st
     } else if (str_starts_with(target_arn, STR("arn:aws:lambda:"))) {
         /* AWS: asynchronous invocation, allowed by the function's resource policy for events.amazonaws.com. */
         if (lambda_invoke_async(app, a, target_arn, body, STR("events.amazonaws.com"), rule_arn, &err) == GR_OK)
+            return true;
+    } else if (str_starts_with(target_arn, STR("arn:aws:logs:"))) {
+        /* AWS (EventBridge user guide, "CloudWatch Logs permissions"): the
+         * account's logs resource policy must allow events.amazonaws.com
+         * logs:CreateLogStream and logs:PutLogEvents on the group; each event
+         * is one log event, at the event's time, in a stream named by its id. */
+        str_t region, account, group;
+        if (!logs_target(target_arn, &region, &account, &group)) {
+            *f = (fail_t){"SDK_CLIENT_ERROR", "not a log group ARN"};
+            return false;
+        }
+        const json_t *ev = json_parse(a, body, NULL);
+        const json_t *t = ev && ev->type == JSON_OBJECT ? json_get(ev, "time") : NULL;
+        int64_t us = 0;
+        logs_event_t le = {t && t->type == JSON_STRING && time_parse(t->u.s, &us) ? us / 1000 : time_now_us() / 1000,
+                           body};
+        if (logs_put_from_service(app, a, account, region, group, event_id.p ? event_id : STR("events"),
+                                  STR("events.amazonaws.com"), rule_arn, &le, 1, &err) == GR_OK)
             return true;
     } else {
         *f = (fail_t){"UNSUPPORTED_TARGET", "This kind of target is not supported by gureum."};
@@ -265,7 +298,12 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
     str_t event_id = idj && idj->type == JSON_STRING ? idj->u.s : STR_NULL;
     char now[32];
     time_fmt_iso8601(now, time_now_us(), true);
+    str_t archive = events__archive_target(a, region);
     for (size_t i = 0; i < n; i++) {
+        if (str_eq(t[i].arn, archive)) {
+            events__archive_store(app, a, rule_id, event_text, event);
+            continue;
+        }
         str_t body = event_text;
         if (t[i].input.p)
             body = t[i].input;
@@ -285,6 +323,20 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
 void events__route(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
                    const json_t *event)
 {
+    events__route_only(app, a, account, region, bus, event_text, event, NULL);
+}
+
+static bool listed(const json_t *arns, str_t arn)
+{
+    for (size_t i = 0; i < arns->u.arr.n; i++)
+        if (arns->u.arr.v[i]->type == JSON_STRING && str_eq(arns->u.arr.v[i]->u.s, arn)) return true;
+    return false;
+}
+
+void events__route_only(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
+                        const json_t *event, const json_t *only_rules)
+{
+    if (only_rules && only_rules->type != JSON_ARRAY) only_rules = NULL;
     sqlite3 *db = events__db(app);
     if (!db) return;
     sqlite3_stmt *st = events__prep(db, "SELECT id, name, pattern FROM rule WHERE account = ?1 AND region = ?2 "
@@ -301,6 +353,8 @@ void events__route(struct app *app, arena_t *a, str_t account, str_t region, str
     hit_t *hits = ARENA_NEWN(a, hit_t, cap);
     while (hits && sqlite3_step(st) == SQLITE_ROW) {
         const json_t *p = NULL;
+        if (only_rules && !listed(only_rules, events__rule_arn(a, account, region, bus, events__col(a, st, 1))))
+            continue;
         if (events__pattern_check(a, events__col(a, st, 2), &p) || !events__pattern_match(p, event)) continue;
         if (n == cap) {
             hits = arena_realloc(a, hits, cap * sizeof *hits, 2 * cap * sizeof *hits);
@@ -384,6 +438,19 @@ void events_put_service_event(struct app *app, arena_t *a, str_t account, str_t 
     if (ev) events__route(app, a, account, region, STR("default"), text, ev);
 }
 
+/* An ARN "arn:aws:events:REGION:ACCOUNT:event-bus/NAME" of another account in
+ * the caller's region (what events__bus_name leaves whole). */
+static bool other_account_bus(req_t *r, str_t arn, str_t *owner, str_t *bus)
+{
+    str_t pre = str_c(arena_printf(r->arena, "arn:aws:events:%.*s:", STR_FMT(r->region)));
+    if (!str_starts_with(arn, pre)) return false;
+    str_t rest = str_cut(str_sub(arn, pre.len, arn.len - pre.len), ':', owner);
+    if (!rest.p || owner->len != 12 || str_eq(*owner, r->who.account) || !str_starts_with(rest, STR("event-bus/")))
+        return false;
+    *bus = str_sub(rest, 10, rest.len - 10);
+    return bus->len > 0;
+}
+
 /* AWS (PutEvents): per-entry failures in Entries with FailedEntryCount —
  * ErrorCode InvalidArgument, "Parameter Source is not valid. Reason: Source
  * is a required argument.", "Parameter Detail is not valid. Reason: Detail is
@@ -407,6 +474,7 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &ERR_ValidationException, "Total size of the entries in the request is over the limit.");
     val_t *results = val_new(a, VAL_LIST);
     int64_t failed = 0;
+    str_t owner, obus;
     for (size_t i = 0; i < n; i++) {
         const val_t *e = es->u.list.v[i];
         str_t source = val_get_str(e, "Source"), dtype = val_get_str(e, "DetailType"),
@@ -420,7 +488,7 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         else if (!dtype.len)
             res = entry_error(a, "InvalidArgument",
                               "Parameter DetailType is not valid. Reason: DetailType is a required argument.");
-        else if (!detail.p)
+        else if (!detail.len) /* AWS: an empty Detail is missing, as an empty Source or DetailType is */
             res = entry_error(a, "InvalidArgument",
                               "Parameter Detail is not valid. Reason: Detail is a required argument.");
         else if (!dj || dj->type != JSON_OBJECT)
@@ -444,6 +512,23 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
          * EventBridge event bus returns a success"). */
         if (ev && events__bus_exists(db, r->who.account, r->region, bus))
             events__route(r->app, a, r->who.account, r->region, bus, text, ev);
+        else if (ev && other_account_bus(r, bus, &owner, &obus)) {
+            /* AWS (cross-account delivery): another account's bus takes the
+             * event when its policy allows the sender; the event keeps the
+             * sender's account. */
+            if (!events__bus_allows_put(r, db, owner, obus)) {
+                failed++;
+                val_push(a, results,
+                         entry_error(a, "AccessDeniedException",
+                                     arena_printf(a,
+                                                  "User: %.*s is not authorized to perform: events:PutEvents on "
+                                                  "resource: %.*s because no resource-based policy allows the "
+                                                  "events:PutEvents action",
+                                                  STR_FMT(r->who.arn), STR_FMT(bus))));
+                continue;
+            }
+            events__route(r->app, a, owner, r->region, obus, text, ev);
+        }
         res = val_new(a, VAL_STRUCT);
         val_set_c(a, res, "EventId", val_strdup(a, str_c(id)));
         val_push(a, results, res);

@@ -14,11 +14,12 @@
 
 typedef struct {
     int64_t id;
-    str_t bus, name, pattern, schedule, state, description, role_arn;
+    str_t bus, name, pattern, schedule, state, description, role_arn, managed_by;
     int64_t next_fire_ms;
 } rule_t;
 
-static const char RULE_COLS[] = "id, bus, name, pattern, schedule, state, description, role_arn, next_fire_ms";
+static const char RULE_COLS[] =
+    "id, bus, name, pattern, schedule, state, description, role_arn, next_fire_ms, managed_by";
 
 static void rule_from_row(arena_t *a, sqlite3_stmt *st, rule_t *q)
 {
@@ -31,6 +32,7 @@ static void rule_from_row(arena_t *a, sqlite3_stmt *st, rule_t *q)
     q->description = events__col(a, st, 6);
     q->role_arn = events__col(a, st, 7);
     q->next_fire_ms = sqlite3_column_int64(st, 8);
+    q->managed_by = events__col(a, st, 9);
 }
 
 /* GR_OK with *q, GR_ERR (not failing r) when absent. */
@@ -74,6 +76,7 @@ static val_t *rule_val(req_t *r, const rule_t *q)
     val_set_c(a, v, "State", val_str(a, q->state));
     if (q->description.p) val_set_c(a, v, "Description", val_str(a, q->description));
     if (q->role_arn.p) val_set_c(a, v, "RoleArn", val_str(a, q->role_arn));
+    if (q->managed_by.p) val_set_c(a, v, "ManagedBy", val_str(a, q->managed_by));
     val_set_c(a, v, "EventBusName", val_str(a, q->bus));
     return v;
 }
@@ -183,11 +186,9 @@ int events_list_rules(req_t *r, const val_t *in, val_t *out)
     if (!events__bus_exists(db, r->who.account, r->region, bus))
         return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(bus));
     str_t prefix = val_get_str(in, "NamePrefix");
-    int64_t limit = val_get_int(in, "Limit", 100);
-    long long off = 0;
-    str_t tok = val_get_str(in, "NextToken");
-    if (tok.p && (!str_to_i64(tok, &off) || off < 0))
-        return req_fail(r, &ERR_ValidationException, "The provided NextToken is not valid.");
+    int64_t limit;
+    long long off;
+    if (events__page_or_fail(r, in, &off, &limit) != GR_OK) return GR_ERR;
     char sql[300];
     snprintf(sql, sizeof sql,
              "SELECT %s FROM rule WHERE account = ?1 AND region = ?2 AND bus = ?3 AND substr(name, 1, ?5) = ?4 "
@@ -237,7 +238,14 @@ int events_delete_rule(req_t *r, const val_t *in, val_t *out)
     rule_t q;
     if (load_rule(r, db, events__bus_name(r, val_get_str(in, "EventBusName")), val_get_str(in, "Name"), &q) != GR_OK)
         return GR_OK;
-    if (!val_get_bool(in, "Force", false) && target_count(db, q.id) > 0)
+    bool force = val_get_bool(in, "Force", false);
+    /* AWS (DeleteRule): a managed rule is deleted only with Force. */
+    if (q.managed_by.p && !force)
+        return req_fail(r, &EVENTS_ERR_ManagedRuleException,
+                        "Rule %.*s is managed by %.*s and can only be deleted "
+                        "with Force.",
+                        STR_FMT(q.name), STR_FMT(q.managed_by));
+    if (!force && target_count(db, q.id) > 0)
         return req_fail(r, &ERR_ValidationException, "Rule can't be deleted since it has targets.");
     str_t arn = events__rule_arn(r->arena, r->who.account, r->region, q.bus, q.name);
     sqlite3_stmt *st = events__prep(db, "DELETE FROM tag WHERE arn = ?1");
@@ -317,6 +325,17 @@ static bool valid_path(str_t p)
 /* Checks one target as AWS does; NULL, or the message of the request's ValidationException. */
 static const char *target_problem(arena_t *a, const val_t *t)
 {
+    /* AWS (observed ValidationException texts, e.g. hashicorp/terraform#20263). */
+    str_t arn = val_get_str(t, "Arn");
+    size_t colons = 0;
+    for (size_t i = 0; i < arn.len; i++) colons += arn.p[i] == ':';
+    if (!str_starts_with(arn, STR("arn:")) || colons < 5)
+        return arena_printf(a, "Parameter %.*s is not valid. Reason: Provided Arn is not in correct format.",
+                            STR_FMT(arn));
+    if (str_starts_with(arn, STR("arn:aws:sqs:")) && str_ends_with(arn, STR(".fifo")) &&
+        !val_get_str(val_get(t, "SqsParameters"), "MessageGroupId").p)
+        return arena_printf(a, "Parameter(s) SqsParameters must be specified for target: %.*s.",
+                            STR_FMT(val_get_str(t, "Id")));
     int forms = !!val_get(t, "Input") + !!val_get(t, "InputPath") + !!val_get(t, "InputTransformer");
     if (forms > 1) return "Only one of Input, InputPath, or InputTransformer must be provided.";
     str_t input = val_get_str(t, "Input");
@@ -346,14 +365,14 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
-    rule_t q;
-    if (rule_or_fail(r, db, in, "Rule", &q) != GR_OK) return GR_ERR;
     const val_t *ts = val_get(in, "Targets");
     size_t n = ts && ts->kind == VAL_LIST ? ts->u.list.n : 0;
     for (size_t i = 0; i < n; i++) {
         const char *why = target_problem(a, ts->u.list.v[i]);
         if (why) return req_fail(r, &ERR_ValidationException, "%s", why);
     }
+    rule_t q;
+    if (rule_or_fail(r, db, in, "Rule", &q) != GR_OK) return GR_ERR;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     sqlite3_stmt *st = events__prep(
         db, "INSERT INTO target (rule_id, tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, pos, "
@@ -373,7 +392,8 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
         events__bind(st, 4, val_get_str(t, "RoleArn"));
         events__bind(st, 5, val_get_str(t, "Input"));
         events__bind(st, 6, val_get_str(t, "InputPath"));
-        events__bind(st, 7, tr ? paths_map_json(a, val_get(tr, "InputPathsMap")) : STR_NULL);
+        const val_t *pm = tr ? val_get(tr, "InputPathsMap") : NULL;
+        events__bind(st, 7, pm ? paths_map_json(a, pm) : STR_NULL);
         events__bind(st, 8, tr ? val_get_str(tr, "InputTemplate") : STR_NULL);
         events__bind(st, 9, val_get_str(val_get(t, "SqsParameters"), "MessageGroupId"));
         events__bind(st, 10, val_get_str(val_get(t, "DeadLetterConfig"), "Arn"));
@@ -449,7 +469,7 @@ int events_list_targets_by_rule(req_t *r, const val_t *in, val_t *out)
         if (tmpl.p || sqlite3_column_type(st, 5) != SQLITE_NULL) {
             val_t *tr = val_new(a, VAL_STRUCT);
             const json_t *m = json_parse(a, events__col(a, st, 5), NULL);
-            if (m && m->type == JSON_OBJECT && m->u.obj.n) {
+            if (m && m->type == JSON_OBJECT) {
                 val_t *pm = val_new(a, VAL_MAP);
                 for (size_t i = 0; i < m->u.obj.n; i++)
                     if (m->u.obj.v[i]->type == JSON_STRING)

@@ -7,7 +7,8 @@
  * by the registry's start hook, joined by its stop hook) wakes at the
  * earliest due time, advances each due rule past now (missed firings while
  * the server was down are not replayed, as AWS does not replay them) and
- * delivers one "Scheduled Event" per firing. */
+ * delivers one "Scheduled Event" per firing. Each wake-up also runs the
+ * replays waiting to start (archive.c), and StartReplay wakes it at once. */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -338,6 +339,7 @@ static int64_t tick(app_t *app)
     }
     store_release(st);
     arena_free(a);
+    events__replay_tick(app);
     return next;
 }
 
@@ -362,6 +364,13 @@ static void *scheduler_main(void *arg)
     }
     pthread_mutex_unlock(&mu);
     return NULL;
+}
+
+void events__scheduler_wake(void)
+{
+    pthread_mutex_lock(&mu);
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
 }
 
 int events_start(struct app *app)

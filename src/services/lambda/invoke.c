@@ -684,8 +684,10 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
 
 /* ==== For other services (lambda.h) ==== */
 
-int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
-                        str_t source_arn, const char **err)
+/* Loads function_arn into *f (and its qualifier into *q) when principal may
+ * invoke it from source_arn; GR_ERR + *err otherwise. */
+static int invocable(struct app *app, arena_t *a, str_t function_arn, str_t principal, str_t source_arn,
+                     lambda__fn_t *f, str_t *qual, const char **err)
 {
     str_t name, q, account, region;
     *err = NULL;
@@ -695,8 +697,7 @@ int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t p
     }
     if (!account.len) account = str_c(app->cfg->account);
     if (!region.len) region = str_c(app->cfg->region);
-    lambda__fn_t f;
-    int found = lambda__load_q(app, a, account, region, name, q, &f);
+    int found = lambda__load_q(app, a, account, region, name, q, f);
     if (found < 0) {
         *err = "We encountered an internal error. Please try again.";
         return GR_ERR;
@@ -706,11 +707,31 @@ int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t p
                             q.len ? ":" : "", STR_FMT(q));
         return GR_ERR;
     }
-    if (principal.len && !lambda__policy_allows(a, &f, principal, source_arn)) {
+    if (principal.len && !lambda__policy_allows(a, f, principal, source_arn)) {
         *err = arena_printf(a, "%.*s is not authorized to perform: lambda:InvokeFunction on resource: %s",
                             STR_FMT(principal), lambda__arn(a, region, account, name).p);
         return GR_ERR;
     }
+    *qual = q;
+    return GR_OK;
+}
+
+int lambda_may_invoke(struct app *app, arena_t *a, str_t function_arn, str_t principal, str_t source_arn,
+                      const char **err)
+{
+    lambda__fn_t f;
+    str_t q;
+    *err = NULL;
+    return invocable(app, a, function_arn, principal, source_arn, &f, &q, err);
+}
+
+int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
+                        str_t source_arn, const char **err)
+{
+    lambda__fn_t f;
+    str_t q;
+    *err = NULL;
+    if (invocable(app, a, function_arn, principal, source_arn, &f, &q, err) != GR_OK) return GR_ERR;
     if (payload.len > ASYNC_MAX) {
         *err = arena_printf(a, "Request must be smaller than %d bytes for the InvokeAsync operation", ASYNC_MAX);
         return GR_ERR;

@@ -1,6 +1,7 @@
 /* lambda.h — what other services call in Lambda (public: lambda_*): SNS
- * subscriptions, EventBridge targets and S3 event notifications invoke
- * functions through this. Callable from any thread; returns at once. */
+ * subscriptions, EventBridge targets, S3 event notifications and CloudWatch
+ * Logs subscription filters invoke functions through this. Callable from
+ * any thread; returns at once. */
 #ifndef GR_SERVICES_LAMBDA_LAMBDA_H
 #define GR_SERVICES_LAMBDA_LAMBDA_H
 
@@ -16,6 +17,12 @@ struct app;
  * *err (no such function, denied by policy, payload too large). */
 int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
                         str_t source_arn, const char **err);
+/* Whether principal may invoke function_arn from source_arn (the function
+ * exists and its resource policy allows it), without invoking it: a
+ * subscription checks its destination when it is made. GR_OK, or GR_ERR +
+ * *err as lambda_invoke_async's. */
+int lambda_may_invoke(struct app *app, arena_t *a, str_t function_arn, str_t principal, str_t source_arn,
+                      const char **err);
 
 /* The registry's start hook: resumes polling SQS event source mappings
  * made before a restart. GR_OK. */

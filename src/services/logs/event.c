@@ -116,6 +116,17 @@ static int exec_bound(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b,
     return rc;
 }
 
+/* Hands the n events just stored (the last with row id last_id: one
+ * transaction's rows are numbered in a row) to the group's subscriptions. */
+static void deliver(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid, str_t group, str_t stream,
+                    const logs_event_t *ev, size_t n, int64_t last_id)
+{
+    int64_t *ids = n ? ARENA_NEWN(a, int64_t, n) : NULL;
+    if (!ids) return;
+    for (size_t i = 0; i < n; i++) ids[i] = last_id - (int64_t)(n - 1 - i);
+    logs__subscriptions_deliver(app, a, account, region, gid, group, stream, ev, ids, n);
+}
+
 /* AWS: Lambda's role creates /aws/lambda/NAME and the stream on first
  * output; here the caller names both and we create what is missing. */
 int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t stream, const logs_event_t *ev,
@@ -144,10 +155,14 @@ int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t
         ev += k;
         n -= k;
     }
-    if (rc == GR_OK && gid && sid && insert_events(db, gid, sid, ev, n, NULL) == GR_OK &&
+    int64_t last_id = 0;
+    if (rc == GR_OK && gid && sid && insert_events(db, gid, sid, ev, n, &last_id) == GR_OK &&
         store_exec(db, "COMMIT") == GR_OK) {
         logs_group_t g = {.id = gid, .retention_days = days};
         logs__expire(db, &g);
+        arena_t *a = arena_new(0);
+        if (a) deliver(app, a, account, region, gid, group, stream, ev, n, last_id);
+        arena_free(a);
         return GR_OK;
     }
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -222,6 +237,9 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return GR_ERR;
     }
+    if (from < to)
+        deliver(r->app, a, r->who.account, r->region, g.id, g.name, val_get_str(in, "logStreamName"), ev + from,
+                to - from, last_id);
     val_set_c(a, out, "nextSequenceToken", val_str(a, pos_fmt(a, "", (pos_t){now, last_id})));
     if (too_old >= 0 || expired >= 0 || too_new >= 0) {
         val_t *rej = val_new(a, VAL_STRUCT);

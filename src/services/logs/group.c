@@ -316,7 +316,8 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     expire_all(r, db);
     sqlite3_stmt *st =
         logs__prep(db, "SELECT name, created_ms, retention_days, kms_key, "
-                       "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id) "
+                       "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id), "
+                       "(SELECT count(*) FROM metric_filter f WHERE f.gid = g.id) "
                        "FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
                        "ORDER BY name LIMIT ?6");
     if (!st) return GR_ERR;
@@ -337,10 +338,15 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, g, "creationTime", val_int(a, sqlite3_column_int64(st, 1)));
         if (sqlite3_column_type(st, 2) != SQLITE_NULL)
             val_set_c(a, g, "retentionInDays", val_int(a, sqlite3_column_int64(st, 2)));
-        val_set_c(a, g, "metricFilterCount", val_int(a, 0));
+        val_set_c(a, g, "metricFilterCount", val_int(a, sqlite3_column_int64(st, 5)));
         val_set_c(a, g, "arn", val_str(a, logs__group_arn(r, last, true)));
         val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 4)));
         if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, logs__col_str(a, st, 3)));
+        /* AWS (recorded DescribeLogGroups answers): the ARN without ":*" too,
+         * the class (every group here is STANDARD) and deletion protection. */
+        val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, last, false)));
+        val_set_c(a, g, "logGroupClass", val_cstr(a, "STANDARD"));
+        val_set_c(a, g, "deletionProtectionEnabled", val_bool(a, false));
         val_push(a, groups, g);
     }
     store_release(st);

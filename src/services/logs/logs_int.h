@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/req.h"
+#include "services/logs/logs.h"
 
 struct app;
 
@@ -44,5 +45,18 @@ typedef struct logs_filter logs_filter_t;
  * An empty or blank pattern matches everything. */
 logs_filter_t *logs__filter_compile(arena_t *a, str_t pattern, const char **err);
 bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t message);
+
+/* ==== Metric and subscription filters (metric.c, subscription.c) ==== */
+/* Fails r with LimitExceededException when the group gid already has max
+ * filters in table (metric_filter, subscription_filter) and none named name. */
+int logs__filter_room_or_fail(req_t *r, sqlite3 *db, const char *table, int64_t gid, str_t name, int64_t max);
+/* Delete{Metric,Subscription}Filter: the group's filter in.filterName goes;
+ * ResourceNotFoundException with missing when there is none. */
+int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, const char *missing);
+/* Sends the events just stored in stream of group gid (ids[i] the row id of
+ * ev[i]) to the group's subscription filters they match. After the commit,
+ * on the writer's thread; failures are logged, never returned. */
+void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid, str_t group,
+                                 str_t stream, const logs_event_t *ev, const int64_t *ids, size_t n);
 
 #endif

@@ -3,7 +3,9 @@
  * DynamoDB's imports, and writing one, for DynamoDB's exports. Reads and
  * writes the same rows and blobs as ListObjectsV2, GetObject and PutObject
  * (s3_db.c, version.c, the blob store), authorized for the caller as those
- * operations are, without failing the caller's request. */
+ * operations are, without failing the caller's request; or, for an AWS
+ * service writing into a bucket (CloudWatch Logs' exports), as the bucket
+ * policy allows that service. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,16 +128,12 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
     return GR_OK;
 }
 
-int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *content_type, const char **code,
-                    const char **msg)
+/* Stores bytes as bucket/key as PutObject does (the bucket's default
+ * encryption, a new version where versioned, events and replication), once
+ * whoever writes has been allowed. */
+static int put_bytes(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t bytes, const char *content_type)
 {
-    *code = *msg = NULL;
-    sqlite3 *db = s3__db(r);
-    if (!db || callers_bucket(r, db, bucket, code, msg) != GR_OK) return GR_ERR;
     arena_t *a = r->arena;
-    /* an IAM caller needs s3:PutObject on the key, as for its own PutObject */
-    str_t res = str_c(arena_printf(a, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
-    if (callers_right(r, "s3:PutObject", res, code, msg) != GR_OK) return GR_ERR;
     unsigned char md5[16];
     md5_of(bytes.p, bytes.len, md5);
     s3_obj_t o = {.size = (int64_t)bytes.len, .modified_us = time_now_us(), .blob = STR("")};
@@ -166,4 +164,63 @@ int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *
     s3__replicate(r, bucket, key);
     r->err = NULL;
     return GR_OK;
+}
+
+int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *content_type, const char **code,
+                    const char **msg)
+{
+    *code = *msg = NULL;
+    sqlite3 *db = s3__db(r);
+    if (!db || callers_bucket(r, db, bucket, code, msg) != GR_OK) return GR_ERR;
+    /* an IAM caller needs s3:PutObject on the key, as for its own PutObject */
+    str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
+    if (callers_right(r, "s3:PutObject", res, code, msg) != GR_OK) return GR_ERR;
+    return put_bytes(r, db, bucket, key, bytes, content_type);
+}
+
+/* The bucket policy's verdict for a service principal. */
+static policy_result_t service_verdict(req_t *r, sqlite3 *db, str_t bucket, const s3_service_t *svc, const char *action,
+                                       str_t resource)
+{
+    val_t *doc;
+    if (s3_cfg_get(r, db, bucket, "policy", &doc) != 1) return POLICY_IMPLICIT_DENY;
+    policy_t *p = policy_parse(val_get_str(doc, "Policy"), POLICY_RESOURCE, NULL, 0);
+    if (!p) return POLICY_IMPLICIT_DENY;
+    policy_result_t best = POLICY_IMPLICIT_DENY;
+    for (size_t i = 0; i < svc->nnames && best != POLICY_EXPLICIT_DENY; i++) {
+        principal_t who = {.arn = svc->names[i], .user_id = svc->names[i]};
+        str_t acl = STR("bucket-owner-full-control");
+        policy_ctx_t ctx[3] = {{STR("aws:SourceArn"), &svc->source_arn, 1},
+                               {STR("aws:SourceAccount"), &svc->source_account, 1},
+                               {STR("s3:x-amz-acl"), &acl, 1}};
+        policy_req_t pr = {.action = str_c(action), .resource = resource, .who = &who, .ctx = ctx, .nctx = 3};
+        policy_result_t v = policy_eval_one(p, &pr);
+        if (v != POLICY_IMPLICIT_DENY) best = v;
+    }
+    policy_free(p);
+    return best;
+}
+
+int s3_service_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *content_type,
+                            const s3_service_t *svc, const char **code, const char **msg)
+{
+    *code = *msg = NULL;
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT 1 FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    sqlite3_bind_text(st, 1, bucket.p ? bucket.p : "", (int)bucket.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    store_release(st);
+    if (rc != SQLITE_ROW) {
+        if (rc != SQLITE_DONE) return GR_ERR;
+        *code = "NoSuchBucket", *msg = "The specified bucket does not exist";
+        return GR_ERR;
+    }
+    str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
+    if (service_verdict(r, db, bucket, svc, "s3:PutObject", res) != POLICY_ALLOW) {
+        *code = "AccessDenied", *msg = "Access Denied";
+        return GR_ERR;
+    }
+    return put_bytes(r, db, bucket, key, bytes, content_type);
 }

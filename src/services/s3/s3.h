@@ -5,7 +5,8 @@
  * the dispatcher to write. For other services (public: s3_*): Lambda reads a
  * function's code from a bucket through s3_read_object, DynamoDB writes its
  * exports through s3_write_object and reads its imports through s3_list_keys
- * and s3_read_object, never through S3's tables or blobs. */
+ * and s3_read_object, and CloudWatch Logs its exports through
+ * s3_service_write_object, never through S3's tables or blobs. */
 #ifndef GR_SERVICES_S3_H
 #define GR_SERVICES_S3_H
 
@@ -56,6 +57,21 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
  * *code / *msg as s3_read_object's (*code NULL on an internal failure). */
 int s3_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *content_type, const char **code,
                     const char **msg);
+
+/* An AWS service writing on its own behalf: its principal names (the
+ * regional and the global form), and the aws:SourceArn / aws:SourceAccount
+ * of the resource it acts for. */
+typedef struct {
+    const str_t *names;
+    size_t nnames;
+    str_t source_arn, source_account;
+} s3_service_t;
+/* Writes bytes as bucket/key (the bucket in any account) when the bucket's
+ * policy allows the service s3:PutObject there (with s3:x-amz-acl
+ * bucket-owner-full-control, which such services set); otherwise as
+ * s3_write_object ("NoSuchBucket", "AccessDenied"). */
+int s3_service_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *content_type,
+                            const s3_service_t *svc, const char **code, const char **msg);
 
 /* The registry's resource_grant hook (access.c): the verdict of the bucket
  * policy of the request's bucket for a caller of the bucket owner's account

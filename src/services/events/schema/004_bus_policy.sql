@@ -1,0 +1,2 @@
+-- A bus's resource policy (PutPermission / RemovePermission), JSON text.
+ALTER TABLE event_bus ADD COLUMN policy TEXT;

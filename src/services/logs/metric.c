@@ -1,0 +1,223 @@
+/* metric.c — CloudWatch Logs metric filters: PutMetricFilter,
+ * DescribeMetricFilters and DeleteMetricFilter. A filter belongs to its log
+ * group (and goes with it); its pattern is checked by the same compiler
+ * FilterLogEvents uses (filter.c). gureum serves no CloudWatch metrics, so
+ * a filter is kept and described, and publishes nothing. The quota check
+ * and the delete are shared with subscription filters (subscription.c). */
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "core/json.h"
+#include "logs_int.h"
+#include "logs_model.h"
+#include "services/app.h"
+
+/* AWS quotas: 100 metric filters per log group. */
+#define MAX_FILTERS 100
+
+static str_t transforms_json(arena_t *a, const val_t *ts)
+{
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_arr_begin(&w);
+    for (size_t i = 0; ts && ts->kind == VAL_LIST && i < ts->u.list.n; i++) {
+        const val_t *t = ts->u.list.v[i];
+        json_w_obj_begin(&w);
+        static const char *const strs[] = {"metricName", "metricNamespace", "metricValue", "unit"};
+        for (size_t k = 0; k < 4; k++) {
+            str_t s = val_get_str(t, strs[k]);
+            if (!s.p) continue;
+            json_w_key(&w, str_c(strs[k]));
+            json_w_str(&w, s);
+        }
+        const val_t *dv = val_get(t, "defaultValue");
+        if (dv) {
+            json_w_key(&w, STR("defaultValue"));
+            json_w_double(&w, dv->kind == VAL_INT ? (double)dv->u.i : dv->u.f);
+        }
+        const val_t *dims = val_get(t, "dimensions");
+        if (dims && dims->kind == VAL_MAP) {
+            json_w_key(&w, STR("dimensions"));
+            json_w_obj_begin(&w);
+            for (size_t k = 0; k < dims->u.obj.n; k++) {
+                json_w_key(&w, dims->u.obj.e[k].key);
+                json_w_str(&w, dims->u.obj.e[k].v->u.s);
+            }
+            json_w_obj_end(&w);
+        }
+        json_w_obj_end(&w);
+    }
+    json_w_arr_end(&w);
+    return buf_str(&b);
+}
+
+static val_t *transforms_val(arena_t *a, str_t text)
+{
+    val_t *list = val_new(a, VAL_LIST);
+    const json_t *j = json_parse(a, text, NULL);
+    for (size_t i = 0; j && j->type == JSON_ARRAY && i < j->u.arr.n; i++) {
+        const json_t *t = j->u.arr.v[i];
+        val_t *v = val_new(a, VAL_STRUCT);
+        for (size_t k = 0; t->type == JSON_OBJECT && k < t->u.obj.n; k++) {
+            const json_t *x = t->u.obj.v[k];
+            if (x->type == JSON_STRING)
+                val_set(a, v, t->u.obj.k[k], val_str(a, x->u.s));
+            else if (x->type == JSON_INT || x->type == JSON_DOUBLE)
+                val_set(a, v, t->u.obj.k[k], val_float(a, x->type == JSON_INT ? (double)x->u.i : x->u.d));
+            else if (x->type == JSON_OBJECT) {
+                val_t *m = val_new(a, VAL_MAP);
+                for (size_t d = 0; d < x->u.obj.n; d++)
+                    if (x->u.obj.v[d]->type == JSON_STRING)
+                        val_set(a, m, x->u.obj.k[d], val_str(a, x->u.obj.v[d]->u.s));
+                val_set(a, v, t->u.obj.k[k], m);
+            }
+        }
+        val_push(a, list, v);
+    }
+    return list;
+}
+
+static bool has_metric(arena_t *a, str_t transforms, str_t metric, str_t ns)
+{
+    const json_t *j = json_parse(a, transforms, NULL);
+    for (size_t i = 0; j && j->type == JSON_ARRAY && i < j->u.arr.n; i++) {
+        const json_t *m = json_get(j->u.arr.v[i], "metricName"), *n = json_get(j->u.arr.v[i], "metricNamespace");
+        if (m && n && m->type == JSON_STRING && n->type == JSON_STRING && str_eq(m->u.s, metric) && str_eq(n->u.s, ns))
+            return true;
+    }
+    return false;
+}
+
+/* AWS (PutMetricFilter): the group must exist; a filter of the same name is
+ * replaced; at most 100 per group (LimitExceededException). */
+int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    str_t pattern = val_get_str(in, "filterPattern");
+    const char *perr = NULL;
+    if (!logs__filter_compile(r->arena, pattern, &perr))
+        return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
+    str_t name = val_get_str(in, "filterName");
+    if (logs__filter_room_or_fail(r, db, "metric_filter", g.id, name, MAX_FILTERS) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = logs__prep(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (gid, name) DO UPDATE SET pattern = ?3, "
+                                      "transforms = ?4");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, g.id);
+    logs__bind_str(st, 2, name);
+    logs__bind_str(st, 3, pattern);
+    logs__bind_str(st, 4, transforms_json(r->arena, val_get(in, "metricTransformations")));
+    sqlite3_bind_int64(st, 5, logs__now_ms());
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    return rc;
+}
+
+/* AWS (DescribeMetricFilters): "filterNamePrefix … only if you also include
+ * the logGroupName parameter"; metricName and metricNamespace go together.
+ * In (group name, filter name) order, limit 1..50; our nextToken is the last
+ * "group\nfilter" returned. */
+int logs_describe_metric_filters(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    str_t group = val_get_str(in, "logGroupName"), prefix = val_get_str(in, "filterNamePrefix");
+    str_t metric = val_get_str(in, "metricName"), ns = val_get_str(in, "metricNamespace");
+    if (!!metric.p != !!ns.p)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "If you include the metricName parameter in your request, you must also include the "
+                        "metricNamespace parameter.");
+    if (group.p) {
+        logs_group_t g;
+        if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    } else
+        prefix = STR_NULL;
+    int64_t limit = val_get_int(in, "limit", 50);
+    str_t tok = val_get_str(in, "nextToken");
+    sqlite3_stmt *st =
+        logs__prep(db, "SELECT g.name, f.name, f.pattern, f.transforms, f.created_ms FROM metric_filter f "
+                       "JOIN log_group g ON g.id = f.gid WHERE g.account = ?1 AND g.region = ?2 "
+                       "AND (?3 IS NULL OR g.name = ?3) AND substr(f.name, 1, ?5) = ?4 "
+                       "AND g.name || char(10) || f.name > ?6 ORDER BY g.name, f.name");
+    if (!st) return GR_ERR;
+    logs__bind_str(st, 1, r->who.account);
+    logs__bind_str(st, 2, r->region);
+    logs__bind_str(st, 3, group);
+    logs__bind_str(st, 4, prefix.p ? prefix : STR(""));
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
+    logs__bind_str(st, 6, tok.p ? tok : STR(""));
+    val_t *list = val_new(a, VAL_LIST);
+    int64_t n = 0;
+    str_t last = STR_NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        str_t transforms = logs__col_str(a, st, 3);
+        if (metric.p && !has_metric(a, transforms, metric, ns)) continue;
+        if (n++ == limit) break;
+        str_t gname = logs__col_str(a, st, 0), fname = logs__col_str(a, st, 1);
+        last = str_c(arena_printf(a, "%.*s\n%.*s", STR_FMT(gname), STR_FMT(fname)));
+        val_t *f = val_new(a, VAL_STRUCT);
+        val_set_c(a, f, "filterName", val_str(a, fname));
+        val_set_c(a, f, "filterPattern", val_str(a, logs__col_str(a, st, 2)));
+        val_set_c(a, f, "metricTransformations", transforms_val(a, transforms));
+        val_set_c(a, f, "creationTime", val_int(a, sqlite3_column_int64(st, 4)));
+        val_set_c(a, f, "logGroupName", val_str(a, gname));
+        val_set_c(a, f, "applyOnTransformedLogs", val_bool(a, false));
+        val_push(a, list, f);
+    }
+    store_release(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
+    val_set_c(a, out, "metricFilters", list);
+    if (n > limit) val_set_c(a, out, "nextToken", val_str(a, last));
+    return GR_OK;
+}
+
+int logs_delete_metric_filter(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return logs__filter_delete_or_fail(r, in, "metric_filter", "The specified resource does not exist.");
+}
+
+/* ==== Shared with subscription filters ==== */
+
+int logs__filter_room_or_fail(req_t *r, sqlite3 *db, const char *table, int64_t gid, str_t name, int64_t max)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*), sum(name = ?2) FROM %s WHERE gid = ?1", table);
+    sqlite3_stmt *st = logs__prep(db, sql);
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, gid);
+    logs__bind_str(st, 2, name);
+    bool full =
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= max && sqlite3_column_int64(st, 1) == 0;
+    store_release(st);
+    if (full) return req_fail(r, &LOGS_ERR_LimitExceededException, "Resource limit exceeded.");
+    return GR_OK;
+}
+
+int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, const char *missing)
+{
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    char sql[128];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE gid = ?1 AND name = ?2", table);
+    sqlite3_stmt *st = logs__prep(db, sql);
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, g.id);
+    logs__bind_str(st, 2, val_get_str(in, "filterName"));
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    bool gone = rc == GR_OK && sqlite3_changes(db) == 1;
+    store_release(st);
+    if (rc != GR_OK) return GR_ERR;
+    if (!gone) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "%s", missing);
+    return GR_OK;
+}

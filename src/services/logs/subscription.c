@@ -1,0 +1,249 @@
+/* subscription.c — CloudWatch Logs subscription filters: Put, Describe and
+ * DeleteSubscriptionFilter, and the delivery of newly stored events to them.
+ *
+ * At most two filters per group. Delivery follows every write that stores
+ * events (PutLogEvents, and logs_append for Lambda's own output), after its
+ * commit: the events a filter's pattern matches go, as AWS sends them, in one
+ * gzipped DATA_MESSAGE per write — a Kinesis record (partition key: the log
+ * stream), or a Lambda invocation {"awslogs": {"data": base64}} allowed by
+ * the function's resource policy for the logs service principal. A failed
+ * delivery is logged and dropped, as AWS retries and then drops it. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/gzip.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "logs_int.h"
+#include "logs_model.h"
+#include "services/app.h"
+#include "services/kinesis/kinesis.h"
+#include "services/lambda/lambda.h"
+
+/* AWS quotas: two subscription filters per log group. */
+#define MAX_FILTERS 2
+
+/* The parts of an ARN "arn:aws:SERVICE:REGION:ACCOUNT:…" (STR_NULL when absent). */
+static void arn_parts(str_t arn, str_t *service, str_t *region, str_t *account)
+{
+    str_t f[5] = {STR_NULL, STR_NULL, STR_NULL, STR_NULL, STR_NULL};
+    size_t k = 0, b = 0;
+    for (size_t i = 0; i <= arn.len && k < 5; i++)
+        if (i == arn.len || arn.p[i] == ':') {
+            f[k++] = str_sub(arn, b, i - b);
+            b = i + 1;
+        }
+    *service = k == 5 ? f[2] : STR_NULL;
+    *region = k == 5 ? f[3] : STR_NULL;
+    *account = k == 5 ? f[4] : STR_NULL;
+}
+
+/* AWS: the function's policy names the logs service principal, in the
+ * regional form the console writes or the global one older guides use. */
+static int lambda_check(struct app *app, arena_t *a, str_t fn, str_t region, str_t group_arn, bool invoke,
+                        str_t payload)
+{
+    str_t svc[2] = {str_c(arena_printf(a, "logs.%.*s.amazonaws.com", STR_FMT(region))), STR("logs.amazonaws.com")};
+    const char *err = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        /* a refusal comes before anything is queued, so trying the other name never invokes twice */
+        if ((invoke ? lambda_invoke_async(app, a, fn, payload, svc[i], group_arn, &err)
+                    : lambda_may_invoke(app, a, fn, svc[i], group_arn, &err)) == GR_OK)
+            return GR_OK;
+    }
+    if (invoke) log_warn("logs: subscription delivery to %.*s failed: %s", STR_FMT(fn), err ? err : "?");
+    return GR_ERR;
+}
+
+/* AWS (recorded answers to PutSubscriptionFilter): a Lambda function of
+ * another account is refused before anything else; Kinesis and Firehose
+ * need roleArn; then the group, the pattern, the quota and the destination. */
+int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    arena_t *a = r->arena;
+    str_t dest = val_get_str(in, "destinationArn"), role = val_get_str(in, "roleArn");
+    str_t svc, region, account;
+    arn_parts(dest, &svc, &region, &account);
+    if (str_eq_c(svc, "lambda") && !str_eq(account, r->who.account))
+        return req_fail(r, &ERR_AccessDeniedException,
+                        "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies "
+                        "to create cross account lambda triggers.");
+    if ((str_eq_c(svc, "kinesis") || str_eq_c(svc, "firehose")) && !role.p)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "destinationArn for vendor %.*s cannot be used without roleArn", STR_FMT(svc));
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    str_t pattern = val_get_str(in, "filterPattern");
+    const char *perr = NULL;
+    if (!logs__filter_compile(a, pattern, &perr))
+        return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
+    str_t name = val_get_str(in, "filterName");
+    if (logs__filter_room_or_fail(r, db, "subscription_filter", g.id, name, MAX_FILTERS) != GR_OK) return GR_ERR;
+    /* AWS checks the destination when the filter is made. */
+    if (str_eq_c(svc, "lambda")) {
+        if (lambda_check(r->app, a, dest, r->region, logs__group_arn(r, g.name, true), false, STR_NULL) != GR_OK)
+            return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                            "Could not execute the lambda function. Make sure you have given CloudWatch Logs "
+                            "permission to execute your function.");
+    } else if (str_eq_c(svc, "kinesis")) {
+        if (!kinesis_stream_exists(r->app, dest))
+            return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                            "Could not deliver test message to specified Kinesis stream. Check if the given kinesis "
+                            "stream is in ACTIVE state. ");
+    } else
+        /* Firehose and cross-account destinations are not served by gureum. */
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "gureum delivers subscriptions to Lambda functions and Kinesis streams only: %.*s",
+                        STR_FMT(dest));
+    str_t dist = val_get_str(in, "distribution");
+    sqlite3_stmt *st =
+        logs__prep(db, "INSERT INTO subscription_filter (gid, name, pattern, dest_arn, role_arn, distribution, "
+                       "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (gid, name) DO UPDATE SET "
+                       "pattern = ?3, dest_arn = ?4, role_arn = ?5, distribution = ?6");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, g.id);
+    logs__bind_str(st, 2, name);
+    logs__bind_str(st, 3, pattern);
+    logs__bind_str(st, 4, dest);
+    logs__bind_str(st, 5, role);
+    logs__bind_str(st, 6, dist.p ? dist : STR("ByLogStream"));
+    sqlite3_bind_int64(st, 7, logs__now_ms());
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    return rc;
+}
+
+/* AWS (DescribeSubscriptionFilters): the group's filters in name order,
+ * limit 1..50; our nextToken is the last name returned. */
+int logs_describe_subscription_filters(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    str_t prefix = val_get_str(in, "filterNamePrefix"), tok = val_get_str(in, "nextToken");
+    int64_t limit = val_get_int(in, "limit", 50);
+    sqlite3_stmt *st = logs__prep(db, "SELECT name, pattern, dest_arn, role_arn, distribution, created_ms "
+                                      "FROM subscription_filter WHERE gid = ?1 AND substr(name, 1, ?3) = ?2 "
+                                      "AND name > ?4 ORDER BY name LIMIT ?5");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, g.id);
+    logs__bind_str(st, 2, prefix.p ? prefix : STR(""));
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)prefix.len);
+    logs__bind_str(st, 4, tok.p ? tok : STR(""));
+    sqlite3_bind_int64(st, 5, limit + 1);
+    val_t *list = val_new(a, VAL_LIST);
+    int64_t n = 0;
+    str_t last = STR_NULL;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n++ == limit) break;
+        val_t *f = val_new(a, VAL_STRUCT);
+        last = logs__col_str(a, st, 0);
+        val_set_c(a, f, "filterName", val_str(a, last));
+        val_set_c(a, f, "logGroupName", val_str(a, g.name));
+        val_set_c(a, f, "filterPattern", val_str(a, logs__col_str(a, st, 1)));
+        val_set_c(a, f, "destinationArn", val_str(a, logs__col_str(a, st, 2)));
+        str_t role = logs__col_str(a, st, 3);
+        if (role.p) val_set_c(a, f, "roleArn", val_str(a, role));
+        val_set_c(a, f, "distribution", val_str(a, logs__col_str(a, st, 4)));
+        val_set_c(a, f, "creationTime", val_int(a, sqlite3_column_int64(st, 5)));
+        val_push(a, list, f);
+    }
+    store_release(st);
+    val_set_c(a, out, "subscriptionFilters", list);
+    if (n > limit) val_set_c(a, out, "nextToken", val_str(a, last));
+    return GR_OK;
+}
+
+int logs_delete_subscription_filter(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return logs__filter_delete_or_fail(r, in, "subscription_filter",
+                                       "The specified subscription filter does not exist.");
+}
+
+/* ==== Delivery ==== */
+
+/* AWS ("Using CloudWatch Logs subscription filters", the data's format). */
+static str_t data_message(arena_t *a, str_t account, str_t group, str_t stream, str_t filter, const logs_event_t *ev,
+                          const int64_t *ids, const bool *hit, size_t n)
+{
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_obj_begin(&w);
+    json_w_key(&w, STR("messageType"));
+    json_w_str(&w, STR("DATA_MESSAGE"));
+    json_w_key(&w, STR("owner"));
+    json_w_str(&w, account);
+    json_w_key(&w, STR("logGroup"));
+    json_w_str(&w, group);
+    json_w_key(&w, STR("logStream"));
+    json_w_str(&w, stream);
+    json_w_key(&w, STR("subscriptionFilters"));
+    json_w_arr_begin(&w);
+    json_w_str(&w, filter);
+    json_w_arr_end(&w);
+    json_w_key(&w, STR("logEvents"));
+    json_w_arr_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        if (!hit[i]) continue;
+        json_w_obj_begin(&w);
+        json_w_key(&w, STR("id"));
+        json_w_str(&w, str_c(arena_printf(a, "%024lld%032lld", (long long)ev[i].ts_ms, (long long)ids[i])));
+        json_w_key(&w, STR("timestamp"));
+        json_w_int(&w, ev[i].ts_ms);
+        json_w_key(&w, STR("message"));
+        json_w_str(&w, ev[i].message);
+        json_w_obj_end(&w);
+    }
+    json_w_arr_end(&w);
+    json_w_obj_end(&w);
+    return buf_str(&b);
+}
+
+typedef struct {
+    str_t name, pattern, dest;
+} sub_t;
+
+void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid, str_t group,
+                                 str_t stream, const logs_event_t *ev, const int64_t *ids, size_t n)
+{
+    sqlite3 *db = logs__db(app);
+    if (!db || !n) return;
+    sqlite3_stmt *st = logs__prep(db, "SELECT name, pattern, dest_arn FROM subscription_filter WHERE gid = ?1");
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, gid);
+    sub_t subs[MAX_FILTERS + 1];
+    size_t ns = 0;
+    while (ns <= MAX_FILTERS && sqlite3_step(st) == SQLITE_ROW)
+        subs[ns++] = (sub_t){logs__col_str(a, st, 0), logs__col_str(a, st, 1), logs__col_str(a, st, 2)};
+    store_release(st); /* before delivering: Lambda and Kinesis use their own connections */
+    bool *hit = ns ? ARENA_NEWN(a, bool, n) : NULL;
+    for (size_t k = 0; hit && k < ns; k++) {
+        logs_filter_t *f = logs__filter_compile(a, subs[k].pattern, NULL);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) m += (hit[i] = f && logs__filter_match(f, a, ev[i].message));
+        if (!m) continue;
+        str_t zipped = gzip_of(a, data_message(a, account, group, stream, subs[k].name, ev, ids, hit, n));
+        if (!zipped.p) continue;
+        str_t svc, dregion, daccount;
+        arn_parts(subs[k].dest, &svc, &dregion, &daccount);
+        if (str_eq_c(svc, "kinesis")) {
+            if (kinesis_put(app, subs[k].dest, stream, zipped) != GR_OK)
+                log_warn("logs: subscription delivery to %.*s failed", STR_FMT(subs[k].dest));
+        } else if (str_eq_c(svc, "lambda")) {
+            str_t payload =
+                str_c(arena_printf(a, "{\"awslogs\":{\"data\":\"%s\"}}", arena_base64(a, zipped.p, zipped.len).p));
+            str_t garn = str_c(arena_printf(a, "arn:aws:logs:%.*s:%.*s:log-group:%.*s:*", STR_FMT(region),
+                                            STR_FMT(account), STR_FMT(group)));
+            lambda_check(app, a, subs[k].dest, region, garn, true, payload);
+        }
+    }
+}
