@@ -279,9 +279,8 @@ static int check_config(req_t *r, const val_t *in, lambda__fn_t *f)
                             STR_FMT(rt));
         if (!lambda__runtime_supported(rt))
             return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
-                            "Value %.*s at 'runtime' failed to satisfy constraint: gureum runs nodejs16.x, "
-                            "nodejs18.x, nodejs20.x, python3.9-python3.12, provided, provided.al2 and "
-                            "provided.al2023",
+                            "Value %.*s at 'runtime' failed to satisfy constraint: gureum runs nodejs16.x-"
+                            "nodejs22.x, python3.9-python3.14, provided, provided.al2 and provided.al2023",
                             STR_FMT(rt));
         f->runtime = rt;
     }
@@ -469,6 +468,8 @@ int lambda_create_function(req_t *r, const val_t *in, val_t *out)
     if (tags && tags->u.obj.n) f.tags_json = map_to_json(a, tags);
     touch(r, &f);
     if (save(r, &f, true) != GR_OK) return GR_ERR;
+    /* AWS: Publish answers the configuration of version 1 */
+    if (val_get_bool(in, "Publish", false) && lambda__publish(r, &f, STR_NULL) != GR_OK) return GR_ERR;
     val_t *cfg = lambda__config_value(a, &f);
     /* AWS: CreateFunction answers State Pending ("The function is being
      * created."); ours becomes Active as soon as the code is extracted, which
@@ -539,6 +540,8 @@ int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)
         touch(r, &f);
         if (save(r, &f, false) != GR_OK) return GR_ERR;
         rt_retire(lambda__key_prefix(a, f.account, f.region, f.name));
+        /* AWS: Publish answers the new version's configuration */
+        if (val_get_bool(in, "Publish", false) && lambda__publish(r, &f, STR_NULL) != GR_OK) return GR_ERR;
     }
     val_t *cfg = lambda__config_value(a, &f);
     /* AWS: the answer says InProgress; the update is done by the next read */
@@ -666,10 +669,17 @@ int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (lambda__load_or_fail(r, qualified(r, in), &f) != GR_OK) return GR_ERR;
+    if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId"), action = val_get_str(in, "Action"),
-          principal = val_get_str(in, "Principal"), src = val_get_str(in, "SourceArn"),
-          src_acct = val_get_str(in, "SourceAccount");
+          principal = val_get_str(in, "Principal"), src = val_get_str(in, "SourceArn");
+    /* AWS: the StringEquals condition keys AddPermission's members become */
+    static const char *const EQUALS[][2] = {{"SourceAccount", "AWS:SourceAccount"},
+                                            {"PrincipalOrgID", "aws:PrincipalOrgID"},
+                                            {"EventSourceToken", "lambda:EventSourceToken"},
+                                            {"FunctionUrlAuthType", "lambda:FunctionUrlAuthType"}};
+    size_t n_equals = 0;
+    for (size_t i = 0; i < sizeof EQUALS / sizeof *EQUALS; i++) n_equals += val_get_str(in, EQUALS[i][0]).p != NULL;
     const json_t *old = statements(a, &f);
     for (size_t i = 0; old && i < old->u.arr.n; i++) {
         const json_t *s = json_get(old->u.arr.v[i], "Sid");
@@ -700,15 +710,21 @@ int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
     json_w_key(&w, STR("Action"));
     json_w_str(&w, action);
     json_w_key(&w, STR("Resource"));
-    json_w_str(&w, lambda__arn(a, f.region, f.account, f.name));
-    if (src.p || src_acct.p) {
+    str_t res = lambda__arn(a, f.region, f.account, f.name);
+    if (f.qualifier.len) res = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(res), STR_FMT(f.qualifier)));
+    json_w_str(&w, res);
+    if (src.p || n_equals) {
         json_w_key(&w, STR("Condition"));
         json_w_obj_begin(&w);
-        if (src_acct.p) {
+        if (n_equals) {
             json_w_key(&w, STR("StringEquals"));
             json_w_obj_begin(&w);
-            json_w_key(&w, STR("AWS:SourceAccount"));
-            json_w_str(&w, src_acct);
+            for (size_t i = 0; i < sizeof EQUALS / sizeof *EQUALS; i++) {
+                str_t v = val_get_str(in, EQUALS[i][0]);
+                if (!v.p) continue;
+                json_w_key(&w, str_c(EQUALS[i][1]));
+                json_w_str(&w, v);
+            }
             json_w_obj_end(&w);
         }
         if (src.p) {
@@ -735,7 +751,7 @@ int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
     }
     buf_put_str(&pol, stmt);
     buf_puts(&pol, "]}");
-    if (set_column(r, &f, "policy", buf_str(&pol), 0, false) != GR_OK) return GR_ERR;
+    if (lambda__set_policy(r, &f, buf_str(&pol)) != GR_OK) return GR_ERR;
     val_set_c(a, out, "Statement", val_str(a, stmt));
     return GR_OK;
 }
@@ -744,7 +760,8 @@ int lambda_remove_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (lambda__load_or_fail(r, qualified(r, in), &f) != GR_OK) return GR_ERR;
+    if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId");
     const json_t *old = statements(a, &f);
     bool found = false;
@@ -799,14 +816,14 @@ int lambda_remove_permission(req_t *r, const val_t *in, val_t *out)
     if (!found)
         return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Statement %.*s is not found in resource policy.",
                         STR_FMT(sid));
-    return set_column(r, &f, "policy", kept ? buf_str(&pol) : STR(""), 0, false);
+    return lambda__set_policy(r, &f, kept ? buf_str(&pol) : STR(""));
 }
 
 int lambda_get_policy(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    if (lambda__load_or_fail(r, qualified(r, in), &f) != GR_OK) return GR_ERR;
     if (!f.policy.len)
         return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "The resource you requested does not exist.");
     val_set_c(a, out, "Policy", val_str(a, f.policy));

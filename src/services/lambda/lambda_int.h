@@ -28,8 +28,9 @@ typedef struct {
     str_t tags_json;  /* {"k":"v"} or empty */
     int64_t reserved; /* reserved concurrency, -1 when unset */
     str_t dlq_arn;
-    str_t version; /* "$LATEST" or a published version number */
-    str_t layers;  /* JSON [{"Arn","CodeSize","CodeId"}] or empty */
+    str_t version;   /* "$LATEST" or a published version number */
+    str_t layers;    /* JSON [{"Arn","CodeSize","CodeId"}] or empty */
+    str_t qualifier; /* the version or alias loaded (whose policy is f->policy), empty for $LATEST */
 } lambda__fn_t;
 
 sqlite3 *lambda__db(app_t *app);
@@ -38,6 +39,14 @@ int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name
 /* The same for a qualifier: a version number or an alias (weighted choice
  * of its versions) replaces the configuration with that version's. */
 int lambda__load_q(app_t *app, arena_t *a, str_t account, str_t region, str_t name, str_t qualifier, lambda__fn_t *f);
+/* Publishes $LATEST f as the next version (or, unchanged since the last
+ * one, answers that again): f becomes the version's configuration. desc,
+ * when given, replaces the description. PublishVersion and the Publish
+ * flag of CreateFunction and UpdateFunctionCode (version.c). */
+int lambda__publish(req_t *r, lambda__fn_t *f, str_t desc);
+/* Stores policy (JSON or empty) as the resource policy of what f was loaded
+ * as: the function, or its f->qualifier version or alias (version.c). */
+int lambda__set_policy(req_t *r, const lambda__fn_t *f, str_t policy);
 /* DeleteFunction's cleanup of versions and aliases (version.c). */
 int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one);
 /* FunctionName as given (name, partial or full ARN, with :qualifier) → name
