@@ -54,8 +54,9 @@ def test_current_python_runtimes_run(lam, role, runtime):
 def test_publish_on_create_and_update_code(lam, role):
     made = lam.create_function(FunctionName="pub", Runtime="python3.12", Role=role, Handler="app.handler",
                                Code={"ZipFile": zip_of(ECHO % 1)}, Publish=True)
-    # AWS: the answer is version 1's configuration
-    assert made["Version"] == "1" and made["FunctionArn"].endswith(":function:pub:1")
+    # AWS: the answer is $LATEST's, but for Version (LocalStack's recorded
+    # test_publish_version_on_create); UpdateFunctionCode's is the new version's
+    assert made["Version"] == "1" and made["FunctionArn"].endswith(":function:pub")
     upd = lam.update_function_code(FunctionName="pub", ZipFile=zip_of(ECHO % 2), Publish=True)
     assert upd["Version"] == "2" and upd["FunctionArn"].endswith(":function:pub:2")
     assert upd["CodeSha256"] != made["CodeSha256"]
@@ -72,7 +73,7 @@ def test_publish_on_create_and_update_code(lam, role):
 
 def test_qualified_policies_and_conditions(lam, role):
     arn = lam.create_function(FunctionName="pol", Runtime="python3.12", Role=role, Handler="app.handler",
-                              Code={"ZipFile": zip_of(ECHO % 1)}, Publish=True)["FunctionArn"][:-2]
+                              Code={"ZipFile": zip_of(ECHO % 1)}, Publish=True)["FunctionArn"]
     lam.create_alias(FunctionName="pol", Name="live", FunctionVersion="1")
     st = json.loads(lam.add_permission(FunctionName="pol", StatementId="v1", Action="lambda:InvokeFunction",
                                        Principal="sns.amazonaws.com", Qualifier="1", SourceAccount="123412341234",
@@ -101,3 +102,85 @@ def test_qualified_policies_and_conditions(lam, role):
     assert error_of(lam.get_policy, FunctionName="pol", Qualifier="1")[0] == "ResourceNotFoundException"
     assert error_of(lam.remove_permission, FunctionName="pol", StatementId="org")[0] == "ResourceNotFoundException"
     lam.remove_permission(FunctionName="pol", StatementId="org", Qualifier="live")
+
+
+def test_latest_arn_and_qualifier_in_both_places(lam, role):
+    lam.create_function(FunctionName="arns", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": zip_of(ECHO % 1)})
+    lam.publish_version(FunctionName="arns")
+    base = lam.get_function(FunctionName="arns")["Configuration"]["FunctionArn"]
+    # AWS: named $LATEST is answered with ":$LATEST"; unqualified without
+    assert lam.get_function(FunctionName="arns", Qualifier="$LATEST")["Configuration"]["FunctionArn"] == \
+        base + ":$LATEST"
+    arns = [v["FunctionArn"] for v in lam.list_versions_by_function(FunctionName="arns")["Versions"]]
+    assert arns == [base + ":$LATEST", base + ":1"]
+    # the same qualifier in the name and in Qualifier is fine; two different ones are not
+    assert lam.get_function(FunctionName="arns:1", Qualifier="1")["Configuration"]["Version"] == "1"
+    assert error_of(lam.get_function, FunctionName="arns:1", Qualifier="$LATEST") == (
+        "InvalidParameterValueException",
+        "The derived qualifier from the function name does not match the specified qualifier.")
+    # ListFunctions with FunctionVersion ALL lists the versions too
+    mine = [f["FunctionArn"] for f in lam.list_functions(FunctionVersion="ALL")["Functions"]
+            if f["FunctionName"] == "arns"]
+    assert mine == [base + ":$LATEST", base + ":1"]
+    assert [f["FunctionArn"] for f in lam.list_functions()["Functions"] if f["FunctionName"] == "arns"] == [base]
+
+
+def test_list_function_event_invoke_configs(lam, role):
+    lam.create_function(FunctionName="eic", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": zip_of(ECHO % 1)})
+    assert lam.list_function_event_invoke_configs(FunctionName="eic")["FunctionEventInvokeConfigs"] == []
+    lam.put_function_event_invoke_config(FunctionName="eic", MaximumRetryAttempts=1)
+    got = lam.list_function_event_invoke_configs(FunctionName="eic")["FunctionEventInvokeConfigs"]
+    assert [(c["FunctionArn"].split(":", 6)[6], c["MaximumRetryAttempts"]) for c in got] == [("eic:$LATEST", 1)]
+
+
+def test_layers_from_s3_architectures_numbers_and_policy(gureum, lam):
+    s3 = gureum.client("s3", region_name="us-west-2")
+    s3.create_bucket(Bucket="layers", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.put_object(Bucket="layers", Key="l.zip", Body=zip_of(ECHO % 0))
+    one = lam.publish_layer_version(LayerName="lay", Content={"S3Bucket": "layers", "S3Key": "l.zip"},
+                                    CompatibleArchitectures=["arm64"], CompatibleRuntimes=["python3.14"])
+    assert one["Version"] == 1 and one["CompatibleArchitectures"] == ["arm64"]
+    assert one["Content"]["CodeSize"] == len(zip_of(ECHO % 0))
+    bare = lam.publish_layer_version(LayerName="lay", Content={"ZipFile": zip_of(ECHO % 0)})
+    # AWS: a version's own answer has the empty lists and Description; list items only what is set
+    assert (bare["Version"], bare["CompatibleArchitectures"], bare["CompatibleRuntimes"], bare["Description"]) == \
+        (2, [], [], "")
+    items = lam.list_layer_versions(LayerName="lay")["LayerVersions"]
+    assert [sorted(set(i) - {"CreatedDate"}) for i in items] == [
+        ["LayerVersionArn", "Version"],
+        ["CompatibleArchitectures", "CompatibleRuntimes", "LayerVersionArn", "Version"]]
+    assert error_of(lam.get_layer_version, LayerName="lay", VersionNumber=0) == \
+        ("InvalidParameterValueException", "Layer Version Cannot be less than 1")
+    # version numbers are never reused, even after every version is deleted
+    lam.delete_layer_version(LayerName="lay", VersionNumber=1)
+    lam.delete_layer_version(LayerName="lay", VersionNumber=2)
+    assert lam.publish_layer_version(LayerName="lay", Content={"ZipFile": zip_of(ECHO % 0)})["Version"] == 3
+    arn = "arn:aws:lambda:us-west-2:000000000000:layer:lay"
+    assert error_of(lam.get_layer_version_policy, LayerName="lay", VersionNumber=3) == \
+        ("ResourceNotFoundException", "No policy is associated with the given resource.")
+    assert error_of(lam.add_layer_version_permission, LayerName="lay", VersionNumber=9, StatementId="s",
+                    Action="lambda:GetLayerVersion", Principal="*") == \
+        ("ResourceNotFoundException", "Layer version %s:9 does not exist." % arn)
+    added = lam.add_layer_version_permission(LayerName="lay", VersionNumber=3, StatementId="s1",
+                                             Action="lambda:GetLayerVersion", Principal="*")
+    assert json.loads(added["Statement"]) == {"Sid": "s1", "Effect": "Allow", "Principal": "*",
+                                              "Action": "lambda:GetLayerVersion", "Resource": arn + ":3"}
+    assert error_of(lam.add_layer_version_permission, LayerName="lay", VersionNumber=3, StatementId="s1",
+                    Action="lambda:GetLayerVersion", Principal="*")[0] == "ResourceConflictException"
+    assert error_of(lam.add_layer_version_permission, LayerName="lay", VersionNumber=3, StatementId="s2",
+                    Action="lambda:GetLayerVersion", Principal="*", RevisionId="nope")[0] == \
+        "PreconditionFailedException"
+    second = lam.add_layer_version_permission(LayerName="lay", VersionNumber=3, StatementId="s2",
+                                              Action="lambda:GetLayerVersion", Principal="111122223333",
+                                              RevisionId=added["RevisionId"])
+    assert json.loads(second["Statement"])["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
+    got = lam.get_layer_version_policy(LayerName="lay", VersionNumber=3)
+    assert got["RevisionId"] == second["RevisionId"]
+    assert [s["Sid"] for s in json.loads(got["Policy"])["Statement"]] == ["s1", "s2"]
+    lam.remove_layer_version_permission(LayerName="lay", VersionNumber=3, StatementId="s1")
+    assert [s["Sid"] for s in json.loads(lam.get_layer_version_policy(
+        LayerName="lay", VersionNumber=3)["Policy"])["Statement"]] == ["s2"]
+    assert error_of(lam.remove_layer_version_permission, LayerName="lay", VersionNumber=3, StatementId="s1") == \
+        ("ResourceNotFoundException", "Statement s1 is not found in resource policy.")

@@ -124,6 +124,7 @@ static int alias_target(sqlite3 *db, arena_t *a, const lambda__fn_t *f, str_t al
 int lambda__load_q(app_t *app, arena_t *a, str_t account, str_t region, str_t name, str_t qualifier, lambda__fn_t *f)
 {
     int rc = lambda__load(app, a, account, region, name, f);
+    if (rc == 1 && str_eq_c(qualifier, "$LATEST")) f->named_latest = true;
     if (rc != 1 || !qualifier.len || str_eq_c(qualifier, "$LATEST")) return rc;
     sqlite3 *db = lambda__db(app);
     if (!db) return -1;
@@ -262,27 +263,34 @@ int lambda_list_versions_by_function(req_t *r, const val_t *in, val_t *out)
     str_t fname = val_get_str(in, "FunctionName");
     if (lambda__load_or_fail(r, fname, &f) != GR_OK) return GR_ERR;
     val_t *list = val_new(a, VAL_LIST);
+    f.named_latest = true; /* AWS: the $LATEST entry's FunctionArn ends in ":$LATEST" */
     val_push(a, list, lambda__config_value(a, &f));
-    sqlite3 *db = lambda__db(r->app);
+    if (lambda__push_versions(r->app, a, &f, list) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "Versions", list);
+    return GR_OK;
+}
+
+int lambda__push_versions(app_t *app, arena_t *a, const lambda__fn_t *f, val_t *list)
+{
+    sqlite3 *db = lambda__db(app);
     sqlite3_stmt *st;
     if (!db || store_prepare(db,
                              "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
                              "name = ?3 ORDER BY version",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f.account);
-    bind_s(st, 2, f.region);
-    bind_s(st, 3, f.name);
+    bind_s(st, 1, f->account);
+    bind_s(st, 2, f->region);
+    bind_s(st, 3, f->name);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        lambda__fn_t v = f;
+        lambda__fn_t v = *f;
+        v.named_latest = false;
         read_version(a, st, &v);
         val_push(a, list, lambda__config_value(a, &v));
     }
     store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
-    val_set_c(a, out, "Versions", list);
-    return GR_OK;
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
 /* ==== Aliases ==== */
