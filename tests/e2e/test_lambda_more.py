@@ -184,3 +184,28 @@ def test_layers_from_s3_architectures_numbers_and_policy(gureum, lam):
         LayerName="lay", VersionNumber=3)["Policy"])["Statement"]] == ["s2"]
     assert error_of(lam.remove_layer_version_permission, LayerName="lay", VersionNumber=3, StatementId="s1") == \
         ("ResourceNotFoundException", "Statement s1 is not found in resource policy.")
+
+
+def test_qualified_resource_errors_as_aws_words_them(lam, role):
+    """LocalStack's recorded answers: test_notfound_and_invalid_routingconfigs,
+    test_permission_exceptions, test_tag_versions, test_function_concurrency_exceptions."""
+    arn = lam.create_function(FunctionName="errs", Runtime="python3.12", Role=role, Handler="app.handler",
+                              Code={"ZipFile": zip_of(ECHO % 1)}, Publish=True)["FunctionArn"]
+    assert error_of(lam.get_alias, FunctionName="errs", Name="nope") == \
+        ("ResourceNotFoundException", "Cannot find alias arn: %s:nope" % arn)
+    assert error_of(lam.update_alias, FunctionName="errs", Name="nope", FunctionVersion="1") == \
+        ("ResourceNotFoundException", "Alias not found: %s:nope" % arn)
+    assert error_of(lam.create_alias, FunctionName="errs", Name="w", FunctionVersion="$LATEST",
+                    RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}}) == \
+        ("InvalidParameterValueException", "$LATEST is not supported for an alias pointing to more than 1 version")
+    assert error_of(lam.add_permission, FunctionName="errs", StatementId="s", Action="lambda:InvokeFunction",
+                    Principal="sns.amazonaws.com", Qualifier="nope") == \
+        ("ResourceNotFoundException", "Cannot find alias arn: %s:nope" % arn)
+    assert error_of(lam.remove_permission, FunctionName="errs:nope", StatementId="s") == \
+        ("ResourceNotFoundException", "Cannot find alias arn: %s:nope" % arn)
+    assert error_of(lam.tag_resource, Resource=arn + ":1", Tags={"a": "b"}) == \
+        ("InvalidParameterValueException",
+         "Tags on function aliases and versions are not supported. Please specify a function ARN.")
+    assert error_of(lam.put_function_concurrency, FunctionName=arn + ":1", ReservedConcurrentExecutions=1)[1] == \
+        ("This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+         "operation. Please specify either a function name or an unqualified function ARN.")

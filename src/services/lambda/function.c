@@ -485,6 +485,26 @@ int lambda_create_function(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+static int load_qualified_or_fail(req_t *r, const val_t *in, lambda__fn_t *f);
+
+/* The same for the policy operations, which word a missing alias as AWS does
+ * there (LocalStack's recorded test_permission_exceptions). */
+static int load_policy_target_or_fail(req_t *r, const val_t *in, lambda__fn_t *f)
+{
+    if (load_qualified_or_fail(r, in, f) == GR_OK) return GR_OK;
+    str_t qual = val_get_str(in, "Qualifier"), name, q;
+    if (!lambda__parse_name(val_get_str(in, "FunctionName"), &name, &q, NULL, NULL)) return GR_ERR;
+    if (!qual.len) qual = q;
+    if (r->err != &LAMBDA_ERR_ResourceNotFoundException || !qual.len || str_eq_c(qual, "$LATEST")) return GR_ERR;
+    for (size_t i = 0; i < qual.len; i++)
+        if (qual.p[i] < '0' || qual.p[i] > '9') {
+            r->err = NULL;
+            return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Cannot find alias arn: %s:%.*s",
+                            lambda__arn(r->arena, r->region, r->who.account, name).p, STR_FMT(qual));
+        }
+    return GR_ERR;
+}
+
 /* Loads what in's FunctionName and Qualifier name. AWS: a qualifier both in
  * the name and in Qualifier must be the same one. */
 static int load_qualified_or_fail(req_t *r, const val_t *in, lambda__fn_t *f)
@@ -738,7 +758,7 @@ int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (load_qualified_or_fail(r, in, &f) != GR_OK) return GR_ERR;
+    if (load_policy_target_or_fail(r, in, &f) != GR_OK) return GR_ERR;
     if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId"), action = val_get_str(in, "Action"),
           principal = val_get_str(in, "Principal"), src = val_get_str(in, "SourceArn");
@@ -806,7 +826,7 @@ int lambda_remove_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (load_qualified_or_fail(r, in, &f) != GR_OK) return GR_ERR;
+    if (load_policy_target_or_fail(r, in, &f) != GR_OK) return GR_ERR;
     if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId");
     bool found;
@@ -884,6 +904,10 @@ static int load_by_arn(req_t *r, str_t arn, lambda__fn_t *f)
     str_t name, q, acct, region;
     if (!lambda__parse_name(arn, &name, &q, &acct, &region) || !str_starts_with(arn, STR("arn:")))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid ARN: %.*s", STR_FMT(arn));
+    /* AWS: LocalStack's recorded test_tag_versions */
+    if (q.p)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "Tags on function aliases and versions are not supported. Please specify a function ARN.");
     return lambda__load_or_fail(r, arn, f);
 }
 
@@ -986,6 +1010,12 @@ int lambda_get_account_settings(req_t *r, const val_t *in, val_t *out)
 int lambda_put_function_concurrency(req_t *r, const val_t *in, val_t *out)
 {
     lambda__fn_t f;
+    str_t name, q;
+    /* AWS: LocalStack's recorded test_function_concurrency_exceptions */
+    if (lambda__parse_name(val_get_str(in, "FunctionName"), &name, &q, NULL, NULL) && q.p)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "This operation is permitted on Lambda functions only. Aliases and versions do not support "
+                        "this operation. Please specify either a function name or an unqualified function ARN.");
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     int64_t n = val_get_int(in, "ReservedConcurrentExecutions", 0);
     int64_t others = reserved_by_others(r, f.name);

@@ -360,6 +360,9 @@ static int alias_targets(req_t *r, const lambda__fn_t *f, const val_t *in, str_t
     const val_t *w = rc ? val_get(rc, "AdditionalVersionWeights") : NULL;
     *weights = STR("");
     if (w && w->u.obj.n) {
+        if (version.p && str_eq_c(version, "$LATEST"))
+            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                            "$LATEST is not supported for an alias pointing to more than 1 version");
         /* AWS: one additional version, weight in [0, 1] */
         if (w->u.obj.n > 1)
             return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
@@ -419,7 +422,14 @@ int lambda_get_alias(req_t *r, const val_t *in, val_t *out)
 {
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
-    return alias_get(r, &f, val_get_str(in, "Name"), out);
+    str_t alias = val_get_str(in, "Name");
+    if (alias_get(r, &f, alias, out) == GR_OK) return GR_OK;
+    if (r->err != &LAMBDA_ERR_ResourceNotFoundException) return GR_ERR;
+    /* AWS: GetAlias words it differently from UpdateAlias (LocalStack's recorded
+     * test_notfound_and_invalid_routingconfigs) */
+    r->err = NULL;
+    return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Cannot find alias arn: %s:%.*s",
+                    lambda__arn(r->arena, f.region, f.account, f.name).p, STR_FMT(alias));
 }
 
 int lambda_update_alias(req_t *r, const val_t *in, val_t *out)
