@@ -209,3 +209,16 @@ def test_qualified_resource_errors_as_aws_words_them(lam, role):
     assert error_of(lam.put_function_concurrency, FunctionName=arn + ":1", ReservedConcurrentExecutions=1)[1] == \
         ("This operation is permitted on Lambda functions only. Aliases and versions do not support this "
          "operation. Please specify either a function name or an unqualified function ARN.")
+
+
+def test_remove_permission_without_policy_and_cross_account_role(lam, role):
+    arn = lam.create_function(FunctionName="nopol", Runtime="python3.12", Role=role, Handler="app.handler",
+                              Code={"ZipFile": zip_of(ECHO % 1)})["FunctionArn"]
+    # LocalStack's recorded test_permission_exceptions
+    assert error_of(lam.remove_permission, FunctionName="nopol", StatementId="s") == \
+        ("ResourceNotFoundException", "No policy is associated with the given resource.")
+    assert error_of(lam.remove_permission, FunctionName="ghost", StatementId="s") == \
+        ("ResourceNotFoundException", "No policy found for: %s" % arn.replace("nopol", "ghost"))
+    assert error_of(lam.create_function, FunctionName="xacct", Runtime="python3.12", Handler="app.handler",
+                    Role="arn:aws:iam::111111111111:role/other", Code={"ZipFile": zip_of(ECHO % 1)}) == \
+        ("AccessDeniedException", "Cross-account pass role is not allowed.")

@@ -311,6 +311,17 @@ static int check_config(req_t *r, const val_t *in, lambda__fn_t *f)
         f->env_json = j;
     }
     str_t role = val_get_str(in, "Role");
+    /* AWS: arn:aws:iam::OTHER:role/x → AccessDeniedException (as moto and
+     * AWS's other PassRole services word it) */
+    str_t rparts[5];
+    size_t rn = 0, rstart = 0;
+    for (size_t i = 0; role.p && i <= role.len && rn < 5; i++)
+        if (i == role.len || role.p[i] == ':') {
+            rparts[rn++] = str_n(role.p + rstart, i - rstart);
+            rstart = i + 1;
+        }
+    if (rn == 5 && rparts[4].len && !str_eq(rparts[4], r->who.account))
+        return req_fail(r, &ERR_AccessDeniedException, "Cross-account pass role is not allowed.");
     if (role.p) {
         /* AWS: the role must exist and trust lambda.amazonaws.com */
         const char *res = NULL;
@@ -826,9 +837,21 @@ int lambda_remove_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (load_policy_target_or_fail(r, in, &f) != GR_OK) return GR_ERR;
+    if (load_policy_target_or_fail(r, in, &f) != GR_OK) {
+        /* AWS: RemovePermission words a missing function as "No policy found
+         * for: ARN" (LocalStack's recorded test_permission_exceptions) */
+        const char *fnf = "Function not found: ";
+        if (r->err != &LAMBDA_ERR_ResourceNotFoundException || !r->err_msg ||
+            strncmp(r->err_msg, fnf, strlen(fnf)) != 0)
+            return GR_ERR;
+        const char *what = r->err_msg + strlen(fnf);
+        r->err = NULL;
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "No policy found for: %s", what);
+    }
     if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId");
+    if (!f.policy.len)
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "No policy is associated with the given resource.");
     bool found;
     size_t kept;
     str_t others = lambda__policy_without(a, f.policy, sid, &found, &kept);
