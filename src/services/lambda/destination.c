@@ -243,3 +243,22 @@ int lambda_delete_function_event_invoke_config(req_t *r, const val_t *in, val_t 
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
+
+/* AWS: the function's configurations, one per qualifier; ours are kept for
+ * $LATEST only, so the list is that one or empty. */
+int lambda_list_function_event_invoke_configs(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    lambda__eic_t e;
+    if (lambda__eic(r->app, a, &f, &e) != GR_OK) return GR_ERR;
+    val_t *list = val_new(a, VAL_LIST);
+    if (e.set) {
+        val_t *one = val_new(a, VAL_STRUCT);
+        if (answer(r, &f, one) != GR_OK) return GR_ERR;
+        val_push(a, list, one);
+    }
+    val_set_c(a, out, "FunctionEventInvokeConfigs", list);
+    return GR_OK;
+}

@@ -25,9 +25,11 @@
 #define CRED_REFRESH_US (3600LL * 1000000) /* mint anew an hour before expiry */
 #define DEFAULT_CONCURRENCY 16             /* environments per function without reserved concurrency */
 
-static const char *const SUPPORTED[] = {"nodejs16.x",   "nodejs18.x",      "nodejs20.x", "python3.9",
-                                        "python3.10",   "python3.11",      "python3.12", "provided",
-                                        "provided.al2", "provided.al2023", NULL};
+/* AWS's current runtimes that gureum runs with the host's interpreters
+ * (/usr/bin/python3, /usr/bin/node), whichever minor version a function names. */
+static const char *const SUPPORTED[] = {"nodejs16.x", "nodejs18.x",   "nodejs20.x",      "nodejs22.x", "python3.9",
+                                        "python3.10", "python3.11",   "python3.12",      "python3.13", "python3.14",
+                                        "provided",   "provided.al2", "provided.al2023", NULL};
 /* AWS: runtimes past their deprecation date refuse create and update. */
 static const char *const DEPRECATED[] = {
     "nodejs",        "nodejs4.3",      "nodejs6.10", "nodejs8.10", "nodejs10.x",    "nodejs12.x",    "nodejs14.x",

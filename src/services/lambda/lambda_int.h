@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/json.h"
 #include "core/req.h"
 #include "runtime/rt.h"
 #include "services/app.h"
@@ -28,8 +29,10 @@ typedef struct {
     str_t tags_json;  /* {"k":"v"} or empty */
     int64_t reserved; /* reserved concurrency, -1 when unset */
     str_t dlq_arn;
-    str_t version; /* "$LATEST" or a published version number */
-    str_t layers;  /* JSON [{"Arn","CodeSize","CodeId"}] or empty */
+    str_t version;     /* "$LATEST" or a published version number */
+    str_t layers;      /* JSON [{"Arn","CodeSize","CodeId"}] or empty */
+    str_t qualifier;   /* the version or alias loaded (whose policy is f->policy), empty for $LATEST */
+    bool named_latest; /* loaded as "$LATEST": AWS then answers FunctionArn with ":$LATEST" */
 } lambda__fn_t;
 
 sqlite3 *lambda__db(app_t *app);
@@ -38,6 +41,17 @@ int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name
 /* The same for a qualifier: a version number or an alias (weighted choice
  * of its versions) replaces the configuration with that version's. */
 int lambda__load_q(app_t *app, arena_t *a, str_t account, str_t region, str_t name, str_t qualifier, lambda__fn_t *f);
+/* Publishes $LATEST f as the next version (or, unchanged since the last
+ * one, answers that again): f becomes the version's configuration. desc,
+ * when given, replaces the description. PublishVersion and the Publish
+ * flag of CreateFunction and UpdateFunctionCode (version.c). */
+int lambda__publish(req_t *r, lambda__fn_t *f, str_t desc);
+/* Stores policy (JSON or empty) as the resource policy of what f was loaded
+ * as: the function, or its f->qualifier version or alias (version.c). */
+int lambda__set_policy(req_t *r, const lambda__fn_t *f, str_t policy);
+/* Appends the configuration of each published version of f to list, oldest
+ * first (ListVersionsByFunction, ListFunctions with FunctionVersion ALL). */
+int lambda__push_versions(app_t *app, arena_t *a, const lambda__fn_t *f, val_t *list);
 /* DeleteFunction's cleanup of versions and aliases (version.c). */
 int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one);
 /* FunctionName as given (name, partial or full ARN, with :qualifier) → name
@@ -54,10 +68,28 @@ int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f);
  * invoke it with aws:SourceArn = source_arn. */
 bool lambda__policy_allows(arena_t *a, const lambda__fn_t *f, str_t principal, str_t source_arn);
 
+/* ==== Policy documents (function.c) ==== */
+/* The statements of policy (JSON or empty) but the one with Sid sid, as
+ * JSON texts joined by commas (arena a); *found whether sid was there,
+ * *kept how many remain. */
+str_t lambda__policy_without(arena_t *a, str_t policy, str_t sid, bool *found, size_t *kept);
+/* AWS's document {"Version","Id":"default","Statement":[others, stmt]}, or
+ * empty when it would have no statement. */
+str_t lambda__policy_doc(arena_t *a, str_t others, size_t kept, str_t stmt);
+/* AWS's ResourceConflictException for a StatementId already in a policy. */
+int lambda__sid_taken_fail(req_t *r, str_t sid);
+/* Opens an Allow statement: {"Sid":sid,"Effect":"Allow","Principal": (the
+ * caller writes the principal, then the rest, and closes it). */
+void lambda__statement_begin(json_w_t *w, str_t sid);
+
 /* ==== Code (code.c) ==== */
 /* Stores zip bytes (deduplicated by hash) and extracts them; fills
  * f->code_sha256, code_id, code_size. Fails r with AWS's messages. */
 int lambda__store_code(req_t *r, str_t zip, lambda__fn_t *f);
+/* The zip of a Code or Content member (or UpdateFunctionCode's input):
+ * ZipFile, or S3Bucket/S3Key read through S3's public call. Fails r with
+ * AWS's messages. */
+int lambda__code_bytes(req_t *r, const val_t *src, str_t *zip);
 /* The host directory of the extracted code (arena string). */
 const char *lambda__code_dir(app_t *app, arena_t *a, str_t code_id);
 const char *lambda__code_zip(app_t *app, arena_t *a, str_t code_id);

@@ -39,7 +39,7 @@ static bool all_digits(str_t s)
 
 #define V_COLS                                                                                                         \
     "version, runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, code_id, description, env_json, "  \
-    "dlq_arn, ephemeral_mb, revision, last_modified"
+    "dlq_arn, ephemeral_mb, revision, last_modified, policy"
 
 static void read_version(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 {
@@ -58,6 +58,8 @@ static void read_version(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
     f->ephemeral_mb = sqlite3_column_int64(st, 12);
     f->revision = col(a, st, 13);
     f->last_modified = sqlite3_column_int64(st, 14);
+    f->policy = col(a, st, 15);
+    f->qualifier = f->version;
 }
 
 /* Overlays version v of f's function; 1, 0 (no such version) or -1. */
@@ -85,11 +87,11 @@ static int overlay_version(sqlite3 *db, arena_t *a, lambda__fn_t *f, str_t v)
 
 /* An alias's version, or with weights a random pick between it and the
  * additional version. 1, 0 (no alias) or -1. */
-static int alias_target(sqlite3 *db, arena_t *a, const lambda__fn_t *f, str_t alias, str_t *version)
+static int alias_target(sqlite3 *db, arena_t *a, const lambda__fn_t *f, str_t alias, str_t *version, str_t *policy)
 {
     sqlite3_stmt *st;
     if (store_prepare(db,
-                      "SELECT version, weights_json FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
+                      "SELECT version, weights_json, policy FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
                       "name = ?3 AND alias = ?4",
                       -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -100,6 +102,7 @@ static int alias_target(sqlite3 *db, arena_t *a, const lambda__fn_t *f, str_t al
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
         *version = col(a, st, 0);
+        *policy = col(a, st, 2);
         str_t w = col(a, st, 1);
         const json_t *j = w.len ? json_parse(a, w, NULL) : NULL;
         if (j && j->type == JSON_OBJECT && j->u.obj.n) {
@@ -121,16 +124,46 @@ static int alias_target(sqlite3 *db, arena_t *a, const lambda__fn_t *f, str_t al
 int lambda__load_q(app_t *app, arena_t *a, str_t account, str_t region, str_t name, str_t qualifier, lambda__fn_t *f)
 {
     int rc = lambda__load(app, a, account, region, name, f);
+    if (rc == 1 && str_eq_c(qualifier, "$LATEST")) f->named_latest = true;
     if (rc != 1 || !qualifier.len || str_eq_c(qualifier, "$LATEST")) return rc;
     sqlite3 *db = lambda__db(app);
     if (!db) return -1;
     str_t v = qualifier;
-    if (!all_digits(qualifier)) {
-        rc = alias_target(db, a, f, qualifier, &v);
-        if (rc != 1) return rc;
-        if (str_eq_c(v, "$LATEST")) return 1;
+    if (all_digits(qualifier)) return overlay_version(db, a, f, v);
+    /* an alias: its version's configuration, the alias's own policy */
+    str_t policy;
+    rc = alias_target(db, a, f, qualifier, &v, &policy);
+    if (rc == 1 && !str_eq_c(v, "$LATEST")) rc = overlay_version(db, a, f, v);
+    if (rc == 1) {
+        f->policy = policy;
+        f->qualifier = arena_str(a, qualifier);
     }
-    return overlay_version(db, a, f, v);
+    return rc;
+}
+
+int lambda__set_policy(req_t *r, const lambda__fn_t *f, str_t policy)
+{
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    bool version = all_digits(f->qualifier);
+    const char *sql = !f->qualifier.len ? "UPDATE lambda_function SET policy = ?4 WHERE account = ?1 AND region = ?2 "
+                                          "AND name = ?3"
+                      : version ? "UPDATE lambda_version SET policy = ?4 WHERE account = ?1 AND region = ?2 AND "
+                                  "name = ?3 AND version = ?5"
+                                : "UPDATE lambda_alias SET policy = ?4 WHERE account = ?1 AND region = ?2 AND "
+                                  "name = ?3 AND alias = ?5";
+    if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    bind_s(st, 1, f->account);
+    bind_s(st, 2, f->region);
+    bind_s(st, 3, f->name);
+    bind_s(st, 4, policy);
+    if (version)
+        sqlite3_bind_int64(st, 5, strtoll(arena_printf(r->arena, "%.*s", STR_FMT(f->qualifier)), NULL, 10));
+    else if (f->qualifier.len)
+        bind_s(st, 5, f->qualifier);
+    int rc = sqlite3_step(st);
+    store_release(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
 /* ==== Versions ==== */
@@ -150,6 +183,15 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &LAMBDA_ERR_PreconditionFailedException,
                         "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
                         "GetAlias API to retrieve the latest Revision Id");
+    if (lambda__publish(r, &f, val_get_str(in, "Description")) != GR_OK) return GR_ERR;
+    *out = *lambda__config_value(a, &f);
+    return GR_OK;
+}
+
+int lambda__publish(req_t *r, lambda__fn_t *fp, str_t desc)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f = *fp;
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
     if (!db) return GR_ERR;
@@ -171,7 +213,7 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
     store_release(st);
     if (same) {
         if (overlay_version(db, a, &f, str_c(arena_printf(a, "%lld", (long long)last))) != 1) return GR_ERR;
-        *out = *lambda__config_value(a, &f);
+        *fp = f;
         return GR_OK;
     }
     char rid[37];
@@ -179,7 +221,6 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
     str_t from = f.revision;
     f.revision = str_c(arena_strdup(a, rid));
     f.last_modified = time_now_us() / 1000;
-    str_t desc = val_get_str(in, "Description");
     if (desc.p) f.description = desc;
     if (store_prepare(db,
                       "INSERT INTO lambda_version (account, region, name, version, runtime, handler, role, "
@@ -211,7 +252,7 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     f.version = str_c(arena_printf(a, "%lld", (long long)(last + 1)));
-    *out = *lambda__config_value(a, &f);
+    *fp = f;
     return GR_OK;
 }
 
@@ -222,27 +263,34 @@ int lambda_list_versions_by_function(req_t *r, const val_t *in, val_t *out)
     str_t fname = val_get_str(in, "FunctionName");
     if (lambda__load_or_fail(r, fname, &f) != GR_OK) return GR_ERR;
     val_t *list = val_new(a, VAL_LIST);
+    f.named_latest = true; /* AWS: the $LATEST entry's FunctionArn ends in ":$LATEST" */
     val_push(a, list, lambda__config_value(a, &f));
-    sqlite3 *db = lambda__db(r->app);
+    if (lambda__push_versions(r->app, a, &f, list) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "Versions", list);
+    return GR_OK;
+}
+
+int lambda__push_versions(app_t *app, arena_t *a, const lambda__fn_t *f, val_t *list)
+{
+    sqlite3 *db = lambda__db(app);
     sqlite3_stmt *st;
     if (!db || store_prepare(db,
                              "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
                              "name = ?3 ORDER BY version",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f.account);
-    bind_s(st, 2, f.region);
-    bind_s(st, 3, f.name);
+    bind_s(st, 1, f->account);
+    bind_s(st, 2, f->region);
+    bind_s(st, 3, f->name);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        lambda__fn_t v = f;
+        lambda__fn_t v = *f;
+        v.named_latest = false;
         read_version(a, st, &v);
         val_push(a, list, lambda__config_value(a, &v));
     }
     store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
-    val_set_c(a, out, "Versions", list);
-    return GR_OK;
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
 /* ==== Aliases ==== */
@@ -312,6 +360,9 @@ static int alias_targets(req_t *r, const lambda__fn_t *f, const val_t *in, str_t
     const val_t *w = rc ? val_get(rc, "AdditionalVersionWeights") : NULL;
     *weights = STR("");
     if (w && w->u.obj.n) {
+        if (version.p && str_eq_c(version, "$LATEST"))
+            return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                            "$LATEST is not supported for an alias pointing to more than 1 version");
         /* AWS: one additional version, weight in [0, 1] */
         if (w->u.obj.n > 1)
             return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
@@ -371,7 +422,14 @@ int lambda_get_alias(req_t *r, const val_t *in, val_t *out)
 {
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
-    return alias_get(r, &f, val_get_str(in, "Name"), out);
+    str_t alias = val_get_str(in, "Name");
+    if (alias_get(r, &f, alias, out) == GR_OK) return GR_OK;
+    if (r->err != &LAMBDA_ERR_ResourceNotFoundException) return GR_ERR;
+    /* AWS: GetAlias words it differently from UpdateAlias (LocalStack's recorded
+     * test_notfound_and_invalid_routingconfigs) */
+    r->err = NULL;
+    return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Cannot find alias arn: %s:%.*s",
+                    lambda__arn(r->arena, f.region, f.account, f.name).p, STR_FMT(alias));
 }
 
 int lambda_update_alias(req_t *r, const val_t *in, val_t *out)
