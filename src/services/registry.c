@@ -46,6 +46,9 @@ static const svc_edge_t ddb_edge = {52,
                                     true,
                                     ddb_http_headers};
 
+/* AWS: Lambda answers a synchronous Invoke's payload as application/json. */
+static const svc_edge_t lambda_edge = {.headers = lambda_http_headers};
+
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick,
@@ -57,7 +60,7 @@ const svc_entry_t registry[] = {
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start},
     {"kinesis", &gen_model_kinesis, &ERR_ValidationException, NULL, false, NULL, .tick = kinesis_tick},
-    {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop},
+    {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop, .edge = &lambda_edge},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, s3_stop, .tick = s3_tick, .precheck = s3_precheck,
      .resource_grant = s3_resource_grant, .answered = s3_access_logged},

@@ -49,6 +49,8 @@ def test_current_python_runtimes_run(lam, role, runtime):
     assert lam.get_function(FunctionName=name)["Configuration"]["Runtime"] == runtime
     out = lam.invoke(FunctionName=name, Payload=b'{"a": 1}')
     assert json.loads(out["Payload"].read()) == {"v": 1, "e": {"a": 1}}
+    # AWS answers a synchronous invocation's payload as JSON
+    assert out["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/json"
 
 
 def test_publish_on_create_and_update_code(lam, role):

@@ -742,3 +742,13 @@ int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t p
     }
     return GR_OK;
 }
+
+void lambda_http_headers(req_t *r)
+{
+    /* AWS: a synchronous invocation's payload is answered as application/json
+     * (the model's blob payload would make it application/octet-stream) */
+    if (!str_eq_c(r->op_name, "Invoke") || r->resp.status != 200) return;
+    for (size_t i = 0; i < r->resp.nheaders; i++)
+        if (str_eq_nocase(r->resp.headers[i].name, STR("Content-Type")))
+            r->resp.headers[i].value = STR("application/json");
+}

@@ -35,5 +35,8 @@ void lambda_stop(struct app *app);
  * GetFunction answers as Code.Location). Fills r->resp; 404 when unknown. */
 struct req;
 void lambda_inspect(struct req *r);
+/* The registry's edge hook: a last look at an answer's headers (Invoke's
+ * Content-Type). */
+void lambda_http_headers(struct req *r);
 
 #endif
