@@ -3,7 +3,9 @@ name and by ARN), shards splitting the hash key range, PutRecord/PutRecords
 routed by MD5 of the partition key or ExplicitHashKey, iterators of every
 type, GetRecords paging and MillisBehindLatest, iterator expiry, tags,
 retention (records really expire: GUREUM_KINESIS_HOUR_MS shortens an hour),
-errors with code, status and message, a kill -9 after PutRecord, and the AWS CLI.
+capacity mode changes, enhanced monitoring, stream encryption, enhanced fan-out
+consumers, record size limits, errors with code, status and message, a kill -9
+after PutRecord, and the AWS CLI.
 """
 import base64
 import datetime
@@ -297,6 +299,125 @@ def test_retention(kin):
     kin.put_record(StreamName="ret", Data=b"new", PartitionKey="k")
     assert [r["Data"] for r in all_records(kin, "ret", "shardId-000000000000")] == [b"new"]
     kin.delete_stream(StreamName="ret")
+
+
+# ==== Capacity mode, enhanced monitoring, encryption, consumers ====
+
+def test_update_stream_mode(kin):
+    kin.create_stream(StreamName="modes", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    arn = kin.describe_stream_summary(StreamName="modes")["StreamDescriptionSummary"]["StreamARN"]
+    seq = kin.put_record(StreamName="modes", Data=b"x", PartitionKey="k")
+    kin.update_stream_mode(StreamARN=arn, StreamModeDetails={"StreamMode": "PROVISIONED"})
+    s = kin.describe_stream_summary(StreamName="modes")["StreamDescriptionSummary"]
+    # the shards and their records stay
+    assert s["StreamModeDetails"] == {"StreamMode": "PROVISIONED"} and s["OpenShardCount"] == 4
+    assert [r["SequenceNumber"] for r in all_records(kin, "modes", seq["ShardId"])] == [seq["SequenceNumber"]]
+    assert kin.describe_limits()["OnDemandStreamCount"] == 0
+    kin.delete_stream(StreamName="modes")
+
+
+def test_enhanced_monitoring(kin):
+    kin.create_stream(StreamName="mon", ShardCount=1)
+    arn = "arn:aws:kinesis:us-east-1:%s:stream/mon" % ACCOUNT
+
+    def metrics():
+        return kin.describe_stream(StreamName="mon")["StreamDescription"]["EnhancedMonitoring"][0]["ShardLevelMetrics"]
+
+    assert metrics() == []
+    r = kin.enable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["IncomingBytes", "OutgoingBytes"])
+    assert (r["StreamName"], r["CurrentShardLevelMetrics"]) == ("mon", [])
+    assert r["DesiredShardLevelMetrics"] == ["IncomingBytes", "OutgoingBytes"]
+    assert r.get("StreamARN", arn) == arn  # older botocore models lack the member
+    r = kin.enable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["IncomingBytes", "IncomingRecords"])
+    assert r["DesiredShardLevelMetrics"] == ["IncomingBytes", "OutgoingBytes", "IncomingRecords"]
+    r = kin.disable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["OutgoingBytes"])
+    assert r["CurrentShardLevelMetrics"] == ["IncomingBytes", "OutgoingBytes", "IncomingRecords"]
+    assert metrics() == ["IncomingBytes", "IncomingRecords"]
+    # ALL stays ALL; disabling one of ALL leaves the other six
+    assert kin.enable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["ALL"])[
+        "DesiredShardLevelMetrics"] == ["ALL"]
+    r = kin.disable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["IteratorAgeMilliseconds"])
+    assert len(r["DesiredShardLevelMetrics"]) == 6 and "IteratorAgeMilliseconds" not in metrics()
+    kin.disable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["ALL"])
+    assert metrics() == []
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.enable_enhanced_monitoring(StreamName="nope", ShardLevelMetrics=["ALL"])
+    assert err(e) == ("ResourceNotFoundException", 400, "Stream nope under account %s not found." % ACCOUNT)
+    kin.delete_stream(StreamName="mon")
+
+
+def test_stream_encryption(kin):
+    kin.create_stream(StreamName="enc", ShardCount=1)
+    d = kin.describe_stream(StreamName="enc")["StreamDescription"]
+    assert d["EncryptionType"] == "NONE" and "KeyId" not in d
+    kin.start_stream_encryption(StreamName="enc", EncryptionType="KMS", KeyId="alias/aws/kinesis")
+    d = kin.describe_stream_summary(StreamName="enc")["StreamDescriptionSummary"]
+    assert (d["EncryptionType"], d["KeyId"]) == ("KMS", "alias/aws/kinesis")
+    # records read back as written either way
+    kin.put_record(StreamName="enc", Data=b"secret", PartitionKey="k")
+    assert [r["Data"] for r in all_records(kin, "enc", "shardId-000000000000")] == [b"secret"]
+    kin.stop_stream_encryption(StreamName="enc", EncryptionType="KMS", KeyId="alias/aws/kinesis")
+    d = kin.describe_stream(StreamName="enc")["StreamDescription"]
+    assert d["EncryptionType"] == "NONE" and "KeyId" not in d
+    kin.delete_stream(StreamName="enc")
+
+
+def test_stream_consumers(kin):
+    kin.create_stream(StreamName="fan", ShardCount=1)
+    arn = kin.describe_stream(StreamName="fan")["StreamDescription"]["StreamARN"]
+    assert kin.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    c = kin.register_stream_consumer(StreamARN=arn, ConsumerName="c1")["Consumer"]
+    # AWS: STREAM-ARN/consumer/NAME:CREATION-EPOCH-SECONDS
+    assert c["ConsumerARN"] == "%s/consumer/c1:%d" % (arn, int(c["ConsumerCreationTimestamp"].timestamp()))
+    assert (c["ConsumerName"], c["ConsumerStatus"]) == ("c1", "ACTIVE")
+    kin.register_stream_consumer(StreamARN=arn, ConsumerName="c2")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.register_stream_consumer(StreamARN=arn, ConsumerName="c1")
+    assert err(e)[:2] == ("ResourceInUseException", 400)
+    d = kin.describe_stream_consumer(ConsumerARN=c["ConsumerARN"])["ConsumerDescription"]
+    assert (d["ConsumerName"], d["StreamARN"], d["ConsumerARN"]) == ("c1", arn, c["ConsumerARN"])
+    assert kin.describe_stream_consumer(StreamARN=arn, ConsumerName="c1")["ConsumerDescription"] == d
+    assert kin.describe_stream_summary(StreamName="fan")["StreamDescriptionSummary"]["ConsumerCount"] == 2
+    page = kin.list_stream_consumers(StreamARN=arn, MaxResults=1)
+    assert [x["ConsumerName"] for x in page["Consumers"]] == ["c1"]
+    rest = kin.list_stream_consumers(StreamARN=arn, NextToken=page["NextToken"])
+    assert [x["ConsumerName"] for x in rest["Consumers"]] == ["c2"] and "NextToken" not in rest
+    kin.deregister_stream_consumer(ConsumerARN=c["ConsumerARN"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.describe_stream_consumer(ConsumerARN=c["ConsumerARN"])
+    assert err(e) == ("ResourceNotFoundException", 400,
+                      "Consumer %s, account %s not found." % (c["ConsumerARN"], ACCOUNT))
+    # a stream with consumers goes only with EnforceConsumerDeletion, and takes them along
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.delete_stream(StreamName="fan")
+    assert err(e)[:2] == ("ResourceInUseException", 400)
+    kin.delete_stream(StreamName="fan", EnforceConsumerDeletion=True)
+    kin.create_stream(StreamName="fan", ShardCount=1)
+    assert kin.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    kin.delete_stream(StreamName="fan")
+
+
+def test_record_size_limits(kin):
+    kin.create_stream(StreamName="big", ShardCount=1)
+    mib = 1 << 20
+    # data and partition key together: at most 1 MiB
+    kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.put_records(StreamName="big", Records=[{"Data": b"a", "PartitionKey": "k"},
+                                                  {"Data": b"a" * (mib - 2), "PartitionKey": "key"}])
+    assert err(e) == ("ValidationException", 400,
+                      "1 validation error detected: Value at 'records.2.member.data' failed to satisfy constraint: "
+                      "Member must have length less than or equal to 1048576")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.put_record(StreamName="big", Data=b"a" * (mib - 2), PartitionKey="key")
+    assert err(e)[:2] == ("ValidationException", 400)
+    # a request's records: at most 5 MiB in all
+    kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}] * 5)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}] * 5
+                        + [{"Data": b"a", "PartitionKey": "k"}])
+    assert err(e) == ("InvalidArgumentException", 400, "Records size exceeds 5 MB limit")
+    kin.delete_stream(StreamName="big")
 
 
 # ==== Durability and the CLIs ====

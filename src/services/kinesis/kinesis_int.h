@@ -30,6 +30,9 @@ typedef struct {
     int64_t created_ms;
     str_t mode; /* PROVISIONED | ON_DEMAND */
     int64_t retention_h;
+    str_t metrics;    /* enhanced shard-level metrics, comma-separated */
+    str_t encryption; /* NONE | KMS */
+    str_t key_id;     /* the KMS key when KMS */
     kin_shard_t *shards;
     int nshards;
 } kin_stream_t;

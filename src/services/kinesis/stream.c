@@ -173,7 +173,8 @@ str_t kin__arn(arena_t *a, const kin_stream_t *s)
 
 int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, kin_stream_t *s)
 {
-    sqlite3_stmt *st = kin__prep(db, "SELECT id, created_ms, mode, retention_hours FROM kin_stream "
+    sqlite3_stmt *st = kin__prep(db, "SELECT id, created_ms, mode, retention_hours, metrics, encryption, key_id "
+                                     "FROM kin_stream "
                                      "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     kin__bind_str(st, 1, account);
@@ -188,6 +189,9 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
         s->created_ms = sqlite3_column_int64(st, 1);
         s->mode = kin__col_str(a, st, 2);
         s->retention_h = sqlite3_column_int64(st, 3);
+        s->metrics = kin__col_str(a, st, 4);
+        s->encryption = kin__col_str(a, st, 5);
+        s->key_id = kin__col_str(a, st, 6);
         rc = GR_OK;
     }
     store_release(st);
@@ -444,7 +448,20 @@ int kinesis_delete_stream(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     kin_stream_t s;
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = kin__prep(db, "DELETE FROM kin_stream WHERE id = ?1");
+    /* AWS: a stream with registered consumers is deleted only with
+     * EnforceConsumerDeletion, which deregisters them too. */
+    sqlite3_stmt *st = kin__prep(db, "SELECT 1 FROM kin_consumer WHERE sid = ?1 LIMIT 1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, s.id);
+    bool consumers = sqlite3_step(st) == SQLITE_ROW;
+    store_release(st);
+    const val_t *force = val_get(in, "EnforceConsumerDeletion");
+    if (consumers && !(force && force->kind == VAL_BOOL && force->u.b))
+        return req_fail(r, &KINESIS_ERR_ResourceInUseException,
+                        "Stream %.*s under account %.*s has registered consumers. Deregister them or set "
+                        "EnforceConsumerDeletion.",
+                        STR_FMT(s.name), STR_FMT(s.account));
+    st = kin__prep(db, "DELETE FROM kin_stream WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -476,6 +493,19 @@ static val_t *mode_val(arena_t *a, const kin_stream_t *s)
     return m;
 }
 
+/* "A,B" → ["A", "B"]; "" → []. */
+static val_t *metrics_val(arena_t *a, str_t list)
+{
+    val_t *v = val_new(a, VAL_LIST);
+    while (list.len) {
+        long c = str_index(list, ',');
+        size_t n = c < 0 ? list.len : (size_t)c;
+        val_push(a, v, val_str(a, str_n(list.p, n)));
+        list = c < 0 ? STR("") : str_sub(list, n + 1, list.len - n - 1);
+    }
+    return v;
+}
+
 /* What DescribeStream and DescribeStreamSummary both say of a stream. */
 static void describe_common(arena_t *a, val_t *d, const kin_stream_t *s)
 {
@@ -486,10 +516,11 @@ static void describe_common(arena_t *a, val_t *d, const kin_stream_t *s)
     val_set_c(a, d, "RetentionPeriodHours", val_int(a, s->retention_h));
     val_set_c(a, d, "StreamCreationTimestamp", val_time(a, s->created_ms / 1000 * 1000000));
     val_t *mon = val_new(a, VAL_LIST), *m = val_new(a, VAL_STRUCT);
-    val_set_c(a, m, "ShardLevelMetrics", val_new(a, VAL_LIST));
+    val_set_c(a, m, "ShardLevelMetrics", metrics_val(a, s->metrics));
     val_push(a, mon, m);
     val_set_c(a, d, "EnhancedMonitoring", mon);
-    val_set_c(a, d, "EncryptionType", val_cstr(a, "NONE"));
+    val_set_c(a, d, "EncryptionType", val_str(a, s->encryption));
+    if (s->key_id.p) val_set_c(a, d, "KeyId", val_str(a, s->key_id));
 }
 
 /* AWS: Limit (1..10000) shards from ExclusiveStartShardId on, default 100;
@@ -529,7 +560,12 @@ int kinesis_describe_stream_summary(req_t *r, const val_t *in, val_t *out)
     val_t *d = val_new(a, VAL_STRUCT);
     describe_common(a, d, &s);
     val_set_c(a, d, "OpenShardCount", val_int(a, s.nshards));
-    val_set_c(a, d, "ConsumerCount", val_int(a, 0));
+    sqlite3_stmt *st = kin__prep(db, "SELECT count(*) FROM kin_consumer WHERE sid = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, s.id);
+    int64_t consumers = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    store_release(st);
+    val_set_c(a, d, "ConsumerCount", val_int(a, consumers));
     val_set_c(a, out, "StreamDescriptionSummary", d);
     return GR_OK;
 }
@@ -718,4 +754,130 @@ int kinesis_decrease_stream_retention_period(req_t *r, const val_t *in, val_t *o
 {
     (void)out;
     return set_retention(r, in, false);
+}
+
+/* ==== Capacity mode ==== */
+
+/* AWS: switching between PROVISIONED and ON_DEMAND keeps the stream's
+ * shards and records; the stream is named by StreamARN only. */
+int kinesis_update_stream_mode(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = kin__db(r->app);
+    if (!db) return GR_ERR;
+    kin_stream_t s;
+    if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
+    const val_t *md = val_get(in, "StreamModeDetails");
+    str_t mode = md ? val_get_str(md, "StreamMode") : STR_NULL;
+    sqlite3_stmt *st = kin__prep(db, "UPDATE kin_stream SET mode = ?2 WHERE id = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, s.id);
+    kin__bind_str(st, 2, mode);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    return rc;
+}
+
+/* ==== Enhanced monitoring ==== */
+
+static const char *const ALL_METRICS[] = {"IncomingBytes",
+                                          "IncomingRecords",
+                                          "OutgoingBytes",
+                                          "OutgoingRecords",
+                                          "WriteProvisionedThroughputExceeded",
+                                          "ReadProvisionedThroughputExceeded",
+                                          "IteratorAgeMilliseconds"};
+
+static bool has_metric(const val_t *list, str_t m)
+{
+    for (size_t i = 0; list && i < val_len(list); i++)
+        if (str_eq(list->u.list.v[i]->u.s, m)) return true;
+    return false;
+}
+
+/* AWS: the answer names the metrics before (Current) and after (Desired)
+ * the change; "ALL" enables every metric and stays "ALL", and disabling
+ * one of ALL leaves the other six named. */
+static int set_metrics(req_t *r, const val_t *in, val_t *out, bool enable)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = kin__db(r->app);
+    if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    kin_stream_t s;
+    if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return kin__tx_end(db, GR_ERR);
+    const val_t *req = val_get(in, "ShardLevelMetrics");
+    val_t *cur = metrics_val(a, s.metrics), *want = val_new(a, VAL_LIST);
+    bool all = has_metric(req, STR("ALL")), had_all = has_metric(cur, STR("ALL"));
+    if (enable && (all || had_all)) {
+        val_push(a, want, val_cstr(a, "ALL"));
+    } else if (enable) {
+        for (size_t i = 0; i < val_len(cur); i++) val_push(a, want, cur->u.list.v[i]);
+        for (size_t i = 0; req && i < val_len(req); i++)
+            if (!has_metric(want, req->u.list.v[i]->u.s)) val_push(a, want, req->u.list.v[i]);
+    } else if (!all) {
+        for (size_t i = 0; i < (had_all ? sizeof ALL_METRICS / sizeof *ALL_METRICS : val_len(cur)); i++) {
+            str_t m = had_all ? str_c(ALL_METRICS[i]) : cur->u.list.v[i]->u.s;
+            if (!has_metric(req, m)) val_push(a, want, val_str(a, m));
+        }
+    }
+    str_t joined = STR("");
+    for (size_t i = 0; i < val_len(want); i++)
+        joined = str_c(arena_printf(a, "%.*s%s%.*s", STR_FMT(joined), i ? "," : "", STR_FMT(want->u.list.v[i]->u.s)));
+    sqlite3_stmt *st = kin__prep(db, "UPDATE kin_stream SET metrics = ?2 WHERE id = ?1");
+    int rc = st ? GR_OK : GR_ERR;
+    if (st) {
+        sqlite3_bind_int64(st, 1, s.id);
+        kin__bind_str(st, 2, joined);
+        rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+        store_release(st);
+    }
+    if (kin__tx_end(db, rc) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "StreamName", val_str(a, s.name));
+    val_set_c(a, out, "StreamARN", val_str(a, kin__arn(a, &s)));
+    val_set_c(a, out, "CurrentShardLevelMetrics", cur);
+    val_set_c(a, out, "DesiredShardLevelMetrics", want);
+    return GR_OK;
+}
+
+int kinesis_enable_enhanced_monitoring(req_t *r, const val_t *in, val_t *out)
+{
+    return set_metrics(r, in, out, true);
+}
+
+int kinesis_disable_enhanced_monitoring(req_t *r, const val_t *in, val_t *out)
+{
+    return set_metrics(r, in, out, false);
+}
+
+/* ==== Server-side encryption ==== */
+
+/* AWS: StartStreamEncryption enables (or changes the key of) KMS
+ * encryption at rest, StopStreamEncryption turns it off; records read back
+ * the same either way, so here only what DescribeStream reports changes. */
+static int set_encryption(req_t *r, const val_t *in, bool on)
+{
+    sqlite3 *db = kin__db(r->app);
+    if (!db) return GR_ERR;
+    kin_stream_t s;
+    if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = kin__prep(db, "UPDATE kin_stream SET encryption = ?2, key_id = ?3 WHERE id = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, s.id);
+    kin__bind_str(st, 2, on ? STR("KMS") : STR("NONE"));
+    kin__bind_str(st, 3, on ? val_get_str(in, "KeyId") : STR_NULL);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    return rc;
+}
+
+int kinesis_start_stream_encryption(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return set_encryption(r, in, true);
+}
+
+int kinesis_stop_stream_encryption(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return set_encryption(r, in, false);
 }
