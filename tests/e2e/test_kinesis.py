@@ -3,7 +3,7 @@ name and by ARN), shards splitting the hash key range, PutRecord/PutRecords
 routed by MD5 of the partition key or ExplicitHashKey, iterators of every
 type, GetRecords paging and MillisBehindLatest, iterator expiry, tags,
 retention (records really expire: GUREUM_KINESIS_HOUR_MS shortens an hour),
-capacity mode changes, enhanced monitoring, stream encryption, enhanced fan-out
+SplitShard/MergeShards, capacity mode changes, enhanced monitoring, stream encryption, enhanced fan-out
 consumers, record size limits, errors with code, status and message, a kill -9
 after PutRecord, and the AWS CLI.
 """
@@ -299,6 +299,55 @@ def test_retention(kin):
     kin.put_record(StreamName="ret", Data=b"new", PartitionKey="k")
     assert [r["Data"] for r in all_records(kin, "ret", "shardId-000000000000")] == [b"new"]
     kin.delete_stream(StreamName="ret")
+
+
+def test_split_and_merge_shards(kin):
+    kin.create_stream(StreamName="reshard", ShardCount=2)
+    old = kin.put_record(StreamName="reshard", Data=b"before", PartitionKey="k")
+    half = 2**127
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.split_shard(StreamName="reshard", ShardToSplit="shardId-000000000009", NewStartingHashKey=str(half))
+    assert err(e) == ("ResourceNotFoundException", 400,
+                      "Could not find shard shardId-000000000009 in stream reshard under account %s." % ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # the shard's own first key: a child with no keys
+        kin.split_shard(StreamName="reshard", ShardToSplit="shardId-000000000001", NewStartingHashKey=str(half))
+    assert err(e)[:2] == ("InvalidArgumentException", 400)
+    kin.split_shard(StreamName="reshard", ShardToSplit="shardId-000000000001", NewStartingHashKey=str(half + 2**126))
+    shards = kin.describe_stream(StreamName="reshard")["StreamDescription"]["Shards"]
+    assert [s["ShardId"][-1] for s in shards] == ["0", "1", "2", "3"]
+    assert "EndingSequenceNumber" in shards[1]["SequenceNumberRange"]
+    assert [s.get("ParentShardId") for s in shards] == [None, None, "shardId-000000000001", "shardId-000000000001"]
+    assert [(s["HashKeyRange"]["StartingHashKey"], s["HashKeyRange"]["EndingHashKey"]) for s in shards[2:]] == [
+        (str(half), str(half + 2**126 - 1)), (str(half + 2**126), str(2**128 - 1))]
+    summary = kin.describe_stream_summary(StreamName="reshard")["StreamDescriptionSummary"]
+    assert summary["OpenShardCount"] == 3
+    assert [s["ShardId"] for s in kin.list_shards(StreamName="reshard", ShardFilter={"Type": "AT_LATEST"})[
+        "Shards"]] == ["shardId-000000000000", "shardId-000000000002", "shardId-000000000003"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.split_shard(StreamName="reshard", ShardToSplit="shardId-000000000001", NewStartingHashKey=str(half + 5))
+    assert err(e) == ("InvalidArgumentException", 400,
+                      "Shard shardId-000000000001 in stream reshard under account %s has already been merged or "
+                      "split, and thus is not eligible for merging or splitting." % ACCOUNT)
+    # new records go to the open children only
+    for i in range(40):
+        assert kin.put_record(StreamName="reshard", Data=b"x", PartitionKey=str(i))["ShardId"] != "shardId-000000000001"
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # 0 and 3 are not adjacent
+        kin.merge_shards(StreamName="reshard", ShardToMerge="shardId-000000000000",
+                         AdjacentShardToMerge="shardId-000000000003")
+    assert err(e)[:2] == ("InvalidArgumentException", 400)
+    kin.merge_shards(StreamName="reshard", ShardToMerge="shardId-000000000000",
+                     AdjacentShardToMerge="shardId-000000000002")
+    child = kin.describe_stream(StreamName="reshard")["StreamDescription"]["Shards"][4]
+    assert (child["ShardId"], child["ParentShardId"], child["AdjacentParentShardId"]) == (
+        "shardId-000000000004", "shardId-000000000000", "shardId-000000000002")
+    assert (child["HashKeyRange"]["StartingHashKey"], child["HashKeyRange"]["EndingHashKey"]) == (
+        "0", str(half + 2**126 - 1))
+    # a closed shard keeps its records; read to its end, it has no next iterator
+    it = kin.get_shard_iterator(StreamName="reshard", ShardId=old["ShardId"],
+                                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    got = kin.get_records(ShardIterator=it)
+    assert [r["Data"] for r in got["Records"]][:1] == [b"before"] and "NextShardIterator" not in got
+    kin.delete_stream(StreamName="reshard")
 
 
 # ==== Capacity mode, enhanced monitoring, encryption, consumers ====

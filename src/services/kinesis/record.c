@@ -25,11 +25,12 @@
 #define RECORD_MAX (1 << 20)     /* AWS: data + partition key of one record */
 #define PUT_BYTES_MAX (5 << 20)  /* AWS: a PutRecords request's records in all */
 
-/* The shard of a hash key; shards cover the whole range, so always found. */
+/* The open shard of a hash key; open shards cover the whole range, so
+ * always found. */
 static const kin_shard_t *shard_of(const kin_stream_t *s, kin_u128_t hk)
 {
     for (int i = 0; i < s->nshards; i++)
-        if (hk >= s->shards[i].start && hk <= s->shards[i].end) return &s->shards[i];
+        if (s->shards[i].closed_row < 0 && hk >= s->shards[i].start && hk <= s->shards[i].end) return &s->shards[i];
     return &s->shards[s->nshards - 1];
 }
 
@@ -329,7 +330,10 @@ int kinesis_get_records(req_t *r, const val_t *in, val_t *out)
     }
     store_release(st);
     val_set_c(a, out, "Records", list);
-    val_set_c(a, out, "NextShardIterator", val_str(a, iterator(a, &s, (int)shard, after)));
+    /* AWS: a closed shard read to its end has no next iterator; readers go
+     * on to its children */
+    if (more || s.shards[shard].closed_row < 0)
+        val_set_c(a, out, "NextShardIterator", val_str(a, iterator(a, &s, (int)shard, after)));
     /* how far the last record returned is behind the shard's tip: 0 when
      * nothing is left to read */
     val_set_c(a, out, "MillisBehindLatest", val_int(a, more ? now - last_arrival : 0));

@@ -20,7 +20,6 @@
 #include "schemas.h"
 #include "services/app.h"
 
-#define SHARD_LIMIT 500 /* AWS's default shard quota per account and region (most regions) */
 #define ON_DEMAND_SHARDS 4
 #define MAX_RETENTION_H 8760
 #define MIN_RETENTION_H 24
@@ -196,7 +195,8 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
     }
     store_release(st);
     if (rc != GR_OK) return rc;
-    st = kin__prep(db, "SELECT num, start_hash, end_hash FROM kin_shard WHERE sid = ?1 ORDER BY num");
+    st = kin__prep(db, "SELECT num, start_hash, end_hash, coalesce(parent, -1), coalesce(adjacent, -1), "
+                       "coalesce(closed_row, -1) FROM kin_shard WHERE sid = ?1 ORDER BY num");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     size_t cap = 8;
@@ -212,6 +212,9 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
         h->num = sqlite3_column_int(st, 0);
         kin__u128_parse(str_c((const char *)sqlite3_column_text(st, 1)), &h->start);
         kin__u128_parse(str_c((const char *)sqlite3_column_text(st, 2)), &h->end);
+        h->parent = sqlite3_column_int(st, 3);
+        h->adjacent = sqlite3_column_int(st, 4);
+        h->closed_row = sqlite3_column_int64(st, 5);
     }
     store_release(st);
     return s->shards ? GR_OK : GR_ERR;
@@ -255,10 +258,10 @@ int kin__expire(sqlite3 *db, const kin_stream_t *s)
     return rc;
 }
 
-static int64_t account_shards(sqlite3 *db, str_t account, str_t region)
+int64_t kin__open_shards(sqlite3 *db, str_t account, str_t region)
 {
     sqlite3_stmt *st = kin__prep(db, "SELECT count(*) FROM kin_shard h JOIN kin_stream s ON s.id = h.sid "
-                                     "WHERE s.account = ?1 AND s.region = ?2");
+                                     "WHERE s.account = ?1 AND s.region = ?2 AND h.closed_row IS NULL");
     if (!st) return -1;
     kin__bind_str(st, 1, account);
     kin__bind_str(st, 2, region);
@@ -388,17 +391,17 @@ int kinesis_create_stream(req_t *r, const val_t *in, val_t *out)
     int64_t n = on_demand ? ON_DEMAND_SHARDS : sc->u.i;
     sqlite3 *db = kin__db(r->app);
     if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
-    int64_t have = account_shards(db, r->who.account, r->region);
+    int64_t have = kin__open_shards(db, r->who.account, r->region);
     int rc = have < 0 ? GR_ERR : GR_OK;
     /* AWS's text for the shard quota (kinesalite's suite, recorded against AWS). */
-    if (rc == GR_OK && have + n > SHARD_LIMIT)
+    if (rc == GR_OK && have + n > KIN_SHARD_LIMIT)
         rc = req_fail(r, &KINESIS_ERR_LimitExceededException,
                       "This request would exceed the shard limit for the account %.*s in %.*s. Current shard count for "
                       "the account: %lld. Limit: %d. Number of additional shards that would have resulted from this "
                       "request: %lld. Refer to the AWS Service Limits page "
                       "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and "
                       "how to request higher limits.",
-                      STR_FMT(r->who.account), STR_FMT(r->region), (long long)have, SHARD_LIMIT, (long long)n);
+                      STR_FMT(r->who.account), STR_FMT(r->region), (long long)have, KIN_SHARD_LIMIT, (long long)n);
     sqlite3_stmt *st = NULL;
     if (rc == GR_OK && (st = kin__prep(db, "INSERT INTO kin_stream (account, region, name, created_ms, mode) "
                                            "VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
@@ -482,6 +485,10 @@ static val_t *shard_val(arena_t *a, const kin_stream_t *s, const kin_shard_t *h)
     val_set_c(a, v, "HashKeyRange", hk);
     val_t *sr = val_new(a, VAL_STRUCT);
     val_set_c(a, sr, "StartingSequenceNumber", val_str(a, kin__seq(a, s->id, h->num, 0)));
+    if (h->closed_row >= 0)
+        val_set_c(a, sr, "EndingSequenceNumber", val_str(a, kin__seq(a, s->id, h->num, h->closed_row)));
+    if (h->parent >= 0) val_set_c(a, v, "ParentShardId", val_str(a, kin__shard_id(a, h->parent)));
+    if (h->adjacent >= 0) val_set_c(a, v, "AdjacentParentShardId", val_str(a, kin__shard_id(a, h->adjacent)));
     val_set_c(a, v, "SequenceNumberRange", sr);
     return v;
 }
@@ -559,7 +566,9 @@ int kinesis_describe_stream_summary(req_t *r, const val_t *in, val_t *out)
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
     val_t *d = val_new(a, VAL_STRUCT);
     describe_common(a, d, &s);
-    val_set_c(a, d, "OpenShardCount", val_int(a, s.nshards));
+    int open = 0;
+    for (int i = 0; i < s.nshards; i++) open += s.shards[i].closed_row < 0;
+    val_set_c(a, d, "OpenShardCount", val_int(a, open));
     sqlite3_stmt *st = kin__prep(db, "SELECT count(*) FROM kin_consumer WHERE sid = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
@@ -622,8 +631,10 @@ int kinesis_list_streams(req_t *r, const val_t *in, val_t *out)
 
 /* AWS: the stream by StreamName/StreamARN, or a NextToken alone ("NextToken
  * and StreamName cannot be provided together."); MaxResults 1..10000
- * (default 1000). No shard is ever closed here, so every ShardFilter but
- * AFTER_SHARD_ID lists them all. Our token: "lsh1/NAME/LAST-SHARD". */
+ * (default 1000). ShardFilter AT_LATEST lists the open shards only,
+ * AFTER_SHARD_ID those after it; the others list every shard (a closed
+ * shard's records stay until retention). Our token: "lsh1/NAME/LAST-SHARD"
+ * (the token does not keep the filter). */
 int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -631,6 +642,7 @@ int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t tok = val_get_str(in, "NextToken");
     int from = 0;
+    bool open_only = false;
     kin_stream_t s;
     if (tok.p) {
         if (val_get_str(in, "StreamName").p || val_get_str(in, "StreamARN").p)
@@ -657,6 +669,7 @@ int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
         if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
         str_t after = val_get_str(in, "ExclusiveStartShardId");
         const val_t *f = val_get(in, "ShardFilter");
+        open_only = f && str_eq_c(val_get_str(f, "Type"), "AT_LATEST");
         if (f && str_eq_c(val_get_str(f, "Type"), "AFTER_SHARD_ID")) {
             after = val_get_str(f, "ShardId");
             if (!after.p)
@@ -671,7 +684,8 @@ int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
     int64_t max = val_get_int(in, "MaxResults", 1000);
     val_t *shards = val_new(a, VAL_LIST);
     int i = from;
-    for (; i < s.nshards && (int64_t)val_len(shards) < max; i++) val_push(a, shards, shard_val(a, &s, &s.shards[i]));
+    for (; i < s.nshards && (int64_t)val_len(shards) < max; i++)
+        if (!open_only || s.shards[i].closed_row < 0) val_push(a, shards, shard_val(a, &s, &s.shards[i]));
     val_set_c(a, out, "Shards", shards);
     if (i < s.nshards) {
         str_t t = str_c(arena_printf(a, "lsh1/%.*s/%d", STR_FMT(s.name), i - 1));
@@ -686,7 +700,7 @@ int kinesis_describe_limits(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = kin__db(r->app);
     if (!db) return GR_ERR;
-    int64_t open = account_shards(db, r->who.account, r->region);
+    int64_t open = kin__open_shards(db, r->who.account, r->region);
     if (open < 0) return GR_ERR;
     sqlite3_stmt *st =
         kin__prep(db, "SELECT count(*) FROM kin_stream WHERE account = ?1 AND region = ?2 AND mode = 'ON_DEMAND'");
@@ -695,7 +709,7 @@ int kinesis_describe_limits(req_t *r, const val_t *in, val_t *out)
     kin__bind_str(st, 2, r->region);
     int64_t od = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
-    val_set_c(a, out, "ShardLimit", val_int(a, SHARD_LIMIT));
+    val_set_c(a, out, "ShardLimit", val_int(a, KIN_SHARD_LIMIT));
     val_set_c(a, out, "OpenShardCount", val_int(a, open));
     val_set_c(a, out, "OnDemandStreamCount", val_int(a, od));
     val_set_c(a, out, "OnDemandStreamCountLimit", val_int(a, 50));
