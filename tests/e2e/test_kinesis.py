@@ -3,7 +3,7 @@ name and by ARN), shards splitting the hash key range, PutRecord/PutRecords
 routed by MD5 of the partition key or ExplicitHashKey, iterators of every
 type, GetRecords paging and MillisBehindLatest, iterator expiry, tags,
 retention (records really expire: GUREUM_KINESIS_HOUR_MS shortens an hour),
-SplitShard/MergeShards, capacity mode changes, enhanced monitoring, stream encryption, enhanced fan-out
+SplitShard/MergeShards/UpdateShardCount, capacity mode changes, enhanced monitoring, stream encryption, enhanced fan-out
 consumers, record size limits, errors with code, status and message, a kill -9
 after PutRecord, and the AWS CLI.
 """
@@ -348,6 +348,38 @@ def test_split_and_merge_shards(kin):
     got = kin.get_records(ShardIterator=it)
     assert [r["Data"] for r in got["Records"]][:1] == [b"before"] and "NextShardIterator" not in got
     kin.delete_stream(StreamName="reshard")
+
+
+@pytest.mark.parametrize("initial,target,total", [(2, 4, 6), (4, 5, 15), (10, 13, 37), (4, 2, 6), (5, 3, 7)])
+def test_update_shard_count(kin, initial, target, total):
+    # the shard totals AWS's UNIFORM_SCALING leaves (split all, then merge pairs; or merge pairs)
+    name = "usc-%d-%d" % (initial, target)
+    kin.create_stream(StreamName=name, ShardCount=initial)
+    r = kin.update_shard_count(StreamName=name, TargetShardCount=target, ScalingType="UNIFORM_SCALING")
+    assert (r["StreamName"], r["CurrentShardCount"], r["TargetShardCount"]) == (name, initial, target)
+    shards = kin.describe_stream(StreamName=name)["StreamDescription"]["Shards"]
+    open_ = sorted((int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+                   for s in shards if "EndingSequenceNumber" not in s["SequenceNumberRange"])
+    assert len(shards) == total and len(open_) == target
+    # the open shards still cover every hash key once
+    assert open_[0][0] == 0 and open_[-1][1] == 2**128 - 1
+    assert all(open_[i][1] + 1 == open_[i + 1][0] for i in range(target - 1))
+    kin.delete_stream(StreamName=name)
+
+
+def test_update_shard_count_limits(kin):
+    kin.create_stream(StreamName="usc", ShardCount=4)
+    for t in (9, 1):  # more than double, less than half
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            kin.update_shard_count(StreamName="usc", TargetShardCount=t, ScalingType="UNIFORM_SCALING")
+        assert err(e)[:2] == ("LimitExceededException", 400)
+    kin.delete_stream(StreamName="usc")
+    kin.create_stream(StreamName="usc-od", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.update_shard_count(StreamName="usc-od", TargetShardCount=3, ScalingType="UNIFORM_SCALING")
+    assert err(e) == ("ValidationException", 400,
+                      "Request is invalid. Stream usc-od under account %s is in On-Demand mode." % ACCOUNT)
+    kin.delete_stream(StreamName="usc-od")
 
 
 # ==== Capacity mode, enhanced monitoring, encryption, consumers ====

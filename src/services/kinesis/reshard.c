@@ -126,3 +126,84 @@ int kinesis_merge_shards(req_t *r, const val_t *in, val_t *out)
                        h->end > adj->end ? h->end : adj->end, h->num, adj->num);
     return kin__tx_end(db, rc);
 }
+
+/* AWS's UNIFORM_SCALING as its recorded shard totals show it: scaling up
+ * first splits every open shard in half, then merges adjacent pairs down
+ * to the target; scaling down only merges adjacent pairs. The target may
+ * be at most double and at least half the open shards (AWS's documented
+ * limits); an on-demand stream scales itself and refuses. */
+int kinesis_update_shard_count(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = kin__db(r->app);
+    if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    kin_stream_t s;
+    int rc = kin__stream_or_fail(r, db, in, &s);
+    if (rc != GR_OK) return kin__tx_end(db, rc);
+    int64_t target = val_get_int(in, "TargetShardCount", 0);
+    /* the open shards in hash key order (with room for every split) */
+    kin_shard_t *open = arena_alloc(a, (size_t)(2 * s.nshards + 1) * sizeof *open);
+    int n = 0;
+    if (!open) return kin__tx_end(db, GR_ERR);
+    for (int i = 0; i < s.nshards; i++)
+        if (s.shards[i].closed_row < 0) {
+            int j = n++;
+            for (; j > 0 && open[j - 1].start > s.shards[i].start; j--) open[j] = open[j - 1];
+            open[j] = s.shards[i];
+        }
+    int64_t have = kin__open_shards(db, s.account, s.region);
+    if (have < 0)
+        rc = GR_ERR;
+    else if (str_eq_c(s.mode, "ON_DEMAND"))
+        rc = req_fail(r, &KINESIS_ERR_ValidationException,
+                      "Request is invalid. Stream %.*s under account %.*s is in On-Demand mode.", STR_FMT(s.name),
+                      STR_FMT(s.account));
+    else if (target > 2 * (int64_t)n || 2 * target < (int64_t)n)
+        rc = req_fail(r, &KINESIS_ERR_LimitExceededException,
+                      "UpdateShardCount cannot scale stream %.*s under account %.*s from %d shards to %lld: the "
+                      "target must be at least half and at most double the current open shard count.",
+                      STR_FMT(s.name), STR_FMT(s.account), n, (long long)target);
+    else if (have - n + target > KIN_SHARD_LIMIT)
+        rc = req_fail(r, &KINESIS_ERR_LimitExceededException,
+                      "This request would exceed the shard limit for the account %.*s in %.*s. Current shard count for "
+                      "the account: %lld. Limit: %d. Number of additional shards that would have resulted from this "
+                      "request: %lld.",
+                      STR_FMT(s.account), STR_FMT(s.region), (long long)have, KIN_SHARD_LIMIT, (long long)(target - n));
+    int next = s.nshards, current = n;
+    if (rc == GR_OK && target > n) {
+        kin_shard_t *halves = arena_alloc(a, (size_t)(2 * n) * sizeof *halves);
+        if (!halves) rc = GR_ERR;
+        for (int i = 0; i < n && rc == GR_OK; i++) {
+            const kin_shard_t *h = &open[i];
+            kin_u128_t mid = h->start + (h->end - h->start) / 2;
+            if (h->end == h->start) { /* one key: nothing to split */
+                halves[2 * i] = *h;
+                halves[2 * i + 1].num = -1;
+                continue;
+            }
+            halves[2 * i] = (kin_shard_t){.num = next, .start = h->start, .end = mid, .closed_row = -1};
+            halves[2 * i + 1] = (kin_shard_t){.num = next + 1, .start = mid + 1, .end = h->end, .closed_row = -1};
+            rc = close_shard(db, &s, h->num);
+            if (rc == GR_OK) rc = add_shard(a, db, &s, next, h->start, mid, h->num, -1);
+            if (rc == GR_OK) rc = add_shard(a, db, &s, next + 1, mid + 1, h->end, h->num, -1);
+            next += 2;
+        }
+        int m = 0;
+        for (int i = 0; i < 2 * n; i++)
+            if (halves && halves[i].num >= 0) open[m++] = halves[i];
+        n = m;
+    }
+    /* merge pairs (0,1), (2,3), … until the target is reached */
+    for (int p = 0; rc == GR_OK && n - p > target && 2 * p + 1 < n; p++) {
+        const kin_shard_t *x = &open[2 * p], *y = &open[2 * p + 1];
+        rc = close_shard(db, &s, x->num);
+        if (rc == GR_OK) rc = close_shard(db, &s, y->num);
+        if (rc == GR_OK) rc = add_shard(a, db, &s, next++, x->start, y->end, x->num, y->num);
+    }
+    if (kin__tx_end(db, rc) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "StreamName", val_str(a, s.name));
+    val_set_c(a, out, "StreamARN", val_str(a, kin__arn(a, &s)));
+    val_set_c(a, out, "CurrentShardCount", val_int(a, current));
+    val_set_c(a, out, "TargetShardCount", val_int(a, target));
+    return GR_OK;
+}
