@@ -3,7 +3,9 @@ name and by ARN), shards splitting the hash key range, PutRecord/PutRecords
 routed by MD5 of the partition key or ExplicitHashKey, iterators of every
 type, GetRecords paging and MillisBehindLatest, iterator expiry, tags,
 retention (records really expire: GUREUM_KINESIS_HOUR_MS shortens an hour),
-errors with code, status and message, a kill -9 after PutRecord, and the AWS CLI.
+SplitShard/MergeShards/UpdateShardCount, capacity mode changes, enhanced monitoring, stream encryption, enhanced fan-out
+consumers, record size limits, errors with code, status and message, a kill -9
+after PutRecord, and the AWS CLI.
 """
 import base64
 import datetime
@@ -297,6 +299,206 @@ def test_retention(kin):
     kin.put_record(StreamName="ret", Data=b"new", PartitionKey="k")
     assert [r["Data"] for r in all_records(kin, "ret", "shardId-000000000000")] == [b"new"]
     kin.delete_stream(StreamName="ret")
+
+
+def test_split_and_merge_shards(kin):
+    kin.create_stream(StreamName="reshard", ShardCount=2)
+    old = kin.put_record(StreamName="reshard", Data=b"before", PartitionKey="k")
+    half = 2**127
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.split_shard(StreamName="reshard", ShardToSplit="shardId-000000000009", NewStartingHashKey=str(half))
+    assert err(e) == ("ResourceNotFoundException", 400,
+                      "Could not find shard shardId-000000000009 in stream reshard under account %s." % ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # the shard's own first key: a child with no keys
+        kin.split_shard(StreamName="reshard", ShardToSplit="shardId-000000000001", NewStartingHashKey=str(half))
+    assert err(e)[:2] == ("InvalidArgumentException", 400)
+    kin.split_shard(StreamName="reshard", ShardToSplit="shardId-000000000001", NewStartingHashKey=str(half + 2**126))
+    shards = kin.describe_stream(StreamName="reshard")["StreamDescription"]["Shards"]
+    assert [s["ShardId"][-1] for s in shards] == ["0", "1", "2", "3"]
+    assert "EndingSequenceNumber" in shards[1]["SequenceNumberRange"]
+    assert [s.get("ParentShardId") for s in shards] == [None, None, "shardId-000000000001", "shardId-000000000001"]
+    assert [(s["HashKeyRange"]["StartingHashKey"], s["HashKeyRange"]["EndingHashKey"]) for s in shards[2:]] == [
+        (str(half), str(half + 2**126 - 1)), (str(half + 2**126), str(2**128 - 1))]
+    summary = kin.describe_stream_summary(StreamName="reshard")["StreamDescriptionSummary"]
+    assert summary["OpenShardCount"] == 3
+    assert [s["ShardId"] for s in kin.list_shards(StreamName="reshard", ShardFilter={"Type": "AT_LATEST"})[
+        "Shards"]] == ["shardId-000000000000", "shardId-000000000002", "shardId-000000000003"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.split_shard(StreamName="reshard", ShardToSplit="shardId-000000000001", NewStartingHashKey=str(half + 5))
+    assert err(e) == ("InvalidArgumentException", 400,
+                      "Shard shardId-000000000001 in stream reshard under account %s has already been merged or "
+                      "split, and thus is not eligible for merging or splitting." % ACCOUNT)
+    # new records go to the open children only
+    for i in range(40):
+        assert kin.put_record(StreamName="reshard", Data=b"x", PartitionKey=str(i))["ShardId"] != "shardId-000000000001"
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # 0 and 3 are not adjacent
+        kin.merge_shards(StreamName="reshard", ShardToMerge="shardId-000000000000",
+                         AdjacentShardToMerge="shardId-000000000003")
+    assert err(e)[:2] == ("InvalidArgumentException", 400)
+    kin.merge_shards(StreamName="reshard", ShardToMerge="shardId-000000000000",
+                     AdjacentShardToMerge="shardId-000000000002")
+    child = kin.describe_stream(StreamName="reshard")["StreamDescription"]["Shards"][4]
+    assert (child["ShardId"], child["ParentShardId"], child["AdjacentParentShardId"]) == (
+        "shardId-000000000004", "shardId-000000000000", "shardId-000000000002")
+    assert (child["HashKeyRange"]["StartingHashKey"], child["HashKeyRange"]["EndingHashKey"]) == (
+        "0", str(half + 2**126 - 1))
+    # a closed shard keeps its records; read to its end, it has no next iterator
+    it = kin.get_shard_iterator(StreamName="reshard", ShardId=old["ShardId"],
+                                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    got = kin.get_records(ShardIterator=it)
+    assert [r["Data"] for r in got["Records"]][:1] == [b"before"] and "NextShardIterator" not in got
+    kin.delete_stream(StreamName="reshard")
+
+
+@pytest.mark.parametrize("initial,target,total", [(2, 4, 6), (4, 5, 15), (10, 13, 37), (4, 2, 6), (5, 3, 7)])
+def test_update_shard_count(kin, initial, target, total):
+    # the shard totals AWS's UNIFORM_SCALING leaves (split all, then merge pairs; or merge pairs)
+    name = "usc-%d-%d" % (initial, target)
+    kin.create_stream(StreamName=name, ShardCount=initial)
+    r = kin.update_shard_count(StreamName=name, TargetShardCount=target, ScalingType="UNIFORM_SCALING")
+    assert (r["StreamName"], r["CurrentShardCount"], r["TargetShardCount"]) == (name, initial, target)
+    shards = kin.describe_stream(StreamName=name)["StreamDescription"]["Shards"]
+    open_ = sorted((int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+                   for s in shards if "EndingSequenceNumber" not in s["SequenceNumberRange"])
+    assert len(shards) == total and len(open_) == target
+    # the open shards still cover every hash key once
+    assert open_[0][0] == 0 and open_[-1][1] == 2**128 - 1
+    assert all(open_[i][1] + 1 == open_[i + 1][0] for i in range(target - 1))
+    kin.delete_stream(StreamName=name)
+
+
+def test_update_shard_count_limits(kin):
+    kin.create_stream(StreamName="usc", ShardCount=4)
+    for t in (9, 1):  # more than double, less than half
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            kin.update_shard_count(StreamName="usc", TargetShardCount=t, ScalingType="UNIFORM_SCALING")
+        assert err(e)[:2] == ("LimitExceededException", 400)
+    kin.delete_stream(StreamName="usc")
+    kin.create_stream(StreamName="usc-od", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.update_shard_count(StreamName="usc-od", TargetShardCount=3, ScalingType="UNIFORM_SCALING")
+    assert err(e) == ("ValidationException", 400,
+                      "Request is invalid. Stream usc-od under account %s is in On-Demand mode." % ACCOUNT)
+    kin.delete_stream(StreamName="usc-od")
+
+
+# ==== Capacity mode, enhanced monitoring, encryption, consumers ====
+
+def test_update_stream_mode(kin):
+    kin.create_stream(StreamName="modes", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    arn = kin.describe_stream_summary(StreamName="modes")["StreamDescriptionSummary"]["StreamARN"]
+    seq = kin.put_record(StreamName="modes", Data=b"x", PartitionKey="k")
+    kin.update_stream_mode(StreamARN=arn, StreamModeDetails={"StreamMode": "PROVISIONED"})
+    s = kin.describe_stream_summary(StreamName="modes")["StreamDescriptionSummary"]
+    # the shards and their records stay
+    assert s["StreamModeDetails"] == {"StreamMode": "PROVISIONED"} and s["OpenShardCount"] == 4
+    assert [r["SequenceNumber"] for r in all_records(kin, "modes", seq["ShardId"])] == [seq["SequenceNumber"]]
+    assert kin.describe_limits()["OnDemandStreamCount"] == 0
+    kin.delete_stream(StreamName="modes")
+
+
+def test_enhanced_monitoring(kin):
+    kin.create_stream(StreamName="mon", ShardCount=1)
+    arn = "arn:aws:kinesis:us-east-1:%s:stream/mon" % ACCOUNT
+
+    def metrics():
+        return kin.describe_stream(StreamName="mon")["StreamDescription"]["EnhancedMonitoring"][0]["ShardLevelMetrics"]
+
+    assert metrics() == []
+    r = kin.enable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["IncomingBytes", "OutgoingBytes"])
+    assert (r["StreamName"], r["CurrentShardLevelMetrics"]) == ("mon", [])
+    assert r["DesiredShardLevelMetrics"] == ["IncomingBytes", "OutgoingBytes"]
+    assert r.get("StreamARN", arn) == arn  # older botocore models lack the member
+    r = kin.enable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["IncomingBytes", "IncomingRecords"])
+    assert r["DesiredShardLevelMetrics"] == ["IncomingBytes", "OutgoingBytes", "IncomingRecords"]
+    r = kin.disable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["OutgoingBytes"])
+    assert r["CurrentShardLevelMetrics"] == ["IncomingBytes", "OutgoingBytes", "IncomingRecords"]
+    assert metrics() == ["IncomingBytes", "IncomingRecords"]
+    # ALL stays ALL; disabling one of ALL leaves the other six
+    assert kin.enable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["ALL"])[
+        "DesiredShardLevelMetrics"] == ["ALL"]
+    r = kin.disable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["IteratorAgeMilliseconds"])
+    assert len(r["DesiredShardLevelMetrics"]) == 6 and "IteratorAgeMilliseconds" not in metrics()
+    kin.disable_enhanced_monitoring(StreamName="mon", ShardLevelMetrics=["ALL"])
+    assert metrics() == []
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.enable_enhanced_monitoring(StreamName="nope", ShardLevelMetrics=["ALL"])
+    assert err(e) == ("ResourceNotFoundException", 400, "Stream nope under account %s not found." % ACCOUNT)
+    kin.delete_stream(StreamName="mon")
+
+
+def test_stream_encryption(kin):
+    kin.create_stream(StreamName="enc", ShardCount=1)
+    d = kin.describe_stream(StreamName="enc")["StreamDescription"]
+    assert d["EncryptionType"] == "NONE" and "KeyId" not in d
+    kin.start_stream_encryption(StreamName="enc", EncryptionType="KMS", KeyId="alias/aws/kinesis")
+    d = kin.describe_stream_summary(StreamName="enc")["StreamDescriptionSummary"]
+    assert (d["EncryptionType"], d["KeyId"]) == ("KMS", "alias/aws/kinesis")
+    # records read back as written either way
+    kin.put_record(StreamName="enc", Data=b"secret", PartitionKey="k")
+    assert [r["Data"] for r in all_records(kin, "enc", "shardId-000000000000")] == [b"secret"]
+    kin.stop_stream_encryption(StreamName="enc", EncryptionType="KMS", KeyId="alias/aws/kinesis")
+    d = kin.describe_stream(StreamName="enc")["StreamDescription"]
+    assert d["EncryptionType"] == "NONE" and "KeyId" not in d
+    kin.delete_stream(StreamName="enc")
+
+
+def test_stream_consumers(kin):
+    kin.create_stream(StreamName="fan", ShardCount=1)
+    arn = kin.describe_stream(StreamName="fan")["StreamDescription"]["StreamARN"]
+    assert kin.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    c = kin.register_stream_consumer(StreamARN=arn, ConsumerName="c1")["Consumer"]
+    # AWS: STREAM-ARN/consumer/NAME:CREATION-EPOCH-SECONDS
+    assert c["ConsumerARN"] == "%s/consumer/c1:%d" % (arn, int(c["ConsumerCreationTimestamp"].timestamp()))
+    assert (c["ConsumerName"], c["ConsumerStatus"]) == ("c1", "ACTIVE")
+    kin.register_stream_consumer(StreamARN=arn, ConsumerName="c2")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.register_stream_consumer(StreamARN=arn, ConsumerName="c1")
+    assert err(e)[:2] == ("ResourceInUseException", 400)
+    d = kin.describe_stream_consumer(ConsumerARN=c["ConsumerARN"])["ConsumerDescription"]
+    assert (d["ConsumerName"], d["StreamARN"], d["ConsumerARN"]) == ("c1", arn, c["ConsumerARN"])
+    assert kin.describe_stream_consumer(StreamARN=arn, ConsumerName="c1")["ConsumerDescription"] == d
+    assert kin.describe_stream_summary(StreamName="fan")["StreamDescriptionSummary"]["ConsumerCount"] == 2
+    page = kin.list_stream_consumers(StreamARN=arn, MaxResults=1)
+    assert [x["ConsumerName"] for x in page["Consumers"]] == ["c1"]
+    rest = kin.list_stream_consumers(StreamARN=arn, NextToken=page["NextToken"])
+    assert [x["ConsumerName"] for x in rest["Consumers"]] == ["c2"] and "NextToken" not in rest
+    kin.deregister_stream_consumer(ConsumerARN=c["ConsumerARN"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.describe_stream_consumer(ConsumerARN=c["ConsumerARN"])
+    assert err(e) == ("ResourceNotFoundException", 400,
+                      "Consumer %s, account %s not found." % (c["ConsumerARN"], ACCOUNT))
+    # a stream with consumers goes only with EnforceConsumerDeletion, and takes them along
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.delete_stream(StreamName="fan")
+    assert err(e)[:2] == ("ResourceInUseException", 400)
+    kin.delete_stream(StreamName="fan", EnforceConsumerDeletion=True)
+    kin.create_stream(StreamName="fan", ShardCount=1)
+    assert kin.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    kin.delete_stream(StreamName="fan")
+
+
+def test_record_size_limits(kin):
+    kin.create_stream(StreamName="big", ShardCount=1)
+    mib = 1 << 20
+    # data and partition key together: at most 1 MiB
+    kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.put_records(StreamName="big", Records=[{"Data": b"a", "PartitionKey": "k"},
+                                                  {"Data": b"a" * (mib - 2), "PartitionKey": "key"}])
+    assert err(e) == ("ValidationException", 400,
+                      "1 validation error detected: Value at 'records.2.member.data' failed to satisfy constraint: "
+                      "Member must have length less than or equal to 1048576")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.put_record(StreamName="big", Data=b"a" * (mib - 2), PartitionKey="key")
+    assert err(e)[:2] == ("ValidationException", 400)
+    # a request's records: at most 5 MiB in all
+    kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}] * 5)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}] * 5
+                        + [{"Data": b"a", "PartitionKey": "k"}])
+    assert err(e) == ("InvalidArgumentException", 400, "Records size exceeds 5 MB limit")
+    kin.delete_stream(StreamName="big")
 
 
 # ==== Durability and the CLIs ====

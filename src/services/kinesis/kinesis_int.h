@@ -3,7 +3,9 @@
  * and sequence numbers, small SQLite helpers.
  *
  * A stream is a kin_stream row; its shards split the 128-bit hash key range
- * evenly and never change (no resharding). A record's row id is the tail of
+ * evenly; SplitShard and MergeShards close shards and add their children
+ * (numbered on, so a shard's number is its index in kin_stream_t.shards),
+ * and the open shards always cover the whole range. A record's row id is the tail of
  * its sequence number, so within a shard sequence numbers increase with the
  * order records were acknowledged in. */
 #ifndef GR_SERVICES_KINESIS_KINESIS_INT_H
@@ -17,11 +19,15 @@
 
 struct app;
 
+#define KIN_SHARD_LIMIT 500 /* AWS's default open-shard quota per account and region (most regions) */
+
 typedef unsigned __int128 kin_u128_t;
 
 typedef struct {
     int num;
     kin_u128_t start, end; /* hash keys owned, inclusive */
+    int parent, adjacent;  /* shard numbers; -1: none */
+    int64_t closed_row;    /* -1 while open; else its last sequence number's row id */
 } kin_shard_t;
 
 typedef struct {
@@ -30,6 +36,9 @@ typedef struct {
     int64_t created_ms;
     str_t mode; /* PROVISIONED | ON_DEMAND */
     int64_t retention_h;
+    str_t metrics;    /* enhanced shard-level metrics, comma-separated */
+    str_t encryption; /* NONE | KMS */
+    str_t key_id;     /* the KMS key when KMS */
     kin_shard_t *shards;
     int nshards;
 } kin_stream_t;
@@ -59,6 +68,8 @@ bool kin__u128_parse(str_t s, kin_u128_t *v);
 /* Sequence numbers: 56 decimal digits, "49" + stream id + shard + row id. */
 str_t kin__seq(arena_t *a, int64_t sid, int shard, int64_t id);
 bool kin__seq_parse(str_t seq, int64_t *sid, int *shard, int64_t *id);
+/* The account's open shards in the region (-1: the store failed). */
+int64_t kin__open_shards(sqlite3 *db, str_t account, str_t region);
 /* Deletes the stream's records older than its retention. */
 int kin__expire(sqlite3 *db, const kin_stream_t *s);
 

@@ -22,12 +22,15 @@
 
 #define ITERATOR_TTL_MS 300000
 #define GET_BYTES_MAX (10 << 20) /* AWS: GetRecords returns up to 10 MiB */
+#define RECORD_MAX (1 << 20)     /* AWS: data + partition key of one record */
+#define PUT_BYTES_MAX (5 << 20)  /* AWS: a PutRecords request's records in all */
 
-/* The shard of a hash key; shards cover the whole range, so always found. */
+/* The open shard of a hash key; open shards cover the whole range, so
+ * always found. */
 static const kin_shard_t *shard_of(const kin_stream_t *s, kin_u128_t hk)
 {
     for (int i = 0; i < s->nshards; i++)
-        if (hk >= s->shards[i].start && hk <= s->shards[i].end) return &s->shards[i];
+        if (s->shards[i].closed_row < 0 && hk >= s->shards[i].start && hk <= s->shards[i].end) return &s->shards[i];
     return &s->shards[s->nshards - 1];
 }
 
@@ -82,6 +85,18 @@ static str_t blob_of(const val_t *rec)
     return d && d->kind == VAL_BLOB ? d->u.s : STR("");
 }
 
+/* AWS: a record's data and partition key together hold at most 1 MiB
+ * (the model bounds each alone); "records.N.member.data" names entry N
+ * (from 1) of PutRecords, "data" PutRecord's. */
+static int size_or_fail(req_t *r, const val_t *rec, size_t n)
+{
+    if (blob_of(rec).len + val_get_str(rec, "PartitionKey").len <= RECORD_MAX) return GR_OK;
+    return req_fail(r, &KINESIS_ERR_ValidationException,
+                    "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have "
+                    "length less than or equal to %d",
+                    n ? arena_printf(r->arena, "records.%zu.member.data", n) : "data", RECORD_MAX);
+}
+
 int kinesis_put_record(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -89,7 +104,9 @@ int kinesis_put_record(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     kin_stream_t s;
     kin_u128_t hk;
-    if (kin__stream_or_fail(r, db, in, &s) != GR_OK || hash_key_or_fail(r, in, &hk) != GR_OK) return GR_ERR;
+    if (kin__stream_or_fail(r, db, in, &s) != GR_OK || hash_key_or_fail(r, in, &hk) != GR_OK ||
+        size_or_fail(r, in, 0) != GR_OK)
+        return GR_ERR;
     int shard;
     int64_t id;
     if (append(db, &s, hk, val_get_str(in, "PartitionKey"), blob_of(in), &shard, &id) != GR_OK) return GR_ERR;
@@ -114,8 +131,17 @@ int kinesis_put_records(req_t *r, const val_t *in, val_t *out)
     size_t n = recs ? val_len(recs) : 0;
     kin_u128_t *hks = arena_alloc(a, (n ? n : 1) * sizeof *hks);
     if (!hks) return GR_ERR;
-    for (size_t i = 0; i < n; i++)
-        if (hash_key_or_fail(r, recs->u.list.v[i], &hks[i]) != GR_OK) return GR_ERR;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const val_t *rec = recs->u.list.v[i];
+        if (hash_key_or_fail(r, rec, &hks[i]) != GR_OK || size_or_fail(r, rec, i + 1) != GR_OK) return GR_ERR;
+        total += blob_of(rec).len + val_get_str(rec, "PartitionKey").len;
+    }
+    /* AWS: "each PutRecords request can support up to ... 5 MiB" (the
+     * request's data and keys); the text is the emulators' shared one, no
+     * AWS recording of it was found */
+    if (total > PUT_BYTES_MAX)
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Records size exceeds 5 MB limit");
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     val_t *list = val_new(a, VAL_LIST);
     int rc = GR_OK;
@@ -304,7 +330,10 @@ int kinesis_get_records(req_t *r, const val_t *in, val_t *out)
     }
     store_release(st);
     val_set_c(a, out, "Records", list);
-    val_set_c(a, out, "NextShardIterator", val_str(a, iterator(a, &s, (int)shard, after)));
+    /* AWS: a closed shard read to its end has no next iterator; readers go
+     * on to its children */
+    if (more || s.shards[shard].closed_row < 0)
+        val_set_c(a, out, "NextShardIterator", val_str(a, iterator(a, &s, (int)shard, after)));
     /* how far the last record returned is behind the shard's tip: 0 when
      * nothing is left to read */
     val_set_c(a, out, "MillisBehindLatest", val_int(a, more ? now - last_arrival : 0));
