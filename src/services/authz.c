@@ -442,21 +442,28 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
 /* AWS (STS API reference, GetFederationToken): a federated user's session
  * "cannot call any IAM operations" nor any STS operation "except
  * GetCallerIdentity", whatever its policies allow. Checked before the
- * operations that need no permission (AssumeRole, GetSessionToken). */
-static bool federated_forbidden(const req_t *r, str_t action)
+ * operations that need no permission (AssumeRole, GetSessionToken). The
+ * caller's ARN is looked at first: every request comes through here, and
+ * only a federated user's needs its action named. */
+static bool federated_forbidden(req_t *r)
 {
-    static const str_t mark = {":federated-user/", 16};
+    /* arn:aws:sts::ACCOUNT:federated-user/NAME (sts/session.c) */
+    static const str_t sts = {"arn:aws:sts::", 13};
     str_t arn = r->who.arn;
-    size_t i = 0;
-    while (arn.p && i + mark.len <= arn.len && memcmp(arn.p + i, mark.p, mark.len) != 0) i++;
-    if (!arn.p || i + mark.len > arn.len) return false;
+    if (!str_starts_with(arn, sts)) return false;
+    str_t rest = str_sub(arn, sts.len, arn.len - sts.len);
+    long colon = str_index(rest, ':');
+    if (colon < 0 ||
+        !str_starts_with(str_sub(rest, (size_t)colon + 1, rest.len - (size_t)colon - 1), STR("federated-user/")))
+        return false;
+    str_t action = action_of(r);
     return str_starts_with(action, STR("iam:")) ||
            (str_starts_with(action, STR("sts:")) && !str_eq_c(action, "sts:GetCallerIdentity"));
 }
 
 int authz_check(req_t *r, authz_t *z)
 {
-    if (!r->who.anonymous && federated_forbidden(r, action_of(r))) return deny(r, action_of(r), resource_of(r));
+    if (!r->who.anonymous && federated_forbidden(r)) return deny(r, action_of(r), resource_of(r));
     /* Anonymous callers have no identity policies; only S3 admits them, and
      * it checks the bucket policy and ACLs itself (services/s3/access.c). */
     if (r->who.root || r->who.anonymous || (r->op->flags & OPF_NO_AUTHZ)) return GR_OK;
