@@ -151,10 +151,8 @@ int logs_describe_export_tasks(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t task = val_get_str(in, "taskId"), status = val_get_str(in, "statusCode");
     int64_t limit = val_get_int(in, "limit", 50);
-    long long off = 0;
-    str_t tok = val_get_str(in, "nextToken");
-    if (tok.p && (!str_to_i64(tok, &off) || off < 0))
-        return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified nextToken is invalid.");
+    long long off;
+    if (logs__offset_token(r, in, &off) != GR_OK) return GR_ERR;
     sqlite3_stmt *st =
         logs__prep(db, "SELECT id, name, group_name, from_ms, to_ms, destination, prefix, status, message, created_ms, "
                        "completed_ms FROM export_task WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR id = ?3) "

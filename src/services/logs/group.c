@@ -55,6 +55,15 @@ int64_t logs__now_ms(void)
     return time_now_us() / 1000;
 }
 
+int logs__offset_token(req_t *r, const val_t *in, long long *off)
+{
+    *off = 0;
+    str_t tok = val_get_str(in, "nextToken");
+    if (tok.p && (!str_to_i64(tok, off) || *off < 0))
+        return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified nextToken is invalid.");
+    return GR_OK;
+}
+
 int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, logs_group_t *g)
 {
     sqlite3_stmt *st = logs__prep(db, "SELECT id, created_ms, retention_days FROM log_group "

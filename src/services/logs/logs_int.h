@@ -28,6 +28,9 @@ sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql); /* NULL (logged) on fail
 void logs__bind_str(sqlite3_stmt *st, int i, str_t s);  /* NULL for STR_NULL */
 str_t logs__col_str(arena_t *a, sqlite3_stmt *st, int col);
 int64_t logs__now_ms(void);
+/* A listing's nextToken that is a number (a row offset or the last row id
+ * returned) into *off, 0 without one; InvalidParameterException otherwise. */
+int logs__offset_token(req_t *r, const val_t *in, long long *off);
 
 /* Loads a group; GR_ERR (without failing anything) when absent or on error. */
 int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, logs_group_t *g);

@@ -79,10 +79,8 @@ int logs_describe_resource_policies(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     int64_t limit = val_get_int(in, "limit", 50);
-    long long after = 0;
-    str_t tok = val_get_str(in, "nextToken");
-    if (tok.p && (!str_to_i64(tok, &after) || after < 0))
-        return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified nextToken is invalid.");
+    long long after;
+    if (logs__offset_token(r, in, &after) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = logs__prep(db, "SELECT id, name, document, updated_ms FROM resource_policy "
                                       "WHERE account = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
     if (!st) return GR_ERR;

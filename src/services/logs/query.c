@@ -620,10 +620,8 @@ int logs_describe_queries(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t group = val_get_str(in, "logGroupName");
     int64_t limit = val_get_int(in, "maxResults", 1000);
-    long long off = 0;
-    str_t tok = val_get_str(in, "nextToken");
-    if (tok.p && (!str_to_i64(tok, &off) || off < 0))
-        return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified nextToken is invalid.");
+    long long off;
+    if (logs__offset_token(r, in, &off) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = logs__prep(db, "SELECT id, query, status, created_ms, group_name FROM insights_query "
                                       "WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR group_name = ?3) "
                                       "AND (?4 IS NULL OR status = ?4) ORDER BY created_ms DESC, id "

@@ -74,10 +74,8 @@ int logs_describe_log_streams(req_t *r, const val_t *in, val_t *out)
                         "Cannot order by LastEventTime with a logStreamNamePrefix.");
     bool desc = val_get_bool(in, "descending", false);
     int64_t limit = val_get_int(in, "limit", 50);
-    long long off = 0;
-    str_t tok = val_get_str(in, "nextToken");
-    if (tok.p && (!str_to_i64(tok, &off) || off < 0))
-        return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified nextToken is invalid.");
+    long long off;
+    if (logs__offset_token(r, in, &off) != GR_OK) return GR_ERR;
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT name, created_ms, first_ts, last_ts, last_ingest_ms, "
