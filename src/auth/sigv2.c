@@ -8,10 +8,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/mac.h"
 #include "core/buf.h"
 #include "core/gtime.h"
 
@@ -199,9 +199,8 @@ str_t sigv2_string_to_sign(const wire_req_t *w, arena_t *a, const sigv2_t *s)
 static bool signs(str_t secret, str_t sts, str_t want)
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    if (!sts.p || !HMAC(EVP_sha1(), secret.p, (int)secret.len, (const unsigned char *)sts.p, sts.len, mac, &maclen))
-        return false;
+    if (!sts.p) return false;
+    unsigned maclen = mac_hmac(mac_sha1(), secret.p, secret.len, sts.p, sts.len, mac);
     unsigned char b64[64];
     int n = EVP_EncodeBlock(b64, mac, (int)maclen);
     return n > 0 && want.len == (size_t)n && CRYPTO_memcmp(b64, want.p, (size_t)n) == 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/mac.h"
 #include "core/buf.h"
 #include "core/gtime.h"
 
@@ -34,29 +35,10 @@ static const char S3_MALFORMED[] = "The authorization header is malformed; ";
 
 /* ==== Crypto helpers ==== */
 
-/* SHA-256 fetched from the provider once: EVP_sha256() makes OpenSSL 3 look
- * the algorithm up again on every digest, a measurable part of a request. */
-static const EVP_MD *g_sha256;
-static pthread_once_t g_sha256_once = PTHREAD_ONCE_INIT;
-static void sha256_fetch(void)
-{
-    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-static const EVP_MD *sha256_md(void)
-{
-    pthread_once(&g_sha256_once, sha256_fetch);
-    return g_sha256 ? g_sha256 : EVP_sha256();
-}
-
 /* SHA-256 of a then b. */
 static void sha256_2(const void *a, size_t an, const void *b, size_t bn, unsigned char out[32])
 {
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    unsigned int len = 32;
-    if (!c || !EVP_DigestInit_ex(c, sha256_md(), NULL) || !EVP_DigestUpdate(c, a, an) || !EVP_DigestUpdate(c, b, bn) ||
-        !EVP_DigestFinal_ex(c, out, &len))
-        memset(out, 0, 32); /* out of memory: a digest that matches nothing */
-    EVP_MD_CTX_free(c);
+    mac_digest2(mac_sha256(), a, an, b, bn, out);
 }
 
 void sigv4_hex_sha256(const void *p, size_t n, char out[65])
@@ -71,19 +53,9 @@ void sigv4_hex_sha256(const void *p, size_t n, char out[65])
     out[64] = 0;
 }
 
-/* HMAC-SHA256 (RFC 2104) on the fetched digest; HMAC() would fetch both the
- * MAC and the digest per call. */
 static void hmac(const unsigned char *key, size_t keylen, const void *msg, size_t n, unsigned char out[32])
 {
-    unsigned char k[64] = {0}, pad[64], inner[32];
-    if (keylen > sizeof k)
-        sha256_2(key, keylen, "", 0, k);
-    else
-        memcpy(k, key, keylen);
-    for (int i = 0; i < 64; i++) pad[i] = k[i] ^ 0x36;
-    sha256_2(pad, sizeof pad, msg, n, inner);
-    for (int i = 0; i < 64; i++) pad[i] = k[i] ^ 0x5c;
-    sha256_2(pad, sizeof pad, inner, sizeof inner, out);
+    mac_hmac(mac_sha256(), key, keylen, msg, n, out);
 }
 
 /* The signing key depends only on (secret, date, region, service), the same

@@ -10,10 +10,10 @@
  * it into place after finish() succeeded, so unverified bytes never show. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/mac.h"
 #include "auth/sigv4.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -122,9 +122,8 @@ static bool chain_ok(sigv4_chunked_t *c, const char *algo, const char *rest, str
     int n = snprintf(sts, sizeof sts, "%s\n%.*s\n%.*s\n%s\n%s", algo, STR_FMT(c->amz_date), STR_FMT(c->scope), c->prev,
                      rest);
     if (n < 0 || (size_t)n >= sizeof sts) return false;
-    unsigned char mac[32];
-    unsigned int len = 32;
-    HMAC(EVP_sha256(), c->key, 32, (const unsigned char *)sts, (size_t)n, mac, &len);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    mac_hmac(mac_sha256(), c->key, 32, sts, (size_t)n, mac);
     char hex[65];
     hex32(mac, hex);
     bool ok = want.len == 64 && CRYPTO_memcmp(hex, want.p, 64) == 0;
@@ -174,7 +173,7 @@ static int parse_line(sigv4_chunked_t *c, const char **msg)
         }
     }
     if (c->sign && !have_sig) return failc(c, MSG_BODY, msg);
-    if (c->sign) EVP_DigestInit_ex(c->md, EVP_sha256(), NULL);
+    if (c->sign) EVP_DigestInit_ex(c->md, mac_sha256(), NULL);
     c->left = v;
     c->last = v == 0;
     c->state = v ? ST_DATA : ST_DATA_CR;
