@@ -126,6 +126,21 @@ char *arena_strndup(arena_t *a, const char *s, size_t n)
     return p;
 }
 
+str_t arena_concat(arena_t *a, const str_t *parts, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) len += parts[i].len;
+    char *p = arena_alloc(a, len + 1);
+    if (!p) return STR_NULL;
+    char *o = p;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].len) memcpy(o, parts[i].p, parts[i].len);
+        o += parts[i].len;
+    }
+    *o = 0;
+    return str_n(p, len);
+}
+
 char *arena_strdup(arena_t *a, const char *s)
 {
     return arena_strndup(a, s, strlen(s));

@@ -34,6 +34,11 @@ void *arena_realloc(arena_t *a, void *old, size_t oldn, size_t n);
 char *arena_strndup(arena_t *a, const char *s, size_t n); /* NUL-terminated copy */
 char *arena_strdup(arena_t *a, const char *s);
 str_t arena_str(arena_t *a, str_t s); /* copy, NUL-terminated */
+/* The n parts one after another, NUL-terminated (STR_NULL when out of
+ * memory): the hot paths' ARNs and names without a printf. */
+str_t arena_concat(arena_t *a, const str_t *parts, size_t n);
+#define ARENA_CAT(a, ...)                                                                                              \
+    arena_concat((a), (const str_t[]){__VA_ARGS__}, sizeof((str_t[]){__VA_ARGS__}) / sizeof(str_t))
 /* Base64 (RFC 4648, standard alphabet, padded) of n bytes, NUL-terminated. */
 str_t arena_base64(arena_t *a, const void *p, size_t n);
 /* And back: padded or unpadded input, the URL-safe '-' and '_' accepted too;

@@ -533,16 +533,15 @@ static bool acl_allows(req_t *r, sqlite3 *db, str_t bucket, str_t action, str_t 
 static str_t action_of(req_t *r)
 {
     if (r->op && r->op->iam_action) return str_c(r->op->iam_action);
-    return str_c(arena_printf(r->arena, "s3:%s", r->op ? r->op->name : "*"));
+    return ARENA_CAT(r->arena, STR("s3:"), str_c(r->op ? r->op->name : "*"));
 }
 
 static str_t resource_of(req_t *r, str_t bucket)
 {
     str_t key = r->in ? val_get_str(r->in, "Key") : STR_NULL;
     bool object_op = r->op && r->op->iam_resource && strstr(r->op->iam_resource, "{Key}");
-    if (object_op && key.p)
-        return str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
-    return str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s", STR_FMT(bucket)));
+    if (object_op && key.p) return ARENA_CAT(r->arena, STR("arn:aws:s3:::"), bucket, STR("/"), key);
+    return ARENA_CAT(r->arena, STR("arn:aws:s3:::"), bucket);
 }
 
 /* The bucket policy's verdict for action on resource (IMPLICIT_DENY without one). */

@@ -77,8 +77,36 @@ static void formats_and_parses(void **state)
     assert_string_equal(out, "Wed, 31 Dec 1969 23:59:59 GMT");
 }
 
+/* The hand-written digits against strftime over 1600-2400, and years past
+ * 9999, which take snprintf's path and keep all their digits. */
+static void formats_match_strftime(void **state)
+{
+    (void)state;
+    for (int64_t t = -11676096000LL; t < 13569465600LL; t += 7777777) {
+        time_t tt = (time_t)t;
+        struct tm libc;
+        assert_non_null(gmtime_r(&tt, &libc));
+        char want[64], got[64];
+        strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", &libc);
+        time_fmt_rfc822(got, t * 1000000);
+        assert_string_equal(got, want);
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S.007Z", &libc);
+        time_fmt_iso8601(got, t * 1000000 + 7999, true);
+        assert_string_equal(got, want);
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &libc);
+        time_fmt_iso8601(got, t * 1000000, false);
+        assert_string_equal(got, want);
+    }
+    char out[64];
+    time_fmt_iso8601(out, 253402300800LL * 1000000, false); /* 10000-01-01 */
+    assert_string_equal(out, "10000-01-01T00:00:00Z");
+    time_fmt_rfc822(out, 253402300800LL * 1000000);
+    assert_string_equal(out, "Sat, 01 Jan 10000 00:00:00 GMT");
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(split_matches_gmtime), cmocka_unit_test(formats_and_parses)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(split_matches_gmtime), cmocka_unit_test(formats_and_parses),
+                                       cmocka_unit_test(formats_match_strftime)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
