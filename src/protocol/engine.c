@@ -122,7 +122,7 @@ const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a,
         const proto_rest_q_t *q = proto__rest_query(w, a);
         for (uint32_t i = 0; i < m->nops; i++) {
             const op_t *op = &m->ops[i];
-            if (!proto__rest_match(op, w, q)) continue;
+            if (!proto__rest_match(m, i, w, q)) continue;
             long sc = rest_score(op, w, a);
             /* ties go to the later name: S3's deprecated originals (GetBucketLifecycle)
              * sort before their replacements (GetBucketLifecycleConfiguration) */

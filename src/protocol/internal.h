@@ -58,7 +58,7 @@ int proto__restxml_error(const svc_model_t *m, const aws_errdef_t *e, const char
  * match op's requestUri template? Label values are not checked here. */
 typedef struct proto_rest_q proto_rest_q_t; /* a request's query, decoded once */
 proto_rest_q_t *proto__rest_query(const wire_req_t *w, arena_t *a);
-bool proto__rest_match(const op_t *op, const wire_req_t *w, const proto_rest_q_t *q);
+bool proto__rest_match(const svc_model_t *m, uint32_t i, const wire_req_t *w, const proto_rest_q_t *q); /* m->ops[i] */
 /* Fills the members of `in` located in the URI labels, headers (incl. the
  * prefix-map "headers" location) and query string. Body members are left to
  * the caller. */

@@ -7,6 +7,9 @@
  * slashes), headers (incl. prefix maps such as x-amz-meta-*) and query
  * parameters, and serializers call proto__rest_serialize_nonbody for output
  * headers and the status. Invariant: body members are never touched here. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "protocol/internal.h"
@@ -144,8 +147,67 @@ static bool match_op(const op_t *op, const wire_req_t *w, const proto_rest_q_t *
     return match_path(op->uri, tn, w->path.p ? w->path.p : "", w->path.len, lab, nlab);
 }
 
-bool proto__rest_match(const op_t *op, const wire_req_t *w, const proto_rest_q_t *q)
+/* What each operation's template requires of every request, worked out once
+ * per model: proto_find_op tries all of a service's operations (S3 has about
+ * a hundred) on each request, and parsing each template's query part again
+ * for every request was most of that. keys: the key_bit of each literal
+ * query key, so a request missing one is ruled out with a mask. */
+typedef struct {
+    uint64_t keys;
+} rest_pre_t;
+
+#define REST_MODELS 64
+static struct {
+    const svc_model_t *m;
+    const rest_pre_t *pre;
+} rest_reg[REST_MODELS];
+static _Atomic int rest_nreg;
+static pthread_mutex_t rest_reg_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static const rest_pre_t *rest_pre_build(const svc_model_t *m)
 {
+    rest_pre_t *pre = calloc(m->nops ? m->nops : 1, sizeof *pre);
+    if (!pre) return NULL;
+    for (uint32_t i = 0; i < m->nops; i++) {
+        const char *q = strchr(m->ops[i].uri, '?');
+        str_t rest = q ? str_c(q + 1) : STR_NULL, part;
+        while (rest.p && rest.len) {
+            rest = str_cut(rest, '&', &part);
+            str_t key;
+            str_cut(part, '=', &key);
+            pre[i].keys |= key_bit(key);
+        }
+    }
+    return pre;
+}
+
+/* The model's table, built by the first request that needs it; NULL only
+ * when out of memory (every operation is then tried the long way). */
+static const rest_pre_t *rest_pre(const svc_model_t *m)
+{
+    int n = atomic_load_explicit(&rest_nreg, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        if (rest_reg[i].m == m) return rest_reg[i].pre;
+    pthread_mutex_lock(&rest_reg_mu);
+    const rest_pre_t *pre = NULL;
+    n = atomic_load_explicit(&rest_nreg, memory_order_relaxed);
+    for (int i = 0; i < n && !pre; i++)
+        if (rest_reg[i].m == m) pre = rest_reg[i].pre;
+    if (!pre && n < REST_MODELS && (pre = rest_pre_build(m))) {
+        rest_reg[n].m = m;
+        rest_reg[n].pre = pre;
+        atomic_store_explicit(&rest_nreg, n + 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&rest_reg_mu);
+    return pre;
+}
+
+bool proto__rest_match(const svc_model_t *m, uint32_t i, const wire_req_t *w, const proto_rest_q_t *q)
+{
+    const op_t *op = &m->ops[i];
+    if (!w->method.len || w->method.p[0] != op->method[0]) return false;
+    const rest_pre_t *pre = rest_pre(m);
+    if (pre && pre[i].keys && (!q || (q->keys & pre[i].keys) != pre[i].keys)) return false;
     label_t lab[MAX_LABELS];
     int n;
     return match_op(op, w, q, lab, &n);
