@@ -214,6 +214,7 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 4, time_now_us());
     rc = sqlite3_step(st);
     store_release(st);
+    s3__bcache_changed(db);
     if (rc != SQLITE_DONE || create_configs(r, db, in, name) != GR_OK || create_tags(r, db, name, tags) != GR_OK ||
         s3__lock_bucket_created(r, db, in, name) != GR_OK || s3__commit(db) != GR_OK)
         goto fail;
@@ -302,6 +303,7 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
         store_release(st);
         if (rc != SQLITE_DONE) goto fail;
     }
+    s3__bcache_changed(db);
     if (s3__commit(db) != GR_OK) goto fail;
     s3__serverlog_changed(); /* its logging configuration went with it, and its undelivered records */
     for (size_t i = 0; i < nblobs; i++) s3__blob_drop(r, blobs[i]);

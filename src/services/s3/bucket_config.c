@@ -183,11 +183,18 @@ static cfg_memo_t *cfg_memo(req_t *r, sqlite3 *db, str_t bucket)
 {
     cfg_memo_t *m = r->svc_memo;
     if (m && m->tag == CFG_MEMO_TAG && str_eq(m->bucket, bucket)) return m;
-    sqlite3_stmt *st;
-    if (!(m = arena_alloc(r->arena, sizeof *m)) ||
-        store_prepare(db, "SELECT kind, doc FROM s3_bucket_config WHERE bucket = ?1", -1, &st, NULL) != SQLITE_OK)
-        return NULL;
+    if (!(m = arena_alloc(r->arena, sizeof *m))) return NULL;
     *m = (cfg_memo_t){.tag = CFG_MEMO_TAG, .bucket = arena_str(r->arena, bucket)};
+    int held = s3__bcache_cfg(r, bucket, CFG_MEMO_KINDS, m->kind, m->doc);
+    if (held >= 0) {
+        m->n = held;
+        r->svc_memo = m;
+        return m;
+    }
+    uint64_t gen = s3__bcache_gen();
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT kind, doc FROM s3_bucket_config WHERE bucket = ?1", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
     sqlite3_bind_text(st, 1, bucket.p, (int)bucket.len, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && m->n < CFG_MEMO_KINDS) {
@@ -196,6 +203,7 @@ static cfg_memo_t *cfg_memo(req_t *r, sqlite3 *db, str_t bucket)
     }
     store_release(st);
     if (rc != SQLITE_DONE) return NULL; /* an error, or more kinds than fit: no memo */
+    s3__bcache_put_cfg(db, gen, bucket, m->n, m->kind, m->doc);
     r->svc_memo = m;
     return m;
 }
@@ -221,8 +229,10 @@ int s3_cfg_get(req_t *r, sqlite3 *db, str_t bucket, const char *kind, val_t **do
 int s3_cfg_put(req_t *r, sqlite3 *db, str_t bucket, const char *kind, const val_t *doc)
 {
     s3__cfg_forget(r);
-    return doc_put(r, db, "INSERT OR REPLACE INTO s3_bucket_config (bucket, kind, doc) VALUES (?1, ?2, ?3)",
-                   "DELETE FROM s3_bucket_config WHERE bucket = ?1 AND kind = ?2", bucket, str_c(kind), false, doc);
+    int rc = doc_put(r, db, "INSERT OR REPLACE INTO s3_bucket_config (bucket, kind, doc) VALUES (?1, ?2, ?3)",
+                     "DELETE FROM s3_bucket_config WHERE bucket = ?1 AND kind = ?2", bucket, str_c(kind), false, doc);
+    s3__bcache_changed(db);
+    return rc;
 }
 
 int s3_obj_acl_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, val_t **doc)

@@ -53,11 +53,14 @@ int s3__begin(sqlite3 *db)
 }
 int s3__commit(sqlite3 *db)
 {
-    return store_exec(db, "COMMIT");
+    int rc = store_exec(db, "COMMIT");
+    s3__bcache_txn_end();
+    return rc;
 }
 void s3__rollback(sqlite3 *db)
 {
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    s3__bcache_txn_end();
 }
 
 str_t s3__col_str(req_t *r, sqlite3_stmt *st, int col)
@@ -87,21 +90,26 @@ static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expecte
 {
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
-    sqlite3_stmt *st;
-    if (store_prepare(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
-    bind_str(st, 1, name);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
+    if (!s3__bcache_owner(r, name, acct, region)) {
+        uint64_t gen = s3__bcache_gen();
+        sqlite3_stmt *st;
+        if (store_prepare(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+            return GR_ERR;
+        bind_str(st, 1, name);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+            store_release(st);
+            if (rc != SQLITE_DONE) return GR_ERR;
+            r->err_extra = val_new(r->arena, VAL_STRUCT);
+            val_set_c(r->arena, r->err_extra, "BucketName", val_strdup(r->arena, name));
+            return req_fail(r, &S3_ERR_NoSuchBucket, "The specified bucket does not exist");
+        }
+        *acct = s3__col_str(r, st, 0);
+        str_t reg = s3__col_str(r, st, 1);
         store_release(st);
-        if (rc != SQLITE_DONE) return GR_ERR;
-        r->err_extra = val_new(r->arena, VAL_STRUCT);
-        val_set_c(r->arena, r->err_extra, "BucketName", val_strdup(r->arena, name));
-        return req_fail(r, &S3_ERR_NoSuchBucket, "The specified bucket does not exist");
+        if (region) *region = reg;
+        s3__bcache_put_owner(db, gen, name, *acct, reg);
     }
-    *acct = s3__col_str(r, st, 0);
-    if (region) *region = s3__col_str(r, st, 1);
-    store_release(st);
     /* AWS: "If the account ID that you provide does not match the actual
      * owner of the bucket, the request fails with the HTTP status code 403
      * Forbidden (access denied)." */
