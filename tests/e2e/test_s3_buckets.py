@@ -342,6 +342,54 @@ def test_anonymous_access(g, s3, bucket):
     assert http(g, "GET", "/%s/site/index.html" % bucket)[0] == 403
 
 
+def test_bucket_changes_reach_every_connection_at_once(g, s3, alt):
+    """Each event loop caches its buckets' rows and configurations: a policy
+    change, and a bucket deleted and made again by another account, are seen
+    on connections that already read the old state, on every loop."""
+    import http.client
+    b = name("cache")
+    s3.create_bucket(Bucket=b)
+    s3.put_object(Bucket=b, Key="k", Body=b"v1")
+    host, port = urllib.parse.urlsplit(g.endpoint).netloc.split(":")
+    conns = [http.client.HTTPConnection(host, int(port), timeout=10) for _ in range(24)]
+
+    def statuses():
+        out = []
+        for c in conns:
+            c.request("GET", "/%s/k" % b)
+            r = c.getresponse()
+            out.append((r.status, r.read()))
+        return out
+
+    def public(on):
+        if on:
+            s3.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % b}]}))
+        else:
+            s3.delete_bucket_policy(Bucket=b)
+
+    for _ in range(2):
+        public(True)
+        assert all(st == (200, b"v1") for st in statuses())
+        public(False)
+        assert all(st[0] == 403 for st in statuses())
+    public(True)
+    assert all(st[0] == 200 for st in statuses())
+    s3.delete_object(Bucket=b, Key="k")
+    s3.delete_bucket(Bucket=b)
+    assert all(st[0] == 404 and b"NoSuchBucket" in st[1] for st in statuses())
+    # the same name, now another account's, without a policy
+    alt.create_bucket(Bucket=b)
+    alt.put_object(Bucket=b, Key="k", Body=b"v2")
+    assert all(st[0] == 403 for st in statuses())
+    assert alt.head_bucket(Bucket=b, ExpectedBucketOwner=ALT[0])["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert err(lambda: alt.head_bucket(Bucket=b, ExpectedBucketOwner="000000000000")) == ("403", 403)
+    for c in conns:
+        c.close()
+    alt.delete_object(Bucket=b, Key="k")
+    alt.delete_bucket(Bucket=b)
+
+
 def test_explicit_deny_for_iam_user(g, s3, bucket):
     iam = g.client("iam")
     user = name("u")
