@@ -299,8 +299,24 @@ def test_point_in_time_recovery_setting(gureum, call):
     assert on["EarliestRestorableDateTime"] <= on["LatestRestorableDateTime"]
     assert d.describe_continuous_backups(TableName="pitr-t")["ContinuousBackupsDescription"][
         "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    # AWS: RecoveryPeriodInDays, 1 to 35 (newer than boto3 1.26's model: raw requests)
+    spec = {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 10}
+    st, body = call("UpdateContinuousBackups", {"TableName": "pitr-t", "PointInTimeRecoverySpecification": spec})
+    assert st == 200 and body["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
+        "RecoveryPeriodInDays"] == 10
+    st, body = call("UpdateContinuousBackups", {"TableName": "pitr-t", "PointInTimeRecoverySpecification": {
+        "PointInTimeRecoveryEnabled": True}})
+    assert st == 200 and body["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
+        "RecoveryPeriodInDays"] == 10  # kept while recovery stays on
+    assert call("DescribeContinuousBackups", {"TableName": "pitr-t"})[1]["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"] == 10
+    assert "Member must have value less than or equal to 35" in validation(call("UpdateContinuousBackups", {
+        "TableName": "pitr-t", "PointInTimeRecoverySpecification": dict(spec, RecoveryPeriodInDays=36)}))
     d.update_continuous_backups(TableName="pitr-t",
                                 PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    st, body = call("UpdateContinuousBackups", {"TableName": "pitr-t", "PointInTimeRecoverySpecification": {
+        "PointInTimeRecoveryEnabled": True}})
+    assert body["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"] == 35
     st, body = call("DescribeContinuousBackups", {"TableName": "pitr-none"})
     assert st == 400 and body["__type"].endswith("TableNotFoundException") and body["message"] == \
         "Table not found: pitr-none"
@@ -399,7 +415,7 @@ def test_restore_to_point_in_time(gureum):
         d.delete_table(TableName=name)
 
 
-def test_export_to_s3(gureum):
+def test_export_to_s3(gureum, call):
     """ExportTableToPointInTime really writes the table into S3 in AWS's
     layout (manifest-summary.json, manifest-files.json, a gzipped data file of
     DynamoDB JSON lines, binaries in base64), as it is now or as it was at
@@ -491,6 +507,10 @@ def test_export_to_s3(gureum):
     listed = d.list_exports(TableArn=arn)["ExportSummaries"]
     assert sorted(e["ExportArn"] for e in listed) == \
         sorted([first["ExportArn"], then["ExportArn"], big["ExportArn"], failed["ExportArn"]])
+    # AWS: each is a FULL_EXPORT (ExportType is newer than boto3 1.26's model: raw requests)
+    assert {e["ExportType"] for e in call("ListExports", {"TableArn": arn})[1]["ExportSummaries"]} == {"FULL_EXPORT"}
+    assert call("DescribeExport", {"ExportArn": first["ExportArn"]})[1]["ExportDescription"]["ExportType"] == \
+        "FULL_EXPORT"
     page = d.list_exports(TableArn=arn, MaxResults=3)
     assert len(page["ExportSummaries"]) == 3 and "NextToken" in page
     assert len(d.list_exports(TableArn=arn, MaxResults=3, NextToken=page["NextToken"])["ExportSummaries"]) == 1
@@ -655,3 +675,65 @@ def test_multi_attribute_gsi_queries(call):
         ("1", "100"), ("6", "100"), ("4", "150"), ("2", "200"), ("3", "300")]  # ties in table key order
     assert set(body["Items"][0]) == {"pk", "r", "s1", "s2"}  # KEYS_ONLY keeps every key attribute
     call("DeleteTable", {"TableName": "ma-t"})
+
+
+def test_warm_throughput(call):
+    """AWS: on-demand starts warm at 12000 reads and 4000 writes a second and
+    refuses less at CreateTable; UpdateTable raises it (UPDATING in its
+    answer) and refuses a decrease; a provisioned table's follows its
+    highest capacity (moto's tests; ACK's DynamoDB API-quirks notes
+    DDB-TABLE-059/061/128)."""
+    defs = [{"AttributeName": "k", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}]
+    gsi = {"IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    base = {"AttributeDefinitions": defs, "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST"}
+    pvi = "One or more parameter values were invalid: "
+    assert validation(call("CreateTable", dict(base, TableName="warm-bad", GlobalSecondaryIndexes=[gsi],
+                                               WarmThroughput={"ReadUnitsPerSecond": 12000,
+                                                               "WriteUnitsPerSecond": 3000}))) == \
+        pvi + "Requested WriteUnitsPerSecond for WarmThroughput for table is lower than initial throughput for OnDemand"
+    assert validation(call("CreateTable", dict(base, TableName="warm-bad", GlobalSecondaryIndexes=[
+        dict(gsi, WarmThroughput={"ReadUnitsPerSecond": 10000})]))) == \
+        pvi + "Requested ReadUnitsPerSecond for WarmThroughput for index gsi is lower than initial throughput for OnDemand"
+    st, body = call("CreateTable", dict(base, TableName="warm-t", GlobalSecondaryIndexes=[
+        dict(gsi, WarmThroughput={"ReadUnitsPerSecond": 15000})], WarmThroughput={"WriteUnitsPerSecond": 5000}))
+    assert st == 200, body
+    t = call("DescribeTable", {"TableName": "warm-t"})[1]["Table"]
+    assert t["WarmThroughput"] == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 5000, "Status": "ACTIVE"}
+    assert t["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    st, body = call("UpdateTable", {"TableName": "warm-t", "WarmThroughput": {"ReadUnitsPerSecond": 20000}})
+    assert st == 200, body
+    assert body["TableDescription"]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 20000, "WriteUnitsPerSecond": 5000, "Status": "UPDATING"}
+    assert validation(call("UpdateTable", {"TableName": "warm-t", "WarmThroughput": {"WriteUnitsPerSecond": 4500}})) \
+        == pvi + ("Requested WriteUnitsPerSecond for WarmThroughput for table is lower than current WarmThroughput, "
+                  "decreasing WarmThroughput is not supported")
+    assert validation(call("UpdateTable", {"TableName": "warm-t", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi", "WarmThroughput": {}}}]})) == \
+        pvi + "WarmThroughput must have at least one of ReadUnitsPerSecond or WriteUnitsPerSecond specified for index: gsi"
+    assert validation(call("UpdateTable", {"TableName": "warm-t", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi", "WarmThroughput": {"ReadUnitsPerSecond": 14000}}}]})) == \
+        pvi + ("Requested ReadUnitsPerSecond for WarmThroughput for index gsi is lower than current WarmThroughput, "
+               "decreasing WarmThroughput is not supported")
+    st, body = call("UpdateTable", {"TableName": "warm-t", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi", "WarmThroughput": {"WriteUnitsPerSecond": 6000}}}]})
+    assert st == 200, body
+    t = call("DescribeTable", {"TableName": "warm-t"})[1]["Table"]
+    assert t["WarmThroughput"] == {"ReadUnitsPerSecond": 20000, "WriteUnitsPerSecond": 5000, "Status": "ACTIVE"}
+    assert t["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 6000, "Status": "ACTIVE"}
+    call("DeleteTable", {"TableName": "warm-t"})
+
+    # provisioned: the highest capacity so far, kept after a decrease
+    st, _ = call("CreateTable", {"TableName": "warm-p", "AttributeDefinitions": defs[:1],
+                                 "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+                                 "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}})
+    assert st == 200
+    for cap in (3, 1):
+        assert call("UpdateTable", {"TableName": "warm-p", "ProvisionedThroughput": {
+            "ReadCapacityUnits": cap, "WriteCapacityUnits": cap}})[0] == 200
+    assert call("DescribeTable", {"TableName": "warm-p"})[1]["Table"]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 3, "WriteUnitsPerSecond": 3, "Status": "ACTIVE"}
+    call("DeleteTable", {"TableName": "warm-p"})

@@ -25,6 +25,8 @@
 #include "services/app.h"
 #include "services/dynamodb/tbl.h"
 
+#define PVI "One or more parameter values were invalid: "
+
 /* ==== plumbing ==== */
 
 /* Statements are prepared once per request and connection and finalized
@@ -408,7 +410,10 @@ static int table_fill(req_t *r, str_t text, ddb_table_t *t)
     const val_t *ttl = val_get(t->def, "TTL");
     if (ttl && val_get_bool(ttl, "Enabled", false)) t->ttl_attr = val_get_str(ttl, "AttributeName");
     const val_t *pitr = val_get(t->def, "PITR");
-    if (pitr && val_get_bool(pitr, "Enabled", false)) t->pitr_since_us = val_get_int(pitr, "SinceUs", t->created_us);
+    if (pitr && val_get_bool(pitr, "Enabled", false)) {
+        t->pitr_since_us = val_get_int(pitr, "SinceUs", t->created_us);
+        t->pitr_days = (int)val_get_int(pitr, "Days", 35);
+    }
     t->global = val_get_str(t->def, "GlobalTable");
     return GR_OK;
 }
@@ -623,20 +628,78 @@ static val_t *sse_desc(arena_t *a, str_t key_arn, const char *status)
     return d;
 }
 
-/* WarmThroughput as DescribeTable shows it (AWS (recorded), LocalStack's
- * test_table_crud, test_gsi_with_billing_mode, test_table_warm_throughput):
- * the values CreateTable asked for, else a provisioned table's or index's
- * capacity, else on-demand's 12000 reads and 4000 writes a second. */
-static val_t *warm_desc(arena_t *a, const val_t *asked, const val_t *pt, bool on_demand, const char *status)
+/* The warm throughput of a table or index definition d: AWS (recorded,
+ * LocalStack's test_table_crud, test_gsi_with_billing_mode,
+ * test_table_warm_throughput; observed, ACK's DynamoDB API-quirks notes
+ * DDB-TABLE-059/061) starts it at a provisioned table's or index's capacity
+ * or on-demand's 12000 reads and 4000 writes a second, raises it with the
+ * capacity or when asked (d's WarmThroughput keeps the highest values so
+ * far), and never lowers it. */
+static void warm_now(const val_t *d, bool on_demand, int64_t *rd, int64_t *wr)
+{
+    const val_t *w = val_get(d, "WarmThroughput"), *pt = val_get(d, "ProvisionedThroughput");
+    *rd = on_demand ? 12000 : val_get_int(pt, "ReadCapacityUnits", 0);
+    *wr = on_demand ? 4000 : val_get_int(pt, "WriteCapacityUnits", 0);
+    if (val_get_int(w, "ReadUnitsPerSecond", 0) > *rd) *rd = val_get_int(w, "ReadUnitsPerSecond", 0);
+    if (val_get_int(w, "WriteUnitsPerSecond", 0) > *wr) *wr = val_get_int(w, "WriteUnitsPerSecond", 0);
+}
+
+static val_t *warm_val(arena_t *a, int64_t rd, int64_t wr, const char *status)
 {
     val_t *w = val_new(a, VAL_STRUCT);
-    const val_t *src = asked ? asked : pt;
-    const char *rk = asked ? "ReadUnitsPerSecond" : "ReadCapacityUnits";
-    const char *wk = asked ? "WriteUnitsPerSecond" : "WriteCapacityUnits";
-    val_set_c(a, w, "ReadUnitsPerSecond", val_int(a, on_demand && !asked ? 12000 : val_get_int(src, rk, 0)));
-    val_set_c(a, w, "WriteUnitsPerSecond", val_int(a, on_demand && !asked ? 4000 : val_get_int(src, wk, 0)));
-    val_set_c(a, w, "Status", val_cstr(a, status));
+    val_set_c(a, w, "ReadUnitsPerSecond", val_int(a, rd));
+    val_set_c(a, w, "WriteUnitsPerSecond", val_int(a, wr));
+    if (status) val_set_c(a, w, "Status", val_cstr(a, status));
     return w;
+}
+
+static val_t *warm_desc(arena_t *a, const val_t *d, bool on_demand, const char *status)
+{
+    int64_t rd, wr;
+    warm_now(d, on_demand, &rd, &wr);
+    return warm_val(a, rd, wr, status);
+}
+
+/* AWS (moto's tests, ACK's notes DDB-TABLE-128): an on-demand table or
+ * index cannot ask for less than its initial warm throughput. `what` is
+ * "table" or "index NAME". */
+static const char *warm_floor_check(arena_t *a, const val_t *asked, const char *what)
+{
+    if (asked && val_get(asked, "ReadUnitsPerSecond") && val_get_int(asked, "ReadUnitsPerSecond", 0) < 12000)
+        return arena_printf(a,
+                            PVI "Requested ReadUnitsPerSecond for WarmThroughput for %s is lower than initial "
+                                "throughput for OnDemand",
+                            what);
+    if (asked && val_get(asked, "WriteUnitsPerSecond") && val_get_int(asked, "WriteUnitsPerSecond", 0) < 4000)
+        return arena_printf(a,
+                            PVI "Requested WriteUnitsPerSecond for WarmThroughput for %s is lower than initial "
+                                "throughput for OnDemand",
+                            what);
+    return NULL;
+}
+
+/* UpdateTable's WarmThroughput for d (a table's or an index's definition):
+ * refused below the current values (AWS, ACK's notes DDB-TABLE-059: "…is
+ * lower than current WarmThroughput, decreasing WarmThroughput is not
+ * supported"); else kept as d's highest values. */
+static const char *warm_raise(arena_t *a, val_t *d, bool on_demand, const val_t *asked, const char *what)
+{
+    int64_t rd, wr;
+    warm_now(d, on_demand, &rd, &wr);
+    const char *k[2] = {"ReadUnitsPerSecond", "WriteUnitsPerSecond"};
+    int64_t *cur[2] = {&rd, &wr};
+    for (int i = 0; i < 2; i++) {
+        if (!asked || !val_get(asked, k[i])) continue;
+        int64_t v = val_get_int(asked, k[i], 0);
+        if (v < *cur[i])
+            return arena_printf(a,
+                                PVI "Requested %s for WarmThroughput for %s is lower than current WarmThroughput, "
+                                    "decreasing WarmThroughput is not supported",
+                                k[i], what);
+        *cur[i] = v;
+    }
+    val_set_c(a, d, "WarmThroughput", warm_val(a, rd, wr, NULL));
+    return NULL;
 }
 
 static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *status)
@@ -660,11 +723,8 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
     val_set_c(a, d, "DeletionProtectionEnabled", val_bool(a, val_get_bool(def, "DeletionProtectionEnabled", false)));
     str_t billing = val_get_str(def, "BillingMode");
     bool on_demand = str_eq_c(billing, "PAY_PER_REQUEST");
-    const val_t *asked = val_get(def, "WarmThroughput");
-    if (!deleting && (!creating || asked))
-        val_set_c(
-            a, d, "WarmThroughput",
-            warm_desc(a, asked, val_get(def, "ProvisionedThroughput"), on_demand, creating ? "UPDATING" : "ACTIVE"));
+    if (!deleting && (!creating || val_get(def, "WarmThroughput")))
+        val_set_c(a, d, "WarmThroughput", warm_desc(a, def, on_demand, creating ? "UPDATING" : "ACTIVE"));
     val_set_c(a, d, "ProvisionedThroughput", throughput_desc(a, val_get(def, "ProvisionedThroughput")));
     int64_t size = 0, n = 0;
     if (db)
@@ -695,9 +755,7 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
             str_t st = val_get_str(x->def, "IndexStatus");
             val_set_c(a, xd, "IndexStatus", val_str(a, st.p ? st : STR("ACTIVE")));
             val_set_c(a, xd, "ProvisionedThroughput", throughput_desc(a, val_get(x->def, "ProvisionedThroughput")));
-            if (!creating && !deleting)
-                val_set_c(a, xd, "WarmThroughput",
-                          warm_desc(a, NULL, val_get(x->def, "ProvisionedThroughput"), on_demand, "ACTIVE"));
+            if (!creating && !deleting) val_set_c(a, xd, "WarmThroughput", warm_desc(a, x->def, on_demand, "ACTIVE"));
         }
         int64_t isize = 0, in = 0;
         if (db)
@@ -743,8 +801,6 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
 }
 
 /* ==== CreateTable validation (AWS's messages, in AWS's order) ==== */
-
-#define PVI "One or more parameter values were invalid: "
 
 static bool in_defs(const val_t *defs, str_t name)
 {
@@ -850,7 +906,11 @@ static const char *check_gsi(arena_t *a, const val_t *defs, const val_t *g, bool
                             PVI "ProvisionedThroughput should not be specified for index: %.*s when BillingMode is "
                                 "PAY_PER_REQUEST",
                             STR_FMT(val_get_str(g, "IndexName"))); /* AWS (dynalite's suite) */
-    return pt ? check_throughput(a, pt) : NULL;
+    if (pt && (e = check_throughput(a, pt))) return e;
+    if (!provisioned)
+        return warm_floor_check(a, val_get(g, "WarmThroughput"),
+                                arena_printf(a, "index %.*s", STR_FMT(val_get_str(g, "IndexName"))));
+    return NULL;
 }
 
 static const char *check_create(arena_t *a, const val_t *in, const char **billing_out)
@@ -964,7 +1024,7 @@ static const char *check_create(arena_t *a, const val_t *in, const char **billin
         return PVI "If stream is being enabled then UpdateViewType is required";
     if (ss && !val_get_bool(ss, "StreamEnabled", false) && val_get_str(ss, "StreamViewType").p)
         return PVI "If stream is being disabled, then UpdateViewType must not be specified";
-    return NULL;
+    return provisioned ? NULL : warm_floor_check(a, val_get(in, "WarmThroughput"), "table");
 }
 
 /* Copies an index definition keeping only the members we report, with its
@@ -977,6 +1037,8 @@ static val_t *index_def(arena_t *a, const val_t *src, int64_t num, bool provisio
     val_set_c(a, d, "Projection", val_get(src, "Projection"));
     const val_t *pt = val_get(src, "ProvisionedThroughput");
     if (pt && provisioned) val_set_c(a, d, "ProvisionedThroughput", (val_t *)pt);
+    const val_t *warm = val_get(src, "WarmThroughput");
+    if (warm) val_set_c(a, d, "WarmThroughput", (val_t *)warm);
     val_set_c(a, d, "Num", val_int(a, num));
     return d;
 }
@@ -1251,7 +1313,8 @@ static const char *check_update_input(arena_t *a, const val_t *in)
     const val_t *gu = val_get(in, "GlobalSecondaryIndexUpdates");
     if (gu && !gu->u.list.n) gu = NULL; /* AWS: an empty list counts as absent */
     if (!val_get(in, "BillingMode") && !pt && !gu && !val_get(in, "StreamSpecification") &&
-        !val_get(in, "TableClass") && !val_get(in, "DeletionProtectionEnabled") && !val_get(in, "SSESpecification"))
+        !val_get(in, "TableClass") && !val_get(in, "DeletionProtectionEnabled") && !val_get(in, "SSESpecification") &&
+        !val_get(in, "WarmThroughput"))
         return "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
                "or SSESpecification or ReplicaUpdates is required";
     const char *e = pt ? check_throughput(a, pt) : NULL;
@@ -1261,6 +1324,13 @@ static const char *check_update_input(arena_t *a, const val_t *in)
         if (!val_get(u, "Update") && !val_get(u, "Create") && !val_get(u, "Delete"))
             return PVI "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
                        "GlobalSecondaryIndexUpdate.Delete must not be null";
+        /* AWS (ACK's notes, checked before the table is looked up) */
+        const val_t *w = val_get(val_get(u, "Update"), "WarmThroughput");
+        if (w && !val_get(w, "ReadUnitsPerSecond") && !val_get(w, "WriteUnitsPerSecond"))
+            return arena_printf(a,
+                                PVI "WarmThroughput must have at least one of ReadUnitsPerSecond or "
+                                    "WriteUnitsPerSecond specified for index: %.*s",
+                                STR_FMT(val_get_str(val_get(u, "Update"), "IndexName")));
     }
     for (size_t i = 0; gu && i < gu->u.list.n; i++) {
         str_t n = gsi_update_index(gu->u.list.v[i]);
@@ -1322,10 +1392,17 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                         "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per "
                         "table");
     }
+    /* The warm throughput never drops: what it is now is kept before the
+     * capacity or the billing mode changes. */
+    const val_t *warm = val_get(in, "WarmThroughput");
+    int64_t wr0, ww0;
+    warm_now(def, str_eq_c(cur, "PAY_PER_REQUEST"), &wr0, &ww0);
+    val_set_c(a, def, "WarmThroughput", warm_val(a, wr0, ww0, NULL));
     if (pt) {
         const val_t *old = val_get(def, "ProvisionedThroughput");
         if (old && !billing.p && val_get_int(old, "ReadCapacityUnits", 0) == val_get_int(pt, "ReadCapacityUnits", 0) &&
-            val_get_int(old, "WriteCapacityUnits", 0) == val_get_int(pt, "WriteCapacityUnits", 0) && !gu && !ss) {
+            val_get_int(old, "WriteCapacityUnits", 0) == val_get_int(pt, "WriteCapacityUnits", 0) && !gu && !ss &&
+            !warm) {
             ddb__rollback(db);
             return ddb__fail_validation(
                 r, arena_printf(a,
@@ -1347,6 +1424,11 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
         if (str_eq_c(billing, "PAY_PER_REQUEST")) def = def_without(a, def, "ProvisionedThroughput");
     }
     bool provisioned = str_eq_c(nb, "PROVISIONED");
+    const char *we = warm ? warm_raise(a, def, !provisioned, warm, "table") : NULL;
+    if (we) {
+        ddb__rollback(db);
+        return ddb__fail_validation(r, we);
+    }
     if (ss) {
         bool en = val_get_bool(ss, "StreamEnabled", false);
         /* AWS (observed): "Table already has an enabled stream: TableName: T",
@@ -1429,7 +1511,27 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                     for (size_t k = j + 1; k < newg->u.list.n; k++) newg->u.list.v[k - 1] = newg->u.list.v[k];
                     newg->u.list.n--;
                 } else {
-                    val_set_c(a, newg->u.list.v[j], "ProvisionedThroughput", val_get(up, "ProvisionedThroughput"));
+                    val_t *xd = newg->u.list.v[j];
+                    const val_t *upt = val_get(up, "ProvisionedThroughput"), *uw = val_get(up, "WarmThroughput");
+                    /* AWS (ACK's notes: an Update naming only the index) */
+                    if (!provisioned && !upt && !uw) {
+                        ddb__rollback(db);
+                        return ddb__fail_validation(r, arena_printf(a,
+                                                                    PVI "The only Updates for index: %.*s when "
+                                                                        "TableThroughputMode is PAY_PER_REQUEST can "
+                                                                        "be to OnDemandThroughput, WarmThroughput",
+                                                                    STR_FMT(iname)));
+                    }
+                    int64_t xr, xw;
+                    warm_now(xd, !provisioned, &xr, &xw);
+                    val_set_c(a, xd, "WarmThroughput", warm_val(a, xr, xw, NULL));
+                    if (upt) val_set_c(a, xd, "ProvisionedThroughput", (val_t *)upt);
+                    const char *e =
+                        uw ? warm_raise(a, xd, !provisioned, uw, arena_printf(a, "index %.*s", STR_FMT(iname))) : NULL;
+                    if (e) {
+                        ddb__rollback(db);
+                        return ddb__fail_validation(r, e);
+                    }
                 }
             }
         }
@@ -1459,6 +1561,10 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     /* AWS (recorded): an UpdateTable that changes encryption answers the
      * key (the old one when turning it off) as UPDATING. */
     if (sse && sse_now.p) val_set_c(a, desc, "SSEDescription", sse_desc(a, sse_now, "UPDATING"));
+    /* AWS (ACK's notes DDB-TABLE-059): a raised warm throughput is UPDATING
+     * in the answer (ACTIVE once DescribeTable shows it, here at once). */
+    if (warm && val_get(desc, "WarmThroughput"))
+        val_set_c(a, val_get(desc, "WarmThroughput"), "Status", val_cstr(a, "UPDATING"));
     val_set_c(a, out, "TableDescription", desc);
     return GR_OK;
 out_fail:

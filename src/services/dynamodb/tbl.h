@@ -51,6 +51,7 @@ typedef struct {
     str_t stream_label;
     str_t ttl_attr;        /* STR_NULL when TTL is off */
     int64_t pitr_since_us; /* 0 when point-in-time recovery is off; else when it was turned on */
+    int pitr_days;         /* its recovery period (RecoveryPeriodInDays, 1..35) */
     str_t global;          /* a global table's replica: its version ("2019.11.21", "2017.11.29"), else STR_NULL */
 } ddb_table_t;
 
@@ -154,7 +155,7 @@ int ddb__pitr_rows(sqlite3 *db, int64_t src_tid, int64_t at_us, int64_t *tid);
  * been on since `since`; an ARN TABLE-ARN/KIND/MILLIS-RANDOM ("backup",
  * "export"). */
 int ddb__backup_table_or_fail(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t);
-void ddb__pitr_window(int64_t since, int64_t now, int64_t *earliest, int64_t *last);
+void ddb__pitr_window(int64_t since, int days, int64_t now, int64_t *earliest, int64_t *last);
 str_t ddb__stamped_arn(req_t *r, str_t table_arn, const char *kind, int64_t now_us);
 int ddb__table_fill(req_t *r, str_t def_text, ddb_table_t *t);          /* t->name set first: it names the ARN */
 int ddb__table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t); /* 1: no such table */
