@@ -77,6 +77,13 @@ def merge_newer(model, path):
     for name, members in extra.get("members", {}).items():
         for m, v in members.items():
             model["shapes"][name]["members"].setdefault(m, v)
+    # Members whose shape the newer model loosened in one place only
+    # ({"Shape": {"Member": "NewShape"}}): DynamoDB's GSI KeySchema lost
+    # its two-element limit (multi-attribute keys) while the table's and
+    # an LSI's kept it, so those members point at a shape of their own.
+    for name, members in extra.get("member_shapes", {}).items():
+        for m, target in members.items():
+            model["shapes"][name]["members"][m] = dict(model["shapes"][name]["members"][m], shape=target)
     for name, values in extra.get("enums", {}).items():
         enum = model["shapes"][name].setdefault("enum", [])
         enum.extend(x for x in values if x not in enum)

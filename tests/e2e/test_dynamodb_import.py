@@ -118,7 +118,8 @@ def test_csv_with_header_line(ddb, s3, gureum):
     """Without HeaderList each file's first line names the columns; values are strings but for
     attributes AttributeDefinitions types (a numeric key stays N); quoted fields keep delimiters,
     quotes and line breaks; empty values are left out; a row with more values than columns and a
-    key that is no number are errors, counted and logged to /aws-dynamodb/imports."""
+    key that is no number are errors, counted and logged to /aws-dynamodb/imports; with errors the
+    import is FAILED (ItemValidationError) and keeps what it imported."""
     body = ('id,name,qty,note\r\n'
             '1,apple,3,"red, round"\r\n'
             '2,"say ""hi""",,"two\nlines"\n'
@@ -131,7 +132,9 @@ def test_csv_with_header_line(ddb, s3, gureum):
     first, desc = import_table(ddb, "imp-csv", "csv1/", fmt="CSV", params=dict(
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "N"}]))
-    assert desc["ImportStatus"] == "COMPLETED", desc
+    assert (desc["ImportStatus"], desc["FailureCode"], desc["FailureMessage"]) == (
+        "FAILED", "ItemValidationError", "Some of the items failed validation checks and were not imported. Please "
+        "check CloudWatch error logs for more details."), desc
     assert (desc["ProcessedItemCount"], desc["ImportedItemCount"], desc["ErrorCount"]) == (6, 4, 2)
     items = {i["id"]["N"]: i for i in scan_all(ddb, "imp-csv")}
     assert sorted(items) == ["1", "10", "11", "2"]
@@ -180,20 +183,41 @@ def test_csv_with_header_list_delimiter_and_zstd(ddb, s3):
 
 
 def test_gzip_json_with_bad_items_and_duplicates(ddb, s3):
-    """Gzip members end to end read as one text; a line that is no JSON, an item without its key,
-    a key of the wrong type and an invalid number are errors; two items with one key leave the
-    last one, not an error; a plain (uncompressed) object in the same prefix reads under NONE
-    only, so with GZIP it is one error too."""
-    lines = [b'{"Item":{"k":{"S":"a"},"v":{"N":"1"}}}', b"not json", b'{"Item":{"v":{"N":"2"}}}',
+    """Gzip members end to end read as one text; an item without its key, a key of the wrong type
+    and an invalid number are errors, skipped alone; two items with one key leave the last one,
+    not an error (both count as imported: AWS counts writes); a record that is no JSON is an error
+    that skips the rest of its object (AWS, measured); a plain (uncompressed) object in the same
+    prefix reads under NONE only, so with GZIP it is one error too."""
+    lines = [b'{"Item":{"k":{"S":"a"},"v":{"N":"1"}}}', b'{"Item":{"v":{"N":"2"}}}',
              b'{"Item":{"k":{"N":"5"}}}', b'{"Item":{"k":{"S":"b"},"v":{"N":"1e999"}}}']
-    part1 = gzip.compress(b"\n".join(lines[:3]) + b"\n")
-    part2 = gzip.compress(b"\n".join(lines[3:]) + b'\n{"Item":{"k":{"S":"a"},"v":{"N":"9"}}}\n')
+    part1 = gzip.compress(b"\n".join(lines[:2]) + b"\n")
+    part2 = gzip.compress(b"\n".join(lines[2:]) + b'\n{"Item":{"k":{"S":"a"},"v":{"N":"9"}}}\nnot json\n'
+                          b'{"Item":{"k":{"S":"skipped"}}}\n')
     s3.put_object(Bucket="ddb-imports", Key="gz/1.json.gz", Body=part1 + part2)
     s3.put_object(Bucket="ddb-imports", Key="gz/2.json", Body=b'{"Item":{"k":{"S":"c"}}}\n')
     first, desc = import_table(ddb, "imp-gz", "gz/", InputCompressionType="GZIP")
-    assert desc["ImportStatus"] == "COMPLETED", desc
-    assert (desc["ProcessedItemCount"], desc["ImportedItemCount"], desc["ErrorCount"]) == (6, 1, 5)
+    assert (desc["ImportStatus"], desc["FailureCode"]) == ("FAILED", "ItemValidationError"), desc
+    assert (desc["ProcessedItemCount"], desc["ImportedItemCount"], desc["ErrorCount"]) == (6, 2, 5)
     assert scan_all(ddb, "imp-gz") == [{"k": {"S": "a"}, "v": {"N": "9"}}]
+
+
+def test_json_records_without_line_breaks_and_without_item(ddb, s3):
+    """AWS (moto's AWS-verified import tests): DynamoDB JSON objects run together on one line are
+    records too; a record without Item fails the import (ItemValidationError), which keeps the
+    items of the other objects and skips the rest of its own."""
+    run = "".join(json.dumps({"Item": {"k": {"S": "r%d" % i}}}) for i in range(3))
+    s3.put_object(Bucket="ddb-imports", Key="run/a.json", Body=(run + "\n" + run.replace("r", "s")).encode())
+    first, desc = import_table(ddb, "imp-run", "run/")
+    assert (desc["ImportStatus"], desc["ProcessedItemCount"], desc["ImportedItemCount"], desc["ErrorCount"]) == \
+        ("COMPLETED", 6, 6, 0), desc
+    assert sorted(i["k"]["S"] for i in scan_all(ddb, "imp-run")) == ["r0", "r1", "r2", "s0", "s1", "s2"]
+    s3.put_object(Bucket="ddb-imports", Key="noitem/a.json", Body=b'{"Item":{"k":{"S":"ok"}}}')
+    s3.put_object(Bucket="ddb-imports", Key="noitem/b",
+                  Body=b'{"k":{"S":"bare"}}\n{"Item":{"k":{"S":"after"}}}\n')
+    first, desc = import_table(ddb, "imp-noitem", "noitem/")
+    assert (desc["ImportStatus"], desc["FailureCode"], desc["ProcessedItemCount"], desc["ImportedItemCount"],
+            desc["ErrorCount"]) == ("FAILED", "ItemValidationError", 2, 1, 1), desc
+    assert [i["k"]["S"] for i in scan_all(ddb, "imp-noitem")] == ["ok"]
 
 
 def test_missing_bucket_fails_and_leaves_no_table(ddb, s3):
@@ -274,7 +298,7 @@ def test_large_object_and_its_error_index(ddb, s3, gureum):
     s3.put_object(Bucket="ddb-imports", Key="big/one.json.gz", Body=gzip.compress("\n".join(lines).encode()))
     first, desc = import_table(ddb, "imp-big", "big/", InputCompressionType="GZIP")
     assert (desc["ImportStatus"], desc["ProcessedItemCount"], desc["ImportedItemCount"], desc["ErrorCount"]) == \
-        ("COMPLETED", 2500, 2499, 1)
+        ("FAILED", 2500, 2499, 1)
     assert ddb.describe_table(TableName="imp-big")["Table"]["ItemCount"] == 2499
     stream = first["ImportArn"].rsplit("/", 1)[1]
     events = gureum.client("logs").get_log_events(logGroupName="/aws-dynamodb/imports", logStreamName=stream)

@@ -115,7 +115,10 @@ def test_checks_before_the_table_is_looked_up(ddb):
     assert refused(ddb.query, TableName=MISSING, KeyConditionExpression="a = :a OR b = :a",
                    ExpressionAttributeValues={":a": {"S": "x"}}) == (
         v, "Invalid operator used in KeyConditionExpression: OR")
-    assert refused(ddb.query, TableName=MISSING, KeyConditionExpression="a = :a and b = :a and c = :a",
+    # Since multi-attribute GSI keys (up to 4 + 4 attributes), only more
+    # than eight conditions can be refused before the index is known.
+    nine = " and ".join(f"a{i} = :a" for i in range(9))
+    assert refused(ddb.query, TableName=MISSING, KeyConditionExpression=nine,
                    ExpressionAttributeValues={":a": {"S": "x"}}) == (v, "Conditions can be of length 1 or 2 only")
     assert refused(ddb.scan, TableName=MISSING, FilterExpression="") == (
         v, "Invalid FilterExpression: The expression can not be empty;")

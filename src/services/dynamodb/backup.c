@@ -14,9 +14,9 @@
  * the table's items under the new table's tid, undoes the logged changes
  * made after the restore time, newest first, and builds the indexes from the
  * items that remain. The window runs from when PITR was turned on (at most
- * 35 days back) to now: AWS's LatestRestorableDateTime trails by about five
- * minutes because its log is shipped off the table, gureum's is written with
- * the item. */
+ * the recovery period, 1 to 35 days, back) to now: AWS's
+ * LatestRestorableDateTime trails by about five minutes because its log is
+ * shipped off the table, gureum's is written with the item. */
 #include <string.h>
 
 #include "core/gtime.h"
@@ -25,7 +25,6 @@
 #include "services/dynamodb/tbl.h"
 
 #define BACKUP_COLS "arn, name, table_name, table_id, table_created_us, tid, def, created_us, size, items"
-#define PITR_DAYS 35 /* AWS's default (and longest) recovery period */
 
 typedef struct {
     str_t arn, name, table_name, table_id, def;
@@ -446,14 +445,14 @@ int ddb__pitr_rows(sqlite3 *db, int64_t src_tid, int64_t at_us, int64_t *tid)
     return undo_after(db, src_tid, *tid, at_us);
 }
 
-/* The restorable window: from when PITR was turned on (at most 35 days back),
+/* The restorable window: from when PITR was turned on (at most `days` back),
  * rounded up to a whole second, to now. SDKs send RestoreDateTime in whole
  * seconds (botocore truncates), so a window starting mid-second would refuse
  * its own EarliestRestorableDateTime handed back; a window just opened ends
  * at its start. */
-void ddb__pitr_window(int64_t since, int64_t now, int64_t *earliest, int64_t *last)
+void ddb__pitr_window(int64_t since, int days, int64_t now, int64_t *earliest, int64_t *last)
 {
-    int64_t oldest = now - PITR_DAYS * 86400 * 1000000LL, e = since > oldest ? since : oldest;
+    int64_t oldest = now - days * 86400 * 1000000LL, e = since > oldest ? since : oldest;
     *earliest = (e + 999999) / 1000000 * 1000000;
     *last = now > *earliest ? now : *earliest;
 }
@@ -481,7 +480,7 @@ int dynamodb_restore_table_to_point_in_time(req_t *r, const val_t *in, val_t *ou
                         "Point in time recovery is not enabled for table '%.*s'", STR_FMT(src.name));
     }
     int64_t earliest, last;
-    ddb__pitr_window(src.pitr_since_us, time_now_us(), &earliest, &last);
+    ddb__pitr_window(src.pitr_since_us, src.pitr_days, time_now_us(), &earliest, &last);
     int64_t at = latest ? last : when->kind == VAL_TIME ? when->u.t : 0;
     if (at < earliest || at > last) {
         ddb__rollback(db);
@@ -514,13 +513,13 @@ static val_t *continuous(req_t *r, const ddb_table_t *t)
     val_set_c(a, pd, "PointInTimeRecoveryStatus", val_cstr(a, on ? "ENABLED" : "DISABLED"));
     if (on) {
         int64_t since = val_get_int(p, "SinceUs", t->created_us), now = time_now_us();
-        int64_t earliest, last;
-        ddb__pitr_window(since, now, &earliest, &last);
+        int64_t earliest, last, days = val_get_int(p, "Days", 35);
+        ddb__pitr_window(since, (int)days, now, &earliest, &last);
         val_set_c(a, pd, "EarliestRestorableDateTime", val_time(a, earliest));
         val_set_c(a, pd, "LatestRestorableDateTime", val_time(a, last));
         /* AWS (recorded, LocalStack's test_continuous_backup_update): an
          * enabled recovery names its period, the default 35 days. */
-        val_set_c(a, pd, "RecoveryPeriodInDays", val_int(a, 35));
+        val_set_c(a, pd, "RecoveryPeriodInDays", val_int(a, days));
     }
     val_t *d = val_new(a, VAL_STRUCT);
     val_set_c(a, d, "ContinuousBackupsStatus", val_cstr(a, "ENABLED"));
@@ -536,8 +535,10 @@ int dynamodb_describe_continuous_backups(req_t *r, const val_t *in, val_t *out)
     return val_set_c(r->arena, out, "ContinuousBackupsDescription", continuous(r, &t));
 }
 
-/* The recovery period is AWS's default, 35 days: Debian's model has no
- * RecoveryPeriodInDays member, so the request cannot name another. */
+/* AWS (API reference, PointInTimeRecoverySpecification): the recovery
+ * period is RecoveryPeriodInDays (1 to 35, the model's bounds), 35 when not
+ * given; a table that has recovery on keeps its period unless another is
+ * given. Restores and exports reach back that far at most. */
 int dynamodb_update_continuous_backups(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -552,6 +553,8 @@ int dynamodb_update_continuous_backups(req_t *r, const val_t *in, val_t *out)
     val_t *p = val_new(a, VAL_STRUCT);
     val_set_c(a, p, "Enabled", val_bool(a, on));
     if (on) val_set_c(a, p, "SinceUs", val_int(a, was ? val_get_int(old, "SinceUs", time_now_us()) : time_now_us()));
+    int64_t days = val_get_int(spec, "RecoveryPeriodInDays", was ? val_get_int(old, "Days", 35) : 35);
+    if (on) val_set_c(a, p, "Days", val_int(a, days));
     val_set_c(a, t.def, "PITR", p);
     if (ddb__save_def(r, db, &t, t.def) != GR_OK ||
         (!on && ddb__delete_rows(db, "DELETE FROM ddb_pitr WHERE tid = ?1", t.tid) != GR_OK) ||

@@ -24,7 +24,10 @@ static val_t *units_of(arena_t *a, double units, bool write, bool split)
 
 static bool in_index(const ddb_index_t *x, const val_t *item)
 {
-    return item && val_get_s(item, x->pk) && (!x->sk.p || val_get_s(item, x->sk));
+    if (!item) return false;
+    for (size_t j = 0; j < x->nkey; j++)
+        if (!val_get_s(item, x->key[j])) return false;
+    return true;
 }
 
 static void consumed(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, double fetched,

@@ -181,6 +181,13 @@ typedef struct {
     const val_t *pk_value;
     ddb_kc_op_t sk_op;
     const val_t *sk_v1, *sk_v2;
+    /* Additive, for multi-attribute keys (ddb_kcs_resolve_keys): every
+     * partition key attribute's value in schema order (pk_value is the
+     * first), the equality values of the sort key attributes before the one
+     * sk_op constrains, and that attribute's name. */
+    const val_t *hash_v[4], *sort_eq[4];
+    size_t nhash_v, nsort_eq;
+    str_t sk_attr;
 } ddb_keycond_t;
 /* pk/sk are the key schema's attribute names (sk STR_NULL for hash-only). */
 bool ddb_keycond_parse(ddb_ctx_t *c, str_t text, str_t pk, str_t sk, ddb_keycond_t *out, const char **err);
@@ -211,6 +218,11 @@ bool ddb_legacy_kcs(ddb_ctx_t *c, const val_t *kc, ddb_kcs_t *out, const char **
 bool ddb_kcs_resolve(arena_t *a, const ddb_kcs_t *k, str_t pk, ddb_type_t pkt, str_t sk, ddb_type_t skt,
                      const char *(*each)(void *arg, str_t name, ddb_type_t want), void *arg, ddb_keycond_t *out,
                      const char **err);
+/* The same against a key of nkey attributes (up to four partition key ones,
+ * nhash, then up to four sort key ones), as a multi-attribute GSI has. */
+bool ddb_kcs_resolve_keys(arena_t *a, const ddb_kcs_t *k, const str_t *key, const ddb_type_t *keyt, size_t nkey,
+                          size_t nhash, const char *(*each)(void *arg, str_t name, ddb_type_t want), void *arg,
+                          ddb_keycond_t *out, const char **err);
 
 /* ==== Legacy parameters (legacy.c) ====
  * Expected + ConditionalOperator, QueryFilter/ScanFilter, AttributeUpdates,

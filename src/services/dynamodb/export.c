@@ -219,7 +219,7 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
                         "Point in time recovery is not enabled for table '%.*s'", STR_FMT(t.name));
     }
     int64_t now = time_now_us(), at, earliest, last;
-    ddb__pitr_window(t.pitr_since_us, now, &earliest, &last); /* RestoreTableToPointInTime's */
+    ddb__pitr_window(t.pitr_since_us, t.pitr_days, now, &earliest, &last); /* RestoreTableToPointInTime's */
     /* AWS: without ExportTime the export is of the latest state, even in the
      * second PITR was turned on (whose window ends at its rounded-up start) */
     const val_t *when = val_get(in, "ExportTime");
@@ -262,6 +262,9 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
     val_set_c(a, d, "S3SseAlgorithm",
               val_str(a, val_get_str(in, "S3SseAlgorithm").p ? val_get_str(in, "S3SseAlgorithm") : STR("AES256")));
     val_set_c(a, d, "ExportFormat", val_cstr(a, "DYNAMODB_JSON"));
+    /* AWS (API reference, ExportDescription; moto's test_list_exports): an
+     * export of the whole table as it was at ExportTime is a FULL_EXPORT. */
+    val_set_c(a, d, "ExportType", val_cstr(a, "FULL_EXPORT"));
     /* AWS's first answer is IN_PROGRESS, whatever happens next */
     val_t *first = ddb__job_first(a, d);
     bool written = write_export(&o, d, db, tid);
@@ -304,6 +307,9 @@ int dynamodb_list_exports(req_t *r, const val_t *in, val_t *out)
         val_t *s = val_new(a, VAL_STRUCT);
         val_set_c(a, s, "ExportArn", val_get(page->u.list.v[i], "ExportArn"));
         val_set_c(a, s, "ExportStatus", val_get(page->u.list.v[i], "ExportStatus"));
+        /* records kept before ExportType was described were full exports too */
+        const val_t *type = val_get(page->u.list.v[i], "ExportType");
+        val_set_c(a, s, "ExportType", type ? (val_t *)type : val_cstr(a, "FULL_EXPORT"));
         val_push(a, list, s);
     }
     val_set_c(a, out, "ExportSummaries", list);

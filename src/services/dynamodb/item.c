@@ -105,9 +105,9 @@ int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item)
     arena_t *a = r->arena;
     for (size_t i = 0; i < t->nidx; i++) {
         const ddb_index_t *x = &t->idx[i];
-        for (int j = 0; j < (x->sk.p ? 2 : 1); j++) {
-            str_t n = j ? x->sk : x->pk;
-            ddb_type_t want = j ? x->skt : x->pkt;
+        for (size_t j = 0; j < x->nkey; j++) {
+            str_t n = x->key[j];
+            ddb_type_t want = x->keyt[j];
             const val_t *v = val_get_s(item, n);
             if (!v) continue;
             if (ddb_type(v) != want)
@@ -124,7 +124,7 @@ int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item)
             /* AWS: an index key has the table's key size limits too (2048
              * bytes for a partition key, 1024 for a sort key), with the
              * same messages */
-            const char *e = key_value_check(a, n, v, want, j == 0);
+            const char *e = key_value_check(a, n, v, want, j < x->nhash);
             if (e) return ddb__fail_validation(r, e);
         }
     }
@@ -151,16 +151,17 @@ int ddb__item_get(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
-/* The index key of item for index x, or false when the item is not in it
- * (sparse index: an attribute is missing or of another type). */
-static bool index_key(arena_t *a, const ddb_index_t *x, const val_t *item, buf_t *ip, buf_t *is)
+bool ddb__index_key(arena_t *a, const ddb_index_t *x, const val_t *item, buf_t *ip, buf_t *is)
 {
-    const val_t *pv = val_get_s(item, x->pk), *sv = x->sk.p ? val_get_s(item, x->sk) : NULL;
-    if (!pv || ddb_type(pv) != x->pkt || (x->sk.p && (!sv || ddb_type(sv) != x->skt))) return false;
+    /* AWS: an item lacking any of the index's key attributes is not in it
+     * (sparse indexes; for multi-attribute keys every attribute counts). */
+    for (size_t j = 0; j < x->nkey; j++) {
+        const val_t *v = val_get_s(item, x->key[j]);
+        if (!v || ddb_type(v) != x->keyt[j]) return false;
+    }
     buf_init(ip, a);
     buf_init(is, a);
-    ddb_key_encode(a, pv, ip);
-    if (sv) ddb_key_encode(a, sv, is);
+    for (size_t j = 0; j < x->nkey; j++) ddb_key_encode(a, val_get_s(item, x->key[j]), j < x->nhash ? ip : is);
     return true;
 }
 
@@ -213,8 +214,8 @@ int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyen
     for (size_t i = 0; i < t->nidx; i++) {
         const ddb_index_t *x = &t->idx[i];
         buf_t oip, ois, nip, nis;
-        bool in_old = old && index_key(a, x, old, &oip, &ois);
-        bool in_new = neu && index_key(a, x, neu, &nip, &nis);
+        bool in_old = old && ddb__index_key(a, x, old, &oip, &ois);
+        bool in_new = neu && ddb__index_key(a, x, neu, &nip, &nis);
         if (in_old && in_new && oip.len == nip.len && ois.len == nis.len && !memcmp(oip.p, nip.p, oip.len) &&
             (ois.len == 0 || !memcmp(ois.p, nis.p, ois.len)))
             continue;
@@ -463,9 +464,9 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
          * db/index.js validateUpdates, asserted against DynamoDB). */
         for (size_t i = 0; i < t.nidx; i++) {
             const ddb_index_t *x = &t.idx[i];
-            for (int j = 0; j < (x->sk.p ? 2 : 1); j++) {
-                str_t n = j ? x->sk : x->pk;
-                ddb_type_t want = j ? x->skt : x->pkt, got = ddb_update_type_of(u, n);
+            for (size_t j = 0; j < x->nkey; j++) {
+                str_t n = x->key[j];
+                ddb_type_t want = x->keyt[j], got = ddb_update_type_of(u, n);
                 if (got != DDB_BAD && got != want)
                     return ddb__fail_validation(
                         r,
@@ -500,9 +501,9 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
     /* AWS: an index key given a value of another type by the update. */
     for (size_t i = 0; u && i < t.nidx; i++) {
         const ddb_index_t *x = &t.idx[i];
-        for (int j = 0; j < (x->sk.p ? 2 : 1); j++) {
-            const val_t *v = val_get_s(neu, j ? x->sk : x->pk);
-            if (v && ddb_type(v) != (j ? x->skt : x->pkt)) {
+        for (size_t j = 0; j < x->nkey; j++) {
+            const val_t *v = val_get_s(neu, x->key[j]);
+            if (v && ddb_type(v) != x->keyt[j]) {
                 ddb__rollback(db);
                 return ddb__fail_validation(
                     r, "The update expression attempted to update the secondary index key to unsupported type");

@@ -308,8 +308,9 @@ bool ddb_legacy_kcs(ddb_ctx_t *c, const val_t *kc, ddb_kcs_t *out, const char **
         default: k->op = DDB_KC_NONE; break;
         }
     }
-    /* AWS: dynalite validations/query.js, before the table is looked up. */
-    if (n != 1 && n != 2) {
+    /* AWS: dynalite validations/query.js, before the table is looked up (up
+     * to eight since multi-attribute keys, as ddb_kcs_split). */
+    if (n < 1 || n > 8) {
         *err = "Conditions can be of length 1 or 2 only";
         return false;
     }

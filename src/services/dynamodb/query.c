@@ -61,8 +61,9 @@ static val_t *index_projection(arena_t *a, const ddb_table_t *t, const ddb_index
     val_t *o = val_new(a, VAL_MAP);
     for (size_t i = 0; i < item->u.obj.n; i++) {
         str_t n = item->u.obj.e[i].key;
-        bool keep =
-            str_eq(n, t->pk) || (t->sk.p && str_eq(n, t->sk)) || str_eq(n, x->pk) || (x->sk.p && str_eq(n, x->sk));
+        bool keep = str_eq(n, t->pk) || (t->sk.p && str_eq(n, t->sk));
+        for (size_t j = 0; !keep && j < x->nkey; j++)
+            if (str_eq(n, x->key[j])) keep = true;
         for (size_t j = 0; !keep && x->nonkey && j < x->nonkey->u.list.n; j++)
             if (str_eq(n, x->nonkey->u.list.v[j]->u.s)) keep = true;
         if (keep) val_set(a, o, n, item->u.obj.e[i].v);
@@ -73,11 +74,10 @@ static val_t *index_projection(arena_t *a, const ddb_table_t *t, const ddb_index
 static val_t *last_key(arena_t *a, const rd_t *q, const val_t *item)
 {
     val_t *k = ddb__key_of(a, q->t, item);
-    if (q->x) {
-        const val_t *v = val_get_s(item, q->x->pk);
-        if (v && !val_get_s(k, q->x->pk)) val_set(a, k, q->x->pk, (val_t *)v);
-        if (q->x->sk.p && (v = val_get_s(item, q->x->sk)) && !val_get_s(k, q->x->sk))
-            val_set(a, k, q->x->sk, (val_t *)v);
+    /* AWS: an index read's key has every key attribute of the index too. */
+    for (size_t j = 0; q->x && j < q->x->nkey; j++) {
+        const val_t *v = val_get_s(item, q->x->key[j]);
+        if (v && !val_get_s(k, q->x->key[j])) val_set(a, k, q->x->key[j], (val_t *)v);
     }
     return k;
 }
@@ -299,15 +299,14 @@ static int start_check_or_fail(rd_t *q, const val_t *esk, bool query)
     const ddb_table_t *t = q->t;
     const ddb_index_t *x = q->x;
     size_t want = t->sk.p ? 2 : 1;
-    if (x && !str_eq(x->pk, t->pk) && !str_eq(x->pk, t->sk)) want++;
-    if (x && x->sk.p && !str_eq(x->sk, t->pk) && !str_eq(x->sk, t->sk)) want++;
+    for (size_t j = 0; x && j < x->nkey; j++)
+        if (!str_eq(x->key[j], t->pk) && !str_eq(x->key[j], t->sk)) want++;
     if (val_len(esk) != want)
         return ddb__fail_validation(r, x || query ? "The provided starting key is invalid"
                                                   : "The provided starting key is invalid: The provided key element "
                                                     "does not match the schema");
-    if (!query && x) {
-        const char *e = start_piece(r->arena, esk, x->pk, x->pkt);
-        if (!e && x->sk.p) e = start_piece(r->arena, esk, x->sk, x->skt);
+    for (size_t j = 0; !query && x && j < x->nkey; j++) {
+        const char *e = start_piece(r->arena, esk, x->key[j], x->keyt[j]);
         if (e) return ddb__fail_validation(r, e);
     }
     return GR_OK;
@@ -334,8 +333,13 @@ static int start_encode_or_fail(rd_t *q, const val_t *esk, ddb_keyenc_t *k, buf_
     ddb_key_encode(r->arena, pv, &k->pk);
     if (sv) ddb_key_encode(r->arena, sv, &k->sk);
     if (x) {
-        ik[0] = enc(r->arena, val_get_s(esk, x->pk));
-        ik[1] = enc(r->arena, x->sk.p ? val_get_s(esk, x->sk) : NULL);
+        /* the index row's ipk and isk: each part's encodings concatenated */
+        buf_init(&ik[0], r->arena);
+        buf_init(&ik[1], r->arena);
+        for (size_t j = 0; j < x->nkey; j++) {
+            const val_t *v = val_get_s(esk, x->key[j]);
+            if (v) ddb_key_encode(r->arena, v, j < x->nhash ? &ik[0] : &ik[1]);
+        }
     }
     return GR_OK;
 }
@@ -358,16 +362,20 @@ static bool sk_matches(const ddb_keycond_t *kc, const val_t *v)
 
 /* AWS: a Query's ExclusiveStartKey must lie inside its key condition
  * (dynalite actions/query.js, asserted against DynamoDB). */
-static int start_bounds_or_fail(rd_t *q, const val_t *esk, const ddb_keycond_t *kc, str_t pk, str_t sk)
+static int start_bounds_or_fail(rd_t *q, const val_t *esk, const ddb_keycond_t *kc, const str_t *key, size_t nhash)
 {
-    bool same_hash = ddb_av_equal(val_get_s(esk, pk), kc->pk_value);
+    bool same_hash = true;
+    for (size_t j = 0; j < nhash; j++) same_hash = same_hash && ddb_av_equal(val_get_s(esk, key[j]), kc->hash_v[j]);
     if (kc->sk_op == DDB_KC_NONE) {
         if (!same_hash)
             return ddb__fail_validation(q->r, "The provided starting key is outside query boundaries based on provided "
                                               "conditions");
         return GR_OK;
     }
-    if (!sk_matches(kc, val_get_s(esk, sk)))
+    bool in_range = sk_matches(kc, val_get_s(esk, kc->sk_attr));
+    for (size_t j = 0; j < kc->nsort_eq; j++)
+        in_range = in_range && ddb_av_equal(val_get_s(esk, key[nhash + j]), kc->sort_eq[j]);
+    if (!in_range)
         return ddb__fail_validation(q->r, "The provided starting key does not match the range key predicate");
     if (!same_hash) return ddb__fail_validation(q->r, "The query can return at most one row and cannot be restarted");
     return GR_OK;
@@ -412,11 +420,11 @@ static int expr_filter_or_fail(rd_t *q, const val_t *in)
 
 /* AWS: "QueryFilter can only contain non-primary key attributes: Primary
  * key attribute: a" ("Filter Expression" for FilterExpression). */
-static int filter_keys_or_fail(rd_t *q, const val_t *in, str_t pk, str_t sk)
+static int filter_keys_or_fail(rd_t *q, const val_t *in, const str_t *key, size_t nkey)
 {
     if (!q->filter) return GR_OK;
-    for (int i = 0; i < (sk.p ? 2 : 1); i++) {
-        str_t n = i ? sk : pk;
+    for (size_t i = 0; i < nkey; i++) {
+        str_t n = key[i];
         if (ddb_cond_refers(q->filter, n, NULL))
             return ddb__fail_validation(
                 q->r,
@@ -424,6 +432,61 @@ static int filter_keys_or_fail(rd_t *q, const val_t *in, str_t pk, str_t sk)
                              val_get(in, "QueryFilter") ? "QueryFilter" : "Filter Expression", STR_FMT(n)));
     }
     return GR_OK;
+}
+
+/* The smallest byte string above every string that begins with b (in
+ * place): b without its trailing 0xff bytes, its last byte plus one. Key
+ * encodings always hold a byte below 0xff, so the result is never empty. */
+static void after_prefix(buf_t *b)
+{
+    while (b->len && (unsigned char)b->p[b->len - 1] == 0xff) b->len--;
+    if (b->len) b->p[b->len - 1] = (char)((unsigned char)b->p[b->len - 1] + 1);
+}
+
+/* A multi-attribute sort key condition as the half-open range [lo, hi) of
+ * isk (hi->p NULL: unbounded above): isk is the concatenation of every sort
+ * key attribute's encoding, so the rows whose leading attributes equal the
+ * condition's equalities (prefix P) and whose next attribute satisfies sk_op
+ * on encoding E lie in one range — EQ [P+E, after(P+E)), LT [P, P+E), LE
+ * [P, after(P+E)), GT [after(P+E), after(P)), GE [P+E, after(P)), BETWEEN
+ * [P+E1, after(P+E2)); begins_with's prefix is checked on the values, in
+ * [P, after(P)). */
+static void sort_range(arena_t *a, const ddb_keycond_t *kc, buf_t *lo, buf_t *hi)
+{
+    buf_t p;
+    buf_init(&p, a);
+    for (size_t j = 0; j < kc->nsort_eq; j++) ddb_key_encode(a, kc->sort_eq[j], &p);
+    buf_init(lo, a);
+    buf_init(hi, a);
+    buf_append(lo, p.p, p.len);
+    if (p.len) {
+        buf_append(hi, p.p, p.len);
+        after_prefix(hi);
+    }
+    buf_t v1, v2;
+    buf_init(&v1, a);
+    buf_init(&v2, a);
+    buf_append(&v1, p.p, p.len);
+    buf_append(&v2, p.p, p.len);
+    if (kc->sk_v1) ddb_key_encode(a, kc->sk_v1, &v1);
+    if (kc->sk_v2) ddb_key_encode(a, kc->sk_v2, &v2);
+    switch (kc->sk_op) {
+    case DDB_KC_EQ:
+    case DDB_KC_LE:
+    case DDB_KC_BETWEEN:
+        if (kc->sk_op != DDB_KC_LE) *lo = v1;
+        buf_init(hi, a);
+        buf_append(hi, kc->sk_op == DDB_KC_BETWEEN ? v2.p : v1.p, kc->sk_op == DDB_KC_BETWEEN ? v2.len : v1.len);
+        after_prefix(hi);
+        break;
+    case DDB_KC_LT: *hi = v1; break;
+    case DDB_KC_GT:
+        after_prefix(&v1);
+        *lo = v1;
+        break;
+    case DDB_KC_GE: *lo = v1; break;
+    default: break;
+    }
 }
 
 int dynamodb_query(req_t *r, const val_t *in, val_t *out)
@@ -456,24 +519,29 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
     if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     q.t = &t;
     if (select_or_fail(&q, in) != GR_OK) return GR_ERR;
-    str_t pk = q.x ? q.x->pk : t.pk, sk = q.x ? q.x->sk : t.sk;
-    ddb_type_t pkt = q.x ? q.x->pkt : t.pkt, skt = q.x ? q.x->skt : t.skt;
+    /* the key attributes of the table or index: partition key ones first */
+    str_t tkey[2] = {t.pk, t.sk};
+    ddb_type_t tkeyt[2] = {t.pkt, t.skt};
+    const str_t *key = q.x ? q.x->key : tkey;
+    const ddb_type_t *keyt = q.x ? q.x->keyt : tkeyt;
+    size_t nkey = q.x ? q.x->nkey : t.sk.p ? 2 : 1, nhash = q.x ? q.x->nhash : 1;
     ddb_keycond_t kc;
     ddb_keyenc_t sk0;
     buf_t ik[2];
     if (esk && start_check_or_fail(&q, esk, true) != GR_OK) return GR_ERR;
     q.esk = esk;
-    if (!ddb_kcs_resolve(a, &kp, pk, pkt, sk, skt, esk ? start_piece_hook : NULL, &q, &kc, &e))
+    if (!ddb_kcs_resolve_keys(a, &kp, key, keyt, nkey, nhash, esk ? start_piece_hook : NULL, &q, &kc, &e))
         return ddb__fail_validation(r, e);
     /* AWS: no item can have an empty string or binary key, and Query says so
      * rather than answering nothing (moto's test_query_empty_key_exception). */
-    if ((e = ddb__empty_key_msg(a, pk, kc.pk_value)) ||
-        (kc.sk_op == DDB_KC_EQ && (e = ddb__empty_key_msg(a, sk, kc.sk_v1))))
-        return ddb__fail_validation(r, e);
+    for (size_t j = 0; j < kc.nhash_v && !e; j++) e = ddb__empty_key_msg(a, key[j], kc.hash_v[j]);
+    for (size_t j = 0; j < kc.nsort_eq && !e; j++) e = ddb__empty_key_msg(a, key[nhash + j], kc.sort_eq[j]);
+    if (!e && kc.sk_op == DDB_KC_EQ) e = ddb__empty_key_msg(a, kc.sk_attr, kc.sk_v1);
+    if (e) return ddb__fail_validation(r, e);
     if (esk && start_encode_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
-    if (esk && start_bounds_or_fail(&q, esk, &kc, pk, sk) != GR_OK) return GR_ERR;
+    if (esk && start_bounds_or_fail(&q, esk, &kc, key, nhash) != GR_OK) return GR_ERR;
     if (ddb__key_paths_or_fail(r, &t, q.has_proj ? &q.proj : NULL, NULL, NULL) != GR_OK) return GR_ERR;
-    if (filter_keys_or_fail(&q, in, pk, sk) != GR_OK) return GR_ERR;
+    if (filter_keys_or_fail(&q, in, key, nkey) != GR_OK) return GR_ERR;
     if (gsi_select_or_fail(&q) != GR_OK) return GR_ERR;
     if (ddb__key_paths_or_fail(r, &t, NULL, q.filter, NULL) != GR_OK) return GR_ERR;
     bool fwd = val_get_bool(in, "ScanIndexForward", true);
@@ -482,19 +550,33 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
     const char *skc = q.x ? "x.isk" : "sk";
     buf_t cond;
     buf_init(&cond, a);
-    switch (kc.sk_op) {
-    case DDB_KC_EQ: buf_printf(&cond, " AND %s = ?3", skc); break;
-    case DDB_KC_LT: buf_printf(&cond, " AND %s < ?3", skc); break;
-    case DDB_KC_LE: buf_printf(&cond, " AND %s <= ?3", skc); break;
-    case DDB_KC_GT: buf_printf(&cond, " AND %s > ?3", skc); break;
-    case DDB_KC_GE: buf_printf(&cond, " AND %s >= ?3", skc); break;
-    case DDB_KC_BETWEEN: buf_printf(&cond, " AND %s >= ?3 AND %s <= ?4", skc, skc); break;
-    case DDB_KC_BEGINS:
-        q.begins = kc.sk_v1;
-        q.sk_name = sk;
-        break;
-    default: break;
+    bool multi = nkey - nhash > 1; /* index rows whose isk holds more than one sort key attribute */
+    if (nhash > 1) {
+        buf_init(&bp, a);
+        for (size_t j = 0; j < nhash; j++) ddb_key_encode(a, kc.hash_v[j], &bp);
     }
+    if (multi) {
+        sort_range(a, &kc, &b1, &b2);
+        if (b1.len) buf_puts(&cond, " AND x.isk >= ?3");
+        if (b2.p) buf_puts(&cond, " AND x.isk < ?4");
+        if (kc.sk_op == DDB_KC_BEGINS) {
+            q.begins = kc.sk_v1;
+            q.sk_name = kc.sk_attr;
+        }
+    } else
+        switch (kc.sk_op) {
+        case DDB_KC_EQ: buf_printf(&cond, " AND %s = ?3", skc); break;
+        case DDB_KC_LT: buf_printf(&cond, " AND %s < ?3", skc); break;
+        case DDB_KC_LE: buf_printf(&cond, " AND %s <= ?3", skc); break;
+        case DDB_KC_GT: buf_printf(&cond, " AND %s > ?3", skc); break;
+        case DDB_KC_GE: buf_printf(&cond, " AND %s >= ?3", skc); break;
+        case DDB_KC_BETWEEN: buf_printf(&cond, " AND %s >= ?3 AND %s <= ?4", skc, skc); break;
+        case DDB_KC_BEGINS:
+            q.begins = kc.sk_v1;
+            q.sk_name = kc.sk_attr;
+            break;
+        default: break;
+        }
     const char *dir = fwd ? "" : " DESC";
     const char *sql;
     if (!q.x) {
@@ -513,8 +595,13 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, t.tid);
     bind_buf(st, 2, &bp);
-    if (kc.sk_op != DDB_KC_NONE && kc.sk_op != DDB_KC_BEGINS) bind_buf(st, 3, &b1);
-    if (kc.sk_op == DDB_KC_BETWEEN) bind_buf(st, 4, &b2);
+    if (multi) {
+        if (b1.len) bind_buf(st, 3, &b1);
+        if (b2.p) bind_buf(st, 4, &b2);
+    } else {
+        if (kc.sk_op != DDB_KC_NONE && kc.sk_op != DDB_KC_BEGINS) bind_buf(st, 3, &b1);
+        if (kc.sk_op == DDB_KC_BETWEEN) bind_buf(st, 4, &b2);
+    }
     if (esk && !q.x) bind_buf(st, 5, &sk0.sk);
     if (esk && q.x) {
         bind_buf(st, 5, &ik[1]);
@@ -522,7 +609,6 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
         bind_buf(st, 7, &sk0.sk);
     }
     if (q.x) sqlite3_bind_int64(st, 8, q.x->num);
-    (void)skt;
     return run(&q, st, in, out);
 }
 

@@ -25,6 +25,8 @@
 #include "services/app.h"
 #include "services/dynamodb/tbl.h"
 
+#define PVI "One or more parameter values were invalid: "
+
 /* ==== plumbing ==== */
 
 /* Statements are prepared once per request and connection and finalized
@@ -352,9 +354,19 @@ static void load_indexes(arena_t *a, ddb_table_t *t, const val_t *list, bool glo
         x->name = val_get_str(d, "IndexName");
         x->num = val_get_int(d, "Num", 0);
         x->global = global;
-        key_names(val_get(d, "KeySchema"), &x->pk, &x->sk);
-        x->pkt = attr_type(t->def, x->pk);
-        x->skt = x->sk.p ? attr_type(t->def, x->sk) : DDB_BAD;
+        /* KeySchema lists the partition key attributes first (CreateTable
+         * and UpdateTable refuse other orders), then the sort key's. */
+        const val_t *ks = val_get(d, "KeySchema");
+        for (size_t k = 0; ks && k < ks->u.list.n && x->nkey < 2 * DDB_KEY_ATTRS; k++) {
+            x->key[x->nkey] = val_get_str(ks->u.list.v[k], "AttributeName");
+            x->keyt[x->nkey] = attr_type(t->def, x->key[x->nkey]);
+            if (str_eq_c(val_get_str(ks->u.list.v[k], "KeyType"), "HASH")) x->nhash++;
+            x->nkey++;
+        }
+        x->pk = x->nkey ? x->key[0] : STR_NULL;
+        x->pkt = x->nkey ? x->keyt[0] : DDB_BAD;
+        x->sk = x->nkey > x->nhash ? x->key[x->nhash] : STR_NULL;
+        x->skt = x->nkey > x->nhash ? x->keyt[x->nhash] : DDB_BAD;
         str_t pt = val_get_str(val_get(d, "Projection"), "ProjectionType");
         x->proj = str_eq_c(pt, "KEYS_ONLY") ? DDB_PROJ_KEYS_ONLY
                   : str_eq_c(pt, "INCLUDE") ? DDB_PROJ_INCLUDE
@@ -398,7 +410,10 @@ static int table_fill(req_t *r, str_t text, ddb_table_t *t)
     const val_t *ttl = val_get(t->def, "TTL");
     if (ttl && val_get_bool(ttl, "Enabled", false)) t->ttl_attr = val_get_str(ttl, "AttributeName");
     const val_t *pitr = val_get(t->def, "PITR");
-    if (pitr && val_get_bool(pitr, "Enabled", false)) t->pitr_since_us = val_get_int(pitr, "SinceUs", t->created_us);
+    if (pitr && val_get_bool(pitr, "Enabled", false)) {
+        t->pitr_since_us = val_get_int(pitr, "SinceUs", t->created_us);
+        t->pitr_days = (int)val_get_int(pitr, "Days", 35);
+    }
     t->global = val_get_str(t->def, "GlobalTable");
     return GR_OK;
 }
@@ -613,20 +628,78 @@ static val_t *sse_desc(arena_t *a, str_t key_arn, const char *status)
     return d;
 }
 
-/* WarmThroughput as DescribeTable shows it (AWS (recorded), LocalStack's
- * test_table_crud, test_gsi_with_billing_mode, test_table_warm_throughput):
- * the values CreateTable asked for, else a provisioned table's or index's
- * capacity, else on-demand's 12000 reads and 4000 writes a second. */
-static val_t *warm_desc(arena_t *a, const val_t *asked, const val_t *pt, bool on_demand, const char *status)
+/* The warm throughput of a table or index definition d: AWS (recorded,
+ * LocalStack's test_table_crud, test_gsi_with_billing_mode,
+ * test_table_warm_throughput; observed, ACK's DynamoDB API-quirks notes
+ * DDB-TABLE-059/061) starts it at a provisioned table's or index's capacity
+ * or on-demand's 12000 reads and 4000 writes a second, raises it with the
+ * capacity or when asked (d's WarmThroughput keeps the highest values so
+ * far), and never lowers it. */
+static void warm_now(const val_t *d, bool on_demand, int64_t *rd, int64_t *wr)
+{
+    const val_t *w = val_get(d, "WarmThroughput"), *pt = val_get(d, "ProvisionedThroughput");
+    *rd = on_demand ? 12000 : val_get_int(pt, "ReadCapacityUnits", 0);
+    *wr = on_demand ? 4000 : val_get_int(pt, "WriteCapacityUnits", 0);
+    if (val_get_int(w, "ReadUnitsPerSecond", 0) > *rd) *rd = val_get_int(w, "ReadUnitsPerSecond", 0);
+    if (val_get_int(w, "WriteUnitsPerSecond", 0) > *wr) *wr = val_get_int(w, "WriteUnitsPerSecond", 0);
+}
+
+static val_t *warm_val(arena_t *a, int64_t rd, int64_t wr, const char *status)
 {
     val_t *w = val_new(a, VAL_STRUCT);
-    const val_t *src = asked ? asked : pt;
-    const char *rk = asked ? "ReadUnitsPerSecond" : "ReadCapacityUnits";
-    const char *wk = asked ? "WriteUnitsPerSecond" : "WriteCapacityUnits";
-    val_set_c(a, w, "ReadUnitsPerSecond", val_int(a, on_demand && !asked ? 12000 : val_get_int(src, rk, 0)));
-    val_set_c(a, w, "WriteUnitsPerSecond", val_int(a, on_demand && !asked ? 4000 : val_get_int(src, wk, 0)));
-    val_set_c(a, w, "Status", val_cstr(a, status));
+    val_set_c(a, w, "ReadUnitsPerSecond", val_int(a, rd));
+    val_set_c(a, w, "WriteUnitsPerSecond", val_int(a, wr));
+    if (status) val_set_c(a, w, "Status", val_cstr(a, status));
     return w;
+}
+
+static val_t *warm_desc(arena_t *a, const val_t *d, bool on_demand, const char *status)
+{
+    int64_t rd, wr;
+    warm_now(d, on_demand, &rd, &wr);
+    return warm_val(a, rd, wr, status);
+}
+
+/* AWS (moto's tests, ACK's notes DDB-TABLE-128): an on-demand table or
+ * index cannot ask for less than its initial warm throughput. `what` is
+ * "table" or "index NAME". */
+static const char *warm_floor_check(arena_t *a, const val_t *asked, const char *what)
+{
+    if (asked && val_get(asked, "ReadUnitsPerSecond") && val_get_int(asked, "ReadUnitsPerSecond", 0) < 12000)
+        return arena_printf(a,
+                            PVI "Requested ReadUnitsPerSecond for WarmThroughput for %s is lower than initial "
+                                "throughput for OnDemand",
+                            what);
+    if (asked && val_get(asked, "WriteUnitsPerSecond") && val_get_int(asked, "WriteUnitsPerSecond", 0) < 4000)
+        return arena_printf(a,
+                            PVI "Requested WriteUnitsPerSecond for WarmThroughput for %s is lower than initial "
+                                "throughput for OnDemand",
+                            what);
+    return NULL;
+}
+
+/* UpdateTable's WarmThroughput for d (a table's or an index's definition):
+ * refused below the current values (AWS, ACK's notes DDB-TABLE-059: "…is
+ * lower than current WarmThroughput, decreasing WarmThroughput is not
+ * supported"); else kept as d's highest values. */
+static const char *warm_raise(arena_t *a, val_t *d, bool on_demand, const val_t *asked, const char *what)
+{
+    int64_t rd, wr;
+    warm_now(d, on_demand, &rd, &wr);
+    const char *k[2] = {"ReadUnitsPerSecond", "WriteUnitsPerSecond"};
+    int64_t *cur[2] = {&rd, &wr};
+    for (int i = 0; i < 2; i++) {
+        if (!asked || !val_get(asked, k[i])) continue;
+        int64_t v = val_get_int(asked, k[i], 0);
+        if (v < *cur[i])
+            return arena_printf(a,
+                                PVI "Requested %s for WarmThroughput for %s is lower than current WarmThroughput, "
+                                    "decreasing WarmThroughput is not supported",
+                                k[i], what);
+        *cur[i] = v;
+    }
+    val_set_c(a, d, "WarmThroughput", warm_val(a, rd, wr, NULL));
+    return NULL;
 }
 
 static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char *status)
@@ -650,11 +723,8 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
     val_set_c(a, d, "DeletionProtectionEnabled", val_bool(a, val_get_bool(def, "DeletionProtectionEnabled", false)));
     str_t billing = val_get_str(def, "BillingMode");
     bool on_demand = str_eq_c(billing, "PAY_PER_REQUEST");
-    const val_t *asked = val_get(def, "WarmThroughput");
-    if (!deleting && (!creating || asked))
-        val_set_c(
-            a, d, "WarmThroughput",
-            warm_desc(a, asked, val_get(def, "ProvisionedThroughput"), on_demand, creating ? "UPDATING" : "ACTIVE"));
+    if (!deleting && (!creating || val_get(def, "WarmThroughput")))
+        val_set_c(a, d, "WarmThroughput", warm_desc(a, def, on_demand, creating ? "UPDATING" : "ACTIVE"));
     val_set_c(a, d, "ProvisionedThroughput", throughput_desc(a, val_get(def, "ProvisionedThroughput")));
     int64_t size = 0, n = 0;
     if (db)
@@ -685,9 +755,7 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
             str_t st = val_get_str(x->def, "IndexStatus");
             val_set_c(a, xd, "IndexStatus", val_str(a, st.p ? st : STR("ACTIVE")));
             val_set_c(a, xd, "ProvisionedThroughput", throughput_desc(a, val_get(x->def, "ProvisionedThroughput")));
-            if (!creating && !deleting)
-                val_set_c(a, xd, "WarmThroughput",
-                          warm_desc(a, NULL, val_get(x->def, "ProvisionedThroughput"), on_demand, "ACTIVE"));
+            if (!creating && !deleting) val_set_c(a, xd, "WarmThroughput", warm_desc(a, x->def, on_demand, "ACTIVE"));
         }
         int64_t isize = 0, in = 0;
         if (db)
@@ -733,8 +801,6 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
 }
 
 /* ==== CreateTable validation (AWS's messages, in AWS's order) ==== */
-
-#define PVI "One or more parameter values were invalid: "
 
 static bool in_defs(const val_t *defs, str_t name)
 {
@@ -793,9 +859,42 @@ static const char *check_throughput(arena_t *a, const val_t *pt)
     return NULL;
 }
 
+/* A GSI's KeySchema: the checks of check_index_keys, and since
+ * multi-attribute keys (2025-11) up to four HASH attributes followed by up
+ * to four RANGE ones, each attribute once. AWS's messages as probed against
+ * DynamoDB and published (alchemy-run/alchemy#1216, ACK's dynamodb API
+ * quirks DDB-TABLE-123/124). */
+static const char *check_gsi_keys(arena_t *a, const val_t *defs, const val_t *ks)
+{
+    const char *e = check_index_keys(a, defs, ks);
+    if (e || ks->u.list.n <= 2) {
+        /* two HASH attributes are a multi-attribute partition key now */
+        if (e && ks->u.list.n == 2 && str_eq_c(val_get_str(ks->u.list.v[1], "KeyType"), "HASH") &&
+            !strcmp(e, "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"))
+            e = NULL;
+        if (e || ks->u.list.n < 2) return e;
+    }
+    size_t nhash = 0, nrange = 0;
+    for (size_t i = 0; i < ks->u.list.n; i++) {
+        if (str_eq_c(val_get_str(ks->u.list.v[i], "KeyType"), "HASH")) {
+            if (nrange) return "All HASH key attributes must precede RANGE key attributes in the KeySchema";
+            nhash++;
+        } else {
+            nrange++;
+        }
+    }
+    if (nhash > DDB_KEY_ATTRS) return "The KeySchema exceeds the maximum allowed number of HASH key attributes";
+    if (nrange > DDB_KEY_ATTRS) return "The KeySchema exceeds the maximum allowed number of RANGE key attributes";
+    for (size_t i = 0; i < ks->u.list.n; i++)
+        for (size_t j = i + 1; j < ks->u.list.n; j++)
+            if (str_eq(val_get_str(ks->u.list.v[i], "AttributeName"), val_get_str(ks->u.list.v[j], "AttributeName")))
+                return "The KeySchema contains multiple key attributes with the same name";
+    return NULL;
+}
+
 static const char *check_gsi(arena_t *a, const val_t *defs, const val_t *g, bool provisioned)
 {
-    const char *e = check_index_keys(a, defs, val_get(g, "KeySchema"));
+    const char *e = check_gsi_keys(a, defs, val_get(g, "KeySchema"));
     if (!e) e = check_projection(a, g);
     if (e) return e;
     const val_t *pt = val_get(g, "ProvisionedThroughput");
@@ -807,7 +906,11 @@ static const char *check_gsi(arena_t *a, const val_t *defs, const val_t *g, bool
                             PVI "ProvisionedThroughput should not be specified for index: %.*s when BillingMode is "
                                 "PAY_PER_REQUEST",
                             STR_FMT(val_get_str(g, "IndexName"))); /* AWS (dynalite's suite) */
-    return pt ? check_throughput(a, pt) : NULL;
+    if (pt && (e = check_throughput(a, pt))) return e;
+    if (!provisioned)
+        return warm_floor_check(a, val_get(g, "WarmThroughput"),
+                                arena_printf(a, "index %.*s", STR_FMT(val_get_str(g, "IndexName"))));
+    return NULL;
 }
 
 static const char *check_create(arena_t *a, const val_t *in, const char **billing_out)
@@ -921,7 +1024,7 @@ static const char *check_create(arena_t *a, const val_t *in, const char **billin
         return PVI "If stream is being enabled then UpdateViewType is required";
     if (ss && !val_get_bool(ss, "StreamEnabled", false) && val_get_str(ss, "StreamViewType").p)
         return PVI "If stream is being disabled, then UpdateViewType must not be specified";
-    return NULL;
+    return provisioned ? NULL : warm_floor_check(a, val_get(in, "WarmThroughput"), "table");
 }
 
 /* Copies an index definition keeping only the members we report, with its
@@ -934,6 +1037,8 @@ static val_t *index_def(arena_t *a, const val_t *src, int64_t num, bool provisio
     val_set_c(a, d, "Projection", val_get(src, "Projection"));
     const val_t *pt = val_get(src, "ProvisionedThroughput");
     if (pt && provisioned) val_set_c(a, d, "ProvisionedThroughput", (val_t *)pt);
+    const val_t *warm = val_get(src, "WarmThroughput");
+    if (warm) val_set_c(a, d, "WarmThroughput", (val_t *)warm);
     val_set_c(a, d, "Num", val_int(a, num));
     return d;
 }
@@ -1150,13 +1255,8 @@ static int backfill(req_t *r, sqlite3 *db, ddb_table_t *t, const ddb_index_t *x)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         val_t *item = ddb_item_decode(r->arena, str_n(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2)));
         if (!item) continue;
-        const val_t *pv = val_get_s(item, x->pk), *sv = x->sk.p ? val_get_s(item, x->sk) : NULL;
-        if (!pv || ddb_type(pv) != x->pkt || (x->sk.p && (!sv || ddb_type(sv) != x->skt))) continue;
         buf_t ip, is;
-        buf_init(&ip, r->arena);
-        buf_init(&is, r->arena);
-        ddb_key_encode(r->arena, pv, &ip);
-        if (sv) ddb_key_encode(r->arena, sv, &is);
+        if (!ddb__index_key(r->arena, x, item, &ip, &is)) continue;
         sqlite3_stmt *ins = ddb__stmt(db, "INSERT OR REPLACE INTO ddb_index (tid, idx, ipk, isk, pk, sk) "
                                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
         if (!ins) break;
@@ -1213,7 +1313,8 @@ static const char *check_update_input(arena_t *a, const val_t *in)
     const val_t *gu = val_get(in, "GlobalSecondaryIndexUpdates");
     if (gu && !gu->u.list.n) gu = NULL; /* AWS: an empty list counts as absent */
     if (!val_get(in, "BillingMode") && !pt && !gu && !val_get(in, "StreamSpecification") &&
-        !val_get(in, "TableClass") && !val_get(in, "DeletionProtectionEnabled") && !val_get(in, "SSESpecification"))
+        !val_get(in, "TableClass") && !val_get(in, "DeletionProtectionEnabled") && !val_get(in, "SSESpecification") &&
+        !val_get(in, "WarmThroughput"))
         return "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
                "or SSESpecification or ReplicaUpdates is required";
     const char *e = pt ? check_throughput(a, pt) : NULL;
@@ -1223,6 +1324,13 @@ static const char *check_update_input(arena_t *a, const val_t *in)
         if (!val_get(u, "Update") && !val_get(u, "Create") && !val_get(u, "Delete"))
             return PVI "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
                        "GlobalSecondaryIndexUpdate.Delete must not be null";
+        /* AWS (ACK's notes, checked before the table is looked up) */
+        const val_t *w = val_get(val_get(u, "Update"), "WarmThroughput");
+        if (w && !val_get(w, "ReadUnitsPerSecond") && !val_get(w, "WriteUnitsPerSecond"))
+            return arena_printf(a,
+                                PVI "WarmThroughput must have at least one of ReadUnitsPerSecond or "
+                                    "WriteUnitsPerSecond specified for index: %.*s",
+                                STR_FMT(val_get_str(val_get(u, "Update"), "IndexName")));
     }
     for (size_t i = 0; gu && i < gu->u.list.n; i++) {
         str_t n = gsi_update_index(gu->u.list.v[i]);
@@ -1284,10 +1392,17 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                         "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per "
                         "table");
     }
+    /* The warm throughput never drops: what it is now is kept before the
+     * capacity or the billing mode changes. */
+    const val_t *warm = val_get(in, "WarmThroughput");
+    int64_t wr0, ww0;
+    warm_now(def, str_eq_c(cur, "PAY_PER_REQUEST"), &wr0, &ww0);
+    val_set_c(a, def, "WarmThroughput", warm_val(a, wr0, ww0, NULL));
     if (pt) {
         const val_t *old = val_get(def, "ProvisionedThroughput");
         if (old && !billing.p && val_get_int(old, "ReadCapacityUnits", 0) == val_get_int(pt, "ReadCapacityUnits", 0) &&
-            val_get_int(old, "WriteCapacityUnits", 0) == val_get_int(pt, "WriteCapacityUnits", 0) && !gu && !ss) {
+            val_get_int(old, "WriteCapacityUnits", 0) == val_get_int(pt, "WriteCapacityUnits", 0) && !gu && !ss &&
+            !warm) {
             ddb__rollback(db);
             return ddb__fail_validation(
                 r, arena_printf(a,
@@ -1309,6 +1424,11 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
         if (str_eq_c(billing, "PAY_PER_REQUEST")) def = def_without(a, def, "ProvisionedThroughput");
     }
     bool provisioned = str_eq_c(nb, "PROVISIONED");
+    const char *we = warm ? warm_raise(a, def, !provisioned, warm, "table") : NULL;
+    if (we) {
+        ddb__rollback(db);
+        return ddb__fail_validation(r, we);
+    }
     if (ss) {
         bool en = val_get_bool(ss, "StreamEnabled", false);
         /* AWS (observed): "Table already has an enabled stream: TableName: T",
@@ -1391,7 +1511,27 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                     for (size_t k = j + 1; k < newg->u.list.n; k++) newg->u.list.v[k - 1] = newg->u.list.v[k];
                     newg->u.list.n--;
                 } else {
-                    val_set_c(a, newg->u.list.v[j], "ProvisionedThroughput", val_get(up, "ProvisionedThroughput"));
+                    val_t *xd = newg->u.list.v[j];
+                    const val_t *upt = val_get(up, "ProvisionedThroughput"), *uw = val_get(up, "WarmThroughput");
+                    /* AWS (ACK's notes: an Update naming only the index) */
+                    if (!provisioned && !upt && !uw) {
+                        ddb__rollback(db);
+                        return ddb__fail_validation(r, arena_printf(a,
+                                                                    PVI "The only Updates for index: %.*s when "
+                                                                        "TableThroughputMode is PAY_PER_REQUEST can "
+                                                                        "be to OnDemandThroughput, WarmThroughput",
+                                                                    STR_FMT(iname)));
+                    }
+                    int64_t xr, xw;
+                    warm_now(xd, !provisioned, &xr, &xw);
+                    val_set_c(a, xd, "WarmThroughput", warm_val(a, xr, xw, NULL));
+                    if (upt) val_set_c(a, xd, "ProvisionedThroughput", (val_t *)upt);
+                    const char *e =
+                        uw ? warm_raise(a, xd, !provisioned, uw, arena_printf(a, "index %.*s", STR_FMT(iname))) : NULL;
+                    if (e) {
+                        ddb__rollback(db);
+                        return ddb__fail_validation(r, e);
+                    }
                 }
             }
         }
@@ -1421,6 +1561,10 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     /* AWS (recorded): an UpdateTable that changes encryption answers the
      * key (the old one when turning it off) as UPDATING. */
     if (sse && sse_now.p) val_set_c(a, desc, "SSEDescription", sse_desc(a, sse_now, "UPDATING"));
+    /* AWS (ACK's notes DDB-TABLE-059): a raised warm throughput is UPDATING
+     * in the answer (ACTIVE once DescribeTable shows it, here at once). */
+    if (warm && val_get(desc, "WarmThroughput"))
+        val_set_c(a, val_get(desc, "WarmThroughput"), "Status", val_cstr(a, "UPDATING"));
     val_set_c(a, out, "TableDescription", desc);
     return GR_OK;
 out_fail:

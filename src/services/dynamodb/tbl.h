@@ -15,12 +15,24 @@
 
 enum { DDB_PROJ_ALL, DDB_PROJ_KEYS_ONLY, DDB_PROJ_INCLUDE };
 
+/* AWS: a global secondary index's partition key and sort key have up to
+ * four attributes each (multi-attribute keys, 2025-11); a table's and an
+ * LSI's one each. */
+#define DDB_KEY_ATTRS 4
+
 typedef struct {
     str_t name;
     int64_t num; /* index rows are keyed by (tid, num) */
     bool global;
-    str_t pk, sk; /* sk STR_NULL when the index has no range key */
+    str_t pk, sk; /* the first partition and sort key attributes; sk STR_NULL when the index has no range key */
     ddb_type_t pkt, skt;
+    /* Every key attribute in KeySchema order: nhash partition key ones, then
+     * the sort key ones. An index row's ipk and isk are the concatenated key
+     * encodings of each part's values (self-delimiting, so memcmp orders
+     * them attribute by attribute, left to right). */
+    str_t key[2 * DDB_KEY_ATTRS];
+    ddb_type_t keyt[2 * DDB_KEY_ATTRS];
+    size_t nkey, nhash;
     int proj;
     val_t *nonkey; /* VAL_LIST of VAL_STR for INCLUDE */
     val_t *def;    /* the stored definition (KeySchema, Projection, ...) */
@@ -39,6 +51,7 @@ typedef struct {
     str_t stream_label;
     str_t ttl_attr;        /* STR_NULL when TTL is off */
     int64_t pitr_since_us; /* 0 when point-in-time recovery is off; else when it was turned on */
+    int pitr_days;         /* its recovery period (RecoveryPeriodInDays, 1..35) */
     str_t global;          /* a global table's replica: its version ("2019.11.21", "2017.11.29"), else STR_NULL */
 } ddb_table_t;
 
@@ -81,6 +94,9 @@ int ddb__item_get(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_
 int ddb__item_write(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *old,
                     const val_t *neu);
 bool ddb__needs_old(const ddb_table_t *t, const val_t *in, bool cond, bool return_old);
+/* The index key of item for index x (ipk, isk in a's buffers), or false when
+ * the item is not in the index. */
+bool ddb__index_key(arena_t *a, const ddb_index_t *x, const val_t *item, buf_t *ip, buf_t *is);
 /* Checks index key attributes of a new item ("Type mismatch for Index Key"). */
 int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item);
 
@@ -139,7 +155,7 @@ int ddb__pitr_rows(sqlite3 *db, int64_t src_tid, int64_t at_us, int64_t *tid);
  * been on since `since`; an ARN TABLE-ARN/KIND/MILLIS-RANDOM ("backup",
  * "export"). */
 int ddb__backup_table_or_fail(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t);
-void ddb__pitr_window(int64_t since, int64_t now, int64_t *earliest, int64_t *last);
+void ddb__pitr_window(int64_t since, int days, int64_t now, int64_t *earliest, int64_t *last);
 str_t ddb__stamped_arn(req_t *r, str_t table_arn, const char *kind, int64_t now_us);
 int ddb__table_fill(req_t *r, str_t def_text, ddb_table_t *t);          /* t->name set first: it names the ARN */
 int ddb__table_load(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t); /* 1: no such table */

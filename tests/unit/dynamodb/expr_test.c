@@ -690,6 +690,53 @@ static void test_key_conditions(void **s)
         "AttributeValue: {N:5}");
 }
 
+/* A KeyConditionExpression against a multi-attribute key: partition key
+ * attributes a, b; sort key attributes c, d, e. */
+static const char *mkc(const char *expr, ddb_keycond_t *out)
+{
+    static const str_t key[] = {STR("a"), STR("b"), STR("c"), STR("d"), STR("e")};
+    static const ddb_type_t keyt[] = {DDB_S, DDB_N, DDB_S, DDB_N, DDB_S};
+    const char *err = NULL;
+    ddb_kcs_t k;
+    ddb_keycond_t o;
+    ddb_ctx_t *c = ctx(N, V);
+    if (!ddb_kcs_parse(c, str_c(expr), &k, &err) || !ddb_kcs_split(c, &k, &err) ||
+        !ddb_kcs_resolve_keys(A, &k, key, keyt, 5, 2, NULL, NULL, out ? out : &o, &err))
+        return err;
+    return NULL;
+}
+
+static void test_multi_attribute_key_conditions(void **s)
+{
+    (void)s;
+    ddb_keycond_t k;
+    assert_null(mkc("a = :s AND b = :n", &k));
+    assert_int_equal(k.nhash_v, 2);
+    assert_int_equal(k.sk_op, DDB_KC_NONE);
+    assert_string_equal(ddb_inner(k.hash_v[1])->u.s.p, "5");
+    assert_null(mkc("d > :n AND c = :s AND b = :n AND a = :s", &k));
+    assert_int_equal(k.nsort_eq, 1);
+    assert_string_equal(ddb_inner(k.sort_eq[0])->u.s.p, "abc");
+    assert_int_equal(k.sk_op, DDB_KC_GT);
+    assert_string_equal(k.sk_attr.p, "d");
+    assert_null(mkc("a = :s AND b = :n AND c = :s AND d = :n AND begins_with(e, :pre)", &k));
+    assert_int_equal(k.nsort_eq, 2);
+    assert_int_equal(k.sk_op, DDB_KC_BEGINS);
+    assert_string_equal(mkc("a = :s", NULL), "Query condition missed key schema element: b");
+    assert_string_equal(mkc("a = :s AND b > :n", NULL), "Query key condition not supported");
+    assert_string_equal(mkc("a = :s AND b = :n AND d = :n", NULL),
+                        "RANGE key attributes c must have equality conditions specified in the query because a "
+                        "condition is present on key attribute d");
+    assert_string_equal(mkc("a = :s AND b = :n AND c > :s AND d = :n", NULL), "Query key condition not supported");
+    assert_string_equal(mkc("a = :s AND b = :n AND c = :s AND x = :n", NULL),
+                        "Query condition missed key schema element: d");
+    assert_string_equal(mkc("a = :s AND b = :s", NULL),
+                        "One or more parameter values were invalid: Condition parameter type does not match schema "
+                        "type");
+    /* a table's two-attribute key still allows two conditions at most */
+    assert_string_equal(kc("pk = :s AND sk = :n AND x = :n", "sk", NULL), "Conditions can be of length 1 or 2 only");
+}
+
 static void test_ctx(void **s)
 {
     (void)s;
@@ -761,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_update_apply),
         cmocka_unit_test(test_update_paths),
         cmocka_unit_test(test_projection),
+        cmocka_unit_test(test_multi_attribute_key_conditions),
         cmocka_unit_test(test_key_conditions),
         cmocka_unit_test(test_ctx),
         cmocka_unit_test(test_refers),
