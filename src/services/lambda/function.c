@@ -789,14 +789,18 @@ int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
     json_w_t w;
     json_w_init(&w, &st);
     lambda__statement_begin(&w, sid);
-    json_w_obj_begin(&w);
     bool is_service = memchr(principal.p, '.', principal.len) != NULL;
-    json_w_key(&w, is_service ? STR("Service") : STR("AWS"));
-    if (!is_service && principal.len == 12)
-        json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(principal))));
-    else
+    if (str_eq_c(principal, "*")) { /* AWS: "Principal":"*" (LocalStack's recorded test_lambda_url_invocation) */
         json_w_str(&w, principal);
-    json_w_obj_end(&w);
+    } else {
+        json_w_obj_begin(&w);
+        json_w_key(&w, is_service ? STR("Service") : STR("AWS"));
+        if (!is_service && principal.len == 12)
+            json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(principal))));
+        else
+            json_w_str(&w, principal);
+        json_w_obj_end(&w);
+    }
     json_w_key(&w, STR("Action"));
     json_w_str(&w, action);
     json_w_key(&w, STR("Resource"));
