@@ -409,6 +409,15 @@ def test_aws_iam(gureum, lam, role):
     status, _, body = call(gureum, url, method="POST", path="/?mode=string", body=b"x",
                            headers=signed(url, "POST", "/?mode=string", user, body=b"x"))
     assert (status, body) == (200, b"hello")
+    # or a grant in the function's policy, for the URL's auth type
+    arn2 = iam.create_user(UserName="url-caller2")["User"]["Arn"]
+    key2 = iam.create_access_key(UserName="url-caller2")["AccessKey"]
+    user2 = botocore.credentials.Credentials(key2["AccessKeyId"], key2["SecretAccessKey"])
+    assert call(gureum, url, path="/?mode=string", headers=signed(url, "GET", "/?mode=string", user2))[0] == 403
+    lam.add_permission(FunctionName="url-iam", StatementId="u2", Action="lambda:InvokeFunctionUrl", Principal=arn2,
+                       FunctionUrlAuthType="AWS_IAM")
+    status, _, body = call(gureum, url, path="/?mode=string", headers=signed(url, "GET", "/?mode=string", user2))
+    assert (status, body) == (200, b"hello")
 
 
 def test_delete_function_deletes_its_urls(gureum, lam, role):

@@ -847,8 +847,12 @@ static int authorize(req_t *r, const url_t *u, const lambda__fn_t *f)
             answer(r, 403, r->err ? r->err->code : "AccessDeniedException", buf_str(&b));
             return GR_ERR;
         }
-        if (authz_check_resource(r, ((app_t *)r->app)->authz, STR("lambda:InvokeFunctionUrl"), arn, u->account, res) !=
-            GR_OK) {
+        /* AWS: a grant in the function's policy names the URL's auth type
+         * (AddPermission's FunctionUrlAuthType AWS_IAM) */
+        str_t iam = STR("AWS_IAM");
+        policy_ctx_t ctx = {STR("lambda:FunctionUrlAuthType"), &iam, 1};
+        if (authz_check_resource_ctx(r, ((app_t *)r->app)->authz, STR("lambda:InvokeFunctionUrl"), arn, u->account, res,
+                                     &ctx, 1) != GR_OK) {
             answer(r, 403, "AccessDeniedException", STR(FORBIDDEN));
             return GR_ERR;
         }
