@@ -100,9 +100,19 @@ def header(headers, name):
     return vals[0] if vals else None
 
 
+def has_via_url(lam):
+    """boto3 1.26 (Debian) predates AddPermission's InvokedViaFunctionUrl."""
+    return "InvokedViaFunctionUrl" in lam.meta.service_model.operation_model("AddPermission").input_shape.members
+
+
 def allow_public(lam, name, **kw):
-    return json.loads(lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl",
-                                         Principal="*", FunctionUrlAuthType="NONE", **kw)["Statement"])
+    """AWS (since October 2025): a public URL needs both grants. Returns the first statement."""
+    url_st = json.loads(lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl",
+                                           Principal="*", FunctionUrlAuthType="NONE", **kw)["Statement"])
+    via = {"InvokedViaFunctionUrl": True} if has_via_url(lam) else {}
+    lam.add_permission(FunctionName=name, StatementId="url-invoke", Action="lambda:InvokeFunction", Principal="*",
+                       **via, **kw)
+    return url_st
 
 
 def ensure_public(lam, name):
@@ -265,11 +275,29 @@ def test_none_needs_the_public_permission(gureum, lam, public_url):
     lam.add_permission(FunctionName="url-pub", StatementId="other", Action="lambda:InvokeFunctionUrl",
                        Principal="*", FunctionUrlAuthType="AWS_IAM")
     assert call(gureum, public_url)[0] == 403
-    # AWS: the statement as LocalStack's recorded test_lambda_url_invocation has it
+    # AWS: the statement as LocalStack's recorded test_lambda_url_invocation has it; alone it is
+    # not enough since October 2025: lambda:InvokeFunction must be granted too
     arn = lam.get_function(FunctionName="url-pub")["Configuration"]["FunctionArn"]
-    assert allow_public(lam, "url-pub") == {
+    st = json.loads(lam.add_permission(FunctionName="url-pub", StatementId="url", Action="lambda:InvokeFunctionUrl",
+                                       Principal="*", FunctionUrlAuthType="NONE")["Statement"])
+    assert st == {
         "Sid": "url", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl", "Resource": arn,
         "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}}
+    assert call(gureum, public_url, path="/?mode=string")[0] == 403
+    if has_via_url(lam):
+        st = json.loads(lam.add_permission(FunctionName="url-pub", StatementId="url-invoke",
+                                           Action="lambda:InvokeFunction", Principal="*",
+                                           InvokedViaFunctionUrl=True)["Statement"])
+        assert st["Condition"] == {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
+        # the grant is for calls through the URL only: a service may not invoke by it
+        logs = gureum.client("logs", region_name=REGION)
+        logs.create_log_group(logGroupName="url-group")
+        with pytest.raises(botocore.exceptions.ClientError):
+            logs.put_subscription_filter(logGroupName="url-group", filterName="f", filterPattern="",
+                                         destinationArn=arn)
+    else:
+        lam.add_permission(FunctionName="url-pub", StatementId="url-invoke", Action="lambda:InvokeFunction",
+                           Principal="*")
     assert call(gureum, public_url, path="/?mode=string")[0] == 200
 
 
@@ -378,8 +406,9 @@ def signed(url, method, path, creds, body=b""):
 def test_aws_iam(gureum, lam, role):
     make_fn(lam, role, "url-iam")
     url = lam.create_function_url_config(FunctionName="url-iam", AuthType="AWS_IAM")["FunctionUrl"]
-    # unsigned: refused; the public permission does not help an AWS_IAM URL
-    allow_public(lam, "url-iam")
+    # unsigned: refused; the public grant does not help an AWS_IAM URL
+    lam.add_permission(FunctionName="url-iam", StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
     status, headers, body = call(gureum, url, path="/?mode=string")
     assert status == 403 and header(headers, "x-amzn-ErrorType") == "AccessDeniedException"
     assert json.loads(body)["Message"].startswith("Forbidden.")
@@ -406,6 +435,12 @@ def test_aws_iam(gureum, lam, role):
     iam.put_user_policy(UserName="url-caller", PolicyName="p", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunctionUrl", "Resource": "*"}]}))
+    # AWS (since October 2025): lambda:InvokeFunction through the URL too
+    assert call(gureum, url, path="/?mode=string", headers=signed(url, "GET", "/?mode=string", user))[0] == 403
+    iam.put_user_policy(UserName="url-caller", PolicyName="p2", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*",
+                       "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}}]}))
     status, _, body = call(gureum, url, method="POST", path="/?mode=string", body=b"x",
                            headers=signed(url, "POST", "/?mode=string", user, body=b"x"))
     assert (status, body) == (200, b"hello")
@@ -416,6 +451,9 @@ def test_aws_iam(gureum, lam, role):
     assert call(gureum, url, path="/?mode=string", headers=signed(url, "GET", "/?mode=string", user2))[0] == 403
     lam.add_permission(FunctionName="url-iam", StatementId="u2", Action="lambda:InvokeFunctionUrl", Principal=arn2,
                        FunctionUrlAuthType="AWS_IAM")
+    assert call(gureum, url, path="/?mode=string", headers=signed(url, "GET", "/?mode=string", user2))[0] == 403
+    lam.add_permission(FunctionName="url-iam", StatementId="u2-invoke", Action="lambda:InvokeFunction",
+                       Principal=arn2)
     status, _, body = call(gureum, url, path="/?mode=string", headers=signed(url, "GET", "/?mode=string", user2))
     assert (status, body) == (200, b"hello")
 

@@ -5,8 +5,8 @@
  * Route sends a request whose Host is URLID.lambda-url.REGION.localhost here
  * whole (lambda_url_serve), before any AWS operation is looked for. It is
  * authorized by the URL's AuthType (NONE: the function's resource policy
- * must allow lambda:InvokeFunctionUrl to everyone; AWS_IAM: a SigV4-signed
- * caller allowed lambda:InvokeFunctionUrl), turned into AWS's payload format
+ * must allow lambda:InvokeFunctionUrl and lambda:InvokeFunction to everyone;
+ * AWS_IAM: a SigV4-signed caller allowed both), turned into AWS's payload format
  * 2.0 event, and run as a RequestResponse invoke (invoke.c); the function's
  * result becomes the HTTP response (url_answer), with the URL's CORS headers.
  * AWS: Lambda developer guide, "Lambda function URLs", "Invoking Lambda
@@ -821,17 +821,25 @@ static void url_answer(req_t *r, bool fn_error, str_t payload)
     dispatch_answer(r);
 }
 
+/* AWS ("Control access to Lambda function URLs": since October 2025 a
+ * new function URL needs both permissions): lambda:InvokeFunctionUrl, with
+ * lambda:FunctionUrlAuthType the URL's AuthType, and lambda:InvokeFunction,
+ * with lambda:InvokedViaFunctionUrl true. */
+static const char *const url_actions[] = {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"};
+
 /* AWS_IAM: a SigV4-signed caller whose policies (or the function's) allow
- * lambda:InvokeFunctionUrl on the function. NONE: the function's resource
- * policy must allow it to everyone with lambda:FunctionUrlAuthType NONE.
- * GR_OK, or r answered with the refusal. */
+ * both actions on the function. NONE: the function's resource policy must
+ * allow both to everyone. GR_OK, or r answered with the refusal. */
 static int authorize(req_t *r, const url_t *u, const lambda__fn_t *f)
 {
     arena_t *a = r->arena;
     char err[256];
     const policy_t *res = f->policy.len ? policy_parse_in(a, f->policy, POLICY_RESOURCE, err, sizeof err) : NULL;
-    str_t arn = function_arn(a, u);
-    if (str_eq_c(u->auth_type, "AWS_IAM")) {
+    str_t arn = function_arn(a, u), yes = STR("true");
+    policy_ctx_t ctx[2] = {{STR("lambda:FunctionUrlAuthType"), &u->auth_type, 1},
+                           {STR("lambda:InvokedViaFunctionUrl"), &yes, 1}};
+    bool iam = str_eq_c(u->auth_type, "AWS_IAM");
+    if (iam) {
         /* unsigned: refused as any caller without the permission; a bad
          * signature: named, as for any AWS request */
         if (!wire_header(&r->w, "authorization").p && !wire_query_param(&r->w, a, "X-Amz-Signature").p) {
@@ -847,25 +855,19 @@ static int authorize(req_t *r, const url_t *u, const lambda__fn_t *f)
             answer(r, 403, r->err ? r->err->code : "AccessDeniedException", buf_str(&b));
             return GR_ERR;
         }
-        /* AWS: a grant in the function's policy names the URL's auth type
-         * (AddPermission's FunctionUrlAuthType AWS_IAM) */
-        str_t iam = STR("AWS_IAM");
-        policy_ctx_t ctx = {STR("lambda:FunctionUrlAuthType"), &iam, 1};
-        if (authz_check_resource_ctx(r, ((app_t *)r->app)->authz, STR("lambda:InvokeFunctionUrl"), arn, u->account, res,
-                                     &ctx, 1) != GR_OK) {
+    } else {
+        r->who = (principal_t){.anonymous = true};
+    }
+    for (size_t i = 0; i < sizeof url_actions / sizeof *url_actions; i++) {
+        str_t action = str_c(url_actions[i]);
+        policy_req_t pr = {.action = action, .resource = arn, .who = &r->who, .ctx = ctx, .nctx = 2};
+        bool ok =
+            iam ? authz_check_resource_ctx(r, ((app_t *)r->app)->authz, action, arn, u->account, res, ctx, 2) == GR_OK
+                : res && policy_eval_one(res, &pr) == POLICY_ALLOW;
+        if (!ok) {
             answer(r, 403, "AccessDeniedException", STR(FORBIDDEN));
             return GR_ERR;
         }
-        return GR_OK;
-    }
-    r->who = (principal_t){.anonymous = true};
-    str_t none = STR("NONE");
-    policy_ctx_t ctx = {STR("lambda:FunctionUrlAuthType"), &none, 1};
-    policy_req_t pr = {
-        .action = STR("lambda:InvokeFunctionUrl"), .resource = arn, .who = &r->who, .ctx = &ctx, .nctx = 1};
-    if (!res || policy_eval_one(res, &pr) != POLICY_ALLOW) {
-        answer(r, 403, "AccessDeniedException", STR(FORBIDDEN));
-        return GR_ERR;
     }
     return GR_OK;
 }
