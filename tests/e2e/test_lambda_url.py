@@ -184,6 +184,22 @@ def test_invoke_mode(lam, role):
     assert lam.get_function_url_config(FunctionName="url-mode")["InvokeMode"] == "RESPONSE_STREAM"
 
 
+def test_response_stream_answers_the_raw_result(gureum, lam, role):
+    """RESPONSE_STREAM: a handler that does not stream has its result sent as it is, not
+    interpreted (AWS: LocalStack's recorded test_lambda_url_echo_invoke[RESPONSE_STREAM] reads the
+    event from the answer's "body" member); gureum sends it at once."""
+    if not has_invoke_mode(lam):
+        pytest.skip("this botocore has no InvokeMode")
+    make_fn(lam, role, "url-stream")
+    url = lam.create_function_url_config(FunctionName="url-stream", AuthType="NONE",
+                                         InvokeMode="RESPONSE_STREAM")["FunctionUrl"]
+    allow_public(lam, "url-stream")
+    status, _, body = call(gureum, url, path="/?mode=response")
+    assert status == 200
+    assert json.loads(body) == {"statusCode": 201, "headers": {"X-Custom": "v", "Content-Type": "text/plain"},
+                                "cookies": ["a=1", "b=2; Path=/"], "body": "created"}
+
+
 def test_config_errors(lam, role):
     """AWS's answers, as LocalStack's recorded test_url_config_exceptions has them."""
     arn = make_fn(lam, role, "url-err")
