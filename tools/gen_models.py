@@ -92,6 +92,10 @@ def merge_newer(model, path):
     # the stream instead) must not be refused as missing.
     for name, required in extra.get("required", {}).items():
         model["shapes"][name]["required"] = list(required)
+    # Patterns the newer model tightened ({"Shape": "regex"}): AWS refuses
+    # there what the older pattern let through (Lambda's FunctionUrlQualifier).
+    for name, pattern in extra.get("patterns", {}).items():
+        model["shapes"][name]["pattern"] = pattern
 
 
 def botocore_version(botodir):

@@ -54,6 +54,23 @@ static bool s3_virtual_host(str_t host, str_t *bucket, bool *website, str_t *reg
     return true;
 }
 
+/* AWS: a function URL is https://URLID.lambda-url.REGION.on.aws/; gureum's
+ * is http://URLID.lambda-url.REGION.localhost:PORT/. true with the id and
+ * region when the Host is one. */
+static bool lambda_url_host(str_t host, str_t *id, str_t *region)
+{
+    static const str_t suffix = {".localhost", 10}, label = {".lambda-url.", 12};
+    if (!str_ends_with(host, suffix)) return false;
+    str_t rest = str_sub(host, 0, host.len - suffix.len); /* "URLID.lambda-url.REGION" */
+    long dot = str_index(rest, '.');
+    if (dot <= 0) return false;
+    str_t tail = str_sub(rest, (size_t)dot, rest.len - (size_t)dot);
+    if (!str_starts_with(tail, label) || tail.len == label.len) return false;
+    *id = str_sub(rest, 0, (size_t)dot);
+    *region = str_sub(tail, label.len, tail.len - label.len);
+    return str_index(*region, '.') < 0;
+}
+
 static const svc_entry_t *by_action_version(const wire_req_t *w, arena_t *a)
 {
     str_t version = wire_query_param(w, a, "Version");
@@ -73,6 +90,11 @@ static const svc_entry_t *by_action_version(const wire_req_t *w, arena_t *a)
 void route_request(wire_req_t *w, const sigv4_t *sig, const char *default_region, arena_t *a, route_t *out)
 {
     *out = (route_t){.kind = ROUTE_NONE, .region = str_c(default_region)};
+    str_t host = host_name(a, w->host), bucket = STR_NULL, vregion = STR_NULL;
+    if (host.p && lambda_url_host(host, &out->url_id, &out->region)) {
+        out->kind = ROUTE_LAMBDA_URL;
+        return;
+    }
     if (str_starts_with(w->path, STR("/_gureum/")) || str_eq_c(w->path, "/_gureum")) {
         out->kind = ROUTE_INSPECT;
         return;
@@ -80,7 +102,6 @@ void route_request(wire_req_t *w, const sigv4_t *sig, const char *default_region
     bool signed_ok = sig->status == SIGV4_OK;
     if (signed_ok && sig->region.len) out->region = sig->region;
 
-    str_t host = host_name(a, w->host), bucket = STR_NULL, vregion = STR_NULL;
     bool website = false;
     bool vhost = host.p && s3_virtual_host(host, &bucket, &website, &vregion);
 

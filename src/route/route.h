@@ -1,5 +1,7 @@
 /* route.h — which AWS service a request is for, decided the way AWS's own
  * endpoints tell them apart, in this order:
+ *   0. a Lambda function URL's Host (URLID.lambda-url.REGION.localhost):
+ *      the whole request is the function's, whatever its path or headers
  *   1. the inspection paths under /_gureum/
  *   2. X-Amz-Target ("DynamoDB_20120810.ListTables") — json services
  *   3. the SigV4 credential scope's service ("…/us-east-1/sts/aws4_request")
@@ -19,7 +21,7 @@
 #include "core/wire.h"
 #include "services/registry.h"
 
-typedef enum { ROUTE_SERVICE, ROUTE_INSPECT, ROUTE_NONE } route_kind_t;
+typedef enum { ROUTE_SERVICE, ROUTE_INSPECT, ROUTE_LAMBDA_URL, ROUTE_NONE } route_kind_t;
 
 typedef struct {
     route_kind_t kind;
@@ -27,6 +29,7 @@ typedef struct {
     str_t region;           /* credential scope region, or the default */
     str_t bucket;           /* virtual-hosted S3: the bucket from the Host */
     bool website;           /* S3 website endpoint */
+    str_t url_id;           /* ROUTE_LAMBDA_URL: the Host's first label (region: the Host's) */
 } route_t;
 
 /* Decides the route; may rewrite w->path (virtual-hosted S3). */

@@ -374,7 +374,7 @@ size_t authz_global_ctx(req_t *r, policy_ctx_t out[AUTHZ_GLOBAL_KEYS])
  * policies do not bind) with the resource's policy res (may be NULL), by
  * AWS's same- or cross-account logic. */
 static int check(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account,
-                 bool ask_service)
+                 bool ask_service, const policy_ctx_t *extra, size_t nextra)
 {
     uint64_t gen = iam_generation(); /* before reading IAM, see iam.h */
     policy_ctx_t ctx[AUTHZ_GLOBAL_KEYS];
@@ -391,7 +391,7 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
         e = store_principal(z, r->who.arn, gen, &fresh);
     }
     /* aws:PrincipalTag/KEY, one per tag of the caller. */
-    policy_ctx_t *all = ARENA_NEWN(r->arena, policy_ctx_t, nctx + e->ntags);
+    policy_ctx_t *all = ARENA_NEWN(r->arena, policy_ctx_t, nctx + e->ntags + nextra);
     str_t *tagv = ARENA_NEWN(r->arena, str_t, e->ntags ? e->ntags : 1);
     if (!all || !tagv) {
         pthread_mutex_unlock(&z->mu);
@@ -402,8 +402,9 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
         tagv[i] = str_c(e->tag_vals[i]);
         all[nctx + i] = (policy_ctx_t){str_c(e->tag_keys[i]), &tagv[i], 1};
     }
+    if (nextra) memcpy(all + nctx + e->ntags, extra, nextra * sizeof *extra); /* the service's own keys */
     pr.ctx = all;
-    pr.nctx = nctx + e->ntags;
+    pr.nctx = nctx + e->ntags + nextra;
     /* Temporary credentials with a session policy (AssumeRole's Policy and
      * PolicyArns): it must allow too. Parsed once per session and text. */
     const policy_t *session = NULL;
@@ -467,7 +468,7 @@ int authz_check(req_t *r, authz_t *z)
     /* Anonymous callers have no identity policies; only S3 admits them, and
      * it checks the bucket policy and ACLs itself (services/s3/access.c). */
     if (r->who.root || r->who.anonymous || (r->op->flags & OPF_NO_AUTHZ)) return GR_OK;
-    return check(r, z, action_of(r), resource_of(r), NULL, true, true);
+    return check(r, z, action_of(r), resource_of(r), NULL, true, true, NULL, 0);
 }
 
 int authz_check_resource(req_t *r, authz_t *z, str_t action, str_t resource, str_t resource_account,
@@ -475,5 +476,13 @@ int authz_check_resource(req_t *r, authz_t *z, str_t action, str_t resource, str
 {
     bool same = str_eq(resource_account, r->who.account);
     if (r->who.root && same) return GR_OK; /* AWS: an account's root may do anything with its own resources */
-    return check(r, z, action, resource, res, same, false);
+    return check(r, z, action, resource, res, same, false, NULL, 0);
+}
+
+int authz_check_resource_ctx(req_t *r, authz_t *z, str_t action, str_t resource, str_t resource_account,
+                             const policy_t *res, const policy_ctx_t *ctx, size_t nctx)
+{
+    bool same = str_eq(resource_account, r->who.account);
+    if (r->who.root && same) return GR_OK;
+    return check(r, z, action, resource, res, same, false, ctx, nctx);
 }

@@ -33,5 +33,9 @@ struct policy;
  * access-denied error and GR_ERR. */
 int authz_check_resource(req_t *r, authz_t *z, str_t action, str_t resource, str_t resource_account,
                          const struct policy *res);
+/* The same with condition keys of the service's own for this request
+ * (Lambda's lambda:FunctionUrlAuthType), beside the global ones. */
+int authz_check_resource_ctx(req_t *r, authz_t *z, str_t action, str_t resource, str_t resource_account,
+                             const struct policy *res, const policy_ctx_t *ctx, size_t nctx);
 
 #endif

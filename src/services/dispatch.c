@@ -427,6 +427,13 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
         *answered = true;
         return GR_ERR;
     }
+    if (rt.kind == ROUTE_LAMBDA_URL) { /* an HTTP request for a function, no AWS operation */
+        r->svc = registry_find("lambda");
+        r->region = rt.region;
+        r->op_name = STR("InvokeFunctionUrl");
+        *answered = true;
+        return lambda_url_serve(r, rt.url_id) == GR_AGAIN ? GR_AGAIN : GR_ERR;
+    }
     r->svc = rt.svc;
     r->region = rt.region;
     if (!r->svc) return finish(r, req_fail(r, &ERR_InvalidAction, "No service serves this request."));
@@ -502,8 +509,23 @@ int dispatch_handle(req_t *r)
 {
     sigv4_t sig;
     bool answered = false;
-    if (prepare(r, &sig, false, &answered) != GR_OK) return answered ? GR_OK : GR_ERR;
+    int rc = prepare(r, &sig, false, &answered);
+    if (rc == GR_AGAIN) return GR_AGAIN; /* a function URL's call: dispatch_answer sends it */
+    if (rc != GR_OK) return answered ? GR_OK : GR_ERR;
     return run(r, false);
+}
+
+int dispatch_authenticate(req_t *r)
+{
+    sigv4_t sig;
+    sigv4_parse(&r->w, r->arena, &sig);
+    return authenticate(r, &sig, false);
+}
+
+static void send_response(req_t *r);
+void dispatch_answer(req_t *r)
+{
+    if (r->transport) send_response(r);
 }
 
 req_t *dispatch_req_new(app_t *app, size_t budget)

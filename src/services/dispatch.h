@@ -30,6 +30,15 @@ void dispatch_on_abort(http_req_t *h, void *ud);
 /* Finishes a suspended request with the handler's final return code. */
 void dispatch_resume(req_t *r, int rc);
 
+/* For a request a service answers at the HTTP level itself (a Lambda
+ * function URL): verifies its SigV4 signature as for any operation and sets
+ * r->who. GR_OK, or GR_ERR with r failed (no credentials, a bad signature,
+ * an unknown key). */
+int dispatch_authenticate(req_t *r);
+/* Sends r->resp as the service built it (no serialization) and frees r:
+ * the end of such a request suspended with GR_AGAIN. */
+void dispatch_answer(req_t *r);
+
 /* A request built from a wire message, for in-process callers (tests, the
  * loopback harness): arena, id, app. Free with arena_free(r->arena). */
 req_t *dispatch_req_new(app_t *app, size_t budget);

@@ -224,3 +224,15 @@ def test_remove_permission_without_policy_and_cross_account_role(lam, role):
     assert error_of(lam.create_function, FunctionName="xacct", Runtime="python3.12", Handler="app.handler",
                     Role="arn:aws:iam::111111111111:role/other", Code={"ZipFile": zip_of(ECHO % 1)}) == \
         ("AccessDeniedException", "Cross-account pass role is not allowed.")
+
+
+def test_add_permission_for_everyone(lam, role):
+    """AWS: Principal "*" stays the string "*" in the statement (LocalStack's
+    recorded test_lambda_url_invocation), not {"AWS": "*"}."""
+    arn = lam.create_function(FunctionName="pol-any", Runtime="python3.12", Role=role, Handler="app.handler",
+                              Code={"ZipFile": zip_of(ECHO % 1)})["FunctionArn"]
+    st = json.loads(lam.add_permission(FunctionName="pol-any", StatementId="any", Action="lambda:InvokeFunction",
+                                       Principal="*")["Statement"])
+    assert st == {"Sid": "any", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+                  "Resource": arn}
+    assert json.loads(lam.get_policy(FunctionName="pol-any")["Policy"])["Statement"] == [st]

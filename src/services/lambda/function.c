@@ -789,21 +789,28 @@ int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
     json_w_t w;
     json_w_init(&w, &st);
     lambda__statement_begin(&w, sid);
-    json_w_obj_begin(&w);
     bool is_service = memchr(principal.p, '.', principal.len) != NULL;
-    json_w_key(&w, is_service ? STR("Service") : STR("AWS"));
-    if (!is_service && principal.len == 12)
-        json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(principal))));
-    else
+    if (str_eq_c(principal, "*")) { /* AWS: "Principal":"*" (LocalStack's recorded test_lambda_url_invocation) */
         json_w_str(&w, principal);
-    json_w_obj_end(&w);
+    } else {
+        json_w_obj_begin(&w);
+        json_w_key(&w, is_service ? STR("Service") : STR("AWS"));
+        if (!is_service && principal.len == 12)
+            json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(principal))));
+        else
+            json_w_str(&w, principal);
+        json_w_obj_end(&w);
+    }
     json_w_key(&w, STR("Action"));
     json_w_str(&w, action);
     json_w_key(&w, STR("Resource"));
     str_t res = lambda__arn(a, f.region, f.account, f.name);
     if (f.qualifier.len) res = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(res), STR_FMT(f.qualifier)));
     json_w_str(&w, res);
-    if (src.p || n_equals) {
+    /* AWS: a function URL's lambda:InvokeFunction grant (add-permission
+     * --invoked-via-function-url) applies only to calls through the URL */
+    bool via_url = val_get_bool(in, "InvokedViaFunctionUrl", false);
+    if (src.p || n_equals || via_url) {
         json_w_key(&w, STR("Condition"));
         json_w_obj_begin(&w);
         if (n_equals) {
@@ -822,6 +829,13 @@ int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
             json_w_obj_begin(&w);
             json_w_key(&w, STR("AWS:SourceArn"));
             json_w_str(&w, src);
+            json_w_obj_end(&w);
+        }
+        if (via_url) {
+            json_w_key(&w, STR("Bool"));
+            json_w_obj_begin(&w);
+            json_w_key(&w, STR("lambda:InvokedViaFunctionUrl"));
+            json_w_str(&w, STR("true"));
             json_w_obj_end(&w);
         }
         json_w_obj_end(&w);
@@ -893,6 +907,8 @@ bool lambda__policy_allows(arena_t *a, const lambda__fn_t *f, str_t principal, s
                   (p && p->type == JSON_STRING && str_eq_c(p->u.s, "*"));
         if (!pm) continue;
         const json_t *c = json_get(s, "Condition");
+        if (c && json_get(c, "Bool"))
+            continue; /* lambda:InvokedViaFunctionUrl: a function URL's grant, not a service's */
         const json_t *like = c ? json_get(c, "ArnLike") : NULL;
         const json_t *src = like ? json_get(like, "AWS:SourceArn") : NULL;
         if (src && src->type == JSON_STRING && source_arn.len) {

@@ -354,6 +354,7 @@ typedef struct {
     bool provided, tail;
     char version[24]; /* the version that ran (an alias picks one) */
     outcome_t o;
+    lambda__answer_fn answer; /* NULL: Invoke's output */
 } sync_t;
 
 static void sync_free(sync_t *s)
@@ -380,6 +381,14 @@ static void sync_posted(http_req_t *h, void *arg)
     arena_t *a = r->arena;
     r->on_abort = NULL;
     r->on_abort_arg = NULL;
+    if (s->answer) { /* a function URL's request: the answer is its own HTTP response */
+        lambda__answer_fn answer = s->answer;
+        str_t payload = arena_str(a, str_n(s->o.payload ? s->o.payload : "", s->o.payload_len));
+        bool fn_error = s->o.fn_error;
+        sync_free(s);
+        answer(r, fn_error, payload);
+        return;
+    }
     val_t *out = r->out;
     val_set_c(a, out, "StatusCode", val_int(a, 200));
     val_set_c(a, out, "ExecutedVersion", val_cstr(a, arena_strdup(a, s->version)));
@@ -617,6 +626,8 @@ static int start_async(app_t *app, const lambda__fn_t *f, str_t qualifier, str_t
 
 /* ==== The operation ==== */
 
+static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, bool tail, lambda__answer_fn answer);
+
 int lambda_invoke(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -647,6 +658,21 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
                         "Request must be smaller than %d bytes for the Invoke operation", SYNC_MAX);
     if (!r->transport)
         return req_fail(r, &LAMBDA_ERR_ServiceException, "A synchronous invoke needs a connection to answer on.");
+    return start_sync(r, &f, payload, str_eq_c(val_get_str(in, "LogType"), "Tail"), NULL);
+}
+
+int lambda__invoke_sync(req_t *r, const lambda__fn_t *f, str_t payload, lambda__answer_fn answer)
+{
+    return start_sync(r, f, payload, false, answer);
+}
+
+/* Hands a RequestResponse call of f to the runtime and suspends r (GR_AGAIN);
+ * sync_posted answers it. tail: Invoke's LogType=Tail. */
+static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, bool tail, lambda__answer_fn answer)
+{
+    arena_t *a = r->arena;
+    app_t *app = r->app;
+    lambda__fn_t f = *fp;
     if (ensure_runtime(app) != GR_OK) return GR_ERR;
     rt_spec_t spec;
     if (lambda__spec(app, a, &f, &spec) != GR_OK) return GR_ERR;
@@ -661,7 +687,8 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
     s->memory_mb = f.memory_mb;
     s->timeout_s = f.timeout_s;
     s->provided = str_starts_with(f.runtime, STR("provided"));
-    s->tail = str_eq_c(val_get_str(in, "LogType"), "Tail");
+    s->tail = tail;
+    s->answer = answer;
     snprintf(s->version, sizeof s->version, "%.*s", STR_FMT(f.version));
     /* AWS: the invocation's id is the response's x-amzn-RequestId */
     memcpy(s->request_id, r->id, sizeof s->request_id);

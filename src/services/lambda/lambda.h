@@ -35,6 +35,12 @@ void lambda_stop(struct app *app);
  * GetFunction answers as Code.Location). Fills r->resp; 404 when unknown. */
 struct req;
 void lambda_inspect(struct req *r);
+/* A request to a function URL (Host URLID.lambda-url.REGION.localhost, see
+ * route.h): authorizes it by the URL's AuthType and invokes the function
+ * with it as AWS's payload format 2.0 event (url.c). GR_OK with r->resp the
+ * answer (refusals, CORS preflight), or GR_AGAIN: the function runs, and
+ * dispatch_answer sends its response. */
+int lambda_url_serve(struct req *r, str_t url_id);
 /* The registry's edge hook: a last look at an answer's headers (Invoke's
  * Content-Type). */
 void lambda_http_headers(struct req *r);

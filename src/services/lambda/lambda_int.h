@@ -116,6 +116,20 @@ void lambda__logs_stop(void);
 void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,
                          const char *region, const char *name, int64_t memory_mb, int64_t timeout_s);
 
+/* What a synchronous call made for a request other than Invoke answers:
+ * called on r's loop with the function's payload (its error document when
+ * fn_error); it must finish r's response and send it (dispatch_answer). */
+typedef void (*lambda__answer_fn)(req_t *r, bool fn_error, str_t payload);
+/* Runs f with payload for r as a RequestResponse invoke, r's id as the
+ * invocation's request id, and suspends r: GR_AGAIN, then answer. GR_ERR
+ * when the call could not be started (r not suspended). Function URLs. */
+int lambda__invoke_sync(req_t *r, const lambda__fn_t *f, str_t payload, lambda__answer_fn answer);
+
+/* ==== Function URLs (url.c) ==== */
+/* Deletes the URL of a function's alias (qualifier), or with qualifier
+ * STR_NULL every URL of the function: DeleteFunction, DeleteAlias. */
+int lambda__delete_urls(app_t *app, str_t account, str_t region, str_t name, str_t qualifier);
+
 /* ==== Asynchronous invocation settings and destinations (destination.c) ==== */
 typedef struct {
     bool set;

@@ -484,7 +484,10 @@ int lambda_delete_alias(req_t *r, const val_t *in, val_t *out)
     bind_s(st, 4, val_get_str(in, "Name"));
     int rc = sqlite3_step(st);
     store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR; /* AWS: deleting an absent alias succeeds */
+    if (rc != SQLITE_DONE) return GR_ERR; /* AWS: deleting an absent alias succeeds */
+    /* AWS: the alias's function URL stops answering with it (LocalStack's
+     * recorded test_lambda_url_persists_after_alias_delete: 403) */
+    return lambda__delete_urls(r->app, f.account, f.region, f.name, val_get_str(in, "Name"));
 }
 
 int lambda_list_aliases(req_t *r, const val_t *in, val_t *out)
@@ -535,5 +538,5 @@ int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one)
         store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
     }
-    return GR_OK;
+    return one ? GR_OK : lambda__delete_urls(app, f->account, f->region, f->name, STR_NULL);
 }

@@ -14,8 +14,13 @@ static route_t route(const char *method, const char *host, const char *path, con
     static kv_t hdr[2];
     size_t n = 0;
     if (target) hdr[n++] = (kv_t){STR("X-Amz-Target"), str_c(target)};
-    *w = (wire_req_t){.method = str_c(method), .path = str_c(path), .query = str_c(query ? query : ""),
-                      .body = str_c(body ? body : ""), .host = str_c(host), .headers = hdr, .nheaders = n};
+    *w = (wire_req_t){.method = str_c(method),
+                      .path = str_c(path),
+                      .query = str_c(query ? query : ""),
+                      .body = str_c(body ? body : ""),
+                      .host = str_c(host),
+                      .headers = hdr,
+                      .nheaders = n};
     sigv4_t s = {.status = scope_service ? SIGV4_OK : SIGV4_NONE};
     if (scope_service) {
         s.service = str_c(scope_service);
@@ -41,8 +46,7 @@ static void test_each_rule(void **state)
     rt = route("POST", "localhost:4566", "/", NULL, "{}", "Logs_20140328.DescribeLogGroups", "logs", &w, a);
     assert_string_equal(rt.svc->name, "logs");
 
-    rt = route("POST", "localhost:4566", "/", NULL, "Action=GetCallerIdentity&Version=2011-06-15", NULL, "sts", &w,
-               a);
+    rt = route("POST", "localhost:4566", "/", NULL, "Action=GetCallerIdentity&Version=2011-06-15", NULL, "sts", &w, a);
     assert_string_equal(rt.svc->name, "sts");
 
     /* Unsigned query call: the Version names the API. */
@@ -57,6 +61,28 @@ static void test_each_rule(void **state)
     rt = route("GET", "127.0.0.1:4566", "/bucket/key", NULL, NULL, NULL, NULL, &w, a);
     assert_string_equal(rt.svc->name, "s3");
     assert_true(str_eq_c(w.path, "/bucket/key"));
+    arena_free(a);
+}
+
+/* A function URL's Host takes the whole request, whatever its path or
+ * signature; anything else with ".lambda-url." in it does not. */
+static void test_lambda_url_hosts(void **state)
+{
+    (void)state;
+    arena_t *a = arena_new(0);
+    wire_req_t w;
+    route_t rt = route("POST", "Abc123.lambda-url.eu-west-1.localhost:4566", "/_gureum/health", "x=1", NULL,
+                       "DynamoDB_20120810.ListTables", "dynamodb", &w, a);
+    assert_int_equal(rt.kind, ROUTE_LAMBDA_URL);
+    assert_true(str_eq_c(rt.url_id, "abc123"));
+    assert_true(str_eq_c(rt.region, "eu-west-1"));
+    assert_true(str_eq_c(w.path, "/_gureum/health"));
+    const char *not_urls[] = {"lambda-url.eu-west-1.localhost", "x.lambda-url..localhost", "x.lambda-url.a.b.localhost",
+                              "x.lambda-url.eu-west-1.on.aws", "x.y.lambda-url.eu-west-1.localhost"};
+    for (size_t i = 0; i < sizeof not_urls / sizeof *not_urls; i++) {
+        rt = route("GET", not_urls[i], "/", NULL, NULL, NULL, NULL, &w, a);
+        assert_int_not_equal(rt.kind, ROUTE_LAMBDA_URL);
+    }
     arena_free(a);
 }
 
@@ -93,6 +119,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_rule),
+        cmocka_unit_test(test_lambda_url_hosts),
         cmocka_unit_test(test_s3_virtual_hosts),
     };
     return cmocka_run_group_tests_name("route/route", tests, NULL, NULL);
