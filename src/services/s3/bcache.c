@@ -8,10 +8,10 @@
  * process-wide generation is bumped whenever s3_bucket or s3_bucket_config
  * changes (s3__bcache_changed: at the write, and again after its COMMIT,
  * since a reader must not see the old rows under the new generation), and an
- * entry records the generation read *before* its SELECT, which must be a
- * fresh snapshot: entries are filled only outside a transaction, whose
- * snapshot may predate the generation read. Hits are copied into the
- * request's arena; entries are freed when their thread ends. */
+ * entry records the generation read before the snapshot its SELECT saw was
+ * taken: before the SELECT outside a transaction, before BEGIN inside one
+ * (s3__begin, s3__begin_read). Hits are copied into the request's arena;
+ * entries are freed when their thread ends. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,10 +21,14 @@
 
 static _Atomic uint64_t gen = 1;
 static __thread bool changed_in_txn; /* this thread wrote bucket rows in its open transaction */
+static __thread uint64_t txn_gen;    /* the generation before this thread's open transaction began, or 0 */
 
-uint64_t s3__bcache_gen(void)
+uint64_t s3__bcache_gen(sqlite3 *db)
 {
-    return atomic_load(&gen);
+    /* In a transaction the snapshot may be older than now: a row read there
+     * is as new as the transaction's start (0, never valid, for one not
+     * opened through s3__begin/s3__begin_read). */
+    return !db || sqlite3_get_autocommit(db) ? atomic_load(&gen) : txn_gen;
 }
 
 void s3__bcache_changed(sqlite3 *db)
@@ -33,8 +37,14 @@ void s3__bcache_changed(sqlite3 *db)
     if (db && !sqlite3_get_autocommit(db)) changed_in_txn = true;
 }
 
+void s3__bcache_txn_begin(void)
+{
+    txn_gen = atomic_load(&gen);
+}
+
 void s3__bcache_txn_end(void)
 {
+    txn_gen = 0;
     if (changed_in_txn) {
         changed_in_txn = false;
         atomic_fetch_add(&gen, 1);
@@ -113,9 +123,10 @@ static entry_t *slot(str_t bucket)
     return e;
 }
 
-static bool fillable(sqlite3 *db, uint64_t g)
+/* g is current: nothing changed since the snapshot the rows came from */
+static bool fillable(uint64_t g)
 {
-    return db && sqlite3_get_autocommit(db) && g == atomic_load(&gen);
+    return g && g == atomic_load(&gen);
 }
 
 bool s3__bcache_owner(req_t *r, str_t bucket, str_t *account, str_t *region)
@@ -127,9 +138,9 @@ bool s3__bcache_owner(req_t *r, str_t bucket, str_t *account, str_t *region)
     return account->p && (!region || region->p);
 }
 
-void s3__bcache_put_owner(sqlite3 *db, uint64_t g, str_t bucket, str_t account, str_t region)
+void s3__bcache_put_owner(uint64_t g, str_t bucket, str_t account, str_t region)
 {
-    if (!fillable(db, g) || !account.p || !region.p) return;
+    if (!fillable(g) || !account.p || !region.p) return;
     entry_t *e = slot(bucket);
     if (!e) return;
     free(e->account);
@@ -151,9 +162,9 @@ int s3__bcache_cfg(req_t *r, str_t bucket, int max, str_t *kind, str_t *doc)
     return e->ncfg;
 }
 
-void s3__bcache_put_cfg(sqlite3 *db, uint64_t g, str_t bucket, int n, const str_t *kind, const str_t *doc)
+void s3__bcache_put_cfg(uint64_t g, str_t bucket, int n, const str_t *kind, const str_t *doc)
 {
-    if (!fillable(db, g) || n > BCACHE_CFG) return;
+    if (!fillable(g) || n > BCACHE_CFG) return;
     entry_t *e = slot(bucket);
     if (!e) return;
     cfg_free(e);

@@ -191,7 +191,7 @@ static cfg_memo_t *cfg_memo(req_t *r, sqlite3 *db, str_t bucket)
         r->svc_memo = m;
         return m;
     }
-    uint64_t gen = s3__bcache_gen();
+    uint64_t gen = s3__bcache_gen(db);
     sqlite3_stmt *st;
     if (store_prepare(db, "SELECT kind, doc FROM s3_bucket_config WHERE bucket = ?1", -1, &st, NULL) != SQLITE_OK)
         return NULL;
@@ -203,7 +203,7 @@ static cfg_memo_t *cfg_memo(req_t *r, sqlite3 *db, str_t bucket)
     }
     store_release(st);
     if (rc != SQLITE_DONE) return NULL; /* an error, or more kinds than fit: no memo */
-    s3__bcache_put_cfg(db, gen, bucket, m->n, m->kind, m->doc);
+    s3__bcache_put_cfg(gen, bucket, m->n, m->kind, m->doc);
     r->svc_memo = m;
     return m;
 }

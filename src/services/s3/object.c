@@ -473,9 +473,9 @@ int s3__obj_body(req_t *r, const s3_obj_t *o, int64_t from, int64_t len, val_t *
 static int get_or_head_tx(req_t *r, const val_t *in, val_t *out, bool head)
 {
     sqlite3 *db = s3__db(r);
-    if (!db || store_exec(db, "BEGIN") != GR_OK) return GR_ERR;
+    if (!db || s3__begin_read(db) != GR_OK) return GR_ERR;
     int rc = get_or_head(r, in, out, head);
-    if (store_exec(db, "COMMIT") != GR_OK) s3__rollback(db);
+    if (s3__commit(db) != GR_OK) s3__rollback(db);
     return rc;
 }
 

@@ -49,7 +49,17 @@ sqlite3 *s3__db(req_t *r)
 
 int s3__begin(sqlite3 *db)
 {
-    return store_exec(db, "BEGIN IMMEDIATE");
+    s3__bcache_txn_begin();
+    int rc = store_exec(db, "BEGIN IMMEDIATE");
+    if (rc != GR_OK) s3__bcache_txn_end();
+    return rc;
+}
+int s3__begin_read(sqlite3 *db)
+{
+    s3__bcache_txn_begin();
+    int rc = store_exec(db, "BEGIN");
+    if (rc != GR_OK) s3__bcache_txn_end();
+    return rc;
 }
 int s3__commit(sqlite3 *db)
 {
@@ -91,7 +101,7 @@ static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expecte
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     if (!s3__bcache_owner(r, name, acct, region)) {
-        uint64_t gen = s3__bcache_gen();
+        uint64_t gen = s3__bcache_gen(db);
         sqlite3_stmt *st;
         if (store_prepare(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
@@ -108,7 +118,7 @@ static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expecte
         str_t reg = s3__col_str(r, st, 1);
         store_release(st);
         if (region) *region = reg;
-        s3__bcache_put_owner(db, gen, name, *acct, reg);
+        s3__bcache_put_owner(gen, name, *acct, reg);
     }
     /* AWS: "If the account ID that you provide does not match the actual
      * owner of the bucket, the request fails with the HTTP status code 403

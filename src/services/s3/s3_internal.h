@@ -65,13 +65,14 @@ int s3__bucket(req_t *r, str_t name, str_t *region);
 /* bcache.c: each loop's cache of bucket rows and configuration documents.
  * Writers of s3_bucket / s3_bucket_config call s3__bcache_changed after the
  * write; s3__commit and s3__rollback end the transaction's part. */
-uint64_t s3__bcache_gen(void); /* read before the SELECT whose result is put */
+uint64_t s3__bcache_gen(sqlite3 *db); /* read before the SELECT whose result is put */
 void s3__bcache_changed(sqlite3 *db);
+void s3__bcache_txn_begin(void);
 void s3__bcache_txn_end(void);
 bool s3__bcache_owner(req_t *r, str_t bucket, str_t *account, str_t *region);
-void s3__bcache_put_owner(sqlite3 *db, uint64_t gen, str_t bucket, str_t account, str_t region);
+void s3__bcache_put_owner(uint64_t gen, str_t bucket, str_t account, str_t region);
 int s3__bcache_cfg(req_t *r, str_t bucket, int max, str_t *kind, str_t *doc); /* -1: not held */
-void s3__bcache_put_cfg(sqlite3 *db, uint64_t gen, str_t bucket, int n, const str_t *kind, const str_t *doc);
+void s3__bcache_put_cfg(uint64_t gen, str_t bucket, int n, const str_t *kind, const str_t *doc);
 int s3__bucket_owned(req_t *r, str_t name, str_t *region, str_t *owner);
 /* The same for a copy's source: its bucket exists and the caller may read key
  * (version vid, or STR_NULL) there. */
@@ -101,6 +102,7 @@ int s3__tag_duplicate(req_t *r, str_t k);
  * with x-amz-request-payer: requester. */
 int s3__requester_pays_check(req_t *r, str_t bucket, str_t owner_account);
 int s3__begin(sqlite3 *db);
+int s3__begin_read(sqlite3 *db); /* BEGIN (deferred): a read of one snapshot */
 int s3__commit(sqlite3 *db);
 void s3__rollback(sqlite3 *db);
 

@@ -628,7 +628,7 @@ int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = s3__db(r);
     if (!db || s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
     /* the row and its blobs read in one transaction, as GetObject reads them */
-    if (store_exec(db, "BEGIN") != GR_OK) return GR_ERR;
+    if (s3__begin_read(db) != GR_OK) return GR_ERR;
     s3_obj_t obj;
     int found = s3__obj_get(r, db, bucket, key, &obj), rc = GR_ERR;
     if (found == 0)
@@ -636,7 +636,7 @@ int s3_select_object_content(req_t *r, const val_t *in, val_t *out)
     else if (found > 0 && s3__sse_for_read(r, in, obj.at.sse, false) == GR_OK &&
              s3__archive_check(r, &obj, NULL, S3_ARCHIVE_READ) == GR_OK)
         rc = run_query(u, &obj);
-    if (store_exec(db, "COMMIT") != GR_OK) s3__rollback(db);
+    if (s3__commit(db) != GR_OK) s3__rollback(db);
     if (rc != GR_OK) return GR_ERR;
     if (sel_finish(q, u->scratch, &o.out, &u->out, &err) < 0) return err.code ? sel_fail(r, err.code, err.msg) : GR_ERR;
     if (flush(u) != GR_OK) return GR_ERR;

@@ -71,14 +71,14 @@ int s3_get_object_torrent(req_t *r, const val_t *in, val_t *out)
     EVP_DigestInit_ex(p.sha1, EVP_sha1(), NULL);
     buf_init(&p.pieces, a);
     /* the row and its blobs read in one transaction, as GetObject reads them */
-    if (store_exec(db, "BEGIN") != GR_OK) return GR_ERR;
+    if (s3__begin_read(db) != GR_OK) return GR_ERR;
     s3_obj_t o;
     int found = s3__obj_get(r, db, bucket, key, &o), rc = GR_ERR;
     if (found == 0)
         rc = s3__no_such_key(r, key);
     else if (found > 0 && s3__archive_check(r, &o, NULL, S3_ARCHIVE_READ) == GR_OK)
         rc = s3__obj_bytes(r, &o, 0, o.size, hash_bytes, &p);
-    if (store_exec(db, "COMMIT") != GR_OK) s3__rollback(db);
+    if (s3__commit(db) != GR_OK) s3__rollback(db);
     if (rc != GR_OK) return GR_ERR;
     if (p.in_piece || !o.size) end_piece(&p);
 
