@@ -37,9 +37,12 @@ def handler(event, context):
 """
 
 
+AGE_SECOND_MS = 50  # a second of MaximumRecordAgeInSeconds: its minimum, 60 s, lasts 3 s
+
+
 @pytest.fixture(scope="module")
 def g(tmp_path_factory):
-    yield from serve(tmp_path_factory)
+    yield from serve(tmp_path_factory, {"GUREUM_LAMBDA_RECORD_AGE_SECOND_MS": str(AGE_SECOND_MS)})
 
 
 @pytest.fixture(scope="module")
@@ -333,6 +336,46 @@ def test_report_batch_item_failures_checkpoints_at_first_failure(lam, role, sqs,
     batches = [[base64.b64decode(r["kinesis"]["data"]) for r in ev["Records"]] for ev in drain(sqs, out, 2)]
     # the retry starts at the first failed record: "a" is not delivered again
     assert batches == [[b"a", b"bad", b"c"], [b"bad", b"c"]]
+
+
+def test_records_past_maximum_age_are_not_sent(lam, role, sqs, kin):
+    out = recorder(lam, role, sqs, "kin-age")
+    dlq, dlq_arn = queue(sqs, "kin-age-dlq")
+    arn = kinesis_stream(kin, "aging")
+    old = kin.put_record(StreamName="aging", Data=b"stale", PartitionKey="k")
+    time.sleep(60 * AGE_SECOND_MS / 1000 + 0.5)
+    kin.put_record(StreamName="aging", Data=b"fresh", PartitionKey="k")
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="kin-age", StartingPosition="TRIM_HORIZON",
+                                    MaximumRecordAgeInSeconds=60,
+                                    DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
+    recs = records(sqs, out, 1)
+    assert [base64.b64decode(r["kinesis"]["data"]) for r in recs] == [b"fresh"]
+    f = drain(sqs, dlq, 1)[0]
+    # AWS (recorded): no responseContext, the function never saw the record
+    assert "responseContext" not in f
+    assert f["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert f["requestContext"]["approximateInvokeCount"] == 1
+    assert f["KinesisBatchInfo"]["startSequenceNumber"] == old["SequenceNumber"]
+    assert f["KinesisBatchInfo"]["batchSize"] == 1
+
+
+# ==== SQS filters ====
+
+def test_sqs_mapping_filters_delete_what_they_do_not_match(lam, role, sqs):
+    out = recorder(lam, role, sqs, "sqs-filter")
+    url, arn = queue(sqs, "filtered-jobs")
+    pattern = json.dumps({"body": {"kind": ["paid"]}})
+    m = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="sqs-filter",
+                                        FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    assert m["FilterCriteria"] == {"Filters": [{"Pattern": pattern}]}
+    for body in (json.dumps({"kind": "free"}), "plain text", json.dumps({"kind": "paid", "n": 1})):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    recs = records(sqs, out, 1)
+    assert [json.loads(r["body"]) for r in recs] == [{"kind": "paid", "n": 1}]
+    assert drain(sqs, out, 1, timeout=1.5) == []
+    # AWS: the messages no filter matched were deleted, not left for another receive
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"]) == 0
 
 
 # ==== Durability ====

@@ -159,8 +159,43 @@ static void json_attr_map(json_w_t *w, const val_t *m, bool message_attrs)
     json_w_obj_end(w);
 }
 
+/* One message as AWS's SQS event carries it; body_json: with the body as
+ * the JSON it is, which is what filters see (AWS's filtering rules for SQS:
+ * a JSON body is matched as JSON, any other as a string). */
+static str_t sqs_record(arena_t *a, const sqs_msg_t *m, str_t queue_arn, str_t region, bool body_json)
+{
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_obj_begin(&w);
+    json_w_key(&w, STR("messageId"));
+    json_w_str(&w, m->id);
+    json_w_key(&w, STR("receiptHandle"));
+    json_w_str(&w, m->receipt);
+    json_w_key(&w, STR("body"));
+    if (body_json)
+        json_w_raw(&w, m->body);
+    else
+        json_w_str(&w, m->body);
+    json_w_key(&w, STR("attributes"));
+    json_attr_map(&w, m->attributes, false);
+    json_w_key(&w, STR("messageAttributes"));
+    json_attr_map(&w, m->msg_attributes, true);
+    json_w_key(&w, STR("md5OfBody"));
+    json_w_str(&w, m->md5_body);
+    json_w_key(&w, STR("eventSource"));
+    json_w_str(&w, STR("aws:sqs"));
+    json_w_key(&w, STR("eventSourceARN"));
+    json_w_str(&w, queue_arn);
+    json_w_key(&w, STR("awsRegion"));
+    json_w_str(&w, region);
+    json_w_obj_end(&w);
+    return buf_str(&b);
+}
+
 static void poll_one(app_t *app, arena_t *a, const char *uuid, str_t account, str_t region, str_t fname,
-                     str_t queue_arn, int batch, bool partial)
+                     str_t queue_arn, int batch, bool partial, str_t filters)
 {
     lambda__fn_t f;
     if (lambda__load(app, a, account, region, fname, &f) != 1) return;
@@ -168,6 +203,17 @@ static void poll_one(app_t *app, arena_t *a, const char *uuid, str_t account, st
     size_t n = 0;
     const char *err = NULL;
     if (sqs_receive_internal(app, a, queue_arn, batch, -1, &msgs, &n, &err) != GR_OK || n == 0) return;
+    /* AWS: a message no filter matches is deleted, never delivered */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *j = filters.len ? json_parse(a, msgs[i].body, NULL) : NULL;
+        bool as_json = j && (j->type == JSON_OBJECT || j->type == JSON_ARRAY);
+        if (filters.len && !lambda__esm_passes(a, filters, sqs_record(a, &msgs[i], queue_arn, region, as_json)))
+            sqs_delete_internal(app, queue_arn, msgs[i].receipt);
+        else
+            msgs[k++] = msgs[i];
+    }
+    if ((n = k) == 0) return;
     batch_t *b = calloc(1, sizeof *b);
     if (!b) return;
     b->app = app;
@@ -197,26 +243,7 @@ static void poll_one(app_t *app, arena_t *a, const char *uuid, str_t account, st
         b->ids[i] = strndup(msgs[i].id.p, msgs[i].id.len);
         b->receipts[i] = strndup(msgs[i].receipt.p, msgs[i].receipt.len);
         b->n++;
-        json_w_obj_begin(&w);
-        json_w_key(&w, STR("messageId"));
-        json_w_str(&w, msgs[i].id);
-        json_w_key(&w, STR("receiptHandle"));
-        json_w_str(&w, msgs[i].receipt);
-        json_w_key(&w, STR("body"));
-        json_w_str(&w, msgs[i].body);
-        json_w_key(&w, STR("attributes"));
-        json_attr_map(&w, msgs[i].attributes, false);
-        json_w_key(&w, STR("messageAttributes"));
-        json_attr_map(&w, msgs[i].msg_attributes, true);
-        json_w_key(&w, STR("md5OfBody"));
-        json_w_str(&w, msgs[i].md5_body);
-        json_w_key(&w, STR("eventSource"));
-        json_w_str(&w, STR("aws:sqs"));
-        json_w_key(&w, STR("eventSourceARN"));
-        json_w_str(&w, queue_arn);
-        json_w_key(&w, STR("awsRegion"));
-        json_w_str(&w, region);
-        json_w_obj_end(&w);
+        json_w_raw(&w, sqs_record(a, &msgs[i], queue_arn, region, false));
     }
     json_w_arr_end(&w);
     json_w_obj_end(&w);
@@ -268,7 +295,7 @@ static void *poller(void *arg)
                 if (busy) continue;
                 if (str_starts_with(src, STR("arn:aws:sqs:"))) {
                     poll_one(app, a, uuid.p, C(1), C(2), C(3), src, sqlite3_column_int(st, 5),
-                             sqlite3_column_int(st, 6) != 0);
+                             sqlite3_column_int(st, 6) != 0, C(13));
                     continue;
                 }
                 lambda__esm_t m = {.uuid = uuid.p,

@@ -91,7 +91,7 @@ static void save_checkpoint(app_t *app, const char *uuid, const char *shard, int
 
 /* AWS: a record goes to the function when any filter matches it; no
  * filters, every record. */
-static bool passes(arena_t *a, str_t filters, str_t doc)
+bool lambda__esm_passes(arena_t *a, str_t filters, str_t doc)
 {
     if (!filters.len) return true;
     const json_t *fl = json_parse(a, filters, NULL), *d = json_parse(a, doc, NULL);
@@ -240,12 +240,25 @@ static void iso(char out[40], int64_t ms, bool kinesis)
     time_fmt_iso8601(out, ms * 1000, kinesis);
 }
 
+/* What a record of a batch given up on names (the failed records, not
+ * their data). */
+typedef struct {
+    const char *request_id, *function_arn, *shard, *source_arn;
+    str_t on_failure;
+    bool kinesis;
+    const char *first_seq, *last_seq;
+    int64_t first_ms, last_ms;
+    size_t n;
+    int invoke_count;
+} failed_t;
+
 /* AWS's record of a batch given up on (an on-failure destination of a
- * stream mapping): requestContext, responseContext, and KinesisBatchInfo or
- * DDBStreamBatchInfo naming the records rather than carrying them. */
-static void send_failure(const flight_t *f, const char *condition, bool fn_error, size_t from)
+ * stream mapping): requestContext, responseContext (absent for records past
+ * MaximumRecordAgeInSeconds, as AWS's recordings show), and
+ * KinesisBatchInfo or DDBStreamBatchInfo naming the records. */
+static void send_failure(app_t *app, const failed_t *x, const char *condition, bool response, bool fn_error)
 {
-    if (!f->on_failure || !*f->on_failure || from >= f->n) return;
+    if (!x->on_failure.len || !x->n) return;
     arena_t *a = arena_new(1u << 20);
     if (!a) return;
     buf_t b;
@@ -254,56 +267,67 @@ static void send_failure(const flight_t *f, const char *condition, bool fn_error
     json_w_init(&w, &b);
     char ts[40], first[40], last[40];
     time_fmt_iso8601(ts, time_now_us(), true);
-    iso(first, f->first_ms, f->kinesis);
-    iso(last, f->last_ms, f->kinesis);
+    iso(first, x->first_ms, x->kinesis);
+    iso(last, x->last_ms, x->kinesis);
     json_w_obj_begin(&w);
     json_w_key(&w, STR("requestContext"));
     json_w_obj_begin(&w);
     json_w_key(&w, STR("requestId"));
-    json_w_str(&w, str_c(f->request_id));
+    json_w_str(&w, str_c(x->request_id));
     json_w_key(&w, STR("functionArn"));
-    json_w_str(&w, str_c(f->function_arn));
+    json_w_str(&w, str_c(x->function_arn));
     json_w_key(&w, STR("condition"));
     json_w_str(&w, str_c(condition));
     json_w_key(&w, STR("approximateInvokeCount"));
-    json_w_int(&w, f->attempts);
+    json_w_int(&w, x->invoke_count);
     json_w_obj_end(&w);
-    json_w_key(&w, STR("responseContext"));
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("statusCode"));
-    json_w_int(&w, 200);
-    json_w_key(&w, STR("executedVersion"));
-    json_w_str(&w, STR("$LATEST"));
-    json_w_key(&w, STR("functionError"));
-    if (fn_error)
-        json_w_str(&w, STR("Unhandled"));
-    else
-        json_w_null(&w);
-    json_w_obj_end(&w);
+    if (response) {
+        json_w_key(&w, STR("responseContext"));
+        json_w_obj_begin(&w);
+        json_w_key(&w, STR("statusCode"));
+        json_w_int(&w, 200);
+        json_w_key(&w, STR("executedVersion"));
+        json_w_str(&w, STR("$LATEST"));
+        json_w_key(&w, STR("functionError"));
+        if (fn_error)
+            json_w_str(&w, STR("Unhandled"));
+        else
+            json_w_null(&w);
+        json_w_obj_end(&w);
+    }
     json_w_key(&w, STR("version"));
     json_w_str(&w, STR("1.0"));
     json_w_key(&w, STR("timestamp"));
     json_w_str(&w, str_c(ts));
-    json_w_key(&w, f->kinesis ? STR("KinesisBatchInfo") : STR("DDBStreamBatchInfo"));
+    json_w_key(&w, x->kinesis ? STR("KinesisBatchInfo") : STR("DDBStreamBatchInfo"));
     json_w_obj_begin(&w);
     json_w_key(&w, STR("shardId"));
-    json_w_str(&w, str_c(f->shard));
+    json_w_str(&w, str_c(x->shard));
     json_w_key(&w, STR("startSequenceNumber"));
-    json_w_str(&w, str_c(f->seq[from]));
+    json_w_str(&w, str_c(x->first_seq));
     json_w_key(&w, STR("endSequenceNumber"));
-    json_w_str(&w, str_c(f->seq[f->n - 1]));
+    json_w_str(&w, str_c(x->last_seq));
     json_w_key(&w, STR("approximateArrivalOfFirstRecord"));
     json_w_str(&w, str_c(first));
     json_w_key(&w, STR("approximateArrivalOfLastRecord"));
     json_w_str(&w, str_c(last));
     json_w_key(&w, STR("batchSize"));
-    json_w_int(&w, (int64_t)(f->n - from));
+    json_w_int(&w, (int64_t)x->n);
     json_w_key(&w, STR("streamArn"));
-    json_w_str(&w, str_c(f->source_arn));
+    json_w_str(&w, str_c(x->source_arn));
     json_w_obj_end(&w);
     json_w_obj_end(&w);
-    lambda__destination_deliver(f->app, a, str_c(f->on_failure), buf_str(&b), f->function_arn);
+    lambda__destination_deliver(app, a, x->on_failure, buf_str(&b), x->function_arn);
     arena_free(a);
+}
+
+/* How long a second of MaximumRecordAgeInSeconds lasts, in ms: 1000, except
+ * in GUREUM_TESTING builds with GUREUM_LAMBDA_RECORD_AGE_SECOND_MS=N, so a
+ * test can watch the minimum age (60 s) pass in 60 x N ms. */
+static int64_t age_ms(int64_t age_s)
+{
+    static _Atomic int64_t unit;
+    return age_s * time_test_unit_ms(&unit, "GUREUM_LAMBDA_RECORD_AGE_SECOND_MS", 1000);
 }
 
 /* ReportBatchItemFailures: the index of the first record named by
@@ -352,12 +376,24 @@ static void flight_done(const rt_result_t *res, void *ud)
         save_checkpoint(f->app, f->uuid, f->shard, f->last, 0, 0, "OK");
     } else {
         int64_t after = ok_upto > 0 ? f->pos[ok_upto - 1] : f->after;
-        bool too_old = f->max_age >= 0 && time_now_us() / 1000 - f->first_ms > f->max_age * 1000;
+        bool too_old = f->max_age >= 0 && time_now_us() / 1000 - f->first_ms > age_ms(f->max_age);
         bool exhausted = f->max_retries >= 0 && f->attempts > f->max_retries;
         if (too_old || exhausted) {
             /* AWS: the batch (from the first failed record) goes to the
              * on-failure destination and the shard moves on */
-            send_failure(f, too_old ? "RecordAgeExceeded" : "RetryAttemptsExhausted", fn_error, (size_t)ok_upto);
+            failed_t x = {.request_id = f->request_id,
+                          .function_arn = f->function_arn,
+                          .shard = f->shard,
+                          .source_arn = f->source_arn,
+                          .on_failure = str_c(f->on_failure),
+                          .kinesis = f->kinesis,
+                          .first_seq = f->seq[ok_upto],
+                          .last_seq = f->seq[f->n - 1],
+                          .first_ms = f->first_ms,
+                          .last_ms = f->last_ms,
+                          .n = f->n - (size_t)ok_upto,
+                          .invoke_count = f->attempts};
+            send_failure(f->app, &x, too_old ? "RecordAgeExceeded" : "RetryAttemptsExhausted", !too_old, fn_error);
             save_checkpoint(f->app, f->uuid, f->shard, f->last, 0, 0, "PROBLEM: Function call failed");
         } else {
             /* retried from the first failed record, in order; a bisected
@@ -472,10 +508,33 @@ bool lambda__esm_stream_step(app_t *app, arena_t *a, const lambda__esm_t *m)
         /* AWS: with a batching window, a batch short of BatchSize waits up
          * to that long for more records */
         if ((int64_t)n < m->batch_size && m->window_s > 0 && now_ms - recs[0].arrival_ms < m->window_s * 1000) continue;
+        if (m->max_age >= 0 && now_ms - recs[0].arrival_ms > age_ms(m->max_age)) {
+            /* AWS (recorded): records already past MaximumRecordAgeInSeconds
+             * are not sent; the on-failure destination is told of them */
+            size_t old = 0;
+            while (old < n && now_ms - recs[old].arrival_ms > age_ms(m->max_age)) old++;
+            char rid[37];
+            id_uuid(rid);
+            failed_t x = {.request_id = rid,
+                          .function_arn = lambda__arn(a, fn.region, fn.account, fn.name).p,
+                          .shard = shard.p,
+                          .source_arn = m->source_arn.p,
+                          .on_failure = m->on_failure,
+                          .kinesis = m->kinesis,
+                          .first_seq = recs[0].seq.p,
+                          .last_seq = recs[old - 1].seq.p,
+                          .first_ms = recs[0].arrival_ms,
+                          .last_ms = recs[old - 1].arrival_ms,
+                          .n = old,
+                          .invoke_count = attempts + 1};
+            send_failure(app, &x, "RecordAgeExceeded", false, false);
+            save_checkpoint(app, m->uuid, shard.p, recs[old - 1].pos, 0, 0, NULL);
+            continue;
+        }
         int64_t last = recs[n - 1].pos;
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-            if (passes(a, m->filters, recs[i].filter)) recs[k++] = recs[i];
+            if (lambda__esm_passes(a, m->filters, recs[i].filter)) recs[k++] = recs[i];
         if (k == 0) {
             /* AWS: records no filter matches are dropped */
             save_checkpoint(app, m->uuid, shard.p, last, 0, 0, NULL);

@@ -155,6 +155,10 @@ typedef struct {
  * batch of a shard and starts its invocation. true when a batch is in
  * flight; lambda__esm_idle(m->uuid) is then called when it is done. */
 bool lambda__esm_stream_step(app_t *app, arena_t *a, const lambda__esm_t *m);
+/* Whether a record (doc, JSON) passes a mapping's filters (a JSON array of
+ * pattern texts; empty: every record does), as AWS's FilterCriteria: any
+ * filter matching is enough (esm_stream.c). */
+bool lambda__esm_passes(arena_t *a, str_t filters, str_t doc);
 /* Marks mapping uuid as having no batch in flight (any thread). */
 void lambda__esm_idle(const char *uuid);
 /* Invokes f with payload (runtime thread: done(res, ud) when it ends).
