@@ -30,6 +30,8 @@ def handler(event, context):
     mode = os.environ.get("MODE", "")
     if mode == "fail":
         raise Exception("I failed")
+    if mode == "failbad" and any(base64.b64decode(r["kinesis"]["data"]) == b"bad" for r in event["Records"]):
+        raise Exception("bad record")
     if mode == "partial":
         return {"batchItemFailures": [{"itemIdentifier": r["kinesis"]["sequenceNumber"]} for r in event["Records"]
                                       if base64.b64decode(r["kinesis"]["data"]) == b"bad"]}
@@ -273,6 +275,46 @@ def test_kinesis_mapping_latest_two_shards(lam, role, sqs, kin):
         assert mine == sorted(mine)
 
 
+def test_kinesis_mapping_follows_a_split_shard_to_its_children(lam, role, sqs, kin):
+    out = recorder(lam, role, sqs, "kin-split")
+    arn = kinesis_stream(kin, "split")
+    for i in range(3):
+        kin.put_record(StreamName="split", Data=b"parent-%d" % i, PartitionKey="k%d" % i)
+    kin.split_shard(StreamName="split", ShardToSplit="shardId-000000000000", NewStartingHashKey=str(2 ** 127))
+    deadline = time.monotonic() + 5
+    while kin.describe_stream_summary(StreamName="split")["StreamDescriptionSummary"]["StreamStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    child = {}
+    for i in range(6):
+        r = kin.put_record(StreamName="split", Data=b"child-%d" % i, PartitionKey="k%d" % i)
+        child[b"child-%d" % i] = r["ShardId"]
+    assert set(child.values()) == {"shardId-000000000001", "shardId-000000000002"}
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="kin-split", StartingPosition="TRIM_HORIZON",
+                                    BatchSize=1)
+    recs = records(sqs, out, 9)
+    data = [base64.b64decode(r["kinesis"]["data"]) for r in recs]
+    # AWS: the parent shard is read to its end before its children
+    assert data[:3] == [b"parent-0", b"parent-1", b"parent-2"]
+    assert sorted(data[3:]) == sorted(child)
+    assert {r["eventID"].split(":")[0] for r in recs[3:]} == {"shardId-000000000001", "shardId-000000000002"}
+
+
+def test_kinesis_mapping_at_timestamp(lam, role, sqs, kin):
+    out = recorder(lam, role, sqs, "kin-ts")
+    arn = kinesis_stream(kin, "timed")
+    kin.put_record(StreamName="timed", Data=b"earlier", PartitionKey="k")
+    time.sleep(1.1)
+    since = int(time.time())
+    time.sleep(0.1)
+    kin.put_record(StreamName="timed", Data=b"later", PartitionKey="k")
+    m = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="kin-ts", StartingPosition="AT_TIMESTAMP",
+                                        StartingPositionTimestamp=since)
+    assert m["StartingPosition"] == "AT_TIMESTAMP" and int(m["StartingPositionTimestamp"].timestamp()) == since
+    assert [base64.b64decode(r["kinesis"]["data"]) for r in records(sqs, out, 1)] == [b"later"]
+    assert drain(sqs, out, 1, timeout=1.5) == []
+
+
 def test_kinesis_filter_on_data(lam, role, sqs, kin):
     out = recorder(lam, role, sqs, "kin-filter")
     arn = kinesis_stream(kin, "orders-stream")
@@ -336,6 +378,27 @@ def test_report_batch_item_failures_checkpoints_at_first_failure(lam, role, sqs,
     batches = [[base64.b64decode(r["kinesis"]["data"]) for r in ev["Records"]] for ev in drain(sqs, out, 2)]
     # the retry starts at the first failed record: "a" is not delivered again
     assert batches == [[b"a", b"bad", b"c"], [b"bad", b"c"]]
+
+
+def test_bisect_batch_on_function_error_isolates_the_failing_record(lam, role, sqs, kin):
+    out = recorder(lam, role, sqs, "kin-bisect", mode="failbad")
+    dlq, dlq_arn = queue(sqs, "kin-bisect-dlq")
+    arn = kinesis_stream(kin, "bisect")
+    seqs = {}
+    for d in (b"a", b"b", b"bad", b"c"):
+        seqs[d] = kin.put_record(StreamName="bisect", Data=d, PartitionKey="k")["SequenceNumber"]
+    m = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="kin-bisect",
+                                        StartingPosition="TRIM_HORIZON", BatchSize=10, MaximumRetryAttempts=1,
+                                        BisectBatchOnFunctionError=True,
+                                        DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
+    assert m["BisectBatchOnFunctionError"] is True
+    f = drain(sqs, dlq, 1, timeout=30)[0]
+    # split in halves until "bad" is alone; splitting does not count as a retry
+    info = f["KinesisBatchInfo"]
+    assert info["batchSize"] == 1 and info["startSequenceNumber"] == info["endSequenceNumber"] == seqs[b"bad"]
+    assert f["requestContext"]["approximateInvokeCount"] == 2
+    batches = [[base64.b64decode(r["kinesis"]["data"]) for r in ev["Records"]] for ev in drain(sqs, out, 6)]
+    assert batches == [[b"a", b"b", b"bad", b"c"], [b"a", b"b"], [b"bad", b"c"], [b"bad"], [b"bad"], [b"c"]]
 
 
 def test_records_past_maximum_age_are_not_sent(lam, role, sqs, kin):

@@ -37,45 +37,56 @@ typedef struct {
 
 /* ==== Checkpoints ==== */
 
-static bool checkpoint(app_t *app, const char *uuid, str_t shard, int64_t dflt, int64_t *after, int *attempts, int *lim)
+/* A shard's checkpoint: the position of the last record done with; how often
+ * the batch after it has failed; and, while a failed batch is bisected, the
+ * size its parts are read in and the position its last record had. */
+typedef struct {
+    int64_t after;
+    int attempts;
+    int lim;       /* 0: BatchSize */
+    int64_t until; /* parts of size lim until this position is done */
+} ckpt_t;
+
+static bool checkpoint(app_t *app, const char *uuid, str_t shard, int64_t dflt, ckpt_t *c)
 {
     sqlite3 *db = lambda__db(app);
     sqlite3_stmt *st;
-    *after = dflt;
-    *attempts = 0;
-    *lim = 0;
-    if (!db || store_prepare(db, "SELECT after, attempts, lim FROM lambda_esm_shard WHERE uuid = ?1 AND shard = ?2", -1,
-                             &st, NULL) != SQLITE_OK)
+    *c = (ckpt_t){.after = dflt};
+    if (!db || store_prepare(db,
+                             "SELECT after, attempts, lim, until_pos FROM lambda_esm_shard WHERE uuid = ?1 AND "
+                             "shard = ?2",
+                             -1, &st, NULL) != SQLITE_OK)
         return false;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, shard.p, (int)shard.len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *after = sqlite3_column_int64(st, 0);
-        *attempts = sqlite3_column_int(st, 1);
-        *lim = sqlite3_column_int(st, 2);
-    }
+    if (rc == SQLITE_ROW)
+        *c = (ckpt_t){.after = sqlite3_column_int64(st, 0),
+                      .attempts = sqlite3_column_int(st, 1),
+                      .lim = sqlite3_column_int(st, 2),
+                      .until = sqlite3_column_int64(st, 3)};
     store_release(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
-static void save_checkpoint(app_t *app, const char *uuid, const char *shard, int64_t after, int attempts, int lim,
-                            const char *result)
+static void save_checkpoint(app_t *app, const char *uuid, const char *shard, const ckpt_t *c, const char *result)
 {
     sqlite3 *db = lambda__db(app);
     sqlite3_stmt *st;
     /* a mapping deleted while its batch ran keeps no checkpoint */
     if (!db || store_prepare(db,
-                             "INSERT INTO lambda_esm_shard (uuid, shard, after, attempts, lim) "
-                             "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM lambda_esm WHERE uuid = ?1) "
-                             "ON CONFLICT (uuid, shard) DO UPDATE SET after = ?3, attempts = ?4, lim = ?5",
+                             "INSERT INTO lambda_esm_shard (uuid, shard, after, attempts, lim, until_pos) "
+                             "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM lambda_esm WHERE uuid = ?1) "
+                             "ON CONFLICT (uuid, shard) DO UPDATE SET after = ?3, attempts = ?4, lim = ?5, "
+                             "until_pos = ?6",
                              -1, &st, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, shard, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, after);
-    sqlite3_bind_int(st, 4, attempts);
-    sqlite3_bind_int(st, 5, lim);
+    sqlite3_bind_int64(st, 3, c->after);
+    sqlite3_bind_int(st, 4, c->attempts);
+    sqlite3_bind_int(st, 5, c->lim);
+    sqlite3_bind_int64(st, 6, c->until);
     sqlite3_step(st);
     store_release(st);
     if (result &&
@@ -211,8 +222,9 @@ typedef struct {
     bool kinesis, partial, bisect;
     int max_retries;
     int64_t max_age;
-    int attempts, limit;
-    int64_t after, last; /* the checkpoint before the batch, the position after it (filtered records included) */
+    ckpt_t at;    /* the shard's checkpoint when the batch was read */
+    int attempts; /* invocations of the batch, this one included */
+    int64_t last; /* the position after the batch (filtered records included) */
     size_t n;
     int64_t *pos;
     char **seq;
@@ -372,12 +384,20 @@ static void flight_done(const rt_result_t *res, void *ud)
         if (ok_upto < 0) ok_upto = 0;
     }
     f->attempts++;
+    const char *problem = "PROBLEM: Function call failed";
     if (!fn_error && ok_upto == (long)f->n) {
-        save_checkpoint(f->app, f->uuid, f->shard, f->last, 0, 0, "OK");
+        /* the parts of a bisected batch are read in its part size until
+         * the whole of it is done */
+        bool parts = f->at.lim > 0 && f->last < f->at.until;
+        ckpt_t c = {.after = f->last, .lim = parts ? f->at.lim : 0, .until = parts ? f->at.until : 0};
+        save_checkpoint(f->app, f->uuid, f->shard, &c, "OK");
     } else {
-        int64_t after = ok_upto > 0 ? f->pos[ok_upto - 1] : f->after;
+        size_t left = f->n - (size_t)ok_upto; /* the failed records: from the first failed one on */
         bool too_old = f->max_age >= 0 && time_now_us() / 1000 - f->first_ms > age_ms(f->max_age);
-        bool exhausted = f->max_retries >= 0 && f->attempts > f->max_retries;
+        /* AWS: splitting a batch does not count towards the retry quota */
+        bool split = f->bisect && left > 1;
+        if (split) f->attempts--;
+        bool exhausted = !split && f->max_retries >= 0 && f->attempts > f->max_retries;
         if (too_old || exhausted) {
             /* AWS: the batch (from the first failed record) goes to the
              * on-failure destination and the shard moves on */
@@ -391,15 +411,21 @@ static void flight_done(const rt_result_t *res, void *ud)
                           .last_seq = f->seq[f->n - 1],
                           .first_ms = f->first_ms,
                           .last_ms = f->last_ms,
-                          .n = f->n - (size_t)ok_upto,
+                          .n = left,
                           .invoke_count = f->attempts};
             send_failure(f->app, &x, too_old ? "RecordAgeExceeded" : "RetryAttemptsExhausted", !too_old, fn_error);
-            save_checkpoint(f->app, f->uuid, f->shard, f->last, 0, 0, "PROBLEM: Function call failed");
+            bool parts = f->at.lim > 0 && f->last < f->at.until;
+            ckpt_t c = {.after = f->last, .lim = parts ? f->at.lim : 0, .until = parts ? f->at.until : 0};
+            save_checkpoint(f->app, f->uuid, f->shard, &c, problem);
         } else {
-            /* retried from the first failed record, in order; a bisected
-             * batch is tried again with half its records */
-            int lim = f->bisect && f->n - (size_t)ok_upto > 1 ? (int)((f->n - (size_t)ok_upto) / 2) : 0;
-            save_checkpoint(f->app, f->uuid, f->shard, after, f->attempts, lim, "PROBLEM: Function call failed");
+            /* retried from the first failed record, in order; bisected, in
+             * halves until the failing record is tried alone */
+            ckpt_t c = {.after = ok_upto > 0 ? f->pos[ok_upto - 1] : f->at.after, .attempts = f->attempts};
+            if (f->bisect) {
+                c.lim = split ? (int)(left / 2) : 1;
+                c.until = f->at.until > f->last ? f->at.until : f->last;
+            }
+            save_checkpoint(f->app, f->uuid, f->shard, &c, problem);
         }
     }
     lambda__esm_idle(f->uuid);
@@ -409,7 +435,7 @@ static void flight_done(const rt_result_t *res, void *ud)
 /* Starts the batch recs[0..n) (those that passed the filters) of shard.
  * true when it is in flight. */
 static bool start(app_t *app, arena_t *a, const lambda__esm_t *m, const lambda__fn_t *fn, str_t shard, rec_t *recs,
-                  size_t n, int64_t after, int64_t last, int attempts)
+                  size_t n, const ckpt_t *at, int64_t last)
 {
     flight_t *f = calloc(1, sizeof *f);
     if (!f) return false;
@@ -431,8 +457,8 @@ static bool start(app_t *app, arena_t *a, const lambda__esm_t *m, const lambda__
     f->bisect = m->bisect;
     f->max_retries = (int)m->max_retries;
     f->max_age = m->max_age;
-    f->attempts = attempts;
-    f->after = after;
+    f->at = *at;
+    f->attempts = at->attempts;
     f->last = last;
     f->pos = calloc(n, sizeof *f->pos);
     f->seq = calloc(n, sizeof *f->seq);
@@ -470,12 +496,11 @@ static bool shard_done(app_t *app, arena_t *a, const lambda__esm_t *m, const kin
         if (sh[i].num != num) continue;
         if (sh[i].closed_at < 0) return false;
         str_t id = str_c(arena_printf(a, "shardId-%012d", num));
-        int64_t after;
-        int attempts, lim;
-        if (!checkpoint(app, m->uuid, id, m->start_after, &after, &attempts, &lim)) return false;
+        ckpt_t c;
+        if (!checkpoint(app, m->uuid, id, m->start_after, &c)) return false;
         kinesis_rec_t *k;
         size_t n;
-        return kinesis_read(app, a, m->source_arn, num, after, 1, &k, &n) == GR_OK && n == 0;
+        return kinesis_read(app, a, m->source_arn, num, c.after, 1, &k, &n) == GR_OK && n == 0;
     }
     return true; /* a parent no longer listed has nothing left */
 }
@@ -498,16 +523,16 @@ bool lambda__esm_stream_step(app_t *app, arena_t *a, const lambda__esm_t *m)
         if (m->kinesis && ((sh[s].parent >= 0 && !shard_done(app, a, m, sh, nsh, sh[s].parent)) ||
                            (sh[s].adjacent >= 0 && !shard_done(app, a, m, sh, nsh, sh[s].adjacent))))
             continue;
-        int64_t after;
-        int attempts, lim;
-        if (!checkpoint(app, m->uuid, shard, m->start_after, &after, &attempts, &lim)) continue;
-        int max = lim > 0 && lim < m->batch_size ? lim : (int)m->batch_size;
+        ckpt_t c;
+        if (!checkpoint(app, m->uuid, shard, m->start_after, &c)) continue;
+        int max = c.lim > 0 && c.lim < m->batch_size ? c.lim : (int)m->batch_size;
         rec_t *recs;
         size_t n;
-        if (read_shard(app, a, m, shard, sh[s].num, after, max, fn.role, &recs, &n) != GR_OK || n == 0) continue;
+        if (read_shard(app, a, m, shard, sh[s].num, c.after, max, fn.role, &recs, &n) != GR_OK || n == 0) continue;
         /* AWS: with a batching window, a batch short of BatchSize waits up
          * to that long for more records */
-        if ((int64_t)n < m->batch_size && m->window_s > 0 && now_ms - recs[0].arrival_ms < m->window_s * 1000) continue;
+        if (!c.lim && (int64_t)n < m->batch_size && m->window_s > 0 && now_ms - recs[0].arrival_ms < m->window_s * 1000)
+            continue;
         if (m->max_age >= 0 && now_ms - recs[0].arrival_ms > age_ms(m->max_age)) {
             /* AWS (recorded): records already past MaximumRecordAgeInSeconds
              * are not sent; the on-failure destination is told of them */
@@ -526,9 +551,10 @@ bool lambda__esm_stream_step(app_t *app, arena_t *a, const lambda__esm_t *m)
                           .first_ms = recs[0].arrival_ms,
                           .last_ms = recs[old - 1].arrival_ms,
                           .n = old,
-                          .invoke_count = attempts + 1};
+                          .invoke_count = c.attempts + 1};
             send_failure(app, &x, "RecordAgeExceeded", false, false);
-            save_checkpoint(app, m->uuid, shard.p, recs[old - 1].pos, 0, 0, NULL);
+            ckpt_t next = {.after = recs[old - 1].pos};
+            save_checkpoint(app, m->uuid, shard.p, &next, NULL);
             continue;
         }
         int64_t last = recs[n - 1].pos;
@@ -537,10 +563,12 @@ bool lambda__esm_stream_step(app_t *app, arena_t *a, const lambda__esm_t *m)
             if (lambda__esm_passes(a, m->filters, recs[i].filter)) recs[k++] = recs[i];
         if (k == 0) {
             /* AWS: records no filter matches are dropped */
-            save_checkpoint(app, m->uuid, shard.p, last, 0, 0, NULL);
+            ckpt_t next = c;
+            next.after = last;
+            save_checkpoint(app, m->uuid, shard.p, &next, NULL);
             continue;
         }
-        if (start(app, a, m, &fn, shard, recs, k, after, last, attempts)) return true;
+        if (start(app, a, m, &fn, shard, recs, k, &c, last)) return true;
     }
     return false;
 }
