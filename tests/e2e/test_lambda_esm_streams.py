@@ -245,6 +245,30 @@ def test_create_refusals(lam, role, sqs, ddb, kin):
                    "Please update or delete the existing mapping with UUID %s" % (arn, m["UUID"]))
 
 
+def test_role_must_be_able_to_read_the_stream(g, lam, sqs, ddb, kin):
+    iam = g.client("iam")
+    bare = iam.create_role(RoleName="esm-bare", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    iam.put_role_policy(RoleName="esm-bare", PolicyName="queues", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}))
+    lam.create_function(FunctionName="bare", Runtime="python3.11", Handler="app.handler", Role=bare,
+                        Code={"ZipFile": zip_of(RECORDER_PY)})
+    arn = stream_table(ddb, "guarded")
+    karn = kinesis_stream(kin, "guarded")
+    for src in (arn, karn):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            lam.create_event_source_mapping(FunctionName="bare", EventSourceArn=src, StartingPosition="LATEST")
+        # AWS's wording
+        assert e.value.response["Error"] == {
+            "Code": "InvalidParameterValueException",
+            "Message": "Cannot access stream %s. Please ensure the role can perform the GetRecords, "
+                       "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM." % src}
+    # allowed on this stream only: enough
+    iam.put_role_policy(RoleName="esm-bare", PolicyName="stream", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": arn, "Action": [
+            "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"]}]}))
+    lam.create_event_source_mapping(FunctionName="bare", EventSourceArn=arn, StartingPosition="LATEST")
+
+
 # ==== Kinesis ====
 
 def test_kinesis_mapping_latest_two_shards(lam, role, sqs, kin):

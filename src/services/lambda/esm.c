@@ -22,8 +22,10 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "lambda_model.h"
+#include "services/authz.h"
 #include "services/dynamodb/stream.h"
 #include "services/events/events.h"
+#include "services/iam/iam.h"
 #include "services/kinesis/kinesis.h"
 #include "services/lambda/lambda_int.h"
 #include "services/sqs/sqs.h"
@@ -539,6 +541,45 @@ static int start_or_fail(req_t *r, str_t src, str_t pos, const val_t *ts, int64_
     return GR_OK;
 }
 
+/* AWS: the function's execution role must be able to read the stream;
+ * CreateEventSourceMapping checks it, as the role (an assumed-role session
+ * of the function, evaluated by its identity policies). */
+static int role_may_read_or_fail(req_t *r, const lambda__fn_t *f, str_t src)
+{
+    arena_t *a = r->arena;
+    str_t rest = f->role, field = STR_NULL, account = STR_NULL;
+    for (int i = 0; i < 5 && rest.len; i++) {
+        rest = str_cut(rest, ':', &field);
+        if (i == 4) account = field;
+    }
+    size_t slash = f->role.len;
+    while (slash > 0 && f->role.p[slash - 1] != '/') slash--;
+    str_t name = slash ? str_n(f->role.p + slash, f->role.len - slash) : STR_NULL;
+    iam_role_info_t info = {.name = STR_NULL};
+    bool ok = account.len && name.len && iam_role_for_assume(r->app, account, name, a, &info) == 1;
+    static const char *const actions[] = {"GetRecords", "GetShardIterator", "DescribeStream", "ListStreams"};
+    const char *svc = str_starts_with(src, STR("arn:aws:kinesis:")) ? "kinesis" : "dynamodb";
+    authz_t *z = ok ? authz_new() : NULL;
+    req_t as = *r; /* the role's session asks, in this request's arena */
+    as.who = (principal_t){
+        .account = account,
+        .arn = str_c(arena_printf(a, "arn:aws:sts::%.*s:assumed-role/%.*s/%.*s", STR_FMT(account), STR_FMT(info.name),
+                                  STR_FMT(f->name))),
+        .user_id = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(info.id), STR_FMT(f->name))),
+        .user_name = STR(""),
+    };
+    for (size_t i = 0; z && ok && i < sizeof actions / sizeof *actions; i++)
+        ok =
+            authz_check_resource(&as, z, str_c(arena_printf(a, "%s:%s", svc, actions[i])), src, account, NULL) == GR_OK;
+    if (z) authz_free(z);
+    if (ok) return GR_OK;
+    /* AWS's wording (the same for DynamoDB and Kinesis streams) */
+    return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                    "Cannot access stream %.*s. Please ensure the role can perform the GetRecords, GetShardIterator, "
+                    "DescribeStream, and ListStreams Actions on your stream in IAM.",
+                    STR_FMT(src));
+}
+
 /* AWS (recorded): one mapping per stream and function. */
 static int unique_or_fail(req_t *r, str_t src, const lambda__fn_t *f)
 {
@@ -590,7 +631,7 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
             return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
                             "BatchSize must be between 1 and 10000 for stream event sources.");
         if (start_or_fail(r, src, pos, val_get(in, "StartingPositionTimestamp"), &start_after) != GR_OK ||
-            unique_or_fail(r, src, &f) != GR_OK)
+            role_may_read_or_fail(r, &f, src) != GR_OK || unique_or_fail(r, src, &f) != GR_OK)
             return GR_ERR;
     } else {
         if (pos.p)
