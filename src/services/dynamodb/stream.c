@@ -445,16 +445,19 @@ int ddb_stream_read(struct app *app, arena_t *a, str_t arn, int64_t after, int m
     sqlite3 *db = r ? ddb__db(r) : NULL;
     ddb_table_t t;
     if (!db || stream_table(r, db, arn, name, label, &t) != GR_OK) return GR_ERR;
-    trim(db);
     const val_t *ss = val_get(t.def, "StreamSpecification");
     str_t view = ss ? val_get_str(ss, "StreamViewType") : STR("NEW_AND_OLD_IMAGES");
+    /* past the 24 h retention a record is gone, trimmed or not yet (the
+     * poller reads often: it leaves the trimming to the streams reads) */
     sqlite3_stmt *st = ddb__stmt(db, "SELECT seq, event, created_us, keys, old, new, size FROM ddb_stream "
-                                     "WHERE tid = ?1 AND label = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4");
+                                     "WHERE tid = ?1 AND label = ?2 AND seq > ?3 AND created_us >= ?5 "
+                                     "ORDER BY seq LIMIT ?4");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, t.tid);
     sqlite3_bind_text(st, 2, label.p, (int)label.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, after);
     sqlite3_bind_int(st, 4, max);
+    sqlite3_bind_int64(st, 5, time_now_us() - RETENTION_US);
     ddb_stream_rec_t *v = arena_alloc(a, sizeof *v * (size_t)(max > 0 ? max : 1));
     if (!v) {
         sqlite3_reset(st);

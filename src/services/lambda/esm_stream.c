@@ -5,14 +5,17 @@
  * Each shard is read in order through the services' public calls (stream.h,
  * kinesis.h) from a durable per-shard checkpoint (lambda_esm_shard.after:
  * the position of the last record done with). A batch is the records after
- * the checkpoint that pass the mapping's filters; it is invoked and, as AWS
- * documents, retried in order (blocking its shard) until it succeeds, its
- * records pass MaximumRecordAgeInSeconds or it has failed
- * MaximumRetryAttempts + 1 times — then an on-failure destination gets AWS's
- * batch record and the shard moves on. ReportBatchItemFailures checkpoints
- * before the first failed record; BisectBatchOnFunctionError halves the next
- * attempt. A closed Kinesis shard's children wait until it is read to its
- * end. Invariant: one batch in flight per mapping, so per shard. */
+ * the checkpoint that pass the mapping's filters; records already past
+ * MaximumRecordAgeInSeconds are reported to the on-failure destination
+ * instead. A failed batch is, as AWS documents, retried in order (blocking
+ * its shard) until it succeeds, its records pass MaximumRecordAgeInSeconds
+ * or it has failed MaximumRetryAttempts + 1 times; then the on-failure
+ * destination gets AWS's batch record and the shard moves on.
+ * ReportBatchItemFailures checkpoints before the first failed record;
+ * BisectBatchOnFunctionError retries in halves (not counted as retries)
+ * until the failing record is alone. A closed Kinesis shard's children wait
+ * until it is read to its end. Invariant: one batch in flight per mapping,
+ * so per shard. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,6 @@
 #include "core/gtime.h"
 #include "core/id.h"
 #include "core/json.h"
-#include "core/log.h"
 #include "services/dynamodb/stream.h"
 #include "services/events/events.h"
 #include "services/kinesis/kinesis.h"
