@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "core/gtime.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -258,4 +260,21 @@ bool time_parse(str_t s, int64_t *us)
     const char *end = strptime(b, "%a, %d %b %Y %H:%M:%S GMT", &tm);
     if (end && *end == 0) return finish(&tm, 0, 0, us);
     return false;
+}
+
+int64_t time_test_unit_ms(_Atomic int64_t *cache, const char *env, int64_t dflt)
+{
+#ifdef GUREUM_TESTING
+    int64_t u = atomic_load(cache);
+    if (!u) {
+        const char *v = getenv(env);
+        u = v && atoll(v) > 0 ? atoll(v) : dflt;
+        atomic_store(cache, u);
+    }
+    return u;
+#else
+    (void)cache;
+    (void)env;
+    return dflt;
+#endif
 }

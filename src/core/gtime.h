@@ -13,6 +13,11 @@ int64_t time_now_us(void);  /* wall clock, microseconds since the epoch */
 int64_t time_mono_us(void); /* monotonic, for durations */
 /* Test hook: when non-zero, time_now_us() returns this (SigV4 vectors). */
 void time_set_fake_now_us(int64_t us);
+/* The length in ms of a unit of an AWS period (a second, an hour): dflt,
+ * except in GUREUM_TESTING builds with the environment variable env set to
+ * a positive number of ms, so a test can watch a long minimum period pass.
+ * *cache (a static of the caller, 0 at first) keeps the value read. */
+int64_t time_test_unit_ms(_Atomic int64_t *cache, const char *env, int64_t dflt);
 
 /* "2015-08-30T12:36:00Z" (frac=false) or "2015-08-30T12:36:00.123Z" (millis). out >= 32 bytes. */
 void time_fmt_iso8601(char *out, int64_t us, bool frac);

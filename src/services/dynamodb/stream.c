@@ -8,6 +8,7 @@
 
 #include "core/gtime.h"
 #include "core/id.h"
+#include "core/md5.h"
 #include "services/dynamodb/tbl.h"
 
 static __thread bool by_ttl;
@@ -269,6 +270,61 @@ int ddb_streams_iterator(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* One row of (seq, event, created_us, keys, old, new, size) as a stream
+ * record. source_arn STR_NULL: as GetRecords answers it (a fresh eventID,
+ * the time a timestamp); else as Lambda delivers it (AWS's event: an eventID
+ * that stays the same when a batch is retried, the time in epoch seconds,
+ * eventSourceARN last). */
+static val_t *record_value(arena_t *a, sqlite3_stmt *st, str_t region, str_t view, str_t source_arn)
+{
+    int64_t seq = sqlite3_column_int64(st, 0);
+    val_t *rec = val_new(a, VAL_STRUCT);
+    if (source_arn.p) {
+        md5_ctx_t c;
+        unsigned char d[16];
+        md5_init(&c);
+        md5_update(&c, source_arn.p, source_arn.len);
+        md5_update(&c, &seq, sizeof seq);
+        md5_final(&c, d);
+        char hex[33];
+        for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+        val_set_c(a, rec, "eventID", val_strdup(a, str_c(hex)));
+    } else {
+        char eid[37];
+        id_uuid(eid);
+        val_set_c(a, rec, "eventID", val_strdup(a, str_c(eid)));
+    }
+    str_t ev = str_n((const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+    bool ttl = str_eq_c(ev, "REMOVE_TTL");
+    val_set_c(a, rec, "eventName", ttl ? val_cstr(a, "REMOVE") : val_strdup(a, ev));
+    if (ttl) {
+        val_t *ui = val_new(a, VAL_STRUCT);
+        val_set_c(a, ui, "PrincipalId", val_cstr(a, "dynamodb.amazonaws.com"));
+        val_set_c(a, ui, "Type", val_cstr(a, "Service"));
+        val_set_c(a, rec, "userIdentity", ui);
+    }
+    val_set_c(a, rec, "eventVersion", val_cstr(a, "1.1"));
+    val_set_c(a, rec, "eventSource", val_cstr(a, "aws:dynamodb"));
+    val_set_c(a, rec, "awsRegion", val_str(a, region));
+    val_t *d = val_new(a, VAL_STRUCT);
+    /* AWS: ApproximateCreationDateTime is in whole seconds. */
+    int64_t secs = sqlite3_column_int64(st, 2) / 1000000;
+    val_set_c(a, d, "ApproximateCreationDateTime", source_arn.p ? val_int(a, secs) : val_time(a, secs * 1000000));
+    val_set_c(a, d, "Keys", ddb_item_decode(a, str_n(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3))));
+    if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+        val_set_c(a, d, "NewImage",
+                  ddb_item_decode(a, str_n(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5))));
+    if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+        val_set_c(a, d, "OldImage",
+                  ddb_item_decode(a, str_n(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4))));
+    val_set_c(a, d, "SequenceNumber", val_str(a, seq_str(a, seq)));
+    val_set_c(a, d, "SizeBytes", val_int(a, sqlite3_column_int64(st, 6)));
+    val_set_c(a, d, "StreamViewType", val_str(a, view));
+    val_set_c(a, rec, "dynamodb", d);
+    if (source_arn.p) val_set_c(a, rec, "eventSourceARN", val_str(a, source_arn));
+    return rec;
+}
+
 int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -320,40 +376,8 @@ int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
     }
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(st, 0);
-        next = seq + 1;
-        val_t *rec = val_new(a, VAL_STRUCT);
-        char eid[37];
-        id_uuid(eid);
-        val_set_c(a, rec, "eventID", val_strdup(a, str_c(eid)));
-        str_t ev = str_n((const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
-        bool ttl = str_eq_c(ev, "REMOVE_TTL");
-        val_set_c(a, rec, "eventName", ttl ? val_cstr(a, "REMOVE") : val_strdup(a, ev));
-        if (ttl) {
-            val_t *ui = val_new(a, VAL_STRUCT);
-            val_set_c(a, ui, "PrincipalId", val_cstr(a, "dynamodb.amazonaws.com"));
-            val_set_c(a, ui, "Type", val_cstr(a, "Service"));
-            val_set_c(a, rec, "userIdentity", ui);
-        }
-        val_set_c(a, rec, "eventVersion", val_cstr(a, "1.1"));
-        val_set_c(a, rec, "eventSource", val_cstr(a, "aws:dynamodb"));
-        val_set_c(a, rec, "awsRegion", val_str(a, region));
-        val_t *d = val_new(a, VAL_STRUCT);
-        /* AWS: ApproximateCreationDateTime is in whole seconds. */
-        val_set_c(a, d, "ApproximateCreationDateTime", val_time(a, sqlite3_column_int64(st, 2) / 1000000 * 1000000));
-        val_set_c(a, d, "Keys",
-                  ddb_item_decode(a, str_n(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3))));
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-            val_set_c(a, d, "NewImage",
-                      ddb_item_decode(a, str_n(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5))));
-        if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-            val_set_c(a, d, "OldImage",
-                      ddb_item_decode(a, str_n(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4))));
-        val_set_c(a, d, "SequenceNumber", val_str(a, seq_str(a, seq)));
-        val_set_c(a, d, "SizeBytes", val_int(a, sqlite3_column_int64(st, 6)));
-        val_set_c(a, d, "StreamViewType", val_str(a, view));
-        val_set_c(a, rec, "dynamodb", d);
-        val_push(a, recs, rec);
+        next = sqlite3_column_int64(st, 0) + 1;
+        val_push(a, recs, record_value(a, st, region, view, STR_NULL));
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -361,5 +385,99 @@ int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "NextShardIterator",
               val_str(a, str_c(arena_printf(a, "%lld/%s/%lld/%lld/%.*s", tid, label, (long long)next,
                                             (long long)time_now_us(), STR_FMT(arn)))));
+    return GR_OK;
+}
+
+/* ==== Lambda's event source mappings (stream.h, public) ==== */
+
+/* A request of the stream's own account and region, for the table loading
+ * that needs one (as ddb_tick makes its own); NULL when arn is not a stream
+ * ARN. Freed with a. */
+static req_t *stream_req(struct app *app, arena_t *a, str_t arn, str_t *name, str_t *label)
+{
+    str_t rest = arn, field, region = STR_NULL, account = STR_NULL;
+    for (int i = 0; i < 5 && rest.len; i++) {
+        rest = str_cut(rest, ':', &field);
+        if (i == 3) region = field;
+        if (i == 4) account = field;
+    }
+    if (!str_starts_with(arn, STR("arn:aws:dynamodb:")) || !region.len || !account.len || !parse_arn(arn, name, label))
+        return NULL;
+    req_t *r = ARENA_NEW(a, req_t);
+    if (!r) return NULL;
+    r->arena = a;
+    r->app = app;
+    r->start_us = time_now_us();
+    memcpy(r->id, "dynamodb-esm", 13);
+    wire_resp_init(&r->resp, a);
+    r->who.account = account;
+    r->region = region;
+    return r;
+}
+
+/* The table whose current stream arn is; GR_ERR when none. */
+static int stream_table(req_t *r, sqlite3 *db, str_t arn, str_t name, str_t label, ddb_table_t *t)
+{
+    if (!str_starts_with(arn, ddb__table_arn(r, name)) || ddb__table_or_fail(r, db, name, NULL, t) != GR_OK ||
+        !t->stream_label.p || !str_eq(t->stream_label, label))
+        return GR_ERR;
+    return GR_OK;
+}
+
+int ddb_stream_shard(struct app *app, arena_t *a, str_t arn, str_t *shard, int64_t *last_seq)
+{
+    str_t name, label;
+    req_t *r = stream_req(app, a, arn, &name, &label);
+    sqlite3 *db = r ? ddb__db(r) : NULL;
+    ddb_table_t t;
+    if (!db || stream_table(r, db, arn, name, label, &t) != GR_OK) return GR_ERR;
+    *shard = shard_id(a, &t);
+    *last_seq = seq_bound(db, &t, true);
+    return *last_seq < 0 ? GR_ERR : GR_OK;
+}
+
+int ddb_stream_read(struct app *app, arena_t *a, str_t arn, int64_t after, int max, ddb_stream_rec_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    str_t name, label;
+    req_t *r = stream_req(app, a, arn, &name, &label);
+    sqlite3 *db = r ? ddb__db(r) : NULL;
+    ddb_table_t t;
+    if (!db || stream_table(r, db, arn, name, label, &t) != GR_OK) return GR_ERR;
+    const val_t *ss = val_get(t.def, "StreamSpecification");
+    str_t view = ss ? val_get_str(ss, "StreamViewType") : STR("NEW_AND_OLD_IMAGES");
+    /* past the 24 h retention a record is gone, trimmed or not yet (the
+     * poller reads often: it leaves the trimming to the streams reads) */
+    sqlite3_stmt *st = ddb__stmt(db, "SELECT seq, event, created_us, keys, old, new, size FROM ddb_stream "
+                                     "WHERE tid = ?1 AND label = ?2 AND seq > ?3 AND created_us >= ?5 "
+                                     "ORDER BY seq LIMIT ?4");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, t.tid);
+    sqlite3_bind_text(st, 2, label.p, (int)label.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, after);
+    sqlite3_bind_int(st, 4, max);
+    sqlite3_bind_int64(st, 5, time_now_us() - RETENTION_US);
+    ddb_stream_rec_t *v = arena_alloc(a, sizeof *v * (size_t)(max > 0 ? max : 1));
+    if (!v) {
+        sqlite3_reset(st);
+        return GR_ERR;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)max) {
+        ddb_stream_rec_t *e = &v[(*n)++];
+        e->seq = sqlite3_column_int64(st, 0);
+        e->seq_text = seq_str(a, e->seq);
+        e->created_ms = sqlite3_column_int64(st, 2) / 1000;
+        buf_t b;
+        buf_init(&b, a);
+        json_w_t w;
+        json_w_init(&w, &b);
+        ddb__json_write(&w, record_value(a, st, r->region, view, arn));
+        e->json = buf_str(&b);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return GR_ERR;
+    *out = v;
     return GR_OK;
 }

@@ -23,4 +23,10 @@ void events_stop(struct app *app);
 void events_put_service_event(struct app *app, arena_t *a, str_t account, str_t region, str_t source, str_t dtype,
                               const str_t *resources, size_t nres, const json_t *detail);
 
+/* EventBridge's event-pattern language, which Lambda's event filters share
+ * (FilterCriteria): parses and checks a pattern (NULL, or AWS's reason it
+ * is invalid, in a), and matches a parsed pattern against a JSON document. */
+const char *events_pattern_parse(arena_t *a, str_t pattern, const json_t **out);
+bool events_pattern_matches(const json_t *pattern, const json_t *doc);
+
 #endif

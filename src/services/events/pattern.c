@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "events_int.h"
+#include "services/events/events.h"
 
 /* ==== Checking ==== */
 
@@ -470,4 +471,16 @@ static bool match_obj(const json_t *p, const json_t *ev)
 bool events__pattern_match(const json_t *pattern, const json_t *event)
 {
     return pattern && pattern->type == JSON_OBJECT && match_obj(pattern, event);
+}
+
+/* ==== events.h ==== */
+
+const char *events_pattern_parse(arena_t *a, str_t pattern, const json_t **out)
+{
+    return events__pattern_check(a, pattern, out);
+}
+
+bool events_pattern_matches(const json_t *pattern, const json_t *doc)
+{
+    return events__pattern_match(pattern, doc);
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "core/arena.h"
 #include "core/str.h"
 
 struct app;
@@ -18,6 +19,31 @@ bool kinesis_stream_exists(struct app *app, str_t arn);
  * as PutRecord routes it. GR_OK; GR_ERR when the stream is gone or the store
  * fails (nothing appended). */
 int kinesis_put(struct app *app, str_t arn, str_t pkey, str_t data);
+
+/* ==== For Lambda's event source mappings ====
+ * A poller reads each shard as a sequence of positions (a record's row id:
+ * reading "after" a position never misses a record appended later) and
+ * follows closed shards to their children. Strings in a. */
+typedef struct {
+    int num;              /* the shard's number: ShardId shardId-<num, 12 digits> */
+    int parent, adjacent; /* its parents' numbers, -1 when none */
+    int64_t closed_at;    /* -1 while open; else the position of its last record */
+} kinesis_shard_t;
+/* The shards of the stream arn, and the position the newest record of the
+ * stream has (LATEST: read after it). GR_ERR when there is no such stream. */
+int kinesis_shards(struct app *app, arena_t *a, str_t arn, kinesis_shard_t **out, int *n, int64_t *latest);
+/* The position just before the first record that arrived at or after
+ * time_ms (AT_TIMESTAMP); the newest position when none did. */
+int kinesis_position_at(struct app *app, str_t arn, int64_t time_ms, int64_t *pos);
+typedef struct {
+    int64_t pos;
+    str_t seq, pkey, data; /* SequenceNumber, PartitionKey, the data bytes */
+    int64_t arrival_ms;
+} kinesis_rec_t;
+/* Up to max records of shard `shard` after position `after`, oldest first
+ * (*n may be 0). GR_ERR when the stream or shard is gone. */
+int kinesis_read(struct app *app, arena_t *a, str_t arn, int shard, int64_t after, int max, kinesis_rec_t **out,
+                 size_t *n);
 
 /* The registry's tick hook (record.c): deletes records past their stream's
  * retention, a bounded batch at a time, on the ticker thread. */

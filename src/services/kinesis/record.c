@@ -378,6 +378,85 @@ int kinesis_put(struct app *app, str_t arn, str_t pkey, str_t data)
     return rc;
 }
 
+int kinesis_shards(struct app *app, arena_t *a, str_t arn, kinesis_shard_t **out, int *n, int64_t *latest)
+{
+    sqlite3 *db = kin__db(app);
+    kin_stream_t s;
+    if (!db || stream_by_arn(db, a, arn, &s) != GR_OK || kin__expire(db, &s) != GR_OK) return GR_ERR;
+    kinesis_shard_t *v = arena_alloc(a, sizeof *v * (size_t)(s.nshards ? s.nshards : 1));
+    if (!v || (*latest = max_row(db)) < 0) return GR_ERR;
+    for (int i = 0; i < s.nshards; i++)
+        v[i] = (kinesis_shard_t){.num = s.shards[i].num,
+                                 .parent = s.shards[i].parent,
+                                 .adjacent = s.shards[i].adjacent,
+                                 .closed_at = s.shards[i].closed_row};
+    *out = v;
+    *n = s.nshards;
+    return GR_OK;
+}
+
+int kinesis_position_at(struct app *app, str_t arn, int64_t time_ms, int64_t *pos)
+{
+    sqlite3 *db = kin__db(app);
+    arena_t *a = arena_new(1 << 20);
+    kin_stream_t s;
+    int rc = GR_ERR;
+    if (db && a && stream_by_arn(db, a, arn, &s) == GR_OK) {
+        sqlite3_stmt *st = kin__prep(db, "SELECT min(id) FROM kin_record WHERE sid = ?1 AND arrival_ms >= ?2");
+        if (st) {
+            sqlite3_bind_int64(st, 1, s.id);
+            sqlite3_bind_int64(st, 2, time_ms);
+            int64_t first = -1;
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+                first = sqlite3_column_int64(st, 0);
+            store_release(st);
+            *pos = first > 0 ? first - 1 : max_row(db);
+            rc = *pos < 0 ? GR_ERR : GR_OK;
+        }
+    }
+    arena_free(a);
+    return rc;
+}
+
+int kinesis_read(struct app *app, arena_t *a, str_t arn, int shard, int64_t after, int max, kinesis_rec_t **out,
+                 size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3 *db = kin__db(app);
+    kin_stream_t s;
+    if (!db || stream_by_arn(db, a, arn, &s) != GR_OK || shard < 0 || shard >= s.nshards) return GR_ERR;
+    sqlite3_stmt *st = kin__prep(db, "SELECT id, arrival_ms, pkey, data FROM kin_record WHERE sid = ?1 AND "
+                                     "shard = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
+    kinesis_rec_t *v = arena_alloc(a, sizeof *v * (size_t)(max > 0 ? max : 1));
+    if (!st || !v) {
+        store_release(st);
+        return GR_ERR;
+    }
+    sqlite3_bind_int64(st, 1, s.id);
+    sqlite3_bind_int(st, 2, shard);
+    sqlite3_bind_int64(st, 3, after);
+    sqlite3_bind_int(st, 4, max);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)max) {
+        kinesis_rec_t *e = &v[*n];
+        e->pos = sqlite3_column_int64(st, 0);
+        e->seq = kin__seq(a, s.id, shard, e->pos);
+        e->arrival_ms = sqlite3_column_int64(st, 1);
+        e->pkey = kin__col_str(a, st, 2);
+        size_t size = (size_t)sqlite3_column_bytes(st, 3);
+        char *copy = arena_alloc(a, size + 1);
+        if (!copy) break;
+        if (size) memcpy(copy, sqlite3_column_blob(st, 3), size);
+        e->data = str_n(copy, size);
+        (*n)++;
+    }
+    store_release(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return GR_ERR;
+    *out = v;
+    return GR_OK;
+}
+
 #define TICK_BATCH 1000 /* records deleted per tick: one short statement */
 
 unsigned kinesis_tick(struct app *app)

@@ -63,18 +63,8 @@ int64_t kin__now_ms(void)
 
 int64_t kin__hour_ms(void)
 {
-#ifdef GUREUM_TESTING
-    static _Atomic int64_t unit; /* 0: not read yet */
-    int64_t u = unit;
-    if (!u) {
-        const char *v = getenv("GUREUM_KINESIS_HOUR_MS");
-        u = v && atoll(v) > 0 ? atoll(v) : 3600000;
-        unit = u;
-    }
-    return u;
-#else
-    return 3600000;
-#endif
+    static _Atomic int64_t unit;
+    return time_test_unit_ms(&unit, "GUREUM_KINESIS_HOUR_MS", 3600000);
 }
 
 int kin__tx_end(sqlite3 *db, int rc)

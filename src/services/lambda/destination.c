@@ -99,7 +99,13 @@ void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *re
     json_w_key(&w, STR("responsePayload"));
     put_json_or_string(&w, rec->response, rec->response_len, a);
     json_w_obj_end(&w);
-    str_t body = buf_str(&b), id;
+    lambda__destination_deliver(app, a, dest, buf_str(&b), rec->function_arn);
+    arena_free(a);
+}
+
+void lambda__destination_deliver(app_t *app, arena_t *a, str_t dest, str_t body, const char *function_arn)
+{
+    str_t id;
     const char *err = NULL;
     int rc = GR_ERR;
     if (str_starts_with(dest, STR("arn:aws:sqs:")))
@@ -111,9 +117,8 @@ void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *re
     else
         err = "unsupported destination";
     if (rc != GR_OK)
-        log_warn("lambda: cannot send the invocation record of %s to %.*s: %s", rec->function_arn, STR_FMT(dest),
+        log_warn("lambda: cannot send the invocation record of %s to %.*s: %s", function_arn, STR_FMT(dest),
                  err ? err : "error");
-    arena_free(a);
 }
 
 /* ==== Operations ==== */

@@ -148,5 +148,36 @@ typedef struct {
 } lambda__record_t;
 /* Sends an invocation record to an SQS queue, SNS topic or function. Any thread. */
 void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *rec);
+/* Sends body (a JSON record) to the destination dest; a failure is logged
+ * (naming function_arn), never returned. Any thread. */
+void lambda__destination_deliver(app_t *app, arena_t *a, str_t dest, str_t body, const char *function_arn);
+
+/* ==== Event source mappings (esm.c, esm_stream.c) ==== */
+/* A mapping of a DynamoDB stream or a Kinesis stream, as stored. */
+typedef struct {
+    const char *uuid;
+    str_t account, region, function_name, source_arn;
+    bool kinesis; /* else a DynamoDB stream */
+    int64_t batch_size, window_s;
+    bool partial, bisect;
+    int64_t start_after;          /* the position reading starts after (StartingPosition, resolved at creation) */
+    int64_t max_retries, max_age; /* -1: unlimited */
+    str_t on_failure;             /* destination ARN or empty */
+    str_t filters;                /* JSON array of pattern texts, or empty */
+} lambda__esm_t;
+/* The poller's step for stream mapping m (esm_stream.c): reads the next
+ * batch of a shard and starts its invocation. true when a batch is in
+ * flight; lambda__esm_idle(m->uuid) is then called when it is done. */
+bool lambda__esm_stream_step(app_t *app, arena_t *a, const lambda__esm_t *m);
+/* Whether a record (doc, JSON) passes a mapping's filters (a JSON array of
+ * pattern texts; empty: every record does), as AWS's FilterCriteria: any
+ * filter matching is enough (esm_stream.c). */
+bool lambda__esm_passes(arena_t *a, str_t filters, str_t doc);
+/* Marks mapping uuid as having no batch in flight (any thread). */
+void lambda__esm_idle(const char *uuid);
+/* Invokes f with payload (runtime thread: done(res, ud) when it ends).
+ * GR_ERR when it could not start (done is not called). */
+int lambda__esm_invoke(app_t *app, arena_t *a, const lambda__fn_t *f, const char *request_id, str_t payload,
+                       rt_done_fn done, void *ud);
 
 #endif

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/gtime.h"
 #include "core/id.h"
 #include "schemas.h"
 #include "services/app.h"
@@ -61,18 +62,8 @@ static int64_t one_int(sqlite3 *db, const char *sql, int64_t x, int64_t y, int64
  * watch the minimum period (60 s) run out in 60 × N ms. */
 int64_t sqs__retention_ms(int64_t retention_s)
 {
-#ifdef GUREUM_TESTING
-    static _Atomic int64_t unit; /* 0: not read yet */
-    int64_t u = atomic_load(&unit);
-    if (!u) {
-        const char *v = getenv("GUREUM_SQS_RETENTION_SECOND_MS");
-        u = v && atoll(v) > 0 ? atoll(v) : 1000;
-        atomic_store(&unit, u);
-    }
-    return retention_s * u;
-#else
-    return retention_s * 1000;
-#endif
+    static _Atomic int64_t unit;
+    return retention_s * time_test_unit_ms(&unit, "GUREUM_SQS_RETENTION_SECOND_MS", 1000);
 }
 
 /* AWS: "Amazon SQS automatically deletes messages that have been in a queue
