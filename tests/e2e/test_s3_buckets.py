@@ -375,7 +375,25 @@ def test_bucket_changes_reach_every_connection_at_once(g, s3, alt):
         assert all(st[0] == 403 for st in statuses())
     public(True)
     assert all(st[0] == 200 for st in statuses())
-    s3.delete_object(Bucket=b, Key="k")
+
+    def version_ids():
+        out = set()
+        for c in conns:
+            c.request("GET", "/%s/k" % b)
+            r = c.getresponse()
+            r.read()
+            out.add(r.getheader("x-amz-version-id"))
+        return out
+
+    assert version_ids() == {None}
+    s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+    vid = s3.put_object(Bucket=b, Key="k", Body=b"v1b")["VersionId"]
+    assert version_ids() == {vid}
+    s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Suspended"})
+    s3.put_object(Bucket=b, Key="k", Body=b"v1c")
+    assert version_ids() == {"null"}
+    for v in s3.list_object_versions(Bucket=b).get("Versions", []):
+        s3.delete_object(Bucket=b, Key="k", VersionId=v["VersionId"])
     s3.delete_bucket(Bucket=b)
     assert all(st[0] == 404 and b"NoSuchBucket" in st[1] for st in statuses())
     # the same name, now another account's, without a policy

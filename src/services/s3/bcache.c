@@ -1,11 +1,11 @@
 /* bcache.c — each event loop's cache of the bucket facts every S3 request
  * reads: the bucket's row (owner account, region) and its configuration
  * documents (s3_bucket_config: policy, ACL, ownership, public access block,
- * ...). Reading them was two SQLite statements and a fifth of the server's
- * own work on a 4 KiB GET.
+ * ...) and its versioning state (s3_bucket_versioning). Reading them was
+ * three SQLite statements and a fifth of the server's own work on a 4 KiB GET.
  *
  * Invariant: an entry is never newer-looking than what it holds. A
- * process-wide generation is bumped whenever s3_bucket or s3_bucket_config
+ * process-wide generation is bumped whenever one of those tables
  * changes (s3__bcache_changed: at the write, and again after its COMMIT,
  * since a reader must not see the old rows under the new generation), and an
  * entry records the generation read before the snapshot its SELECT saw was
@@ -57,7 +57,9 @@ void s3__bcache_txn_end(void)
 typedef struct {
     char *bucket;
     size_t blen;
-    uint64_t owner_gen, cfg_gen; /* 0: that half not held */
+    uint64_t owner_gen, cfg_gen, vers_gen; /* 0: that part not held */
+    int vers;
+    bool lock;
     char *account, *region;
     int ncfg;
     char *kind[BCACHE_CFG], *doc[BCACHE_CFG];
@@ -181,4 +183,22 @@ void s3__bcache_put_cfg(uint64_t g, str_t bucket, int n, const str_t *kind, cons
         e->doclen[i] = doc[i].len;
     }
     e->cfg_gen = g;
+}
+
+int s3__bcache_vers(str_t bucket, bool *lock)
+{
+    entry_t *e = find(bucket);
+    if (!e || !e->vers_gen || e->vers_gen != atomic_load(&gen)) return -2;
+    if (lock) *lock = e->lock;
+    return e->vers;
+}
+
+void s3__bcache_put_vers(uint64_t g, str_t bucket, int vers, bool lock)
+{
+    if (!fillable(g)) return;
+    entry_t *e = slot(bucket);
+    if (!e) return;
+    e->vers = vers;
+    e->lock = lock;
+    e->vers_gen = g;
 }

@@ -40,6 +40,7 @@ int s3__lock_bucket_created(req_t *r, sqlite3 *db, const val_t *in, str_t bucket
     bind_s(st, 1, bucket);
     int rc = sqlite3_step(st);
     store_release(st);
+    s3__bcache_changed(db);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
@@ -172,6 +173,7 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_null(st, 4);
     int rc = sqlite3_step(st);
     store_release(st);
+    s3__bcache_changed(db);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 

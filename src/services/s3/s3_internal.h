@@ -72,6 +72,8 @@ void s3__bcache_txn_end(void);
 bool s3__bcache_owner(req_t *r, str_t bucket, str_t *account, str_t *region);
 void s3__bcache_put_owner(uint64_t gen, str_t bucket, str_t account, str_t region);
 int s3__bcache_cfg(req_t *r, str_t bucket, int max, str_t *kind, str_t *doc); /* -1: not held */
+int s3__bcache_vers(str_t bucket, bool *lock);                                /* -2: not held */
+void s3__bcache_put_vers(uint64_t gen, str_t bucket, int vers, bool lock);
 void s3__bcache_put_cfg(uint64_t gen, str_t bucket, int n, const str_t *kind, const str_t *doc);
 int s3__bucket_owned(req_t *r, str_t name, str_t *region, str_t *owner);
 /* The same for a copy's source: its bucket exists and the caller may read key

@@ -57,20 +57,26 @@ str_t s3__vid_out(const s3_obj_t *o)
 
 int s3__versioning(req_t *r, sqlite3 *db, str_t bucket, bool *lock)
 {
+    int held = s3__bcache_vers(bucket, lock);
+    if (held != -2) return held;
+    uint64_t gen = s3__bcache_gen(db);
+    bool locked = false;
     sqlite3_stmt *st;
     if (store_prepare(db, "SELECT status, lock FROM s3_bucket_versioning WHERE bucket = ?1", -1, &st, NULL) !=
         SQLITE_OK)
         return -1;
     bind_s(st, 1, bucket);
     int rc = sqlite3_step(st), v = S3_VERS_NONE;
-    if (lock) *lock = false;
     if (rc == SQLITE_ROW) {
         const char *s = (const char *)sqlite3_column_text(st, 0);
         v = s && !strcmp(s, "Enabled") ? S3_VERS_ENABLED : s && !strcmp(s, "Suspended") ? S3_VERS_SUSPENDED : 0;
-        if (lock) *lock = sqlite3_column_int(st, 1) != 0;
+        locked = sqlite3_column_int(st, 1) != 0;
     }
     store_release(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? v : -1;
+    if (lock) *lock = locked;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
+    s3__bcache_put_vers(gen, bucket, v, locked);
+    return v;
 }
 
 /* A version id: 30 random characters and 2 that check them, so that an id
@@ -435,6 +441,7 @@ int s3_put_bucket_versioning(req_t *r, const val_t *in, val_t *out)
     bind_s(st, 3, mfa);
     int rc = sqlite3_step(st);
     store_release(st);
+    s3__bcache_changed(db);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
