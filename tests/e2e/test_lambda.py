@@ -575,6 +575,34 @@ def test_schedule_triggers_function(g, lam, role):
 
 # ==== SQS event source mapping ====
 
+def test_sqs_event_source_mapping_needs_a_role_that_can_read_the_queue(g, lam):
+    """AWS checks the execution role on CreateEventSourceMapping: ReceiveMessage,
+    DeleteMessage and GetQueueAttributes on the queue, naming the first it lacks."""
+    iam = g.client("iam")
+    sqs = g.client("sqs", region_name="ap-northeast-2")
+    q = sqs.create_queue(QueueName="unread")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = iam.create_role(RoleName="esm-weak", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    create(lam, arn, "weak", "python3.11", "app.handler", {"app.py": (SQS_PY, 0o644)})
+    for allowed, missing in [([], "ReceiveMessage"), (["sqs:ReceiveMessage"], "DeleteMessage"),
+                             (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "GetQueueAttributes")]:
+        if allowed:
+            iam.put_role_policy(RoleName="esm-weak", PolicyName="q", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": allowed, "Resource": qarn}]}))
+        with pytest.raises(botocore.exceptions.ClientError) as ei:
+            lam.create_event_source_mapping(EventSourceArn=qarn, FunctionName="weak")
+        e = ei.value.response["Error"]
+        assert (e["Code"], e["Message"]) == (
+            "InvalidParameterValueException",
+            "The function execution role does not have permissions to call %s on SQS" % missing)
+    iam.put_role_policy(RoleName="esm-weak", PolicyName="q", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
+            "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], "Resource": qarn}]}))
+    m = lam.create_event_source_mapping(EventSourceArn=qarn, FunctionName="weak")
+    lam.delete_event_source_mapping(UUID=m["UUID"])
+    lam.delete_function(FunctionName="weak")
+
+
 def test_sqs_event_source_mapping_with_partial_batch_response(g, lam, role):
     sqs = g.client("sqs", region_name="ap-northeast-2")
     q = sqs.create_queue(QueueName="jobs", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]

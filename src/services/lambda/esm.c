@@ -541,9 +541,12 @@ static int start_or_fail(req_t *r, str_t src, str_t pos, const val_t *ts, int64_
     return GR_OK;
 }
 
-/* AWS: the function's execution role must be able to read the stream;
+/* AWS: the function's execution role must be able to read its source;
  * CreateEventSourceMapping checks it, as the role (an assumed-role session
- * of the function, evaluated by its identity policies). */
+ * of the function, evaluated by its identity policies). A stream needs
+ * GetRecords, GetShardIterator, DescribeStream and ListStreams; a queue
+ * ReceiveMessage, DeleteMessage and GetQueueAttributes (Lambda developer
+ * guide, "execution role permissions"), the first one missing named. */
 static int role_may_read_or_fail(req_t *r, const lambda__fn_t *f, str_t src)
 {
     arena_t *a = r->arena;
@@ -557,8 +560,12 @@ static int role_may_read_or_fail(req_t *r, const lambda__fn_t *f, str_t src)
     str_t name = slash ? str_n(f->role.p + slash, f->role.len - slash) : STR_NULL;
     iam_role_info_t info = {.name = STR_NULL};
     bool ok = account.len && name.len && iam_role_for_assume(r->app, account, name, a, &info) == 1;
-    static const char *const actions[] = {"GetRecords", "GetShardIterator", "DescribeStream", "ListStreams"};
-    const char *svc = str_starts_with(src, STR("arn:aws:kinesis:")) ? "kinesis" : "dynamodb";
+    static const char *const stream_actions[] = {"GetRecords", "GetShardIterator", "DescribeStream", "ListStreams"};
+    static const char *const queue_actions[] = {"ReceiveMessage", "DeleteMessage", "GetQueueAttributes"};
+    bool queue = str_starts_with(src, STR("arn:aws:sqs:"));
+    const char *const *actions = queue ? queue_actions : stream_actions;
+    size_t nactions = queue ? 3 : 4, i = 0;
+    const char *svc = queue ? "sqs" : str_starts_with(src, STR("arn:aws:kinesis:")) ? "kinesis" : "dynamodb";
     authz_t *z = ok ? authz_new() : NULL;
     req_t as = *r; /* the role's session asks, in this request's arena */
     as.who = (principal_t){
@@ -568,11 +575,15 @@ static int role_may_read_or_fail(req_t *r, const lambda__fn_t *f, str_t src)
         .user_id = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(info.id), STR_FMT(f->name))),
         .user_name = STR(""),
     };
-    for (size_t i = 0; z && ok && i < sizeof actions / sizeof *actions; i++)
+    for (; z && ok && i < nactions; i++)
         ok =
             authz_check_resource(&as, z, str_c(arena_printf(a, "%s:%s", svc, actions[i])), src, account, NULL) == GR_OK;
     if (z) authz_free(z);
     if (ok) return GR_OK;
+    if (queue) /* AWS's wording (2025; before, "The provided execution role does not have ...") */
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        "The function execution role does not have permissions to call %s on SQS",
+                        actions[i ? i - 1 : 0]);
     /* AWS's wording (the same for DynamoDB and Kinesis streams) */
     return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
                     "Cannot access stream %.*s. Please ensure the role can perform the GetRecords, GetShardIterator, "
@@ -646,6 +657,7 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
                             "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater "
                             "than 10");
         if (batch > 10) batch = 10; /* one ReceiveMessage: SQS's own cap */
+        if (role_may_read_or_fail(r, &f, src) != GR_OK) return GR_ERR;
     }
     const val_t *ts = val_get(in, "StartingPositionTimestamp");
     char uuid[37];
