@@ -17,7 +17,10 @@ val_t *val_str(arena_t *a, str_t s)
     return v;
 }
 
-val_t *val_cstr(arena_t *a, const char *s) { return val_str(a, str_c(s)); }
+val_t *val_cstr(arena_t *a, const char *s)
+{
+    return val_str(a, str_c(s));
+}
 
 val_t *val_strdup(arena_t *a, str_t s)
 {
@@ -81,7 +84,10 @@ int val_set(arena_t *a, val_t *obj, str_t key, val_t *v)
     return GR_OK;
 }
 
-int val_set_c(arena_t *a, val_t *obj, const char *key, val_t *v) { return val_set(a, obj, str_c(key), v); }
+int val_set_c(arena_t *a, val_t *obj, const char *key, val_t *v)
+{
+    return val_set(a, obj, str_c(key), v);
+}
 
 val_t *val_get_s(const val_t *obj, str_t key)
 {
@@ -91,7 +97,10 @@ val_t *val_get_s(const val_t *obj, str_t key)
     return NULL;
 }
 
-val_t *val_get(const val_t *obj, const char *key) { return val_get_s(obj, str_c(key)); }
+val_t *val_get(const val_t *obj, const char *key)
+{
+    return val_get_s(obj, str_c(key));
+}
 
 str_t val_get_str(const val_t *obj, const char *key)
 {
@@ -158,4 +167,38 @@ bool val_equal(const val_t *x, const val_t *y)
         return true;
     }
     return false;
+}
+
+val_t *val_copy(arena_t *a, const val_t *v)
+{
+    if (!v) return NULL;
+    val_t *c = val_new(a, v->kind);
+    if (!c) return NULL;
+    switch (v->kind) {
+    case VAL_STR:
+    case VAL_BLOB: c->u.s = arena_str(a, v->u.s); return c->u.s.p ? c : NULL;
+    case VAL_STRUCT:
+    case VAL_MAP: {
+        size_t n = v->u.obj.n;
+        if (!n) return c;
+        if (!(c->u.obj.e = ARENA_NEWN(a, val_entry_t, n))) return NULL;
+        for (size_t i = 0; i < n; i++) {
+            c->u.obj.e[i].key = arena_str(a, v->u.obj.e[i].key);
+            c->u.obj.e[i].v = val_copy(a, v->u.obj.e[i].v);
+            if (!c->u.obj.e[i].key.p || !c->u.obj.e[i].v) return NULL;
+        }
+        c->u.obj.n = c->u.obj.cap = n;
+        return c;
+    }
+    case VAL_LIST: {
+        size_t n = v->u.list.n;
+        if (!n) return c;
+        if (!(c->u.list.v = ARENA_NEWN(a, val_t *, n))) return NULL;
+        for (size_t i = 0; i < n; i++)
+            if (!(c->u.list.v[i] = val_copy(a, v->u.list.v[i]))) return NULL;
+        c->u.list.n = c->u.list.cap = n;
+        return c;
+    }
+    default: c->u = v->u; return c;
+    }
 }

@@ -22,8 +22,8 @@ typedef enum {
     VAL_STRUCT, /* members by AWS member name */
     VAL_MAP,    /* string keys */
     VAL_LIST,
-    VAL_STR,  /* string and enum */
-    VAL_INT,  /* integer and long */
+    VAL_STR,   /* string and enum */
+    VAL_INT,   /* integer and long */
     VAL_FLOAT, /* float and double */
     VAL_BOOL,
     VAL_BLOB, /* raw bytes (already base64-decoded) */
@@ -39,7 +39,7 @@ typedef struct {
 struct val {
     val_kind_t kind;
     union {
-        str_t s; /* STR, BLOB */
+        str_t s;   /* STR, BLOB */
         int64_t i; /* INT */
         double f;  /* FLOAT */
         bool b;    /* BOOL */
@@ -77,6 +77,10 @@ int64_t val_get_int(const val_t *obj, const char *key, int64_t def);
 bool val_get_bool(const val_t *obj, const char *key, bool def);
 int val_push(arena_t *a, val_t *list, val_t *v);
 size_t val_len(const val_t *v); /* members, entries or elements */
+
+/* A deep copy of v in a, strings and bytes included (NULL when out of
+ * memory): a tree kept across requests handed to one of them. */
+val_t *val_copy(arena_t *a, const val_t *v);
 
 /* Deep equality, used by tests and the fuzz replay. Floats compare exactly. */
 bool val_equal(const val_t *x, const val_t *y);

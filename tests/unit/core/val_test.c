@@ -46,6 +46,35 @@ static void test_equal_is_deep(void **state)
     arena_free(a);
 }
 
+static void test_copy_is_deep_and_independent(void **state)
+{
+    (void)state;
+    arena_t *a = arena_new(0), *b = arena_new(0);
+    val_t *x = val_new(a, VAL_STRUCT), *l = val_new(a, VAL_LIST), *m = val_new(a, VAL_MAP);
+    for (int i = 0; i < 5; i++) val_push(a, l, val_int(a, i));
+    val_push(a, l, val_new(a, VAL_LIST)); /* empty containers too */
+    val_set_c(a, m, "k", val_blob(a, STR("\0\1")));
+    val_set_c(a, x, "L", l);
+    val_set_c(a, x, "M", m);
+    val_set_c(a, x, "S", val_strdup(a, STR("text")));
+    val_set_c(a, x, "F", val_float(a, 1.5));
+    val_set_c(a, x, "B", val_bool(a, true));
+    val_set_c(a, x, "N", val_new(a, VAL_NULL));
+    val_set_c(a, x, "E", val_new(a, VAL_STRUCT));
+    val_t *c = val_copy(b, x);
+    assert_non_null(c);
+    assert_true(val_equal(c, x));
+    val_push(b, val_get(c, "L"), val_int(b, 9)); /* changing the copy leaves the original */
+    val_set_c(b, c, "S", val_cstr(b, "other"));
+    assert_int_equal(val_len(val_get(x, "L")), 6);
+    assert_true(str_eq_c(val_get_str(x, "S"), "text"));
+    arena_free(a); /* the copy owns all its bytes */
+    assert_true(str_eq_c(val_get_str(c, "S"), "other"));
+    assert_int_equal(val_get(val_get(c, "M"), "k")->u.s.len, 2);
+    assert_null(val_copy(b, NULL));
+    arena_free(b);
+}
+
 static void test_url_decode_encode(void **state)
 {
     (void)state;
@@ -100,6 +129,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_struct_set_replaces_and_keeps_order),
         cmocka_unit_test(test_equal_is_deep),
+        cmocka_unit_test(test_copy_is_deep_and_independent),
         cmocka_unit_test(test_url_decode_encode),
         cmocka_unit_test(test_time_formats),
     };
