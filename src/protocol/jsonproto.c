@@ -330,12 +330,17 @@ void proto__json_write_val(json_w_t *w, const shape_t *s, const member_t *mb, co
     case VAL_MAP:
         json_w_obj_begin(w);
         if (s && s->type == SH_STRUCTURE) {
-            /* in model order, so output is stable whatever order the service set them */
-            for (uint16_t i = 0; i < s->nmembers; i++) {
+            /* in model order, so output is stable whatever order the service set them;
+             * done once every member the value holds is found (an AttributeValue
+             * holds one of its ten) */
+            size_t left = v->u.obj.n;
+            for (uint16_t i = 0; i < s->nmembers && left; i++) {
                 const member_t *m = &s->members[i];
                 if (body_only && m->location != LOC_BODY) continue;
                 const val_t *mv = val_get(v, m->name);
-                if (!mv || mv->kind == VAL_NULL) continue;
+                if (!mv) continue;
+                left--;
+                if (mv->kind == VAL_NULL) continue;
                 json_w_key(w, str_c(m->loc_name && m->location == LOC_BODY ? m->loc_name : m->name));
                 proto__json_write_val(w, m->shape, m, mv, false);
             }
@@ -403,7 +408,16 @@ void proto__json_write_val(json_w_t *w, const shape_t *s, const member_t *mb, co
 
 str_t proto__crc32_text(arena_t *a, str_t body)
 {
-    return str_c(arena_printf(a, "%u", crc_of(CRC_32, body.p, body.len)));
+    uint32_t c = crc_of(CRC_32, body.p, body.len);
+    char d[10];
+    size_t n = 0;
+    do d[n++] = (char)('0' + c % 10);
+    while ((c /= 10));
+    char *out = arena_alloc(a, n + 1);
+    if (!out) return STR_NULL;
+    for (size_t i = 0; i < n; i++) out[i] = d[n - 1 - i];
+    out[n] = 0;
+    return str_n(out, n);
 }
 
 /* ==== protocol entry points ==== */
