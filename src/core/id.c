@@ -81,6 +81,10 @@ void id_uuid(char out[37])
 void id_random_chars(char *out, size_t n, const char *alphabet)
 {
     size_t k = strlen(alphabet);
+    /* Lemire's multiply-and-shift: a byte c picks alphabet[c*k >> 8], and
+     * the 256 % k low products that would favour some letters are rejected,
+     * so the choice stays uniform with one division per call, not per letter. */
+    unsigned reject_below = (unsigned)(256 % k);
     unsigned char b[64];
     size_t have = 0, used = 0;
     for (size_t i = 0; i < n;) {
@@ -89,9 +93,9 @@ void id_random_chars(char *out, size_t n, const char *alphabet)
             have = sizeof b;
             used = 0;
         }
-        unsigned char c = b[used++];
-        if (c >= 256 - 256 % k) continue; /* rejection keeps the choice uniform */
-        out[i++] = alphabet[c % k];
+        unsigned m = (unsigned)b[used++] * (unsigned)k;
+        if ((m & 255) < reject_below) continue;
+        out[i++] = alphabet[m >> 8];
     }
     out[n] = 0;
 }
