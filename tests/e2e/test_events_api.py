@@ -282,6 +282,14 @@ def test_oauth_token_fetched_and_cached(events, endpoint):
     assert [{k.lower(): v for k, v in c[4].items()}["authorization"] for c in calls] == ["Bearer tok-1"] * 2
     assert endpoint.token_calls == 1  # kept until it expires
 
+    # A 401 makes EventBridge fetch a new token, and the retry uses it.
+    endpoint.status = [401, 200]
+    put(events, "test.oauth", {"i": 3})
+    calls = endpoint.calls(4)
+    assert [{k.lower(): v for k, v in c[4].items()}["authorization"] for c in calls[2:]] == [
+        "Bearer tok-1", "Bearer tok-2"]
+    assert endpoint.token_calls == 2
+
 
 def test_rate_limit(events, endpoint):
     carn = api_key_connection(events, "inv-rate")["ConnectionArn"]

@@ -174,18 +174,20 @@ int events__conn_load(sqlite3 *db, arena_t *a, str_t arn, events_conn_t *c)
 
 void events__conn_authorized(sqlite3 *db, str_t arn, bool ok, str_t reason, str_t token, int64_t exp_ms)
 {
-    sqlite3_stmt *st = events__prep(
-        db, ok ? "UPDATE connection SET state = 'AUTHORIZED', state_reason = NULL, authorized_ms = ?2, token = ?3, "
-                 "token_exp_ms = ?4 WHERE arn = ?1"
-               : "UPDATE connection SET state = 'DEAUTHORIZED', state_reason = ?5, token = NULL, token_exp_ms = NULL "
-                 "WHERE arn = ?1 AND state <> 'DEAUTHORIZED'");
+    const char *sql =
+        !ok ? "UPDATE connection SET state = 'DEAUTHORIZED', state_reason = ?5, token = NULL, token_exp_ms = NULL "
+              "WHERE arn = ?1 AND state <> 'DEAUTHORIZED'"
+        : token.p ? "UPDATE connection SET state = 'AUTHORIZED', state_reason = NULL, authorized_ms = ?2, token = ?3, "
+                    "token_exp_ms = ?4 WHERE arn = ?1"
+                  : "UPDATE connection SET token = NULL, token_exp_ms = NULL WHERE arn = ?1";
+    sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return;
     events__bind(st, 1, arn);
-    if (ok) {
+    if (ok && token.p) {
         sqlite3_bind_int64(st, 2, events__now_ms());
         events__bind(st, 3, token);
         sqlite3_bind_int64(st, 4, exp_ms);
-    } else
+    } else if (!ok)
         events__bind(st, 5, reason);
     sqlite3_step(st);
     store_release(st);
@@ -243,7 +245,9 @@ int events_create_connection(req_t *r, const val_t *in, val_t *out)
         .state = oauth ? STR("AUTHORIZING") : STR("AUTHORIZED"),
         .created_ms = now,
         .modified_ms = now,
-        .authorized_ms = oauth ? 0 : now,
+        /* AWS (recorded): DescribeConnection has LastAuthorizedTime from the
+         * start, an AUTHORIZING OAuth connection's too. */
+        .authorized_ms = now,
     };
     sqlite3_stmt *st = events__prep(
         db, "INSERT INTO connection (account, region, name, arn, secret_arn, description, auth_type, auth, state, "
@@ -259,10 +263,7 @@ int events_create_connection(req_t *r, const val_t *in, val_t *out)
     events__bind(st, 8, val_json_text(a, for_type(a, auth, type)));
     events__bind(st, 9, c.state);
     sqlite3_bind_int64(st, 10, now);
-    if (oauth)
-        sqlite3_bind_null(st, 11);
-    else
-        sqlite3_bind_int64(st, 11, now);
+    sqlite3_bind_int64(st, 11, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
@@ -312,7 +313,7 @@ int events_update_connection(req_t *r, const val_t *in, val_t *out)
     int64_t now = events__now_ms();
     sqlite3_stmt *st = events__prep(
         db, "UPDATE connection SET description = coalesce(?2, description), auth_type = ?3, auth = ?4, state = ?5, "
-            "state_reason = NULL, modified_ms = ?6, authorized_ms = CASE WHEN ?7 THEN ?6 ELSE authorized_ms END, "
+            "state_reason = NULL, modified_ms = ?6, authorized_ms = ?6, "
             "token = NULL, token_exp_ms = NULL WHERE arn = ?1");
     if (!st) return GR_ERR;
     events__bind(st, 1, c.arn);
@@ -321,14 +322,12 @@ int events_update_connection(req_t *r, const val_t *in, val_t *out)
     events__bind(st, 4, val_json_text(a, auth));
     events__bind(st, 5, oauth ? STR("AUTHORIZING") : STR("AUTHORIZED"));
     sqlite3_bind_int64(st, 6, now);
-    sqlite3_bind_int(st, 7, !oauth);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
     if (oauth) events__conn_authorize(r->app, c.arn);
     c.state = oauth ? STR("AUTHORIZING") : STR("AUTHORIZED");
-    c.modified_ms = now;
-    if (!oauth) c.authorized_ms = now;
+    c.modified_ms = c.authorized_ms = now;
     return conn_summary(r, out, &c, NULL);
 }
 

@@ -92,7 +92,8 @@ typedef struct {
 /* GR_OK with *c (*d) in arena a, or GR_ERR when no such ARN. */
 int events__conn_load(sqlite3 *db, arena_t *a, str_t arn, events_conn_t *c);
 int events__dest_load(sqlite3 *db, arena_t *a, str_t arn, events_dest_t *d);
-/* Records an OAuth authorization: AUTHORIZED with the token, or DEAUTHORIZED with reason. */
+/* Records an OAuth authorization: AUTHORIZED with the token, or DEAUTHORIZED
+ * with reason; ok without a token forgets the token (the endpoint refused it). */
 void events__conn_authorized(sqlite3 *db, str_t arn, bool ok, str_t reason, str_t token, int64_t exp_ms);
 /* Whether ep is an InvocationEndpoint / AuthorizationEndpoint AWS takes (plus http:// to loopback). */
 bool events__endpoint_valid(str_t ep);
