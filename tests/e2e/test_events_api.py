@@ -353,3 +353,38 @@ def test_targets_keep_http_parameters(events):
     (t,) = events.list_targets_by_rule(Rule="keep")["Targets"]
     assert t["HttpParameters"] == hp
     assert events.list_rule_names_by_target(TargetArn=darn)["RuleNames"] == ["keep"]
+
+
+def test_answer_on_a_connection_left_open(events):
+    """An endpoint that answers with a Content-Length and keeps the connection
+    open does not hold an invoker until its timeout (5 s)."""
+    import socket
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    got, held = [], []
+
+    def serve():
+        while len(got) < 3:
+            c, _ = srv.accept()
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += c.recv(4096)
+            got.append(time.time())
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+            held.append(c)  # never closed by the server
+
+    threading.Thread(target=serve, daemon=True).start()
+    carn = api_key_connection(events, "inv-open")["ConnectionArn"]
+    darn = events.create_api_destination(Name="inv-open", ConnectionArn=carn, HttpMethod="POST",
+                                         InvocationEndpoint="http://127.0.0.1:%d/" % srv.getsockname()[1])
+    rule_to(events, "inv-open", darn["ApiDestinationArn"], "test.open")
+    t0 = time.time()
+    events.put_events(Entries=[{"Source": "test.open", "DetailType": "d", "Detail": "{}"}] * 3)
+    deadline = time.time() + 10
+    while len(got) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    assert len(got) == 3 and got[-1] - t0 < 3
+    for c in held:
+        c.close()
+    srv.close()

@@ -296,6 +296,22 @@ static bool dechunk(str_t *body)
     return true;
 }
 
+/* Whether r holds a whole answer by its Content-Length (or, to a HEAD, its
+ * head); other answers end when the server closes the connection. */
+static bool answer_complete(str_t r, bool head_only)
+{
+    const char *eoh = memmem(r.p, r.len, "\r\n\r\n", 4);
+    if (!eoh) return false;
+    size_t hl = (size_t)(eoh - r.p) + 4;
+    if (head_only) return true;
+    for (const char *p = r.p; p && p < eoh; p = memchr(p, '\n', (size_t)(eoh - p))) {
+        if (*p == '\n') p++;
+        if ((size_t)(eoh - p) > 15 && strncasecmp(p, "content-length:", 15) == 0)
+            return r.len - hl >= strtoull(p + 15, NULL, 10);
+    }
+    return false;
+}
+
 /* One request (head holds the header lines after Host, each ending CRLF);
  * fills ans. Reads the whole answer (at most MAX_RESPONSE bytes). */
 static void http_send(arena_t *a, str_t method, str_t url, str_t head, str_t body, answer_t *ans)
@@ -325,11 +341,13 @@ static void http_send(arena_t *a, str_t method, str_t url, str_t head, str_t bod
     buf_init(&resp, a);
     char chunk[8192];
     bool timed_out = false;
+    bool head_only = str_eq_c(method, "HEAD");
     while (off == out.len && resp.len < MAX_RESPONSE) {
         ssize_t n = recv(fd, chunk, sizeof chunk, 0);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) timed_out = true;
         if (n <= 0) break;
         buf_append(&resp, chunk, (size_t)n);
+        if (answer_complete(buf_str(&resp), head_only)) break; /* a server that keeps the connection open */
     }
     close(fd);
     str_t r = buf_str(&resp);
@@ -727,9 +745,12 @@ static void *invoke_loop(void *arg)
         if (o.wait_us) {
             j->due_us = o.wait_us;
             enqueue(j);
-        } else if (!o.done && o.retry && j->attempt < j->retry_max &&
-                   time_mono_us() + backoff_us(j->attempt) / 2 < j->deadline_us) {
-            j->due_us = time_mono_us() + backoff_us(j->attempt);
+            arena_free(a);
+            continue;
+        }
+        int64_t delay = backoff_us(j->attempt), when = time_mono_us() + delay;
+        if (!o.done && o.retry && j->attempt < j->retry_max && when < j->deadline_us) {
+            j->due_us = when;
             j->attempt++;
             enqueue(j);
         } else {
