@@ -106,8 +106,8 @@ bool events__loopback_host(str_t host);
  * threads with the connection's authorization, at the destination's rate,
  * retried per the target's RetryPolicy (retry_max < 0, age_s < 0: AWS's
  * defaults) and, when it finally fails, sent to dlq_arn. Never blocks. */
-void events__api_invoke(struct app *app, str_t dest_arn, str_t target_arn, str_t body, str_t http_params,
-                        str_t rule_arn, str_t dlq_arn, int64_t retry_max, int64_t age_s);
+void events__api_invoke(struct app *app, str_t dest_arn, str_t body, str_t http_params, str_t rule_arn, str_t dlq_arn,
+                        int64_t retry_max, int64_t age_s);
 /* Asks the OAuth connection's token endpoint for a token now (invoker thread). */
 void events__conn_authorize(struct app *app, str_t conn_arn);
 int events__invoke_start(struct app *app);

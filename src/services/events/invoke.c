@@ -50,7 +50,7 @@ typedef struct job {
     int64_t retry_max;   /* MaximumRetryAttempts */
     int attempt;
     bool authorize; /* only fetch conn's OAuth token (CreateConnection, UpdateConnection) */
-    char *dest, *target, *rule, *dlq, *body, *params, *conn;
+    char *dest, *rule, *dlq, *body, *params, *conn;
 } job_t;
 
 static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -85,7 +85,7 @@ static char *dup_str(str_t s)
 
 static void job_free(job_t *j)
 {
-    free(j->dest), free(j->target), free(j->rule), free(j->dlq), free(j->body), free(j->params), free(j->conn);
+    free(j->dest), free(j->rule), free(j->dlq), free(j->body), free(j->params), free(j->conn);
     free(j);
 }
 
@@ -109,8 +109,8 @@ static bool queue_full(void)
     return full;
 }
 
-void events__api_invoke(struct app *app, str_t dest_arn, str_t target_arn, str_t body, str_t http_params,
-                        str_t rule_arn, str_t dlq_arn, int64_t retry_max, int64_t age_s)
+void events__api_invoke(struct app *app, str_t dest_arn, str_t body, str_t http_params, str_t rule_arn, str_t dlq_arn,
+                        int64_t retry_max, int64_t age_s)
 {
     (void)app;
     if (queue_full()) {
@@ -124,11 +124,11 @@ void events__api_invoke(struct app *app, str_t dest_arn, str_t target_arn, str_t
     j->retry_max = retry_max >= 0 ? retry_max : 185;
     j->due_us = time_mono_us();
     j->deadline_us = j->due_us + (age_s > 0 ? age_s : 86400) * 1000000;
-    j->dest = dup_str(dest_arn), j->target = dup_str(target_arn), j->rule = dup_str(rule_arn);
+    j->dest = dup_str(dest_arn), j->rule = dup_str(rule_arn);
     j->dlq = dlq_arn.p ? dup_str(dlq_arn) : NULL;
     j->body = dup_str(body);
     j->params = http_params.p ? dup_str(http_params) : NULL;
-    if (!j->dest || !j->target || !j->rule || !j->body || (dlq_arn.p && !j->dlq) || (http_params.p && !j->params)) {
+    if (!j->dest || !j->rule || !j->body || (dlq_arn.p && !j->dlq) || (http_params.p && !j->params)) {
         job_free(j);
         return;
     }
@@ -686,7 +686,7 @@ static void invoke_job(app_t *app, arena_t *a, const job_t *j, outcome_t *o)
 
 static void give_up(app_t *app, arena_t *a, const job_t *j, const outcome_t *o)
 {
-    events__dead_letter(app, a, j->dlq ? str_c(j->dlq) : STR_NULL, str_c(j->body), str_c(j->rule), str_c(j->target),
+    events__dead_letter(app, a, j->dlq ? str_c(j->dlq) : STR_NULL, str_c(j->body), str_c(j->rule), str_c(j->dest),
                         o->code ? o->code : "SDK_CLIENT_ERROR", o->why);
 }
 

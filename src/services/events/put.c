@@ -322,8 +322,7 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
         }
         if (memmem(t[i].arn.p, t[i].arn.len, ":api-destination/", 17)) {
             /* Sent by the invoker threads (invoke.c), never on this one. */
-            events__api_invoke(app, t[i].arn, t[i].arn, body, t[i].http, rule_arn, t[i].dlq, t[i].retry_max,
-                               t[i].retry_age);
+            events__api_invoke(app, t[i].arn, body, t[i].http, rule_arn, t[i].dlq, t[i].retry_max, t[i].retry_age);
             continue;
         }
         fail_t f;
