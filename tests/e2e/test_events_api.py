@@ -199,6 +199,10 @@ def test_api_destination_lifecycle(events):
     assert err(e) == ("ValidationException",
                       "Failed to create the api-destination(s). Parameter InvocationEndpoint is not valid. Reason: "
                       "Endpoint 'http://example.com/' is invalid, please provide a valid HTTPS endpoint URL.")
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # parameters belong in the connection or target
+        events.create_api_destination(Name="d2", ConnectionArn=carn, InvocationEndpoint="https://example.com/x?a=b",
+                                      HttpMethod="POST")
+    assert err(e)[0] == "ValidationException"
     with pytest.raises(botocore.exceptions.ClientError) as e:
         events.create_api_destination(Name="d2", ConnectionArn=carn, InvocationEndpoint="https://example.com/",
                                       HttpMethod="POST", InvocationRateLimitPerSecond=301)

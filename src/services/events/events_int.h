@@ -95,8 +95,6 @@ int events__dest_load(sqlite3 *db, arena_t *a, str_t arn, events_dest_t *d);
 /* Records an OAuth authorization: AUTHORIZED with the token, or DEAUTHORIZED
  * with reason; ok without a token forgets the token (the endpoint refused it). */
 void events__conn_authorized(sqlite3 *db, str_t arn, bool ok, str_t reason, str_t token, int64_t exp_ms);
-/* Whether ep is an InvocationEndpoint / AuthorizationEndpoint AWS takes (plus http:// to loopback). */
-bool events__endpoint_valid(str_t ep);
 
 /* ==== Invoking API destinations (invoke.c) ==== */
 /* Whether host (a name or address, [v6] in brackets) is loopback: 127.0.0.0/8, ::1, localhost. */
