@@ -529,3 +529,63 @@ void json_w_value(json_w_t *w, const json_t *j)
         break;
     }
 }
+
+/* ==== Plain JSON of a value tree ==== */
+
+static void w_val(json_w_t *w, const val_t *v)
+{
+    switch (v->kind) {
+    case VAL_STRUCT:
+    case VAL_MAP:
+        json_w_obj_begin(w);
+        for (size_t i = 0; i < v->u.obj.n; i++) {
+            json_w_key(w, v->u.obj.e[i].key);
+            w_val(w, v->u.obj.e[i].v);
+        }
+        json_w_obj_end(w);
+        break;
+    case VAL_LIST:
+        json_w_arr_begin(w);
+        for (size_t i = 0; i < v->u.list.n; i++) w_val(w, v->u.list.v[i]);
+        json_w_arr_end(w);
+        break;
+    case VAL_STR: json_w_str(w, v->u.s); break;
+    case VAL_INT: json_w_int(w, v->u.i); break;
+    case VAL_TIME: json_w_int(w, v->u.t); break;
+    case VAL_FLOAT: json_w_double(w, v->u.f); break;
+    case VAL_BOOL: json_w_bool(w, v->u.b); break;
+    default: json_w_null(w); break;
+    }
+}
+
+str_t val_json_text(arena_t *a, const val_t *v)
+{
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    w_val(&w, v);
+    return buf_str(&b);
+}
+
+val_t *val_from_json(arena_t *a, const json_t *j)
+{
+    if (!j) return val_new(a, VAL_NULL);
+    switch (j->type) {
+    case JSON_OBJECT: {
+        val_t *v = val_new(a, VAL_STRUCT);
+        for (size_t i = 0; i < j->u.obj.n; i++) val_set(a, v, j->u.obj.k[i], val_from_json(a, j->u.obj.v[i]));
+        return v;
+    }
+    case JSON_ARRAY: {
+        val_t *v = val_new(a, VAL_LIST);
+        for (size_t i = 0; i < j->u.arr.n; i++) val_push(a, v, val_from_json(a, j->u.arr.v[i]));
+        return v;
+    }
+    case JSON_STRING: return val_str(a, j->u.s);
+    case JSON_INT: return val_int(a, j->u.i);
+    case JSON_DOUBLE: return val_float(a, j->u.d);
+    case JSON_BOOL: return val_bool(a, j->u.b);
+    default: return val_new(a, VAL_NULL);
+    }
+}

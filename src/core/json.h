@@ -77,4 +77,11 @@ void json_w_value(json_w_t *w, const json_t *j);
 /* Appends s as a quoted JSON string (escaping as RFC 8259 requires). */
 void json_write_string(buf_t *b, str_t s);
 
+/* A value tree as plain JSON and back, for a service that keeps a request's
+ * structure as it came (structures and maps as objects, times as
+ * microseconds, blobs left out); val_from_json makes objects structures.
+ * Both allocate in arena a. */
+str_t val_json_text(arena_t *a, const val_t *v);
+val_t *val_from_json(arena_t *a, const json_t *j);
+
 #endif

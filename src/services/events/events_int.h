@@ -78,4 +78,44 @@ void events__replay_tick(struct app *app);
 /* Wakes the scheduler thread now (a replay was started). */
 void events__scheduler_wake(void);
 
+/* ==== Connections and API destinations (connection.c) ==== */
+typedef struct {
+    str_t name, arn, secret_arn, description, auth_type, state, state_reason, account, region;
+    str_t auth;  /* AuthParameters as JSON, secrets included */
+    str_t token; /* OAuth: the access token, valid until token_exp_ms */
+    int64_t created_ms, modified_ms, authorized_ms, token_exp_ms;
+} events_conn_t;
+typedef struct {
+    str_t name, arn, description, conn_arn, endpoint, method;
+    int64_t rate, created_ms, modified_ms;
+} events_dest_t;
+/* GR_OK with *c (*d) in arena a, or GR_ERR when no such ARN. */
+int events__conn_load(sqlite3 *db, arena_t *a, str_t arn, events_conn_t *c);
+int events__dest_load(sqlite3 *db, arena_t *a, str_t arn, events_dest_t *d);
+/* Records an OAuth authorization: AUTHORIZED with the token, or DEAUTHORIZED
+ * with reason; ok without a token forgets the token (the endpoint refused it). */
+void events__conn_authorized(sqlite3 *db, str_t arn, bool ok, str_t reason, str_t token, int64_t exp_ms);
+
+/* ==== Invoking API destinations (invoke.c) ==== */
+/* Whether host (a name or address, [v6] in brackets) is loopback: 127.0.0.0/8, ::1, localhost. */
+bool events__loopback_host(str_t host);
+/* Queues body for API destination dest_arn, as target HttpParameters
+ * http_params (JSON or STR_NULL) of rule_arn says; sent by the invoker
+ * threads with the connection's authorization, at the destination's rate,
+ * retried per the target's RetryPolicy (retry_max < 0, age_s < 0: AWS's
+ * defaults) and, when it finally fails, sent to dlq_arn. Never blocks. */
+void events__api_invoke(struct app *app, str_t dest_arn, str_t body, str_t http_params, str_t rule_arn, str_t dlq_arn,
+                        int64_t retry_max, int64_t age_s);
+/* Asks the OAuth connection's token endpoint for a token now (invoker thread). */
+void events__conn_authorize(struct app *app, str_t conn_arn);
+int events__invoke_start(struct app *app);
+void events__invoke_stop(void);
+
+/* ==== Dead letters (put.c) ==== */
+/* Sends body to dead-letter queue dlq (if any, and it allows EventBridge)
+ * with AWS's RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE attributes;
+ * logs the failure otherwise. */
+void events__dead_letter(struct app *app, arena_t *a, str_t dlq, str_t body, str_t rule_arn, str_t target_arn,
+                         const char *code, const char *msg);
+
 #endif

@@ -8,9 +8,11 @@
  * target's dead-letter queue, else is logged and dropped, as AWS counts a
  * FailedInvocation without failing PutEvents.
  * Targets: SQS queues, SNS topics, Lambda functions and CloudWatch Logs log
- * groups; an archive's managed
+ * groups, and API destinations (queued for invoke.c's threads, which may
+ * wait on an HTTP endpoint); an archive's managed
  * rule has the target "arn:aws:events:REGION:::", which stores the event
  * (archive.c). */
+#define _GNU_SOURCE /* memmem */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -247,8 +249,8 @@ static bool deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, st
  * undelivered events"): the event goes to the target's DLQ with message
  * attributes RULE_ARN, TARGET_ARN, ERROR_CODE and ERROR_MESSAGE; errors such
  * as missing permissions or resources are not retried. */
-static void dead_letter(app_t *app, arena_t *a, str_t dlq, str_t body, str_t rule_arn, str_t target_arn,
-                        const fail_t *f)
+void events__dead_letter(struct app *app, arena_t *a, str_t dlq, str_t body, str_t rule_arn, str_t target_arn,
+                         const char *code, const char *msg)
 {
     const char *err = NULL;
     if (dlq.p && sqs_allows(app, a, dlq, STR("events.amazonaws.com"), "sqs:SendMessage", rule_arn)) {
@@ -258,8 +260,8 @@ static void dead_letter(app_t *app, arena_t *a, str_t dlq, str_t body, str_t rul
             str_t v;
         } kv[] = {{"RULE_ARN", rule_arn},
                   {"TARGET_ARN", target_arn},
-                  {"ERROR_CODE", str_c(f->code)},
-                  {"ERROR_MESSAGE", str_c(f->msg)}};
+                  {"ERROR_CODE", str_c(code)},
+                  {"ERROR_MESSAGE", str_c(msg)}};
         for (size_t i = 0; i < 4; i++) {
             val_t *m = val_new(a, VAL_STRUCT);
             val_set_c(a, m, "DataType", val_cstr(a, "String"));
@@ -269,8 +271,8 @@ static void dead_letter(app_t *app, arena_t *a, str_t dlq, str_t body, str_t rul
         str_t mid;
         if (sqs_deliver(app, a, dlq, body, attrs, STR_NULL, STR_NULL, &mid, &err) == GR_OK) return;
     }
-    log_warn("events: delivery of rule %.*s to %.*s failed (%s: %s)%s", STR_FMT(rule_arn), STR_FMT(target_arn), f->code,
-             f->msg, dlq.p ? "; the dead-letter queue refused it too" : "");
+    log_warn("events: delivery of rule %.*s to %.*s failed (%s: %s)%s", STR_FMT(rule_arn), STR_FMT(target_arn), code,
+             msg, dlq.p ? "; the dead-letter queue refused it too" : "");
 }
 
 void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
@@ -278,18 +280,22 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
 {
     sqlite3 *db = events__db(app);
     if (!db) return;
-    sqlite3_stmt *st = events__prep(db, "SELECT arn, input, input_path, paths_map, template, sqs_group, dlq_arn "
+    sqlite3_stmt *st = events__prep(db, "SELECT arn, input, input_path, paths_map, template, sqs_group, dlq_arn, "
+                                        "http_params, coalesce(retry_max, -1), coalesce(retry_age, -1) "
                                         "FROM target WHERE rule_id = ?1 ORDER BY pos");
     if (!st) return;
     sqlite3_bind_int64(st, 1, rule_id);
     typedef struct {
-        str_t arn, input, path, map, tmpl, group, dlq;
+        str_t arn, input, path, map, tmpl, group, dlq, http;
+        int64_t retry_max, retry_age;
     } tgt_t;
     tgt_t t[16];
     size_t n = 0;
     while (n < 16 && sqlite3_step(st) == SQLITE_ROW) {
-        t[n] = (tgt_t){events__col(a, st, 0), events__col(a, st, 1), events__col(a, st, 2), events__col(a, st, 3),
-                       events__col(a, st, 4), events__col(a, st, 5), events__col(a, st, 6)};
+        t[n] = (tgt_t){events__col(a, st, 0),      events__col(a, st, 1), events__col(a, st, 2),
+                       events__col(a, st, 3),      events__col(a, st, 4), events__col(a, st, 5),
+                       events__col(a, st, 6),      events__col(a, st, 7), sqlite3_column_int64(st, 8),
+                       sqlite3_column_int64(st, 9)};
         n++;
     }
     store_release(st); /* before delivering: a target may be on this thread's other connections */
@@ -314,9 +320,14 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
             const json_t *map = t[i].map.p ? json_parse(a, t[i].map, NULL) : NULL;
             body = transform(a, t[i].tmpl, map, event, event_text, rule_name, rule_arn, str_c(now));
         }
+        if (memmem(t[i].arn.p, t[i].arn.len, ":api-destination/", 17)) {
+            /* Sent by the invoker threads (invoke.c), never on this one. */
+            events__api_invoke(app, t[i].arn, body, t[i].http, rule_arn, t[i].dlq, t[i].retry_max, t[i].retry_age);
+            continue;
+        }
         fail_t f;
         if (!deliver_one(app, a, t[i].arn, body, t[i].group, event_id, rule_arn, &f))
-            dead_letter(app, a, t[i].dlq, body, rule_arn, t[i].arn, &f);
+            events__dead_letter(app, a, t[i].dlq, body, rule_arn, t[i].arn, f.code, f.msg);
     }
 }
 

@@ -376,12 +376,13 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     sqlite3_stmt *st = events__prep(
         db, "INSERT INTO target (rule_id, tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, pos, "
-            "dlq_arn, retry_max, retry_age) "
+            "dlq_arn, retry_max, retry_age, http_params) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce((SELECT pos FROM target WHERE rule_id = ?1 AND tid = "
             "?2), "
-            "(SELECT coalesce(max(pos), 0) + 1 FROM target WHERE rule_id = ?1)), ?10, ?11, ?12) "
+            "(SELECT coalesce(max(pos), 0) + 1 FROM target WHERE rule_id = ?1)), ?10, ?11, ?12, ?13) "
             "ON CONFLICT (rule_id, tid) DO UPDATE SET arn = ?3, role_arn = ?4, input = ?5, input_path = ?6, "
-            "paths_map = ?7, template = ?8, sqs_group = ?9, dlq_arn = ?10, retry_max = ?11, retry_age = ?12");
+            "paths_map = ?7, template = ?8, sqs_group = ?9, dlq_arn = ?10, retry_max = ?11, retry_age = ?12, "
+            "http_params = ?13");
     int rc = st ? GR_OK : GR_ERR;
     for (size_t i = 0; rc == GR_OK && i < n; i++) {
         const val_t *t = ts->u.list.v[i];
@@ -406,6 +407,8 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
             sqlite3_bind_int64(st, 12, val_get_int(rp, "MaximumEventAgeInSeconds", 86400));
         else
             sqlite3_bind_null(st, 12);
+        const val_t *hp = val_get(t, "HttpParameters");
+        events__bind(st, 13, hp ? val_json_text(a, hp) : STR_NULL);
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
         sqlite3_reset(st);
     }
@@ -453,7 +456,8 @@ int events_list_targets_by_rule(req_t *r, const val_t *in, val_t *out)
     rule_t q;
     if (rule_or_fail(r, db, in, "Rule", &q) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = events__prep(db, "SELECT tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, "
-                                        "dlq_arn, retry_max, retry_age FROM target WHERE rule_id = ?1 ORDER BY pos");
+                                        "dlq_arn, retry_max, retry_age, http_params FROM target WHERE rule_id = ?1 "
+                                        "ORDER BY pos");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, q.id);
     val_t *list = val_new(a, VAL_LIST);
@@ -497,6 +501,7 @@ int events_list_targets_by_rule(req_t *r, const val_t *in, val_t *out)
                 val_set_c(a, rp, "MaximumEventAgeInSeconds", val_int(a, sqlite3_column_int64(st, 10)));
             val_set_c(a, t, "RetryPolicy", rp);
         }
+        if ((s = events__col(a, st, 11)).p) val_set_c(a, t, "HttpParameters", val_from_json(a, json_parse(a, s, NULL)));
         val_push(a, list, t);
     }
     store_release(st);

@@ -381,6 +381,10 @@ int events_start(struct app *app)
     const char *m = getenv("GUREUM_EVENTS_MINUTE_MS");
     if (m && atoll(m) > 0) minute_ms = atoll(m);
 #endif
+    if (events__invoke_start(app) != GR_OK) {
+        log_error("events: cannot start the API destination invokers");
+        return GR_ERR;
+    }
     pthread_mutex_lock(&mu);
     stopping = false;
     running = pthread_create(&thread, NULL, scheduler_main, app) == 0;
@@ -395,6 +399,7 @@ void events_stop(struct app *app)
     pthread_mutex_lock(&mu);
     if (!running) {
         pthread_mutex_unlock(&mu);
+        events__invoke_stop();
         return;
     }
     stopping = true;
@@ -402,4 +407,5 @@ void events_stop(struct app *app)
     pthread_mutex_unlock(&mu);
     pthread_join(thread, NULL);
     running = false;
+    events__invoke_stop(); /* after the scheduler, which may still queue invocations */
 }
