@@ -177,3 +177,33 @@ def test_server_certificate_tags(gureum, tmp_path):
         [{"Key": "b", "Value": "2"}]
     assert error_of(c.tag_server_certificate, ServerCertificateName="nope", Tags=[{"Key": "a", "Value": "1"}]) == \
         ("NoSuchEntity", 404, "The Server Certificate with name nope cannot be found.")
+
+
+def test_context_keys(gureum):
+    """AWS's example (API reference, GetContextKeysForCustomPolicy): the variables a resource uses and
+    the keys its conditions name, once each; for a principal, its own policies (a user's groups' too)."""
+    import json
+    c = gureum.client("iam")
+    doc = {"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Action": "dynamodb:*",
+        "Resource": "arn:aws:dynamodb:us-west-2:123456789012:table/${aws:username}",
+        "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2015-08-16T12:00:00Z"}}}}
+    assert c.get_context_keys_for_custom_policy(PolicyInputList=[json.dumps(doc)])["ContextKeyNames"] == \
+        ["aws:username", "aws:CurrentTime"]
+    other = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/${aws:userid}/${*}",
+         "Condition": {"StringEquals": {"s3:prefix": ["${aws:username}/"], "aws:currenttime": "x"},
+                       "Bool": {"aws:SecureTransport": "true"}}}]}
+    assert c.get_context_keys_for_custom_policy(PolicyInputList=[json.dumps(doc), json.dumps(other)])[
+        "ContextKeyNames"] == ["aws:username", "aws:CurrentTime", "aws:userid", "s3:prefix", "aws:SecureTransport"]
+    assert error_of(c.get_context_keys_for_custom_policy, PolicyInputList=["{not json"])[:2] == ("InvalidInput", 400)
+    c.create_user(UserName="ctx")
+    c.create_group(GroupName="ctxg")
+    c.add_user_to_group(GroupName="ctxg", UserName="ctx")
+    c.put_group_policy(GroupName="ctxg", PolicyName="p", PolicyDocument=json.dumps(other))
+    keys = c.get_context_keys_for_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/ctx",
+                                                   PolicyInputList=[json.dumps(doc)])["ContextKeyNames"]
+    assert sorted(k.lower() for k in keys) == ["aws:currenttime", "aws:securetransport", "aws:userid",
+                                               "aws:username", "s3:prefix"]
+    assert error_of(c.get_context_keys_for_principal_policy,
+                    PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/ghost")[:2] == ("NoSuchEntity", 404)
