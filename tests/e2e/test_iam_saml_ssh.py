@@ -70,6 +70,7 @@ def test_saml_providers(gureum, tmp_path):
     assert until.year >= datetime.datetime.now().year + 99
     [listed] = c.list_saml_providers()["SAMLProviderList"]
     assert listed["Arn"] == arn and listed["ValidUntil"] == until
+    assert c.get_account_summary()["SummaryMap"]["Providers"] == 1
     c.tag_saml_provider(SAMLProviderArn=arn, Tags=[{"Key": "env", "Value": "prod"}])
     c.untag_saml_provider(SAMLProviderArn=arn, TagKeys=["team"])
     assert c.list_saml_provider_tags(SAMLProviderArn=arn)["Tags"] == [{"Key": "env", "Value": "prod"}]
