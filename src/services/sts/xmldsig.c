@@ -244,7 +244,10 @@ dsig_node_t *dsig_parse(arena_t *a, str_t doc, const char **err)
     }
     /* XML 1.0 §2.11: CR LF and lone CR become LF before anything else */
     char *norm = arena_alloc(a, doc.len + 1);
-    if (!norm) return NULL;
+    if (!norm) {
+        *err = "out of memory";
+        return NULL;
+    }
     size_t n = 0;
     for (size_t i = 0; i < doc.len; i++) {
         if (doc.p[i] == '\r') {
