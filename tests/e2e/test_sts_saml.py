@@ -83,35 +83,51 @@ def assertion(role_pairs, session="alice@example.com", minutes=5, extra=""):
             f"</saml:Assertion>")
 
 
-def signed_response(key, assertion_xml, tamper=None):
-    digest = base64.b64encode(hashlib.sha256(c14n(assertion_xml)).digest()).decode()
+def signature_of(key, signed_xml, ref_id, sha1=False):
+    """An enveloped ds:Signature over signed_xml (canonical form by xmllint; it keeps comments, so
+    what is signed has none), as IdPs write it."""
+    md, dm = (hashlib.sha1, f"{DS}sha1") if sha1 else (hashlib.sha256, "http://www.w3.org/2001/04/xmlenc#sha256")
+    sm = f"{DS}rsa-sha1" if sha1 else "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    digest = base64.b64encode(md(c14n(signed_xml)).digest()).decode()
     signed_info = (f'<ds:SignedInfo xmlns:ds="{DS}">'
                    f'<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
-                   f'<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
-                   f'<ds:Reference URI="#_a75adf55"><ds:Transforms>'
+                   f'<ds:SignatureMethod Algorithm="{sm}"/>'
+                   f'<ds:Reference URI="#{ref_id}"><ds:Transforms>'
                    f'<ds:Transform Algorithm="{DS}enveloped-signature"/>'
                    f'<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>'
-                   f'<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+                   f'<ds:DigestMethod Algorithm="{dm}"/>'
                    f"<ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>")
-    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(key)], input=c14n(signed_info), check=True,
-                         capture_output=True).stdout
-    signature = (f'<ds:Signature xmlns:ds="{DS}">{signed_info}'
-                 f"<ds:SignatureValue>\n{base64.encodebytes(sig).decode()}</ds:SignatureValue></ds:Signature>")
-    # the Signature goes after the Issuer, as SAML's schema orders it; the response
-    # declares the assertion namespace again, which canonicalization must not care about
-    # (xmllint --exc-c14n keeps comments, so the signed part has none: the response has one)
-    body = assertion_xml.replace("</saml:Issuer>", "</saml:Issuer>" + signature, 1)
-    if tamper:
-        body = tamper(body)
-    resp = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
-            '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+    sig = subprocess.run(["openssl", "dgst", "-sha1" if sha1 else "-sha256", "-sign", str(key)],
+                         input=c14n(signed_info), check=True, capture_output=True).stdout
+    return (f'<ds:Signature xmlns:ds="{DS}">{signed_info}'
+            f"<ds:SignatureValue>\n{base64.encodebytes(sig).decode()}</ds:SignatureValue></ds:Signature>")
+
+
+def response(body, comment="<!-- from the test IdP -->", issuer_tail=""):
+    return ('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
             'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" '
             f'IssueInstant="{iso(datetime.datetime.now(datetime.timezone.utc))}" '
-            'Destination="https://signin.aws.amazon.com/saml">\r\n'
-            f"<saml:Issuer>{ISSUER}</saml:Issuer><!-- from the test IdP -->"
+            'Destination="https://signin.aws.amazon.com/saml">\n'
+            f"<saml:Issuer>{ISSUER}</saml:Issuer>{issuer_tail}{comment}"
             '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
             f"{body}</samlp:Response>")
-    return base64.b64encode(resp.encode()).decode()
+
+
+def signed_response(key, assertion_xml, tamper=None, sha1=False):
+    """The assertion signed (the Signature after its Issuer, as SAML's schema orders it), in a
+    response that declares the assertion's namespace again: canonicalization must not care."""
+    body = assertion_xml.replace("</saml:Issuer>", "</saml:Issuer>" + signature_of(key, assertion_xml, "_a75adf55",
+                                                                                 sha1), 1)
+    if tamper:
+        body = tamper(body)
+    return base64.b64encode(('<?xml version="1.0" encoding="UTF-8"?>\r\n' + response(body)).encode()).decode()
+
+
+def response_signed(key, assertion_xml):
+    """The whole response signed instead, as some IdPs do."""
+    unsigned = response(assertion_xml, comment="")
+    signed = response(assertion_xml, comment="", issuer_tail=signature_of(key, unsigned, "_r1"))
+    return base64.b64encode(signed.encode()).decode()
 
 
 @pytest.mark.parametrize("unsigned", [False, True], ids=["signed-call", "unsigned-call"])
@@ -142,8 +158,11 @@ def test_assume_role_with_saml(gureum, idp, unsigned):
     # the pair the Role attribute grants, either order; another role is refused
     assert error_of(sts.assume_role_with_saml, RoleArn=other, PrincipalArn=provider, SAMLAssertion=good) == \
         ("AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithSAML")
-    flipped = signed_response(key, assertion([f"{other},{provider}"]))
+    flipped = signed_response(key, assertion([f"{other},{provider}"]), sha1=True)
     assert sts.assume_role_with_saml(RoleArn=other, PrincipalArn=provider, SAMLAssertion=flipped)["Credentials"]
+    whole = response_signed(key, assertion([f"{provider},{role}"], session="bob"))
+    assert sts.assume_role_with_saml(RoleArn=role, PrincipalArn=provider, SAMLAssertion=whole)[
+        "AssumedRoleUser"]["Arn"].endswith("/bob")
     # a changed byte anywhere the signature covers
     bad = signed_response(key, assertion([f"{provider},{role}"]),
                           tamper=lambda x: x.replace("alice &amp; co", "mallory &amp; co"))
