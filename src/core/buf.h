@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "core/str.h"
@@ -29,6 +30,8 @@ static inline void buf_put_str(buf_t *b, str_t s)
     buf_append(b, s.p, s.len);
 }
 void buf_putc(buf_t *b, char c);
+/* A Unicode code point (at most 0x10FFFF) in UTF-8. */
+void buf_put_utf8(buf_t *b, uint32_t cp);
 /* Room for n more bytes in one allocation: a writer that knows about how much
  * it will write spares the doublings, each of which leaves a block behind in
  * the arena. */

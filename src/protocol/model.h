@@ -122,6 +122,7 @@ typedef struct op {
 /* op_t.flags */
 #define OPF_NO_AUTHZ 0x1    /* AWS requires no permission (sts:GetCallerIdentity) */
 #define OPF_STREAM_BODY 0x2 /* the body streams to a blob (r->body), never whole in memory (S3 PutObject) */
+#define OPF_UNSIGNED 0x4    /* AWS serves it without credentials (sts:AssumeRoleWithSAML): anonymous allowed */
 
 typedef enum { PROTO_QUERY, PROTO_EC2, PROTO_JSON, PROTO_REST_JSON, PROTO_REST_XML } proto_kind_t;
 

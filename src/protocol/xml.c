@@ -137,32 +137,6 @@ static int skip_misc(px_t *x)
     }
 }
 
-static void put_utf8(buf_t *b, uint32_t cp)
-{
-    char o[4];
-    size_t n;
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        o[0] = (char)(0xF0 | (cp >> 18));
-        o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    buf_append(b, o, n);
-}
-
 /* XML 1.0 Char production: what a character reference may name. */
 static bool xml_char_ok(uint32_t cp)
 {
@@ -209,7 +183,7 @@ static int read_ref(px_t *x, buf_t *b)
             if (cp > 0x10FFFF) return fail(x, "invalid character reference");
         }
         if (!xml_char_ok(cp)) return fail(x, "character reference to an invalid character");
-        put_utf8(b, cp);
+        buf_put_utf8(b, cp);
     } else {
         return fail(x, "undefined entity");
     }

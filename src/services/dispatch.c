@@ -262,8 +262,9 @@ static int authenticate(req_t *r, sigv4_t *sig, bool streamed)
     if (is_s3 && sig->status != SIGV4_OK && sigv2_parse(&r->w, r->arena, &v2)) return authenticate_v2(r, &v2);
     if (sig->status == SIGV4_NONE) {
         /* Anonymous requests: S3 admits those a bucket policy or ACL allows
-         * (services/s3/access.c decides); no other service serves them. */
-        if (is_s3) {
+         * (services/s3/access.c decides); elsewhere only the operations AWS
+         * serves without credentials (OPF_UNSIGNED) take them. */
+        if (is_s3 || (r->op && (r->op->flags & OPF_UNSIGNED))) {
             r->who.anonymous = true;
             return GR_OK;
         }

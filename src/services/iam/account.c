@@ -112,7 +112,11 @@ int iam_get_account_summary(req_t *r, const val_t *in, val_t *out)
         {"Roles", "SELECT COUNT(*) FROM iam_role WHERE account = ?1", 0},
         {"Policies", "SELECT COUNT(*) FROM iam_policy WHERE account = ?1", 0},
         {"InstanceProfiles", "SELECT COUNT(*) FROM iam_instance_profile WHERE account = ?1", 0},
-        {"Providers", "SELECT COUNT(*) FROM iam_oidc_provider WHERE account = ?1", 0},
+        /* identity providers of both kinds */
+        {"Providers",
+         "SELECT (SELECT COUNT(*) FROM iam_oidc_provider WHERE account = ?1) + "
+         "(SELECT COUNT(*) FROM iam_saml_provider WHERE account = ?1)",
+         0},
         {"PolicyVersionsInUse", "SELECT COUNT(*) FROM iam_attached WHERE account = ?1", 0},
         {"UsersQuota", NULL, 5000},
         {"GroupsQuota", NULL, 300},

@@ -281,3 +281,22 @@ int iam_delete_server_certificate(req_t *r, const val_t *in, val_t *out)
     }
     return iam__commit(r);
 }
+
+int iam_tag_server_certificate(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3_stmt *st = server_row(r, val_get_str(in, "ServerCertificateName"));
+    return st ? iam__tag(r, "server-certificate", iam__col(r, st, 0), val_get(in, "Tags")) : GR_ERR;
+}
+
+int iam_untag_server_certificate(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3_stmt *st = server_row(r, val_get_str(in, "ServerCertificateName"));
+    return st ? iam__untag(r, "server-certificate", iam__col(r, st, 0), val_get(in, "TagKeys")) : GR_ERR;
+}
+
+int iam_list_server_certificate_tags(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3_stmt *st = server_row(r, val_get_str(in, "ServerCertificateName"));
+    val_t *t = st ? iam__tags(r, "server-certificate", iam__col(r, st, 0)) : NULL;
+    return t ? iam__paginate(r, in, out, "Tags", t) : GR_ERR;
+}

@@ -76,6 +76,10 @@ typedef struct {
  * 1 found (*out filled from arena a), 0 no such role, -1 database failure. */
 int iam_role_for_assume(struct app *app, str_t account, str_t role_name, arena_t *a, iam_role_info_t *out);
 
+/* The metadata document of account's SAML provider name (AssumeRoleWithSAML):
+ * 1 found (*metadata in arena a), 0 no such provider, -1 database failure. */
+int iam_saml_metadata(struct app *app, str_t account, str_t name, arena_t *a, str_t *metadata);
+
 /* The default version's document of a managed policy — AWS's, or one of
  * account's own — or STR_NULL when account has no such policy. */
 str_t iam_policy_document(struct app *app, str_t account, str_t policy_arn, arena_t *a);

@@ -4,11 +4,15 @@
  * policies (a user's with its groups'), the policies the request adds, a
  * permissions boundary, a resource policy and the context keys given.
  *
+ * GetContextKeysForCustomPolicy and GetContextKeysForPrincipalPolicy list the
+ * condition keys and policy variables the same policies use.
+ *
  * What is not reproduced: MatchedStatements (the evaluator decides, it does
  * not say which statement did) and MissingContextValues are answered empty. */
 #include <string.h>
 
 #include "auth/policy.h"
+#include "core/json.h"
 #include "services/iam/iam_int.h"
 
 typedef struct {
@@ -114,12 +118,11 @@ int iam_simulate_custom_policy(req_t *r, const val_t *in, val_t *out)
     return simulate(r, in, out, &who, &ids, bounds.n ? bounds.v[0] : NULL);
 }
 
-/* PolicySourceArn: a user, group or role of the caller's account. */
-int iam_simulate_principal_policy(req_t *r, const val_t *in, val_t *out)
+/* PolicySourceArn: a user, group or role of the caller's account, as its
+ * kind and name. GR_OK, or GR_ERR with InvalidInput / NoSuchEntity recorded. */
+static int policy_source(req_t *r, str_t src, const iam__kind_t **kind, str_t *canon)
 {
-    arena_t *a = r->arena;
-    str_t src = val_get_str(in, "PolicySourceArn");
-    str_t prefix = str_c(arena_printf(a, "arn:aws:iam::%.*s:", STR_FMT(r->who.account)));
+    str_t prefix = str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:", STR_FMT(r->who.account)));
     static const iam__kind_t *const kinds[] = {&iam__user, &iam__group, &iam__role};
     const iam__kind_t *k = NULL;
     str_t name = STR_NULL;
@@ -135,8 +138,16 @@ int iam_simulate_principal_policy(req_t *r, const val_t *in, val_t *out)
         }
     }
     if (!k) return req_fail(r, &IAM_ERR_InvalidInputException, "Invalid ARN: %.*s", STR_FMT(src));
-    str_t canon;
-    if (iam__entity(r, k, name, &canon, NULL, NULL, NULL) != GR_OK) return GR_ERR;
+    *kind = k;
+    return iam__entity(r, k, name, canon, NULL, NULL, NULL);
+}
+
+int iam_simulate_principal_policy(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t src = val_get_str(in, "PolicySourceArn"), canon;
+    const iam__kind_t *k;
+    if (policy_source(r, src, &k, &canon) != GR_OK) return GR_ERR;
     str_t *docs;
     size_t ndocs;
     if (iam__entity_docs(r, k->kind, canon, &docs, &ndocs) != GR_OK) return GR_ERR;
@@ -164,4 +175,101 @@ int iam_simulate_principal_policy(req_t *r, const val_t *in, val_t *out)
                        .user_id = r->who.account,
                        .user_name = k == &iam__user ? canon : STR_NULL};
     return simulate(r, in, out, &who, &ids, boundary);
+}
+
+/* ==== context keys ==== */
+
+/* Adds k unless it is there already (condition keys ignore case). */
+static void add_key(req_t *r, val_t *list, str_t k)
+{
+    for (size_t i = 0; i < val_len(list); i++)
+        if (str_eq_nocase(list->u.list.v[i]->u.s, k)) return;
+    val_push(r->arena, list, val_str(r->arena, k));
+}
+
+/* The policy variables of a string: ${aws:username}, also with a default
+ * (${aws:username, 'none'}); ${*}, ${?} and ${$} are literal characters. */
+static void add_vars(req_t *r, val_t *list, str_t s)
+{
+    for (size_t i = 0; i + 1 < s.len; i++) {
+        if (s.p[i] != '$' || s.p[i + 1] != '{') continue;
+        size_t j = i + 2;
+        while (j < s.len && s.p[j] != '}' && s.p[j] != ',') j++;
+        str_t name = str_trim(str_n(s.p + i + 2, j - i - 2));
+        if (j < s.len && name.len && !(name.len == 1 && strchr("*?$", name.p[0]))) add_key(r, list, name);
+    }
+}
+
+static void add_vars_in(req_t *r, val_t *list, const json_t *v)
+{
+    if (!v) return;
+    if (v->type == JSON_STRING) add_vars(r, list, v->u.s);
+    if (v->type == JSON_ARRAY)
+        for (size_t i = 0; i < v->u.arr.n; i++) add_vars_in(r, list, v->u.arr.v[i]);
+}
+
+/* AWS: the keys a policy's conditions name and the variables its resources and
+ * condition values use, in the order the document has them. */
+static void statement_keys(req_t *r, val_t *list, const json_t *st)
+{
+    if (!st || st->type != JSON_OBJECT) return;
+    for (size_t i = 0; i < st->u.obj.n; i++) {
+        str_t m = st->u.obj.k[i];
+        const json_t *v = st->u.obj.v[i];
+        if (str_eq_c(m, "Resource") || str_eq_c(m, "NotResource")) add_vars_in(r, list, v);
+        if (!str_eq_c(m, "Condition") || v->type != JSON_OBJECT) continue;
+        for (size_t o = 0; o < v->u.obj.n; o++) {
+            const json_t *keys = v->u.obj.v[o];
+            if (keys->type != JSON_OBJECT) continue;
+            for (size_t k = 0; k < keys->u.obj.n; k++) {
+                add_key(r, list, keys->u.obj.k[k]);
+                add_vars_in(r, list, keys->u.obj.v[k]);
+            }
+        }
+    }
+}
+
+/* Checks the documents as the simulator does, then collects their keys. */
+static int context_keys(req_t *r, const str_t *texts, size_t n, val_t *out)
+{
+    pols_t checked;
+    if (parse_all(r, texts, n, POLICY_IDENTITY, &checked) != GR_OK) return GR_ERR;
+    val_t *list = val_new(r->arena, VAL_LIST);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *doc = json_parse(r->arena, texts[i], NULL);
+        const json_t *st = doc ? json_get(doc, "Statement") : NULL;
+        if (st && st->type == JSON_ARRAY)
+            for (size_t j = 0; j < st->u.arr.n; j++) statement_keys(r, list, st->u.arr.v[j]);
+        else
+            statement_keys(r, list, st);
+    }
+    return val_set_c(r->arena, out, "ContextKeyNames", list);
+}
+
+int iam_get_context_keys_for_custom_policy(req_t *r, const val_t *in, val_t *out)
+{
+    const val_t *list = val_get(in, "PolicyInputList");
+    size_t n = val_len(list);
+    str_t *texts = ARENA_NEWN(r->arena, str_t, n ? n : 1);
+    if (!texts) return GR_ERR;
+    for (size_t i = 0; i < n; i++) texts[i] = list->u.list.v[i]->u.s;
+    return context_keys(r, texts, n, out);
+}
+
+/* The principal's own policies (a user's with its groups') and those given. */
+int iam_get_context_keys_for_principal_policy(req_t *r, const val_t *in, val_t *out)
+{
+    const iam__kind_t *k;
+    str_t canon, *docs;
+    size_t ndocs;
+    if (policy_source(r, val_get_str(in, "PolicySourceArn"), &k, &canon) != GR_OK ||
+        iam__entity_docs(r, k->kind, canon, &docs, &ndocs) != GR_OK)
+        return GR_ERR;
+    const val_t *extra = val_get(in, "PolicyInputList");
+    size_t n = ndocs + val_len(extra);
+    str_t *texts = ARENA_NEWN(r->arena, str_t, n ? n : 1);
+    if (!texts) return GR_ERR;
+    memcpy(texts, docs, ndocs * sizeof *docs);
+    for (size_t i = 0; i < val_len(extra); i++) texts[ndocs + i] = extra->u.list.v[i]->u.s;
+    return context_keys(r, texts, n, out);
 }

@@ -1,5 +1,6 @@
 /* sts_glue.c — what STS asks of IAM's tables (see iam.h): the role an
- * AssumeRole names, and the managed policies it may pass as session policies.
+ * AssumeRole names, the managed policies it may pass as session policies,
+ * and the metadata of the SAML provider an AssumeRoleWithSAML names.
  *
  * STS never reads IAM's tables itself. The role may live in another account
  * than the caller's (cross-account AssumeRole), so the lookups run on a
@@ -45,4 +46,19 @@ str_t iam_policy_document(struct app *app, str_t account, str_t policy_arn, aren
     req_t *r = private_req(app, account, a);
     if (!r) return STR_NULL;
     return iam__policy_doc(r, policy_arn);
+}
+
+int iam_saml_metadata(struct app *app, str_t account, str_t name, arena_t *a, str_t *metadata)
+{
+    *metadata = STR_NULL;
+    req_t *r = private_req(app, account, a);
+    if (!r) return -1;
+    sqlite3_stmt *st =
+        iam__stmt(r, "SELECT metadata FROM iam_saml_provider WHERE account = ?1 AND name = ?2", "s", name);
+    if (!st) return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return 0;
+    if (rc != SQLITE_ROW) return -1;
+    *metadata = iam__col(r, st, 0);
+    return arena_failed(a) ? -1 : 1;
 }

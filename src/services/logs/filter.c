@@ -568,14 +568,11 @@ static size_t split_fields(arena_t *a, str_t m, str_t **out)
 }
 
 /* Assigns message fields to pattern fields (an ellipsis takes any number,
- * and otherwise the counts must be equal), then evaluates. */
-static bool match_space(const logs_filter_t *f, arena_t *a, str_t m)
+ * and otherwise the counts must be equal): false when they cannot be. */
+static bool assign_fields(const logs_filter_t *f, arena_t *a, str_t m, str_t *vals)
 {
-    if (!f->nfields) return true;
     str_t *mf = NULL;
     size_t nm = split_fields(a, m, &mf);
-    str_t *vals = ARENA_NEWN(a, str_t, f->nfields);
-    if (!vals) return false;
     size_t before = 0, after = 0, ell = f->nfields;
     for (size_t i = 0; i < f->nfields; i++)
         if (f->fields[i].ellipsis) {
@@ -593,7 +590,26 @@ static bool match_space(const logs_filter_t *f, arena_t *a, str_t m)
         for (size_t i = 0; i < after; i++) vals[ell + 1 + i] = mf[nm - after + i];
         vals[ell] = STR("");
     }
+    return true;
+}
+
+static bool match_space(const logs_filter_t *f, arena_t *a, str_t m)
+{
+    if (!f->nfields) return true;
+    str_t *vals = ARENA_NEWN(a, str_t, f->nfields);
+    if (!vals || !assign_fields(f, a, m, vals)) return false;
     return !f->expr || eval_space(a, f->expr, vals);
+}
+
+val_t *logs__filter_extract(const logs_filter_t *f, arena_t *a, str_t m)
+{
+    val_t *map = val_new(a, VAL_MAP);
+    str_t *vals = f->kind == K_SPACE && f->nfields ? ARENA_NEWN(a, str_t, f->nfields) : NULL;
+    if (!vals || !assign_fields(f, a, m, vals)) return map;
+    for (size_t i = 0; i < f->nfields; i++)
+        if (!f->fields[i].ellipsis)
+            val_set(a, map, str_c(arena_printf(a, "$%.*s", STR_FMT(f->fields[i].name))), val_str(a, vals[i]));
+    return map;
 }
 
 bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t m)

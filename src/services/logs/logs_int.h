@@ -31,6 +31,10 @@ int64_t logs__now_ms(void);
 /* A listing's nextToken that is a number (a row offset or the last row id
  * returned) into *off, 0 without one; InvalidParameterException otherwise. */
 int logs__offset_token(req_t *r, const val_t *in, long long *off);
+/* One page of the caller's rows by name prefix: sql's ?1 is the account, ?2
+ * the region, ?3 the prefix, ?4 its length, ?5 limit + 1 (the extra row says
+ * there is more), ?6 the offset. NULL (logged) on failure. */
+sqlite3_stmt *logs__page_stmt(req_t *r, sqlite3 *db, const char *sql, str_t prefix, int64_t limit, long long off);
 
 /* Loads a group; GR_ERR (without failing anything) when absent or on error. */
 int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, logs_group_t *g);
@@ -42,12 +46,32 @@ int logs__group_or_fail(req_t *r, sqlite3 *db, const val_t *in, logs_group_t *g)
 int logs__expire(sqlite3 *db, const logs_group_t *g);
 str_t logs__group_arn(req_t *r, str_t name, bool star);
 
+/* Tags of a resource kept in table by id column col (group.c). */
+typedef struct {
+    const char *table, *col;
+} logs_tags_t;
+extern const logs_tags_t logs__group_tags, logs__destination_tags;
+/* Adds or replaces tags (a map); TooManyTagsException past 50. */
+int logs__put_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, const val_t *tags);
+
+/* ==== Destinations (destination.c) ==== */
+/* The row id of the caller's destination an ARN names; ResourceNotFoundException when none. */
+int logs__destination_by_arn_or_fail(req_t *r, sqlite3 *db, str_t arn, int64_t *id);
+/* PutSubscriptionFilter to a destination ARN: GR_OK when it exists and its
+ * access policy lets the caller's account subscribe, else r failed. */
+int logs__destination_subscribe_ok(req_t *r, sqlite3 *db, str_t arn);
+/* The target (a Kinesis stream ARN) of the destination an ARN names, or STR_NULL. */
+str_t logs__destination_target(sqlite3 *db, arena_t *a, str_t arn);
+
 /* ==== Filter patterns (filter.c) ==== */
 typedef struct logs_filter logs_filter_t;
 /* Compiles AWS's filter pattern syntax; NULL + *err for an invalid pattern.
  * An empty or blank pattern matches everything. */
 logs_filter_t *logs__filter_compile(arena_t *a, str_t pattern, const char **err);
 bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t message);
+/* The values a space-delimited pattern's named fields take in a message it
+ * matches, as a map "$name" → value (empty for the other forms). */
+val_t *logs__filter_extract(const logs_filter_t *f, arena_t *a, str_t message);
 
 /* ==== Metric and subscription filters (metric.c, subscription.c) ==== */
 /* Fails r with LimitExceededException when the group gid already has max

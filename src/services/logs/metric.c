@@ -3,7 +3,8 @@
  * group (and goes with it); its pattern is checked by the same compiler
  * FilterLogEvents uses (filter.c). gureum serves no CloudWatch metrics, so
  * a filter is kept and described, and publishes nothing. The quota check
- * and the delete are shared with subscription filters (subscription.c). */
+ * and the delete are shared with subscription filters (subscription.c).
+ * TestMetricFilter runs a pattern over the messages given. */
 #include <sqlite3.h>
 #include <stdio.h>
 
@@ -220,4 +221,26 @@ int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, co
     if (rc != GR_OK) return GR_ERR;
     if (!gone) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "%s", missing);
     return GR_OK;
+}
+
+/* AWS: each of the messages the pattern matches, numbered from 1, with the
+ * values a space-delimited pattern's fields take in it ("$name"). */
+int logs_test_metric_filter(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const char *err = NULL;
+    logs_filter_t *f = logs__filter_compile(a, val_get_str(in, "filterPattern"), &err);
+    if (!f) return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", err ? err : "Invalid filter pattern");
+    const val_t *msgs = val_get(in, "logEventMessages");
+    val_t *list = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < val_len(msgs); i++) {
+        str_t m = msgs->u.list.v[i]->u.s;
+        if (!logs__filter_match(f, a, m)) continue;
+        val_t *hit = val_new(a, VAL_STRUCT);
+        val_set_c(a, hit, "eventNumber", val_int(a, (int64_t)i + 1));
+        val_set_c(a, hit, "eventMessage", val_str(a, m));
+        val_set_c(a, hit, "extractedValues", logs__filter_extract(f, a, m));
+        val_push(a, list, hit);
+    }
+    return val_set_c(a, out, "matches", list);
 }

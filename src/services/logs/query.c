@@ -8,7 +8,9 @@
  * @ingestionTime and, for a JSON message, its members flattened with "."
  * (AWS: fields are discovered in JSON logs). Other commands (stats, parse,
  * dedup, …) are refused as not run by gureum. A query runs within StartQuery
- * and is Complete when it answers; its rows are kept for GetQueryResults. */
+ * and is Complete when it answers; its rows are kept for GetQueryResults.
+ * GetLogRecord reads the event a row's @ptr names, GetLogGroupFields counts
+ * the fields of recent events the same way records get them. */
 #define _GNU_SOURCE /* qsort_r, memmem */
 #include <regex.h>
 #include <sqlite3.h>
@@ -396,6 +398,22 @@ static str_t ts_text(arena_t *a, int64_t ms)
     return str_c(arena_strdup(a, iso));
 }
 
+/* One event's fields into x: AWS's @timestamp, @message, @logStream, @log,
+ * @ingestionTime (as Insights shows times, or in epoch milliseconds as
+ * GetLogRecord does: ms), then a JSON message's members flattened. */
+static void event_fields(arena_t *t, rec_t *x, str_t account, str_t group, str_t stream, int64_t ingest_ms, str_t msg,
+                         bool ms)
+{
+    rec_put(x, STR("@timestamp"), ms ? str_c(arena_printf(t, "%lld", (long long)x->ts)) : ts_text(t, x->ts));
+    rec_put(x, STR("@message"), msg);
+    rec_put(x, STR("@logStream"), stream);
+    rec_put(x, STR("@log"), str_c(arena_printf(t, "%.*s:%.*s", STR_FMT(account), STR_FMT(group))));
+    rec_put(x, STR("@ingestionTime"),
+            ms ? str_c(arena_printf(t, "%lld", (long long)ingest_ms)) : ts_text(t, ingest_ms));
+    const json_t *j = msg.len && msg.p[0] == '{' ? json_parse(t, msg, NULL) : NULL;
+    if (j) flatten(t, x, STR(""), j);
+}
+
 /* A copy of record x, its fields and texts, in arena a (x lives in a
  * scratch arena freed after each event). NULL when a fails. */
 static rec_t *keep_copy(arena_t *a, const rec_t *x)
@@ -442,13 +460,8 @@ static rec_t **scan(req_t *r, sqlite3 *db, logs_group_t *gs, size_t ng, int64_t 
             str_t msg = logs__col_str(t, st, 3);
             (*scanned)++;
             *bytes += (double)msg.len;
-            rec_put(&x, STR("@timestamp"), ts_text(t, x.ts));
-            rec_put(&x, STR("@message"), msg);
-            rec_put(&x, STR("@logStream"), logs__col_str(t, st, 4));
-            rec_put(&x, STR("@log"), str_c(arena_printf(t, "%.*s:%.*s", STR_FMT(r->who.account), STR_FMT(gs[g].name))));
-            rec_put(&x, STR("@ingestionTime"), ts_text(t, sqlite3_column_int64(st, 2)));
-            const json_t *j = msg.len && msg.p[0] == '{' ? json_parse(t, msg, NULL) : NULL;
-            if (j) flatten(t, &x, STR(""), j);
+            event_fields(t, &x, r->who.account, gs[g].name, logs__col_str(t, st, 4), sqlite3_column_int64(st, 2), msg,
+                         false);
             const char *ptr = arena_printf(t, "%lld:%lld", (long long)gs[g].id, (long long)sqlite3_column_int64(st, 0));
             rec_put(&x, STR("@ptr"), arena_base64(t, ptr, ptr ? strlen(ptr) : 0));
             bool keep = true;
@@ -649,4 +662,114 @@ int logs_describe_queries(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "queries", list);
     if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
     return GR_OK;
+}
+
+/* Queries run to completion within StartQuery, so none is ever running to
+ * stop: AWS's success is "true if the query was stopped by the StopQuery
+ * operation", false here. */
+int logs_stop_query(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    sqlite3_stmt *st =
+        logs__prep(db, "SELECT status FROM insights_query WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (!st) return GR_ERR;
+    logs__bind_str(st, 1, r->who.account);
+    logs__bind_str(st, 2, r->region);
+    logs__bind_str(st, 3, val_get_str(in, "queryId"));
+    int s = sqlite3_step(st);
+    store_release(st);
+    if (s != SQLITE_ROW) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Query does not exist.");
+    return val_set_c(r->arena, out, "success", val_bool(r->arena, false));
+}
+
+/* AWS: the @ptr of a GetQueryResults row names one event; its fields as a
+ * map, times in epoch milliseconds. Our pointer is base64("GROUPID:EVENTID"),
+ * honoured only for a group of the caller's account and region. */
+int logs_get_log_record(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    str_t raw;
+    long long gid = 0, eid = 0;
+    char tail = 0;
+    if (!arena_unbase64(a, val_get_str(in, "logRecordPointer"), &raw) ||
+        sscanf(arena_str(a, raw).p, "%lld:%lld%c", &gid, &eid, &tail) != 2)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified log record pointer is not valid.");
+    sqlite3_stmt *st = logs__prep(db, "SELECT e.ts, e.ingest_ms, e.message, s.name, g.name FROM log_event e "
+                                      "JOIN log_stream s ON s.id = e.sid JOIN log_group g ON g.id = e.gid "
+                                      "WHERE e.id = ?1 AND e.gid = ?2 AND g.account = ?3 AND g.region = ?4");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, eid);
+    sqlite3_bind_int64(st, 2, gid);
+    logs__bind_str(st, 3, r->who.account);
+    logs__bind_str(st, 4, r->region);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        store_release(st);
+        return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified log record does not exist.");
+    }
+    str_t keys[MAX_FIELDS], vals[MAX_FIELDS];
+    rec_t x = {sqlite3_column_int64(st, 0), 0, MAX_FIELDS, keys, vals};
+    event_fields(a, &x, r->who.account, logs__col_str(a, st, 4), logs__col_str(a, st, 3), sqlite3_column_int64(st, 1),
+                 logs__col_str(a, st, 2), true);
+    store_release(st);
+    val_t *m = val_new(a, VAL_MAP);
+    for (size_t i = 0; i < x.n; i++) val_set(a, m, x.k[i], val_str(a, x.v[i]));
+    return val_set_c(a, out, "logRecord", m);
+}
+
+/* AWS: the fields of the group's events of the 15 minutes before now, or
+ * of the 8 minutes either side of time (epoch seconds), each with the
+ * percentage of those events that have it. */
+int logs_get_log_group_fields(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    const val_t *t = val_get(in, "time");
+    int64_t from = logs__now_ms() - 15 * 60000, to = logs__now_ms();
+    if (t) {
+        from = val_get_int(in, "time", 0) * 1000 - 8 * 60000;
+        to = val_get_int(in, "time", 0) * 1000 + 8 * 60000;
+    }
+    sqlite3_stmt *st = logs__prep(db, "SELECT e.ts, e.ingest_ms, e.message, s.name FROM log_event e JOIN log_stream s "
+                                      "ON s.id = e.sid WHERE e.gid = ?1 AND e.ts >= ?2 AND e.ts <= ?3");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, g.id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    str_t names[MAX_FIELDS];
+    int64_t counts[MAX_FIELDS], total = 0;
+    size_t nf = 0;
+    str_t keys[MAX_FIELDS], vals[MAX_FIELDS];
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        arena_t *s = arena_new(0);
+        if (!s) break;
+        rec_t x = {sqlite3_column_int64(st, 0), 0, MAX_FIELDS, keys, vals};
+        event_fields(s, &x, r->who.account, g.name, logs__col_str(s, st, 3), sqlite3_column_int64(st, 1),
+                     logs__col_str(s, st, 2), true);
+        total++;
+        for (size_t i = 0; i < x.n; i++) {
+            size_t f = 0;
+            while (f < nf && !str_eq(names[f], x.k[i])) f++;
+            if (f == nf && nf < MAX_FIELDS) {
+                names[nf] = arena_str(a, x.k[i]);
+                counts[nf++] = 0;
+            }
+            if (f < nf) counts[f]++;
+        }
+        arena_free(s);
+    }
+    store_release(st);
+    val_t *list = val_new(a, VAL_LIST);
+    for (size_t f = 0; f < nf; f++) {
+        val_t *v = val_new(a, VAL_STRUCT);
+        val_set_c(a, v, "name", val_str(a, names[f]));
+        val_set_c(a, v, "percent", val_int(a, (counts[f] * 100 + total / 2) / total));
+        val_push(a, list, v);
+    }
+    return val_set_c(a, out, "logGroupFields", list);
 }

@@ -6,7 +6,8 @@
  * commit: the events a filter's pattern matches go, as AWS sends them, in one
  * gzipped DATA_MESSAGE per write — a Kinesis record (partition key: the log
  * stream), or a Lambda invocation {"awslogs": {"data": base64}} allowed by
- * the function's resource policy for the logs service principal. A failed
+ * the function's resource policy for the logs service principal, or through
+ * a destination (destination.c) to its stream. A failed
  * delivery is logged and dropped, as AWS retries and then drops it. */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -94,11 +95,14 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
             return req_fail(r, &LOGS_ERR_InvalidParameterException,
                             "Could not deliver test message to specified Kinesis stream. Check if the given kinesis "
                             "stream is in ACTIVE state. ");
+    } else if (str_eq_c(svc, "logs")) {
+        if (logs__destination_subscribe_ok(r, db, dest) != GR_OK) return GR_ERR;
     } else
-        /* Firehose and cross-account destinations are not served by gureum. */
-        return req_fail(r, &LOGS_ERR_InvalidParameterException,
-                        "gureum delivers subscriptions to Lambda functions and Kinesis streams only: %.*s",
-                        STR_FMT(dest));
+        /* Firehose is not served by gureum. */
+        return req_fail(
+            r, &LOGS_ERR_InvalidParameterException,
+            "gureum delivers subscriptions to Lambda functions, Kinesis streams and destinations only: %.*s",
+            STR_FMT(dest));
     str_t dist = val_get_str(in, "distribution");
     sqlite3_stmt *st =
         logs__prep(db, "INSERT INTO subscription_filter (gid, name, pattern, dest_arn, role_arn, distribution, "
@@ -235,8 +239,10 @@ void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str
         if (!zipped.p) continue;
         str_t svc, dregion, daccount;
         arn_parts(subs[k].dest, &svc, &dregion, &daccount);
-        if (str_eq_c(svc, "kinesis")) {
-            if (kinesis_put(app, subs[k].dest, stream, zipped) != GR_OK)
+        /* a destination (maybe another account's) passes the events on to its stream */
+        str_t target = str_eq_c(svc, "logs") ? logs__destination_target(db, a, subs[k].dest) : subs[k].dest;
+        if (str_eq_c(svc, "kinesis") || (str_eq_c(svc, "logs") && target.p)) {
+            if (kinesis_put(app, target, stream, zipped) != GR_OK)
                 log_warn("logs: subscription delivery to %.*s failed", STR_FMT(subs[k].dest));
         } else if (str_eq_c(svc, "lambda")) {
             str_t payload =

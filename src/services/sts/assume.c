@@ -42,9 +42,18 @@ static bool digits12(str_t s)
     return true;
 }
 
-/* arn:PARTITION:iam::ACCOUNT:role/PATH/NAME → account, path ("/…/"), name.
- * -1 not an ARN at all, 0 an ARN but not of a role, 1 a role ARN. */
-static int parse_role_arn(str_t arn, str_t *account, str_t *path, str_t *name)
+principal_t sts__assumed_role(arena_t *a, str_t account, str_t role_name, str_t role_id, str_t session)
+{
+    return (principal_t){
+        .account = account,
+        .arn = str_c(arena_printf(a, "arn:aws:sts::%.*s:assumed-role/%.*s/%.*s", STR_FMT(account), STR_FMT(role_name),
+                                  STR_FMT(session))),
+        .user_id = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(role_id), STR_FMT(session))),
+        .user_name = STR(""),
+    };
+}
+
+int sts__parse_role_arn(str_t arn, str_t *account, str_t *path, str_t *name)
 {
     str_t f[5], rest = arn;
     for (int i = 0; i < 5; i++) {
@@ -253,7 +262,7 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
     if (r->who.root) return req_fail(r, &ERR_AccessDenied, "Roles may not be assumed by root accounts.");
 
     str_t account, path, name;
-    int k = parse_role_arn(role_arn, &account, &path, &name);
+    int k = sts__parse_role_arn(role_arn, &account, &path, &name);
     /* AWS: a RoleArn that is no ARN is ValidationError "Request ARN is invalid" */
     if (k < 0) return req_fail(r, &ERR_ValidationError, "Request ARN is invalid");
     if (k == 0) return refuse(r, "sts:AssumeRole", role_arn);
@@ -321,16 +330,8 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
                         "chaining.");
     d = sts__granted_seconds(d);
 
-    /* AWS: arn:aws:sts::ACCOUNT:assumed-role/ROLE_NAME/SESSION (no path) and
-     * AssumedRoleId "AROA…:SESSION". */
-    principal_t who = {
-        .account = account,
-        .arn = str_c(arena_printf(a, "arn:aws:sts::%.*s:assumed-role/%.*s/%.*s", STR_FMT(account), STR_FMT(role.name),
-                                  STR_FMT(session))),
-        .user_id = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(role.id), STR_FMT(session))),
-        .user_name = STR(""),
-        .mfa_us = r->who.mfa_us,
-    };
+    principal_t who = sts__assumed_role(a, account, role.name, role.id, session);
+    who.mfa_us = r->who.mfa_us;
     if (arena_failed(a)) return GR_ERR;
     return sts__issue_out(r, &who, session_policy, "AssumeRole", d, out, "AssumedRoleUser", "AssumedRoleId",
                           nsdocs || ntags ? percent : -1);

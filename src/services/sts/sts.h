@@ -59,6 +59,13 @@ int sts__mfa(req_t *r, const val_t *in);
  * or GR_ERR with MalformedPolicyDocument / ValidationError /
  * PackedPolicyTooLarge recorded. */
 int sts__session_policy(req_t *r, const val_t *in, str_t account, str_t *text, size_t *n, int64_t *percent);
+/* The principal of a session of a role: AWS's
+ * arn:aws:sts::ACCOUNT:assumed-role/ROLE_NAME/SESSION (no path) and
+ * AssumedRoleId "AROA…:SESSION" (assume.c). */
+principal_t sts__assumed_role(arena_t *a, str_t account, str_t role_name, str_t role_id, str_t session);
+/* arn:PARTITION:iam::ACCOUNT:role/PATH/NAME → account, path ("/…/"), name
+ * (assume.c). -1 not an ARN at all, 0 an ARN but not of a role, 1 a role ARN. */
+int sts__parse_role_arn(str_t arn, str_t *account, str_t *path, str_t *name);
 /* Is the caller signing with temporary credentials (an ASIA… key)? */
 bool sts__is_session(const req_t *r);
 
