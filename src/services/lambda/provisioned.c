@@ -6,11 +6,12 @@
  * function's reserved concurrency when the function has one, else out of the
  * account's unreserved pool, which must keep its minimum of 100
  * (lambda__committed_by_others, function.c); a version and an alias pointing
- * at it cannot both have one. gureum starts a function's environments on
- * demand, each running the function's init as AWS's provisioned ones do, so
- * an allocation has nothing to wait for: PutProvisionedConcurrencyConfig
- * answers IN_PROGRESS (202, nothing allocated yet, as AWS's first answer
- * does) and every later read finds it READY with all of it allocated.
+ * at it cannot both have one. gureum does not start environments ahead of
+ * calls: a version's environments start on its first calls and then stay
+ * warm, as every function's do, so a configuration is only bookkeeping of
+ * the concurrency it commits. PutProvisionedConcurrencyConfig answers
+ * IN_PROGRESS (202, nothing allocated yet, as AWS's first answer does) and
+ * every later read finds it READY with all of it allocated.
  * AWS: Lambda developer guide, "Configuring provisioned concurrency";
  * LocalStack's recorded TestLambdaProvisionedConcurrency. */
 #include <sqlite3.h>
