@@ -325,7 +325,22 @@ def test_provisioned_concurrency(lam, role):
     assert error_of(put, FunctionName="prov", Qualifier=ver, ProvisionedConcurrentExecutions=3) == \
         ("InvalidParameterValueException",
          "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function")
+    # all of the reserved provisioned: $LATEST is throttled, the version runs
+    # (recorded test_lambda_concurrency_block)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="prov", Qualifier="$LATEST", Payload=b"{}")
+    assert (e.value.response["Error"], e.value.response["Reason"]) == (
+        {"Code": "TooManyRequestsException", "Message": "Rate Exceeded."},
+        "ReservedFunctionConcurrentInvocationLimitExceeded")
+    assert json.loads(lam.invoke(FunctionName="prov", Qualifier=ver, Payload=b"{}")["Payload"].read())["v"] == 1
+    lam.put_function_concurrency(FunctionName="prov", ReservedConcurrentExecutions=3)
+    assert json.loads(lam.invoke(FunctionName="prov", Payload=b"{}")["Payload"].read())["v"] == 1
     lam.delete_function_concurrency(FunctionName="prov")
+    # an alias of $LATEST is not published either
+    lam.create_alias(FunctionName="prov", Name="head", FunctionVersion="$LATEST")
+    assert error_of(put, FunctionName="prov", Qualifier="head", ProvisionedConcurrentExecutions=1) == \
+        ("InvalidParameterValueException",
+         "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
     lam.create_alias(FunctionName="prov", Name="live", FunctionVersion=ver)
     assert error_of(put, FunctionName="prov", Qualifier="live", ProvisionedConcurrentExecutions=1) == \
         ("ResourceConflictException",

@@ -639,7 +639,16 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
     str_t type = val_get_str(in, "InvocationType");
     const val_t *pv = val_get(in, "Payload");
     str_t payload = pv && (pv->kind == VAL_BLOB || pv->kind == VAL_STR) ? pv->u.s : STR("");
-    if (f.reserved == 0) return req_fail(r, &LAMBDA_ERR_TooManyRequestsException, "Rate Exceeded.");
+    /* AWS: reserved concurrency 0 throttles every invocation, and
+     * provisioned concurrency that takes all of the reserved leaves none for
+     * $LATEST ("Configuring provisioned concurrency"; LocalStack's recorded
+     * test_lambda_concurrency_block, test_reserved_concurrency) */
+    if (f.reserved == 0 || (f.reserved > 0 && str_eq_c(f.version, "$LATEST") &&
+                            lambda__provisioned_total(r, &f, STR_NULL) >= f.reserved)) {
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "Reason", val_cstr(a, "ReservedFunctionConcurrentInvocationLimitExceeded"));
+        return req_fail(r, &LAMBDA_ERR_TooManyRequestsException, "Rate Exceeded.");
+    }
     if (str_eq_c(type, "DryRun")) {
         val_set_c(a, out, "StatusCode", val_int(a, 204));
         return GR_OK;

@@ -81,6 +81,7 @@ static int target_or_fail(req_t *r, const val_t *in, lambda__fn_t *f, str_t *qua
     return GR_OK;
 }
 
+static const char UNPUBLISHED[] = "Provisioned Concurrency Configs cannot be applied to unpublished function versions.";
 static const char NOT_PUBLISHED[] = "The function resource provided must be an alias or a published version.";
 
 /* The configuration's value; `fresh` for Put's answer, before anything is
@@ -158,9 +159,11 @@ int lambda_put_provisioned_concurrency_config(req_t *r, const val_t *in, val_t *
 {
     lambda__fn_t f;
     str_t qual;
-    if (target_or_fail(r, in, &f, &qual,
-                       "Provisioned Concurrency Configs cannot be applied to unpublished function versions.") != GR_OK)
-        return GR_ERR;
+    if (target_or_fail(r, in, &f, &qual, UNPUBLISHED) != GR_OK) return GR_ERR;
+    /* AWS: "You can't allocate provisioned concurrency on an alias that
+     * points to the unpublished version ($LATEST)" */
+    if (str_eq_c(f.version, "$LATEST"))
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "%s", UNPUBLISHED);
     int64_t n = val_get_int(in, "ProvisionedConcurrentExecutions", 0);
     if (conflict_or_fail(r, &f, qual) != GR_OK || limits_or_fail(r, &f, qual, n) != GR_OK) return GR_ERR;
     int64_t now = time_now_us() / 1000;
