@@ -434,3 +434,14 @@ def test_code_signing_configs(lam, role):
         ("ResourceNotFoundException", "Function not found: arn:aws:lambda:us-west-2:000000000000:function:nope")
     assert lam.delete_code_signing_config(CodeSigningConfigArn=arn)["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert error_of(lam.delete_code_signing_config, CodeSigningConfigArn=arn)[0] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize("op", ["get_function", "get_function_configuration", "get_function_code_signing_config",
+                                "get_function_event_invoke_config", "get_function_concurrency", "delete_function",
+                                "invoke"])
+def test_function_arn_of_another_region(lam, op):
+    # AWS (LocalStack's recorded test_get_function_wrong_region): every
+    # function operation answers an ARN of another region alike
+    arn = "arn:aws:lambda:eu-central-1:000000000000:function:anywhere"
+    assert error_of(getattr(lam, op), FunctionName=arn) == \
+        ("ResourceNotFoundException", "Functions from 'eu-central-1' are not reachable in this region ('us-west-2')")

@@ -140,7 +140,13 @@ int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f)
     str_t name, q, acct, region;
     if (!lambda__parse_name(fname, &name, &q, &acct, &region))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid function name: %.*s", STR_FMT(fname));
-    if ((acct.len && !str_eq(acct, r->who.account)) || (region.len && !str_eq(region, r->region)))
+    /* AWS (LocalStack's recorded test_get_function_wrong_region, every
+     * function operation alike) */
+    if (region.len && !str_eq(region, r->region))
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException,
+                        "Functions from '%.*s' are not reachable in this region ('%.*s')", STR_FMT(region),
+                        STR_FMT(r->region));
+    if (acct.len && !str_eq(acct, r->who.account))
         return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %.*s", STR_FMT(fname));
     int rc = lambda__load_q(r->app, r->arena, r->who.account, r->region, name, q, f);
     if (rc < 0) return GR_ERR;
