@@ -445,3 +445,27 @@ def test_function_arn_of_another_region(lam, op):
     arn = "arn:aws:lambda:eu-central-1:000000000000:function:anywhere"
     assert error_of(getattr(lam, op), FunctionName=arn) == \
         ("ResourceNotFoundException", "Functions from 'eu-central-1' are not reachable in this region ('us-west-2')")
+
+
+def test_invoke_async_runs_the_function(gureum, lam, role):
+    """The deprecated InvokeAsync: 202 {"Status": 202}, the function runs
+    with InvokeArgs as its event (its log line reaches CloudWatch Logs), a
+    missing function is ResourceNotFoundException."""
+    import time
+    lam.create_function(FunctionName="old-async", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": zip_of("def handler(e, c):\n    print('EVENT', e['n'])\n")})
+    r = lam.invoke_async(FunctionName="old-async", InvokeArgs=json.dumps({"n": 42}))
+    assert (r["Status"], r["ResponseMetadata"]["HTTPStatusCode"]) == (202, 202)
+    logs = gureum.client("logs", region_name="us-west-2")
+    seen, deadline = [], time.time() + 15
+    while time.time() < deadline and not any("EVENT 42" in m for m in seen):
+        time.sleep(0.3)
+        try:
+            streams = logs.describe_log_streams(logGroupName="/aws/lambda/old-async")["logStreams"]
+        except botocore.exceptions.ClientError:
+            continue
+        seen = [e["message"] for s in streams for e in logs.get_log_events(
+            logGroupName="/aws/lambda/old-async", logStreamName=s["logStreamName"])["events"]]
+    assert any("EVENT 42" in m for m in seen)
+    assert error_of(lam.invoke_async, FunctionName="nowhere", InvokeArgs="{}") == \
+        ("ResourceNotFoundException", "Function not found: arn:aws:lambda:us-west-2:000000000000:function:nowhere")

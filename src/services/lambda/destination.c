@@ -107,7 +107,7 @@ void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *re
     else if (str_starts_with(dest, STR("arn:aws:sns:")))
         rc = sns_publish_internal(app, a, dest, STR_NULL, body, NULL, STR_NULL, STR_NULL, &id, &err);
     else if (str_starts_with(dest, STR("arn:aws:lambda:")))
-        rc = lambda_invoke_async(app, a, dest, body, STR_NULL, STR_NULL, &err);
+        rc = lambda_invoke_event(app, a, dest, body, STR_NULL, STR_NULL, &err);
     else
         err = "unsupported destination";
     if (rc != GR_OK)
