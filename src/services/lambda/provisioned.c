@@ -6,10 +6,11 @@
  * function's reserved concurrency when the function has one, else out of the
  * account's unreserved pool, which must keep its minimum of 100
  * (lambda__committed_by_others, function.c); a version and an alias pointing
- * at it cannot both have one. gureum does not start environments ahead of
- * calls: a version's environments start on its first calls and then stay
- * warm, as every function's do, so a configuration is only bookkeeping of
- * the concurrency it commits. PutProvisionedConcurrencyConfig answers
+ * at it cannot both have one; when the configurations take all of the
+ * function's reserved concurrency, $LATEST is throttled (invoke.c). gureum
+ * does not start environments ahead of calls: a version's environments
+ * start on its first calls and then stay warm, as every function's do, so a
+ * configuration is only bookkeeping of the concurrency it commits. PutProvisionedConcurrencyConfig answers
  * IN_PROGRESS (202, nothing allocated yet, as AWS's first answer does) and
  * every later read finds it READY with all of it allocated.
  * AWS: Lambda developer guide, "Configuring provisioned concurrency";
