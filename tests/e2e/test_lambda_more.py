@@ -236,3 +236,236 @@ def test_add_permission_for_everyone(lam, role):
     assert st == {"Sid": "any", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
                   "Resource": arn}
     assert json.loads(lam.get_policy(FunctionName="pol-any")["Policy"])["Statement"] == [st]
+
+
+# ==== GetLayerVersionByArn, provisioned concurrency, code signing ====
+
+ALT = ("111111111111", "ALTACCESSKEY0000000L", "altsecret0000000000000000000000000000000L")
+
+
+def test_get_layer_version_by_arn(gureum_factory):
+    """The same answer as GetLayerVersion (LocalStack's recorded
+    test_layer_lifecycle); a missing version is ResourceNotFoundException
+    (test_layer_exceptions); another account reads a version, and uses it in
+    a function, only once the version's policy grants it lambda:GetLayerVersion."""
+    g = gureum_factory(env={"GUREUM_ACCOUNTS": ":".join(ALT)})
+    lam = g.client("lambda")
+    alt = g.client("lambda", aws_access_key_id=ALT[1], aws_secret_access_key=ALT[2])
+    made = lam.publish_layer_version(LayerName="shared", Content={"ZipFile": zip_of(ECHO % 0)},
+                                     CompatibleRuntimes=["python3.12"], Description="d", LicenseInfo="MIT")
+    arn = made["LayerVersionArn"]
+    by_arn = lam.get_layer_version_by_arn(Arn=arn)
+    by_name = lam.get_layer_version(LayerName="shared", VersionNumber=1)
+    for r in (by_arn, by_name, made):
+        r.pop("ResponseMetadata")
+    assert by_arn == by_name == made
+    assert by_arn["LayerArn"] + ":1" == arn and by_arn["LicenseInfo"] == "MIT"
+    assert error_of(lam.get_layer_version_by_arn, Arn=arn[:-1] + "7") == \
+        ("ResourceNotFoundException", "The resource you requested does not exist.")
+    assert error_of(lam.get_layer_version_by_arn, Arn=made["LayerArn"])[0] == "ValidationException"
+    # another account: refused until the layer's policy grants it
+    assert error_of(alt.get_layer_version_by_arn, Arn=arn)[0] == "AccessDeniedException"
+    role = g.client("iam", aws_access_key_id=ALT[1], aws_secret_access_key=ALT[2]).create_role(
+        RoleName="alt-fn", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    fn = dict(FunctionName="uses-layer", Runtime="python3.12", Role=role, Handler="app.handler",
+              Code={"ZipFile": zip_of(ECHO % 1)}, Layers=[arn])
+    assert error_of(alt.create_function, **fn)[0] == "AccessDeniedException"
+    lam.add_layer_version_permission(LayerName="shared", VersionNumber=1, StatementId="alt",
+                                     Action="lambda:GetLayerVersion", Principal=ALT[0])
+    assert alt.get_layer_version_by_arn(Arn=arn)["LayerVersionArn"] == arn
+    assert alt.create_function(**fn)["Layers"][0]["Arn"] == arn
+
+
+def test_provisioned_concurrency(lam, role):
+    """LocalStack's recorded TestLambdaProvisionedConcurrency: only a
+    published version or an alias, AWS's words for what is missing, 202
+    IN_PROGRESS then READY, the account's limits, a version and its alias
+    not both, deleting the alias deletes its configuration."""
+    lam.create_function(FunctionName="prov", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": zip_of(ECHO % 1)})
+    ver = lam.publish_version(FunctionName="prov")["Version"]
+    fn_arn = "arn:aws:lambda:us-west-2:000000000000:function:"
+    put = lam.put_provisioned_concurrency_config
+    assert error_of(lam.get_provisioned_concurrency_config, FunctionName="prov", Qualifier=ver) == \
+        ("ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function")
+    assert error_of(put, FunctionName="prov", Qualifier="$LATEST", ProvisionedConcurrentExecutions=1) == \
+        ("InvalidParameterValueException",
+         "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
+    assert error_of(lam.get_provisioned_concurrency_config, FunctionName="prov", Qualifier="$LATEST") == \
+        ("InvalidParameterValueException", "The function resource provided must be an alias or a published version.")
+    assert error_of(put, FunctionName="prov", Qualifier="noalias", ProvisionedConcurrentExecutions=1) == \
+        ("ResourceNotFoundException", "Cannot find alias arn: %sprov:noalias" % fn_arn)
+    assert error_of(put, FunctionName="prov", Qualifier="10", ProvisionedConcurrentExecutions=1) == \
+        ("ResourceNotFoundException", "Function not found: %sprov:10" % fn_arn)
+    assert error_of(lam.list_provisioned_concurrency_configs, FunctionName="nope") == \
+        ("ResourceNotFoundException", "Function not found: %snope" % fn_arn)
+    assert lam.list_provisioned_concurrency_configs(FunctionName="prov")["ProvisionedConcurrencyConfigs"] == []
+    assert error_of(put, FunctionName="prov", Qualifier=ver, ProvisionedConcurrentExecutions=1001) == \
+        ("InvalidParameterValueException",
+         "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [1000].")
+    assert error_of(put, FunctionName="prov", Qualifier=ver, ProvisionedConcurrentExecutions=1000) == \
+        ("InvalidParameterValueException", "Specified ConcurrentExecutions for function decreases account's "
+         "UnreservedConcurrentExecution below its minimum value of [100].")
+    first = put(FunctionName="prov", Qualifier=ver, ProvisionedConcurrentExecutions=2)
+    assert first["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert (first["Status"], first["RequestedProvisionedConcurrentExecutions"],
+            first["AllocatedProvisionedConcurrentExecutions"]) == ("IN_PROGRESS", 2, 0)
+    got = lam.get_provisioned_concurrency_config(FunctionName="prov", Qualifier=ver)
+    assert (got["Status"], got["AllocatedProvisionedConcurrentExecutions"],
+            got["AvailableProvisionedConcurrentExecutions"]) == ("READY", 2, 2)
+    # it comes out of the account's unreserved pool
+    assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 998
+    items = lam.list_provisioned_concurrency_configs(FunctionName="prov")["ProvisionedConcurrencyConfigs"]
+    assert [(i["FunctionArn"], i["Status"]) for i in items] == [(fn_arn + "prov:" + ver, "READY")]
+    # reserved concurrency cannot go below it (recorded, spaces and all)
+    assert error_of(lam.put_function_concurrency, FunctionName="prov", ReservedConcurrentExecutions=1) == \
+        ("InvalidParameterValueException",
+         " ReservedConcurrentExecutions  1 should not be lower than function's total provisioned concurrency [2].")
+    lam.put_function_concurrency(FunctionName="prov", ReservedConcurrentExecutions=2)
+    assert error_of(put, FunctionName="prov", Qualifier=ver, ProvisionedConcurrentExecutions=3) == \
+        ("InvalidParameterValueException",
+         "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function")
+    # all of the reserved provisioned: $LATEST is throttled, the version runs
+    # (recorded test_lambda_concurrency_block)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="prov", Qualifier="$LATEST", Payload=b"{}")
+    assert (e.value.response["Error"], e.value.response["Reason"]) == (
+        {"Code": "TooManyRequestsException", "Message": "Rate Exceeded."},
+        "ReservedFunctionConcurrentInvocationLimitExceeded")
+    assert json.loads(lam.invoke(FunctionName="prov", Qualifier=ver, Payload=b"{}")["Payload"].read())["v"] == 1
+    lam.put_function_concurrency(FunctionName="prov", ReservedConcurrentExecutions=3)
+    assert json.loads(lam.invoke(FunctionName="prov", Payload=b"{}")["Payload"].read())["v"] == 1
+    lam.delete_function_concurrency(FunctionName="prov")
+    # an alias of $LATEST is not published either
+    lam.create_alias(FunctionName="prov", Name="head", FunctionVersion="$LATEST")
+    assert error_of(put, FunctionName="prov", Qualifier="head", ProvisionedConcurrentExecutions=1) == \
+        ("InvalidParameterValueException",
+         "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
+    lam.create_alias(FunctionName="prov", Name="live", FunctionVersion=ver)
+    assert error_of(put, FunctionName="prov", Qualifier="live", ProvisionedConcurrentExecutions=1) == \
+        ("ResourceConflictException",
+         "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version")
+    assert lam.delete_provisioned_concurrency_config(FunctionName="prov", Qualifier=ver)[
+        "ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert lam.delete_provisioned_concurrency_config(FunctionName="prov", Qualifier=ver)[
+        "ResponseMetadata"]["HTTPStatusCode"] == 204  # nothing to delete is fine
+    put(FunctionName="prov", Qualifier="live", ProvisionedConcurrentExecutions=1)
+    assert error_of(put, FunctionName="prov", Qualifier=ver, ProvisionedConcurrentExecutions=1) == \
+        ("ResourceConflictException", "Version is pointed by a Provisioned Concurrency alias")
+    lam.delete_alias(FunctionName="prov", Name="live")
+    assert error_of(lam.get_provisioned_concurrency_config, FunctionName="prov", Qualifier="live") == \
+        ("ResourceNotFoundException", "Cannot find alias arn: %sprov:live" % fn_arn)
+    assert lam.list_provisioned_concurrency_configs(FunctionName="prov")["ProvisionedConcurrencyConfigs"] == []
+    # deleting the function takes its configurations with it
+    put(FunctionName="prov", Qualifier=ver, ProvisionedConcurrentExecutions=5)
+    lam.delete_function(FunctionName="prov")
+    assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000
+
+
+SIGNER = "arn:aws:signer:us-west-2:000000000000:/signing-profiles/test"
+UNSIGNED = ("CodeVerificationFailedException", "Lambda cannot deploy the function. The function or layer might be "
+            "signed using a signature that the client is not configured to accept. Check the provided signature "
+            "for %s.")
+
+
+def test_code_signing_configs(lam, role):
+    """LocalStack's recorded TestCodeSigningConfig, and the effect AWS
+    documents: under Enforce a deployment of code (or layers) not signed by
+    an allowed profile is refused — and nothing here is signed, gureum has
+    no AWS Signer — under Warn it goes ahead; code already deployed stays."""
+    made = lam.create_code_signing_config(Description="Testing CodeSigning Config",
+                                          AllowedPublishers={"SigningProfileVersionArns": [SIGNER]},
+                                          CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Enforce"})
+    assert made["ResponseMetadata"]["HTTPStatusCode"] == 201
+    csc = made["CodeSigningConfig"]
+    arn = csc["CodeSigningConfigArn"]
+    assert arn == "arn:aws:lambda:us-west-2:000000000000:code-signing-config:" + csc["CodeSigningConfigId"]
+    assert len(csc["CodeSigningConfigId"]) == 21 and csc["AllowedPublishers"]["SigningProfileVersionArns"] == [SIGNER]
+    bad = arn[:-1] + ("x" if arn[-1] != "x" else "y")
+    assert error_of(lam.get_code_signing_config, CodeSigningConfigArn=bad) == \
+        ("ResourceNotFoundException", "The Lambda code signing configuration %s can not be found." % bad)
+    # a configuration that does not exist, before the function is looked for
+    assert error_of(lam.put_function_code_signing_config, FunctionName="nope", CodeSigningConfigArn=bad) == \
+        ("CodeSigningConfigNotFoundException",
+         "The code signing configuration cannot be found. Check that the provided configuration is not deleted: "
+         "%s." % bad)
+    fn = dict(Runtime="python3.12", Role=role, Handler="app.handler", Code={"ZipFile": zip_of(ECHO % 1)})
+    assert error_of(lam.create_function, FunctionName="signed", CodeSigningConfigArn=arn, **fn) == \
+        (UNSIGNED[0], UNSIGNED[1] % "signed")
+    with pytest.raises(botocore.exceptions.ClientError):
+        lam.get_function(FunctionName="signed")
+    # a function deployed before keeps its code; new code is refused
+    lam.create_function(FunctionName="later", **fn)
+    assert lam.get_function_code_signing_config(FunctionName="later")["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert "CodeSigningConfigArn" not in lam.get_function_code_signing_config(FunctionName="later")
+    put = lam.put_function_code_signing_config(FunctionName="later", CodeSigningConfigArn=arn)
+    assert (put["CodeSigningConfigArn"], put["FunctionName"]) == (arn, "later")
+    got = lam.get_function_code_signing_config(FunctionName="later")
+    assert (got["CodeSigningConfigArn"], got["FunctionName"]) == (arn, "later")
+    assert json.loads(lam.invoke(FunctionName="later")["Payload"].read())["v"] == 1
+    assert error_of(lam.update_function_code, FunctionName="later", ZipFile=zip_of(ECHO % 2)) == \
+        (UNSIGNED[0], UNSIGNED[1] % "later")
+    layer = lam.publish_layer_version(LayerName="unsigned", Content={"ZipFile": zip_of(ECHO % 0)})["LayerVersionArn"]
+    assert error_of(lam.update_function_configuration, FunctionName="later", Layers=[layer]) == \
+        (UNSIGNED[0], UNSIGNED[1] % layer)
+    assert lam.list_functions_by_code_signing_config(CodeSigningConfigArn=arn)["FunctionArns"] == \
+        ["arn:aws:lambda:us-west-2:000000000000:function:later"]
+    assert error_of(lam.delete_code_signing_config, CodeSigningConfigArn=arn)[0] == "ResourceConflictException"
+    # Warn: deployed (with a warning on the server's log)
+    upd = lam.update_code_signing_config(CodeSigningConfigArn=arn,
+                                         CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Warn"})
+    assert upd["CodeSigningConfig"]["CodeSigningPolicies"] == {"UntrustedArtifactOnDeployment": "Warn"}
+    assert upd["CodeSigningConfig"]["Description"] == "Testing CodeSigning Config"
+    lam.update_function_code(FunctionName="later", ZipFile=zip_of(ECHO % 2))
+    assert json.loads(lam.invoke(FunctionName="later")["Payload"].read())["v"] == 2
+    lam.create_function(FunctionName="warned", CodeSigningConfigArn=arn, **fn)
+    assert lam.get_function_code_signing_config(FunctionName="warned")["CodeSigningConfigArn"] == arn
+    # an update naming nothing changes nothing (recorded)
+    same = lam.update_code_signing_config(CodeSigningConfigArn=arn)["CodeSigningConfig"]
+    assert same == upd["CodeSigningConfig"]
+    assert arn in [c["CodeSigningConfigArn"] for c in lam.list_code_signing_configs()["CodeSigningConfigs"]]
+    # removing it, twice; a deleted function no longer holds it
+    for _ in range(2):
+        r = lam.delete_function_code_signing_config(FunctionName="later")
+        assert r["ResponseMetadata"]["HTTPStatusCode"] == 204
+    lam.delete_function(FunctionName="warned")
+    assert lam.list_functions_by_code_signing_config(CodeSigningConfigArn=arn)["FunctionArns"] == []
+    assert error_of(lam.get_function_code_signing_config, FunctionName="nope") == \
+        ("ResourceNotFoundException", "Function not found: arn:aws:lambda:us-west-2:000000000000:function:nope")
+    assert lam.delete_code_signing_config(CodeSigningConfigArn=arn)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lam.delete_code_signing_config, CodeSigningConfigArn=arn)[0] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize("op", ["get_function", "get_function_configuration", "get_function_code_signing_config",
+                                "get_function_event_invoke_config", "get_function_concurrency", "delete_function",
+                                "invoke"])
+def test_function_arn_of_another_region(lam, op):
+    # AWS (LocalStack's recorded test_get_function_wrong_region): every
+    # function operation answers an ARN of another region alike
+    arn = "arn:aws:lambda:eu-central-1:000000000000:function:anywhere"
+    assert error_of(getattr(lam, op), FunctionName=arn) == \
+        ("ResourceNotFoundException", "Functions from 'eu-central-1' are not reachable in this region ('us-west-2')")
+
+
+def test_invoke_async_runs_the_function(gureum, lam, role):
+    """The deprecated InvokeAsync: 202 {"Status": 202}, the function runs
+    with InvokeArgs as its event (its log line reaches CloudWatch Logs), a
+    missing function is ResourceNotFoundException."""
+    import time
+    lam.create_function(FunctionName="old-async", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": zip_of("def handler(e, c):\n    print('EVENT', e['n'])\n")})
+    r = lam.invoke_async(FunctionName="old-async", InvokeArgs=json.dumps({"n": 42}))
+    assert (r["Status"], r["ResponseMetadata"]["HTTPStatusCode"]) == (202, 202)
+    logs = gureum.client("logs", region_name="us-west-2")
+    seen, deadline = [], time.time() + 15
+    while time.time() < deadline and not any("EVENT 42" in m for m in seen):
+        time.sleep(0.3)
+        try:
+            streams = logs.describe_log_streams(logGroupName="/aws/lambda/old-async")["logStreams"]
+        except botocore.exceptions.ClientError:
+            continue
+        seen = [e["message"] for s in streams for e in logs.get_log_events(
+            logGroupName="/aws/lambda/old-async", logStreamName=s["logStreamName"])["events"]]
+    assert any("EVENT 42" in m for m in seen)
+    assert error_of(lam.invoke_async, FunctionName="nowhere", InvokeArgs="{}") == \
+        ("ResourceNotFoundException", "Function not found: arn:aws:lambda:us-west-2:000000000000:function:nowhere")

@@ -171,6 +171,19 @@ def test_list_buckets_paginated(g, s3):
         seoul.delete_bucket(Bucket=far)
 
 
+def test_list_buckets_region_must_be_a_region(g, s3):
+    # AWS (LocalStack's recorded test_list_buckets_region_validation): a
+    # bucket-region that names no AWS region is 400 InvalidArgument naming
+    # only the argument; a real region with no bucket lists none
+    with pytest.raises(ClientError) as ei:
+        list_buckets_raw(s3, **{"bucket-region": "eu-east-1"})
+    assert ei.value.response["Error"] == {
+        "Code": "InvalidArgument", "Message": "Argument value eu-east-1 is not a valid AWS Region",
+        "ArgumentName": "bucket-region"}
+    assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert list_buckets_raw(s3, **{"bucket-region": "ap-southeast-6"})[0] == []
+
+
 def test_times_are_whole_seconds(s3, bucket):
     # AWS: S3 reports LastModified, CreationDate and Initiated to the second
     # ("2009-10-12T17:50:30.000Z"), so a listing agrees with HEAD's Last-Modified

@@ -318,3 +318,39 @@ def test_deprecated_lifecycle_and_notification(g, s3, bucket):
     s3.put_bucket_notification(Bucket=bucket, NotificationConfiguration={})
     assert s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations") is None
     sqs.delete_queue(QueueUrl=qurl)
+
+
+def test_deprecated_notification_single_event(g, s3, bucket):
+    """The old TopicConfiguration and CloudFunctionConfiguration name their
+    event with the single Event member (an <Event> element, as Events' are):
+    stored as the current configurations' Events, answered to old clients as
+    both Event and Events; an unknown event is refused as by the current
+    operation (InvalidArgument naming Event)."""
+    sns = g.client("sns")
+    topic = sns.create_topic(Name="grc-%s" % os.urandom(3).hex())["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sns:Publish",
+            "Resource": topic}]}))
+    fn = "arn:aws:lambda:us-east-1:000000000000:function:grc-old"
+    s3.put_bucket_notification(Bucket=bucket, NotificationConfiguration={
+        "TopicConfiguration": {"Id": "t", "Topic": topic, "Event": "s3:ReducedRedundancyLostObject"},
+        "CloudFunctionConfiguration": {"Id": "f", "CloudFunction": fn, "Event": "s3:ObjectCreated:Put"}})
+    cur = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert cur["TopicConfigurations"] == [{"Id": "t", "TopicArn": topic, "Events": ["s3:ReducedRedundancyLostObject"]}]
+    assert cur["LambdaFunctionConfigurations"] == [
+        {"Id": "f", "LambdaFunctionArn": fn, "Events": ["s3:ObjectCreated:Put"]}]
+    old = s3.get_bucket_notification(Bucket=bucket)
+    assert old["TopicConfiguration"] == {"Id": "t", "Topic": topic, "Event": "s3:ReducedRedundancyLostObject",
+                                         "Events": ["s3:ReducedRedundancyLostObject"]}
+    assert old["CloudFunctionConfiguration"]["CloudFunction"] == fn
+    assert old["CloudFunctionConfiguration"]["Event"] == "s3:ObjectCreated:Put"
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_notification(Bucket=bucket, NotificationConfiguration={
+            "TopicConfiguration": {"Topic": topic, "Event": "s3:ObjectCreated:Bogus"}})
+    assert e.value.response["Error"] == {
+        "Code": "InvalidArgument", "Message": "The event is not supported for notifications",
+        "ArgumentName": "Event", "ArgumentValue": "s3:ObjectCreated:Bogus"}
+    assert s3.get_bucket_notification(Bucket=bucket)["TopicConfiguration"]["Id"] == "t"
+    s3.put_bucket_notification(Bucket=bucket, NotificationConfiguration={})
+    sns.delete_topic(TopicArn=topic)

@@ -1,51 +1,16 @@
 /* regions.c — EC2 DescribeRegions and DescribeAvailabilityZones from AWS's
- * real partition: region names, endpoints, opt-in status, and each region's
- * zones with their zone ids.
+ * real partition (the table in core/regions.c): region names, endpoints,
+ * opt-in status, and each region's zones with their zone ids.
  *
- * AWS: regions launched after March 2019 are opt-in ("not-opted-in" until
- * enabled); DescribeRegions lists only enabled regions unless AllRegions is
- * true. A new account sees the zone letters listed here (e.g. ap-northeast-1
- * has a, c, d; us-west-1 has a and c) — EC2 User Guide, "Regions and Zones". */
+ * AWS: DescribeRegions lists only enabled regions (not the opt-in ones) unless
+ * AllRegions is true — EC2 User Guide, "Regions and Zones". */
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/regions.h"
 #include "core/req.h"
 #include "ec2_model.h"
-
-typedef struct {
-    const char *name;
-    const char *code; /* zone id prefix: "apne2" → apne2-az1 */
-    const char *letters;
-    bool opt_in;
-} region_t;
-
-static const region_t REGIONS[] = {
-    {"af-south-1", "afs1", "abc", true},      {"ap-east-1", "ape1", "abc", true},
-    {"ap-northeast-1", "apne1", "acd", false}, {"ap-northeast-2", "apne2", "abcd", false},
-    {"ap-northeast-3", "apne3", "abc", false}, {"ap-south-1", "aps1", "abc", false},
-    {"ap-south-2", "aps2", "abc", true},       {"ap-southeast-1", "apse1", "abc", false},
-    {"ap-southeast-2", "apse2", "abc", false}, {"ap-southeast-3", "apse3", "abc", true},
-    {"ap-southeast-4", "apse4", "abc", true},  {"ap-southeast-5", "apse5", "abc", true},
-    {"ap-southeast-7", "apse7", "abc", true},  {"ca-central-1", "cac1", "abd", false},
-    {"ca-west-1", "caw1", "abc", true},        {"eu-central-1", "euc1", "abc", false},
-    {"eu-central-2", "euc2", "abc", true},     {"eu-north-1", "eun1", "abc", false},
-    {"eu-south-1", "eus1", "abc", true},       {"eu-south-2", "eus2", "abc", true},
-    {"eu-west-1", "euw1", "abc", false},       {"eu-west-2", "euw2", "abc", false},
-    {"eu-west-3", "euw3", "abc", false},       {"il-central-1", "ilc1", "abc", true},
-    {"me-central-1", "mec1", "abc", true},     {"me-south-1", "mes1", "abc", true},
-    {"mx-central-1", "mxc1", "abc", true},     {"sa-east-1", "sae1", "abc", false},
-    {"us-east-1", "use1", "abcdef", false},    {"us-east-2", "use2", "abc", false},
-    {"us-west-1", "usw1", "ac", false},        {"us-west-2", "usw2", "abcd", false},
-};
-#define NREGIONS (sizeof REGIONS / sizeof REGIONS[0])
-
-static const region_t *find_region(str_t name)
-{
-    for (size_t i = 0; i < NREGIONS; i++)
-        if (str_eq_c(name, REGIONS[i].name)) return &REGIONS[i];
-    return NULL;
-}
 
 /* ==== Filters ====
  * AWS: EC2 filter values match with '*' and '?' wildcards; a resource passes
@@ -74,8 +39,7 @@ static int filters_pass(req_t *r, const val_t *filters, const void *item, field_
         str_t name = val_get_str(f, "Name");
         bool known = false;
         const char *v = field(item, name, &known);
-        if (!known)
-            return req_fail(r, &ERR_InvalidParameterValue, "The filter '%.*s' is invalid", STR_FMT(name));
+        if (!known) return req_fail(r, &ERR_InvalidParameterValue, "The filter '%.*s' is invalid", STR_FMT(name));
         if (!value_matches(val_get(f, "Values"), v)) *pass = false;
     }
     return GR_OK;
@@ -105,11 +69,13 @@ int ec2_describe_regions(req_t *r, const val_t *in, val_t *out)
     const val_t *names = val_get(in, "RegionNames");
     bool all = val_get_bool(in, "AllRegions", false);
     for (size_t i = 0; i < val_len(names); i++)
-        if (!find_region(names->u.list.v[i]->u.s))
+        if (!region_find(names->u.list.v[i]->u.s))
             return req_fail(r, &ERR_InvalidParameterValue, "Invalid region: %.*s", STR_FMT(names->u.list.v[i]->u.s));
     val_t *list = val_new(a, VAL_LIST);
-    for (size_t i = 0; i < NREGIONS; i++) {
-        region_item_t it = {.reg = &REGIONS[i]};
+    size_t nregions;
+    const region_t *regions = region_all(&nregions);
+    for (size_t i = 0; i < nregions; i++) {
+        region_item_t it = {.reg = &regions[i]};
         snprintf(it.endpoint, sizeof it.endpoint, "ec2.%s.amazonaws.com", it.reg->name);
         bool named = false;
         for (size_t k = 0; k < val_len(names); k++) named |= str_eq_c(names->u.list.v[k]->u.s, it.reg->name);
@@ -160,7 +126,7 @@ static bool listed(const val_t *list, const char *s)
 int ec2_describe_availability_zones(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    const region_t *reg = find_region(r->region);
+    const region_t *reg = region_find(r->region);
     const val_t *names = val_get(in, "ZoneNames"), *ids = val_get(in, "ZoneIds");
     val_t *list = val_new(a, VAL_LIST);
     size_t nz = reg ? strlen(reg->letters) : 0;
@@ -177,8 +143,7 @@ int ec2_describe_availability_zones(req_t *r, const val_t *in, val_t *out)
                 snprintf(buf, sizeof buf, "%s-az%zu", reg->code, k + 1);
             found = str_eq_c(want, buf);
         }
-        if (!found)
-            return req_fail(r, &ERR_InvalidParameterValue, "Invalid availability zone: [%.*s]", STR_FMT(want));
+        if (!found) return req_fail(r, &ERR_InvalidParameterValue, "Invalid availability zone: [%.*s]", STR_FMT(want));
     }
     for (size_t k = 0; k < nz; k++) {
         zone_item_t z = {.reg = reg};

@@ -217,7 +217,7 @@ static bool deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, st
             return true;
     } else if (str_starts_with(target_arn, STR("arn:aws:lambda:"))) {
         /* AWS: asynchronous invocation, allowed by the function's resource policy for events.amazonaws.com. */
-        if (lambda_invoke_async(app, a, target_arn, body, STR("events.amazonaws.com"), rule_arn, &err) == GR_OK)
+        if (lambda_invoke_event(app, a, target_arn, body, STR("events.amazonaws.com"), rule_arn, &err) == GR_OK)
             return true;
     } else if (str_starts_with(target_arn, STR("arn:aws:logs:"))) {
         /* AWS (EventBridge user guide, "CloudWatch Logs permissions"): the

@@ -113,7 +113,7 @@ void lambda__destination_deliver(app_t *app, arena_t *a, str_t dest, str_t body,
     else if (str_starts_with(dest, STR("arn:aws:sns:")))
         rc = sns_publish_internal(app, a, dest, STR_NULL, body, NULL, STR_NULL, STR_NULL, &id, &err);
     else if (str_starts_with(dest, STR("arn:aws:lambda:")))
-        rc = lambda_invoke_async(app, a, dest, body, STR_NULL, STR_NULL, &err);
+        rc = lambda_invoke_event(app, a, dest, body, STR_NULL, STR_NULL, &err);
     else
         err = "unsupported destination";
     if (rc != GR_OK)

@@ -126,12 +126,27 @@ bool lambda__parse_name(str_t in, str_t *name, str_t *qualifier, str_t *account,
     return n <= 2 && name->len;
 }
 
+val_t *lambda__time_value(arena_t *a, int64_t ms)
+{
+    /* AWS writes these times as strings: 2019-01-01T00:00:00.000+0000 */
+    char ts[40];
+    time_fmt_iso8601(ts, ms * 1000, true);
+    ts[23] = 0;
+    return val_cstr(a, arena_printf(a, "%s+0000", ts));
+}
+
 int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f)
 {
     str_t name, q, acct, region;
     if (!lambda__parse_name(fname, &name, &q, &acct, &region))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid function name: %.*s", STR_FMT(fname));
-    if ((acct.len && !str_eq(acct, r->who.account)) || (region.len && !str_eq(region, r->region)))
+    /* AWS (LocalStack's recorded test_get_function_wrong_region, every
+     * function operation alike) */
+    if (region.len && !str_eq(region, r->region))
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException,
+                        "Functions from '%.*s' are not reachable in this region ('%.*s')", STR_FMT(region),
+                        STR_FMT(r->region));
+    if (acct.len && !str_eq(acct, r->who.account))
         return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %.*s", STR_FMT(fname));
     int rc = lambda__load_q(r->app, r->arena, r->who.account, r->region, name, q, f);
     if (rc < 0) return GR_ERR;
@@ -182,11 +197,7 @@ val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
     val_set_c(a, v, "Description", val_str(a, f->description));
     val_set_c(a, v, "Timeout", val_int(a, f->timeout_s));
     val_set_c(a, v, "MemorySize", val_int(a, f->memory_mb));
-    /* AWS writes LastModified as a string: 2019-01-01T00:00:00.000+0000 */
-    char ts[40];
-    time_fmt_iso8601(ts, f->last_modified * 1000, true);
-    ts[23] = 0;
-    val_set_c(a, v, "LastModified", val_cstr(a, arena_printf(a, "%s+0000", ts)));
+    val_set_c(a, v, "LastModified", lambda__time_value(a, f->last_modified));
     val_set_c(a, v, "CodeSha256", val_str(a, f->code_sha256));
     val_set_c(a, v, "Version", latest ? val_cstr(a, "$LATEST") : val_str(a, f->version));
     if (f->env_json.len) {
@@ -471,6 +482,10 @@ int lambda_create_function(req_t *r, const val_t *in, val_t *out)
     int ex = lambda__load(r->app, a, f.account, f.region, f.name, &existing);
     if (ex < 0) return GR_ERR;
     if (ex) return req_fail(r, &LAMBDA_ERR_ResourceConflictException, "Function already exist: %.*s", STR_FMT(f.name));
+    /* AWS: with a code signing configuration, the code and layers must be
+     * signed by one of its profiles (signing.c) */
+    str_t csc = val_get_str(in, "CodeSigningConfigArn");
+    if (csc.p && lambda__deploy_check(r, f.name, csc, true, val_get(in, "Layers")) != GR_OK) return GR_ERR;
     str_t zip;
     if (lambda__code_bytes(r, val_get(in, "Code"), &zip) != GR_OK) return GR_ERR;
     if (lambda__store_code(r, zip, &f) != GR_OK) return GR_ERR;
@@ -478,6 +493,7 @@ int lambda_create_function(req_t *r, const val_t *in, val_t *out)
     if (tags && tags->u.obj.n) f.tags_json = map_to_json(a, tags);
     touch(r, &f);
     if (save(r, &f, true) != GR_OK) return GR_ERR;
+    if (csc.p && lambda__link_csc(r, f.name, csc) != GR_OK) return GR_ERR;
     val_t *cfg = lambda__config_value(a, &f);
     /* AWS: with Publish the answer is $LATEST's but for Version, "1" (LocalStack's
      * recorded test_publish_version_on_create) */
@@ -500,7 +516,7 @@ static int load_qualified_or_fail(req_t *r, const val_t *in, lambda__fn_t *f);
 
 /* The same for the policy operations, which word a missing alias as AWS does
  * there (LocalStack's recorded test_permission_exceptions). */
-static int load_policy_target_or_fail(req_t *r, const val_t *in, lambda__fn_t *f)
+int lambda__load_target_or_fail(req_t *r, const val_t *in, lambda__fn_t *f)
 {
     if (load_qualified_or_fail(r, in, f) == GR_OK) return GR_OK;
     str_t qual = val_get_str(in, "Qualifier"), name, q;
@@ -577,6 +593,7 @@ int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
+    if (lambda__deploy_check(r, f.name, STR_NULL, true, NULL) != GR_OK) return GR_ERR;
     str_t zip;
     if (lambda__code_bytes(r, in, &zip) != GR_OK) return GR_ERR;
     if (lambda__store_code(r, zip, &f) != GR_OK) return GR_ERR;
@@ -602,6 +619,9 @@ int lambda_update_function_configuration(req_t *r, const val_t *in, val_t *out)
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
+    /* AWS: layers added to a function with code signing must be signed too */
+    const val_t *layers = val_get(in, "Layers");
+    if (val_len(layers) && lambda__deploy_check(r, f.name, STR_NULL, false, layers) != GR_OK) return GR_ERR;
     if (check_config(r, in, &f) != GR_OK) return GR_ERR;
     touch(r, &f);
     if (save(r, &f, false) != GR_OK) return GR_ERR;
@@ -625,20 +645,51 @@ int lambda_delete_function(req_t *r, const val_t *in, val_t *out)
         rt_retire(lambda__key_prefix(r->arena, f.account, f.region, f.name));
         return GR_OK;
     }
-    if (lambda__delete_versions(r->app, &f, false) != GR_OK) return GR_ERR;
-    sqlite3 *db = lambda__db(r->app);
-    sqlite3_stmt *st;
-    if (!db || store_prepare(db, "DELETE FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3", -1,
-                             &st, NULL) != SQLITE_OK)
+    if (lambda__delete_versions(r->app, &f, false) != GR_OK ||
+        lambda__fn_exec(r, &f, "DELETE FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3") != GR_OK)
         return GR_ERR;
-    bind_s(st, 1, f.account);
-    bind_s(st, 2, f.region);
-    bind_s(st, 3, f.name);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
     rt_retire(lambda__key_prefix(r->arena, f.account, f.region, f.name));
     return GR_OK;
+}
+
+int lambda__page(req_t *r, sqlite3_stmt *st, int64_t limit, val_t *out, const char *member, lambda__item_fn item,
+                 void *ctx)
+{
+    arena_t *a = r->arena;
+    val_t *list = val_new(a, VAL_LIST);
+    str_t last = STR_NULL;
+    int64_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ == limit) {
+            val_set_c(a, out, "NextMarker", val_str(a, last));
+            break;
+        }
+        last = arena_str(a, str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)));
+        val_push(a, list, item(r, st, ctx));
+    }
+    store_release(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return GR_ERR;
+    return val_set_c(a, out, member, list);
+}
+
+int lambda__fn_prepare(req_t *r, const lambda__fn_t *f, const char *sql, sqlite3_stmt **st)
+{
+    sqlite3 *db = lambda__db(r->app);
+    if (!db || store_prepare(db, sql, -1, st, NULL) != SQLITE_OK) return GR_ERR;
+    bind_s(*st, 1, f->account);
+    bind_s(*st, 2, f->region);
+    bind_s(*st, 3, f->name);
+    return GR_OK;
+}
+
+int lambda__fn_exec(req_t *r, const lambda__fn_t *f, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (lambda__fn_prepare(r, f, sql, &st) != GR_OK) return GR_ERR;
+    int rc = sqlite3_step(st);
+    store_release(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
 /* AWS: at most 50 functions per page whatever MaxItems says; NextMarker is
@@ -769,7 +820,7 @@ int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (load_policy_target_or_fail(r, in, &f) != GR_OK) return GR_ERR;
+    if (lambda__load_target_or_fail(r, in, &f) != GR_OK) return GR_ERR;
     if (check_revision(r, in, &f) != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId"), action = val_get_str(in, "Action"),
           principal = val_get_str(in, "Principal"), src = val_get_str(in, "SourceArn");
@@ -851,7 +902,7 @@ int lambda_remove_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     lambda__fn_t f;
-    if (load_policy_target_or_fail(r, in, &f) != GR_OK) {
+    if (lambda__load_target_or_fail(r, in, &f) != GR_OK) {
         /* AWS: RemovePermission words a missing function as "No policy found
          * for: ARN" (LocalStack's recorded test_permission_exceptions) */
         const char *fnf = "Function not found: ";
@@ -989,11 +1040,6 @@ int lambda_list_tags(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Reserved concurrency ==== */
 
-/* AWS: an account's (per region) concurrency, and the part of it that no
- * function's reserved concurrency may take. */
-#define ACCOUNT_CONCURRENCY 1000
-#define UNRESERVED_MIN 100
-
 /* One number from SQL with the caller's account and region as ?1 and ?2
  * (and `name` as ?3); -1 on error. */
 static int64_t account_sum(req_t *r, const char *sql, str_t name)
@@ -1009,12 +1055,18 @@ static int64_t account_sum(req_t *r, const char *sql, str_t name)
     return v;
 }
 
-/* The concurrency the account's functions reserve, but `except`'s. */
-static int64_t reserved_by_others(req_t *r, str_t except)
+/* AWS: the concurrency taken from the account's unreserved pool by its
+ * functions but `except`: a function's reserved concurrency when it has
+ * one, else what its versions' and aliases' provisioned concurrency holds
+ * ("Provisioned concurrency counts towards a function's reserved
+ * concurrency and Regional quotas" — Lambda developer guide). */
+int64_t lambda__committed_by_others(req_t *r, str_t except)
 {
     return account_sum(r,
-                       "SELECT COALESCE(SUM(reserved), 0) FROM lambda_function WHERE account = ?1 AND region = ?2 "
-                       "AND reserved > 0 AND name IS NOT ?3",
+                       "SELECT COALESCE(SUM(CASE WHEN f.reserved >= 0 THEN f.reserved ELSE (SELECT "
+                       "COALESCE(SUM(p.requested), 0) FROM lambda_provisioned p WHERE p.account = f.account AND "
+                       "p.region = f.region AND p.name = f.name) END), 0) FROM lambda_function f WHERE "
+                       "f.account = ?1 AND f.region = ?2 AND f.name IS NOT ?3",
                        except.p ? except : STR(""));
 }
 
@@ -1024,7 +1076,7 @@ int lambda_get_account_settings(req_t *r, const val_t *in, val_t *out)
 {
     (void)in;
     arena_t *a = r->arena;
-    int64_t reserved = reserved_by_others(r, STR_NULL);
+    int64_t committed = lambda__committed_by_others(r, STR_NULL);
     int64_t count = account_sum(r, "SELECT COUNT(*) FROM lambda_function WHERE account = ?1 AND region = ?2", STR_NULL);
     int64_t code = account_sum(
         r,
@@ -1032,13 +1084,13 @@ int lambda_get_account_settings(req_t *r, const val_t *in, val_t *out)
         "(SELECT COALESCE(SUM(code_size), 0) FROM lambda_version WHERE account = ?1 AND region = ?2) + "
         "(SELECT COALESCE(SUM(code_size), 0) FROM lambda_layer WHERE account = ?1 AND region = ?2)",
         STR_NULL);
-    if (reserved < 0 || count < 0 || code < 0) return GR_ERR;
+    if (committed < 0 || count < 0 || code < 0) return GR_ERR;
     val_t *lim = val_new(a, VAL_STRUCT), *use = val_new(a, VAL_STRUCT);
     val_set_c(a, lim, "TotalCodeSize", val_int(a, 80530636800LL)); /* 75 GB */
     val_set_c(a, lim, "CodeSizeUnzipped", val_int(a, 262144000));
     val_set_c(a, lim, "CodeSizeZipped", val_int(a, 52428800));
-    val_set_c(a, lim, "ConcurrentExecutions", val_int(a, ACCOUNT_CONCURRENCY));
-    val_set_c(a, lim, "UnreservedConcurrentExecutions", val_int(a, ACCOUNT_CONCURRENCY - reserved));
+    val_set_c(a, lim, "ConcurrentExecutions", val_int(a, LAMBDA__ACCOUNT_CONCURRENCY));
+    val_set_c(a, lim, "UnreservedConcurrentExecutions", val_int(a, LAMBDA__ACCOUNT_CONCURRENCY - committed));
     val_set_c(a, use, "TotalCodeSize", val_int(a, code));
     val_set_c(a, use, "FunctionCount", val_int(a, count));
     val_set_c(a, out, "AccountLimit", lim);
@@ -1057,11 +1109,18 @@ int lambda_put_function_concurrency(req_t *r, const val_t *in, val_t *out)
                         "this operation. Please specify either a function name or an unqualified function ARN.");
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     int64_t n = val_get_int(in, "ReservedConcurrentExecutions", 0);
-    int64_t others = reserved_by_others(r, f.name);
-    if (others < 0) return GR_ERR;
+    int64_t others = lambda__committed_by_others(r, f.name), provisioned = lambda__provisioned_total(r, &f, STR_NULL);
+    if (others < 0 || provisioned < 0) return GR_ERR;
+    /* AWS (LocalStack's recorded test_reserved_provisioned_overlap, spaces
+     * and all): provisioned concurrency comes out of the reserved */
+    if (n < provisioned)
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
+                        " ReservedConcurrentExecutions  %lld should not be lower than function's total provisioned "
+                        "concurrency [%lld].",
+                        (long long)n, (long long)provisioned);
     /* AWS: the account's unreserved pool must keep at least 100 of its 1000,
      * counting what every other function reserves */
-    if (others + n > ACCOUNT_CONCURRENCY - UNRESERVED_MIN)
+    if (others + n > LAMBDA__ACCOUNT_CONCURRENCY - LAMBDA__UNRESERVED_MIN)
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
                         "Specified ReservedConcurrentExecutions for function decreases account's "
                         "UnreservedConcurrentExecution below its minimum value of [100].");

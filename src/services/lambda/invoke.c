@@ -1,5 +1,6 @@
-/* invoke.c — Invoke (RequestResponse, Event, DryRun) and lambda_invoke_async
- * for other services; each call's CloudWatch Logs lines.
+/* invoke.c — Invoke (RequestResponse, Event, DryRun), the deprecated
+ * InvokeAsync, and lambda_invoke_event for other services; each call's
+ * CloudWatch Logs lines.
  *
  * A RequestResponse invoke suspends its request (GR_AGAIN) and hands the
  * call to the runtime (src/runtime/rt.h); the result arrives on the runtime
@@ -639,7 +640,16 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
     str_t type = val_get_str(in, "InvocationType");
     const val_t *pv = val_get(in, "Payload");
     str_t payload = pv && (pv->kind == VAL_BLOB || pv->kind == VAL_STR) ? pv->u.s : STR("");
-    if (f.reserved == 0) return req_fail(r, &LAMBDA_ERR_TooManyRequestsException, "Rate Exceeded.");
+    /* AWS: reserved concurrency 0 throttles every invocation, and
+     * provisioned concurrency that takes all of the reserved leaves none for
+     * $LATEST ("Configuring provisioned concurrency"; LocalStack's recorded
+     * test_lambda_concurrency_block, test_reserved_concurrency) */
+    if (f.reserved == 0 || (f.reserved > 0 && str_eq_c(f.version, "$LATEST") &&
+                            lambda__provisioned_total(r, &f, STR_NULL) >= f.reserved)) {
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "Reason", val_cstr(a, "ReservedFunctionConcurrentInvocationLimitExceeded"));
+        return req_fail(r, &LAMBDA_ERR_TooManyRequestsException, "Rate Exceeded.");
+    }
     if (str_eq_c(type, "DryRun")) {
         val_set_c(a, out, "StatusCode", val_int(a, 204));
         return GR_OK;
@@ -743,6 +753,24 @@ static int invocable(struct app *app, arena_t *a, str_t function_arn, str_t prin
     return GR_OK;
 }
 
+/* AWS: InvokeAsync (deprecated, still served) queues an Event invocation
+ * with InvokeArgs as the payload, answered 202 {"Status": 202}; retries,
+ * destinations and the dead-letter queue as for Invoke's Event type. */
+int lambda_invoke_async(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
+    const val_t *pv = val_get(in, "InvokeArgs");
+    str_t payload = pv && (pv->kind == VAL_BLOB || pv->kind == VAL_STR) ? pv->u.s : STR("");
+    if (payload.len > ASYNC_MAX)
+        return req_fail(r, &LAMBDA_ERR_RequestTooLargeException,
+                        "Request must be smaller than %d bytes for the InvokeAsync operation", ASYNC_MAX);
+    if (start_async(r->app, &f, f.qualifier, payload, NULL) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "Status", val_int(a, 202));
+    return GR_OK;
+}
+
 int lambda_may_invoke(struct app *app, arena_t *a, str_t function_arn, str_t principal, str_t source_arn,
                       const char **err)
 {
@@ -752,7 +780,7 @@ int lambda_may_invoke(struct app *app, arena_t *a, str_t function_arn, str_t pri
     return invocable(app, a, function_arn, principal, source_arn, &f, &q, err);
 }
 
-int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
+int lambda_invoke_event(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
                         str_t source_arn, const char **err)
 {
     lambda__fn_t f;

@@ -15,12 +15,12 @@ struct app;
  * principal such as "sns.amazonaws.com") and source_arn, as AWS does.
  * Retries, destinations and DLQ as for Invoke with Event. GR_OK, or GR_ERR +
  * *err (no such function, denied by policy, payload too large). */
-int lambda_invoke_async(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
+int lambda_invoke_event(struct app *app, arena_t *a, str_t function_arn, str_t payload, str_t principal,
                         str_t source_arn, const char **err);
 /* Whether principal may invoke function_arn from source_arn (the function
  * exists and its resource policy allows it), without invoking it: a
  * subscription checks its destination when it is made. GR_OK, or GR_ERR +
- * *err as lambda_invoke_async's. */
+ * *err as lambda_invoke_event's. */
 int lambda_may_invoke(struct app *app, arena_t *a, str_t function_arn, str_t principal, str_t source_arn,
                       const char **err);
 

@@ -68,6 +68,51 @@ int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f);
  * invoke it with aws:SourceArn = source_arn. */
 bool lambda__policy_allows(arena_t *a, const lambda__fn_t *f, str_t principal, str_t source_arn);
 
+/* AWS's string times: 2019-01-01T00:00:00.000+0000 for ms since the epoch. */
+val_t *lambda__time_value(arena_t *a, int64_t ms);
+/* Loads what in's FunctionName and Qualifier name, a missing alias worded
+ * "Cannot find alias arn: …" (the policy and provisioned concurrency
+ * operations), a missing function or version "Function not found: …". */
+int lambda__load_target_or_fail(req_t *r, const val_t *in, lambda__fn_t *f);
+
+/* Prepares sql with ?1..?3 bound to f's account, region and name. */
+int lambda__fn_prepare(req_t *r, const lambda__fn_t *f, const char *sql, sqlite3_stmt **st);
+/* Runs such a statement that answers no rows (an UPDATE or DELETE). */
+int lambda__fn_exec(req_t *r, const lambda__fn_t *f, const char *sql);
+/* One page of a List operation: the rows of st (the query asks for one more
+ * than limit) as out's list `member`, each made by item; when there are
+ * more, the last answered row's first column as NextMarker (AWS's markers
+ * are opaque). Releases st. */
+typedef val_t *(*lambda__item_fn)(req_t *r, sqlite3_stmt *st, void *ctx);
+int lambda__page(req_t *r, sqlite3_stmt *st, int64_t limit, val_t *out, const char *member, lambda__item_fn item,
+                 void *ctx);
+
+/* ==== Concurrency (function.c, provisioned.c) ==== */
+/* AWS: an account's concurrency in a region, and the part of it that no
+ * reservation may take. */
+#define LAMBDA__ACCOUNT_CONCURRENCY 1000
+#define LAMBDA__UNRESERVED_MIN 100
+/* The concurrency the functions of r's account and region but `except`
+ * take from the unreserved pool (reserved, else provisioned); -1 on error. */
+int64_t lambda__committed_by_others(req_t *r, str_t except);
+/* The provisioned concurrency of f's versions and aliases, but the
+ * `except` qualifier's (STR_NULL: all); -1 on error. */
+int64_t lambda__provisioned_total(req_t *r, const lambda__fn_t *f, str_t except);
+/* Drops the provisioned concurrency configuration of a version or alias
+ * (qualifier), or with qualifier STR_NULL every one of the function and its
+ * code signing link: DeleteFunction, DeleteAlias. */
+int lambda__forget(app_t *app, str_t account, str_t region, str_t name, str_t qualifier);
+
+/* ==== Code signing (signing.c) ==== */
+/* Whether a deployment to function `name` may go ahead under its code
+ * signing configuration — csc_arn when given (CreateFunction), else the
+ * one the function uses: its new code (code) or the layers it adds. No
+ * code or layer is signed here (gureum has no AWS Signer), so Enforce
+ * refuses and Warn logs a warning. GR_OK, or r failed. */
+int lambda__deploy_check(req_t *r, str_t name, str_t csc_arn, bool code, const val_t *layers);
+/* Records that function `name` uses configuration csc_arn (CreateFunction). */
+int lambda__link_csc(req_t *r, str_t name, str_t csc_arn);
+
 /* ==== Policy documents (function.c) ==== */
 /* The statements of policy (JSON or empty) but the one with Sid sid, as
  * JSON texts joined by commas (arena a); *found whether sid was there,

@@ -1,5 +1,5 @@
 /* layer.c — Lambda layers over lambda_layer: PublishLayerVersion,
- * GetLayerVersion, ListLayerVersions, ListLayers, DeleteLayerVersion, and
+ * GetLayerVersion, GetLayerVersionByArn, ListLayerVersions, ListLayers, DeleteLayerVersion, and
  * the check of a function's Layers. A layer's zip is stored by hash like a
  * function's (code.c); exec.c extracts a function's layers, in order, into
  * one directory bound at /opt (code.c lambda__layers_dir). */
@@ -11,7 +11,9 @@
 #include "core/gtime.h"
 #include "core/id.h"
 #include "core/json.h"
+#include "auth/policy.h"
 #include "lambda_model.h"
+#include "services/authz.h"
 #include "services/lambda/lambda_int.h"
 #include "store/store.h"
 
@@ -68,13 +70,14 @@ static str_t list_json(arena_t *a, const val_t *l)
     return buf_str(&b);
 }
 
-static val_t *layer_value(req_t *r, sqlite3_stmt *st, bool full)
+/* The layer version of row st, owned by account (its ARNs name it). */
+static val_t *layer_value(req_t *r, str_t account, sqlite3_stmt *st, bool full)
 {
     arena_t *a = r->arena;
     val_t *v = val_new(a, VAL_STRUCT);
     str_t name = col(a, st, 0);
     int64_t ver = sqlite3_column_int64(st, 1);
-    str_t arn = layer_arn(a, r->region, r->who.account, name);
+    str_t arn = layer_arn(a, r->region, account, name);
     if (full) {
         val_t *c = val_new(a, VAL_STRUCT);
         app_t *app = r->app;
@@ -93,10 +96,7 @@ static val_t *layer_value(req_t *r, sqlite3_stmt *st, bool full)
      * test_list_lambda_layers, LocalStack's recorded test_layer_exceptions) */
     str_t desc = col(a, st, 2);
     if (full || desc.len) val_set_c(a, v, "Description", val_str(a, desc));
-    char ts[40];
-    time_fmt_iso8601(ts, sqlite3_column_int64(st, 8) * 1000, true);
-    ts[23] = 0;
-    val_set_c(a, v, "CreatedDate", val_cstr(a, arena_printf(a, "%s+0000", ts)));
+    val_set_c(a, v, "CreatedDate", lambda__time_value(a, sqlite3_column_int64(st, 8)));
     val_set_c(a, v, "Version", val_int(a, ver));
     val_t *rts = json_list(a, col(a, st, 6)), *archs = json_list(a, col(a, st, 9));
     if (full || rts->u.list.n) val_set_c(a, v, "CompatibleRuntimes", rts);
@@ -157,13 +157,13 @@ int lambda_publish_layer_version(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 11, time_now_us() / 1000);
     bind_s(st, 12, list_json(a, val_get(in, "CompatibleArchitectures")));
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *out = *layer_value(r, st, true);
+    if (rc == SQLITE_ROW) *out = *layer_value(r, r->who.account, st, true);
     store_release(st);
     if (store_exec(db, rc == SQLITE_ROW ? "COMMIT" : "ROLLBACK") != GR_OK || rc != SQLITE_ROW) return GR_ERR;
     return GR_OK;
 }
 
-static int layer_get(req_t *r, str_t name, int64_t version, sqlite3_stmt **out)
+static int layer_get(req_t *r, str_t account, str_t name, int64_t version, sqlite3_stmt **out)
 {
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
@@ -172,7 +172,7 @@ static int layer_get(req_t *r, str_t name, int64_t version, sqlite3_stmt **out)
                              "name = ?3 AND version = ?4",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
+    bind_s(st, 1, account);
     bind_s(st, 2, r->region);
     bind_s(st, 3, name);
     sqlite3_bind_int64(st, 4, version);
@@ -200,9 +200,63 @@ int lambda_get_layer_version(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3_stmt *st = NULL;
     if (version_or_fail(r, in) != GR_OK) return GR_ERR;
-    if (layer_get(r, layer_name(val_get_str(in, "LayerName")), val_get_int(in, "VersionNumber", 0), &st) != GR_OK)
+    if (layer_get(r, r->who.account, layer_name(val_get_str(in, "LayerName")), val_get_int(in, "VersionNumber", 0),
+                  &st) != GR_OK)
         return GR_ERR;
-    *out = *layer_value(r, st, true);
+    *out = *layer_value(r, r->who.account, st, true);
+    store_release(st);
+    return GR_OK;
+}
+
+/* arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION → its eight fields;
+ * false when it has other fields or is no layer version. */
+static bool split_layer_arn(str_t arn, str_t part[8])
+{
+    size_t n = 0, start = 0;
+    for (size_t k = 0; k <= arn.len && n < 8; k++)
+        if (k == arn.len || arn.p[k] == ':') {
+            part[n++] = str_n(arn.p + start, k - start);
+            start = k + 1;
+        }
+    return n == 8 && start > arn.len && str_eq_c(part[0], "arn") && str_eq_c(part[5], "layer");
+}
+
+/* For a layer version of another account (row st of layer_get): whether
+ * its policy grants the caller lambda:GetLayerVersion, by IAM's
+ * cross-account logic; r failed with AccessDeniedException when not. */
+static int foreign_layer_or_fail(req_t *r, str_t owner, str_t arn, sqlite3_stmt *st)
+{
+    if (str_eq(owner, r->who.account)) return GR_OK;
+    str_t policy = col(r->arena, st, 10);
+    char err[128];
+    const policy_t *res = policy.len ? policy_parse_in(r->arena, policy, POLICY_RESOURCE, err, sizeof err) : NULL;
+    return authz_check_resource(r, ((app_t *)r->app)->authz, STR("lambda:GetLayerVersion"), arn, owner, res);
+}
+
+/* AWS: GetLayerVersionByArn — the same answer as GetLayerVersion for the
+ * version the ARN names (LocalStack's recorded test_layer_lifecycle); one
+ * that does not exist is "The resource you requested does not exist."
+ * (test_layer_exceptions). A layer of another account needs its version's
+ * policy to grant the caller lambda:GetLayerVersion, as a function's
+ * Layers do (Lambda developer guide, "Granting layer access to other
+ * accounts"); a layer lives in one region and is only found there. */
+int lambda_get_layer_version_by_arn(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t arn = val_get_str(in, "Arn"), part[8];
+    if (!split_layer_arn(arn, part)) /* the model's pattern lets nothing else through */
+        return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid Layer Version Arn");
+    str_t owner = part[4];
+    int64_t ver = strtoll(arena_printf(a, "%.*s", STR_FMT(part[7])), NULL, 10);
+    sqlite3_stmt *st = NULL;
+    if (!str_eq(part[3], r->region))
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "The resource you requested does not exist.");
+    if (layer_get(r, owner, part[6], ver, &st) != GR_OK) return GR_ERR;
+    if (foreign_layer_or_fail(r, owner, arn, st) != GR_OK) {
+        store_release(st);
+        return GR_ERR;
+    }
+    *out = *layer_value(r, owner, st, true);
     store_release(st);
     return GR_OK;
 }
@@ -244,7 +298,7 @@ static int policy_layer_or_fail(req_t *r, const val_t *in, str_t *policy, str_t 
     int64_t ver = val_get_int(in, "VersionNumber", 0);
     *arn = str_c(arena_printf(a, "%s:%lld", layer_arn(a, r->region, r->who.account, name).p, (long long)ver));
     sqlite3_stmt *st;
-    if (layer_get(r, name, ver, &st) != GR_OK) {
+    if (layer_get(r, r->who.account, name, ver, &st) != GR_OK) {
         if (!r->err) return GR_ERR;
         r->err = NULL;
         /* AWS: "Layer version arn:aws:lambda:R:A:layer:NAME:2 does not exist." */
@@ -380,7 +434,7 @@ int lambda_list_layer_versions(req_t *r, const val_t *in, val_t *out)
     bind_s(st, 3, layer_name(val_get_str(in, "LayerName")));
     val_t *list = val_new(a, VAL_LIST);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, layer_value(r, st, false));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, layer_value(r, r->who.account, st, false));
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "LayerVersions", list);
@@ -407,7 +461,7 @@ int lambda_list_layers(req_t *r, const val_t *in, val_t *out)
         str_t name = col(a, st, 0);
         val_set_c(a, item, "LayerName", val_str(a, name));
         val_set_c(a, item, "LayerArn", val_str(a, layer_arn(a, r->region, r->who.account, name)));
-        val_set_c(a, item, "LatestMatchingVersion", layer_value(r, st, false));
+        val_set_c(a, item, "LatestMatchingVersion", layer_value(r, r->who.account, st, false));
         val_push(a, list, item);
     }
     store_release(st);
@@ -428,44 +482,30 @@ int lambda__resolve_layers(req_t *r, const val_t *arns, lambda__fn_t *f)
     json_w_init(&w, &b);
     json_w_arr_begin(&w);
     for (size_t i = 0; i < arns->u.list.n; i++) {
-        str_t arn = arns->u.list.v[i]->u.s;
-        /* arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION */
-        str_t part[8];
-        size_t n = 0, start = 0;
-        for (size_t k = 0; k <= arn.len && n < 8; k++)
-            if (k == arn.len || arn.p[k] == ':') {
-                part[n++] = str_n(arn.p + start, k - start);
-                start = k + 1;
-            }
+        str_t arn = arns->u.list.v[i]->u.s, part[8];
         sqlite3_stmt *st = NULL;
-        bool ok = n == 8 && str_eq_c(part[0], "arn") && str_eq_c(part[5], "layer") && str_eq(part[4], r->who.account) &&
-                  str_eq(part[3], r->region);
-        if (ok) {
-            int64_t ver = strtoll(arena_printf(a, "%.*s", STR_FMT(part[7])), NULL, 10);
-            sqlite3 *db = lambda__db(r->app);
-            if (!db || store_prepare(db,
-                                     "SELECT code_id, code_size FROM lambda_layer WHERE account = ?1 AND "
-                                     "region = ?2 AND name = ?3 AND version = ?4",
-                                     -1, &st, NULL) != SQLITE_OK)
-                return GR_ERR;
-            bind_s(st, 1, part[4]);
-            bind_s(st, 2, part[3]);
-            bind_s(st, 3, part[6]);
-            sqlite3_bind_int64(st, 4, ver);
-            ok = sqlite3_step(st) == SQLITE_ROW;
+        bool ok = split_layer_arn(arn, part) && str_eq(part[3], r->region);
+        if (ok && layer_get(r, part[4], part[6], strtoll(arena_printf(a, "%.*s", STR_FMT(part[7])), NULL, 10), &st) !=
+                      GR_OK) {
+            if (!r->err) return GR_ERR;
+            r->err = NULL;
+            ok = false;
         }
-        if (!ok) {
-            if (st) store_release(st);
+        if (!ok)
             return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Layer version %.*s does not exist.",
                             STR_FMT(arn));
+        /* AWS: another account's layer needs its grant of lambda:GetLayerVersion */
+        if (foreign_layer_or_fail(r, part[4], arn, st) != GR_OK) {
+            store_release(st);
+            return GR_ERR;
         }
         json_w_obj_begin(&w);
         json_w_key(&w, STR("Arn"));
         json_w_str(&w, arn);
         json_w_key(&w, STR("CodeSize"));
-        json_w_int(&w, sqlite3_column_int64(st, 1));
+        json_w_int(&w, sqlite3_column_int64(st, 5));
         json_w_key(&w, STR("CodeId"));
-        json_w_str(&w, col(a, st, 0));
+        json_w_str(&w, col(a, st, 3));
         json_w_obj_end(&w);
         store_release(st);
     }

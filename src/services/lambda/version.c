@@ -487,6 +487,9 @@ int lambda_delete_alias(req_t *r, const val_t *in, val_t *out)
     if (rc != SQLITE_DONE) return GR_ERR; /* AWS: deleting an absent alias succeeds */
     /* AWS: the alias's function URL stops answering with it (LocalStack's
      * recorded test_lambda_url_persists_after_alias_delete: 403) */
+    /* AWS (LocalStack's recorded test_lambda_provisioned_lifecycle): and its
+     * provisioned concurrency */
+    if (lambda__forget(r->app, f.account, f.region, f.name, val_get_str(in, "Name")) != GR_OK) return GR_ERR;
     return lambda__delete_urls(r->app, f.account, f.region, f.name, val_get_str(in, "Name"));
 }
 
@@ -538,5 +541,8 @@ int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one)
         store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
     }
+    /* a deleted version's provisioned concurrency goes with it; a deleted
+     * function's every configuration and its code signing link */
+    if (lambda__forget(app, f->account, f->region, f->name, one ? f->version : STR_NULL) != GR_OK) return GR_ERR;
     return one ? GR_OK : lambda__delete_urls(app, f->account, f->region, f->name, STR_NULL);
 }

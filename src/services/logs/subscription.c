@@ -49,7 +49,7 @@ static int lambda_check(struct app *app, arena_t *a, str_t fn, str_t region, str
     const char *err = NULL;
     for (size_t i = 0; i < 2; i++) {
         /* a refusal comes before anything is queued, so trying the other name never invokes twice */
-        if ((invoke ? lambda_invoke_async(app, a, fn, payload, svc[i], group_arn, &err)
+        if ((invoke ? lambda_invoke_event(app, a, fn, payload, svc[i], group_arn, &err)
                     : lambda_may_invoke(app, a, fn, svc[i], group_arn, &err)) == GR_OK)
             return GR_OK;
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "core/gtime.h"
+#include "core/regions.h"
 #include "s3_bucket.h"
 #include "s3_internal.h"
 #include "s3_model.h"
@@ -327,6 +328,13 @@ int s3_list_buckets(req_t *r, const val_t *in, val_t *out)
     int64_t max = paged ? val_get_int(in, "MaxBuckets", 10000) : INT64_MAX - 1;
     if (max < 1 || (paged && max > 10000))
         return req_fail(r, &S3_E_InvalidArgument, "Argument max-buckets must be an integer between 1 and 10000.");
+    /* AWS (LocalStack's recorded test_list_buckets_region_validation): a
+     * bucket-region that is no region is refused, naming only the argument */
+    if (region.p && !region_find(region)) {
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "ArgumentName", val_cstr(a, "bucket-region"));
+        return req_fail(r, &S3_E_InvalidArgument, "Argument value %.*s is not a valid AWS Region", STR_FMT(region));
+    }
     if (token.len && (!s3__unb64(a, token, &after) || !after.len))
         return req_fail(r, &S3_E_InvalidArgument, "The continuation token provided is incorrect");
     sqlite3 *db = s3__db(r);

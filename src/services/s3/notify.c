@@ -221,7 +221,7 @@ static void deliver(req_t *r, const char *kind, str_t arn, str_t body, str_t buc
         rc = sns_publish_internal(app, r->arena, arn, STR("Amazon S3 Notification"), body, NULL, STR_NULL, STR_NULL,
                                   &mid, &err);
     } else {
-        rc = lambda_invoke_async(app, r->arena, arn, body, STR("s3.amazonaws.com"), bucket_arn, &err);
+        rc = lambda_invoke_event(app, r->arena, arn, body, STR("s3.amazonaws.com"), bucket_arn, &err);
     }
     if (rc != GR_OK)
         log_warn("s3: event notification of bucket %.*s to %.*s not delivered: %s", STR_FMT(bucket), STR_FMT(arn),

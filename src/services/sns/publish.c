@@ -2,7 +2,7 @@
  * (sns_publish_internal, sns_allows): validation, FIFO ordering and
  * deduplication, and fan-out of a message to every confirmed subscription
  * whose filter policy lets it pass — SQS (sqs_deliver), Lambda
- * (lambda_invoke_async), HTTP/S (the delivery thread), email, email-json
+ * (lambda_invoke_event), HTTP/S (the delivery thread), email, email-json
  * and SMS (the outboxes).
  *
  * Request flow: dispatch → sns_publish → publish_one → sns__fan_out, all on
@@ -404,7 +404,7 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
             to_dlq(app, a, s, t, m, body, err);
     } else if (str_eq_c(proto, "lambda")) {
         const char *err = NULL;
-        if (lambda_invoke_async(app, a, s->endpoint, lambda_event(app, a, t, s, m), STR("sns.amazonaws.com"), t->arn,
+        if (lambda_invoke_event(app, a, s->endpoint, lambda_event(app, a, t, s, m), STR("sns.amazonaws.com"), t->arn,
                                 &err) != GR_OK)
             to_dlq(app, a, s, t, m, sns__notification_json(app, a, t, s, m, true), err);
     } else if (str_eq_c(proto, "http") || str_eq_c(proto, "https")) {
