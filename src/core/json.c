@@ -532,7 +532,7 @@ void json_w_value(json_w_t *w, const json_t *j)
 
 /* ==== Plain JSON of a value tree ==== */
 
-static void w_val(json_w_t *w, const val_t *v)
+void val_json_write(json_w_t *w, const val_t *v)
 {
     switch (v->kind) {
     case VAL_STRUCT:
@@ -540,16 +540,17 @@ static void w_val(json_w_t *w, const val_t *v)
         json_w_obj_begin(w);
         for (size_t i = 0; i < v->u.obj.n; i++) {
             json_w_key(w, v->u.obj.e[i].key);
-            w_val(w, v->u.obj.e[i].v);
+            val_json_write(w, v->u.obj.e[i].v);
         }
         json_w_obj_end(w);
         break;
     case VAL_LIST:
         json_w_arr_begin(w);
-        for (size_t i = 0; i < v->u.list.n; i++) w_val(w, v->u.list.v[i]);
+        for (size_t i = 0; i < v->u.list.n; i++) val_json_write(w, v->u.list.v[i]);
         json_w_arr_end(w);
         break;
     case VAL_STR: json_w_str(w, v->u.s); break;
+    case VAL_BLOB: json_w_str(w, arena_base64(w->b->a, v->u.s.p, v->u.s.len)); break;
     case VAL_INT: json_w_int(w, v->u.i); break;
     case VAL_TIME: json_w_int(w, v->u.t); break;
     case VAL_FLOAT: json_w_double(w, v->u.f); break;
@@ -564,7 +565,7 @@ str_t val_json_text(arena_t *a, const val_t *v)
     buf_init(&b, a);
     json_w_t w;
     json_w_init(&w, &b);
-    w_val(&w, v);
+    val_json_write(&w, v);
     return buf_str(&b);
 }
 

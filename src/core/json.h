@@ -79,9 +79,11 @@ void json_write_string(buf_t *b, str_t s);
 
 /* A value tree as plain JSON and back, for a service that keeps a request's
  * structure as it came (structures and maps as objects, times as
- * microseconds, blobs left out); val_from_json makes objects structures.
- * Both allocate in arena a. */
+ * microseconds, blobs as base64 strings, as DynamoDB JSON has them);
+ * val_from_json makes objects structures (and a NULL j a null). Both
+ * allocate in arena a; val_json_write appends to a writer. */
 str_t val_json_text(arena_t *a, const val_t *v);
+void val_json_write(json_w_t *w, const val_t *v);
 val_t *val_from_json(arena_t *a, const json_t *j);
 
 #endif

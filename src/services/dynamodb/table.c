@@ -195,8 +195,6 @@ static tcache_t *tcache_find(str_t key)
     return NULL;
 }
 
-static val_t *json_to_val(arena_t *a, const json_t *j);
-
 static void tcache_put(str_t key, uint64_t gen, sqlite3_stmt *st)
 {
     pthread_once(&tcache_once, tcache_init);
@@ -215,7 +213,7 @@ static void tcache_put(str_t key, uint64_t gen, sqlite3_stmt *st)
             ? json_parse(e->arena, str_n((const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4)),
                          &err)
             : NULL;
-    e->def = j ? json_to_val(e->arena, j) : NULL;
+    e->def = j ? val_from_json(e->arena, j) : NULL;
     if (!e->key || !e->name || !e->table_id || !e->def) {
         tcache_entry_free(e);
         return;
@@ -257,69 +255,16 @@ str_t ddb__col_s(arena_t *a, sqlite3_stmt *st, int i)
     return arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)));
 }
 
-/* ==== the stored definition: val_t <-> JSON ==== */
-
-static void val_to_json(json_w_t *w, const val_t *v)
-{
-    switch (v->kind) {
-    case VAL_STRUCT:
-    case VAL_MAP:
-        json_w_obj_begin(w);
-        for (size_t i = 0; i < v->u.obj.n; i++) {
-            json_w_key(w, v->u.obj.e[i].key);
-            val_to_json(w, v->u.obj.e[i].v);
-        }
-        json_w_obj_end(w);
-        break;
-    case VAL_LIST:
-        json_w_arr_begin(w);
-        for (size_t i = 0; i < v->u.list.n; i++) val_to_json(w, v->u.list.v[i]);
-        json_w_arr_end(w);
-        break;
-    case VAL_STR: json_w_str(w, v->u.s); break;
-    case VAL_BLOB: json_w_str(w, arena_base64(w->b->a, v->u.s.p, v->u.s.len)); break; /* as DynamoDB JSON has them */
-    case VAL_INT: json_w_int(w, v->u.i); break;
-    case VAL_TIME: json_w_int(w, v->u.t); break;
-    case VAL_FLOAT: json_w_double(w, v->u.f); break;
-    case VAL_BOOL: json_w_bool(w, v->u.b); break;
-    default: json_w_null(w); break;
-    }
-}
+/* ==== the stored definition: val_t <-> JSON (core/json's plain form) ==== */
 
 void ddb__json_write(json_w_t *w, const val_t *v)
 {
-    val_to_json(w, v);
-}
-
-static val_t *json_to_val(arena_t *a, const json_t *j)
-{
-    switch (j->type) {
-    case JSON_OBJECT: {
-        val_t *v = val_new(a, VAL_STRUCT);
-        for (size_t i = 0; i < j->u.obj.n; i++) val_set(a, v, j->u.obj.k[i], json_to_val(a, j->u.obj.v[i]));
-        return v;
-    }
-    case JSON_ARRAY: {
-        val_t *v = val_new(a, VAL_LIST);
-        for (size_t i = 0; i < j->u.arr.n; i++) val_push(a, v, json_to_val(a, j->u.arr.v[i]));
-        return v;
-    }
-    case JSON_STRING: return val_str(a, j->u.s);
-    case JSON_INT: return val_int(a, j->u.i);
-    case JSON_DOUBLE: return val_float(a, j->u.d);
-    case JSON_BOOL: return val_bool(a, j->u.b);
-    default: return val_new(a, VAL_NULL);
-    }
+    val_json_write(w, v);
 }
 
 static str_t def_text(arena_t *a, const val_t *def)
 {
-    buf_t b;
-    buf_init(&b, a);
-    json_w_t w;
-    json_w_init(&w, &b);
-    val_to_json(&w, def);
-    return buf_str(&b);
+    return val_json_text(a, def);
 }
 
 /* ==== loading a table ==== */
@@ -405,7 +350,7 @@ static int table_fill(req_t *r, str_t text, ddb_table_t *t)
     const char *err = NULL;
     json_t *j = json_parse(r->arena, text, &err);
     if (!j) return GR_ERR;
-    t->def = json_to_val(r->arena, j);
+    t->def = val_from_json(r->arena, j);
     return table_fill_def(r, t);
 }
 
@@ -1944,7 +1889,7 @@ val_t *ddb__json_val(arena_t *a, str_t text)
 {
     const char *err;
     json_t *j = json_parse(a, text, &err);
-    return j ? json_to_val(a, j) : NULL;
+    return j ? val_from_json(a, j) : NULL;
 }
 
 int ddb__table_fill(req_t *r, str_t text, ddb_table_t *t)
