@@ -63,8 +63,10 @@ sqlite3 *s3__db(req_t *r);
 int s3__bucket(req_t *r, str_t name, str_t *region);
 /* s3__bucket, also giving the bucket owner's account. */
 /* bcache.c: each loop's cache of bucket rows and configuration documents.
- * Writers of s3_bucket / s3_bucket_config call s3__bcache_changed after the
- * write; s3__commit and s3__rollback end the transaction's part. */
+ * Every writer of s3_bucket, s3_bucket_config or s3_bucket_versioning must
+ * call s3__bcache_changed after the write (one that does not leaves other
+ * loops serving the old facts until the next change); s3__commit and
+ * s3__rollback end the transaction's part. */
 uint64_t s3__bcache_gen(sqlite3 *db); /* read before the SELECT whose result is put */
 void s3__bcache_changed(sqlite3 *db);
 void s3__bcache_txn_begin(void);
