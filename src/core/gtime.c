@@ -30,6 +30,16 @@ int64_t time_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+struct timespec time_deadline(clockid_t clock, int64_t after_us)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    int64_t ns = ts.tv_nsec + (after_us % 1000000) * 1000;
+    ts.tv_sec += (time_t)(after_us / 1000000 + ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    return ts;
+}
+
 /* The calendar by arithmetic (H. Hinnant's days_from_civil and
  * civil_from_days), not gmtime_r and timegm: glibc's take a process-wide
  * lock for the time zone on every call, and each request formats or parses

@@ -11,6 +11,10 @@
 
 int64_t time_now_us(void);  /* wall clock, microseconds since the epoch */
 int64_t time_mono_us(void); /* monotonic, for durations */
+/* The moment after_us (>= 0) from now on clock (CLOCK_REALTIME for a default
+ * condition variable, CLOCK_MONOTONIC for one set to it), as
+ * pthread_cond_timedwait wants its deadline. */
+struct timespec time_deadline(clockid_t clock, int64_t after_us);
 /* Test hook: when non-zero, time_now_us() returns this (SigV4 vectors). */
 void time_set_fake_now_us(int64_t us);
 /* The length in ms of a unit of an AWS period (a second, an hour): dflt,

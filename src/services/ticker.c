@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/gtime.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "services/registry.h"
@@ -48,11 +49,7 @@ static void *ticker_main(void *arg)
         }
         pthread_mutex_lock(&t->mu);
         if (t->stopping) break;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        long long ns = ts.tv_nsec + (long long)wait_ms * 1000000;
-        ts.tv_sec += (time_t)(ns / 1000000000);
-        ts.tv_nsec = (long)(ns % 1000000000);
+        struct timespec ts = time_deadline(CLOCK_MONOTONIC, (int64_t)wait_ms * 1000);
         while (!t->stopping && pthread_cond_timedwait(&t->cv, &t->mu, &ts) == 0) {
         }
     }

@@ -355,11 +355,7 @@ static void *scheduler_main(void *arg)
         int64_t wait_ms = next - events__now_ms();
         if (wait_ms < 5) wait_ms = 5;
         if (wait_ms > 1000) wait_ms = 1000; /* rules created meanwhile are seen within a second */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + wait_ms * 1000000;
-        ts.tv_sec += ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = time_deadline(CLOCK_REALTIME, wait_ms * 1000);
         pthread_cond_timedwait(&cv, &mu, &ts);
     }
     pthread_mutex_unlock(&mu);

@@ -251,10 +251,7 @@ static void *log_main(void *arg)
     for (;;) {
         while (!log_head && !log_stop) pthread_cond_wait(&log_cv, &log_mu);
         if (!log_stop) { /* let a burst gather */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += LOG_BATCH_MS * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+            struct timespec ts = time_deadline(CLOCK_REALTIME, LOG_BATCH_MS * 1000LL);
             while (!log_stop && pthread_cond_timedwait(&log_cv, &log_mu, &ts) == 0) {
             } /* only lambda__logs_stop signals now: the queue is not empty */
         }

@@ -405,12 +405,7 @@ static void *deliver_loop(void *arg)
                 continue;
             }
             /* The condition variable waits on CLOCK_REALTIME: convert. */
-            int64_t wait_us = queue->due_us - now;
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t ns = ts.tv_nsec + (wait_us % 1000000) * 1000;
-            ts.tv_sec += (time_t)(wait_us / 1000000 + ns / 1000000000);
-            ts.tv_nsec = (long)(ns % 1000000000);
+            struct timespec ts = time_deadline(CLOCK_REALTIME, queue->due_us - now);
             pthread_cond_timedwait(&q_cv, &q_mu, &ts);
         }
         job_t *j = queue;

@@ -102,11 +102,8 @@ static void *timer_main(void *arg)
             continue;
         }
         /* time_mono_us is CLOCK_MONOTONIC, as is cv's clock */
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t at_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (next - time_mono_us()) * 1000;
-        ts.tv_sec = at_ns / 1000000000;
-        ts.tv_nsec = at_ns % 1000000000;
+        int64_t left = next - time_mono_us();
+        struct timespec ts = time_deadline(CLOCK_MONOTONIC, left > 0 ? left : 0);
         pthread_cond_timedwait(&cv, &mu, &ts);
     }
     return NULL;

@@ -104,9 +104,28 @@ static void formats_match_strftime(void **state)
     assert_string_equal(out, "Sat, 01 Jan 10000 00:00:00 GMT");
 }
 
+/* A deadline carries whole seconds out of the nanoseconds and is after_us
+ * ahead of the clock it was read from. */
+static void deadline_is_ahead_and_normalised(void **state)
+{
+    (void)state;
+    static const int64_t afters[] = {0, 1, 999999, 1000000, 1500000, 2999999999LL};
+    for (size_t i = 0; i < sizeof afters / sizeof *afters; i++) {
+        struct timespec before, after;
+        clock_gettime(CLOCK_MONOTONIC, &before);
+        struct timespec d = time_deadline(CLOCK_MONOTONIC, afters[i]);
+        clock_gettime(CLOCK_MONOTONIC, &after);
+        assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+        int64_t dn = (int64_t)d.tv_sec * 1000000000 + d.tv_nsec;
+        assert_true(dn >= (int64_t)before.tv_sec * 1000000000 + before.tv_nsec + afters[i] * 1000);
+        assert_true(dn <= (int64_t)after.tv_sec * 1000000000 + after.tv_nsec + afters[i] * 1000);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(split_matches_gmtime), cmocka_unit_test(formats_and_parses),
-                                       cmocka_unit_test(formats_match_strftime)};
+                                       cmocka_unit_test(formats_match_strftime),
+                                       cmocka_unit_test(deadline_is_ahead_and_normalised)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
