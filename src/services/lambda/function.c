@@ -25,12 +25,12 @@ sqlite3 *lambda__db(app_t *app)
     return store_db(app->store, &schema_lambda);
 }
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
+void lambda__bind_s(sqlite3_stmt *st, int i, str_t s)
 {
     sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_TRANSIENT);
 }
 
-static str_t col(arena_t *a, sqlite3_stmt *st, int i)
+str_t lambda__col(arena_t *a, sqlite3_stmt *st, int i)
 {
     const char *p = (const char *)sqlite3_column_text(st, i);
     return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
@@ -42,25 +42,25 @@ static str_t col(arena_t *a, sqlite3_stmt *st, int i)
 
 static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 {
-    f->name = col(a, st, 0);
-    f->runtime = col(a, st, 1);
-    f->handler = col(a, st, 2);
-    f->role = col(a, st, 3);
+    f->name = lambda__col(a, st, 0);
+    f->runtime = lambda__col(a, st, 1);
+    f->handler = lambda__col(a, st, 2);
+    f->role = lambda__col(a, st, 3);
     f->memory_mb = sqlite3_column_int64(st, 4);
     f->timeout_s = sqlite3_column_int64(st, 5);
-    f->code_sha256 = col(a, st, 6);
+    f->code_sha256 = lambda__col(a, st, 6);
     f->code_size = sqlite3_column_int64(st, 7);
     f->last_modified = sqlite3_column_int64(st, 8);
-    f->description = col(a, st, 9);
-    f->env_json = col(a, st, 10);
-    f->code_id = col(a, st, 11);
-    f->revision = col(a, st, 12);
-    f->policy = col(a, st, 13);
-    f->tags_json = col(a, st, 14);
+    f->description = lambda__col(a, st, 9);
+    f->env_json = lambda__col(a, st, 10);
+    f->code_id = lambda__col(a, st, 11);
+    f->revision = lambda__col(a, st, 12);
+    f->policy = lambda__col(a, st, 13);
+    f->tags_json = lambda__col(a, st, 14);
     f->reserved = sqlite3_column_int64(st, 15);
-    f->dlq_arn = col(a, st, 16);
+    f->dlq_arn = lambda__col(a, st, 16);
     f->ephemeral_mb = sqlite3_column_int64(st, 17);
-    f->layers = col(a, st, 18);
+    f->layers = lambda__col(a, st, 18);
 }
 
 int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f)
@@ -71,9 +71,9 @@ int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name
     if (store_prepare(db, "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
                       -1, &st, NULL) != SQLITE_OK)
         return -1;
-    bind_s(st, 1, account);
-    bind_s(st, 2, region);
-    bind_s(st, 3, name);
+    lambda__bind_s(st, 1, account);
+    lambda__bind_s(st, 2, region);
+    lambda__bind_s(st, 3, name);
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
         memset(f, 0, sizeof *f);
@@ -385,27 +385,27 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
                  "revision=?15, policy=?16, tags_json=?17, reserved=?18, dlq_arn=?19, ephemeral_mb=?20, layers=?21 "
                  "WHERE account=?1 AND region=?2 AND name=?3";
     if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_s(st, 1, f->account);
-    bind_s(st, 2, f->region);
-    bind_s(st, 3, f->name);
-    bind_s(st, 4, f->runtime);
-    bind_s(st, 5, f->handler);
-    bind_s(st, 6, f->role);
+    lambda__bind_s(st, 1, f->account);
+    lambda__bind_s(st, 2, f->region);
+    lambda__bind_s(st, 3, f->name);
+    lambda__bind_s(st, 4, f->runtime);
+    lambda__bind_s(st, 5, f->handler);
+    lambda__bind_s(st, 6, f->role);
     sqlite3_bind_int64(st, 7, f->memory_mb);
     sqlite3_bind_int64(st, 8, f->timeout_s);
-    bind_s(st, 9, f->code_sha256);
+    lambda__bind_s(st, 9, f->code_sha256);
     sqlite3_bind_int64(st, 10, f->code_size);
     sqlite3_bind_int64(st, 11, f->last_modified);
-    bind_s(st, 12, f->description);
-    bind_s(st, 13, f->env_json);
-    bind_s(st, 14, f->code_id);
-    bind_s(st, 15, f->revision);
-    bind_s(st, 16, f->policy);
-    bind_s(st, 17, f->tags_json);
+    lambda__bind_s(st, 12, f->description);
+    lambda__bind_s(st, 13, f->env_json);
+    lambda__bind_s(st, 14, f->code_id);
+    lambda__bind_s(st, 15, f->revision);
+    lambda__bind_s(st, 16, f->policy);
+    lambda__bind_s(st, 17, f->tags_json);
     sqlite3_bind_int64(st, 18, f->reserved);
-    bind_s(st, 19, f->dlq_arn);
+    lambda__bind_s(st, 19, f->dlq_arn);
     sqlite3_bind_int64(st, 20, f->ephemeral_mb);
-    bind_s(st, 21, f->layers);
+    lambda__bind_s(st, 21, f->layers);
     int rc = sqlite3_step(st);
     store_release(st);
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -677,9 +677,9 @@ int lambda__fn_prepare(req_t *r, const lambda__fn_t *f, const char *sql, sqlite3
 {
     sqlite3 *db = lambda__db(r->app);
     if (!db || store_prepare(db, sql, -1, st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_s(*st, 1, f->account);
-    bind_s(*st, 2, f->region);
-    bind_s(*st, 3, f->name);
+    lambda__bind_s(*st, 1, f->account);
+    lambda__bind_s(*st, 2, f->region);
+    lambda__bind_s(*st, 3, f->name);
     return GR_OK;
 }
 
@@ -710,9 +710,9 @@ int lambda_list_functions(req_t *r, const val_t *in, val_t *out)
                       "ORDER BY name LIMIT ?4",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, after);
+    lambda__bind_s(st, 1, r->who.account);
+    lambda__bind_s(st, 2, r->region);
+    lambda__bind_s(st, 3, after);
     sqlite3_bind_int64(st, 4, limit + 1);
     val_t *fns = val_new(a, VAL_LIST);
     int rc, n = 0;
@@ -746,13 +746,13 @@ static int set_column(req_t *r, const lambda__fn_t *f, const char *column, str_t
     const char *sql = arena_printf(
         r->arena, "UPDATE lambda_function SET %s = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3", column);
     if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_s(st, 1, f->account);
-    bind_s(st, 2, f->region);
-    bind_s(st, 3, f->name);
+    lambda__bind_s(st, 1, f->account);
+    lambda__bind_s(st, 2, f->region);
+    lambda__bind_s(st, 3, f->name);
     if (is_num)
         sqlite3_bind_int64(st, 4, num);
     else
-        bind_s(st, 4, text);
+        lambda__bind_s(st, 4, text);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -1047,9 +1047,9 @@ static int64_t account_sum(req_t *r, const char *sql, str_t name)
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
     if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    if (name.p) bind_s(st, 3, name);
+    lambda__bind_s(st, 1, r->who.account);
+    lambda__bind_s(st, 2, r->region);
+    if (name.p) lambda__bind_s(st, 3, name);
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     store_release(st);
     return v;

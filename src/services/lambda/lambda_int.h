@@ -77,6 +77,10 @@ int lambda__load_target_or_fail(req_t *r, const val_t *in, lambda__fn_t *f);
 
 /* Prepares sql with ?1..?3 bound to f's account, region and name. */
 int lambda__fn_prepare(req_t *r, const lambda__fn_t *f, const char *sql, sqlite3_stmt **st);
+/* SQL text binding (STR_NULL as "", copied) and a text column read into the
+ * arena ("" for NULL), for every Lambda table. */
+void lambda__bind_s(sqlite3_stmt *st, int i, str_t s);
+str_t lambda__col(arena_t *a, sqlite3_stmt *st, int i);
 /* Runs such a statement that answers no rows (an UPDATE or DELETE). */
 int lambda__fn_exec(req_t *r, const lambda__fn_t *f, const char *sql);
 /* One page of a List operation: the rows of st (the query asks for one more

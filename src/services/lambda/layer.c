@@ -17,17 +17,6 @@
 #include "services/lambda/lambda_int.h"
 #include "store/store.h"
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_TRANSIENT);
-}
-
-static str_t col(arena_t *a, sqlite3_stmt *st, int i)
-{
-    const char *p = (const char *)sqlite3_column_text(st, i);
-    return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
-}
-
 static str_t layer_arn(arena_t *a, str_t region, str_t account, str_t name)
 {
     return str_c(
@@ -75,17 +64,17 @@ static val_t *layer_value(req_t *r, str_t account, sqlite3_stmt *st, bool full)
 {
     arena_t *a = r->arena;
     val_t *v = val_new(a, VAL_STRUCT);
-    str_t name = col(a, st, 0);
+    str_t name = lambda__col(a, st, 0);
     int64_t ver = sqlite3_column_int64(st, 1);
     str_t arn = layer_arn(a, r->region, account, name);
     if (full) {
         val_t *c = val_new(a, VAL_STRUCT);
         app_t *app = r->app;
-        str_t id = col(a, st, 3);
+        str_t id = lambda__col(a, st, 3);
         val_set_c(a, c, "Location",
                   val_cstr(a, arena_printf(a, "http://127.0.0.1:%d/_gureum/lambda/code/%.*s.zip", app->cfg->port,
                                            STR_FMT(id))));
-        val_set_c(a, c, "CodeSha256", val_str(a, col(a, st, 4)));
+        val_set_c(a, c, "CodeSha256", val_str(a, lambda__col(a, st, 4)));
         val_set_c(a, c, "CodeSize", val_int(a, sqlite3_column_int64(st, 5)));
         val_set_c(a, v, "Content", c);
         val_set_c(a, v, "LayerArn", val_str(a, arn));
@@ -94,14 +83,14 @@ static val_t *layer_value(req_t *r, str_t account, sqlite3_stmt *st, bool full)
     /* AWS: a version's own answers (publish, get) carry Description and both
      * lists even when empty; list items only what is set (moto's AWS-verified
      * test_list_lambda_layers, LocalStack's recorded test_layer_exceptions) */
-    str_t desc = col(a, st, 2);
+    str_t desc = lambda__col(a, st, 2);
     if (full || desc.len) val_set_c(a, v, "Description", val_str(a, desc));
     val_set_c(a, v, "CreatedDate", lambda__time_value(a, sqlite3_column_int64(st, 8)));
     val_set_c(a, v, "Version", val_int(a, ver));
-    val_t *rts = json_list(a, col(a, st, 6)), *archs = json_list(a, col(a, st, 9));
+    val_t *rts = json_list(a, lambda__col(a, st, 6)), *archs = json_list(a, lambda__col(a, st, 9));
     if (full || rts->u.list.n) val_set_c(a, v, "CompatibleRuntimes", rts);
     if (full || archs->u.list.n) val_set_c(a, v, "CompatibleArchitectures", archs);
-    str_t lic = col(a, st, 7);
+    str_t lic = lambda__col(a, st, 7);
     if (lic.len) val_set_c(a, v, "LicenseInfo", val_str(a, lic));
     return v;
 }
@@ -117,9 +106,9 @@ static int64_t next_version(sqlite3 *db, req_t *r, str_t name)
                       "ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last",
                       -1, &st, NULL) != SQLITE_OK)
         return 0;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, name);
+    lambda__bind_s(st, 1, r->who.account);
+    lambda__bind_s(st, 2, r->region);
+    lambda__bind_s(st, 3, name);
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
     return v;
@@ -144,18 +133,18 @@ int lambda_publish_layer_version(req_t *r, const val_t *in, val_t *out)
         store_exec(db, "ROLLBACK");
         return GR_ERR;
     }
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, name);
+    lambda__bind_s(st, 1, r->who.account);
+    lambda__bind_s(st, 2, r->region);
+    lambda__bind_s(st, 3, name);
     sqlite3_bind_int64(st, 4, version);
-    bind_s(st, 5, val_get_str(in, "Description"));
-    bind_s(st, 6, f.code_id);
-    bind_s(st, 7, f.code_sha256);
+    lambda__bind_s(st, 5, val_get_str(in, "Description"));
+    lambda__bind_s(st, 6, f.code_id);
+    lambda__bind_s(st, 7, f.code_sha256);
     sqlite3_bind_int64(st, 8, f.code_size);
-    bind_s(st, 9, list_json(a, val_get(in, "CompatibleRuntimes")));
-    bind_s(st, 10, val_get_str(in, "LicenseInfo"));
+    lambda__bind_s(st, 9, list_json(a, val_get(in, "CompatibleRuntimes")));
+    lambda__bind_s(st, 10, val_get_str(in, "LicenseInfo"));
     sqlite3_bind_int64(st, 11, time_now_us() / 1000);
-    bind_s(st, 12, list_json(a, val_get(in, "CompatibleArchitectures")));
+    lambda__bind_s(st, 12, list_json(a, val_get(in, "CompatibleArchitectures")));
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = *layer_value(r, r->who.account, st, true);
     store_release(st);
@@ -172,9 +161,9 @@ static int layer_get(req_t *r, str_t account, str_t name, int64_t version, sqlit
                              "name = ?3 AND version = ?4",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, name);
+    lambda__bind_s(st, 1, account);
+    lambda__bind_s(st, 2, r->region);
+    lambda__bind_s(st, 3, name);
     sqlite3_bind_int64(st, 4, version);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -227,7 +216,7 @@ static bool split_layer_arn(str_t arn, str_t part[8])
 static int foreign_layer_or_fail(req_t *r, str_t owner, str_t arn, sqlite3_stmt *st)
 {
     if (str_eq(owner, r->who.account)) return GR_OK;
-    str_t policy = col(r->arena, st, 10);
+    str_t policy = lambda__col(r->arena, st, 10);
     char err[128];
     const policy_t *res = policy.len ? policy_parse_in(r->arena, policy, POLICY_RESOURCE, err, sizeof err) : NULL;
     return authz_check_resource(r, ((app_t *)r->app)->authz, STR("lambda:GetLayerVersion"), arn, owner, res);
@@ -267,9 +256,9 @@ static int prepare_version(req_t *r, const val_t *in, const char *sql, sqlite3_s
 {
     sqlite3 *db = lambda__db(r->app);
     if (!db || store_prepare(db, sql, -1, st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_s(*st, 1, r->who.account);
-    bind_s(*st, 2, r->region);
-    bind_s(*st, 3, layer_name(val_get_str(in, "LayerName")));
+    lambda__bind_s(*st, 1, r->who.account);
+    lambda__bind_s(*st, 2, r->region);
+    lambda__bind_s(*st, 3, layer_name(val_get_str(in, "LayerName")));
     sqlite3_bind_int64(*st, 4, val_get_int(in, "VersionNumber", 0));
     return GR_OK;
 }
@@ -304,8 +293,8 @@ static int policy_layer_or_fail(req_t *r, const val_t *in, str_t *policy, str_t 
         /* AWS: "Layer version arn:aws:lambda:R:A:layer:NAME:2 does not exist." */
         return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Layer version %.*s does not exist.", STR_FMT(*arn));
     }
-    *policy = col(a, st, 10);
-    *rev = col(a, st, 11);
+    *policy = lambda__col(a, st, 10);
+    *rev = lambda__col(a, st, 11);
     store_release(st);
     return GR_OK;
 }
@@ -321,8 +310,8 @@ static int set_layer_policy(req_t *r, const val_t *in, str_t policy, str_t *revi
                         "region = ?2 AND name = ?3 AND version = ?4",
                         &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 5, policy);
-    bind_s(st, 6, policy.len ? *revision : STR(""));
+    lambda__bind_s(st, 5, policy);
+    lambda__bind_s(st, 6, policy.len ? *revision : STR(""));
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -429,9 +418,9 @@ int lambda_list_layer_versions(req_t *r, const val_t *in, val_t *out)
                              "name = ?3 ORDER BY version DESC",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, layer_name(val_get_str(in, "LayerName")));
+    lambda__bind_s(st, 1, r->who.account);
+    lambda__bind_s(st, 2, r->region);
+    lambda__bind_s(st, 3, layer_name(val_get_str(in, "LayerName")));
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, layer_value(r, r->who.account, st, false));
@@ -452,13 +441,13 @@ int lambda_list_layers(req_t *r, const val_t *in, val_t *out)
                              "AND m.region = l.region AND m.name = l.name) ORDER BY name",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
+    lambda__bind_s(st, 1, r->who.account);
+    lambda__bind_s(st, 2, r->region);
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         val_t *item = val_new(a, VAL_STRUCT);
-        str_t name = col(a, st, 0);
+        str_t name = lambda__col(a, st, 0);
         val_set_c(a, item, "LayerName", val_str(a, name));
         val_set_c(a, item, "LayerArn", val_str(a, layer_arn(a, r->region, r->who.account, name)));
         val_set_c(a, item, "LatestMatchingVersion", layer_value(r, r->who.account, st, false));
@@ -505,7 +494,7 @@ int lambda__resolve_layers(req_t *r, const val_t *arns, lambda__fn_t *f)
         json_w_key(&w, STR("CodeSize"));
         json_w_int(&w, sqlite3_column_int64(st, 5));
         json_w_key(&w, STR("CodeId"));
-        json_w_str(&w, col(a, st, 3));
+        json_w_str(&w, lambda__col(a, st, 3));
         json_w_obj_end(&w);
         store_release(st);
     }

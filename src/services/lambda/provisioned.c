@@ -24,11 +24,6 @@
 #include "services/lambda/lambda_int.h"
 #include "store/store.h"
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_TRANSIENT);
-}
-
 int64_t lambda__provisioned_total(req_t *r, const lambda__fn_t *f, str_t except)
 {
     sqlite3_stmt *st;
@@ -38,7 +33,7 @@ int64_t lambda__provisioned_total(req_t *r, const lambda__fn_t *f, str_t except)
             "AND name = ?3 AND qualifier IS NOT ?4",
             &st) != GR_OK)
         return -1;
-    bind_s(st, 4, except.p ? except : STR(""));
+    lambda__bind_s(st, 4, except.p ? except : STR(""));
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     store_release(st);
     return v;
@@ -56,10 +51,10 @@ int lambda__forget(app_t *app, str_t account, str_t region, str_t name, str_t qu
         sqlite3_stmt *st;
         if (!sqls[i]) continue;
         if (store_prepare(db, sqls[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-        bind_s(st, 1, account);
-        bind_s(st, 2, region);
-        bind_s(st, 3, name);
-        if (i == 0 && qualifier.p) bind_s(st, 4, qualifier);
+        lambda__bind_s(st, 1, account);
+        lambda__bind_s(st, 2, region);
+        lambda__bind_s(st, 3, name);
+        if (i == 0 && qualifier.p) lambda__bind_s(st, 4, qualifier);
         int rc = sqlite3_step(st);
         store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
@@ -116,7 +111,7 @@ static int conflict_or_fail(req_t *r, const lambda__fn_t *f, str_t qual)
                     "AND p.region = ?2 AND p.name = ?3 AND x.version = ?4",
             &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 4, qual);
+    lambda__bind_s(st, 4, qual);
     int rc = sqlite3_step(st);
     store_release(st);
     if (rc == SQLITE_DONE) return GR_OK;
@@ -175,7 +170,7 @@ int lambda_put_provisioned_concurrency_config(req_t *r, const val_t *in, val_t *
             "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET requested = ?5, modified = ?6",
             &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 4, qual);
+    lambda__bind_s(st, 4, qual);
     sqlite3_bind_int64(st, 5, n);
     sqlite3_bind_int64(st, 6, now);
     int rc = sqlite3_step(st);
@@ -196,7 +191,7 @@ int lambda_get_provisioned_concurrency_config(req_t *r, const val_t *in, val_t *
                            "name = ?3 AND qualifier = ?4",
                            &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 4, qual);
+    lambda__bind_s(st, 4, qual);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = *config_value(r->arena, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), false);
@@ -246,7 +241,7 @@ int lambda_list_provisioned_concurrency_configs(req_t *r, const val_t *in, val_t
                            "region = ?2 AND name = ?3 AND qualifier > ?4 ORDER BY qualifier LIMIT ?5",
                            &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 4, val_get_str(in, "Marker"));
+    lambda__bind_s(st, 4, val_get_str(in, "Marker"));
     sqlite3_bind_int64(st, 5, limit + 1);
     str_t arn = lambda__arn(a, f.region, f.account, f.name);
     return lambda__page(r, st, limit, out, "ProvisionedConcurrencyConfigs", list_item, (void *)arn.p);

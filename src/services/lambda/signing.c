@@ -26,24 +26,13 @@
 #include "services/lambda/lambda_int.h"
 #include "store/store.h"
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_TRANSIENT);
-}
-
-static str_t col(arena_t *a, sqlite3_stmt *st, int i)
-{
-    const char *p = (const char *)sqlite3_column_text(st, i);
-    return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
-}
-
 /* Prepares sql with ?1 and ?2 bound to r's account and region. */
 static int prepare(req_t *r, const char *sql, sqlite3_stmt **st)
 {
     sqlite3 *db = lambda__db(r->app);
     if (!db || store_prepare(db, sql, -1, st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_s(*st, 1, r->who.account);
-    bind_s(*st, 2, r->region);
+    lambda__bind_s(*st, 1, r->who.account);
+    lambda__bind_s(*st, 2, r->region);
     return GR_OK;
 }
 
@@ -66,17 +55,17 @@ static val_t *csc_value(req_t *r, sqlite3_stmt *st)
 {
     arena_t *a = r->arena;
     val_t *v = val_new(a, VAL_STRUCT), *pub = val_new(a, VAL_STRUCT), *pol = val_new(a, VAL_STRUCT);
-    str_t id = col(a, st, 0);
+    str_t id = lambda__col(a, st, 0);
     val_set_c(a, v, "CodeSigningConfigId", val_str(a, id));
     val_set_c(a, v, "CodeSigningConfigArn", val_str(a, csc_arn(r, id)));
-    val_set_c(a, v, "Description", val_str(a, col(a, st, 1)));
+    val_set_c(a, v, "Description", val_str(a, lambda__col(a, st, 1)));
     val_t *arns = val_new(a, VAL_LIST);
-    const json_t *j = json_parse(a, col(a, st, 2), NULL);
+    const json_t *j = json_parse(a, lambda__col(a, st, 2), NULL);
     for (size_t i = 0; j && j->type == JSON_ARRAY && i < j->u.arr.n; i++)
         if (j->u.arr.v[i]->type == JSON_STRING) val_push(a, arns, val_str(a, j->u.arr.v[i]->u.s));
     val_set_c(a, pub, "SigningProfileVersionArns", arns);
     val_set_c(a, v, "AllowedPublishers", pub);
-    val_set_c(a, pol, "UntrustedArtifactOnDeployment", val_str(a, col(a, st, 3)));
+    val_set_c(a, pol, "UntrustedArtifactOnDeployment", val_str(a, lambda__col(a, st, 3)));
     val_set_c(a, v, "CodeSigningPolicies", pol);
     val_set_c(a, v, "LastModified", lambda__time_value(a, sqlite3_column_int64(st, 4)));
     return v;
@@ -89,7 +78,7 @@ static int csc_get(req_t *r, str_t id, sqlite3_stmt **out)
     sqlite3_stmt *st;
     if (prepare(r, "SELECT " C_COLS " FROM lambda_csc WHERE account = ?1 AND region = ?2 AND id = ?3", &st) != GR_OK)
         return -1;
-    bind_s(st, 3, id);
+    lambda__bind_s(st, 3, id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *out = st;
@@ -126,7 +115,7 @@ static int csc_id_or_fail(req_t *r, str_t arn, str_t *id, str_t *policy)
                         "The code signing configuration cannot be found. Check that the provided configuration is "
                         "not deleted: %.*s.",
                         STR_FMT(arn));
-    if (policy) *policy = col(r->arena, st, 3);
+    if (policy) *policy = lambda__col(r->arena, st, 3);
     store_release(st);
     return GR_OK;
 }
@@ -165,10 +154,10 @@ int lambda_create_code_signing_config(req_t *r, const val_t *in, val_t *out)
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING " C_COLS,
                 &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 3, id);
-    bind_s(st, 4, val_get_str(in, "Description"));
-    bind_s(st, 5, profiles_json(r->arena, val_get(in, "AllowedPublishers")));
-    bind_s(st, 6, policy_of(in, STR("Warn")));
+    lambda__bind_s(st, 3, id);
+    lambda__bind_s(st, 4, val_get_str(in, "Description"));
+    lambda__bind_s(st, 5, profiles_json(r->arena, val_get(in, "AllowedPublishers")));
+    lambda__bind_s(st, 6, policy_of(in, STR("Warn")));
     sqlite3_bind_int64(st, 7, time_now_us() / 1000);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) val_set_c(r->arena, out, "CodeSigningConfig", csc_value(r, st));
@@ -192,7 +181,8 @@ int lambda_update_code_signing_config(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3_stmt *st;
     if (csc_or_fail(r, in, &st) != GR_OK) return GR_ERR;
-    str_t id = col(a, st, 0), desc = col(a, st, 1), profiles = col(a, st, 2), policy = col(a, st, 3);
+    str_t id = lambda__col(a, st, 0), desc = lambda__col(a, st, 1), profiles = lambda__col(a, st, 2),
+          policy = lambda__col(a, st, 3);
     int64_t modified = sqlite3_column_int64(st, 4);
     store_release(st);
     bool changed = false;
@@ -213,10 +203,10 @@ int lambda_update_code_signing_config(req_t *r, const val_t *in, val_t *out)
                 "WHERE account = ?1 AND region = ?2 AND id = ?3 RETURNING " C_COLS,
                 &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 3, id);
-    bind_s(st, 4, desc);
-    bind_s(st, 5, profiles);
-    bind_s(st, 6, policy);
+    lambda__bind_s(st, 3, id);
+    lambda__bind_s(st, 4, desc);
+    lambda__bind_s(st, 5, profiles);
+    lambda__bind_s(st, 6, policy);
     sqlite3_bind_int64(st, 7, changed ? time_now_us() / 1000 : modified);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) val_set_c(a, out, "CodeSigningConfig", csc_value(r, st));
@@ -231,16 +221,16 @@ int lambda_delete_code_signing_config(req_t *r, const val_t *in, val_t *out)
     (void)out;
     sqlite3_stmt *st;
     if (csc_or_fail(r, in, &st) != GR_OK) return GR_ERR;
-    str_t id = col(r->arena, st, 0);
+    str_t id = lambda__col(r->arena, st, 0);
     store_release(st);
     if (prepare(r,
                 "SELECT name FROM lambda_function_csc WHERE account = ?1 AND region = ?2 AND csc_id = ?3 "
                 "LIMIT 1",
                 &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 3, id);
+    lambda__bind_s(st, 3, id);
     int rc = sqlite3_step(st);
-    str_t user = rc == SQLITE_ROW ? col(r->arena, st, 0) : STR_NULL;
+    str_t user = rc == SQLITE_ROW ? lambda__col(r->arena, st, 0) : STR_NULL;
     store_release(st);
     if (rc == SQLITE_ROW)
         return req_fail(r, &LAMBDA_ERR_ResourceConflictException,
@@ -250,7 +240,7 @@ int lambda_delete_code_signing_config(req_t *r, const val_t *in, val_t *out)
     if (rc != SQLITE_DONE ||
         prepare(r, "DELETE FROM lambda_csc WHERE account = ?1 AND region = ?2 AND id = ?3", &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 3, id);
+    lambda__bind_s(st, 3, id);
     rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -265,7 +255,7 @@ static val_t *csc_item(req_t *r, sqlite3_stmt *st, void *ctx)
 static val_t *function_arn_item(req_t *r, sqlite3_stmt *st, void *ctx)
 {
     (void)ctx;
-    return val_str(r->arena, lambda__arn(r->arena, r->region, r->who.account, col(r->arena, st, 0)));
+    return val_str(r->arena, lambda__arn(r->arena, r->region, r->who.account, lambda__col(r->arena, st, 0)));
 }
 
 /* AWS: at most 50 a page. */
@@ -283,7 +273,7 @@ int lambda_list_code_signing_configs(req_t *r, const val_t *in, val_t *out)
                 "SELECT " C_COLS " FROM lambda_csc WHERE account = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
                 &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 3, val_get_str(in, "Marker"));
+    lambda__bind_s(st, 3, val_get_str(in, "Marker"));
     sqlite3_bind_int64(st, 4, limit + 1);
     return lambda__page(r, st, limit, out, "CodeSigningConfigs", csc_item, NULL);
 }
@@ -298,8 +288,8 @@ int lambda__link_csc(req_t *r, str_t name, str_t arn)
                 "ON CONFLICT DO UPDATE SET csc_id = ?4",
                 &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 3, name);
-    bind_s(st, 4, arn_id(r, arn));
+    lambda__bind_s(st, 3, name);
+    lambda__bind_s(st, 4, arn_id(r, arn));
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -313,9 +303,9 @@ static int function_csc(req_t *r, str_t name, str_t *id)
     if (prepare(r, "SELECT csc_id FROM lambda_function_csc WHERE account = ?1 AND region = ?2 AND name = ?3", &st) !=
         GR_OK)
         return GR_ERR;
-    bind_s(st, 3, name);
+    lambda__bind_s(st, 3, name);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *id = col(r->arena, st, 0);
+    if (rc == SQLITE_ROW) *id = lambda__col(r->arena, st, 0);
     store_release(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
@@ -347,7 +337,7 @@ int lambda__deploy_check(req_t *r, str_t name, str_t arn, bool code, const val_t
         int rc = csc_get(r, id, &st);
         if (rc < 0) return GR_ERR;
         if (!rc) return GR_OK; /* cannot happen: a configuration in use is never deleted */
-        policy = col(r->arena, st, 3);
+        policy = lambda__col(r->arena, st, 3);
         store_release(st);
     }
     if (code && untrusted(r, policy, name, id) != GR_OK) return GR_ERR;
@@ -401,7 +391,7 @@ int lambda_list_functions_by_code_signing_config(req_t *r, const val_t *in, val_
     arena_t *a = r->arena;
     sqlite3_stmt *st;
     if (csc_or_fail(r, in, &st) != GR_OK) return GR_ERR;
-    str_t id = col(a, st, 0);
+    str_t id = lambda__col(a, st, 0);
     store_release(st);
     int64_t limit = page_limit(in);
     if (prepare(r,
@@ -409,8 +399,8 @@ int lambda_list_functions_by_code_signing_config(req_t *r, const val_t *in, val_
                 "AND name > ?4 ORDER BY name LIMIT ?5",
                 &st) != GR_OK)
         return GR_ERR;
-    bind_s(st, 3, id);
-    bind_s(st, 4, val_get_str(in, "Marker"));
+    lambda__bind_s(st, 3, id);
+    lambda__bind_s(st, 4, val_get_str(in, "Marker"));
     sqlite3_bind_int64(st, 5, limit + 1);
     return lambda__page(r, st, limit, out, "FunctionArns", function_arn_item, NULL);
 }

@@ -30,17 +30,6 @@
 #define URL_ID_LEN 32
 #define EVENT_MAX 6291456 /* AWS: 6 MB, a RequestResponse invoke's request */
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_TRANSIENT);
-}
-
-static str_t col(arena_t *a, sqlite3_stmt *st, int i)
-{
-    const char *p = (const char *)sqlite3_column_text(st, i);
-    return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
-}
-
 typedef struct {
     str_t account, region, name, qualifier;          /* qualifier: an alias, or empty */
     str_t url_id, auth_type, cors_json, invoke_mode; /* invoke_mode: empty until a request set it */
@@ -51,14 +40,14 @@ typedef struct {
 
 static void read_url(arena_t *a, sqlite3_stmt *st, url_t *u)
 {
-    u->account = col(a, st, 0);
-    u->region = col(a, st, 1);
-    u->name = col(a, st, 2);
-    u->qualifier = col(a, st, 3);
-    u->url_id = col(a, st, 4);
-    u->auth_type = col(a, st, 5);
-    u->cors_json = col(a, st, 6);
-    u->invoke_mode = col(a, st, 7);
+    u->account = lambda__col(a, st, 0);
+    u->region = lambda__col(a, st, 1);
+    u->name = lambda__col(a, st, 2);
+    u->qualifier = lambda__col(a, st, 3);
+    u->url_id = lambda__col(a, st, 4);
+    u->auth_type = lambda__col(a, st, 5);
+    u->cors_json = lambda__col(a, st, 6);
+    u->invoke_mode = lambda__col(a, st, 7);
     u->created = sqlite3_column_int64(st, 8);
     u->modified = sqlite3_column_int64(st, 9);
 }
@@ -74,12 +63,12 @@ static int load_url(app_t *app, arena_t *a, const url_t *key, str_t url_id, url_
                           : "SELECT " U_COLS " FROM lambda_url WHERE url_id = ?1";
     if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     if (key) {
-        bind_s(st, 1, key->account);
-        bind_s(st, 2, key->region);
-        bind_s(st, 3, key->name);
-        bind_s(st, 4, key->qualifier);
+        lambda__bind_s(st, 1, key->account);
+        lambda__bind_s(st, 2, key->region);
+        lambda__bind_s(st, 3, key->name);
+        lambda__bind_s(st, 4, key->qualifier);
     } else {
-        bind_s(st, 1, url_id);
+        lambda__bind_s(st, 1, url_id);
     }
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
@@ -277,15 +266,15 @@ int lambda_create_function_url_config(req_t *r, const val_t *in, val_t *out)
     if (!db || store_prepare(db, "INSERT INTO lambda_url (" U_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, u.account);
-    bind_s(st, 2, u.region);
-    bind_s(st, 3, u.name);
-    bind_s(st, 4, u.qualifier);
-    bind_s(st, 5, u.url_id);
-    bind_s(st, 6, u.auth_type);
-    bind_s(st, 7, u.cors_json);
+    lambda__bind_s(st, 1, u.account);
+    lambda__bind_s(st, 2, u.region);
+    lambda__bind_s(st, 3, u.name);
+    lambda__bind_s(st, 4, u.qualifier);
+    lambda__bind_s(st, 5, u.url_id);
+    lambda__bind_s(st, 6, u.auth_type);
+    lambda__bind_s(st, 7, u.cors_json);
     if (u.invoke_mode.len)
-        bind_s(st, 8, u.invoke_mode);
+        lambda__bind_s(st, 8, u.invoke_mode);
     else
         sqlite3_bind_null(st, 8);
     sqlite3_bind_int64(st, 9, u.created);
@@ -326,11 +315,11 @@ int lambda_update_function_url_config(req_t *r, const val_t *in, val_t *out)
                              "WHERE url_id = ?1",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, u.url_id);
-    bind_s(st, 2, u.auth_type);
-    bind_s(st, 3, u.cors_json);
+    lambda__bind_s(st, 1, u.url_id);
+    lambda__bind_s(st, 2, u.auth_type);
+    lambda__bind_s(st, 3, u.cors_json);
     if (u.invoke_mode.len)
-        bind_s(st, 4, u.invoke_mode);
+        lambda__bind_s(st, 4, u.invoke_mode);
     else
         sqlite3_bind_null(st, 4);
     sqlite3_bind_int64(st, 5, u.modified);
@@ -360,10 +349,10 @@ int lambda__delete_urls(app_t *app, str_t account, str_t region, str_t name, str
                              "(?4 IS NULL OR qualifier = ?4)",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, account);
-    bind_s(st, 2, region);
-    bind_s(st, 3, name);
-    if (qualifier.p) bind_s(st, 4, qualifier);
+    lambda__bind_s(st, 1, account);
+    lambda__bind_s(st, 2, region);
+    lambda__bind_s(st, 3, name);
+    if (qualifier.p) lambda__bind_s(st, 4, qualifier);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -388,9 +377,9 @@ int lambda_list_function_url_configs(req_t *r, const val_t *in, val_t *out)
                              "ORDER BY qualifier LIMIT ?4 OFFSET ?5",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, key.account);
-    bind_s(st, 2, key.region);
-    bind_s(st, 3, key.name);
+    lambda__bind_s(st, 1, key.account);
+    lambda__bind_s(st, 2, key.region);
+    lambda__bind_s(st, 3, key.name);
     sqlite3_bind_int64(st, 4, max + 1);
     sqlite3_bind_int64(st, 5, skip);
     val_t *list = val_new(a, VAL_LIST);

@@ -18,17 +18,6 @@
 #include "services/lambda/lambda_int.h"
 #include "store/store.h"
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_TRANSIENT);
-}
-
-static str_t col(arena_t *a, sqlite3_stmt *st, int i)
-{
-    const char *p = (const char *)sqlite3_column_text(st, i);
-    return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
-}
-
 static bool all_digits(str_t s)
 {
     if (!s.len) return false;
@@ -44,21 +33,21 @@ static bool all_digits(str_t s)
 static void read_version(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 {
     f->version = str_c(arena_printf(a, "%lld", (long long)sqlite3_column_int64(st, 0)));
-    f->runtime = col(a, st, 1);
-    f->handler = col(a, st, 2);
-    f->role = col(a, st, 3);
+    f->runtime = lambda__col(a, st, 1);
+    f->handler = lambda__col(a, st, 2);
+    f->role = lambda__col(a, st, 3);
     f->memory_mb = sqlite3_column_int64(st, 4);
     f->timeout_s = sqlite3_column_int64(st, 5);
-    f->code_sha256 = col(a, st, 6);
+    f->code_sha256 = lambda__col(a, st, 6);
     f->code_size = sqlite3_column_int64(st, 7);
-    f->code_id = col(a, st, 8);
-    f->description = col(a, st, 9);
-    f->env_json = col(a, st, 10);
-    f->dlq_arn = col(a, st, 11);
+    f->code_id = lambda__col(a, st, 8);
+    f->description = lambda__col(a, st, 9);
+    f->env_json = lambda__col(a, st, 10);
+    f->dlq_arn = lambda__col(a, st, 11);
     f->ephemeral_mb = sqlite3_column_int64(st, 12);
-    f->revision = col(a, st, 13);
+    f->revision = lambda__col(a, st, 13);
     f->last_modified = sqlite3_column_int64(st, 14);
-    f->policy = col(a, st, 15);
+    f->policy = lambda__col(a, st, 15);
     f->qualifier = f->version;
 }
 
@@ -71,9 +60,9 @@ static int overlay_version(sqlite3 *db, arena_t *a, lambda__fn_t *f, str_t v)
                       "AND version = ?4",
                       -1, &st, NULL) != SQLITE_OK)
         return -1;
-    bind_s(st, 1, f->account);
-    bind_s(st, 2, f->region);
-    bind_s(st, 3, f->name);
+    lambda__bind_s(st, 1, f->account);
+    lambda__bind_s(st, 2, f->region);
+    lambda__bind_s(st, 3, f->name);
     sqlite3_bind_int64(st, 4, strtoll(arena_printf(a, "%.*s", STR_FMT(v)), NULL, 10));
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
@@ -95,15 +84,15 @@ static int alias_target(sqlite3 *db, arena_t *a, const lambda__fn_t *f, str_t al
                       "name = ?3 AND alias = ?4",
                       -1, &st, NULL) != SQLITE_OK)
         return -1;
-    bind_s(st, 1, f->account);
-    bind_s(st, 2, f->region);
-    bind_s(st, 3, f->name);
-    bind_s(st, 4, alias);
+    lambda__bind_s(st, 1, f->account);
+    lambda__bind_s(st, 2, f->region);
+    lambda__bind_s(st, 3, f->name);
+    lambda__bind_s(st, 4, alias);
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
-        *version = col(a, st, 0);
-        *policy = col(a, st, 2);
-        str_t w = col(a, st, 1);
+        *version = lambda__col(a, st, 0);
+        *policy = lambda__col(a, st, 2);
+        str_t w = lambda__col(a, st, 1);
         const json_t *j = w.len ? json_parse(a, w, NULL) : NULL;
         if (j && j->type == JSON_OBJECT && j->u.obj.n) {
             double share = j->u.obj.v[0]->type == JSON_DOUBLE ? j->u.obj.v[0]->u.d
@@ -153,14 +142,14 @@ int lambda__set_policy(req_t *r, const lambda__fn_t *f, str_t policy)
                                 : "UPDATE lambda_alias SET policy = ?4 WHERE account = ?1 AND region = ?2 AND "
                                   "name = ?3 AND alias = ?5";
     if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_s(st, 1, f->account);
-    bind_s(st, 2, f->region);
-    bind_s(st, 3, f->name);
-    bind_s(st, 4, policy);
+    lambda__bind_s(st, 1, f->account);
+    lambda__bind_s(st, 2, f->region);
+    lambda__bind_s(st, 3, f->name);
+    lambda__bind_s(st, 4, policy);
     if (version)
         sqlite3_bind_int64(st, 5, strtoll(arena_printf(r->arena, "%.*s", STR_FMT(f->qualifier)), NULL, 10));
     else if (f->qualifier.len)
-        bind_s(st, 5, f->qualifier);
+        lambda__bind_s(st, 5, f->qualifier);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -201,14 +190,14 @@ int lambda__publish(req_t *r, lambda__fn_t *fp, str_t desc)
                       "name = ?3 ORDER BY version DESC LIMIT 1",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f.account);
-    bind_s(st, 2, f.region);
-    bind_s(st, 3, f.name);
+    lambda__bind_s(st, 1, f.account);
+    lambda__bind_s(st, 2, f.region);
+    lambda__bind_s(st, 3, f.name);
     int64_t last = 0;
     bool same = false;
     if (sqlite3_step(st) == SQLITE_ROW) {
         last = sqlite3_column_int64(st, 0);
-        same = str_eq(col(a, st, 1), f.revision);
+        same = str_eq(lambda__col(a, st, 1), f.revision);
     }
     store_release(st);
     if (same) {
@@ -229,24 +218,24 @@ int lambda__publish(req_t *r, lambda__fn_t *fp, str_t desc)
                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f.account);
-    bind_s(st, 2, f.region);
-    bind_s(st, 3, f.name);
+    lambda__bind_s(st, 1, f.account);
+    lambda__bind_s(st, 2, f.region);
+    lambda__bind_s(st, 3, f.name);
     sqlite3_bind_int64(st, 4, last + 1);
-    bind_s(st, 5, f.runtime);
-    bind_s(st, 6, f.handler);
-    bind_s(st, 7, f.role);
+    lambda__bind_s(st, 5, f.runtime);
+    lambda__bind_s(st, 6, f.handler);
+    lambda__bind_s(st, 7, f.role);
     sqlite3_bind_int64(st, 8, f.memory_mb);
     sqlite3_bind_int64(st, 9, f.timeout_s);
-    bind_s(st, 10, f.code_sha256);
+    lambda__bind_s(st, 10, f.code_sha256);
     sqlite3_bind_int64(st, 11, f.code_size);
-    bind_s(st, 12, f.code_id);
-    bind_s(st, 13, f.description);
-    bind_s(st, 14, f.env_json);
-    bind_s(st, 15, f.dlq_arn);
+    lambda__bind_s(st, 12, f.code_id);
+    lambda__bind_s(st, 13, f.description);
+    lambda__bind_s(st, 14, f.env_json);
+    lambda__bind_s(st, 15, f.dlq_arn);
     sqlite3_bind_int64(st, 16, f.ephemeral_mb);
-    bind_s(st, 17, f.revision);
-    bind_s(st, 18, from);
+    lambda__bind_s(st, 17, f.revision);
+    lambda__bind_s(st, 18, from);
     sqlite3_bind_int64(st, 19, f.last_modified);
     int rc = sqlite3_step(st);
     store_release(st);
@@ -279,9 +268,9 @@ int lambda__push_versions(app_t *app, arena_t *a, const lambda__fn_t *f, val_t *
                              "name = ?3 ORDER BY version",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f->account);
-    bind_s(st, 2, f->region);
-    bind_s(st, 3, f->name);
+    lambda__bind_s(st, 1, f->account);
+    lambda__bind_s(st, 2, f->region);
+    lambda__bind_s(st, 3, f->name);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         lambda__fn_t v = *f;
@@ -300,13 +289,13 @@ int lambda__push_versions(app_t *app, arena_t *a, const lambda__fn_t *f, val_t *
 static val_t *alias_value(arena_t *a, const lambda__fn_t *f, sqlite3_stmt *st)
 {
     val_t *v = val_new(a, VAL_STRUCT);
-    str_t name = col(a, st, 0);
+    str_t name = lambda__col(a, st, 0);
     val_set_c(a, v, "AliasArn",
               val_cstr(a, arena_printf(a, "%s:%.*s", lambda__arn(a, f->region, f->account, f->name).p, STR_FMT(name))));
     val_set_c(a, v, "Name", val_str(a, name));
-    val_set_c(a, v, "FunctionVersion", val_str(a, col(a, st, 1)));
-    val_set_c(a, v, "Description", val_str(a, col(a, st, 2)));
-    str_t w = col(a, st, 3);
+    val_set_c(a, v, "FunctionVersion", val_str(a, lambda__col(a, st, 1)));
+    val_set_c(a, v, "Description", val_str(a, lambda__col(a, st, 2)));
+    str_t w = lambda__col(a, st, 3);
     const json_t *j = w.len ? json_parse(a, w, NULL) : NULL;
     if (j && j->type == JSON_OBJECT && j->u.obj.n) {
         val_t *m = val_new(a, VAL_MAP), *rc = val_new(a, VAL_STRUCT);
@@ -316,7 +305,7 @@ static val_t *alias_value(arena_t *a, const lambda__fn_t *f, sqlite3_stmt *st)
         val_set_c(a, rc, "AdditionalVersionWeights", m);
         val_set_c(a, v, "RoutingConfig", rc);
     }
-    val_set_c(a, v, "RevisionId", val_str(a, col(a, st, 4)));
+    val_set_c(a, v, "RevisionId", val_str(a, lambda__col(a, st, 4)));
     return v;
 }
 
@@ -329,10 +318,10 @@ static int alias_get(req_t *r, const lambda__fn_t *f, str_t alias, val_t *out)
                              "name = ?3 AND alias = ?4",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f->account);
-    bind_s(st, 2, f->region);
-    bind_s(st, 3, f->name);
-    bind_s(st, 4, alias);
+    lambda__bind_s(st, 1, f->account);
+    lambda__bind_s(st, 2, f->region);
+    lambda__bind_s(st, 3, f->name);
+    lambda__bind_s(st, 4, alias);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && out) *out = *alias_value(r->arena, f, st);
     store_release(st);
@@ -401,13 +390,13 @@ int lambda_create_alias(req_t *r, const val_t *in, val_t *out)
                              "weights_json, revision) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f.account);
-    bind_s(st, 2, f.region);
-    bind_s(st, 3, f.name);
-    bind_s(st, 4, alias);
-    bind_s(st, 5, version);
-    bind_s(st, 6, val_get_str(in, "Description"));
-    bind_s(st, 7, weights);
+    lambda__bind_s(st, 1, f.account);
+    lambda__bind_s(st, 2, f.region);
+    lambda__bind_s(st, 3, f.name);
+    lambda__bind_s(st, 4, alias);
+    lambda__bind_s(st, 5, version);
+    lambda__bind_s(st, 6, val_get_str(in, "Description"));
+    lambda__bind_s(st, 7, weights);
     sqlite3_bind_text(st, 8, rid, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     store_release(st);
@@ -450,14 +439,14 @@ int lambda_update_alias(req_t *r, const val_t *in, val_t *out)
                              "END, revision = ?8 WHERE account = ?1 AND region = ?2 AND name = ?3 AND alias = ?4",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f.account);
-    bind_s(st, 2, f.region);
-    bind_s(st, 3, f.name);
-    bind_s(st, 4, alias);
-    if (version.p) bind_s(st, 5, version);
+    lambda__bind_s(st, 1, f.account);
+    lambda__bind_s(st, 2, f.region);
+    lambda__bind_s(st, 3, f.name);
+    lambda__bind_s(st, 4, alias);
+    if (version.p) lambda__bind_s(st, 5, version);
     str_t desc = val_get_str(in, "Description");
-    if (desc.p) bind_s(st, 6, desc);
-    bind_s(st, 7, weights);
+    if (desc.p) lambda__bind_s(st, 6, desc);
+    lambda__bind_s(st, 7, weights);
     sqlite3_bind_text(st, 8, rid, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 9, val_get(in, "RoutingConfig") != NULL);
     int rc = sqlite3_step(st);
@@ -478,10 +467,10 @@ int lambda_delete_alias(req_t *r, const val_t *in, val_t *out)
                              "alias = ?4",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f.account);
-    bind_s(st, 2, f.region);
-    bind_s(st, 3, f.name);
-    bind_s(st, 4, val_get_str(in, "Name"));
+    lambda__bind_s(st, 1, f.account);
+    lambda__bind_s(st, 2, f.region);
+    lambda__bind_s(st, 3, f.name);
+    lambda__bind_s(st, 4, val_get_str(in, "Name"));
     int rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR; /* AWS: deleting an absent alias succeeds */
@@ -506,10 +495,10 @@ int lambda_list_aliases(req_t *r, const val_t *in, val_t *out)
                              "name = ?3 AND (?4 = '' OR version = ?4) ORDER BY alias",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, f.account);
-    bind_s(st, 2, f.region);
-    bind_s(st, 3, f.name);
-    bind_s(st, 4, fv);
+    lambda__bind_s(st, 1, f.account);
+    lambda__bind_s(st, 2, f.region);
+    lambda__bind_s(st, 3, f.name);
+    lambda__bind_s(st, 4, fv);
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, alias_value(a, &f, st));
@@ -533,9 +522,9 @@ int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one)
         if (!sqls[i]) continue;
         sqlite3_stmt *st;
         if (store_prepare(db, sqls[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-        bind_s(st, 1, f->account);
-        bind_s(st, 2, f->region);
-        bind_s(st, 3, f->name);
+        lambda__bind_s(st, 1, f->account);
+        lambda__bind_s(st, 2, f->region);
+        lambda__bind_s(st, 3, f->name);
         if (one) sqlite3_bind_int64(st, 4, strtoll(f->version.p, NULL, 10));
         int rc = sqlite3_step(st);
         store_release(st);
