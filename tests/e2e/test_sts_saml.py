@@ -103,10 +103,11 @@ def signature_of(key, signed_xml, ref_id, sha1=False):
             f"<ds:SignatureValue>\n{base64.encodebytes(sig).decode()}</ds:SignatureValue></ds:Signature>")
 
 
-def response(body, comment="<!-- from the test IdP -->", issuer_tail=""):
+def response(body, comment="<!-- from the test IdP -->", issuer_tail="", instant=None):
+    instant = instant or iso(datetime.datetime.now(datetime.timezone.utc))
     return ('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
             'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" '
-            f'IssueInstant="{iso(datetime.datetime.now(datetime.timezone.utc))}" '
+            f'IssueInstant="{instant}" '
             'Destination="https://signin.aws.amazon.com/saml">\n'
             f"<saml:Issuer>{ISSUER}</saml:Issuer>{issuer_tail}{comment}"
             '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
@@ -124,9 +125,11 @@ def signed_response(key, assertion_xml, tamper=None, sha1=False):
 
 
 def response_signed(key, assertion_xml):
-    """The whole response signed instead, as some IdPs do."""
-    unsigned = response(assertion_xml, comment="")
-    signed = response(assertion_xml, comment="", issuer_tail=signature_of(key, unsigned, "_r1"))
+    """The whole response signed instead, as some IdPs do. Both renderings carry one IssueInstant:
+    made a second apart, what was signed would not be what is sent."""
+    instant = iso(datetime.datetime.now(datetime.timezone.utc))
+    unsigned = response(assertion_xml, comment="", instant=instant)
+    signed = response(assertion_xml, comment="", issuer_tail=signature_of(key, unsigned, "_r1"), instant=instant)
     return base64.b64encode(signed.encode()).decode()
 
 
