@@ -43,14 +43,9 @@ static void sha256_2(const void *a, size_t an, const void *b, size_t bn, unsigne
 
 void sigv4_hex_sha256(const void *p, size_t n, char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char md[32];
     sha256_2(p, n, "", 0, md);
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = 0;
+    str_hex(md, 32, out);
 }
 
 static void hmac(const unsigned char *key, size_t keylen, const void *msg, size_t n, unsigned char out[32])
@@ -130,16 +125,6 @@ static void derive_signing_key(str_t secret, str_t date, str_t region, str_t ser
     hmac(t, 32, region.p ? region.p : "", region.len, t);
     hmac(t, 32, service.p ? service.p : "", service.len, t);
     hmac(t, 32, "aws4_request", 12, out);
-}
-
-static void hex32(const unsigned char in[32], char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[in[i] >> 4];
-        out[2 * i + 1] = hex[in[i] & 15];
-    }
-    out[64] = 0;
 }
 
 static bool is_hex64(str_t s)
@@ -396,6 +381,20 @@ static bool parse_date(arena_t *a, str_t xd, str_t hd, sigv4_t *s)
     return true;
 }
 
+/* The service named by the credential scope's fourth part (key/date/
+ * region/SERVICE/aws4_request), kept in s->service before the whole scope
+ * is checked, since S3 words its errors differently; true for s3. */
+static bool credential_service(str_t cred, sigv4_t *s)
+{
+    if (!cred.p) return false;
+    str_t c3 = cred, h;
+    for (int k = 0; k < 3 && c3.p; k++) c3 = str_cut(c3, '/', &h);
+    if (!c3.p) return false;
+    str_cut(c3, '/', &h);
+    s->service = h;
+    return str_eq_c(h, "s3");
+}
+
 static void parse_header(const wire_req_t *w, arena_t *a, str_t auth, sigv4_t *s)
 {
     str_t v = str_trim(auth), algo;
@@ -439,16 +438,7 @@ static void parse_header(const wire_req_t *w, arena_t *a, str_t auth, sigv4_t *s
             sig = val;
     }
     str_t xd = wire_header(w, "X-Amz-Date"), hd = wire_header(w, "Date");
-    bool s3 = false;
-    if (cred.p) {
-        str_t c3 = cred, h;
-        for (int k = 0; k < 3 && c3.p; k++) c3 = str_cut(c3, '/', &h);
-        if (c3.p) {
-            str_cut(c3, '/', &h);
-            s3 = str_eq_c(h, "s3");
-            s->service = h;
-        }
-    }
+    bool s3 = credential_service(cred, s);
     if (!cred.p || !cred.len || !sig.p || !sig.len || !sh.p || (!xd.p && !hd.p)) {
         if (s3 && cred.p && sig.p && sh.p) {
             fail(s, SIGV4_MALFORMED, "AWS authentication requires a valid Date or x-amz-date header");
@@ -499,16 +489,7 @@ static void parse_query(const wire_req_t *w, arena_t *a, sigv4_t *s)
     str_t algo = query_val(w, a, "X-Amz-Algorithm"), cred = query_val(w, a, "X-Amz-Credential");
     str_t sig = query_val(w, a, "X-Amz-Signature"), sh = query_val(w, a, "X-Amz-SignedHeaders");
     str_t date = query_val(w, a, "X-Amz-Date"), exp = query_val(w, a, "X-Amz-Expires");
-    bool s3 = false;
-    if (cred.p) {
-        str_t c3 = cred, h;
-        for (int k = 0; k < 3 && c3.p; k++) c3 = str_cut(c3, '/', &h);
-        if (c3.p) {
-            str_cut(c3, '/', &h);
-            s3 = str_eq_c(h, "s3");
-            s->service = h;
-        }
-    }
+    bool s3 = credential_service(cred, s);
     if (s3) {
         /* AWS: S3 AuthorizationQueryParametersError wording. */
         if (!algo.p || !cred.p || !sig.p || !date.p || !sh.p || !exp.p) {
@@ -907,7 +888,7 @@ sigv4_status_t sigv4_verify(const wire_req_t *w, arena_t *a, const sigv4_opts_t 
         unsigned char mac[32];
         char hex[65];
         hmac(s->signing_key, 32, sts.p, sts.len, mac);
-        hex32(mac, hex);
+        str_hex(mac, 32, hex);
         ok = sig_equal(s->signature, hex);
         if (attempt == 0 || ok) {
             s->canonical_request = cr;

@@ -67,16 +67,6 @@ static int failc(sigv4_chunked_t *c, const char *msg, const char **out)
     return GR_ERR;
 }
 
-static void hex32(const unsigned char in[32], char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[in[i] >> 4];
-        out[2 * i + 1] = hex[in[i] & 15];
-    }
-    out[64] = 0;
-}
-
 sigv4_chunked_t *sigv4_chunked_new(arena_t *a, const sigv4_t *s, sigv4_sink_fn sink, void *ud)
 {
     sigv4_chunked_t *c = ARENA_NEW(a, sigv4_chunked_t);
@@ -125,7 +115,7 @@ static bool chain_ok(sigv4_chunked_t *c, const char *algo, const char *rest, str
     unsigned char mac[EVP_MAX_MD_SIZE];
     mac_hmac(mac_sha256(), c->key, 32, sts, (size_t)n, mac);
     char hex[65];
-    hex32(mac, hex);
+    str_hex(mac, 32, hex);
     bool ok = want.len == 64 && CRYPTO_memcmp(hex, want.p, 64) == 0;
     memcpy(c->prev, hex, 65);
     return ok;
@@ -138,7 +128,7 @@ static bool end_chunk(sigv4_chunked_t *c)
     unsigned int n = 32;
     EVP_DigestFinal_ex(c->md, md, &n);
     char h[65], rest[64 + 1 + 64 + 1];
-    hex32(md, h);
+    str_hex(md, 32, h);
     /* AWS: chunk string to sign (S3 docs, sigv4-streaming): AWS4-HMAC-SHA256-PAYLOAD, date, scope,
      * previous signature, hash of "" (no chunk headers are signed), hash of the chunk data. */
     snprintf(rest, sizeof rest, "%s\n%s", EMPTY_SHA256, h);

@@ -75,3 +75,14 @@ int str_cmp(str_t a, str_t b)
     if (c) return c;
     return a.len < b.len ? -1 : a.len > b.len;
 }
+
+void str_hex(const void *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *p = in;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}

@@ -19,11 +19,26 @@ typedef struct {
 #define STR_NULL ((str_t){NULL, 0})
 #define STR_FMT(s) (int)(s).len, (s).p /* for printf("%.*s", STR_FMT(s)) */
 
-static inline str_t str_c(const char *s) { return (str_t){s, s ? strlen(s) : 0}; }
-static inline str_t str_n(const char *s, size_t n) { return (str_t){s, n}; }
-static inline bool str_is_null(str_t s) { return s.p == NULL; }
-static inline bool str_eq(str_t a, str_t b) { return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0); }
-static inline bool str_eq_c(str_t a, const char *b) { return str_eq(a, str_c(b)); }
+static inline str_t str_c(const char *s)
+{
+    return (str_t){s, s ? strlen(s) : 0};
+}
+static inline str_t str_n(const char *s, size_t n)
+{
+    return (str_t){s, n};
+}
+static inline bool str_is_null(str_t s)
+{
+    return s.p == NULL;
+}
+static inline bool str_eq(str_t a, str_t b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+static inline bool str_eq_c(str_t a, const char *b)
+{
+    return str_eq(a, str_c(b));
+}
 bool str_eq_nocase(str_t a, str_t b);
 bool str_starts_with(str_t s, str_t prefix);
 bool str_ends_with(str_t s, str_t suffix);
@@ -37,5 +52,7 @@ str_t str_cut(str_t s, char c, str_t *head);
 /* Parses a decimal integer; false if s is not one entirely or overflows. */
 bool str_to_i64(str_t s, long long *out);
 int str_cmp(str_t a, str_t b); /* byte order, shorter first on a tie */
+/* Writes n bytes as 2n lowercase hex digits and a NUL into out (2n+1). */
+void str_hex(const void *in, size_t n, char *out);
 
 #endif

@@ -311,9 +311,8 @@ int body_finish(body_stream_t *b)
         unsigned char h[32];
         unsigned hn = 32;
         EVP_DigestFinal_ex(bp->sha256, h, &hn);
-        static const char hx[] = "0123456789abcdef";
-        char hex[64];
-        for (int i = 0; i < 32; i++) hex[2 * i] = hx[h[i] >> 4], hex[2 * i + 1] = hx[h[i] & 15];
+        char hex[65];
+        str_hex(h, 32, hex);
         if (!str_eq_nocase(bp->payload_hash, str_n(hex, 64))) {
             /* AWS: XAmzContentSHA256Mismatch wording (S3). */
             b->status = BODY_E_HASH;

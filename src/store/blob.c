@@ -52,14 +52,9 @@ static bool id_ok(const char *id)
 
 static void random_hex(char out[BLOB_ID_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char b[BLOB_ID_LEN / 2];
     id_random_bytes(b, sizeof b);
-    for (size_t i = 0; i < sizeof b; i++) {
-        out[2 * i] = hex[b[i] >> 4];
-        out[2 * i + 1] = hex[b[i] & 15];
-    }
-    out[BLOB_ID_LEN] = 0;
+    str_hex(b, sizeof b, out);
 }
 
 /* DATA/blobs/xx (dir) or DATA/blobs/xx/<id>; false if it would not fit. */

@@ -52,7 +52,7 @@ static str_t md5_hex(arena_t *a, str_t bytes)
     md5_of(bytes.p, bytes.len, d);
     char *h = arena_alloc(a, 33);
     if (!h) return STR_NULL;
-    for (int i = 0; i < 16; i++) snprintf(h + 2 * i, 3, "%02x", d[i]);
+    str_hex(d, 16, h);
     return str_n(h, 32);
 }
 

@@ -291,7 +291,7 @@ static str_t partition_key(arena_t *a, const val_t *keys)
     unsigned char d[16];
     md5_of(kb.p ? kb.p : "", kb.len, d);
     char hex[33];
-    for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    str_hex(d, 16, hex);
     return str_c(arena_strdup(a, hex));
 }
 

@@ -190,10 +190,8 @@ str_t iam__password_hash(req_t *r, str_t pw)
     if (!PKCS5_PBKDF2_HMAC(pw.p ? pw.p : "", (int)pw.len, salt, sizeof salt, PBKDF2_ROUNDS, EVP_sha256(), sizeof dk,
                            dk))
         return STR_NULL;
-    static const char hx[] = "0123456789abcdef";
     char s[33], d[65];
-    for (size_t i = 0; i < sizeof salt; i++) s[2 * i] = hx[salt[i] >> 4], s[2 * i + 1] = hx[salt[i] & 15];
-    for (size_t i = 0; i < sizeof dk; i++) d[2 * i] = hx[dk[i] >> 4], d[2 * i + 1] = hx[dk[i] & 15];
-    s[32] = d[64] = 0;
+    str_hex(salt, sizeof salt, s);
+    str_hex(dk, sizeof dk, d);
     return str_c(arena_printf(r->arena, "pbkdf2-sha256$%d$%s$%s", PBKDF2_ROUNDS, s, d));
 }

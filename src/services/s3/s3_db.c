@@ -81,19 +81,6 @@ str_t s3__col_str(req_t *r, sqlite3_stmt *st, int col)
     return arena_str(r->arena, str_n(p ? p : "", n));
 }
 
-static void bind_str(sqlite3_stmt *st, int i, str_t s)
-{
-    if (s.p)
-        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void bind_key(sqlite3_stmt *st, int i, str_t k)
-{
-    sqlite3_bind_blob(st, i, k.p ? k.p : "", (int)k.len, SQLITE_STATIC);
-}
-
 /* The owning account of bucket name (NoSuchBucket when there is none).
  * expected: the x-amz-(source-)expected-bucket-owner header to honour. */
 static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expected, str_t *acct)
@@ -105,7 +92,7 @@ static int bucket_owner(req_t *r, str_t name, str_t *region, const char *expecte
         sqlite3_stmt *st;
         if (store_prepare(db, "SELECT account, region FROM s3_bucket WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
-        bind_str(st, 1, name);
+        store_bind_str(st, 1, name);
         int rc = sqlite3_step(st);
         if (rc != SQLITE_ROW) {
             store_release(st);
@@ -257,19 +244,19 @@ int s3__no_such_version(req_t *r, str_t key, str_t vid)
 
 void s3__attrs_bind(sqlite3_stmt *st, int i, const s3_attrs_t *at)
 {
-    bind_str(st, i, at->content_type);
-    bind_str(st, i + 1, at->content_encoding);
-    bind_str(st, i + 2, at->content_disposition);
-    bind_str(st, i + 3, at->content_language);
-    bind_str(st, i + 4, at->cache_control);
+    store_bind_str(st, i, at->content_type);
+    store_bind_str(st, i + 1, at->content_encoding);
+    store_bind_str(st, i + 2, at->content_disposition);
+    store_bind_str(st, i + 3, at->content_language);
+    store_bind_str(st, i + 4, at->cache_control);
     if (at->expires_us)
         sqlite3_bind_int64(st, i + 5, at->expires_us);
     else
         sqlite3_bind_null(st, i + 5);
-    bind_str(st, i + 6, at->storage_class);
-    bind_str(st, i + 7, at->meta);
-    bind_str(st, i + 8, at->checksum_algo);
-    bind_str(st, i + 9, at->checksum);
+    store_bind_str(st, i + 6, at->storage_class);
+    store_bind_str(st, i + 7, at->meta);
+    store_bind_str(st, i + 8, at->checksum_algo);
+    store_bind_str(st, i + 9, at->checksum);
 }
 
 void s3__attrs_read(req_t *r, sqlite3_stmt *st, int i, s3_attrs_t *at)
@@ -413,8 +400,8 @@ int s3__obj_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, s3_obj_t *o)
     if (store_prepare(db, "SELECT " OBJ_COLS " FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) !=
         SQLITE_OK)
         return -1;
-    bind_str(st, 1, bucket);
-    bind_key(st, 2, key);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *o = (s3_obj_t){0};
@@ -433,8 +420,8 @@ static int old_blobs_of(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *o
     if (store_prepare(db, "SELECT coalesce(part_blobs, blob) FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st,
                       NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_str(st, 1, bucket);
-    bind_key(st, 2, key);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *old = s3__col_str(r, st, 0);
     store_release(st);
@@ -450,33 +437,33 @@ int s3__obj_put(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *
                               "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)";
     sqlite3_stmt *st;
     if (store_prepare(db, sql, sizeof sql - 1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_str(st, 1, bucket);
-    bind_key(st, 2, key);
-    bind_str(st, 3, o->blob);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
+    store_bind_str(st, 3, o->blob);
     sqlite3_bind_int64(st, 4, o->size);
-    bind_str(st, 5, o->etag);
+    store_bind_str(st, 5, o->etag);
     sqlite3_bind_int64(st, 6, o->modified_us);
     sqlite3_bind_int64(st, 7, o->parts);
-    bind_str(st, 8, o->part_sizes);
-    bind_str(st, 9, o->part_blobs);
+    store_bind_str(st, 8, o->part_sizes);
+    store_bind_str(st, 9, o->part_blobs);
     s3__attrs_bind(st, 10, &o->at);
-    bind_str(st, 20, o->version_id);
-    bind_str(st, 21, o->tags);
-    bind_str(st, 22, o->lock_mode);
+    store_bind_str(st, 20, o->version_id);
+    store_bind_str(st, 21, o->tags);
+    store_bind_str(st, 22, o->lock_mode);
     if (o->lock_mode.p)
         sqlite3_bind_int64(st, 23, o->lock_until_us);
     else
         sqlite3_bind_null(st, 23);
     sqlite3_bind_int(st, 24, o->legal_hold);
-    bind_str(st, 25, o->at.sse);
-    bind_str(st, 26, o->part_checksums);
+    store_bind_str(st, 25, o->at.sse);
+    store_bind_str(st, 26, o->part_checksums);
     if (o->data.p)
         sqlite3_bind_blob(st, 27, o->data.len ? o->data.p : "", (int)o->data.len, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 27);
     if (o->restore_until_us) sqlite3_bind_int64(st, 28, o->restore_until_us);
-    bind_str(st, 29, o->replication);
-    bind_str(st, 30, o->at.redirect);
+    store_bind_str(st, 29, o->replication);
+    store_bind_str(st, 30, o->at.redirect);
     int rc = sqlite3_step(st);
     store_release(st);
     /* Rewriting a row over its own bytes (copy onto itself) keeps them. */
@@ -493,9 +480,9 @@ int s3__obj_set_restore(sqlite3 *db, str_t bucket, str_t key, str_t vid, int64_t
         sqlite3_stmt *st;
         if (store_prepare(db, sql[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
         sqlite3_bind_int64(st, 1, until_us);
-        bind_str(st, 2, bucket);
-        bind_key(st, 3, key);
-        bind_str(st, 4, vid);
+        store_bind_str(st, 2, bucket);
+        store_bind_blob(st, 3, key);
+        store_bind_str(st, 4, vid);
         int rc = sqlite3_step(st);
         store_release(st);
         if (rc != SQLITE_DONE) return GR_ERR;
@@ -511,11 +498,11 @@ int s3__set_class(sqlite3 *db, str_t bucket, str_t key, const str_t *vid, int64_
               "version_id IS ?4 AND delete_marker = 0"
             : "UPDATE s3_object SET storage_class = ?1 WHERE bucket = ?2 AND key = ?3 AND modified_us = ?4";
     if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_str(st, 1, sc);
-    bind_str(st, 2, bucket);
-    bind_key(st, 3, key);
+    store_bind_str(st, 1, sc);
+    store_bind_str(st, 2, bucket);
+    store_bind_blob(st, 3, key);
     if (vid)
-        bind_str(st, 4, *vid);
+        store_bind_str(st, 4, *vid);
     else
         sqlite3_bind_int64(st, 4, modified_us);
     int rc = sqlite3_step(st);
@@ -530,8 +517,8 @@ int s3__obj_delete(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *old)
     sqlite3_stmt *st;
     if (store_prepare(db, "DELETE FROM s3_object WHERE bucket = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_str(st, 1, bucket);
-    bind_key(st, 2, key);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -573,9 +560,7 @@ str_t s3__hex(arena_t *a, const unsigned char *p, size_t n)
 {
     char *o = arena_alloc(a, n * 2 + 1);
     if (!o) return STR_NULL;
-    static const char digits[] = "0123456789abcdef"; /* snprintf per byte was 1 % of a 4 KiB PUT */
-    for (size_t i = 0; i < n; i++) o[2 * i] = digits[p[i] >> 4], o[2 * i + 1] = digits[p[i] & 15];
-    o[n * 2] = 0;
+    str_hex(p, n, o); /* snprintf per byte was 1 % of a 4 KiB PUT */
     return (str_t){o, n * 2};
 }
 
