@@ -532,6 +532,19 @@ int store__fault_sqlite_malloc(bool on)
 
 /* ==== Opening and migrating ==== */
 
+void store_bind_str(sqlite3_stmt *st, int i, str_t s)
+{
+    if (s.p)
+        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void store_bind_blob(sqlite3_stmt *st, int i, str_t s)
+{
+    sqlite3_bind_blob(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
+}
+
 int store_exec(sqlite3 *db, const char *sql)
 {
     /* One statement (BEGIN, COMMIT, ...) runs from the statement cache: exec

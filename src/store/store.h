@@ -55,6 +55,11 @@ int store_release(sqlite3_stmt *st);
 
 /* Convenience: run SQL with no result rows; GR_OK / GR_ERR (logged). */
 int store_exec(sqlite3 *db, const char *sql);
+/* Binds s as TEXT, or NULL when s is STR_NULL; as BLOB ("" for STR_NULL),
+ * for keys that must compare byte by byte. Neither copies: s must outlive
+ * the statement's step. */
+void store_bind_str(sqlite3_stmt *st, int i, str_t s);
+void store_bind_blob(sqlite3_stmt *st, int i, str_t s);
 
 /* ==== Blobs ==== */
 typedef struct blob_writer blob_writer_t;

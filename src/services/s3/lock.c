@@ -20,14 +20,6 @@ static const aws_errdef_t E_InvalidRetentionPeriod = {"InvalidRetentionPeriod", 
 
 #define DAY_US (86400LL * 1000000LL)
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    if (s.p)
-        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 int s3__lock_bucket_created(req_t *r, sqlite3 *db, const val_t *in, str_t bucket)
 {
     if (!val_get_bool(in, "ObjectLockEnabledForBucket", false)) return GR_OK;
@@ -37,7 +29,7 @@ int s3__lock_bucket_created(req_t *r, sqlite3 *db, const val_t *in, str_t bucket
                       "INSERT OR REPLACE INTO s3_bucket_versioning (bucket, status, lock) VALUES (?1, 'Enabled', 1)",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, bucket);
+    store_bind_str(st, 1, bucket);
     int rc = sqlite3_step(st);
     store_release(st);
     s3__bcache_changed(db);
@@ -51,7 +43,7 @@ static int lock_config(req_t *r, sqlite3 *db, str_t bucket, str_t *mode, int64_t
     if (store_prepare(db, "SELECT lock, lock_mode, lock_days, lock_years FROM s3_bucket_versioning WHERE bucket = ?1",
                       -1, &st, NULL) != SQLITE_OK)
         return -1;
-    bind_s(st, 1, bucket);
+    store_bind_str(st, 1, bucket);
     int rc = sqlite3_step(st), on = 0;
     *mode = STR_NULL, *days = *years = 0;
     if (rc == SQLITE_ROW) {
@@ -161,8 +153,8 @@ int s3_put_object_lock_configuration(req_t *r, const val_t *in, val_t *out)
                       "WHERE bucket = ?1",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, bucket);
-    bind_s(st, 2, mode);
+    store_bind_str(st, 1, bucket);
+    store_bind_str(st, 2, mode);
     if (days)
         sqlite3_bind_int64(st, 3, days);
     else

@@ -17,27 +17,14 @@
 static const aws_errdef_t E_IllegalVersioningConfiguration = {"IllegalVersioningConfigurationException", 400, true};
 static const aws_errdef_t E_InvalidBucketState = {"InvalidBucketState", 409, true};
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    if (s.p)
-        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void bind_k(sqlite3_stmt *st, int i, str_t k)
-{
-    sqlite3_bind_blob(st, i, k.p ? k.p : "", (int)k.len, SQLITE_STATIC);
-}
-
 /* One statement with (bucket, key[, text]) bound; GR_OK when it ran. */
 static int exec3(sqlite3 *db, const char *sql, str_t bucket, str_t key, str_t third)
 {
     sqlite3_stmt *st;
     if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_s(st, 1, bucket);
-    bind_k(st, 2, key);
-    if (sqlite3_bind_parameter_count(st) >= 3) bind_s(st, 3, third);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
+    if (sqlite3_bind_parameter_count(st) >= 3) store_bind_str(st, 3, third);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -65,7 +52,7 @@ int s3__versioning(req_t *r, sqlite3 *db, str_t bucket, bool *lock)
     if (store_prepare(db, "SELECT status, lock FROM s3_bucket_versioning WHERE bucket = ?1", -1, &st, NULL) !=
         SQLITE_OK)
         return -1;
-    bind_s(st, 1, bucket);
+    store_bind_str(st, 1, bucket);
     int rc = sqlite3_step(st), v = S3_VERS_NONE;
     if (rc == SQLITE_ROW) {
         const char *s = (const char *)sqlite3_column_text(st, 0);
@@ -138,8 +125,8 @@ static int drop_null_versions(req_t *r, sqlite3 *db, str_t bucket, str_t key, st
                       "version_id IS NULL AND delete_marker = 0",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, bucket);
-    bind_k(st, 2, key);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) drop_add(r, drop, s3__col_str(r, st, 0));
     store_release(st);
@@ -184,10 +171,10 @@ static int insert_marker(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t v
                       "key = ?2), 1, ?3, ?4)",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, bucket);
-    bind_k(st, 2, key);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
     sqlite3_bind_int64(st, 3, time_now_us());
-    bind_s(st, 4, vid);
+    store_bind_str(st, 4, vid);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -217,8 +204,8 @@ static int promote(req_t *r, sqlite3 *db, str_t bucket, str_t key)
                       "ORDER BY seq DESC LIMIT 1",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, bucket);
-    bind_k(st, 2, key);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
     int rc = sqlite3_step(st);
     int64_t seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     bool marker = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
@@ -246,8 +233,8 @@ int s3__current_delete_marker(req_t *r, sqlite3 *db, str_t bucket, str_t key, st
                       "ORDER BY seq DESC LIMIT 1",
                       -1, &st, NULL) != SQLITE_OK)
         return -1;
-    bind_s(st, 1, bucket);
-    bind_k(st, 2, key);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
     int rc = sqlite3_step(st);
     bool marker = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
     if (marker) *vid = s3__col_str(r, st, 1);
@@ -276,9 +263,9 @@ int s3__version_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid, s
                      S3_OBJ_COLS, str_eq_c(vid, "null") ? "version_id IS NULL AND ?3 IS NOT NULL" : "version_id = ?3");
     sqlite3_stmt *st;
     if (!sql || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
-    bind_s(st, 1, bucket);
-    bind_k(st, 2, key);
-    bind_s(st, 3, vid);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
+    store_bind_str(st, 3, vid);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         o->delete_marker = sqlite3_column_int(st, 0) != 0;
@@ -312,16 +299,16 @@ int s3__version_update(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_
                             "WHERE bucket = ?1 AND key = ?2 AND version_id IS NULL AND ?7 IS NULL";
     sqlite3_stmt *st;
     if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    bind_s(st, 1, bucket);
-    bind_k(st, 2, key);
-    bind_s(st, 3, o->tags);
-    bind_s(st, 4, o->lock_mode);
+    store_bind_str(st, 1, bucket);
+    store_bind_blob(st, 2, key);
+    store_bind_str(st, 3, o->tags);
+    store_bind_str(st, 4, o->lock_mode);
     if (o->lock_mode.p)
         sqlite3_bind_int64(st, 5, o->lock_until_us);
     else
         sqlite3_bind_null(st, 5);
     sqlite3_bind_int(st, 6, o->legal_hold);
-    if (!current) bind_s(st, 7, o->version_id);
+    if (!current) store_bind_str(st, 7, o->version_id);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -331,7 +318,7 @@ int s3__bucket_has_versions(sqlite3 *db, str_t bucket)
 {
     sqlite3_stmt *st;
     if (store_prepare(db, "SELECT 1 FROM s3_version WHERE bucket = ?1 LIMIT 1", -1, &st, NULL) != SQLITE_OK) return -1;
-    bind_s(st, 1, bucket);
+    store_bind_str(st, 1, bucket);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -436,9 +423,9 @@ int s3_put_bucket_versioning(req_t *r, const val_t *in, val_t *out)
                       "ON CONFLICT(bucket) DO UPDATE SET status = ?2, mfa_delete = coalesce(?3, mfa_delete)",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, bucket);
-    bind_s(st, 2, status);
-    bind_s(st, 3, mfa);
+    store_bind_str(st, 1, bucket);
+    store_bind_str(st, 2, status);
+    store_bind_str(st, 3, mfa);
     int rc = sqlite3_step(st);
     store_release(st);
     s3__bcache_changed(db);
@@ -455,7 +442,7 @@ int s3_get_bucket_versioning(req_t *r, const val_t *in, val_t *out)
     if (!db || store_prepare(db, "SELECT status, mfa_delete FROM s3_bucket_versioning WHERE bucket = ?1", -1, &st,
                              NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, bucket);
+    store_bind_str(st, 1, bucket);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         /* AWS: a never-versioned bucket answers an empty VersioningConfiguration */
@@ -503,9 +490,9 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
                       "LEFT JOIN s3_object_acl acl ON acl.bucket = ?1 AND acl.key = v.key ORDER BY v.key, seq DESC",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, bucket);
+    store_bind_str(st, 1, bucket);
     str_t start = str_cmp(prefix, kmark) > 0 ? prefix : kmark;
-    bind_k(st, 2, start);
+    store_bind_blob(st, 2, start);
     val_t *versions = val_new(a, VAL_LIST), *markers = val_new(a, VAL_LIST), *prefixes = val_new(a, VAL_LIST);
     s3_owners_t owners = {.bucket_acct = bucket_owner};
     str_t prev_key = STR_NULL, last_cp = STR_NULL, next_k = STR_NULL, next_v = STR_NULL;
