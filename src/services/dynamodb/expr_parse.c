@@ -1551,32 +1551,30 @@ static term_t c_not(parser_t *p)
     return c_primary(p);
 }
 
-static term_t c_and(parser_t *p)
+/* One level of left-associative AND or OR: operands parsed by next,
+ * joined by keyword kw into op nodes. */
+static term_t c_chain(parser_t *p, const char *kw, ddb__cond_kind_t op, term_t (*next)(parser_t *))
 {
-    term_t l = c_not(p);
-    while (is_kw(p, p->i, "AND")) {
+    term_t l = next(p);
+    while (is_kw(p, p->i, kw)) {
         ddb_cond_t *lc = to_cond(p, l);
         p->i++;
-        term_t r = c_not(p);
+        term_t r = next(p);
         term_t t = {0};
-        t.cond = ddb__cond_bin(p->a, DDB__C_AND, lc, to_cond(p, r));
+        t.cond = ddb__cond_bin(p->a, op, lc, to_cond(p, r));
         l = t;
     }
     return l;
 }
 
+static term_t c_and(parser_t *p)
+{
+    return c_chain(p, "AND", DDB__C_AND, c_not);
+}
+
 static term_t c_or(parser_t *p)
 {
-    term_t l = c_and(p);
-    while (is_kw(p, p->i, "OR")) {
-        ddb_cond_t *lc = to_cond(p, l);
-        p->i++;
-        term_t r = c_and(p);
-        term_t t = {0};
-        t.cond = ddb__cond_bin(p->a, DDB__C_OR, lc, to_cond(p, r));
-        l = t;
-    }
-    return l;
+    return c_chain(p, "OR", DDB__C_OR, c_and);
 }
 
 ddb_cond_t *ddb_cond_parse(ddb_ctx_t *c, str_t text, const char *which, const char **err)

@@ -361,6 +361,15 @@ fail:
 
 /* ==== GetItem ==== */
 
+/* GetItem's, DeleteItem's and UpdateItem's common start: the table named by
+ * TableName and the encoded primary key of Key, or the error answered. */
+static int keyed_item_or_fail(req_t *r, const val_t *in, sqlite3 **db, ddb_table_t *t, ddb_keyenc_t *k)
+{
+    if (!(*db = ddb__db(r))) return GR_ERR;
+    if (ddb__table_or_fail(r, *db, val_get_str(in, "TableName"), NULL, t) != GR_OK) return GR_ERR;
+    return ddb__key_or_fail(r, t, val_get(in, "Key"), k);
+}
+
 int dynamodb_get_item(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -371,12 +380,10 @@ int dynamodb_get_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__expr_mix_or_fail(r, in, DDB_XP_PROJ) != GR_OK) return GR_ERR;
     if ((e = ddb_validate_item(a, val_get(in, "Key")))) return ddb__fail_validation(r, e);
     if (ddb__proj_params_or_fail(r, in, &c, &proj, &has_proj) != GR_OK) return GR_ERR;
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
+    sqlite3 *db;
     ddb_table_t t;
-    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     ddb_keyenc_t k;
-    if (ddb__key_or_fail(r, &t, val_get(in, "Key"), &k) != GR_OK) return GR_ERR;
+    if (keyed_item_or_fail(r, in, &db, &t, &k) != GR_OK) return GR_ERR;
     if (has_proj && ddb__key_paths_or_fail(r, &t, &proj, NULL, NULL) != GR_OK) return GR_ERR;
     val_t *item = NULL;
     if (ddb__item_get(r, db, &t, &k, &item) != GR_OK) return GR_ERR;
@@ -401,12 +408,10 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__expr_mix_or_fail(r, in, DDB_XP_COND) != GR_OK) return GR_ERR;
     if ((e = ddb_validate_item(a, val_get(in, "Key")))) return ddb__fail_validation(r, e);
     if (ddb__cond_params_or_fail(r, in, &c, &cond) != GR_OK) return GR_ERR;
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
+    sqlite3 *db;
     ddb_table_t t;
-    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     ddb_keyenc_t k;
-    if (ddb__key_or_fail(r, &t, val_get(in, "Key"), &k) != GR_OK) return GR_ERR;
+    if (keyed_item_or_fail(r, in, &db, &t, &k) != GR_OK) return GR_ERR;
     if (ddb__begin(db) != GR_OK) return GR_ERR;
     val_t *old = NULL;
     if (ddb__item_get(r, db, &t, &k, &old) != GR_OK) goto fail;
@@ -444,13 +449,11 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__expr_mix_or_fail(r, in, DDB_XP_UPDATE) != GR_OK) return GR_ERR;
     if ((e = ddb_validate_item(a, val_get(in, "Key")))) return ddb__fail_validation(r, e);
     if (ddb__update_params_or_fail(r, in, &c, &cond, &u) != GR_OK) return GR_ERR;
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
-    ddb_table_t t;
-    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
     const val_t *key = val_get(in, "Key");
+    sqlite3 *db;
+    ddb_table_t t;
     ddb_keyenc_t k;
-    if (ddb__key_or_fail(r, &t, key, &k) != GR_OK) return GR_ERR;
+    if (keyed_item_or_fail(r, in, &db, &t, &k) != GR_OK) return GR_ERR;
     if (u) {
         for (int i = 0; i < (t.sk.p ? 2 : 1); i++) {
             str_t n = i ? t.sk : t.pk;

@@ -255,6 +255,16 @@ static int select_or_fail(rd_t *q, const val_t *in)
     return GR_OK;
 }
 
+/* Query's and Scan's table (TableName, into *t, which q then reads) and
+ * their Select checked against it. */
+static int table_select_or_fail(rd_t *q, const val_t *in, sqlite3 **db, ddb_table_t *t)
+{
+    if (!(*db = ddb__db(q->r))) return GR_ERR;
+    if (ddb__table_or_fail(q->r, *db, val_get_str(in, "TableName"), NULL, t) != GR_OK) return GR_ERR;
+    q->t = t;
+    return select_or_fail(q, in);
+}
+
 static int gsi_select_or_fail(rd_t *q)
 {
     if (!q->all_attrs || !q->x->global || q->x->proj == DDB_PROJ_ALL) return GR_OK;
@@ -513,12 +523,9 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
     if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
     if (kce.p ? !ddb_kcs_split(&q.c, &kp, &e) : !ddb_legacy_kcs(&q.c, kcs, &kp, &e)) return ddb__fail_validation(r, e);
 
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
+    sqlite3 *db;
     ddb_table_t t;
-    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
-    q.t = &t;
-    if (select_or_fail(&q, in) != GR_OK) return GR_ERR;
+    if (table_select_or_fail(&q, in, &db, &t) != GR_OK) return GR_ERR;
     /* the key attributes of the table or index: partition key ones first */
     str_t tkey[2] = {t.pk, t.sk};
     ddb_type_t tkeyt[2] = {t.pkt, t.skt};
@@ -644,12 +651,9 @@ int dynamodb_scan(req_t *r, const val_t *in, val_t *out)
     if (expr_filter_or_fail(&q, in) != GR_OK) return GR_ERR;
     if (ddb__ctx_finish_or_fail(r, &q.c) != GR_OK) return GR_ERR;
 
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
+    sqlite3 *db;
     ddb_table_t t;
-    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) return GR_ERR;
-    q.t = &t;
-    if (select_or_fail(&q, in) != GR_OK) return GR_ERR;
+    if (table_select_or_fail(&q, in, &db, &t) != GR_OK) return GR_ERR;
     ddb_keyenc_t sk0;
     buf_t ik[2];
     if (esk && start_check_or_fail(&q, esk, false) != GR_OK) return GR_ERR;

@@ -100,14 +100,17 @@ static bool parse_arn(str_t arn, str_t *name, str_t *label)
     return label->len > 0;
 }
 
-static int stream_table_or_fail(req_t *r, sqlite3 *db, str_t arn, ddb_table_t *t, str_t *label)
+/* The table whose stream the request's StreamArn names (and the stream's
+ * label), or ResourceNotFound; *db the service's database. */
+static int stream_table_or_fail(req_t *r, const val_t *in, sqlite3 **db, ddb_table_t *t, str_t *label)
 {
-    str_t name;
+    str_t name, arn = val_get_str(in, "StreamArn");
+    if (!(*db = ddb__db(r))) return GR_ERR;
     const char *msg = arena_printf(r->arena, "Requested resource not found: Stream: %.*s not found", STR_FMT(arn));
     /* the stream of a table of this account and region only */
     if (!parse_arn(arn, &name, label) || !str_starts_with(arn, ddb__table_arn(r, name)))
         return req_fail(r, &E_NotFound, "%s", msg);
-    if (ddb__table_or_fail(r, db, name, msg, t) != GR_OK) {
+    if (ddb__table_or_fail(r, *db, name, msg, t) != GR_OK) {
         r->err = &E_NotFound;
         return GR_ERR;
     }
@@ -206,12 +209,10 @@ int ddb_streams_list(req_t *r, const val_t *in, val_t *out)
 int ddb_streams_describe(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
+    sqlite3 *db;
     ddb_table_t t;
-    str_t label;
-    str_t arn = val_get_str(in, "StreamArn");
-    if (stream_table_or_fail(r, db, arn, &t, &label) != GR_OK) return GR_ERR;
+    str_t label, arn = val_get_str(in, "StreamArn");
+    if (stream_table_or_fail(r, in, &db, &t, &label) != GR_OK) return GR_ERR;
     trim(db);
     val_t *d = val_new(a, VAL_STRUCT);
     val_set_c(a, d, "StreamArn", val_str(a, arn));
@@ -240,12 +241,10 @@ int ddb_streams_describe(req_t *r, const val_t *in, val_t *out)
 int ddb_streams_iterator(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
+    sqlite3 *db;
     ddb_table_t t;
-    str_t label;
-    str_t arn = val_get_str(in, "StreamArn");
-    if (stream_table_or_fail(r, db, arn, &t, &label) != GR_OK) return GR_ERR;
+    str_t label, arn = val_get_str(in, "StreamArn");
+    if (stream_table_or_fail(r, in, &db, &t, &label) != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "ShardId");
     if (!str_eq(sid, shard_id(a, &t)))
         return req_fail(r, &E_NotFound, "Requested resource not found: Shard does not exist");
@@ -287,7 +286,7 @@ static val_t *record_value(arena_t *a, sqlite3_stmt *st, str_t region, str_t vie
         md5_update(&c, &seq, sizeof seq);
         md5_final(&c, d);
         char hex[33];
-        for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+        str_hex(d, 16, hex);
         val_set_c(a, rec, "eventID", val_strdup(a, str_c(hex)));
     } else {
         char eid[37];

@@ -294,23 +294,8 @@ int iam__paginate(req_t *r, const val_t *in, val_t *out, const char *list_key, v
  * a space must be %20. */
 val_t *iam__doc_out(req_t *r, str_t doc)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    char *o = arena_alloc(r->arena, doc.len * 3 + 1);
-    if (!o) return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < doc.len; i++) {
-        unsigned char c = (unsigned char)doc.p[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-            c == '.' || c == '~') {
-            o[n++] = (char)c;
-        } else {
-            o[n++] = '%';
-            o[n++] = hex[c >> 4];
-            o[n++] = hex[c & 15];
-        }
-    }
-    o[n] = 0;
-    return val_str(r->arena, str_n(o, n));
+    str_t e = wire_url_encode(r->arena, doc, false);
+    return e.p ? val_str(r->arena, e) : NULL;
 }
 
 /* AWS: a document that is not JSON, or not a policy, is refused with

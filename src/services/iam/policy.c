@@ -358,8 +358,12 @@ int iam_list_policy_versions(req_t *r, const val_t *in, val_t *out)
     return iam__paginate(r, in, out, "Versions", all);
 }
 
-static int version_exists(req_t *r, const iam__policy_t *p, str_t arn, str_t vid, long long *v)
+/* The customer-managed policy PolicyArn names and its version VersionId
+ * (as a number in *v), or NoSuchEntity. */
+static int policy_version_or_fail(req_t *r, const val_t *in, iam__policy_t *p, long long *v)
 {
+    str_t arn = val_get_str(in, "PolicyArn"), vid = val_get_str(in, "VersionId");
+    if (customer_policy(r, arn, p, "Policy %.*s was not found.") != GR_OK) return GR_ERR;
     *v = version_num(vid);
     int64_t n =
         iam__count(r, "SELECT COUNT(*) FROM iam_policy_version WHERE account = ?1 AND policy = ?2 AND version = ?3",
@@ -375,10 +379,7 @@ int iam_delete_policy_version(req_t *r, const val_t *in, val_t *out)
 {
     iam__policy_t p;
     long long v;
-    str_t arn = val_get_str(in, "PolicyArn"), vid = val_get_str(in, "VersionId");
-    if (customer_policy(r, arn, &p, "Policy %.*s was not found.") != GR_OK ||
-        version_exists(r, &p, arn, vid, &v) != GR_OK)
-        return GR_ERR;
+    if (policy_version_or_fail(r, in, &p, &v) != GR_OK) return GR_ERR;
     if (v == p.default_version)
         return req_fail(r, &IAM_ERR_DeleteConflictException, "Cannot delete the default version of a policy.");
     return iam__exec(r, "DELETE FROM iam_policy_version WHERE account = ?1 AND policy = ?2 AND version = ?3", "si",
@@ -389,10 +390,7 @@ int iam_set_default_policy_version(req_t *r, const val_t *in, val_t *out)
 {
     iam__policy_t p;
     long long v;
-    str_t arn = val_get_str(in, "PolicyArn"), vid = val_get_str(in, "VersionId");
-    if (customer_policy(r, arn, &p, "Policy %.*s was not found.") != GR_OK ||
-        version_exists(r, &p, arn, vid, &v) != GR_OK)
-        return GR_ERR;
+    if (policy_version_or_fail(r, in, &p, &v) != GR_OK) return GR_ERR;
     return iam__exec(r, "UPDATE iam_policy SET default_version = ?3, updated_us = ?4 WHERE account = ?1 AND name = ?2",
                      "sii", p.name, (int64_t)v, iam__now());
 }

@@ -230,12 +230,9 @@ int iam_get_instance_profile(req_t *r, const val_t *in, val_t *out)
     return val_set_c(r->arena, out, "InstanceProfile", v);
 }
 
-int iam_list_instance_profiles(req_t *r, const val_t *in, val_t *out)
+/* One page of InstanceProfiles from st's rows (name, path, id, created_us). */
+static int profiles_page(req_t *r, const val_t *in, val_t *out, sqlite3_stmt *st)
 {
-    sqlite3_stmt *st = iam__stmt(r,
-                                 "SELECT name, path, id, created_us FROM iam_instance_profile WHERE account = ?1 AND "
-                                 "substr(path, 1, length(?2)) = ?2 ORDER BY name",
-                                 "s", iam__path_in(in, "PathPrefix"));
     if (!st) return GR_ERR;
     val_t *all = val_new(r->arena, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW)
@@ -243,6 +240,15 @@ int iam_list_instance_profiles(req_t *r, const val_t *in, val_t *out)
                  iam__profile_value(r, iam__col(r, st, 0), iam__col(r, st, 1), iam__col(r, st, 2),
                                     sqlite3_column_int64(st, 3)));
     return iam__paginate(r, in, out, "InstanceProfiles", all);
+}
+
+int iam_list_instance_profiles(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3_stmt *st = iam__stmt(r,
+                                 "SELECT name, path, id, created_us FROM iam_instance_profile WHERE account = ?1 AND "
+                                 "substr(path, 1, length(?2)) = ?2 ORDER BY name",
+                                 "s", iam__path_in(in, "PathPrefix"));
+    return profiles_page(r, in, out, st);
 }
 
 int iam_list_instance_profiles_for_role(req_t *r, const val_t *in, val_t *out)
@@ -254,13 +260,7 @@ int iam_list_instance_profiles_for_role(req_t *r, const val_t *in, val_t *out)
                                  "iam_instance_profile p ON p.account = x.account AND p.name = x.profile "
                                  "WHERE x.account = ?1 AND x.role = ?2 ORDER BY p.name",
                                  "s", role);
-    if (!st) return GR_ERR;
-    val_t *all = val_new(r->arena, VAL_LIST);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        val_push(r->arena, all,
-                 iam__profile_value(r, iam__col(r, st, 0), iam__col(r, st, 1), iam__col(r, st, 2),
-                                    sqlite3_column_int64(st, 3)));
-    return iam__paginate(r, in, out, "InstanceProfiles", all);
+    return profiles_page(r, in, out, st);
 }
 
 int iam_delete_instance_profile(req_t *r, const val_t *in, val_t *out)
