@@ -289,7 +289,7 @@ static void *poller(void *arg)
                                 "FROM lambda_esm WHERE enabled = 1",
                                 -1, &st, NULL) == SQLITE_OK) {
             while (sqlite3_step(st) == SQLITE_ROW) {
-#define C(i) arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)))
+#define C(i) lambda__col(a, st, i)
                 str_t uuid = C(0), src = C(4);
                 pthread_mutex_lock(&esm_mu);
                 bool busy = is_busy(uuid.p);
@@ -377,7 +377,7 @@ static bool is_stream(str_t arn)
 
 static val_t *esm_value(arena_t *a, sqlite3_stmt *st, const char *state)
 {
-#define C(i) arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)))
+#define C(i) lambda__col(a, st, i)
     val_t *v = val_new(a, VAL_STRUCT);
     str_t src = C(4);
     val_set_c(a, v, "UUID", val_str(a, C(0)));
@@ -594,22 +594,15 @@ static int role_may_read_or_fail(req_t *r, const lambda__fn_t *f, str_t src)
 /* AWS (recorded): one mapping per stream and function. */
 static int unique_or_fail(req_t *r, str_t src, const lambda__fn_t *f)
 {
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT uuid FROM lambda_esm WHERE account = ?1 AND region = ?2 AND function_name = ?3 "
-                             "AND source_arn = ?4",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, f,
+                           "SELECT uuid FROM lambda_esm WHERE account = ?1 AND region = ?2 AND function_name = ?3 "
+                           "AND source_arn = ?4",
+                           &st) != GR_OK)
         return GR_ERR;
-    sqlite3_bind_text(st, 1, f->account.p, (int)f->account.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, f->region.p, (int)f->region.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, f->name.p, (int)f->name.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, src.p, (int)src.len, SQLITE_STATIC);
+    lambda__bind_s(st, 4, src);
     int rc = sqlite3_step(st);
-    str_t other =
-        rc == SQLITE_ROW
-            ? arena_str(r->arena, str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)))
-            : STR_NULL;
+    str_t other = rc == SQLITE_ROW ? lambda__col(r->arena, st, 0) : STR_NULL;
     store_release(st);
     if (rc == SQLITE_ROW)
         return req_fail(r, &LAMBDA_ERR_ResourceConflictException,
@@ -690,9 +683,7 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int(st, 17, val_get_bool(in, "BisectBatchOnFunctionError", false) ? 1 : 0);
     sqlite3_bind_text(st, 18, e.on_failure.p ? e.on_failure.p : "", (int)e.on_failure.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 19, e.filters.p ? e.filters.p : "", (int)e.filters.len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    if (lambda__step_done(st) != GR_OK) return GR_ERR;
     start_poller(r->app);
     /* AWS: a new mapping answers State Creating */
     return esm_get(r, str_c(arena_strdup(a, uuid)), "Creating", out);
@@ -759,9 +750,7 @@ int lambda_update_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     if (val_get(in, "BisectBatchOnFunctionError"))
         sqlite3_bind_int(st, 11, val_get_bool(in, "BisectBatchOnFunctionError", false));
     if (val_get(in, "ParallelizationFactor")) sqlite3_bind_int64(st, 12, val_get_int(in, "ParallelizationFactor", 1));
-    int rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    if (lambda__step_done(st) != GR_OK) return GR_ERR;
     return esm_get(r, uuid, "Updating", out);
 }
 
@@ -771,17 +760,14 @@ int lambda_list_event_source_mappings(req_t *r, const val_t *in, val_t *out)
     str_t src = val_get_str(in, "EventSourceArn"), fn = val_get_str(in, "FunctionName");
     str_t name = STR_NULL, q;
     if (fn.len) lambda__parse_name(fn, &name, &q, NULL, NULL);
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " ESM_COLS " FROM lambda_esm WHERE account = ?1 AND region = ?2 "
-                             "AND (?3 = '' OR source_arn = ?3) AND (?4 = '' OR function_name = ?4) ORDER BY uuid",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(r->app,
+                        "SELECT " ESM_COLS " FROM lambda_esm WHERE account = ?1 AND region = ?2 "
+                        "AND (?3 = '' OR source_arn = ?3) AND (?4 = '' OR function_name = ?4) ORDER BY uuid",
+                        r->who.account, r->region, STR_NULL, &st) != GR_OK)
         return GR_ERR;
-    sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, src.p ? src.p : "", (int)src.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, name.p ? name.p : "", (int)name.len, SQLITE_STATIC);
+    lambda__bind_s(st, 3, src);
+    lambda__bind_s(st, 4, name);
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, esm_value(a, st, NULL));

@@ -75,13 +75,20 @@ val_t *lambda__time_value(arena_t *a, int64_t ms);
  * operations), a missing function or version "Function not found: …". */
 int lambda__load_target_or_fail(req_t *r, const val_t *in, lambda__fn_t *f);
 
+/* Prepares sql on this thread's connection with ?1 and ?2 bound to account
+ * and region and, when name is given (not STR_NULL), ?3 to name: the key
+ * of every Lambda table. GR_ERR when the store fails. */
+int lambda__prepare(app_t *app, const char *sql, str_t account, str_t region, str_t name, sqlite3_stmt **st);
 /* Prepares sql with ?1..?3 bound to f's account, region and name. */
 int lambda__fn_prepare(req_t *r, const lambda__fn_t *f, const char *sql, sqlite3_stmt **st);
 /* SQL text binding (STR_NULL as "", copied) and a text column read into the
  * arena ("" for NULL), for every Lambda table. */
 void lambda__bind_s(sqlite3_stmt *st, int i, str_t s);
 str_t lambda__col(arena_t *a, sqlite3_stmt *st, int i);
-/* Runs such a statement that answers no rows (an UPDATE or DELETE). */
+/* Steps st, a statement that answers no rows (an INSERT, UPDATE or DELETE),
+ * and releases it: GR_OK when it ran to its end. */
+int lambda__step_done(sqlite3_stmt *st);
+/* Runs such a statement prepared as lambda__fn_prepare prepares it. */
 int lambda__fn_exec(req_t *r, const lambda__fn_t *f, const char *sql);
 /* One page of a List operation: the rows of st (the query asks for one more
  * than limit) as out's list `member`, each made by item; when there are

@@ -342,20 +342,14 @@ int lambda_delete_function_url_config(req_t *r, const val_t *in, val_t *out)
 
 int lambda__delete_urls(app_t *app, str_t account, str_t region, str_t name, str_t qualifier)
 {
-    sqlite3 *db = lambda__db(app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "DELETE FROM lambda_url WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
-                             "(?4 IS NULL OR qualifier = ?4)",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(app,
+                        "DELETE FROM lambda_url WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
+                        "(?4 IS NULL OR qualifier = ?4)",
+                        account, region, name, &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, account);
-    lambda__bind_s(st, 2, region);
-    lambda__bind_s(st, 3, name);
     if (qualifier.p) lambda__bind_s(st, 4, qualifier);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    return lambda__step_done(st);
 }
 
 /* The function's URL and its aliases', unqualified first. NextMarker is
@@ -370,16 +364,12 @@ int lambda_list_function_url_configs(req_t *r, const val_t *in, val_t *out)
     str_t marker = val_get_str(in, "Marker");
     if (marker.len && (!str_to_i64(marker, &skip) || skip < 0))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid marker: %.*s", STR_FMT(marker));
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " U_COLS " FROM lambda_url WHERE account = ?1 AND region = ?2 AND name = ?3 "
-                             "ORDER BY qualifier LIMIT ?4 OFFSET ?5",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(r->app,
+                        "SELECT " U_COLS " FROM lambda_url WHERE account = ?1 AND region = ?2 AND name = ?3 "
+                        "ORDER BY qualifier LIMIT ?4 OFFSET ?5",
+                        key.account, key.region, key.name, &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, key.account);
-    lambda__bind_s(st, 2, key.region);
-    lambda__bind_s(st, 3, key.name);
     sqlite3_bind_int64(st, 4, max + 1);
     sqlite3_bind_int64(st, 5, skip);
     val_t *list = val_new(a, VAL_LIST);
