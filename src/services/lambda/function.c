@@ -567,14 +567,20 @@ int lambda_get_function(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-static int check_revision(req_t *r, const val_t *in, const lambda__fn_t *f)
+int lambda__revision_or_fail(req_t *r, const val_t *in, str_t current, const char *get_api)
 {
     str_t rev = val_get_str(in, "RevisionId");
-    if (rev.p && !str_eq(rev, f->revision))
+    if (rev.p && !str_eq(rev, current))
         return req_fail(r, &LAMBDA_ERR_PreconditionFailedException,
-                        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
-                        "GetAlias API to retrieve the latest Revision Id");
+                        "The Revision Id provided does not match the latest Revision Id. Call the %s API to retrieve "
+                        "the latest Revision Id",
+                        get_api);
     return GR_OK;
+}
+
+static int check_revision(req_t *r, const val_t *in, const lambda__fn_t *f)
+{
+    return lambda__revision_or_fail(r, in, f->revision, "GetFunction/GetAlias");
 }
 
 int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)

@@ -60,6 +60,10 @@ bool lambda__parse_name(str_t in, str_t *name, str_t *qualifier, str_t *account,
 str_t lambda__arn(arena_t *a, str_t region, str_t account, str_t name);
 /* The FunctionConfiguration value of f. */
 val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f);
+/* AWS's PreconditionFailedException when in's RevisionId is given and is not
+ * current; get_api names the call that reads the current one
+ * ("GetFunction/GetAlias", "GetLayerPolicy"). */
+int lambda__revision_or_fail(req_t *r, const val_t *in, str_t current, const char *get_api);
 /* Loads the function named by in.FunctionName for r, failing r with
  * ResourceNotFoundException ("Function not found: ARN") when absent. */
 int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f);

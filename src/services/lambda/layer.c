@@ -300,22 +300,12 @@ static int set_layer_policy(req_t *r, const val_t *in, str_t policy, str_t *revi
     return lambda__step_done(st);
 }
 
-static int check_layer_revision(req_t *r, const val_t *in, str_t current)
-{
-    str_t rev = val_get_str(in, "RevisionId");
-    if (rev.p && !str_eq(rev, current))
-        return req_fail(r, &LAMBDA_ERR_PreconditionFailedException,
-                        "The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy "
-                        "API to retrieve the latest Revision Id");
-    return GR_OK;
-}
-
 int lambda_add_layer_version_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t policy, cur_rev, arn;
     if (policy_layer_or_fail(r, in, &policy, &cur_rev, &arn) != GR_OK) return GR_ERR;
-    if (check_layer_revision(r, in, cur_rev) != GR_OK) return GR_ERR;
+    if (lambda__revision_or_fail(r, in, cur_rev, "GetLayerPolicy") != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId"), principal = val_get_str(in, "Principal"),
           org = val_get_str(in, "OrganizationId");
     bool taken;
@@ -379,7 +369,7 @@ int lambda_remove_layer_version_permission(req_t *r, const val_t *in, val_t *out
     arena_t *a = r->arena;
     str_t policy, cur_rev, arn;
     if (policy_layer_or_fail(r, in, &policy, &cur_rev, &arn) != GR_OK) return GR_ERR;
-    if (check_layer_revision(r, in, cur_rev) != GR_OK) return GR_ERR;
+    if (lambda__revision_or_fail(r, in, cur_rev, "GetLayerPolicy") != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId");
     bool found;
     size_t kept;

@@ -148,16 +148,13 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
-    str_t sha = val_get_str(in, "CodeSha256"), rev = val_get_str(in, "RevisionId");
+    str_t sha = val_get_str(in, "CodeSha256");
     if (sha.p && !str_eq(sha, f.code_sha256))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
                         "CodeSHA256 (%.*s) is different from current CodeSHA256 in $LATEST (%.*s). Please try again "
                         "with the current CodeSHA256.",
                         STR_FMT(sha), STR_FMT(f.code_sha256));
-    if (rev.p && !str_eq(rev, f.revision))
-        return req_fail(r, &LAMBDA_ERR_PreconditionFailedException,
-                        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
-                        "GetAlias API to retrieve the latest Revision Id");
+    if (lambda__revision_or_fail(r, in, f.revision, "GetFunction/GetAlias") != GR_OK) return GR_ERR;
     if (lambda__publish(r, &f, val_get_str(in, "Description")) != GR_OK) return GR_ERR;
     *out = *lambda__config_value(a, &f);
     return GR_OK;
