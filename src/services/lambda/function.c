@@ -583,6 +583,18 @@ static int check_revision(req_t *r, const val_t *in, const lambda__fn_t *f)
     return lambda__revision_or_fail(r, in, f->revision, "GetFunction/GetAlias");
 }
 
+/* A function's configuration as UpdateFunctionCode and
+ * UpdateFunctionConfiguration answer it. AWS: the answer says InProgress;
+ * the update is done by the next read. */
+static val_t *updating_value(arena_t *a, const lambda__fn_t *f)
+{
+    val_t *cfg = lambda__config_value(a, f);
+    val_set_c(a, cfg, "LastUpdateStatus", val_cstr(a, "InProgress"));
+    val_set_c(a, cfg, "LastUpdateStatusReason", val_cstr(a, "The function is being created."));
+    val_set_c(a, cfg, "LastUpdateStatusReasonCode", val_cstr(a, "Creating"));
+    return cfg;
+}
+
 int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -600,12 +612,7 @@ int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)
         /* AWS: Publish answers the new version's configuration */
         if (val_get_bool(in, "Publish", false) && lambda__publish(r, &f, STR_NULL) != GR_OK) return GR_ERR;
     }
-    val_t *cfg = lambda__config_value(a, &f);
-    /* AWS: the answer says InProgress; the update is done by the next read */
-    val_set_c(a, cfg, "LastUpdateStatus", val_cstr(a, "InProgress"));
-    val_set_c(a, cfg, "LastUpdateStatusReason", val_cstr(a, "The function is being created."));
-    val_set_c(a, cfg, "LastUpdateStatusReasonCode", val_cstr(a, "Creating"));
-    *out = *cfg;
+    *out = *updating_value(a, &f);
     return GR_OK;
 }
 
@@ -622,11 +629,7 @@ int lambda_update_function_configuration(req_t *r, const val_t *in, val_t *out)
     touch(r, &f);
     if (save(r, &f, false) != GR_OK) return GR_ERR;
     rt_retire(lambda__key_prefix(a, f.account, f.region, f.name));
-    val_t *cfg = lambda__config_value(a, &f);
-    val_set_c(a, cfg, "LastUpdateStatus", val_cstr(a, "InProgress"));
-    val_set_c(a, cfg, "LastUpdateStatusReason", val_cstr(a, "The function is being created."));
-    val_set_c(a, cfg, "LastUpdateStatusReasonCode", val_cstr(a, "Creating"));
-    *out = *cfg;
+    *out = *updating_value(a, &f);
     return GR_OK;
 }
 
