@@ -36,13 +36,8 @@ str_t lambda__col(arena_t *a, sqlite3_stmt *st, int i)
     return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
 }
 
-#define FN_COLS                                                                                                        \
-    "name, runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, last_modified, description, "         \
-    "env_json, code_id, revision, policy, tags_json, reserved, dlq_arn, ephemeral_mb, layers"
-
-static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
+void lambda__read_config(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 {
-    f->name = lambda__col(a, st, 0);
     f->runtime = lambda__col(a, st, 1);
     f->handler = lambda__col(a, st, 2);
     f->role = lambda__col(a, st, 3);
@@ -56,10 +51,19 @@ static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
     f->code_id = lambda__col(a, st, 11);
     f->revision = lambda__col(a, st, 12);
     f->policy = lambda__col(a, st, 13);
-    f->tags_json = lambda__col(a, st, 14);
-    f->reserved = sqlite3_column_int64(st, 15);
-    f->dlq_arn = lambda__col(a, st, 16);
-    f->ephemeral_mb = sqlite3_column_int64(st, 17);
+    f->dlq_arn = lambda__col(a, st, 14);
+    f->ephemeral_mb = sqlite3_column_int64(st, 15);
+}
+
+/* $LATEST's row: the configuration, and what only $LATEST has. */
+#define FN_COLS "name, " LAMBDA__CONFIG_COLS ", tags_json, reserved, layers"
+
+static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
+{
+    f->name = lambda__col(a, st, 0);
+    lambda__read_config(a, st, f);
+    f->tags_json = lambda__col(a, st, 16);
+    f->reserved = sqlite3_column_int64(st, 17);
     f->layers = lambda__col(a, st, 18);
 }
 

@@ -36,6 +36,13 @@ typedef struct {
 } lambda__fn_t;
 
 sqlite3 *lambda__db(app_t *app);
+/* The configuration columns lambda_function ($LATEST) and lambda_version
+ * (a published version) share, in the order lambda__read_config reads
+ * them from a row's columns 1..15 (column 0 being the name or version). */
+#define LAMBDA__CONFIG_COLS                                                                                            \
+    "runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, last_modified, description, env_json, "     \
+    "code_id, revision, policy, dlq_arn, ephemeral_mb"
+void lambda__read_config(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f);
 /* Loads account/region/name into f (strings in a). 1 found, 0 absent, -1 error. */
 int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f);
 /* The same for a qualifier: a version number or an alias (weighted choice

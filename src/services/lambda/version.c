@@ -26,28 +26,12 @@ static bool all_digits(str_t s)
     return true;
 }
 
-#define V_COLS                                                                                                         \
-    "version, runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, code_id, description, env_json, "  \
-    "dlq_arn, ephemeral_mb, revision, last_modified, policy"
+#define V_COLS "version, " LAMBDA__CONFIG_COLS
 
 static void read_version(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 {
     f->version = str_c(arena_printf(a, "%lld", (long long)sqlite3_column_int64(st, 0)));
-    f->runtime = lambda__col(a, st, 1);
-    f->handler = lambda__col(a, st, 2);
-    f->role = lambda__col(a, st, 3);
-    f->memory_mb = sqlite3_column_int64(st, 4);
-    f->timeout_s = sqlite3_column_int64(st, 5);
-    f->code_sha256 = lambda__col(a, st, 6);
-    f->code_size = sqlite3_column_int64(st, 7);
-    f->code_id = lambda__col(a, st, 8);
-    f->description = lambda__col(a, st, 9);
-    f->env_json = lambda__col(a, st, 10);
-    f->dlq_arn = lambda__col(a, st, 11);
-    f->ephemeral_mb = sqlite3_column_int64(st, 12);
-    f->revision = lambda__col(a, st, 13);
-    f->last_modified = sqlite3_column_int64(st, 14);
-    f->policy = lambda__col(a, st, 15);
+    lambda__read_config(a, st, f);
     f->qualifier = f->version;
 }
 
