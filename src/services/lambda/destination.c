@@ -51,6 +51,22 @@ static void put_json_or_string(json_w_t *w, const char *p, size_t n, arena_t *a)
         json_w_null(w);
 }
 
+void lambda__request_context(json_w_t *w, const char *request_id, const char *function_arn, const char *condition,
+                             int invoke_count)
+{
+    json_w_key(w, STR("requestContext"));
+    json_w_obj_begin(w);
+    json_w_key(w, STR("requestId"));
+    json_w_str(w, str_c(request_id));
+    json_w_key(w, STR("functionArn"));
+    json_w_str(w, str_c(function_arn));
+    json_w_key(w, STR("condition"));
+    json_w_str(w, str_c(condition));
+    json_w_key(w, STR("approximateInvokeCount"));
+    json_w_int(w, invoke_count);
+    json_w_obj_end(w);
+}
+
 void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *rec)
 {
     arena_t *a = arena_new(8u << 20);
@@ -67,17 +83,7 @@ void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *re
     json_w_str(&w, STR("1.0"));
     json_w_key(&w, STR("timestamp"));
     json_w_str(&w, str_c(ts));
-    json_w_key(&w, STR("requestContext"));
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("requestId"));
-    json_w_str(&w, str_c(rec->request_id));
-    json_w_key(&w, STR("functionArn"));
-    json_w_str(&w, str_c(rec->function_arn));
-    json_w_key(&w, STR("condition"));
-    json_w_str(&w, str_c(rec->condition));
-    json_w_key(&w, STR("approximateInvokeCount"));
-    json_w_int(&w, rec->invoke_count);
-    json_w_obj_end(&w);
+    lambda__request_context(&w, rec->request_id, rec->function_arn, rec->condition, rec->invoke_count);
     json_w_key(&w, STR("requestPayload"));
     put_json_or_string(&w, rec->request, rec->request_len, a);
     json_w_key(&w, STR("responseContext"));

@@ -284,17 +284,7 @@ static void send_failure(app_t *app, const failed_t *x, const char *condition, b
     iso(first, x->first_ms, x->kinesis);
     iso(last, x->last_ms, x->kinesis);
     json_w_obj_begin(&w);
-    json_w_key(&w, STR("requestContext"));
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("requestId"));
-    json_w_str(&w, str_c(x->request_id));
-    json_w_key(&w, STR("functionArn"));
-    json_w_str(&w, str_c(x->function_arn));
-    json_w_key(&w, STR("condition"));
-    json_w_str(&w, str_c(condition));
-    json_w_key(&w, STR("approximateInvokeCount"));
-    json_w_int(&w, x->invoke_count);
-    json_w_obj_end(&w);
+    lambda__request_context(&w, x->request_id, x->function_arn, condition, x->invoke_count);
     if (response) {
         json_w_key(&w, STR("responseContext"));
         json_w_obj_begin(&w);

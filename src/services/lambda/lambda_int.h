@@ -213,6 +213,10 @@ typedef struct {
     size_t request_len, response_len;
     bool function_error;
 } lambda__record_t;
+/* Writes the "requestContext" member that AWS's invocation records and
+ * stream mappings' failed-batch records share. */
+void lambda__request_context(json_w_t *w, const char *request_id, const char *function_arn, const char *condition,
+                             int invoke_count);
 /* Sends an invocation record to an SQS queue, SNS topic or function. Any thread. */
 void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *rec);
 /* Sends body (a JSON record) to the destination dest; a failure is logged
