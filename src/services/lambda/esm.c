@@ -74,15 +74,12 @@ static void set_busy(const char *uuid, bool on)
 /* ==== One batch ==== */
 
 typedef struct {
-    app_t *app;
+    lambda__call_t call;
     char uuid[37];
     char *queue_arn;
     size_t n;
     char **ids, **receipts;
     bool partial;
-    char request_id[37];
-    char *account, *region, *name;
-    int64_t memory_mb, timeout_s;
 } batch_t;
 
 static void batch_free(batch_t *b)
@@ -94,9 +91,7 @@ static void batch_free(batch_t *b)
     free(b->ids);
     free(b->receipts);
     free(b->queue_arn);
-    free(b->account);
-    free(b->region);
-    free(b->name);
+    lambda__call_free(&b->call);
     free(b);
 }
 
@@ -117,13 +112,13 @@ static bool failed_item(arena_t *a, str_t body, const char *id, bool *parsed)
 static void batch_done(const rt_result_t *res, void *ud)
 {
     batch_t *b = ud;
-    lambda__note_result(b->app, res, b->request_id, b->account, b->region, b->name, b->memory_mb, b->timeout_s);
+    lambda__note_result(&b->call, res);
     if (res->status == RT_OK && !lambda__stopping) {
         arena_t *a = arena_new(1u << 20);
         for (size_t i = 0; a && i < b->n; i++) {
             bool parsed;
             if (b->partial && failed_item(a, res->body, b->ids[i], &parsed)) continue;
-            sqs_delete_internal(b->app, str_c(b->queue_arn), str_c(b->receipts[i]));
+            sqs_delete_internal(b->call.app, str_c(b->queue_arn), str_c(b->receipts[i]));
         }
         if (a) arena_free(a);
     }
@@ -218,22 +213,39 @@ static void poll_one(app_t *app, arena_t *a, const char *uuid, str_t account, st
     if ((n = k) == 0) return;
     batch_t *b = calloc(1, sizeof *b);
     if (!b) return;
-    b->app = app;
+    bool copied = lambda__call_init(&b->call, app, &f) == GR_OK;
     snprintf(b->uuid, sizeof b->uuid, "%s", uuid);
     b->queue_arn = strndup(queue_arn.p, queue_arn.len);
     b->ids = calloc(n, sizeof *b->ids);
     b->receipts = calloc(n, sizeof *b->receipts);
     b->partial = partial;
-    b->account = strndup(account.p, account.len);
-    b->region = strndup(region.p, region.len);
-    b->name = strndup(fname.p, fname.len);
-    b->memory_mb = f.memory_mb;
-    b->timeout_s = f.timeout_s;
-    id_uuid(b->request_id);
-    if (!b->ids || !b->receipts) {
+    id_uuid(b->call.request_id);
+    str_t *recs = arena_alloc(a, sizeof *recs * n);
+    if (!copied || !b->ids || !b->receipts || !recs) {
         batch_free(b);
         return;
     }
+    for (size_t i = 0; i < n; i++) {
+        b->ids[i] = strndup(msgs[i].id.p, msgs[i].id.len);
+        b->receipts[i] = strndup(msgs[i].receipt.p, msgs[i].receipt.len);
+        b->n++;
+        recs[i] = sqs_record(a, &msgs[i], queue_arn, region, false);
+    }
+    set_busy(uuid, true);
+    if (lambda__esm_invoke(a, &f, &b->call, recs, n, batch_done, b) != GR_OK) {
+        set_busy(uuid, false);
+        batch_free(b);
+    }
+}
+
+int lambda__esm_invoke(arena_t *a, const lambda__fn_t *f, const lambda__call_t *c, const str_t *records, size_t n,
+                       rt_done_fn done, void *ud)
+{
+    app_t *app = c->app;
+    rt_spec_t spec;
+    rt_config_t rc = {.data_dir = store_datadir(app->store)};
+    if (rt_start(&rc) != GR_OK || lambda__spec(app, a, f, &spec) != GR_OK) return GR_ERR;
+    /* AWS's event of a batch, whatever the source: {"Records":[...]} */
     buf_t ev;
     buf_init(&ev, a);
     json_w_t w;
@@ -241,29 +253,12 @@ static void poll_one(app_t *app, arena_t *a, const char *uuid, str_t account, st
     json_w_obj_begin(&w);
     json_w_key(&w, STR("Records"));
     json_w_arr_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        b->ids[i] = strndup(msgs[i].id.p, msgs[i].id.len);
-        b->receipts[i] = strndup(msgs[i].receipt.p, msgs[i].receipt.len);
-        b->n++;
-        json_w_raw(&w, sqs_record(a, &msgs[i], queue_arn, region, false));
-    }
+    for (size_t i = 0; i < n; i++) json_w_raw(&w, records[i]);
     json_w_arr_end(&w);
     json_w_obj_end(&w);
-    set_busy(uuid, true);
-    if (lambda__esm_invoke(app, a, &f, b->request_id, buf_str(&ev), batch_done, b) != GR_OK) {
-        set_busy(uuid, false);
-        batch_free(b);
-    }
-}
-
-int lambda__esm_invoke(app_t *app, arena_t *a, const lambda__fn_t *f, const char *request_id, str_t payload,
-                       rt_done_fn done, void *ud)
-{
-    rt_spec_t spec;
-    rt_config_t rc = {.data_dir = store_datadir(app->store)};
-    if (rt_start(&rc) != GR_OK || lambda__spec(app, a, f, &spec) != GR_OK) return GR_ERR;
-    rt_call_t call = {
-        .request_id = request_id, .function_arn = lambda__arn(a, f->region, f->account, f->name).p, .payload = payload};
+    rt_call_t call = {.request_id = c->request_id,
+                      .function_arn = lambda__arn(a, f->region, f->account, f->name).p,
+                      .payload = buf_str(&ev)};
     return rt_invoke(&spec, &call, done, ud);
 }
 

@@ -178,10 +178,23 @@ const char *lambda__key_prefix(arena_t *a, str_t account, str_t region, str_t na
 extern _Atomic bool lambda__stopping;
 /* Writes the queued logs and ends the log writer thread (lambda_stop). */
 void lambda__logs_stop(void);
-/* Writes the log lines of a finished call made outside a request (event
- * source mappings). Runtime thread. */
-void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,
-                         const char *region, const char *name, int64_t memory_mb, int64_t timeout_s);
+/* A call in flight, as what outlives the request or poll that started it
+ * keeps it (invoke.c's RequestResponse and Event calls, esm.c's and
+ * esm_stream.c's batches): the invocation's request id, and the
+ * function's key and limits for its log lines. */
+typedef struct {
+    app_t *app;
+    char request_id[37];           /* set by the caller */
+    char *account, *region, *name; /* malloc'd */
+    int64_t memory_mb, timeout_s;
+} lambda__call_t;
+/* Copies app and f's key and limits into c. GR_ERR when out of memory;
+ * either way lambda__call_free releases c. */
+int lambda__call_init(lambda__call_t *c, app_t *app, const lambda__fn_t *f);
+void lambda__call_free(lambda__call_t *c);
+/* Writes the log lines of c, a finished call made outside a request
+ * (event source mappings). Runtime thread. */
+void lambda__note_result(const lambda__call_t *c, const rt_result_t *res);
 
 /* What a synchronous call made for a request other than Invoke answers:
  * called on r's loop with the function's payload (its error document when
@@ -246,9 +259,10 @@ bool lambda__esm_stream_step(app_t *app, arena_t *a, const lambda__esm_t *m);
 bool lambda__esm_passes(arena_t *a, str_t filters, str_t doc);
 /* Marks mapping uuid as having no batch in flight (any thread). */
 void lambda__esm_idle(const char *uuid);
-/* Invokes f with payload (runtime thread: done(res, ud) when it ends).
+/* Invokes f as call c (its app and request id) with AWS's event of a batch
+ * of records (JSON texts) (runtime thread: done(res, ud) when it ends).
  * GR_ERR when it could not start (done is not called). */
-int lambda__esm_invoke(app_t *app, arena_t *a, const lambda__fn_t *f, const char *request_id, str_t payload,
+int lambda__esm_invoke(arena_t *a, const lambda__fn_t *f, const lambda__call_t *c, const str_t *records, size_t n,
                        rt_done_fn done, void *ud);
 
 #endif
