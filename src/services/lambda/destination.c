@@ -21,17 +21,12 @@
 int lambda__eic(app_t *app, arena_t *a, const lambda__fn_t *f, lambda__eic_t *e)
 {
     *e = (lambda__eic_t){.retries = 2, .max_age_s = 21600, .on_success = STR(""), .on_failure = STR("")};
-    sqlite3 *db = lambda__db(app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db, "SELECT eic FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3", -1,
-                             &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(app, "SELECT eic FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
+                        f->account, f->region, f->name, &st) != GR_OK)
         return GR_ERR;
-    sqlite3_bind_text(st, 1, f->account.p, (int)f->account.len, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, f->region.p, (int)f->region.len, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, f->name.p, (int)f->name.len, SQLITE_TRANSIENT);
     str_t text = STR("");
-    if (sqlite3_step(st) == SQLITE_ROW)
-        text = arena_str(a, str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)));
+    if (sqlite3_step(st) == SQLITE_ROW) text = lambda__col(a, st, 0);
     store_release(st);
     const json_t *j = text.len ? json_parse(a, text, NULL) : NULL;
     if (!j || j->type != JSON_OBJECT) return GR_OK;
@@ -56,6 +51,22 @@ static void put_json_or_string(json_w_t *w, const char *p, size_t n, arena_t *a)
         json_w_null(w);
 }
 
+void lambda__request_context(json_w_t *w, const char *request_id, const char *function_arn, const char *condition,
+                             int invoke_count)
+{
+    json_w_key(w, STR("requestContext"));
+    json_w_obj_begin(w);
+    json_w_key(w, STR("requestId"));
+    json_w_str(w, str_c(request_id));
+    json_w_key(w, STR("functionArn"));
+    json_w_str(w, str_c(function_arn));
+    json_w_key(w, STR("condition"));
+    json_w_str(w, str_c(condition));
+    json_w_key(w, STR("approximateInvokeCount"));
+    json_w_int(w, invoke_count);
+    json_w_obj_end(w);
+}
+
 void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *rec)
 {
     arena_t *a = arena_new(8u << 20);
@@ -72,17 +83,7 @@ void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *re
     json_w_str(&w, STR("1.0"));
     json_w_key(&w, STR("timestamp"));
     json_w_str(&w, str_c(ts));
-    json_w_key(&w, STR("requestContext"));
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("requestId"));
-    json_w_str(&w, str_c(rec->request_id));
-    json_w_key(&w, STR("functionArn"));
-    json_w_str(&w, str_c(rec->function_arn));
-    json_w_key(&w, STR("condition"));
-    json_w_str(&w, str_c(rec->condition));
-    json_w_key(&w, STR("approximateInvokeCount"));
-    json_w_int(&w, rec->invoke_count);
-    json_w_obj_end(&w);
+    lambda__request_context(&w, rec->request_id, rec->function_arn, rec->condition, rec->invoke_count);
     json_w_key(&w, STR("requestPayload"));
     put_json_or_string(&w, rec->request, rec->request_len, a);
     json_w_key(&w, STR("responseContext"));
@@ -188,19 +189,13 @@ static int store(req_t *r, const val_t *in, bool merge)
     json_w_key(&w, STR("modified"));
     json_w_int(&w, time_now_us() / 1000);
     json_w_obj_end(&w);
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db, "UPDATE lambda_function SET eic = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, &f,
+                           "UPDATE lambda_function SET eic = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3",
+                           &st) != GR_OK)
         return GR_ERR;
-    str_t text = buf_str(&b);
-    sqlite3_bind_text(st, 1, f.account.p, (int)f.account.len, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, f.region.p, (int)f.region.len, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, f.name.p, (int)f.name.len, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, text.p, (int)text.len, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    lambda__bind_s(st, 4, buf_str(&b));
+    return lambda__step_done(st);
 }
 
 int lambda_put_function_event_invoke_config(req_t *r, const val_t *in, val_t *out)
@@ -236,17 +231,8 @@ int lambda_delete_function_event_invoke_config(req_t *r, const val_t *in, val_t 
         return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException,
                         "The function %s:$LATEST doesn't have an EventInvokeConfig",
                         lambda__arn(r->arena, f.region, f.account, f.name).p);
-    sqlite3 *db = lambda__db(r->app);
-    sqlite3_stmt *st;
-    if (!db || store_prepare(db, "UPDATE lambda_function SET eic = '' WHERE account = ?1 AND region = ?2 AND name = ?3",
-                             -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
-    sqlite3_bind_text(st, 1, f.account.p, (int)f.account.len, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, f.region.p, (int)f.region.len, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, f.name.p, (int)f.name.len, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    return lambda__fn_exec(r, &f,
+                           "UPDATE lambda_function SET eic = '' WHERE account = ?1 AND region = ?2 AND name = ?3");
 }
 
 /* AWS: the function's configurations, one per qualifier; ours are kept for

@@ -74,15 +74,12 @@ static void set_busy(const char *uuid, bool on)
 /* ==== One batch ==== */
 
 typedef struct {
-    app_t *app;
+    lambda__call_t call;
     char uuid[37];
     char *queue_arn;
     size_t n;
     char **ids, **receipts;
     bool partial;
-    char request_id[37];
-    char *account, *region, *name;
-    int64_t memory_mb, timeout_s;
 } batch_t;
 
 static void batch_free(batch_t *b)
@@ -94,9 +91,7 @@ static void batch_free(batch_t *b)
     free(b->ids);
     free(b->receipts);
     free(b->queue_arn);
-    free(b->account);
-    free(b->region);
-    free(b->name);
+    lambda__call_free(&b->call);
     free(b);
 }
 
@@ -117,13 +112,13 @@ static bool failed_item(arena_t *a, str_t body, const char *id, bool *parsed)
 static void batch_done(const rt_result_t *res, void *ud)
 {
     batch_t *b = ud;
-    lambda__note_result(b->app, res, b->request_id, b->account, b->region, b->name, b->memory_mb, b->timeout_s);
+    lambda__note_result(&b->call, res);
     if (res->status == RT_OK && !lambda__stopping) {
         arena_t *a = arena_new(1u << 20);
         for (size_t i = 0; a && i < b->n; i++) {
             bool parsed;
             if (b->partial && failed_item(a, res->body, b->ids[i], &parsed)) continue;
-            sqs_delete_internal(b->app, str_c(b->queue_arn), str_c(b->receipts[i]));
+            sqs_delete_internal(b->call.app, str_c(b->queue_arn), str_c(b->receipts[i]));
         }
         if (a) arena_free(a);
     }
@@ -218,22 +213,39 @@ static void poll_one(app_t *app, arena_t *a, const char *uuid, str_t account, st
     if ((n = k) == 0) return;
     batch_t *b = calloc(1, sizeof *b);
     if (!b) return;
-    b->app = app;
+    bool copied = lambda__call_init(&b->call, app, &f) == GR_OK;
     snprintf(b->uuid, sizeof b->uuid, "%s", uuid);
     b->queue_arn = strndup(queue_arn.p, queue_arn.len);
     b->ids = calloc(n, sizeof *b->ids);
     b->receipts = calloc(n, sizeof *b->receipts);
     b->partial = partial;
-    b->account = strndup(account.p, account.len);
-    b->region = strndup(region.p, region.len);
-    b->name = strndup(fname.p, fname.len);
-    b->memory_mb = f.memory_mb;
-    b->timeout_s = f.timeout_s;
-    id_uuid(b->request_id);
-    if (!b->ids || !b->receipts) {
+    id_uuid(b->call.request_id);
+    str_t *recs = arena_alloc(a, sizeof *recs * n);
+    if (!copied || !b->ids || !b->receipts || !recs) {
         batch_free(b);
         return;
     }
+    for (size_t i = 0; i < n; i++) {
+        b->ids[i] = strndup(msgs[i].id.p, msgs[i].id.len);
+        b->receipts[i] = strndup(msgs[i].receipt.p, msgs[i].receipt.len);
+        b->n++;
+        recs[i] = sqs_record(a, &msgs[i], queue_arn, region, false);
+    }
+    set_busy(uuid, true);
+    if (lambda__esm_invoke(a, &f, &b->call, recs, n, batch_done, b) != GR_OK) {
+        set_busy(uuid, false);
+        batch_free(b);
+    }
+}
+
+int lambda__esm_invoke(arena_t *a, const lambda__fn_t *f, const lambda__call_t *c, const str_t *records, size_t n,
+                       rt_done_fn done, void *ud)
+{
+    app_t *app = c->app;
+    rt_spec_t spec;
+    rt_config_t rc = {.data_dir = store_datadir(app->store)};
+    if (rt_start(&rc) != GR_OK || lambda__spec(app, a, f, &spec) != GR_OK) return GR_ERR;
+    /* AWS's event of a batch, whatever the source: {"Records":[...]} */
     buf_t ev;
     buf_init(&ev, a);
     json_w_t w;
@@ -241,29 +253,12 @@ static void poll_one(app_t *app, arena_t *a, const char *uuid, str_t account, st
     json_w_obj_begin(&w);
     json_w_key(&w, STR("Records"));
     json_w_arr_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        b->ids[i] = strndup(msgs[i].id.p, msgs[i].id.len);
-        b->receipts[i] = strndup(msgs[i].receipt.p, msgs[i].receipt.len);
-        b->n++;
-        json_w_raw(&w, sqs_record(a, &msgs[i], queue_arn, region, false));
-    }
+    for (size_t i = 0; i < n; i++) json_w_raw(&w, records[i]);
     json_w_arr_end(&w);
     json_w_obj_end(&w);
-    set_busy(uuid, true);
-    if (lambda__esm_invoke(app, a, &f, b->request_id, buf_str(&ev), batch_done, b) != GR_OK) {
-        set_busy(uuid, false);
-        batch_free(b);
-    }
-}
-
-int lambda__esm_invoke(app_t *app, arena_t *a, const lambda__fn_t *f, const char *request_id, str_t payload,
-                       rt_done_fn done, void *ud)
-{
-    rt_spec_t spec;
-    rt_config_t rc = {.data_dir = store_datadir(app->store)};
-    if (rt_start(&rc) != GR_OK || lambda__spec(app, a, f, &spec) != GR_OK) return GR_ERR;
-    rt_call_t call = {
-        .request_id = request_id, .function_arn = lambda__arn(a, f->region, f->account, f->name).p, .payload = payload};
+    rt_call_t call = {.request_id = c->request_id,
+                      .function_arn = lambda__arn(a, f->region, f->account, f->name).p,
+                      .payload = buf_str(&ev)};
     return rt_invoke(&spec, &call, done, ud);
 }
 
@@ -289,7 +284,7 @@ static void *poller(void *arg)
                                 "FROM lambda_esm WHERE enabled = 1",
                                 -1, &st, NULL) == SQLITE_OK) {
             while (sqlite3_step(st) == SQLITE_ROW) {
-#define C(i) arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)))
+#define C(i) lambda__col(a, st, i)
                 str_t uuid = C(0), src = C(4);
                 pthread_mutex_lock(&esm_mu);
                 bool busy = is_busy(uuid.p);
@@ -377,7 +372,7 @@ static bool is_stream(str_t arn)
 
 static val_t *esm_value(arena_t *a, sqlite3_stmt *st, const char *state)
 {
-#define C(i) arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)))
+#define C(i) lambda__col(a, st, i)
     val_t *v = val_new(a, VAL_STRUCT);
     str_t src = C(4);
     val_set_c(a, v, "UUID", val_str(a, C(0)));
@@ -594,22 +589,15 @@ static int role_may_read_or_fail(req_t *r, const lambda__fn_t *f, str_t src)
 /* AWS (recorded): one mapping per stream and function. */
 static int unique_or_fail(req_t *r, str_t src, const lambda__fn_t *f)
 {
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT uuid FROM lambda_esm WHERE account = ?1 AND region = ?2 AND function_name = ?3 "
-                             "AND source_arn = ?4",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, f,
+                           "SELECT uuid FROM lambda_esm WHERE account = ?1 AND region = ?2 AND function_name = ?3 "
+                           "AND source_arn = ?4",
+                           &st) != GR_OK)
         return GR_ERR;
-    sqlite3_bind_text(st, 1, f->account.p, (int)f->account.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, f->region.p, (int)f->region.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, f->name.p, (int)f->name.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, src.p, (int)src.len, SQLITE_STATIC);
+    lambda__bind_s(st, 4, src);
     int rc = sqlite3_step(st);
-    str_t other =
-        rc == SQLITE_ROW
-            ? arena_str(r->arena, str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)))
-            : STR_NULL;
+    str_t other = rc == SQLITE_ROW ? lambda__col(r->arena, st, 0) : STR_NULL;
     store_release(st);
     if (rc == SQLITE_ROW)
         return req_fail(r, &LAMBDA_ERR_ResourceConflictException,
@@ -690,9 +678,7 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int(st, 17, val_get_bool(in, "BisectBatchOnFunctionError", false) ? 1 : 0);
     sqlite3_bind_text(st, 18, e.on_failure.p ? e.on_failure.p : "", (int)e.on_failure.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 19, e.filters.p ? e.filters.p : "", (int)e.filters.len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    if (lambda__step_done(st) != GR_OK) return GR_ERR;
     start_poller(r->app);
     /* AWS: a new mapping answers State Creating */
     return esm_get(r, str_c(arena_strdup(a, uuid)), "Creating", out);
@@ -759,9 +745,7 @@ int lambda_update_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     if (val_get(in, "BisectBatchOnFunctionError"))
         sqlite3_bind_int(st, 11, val_get_bool(in, "BisectBatchOnFunctionError", false));
     if (val_get(in, "ParallelizationFactor")) sqlite3_bind_int64(st, 12, val_get_int(in, "ParallelizationFactor", 1));
-    int rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    if (lambda__step_done(st) != GR_OK) return GR_ERR;
     return esm_get(r, uuid, "Updating", out);
 }
 
@@ -771,17 +755,14 @@ int lambda_list_event_source_mappings(req_t *r, const val_t *in, val_t *out)
     str_t src = val_get_str(in, "EventSourceArn"), fn = val_get_str(in, "FunctionName");
     str_t name = STR_NULL, q;
     if (fn.len) lambda__parse_name(fn, &name, &q, NULL, NULL);
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " ESM_COLS " FROM lambda_esm WHERE account = ?1 AND region = ?2 "
-                             "AND (?3 = '' OR source_arn = ?3) AND (?4 = '' OR function_name = ?4) ORDER BY uuid",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(r->app,
+                        "SELECT " ESM_COLS " FROM lambda_esm WHERE account = ?1 AND region = ?2 "
+                        "AND (?3 = '' OR source_arn = ?3) AND (?4 = '' OR function_name = ?4) ORDER BY uuid",
+                        r->who.account, r->region, STR_NULL, &st) != GR_OK)
         return GR_ERR;
-    sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->region.p, (int)r->region.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, src.p ? src.p : "", (int)src.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, name.p ? name.p : "", (int)name.len, SQLITE_STATIC);
+    lambda__bind_s(st, 3, src);
+    lambda__bind_s(st, 4, name);
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, esm_value(a, st, NULL));

@@ -216,11 +216,9 @@ static int read_shard(app_t *app, arena_t *a, const lambda__esm_t *m, str_t shar
 /* ==== One batch in flight ==== */
 
 typedef struct {
-    app_t *app;
-    char uuid[37], request_id[37];
+    lambda__call_t call;
+    char uuid[37];
     char *shard, *source_arn, *on_failure, *function_arn;
-    char *account, *region, *name;
-    int64_t memory_mb, timeout_s;
     bool kinesis, partial, bisect;
     int max_retries;
     int64_t max_age;
@@ -242,9 +240,7 @@ static void flight_free(flight_t *f)
     free(f->source_arn);
     free(f->on_failure);
     free(f->function_arn);
-    free(f->account);
-    free(f->region);
-    free(f->name);
+    lambda__call_free(&f->call);
     free(f);
 }
 
@@ -284,17 +280,7 @@ static void send_failure(app_t *app, const failed_t *x, const char *condition, b
     iso(first, x->first_ms, x->kinesis);
     iso(last, x->last_ms, x->kinesis);
     json_w_obj_begin(&w);
-    json_w_key(&w, STR("requestContext"));
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("requestId"));
-    json_w_str(&w, str_c(x->request_id));
-    json_w_key(&w, STR("functionArn"));
-    json_w_str(&w, str_c(x->function_arn));
-    json_w_key(&w, STR("condition"));
-    json_w_str(&w, str_c(condition));
-    json_w_key(&w, STR("approximateInvokeCount"));
-    json_w_int(&w, x->invoke_count);
-    json_w_obj_end(&w);
+    lambda__request_context(&w, x->request_id, x->function_arn, condition, x->invoke_count);
     if (response) {
         json_w_key(&w, STR("responseContext"));
         json_w_obj_begin(&w);
@@ -371,7 +357,7 @@ static long first_failed(arena_t *a, const flight_t *f, str_t body)
 static void flight_done(const rt_result_t *res, void *ud)
 {
     flight_t *f = ud;
-    lambda__note_result(f->app, res, f->request_id, f->account, f->region, f->name, f->memory_mb, f->timeout_s);
+    lambda__note_result(&f->call, res);
     if (lambda__stopping) {
         lambda__esm_idle(f->uuid);
         flight_free(f);
@@ -392,7 +378,7 @@ static void flight_done(const rt_result_t *res, void *ud)
          * the whole of it is done */
         bool parts = f->at.lim > 0 && f->last < f->at.until;
         ckpt_t c = {.after = f->last, .lim = parts ? f->at.lim : 0, .until = parts ? f->at.until : 0};
-        save_checkpoint(f->app, f->uuid, f->shard, &c, "OK");
+        save_checkpoint(f->call.app, f->uuid, f->shard, &c, "OK");
     } else {
         size_t left = f->n - (size_t)ok_upto; /* the failed records: from the first failed one on */
         bool too_old = f->max_age >= 0 && time_now_us() / 1000 - f->first_ms > age_ms(f->max_age);
@@ -403,7 +389,7 @@ static void flight_done(const rt_result_t *res, void *ud)
         if (too_old || exhausted) {
             /* AWS: the batch (from the first failed record) goes to the
              * on-failure destination and the shard moves on */
-            failed_t x = {.request_id = f->request_id,
+            failed_t x = {.request_id = f->call.request_id,
                           .function_arn = f->function_arn,
                           .shard = f->shard,
                           .source_arn = f->source_arn,
@@ -415,10 +401,10 @@ static void flight_done(const rt_result_t *res, void *ud)
                           .last_ms = f->last_ms,
                           .n = left,
                           .invoke_count = f->attempts};
-            send_failure(f->app, &x, too_old ? "RecordAgeExceeded" : "RetryAttemptsExhausted", !too_old, fn_error);
+            send_failure(f->call.app, &x, too_old ? "RecordAgeExceeded" : "RetryAttemptsExhausted", !too_old, fn_error);
             bool parts = f->at.lim > 0 && f->last < f->at.until;
             ckpt_t c = {.after = f->last, .lim = parts ? f->at.lim : 0, .until = parts ? f->at.until : 0};
-            save_checkpoint(f->app, f->uuid, f->shard, &c, problem);
+            save_checkpoint(f->call.app, f->uuid, f->shard, &c, problem);
         } else {
             /* retried from the first failed record, in order; bisected, in
              * halves until the failing record is tried alone */
@@ -427,7 +413,7 @@ static void flight_done(const rt_result_t *res, void *ud)
                 c.lim = split ? (int)(left / 2) : 1;
                 c.until = f->at.until > f->last ? f->at.until : f->last;
             }
-            save_checkpoint(f->app, f->uuid, f->shard, &c, problem);
+            save_checkpoint(f->call.app, f->uuid, f->shard, &c, problem);
         }
     }
     lambda__esm_idle(f->uuid);
@@ -441,19 +427,14 @@ static bool start(app_t *app, arena_t *a, const lambda__esm_t *m, const lambda__
 {
     flight_t *f = calloc(1, sizeof *f);
     if (!f) return false;
-    f->app = app;
+    bool copied = lambda__call_init(&f->call, app, fn) == GR_OK;
     snprintf(f->uuid, sizeof f->uuid, "%s", m->uuid);
-    id_uuid(f->request_id);
+    id_uuid(f->call.request_id);
     f->shard = strndup(shard.p, shard.len);
     f->source_arn = strndup(m->source_arn.p, m->source_arn.len);
     f->on_failure = strndup(m->on_failure.p ? m->on_failure.p : "", m->on_failure.len);
     str_t farn = lambda__arn(a, fn->region, fn->account, fn->name);
     f->function_arn = strndup(farn.p, farn.len);
-    f->account = strndup(fn->account.p, fn->account.len);
-    f->region = strndup(fn->region.p, fn->region.len);
-    f->name = strndup(fn->name.p, fn->name.len);
-    f->memory_mb = fn->memory_mb;
-    f->timeout_s = fn->timeout_s;
     f->kinesis = m->kinesis;
     f->partial = m->partial;
     f->bisect = m->bisect;
@@ -466,23 +447,15 @@ static bool start(app_t *app, arena_t *a, const lambda__esm_t *m, const lambda__
     f->seq = calloc(n, sizeof *f->seq);
     f->first_ms = recs[0].arrival_ms;
     f->last_ms = recs[n - 1].arrival_ms;
-    buf_t ev;
-    buf_init(&ev, a);
-    json_w_t w;
-    json_w_init(&w, &ev);
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("Records"));
-    json_w_arr_begin(&w);
-    for (size_t i = 0; f->pos && f->seq && i < n; i++) {
+    str_t *json = arena_alloc(a, sizeof *json * n);
+    for (size_t i = 0; f->pos && f->seq && json && i < n; i++) {
         f->pos[i] = recs[i].pos;
         f->seq[i] = strndup(recs[i].seq.p, recs[i].seq.len);
         f->n++;
-        json_w_raw(&w, recs[i].json);
+        json[i] = recs[i].json;
     }
-    json_w_arr_end(&w);
-    json_w_obj_end(&w);
-    if (!f->pos || !f->seq || !f->shard || !f->function_arn ||
-        lambda__esm_invoke(app, a, fn, f->request_id, buf_str(&ev), flight_done, f) != GR_OK) {
+    if (!copied || !f->pos || !f->seq || !json || !f->shard || !f->function_arn ||
+        lambda__esm_invoke(a, fn, &f->call, json, n, flight_done, f) != GR_OK) {
         flight_free(f);
         return false;
     }

@@ -36,13 +36,8 @@ str_t lambda__col(arena_t *a, sqlite3_stmt *st, int i)
     return arena_str(a, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
 }
 
-#define FN_COLS                                                                                                        \
-    "name, runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, last_modified, description, "         \
-    "env_json, code_id, revision, policy, tags_json, reserved, dlq_arn, ephemeral_mb, layers"
-
-static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
+void lambda__read_config(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 {
-    f->name = lambda__col(a, st, 0);
     f->runtime = lambda__col(a, st, 1);
     f->handler = lambda__col(a, st, 2);
     f->role = lambda__col(a, st, 3);
@@ -56,24 +51,28 @@ static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
     f->code_id = lambda__col(a, st, 11);
     f->revision = lambda__col(a, st, 12);
     f->policy = lambda__col(a, st, 13);
-    f->tags_json = lambda__col(a, st, 14);
-    f->reserved = sqlite3_column_int64(st, 15);
-    f->dlq_arn = lambda__col(a, st, 16);
-    f->ephemeral_mb = sqlite3_column_int64(st, 17);
+    f->dlq_arn = lambda__col(a, st, 14);
+    f->ephemeral_mb = sqlite3_column_int64(st, 15);
+}
+
+/* $LATEST's row: the configuration, and what only $LATEST has. */
+#define FN_COLS "name, " LAMBDA__CONFIG_COLS ", tags_json, reserved, layers"
+
+static void read_fn(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
+{
+    f->name = lambda__col(a, st, 0);
+    lambda__read_config(a, st, f);
+    f->tags_json = lambda__col(a, st, 16);
+    f->reserved = sqlite3_column_int64(st, 17);
     f->layers = lambda__col(a, st, 18);
 }
 
 int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f)
 {
-    sqlite3 *db = lambda__db(app);
-    if (!db) return -1;
     sqlite3_stmt *st;
-    if (store_prepare(db, "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
-                      -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(app, "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name = ?3",
+                        account, region, name, &st) != GR_OK)
         return -1;
-    lambda__bind_s(st, 1, account);
-    lambda__bind_s(st, 2, region);
-    lambda__bind_s(st, 3, name);
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
         memset(f, 0, sizeof *f);
@@ -372,8 +371,6 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
     if (f->version.len && !str_eq_c(f->version, "$LATEST"))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
                         "A published version is immutable; change $LATEST and publish again.");
-    sqlite3 *db = lambda__db(r->app);
-    if (!db) return GR_ERR;
     sqlite3_stmt *st;
     const char *sql =
         insert ? "INSERT INTO lambda_function (account, region, name, runtime, handler, role, memory_mb, timeout_s, "
@@ -384,10 +381,7 @@ static int save(req_t *r, const lambda__fn_t *f, bool insert)
                  "code_sha256=?9, code_size=?10, last_modified=?11, description=?12, env_json=?13, code_id=?14, "
                  "revision=?15, policy=?16, tags_json=?17, reserved=?18, dlq_arn=?19, ephemeral_mb=?20, layers=?21 "
                  "WHERE account=?1 AND region=?2 AND name=?3";
-    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    lambda__bind_s(st, 1, f->account);
-    lambda__bind_s(st, 2, f->region);
-    lambda__bind_s(st, 3, f->name);
+    if (lambda__fn_prepare(r, f, sql, &st) != GR_OK) return GR_ERR;
     lambda__bind_s(st, 4, f->runtime);
     lambda__bind_s(st, 5, f->handler);
     lambda__bind_s(st, 6, f->role);
@@ -577,14 +571,32 @@ int lambda_get_function(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-static int check_revision(req_t *r, const val_t *in, const lambda__fn_t *f)
+int lambda__revision_or_fail(req_t *r, const val_t *in, str_t current, const char *get_api)
 {
     str_t rev = val_get_str(in, "RevisionId");
-    if (rev.p && !str_eq(rev, f->revision))
+    if (rev.p && !str_eq(rev, current))
         return req_fail(r, &LAMBDA_ERR_PreconditionFailedException,
-                        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
-                        "GetAlias API to retrieve the latest Revision Id");
+                        "The Revision Id provided does not match the latest Revision Id. Call the %s API to retrieve "
+                        "the latest Revision Id",
+                        get_api);
     return GR_OK;
+}
+
+static int check_revision(req_t *r, const val_t *in, const lambda__fn_t *f)
+{
+    return lambda__revision_or_fail(r, in, f->revision, "GetFunction/GetAlias");
+}
+
+/* A function's configuration as UpdateFunctionCode and
+ * UpdateFunctionConfiguration answer it. AWS: the answer says InProgress;
+ * the update is done by the next read. */
+static val_t *updating_value(arena_t *a, const lambda__fn_t *f)
+{
+    val_t *cfg = lambda__config_value(a, f);
+    val_set_c(a, cfg, "LastUpdateStatus", val_cstr(a, "InProgress"));
+    val_set_c(a, cfg, "LastUpdateStatusReason", val_cstr(a, "The function is being created."));
+    val_set_c(a, cfg, "LastUpdateStatusReasonCode", val_cstr(a, "Creating"));
+    return cfg;
 }
 
 int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)
@@ -604,12 +616,7 @@ int lambda_update_function_code(req_t *r, const val_t *in, val_t *out)
         /* AWS: Publish answers the new version's configuration */
         if (val_get_bool(in, "Publish", false) && lambda__publish(r, &f, STR_NULL) != GR_OK) return GR_ERR;
     }
-    val_t *cfg = lambda__config_value(a, &f);
-    /* AWS: the answer says InProgress; the update is done by the next read */
-    val_set_c(a, cfg, "LastUpdateStatus", val_cstr(a, "InProgress"));
-    val_set_c(a, cfg, "LastUpdateStatusReason", val_cstr(a, "The function is being created."));
-    val_set_c(a, cfg, "LastUpdateStatusReasonCode", val_cstr(a, "Creating"));
-    *out = *cfg;
+    *out = *updating_value(a, &f);
     return GR_OK;
 }
 
@@ -626,11 +633,7 @@ int lambda_update_function_configuration(req_t *r, const val_t *in, val_t *out)
     touch(r, &f);
     if (save(r, &f, false) != GR_OK) return GR_ERR;
     rt_retire(lambda__key_prefix(a, f.account, f.region, f.name));
-    val_t *cfg = lambda__config_value(a, &f);
-    val_set_c(a, cfg, "LastUpdateStatus", val_cstr(a, "InProgress"));
-    val_set_c(a, cfg, "LastUpdateStatusReason", val_cstr(a, "The function is being created."));
-    val_set_c(a, cfg, "LastUpdateStatusReasonCode", val_cstr(a, "Creating"));
-    *out = *cfg;
+    *out = *updating_value(a, &f);
     return GR_OK;
 }
 
@@ -665,7 +668,7 @@ int lambda__page(req_t *r, sqlite3_stmt *st, int64_t limit, val_t *out, const ch
             val_set_c(a, out, "NextMarker", val_str(a, last));
             break;
         }
-        last = arena_str(a, str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)));
+        last = lambda__col(a, st, 0);
         val_push(a, list, item(r, st, ctx));
     }
     store_release(st);
@@ -673,23 +676,33 @@ int lambda__page(req_t *r, sqlite3_stmt *st, int64_t limit, val_t *out, const ch
     return val_set_c(a, out, member, list);
 }
 
+int lambda__prepare(app_t *app, const char *sql, str_t account, str_t region, str_t name, sqlite3_stmt **st)
+{
+    sqlite3 *db = lambda__db(app);
+    if (!db || store_prepare(db, sql, -1, st, NULL) != SQLITE_OK) return GR_ERR;
+    lambda__bind_s(*st, 1, account);
+    lambda__bind_s(*st, 2, region);
+    if (name.p) lambda__bind_s(*st, 3, name);
+    return GR_OK;
+}
+
 int lambda__fn_prepare(req_t *r, const lambda__fn_t *f, const char *sql, sqlite3_stmt **st)
 {
-    sqlite3 *db = lambda__db(r->app);
-    if (!db || store_prepare(db, sql, -1, st, NULL) != SQLITE_OK) return GR_ERR;
-    lambda__bind_s(*st, 1, f->account);
-    lambda__bind_s(*st, 2, f->region);
-    lambda__bind_s(*st, 3, f->name);
-    return GR_OK;
+    return lambda__prepare(r->app, sql, f->account, f->region, f->name, st);
+}
+
+int lambda__step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    store_release(st);
+    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
 int lambda__fn_exec(req_t *r, const lambda__fn_t *f, const char *sql)
 {
     sqlite3_stmt *st;
     if (lambda__fn_prepare(r, f, sql, &st) != GR_OK) return GR_ERR;
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    return lambda__step_done(st);
 }
 
 /* AWS: at most 50 functions per page whatever MaxItems says; NextMarker is
@@ -702,17 +715,12 @@ int lambda_list_functions(req_t *r, const val_t *in, val_t *out)
     bool all = str_eq_c(val_get_str(in, "FunctionVersion"), "ALL");
     if (limit > 50) limit = 50;
     str_t after = val_get_str(in, "Marker");
-    sqlite3 *db = lambda__db(app);
-    if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (store_prepare(db,
-                      "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name > ?3 "
-                      "ORDER BY name LIMIT ?4",
-                      -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(app,
+                        "SELECT " FN_COLS " FROM lambda_function WHERE account = ?1 AND region = ?2 AND name > ?3 "
+                        "ORDER BY name LIMIT ?4",
+                        r->who.account, r->region, after.p ? after : STR(""), &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, r->who.account);
-    lambda__bind_s(st, 2, r->region);
-    lambda__bind_s(st, 3, after);
     sqlite3_bind_int64(st, 4, limit + 1);
     val_t *fns = val_new(a, VAL_LIST);
     int rc, n = 0;
@@ -741,21 +749,15 @@ int lambda_list_functions(req_t *r, const val_t *in, val_t *out)
 
 static int set_column(req_t *r, const lambda__fn_t *f, const char *column, str_t text, int64_t num, bool is_num)
 {
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
     const char *sql = arena_printf(
         r->arena, "UPDATE lambda_function SET %s = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3", column);
-    if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    lambda__bind_s(st, 1, f->account);
-    lambda__bind_s(st, 2, f->region);
-    lambda__bind_s(st, 3, f->name);
+    if (lambda__fn_prepare(r, f, sql, &st) != GR_OK) return GR_ERR;
     if (is_num)
         sqlite3_bind_int64(st, 4, num);
     else
         lambda__bind_s(st, 4, text);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    return lambda__step_done(st);
 }
 
 /* The statements of f's policy as parsed JSON (NULL when none). */
@@ -1044,12 +1046,8 @@ int lambda_list_tags(req_t *r, const val_t *in, val_t *out)
  * (and `name` as ?3); -1 on error. */
 static int64_t account_sum(req_t *r, const char *sql, str_t name)
 {
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
-    lambda__bind_s(st, 1, r->who.account);
-    lambda__bind_s(st, 2, r->region);
-    if (name.p) lambda__bind_s(st, 3, name);
+    if (lambda__prepare(r->app, sql, r->who.account, r->region, name, &st) != GR_OK) return -1;
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     store_release(st);
     return v;

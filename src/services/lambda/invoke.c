@@ -80,9 +80,11 @@ static void fmt_ts(char out[32], int64_t us)
 
 /* Builds the payload and the log text of a result, and appends the log to
  * /aws/lambda/NAME (on the runtime thread). */
-static void outcome_of(const char *version, const rt_result_t *res, const char *request_id, str_t account, str_t region,
-                       str_t name, int64_t memory_mb, int64_t timeout_s, bool provided, outcome_t *o)
+static void outcome_of(const char *version, const rt_result_t *res, const lambda__call_t *c, bool provided,
+                       outcome_t *o)
 {
+    const char *request_id = c->request_id;
+    int64_t memory_mb = c->memory_mb, timeout_s = c->timeout_s;
     memset(o, 0, sizeof *o);
     char ts[32];
     fmt_ts(ts, time_now_us());
@@ -286,20 +288,20 @@ void lambda__logs_stop(void)
     if (join) pthread_join(log_thread, NULL);
 }
 
-/* Queues an outcome's log for /aws/lambda/NAME, stream env_name. */
-static void write_logs(app_t *app, const outcome_t *o, str_t account, str_t region, str_t name, str_t env_name)
+/* Queues an outcome's log for /aws/lambda/NAME of c's function, stream env_name. */
+static void write_logs(const lambda__call_t *c, const outcome_t *o, str_t env_name)
 {
     if (!o->log) return;
     logjob_t *j = calloc(1, sizeof *j);
     if (!j) return;
-    j->app = app;
-    j->account = dupn(account.p, account.len);
-    j->region = dupn(region.p, region.len);
+    j->app = c->app;
+    j->account = strdup(c->account);
+    j->region = strdup(c->region);
     j->stream = dupn(env_name.p ? env_name.p : "", env_name.len);
     j->text = dupn(o->log, o->log_len);
     j->len = o->log_len;
     j->ts_ms = time_now_us() / 1000;
-    if (asprintf(&j->group, "/aws/lambda/%.*s", STR_FMT(name)) < 0) j->group = NULL;
+    if (asprintf(&j->group, "/aws/lambda/%s", c->name) < 0) j->group = NULL;
     if (!j->account || !j->region || !j->stream || !j->text || !j->group) {
         logjob_free(j);
         return;
@@ -327,13 +329,30 @@ static void write_logs(app_t *app, const outcome_t *o, str_t account, str_t regi
     pthread_mutex_unlock(&log_mu);
 }
 
-void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,
-                         const char *region, const char *name, int64_t memory_mb, int64_t timeout_s)
+int lambda__call_init(lambda__call_t *c, app_t *app, const lambda__fn_t *f)
+{
+    c->app = app;
+    c->account = dupn(f->account.p, f->account.len);
+    c->region = dupn(f->region.p, f->region.len);
+    c->name = dupn(f->name.p, f->name.len);
+    c->memory_mb = f->memory_mb;
+    c->timeout_s = f->timeout_s;
+    return c->account && c->region && c->name ? GR_OK : GR_ERR;
+}
+
+void lambda__call_free(lambda__call_t *c)
+{
+    free(c->account);
+    free(c->region);
+    free(c->name);
+}
+
+void lambda__note_result(const lambda__call_t *c, const rt_result_t *res)
 {
     if (lambda__stopping) return;
     outcome_t o;
-    outcome_of("$LATEST", res, request_id, str_c(account), str_c(region), str_c(name), memory_mb, timeout_s, false, &o);
-    write_logs(app, &o, str_c(account), str_c(region), str_c(name), res->env_name);
+    outcome_of("$LATEST", res, c, false, &o);
+    write_logs(c, &o, res->env_name);
     outcome_free(&o);
 }
 
@@ -345,10 +364,7 @@ typedef struct {
     sstate_t state;
     req_t *r;
     http_req_t *h;
-    app_t *app;
-    char request_id[37];
-    char *account, *region, *name;
-    int64_t memory_mb, timeout_s;
+    lambda__call_t call;
     bool provided, tail;
     char version[24]; /* the version that ran (an alias picks one) */
     outcome_t o;
@@ -358,9 +374,7 @@ typedef struct {
 static void sync_free(sync_t *s)
 {
     outcome_free(&s->o);
-    free(s->account);
-    free(s->region);
-    free(s->name);
+    lambda__call_free(&s->call);
     free(s);
 }
 
@@ -408,13 +422,13 @@ static void sync_posted(http_req_t *h, void *arg)
 static void sync_done(const rt_result_t *res, void *ud)
 {
     sync_t *s = ud;
-    outcome_of(s->version, res, s->request_id, str_c(s->account), str_c(s->region), str_c(s->name), s->memory_mb,
-               s->timeout_s, s->provided, &s->o);
+    outcome_of(s->version, res, &s->call, s->provided, &s->o);
     /* The log is written after the answer is posted (it costs a write);
-     * what the log needs is copied first, since s may be freed meanwhile. */
+     * what the log needs is taken first, since s may be freed meanwhile
+     * (nothing but sync_free reads s->call after this). */
     outcome_t lo = {.log = s->o.log ? dupn(s->o.log, s->o.log_len) : NULL, .log_len = s->o.log_len};
-    char *acct = strdup(s->account), *region = strdup(s->region), *name = strdup(s->name);
-    app_t *app = s->app;
+    lambda__call_t lc = s->call;
+    s->call.account = s->call.region = s->call.name = NULL;
     pthread_mutex_lock(&mu);
     if (s->state == S_CANCELLED) {
         pthread_mutex_unlock(&mu);
@@ -424,12 +438,9 @@ static void sync_done(const rt_result_t *res, void *ud)
         http_req_post(s->h, sync_posted, s);
         pthread_mutex_unlock(&mu);
     }
-    if (acct && region && name && !lambda__stopping)
-        write_logs(app, &lo, str_c(acct), str_c(region), str_c(name), res->env_name);
+    if (!lambda__stopping) write_logs(&lc, &lo, res->env_name);
     outcome_free(&lo);
-    free(acct);
-    free(region);
-    free(name);
+    lambda__call_free(&lc);
 }
 
 /* On the request's loop, when its client left. */
@@ -444,13 +455,10 @@ static void sync_abort(req_t *r, void *arg)
 /* ==== Event ==== */
 
 typedef struct {
-    app_t *app;
-    char *account, *region, *name;
+    lambda__call_t call; /* memory_mb, timeout_s: the attempt's */
     char *payload;
     size_t payload_len;
     int attempt;
-    int64_t memory_mb, timeout_s;
-    char request_id[37];
     char qualifier[130]; /* as invoked: each retry resolves it again */
     int64_t first_ms;    /* when it was queued (MaximumEventAgeInSeconds) */
     char version[24];
@@ -458,9 +466,7 @@ typedef struct {
 
 static void async_free(async_t *x)
 {
-    free(x->account);
-    free(x->region);
-    free(x->name);
+    lambda__call_free(&x->call);
     free(x->payload);
     free(x);
 }
@@ -479,13 +485,13 @@ static void dead_letter(async_t *x, const outcome_t *o)
     arena_t *a = arena_new(1u << 20);
     if (!a) return;
     lambda__fn_t f;
-    if (lambda__load(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), &f) == 1 && f.dlq_arn.len &&
-        str_starts_with(f.dlq_arn, STR("arn:aws:sqs:"))) {
+    if (lambda__load(x->call.app, a, str_c(x->call.account), str_c(x->call.region), str_c(x->call.name), &f) == 1 &&
+        f.dlq_arn.len && str_starts_with(f.dlq_arn, STR("arn:aws:sqs:"))) {
         /* AWS: the DLQ message is the event, with RequestID, ErrorCode and ErrorMessage attributes */
         val_t *attrs = val_new(a, VAL_MAP);
         val_t *rid = val_new(a, VAL_STRUCT), *code = val_new(a, VAL_STRUCT), *msg = val_new(a, VAL_STRUCT);
         val_set_c(a, rid, "DataType", val_cstr(a, "String"));
-        val_set_c(a, rid, "StringValue", val_cstr(a, arena_strdup(a, x->request_id)));
+        val_set_c(a, rid, "StringValue", val_cstr(a, arena_strdup(a, x->call.request_id)));
         val_set_c(a, code, "DataType", val_cstr(a, "String"));
         val_set_c(a, code, "StringValue", val_cstr(a, "200"));
         val_set_c(a, msg, "DataType", val_cstr(a, "String"));
@@ -496,9 +502,9 @@ static void dead_letter(async_t *x, const outcome_t *o)
         val_set_c(a, attrs, "ErrorMessage", msg);
         str_t id;
         const char *err = NULL;
-        if (sqs_deliver(x->app, a, f.dlq_arn, str_n(x->payload, x->payload_len), attrs, STR_NULL, STR_NULL, &id,
+        if (sqs_deliver(x->call.app, a, f.dlq_arn, str_n(x->payload, x->payload_len), attrs, STR_NULL, STR_NULL, &id,
                         &err) != GR_OK)
-            log_warn("lambda: cannot send the failed event of %s to %.*s: %s", x->name, STR_FMT(f.dlq_arn),
+            log_warn("lambda: cannot send the failed event of %s to %.*s: %s", x->call.name, STR_FMT(f.dlq_arn),
                      err ? err : "error");
     }
     arena_free(a);
@@ -508,8 +514,9 @@ static void dead_letter(async_t *x, const outcome_t *o)
 static void send_record(async_t *x, const outcome_t *o, str_t dest, const char *condition)
 {
     char arn[400];
-    snprintf(arn, sizeof arn, "arn:aws:lambda:%s:%s:function:%s:%s", x->region, x->account, x->name, x->version);
-    lambda__record_t rec = {.request_id = x->request_id,
+    snprintf(arn, sizeof arn, "arn:aws:lambda:%s:%s:function:%s:%s", x->call.region, x->call.account, x->call.name,
+             x->version);
+    lambda__record_t rec = {.request_id = x->call.request_id,
                             .function_arn = arn,
                             .condition = condition,
                             .version = x->version,
@@ -519,7 +526,7 @@ static void send_record(async_t *x, const outcome_t *o, str_t dest, const char *
                             .response = o->payload,
                             .response_len = o->payload_len,
                             .function_error = o->fn_error};
-    lambda__destination_send(x->app, dest, &rec);
+    lambda__destination_send(x->call.app, dest, &rec);
 }
 
 static void async_done(const rt_result_t *res, void *ud)
@@ -530,15 +537,14 @@ static void async_done(const rt_result_t *res, void *ud)
         return;
     }
     outcome_t o;
-    outcome_of(x->version, res, x->request_id, str_c(x->account), str_c(x->region), str_c(x->name), x->memory_mb,
-               x->timeout_s, false, &o);
-    write_logs(x->app, &o, str_c(x->account), str_c(x->region), str_c(x->name), res->env_name);
+    outcome_of(x->version, res, &x->call, false, &o);
+    write_logs(&x->call, &o, res->env_name);
     /* the function's asynchronous settings, as they are now */
     arena_t *a = arena_new(1u << 20);
     lambda__fn_t f;
     lambda__eic_t e = {.retries = 2, .max_age_s = 21600, .on_success = STR(""), .on_failure = STR("")};
-    if (a && lambda__load(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), &f) == 1)
-        lambda__eic(x->app, a, &f, &e);
+    if (a && lambda__load(x->call.app, a, str_c(x->call.account), str_c(x->call.region), str_c(x->call.name), &f) == 1)
+        lambda__eic(x->call.app, a, &f, &e);
     bool too_old = time_now_us() / 1000 - x->first_ms > e.max_age_s * 1000;
     if (!o.fn_error) {
         if (e.on_success.len) send_record(x, &o, e.on_success, "Success");
@@ -569,16 +575,17 @@ static void async_run(void *ud)
     }
     lambda__fn_t f;
     rt_spec_t spec;
-    if (lambda__load_q(x->app, a, str_c(x->account), str_c(x->region), str_c(x->name), str_c(x->qualifier), &f) != 1 ||
-        lambda__spec(x->app, a, &f, &spec) != GR_OK) {
+    if (lambda__load_q(x->call.app, a, str_c(x->call.account), str_c(x->call.region), str_c(x->call.name),
+                       str_c(x->qualifier), &f) != 1 ||
+        lambda__spec(x->call.app, a, &f, &spec) != GR_OK) {
         arena_free(a);
         async_free(x);
         return;
     }
     snprintf(x->version, sizeof x->version, "%.*s", STR_FMT(f.version));
-    x->memory_mb = f.memory_mb; /* AWS: each attempt keeps the request id */
-    x->timeout_s = f.timeout_s;
-    rt_call_t call = {.request_id = x->request_id,
+    x->call.memory_mb = f.memory_mb; /* AWS: each attempt keeps the request id */
+    x->call.timeout_s = f.timeout_s;
+    rt_call_t call = {.request_id = x->call.request_id,
                       .function_arn = lambda__arn(a, f.region, f.account, f.name).p,
                       .payload = str_n(x->payload, x->payload_len)};
     if (rt_invoke(&spec, &call, async_done, x) != GR_OK) async_free(x);
@@ -589,23 +596,18 @@ static int start_async(app_t *app, const lambda__fn_t *f, str_t qualifier, str_t
 {
     async_t *x = calloc(1, sizeof *x);
     if (!x) return GR_ERR;
-    x->app = app;
-    x->account = dupn(f->account.p, f->account.len);
-    x->region = dupn(f->region.p, f->region.len);
-    x->name = dupn(f->name.p, f->name.len);
+    bool copied = lambda__call_init(&x->call, app, f) == GR_OK;
     x->payload = dupn(payload.p ? payload.p : "", payload.len);
     x->payload_len = payload.len;
-    x->memory_mb = f->memory_mb;
-    x->timeout_s = f->timeout_s;
     snprintf(x->qualifier, sizeof x->qualifier, "%.*s", STR_FMT(qualifier));
     x->first_ms = time_now_us() / 1000;
     snprintf(x->version, sizeof x->version, "%.*s", STR_FMT(f->version));
-    if (!x->account || !x->region || !x->name || !x->payload || ensure_runtime(app) != GR_OK) {
+    if (!copied || !x->payload || ensure_runtime(app) != GR_OK) {
         async_free(x);
         return GR_ERR;
     }
-    id_uuid(x->request_id);
-    if (request_id) memcpy(request_id, x->request_id, 37);
+    id_uuid(x->call.request_id);
+    if (request_id) memcpy(request_id, x->call.request_id, 37);
     arena_t *a = arena_new(4u << 20);
     rt_spec_t spec;
     if (!a || lambda__spec(app, a, f, &spec) != GR_OK) {
@@ -613,7 +615,7 @@ static int start_async(app_t *app, const lambda__fn_t *f, str_t qualifier, str_t
         async_free(x);
         return GR_ERR;
     }
-    rt_call_t call = {.request_id = x->request_id,
+    rt_call_t call = {.request_id = x->call.request_id,
                       .function_arn = lambda__arn(a, f->region, f->account, f->name).p,
                       .payload = payload};
     int rc = rt_invoke(&spec, &call, async_done, x);
@@ -687,24 +689,20 @@ static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, bool tail
     if (!s) return GR_ERR;
     s->r = r;
     s->h = r->transport;
-    s->app = app;
-    s->account = dupn(f.account.p, f.account.len);
-    s->region = dupn(f.region.p, f.region.len);
-    s->name = dupn(f.name.p, f.name.len);
-    s->memory_mb = f.memory_mb;
-    s->timeout_s = f.timeout_s;
+    bool copied = lambda__call_init(&s->call, app, &f) == GR_OK;
     s->provided = str_starts_with(f.runtime, STR("provided"));
     s->tail = tail;
     s->answer = answer;
     snprintf(s->version, sizeof s->version, "%.*s", STR_FMT(f.version));
     /* AWS: the invocation's id is the response's x-amzn-RequestId */
-    memcpy(s->request_id, r->id, sizeof s->request_id);
-    if (!s->account || !s->region || !s->name) {
+    memcpy(s->call.request_id, r->id, sizeof s->call.request_id);
+    if (!copied) {
         sync_free(s);
         return GR_ERR;
     }
-    rt_call_t call = {
-        .request_id = s->request_id, .function_arn = lambda__arn(a, f.region, f.account, f.name).p, .payload = payload};
+    rt_call_t call = {.request_id = s->call.request_id,
+                      .function_arn = lambda__arn(a, f.region, f.account, f.name).p,
+                      .payload = payload};
     r->on_abort = sync_abort;
     r->on_abort_arg = s;
     if (rt_invoke(&spec, &call, sync_done, s) != GR_OK) {

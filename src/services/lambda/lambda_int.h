@@ -36,6 +36,13 @@ typedef struct {
 } lambda__fn_t;
 
 sqlite3 *lambda__db(app_t *app);
+/* The configuration columns lambda_function ($LATEST) and lambda_version
+ * (a published version) share, in the order lambda__read_config reads
+ * them from a row's columns 1..15 (column 0 being the name or version). */
+#define LAMBDA__CONFIG_COLS                                                                                            \
+    "runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, last_modified, description, env_json, "     \
+    "code_id, revision, policy, dlq_arn, ephemeral_mb"
+void lambda__read_config(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f);
 /* Loads account/region/name into f (strings in a). 1 found, 0 absent, -1 error. */
 int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f);
 /* The same for a qualifier: a version number or an alias (weighted choice
@@ -60,6 +67,10 @@ bool lambda__parse_name(str_t in, str_t *name, str_t *qualifier, str_t *account,
 str_t lambda__arn(arena_t *a, str_t region, str_t account, str_t name);
 /* The FunctionConfiguration value of f. */
 val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f);
+/* AWS's PreconditionFailedException when in's RevisionId is given and is not
+ * current; get_api names the call that reads the current one
+ * ("GetFunction/GetAlias", "GetLayerPolicy"). */
+int lambda__revision_or_fail(req_t *r, const val_t *in, str_t current, const char *get_api);
 /* Loads the function named by in.FunctionName for r, failing r with
  * ResourceNotFoundException ("Function not found: ARN") when absent. */
 int lambda__load_or_fail(req_t *r, str_t fname, lambda__fn_t *f);
@@ -75,13 +86,20 @@ val_t *lambda__time_value(arena_t *a, int64_t ms);
  * operations), a missing function or version "Function not found: …". */
 int lambda__load_target_or_fail(req_t *r, const val_t *in, lambda__fn_t *f);
 
+/* Prepares sql on this thread's connection with ?1 and ?2 bound to account
+ * and region and, when name is given (not STR_NULL), ?3 to name: the key
+ * of every Lambda table. GR_ERR when the store fails. */
+int lambda__prepare(app_t *app, const char *sql, str_t account, str_t region, str_t name, sqlite3_stmt **st);
 /* Prepares sql with ?1..?3 bound to f's account, region and name. */
 int lambda__fn_prepare(req_t *r, const lambda__fn_t *f, const char *sql, sqlite3_stmt **st);
 /* SQL text binding (STR_NULL as "", copied) and a text column read into the
  * arena ("" for NULL), for every Lambda table. */
 void lambda__bind_s(sqlite3_stmt *st, int i, str_t s);
 str_t lambda__col(arena_t *a, sqlite3_stmt *st, int i);
-/* Runs such a statement that answers no rows (an UPDATE or DELETE). */
+/* Steps st, a statement that answers no rows (an INSERT, UPDATE or DELETE),
+ * and releases it: GR_OK when it ran to its end. */
+int lambda__step_done(sqlite3_stmt *st);
+/* Runs such a statement prepared as lambda__fn_prepare prepares it. */
 int lambda__fn_exec(req_t *r, const lambda__fn_t *f, const char *sql);
 /* One page of a List operation: the rows of st (the query asks for one more
  * than limit) as out's list `member`, each made by item; when there are
@@ -160,10 +178,23 @@ const char *lambda__key_prefix(arena_t *a, str_t account, str_t region, str_t na
 extern _Atomic bool lambda__stopping;
 /* Writes the queued logs and ends the log writer thread (lambda_stop). */
 void lambda__logs_stop(void);
-/* Writes the log lines of a finished call made outside a request (event
- * source mappings). Runtime thread. */
-void lambda__note_result(app_t *app, const rt_result_t *res, const char *request_id, const char *account,
-                         const char *region, const char *name, int64_t memory_mb, int64_t timeout_s);
+/* A call in flight, as what outlives the request or poll that started it
+ * keeps it (invoke.c's RequestResponse and Event calls, esm.c's and
+ * esm_stream.c's batches): the invocation's request id, and the
+ * function's key and limits for its log lines. */
+typedef struct {
+    app_t *app;
+    char request_id[37];           /* set by the caller */
+    char *account, *region, *name; /* malloc'd */
+    int64_t memory_mb, timeout_s;
+} lambda__call_t;
+/* Copies app and f's key and limits into c. GR_ERR when out of memory;
+ * either way lambda__call_free releases c. */
+int lambda__call_init(lambda__call_t *c, app_t *app, const lambda__fn_t *f);
+void lambda__call_free(lambda__call_t *c);
+/* Writes the log lines of c, a finished call made outside a request
+ * (event source mappings). Runtime thread. */
+void lambda__note_result(const lambda__call_t *c, const rt_result_t *res);
 
 /* What a synchronous call made for a request other than Invoke answers:
  * called on r's loop with the function's payload (its error document when
@@ -195,6 +226,10 @@ typedef struct {
     size_t request_len, response_len;
     bool function_error;
 } lambda__record_t;
+/* Writes the "requestContext" member that AWS's invocation records and
+ * stream mappings' failed-batch records share. */
+void lambda__request_context(json_w_t *w, const char *request_id, const char *function_arn, const char *condition,
+                             int invoke_count);
 /* Sends an invocation record to an SQS queue, SNS topic or function. Any thread. */
 void lambda__destination_send(app_t *app, str_t dest, const lambda__record_t *rec);
 /* Sends body (a JSON record) to the destination dest; a failure is logged
@@ -224,9 +259,10 @@ bool lambda__esm_stream_step(app_t *app, arena_t *a, const lambda__esm_t *m);
 bool lambda__esm_passes(arena_t *a, str_t filters, str_t doc);
 /* Marks mapping uuid as having no batch in flight (any thread). */
 void lambda__esm_idle(const char *uuid);
-/* Invokes f with payload (runtime thread: done(res, ud) when it ends).
+/* Invokes f as call c (its app and request id) with AWS's event of a batch
+ * of records (JSON texts) (runtime thread: done(res, ud) when it ends).
  * GR_ERR when it could not start (done is not called). */
-int lambda__esm_invoke(app_t *app, arena_t *a, const lambda__fn_t *f, const char *request_id, str_t payload,
+int lambda__esm_invoke(arena_t *a, const lambda__fn_t *f, const lambda__call_t *c, const str_t *records, size_t n,
                        rt_done_fn done, void *ud);
 
 #endif

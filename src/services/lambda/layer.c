@@ -98,17 +98,14 @@ static val_t *layer_value(req_t *r, str_t account, sqlite3_stmt *st, bool full)
 /* The next version number of a layer: one past the last ever published
  * (AWS never reuses a deleted version's number). Inside the caller's
  * transaction. 0 on error. */
-static int64_t next_version(sqlite3 *db, req_t *r, str_t name)
+static int64_t next_version(req_t *r, str_t name)
 {
     sqlite3_stmt *st;
-    if (store_prepare(db,
-                      "INSERT INTO lambda_layer_seq (account, region, name, last) VALUES (?1, ?2, ?3, 1) "
-                      "ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last",
-                      -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(r->app,
+                        "INSERT INTO lambda_layer_seq (account, region, name, last) VALUES (?1, ?2, ?3, 1) "
+                        "ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last",
+                        r->who.account, r->region, name, &st) != GR_OK)
         return 0;
-    lambda__bind_s(st, 1, r->who.account);
-    lambda__bind_s(st, 2, r->region);
-    lambda__bind_s(st, 3, name);
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
     return v;
@@ -124,18 +121,15 @@ int lambda_publish_layer_version(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
     if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
-    int64_t version = next_version(db, r, name);
-    if (!version || store_prepare(db,
-                                  "INSERT INTO lambda_layer (account, region, name, version, description, code_id, "
-                                  "code_sha256, code_size, runtimes, license, created_ms, architectures) VALUES "
-                                  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING " L_COLS,
-                                  -1, &st, NULL) != SQLITE_OK) {
+    int64_t version = next_version(r, name);
+    if (!version || lambda__prepare(r->app,
+                                    "INSERT INTO lambda_layer (account, region, name, version, description, code_id, "
+                                    "code_sha256, code_size, runtimes, license, created_ms, architectures) VALUES "
+                                    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING " L_COLS,
+                                    r->who.account, r->region, name, &st) != GR_OK) {
         store_exec(db, "ROLLBACK");
         return GR_ERR;
     }
-    lambda__bind_s(st, 1, r->who.account);
-    lambda__bind_s(st, 2, r->region);
-    lambda__bind_s(st, 3, name);
     sqlite3_bind_int64(st, 4, version);
     lambda__bind_s(st, 5, val_get_str(in, "Description"));
     lambda__bind_s(st, 6, f.code_id);
@@ -154,16 +148,12 @@ int lambda_publish_layer_version(req_t *r, const val_t *in, val_t *out)
 
 static int layer_get(req_t *r, str_t account, str_t name, int64_t version, sqlite3_stmt **out)
 {
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " L_COLS " FROM lambda_layer WHERE account = ?1 AND region = ?2 AND "
-                             "name = ?3 AND version = ?4",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(r->app,
+                        "SELECT " L_COLS " FROM lambda_layer WHERE account = ?1 AND region = ?2 AND "
+                        "name = ?3 AND version = ?4",
+                        account, r->region, name, &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, account);
-    lambda__bind_s(st, 2, r->region);
-    lambda__bind_s(st, 3, name);
     sqlite3_bind_int64(st, 4, version);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -254,11 +244,8 @@ int lambda_get_layer_version_by_arn(req_t *r, const val_t *in, val_t *out)
  * in's LayerName and VersionNumber. */
 static int prepare_version(req_t *r, const val_t *in, const char *sql, sqlite3_stmt **st)
 {
-    sqlite3 *db = lambda__db(r->app);
-    if (!db || store_prepare(db, sql, -1, st, NULL) != SQLITE_OK) return GR_ERR;
-    lambda__bind_s(*st, 1, r->who.account);
-    lambda__bind_s(*st, 2, r->region);
-    lambda__bind_s(*st, 3, layer_name(val_get_str(in, "LayerName")));
+    if (lambda__prepare(r->app, sql, r->who.account, r->region, layer_name(val_get_str(in, "LayerName")), st) != GR_OK)
+        return GR_ERR;
     sqlite3_bind_int64(*st, 4, val_get_int(in, "VersionNumber", 0));
     return GR_OK;
 }
@@ -271,9 +258,7 @@ int lambda_delete_layer_version(req_t *r, const val_t *in, val_t *out)
                         "DELETE FROM lambda_layer WHERE account = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
                         &st) != GR_OK)
         return GR_ERR;
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR; /* AWS: deleting an absent version succeeds */
+    return lambda__step_done(st); /* AWS: deleting an absent version succeeds */
 }
 
 /* ==== Layer version policies ==== */
@@ -312,19 +297,7 @@ static int set_layer_policy(req_t *r, const val_t *in, str_t policy, str_t *revi
         return GR_ERR;
     lambda__bind_s(st, 5, policy);
     lambda__bind_s(st, 6, policy.len ? *revision : STR(""));
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
-}
-
-static int check_layer_revision(req_t *r, const val_t *in, str_t current)
-{
-    str_t rev = val_get_str(in, "RevisionId");
-    if (rev.p && !str_eq(rev, current))
-        return req_fail(r, &LAMBDA_ERR_PreconditionFailedException,
-                        "The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy "
-                        "API to retrieve the latest Revision Id");
-    return GR_OK;
+    return lambda__step_done(st);
 }
 
 int lambda_add_layer_version_permission(req_t *r, const val_t *in, val_t *out)
@@ -332,7 +305,7 @@ int lambda_add_layer_version_permission(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     str_t policy, cur_rev, arn;
     if (policy_layer_or_fail(r, in, &policy, &cur_rev, &arn) != GR_OK) return GR_ERR;
-    if (check_layer_revision(r, in, cur_rev) != GR_OK) return GR_ERR;
+    if (lambda__revision_or_fail(r, in, cur_rev, "GetLayerPolicy") != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId"), principal = val_get_str(in, "Principal"),
           org = val_get_str(in, "OrganizationId");
     bool taken;
@@ -396,7 +369,7 @@ int lambda_remove_layer_version_permission(req_t *r, const val_t *in, val_t *out
     arena_t *a = r->arena;
     str_t policy, cur_rev, arn;
     if (policy_layer_or_fail(r, in, &policy, &cur_rev, &arn) != GR_OK) return GR_ERR;
-    if (check_layer_revision(r, in, cur_rev) != GR_OK) return GR_ERR;
+    if (lambda__revision_or_fail(r, in, cur_rev, "GetLayerPolicy") != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "StatementId");
     bool found;
     size_t kept;
@@ -411,16 +384,12 @@ int lambda_remove_layer_version_permission(req_t *r, const val_t *in, val_t *out
 int lambda_list_layer_versions(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " L_COLS " FROM lambda_layer WHERE account = ?1 AND region = ?2 AND "
-                             "name = ?3 ORDER BY version DESC",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(r->app,
+                        "SELECT " L_COLS " FROM lambda_layer WHERE account = ?1 AND region = ?2 AND "
+                        "name = ?3 ORDER BY version DESC",
+                        r->who.account, r->region, layer_name(val_get_str(in, "LayerName")), &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, r->who.account);
-    lambda__bind_s(st, 2, r->region);
-    lambda__bind_s(st, 3, layer_name(val_get_str(in, "LayerName")));
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, list, layer_value(r, r->who.account, st, false));
@@ -433,16 +402,13 @@ int lambda_list_layer_versions(req_t *r, const val_t *in, val_t *out)
 int lambda_list_layers(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " L_COLS " FROM lambda_layer l WHERE account = ?1 AND region = ?2 AND "
-                             "version = (SELECT max(version) FROM lambda_layer m WHERE m.account = l.account "
-                             "AND m.region = l.region AND m.name = l.name) ORDER BY name",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(r->app,
+                        "SELECT " L_COLS " FROM lambda_layer l WHERE account = ?1 AND region = ?2 AND "
+                        "version = (SELECT max(version) FROM lambda_layer m WHERE m.account = l.account "
+                        "AND m.region = l.region AND m.name = l.name) ORDER BY name",
+                        r->who.account, r->region, STR_NULL, &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, r->who.account);
-    lambda__bind_s(st, 2, r->region);
     val_t *list = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

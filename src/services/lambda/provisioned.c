@@ -41,8 +41,6 @@ int64_t lambda__provisioned_total(req_t *r, const lambda__fn_t *f, str_t except)
 
 int lambda__forget(app_t *app, str_t account, str_t region, str_t name, str_t qualifier)
 {
-    sqlite3 *db = lambda__db(app);
-    if (!db) return GR_ERR;
     const char *sqls[] = {
         "DELETE FROM lambda_provisioned WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
         "(?4 IS NULL OR qualifier = ?4)",
@@ -50,14 +48,9 @@ int lambda__forget(app_t *app, str_t account, str_t region, str_t name, str_t qu
     for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++) {
         sqlite3_stmt *st;
         if (!sqls[i]) continue;
-        if (store_prepare(db, sqls[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-        lambda__bind_s(st, 1, account);
-        lambda__bind_s(st, 2, region);
-        lambda__bind_s(st, 3, name);
+        if (lambda__prepare(app, sqls[i], account, region, name, &st) != GR_OK) return GR_ERR;
         if (i == 0 && qualifier.p) lambda__bind_s(st, 4, qualifier);
-        int rc = sqlite3_step(st);
-        store_release(st);
-        if (rc != SQLITE_DONE) return GR_ERR;
+        if (lambda__step_done(st) != GR_OK) return GR_ERR;
     }
     return GR_OK;
 }
@@ -173,9 +166,7 @@ int lambda_put_provisioned_concurrency_config(req_t *r, const val_t *in, val_t *
     lambda__bind_s(st, 4, qual);
     sqlite3_bind_int64(st, 5, n);
     sqlite3_bind_int64(st, 6, now);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    if (lambda__step_done(st) != GR_OK) return GR_ERR;
     *out = *config_value(r->arena, n, now, true);
     return GR_OK;
 }

@@ -29,11 +29,7 @@
 /* Prepares sql with ?1 and ?2 bound to r's account and region. */
 static int prepare(req_t *r, const char *sql, sqlite3_stmt **st)
 {
-    sqlite3 *db = lambda__db(r->app);
-    if (!db || store_prepare(db, sql, -1, st, NULL) != SQLITE_OK) return GR_ERR;
-    lambda__bind_s(*st, 1, r->who.account);
-    lambda__bind_s(*st, 2, r->region);
-    return GR_OK;
+    return lambda__prepare(r->app, sql, r->who.account, r->region, STR_NULL, st);
 }
 
 static str_t csc_arn(req_t *r, str_t id)
@@ -241,9 +237,7 @@ int lambda_delete_code_signing_config(req_t *r, const val_t *in, val_t *out)
         prepare(r, "DELETE FROM lambda_csc WHERE account = ?1 AND region = ?2 AND id = ?3", &st) != GR_OK)
         return GR_ERR;
     lambda__bind_s(st, 3, id);
-    rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    return lambda__step_done(st);
 }
 
 static val_t *csc_item(req_t *r, sqlite3_stmt *st, void *ctx)
@@ -290,9 +284,7 @@ int lambda__link_csc(req_t *r, str_t name, str_t arn)
         return GR_ERR;
     lambda__bind_s(st, 3, name);
     lambda__bind_s(st, 4, arn_id(r, arn));
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    return lambda__step_done(st);
 }
 
 /* The id of the configuration function `name` uses, STR_NULL when none. */

@@ -239,6 +239,33 @@ static int url_or_fail(req_t *r, const val_t *in, use_t use, url_t *u)
     return GR_OK;
 }
 
+/* Stores u: a new row (insert), else its changeable columns (AuthType, Cors,
+ * InvokeMode, the time modified) by url_id. An InvokeMode never given is
+ * kept NULL. */
+static int save_url(req_t *r, const url_t *u, bool insert)
+{
+    sqlite3 *db = lambda__db(r->app);
+    sqlite3_stmt *st;
+    const char *sql = insert ? "INSERT INTO lambda_url (" U_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                             : "UPDATE lambda_url SET auth_type = ?6, cors_json = ?7, invoke_mode = ?8, "
+                               "modified = ?10 WHERE url_id = ?5";
+    if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    lambda__bind_s(st, 1, u->account);
+    lambda__bind_s(st, 2, u->region);
+    lambda__bind_s(st, 3, u->name);
+    lambda__bind_s(st, 4, u->qualifier);
+    lambda__bind_s(st, 5, u->url_id);
+    lambda__bind_s(st, 6, u->auth_type);
+    lambda__bind_s(st, 7, u->cors_json);
+    if (u->invoke_mode.len)
+        lambda__bind_s(st, 8, u->invoke_mode);
+    else
+        sqlite3_bind_null(st, 8);
+    sqlite3_bind_int64(st, 9, u->created);
+    sqlite3_bind_int64(st, 10, u->modified);
+    return lambda__step_done(st);
+}
+
 int lambda_create_function_url_config(req_t *r, const val_t *in, val_t *out)
 {
     url_t u;
@@ -261,27 +288,7 @@ int lambda_create_function_url_config(req_t *r, const val_t *in, val_t *out)
     u.cors_json = cors ? cors_to_json(r->arena, cors) : STR("");
     u.invoke_mode = val_get_str(in, "InvokeMode");
     u.created = u.modified = time_now_us();
-    sqlite3 *db = lambda__db(r->app);
-    sqlite3_stmt *st;
-    if (!db || store_prepare(db, "INSERT INTO lambda_url (" U_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                             -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
-    lambda__bind_s(st, 1, u.account);
-    lambda__bind_s(st, 2, u.region);
-    lambda__bind_s(st, 3, u.name);
-    lambda__bind_s(st, 4, u.qualifier);
-    lambda__bind_s(st, 5, u.url_id);
-    lambda__bind_s(st, 6, u.auth_type);
-    lambda__bind_s(st, 7, u.cors_json);
-    if (u.invoke_mode.len)
-        lambda__bind_s(st, 8, u.invoke_mode);
-    else
-        sqlite3_bind_null(st, 8);
-    sqlite3_bind_int64(st, 9, u.created);
-    sqlite3_bind_int64(st, 10, u.modified);
-    rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    if (save_url(r, &u, true) != GR_OK) return GR_ERR;
     set_url(r, &u, FOR_CREATE, out);
     return GR_OK;
 }
@@ -308,24 +315,7 @@ int lambda_update_function_url_config(req_t *r, const val_t *in, val_t *out)
     if (cors) u.cors_json = cors_to_json(r->arena, cors);
     if (val_get_str(in, "InvokeMode").len) u.invoke_mode = val_get_str(in, "InvokeMode");
     u.modified = time_now_us();
-    sqlite3 *db = lambda__db(r->app);
-    sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "UPDATE lambda_url SET auth_type = ?2, cors_json = ?3, invoke_mode = ?4, modified = ?5 "
-                             "WHERE url_id = ?1",
-                             -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
-    lambda__bind_s(st, 1, u.url_id);
-    lambda__bind_s(st, 2, u.auth_type);
-    lambda__bind_s(st, 3, u.cors_json);
-    if (u.invoke_mode.len)
-        lambda__bind_s(st, 4, u.invoke_mode);
-    else
-        sqlite3_bind_null(st, 4);
-    sqlite3_bind_int64(st, 5, u.modified);
-    rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    if (save_url(r, &u, false) != GR_OK) return GR_ERR;
     set_url(r, &u, FOR_UPDATE, out);
     return GR_OK;
 }
@@ -342,20 +332,14 @@ int lambda_delete_function_url_config(req_t *r, const val_t *in, val_t *out)
 
 int lambda__delete_urls(app_t *app, str_t account, str_t region, str_t name, str_t qualifier)
 {
-    sqlite3 *db = lambda__db(app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "DELETE FROM lambda_url WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
-                             "(?4 IS NULL OR qualifier = ?4)",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(app,
+                        "DELETE FROM lambda_url WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
+                        "(?4 IS NULL OR qualifier = ?4)",
+                        account, region, name, &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, account);
-    lambda__bind_s(st, 2, region);
-    lambda__bind_s(st, 3, name);
     if (qualifier.p) lambda__bind_s(st, 4, qualifier);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    return lambda__step_done(st);
 }
 
 /* The function's URL and its aliases', unqualified first. NextMarker is
@@ -370,16 +354,12 @@ int lambda_list_function_url_configs(req_t *r, const val_t *in, val_t *out)
     str_t marker = val_get_str(in, "Marker");
     if (marker.len && (!str_to_i64(marker, &skip) || skip < 0))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Invalid marker: %.*s", STR_FMT(marker));
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " U_COLS " FROM lambda_url WHERE account = ?1 AND region = ?2 AND name = ?3 "
-                             "ORDER BY qualifier LIMIT ?4 OFFSET ?5",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(r->app,
+                        "SELECT " U_COLS " FROM lambda_url WHERE account = ?1 AND region = ?2 AND name = ?3 "
+                        "ORDER BY qualifier LIMIT ?4 OFFSET ?5",
+                        key.account, key.region, key.name, &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, key.account);
-    lambda__bind_s(st, 2, key.region);
-    lambda__bind_s(st, 3, key.name);
     sqlite3_bind_int64(st, 4, max + 1);
     sqlite3_bind_int64(st, 5, skip);
     val_t *list = val_new(a, VAL_LIST);

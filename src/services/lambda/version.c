@@ -26,43 +26,24 @@ static bool all_digits(str_t s)
     return true;
 }
 
-#define V_COLS                                                                                                         \
-    "version, runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, code_id, description, env_json, "  \
-    "dlq_arn, ephemeral_mb, revision, last_modified, policy"
+#define V_COLS "version, " LAMBDA__CONFIG_COLS
 
 static void read_version(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f)
 {
     f->version = str_c(arena_printf(a, "%lld", (long long)sqlite3_column_int64(st, 0)));
-    f->runtime = lambda__col(a, st, 1);
-    f->handler = lambda__col(a, st, 2);
-    f->role = lambda__col(a, st, 3);
-    f->memory_mb = sqlite3_column_int64(st, 4);
-    f->timeout_s = sqlite3_column_int64(st, 5);
-    f->code_sha256 = lambda__col(a, st, 6);
-    f->code_size = sqlite3_column_int64(st, 7);
-    f->code_id = lambda__col(a, st, 8);
-    f->description = lambda__col(a, st, 9);
-    f->env_json = lambda__col(a, st, 10);
-    f->dlq_arn = lambda__col(a, st, 11);
-    f->ephemeral_mb = sqlite3_column_int64(st, 12);
-    f->revision = lambda__col(a, st, 13);
-    f->last_modified = sqlite3_column_int64(st, 14);
-    f->policy = lambda__col(a, st, 15);
+    lambda__read_config(a, st, f);
     f->qualifier = f->version;
 }
 
 /* Overlays version v of f's function; 1, 0 (no such version) or -1. */
-static int overlay_version(sqlite3 *db, arena_t *a, lambda__fn_t *f, str_t v)
+static int overlay_version(app_t *app, arena_t *a, lambda__fn_t *f, str_t v)
 {
     sqlite3_stmt *st;
-    if (store_prepare(db,
-                      "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND name = ?3 "
-                      "AND version = ?4",
-                      -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(app,
+                        "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND name = ?3 "
+                        "AND version = ?4",
+                        f->account, f->region, f->name, &st) != GR_OK)
         return -1;
-    lambda__bind_s(st, 1, f->account);
-    lambda__bind_s(st, 2, f->region);
-    lambda__bind_s(st, 3, f->name);
     sqlite3_bind_int64(st, 4, strtoll(arena_printf(a, "%.*s", STR_FMT(v)), NULL, 10));
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
@@ -76,17 +57,14 @@ static int overlay_version(sqlite3 *db, arena_t *a, lambda__fn_t *f, str_t v)
 
 /* An alias's version, or with weights a random pick between it and the
  * additional version. 1, 0 (no alias) or -1. */
-static int alias_target(sqlite3 *db, arena_t *a, const lambda__fn_t *f, str_t alias, str_t *version, str_t *policy)
+static int alias_target(app_t *app, arena_t *a, const lambda__fn_t *f, str_t alias, str_t *version, str_t *policy)
 {
     sqlite3_stmt *st;
-    if (store_prepare(db,
-                      "SELECT version, weights_json, policy FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
-                      "name = ?3 AND alias = ?4",
-                      -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(app,
+                        "SELECT version, weights_json, policy FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
+                        "name = ?3 AND alias = ?4",
+                        f->account, f->region, f->name, &st) != GR_OK)
         return -1;
-    lambda__bind_s(st, 1, f->account);
-    lambda__bind_s(st, 2, f->region);
-    lambda__bind_s(st, 3, f->name);
     lambda__bind_s(st, 4, alias);
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
@@ -115,14 +93,12 @@ int lambda__load_q(app_t *app, arena_t *a, str_t account, str_t region, str_t na
     int rc = lambda__load(app, a, account, region, name, f);
     if (rc == 1 && str_eq_c(qualifier, "$LATEST")) f->named_latest = true;
     if (rc != 1 || !qualifier.len || str_eq_c(qualifier, "$LATEST")) return rc;
-    sqlite3 *db = lambda__db(app);
-    if (!db) return -1;
     str_t v = qualifier;
-    if (all_digits(qualifier)) return overlay_version(db, a, f, v);
+    if (all_digits(qualifier)) return overlay_version(app, a, f, v);
     /* an alias: its version's configuration, the alias's own policy */
     str_t policy;
-    rc = alias_target(db, a, f, qualifier, &v, &policy);
-    if (rc == 1 && !str_eq_c(v, "$LATEST")) rc = overlay_version(db, a, f, v);
+    rc = alias_target(app, a, f, qualifier, &v, &policy);
+    if (rc == 1 && !str_eq_c(v, "$LATEST")) rc = overlay_version(app, a, f, v);
     if (rc == 1) {
         f->policy = policy;
         f->qualifier = arena_str(a, qualifier);
@@ -132,7 +108,6 @@ int lambda__load_q(app_t *app, arena_t *a, str_t account, str_t region, str_t na
 
 int lambda__set_policy(req_t *r, const lambda__fn_t *f, str_t policy)
 {
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
     bool version = all_digits(f->qualifier);
     const char *sql = !f->qualifier.len ? "UPDATE lambda_function SET policy = ?4 WHERE account = ?1 AND region = ?2 "
@@ -141,18 +116,13 @@ int lambda__set_policy(req_t *r, const lambda__fn_t *f, str_t policy)
                                   "name = ?3 AND version = ?5"
                                 : "UPDATE lambda_alias SET policy = ?4 WHERE account = ?1 AND region = ?2 AND "
                                   "name = ?3 AND alias = ?5";
-    if (!db || store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    lambda__bind_s(st, 1, f->account);
-    lambda__bind_s(st, 2, f->region);
-    lambda__bind_s(st, 3, f->name);
+    if (lambda__fn_prepare(r, f, sql, &st) != GR_OK) return GR_ERR;
     lambda__bind_s(st, 4, policy);
     if (version)
         sqlite3_bind_int64(st, 5, strtoll(arena_printf(r->arena, "%.*s", STR_FMT(f->qualifier)), NULL, 10));
     else if (f->qualifier.len)
         lambda__bind_s(st, 5, f->qualifier);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    return lambda__step_done(st);
 }
 
 /* ==== Versions ==== */
@@ -162,16 +132,13 @@ int lambda_publish_version(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
-    str_t sha = val_get_str(in, "CodeSha256"), rev = val_get_str(in, "RevisionId");
+    str_t sha = val_get_str(in, "CodeSha256");
     if (sha.p && !str_eq(sha, f.code_sha256))
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
                         "CodeSHA256 (%.*s) is different from current CodeSHA256 in $LATEST (%.*s). Please try again "
                         "with the current CodeSHA256.",
                         STR_FMT(sha), STR_FMT(f.code_sha256));
-    if (rev.p && !str_eq(rev, f.revision))
-        return req_fail(r, &LAMBDA_ERR_PreconditionFailedException,
-                        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
-                        "GetAlias API to retrieve the latest Revision Id");
+    if (lambda__revision_or_fail(r, in, f.revision, "GetFunction/GetAlias") != GR_OK) return GR_ERR;
     if (lambda__publish(r, &f, val_get_str(in, "Description")) != GR_OK) return GR_ERR;
     *out = *lambda__config_value(a, &f);
     return GR_OK;
@@ -181,18 +148,13 @@ int lambda__publish(req_t *r, lambda__fn_t *fp, str_t desc)
 {
     arena_t *a = r->arena;
     lambda__fn_t f = *fp;
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db) return GR_ERR;
     /* AWS: publishing an unchanged $LATEST answers the last version again */
-    if (store_prepare(db,
-                      "SELECT version, from_revision FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
-                      "name = ?3 ORDER BY version DESC LIMIT 1",
-                      -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, &f,
+                           "SELECT version, from_revision FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
+                           "name = ?3 ORDER BY version DESC LIMIT 1",
+                           &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, f.account);
-    lambda__bind_s(st, 2, f.region);
-    lambda__bind_s(st, 3, f.name);
     int64_t last = 0;
     bool same = false;
     if (sqlite3_step(st) == SQLITE_ROW) {
@@ -201,7 +163,7 @@ int lambda__publish(req_t *r, lambda__fn_t *fp, str_t desc)
     }
     store_release(st);
     if (same) {
-        if (overlay_version(db, a, &f, str_c(arena_printf(a, "%lld", (long long)last))) != 1) return GR_ERR;
+        if (overlay_version(r->app, a, &f, str_c(arena_printf(a, "%lld", (long long)last))) != 1) return GR_ERR;
         *fp = f;
         return GR_OK;
     }
@@ -211,16 +173,13 @@ int lambda__publish(req_t *r, lambda__fn_t *fp, str_t desc)
     f.revision = str_c(arena_strdup(a, rid));
     f.last_modified = time_now_us() / 1000;
     if (desc.p) f.description = desc;
-    if (store_prepare(db,
-                      "INSERT INTO lambda_version (account, region, name, version, runtime, handler, role, "
-                      "memory_mb, timeout_s, code_sha256, code_size, code_id, description, env_json, dlq_arn, "
-                      "ephemeral_mb, revision, from_revision, last_modified) VALUES "
-                      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
-                      -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, &f,
+                           "INSERT INTO lambda_version (account, region, name, version, runtime, handler, role, "
+                           "memory_mb, timeout_s, code_sha256, code_size, code_id, description, env_json, dlq_arn, "
+                           "ephemeral_mb, revision, from_revision, last_modified) VALUES "
+                           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+                           &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, f.account);
-    lambda__bind_s(st, 2, f.region);
-    lambda__bind_s(st, 3, f.name);
     sqlite3_bind_int64(st, 4, last + 1);
     lambda__bind_s(st, 5, f.runtime);
     lambda__bind_s(st, 6, f.handler);
@@ -237,9 +196,7 @@ int lambda__publish(req_t *r, lambda__fn_t *fp, str_t desc)
     lambda__bind_s(st, 17, f.revision);
     lambda__bind_s(st, 18, from);
     sqlite3_bind_int64(st, 19, f.last_modified);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    if (lambda__step_done(st) != GR_OK) return GR_ERR;
     f.version = str_c(arena_printf(a, "%lld", (long long)(last + 1)));
     *fp = f;
     return GR_OK;
@@ -261,16 +218,12 @@ int lambda_list_versions_by_function(req_t *r, const val_t *in, val_t *out)
 
 int lambda__push_versions(app_t *app, arena_t *a, const lambda__fn_t *f, val_t *list)
 {
-    sqlite3 *db = lambda__db(app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
-                             "name = ?3 ORDER BY version",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__prepare(app,
+                        "SELECT " V_COLS " FROM lambda_version WHERE account = ?1 AND region = ?2 AND "
+                        "name = ?3 ORDER BY version",
+                        f->account, f->region, f->name, &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, f->account);
-    lambda__bind_s(st, 2, f->region);
-    lambda__bind_s(st, 3, f->name);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         lambda__fn_t v = *f;
@@ -311,16 +264,12 @@ static val_t *alias_value(arena_t *a, const lambda__fn_t *f, sqlite3_stmt *st)
 
 static int alias_get(req_t *r, const lambda__fn_t *f, str_t alias, val_t *out)
 {
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " A_COLS " FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
-                             "name = ?3 AND alias = ?4",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, f,
+                           "SELECT " A_COLS " FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
+                           "name = ?3 AND alias = ?4",
+                           &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, f->account);
-    lambda__bind_s(st, 2, f->region);
-    lambda__bind_s(st, 3, f->name);
     lambda__bind_s(st, 4, alias);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && out) *out = *alias_value(r->arena, f, st);
@@ -335,11 +284,9 @@ static int alias_get(req_t *r, const lambda__fn_t *f, str_t alias, val_t *out)
 static int alias_targets(req_t *r, const lambda__fn_t *f, const val_t *in, str_t version, str_t *weights)
 {
     arena_t *a = r->arena;
-    sqlite3 *db = lambda__db(r->app);
-    if (!db) return GR_ERR;
     if (version.p && !str_eq_c(version, "$LATEST")) {
         lambda__fn_t tmp = *f;
-        int rc = all_digits(version) ? overlay_version(db, a, &tmp, version) : 0;
+        int rc = all_digits(version) ? overlay_version(r->app, a, &tmp, version) : 0;
         if (rc < 0) return GR_ERR;
         if (!rc)
             return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s:%.*s",
@@ -359,7 +306,7 @@ static int alias_targets(req_t *r, const lambda__fn_t *f, const val_t *in, str_t
         str_t v2 = w->u.obj.e[0].key;
         double share = w->u.obj.e[0].v->kind == VAL_FLOAT ? w->u.obj.e[0].v->u.f : (double)w->u.obj.e[0].v->u.i;
         lambda__fn_t tmp = *f;
-        int found = all_digits(v2) ? overlay_version(db, a, &tmp, v2) : 0;
+        int found = all_digits(v2) ? overlay_version(r->app, a, &tmp, v2) : 0;
         if (found < 0) return GR_ERR;
         if (!found)
             return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "Function not found: %s:%.*s",
@@ -383,16 +330,12 @@ int lambda_create_alias(req_t *r, const val_t *in, val_t *out)
     if (alias_targets(r, &f, in, version, &weights) != GR_OK) return GR_ERR;
     char rid[37];
     id_uuid(rid);
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "INSERT INTO lambda_alias (account, region, name, alias, version, description, "
-                             "weights_json, revision) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, &f,
+                           "INSERT INTO lambda_alias (account, region, name, alias, version, description, "
+                           "weights_json, revision) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                           &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, f.account);
-    lambda__bind_s(st, 2, f.region);
-    lambda__bind_s(st, 3, f.name);
     lambda__bind_s(st, 4, alias);
     lambda__bind_s(st, 5, version);
     lambda__bind_s(st, 6, val_get_str(in, "Description"));
@@ -423,7 +366,6 @@ int lambda_get_alias(req_t *r, const val_t *in, val_t *out)
 
 int lambda_update_alias(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     str_t alias = val_get_str(in, "Name"), version = val_get_str(in, "FunctionVersion"), weights;
@@ -431,17 +373,13 @@ int lambda_update_alias(req_t *r, const val_t *in, val_t *out)
     if (alias_targets(r, &f, in, version, &weights) != GR_OK) return GR_ERR;
     char rid[37];
     id_uuid(rid);
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "UPDATE lambda_alias SET version = coalesce(?5, version), description = "
-                             "coalesce(?6, description), weights_json = CASE WHEN ?9 THEN ?7 ELSE weights_json "
-                             "END, revision = ?8 WHERE account = ?1 AND region = ?2 AND name = ?3 AND alias = ?4",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, &f,
+                           "UPDATE lambda_alias SET version = coalesce(?5, version), description = "
+                           "coalesce(?6, description), weights_json = CASE WHEN ?9 THEN ?7 ELSE weights_json "
+                           "END, revision = ?8 WHERE account = ?1 AND region = ?2 AND name = ?3 AND alias = ?4",
+                           &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, f.account);
-    lambda__bind_s(st, 2, f.region);
-    lambda__bind_s(st, 3, f.name);
     lambda__bind_s(st, 4, alias);
     if (version.p) lambda__bind_s(st, 5, version);
     str_t desc = val_get_str(in, "Description");
@@ -449,10 +387,7 @@ int lambda_update_alias(req_t *r, const val_t *in, val_t *out)
     lambda__bind_s(st, 7, weights);
     sqlite3_bind_text(st, 8, rid, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 9, val_get(in, "RoutingConfig") != NULL);
-    int rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
-    (void)a;
+    if (lambda__step_done(st) != GR_OK) return GR_ERR;
     return alias_get(r, &f, alias, out);
 }
 
@@ -460,20 +395,14 @@ int lambda_delete_alias(req_t *r, const val_t *in, val_t *out)
 {
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "DELETE FROM lambda_alias WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
-                             "alias = ?4",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, &f,
+                           "DELETE FROM lambda_alias WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
+                           "alias = ?4",
+                           &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, f.account);
-    lambda__bind_s(st, 2, f.region);
-    lambda__bind_s(st, 3, f.name);
     lambda__bind_s(st, 4, val_get_str(in, "Name"));
-    int rc = sqlite3_step(st);
-    store_release(st);
-    if (rc != SQLITE_DONE) return GR_ERR; /* AWS: deleting an absent alias succeeds */
+    if (lambda__step_done(st) != GR_OK) return GR_ERR; /* AWS: deleting an absent alias succeeds */
     /* AWS: the alias's function URL stops answering with it (LocalStack's
      * recorded test_lambda_url_persists_after_alias_delete: 403) */
     /* AWS (LocalStack's recorded test_lambda_provisioned_lifecycle): and its
@@ -488,16 +417,12 @@ int lambda_list_aliases(req_t *r, const val_t *in, val_t *out)
     lambda__fn_t f;
     if (lambda__load_or_fail(r, val_get_str(in, "FunctionName"), &f) != GR_OK) return GR_ERR;
     str_t fv = val_get_str(in, "FunctionVersion");
-    sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "SELECT " A_COLS " FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
-                             "name = ?3 AND (?4 = '' OR version = ?4) ORDER BY alias",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (lambda__fn_prepare(r, &f,
+                           "SELECT " A_COLS " FROM lambda_alias WHERE account = ?1 AND region = ?2 AND "
+                           "name = ?3 AND (?4 = '' OR version = ?4) ORDER BY alias",
+                           &st) != GR_OK)
         return GR_ERR;
-    lambda__bind_s(st, 1, f.account);
-    lambda__bind_s(st, 2, f.region);
-    lambda__bind_s(st, 3, f.name);
     lambda__bind_s(st, 4, fv);
     val_t *list = val_new(a, VAL_LIST);
     int rc;
@@ -512,8 +437,6 @@ int lambda_list_aliases(req_t *r, const val_t *in, val_t *out)
  * an unqualified one every version and alias. */
 int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one)
 {
-    sqlite3 *db = lambda__db(app);
-    if (!db) return GR_ERR;
     const char *sqls[] = {one ? "DELETE FROM lambda_version WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
                                 "version = ?4"
                               : "DELETE FROM lambda_version WHERE account = ?1 AND region = ?2 AND name = ?3",
@@ -521,14 +444,9 @@ int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one)
     for (int i = 0; i < 2; i++) {
         if (!sqls[i]) continue;
         sqlite3_stmt *st;
-        if (store_prepare(db, sqls[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-        lambda__bind_s(st, 1, f->account);
-        lambda__bind_s(st, 2, f->region);
-        lambda__bind_s(st, 3, f->name);
+        if (lambda__prepare(app, sqls[i], f->account, f->region, f->name, &st) != GR_OK) return GR_ERR;
         if (one) sqlite3_bind_int64(st, 4, strtoll(f->version.p, NULL, 10));
-        int rc = sqlite3_step(st);
-        store_release(st);
-        if (rc != SQLITE_DONE) return GR_ERR;
+        if (lambda__step_done(st) != GR_OK) return GR_ERR;
     }
     /* a deleted version's provisioned concurrency goes with it; a deleted
      * function's every configuration and its code signing link */
