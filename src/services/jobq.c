@@ -3,6 +3,8 @@
  * One mutex and one condition variable per queue: a worker sleeps until the
  * first job is due or a push or jobq_stop wakes it. A queue holds at most a
  * few thousand jobs, so a sorted list (linear insert) is enough. */
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/err.h"
@@ -86,4 +88,14 @@ bool jobq_full(jobq_t *q)
     bool full = q->len >= q->max_queued;
     pthread_mutex_unlock(&q->mu);
     return full;
+}
+
+char *jobq_strdup(str_t s)
+{
+    char *p = malloc(s.len + 1);
+    if (p) {
+        if (s.len) memcpy(p, s.p, s.len);
+        p[s.len] = 0;
+    }
+    return p;
 }

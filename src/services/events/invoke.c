@@ -66,16 +66,6 @@ typedef struct slot {
 static pthread_mutex_t slot_mu = PTHREAD_MUTEX_INITIALIZER;
 static slot_t *slots;
 
-static char *dup_str(str_t s)
-{
-    char *p = malloc(s.len + 1);
-    if (p) {
-        if (s.len) memcpy(p, s.p, s.len);
-        p[s.len] = 0;
-    }
-    return p;
-}
-
 static void job_free(job_t *j)
 {
     free(j->dest), free(j->rule), free(j->dlq), free(j->body), free(j->params), free(j->conn);
@@ -102,10 +92,10 @@ void events__api_invoke(struct app *app, str_t dest_arn, str_t body, str_t http_
     j->retry_max = retry_max >= 0 ? retry_max : 185;
     j->q.due_us = time_mono_us();
     j->deadline_us = j->q.due_us + (age_s > 0 ? age_s : 86400) * 1000000;
-    j->dest = dup_str(dest_arn), j->rule = dup_str(rule_arn);
-    j->dlq = dlq_arn.p ? dup_str(dlq_arn) : NULL;
-    j->body = dup_str(body);
-    j->params = http_params.p ? dup_str(http_params) : NULL;
+    j->dest = jobq_strdup(dest_arn), j->rule = jobq_strdup(rule_arn);
+    j->dlq = dlq_arn.p ? jobq_strdup(dlq_arn) : NULL;
+    j->body = jobq_strdup(body);
+    j->params = http_params.p ? jobq_strdup(http_params) : NULL;
     if (!j->dest || !j->rule || !j->body || (dlq_arn.p && !j->dlq) || (http_params.p && !j->params)) {
         job_free(j);
         return;
@@ -120,7 +110,7 @@ void events__conn_authorize(struct app *app, str_t conn_arn)
     if (!j) return;
     j->authorize = true;
     j->q.due_us = time_mono_us();
-    j->conn = dup_str(conn_arn);
+    j->conn = jobq_strdup(conn_arn);
     if (!j->conn) {
         job_free(j);
         return;
