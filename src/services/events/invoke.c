@@ -16,23 +16,16 @@
  *
  * gureum only sends to loopback: an endpoint whose host does not resolve to
  * 127.0.0.0/8 or ::1 fails (never retried), and so does https://, for want
- * of a TLS client. Jobs live in memory only (a restart drops pending ones).
+ * of a TLS client. The queue and its threads are services/jobq.h, the HTTP
+ * client services/httpsend.h; retries, rate limits and tokens are decided
+ * here. Jobs live in memory only (a restart drops pending ones).
  * Invariant: no request thread ever waits on an endpoint. */
-#define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/gtime.h"
 #include "core/id.h"
@@ -40,12 +33,13 @@
 #include "core/wire.h"
 #include "events_int.h"
 #include "services/app.h"
+#include "services/httpsend.h"
+#include "services/jobq.h"
 
 /* ==== The job queue ==== */
 
 typedef struct job {
-    struct job *next;
-    int64_t due_us;      /* monotonic */
+    jobq_job_t q;        /* first: the queue's link and due time */
     int64_t deadline_us; /* monotonic: MaximumEventAgeInSeconds after the event */
     int64_t retry_max;   /* MaximumRetryAttempts */
     int attempt;
@@ -53,17 +47,15 @@ typedef struct job {
     char *dest, *rule, *dlq, *body, *params, *conn;
 } job_t;
 
-static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t q_cv = PTHREAD_COND_INITIALIZER;
-static job_t *queue; /* sorted by due_us */
-static size_t q_len;
-static bool stopping;
 /* Bounds what unreachable endpoints can pile up (each job holds its event). */
 #define MAX_QUEUED 10000
 /* Invokers: a slow endpoint (up to TIMEOUT_S a request) does not stall the others. */
 #define INVOKERS 2
 #define TIMEOUT_S 5 /* AWS: an API destination must answer within 5 seconds */
-#define MAX_RESPONSE (1 << 20)
+
+static void run_job(void *arg, jobq_job_t *qj);
+static void drop_job(jobq_job_t *qj);
+static jobq_t queue = JOBQ_INIT(run_job, drop_job, MAX_QUEUED);
 
 /* Per destination, when its next request may start (InvocationRateLimitPerSecond). */
 typedef struct slot {
@@ -71,17 +63,8 @@ typedef struct slot {
     char *arn;
     int64_t next_us;
 } slot_t;
+static pthread_mutex_t slot_mu = PTHREAD_MUTEX_INITIALIZER;
 static slot_t *slots;
-
-static char *dup_str(str_t s)
-{
-    char *p = malloc(s.len + 1);
-    if (p) {
-        if (s.len) memcpy(p, s.p, s.len);
-        p[s.len] = 0;
-    }
-    return p;
-}
 
 static void job_free(job_t *j)
 {
@@ -89,31 +72,16 @@ static void job_free(job_t *j)
     free(j);
 }
 
-static void enqueue(job_t *j)
+static void drop_job(jobq_job_t *qj)
 {
-    pthread_mutex_lock(&q_mu);
-    job_t **p = &queue;
-    while (*p && (*p)->due_us <= j->due_us) p = &(*p)->next;
-    j->next = *p;
-    *p = j;
-    q_len++;
-    pthread_cond_signal(&q_cv);
-    pthread_mutex_unlock(&q_mu);
-}
-
-static bool queue_full(void)
-{
-    pthread_mutex_lock(&q_mu);
-    bool full = q_len >= MAX_QUEUED;
-    pthread_mutex_unlock(&q_mu);
-    return full;
+    job_free((job_t *)qj);
 }
 
 void events__api_invoke(struct app *app, str_t dest_arn, str_t body, str_t http_params, str_t rule_arn, str_t dlq_arn,
                         int64_t retry_max, int64_t age_s)
 {
     (void)app;
-    if (queue_full()) {
+    if (jobq_full(&queue)) {
         log_warn("events: %d API destination invocations pending; an event for %.*s dropped", MAX_QUEUED,
                  STR_FMT(dest_arn));
         return;
@@ -122,17 +90,17 @@ void events__api_invoke(struct app *app, str_t dest_arn, str_t body, str_t http_
     if (!j) return;
     /* AWS: by default 185 retries over 24 hours. */
     j->retry_max = retry_max >= 0 ? retry_max : 185;
-    j->due_us = time_mono_us();
-    j->deadline_us = j->due_us + (age_s > 0 ? age_s : 86400) * 1000000;
-    j->dest = dup_str(dest_arn), j->rule = dup_str(rule_arn);
-    j->dlq = dlq_arn.p ? dup_str(dlq_arn) : NULL;
-    j->body = dup_str(body);
-    j->params = http_params.p ? dup_str(http_params) : NULL;
+    j->q.due_us = time_mono_us();
+    j->deadline_us = j->q.due_us + (age_s > 0 ? age_s : 86400) * 1000000;
+    j->dest = jobq_strdup(dest_arn), j->rule = jobq_strdup(rule_arn);
+    j->dlq = dlq_arn.p ? jobq_strdup(dlq_arn) : NULL;
+    j->body = jobq_strdup(body);
+    j->params = http_params.p ? jobq_strdup(http_params) : NULL;
     if (!j->dest || !j->rule || !j->body || (dlq_arn.p && !j->dlq) || (http_params.p && !j->params)) {
         job_free(j);
         return;
     }
-    enqueue(j);
+    jobq_push(&queue, &j->q);
 }
 
 void events__conn_authorize(struct app *app, str_t conn_arn)
@@ -141,17 +109,17 @@ void events__conn_authorize(struct app *app, str_t conn_arn)
     job_t *j = calloc(1, sizeof *j);
     if (!j) return;
     j->authorize = true;
-    j->due_us = time_mono_us();
-    j->conn = dup_str(conn_arn);
+    j->q.due_us = time_mono_us();
+    j->conn = jobq_strdup(conn_arn);
     if (!j->conn) {
         job_free(j);
         return;
     }
-    enqueue(j);
+    jobq_push(&queue, &j->q);
 }
 
 /* 0 when dest may send now (its slot is taken), else when it may (monotonic).
- * Under q_mu. */
+ * Under slot_mu. */
 static int64_t take_slot(const char *arn, int64_t rate, int64_t now)
 {
     slot_t *s = slots;
@@ -170,7 +138,7 @@ static int64_t take_slot(const char *arn, int64_t rate, int64_t now)
     return 0;
 }
 
-/* ==== The HTTP client ==== */
+/* ==== Sending ==== */
 
 bool events__loopback_host(str_t host)
 {
@@ -183,188 +151,18 @@ bool events__loopback_host(str_t host)
     return inet_pton(AF_INET, buf, &in4) == 1 && (ntohl(in4.s_addr) >> 24) == 127;
 }
 
-static bool loopback_addr(const struct sockaddr *sa)
+/* One request to an API destination or authorization endpoint (head holds
+ * the header lines after Host, each ending CRLF); reads the whole answer. */
+static void http_send(arena_t *a, str_t method, str_t url, str_t head, str_t body, httpsend_answer_t *ans)
 {
-    if (sa->sa_family == AF_INET) return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-    if (sa->sa_family == AF_INET6) return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
-    return false;
-}
-
-typedef struct {
-    int status;       /* HTTP status, or 0 when there was no answer */
-    bool retryable;   /* no answer for a reason that may pass (refused, timed out) */
-    const char *code; /* why, as a dead-letter ERROR_CODE */
-    char why[300];
-    str_t body; /* the answer's body (arena) */
-} answer_t;
-
-/* Splits "http://host[:port]/path?query" into its parts (arena a). */
-static bool split_url(arena_t *a, str_t url, str_t *host, str_t *port, str_t *path, answer_t *ans)
-{
-    if (str_starts_with(url, STR("https://")) || !memmem(url.p, url.len, "://", 3)) {
-        ans->code = "SDK_CLIENT_ERROR";
-        snprintf(ans->why, sizeof ans->why,
-                 "gureum sends only to http:// endpoints on loopback (it has no TLS client): %.*s",
-                 (int)(url.len > 200 ? 200 : url.len), url.p);
-        return false;
-    }
-    if (!str_starts_with(url, STR("http://"))) {
-        ans->code = "SDK_CLIENT_ERROR";
-        snprintf(ans->why, sizeof ans->why, "not an http URL");
-        return false;
-    }
-    str_t rest = str_sub(url, 7, url.len - 7);
-    size_t h = 0;
-    while (h < rest.len && rest.p[h] != '/' && rest.p[h] != '?') h++;
-    str_t hp = str_sub(rest, 0, h);
-    *path = h < rest.len ? str_sub(rest, h, rest.len - h) : STR("/");
-    if (path->p[0] == '?') *path = str_c(arena_printf(a, "/%.*s", STR_FMT(*path)));
-    *port = STR("80");
-    *host = hp;
-    if (hp.len && hp.p[0] == '[') {
-        const char *e = memchr(hp.p, ']', hp.len);
-        if (!e) return false;
-        *host = str_n(hp.p + 1, (size_t)(e - hp.p - 1));
-        if ((size_t)(e - hp.p) + 2 < hp.len && e[1] == ':') *port = str_n(e + 2, hp.len - (size_t)(e - hp.p) - 2);
-    } else {
-        const char *c = memrchr(hp.p, ':', hp.len);
-        if (c) {
-            *host = str_n(hp.p, (size_t)(c - hp.p));
-            *port = str_n(c + 1, hp.len - (size_t)(c - hp.p) - 1);
-        }
-    }
-    return host->len > 0;
-}
-
-/* Connects to host:port on a loopback address only; -1 with ans set otherwise. */
-static int connect_loopback(arena_t *a, str_t host, str_t port, answer_t *ans)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    const char *h = arena_printf(a, "%.*s", STR_FMT(host)), *p = arena_printf(a, "%.*s", STR_FMT(port));
-    if (!h || !p || getaddrinfo(h, p, &hints, &res) != 0 || !res) {
-        ans->code = "CONNECTION_FAILURE";
-        ans->retryable = true;
-        snprintf(ans->why, sizeof ans->why, "cannot resolve %.200s", h ? h : "");
-        return -1;
-    }
-    int fd = -1;
-    bool any_loopback = false;
-    struct timeval tv = {.tv_sec = TIMEOUT_S};
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        if (!loopback_addr(ai->ai_addr)) continue;
-        any_loopback = true;
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) continue;
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        ans->code = "CONNECTION_FAILURE";
-        ans->retryable = any_loopback;
-        if (any_loopback)
-            snprintf(ans->why, sizeof ans->why, "cannot connect to %s:%s: %.60s", h, p, strerror(errno));
-        else
-            snprintf(ans->why, sizeof ans->why, "gureum sends only to loopback hosts; %.200s is not one", h);
-    }
-    return fd;
-}
-
-/* Decodes a chunked body in place; false when it is not well formed. */
-static bool dechunk(str_t *body)
-{
-    char *out = (char *)body->p;
-    size_t i = 0, n = 0;
-    for (;;) {
-        char *end;
-        unsigned long len = strtoul(body->p + i, &end, 16);
-        const char *crlf = memmem(body->p + i, body->len - i, "\r\n", 2);
-        if (!crlf || end == body->p + i) return false;
-        i = (size_t)(crlf - body->p) + 2;
-        if (len == 0) break;
-        if (len > body->len - i) return false;
-        memmove(out + n, body->p + i, len);
-        n += len;
-        i += len + 2;
-        if (i > body->len) return false;
-    }
-    body->len = n;
-    return true;
-}
-
-/* Whether r holds a whole answer by its Content-Length (or, to a HEAD, its
- * head); other answers end when the server closes the connection. */
-static bool answer_complete(str_t r, bool head_only)
-{
-    const char *eoh = memmem(r.p, r.len, "\r\n\r\n", 4);
-    if (!eoh) return false;
-    size_t hl = (size_t)(eoh - r.p) + 4;
-    if (head_only) return true;
-    for (const char *p = r.p; p && p < eoh; p = memchr(p, '\n', (size_t)(eoh - p))) {
-        if (*p == '\n') p++;
-        if ((size_t)(eoh - p) > 15 && strncasecmp(p, "content-length:", 15) == 0)
-            return r.len - hl >= strtoull(p + 15, NULL, 10);
-    }
-    return false;
-}
-
-/* One request (head holds the header lines after Host, each ending CRLF);
- * fills ans. Reads the whole answer (at most MAX_RESPONSE bytes). */
-static void http_send(arena_t *a, str_t method, str_t url, str_t head, str_t body, answer_t *ans)
-{
-    str_t host, port, path;
-    if (!split_url(a, url, &host, &port, &path, ans)) {
-        if (!ans->code) ans->code = "SDK_CLIENT_ERROR", snprintf(ans->why, sizeof ans->why, "bad endpoint URL");
-        return;
-    }
-    int fd = connect_loopback(a, host, port, ans);
-    if (fd < 0) return;
-    buf_t req;
-    buf_init(&req, a);
-    buf_printf(&req, "%.*s %.*s HTTP/1.1\r\nHost: %.*s%s%.*s\r\n", STR_FMT(method), STR_FMT(path), STR_FMT(host),
-               str_eq_c(port, "80") ? "" : ":", STR_FMT(str_eq_c(port, "80") ? STR("") : port));
-    buf_put_str(&req, head);
-    buf_printf(&req, "Content-Length: %zu\r\nConnection: close\r\n\r\n", body.len);
-    buf_put_str(&req, body);
-    str_t out = buf_str(&req);
-    size_t off = 0;
-    while (off < out.len) {
-        ssize_t w = send(fd, out.p + off, out.len - off, MSG_NOSIGNAL);
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    buf_t resp;
-    buf_init(&resp, a);
-    char chunk[8192];
-    bool timed_out = false;
-    bool head_only = str_eq_c(method, "HEAD");
-    while (off == out.len && resp.len < MAX_RESPONSE) {
-        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) timed_out = true;
-        if (n <= 0) break;
-        buf_append(&resp, chunk, (size_t)n);
-        if (answer_complete(buf_str(&resp), head_only)) break; /* a server that keeps the connection open */
-    }
-    close(fd);
-    str_t r = buf_str(&resp);
-    int code;
-    const char *eoh = r.len ? memmem(r.p, r.len, "\r\n\r\n", 4) : NULL;
-    if (!eoh || sscanf(r.p, "HTTP/1.%*d %d", &code) != 1) {
-        ans->code = timed_out ? "TIMEOUT" : "CONNECTION_FAILURE";
-        ans->retryable = true;
-        snprintf(ans->why, sizeof ans->why, "%s from %.*s:%.*s",
-                 timed_out ? "no answer within 5 seconds" : "no HTTP answer", STR_FMT(host), STR_FMT(port));
-        return;
-    }
-    ans->status = code;
-    str_t hdrs = str_n(r.p, (size_t)(eoh - r.p));
-    ans->body = str_n(eoh + 4, r.len - (size_t)(eoh + 4 - r.p));
-    if (strcasestr(arena_printf(a, "%.*s", STR_FMT(hdrs)), "transfer-encoding: chunked") && !dechunk(&ans->body))
-        ans->body = STR("");
+    httpsend_req_t req = {.method = method,
+                          .url = url,
+                          .head = head,
+                          .body = body,
+                          .timeout_s = TIMEOUT_S,
+                          .loopback_only = true,
+                          .want_body = true};
+    httpsend(a, &req, ans);
 }
 
 /* ==== Building a request ==== */
@@ -507,7 +305,7 @@ static bool fetch_token(app_t *app, arena_t *a, const events_conn_t *c, str_t *t
     buf_t head;
     buf_init(&head, a);
     put_headers(&head, &h);
-    answer_t ans = {0};
+    httpsend_answer_t ans;
     str_t method = m && m->type == JSON_STRING ? m->u.s : STR("POST");
     http_send(a, method, fill_url(a, ep->u.s, NULL, &q), buf_str(&head),
               str_eq_c(method, "GET") ? STR("") : query_string(a, &body), &ans);
@@ -562,6 +360,18 @@ static void fail(outcome_t *o, bool retry, const char *code, const char *why)
     snprintf(o->why, sizeof o->why, "%s", why);
 }
 
+/* No answer: the dead-letter ERROR_CODE, and a retry unless the endpoint
+ * can never be sent to (not http://, not loopback). */
+static void fail_unanswered(outcome_t *o, const httpsend_answer_t *ans)
+{
+    switch (ans->fail) {
+    case HTTPSEND_BAD_URL: fail(o, false, "SDK_CLIENT_ERROR", ans->why); break;
+    case HTTPSEND_NOT_LOOPBACK: fail(o, false, "CONNECTION_FAILURE", ans->why); break;
+    case HTTPSEND_TIMEOUT: fail(o, true, "TIMEOUT", ans->why); break;
+    default: fail(o, true, "CONNECTION_FAILURE", ans->why); break;
+    }
+}
+
 static void invoke_job(app_t *app, arena_t *a, const job_t *j, outcome_t *o)
 {
     sqlite3 *db = events__db(app);
@@ -584,9 +394,9 @@ static void invoke_job(app_t *app, arena_t *a, const job_t *j, outcome_t *o)
         fail(o, false, "NO_PERMISSIONS", arena_printf(a, "Connection %.*s is deauthorized.", STR_FMT(c.arn)));
         return;
     }
-    pthread_mutex_lock(&q_mu);
+    pthread_mutex_lock(&slot_mu);
     int64_t later = take_slot(j->dest, d.rate, time_mono_us());
-    pthread_mutex_unlock(&q_mu);
+    pthread_mutex_unlock(&slot_mu);
     if (later) {
         o->wait_us = later;
         return;
@@ -662,15 +472,15 @@ static void invoke_job(app_t *app, arena_t *a, const job_t *j, outcome_t *o)
     buf_t head;
     buf_init(&head, a);
     put_headers(&head, &h);
-    answer_t ans = {0};
+    httpsend_answer_t ans;
     http_send(a, d.method, fill_url(a, d.endpoint, tp ? json_get(tp, "PathParameterValues") : NULL, &q), buf_str(&head),
               body, &ans);
     if (ans.status >= 200 && ans.status <= 299) {
         o->done = true;
         return;
     }
-    if (!ans.status) {
-        fail(o, ans.retryable, ans.code, ans.why);
+    if (ans.fail != HTTPSEND_OK) {
+        fail_unanswered(o, &ans);
         return;
     }
     /* AWS (EventBridge user guide, "API destinations"): 401, 407, 409, 429
@@ -701,98 +511,58 @@ static int64_t backoff_us(int attempt)
     return base / 2 + (int64_t)(r % (uint32_t)(base / 2 + 1));
 }
 
-static void *invoke_loop(void *arg)
+/* An invoker's turn with a due job: it is sent, retried later or given up. */
+static void run_job(void *arg, jobq_job_t *qj)
 {
     app_t *app = arg;
-    for (;;) {
-        pthread_mutex_lock(&q_mu);
-        for (;;) {
-            if (stopping) {
-                pthread_mutex_unlock(&q_mu);
-                return NULL;
-            }
-            int64_t now = time_mono_us();
-            if (queue && queue->due_us <= now) break;
-            if (!queue) {
-                pthread_cond_wait(&q_cv, &q_mu);
-                continue;
-            }
-            struct timespec ts = time_deadline(CLOCK_REALTIME, queue->due_us - now);
-            pthread_cond_timedwait(&q_cv, &q_mu, &ts);
-        }
-        job_t *j = queue;
-        queue = j->next;
-        q_len--;
-        pthread_mutex_unlock(&q_mu);
-        arena_t *a = arena_new(0);
-        if (!a) {
-            job_free(j);
-            continue;
-        }
-        if (j->authorize) {
-            authorize_job(app, a, j);
-            arena_free(a);
-            job_free(j);
-            continue;
-        }
-        outcome_t o = {0};
-        invoke_job(app, a, j, &o);
-        if (o.wait_us) {
-            j->due_us = o.wait_us;
-            enqueue(j);
-            arena_free(a);
-            continue;
-        }
-        int64_t delay = backoff_us(j->attempt), when = time_mono_us() + delay;
-        if (!o.done && o.retry && j->attempt < j->retry_max && when < j->deadline_us) {
-            j->due_us = when;
-            j->attempt++;
-            enqueue(j);
-        } else {
-            if (!o.done) give_up(app, a, j, &o);
-            job_free(j);
-        }
-        arena_free(a);
+    job_t *j = (job_t *)qj;
+    arena_t *a = arena_new(0);
+    if (!a) {
+        job_free(j);
+        return;
     }
+    if (j->authorize) {
+        authorize_job(app, a, j);
+        arena_free(a);
+        job_free(j);
+        return;
+    }
+    outcome_t o = {0};
+    invoke_job(app, a, j, &o);
+    if (o.wait_us) {
+        j->q.due_us = o.wait_us;
+        jobq_push(&queue, &j->q);
+        arena_free(a);
+        return;
+    }
+    int64_t delay = backoff_us(j->attempt), when = time_mono_us() + delay;
+    if (!o.done && o.retry && j->attempt < j->retry_max && when < j->deadline_us) {
+        j->q.due_us = when;
+        j->attempt++;
+        jobq_push(&queue, &j->q);
+    } else {
+        if (!o.done) give_up(app, a, j, &o);
+        job_free(j);
+    }
+    arena_free(a);
 }
-
-static pthread_t threads[INVOKERS];
-static int nthreads;
 
 int events__invoke_start(struct app *app)
 {
-    pthread_mutex_lock(&q_mu);
-    stopping = false;
-    pthread_mutex_unlock(&q_mu);
-    for (int i = 0; i < INVOKERS; i++) {
-        if (pthread_create(&threads[nthreads], NULL, invoke_loop, app) != 0) return GR_ERR;
-        nthreads++;
-    }
-    return GR_OK;
+    return jobq_start(&queue, INVOKERS, app);
 }
 
 /* Pending invocations are dropped (they live in memory only). An invoker in
  * the middle of a request finishes it first (bounded by its timeout). */
 void events__invoke_stop(void)
 {
-    pthread_mutex_lock(&q_mu);
-    stopping = true;
-    pthread_cond_broadcast(&q_cv);
-    pthread_mutex_unlock(&q_mu);
-    for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
-    nthreads = 0;
-    pthread_mutex_lock(&q_mu);
-    while (queue) {
-        job_t *j = queue;
-        queue = j->next;
-        job_free(j);
-    }
-    q_len = 0;
+    jobq_stop(&queue);
+    pthread_mutex_lock(&slot_mu);
     while (slots) {
         slot_t *s = slots;
         slots = s->next;
         free(s->arn);
         free(s);
     }
-    pthread_mutex_unlock(&q_mu);
+    pthread_mutex_unlock(&slot_mu);
 }

@@ -7,13 +7,12 @@
  * signs them: SHA1withRSA (SignatureVersion 1) or SHA256withRSA (2).
  *
  * Delivery: Publish and Subscribe queue POSTs here and return; a few sender
- * threads take them in due order and send each with a blocking HTTP/1.1
- * client, retrying per the delivery policy and handing what finally fails
- * to the subscription's dead-letter queue. Invariant: no request thread ever
- * waits on a subscriber's endpoint. Queued deliveries live in memory only (a
- * restart drops the ones still pending; at most MAX_QUEUED wait). */
-#include <errno.h>
-#include <netdb.h>
+ * threads take them in due order (services/jobq.h) and send each with a
+ * blocking HTTP/1.1 client (services/httpsend.h), retrying per the delivery
+ * policy and handing what finally fails to the subscription's dead-letter
+ * queue. Invariant: no request thread ever waits on a subscriber's endpoint.
+ * Queued deliveries live in memory only (a restart drops the ones still
+ * pending; at most MAX_QUEUED wait). */
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -22,10 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/gtime.h"
@@ -33,6 +29,8 @@
 #include "core/log.h"
 #include "core/wire.h"
 #include "services/app.h"
+#include "services/httpsend.h"
+#include "services/jobq.h"
 #include "services/sns/sns_int.h"
 #include "services/sqs/sqs.h"
 
@@ -45,7 +43,7 @@ static char *cert_pem;   /* the certificate, PEM */
 static bool key_done;    /* key made or failed: waiters stop waiting */
 static bool key_started; /* sns_start ran (not so in unit tests and fuzzing): a key is coming */
 static bool key_wanted;  /* someone waits for the key: make it now */
-static bool stopping;    /* sns_stop ran: threads end (under key_mu and q_mu) */
+static bool stopping;    /* sns_stop ran: the key thread ends (under key_mu) */
 
 static char *pem_of_cert(X509 *x)
 {
@@ -171,8 +169,7 @@ str_t sns__sign(arena_t *a, str_t text, int version)
 /* ==== The delivery queue ==== */
 
 typedef struct job {
-    struct job *next;
-    int64_t due_us; /* monotonic */
+    jobq_job_t q; /* first: the queue's link and due time */
     int attempt, retries, min_delay, max_delay;
     char *url, *type, *msg_id, *topic_arn, *sub_arn, *dlq_arn, *content_type;
     char *body;
@@ -180,25 +177,17 @@ typedef struct job {
     bool raw;
 } job_t;
 
-static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t q_cv = PTHREAD_COND_INITIALIZER;
-static job_t *queue; /* sorted by due_us */
-static size_t q_len; /* jobs in queue */
 /* Bounds what endpoints that are down can pile up (each job holds its body). */
 #define MAX_QUEUED 10000
-/* Senders: one slow endpoint (up to 15 s a try) does not stall the others. */
+/* Senders: one slow endpoint (up to TIMEOUT_S a try) does not stall the others. */
 #define SENDERS 4
-static struct app *q_app;
+/* AWS: an HTTP/S delivery attempt times out after 15 seconds. */
+#define TIMEOUT_S 15
 
-static char *dup_str(str_t s)
-{
-    char *p = malloc(s.len + 1);
-    if (p) {
-        if (s.len) memcpy(p, s.p, s.len);
-        p[s.len] = 0;
-    }
-    return p;
-}
+static void deliver(void *arg, jobq_job_t *qj);
+static void drop_job(jobq_job_t *qj);
+static jobq_t queue = JOBQ_INIT(deliver, drop_job, MAX_QUEUED);
+static struct app *q_app;
 
 static void job_free(job_t *j)
 {
@@ -208,25 +197,15 @@ static void job_free(job_t *j)
     free(j);
 }
 
-static void enqueue(job_t *j)
+static void drop_job(jobq_job_t *qj)
 {
-    pthread_mutex_lock(&q_mu);
-    job_t **p = &queue;
-    while (*p && (*p)->due_us <= j->due_us) p = &(*p)->next;
-    j->next = *p;
-    *p = j;
-    q_len++;
-    pthread_cond_signal(&q_cv);
-    pthread_mutex_unlock(&q_mu);
+    job_free((job_t *)qj);
 }
 
 void sns__http_post(struct app *app, str_t url, str_t type, str_t msg_id, str_t topic_arn, str_t sub_arn, str_t body,
                     bool raw, str_t delivery_policy, str_t dlq_arn)
 {
-    pthread_mutex_lock(&q_mu);
-    bool full = q_len >= MAX_QUEUED;
-    pthread_mutex_unlock(&q_mu);
-    if (full) {
+    if (jobq_full(&queue)) {
         log_warn("sns: %zu HTTP deliveries pending; %.*s to %.*s dropped", (size_t)MAX_QUEUED, STR_FMT(type),
                  STR_FMT(url));
         return;
@@ -242,121 +221,49 @@ void sns__http_post(struct app *app, str_t url, str_t type, str_t msg_id, str_t 
         sns__retry_policy(a, delivery_policy, delivery_policy, &j->retries, &j->min_delay, &j->max_delay);
         str_t ct = sns__content_type(a, delivery_policy);
         /* a header value: no line breaks */
-        j->content_type = memchr(ct.p, '\r', ct.len) || memchr(ct.p, '\n', ct.len) ? NULL : dup_str(ct);
+        j->content_type = memchr(ct.p, '\r', ct.len) || memchr(ct.p, '\n', ct.len) ? NULL : jobq_strdup(ct);
         arena_free(a);
     }
-    if (!j->content_type) j->content_type = dup_str(STR("text/plain; charset=UTF-8"));
-    j->url = dup_str(url), j->type = dup_str(type), j->msg_id = dup_str(msg_id), j->topic_arn = dup_str(topic_arn);
-    j->sub_arn = dup_str(sub_arn), j->dlq_arn = dup_str(dlq_arn), j->body = dup_str(body);
+    if (!j->content_type) j->content_type = jobq_strdup(STR("text/plain; charset=UTF-8"));
+    j->url = jobq_strdup(url), j->type = jobq_strdup(type), j->msg_id = jobq_strdup(msg_id),
+    j->topic_arn = jobq_strdup(topic_arn);
+    j->sub_arn = jobq_strdup(sub_arn), j->dlq_arn = jobq_strdup(dlq_arn), j->body = jobq_strdup(body);
     j->body_len = body.len;
     j->raw = raw;
-    j->due_us = time_mono_us();
+    j->q.due_us = time_mono_us();
     if (!j->url || !j->type || !j->msg_id || !j->topic_arn || !j->sub_arn || !j->dlq_arn || !j->body ||
         !j->content_type) {
         job_free(j);
         return;
     }
     (void)app;
-    enqueue(j);
+    jobq_push(&queue, &j->q);
 }
 
-/* ==== The HTTP client ==== */
+/* ==== Sending ==== */
 
 /* One POST; returns the HTTP status, or -1 when the endpoint could not be
  * reached (connection refused, timeout, bad answer). */
-static int http_post(const job_t *j, char *why, size_t why_len)
+static int http_post(arena_t *a, const job_t *j, char *why, size_t why_len)
 {
-    const char *u = j->url;
-    if (strncmp(u, "https://", 8) == 0) {
-        snprintf(why, why_len, "https endpoints need a TLS client, which gureum does not have");
-        return -1;
-    }
-    if (strncmp(u, "http://", 7) != 0) {
-        snprintf(why, why_len, "not an http URL");
-        return -1;
-    }
-    const char *hp = u + 7, *path = strchr(hp, '/');
-    size_t hl = path ? (size_t)(path - hp) : strlen(hp);
-    if (!path) path = "/";
-    char hostport[300], host[300], port[16] = "80";
-    if (hl == 0 || hl >= sizeof hostport) {
-        snprintf(why, why_len, "bad host in URL");
-        return -1;
-    }
-    memcpy(hostport, hp, hl);
-    hostport[hl] = 0;
-    snprintf(host, sizeof host, "%s", hostport);
-    if (host[0] == '[') {
-        char *e = strchr(host, ']');
-        if (e) {
-            if (e[1] == ':') snprintf(port, sizeof port, "%s", e + 2);
-            *e = 0;
-            memmove(host, host + 1, strlen(host));
-        }
-    } else {
-        char *c = strrchr(host, ':');
-        if (c) {
-            snprintf(port, sizeof port, "%s", c + 1);
-            *c = 0;
-        }
-    }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    if (getaddrinfo(host, port, &hints, &res) != 0 || !res) {
-        snprintf(why, why_len, "cannot resolve %.200s", host);
-        return -1;
-    }
-    int fd = -1;
-    /* AWS: an HTTP/S delivery attempt times out after 15 seconds. */
-    struct timeval tv = {.tv_sec = 15};
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) continue;
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        snprintf(why, why_len, "cannot connect to %.200s: %.60s", hostport, strerror(errno));
-        return -1;
-    }
-    char head[4096];
-    int hn = snprintf(head, sizeof head,
-                      "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n"
-                      "User-Agent: Amazon Simple Notification Service Agent\r\n"
-                      "x-amz-sns-message-type: %s\r\nx-amz-sns-message-id: %s\r\nx-amz-sns-topic-arn: %s\r\n"
-                      "%s%s%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                      path, hostport, j->content_type, j->type, j->msg_id, j->topic_arn,
-                      *j->sub_arn ? "x-amz-sns-subscription-arn: " : "", j->sub_arn, *j->sub_arn ? "\r\n" : "",
-                      j->raw ? "x-amz-sns-rawdelivery: true\r\n" : "", j->body_len);
-    int status = -1;
-    if (hn > 0 && (size_t)hn < sizeof head && send(fd, head, (size_t)hn, MSG_NOSIGNAL) == hn) {
-        size_t off = 0;
-        while (off < j->body_len) {
-            ssize_t w = send(fd, j->body + off, j->body_len - off, MSG_NOSIGNAL);
-            if (w <= 0) break;
-            off += (size_t)w;
-        }
-        if (off == j->body_len) {
-            char resp[64];
-            size_t got = 0;
-            while (got < sizeof resp - 1) {
-                ssize_t n = recv(fd, resp + got, sizeof resp - 1 - got, 0);
-                if (n <= 0) break;
-                got += (size_t)n;
-                resp[got] = 0;
-                if (strchr(resp, '\n')) break;
-            }
-            resp[got] = 0;
-            int code;
-            if (sscanf(resp, "HTTP/1.%*d %d", &code) == 1) status = code;
-        }
-    }
-    close(fd);
-    if (status < 0) snprintf(why, why_len, "no HTTP answer from %.200s", hostport);
-    return status;
+    str_t head = str_c(arena_printf(a,
+                                    "Content-Type: %s\r\nUser-Agent: Amazon Simple Notification Service Agent\r\n"
+                                    "x-amz-sns-message-type: %s\r\nx-amz-sns-message-id: %s\r\n"
+                                    "x-amz-sns-topic-arn: %s\r\n%s%s%s%s",
+                                    j->content_type, j->type, j->msg_id, j->topic_arn,
+                                    *j->sub_arn ? "x-amz-sns-subscription-arn: " : "", j->sub_arn,
+                                    *j->sub_arn ? "\r\n" : "", j->raw ? "x-amz-sns-rawdelivery: true\r\n" : ""));
+    /* Only the status line is read: it alone decides delivered or retried. */
+    httpsend_req_t req = {.method = STR("POST"),
+                          .url = str_c(j->url),
+                          .head = head,
+                          .body = str_n(j->body, j->body_len),
+                          .timeout_s = TIMEOUT_S};
+    httpsend_answer_t ans;
+    httpsend(a, &req, &ans);
+    if (ans.fail == HTTPSEND_OK) return ans.status;
+    snprintf(why, why_len, "%s", ans.why);
+    return -1;
 }
 
 static void give_up(job_t *j, const char *why)
@@ -388,61 +295,46 @@ static void *key_loop(void *arg)
     return NULL;
 }
 
-static void *deliver_loop(void *arg)
+/* A sender's turn with a due job: it is posted, retried later or given up. */
+static void deliver(void *arg, jobq_job_t *qj)
 {
     (void)arg;
-    for (;;) {
-        pthread_mutex_lock(&q_mu);
-        for (;;) {
-            if (stopping) {
-                pthread_mutex_unlock(&q_mu);
-                return NULL;
-            }
-            int64_t now = time_mono_us();
-            if (queue && queue->due_us <= now) break;
-            if (!queue) {
-                pthread_cond_wait(&q_cv, &q_mu);
-                continue;
-            }
-            /* The condition variable waits on CLOCK_REALTIME: convert. */
-            struct timespec ts = time_deadline(CLOCK_REALTIME, queue->due_us - now);
-            pthread_cond_timedwait(&q_cv, &q_mu, &ts);
-        }
-        job_t *j = queue;
-        queue = j->next;
-        q_len--;
-        pthread_mutex_unlock(&q_mu);
-        char why[300] = "";
-        int status = http_post(j, why, sizeof why);
-        /* AWS: 2xx/3xx delivered; 4xx other than 429 is a client error and
-         * not retried; 5xx, 429 and unreachable endpoints are retried per
-         * the delivery policy ("Amazon SNS message delivery retries"). */
-        if (status >= 200 && status < 400) {
-            job_free(j);
-            continue;
-        }
-        bool retry = status < 0 || status >= 500 || status == 429;
-        if (status >= 0) snprintf(why, sizeof why, "HTTP status %d", status);
-        if (retry && j->attempt < j->retries) {
-            int delay = j->min_delay;
-            if (j->retries > 1 && j->max_delay > j->min_delay)
-                delay = j->min_delay + (j->max_delay - j->min_delay) * j->attempt / (j->retries - 1);
-            j->attempt++;
-            j->due_us = time_mono_us() + (int64_t)(delay > 0 ? delay : 1) * 1000000;
-            enqueue(j);
-            continue;
-        }
-        give_up(j, why);
+    job_t *j = (job_t *)qj;
+    arena_t *a = arena_new(0);
+    char why[300] = "";
+    int status = -1;
+    if (a)
+        status = http_post(a, j, why, sizeof why);
+    else
+        snprintf(why, sizeof why, "out of memory");
+    arena_free(a);
+    /* AWS: 2xx/3xx delivered; 4xx other than 429 is a client error and
+     * not retried; 5xx, 429 and unreachable endpoints are retried per
+     * the delivery policy ("Amazon SNS message delivery retries"). */
+    if (status >= 200 && status < 400) {
         job_free(j);
+        return;
     }
-    return NULL;
+    bool retry = status < 0 || status >= 500 || status == 429;
+    if (status >= 0) snprintf(why, sizeof why, "HTTP status %d", status);
+    if (retry && j->attempt < j->retries) {
+        int delay = j->min_delay;
+        if (j->retries > 1 && j->max_delay > j->min_delay)
+            delay = j->min_delay + (j->max_delay - j->min_delay) * j->attempt / (j->retries - 1);
+        j->attempt++;
+        j->q.due_us = time_mono_us() + (int64_t)(delay > 0 ? delay : 1) * 1000000;
+        jobq_push(&queue, &j->q);
+        return;
+    }
+    give_up(j, why);
+    job_free(j);
 }
 
 /* The key thread and the senders, joined by sns_stop: a thread still making
  * the key or posting when the process exits would run on after the store
  * and OpenSSL are torn down. */
-static pthread_t threads[1 + SENDERS];
-static int nthreads;
+static pthread_t key_thread;
+static bool key_thread_running;
 
 int sns_start(struct app *app)
 {
@@ -450,13 +342,9 @@ int sns_start(struct app *app)
     pthread_mutex_lock(&key_mu);
     key_started = true;
     pthread_mutex_unlock(&key_mu);
-    if (pthread_create(&threads[nthreads], NULL, key_loop, app) != 0) return GR_ERR;
-    nthreads++;
-    for (int i = 0; i < SENDERS; i++) {
-        if (pthread_create(&threads[nthreads], NULL, deliver_loop, app) != 0) return GR_ERR;
-        nthreads++;
-    }
-    return GR_OK;
+    if (pthread_create(&key_thread, NULL, key_loop, app) != 0) return GR_ERR;
+    key_thread_running = true;
+    return jobq_start(&queue, SENDERS, app);
 }
 
 /* Pending deliveries are dropped (they live in memory only; see sns_int.h).
@@ -468,23 +356,13 @@ void sns_stop(struct app *app)
     stopping = true;
     pthread_cond_broadcast(&key_cv);
     pthread_mutex_unlock(&key_mu);
-    pthread_mutex_lock(&q_mu);
-    pthread_cond_broadcast(&q_cv);
-    pthread_mutex_unlock(&q_mu);
-    for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
-    nthreads = 0;
+    jobq_stop(&queue);
+    if (key_thread_running) pthread_join(key_thread, NULL);
+    key_thread_running = false;
     pthread_mutex_lock(&key_mu);
     key_done = true; /* nobody waits for a key that will not come */
     pthread_cond_broadcast(&key_cv);
     pthread_mutex_unlock(&key_mu);
-    pthread_mutex_lock(&q_mu);
-    while (queue) {
-        job_t *j = queue;
-        queue = j->next;
-        job_free(j);
-    }
-    q_len = 0;
-    pthread_mutex_unlock(&q_mu);
 }
 
 /* ==== Subscription confirmation ==== */
