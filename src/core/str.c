@@ -86,3 +86,13 @@ void str_hex(const void *in, size_t n, char *out)
     }
     out[2 * n] = 0;
 }
+
+char *str_dup(str_t s)
+{
+    char *p = malloc(s.len + 1);
+    if (p) {
+        if (s.len) memcpy(p, s.p, s.len);
+        p[s.len] = 0;
+    }
+    return p;
+}

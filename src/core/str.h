@@ -52,6 +52,9 @@ str_t str_cut(str_t s, char c, str_t *head);
 /* Parses a decimal integer; false if s is not one entirely or overflows. */
 bool str_to_i64(str_t s, long long *out);
 int str_cmp(str_t a, str_t b); /* byte order, shorter first on a tie */
+/* A malloc'd, NUL-terminated copy of s ("" for STR_NULL), NULL without
+ * memory: for what outlives the request's arena (queued jobs, caches). */
+char *str_dup(str_t s);
 /* Writes n bytes as 2n lowercase hex digits and a NUL into out (2n+1). */
 void str_hex(const void *in, size_t n, char *out);
 

@@ -89,13 +89,3 @@ bool jobq_full(jobq_t *q)
     pthread_mutex_unlock(&q->mu);
     return full;
 }
-
-char *jobq_strdup(str_t s)
-{
-    char *p = malloc(s.len + 1);
-    if (p) {
-        if (s.len) memcpy(p, s.p, s.len);
-        p[s.len] = 0;
-    }
-    return p;
-}

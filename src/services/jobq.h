@@ -64,8 +64,5 @@ void jobq_stop(jobq_t *q);
 void jobq_push(jobq_t *q, jobq_job_t *j);
 /* Whether max_queued jobs are waiting. */
 bool jobq_full(jobq_t *q);
-/* A malloc'd, NUL-terminated copy of s, NULL without memory: a job outlives
- * the request (and arena) that queued it, so it keeps copies. */
-char *jobq_strdup(str_t s);
 
 #endif

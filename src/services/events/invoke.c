@@ -92,10 +92,10 @@ void events__api_invoke(struct app *app, str_t dest_arn, str_t body, str_t http_
     j->retry_max = retry_max >= 0 ? retry_max : 185;
     j->q.due_us = time_mono_us();
     j->deadline_us = j->q.due_us + (age_s > 0 ? age_s : 86400) * 1000000;
-    j->dest = jobq_strdup(dest_arn), j->rule = jobq_strdup(rule_arn);
-    j->dlq = dlq_arn.p ? jobq_strdup(dlq_arn) : NULL;
-    j->body = jobq_strdup(body);
-    j->params = http_params.p ? jobq_strdup(http_params) : NULL;
+    j->dest = str_dup(dest_arn), j->rule = str_dup(rule_arn);
+    j->dlq = dlq_arn.p ? str_dup(dlq_arn) : NULL;
+    j->body = str_dup(body);
+    j->params = http_params.p ? str_dup(http_params) : NULL;
     if (!j->dest || !j->rule || !j->body || (dlq_arn.p && !j->dlq) || (http_params.p && !j->params)) {
         job_free(j);
         return;
@@ -110,7 +110,7 @@ void events__conn_authorize(struct app *app, str_t conn_arn)
     if (!j) return;
     j->authorize = true;
     j->q.due_us = time_mono_us();
-    j->conn = jobq_strdup(conn_arn);
+    j->conn = str_dup(conn_arn);
     if (!j->conn) {
         job_free(j);
         return;

@@ -63,16 +63,6 @@ static void outcome_free(outcome_t *o)
     memset(o, 0, sizeof *o);
 }
 
-static char *dupn(const char *p, size_t n)
-{
-    char *s = malloc(n + 1);
-    if (s) {
-        memcpy(s, p, n);
-        s[n] = 0;
-    }
-    return s;
-}
-
 static void fmt_ts(char out[32], int64_t us)
 {
     time_fmt_iso8601(out, us, true);
@@ -97,16 +87,16 @@ static void outcome_of(const char *version, const rt_result_t *res, const lambda
                                "(6291556 bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}") < 0)
                 err = NULL;
         } else {
-            o->payload = dupn(res->body.p, res->body.len);
+            o->payload = str_dup(res->body);
             o->payload_len = res->body.len;
         }
         break;
     case RT_FN_ERROR:
     case RT_INIT_ERROR:
         o->fn_error = true;
-        o->payload = dupn(res->body.p, res->body.len);
+        o->payload = str_dup(res->body);
         o->payload_len = res->body.len;
-        o->error_type = dupn(res->error_type.p, res->error_type.len);
+        o->error_type = str_dup(res->error_type);
         break;
     case RT_TIMEOUT:
         o->fn_error = true;
@@ -297,8 +287,8 @@ static void write_logs(const lambda__call_t *c, const outcome_t *o, str_t env_na
     j->app = c->app;
     j->account = strdup(c->account);
     j->region = strdup(c->region);
-    j->stream = dupn(env_name.p ? env_name.p : "", env_name.len);
-    j->text = dupn(o->log, o->log_len);
+    j->stream = str_dup(env_name);
+    j->text = str_dup(str_n(o->log, o->log_len));
     j->len = o->log_len;
     j->ts_ms = time_now_us() / 1000;
     if (asprintf(&j->group, "/aws/lambda/%s", c->name) < 0) j->group = NULL;
@@ -332,9 +322,9 @@ static void write_logs(const lambda__call_t *c, const outcome_t *o, str_t env_na
 int lambda__call_init(lambda__call_t *c, app_t *app, const lambda__fn_t *f)
 {
     c->app = app;
-    c->account = dupn(f->account.p, f->account.len);
-    c->region = dupn(f->region.p, f->region.len);
-    c->name = dupn(f->name.p, f->name.len);
+    c->account = str_dup(f->account);
+    c->region = str_dup(f->region);
+    c->name = str_dup(f->name);
     c->memory_mb = f->memory_mb;
     c->timeout_s = f->timeout_s;
     return c->account && c->region && c->name ? GR_OK : GR_ERR;
@@ -426,7 +416,7 @@ static void sync_done(const rt_result_t *res, void *ud)
     /* The log is written after the answer is posted (it costs a write);
      * what the log needs is taken first, since s may be freed meanwhile
      * (nothing but sync_free reads s->call after this). */
-    outcome_t lo = {.log = s->o.log ? dupn(s->o.log, s->o.log_len) : NULL, .log_len = s->o.log_len};
+    outcome_t lo = {.log = s->o.log ? str_dup(str_n(s->o.log, s->o.log_len)) : NULL, .log_len = s->o.log_len};
     lambda__call_t lc = s->call;
     s->call.account = s->call.region = s->call.name = NULL;
     pthread_mutex_lock(&mu);
@@ -597,7 +587,7 @@ static int start_async(app_t *app, const lambda__fn_t *f, str_t qualifier, str_t
     async_t *x = calloc(1, sizeof *x);
     if (!x) return GR_ERR;
     bool copied = lambda__call_init(&x->call, app, f) == GR_OK;
-    x->payload = dupn(payload.p ? payload.p : "", payload.len);
+    x->payload = str_dup(payload);
     x->payload_len = payload.len;
     snprintf(x->qualifier, sizeof x->qualifier, "%.*s", STR_FMT(qualifier));
     x->first_ms = time_now_us() / 1000;

@@ -65,13 +65,6 @@ static void source_free(source_t *s)
     free(s->lines);
 }
 
-static char *dup_str(str_t s)
-{
-    char *p = malloc(s.len + 1);
-    if (p) memcpy(p, s.p ? s.p : "", s.len), p[s.len] = 0;
-    return p;
-}
-
 /* Reads every logging configuration again (under S.mu), keeping the
  * buffered records of sources that still log. */
 static void reload(sqlite3 *db)
@@ -104,12 +97,12 @@ static void reload(sqlite3 *db)
         }
         const val_t *fmt = val_get(le, "TargetObjectKeyFormat"), *pp = val_get(fmt, "PartitionedPrefix");
         const val_t *grants = val_get(le, "TargetGrants");
-        source_t s = {.bucket = dup_str(col[0]),
-                      .owner = dup_str(col[2]),
-                      .region = dup_str(col[3]),
-                      .target = dup_str(val_get_str(le, "TargetBucket")),
-                      .prefix = dup_str(val_get_str(le, "TargetPrefix")),
-                      .grants_json = dup_str(grants ? s3_val_to_json(a, grants) : STR("")),
+        source_t s = {.bucket = str_dup(col[0]),
+                      .owner = str_dup(col[2]),
+                      .region = str_dup(col[3]),
+                      .target = str_dup(val_get_str(le, "TargetBucket")),
+                      .prefix = str_dup(val_get_str(le, "TargetPrefix")),
+                      .grants_json = str_dup(grants ? s3_val_to_json(a, grants) : STR("")),
                       .partitioned = pp != NULL,
                       .event_time = !str_eq_c(val_get_str(pp, "PartitionDateSource"), "DeliveryTime")};
         if (!s.bucket || !s.owner || !s.region || !s.target || !s.prefix || !s.grants_json) {

@@ -221,13 +221,12 @@ void sns__http_post(struct app *app, str_t url, str_t type, str_t msg_id, str_t 
         sns__retry_policy(a, delivery_policy, delivery_policy, &j->retries, &j->min_delay, &j->max_delay);
         str_t ct = sns__content_type(a, delivery_policy);
         /* a header value: no line breaks */
-        j->content_type = memchr(ct.p, '\r', ct.len) || memchr(ct.p, '\n', ct.len) ? NULL : jobq_strdup(ct);
+        j->content_type = memchr(ct.p, '\r', ct.len) || memchr(ct.p, '\n', ct.len) ? NULL : str_dup(ct);
         arena_free(a);
     }
-    if (!j->content_type) j->content_type = jobq_strdup(STR("text/plain; charset=UTF-8"));
-    j->url = jobq_strdup(url), j->type = jobq_strdup(type), j->msg_id = jobq_strdup(msg_id),
-    j->topic_arn = jobq_strdup(topic_arn);
-    j->sub_arn = jobq_strdup(sub_arn), j->dlq_arn = jobq_strdup(dlq_arn), j->body = jobq_strdup(body);
+    if (!j->content_type) j->content_type = str_dup(STR("text/plain; charset=UTF-8"));
+    j->url = str_dup(url), j->type = str_dup(type), j->msg_id = str_dup(msg_id), j->topic_arn = str_dup(topic_arn);
+    j->sub_arn = str_dup(sub_arn), j->dlq_arn = str_dup(dlq_arn), j->body = str_dup(body);
     j->body_len = body.len;
     j->raw = raw;
     j->q.due_us = time_mono_us();

@@ -128,24 +128,12 @@ static void test_full_and_stop_drops(void **state)
     assert_false(jobq_full(&q));
 }
 
-static void test_strdup(void **state)
-{
-    (void)state;
-    char *s = jobq_strdup(str_n("abcdef", 3));
-    assert_string_equal(s, "abc");
-    free(s);
-    s = jobq_strdup(STR_NULL);
-    assert_string_equal(s, "");
-    free(s);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_due_order, reset),
         cmocka_unit_test_setup(test_push_back, reset),
         cmocka_unit_test_setup(test_full_and_stop_drops, reset),
-        cmocka_unit_test(test_strdup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
