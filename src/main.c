@@ -9,8 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netdb.h>
-#include <sys/socket.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "auth/creds.h"
@@ -22,6 +21,7 @@
 #include "services/app.h"
 #include "services/authz.h"
 #include "services/dispatch.h"
+#include "services/httpsend.h"
 #include "services/registry.h"
 #include "services/ticker.h"
 #include "store/store.h"
@@ -202,69 +202,44 @@ static int run_sms(int argc, char **argv)
     }
     if (strcmp(host, "0.0.0.0") == 0) host = "127.0.0.1";
     if (strcmp(host, "::") == 0) host = "::1";
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
-        fprintf(stderr, "gureum sms: cannot resolve %s\n", host);
-        return 1;
-    }
-    int fd = -1;
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) close(fd), fd = -1;
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        fprintf(stderr, "gureum sms: no gureum server on %s:%d: %s\n", host, port, strerror(errno));
-        return 1;
-    }
     arena_t *a = arena_new(0);
     if (!a) return 1;
-    buf_t q;
-    buf_init(&q, a);
-    buf_printf(&q, "GET /_gureum/sns/sms%s", phone ? "?phoneNumber=" : "");
-    for (const char *p = phone; p && *p; p++) /* percent-encode the + */
-        if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
-            buf_putc(&q, *p);
-        else
-            buf_printf(&q, "%%%02X", (unsigned char)*p);
-    buf_printf(&q, " HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n", host, port);
-    str_t req = buf_str(&q);
-    buf_t resp;
-    buf_init(&resp, a);
+    bool v6 = strchr(host, ':') != NULL;
+    str_t url =
+        str_c(arena_printf(a, "http://%s%s%s:%d/_gureum/sns/sms%s%s", v6 ? "[" : "", host, v6 ? "]" : "", port,
+                           phone ? "?phoneNumber=" : "", phone ? wire_url_encode(a, str_c(phone), false).p : ""));
+    /* the outbox is read whole, however many messages it holds */
+    httpsend_req_t q = {.method = STR("GET"), .url = url, .timeout_s = 30, .want_body = true, .max_answer = SIZE_MAX};
+    httpsend_answer_t ans;
+    httpsend(a, &q, &ans);
     int rc = 1;
-    if (write(fd, req.p, req.len) == (ssize_t)req.len) {
-        char chunk[65536];
-        ssize_t n;
-        while ((n = read(fd, chunk, sizeof chunk)) > 0) buf_append(&resp, chunk, (size_t)n);
-        str_t all = buf_str(&resp);
-        const char *body = strstr(all.p ? all.p : "", "\r\n\r\n");
-        int status = 0;
-        if (all.p) sscanf(all.p, "HTTP/1.%*d %d", &status);
-        if (status != 200 || !body) {
-            fprintf(stderr, "gureum sms: the server answered %d\n", status);
-        } else if (raw) {
-            fputs(body + 4, stdout);
+    str_t body = ans.body;
+    if (ans.fail == HTTPSEND_UNREACHABLE) {
+        fprintf(stderr, "gureum sms: no gureum server: %s\n", ans.why);
+    } else if (ans.fail != HTTPSEND_OK || ans.status != 200) {
+        if (ans.fail == HTTPSEND_OK)
+            fprintf(stderr, "gureum sms: the server answered %d\n", ans.status);
+        else
+            fprintf(stderr, "gureum sms: %s\n", ans.why);
+    } else if (raw) {
+        fwrite(body.p, 1, body.len, stdout);
+        rc = 0;
+    } else {
+        json_t *j = json_parse(a, body, NULL);
+        if (j && j->type == JSON_ARRAY) {
             rc = 0;
-        } else {
-            json_t *j = json_parse(a, str_c(body + 4), NULL);
-            if (j && j->type == JSON_ARRAY) {
-                rc = 0;
-                for (size_t i = 0; i < j->u.arr.n; i++) {
-                    const json_t *m = j->u.arr.v[i];
-                    const json_t *f[5] = {json_get(m, "time"), json_get(m, "phoneNumber"), json_get(m, "senderId"),
-                                          json_get(m, "messageId"), json_get(m, "message")};
-                    for (int k = 0; k < 5; k++) {
-                        str_t s = f[k] && f[k]->type == JSON_STRING ? f[k]->u.s : STR("-");
-                        printf(k < 4 ? "%.*s\t" : "%.*s\n", STR_FMT(s));
-                    }
+            for (size_t i = 0; i < j->u.arr.n; i++) {
+                const json_t *m = j->u.arr.v[i];
+                const json_t *f[5] = {json_get(m, "time"), json_get(m, "phoneNumber"), json_get(m, "senderId"),
+                                      json_get(m, "messageId"), json_get(m, "message")};
+                for (int k = 0; k < 5; k++) {
+                    str_t s = f[k] && f[k]->type == JSON_STRING ? f[k]->u.s : STR("-");
+                    printf(k < 4 ? "%.*s\t" : "%.*s\n", STR_FMT(s));
                 }
-            } else
-                fprintf(stderr, "gureum sms: unreadable answer\n");
-        }
+            }
+        } else
+            fprintf(stderr, "gureum sms: unreadable answer\n");
     }
-    close(fd);
     arena_free(a);
     return rc;
 }

@@ -182,7 +182,7 @@ void httpsend(arena_t *a, const httpsend_req_t *req, httpsend_answer_t *ans)
     char chunk[8192];
     bool timed_out = false;
     bool head_only = str_eq_c(req->method, "HEAD");
-    size_t limit = req->want_body ? HTTPSEND_MAX_ANSWER : sizeof chunk;
+    size_t limit = !req->want_body ? sizeof chunk : req->max_answer ? req->max_answer : HTTPSEND_MAX_ANSWER;
     while (!out.failed && off == o.len && in.len < limit) {
         ssize_t n = recv(fd, chunk, sizeof chunk, 0);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) timed_out = true;

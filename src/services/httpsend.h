@@ -34,6 +34,7 @@ typedef struct {
     int timeout_s;      /* for the connect, each send and each read */
     bool loopback_only; /* connect only to 127.0.0.0/8 and ::1 */
     bool want_body;     /* read the whole answer; else stop after the status line */
+    size_t max_answer;  /* with want_body: how much to read at most (0: HTTPSEND_MAX_ANSWER) */
 } httpsend_req_t;
 
 typedef struct {

@@ -491,6 +491,12 @@ def test_sms_publish_cli_and_outbox(gureum, cli):
     out = subprocess.run([os.environ.get("GUREUM_BIN") or "build/test/gureum", "sms", "--port", str(gureum.port),
                           "--json"], capture_output=True, text=True, timeout=20)
     assert mid in [m["messageId"] for m in json.loads(out.stdout)]
+    out = subprocess.run([os.environ.get("GUREUM_BIN") or "build/test/gureum", "sms", "--port", str(gureum.port),
+                          "--phone", "+821012345678"], capture_output=True, text=True, timeout=20)
+    assert out.returncode == 0 and mid in out.stdout, out.stderr
+    out = subprocess.run([os.environ.get("GUREUM_BIN") or "build/test/gureum", "sms", "--port", str(gureum.port),
+                          "--phone", "+15550000000"], capture_output=True, text=True, timeout=20)
+    assert out.returncode == 0 and out.stdout == "", out.stderr
 
 
 def test_sms_attributes_and_errors(gureum, sns):
