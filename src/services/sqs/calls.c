@@ -47,18 +47,6 @@ int sqs__queue_by_arn(arena_t *a, sqlite3 *db, str_t arn, sqs_queue_t *q)
     return sqs__queue_get(a, db, account, region, name, q);
 }
 
-static int begin(sqlite3 *db)
-{
-    return sqs__exec(db, "BEGIN IMMEDIATE");
-}
-
-static int commit(sqlite3 *db)
-{
-    if (sqs__exec(db, "COMMIT") == GR_OK) return GR_OK;
-    sqs__exec(db, "ROLLBACK");
-    return GR_ERR;
-}
-
 /* AWS: "The specified queue does not exist." */
 static const char NO_QUEUE[] = "The specified queue does not exist.";
 
@@ -87,7 +75,7 @@ int sqs_deliver(struct app *app, arena_t *a, str_t queue_arn, str_t body, const 
     if (group_id.len) val_set_c(a, in, "MessageGroupId", val_str(a, group_id));
     if (dedup_id.len) val_set_c(a, in, "MessageDeduplicationId", val_str(a, dedup_id));
     sqs__fail_t f = {0};
-    if (begin(db) != GR_OK) {
+    if (sqs__begin(db) != GR_OK) {
         *err = "Internal error";
         return GR_ERR;
     }
@@ -98,7 +86,7 @@ int sqs_deliver(struct app *app, arena_t *a, str_t queue_arn, str_t body, const 
         *err = f.msg ? f.msg : "Internal error";
         return GR_ERR;
     }
-    if (commit(db) != GR_OK) {
+    if (sqs__end(db, true) != GR_OK) {
         *err = "Internal error";
         return GR_ERR;
     }

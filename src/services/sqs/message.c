@@ -323,18 +323,6 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     return GR_OK;
 }
 
-static int begin(sqlite3 *db)
-{
-    return sqs__exec(db, "BEGIN IMMEDIATE");
-}
-
-static int commit(sqlite3 *db)
-{
-    if (sqs__exec(db, "COMMIT") == GR_OK) return GR_OK;
-    sqs__exec(db, "ROLLBACK");
-    return GR_ERR;
-}
-
 int sqs_send_message(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sqs__db(r);
@@ -342,12 +330,12 @@ int sqs_send_message(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     fail_t f = {0};
-    if (begin(db) != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     if (sqs__send(r->arena, db, &q, in, r->who.user_id, out, &f) != GR_OK) {
         sqs__exec(db, "ROLLBACK");
         return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
     }
-    if (commit(db) != GR_OK) return GR_ERR;
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
     sqs__wake(q.id, 1);
     return GR_OK;
 }
@@ -420,7 +408,7 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
                             "MessageDeduplicationId provided explicitly");
     }
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
-    if (begin(db) != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     int sent = 0;
     for (size_t i = 0; i < entries->u.list.n; i++) {
         const val_t *e = entries->u.list.v[i];
@@ -445,7 +433,7 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
         val_push(a, ok, x);
         sent++;
     }
-    if (commit(db) != GR_OK) return GR_ERR;
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
     if (sent) sqs__wake(q.id, sent);
     val_set_c(a, out, "Successful", ok);
     val_set_c(a, out, "Failed", failed);
@@ -580,7 +568,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
     int64_t vis = vv ? vv->u.i : q->visibility_s;
     int64_t now = sqs__now_ms();
     int64_t dlq = dlq_id(a, db, q);
-    if (begin(db) != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     /* AWS: messages older than MessageRetentionPeriod are deleted; the sweep
      * (move.c) deletes them, and until it has they are not delivered. */
     int64_t cutoff = now - sqs__retention_ms(q->retention_s);
@@ -681,7 +669,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
     } while (moved && *n < max);
     store_release(upd);
     upd = NULL;
-    if (commit(db) != GR_OK) return GR_ERR;
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
     if (dlq_moved) sqs__wake(dlq, dlq_moved);
     if (*n) val_set_c(a, out, "Messages", msgs);
     return GR_OK;
@@ -822,7 +810,7 @@ int sqs_delete_message_batch(req_t *r, const val_t *in, val_t *out)
     const val_t *entries = val_get(in, "Entries");
     if (check_batch(r, entries, "DeleteMessageBatchRequestEntry") != GR_OK) return GR_ERR;
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
-    if (begin(db) != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < entries->u.list.n; i++) {
         const val_t *e = entries->u.list.v[i];
         fail_t f = {0};
@@ -838,7 +826,7 @@ int sqs_delete_message_batch(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, x, "Id", val_str(a, val_get_str(e, "Id")));
         val_push(a, ok, x);
     }
-    if (commit(db) != GR_OK) return GR_ERR;
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
     val_set_c(a, out, "Successful", ok);
     val_set_c(a, out, "Failed", failed);
     return GR_OK;
@@ -914,7 +902,7 @@ int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
     const val_t *entries = val_get(in, "Entries");
     if (check_batch(r, entries, "ChangeMessageVisibilityBatchRequestEntry") != GR_OK) return GR_ERR;
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
-    if (begin(db) != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     int freed = 0;
     for (size_t i = 0; i < entries->u.list.n; i++) {
         const val_t *e = entries->u.list.v[i];
@@ -932,7 +920,7 @@ int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, x, "Id", val_str(a, val_get_str(e, "Id")));
         val_push(a, ok, x);
     }
-    if (commit(db) != GR_OK) return GR_ERR;
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
     if (freed) sqs__wake(q.id, freed);
     val_set_c(a, out, "Successful", ok);
     val_set_c(a, out, "Failed", failed);

@@ -88,7 +88,7 @@ static bool sweep_expired(sqlite3 *db, int64_t now)
     int n = 0;
     while (n < SWEEP_BATCH && sqlite3_step(st) == SQLITE_ROW) ids[n++] = sqlite3_column_int64(st, 0);
     store_release(st);
-    if (!n || sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return false;
+    if (!n || sqs__begin(db) != GR_OK) return false;
     /* re-checked: the message may have been moved to a queue that keeps it longer */
     bool prepared = store_prepare(db,
                                   "DELETE FROM message WHERE id = ?1 AND sent_ms < ?2 - (SELECT CAST(value AS INTEGER) "
@@ -103,10 +103,7 @@ static bool sweep_expired(sqlite3 *db, int64_t now)
         sqlite3_reset(st);
     }
     if (prepared) store_release(st);
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return false;
-    }
+    if (sqs__end(db, ok) != GR_OK) return false;
     return n == SWEEP_BATCH;
 }
 
@@ -133,7 +130,7 @@ static bool sweep_dedup(sqlite3 *db, int64_t now)
         k[n++].id = col_s(a, st, 1);
     }
     store_release(st);
-    bool ok = n > 0 && sqs__exec(db, "BEGIN IMMEDIATE") == GR_OK;
+    bool ok = n > 0 && sqs__begin(db) == GR_OK;
     if (ok) {
         bool prepared = store_prepare(db, "DELETE FROM dedup WHERE qid = ?1 AND dedup_id = ?2 AND expires_ms <= ?3", -1,
                                       &st, NULL) == SQLITE_OK;
@@ -146,10 +143,7 @@ static bool sweep_dedup(sqlite3 *db, int64_t now)
             sqlite3_reset(st);
         }
         if (prepared) store_release(st);
-        if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-            sqs__exec(db, "ROLLBACK");
-            ok = false;
-        }
+        ok = sqs__end(db, ok) == GR_OK;
     }
     arena_free(a);
     return ok && n == SWEEP_BATCH;
@@ -281,13 +275,13 @@ static bool move_all(sqlite3 *db, int64_t now)
     }
     store_release(st);
     for (int i = 0; i < n; i++) {
-        if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) break;
+        if (sqs__begin(db) != GR_OK) break;
         /* Read again under the write lock: another thread (the ticker, or a
          * handler's forced tick) may have moved or cancelled meanwhile. */
         int64_t moved =
             one_int(db, "SELECT moved FROM move_task WHERE id = ?1 AND status = 'RUNNING' AND ?2 = ?2", t[i].id, 0, -1);
         if (moved >= 0) advance(db, now, t[i].id, t[i].src, t[i].dest, t[i].rate, t[i].last, moved, t[i].started, a);
-        if (sqs__exec(db, "COMMIT") != GR_OK) sqs__exec(db, "ROLLBACK");
+        sqs__end(db, true);
     }
     arena_free(a);
     return n > 0;
@@ -412,7 +406,7 @@ int sqs_start_message_move_task(req_t *r, const val_t *in, val_t *out)
                         "a Dead Letter Queue.",
                         STR_FMT(src_arn));
     sqs__tick(r->app, db, true);
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     /* AWS: "Only one active message movement task is supported per queue at any given time." */
     if (one_int(db, "SELECT count(*) FROM move_task WHERE src_qid = ?1 AND status = 'RUNNING' AND ?2 = ?2", src.id, 0,
                 0) > 0) {
@@ -445,10 +439,7 @@ int sqs_start_message_move_task(req_t *r, const val_t *in, val_t *out)
         ok = sqlite3_step(st) == SQLITE_DONE;
         store_release(st);
     }
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
+    if (sqs__end(db, ok) != GR_OK) return GR_ERR;
     sqs__tick(r->app, db, true); /* the first messages go at once */
     val_set_c(a, out, "TaskHandle", val_cstr(a, handle));
     return GR_OK;

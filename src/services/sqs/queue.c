@@ -76,6 +76,18 @@ int sqs__exec(sqlite3 *db, const char *sql)
     return store_exec(db, sql);
 }
 
+int sqs__begin(sqlite3 *db)
+{
+    return store_exec(db, "BEGIN IMMEDIATE");
+}
+
+int sqs__end(sqlite3 *db, bool ok)
+{
+    if (ok && store_exec(db, "COMMIT") == GR_OK) return GR_OK;
+    store_exec(db, "ROLLBACK");
+    return GR_ERR;
+}
+
 static void bind_s(sqlite3_stmt *st, int i, str_t s)
 {
     sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
@@ -497,7 +509,7 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
     }
     for (size_t i = 0; attrs && i < attrs->u.obj.n; i++)
         if (attrs->u.obj.e[i].v->u.s.len) val_set(a, want, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v);
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     sqs_queue_t q;
     if (sqs__queue_by_name(r, db, name, &q) == GR_OK) {
         /* AWS: CreateQueue of an existing name with the same attributes returns
@@ -557,10 +569,7 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
         ok = put_attr(db, qid, want->u.obj.e[i].key, want->u.obj.e[i].v->u.s) == GR_OK;
     for (size_t i = 0; ok && tags && i < tags->u.obj.n; i++)
         ok = put_tag(db, qid, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) == GR_OK;
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
+    if (sqs__end(db, ok) != GR_OK) return GR_ERR;
     val_set_c(a, out, "QueueUrl", val_cstr(a, queue_url(r, r->who.account, name)));
     return GR_OK;
 }
@@ -668,7 +677,7 @@ int sqs_delete_queue(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     if (delete_messages(db, q.id) != GR_OK || exec_q(db, "DELETE FROM queue_attr WHERE qid = ?1", q.id) != GR_OK ||
         exec_q(db, "DELETE FROM queue_tag WHERE qid = ?1", q.id) != GR_OK ||
         exec_q(db, "DELETE FROM dedup WHERE qid = ?1", q.id) != GR_OK ||
@@ -763,7 +772,7 @@ int sqs_set_queue_attributes(req_t *r, const val_t *in, val_t *out)
     bool fifo = str_ends_with(q.name, STR(".fifo"));
     for (size_t i = 0; attrs && i < attrs->u.obj.n; i++)
         if (check_attr(r, db, q.name, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s, fifo) != GR_OK) return GR_ERR;
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     bool ok = true;
     for (size_t i = 0; ok && attrs && i < attrs->u.obj.n; i++)
         ok = put_attr(db, q.id, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s) == GR_OK;
@@ -774,11 +783,7 @@ int sqs_set_queue_attributes(req_t *r, const val_t *in, val_t *out)
         ok = sqlite3_step(st) == SQLITE_DONE;
         store_release(st);
     }
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
-    return GR_OK;
+    return sqs__end(db, ok);
 }
 
 int sqs_tag_queue(req_t *r, const val_t *in, val_t *out)
@@ -790,7 +795,7 @@ int sqs_tag_queue(req_t *r, const val_t *in, val_t *out)
     const val_t *tags = val_get(in, "Tags");
     if (!tags || !tags->u.obj.n)
         return req_fail(r, &ERR_MissingParameter, "The request must contain the parameter Tags.");
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     bool ok = true;
     for (size_t i = 0; ok && i < tags->u.obj.n; i++)
         ok = put_tag(db, q.id, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) == GR_OK;
@@ -800,11 +805,7 @@ int sqs_tag_queue(req_t *r, const val_t *in, val_t *out)
         sqs__exec(db, "ROLLBACK");
         return req_fail(r, &ERR_InvalidParameterValue, "Too many tags added for queue %.*s.", STR_FMT(q.name));
     }
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
-    return GR_OK;
+    return sqs__end(db, ok);
 }
 
 int sqs_untag_queue(req_t *r, const val_t *in, val_t *out)
@@ -857,7 +858,7 @@ int sqs_purge_queue(req_t *r, const val_t *in, val_t *out)
                         "Only one PurgeQueue operation on %.*s is allowed every 60 "
                         "seconds.",
                         STR_FMT(q.name));
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
     bool ok = delete_messages(db, q.id) == GR_OK &&
               store_prepare(db, "UPDATE queue SET purged_ms = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK;
@@ -867,11 +868,7 @@ int sqs_purge_queue(req_t *r, const val_t *in, val_t *out)
         ok = sqlite3_step(st) == SQLITE_DONE;
         store_release(st);
     }
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
-    return GR_OK;
+    return sqs__end(db, ok);
 }
 
 /* AWS: the queues whose RedrivePolicy names this one as dead-letter queue. */

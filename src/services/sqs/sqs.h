@@ -50,6 +50,11 @@ const char *sqs__queue_arn(arena_t *a, const sqs_queue_t *q);
  * failed with AccessDenied. */
 int sqs__authorize(req_t *r, const sqs_queue_t *q, const char *op);
 int sqs__exec(sqlite3 *db, const char *sql);
+/* BEGIN IMMEDIATE on db: GR_OK / GR_ERR. */
+int sqs__begin(sqlite3 *db);
+/* Ends the transaction sqs__begin opened: commits when ok, rolls back when
+ * not or when the commit fails. GR_OK only when committed. */
+int sqs__end(sqlite3 *db, bool ok);
 
 /* A refused message or entry: the AWS error and its message (arena). */
 typedef struct {
