@@ -156,6 +156,21 @@ static bool sweep_all(sqlite3 *db, int64_t now)
     return sweep_dedup(db, now) || more;
 }
 
+/* Ends task tid as failed because a queue it moves to is gone, with the
+ * reason AWS reports then. */
+static void fail_task(sqlite3 *db, int64_t tid)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db,
+                      "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
+                      "NonExistentQueue' WHERE id = ?1",
+                      -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, tid);
+        sqlite3_step(st);
+        store_release(st);
+    }
+}
+
 /* Moves what one task may move by now; finishes it when nothing is left. */
 static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t dest_arn, int64_t rate, int64_t last,
                     int64_t moved, int64_t started, arena_t *a)
@@ -171,15 +186,7 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
     if (dest_arn.len) {
         sqs_queue_t d;
         if (sqs__queue_by_arn(a, db, dest_arn, &d) != GR_OK) {
-            sqlite3_stmt *st;
-            if (store_prepare(db,
-                              "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
-                              "NonExistentQueue' WHERE id = ?1",
-                              -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, tid);
-                sqlite3_step(st);
-                store_release(st);
-            }
+            fail_task(db, tid);
             return;
         }
         dest = d.id;
@@ -203,16 +210,7 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
         int64_t to = dest ? dest : sqlite3_column_int64(sel, 1);
         if (!to) continue; /* never dead-lettered here: no queue to return it to */
         if (!dest && one_int(db, "SELECT count(*) FROM queue WHERE id = ?1 AND ?2 = ?2", to, 0, 0) == 0) {
-            /* its source queue is gone: the task fails, as AWS reports it */
-            sqlite3_stmt *f;
-            if (store_prepare(db,
-                              "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
-                              "NonExistentQueue' WHERE id = ?1",
-                              -1, &f, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(f, 1, tid);
-                sqlite3_step(f);
-                store_release(f);
-            }
+            fail_task(db, tid); /* its source queue is gone */
             break;
         }
         sqlite3_stmt *up;
