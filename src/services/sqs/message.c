@@ -788,51 +788,19 @@ int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fa
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
-int sqs_delete_message(req_t *r, const val_t *in, val_t *out)
+/* One entry of a DeleteMessageBatch or ChangeMessageVisibilityBatch (or the
+ * single operation's input): GR_OK, or GR_ERR with f->e set (the entry is
+ * refused) or not (storage failed). *woken counts the messages it made
+ * receivable at once, whose long-pollers the caller wakes after commit. */
+typedef int entry_fn(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f, int *woken);
+
+static int delete_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f, int *woken)
 {
-    sqlite3 *db = sqs__db(r);
-    if (!db) return GR_ERR;
-    sqs_queue_t q;
-    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
-    fail_t f = {0};
-    if (sqs__delete(r->arena, db, &q, val_get_str(in, "ReceiptHandle"), &f) != GR_OK)
-        return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
-    return GR_OK;
+    (void)woken; /* a deleted message wakes nobody */
+    return sqs__delete(r->arena, db, q, val_get_str(e, "ReceiptHandle"), f);
 }
 
-int sqs_delete_message_batch(req_t *r, const val_t *in, val_t *out)
-{
-    arena_t *a = r->arena;
-    sqlite3 *db = sqs__db(r);
-    if (!db) return GR_ERR;
-    sqs_queue_t q;
-    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
-    const val_t *entries = val_get(in, "Entries");
-    if (check_batch(r, entries, "DeleteMessageBatchRequestEntry") != GR_OK) return GR_ERR;
-    val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
-    if (sqs__begin(db) != GR_OK) return GR_ERR;
-    for (size_t i = 0; i < entries->u.list.n; i++) {
-        const val_t *e = entries->u.list.v[i];
-        fail_t f = {0};
-        if (sqs__delete(r->arena, db, &q, val_get_str(e, "ReceiptHandle"), &f) != GR_OK) {
-            if (!f.e) {
-                sqs__exec(db, "ROLLBACK");
-                return GR_ERR;
-            }
-            add_failed(a, failed, val_get_str(e, "Id"), &f);
-            continue;
-        }
-        val_t *x = val_new(a, VAL_STRUCT);
-        val_set_c(a, x, "Id", val_str(a, val_get_str(e, "Id")));
-        val_push(a, ok, x);
-    }
-    if (sqs__end(db, true) != GR_OK) return GR_ERR;
-    val_set_c(a, out, "Successful", ok);
-    val_set_c(a, out, "Failed", failed);
-    return GR_OK;
-}
-
-static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f)
+static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f, int *woken)
 {
     str_t receipt = val_get_str(e, "ReceiptHandle");
     int64_t t = val_get_int(e, "VisibilityTimeout", -1);
@@ -877,22 +845,38 @@ static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *
         f->msg = "Message does not exist or is not available for visibility timeout change.";
         return GR_ERR;
     }
+    *woken += t == 0;
     return GR_OK;
 }
 
-int sqs_change_message_visibility(req_t *r, const val_t *in, val_t *out)
+/* DeleteMessage and ChangeMessageVisibility: fn on the request's input. */
+static int run_one(req_t *r, const val_t *in, entry_fn *fn)
 {
     sqlite3 *db = sqs__db(r);
     if (!db) return GR_ERR;
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     fail_t f = {0};
-    if (change_one(r, db, &q, in, &f) != GR_OK) return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
-    if (val_get_int(in, "VisibilityTimeout", 1) == 0) sqs__wake(q.id, 1);
+    int woken = 0;
+    if (fn(r, db, &q, in, &f, &woken) != GR_OK) return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
+    if (woken) sqs__wake(q.id, woken);
     return GR_OK;
 }
 
-int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
+int sqs_delete_message(req_t *r, const val_t *in, val_t *out)
+{
+    return run_one(r, in, delete_one);
+}
+
+int sqs_change_message_visibility(req_t *r, const val_t *in, val_t *out)
+{
+    return run_one(r, in, change_one);
+}
+
+/* DeleteMessageBatch and ChangeMessageVisibilityBatch: every entry through
+ * fn in one transaction, its Id into Successful or Failed; an entry's
+ * refusal fails only that entry, a storage failure the whole request. */
+static int run_batch(req_t *r, const val_t *in, val_t *out, const char *entry_name, entry_fn *fn)
 {
     arena_t *a = r->arena;
     sqlite3 *db = sqs__db(r);
@@ -900,14 +884,14 @@ int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     const val_t *entries = val_get(in, "Entries");
-    if (check_batch(r, entries, "ChangeMessageVisibilityBatchRequestEntry") != GR_OK) return GR_ERR;
+    if (check_batch(r, entries, entry_name) != GR_OK) return GR_ERR;
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
     if (sqs__begin(db) != GR_OK) return GR_ERR;
-    int freed = 0;
+    int woken = 0;
     for (size_t i = 0; i < entries->u.list.n; i++) {
         const val_t *e = entries->u.list.v[i];
         fail_t f = {0};
-        if (change_one(r, db, &q, e, &f) != GR_OK) {
+        if (fn(r, db, &q, e, &f, &woken) != GR_OK) {
             if (!f.e) {
                 sqs__exec(db, "ROLLBACK");
                 return GR_ERR;
@@ -915,14 +899,23 @@ int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
             add_failed(a, failed, val_get_str(e, "Id"), &f);
             continue;
         }
-        freed += val_get_int(e, "VisibilityTimeout", 1) == 0;
         val_t *x = val_new(a, VAL_STRUCT);
         val_set_c(a, x, "Id", val_str(a, val_get_str(e, "Id")));
         val_push(a, ok, x);
     }
     if (sqs__end(db, true) != GR_OK) return GR_ERR;
-    if (freed) sqs__wake(q.id, freed);
+    if (woken) sqs__wake(q.id, woken);
     val_set_c(a, out, "Successful", ok);
     val_set_c(a, out, "Failed", failed);
     return GR_OK;
+}
+
+int sqs_delete_message_batch(req_t *r, const val_t *in, val_t *out)
+{
+    return run_batch(r, in, out, "DeleteMessageBatchRequestEntry", delete_one);
+}
+
+int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
+{
+    return run_batch(r, in, out, "ChangeMessageVisibilityBatchRequestEntry", change_one);
 }
