@@ -173,11 +173,8 @@ int sns_create_platform_application(req_t *r, const val_t *in, val_t *out)
     /* Creating it again updates the attributes given and keeps its endpoints. */
     rc = app_put_attrs(db, p.id, attrs);
 done:
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) {
-        store_exec(db, "ROLLBACK");
-        return rc;
-    }
+    rc = sns__end(db, rc);
+    if (rc != GR_OK) return rc;
     val_set_c(a, out, "PlatformApplicationArn", val_str(a, arn));
     return GR_OK;
 }
@@ -198,9 +195,7 @@ int sns_set_platform_application_attributes(req_t *r, const val_t *in, val_t *ou
     if (app_or_fail(r, db, &p) != GR_OK) return GR_ERR;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int rc = app_put_attrs(db, p.id, val_get(in, "Attributes"));
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, rc);
 }
 
 /* AWS: list pages hold 100 entries (the queries ask for one more); NextToken
@@ -267,20 +262,7 @@ int sns_delete_platform_application(req_t *r, const val_t *in, val_t *out)
     static const char *const SQL[] = {"DELETE FROM platform_endpoint WHERE app_id = ?1",
                                       "DELETE FROM platform_app_attr WHERE app_id = ?1",
                                       "DELETE FROM platform_app WHERE id = ?1"};
-    int rc = GR_OK;
-    for (size_t i = 0; rc == GR_OK && i < sizeof SQL / sizeof SQL[0]; i++) {
-        sqlite3_stmt *st;
-        if (store_prepare(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
-            rc = GR_ERR;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, p.id);
-        if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
-        store_release(st);
-    }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, sns__exec_each(db, SQL, sizeof SQL / sizeof SQL[0], p.id));
 }
 
 /* ==== Endpoints ==== */
@@ -410,11 +392,8 @@ int sns_create_platform_endpoint(req_t *r, const val_t *in, val_t *out)
     rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
 done:
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) {
-        store_exec(db, "ROLLBACK");
-        return rc;
-    }
+    rc = sns__end(db, rc);
+    if (rc != GR_OK) return rc;
     val_set_c(a, out, "EndpointArn", val_str(a, arn));
     return GR_OK;
 }
@@ -474,9 +453,7 @@ int sns_set_endpoint_attributes(req_t *r, const val_t *in, val_t *out)
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
         store_release(st);
     }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, rc);
 }
 
 int sns_delete_endpoint(req_t *r, const val_t *in, val_t *out)

@@ -217,9 +217,7 @@ int sns_set_sms_attributes(req_t *r, const val_t *in, val_t *out)
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
         store_release(st);
     }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, rc);
 }
 
 int sns_get_sms_attributes(req_t *r, const val_t *in, val_t *out)

@@ -44,6 +44,13 @@ sqlite3 *sns__db(struct app *app);
 int64_t sns__now_ms(void);
 void sns__bind(sqlite3_stmt *st, int i, str_t s);
 str_t sns__col(arena_t *a, sqlite3_stmt *st, int i);
+/* Ends the transaction a handler opened with BEGIN IMMEDIATE: commits when
+ * rc is GR_OK, rolls back otherwise or when the commit fails. Returns rc,
+ * or GR_ERR when the commit failed. */
+int sns__end(sqlite3 *db, int rc);
+/* Runs each of the n statements with ?1 bound to id, stopping at the first
+ * that fails (GR_ERR). */
+int sns__exec_each(sqlite3 *db, const char *const *sql, size_t n, int64_t id);
 /* "arn:aws:sns:REGION:ACCOUNT:NAME" split; false when s is not a topic ARN. */
 bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name);
 /* Fails r with AWS's "An ARN must have at least 6 elements" when arn has

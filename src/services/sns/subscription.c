@@ -323,11 +323,8 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     fresh = true;
     rc = GR_OK;
 done:
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) {
-        store_exec(db, "ROLLBACK");
-        return rc;
-    }
+    rc = sns__end(db, rc);
+    if (rc != GR_OK) return rc;
     if (fresh && pending) {
         if (str_eq_c(proto, "http") || str_eq_c(proto, "https"))
             sns__send_confirmation(r->app, a, &t, arn, ep, token);
@@ -427,27 +424,11 @@ int sns__unsubscribe(sqlite3 *db, str_t sub_arn)
         if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0), tid = sqlite3_column_int64(st, 1);
         store_release(st);
     }
-    int rc = id >= 0 ? GR_OK : GR_ERR;
-    static const char *const SQL[] = {
-        "DELETE FROM sub_attr WHERE sid = ?1",
-        "DELETE FROM subscription WHERE id = ?1",
-        "UPDATE topic SET deleted_subs = deleted_subs + 1 WHERE id = ?2",
-    };
-    for (size_t i = 0; rc == GR_OK && i < 3; i++) {
-        if (store_prepare(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
-            rc = GR_ERR;
-            break;
-        }
-        if (i < 2)
-            sqlite3_bind_int64(st, 1, id);
-        else
-            sqlite3_bind_int64(st, 2, tid);
-        if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
-        store_release(st);
-    }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    static const char *const SQL[] = {"DELETE FROM sub_attr WHERE sid = ?1", "DELETE FROM subscription WHERE id = ?1"};
+    static const char *const COUNT[] = {"UPDATE topic SET deleted_subs = deleted_subs + 1 WHERE id = ?1"};
+    int rc = id >= 0 ? sns__exec_each(db, SQL, 2, id) : GR_ERR;
+    if (rc == GR_OK) rc = sns__exec_each(db, COUNT, 1, tid);
+    return sns__end(db, rc);
 }
 
 /* A subscription ARN is its topic's ARN and ":<id>"; *account: the topic's. */

@@ -46,6 +46,26 @@ str_t sns__col(arena_t *a, sqlite3_stmt *st, int i)
     return arena_str(a, str_n((const char *)p, (size_t)sqlite3_column_bytes(st, i)));
 }
 
+int sns__end(sqlite3 *db, int rc)
+{
+    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
+    if (rc != GR_OK) store_exec(db, "ROLLBACK");
+    return rc;
+}
+
+int sns__exec_each(sqlite3 *db, const char *const *sql, size_t n, int64_t id)
+{
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st;
+        if (store_prepare(db, sql[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+        sqlite3_bind_int64(st, 1, id);
+        int step = sqlite3_step(st);
+        store_release(st);
+        if (step != SQLITE_DONE) return GR_ERR;
+    }
+    return GR_OK;
+}
+
 bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name)
 {
     str_t f[6], rest = s;
@@ -537,8 +557,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
         goto done;
     rc = put_tags(r, db, tid, val_get(in, "Tags"));
 done:
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
+    rc = sns__end(db, rc);
     if (rc == GR_OK) val_set_c(a, out, "TopicArn", val_str(a, arn));
     return rc;
 }
@@ -565,20 +584,7 @@ int sns_delete_topic(req_t *r, const val_t *in, val_t *out)
         "DELETE FROM fifo_seq WHERE tid = ?1",
         "DELETE FROM topic WHERE id = ?1",
     };
-    int rc = GR_OK;
-    for (size_t i = 0; rc == GR_OK && i < sizeof SQL / sizeof SQL[0]; i++) {
-        sqlite3_stmt *st;
-        if (store_prepare(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
-            rc = GR_ERR;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, t.id);
-        if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
-        store_release(st);
-    }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, sns__exec_each(db, SQL, sizeof SQL / sizeof SQL[0], t.id));
 }
 
 int sns_list_topics(req_t *r, const val_t *in, val_t *out)
@@ -862,9 +868,7 @@ int sns_tag_resource(req_t *r, const val_t *in, val_t *out)
     if (tag_topic_or_fail(r, db, &t) != GR_OK) return GR_ERR;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int rc = put_tags(r, db, t.id, val_get(in, "Tags"));
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, rc);
 }
 
 int sns_untag_resource(req_t *r, const val_t *in, val_t *out)
