@@ -198,10 +198,8 @@ int sns_set_platform_application_attributes(req_t *r, const val_t *in, val_t *ou
     return sns__end(db, rc);
 }
 
-/* AWS: list pages hold 100 entries (the queries ask for one more); NextToken
- * is the last id shown. */
-#define PAGE 100
-
+/* Unlike ListTopics, these lists take any NextToken: one that is no id
+ * starts at the beginning. */
 static int64_t page_after(const val_t *in)
 {
     long long after = 0;
@@ -210,9 +208,16 @@ static int64_t page_after(const val_t *in)
     return after;
 }
 
+static void app_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    val_t *e = val_new(a, VAL_STRUCT);
+    val_set_c(a, e, "PlatformApplicationArn", val_str(a, sns__col(a, st, 1)));
+    val_set_c(a, e, "Attributes", app_attrs(db, a, sqlite3_column_int64(st, 0)));
+    val_push(a, list, e);
+}
+
 int sns_list_platform_applications(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
     if (!db || store_prepare(db,
@@ -223,28 +228,7 @@ int sns_list_platform_applications(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, page_after(in));
-    int64_t ids[PAGE];
-    str_t arns[PAGE];
-    int n = 0;
-    bool more = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == PAGE) {
-            more = true;
-            break;
-        }
-        ids[n] = sqlite3_column_int64(st, 0);
-        arns[n++] = sns__col(a, st, 1);
-    }
-    store_release(st);
-    val_t *list = val_new(a, VAL_LIST);
-    for (int i = 0; i < n; i++) {
-        val_t *e = val_new(a, VAL_STRUCT);
-        val_set_c(a, e, "PlatformApplicationArn", val_str(a, arns[i]));
-        val_set_c(a, e, "Attributes", app_attrs(db, a, ids[i]));
-        val_push(a, list, e);
-    }
-    val_set_c(a, out, "PlatformApplications", list);
-    if (more) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)ids[n - 1])));
+    sns__page(r->arena, db, st, out, "PlatformApplications", app_entry);
     return GR_OK;
 }
 
@@ -469,9 +453,18 @@ int sns_delete_endpoint(req_t *r, const val_t *in, val_t *out)
     return rc;
 }
 
+static void endpoint_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    sns_endpoint_t e;
+    ep_row(a, st, &e);
+    val_t *v = val_new(a, VAL_STRUCT);
+    val_set_c(a, v, "EndpointArn", val_str(a, e.arn));
+    val_set_c(a, v, "Attributes", ep_attrs(a, &e));
+    val_push(a, list, v);
+}
+
 int sns_list_endpoints_by_platform_application(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = sns__db(r->app);
     app_row_t p;
     if (app_or_fail(r, db, &p) != GR_OK) return GR_ERR;
@@ -483,24 +476,7 @@ int sns_list_endpoints_by_platform_application(req_t *r, const val_t *in, val_t 
         return GR_ERR;
     sqlite3_bind_int64(st, 1, p.id);
     sqlite3_bind_int64(st, 2, page_after(in));
-    val_t *list = val_new(a, VAL_LIST);
-    int n = 0;
-    int64_t last = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == PAGE) {
-            val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)last)));
-            break;
-        }
-        sns_endpoint_t e;
-        ep_row(a, st, &e);
-        last = e.id;
-        val_t *v = val_new(a, VAL_STRUCT);
-        val_set_c(a, v, "EndpointArn", val_str(a, e.arn));
-        val_set_c(a, v, "Attributes", ep_attrs(a, &e));
-        val_push(a, list, v);
-    }
-    store_release(st);
-    val_set_c(a, out, "Endpoints", list);
+    sns__page(r->arena, db, st, out, "Endpoints", endpoint_entry);
     return GR_OK;
 }
 

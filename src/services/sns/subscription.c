@@ -494,13 +494,23 @@ int sns_unsubscribe(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Listings ==== */
 
+static void sub_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    val_t *e = val_new(a, VAL_STRUCT);
+    /* AWS: a pending subscription is listed as "PendingConfirmation". */
+    bool confirmed = sqlite3_column_int(st, 5) != 0;
+    val_set_c(a, e, "SubscriptionArn", confirmed ? val_str(a, sns__col(a, st, 1)) : val_cstr(a, "PendingConfirmation"));
+    val_set_c(a, e, "Owner", val_str(a, sns__col(a, st, 2)));
+    val_set_c(a, e, "Protocol", val_str(a, sns__col(a, st, 3)));
+    val_set_c(a, e, "Endpoint", val_str(a, sns__col(a, st, 4)));
+    val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 6)));
+    val_push(a, list, e);
+}
+
 static int list_subs(req_t *r, val_t *out, int64_t tid)
 {
-    arena_t *a = r->arena;
-    long long after = 0;
-    str_t tok = val_get_str(r->in, "NextToken");
-    if (tok.p && (!str_to_i64(tok, &after) || after < 0))
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: NextToken");
+    int64_t after;
+    if (sns__page_after_or_fail(r, &after) != GR_OK) return GR_ERR;
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
     const char *sql = tid ? "SELECT s.id, s.arn, s.owner, s.protocol, s.endpoint, s.confirmed, t.arn FROM "
@@ -514,30 +524,7 @@ static int list_subs(req_t *r, val_t *out, int64_t tid)
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, tid);
     sqlite3_bind_int64(st, 4, after);
-    val_t *list = val_new(a, VAL_LIST);
-    int n = 0;
-    int64_t last = 0;
-    /* AWS: 100 subscriptions per page. */
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == 100) {
-            val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)last)));
-            break;
-        }
-        last = sqlite3_column_int64(st, 0);
-        val_t *e = val_new(a, VAL_STRUCT);
-        /* AWS: a pending subscription is listed as "PendingConfirmation". */
-        bool confirmed = sqlite3_column_int(st, 5) != 0;
-        val_set_c(a, e, "SubscriptionArn",
-                  confirmed ? val_str(a, sns__col(a, st, 1)) : val_cstr(a, "PendingConfirmation"));
-        val_set_c(a, e, "Owner", val_str(a, sns__col(a, st, 2)));
-        val_set_c(a, e, "Protocol", val_str(a, sns__col(a, st, 3)));
-        val_set_c(a, e, "Endpoint", val_str(a, sns__col(a, st, 4)));
-        val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 6)));
-        val_push(a, list, e);
-        n++;
-    }
-    store_release(st);
-    val_set_c(a, out, "Subscriptions", list);
+    sns__page(r->arena, db, st, out, "Subscriptions", sub_entry);
     return GR_OK;
 }
 

@@ -66,6 +66,33 @@ int sns__exec_each(sqlite3 *db, const char *const *sql, size_t n, int64_t id)
     return GR_OK;
 }
 
+int sns__page_after_or_fail(req_t *r, int64_t *after)
+{
+    long long v = 0;
+    str_t tok = val_get_str(r->in, "NextToken");
+    if (tok.p && (!str_to_i64(tok, &v) || v < 0))
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: NextToken");
+    *after = v;
+    return GR_OK;
+}
+
+void sns__page(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *out, const char *member, sns_row_fn *row)
+{
+    val_t *list = val_new(a, VAL_LIST);
+    int n = 0;
+    int64_t last = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n++ == SNS_PAGE) {
+            val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)last)));
+            break;
+        }
+        last = sqlite3_column_int64(st, 0);
+        row(a, db, st, list);
+    }
+    store_release(st);
+    val_set_c(a, out, member, list);
+}
+
 bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name)
 {
     str_t f[6], rest = s;
@@ -587,13 +614,17 @@ int sns_delete_topic(req_t *r, const val_t *in, val_t *out)
     return sns__end(db, sns__exec_each(db, SQL, sizeof SQL / sizeof SQL[0], t.id));
 }
 
+static void topic_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    val_t *e = val_new(a, VAL_STRUCT);
+    val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 1)));
+    val_push(a, list, e);
+}
+
 int sns_list_topics(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
-    long long after = 0;
-    str_t tok = val_get_str(in, "NextToken");
-    if (tok.p && (!str_to_i64(tok, &after) || after < 0))
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: NextToken");
+    int64_t after;
+    if (sns__page_after_or_fail(r, &after) != GR_OK) return GR_ERR;
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
     if (!db || store_prepare(db,
@@ -604,23 +635,7 @@ int sns_list_topics(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, after);
-    val_t *list = val_new(a, VAL_LIST);
-    int n = 0;
-    int64_t last = 0;
-    /* AWS: 100 topics per page. */
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == 100) {
-            val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)last)));
-            break;
-        }
-        last = sqlite3_column_int64(st, 0);
-        val_t *e = val_new(a, VAL_STRUCT);
-        val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 1)));
-        val_push(a, list, e);
-        n++;
-    }
-    store_release(st);
-    val_set_c(a, out, "Topics", list);
+    sns__page(r->arena, db, st, out, "Topics", topic_entry);
     return GR_OK;
 }
 
