@@ -18,6 +18,7 @@
 #include "auth/policy.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/grant.h"
 #include "services/registry.h"
 #include "services/sns/sns_int.h"
 #include "sns_model.h"
@@ -807,30 +808,7 @@ int sns_add_permission(req_t *r, const val_t *in, val_t *out)
     buf_init(&sb, a);
     json_w_t w;
     json_w_init(&w, &sb);
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("Sid"));
-    json_w_str(&w, label);
-    json_w_key(&w, STR("Effect"));
-    json_w_str(&w, STR("Allow"));
-    json_w_key(&w, STR("Principal"));
-    json_w_obj_begin(&w);
-    /* AWS: one principal or one action is written as a string, several as
-     * a list (LocalStack's recorded topic_add_permission and
-     * topic_add_multiple_permissions). */
-    json_w_key(&w, STR("AWS"));
-    if (val_len(accounts) > 1) json_w_arr_begin(&w);
-    for (size_t i = 0; i < val_len(accounts); i++)
-        json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(accounts->u.list.v[i]->u.s))));
-    if (val_len(accounts) > 1) json_w_arr_end(&w);
-    json_w_obj_end(&w);
-    json_w_key(&w, STR("Action"));
-    if (val_len(actions) > 1) json_w_arr_begin(&w);
-    for (size_t i = 0; i < val_len(actions); i++)
-        json_w_str(&w, str_c(arena_printf(a, "SNS:%.*s", STR_FMT(actions->u.list.v[i]->u.s))));
-    if (val_len(actions) > 1) json_w_arr_end(&w);
-    json_w_key(&w, STR("Resource"));
-    json_w_str(&w, t.arn);
-    json_w_obj_end(&w);
+    grant_write_statement(&w, a, label, accounts, "SNS", actions, t.arn);
     buf_t b;
     buf_init(&b, a);
     json_w_init(&w, &b);
