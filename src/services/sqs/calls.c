@@ -50,20 +50,29 @@ int sqs__queue_by_arn(arena_t *a, sqlite3 *db, str_t arn, sqs_queue_t *q)
 /* AWS: "The specified queue does not exist." */
 static const char NO_QUEUE[] = "The specified queue does not exist.";
 
-int sqs_deliver(struct app *app, arena_t *a, str_t queue_arn, str_t body, const val_t *msg_attrs, str_t group_id,
-                str_t dedup_id, str_t *msg_id, const char **err)
+/* The queue a call names by ARN, on this thread's connection: GR_OK, or
+ * GR_ERR with *err set to AWS's message (or "Internal error"). */
+static int queue_of(struct app *app, arena_t *a, str_t queue_arn, sqlite3 **db, sqs_queue_t *q, const char **err)
 {
     *err = NULL;
-    sqlite3 *db = db_of(app);
-    if (!db) {
+    *db = db_of(app);
+    if (!*db) {
         *err = "Internal error";
         return GR_ERR;
     }
-    sqs_queue_t q;
-    if (sqs__queue_by_arn(a, db, queue_arn, &q) != GR_OK) {
+    if (sqs__queue_by_arn(a, *db, queue_arn, q) != GR_OK) {
         *err = NO_QUEUE;
         return GR_ERR;
     }
+    return GR_OK;
+}
+
+int sqs_deliver(struct app *app, arena_t *a, str_t queue_arn, str_t body, const val_t *msg_attrs, str_t group_id,
+                str_t dedup_id, str_t *msg_id, const char **err)
+{
+    sqlite3 *db;
+    sqs_queue_t q;
+    if (queue_of(app, a, queue_arn, &db, &q, err) != GR_OK) return GR_ERR;
     /* The same input a SendMessage request would have parsed into. */
     val_t *in = val_new(a, VAL_STRUCT), *res = val_new(a, VAL_STRUCT);
     if (!in || !res) {
@@ -152,17 +161,9 @@ int sqs_receive_internal(struct app *app, arena_t *a, str_t queue_arn, int max, 
 {
     *out = NULL;
     *n = 0;
-    *err = NULL;
-    sqlite3 *db = db_of(app);
-    if (!db) {
-        *err = "Internal error";
-        return GR_ERR;
-    }
+    sqlite3 *db;
     sqs_queue_t q;
-    if (sqs__queue_by_arn(a, db, queue_arn, &q) != GR_OK) {
-        *err = NO_QUEUE;
-        return GR_ERR;
-    }
+    if (queue_of(app, a, queue_arn, &db, &q, err) != GR_OK) return GR_ERR;
     if (max < 1 || max > 10) {
         *err = "Value for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.";
         return GR_ERR;
