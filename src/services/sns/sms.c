@@ -261,9 +261,13 @@ int sns_check_if_phone_number_is_opted_out(req_t *r, const val_t *in, val_t *out
     return GR_OK;
 }
 
+static void number_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    val_push(a, list, val_str(a, sns__col(a, st, 0)));
+}
+
 int sns_list_phone_numbers_opted_out(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     str_t tok = val_get_str(in, "nextToken");
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
@@ -275,20 +279,7 @@ int sns_list_phone_numbers_opted_out(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sns__bind(st, 3, tok.p ? tok : STR(""));
-    val_t *list = val_new(a, VAL_LIST);
-    str_t last = STR_NULL;
-    int n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == 100) {
-            val_set_c(a, out, "nextToken", val_str(a, last));
-            break;
-        }
-        last = sns__col(a, st, 0);
-        val_push(a, list, val_str(a, last));
-        n++;
-    }
-    store_release(st);
-    val_set_c(a, out, "phoneNumbers", list);
+    sns__page(r->arena, db, st, out, "phoneNumbers", "nextToken", number_entry);
     return GR_OK;
 }
 
