@@ -368,10 +368,7 @@ int sns_create_platform_endpoint(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 2, arn);
     sns__bind(st, 3, token);
     sns__bind(st, 4, enabled);
-    if (data.len)
-        sns__bind(st, 5, data);
-    else
-        sqlite3_bind_null(st, 5);
+    sns__bind_opt(st, 5, data);
     sqlite3_bind_int64(st, 6, sns__now_ms());
     rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -497,10 +494,7 @@ int sns__push_send(sqlite3 *db, const sns_endpoint_t *e, str_t message, str_t ms
     sns__bind(st, 5, e->token);
     sns__bind(st, 6, message);
     sns__bind(st, 7, msg_id);
-    if (topic_arn.len)
-        sns__bind(st, 8, topic_arn);
-    else
-        sqlite3_bind_null(st, 8);
+    sns__bind_opt(st, 8, topic_arn);
     sqlite3_bind_int64(st, 9, sns__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);

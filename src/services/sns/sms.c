@@ -132,16 +132,10 @@ int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t
     sns__bind(st, 2, region);
     sns__bind(st, 3, phone);
     sns__bind(st, 4, message);
-    if (sender.len)
-        sns__bind(st, 5, sender);
-    else
-        sqlite3_bind_null(st, 5);
+    sns__bind_opt(st, 5, sender);
     sns__bind(st, 6, type);
     sns__bind(st, 7, msg_id);
-    if (topic_arn.len)
-        sns__bind(st, 8, topic_arn);
-    else
-        sqlite3_bind_null(st, 8);
+    sns__bind_opt(st, 8, topic_arn);
     sqlite3_bind_int64(st, 9, sns__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);

@@ -306,10 +306,7 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 4, proto);
     sns__bind(st, 5, ep);
     sqlite3_bind_int(st, 6, !pending);
-    if (pending)
-        sns__bind(st, 7, token);
-    else
-        sqlite3_bind_null(st, 7);
+    sns__bind_opt(st, 7, token); /* only a pending subscription has one */
     sqlite3_bind_int64(st, 8, sns__now_ms());
     int step = sqlite3_step(st);
     store_release(st);

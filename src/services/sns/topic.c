@@ -40,6 +40,14 @@ void sns__bind(sqlite3_stmt *st, int i, str_t s)
     sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
 }
 
+void sns__bind_opt(sqlite3_stmt *st, int i, str_t s)
+{
+    if (s.len)
+        sns__bind(st, i, s);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 str_t sns__col(arena_t *a, sqlite3_stmt *st, int i)
 {
     const unsigned char *p = sqlite3_column_text(st, i);
