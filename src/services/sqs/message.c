@@ -25,11 +25,6 @@ static const aws_errdef_t E_InvalidMessageContents = {"InvalidMessageContents", 
 
 typedef sqs__fail_t fail_t;
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
-}
-
 static str_t col_s(arena_t *a, sqlite3_stmt *st, int i)
 {
     const void *p = sqlite3_column_blob(st, i);
@@ -256,7 +251,7 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
                           &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
-        bind_s(st, 2, dedup_key);
+        sqs__bind(st, 2, dedup_key);
         sqlite3_bind_int64(st, 3, now);
         if (sqlite3_step(st) == SQLITE_ROW) {
             val_set_c(a, res, "MessageId", val_str(a, col_s(a, st, 0)));
@@ -282,10 +277,10 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     if (md5_attrs) sqlite3_bind_text(st, 5, md5_attrs, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, now);
     sqlite3_bind_int64(st, 7, now + delay * 1000);
-    if (group.len) bind_s(st, 8, group);
-    if (dedup.len) bind_s(st, 9, dedup);
-    bind_s(st, 10, sender);
-    if (trace.len) bind_s(st, 11, trace);
+    if (group.len) sqs__bind(st, 8, group);
+    if (dedup.len) sqs__bind(st, 9, dedup);
+    sqs__bind(st, 10, sender);
+    if (trace.len) sqs__bind(st, 11, trace);
     int rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -296,8 +291,8 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
             return GR_ERR;
         str_t v = attr_value(attrs->u.obj.e[i].v);
         sqlite3_bind_int64(st, 1, mid);
-        bind_s(st, 2, attrs->u.obj.e[i].key);
-        bind_s(st, 3, val_get_str(attrs->u.obj.e[i].v, "DataType"));
+        sqs__bind(st, 2, attrs->u.obj.e[i].key);
+        sqs__bind(st, 3, val_get_str(attrs->u.obj.e[i].v, "DataType"));
         sqlite3_bind_blob(st, 4, v.p ? v.p : "", (int)v.len, SQLITE_STATIC);
         rc = sqlite3_step(st);
         store_release(st);
@@ -310,7 +305,7 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
                           -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
-        bind_s(st, 2, dedup_key);
+        sqs__bind(st, 2, dedup_key);
         sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, mid);
         sqlite3_bind_int64(st, 5, now + 5 * 60 * 1000);
@@ -762,8 +757,8 @@ int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fa
             return GR_ERR;
         sqlite3_bind_int64(st, 1, h.mid);
         sqlite3_bind_int64(st, 2, q->id);
-        bind_s(st, 3, h.msg_id);
-        bind_s(st, 4, receipt);
+        sqs__bind(st, 3, h.msg_id);
+        sqs__bind(st, 4, receipt);
         sqlite3_bind_int64(st, 5, sqs__now_ms());
         bool expired = sqlite3_step(st) == SQLITE_ROW && !sqlite3_column_int(st, 0);
         store_release(st);
@@ -782,7 +777,7 @@ int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fa
         return GR_ERR;
     sqlite3_bind_int64(st, 1, h.mid);
     sqlite3_bind_int64(st, 2, q->id);
-    bind_s(st, 3, h.msg_id);
+    sqs__bind(st, 3, h.msg_id);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -830,11 +825,11 @@ static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *
         return GR_ERR;
     sqlite3_bind_int64(st, 1, h.mid);
     sqlite3_bind_int64(st, 2, q->id);
-    bind_s(st, 3, h.msg_id);
+    sqs__bind(st, 3, h.msg_id);
     sqlite3_bind_int64(st, 4, now + t * 1000);
     if (q->fifo) {
         sqlite3_bind_int64(st, 5, now);
-        bind_s(st, 6, receipt);
+        sqs__bind(st, 6, receipt);
     }
     int rc = sqlite3_step(st);
     store_release(st);

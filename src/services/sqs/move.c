@@ -32,11 +32,6 @@
 #define MOVE_BATCH 1000 /* per task per tick, so one tick never holds the write lock long */
 #define SWEEP_BATCH 500 /* expired messages deleted per sweep, in one short transaction */
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
-}
-
 static str_t col_s(arena_t *a, sqlite3_stmt *st, int i)
 {
     if (sqlite3_column_type(st, i) == SQLITE_NULL) return STR_NULL;
@@ -137,7 +132,7 @@ static bool sweep_dedup(sqlite3 *db, int64_t now)
         ok = prepared;
         for (int i = 0; ok && i < n; i++) {
             sqlite3_bind_int64(st, 1, k[i].qid);
-            bind_s(st, 2, k[i].id);
+            sqs__bind(st, 2, k[i].id);
             sqlite3_bind_int64(st, 3, now);
             ok = sqlite3_step(st) == SQLITE_DONE;
             sqlite3_reset(st);
@@ -360,8 +355,8 @@ static bool is_dlq(req_t *r, sqlite3 *db, const sqs_queue_t *q)
                       "AND x.region = ?2 AND a.name = 'RedrivePolicy'",
                       -1, &st, NULL) != SQLITE_OK)
         return false;
-    bind_s(st, 1, q->account);
-    bind_s(st, 2, q->region);
+    sqs__bind(st, 1, q->account);
+    sqs__bind(st, 2, q->region);
     bool found = false;
     while (!found && sqlite3_step(st) == SQLITE_ROW) {
         str_t v = str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
@@ -425,11 +420,11 @@ int sqs_start_message_move_task(req_t *r, const val_t *in, val_t *out)
                                       -1, &st, NULL) == SQLITE_OK;
     if (ok) {
         sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
-        bind_s(st, 2, src.account);
-        bind_s(st, 3, src.region);
+        sqs__bind(st, 2, src.account);
+        sqs__bind(st, 3, src.region);
         sqlite3_bind_int64(st, 4, src.id);
-        bind_s(st, 5, src_arn);
-        if (dest_arn.len) bind_s(st, 6, dest_arn);
+        sqs__bind(st, 5, src_arn);
+        if (dest_arn.len) sqs__bind(st, 6, dest_arn);
         if (rv) sqlite3_bind_int64(st, 7, rv->u.i);
         sqlite3_bind_int64(st, 8, last);
         sqlite3_bind_int64(st, 9, count);
@@ -501,7 +496,7 @@ int sqs_cancel_message_move_task(req_t *r, const val_t *in, val_t *out)
     if (store_prepare(db, "SELECT id, source_arn, status, moved FROM move_task WHERE handle = ?1", -1, &st, NULL) !=
         SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, handle);
+    sqs__bind(st, 1, handle);
     if (sqlite3_step(st) != SQLITE_ROW) {
         store_release(st);
         return req_fail(r, &SQS_ERR_ResourceNotFoundException, "Task does not exist.");

@@ -88,7 +88,7 @@ int sqs__end(sqlite3 *db, bool ok)
     return GR_ERR;
 }
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
+void sqs__bind(sqlite3_stmt *st, int i, str_t s)
 {
     sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
 }
@@ -176,9 +176,9 @@ int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t n
                       "WHERE q.account = ?1 AND q.region = ?2 AND q.name = ?3",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, account);
-    bind_s(st, 2, region);
-    bind_s(st, 3, name);
+    sqs__bind(st, 1, account);
+    sqs__bind(st, 2, region);
+    sqs__bind(st, 3, name);
     int rc = GR_ERR;
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (rc != GR_OK) {
@@ -425,8 +425,8 @@ static int put_attr(sqlite3 *db, int64_t qid, str_t name, str_t value)
                           : "DELETE FROM queue_attr WHERE qid = ?1 AND name = ?2";
     if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, qid);
-    bind_s(st, 2, name);
-    if (sqlite3_bind_parameter_count(st) >= 3) bind_s(st, 3, value);
+    sqs__bind(st, 2, name);
+    if (sqlite3_bind_parameter_count(st) >= 3) sqs__bind(st, 3, value);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -439,8 +439,8 @@ static int put_tag(sqlite3 *db, int64_t qid, str_t k, str_t v)
         SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, qid);
-    bind_s(st, 2, k);
-    bind_s(st, 3, v);
+    sqs__bind(st, 2, k);
+    sqs__bind(st, 3, v);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -540,9 +540,9 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
         sqs__exec(db, "ROLLBACK");
         return GR_ERR;
     }
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, name);
+    sqs__bind(st, 1, r->who.account);
+    sqs__bind(st, 2, r->region);
+    sqs__bind(st, 3, name);
     sqlite3_bind_int64(st, 4, now - 60000);
     bool recent = sqlite3_step(st) == SQLITE_ROW;
     store_release(st);
@@ -557,9 +557,9 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
                            "VALUES (?1, ?2, ?3, ?4, ?4)",
                            -1, &st, NULL) == SQLITE_OK;
     if (ok) {
-        bind_s(st, 1, r->who.account);
-        bind_s(st, 2, r->region);
-        bind_s(st, 3, name);
+        sqs__bind(st, 1, r->who.account);
+        sqs__bind(st, 2, r->region);
+        sqs__bind(st, 3, name);
         sqlite3_bind_int64(st, 4, now);
         ok = sqlite3_step(st) == SQLITE_DONE;
         store_release(st);
@@ -611,10 +611,10 @@ int sqs_list_queues(req_t *r, const val_t *in, val_t *out)
                       "AND substr(name, 1, ?5) = ?4 ORDER BY name LIMIT ?6",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, after);
-    bind_s(st, 4, prefix);
+    sqs__bind(st, 1, r->who.account);
+    sqs__bind(st, 2, r->region);
+    sqs__bind(st, 3, after);
+    sqs__bind(st, 4, prefix);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 6, limit + 1);
     val_t *urls = val_new(a, VAL_LIST);
@@ -662,9 +662,9 @@ static int remember_deleted(sqlite3 *db, const sqs_queue_t *q)
                       "VALUES (?1, ?2, ?3, ?4)",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, q->account);
-    bind_s(st, 2, q->region);
-    bind_s(st, 3, q->name);
+    sqs__bind(st, 1, q->account);
+    sqs__bind(st, 2, q->region);
+    sqs__bind(st, 3, q->name);
     sqlite3_bind_int64(st, 4, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -820,7 +820,7 @@ int sqs_untag_queue(req_t *r, const val_t *in, val_t *out)
         if (store_prepare(db, "DELETE FROM queue_tag WHERE qid = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q.id);
-        bind_s(st, 2, keys->u.list.v[i]->u.s);
+        sqs__bind(st, 2, keys->u.list.v[i]->u.s);
         sqlite3_step(st);
         store_release(st);
     }
@@ -886,8 +886,8 @@ int sqs_list_dead_letter_source_queues(req_t *r, const val_t *in, val_t *out)
                       "WHERE q.account = ?1 AND q.region = ?2 AND a.name = 'RedrivePolicy' ORDER BY q.name",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
+    sqs__bind(st, 1, r->who.account);
+    sqs__bind(st, 2, r->region);
     val_t *urls = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {
         sqs_queue_t t = {0};

@@ -49,6 +49,8 @@ const char *sqs__queue_arn(arena_t *a, const sqs_queue_t *q);
  * policies and q's Policy, within or across accounts (authz.h). GR_OK, or r
  * failed with AccessDenied. */
 int sqs__authorize(req_t *r, const sqs_queue_t *q, const char *op);
+/* Binds s as text (empty when STR_NULL), which must outlive the step. */
+void sqs__bind(sqlite3_stmt *st, int i, str_t s);
 int sqs__exec(sqlite3 *db, const char *sql);
 /* BEGIN IMMEDIATE on db: GR_OK / GR_ERR. */
 int sqs__begin(sqlite3 *db);
