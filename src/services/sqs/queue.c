@@ -678,15 +678,13 @@ int sqs_delete_queue(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     if (sqs__begin(db) != GR_OK) return GR_ERR;
-    if (delete_messages(db, q.id) != GR_OK || exec_q(db, "DELETE FROM queue_attr WHERE qid = ?1", q.id) != GR_OK ||
-        exec_q(db, "DELETE FROM queue_tag WHERE qid = ?1", q.id) != GR_OK ||
-        exec_q(db, "DELETE FROM dedup WHERE qid = ?1", q.id) != GR_OK ||
-        exec_q(db, "DELETE FROM move_task WHERE src_qid = ?1", q.id) != GR_OK ||
-        exec_q(db, "DELETE FROM queue WHERE id = ?1", q.id) != GR_OK || remember_deleted(db, &q) != GR_OK ||
-        sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
+    bool ok = delete_messages(db, q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM queue_attr WHERE qid = ?1", q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM queue_tag WHERE qid = ?1", q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM dedup WHERE qid = ?1", q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM move_task WHERE src_qid = ?1", q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM queue WHERE id = ?1", q.id) == GR_OK && remember_deleted(db, &q) == GR_OK;
+    if (sqs__end(db, ok) != GR_OK) return GR_ERR;
     sqs__wake(q.id, 1 << 30); /* long-pollers of a deleted queue answer now */
     return GR_OK;
 }
