@@ -5,7 +5,7 @@
  * No request exists on this path: each call takes the app and an arena, uses
  * the calling thread's store connection, and does the same work as the
  * SendMessage / ReceiveMessage / DeleteMessage handlers (message.c) through
- * the shared sqs__send / sqs__receive / sqs__delete. Invariant: a delivered
+ * the shared sqs__send_one / sqs__receive / sqs__delete. Invariant: a delivered
  * message is committed before sqs_deliver returns, then long-pollers wake. */
 #include <stdio.h>
 #include <string.h>
@@ -84,22 +84,12 @@ int sqs_deliver(struct app *app, arena_t *a, str_t queue_arn, str_t body, const 
     if (group_id.len) val_set_c(a, in, "MessageGroupId", val_str(a, group_id));
     if (dedup_id.len) val_set_c(a, in, "MessageDeduplicationId", val_str(a, dedup_id));
     sqs__fail_t f = {0};
-    if (sqs__begin(db) != GR_OK) {
-        *err = "Internal error";
-        return GR_ERR;
-    }
     /* The sender a receiver sees is the queue's owner account: the message
      * came from an AWS service acting for it. */
-    if (sqs__send(a, db, &q, in, q.account, res, &f) != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
+    if (sqs__send_one(a, db, &q, in, q.account, res, &f) != GR_OK) {
         *err = f.msg ? f.msg : "Internal error";
         return GR_ERR;
     }
-    if (sqs__end(db, true) != GR_OK) {
-        *err = "Internal error";
-        return GR_ERR;
-    }
-    sqs__wake(q.id, 1);
     if (msg_id) *msg_id = val_get_str(res, "MessageId");
     return GR_OK;
 }

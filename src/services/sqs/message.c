@@ -318,6 +318,18 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     return GR_OK;
 }
 
+int sqs__send_one(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res, fail_t *f)
+{
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
+    if (sqs__send(a, db, q, e, sender, res, f) != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
+    sqs__wake(q->id, 1);
+    return GR_OK;
+}
+
 int sqs_send_message(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sqs__db(r);
@@ -325,13 +337,8 @@ int sqs_send_message(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     fail_t f = {0};
-    if (sqs__begin(db) != GR_OK) return GR_ERR;
-    if (sqs__send(r->arena, db, &q, in, r->who.user_id, out, &f) != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
+    if (sqs__send_one(r->arena, db, &q, in, r->who.user_id, out, &f) != GR_OK)
         return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
-    }
-    if (sqs__end(db, true) != GR_OK) return GR_ERR;
-    sqs__wake(q.id, 1);
     return GR_OK;
 }
 

@@ -69,6 +69,11 @@ typedef struct {
  * (MessageId, MD5s, SequenceNumber). GR_ERR with f->e NULL: storage failed.
  * The caller commits and then wakes long-pollers. */
 int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res, sqs__fail_t *f);
+/* SendMessage's whole work: sqs__send in a transaction of its own, then the
+ * queue's long-pollers woken. GR_ERR with f->e set (refused) or not
+ * (storage failed). */
+int sqs__send_one(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res,
+                  sqs__fail_t *f);
 /* The deadLetterTargetArn of a RedrivePolicy document (STR_NULL if none). */
 str_t sqs__redrive_target(str_t redrive_policy);
 /* Time-driven work (move.c): moves what running message move tasks may move
