@@ -228,7 +228,7 @@ int sns_list_platform_applications(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, page_after(in));
-    sns__page(r->arena, db, st, out, "PlatformApplications", "NextToken", app_entry);
+    sns__page(r->arena, db, st, SNS_PAGE, out, "PlatformApplications", "NextToken", app_entry);
     return GR_OK;
 }
 
@@ -473,7 +473,7 @@ int sns_list_endpoints_by_platform_application(req_t *r, const val_t *in, val_t 
         return GR_ERR;
     sqlite3_bind_int64(st, 1, p.id);
     sqlite3_bind_int64(st, 2, page_after(in));
-    sns__page(r->arena, db, st, out, "Endpoints", "NextToken", endpoint_entry);
+    sns__page(r->arena, db, st, SNS_PAGE, out, "Endpoints", "NextToken", endpoint_entry);
     return GR_OK;
 }
 

@@ -273,7 +273,7 @@ int sns_list_phone_numbers_opted_out(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sns__bind(st, 3, tok.p ? tok : STR(""));
-    sns__page(r->arena, db, st, out, "phoneNumbers", "nextToken", number_entry);
+    sns__page(r->arena, db, st, SNS_PAGE, out, "phoneNumbers", "nextToken", number_entry);
     return GR_OK;
 }
 

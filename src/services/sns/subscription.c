@@ -521,7 +521,7 @@ static int list_subs(req_t *r, val_t *out, int64_t tid)
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, tid);
     sqlite3_bind_int64(st, 4, after);
-    sns__page(r->arena, db, st, out, "Subscriptions", "NextToken", sub_entry);
+    sns__page(r->arena, db, st, SNS_PAGE, out, "Subscriptions", "NextToken", sub_entry);
     return GR_OK;
 }
 

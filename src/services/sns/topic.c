@@ -85,14 +85,14 @@ int sns__page_after_or_fail(req_t *r, int64_t *after)
     return GR_OK;
 }
 
-void sns__page(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *out, const char *member, const char *token,
-               sns_row_fn *row)
+void sns__page(arena_t *a, sqlite3 *db, sqlite3_stmt *st, int64_t max, val_t *out, const char *member,
+               const char *token, sns_row_fn *row)
 {
     val_t *list = val_new(a, VAL_LIST);
-    int n = 0;
+    int64_t n = 0;
     str_t last = STR_NULL;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == SNS_PAGE) {
+        if (n++ == max) {
             val_set_c(a, out, token, val_str(a, last));
             break;
         }
@@ -645,7 +645,7 @@ int sns_list_topics(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, after);
-    sns__page(r->arena, db, st, out, "Topics", "NextToken", topic_entry);
+    sns__page(r->arena, db, st, SNS_PAGE, out, "Topics", "NextToken", topic_entry);
     return GR_OK;
 }
 
