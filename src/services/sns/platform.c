@@ -173,11 +173,8 @@ int sns_create_platform_application(req_t *r, const val_t *in, val_t *out)
     /* Creating it again updates the attributes given and keeps its endpoints. */
     rc = app_put_attrs(db, p.id, attrs);
 done:
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) {
-        store_exec(db, "ROLLBACK");
-        return rc;
-    }
+    rc = sns__end(db, rc);
+    if (rc != GR_OK) return rc;
     val_set_c(a, out, "PlatformApplicationArn", val_str(a, arn));
     return GR_OK;
 }
@@ -198,15 +195,11 @@ int sns_set_platform_application_attributes(req_t *r, const val_t *in, val_t *ou
     if (app_or_fail(r, db, &p) != GR_OK) return GR_ERR;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int rc = app_put_attrs(db, p.id, val_get(in, "Attributes"));
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, rc);
 }
 
-/* AWS: list pages hold 100 entries (the queries ask for one more); NextToken
- * is the last id shown. */
-#define PAGE 100
-
+/* Unlike ListTopics, these lists take any NextToken: one that is no id
+ * starts at the beginning. */
 static int64_t page_after(const val_t *in)
 {
     long long after = 0;
@@ -215,9 +208,16 @@ static int64_t page_after(const val_t *in)
     return after;
 }
 
+static void app_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    val_t *e = val_new(a, VAL_STRUCT);
+    val_set_c(a, e, "PlatformApplicationArn", val_str(a, sns__col(a, st, 1)));
+    val_set_c(a, e, "Attributes", app_attrs(db, a, sqlite3_column_int64(st, 0)));
+    val_push(a, list, e);
+}
+
 int sns_list_platform_applications(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
     if (!db || store_prepare(db,
@@ -228,28 +228,7 @@ int sns_list_platform_applications(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, page_after(in));
-    int64_t ids[PAGE];
-    str_t arns[PAGE];
-    int n = 0;
-    bool more = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == PAGE) {
-            more = true;
-            break;
-        }
-        ids[n] = sqlite3_column_int64(st, 0);
-        arns[n++] = sns__col(a, st, 1);
-    }
-    store_release(st);
-    val_t *list = val_new(a, VAL_LIST);
-    for (int i = 0; i < n; i++) {
-        val_t *e = val_new(a, VAL_STRUCT);
-        val_set_c(a, e, "PlatformApplicationArn", val_str(a, arns[i]));
-        val_set_c(a, e, "Attributes", app_attrs(db, a, ids[i]));
-        val_push(a, list, e);
-    }
-    val_set_c(a, out, "PlatformApplications", list);
-    if (more) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)ids[n - 1])));
+    sns__page(r->arena, db, st, SNS_PAGE, out, "PlatformApplications", "NextToken", app_entry);
     return GR_OK;
 }
 
@@ -267,20 +246,7 @@ int sns_delete_platform_application(req_t *r, const val_t *in, val_t *out)
     static const char *const SQL[] = {"DELETE FROM platform_endpoint WHERE app_id = ?1",
                                       "DELETE FROM platform_app_attr WHERE app_id = ?1",
                                       "DELETE FROM platform_app WHERE id = ?1"};
-    int rc = GR_OK;
-    for (size_t i = 0; rc == GR_OK && i < sizeof SQL / sizeof SQL[0]; i++) {
-        sqlite3_stmt *st;
-        if (store_prepare(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
-            rc = GR_ERR;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, p.id);
-        if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
-        store_release(st);
-    }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, sns__exec_each(db, SQL, sizeof SQL / sizeof SQL[0], p.id));
 }
 
 /* ==== Endpoints ==== */
@@ -402,19 +368,13 @@ int sns_create_platform_endpoint(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 2, arn);
     sns__bind(st, 3, token);
     sns__bind(st, 4, enabled);
-    if (data.len)
-        sns__bind(st, 5, data);
-    else
-        sqlite3_bind_null(st, 5);
+    sns__bind_opt(st, 5, data);
     sqlite3_bind_int64(st, 6, sns__now_ms());
     rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
 done:
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) {
-        store_exec(db, "ROLLBACK");
-        return rc;
-    }
+    rc = sns__end(db, rc);
+    if (rc != GR_OK) return rc;
     val_set_c(a, out, "EndpointArn", val_str(a, arn));
     return GR_OK;
 }
@@ -474,9 +434,7 @@ int sns_set_endpoint_attributes(req_t *r, const val_t *in, val_t *out)
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
         store_release(st);
     }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, rc);
 }
 
 int sns_delete_endpoint(req_t *r, const val_t *in, val_t *out)
@@ -492,9 +450,18 @@ int sns_delete_endpoint(req_t *r, const val_t *in, val_t *out)
     return rc;
 }
 
+static void endpoint_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    sns_endpoint_t e;
+    ep_row(a, st, &e);
+    val_t *v = val_new(a, VAL_STRUCT);
+    val_set_c(a, v, "EndpointArn", val_str(a, e.arn));
+    val_set_c(a, v, "Attributes", ep_attrs(a, &e));
+    val_push(a, list, v);
+}
+
 int sns_list_endpoints_by_platform_application(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = sns__db(r->app);
     app_row_t p;
     if (app_or_fail(r, db, &p) != GR_OK) return GR_ERR;
@@ -506,24 +473,7 @@ int sns_list_endpoints_by_platform_application(req_t *r, const val_t *in, val_t 
         return GR_ERR;
     sqlite3_bind_int64(st, 1, p.id);
     sqlite3_bind_int64(st, 2, page_after(in));
-    val_t *list = val_new(a, VAL_LIST);
-    int n = 0;
-    int64_t last = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == PAGE) {
-            val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)last)));
-            break;
-        }
-        sns_endpoint_t e;
-        ep_row(a, st, &e);
-        last = e.id;
-        val_t *v = val_new(a, VAL_STRUCT);
-        val_set_c(a, v, "EndpointArn", val_str(a, e.arn));
-        val_set_c(a, v, "Attributes", ep_attrs(a, &e));
-        val_push(a, list, v);
-    }
-    store_release(st);
-    val_set_c(a, out, "Endpoints", list);
+    sns__page(r->arena, db, st, SNS_PAGE, out, "Endpoints", "NextToken", endpoint_entry);
     return GR_OK;
 }
 
@@ -544,10 +494,7 @@ int sns__push_send(sqlite3 *db, const sns_endpoint_t *e, str_t message, str_t ms
     sns__bind(st, 5, e->token);
     sns__bind(st, 6, message);
     sns__bind(st, 7, msg_id);
-    if (topic_arn.len)
-        sns__bind(st, 8, topic_arn);
-    else
-        sqlite3_bind_null(st, 8);
+    sns__bind_opt(st, 8, topic_arn);
     sqlite3_bind_int64(st, 9, sns__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);

@@ -124,9 +124,16 @@ int sns_delete_sms_sandbox_phone_number(req_t *r, const val_t *in, val_t *out)
                        STR_NULL, STR_NULL);
 }
 
+static void sandbox_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    val_t *e = val_new(a, VAL_STRUCT);
+    val_set_c(a, e, "PhoneNumber", val_str(a, sns__col(a, st, 0)));
+    val_set_c(a, e, "Status", val_str(a, sns__col(a, st, 1)));
+    val_push(a, list, e);
+}
+
 int sns_list_sms_sandbox_phone_numbers(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = sns__db(r->app);
     int64_t max = val_get_int(in, "MaxResults", 100);
     str_t after = val_get_str(in, "NextToken");
@@ -140,21 +147,6 @@ int sns_list_sms_sandbox_phone_numbers(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 2, r->region);
     sns__bind(st, 3, after.p ? after : STR(""));
     sqlite3_bind_int64(st, 4, max + 1);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    str_t last = STR_NULL;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == max) {
-            val_set_c(a, out, "NextToken", val_str(a, last));
-            break;
-        }
-        last = sns__col(a, st, 0);
-        val_t *e = val_new(a, VAL_STRUCT);
-        val_set_c(a, e, "PhoneNumber", val_str(a, last));
-        val_set_c(a, e, "Status", val_str(a, sns__col(a, st, 1)));
-        val_push(a, list, e);
-    }
-    store_release(st);
-    val_set_c(a, out, "PhoneNumbers", list);
+    sns__page(r->arena, db, st, max, out, "PhoneNumbers", "NextToken", sandbox_entry);
     return GR_OK;
 }

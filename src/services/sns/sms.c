@@ -132,16 +132,10 @@ int sns__sms_send(struct app *app, arena_t *a, sqlite3 *db, str_t account, str_t
     sns__bind(st, 2, region);
     sns__bind(st, 3, phone);
     sns__bind(st, 4, message);
-    if (sender.len)
-        sns__bind(st, 5, sender);
-    else
-        sqlite3_bind_null(st, 5);
+    sns__bind_opt(st, 5, sender);
     sns__bind(st, 6, type);
     sns__bind(st, 7, msg_id);
-    if (topic_arn.len)
-        sns__bind(st, 8, topic_arn);
-    else
-        sqlite3_bind_null(st, 8);
+    sns__bind_opt(st, 8, topic_arn);
     sqlite3_bind_int64(st, 9, sns__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -217,9 +211,7 @@ int sns_set_sms_attributes(req_t *r, const val_t *in, val_t *out)
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
         store_release(st);
     }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, rc);
 }
 
 int sns_get_sms_attributes(req_t *r, const val_t *in, val_t *out)
@@ -263,9 +255,13 @@ int sns_check_if_phone_number_is_opted_out(req_t *r, const val_t *in, val_t *out
     return GR_OK;
 }
 
+static void number_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    val_push(a, list, val_str(a, sns__col(a, st, 0)));
+}
+
 int sns_list_phone_numbers_opted_out(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     str_t tok = val_get_str(in, "nextToken");
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
@@ -277,20 +273,7 @@ int sns_list_phone_numbers_opted_out(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sns__bind(st, 3, tok.p ? tok : STR(""));
-    val_t *list = val_new(a, VAL_LIST);
-    str_t last = STR_NULL;
-    int n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == 100) {
-            val_set_c(a, out, "nextToken", val_str(a, last));
-            break;
-        }
-        last = sns__col(a, st, 0);
-        val_push(a, list, val_str(a, last));
-        n++;
-    }
-    store_release(st);
-    val_set_c(a, out, "phoneNumbers", list);
+    sns__page(r->arena, db, st, SNS_PAGE, out, "phoneNumbers", "nextToken", number_entry);
     return GR_OK;
 }
 

@@ -43,7 +43,31 @@ typedef struct {
 sqlite3 *sns__db(struct app *app);
 int64_t sns__now_ms(void);
 void sns__bind(sqlite3_stmt *st, int i, str_t s);
+/* The same for an optional value: SQL NULL when s is empty. */
+void sns__bind_opt(sqlite3_stmt *st, int i, str_t s);
 str_t sns__col(arena_t *a, sqlite3_stmt *st, int i);
+/* Ends the transaction a handler opened with BEGIN IMMEDIATE: commits when
+ * rc is GR_OK, rolls back otherwise or when the commit fails. Returns rc,
+ * or GR_ERR when the commit failed. */
+int sns__end(sqlite3 *db, int rc);
+/* Runs each of the n statements with ?1 bound to id, stopping at the first
+ * that fails (GR_ERR). */
+int sns__exec_each(sqlite3 *db, const char *const *sql, size_t n, int64_t id);
+/* List pages. AWS: a list answers 100 entries a page (SNS_PAGE; the SMS
+ * sandbox numbers take MaxResults). Ours are the rows after the key in the
+ * token (the last key shown: a row id, or a phone number), in key order; the
+ * queries ask for one row more, which says that another page follows. */
+#define SNS_PAGE 100
+/* Adds the entry of the current row of st to list. */
+typedef void sns_row_fn(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list);
+/* The id the request's page starts after (0 without a NextToken); fails r
+ * with "Invalid parameter: NextToken" when the token is no id. */
+int sns__page_after_or_fail(req_t *r, int64_t *after);
+/* Steps st (the key in column 0) through row() for up to max rows into the
+ * list out.<member>, and sets out.<token> to the last key shown when a row
+ * is left. Releases st. */
+void sns__page(arena_t *a, sqlite3 *db, sqlite3_stmt *st, int64_t max, val_t *out, const char *member,
+               const char *token, sns_row_fn *row);
 /* "arn:aws:sns:REGION:ACCOUNT:NAME" split; false when s is not a topic ARN. */
 bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name);
 /* Fails r with AWS's "An ARN must have at least 6 elements" when arn has

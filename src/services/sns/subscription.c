@@ -306,10 +306,7 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 4, proto);
     sns__bind(st, 5, ep);
     sqlite3_bind_int(st, 6, !pending);
-    if (pending)
-        sns__bind(st, 7, token);
-    else
-        sqlite3_bind_null(st, 7);
+    sns__bind_opt(st, 7, token); /* only a pending subscription has one */
     sqlite3_bind_int64(st, 8, sns__now_ms());
     int step = sqlite3_step(st);
     store_release(st);
@@ -323,11 +320,8 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
     fresh = true;
     rc = GR_OK;
 done:
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) {
-        store_exec(db, "ROLLBACK");
-        return rc;
-    }
+    rc = sns__end(db, rc);
+    if (rc != GR_OK) return rc;
     if (fresh && pending) {
         if (str_eq_c(proto, "http") || str_eq_c(proto, "https"))
             sns__send_confirmation(r->app, a, &t, arn, ep, token);
@@ -427,27 +421,11 @@ int sns__unsubscribe(sqlite3 *db, str_t sub_arn)
         if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0), tid = sqlite3_column_int64(st, 1);
         store_release(st);
     }
-    int rc = id >= 0 ? GR_OK : GR_ERR;
-    static const char *const SQL[] = {
-        "DELETE FROM sub_attr WHERE sid = ?1",
-        "DELETE FROM subscription WHERE id = ?1",
-        "UPDATE topic SET deleted_subs = deleted_subs + 1 WHERE id = ?2",
-    };
-    for (size_t i = 0; rc == GR_OK && i < 3; i++) {
-        if (store_prepare(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
-            rc = GR_ERR;
-            break;
-        }
-        if (i < 2)
-            sqlite3_bind_int64(st, 1, id);
-        else
-            sqlite3_bind_int64(st, 2, tid);
-        if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
-        store_release(st);
-    }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    static const char *const SQL[] = {"DELETE FROM sub_attr WHERE sid = ?1", "DELETE FROM subscription WHERE id = ?1"};
+    static const char *const COUNT[] = {"UPDATE topic SET deleted_subs = deleted_subs + 1 WHERE id = ?1"};
+    int rc = id >= 0 ? sns__exec_each(db, SQL, 2, id) : GR_ERR;
+    if (rc == GR_OK) rc = sns__exec_each(db, COUNT, 1, tid);
+    return sns__end(db, rc);
 }
 
 /* A subscription ARN is its topic's ARN and ":<id>"; *account: the topic's. */
@@ -513,13 +491,23 @@ int sns_unsubscribe(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Listings ==== */
 
+static void sub_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    val_t *e = val_new(a, VAL_STRUCT);
+    /* AWS: a pending subscription is listed as "PendingConfirmation". */
+    bool confirmed = sqlite3_column_int(st, 5) != 0;
+    val_set_c(a, e, "SubscriptionArn", confirmed ? val_str(a, sns__col(a, st, 1)) : val_cstr(a, "PendingConfirmation"));
+    val_set_c(a, e, "Owner", val_str(a, sns__col(a, st, 2)));
+    val_set_c(a, e, "Protocol", val_str(a, sns__col(a, st, 3)));
+    val_set_c(a, e, "Endpoint", val_str(a, sns__col(a, st, 4)));
+    val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 6)));
+    val_push(a, list, e);
+}
+
 static int list_subs(req_t *r, val_t *out, int64_t tid)
 {
-    arena_t *a = r->arena;
-    long long after = 0;
-    str_t tok = val_get_str(r->in, "NextToken");
-    if (tok.p && (!str_to_i64(tok, &after) || after < 0))
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: NextToken");
+    int64_t after;
+    if (sns__page_after_or_fail(r, &after) != GR_OK) return GR_ERR;
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
     const char *sql = tid ? "SELECT s.id, s.arn, s.owner, s.protocol, s.endpoint, s.confirmed, t.arn FROM "
@@ -533,30 +521,7 @@ static int list_subs(req_t *r, val_t *out, int64_t tid)
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, tid);
     sqlite3_bind_int64(st, 4, after);
-    val_t *list = val_new(a, VAL_LIST);
-    int n = 0;
-    int64_t last = 0;
-    /* AWS: 100 subscriptions per page. */
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == 100) {
-            val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)last)));
-            break;
-        }
-        last = sqlite3_column_int64(st, 0);
-        val_t *e = val_new(a, VAL_STRUCT);
-        /* AWS: a pending subscription is listed as "PendingConfirmation". */
-        bool confirmed = sqlite3_column_int(st, 5) != 0;
-        val_set_c(a, e, "SubscriptionArn",
-                  confirmed ? val_str(a, sns__col(a, st, 1)) : val_cstr(a, "PendingConfirmation"));
-        val_set_c(a, e, "Owner", val_str(a, sns__col(a, st, 2)));
-        val_set_c(a, e, "Protocol", val_str(a, sns__col(a, st, 3)));
-        val_set_c(a, e, "Endpoint", val_str(a, sns__col(a, st, 4)));
-        val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 6)));
-        val_push(a, list, e);
-        n++;
-    }
-    store_release(st);
-    val_set_c(a, out, "Subscriptions", list);
+    sns__page(r->arena, db, st, SNS_PAGE, out, "Subscriptions", "NextToken", sub_entry);
     return GR_OK;
 }
 

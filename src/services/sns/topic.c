@@ -18,6 +18,7 @@
 #include "auth/policy.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/grant.h"
 #include "services/registry.h"
 #include "services/sns/sns_int.h"
 #include "sns_model.h"
@@ -39,11 +40,67 @@ void sns__bind(sqlite3_stmt *st, int i, str_t s)
     sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
 }
 
+void sns__bind_opt(sqlite3_stmt *st, int i, str_t s)
+{
+    if (s.len)
+        sns__bind(st, i, s);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 str_t sns__col(arena_t *a, sqlite3_stmt *st, int i)
 {
     const unsigned char *p = sqlite3_column_text(st, i);
     if (!p) return STR_NULL;
     return arena_str(a, str_n((const char *)p, (size_t)sqlite3_column_bytes(st, i)));
+}
+
+int sns__end(sqlite3 *db, int rc)
+{
+    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
+    if (rc != GR_OK) store_exec(db, "ROLLBACK");
+    return rc;
+}
+
+int sns__exec_each(sqlite3 *db, const char *const *sql, size_t n, int64_t id)
+{
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st;
+        if (store_prepare(db, sql[i], -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+        sqlite3_bind_int64(st, 1, id);
+        int step = sqlite3_step(st);
+        store_release(st);
+        if (step != SQLITE_DONE) return GR_ERR;
+    }
+    return GR_OK;
+}
+
+int sns__page_after_or_fail(req_t *r, int64_t *after)
+{
+    long long v = 0;
+    str_t tok = val_get_str(r->in, "NextToken");
+    if (tok.p && (!str_to_i64(tok, &v) || v < 0))
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: NextToken");
+    *after = v;
+    return GR_OK;
+}
+
+void sns__page(arena_t *a, sqlite3 *db, sqlite3_stmt *st, int64_t max, val_t *out, const char *member,
+               const char *token, sns_row_fn *row)
+{
+    val_t *list = val_new(a, VAL_LIST);
+    int64_t n = 0;
+    str_t last = STR_NULL;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n++ == max) {
+            val_set_c(a, out, token, val_str(a, last));
+            break;
+        }
+        last = sns__col(a, st, 0); /* an integer id reads as its decimal text */
+        row(a, db, st, list);
+    }
+    store_release(st);
+    val_set_c(a, out, member, list);
 }
 
 bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name)
@@ -537,8 +594,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
         goto done;
     rc = put_tags(r, db, tid, val_get(in, "Tags"));
 done:
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
+    rc = sns__end(db, rc);
     if (rc == GR_OK) val_set_c(a, out, "TopicArn", val_str(a, arn));
     return rc;
 }
@@ -565,29 +621,20 @@ int sns_delete_topic(req_t *r, const val_t *in, val_t *out)
         "DELETE FROM fifo_seq WHERE tid = ?1",
         "DELETE FROM topic WHERE id = ?1",
     };
-    int rc = GR_OK;
-    for (size_t i = 0; rc == GR_OK && i < sizeof SQL / sizeof SQL[0]; i++) {
-        sqlite3_stmt *st;
-        if (store_prepare(db, SQL[i], -1, &st, NULL) != SQLITE_OK) {
-            rc = GR_ERR;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, t.id);
-        if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
-        store_release(st);
-    }
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, sns__exec_each(db, SQL, sizeof SQL / sizeof SQL[0], t.id));
+}
+
+static void topic_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
+{
+    val_t *e = val_new(a, VAL_STRUCT);
+    val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 1)));
+    val_push(a, list, e);
 }
 
 int sns_list_topics(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
-    long long after = 0;
-    str_t tok = val_get_str(in, "NextToken");
-    if (tok.p && (!str_to_i64(tok, &after) || after < 0))
-        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: NextToken");
+    int64_t after;
+    if (sns__page_after_or_fail(r, &after) != GR_OK) return GR_ERR;
     sqlite3 *db = sns__db(r->app);
     sqlite3_stmt *st;
     if (!db || store_prepare(db,
@@ -598,23 +645,7 @@ int sns_list_topics(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 1, r->who.account);
     sns__bind(st, 2, r->region);
     sqlite3_bind_int64(st, 3, after);
-    val_t *list = val_new(a, VAL_LIST);
-    int n = 0;
-    int64_t last = 0;
-    /* AWS: 100 topics per page. */
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == 100) {
-            val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", (long long)last)));
-            break;
-        }
-        last = sqlite3_column_int64(st, 0);
-        val_t *e = val_new(a, VAL_STRUCT);
-        val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 1)));
-        val_push(a, list, e);
-        n++;
-    }
-    store_release(st);
-    val_set_c(a, out, "Topics", list);
+    sns__page(r->arena, db, st, SNS_PAGE, out, "Topics", "NextToken", topic_entry);
     return GR_OK;
 }
 
@@ -786,30 +817,7 @@ int sns_add_permission(req_t *r, const val_t *in, val_t *out)
     buf_init(&sb, a);
     json_w_t w;
     json_w_init(&w, &sb);
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("Sid"));
-    json_w_str(&w, label);
-    json_w_key(&w, STR("Effect"));
-    json_w_str(&w, STR("Allow"));
-    json_w_key(&w, STR("Principal"));
-    json_w_obj_begin(&w);
-    /* AWS: one principal or one action is written as a string, several as
-     * a list (LocalStack's recorded topic_add_permission and
-     * topic_add_multiple_permissions). */
-    json_w_key(&w, STR("AWS"));
-    if (val_len(accounts) > 1) json_w_arr_begin(&w);
-    for (size_t i = 0; i < val_len(accounts); i++)
-        json_w_str(&w, str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(accounts->u.list.v[i]->u.s))));
-    if (val_len(accounts) > 1) json_w_arr_end(&w);
-    json_w_obj_end(&w);
-    json_w_key(&w, STR("Action"));
-    if (val_len(actions) > 1) json_w_arr_begin(&w);
-    for (size_t i = 0; i < val_len(actions); i++)
-        json_w_str(&w, str_c(arena_printf(a, "SNS:%.*s", STR_FMT(actions->u.list.v[i]->u.s))));
-    if (val_len(actions) > 1) json_w_arr_end(&w);
-    json_w_key(&w, STR("Resource"));
-    json_w_str(&w, t.arn);
-    json_w_obj_end(&w);
+    grant_write_statement(&w, a, label, accounts, "SNS", actions, t.arn);
     buf_t b;
     buf_init(&b, a);
     json_w_init(&w, &b);
@@ -862,9 +870,7 @@ int sns_tag_resource(req_t *r, const val_t *in, val_t *out)
     if (tag_topic_or_fail(r, db, &t) != GR_OK) return GR_ERR;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int rc = put_tags(r, db, t.id, val_get(in, "Tags"));
-    if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
-    if (rc != GR_OK) store_exec(db, "ROLLBACK");
-    return rc;
+    return sns__end(db, rc);
 }
 
 int sns_untag_resource(req_t *r, const val_t *in, val_t *out)

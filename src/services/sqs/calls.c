@@ -5,7 +5,7 @@
  * No request exists on this path: each call takes the app and an arena, uses
  * the calling thread's store connection, and does the same work as the
  * SendMessage / ReceiveMessage / DeleteMessage handlers (message.c) through
- * the shared sqs__send / sqs__receive / sqs__delete. Invariant: a delivered
+ * the shared sqs__send_one / sqs__receive / sqs__delete. Invariant: a delivered
  * message is committed before sqs_deliver returns, then long-pollers wake. */
 #include <stdio.h>
 #include <string.h>
@@ -47,35 +47,32 @@ int sqs__queue_by_arn(arena_t *a, sqlite3 *db, str_t arn, sqs_queue_t *q)
     return sqs__queue_get(a, db, account, region, name, q);
 }
 
-static int begin(sqlite3 *db)
-{
-    return sqs__exec(db, "BEGIN IMMEDIATE");
-}
-
-static int commit(sqlite3 *db)
-{
-    if (sqs__exec(db, "COMMIT") == GR_OK) return GR_OK;
-    sqs__exec(db, "ROLLBACK");
-    return GR_ERR;
-}
-
 /* AWS: "The specified queue does not exist." */
 static const char NO_QUEUE[] = "The specified queue does not exist.";
+
+/* The queue a call names by ARN, on this thread's connection: GR_OK, or
+ * GR_ERR with *err set to AWS's message (or "Internal error"). */
+static int queue_of(struct app *app, arena_t *a, str_t queue_arn, sqlite3 **db, sqs_queue_t *q, const char **err)
+{
+    *err = NULL;
+    *db = db_of(app);
+    if (!*db) {
+        *err = "Internal error";
+        return GR_ERR;
+    }
+    if (sqs__queue_by_arn(a, *db, queue_arn, q) != GR_OK) {
+        *err = NO_QUEUE;
+        return GR_ERR;
+    }
+    return GR_OK;
+}
 
 int sqs_deliver(struct app *app, arena_t *a, str_t queue_arn, str_t body, const val_t *msg_attrs, str_t group_id,
                 str_t dedup_id, str_t *msg_id, const char **err)
 {
-    *err = NULL;
-    sqlite3 *db = db_of(app);
-    if (!db) {
-        *err = "Internal error";
-        return GR_ERR;
-    }
+    sqlite3 *db;
     sqs_queue_t q;
-    if (sqs__queue_by_arn(a, db, queue_arn, &q) != GR_OK) {
-        *err = NO_QUEUE;
-        return GR_ERR;
-    }
+    if (queue_of(app, a, queue_arn, &db, &q, err) != GR_OK) return GR_ERR;
     /* The same input a SendMessage request would have parsed into. */
     val_t *in = val_new(a, VAL_STRUCT), *res = val_new(a, VAL_STRUCT);
     if (!in || !res) {
@@ -87,22 +84,12 @@ int sqs_deliver(struct app *app, arena_t *a, str_t queue_arn, str_t body, const 
     if (group_id.len) val_set_c(a, in, "MessageGroupId", val_str(a, group_id));
     if (dedup_id.len) val_set_c(a, in, "MessageDeduplicationId", val_str(a, dedup_id));
     sqs__fail_t f = {0};
-    if (begin(db) != GR_OK) {
-        *err = "Internal error";
-        return GR_ERR;
-    }
     /* The sender a receiver sees is the queue's owner account: the message
      * came from an AWS service acting for it. */
-    if (sqs__send(a, db, &q, in, q.account, res, &f) != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
+    if (sqs__send_one(a, db, &q, in, q.account, res, &f) != GR_OK) {
         *err = f.msg ? f.msg : "Internal error";
         return GR_ERR;
     }
-    if (commit(db) != GR_OK) {
-        *err = "Internal error";
-        return GR_ERR;
-    }
-    sqs__wake(q.id, 1);
     if (msg_id) *msg_id = val_get_str(res, "MessageId");
     return GR_OK;
 }
@@ -164,17 +151,9 @@ int sqs_receive_internal(struct app *app, arena_t *a, str_t queue_arn, int max, 
 {
     *out = NULL;
     *n = 0;
-    *err = NULL;
-    sqlite3 *db = db_of(app);
-    if (!db) {
-        *err = "Internal error";
-        return GR_ERR;
-    }
+    sqlite3 *db;
     sqs_queue_t q;
-    if (sqs__queue_by_arn(a, db, queue_arn, &q) != GR_OK) {
-        *err = NO_QUEUE;
-        return GR_ERR;
-    }
+    if (queue_of(app, a, queue_arn, &db, &q, err) != GR_OK) return GR_ERR;
     if (max < 1 || max > 10) {
         *err = "Value for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.";
         return GR_ERR;

@@ -25,11 +25,6 @@ static const aws_errdef_t E_InvalidMessageContents = {"InvalidMessageContents", 
 
 typedef sqs__fail_t fail_t;
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
-}
-
 static str_t col_s(arena_t *a, sqlite3_stmt *st, int i)
 {
     const void *p = sqlite3_column_blob(st, i);
@@ -256,7 +251,7 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
                           &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
-        bind_s(st, 2, dedup_key);
+        sqs__bind(st, 2, dedup_key);
         sqlite3_bind_int64(st, 3, now);
         if (sqlite3_step(st) == SQLITE_ROW) {
             val_set_c(a, res, "MessageId", val_str(a, col_s(a, st, 0)));
@@ -282,10 +277,10 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     if (md5_attrs) sqlite3_bind_text(st, 5, md5_attrs, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, now);
     sqlite3_bind_int64(st, 7, now + delay * 1000);
-    if (group.len) bind_s(st, 8, group);
-    if (dedup.len) bind_s(st, 9, dedup);
-    bind_s(st, 10, sender);
-    if (trace.len) bind_s(st, 11, trace);
+    if (group.len) sqs__bind(st, 8, group);
+    if (dedup.len) sqs__bind(st, 9, dedup);
+    sqs__bind(st, 10, sender);
+    if (trace.len) sqs__bind(st, 11, trace);
     int rc = sqlite3_step(st);
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
@@ -296,8 +291,8 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
             return GR_ERR;
         str_t v = attr_value(attrs->u.obj.e[i].v);
         sqlite3_bind_int64(st, 1, mid);
-        bind_s(st, 2, attrs->u.obj.e[i].key);
-        bind_s(st, 3, val_get_str(attrs->u.obj.e[i].v, "DataType"));
+        sqs__bind(st, 2, attrs->u.obj.e[i].key);
+        sqs__bind(st, 3, val_get_str(attrs->u.obj.e[i].v, "DataType"));
         sqlite3_bind_blob(st, 4, v.p ? v.p : "", (int)v.len, SQLITE_STATIC);
         rc = sqlite3_step(st);
         store_release(st);
@@ -310,7 +305,7 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
                           -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q->id);
-        bind_s(st, 2, dedup_key);
+        sqs__bind(st, 2, dedup_key);
         sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, mid);
         sqlite3_bind_int64(st, 5, now + 5 * 60 * 1000);
@@ -323,16 +318,16 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
     return GR_OK;
 }
 
-static int begin(sqlite3 *db)
+int sqs__send_one(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res, fail_t *f)
 {
-    return sqs__exec(db, "BEGIN IMMEDIATE");
-}
-
-static int commit(sqlite3 *db)
-{
-    if (sqs__exec(db, "COMMIT") == GR_OK) return GR_OK;
-    sqs__exec(db, "ROLLBACK");
-    return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
+    if (sqs__send(a, db, q, e, sender, res, f) != GR_OK) {
+        sqs__exec(db, "ROLLBACK");
+        return GR_ERR;
+    }
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
+    sqs__wake(q->id, 1);
+    return GR_OK;
 }
 
 int sqs_send_message(req_t *r, const val_t *in, val_t *out)
@@ -342,13 +337,8 @@ int sqs_send_message(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     fail_t f = {0};
-    if (begin(db) != GR_OK) return GR_ERR;
-    if (sqs__send(r->arena, db, &q, in, r->who.user_id, out, &f) != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
+    if (sqs__send_one(r->arena, db, &q, in, r->who.user_id, out, &f) != GR_OK)
         return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
-    }
-    if (commit(db) != GR_OK) return GR_ERR;
-    sqs__wake(q.id, 1);
     return GR_OK;
 }
 
@@ -420,7 +410,7 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
                             "MessageDeduplicationId provided explicitly");
     }
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
-    if (begin(db) != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     int sent = 0;
     for (size_t i = 0; i < entries->u.list.n; i++) {
         const val_t *e = entries->u.list.v[i];
@@ -445,7 +435,7 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
         val_push(a, ok, x);
         sent++;
     }
-    if (commit(db) != GR_OK) return GR_ERR;
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
     if (sent) sqs__wake(q.id, sent);
     val_set_c(a, out, "Successful", ok);
     val_set_c(a, out, "Failed", failed);
@@ -580,7 +570,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
     int64_t vis = vv ? vv->u.i : q->visibility_s;
     int64_t now = sqs__now_ms();
     int64_t dlq = dlq_id(a, db, q);
-    if (begin(db) != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     /* AWS: messages older than MessageRetentionPeriod are deleted; the sweep
      * (move.c) deletes them, and until it has they are not delivered. */
     int64_t cutoff = now - sqs__retention_ms(q->retention_s);
@@ -681,7 +671,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
     } while (moved && *n < max);
     store_release(upd);
     upd = NULL;
-    if (commit(db) != GR_OK) return GR_ERR;
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
     if (dlq_moved) sqs__wake(dlq, dlq_moved);
     if (*n) val_set_c(a, out, "Messages", msgs);
     return GR_OK;
@@ -774,8 +764,8 @@ int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fa
             return GR_ERR;
         sqlite3_bind_int64(st, 1, h.mid);
         sqlite3_bind_int64(st, 2, q->id);
-        bind_s(st, 3, h.msg_id);
-        bind_s(st, 4, receipt);
+        sqs__bind(st, 3, h.msg_id);
+        sqs__bind(st, 4, receipt);
         sqlite3_bind_int64(st, 5, sqs__now_ms());
         bool expired = sqlite3_step(st) == SQLITE_ROW && !sqlite3_column_int(st, 0);
         store_release(st);
@@ -794,57 +784,25 @@ int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fa
         return GR_ERR;
     sqlite3_bind_int64(st, 1, h.mid);
     sqlite3_bind_int64(st, 2, q->id);
-    bind_s(st, 3, h.msg_id);
+    sqs__bind(st, 3, h.msg_id);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
-int sqs_delete_message(req_t *r, const val_t *in, val_t *out)
+/* One entry of a DeleteMessageBatch or ChangeMessageVisibilityBatch (or the
+ * single operation's input): GR_OK, or GR_ERR with f->e set (the entry is
+ * refused) or not (storage failed). *woken counts the messages it made
+ * receivable at once, whose long-pollers the caller wakes after commit. */
+typedef int entry_fn(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f, int *woken);
+
+static int delete_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f, int *woken)
 {
-    sqlite3 *db = sqs__db(r);
-    if (!db) return GR_ERR;
-    sqs_queue_t q;
-    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
-    fail_t f = {0};
-    if (sqs__delete(r->arena, db, &q, val_get_str(in, "ReceiptHandle"), &f) != GR_OK)
-        return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
-    return GR_OK;
+    (void)woken; /* a deleted message wakes nobody */
+    return sqs__delete(r->arena, db, q, val_get_str(e, "ReceiptHandle"), f);
 }
 
-int sqs_delete_message_batch(req_t *r, const val_t *in, val_t *out)
-{
-    arena_t *a = r->arena;
-    sqlite3 *db = sqs__db(r);
-    if (!db) return GR_ERR;
-    sqs_queue_t q;
-    if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
-    const val_t *entries = val_get(in, "Entries");
-    if (check_batch(r, entries, "DeleteMessageBatchRequestEntry") != GR_OK) return GR_ERR;
-    val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
-    if (begin(db) != GR_OK) return GR_ERR;
-    for (size_t i = 0; i < entries->u.list.n; i++) {
-        const val_t *e = entries->u.list.v[i];
-        fail_t f = {0};
-        if (sqs__delete(r->arena, db, &q, val_get_str(e, "ReceiptHandle"), &f) != GR_OK) {
-            if (!f.e) {
-                sqs__exec(db, "ROLLBACK");
-                return GR_ERR;
-            }
-            add_failed(a, failed, val_get_str(e, "Id"), &f);
-            continue;
-        }
-        val_t *x = val_new(a, VAL_STRUCT);
-        val_set_c(a, x, "Id", val_str(a, val_get_str(e, "Id")));
-        val_push(a, ok, x);
-    }
-    if (commit(db) != GR_OK) return GR_ERR;
-    val_set_c(a, out, "Successful", ok);
-    val_set_c(a, out, "Failed", failed);
-    return GR_OK;
-}
-
-static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f)
+static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f, int *woken)
 {
     str_t receipt = val_get_str(e, "ReceiptHandle");
     int64_t t = val_get_int(e, "VisibilityTimeout", -1);
@@ -874,11 +832,11 @@ static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *
         return GR_ERR;
     sqlite3_bind_int64(st, 1, h.mid);
     sqlite3_bind_int64(st, 2, q->id);
-    bind_s(st, 3, h.msg_id);
+    sqs__bind(st, 3, h.msg_id);
     sqlite3_bind_int64(st, 4, now + t * 1000);
     if (q->fifo) {
         sqlite3_bind_int64(st, 5, now);
-        bind_s(st, 6, receipt);
+        sqs__bind(st, 6, receipt);
     }
     int rc = sqlite3_step(st);
     store_release(st);
@@ -889,22 +847,38 @@ static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *
         f->msg = "Message does not exist or is not available for visibility timeout change.";
         return GR_ERR;
     }
+    *woken += t == 0;
     return GR_OK;
 }
 
-int sqs_change_message_visibility(req_t *r, const val_t *in, val_t *out)
+/* DeleteMessage and ChangeMessageVisibility: fn on the request's input. */
+static int run_one(req_t *r, const val_t *in, entry_fn *fn)
 {
     sqlite3 *db = sqs__db(r);
     if (!db) return GR_ERR;
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     fail_t f = {0};
-    if (change_one(r, db, &q, in, &f) != GR_OK) return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
-    if (val_get_int(in, "VisibilityTimeout", 1) == 0) sqs__wake(q.id, 1);
+    int woken = 0;
+    if (fn(r, db, &q, in, &f, &woken) != GR_OK) return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
+    if (woken) sqs__wake(q.id, woken);
     return GR_OK;
 }
 
-int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
+int sqs_delete_message(req_t *r, const val_t *in, val_t *out)
+{
+    return run_one(r, in, delete_one);
+}
+
+int sqs_change_message_visibility(req_t *r, const val_t *in, val_t *out)
+{
+    return run_one(r, in, change_one);
+}
+
+/* DeleteMessageBatch and ChangeMessageVisibilityBatch: every entry through
+ * fn in one transaction, its Id into Successful or Failed; an entry's
+ * refusal fails only that entry, a storage failure the whole request. */
+static int run_batch(req_t *r, const val_t *in, val_t *out, const char *entry_name, entry_fn *fn)
 {
     arena_t *a = r->arena;
     sqlite3 *db = sqs__db(r);
@@ -912,14 +886,14 @@ int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     const val_t *entries = val_get(in, "Entries");
-    if (check_batch(r, entries, "ChangeMessageVisibilityBatchRequestEntry") != GR_OK) return GR_ERR;
+    if (check_batch(r, entries, entry_name) != GR_OK) return GR_ERR;
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
-    if (begin(db) != GR_OK) return GR_ERR;
-    int freed = 0;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
+    int woken = 0;
     for (size_t i = 0; i < entries->u.list.n; i++) {
         const val_t *e = entries->u.list.v[i];
         fail_t f = {0};
-        if (change_one(r, db, &q, e, &f) != GR_OK) {
+        if (fn(r, db, &q, e, &f, &woken) != GR_OK) {
             if (!f.e) {
                 sqs__exec(db, "ROLLBACK");
                 return GR_ERR;
@@ -927,14 +901,23 @@ int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
             add_failed(a, failed, val_get_str(e, "Id"), &f);
             continue;
         }
-        freed += val_get_int(e, "VisibilityTimeout", 1) == 0;
         val_t *x = val_new(a, VAL_STRUCT);
         val_set_c(a, x, "Id", val_str(a, val_get_str(e, "Id")));
         val_push(a, ok, x);
     }
-    if (commit(db) != GR_OK) return GR_ERR;
-    if (freed) sqs__wake(q.id, freed);
+    if (sqs__end(db, true) != GR_OK) return GR_ERR;
+    if (woken) sqs__wake(q.id, woken);
     val_set_c(a, out, "Successful", ok);
     val_set_c(a, out, "Failed", failed);
     return GR_OK;
+}
+
+int sqs_delete_message_batch(req_t *r, const val_t *in, val_t *out)
+{
+    return run_batch(r, in, out, "DeleteMessageBatchRequestEntry", delete_one);
+}
+
+int sqs_change_message_visibility_batch(req_t *r, const val_t *in, val_t *out)
+{
+    return run_batch(r, in, out, "ChangeMessageVisibilityBatchRequestEntry", change_one);
 }

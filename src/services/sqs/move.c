@@ -32,11 +32,6 @@
 #define MOVE_BATCH 1000 /* per task per tick, so one tick never holds the write lock long */
 #define SWEEP_BATCH 500 /* expired messages deleted per sweep, in one short transaction */
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
-{
-    sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
-}
-
 static str_t col_s(arena_t *a, sqlite3_stmt *st, int i)
 {
     if (sqlite3_column_type(st, i) == SQLITE_NULL) return STR_NULL;
@@ -88,7 +83,7 @@ static bool sweep_expired(sqlite3 *db, int64_t now)
     int n = 0;
     while (n < SWEEP_BATCH && sqlite3_step(st) == SQLITE_ROW) ids[n++] = sqlite3_column_int64(st, 0);
     store_release(st);
-    if (!n || sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return false;
+    if (!n || sqs__begin(db) != GR_OK) return false;
     /* re-checked: the message may have been moved to a queue that keeps it longer */
     bool prepared = store_prepare(db,
                                   "DELETE FROM message WHERE id = ?1 AND sent_ms < ?2 - (SELECT CAST(value AS INTEGER) "
@@ -103,10 +98,7 @@ static bool sweep_expired(sqlite3 *db, int64_t now)
         sqlite3_reset(st);
     }
     if (prepared) store_release(st);
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return false;
-    }
+    if (sqs__end(db, ok) != GR_OK) return false;
     return n == SWEEP_BATCH;
 }
 
@@ -133,23 +125,20 @@ static bool sweep_dedup(sqlite3 *db, int64_t now)
         k[n++].id = col_s(a, st, 1);
     }
     store_release(st);
-    bool ok = n > 0 && sqs__exec(db, "BEGIN IMMEDIATE") == GR_OK;
+    bool ok = n > 0 && sqs__begin(db) == GR_OK;
     if (ok) {
         bool prepared = store_prepare(db, "DELETE FROM dedup WHERE qid = ?1 AND dedup_id = ?2 AND expires_ms <= ?3", -1,
                                       &st, NULL) == SQLITE_OK;
         ok = prepared;
         for (int i = 0; ok && i < n; i++) {
             sqlite3_bind_int64(st, 1, k[i].qid);
-            bind_s(st, 2, k[i].id);
+            sqs__bind(st, 2, k[i].id);
             sqlite3_bind_int64(st, 3, now);
             ok = sqlite3_step(st) == SQLITE_DONE;
             sqlite3_reset(st);
         }
         if (prepared) store_release(st);
-        if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-            sqs__exec(db, "ROLLBACK");
-            ok = false;
-        }
+        ok = sqs__end(db, ok) == GR_OK;
     }
     arena_free(a);
     return ok && n == SWEEP_BATCH;
@@ -160,6 +149,21 @@ static bool sweep_all(sqlite3 *db, int64_t now)
 {
     bool more = sweep_expired(db, now);
     return sweep_dedup(db, now) || more;
+}
+
+/* Ends task tid as failed because a queue it moves to is gone, with the
+ * reason AWS reports then. */
+static void fail_task(sqlite3 *db, int64_t tid)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db,
+                      "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
+                      "NonExistentQueue' WHERE id = ?1",
+                      -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, tid);
+        sqlite3_step(st);
+        store_release(st);
+    }
 }
 
 /* Moves what one task may move by now; finishes it when nothing is left. */
@@ -177,15 +181,7 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
     if (dest_arn.len) {
         sqs_queue_t d;
         if (sqs__queue_by_arn(a, db, dest_arn, &d) != GR_OK) {
-            sqlite3_stmt *st;
-            if (store_prepare(db,
-                              "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
-                              "NonExistentQueue' WHERE id = ?1",
-                              -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, tid);
-                sqlite3_step(st);
-                store_release(st);
-            }
+            fail_task(db, tid);
             return;
         }
         dest = d.id;
@@ -209,16 +205,7 @@ static void advance(sqlite3 *db, int64_t now, int64_t tid, int64_t src, str_t de
         int64_t to = dest ? dest : sqlite3_column_int64(sel, 1);
         if (!to) continue; /* never dead-lettered here: no queue to return it to */
         if (!dest && one_int(db, "SELECT count(*) FROM queue WHERE id = ?1 AND ?2 = ?2", to, 0, 0) == 0) {
-            /* its source queue is gone: the task fails, as AWS reports it */
-            sqlite3_stmt *f;
-            if (store_prepare(db,
-                              "UPDATE move_task SET status = 'FAILED', failure = 'AWS.SimpleQueueService."
-                              "NonExistentQueue' WHERE id = ?1",
-                              -1, &f, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(f, 1, tid);
-                sqlite3_step(f);
-                store_release(f);
-            }
+            fail_task(db, tid); /* its source queue is gone */
             break;
         }
         sqlite3_stmt *up;
@@ -281,13 +268,13 @@ static bool move_all(sqlite3 *db, int64_t now)
     }
     store_release(st);
     for (int i = 0; i < n; i++) {
-        if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) break;
+        if (sqs__begin(db) != GR_OK) break;
         /* Read again under the write lock: another thread (the ticker, or a
          * handler's forced tick) may have moved or cancelled meanwhile. */
         int64_t moved =
             one_int(db, "SELECT moved FROM move_task WHERE id = ?1 AND status = 'RUNNING' AND ?2 = ?2", t[i].id, 0, -1);
         if (moved >= 0) advance(db, now, t[i].id, t[i].src, t[i].dest, t[i].rate, t[i].last, moved, t[i].started, a);
-        if (sqs__exec(db, "COMMIT") != GR_OK) sqs__exec(db, "ROLLBACK");
+        sqs__end(db, true);
     }
     arena_free(a);
     return n > 0;
@@ -368,8 +355,8 @@ static bool is_dlq(req_t *r, sqlite3 *db, const sqs_queue_t *q)
                       "AND x.region = ?2 AND a.name = 'RedrivePolicy'",
                       -1, &st, NULL) != SQLITE_OK)
         return false;
-    bind_s(st, 1, q->account);
-    bind_s(st, 2, q->region);
+    sqs__bind(st, 1, q->account);
+    sqs__bind(st, 2, q->region);
     bool found = false;
     while (!found && sqlite3_step(st) == SQLITE_ROW) {
         str_t v = str_n((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
@@ -412,7 +399,7 @@ int sqs_start_message_move_task(req_t *r, const val_t *in, val_t *out)
                         "a Dead Letter Queue.",
                         STR_FMT(src_arn));
     sqs__tick(r->app, db, true);
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     /* AWS: "Only one active message movement task is supported per queue at any given time." */
     if (one_int(db, "SELECT count(*) FROM move_task WHERE src_qid = ?1 AND status = 'RUNNING' AND ?2 = ?2", src.id, 0,
                 0) > 0) {
@@ -433,11 +420,11 @@ int sqs_start_message_move_task(req_t *r, const val_t *in, val_t *out)
                                       -1, &st, NULL) == SQLITE_OK;
     if (ok) {
         sqlite3_bind_text(st, 1, handle, -1, SQLITE_STATIC);
-        bind_s(st, 2, src.account);
-        bind_s(st, 3, src.region);
+        sqs__bind(st, 2, src.account);
+        sqs__bind(st, 3, src.region);
         sqlite3_bind_int64(st, 4, src.id);
-        bind_s(st, 5, src_arn);
-        if (dest_arn.len) bind_s(st, 6, dest_arn);
+        sqs__bind(st, 5, src_arn);
+        if (dest_arn.len) sqs__bind(st, 6, dest_arn);
         if (rv) sqlite3_bind_int64(st, 7, rv->u.i);
         sqlite3_bind_int64(st, 8, last);
         sqlite3_bind_int64(st, 9, count);
@@ -445,10 +432,7 @@ int sqs_start_message_move_task(req_t *r, const val_t *in, val_t *out)
         ok = sqlite3_step(st) == SQLITE_DONE;
         store_release(st);
     }
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
+    if (sqs__end(db, ok) != GR_OK) return GR_ERR;
     sqs__tick(r->app, db, true); /* the first messages go at once */
     val_set_c(a, out, "TaskHandle", val_cstr(a, handle));
     return GR_OK;
@@ -512,7 +496,7 @@ int sqs_cancel_message_move_task(req_t *r, const val_t *in, val_t *out)
     if (store_prepare(db, "SELECT id, source_arn, status, moved FROM move_task WHERE handle = ?1", -1, &st, NULL) !=
         SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, handle);
+    sqs__bind(st, 1, handle);
     if (sqlite3_step(st) != SQLITE_ROW) {
         store_release(st);
         return req_fail(r, &SQS_ERR_ResourceNotFoundException, "Task does not exist.");

@@ -13,6 +13,7 @@
 
 #include "auth/policy.h"
 #include "core/json.h"
+#include "services/grant.h"
 #include "services/sqs/sqs.h"
 #include "sqs_model.h"
 #include "store/store.h"
@@ -116,18 +117,6 @@ static bool shareable(str_t action)
     return false;
 }
 
-static void put_list(json_w_t *w, const val_t *l, const char *fmt)
-{
-    size_t n = l->u.list.n;
-    if (n > 1) json_w_arr_begin(w);
-    for (size_t i = 0; i < n; i++) {
-        char buf[160];
-        snprintf(buf, sizeof buf, fmt, (int)l->u.list.v[i]->u.s.len, l->u.list.v[i]->u.s.p);
-        json_w_str(w, str_c(buf));
-    }
-    if (n > 1) json_w_arr_end(w);
-}
-
 int sqs_add_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -171,27 +160,11 @@ int sqs_add_permission(req_t *r, const val_t *in, val_t *out)
         if (sid_is(sts[i], label))
             return req_fail(r, &ERR_InvalidParameterValue,
                             "Value %.*s for parameter Label is invalid. Reason: Already exists.", STR_FMT(label));
-    /* AWS: the statement AddPermission generates (observed shape: Sid = label,
-     * principals as account root ARNs, actions as "SQS:<Action>"). */
     buf_t b;
     buf_init(&b, a);
     json_w_t w;
     json_w_init(&w, &b);
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("Sid"));
-    json_w_str(&w, label);
-    json_w_key(&w, STR("Effect"));
-    json_w_str(&w, STR("Allow"));
-    json_w_key(&w, STR("Principal"));
-    json_w_obj_begin(&w);
-    json_w_key(&w, STR("AWS"));
-    put_list(&w, accts, "arn:aws:iam::%.*s:root");
-    json_w_obj_end(&w);
-    json_w_key(&w, STR("Action"));
-    put_list(&w, acts, "SQS:%.*s");
-    json_w_key(&w, STR("Resource"));
-    json_w_str(&w, str_c(sqs__queue_arn(a, &q)));
-    json_w_obj_end(&w);
+    grant_write_statement(&w, a, label, accts, "SQS", acts, str_c(sqs__queue_arn(a, &q)));
     if (store_policy(r, db, &q, sts, n, (size_t)-1, buf_str(&b)) != GR_OK) return GR_ERR;
     return GR_OK;
 }

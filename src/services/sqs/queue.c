@@ -76,7 +76,19 @@ int sqs__exec(sqlite3 *db, const char *sql)
     return store_exec(db, sql);
 }
 
-static void bind_s(sqlite3_stmt *st, int i, str_t s)
+int sqs__begin(sqlite3 *db)
+{
+    return store_exec(db, "BEGIN IMMEDIATE");
+}
+
+int sqs__end(sqlite3 *db, bool ok)
+{
+    if (ok && store_exec(db, "COMMIT") == GR_OK) return GR_OK;
+    store_exec(db, "ROLLBACK");
+    return GR_ERR;
+}
+
+void sqs__bind(sqlite3_stmt *st, int i, str_t s)
 {
     sqlite3_bind_text(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
 }
@@ -164,9 +176,9 @@ int sqs__queue_get(arena_t *a, sqlite3 *db, str_t account, str_t region, str_t n
                       "WHERE q.account = ?1 AND q.region = ?2 AND q.name = ?3",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, account);
-    bind_s(st, 2, region);
-    bind_s(st, 3, name);
+    sqs__bind(st, 1, account);
+    sqs__bind(st, 2, region);
+    sqs__bind(st, 3, name);
     int rc = GR_ERR;
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (rc != GR_OK) {
@@ -413,8 +425,8 @@ static int put_attr(sqlite3 *db, int64_t qid, str_t name, str_t value)
                           : "DELETE FROM queue_attr WHERE qid = ?1 AND name = ?2";
     if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, qid);
-    bind_s(st, 2, name);
-    if (sqlite3_bind_parameter_count(st) >= 3) bind_s(st, 3, value);
+    sqs__bind(st, 2, name);
+    if (sqlite3_bind_parameter_count(st) >= 3) sqs__bind(st, 3, value);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -427,8 +439,8 @@ static int put_tag(sqlite3 *db, int64_t qid, str_t k, str_t v)
         SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, qid);
-    bind_s(st, 2, k);
-    bind_s(st, 3, v);
+    sqs__bind(st, 2, k);
+    sqs__bind(st, 3, v);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -497,7 +509,7 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
     }
     for (size_t i = 0; attrs && i < attrs->u.obj.n; i++)
         if (attrs->u.obj.e[i].v->u.s.len) val_set(a, want, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v);
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     sqs_queue_t q;
     if (sqs__queue_by_name(r, db, name, &q) == GR_OK) {
         /* AWS: CreateQueue of an existing name with the same attributes returns
@@ -528,9 +540,9 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
         sqs__exec(db, "ROLLBACK");
         return GR_ERR;
     }
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, name);
+    sqs__bind(st, 1, r->who.account);
+    sqs__bind(st, 2, r->region);
+    sqs__bind(st, 3, name);
     sqlite3_bind_int64(st, 4, now - 60000);
     bool recent = sqlite3_step(st) == SQLITE_ROW;
     store_release(st);
@@ -545,9 +557,9 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
                            "VALUES (?1, ?2, ?3, ?4, ?4)",
                            -1, &st, NULL) == SQLITE_OK;
     if (ok) {
-        bind_s(st, 1, r->who.account);
-        bind_s(st, 2, r->region);
-        bind_s(st, 3, name);
+        sqs__bind(st, 1, r->who.account);
+        sqs__bind(st, 2, r->region);
+        sqs__bind(st, 3, name);
         sqlite3_bind_int64(st, 4, now);
         ok = sqlite3_step(st) == SQLITE_DONE;
         store_release(st);
@@ -557,10 +569,7 @@ int sqs_create_queue(req_t *r, const val_t *in, val_t *out)
         ok = put_attr(db, qid, want->u.obj.e[i].key, want->u.obj.e[i].v->u.s) == GR_OK;
     for (size_t i = 0; ok && tags && i < tags->u.obj.n; i++)
         ok = put_tag(db, qid, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) == GR_OK;
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
+    if (sqs__end(db, ok) != GR_OK) return GR_ERR;
     val_set_c(a, out, "QueueUrl", val_cstr(a, queue_url(r, r->who.account, name)));
     return GR_OK;
 }
@@ -602,10 +611,10 @@ int sqs_list_queues(req_t *r, const val_t *in, val_t *out)
                       "AND substr(name, 1, ?5) = ?4 ORDER BY name LIMIT ?6",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
-    bind_s(st, 3, after);
-    bind_s(st, 4, prefix);
+    sqs__bind(st, 1, r->who.account);
+    sqs__bind(st, 2, r->region);
+    sqs__bind(st, 3, after);
+    sqs__bind(st, 4, prefix);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 6, limit + 1);
     val_t *urls = val_new(a, VAL_LIST);
@@ -653,9 +662,9 @@ static int remember_deleted(sqlite3 *db, const sqs_queue_t *q)
                       "VALUES (?1, ?2, ?3, ?4)",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, q->account);
-    bind_s(st, 2, q->region);
-    bind_s(st, 3, q->name);
+    sqs__bind(st, 1, q->account);
+    sqs__bind(st, 2, q->region);
+    sqs__bind(st, 3, q->name);
     sqlite3_bind_int64(st, 4, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -668,16 +677,14 @@ int sqs_delete_queue(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
-    if (delete_messages(db, q.id) != GR_OK || exec_q(db, "DELETE FROM queue_attr WHERE qid = ?1", q.id) != GR_OK ||
-        exec_q(db, "DELETE FROM queue_tag WHERE qid = ?1", q.id) != GR_OK ||
-        exec_q(db, "DELETE FROM dedup WHERE qid = ?1", q.id) != GR_OK ||
-        exec_q(db, "DELETE FROM move_task WHERE src_qid = ?1", q.id) != GR_OK ||
-        exec_q(db, "DELETE FROM queue WHERE id = ?1", q.id) != GR_OK || remember_deleted(db, &q) != GR_OK ||
-        sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
+    bool ok = delete_messages(db, q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM queue_attr WHERE qid = ?1", q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM queue_tag WHERE qid = ?1", q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM dedup WHERE qid = ?1", q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM move_task WHERE src_qid = ?1", q.id) == GR_OK &&
+              exec_q(db, "DELETE FROM queue WHERE id = ?1", q.id) == GR_OK && remember_deleted(db, &q) == GR_OK;
+    if (sqs__end(db, ok) != GR_OK) return GR_ERR;
     sqs__wake(q.id, 1 << 30); /* long-pollers of a deleted queue answer now */
     return GR_OK;
 }
@@ -763,7 +770,7 @@ int sqs_set_queue_attributes(req_t *r, const val_t *in, val_t *out)
     bool fifo = str_ends_with(q.name, STR(".fifo"));
     for (size_t i = 0; attrs && i < attrs->u.obj.n; i++)
         if (check_attr(r, db, q.name, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s, fifo) != GR_OK) return GR_ERR;
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     bool ok = true;
     for (size_t i = 0; ok && attrs && i < attrs->u.obj.n; i++)
         ok = put_attr(db, q.id, attrs->u.obj.e[i].key, attrs->u.obj.e[i].v->u.s) == GR_OK;
@@ -774,11 +781,7 @@ int sqs_set_queue_attributes(req_t *r, const val_t *in, val_t *out)
         ok = sqlite3_step(st) == SQLITE_DONE;
         store_release(st);
     }
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
-    return GR_OK;
+    return sqs__end(db, ok);
 }
 
 int sqs_tag_queue(req_t *r, const val_t *in, val_t *out)
@@ -790,7 +793,7 @@ int sqs_tag_queue(req_t *r, const val_t *in, val_t *out)
     const val_t *tags = val_get(in, "Tags");
     if (!tags || !tags->u.obj.n)
         return req_fail(r, &ERR_MissingParameter, "The request must contain the parameter Tags.");
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     bool ok = true;
     for (size_t i = 0; ok && i < tags->u.obj.n; i++)
         ok = put_tag(db, q.id, tags->u.obj.e[i].key, tags->u.obj.e[i].v->u.s) == GR_OK;
@@ -800,11 +803,7 @@ int sqs_tag_queue(req_t *r, const val_t *in, val_t *out)
         sqs__exec(db, "ROLLBACK");
         return req_fail(r, &ERR_InvalidParameterValue, "Too many tags added for queue %.*s.", STR_FMT(q.name));
     }
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
-    return GR_OK;
+    return sqs__end(db, ok);
 }
 
 int sqs_untag_queue(req_t *r, const val_t *in, val_t *out)
@@ -819,7 +818,7 @@ int sqs_untag_queue(req_t *r, const val_t *in, val_t *out)
         if (store_prepare(db, "DELETE FROM queue_tag WHERE qid = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
             return GR_ERR;
         sqlite3_bind_int64(st, 1, q.id);
-        bind_s(st, 2, keys->u.list.v[i]->u.s);
+        sqs__bind(st, 2, keys->u.list.v[i]->u.s);
         sqlite3_step(st);
         store_release(st);
     }
@@ -857,7 +856,7 @@ int sqs_purge_queue(req_t *r, const val_t *in, val_t *out)
                         "Only one PurgeQueue operation on %.*s is allowed every 60 "
                         "seconds.",
                         STR_FMT(q.name));
-    if (sqs__exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    if (sqs__begin(db) != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
     bool ok = delete_messages(db, q.id) == GR_OK &&
               store_prepare(db, "UPDATE queue SET purged_ms = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK;
@@ -867,11 +866,7 @@ int sqs_purge_queue(req_t *r, const val_t *in, val_t *out)
         ok = sqlite3_step(st) == SQLITE_DONE;
         store_release(st);
     }
-    if (!ok || sqs__exec(db, "COMMIT") != GR_OK) {
-        sqs__exec(db, "ROLLBACK");
-        return GR_ERR;
-    }
-    return GR_OK;
+    return sqs__end(db, ok);
 }
 
 /* AWS: the queues whose RedrivePolicy names this one as dead-letter queue. */
@@ -889,8 +884,8 @@ int sqs_list_dead_letter_source_queues(req_t *r, const val_t *in, val_t *out)
                       "WHERE q.account = ?1 AND q.region = ?2 AND a.name = 'RedrivePolicy' ORDER BY q.name",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
-    bind_s(st, 1, r->who.account);
-    bind_s(st, 2, r->region);
+    sqs__bind(st, 1, r->who.account);
+    sqs__bind(st, 2, r->region);
     val_t *urls = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {
         sqs_queue_t t = {0};

@@ -49,7 +49,14 @@ const char *sqs__queue_arn(arena_t *a, const sqs_queue_t *q);
  * policies and q's Policy, within or across accounts (authz.h). GR_OK, or r
  * failed with AccessDenied. */
 int sqs__authorize(req_t *r, const sqs_queue_t *q, const char *op);
+/* Binds s as text (empty when STR_NULL), which must outlive the step. */
+void sqs__bind(sqlite3_stmt *st, int i, str_t s);
 int sqs__exec(sqlite3 *db, const char *sql);
+/* BEGIN IMMEDIATE on db: GR_OK / GR_ERR. */
+int sqs__begin(sqlite3 *db);
+/* Ends the transaction sqs__begin opened: commits when ok, rolls back when
+ * not or when the commit fails. GR_OK only when committed. */
+int sqs__end(sqlite3 *db, bool ok);
 
 /* A refused message or entry: the AWS error and its message (arena). */
 typedef struct {
@@ -62,6 +69,11 @@ typedef struct {
  * (MessageId, MD5s, SequenceNumber). GR_ERR with f->e NULL: storage failed.
  * The caller commits and then wakes long-pollers. */
 int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res, sqs__fail_t *f);
+/* SendMessage's whole work: sqs__send in a transaction of its own, then the
+ * queue's long-pollers woken. GR_ERR with f->e set (refused) or not
+ * (storage failed). */
+int sqs__send_one(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res,
+                  sqs__fail_t *f);
 /* The deadLetterTargetArn of a RedrivePolicy document (STR_NULL if none). */
 str_t sqs__redrive_target(str_t redrive_policy);
 /* Time-driven work (move.c): moves what running message move tasks may move
