@@ -1,6 +1,7 @@
 /* grant.h — the policy statement an AddPermission writes into a resource
  * policy, shared by the services whose AddPermission has the same form:
- * SNS (a topic's Policy) and SQS (a queue's Policy). The service validates
+ * SNS (a topic's Policy) and SQS (a queue's Policy); Lambda's function and
+ * layer policies open their statements the same way. The service validates
  * the request and stores the document; this only writes the statement. */
 #ifndef GR_SERVICES_GRANT_H
 #define GR_SERVICES_GRANT_H

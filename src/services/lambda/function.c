@@ -19,6 +19,7 @@
 #include "services/s3/s3.h"
 #include "services/lambda/lambda_int.h"
 #include "store/store.h"
+#include "services/grant.h"
 
 sqlite3 *lambda__db(app_t *app)
 {
@@ -808,16 +809,6 @@ int lambda__sid_taken_fail(req_t *r, str_t sid)
                     STR_FMT(sid));
 }
 
-void lambda__statement_begin(json_w_t *w, str_t sid)
-{
-    json_w_obj_begin(w);
-    json_w_key(w, STR("Sid"));
-    json_w_str(w, sid);
-    json_w_key(w, STR("Effect"));
-    json_w_str(w, STR("Allow"));
-    json_w_key(w, STR("Principal"));
-}
-
 int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -841,7 +832,7 @@ int lambda_add_permission(req_t *r, const val_t *in, val_t *out)
     buf_init(&st, a);
     json_w_t w;
     json_w_init(&w, &st);
-    lambda__statement_begin(&w, sid);
+    grant_statement_begin(&w, sid);
     bool is_service = memchr(principal.p, '.', principal.len) != NULL;
     if (str_eq_c(principal, "*")) { /* AWS: "Principal":"*" (LocalStack's recorded test_lambda_url_invocation) */
         json_w_str(&w, principal);

@@ -145,9 +145,6 @@ str_t lambda__policy_without(arena_t *a, str_t policy, str_t sid, bool *found, s
 str_t lambda__policy_doc(arena_t *a, str_t others, size_t kept, str_t stmt);
 /* AWS's ResourceConflictException for a StatementId already in a policy. */
 int lambda__sid_taken_fail(req_t *r, str_t sid);
-/* Opens an Allow statement: {"Sid":sid,"Effect":"Allow","Principal": (the
- * caller writes the principal, then the rest, and closes it). */
-void lambda__statement_begin(json_w_t *w, str_t sid);
 
 /* ==== Code (code.c) ==== */
 /* Stores zip bytes (deduplicated by hash) and extracts them; fills

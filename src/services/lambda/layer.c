@@ -16,6 +16,7 @@
 #include "services/authz.h"
 #include "services/lambda/lambda_int.h"
 #include "store/store.h"
+#include "services/grant.h"
 
 static str_t layer_arn(arena_t *a, str_t region, str_t account, str_t name)
 {
@@ -318,7 +319,7 @@ int lambda_add_layer_version_permission(req_t *r, const val_t *in, val_t *out)
     buf_init(&b, a);
     json_w_t w;
     json_w_init(&w, &b);
-    lambda__statement_begin(&w, sid);
+    grant_statement_begin(&w, sid);
     if (str_eq_c(principal, "*"))
         json_w_str(&w, principal);
     else {
