@@ -15,11 +15,11 @@
 #include "core/req.h"
 #include "lambda_model.h"
 #include "schemas.h"
+#include "services/grant.h"
 #include "services/iam/iam.h"
 #include "services/s3/s3.h"
 #include "services/lambda/lambda_int.h"
 #include "store/store.h"
-#include "services/grant.h"
 
 sqlite3 *lambda__db(app_t *app)
 {

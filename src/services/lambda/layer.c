@@ -14,9 +14,9 @@
 #include "auth/policy.h"
 #include "lambda_model.h"
 #include "services/authz.h"
+#include "services/grant.h"
 #include "services/lambda/lambda_int.h"
 #include "store/store.h"
-#include "services/grant.h"
 
 static str_t layer_arn(arena_t *a, str_t region, str_t account, str_t name)
 {
