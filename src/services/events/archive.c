@@ -19,6 +19,7 @@
 #include "events_int.h"
 #include "events_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 #define MANAGED_BY "prod.vhs.events.aws.internal"
 
@@ -222,6 +223,28 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "CreationTime", val_time(a, now * 1000));
 }
 
+/* The members ListArchives and DescribeArchive share; v. */
+static val_t *archive_fields(req_t *r, val_t *v, const archive_t *x)
+{
+    arena_t *a = r->arena;
+    val_set_c(a, v, "ArchiveName", val_str(a, x->name));
+    val_set_c(a, v, "EventSourceArn", val_str(a, bus_arn_of(a, r->who.account, r->region, x->bus)));
+    val_set_c(a, v, "State", val_str(a, x->state));
+    val_set_c(a, v, "RetentionDays", val_int(a, x->retention_days));
+    val_set_c(a, v, "SizeBytes", val_int(a, x->bytes));
+    val_set_c(a, v, "EventCount", val_int(a, x->events));
+    val_set_c(a, v, "CreationTime", val_time(a, x->created_ms * 1000));
+    return v;
+}
+
+/* A ListArchives item from a row of ARCHIVE_COLS. */
+static val_t *archive_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    archive_t x;
+    archive_from_row(r->arena, st, &x);
+    return archive_fields(r, val_new(r->arena, VAL_STRUCT), &x);
+}
+
 int events_describe_archive(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -229,74 +252,63 @@ int events_describe_archive(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     archive_t x;
     if (archive_or_fail(r, db, val_get_str(in, "ArchiveName"), &x) != GR_OK) return GR_ERR;
+    archive_fields(r, out, &x);
     val_set_c(a, out, "ArchiveArn", val_str(a, arn_of(r, "archive", x.name)));
-    val_set_c(a, out, "ArchiveName", val_str(a, x.name));
-    val_set_c(a, out, "EventSourceArn", val_str(a, bus_arn_of(a, r->who.account, r->region, x.bus)));
     if (x.description.p) val_set_c(a, out, "Description", val_str(a, x.description));
     if (x.pattern.p) val_set_c(a, out, "EventPattern", val_str(a, x.pattern));
-    val_set_c(a, out, "State", val_str(a, x.state));
-    val_set_c(a, out, "RetentionDays", val_int(a, x.retention_days));
-    val_set_c(a, out, "SizeBytes", val_int(a, x.bytes));
-    val_set_c(a, out, "EventCount", val_int(a, x.events));
-    return val_set_c(a, out, "CreationTime", val_time(a, x.created_ms * 1000));
+    return GR_OK;
 }
 
 /* AWS (ListArchives, ListReplays): at most one of NamePrefix, EventSourceArn
- * and State. */
-static int one_filter_or_fail(req_t *r, const val_t *in, const char *op)
+ * and State; then the page asked for (events__page_or_fail). */
+static int list_args_or_fail(req_t *r, const val_t *in, const char *op, long long *off, int64_t *limit)
 {
     int n = !!val_get(in, "NamePrefix") + !!val_get(in, "EventSourceArn") + !!val_get(in, "State");
-    if (n <= 1) return GR_OK;
-    return req_fail(r, &ERR_ValidationException,
-                    "At most one filter is allowed for %s. Use either : State, EventSourceArn, or NamePrefix.", op);
+    if (n > 1)
+        return req_fail(r, &ERR_ValidationException,
+                        "At most one filter is allowed for %s. Use either : State, EventSourceArn, or NamePrefix.", op);
+    return events__page_or_fail(r, in, off, limit);
 }
 
-int events_list_archives(req_t *r, const val_t *in, val_t *out)
+/* The List{Archives,Replays} query: the caller's rows of from (cols) by
+ * NamePrefix, State and source (column source_col, when given), one page in
+ * name order. NULL (logged) on failure. */
+static sqlite3_stmt *list_stmt(req_t *r, sqlite3 *db, const val_t *in, const char *from, const char *cols,
+                               const char *source_col, str_t source, int64_t limit, long long off)
 {
-    arena_t *a = r->arena;
-    sqlite3 *db = events__db(r->app);
-    if (!db) return GR_ERR;
-    if (one_filter_or_fail(r, in, "ListArchives") != GR_OK) return GR_ERR;
-    long long off;
-    int64_t limit;
-    if (events__page_or_fail(r, in, &off, &limit) != GR_OK) return GR_ERR;
-    str_t prefix = val_get_str(in, "NamePrefix"), bus = STR_NULL;
-    if (val_get(in, "EventSourceArn") && bus_or_fail(r, db, val_get_str(in, "EventSourceArn"), &bus) != GR_OK)
-        return GR_ERR;
+    str_t prefix = val_get_str(in, "NamePrefix");
     char sql[768];
     snprintf(sql, sizeof sql,
-             "SELECT %s FROM archive a WHERE account = ?1 AND region = ?2 AND substr(name, 1, ?4) = ?3 "
-             "AND (?5 IS NULL OR bus = ?5) AND (?6 IS NULL OR state = ?6) ORDER BY name LIMIT ?7 OFFSET ?8",
-             ARCHIVE_COLS);
+             "SELECT %s FROM %s WHERE account = ?1 AND region = ?2 AND substr(name, 1, ?4) = ?3 "
+             "AND (?5 IS NULL OR %s = ?5) AND (?6 IS NULL OR state = ?6) ORDER BY name LIMIT ?7 OFFSET ?8",
+             cols, from, source_col);
     sqlite3_stmt *st = events__prep(db, sql);
-    if (!st) return GR_ERR;
+    if (!st) return NULL;
     events__bind(st, 1, r->who.account);
     events__bind(st, 2, r->region);
     events__bind(st, 3, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
-    events__bind(st, 5, bus);
+    events__bind(st, 5, source);
     events__bind(st, 6, val_get_str(in, "State"));
     sqlite3_bind_int64(st, 7, limit + 1);
     sqlite3_bind_int64(st, 8, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        archive_t x;
-        archive_from_row(a, st, &x);
-        val_t *v = val_new(a, VAL_STRUCT);
-        val_set_c(a, v, "ArchiveName", val_str(a, x.name));
-        val_set_c(a, v, "EventSourceArn", val_str(a, bus_arn_of(a, r->who.account, r->region, x.bus)));
-        val_set_c(a, v, "State", val_str(a, x.state));
-        val_set_c(a, v, "RetentionDays", val_int(a, x.retention_days));
-        val_set_c(a, v, "SizeBytes", val_int(a, x.bytes));
-        val_set_c(a, v, "EventCount", val_int(a, x.events));
-        val_set_c(a, v, "CreationTime", val_time(a, x.created_ms * 1000));
-        val_push(a, list, v);
-    }
-    store_release(st);
-    val_set_c(a, out, "Archives", list);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    return st;
+}
+
+int events_list_archives(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    long long off;
+    int64_t limit;
+    if (list_args_or_fail(r, in, "ListArchives", &off, &limit) != GR_OK) return GR_ERR;
+    str_t bus = STR_NULL;
+    if (val_get(in, "EventSourceArn") && bus_or_fail(r, db, val_get_str(in, "EventSourceArn"), &bus) != GR_OK)
+        return GR_ERR;
+    sqlite3_stmt *st = list_stmt(r, db, in, "archive a", ARCHIVE_COLS, "bus", bus, limit, off);
+    if (!st) return GR_ERR;
+    int64_t n = page_rows(r, st, limit, out, "Archives", archive_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
     return GR_OK;
 }
 
@@ -443,8 +455,8 @@ static int replay_or_fail(req_t *r, sqlite3 *db, str_t name, replay_t *x)
     return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Replay %.*s does not exist.", STR_FMT(name));
 }
 
-/* The members DescribeReplay and ListReplays share. */
-static void replay_fields(arena_t *a, val_t *v, const replay_t *x)
+/* The members DescribeReplay and ListReplays share; v. */
+static val_t *replay_fields(arena_t *a, val_t *v, const replay_t *x)
 {
     val_set_c(a, v, "ReplayName", val_str(a, x->name));
     val_set_c(a, v, "EventSourceArn", val_str(a, x->archive_arn));
@@ -455,6 +467,15 @@ static void replay_fields(arena_t *a, val_t *v, const replay_t *x)
     if (x->last_ms) val_set_c(a, v, "EventLastReplayedTime", val_time(a, x->last_ms * 1000));
     val_set_c(a, v, "ReplayStartTime", val_time(a, x->began_ms * 1000));
     if (x->ended_ms) val_set_c(a, v, "ReplayEndTime", val_time(a, x->ended_ms * 1000));
+    return v;
+}
+
+/* A ListReplays item from a row of REPLAY_COLS. */
+static val_t *replay_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    replay_t x;
+    replay_from_row(r->arena, st, &x);
+    return replay_fields(r->arena, val_new(r->arena, VAL_STRUCT), &x);
 }
 
 /* AWS (StartReplay; the messages as recorded and as moto has them): the
@@ -552,42 +573,16 @@ int events_describe_replay(req_t *r, const val_t *in, val_t *out)
 
 int events_list_replays(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
-    if (one_filter_or_fail(r, in, "ListReplays") != GR_OK) return GR_ERR;
     long long off;
     int64_t limit;
-    if (events__page_or_fail(r, in, &off, &limit) != GR_OK) return GR_ERR;
-    str_t prefix = val_get_str(in, "NamePrefix");
-    char sql[768];
-    snprintf(sql, sizeof sql,
-             "SELECT %s FROM replay WHERE account = ?1 AND region = ?2 AND substr(name, 1, ?4) = ?3 "
-             "AND (?5 IS NULL OR archive_arn = ?5) AND (?6 IS NULL OR state = ?6) ORDER BY name LIMIT ?7 OFFSET ?8",
-             REPLAY_COLS);
-    sqlite3_stmt *st = events__prep(db, sql);
+    if (list_args_or_fail(r, in, "ListReplays", &off, &limit) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st =
+        list_stmt(r, db, in, "replay", REPLAY_COLS, "archive_arn", val_get_str(in, "EventSourceArn"), limit, off);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, prefix.p ? prefix : STR(""));
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
-    events__bind(st, 5, val_get_str(in, "EventSourceArn"));
-    events__bind(st, 6, val_get_str(in, "State"));
-    sqlite3_bind_int64(st, 7, limit + 1);
-    sqlite3_bind_int64(st, 8, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        replay_t x;
-        replay_from_row(a, st, &x);
-        val_t *v = val_new(a, VAL_STRUCT);
-        replay_fields(a, v, &x);
-        val_push(a, list, v);
-    }
-    store_release(st);
-    val_set_c(a, out, "Replays", list);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "Replays", replay_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
     return GR_OK;
 }
 

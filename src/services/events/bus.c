@@ -15,6 +15,7 @@
 #include "events_model.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/page.h"
 
 /* ==== Helpers shared by the events files ==== */
 
@@ -220,11 +221,23 @@ int events_describe_event_bus(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* A ListEventBuses item from a row (name, description, created_ms, modified_ms). */
+static val_t *bus_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    arena_t *a = r->arena;
+    str_t name = events__col(a, st, 0);
+    val_t *b = val_new(a, VAL_STRUCT);
+    val_set_c(a, b, "Name", val_str(a, name));
+    val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
+    bus_row_t row = {events__col(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), STR_NULL};
+    bus_fields(a, b, &row);
+    return b;
+}
+
 /* AWS: the default bus first, then the others by name; Limit 1..100. Our
  * NextToken is the row offset. */
 int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     str_t prefix = val_get_str(in, "NamePrefix");
@@ -244,21 +257,8 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        str_t name = events__col(a, st, 0);
-        val_t *b = val_new(a, VAL_STRUCT);
-        val_set_c(a, b, "Name", val_str(a, name));
-        val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
-        bus_row_t row = {events__col(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), STR_NULL};
-        bus_fields(a, b, &row);
-        val_push(a, list, b);
-    }
-    store_release(st);
-    val_set_c(a, out, "EventBuses", list);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "EventBuses", bus_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
     return GR_OK;
 }
 

@@ -22,6 +22,7 @@
 #include "events_int.h"
 #include "events_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 /* ==== AuthParameters ==== */
 
@@ -214,6 +215,25 @@ static int conn_summary(req_t *r, val_t *out, const events_conn_t *c, const char
     return GR_OK;
 }
 
+/* The members ListConnections and DescribeConnection share; v. */
+static val_t *conn_fields(req_t *r, val_t *v, const events_conn_t *c)
+{
+    arena_t *a = r->arena;
+    conn_summary(r, v, c, NULL);
+    val_set_c(a, v, "Name", val_str(a, c->name));
+    if (c->state_reason.p) val_set_c(a, v, "StateReason", val_str(a, c->state_reason));
+    val_set_c(a, v, "AuthorizationType", val_str(a, c->auth_type));
+    return v;
+}
+
+/* A ListConnections item from a row of CONN_COLS. */
+static val_t *conn_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    events_conn_t c;
+    conn_from_row(r->arena, st, &c);
+    return conn_fields(r, val_new(r->arena, VAL_STRUCT), &c);
+}
+
 /* ==== Connections ==== */
 
 int events_create_connection(req_t *r, const val_t *in, val_t *out)
@@ -281,17 +301,10 @@ int events_describe_connection(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     events_conn_t c;
     if (conn_or_fail(r, db, "describe", val_get_str(in, "Name"), &c) != GR_OK) return GR_ERR;
-    val_set_c(a, out, "ConnectionArn", val_str(a, c.arn));
-    val_set_c(a, out, "Name", val_str(a, c.name));
+    conn_fields(r, out, &c);
     if (c.description.p) val_set_c(a, out, "Description", val_str(a, c.description));
-    val_set_c(a, out, "ConnectionState", val_str(a, c.state));
-    if (c.state_reason.p) val_set_c(a, out, "StateReason", val_str(a, c.state_reason));
-    val_set_c(a, out, "AuthorizationType", val_str(a, c.auth_type));
     val_set_c(a, out, "SecretArn", val_str(a, c.secret_arn));
     val_set_c(a, out, "AuthParameters", public_copy(a, val_from_json(a, json_parse(a, c.auth, NULL))));
-    val_set_c(a, out, "CreationTime", val_time(a, c.created_ms * 1000));
-    val_set_c(a, out, "LastModifiedTime", val_time(a, c.modified_ms * 1000));
-    if (c.authorized_ms) val_set_c(a, out, "LastAuthorizedTime", val_time(a, c.authorized_ms * 1000));
     return GR_OK;
 }
 
@@ -375,7 +388,6 @@ int events_deauthorize_connection(req_t *r, const val_t *in, val_t *out)
 
 int events_list_connections(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     long long off;
@@ -395,26 +407,9 @@ int events_list_connections(req_t *r, const val_t *in, val_t *out)
     events__bind(st, 4, val_get_str(in, "ConnectionState"));
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (++n > limit) break;
-        events_conn_t c;
-        conn_from_row(a, st, &c);
-        val_t *v = val_new(a, VAL_STRUCT);
-        val_set_c(a, v, "ConnectionArn", val_str(a, c.arn));
-        val_set_c(a, v, "Name", val_str(a, c.name));
-        val_set_c(a, v, "ConnectionState", val_str(a, c.state));
-        if (c.state_reason.p) val_set_c(a, v, "StateReason", val_str(a, c.state_reason));
-        val_set_c(a, v, "AuthorizationType", val_str(a, c.auth_type));
-        val_set_c(a, v, "CreationTime", val_time(a, c.created_ms * 1000));
-        val_set_c(a, v, "LastModifiedTime", val_time(a, c.modified_ms * 1000));
-        if (c.authorized_ms) val_set_c(a, v, "LastAuthorizedTime", val_time(a, c.authorized_ms * 1000));
-        val_push(a, list, v);
-    }
-    store_release(st);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
-    return val_set_c(a, out, "Connections", list);
+    int64_t n = page_rows(r, st, limit, out, "Connections", conn_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
+    return GR_OK;
 }
 
 /* ==== API destinations ==== */

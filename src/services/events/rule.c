@@ -11,6 +11,7 @@
 #include "events_int.h"
 #include "events_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 typedef struct {
     int64_t id;
@@ -176,10 +177,16 @@ int events_describe_rule(req_t *r, const val_t *in, val_t *out)
     return val_set_c(r->arena, out, "CreatedBy", val_str(r->arena, r->who.account));
 }
 
+static val_t *rule_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    rule_t q;
+    rule_from_row(r->arena, st, &q);
+    return rule_val(r, &q);
+}
+
 /* AWS: rules in name order; Limit 1..100; our NextToken is the row offset. */
 int events_list_rules(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
@@ -203,17 +210,8 @@ int events_list_rules(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 6, limit + 1);
     sqlite3_bind_int64(st, 7, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        rule_t q;
-        rule_from_row(a, st, &q);
-        val_push(a, list, rule_val(r, &q));
-    }
-    store_release(st);
-    val_set_c(a, out, "Rules", list);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "Rules", rule_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
     return GR_OK;
 }
 
