@@ -108,7 +108,7 @@ static str_t bus_arn(req_t *r, str_t name)
                               STR_FMT(r->who.account), STR_FMT(name)));
 }
 
-static int put_tags(req_t *r, sqlite3 *db, str_t arn, const val_t *tags)
+int events__put_tags(sqlite3 *db, str_t arn, const val_t *tags)
 {
     sqlite3_stmt *st = events__prep(db, "INSERT OR REPLACE INTO tag (arn, key, value) VALUES (?1, ?2, ?3)");
     if (!st) return GR_ERR;
@@ -121,7 +121,6 @@ static int put_tags(req_t *r, sqlite3 *db, str_t arn, const val_t *tags)
         sqlite3_reset(st);
     }
     store_release(st);
-    (void)r;
     return GR_OK;
 }
 
@@ -201,7 +200,7 @@ int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
     str_t arn = bus_arn(r, name);
-    put_tags(r, db, arn, val_get(in, "Tags"));
+    events__put_tags(db, arn, val_get(in, "Tags"));
     if (desc.p) val_set_c(r->arena, out, "Description", val_str(r->arena, desc));
     return val_set_c(r->arena, out, "EventBusArn", val_str(r->arena, arn));
 }
@@ -337,7 +336,7 @@ int events_tag_resource(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t arn = val_get_str(in, "ResourceARN");
     if (resource_or_fail(r, db, arn) != GR_OK) return GR_ERR;
-    return put_tags(r, db, arn, val_get(in, "Tags"));
+    return events__put_tags(db, arn, val_get(in, "Tags"));
 }
 
 int events_untag_resource(req_t *r, const val_t *in, val_t *out)

@@ -34,6 +34,9 @@ str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t
 /* Whether bus of account owner (the caller's region) has a policy that lets
  * the caller put events on it (bus.c). */
 bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus);
+/* Adds or replaces the tags (a list of Key/Value, no Value "") of arn; a
+ * failed insert is skipped. GR_ERR only when the statement cannot be made. */
+int events__put_tags(sqlite3 *db, str_t arn, const val_t *tags);
 /* A List* page: Limit (default 100) and NextToken, which is our row offset;
  * fails r with ValidationException for a token we did not give. */
 int events__page_or_fail(req_t *r, const val_t *in, long long *off, int64_t *limit);

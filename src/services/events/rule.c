@@ -146,19 +146,7 @@ int events_put_rule(req_t *r, const val_t *in, val_t *out)
         store_release(st);
     }
     str_t arn = events__rule_arn(a, r->who.account, r->region, bus, name);
-    const val_t *tags = val_get(in, "Tags");
-    if (rc == GR_OK && tags && tags->kind == VAL_LIST) {
-        sqlite3_stmt *t = events__prep(db, "INSERT OR REPLACE INTO tag (arn, key, value) VALUES (?1, ?2, ?3)");
-        for (size_t i = 0; t && i < tags->u.list.n; i++) {
-            events__bind(t, 1, arn);
-            events__bind(t, 2, val_get_str(tags->u.list.v[i], "Key"));
-            str_t v = val_get_str(tags->u.list.v[i], "Value");
-            events__bind(t, 3, v.p ? v : STR(""));
-            sqlite3_step(t);
-            sqlite3_reset(t);
-        }
-        store_release(t);
-    }
+    if (rc == GR_OK) events__put_tags(db, arn, val_get(in, "Tags"));
     if (rc != GR_OK || store_exec(db, "COMMIT") != GR_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return GR_ERR;
