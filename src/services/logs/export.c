@@ -19,6 +19,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 #include "services/s3/s3.h"
 
 #define DEFAULT_PREFIX "exportedlogs"
@@ -143,10 +144,35 @@ int logs_create_export_task(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "taskId", val_strdup(a, str_c(id)));
 }
 
+/* A DescribeExportTasks item from a row (id, name, group_name, from_ms,
+ * to_ms, destination, prefix, status, message, created_ms, completed_ms). */
+static val_t *export_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    arena_t *a = r->arena;
+    val_t *t = val_new(a, VAL_STRUCT);
+    val_set_c(a, t, "taskId", val_str(a, logs__col_str(a, st, 0)));
+    str_t name = logs__col_str(a, st, 1);
+    if (name.p) val_set_c(a, t, "taskName", val_str(a, name));
+    val_set_c(a, t, "logGroupName", val_str(a, logs__col_str(a, st, 2)));
+    val_set_c(a, t, "from", val_int(a, sqlite3_column_int64(st, 3)));
+    val_set_c(a, t, "to", val_int(a, sqlite3_column_int64(st, 4)));
+    val_set_c(a, t, "destination", val_str(a, logs__col_str(a, st, 5)));
+    val_set_c(a, t, "destinationPrefix", val_str(a, logs__col_str(a, st, 6)));
+    val_t *s = val_new(a, VAL_STRUCT);
+    val_set_c(a, s, "code", val_str(a, logs__col_str(a, st, 7)));
+    val_set_c(a, s, "message", val_str(a, logs__col_str(a, st, 8)));
+    val_set_c(a, t, "status", s);
+    val_t *x = val_new(a, VAL_STRUCT);
+    val_set_c(a, x, "creationTime", val_int(a, sqlite3_column_int64(st, 9)));
+    if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+        val_set_c(a, x, "completionTime", val_int(a, sqlite3_column_int64(st, 10)));
+    val_set_c(a, t, "executionInfo", x);
+    return t;
+}
+
 /* AWS: the newest first; limit 1..50; our nextToken is the row offset. */
 int logs_describe_export_tasks(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     str_t task = val_get_str(in, "taskId"), status = val_get_str(in, "statusCode");
@@ -164,35 +190,10 @@ int logs_describe_export_tasks(req_t *r, const val_t *in, val_t *out)
     logs__bind_str(st, 4, status);
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        val_t *t = val_new(a, VAL_STRUCT);
-        val_set_c(a, t, "taskId", val_str(a, logs__col_str(a, st, 0)));
-        str_t name = logs__col_str(a, st, 1);
-        if (name.p) val_set_c(a, t, "taskName", val_str(a, name));
-        val_set_c(a, t, "logGroupName", val_str(a, logs__col_str(a, st, 2)));
-        val_set_c(a, t, "from", val_int(a, sqlite3_column_int64(st, 3)));
-        val_set_c(a, t, "to", val_int(a, sqlite3_column_int64(st, 4)));
-        val_set_c(a, t, "destination", val_str(a, logs__col_str(a, st, 5)));
-        val_set_c(a, t, "destinationPrefix", val_str(a, logs__col_str(a, st, 6)));
-        val_t *s = val_new(a, VAL_STRUCT);
-        val_set_c(a, s, "code", val_str(a, logs__col_str(a, st, 7)));
-        val_set_c(a, s, "message", val_str(a, logs__col_str(a, st, 8)));
-        val_set_c(a, t, "status", s);
-        val_t *x = val_new(a, VAL_STRUCT);
-        val_set_c(a, x, "creationTime", val_int(a, sqlite3_column_int64(st, 9)));
-        if (sqlite3_column_type(st, 10) != SQLITE_NULL)
-            val_set_c(a, x, "completionTime", val_int(a, sqlite3_column_int64(st, 10)));
-        val_set_c(a, t, "executionInfo", x);
-        val_push(a, list, t);
-    }
-    store_release(st);
-    if (task.p && n == 0)
+    int64_t n = page_rows(r, st, limit, out, "exportTasks", export_item, NULL);
+    if (task.p && n <= 0)
         return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified export task does not exist.");
-    val_set_c(a, out, "exportTasks", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    page_offset_token(r, out, "nextToken", n, limit, off);
     return GR_OK;
 }
 

@@ -17,6 +17,7 @@
 #include "logs_model.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/page.h"
 #include "services/logs/logs.h"
 
 /* ==== Helpers shared by the logs files ==== */
@@ -333,11 +334,34 @@ static void expire_all(req_t *r, sqlite3 *db)
     for (size_t i = 0; gs && i < n; i++) logs__expire(db, &gs[i]);
 }
 
+/* A DescribeLogGroups item from a row (name, created_ms, retention_days,
+ * kms_key, stored bytes, metric filters); its name goes to *last. */
+static val_t *group_item(req_t *r, sqlite3_stmt *st, void *last)
+{
+    arena_t *a = r->arena;
+    str_t name = logs__col_str(a, st, 0);
+    *(str_t *)last = name;
+    val_t *g = val_new(a, VAL_STRUCT);
+    val_set_c(a, g, "logGroupName", val_str(a, name));
+    val_set_c(a, g, "creationTime", val_int(a, sqlite3_column_int64(st, 1)));
+    if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+        val_set_c(a, g, "retentionInDays", val_int(a, sqlite3_column_int64(st, 2)));
+    val_set_c(a, g, "metricFilterCount", val_int(a, sqlite3_column_int64(st, 5)));
+    val_set_c(a, g, "arn", val_str(a, logs__group_arn(r, name, true)));
+    val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 4)));
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, logs__col_str(a, st, 3)));
+    /* AWS (recorded DescribeLogGroups answers): the ARN without ":*" too,
+     * the class (every group here is STANDARD) and deletion protection. */
+    val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, name, false)));
+    val_set_c(a, g, "logGroupClass", val_cstr(a, "STANDARD"));
+    val_set_c(a, g, "deletionProtectionEnabled", val_bool(a, false));
+    return g;
+}
+
 /* AWS: log groups come in name order, `limit` 1..50 (default 50); nextToken
  * is opaque — ours is the last name returned, so a page continues after it. */
 int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     int64_t limit = val_get_int(in, "limit", 50);
     str_t prefix = val_get_str(in, "logGroupNamePrefix");
     str_t after = val_get_str(in, "nextToken");
@@ -357,32 +381,10 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     logs__bind_str(st, 4, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 6, limit + 1);
-    val_t *groups = val_new(a, VAL_LIST);
-    int rc, n = 0;
     str_t last = STR_NULL;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        last = logs__col_str(a, st, 0);
-        val_t *g = val_new(a, VAL_STRUCT);
-        val_set_c(a, g, "logGroupName", val_str(a, last));
-        val_set_c(a, g, "creationTime", val_int(a, sqlite3_column_int64(st, 1)));
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-            val_set_c(a, g, "retentionInDays", val_int(a, sqlite3_column_int64(st, 2)));
-        val_set_c(a, g, "metricFilterCount", val_int(a, sqlite3_column_int64(st, 5)));
-        val_set_c(a, g, "arn", val_str(a, logs__group_arn(r, last, true)));
-        val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 4)));
-        if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, logs__col_str(a, st, 3)));
-        /* AWS (recorded DescribeLogGroups answers): the ARN without ":*" too,
-         * the class (every group here is STANDARD) and deletion protection. */
-        val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, last, false)));
-        val_set_c(a, g, "logGroupClass", val_cstr(a, "STANDARD"));
-        val_set_c(a, g, "deletionProtectionEnabled", val_bool(a, false));
-        val_push(a, groups, g);
-    }
-    store_release(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
-    val_set_c(a, out, "logGroups", groups);
-    if (n > limit) val_set_c(a, out, "nextToken", val_str(a, last));
+    int64_t n = page_rows(r, st, limit, out, "logGroups", group_item, &last);
+    if (n < 0) return GR_ERR;
+    if (n > limit) val_set_c(r->arena, out, "nextToken", val_str(r->arena, last));
     return GR_OK;
 }
 

@@ -16,6 +16,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 /* AWS quotas (recorded LimitExceededException): 10 resource policies per
  * account and region. */
@@ -71,11 +72,19 @@ int logs_put_resource_policy(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "resourcePolicy", policy_val(a, name, doc, now));
 }
 
+/* A DescribeResourcePolicies item from a row (id, name, document,
+ * updated_ms); its id goes to *last. */
+static val_t *policy_item(req_t *r, sqlite3_stmt *st, void *last)
+{
+    *(long long *)last = sqlite3_column_int64(st, 0);
+    return policy_val(r->arena, logs__col_str(r->arena, st, 1), logs__col_str(r->arena, st, 2),
+                      sqlite3_column_int64(st, 3));
+}
+
 /* AWS: in the order they were made; limit 1..50, our nextToken the row id
  * of the last one returned. */
 int logs_describe_resource_policies(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     int64_t limit = val_get_int(in, "limit", 50);
@@ -88,16 +97,9 @@ int logs_describe_resource_policies(req_t *r, const val_t *in, val_t *out)
     logs__bind_str(st, 2, r->region);
     sqlite3_bind_int64(st, 3, after);
     sqlite3_bind_int64(st, 4, limit + 1);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0, last = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        last = sqlite3_column_int64(st, 0);
-        val_push(a, list, policy_val(a, logs__col_str(a, st, 1), logs__col_str(a, st, 2), sqlite3_column_int64(st, 3)));
-    }
-    store_release(st);
-    val_set_c(a, out, "resourcePolicies", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", (long long)last)));
+    long long last = 0;
+    if (page_rows(r, st, limit, out, "resourcePolicies", policy_item, &last) > limit)
+        val_set_c(r->arena, out, "nextToken", val_cstr(r->arena, arena_printf(r->arena, "%lld", last)));
     return GR_OK;
 }
 

@@ -25,6 +25,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 #define MAX_FIELDS 64 /* fields kept per record */
 #define DEFAULT_LIMIT 10000
@@ -624,11 +625,23 @@ int logs_get_query_results(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "statistics", stats);
 }
 
+/* A DescribeQueries item from a row (id, query, status, created_ms, group_name). */
+static val_t *query_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    arena_t *a = r->arena;
+    val_t *q = val_new(a, VAL_STRUCT);
+    val_set_c(a, q, "queryId", val_str(a, logs__col_str(a, st, 0)));
+    val_set_c(a, q, "queryString", val_str(a, logs__col_str(a, st, 1)));
+    val_set_c(a, q, "status", val_str(a, logs__col_str(a, st, 2)));
+    val_set_c(a, q, "createTime", val_int(a, sqlite3_column_int64(st, 3)));
+    val_set_c(a, q, "logGroupName", val_str(a, logs__col_str(a, st, 4)));
+    return q;
+}
+
 /* AWS: the account's queries of the last 30 days (here: all kept), newest
  * first, by group and status; maxResults 1..1000, our nextToken the offset. */
 int logs_describe_queries(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     str_t group = val_get_str(in, "logGroupName");
@@ -646,21 +659,8 @@ int logs_describe_queries(req_t *r, const val_t *in, val_t *out)
     logs__bind_str(st, 4, val_get_str(in, "status"));
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        val_t *q = val_new(a, VAL_STRUCT);
-        val_set_c(a, q, "queryId", val_str(a, logs__col_str(a, st, 0)));
-        val_set_c(a, q, "queryString", val_str(a, logs__col_str(a, st, 1)));
-        val_set_c(a, q, "status", val_str(a, logs__col_str(a, st, 2)));
-        val_set_c(a, q, "createTime", val_int(a, sqlite3_column_int64(st, 3)));
-        val_set_c(a, q, "logGroupName", val_str(a, logs__col_str(a, st, 4)));
-        val_push(a, list, q);
-    }
-    store_release(st);
-    val_set_c(a, out, "queries", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "queries", query_item, NULL);
+    page_offset_token(r, out, "nextToken", n, limit, off);
     return GR_OK;
 }
 
