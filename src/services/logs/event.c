@@ -169,9 +169,13 @@ int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t
     return GR_ERR;
 }
 
-static int64_t stream_id_or_fail(req_t *r, sqlite3 *db, int64_t gid, str_t name)
+/* The group in names (logs__group_or_fail) into *g, and the row id of its
+ * stream in.logStreamName; 0 when either is missing (r failed) or on error. */
+static int64_t stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, logs_group_t *g)
 {
-    int64_t sid = id_of(db, "SELECT id FROM log_stream WHERE gid = ?1 AND name = ?2", gid, name, STR_NULL, STR_NULL);
+    if (logs__group_or_fail(r, db, in, g) != GR_OK) return 0;
+    int64_t sid = id_of(db, "SELECT id FROM log_stream WHERE gid = ?1 AND name = ?2", g->id,
+                        val_get_str(in, "logStreamName"), STR_NULL, STR_NULL);
     if (!sid) req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified log stream does not exist.");
     return sid;
 }
@@ -191,8 +195,7 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    int64_t sid = stream_id_or_fail(r, db, g.id, val_get_str(in, "logStreamName"));
+    int64_t sid = stream_or_fail(r, db, in, &g);
     if (!sid) return GR_ERR;
     const val_t *list = val_get(in, "logEvents");
     size_t n = list && list->kind == VAL_LIST ? list->u.list.n : 0;
@@ -272,8 +275,7 @@ int logs_get_log_events(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    int64_t sid = stream_id_or_fail(r, db, g.id, val_get_str(in, "logStreamName"));
+    int64_t sid = stream_or_fail(r, db, in, &g);
     if (!sid) return GR_ERR;
     logs__expire(db, &g);
     int64_t limit = val_get_int(in, "limit", MAX_BATCH_EVENTS);
