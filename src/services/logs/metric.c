@@ -99,13 +99,8 @@ int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    str_t pattern = val_get_str(in, "filterPattern");
-    const char *perr = NULL;
-    if (!logs__filter_compile(r->arena, pattern, &perr))
-        return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
-    str_t name = val_get_str(in, "filterName");
-    if (logs__filter_room_or_fail(r, db, "metric_filter", g.id, name, MAX_FILTERS) != GR_OK) return GR_ERR;
+    if (logs__filter_put_or_fail(r, db, in, "metric_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
+    str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
     sqlite3_stmt *st = logs__prep(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (gid, name) DO UPDATE SET pattern = ?3, "
                                       "transforms = ?4");
@@ -188,14 +183,18 @@ int logs_delete_metric_filter(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Shared with subscription filters ==== */
 
-int logs__filter_room_or_fail(req_t *r, sqlite3 *db, const char *table, int64_t gid, str_t name, int64_t max)
+int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char *table, int64_t max, logs_group_t *g)
 {
+    if (logs__group_or_fail(r, db, in, g) != GR_OK) return GR_ERR;
+    const char *perr = NULL;
+    if (!logs__filter_compile(r->arena, val_get_str(in, "filterPattern"), &perr))
+        return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT count(*), sum(name = ?2) FROM %s WHERE gid = ?1", table);
     sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return GR_ERR;
-    sqlite3_bind_int64(st, 1, gid);
-    logs__bind_str(st, 2, name);
+    sqlite3_bind_int64(st, 1, g->id);
+    logs__bind_str(st, 2, val_get_str(in, "filterName"));
     bool full =
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= max && sqlite3_column_int64(st, 1) == 0;
     store_release(st);

@@ -78,13 +78,8 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    str_t pattern = val_get_str(in, "filterPattern");
-    const char *perr = NULL;
-    if (!logs__filter_compile(a, pattern, &perr))
-        return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
-    str_t name = val_get_str(in, "filterName");
-    if (logs__filter_room_or_fail(r, db, "subscription_filter", g.id, name, MAX_FILTERS) != GR_OK) return GR_ERR;
+    if (logs__filter_put_or_fail(r, db, in, "subscription_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
+    str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
     /* AWS checks the destination when the filter is made. */
     if (str_eq_c(svc, "lambda")) {
         if (lambda_check(r->app, a, dest, r->region, logs__group_arn(r, g.name, true), false, STR_NULL) != GR_OK)
