@@ -237,6 +237,22 @@ int kin__stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s)
     return GR_OK;
 }
 
+str_t kin__name_token(arena_t *a, const char *kind, str_t last)
+{
+    str_t t = str_c(arena_printf(a, "%s%.*s", kind, STR_FMT(last)));
+    return arena_base64(a, t.p, t.len);
+}
+
+int kin__name_token_or_fail(req_t *r, const val_t *in, const char *kind, str_t *after)
+{
+    str_t tok = val_get_str(in, "NextToken"), t;
+    if (!tok.p) return GR_OK;
+    if (!arena_unbase64(r->arena, tok, &t) || !str_starts_with(t, str_c(kind)))
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Invalid NextToken.");
+    *after = str_sub(t, strlen(kind), t.len - strlen(kind));
+    return GR_OK;
+}
+
 int kin__expire(sqlite3 *db, const kin_stream_t *s)
 {
     sqlite3_stmt *st = kin__prep(db, "DELETE FROM kin_record WHERE sid = ?1 AND arrival_ms < ?2");
@@ -579,12 +595,7 @@ int kinesis_list_streams(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     int64_t limit = val_get_int(in, "Limit", 100);
     str_t after = val_get_str(in, "ExclusiveStartStreamName");
-    str_t tok = val_get_str(in, "NextToken");
-    if (tok.p) {
-        if (!arena_unbase64(a, tok, &after) || !str_starts_with(after, STR("ls1/")))
-            return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Invalid NextToken.");
-        after = str_sub(after, 4, after.len - 4);
-    }
+    if (kin__name_token_or_fail(r, in, "ls1/", &after) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = kin__prep(db, "SELECT name, created_ms, mode FROM kin_stream WHERE account = ?1 AND "
                                      "region = ?2 AND name > ?3 ORDER BY name LIMIT ?4");
     if (!st) return GR_ERR;
@@ -611,10 +622,7 @@ int kinesis_list_streams(req_t *r, const val_t *in, val_t *out)
     store_release(st);
     val_set_c(a, out, "StreamNames", names);
     val_set_c(a, out, "HasMoreStreams", val_bool(a, n > limit));
-    if (n > limit) {
-        str_t t = str_c(arena_printf(a, "ls1/%.*s", STR_FMT(last)));
-        val_set_c(a, out, "NextToken", val_str(a, arena_base64(a, t.p, t.len)));
-    }
+    if (n > limit) val_set_c(a, out, "NextToken", val_str(a, kin__name_token(a, "ls1/", last)));
     val_set_c(a, out, "StreamSummaries", sums);
     return GR_OK;
 }
