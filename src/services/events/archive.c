@@ -8,7 +8,6 @@
  * the scheduler thread (schedule.c): each archived event of the time window
  * goes back on the bus with a new id and "replay-name", to the rules named in
  * Destination.FilterArns or to every rule of the bus. */
-#define _GNU_SOURCE /* memmem */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,12 +26,6 @@ static str_t arn_of(req_t *r, const char *kind, str_t name)
 {
     return str_c(arena_printf(r->arena, "arn:aws:events:%.*s:%.*s:%s/%.*s", STR_FMT(r->region), STR_FMT(r->who.account),
                               kind, STR_FMT(name)));
-}
-
-static str_t bus_arn_of(arena_t *a, str_t account, str_t region, str_t bus)
-{
-    return str_c(
-        arena_printf(a, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(region), STR_FMT(account), STR_FMT(bus)));
 }
 
 /* The archive rule's pattern: the archive's own (an object, or none) with
@@ -133,8 +126,8 @@ static int bus_or_fail(req_t *r, sqlite3 *db, str_t arn, str_t *bus)
 {
     *bus = events__bus_name(r, arn);
     if (events__bus_exists(db, r->who.account, r->region, *bus)) return GR_OK;
-    const char *m = arn.p ? memmem(arn.p, arn.len, ":event-bus/", 11) : NULL;
-    str_t shown = m ? str_n(m + 11, arn.len - (size_t)(m + 11 - arn.p)) : *bus;
+    str_t shown = events__arn_bus(arn);
+    if (!shown.p) shown = *bus;
     return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(shown));
 }
 
@@ -228,7 +221,7 @@ static val_t *archive_fields(req_t *r, val_t *v, const archive_t *x)
 {
     arena_t *a = r->arena;
     val_set_c(a, v, "ArchiveName", val_str(a, x->name));
-    val_set_c(a, v, "EventSourceArn", val_str(a, bus_arn_of(a, r->who.account, r->region, x->bus)));
+    val_set_c(a, v, "EventSourceArn", val_str(a, events__bus_arn(a, r->who.account, r->region, x->bus)));
     val_set_c(a, v, "State", val_str(a, x->state));
     val_set_c(a, v, "RetentionDays", val_int(a, x->retention_days));
     val_set_c(a, v, "SizeBytes", val_int(a, x->bytes));
@@ -489,7 +482,7 @@ int events_start_replay(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "ReplayName"), src = val_get_str(in, "EventSourceArn");
     const val_t *dest = val_get(in, "Destination");
     str_t dest_arn = val_get_str(dest, "Arn"), bus;
-    if (!dest_arn.p || !memmem(dest_arn.p, dest_arn.len, ":event-bus/", 11))
+    if (!events__arn_bus(dest_arn).p)
         return req_fail(r, &ERR_ValidationException,
                         "Parameter Destination.Arn is not valid. Reason: Must contain an event bus ARN.");
     if (bus_or_fail(r, db, dest_arn, &bus) != GR_OK) return GR_ERR;
@@ -655,9 +648,8 @@ static bool still_running(sqlite3 *db, int64_t id)
 
 static void run_replay(app_t *app, sqlite3 *db, arena_t *a, const replay_t *x)
 {
-    str_t bus = STR("default");
-    const char *m = memmem(x->bus_arn.p, x->bus_arn.len, ":event-bus/", 11);
-    if (m) bus = str_n(m + 11, x->bus_arn.len - (size_t)(m + 11 - x->bus_arn.p));
+    str_t bus = events__arn_bus(x->bus_arn);
+    if (!bus.p) bus = STR("default");
     const json_t *filters = x->filters.p ? json_parse(a, x->filters, NULL) : NULL;
     sqlite3_stmt *st = events__prep(db, "SELECT id, ts_ms, body FROM archive_event WHERE archive_id = ?1 "
                                         "AND ts_ms >= ?2 AND ts_ms < ?3 AND id > ?4 ORDER BY ts_ms, id LIMIT 100");

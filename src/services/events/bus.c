@@ -69,8 +69,7 @@ str_t events__bus_name(req_t *r, str_t s)
 {
     if (!s.len) return STR("default");
     if (str_starts_with(s, STR("arn:"))) {
-        const char *m = memmem(s.p, s.len, ":event-bus/", 11);
-        str_t name = m ? str_n(m + 11, s.len - (size_t)(m + 11 - s.p)) : STR_NULL;
+        str_t name = events__arn_bus(s);
         /* Only this account's and region's ARN names a bus here; another's
          * stays whole, a name no bus has, so it is not found (it used to
          * reach the caller's own bus of that name). */
@@ -102,10 +101,22 @@ str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t
                               STR_FMT(bus), STR_FMT(rule)));
 }
 
+str_t events__bus_arn(arena_t *a, str_t account, str_t region, str_t bus)
+{
+    return str_c(
+        arena_printf(a, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(region), STR_FMT(account), STR_FMT(bus)));
+}
+
+str_t events__arn_bus(str_t arn)
+{
+    const char *m = arn.p ? memmem(arn.p, arn.len, ":event-bus/", 11) : NULL;
+    return m ? str_n(m + 11, arn.len - (size_t)(m + 11 - arn.p)) : STR_NULL;
+}
+
+/* The ARN of the caller's bus name. */
 static str_t bus_arn(req_t *r, str_t name)
 {
-    return str_c(arena_printf(r->arena, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(r->region),
-                              STR_FMT(r->who.account), STR_FMT(name)));
+    return events__bus_arn(r->arena, r->who.account, r->region, name);
 }
 
 int events__put_tags(sqlite3 *db, str_t arn, const val_t *tags)
@@ -533,8 +544,7 @@ bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus)
         return false;
     policy_t *p = policy_parse(b.policy, POLICY_RESOURCE, NULL, 0);
     if (!p) return false;
-    str_t arn = str_c(arena_printf(r->arena, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(r->region),
-                                   STR_FMT(owner), STR_FMT(bus)));
+    str_t arn = events__bus_arn(r->arena, owner, r->region, bus);
     policy_ctx_t ctx[1] = {{STR("aws:PrincipalAccount"), &r->who.account, 1}};
     policy_req_t pr = {.action = STR("events:PutEvents"), .resource = arn, .who = &r->who, .ctx = ctx, .nctx = 1};
     policy_result_t v = policy_eval_one(p, &pr);

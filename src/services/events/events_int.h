@@ -31,6 +31,10 @@ str_t events__bus_name(req_t *r, str_t name_or_arn);
 /* Whether the bus exists in the caller's account and region (default always). */
 bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus);
 str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t rule);
+/* A bus's ARN, "arn:aws:events:REGION:ACCOUNT:event-bus/NAME", and back: the
+ * NAME after ":event-bus/" in an ARN, STR_NULL when there is none. */
+str_t events__bus_arn(arena_t *a, str_t account, str_t region, str_t bus);
+str_t events__arn_bus(str_t arn);
 /* Whether bus of account owner (the caller's region) has a policy that lets
  * the caller put events on it (bus.c). */
 bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus);
