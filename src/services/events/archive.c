@@ -102,9 +102,9 @@ static int load_archive(req_t *r, sqlite3 *db, str_t name, archive_t *x)
              ARCHIVE_COLS);
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         archive_from_row(r->arena, st, x);
@@ -164,11 +164,11 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = events__prep(db, "INSERT INTO rule (account, region, bus, name, pattern, state, created_ms, "
                                         "managed_by) VALUES (?1, ?2, ?3, ?4, ?5, 'ENABLED', ?6, '" MANAGED_BY "')");
     if (st) {
-        events__bind(st, 1, r->who.account);
-        events__bind(st, 2, r->region);
-        events__bind(st, 3, bus);
-        events__bind(st, 4, rule);
-        events__bind(st, 5, rule_pattern(a, pj));
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, bus);
+        store_bind_str(st, 4, rule);
+        store_bind_str(st, 5, rule_pattern(a, pj));
         sqlite3_bind_int64(st, 6, now);
         if (sqlite3_step(st) == SQLITE_DONE) {
             rule_id = sqlite3_last_insert_rowid(db);
@@ -182,9 +182,9 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
                               "VALUES (?1, ?2, ?3, '{}', ?4, 1)");
         if (st) {
             sqlite3_bind_int64(st, 1, rule_id);
-            events__bind(st, 2, rule);
-            events__bind(st, 3, events__archive_target(a, r->region));
-            events__bind(st, 4, target_template(a, arn));
+            store_bind_str(st, 2, rule);
+            store_bind_str(st, 3, events__archive_target(a, r->region));
+            store_bind_str(st, 4, target_template(a, arn));
             rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
             store_release(st);
         }
@@ -194,12 +194,12 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
         st = events__prep(db, "INSERT INTO archive (account, region, name, bus, pattern, description, retention_days, "
                               "state, created_ms, rule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'ENABLED', ?8, ?9)");
         if (st) {
-            events__bind(st, 1, r->who.account);
-            events__bind(st, 2, r->region);
-            events__bind(st, 3, name);
-            events__bind(st, 4, bus);
-            events__bind(st, 5, pattern);
-            events__bind(st, 6, val_get_str(in, "Description"));
+            store_bind_str(st, 1, r->who.account);
+            store_bind_str(st, 2, r->region);
+            store_bind_str(st, 3, name);
+            store_bind_str(st, 4, bus);
+            store_bind_str(st, 5, pattern);
+            store_bind_str(st, 6, val_get_str(in, "Description"));
             sqlite3_bind_int64(st, 7, val_get_int(in, "RetentionDays", 0));
             sqlite3_bind_int64(st, 8, now);
             sqlite3_bind_int64(st, 9, rule_id);
@@ -277,12 +277,12 @@ static sqlite3_stmt *list_stmt(req_t *r, sqlite3 *db, const val_t *in, const cha
              cols, from, source_col);
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return NULL;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
-    events__bind(st, 5, source);
-    events__bind(st, 6, val_get_str(in, "State"));
+    store_bind_str(st, 5, source);
+    store_bind_str(st, 6, val_get_str(in, "State"));
     sqlite3_bind_int64(st, 7, limit + 1);
     sqlite3_bind_int64(st, 8, off);
     return st;
@@ -328,8 +328,8 @@ int events_update_archive(req_t *r, const val_t *in, val_t *out)
                                         "WHERE id = ?1");
     if (st) {
         sqlite3_bind_int64(st, 1, x.id);
-        events__bind(st, 2, pattern);
-        events__bind(st, 3, desc);
+        store_bind_str(st, 2, pattern);
+        store_bind_str(st, 3, desc);
         if (days)
             sqlite3_bind_int64(st, 4, val_get_int(in, "RetentionDays", 0));
         else
@@ -342,7 +342,7 @@ int events_update_archive(req_t *r, const val_t *in, val_t *out)
         st = events__prep(db, "UPDATE rule SET pattern = ?2 WHERE id = ?1");
         if (st) {
             sqlite3_bind_int64(st, 1, x.rule_id);
-            events__bind(st, 2, rule_pattern(a, pj));
+            store_bind_str(st, 2, rule_pattern(a, pj));
             rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
             store_release(st);
         }
@@ -395,7 +395,7 @@ void events__archive_store(struct app *app, arena_t *a, int64_t rule_id, str_t e
     sqlite3_bind_int64(st, 1, rule_id);
     sqlite3_bind_int64(st, 2, ts);
     sqlite3_bind_int64(st, 3, now);
-    events__bind(st, 4, event_text);
+    store_bind_str(st, 4, event_text);
     if (sqlite3_step(st) != SQLITE_DONE) log_warn("events: archiving an event failed: %s", sqlite3_errmsg(db));
     store_release(st);
     (void)a;
@@ -438,9 +438,9 @@ static int replay_or_fail(req_t *r, sqlite3 *db, str_t name, replay_t *x)
     snprintf(sql, sizeof sql, "SELECT %s FROM replay WHERE account = ?1 AND region = ?2 AND name = ?3", REPLAY_COLS);
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     bool found = sqlite3_step(st) == SQLITE_ROW;
     if (found) replay_from_row(r->arena, st, x);
     store_release(st);
@@ -519,16 +519,16 @@ int events_start_replay(req_t *r, const val_t *in, val_t *out)
                                         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'STARTING', ?11) "
                                         "ON CONFLICT (account, region, name) DO NOTHING");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
-    events__bind(st, 4, arn_of(r, "archive", x.name));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    store_bind_str(st, 4, arn_of(r, "archive", x.name));
     sqlite3_bind_int64(st, 5, x.id);
-    events__bind(st, 6, val_get_str(in, "Description"));
+    store_bind_str(st, 6, val_get_str(in, "Description"));
     sqlite3_bind_int64(st, 7, start_ms);
     sqlite3_bind_int64(st, 8, end_ms);
-    events__bind(st, 9, dest_arn);
-    events__bind(st, 10, filter_json);
+    store_bind_str(st, 9, dest_arn);
+    store_bind_str(st, 10, filter_json);
     sqlite3_bind_int64(st, 11, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     bool added = rc == GR_OK && sqlite3_changes(db) == 1;

@@ -34,14 +34,6 @@ sqlite3_stmt *events__prep(sqlite3 *db, const char *sql)
     return st;
 }
 
-void events__bind(sqlite3_stmt *st, int i, str_t s)
-{
-    if (s.p)
-        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 str_t events__col(arena_t *a, sqlite3_stmt *st, int col)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL) return STR_NULL;
@@ -83,9 +75,9 @@ bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus)
     if (str_eq_c(bus, "default")) return true;
     sqlite3_stmt *st = events__prep(db, "SELECT 1 FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return false;
-    events__bind(st, 1, account);
-    events__bind(st, 2, region);
-    events__bind(st, 3, bus);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, bus);
     bool ok = sqlite3_step(st) == SQLITE_ROW;
     store_release(st);
     return ok;
@@ -124,10 +116,10 @@ int events__put_tags(sqlite3 *db, str_t arn, const val_t *tags)
     sqlite3_stmt *st = events__prep(db, "INSERT OR REPLACE INTO tag (arn, key, value) VALUES (?1, ?2, ?3)");
     if (!st) return GR_ERR;
     for (size_t i = 0; tags && tags->kind == VAL_LIST && i < tags->u.list.n; i++) {
-        events__bind(st, 1, arn);
-        events__bind(st, 2, val_get_str(tags->u.list.v[i], "Key"));
+        store_bind_str(st, 1, arn);
+        store_bind_str(st, 2, val_get_str(tags->u.list.v[i], "Key"));
         str_t v = val_get_str(tags->u.list.v[i], "Value");
-        events__bind(st, 3, v.p ? v : STR(""));
+        store_bind_str(st, 3, v.p ? v : STR(""));
         sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -152,8 +144,8 @@ static int load_bus_of(req_t *r, sqlite3 *db, str_t account, str_t name, bus_row
         sqlite3_stmt *st = events__prep(db, "INSERT OR IGNORE INTO event_bus (account, region, name, created_ms, "
                                             "modified_ms) VALUES (?1, ?2, 'default', ?3, ?3)");
         if (!st) return GR_ERR;
-        events__bind(st, 1, account);
-        events__bind(st, 2, r->region);
+        store_bind_str(st, 1, account);
+        store_bind_str(st, 2, r->region);
         sqlite3_bind_int64(st, 3, events__now_ms());
         sqlite3_step(st);
         store_release(st);
@@ -161,9 +153,9 @@ static int load_bus_of(req_t *r, sqlite3 *db, str_t account, str_t name, bus_row
     sqlite3_stmt *st = events__prep(db, "SELECT description, created_ms, coalesce(modified_ms, created_ms), policy "
                                         "FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    events__bind(st, 1, account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         b->description = events__col(r->arena, st, 0);
@@ -201,12 +193,12 @@ int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = events__prep(db, "INSERT INTO event_bus (account, region, name, created_ms, modified_ms, "
                                         "description) VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     sqlite3_bind_int64(st, 4, events__now_ms());
     str_t desc = val_get_str(in, "Description");
-    events__bind(st, 5, desc);
+    store_bind_str(st, 5, desc);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
@@ -261,9 +253,9 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
                                         "WHERE account = ?1 AND region = ?2) "
                                         "WHERE substr(name, 1, ?4) = ?3 ORDER BY o, name LIMIT ?5 OFFSET ?6");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
@@ -292,9 +284,9 @@ int events_delete_event_bus(req_t *r, const val_t *in, val_t *out)
             rc = GR_ERR;
             break;
         }
-        events__bind(st, 1, r->who.account);
-        events__bind(st, 2, r->region);
-        events__bind(st, 3, name);
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, name);
         rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
         store_release(st);
     }
@@ -326,10 +318,10 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
             sqlite3_stmt *st =
                 events__prep(db, "SELECT 1 FROM rule WHERE account = ?1 AND region = ?2 AND bus = ?3 AND name = ?4");
             if (!st) return GR_ERR;
-            events__bind(st, 1, r->who.account);
-            events__bind(st, 2, r->region);
-            events__bind(st, 3, bus);
-            events__bind(st, 4, name);
+            store_bind_str(st, 1, r->who.account);
+            store_bind_str(st, 2, r->region);
+            store_bind_str(st, 3, bus);
+            store_bind_str(st, 4, name);
             bool ok = sqlite3_step(st) == SQLITE_ROW;
             store_release(st);
             if (ok) return GR_OK;
@@ -361,8 +353,8 @@ int events_untag_resource(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = events__prep(db, "DELETE FROM tag WHERE arn = ?1 AND key = ?2");
     if (!st) return GR_ERR;
     for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
-        events__bind(st, 1, arn);
-        events__bind(st, 2, keys->u.list.v[i]->u.s);
+        store_bind_str(st, 1, arn);
+        store_bind_str(st, 2, keys->u.list.v[i]->u.s);
         sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -379,7 +371,7 @@ int events_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     if (resource_or_fail(r, db, arn) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = events__prep(db, "SELECT key, value FROM tag WHERE arn = ?1 ORDER BY key");
     if (!st) return GR_ERR;
-    events__bind(st, 1, arn);
+    store_bind_str(st, 1, arn);
     val_t *list = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {
         val_t *t = val_new(a, VAL_STRUCT);
@@ -398,10 +390,10 @@ static int set_policy(req_t *r, sqlite3 *db, str_t bus, str_t policy)
     sqlite3_stmt *st = events__prep(db, "UPDATE event_bus SET policy = ?4, modified_ms = ?5 "
                                         "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, bus);
-    events__bind(st, 4, policy);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, bus);
+    store_bind_str(st, 4, policy);
     sqlite3_bind_int64(st, 5, events__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);

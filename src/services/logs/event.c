@@ -64,7 +64,7 @@ static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event
         sqlite3_bind_int64(st, 2, sid);
         sqlite3_bind_int64(st, 3, ev[i].ts_ms);
         sqlite3_bind_int64(st, 4, now);
-        logs__bind_str(st, 5, ev[i].message.p ? ev[i].message : STR(""));
+        store_bind_str(st, 5, ev[i].message.p ? ev[i].message : STR(""));
         if (sqlite3_step(st) != SQLITE_DONE) {
             store_release(st);
             return GR_ERR;
@@ -93,9 +93,9 @@ static int64_t id_of(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b, 
     if (!st) return 0;
     int i = 1;
     if (k) sqlite3_bind_int64(st, i++, k);
-    if (a.p) logs__bind_str(st, i++, a);
-    if (b.p) logs__bind_str(st, i++, b);
-    if (c.p) logs__bind_str(st, i++, c);
+    if (a.p) store_bind_str(st, i++, a);
+    if (b.p) store_bind_str(st, i++, b);
+    if (c.p) store_bind_str(st, i++, c);
     int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
     return id;
@@ -107,9 +107,9 @@ static int exec_bound(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b,
     if (!st) return GR_ERR;
     int i = 1;
     if (k) sqlite3_bind_int64(st, i++, k);
-    if (a.p) logs__bind_str(st, i++, a);
-    if (b.p) logs__bind_str(st, i++, b);
-    if (c.p) logs__bind_str(st, i++, c);
+    if (a.p) store_bind_str(st, i++, a);
+    if (b.p) store_bind_str(st, i++, b);
+    if (c.p) store_bind_str(st, i++, c);
     sqlite3_bind_int64(st, i, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -385,7 +385,7 @@ int logs_filter_log_events(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 3, p.id);
     sqlite3_bind_int64(st, 4, val_get_int(in, "startTime", INT64_MIN));
     sqlite3_bind_int64(st, 5, val_get_int(in, "endTime", INT64_MAX));
-    logs__bind_str(st, 6, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 6, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 7, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 8, FILTER_SCAN_MAX + 1);
     val_t *list = val_new(a, VAL_LIST);

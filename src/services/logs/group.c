@@ -37,14 +37,6 @@ sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql)
     return st;
 }
 
-void logs__bind_str(sqlite3_stmt *st, int i, str_t s)
-{
-    if (s.p)
-        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 str_t logs__col_str(arena_t *a, sqlite3_stmt *st, int col)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL) return STR_NULL;
@@ -69,9 +61,9 @@ sqlite3_stmt *logs__page_stmt(req_t *r, sqlite3 *db, const char *sql, str_t pref
 {
     sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return NULL;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
@@ -83,9 +75,9 @@ int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
     sqlite3_stmt *st = logs__prep(db, "SELECT id, created_ms, retention_days FROM log_group "
                                       "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, account);
-    logs__bind_str(st, 2, region);
-    logs__bind_str(st, 3, name);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, name);
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         g->id = sqlite3_column_int64(st, 0);
@@ -205,8 +197,8 @@ int logs__put_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, cons
     for (size_t i = 0; tags->kind == VAL_MAP && i < tags->u.obj.n; i++) {
         const val_t *v = tags->u.obj.e[i].v;
         sqlite3_bind_int64(st, 1, id);
-        logs__bind_str(st, 2, tags->u.obj.e[i].key);
-        logs__bind_str(st, 3, v->kind == VAL_STR ? v->u.s : STR(""));
+        store_bind_str(st, 2, tags->u.obj.e[i].key);
+        store_bind_str(st, 3, v->kind == VAL_STR ? v->u.s : STR(""));
         if (sqlite3_step(st) != SQLITE_DONE) {
             store_release(st);
             return GR_ERR;
@@ -230,7 +222,7 @@ static int drop_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, co
     if (!st) return GR_ERR;
     for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
         sqlite3_bind_int64(st, 1, id);
-        logs__bind_str(st, 2, keys->u.list.v[i]->u.s);
+        store_bind_str(st, 2, keys->u.list.v[i]->u.s);
         sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -281,11 +273,11 @@ int logs_create_log_group(req_t *r, const val_t *in, val_t *out)
                                       "VALUES (?1, ?2, ?3, ?4, ?5)");
     int rc = GR_ERR;
     if (st) {
-        logs__bind_str(st, 1, r->who.account);
-        logs__bind_str(st, 2, r->region);
-        logs__bind_str(st, 3, name);
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, name);
         sqlite3_bind_int64(st, 4, logs__now_ms());
-        logs__bind_str(st, 5, val_get_str(in, "kmsKeyId"));
+        store_bind_str(st, 5, val_get_str(in, "kmsKeyId"));
         int s = sqlite3_step(st);
         store_release(st);
         if ((s & 0xff) == SQLITE_CONSTRAINT)
@@ -318,8 +310,8 @@ static void expire_all(req_t *r, sqlite3 *db)
     sqlite3_stmt *st = logs__prep(db, "SELECT id, retention_days FROM log_group WHERE account = ?1 AND region = ?2 "
                                       "AND retention_days IS NOT NULL");
     if (!st) return;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
     size_t n = 0, cap = 16;
     logs_group_t *gs = ARENA_NEWN(r->arena, logs_group_t, cap);
     while (gs && sqlite3_step(st) == SQLITE_ROW) {
@@ -375,10 +367,10 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
                        "FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
                        "ORDER BY name LIMIT ?6");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, after.p ? after : STR(""));
-    logs__bind_str(st, 4, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, after.p ? after : STR(""));
+    store_bind_str(st, 4, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 6, limit + 1);
     str_t last = STR_NULL;
@@ -515,7 +507,7 @@ static int set_kms(req_t *r, const val_t *in, str_t key)
     sqlite3_stmt *st = logs__prep(db, "UPDATE log_group SET kms_key = ?2 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, key);
+    store_bind_str(st, 2, key);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;

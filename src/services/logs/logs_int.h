@@ -25,7 +25,6 @@ typedef struct {
 
 sqlite3 *logs__db(struct app *app);
 sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
-void logs__bind_str(sqlite3_stmt *st, int i, str_t s);  /* NULL for STR_NULL */
 str_t logs__col_str(arena_t *a, sqlite3_stmt *st, int col);
 int64_t logs__now_ms(void);
 /* A listing's nextToken that is a number (a row offset or the last row id

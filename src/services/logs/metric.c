@@ -106,9 +106,9 @@ int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
                                       "transforms = ?4");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, name);
-    logs__bind_str(st, 3, pattern);
-    logs__bind_str(st, 4, transforms_json(r->arena, val_get(in, "metricTransformations")));
+    store_bind_str(st, 2, name);
+    store_bind_str(st, 3, pattern);
+    store_bind_str(st, 4, transforms_json(r->arena, val_get(in, "metricTransformations")));
     sqlite3_bind_int64(st, 5, logs__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -143,12 +143,12 @@ int logs_describe_metric_filters(req_t *r, const val_t *in, val_t *out)
                        "AND (?3 IS NULL OR g.name = ?3) AND substr(f.name, 1, ?5) = ?4 "
                        "AND g.name || char(10) || f.name > ?6 ORDER BY g.name, f.name");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, group);
-    logs__bind_str(st, 4, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, group);
+    store_bind_str(st, 4, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
-    logs__bind_str(st, 6, tok.p ? tok : STR(""));
+    store_bind_str(st, 6, tok.p ? tok : STR(""));
     val_t *list = val_new(a, VAL_LIST);
     int64_t n = 0;
     str_t last = STR_NULL;
@@ -194,7 +194,7 @@ int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char 
     sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g->id);
-    logs__bind_str(st, 2, val_get_str(in, "filterName"));
+    store_bind_str(st, 2, val_get_str(in, "filterName"));
     bool full =
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= max && sqlite3_column_int64(st, 1) == 0;
     store_release(st);
@@ -213,7 +213,7 @@ int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, co
     sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, val_get_str(in, "filterName"));
+    store_bind_str(st, 2, val_get_str(in, "filterName"));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     bool gone = rc == GR_OK && sqlite3_changes(db) == 1;
     store_release(st);

@@ -569,13 +569,13 @@ int logs_start_query(req_t *r, const val_t *in, val_t *out)
                                       "created_ms, results, matched, scanned, bytes) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5, 'Complete', ?6, ?7, ?8, ?9, ?10)");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, str_c(id));
-    logs__bind_str(st, 2, r->who.account);
-    logs__bind_str(st, 3, r->region);
-    logs__bind_str(st, 4, q);
-    logs__bind_str(st, 5, gs[0].name);
+    store_bind_str(st, 1, str_c(id));
+    store_bind_str(st, 2, r->who.account);
+    store_bind_str(st, 3, r->region);
+    store_bind_str(st, 4, q);
+    store_bind_str(st, 5, gs[0].name);
     sqlite3_bind_int64(st, 6, logs__now_ms());
-    logs__bind_str(st, 7, rows);
+    store_bind_str(st, 7, rows);
     sqlite3_bind_double(st, 8, matched);
     sqlite3_bind_double(st, 9, scanned);
     sqlite3_bind_double(st, 10, bytes);
@@ -593,9 +593,9 @@ int logs_get_query_results(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, "SELECT status, results, matched, scanned, bytes FROM insights_query "
                                       "WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, val_get_str(in, "queryId"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, val_get_str(in, "queryId"));
     if (sqlite3_step(st) != SQLITE_ROW) {
         store_release(st);
         return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Query does not exist.");
@@ -653,10 +653,10 @@ int logs_describe_queries(req_t *r, const val_t *in, val_t *out)
                                       "AND (?4 IS NULL OR status = ?4) ORDER BY created_ms DESC, id "
                                       "LIMIT ?5 OFFSET ?6");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, group);
-    logs__bind_str(st, 4, val_get_str(in, "status"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, group);
+    store_bind_str(st, 4, val_get_str(in, "status"));
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
     int64_t n = page_rows(r, st, limit, out, "queries", query_item, NULL);
@@ -674,9 +674,9 @@ int logs_stop_query(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st =
         logs__prep(db, "SELECT status FROM insights_query WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, val_get_str(in, "queryId"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, val_get_str(in, "queryId"));
     int s = sqlite3_step(st);
     store_release(st);
     if (s != SQLITE_ROW) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Query does not exist.");
@@ -703,8 +703,8 @@ int logs_get_log_record(req_t *r, const val_t *in, val_t *out)
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, eid);
     sqlite3_bind_int64(st, 2, gid);
-    logs__bind_str(st, 3, r->who.account);
-    logs__bind_str(st, 4, r->region);
+    store_bind_str(st, 3, r->who.account);
+    store_bind_str(st, 4, r->region);
     if (sqlite3_step(st) != SQLITE_ROW) {
         store_release(st);
         return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified log record does not exist.");

@@ -43,12 +43,12 @@ int logs_put_query_definition(req_t *r, const val_t *in, val_t *out)
                            : "INSERT INTO query_definition (id, account, region, name, query, groups, modified_ms) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, id);
-    logs__bind_str(st, 2, r->who.account);
-    logs__bind_str(st, 3, r->region);
-    logs__bind_str(st, 4, val_get_str(in, "name"));
-    logs__bind_str(st, 5, val_get_str(in, "queryString"));
-    logs__bind_str(st, 6, buf_str(&b));
+    store_bind_str(st, 1, id);
+    store_bind_str(st, 2, r->who.account);
+    store_bind_str(st, 3, r->region);
+    store_bind_str(st, 4, val_get_str(in, "name"));
+    store_bind_str(st, 5, val_get_str(in, "queryString"));
+    store_bind_str(st, 6, buf_str(&b));
     sqlite3_bind_int64(st, 7, logs__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -101,9 +101,9 @@ int logs_delete_query_definition(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     sqlite3_stmt *st = logs__prep(db, "DELETE FROM query_definition WHERE id = ?1 AND account = ?2 AND region = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, val_get_str(in, "queryDefinitionId"));
-    logs__bind_str(st, 2, r->who.account);
-    logs__bind_str(st, 3, r->region);
+    store_bind_str(st, 1, val_get_str(in, "queryDefinitionId"));
+    store_bind_str(st, 2, r->who.account);
+    store_bind_str(st, 3, r->region);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;

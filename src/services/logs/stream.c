@@ -28,7 +28,7 @@ int logs_create_log_stream(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, "INSERT INTO log_stream (gid, name, created_ms) VALUES (?1, ?2, ?3)");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, name);
+    store_bind_str(st, 2, name);
     sqlite3_bind_int64(st, 3, logs__now_ms());
     int s = sqlite3_step(st);
     store_release(st);
@@ -47,7 +47,7 @@ int logs_delete_log_stream(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_stream WHERE gid = ?1 AND name = ?2");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, val_get_str(in, "logStreamName"));
+    store_bind_str(st, 2, val_get_str(in, "logStreamName"));
     int s = sqlite3_step(st);
     store_release(st);
     if (s != SQLITE_DONE) return GR_ERR;
@@ -106,7 +106,7 @@ int logs_describe_log_streams(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 2, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 3, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 4, limit + 1);
     sqlite3_bind_int64(st, 5, off);

@@ -106,11 +106,11 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
                        "pattern = ?3, dest_arn = ?4, role_arn = ?5, distribution = ?6");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, name);
-    logs__bind_str(st, 3, pattern);
-    logs__bind_str(st, 4, dest);
-    logs__bind_str(st, 5, role);
-    logs__bind_str(st, 6, dist.p ? dist : STR("ByLogStream"));
+    store_bind_str(st, 2, name);
+    store_bind_str(st, 3, pattern);
+    store_bind_str(st, 4, dest);
+    store_bind_str(st, 5, role);
+    store_bind_str(st, 6, dist.p ? dist : STR("ByLogStream"));
     sqlite3_bind_int64(st, 7, logs__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -156,9 +156,9 @@ int logs_describe_subscription_filters(req_t *r, const val_t *in, val_t *out)
                                       "AND name > ?4 ORDER BY name LIMIT ?5");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 2, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 3, (sqlite3_int64)prefix.len);
-    logs__bind_str(st, 4, tok.p ? tok : STR(""));
+    store_bind_str(st, 4, tok.p ? tok : STR(""));
     sqlite3_bind_int64(st, 5, limit + 1);
     filter_page_t p = {g.name, STR_NULL};
     if (page_rows(r, st, limit, out, "subscriptionFilters", filter_item, &p) > limit)
