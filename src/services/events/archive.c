@@ -216,7 +216,7 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "CreationTime", val_time(a, now * 1000));
 }
 
-/* The members ListArchives and DescribeArchive share; v. */
+/* The members ListArchives and DescribeArchive share, set in v, which is returned. */
 static val_t *archive_fields(req_t *r, val_t *v, const archive_t *x)
 {
     arena_t *a = r->arena;
@@ -448,7 +448,7 @@ static int replay_or_fail(req_t *r, sqlite3 *db, str_t name, replay_t *x)
     return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Replay %.*s does not exist.", STR_FMT(name));
 }
 
-/* The members DescribeReplay and ListReplays share; v. */
+/* The members DescribeReplay and ListReplays share, set in v, which is returned. */
 static val_t *replay_fields(arena_t *a, val_t *v, const replay_t *x)
 {
     val_set_c(a, v, "ReplayName", val_str(a, x->name));

@@ -215,7 +215,7 @@ static int conn_summary(req_t *r, val_t *out, const events_conn_t *c, const char
     return GR_OK;
 }
 
-/* The members ListConnections and DescribeConnection share; v. */
+/* The members ListConnections and DescribeConnection share, set in v, which is returned. */
 static val_t *conn_fields(req_t *r, val_t *v, const events_conn_t *c)
 {
     arena_t *a = r->arena;
