@@ -8,7 +8,6 @@
  * the scheduler thread (schedule.c): each archived event of the time window
  * goes back on the bus with a new id and "replay-name", to the rules named in
  * Destination.FilterArns or to every rule of the bus. */
-#define _GNU_SOURCE /* memmem */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "events_int.h"
 #include "events_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 #define MANAGED_BY "prod.vhs.events.aws.internal"
 
@@ -26,12 +26,6 @@ static str_t arn_of(req_t *r, const char *kind, str_t name)
 {
     return str_c(arena_printf(r->arena, "arn:aws:events:%.*s:%.*s:%s/%.*s", STR_FMT(r->region), STR_FMT(r->who.account),
                               kind, STR_FMT(name)));
-}
-
-static str_t bus_arn_of(arena_t *a, str_t account, str_t region, str_t bus)
-{
-    return str_c(
-        arena_printf(a, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(region), STR_FMT(account), STR_FMT(bus)));
 }
 
 /* The archive rule's pattern: the archive's own (an object, or none) with
@@ -108,9 +102,9 @@ static int load_archive(req_t *r, sqlite3 *db, str_t name, archive_t *x)
              ARCHIVE_COLS);
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         archive_from_row(r->arena, st, x);
@@ -132,8 +126,8 @@ static int bus_or_fail(req_t *r, sqlite3 *db, str_t arn, str_t *bus)
 {
     *bus = events__bus_name(r, arn);
     if (events__bus_exists(db, r->who.account, r->region, *bus)) return GR_OK;
-    const char *m = arn.p ? memmem(arn.p, arn.len, ":event-bus/", 11) : NULL;
-    str_t shown = m ? str_n(m + 11, arn.len - (size_t)(m + 11 - arn.p)) : *bus;
+    str_t shown = events__arn_bus(arn);
+    if (!shown.p) shown = *bus;
     return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(shown));
 }
 
@@ -170,11 +164,11 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = events__prep(db, "INSERT INTO rule (account, region, bus, name, pattern, state, created_ms, "
                                         "managed_by) VALUES (?1, ?2, ?3, ?4, ?5, 'ENABLED', ?6, '" MANAGED_BY "')");
     if (st) {
-        events__bind(st, 1, r->who.account);
-        events__bind(st, 2, r->region);
-        events__bind(st, 3, bus);
-        events__bind(st, 4, rule);
-        events__bind(st, 5, rule_pattern(a, pj));
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, bus);
+        store_bind_str(st, 4, rule);
+        store_bind_str(st, 5, rule_pattern(a, pj));
         sqlite3_bind_int64(st, 6, now);
         if (sqlite3_step(st) == SQLITE_DONE) {
             rule_id = sqlite3_last_insert_rowid(db);
@@ -188,9 +182,9 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
                               "VALUES (?1, ?2, ?3, '{}', ?4, 1)");
         if (st) {
             sqlite3_bind_int64(st, 1, rule_id);
-            events__bind(st, 2, rule);
-            events__bind(st, 3, events__archive_target(a, r->region));
-            events__bind(st, 4, target_template(a, arn));
+            store_bind_str(st, 2, rule);
+            store_bind_str(st, 3, events__archive_target(a, r->region));
+            store_bind_str(st, 4, target_template(a, arn));
             rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
             store_release(st);
         }
@@ -200,12 +194,12 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
         st = events__prep(db, "INSERT INTO archive (account, region, name, bus, pattern, description, retention_days, "
                               "state, created_ms, rule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'ENABLED', ?8, ?9)");
         if (st) {
-            events__bind(st, 1, r->who.account);
-            events__bind(st, 2, r->region);
-            events__bind(st, 3, name);
-            events__bind(st, 4, bus);
-            events__bind(st, 5, pattern);
-            events__bind(st, 6, val_get_str(in, "Description"));
+            store_bind_str(st, 1, r->who.account);
+            store_bind_str(st, 2, r->region);
+            store_bind_str(st, 3, name);
+            store_bind_str(st, 4, bus);
+            store_bind_str(st, 5, pattern);
+            store_bind_str(st, 6, val_get_str(in, "Description"));
             sqlite3_bind_int64(st, 7, val_get_int(in, "RetentionDays", 0));
             sqlite3_bind_int64(st, 8, now);
             sqlite3_bind_int64(st, 9, rule_id);
@@ -222,6 +216,28 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "CreationTime", val_time(a, now * 1000));
 }
 
+/* The members ListArchives and DescribeArchive share, set in v, which is returned. */
+static val_t *archive_fields(req_t *r, val_t *v, const archive_t *x)
+{
+    arena_t *a = r->arena;
+    val_set_c(a, v, "ArchiveName", val_str(a, x->name));
+    val_set_c(a, v, "EventSourceArn", val_str(a, events__bus_arn(a, r->who.account, r->region, x->bus)));
+    val_set_c(a, v, "State", val_str(a, x->state));
+    val_set_c(a, v, "RetentionDays", val_int(a, x->retention_days));
+    val_set_c(a, v, "SizeBytes", val_int(a, x->bytes));
+    val_set_c(a, v, "EventCount", val_int(a, x->events));
+    val_set_c(a, v, "CreationTime", val_time(a, x->created_ms * 1000));
+    return v;
+}
+
+/* A ListArchives item from a row of ARCHIVE_COLS. */
+static val_t *archive_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    archive_t x;
+    archive_from_row(r->arena, st, &x);
+    return archive_fields(r, val_new(r->arena, VAL_STRUCT), &x);
+}
+
 int events_describe_archive(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -229,74 +245,63 @@ int events_describe_archive(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     archive_t x;
     if (archive_or_fail(r, db, val_get_str(in, "ArchiveName"), &x) != GR_OK) return GR_ERR;
+    archive_fields(r, out, &x);
     val_set_c(a, out, "ArchiveArn", val_str(a, arn_of(r, "archive", x.name)));
-    val_set_c(a, out, "ArchiveName", val_str(a, x.name));
-    val_set_c(a, out, "EventSourceArn", val_str(a, bus_arn_of(a, r->who.account, r->region, x.bus)));
     if (x.description.p) val_set_c(a, out, "Description", val_str(a, x.description));
     if (x.pattern.p) val_set_c(a, out, "EventPattern", val_str(a, x.pattern));
-    val_set_c(a, out, "State", val_str(a, x.state));
-    val_set_c(a, out, "RetentionDays", val_int(a, x.retention_days));
-    val_set_c(a, out, "SizeBytes", val_int(a, x.bytes));
-    val_set_c(a, out, "EventCount", val_int(a, x.events));
-    return val_set_c(a, out, "CreationTime", val_time(a, x.created_ms * 1000));
+    return GR_OK;
 }
 
 /* AWS (ListArchives, ListReplays): at most one of NamePrefix, EventSourceArn
- * and State. */
-static int one_filter_or_fail(req_t *r, const val_t *in, const char *op)
+ * and State; then the page asked for (events__page_or_fail). */
+static int list_args_or_fail(req_t *r, const val_t *in, const char *op, long long *off, int64_t *limit)
 {
     int n = !!val_get(in, "NamePrefix") + !!val_get(in, "EventSourceArn") + !!val_get(in, "State");
-    if (n <= 1) return GR_OK;
-    return req_fail(r, &ERR_ValidationException,
-                    "At most one filter is allowed for %s. Use either : State, EventSourceArn, or NamePrefix.", op);
+    if (n > 1)
+        return req_fail(r, &ERR_ValidationException,
+                        "At most one filter is allowed for %s. Use either : State, EventSourceArn, or NamePrefix.", op);
+    return events__page_or_fail(r, in, off, limit);
+}
+
+/* The List{Archives,Replays} query: the caller's rows of from (cols) by
+ * NamePrefix, State and source (column source_col, when given), one page in
+ * name order. NULL (logged) on failure. */
+static sqlite3_stmt *list_stmt(req_t *r, sqlite3 *db, const val_t *in, const char *from, const char *cols,
+                               const char *source_col, str_t source, int64_t limit, long long off)
+{
+    str_t prefix = val_get_str(in, "NamePrefix");
+    char sql[768];
+    snprintf(sql, sizeof sql,
+             "SELECT %s FROM %s WHERE account = ?1 AND region = ?2 AND substr(name, 1, ?4) = ?3 "
+             "AND (?5 IS NULL OR %s = ?5) AND (?6 IS NULL OR state = ?6) ORDER BY name LIMIT ?7 OFFSET ?8",
+             cols, from, source_col);
+    sqlite3_stmt *st = events__prep(db, sql);
+    if (!st) return NULL;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, prefix.p ? prefix : STR(""));
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
+    store_bind_str(st, 5, source);
+    store_bind_str(st, 6, val_get_str(in, "State"));
+    sqlite3_bind_int64(st, 7, limit + 1);
+    sqlite3_bind_int64(st, 8, off);
+    return st;
 }
 
 int events_list_archives(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
-    if (one_filter_or_fail(r, in, "ListArchives") != GR_OK) return GR_ERR;
     long long off;
     int64_t limit;
-    if (events__page_or_fail(r, in, &off, &limit) != GR_OK) return GR_ERR;
-    str_t prefix = val_get_str(in, "NamePrefix"), bus = STR_NULL;
+    if (list_args_or_fail(r, in, "ListArchives", &off, &limit) != GR_OK) return GR_ERR;
+    str_t bus = STR_NULL;
     if (val_get(in, "EventSourceArn") && bus_or_fail(r, db, val_get_str(in, "EventSourceArn"), &bus) != GR_OK)
         return GR_ERR;
-    char sql[768];
-    snprintf(sql, sizeof sql,
-             "SELECT %s FROM archive a WHERE account = ?1 AND region = ?2 AND substr(name, 1, ?4) = ?3 "
-             "AND (?5 IS NULL OR bus = ?5) AND (?6 IS NULL OR state = ?6) ORDER BY name LIMIT ?7 OFFSET ?8",
-             ARCHIVE_COLS);
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = list_stmt(r, db, in, "archive a", ARCHIVE_COLS, "bus", bus, limit, off);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, prefix.p ? prefix : STR(""));
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
-    events__bind(st, 5, bus);
-    events__bind(st, 6, val_get_str(in, "State"));
-    sqlite3_bind_int64(st, 7, limit + 1);
-    sqlite3_bind_int64(st, 8, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        archive_t x;
-        archive_from_row(a, st, &x);
-        val_t *v = val_new(a, VAL_STRUCT);
-        val_set_c(a, v, "ArchiveName", val_str(a, x.name));
-        val_set_c(a, v, "EventSourceArn", val_str(a, bus_arn_of(a, r->who.account, r->region, x.bus)));
-        val_set_c(a, v, "State", val_str(a, x.state));
-        val_set_c(a, v, "RetentionDays", val_int(a, x.retention_days));
-        val_set_c(a, v, "SizeBytes", val_int(a, x.bytes));
-        val_set_c(a, v, "EventCount", val_int(a, x.events));
-        val_set_c(a, v, "CreationTime", val_time(a, x.created_ms * 1000));
-        val_push(a, list, v);
-    }
-    store_release(st);
-    val_set_c(a, out, "Archives", list);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "Archives", archive_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
     return GR_OK;
 }
 
@@ -323,8 +328,8 @@ int events_update_archive(req_t *r, const val_t *in, val_t *out)
                                         "WHERE id = ?1");
     if (st) {
         sqlite3_bind_int64(st, 1, x.id);
-        events__bind(st, 2, pattern);
-        events__bind(st, 3, desc);
+        store_bind_str(st, 2, pattern);
+        store_bind_str(st, 3, desc);
         if (days)
             sqlite3_bind_int64(st, 4, val_get_int(in, "RetentionDays", 0));
         else
@@ -337,7 +342,7 @@ int events_update_archive(req_t *r, const val_t *in, val_t *out)
         st = events__prep(db, "UPDATE rule SET pattern = ?2 WHERE id = ?1");
         if (st) {
             sqlite3_bind_int64(st, 1, x.rule_id);
-            events__bind(st, 2, rule_pattern(a, pj));
+            store_bind_str(st, 2, rule_pattern(a, pj));
             rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
             store_release(st);
         }
@@ -390,7 +395,7 @@ void events__archive_store(struct app *app, arena_t *a, int64_t rule_id, str_t e
     sqlite3_bind_int64(st, 1, rule_id);
     sqlite3_bind_int64(st, 2, ts);
     sqlite3_bind_int64(st, 3, now);
-    events__bind(st, 4, event_text);
+    store_bind_str(st, 4, event_text);
     if (sqlite3_step(st) != SQLITE_DONE) log_warn("events: archiving an event failed: %s", sqlite3_errmsg(db));
     store_release(st);
     (void)a;
@@ -433,9 +438,9 @@ static int replay_or_fail(req_t *r, sqlite3 *db, str_t name, replay_t *x)
     snprintf(sql, sizeof sql, "SELECT %s FROM replay WHERE account = ?1 AND region = ?2 AND name = ?3", REPLAY_COLS);
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     bool found = sqlite3_step(st) == SQLITE_ROW;
     if (found) replay_from_row(r->arena, st, x);
     store_release(st);
@@ -443,8 +448,8 @@ static int replay_or_fail(req_t *r, sqlite3 *db, str_t name, replay_t *x)
     return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Replay %.*s does not exist.", STR_FMT(name));
 }
 
-/* The members DescribeReplay and ListReplays share. */
-static void replay_fields(arena_t *a, val_t *v, const replay_t *x)
+/* The members DescribeReplay and ListReplays share, set in v, which is returned. */
+static val_t *replay_fields(arena_t *a, val_t *v, const replay_t *x)
 {
     val_set_c(a, v, "ReplayName", val_str(a, x->name));
     val_set_c(a, v, "EventSourceArn", val_str(a, x->archive_arn));
@@ -455,6 +460,15 @@ static void replay_fields(arena_t *a, val_t *v, const replay_t *x)
     if (x->last_ms) val_set_c(a, v, "EventLastReplayedTime", val_time(a, x->last_ms * 1000));
     val_set_c(a, v, "ReplayStartTime", val_time(a, x->began_ms * 1000));
     if (x->ended_ms) val_set_c(a, v, "ReplayEndTime", val_time(a, x->ended_ms * 1000));
+    return v;
+}
+
+/* A ListReplays item from a row of REPLAY_COLS. */
+static val_t *replay_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    replay_t x;
+    replay_from_row(r->arena, st, &x);
+    return replay_fields(r->arena, val_new(r->arena, VAL_STRUCT), &x);
 }
 
 /* AWS (StartReplay; the messages as recorded and as moto has them): the
@@ -468,7 +482,7 @@ int events_start_replay(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "ReplayName"), src = val_get_str(in, "EventSourceArn");
     const val_t *dest = val_get(in, "Destination");
     str_t dest_arn = val_get_str(dest, "Arn"), bus;
-    if (!dest_arn.p || !memmem(dest_arn.p, dest_arn.len, ":event-bus/", 11))
+    if (!events__arn_bus(dest_arn).p)
         return req_fail(r, &ERR_ValidationException,
                         "Parameter Destination.Arn is not valid. Reason: Must contain an event bus ARN.");
     if (bus_or_fail(r, db, dest_arn, &bus) != GR_OK) return GR_ERR;
@@ -505,16 +519,16 @@ int events_start_replay(req_t *r, const val_t *in, val_t *out)
                                         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'STARTING', ?11) "
                                         "ON CONFLICT (account, region, name) DO NOTHING");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
-    events__bind(st, 4, arn_of(r, "archive", x.name));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    store_bind_str(st, 4, arn_of(r, "archive", x.name));
     sqlite3_bind_int64(st, 5, x.id);
-    events__bind(st, 6, val_get_str(in, "Description"));
+    store_bind_str(st, 6, val_get_str(in, "Description"));
     sqlite3_bind_int64(st, 7, start_ms);
     sqlite3_bind_int64(st, 8, end_ms);
-    events__bind(st, 9, dest_arn);
-    events__bind(st, 10, filter_json);
+    store_bind_str(st, 9, dest_arn);
+    store_bind_str(st, 10, filter_json);
     sqlite3_bind_int64(st, 11, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     bool added = rc == GR_OK && sqlite3_changes(db) == 1;
@@ -552,42 +566,16 @@ int events_describe_replay(req_t *r, const val_t *in, val_t *out)
 
 int events_list_replays(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
-    if (one_filter_or_fail(r, in, "ListReplays") != GR_OK) return GR_ERR;
     long long off;
     int64_t limit;
-    if (events__page_or_fail(r, in, &off, &limit) != GR_OK) return GR_ERR;
-    str_t prefix = val_get_str(in, "NamePrefix");
-    char sql[768];
-    snprintf(sql, sizeof sql,
-             "SELECT %s FROM replay WHERE account = ?1 AND region = ?2 AND substr(name, 1, ?4) = ?3 "
-             "AND (?5 IS NULL OR archive_arn = ?5) AND (?6 IS NULL OR state = ?6) ORDER BY name LIMIT ?7 OFFSET ?8",
-             REPLAY_COLS);
-    sqlite3_stmt *st = events__prep(db, sql);
+    if (list_args_or_fail(r, in, "ListReplays", &off, &limit) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st =
+        list_stmt(r, db, in, "replay", REPLAY_COLS, "archive_arn", val_get_str(in, "EventSourceArn"), limit, off);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, prefix.p ? prefix : STR(""));
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
-    events__bind(st, 5, val_get_str(in, "EventSourceArn"));
-    events__bind(st, 6, val_get_str(in, "State"));
-    sqlite3_bind_int64(st, 7, limit + 1);
-    sqlite3_bind_int64(st, 8, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        replay_t x;
-        replay_from_row(a, st, &x);
-        val_t *v = val_new(a, VAL_STRUCT);
-        replay_fields(a, v, &x);
-        val_push(a, list, v);
-    }
-    store_release(st);
-    val_set_c(a, out, "Replays", list);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "Replays", replay_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
     return GR_OK;
 }
 
@@ -660,9 +648,8 @@ static bool still_running(sqlite3 *db, int64_t id)
 
 static void run_replay(app_t *app, sqlite3 *db, arena_t *a, const replay_t *x)
 {
-    str_t bus = STR("default");
-    const char *m = memmem(x->bus_arn.p, x->bus_arn.len, ":event-bus/", 11);
-    if (m) bus = str_n(m + 11, x->bus_arn.len - (size_t)(m + 11 - x->bus_arn.p));
+    str_t bus = events__arn_bus(x->bus_arn);
+    if (!bus.p) bus = STR("default");
     const json_t *filters = x->filters.p ? json_parse(a, x->filters, NULL) : NULL;
     sqlite3_stmt *st = events__prep(db, "SELECT id, ts_ms, body FROM archive_event WHERE archive_id = ?1 "
                                         "AND ts_ms >= ?2 AND ts_ms < ?3 AND id > ?4 ORDER BY ts_ms, id LIMIT 100");

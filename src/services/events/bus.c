@@ -15,6 +15,7 @@
 #include "events_model.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/page.h"
 
 /* ==== Helpers shared by the events files ==== */
 
@@ -31,14 +32,6 @@ sqlite3_stmt *events__prep(sqlite3 *db, const char *sql)
         return NULL;
     }
     return st;
-}
-
-void events__bind(sqlite3_stmt *st, int i, str_t s)
-{
-    if (s.p)
-        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
 }
 
 str_t events__col(arena_t *a, sqlite3_stmt *st, int col)
@@ -68,8 +61,7 @@ str_t events__bus_name(req_t *r, str_t s)
 {
     if (!s.len) return STR("default");
     if (str_starts_with(s, STR("arn:"))) {
-        const char *m = memmem(s.p, s.len, ":event-bus/", 11);
-        str_t name = m ? str_n(m + 11, s.len - (size_t)(m + 11 - s.p)) : STR_NULL;
+        str_t name = events__arn_bus(s);
         /* Only this account's and region's ARN names a bus here; another's
          * stays whole, a name no bus has, so it is not found (it used to
          * reach the caller's own bus of that name). */
@@ -83,9 +75,9 @@ bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus)
     if (str_eq_c(bus, "default")) return true;
     sqlite3_stmt *st = events__prep(db, "SELECT 1 FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return false;
-    events__bind(st, 1, account);
-    events__bind(st, 2, region);
-    events__bind(st, 3, bus);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, bus);
     bool ok = sqlite3_step(st) == SQLITE_ROW;
     store_release(st);
     return ok;
@@ -101,26 +93,37 @@ str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t
                               STR_FMT(bus), STR_FMT(rule)));
 }
 
-static str_t bus_arn(req_t *r, str_t name)
+str_t events__bus_arn(arena_t *a, str_t account, str_t region, str_t bus)
 {
-    return str_c(arena_printf(r->arena, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(r->region),
-                              STR_FMT(r->who.account), STR_FMT(name)));
+    return str_c(
+        arena_printf(a, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(region), STR_FMT(account), STR_FMT(bus)));
 }
 
-static int put_tags(req_t *r, sqlite3 *db, str_t arn, const val_t *tags)
+str_t events__arn_bus(str_t arn)
+{
+    const char *m = arn.p ? memmem(arn.p, arn.len, ":event-bus/", 11) : NULL;
+    return m ? str_n(m + 11, arn.len - (size_t)(m + 11 - arn.p)) : STR_NULL;
+}
+
+/* The ARN of the caller's bus name. */
+static str_t bus_arn(req_t *r, str_t name)
+{
+    return events__bus_arn(r->arena, r->who.account, r->region, name);
+}
+
+int events__put_tags(sqlite3 *db, str_t arn, const val_t *tags)
 {
     sqlite3_stmt *st = events__prep(db, "INSERT OR REPLACE INTO tag (arn, key, value) VALUES (?1, ?2, ?3)");
     if (!st) return GR_ERR;
     for (size_t i = 0; tags && tags->kind == VAL_LIST && i < tags->u.list.n; i++) {
-        events__bind(st, 1, arn);
-        events__bind(st, 2, val_get_str(tags->u.list.v[i], "Key"));
+        store_bind_str(st, 1, arn);
+        store_bind_str(st, 2, val_get_str(tags->u.list.v[i], "Key"));
         str_t v = val_get_str(tags->u.list.v[i], "Value");
-        events__bind(st, 3, v.p ? v : STR(""));
+        store_bind_str(st, 3, v.p ? v : STR(""));
         sqlite3_step(st);
         sqlite3_reset(st);
     }
     store_release(st);
-    (void)r;
     return GR_OK;
 }
 
@@ -141,8 +144,8 @@ static int load_bus_of(req_t *r, sqlite3 *db, str_t account, str_t name, bus_row
         sqlite3_stmt *st = events__prep(db, "INSERT OR IGNORE INTO event_bus (account, region, name, created_ms, "
                                             "modified_ms) VALUES (?1, ?2, 'default', ?3, ?3)");
         if (!st) return GR_ERR;
-        events__bind(st, 1, account);
-        events__bind(st, 2, r->region);
+        store_bind_str(st, 1, account);
+        store_bind_str(st, 2, r->region);
         sqlite3_bind_int64(st, 3, events__now_ms());
         sqlite3_step(st);
         store_release(st);
@@ -150,9 +153,9 @@ static int load_bus_of(req_t *r, sqlite3 *db, str_t account, str_t name, bus_row
     sqlite3_stmt *st = events__prep(db, "SELECT description, created_ms, coalesce(modified_ms, created_ms), policy "
                                         "FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    events__bind(st, 1, account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         b->description = events__col(r->arena, st, 0);
@@ -190,17 +193,17 @@ int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = events__prep(db, "INSERT INTO event_bus (account, region, name, created_ms, modified_ms, "
                                         "description) VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     sqlite3_bind_int64(st, 4, events__now_ms());
     str_t desc = val_get_str(in, "Description");
-    events__bind(st, 5, desc);
+    store_bind_str(st, 5, desc);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
     str_t arn = bus_arn(r, name);
-    put_tags(r, db, arn, val_get(in, "Tags"));
+    events__put_tags(db, arn, val_get(in, "Tags"));
     if (desc.p) val_set_c(r->arena, out, "Description", val_str(r->arena, desc));
     return val_set_c(r->arena, out, "EventBusArn", val_str(r->arena, arn));
 }
@@ -220,11 +223,23 @@ int events_describe_event_bus(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* A ListEventBuses item from a row (name, description, created_ms, modified_ms). */
+static val_t *bus_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    arena_t *a = r->arena;
+    str_t name = events__col(a, st, 0);
+    val_t *b = val_new(a, VAL_STRUCT);
+    val_set_c(a, b, "Name", val_str(a, name));
+    val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
+    bus_row_t row = {events__col(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), STR_NULL};
+    bus_fields(a, b, &row);
+    return b;
+}
+
 /* AWS: the default bus first, then the others by name; Limit 1..100. Our
  * NextToken is the row offset. */
 int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     str_t prefix = val_get_str(in, "NamePrefix");
@@ -238,27 +253,14 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
                                         "WHERE account = ?1 AND region = ?2) "
                                         "WHERE substr(name, 1, ?4) = ?3 ORDER BY o, name LIMIT ?5 OFFSET ?6");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        str_t name = events__col(a, st, 0);
-        val_t *b = val_new(a, VAL_STRUCT);
-        val_set_c(a, b, "Name", val_str(a, name));
-        val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
-        bus_row_t row = {events__col(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), STR_NULL};
-        bus_fields(a, b, &row);
-        val_push(a, list, b);
-    }
-    store_release(st);
-    val_set_c(a, out, "EventBuses", list);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "EventBuses", bus_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
     return GR_OK;
 }
 
@@ -282,9 +284,9 @@ int events_delete_event_bus(req_t *r, const val_t *in, val_t *out)
             rc = GR_ERR;
             break;
         }
-        events__bind(st, 1, r->who.account);
-        events__bind(st, 2, r->region);
-        events__bind(st, 3, name);
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, name);
         rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
         store_release(st);
     }
@@ -316,10 +318,10 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
             sqlite3_stmt *st =
                 events__prep(db, "SELECT 1 FROM rule WHERE account = ?1 AND region = ?2 AND bus = ?3 AND name = ?4");
             if (!st) return GR_ERR;
-            events__bind(st, 1, r->who.account);
-            events__bind(st, 2, r->region);
-            events__bind(st, 3, bus);
-            events__bind(st, 4, name);
+            store_bind_str(st, 1, r->who.account);
+            store_bind_str(st, 2, r->region);
+            store_bind_str(st, 3, bus);
+            store_bind_str(st, 4, name);
             bool ok = sqlite3_step(st) == SQLITE_ROW;
             store_release(st);
             if (ok) return GR_OK;
@@ -337,7 +339,7 @@ int events_tag_resource(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t arn = val_get_str(in, "ResourceARN");
     if (resource_or_fail(r, db, arn) != GR_OK) return GR_ERR;
-    return put_tags(r, db, arn, val_get(in, "Tags"));
+    return events__put_tags(db, arn, val_get(in, "Tags"));
 }
 
 int events_untag_resource(req_t *r, const val_t *in, val_t *out)
@@ -351,8 +353,8 @@ int events_untag_resource(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = events__prep(db, "DELETE FROM tag WHERE arn = ?1 AND key = ?2");
     if (!st) return GR_ERR;
     for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
-        events__bind(st, 1, arn);
-        events__bind(st, 2, keys->u.list.v[i]->u.s);
+        store_bind_str(st, 1, arn);
+        store_bind_str(st, 2, keys->u.list.v[i]->u.s);
         sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -369,7 +371,7 @@ int events_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     if (resource_or_fail(r, db, arn) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = events__prep(db, "SELECT key, value FROM tag WHERE arn = ?1 ORDER BY key");
     if (!st) return GR_ERR;
-    events__bind(st, 1, arn);
+    store_bind_str(st, 1, arn);
     val_t *list = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {
         val_t *t = val_new(a, VAL_STRUCT);
@@ -388,10 +390,10 @@ static int set_policy(req_t *r, sqlite3 *db, str_t bus, str_t policy)
     sqlite3_stmt *st = events__prep(db, "UPDATE event_bus SET policy = ?4, modified_ms = ?5 "
                                         "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, bus);
-    events__bind(st, 4, policy);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, bus);
+    store_bind_str(st, 4, policy);
     sqlite3_bind_int64(st, 5, events__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -534,8 +536,7 @@ bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus)
         return false;
     policy_t *p = policy_parse(b.policy, POLICY_RESOURCE, NULL, 0);
     if (!p) return false;
-    str_t arn = str_c(arena_printf(r->arena, "arn:aws:events:%.*s:%.*s:event-bus/%.*s", STR_FMT(r->region),
-                                   STR_FMT(owner), STR_FMT(bus)));
+    str_t arn = events__bus_arn(r->arena, owner, r->region, bus);
     policy_ctx_t ctx[1] = {{STR("aws:PrincipalAccount"), &r->who.account, 1}};
     policy_req_t pr = {.action = STR("events:PutEvents"), .resource = arn, .who = &r->who, .ctx = ctx, .nctx = 1};
     policy_result_t v = policy_eval_one(p, &pr);

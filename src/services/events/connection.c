@@ -22,6 +22,7 @@
 #include "events_int.h"
 #include "events_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 /* ==== AuthParameters ==== */
 
@@ -147,11 +148,11 @@ static int load_row(sqlite3 *db, arena_t *a, const char *table, const char *cols
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return GR_ERR;
     if (arn.p)
-        events__bind(st, 4, arn);
+        store_bind_str(st, 4, arn);
     else {
-        events__bind(st, 1, account);
-        events__bind(st, 2, region);
-        events__bind(st, 3, name);
+        store_bind_str(st, 1, account);
+        store_bind_str(st, 2, region);
+        store_bind_str(st, 3, name);
     }
     int rc = sqlite3_step(st) == SQLITE_ROW ? GR_OK : GR_ERR;
     if (rc == GR_OK) fn(a, st, out);
@@ -184,13 +185,13 @@ void events__conn_authorized(sqlite3 *db, str_t arn, bool ok, str_t reason, str_
                   : "UPDATE connection SET token = NULL, token_exp_ms = NULL WHERE arn = ?1";
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return;
-    events__bind(st, 1, arn);
+    store_bind_str(st, 1, arn);
     if (ok && token.p) {
         sqlite3_bind_int64(st, 2, events__now_ms());
-        events__bind(st, 3, token);
+        store_bind_str(st, 3, token);
         sqlite3_bind_int64(st, 4, exp_ms);
     } else if (!ok)
-        events__bind(st, 5, reason);
+        store_bind_str(st, 5, reason);
     sqlite3_step(st);
     store_release(st);
 }
@@ -212,6 +213,25 @@ static int conn_summary(req_t *r, val_t *out, const events_conn_t *c, const char
     val_set_c(a, out, "LastModifiedTime", val_time(a, c->modified_ms * 1000));
     if (c->authorized_ms) val_set_c(a, out, "LastAuthorizedTime", val_time(a, c->authorized_ms * 1000));
     return GR_OK;
+}
+
+/* The members ListConnections and DescribeConnection share, set in v, which is returned. */
+static val_t *conn_fields(req_t *r, val_t *v, const events_conn_t *c)
+{
+    arena_t *a = r->arena;
+    conn_summary(r, v, c, NULL);
+    val_set_c(a, v, "Name", val_str(a, c->name));
+    if (c->state_reason.p) val_set_c(a, v, "StateReason", val_str(a, c->state_reason));
+    val_set_c(a, v, "AuthorizationType", val_str(a, c->auth_type));
+    return v;
+}
+
+/* A ListConnections item from a row of CONN_COLS. */
+static val_t *conn_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    events_conn_t c;
+    conn_from_row(r->arena, st, &c);
+    return conn_fields(r, val_new(r->arena, VAL_STRUCT), &c);
 }
 
 /* ==== Connections ==== */
@@ -255,15 +275,15 @@ int events_create_connection(req_t *r, const val_t *in, val_t *out)
         db, "INSERT INTO connection (account, region, name, arn, secret_arn, description, auth_type, auth, state, "
             "created_ms, modified_ms, authorized_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
-    events__bind(st, 4, c.arn);
-    events__bind(st, 5, c.secret_arn);
-    events__bind(st, 6, val_get_str(in, "Description"));
-    events__bind(st, 7, type);
-    events__bind(st, 8, val_json_text(a, for_type(a, auth, type)));
-    events__bind(st, 9, c.state);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    store_bind_str(st, 4, c.arn);
+    store_bind_str(st, 5, c.secret_arn);
+    store_bind_str(st, 6, val_get_str(in, "Description"));
+    store_bind_str(st, 7, type);
+    store_bind_str(st, 8, val_json_text(a, for_type(a, auth, type)));
+    store_bind_str(st, 9, c.state);
     sqlite3_bind_int64(st, 10, now);
     sqlite3_bind_int64(st, 11, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -281,17 +301,10 @@ int events_describe_connection(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     events_conn_t c;
     if (conn_or_fail(r, db, "describe", val_get_str(in, "Name"), &c) != GR_OK) return GR_ERR;
-    val_set_c(a, out, "ConnectionArn", val_str(a, c.arn));
-    val_set_c(a, out, "Name", val_str(a, c.name));
+    conn_fields(r, out, &c);
     if (c.description.p) val_set_c(a, out, "Description", val_str(a, c.description));
-    val_set_c(a, out, "ConnectionState", val_str(a, c.state));
-    if (c.state_reason.p) val_set_c(a, out, "StateReason", val_str(a, c.state_reason));
-    val_set_c(a, out, "AuthorizationType", val_str(a, c.auth_type));
     val_set_c(a, out, "SecretArn", val_str(a, c.secret_arn));
     val_set_c(a, out, "AuthParameters", public_copy(a, val_from_json(a, json_parse(a, c.auth, NULL))));
-    val_set_c(a, out, "CreationTime", val_time(a, c.created_ms * 1000));
-    val_set_c(a, out, "LastModifiedTime", val_time(a, c.modified_ms * 1000));
-    if (c.authorized_ms) val_set_c(a, out, "LastAuthorizedTime", val_time(a, c.authorized_ms * 1000));
     return GR_OK;
 }
 
@@ -318,11 +331,11 @@ int events_update_connection(req_t *r, const val_t *in, val_t *out)
             "state_reason = NULL, modified_ms = ?6, authorized_ms = ?6, "
             "token = NULL, token_exp_ms = NULL WHERE arn = ?1");
     if (!st) return GR_ERR;
-    events__bind(st, 1, c.arn);
-    events__bind(st, 2, val_get_str(in, "Description"));
-    events__bind(st, 3, type);
-    events__bind(st, 4, val_json_text(a, auth));
-    events__bind(st, 5, oauth ? STR("AUTHORIZING") : STR("AUTHORIZED"));
+    store_bind_str(st, 1, c.arn);
+    store_bind_str(st, 2, val_get_str(in, "Description"));
+    store_bind_str(st, 3, type);
+    store_bind_str(st, 4, val_json_text(a, auth));
+    store_bind_str(st, 5, oauth ? STR("AUTHORIZING") : STR("AUTHORIZED"));
     sqlite3_bind_int64(st, 6, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -341,7 +354,7 @@ int events_delete_connection(req_t *r, const val_t *in, val_t *out)
     if (conn_or_fail(r, db, "delete", val_get_str(in, "Name"), &c) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = events__prep(db, "DELETE FROM connection WHERE arn = ?1");
     if (!st) return GR_ERR;
-    events__bind(st, 1, c.arn);
+    store_bind_str(st, 1, c.arn);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
@@ -363,8 +376,8 @@ int events_deauthorize_connection(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = events__prep(db, "UPDATE connection SET auth = ?2, state = 'DEAUTHORIZED', state_reason = NULL, "
                                         "modified_ms = ?3, token = NULL, token_exp_ms = NULL WHERE arn = ?1");
     if (!st) return GR_ERR;
-    events__bind(st, 1, c.arn);
-    events__bind(st, 2, val_json_text(a, public_copy(a, val_from_json(a, json_parse(a, c.auth, NULL)))));
+    store_bind_str(st, 1, c.arn);
+    store_bind_str(st, 2, val_json_text(a, public_copy(a, val_from_json(a, json_parse(a, c.auth, NULL)))));
     sqlite3_bind_int64(st, 3, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -375,7 +388,6 @@ int events_deauthorize_connection(req_t *r, const val_t *in, val_t *out)
 
 int events_list_connections(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     long long off;
@@ -389,32 +401,15 @@ int events_list_connections(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return GR_ERR;
     str_t prefix = val_get_str(in, "NamePrefix");
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, prefix.p ? prefix : STR(""));
-    events__bind(st, 4, val_get_str(in, "ConnectionState"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 4, val_get_str(in, "ConnectionState"));
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (++n > limit) break;
-        events_conn_t c;
-        conn_from_row(a, st, &c);
-        val_t *v = val_new(a, VAL_STRUCT);
-        val_set_c(a, v, "ConnectionArn", val_str(a, c.arn));
-        val_set_c(a, v, "Name", val_str(a, c.name));
-        val_set_c(a, v, "ConnectionState", val_str(a, c.state));
-        if (c.state_reason.p) val_set_c(a, v, "StateReason", val_str(a, c.state_reason));
-        val_set_c(a, v, "AuthorizationType", val_str(a, c.auth_type));
-        val_set_c(a, v, "CreationTime", val_time(a, c.created_ms * 1000));
-        val_set_c(a, v, "LastModifiedTime", val_time(a, c.modified_ms * 1000));
-        if (c.authorized_ms) val_set_c(a, v, "LastAuthorizedTime", val_time(a, c.authorized_ms * 1000));
-        val_push(a, list, v);
-    }
-    store_release(st);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
-    return val_set_c(a, out, "Connections", list);
+    int64_t n = page_rows(r, st, limit, out, "Connections", conn_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
+    return GR_OK;
 }
 
 /* ==== API destinations ==== */
@@ -574,14 +569,14 @@ int events_create_api_destination(req_t *r, const val_t *in, val_t *out)
                                         "conn_arn, endpoint, method, rate, created_ms, modified_ms) "
                                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, name);
-    events__bind(st, 4, d.arn);
-    events__bind(st, 5, val_get_str(in, "Description"));
-    events__bind(st, 6, d.conn_arn);
-    events__bind(st, 7, val_get_str(in, "InvocationEndpoint"));
-    events__bind(st, 8, val_get_str(in, "HttpMethod"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    store_bind_str(st, 4, d.arn);
+    store_bind_str(st, 5, val_get_str(in, "Description"));
+    store_bind_str(st, 6, d.conn_arn);
+    store_bind_str(st, 7, val_get_str(in, "InvocationEndpoint"));
+    store_bind_str(st, 8, val_get_str(in, "HttpMethod"));
     /* AWS (recorded): 300 per second unless given. */
     sqlite3_bind_int64(st, 9, val_get_int(in, "InvocationRateLimitPerSecond", 300));
     sqlite3_bind_int64(st, 10, now);
@@ -616,11 +611,11 @@ int events_update_api_destination(req_t *r, const val_t *in, val_t *out)
             "endpoint = coalesce(?4, endpoint), method = coalesce(?5, method), rate = coalesce(?6, rate), "
             "modified_ms = ?7 WHERE arn = ?1");
     if (!st) return GR_ERR;
-    events__bind(st, 1, d.arn);
-    events__bind(st, 2, val_get_str(in, "Description"));
-    events__bind(st, 3, val_get_str(in, "ConnectionArn"));
-    events__bind(st, 4, val_get_str(in, "InvocationEndpoint"));
-    events__bind(st, 5, val_get_str(in, "HttpMethod"));
+    store_bind_str(st, 1, d.arn);
+    store_bind_str(st, 2, val_get_str(in, "Description"));
+    store_bind_str(st, 3, val_get_str(in, "ConnectionArn"));
+    store_bind_str(st, 4, val_get_str(in, "InvocationEndpoint"));
+    store_bind_str(st, 5, val_get_str(in, "HttpMethod"));
     const val_t *rl = val_get(in, "InvocationRateLimitPerSecond");
     if (rl)
         sqlite3_bind_int64(st, 6, rl->u.i);
@@ -645,7 +640,7 @@ int events_delete_api_destination(req_t *r, const val_t *in, val_t *out)
     if (dest_or_fail(r, db, "delete", val_get_str(in, "Name"), &d) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = events__prep(db, "DELETE FROM api_destination WHERE arn = ?1");
     if (!st) return GR_ERR;
-    events__bind(st, 1, d.arn);
+    store_bind_str(st, 1, d.arn);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -673,10 +668,10 @@ int events_list_api_destinations(req_t *r, const val_t *in, val_t *out)
              DEST_COLS);
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, prefix.p ? prefix : STR(""));
-    events__bind(st, 4, carn);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 4, carn);
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
     events_dest_t rows[101];

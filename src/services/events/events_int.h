@@ -21,7 +21,6 @@ struct app;
 
 sqlite3 *events__db(struct app *app);
 sqlite3_stmt *events__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
-void events__bind(sqlite3_stmt *st, int i, str_t s);      /* NULL for STR_NULL */
 str_t events__col(arena_t *a, sqlite3_stmt *st, int col); /* STR_NULL for NULL */
 int64_t events__now_ms(void);
 
@@ -31,9 +30,16 @@ str_t events__bus_name(req_t *r, str_t name_or_arn);
 /* Whether the bus exists in the caller's account and region (default always). */
 bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus);
 str_t events__rule_arn(arena_t *a, str_t account, str_t region, str_t bus, str_t rule);
+/* A bus's ARN, "arn:aws:events:REGION:ACCOUNT:event-bus/NAME", and back: the
+ * NAME after ":event-bus/" in an ARN, STR_NULL when there is none. */
+str_t events__bus_arn(arena_t *a, str_t account, str_t region, str_t bus);
+str_t events__arn_bus(str_t arn);
 /* Whether bus of account owner (the caller's region) has a policy that lets
  * the caller put events on it (bus.c). */
 bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus);
+/* Adds or replaces the tags (a list of Key/Value, no Value "") of arn; a
+ * failed insert is skipped. GR_ERR only when the statement cannot be made. */
+int events__put_tags(sqlite3 *db, str_t arn, const val_t *tags);
 /* A List* page: Limit (default 100) and NextToken, which is our row offset;
  * fails r with ValidationException for a token we did not give. */
 int events__page_or_fail(req_t *r, const val_t *in, long long *off, int64_t *limit);

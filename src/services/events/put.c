@@ -353,9 +353,9 @@ void events__route_only(struct app *app, arena_t *a, str_t account, str_t region
     sqlite3_stmt *st = events__prep(db, "SELECT id, name, pattern FROM rule WHERE account = ?1 AND region = ?2 "
                                         "AND bus = ?3 AND state = 'ENABLED' AND pattern IS NOT NULL ORDER BY name");
     if (!st) return;
-    events__bind(st, 1, account);
-    events__bind(st, 2, region);
-    events__bind(st, 3, bus);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, bus);
     typedef struct {
         int64_t id;
         str_t name;

@@ -11,6 +11,7 @@
 #include "events_int.h"
 #include "events_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 typedef struct {
     int64_t id;
@@ -43,10 +44,10 @@ static int load_rule(req_t *r, sqlite3 *db, str_t bus, str_t name, rule_t *q)
              RULE_COLS);
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, bus);
-    events__bind(st, 4, name);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, bus);
+    store_bind_str(st, 4, name);
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         rule_from_row(r->arena, st, q);
@@ -127,15 +128,15 @@ int events_put_rule(req_t *r, const val_t *in, val_t *out)
         "description = ?8, role_arn = ?9, next_fire_ms = ?11");
     int rc = GR_ERR;
     if (st) {
-        events__bind(st, 1, r->who.account);
-        events__bind(st, 2, r->region);
-        events__bind(st, 3, bus);
-        events__bind(st, 4, name);
-        events__bind(st, 5, pattern);
-        events__bind(st, 6, sched);
-        events__bind(st, 7, state);
-        events__bind(st, 8, val_get_str(in, "Description"));
-        events__bind(st, 9, val_get_str(in, "RoleArn"));
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, bus);
+        store_bind_str(st, 4, name);
+        store_bind_str(st, 5, pattern);
+        store_bind_str(st, 6, sched);
+        store_bind_str(st, 7, state);
+        store_bind_str(st, 8, val_get_str(in, "Description"));
+        store_bind_str(st, 9, val_get_str(in, "RoleArn"));
         sqlite3_bind_int64(st, 10, now);
         if (next > 0)
             sqlite3_bind_int64(st, 11, next);
@@ -145,19 +146,7 @@ int events_put_rule(req_t *r, const val_t *in, val_t *out)
         store_release(st);
     }
     str_t arn = events__rule_arn(a, r->who.account, r->region, bus, name);
-    const val_t *tags = val_get(in, "Tags");
-    if (rc == GR_OK && tags && tags->kind == VAL_LIST) {
-        sqlite3_stmt *t = events__prep(db, "INSERT OR REPLACE INTO tag (arn, key, value) VALUES (?1, ?2, ?3)");
-        for (size_t i = 0; t && i < tags->u.list.n; i++) {
-            events__bind(t, 1, arn);
-            events__bind(t, 2, val_get_str(tags->u.list.v[i], "Key"));
-            str_t v = val_get_str(tags->u.list.v[i], "Value");
-            events__bind(t, 3, v.p ? v : STR(""));
-            sqlite3_step(t);
-            sqlite3_reset(t);
-        }
-        store_release(t);
-    }
+    if (rc == GR_OK) events__put_tags(db, arn, val_get(in, "Tags"));
     if (rc != GR_OK || store_exec(db, "COMMIT") != GR_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return GR_ERR;
@@ -176,10 +165,16 @@ int events_describe_rule(req_t *r, const val_t *in, val_t *out)
     return val_set_c(r->arena, out, "CreatedBy", val_str(r->arena, r->who.account));
 }
 
+static val_t *rule_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    rule_t q;
+    rule_from_row(r->arena, st, &q);
+    return rule_val(r, &q);
+}
+
 /* AWS: rules in name order; Limit 1..100; our NextToken is the row offset. */
 int events_list_rules(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
@@ -196,24 +191,15 @@ int events_list_rules(req_t *r, const val_t *in, val_t *out)
              RULE_COLS);
     sqlite3_stmt *st = events__prep(db, sql);
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, bus);
-    events__bind(st, 4, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, bus);
+    store_bind_str(st, 4, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 6, limit + 1);
     sqlite3_bind_int64(st, 7, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        rule_t q;
-        rule_from_row(a, st, &q);
-        val_push(a, list, rule_val(r, &q));
-    }
-    store_release(st);
-    val_set_c(a, out, "Rules", list);
-    if (n > limit) val_set_c(a, out, "NextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "Rules", rule_item, NULL);
+    page_offset_token(r, out, "NextToken", n, limit, off);
     return GR_OK;
 }
 
@@ -250,7 +236,7 @@ int events_delete_rule(req_t *r, const val_t *in, val_t *out)
     str_t arn = events__rule_arn(r->arena, r->who.account, r->region, q.bus, q.name);
     sqlite3_stmt *st = events__prep(db, "DELETE FROM tag WHERE arn = ?1");
     if (st) {
-        events__bind(st, 1, arn);
+        store_bind_str(st, 1, arn);
         sqlite3_step(st);
         store_release(st);
     }
@@ -275,7 +261,7 @@ static int set_state(req_t *r, const val_t *in, bool enable)
     sqlite3_stmt *st = events__prep(db, "UPDATE rule SET state = ?2, next_fire_ms = ?3 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, q.id);
-    events__bind(st, 2, enable ? STR("ENABLED") : STR("DISABLED"));
+    store_bind_str(st, 2, enable ? STR("ENABLED") : STR("DISABLED"));
     if (q.schedule.p && next > 0)
         sqlite3_bind_int64(st, 3, next);
     else
@@ -388,16 +374,16 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
         const val_t *t = ts->u.list.v[i];
         const val_t *tr = val_get(t, "InputTransformer");
         sqlite3_bind_int64(st, 1, q.id);
-        events__bind(st, 2, val_get_str(t, "Id"));
-        events__bind(st, 3, val_get_str(t, "Arn"));
-        events__bind(st, 4, val_get_str(t, "RoleArn"));
-        events__bind(st, 5, val_get_str(t, "Input"));
-        events__bind(st, 6, val_get_str(t, "InputPath"));
+        store_bind_str(st, 2, val_get_str(t, "Id"));
+        store_bind_str(st, 3, val_get_str(t, "Arn"));
+        store_bind_str(st, 4, val_get_str(t, "RoleArn"));
+        store_bind_str(st, 5, val_get_str(t, "Input"));
+        store_bind_str(st, 6, val_get_str(t, "InputPath"));
         const val_t *pm = tr ? val_get(tr, "InputPathsMap") : NULL;
-        events__bind(st, 7, pm ? paths_map_json(a, pm) : STR_NULL);
-        events__bind(st, 8, tr ? val_get_str(tr, "InputTemplate") : STR_NULL);
-        events__bind(st, 9, val_get_str(val_get(t, "SqsParameters"), "MessageGroupId"));
-        events__bind(st, 10, val_get_str(val_get(t, "DeadLetterConfig"), "Arn"));
+        store_bind_str(st, 7, pm ? paths_map_json(a, pm) : STR_NULL);
+        store_bind_str(st, 8, tr ? val_get_str(tr, "InputTemplate") : STR_NULL);
+        store_bind_str(st, 9, val_get_str(val_get(t, "SqsParameters"), "MessageGroupId"));
+        store_bind_str(st, 10, val_get_str(val_get(t, "DeadLetterConfig"), "Arn"));
         const val_t *rp = val_get(t, "RetryPolicy");
         if (rp && val_get(rp, "MaximumRetryAttempts"))
             sqlite3_bind_int64(st, 11, val_get_int(rp, "MaximumRetryAttempts", 185));
@@ -408,7 +394,7 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
         else
             sqlite3_bind_null(st, 12);
         const val_t *hp = val_get(t, "HttpParameters");
-        events__bind(st, 13, hp ? val_json_text(a, hp) : STR_NULL);
+        store_bind_str(st, 13, hp ? val_json_text(a, hp) : STR_NULL);
         if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
         sqlite3_reset(st);
     }
@@ -439,7 +425,7 @@ int events_remove_targets(req_t *r, const val_t *in, val_t *out)
     if (!st) return GR_ERR;
     for (size_t i = 0; ids && ids->kind == VAL_LIST && i < ids->u.list.n; i++) {
         sqlite3_bind_int64(st, 1, q.id);
-        events__bind(st, 2, ids->u.list.v[i]->u.s);
+        store_bind_str(st, 2, ids->u.list.v[i]->u.s);
         sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -518,10 +504,10 @@ int events_list_rule_names_by_target(req_t *r, const val_t *in, val_t *out)
         events__prep(db, "SELECT DISTINCT r.name FROM rule r JOIN target t ON t.rule_id = r.id "
                          "WHERE r.account = ?1 AND r.region = ?2 AND r.bus = ?3 AND t.arn = ?4 ORDER BY r.name");
     if (!st) return GR_ERR;
-    events__bind(st, 1, r->who.account);
-    events__bind(st, 2, r->region);
-    events__bind(st, 3, bus);
-    events__bind(st, 4, val_get_str(in, "TargetArn"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, bus);
+    store_bind_str(st, 4, val_get_str(in, "TargetArn"));
     val_t *list = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) val_push(a, list, val_str(a, events__col(a, st, 0)));
     store_release(st);

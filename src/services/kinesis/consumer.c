@@ -41,7 +41,7 @@ static int64_t consumer_created(sqlite3 *db, const kin_stream_t *s, str_t name)
     sqlite3_stmt *st = kin__prep(db, "SELECT created_s FROM kin_consumer WHERE sid = ?1 AND name = ?2");
     if (!st) return -2;
     sqlite3_bind_int64(st, 1, s->id);
-    kin__bind_str(st, 2, name);
+    store_bind_str(st, 2, name);
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     store_release(st);
     return v;
@@ -125,7 +125,7 @@ int kinesis_register_stream_consumer(req_t *r, const val_t *in, val_t *out)
         rc = GR_ERR;
     if (rc == GR_OK) {
         sqlite3_bind_int64(st, 1, s.id);
-        kin__bind_str(st, 2, name);
+        store_bind_str(st, 2, name);
         sqlite3_bind_int64(st, 3, now_s);
         int x = sqlite3_step(st);
         store_release(st);
@@ -150,18 +150,14 @@ int kinesis_list_stream_consumers(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     kin_stream_t s;
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
-    str_t after = STR(""), tok = val_get_str(in, "NextToken");
-    if (tok.p) {
-        if (!arena_unbase64(a, tok, &after) || !str_starts_with(after, STR("lc1/")))
-            return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Invalid NextToken.");
-        after = str_sub(after, 4, after.len - 4);
-    }
+    str_t after = STR("");
+    if (kin__name_token_or_fail(r, in, "lc1/", &after) != GR_OK) return GR_ERR;
     int64_t max = val_get_int(in, "MaxResults", 100);
     sqlite3_stmt *st = kin__prep(db, "SELECT name, created_s FROM kin_consumer WHERE sid = ?1 AND name > ?2 "
                                      "ORDER BY name LIMIT ?3");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
-    kin__bind_str(st, 2, after);
+    store_bind_str(st, 2, after);
     sqlite3_bind_int64(st, 3, max + 1);
     val_t *list = val_new(a, VAL_LIST);
     int64_t n = 0;
@@ -172,10 +168,7 @@ int kinesis_list_stream_consumers(req_t *r, const val_t *in, val_t *out)
     }
     store_release(st);
     val_set_c(a, out, "Consumers", list);
-    if (n > max) {
-        str_t t = str_c(arena_printf(a, "lc1/%.*s", STR_FMT(last)));
-        val_set_c(a, out, "NextToken", val_str(a, arena_base64(a, t.p, t.len)));
-    }
+    if (n > max) val_set_c(a, out, "NextToken", val_str(a, kin__name_token(a, "lc1/", last)));
     return GR_OK;
 }
 
@@ -204,7 +197,7 @@ int kinesis_deregister_stream_consumer(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = kin__prep(db, "DELETE FROM kin_consumer WHERE sid = ?1 AND name = ?2");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
-    kin__bind_str(st, 2, name);
+    store_bind_str(st, 2, name);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;

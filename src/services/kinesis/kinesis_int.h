@@ -45,7 +45,6 @@ typedef struct {
 
 sqlite3 *kin__db(struct app *app);
 sqlite3_stmt *kin__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
-void kin__bind_str(sqlite3_stmt *st, int i, str_t s);
 str_t kin__col_str(arena_t *a, sqlite3_stmt *st, int col);
 int64_t kin__now_ms(void);
 /* The length of a retention hour in ms: 3 600 000, or GUREUM_KINESIS_HOUR_MS
@@ -70,6 +69,12 @@ str_t kin__seq(arena_t *a, int64_t sid, int shard, int64_t id);
 bool kin__seq_parse(str_t seq, int64_t *sid, int *shard, int64_t *id);
 /* The account's open shards in the region (-1: the store failed). */
 int64_t kin__open_shards(sqlite3 *db, str_t account, str_t region);
+/* A listing's NextToken in name order: base64 of kind ("ls1/" streams,
+ * "lc1/" consumers) and the last name returned (kin__name_token), read back
+ * into *after, which stays as it was without a token; InvalidArgumentException
+ * "Invalid NextToken." for a token that is not of kind. */
+str_t kin__name_token(arena_t *a, const char *kind, str_t last);
+int kin__name_token_or_fail(req_t *r, const val_t *in, const char *kind, str_t *after);
 /* Deletes the stream's records older than its retention. */
 int kin__expire(sqlite3 *db, const kin_stream_t *s);
 

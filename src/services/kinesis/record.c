@@ -53,7 +53,7 @@ static int append(sqlite3 *db, const kin_stream_t *s, kin_u128_t hk, str_t pkey,
     sqlite3_bind_int64(st, 1, s->id);
     sqlite3_bind_int(st, 2, h->num);
     sqlite3_bind_int64(st, 3, kin__now_ms());
-    kin__bind_str(st, 4, pkey);
+    store_bind_str(st, 4, pkey);
     sqlite3_bind_blob(st, 5, data.p ? data.p : "", (int)data.len, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);

@@ -50,8 +50,8 @@ static int add_shard(arena_t *a, sqlite3 *db, const kin_stream_t *s, int num, ki
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     sqlite3_bind_int(st, 2, num);
-    kin__bind_str(st, 3, kin__u128_str(a, lo));
-    kin__bind_str(st, 4, kin__u128_str(a, hi));
+    store_bind_str(st, 3, kin__u128_str(a, lo));
+    store_bind_str(st, 4, kin__u128_str(a, hi));
     sqlite3_bind_int(st, 5, parent);
     if (adjacent >= 0)
         sqlite3_bind_int(st, 6, adjacent);

@@ -42,14 +42,6 @@ sqlite3_stmt *kin__prep(sqlite3 *db, const char *sql)
     return st;
 }
 
-void kin__bind_str(sqlite3_stmt *st, int i, str_t s)
-{
-    if (s.p)
-        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 str_t kin__col_str(arena_t *a, sqlite3_stmt *st, int col)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL) return STR_NULL;
@@ -166,9 +158,9 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
                                      "FROM kin_stream "
                                      "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    kin__bind_str(st, 1, account);
-    kin__bind_str(st, 2, region);
-    kin__bind_str(st, 3, name);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, name);
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         s->id = sqlite3_column_int64(st, 0);
@@ -237,6 +229,22 @@ int kin__stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s)
     return GR_OK;
 }
 
+str_t kin__name_token(arena_t *a, const char *kind, str_t last)
+{
+    str_t t = str_c(arena_printf(a, "%s%.*s", kind, STR_FMT(last)));
+    return arena_base64(a, t.p, t.len);
+}
+
+int kin__name_token_or_fail(req_t *r, const val_t *in, const char *kind, str_t *after)
+{
+    str_t tok = val_get_str(in, "NextToken"), t;
+    if (!tok.p) return GR_OK;
+    if (!arena_unbase64(r->arena, tok, &t) || !str_starts_with(t, str_c(kind)))
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Invalid NextToken.");
+    *after = str_sub(t, strlen(kind), t.len - strlen(kind));
+    return GR_OK;
+}
+
 int kin__expire(sqlite3 *db, const kin_stream_t *s)
 {
     sqlite3_stmt *st = kin__prep(db, "DELETE FROM kin_record WHERE sid = ?1 AND arrival_ms < ?2");
@@ -253,8 +261,8 @@ int64_t kin__open_shards(sqlite3 *db, str_t account, str_t region)
     sqlite3_stmt *st = kin__prep(db, "SELECT count(*) FROM kin_shard h JOIN kin_stream s ON s.id = h.sid "
                                      "WHERE s.account = ?1 AND s.region = ?2 AND h.closed_row IS NULL");
     if (!st) return -1;
-    kin__bind_str(st, 1, account);
-    kin__bind_str(st, 2, region);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     store_release(st);
     return n;
@@ -270,8 +278,8 @@ static int put_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, const val_t *t
     for (size_t i = 0; i < tags->u.obj.n; i++) {
         const val_t *v = tags->u.obj.e[i].v;
         sqlite3_bind_int64(st, 1, s->id);
-        kin__bind_str(st, 2, tags->u.obj.e[i].key);
-        kin__bind_str(st, 3, v->kind == VAL_STR ? v->u.s : STR(""));
+        store_bind_str(st, 2, tags->u.obj.e[i].key);
+        store_bind_str(st, 3, v->kind == VAL_STR ? v->u.s : STR(""));
         if (sqlite3_step(st) != SQLITE_DONE) {
             store_release(st);
             return GR_ERR;
@@ -316,7 +324,7 @@ int kinesis_remove_tags_from_stream(req_t *r, const val_t *in, val_t *out)
     if (!st) return GR_ERR;
     for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
         sqlite3_bind_int64(st, 1, s.id);
-        kin__bind_str(st, 2, keys->u.list.v[i]->u.s);
+        store_bind_str(st, 2, keys->u.list.v[i]->u.s);
         sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -339,7 +347,7 @@ int kinesis_list_tags_for_stream(req_t *r, const val_t *in, val_t *out)
                                      "LIMIT ?3");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
-    kin__bind_str(st, 2, after.p ? after : STR(""));
+    store_bind_str(st, 2, after.p ? after : STR(""));
     sqlite3_bind_int64(st, 3, limit + 1);
     val_t *list = val_new(a, VAL_LIST);
     int64_t n = 0;
@@ -397,11 +405,11 @@ int kinesis_create_stream(req_t *r, const val_t *in, val_t *out)
                                            "VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
         rc = GR_ERR;
     if (rc == GR_OK) {
-        kin__bind_str(st, 1, r->who.account);
-        kin__bind_str(st, 2, r->region);
-        kin__bind_str(st, 3, name);
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, name);
         sqlite3_bind_int64(st, 4, kin__now_ms());
-        kin__bind_str(st, 5, mode);
+        store_bind_str(st, 5, mode);
         int s = sqlite3_step(st);
         store_release(st);
         if ((s & 0xff) == SQLITE_CONSTRAINT)
@@ -420,8 +428,8 @@ int kinesis_create_stream(req_t *r, const val_t *in, val_t *out)
             kin_u128_t lo = step * (kin_u128_t)i, hi = i == n - 1 ? max : lo + step - 1;
             sqlite3_bind_int64(st, 1, sid);
             sqlite3_bind_int(st, 2, (int)i);
-            kin__bind_str(st, 3, kin__u128_str(a, lo));
-            kin__bind_str(st, 4, kin__u128_str(a, hi));
+            store_bind_str(st, 3, kin__u128_str(a, lo));
+            store_bind_str(st, 4, kin__u128_str(a, hi));
             if (sqlite3_step(st) != SQLITE_DONE) rc = GR_ERR;
             sqlite3_reset(st);
         }
@@ -579,18 +587,13 @@ int kinesis_list_streams(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     int64_t limit = val_get_int(in, "Limit", 100);
     str_t after = val_get_str(in, "ExclusiveStartStreamName");
-    str_t tok = val_get_str(in, "NextToken");
-    if (tok.p) {
-        if (!arena_unbase64(a, tok, &after) || !str_starts_with(after, STR("ls1/")))
-            return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Invalid NextToken.");
-        after = str_sub(after, 4, after.len - 4);
-    }
+    if (kin__name_token_or_fail(r, in, "ls1/", &after) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = kin__prep(db, "SELECT name, created_ms, mode FROM kin_stream WHERE account = ?1 AND "
                                      "region = ?2 AND name > ?3 ORDER BY name LIMIT ?4");
     if (!st) return GR_ERR;
-    kin__bind_str(st, 1, r->who.account);
-    kin__bind_str(st, 2, r->region);
-    kin__bind_str(st, 3, after.p ? after : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, after.p ? after : STR(""));
     sqlite3_bind_int64(st, 4, limit + 1);
     val_t *names = val_new(a, VAL_LIST), *sums = val_new(a, VAL_LIST);
     int64_t n = 0;
@@ -611,10 +614,7 @@ int kinesis_list_streams(req_t *r, const val_t *in, val_t *out)
     store_release(st);
     val_set_c(a, out, "StreamNames", names);
     val_set_c(a, out, "HasMoreStreams", val_bool(a, n > limit));
-    if (n > limit) {
-        str_t t = str_c(arena_printf(a, "ls1/%.*s", STR_FMT(last)));
-        val_set_c(a, out, "NextToken", val_str(a, arena_base64(a, t.p, t.len)));
-    }
+    if (n > limit) val_set_c(a, out, "NextToken", val_str(a, kin__name_token(a, "ls1/", last)));
     val_set_c(a, out, "StreamSummaries", sums);
     return GR_OK;
 }
@@ -695,8 +695,8 @@ int kinesis_describe_limits(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st =
         kin__prep(db, "SELECT count(*) FROM kin_stream WHERE account = ?1 AND region = ?2 AND mode = 'ON_DEMAND'");
     if (!st) return GR_ERR;
-    kin__bind_str(st, 1, r->who.account);
-    kin__bind_str(st, 2, r->region);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
     int64_t od = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
     val_set_c(a, out, "ShardLimit", val_int(a, KIN_SHARD_LIMIT));
@@ -776,7 +776,7 @@ int kinesis_update_stream_mode(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = kin__prep(db, "UPDATE kin_stream SET mode = ?2 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
-    kin__bind_str(st, 2, mode);
+    store_bind_str(st, 2, mode);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -831,7 +831,7 @@ static int set_metrics(req_t *r, const val_t *in, val_t *out, bool enable)
     int rc = st ? GR_OK : GR_ERR;
     if (st) {
         sqlite3_bind_int64(st, 1, s.id);
-        kin__bind_str(st, 2, joined);
+        store_bind_str(st, 2, joined);
         rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
         store_release(st);
     }
@@ -867,8 +867,8 @@ static int set_encryption(req_t *r, const val_t *in, bool on)
     sqlite3_stmt *st = kin__prep(db, "UPDATE kin_stream SET encryption = ?2, key_id = ?3 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
-    kin__bind_str(st, 2, on ? STR("KMS") : STR("NONE"));
-    kin__bind_str(st, 3, on ? val_get_str(in, "KeyId") : STR_NULL);
+    store_bind_str(st, 2, on ? STR("KMS") : STR("NONE"));
+    store_bind_str(st, 3, on ? val_get_str(in, "KeyId") : STR_NULL);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;

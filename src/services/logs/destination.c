@@ -17,6 +17,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 #include "services/kinesis/kinesis.h"
 
 static str_t destination_arn(arena_t *a, str_t region, str_t account, str_t name)
@@ -50,9 +51,9 @@ static sqlite3_stmt *row(sqlite3 *db, str_t account, str_t region, str_t name)
         logs__prep(db, "SELECT id, target_arn, policy FROM log_destination WHERE account = ?1 AND region = ?2 "
                        "AND name = ?3");
     if (!st) return NULL;
-    logs__bind_str(st, 1, account);
-    logs__bind_str(st, 2, region);
-    logs__bind_str(st, 3, name);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, name);
     if (sqlite3_step(st) == SQLITE_ROW) return st;
     store_release(st);
     return NULL;
@@ -108,7 +109,7 @@ int logs__destination_subscribe_ok(req_t *r, sqlite3 *db, str_t arn)
     return GR_OK;
 }
 
-static val_t *destination_val(req_t *r, sqlite3_stmt *st)
+static val_t *destination_val(req_t *r, sqlite3_stmt *st, void *ctx) /* a page_item_fn */
 {
     arena_t *a = r->arena;
     val_t *d = val_new(a, VAL_STRUCT);
@@ -143,11 +144,11 @@ int logs_put_destination(req_t *r, const val_t *in, val_t *out)
                                       "name) DO UPDATE SET target_arn = ?4, role_arn = ?5 RETURNING id");
     int rc = GR_ERR;
     if (st) {
-        logs__bind_str(st, 1, r->who.account);
-        logs__bind_str(st, 2, r->region);
-        logs__bind_str(st, 3, name);
-        logs__bind_str(st, 4, target);
-        logs__bind_str(st, 5, val_get_str(in, "roleArn"));
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, name);
+        store_bind_str(st, 4, target);
+        store_bind_str(st, 5, val_get_str(in, "roleArn"));
         sqlite3_bind_int64(st, 6, logs__now_ms());
         int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
         store_release(st);
@@ -159,10 +160,11 @@ int logs_put_destination(req_t *r, const val_t *in, val_t *out)
     }
     st = logs__prep(db, DEST_COLS "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, name);
-    rc = sqlite3_step(st) == SQLITE_ROW ? val_set_c(r->arena, out, "destination", destination_val(r, st)) : GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    rc =
+        sqlite3_step(st) == SQLITE_ROW ? val_set_c(r->arena, out, "destination", destination_val(r, st, NULL)) : GR_ERR;
     store_release(st);
     return rc;
 }
@@ -181,10 +183,10 @@ int logs_put_destination_policy(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, "UPDATE log_destination SET policy = ?4 WHERE account = ?1 AND region = ?2 "
                                       "AND name = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, name);
-    logs__bind_str(st, 4, doc);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    store_bind_str(st, 4, doc);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc == GR_OK && !sqlite3_changes(db)) return not_found(r);
@@ -194,7 +196,6 @@ int logs_put_destination_policy(req_t *r, const val_t *in, val_t *out)
 /* AWS: by name prefix, in name order; limit 1..50; our nextToken the offset. */
 int logs_describe_destinations(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     str_t prefix = val_get_str(in, "DestinationNamePrefix");
@@ -206,12 +207,8 @@ int logs_describe_destinations(req_t *r, const val_t *in, val_t *out)
                                                  "ORDER BY name LIMIT ?5 OFFSET ?6",
                                        prefix, limit, off);
     if (!st) return GR_ERR;
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW && n++ < limit) val_push(a, list, destination_val(r, st));
-    store_release(st);
-    val_set_c(a, out, "destinations", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "destinations", destination_val, NULL);
+    page_offset_token(r, out, "nextToken", n, limit, off);
     return GR_OK;
 }
 
@@ -222,9 +219,9 @@ int logs_delete_destination(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_destination WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, val_get_str(in, "destinationName"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, val_get_str(in, "destinationName"));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc == GR_OK && !sqlite3_changes(db)) return not_found(r);

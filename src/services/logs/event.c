@@ -64,7 +64,7 @@ static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event
         sqlite3_bind_int64(st, 2, sid);
         sqlite3_bind_int64(st, 3, ev[i].ts_ms);
         sqlite3_bind_int64(st, 4, now);
-        logs__bind_str(st, 5, ev[i].message.p ? ev[i].message : STR(""));
+        store_bind_str(st, 5, ev[i].message.p ? ev[i].message : STR(""));
         if (sqlite3_step(st) != SQLITE_DONE) {
             store_release(st);
             return GR_ERR;
@@ -93,9 +93,9 @@ static int64_t id_of(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b, 
     if (!st) return 0;
     int i = 1;
     if (k) sqlite3_bind_int64(st, i++, k);
-    if (a.p) logs__bind_str(st, i++, a);
-    if (b.p) logs__bind_str(st, i++, b);
-    if (c.p) logs__bind_str(st, i++, c);
+    if (a.p) store_bind_str(st, i++, a);
+    if (b.p) store_bind_str(st, i++, b);
+    if (c.p) store_bind_str(st, i++, c);
     int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
     return id;
@@ -107,9 +107,9 @@ static int exec_bound(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b,
     if (!st) return GR_ERR;
     int i = 1;
     if (k) sqlite3_bind_int64(st, i++, k);
-    if (a.p) logs__bind_str(st, i++, a);
-    if (b.p) logs__bind_str(st, i++, b);
-    if (c.p) logs__bind_str(st, i++, c);
+    if (a.p) store_bind_str(st, i++, a);
+    if (b.p) store_bind_str(st, i++, b);
+    if (c.p) store_bind_str(st, i++, c);
     sqlite3_bind_int64(st, i, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -169,9 +169,13 @@ int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t
     return GR_ERR;
 }
 
-static int64_t stream_id_or_fail(req_t *r, sqlite3 *db, int64_t gid, str_t name)
+/* The group in names (logs__group_or_fail) into *g, and the row id of its
+ * stream in.logStreamName; 0 when either is missing (r failed) or on error. */
+static int64_t stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, logs_group_t *g)
 {
-    int64_t sid = id_of(db, "SELECT id FROM log_stream WHERE gid = ?1 AND name = ?2", gid, name, STR_NULL, STR_NULL);
+    if (logs__group_or_fail(r, db, in, g) != GR_OK) return 0;
+    int64_t sid = id_of(db, "SELECT id FROM log_stream WHERE gid = ?1 AND name = ?2", g->id,
+                        val_get_str(in, "logStreamName"), STR_NULL, STR_NULL);
     if (!sid) req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified log stream does not exist.");
     return sid;
 }
@@ -191,8 +195,7 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    int64_t sid = stream_id_or_fail(r, db, g.id, val_get_str(in, "logStreamName"));
+    int64_t sid = stream_or_fail(r, db, in, &g);
     if (!sid) return GR_ERR;
     const val_t *list = val_get(in, "logEvents");
     size_t n = list && list->kind == VAL_LIST ? list->u.list.n : 0;
@@ -272,8 +275,7 @@ int logs_get_log_events(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    int64_t sid = stream_id_or_fail(r, db, g.id, val_get_str(in, "logStreamName"));
+    int64_t sid = stream_or_fail(r, db, in, &g);
     if (!sid) return GR_ERR;
     logs__expire(db, &g);
     int64_t limit = val_get_int(in, "limit", MAX_BATCH_EVENTS);
@@ -383,7 +385,7 @@ int logs_filter_log_events(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 3, p.id);
     sqlite3_bind_int64(st, 4, val_get_int(in, "startTime", INT64_MIN));
     sqlite3_bind_int64(st, 5, val_get_int(in, "endTime", INT64_MAX));
-    logs__bind_str(st, 6, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 6, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 7, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 8, FILTER_SCAN_MAX + 1);
     val_t *list = val_new(a, VAL_LIST);

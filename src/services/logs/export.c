@@ -19,6 +19,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 #include "services/s3/s3.h"
 
 #define DEFAULT_PREFIX "exportedlogs"
@@ -93,7 +94,7 @@ int logs_create_export_task(req_t *r, const val_t *in, val_t *out)
                                       "ORDER BY name");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, stream_prefix.p ? stream_prefix : STR(""));
+    store_bind_str(st, 2, stream_prefix.p ? stream_prefix : STR(""));
     sqlite3_bind_int64(st, 3, (sqlite3_int64)stream_prefix.len);
     size_t n = 0, cap = 16;
     int64_t *sids = ARENA_NEWN(a, int64_t, cap);
@@ -125,17 +126,17 @@ int logs_create_export_task(req_t *r, const val_t *in, val_t *out)
                         "prefix, status, message, created_ms, completed_ms) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, str_c(id));
-    logs__bind_str(st, 2, r->who.account);
-    logs__bind_str(st, 3, r->region);
-    logs__bind_str(st, 4, val_get_str(in, "taskName"));
-    logs__bind_str(st, 5, g.name);
+    store_bind_str(st, 1, str_c(id));
+    store_bind_str(st, 2, r->who.account);
+    store_bind_str(st, 3, r->region);
+    store_bind_str(st, 4, val_get_str(in, "taskName"));
+    store_bind_str(st, 5, g.name);
     sqlite3_bind_int64(st, 6, from);
     sqlite3_bind_int64(st, 7, to);
-    logs__bind_str(st, 8, bucket);
-    logs__bind_str(st, 9, prefix);
-    logs__bind_str(st, 10, str_c(status));
-    logs__bind_str(st, 11, str_c(message));
+    store_bind_str(st, 8, bucket);
+    store_bind_str(st, 9, prefix);
+    store_bind_str(st, 10, str_c(status));
+    store_bind_str(st, 11, str_c(message));
     sqlite3_bind_int64(st, 12, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -143,10 +144,35 @@ int logs_create_export_task(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "taskId", val_strdup(a, str_c(id)));
 }
 
+/* A DescribeExportTasks item from a row (id, name, group_name, from_ms,
+ * to_ms, destination, prefix, status, message, created_ms, completed_ms). */
+static val_t *export_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    arena_t *a = r->arena;
+    val_t *t = val_new(a, VAL_STRUCT);
+    val_set_c(a, t, "taskId", val_str(a, logs__col_str(a, st, 0)));
+    str_t name = logs__col_str(a, st, 1);
+    if (name.p) val_set_c(a, t, "taskName", val_str(a, name));
+    val_set_c(a, t, "logGroupName", val_str(a, logs__col_str(a, st, 2)));
+    val_set_c(a, t, "from", val_int(a, sqlite3_column_int64(st, 3)));
+    val_set_c(a, t, "to", val_int(a, sqlite3_column_int64(st, 4)));
+    val_set_c(a, t, "destination", val_str(a, logs__col_str(a, st, 5)));
+    val_set_c(a, t, "destinationPrefix", val_str(a, logs__col_str(a, st, 6)));
+    val_t *s = val_new(a, VAL_STRUCT);
+    val_set_c(a, s, "code", val_str(a, logs__col_str(a, st, 7)));
+    val_set_c(a, s, "message", val_str(a, logs__col_str(a, st, 8)));
+    val_set_c(a, t, "status", s);
+    val_t *x = val_new(a, VAL_STRUCT);
+    val_set_c(a, x, "creationTime", val_int(a, sqlite3_column_int64(st, 9)));
+    if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+        val_set_c(a, x, "completionTime", val_int(a, sqlite3_column_int64(st, 10)));
+    val_set_c(a, t, "executionInfo", x);
+    return t;
+}
+
 /* AWS: the newest first; limit 1..50; our nextToken is the row offset. */
 int logs_describe_export_tasks(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     str_t task = val_get_str(in, "taskId"), status = val_get_str(in, "statusCode");
@@ -158,41 +184,16 @@ int logs_describe_export_tasks(req_t *r, const val_t *in, val_t *out)
                        "completed_ms FROM export_task WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR id = ?3) "
                        "AND (?4 IS NULL OR status = ?4) ORDER BY created_ms DESC, id LIMIT ?5 OFFSET ?6");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, task);
-    logs__bind_str(st, 4, status);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, task);
+    store_bind_str(st, 4, status);
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        val_t *t = val_new(a, VAL_STRUCT);
-        val_set_c(a, t, "taskId", val_str(a, logs__col_str(a, st, 0)));
-        str_t name = logs__col_str(a, st, 1);
-        if (name.p) val_set_c(a, t, "taskName", val_str(a, name));
-        val_set_c(a, t, "logGroupName", val_str(a, logs__col_str(a, st, 2)));
-        val_set_c(a, t, "from", val_int(a, sqlite3_column_int64(st, 3)));
-        val_set_c(a, t, "to", val_int(a, sqlite3_column_int64(st, 4)));
-        val_set_c(a, t, "destination", val_str(a, logs__col_str(a, st, 5)));
-        val_set_c(a, t, "destinationPrefix", val_str(a, logs__col_str(a, st, 6)));
-        val_t *s = val_new(a, VAL_STRUCT);
-        val_set_c(a, s, "code", val_str(a, logs__col_str(a, st, 7)));
-        val_set_c(a, s, "message", val_str(a, logs__col_str(a, st, 8)));
-        val_set_c(a, t, "status", s);
-        val_t *x = val_new(a, VAL_STRUCT);
-        val_set_c(a, x, "creationTime", val_int(a, sqlite3_column_int64(st, 9)));
-        if (sqlite3_column_type(st, 10) != SQLITE_NULL)
-            val_set_c(a, x, "completionTime", val_int(a, sqlite3_column_int64(st, 10)));
-        val_set_c(a, t, "executionInfo", x);
-        val_push(a, list, t);
-    }
-    store_release(st);
-    if (task.p && n == 0)
+    int64_t n = page_rows(r, st, limit, out, "exportTasks", export_item, NULL);
+    if (task.p && n <= 0)
         return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified export task does not exist.");
-    val_set_c(a, out, "exportTasks", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    page_offset_token(r, out, "nextToken", n, limit, off);
     return GR_OK;
 }
 
@@ -206,9 +207,9 @@ int logs_cancel_export_task(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     sqlite3_stmt *st = logs__prep(db, "SELECT status FROM export_task WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, val_get_str(in, "taskId"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, val_get_str(in, "taskId"));
     int rc = sqlite3_step(st);
     str_t status = rc == SQLITE_ROW ? logs__col_str(r->arena, st, 0) : STR_NULL;
     store_release(st);
@@ -219,9 +220,9 @@ int logs_cancel_export_task(req_t *r, const val_t *in, val_t *out)
     st = logs__prep(db, "UPDATE export_task SET status = 'CANCELLED', message = 'Cancelled by user' "
                         "WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, val_get_str(in, "taskId"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, val_get_str(in, "taskId"));
     rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;

@@ -17,6 +17,7 @@
 #include "logs_model.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/page.h"
 #include "services/logs/logs.h"
 
 /* ==== Helpers shared by the logs files ==== */
@@ -34,14 +35,6 @@ sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql)
         return NULL;
     }
     return st;
-}
-
-void logs__bind_str(sqlite3_stmt *st, int i, str_t s)
-{
-    if (s.p)
-        sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
 }
 
 str_t logs__col_str(arena_t *a, sqlite3_stmt *st, int col)
@@ -68,9 +61,9 @@ sqlite3_stmt *logs__page_stmt(req_t *r, sqlite3 *db, const char *sql, str_t pref
 {
     sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return NULL;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 4, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
@@ -82,9 +75,9 @@ int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
     sqlite3_stmt *st = logs__prep(db, "SELECT id, created_ms, retention_days FROM log_group "
                                       "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, account);
-    logs__bind_str(st, 2, region);
-    logs__bind_str(st, 3, name);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, name);
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         g->id = sqlite3_column_int64(st, 0);
@@ -204,8 +197,8 @@ int logs__put_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, cons
     for (size_t i = 0; tags->kind == VAL_MAP && i < tags->u.obj.n; i++) {
         const val_t *v = tags->u.obj.e[i].v;
         sqlite3_bind_int64(st, 1, id);
-        logs__bind_str(st, 2, tags->u.obj.e[i].key);
-        logs__bind_str(st, 3, v->kind == VAL_STR ? v->u.s : STR(""));
+        store_bind_str(st, 2, tags->u.obj.e[i].key);
+        store_bind_str(st, 3, v->kind == VAL_STR ? v->u.s : STR(""));
         if (sqlite3_step(st) != SQLITE_DONE) {
             store_release(st);
             return GR_ERR;
@@ -229,7 +222,7 @@ static int drop_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, co
     if (!st) return GR_ERR;
     for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
         sqlite3_bind_int64(st, 1, id);
-        logs__bind_str(st, 2, keys->u.list.v[i]->u.s);
+        store_bind_str(st, 2, keys->u.list.v[i]->u.s);
         sqlite3_step(st);
         sqlite3_reset(st);
     }
@@ -280,11 +273,11 @@ int logs_create_log_group(req_t *r, const val_t *in, val_t *out)
                                       "VALUES (?1, ?2, ?3, ?4, ?5)");
     int rc = GR_ERR;
     if (st) {
-        logs__bind_str(st, 1, r->who.account);
-        logs__bind_str(st, 2, r->region);
-        logs__bind_str(st, 3, name);
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, name);
         sqlite3_bind_int64(st, 4, logs__now_ms());
-        logs__bind_str(st, 5, val_get_str(in, "kmsKeyId"));
+        store_bind_str(st, 5, val_get_str(in, "kmsKeyId"));
         int s = sqlite3_step(st);
         store_release(st);
         if ((s & 0xff) == SQLITE_CONSTRAINT)
@@ -317,8 +310,8 @@ static void expire_all(req_t *r, sqlite3 *db)
     sqlite3_stmt *st = logs__prep(db, "SELECT id, retention_days FROM log_group WHERE account = ?1 AND region = ?2 "
                                       "AND retention_days IS NOT NULL");
     if (!st) return;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
     size_t n = 0, cap = 16;
     logs_group_t *gs = ARENA_NEWN(r->arena, logs_group_t, cap);
     while (gs && sqlite3_step(st) == SQLITE_ROW) {
@@ -333,11 +326,34 @@ static void expire_all(req_t *r, sqlite3 *db)
     for (size_t i = 0; gs && i < n; i++) logs__expire(db, &gs[i]);
 }
 
+/* A DescribeLogGroups item from a row (name, created_ms, retention_days,
+ * kms_key, stored bytes, metric filters); its name goes to *last. */
+static val_t *group_item(req_t *r, sqlite3_stmt *st, void *last)
+{
+    arena_t *a = r->arena;
+    str_t name = logs__col_str(a, st, 0);
+    *(str_t *)last = name;
+    val_t *g = val_new(a, VAL_STRUCT);
+    val_set_c(a, g, "logGroupName", val_str(a, name));
+    val_set_c(a, g, "creationTime", val_int(a, sqlite3_column_int64(st, 1)));
+    if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+        val_set_c(a, g, "retentionInDays", val_int(a, sqlite3_column_int64(st, 2)));
+    val_set_c(a, g, "metricFilterCount", val_int(a, sqlite3_column_int64(st, 5)));
+    val_set_c(a, g, "arn", val_str(a, logs__group_arn(r, name, true)));
+    val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 4)));
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, logs__col_str(a, st, 3)));
+    /* AWS (recorded DescribeLogGroups answers): the ARN without ":*" too,
+     * the class (every group here is STANDARD) and deletion protection. */
+    val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, name, false)));
+    val_set_c(a, g, "logGroupClass", val_cstr(a, "STANDARD"));
+    val_set_c(a, g, "deletionProtectionEnabled", val_bool(a, false));
+    return g;
+}
+
 /* AWS: log groups come in name order, `limit` 1..50 (default 50); nextToken
  * is opaque — ours is the last name returned, so a page continues after it. */
 int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     int64_t limit = val_get_int(in, "limit", 50);
     str_t prefix = val_get_str(in, "logGroupNamePrefix");
     str_t after = val_get_str(in, "nextToken");
@@ -351,38 +367,16 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
                        "FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
                        "ORDER BY name LIMIT ?6");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, after.p ? after : STR(""));
-    logs__bind_str(st, 4, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, after.p ? after : STR(""));
+    store_bind_str(st, 4, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 6, limit + 1);
-    val_t *groups = val_new(a, VAL_LIST);
-    int rc, n = 0;
     str_t last = STR_NULL;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        last = logs__col_str(a, st, 0);
-        val_t *g = val_new(a, VAL_STRUCT);
-        val_set_c(a, g, "logGroupName", val_str(a, last));
-        val_set_c(a, g, "creationTime", val_int(a, sqlite3_column_int64(st, 1)));
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-            val_set_c(a, g, "retentionInDays", val_int(a, sqlite3_column_int64(st, 2)));
-        val_set_c(a, g, "metricFilterCount", val_int(a, sqlite3_column_int64(st, 5)));
-        val_set_c(a, g, "arn", val_str(a, logs__group_arn(r, last, true)));
-        val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 4)));
-        if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, logs__col_str(a, st, 3)));
-        /* AWS (recorded DescribeLogGroups answers): the ARN without ":*" too,
-         * the class (every group here is STANDARD) and deletion protection. */
-        val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, last, false)));
-        val_set_c(a, g, "logGroupClass", val_cstr(a, "STANDARD"));
-        val_set_c(a, g, "deletionProtectionEnabled", val_bool(a, false));
-        val_push(a, groups, g);
-    }
-    store_release(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
-    val_set_c(a, out, "logGroups", groups);
-    if (n > limit) val_set_c(a, out, "nextToken", val_str(a, last));
+    int64_t n = page_rows(r, st, limit, out, "logGroups", group_item, &last);
+    if (n < 0) return GR_ERR;
+    if (n > limit) val_set_c(r->arena, out, "nextToken", val_str(r->arena, last));
     return GR_OK;
 }
 
@@ -513,7 +507,7 @@ static int set_kms(req_t *r, const val_t *in, str_t key)
     sqlite3_stmt *st = logs__prep(db, "UPDATE log_group SET kms_key = ?2 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, key);
+    store_bind_str(st, 2, key);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;

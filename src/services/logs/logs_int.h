@@ -25,7 +25,6 @@ typedef struct {
 
 sqlite3 *logs__db(struct app *app);
 sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
-void logs__bind_str(sqlite3_stmt *st, int i, str_t s);  /* NULL for STR_NULL */
 str_t logs__col_str(arena_t *a, sqlite3_stmt *st, int col);
 int64_t logs__now_ms(void);
 /* A listing's nextToken that is a number (a row offset or the last row id
@@ -74,9 +73,12 @@ bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t message);
 val_t *logs__filter_extract(const logs_filter_t *f, arena_t *a, str_t message);
 
 /* ==== Metric and subscription filters (metric.c, subscription.c) ==== */
-/* Fails r with LimitExceededException when the group gid already has max
- * filters in table (metric_filter, subscription_filter) and none named name. */
-int logs__filter_room_or_fail(req_t *r, sqlite3 *db, const char *table, int64_t gid, str_t name, int64_t max);
+/* Put{Metric,Subscription}Filter's common checks, in this order: the group
+ * (logs__group_or_fail, into *g), a valid in.filterPattern
+ * (InvalidParameterException), and room in table (metric_filter,
+ * subscription_filter) for in.filterName: LimitExceededException when the
+ * group already has max filters and none of that name. */
+int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char *table, int64_t max, logs_group_t *g);
 /* Delete{Metric,Subscription}Filter: the group's filter in.filterName goes;
  * ResourceNotFoundException with missing when there is none. */
 int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, const char *missing);

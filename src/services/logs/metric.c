@@ -99,21 +99,16 @@ int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    str_t pattern = val_get_str(in, "filterPattern");
-    const char *perr = NULL;
-    if (!logs__filter_compile(r->arena, pattern, &perr))
-        return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
-    str_t name = val_get_str(in, "filterName");
-    if (logs__filter_room_or_fail(r, db, "metric_filter", g.id, name, MAX_FILTERS) != GR_OK) return GR_ERR;
+    if (logs__filter_put_or_fail(r, db, in, "metric_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
+    str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
     sqlite3_stmt *st = logs__prep(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (gid, name) DO UPDATE SET pattern = ?3, "
                                       "transforms = ?4");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, name);
-    logs__bind_str(st, 3, pattern);
-    logs__bind_str(st, 4, transforms_json(r->arena, val_get(in, "metricTransformations")));
+    store_bind_str(st, 2, name);
+    store_bind_str(st, 3, pattern);
+    store_bind_str(st, 4, transforms_json(r->arena, val_get(in, "metricTransformations")));
     sqlite3_bind_int64(st, 5, logs__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -148,12 +143,12 @@ int logs_describe_metric_filters(req_t *r, const val_t *in, val_t *out)
                        "AND (?3 IS NULL OR g.name = ?3) AND substr(f.name, 1, ?5) = ?4 "
                        "AND g.name || char(10) || f.name > ?6 ORDER BY g.name, f.name");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, group);
-    logs__bind_str(st, 4, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, group);
+    store_bind_str(st, 4, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 5, (sqlite3_int64)prefix.len);
-    logs__bind_str(st, 6, tok.p ? tok : STR(""));
+    store_bind_str(st, 6, tok.p ? tok : STR(""));
     val_t *list = val_new(a, VAL_LIST);
     int64_t n = 0;
     str_t last = STR_NULL;
@@ -188,14 +183,18 @@ int logs_delete_metric_filter(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Shared with subscription filters ==== */
 
-int logs__filter_room_or_fail(req_t *r, sqlite3 *db, const char *table, int64_t gid, str_t name, int64_t max)
+int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char *table, int64_t max, logs_group_t *g)
 {
+    if (logs__group_or_fail(r, db, in, g) != GR_OK) return GR_ERR;
+    const char *perr = NULL;
+    if (!logs__filter_compile(r->arena, val_get_str(in, "filterPattern"), &perr))
+        return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT count(*), sum(name = ?2) FROM %s WHERE gid = ?1", table);
     sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return GR_ERR;
-    sqlite3_bind_int64(st, 1, gid);
-    logs__bind_str(st, 2, name);
+    sqlite3_bind_int64(st, 1, g->id);
+    store_bind_str(st, 2, val_get_str(in, "filterName"));
     bool full =
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= max && sqlite3_column_int64(st, 1) == 0;
     store_release(st);
@@ -214,7 +213,7 @@ int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, co
     sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, val_get_str(in, "filterName"));
+    store_bind_str(st, 2, val_get_str(in, "filterName"));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     bool gone = rc == GR_OK && sqlite3_changes(db) == 1;
     store_release(st);

@@ -16,6 +16,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 /* AWS quotas (recorded LimitExceededException): 10 resource policies per
  * account and region. */
@@ -48,9 +49,9 @@ int logs_put_resource_policy(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, "SELECT count(*), sum(name = ?3) FROM resource_policy "
                                       "WHERE account = ?1 AND region = ?2");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, name);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     bool full = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= MAX_POLICIES &&
                 sqlite3_column_int64(st, 1) == 0;
     store_release(st);
@@ -60,10 +61,10 @@ int logs_put_resource_policy(req_t *r, const val_t *in, val_t *out)
                         "(?1, ?2, ?3, ?4, ?5) ON CONFLICT (account, region, name) DO UPDATE SET document = ?4, "
                         "updated_ms = ?5");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, name);
-    logs__bind_str(st, 4, doc);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    store_bind_str(st, 4, doc);
     sqlite3_bind_int64(st, 5, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -71,11 +72,19 @@ int logs_put_resource_policy(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "resourcePolicy", policy_val(a, name, doc, now));
 }
 
+/* A DescribeResourcePolicies item from a row (id, name, document,
+ * updated_ms); its id goes to *last. */
+static val_t *policy_item(req_t *r, sqlite3_stmt *st, void *last)
+{
+    *(long long *)last = sqlite3_column_int64(st, 0);
+    return policy_val(r->arena, logs__col_str(r->arena, st, 1), logs__col_str(r->arena, st, 2),
+                      sqlite3_column_int64(st, 3));
+}
+
 /* AWS: in the order they were made; limit 1..50, our nextToken the row id
  * of the last one returned. */
 int logs_describe_resource_policies(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     int64_t limit = val_get_int(in, "limit", 50);
@@ -84,20 +93,13 @@ int logs_describe_resource_policies(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, "SELECT id, name, document, updated_ms FROM resource_policy "
                                       "WHERE account = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
     sqlite3_bind_int64(st, 3, after);
     sqlite3_bind_int64(st, 4, limit + 1);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0, last = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        last = sqlite3_column_int64(st, 0);
-        val_push(a, list, policy_val(a, logs__col_str(a, st, 1), logs__col_str(a, st, 2), sqlite3_column_int64(st, 3)));
-    }
-    store_release(st);
-    val_set_c(a, out, "resourcePolicies", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", (long long)last)));
+    long long last = 0;
+    if (page_rows(r, st, limit, out, "resourcePolicies", policy_item, &last) > limit)
+        val_set_c(r->arena, out, "nextToken", val_cstr(r->arena, arena_printf(r->arena, "%lld", last)));
     return GR_OK;
 }
 
@@ -109,9 +111,9 @@ int logs_delete_resource_policy(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "policyName");
     sqlite3_stmt *st = logs__prep(db, "DELETE FROM resource_policy WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, name);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     bool gone = rc == GR_OK && sqlite3_changes(db) == 1;
     store_release(st);
@@ -131,8 +133,8 @@ static policy_result_t verdict(sqlite3 *db, arena_t *a, str_t account, str_t reg
 {
     sqlite3_stmt *st = logs__prep(db, "SELECT document FROM resource_policy WHERE account = ?1 AND region = ?2");
     if (!st) return POLICY_IMPLICIT_DENY;
-    logs__bind_str(st, 1, account);
-    logs__bind_str(st, 2, region);
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
     principal_t who = {.arn = service, .user_id = service};
     policy_ctx_t ctx[2] = {{STR("aws:SourceArn"), &source_arn, 1}, {STR("aws:SourceAccount"), &account, 1}};
     policy_req_t pr = {.action = str_c(action), .resource = resource, .who = &who, .ctx = ctx, .nctx = 2};

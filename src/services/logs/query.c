@@ -25,6 +25,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 #define MAX_FIELDS 64 /* fields kept per record */
 #define DEFAULT_LIMIT 10000
@@ -568,13 +569,13 @@ int logs_start_query(req_t *r, const val_t *in, val_t *out)
                                       "created_ms, results, matched, scanned, bytes) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5, 'Complete', ?6, ?7, ?8, ?9, ?10)");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, str_c(id));
-    logs__bind_str(st, 2, r->who.account);
-    logs__bind_str(st, 3, r->region);
-    logs__bind_str(st, 4, q);
-    logs__bind_str(st, 5, gs[0].name);
+    store_bind_str(st, 1, str_c(id));
+    store_bind_str(st, 2, r->who.account);
+    store_bind_str(st, 3, r->region);
+    store_bind_str(st, 4, q);
+    store_bind_str(st, 5, gs[0].name);
     sqlite3_bind_int64(st, 6, logs__now_ms());
-    logs__bind_str(st, 7, rows);
+    store_bind_str(st, 7, rows);
     sqlite3_bind_double(st, 8, matched);
     sqlite3_bind_double(st, 9, scanned);
     sqlite3_bind_double(st, 10, bytes);
@@ -592,9 +593,9 @@ int logs_get_query_results(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, "SELECT status, results, matched, scanned, bytes FROM insights_query "
                                       "WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, val_get_str(in, "queryId"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, val_get_str(in, "queryId"));
     if (sqlite3_step(st) != SQLITE_ROW) {
         store_release(st);
         return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Query does not exist.");
@@ -624,11 +625,23 @@ int logs_get_query_results(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "statistics", stats);
 }
 
+/* A DescribeQueries item from a row (id, query, status, created_ms, group_name). */
+static val_t *query_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    arena_t *a = r->arena;
+    val_t *q = val_new(a, VAL_STRUCT);
+    val_set_c(a, q, "queryId", val_str(a, logs__col_str(a, st, 0)));
+    val_set_c(a, q, "queryString", val_str(a, logs__col_str(a, st, 1)));
+    val_set_c(a, q, "status", val_str(a, logs__col_str(a, st, 2)));
+    val_set_c(a, q, "createTime", val_int(a, sqlite3_column_int64(st, 3)));
+    val_set_c(a, q, "logGroupName", val_str(a, logs__col_str(a, st, 4)));
+    return q;
+}
+
 /* AWS: the account's queries of the last 30 days (here: all kept), newest
  * first, by group and status; maxResults 1..1000, our nextToken the offset. */
 int logs_describe_queries(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     str_t group = val_get_str(in, "logGroupName");
@@ -640,27 +653,14 @@ int logs_describe_queries(req_t *r, const val_t *in, val_t *out)
                                       "AND (?4 IS NULL OR status = ?4) ORDER BY created_ms DESC, id "
                                       "LIMIT ?5 OFFSET ?6");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, group);
-    logs__bind_str(st, 4, val_get_str(in, "status"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, group);
+    store_bind_str(st, 4, val_get_str(in, "status"));
     sqlite3_bind_int64(st, 5, limit + 1);
     sqlite3_bind_int64(st, 6, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        val_t *q = val_new(a, VAL_STRUCT);
-        val_set_c(a, q, "queryId", val_str(a, logs__col_str(a, st, 0)));
-        val_set_c(a, q, "queryString", val_str(a, logs__col_str(a, st, 1)));
-        val_set_c(a, q, "status", val_str(a, logs__col_str(a, st, 2)));
-        val_set_c(a, q, "createTime", val_int(a, sqlite3_column_int64(st, 3)));
-        val_set_c(a, q, "logGroupName", val_str(a, logs__col_str(a, st, 4)));
-        val_push(a, list, q);
-    }
-    store_release(st);
-    val_set_c(a, out, "queries", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "queries", query_item, NULL);
+    page_offset_token(r, out, "nextToken", n, limit, off);
     return GR_OK;
 }
 
@@ -674,9 +674,9 @@ int logs_stop_query(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st =
         logs__prep(db, "SELECT status FROM insights_query WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, r->who.account);
-    logs__bind_str(st, 2, r->region);
-    logs__bind_str(st, 3, val_get_str(in, "queryId"));
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, val_get_str(in, "queryId"));
     int s = sqlite3_step(st);
     store_release(st);
     if (s != SQLITE_ROW) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Query does not exist.");
@@ -703,8 +703,8 @@ int logs_get_log_record(req_t *r, const val_t *in, val_t *out)
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, eid);
     sqlite3_bind_int64(st, 2, gid);
-    logs__bind_str(st, 3, r->who.account);
-    logs__bind_str(st, 4, r->region);
+    store_bind_str(st, 3, r->who.account);
+    store_bind_str(st, 4, r->region);
     if (sqlite3_step(st) != SQLITE_ROW) {
         store_release(st);
         return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified log record does not exist.");

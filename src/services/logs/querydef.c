@@ -13,6 +13,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 #define NOT_FOUND "The specified query definition does not exist."
 
@@ -42,12 +43,12 @@ int logs_put_query_definition(req_t *r, const val_t *in, val_t *out)
                            : "INSERT INTO query_definition (id, account, region, name, query, groups, modified_ms) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, id);
-    logs__bind_str(st, 2, r->who.account);
-    logs__bind_str(st, 3, r->region);
-    logs__bind_str(st, 4, val_get_str(in, "name"));
-    logs__bind_str(st, 5, val_get_str(in, "queryString"));
-    logs__bind_str(st, 6, buf_str(&b));
+    store_bind_str(st, 1, id);
+    store_bind_str(st, 2, r->who.account);
+    store_bind_str(st, 3, r->region);
+    store_bind_str(st, 4, val_get_str(in, "name"));
+    store_bind_str(st, 5, val_get_str(in, "queryString"));
+    store_bind_str(st, 6, buf_str(&b));
     sqlite3_bind_int64(st, 7, logs__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
@@ -56,10 +57,27 @@ int logs_put_query_definition(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "queryDefinitionId", val_strdup(a, id));
 }
 
+/* A DescribeQueryDefinitions item from a row (id, name, query, groups, modified_ms). */
+static val_t *querydef_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    arena_t *a = r->arena;
+    val_t *d = val_new(a, VAL_STRUCT);
+    val_set_c(a, d, "queryDefinitionId", val_str(a, logs__col_str(a, st, 0)));
+    val_set_c(a, d, "name", val_str(a, logs__col_str(a, st, 1)));
+    val_set_c(a, d, "queryString", val_str(a, logs__col_str(a, st, 2)));
+    val_set_c(a, d, "lastModified", val_int(a, sqlite3_column_int64(st, 4)));
+    const json_t *g = json_parse(a, logs__col_str(a, st, 3), NULL);
+    if (g && g->type == JSON_ARRAY && g->u.arr.n) {
+        val_t *names = val_new(a, VAL_LIST);
+        for (size_t i = 0; i < g->u.arr.n; i++) val_push(a, names, val_str(a, g->u.arr.v[i]->u.s));
+        val_set_c(a, d, "logGroupNames", names);
+    }
+    return d;
+}
+
 /* In name order, by name prefix; maxResults 1..1000; our nextToken the offset. */
 int logs_describe_query_definitions(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     str_t prefix = val_get_str(in, "queryDefinitionNamePrefix");
@@ -72,25 +90,8 @@ int logs_describe_query_definitions(req_t *r, const val_t *in, val_t *out)
                                        "ORDER BY name, id LIMIT ?5 OFFSET ?6",
                                        prefix, limit, off);
     if (!st) return GR_ERR;
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW && n++ < limit) {
-        val_t *d = val_new(a, VAL_STRUCT);
-        val_set_c(a, d, "queryDefinitionId", val_str(a, logs__col_str(a, st, 0)));
-        val_set_c(a, d, "name", val_str(a, logs__col_str(a, st, 1)));
-        val_set_c(a, d, "queryString", val_str(a, logs__col_str(a, st, 2)));
-        val_set_c(a, d, "lastModified", val_int(a, sqlite3_column_int64(st, 4)));
-        const json_t *g = json_parse(a, logs__col_str(a, st, 3), NULL);
-        if (g && g->type == JSON_ARRAY && g->u.arr.n) {
-            val_t *names = val_new(a, VAL_LIST);
-            for (size_t i = 0; i < g->u.arr.n; i++) val_push(a, names, val_str(a, g->u.arr.v[i]->u.s));
-            val_set_c(a, d, "logGroupNames", names);
-        }
-        val_push(a, list, d);
-    }
-    store_release(st);
-    val_set_c(a, out, "queryDefinitions", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "queryDefinitions", querydef_item, NULL);
+    page_offset_token(r, out, "nextToken", n, limit, off);
     return GR_OK;
 }
 
@@ -100,9 +101,9 @@ int logs_delete_query_definition(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     sqlite3_stmt *st = logs__prep(db, "DELETE FROM query_definition WHERE id = ?1 AND account = ?2 AND region = ?3");
     if (!st) return GR_ERR;
-    logs__bind_str(st, 1, val_get_str(in, "queryDefinitionId"));
-    logs__bind_str(st, 2, r->who.account);
-    logs__bind_str(st, 3, r->region);
+    store_bind_str(st, 1, val_get_str(in, "queryDefinitionId"));
+    store_bind_str(st, 2, r->who.account);
+    store_bind_str(st, 3, r->region);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;

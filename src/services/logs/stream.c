@@ -9,6 +9,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 
 int logs_create_log_stream(req_t *r, const val_t *in, val_t *out)
 {
@@ -27,7 +28,7 @@ int logs_create_log_stream(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, "INSERT INTO log_stream (gid, name, created_ms) VALUES (?1, ?2, ?3)");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, name);
+    store_bind_str(st, 2, name);
     sqlite3_bind_int64(st, 3, logs__now_ms());
     int s = sqlite3_step(st);
     store_release(st);
@@ -46,7 +47,7 @@ int logs_delete_log_stream(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_stream WHERE gid = ?1 AND name = ?2");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, val_get_str(in, "logStreamName"));
+    store_bind_str(st, 2, val_get_str(in, "logStreamName"));
     int s = sqlite3_step(st);
     store_release(st);
     if (s != SQLITE_DONE) return GR_ERR;
@@ -55,12 +56,32 @@ int logs_delete_log_stream(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* A DescribeLogStreams item of group *g from a row (name, created_ms,
+ * first_ts, last_ts, last_ingest_ms, stored bytes). */
+static val_t *stream_item(req_t *r, sqlite3_stmt *st, void *g)
+{
+    arena_t *a = r->arena;
+    str_t name = logs__col_str(a, st, 0), group = ((const logs_group_t *)g)->name;
+    val_t *s = val_new(a, VAL_STRUCT);
+    val_set_c(a, s, "logStreamName", val_str(a, name));
+    val_set_c(a, s, "creationTime", val_int(a, sqlite3_column_int64(st, 1)));
+    if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+        val_set_c(a, s, "firstEventTimestamp", val_int(a, sqlite3_column_int64(st, 2)));
+        val_set_c(a, s, "lastEventTimestamp", val_int(a, sqlite3_column_int64(st, 3)));
+        val_set_c(a, s, "lastIngestionTime", val_int(a, sqlite3_column_int64(st, 4)));
+    }
+    val_set_c(a, s, "arn",
+              val_cstr(a, arena_printf(a, "arn:aws:logs:%.*s:%.*s:log-group:%.*s:log-stream:%.*s", STR_FMT(r->region),
+                                       STR_FMT(r->who.account), STR_FMT(group), STR_FMT(name))));
+    val_set_c(a, s, "storedBytes", val_int(a, sqlite3_column_int64(st, 5)));
+    return s;
+}
+
 /* AWS: orderBy LogStreamName (default) or LastEventTime; "If you order the
  * results by event time, you cannot specify the logStreamNamePrefix
  * parameter"; limit 1..50 (default 50). Our nextToken is the row offset. */
 int logs_describe_log_streams(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
@@ -85,33 +106,12 @@ int logs_describe_log_streams(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = logs__prep(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 2, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 3, (sqlite3_int64)prefix.len);
     sqlite3_bind_int64(st, 4, limit + 1);
     sqlite3_bind_int64(st, 5, off);
-    val_t *list = val_new(a, VAL_LIST);
-    int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        str_t name = logs__col_str(a, st, 0);
-        val_t *s = val_new(a, VAL_STRUCT);
-        val_set_c(a, s, "logStreamName", val_str(a, name));
-        val_set_c(a, s, "creationTime", val_int(a, sqlite3_column_int64(st, 1)));
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-            val_set_c(a, s, "firstEventTimestamp", val_int(a, sqlite3_column_int64(st, 2)));
-            val_set_c(a, s, "lastEventTimestamp", val_int(a, sqlite3_column_int64(st, 3)));
-            val_set_c(a, s, "lastIngestionTime", val_int(a, sqlite3_column_int64(st, 4)));
-        }
-        val_set_c(
-            a, s, "arn",
-            val_cstr(a, arena_printf(a, "arn:aws:logs:%.*s:%.*s:log-group:%.*s:log-stream:%.*s", STR_FMT(r->region),
-                                     STR_FMT(r->who.account), STR_FMT(g.name), STR_FMT(name))));
-        val_set_c(a, s, "storedBytes", val_int(a, sqlite3_column_int64(st, 5)));
-        val_push(a, list, s);
-    }
-    store_release(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
-    val_set_c(a, out, "logStreams", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_cstr(a, arena_printf(a, "%lld", off + limit)));
+    int64_t n = page_rows(r, st, limit, out, "logStreams", stream_item, &g);
+    if (n < 0) return GR_ERR;
+    page_offset_token(r, out, "nextToken", n, limit, off);
     return GR_OK;
 }

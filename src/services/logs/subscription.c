@@ -19,6 +19,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/page.h"
 #include "services/kinesis/kinesis.h"
 #include "services/lambda/lambda.h"
 
@@ -77,13 +78,8 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    str_t pattern = val_get_str(in, "filterPattern");
-    const char *perr = NULL;
-    if (!logs__filter_compile(a, pattern, &perr))
-        return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
-    str_t name = val_get_str(in, "filterName");
-    if (logs__filter_room_or_fail(r, db, "subscription_filter", g.id, name, MAX_FILTERS) != GR_OK) return GR_ERR;
+    if (logs__filter_put_or_fail(r, db, in, "subscription_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
+    str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
     /* AWS checks the destination when the filter is made. */
     if (str_eq_c(svc, "lambda")) {
         if (lambda_check(r->app, a, dest, r->region, logs__group_arn(r, g.name, true), false, STR_NULL) != GR_OK)
@@ -110,22 +106,45 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
                        "pattern = ?3, dest_arn = ?4, role_arn = ?5, distribution = ?6");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, name);
-    logs__bind_str(st, 3, pattern);
-    logs__bind_str(st, 4, dest);
-    logs__bind_str(st, 5, role);
-    logs__bind_str(st, 6, dist.p ? dist : STR("ByLogStream"));
+    store_bind_str(st, 2, name);
+    store_bind_str(st, 3, pattern);
+    store_bind_str(st, 4, dest);
+    store_bind_str(st, 5, role);
+    store_bind_str(st, 6, dist.p ? dist : STR("ByLogStream"));
     sqlite3_bind_int64(st, 7, logs__now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
 }
 
+typedef struct {
+    str_t group; /* the filters' */
+    str_t last;  /* the name of the last filter listed */
+} filter_page_t;
+
+/* A DescribeSubscriptionFilters item from a row (name, pattern, dest_arn,
+ * role_arn, distribution, created_ms) of the filter_page_t's group. */
+static val_t *filter_item(req_t *r, sqlite3_stmt *st, void *page)
+{
+    arena_t *a = r->arena;
+    filter_page_t *p = page;
+    val_t *f = val_new(a, VAL_STRUCT);
+    p->last = logs__col_str(a, st, 0);
+    val_set_c(a, f, "filterName", val_str(a, p->last));
+    val_set_c(a, f, "logGroupName", val_str(a, p->group));
+    val_set_c(a, f, "filterPattern", val_str(a, logs__col_str(a, st, 1)));
+    val_set_c(a, f, "destinationArn", val_str(a, logs__col_str(a, st, 2)));
+    str_t role = logs__col_str(a, st, 3);
+    if (role.p) val_set_c(a, f, "roleArn", val_str(a, role));
+    val_set_c(a, f, "distribution", val_str(a, logs__col_str(a, st, 4)));
+    val_set_c(a, f, "creationTime", val_int(a, sqlite3_column_int64(st, 5)));
+    return f;
+}
+
 /* AWS (DescribeSubscriptionFilters): the group's filters in name order,
  * limit 1..50; our nextToken is the last name returned. */
 int logs_describe_subscription_filters(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
@@ -137,30 +156,13 @@ int logs_describe_subscription_filters(req_t *r, const val_t *in, val_t *out)
                                       "AND name > ?4 ORDER BY name LIMIT ?5");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    logs__bind_str(st, 2, prefix.p ? prefix : STR(""));
+    store_bind_str(st, 2, prefix.p ? prefix : STR(""));
     sqlite3_bind_int64(st, 3, (sqlite3_int64)prefix.len);
-    logs__bind_str(st, 4, tok.p ? tok : STR(""));
+    store_bind_str(st, 4, tok.p ? tok : STR(""));
     sqlite3_bind_int64(st, 5, limit + 1);
-    val_t *list = val_new(a, VAL_LIST);
-    int64_t n = 0;
-    str_t last = STR_NULL;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) break;
-        val_t *f = val_new(a, VAL_STRUCT);
-        last = logs__col_str(a, st, 0);
-        val_set_c(a, f, "filterName", val_str(a, last));
-        val_set_c(a, f, "logGroupName", val_str(a, g.name));
-        val_set_c(a, f, "filterPattern", val_str(a, logs__col_str(a, st, 1)));
-        val_set_c(a, f, "destinationArn", val_str(a, logs__col_str(a, st, 2)));
-        str_t role = logs__col_str(a, st, 3);
-        if (role.p) val_set_c(a, f, "roleArn", val_str(a, role));
-        val_set_c(a, f, "distribution", val_str(a, logs__col_str(a, st, 4)));
-        val_set_c(a, f, "creationTime", val_int(a, sqlite3_column_int64(st, 5)));
-        val_push(a, list, f);
-    }
-    store_release(st);
-    val_set_c(a, out, "subscriptionFilters", list);
-    if (n > limit) val_set_c(a, out, "nextToken", val_str(a, last));
+    filter_page_t p = {g.name, STR_NULL};
+    if (page_rows(r, st, limit, out, "subscriptionFilters", filter_item, &p) > limit)
+        val_set_c(r->arena, out, "nextToken", val_str(r->arena, p.last));
     return GR_OK;
 }
 
