@@ -532,6 +532,20 @@ int store__fault_sqlite_malloc(bool on)
 
 /* ==== Opening and migrating ==== */
 
+str_t store_col_str(arena_t *a, sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) return STR_NULL;
+    return arena_str(a, str_n((const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)));
+}
+
+sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db, sql, -1, &st, NULL) == SQLITE_OK) return st;
+    log_error("store: %s: %s: %s", sqlite3_db_filename(db, "main"), sql, sqlite3_errmsg(db));
+    return NULL;
+}
+
 void store_bind_str(sqlite3_stmt *st, int i, str_t s)
 {
     if (s.p)

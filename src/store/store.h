@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "core/arena.h"
 #include "core/str.h"
 
 typedef struct store store_t;
@@ -60,6 +61,11 @@ int store_exec(sqlite3 *db, const char *sql);
  * the statement's step. */
 void store_bind_str(sqlite3_stmt *st, int i, str_t s);
 void store_bind_blob(sqlite3_stmt *st, int i, str_t s);
+/* Column i's text copied into a; STR_NULL for SQL NULL. */
+str_t store_col_str(arena_t *a, sqlite3_stmt *st, int i);
+/* store_prepare of sql (NUL-terminated), or NULL with the error logged
+ * (naming the database file). */
+sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
 
 /* ==== Blobs ==== */
 typedef struct blob_writer blob_writer_t;

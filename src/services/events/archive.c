@@ -85,11 +85,11 @@ static void archive_from_row(arena_t *a, sqlite3_stmt *st, archive_t *x)
     x->rule_id = sqlite3_column_int64(st, 1);
     x->retention_days = sqlite3_column_int64(st, 2);
     x->created_ms = sqlite3_column_int64(st, 3);
-    x->name = events__col(a, st, 4);
-    x->bus = events__col(a, st, 5);
-    x->pattern = events__col(a, st, 6);
-    x->description = events__col(a, st, 7);
-    x->state = events__col(a, st, 8);
+    x->name = store_col_str(a, st, 4);
+    x->bus = store_col_str(a, st, 5);
+    x->pattern = store_col_str(a, st, 6);
+    x->description = store_col_str(a, st, 7);
+    x->state = store_col_str(a, st, 8);
     x->events = sqlite3_column_int64(st, 9);
     x->bytes = sqlite3_column_int64(st, 10);
 }
@@ -100,7 +100,7 @@ static int load_archive(req_t *r, sqlite3 *db, str_t name, archive_t *x)
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT %s FROM archive a WHERE account = ?1 AND region = ?2 AND name = ?3",
              ARCHIVE_COLS);
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -133,7 +133,7 @@ static int bus_or_fail(req_t *r, sqlite3 *db, str_t arn, str_t *bus)
 
 static int exec_bound(sqlite3 *db, const char *sql, int64_t id)
 {
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -161,8 +161,8 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int rc = GR_ERR;
     int64_t rule_id = 0;
-    sqlite3_stmt *st = events__prep(db, "INSERT INTO rule (account, region, bus, name, pattern, state, created_ms, "
-                                        "managed_by) VALUES (?1, ?2, ?3, ?4, ?5, 'ENABLED', ?6, '" MANAGED_BY "')");
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO rule (account, region, bus, name, pattern, state, created_ms, "
+                                      "managed_by) VALUES (?1, ?2, ?3, ?4, ?5, 'ENABLED', ?6, '" MANAGED_BY "')");
     if (st) {
         store_bind_str(st, 1, r->who.account);
         store_bind_str(st, 2, r->region);
@@ -178,8 +178,8 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
     }
     if (rc == GR_OK) {
         rc = GR_ERR;
-        st = events__prep(db, "INSERT INTO target (rule_id, tid, arn, paths_map, template, pos) "
-                              "VALUES (?1, ?2, ?3, '{}', ?4, 1)");
+        st = store_stmt(db, "INSERT INTO target (rule_id, tid, arn, paths_map, template, pos) "
+                            "VALUES (?1, ?2, ?3, '{}', ?4, 1)");
         if (st) {
             sqlite3_bind_int64(st, 1, rule_id);
             store_bind_str(st, 2, rule);
@@ -191,8 +191,8 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
     }
     if (rc == GR_OK) {
         rc = GR_ERR;
-        st = events__prep(db, "INSERT INTO archive (account, region, name, bus, pattern, description, retention_days, "
-                              "state, created_ms, rule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'ENABLED', ?8, ?9)");
+        st = store_stmt(db, "INSERT INTO archive (account, region, name, bus, pattern, description, retention_days, "
+                            "state, created_ms, rule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'ENABLED', ?8, ?9)");
         if (st) {
             store_bind_str(st, 1, r->who.account);
             store_bind_str(st, 2, r->region);
@@ -275,7 +275,7 @@ static sqlite3_stmt *list_stmt(req_t *r, sqlite3 *db, const val_t *in, const cha
              "SELECT %s FROM %s WHERE account = ?1 AND region = ?2 AND substr(name, 1, ?4) = ?3 "
              "AND (?5 IS NULL OR %s = ?5) AND (?6 IS NULL OR state = ?6) ORDER BY name LIMIT ?7 OFFSET ?8",
              cols, from, source_col);
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -323,9 +323,9 @@ int events_update_archive(req_t *r, const val_t *in, val_t *out)
     if (pattern_or_fail(r, pattern, &pj) != GR_OK) return GR_ERR;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int rc = GR_ERR;
-    sqlite3_stmt *st = events__prep(db, "UPDATE archive SET pattern = coalesce(?2, pattern), description = "
-                                        "coalesce(?3, description), retention_days = coalesce(?4, retention_days) "
-                                        "WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE archive SET pattern = coalesce(?2, pattern), description = "
+                                      "coalesce(?3, description), retention_days = coalesce(?4, retention_days) "
+                                      "WHERE id = ?1");
     if (st) {
         sqlite3_bind_int64(st, 1, x.id);
         store_bind_str(st, 2, pattern);
@@ -339,7 +339,7 @@ int events_update_archive(req_t *r, const val_t *in, val_t *out)
     }
     if (rc == GR_OK && pattern.p) {
         rc = GR_ERR;
-        st = events__prep(db, "UPDATE rule SET pattern = ?2 WHERE id = ?1");
+        st = store_stmt(db, "UPDATE rule SET pattern = ?2 WHERE id = ?1");
         if (st) {
             sqlite3_bind_int64(st, 1, x.rule_id);
             store_bind_str(st, 2, rule_pattern(a, pj));
@@ -389,8 +389,8 @@ void events__archive_store(struct app *app, arena_t *a, int64_t rule_id, str_t e
     const json_t *t = json_get(event, "time");
     int64_t now = events__now_ms(), us;
     int64_t ts = t && t->type == JSON_STRING && time_parse(t->u.s, &us) ? us / 1000 : now;
-    sqlite3_stmt *st = events__prep(db, "INSERT INTO archive_event (archive_id, ts_ms, stored_ms, body) "
-                                        "SELECT id, ?2, ?3, ?4 FROM archive WHERE rule_id = ?1 AND state = 'ENABLED'");
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO archive_event (archive_id, ts_ms, stored_ms, body) "
+                                      "SELECT id, ?2, ?3, ?4 FROM archive WHERE rule_id = ?1 AND state = 'ENABLED'");
     if (!st) return;
     sqlite3_bind_int64(st, 1, rule_id);
     sqlite3_bind_int64(st, 2, ts);
@@ -421,22 +421,22 @@ static void replay_from_row(arena_t *a, sqlite3_stmt *st, replay_t *x)
     x->began_ms = sqlite3_column_int64(st, 4);
     x->ended_ms = sqlite3_column_int64(st, 5);
     x->last_ms = sqlite3_column_int64(st, 6);
-    x->account = events__col(a, st, 7);
-    x->region = events__col(a, st, 8);
-    x->name = events__col(a, st, 9);
-    x->archive_arn = events__col(a, st, 10);
-    x->description = events__col(a, st, 11);
-    x->bus_arn = events__col(a, st, 12);
-    x->filters = events__col(a, st, 13);
-    x->state = events__col(a, st, 14);
-    x->reason = events__col(a, st, 15);
+    x->account = store_col_str(a, st, 7);
+    x->region = store_col_str(a, st, 8);
+    x->name = store_col_str(a, st, 9);
+    x->archive_arn = store_col_str(a, st, 10);
+    x->description = store_col_str(a, st, 11);
+    x->bus_arn = store_col_str(a, st, 12);
+    x->filters = store_col_str(a, st, 13);
+    x->state = store_col_str(a, st, 14);
+    x->reason = store_col_str(a, st, 15);
 }
 
 static int replay_or_fail(req_t *r, sqlite3 *db, str_t name, replay_t *x)
 {
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT %s FROM replay WHERE account = ?1 AND region = ?2 AND name = ?3", REPLAY_COLS);
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -514,10 +514,10 @@ int events_start_replay(req_t *r, const val_t *in, val_t *out)
         filter_json = buf_str(&b);
     }
     int64_t now = events__now_ms();
-    sqlite3_stmt *st = events__prep(db, "INSERT INTO replay (account, region, name, archive_arn, archive_id, "
-                                        "description, start_ms, end_ms, bus_arn, filter_arns, state, began_ms) VALUES "
-                                        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'STARTING', ?11) "
-                                        "ON CONFLICT (account, region, name) DO NOTHING");
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO replay (account, region, name, archive_arn, archive_id, "
+                                      "description, start_ms, end_ms, bus_arn, filter_arns, state, began_ms) VALUES "
+                                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'STARTING', ?11) "
+                                      "ON CONFLICT (account, region, name) DO NOTHING");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -589,9 +589,9 @@ int events_cancel_replay(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     replay_t x;
     if (replay_or_fail(r, db, val_get_str(in, "ReplayName"), &x) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = events__prep(db, "UPDATE replay SET state = CASE state WHEN 'STARTING' THEN 'CANCELLED' "
-                                        "ELSE 'CANCELLING' END, ended_ms = CASE state WHEN 'STARTING' THEN ?2 "
-                                        "ELSE ended_ms END WHERE id = ?1 AND state IN ('STARTING', 'RUNNING')");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE replay SET state = CASE state WHEN 'STARTING' THEN 'CANCELLED' "
+                                      "ELSE 'CANCELLING' END, ended_ms = CASE state WHEN 'STARTING' THEN ?2 "
+                                      "ELSE ended_ms END WHERE id = ?1 AND state IN ('STARTING', 'RUNNING')");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, x.id);
     sqlite3_bind_int64(st, 2, events__now_ms());
@@ -638,7 +638,7 @@ static str_t replayed_text(arena_t *a, const json_t *ev, str_t replay)
 
 static bool still_running(sqlite3 *db, int64_t id)
 {
-    sqlite3_stmt *st = events__prep(db, "SELECT state FROM replay WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "SELECT state FROM replay WHERE id = ?1");
     if (!st) return false;
     sqlite3_bind_int64(st, 1, id);
     bool ok = sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "RUNNING") == 0;
@@ -651,8 +651,8 @@ static void run_replay(app_t *app, sqlite3 *db, arena_t *a, const replay_t *x)
     str_t bus = events__arn_bus(x->bus_arn);
     if (!bus.p) bus = STR("default");
     const json_t *filters = x->filters.p ? json_parse(a, x->filters, NULL) : NULL;
-    sqlite3_stmt *st = events__prep(db, "SELECT id, ts_ms, body FROM archive_event WHERE archive_id = ?1 "
-                                        "AND ts_ms >= ?2 AND ts_ms < ?3 AND id > ?4 ORDER BY ts_ms, id LIMIT 100");
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, ts_ms, body FROM archive_event WHERE archive_id = ?1 "
+                                      "AND ts_ms >= ?2 AND ts_ms < ?3 AND id > ?4 ORDER BY ts_ms, id LIMIT 100");
     int64_t after = 0, last = 0;
     bool cancelled = false;
     for (;;) {
@@ -667,7 +667,7 @@ static void run_replay(app_t *app, sqlite3 *db, arena_t *a, const replay_t *x)
         while (n < 100 && sqlite3_step(st) == SQLITE_ROW) {
             after = sqlite3_column_int64(st, 0);
             ts[n] = sqlite3_column_int64(st, 1);
-            bodies[n++] = events__col(a, st, 2);
+            bodies[n++] = store_col_str(a, st, 2);
         }
         sqlite3_reset(st);
         if (!n) break;
@@ -686,9 +686,9 @@ static void run_replay(app_t *app, sqlite3 *db, arena_t *a, const replay_t *x)
         if (n < 100) break;
     }
     store_release(st);
-    sqlite3_stmt *u = events__prep(db, "UPDATE replay SET state = CASE WHEN state = 'CANCELLING' OR ?3 THEN "
-                                       "'CANCELLED' ELSE 'COMPLETED' END, ended_ms = ?2, "
-                                       "last_event_ms = nullif(?4, 0) WHERE id = ?1");
+    sqlite3_stmt *u = store_stmt(db, "UPDATE replay SET state = CASE WHEN state = 'CANCELLING' OR ?3 THEN "
+                                     "'CANCELLED' ELSE 'COMPLETED' END, ended_ms = ?2, "
+                                     "last_event_ms = nullif(?4, 0) WHERE id = ?1");
     if (!u) return;
     sqlite3_bind_int64(u, 1, x->id);
     sqlite3_bind_int64(u, 2, events__now_ms());
@@ -707,9 +707,9 @@ void events__replay_tick(struct app *app)
         return;
     }
     /* AWS (archives): events older than the retention period are deleted. */
-    sqlite3_stmt *st = events__prep(db, "DELETE FROM archive_event WHERE archive_id IN (SELECT id FROM archive WHERE "
-                                        "retention_days > 0 AND archive_event.stored_ms < ?1 - retention_days * "
-                                        "86400000)");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM archive_event WHERE archive_id IN (SELECT id FROM archive WHERE "
+                                      "retention_days > 0 AND archive_event.stored_ms < ?1 - retention_days * "
+                                      "86400000)");
     if (st) {
         sqlite3_bind_int64(st, 1, events__now_ms());
         sqlite3_step(st);
@@ -721,14 +721,14 @@ void events__replay_tick(struct app *app)
         char sql[512];
         snprintf(sql, sizeof sql, "SELECT %s FROM replay WHERE state = 'STARTING' ORDER BY id LIMIT 1", REPLAY_COLS);
         if (!a && !(a = arena_new(0))) break;
-        st = events__prep(db, sql);
+        st = store_stmt(db, sql);
         if (!st) break;
         replay_t x;
         bool found = sqlite3_step(st) == SQLITE_ROW;
         if (found) replay_from_row(a, st, &x);
         store_release(st);
         if (!found) break;
-        st = events__prep(db, "UPDATE replay SET state = 'RUNNING' WHERE id = ?1 AND state = 'STARTING'");
+        st = store_stmt(db, "UPDATE replay SET state = 'RUNNING' WHERE id = ?1 AND state = 'STARTING'");
         if (!st) break;
         sqlite3_bind_int64(st, 1, x.id);
         bool mine = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1;

@@ -24,22 +24,6 @@ sqlite3 *events__db(struct app *app)
     return store_db(app->store, &schema_events);
 }
 
-sqlite3_stmt *events__prep(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("events: %s: %s", sql, sqlite3_errmsg(db));
-        return NULL;
-    }
-    return st;
-}
-
-str_t events__col(arena_t *a, sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL) return STR_NULL;
-    return arena_str(a, str_n((const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col)));
-}
-
 int64_t events__now_ms(void)
 {
     return time_now_us() / 1000;
@@ -73,7 +57,7 @@ str_t events__bus_name(req_t *r, str_t s)
 bool events__bus_exists(sqlite3 *db, str_t account, str_t region, str_t bus)
 {
     if (str_eq_c(bus, "default")) return true;
-    sqlite3_stmt *st = events__prep(db, "SELECT 1 FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
+    sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return false;
     store_bind_str(st, 1, account);
     store_bind_str(st, 2, region);
@@ -113,7 +97,7 @@ static str_t bus_arn(req_t *r, str_t name)
 
 int events__put_tags(sqlite3 *db, str_t arn, const val_t *tags)
 {
-    sqlite3_stmt *st = events__prep(db, "INSERT OR REPLACE INTO tag (arn, key, value) VALUES (?1, ?2, ?3)");
+    sqlite3_stmt *st = store_stmt(db, "INSERT OR REPLACE INTO tag (arn, key, value) VALUES (?1, ?2, ?3)");
     if (!st) return GR_ERR;
     for (size_t i = 0; tags && tags->kind == VAL_LIST && i < tags->u.list.n; i++) {
         store_bind_str(st, 1, arn);
@@ -141,8 +125,8 @@ typedef struct {
 static int load_bus_of(req_t *r, sqlite3 *db, str_t account, str_t name, bus_row_t *b)
 {
     if (str_eq_c(name, "default")) {
-        sqlite3_stmt *st = events__prep(db, "INSERT OR IGNORE INTO event_bus (account, region, name, created_ms, "
-                                            "modified_ms) VALUES (?1, ?2, 'default', ?3, ?3)");
+        sqlite3_stmt *st = store_stmt(db, "INSERT OR IGNORE INTO event_bus (account, region, name, created_ms, "
+                                          "modified_ms) VALUES (?1, ?2, 'default', ?3, ?3)");
         if (!st) return GR_ERR;
         store_bind_str(st, 1, account);
         store_bind_str(st, 2, r->region);
@@ -150,18 +134,18 @@ static int load_bus_of(req_t *r, sqlite3 *db, str_t account, str_t name, bus_row
         sqlite3_step(st);
         store_release(st);
     }
-    sqlite3_stmt *st = events__prep(db, "SELECT description, created_ms, coalesce(modified_ms, created_ms), policy "
-                                        "FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
+    sqlite3_stmt *st = store_stmt(db, "SELECT description, created_ms, coalesce(modified_ms, created_ms), policy "
+                                      "FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, name);
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        b->description = events__col(r->arena, st, 0);
+        b->description = store_col_str(r->arena, st, 0);
         b->created_ms = sqlite3_column_int64(st, 1);
         b->modified_ms = sqlite3_column_int64(st, 2);
-        b->policy = events__col(r->arena, st, 3);
+        b->policy = store_col_str(r->arena, st, 3);
         rc = GR_OK;
     }
     store_release(st);
@@ -190,8 +174,8 @@ int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
     /* AWS: a custom bus name may not contain '/' unless it is a partner event source's. */
     if (str_index(name, '/') >= 0 && !str_starts_with(name, STR("aws.partner/")))
         return req_fail(r, &ERR_ValidationException, "Event bus name must not contain '/'.");
-    sqlite3_stmt *st = events__prep(db, "INSERT INTO event_bus (account, region, name, created_ms, modified_ms, "
-                                        "description) VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO event_bus (account, region, name, created_ms, modified_ms, "
+                                      "description) VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -227,11 +211,11 @@ int events_describe_event_bus(req_t *r, const val_t *in, val_t *out)
 static val_t *bus_item(req_t *r, sqlite3_stmt *st, void *ctx)
 {
     arena_t *a = r->arena;
-    str_t name = events__col(a, st, 0);
+    str_t name = store_col_str(a, st, 0);
     val_t *b = val_new(a, VAL_STRUCT);
     val_set_c(a, b, "Name", val_str(a, name));
     val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
-    bus_row_t row = {events__col(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), STR_NULL};
+    bus_row_t row = {store_col_str(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), STR_NULL};
     bus_fields(a, b, &row);
     return b;
 }
@@ -248,10 +232,10 @@ int events_list_event_buses(req_t *r, const val_t *in, val_t *out)
     if (events__page_or_fail(r, in, &off, &limit) != GR_OK) return GR_ERR;
     bus_row_t def;
     if (load_bus(r, db, STR("default"), &def) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = events__prep(db, "SELECT name, description, created_ms, coalesce(modified_ms, created_ms) "
-                                        "FROM (SELECT *, name <> 'default' AS o FROM event_bus "
-                                        "WHERE account = ?1 AND region = ?2) "
-                                        "WHERE substr(name, 1, ?4) = ?3 ORDER BY o, name LIMIT ?5 OFFSET ?6");
+    sqlite3_stmt *st = store_stmt(db, "SELECT name, description, created_ms, coalesce(modified_ms, created_ms) "
+                                      "FROM (SELECT *, name <> 'default' AS o FROM event_bus "
+                                      "WHERE account = ?1 AND region = ?2) "
+                                      "WHERE substr(name, 1, ?4) = ?3 ORDER BY o, name LIMIT ?5 OFFSET ?6");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -279,7 +263,7 @@ int events_delete_event_bus(req_t *r, const val_t *in, val_t *out)
                          "DELETE FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3"};
     int rc = GR_OK;
     for (int i = 0; i < 2 && rc == GR_OK; i++) {
-        sqlite3_stmt *st = events__prep(db, sql[i]);
+        sqlite3_stmt *st = store_stmt(db, sql[i]);
         if (!st) {
             rc = GR_ERR;
             break;
@@ -316,7 +300,7 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
                 name = str_sub(path, (size_t)slash + 1, path.len - (size_t)slash - 1);
             }
             sqlite3_stmt *st =
-                events__prep(db, "SELECT 1 FROM rule WHERE account = ?1 AND region = ?2 AND bus = ?3 AND name = ?4");
+                store_stmt(db, "SELECT 1 FROM rule WHERE account = ?1 AND region = ?2 AND bus = ?3 AND name = ?4");
             if (!st) return GR_ERR;
             store_bind_str(st, 1, r->who.account);
             store_bind_str(st, 2, r->region);
@@ -350,7 +334,7 @@ int events_untag_resource(req_t *r, const val_t *in, val_t *out)
     str_t arn = val_get_str(in, "ResourceARN");
     if (resource_or_fail(r, db, arn) != GR_OK) return GR_ERR;
     const val_t *keys = val_get(in, "TagKeys");
-    sqlite3_stmt *st = events__prep(db, "DELETE FROM tag WHERE arn = ?1 AND key = ?2");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM tag WHERE arn = ?1 AND key = ?2");
     if (!st) return GR_ERR;
     for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
         store_bind_str(st, 1, arn);
@@ -369,14 +353,14 @@ int events_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t arn = val_get_str(in, "ResourceARN");
     if (resource_or_fail(r, db, arn) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = events__prep(db, "SELECT key, value FROM tag WHERE arn = ?1 ORDER BY key");
+    sqlite3_stmt *st = store_stmt(db, "SELECT key, value FROM tag WHERE arn = ?1 ORDER BY key");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, arn);
     val_t *list = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {
         val_t *t = val_new(a, VAL_STRUCT);
-        val_set_c(a, t, "Key", val_str(a, events__col(a, st, 0)));
-        val_set_c(a, t, "Value", val_str(a, events__col(a, st, 1)));
+        val_set_c(a, t, "Key", val_str(a, store_col_str(a, st, 0)));
+        val_set_c(a, t, "Value", val_str(a, store_col_str(a, st, 1)));
         val_push(a, list, t);
     }
     store_release(st);
@@ -387,8 +371,8 @@ int events_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
 
 static int set_policy(req_t *r, sqlite3 *db, str_t bus, str_t policy)
 {
-    sqlite3_stmt *st = events__prep(db, "UPDATE event_bus SET policy = ?4, modified_ms = ?5 "
-                                        "WHERE account = ?1 AND region = ?2 AND name = ?3");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE event_bus SET policy = ?4, modified_ms = ?5 "
+                                      "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);

@@ -118,21 +118,21 @@ static const char CONN_COLS[] = "name, arn, secret_arn, description, auth_type, 
 
 static void conn_from_row(arena_t *a, sqlite3_stmt *st, events_conn_t *c)
 {
-    c->name = events__col(a, st, 0);
-    c->arn = events__col(a, st, 1);
-    c->secret_arn = events__col(a, st, 2);
-    c->description = events__col(a, st, 3);
-    c->auth_type = events__col(a, st, 4);
-    c->auth = events__col(a, st, 5);
-    c->state = events__col(a, st, 6);
-    c->state_reason = events__col(a, st, 7);
+    c->name = store_col_str(a, st, 0);
+    c->arn = store_col_str(a, st, 1);
+    c->secret_arn = store_col_str(a, st, 2);
+    c->description = store_col_str(a, st, 3);
+    c->auth_type = store_col_str(a, st, 4);
+    c->auth = store_col_str(a, st, 5);
+    c->state = store_col_str(a, st, 6);
+    c->state_reason = store_col_str(a, st, 7);
     c->created_ms = sqlite3_column_int64(st, 8);
     c->modified_ms = sqlite3_column_int64(st, 9);
     c->authorized_ms = sqlite3_column_int64(st, 10);
-    c->token = events__col(a, st, 11);
+    c->token = store_col_str(a, st, 11);
     c->token_exp_ms = sqlite3_column_int64(st, 12);
-    c->account = events__col(a, st, 13);
-    c->region = events__col(a, st, 14);
+    c->account = store_col_str(a, st, 13);
+    c->region = store_col_str(a, st, 14);
 }
 
 typedef void (*row_fn)(arena_t *a, sqlite3_stmt *st, void *out);
@@ -145,7 +145,7 @@ static int load_row(sqlite3 *db, arena_t *a, const char *table, const char *cols
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s", cols, table,
              arn.p ? "arn = ?4" : "account = ?1 AND region = ?2 AND name = ?3");
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     if (arn.p)
         store_bind_str(st, 4, arn);
@@ -183,7 +183,7 @@ void events__conn_authorized(sqlite3 *db, str_t arn, bool ok, str_t reason, str_
         : token.p ? "UPDATE connection SET state = 'AUTHORIZED', state_reason = NULL, authorized_ms = ?2, token = ?3, "
                     "token_exp_ms = ?4 WHERE arn = ?1"
                   : "UPDATE connection SET token = NULL, token_exp_ms = NULL WHERE arn = ?1";
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return;
     store_bind_str(st, 1, arn);
     if (ok && token.p) {
@@ -271,7 +271,7 @@ int events_create_connection(req_t *r, const val_t *in, val_t *out)
          * start, an AUTHORIZING OAuth connection's too. */
         .authorized_ms = now,
     };
-    sqlite3_stmt *st = events__prep(
+    sqlite3_stmt *st = store_stmt(
         db, "INSERT INTO connection (account, region, name, arn, secret_arn, description, auth_type, auth, state, "
             "created_ms, modified_ms, authorized_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)");
     if (!st) return GR_ERR;
@@ -326,7 +326,7 @@ int events_update_connection(req_t *r, const val_t *in, val_t *out)
     /* AWS: an update re-authorizes the connection (a deauthorized one too). */
     bool oauth = str_eq_c(type, "OAUTH_CLIENT_CREDENTIALS");
     int64_t now = events__now_ms();
-    sqlite3_stmt *st = events__prep(
+    sqlite3_stmt *st = store_stmt(
         db, "UPDATE connection SET description = coalesce(?2, description), auth_type = ?3, auth = ?4, state = ?5, "
             "state_reason = NULL, modified_ms = ?6, authorized_ms = ?6, "
             "token = NULL, token_exp_ms = NULL WHERE arn = ?1");
@@ -352,7 +352,7 @@ int events_delete_connection(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     events_conn_t c;
     if (conn_or_fail(r, db, "delete", val_get_str(in, "Name"), &c) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = events__prep(db, "DELETE FROM connection WHERE arn = ?1");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM connection WHERE arn = ?1");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, c.arn);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -373,8 +373,8 @@ int events_deauthorize_connection(req_t *r, const val_t *in, val_t *out)
     events_conn_t c;
     if (conn_or_fail(r, db, "deauthorize", val_get_str(in, "Name"), &c) != GR_OK) return GR_ERR;
     int64_t now = events__now_ms();
-    sqlite3_stmt *st = events__prep(db, "UPDATE connection SET auth = ?2, state = 'DEAUTHORIZED', state_reason = NULL, "
-                                        "modified_ms = ?3, token = NULL, token_exp_ms = NULL WHERE arn = ?1");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE connection SET auth = ?2, state = 'DEAUTHORIZED', state_reason = NULL, "
+                                      "modified_ms = ?3, token = NULL, token_exp_ms = NULL WHERE arn = ?1");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, c.arn);
     store_bind_str(st, 2, val_json_text(a, public_copy(a, val_from_json(a, json_parse(a, c.auth, NULL)))));
@@ -398,7 +398,7 @@ int events_list_connections(req_t *r, const val_t *in, val_t *out)
              "SELECT %s FROM connection WHERE account = ?1 AND region = ?2 AND substr(name, 1, length(?3)) = ?3 "
              "AND (?4 IS NULL OR state = ?4) ORDER BY name LIMIT ?5 OFFSET ?6",
              CONN_COLS);
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     str_t prefix = val_get_str(in, "NamePrefix");
     store_bind_str(st, 1, r->who.account);
@@ -449,12 +449,12 @@ static const char DEST_COLS[] = "name, arn, description, conn_arn, endpoint, met
 
 static void dest_from_row(arena_t *a, sqlite3_stmt *st, events_dest_t *d)
 {
-    d->name = events__col(a, st, 0);
-    d->arn = events__col(a, st, 1);
-    d->description = events__col(a, st, 2);
-    d->conn_arn = events__col(a, st, 3);
-    d->endpoint = events__col(a, st, 4);
-    d->method = events__col(a, st, 5);
+    d->name = store_col_str(a, st, 0);
+    d->arn = store_col_str(a, st, 1);
+    d->description = store_col_str(a, st, 2);
+    d->conn_arn = store_col_str(a, st, 3);
+    d->endpoint = store_col_str(a, st, 4);
+    d->method = store_col_str(a, st, 5);
     d->rate = sqlite3_column_int64(st, 6);
     d->created_ms = sqlite3_column_int64(st, 7);
     d->modified_ms = sqlite3_column_int64(st, 8);
@@ -565,9 +565,9 @@ int events_create_api_destination(req_t *r, const val_t *in, val_t *out)
         .created_ms = now,
         .modified_ms = now,
     };
-    sqlite3_stmt *st = events__prep(db, "INSERT INTO api_destination (account, region, name, arn, description, "
-                                        "conn_arn, endpoint, method, rate, created_ms, modified_ms) "
-                                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)");
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO api_destination (account, region, name, arn, description, "
+                                      "conn_arn, endpoint, method, rate, created_ms, modified_ms) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -606,7 +606,7 @@ int events_update_api_destination(req_t *r, const val_t *in, val_t *out)
     if (dest_or_fail(r, db, "update", name, &d) != GR_OK) return GR_ERR;
     if (dest_check_or_fail(r, db, "update", name, in) != GR_OK) return GR_ERR;
     int64_t now = events__now_ms();
-    sqlite3_stmt *st = events__prep(
+    sqlite3_stmt *st = store_stmt(
         db, "UPDATE api_destination SET description = coalesce(?2, description), conn_arn = coalesce(?3, conn_arn), "
             "endpoint = coalesce(?4, endpoint), method = coalesce(?5, method), rate = coalesce(?6, rate), "
             "modified_ms = ?7 WHERE arn = ?1");
@@ -638,7 +638,7 @@ int events_delete_api_destination(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     events_dest_t d;
     if (dest_or_fail(r, db, "delete", val_get_str(in, "Name"), &d) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = events__prep(db, "DELETE FROM api_destination WHERE arn = ?1");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM api_destination WHERE arn = ?1");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, d.arn);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -666,7 +666,7 @@ int events_list_api_destinations(req_t *r, const val_t *in, val_t *out)
              "SELECT %s FROM api_destination WHERE account = ?1 AND region = ?2 AND substr(name, 1, length(?3)) = ?3 "
              "AND (?4 IS NULL OR conn_arn = ?4) ORDER BY name LIMIT ?5 OFFSET ?6",
              DEST_COLS);
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);

@@ -20,8 +20,6 @@
 struct app;
 
 sqlite3 *events__db(struct app *app);
-sqlite3_stmt *events__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
-str_t events__col(arena_t *a, sqlite3_stmt *st, int col); /* STR_NULL for NULL */
 int64_t events__now_ms(void);
 
 /* The bus name from EventBusName (a name, or an ARN of the caller's account and

@@ -280,9 +280,9 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
 {
     sqlite3 *db = events__db(app);
     if (!db) return;
-    sqlite3_stmt *st = events__prep(db, "SELECT arn, input, input_path, paths_map, template, sqs_group, dlq_arn, "
-                                        "http_params, coalesce(retry_max, -1), coalesce(retry_age, -1) "
-                                        "FROM target WHERE rule_id = ?1 ORDER BY pos");
+    sqlite3_stmt *st = store_stmt(db, "SELECT arn, input, input_path, paths_map, template, sqs_group, dlq_arn, "
+                                      "http_params, coalesce(retry_max, -1), coalesce(retry_age, -1) "
+                                      "FROM target WHERE rule_id = ?1 ORDER BY pos");
     if (!st) return;
     sqlite3_bind_int64(st, 1, rule_id);
     typedef struct {
@@ -292,9 +292,9 @@ void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t ac
     tgt_t t[16];
     size_t n = 0;
     while (n < 16 && sqlite3_step(st) == SQLITE_ROW) {
-        t[n] = (tgt_t){events__col(a, st, 0),      events__col(a, st, 1), events__col(a, st, 2),
-                       events__col(a, st, 3),      events__col(a, st, 4), events__col(a, st, 5),
-                       events__col(a, st, 6),      events__col(a, st, 7), sqlite3_column_int64(st, 8),
+        t[n] = (tgt_t){store_col_str(a, st, 0),    store_col_str(a, st, 1), store_col_str(a, st, 2),
+                       store_col_str(a, st, 3),    store_col_str(a, st, 4), store_col_str(a, st, 5),
+                       store_col_str(a, st, 6),    store_col_str(a, st, 7), sqlite3_column_int64(st, 8),
                        sqlite3_column_int64(st, 9)};
         n++;
     }
@@ -350,8 +350,8 @@ void events__route_only(struct app *app, arena_t *a, str_t account, str_t region
     if (only_rules && only_rules->type != JSON_ARRAY) only_rules = NULL;
     sqlite3 *db = events__db(app);
     if (!db) return;
-    sqlite3_stmt *st = events__prep(db, "SELECT id, name, pattern FROM rule WHERE account = ?1 AND region = ?2 "
-                                        "AND bus = ?3 AND state = 'ENABLED' AND pattern IS NOT NULL ORDER BY name");
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, name, pattern FROM rule WHERE account = ?1 AND region = ?2 "
+                                      "AND bus = ?3 AND state = 'ENABLED' AND pattern IS NOT NULL ORDER BY name");
     if (!st) return;
     store_bind_str(st, 1, account);
     store_bind_str(st, 2, region);
@@ -364,15 +364,15 @@ void events__route_only(struct app *app, arena_t *a, str_t account, str_t region
     hit_t *hits = ARENA_NEWN(a, hit_t, cap);
     while (hits && sqlite3_step(st) == SQLITE_ROW) {
         const json_t *p = NULL;
-        if (only_rules && !listed(only_rules, events__rule_arn(a, account, region, bus, events__col(a, st, 1))))
+        if (only_rules && !listed(only_rules, events__rule_arn(a, account, region, bus, store_col_str(a, st, 1))))
             continue;
-        if (events__pattern_check(a, events__col(a, st, 2), &p) || !events__pattern_match(p, event)) continue;
+        if (events__pattern_check(a, store_col_str(a, st, 2), &p) || !events__pattern_match(p, event)) continue;
         if (n == cap) {
             hits = arena_realloc(a, hits, cap * sizeof *hits, 2 * cap * sizeof *hits);
             cap *= 2;
             if (!hits) break;
         }
-        hits[n++] = (hit_t){sqlite3_column_int64(st, 0), events__col(a, st, 1)};
+        hits[n++] = (hit_t){sqlite3_column_int64(st, 0), store_col_str(a, st, 1)};
     }
     store_release(st);
     for (size_t i = 0; i < n; i++)

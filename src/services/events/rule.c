@@ -25,15 +25,15 @@ static const char RULE_COLS[] =
 static void rule_from_row(arena_t *a, sqlite3_stmt *st, rule_t *q)
 {
     q->id = sqlite3_column_int64(st, 0);
-    q->bus = events__col(a, st, 1);
-    q->name = events__col(a, st, 2);
-    q->pattern = events__col(a, st, 3);
-    q->schedule = events__col(a, st, 4);
-    q->state = events__col(a, st, 5);
-    q->description = events__col(a, st, 6);
-    q->role_arn = events__col(a, st, 7);
+    q->bus = store_col_str(a, st, 1);
+    q->name = store_col_str(a, st, 2);
+    q->pattern = store_col_str(a, st, 3);
+    q->schedule = store_col_str(a, st, 4);
+    q->state = store_col_str(a, st, 5);
+    q->description = store_col_str(a, st, 6);
+    q->role_arn = store_col_str(a, st, 7);
     q->next_fire_ms = sqlite3_column_int64(st, 8);
-    q->managed_by = events__col(a, st, 9);
+    q->managed_by = store_col_str(a, st, 9);
 }
 
 /* GR_OK with *q, GR_ERR (not failing r) when absent. */
@@ -42,7 +42,7 @@ static int load_rule(req_t *r, sqlite3 *db, str_t bus, str_t name, rule_t *q)
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT %s FROM rule WHERE account = ?1 AND region = ?2 AND bus = ?3 AND name = ?4",
              RULE_COLS);
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -120,7 +120,7 @@ int events_put_rule(req_t *r, const val_t *in, val_t *out)
             had && old.schedule.p && str_eq(old.schedule, sched) && str_eq_c(old.state, "ENABLED") && old.next_fire_ms
                 ? old.next_fire_ms
                 : events__schedule_next(sched, now, now);
-    sqlite3_stmt *st = events__prep(
+    sqlite3_stmt *st = store_stmt(
         db,
         "INSERT INTO rule (account, region, bus, name, pattern, schedule, state, description, role_arn, created_ms, "
         "next_fire_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
@@ -189,7 +189,7 @@ int events_list_rules(req_t *r, const val_t *in, val_t *out)
              "SELECT %s FROM rule WHERE account = ?1 AND region = ?2 AND bus = ?3 AND substr(name, 1, ?5) = ?4 "
              "ORDER BY name LIMIT ?6 OFFSET ?7",
              RULE_COLS);
-    sqlite3_stmt *st = events__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -205,7 +205,7 @@ int events_list_rules(req_t *r, const val_t *in, val_t *out)
 
 static int64_t target_count(sqlite3 *db, int64_t rule_id)
 {
-    sqlite3_stmt *st = events__prep(db, "SELECT count(*) FROM target WHERE rule_id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "SELECT count(*) FROM target WHERE rule_id = ?1");
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, rule_id);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
@@ -234,13 +234,13 @@ int events_delete_rule(req_t *r, const val_t *in, val_t *out)
     if (!force && target_count(db, q.id) > 0)
         return req_fail(r, &ERR_ValidationException, "Rule can't be deleted since it has targets.");
     str_t arn = events__rule_arn(r->arena, r->who.account, r->region, q.bus, q.name);
-    sqlite3_stmt *st = events__prep(db, "DELETE FROM tag WHERE arn = ?1");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM tag WHERE arn = ?1");
     if (st) {
         store_bind_str(st, 1, arn);
         sqlite3_step(st);
         store_release(st);
     }
-    st = events__prep(db, "DELETE FROM rule WHERE id = ?1"); /* its targets go with it (ON DELETE CASCADE) */
+    st = store_stmt(db, "DELETE FROM rule WHERE id = ?1"); /* its targets go with it (ON DELETE CASCADE) */
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, q.id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -258,7 +258,7 @@ static int set_state(req_t *r, const val_t *in, bool enable)
     bool was = str_eq_c(q.state, "ENABLED");
     int64_t next = q.next_fire_ms;
     if (q.schedule.p && enable && !was) next = events__schedule_next(q.schedule, now, now);
-    sqlite3_stmt *st = events__prep(db, "UPDATE rule SET state = ?2, next_fire_ms = ?3 WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE rule SET state = ?2, next_fire_ms = ?3 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, q.id);
     store_bind_str(st, 2, enable ? STR("ENABLED") : STR("DISABLED"));
@@ -360,7 +360,7 @@ int events_put_targets(req_t *r, const val_t *in, val_t *out)
     rule_t q;
     if (rule_or_fail(r, db, in, "Rule", &q) != GR_OK) return GR_ERR;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = events__prep(
+    sqlite3_stmt *st = store_stmt(
         db, "INSERT INTO target (rule_id, tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, pos, "
             "dlq_arn, retry_max, retry_age, http_params) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce((SELECT pos FROM target WHERE rule_id = ?1 AND tid = "
@@ -421,7 +421,7 @@ int events_remove_targets(req_t *r, const val_t *in, val_t *out)
     rule_t q;
     if (rule_or_fail(r, db, in, "Rule", &q) != GR_OK) return GR_ERR;
     const val_t *ids = val_get(in, "Ids");
-    sqlite3_stmt *st = events__prep(db, "DELETE FROM target WHERE rule_id = ?1 AND tid = ?2");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM target WHERE rule_id = ?1 AND tid = ?2");
     if (!st) return GR_ERR;
     for (size_t i = 0; ids && ids->kind == VAL_LIST && i < ids->u.list.n; i++) {
         sqlite3_bind_int64(st, 1, q.id);
@@ -441,24 +441,24 @@ int events_list_targets_by_rule(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     rule_t q;
     if (rule_or_fail(r, db, in, "Rule", &q) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = events__prep(db, "SELECT tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, "
-                                        "dlq_arn, retry_max, retry_age, http_params FROM target WHERE rule_id = ?1 "
-                                        "ORDER BY pos");
+    sqlite3_stmt *st = store_stmt(db, "SELECT tid, arn, role_arn, input, input_path, paths_map, template, sqs_group, "
+                                      "dlq_arn, retry_max, retry_age, http_params FROM target WHERE rule_id = ?1 "
+                                      "ORDER BY pos");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, q.id);
     val_t *list = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {
         val_t *t = val_new(a, VAL_STRUCT);
-        val_set_c(a, t, "Id", val_str(a, events__col(a, st, 0)));
-        val_set_c(a, t, "Arn", val_str(a, events__col(a, st, 1)));
+        val_set_c(a, t, "Id", val_str(a, store_col_str(a, st, 0)));
+        val_set_c(a, t, "Arn", val_str(a, store_col_str(a, st, 1)));
         str_t s;
-        if ((s = events__col(a, st, 2)).p) val_set_c(a, t, "RoleArn", val_str(a, s));
-        if ((s = events__col(a, st, 3)).p) val_set_c(a, t, "Input", val_str(a, s));
-        if ((s = events__col(a, st, 4)).p) val_set_c(a, t, "InputPath", val_str(a, s));
-        str_t tmpl = events__col(a, st, 6);
+        if ((s = store_col_str(a, st, 2)).p) val_set_c(a, t, "RoleArn", val_str(a, s));
+        if ((s = store_col_str(a, st, 3)).p) val_set_c(a, t, "Input", val_str(a, s));
+        if ((s = store_col_str(a, st, 4)).p) val_set_c(a, t, "InputPath", val_str(a, s));
+        str_t tmpl = store_col_str(a, st, 6);
         if (tmpl.p || sqlite3_column_type(st, 5) != SQLITE_NULL) {
             val_t *tr = val_new(a, VAL_STRUCT);
-            const json_t *m = json_parse(a, events__col(a, st, 5), NULL);
+            const json_t *m = json_parse(a, store_col_str(a, st, 5), NULL);
             if (m && m->type == JSON_OBJECT) {
                 val_t *pm = val_new(a, VAL_MAP);
                 for (size_t i = 0; i < m->u.obj.n; i++)
@@ -469,12 +469,12 @@ int events_list_targets_by_rule(req_t *r, const val_t *in, val_t *out)
             val_set_c(a, tr, "InputTemplate", val_str(a, tmpl.p ? tmpl : STR("")));
             val_set_c(a, t, "InputTransformer", tr);
         }
-        if ((s = events__col(a, st, 7)).p) {
+        if ((s = store_col_str(a, st, 7)).p) {
             val_t *sp = val_new(a, VAL_STRUCT);
             val_set_c(a, sp, "MessageGroupId", val_str(a, s));
             val_set_c(a, t, "SqsParameters", sp);
         }
-        if ((s = events__col(a, st, 8)).p) {
+        if ((s = store_col_str(a, st, 8)).p) {
             val_t *dl = val_new(a, VAL_STRUCT);
             val_set_c(a, dl, "Arn", val_str(a, s));
             val_set_c(a, t, "DeadLetterConfig", dl);
@@ -487,7 +487,8 @@ int events_list_targets_by_rule(req_t *r, const val_t *in, val_t *out)
                 val_set_c(a, rp, "MaximumEventAgeInSeconds", val_int(a, sqlite3_column_int64(st, 10)));
             val_set_c(a, t, "RetryPolicy", rp);
         }
-        if ((s = events__col(a, st, 11)).p) val_set_c(a, t, "HttpParameters", val_from_json(a, json_parse(a, s, NULL)));
+        if ((s = store_col_str(a, st, 11)).p)
+            val_set_c(a, t, "HttpParameters", val_from_json(a, json_parse(a, s, NULL)));
         val_push(a, list, t);
     }
     store_release(st);
@@ -501,15 +502,15 @@ int events_list_rule_names_by_target(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
     sqlite3_stmt *st =
-        events__prep(db, "SELECT DISTINCT r.name FROM rule r JOIN target t ON t.rule_id = r.id "
-                         "WHERE r.account = ?1 AND r.region = ?2 AND r.bus = ?3 AND t.arn = ?4 ORDER BY r.name");
+        store_stmt(db, "SELECT DISTINCT r.name FROM rule r JOIN target t ON t.rule_id = r.id "
+                       "WHERE r.account = ?1 AND r.region = ?2 AND r.bus = ?3 AND t.arn = ?4 ORDER BY r.name");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, bus);
     store_bind_str(st, 4, val_get_str(in, "TargetArn"));
     val_t *list = val_new(a, VAL_LIST);
-    while (sqlite3_step(st) == SQLITE_ROW) val_push(a, list, val_str(a, events__col(a, st, 0)));
+    while (sqlite3_step(st) == SQLITE_ROW) val_push(a, list, val_str(a, store_col_str(a, st, 0)));
     store_release(st);
     return val_set_c(a, out, "RuleNames", list);
 }

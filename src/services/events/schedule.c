@@ -298,9 +298,9 @@ static int64_t tick(app_t *app)
         arena_free(a);
         return next;
     }
-    sqlite3_stmt *st = events__prep(db, "SELECT id, account, region, bus, name, schedule, next_fire_ms FROM rule "
-                                        "WHERE schedule IS NOT NULL AND state = 'ENABLED' AND next_fire_ms <= ?1 "
-                                        "ORDER BY next_fire_ms LIMIT 1000");
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, account, region, bus, name, schedule, next_fire_ms FROM rule "
+                                      "WHERE schedule IS NOT NULL AND state = 'ENABLED' AND next_fire_ms <= ?1 "
+                                      "ORDER BY next_fire_ms LIMIT 1000");
     due_t *due = ARENA_NEWN(a, due_t, 1000);
     size_t n = 0;
     if (st && due) {
@@ -308,11 +308,11 @@ static int64_t tick(app_t *app)
         while (n < 1000 && sqlite3_step(st) == SQLITE_ROW) {
             due_t *d = &due[n++];
             d->id = sqlite3_column_int64(st, 0);
-            d->account = events__col(a, st, 1);
-            d->region = events__col(a, st, 2);
-            d->bus = events__col(a, st, 3);
-            d->name = events__col(a, st, 4);
-            d->schedule = events__col(a, st, 5);
+            d->account = store_col_str(a, st, 1);
+            d->region = store_col_str(a, st, 2);
+            d->bus = store_col_str(a, st, 3);
+            d->name = store_col_str(a, st, 4);
+            d->schedule = store_col_str(a, st, 5);
             d->due = sqlite3_column_int64(st, 6);
         }
     }
@@ -320,7 +320,7 @@ static int64_t tick(app_t *app)
     for (size_t i = 0; i < n; i++) {
         /* Advance first, so a slow delivery never fires the same time twice. */
         int64_t nx = events__schedule_next(due[i].schedule, due[i].due, now);
-        sqlite3_stmt *u = events__prep(db, "UPDATE rule SET next_fire_ms = ?2 WHERE id = ?1 AND next_fire_ms = ?3");
+        sqlite3_stmt *u = store_stmt(db, "UPDATE rule SET next_fire_ms = ?2 WHERE id = ?1 AND next_fire_ms = ?3");
         if (!u) continue;
         sqlite3_bind_int64(u, 1, due[i].id);
         if (nx > 0)
@@ -332,7 +332,7 @@ static int64_t tick(app_t *app)
         store_release(u);
         if (mine) fire(app, a, &due[i]);
     }
-    st = events__prep(db, "SELECT min(next_fire_ms) FROM rule WHERE schedule IS NOT NULL AND state = 'ENABLED'");
+    st = store_stmt(db, "SELECT min(next_fire_ms) FROM rule WHERE schedule IS NOT NULL AND state = 'ENABLED'");
     if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
         int64_t m = sqlite3_column_int64(st, 0);
         if (m < next) next = m;

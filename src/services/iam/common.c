@@ -149,9 +149,7 @@ int64_t iam__count(req_t *r, const char *sql, const char *types, ...)
 
 str_t iam__col(req_t *r, sqlite3_stmt *st, int i)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) return STR_NULL;
-    const char *p = (const char *)sqlite3_column_text(st, i);
-    return arena_str(r->arena, str_n(p ? p : "", (size_t)sqlite3_column_bytes(st, i)));
+    return store_col_str(r->arena, st, i);
 }
 
 int iam__begin(req_t *r)

@@ -38,7 +38,7 @@ static val_t *consumer_val(arena_t *a, const kin_stream_t *s, str_t name, int64_
  * that name (-2: the store failed). */
 static int64_t consumer_created(sqlite3 *db, const kin_stream_t *s, str_t name)
 {
-    sqlite3_stmt *st = kin__prep(db, "SELECT created_s FROM kin_consumer WHERE sid = ?1 AND name = ?2");
+    sqlite3_stmt *st = store_stmt(db, "SELECT created_s FROM kin_consumer WHERE sid = ?1 AND name = ?2");
     if (!st) return -2;
     sqlite3_bind_int64(st, 1, s->id);
     store_bind_str(st, 2, name);
@@ -108,7 +108,7 @@ int kinesis_register_stream_consumer(req_t *r, const val_t *in, val_t *out)
     int64_t now_s = kin__now_ms() / 1000;
     int rc = kin__stream_or_fail(r, db, in, &s);
     sqlite3_stmt *st = NULL;
-    if (rc == GR_OK && (st = kin__prep(db, "SELECT count(*) FROM kin_consumer WHERE sid = ?1")) == NULL) rc = GR_ERR;
+    if (rc == GR_OK && (st = store_stmt(db, "SELECT count(*) FROM kin_consumer WHERE sid = ?1")) == NULL) rc = GR_ERR;
     if (rc == GR_OK) {
         sqlite3_bind_int64(st, 1, s.id);
         int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
@@ -121,7 +121,7 @@ int kinesis_register_stream_consumer(req_t *r, const val_t *in, val_t *out)
                           STR_FMT(s.name), STR_FMT(s.account), MAX_CONSUMERS);
     }
     if (rc == GR_OK &&
-        (st = kin__prep(db, "INSERT INTO kin_consumer (sid, name, created_s) VALUES (?1, ?2, ?3)")) == NULL)
+        (st = store_stmt(db, "INSERT INTO kin_consumer (sid, name, created_s) VALUES (?1, ?2, ?3)")) == NULL)
         rc = GR_ERR;
     if (rc == GR_OK) {
         sqlite3_bind_int64(st, 1, s.id);
@@ -153,8 +153,8 @@ int kinesis_list_stream_consumers(req_t *r, const val_t *in, val_t *out)
     str_t after = STR("");
     if (kin__name_token_or_fail(r, in, "lc1/", &after) != GR_OK) return GR_ERR;
     int64_t max = val_get_int(in, "MaxResults", 100);
-    sqlite3_stmt *st = kin__prep(db, "SELECT name, created_s FROM kin_consumer WHERE sid = ?1 AND name > ?2 "
-                                     "ORDER BY name LIMIT ?3");
+    sqlite3_stmt *st = store_stmt(db, "SELECT name, created_s FROM kin_consumer WHERE sid = ?1 AND name > ?2 "
+                                      "ORDER BY name LIMIT ?3");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     store_bind_str(st, 2, after);
@@ -163,7 +163,7 @@ int kinesis_list_stream_consumers(req_t *r, const val_t *in, val_t *out)
     int64_t n = 0;
     str_t last = STR_NULL;
     while (sqlite3_step(st) == SQLITE_ROW && n++ < max) {
-        last = kin__col_str(a, st, 0);
+        last = store_col_str(a, st, 0);
         val_push(a, list, consumer_val(a, &s, last, sqlite3_column_int64(st, 1), false));
     }
     store_release(st);
@@ -194,7 +194,7 @@ int kinesis_deregister_stream_consumer(req_t *r, const val_t *in, val_t *out)
     str_t name;
     int64_t created;
     if (consumer_or_fail(r, db, in, &s, &name, &created) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = kin__prep(db, "DELETE FROM kin_consumer WHERE sid = ?1 AND name = ?2");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM kin_consumer WHERE sid = ?1 AND name = ?2");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     store_bind_str(st, 2, name);

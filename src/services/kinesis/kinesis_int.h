@@ -44,8 +44,6 @@ typedef struct {
 } kin_stream_t;
 
 sqlite3 *kin__db(struct app *app);
-sqlite3_stmt *kin__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
-str_t kin__col_str(arena_t *a, sqlite3_stmt *st, int col);
 int64_t kin__now_ms(void);
 /* The length of a retention hour in ms: 3 600 000, or GUREUM_KINESIS_HOUR_MS
  * in GUREUM_TESTING builds, so a test can watch the 24 h minimum run out. */

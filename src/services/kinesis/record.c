@@ -47,8 +47,8 @@ static kin_u128_t md5_key(str_t pkey)
 static int append(sqlite3 *db, const kin_stream_t *s, kin_u128_t hk, str_t pkey, str_t data, int *shard, int64_t *id)
 {
     const kin_shard_t *h = shard_of(s, hk);
-    sqlite3_stmt *st = kin__prep(db, "INSERT INTO kin_record (sid, shard, arrival_ms, pkey, data) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO kin_record (sid, shard, arrival_ms, pkey, data) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     sqlite3_bind_int(st, 2, h->num);
@@ -172,7 +172,7 @@ static str_t iterator(arena_t *a, const kin_stream_t *s, int shard, int64_t afte
 
 static int64_t max_row(sqlite3 *db)
 {
-    sqlite3_stmt *st = kin__prep(db, "SELECT coalesce(max(id), 0) FROM kin_record");
+    sqlite3_stmt *st = store_stmt(db, "SELECT coalesce(max(id), 0) FROM kin_record");
     if (!st) return -1;
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     store_release(st);
@@ -232,8 +232,8 @@ int kinesis_get_shard_iterator(req_t *r, const val_t *in, val_t *out)
     } else if (str_eq_c(type, "AT_TIMESTAMP")) {
         /* the first record that arrived at or after the timestamp; none yet:
          * whatever arrives from now on */
-        sqlite3_stmt *st = kin__prep(db, "SELECT min(id) FROM kin_record WHERE sid = ?1 AND shard = ?2 AND "
-                                         "arrival_ms >= ?3");
+        sqlite3_stmt *st = store_stmt(db, "SELECT min(id) FROM kin_record WHERE sid = ?1 AND shard = ?2 AND "
+                                          "arrival_ms >= ?3");
         if (!st) return GR_ERR;
         sqlite3_bind_int64(st, 1, s.id);
         sqlite3_bind_int(st, 2, shard);
@@ -296,8 +296,8 @@ int kinesis_get_records(req_t *r, const val_t *in, val_t *out)
                         STR_FMT(kin__shard_id(a, (int)shard)), name, STR_FMT(s.account));
     if (kin__expire(db, &s) != GR_OK) return GR_ERR;
     int64_t limit = val_get_int(in, "Limit", 10000);
-    sqlite3_stmt *st = kin__prep(db, "SELECT id, arrival_ms, pkey, data FROM kin_record WHERE sid = ?1 AND "
-                                     "shard = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, arrival_ms, pkey, data FROM kin_record WHERE sid = ?1 AND "
+                                      "shard = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     sqlite3_bind_int(st, 2, (int)shard);
@@ -324,7 +324,7 @@ int kinesis_get_records(req_t *r, const val_t *in, val_t *out)
         if (!copy) break;
         if (size) memcpy(copy, d, (size_t)size);
         val_set_c(a, rec, "Data", val_blob(a, str_n(copy, (size_t)size)));
-        val_set_c(a, rec, "PartitionKey", val_str(a, kin__col_str(a, st, 2)));
+        val_set_c(a, rec, "PartitionKey", val_str(a, store_col_str(a, st, 2)));
         val_push(a, list, rec);
         after = id;
     }
@@ -402,7 +402,7 @@ int kinesis_position_at(struct app *app, str_t arn, int64_t time_ms, int64_t *po
     kin_stream_t s;
     int rc = GR_ERR;
     if (db && a && stream_by_arn(db, a, arn, &s) == GR_OK) {
-        sqlite3_stmt *st = kin__prep(db, "SELECT min(id) FROM kin_record WHERE sid = ?1 AND arrival_ms >= ?2");
+        sqlite3_stmt *st = store_stmt(db, "SELECT min(id) FROM kin_record WHERE sid = ?1 AND arrival_ms >= ?2");
         if (st) {
             sqlite3_bind_int64(st, 1, s.id);
             sqlite3_bind_int64(st, 2, time_ms);
@@ -426,8 +426,8 @@ int kinesis_read(struct app *app, arena_t *a, str_t arn, int shard, int64_t afte
     sqlite3 *db = kin__db(app);
     kin_stream_t s;
     if (!db || stream_by_arn(db, a, arn, &s) != GR_OK || shard < 0 || shard >= s.nshards) return GR_ERR;
-    sqlite3_stmt *st = kin__prep(db, "SELECT id, arrival_ms, pkey, data FROM kin_record WHERE sid = ?1 AND "
-                                     "shard = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, arrival_ms, pkey, data FROM kin_record WHERE sid = ?1 AND "
+                                      "shard = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
     kinesis_rec_t *v = arena_alloc(a, sizeof *v * (size_t)(max > 0 ? max : 1));
     if (!st || !v) {
         store_release(st);
@@ -443,7 +443,7 @@ int kinesis_read(struct app *app, arena_t *a, str_t arn, int shard, int64_t afte
         e->pos = sqlite3_column_int64(st, 0);
         e->seq = kin__seq(a, s.id, shard, e->pos);
         e->arrival_ms = sqlite3_column_int64(st, 1);
-        e->pkey = kin__col_str(a, st, 2);
+        e->pkey = store_col_str(a, st, 2);
         size_t size = (size_t)sqlite3_column_bytes(st, 3);
         char *copy = arena_alloc(a, size + 1);
         if (!copy) break;
@@ -463,9 +463,9 @@ unsigned kinesis_tick(struct app *app)
 {
     sqlite3 *db = kin__db(app);
     if (!db) return 0;
-    sqlite3_stmt *st = kin__prep(db, "DELETE FROM kin_record WHERE id IN (SELECT r.id FROM kin_record r JOIN "
-                                     "kin_stream s ON s.id = r.sid WHERE r.arrival_ms < ?1 - s.retention_hours * ?2 "
-                                     "LIMIT ?3)");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM kin_record WHERE id IN (SELECT r.id FROM kin_record r JOIN "
+                                      "kin_stream s ON s.id = r.sid WHERE r.arrival_ms < ?1 - s.retention_hours * ?2 "
+                                      "LIMIT ?3)");
     if (!st) return 0;
     sqlite3_bind_int64(st, 1, kin__now_ms());
     sqlite3_bind_int64(st, 2, kin__hour_ms());

@@ -32,8 +32,8 @@ static int open_shard_or_fail(req_t *r, const kin_stream_t *s, str_t id, const k
 
 static int close_shard(sqlite3 *db, const kin_stream_t *s, int num)
 {
-    sqlite3_stmt *st = kin__prep(db, "UPDATE kin_shard SET closed_row = (SELECT coalesce(max(id), 0) FROM kin_record) "
-                                     "WHERE sid = ?1 AND num = ?2");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE kin_shard SET closed_row = (SELECT coalesce(max(id), 0) FROM kin_record) "
+                                      "WHERE sid = ?1 AND num = ?2");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     sqlite3_bind_int(st, 2, num);
@@ -45,8 +45,8 @@ static int close_shard(sqlite3 *db, const kin_stream_t *s, int num)
 static int add_shard(arena_t *a, sqlite3 *db, const kin_stream_t *s, int num, kin_u128_t lo, kin_u128_t hi, int parent,
                      int adjacent)
 {
-    sqlite3_stmt *st = kin__prep(db, "INSERT INTO kin_shard (sid, num, start_hash, end_hash, parent, adjacent) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO kin_shard (sid, num, start_hash, end_hash, parent, adjacent) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     sqlite3_bind_int(st, 2, num);

@@ -32,22 +32,6 @@ sqlite3 *kin__db(struct app *app)
     return store_db(app->store, &schema_kinesis);
 }
 
-sqlite3_stmt *kin__prep(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("kinesis: %s: %s", sql, sqlite3_errmsg(db));
-        return NULL;
-    }
-    return st;
-}
-
-str_t kin__col_str(arena_t *a, sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL) return STR_NULL;
-    return arena_str(a, str_n((const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col)));
-}
-
 int64_t kin__now_ms(void)
 {
     return time_now_us() / 1000;
@@ -154,9 +138,9 @@ str_t kin__arn(arena_t *a, const kin_stream_t *s)
 
 int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, kin_stream_t *s)
 {
-    sqlite3_stmt *st = kin__prep(db, "SELECT id, created_ms, mode, retention_hours, metrics, encryption, key_id "
-                                     "FROM kin_stream "
-                                     "WHERE account = ?1 AND region = ?2 AND name = ?3");
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, created_ms, mode, retention_hours, metrics, encryption, key_id "
+                                      "FROM kin_stream "
+                                      "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, account);
     store_bind_str(st, 2, region);
@@ -168,17 +152,17 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
         s->region = arena_str(a, region);
         s->name = arena_str(a, name);
         s->created_ms = sqlite3_column_int64(st, 1);
-        s->mode = kin__col_str(a, st, 2);
+        s->mode = store_col_str(a, st, 2);
         s->retention_h = sqlite3_column_int64(st, 3);
-        s->metrics = kin__col_str(a, st, 4);
-        s->encryption = kin__col_str(a, st, 5);
-        s->key_id = kin__col_str(a, st, 6);
+        s->metrics = store_col_str(a, st, 4);
+        s->encryption = store_col_str(a, st, 5);
+        s->key_id = store_col_str(a, st, 6);
         rc = GR_OK;
     }
     store_release(st);
     if (rc != GR_OK) return rc;
-    st = kin__prep(db, "SELECT num, start_hash, end_hash, coalesce(parent, -1), coalesce(adjacent, -1), "
-                       "coalesce(closed_row, -1) FROM kin_shard WHERE sid = ?1 ORDER BY num");
+    st = store_stmt(db, "SELECT num, start_hash, end_hash, coalesce(parent, -1), coalesce(adjacent, -1), "
+                        "coalesce(closed_row, -1) FROM kin_shard WHERE sid = ?1 ORDER BY num");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     size_t cap = 8;
@@ -247,7 +231,7 @@ int kin__name_token_or_fail(req_t *r, const val_t *in, const char *kind, str_t *
 
 int kin__expire(sqlite3 *db, const kin_stream_t *s)
 {
-    sqlite3_stmt *st = kin__prep(db, "DELETE FROM kin_record WHERE sid = ?1 AND arrival_ms < ?2");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM kin_record WHERE sid = ?1 AND arrival_ms < ?2");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     sqlite3_bind_int64(st, 2, kin__now_ms() - s->retention_h * kin__hour_ms());
@@ -258,8 +242,8 @@ int kin__expire(sqlite3 *db, const kin_stream_t *s)
 
 int64_t kin__open_shards(sqlite3 *db, str_t account, str_t region)
 {
-    sqlite3_stmt *st = kin__prep(db, "SELECT count(*) FROM kin_shard h JOIN kin_stream s ON s.id = h.sid "
-                                     "WHERE s.account = ?1 AND s.region = ?2 AND h.closed_row IS NULL");
+    sqlite3_stmt *st = store_stmt(db, "SELECT count(*) FROM kin_shard h JOIN kin_stream s ON s.id = h.sid "
+                                      "WHERE s.account = ?1 AND s.region = ?2 AND h.closed_row IS NULL");
     if (!st) return -1;
     store_bind_str(st, 1, account);
     store_bind_str(st, 2, region);
@@ -273,7 +257,7 @@ int64_t kin__open_shards(sqlite3 *db, str_t account, str_t region)
 static int put_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, const val_t *tags)
 {
     if (!tags || tags->kind != VAL_MAP) return GR_OK;
-    sqlite3_stmt *st = kin__prep(db, "INSERT OR REPLACE INTO kin_tag (sid, key, value) VALUES (?1, ?2, ?3)");
+    sqlite3_stmt *st = store_stmt(db, "INSERT OR REPLACE INTO kin_tag (sid, key, value) VALUES (?1, ?2, ?3)");
     if (!st) return GR_ERR;
     for (size_t i = 0; i < tags->u.obj.n; i++) {
         const val_t *v = tags->u.obj.e[i].v;
@@ -287,7 +271,7 @@ static int put_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, const val_t *t
         sqlite3_reset(st);
     }
     store_release(st);
-    st = kin__prep(db, "SELECT count(*) FROM kin_tag WHERE sid = ?1");
+    st = store_stmt(db, "SELECT count(*) FROM kin_tag WHERE sid = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -320,7 +304,7 @@ int kinesis_remove_tags_from_stream(req_t *r, const val_t *in, val_t *out)
     kin_stream_t s;
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
     const val_t *keys = val_get(in, "TagKeys");
-    sqlite3_stmt *st = kin__prep(db, "DELETE FROM kin_tag WHERE sid = ?1 AND key = ?2");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM kin_tag WHERE sid = ?1 AND key = ?2");
     if (!st) return GR_ERR;
     for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
         sqlite3_bind_int64(st, 1, s.id);
@@ -343,8 +327,8 @@ int kinesis_list_tags_for_stream(req_t *r, const val_t *in, val_t *out)
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
     int64_t limit = val_get_int(in, "Limit", 10);
     str_t after = val_get_str(in, "ExclusiveStartTagKey");
-    sqlite3_stmt *st = kin__prep(db, "SELECT key, value FROM kin_tag WHERE sid = ?1 AND key > ?2 ORDER BY key "
-                                     "LIMIT ?3");
+    sqlite3_stmt *st = store_stmt(db, "SELECT key, value FROM kin_tag WHERE sid = ?1 AND key > ?2 ORDER BY key "
+                                      "LIMIT ?3");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     store_bind_str(st, 2, after.p ? after : STR(""));
@@ -353,8 +337,8 @@ int kinesis_list_tags_for_stream(req_t *r, const val_t *in, val_t *out)
     int64_t n = 0;
     while (sqlite3_step(st) == SQLITE_ROW && n++ < limit) {
         val_t *t = val_new(a, VAL_STRUCT);
-        val_set_c(a, t, "Key", val_str(a, kin__col_str(a, st, 0)));
-        val_set_c(a, t, "Value", val_str(a, kin__col_str(a, st, 1)));
+        val_set_c(a, t, "Key", val_str(a, store_col_str(a, st, 0)));
+        val_set_c(a, t, "Value", val_str(a, store_col_str(a, st, 1)));
         val_push(a, list, t);
     }
     store_release(st);
@@ -401,8 +385,8 @@ int kinesis_create_stream(req_t *r, const val_t *in, val_t *out)
                       "how to request higher limits.",
                       STR_FMT(r->who.account), STR_FMT(r->region), (long long)have, KIN_SHARD_LIMIT, (long long)n);
     sqlite3_stmt *st = NULL;
-    if (rc == GR_OK && (st = kin__prep(db, "INSERT INTO kin_stream (account, region, name, created_ms, mode) "
-                                           "VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
+    if (rc == GR_OK && (st = store_stmt(db, "INSERT INTO kin_stream (account, region, name, created_ms, mode) "
+                                            "VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
         rc = GR_ERR;
     if (rc == GR_OK) {
         store_bind_str(st, 1, r->who.account);
@@ -419,8 +403,8 @@ int kinesis_create_stream(req_t *r, const val_t *in, val_t *out)
             rc = GR_ERR;
     }
     int64_t sid = sqlite3_last_insert_rowid(db);
-    if (rc == GR_OK && (st = kin__prep(db, "INSERT INTO kin_shard (sid, num, start_hash, end_hash) "
-                                           "VALUES (?1, ?2, ?3, ?4)")) == NULL)
+    if (rc == GR_OK && (st = store_stmt(db, "INSERT INTO kin_shard (sid, num, start_hash, end_hash) "
+                                            "VALUES (?1, ?2, ?3, ?4)")) == NULL)
         rc = GR_ERR;
     if (rc == GR_OK) {
         kin_u128_t max = ~(kin_u128_t)0, step = max / (kin_u128_t)n + (max % (kin_u128_t)n == (kin_u128_t)n - 1);
@@ -451,7 +435,7 @@ int kinesis_delete_stream(req_t *r, const val_t *in, val_t *out)
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
     /* AWS: a stream with registered consumers is deleted only with
      * EnforceConsumerDeletion, which deregisters them too. */
-    sqlite3_stmt *st = kin__prep(db, "SELECT 1 FROM kin_consumer WHERE sid = ?1 LIMIT 1");
+    sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM kin_consumer WHERE sid = ?1 LIMIT 1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     bool consumers = sqlite3_step(st) == SQLITE_ROW;
@@ -462,7 +446,7 @@ int kinesis_delete_stream(req_t *r, const val_t *in, val_t *out)
                         "Stream %.*s under account %.*s has registered consumers. Deregister them or set "
                         "EnforceConsumerDeletion.",
                         STR_FMT(s.name), STR_FMT(s.account));
-    st = kin__prep(db, "DELETE FROM kin_stream WHERE id = ?1");
+    st = store_stmt(db, "DELETE FROM kin_stream WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -567,7 +551,7 @@ int kinesis_describe_stream_summary(req_t *r, const val_t *in, val_t *out)
     int open = 0;
     for (int i = 0; i < s.nshards; i++) open += s.shards[i].closed_row < 0;
     val_set_c(a, d, "OpenShardCount", val_int(a, open));
-    sqlite3_stmt *st = kin__prep(db, "SELECT count(*) FROM kin_consumer WHERE sid = ?1");
+    sqlite3_stmt *st = store_stmt(db, "SELECT count(*) FROM kin_consumer WHERE sid = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     int64_t consumers = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -588,8 +572,8 @@ int kinesis_list_streams(req_t *r, const val_t *in, val_t *out)
     int64_t limit = val_get_int(in, "Limit", 100);
     str_t after = val_get_str(in, "ExclusiveStartStreamName");
     if (kin__name_token_or_fail(r, in, "ls1/", &after) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = kin__prep(db, "SELECT name, created_ms, mode FROM kin_stream WHERE account = ?1 AND "
-                                     "region = ?2 AND name > ?3 ORDER BY name LIMIT ?4");
+    sqlite3_stmt *st = store_stmt(db, "SELECT name, created_ms, mode FROM kin_stream WHERE account = ?1 AND "
+                                      "region = ?2 AND name > ?3 ORDER BY name LIMIT ?4");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -600,8 +584,8 @@ int kinesis_list_streams(req_t *r, const val_t *in, val_t *out)
     str_t last = STR_NULL;
     while (sqlite3_step(st) == SQLITE_ROW && n++ < limit) {
         kin_stream_t s = {.account = r->who.account, .region = r->region};
-        s.name = last = kin__col_str(a, st, 0);
-        s.mode = kin__col_str(a, st, 2);
+        s.name = last = store_col_str(a, st, 0);
+        s.mode = store_col_str(a, st, 2);
         val_push(a, names, val_str(a, s.name));
         val_t *m = val_new(a, VAL_STRUCT);
         val_set_c(a, m, "StreamName", val_str(a, s.name));
@@ -693,7 +677,7 @@ int kinesis_describe_limits(req_t *r, const val_t *in, val_t *out)
     int64_t open = kin__open_shards(db, r->who.account, r->region);
     if (open < 0) return GR_ERR;
     sqlite3_stmt *st =
-        kin__prep(db, "SELECT count(*) FROM kin_stream WHERE account = ?1 AND region = ?2 AND mode = 'ON_DEMAND'");
+        store_stmt(db, "SELECT count(*) FROM kin_stream WHERE account = ?1 AND region = ?2 AND mode = 'ON_DEMAND'");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -738,7 +722,7 @@ static int set_retention(req_t *r, const val_t *in, bool increase)
                         "Requested retention period (%lld hours) for stream %.*s can not be longer than existing "
                         "retention period (%lld hours). Use IncreaseRetentionPeriod API.",
                         (long long)h, STR_FMT(s.name), (long long)s.retention_h);
-    sqlite3_stmt *st = kin__prep(db, "UPDATE kin_stream SET retention_hours = ?2 WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE kin_stream SET retention_hours = ?2 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     sqlite3_bind_int64(st, 2, h);
@@ -773,7 +757,7 @@ int kinesis_update_stream_mode(req_t *r, const val_t *in, val_t *out)
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
     const val_t *md = val_get(in, "StreamModeDetails");
     str_t mode = md ? val_get_str(md, "StreamMode") : STR_NULL;
-    sqlite3_stmt *st = kin__prep(db, "UPDATE kin_stream SET mode = ?2 WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE kin_stream SET mode = ?2 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     store_bind_str(st, 2, mode);
@@ -827,7 +811,7 @@ static int set_metrics(req_t *r, const val_t *in, val_t *out, bool enable)
     str_t joined = STR("");
     for (size_t i = 0; i < val_len(want); i++)
         joined = str_c(arena_printf(a, "%.*s%s%.*s", STR_FMT(joined), i ? "," : "", STR_FMT(want->u.list.v[i]->u.s)));
-    sqlite3_stmt *st = kin__prep(db, "UPDATE kin_stream SET metrics = ?2 WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE kin_stream SET metrics = ?2 WHERE id = ?1");
     int rc = st ? GR_OK : GR_ERR;
     if (st) {
         sqlite3_bind_int64(st, 1, s.id);
@@ -864,7 +848,7 @@ static int set_encryption(req_t *r, const val_t *in, bool on)
     if (!db) return GR_ERR;
     kin_stream_t s;
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = kin__prep(db, "UPDATE kin_stream SET encryption = ?2, key_id = ?3 WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE kin_stream SET encryption = ?2, key_id = ?3 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     store_bind_str(st, 2, on ? STR("KMS") : STR("NONE"));

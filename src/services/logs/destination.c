@@ -48,7 +48,7 @@ static bool arn_split(str_t arn, str_t *region, str_t *account, str_t *name)
 static sqlite3_stmt *row(sqlite3 *db, str_t account, str_t region, str_t name)
 {
     sqlite3_stmt *st =
-        logs__prep(db, "SELECT id, target_arn, policy FROM log_destination WHERE account = ?1 AND region = ?2 "
+        store_stmt(db, "SELECT id, target_arn, policy FROM log_destination WHERE account = ?1 AND region = ?2 "
                        "AND name = ?3");
     if (!st) return NULL;
     store_bind_str(st, 1, account);
@@ -82,7 +82,7 @@ str_t logs__destination_target(sqlite3 *db, arena_t *a, str_t arn)
     if (!arn_split(arn, &region, &account, &name)) return STR_NULL;
     sqlite3_stmt *st = row(db, account, region, name);
     if (!st) return STR_NULL;
-    str_t t = logs__col_str(a, st, 1);
+    str_t t = store_col_str(a, st, 1);
     store_release(st);
     return t;
 }
@@ -96,7 +96,7 @@ int logs__destination_subscribe_ok(req_t *r, sqlite3 *db, str_t arn)
     if (!arn_split(arn, &region, &account, &name)) return not_found(r);
     sqlite3_stmt *st = row(db, account, region, name);
     if (!st) return not_found(r);
-    str_t doc = logs__col_str(r->arena, st, 2);
+    str_t doc = store_col_str(r->arena, st, 2);
     store_release(st);
     if (str_eq(account, r->who.account)) return GR_OK;
     policy_t *p = doc.p ? policy_parse_in(r->arena, doc, POLICY_RESOURCE, NULL, 0) : NULL;
@@ -113,11 +113,11 @@ static val_t *destination_val(req_t *r, sqlite3_stmt *st, void *ctx) /* a page_i
 {
     arena_t *a = r->arena;
     val_t *d = val_new(a, VAL_STRUCT);
-    str_t name = logs__col_str(a, st, 0);
+    str_t name = store_col_str(a, st, 0);
     val_set_c(a, d, "destinationName", val_str(a, name));
-    val_set_c(a, d, "targetArn", val_str(a, logs__col_str(a, st, 1)));
-    val_set_c(a, d, "roleArn", val_str(a, logs__col_str(a, st, 2)));
-    str_t policy = logs__col_str(a, st, 3);
+    val_set_c(a, d, "targetArn", val_str(a, store_col_str(a, st, 1)));
+    val_set_c(a, d, "roleArn", val_str(a, store_col_str(a, st, 2)));
+    str_t policy = store_col_str(a, st, 3);
     if (policy.p) val_set_c(a, d, "accessPolicy", val_str(a, policy));
     val_set_c(a, d, "arn", val_str(a, destination_arn(a, r->region, r->who.account, name)));
     val_set_c(a, d, "creationTime", val_int(a, sqlite3_column_int64(st, 4)));
@@ -139,7 +139,7 @@ int logs_put_destination(req_t *r, const val_t *in, val_t *out)
                         "Could not deliver test message to specified Kinesis stream. Check if the given kinesis "
                         "stream is in ACTIVE state. ");
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "INSERT INTO log_destination (account, region, name, target_arn, role_arn, "
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO log_destination (account, region, name, target_arn, role_arn, "
                                       "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account, region, "
                                       "name) DO UPDATE SET target_arn = ?4, role_arn = ?5 RETURNING id");
     int rc = GR_ERR;
@@ -158,7 +158,7 @@ int logs_put_destination(req_t *r, const val_t *in, val_t *out)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return GR_ERR;
     }
-    st = logs__prep(db, DEST_COLS "WHERE account = ?1 AND region = ?2 AND name = ?3");
+    st = store_stmt(db, DEST_COLS "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -180,7 +180,7 @@ int logs_put_destination_policy(req_t *r, const val_t *in, val_t *out)
     if (!policy_parse_in(r->arena, doc, POLICY_RESOURCE, err, sizeof err))
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "Invalid access policy: %s",
                         err[0] ? err : "it does not parse");
-    sqlite3_stmt *st = logs__prep(db, "UPDATE log_destination SET policy = ?4 WHERE account = ?1 AND region = ?2 "
+    sqlite3_stmt *st = store_stmt(db, "UPDATE log_destination SET policy = ?4 WHERE account = ?1 AND region = ?2 "
                                       "AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
@@ -217,7 +217,7 @@ int logs_delete_destination(req_t *r, const val_t *in, val_t *out)
     (void)out;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_destination WHERE account = ?1 AND region = ?2 AND name = ?3");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM log_destination WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);

@@ -56,7 +56,7 @@ static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event
     if (!n) return GR_OK;
     int64_t now = logs__now_ms();
     sqlite3_stmt *st =
-        logs__prep(db, "INSERT INTO log_event (gid, sid, ts, ingest_ms, message) VALUES (?1, ?2, ?3, ?4, ?5)");
+        store_stmt(db, "INSERT INTO log_event (gid, sid, ts, ingest_ms, message) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!st) return GR_ERR;
     int64_t lo = ev[0].ts_ms, hi = ev[0].ts_ms;
     for (size_t i = 0; i < n; i++) {
@@ -75,7 +75,7 @@ static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event
     }
     store_release(st);
     if (last_id) *last_id = sqlite3_last_insert_rowid(db);
-    st = logs__prep(db, "UPDATE log_stream SET first_ts = min(coalesce(first_ts, ?2), ?2), "
+    st = store_stmt(db, "UPDATE log_stream SET first_ts = min(coalesce(first_ts, ?2), ?2), "
                         "last_ts = max(coalesce(last_ts, ?3), ?3), last_ingest_ms = ?4 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, sid);
@@ -89,7 +89,7 @@ static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event
 
 static int64_t id_of(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b, str_t c)
 {
-    sqlite3_stmt *st = logs__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return 0;
     int i = 1;
     if (k) sqlite3_bind_int64(st, i++, k);
@@ -103,7 +103,7 @@ static int64_t id_of(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b, 
 
 static int exec_bound(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b, str_t c, int64_t now)
 {
-    sqlite3_stmt *st = logs__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     int i = 1;
     if (k) sqlite3_bind_int64(st, i++, k);
@@ -260,7 +260,7 @@ static val_t *event_val(arena_t *a, sqlite3_stmt *st)
 {
     val_t *e = val_new(a, VAL_STRUCT);
     val_set_c(a, e, "timestamp", val_int(a, sqlite3_column_int64(st, 1)));
-    val_set_c(a, e, "message", val_str(a, logs__col_str(a, st, 3)));
+    val_set_c(a, e, "message", val_str(a, store_col_str(a, st, 3)));
     val_set_c(a, e, "ingestionTime", val_int(a, sqlite3_column_int64(st, 2)));
     return e;
 }
@@ -290,7 +290,7 @@ int logs_get_log_events(req_t *r, const val_t *in, val_t *out)
         forward = tok.p[0] == 'f';
     }
     int64_t start = val_get_int(in, "startTime", INT64_MIN), end = val_get_int(in, "endTime", INT64_MAX);
-    sqlite3_stmt *st = logs__prep(
+    sqlite3_stmt *st = store_stmt(
         db, forward ? "SELECT id, ts, ingest_ms, message FROM log_event WHERE sid = ?1 AND (ts, id) > (?2, ?3) "
                       "AND ts >= ?4 AND ts < ?5 ORDER BY ts, id LIMIT ?6"
                     : "SELECT id, ts, ingest_ms, message FROM log_event WHERE sid = ?1 AND (ts, id) < (?2, ?3) "
@@ -375,7 +375,7 @@ int logs_filter_log_events(req_t *r, const val_t *in, val_t *out)
     str_t tok = val_get_str(in, "nextToken");
     if (tok.p && !pos_parse(tok, &p))
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified nextToken is invalid.");
-    sqlite3_stmt *st = logs__prep(
+    sqlite3_stmt *st = store_stmt(
         db, "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name FROM log_event e JOIN log_stream s ON s.id = e.sid "
             "WHERE e.gid = ?1 AND (e.ts, e.id) > (?2, ?3) AND e.ts >= ?4 AND e.ts <= ?5 "
             "AND substr(s.name, 1, ?7) = ?6 ORDER BY e.ts, e.id LIMIT ?8");

@@ -29,7 +29,7 @@ static int export_stream(req_t *r, sqlite3 *db, int64_t sid, int64_t from, int64
                          const s3_service_t *svc, const char **code)
 {
     arena_t *a = r->arena;
-    sqlite3_stmt *st = logs__prep(db, "SELECT ts, message FROM log_event WHERE sid = ?1 AND ts >= ?2 AND ts <= ?3 "
+    sqlite3_stmt *st = store_stmt(db, "SELECT ts, message FROM log_event WHERE sid = ?1 AND ts >= ?2 AND ts <= ?3 "
                                       "ORDER BY ts, id");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, sid);
@@ -42,7 +42,7 @@ static int export_stream(req_t *r, sqlite3 *db, int64_t sid, int64_t from, int64
         char when[40];
         time_fmt_iso8601(when, sqlite3_column_int64(st, 0) * 1000, true);
         buf_printf(&b, "%s ", when);
-        buf_put_str(&b, logs__col_str(a, st, 1));
+        buf_put_str(&b, store_col_str(a, st, 1));
         buf_putc(&b, '\n');
         n++;
     }
@@ -90,7 +90,7 @@ int logs_create_export_task(req_t *r, const val_t *in, val_t *out)
     char id[37];
     id_uuid(id);
     logs__expire(db, &g);
-    sqlite3_stmt *st = logs__prep(db, "SELECT id, name FROM log_stream WHERE gid = ?1 AND substr(name, 1, ?3) = ?2 "
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, name FROM log_stream WHERE gid = ?1 AND substr(name, 1, ?3) = ?2 "
                                       "ORDER BY name");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
@@ -107,7 +107,7 @@ int logs_create_export_task(req_t *r, const val_t *in, val_t *out)
             if (!sids || !snames) break;
         }
         sids[n] = sqlite3_column_int64(st, 0);
-        snames[n++] = logs__col_str(a, st, 1);
+        snames[n++] = store_col_str(a, st, 1);
     }
     store_release(st);
     if (!sids || !snames) return GR_ERR;
@@ -122,7 +122,7 @@ int logs_create_export_task(req_t *r, const val_t *in, val_t *out)
         }
     }
     int64_t now = logs__now_ms();
-    st = logs__prep(db, "INSERT INTO export_task (id, account, region, name, group_name, from_ms, to_ms, destination, "
+    st = store_stmt(db, "INSERT INTO export_task (id, account, region, name, group_name, from_ms, to_ms, destination, "
                         "prefix, status, message, created_ms, completed_ms) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)");
     if (!st) return GR_ERR;
@@ -150,17 +150,17 @@ static val_t *export_item(req_t *r, sqlite3_stmt *st, void *ctx)
 {
     arena_t *a = r->arena;
     val_t *t = val_new(a, VAL_STRUCT);
-    val_set_c(a, t, "taskId", val_str(a, logs__col_str(a, st, 0)));
-    str_t name = logs__col_str(a, st, 1);
+    val_set_c(a, t, "taskId", val_str(a, store_col_str(a, st, 0)));
+    str_t name = store_col_str(a, st, 1);
     if (name.p) val_set_c(a, t, "taskName", val_str(a, name));
-    val_set_c(a, t, "logGroupName", val_str(a, logs__col_str(a, st, 2)));
+    val_set_c(a, t, "logGroupName", val_str(a, store_col_str(a, st, 2)));
     val_set_c(a, t, "from", val_int(a, sqlite3_column_int64(st, 3)));
     val_set_c(a, t, "to", val_int(a, sqlite3_column_int64(st, 4)));
-    val_set_c(a, t, "destination", val_str(a, logs__col_str(a, st, 5)));
-    val_set_c(a, t, "destinationPrefix", val_str(a, logs__col_str(a, st, 6)));
+    val_set_c(a, t, "destination", val_str(a, store_col_str(a, st, 5)));
+    val_set_c(a, t, "destinationPrefix", val_str(a, store_col_str(a, st, 6)));
     val_t *s = val_new(a, VAL_STRUCT);
-    val_set_c(a, s, "code", val_str(a, logs__col_str(a, st, 7)));
-    val_set_c(a, s, "message", val_str(a, logs__col_str(a, st, 8)));
+    val_set_c(a, s, "code", val_str(a, store_col_str(a, st, 7)));
+    val_set_c(a, s, "message", val_str(a, store_col_str(a, st, 8)));
     val_set_c(a, t, "status", s);
     val_t *x = val_new(a, VAL_STRUCT);
     val_set_c(a, x, "creationTime", val_int(a, sqlite3_column_int64(st, 9)));
@@ -180,7 +180,7 @@ int logs_describe_export_tasks(req_t *r, const val_t *in, val_t *out)
     long long off;
     if (logs__offset_token(r, in, &off) != GR_OK) return GR_ERR;
     sqlite3_stmt *st =
-        logs__prep(db, "SELECT id, name, group_name, from_ms, to_ms, destination, prefix, status, message, created_ms, "
+        store_stmt(db, "SELECT id, name, group_name, from_ms, to_ms, destination, prefix, status, message, created_ms, "
                        "completed_ms FROM export_task WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR id = ?3) "
                        "AND (?4 IS NULL OR status = ?4) ORDER BY created_ms DESC, id LIMIT ?5 OFFSET ?6");
     if (!st) return GR_ERR;
@@ -205,19 +205,19 @@ int logs_cancel_export_task(req_t *r, const val_t *in, val_t *out)
     (void)out;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "SELECT status FROM export_task WHERE account = ?1 AND region = ?2 AND id = ?3");
+    sqlite3_stmt *st = store_stmt(db, "SELECT status FROM export_task WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, val_get_str(in, "taskId"));
     int rc = sqlite3_step(st);
-    str_t status = rc == SQLITE_ROW ? logs__col_str(r->arena, st, 0) : STR_NULL;
+    str_t status = rc == SQLITE_ROW ? store_col_str(r->arena, st, 0) : STR_NULL;
     store_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return GR_ERR;
     if (!status.p) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified export task does not exist.");
     if (!str_eq_c(status, "PENDING") && !str_eq_c(status, "RUNNING"))
         return req_fail(r, &LOGS_ERR_InvalidOperationException, "The specified export task has already finished");
-    st = logs__prep(db, "UPDATE export_task SET status = 'CANCELLED', message = 'Cancelled by user' "
+    st = store_stmt(db, "UPDATE export_task SET status = 'CANCELLED', message = 'Cancelled by user' "
                         "WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);

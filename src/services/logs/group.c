@@ -27,22 +27,6 @@ sqlite3 *logs__db(struct app *app)
     return store_db(app->store, &schema_logs);
 }
 
-sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("logs: %s: %s", sql, sqlite3_errmsg(db));
-        return NULL;
-    }
-    return st;
-}
-
-str_t logs__col_str(arena_t *a, sqlite3_stmt *st, int col)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL) return STR_NULL;
-    return arena_str(a, str_n((const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col)));
-}
-
 int64_t logs__now_ms(void)
 {
     return time_now_us() / 1000;
@@ -59,7 +43,7 @@ int logs__offset_token(req_t *r, const val_t *in, long long *off)
 
 sqlite3_stmt *logs__page_stmt(req_t *r, sqlite3 *db, const char *sql, str_t prefix, int64_t limit, long long off)
 {
-    sqlite3_stmt *st = logs__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -72,7 +56,7 @@ sqlite3_stmt *logs__page_stmt(req_t *r, sqlite3 *db, const char *sql, str_t pref
 
 int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, logs_group_t *g)
 {
-    sqlite3_stmt *st = logs__prep(db, "SELECT id, created_ms, retention_days FROM log_group "
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, created_ms, retention_days FROM log_group "
                                       "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, account);
@@ -128,7 +112,7 @@ int logs__group_or_fail(req_t *r, sqlite3 *db, const val_t *in, logs_group_t *g)
 int logs__expire(sqlite3 *db, const logs_group_t *g)
 {
     if (g->retention_days <= 0) return GR_OK;
-    sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_event WHERE gid = ?1 AND ts < ?2");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM log_event WHERE gid = ?1 AND ts < ?2");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g->id);
     sqlite3_bind_int64(st, 2, logs__now_ms() - g->retention_days * 86400000LL);
@@ -146,7 +130,7 @@ unsigned logs_tick(struct app *app)
     /* 256 groups a tick, resuming after the last one (only the ticker thread
      * reads or writes next_gid) */
     static int64_t next_gid;
-    sqlite3_stmt *st = logs__prep(db, "SELECT id, retention_days FROM log_group WHERE retention_days > 0 AND id > ?1 "
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, retention_days FROM log_group WHERE retention_days > 0 AND id > ?1 "
                                       "ORDER BY id LIMIT 256");
     if (!st) return 0;
     sqlite3_bind_int64(st, 1, next_gid);
@@ -161,7 +145,7 @@ unsigned logs_tick(struct app *app)
     bool more = n == 256;
     int64_t now = logs__now_ms();
     for (size_t i = 0; i < n; i++) {
-        st = logs__prep(db, "DELETE FROM log_event WHERE id IN (SELECT id FROM log_event WHERE gid = ?1 AND ts < ?2 "
+        st = store_stmt(db, "DELETE FROM log_event WHERE id IN (SELECT id FROM log_event WHERE gid = ?1 AND ts < ?2 "
                             "ORDER BY ts LIMIT ?3)");
         if (!st) break;
         sqlite3_bind_int64(st, 1, ids[i]);
@@ -191,7 +175,7 @@ int logs__put_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, cons
     if (!tags) return GR_OK;
     if (tags->kind == VAL_MAP && tags->u.obj.n > 50)
         return req_fail(r, &LOGS_ERR_TooManyTagsException, "A resource can have no more than 50 tags.");
-    sqlite3_stmt *st = logs__prep(
+    sqlite3_stmt *st = store_stmt(
         db, arena_printf(r->arena, "INSERT OR REPLACE INTO %s (%s, key, value) VALUES (?1, ?2, ?3)", t->table, t->col));
     if (!st) return GR_ERR;
     for (size_t i = 0; tags->kind == VAL_MAP && i < tags->u.obj.n; i++) {
@@ -206,7 +190,7 @@ int logs__put_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, cons
         sqlite3_reset(st);
     }
     store_release(st);
-    sqlite3_stmt *c = logs__prep(db, arena_printf(r->arena, "SELECT count(*) FROM %s WHERE %s = ?1", t->table, t->col));
+    sqlite3_stmt *c = store_stmt(db, arena_printf(r->arena, "SELECT count(*) FROM %s WHERE %s = ?1", t->table, t->col));
     if (!c) return GR_ERR;
     sqlite3_bind_int64(c, 1, id);
     int64_t n = sqlite3_step(c) == SQLITE_ROW ? sqlite3_column_int64(c, 0) : 0;
@@ -218,7 +202,7 @@ int logs__put_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, cons
 static int drop_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, const val_t *keys)
 {
     sqlite3_stmt *st =
-        logs__prep(db, arena_printf(r->arena, "DELETE FROM %s WHERE %s = ?1 AND key = ?2", t->table, t->col));
+        store_stmt(db, arena_printf(r->arena, "DELETE FROM %s WHERE %s = ?1 AND key = ?2", t->table, t->col));
     if (!st) return GR_ERR;
     for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
         sqlite3_bind_int64(st, 1, id);
@@ -233,12 +217,12 @@ static int drop_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id, co
 static val_t *list_tags(req_t *r, sqlite3 *db, const logs_tags_t *t, int64_t id)
 {
     val_t *m = val_new(r->arena, VAL_MAP);
-    sqlite3_stmt *st = logs__prep(
+    sqlite3_stmt *st = store_stmt(
         db, arena_printf(r->arena, "SELECT key, value FROM %s WHERE %s = ?1 ORDER BY key", t->table, t->col));
     if (!st) return NULL;
     sqlite3_bind_int64(st, 1, id);
     while (sqlite3_step(st) == SQLITE_ROW)
-        val_set(r->arena, m, logs__col_str(r->arena, st, 0), val_str(r->arena, logs__col_str(r->arena, st, 1)));
+        val_set(r->arena, m, store_col_str(r->arena, st, 0), val_str(r->arena, store_col_str(r->arena, st, 1)));
     store_release(st);
     return m;
 }
@@ -269,7 +253,7 @@ int logs_create_log_group(req_t *r, const val_t *in, val_t *out)
                             "constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
                             STR_FMT(name));
         }
-    sqlite3_stmt *st = logs__prep(db, "INSERT INTO log_group (account, region, name, created_ms, kms_key) "
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO log_group (account, region, name, created_ms, kms_key) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5)");
     int rc = GR_ERR;
     if (st) {
@@ -295,7 +279,7 @@ int logs_delete_log_group(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     logs_group_t g;
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_group WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM log_group WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -307,7 +291,7 @@ int logs_delete_log_group(req_t *r, const val_t *in, val_t *out)
  * has a retention, so storedBytes never counts what is already gone. */
 static void expire_all(req_t *r, sqlite3 *db)
 {
-    sqlite3_stmt *st = logs__prep(db, "SELECT id, retention_days FROM log_group WHERE account = ?1 AND region = ?2 "
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, retention_days FROM log_group WHERE account = ?1 AND region = ?2 "
                                       "AND retention_days IS NOT NULL");
     if (!st) return;
     store_bind_str(st, 1, r->who.account);
@@ -331,7 +315,7 @@ static void expire_all(req_t *r, sqlite3 *db)
 static val_t *group_item(req_t *r, sqlite3_stmt *st, void *last)
 {
     arena_t *a = r->arena;
-    str_t name = logs__col_str(a, st, 0);
+    str_t name = store_col_str(a, st, 0);
     *(str_t *)last = name;
     val_t *g = val_new(a, VAL_STRUCT);
     val_set_c(a, g, "logGroupName", val_str(a, name));
@@ -341,7 +325,7 @@ static val_t *group_item(req_t *r, sqlite3_stmt *st, void *last)
     val_set_c(a, g, "metricFilterCount", val_int(a, sqlite3_column_int64(st, 5)));
     val_set_c(a, g, "arn", val_str(a, logs__group_arn(r, name, true)));
     val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 4)));
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, logs__col_str(a, st, 3)));
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, store_col_str(a, st, 3)));
     /* AWS (recorded DescribeLogGroups answers): the ARN without ":*" too,
      * the class (every group here is STANDARD) and deletion protection. */
     val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, name, false)));
@@ -361,7 +345,7 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     expire_all(r, db);
     sqlite3_stmt *st =
-        logs__prep(db, "SELECT name, created_ms, retention_days, kms_key, "
+        store_stmt(db, "SELECT name, created_ms, retention_days, kms_key, "
                        "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id), "
                        "(SELECT count(*) FROM metric_filter f WHERE f.gid = g.id) "
                        "FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
@@ -393,7 +377,7 @@ static int set_retention(req_t *r, const val_t *in, int64_t days)
     if (!db) return GR_ERR;
     logs_group_t g;
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "UPDATE log_group SET retention_days = ?2 WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE log_group SET retention_days = ?2 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     if (days)
@@ -504,7 +488,7 @@ static int set_kms(req_t *r, const val_t *in, str_t key)
                         STR_FMT(key));
     logs_group_t g;
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "UPDATE log_group SET kms_key = ?2 WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, "UPDATE log_group SET kms_key = ?2 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     store_bind_str(st, 2, key);

@@ -24,8 +24,6 @@ typedef struct {
 } logs_group_t;
 
 sqlite3 *logs__db(struct app *app);
-sqlite3_stmt *logs__prep(sqlite3 *db, const char *sql); /* NULL (logged) on failure */
-str_t logs__col_str(arena_t *a, sqlite3_stmt *st, int col);
 int64_t logs__now_ms(void);
 /* A listing's nextToken that is a number (a row offset or the last row id
  * returned) into *off, 0 without one; InvalidParameterException otherwise. */

@@ -101,7 +101,7 @@ int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
     logs_group_t g;
     if (logs__filter_put_or_fail(r, db, in, "metric_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
     str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
-    sqlite3_stmt *st = logs__prep(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms) "
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (gid, name) DO UPDATE SET pattern = ?3, "
                                       "transforms = ?4");
     if (!st) return GR_ERR;
@@ -138,7 +138,7 @@ int logs_describe_metric_filters(req_t *r, const val_t *in, val_t *out)
     int64_t limit = val_get_int(in, "limit", 50);
     str_t tok = val_get_str(in, "nextToken");
     sqlite3_stmt *st =
-        logs__prep(db, "SELECT g.name, f.name, f.pattern, f.transforms, f.created_ms FROM metric_filter f "
+        store_stmt(db, "SELECT g.name, f.name, f.pattern, f.transforms, f.created_ms FROM metric_filter f "
                        "JOIN log_group g ON g.id = f.gid WHERE g.account = ?1 AND g.region = ?2 "
                        "AND (?3 IS NULL OR g.name = ?3) AND substr(f.name, 1, ?5) = ?4 "
                        "AND g.name || char(10) || f.name > ?6 ORDER BY g.name, f.name");
@@ -154,14 +154,14 @@ int logs_describe_metric_filters(req_t *r, const val_t *in, val_t *out)
     str_t last = STR_NULL;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        str_t transforms = logs__col_str(a, st, 3);
+        str_t transforms = store_col_str(a, st, 3);
         if (metric.p && !has_metric(a, transforms, metric, ns)) continue;
         if (n++ == limit) break;
-        str_t gname = logs__col_str(a, st, 0), fname = logs__col_str(a, st, 1);
+        str_t gname = store_col_str(a, st, 0), fname = store_col_str(a, st, 1);
         last = str_c(arena_printf(a, "%.*s\n%.*s", STR_FMT(gname), STR_FMT(fname)));
         val_t *f = val_new(a, VAL_STRUCT);
         val_set_c(a, f, "filterName", val_str(a, fname));
-        val_set_c(a, f, "filterPattern", val_str(a, logs__col_str(a, st, 2)));
+        val_set_c(a, f, "filterPattern", val_str(a, store_col_str(a, st, 2)));
         val_set_c(a, f, "metricTransformations", transforms_val(a, transforms));
         val_set_c(a, f, "creationTime", val_int(a, sqlite3_column_int64(st, 4)));
         val_set_c(a, f, "logGroupName", val_str(a, gname));
@@ -191,7 +191,7 @@ int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char 
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT count(*), sum(name = ?2) FROM %s WHERE gid = ?1", table);
-    sqlite3_stmt *st = logs__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g->id);
     store_bind_str(st, 2, val_get_str(in, "filterName"));
@@ -210,7 +210,7 @@ int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, co
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
     char sql[128];
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE gid = ?1 AND name = ?2", table);
-    sqlite3_stmt *st = logs__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     store_bind_str(st, 2, val_get_str(in, "filterName"));

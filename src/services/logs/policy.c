@@ -46,7 +46,7 @@ int logs_put_resource_policy(req_t *r, const val_t *in, val_t *out)
     const json_t *j = json_parse(a, doc, NULL);
     if (!j || j->type != JSON_OBJECT)
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "Policy document is not a valid JSON object.");
-    sqlite3_stmt *st = logs__prep(db, "SELECT count(*), sum(name = ?3) FROM resource_policy "
+    sqlite3_stmt *st = store_stmt(db, "SELECT count(*), sum(name = ?3) FROM resource_policy "
                                       "WHERE account = ?1 AND region = ?2");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
@@ -57,7 +57,7 @@ int logs_put_resource_policy(req_t *r, const val_t *in, val_t *out)
     store_release(st);
     if (full) return req_fail(r, &LOGS_ERR_LimitExceededException, "Resource limit exceeded.");
     int64_t now = logs__now_ms();
-    st = logs__prep(db, "INSERT INTO resource_policy (account, region, name, document, updated_ms) VALUES "
+    st = store_stmt(db, "INSERT INTO resource_policy (account, region, name, document, updated_ms) VALUES "
                         "(?1, ?2, ?3, ?4, ?5) ON CONFLICT (account, region, name) DO UPDATE SET document = ?4, "
                         "updated_ms = ?5");
     if (!st) return GR_ERR;
@@ -77,7 +77,7 @@ int logs_put_resource_policy(req_t *r, const val_t *in, val_t *out)
 static val_t *policy_item(req_t *r, sqlite3_stmt *st, void *last)
 {
     *(long long *)last = sqlite3_column_int64(st, 0);
-    return policy_val(r->arena, logs__col_str(r->arena, st, 1), logs__col_str(r->arena, st, 2),
+    return policy_val(r->arena, store_col_str(r->arena, st, 1), store_col_str(r->arena, st, 2),
                       sqlite3_column_int64(st, 3));
 }
 
@@ -90,7 +90,7 @@ int logs_describe_resource_policies(req_t *r, const val_t *in, val_t *out)
     int64_t limit = val_get_int(in, "limit", 50);
     long long after;
     if (logs__offset_token(r, in, &after) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "SELECT id, name, document, updated_ms FROM resource_policy "
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, name, document, updated_ms FROM resource_policy "
                                       "WHERE account = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
@@ -109,7 +109,7 @@ int logs_delete_resource_policy(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     str_t name = val_get_str(in, "policyName");
-    sqlite3_stmt *st = logs__prep(db, "DELETE FROM resource_policy WHERE account = ?1 AND region = ?2 AND name = ?3");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM resource_policy WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -131,7 +131,7 @@ int logs_delete_resource_policy(req_t *r, const val_t *in, val_t *out)
 static policy_result_t verdict(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t service, str_t source_arn,
                                const char *action, str_t resource)
 {
-    sqlite3_stmt *st = logs__prep(db, "SELECT document FROM resource_policy WHERE account = ?1 AND region = ?2");
+    sqlite3_stmt *st = store_stmt(db, "SELECT document FROM resource_policy WHERE account = ?1 AND region = ?2");
     if (!st) return POLICY_IMPLICIT_DENY;
     store_bind_str(st, 1, account);
     store_bind_str(st, 2, region);
@@ -140,7 +140,7 @@ static policy_result_t verdict(sqlite3 *db, arena_t *a, str_t account, str_t reg
     policy_req_t pr = {.action = str_c(action), .resource = resource, .who = &who, .ctx = ctx, .nctx = 2};
     policy_result_t best = POLICY_IMPLICIT_DENY;
     while (best != POLICY_EXPLICIT_DENY && sqlite3_step(st) == SQLITE_ROW) {
-        policy_t *p = policy_parse(logs__col_str(a, st, 0), POLICY_RESOURCE, NULL, 0);
+        policy_t *p = policy_parse(store_col_str(a, st, 0), POLICY_RESOURCE, NULL, 0);
         if (!p) continue;
         policy_result_t v = policy_eval_one(p, &pr);
         policy_free(p);

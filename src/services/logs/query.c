@@ -444,7 +444,7 @@ static rec_t **scan(req_t *r, sqlite3 *db, logs_group_t *gs, size_t ng, int64_t 
     str_t keys[MAX_FIELDS], vals[MAX_FIELDS];
     for (size_t g = 0; g < ng && recs; g++) {
         logs__expire(db, &gs[g]);
-        sqlite3_stmt *st = logs__prep(db, "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name FROM log_event e "
+        sqlite3_stmt *st = store_stmt(db, "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name FROM log_event e "
                                           "JOIN log_stream s ON s.id = e.sid WHERE e.gid = ?1 AND e.ts >= ?2 "
                                           "AND e.ts <= ?3 ORDER BY e.ts DESC, e.id DESC");
         if (!st) return NULL;
@@ -458,10 +458,10 @@ static rec_t **scan(req_t *r, sqlite3 *db, logs_group_t *gs, size_t ng, int64_t 
                 break;
             }
             rec_t x = {sqlite3_column_int64(st, 1), 0, MAX_FIELDS, keys, vals};
-            str_t msg = logs__col_str(t, st, 3);
+            str_t msg = store_col_str(t, st, 3);
             (*scanned)++;
             *bytes += (double)msg.len;
-            event_fields(t, &x, r->who.account, gs[g].name, logs__col_str(t, st, 4), sqlite3_column_int64(st, 2), msg,
+            event_fields(t, &x, r->who.account, gs[g].name, store_col_str(t, st, 4), sqlite3_column_int64(st, 2), msg,
                          false);
             const char *ptr = arena_printf(t, "%lld:%lld", (long long)gs[g].id, (long long)sqlite3_column_int64(st, 0));
             rec_put(&x, STR("@ptr"), arena_base64(t, ptr, ptr ? strlen(ptr) : 0));
@@ -565,7 +565,7 @@ int logs_start_query(req_t *r, const val_t *in, val_t *out)
     str_t rows = rows_json(a, recs, n, &pl);
     char id[37];
     id_uuid(id);
-    sqlite3_stmt *st = logs__prep(db, "INSERT INTO insights_query (id, account, region, query, group_name, status, "
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO insights_query (id, account, region, query, group_name, status, "
                                       "created_ms, results, matched, scanned, bytes) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5, 'Complete', ?6, ?7, ?8, ?9, ?10)");
     if (!st) return GR_ERR;
@@ -590,7 +590,7 @@ int logs_get_query_results(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "SELECT status, results, matched, scanned, bytes FROM insights_query "
+    sqlite3_stmt *st = store_stmt(db, "SELECT status, results, matched, scanned, bytes FROM insights_query "
                                       "WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
@@ -600,12 +600,12 @@ int logs_get_query_results(req_t *r, const val_t *in, val_t *out)
         store_release(st);
         return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Query does not exist.");
     }
-    val_set_c(a, out, "status", val_str(a, logs__col_str(a, st, 0)));
+    val_set_c(a, out, "status", val_str(a, store_col_str(a, st, 0)));
     val_t *stats = val_new(a, VAL_STRUCT);
     val_set_c(a, stats, "recordsMatched", val_float(a, sqlite3_column_double(st, 2)));
     val_set_c(a, stats, "recordsScanned", val_float(a, sqlite3_column_double(st, 3)));
     val_set_c(a, stats, "bytesScanned", val_float(a, sqlite3_column_double(st, 4)));
-    const json_t *rows = json_parse(a, logs__col_str(a, st, 1), NULL);
+    const json_t *rows = json_parse(a, store_col_str(a, st, 1), NULL);
     store_release(st);
     val_t *list = val_new(a, VAL_LIST);
     for (size_t i = 0; rows && rows->type == JSON_ARRAY && i < rows->u.arr.n; i++) {
@@ -630,11 +630,11 @@ static val_t *query_item(req_t *r, sqlite3_stmt *st, void *ctx)
 {
     arena_t *a = r->arena;
     val_t *q = val_new(a, VAL_STRUCT);
-    val_set_c(a, q, "queryId", val_str(a, logs__col_str(a, st, 0)));
-    val_set_c(a, q, "queryString", val_str(a, logs__col_str(a, st, 1)));
-    val_set_c(a, q, "status", val_str(a, logs__col_str(a, st, 2)));
+    val_set_c(a, q, "queryId", val_str(a, store_col_str(a, st, 0)));
+    val_set_c(a, q, "queryString", val_str(a, store_col_str(a, st, 1)));
+    val_set_c(a, q, "status", val_str(a, store_col_str(a, st, 2)));
     val_set_c(a, q, "createTime", val_int(a, sqlite3_column_int64(st, 3)));
-    val_set_c(a, q, "logGroupName", val_str(a, logs__col_str(a, st, 4)));
+    val_set_c(a, q, "logGroupName", val_str(a, store_col_str(a, st, 4)));
     return q;
 }
 
@@ -648,7 +648,7 @@ int logs_describe_queries(req_t *r, const val_t *in, val_t *out)
     int64_t limit = val_get_int(in, "maxResults", 1000);
     long long off;
     if (logs__offset_token(r, in, &off) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "SELECT id, query, status, created_ms, group_name FROM insights_query "
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, query, status, created_ms, group_name FROM insights_query "
                                       "WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR group_name = ?3) "
                                       "AND (?4 IS NULL OR status = ?4) ORDER BY created_ms DESC, id "
                                       "LIMIT ?5 OFFSET ?6");
@@ -672,7 +672,7 @@ int logs_stop_query(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     sqlite3_stmt *st =
-        logs__prep(db, "SELECT status FROM insights_query WHERE account = ?1 AND region = ?2 AND id = ?3");
+        store_stmt(db, "SELECT status FROM insights_query WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -697,7 +697,7 @@ int logs_get_log_record(req_t *r, const val_t *in, val_t *out)
     if (!arena_unbase64(a, val_get_str(in, "logRecordPointer"), &raw) ||
         sscanf(arena_str(a, raw).p, "%lld:%lld%c", &gid, &eid, &tail) != 2)
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified log record pointer is not valid.");
-    sqlite3_stmt *st = logs__prep(db, "SELECT e.ts, e.ingest_ms, e.message, s.name, g.name FROM log_event e "
+    sqlite3_stmt *st = store_stmt(db, "SELECT e.ts, e.ingest_ms, e.message, s.name, g.name FROM log_event e "
                                       "JOIN log_stream s ON s.id = e.sid JOIN log_group g ON g.id = e.gid "
                                       "WHERE e.id = ?1 AND e.gid = ?2 AND g.account = ?3 AND g.region = ?4");
     if (!st) return GR_ERR;
@@ -711,8 +711,8 @@ int logs_get_log_record(req_t *r, const val_t *in, val_t *out)
     }
     str_t keys[MAX_FIELDS], vals[MAX_FIELDS];
     rec_t x = {sqlite3_column_int64(st, 0), 0, MAX_FIELDS, keys, vals};
-    event_fields(a, &x, r->who.account, logs__col_str(a, st, 4), logs__col_str(a, st, 3), sqlite3_column_int64(st, 1),
-                 logs__col_str(a, st, 2), true);
+    event_fields(a, &x, r->who.account, store_col_str(a, st, 4), store_col_str(a, st, 3), sqlite3_column_int64(st, 1),
+                 store_col_str(a, st, 2), true);
     store_release(st);
     val_t *m = val_new(a, VAL_MAP);
     for (size_t i = 0; i < x.n; i++) val_set(a, m, x.k[i], val_str(a, x.v[i]));
@@ -735,7 +735,7 @@ int logs_get_log_group_fields(req_t *r, const val_t *in, val_t *out)
         from = val_get_int(in, "time", 0) * 1000 - 8 * 60000;
         to = val_get_int(in, "time", 0) * 1000 + 8 * 60000;
     }
-    sqlite3_stmt *st = logs__prep(db, "SELECT e.ts, e.ingest_ms, e.message, s.name FROM log_event e JOIN log_stream s "
+    sqlite3_stmt *st = store_stmt(db, "SELECT e.ts, e.ingest_ms, e.message, s.name FROM log_event e JOIN log_stream s "
                                       "ON s.id = e.sid WHERE e.gid = ?1 AND e.ts >= ?2 AND e.ts <= ?3");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
@@ -749,8 +749,8 @@ int logs_get_log_group_fields(req_t *r, const val_t *in, val_t *out)
         arena_t *s = arena_new(0);
         if (!s) break;
         rec_t x = {sqlite3_column_int64(st, 0), 0, MAX_FIELDS, keys, vals};
-        event_fields(s, &x, r->who.account, g.name, logs__col_str(s, st, 3), sqlite3_column_int64(st, 1),
-                     logs__col_str(s, st, 2), true);
+        event_fields(s, &x, r->who.account, g.name, store_col_str(s, st, 3), sqlite3_column_int64(st, 1),
+                     store_col_str(s, st, 2), true);
         total++;
         for (size_t i = 0; i < x.n; i++) {
             size_t f = 0;

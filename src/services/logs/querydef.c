@@ -37,7 +37,7 @@ int logs_put_query_definition(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < val_len(groups); i++) json_w_str(&w, groups->u.list.v[i]->u.s);
     json_w_arr_end(&w);
     sqlite3_stmt *st =
-        logs__prep(db, val_get_str(in, "queryDefinitionId").p
+        store_stmt(db, val_get_str(in, "queryDefinitionId").p
                            ? "UPDATE query_definition SET name = ?4, query = ?5, groups = ?6, modified_ms = ?7 "
                              "WHERE id = ?1 AND account = ?2 AND region = ?3"
                            : "INSERT INTO query_definition (id, account, region, name, query, groups, modified_ms) "
@@ -62,11 +62,11 @@ static val_t *querydef_item(req_t *r, sqlite3_stmt *st, void *ctx)
 {
     arena_t *a = r->arena;
     val_t *d = val_new(a, VAL_STRUCT);
-    val_set_c(a, d, "queryDefinitionId", val_str(a, logs__col_str(a, st, 0)));
-    val_set_c(a, d, "name", val_str(a, logs__col_str(a, st, 1)));
-    val_set_c(a, d, "queryString", val_str(a, logs__col_str(a, st, 2)));
+    val_set_c(a, d, "queryDefinitionId", val_str(a, store_col_str(a, st, 0)));
+    val_set_c(a, d, "name", val_str(a, store_col_str(a, st, 1)));
+    val_set_c(a, d, "queryString", val_str(a, store_col_str(a, st, 2)));
     val_set_c(a, d, "lastModified", val_int(a, sqlite3_column_int64(st, 4)));
-    const json_t *g = json_parse(a, logs__col_str(a, st, 3), NULL);
+    const json_t *g = json_parse(a, store_col_str(a, st, 3), NULL);
     if (g && g->type == JSON_ARRAY && g->u.arr.n) {
         val_t *names = val_new(a, VAL_LIST);
         for (size_t i = 0; i < g->u.arr.n; i++) val_push(a, names, val_str(a, g->u.arr.v[i]->u.s));
@@ -99,7 +99,7 @@ int logs_delete_query_definition(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "DELETE FROM query_definition WHERE id = ?1 AND account = ?2 AND region = ?3");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM query_definition WHERE id = ?1 AND account = ?2 AND region = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, val_get_str(in, "queryDefinitionId"));
     store_bind_str(st, 2, r->who.account);

@@ -25,7 +25,7 @@ int logs_create_log_stream(req_t *r, const val_t *in, val_t *out)
                         "1 validation error detected: Value '%.*s' at 'logStreamName' failed to satisfy constraint: "
                         "Member must satisfy regular expression pattern: [^:*]*",
                         STR_FMT(name));
-    sqlite3_stmt *st = logs__prep(db, "INSERT INTO log_stream (gid, name, created_ms) VALUES (?1, ?2, ?3)");
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO log_stream (gid, name, created_ms) VALUES (?1, ?2, ?3)");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     store_bind_str(st, 2, name);
@@ -44,7 +44,7 @@ int logs_delete_log_stream(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     logs_group_t g;
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = logs__prep(db, "DELETE FROM log_stream WHERE gid = ?1 AND name = ?2");
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM log_stream WHERE gid = ?1 AND name = ?2");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     store_bind_str(st, 2, val_get_str(in, "logStreamName"));
@@ -61,7 +61,7 @@ int logs_delete_log_stream(req_t *r, const val_t *in, val_t *out)
 static val_t *stream_item(req_t *r, sqlite3_stmt *st, void *g)
 {
     arena_t *a = r->arena;
-    str_t name = logs__col_str(a, st, 0), group = ((const logs_group_t *)g)->name;
+    str_t name = store_col_str(a, st, 0), group = ((const logs_group_t *)g)->name;
     val_t *s = val_new(a, VAL_STRUCT);
     val_set_c(a, s, "logStreamName", val_str(a, name));
     val_set_c(a, s, "creationTime", val_int(a, sqlite3_column_int64(st, 1)));
@@ -103,7 +103,7 @@ int logs_describe_log_streams(req_t *r, const val_t *in, val_t *out)
              "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.sid = s.id) "
              "FROM log_stream s WHERE gid = ?1 AND substr(name, 1, ?3) = ?2 ORDER BY %s %s, name %s LIMIT ?4 OFFSET ?5",
              by_time ? "coalesce(last_ts, created_ms)" : "name", desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
-    sqlite3_stmt *st = logs__prep(db, sql);
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     store_bind_str(st, 2, prefix.p ? prefix : STR(""));

@@ -101,7 +101,7 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
             STR_FMT(dest));
     str_t dist = val_get_str(in, "distribution");
     sqlite3_stmt *st =
-        logs__prep(db, "INSERT INTO subscription_filter (gid, name, pattern, dest_arn, role_arn, distribution, "
+        store_stmt(db, "INSERT INTO subscription_filter (gid, name, pattern, dest_arn, role_arn, distribution, "
                        "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (gid, name) DO UPDATE SET "
                        "pattern = ?3, dest_arn = ?4, role_arn = ?5, distribution = ?6");
     if (!st) return GR_ERR;
@@ -129,14 +129,14 @@ static val_t *filter_item(req_t *r, sqlite3_stmt *st, void *page)
     arena_t *a = r->arena;
     filter_page_t *p = page;
     val_t *f = val_new(a, VAL_STRUCT);
-    p->last = logs__col_str(a, st, 0);
+    p->last = store_col_str(a, st, 0);
     val_set_c(a, f, "filterName", val_str(a, p->last));
     val_set_c(a, f, "logGroupName", val_str(a, p->group));
-    val_set_c(a, f, "filterPattern", val_str(a, logs__col_str(a, st, 1)));
-    val_set_c(a, f, "destinationArn", val_str(a, logs__col_str(a, st, 2)));
-    str_t role = logs__col_str(a, st, 3);
+    val_set_c(a, f, "filterPattern", val_str(a, store_col_str(a, st, 1)));
+    val_set_c(a, f, "destinationArn", val_str(a, store_col_str(a, st, 2)));
+    str_t role = store_col_str(a, st, 3);
     if (role.p) val_set_c(a, f, "roleArn", val_str(a, role));
-    val_set_c(a, f, "distribution", val_str(a, logs__col_str(a, st, 4)));
+    val_set_c(a, f, "distribution", val_str(a, store_col_str(a, st, 4)));
     val_set_c(a, f, "creationTime", val_int(a, sqlite3_column_int64(st, 5)));
     return f;
 }
@@ -151,7 +151,7 @@ int logs_describe_subscription_filters(req_t *r, const val_t *in, val_t *out)
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
     str_t prefix = val_get_str(in, "filterNamePrefix"), tok = val_get_str(in, "nextToken");
     int64_t limit = val_get_int(in, "limit", 50);
-    sqlite3_stmt *st = logs__prep(db, "SELECT name, pattern, dest_arn, role_arn, distribution, created_ms "
+    sqlite3_stmt *st = store_stmt(db, "SELECT name, pattern, dest_arn, role_arn, distribution, created_ms "
                                       "FROM subscription_filter WHERE gid = ?1 AND substr(name, 1, ?3) = ?2 "
                                       "AND name > ?4 ORDER BY name LIMIT ?5");
     if (!st) return GR_ERR;
@@ -223,13 +223,13 @@ void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str
 {
     sqlite3 *db = logs__db(app);
     if (!db || !n) return;
-    sqlite3_stmt *st = logs__prep(db, "SELECT name, pattern, dest_arn FROM subscription_filter WHERE gid = ?1");
+    sqlite3_stmt *st = store_stmt(db, "SELECT name, pattern, dest_arn FROM subscription_filter WHERE gid = ?1");
     if (!st) return;
     sqlite3_bind_int64(st, 1, gid);
     sub_t subs[MAX_FILTERS + 1];
     size_t ns = 0;
     while (ns <= MAX_FILTERS && sqlite3_step(st) == SQLITE_ROW)
-        subs[ns++] = (sub_t){logs__col_str(a, st, 0), logs__col_str(a, st, 1), logs__col_str(a, st, 2)};
+        subs[ns++] = (sub_t){store_col_str(a, st, 0), store_col_str(a, st, 1), store_col_str(a, st, 2)};
     store_release(st); /* before delivering: Lambda and Kinesis use their own connections */
     bool *hit = ns ? ARENA_NEWN(a, bool, n) : NULL;
     for (size_t k = 0; hit && k < ns; k++) {

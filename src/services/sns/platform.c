@@ -47,9 +47,9 @@ static int app_load(sqlite3 *db, arena_t *a, str_t arn, app_row_t *p)
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         p->id = sqlite3_column_int64(st, 0);
-        p->arn = sns__col(a, st, 1);
-        p->platform = sns__col(a, st, 2);
-        p->name = sns__col(a, st, 3);
+        p->arn = store_col_str(a, st, 1);
+        p->platform = store_col_str(a, st, 2);
+        p->name = store_col_str(a, st, 3);
         rc = GR_OK;
     }
     store_release(st);
@@ -98,7 +98,7 @@ static val_t *app_attrs(sqlite3 *db, arena_t *a, int64_t id)
         SQLITE_OK)
         return m;
     sqlite3_bind_int64(st, 1, id);
-    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, sns__col(a, st, 0), val_str(a, sns__col(a, st, 1)));
+    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, store_col_str(a, st, 0), val_str(a, store_col_str(a, st, 1)));
     store_release(st);
     return m;
 }
@@ -211,7 +211,7 @@ static int64_t page_after(const val_t *in)
 static void app_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
 {
     val_t *e = val_new(a, VAL_STRUCT);
-    val_set_c(a, e, "PlatformApplicationArn", val_str(a, sns__col(a, st, 1)));
+    val_set_c(a, e, "PlatformApplicationArn", val_str(a, store_col_str(a, st, 1)));
     val_set_c(a, e, "Attributes", app_attrs(db, a, sqlite3_column_int64(st, 0)));
     val_push(a, list, e);
 }
@@ -256,14 +256,14 @@ int sns_delete_platform_application(req_t *r, const val_t *in, val_t *out)
 static void ep_row(arena_t *a, sqlite3_stmt *st, sns_endpoint_t *e)
 {
     e->id = sqlite3_column_int64(st, 0);
-    e->arn = sns__col(a, st, 1);
-    e->token = sns__col(a, st, 2);
-    e->enabled = str_eq_c(sns__col(a, st, 3), "true");
-    e->enabled_text = sns__col(a, st, 3);
-    e->custom_data = sqlite3_column_type(st, 4) == SQLITE_NULL ? STR_NULL : sns__col(a, st, 4);
-    e->platform = sns__col(a, st, 5);
-    e->account = sns__col(a, st, 6);
-    e->region = sns__col(a, st, 7);
+    e->arn = store_col_str(a, st, 1);
+    e->token = store_col_str(a, st, 2);
+    e->enabled = str_eq_c(store_col_str(a, st, 3), "true");
+    e->enabled_text = store_col_str(a, st, 3);
+    e->custom_data = sqlite3_column_type(st, 4) == SQLITE_NULL ? STR_NULL : store_col_str(a, st, 4);
+    e->platform = store_col_str(a, st, 5);
+    e->account = store_col_str(a, st, 6);
+    e->region = store_col_str(a, st, 7);
 }
 
 int sns__endpoint_load(sqlite3 *db, arena_t *a, str_t arn, sns_endpoint_t *e)

@@ -539,8 +539,8 @@ static int fifo_order(sqlite3 *db, arena_t *a, const sns_topic_t *t, sns_msg_t *
     sqlite3_bind_int64(st, 1, t->id);
     sns__bind(st, 2, key);
     if (sqlite3_step(st) == SQLITE_ROW) {
-        m->msg_id = sns__col(a, st, 0);
-        m->seq = sns__col(a, st, 1);
+        m->msg_id = store_col_str(a, st, 0);
+        m->seq = store_col_str(a, st, 1);
         *dup = true;
     }
     store_release(st);

@@ -33,8 +33,8 @@ static bool number_get(req_t *r, sqlite3 *db, str_t phone, str_t *status, str_t 
     sns__bind(st, 3, phone);
     bool found = sqlite3_step(st) == SQLITE_ROW;
     if (found) {
-        *status = sns__col(r->arena, st, 0);
-        *otp = sns__col(r->arena, st, 1);
+        *status = store_col_str(r->arena, st, 0);
+        *otp = store_col_str(r->arena, st, 1);
     }
     store_release(st);
     return found;
@@ -127,8 +127,8 @@ int sns_delete_sms_sandbox_phone_number(req_t *r, const val_t *in, val_t *out)
 static void sandbox_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
 {
     val_t *e = val_new(a, VAL_STRUCT);
-    val_set_c(a, e, "PhoneNumber", val_str(a, sns__col(a, st, 0)));
-    val_set_c(a, e, "Status", val_str(a, sns__col(a, st, 1)));
+    val_set_c(a, e, "PhoneNumber", val_str(a, store_col_str(a, st, 0)));
+    val_set_c(a, e, "Status", val_str(a, store_col_str(a, st, 1)));
     val_push(a, list, e);
 }
 

@@ -64,7 +64,7 @@ static str_t sms_attr(sqlite3 *db, arena_t *a, str_t account, str_t region, cons
     sns__bind(st, 1, account);
     sns__bind(st, 2, region);
     sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) v = sns__col(a, st, 0);
+    if (sqlite3_step(st) == SQLITE_ROW) v = store_col_str(a, st, 0);
     store_release(st);
     return v;
 }
@@ -232,10 +232,10 @@ int sns_get_sms_attributes(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; !all && i < val_len(want); i++) limit |= str_eq_c(want->u.list.v[i]->u.s, "MonthlySpendLimit");
     if (limit) val_set_c(a, m, "MonthlySpendLimit", val_cstr(a, "1"));
     while (sqlite3_step(st) == SQLITE_ROW) {
-        str_t n = sns__col(a, st, 0);
+        str_t n = store_col_str(a, st, 0);
         bool keep = all;
         for (size_t i = 0; !keep && i < val_len(want); i++) keep = str_eq(want->u.list.v[i]->u.s, n);
-        if (keep) val_set(a, m, n, val_str(a, sns__col(a, st, 1)));
+        if (keep) val_set(a, m, n, val_str(a, store_col_str(a, st, 1)));
     }
     store_release(st);
     val_set_c(a, out, "attributes", m);
@@ -257,7 +257,7 @@ int sns_check_if_phone_number_is_opted_out(req_t *r, const val_t *in, val_t *out
 
 static void number_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
 {
-    val_push(a, list, val_str(a, sns__col(a, st, 0)));
+    val_push(a, list, val_str(a, store_col_str(a, st, 0)));
 }
 
 int sns_list_phone_numbers_opted_out(req_t *r, const val_t *in, val_t *out)
@@ -360,7 +360,7 @@ static void show_outbox(req_t *r, sqlite3 *db, const outbox_t *o)
             else if (sqlite3_column_type(st, i) == SQLITE_NULL)
                 json_w_null(&w);
             else
-                json_w_str(&w, sns__col(a, st, i));
+                json_w_str(&w, store_col_str(a, st, i));
         }
         json_w_obj_end(&w);
     }

@@ -45,7 +45,6 @@ int64_t sns__now_ms(void);
 void sns__bind(sqlite3_stmt *st, int i, str_t s);
 /* The same for an optional value: SQL NULL when s is empty. */
 void sns__bind_opt(sqlite3_stmt *st, int i, str_t s);
-str_t sns__col(arena_t *a, sqlite3_stmt *st, int i);
 /* Ends the transaction a handler opened with BEGIN IMMEDIATE: commits when
  * rc is GR_OK, rolls back otherwise or when the commit fails. Returns rc,
  * or GR_ERR when the commit failed. */

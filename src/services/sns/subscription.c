@@ -22,17 +22,17 @@ int sns__sub_load(sqlite3 *db, arena_t *a, sqlite3_stmt *row, sns_sub_t *s)
 {
     memset(s, 0, sizeof *s);
     s->id = sqlite3_column_int64(row, 0);
-    s->arn = sns__col(a, row, 1);
-    s->owner = sns__col(a, row, 2);
-    s->protocol = sns__col(a, row, 3);
-    s->endpoint = sns__col(a, row, 4);
+    s->arn = store_col_str(a, row, 1);
+    s->owner = store_col_str(a, row, 2);
+    s->protocol = store_col_str(a, row, 3);
+    s->endpoint = store_col_str(a, row, 4);
     s->confirmed = sqlite3_column_int(row, 5) != 0;
-    s->token = sns__col(a, row, 6);
+    s->token = store_col_str(a, row, 6);
     sqlite3_stmt *st;
     if (store_prepare(db, "SELECT name, value FROM sub_attr WHERE sid = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     sqlite3_bind_int64(st, 1, s->id);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        str_t n = sns__col(a, st, 0), v = sns__col(a, st, 1);
+        str_t n = store_col_str(a, st, 0), v = store_col_str(a, st, 1);
         if (str_eq_c(n, "RawMessageDelivery"))
             s->raw = str_eq_c(v, "true");
         else if (str_eq_c(n, "FilterPolicy"))
@@ -72,7 +72,7 @@ static str_t topic_arn_of(sqlite3 *db, arena_t *a, int64_t tid)
     str_t v = STR_NULL;
     if (store_prepare(db, "SELECT arn FROM topic WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) return v;
     sqlite3_bind_int64(st, 1, tid);
-    if (sqlite3_step(st) == SQLITE_ROW) v = sns__col(a, st, 0);
+    if (sqlite3_step(st) == SQLITE_ROW) v = store_col_str(a, st, 0);
     store_release(st);
     return v;
 }
@@ -268,7 +268,7 @@ int sns_subscribe(req_t *r, const val_t *in, val_t *out)
                 goto done;
             sqlite3_bind_int64(q, 1, s.id);
             sns__bind(q, 2, attrs->u.obj.e[i].key);
-            str_t have = sqlite3_step(q) == SQLITE_ROW ? sns__col(a, q, 0) : STR("");
+            str_t have = sqlite3_step(q) == SQLITE_ROW ? store_col_str(a, q, 0) : STR("");
             store_release(q);
             if (!str_eq(have, vals[i])) {
                 rc = req_fail(r, &SNS_ERR_InvalidParameterException,
@@ -377,8 +377,8 @@ int sns__confirm(sqlite3 *db, arena_t *a, str_t topic_arn, str_t token, bool aut
     int64_t id = -1;
     if (sqlite3_step(st) == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
-        *sub_arn = sns__col(a, st, 1);
-        if (!str_eq(sns__col(a, st, 2), region)) id = -2;
+        *sub_arn = store_col_str(a, st, 1);
+        if (!str_eq(store_col_str(a, st, 2), region)) id = -2;
     }
     store_release(st);
     if (id == -2) *why = "Invalid parameter: Topic";
@@ -496,11 +496,12 @@ static void sub_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
     val_t *e = val_new(a, VAL_STRUCT);
     /* AWS: a pending subscription is listed as "PendingConfirmation". */
     bool confirmed = sqlite3_column_int(st, 5) != 0;
-    val_set_c(a, e, "SubscriptionArn", confirmed ? val_str(a, sns__col(a, st, 1)) : val_cstr(a, "PendingConfirmation"));
-    val_set_c(a, e, "Owner", val_str(a, sns__col(a, st, 2)));
-    val_set_c(a, e, "Protocol", val_str(a, sns__col(a, st, 3)));
-    val_set_c(a, e, "Endpoint", val_str(a, sns__col(a, st, 4)));
-    val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 6)));
+    val_set_c(a, e, "SubscriptionArn",
+              confirmed ? val_str(a, store_col_str(a, st, 1)) : val_cstr(a, "PendingConfirmation"));
+    val_set_c(a, e, "Owner", val_str(a, store_col_str(a, st, 2)));
+    val_set_c(a, e, "Protocol", val_str(a, store_col_str(a, st, 3)));
+    val_set_c(a, e, "Endpoint", val_str(a, store_col_str(a, st, 4)));
+    val_set_c(a, e, "TopicArn", val_str(a, store_col_str(a, st, 6)));
     val_push(a, list, e);
 }
 
@@ -580,9 +581,9 @@ int sns_get_subscription_attributes(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        str_t n = sns__col(a, st, 0);
+        str_t n = store_col_str(a, st, 0);
         if (str_eq_c(n, "RawMessageDelivery")) continue;
-        val_set(a, m, n, val_str(a, sns__col(a, st, 1)));
+        val_set(a, m, n, val_str(a, store_col_str(a, st, 1)));
     }
     store_release(st);
     if (s.filter_policy.len && !val_get(m, "FilterPolicyScope"))

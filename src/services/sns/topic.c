@@ -48,13 +48,6 @@ void sns__bind_opt(sqlite3_stmt *st, int i, str_t s)
         sqlite3_bind_null(st, i);
 }
 
-str_t sns__col(arena_t *a, sqlite3_stmt *st, int i)
-{
-    const unsigned char *p = sqlite3_column_text(st, i);
-    if (!p) return STR_NULL;
-    return arena_str(a, str_n((const char *)p, (size_t)sqlite3_column_bytes(st, i)));
-}
-
 int sns__end(sqlite3 *db, int rc)
 {
     if (rc == GR_OK && store_exec(db, "COMMIT") != GR_OK) rc = GR_ERR;
@@ -96,7 +89,7 @@ void sns__page(arena_t *a, sqlite3 *db, sqlite3_stmt *st, int64_t max, val_t *ou
             val_set_c(a, out, token, val_str(a, last));
             break;
         }
-        last = sns__col(a, st, 0); /* an integer id reads as its decimal text */
+        last = store_col_str(a, st, 0); /* an integer id reads as its decimal text */
         row(a, db, st, list);
     }
     store_release(st);
@@ -139,10 +132,10 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
     int rc = GR_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         t->id = sqlite3_column_int64(st, 0);
-        t->account = sns__col(a, st, 1);
-        t->region = sns__col(a, st, 2);
-        t->name = sns__col(a, st, 3);
-        t->arn = sns__col(a, st, 4);
+        t->account = store_col_str(a, st, 1);
+        t->region = store_col_str(a, st, 2);
+        t->name = store_col_str(a, st, 3);
+        t->arn = store_col_str(a, st, 4);
         t->fifo = sqlite3_column_int(st, 5) != 0;
         t->created_ms = sqlite3_column_int64(st, 6);
         t->sig_version = 1;
@@ -154,7 +147,7 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t->id);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        str_t n = sns__col(a, st, 0), v = sns__col(a, st, 1);
+        str_t n = store_col_str(a, st, 0), v = store_col_str(a, st, 1);
         if (str_eq_c(n, "ContentBasedDeduplication"))
             t->content_dedup = str_eq_c(v, "true");
         else if (str_eq_c(n, "Policy"))
@@ -440,7 +433,7 @@ static str_t attr_of(sqlite3 *db, arena_t *a, int64_t tid, const char *name)
         return v;
     sqlite3_bind_int64(st, 1, tid);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) v = sns__col(a, st, 0);
+    if (sqlite3_step(st) == SQLITE_ROW) v = store_col_str(a, st, 0);
     store_release(st);
     return v;
 }
@@ -557,7 +550,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
                 goto done;
             sqlite3_bind_int64(st, 1, t.id);
             sns__bind(st, 2, val_get_str(tg, "Key"));
-            bool same = sqlite3_step(st) == SQLITE_ROW && str_eq(sns__col(a, st, 0), val_get_str(tg, "Value"));
+            bool same = sqlite3_step(st) == SQLITE_ROW && str_eq(store_col_str(a, st, 0), val_get_str(tg, "Value"));
             store_release(st);
             if (!same) {
                 rc = req_fail(r, &SNS_ERR_InvalidParameterException,
@@ -627,7 +620,7 @@ int sns_delete_topic(req_t *r, const val_t *in, val_t *out)
 static void topic_entry(arena_t *a, sqlite3 *db, sqlite3_stmt *st, val_t *list)
 {
     val_t *e = val_new(a, VAL_STRUCT);
-    val_set_c(a, e, "TopicArn", val_str(a, sns__col(a, st, 1)));
+    val_set_c(a, e, "TopicArn", val_str(a, store_col_str(a, st, 1)));
     val_push(a, list, e);
 }
 
@@ -677,7 +670,7 @@ int sns_get_topic_attributes(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     sqlite3_bind_int64(st, 1, t.id);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        str_t n = sns__col(a, st, 0), v = sns__col(a, st, 1);
+        str_t n = store_col_str(a, st, 0), v = store_col_str(a, st, 1);
         has_policy |= str_eq_c(n, "Policy");
         has_display |= str_eq_c(n, "DisplayName");
         has_dp |= str_eq_c(n, "DeliveryPolicy");
@@ -904,8 +897,8 @@ int sns_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     val_t *list = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {
         val_t *e = val_new(a, VAL_STRUCT);
-        val_set_c(a, e, "Key", val_str(a, sns__col(a, st, 0)));
-        val_set_c(a, e, "Value", val_str(a, sns__col(a, st, 1)));
+        val_set_c(a, e, "Key", val_str(a, store_col_str(a, st, 0)));
+        val_set_c(a, e, "Value", val_str(a, store_col_str(a, st, 1)));
         val_push(a, list, e);
     }
     store_release(st);
