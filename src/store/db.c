@@ -195,8 +195,15 @@ static void dirlock_put(dirlock_t *l)
  * next writer rewind. Durability is unchanged: a commit is in the WAL before
  * it is acknowledged, and checkpoints sync as the committing connection's
  * would have. Without the thread, commits checkpoint inline as SQLite does. */
-#define CKPT_FRAMES 1000
-#define CKPT_RESTART_FRAMES 8000
+/* Short WALs: a page read searches the WAL index's hash chain, where a hot
+ * page (a table's root, the leaf being appended to) has an entry for every
+ * commit that wrote it, so reads slowed as the WAL grew (sqlite3WalFindFrame
+ * was 6 % of a PutItem at 8000 frames); and the RESTART step has fewer
+ * frames to copy while writers wait. Measured on DynamoDB PutItem and 4 KiB
+ * S3 PUT under wrk, 1000/8000 against 250/1000: +9 % and +10 % requests/s,
+ * PutItem's p99 from 8-11 ms to 4-6 ms. */
+#define CKPT_FRAMES 250
+#define CKPT_RESTART_FRAMES 1000
 #define WAL_SIZE_LIMIT "67108864" /* bytes a rewound WAL file is cut back to */
 
 /* The checkpointer's busy handler: it holds the write lock while it waits
