@@ -96,3 +96,29 @@ char *str_dup(str_t s)
     }
     return p;
 }
+
+static inline char glob_fold(char c, unsigned flags)
+{
+    return (flags & STR_GLOB_NOCASE) && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+/* Greedy with one backtrack point: on a mismatch after a '*', the star
+ * takes one more byte and matching resumes (linear in practice). */
+bool str_glob(str_t pat, str_t s, unsigned flags)
+{
+    size_t i = 0, j = 0, star = (size_t)-1, back = 0;
+    while (j < s.len) {
+        if (i < pat.len && pat.p[i] != '*' &&
+            ((pat.p[i] == '?' && (flags & STR_GLOB_QMARK)) || glob_fold(pat.p[i], flags) == glob_fold(s.p[j], flags))) {
+            i++, j++;
+        } else if (i < pat.len && pat.p[i] == '*') {
+            star = i++, back = j;
+        } else if (star != (size_t)-1) {
+            i = star + 1, j = ++back;
+        } else {
+            return false;
+        }
+    }
+    while (i < pat.len && pat.p[i] == '*') i++;
+    return i == pat.len;
+}

@@ -52,6 +52,11 @@ str_t str_cut(str_t s, char c, str_t *head);
 /* Parses a decimal integer; false if s is not one entirely or overflows. */
 bool str_to_i64(str_t s, long long *out);
 int str_cmp(str_t a, str_t b); /* byte order, shorter first on a tie */
+/* Whether s matches pat, where '*' stands for any run of bytes and, with
+ * STR_GLOB_QMARK, '?' for any one byte; STR_GLOB_NOCASE folds ASCII case. */
+#define STR_GLOB_QMARK 1u
+#define STR_GLOB_NOCASE 2u
+bool str_glob(str_t pat, str_t s, unsigned flags);
 /* A malloc'd, NUL-terminated copy of s ("" for STR_NULL), NULL without
  * memory: for what outlives the request's arena (queued jobs, caches). */
 char *str_dup(str_t s);

@@ -788,6 +788,61 @@ def test_account_summary_counts(gureum_factory):
         {"Users": 1, "Groups": 1, "Roles": 1, "Policies": 1, "Providers": 1}
 
 
+def test_account_summary_mfa_and_sts_token_version(gureum_factory):
+    """GetAccountSummary counts the account's MFA devices and those assigned, and reports the
+    session-token version SetSecurityTokenServicePreferences chose (1 until one is set)."""
+    c = iam(gureum_factory())
+    keys = ("MFADevices", "MFADevicesInUse", "AccountMFAEnabled", "GlobalEndpointTokenVersion")
+    assert {k: c.get_account_summary()["SummaryMap"][k] for k in keys} == \
+        {"MFADevices": 0, "MFADevicesInUse": 0, "AccountMFAEnabled": 0, "GlobalEndpointTokenVersion": 1}
+    c.create_virtual_mfa_device(VirtualMFADeviceName="spare")
+    c.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
+    summary = c.get_account_summary()["SummaryMap"]
+    assert (summary["MFADevices"], summary["MFADevicesInUse"], summary["GlobalEndpointTokenVersion"]) == (1, 0, 2)
+    assert error_of(c.set_security_token_service_preferences, GlobalEndpointTokenVersion="v3Token")[:2] == \
+        ("ValidationError", 400)
+    c.set_security_token_service_preferences(GlobalEndpointTokenVersion="v1Token")
+    assert c.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 1
+
+
+def test_list_policies_granting_service_access(gureum):
+    """The policies of a user, its groups and a role that can grant each service asked about:
+    Action patterns by their service part, NotAction unless it excludes the whole service; inline
+    policies name their owner, managed ones their ARN (AWS IAM API reference)."""
+    c = iam(gureum)
+    user = c.create_user(UserName="granted")["User"]["Arn"]
+    c.create_group(GroupName="granted-devs")
+    c.add_user_to_group(GroupName="granted-devs", UserName="granted")
+    allow = lambda **st: json.dumps({"Version": "2012-10-17", "Statement": [dict(Effect="Allow", Resource="*", **st)]})
+    c.put_user_policy(UserName="granted", PolicyName="reads", PolicyDocument=allow(Action=["S3:Get*", "sqs:Receive*"]))
+    c.put_group_policy(GroupName="granted-devs", PolicyName="all-but-iam", PolicyDocument=allow(NotAction="iam:*"))
+    c.put_user_policy(UserName="granted", PolicyName="deny-only", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}))
+    managed = c.create_policy(PolicyName="granted-ddb", PolicyDocument=allow(Action="dynamodb:*"))["Policy"]["Arn"]
+    c.attach_user_policy(UserName="granted", PolicyArn=managed)
+    c.attach_group_policy(GroupName="granted-devs", PolicyArn=managed)
+    got = c.list_policies_granting_service_access(Arn=user, ServiceNamespaces=["s3", "iam", "dynamodb", "sqs"])
+    assert got["IsTruncated"] is False
+    by_ns = {e["ServiceNamespace"]: [p["PolicyName"] for p in e["Policies"]]
+             for e in got["PoliciesGrantingServiceAccess"]}
+    assert by_ns == {"s3": ["reads", "all-but-iam"], "iam": [], "dynamodb": ["granted-ddb", "all-but-iam"],
+                     "sqs": ["reads", "all-but-iam"]}
+    entries = {p["PolicyName"]: p for e in got["PoliciesGrantingServiceAccess"] for p in e["Policies"]}
+    assert entries["reads"] == {"PolicyName": "reads", "PolicyType": "INLINE", "EntityType": "USER",
+                                "EntityName": "granted"}
+    assert entries["all-but-iam"]["EntityType"] == "GROUP"
+    assert entries["granted-ddb"] == {"PolicyName": "granted-ddb", "PolicyType": "MANAGED", "PolicyArn": managed}
+    role = c.create_role(RoleName="granted-role", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    c.attach_role_policy(RoleName="granted-role", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    got = c.list_policies_granting_service_access(Arn=role, ServiceNamespaces=["s3", "lambda"])
+    assert [[p["PolicyName"] for p in e["Policies"]] for e in got["PoliciesGrantingServiceAccess"]] == \
+        [["AmazonS3ReadOnlyAccess"], []]
+    assert error_of(c.list_policies_granting_service_access, Arn=user.replace("granted", "nobody"),
+                    ServiceNamespaces=["s3"])[:2] == ("NoSuchEntity", 404)
+    assert error_of(c.list_policies_granting_service_access, Arn=managed, ServiceNamespaces=["s3"])[:2] == \
+        ("InvalidInput", 400)
+
+
 OIDC_THUMB = "6938FD4D98BAB03FAADB97B34396831E3780AEA1"
 
 

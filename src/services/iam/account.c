@@ -97,6 +97,17 @@ static val_t *managed_detail(req_t *r, str_t arn)
     return v;
 }
 
+/* AWS (IAM API reference): "v1Token" or "v2Token", the version of the
+ * session tokens STS's global endpoint issues; reported by GetAccountSummary
+ * as GlobalEndpointTokenVersion 1 or 2. */
+int iam_set_security_token_service_preferences(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    str_t v = val_get_str(in, "GlobalEndpointTokenVersion");
+    return iam__exec(r, "INSERT OR REPLACE INTO iam_sts_pref (account, token_version) VALUES (?1, ?2)", "i",
+                     (int64_t)(str_eq_c(v, "v2Token") ? 2 : 1));
+}
+
 /* AWS: counts of the account's IAM entities and its quotas. The quotas are
  * AWS's defaults; the ones gureum enforces are its own (IAM__*_QUOTA). The
  * root user's access keys are configured, so they are always present. */
@@ -138,13 +149,15 @@ int iam_get_account_summary(req_t *r, const val_t *in, val_t *out)
         {"GroupPolicySizeQuota", NULL, 5120},
         {"RolePolicySizeQuota", NULL, 10240},
         {"AssumeRolePolicySizeQuota", NULL, 2048},
-        {"MFADevices", NULL, 0},
-        {"MFADevicesInUse", NULL, 0},
-        {"AccountMFAEnabled", NULL, 0},
+        {"MFADevices", "SELECT COUNT(*) FROM iam_mfa WHERE account = ?1", 0},
+        {"MFADevicesInUse", "SELECT COUNT(*) FROM iam_mfa WHERE account = ?1 AND user IS NOT NULL", 0},
+        /* the root user's own device (ListMFADevices without a user name) */
+        {"AccountMFAEnabled", "SELECT COUNT(*) > 0 FROM iam_mfa WHERE account = ?1 AND user = ''", 0},
         {"AccountAccessKeysPresent", NULL, 1},
         {"AccountSigningCertificatesPresent",
          "SELECT COUNT(*) > 0 FROM iam_signing_cert WHERE account = ?1 AND user = ''", 0},
-        {"GlobalEndpointTokenVersion", NULL, 1},
+        {"GlobalEndpointTokenVersion",
+         "SELECT COALESCE((SELECT token_version FROM iam_sts_pref WHERE account = ?1), 1)", 0},
     };
     val_t *map = val_new(a, VAL_MAP);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {

@@ -197,6 +197,11 @@ val_t *iam__inline_list(req_t *r, const iam__kind_t *k, str_t owner);
 val_t *iam__role_value(req_t *r, sqlite3_stmt *st, bool with_tags);
 #define IAM__ROLE_COLS "name, path, id, created_us, trust, description, max_session"
 /* Instance profile value with its roles. */
+/* An identity ARN (SimulatePrincipalPolicy's PolicySourceArn,
+ * ListPoliciesGrantingServiceAccess' Arn): a user, group or role of the
+ * caller's account, as its kind and its name as stored. GR_OK, or GR_ERR
+ * with InvalidInput / NoSuchEntity recorded. */
+int iam__identity_of_arn(req_t *r, str_t src, const iam__kind_t **kind, str_t *canon);
 val_t *iam__profile_value(req_t *r, str_t name, str_t path, str_t id, int64_t created_us);
 
 #endif

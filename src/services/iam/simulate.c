@@ -118,9 +118,7 @@ int iam_simulate_custom_policy(req_t *r, const val_t *in, val_t *out)
     return simulate(r, in, out, &who, &ids, bounds.n ? bounds.v[0] : NULL);
 }
 
-/* PolicySourceArn: a user, group or role of the caller's account, as its
- * kind and name. GR_OK, or GR_ERR with InvalidInput / NoSuchEntity recorded. */
-static int policy_source(req_t *r, str_t src, const iam__kind_t **kind, str_t *canon)
+int iam__identity_of_arn(req_t *r, str_t src, const iam__kind_t **kind, str_t *canon)
 {
     str_t prefix = str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:", STR_FMT(r->who.account)));
     static const iam__kind_t *const kinds[] = {&iam__user, &iam__group, &iam__role};
@@ -147,7 +145,7 @@ int iam_simulate_principal_policy(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     str_t src = val_get_str(in, "PolicySourceArn"), canon;
     const iam__kind_t *k;
-    if (policy_source(r, src, &k, &canon) != GR_OK) return GR_ERR;
+    if (iam__identity_of_arn(r, src, &k, &canon) != GR_OK) return GR_ERR;
     str_t *docs;
     size_t ndocs;
     if (iam__entity_docs(r, k->kind, canon, &docs, &ndocs) != GR_OK) return GR_ERR;
@@ -262,7 +260,7 @@ int iam_get_context_keys_for_principal_policy(req_t *r, const val_t *in, val_t *
     const iam__kind_t *k;
     str_t canon, *docs;
     size_t ndocs;
-    if (policy_source(r, val_get_str(in, "PolicySourceArn"), &k, &canon) != GR_OK ||
+    if (iam__identity_of_arn(r, val_get_str(in, "PolicySourceArn"), &k, &canon) != GR_OK ||
         iam__entity_docs(r, k->kind, canon, &docs, &ndocs) != GR_OK)
         return GR_ERR;
     const val_t *extra = val_get(in, "PolicyInputList");

@@ -541,25 +541,6 @@ static int owner_account_only(req_t *r, str_t bucket)
     return GR_OK;
 }
 
-/* '*' (any run) and '?' (one character) of a policy's Resource, over s. */
-static bool res_glob(str_t pat, str_t s)
-{
-    size_t i = 0, j = 0, star = (size_t)-1, back = 0;
-    while (j < s.len) {
-        if (i < pat.len && (pat.p[i] == '?' || pat.p[i] == s.p[j])) {
-            i++, j++;
-        } else if (i < pat.len && pat.p[i] == '*') {
-            star = i++, back = j;
-        } else if (star != (size_t)-1) {
-            i = star + 1, j = ++back;
-        } else {
-            return false;
-        }
-    }
-    while (i < pat.len && pat.p[i] == '*') i++;
-    return i == pat.len;
-}
-
 /* AWS: every Resource of a bucket policy is the bucket or inside it
  * ("Policy has invalid resource"); a wildcard may name it ("arn:aws:s3:::*"
  * in ceph/s3-tests' policies), so the part before the first '/' must match
@@ -568,7 +549,7 @@ static bool resource_in_bucket(str_t res, str_t bucket, arena_t *a)
 {
     long sl = str_index(res, '/');
     str_t head = sl < 0 ? res : str_sub(res, 0, (size_t)sl);
-    return res_glob(head, str_c(arena_printf(a, "arn:aws:s3:::%.*s", STR_FMT(bucket))));
+    return str_glob(head, str_c(arena_printf(a, "arn:aws:s3:::%.*s", STR_FMT(bucket))), STR_GLOB_QMARK);
 }
 
 static bool resources_ok(const json_t *j, str_t bucket, arena_t *a)
