@@ -843,6 +843,52 @@ def test_list_policies_granting_service_access(gureum):
         ("InvalidInput", 400)
 
 
+def test_service_last_accessed(gureum):
+    """Access advisor: a user's attempts (allowed or denied) are recorded per service and, for
+    IAM/EC2/Lambda/S3 management actions, per action; a report lists the services the entity's
+    policies can grant, with the last attempt, its region and entity (IAM API reference)."""
+    c = iam(gureum)
+    user = c.create_user(UserName="advised")["User"]["Arn"]
+    c.create_group(GroupName="advised-group")
+    c.add_user_to_group(GroupName="advised-group", UserName="advised")
+    c.put_user_policy(UserName="advised", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "iam:GetUser", "sqs:*"], "Resource": "*"}]}))
+    key = c.create_access_key(UserName="advised")["AccessKey"]
+    creds = dict(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    gureum.client("s3", region_name="eu-west-1", **creds).list_buckets()
+    gureum.client("iam", **creds).get_user()
+    with pytest.raises(ClientError):  # attempted, refused, and not granted: not listed
+        gureum.client("dynamodb", **creds).list_tables()
+    job = c.generate_service_last_accessed_details(Arn=user, Granularity="ACTION_LEVEL")["JobId"]
+    got = c.get_service_last_accessed_details(JobId=job)
+    assert (got["JobStatus"], got["JobType"], got["IsTruncated"]) == ("COMPLETED", "ACTION_LEVEL", False)
+    svc = {s["ServiceNamespace"]: s for s in got["ServicesLastAccessed"]}
+    assert set(svc) == {"s3", "iam", "sqs"}
+    assert svc["s3"]["ServiceName"] == "Amazon S3" and svc["s3"]["LastAuthenticatedRegion"] == "eu-west-1"
+    assert svc["s3"]["LastAuthenticatedEntity"] == user and svc["s3"]["TotalAuthenticatedEntities"] == 1
+    assert [a["ActionName"] for a in svc["s3"]["TrackedActionsLastAccessed"]] == ["ListAllMyBuckets"]
+    assert [a["ActionName"] for a in svc["iam"]["TrackedActionsLastAccessed"]] == ["GetUser"]
+    assert "LastAuthenticated" not in svc["sqs"] and svc["sqs"]["TotalAuthenticatedEntities"] == 0
+    # the group's report covers its members; one page at a time
+    job = c.generate_service_last_accessed_details(
+        Arn=user.replace(":user/advised", ":group/advised-group"))["JobId"]
+    got = c.get_service_last_accessed_details(JobId=job)
+    assert got["JobType"] == "SERVICE_LEVEL" and got["ServicesLastAccessed"] == []  # the group has no policy
+    job = c.generate_service_last_accessed_details(Arn=user)["JobId"]
+    first = c.get_service_last_accessed_details(JobId=job, MaxItems=2)
+    assert first["IsTruncated"] and len(first["ServicesLastAccessed"]) == 2
+    rest = c.get_service_last_accessed_details(JobId=job, Marker=first["Marker"])
+    assert len(rest["ServicesLastAccessed"]) == 1 and "TrackedActionsLastAccessed" not in rest["ServicesLastAccessed"][0]
+    ents = c.get_service_last_accessed_details_with_entities(JobId=job, ServiceNamespace="s3")["EntityDetailsList"]
+    assert [(e["EntityInfo"]["Arn"], e["EntityInfo"]["Type"], "LastAuthenticated" in e) for e in ents] == \
+        [(user, "USER", True)]
+    assert error_of(c.get_service_last_accessed_details, JobId="00000000-0000-0000-0000-000000000000")[:2] == \
+        ("NoSuchEntity", 404)
+    assert error_of(c.generate_service_last_accessed_details, Arn=user.replace("advised", "nobody"))[:2] == \
+        ("NoSuchEntity", 404)
+
+
 OIDC_THUMB = "6938FD4D98BAB03FAADB97B34396831E3780AEA1"
 
 

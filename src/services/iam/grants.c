@@ -45,7 +45,7 @@ static bool stmt_grants(const json_t *st, str_t ns)
     return any_covers(json_get(st, "Action"), ns, false);
 }
 
-static bool doc_grants(req_t *r, str_t doc, str_t ns)
+bool iam__doc_grants(req_t *r, str_t doc, str_t ns)
 {
     const json_t *j = json_parse(r->arena, doc, NULL);
     const json_t *sts = j && j->type == JSON_OBJECT ? json_get(j, "Statement") : NULL;
@@ -135,7 +135,7 @@ int iam_list_policies_granting_service_access(req_t *r, const val_t *in, val_t *
         str_t ns = nss->u.list.v[i]->u.s;
         val_t *pols = val_new(a, VAL_LIST);
         for (size_t j = 0; j < h.n; j++) {
-            if (!doc_grants(r, h.v[j].doc, ns)) continue;
+            if (!iam__doc_grants(r, h.v[j].doc, ns)) continue;
             val_t *p = val_new(a, VAL_STRUCT);
             val_set_c(a, p, "PolicyName", val_str(a, h.v[j].name));
             val_set_c(a, p, "PolicyType", val_cstr(a, h.v[j].arn.p ? "MANAGED" : "INLINE"));

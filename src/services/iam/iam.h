@@ -31,12 +31,6 @@ int iam_start(struct app *app);
  * common case takes no SQL. */
 int iam_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out);
 
-/* The identity-based policy documents (JSON text, as stored) that apply to
- * who: the user's inline and attached managed policies (default versions)
- * and those of every group the user is in; for an assumed-role principal
- * (arn …:assumed-role/ROLE/SESSION) the role's. *docs is an array in arena a
- * of *n documents (0 for root, anonymous or an unknown principal). GR_OK, or
- * GR_ERR when the database cannot be read. */
 /* A number that changes after every change IAM makes to its state: a cache
  * of identity policies read at generation G is valid while this returns G.
  * Read it before reading what the cache keeps. */
@@ -46,7 +40,20 @@ uint64_t iam_generation(void);
  * (the aws:PrincipalTag/KEY condition keys), in the arena. GR_OK / GR_ERR. */
 int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t **tags, size_t *n);
 
+/* The identity-based policy documents (JSON text, as stored) that apply to
+ * who: the user's inline and attached managed policies (default versions)
+ * and those of every group the user is in; for an assumed-role principal
+ * (arn …:assumed-role/ROLE/SESSION) the role's. *docs is an array in arena a
+ * of *n documents (0 for root, anonymous or an unknown principal). GR_OK, or
+ * GR_ERR when the database cannot be read. */
 int iam_identity_policies(struct app *app, const principal_t *who, arena_t *a, str_t **docs, size_t *n);
+
+/* Access advisor (access.c): notes that who, an IAM user or a role's
+ * session, attempted action ("s3:GetObject") in region, for
+ * GetServiceLastAccessedDetails. Called by authorization for every request
+ * of such a caller, allowed or not; writes at most once a minute per
+ * caller and service (and tracked action). Never fails the request. */
+void iam_note_access(struct app *app, const principal_t *who, str_t action, str_t region);
 
 /* The permissions boundary's document of the calling user, or of the role of
  * an assumed-role session: STR_NULL when it has none; a text that does not

@@ -202,6 +202,9 @@ val_t *iam__role_value(req_t *r, sqlite3_stmt *st, bool with_tags);
  * caller's account, as its kind and its name as stored. GR_OK, or GR_ERR
  * with InvalidInput / NoSuchEntity recorded. */
 int iam__identity_of_arn(req_t *r, str_t src, const iam__kind_t **kind, str_t *canon);
+/* Whether the policy document doc has an Allow statement that can grant
+ * some action of service namespace ns (grants.c). */
+bool iam__doc_grants(req_t *r, str_t doc, str_t ns);
 val_t *iam__profile_value(req_t *r, str_t name, str_t path, str_t id, int64_t created_us);
 
 #endif
