@@ -4,7 +4,6 @@
  * first job is due or a push or jobq_stop wakes it. A queue holds at most a
  * few thousand jobs, so a sorted list (linear insert) is enough. */
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "core/err.h"

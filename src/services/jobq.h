@@ -20,7 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/str.h"
 
 #define JOBQ_MAX_THREADS 8
 
