@@ -65,6 +65,108 @@ function request(method, p, body, headers) {
   });
 }
 
+// AWS's response streaming API ("Response streaming for Lambda functions"):
+// awslambda.streamifyResponse(handler) marks a handler that writes to a
+// stream; awslambda.HttpResponseStream.from(stream, {statusCode, headers,
+// cookies}) starts a function URL's HTTP response with a JSON prelude and
+// eight NUL bytes. The stream is posted to /response as it is written
+// (Lambda-Runtime-Function-Response-Mode: streaming, chunked); an error after
+// the first byte goes in the trailers.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HTTP_INTEGRATION = 'application/vnd.awslambda.http-integration-response';
+
+function responseStream(id) {
+  const { Writable } = require('stream');
+  let req = null;
+  let contentType = 'application/octet-stream';
+  let trailers = null;
+  let settle;
+  const done = new Promise((r) => (settle = r));
+  const open = () => {
+    if (req) return req;
+    req = http.request({
+      host: apiHost, port: +apiPort, method: 'POST', path: `${BASE}/invocation/${id}/response`, agent,
+      headers: {
+        'Lambda-Runtime-Function-Response-Mode': 'streaming',
+        'Transfer-Encoding': 'chunked',
+        'Content-Type': contentType,
+        Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+      },
+    }, (res) => {
+      res.resume();
+      res.on('end', settle);
+      res.on('error', settle);
+    });
+    req.on('error', settle);
+    req.on('socket', (s) => s.setNoDelay(true));
+    req.flushHeaders();
+    return req;
+  };
+  const w = new Writable({
+    write(chunk, enc, cb) {
+      open().write(chunk, cb);
+    },
+    final(cb) {
+      const r = open();
+      if (trailers) r.addTrailers(trailers);
+      r.end();
+      cb();
+    },
+  });
+  w.setContentType = (t) => {
+    contentType = String(t);
+  };
+  w.started = () => req !== null;
+  w.failWith = (doc) => {
+    trailers = {
+      'Lambda-Runtime-Function-Error-Type': doc.errorType,
+      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(doc)).toString('base64'),
+    };
+  };
+  w.done = done;
+  return w;
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler) {
+    handler[STREAMING] = 'response';
+    return handler;
+  },
+  HttpResponseStream: class HttpResponseStream {
+    static from(stream, prelude) {
+      stream.setContentType(HTTP_INTEGRATION);
+      stream.write(JSON.stringify(prelude || {}));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    }
+  },
+};
+
+// A streaming handler's call: the handler's promise, then the stream's end.
+async function runStreaming(fn, event, context, id) {
+  const stream = responseStream(id);
+  let err;
+  let failed = false;
+  try {
+    await fn(event, stream, context);
+  } catch (e) {
+    err = e;
+    failed = true;
+  }
+  if (failed && !stream.started()) {
+    stream.destroy();
+    await postError(`${BASE}/invocation/${id}/error`, err);
+    return;
+  }
+  if (failed) {
+    const doc = errorDoc(err);
+    console.error('Invoke Error', JSON.stringify(doc));
+    stream.failWith(doc);
+  }
+  if (!stream.writableEnded) stream.end();
+  await stream.done;
+}
+
 function errorDoc(err) {
   try {
     if (err instanceof Error || (err && typeof err === 'object' && 'message' in err && 'stack' in err)) {
@@ -198,6 +300,10 @@ async function main() {
       logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
       getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
     };
+    if (fn[STREAMING] === 'response') {
+      await runStreaming(fn, event, context, requestId);
+      continue;
+    }
     const out = await run(fn, event, context);
     if ('err' in out) {
       await postError(`${BASE}/invocation/${requestId}/error`, out.err);

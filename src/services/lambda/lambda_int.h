@@ -197,10 +197,16 @@ void lambda__note_result(const lambda__call_t *c, const rt_result_t *res);
  * called on r's loop with the function's payload (its error document when
  * fn_error); it must finish r's response and send it (dispatch_answer). */
 typedef void (*lambda__answer_fn)(req_t *r, bool fn_error, str_t payload);
+/* A piece of the response a streaming function writes, on r's loop, with
+ * the Content-Type it gave, as it arrives (a RESPONSE_STREAM function URL). */
+typedef void (*lambda__piece_fn)(req_t *r, str_t content_type, str_t piece);
 /* Runs f with payload for r as a RequestResponse invoke, r's id as the
- * invocation's request id, and suspends r: GR_AGAIN, then answer. GR_ERR
- * when the call could not be started (r not suspended). Function URLs. */
-int lambda__invoke_sync(req_t *r, const lambda__fn_t *f, str_t payload, lambda__answer_fn answer);
+ * invocation's request id, and suspends r: GR_AGAIN, then piece for each
+ * piece it streams (when piece is given) and answer at the end (the payload
+ * is then empty if it streamed). GR_ERR when the call could not be started
+ * (r not suspended). Function URLs. */
+int lambda__invoke_sync(req_t *r, const lambda__fn_t *f, str_t payload, lambda__answer_fn answer,
+                        lambda__piece_fn piece);
 
 /* ==== Function URLs (url.c) ==== */
 /* Deletes the URL of a function's alias (qualifier), or with qualifier
