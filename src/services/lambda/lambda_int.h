@@ -120,9 +120,10 @@ int64_t lambda__committed_by_others(req_t *r, str_t except);
 /* The provisioned concurrency of f's versions and aliases, but the
  * `except` qualifier's (STR_NULL: all); -1 on error. */
 int64_t lambda__provisioned_total(req_t *r, const lambda__fn_t *f, str_t except);
-/* Drops the provisioned concurrency configuration of a version or alias
- * (qualifier), or with qualifier STR_NULL every one of the function and its
- * code signing link: DeleteFunction, DeleteAlias. */
+/* Drops the provisioned concurrency configuration and runtime management
+ * of a version or alias (qualifier), or with qualifier STR_NULL every one of
+ * the function, its code signing link and its recursive loop setting:
+ * DeleteFunction, DeleteAlias. */
 int lambda__forget(app_t *app, str_t account, str_t region, str_t name, str_t qualifier);
 
 /* ==== Code signing (signing.c) ==== */
