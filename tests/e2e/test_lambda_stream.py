@@ -235,3 +235,24 @@ def test_url_plain_stream(gureum, lam, role):
     status, _, pieces = get_streamed(gureum, url)
     assert status == 502
     assert b"".join(p for _, p in pieces) == b"Internal Server Error"
+
+
+def test_client_leaving_mid_stream(gureum, lam, role, fns):
+    """A client that leaves while the function still writes: the rest is dropped, the
+    server goes on (and, at the module's end, shuts down clean, with no sanitizer report)."""
+    if not has_invoke_mode(lam):
+        pytest.skip("this botocore has no InvokeMode")
+    url = stream_url(lam, role, "url-leave", "plain")
+    conn = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=30)
+    conn.request("POST", "/", body=b"{}", headers={"Host": urllib.parse.urlsplit(url).netloc})
+    assert conn.getresponse().read1(65536) == b"raw "
+    conn.close()
+    if hasattr(lam, "invoke_with_response_stream"):
+        resp = lam.invoke_with_response_stream(FunctionName="streamer", Payload=b"{}")
+        first = next(iter(resp["EventStream"]))
+        assert first["PayloadChunk"]["Payload"] == b"one,"
+        resp["EventStream"].close()
+    time.sleep(1.2)  # the functions finish writing to no one
+    status, _, pieces = get_streamed(gureum, url)
+    assert status == 200 and b"".join(p for _, p in pieces) == b"raw bytes"
+    assert gureum.health()
