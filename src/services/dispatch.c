@@ -583,13 +583,19 @@ int dispatch_stream_begin(req_t *r)
 {
     http_req_t *h = r->transport;
     if (!h) return GR_ERR;
+    int rc = GR_OK;
     if (r->op) { /* an operation's output: its head by the model, the stream's events to follow */
         wire_resp_init(&r->resp, r->arena);
-        if (proto_serialize(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK) return GR_ERR;
+        if (proto_serialize(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK) {
+            /* the head still goes, so that dispatch_stream_end finishes the answer */
+            wire_resp_init(&r->resp, r->arena);
+            r->resp.status = 500;
+            rc = GR_ERR;
+        }
     }
     if (edge_of(r) && edge_of(r)->headers) edge_of(r)->headers(r);
     http_respond_begin(h, r->resp.status, r->resp.headers, r->resp.nheaders);
-    return GR_OK;
+    return rc;
 }
 
 int dispatch_stream_event(req_t *r, const val_t *event)

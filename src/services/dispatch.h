@@ -45,6 +45,8 @@ void dispatch_answer(req_t *r);
  * member left out), or r->resp as a service built it (a function URL).
  * event appends one event of the operation's event stream; write appends
  * bytes as they are (a function URL). end finishes the body and frees r.
+ * A head that cannot be serialized goes out as a bare 500 (GR_ERR): the
+ * caller still ends the answer.
  * Until end, a client that leaves aborts r as it would a suspended request. */
 int dispatch_stream_begin(req_t *r);
 int dispatch_stream_event(req_t *r, const val_t *event);
