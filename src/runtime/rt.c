@@ -42,11 +42,9 @@
 #define INIT_LIMIT_MS 10000      /* AWS: the init phase gets 10 s */
 #define IDLE_TTL_MS (10 * 60000) /* an unused environment is stopped after this */
 #define LOG_CAP (8u << 20)       /* output kept per call; more is dropped */
-#define BODY_CAP (7u << 20)
-#define MAX_PROCS                                                                                                      \
-    64 /* function processes alive at once, all functions together: the machine's guard */ /* a /response or /error    \
-                                                                                              body (6 MB payload +     \
-                                                                                              slack) */
+#define BODY_CAP (7u << 20)      /* a /response or /error body (6 MB payload + slack) */
+#define STREAM_CAP (200u << 20)  /* AWS: a streamed response's limit, 200 MB */
+#define MAX_PROCS 64             /* function processes alive at once, all functions together: the machine's guard */
 
 typedef struct call {
     struct call *next;
@@ -81,8 +79,9 @@ typedef struct conn {
     char *err_b64;   /* Lambda-Runtime-Function-Error-Body trailer (malloc'd) */
     struct evbuffer *body;
     bool too_big;
-    bool streaming;  /* Lambda-Runtime-Function-Response-Mode: streaming */
-    call_t *forward; /* a streamed /response whose pieces go to this call's stream */
+    bool streaming;     /* Lambda-Runtime-Function-Response-Mode: streaming */
+    call_t *forward;    /* a streamed /response whose pieces go to this call's stream */
+    uint64_t forwarded; /* its bytes so far */
 } conn_t;
 
 struct env {
@@ -349,6 +348,15 @@ static void handle(conn_t *c)
     if (c->too_big) {
         static const char m[] = "{\"errorMessage\":\"Payload too large\",\"errorType\":\"RequestEntityTooLarge\"}";
         reply(c, 413, "Request Entity Too Large", NULL, m, sizeof m - 1);
+        if (c->forward && c->forward == e->call) { /* what was streamed is out: the call ends in error */
+            static const char big[] = "{\"errorType\":\"Function.ResponseSizeTooLarge\",\"errorMessage\":\"Response "
+                                      "payload size exceeded maximum allowed payload size (209715200 bytes).\"}";
+            struct evbuffer *b = evbuffer_new();
+            if (b) evbuffer_add(b, big, sizeof big - 1);
+            e->streamed = true;
+            finish(e, RT_FN_ERROR, b, "Function.ResponseSizeTooLarge", 0, 0);
+            if (b) evbuffer_free(b);
+        }
         return;
     }
     if (strcmp(c->path, "/2018-06-01/runtime/invocation/next") == 0 && strcmp(c->method, "GET") == 0) {
@@ -456,7 +464,9 @@ static int p_body(void *ud, const char *p, size_t n)
 {
     conn_t *c = ud;
     if (c->forward) { /* the call may have ended meanwhile (its timeout) */
-        if (c->forward == c->env->call && n)
+        c->forwarded += n;
+        if (c->forwarded > STREAM_CAP) c->too_big = true;
+        if (c->forward == c->env->call && n && !c->too_big)
             c->forward->stream(c->forward->ud, str_c(c->ctype[0] ? c->ctype : "application/octet-stream"), str_n(p, n));
         return 0;
     }
@@ -498,6 +508,7 @@ static void conn_read(struct bufferevent *bev, void *arg)
         c->err_b64 = NULL;
         c->streaming = false;
         c->forward = NULL;
+        c->forwarded = 0;
         c->too_big = false;
         if (!evbuffer_get_length(in)) return;
     }
