@@ -51,6 +51,9 @@ exports.plain = awslambda.streamifyResponse(async (event, responseStream) => {
 exports.early = awslambda.streamifyResponse(async () => {
   throw new TypeError('before any byte');
 });
+exports.unended = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.write({ as: 'json' });
+});
 '''
 
 BUFFERED = r'''
@@ -147,6 +150,19 @@ def test_function_errors(fns):
     assert evs[0]["PayloadChunk"]["Payload"] == b"one,"
     assert evs[-1]["InvokeComplete"]["ErrorCode"] == "Error"
     assert evs[-1]["InvokeComplete"]["ErrorDetails"] == "broke mid-stream"
+
+
+def test_stream_never_ended_times_out(fns, role):
+    """AWS's runtime waits for the handler to end its stream, so one that never does runs into
+    the timeout; what it wrote (an object: as JSON) has gone out already."""
+    lam = fns
+    needs_stream_op(lam)
+    lam.create_function(FunctionName="unended", Runtime="nodejs20.x", Role=role, Handler="index.unended",
+                        Code={"ZipFile": zip_of("index.js", STREAMING)}, Timeout=1)
+    evs = [e for _, e in events_of(lam.invoke_with_response_stream(FunctionName="unended", Payload=b"{}"))]
+    assert evs[0]["PayloadChunk"]["Payload"] == b'{"as":"json"}'
+    assert evs[-1]["InvokeComplete"]["ErrorCode"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in evs[-1]["InvokeComplete"]["ErrorDetails"]
 
 
 def test_missing_function_and_dry_run(fns):

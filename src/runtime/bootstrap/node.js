@@ -65,105 +65,96 @@ function request(method, p, body, headers) {
   });
 }
 
-// AWS's response streaming API ("Response streaming for Lambda functions"):
-// awslambda.streamifyResponse(handler) marks a handler that writes to a
-// stream; awslambda.HttpResponseStream.from(stream, {statusCode, headers,
-// cookies}) starts a function URL's HTTP response with a JSON prelude and
-// eight NUL bytes. The stream is posted to /response as it is written
-// (Lambda-Runtime-Function-Response-Mode: streaming, chunked); an error after
-// the first byte goes in the trailers.
+// AWS's response streaming API ("Response streaming for Lambda functions"),
+// as AWS's runtime interface client gives it: awslambda.streamifyResponse(
+// handler) marks an async handler that writes to a stream, the POST of
+// /response itself (Lambda-Runtime-Function-Response-Mode: streaming,
+// chunked), so each write leaves at once; an error ends it with the
+// Lambda-Runtime-Function-Error-Type/-Body trailers. awslambda.
+// HttpResponseStream.from(stream, {statusCode, headers, cookies}) puts a JSON
+// prelude and eight NUL bytes before the first write (function URLs).
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 const HTTP_INTEGRATION = 'application/vnd.awslambda.http-integration-response';
 
 function responseStream(id) {
-  const { Writable } = require('stream');
-  let req = null;
-  let contentType = 'application/octet-stream';
-  let trailers = null;
+  let written = false;
   let settle;
   const done = new Promise((r) => (settle = r));
-  const open = () => {
-    if (req) return req;
-    req = http.request({
-      host: apiHost, port: +apiPort, method: 'POST', path: `${BASE}/invocation/${id}/response`, agent,
-      headers: {
-        'Lambda-Runtime-Function-Response-Mode': 'streaming',
-        'Transfer-Encoding': 'chunked',
-        'Content-Type': contentType,
-        Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
-      },
-    }, (res) => {
-      res.resume();
-      res.on('end', settle);
-      res.on('error', settle);
-    });
-    req.on('error', settle);
-    req.on('socket', (s) => s.setNoDelay(true));
-    req.flushHeaders();
-    return req;
-  };
-  const w = new Writable({
-    write(chunk, enc, cb) {
-      open().write(chunk, cb);
+  const req = http.request({
+    host: apiHost, port: +apiPort, method: 'POST', path: `${BASE}/invocation/${id}/response`, agent,
+    headers: {
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Transfer-Encoding': 'chunked',
+      'Content-Type': 'application/octet-stream',
+      Trailer: ['Lambda-Runtime-Function-Error-Type', 'Lambda-Runtime-Function-Error-Body'],
     },
-    final(cb) {
-      const r = open();
-      if (trailers) r.addTrailers(trailers);
-      r.end();
-      cb();
-    },
+  }, (res) => {
+    res.resume();
+    res.on('end', settle);
+    res.on('aborted', settle);
   });
-  w.setContentType = (t) => {
-    contentType = String(t);
+  req.on('error', settle);
+  req.on('socket', (s) => s.setNoDelay(true));
+  req.setContentType = (type) => {
+    if (written) throw new Error('Cannot set content-type, too late.');
+    req.setHeader('Content-Type', type);
   };
-  w.started = () => req !== null;
-  w.failWith = (doc) => {
-    trailers = {
+  const write = req.write.bind(req);
+  req.write = (chunk, encoding, cb) => {
+    if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk) && !(chunk instanceof Uint8Array)) chunk = JSON.stringify(chunk);
+    if (!written && typeof req._onBeforeFirstWrite === 'function') req._onBeforeFirstWrite((c) => write(c));
+    written = true;
+    return write(chunk, encoding, cb);
+  };
+  const end = req.end.bind(req);
+  req.end = (chunk, encoding, cb) => {
+    if (typeof chunk === 'function') [cb, chunk] = [chunk, undefined];
+    else if (typeof encoding === 'function') [cb, encoding] = [encoding, undefined];
+    if (chunk !== undefined && chunk !== null) req.write(chunk, encoding);
+    return end(cb);
+  };
+  req.failWith = (doc) => {
+    req.addTrailers({
       'Lambda-Runtime-Function-Error-Type': doc.errorType,
       'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(doc)).toString('base64'),
-    };
+    });
+    end();
   };
-  w.done = done;
-  return w;
+  req.done = done;
+  return req;
 }
 
 globalThis.awslambda = {
-  streamifyResponse(handler) {
+  streamifyResponse(handler, options) {
     handler[STREAMING] = 'response';
     return handler;
   },
   HttpResponseStream: class HttpResponseStream {
     static from(stream, prelude) {
       stream.setContentType(HTTP_INTEGRATION);
-      stream.write(JSON.stringify(prelude || {}));
-      stream.write(Buffer.alloc(8));
+      const text = JSON.stringify(prelude);
+      stream._onBeforeFirstWrite = (write) => {
+        write(text);
+        write(new Uint8Array(8));
+      };
       return stream;
     }
   },
 };
 
-// A streaming handler's call: the handler's promise, then the stream's end.
+// A streaming handler's call ends when its stream does (AWS: a stream the
+// handler never ends runs into the function's timeout).
 async function runStreaming(fn, event, context, id) {
   const stream = responseStream(id);
-  let err;
-  let failed = false;
   try {
-    await fn(event, stream, context);
+    const r = fn(event, stream, context);
+    if (!r || typeof r.then !== 'function') throw new Error('Streaming does not support non-async handlers.');
+    if ((await r) !== undefined) console.warn('Streaming handlers ignore return values.');
   } catch (e) {
-    err = e;
-    failed = true;
-  }
-  if (failed && !stream.started()) {
-    stream.destroy();
-    await postError(`${BASE}/invocation/${id}/error`, err);
-    return;
-  }
-  if (failed) {
-    const doc = errorDoc(err);
+    const doc = errorDoc(e);
     console.error('Invoke Error', JSON.stringify(doc));
-    stream.failWith(doc);
+    if (!stream.writableEnded) stream.failWith(doc);
   }
-  if (!stream.writableEnded) stream.end();
   await stream.done;
 }
 
