@@ -233,6 +233,8 @@ ENUM_ORDER = {
     ("dynamodb", "ConditionalOperator"): ["OR", "AND"],
     ("dynamodb", "Select"): ["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"],
     ("dynamodb", "StreamViewType"): ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"],
+    # AWS: LocalStack's recorded test_put_function_recursion_config_invalid_value
+    ("lambda", "RecursiveLoop"): ["Terminate", "Allow"],
 }
 
 

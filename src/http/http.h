@@ -35,9 +35,9 @@ typedef enum {
 } http_body_mode_t;
 
 typedef struct {
-    const char *host; /* "127.0.0.1" */
-    int port;         /* 0 picks a free port; see http_server_port() */
-    int threads;      /* event loops, >= 1 */
+    const char *host;        /* "127.0.0.1" */
+    int port;                /* 0 picks a free port; see http_server_port() */
+    int threads;             /* event loops, >= 1 */
     size_t max_header_bytes; /* request line + headers; over it: 431 and close */
     size_t max_body_buffer;  /* HTTP_BODY_BUFFER limit; over it: 413 */
     int max_conns;           /* open connections; over it new ones get 503 and close */
@@ -75,7 +75,7 @@ const char *http_req_peer(http_req_t *r);               /* "127.0.0.1" */
 /* Expect: 100-continue: the client waits for 100 Continue, which follows
  * on_headers unless on_headers answers with a final status itself. */
 bool http_req_expects_continue(http_req_t *r);
-void http_req_set_data(http_req_t *r, void *data);      /* caller's per-request pointer */
+void http_req_set_data(http_req_t *r, void *data); /* caller's per-request pointer */
 void *http_req_data(http_req_t *r);
 
 /* Send a response. Call once, on the request's loop. status/headers/body are
@@ -88,6 +88,15 @@ void http_respond_fd(http_req_t *r, int status, const kv_t *headers, size_t nhea
  * free()) when done or when the connection dies. */
 void http_respond_src(http_req_t *r, int status, const kv_t *headers, size_t nheaders, wire_body_src_t *src,
                       size_t len);
+/* A response body of unknown length, sent as it is produced (a Lambda
+ * function's streamed response): begin sends the head (chunked transfer
+ * coding; for an HTTP/1.0 client the body ends when the connection closes),
+ * chunk queues each piece (copied), end finishes the body. Until end, r is
+ * not answered: a client that leaves still brings on_abort, and the
+ * request's posts and aborts work as for a suspended request. */
+void http_respond_begin(http_req_t *r, int status, const kv_t *headers, size_t nheaders);
+void http_respond_chunk(http_req_t *r, const void *p, size_t n);
+void http_respond_end(http_req_t *r);
 /* Runs fn(r, arg) on r's loop thread; safe from any thread. */
 void http_req_post(http_req_t *r, void (*fn)(http_req_t *r, void *arg), void *arg);
 /* Stop/restart reading the request body (STREAM back-pressure). */

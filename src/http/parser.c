@@ -20,7 +20,7 @@ enum {
     S_CHUNK_DATA,
     S_CHUNK_CR, /* the CRLF after chunk data */
     S_CHUNK_LF,
-    S_TRAILER, /* trailer lines after the last chunk, dropped */
+    S_TRAILER, /* trailer lines after the last chunk (on_trailer, or dropped) */
     S_MSG_END, /* message complete, on_message_done not yet called */
     S_DONE,    /* until http_parser_reset */
     S_ERROR,
@@ -378,7 +378,10 @@ size_t http_parser_feed(http_parser_t *p, const http_parser_callbacks_t *cb, voi
                 }
                 str_t n, v;
                 if ((e = split_field(l, &n, &v)) != HTTP_PARSER_OK) return fail(p, e, i);
-                continue; /* trailers are dropped: nothing above us reads them */
+                /* dropped unless asked for: only the Lambda Runtime API reads
+                 * them (a streamed response's error, after its last byte) */
+                if (cb->on_trailer && cb->on_trailer(ud, n, v)) return i;
+                continue;
             }
             if (l.len == 0) {
                 if (p->te_seen && p->has_content_length) return fail(p, HTTP_PARSER_BAD, i); /* RFC 9112 §6.1 */

@@ -36,10 +36,11 @@ typedef struct {
  * the callback may call http_parser_reset. Strings are valid only during the call. */
 typedef struct {
     int (*on_request_line)(void *ud, str_t method, str_t path, str_t query);
-    int (*on_header)(void *ud, str_t name, str_t value); /* value without surrounding OWS */
-    int (*on_headers_done)(void *ud);                    /* framing fields below are final */
-    int (*on_body)(void *ud, const char *p, size_t n);   /* de-chunked, slice of the input */
-    int (*on_message_done)(void *ud);                    /* trailers (if any) were read */
+    int (*on_header)(void *ud, str_t name, str_t value);  /* value without surrounding OWS */
+    int (*on_headers_done)(void *ud);                     /* framing fields below are final */
+    int (*on_body)(void *ud, const char *p, size_t n);    /* de-chunked, slice of the input */
+    int (*on_message_done)(void *ud);                     /* trailers (if any) were read */
+    int (*on_trailer)(void *ud, str_t name, str_t value); /* a chunked body's trailer field; NULL: dropped */
 } http_parser_callbacks_t;
 
 typedef struct {

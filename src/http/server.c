@@ -128,6 +128,7 @@ struct http_req {
     int npost; /* queued posts; under lp->mu */
     bool http10, keepalive, chunked, expect_continue, continue_sent, head, body_expected, force_close;
     bool headers_done, msg_done, delivered, seen, responded, aborted, paused;
+    bool streaming, stream_chunked, stream_close; /* http_respond_begin ran; chunked framing; close at the end */
 };
 
 static void conn_process(conn_t *c);
@@ -261,17 +262,24 @@ static int src_pump(conn_t *c)
     return rc;
 }
 
+static void detach(http_req_t *r, bool closing, bool early);
+
+/* stream: the head only, with a chunked body to follow (http_respond_begin);
+ * r stays the connection's request, unanswered, until http_respond_end. */
 static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const void *body, int fd, off_t off,
-                    size_t len, wire_body_src_t *src)
+                    size_t len, wire_body_src_t *src, bool stream)
 {
     conn_t *c = r->c;
-    if (r->responded || r->aborted || !c || c->closed) {
+    if (r->responded || r->aborted || r->streaming || !c || c->closed) {
         if (fd >= 0) close(fd);
         src_free(src);
-        if (!r->responded && !r->aborted) r->responded = true;
+        if (!r->responded && !r->aborted && !r->streaming) r->responded = true;
         return;
     }
-    r->responded = true;
+    if (stream)
+        r->streaming = true;
+    else
+        r->responded = true;
     loop_t *lp = c->lp;
     /* Answered before its body was read: the rest of the body is never parsed,
      * so the connection cannot carry another request. Nor can one whose
@@ -283,6 +291,10 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     bool closing = !r->keepalive || early || r->force_close || lp->stopping || atomic_load(&lp->srv->stop);
     bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
     bool send_body = !no_body && !r->head && len > 0;
+    /* An HTTP/1.0 client cannot read chunks: its streamed body ends with the connection. */
+    if (stream && r->http10) closing = true;
+    r->stream_chunked = stream && !r->http10 && !no_body && !r->head;
+    r->stream_close = closing;
 
     /* Content-Length is ours except where no body is sent and the handler knows
      * the length (HEAD answered without reading the object, 304). */
@@ -302,6 +314,10 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     if (!str_is_null(handler_cl))
         cllen = snprintf(cl, sizeof cl, "Content-Length: %.*s\r\n", (int)(handler_cl.len < 32 ? handler_cl.len : 32),
                          handler_cl.p);
+    else if (r->stream_chunked)
+        cllen = snprintf(cl, sizeof cl, "Transfer-Encoding: chunked\r\n");
+    else if (stream)
+        cllen = 0;
     else if (!(status >= 100 && status < 200) && status != 204 && status != 304)
         cllen = snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", len);
     const char *conn_hdr = closing ? "Connection: close\r\n" : r->http10 ? "Connection: keep-alive\r\n" : "";
@@ -383,9 +399,15 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
         if (src_pump(c) < 0) return;
     }
     src_free(src);
+    if (!stream) detach(r, closing, early);
+}
 
-    /* The connection moves on to its next request; r stays readable until its
-     * callbacks return. */
+/* The response has been queued whole: the connection moves on to its next
+ * request; r stays readable until its callbacks return. */
+static void detach(http_req_t *r, bool closing, bool early)
+{
+    conn_t *c = r->c;
+    struct evbuffer *out = bufferevent_get_output(c->bev);
     c->req = NULL;
     r->c = NULL;
     if (closing) {
@@ -403,17 +425,41 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
 
 void http_respond(http_req_t *r, int status, const kv_t *headers, size_t nheaders, const void *body, size_t len)
 {
-    respond(r, status, headers, nheaders, body, -1, 0, len, NULL);
+    respond(r, status, headers, nheaders, body, -1, 0, len, NULL, false);
 }
 
 void http_respond_fd(http_req_t *r, int status, const kv_t *headers, size_t nheaders, int fd, off_t off, size_t len)
 {
-    respond(r, status, headers, nheaders, NULL, fd, off, len, NULL);
+    respond(r, status, headers, nheaders, NULL, fd, off, len, NULL, false);
 }
 
 void http_respond_src(http_req_t *r, int status, const kv_t *headers, size_t nheaders, wire_body_src_t *src, size_t len)
 {
-    respond(r, status, headers, nheaders, NULL, -1, 0, len, src);
+    respond(r, status, headers, nheaders, NULL, -1, 0, len, src, false);
+}
+
+void http_respond_begin(http_req_t *r, int status, const kv_t *headers, size_t nheaders)
+{
+    respond(r, status, headers, nheaders, NULL, -1, 0, 0, NULL, true);
+}
+
+void http_respond_chunk(http_req_t *r, const void *p, size_t n)
+{
+    conn_t *c = r->c;
+    if (!r->streaming || r->responded || r->aborted || !c || c->closed || n == 0 || r->head) return;
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    if (r->stream_chunked) evbuffer_add_printf(out, "%zx\r\n", n);
+    evbuffer_add(out, p, n);
+    if (r->stream_chunked) evbuffer_add(out, "\r\n", 2);
+}
+
+void http_respond_end(http_req_t *r)
+{
+    conn_t *c = r->c;
+    if (!r->streaming || r->responded || r->aborted || !c || c->closed) return;
+    if (r->stream_chunked) evbuffer_add(bufferevent_get_output(c->bev), "0\r\n\r\n", 5);
+    r->responded = true;
+    detach(r, r->stream_close, false);
 }
 
 /* The server answers a request itself (413, 500). A handler that has seen the
@@ -424,7 +470,12 @@ static void req_fail(http_req_t *r, int status)
     const char *msg = reason(status);
     r->force_close = true;
     req_enter(r);
-    respond(r, status, &ct, 1, msg, -1, 0, strlen(msg), NULL);
+    if (r->streaming) { /* the head is out: all that is left is to cut the body short */
+        r->responded = true;
+        if (r->c) conn_close(r->c);
+    } else {
+        respond(r, status, &ct, 1, msg, -1, 0, strlen(msg), NULL, false);
+    }
     if (r->seen && r->lp->srv->cfg.on_abort) r->lp->srv->cfg.on_abort(r, r->lp->srv->cfg.ud);
     req_leave(r);
 }

@@ -1,13 +1,14 @@
 /* eventstream.c — the AWS event stream encoding (application/vnd.amazon.eventstream)
  * of an output payload whose shape is an "eventstream" union: S3's
- * SelectObjectContent today, any service's tomorrow. A service hands over the
+ * SelectObjectContent and Lambda's InvokeWithResponseStream. A service hands over the
  * events as a list of one-member structures ({"Records": {"Payload": blob}},
  * {"End": {}}); the serializer of the protocol (restxml.c) calls this to write
  * each as a message: prelude (total length, headers length, prelude CRC-32),
  * string headers :message-type event, :event-type <member>, :content-type
  * (octet-stream for a blob payload, the protocol's own for a structure), the
- * payload and the message CRC-32. The whole stream is built in the request
- * arena, so its size is bounded by the arena budget. */
+ * payload and the message CRC-32. A whole stream is built in the request
+ * arena, so its size is bounded by the arena budget; a stream answered as it
+ * is produced is written one event at a time (proto_serialize_event). */
 #include "core/crc.h"
 #include "protocol/internal.h"
 
@@ -74,6 +75,18 @@ int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events
             if (str_eq(str_c(s->members[k].name), type)) em = &s->members[k];
         if (!em || !em->shape) return GR_ERR;
         str_t ctype = STR_NULL, payload = STR_NULL;
+        bool has_payload_member = false;
+        for (uint16_t k = 0; k < em->shape->nmembers; k++)
+            has_payload_member |= !!(em->shape->members[k].flags & MF_EVENTPAYLOAD);
+        if (!has_payload_member && em->shape->nmembers) {
+            /* no member is the payload: the event's members are, as one
+             * document of the protocol (Lambda's InvokeComplete) */
+            buf_t p;
+            buf_init(&p, a);
+            write_struct(&p, a, em->shape, body);
+            ctype = struct_type;
+            payload = buf_str(&p);
+        }
         for (uint16_t k = 0; k < em->shape->nmembers; k++) {
             const member_t *pm = &em->shape->members[k];
             const val_t *pv = (pm->flags & MF_EVENTPAYLOAD) ? val_get(body, pm->name) : NULL;

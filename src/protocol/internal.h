@@ -79,6 +79,9 @@ typedef void (*proto_evs_struct_fn)(buf_t *b, arena_t *a, const shape_t *s, cons
 int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events, str_t struct_type,
                      proto_evs_struct_fn write_struct);
 
+/* rest-json's structure event payload: the members as a JSON document. */
+void proto__restjson_event_struct(buf_t *b, arena_t *a, const shape_t *s, const val_t *v);
+
 /* ==== shared scalar text forms ==== */
 /* The text of a scalar for the wire (query/xml/headers/labels): booleans
  * "true"/"false", integers, floats as AWS writes them, timestamps by fmt

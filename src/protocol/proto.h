@@ -23,9 +23,9 @@
  * InvalidParameterValue, MissingParameter, SerializationException, …). */
 typedef enum {
     PROTO_E_NONE,
-    PROTO_E_SYNTAX,   /* body is not well-formed XML/JSON/form */
-    PROTO_E_TYPE,     /* a value of the wrong type (string for a number, …) */
-    PROTO_E_REQUIRED, /* a required member is missing */
+    PROTO_E_SYNTAX,     /* body is not well-formed XML/JSON/form */
+    PROTO_E_TYPE,       /* a value of the wrong type (string for a number, …) */
+    PROTO_E_REQUIRED,   /* a required member is missing */
     PROTO_E_CONSTRAINT, /* enum, length or range violated */
 } proto_fail_kind_t;
 
@@ -42,13 +42,19 @@ const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a,
 
 /* Parses the request into *in (a VAL_STRUCT; empty when the op has no input).
  * GR_ERR fills *fail. */
-int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t **in,
-                proto_fail_t *fail);
+int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t **in, proto_fail_t *fail);
 
 /* Writes out (may be NULL) as the operation's response: status, headers
  * (including the request id header the protocol uses) and body. */
 int proto_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *request_id, arena_t *a,
                     wire_resp_t *resp);
+
+/* Appends one event of op's event stream output (a one-member structure,
+ * {"PayloadChunk": {...}}) to b as an event stream message, for an answer
+ * sent as it is produced; proto_serialize then wrote the head (its output
+ * without the stream). rest-json only, today. GR_ERR for an event the
+ * stream does not name, or out of memory. */
+int proto_serialize_event(const svc_model_t *m, const op_t *op, const val_t *event, arena_t *a, buf_t *b);
 
 /* Writes an AWS error document with e's code and status. extra (may be NULL)
  * adds members after Code/Message (S3's BucketName, Key, Resource, …). */

@@ -31,6 +31,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <openssl/evp.h>
 
 #include "core/gtime.h"
 #include "core/id.h"
@@ -41,11 +42,9 @@
 #define INIT_LIMIT_MS 10000      /* AWS: the init phase gets 10 s */
 #define IDLE_TTL_MS (10 * 60000) /* an unused environment is stopped after this */
 #define LOG_CAP (8u << 20)       /* output kept per call; more is dropped */
-#define BODY_CAP (7u << 20)
-#define MAX_PROCS                                                                                                      \
-    64 /* function processes alive at once, all functions together: the machine's guard */ /* a /response or /error    \
-                                                                                              body (6 MB payload +     \
-                                                                                              slack) */
+#define BODY_CAP (7u << 20)      /* a /response or /error body (6 MB payload + slack) */
+#define STREAM_CAP (200u << 20)  /* AWS: a streamed response's limit, 200 MB */
+#define MAX_PROCS 64             /* function processes alive at once, all functions together: the machine's guard */
 
 typedef struct call {
     struct call *next;
@@ -53,6 +52,7 @@ typedef struct call {
     char *payload;
     size_t payload_len;
     rt_done_fn done;
+    void (*stream)(void *ud, str_t content_type, str_t piece);
     void *ud;
 } call_t;
 
@@ -75,8 +75,13 @@ typedef struct conn {
     char method[8];
     char path[256];
     char err_type[128];
+    char ctype[128]; /* Content-Type of a /response */
+    char *err_b64;   /* Lambda-Runtime-Function-Error-Body trailer (malloc'd) */
     struct evbuffer *body;
     bool too_big;
+    bool streaming;     /* Lambda-Runtime-Function-Response-Mode: streaming */
+    call_t *forward;    /* a streamed /response whose pieces go to this call's stream */
+    uint64_t forwarded; /* its bytes so far */
 } conn_t;
 
 struct env {
@@ -98,6 +103,8 @@ struct env {
     struct event *timer;
     call_t *call;
     bool delivered, timed_out, retire, init_reported;
+    bool streamed;     /* the finishing /response was streamed */
+    const char *ctype; /* its Content-Type, during finish */
     int64_t spawn_us, call_us, init_us;
     rt__cgroup_t cg;
 };
@@ -231,6 +238,10 @@ static void finish(env_t *e, rt_status_t st, struct evbuffer *body, const char *
     size_t bl = body ? evbuffer_get_length(body) : 0;
     res.body = str_n(bl ? (const char *)evbuffer_pullup(body, -1) : "", bl);
     res.error_type = str_c(err_type ? err_type : "");
+    res.streamed = e->streamed;
+    res.content_type = str_c(e->ctype ? e->ctype : "");
+    e->streamed = false;
+    e->ctype = NULL;
     size_t ll = evbuffer_get_length(e->log);
     res.log = str_n(ll ? (const char *)evbuffer_pullup(e->log, -1) : "", ll);
     res.env_name = str_c(e->name);
@@ -265,6 +276,7 @@ static void conn_free(conn_t *c)
     bufferevent_free(c->bev);
     http_parser_free(&c->p);
     evbuffer_free(c->body);
+    free(c->err_b64);
     free(c);
 }
 
@@ -307,6 +319,21 @@ static void deliver(env_t *e)
     arm(e, e->pool->spec.timeout_ms);
 }
 
+/* A trailer's base64 (the streamed response's error document), decoded. */
+static void unbase64_into(struct evbuffer *out, const char *b64)
+{
+    size_t n = b64 ? strlen(b64) : 0;
+    if (!n || n % 4) return;
+    unsigned char *d = malloc(n / 4 * 3 + 1);
+    if (!d) return;
+    int m = EVP_DecodeBlock(d, (const unsigned char *)b64, (int)n);
+    if (m > 0) {
+        m -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
+        evbuffer_add(out, d, (size_t)m);
+    }
+    free(d);
+}
+
 /* An invocation path's request id: /2018-06-01/runtime/invocation/<id>/<what>. */
 static bool id_matches(env_t *e, const char *id, size_t n)
 {
@@ -321,6 +348,15 @@ static void handle(conn_t *c)
     if (c->too_big) {
         static const char m[] = "{\"errorMessage\":\"Payload too large\",\"errorType\":\"RequestEntityTooLarge\"}";
         reply(c, 413, "Request Entity Too Large", NULL, m, sizeof m - 1);
+        if (c->forward && c->forward == e->call) { /* what was streamed is out: the call ends in error */
+            static const char big[] = "{\"errorType\":\"Function.ResponseSizeTooLarge\",\"errorMessage\":\"Response "
+                                      "payload size exceeded maximum allowed payload size (209715200 bytes).\"}";
+            struct evbuffer *b = evbuffer_new();
+            if (b) evbuffer_add(b, big, sizeof big - 1);
+            e->streamed = true;
+            finish(e, RT_FN_ERROR, b, "Function.ResponseSizeTooLarge", 0, 0);
+            if (b) evbuffer_free(b);
+        }
         return;
     }
     if (strcmp(c->path, "/2018-06-01/runtime/invocation/next") == 0 && strcmp(c->method, "GET") == 0) {
@@ -359,6 +395,15 @@ static void handle(conn_t *c)
             }
             reply(c, 202, "Accepted", NULL, ok, sizeof ok - 1);
             bool err = strcmp(sl, "/error") == 0;
+            e->ctype = c->ctype;
+            e->streamed = c->forward != NULL;
+            if (!err && c->streaming && c->err_type[0]) {
+                /* AWS: a streamed response's error comes in its trailers,
+                 * the error document base64-encoded */
+                err = true;
+                evbuffer_drain(c->body, evbuffer_get_length(c->body));
+                unbase64_into(c->body, c->err_b64);
+            }
             finish(e, err ? RT_FN_ERROR : RT_OK, c->body, c->err_type[0] ? c->err_type : NULL, 0, 0);
             if (e->retire) env_kill(e);
             return;
@@ -381,19 +426,50 @@ static int p_header(void *ud, str_t name, str_t value)
     conn_t *c = ud;
     if (str_eq_nocase(name, STR("Lambda-Runtime-Function-Error-Type")))
         snprintf(c->err_type, sizeof c->err_type, "%.*s", STR_FMT(value));
+    else if (str_eq_nocase(name, STR("Content-Type")))
+        snprintf(c->ctype, sizeof c->ctype, "%.*s", STR_FMT(value));
+    else if (str_eq_nocase(name, STR("Lambda-Runtime-Function-Response-Mode")))
+        c->streaming = str_eq_nocase(value, STR("streaming"));
     return 0;
+}
+
+static int p_trailer(void *ud, str_t name, str_t value)
+{
+    conn_t *c = ud;
+    if (str_eq_nocase(name, STR("Lambda-Runtime-Function-Error-Body"))) {
+        free(c->err_b64);
+        c->err_b64 = str_dup(value);
+        return 0;
+    }
+    return p_header(ud, name, value);
 }
 
 static int p_done_headers(void *ud)
 {
     conn_t *c = ud;
     if (c->p.expect_continue) evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
+    /* a streamed /response of the delivered call, for a caller that takes
+     * pieces: they go on as they arrive rather than when the body ends */
+    env_t *e = c->env;
+    static const char inv[] = "/2018-06-01/runtime/invocation/";
+    const char *id = c->path + sizeof inv - 1, *sl = strrchr(c->path, '/');
+    if (c->streaming && e->call && e->call->stream && !strcmp(c->method, "POST") &&
+        !strncmp(c->path, inv, sizeof inv - 1) && sl && sl > id && !strcmp(sl, "/response") &&
+        id_matches(e, id, (size_t)(sl - id)))
+        c->forward = e->call;
     return 0;
 }
 
 static int p_body(void *ud, const char *p, size_t n)
 {
     conn_t *c = ud;
+    if (c->forward) { /* the call may have ended meanwhile (its timeout) */
+        c->forwarded += n;
+        if (c->forwarded > STREAM_CAP) c->too_big = true;
+        if (c->forward == c->env->call && n && !c->too_big)
+            c->forward->stream(c->forward->ud, str_c(c->ctype[0] ? c->ctype : "application/octet-stream"), str_n(p, n));
+        return 0;
+    }
     if (evbuffer_get_length(c->body) + n > BODY_CAP)
         c->too_big = true;
     else
@@ -401,7 +477,7 @@ static int p_body(void *ud, const char *p, size_t n)
     return 0;
 }
 
-static const http_parser_callbacks_t pcb = {p_line, p_header, p_done_headers, p_body, NULL};
+static const http_parser_callbacks_t pcb = {p_line, p_header, p_done_headers, p_body, NULL, p_trailer};
 
 static void conn_read(struct bufferevent *bev, void *arg)
 {
@@ -427,6 +503,12 @@ static void conn_read(struct bufferevent *bev, void *arg)
         http_parser_reset(&c->p);
         evbuffer_drain(c->body, evbuffer_get_length(c->body));
         c->err_type[0] = 0;
+        c->ctype[0] = 0;
+        free(c->err_b64);
+        c->err_b64 = NULL;
+        c->streaming = false;
+        c->forward = NULL;
+        c->forwarded = 0;
         c->too_big = false;
         if (!evbuffer_get_length(in)) return;
     }
@@ -794,6 +876,7 @@ int rt_invoke(const rt_spec_t *spec, const rt_call_t *call, rt_done_fn done, voi
     k->function_arn = xstrdup(call->function_arn);
     k->payload = malloc(call->payload.len + 1);
     k->done = done;
+    k->stream = call->stream;
     k->ud = ud;
     if (!k->request_id || !k->payload || spec_copy(&c->spec, spec) != GR_OK) goto fail;
     memcpy(k->payload, call->payload.p ? call->payload.p : "", call->payload.len);

@@ -7,8 +7,9 @@
  * spec's concurrency, queues the rest, and serves each environment the
  * Lambda Runtime API (/2018-06-01/runtime/invocation/next, …/response,
  * …/error, /runtime/init/error) on its own loopback port, which identifies
- * the environment. It knows no AWS protocol: payloads and error documents
- * pass through as bytes.
+ * the environment; a response may be streamed (chunked, its error in
+ * trailers), and is then handed over piece by piece as it arrives. It knows no AWS protocol: payloads and error
+ * documents pass through as bytes.
  *
  * Processes run in their own mount and pid namespaces when the machine
  * allows (root or user namespaces): the data directory is hidden behind a
@@ -60,6 +61,12 @@ typedef struct {
     const char *function_arn; /* Lambda-Runtime-Invoked-Function-Arn */
     str_t payload;
     int64_t deadline_ms; /* filled by the runtime when delivered */
+    /* A response the function streams (it posts /response with
+     * Lambda-Runtime-Function-Response-Mode: streaming, chunked): when set,
+     * each piece is handed here as it arrives, on the runtime thread, with
+     * the Content-Type the function gave, instead of being gathered into the
+     * result's body. The call still ends with one rt_done_fn. */
+    void (*stream)(void *ud, str_t content_type, str_t piece);
 } rt_call_t;
 
 typedef enum {
@@ -73,9 +80,11 @@ typedef enum {
 
 typedef struct {
     rt_status_t status;
-    str_t body, error_type;
-    str_t log;      /* the process's output while this call (and its init) ran */
-    str_t env_name; /* id_prefix + id of the environment that ran it */
+    str_t body, error_type; /* a streamed response's error: from its trailers */
+    bool streamed;          /* the function streamed its response (pieces went to rt_call_t.stream) */
+    str_t content_type;     /* of the function's /response (a streamed one's type) */
+    str_t log;              /* the process's output while this call (and its init) ran */
+    str_t env_name;         /* id_prefix + id of the environment that ran it */
     int64_t duration_us;
     int64_t init_us;    /* > 0 for the first call of a new environment */
     int64_t max_rss_kb; /* high-water mark of the process */

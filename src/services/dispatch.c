@@ -548,20 +548,25 @@ req_t *dispatch_req_new(app_t *app, size_t budget)
 
 /* ==== http glue ==== */
 
-static void send_response(req_t *r)
+/* The access-log line and the service's look at an answer going out. An
+ * event loop writes its lines after the round of events that produced them
+ * (log_batch), so the line follows the answer by at most that round. */
+static void log_answer(req_t *r)
 {
-    http_req_t *h = r->transport;
     app_t *app = r->app;
-    /* Logged as the answer goes out. An event loop writes its lines after
-     * the round of events that produced them (log_batch), so the line
-     * follows the answer by at most that round. */
     if (!app->cfg->quiet) {
         const char *op = r->op ? r->op->name : r->op_name.len ? r->op_name.p : "-";
         size_t oplen = r->op ? strlen(r->op->name) : r->op_name.len ? r->op_name.len : 1;
         log_access(r->svc ? r->svc->name : "gureum", op, oplen, r->resp.status, time_mono_us() - r->start_us, r->id);
     }
-    if (edge_of(r) && edge_of(r)->headers) edge_of(r)->headers(r);
     if (r->svc && r->svc->answered) r->svc->answered(r);
+}
+
+static void send_response(req_t *r)
+{
+    http_req_t *h = r->transport;
+    if (edge_of(r) && edge_of(r)->headers) edge_of(r)->headers(r);
+    log_answer(r);
     http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
     if (r->resp.src)
         http_respond_src(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.src, r->resp.len);
@@ -569,6 +574,54 @@ static void send_response(req_t *r)
         http_respond_fd(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.fd, r->resp.off, r->resp.len);
     else
         http_respond(h, r->resp.status, r->resp.headers, r->resp.nheaders, r->resp.body.p, r->resp.body.len);
+    arena_free(r->arena);
+}
+
+/* ==== Answers sent as they are produced ==== */
+
+int dispatch_stream_begin(req_t *r)
+{
+    http_req_t *h = r->transport;
+    if (!h) return GR_ERR;
+    int rc = GR_OK;
+    if (r->op) { /* an operation's output: its head by the model, the stream's events to follow */
+        wire_resp_init(&r->resp, r->arena);
+        if (proto_serialize(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK) {
+            /* the head still goes, so that dispatch_stream_end finishes the answer */
+            wire_resp_init(&r->resp, r->arena);
+            r->resp.status = 500;
+            rc = GR_ERR;
+        }
+    }
+    if (edge_of(r) && edge_of(r)->headers) edge_of(r)->headers(r);
+    http_respond_begin(h, r->resp.status, r->resp.headers, r->resp.nheaders);
+    return rc;
+}
+
+int dispatch_stream_event(req_t *r, const val_t *event)
+{
+    /* each event in an arena of its own: a long stream does not grow the request's */
+    arena_t *a = arena_new(64u << 20);
+    if (!a) return GR_ERR;
+    buf_t b;
+    buf_init(&b, a);
+    int rc = proto_serialize_event(r->svc->model, r->op, event, a, &b);
+    if (rc == GR_OK && !b.failed) http_respond_chunk(r->transport, b.p, b.len);
+    arena_free(a);
+    return rc == GR_OK && !b.failed ? GR_OK : GR_ERR;
+}
+
+void dispatch_stream_write(req_t *r, str_t bytes)
+{
+    http_respond_chunk(r->transport, bytes.p, bytes.len);
+}
+
+void dispatch_stream_end(req_t *r)
+{
+    http_req_t *h = r->transport;
+    log_answer(r);
+    http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
+    http_respond_end(h);
     arena_free(r->arena);
 }
 

@@ -39,6 +39,20 @@ int dispatch_authenticate(req_t *r);
  * the end of such a request suspended with GR_AGAIN. */
 void dispatch_answer(req_t *r);
 
+/* An answer sent as it is produced (a Lambda function's streamed response),
+ * on the request's loop, for a request suspended with GR_AGAIN. begin sends
+ * the head: an operation's r->out serialized by the model (its event stream
+ * member left out), or r->resp as a service built it (a function URL).
+ * event appends one event of the operation's event stream; write appends
+ * bytes as they are (a function URL). end finishes the body and frees r.
+ * A head that cannot be serialized goes out as a bare 500 (GR_ERR): the
+ * caller still ends the answer.
+ * Until end, a client that leaves aborts r as it would a suspended request. */
+int dispatch_stream_begin(req_t *r);
+int dispatch_stream_event(req_t *r, const val_t *event);
+void dispatch_stream_write(req_t *r, str_t bytes);
+void dispatch_stream_end(req_t *r);
+
 /* A request built from a wire message, for in-process callers (tests, the
  * loopback harness): arena, id, app. Free with arena_free(r->arena). */
 req_t *dispatch_req_new(app_t *app, size_t budget);

@@ -65,6 +65,99 @@ function request(method, p, body, headers) {
   });
 }
 
+// AWS's response streaming API ("Response streaming for Lambda functions"),
+// as AWS's runtime interface client gives it: awslambda.streamifyResponse(
+// handler) marks an async handler that writes to a stream, the POST of
+// /response itself (Lambda-Runtime-Function-Response-Mode: streaming,
+// chunked), so each write leaves at once; an error ends it with the
+// Lambda-Runtime-Function-Error-Type/-Body trailers. awslambda.
+// HttpResponseStream.from(stream, {statusCode, headers, cookies}) puts a JSON
+// prelude and eight NUL bytes before the first write (function URLs).
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HTTP_INTEGRATION = 'application/vnd.awslambda.http-integration-response';
+
+function responseStream(id) {
+  let written = false;
+  let settle;
+  const done = new Promise((r) => (settle = r));
+  const req = http.request({
+    host: apiHost, port: +apiPort, method: 'POST', path: `${BASE}/invocation/${id}/response`, agent,
+    headers: {
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Transfer-Encoding': 'chunked',
+      'Content-Type': 'application/octet-stream',
+      Trailer: ['Lambda-Runtime-Function-Error-Type', 'Lambda-Runtime-Function-Error-Body'],
+    },
+  }, (res) => {
+    res.resume();
+    res.on('end', settle);
+    res.on('aborted', settle);
+  });
+  req.on('error', settle);
+  req.on('socket', (s) => s.setNoDelay(true));
+  req.setContentType = (type) => {
+    if (written) throw new Error('Cannot set content-type, too late.');
+    req.setHeader('Content-Type', type);
+  };
+  const write = req.write.bind(req);
+  req.write = (chunk, encoding, cb) => {
+    if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk) && !(chunk instanceof Uint8Array)) chunk = JSON.stringify(chunk);
+    if (!written && typeof req._onBeforeFirstWrite === 'function') req._onBeforeFirstWrite((c) => write(c));
+    written = true;
+    return write(chunk, encoding, cb);
+  };
+  const end = req.end.bind(req);
+  req.end = (chunk, encoding, cb) => {
+    if (typeof chunk === 'function') [cb, chunk] = [chunk, undefined];
+    else if (typeof encoding === 'function') [cb, encoding] = [encoding, undefined];
+    if (chunk !== undefined && chunk !== null) req.write(chunk, encoding);
+    return end(cb);
+  };
+  req.failWith = (doc) => {
+    req.addTrailers({
+      'Lambda-Runtime-Function-Error-Type': doc.errorType,
+      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(doc)).toString('base64'),
+    });
+    end();
+  };
+  req.done = done;
+  return req;
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    handler[STREAMING] = 'response';
+    return handler;
+  },
+  HttpResponseStream: class HttpResponseStream {
+    static from(stream, prelude) {
+      stream.setContentType(HTTP_INTEGRATION);
+      const text = JSON.stringify(prelude);
+      stream._onBeforeFirstWrite = (write) => {
+        write(text);
+        write(new Uint8Array(8));
+      };
+      return stream;
+    }
+  },
+};
+
+// A streaming handler's call ends when its stream does (AWS: a stream the
+// handler never ends runs into the function's timeout).
+async function runStreaming(fn, event, context, id) {
+  const stream = responseStream(id);
+  try {
+    const r = fn(event, stream, context);
+    if (!r || typeof r.then !== 'function') throw new Error('Streaming does not support non-async handlers.');
+    if ((await r) !== undefined) console.warn('Streaming handlers ignore return values.');
+  } catch (e) {
+    const doc = errorDoc(e);
+    console.error('Invoke Error', JSON.stringify(doc));
+    if (!stream.writableEnded) stream.failWith(doc);
+  }
+  await stream.done;
+}
+
 function errorDoc(err) {
   try {
     if (err instanceof Error || (err && typeof err === 'object' && 'message' in err && 'stack' in err)) {
@@ -198,6 +291,10 @@ async function main() {
       logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
       getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
     };
+    if (fn[STREAMING] === 'response') {
+      await runStreaming(fn, event, context, requestId);
+      continue;
+    }
     const out = await run(fn, event, context);
     if ('err' in out) {
       await postError(`${BASE}/invocation/${requestId}/error`, out.err);

@@ -1,13 +1,15 @@
-/* invoke.c — Invoke (RequestResponse, Event, DryRun), the deprecated
- * InvokeAsync, and lambda_invoke_event for other services; each call's
- * CloudWatch Logs lines.
+/* invoke.c — Invoke (RequestResponse, Event, DryRun), InvokeWithResponseStream,
+ * the deprecated InvokeAsync, and lambda_invoke_event for other services;
+ * each call's CloudWatch Logs lines.
  *
  * A RequestResponse invoke suspends its request (GR_AGAIN) and hands the
  * call to the runtime (src/runtime/rt.h); the result arrives on the runtime
  * thread, which writes the logs and posts the answer to the request's loop.
- * No thread waits. The request may be abandoned by its client meanwhile:
- * the context's state (WAITING → POSTED, or CANCELLED) is changed under `mu`,
- * and exactly one side frees it. Event invokes are retried twice on failure
+ * No thread waits. A function that streams its response has each piece
+ * posted to the loop as it arrives (an event stream, or a function URL's
+ * body). The request may be abandoned by its client meanwhile: the context's
+ * state (WAITING → POSTED, or CANCELLED) and its count of queued posts are
+ * changed under `mu`, and exactly one side frees it. Event invokes are retried twice on failure
  * (AWS: after 1 and 2 minutes; GUREUM_LAMBDA_RETRY_MS shortens it), then
  * sent to the function's dead-letter queue. */
 #define _GNU_SOURCE
@@ -47,6 +49,7 @@ static int ensure_runtime(app_t *app)
 
 typedef struct {
     bool fn_error; /* X-Amz-Function-Error: Unhandled */
+    bool streamed; /* the function streamed its response: the payload went out in pieces */
     char *payload; /* malloc'd */
     size_t payload_len;
     char *log; /* START … REPORT, malloc'd */
@@ -76,6 +79,7 @@ static void outcome_of(const char *version, const rt_result_t *res, const lambda
     const char *request_id = c->request_id;
     int64_t memory_mb = c->memory_mb, timeout_s = c->timeout_s;
     memset(o, 0, sizeof *o);
+    o->streamed = res->streamed;
     char ts[32];
     fmt_ts(ts, time_now_us());
     char *err = NULL;
@@ -359,7 +363,21 @@ typedef struct {
     char version[24]; /* the version that ran (an alias picks one) */
     outcome_t o;
     lambda__answer_fn answer; /* NULL: Invoke's output */
+    lambda__piece_fn piece;   /* a function URL's streamed pieces */
+    bool events;              /* InvokeWithResponseStream: the answer is an event stream */
+    bool begun;               /* its head is out */
+    /* Under mu: sync_done ran; posts queued and not yet run. A cancelled
+     * call is freed by whichever sees done with no post left. */
+    bool done;
+    int posts;
 } sync_t;
+
+typedef struct {
+    sync_t *s;
+    char ctype[128];
+    size_t len;
+    char data[];
+} piece_t;
 
 static void sync_free(sync_t *s)
 {
@@ -368,21 +386,143 @@ static void sync_free(sync_t *s)
     free(s);
 }
 
+/* AWS: LogResult is the log's last 4 KB, base64. */
+static str_t tail_b64(arena_t *a, const outcome_t *o)
+{
+    size_t off = o->log_len > TAIL_BYTES ? o->log_len - TAIL_BYTES : 0, n = o->log_len - off;
+    char *b64 = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+    if (!b64) return STR_NULL;
+    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)o->log + off, (int)n);
+    return str_c(b64);
+}
+
+static void stream_finish(sync_t *s);
+
+/* ==== InvokeWithResponseStream's event stream ==== */
+
+/* The head: status 200 and the version, the events to follow (r's loop). */
+static void stream_begin(sync_t *s)
+{
+    if (s->begun) return;
+    s->begun = true;
+    req_t *r = s->r;
+    arena_t *a = r->arena;
+    val_set_c(a, r->out, "StatusCode", val_int(a, 200));
+    val_set_c(a, r->out, "ExecutedVersion", val_cstr(a, arena_strdup(a, s->version)));
+    dispatch_stream_begin(r);
+}
+
+/* One event {name: {members}} of the stream, built in an arena of its own. */
+static void stream_event(sync_t *s, const char *name, const char *const *keys, const str_t *values, size_t n, bool blob)
+{
+    arena_t *t = arena_new(1u << 20);
+    if (!t) return;
+    val_t *ev = val_new(t, VAL_STRUCT), *body = val_new(t, VAL_STRUCT);
+    for (size_t i = 0; i < n; i++)
+        if (values[i].p) val_set_c(t, body, keys[i], blob ? val_blob(t, values[i]) : val_str(t, values[i]));
+    val_set_c(t, ev, name, body);
+    if (!arena_failed(t)) dispatch_stream_event(s->r, ev);
+    arena_free(t);
+}
+
+static void stream_chunk(sync_t *s, str_t bytes)
+{
+    static const char *const k[] = {"Payload"};
+    stream_begin(s);
+    /* AWS: a PayloadChunk carries at most what one event may (the stream
+     * splits what the function wrote in one piece) */
+    for (size_t off = 0; off < bytes.len;) {
+        size_t n = bytes.len - off > 65536 ? 65536 : bytes.len - off;
+        str_t v = str_n(bytes.p + off, n);
+        stream_event(s, "PayloadChunk", k, &v, 1, true);
+        off += n;
+    }
+}
+
+/* The call ended: a buffered function's payload as one chunk (AWS answers a
+ * function that does not stream so), then InvokeComplete with the error's
+ * type and message, and the log's tail for LogType Tail. */
+static void stream_finish(sync_t *s)
+{
+    req_t *r = s->r;
+    arena_t *a = r->arena;
+    stream_begin(s);
+    if (!s->o.streamed && !s->o.fn_error && s->o.payload_len) stream_chunk(s, str_n(s->o.payload, s->o.payload_len));
+    static const char *const k[] = {"ErrorCode", "ErrorDetails", "LogResult"};
+    str_t v[3] = {STR_NULL, STR_NULL, STR_NULL};
+    if (s->o.fn_error) {
+        const json_t *doc = json_parse(a, str_n(s->o.payload ? s->o.payload : "", s->o.payload_len), NULL);
+        const json_t *type = doc ? json_get(doc, "errorType") : NULL, *msg = doc ? json_get(doc, "errorMessage") : NULL;
+        v[0] = type && type->type == JSON_STRING ? type->u.s : str_c(s->o.error_type ? s->o.error_type : "Unhandled");
+        v[1] = msg && msg->type == JSON_STRING ? msg->u.s : str_n(s->o.payload ? s->o.payload : "", s->o.payload_len);
+    }
+    if (s->tail && s->o.log) v[2] = tail_b64(a, &s->o);
+    stream_event(s, "InvokeComplete", k, v, 3, false);
+    dispatch_stream_end(r);
+}
+
+/* On the runtime thread: a piece the function streamed, posted to r's loop. */
+static void piece_posted(http_req_t *h, void *arg);
+static void sync_piece(void *ud, str_t content_type, str_t piece)
+{
+    sync_t *s = ud;
+    piece_t *p = malloc(sizeof *p + piece.len);
+    if (!p) return;
+    p->s = s;
+    snprintf(p->ctype, sizeof p->ctype, "%.*s", STR_FMT(content_type));
+    p->len = piece.len;
+    memcpy(p->data, piece.p, piece.len);
+    pthread_mutex_lock(&mu);
+    if (s->state == S_CANCELLED) {
+        pthread_mutex_unlock(&mu);
+        free(p);
+        return;
+    }
+    s->posts++;
+    http_req_post(s->h, piece_posted, p);
+    pthread_mutex_unlock(&mu);
+}
+
+static void piece_posted(http_req_t *h, void *arg)
+{
+    piece_t *p = arg;
+    sync_t *s = p->s;
+    pthread_mutex_lock(&mu);
+    s->posts--;
+    bool cancelled = s->state == S_CANCELLED, gone = cancelled && s->done && s->posts == 0;
+    pthread_mutex_unlock(&mu);
+    if (!cancelled) {
+        if (s->piece)
+            s->piece(s->r, str_c(p->ctype), str_n(p->data, p->len));
+        else
+            stream_chunk(s, str_n(p->data, p->len));
+    } else if (gone) {
+        sync_free(s);
+    }
+    free(p);
+}
+
 /* On the request's loop. */
 static void sync_posted(http_req_t *h, void *arg)
 {
     sync_t *s = arg;
     pthread_mutex_lock(&mu);
-    bool cancelled = s->state == S_CANCELLED;
+    s->posts--;
+    bool cancelled = s->state == S_CANCELLED, last = s->posts == 0;
     pthread_mutex_unlock(&mu);
     if (cancelled) {
-        sync_free(s);
+        if (last) sync_free(s);
         return;
     }
     req_t *r = s->r;
     arena_t *a = r->arena;
     r->on_abort = NULL;
     r->on_abort_arg = NULL;
+    if (s->events) {
+        stream_finish(s);
+        sync_free(s);
+        return;
+    }
     if (s->answer) { /* a function URL's request: the answer is its own HTTP response */
         lambda__answer_fn answer = s->answer;
         str_t payload = arena_str(a, str_n(s->o.payload ? s->o.payload : "", s->o.payload_len));
@@ -396,14 +536,7 @@ static void sync_posted(http_req_t *h, void *arg)
     val_set_c(a, out, "ExecutedVersion", val_cstr(a, arena_strdup(a, s->version)));
     if (s->o.fn_error) val_set_c(a, out, "FunctionError", val_cstr(a, "Unhandled"));
     val_set_c(a, out, "Payload", val_blob(a, arena_str(a, str_n(s->o.payload ? s->o.payload : "", s->o.payload_len))));
-    if (s->tail && s->o.log) {
-        size_t off = s->o.log_len > TAIL_BYTES ? s->o.log_len - TAIL_BYTES : 0, n = s->o.log_len - off;
-        char *b64 = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
-        if (b64) {
-            EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)s->o.log + off, (int)n);
-            val_set_c(a, out, "LogResult", val_cstr(a, b64));
-        }
-    }
+    if (s->tail && s->o.log) val_set_c(a, out, "LogResult", val_str(a, tail_b64(a, &s->o)));
     sync_free(s);
     dispatch_resume(r, GR_OK);
 }
@@ -420,11 +553,14 @@ static void sync_done(const rt_result_t *res, void *ud)
     lambda__call_t lc = s->call;
     s->call.account = s->call.region = s->call.name = NULL;
     pthread_mutex_lock(&mu);
+    s->done = true;
     if (s->state == S_CANCELLED) {
+        bool last = s->posts == 0;
         pthread_mutex_unlock(&mu);
-        sync_free(s);
+        if (last) sync_free(s);
     } else {
         s->state = S_POSTED;
+        s->posts++;
         http_req_post(s->h, sync_posted, s);
         pthread_mutex_unlock(&mu);
     }
@@ -438,8 +574,10 @@ static void sync_abort(req_t *r, void *arg)
 {
     sync_t *s = arg;
     pthread_mutex_lock(&mu);
-    s->state = S_CANCELLED; /* whichever of sync_done / sync_posted comes next frees s */
+    s->state = S_CANCELLED; /* whichever of sync_done and the posts comes last frees s */
+    bool last = s->done && s->posts == 0;
     pthread_mutex_unlock(&mu);
+    if (last) sync_free(s);
 }
 
 /* ==== Event ==== */
@@ -616,29 +754,45 @@ static int start_async(app_t *app, const lambda__fn_t *f, str_t qualifier, str_t
 
 /* ==== The operation ==== */
 
-static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, bool tail, lambda__answer_fn answer);
+typedef struct {
+    bool tail;                /* Invoke's LogType Tail */
+    bool events;              /* InvokeWithResponseStream */
+    lambda__answer_fn answer; /* a function URL's answer, or NULL */
+    lambda__piece_fn piece;   /* and its streamed pieces, or NULL */
+} sync_opts_t;
+static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, const sync_opts_t *opt);
+
+/* What Invoke and InvokeWithResponseStream share: the function the input
+ * names (with its Qualifier) into *f, its payload, and the throttle of its
+ * concurrency. GR_OK, or GR_ERR with r failed. */
+static int invocation_or_fail(req_t *r, const val_t *in, lambda__fn_t *f, str_t *payload)
+{
+    arena_t *a = r->arena;
+    str_t fname = val_get_str(in, "FunctionName"), qual = val_get_str(in, "Qualifier");
+    if (qual.len) fname = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(fname), STR_FMT(qual)));
+    if (lambda__load_or_fail(r, fname, f) != GR_OK) return GR_ERR;
+    const val_t *pv = val_get(in, "Payload");
+    *payload = pv && (pv->kind == VAL_BLOB || pv->kind == VAL_STR) ? pv->u.s : STR("");
+    /* AWS: reserved concurrency 0 throttles every invocation, and
+     * provisioned concurrency that takes all of the reserved leaves none for
+     * $LATEST ("Configuring provisioned concurrency"; LocalStack's recorded
+     * test_lambda_concurrency_block, test_reserved_concurrency) */
+    if (f->reserved == 0 || (f->reserved > 0 && str_eq_c(f->version, "$LATEST") &&
+                             lambda__provisioned_total(r, f, STR_NULL) >= f->reserved)) {
+        r->err_extra = val_new(a, VAL_STRUCT);
+        val_set_c(a, r->err_extra, "Reason", val_cstr(a, "ReservedFunctionConcurrentInvocationLimitExceeded"));
+        return req_fail(r, &LAMBDA_ERR_TooManyRequestsException, "Rate Exceeded.");
+    }
+    return GR_OK;
+}
 
 int lambda_invoke(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     app_t *app = r->app;
     lambda__fn_t f;
-    str_t fname = val_get_str(in, "FunctionName"), qual = val_get_str(in, "Qualifier");
-    if (qual.len) fname = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(fname), STR_FMT(qual)));
-    if (lambda__load_or_fail(r, fname, &f) != GR_OK) return GR_ERR;
-    str_t type = val_get_str(in, "InvocationType");
-    const val_t *pv = val_get(in, "Payload");
-    str_t payload = pv && (pv->kind == VAL_BLOB || pv->kind == VAL_STR) ? pv->u.s : STR("");
-    /* AWS: reserved concurrency 0 throttles every invocation, and
-     * provisioned concurrency that takes all of the reserved leaves none for
-     * $LATEST ("Configuring provisioned concurrency"; LocalStack's recorded
-     * test_lambda_concurrency_block, test_reserved_concurrency) */
-    if (f.reserved == 0 || (f.reserved > 0 && str_eq_c(f.version, "$LATEST") &&
-                            lambda__provisioned_total(r, &f, STR_NULL) >= f.reserved)) {
-        r->err_extra = val_new(a, VAL_STRUCT);
-        val_set_c(a, r->err_extra, "Reason", val_cstr(a, "ReservedFunctionConcurrentInvocationLimitExceeded"));
-        return req_fail(r, &LAMBDA_ERR_TooManyRequestsException, "Rate Exceeded.");
-    }
+    str_t payload, qual = val_get_str(in, "Qualifier"), type = val_get_str(in, "InvocationType");
+    if (invocation_or_fail(r, in, &f, &payload) != GR_OK) return GR_ERR;
     if (str_eq_c(type, "DryRun")) {
         val_set_c(a, out, "StatusCode", val_int(a, 204));
         return GR_OK;
@@ -657,17 +811,44 @@ int lambda_invoke(req_t *r, const val_t *in, val_t *out)
                         "Request must be smaller than %d bytes for the Invoke operation", SYNC_MAX);
     if (!r->transport)
         return req_fail(r, &LAMBDA_ERR_ServiceException, "A synchronous invoke needs a connection to answer on.");
-    return start_sync(r, &f, payload, str_eq_c(val_get_str(in, "LogType"), "Tail"), NULL);
+    sync_opts_t opt = {.tail = str_eq_c(val_get_str(in, "LogType"), "Tail")};
+    return start_sync(r, &f, payload, &opt);
 }
 
-int lambda__invoke_sync(req_t *r, const lambda__fn_t *f, str_t payload, lambda__answer_fn answer)
+/* AWS: InvokeWithResponseStream answers 200 with an event stream: the
+ * function's response in PayloadChunk events as it writes it (a handler
+ * wrapped in awslambda.streamifyResponse), or whole in one chunk (any
+ * other), then InvokeComplete. Invoke's checks and limits apply. */
+int lambda_invoke_with_response_stream(req_t *r, const val_t *in, val_t *out)
 {
-    return start_sync(r, f, payload, false, answer);
+    arena_t *a = r->arena;
+    lambda__fn_t f;
+    str_t payload;
+    if (invocation_or_fail(r, in, &f, &payload) != GR_OK) return GR_ERR;
+    if (str_eq_c(val_get_str(in, "InvocationType"), "DryRun")) {
+        val_set_c(a, out, "StatusCode", val_int(a, 204));
+        return GR_OK;
+    }
+    if (payload.len > SYNC_MAX)
+        return req_fail(r, &LAMBDA_ERR_RequestTooLargeException,
+                        "Request must be smaller than %d bytes for the InvokeWithResponseStream operation", SYNC_MAX);
+    if (!r->transport)
+        return req_fail(r, &LAMBDA_ERR_ServiceException, "A streamed invoke needs a connection to answer on.");
+    sync_opts_t opt = {.tail = str_eq_c(val_get_str(in, "LogType"), "Tail"), .events = true};
+    return start_sync(r, &f, payload, &opt);
+}
+
+int lambda__invoke_sync(req_t *r, const lambda__fn_t *f, str_t payload, lambda__answer_fn answer,
+                        lambda__piece_fn piece)
+{
+    sync_opts_t opt = {.answer = answer, .piece = piece};
+    return start_sync(r, f, payload, &opt);
 }
 
 /* Hands a RequestResponse call of f to the runtime and suspends r (GR_AGAIN);
- * sync_posted answers it. tail: Invoke's LogType=Tail. */
-static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, bool tail, lambda__answer_fn answer)
+ * sync_posted answers it, after the pieces a streaming function wrote
+ * (piece_posted) when the caller takes them. */
+static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, const sync_opts_t *opt)
 {
     arena_t *a = r->arena;
     app_t *app = r->app;
@@ -681,8 +862,10 @@ static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, bool tail
     s->h = r->transport;
     bool copied = lambda__call_init(&s->call, app, &f) == GR_OK;
     s->provided = str_starts_with(f.runtime, STR("provided"));
-    s->tail = tail;
-    s->answer = answer;
+    s->tail = opt->tail;
+    s->answer = opt->answer;
+    s->piece = opt->piece;
+    s->events = opt->events;
     snprintf(s->version, sizeof s->version, "%.*s", STR_FMT(f.version));
     /* AWS: the invocation's id is the response's x-amzn-RequestId */
     memcpy(s->call.request_id, r->id, sizeof s->call.request_id);
@@ -692,7 +875,8 @@ static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, bool tail
     }
     rt_call_t call = {.request_id = s->call.request_id,
                       .function_arn = lambda__arn(a, f.region, f.account, f.name).p,
-                      .payload = payload};
+                      .payload = payload,
+                      .stream = s->events || s->piece ? sync_piece : NULL};
     r->on_abort = sync_abort;
     r->on_abort_arg = s;
     if (rt_invoke(&spec, &call, sync_done, s) != GR_OK) {

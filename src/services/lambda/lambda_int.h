@@ -120,9 +120,10 @@ int64_t lambda__committed_by_others(req_t *r, str_t except);
 /* The provisioned concurrency of f's versions and aliases, but the
  * `except` qualifier's (STR_NULL: all); -1 on error. */
 int64_t lambda__provisioned_total(req_t *r, const lambda__fn_t *f, str_t except);
-/* Drops the provisioned concurrency configuration of a version or alias
- * (qualifier), or with qualifier STR_NULL every one of the function and its
- * code signing link: DeleteFunction, DeleteAlias. */
+/* Drops the provisioned concurrency configuration and runtime management
+ * of a version or alias (qualifier), or with qualifier STR_NULL every one of
+ * the function, its code signing link and its recursive loop setting:
+ * DeleteFunction, DeleteAlias. */
 int lambda__forget(app_t *app, str_t account, str_t region, str_t name, str_t qualifier);
 
 /* ==== Code signing (signing.c) ==== */
@@ -197,10 +198,16 @@ void lambda__note_result(const lambda__call_t *c, const rt_result_t *res);
  * called on r's loop with the function's payload (its error document when
  * fn_error); it must finish r's response and send it (dispatch_answer). */
 typedef void (*lambda__answer_fn)(req_t *r, bool fn_error, str_t payload);
+/* A piece of the response a streaming function writes, on r's loop, with
+ * the Content-Type it gave, as it arrives (a RESPONSE_STREAM function URL). */
+typedef void (*lambda__piece_fn)(req_t *r, str_t content_type, str_t piece);
 /* Runs f with payload for r as a RequestResponse invoke, r's id as the
- * invocation's request id, and suspends r: GR_AGAIN, then answer. GR_ERR
- * when the call could not be started (r not suspended). Function URLs. */
-int lambda__invoke_sync(req_t *r, const lambda__fn_t *f, str_t payload, lambda__answer_fn answer);
+ * invocation's request id, and suspends r: GR_AGAIN, then piece for each
+ * piece it streams (when piece is given) and answer at the end (the payload
+ * is then empty if it streamed). GR_ERR when the call could not be started
+ * (r not suspended). Function URLs. */
+int lambda__invoke_sync(req_t *r, const lambda__fn_t *f, str_t payload, lambda__answer_fn answer,
+                        lambda__piece_fn piece);
 
 /* ==== Function URLs (url.c) ==== */
 /* Deletes the URL of a function's alias (qualifier), or with qualifier

@@ -41,15 +41,19 @@ int64_t lambda__provisioned_total(req_t *r, const lambda__fn_t *f, str_t except)
 
 int lambda__forget(app_t *app, str_t account, str_t region, str_t name, str_t qualifier)
 {
+    /* the first two are per version or alias (?4), the rest per function */
     const char *sqls[] = {
         "DELETE FROM lambda_provisioned WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
         "(?4 IS NULL OR qualifier = ?4)",
-        qualifier.p ? NULL : "DELETE FROM lambda_function_csc WHERE account = ?1 AND region = ?2 AND name = ?3"};
+        "DELETE FROM lambda_runtime_mgmt WHERE account = ?1 AND region = ?2 AND name = ?3 AND "
+        "(?4 IS NULL OR version = ?4)",
+        qualifier.p ? NULL : "DELETE FROM lambda_function_csc WHERE account = ?1 AND region = ?2 AND name = ?3",
+        qualifier.p ? NULL : "DELETE FROM lambda_recursion WHERE account = ?1 AND region = ?2 AND name = ?3"};
     for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++) {
         sqlite3_stmt *st;
         if (!sqls[i]) continue;
         if (lambda__prepare(app, sqls[i], account, region, name, &st) != GR_OK) return GR_ERR;
-        if (i == 0 && qualifier.p) lambda__bind_s(st, 4, qualifier);
+        if (i < 2 && qualifier.p) lambda__bind_s(st, 4, qualifier);
         if (lambda__step_done(st) != GR_OK) return GR_ERR;
     }
     return GR_OK;

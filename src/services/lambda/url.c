@@ -10,7 +10,8 @@
  * 2.0 event, and run as a RequestResponse invoke (invoke.c); the function's
  * result becomes the HTTP response (url_answer), with the URL's CORS headers.
  * AWS: Lambda developer guide, "Lambda function URLs", "Invoking Lambda
- * function URLs", "Control access to Lambda function URLs". */
+ * function URLs", "Control access to Lambda function URLs". A RESPONSE_STREAM
+ * URL's answer goes out as the function writes it (url_piece). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,10 @@ typedef struct {
     str_t account, region, name, qualifier;          /* qualifier: an alias, or empty */
     str_t url_id, auth_type, cors_json, invoke_mode; /* invoke_mode: empty until a request set it */
     int64_t created, modified;
+    /* a RESPONSE_STREAM request's answer while the function streams it */
+    bool begun;   /* the head is out */
+    bool prelude; /* an HTTP integration response: its JSON prelude is being read */
+    buf_t pre;    /* the prelude so far */
 } url_t;
 
 #define U_COLS "account, region, name, qualifier, url_id, auth_type, cors_json, invoke_mode, created, modified"
@@ -715,6 +720,80 @@ static str_t compact(arena_t *a, const json_t *j)
     return buf_str(&b);
 }
 
+/* ==== RESPONSE_STREAM: the body as the function writes it ==== */
+
+#define PRELUDE_MAX 65536
+#define HTTP_INTEGRATION "application/vnd.awslambda.http-integration-response"
+
+/* The head of a streamed answer: the prelude's statusCode, headers and
+ * cookies when it has one (j), else 200 and the function's Content-Type. */
+static void stream_head(req_t *r, url_t *u, const json_t *j, str_t content_type)
+{
+    arena_t *a = r->arena;
+    wire_resp_init(&r->resp, a);
+    r->resp.status = 200;
+    bool ctype = false, cors = u->cors_json.len > 0;
+    const json_t *sc = j ? json_get(j, "statusCode") : NULL;
+    if (sc && sc->type == JSON_INT && sc->u.i >= 100 && sc->u.i <= 599) r->resp.status = (int)sc->u.i;
+    const json_t *h = j ? json_get(j, "headers") : NULL;
+    for (size_t i = 0; h && h->type == JSON_OBJECT && i < h->u.obj.n; i++) {
+        str_t name = h->u.obj.k[i];
+        const json_t *v = h->u.obj.v[i];
+        if (cors && str_starts_with(lower(a, name), STR("access-control-"))) continue;
+        if (str_eq_nocase(name, STR("content-length")) || str_eq_nocase(name, STR("transfer-encoding"))) continue;
+        if (str_eq_nocase(name, STR("content-type"))) ctype = true;
+        wire_resp_header(&r->resp, a, arena_str(a, name).p, v->type == JSON_STRING ? v->u.s : compact(a, v));
+    }
+    const json_t *ck = j ? json_get(j, "cookies") : NULL;
+    for (size_t i = 0; ck && ck->type == JSON_ARRAY && i < ck->u.arr.n; i++)
+        if (ck->u.arr.v[i]->type == JSON_STRING) wire_resp_header(&r->resp, a, "Set-Cookie", ck->u.arr.v[i]->u.s);
+    if (!ctype)
+        wire_resp_header(&r->resp, a, "Content-Type",
+                         j || !content_type.len ? STR("application/octet-stream") : arena_str(a, content_type));
+    wire_resp_header(&r->resp, a, "x-amzn-RequestId", str_c(r->id));
+    cors_decorate(r, u);
+    u->begun = true;
+    dispatch_stream_begin(r);
+}
+
+/* AWS ("Response streaming for Lambda functions", function URLs): a piece
+ * the function wrote goes to the client at once; an HTTP integration
+ * response (awslambda.HttpResponseStream.from) first sends its JSON prelude
+ * and eight NUL bytes, which become the status and headers. */
+static void url_piece(req_t *r, str_t content_type, str_t piece)
+{
+    url_t *u = r->svc_memo;
+    arena_t *a = r->arena;
+    if (!u->begun && !u->prelude) {
+        if (!str_eq_nocase(content_type, STR(HTTP_INTEGRATION))) {
+            stream_head(r, u, NULL, content_type);
+        } else {
+            u->prelude = true;
+            buf_init(&u->pre, a);
+        }
+    }
+    if (u->prelude) {
+        size_t from = u->pre.len > 7 ? u->pre.len - 7 : 0;
+        buf_put_str(&u->pre, piece);
+        str_t all = buf_str(&u->pre);
+        for (size_t i = from; i + 8 <= all.len; i++) {
+            if (memcmp(all.p + i, "\0\0\0\0\0\0\0\0", 8) != 0) continue;
+            u->prelude = false;
+            const json_t *j = json_parse(a, str_n(all.p, i), NULL);
+            stream_head(r, u, j && j->type == JSON_OBJECT ? j : NULL, STR_NULL);
+            dispatch_stream_write(r, str_n(all.p + i + 8, all.len - i - 8));
+            return;
+        }
+        if (all.len > PRELUDE_MAX) { /* no prelude after all: what came is the body */
+            u->prelude = false;
+            stream_head(r, u, NULL, STR_NULL);
+            dispatch_stream_write(r, all);
+        }
+        return;
+    }
+    dispatch_stream_write(r, piece);
+}
+
 /* The function's result as the HTTP response ("Invoking Lambda function
  * URLs", Response payload; LocalStack's recorded test_lambda_url_invocation):
  * an object with statusCode is a response (statusCode, headers, cookies,
@@ -724,7 +803,16 @@ static str_t compact(arena_t *a, const json_t *j)
 static void url_answer(req_t *r, bool fn_error, str_t payload)
 {
     arena_t *a = r->arena;
-    const url_t *u = r->svc_memo;
+    url_t *u = r->svc_memo;
+    if (u->prelude && !fn_error) { /* a prelude never finished: what came is the body */
+        u->prelude = false;
+        stream_head(r, u, NULL, STR_NULL);
+        dispatch_stream_write(r, buf_str(&u->pre));
+    }
+    if (u->begun) { /* the function streamed; an error after the head cuts the body short */
+        dispatch_stream_end(r);
+        return;
+    }
     if (fn_error) {
         answer(r, 502, NULL, STR("Internal Server Error"));
         cors_decorate(r, u);
@@ -736,8 +824,8 @@ static void url_answer(req_t *r, bool fn_error, str_t payload)
     const json_t *j = json_parse(a, payload, NULL);
     bool content_type = false, cors = u->cors_json.len > 0;
     if (str_eq_c(u->invoke_mode, "RESPONSE_STREAM")) {
-        /* AWS: a handler that does not stream has its result sent as it is;
-         * gureum sends a streamed URL's whole result at once */
+        /* AWS: a handler that does not stream has its result sent as it is,
+         * at once (one that streams went out piece by piece: url_piece) */
         buf_put_str(&r->resp.body, payload);
         wire_resp_header(&r->resp, a, "Content-Type", STR("application/octet-stream"));
         content_type = true;
@@ -874,7 +962,8 @@ int lambda_url_serve(req_t *r, str_t url_id)
         return GR_OK;
     }
     r->svc_memo = u;
-    if (lambda__invoke_sync(r, &f, event, url_answer) == GR_AGAIN) return GR_AGAIN;
+    bool streamed = str_eq_c(u->invoke_mode, "RESPONSE_STREAM");
+    if (lambda__invoke_sync(r, &f, event, url_answer, streamed ? url_piece : NULL) == GR_AGAIN) return GR_AGAIN;
     answer(r, 500, "ServiceException", STR("{\"Message\":\"Internal Server Error\"}"));
     return GR_OK;
 }

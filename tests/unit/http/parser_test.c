@@ -19,7 +19,8 @@
 
 typedef struct {
     char method[32], path[256], query[256];
-    char hdrs[2048]; /* "name=value\n" each */
+    char hdrs[2048];    /* "name=value\n" each */
+    char trailers[256]; /* the same, for a chunked body's trailer fields */
     char body[4096];
     size_t body_len;
     int nmsg, status, minor;
@@ -46,12 +47,17 @@ static int cb_line(void *ud, str_t m, str_t p, str_t q)
     cpy(r->query, sizeof r->query, q);
     return 0;
 }
+/* Appends "name=value\n" to dst. */
+static void add_field(char *dst, size_t cap, str_t n, str_t v)
+{
+    size_t at = strlen(dst);
+    assert_true(at + n.len + v.len + 3 < cap);
+    snprintf(dst + at, cap - at, "%.*s=%.*s\n", (int)n.len, n.p, (int)v.len, v.p);
+}
 static int cb_header(void *ud, str_t n, str_t v)
 {
     res_t *r = ud;
-    size_t at = strlen(r->hdrs);
-    assert_true(at + n.len + v.len + 3 < sizeof r->hdrs);
-    snprintf(r->hdrs + at, sizeof r->hdrs - at, "%.*s=%.*s\n", (int)n.len, n.p, (int)v.len, v.p);
+    add_field(r->hdrs, sizeof r->hdrs, n, v);
     return 0;
 }
 static http_parser_t *cur;
@@ -81,7 +87,13 @@ static int cb_done(void *ud)
     ((res_t *)ud)->nmsg++;
     return 0;
 }
-static const http_parser_callbacks_t CB = {cb_line, cb_header, cb_hdone, cb_body, cb_done};
+static int cb_trailer(void *ud, str_t n, str_t v)
+{
+    res_t *r = ud;
+    add_field(r->trailers, sizeof r->trailers, n, v);
+    return 0;
+}
+static const http_parser_callbacks_t CB = {cb_line, cb_header, cb_hdone, cb_body, cb_done, cb_trailer};
 
 static const http_parser_limits_t LIM = {1024, 256, 8};
 
@@ -301,7 +313,7 @@ static void test_chunked(void **state)
     assert_int_equal(r.body_len, 15);
     assert_memory_equal(r.body, "hello0123456789", 15);
     assert_string_equal(r.path, "/after");
-    /* extensions are accepted and ignored; trailers are read and dropped */
+    /* extensions are accepted and ignored; trailers go to on_trailer, not on_header */
     r = parse("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
               "3;name=value;flag\r\nabc\r\n2 ; x=\"q;\"\r\nde\r\n0;last\r\nX-Checksum: 1\r\nX-More: 2\r\n\r\n");
     assert_int_equal(r.status, 0);
@@ -310,6 +322,7 @@ static void test_chunked(void **state)
     assert_int_equal(r.body_len, 5);
     assert_memory_equal(r.body, "abcde", 5);
     assert_string_equal(r.hdrs, "Transfer-Encoding=Chunked\n"); /* trailers are not headers */
+    assert_string_equal(r.trailers, "X-Checksum=1\nX-More=2\n");
     r = parse("POST / HTTP/1.1\r\nTransfer-Encoding: ,chunked\r\n\r\n00000ff\r\n");
     assert_int_equal(r.status, 0);
     assert_int_equal(r.body_len, 0);

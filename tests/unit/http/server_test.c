@@ -3,7 +3,8 @@
  * Each test starts a server on port 0 in a thread and speaks raw HTTP/1.1 to it:
  * keep-alive, 100-continue, chunked bodies, streaming with pause/resume, the
  * 413/431/503 limits, sendfile responses and HEAD, suspension answered from
- * another thread, and graceful stop with a request still in flight. */
+ * another thread, responses streamed as produced, and graceful stop with a
+ * request still in flight. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,10 +135,23 @@ static void answer_later(http_req_t *r, void *arg)
     answer_text(r, 200, "later");
 }
 
+/* /chunks: "ab" at once, "cd" and the end from another thread later. */
+static void chunks_end(http_req_t *r, void *arg)
+{
+    http_respond_chunk(r, "cd", 2);
+    http_respond_end(r);
+}
+
 static void on_request(http_req_t *r, void *ud)
 {
     char buf[128];
-    if (path_is(r, "/hello")) {
+    if (path_is(r, "/chunks")) {
+        kv_t h[] = {{STR("Content-Type"), STR("text/plain")}};
+        http_respond_begin(r, 200, h, 1);
+        http_respond_chunk(r, "ab", 2);
+        post_later(r, chunks_end, 30);
+        T.suspended++;
+    } else if (path_is(r, "/hello")) {
         answer_text(r, 200, "hello");
     } else if (path_is(r, "/echo")) {
         str_t b = http_req_body(r);
@@ -677,6 +691,54 @@ static void test_suspend(void **state)
     stop();
 }
 
+/* Reads until `want` has arrived whole at the end of the buffer; true if it did. */
+static bool cli_until(cli_t *c, const char *want)
+{
+    size_t n = strlen(want);
+    while (c->len < n || memcmp(c->buf + c->len - n, want, n) != 0)
+        if (!cli_fill(c)) return false;
+    return true;
+}
+
+static void test_streamed_response(void **state)
+{
+    start(2, 0);
+    cli_t *c = cli_open();
+    resp_t r;
+    /* chunked, the pieces as they were given, then the connection serves on */
+    cli_puts(c, "GET /chunks HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_non_null(strcasestr(r.head, "\r\nTransfer-Encoding: chunked\r\n"));
+    assert_int_equal(r.content_length, -1);
+    assert_true(cli_until(c, "0\r\n\r\n"));
+    c->buf[c->len] = 0;
+    assert_string_equal(c->buf, "2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n");
+    cli_consume(c, c->len);
+    resp_free(&r);
+    get_hello(c);
+    cli_close(c);
+    /* HTTP/1.0: no chunks; the body ends with the connection */
+    c = cli_open();
+    cli_puts(c, "GET /chunks HTTP/1.0\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    assert_null(strcasestr(r.head, "Transfer-Encoding"));
+    assert_non_null(strcasestr(r.head, "Connection: close"));
+    while (cli_fill(c)) {
+    }
+    c->buf[c->len] = 0;
+    assert_string_equal(c->buf, "abcd");
+    resp_free(&r);
+    cli_close(c);
+    /* a client that leaves after the head: on_abort, and the late post is harmless */
+    c = cli_open();
+    cli_puts(c, "GET /chunks HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(cli_response(c, &r, false), 200);
+    resp_free(&r);
+    cli_close(c);
+    wait_for(&T.aborts, 1);
+    stop();
+}
+
 static void test_graceful_stop(void **state)
 {
     start(2, 0);
@@ -821,12 +883,19 @@ static void test_port_in_use(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_keepalive),     cmocka_unit_test(test_expect_continue),
-        cmocka_unit_test(test_chunked),       cmocka_unit_test(test_stream),
-        cmocka_unit_test(test_limits),        cmocka_unit_test(test_file_and_head),
-        cmocka_unit_test(test_big_file_body), cmocka_unit_test(test_suspend),
-        cmocka_unit_test(test_graceful_stop), cmocka_unit_test(test_protocol_edges),
-        cmocka_unit_test(test_stop_deadline), cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_keepalive),
+        cmocka_unit_test(test_expect_continue),
+        cmocka_unit_test(test_chunked),
+        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_file_and_head),
+        cmocka_unit_test(test_big_file_body),
+        cmocka_unit_test(test_suspend),
+        cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_protocol_edges),
+        cmocka_unit_test(test_stop_deadline),
+        cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_streamed_response),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
