@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/gtime.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "logs_int.h"
 #include "logs_model.h"
@@ -253,8 +254,9 @@ int logs_create_log_group(req_t *r, const val_t *in, val_t *out)
                             "constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
                             STR_FMT(name));
         }
-    sqlite3_stmt *st = store_stmt(db, "INSERT INTO log_group (account, region, name, created_ms, kms_key) "
-                                      "VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *st =
+        store_stmt(db, "INSERT INTO log_group (account, region, name, created_ms, kms_key, deletion_protection, class) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, 'STANDARD'))");
     int rc = GR_ERR;
     if (st) {
         store_bind_str(st, 1, r->who.account);
@@ -262,6 +264,8 @@ int logs_create_log_group(req_t *r, const val_t *in, val_t *out)
         store_bind_str(st, 3, name);
         sqlite3_bind_int64(st, 4, logs__now_ms());
         store_bind_str(st, 5, val_get_str(in, "kmsKeyId"));
+        sqlite3_bind_int(st, 6, val_get_bool(in, "deletionProtectionEnabled", false));
+        store_bind_str(st, 7, val_get_str(in, "logGroupClass"));
         int s = sqlite3_step(st);
         store_release(st);
         if ((s & 0xff) == SQLITE_CONSTRAINT)
@@ -279,9 +283,32 @@ int logs_delete_log_group(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     logs_group_t g;
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = store_stmt(db, "DELETE FROM log_group WHERE id = ?1");
+    /* AWS (docs, "Protecting log groups from deletion"): ValidationException
+     * "Cannot delete log group with deletion protection enabled. Disable
+     * deletion protection first." The check and the delete are one statement,
+     * so a concurrent PutLogGroupDeletionProtection cannot slip between. */
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM log_group WHERE id = ?1 AND NOT deletion_protection");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    if (rc == GR_OK && sqlite3_changes(db) == 0)
+        return req_fail(r, &LOGS_ERR_ValidationException,
+                        "Cannot delete log group with deletion protection enabled. Disable deletion protection first.");
+    return rc;
+}
+
+int logs_put_log_group_deletion_protection(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, "UPDATE log_group SET deletion_protection = ?2 WHERE id = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, g.id);
+    sqlite3_bind_int(st, 2, val_get_bool(in, "deletionProtectionEnabled", false));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -311,7 +338,8 @@ static void expire_all(req_t *r, sqlite3 *db)
 }
 
 /* A DescribeLogGroups item from a row (name, created_ms, retention_days,
- * kms_key, stored bytes, metric filters); its name goes to *last. */
+ * kms_key, stored bytes, metric filters, class, deletion protection); its
+ * name goes to *last. */
 static val_t *group_item(req_t *r, sqlite3_stmt *st, void *last)
 {
     arena_t *a = r->arena;
@@ -327,30 +355,83 @@ static val_t *group_item(req_t *r, sqlite3_stmt *st, void *last)
     val_set_c(a, g, "storedBytes", val_int(a, sqlite3_column_int64(st, 4)));
     if (sqlite3_column_type(st, 3) != SQLITE_NULL) val_set_c(a, g, "kmsKeyId", val_str(a, store_col_str(a, st, 3)));
     /* AWS (recorded DescribeLogGroups answers): the ARN without ":*" too,
-     * the class (every group here is STANDARD) and deletion protection. */
+     * the class and deletion protection. */
     val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, name, false)));
-    val_set_c(a, g, "logGroupClass", val_cstr(a, "STANDARD"));
-    val_set_c(a, g, "deletionProtectionEnabled", val_bool(a, false));
+    val_set_c(a, g, "logGroupClass", val_str(a, store_col_str(a, st, 6)));
+    val_set_c(a, g, "deletionProtectionEnabled", val_bool(a, sqlite3_column_int(st, 7) != 0));
     return g;
 }
 
+/* The names of a list of group identifiers (names or ARNs) as a JSON array,
+ * for json_each. */
+static str_t names_json(req_t *r, const val_t *idents)
+{
+    buf_t b;
+    buf_init(&b, r->arena);
+    buf_putc(&b, '[');
+    for (size_t i = 0; i < val_len(idents); i++) {
+        const val_t *v = idents->u.list.v[i];
+        if (i) buf_putc(&b, ',');
+        json_write_string(&b, group_name_of(r, v->kind == VAL_STR ? v->u.s : STR("")));
+    }
+    buf_putc(&b, ']');
+    return buf_str(&b);
+}
+
+/* A name pattern "^abc|def" as a JSON array of its alternatives, for
+ * PATTERN_SQL; STR_NULL without one. The model's pattern keeps '"' and '\\'
+ * out of it. */
+static str_t pattern_json(req_t *r, str_t pat)
+{
+    if (!pat.p) return STR_NULL;
+    buf_t b;
+    buf_init(&b, r->arena);
+    buf_puts(&b, "[\"");
+    for (size_t i = 0; i < pat.len; i++)
+        if (pat.p[i] == '|')
+            buf_puts(&b, "\",\"");
+        else
+            buf_putc(&b, pat.p[i]);
+    buf_puts(&b, "\"]");
+    return buf_str(&b);
+}
+
+/* AWS (ListLogGroups, logGroupNamePattern): "Use ^ to match log group names
+ * by prefix. For a substring match, specify the string to match. All
+ * matches are case sensitive. To match multiple patterns, separate them with
+ * a |"; DescribeLogGroups' older pattern is the substring form alone. */
+#define PATTERN_SQL(n)                                                                                                 \
+    "(?" n " IS NULL OR EXISTS (SELECT 1 FROM json_each(?" n ") p WHERE CASE WHEN substr(p.value, 1, 1) = '^' "        \
+    "THEN substr(g.name, 1, length(p.value) - 1) = substr(p.value, 2) ELSE instr(g.name, p.value) > 0 END))"
+
 /* AWS: log groups come in name order, `limit` 1..50 (default 50); nextToken
- * is opaque — ours is the last name returned, so a page continues after it. */
+ * is opaque — ours is the last name returned, so a page continues after it.
+ * logGroupClass and logGroupIdentifiers (newer clients) narrow the list;
+ * AWS refuses identifiers together with a name prefix. */
 int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
 {
     int64_t limit = val_get_int(in, "limit", 50);
     str_t prefix = val_get_str(in, "logGroupNamePrefix");
     str_t after = val_get_str(in, "nextToken");
+    const val_t *idents = val_get(in, "logGroupIdentifiers");
+    if (idents && (prefix.p || val_get(in, "logGroupNamePattern")))
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "LogGroupIdentifiers and LogGroupNamePrefix/LogGroupNamePattern are mutually exclusive.");
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     expire_all(r, db);
     sqlite3_stmt *st =
         store_stmt(db, "SELECT name, created_ms, retention_days, kms_key, "
                        "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id), "
-                       "(SELECT count(*) FROM metric_filter f WHERE f.gid = g.id) "
+                       "(SELECT count(*) FROM metric_filter f WHERE f.gid = g.id), class, deletion_protection "
                        "FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
-                       "ORDER BY name LIMIT ?6");
+                       "AND (?7 IS NULL OR class = ?7) "
+                       "AND (?8 IS NULL OR name IN (SELECT value FROM json_each(?8))) AND " PATTERN_SQL(
+                           "9") " ORDER BY name LIMIT ?6");
     if (!st) return GR_ERR;
+    store_bind_str(st, 7, val_get_str(in, "logGroupClass"));
+    store_bind_str(st, 8, idents ? names_json(r, idents) : STR_NULL);
+    store_bind_str(st, 9, pattern_json(r, val_get_str(in, "logGroupNamePattern")));
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, after.p ? after : STR(""));
@@ -359,6 +440,64 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 6, limit + 1);
     str_t last = STR_NULL;
     int64_t n = page_rows(r, st, limit, out, "logGroups", group_item, &last);
+    if (n < 0) return GR_ERR;
+    if (n > limit) val_set_c(r->arena, out, "nextToken", val_str(r->arena, last));
+    return GR_OK;
+}
+
+/* A ListLogGroups item: a row's name, class; its name goes to *last. */
+static val_t *summary_item(req_t *r, sqlite3_stmt *st, void *last)
+{
+    arena_t *a = r->arena;
+    str_t name = store_col_str(a, st, 0);
+    *(str_t *)last = name;
+    val_t *g = val_new(a, VAL_STRUCT);
+    val_set_c(a, g, "logGroupName", val_str(a, name));
+    val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, name, false)));
+    val_set_c(a, g, "logGroupClass", val_str(a, store_col_str(a, st, 1)));
+    return g;
+}
+
+/* ListLogGroups, the newer listing: name order, limit 1..1000 (default 50),
+ * the name pattern, class, tag and field-index filters. logGroupTags: a
+ * group matches when it has every key, with one of its values if any are
+ * given; fieldIndexNames: when its index policy names every field. Groups here have no
+ * data sources (those are AWS vended or third-party sources), so a
+ * dataSources filter matches none; there are no linked accounts, so
+ * accountIdentifiers and includeLinkedAccounts change nothing. */
+int logs_list_log_groups(req_t *r, const val_t *in, val_t *out)
+{
+    int64_t limit = val_get_int(in, "limit", 50);
+    str_t after = val_get_str(in, "nextToken");
+    if (val_len(val_get(in, "dataSources"))) return val_set_c(r->arena, out, "logGroups", val_new(r->arena, VAL_LIST));
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    const val_t *fields = val_get(in, "fieldIndexNames");
+    sqlite3_stmt *st = store_stmt(
+        db,
+        "SELECT name, class FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 "
+        "AND (?4 IS NULL OR class = ?4) AND " PATTERN_SQL(
+            "5") " AND (?6 IS NULL OR NOT EXISTS ("
+                 "SELECT 1 FROM json_each(?6) f WHERE NOT EXISTS (SELECT 1 FROM log_group_tag t WHERE t.gid = g.id "
+                 "AND t.key = json_extract(f.value, '$.key') AND (coalesce(json_array_length(f.value, '$.values'), 0) "
+                 "= 0 "
+                 "OR t.value IN (SELECT value FROM json_each(f.value, '$.values')))))) "
+                 "AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?7) x WHERE x.value NOT IN "
+                 "(SELECT j.value FROM log_group_policy i, json_each(i.document, '$.Fields') j WHERE i.gid = g.id "
+                 "AND i.type = 'FIELD_INDEX_POLICY'))) "
+                 "ORDER BY name LIMIT ?8");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, after.p ? after : STR(""));
+    store_bind_str(st, 4, val_get_str(in, "logGroupClass"));
+    store_bind_str(st, 5, pattern_json(r, val_get_str(in, "logGroupNamePattern")));
+    const val_t *tags = val_get(in, "logGroupTags");
+    store_bind_str(st, 6, tags ? val_json_text(r->arena, tags) : STR_NULL);
+    store_bind_str(st, 7, fields ? val_json_text(r->arena, fields) : STR_NULL);
+    sqlite3_bind_int64(st, 8, limit + 1);
+    str_t last = STR_NULL;
+    int64_t n = page_rows(r, st, limit, out, "logGroups", summary_item, &last);
     if (n < 0) return GR_ERR;
     if (n > limit) val_set_c(r->arena, out, "nextToken", val_str(r->arena, last));
     return GR_OK;
