@@ -4,6 +4,8 @@ ListLogGroups listing and its filters, deletion protection (and DeleteLogGroup
 refused under it), a group's class. Under the older client the tests of
 operations it lacks skip.
 """
+import json
+
 import pytest
 
 from test_logs_more import error_of, now_ms
@@ -85,3 +87,166 @@ def test_deletion_protection(logs):
                     deletionProtectionEnabled=True)[0] == "ResourceNotFoundException"
     logs.put_log_group_deletion_protection(logGroupIdentifier="/protected/a", deletionProtectionEnabled=False)
     logs.delete_log_group(logGroupName="/protected/a")
+
+
+def put_events(logs, group, stream, messages):
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    t = now_ms()
+    logs.put_log_events(logGroupName=group, logStreamName=stream,
+                        logEvents=[{"timestamp": t + i, "message": m} for i, m in enumerate(messages)])
+
+
+def dp_policy(identifiers, extra=None):
+    doc = {"Name": "dp", "Version": "2021-06-01", "Statement": [
+        {"Sid": "audit", "DataIdentifier": identifiers, "Operation": {"Audit": {"FindingsDestination": {}}}},
+        {"Sid": "redact", "DataIdentifier": identifiers, "Operation": {"Deidentify": {"MaskConfig": {}}}}]}
+    doc.update(extra or {})
+    return json.dumps(doc)
+
+
+EMAIL = "arn:aws:dataprotection::aws:data-identifier/EmailAddress"
+
+
+def test_data_protection_masks_at_ingestion(logs):
+    """Put/Get/DeleteDataProtectionPolicy (in both clients' models): stored and
+    reported; events ingested after it have their sensitive data replaced by
+    asterisks in GetLogEvents and FilterLogEvents, unmask=true shows them
+    (the caller may logs:Unmask), events from before the policy stay as they
+    were, and a policy that is not AWS's two-statement form is refused."""
+    g = "/dp/app"
+    logs.create_log_group(logGroupName=g)
+    assert logs.get_data_protection_policy(logGroupIdentifier=g)["logGroupIdentifier"].endswith(":log-group:/dp/app")
+    put_events(logs, g, "before", ["mail bob@example.com"])
+    custom = {"Configuration": {"CustomDataIdentifier": [{"Name": "EmployeeId", "Regex": "EMP-\\d{6}"}]}}
+    doc = dp_policy([EMAIL, "EmployeeId"], custom)
+    put = logs.put_data_protection_policy(logGroupIdentifier=g, policyDocument=doc)
+    assert put["policyDocument"] == doc and put["lastUpdatedTime"] > 0
+    got = logs.get_data_protection_policy(logGroupIdentifier=g)
+    assert (got["policyDocument"], got["lastUpdatedTime"]) == (doc, put["lastUpdatedTime"])
+    put_events(logs, g, "after", ["user alice@example.org logged in as EMP-123456", "nothing here"])
+    ev = logs.get_log_events(logGroupName=g, logStreamName="after", startFromHead=True)["events"]
+    assert [e["message"] for e in ev] == ["user ***************** logged in as **********", "nothing here"]
+    ev = logs.get_log_events(logGroupName=g, logStreamName="after", startFromHead=True, unmask=True)["events"]
+    assert ev[0]["message"] == "user alice@example.org logged in as EMP-123456"
+    ev = logs.filter_log_events(logGroupName=g)["events"]
+    assert [e["message"] for e in ev] == ["mail bob@example.com", "user ***************** logged in as **********",
+                                          "nothing here"]
+    assert logs.filter_log_events(logGroupName=g, unmask=True)["events"][1]["message"].startswith("user alice@")
+    for bad in (json.dumps({"Name": "x", "Statement": []}),
+                dp_policy(["arn:aws:dataprotection::aws:data-identifier/NoSuchThing"]),
+                "not json"):
+        assert error_of(logs.put_data_protection_policy, logGroupIdentifier=g,
+                        policyDocument=bad)[0] == "InvalidParameterException"
+    logs.delete_data_protection_policy(logGroupIdentifier=g)
+    assert "policyDocument" not in logs.get_data_protection_policy(logGroupIdentifier=g)
+    assert error_of(logs.delete_data_protection_policy, logGroupIdentifier=g)[0] == "ResourceNotFoundException"
+    put_events(logs, g, "later", ["again carol@example.net"])
+    assert logs.get_log_events(logGroupName=g, logStreamName="later")["events"][0]["message"] == \
+        "again carol@example.net"
+    logs.delete_log_group(logGroupName=g)
+
+
+def test_account_policies(logs):
+    """Put/Describe/DeleteAccountPolicy: kept per type and name with scope and
+    selection criteria; an account data protection policy masks every
+    group's new events; the one-per-account quota; ResourceNotFound for a
+    name that is not there."""
+    needs(logs, "PutAccountPolicy")
+    doc = dp_policy([EMAIL])
+    p = logs.put_account_policy(policyName="acct-dp", policyDocument=doc, policyType="DATA_PROTECTION_POLICY",
+                                scope="ALL")["accountPolicy"]
+    assert (p["policyName"], p["policyType"], p["scope"], p["accountId"]) == (
+        "acct-dp", "DATA_PROTECTION_POLICY", "ALL", "000000000000")
+    assert error_of(logs.put_account_policy, policyName="second", policyDocument=doc,
+                    policyType="DATA_PROTECTION_POLICY")[0] == "LimitExceededException"
+    g = "/acct/any"
+    logs.create_log_group(logGroupName=g)
+    put_events(logs, g, "s", ["to dave@example.com"])
+    assert logs.get_log_events(logGroupName=g, logStreamName="s")["events"][0]["message"] == "to " + "*" * len("dave@example.com")
+    got = logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY")["accountPolicies"]
+    assert [(x["policyName"], x["policyDocument"]) for x in got] == [("acct-dp", doc)]
+    idx = json.dumps({"Fields": ["RequestId"]})
+    logs.put_account_policy(policyName="idx-a", policyDocument=idx, policyType="FIELD_INDEX_POLICY",
+                            selectionCriteria='LogGroupNamePrefix IN ["/acct"]')
+    got = logs.describe_account_policies(policyType="FIELD_INDEX_POLICY", policyName="idx-a")["accountPolicies"]
+    assert got[0]["selectionCriteria"] == 'LogGroupNamePrefix IN ["/acct"]'
+    assert error_of(logs.put_account_policy, policyName="bad", policyDocument=idx, policyType="FIELD_INDEX_POLICY",
+                    selectionCriteria="whatever")[0] == "InvalidParameterException"
+    pol = logs.describe_index_policies(logGroupIdentifiers=[g])["indexPolicies"]
+    assert [(x["policyName"], x["source"]) for x in pol] == [("idx-a", "ACCOUNT")]
+    assert error_of(logs.describe_account_policies, policyType="FIELD_INDEX_POLICY",
+                    policyName="nope")[0] == "ResourceNotFoundException"
+    logs.delete_account_policy(policyName="acct-dp", policyType="DATA_PROTECTION_POLICY")
+    logs.delete_account_policy(policyName="idx-a", policyType="FIELD_INDEX_POLICY")
+    assert error_of(logs.delete_account_policy, policyName="idx-a",
+                    policyType="FIELD_INDEX_POLICY")[0] == "ResourceNotFoundException"
+    assert logs.describe_account_policies(policyType="DATA_PROTECTION_POLICY")["accountPolicies"] == []
+    logs.delete_log_group(logGroupName=g)
+
+
+def test_index_policies_and_field_indexes(logs):
+    """PutIndexPolicy / DescribeIndexPolicies / DeleteIndexPolicy on a group,
+    DescribeFieldIndexes from the events ingested since, and ListLogGroups'
+    fieldIndexNames filter."""
+    needs(logs, "PutIndexPolicy")
+    g = "/idx/app"
+    logs.create_log_group(logGroupName=g)
+    doc = json.dumps({"Fields": ["RequestId", "user.id"]})
+    p = logs.put_index_policy(logGroupIdentifier=g, policyDocument=doc)["indexPolicy"]
+    assert (p["policyDocument"], p["source"], "policyName" in p) == (doc, "LOG_GROUP", False)
+    assert p["logGroupIdentifier"] == "arn:aws:logs:us-east-1:000000000000:log-group:/idx/app"
+    put_events(logs, g, "s", [json.dumps({"RequestId": "r1"}), "plain", json.dumps({"user": {"id": 7}})])
+    fi = logs.describe_field_indexes(logGroupIdentifiers=[g])["fieldIndexes"]
+    assert [(f["fieldIndexName"], f["type"]) for f in fi] == [("RequestId", "FIELD_INDEX"), ("user.id", "FIELD_INDEX")]
+    assert fi[0]["firstEventTime"] == fi[0]["lastEventTime"] and fi[1]["firstEventTime"] > fi[0]["firstEventTime"]
+    assert [x["logGroupName"] for x in logs.list_log_groups(fieldIndexNames=["RequestId"])["logGroups"]] == [g]
+    assert logs.list_log_groups(fieldIndexNames=["Other"])["logGroups"] == []
+    assert error_of(logs.put_index_policy, logGroupIdentifier=g,
+                    policyDocument=json.dumps({"Fields": "x"}))[0] == "InvalidParameterException"
+    assert logs.describe_index_policies(logGroupIdentifiers=[g])["indexPolicies"][0]["policyDocument"] == doc
+    logs.delete_index_policy(logGroupIdentifier=g)
+    assert logs.describe_index_policies(logGroupIdentifiers=[g])["indexPolicies"] == []
+    assert error_of(logs.delete_index_policy, logGroupIdentifier=g)[0] == "ResourceNotFoundException"
+    assert error_of(logs.describe_field_indexes, logGroupIdentifiers=["/idx/none"])[0] == "ResourceNotFoundException"
+    logs.delete_log_group(logGroupName=g)
+
+
+def test_transformers(logs):
+    """Put/Get/DeleteTransformer and TestTransformer: parseJSON, parseKeyValue
+    and csv parsers, then key and string processors; events ingested into
+    the group are stored transformed; the first processor must be a parser."""
+    needs(logs, "PutTransformer")
+    cfg = [{"parseJSON": {}},
+           {"addKeys": {"entries": [{"key": "env", "value": "prod"}]}},
+           {"renameKeys": {"entries": [{"key": "lvl", "renameTo": "level"}]}},
+           {"copyValue": {"entries": [{"source": "user.name", "target": "who"}]}},
+           {"upperCaseString": {"withKeys": ["level"]}},
+           {"trimString": {"withKeys": ["who"]}},
+           {"deleteKeys": {"withKeys": ["secret"]}}]
+    out = logs.test_transformer(transformerConfig=cfg, logEventMessages=[
+        json.dumps({"lvl": "warn", "user": {"name": " ann "}, "secret": "x"}), "not json"])["transformedLogs"]
+    assert out[0]["eventNumber"] == 1
+    assert json.loads(out[0]["transformedEventMessage"]) == {
+        "level": "WARN", "user": {"name": " ann "}, "env": "prod", "who": "ann"}
+    assert out[1]["transformedEventMessage"] == "not json"
+    kv = logs.test_transformer(transformerConfig=[{"parseKeyValue": {"destination": "kv"}},
+                                                  {"lowerCaseString": {"withKeys": ["kv.A"]}}],
+                               logEventMessages=["A=X&b=2"])["transformedLogs"][0]
+    assert json.loads(kv["transformedEventMessage"]) == {"kv": {"A": "x", "b": "2"}}
+    csv = logs.test_transformer(transformerConfig=[{"csv": {"columns": ["ip", "path"]}}],
+                                logEventMessages=['1.2.3.4,"/a,b"'])["transformedLogs"][0]
+    assert json.loads(csv["transformedEventMessage"]) == {"ip": "1.2.3.4", "path": "/a,b"}
+    assert error_of(logs.test_transformer, transformerConfig=[{"addKeys": {"entries": [{"key": "k", "value": "v"}]}}],
+                    logEventMessages=["x"])[0] == "InvalidParameterException"
+    g = "/tr/app"
+    logs.create_log_group(logGroupName=g)
+    logs.put_transformer(logGroupIdentifier=g, transformerConfig=cfg)
+    got = logs.get_transformer(logGroupIdentifier=g)
+    assert got["transformerConfig"] == cfg and got["creationTime"] > 0
+    assert got["logGroupIdentifier"] == "arn:aws:logs:us-east-1:000000000000:log-group:/tr/app"
+    put_events(logs, g, "s", [json.dumps({"lvl": "info", "user": {"name": "bo"}, "secret": 1})])
+    m = logs.get_log_events(logGroupName=g, logStreamName="s")["events"][0]["message"]
+    assert json.loads(m) == {"level": "INFO", "user": {"name": "bo"}, "env": "prod", "who": "bo"}
+    logs.delete_transformer(logGroupIdentifier=g)
+    assert error_of(logs.get_transformer, logGroupIdentifier=g)[0] == "ResourceNotFoundException"
+    logs.delete_log_group(logGroupName=g)

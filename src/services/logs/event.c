@@ -49,14 +49,17 @@ static bool pos_parse(str_t s, pos_t *p)
 
 /* ==== Appending ==== */
 
-/* Inserts n events (already checked) into stream sid of group gid and
- * updates the stream's times. Inside the caller's transaction. */
-static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event_t *ev, size_t n, int64_t *last_id)
+/* Inserts n events (already checked, transformed) into stream sid of group
+ * gid, with masked[i] the masked text of ev[i] (masked NULL or an entry
+ * STR_NULL: nothing masked), and updates the stream's times. Inside the
+ * caller's transaction. */
+static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event_t *ev, const str_t *masked, size_t n,
+                         int64_t *last_id)
 {
     if (!n) return GR_OK;
     int64_t now = logs__now_ms();
-    sqlite3_stmt *st =
-        store_stmt(db, "INSERT INTO log_event (gid, sid, ts, ingest_ms, message) VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *st = store_stmt(
+        db, "INSERT INTO log_event (gid, sid, ts, ingest_ms, message, masked) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!st) return GR_ERR;
     int64_t lo = ev[0].ts_ms, hi = ev[0].ts_ms;
     for (size_t i = 0; i < n; i++) {
@@ -65,6 +68,7 @@ static int insert_events(sqlite3 *db, int64_t gid, int64_t sid, const logs_event
         sqlite3_bind_int64(st, 3, ev[i].ts_ms);
         sqlite3_bind_int64(st, 4, now);
         store_bind_str(st, 5, ev[i].message.p ? ev[i].message : STR(""));
+        store_bind_str(st, 6, masked ? masked[i] : STR_NULL);
         if (sqlite3_step(st) != SQLITE_DONE) {
             store_release(st);
             return GR_ERR;
@@ -117,14 +121,26 @@ static int exec_bound(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b,
 }
 
 /* Hands the n events just stored (the last with row id last_id: one
- * transaction's rows are numbered in a row) to the group's subscriptions. */
+ * transaction's rows are numbered in a row) to the group's subscriptions,
+ * as a reader without logs:Unmask sees them (masked[i] when not STR_NULL). */
 static void deliver(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid, str_t group, str_t stream,
-                    const logs_event_t *ev, size_t n, int64_t last_id)
+                    logs_event_t *ev, const str_t *masked, size_t n, int64_t last_id)
 {
     int64_t *ids = n ? ARENA_NEWN(a, int64_t, n) : NULL;
     if (!ids) return;
-    for (size_t i = 0; i < n; i++) ids[i] = last_id - (int64_t)(n - 1 - i);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = last_id - (int64_t)(n - 1 - i);
+        if (masked && masked[i].p) ev[i].message = masked[i];
+    }
     logs__subscriptions_deliver(app, a, account, region, gid, group, stream, ev, ids, n);
+}
+
+/* A copy of the n events in a, for the ingest processing to rewrite. */
+static logs_event_t *events_copy(arena_t *a, const logs_event_t *ev, size_t n)
+{
+    logs_event_t *c = ARENA_NEWN(a, logs_event_t, n ? n : 1);
+    if (c && n) memcpy(c, ev, n * sizeof *ev);
+    return c;
 }
 
 /* AWS: Lambda's role creates /aws/lambda/NAME and the stream on first
@@ -156,15 +172,18 @@ int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t
         n -= k;
     }
     int64_t last_id = 0;
-    if (rc == GR_OK && gid && sid && insert_events(db, gid, sid, ev, n, &last_id) == GR_OK &&
+    logs_group_t g = {.id = gid, .name = group, .retention_days = days};
+    arena_t *a = arena_new(0);
+    logs_event_t *own = a ? events_copy(a, ev, n) : NULL;
+    str_t *masked = own && gid ? logs__ingest_prepare(db, a, account, region, &g, own, n) : NULL;
+    if (rc == GR_OK && own && gid && sid && insert_events(db, gid, sid, own, masked, n, &last_id) == GR_OK &&
         store_exec(db, "COMMIT") == GR_OK) {
-        logs_group_t g = {.id = gid, .retention_days = days};
         logs__expire(db, &g);
-        arena_t *a = arena_new(0);
-        if (a) deliver(app, a, account, region, gid, group, stream, ev, n, last_id);
+        deliver(app, a, account, region, gid, group, stream, own, masked, n, last_id);
         arena_free(a);
         return GR_OK;
     }
+    arena_free(a);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return GR_ERR;
 }
@@ -233,15 +252,17 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
     size_t from = (size_t)((too_old > expired ? too_old : expired) + 1);
     size_t to = too_new >= 0 ? (size_t)too_new : n;
     logs__expire(db, &g); /* retention is enforced on every write to the group as well as every read */
+    /* AWS: transformers and data protection apply as events are ingested. */
+    str_t *masked = from < to ? logs__ingest_prepare(db, a, r->who.account, r->region, &g, ev + from, to - from) : NULL;
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int64_t last_id = 0;
-    if ((from < to && insert_events(db, g.id, sid, ev + from, to - from, &last_id) != GR_OK) ||
+    if ((from < to && insert_events(db, g.id, sid, ev + from, masked, to - from, &last_id) != GR_OK) ||
         store_exec(db, "COMMIT") != GR_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return GR_ERR;
     }
     if (from < to)
-        deliver(r->app, a, r->who.account, r->region, g.id, g.name, val_get_str(in, "logStreamName"), ev + from,
+        deliver(r->app, a, r->who.account, r->region, g.id, g.name, val_get_str(in, "logStreamName"), ev + from, masked,
                 to - from, last_id);
     val_set_c(a, out, "nextSequenceToken", val_str(a, pos_fmt(a, "", (pos_t){now, last_id})));
     if (too_old >= 0 || expired >= 0 || too_new >= 0) {
@@ -290,12 +311,17 @@ int logs_get_log_events(req_t *r, const val_t *in, val_t *out)
         forward = tok.p[0] == 'f';
     }
     int64_t start = val_get_int(in, "startTime", INT64_MIN), end = val_get_int(in, "endTime", INT64_MAX);
+    int unmask = logs__unmask_or_fail(r, in, g.name);
+    if (unmask < 0) return GR_ERR;
     sqlite3_stmt *st = store_stmt(
-        db, forward ? "SELECT id, ts, ingest_ms, message FROM log_event WHERE sid = ?1 AND (ts, id) > (?2, ?3) "
-                      "AND ts >= ?4 AND ts < ?5 ORDER BY ts, id LIMIT ?6"
-                    : "SELECT id, ts, ingest_ms, message FROM log_event WHERE sid = ?1 AND (ts, id) < (?2, ?3) "
-                      "AND ts >= ?4 AND ts < ?5 ORDER BY ts DESC, id DESC LIMIT ?6");
+        db, forward ? "SELECT id, ts, ingest_ms, " LOGS_MESSAGE_SQL(
+                          "7") " FROM log_event WHERE sid = ?1 "
+                               "AND (ts, id) > (?2, ?3) AND ts >= ?4 AND ts < ?5 ORDER BY ts, id LIMIT ?6"
+                    : "SELECT id, ts, ingest_ms, " LOGS_MESSAGE_SQL(
+                          "7") " FROM log_event WHERE sid = ?1 "
+                               "AND (ts, id) < (?2, ?3) AND ts >= ?4 AND ts < ?5 ORDER BY ts DESC, id DESC LIMIT ?6");
     if (!st) return GR_ERR;
+    sqlite3_bind_int(st, 7, unmask);
     sqlite3_bind_int64(st, 1, sid);
     sqlite3_bind_int64(st, 2, p.ts);
     sqlite3_bind_int64(st, 3, p.id);
@@ -375,11 +401,15 @@ int logs_filter_log_events(req_t *r, const val_t *in, val_t *out)
     str_t tok = val_get_str(in, "nextToken");
     if (tok.p && !pos_parse(tok, &p))
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified nextToken is invalid.");
+    int unmask = logs__unmask_or_fail(r, in, g.name);
+    if (unmask < 0) return GR_ERR;
     sqlite3_stmt *st = store_stmt(
-        db, "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name FROM log_event e JOIN log_stream s ON s.id = e.sid "
-            "WHERE e.gid = ?1 AND (e.ts, e.id) > (?2, ?3) AND e.ts >= ?4 AND e.ts <= ?5 "
-            "AND substr(s.name, 1, ?7) = ?6 ORDER BY e.ts, e.id LIMIT ?8");
+        db, "SELECT e.id, e.ts, e.ingest_ms, " LOGS_MESSAGE_SQL(
+                "9") ", s.name FROM log_event e JOIN log_stream s "
+                     "ON s.id = e.sid WHERE e.gid = ?1 AND (e.ts, e.id) > (?2, ?3) AND e.ts >= ?4 AND e.ts <= ?5 "
+                     "AND substr(s.name, 1, ?7) = ?6 ORDER BY e.ts, e.id LIMIT ?8");
     if (!st) return GR_ERR;
+    sqlite3_bind_int(st, 9, unmask);
     sqlite3_bind_int64(st, 1, g.id);
     sqlite3_bind_int64(st, 2, p.ts);
     sqlite3_bind_int64(st, 3, p.id);

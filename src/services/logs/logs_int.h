@@ -86,4 +86,66 @@ int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, co
 void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid, str_t group,
                                  str_t stream, const logs_event_t *ev, const int64_t *ids, size_t n);
 
+/* ==== Policy documents of a group or the account (account.c) ==== */
+struct json;
+typedef struct {
+    str_t document;
+    str_t name;         /* an account policy's name; STR_NULL for a group's own */
+    int64_t updated_ms; /* last put */
+    int64_t created_ms; /* first put (events ingested since then are governed by it) */
+    bool account;       /* an account-level policy */
+} logs_policy_t;
+/* A group's own document of type (AWS's policyType: "FIELD_INDEX_POLICY",
+ * "DATA_PROTECTION_POLICY", "TRANSFORMER_POLICY"): put (inserted or
+ * replaced), got (1 found into *p, 0 none, -1 error) and deleted (rows
+ * deleted, -1 on error). */
+int logs__group_policy_put(sqlite3 *db, int64_t gid, const char *type, str_t doc, int64_t now);
+int logs__group_policy_get(sqlite3 *db, arena_t *a, int64_t gid, const char *type, logs_policy_t *p);
+int logs__group_policy_delete(sqlite3 *db, int64_t gid, const char *type);
+/* The Put… operations: the group of in (into *g) gets doc as its document
+ * of type (checked by logs__policy_document_ok), put at *now. */
+int logs__group_policy_put_or_fail(req_t *r, const val_t *in, const char *type, str_t doc, logs_group_t *g,
+                                   int64_t *now);
+/* The Delete… operations: the group of in loses its document of type;
+ * ResourceNotFoundException with missing when it has none. */
+int logs__group_policy_delete_or_fail(req_t *r, const val_t *in, const char *type, const char *missing);
+/* The document of type that governs group g: its own, else the account
+ * policy whose selection criteria fit it best. 1 into *p, 0 none, -1 error. */
+int logs__policy_effective(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g,
+                           const char *type, logs_policy_t *p);
+/* A document of type is JSON and well formed for its type, or r failed
+ * (InvalidParameterException). Each type's own check: */
+int logs__policy_document_ok(req_t *r, str_t type, str_t doc);
+int logs__index_document_ok(req_t *r, const struct json *doc);       /* index.c */
+int logs__data_protection_ok(req_t *r, const struct json *doc);      /* protect.c */
+int logs__transformer_document_ok(req_t *r, const struct json *doc); /* transform.c */
+
+/* ==== Ingestion: data protection (protect.c) and transformers (transform.c) ==== */
+typedef struct logs_mask logs_mask_t;
+/* The identifiers that govern group g's ingestion (its own data protection
+ * policy and the account's, cumulative); NULL when none (or on error). */
+logs_mask_t *logs__mask_for(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g);
+/* msg with every detected identifier replaced by asterisks (same length),
+ * or STR_NULL when nothing in it is sensitive. */
+str_t logs__mask(const logs_mask_t *m, arena_t *a, str_t msg);
+/* Whether a read shows unmasked events: 1 when in.unmask and the caller may
+ * logs:Unmask the group, 0 when not asked, -1 when refused (r failed). */
+int logs__unmask_or_fail(req_t *r, const val_t *in, str_t group);
+/* The column a read selects for an event's text: the masked one unless the
+ * statement's parameter N (logs__unmask_or_fail's answer) is 1. */
+#define LOGS_MESSAGE_SQL(N) "CASE WHEN ?" N " = 1 THEN message ELSE coalesce(masked, message) END"
+
+typedef struct logs_transformer logs_transformer_t;
+/* The transformer that governs group g (its own, else the account's
+ * TRANSFORMER_POLICY that selects it); NULL when none. */
+logs_transformer_t *logs__transformer_for(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g);
+/* The event message after the transformer's processors, or msg itself when
+ * the first parser does not apply to it. */
+str_t logs__transform(const logs_transformer_t *t, arena_t *a, str_t msg);
+/* Both, for a batch about to be stored in g: rewrites ev[i].message by the
+ * transformer and returns the masked text of each event (STR_NULL: nothing
+ * masked), or NULL when no data protection applies. */
+str_t *logs__ingest_prepare(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g,
+                            logs_event_t *ev, size_t n);
+
 #endif

@@ -444,9 +444,10 @@ static rec_t **scan(req_t *r, sqlite3 *db, logs_group_t *gs, size_t ng, int64_t 
     str_t keys[MAX_FIELDS], vals[MAX_FIELDS];
     for (size_t g = 0; g < ng && recs; g++) {
         logs__expire(db, &gs[g]);
-        sqlite3_stmt *st = store_stmt(db, "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name FROM log_event e "
-                                          "JOIN log_stream s ON s.id = e.sid WHERE e.gid = ?1 AND e.ts >= ?2 "
-                                          "AND e.ts <= ?3 ORDER BY e.ts DESC, e.id DESC");
+        sqlite3_stmt *st =
+            store_stmt(db, "SELECT e.id, e.ts, e.ingest_ms, coalesce(e.masked, e.message), s.name FROM log_event e "
+                           "JOIN log_stream s ON s.id = e.sid WHERE e.gid = ?1 AND e.ts >= ?2 "
+                           "AND e.ts <= ?3 ORDER BY e.ts DESC, e.id DESC");
         if (!st) return NULL;
         sqlite3_bind_int64(st, 1, gs[g].id);
         sqlite3_bind_int64(st, 2, from);
@@ -697,9 +698,10 @@ int logs_get_log_record(req_t *r, const val_t *in, val_t *out)
     if (!arena_unbase64(a, val_get_str(in, "logRecordPointer"), &raw) ||
         sscanf(arena_str(a, raw).p, "%lld:%lld%c", &gid, &eid, &tail) != 2)
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified log record pointer is not valid.");
-    sqlite3_stmt *st = store_stmt(db, "SELECT e.ts, e.ingest_ms, e.message, s.name, g.name FROM log_event e "
-                                      "JOIN log_stream s ON s.id = e.sid JOIN log_group g ON g.id = e.gid "
-                                      "WHERE e.id = ?1 AND e.gid = ?2 AND g.account = ?3 AND g.region = ?4");
+    sqlite3_stmt *st =
+        store_stmt(db, "SELECT e.ts, e.ingest_ms, coalesce(e.masked, e.message), s.name, g.name FROM log_event e "
+                       "JOIN log_stream s ON s.id = e.sid JOIN log_group g ON g.id = e.gid "
+                       "WHERE e.id = ?1 AND e.gid = ?2 AND g.account = ?3 AND g.region = ?4");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, eid);
     sqlite3_bind_int64(st, 2, gid);
@@ -735,8 +737,9 @@ int logs_get_log_group_fields(req_t *r, const val_t *in, val_t *out)
         from = val_get_int(in, "time", 0) * 1000 - 8 * 60000;
         to = val_get_int(in, "time", 0) * 1000 + 8 * 60000;
     }
-    sqlite3_stmt *st = store_stmt(db, "SELECT e.ts, e.ingest_ms, e.message, s.name FROM log_event e JOIN log_stream s "
-                                      "ON s.id = e.sid WHERE e.gid = ?1 AND e.ts >= ?2 AND e.ts <= ?3");
+    sqlite3_stmt *st = store_stmt(
+        db, "SELECT e.ts, e.ingest_ms, coalesce(e.masked, e.message), s.name FROM log_event e JOIN log_stream s "
+            "ON s.id = e.sid WHERE e.gid = ?1 AND e.ts >= ?2 AND e.ts <= ?3");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     sqlite3_bind_int64(st, 2, from);

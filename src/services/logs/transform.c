@@ -1,0 +1,393 @@
+/* transform.c — log transformers (Put/Get/DeleteTransformer, TestTransformer,
+ * and PutAccountPolicy's TRANSFORMER_POLICY): processors that turn each
+ * event into a JSON object as it is ingested (event.c calls
+ * logs__ingest_prepare, which runs the transformer and then masks).
+ *
+ * AWS (CloudWatch Logs user guide, "Transform logs during ingestion"): the
+ * first processor is a parser; the others work on the parsed object's keys,
+ * a dotted key reaching into nested objects. The transformed event is what
+ * the group stores. An event the first parser cannot read is stored as it
+ * came. gureum runs the parsers parseJSON, parseKeyValue and csv and the
+ * string and key processors; a transformer with another processor is
+ * refused rather than stored and silently not run. */
+#define _GNU_SOURCE /* memmem, memrchr */
+#include <ctype.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "logs_int.h"
+#include "logs_model.h"
+#include "services/app.h"
+
+#define TR_TYPE "TRANSFORMER_POLICY"
+
+struct logs_transformer {
+    const val_t *procs; /* the transformerConfig list, as given */
+};
+
+static const char *const parsers[] = {"parseJSON", "parseKeyValue", "csv"};
+static const char *const others[] = {"addKeys",  "deleteKeys",      "renameKeys",      "copyValue",
+                                     "moveKeys", "lowerCaseString", "upperCaseString", "trimString"};
+
+static bool in_list(str_t k, const char *const *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (str_eq(k, str_c(l[i]))) return true;
+    return false;
+}
+
+/* ==== Keys of the event object (dotted paths) ==== */
+
+static val_t *path_get(val_t *obj, str_t path)
+{
+    while (obj && obj->kind == VAL_STRUCT) {
+        const char *dot = memchr(path.p, '.', path.len);
+        if (!dot) return val_get_s(obj, path);
+        obj = val_get_s(obj, str_n(path.p, (size_t)(dot - path.p)));
+        path = str_n(dot + 1, path.len - (size_t)(dot + 1 - path.p));
+    }
+    return NULL;
+}
+
+/* Sets path (creating the objects on the way) unless it exists and !overwrite. */
+static void path_set(arena_t *a, val_t *obj, str_t path, val_t *v, bool overwrite)
+{
+    const char *dot;
+    while ((dot = memchr(path.p, '.', path.len))) {
+        str_t head = str_n(path.p, (size_t)(dot - path.p));
+        val_t *next = val_get_s(obj, head);
+        if (!next || next->kind != VAL_STRUCT) {
+            if (next && !overwrite) return;
+            next = val_new(a, VAL_STRUCT);
+            val_set(a, obj, head, next);
+        }
+        obj = next;
+        path = str_n(dot + 1, path.len - (size_t)(dot + 1 - path.p));
+    }
+    if (!overwrite && val_get_s(obj, path)) return;
+    val_set(a, obj, path, v);
+}
+
+static val_t *path_delete(val_t *obj, str_t path)
+{
+    const char *dot = memrchr(path.p, '.', path.len);
+    if (dot) {
+        obj = path_get(obj, str_n(path.p, (size_t)(dot - path.p)));
+        path = str_n(dot + 1, path.len - (size_t)(dot + 1 - path.p));
+    }
+    if (!obj || obj->kind != VAL_STRUCT) return NULL;
+    for (size_t i = 0; i < obj->u.obj.n; i++)
+        if (str_eq(obj->u.obj.e[i].key, path)) {
+            val_t *v = obj->u.obj.e[i].v;
+            memmove(&obj->u.obj.e[i], &obj->u.obj.e[i + 1], (obj->u.obj.n - i - 1) * sizeof obj->u.obj.e[0]);
+            obj->u.obj.n--;
+            return v;
+        }
+    return NULL;
+}
+
+/* ==== Parsers ==== */
+
+static str_t cfg_str(const val_t *cfg, const char *key, const char *def)
+{
+    str_t s = val_get_str(cfg, key);
+    return s.p ? s : str_c(def);
+}
+
+/* Splits s at the first occurrence of sep: *head before it, s after (or
+ * the whole of s into *head and STR_NULL left). */
+static str_t split_once(str_t *s, str_t sep)
+{
+    const char *at = sep.len ? memmem(s->p, s->len, sep.p, sep.len) : NULL;
+    str_t head = at ? str_n(s->p, (size_t)(at - s->p)) : *s;
+    *s = at ? str_n(at + sep.len, s->len - (size_t)(at + sep.len - s->p)) : STR_NULL;
+    return head;
+}
+
+static val_t *parse_key_value(arena_t *a, const val_t *cfg, str_t text)
+{
+    str_t fd = cfg_str(cfg, "fieldDelimiter", "&"), kd = cfg_str(cfg, "keyValueDelimiter", "=");
+    str_t prefix = cfg_str(cfg, "keyPrefix", ""), nonmatch = val_get_str(cfg, "nonMatchValue");
+    val_t *obj = val_new(a, VAL_STRUCT);
+    while (text.p) {
+        str_t field = split_once(&text, fd);
+        if (!field.len) continue;
+        str_t rest = field;
+        str_t key = split_once(&rest, kd);
+        if (!rest.p && !nonmatch.p) continue;
+        str_t k = str_c(arena_printf(a, "%.*s%.*s", STR_FMT(prefix), STR_FMT(key)));
+        val_set(a, obj, k, val_str(a, rest.p ? rest : nonmatch));
+    }
+    return obj;
+}
+
+static val_t *parse_csv(arena_t *a, const val_t *cfg, str_t text)
+{
+    str_t delim = cfg_str(cfg, "delimiter", ","), quote = cfg_str(cfg, "quoteCharacter", "\"");
+    const val_t *cols = val_get(cfg, "columns");
+    val_t *obj = val_new(a, VAL_STRUCT);
+    size_t col = 0, i = 0;
+    while (i <= text.len) {
+        buf_t b;
+        buf_init(&b, a);
+        bool quoted = quote.len && i < text.len && text.p[i] == quote.p[0];
+        if (quoted) i++;
+        for (; i < text.len; i++) {
+            if (quoted && text.p[i] == quote.p[0]) {
+                if (i + 1 < text.len && text.p[i + 1] == quote.p[0]) {
+                    buf_putc(&b, text.p[++i]);
+                    continue;
+                }
+                quoted = false;
+                continue;
+            }
+            if (!quoted && delim.len && text.p[i] == delim.p[0]) break;
+            buf_putc(&b, text.p[i]);
+        }
+        str_t name = col < val_len(cols) ? cols->u.list.v[col]->u.s : str_c(arena_printf(a, "column_%zu", col + 1));
+        str_t v = buf_str(&b);
+        val_set(a, obj, name, val_str(a, v.p ? v : STR("")));
+        col++;
+        i++;
+    }
+    return obj;
+}
+
+/* Runs one parser over its source (the message, or a key of ev) into ev
+ * (merged at the root, or under destination). false when it cannot read it. */
+static bool run_parser(arena_t *a, str_t kind, const val_t *cfg, str_t msg, val_t *ev)
+{
+    str_t src = cfg_str(cfg, "source", "@message");
+    str_t text = msg;
+    if (!str_eq(src, STR("@message"))) {
+        const val_t *v = path_get(ev, src);
+        if (!v || v->kind != VAL_STR) return false;
+        text = v->u.s;
+    }
+    val_t *parsed;
+    if (str_eq(kind, STR("parseJSON"))) {
+        const json_t *j = json_parse(a, text, NULL);
+        if (!j || j->type != JSON_OBJECT) return false;
+        parsed = val_from_json(a, j);
+    } else if (str_eq(kind, STR("parseKeyValue"))) {
+        parsed = parse_key_value(a, cfg, text);
+    } else {
+        parsed = parse_csv(a, cfg, text);
+    }
+    if (!parsed) return false;
+    str_t dest = val_get_str(cfg, "destination");
+    bool overwrite = val_get_bool(cfg, "overwriteIfExists", true);
+    if (dest.len) {
+        path_set(a, ev, dest, parsed, overwrite);
+    } else {
+        for (size_t i = 0; i < parsed->u.obj.n; i++)
+            path_set(a, ev, parsed->u.obj.e[i].key, parsed->u.obj.e[i].v, overwrite);
+    }
+    return true;
+}
+
+/* ==== The other processors ==== */
+
+static val_t *value_of(arena_t *a, str_t s)
+{
+    return val_str(a, s);
+}
+
+static void run_entries(arena_t *a, str_t kind, const val_t *cfg, val_t *ev)
+{
+    const val_t *es = val_get(cfg, "entries");
+    for (size_t i = 0; i < val_len(es); i++) {
+        const val_t *e = es->u.list.v[i];
+        bool over = val_get_bool(e, "overwriteIfExists", false);
+        if (str_eq(kind, STR("addKeys"))) {
+            path_set(a, ev, val_get_str(e, "key"), value_of(a, val_get_str(e, "value")), over);
+        } else if (str_eq(kind, STR("renameKeys"))) {
+            str_t to = val_get_str(e, "renameTo");
+            if (!over && path_get(ev, to)) continue;
+            val_t *v = path_delete(ev, val_get_str(e, "key"));
+            if (v) path_set(a, ev, to, v, true);
+        } else if (str_eq(kind, STR("moveKeys"))) {
+            str_t to = val_get_str(e, "target");
+            if (!over && path_get(ev, to)) continue;
+            val_t *v = path_delete(ev, val_get_str(e, "source"));
+            if (v) path_set(a, ev, to, v, true);
+        } else { /* copyValue */
+            val_t *v = path_get(ev, val_get_str(e, "source"));
+            if (v) path_set(a, ev, val_get_str(e, "target"), val_copy(a, v), over);
+        }
+    }
+}
+
+static void run_with_keys(arena_t *a, str_t kind, const val_t *cfg, val_t *ev)
+{
+    const val_t *keys = val_get(cfg, "withKeys");
+    for (size_t i = 0; i < val_len(keys); i++) {
+        str_t k = keys->u.list.v[i]->u.s;
+        if (str_eq(kind, STR("deleteKeys"))) {
+            path_delete(ev, k);
+            continue;
+        }
+        val_t *v = path_get(ev, k);
+        if (!v || v->kind != VAL_STR) continue;
+        str_t s = v->u.s;
+        if (str_eq(kind, STR("trimString"))) {
+            while (s.len && isspace((unsigned char)s.p[0])) s.p++, s.len--;
+            while (s.len && isspace((unsigned char)s.p[s.len - 1])) s.len--;
+            v->u.s = s;
+            continue;
+        }
+        char *c = arena_strndup(a, s.p, s.len);
+        if (!c) return;
+        bool lower = str_eq(kind, STR("lowerCaseString"));
+        for (size_t j = 0; j < s.len; j++)
+            c[j] = (char)(lower ? tolower((unsigned char)c[j]) : toupper((unsigned char)c[j]));
+        v->u.s = str_n(c, s.len);
+    }
+}
+
+/* The single processor kind a Processor structure sets, and its config. */
+static str_t proc_kind(const val_t *p, const val_t **cfg)
+{
+    if (!p || p->kind != VAL_STRUCT || p->u.obj.n != 1) return STR_NULL;
+    *cfg = p->u.obj.e[0].v;
+    return p->u.obj.e[0].key;
+}
+
+str_t logs__transform(const logs_transformer_t *t, arena_t *a, str_t msg)
+{
+    val_t *ev = val_new(a, VAL_STRUCT);
+    for (size_t i = 0; t && ev && i < val_len(t->procs); i++) {
+        const val_t *cfg = NULL;
+        str_t kind = proc_kind(t->procs->u.list.v[i], &cfg);
+        if (in_list(kind, parsers, sizeof parsers / sizeof parsers[0])) {
+            if (!run_parser(a, kind, cfg, msg, ev) && i == 0) return msg;
+        } else if (str_eq(kind, STR("deleteKeys")) || str_ends_with(kind, STR("String"))) {
+            run_with_keys(a, kind, cfg, ev);
+        } else {
+            run_entries(a, kind, cfg, ev);
+        }
+    }
+    return ev ? val_json_text(a, ev) : msg;
+}
+
+/* ==== Checks and the operations ==== */
+
+/* AWS: 1..20 processors, each setting one kind, the first a parser. */
+static int processors_ok(req_t *r, const val_t *procs)
+{
+    size_t n = val_len(procs);
+    if (n == 0 || n > 20)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException, "A transformer has between 1 and 20 processors.");
+    for (size_t i = 0; i < n; i++) {
+        const val_t *cfg = NULL;
+        str_t kind = proc_kind(procs->u.list.v[i], &cfg);
+        if (!kind.p)
+            return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                            "Each processor must set exactly one processor type.");
+        bool parser = in_list(kind, parsers, sizeof parsers / sizeof parsers[0]);
+        bool other = in_list(kind, others, sizeof others / sizeof others[0]);
+        if (i == 0 && other)
+            return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                            "The first processor of a transformer must be a parser.");
+        if (!parser && !other)
+            return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                            "Processor %.*s is not one gureum runs (it runs parseJSON, parseKeyValue, csv, addKeys, "
+                            "deleteKeys, renameKeys, copyValue, moveKeys, lowerCaseString, upperCaseString and "
+                            "trimString).",
+                            STR_FMT(kind));
+    }
+    return GR_OK;
+}
+
+/* An account TRANSFORMER_POLICY document: {"transformerConfig": [...]}. */
+int logs__transformer_document_ok(req_t *r, const json_t *doc)
+{
+    const json_t *cfg = json_get(doc, "transformerConfig");
+    if (!cfg || cfg->type != JSON_ARRAY)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "A transformer policy document must have a transformerConfig array.");
+    return processors_ok(r, val_from_json(r->arena, cfg));
+}
+
+logs_transformer_t *logs__transformer_for(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g)
+{
+    logs_policy_t p;
+    if (logs__policy_effective(db, a, account, region, g, TR_TYPE, &p) != 1) return NULL;
+    const json_t *doc = json_parse(a, p.document, NULL);
+    const json_t *cfg = doc ? json_get(doc, "transformerConfig") : NULL;
+    logs_transformer_t *t = cfg ? ARENA_NEW(a, logs_transformer_t) : NULL;
+    if (t) t->procs = val_from_json(a, cfg);
+    return t;
+}
+
+static str_t config_doc(req_t *r, const val_t *procs)
+{
+    val_t *doc = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, doc, "transformerConfig", (val_t *)procs);
+    return val_json_text(r->arena, doc);
+}
+
+int logs_put_transformer(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    logs_group_t g;
+    int64_t now;
+    return logs__group_policy_put_or_fail(r, in, TR_TYPE, config_doc(r, val_get(in, "transformerConfig")), &g, &now);
+}
+
+int logs_get_transformer(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
+    logs_policy_t p;
+    int found = logs__group_policy_get(db, a, g.id, TR_TYPE, &p);
+    if (found < 0) return GR_ERR;
+    if (!found) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Transformer not found for the log group.");
+    const json_t *doc = json_parse(a, p.document, NULL);
+    val_set_c(a, out, "logGroupIdentifier", val_str(a, logs__group_arn(r, g.name, false)));
+    val_set_c(a, out, "creationTime", val_int(a, p.created_ms));
+    val_set_c(a, out, "lastModifiedTime", val_int(a, p.updated_ms));
+    return val_set_c(a, out, "transformerConfig", val_from_json(a, doc ? json_get(doc, "transformerConfig") : NULL));
+}
+
+int logs_delete_transformer(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return logs__group_policy_delete_or_fail(r, in, TR_TYPE, "Transformer not found for the log group.");
+}
+
+/* AWS: each message with its number (from 1) and the transformed text. */
+int logs_test_transformer(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    const val_t *procs = val_get(in, "transformerConfig"), *msgs = val_get(in, "logEventMessages");
+    if (processors_ok(r, procs) != GR_OK) return GR_ERR;
+    logs_transformer_t t = {.procs = procs};
+    val_t *list = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < val_len(msgs); i++) {
+        str_t m = msgs->u.list.v[i]->u.s;
+        val_t *rec = val_new(a, VAL_STRUCT);
+        val_set_c(a, rec, "eventNumber", val_int(a, (int64_t)i + 1));
+        val_set_c(a, rec, "eventMessage", val_str(a, m));
+        val_set_c(a, rec, "transformedEventMessage", val_str(a, logs__transform(&t, a, m)));
+        val_push(a, list, rec);
+    }
+    return val_set_c(a, out, "transformedLogs", list);
+}
+
+/* ==== Ingestion ==== */
+
+str_t *logs__ingest_prepare(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g,
+                            logs_event_t *ev, size_t n)
+{
+    logs_transformer_t *t = logs__transformer_for(db, a, account, region, g);
+    for (size_t i = 0; t && i < n; i++) ev[i].message = logs__transform(t, a, ev[i].message);
+    logs_mask_t *m = logs__mask_for(db, a, account, region, g);
+    str_t *masked = m && n ? ARENA_NEWN(a, str_t, n) : NULL;
+    for (size_t i = 0; masked && i < n; i++) masked[i] = logs__mask(m, a, ev[i].message);
+    return masked;
+}
