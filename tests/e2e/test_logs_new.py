@@ -250,3 +250,62 @@ def test_transformers(logs):
     logs.delete_transformer(logGroupIdentifier=g)
     assert error_of(logs.get_transformer, logGroupIdentifier=g)[0] == "ResourceNotFoundException"
     logs.delete_log_group(logGroupName=g)
+
+
+def test_delivery_destinations_and_policies(logs):
+    """PutDeliveryDestination (type from the resource ARN, a log group that
+    must exist, update by name), Get/Describe/DeleteDeliveryDestination and
+    the destination policy; delivery sources need a service that vends logs,
+    which gureum does not serve, so PutDeliverySource refuses and the source
+    and delivery operations answer as for an account without any."""
+    needs(logs, "PutDeliveryDestination")
+    logs.create_log_group(logGroupName="/dlv/target")
+    garn = "arn:aws:logs:us-east-1:000000000000:log-group:/dlv/target"
+    d = logs.put_delivery_destination(name="to-cwl", deliveryDestinationConfiguration={
+        "destinationResourceArn": garn}, tags={"k": "v"})["deliveryDestination"]
+    assert d == {"name": "to-cwl", "arn": "arn:aws:logs:us-east-1:000000000000:delivery-destination:to-cwl",
+                 "deliveryDestinationType": "CWL", "deliveryDestinationConfiguration": {"destinationResourceArn": garn},
+                 "tags": {"k": "v"}}
+    s3 = logs.put_delivery_destination(name="to-s3", outputFormat="json", deliveryDestinationConfiguration={
+        "destinationResourceArn": "arn:aws:s3:::my-bucket"})["deliveryDestination"]
+    assert (s3["deliveryDestinationType"], s3["outputFormat"]) == ("S3", "json")
+    assert error_of(logs.put_delivery_destination, name="bad", deliveryDestinationConfiguration={
+        "destinationResourceArn": "arn:aws:logs:us-east-1:000000000000:log-group:/dlv/none"})[0] == \
+        "ResourceNotFoundException"
+    assert error_of(logs.put_delivery_destination, name="bad", deliveryDestinationType="S3",
+                    deliveryDestinationConfiguration={"destinationResourceArn": garn})[0] == "ValidationException"
+    assert logs.get_delivery_destination(name="to-cwl")["deliveryDestination"] == d
+    assert [x["name"] for x in logs.describe_delivery_destinations()["deliveryDestinations"]] == ["to-cwl", "to-s3"]
+    page = logs.describe_delivery_destinations(limit=1)
+    assert [x["name"] for x in page["deliveryDestinations"]] == ["to-cwl"]
+    assert [x["name"] for x in logs.describe_delivery_destinations(limit=1, nextToken=page["nextToken"])[
+        "deliveryDestinations"]] == ["to-s3"]
+    pol = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111111111111"},
+                                                              "Action": "logs:CreateDelivery", "Resource": d["arn"]}]})
+    assert logs.get_delivery_destination_policy(deliveryDestinationName="to-cwl")["policy"] == {}
+    assert logs.put_delivery_destination_policy(deliveryDestinationName="to-cwl", deliveryDestinationPolicy=pol)[
+        "policy"] == {"deliveryDestinationPolicy": pol}
+    assert logs.get_delivery_destination_policy(deliveryDestinationName="to-cwl")["policy"] == {
+        "deliveryDestinationPolicy": pol}
+    assert error_of(logs.put_delivery_destination_policy, deliveryDestinationName="to-cwl",
+                    deliveryDestinationPolicy="nope")[0] == "ValidationException"
+    assert error_of(logs.put_delivery_destination_policy, deliveryDestinationName="none",
+                    deliveryDestinationPolicy=pol)[0] == "ResourceNotFoundException"
+    logs.delete_delivery_destination_policy(deliveryDestinationName="to-cwl")
+    assert logs.get_delivery_destination_policy(deliveryDestinationName="to-cwl")["policy"] == {}
+    # sources: no served service vends logs
+    assert error_of(logs.put_delivery_source, name="src", logType="ACCESS_LOGS",
+                    resourceArn="arn:aws:cloudfront::000000000000:distribution/E1")[0] == "ResourceNotFoundException"
+    assert error_of(logs.put_delivery_source, name="src", logType="APPLICATION_LOGS",
+                    resourceArn="arn:aws:lambda:us-east-1:000000000000:function:f")[0] == "ValidationException"
+    assert logs.describe_delivery_sources()["deliverySources"] == []
+    assert error_of(logs.get_delivery_source, name="src")[0] == "ResourceNotFoundException"
+    assert error_of(logs.create_delivery, deliverySourceName="src",
+                    deliveryDestinationArn=d["arn"])[0] == "ResourceNotFoundException"
+    assert logs.describe_deliveries()["deliveries"] == []
+    assert error_of(logs.get_delivery, id="abc")[0] == "ResourceNotFoundException"
+    logs.delete_delivery_destination(name="to-cwl")
+    logs.delete_delivery_destination(name="to-s3")
+    assert error_of(logs.get_delivery_destination, name="to-cwl")[0] == "ResourceNotFoundException"
+    assert error_of(logs.delete_delivery_destination, name="to-cwl")[0] == "ResourceNotFoundException"
+    logs.delete_log_group(logGroupName="/dlv/target")
