@@ -5,6 +5,7 @@ refused under it), a group's class. Under the older client the tests of
 operations it lacks skip.
 """
 import json
+import time
 
 import pytest
 
@@ -309,3 +310,22 @@ def test_delivery_destinations_and_policies(logs):
     assert error_of(logs.get_delivery_destination, name="to-cwl")[0] == "ResourceNotFoundException"
     assert error_of(logs.delete_delivery_destination, name="to-cwl")[0] == "ResourceNotFoundException"
     logs.delete_log_group(logGroupName="/dlv/target")
+
+
+def test_list_log_groups_for_query(logs):
+    """ListLogGroupsForQuery: the ARNs of every group a StartQuery ran on,
+    paged by maxResults; an unknown query id is ResourceNotFoundException."""
+    needs(logs, "ListLogGroupsForQuery")
+    for n in ("/q/a", "/q/b"):
+        logs.create_log_group(logGroupName=n)
+    t = int(time.time())
+    qid = logs.start_query(logGroupNames=["/q/a", "/q/b"], startTime=t - 60, endTime=t,
+                           queryString="fields @message")["queryId"]
+    got = logs.list_log_groups_for_query(queryId=qid)
+    assert got["logGroupIdentifiers"] == ["arn:aws:logs:us-east-1:000000000000:log-group:/q/a",
+                                          "arn:aws:logs:us-east-1:000000000000:log-group:/q/b"]
+    assert "nextToken" not in got
+    assert error_of(logs.list_log_groups_for_query, queryId="00000000-0000-0000-0000-000000000000")[0] == \
+        "ResourceNotFoundException"
+    for n in ("/q/a", "/q/b"):
+        logs.delete_log_group(logGroupName=n)

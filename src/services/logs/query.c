@@ -566,9 +566,11 @@ int logs_start_query(req_t *r, const val_t *in, val_t *out)
     str_t rows = rows_json(a, recs, n, &pl);
     char id[37];
     id_uuid(id);
+    val_t *names_v = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < ng; i++) val_push(a, names_v, val_str(a, gs[i].name));
     sqlite3_stmt *st = store_stmt(db, "INSERT INTO insights_query (id, account, region, query, group_name, status, "
-                                      "created_ms, results, matched, scanned, bytes) "
-                                      "VALUES (?1, ?2, ?3, ?4, ?5, 'Complete', ?6, ?7, ?8, ?9, ?10)");
+                                      "created_ms, results, matched, scanned, bytes, groups) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?5, 'Complete', ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, str_c(id));
     store_bind_str(st, 2, r->who.account);
@@ -580,6 +582,7 @@ int logs_start_query(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_double(st, 8, matched);
     sqlite3_bind_double(st, 9, scanned);
     sqlite3_bind_double(st, 10, bytes);
+    store_bind_str(st, 11, val_json_text(a, names_v));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
@@ -775,4 +778,44 @@ int logs_get_log_group_fields(req_t *r, const val_t *in, val_t *out)
         val_push(a, list, v);
     }
     return val_set_c(a, out, "logGroupFields", list);
+}
+
+/* AWS (ListLogGroupsForQuery): the groups a query ran on, as ARNs; a query
+ * id the caller does not have → ResourceNotFoundException. Pages of
+ * maxResults (50..500, default 50) by offset. */
+static val_t *query_group_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return val_str(r->arena, logs__group_arn(r, store_col_str(r->arena, st, 0), false));
+}
+
+int logs_list_log_groups_for_query(req_t *r, const val_t *in, val_t *out)
+{
+    long long off;
+    if (logs__offset_token(r, in, &off) != GR_OK) return GR_ERR;
+    int64_t limit = val_get_int(in, "maxResults", 50);
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    str_t id = val_get_str(in, "queryId");
+    sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM insights_query WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    store_release(st);
+    if (!found) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Query does not exist: %.*s", STR_FMT(id));
+    st = store_stmt(db,
+                    "SELECT j.value FROM insights_query q, json_each(coalesce(q.groups, json_array(q.group_name))) j "
+                    "WHERE q.account = ?1 AND q.region = ?2 AND q.id = ?3 ORDER BY j.key LIMIT ?4 OFFSET ?5");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    sqlite3_bind_int64(st, 4, limit + 1);
+    sqlite3_bind_int64(st, 5, off);
+    int64_t n = page_rows(r, st, limit, out, "logGroupIdentifiers", query_group_item, NULL);
+    if (n < 0) return GR_ERR;
+    page_offset_token(r, out, "nextToken", n, limit, off);
+    return GR_OK;
 }
