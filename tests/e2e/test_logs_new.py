@@ -329,3 +329,29 @@ def test_list_log_groups_for_query(logs):
         "ResourceNotFoundException"
     for n in ("/q/a", "/q/b"):
         logs.delete_log_group(logGroupName=n)
+
+
+def test_data_protection_audit_findings(logs):
+    """The Audit statement's FindingsDestination.CloudWatchLogs group (which
+    must exist) gets one findings report per event with sensitive data, in
+    AWS's documented form (auditTimestamp, resourceArn, dataIdentifiers with
+    count and start/end detections)."""
+    logs.create_log_group(logGroupName="/audit/findings")
+    logs.create_log_group(logGroupName="/audit/app")
+    dest = {"CloudWatchLogs": {"LogGroup": "/audit/findings"}}
+    doc = json.loads(dp_policy([EMAIL]))
+    doc["Statement"][0]["Operation"]["Audit"]["FindingsDestination"] = dest
+    logs.put_data_protection_policy(logGroupIdentifier="/audit/app", policyDocument=json.dumps(doc))
+    doc["Statement"][0]["Operation"]["Audit"]["FindingsDestination"] = {"CloudWatchLogs": {"LogGroup": "/audit/none"}}
+    assert error_of(logs.put_data_protection_policy, logGroupIdentifier="/audit/app",
+                    policyDocument=json.dumps(doc))[0] == "InvalidParameterException"
+    put_events(logs, "/audit/app", "s", ["a@example.com and b@example.com", "clean"])
+    ev = logs.filter_log_events(logGroupName="/audit/findings")["events"]
+    assert len(ev) == 1
+    rep = json.loads(ev[0]["message"])
+    assert rep["resourceArn"] == "arn:aws:logs:us-east-1:000000000000:log-group:/audit/app:*"
+    assert rep["dataIdentifiers"] == [{"name": "EmailAddress", "count": 2,
+                                       "detections": [{"start": 0, "end": 13}, {"start": 18, "end": 31}]}]
+    assert rep["auditTimestamp"].endswith("Z")
+    logs.delete_log_group(logGroupName="/audit/app")
+    logs.delete_log_group(logGroupName="/audit/findings")

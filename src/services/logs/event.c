@@ -175,11 +175,13 @@ int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t
     logs_group_t g = {.id = gid, .name = group, .retention_days = days};
     arena_t *a = arena_new(0);
     logs_event_t *own = a ? events_copy(a, ev, n) : NULL;
-    str_t *masked = own && gid ? logs__ingest_prepare(db, a, account, region, &g, own, n) : NULL;
-    if (rc == GR_OK && own && gid && sid && insert_events(db, gid, sid, own, masked, n, &last_id) == GR_OK &&
+    logs_ingest_t ing = {0};
+    if (own && gid) logs__ingest_prepare(db, a, account, region, &g, own, n, &ing);
+    if (rc == GR_OK && own && gid && sid && insert_events(db, gid, sid, own, ing.masked, n, &last_id) == GR_OK &&
         store_exec(db, "COMMIT") == GR_OK) {
         logs__expire(db, &g);
-        deliver(app, a, account, region, gid, group, stream, own, masked, n, last_id);
+        deliver(app, a, account, region, gid, group, stream, own, ing.masked, n, last_id);
+        logs__ingest_audit(app, account, region, &ing);
         arena_free(a);
         return GR_OK;
     }
@@ -253,17 +255,19 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
     size_t to = too_new >= 0 ? (size_t)too_new : n;
     logs__expire(db, &g); /* retention is enforced on every write to the group as well as every read */
     /* AWS: transformers and data protection apply as events are ingested. */
-    str_t *masked = from < to ? logs__ingest_prepare(db, a, r->who.account, r->region, &g, ev + from, to - from) : NULL;
+    logs_ingest_t ing = {0};
+    if (from < to) logs__ingest_prepare(db, a, r->who.account, r->region, &g, ev + from, to - from, &ing);
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int64_t last_id = 0;
-    if ((from < to && insert_events(db, g.id, sid, ev + from, masked, to - from, &last_id) != GR_OK) ||
+    if ((from < to && insert_events(db, g.id, sid, ev + from, ing.masked, to - from, &last_id) != GR_OK) ||
         store_exec(db, "COMMIT") != GR_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return GR_ERR;
     }
     if (from < to)
-        deliver(r->app, a, r->who.account, r->region, g.id, g.name, val_get_str(in, "logStreamName"), ev + from, masked,
-                to - from, last_id);
+        deliver(r->app, a, r->who.account, r->region, g.id, g.name, val_get_str(in, "logStreamName"), ev + from,
+                ing.masked, to - from, last_id);
+    logs__ingest_audit(r->app, r->who.account, r->region, &ing);
     val_set_c(a, out, "nextSequenceToken", val_str(a, pos_fmt(a, "", (pos_t){now, last_id})));
     if (too_old >= 0 || expired >= 0 || too_new >= 0) {
         val_t *rej = val_new(a, VAL_STRUCT);

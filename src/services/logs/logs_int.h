@@ -126,8 +126,12 @@ typedef struct logs_mask logs_mask_t;
  * policy and the account's, cumulative); NULL when none (or on error). */
 logs_mask_t *logs__mask_for(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g);
 /* msg with every detected identifier replaced by asterisks (same length),
- * or STR_NULL when nothing in it is sensitive. */
-str_t logs__mask(const logs_mask_t *m, arena_t *a, str_t msg);
+ * or STR_NULL when nothing in it is sensitive; *finding (when given) the
+ * audit findings report of the event (group resource_arn), or STR_NULL. */
+str_t logs__mask(const logs_mask_t *m, arena_t *a, str_t msg, str_t resource_arn, str_t *finding);
+/* The log group policy i (0 the group's, 1 the account's) sends audit
+ * findings to, or STR_NULL. */
+str_t logs__mask_audit_group(const logs_mask_t *m, size_t i);
 /* Whether a read shows unmasked events: 1 when in.unmask and the caller may
  * logs:Unmask the group, 0 when not asked, -1 when refused (r failed). */
 int logs__unmask_or_fail(req_t *r, const val_t *in, str_t group);
@@ -142,10 +146,18 @@ logs_transformer_t *logs__transformer_for(sqlite3 *db, arena_t *a, str_t account
 /* The event message after the transformer's processors, or msg itself when
  * the first parser does not apply to it. */
 str_t logs__transform(const logs_transformer_t *t, arena_t *a, str_t msg);
-/* Both, for a batch about to be stored in g: rewrites ev[i].message by the
- * transformer and returns the masked text of each event (STR_NULL: nothing
- * masked), or NULL when no data protection applies. */
-str_t *logs__ingest_prepare(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g,
-                            logs_event_t *ev, size_t n);
+/* What ingestion does to a batch about to be stored in a group. */
+typedef struct {
+    str_t *masked;          /* each event's masked text (STR_NULL: nothing masked); NULL: no data protection */
+    logs_event_t *findings; /* audit findings reports, one per event with sensitive data */
+    size_t nfindings;
+    str_t audit[2]; /* the groups the findings go to (STR_NULL: none) */
+} logs_ingest_t;
+/* Rewrites ev[i].message by the group's transformer and fills *out from its
+ * data protection policies (transform.c). */
+void logs__ingest_prepare(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g, logs_event_t *ev,
+                          size_t n, logs_ingest_t *out);
+/* After the batch is committed: writes the findings to their groups. */
+void logs__ingest_audit(struct app *app, str_t account, str_t region, const logs_ingest_t *in);
 
 #endif

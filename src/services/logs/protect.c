@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "core/gtime.h"
 #include "core/json.h"
 #include "logs_int.h"
 #include "logs_model.h"
@@ -43,11 +44,13 @@ static const struct {
 typedef struct {
     regex_t re;
     bool luhn;
+    str_t name; /* as audit findings name it: EmailAddress, or the custom identifier's name */
 } detector_t;
 
 struct logs_mask {
     detector_t d[MAX_DETECTORS];
     size_t n;
+    str_t audit[2]; /* the log groups audit findings go to (one per policy), or STR_NULL */
 };
 
 static bool luhn_ok(const char *p, size_t len)
@@ -92,8 +95,9 @@ static bool add_detector(arena_t *a, logs_mask_t *m, const json_t *doc, str_t id
 {
     const char *re = NULL;
     bool luhn = false;
+    str_t name = ident;
     if (str_starts_with(ident, STR(IDENT_PREFIX))) {
-        str_t name = str_n(ident.p + strlen(IDENT_PREFIX), ident.len - strlen(IDENT_PREFIX));
+        name = str_n(ident.p + strlen(IDENT_PREFIX), ident.len - strlen(IDENT_PREFIX));
         for (size_t i = 0; i < sizeof managed / sizeof managed[0]; i++)
             if (str_eq(name, str_c(managed[i].name))) re = managed[i].re, luhn = managed[i].luhn;
     } else {
@@ -113,6 +117,9 @@ static bool add_detector(arena_t *a, logs_mask_t *m, const json_t *doc, str_t id
                             STR_FMT(ident));
         return false;
     }
+    /* the Audit and Deidentify statements name the same identifiers */
+    for (size_t i = 0; i < m->n; i++)
+        if (str_eq(m->d[i].name, name)) return true;
     if (m->n == MAX_DETECTORS) return true;
     detector_t *d = &m->d[m->n];
     if (regcomp(&d->re, re, REG_EXTENDED) != 0) {
@@ -121,11 +128,27 @@ static bool add_detector(arena_t *a, logs_mask_t *m, const json_t *doc, str_t id
     }
     arena_defer(a, regex_free, &d->re);
     d->luhn = luhn;
+    d->name = name;
     m->n++;
     return true;
 }
 
-/* Reads a document's identifiers into m (NULL: only checks them). */
+/* The log group a document's Audit statement sends findings to, or STR_NULL. */
+static str_t audit_group(const json_t *doc)
+{
+    const json_t *sts = json_get(doc, "Statement");
+    for (size_t i = 0; sts && sts->type == JSON_ARRAY && i < sts->u.arr.n; i++) {
+        const json_t *op = json_get(sts->u.arr.v[i], "Operation");
+        const json_t *audit = op && op->type == JSON_OBJECT ? json_get(op, "Audit") : NULL;
+        const json_t *dest = audit && audit->type == JSON_OBJECT ? json_get(audit, "FindingsDestination") : NULL;
+        const json_t *cwl = dest && dest->type == JSON_OBJECT ? json_get(dest, "CloudWatchLogs") : NULL;
+        const json_t *g = cwl && cwl->type == JSON_OBJECT ? json_get(cwl, "LogGroup") : NULL;
+        if (g && g->type == JSON_STRING) return g->u.s;
+    }
+    return STR_NULL;
+}
+
+/* Reads a document's identifiers into m. */
 static bool compile_doc(arena_t *a, logs_mask_t *m, const json_t *doc, const char **why)
 {
     const json_t *sts = json_get(doc, "Statement");
@@ -161,7 +184,18 @@ int logs__data_protection_ok(req_t *r, const json_t *doc)
         const json_t *mask = deid ? json_get(deid, "MaskConfig") : NULL;
         if (!dest || dest->type != JSON_OBJECT)
             why = "The first statement must be an Audit operation with a FindingsDestination object.";
-        else if (!mask || mask->type != JSON_OBJECT)
+        else if (json_get(dest, "S3") || json_get(dest, "Firehose"))
+            why = "gureum sends audit findings to a CloudWatch Logs group only (FindingsDestination.CloudWatchLogs); "
+                  "it serves no Firehose, and S3 findings are not written.";
+        else if (audit_group(doc).p) {
+            /* AWS: "If you specify destinations such as log groups ... they must already exist." */
+            logs_group_t g;
+            sqlite3 *db = logs__db(r->app);
+            if (!db) return GR_ERR;
+            if (logs__group(db, r->arena, r->who.account, r->region, audit_group(doc), &g) != GR_OK)
+                why = arena_printf(r->arena, "The audit findings log group %.*s does not exist.",
+                                   STR_FMT(audit_group(doc)));
+        } else if (!mask || mask->type != JSON_OBJECT)
             why = "The second statement must be a Deidentify operation with a MaskConfig object.";
         else if (!str_eq(val_json_text(r->arena, val_from_json(r->arena, ids[0])),
                          val_json_text(r->arena, val_from_json(r->arena, ids[1]))))
@@ -195,30 +229,80 @@ logs_mask_t *logs__mask_for(sqlite3 *db, arena_t *a, str_t account, str_t region
         if (!m && !(m = ARENA_NEW(a, logs_mask_t))) return NULL;
         const char *why;
         compile_doc(a, m, doc, &why);
+        m->audit[i] = audit_group(doc);
     }
     return m && m->n ? m : NULL;
 }
 
-str_t logs__mask(const logs_mask_t *m, arena_t *a, str_t msg)
+str_t logs__mask(const logs_mask_t *m, arena_t *a, str_t msg, str_t resource_arn, str_t *finding)
 {
+    if (finding) *finding = STR_NULL;
     if (!m || !msg.len) return STR_NULL;
     char *out = NULL;
     const char *text = arena_strndup(a, msg.p, msg.len); /* regexec reads a C string */
     if (!text || strlen(text) != msg.len) return STR_NULL;
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    size_t found_kinds = 0;
     for (size_t i = 0; i < m->n; i++) {
-        size_t off = 0;
+        size_t off = 0, count = 0;
         regmatch_t rm;
+        buf_t det;
+        buf_init(&det, a);
+        json_w_t dw;
+        json_w_init(&dw, &det);
+        json_w_arr_begin(&dw);
         while (off < msg.len && regexec(&m->d[i].re, text + off, 1, &rm, off ? REG_NOTBOL : 0) == 0) {
             size_t s = off + (size_t)rm.rm_so, e = off + (size_t)rm.rm_eo;
             if (e == s) break;
             if (!m->d[i].luhn || luhn_ok(msg.p + s, e - s)) {
                 if (!out && !(out = arena_strndup(a, msg.p, msg.len))) return STR_NULL;
                 memset(out + s, '*', e - s);
+                json_w_obj_begin(&dw);
+                json_w_key(&dw, STR("start"));
+                json_w_int(&dw, (int64_t)s);
+                json_w_key(&dw, STR("end"));
+                json_w_int(&dw, (int64_t)e);
+                json_w_obj_end(&dw);
+                count++;
             }
             off = e;
         }
+        json_w_arr_end(&dw);
+        if (!count) continue;
+        if (!found_kinds++) { /* AWS ("Audit findings reports"): one report per event with findings */
+            json_w_obj_begin(&w);
+            json_w_key(&w, STR("auditTimestamp"));
+            char ts[40];
+            time_fmt_iso8601(ts, time_now_us(), false);
+            json_w_str(&w, str_c(ts));
+            json_w_key(&w, STR("resourceArn"));
+            json_w_str(&w, resource_arn);
+            json_w_key(&w, STR("dataIdentifiers"));
+            json_w_arr_begin(&w);
+        }
+        json_w_obj_begin(&w);
+        json_w_key(&w, STR("name"));
+        json_w_str(&w, m->d[i].name);
+        json_w_key(&w, STR("count"));
+        json_w_int(&w, (int64_t)count);
+        json_w_key(&w, STR("detections"));
+        json_w_raw(&w, buf_str(&det));
+        json_w_obj_end(&w);
+    }
+    if (found_kinds && finding) {
+        json_w_arr_end(&w);
+        json_w_obj_end(&w);
+        *finding = buf_str(&b);
     }
     return out ? str_n(out, msg.len) : STR_NULL;
+}
+
+str_t logs__mask_audit_group(const logs_mask_t *m, size_t i)
+{
+    return m && i < 2 ? m->audit[i] : STR_NULL;
 }
 
 int logs__unmask_or_fail(req_t *r, const val_t *in, str_t group)

@@ -381,13 +381,45 @@ int logs_test_transformer(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Ingestion ==== */
 
-str_t *logs__ingest_prepare(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g,
-                            logs_event_t *ev, size_t n)
+void logs__ingest_prepare(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g, logs_event_t *ev,
+                          size_t n, logs_ingest_t *out)
 {
+    *out = (logs_ingest_t){0};
     logs_transformer_t *t = logs__transformer_for(db, a, account, region, g);
     for (size_t i = 0; t && i < n; i++) ev[i].message = logs__transform(t, a, ev[i].message);
     logs_mask_t *m = logs__mask_for(db, a, account, region, g);
-    str_t *masked = m && n ? ARENA_NEWN(a, str_t, n) : NULL;
-    for (size_t i = 0; masked && i < n; i++) masked[i] = logs__mask(m, a, ev[i].message);
-    return masked;
+    if (!m || !n) return;
+    out->masked = ARENA_NEWN(a, str_t, n);
+    out->findings = ARENA_NEWN(a, logs_event_t, n);
+    if (!out->masked || !out->findings) {
+        out->masked = NULL;
+        return;
+    }
+    str_t arn = str_c(arena_printf(a, "arn:aws:logs:%.*s:%.*s:log-group:%.*s:*", STR_FMT(region), STR_FMT(account),
+                                   STR_FMT(g->name)));
+    bool audit = logs__mask_audit_group(m, 0).p || logs__mask_audit_group(m, 1).p;
+    for (size_t i = 0; i < n; i++) {
+        str_t f;
+        out->masked[i] = logs__mask(m, a, ev[i].message, arn, audit ? &f : NULL);
+        if (audit && f.p) out->findings[out->nfindings++] = (logs_event_t){ev[i].ts_ms, f};
+    }
+    out->audit[0] = logs__mask_audit_group(m, 0);
+    out->audit[1] = logs__mask_audit_group(m, 1);
+}
+
+/* AWS documents the report, not the stream it is written to; gureum writes
+ * them to one stream of this name in the destination group. */
+#define AUDIT_STREAM "data-protection-audit-findings"
+
+void logs__ingest_audit(struct app *app, str_t account, str_t region, const logs_ingest_t *in)
+{
+    /* Findings written into a group whose own policy audits them again (a
+     * custom identifier that matches a report) would never end. */
+    static _Thread_local bool writing;
+    if (writing) return;
+    writing = true;
+    for (size_t i = 0; in->nfindings && i < 2; i++)
+        if (in->audit[i].p && !(i == 1 && in->audit[0].p && str_eq(in->audit[0], in->audit[1])))
+            logs_append(app, account, region, in->audit[i], STR(AUDIT_STREAM), in->findings, in->nfindings);
+    writing = false;
 }
