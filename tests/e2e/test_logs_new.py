@@ -355,3 +355,42 @@ def test_data_protection_audit_findings(logs):
     assert rep["auditTimestamp"].endswith("Z")
     logs.delete_log_group(logGroupName="/audit/app")
     logs.delete_log_group(logGroupName="/audit/findings")
+
+
+def test_subscriptions_read_original_or_transformed(gureum, logs):
+    """applyOnTransformedLogs on subscription and metric filters: stored and
+    reported; a subscription without it gets the events as they arrived, one
+    with it gets them as the transformer left them (masked either way when
+    a data protection policy applies)."""
+    needs(logs, "PutTransformer")
+    import gzip
+    kin = gureum.client("kinesis")
+    g = "/subtr/app"
+    logs.create_log_group(logGroupName=g)
+    logs.put_transformer(logGroupIdentifier=g, transformerConfig=[
+        {"parseKeyValue": {}}, {"addKeys": {"entries": [{"key": "t", "value": "yes"}]}}])
+    logs.put_data_protection_policy(logGroupIdentifier=g, policyDocument=dp_policy([EMAIL]))
+    role = "arn:aws:iam::000000000000:role/cwl-to-kinesis"
+    arns = {}
+    for name, on in (("orig", False), ("tr", True)):
+        kin.create_stream(StreamName="subtr-" + name, ShardCount=1)
+        arns[name] = kin.describe_stream(StreamName="subtr-" + name)["StreamDescription"]["StreamARN"]
+        logs.put_subscription_filter(logGroupName=g, filterName=name, filterPattern="", destinationArn=arns[name],
+                                     roleArn=role, applyOnTransformedLogs=on)
+    got = logs.describe_subscription_filters(logGroupName=g)["subscriptionFilters"]
+    assert [(f["filterName"], f["applyOnTransformedLogs"]) for f in got] == [("orig", False), ("tr", True)]
+    logs.put_metric_filter(logGroupName=g, filterName="m", filterPattern="", applyOnTransformedLogs=True,
+                           metricTransformations=[{"metricName": "n", "metricNamespace": "ns", "metricValue": "1"}])
+    assert logs.describe_metric_filters(logGroupName=g)["metricFilters"][0]["applyOnTransformedLogs"] is True
+    put_events(logs, g, "s", ["a=1&mail=x@example.com"])
+    stored = logs.get_log_events(logGroupName=g, logStreamName="s")["events"][0]["message"]
+    assert json.loads(stored) == {"a": "1", "mail": "*************", "t": "yes"}
+
+    def delivered(name):
+        it = kin.get_shard_iterator(StreamName="subtr-" + name, ShardId="shardId-000000000000",
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        recs = kin.get_records(ShardIterator=it)["Records"]
+        return [e["message"] for e in json.loads(gzip.decompress(recs[0]["Data"]))["logEvents"]]
+    assert delivered("orig") == ["a=1&mail=*************"]
+    assert [json.loads(m) for m in delivered("tr")] == [json.loads(stored)]
+    logs.delete_log_group(logGroupName=g)

@@ -122,17 +122,17 @@ static int exec_bound(sqlite3 *db, const char *sql, int64_t k, str_t a, str_t b,
 
 /* Hands the n events just stored (the last with row id last_id: one
  * transaction's rows are numbered in a row) to the group's subscriptions,
- * as a reader without logs:Unmask sees them (masked[i] when not STR_NULL). */
+ * as a reader without logs:Unmask sees them (ing's masked text). */
 static void deliver(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid, str_t group, str_t stream,
-                    logs_event_t *ev, const str_t *masked, size_t n, int64_t last_id)
+                    logs_event_t *ev, const logs_ingest_t *ing, size_t n, int64_t last_id)
 {
     int64_t *ids = n ? ARENA_NEWN(a, int64_t, n) : NULL;
     if (!ids) return;
     for (size_t i = 0; i < n; i++) {
         ids[i] = last_id - (int64_t)(n - 1 - i);
-        if (masked && masked[i].p) ev[i].message = masked[i];
+        if (ing->masked && ing->masked[i].p) ev[i].message = ing->masked[i];
     }
-    logs__subscriptions_deliver(app, a, account, region, gid, group, stream, ev, ids, n);
+    logs__subscriptions_deliver(app, a, account, region, gid, group, stream, ev, ing->original, ids, n);
 }
 
 /* A copy of the n events in a, for the ingest processing to rewrite. */
@@ -180,7 +180,7 @@ int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t
     if (rc == GR_OK && own && gid && sid && insert_events(db, gid, sid, own, ing.masked, n, &last_id) == GR_OK &&
         store_exec(db, "COMMIT") == GR_OK) {
         logs__expire(db, &g);
-        deliver(app, a, account, region, gid, group, stream, own, ing.masked, n, last_id);
+        deliver(app, a, account, region, gid, group, stream, own, &ing, n, last_id);
         logs__ingest_audit(app, account, region, &ing);
         arena_free(a);
         return GR_OK;
@@ -266,7 +266,7 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
     }
     if (from < to)
         deliver(r->app, a, r->who.account, r->region, g.id, g.name, val_get_str(in, "logStreamName"), ev + from,
-                ing.masked, to - from, last_id);
+                &ing, to - from, last_id);
     logs__ingest_audit(r->app, r->who.account, r->region, &ing);
     val_set_c(a, out, "nextSequenceToken", val_str(a, pos_fmt(a, "", (pos_t){now, last_id})));
     if (too_old >= 0 || expired >= 0 || too_new >= 0) {

@@ -81,10 +81,13 @@ int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char 
  * ResourceNotFoundException with missing when there is none. */
 int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, const char *missing);
 /* Sends the events just stored in stream of group gid (ids[i] the row id of
- * ev[i]) to the group's subscription filters they match. After the commit,
- * on the writer's thread; failures are logged, never returned. */
+ * event i) to the group's subscription filters they match: transformed[i]
+ * as stored, original[i] as it arrived (NULL: no transformer changed them),
+ * each filter reading the form it asked for (applyOnTransformedLogs). After
+ * the commit, on the writer's thread; failures are logged, never returned. */
 void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid, str_t group,
-                                 str_t stream, const logs_event_t *ev, const int64_t *ids, size_t n);
+                                 str_t stream, const logs_event_t *transformed, const logs_event_t *original,
+                                 const int64_t *ids, size_t n);
 
 /* ==== Policy documents of a group or the account (account.c) ==== */
 struct json;
@@ -149,6 +152,7 @@ str_t logs__transform(const logs_transformer_t *t, arena_t *a, str_t msg);
 /* What ingestion does to a batch about to be stored in a group. */
 typedef struct {
     str_t *masked;          /* each event's masked text (STR_NULL: nothing masked); NULL: no data protection */
+    logs_event_t *original; /* the events as they arrived (masked too), when a transformer changed them; else NULL */
     logs_event_t *findings; /* audit findings reports, one per event with sensitive data */
     size_t nfindings;
     str_t audit[2]; /* the groups the findings go to (STR_NULL: none) */

@@ -101,15 +101,17 @@ int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
     logs_group_t g;
     if (logs__filter_put_or_fail(r, db, in, "metric_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
     str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
-    sqlite3_stmt *st = store_stmt(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms) "
-                                      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (gid, name) DO UPDATE SET pattern = ?3, "
-                                      "transforms = ?4");
+    sqlite3_stmt *st =
+        store_stmt(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms, on_transformed) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (gid, name) DO UPDATE SET pattern = ?3, "
+                       "transforms = ?4, on_transformed = ?6");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     store_bind_str(st, 2, name);
     store_bind_str(st, 3, pattern);
     store_bind_str(st, 4, transforms_json(r->arena, val_get(in, "metricTransformations")));
     sqlite3_bind_int64(st, 5, logs__now_ms());
+    sqlite3_bind_int(st, 6, val_get_bool(in, "applyOnTransformedLogs", false));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -137,11 +139,11 @@ int logs_describe_metric_filters(req_t *r, const val_t *in, val_t *out)
         prefix = STR_NULL;
     int64_t limit = val_get_int(in, "limit", 50);
     str_t tok = val_get_str(in, "nextToken");
-    sqlite3_stmt *st =
-        store_stmt(db, "SELECT g.name, f.name, f.pattern, f.transforms, f.created_ms FROM metric_filter f "
-                       "JOIN log_group g ON g.id = f.gid WHERE g.account = ?1 AND g.region = ?2 "
-                       "AND (?3 IS NULL OR g.name = ?3) AND substr(f.name, 1, ?5) = ?4 "
-                       "AND g.name || char(10) || f.name > ?6 ORDER BY g.name, f.name");
+    sqlite3_stmt *st = store_stmt(
+        db, "SELECT g.name, f.name, f.pattern, f.transforms, f.created_ms, f.on_transformed FROM metric_filter f "
+            "JOIN log_group g ON g.id = f.gid WHERE g.account = ?1 AND g.region = ?2 "
+            "AND (?3 IS NULL OR g.name = ?3) AND substr(f.name, 1, ?5) = ?4 "
+            "AND g.name || char(10) || f.name > ?6 ORDER BY g.name, f.name");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -165,7 +167,7 @@ int logs_describe_metric_filters(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, f, "metricTransformations", transforms_val(a, transforms));
         val_set_c(a, f, "creationTime", val_int(a, sqlite3_column_int64(st, 4)));
         val_set_c(a, f, "logGroupName", val_str(a, gname));
-        val_set_c(a, f, "applyOnTransformedLogs", val_bool(a, false));
+        val_set_c(a, f, "applyOnTransformedLogs", val_bool(a, sqlite3_column_int(st, 5) != 0));
         val_push(a, list, f);
     }
     store_release(st);

@@ -102,8 +102,9 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
     str_t dist = val_get_str(in, "distribution");
     sqlite3_stmt *st =
         store_stmt(db, "INSERT INTO subscription_filter (gid, name, pattern, dest_arn, role_arn, distribution, "
-                       "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (gid, name) DO UPDATE SET "
-                       "pattern = ?3, dest_arn = ?4, role_arn = ?5, distribution = ?6");
+                       "created_ms, on_transformed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (gid, name) "
+                       "DO UPDATE SET pattern = ?3, dest_arn = ?4, role_arn = ?5, distribution = ?6, "
+                       "on_transformed = ?8");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     store_bind_str(st, 2, name);
@@ -112,6 +113,7 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 5, role);
     store_bind_str(st, 6, dist.p ? dist : STR("ByLogStream"));
     sqlite3_bind_int64(st, 7, logs__now_ms());
+    sqlite3_bind_int(st, 8, val_get_bool(in, "applyOnTransformedLogs", false));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -123,7 +125,7 @@ typedef struct {
 } filter_page_t;
 
 /* A DescribeSubscriptionFilters item from a row (name, pattern, dest_arn,
- * role_arn, distribution, created_ms) of the filter_page_t's group. */
+ * role_arn, distribution, created_ms, on_transformed) of the filter_page_t's group. */
 static val_t *filter_item(req_t *r, sqlite3_stmt *st, void *page)
 {
     arena_t *a = r->arena;
@@ -138,6 +140,7 @@ static val_t *filter_item(req_t *r, sqlite3_stmt *st, void *page)
     if (role.p) val_set_c(a, f, "roleArn", val_str(a, role));
     val_set_c(a, f, "distribution", val_str(a, store_col_str(a, st, 4)));
     val_set_c(a, f, "creationTime", val_int(a, sqlite3_column_int64(st, 5)));
+    val_set_c(a, f, "applyOnTransformedLogs", val_bool(a, sqlite3_column_int(st, 6) != 0));
     return f;
 }
 
@@ -151,9 +154,10 @@ int logs_describe_subscription_filters(req_t *r, const val_t *in, val_t *out)
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
     str_t prefix = val_get_str(in, "filterNamePrefix"), tok = val_get_str(in, "nextToken");
     int64_t limit = val_get_int(in, "limit", 50);
-    sqlite3_stmt *st = store_stmt(db, "SELECT name, pattern, dest_arn, role_arn, distribution, created_ms "
-                                      "FROM subscription_filter WHERE gid = ?1 AND substr(name, 1, ?3) = ?2 "
-                                      "AND name > ?4 ORDER BY name LIMIT ?5");
+    sqlite3_stmt *st =
+        store_stmt(db, "SELECT name, pattern, dest_arn, role_arn, distribution, created_ms, "
+                       "on_transformed FROM subscription_filter WHERE gid = ?1 AND substr(name, 1, ?3) = ?2 "
+                       "AND name > ?4 ORDER BY name LIMIT ?5");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
     store_bind_str(st, 2, prefix.p ? prefix : STR(""));
@@ -216,23 +220,30 @@ static str_t data_message(arena_t *a, str_t account, str_t group, str_t stream, 
 
 typedef struct {
     str_t name, pattern, dest;
+    bool on_transformed;
 } sub_t;
 
 void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid, str_t group,
-                                 str_t stream, const logs_event_t *ev, const int64_t *ids, size_t n)
+                                 str_t stream, const logs_event_t *transformed, const logs_event_t *original,
+                                 const int64_t *ids, size_t n)
 {
     sqlite3 *db = logs__db(app);
     if (!db || !n) return;
-    sqlite3_stmt *st = store_stmt(db, "SELECT name, pattern, dest_arn FROM subscription_filter WHERE gid = ?1");
+    sqlite3_stmt *st =
+        store_stmt(db, "SELECT name, pattern, dest_arn, on_transformed FROM subscription_filter WHERE gid = ?1");
     if (!st) return;
     sqlite3_bind_int64(st, 1, gid);
     sub_t subs[MAX_FILTERS + 1];
     size_t ns = 0;
     while (ns <= MAX_FILTERS && sqlite3_step(st) == SQLITE_ROW)
-        subs[ns++] = (sub_t){store_col_str(a, st, 0), store_col_str(a, st, 1), store_col_str(a, st, 2)};
+        subs[ns++] = (sub_t){store_col_str(a, st, 0), store_col_str(a, st, 1), store_col_str(a, st, 2),
+                             sqlite3_column_int(st, 3) != 0};
     store_release(st); /* before delivering: Lambda and Kinesis use their own connections */
     bool *hit = ns ? ARENA_NEWN(a, bool, n) : NULL;
     for (size_t k = 0; hit && k < ns; k++) {
+        /* AWS: a filter reads the events as they arrived unless it asked
+         * for them as the group's transformer left them. */
+        const logs_event_t *ev = subs[k].on_transformed || !original ? transformed : original;
         logs_filter_t *f = logs__filter_compile(a, subs[k].pattern, NULL);
         size_t m = 0;
         for (size_t i = 0; i < n; i++) m += (hit[i] = f && logs__filter_match(f, a, ev[i].message));

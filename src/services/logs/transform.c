@@ -386,9 +386,14 @@ void logs__ingest_prepare(sqlite3 *db, arena_t *a, str_t account, str_t region, 
 {
     *out = (logs_ingest_t){0};
     logs_transformer_t *t = logs__transformer_for(db, a, account, region, g);
+    if (t && n && (out->original = ARENA_NEWN(a, logs_event_t, n))) memcpy(out->original, ev, n * sizeof *ev);
     for (size_t i = 0; t && i < n; i++) ev[i].message = logs__transform(t, a, ev[i].message);
     logs_mask_t *m = logs__mask_for(db, a, account, region, g);
     if (!m || !n) return;
+    for (size_t i = 0; out->original && i < n; i++) { /* what a subscription reads unmasked is masked too */
+        str_t mo = logs__mask(m, a, out->original[i].message, STR_NULL, NULL);
+        if (mo.p) out->original[i].message = mo;
+    }
     out->masked = ARENA_NEWN(a, str_t, n);
     out->findings = ARENA_NEWN(a, logs_event_t, n);
     if (!out->masked || !out->findings) {
