@@ -394,3 +394,34 @@ def test_subscriptions_read_original_or_transformed(gureum, logs):
     assert delivered("orig") == ["a=1&mail=*************"]
     assert [json.loads(m) for m in delivered("tr")] == [json.loads(stored)]
     logs.delete_log_group(logGroupName=g)
+
+
+def test_account_subscription_filter_policy(gureum, logs):
+    """An account SUBSCRIPTION_FILTER_POLICY sends the matching events of
+    every group its selection criteria do not leave out to its destination,
+    checked when put (the Kinesis stream must exist, with a role)."""
+    needs(logs, "PutAccountPolicy")
+    import gzip
+    kin = gureum.client("kinesis")
+    kin.create_stream(StreamName="acct-sub", ShardCount=1)
+    sarn = kin.describe_stream(StreamName="acct-sub")["StreamDescription"]["StreamARN"]
+    role = "arn:aws:iam::000000000000:role/cwl-to-kinesis"
+    doc = {"DestinationArn": sarn, "RoleArn": role, "FilterPattern": "ERROR", "Distribution": "Random"}
+    assert error_of(logs.put_account_policy, policyName="sub", policyType="SUBSCRIPTION_FILTER_POLICY",
+                    policyDocument=json.dumps(dict(doc, DestinationArn=sarn + "-nope")))[0] == \
+        "InvalidParameterException"
+    assert error_of(logs.put_account_policy, policyName="sub", policyType="SUBSCRIPTION_FILTER_POLICY",
+                    policyDocument=json.dumps({"DestinationArn": sarn}))[0] == "InvalidParameterException"
+    logs.put_account_policy(policyName="sub", policyType="SUBSCRIPTION_FILTER_POLICY", policyDocument=json.dumps(doc),
+                            selectionCriteria='LogGroupName NOT IN ["/asub/skip"]')
+    for n in ("/asub/in", "/asub/skip"):
+        logs.create_log_group(logGroupName=n)
+        put_events(logs, n, "s", ["ok", "ERROR in " + n])
+    it = kin.get_shard_iterator(StreamName="acct-sub", ShardId="shardId-000000000000",
+                                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    recs = [json.loads(gzip.decompress(x["Data"])) for x in kin.get_records(ShardIterator=it)["Records"]]
+    assert [(d["logGroup"], d["subscriptionFilters"], [e["message"] for e in d["logEvents"]]) for d in recs] == [
+        ("/asub/in", ["sub"], ["ERROR in /asub/in"])]
+    logs.delete_account_policy(policyName="sub", policyType="SUBSCRIPTION_FILTER_POLICY")
+    for n in ("/asub/in", "/asub/skip"):
+        logs.delete_log_group(logGroupName=n)

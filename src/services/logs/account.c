@@ -134,6 +134,13 @@ int logs__policy_effective(sqlite3 *db, arena_t *a, str_t account, str_t region,
 {
     int found = logs__group_policy_get(db, a, g->id, type, p);
     if (found) return found;
+    return logs__account_policy_for(db, a, account, region, g, type, p);
+}
+
+int logs__account_policy_for(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g,
+                             const char *type, logs_policy_t *p)
+{
+    *p = (logs_policy_t){0};
     sqlite3_stmt *st = store_stmt(db, "SELECT name, document, selection, updated_ms FROM account_policy "
                                       "WHERE account = ?1 AND region = ?2 AND type = ?3 ORDER BY name");
     if (!st) return -1;
@@ -188,6 +195,7 @@ int logs__policy_document_ok(req_t *r, str_t type, str_t doc)
     if (str_eq(type, STR("DATA_PROTECTION_POLICY"))) return logs__data_protection_ok(r, j);
     if (str_eq(type, STR("FIELD_INDEX_POLICY"))) return logs__index_document_ok(r, j);
     if (str_eq(type, STR("TRANSFORMER_POLICY"))) return logs__transformer_document_ok(r, j);
+    if (str_eq(type, STR("SUBSCRIPTION_FILTER_POLICY"))) return logs__subscription_policy_ok(r, j);
     return GR_OK;
 }
 

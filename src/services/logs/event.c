@@ -265,8 +265,8 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     }
     if (from < to)
-        deliver(r->app, a, r->who.account, r->region, g.id, g.name, val_get_str(in, "logStreamName"), ev + from,
-                &ing, to - from, last_id);
+        deliver(r->app, a, r->who.account, r->region, g.id, g.name, val_get_str(in, "logStreamName"), ev + from, &ing,
+                to - from, last_id);
     logs__ingest_audit(r->app, r->who.account, r->region, &ing);
     val_set_c(a, out, "nextSequenceToken", val_str(a, pos_fmt(a, "", (pos_t){now, last_id})));
     if (too_old >= 0 || expired >= 0 || too_new >= 0) {

@@ -116,12 +116,17 @@ int logs__group_policy_delete_or_fail(req_t *r, const val_t *in, const char *typ
  * policy whose selection criteria fit it best. 1 into *p, 0 none, -1 error. */
 int logs__policy_effective(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g,
                            const char *type, logs_policy_t *p);
+/* The account's policy of type whose selection criteria fit group g best
+ * (1 into *p, 0 none, -1 error). */
+int logs__account_policy_for(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g,
+                             const char *type, logs_policy_t *p);
 /* A document of type is JSON and well formed for its type, or r failed
  * (InvalidParameterException). Each type's own check: */
 int logs__policy_document_ok(req_t *r, str_t type, str_t doc);
 int logs__index_document_ok(req_t *r, const struct json *doc);       /* index.c */
 int logs__data_protection_ok(req_t *r, const struct json *doc);      /* protect.c */
 int logs__transformer_document_ok(req_t *r, const struct json *doc); /* transform.c */
+int logs__subscription_policy_ok(req_t *r, const struct json *doc);  /* subscription.c */
 
 /* ==== Ingestion: data protection (protect.c) and transformers (transform.c) ==== */
 typedef struct logs_mask logs_mask_t;

@@ -58,31 +58,17 @@ static int lambda_check(struct app *app, arena_t *a, str_t fn, str_t region, str
     return GR_ERR;
 }
 
-/* AWS (recorded answers to PutSubscriptionFilter): a Lambda function of
- * another account is refused before anything else; Kinesis and Firehose
- * need roleArn; then the group, the pattern, the quota and the destination. */
-int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
+/* AWS checks the destination when a filter (or an account subscription
+ * policy) is made: the Lambda function lets the logs service invoke it for
+ * source_arn, the Kinesis stream exists, a destination lets the caller
+ * subscribe; Firehose is not served. GR_OK, or r failed. */
+static int destination_ok(req_t *r, sqlite3 *db, str_t dest, str_t source_arn)
 {
-    (void)out;
     arena_t *a = r->arena;
-    str_t dest = val_get_str(in, "destinationArn"), role = val_get_str(in, "roleArn");
     str_t svc, region, account;
     arn_parts(dest, &svc, &region, &account);
-    if (str_eq_c(svc, "lambda") && !str_eq(account, r->who.account))
-        return req_fail(r, &ERR_AccessDeniedException,
-                        "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies "
-                        "to create cross account lambda triggers.");
-    if ((str_eq_c(svc, "kinesis") || str_eq_c(svc, "firehose")) && !role.p)
-        return req_fail(r, &LOGS_ERR_InvalidParameterException,
-                        "destinationArn for vendor %.*s cannot be used without roleArn", STR_FMT(svc));
-    sqlite3 *db = logs__db(r->app);
-    if (!db) return GR_ERR;
-    logs_group_t g;
-    if (logs__filter_put_or_fail(r, db, in, "subscription_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
-    str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
-    /* AWS checks the destination when the filter is made. */
     if (str_eq_c(svc, "lambda")) {
-        if (lambda_check(r->app, a, dest, r->region, logs__group_arn(r, g.name, true), false, STR_NULL) != GR_OK)
+        if (lambda_check(r->app, a, dest, r->region, source_arn, false, STR_NULL) != GR_OK)
             return req_fail(r, &LOGS_ERR_InvalidParameterException,
                             "Could not execute the lambda function. Make sure you have given CloudWatch Logs "
                             "permission to execute your function.");
@@ -99,6 +85,60 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
             r, &LOGS_ERR_InvalidParameterException,
             "gureum delivers subscriptions to Lambda functions, Kinesis streams and destinations only: %.*s",
             STR_FMT(dest));
+    return GR_OK;
+}
+
+/* AWS (recorded answers to PutSubscriptionFilter): a Lambda function of
+ * another account is refused before anything else; Kinesis and Firehose
+ * need roleArn; then the group, the pattern, the quota and the destination. */
+/* The checks that come before anything else: no other account's Lambda
+ * function, and a role for Kinesis and Firehose. */
+static int vendor_ok(req_t *r, str_t dest, str_t role)
+{
+    str_t svc, region, account;
+    arn_parts(dest, &svc, &region, &account);
+    if (str_eq_c(svc, "lambda") && !str_eq(account, r->who.account))
+        return req_fail(r, &ERR_AccessDeniedException,
+                        "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies "
+                        "to create cross account lambda triggers.");
+    if ((str_eq_c(svc, "kinesis") || str_eq_c(svc, "firehose")) && !role.p)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "destinationArn for vendor %.*s cannot be used without roleArn", STR_FMT(svc));
+    return GR_OK;
+}
+
+/* AWS (PutAccountPolicy, SUBSCRIPTION_FILTER_POLICY): {"DestinationArn",
+ * "RoleArn", "FilterPattern", "Distribution"}, checked as a filter's are; a
+ * Lambda function must let the logs service invoke it for every group. */
+int logs__subscription_policy_ok(req_t *r, const json_t *doc)
+{
+    const json_t *d = json_get(doc, "DestinationArn"), *role = json_get(doc, "RoleArn");
+    const json_t *pat = json_get(doc, "FilterPattern");
+    if (!d || d->type != JSON_STRING)
+        return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                        "A subscription filter policy must name its DestinationArn.");
+    const char *why = NULL;
+    if (pat && (pat->type != JSON_STRING || !logs__filter_compile(r->arena, pat->u.s, &why)))
+        return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", why ? why : "Invalid filter pattern");
+    if (vendor_ok(r, d->u.s, role && role->type == JSON_STRING ? role->u.s : STR_NULL) != GR_OK) return GR_ERR;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    return destination_ok(r, db, d->u.s,
+                          str_c(arena_printf(r->arena, "arn:aws:logs:%.*s:%.*s:log-group:*", STR_FMT(r->region),
+                                             STR_FMT(r->who.account))));
+}
+
+int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    str_t dest = val_get_str(in, "destinationArn"), role = val_get_str(in, "roleArn");
+    if (vendor_ok(r, dest, role) != GR_OK) return GR_ERR;
+    sqlite3 *db = logs__db(r->app);
+    if (!db) return GR_ERR;
+    logs_group_t g;
+    if (logs__filter_put_or_fail(r, db, in, "subscription_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
+    str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
+    if (destination_ok(r, db, dest, logs__group_arn(r, g.name, true)) != GR_OK) return GR_ERR;
     str_t dist = val_get_str(in, "distribution");
     sqlite3_stmt *st =
         store_stmt(db, "INSERT INTO subscription_filter (gid, name, pattern, dest_arn, role_arn, distribution, "
@@ -233,12 +273,25 @@ void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str
         store_stmt(db, "SELECT name, pattern, dest_arn, on_transformed FROM subscription_filter WHERE gid = ?1");
     if (!st) return;
     sqlite3_bind_int64(st, 1, gid);
-    sub_t subs[MAX_FILTERS + 1];
+    sub_t subs[MAX_FILTERS + 2];
     size_t ns = 0;
     while (ns <= MAX_FILTERS && sqlite3_step(st) == SQLITE_ROW)
         subs[ns++] = (sub_t){store_col_str(a, st, 0), store_col_str(a, st, 1), store_col_str(a, st, 2),
                              sqlite3_column_int(st, 3) != 0};
     store_release(st); /* before delivering: Lambda and Kinesis use their own connections */
+    /* AWS: the account's subscription filter policy reaches every group its
+     * selection criteria do not leave out, beside the group's own filters. */
+    logs_policy_t p;
+    logs_group_t g = {.id = gid, .name = group};
+    const json_t *doc = logs__account_policy_for(db, a, account, region, &g, "SUBSCRIPTION_FILTER_POLICY", &p) == 1
+                            ? json_parse(a, p.document, NULL)
+                            : NULL;
+    const json_t *dest = doc ? json_get(doc, "DestinationArn") : NULL,
+                 *pat = doc ? json_get(doc, "FilterPattern") : NULL;
+    const json_t *on = doc ? json_get(doc, "ApplyOnTransformedLogs") : NULL;
+    if (dest && dest->type == JSON_STRING)
+        subs[ns++] = (sub_t){p.name, pat && pat->type == JSON_STRING ? pat->u.s : STR(""), dest->u.s,
+                             on && on->type == JSON_BOOL && on->u.b};
     bool *hit = ns ? ARENA_NEWN(a, bool, n) : NULL;
     for (size_t k = 0; hit && k < ns; k++) {
         /* AWS: a filter reads the events as they arrived unless it asked
