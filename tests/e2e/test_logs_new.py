@@ -425,3 +425,33 @@ def test_account_subscription_filter_policy(gureum, logs):
     logs.delete_account_policy(policyName="sub", policyType="SUBSCRIPTION_FILTER_POLICY")
     for n in ("/asub/in", "/asub/skip"):
         logs.delete_log_group(logGroupName=n)
+
+
+def test_lookup_tables(logs):
+    """Create/Get/Update/Describe/DeleteLookupTable: the CSV kept as given, its
+    header's fields and record count reported, named by ARN; a second create
+    of the name is ResourceAlreadyExistsException."""
+    needs(logs, "CreateLookupTable")
+    body = "id,name\n1,alpha\n2,beta\n"
+    c = logs.create_lookup_table(lookupTableName="hosts", tableBody=body, description="d")
+    arn = "arn:aws:logs:us-east-1:000000000000:lookup-table:hosts"
+    assert c["lookupTableArn"] == arn and c["createdAt"] > 0
+    assert error_of(logs.create_lookup_table, lookupTableName="hosts", tableBody=body)[0] == \
+        "ResourceAlreadyExistsException"
+    assert error_of(logs.create_lookup_table, lookupTableName="bad", tableBody=",x\n")[0] == \
+        "InvalidParameterException"
+    g = logs.get_lookup_table(lookupTableArn=arn)
+    assert (g["lookupTableName"], g["tableBody"], g["description"], g["sizeBytes"]) == ("hosts", body, "d", len(body))
+    logs.create_lookup_table(lookupTableName="other", tableBody="k\nv\n")
+    d = logs.describe_lookup_tables(lookupTableNamePrefix="ho")["lookupTables"]
+    assert [(t["lookupTableName"], t["tableFields"], t["recordsCount"]) for t in d] == [("hosts", ["id", "name"], 2)]
+    assert len(logs.describe_lookup_tables()["lookupTables"]) == 2
+    u = logs.update_lookup_table(lookupTableArn=arn, tableBody="id,name,zone\n1,a,z\n")
+    assert u["lookupTableArn"] == arn and u["lastUpdatedTime"] >= c["createdAt"]
+    d = logs.describe_lookup_tables(lookupTableNamePrefix="hosts")["lookupTables"][0]
+    assert (d["tableFields"], d["recordsCount"], d["description"]) == (["id", "name", "zone"], 1, "d")
+    logs.delete_lookup_table(lookupTableArn=arn)
+    logs.delete_lookup_table(lookupTableArn=arn.replace("hosts", "other"))
+    for fn in (logs.get_lookup_table, logs.delete_lookup_table):
+        assert error_of(fn, lookupTableArn=arn)[0] == "ResourceNotFoundException"
+    assert error_of(logs.update_lookup_table, lookupTableArn=arn, tableBody="a\n")[0] == "ResourceNotFoundException"
