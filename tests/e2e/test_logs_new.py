@@ -450,6 +450,23 @@ def test_lookup_tables(logs):
     assert u["lookupTableArn"] == arn and u["lastUpdatedTime"] >= c["createdAt"]
     d = logs.describe_lookup_tables(lookupTableNamePrefix="hosts")["lookupTables"][0]
     assert (d["tableFields"], d["recordsCount"], d["description"]) == (["id", "name", "zone"], 1, "d")
+    # Logs Insights joins events against it
+    logs.create_log_group(logGroupName="/lk/app")
+    put_events(logs, "/lk/app", "s", [json.dumps({"hid": "1", "msg": "a"}), json.dumps({"hid": "9", "msg": "b"})])
+    t = int(time.time())
+
+    def query(q):
+        qid = logs.start_query(logGroupName="/lk/app", startTime=t - 60, endTime=t + 60, queryString=q)["queryId"]
+        res = logs.get_query_results(queryId=qid)
+        return [{f["field"]: f["value"] for f in row if f["field"] != "@ptr"} for row in res["results"]]
+    assert query("fields msg, name, zone | lookup hosts id as hid OUTPUT name, zone | sort msg asc") == [
+        {"msg": "a", "name": "a", "zone": "z"}, {"msg": "b"}]
+    assert query("lookup hosts id as hid OUTPUT zone | filter zone = 'z' | fields msg") == [{"msg": "a"}]
+    assert error_of(logs.start_query, logGroupName="/lk/app", startTime=t - 60, endTime=t,
+                    queryString="lookup nope id as hid OUTPUT name")[0] == "MalformedQueryException"
+    assert error_of(logs.start_query, logGroupName="/lk/app", startTime=t - 60, endTime=t,
+                    queryString="lookup hosts nofield as hid OUTPUT name")[0] == "MalformedQueryException"
+    logs.delete_log_group(logGroupName="/lk/app")
     logs.delete_lookup_table(lookupTableArn=arn)
     logs.delete_lookup_table(lookupTableArn=arn.replace("hosts", "other"))
     for fn in (logs.get_lookup_table, logs.delete_lookup_table):

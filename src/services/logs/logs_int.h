@@ -128,6 +128,20 @@ int logs__data_protection_ok(req_t *r, const struct json *doc);      /* protect.
 int logs__transformer_document_ok(req_t *r, const struct json *doc); /* transform.c */
 int logs__subscription_policy_ok(req_t *r, const struct json *doc);  /* subscription.c */
 
+/* ==== Lookup tables (lookup.c) ==== */
+#define LOGS_LOOKUP_MAX_FIELDS 64
+typedef struct {
+    str_t *fields; /* the header's */
+    size_t nfields;
+    str_t **rows; /* each LOGS_LOOKUP_MAX_FIELDS long, "" past the line's own */
+    size_t nrows;
+} logs_lookup_t;
+/* The lookup table name of account and region, parsed: 1, 0 when there is
+ * none, -1 on error. */
+int logs__lookup_load(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, logs_lookup_t *t);
+/* The index of a table's field, or -1. */
+int logs__lookup_field(const logs_lookup_t *t, str_t name);
+
 /* ==== Ingestion: data protection (protect.c) and transformers (transform.c) ==== */
 typedef struct logs_mask logs_mask_t;
 /* The identifiers that govern group g's ingestion (its own data protection

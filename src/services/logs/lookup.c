@@ -14,6 +14,8 @@
 #include "services/app.h"
 #include "services/page.h"
 
+#define MAX_TABLES 100
+
 static str_t table_arn(req_t *r, str_t name)
 {
     return str_c(arena_printf(r->arena, "arn:aws:logs:%.*s:%.*s:lookup-table:%.*s", STR_FMT(r->region),
@@ -54,6 +56,78 @@ static bool csv_shape(arena_t *a, str_t body, val_t **fields, int64_t *records)
     return true;
 }
 
+/* One CSV line's fields (quoted fields may hold commas and "" for a quote). */
+static size_t csv_fields(arena_t *a, str_t line, str_t *out, size_t max)
+{
+    size_t n = 0, i = 0;
+    while (i <= line.len && n < max) {
+        buf_t b;
+        buf_init(&b, a);
+        bool quoted = i < line.len && line.p[i] == '"';
+        if (quoted) i++;
+        for (; i < line.len; i++) {
+            if (quoted && line.p[i] == '"') {
+                if (i + 1 < line.len && line.p[i + 1] == '"') {
+                    buf_putc(&b, line.p[++i]);
+                    continue;
+                }
+                quoted = false;
+                continue;
+            }
+            if (!quoted && line.p[i] == ',') break;
+            buf_putc(&b, line.p[i]);
+        }
+        str_t f = buf_str(&b);
+        out[n++] = f.p ? f : STR("");
+        i++;
+    }
+    return n;
+}
+
+int logs__lookup_load(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, logs_lookup_t *t)
+{
+    *t = (logs_lookup_t){0};
+    sqlite3_stmt *st = store_stmt(db, "SELECT body FROM lookup_table WHERE account = ?1 AND region = ?2 AND name = ?3");
+    if (!st) return -1;
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, name);
+    str_t body = sqlite3_step(st) == SQLITE_ROW ? store_col_str(a, st, 0) : STR_NULL;
+    store_release(st);
+    if (!body.p) return 0;
+    size_t cap = 64;
+    t->rows = ARENA_NEWN(a, str_t *, cap);
+    for (size_t b = 0, i = 0; t->rows && i <= body.len; i++) {
+        if (i < body.len && body.p[i] != '\n') continue;
+        str_t line = str_n(body.p + b, i - b);
+        b = i + 1;
+        if (line.len && line.p[line.len - 1] == '\r') line.len--;
+        if (!line.len) continue;
+        str_t *f = ARENA_NEWN(a, str_t, LOGS_LOOKUP_MAX_FIELDS);
+        if (!f) return -1;
+        size_t nf = csv_fields(a, line, f, LOGS_LOOKUP_MAX_FIELDS);
+        if (!t->fields) {
+            t->fields = f;
+            t->nfields = nf;
+            continue;
+        }
+        if (t->nrows == cap) {
+            t->rows = arena_realloc(a, t->rows, cap * sizeof *t->rows, 2 * cap * sizeof *t->rows);
+            cap *= 2;
+            if (!t->rows) return -1;
+        }
+        t->rows[t->nrows++] = f;
+    }
+    return t->fields ? 1 : 0;
+}
+
+int logs__lookup_field(const logs_lookup_t *t, str_t name)
+{
+    for (size_t i = 0; i < t->nfields; i++)
+        if (str_eq(t->fields[i], name)) return (int)i;
+    return -1;
+}
+
 static int body_ok(req_t *r, str_t body)
 {
     val_t *fields;
@@ -70,10 +144,19 @@ int logs_create_lookup_table(req_t *r, const val_t *in, val_t *out)
     if (body_ok(r, body) != GR_OK) return GR_ERR;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
+    /* AWS: "You can create as many as 100 lookup tables per account per Region." */
+    sqlite3_stmt *st = store_stmt(db, "SELECT count(*) FROM lookup_table WHERE account = ?1 AND region = ?2");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    int64_t have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    store_release(st);
+    if (have >= MAX_TABLES)
+        return req_fail(r, &LOGS_ERR_LimitExceededException, "The account already has %d lookup tables.", MAX_TABLES);
     const val_t *tags = val_get(in, "tags");
     int64_t now = logs__now_ms();
-    sqlite3_stmt *st = store_stmt(db, "INSERT INTO lookup_table (account, region, name, description, body, kms_key, "
-                                      "tags, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)");
+    st = store_stmt(db, "INSERT INTO lookup_table (account, region, name, description, body, kms_key, "
+                        "tags, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);

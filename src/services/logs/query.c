@@ -4,7 +4,8 @@
  * Commands, joined by "|": fields and display (the output fields), filter
  * (comparisons =, !=, <, <=, >, >=, like "text", like /regex/, =~ /regex/,
  * ispresent(f), with and, or, not and parentheses), sort FIELD [asc|desc] and
- * limit N. A record's fields are @timestamp, @message, @logStream, @log,
+ * limit N, and lookup TABLE field [as logfield] OUTPUT fields
+ * (lookup.c's tables). A record's fields are @timestamp, @message, @logStream, @log,
  * @ingestionTime and, for a JSON message, its members flattened with "."
  * (AWS: fields are discovered in JSON logs). Other commands (stats, parse,
  * dedup, …) are refused as not run by gureum. A query runs within StartQuery
@@ -293,9 +294,23 @@ static bool eval(arena_t *a, const expr_t *e, const rec_t *r)
 
 /* ==== Queries ==== */
 
+/* A lookup command: "lookup TABLE tf as lf [, …] OUTPUT of, …". */
+#define MAX_LOOKUP_KEYS 8
+typedef struct {
+    str_t table;
+    str_t tkey[MAX_LOOKUP_KEYS], lkey[MAX_LOOKUP_KEYS]; /* the table's field, the log event's */
+    size_t nkeys;
+    str_t out[MAX_FIELDS];
+    size_t nout;
+    size_t after;       /* the filters that run before it */
+    logs_lookup_t data; /* loaded at StartQuery */
+    int ikey[MAX_LOOKUP_KEYS], iout[MAX_FIELDS];
+} lookup_t;
+
 typedef struct {
     expr_t *filters[16];
     size_t nfilters;
+    lookup_t *lookup;
     str_t fields[MAX_FIELDS];
     size_t nfields;
     str_t sort_field;
@@ -341,6 +356,26 @@ static const char *plan(arena_t *a, str_t q, plan_t *pl)
             if (!pl->sort_field.len) return "expected a field to sort by";
             pl->sort_desc = keyword(&p, "desc");
             if (!pl->sort_desc) keyword(&p, "asc");
+        } else if (str_eq_c(cmd, "lookup")) {
+            lookup_t *l = ARENA_NEW(a, lookup_t);
+            if (!l || pl->lookup) return "gureum runs one lookup command per query";
+            l->table = ident(&p);
+            do {
+                if (l->nkeys == MAX_LOOKUP_KEYS) return "too many lookup fields";
+                l->tkey[l->nkeys] = ident(&p);
+                l->lkey[l->nkeys] = keyword(&p, "as") ? ident(&p) : l->tkey[l->nkeys];
+                if (!l->table.len || !l->tkey[l->nkeys].len || !l->lkey[l->nkeys].len)
+                    return "lookup expects a table, a field and OUTPUT fields";
+                l->nkeys++;
+            } while (punct(&p, ","));
+            if (!keyword(&p, "OUTPUT")) return "lookup expects OUTPUT";
+            do {
+                str_t f = ident(&p);
+                if (!f.len) return "expected a field name";
+                if (l->nout < MAX_FIELDS) l->out[l->nout++] = f;
+            } while (punct(&p, ","));
+            l->after = pl->nfilters;
+            pl->lookup = l;
         } else if (str_eq_c(cmd, "limit")) {
             long long n;
             str_t v = ident(&p);
@@ -349,8 +384,8 @@ static const char *plan(arena_t *a, str_t q, plan_t *pl)
         } else {
             /* AWS's other commands are valid queries gureum cannot run; any
              * other word is a syntax error, as Insights reports it. */
-            static const char *const other[] = {"stats",   "parse", "dedup",  "pattern",     "unmask", "unnest",
-                                                "anomaly", "diff",  "SOURCE", "filterIndex", "lookup"};
+            static const char *const other[] = {"stats",  "parse",   "dedup", "pattern", "unmask",
+                                                "unnest", "anomaly", "diff",  "SOURCE",  "filterIndex"};
             for (size_t k = 0; k < sizeof other / sizeof other[0]; k++)
                 if (str_eq_c(cmd, other[k]))
                     return arena_printf(a, "gureum does not run the %.*s command", STR_FMT(cmd));
@@ -434,6 +469,57 @@ static rec_t *keep_copy(arena_t *a, const rec_t *x)
  * filters, newest first per group, in *n (*matched counts them all; at most
  * keep_max are kept, the caller needing no more); NULL on failure. Each
  * event is read in a scratch arena, so a large group costs only what is kept. */
+/* Sets k to v in r, replacing a value it has. */
+static void rec_set(rec_t *r, str_t k, str_t v)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (str_eq(r->k[i], k)) {
+            r->v[i] = v;
+            return;
+        }
+    rec_put(r, k, v);
+}
+
+/* AWS (lookup): the first table row whose fields equal the record's
+ * (exactly, case-sensitively) adds its output fields, replacing a field of
+ * the same name; no match adds none. */
+static void lookup_apply(const lookup_t *l, rec_t *x)
+{
+    for (size_t i = 0; i < l->data.nrows; i++) {
+        const str_t *row = l->data.rows[i];
+        bool hit = true;
+        for (size_t k = 0; hit && k < l->nkeys; k++) {
+            const str_t *v = rec_get(x, l->lkey[k]);
+            hit = v && str_eq(row[l->ikey[k]], *v);
+        }
+        if (!hit) continue;
+        for (size_t o = 0; o < l->nout; o++) rec_set(x, l->out[o], row[l->iout[o]]);
+        return;
+    }
+}
+
+/* Loads the plan's lookup table; MalformedQueryException (r failed) when
+ * the table or a field it names does not exist. */
+static int lookup_load_or_fail(req_t *r, sqlite3 *db, lookup_t *l)
+{
+    int found = logs__lookup_load(db, r->arena, r->who.account, r->region, l->table, &l->data);
+    if (found < 0) return GR_ERR;
+    if (!found)
+        return req_fail(r, &LOGS_ERR_MalformedQueryException, "Lookup table %.*s does not exist", STR_FMT(l->table));
+    for (size_t k = 0; k < l->nkeys + l->nout; k++) {
+        str_t f = k < l->nkeys ? l->tkey[k] : l->out[k - l->nkeys];
+        int i = logs__lookup_field(&l->data, f);
+        if (i < 0)
+            return req_fail(r, &LOGS_ERR_MalformedQueryException, "Lookup table %.*s has no field %.*s",
+                            STR_FMT(l->table), STR_FMT(f));
+        if (k < l->nkeys)
+            l->ikey[k] = i;
+        else
+            l->iout[k - l->nkeys] = i;
+    }
+    return GR_OK;
+}
+
 static rec_t **scan(req_t *r, sqlite3 *db, logs_group_t *gs, size_t ng, int64_t from, int64_t to, const plan_t *pl,
                     size_t keep_max, size_t *n, double *matched, double *scanned, double *bytes)
 {
@@ -467,7 +553,10 @@ static rec_t **scan(req_t *r, sqlite3 *db, logs_group_t *gs, size_t ng, int64_t 
             const char *ptr = arena_printf(t, "%lld:%lld", (long long)gs[g].id, (long long)sqlite3_column_int64(st, 0));
             rec_put(&x, STR("@ptr"), arena_base64(t, ptr, ptr ? strlen(ptr) : 0));
             bool keep = true;
-            for (size_t f = 0; keep && f < pl->nfilters; f++) keep = eval(t, pl->filters[f], &x);
+            size_t before = pl->lookup ? pl->lookup->after : pl->nfilters;
+            for (size_t f = 0; keep && f < before; f++) keep = eval(t, pl->filters[f], &x);
+            if (keep && pl->lookup) lookup_apply(pl->lookup, &x);
+            for (size_t f = before; keep && f < pl->nfilters; f++) keep = eval(t, pl->filters[f], &x);
             if (keep) (*matched)++;
             if (keep && *n < keep_max) {
                 if (*n == cap) {
@@ -548,6 +637,7 @@ int logs_start_query(req_t *r, const val_t *in, val_t *out)
     plan_t pl;
     const char *why = plan(a, q, &pl);
     if (why) return req_fail(r, &LOGS_ERR_MalformedQueryException, "%s", why);
+    if (pl.lookup && lookup_load_or_fail(r, db, pl.lookup) != GR_OK) return GR_ERR;
     int64_t limit = pl.limit > 0 ? pl.limit : val_get_int(in, "limit", DEFAULT_LIMIT);
     /* AWS (aws/aws-sdk#280, the CloudWatch team): the times are seconds taken
      * straight to milliseconds, both ends inclusive. */
