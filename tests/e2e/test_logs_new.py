@@ -472,3 +472,35 @@ def test_lookup_tables(logs):
     for fn in (logs.get_lookup_table, logs.delete_lookup_table):
         assert error_of(fn, lookupTableArn=arn)[0] == "ResourceNotFoundException"
     assert error_of(logs.update_lookup_table, lookupTableArn=arn, tableBody="a\n")[0] == "ResourceNotFoundException"
+
+
+def test_transformer_grok_and_more_processors(logs):
+    """grok (its common patterns, as a parser), substituteString,
+    splitString, typeConverter and listToMap, run by TestTransformer; an
+    unknown grok pattern or processor gureum does not run is refused."""
+    needs(logs, "TestTransformer")
+
+    def run(cfg, msg):
+        out = logs.test_transformer(transformerConfig=cfg, logEventMessages=[msg])["transformedLogs"][0]
+        return out["transformedEventMessage"]
+    cfg = [{"grok": {"match": "%{IP:client} %{WORD:method} %{URIPATHPARAM:path} %{NUMBER:status} %{GREEDYDATA:rest}"}},
+           {"typeConverter": {"entries": [{"key": "status", "type": "integer"}]}},
+           {"substituteString": {"entries": [{"source": "path", "from": "\\d+", "to": "N"}]}},
+           {"splitString": {"entries": [{"source": "rest", "delimiter": ","}]}}]
+    assert json.loads(run(cfg, "10.0.0.1 GET /items/42?x=7 404 a,b,c")) == {
+        "client": "10.0.0.1", "method": "GET", "path": "/items/N?x=N", "status": 404, "rest": ["a", "b", "c"]}
+    assert run(cfg, "no match here") == "no match here"
+    ltm = [{"parseJSON": {}}, {"listToMap": {"source": "tags", "key": "k", "valueKey": "v", "target": "m"}},
+           {"listToMap": {"source": "tags", "key": "k", "valueKey": "v", "flatten": True,
+                          "flattenedElement": "last"}},
+           {"deleteKeys": {"withKeys": ["tags"]}}]
+    got = json.loads(run(ltm, json.dumps({"tags": [{"k": "a", "v": "1"}, {"k": "b", "v": "2"}, {"k": "b", "v": "3"}]})))
+    assert got == {"m": {"a": ["1"], "b": ["2", "3"]}, "a": "1", "b": "3"}
+    lvl = [{"grok": {"match": "\\[%{LOGLEVEL:level}\\] %{GREEDYDATA:msg}"}},
+           {"typeConverter": {"entries": [{"key": "level", "type": "boolean"}]}}]
+    assert json.loads(run(lvl, "[ERROR] disk full")) == {"level": "ERROR", "msg": "disk full"}
+    for bad in ([{"grok": {"match": "%{NOSUCHPATTERN:x}"}}], [{"parseVPC": {}}],
+                [{"grok": {"match": "%{WORD:x}"}}, {"dateTimeConverter": {"source": "x", "target": "y",
+                                                                          "matchPatterns": ["yyyy"]}}]):
+        assert error_of(logs.test_transformer, transformerConfig=bad, logEventMessages=["x"])[0] == \
+            "InvalidParameterException"

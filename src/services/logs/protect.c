@@ -65,9 +65,7 @@ static bool luhn_ok(const char *p, size_t len)
     return digits >= 13 && digits <= 19 && sum % 10 == 0;
 }
 
-/* A custom identifier's regex (AWS: a Java-style pattern) as POSIX ERE:
- * the shorthand classes \d \w \s become bracket expressions. */
-static const char *posix_of(arena_t *a, str_t re)
+const char *logs__posix_regex(arena_t *a, str_t re)
 {
     buf_t b;
     buf_init(&b, a);
@@ -106,7 +104,7 @@ static bool add_detector(arena_t *a, logs_mask_t *m, const json_t *doc, str_t id
         for (size_t i = 0; custom && custom->type == JSON_ARRAY && i < custom->u.arr.n; i++) {
             const json_t *c = custom->u.arr.v[i], *n = json_get(c, "Name"), *x = json_get(c, "Regex");
             if (n && x && n->type == JSON_STRING && x->type == JSON_STRING && str_eq(n->u.s, ident))
-                re = posix_of(a, x->u.s);
+                re = logs__posix_regex(a, x->u.s);
         }
     }
     if (!re) {

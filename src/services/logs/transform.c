@@ -7,11 +7,14 @@
  * first processor is a parser; the others work on the parsed object's keys,
  * a dotted key reaching into nested objects. The transformed event is what
  * the group stores. An event the first parser cannot read is stored as it
- * came. gureum runs the parsers parseJSON, parseKeyValue and csv and the
- * string and key processors; a transformer with another processor is
+ * came. gureum runs the parsers parseJSON, parseKeyValue, csv and grok (its
+ * common patterns) and the string, key, type and list processors; a
+ * transformer with another processor (parseVPC, dateTimeConverter, …) is
  * refused rather than stored and silently not run. */
 #define _GNU_SOURCE /* memmem, memrchr */
 #include <ctype.h>
+#include <regex.h>
+#include <stdlib.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -22,13 +25,27 @@
 
 #define TR_TYPE "TRANSFORMER_POLICY"
 
+#define GROK_MAX_FIELDS 32
+
+/* A grok processor's match as one POSIX expression, and which of its
+ * groups holds each named field. */
+typedef struct {
+    regex_t re;
+    size_t ngroups;
+    str_t names[GROK_MAX_FIELDS];
+    size_t group[GROK_MAX_FIELDS];
+    size_t n;
+} grok_t;
+
 struct logs_transformer {
     const val_t *procs; /* the transformerConfig list, as given */
+    void **prep;        /* per processor: its grok_t (grok) or regex_t array (substituteString), else NULL */
 };
 
-static const char *const parsers[] = {"parseJSON", "parseKeyValue", "csv"};
-static const char *const others[] = {"addKeys",  "deleteKeys",      "renameKeys",      "copyValue",
-                                     "moveKeys", "lowerCaseString", "upperCaseString", "trimString"};
+static const char *const parsers[] = {"parseJSON", "parseKeyValue", "csv", "grok"};
+static const char *const others[] = {"addKeys",          "deleteKeys",      "renameKeys",      "copyValue",
+                                     "moveKeys",         "lowerCaseString", "upperCaseString", "trimString",
+                                     "substituteString", "splitString",     "typeConverter",   "listToMap"};
 
 static bool in_list(str_t k, const char *const *l, size_t n)
 {
@@ -246,6 +263,276 @@ static void run_with_keys(arena_t *a, str_t kind, const val_t *cfg, val_t *ev)
     }
 }
 
+static str_t proc_kind(const val_t *p, const val_t **cfg);
+
+/* ==== grok ==== */
+
+/* The grok patterns gureum knows, as POSIX extended expressions (AWS:
+ * "CloudWatch Logs supports ... the default grok patterns"; this is the
+ * part of them in common use). DATA is lazy in grok; POSIX has no lazy
+ * repetition, so it is the same as GREEDYDATA here. */
+static const struct {
+    const char *name, *re;
+} grok_patterns[] = {
+    {"WORD", "[A-Za-z0-9_]+"},
+    {"NOTSPACE", "[^[:space:]]+"},
+    {"SPACE", "[[:space:]]*"},
+    {"DATA", ".*"},
+    {"GREEDYDATA", ".*"},
+    {"INT", "[+-]?[0-9]+"},
+    {"POSINT", "[0-9]+"},
+    {"NONNEGINT", "[0-9]+"},
+    {"NUMBER", "[+-]?[0-9]+(\\.[0-9]+)?"},
+    {"BASE10NUM", "[+-]?[0-9]+(\\.[0-9]+)?"},
+    {"IP", "[0-9]{1,3}(\\.[0-9]{1,3}){3}"},
+    {"IPV4", "[0-9]{1,3}(\\.[0-9]{1,3}){3}"},
+    {"HOSTNAME", "[A-Za-z0-9][A-Za-z0-9.-]*"},
+    {"IPORHOST", "[A-Za-z0-9][A-Za-z0-9.-]*"},
+    {"USERNAME", "[A-Za-z0-9._-]+"},
+    {"USER", "[A-Za-z0-9._-]+"},
+    {"UUID", "[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"},
+    {"URIPATH", "/[^[:space:]?#]*"},
+    {"URIPATHPARAM", "/[^[:space:]#]*"},
+    {"QUOTEDSTRING", "\"([^\"\\\\]|\\\\.)*\""},
+    {"LOGLEVEL", "(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|CRIT|FATAL|SEVERE|EMERG|ALERT|"
+                 "[Tt]race|[Dd]ebug|[Ii]nfo|[Nn]otice|[Ww]arn|[Ww]arning|[Ee]rror|[Ee]rr|[Cc]ritical|[Ff]atal)"},
+    {"TIMESTAMP_ISO8601", "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:?[0-9]{2}(:?[0-9]{2}([.,][0-9]+)?)?"
+                          "(Z|[+-][0-9]{2}:?[0-9]{2})?"},
+    {"HTTPDATE", "[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}"},
+    {"MONTH", "[A-Z][a-z]{2,8}"},
+    {"YEAR", "[0-9]{2,4}"},
+    {"TIME", "[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"},
+};
+
+/* The capturing groups an expression opens ('(' outside brackets, unescaped). */
+static size_t groups_in(const char *re, size_t len)
+{
+    size_t n = 0;
+    bool br = false;
+    for (size_t i = 0; i < len; i++) {
+        if (re[i] == '\\') {
+            i++;
+        } else if (br) {
+            br = re[i] != ']';
+        } else if (re[i] == '[') {
+            br = true;
+            if (i + 1 < len && re[i + 1] == ']') i++;
+        } else if (re[i] == '(') {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Compiles a grok match ("%{PATTERN:field} literal …") into g; false with
+ * *why when a pattern is unknown or the result does not compile. */
+static bool grok_compile(arena_t *a, str_t match, grok_t *g, const char **why)
+{
+    buf_t b;
+    buf_init(&b, a);
+    size_t i = 0;
+    g->n = g->ngroups = 0;
+    while (i < match.len) {
+        const char *open = memmem(match.p + i, match.len - i, "%{", 2);
+        size_t lit_end = open ? (size_t)(open - match.p) : match.len;
+        if (lit_end > i) {
+            const char *lit = logs__posix_regex(a, str_n(match.p + i, lit_end - i));
+            if (!lit) return false;
+            buf_puts(&b, lit);
+            g->ngroups += groups_in(lit, strlen(lit));
+        }
+        if (!open) break;
+        const char *close = memchr(open, '}', (size_t)(match.p + match.len - open));
+        if (!close) {
+            *why = "A grok pattern is missing its closing }.";
+            return false;
+        }
+        str_t spec = str_n(open + 2, (size_t)(close - open - 2));
+        const char *colon = memchr(spec.p, ':', spec.len);
+        str_t name = colon ? str_n(spec.p, (size_t)(colon - spec.p)) : spec, field = STR_NULL;
+        if (colon) {
+            field = str_n(colon + 1, spec.len - (size_t)(colon + 1 - spec.p));
+            const char *c2 = memchr(field.p, ':', field.len);
+            if (c2) field.len = (size_t)(c2 - field.p);
+        }
+        const char *re = NULL;
+        for (size_t k = 0; k < sizeof grok_patterns / sizeof grok_patterns[0]; k++)
+            if (str_eq(name, str_c(grok_patterns[k].name))) re = grok_patterns[k].re;
+        if (!re) {
+            *why = arena_printf(a, "Grok pattern %%{%.*s} is not one gureum knows.", STR_FMT(name));
+            return false;
+        }
+        if (field.len && g->n < GROK_MAX_FIELDS) {
+            g->names[g->n] = field;
+            g->group[g->n++] = g->ngroups + 1;
+        }
+        buf_printf(&b, "(%s)", re);
+        g->ngroups += 1 + groups_in(re, strlen(re));
+        i = (size_t)(close + 1 - match.p);
+    }
+    str_t text = buf_str(&b);
+    char *pat = arena_strndup(a, text.p ? text.p : "", text.len);
+    if (!pat || regcomp(&g->re, pat, REG_EXTENDED) != 0) {
+        *why = "The grok match does not compile.";
+        return false;
+    }
+    return true;
+}
+
+static void regex_free(void *re)
+{
+    regfree(re);
+}
+
+/* The fields a grok match captures from text into ev; false when it does not match. */
+static bool run_grok(arena_t *a, const grok_t *g, str_t text, val_t *ev)
+{
+    regmatch_t m[GROK_MAX_FIELDS * 4 + 1];
+    size_t nm = g->ngroups + 1 < sizeof m / sizeof m[0] ? g->ngroups + 1 : sizeof m / sizeof m[0];
+    const char *c = arena_strndup(a, text.p, text.len);
+    if (!c || regexec(&g->re, c, nm, m, 0) != 0) return false;
+    for (size_t k = 0; k < g->n; k++)
+        if (g->group[k] < nm && m[g->group[k]].rm_so >= 0)
+            path_set(a, ev, g->names[k],
+                     val_str(a, str_n(c + m[g->group[k]].rm_so, (size_t)(m[g->group[k]].rm_eo - m[g->group[k]].rm_so))),
+                     true);
+    return true;
+}
+
+/* ==== String and list processors ==== */
+
+/* substituteString: every match of an entry's `from` (a regex) in the
+ * string at `source` becomes `to`. res[i] is entry i's compiled `from`. */
+static void run_substitute(arena_t *a, const val_t *cfg, regex_t *res, val_t *ev)
+{
+    const val_t *es = val_get(cfg, "entries");
+    for (size_t i = 0; i < val_len(es); i++) {
+        val_t *v = path_get(ev, val_get_str(es->u.list.v[i], "source"));
+        if (!v || v->kind != VAL_STR) continue;
+        str_t to = val_get_str(es->u.list.v[i], "to");
+        const char *c = arena_strndup(a, v->u.s.p, v->u.s.len);
+        if (!c) return;
+        buf_t b;
+        buf_init(&b, a);
+        size_t off = 0, len = v->u.s.len;
+        regmatch_t m;
+        while (off <= len && regexec(&res[i], c + off, 1, &m, off ? REG_NOTBOL : 0) == 0) {
+            buf_append(&b, c + off, (size_t)m.rm_so);
+            buf_append(&b, to.p ? to.p : "", to.len);
+            if (m.rm_eo == m.rm_so) { /* an empty match: keep one character and go on */
+                if (off + (size_t)m.rm_so < len) buf_putc(&b, c[off + (size_t)m.rm_so]);
+                off += (size_t)m.rm_so + 1;
+            } else {
+                off += (size_t)m.rm_eo;
+            }
+        }
+        if (off < len) buf_append(&b, c + off, len - off);
+        str_t r = buf_str(&b);
+        v->u.s = r.p ? r : STR("");
+    }
+}
+
+/* splitString: the string at `source` becomes the list of its parts. */
+static void run_split(arena_t *a, const val_t *cfg, val_t *ev)
+{
+    const val_t *es = val_get(cfg, "entries");
+    for (size_t i = 0; i < val_len(es); i++) {
+        val_t *v = path_get(ev, val_get_str(es->u.list.v[i], "source"));
+        str_t d = val_get_str(es->u.list.v[i], "delimiter");
+        if (!v || v->kind != VAL_STR || !d.len) continue;
+        val_t *list = val_new(a, VAL_LIST);
+        str_t rest = v->u.s;
+        while (rest.p) val_push(a, list, val_str(a, split_once(&rest, d)));
+        *v = *list;
+    }
+}
+
+/* typeConverter: the value at `key` as boolean, integer, double or string;
+ * a value that does not convert stays as it was. */
+static void run_convert(arena_t *a, const val_t *cfg, val_t *ev)
+{
+    const val_t *es = val_get(cfg, "entries");
+    for (size_t i = 0; i < val_len(es); i++) {
+        val_t *v = path_get(ev, val_get_str(es->u.list.v[i], "key"));
+        str_t type = val_get_str(es->u.list.v[i], "type");
+        if (!v) continue;
+        str_t text = v->kind == VAL_STR ? v->u.s : val_json_text(a, v);
+        long long n;
+        char *end = NULL;
+        if (str_eq(type, STR("string"))) {
+            *v = *val_str(a, text);
+        } else if (str_eq(type, STR("integer")) && str_to_i64(text, &n)) {
+            *v = *val_int(a, n);
+        } else if (str_eq(type, STR("double"))) {
+            const char *c = arena_strndup(a, text.p, text.len);
+            double d = c && text.len ? strtod(c, &end) : 0;
+            if (end && !*end) *v = *val_float(a, d);
+        } else if (str_eq(type, STR("boolean")) && (str_eq(text, STR("true")) || str_eq(text, STR("false")))) {
+            *v = *val_bool(a, str_eq(text, STR("true")));
+        }
+    }
+}
+
+/* listToMap: the objects of the list at `source` keyed by their `key`
+ * member: the value is the object's valueKey member (else the object), in a
+ * list of every value for the key, or (flatten) the first or last of them;
+ * under `target`, else at the top of the event. */
+static void run_list_to_map(arena_t *a, const val_t *cfg, val_t *ev)
+{
+    const val_t *src = path_get(ev, val_get_str(cfg, "source"));
+    if (!src || src->kind != VAL_LIST) return;
+    str_t key = val_get_str(cfg, "key"), vkey = val_get_str(cfg, "valueKey"), target = val_get_str(cfg, "target");
+    bool flatten = val_get_bool(cfg, "flatten", false);
+    bool last = str_eq(val_get_str(cfg, "flattenedElement"), STR("last"));
+    val_t *map = val_new(a, VAL_STRUCT);
+    for (size_t i = 0; i < src->u.list.n; i++) {
+        const val_t *o = src->u.list.v[i], *k = o->kind == VAL_STRUCT ? val_get_s(o, key) : NULL;
+        if (!k || k->kind != VAL_STR) continue;
+        val_t *v = vkey.len ? val_get_s(o, vkey) : (val_t *)o;
+        if (!v) continue;
+        val_t *have = val_get_s(map, k->u.s);
+        if (flatten) {
+            if (!have || last) val_set(a, map, k->u.s, v);
+        } else {
+            if (!have) val_set(a, map, k->u.s, have = val_new(a, VAL_LIST));
+            val_push(a, have, v);
+        }
+    }
+    if (target.len) {
+        path_set(a, ev, target, map, true);
+    } else {
+        for (size_t i = 0; i < map->u.obj.n; i++) path_set(a, ev, map->u.obj.e[i].key, map->u.obj.e[i].v, true);
+    }
+}
+
+/* Compiles what processor i needs ahead of the events (grok's and
+ * substituteString's expressions) into t->prep[i]; false + *why when it
+ * cannot. */
+static bool prepare(arena_t *a, logs_transformer_t *t, size_t i, const char **why)
+{
+    const val_t *cfg = NULL;
+    str_t kind = proc_kind(t->procs->u.list.v[i], &cfg);
+    if (str_eq(kind, STR("grok"))) {
+        grok_t *g = ARENA_NEW(a, grok_t);
+        if (!g || !grok_compile(a, val_get_str(cfg, "match"), g, why)) return false;
+        arena_defer(a, regex_free, &g->re);
+        t->prep[i] = g;
+    } else if (str_eq(kind, STR("substituteString"))) {
+        const val_t *es = val_get(cfg, "entries");
+        regex_t *res = ARENA_NEWN(a, regex_t, val_len(es) ? val_len(es) : 1);
+        for (size_t k = 0; res && k < val_len(es); k++) {
+            const char *re = logs__posix_regex(a, val_get_str(es->u.list.v[k], "from"));
+            if (!re || regcomp(&res[k], re, REG_EXTENDED) != 0) {
+                *why = "A substituteString entry's from is not a valid regular expression.";
+                return false;
+            }
+            arena_defer(a, regex_free, &res[k]);
+        }
+        t->prep[i] = res;
+    }
+    return true;
+}
+
 /* The single processor kind a Processor structure sets, and its config. */
 static str_t proc_kind(const val_t *p, const val_t **cfg)
 {
@@ -260,9 +547,23 @@ str_t logs__transform(const logs_transformer_t *t, arena_t *a, str_t msg)
     for (size_t i = 0; t && ev && i < val_len(t->procs); i++) {
         const val_t *cfg = NULL;
         str_t kind = proc_kind(t->procs->u.list.v[i], &cfg);
-        if (in_list(kind, parsers, sizeof parsers / sizeof parsers[0])) {
+        if (str_eq(kind, STR("grok"))) {
+            str_t src = cfg_str(cfg, "source", "@message");
+            const val_t *v = str_eq(src, STR("@message")) ? NULL : path_get(ev, src);
+            str_t text = v ? (v->kind == VAL_STR ? v->u.s : STR_NULL) : msg;
+            if ((!text.p || !t->prep[i] || !run_grok(a, t->prep[i], text, ev)) && i == 0) return msg;
+        } else if (in_list(kind, parsers, sizeof parsers / sizeof parsers[0])) {
             if (!run_parser(a, kind, cfg, msg, ev) && i == 0) return msg;
-        } else if (str_eq(kind, STR("deleteKeys")) || str_ends_with(kind, STR("String"))) {
+        } else if (str_eq(kind, STR("substituteString"))) {
+            if (t->prep[i]) run_substitute(a, cfg, t->prep[i], ev);
+        } else if (str_eq(kind, STR("splitString"))) {
+            run_split(a, cfg, ev);
+        } else if (str_eq(kind, STR("typeConverter"))) {
+            run_convert(a, cfg, ev);
+        } else if (str_eq(kind, STR("listToMap"))) {
+            run_list_to_map(a, cfg, ev);
+        } else if (str_eq(kind, STR("deleteKeys")) || str_ends_with(kind, STR("CaseString")) ||
+                   str_eq(kind, STR("trimString"))) {
             run_with_keys(a, kind, cfg, ev);
         } else {
             run_entries(a, kind, cfg, ev);
@@ -272,6 +573,19 @@ str_t logs__transform(const logs_transformer_t *t, arena_t *a, str_t msg)
 }
 
 /* ==== Checks and the operations ==== */
+
+/* A transformer over procs with its expressions compiled; NULL + *why
+ * when one does not compile (or out of memory). */
+static logs_transformer_t *transformer_new(arena_t *a, const val_t *procs, const char **why)
+{
+    logs_transformer_t *t = ARENA_NEW(a, logs_transformer_t);
+    if (!t) return NULL;
+    t->procs = procs;
+    t->prep = ARENA_NEWN(a, void *, val_len(procs) ? val_len(procs) : 1);
+    for (size_t i = 0; t->prep && i < val_len(procs); i++)
+        if (!prepare(a, t, i, why)) return NULL;
+    return t->prep ? t : NULL;
+}
 
 /* AWS: 1..20 processors, each setting one kind, the first a parser. */
 static int processors_ok(req_t *r, const val_t *procs)
@@ -292,11 +606,14 @@ static int processors_ok(req_t *r, const val_t *procs)
                             "The first processor of a transformer must be a parser.");
         if (!parser && !other)
             return req_fail(r, &LOGS_ERR_InvalidParameterException,
-                            "Processor %.*s is not one gureum runs (it runs parseJSON, parseKeyValue, csv, addKeys, "
-                            "deleteKeys, renameKeys, copyValue, moveKeys, lowerCaseString, upperCaseString and "
-                            "trimString).",
+                            "Processor %.*s is not one gureum runs (it runs parseJSON, parseKeyValue, csv, grok, "
+                            "addKeys, deleteKeys, renameKeys, copyValue, moveKeys, lowerCaseString, upperCaseString, "
+                            "trimString, substituteString, splitString, typeConverter and listToMap).",
                             STR_FMT(kind));
     }
+    const char *why = NULL;
+    if (!transformer_new(r->arena, procs, &why))
+        return why ? req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", why) : GR_ERR;
     return GR_OK;
 }
 
@@ -316,9 +633,8 @@ logs_transformer_t *logs__transformer_for(sqlite3 *db, arena_t *a, str_t account
     if (logs__policy_effective(db, a, account, region, g, TR_TYPE, &p) != 1) return NULL;
     const json_t *doc = json_parse(a, p.document, NULL);
     const json_t *cfg = doc ? json_get(doc, "transformerConfig") : NULL;
-    logs_transformer_t *t = cfg ? ARENA_NEW(a, logs_transformer_t) : NULL;
-    if (t) t->procs = val_from_json(a, cfg);
-    return t;
+    const char *why;
+    return cfg ? transformer_new(a, val_from_json(a, cfg), &why) : NULL;
 }
 
 static str_t config_doc(req_t *r, const val_t *procs)
@@ -366,14 +682,16 @@ int logs_test_transformer(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     const val_t *procs = val_get(in, "transformerConfig"), *msgs = val_get(in, "logEventMessages");
     if (processors_ok(r, procs) != GR_OK) return GR_ERR;
-    logs_transformer_t t = {.procs = procs};
+    const char *why;
+    logs_transformer_t *t = transformer_new(a, procs, &why);
+    if (!t) return GR_ERR;
     val_t *list = val_new(a, VAL_LIST);
     for (size_t i = 0; i < val_len(msgs); i++) {
         str_t m = msgs->u.list.v[i]->u.s;
         val_t *rec = val_new(a, VAL_STRUCT);
         val_set_c(a, rec, "eventNumber", val_int(a, (int64_t)i + 1));
         val_set_c(a, rec, "eventMessage", val_str(a, m));
-        val_set_c(a, rec, "transformedEventMessage", val_str(a, logs__transform(&t, a, m)));
+        val_set_c(a, rec, "transformedEventMessage", val_str(a, logs__transform(t, a, m)));
         val_push(a, list, rec);
     }
     return val_set_c(a, out, "transformedLogs", list);
