@@ -298,7 +298,7 @@ def test_delivery_destinations_and_policies(logs):
     assert error_of(logs.put_delivery_source, name="src", logType="ACCESS_LOGS",
                     resourceArn="arn:aws:cloudfront::000000000000:distribution/E1")[0] == "ResourceNotFoundException"
     assert error_of(logs.put_delivery_source, name="src", logType="APPLICATION_LOGS",
-                    resourceArn="arn:aws:lambda:us-east-1:000000000000:function:f")[0] == "ValidationException"
+                    resourceArn="arn:aws:s3:::a-bucket")[0] == "ResourceNotFoundException"
     assert logs.describe_delivery_sources()["deliverySources"] == []
     assert error_of(logs.get_delivery_source, name="src")[0] == "ResourceNotFoundException"
     assert error_of(logs.create_delivery, deliverySourceName="src",

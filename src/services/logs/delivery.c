@@ -229,23 +229,15 @@ int logs_delete_delivery_destination_policy(req_t *r, const val_t *in, val_t *ou
 
 /* ==== Sources and deliveries ==== */
 
-/* AWS: a source is a resource of a service that vends logs; CloudWatch Logs
- * refuses a resource of another service (ValidationException) and one that
- * does not exist (ResourceNotFoundException). gureum's own services vend
- * none, and the services that do are not served here. */
+/* AWS: a source is a resource of a service that vends logs (CloudFront,
+ * Bedrock, ElastiCache, Pipes, …); any other resource, an S3 bucket say, is
+ * ResourceNotFoundException (moto's test_put_delivery_source). gureum
+ * serves none of the services that vend logs, so no resource here is one. */
 int logs_put_delivery_source(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
-    str_t arn = val_get_str(in, "resourceArn");
-    static const char *const served[] = {
-        "arn:aws:s3:",     "arn:aws:sqs:",  "arn:aws:sns:", "arn:aws:lambda:", "arn:aws:dynamodb:", "arn:aws:kinesis:",
-        "arn:aws:events:", "arn:aws:logs:", "arn:aws:iam:", "arn:aws:ec2:",    "arn:aws:sts:"};
-    for (size_t i = 0; i < sizeof served / sizeof served[0]; i++)
-        if (str_starts_with(arn, str_c(served[i])))
-            return req_fail(r, &LOGS_ERR_ValidationException,
-                            "Resource %.*s does not support log delivery of type %.*s.", STR_FMT(arn),
-                            STR_FMT(val_get_str(in, "logType")));
-    return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Resource %.*s does not exist.", STR_FMT(arn));
+    return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Resource %.*s does not exist or cannot send logs.",
+                    STR_FMT(val_get_str(in, "resourceArn")));
 }
 
 static int no_source(req_t *r, str_t name)
