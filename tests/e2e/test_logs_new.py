@@ -133,6 +133,14 @@ def test_data_protection_masks_at_ingestion(logs):
     assert [e["message"] for e in ev] == ["mail bob@example.com", "user ***************** logged in as **********",
                                           "nothing here"]
     assert logs.filter_log_events(logGroupName=g, unmask=True)["events"][1]["message"].startswith("user alice@")
+    t = int(time.time())
+    qid = logs.start_query(logGroupName=g, startTime=t - 60, endTime=t + 60,
+                           queryString="fields @message | filter @message like /logged/")["queryId"]
+    row = logs.get_query_results(queryId=qid)["results"][0]
+    assert {f["field"]: f["value"] for f in row}["@message"] == "user ***************** logged in as **********"
+    ptr = {f["field"]: f["value"] for f in row}["@ptr"]
+    assert logs.get_log_record(logRecordPointer=ptr)["logRecord"]["@message"].startswith("user *****")
+    assert logs.get_log_record(logRecordPointer=ptr, unmask=True)["logRecord"]["@message"].startswith("user alice@")
     for bad in (json.dumps({"Name": "x", "Statement": []}),
                 dp_policy(["arn:aws:dataprotection::aws:data-identifier/NoSuchThing"]),
                 "not json"):
@@ -504,3 +512,27 @@ def test_transformer_grok_and_more_processors(logs):
                                                                           "matchPatterns": ["yyyy"]}}]):
         assert error_of(logs.test_transformer, transformerConfig=bad, logEventMessages=["x"])[0] == \
             "InvalidParameterException"
+
+
+def test_unmask_needs_permission(gureum, logs):
+    """unmask=true needs logs:Unmask on the group: a user allowed to read but
+    not to unmask is refused (AccessDeniedException), one allowed both
+    sees the original text."""
+    iam = gureum.client("iam")
+    g = "/dp/perm"
+    logs.create_log_group(logGroupName=g)
+    logs.put_data_protection_policy(logGroupIdentifier=g, policyDocument=dp_policy([EMAIL]))
+    put_events(logs, g, "s", ["hi eve@example.com"])
+    users = {}
+    for name, actions in (("reader", ["logs:GetLogEvents"]), ("unmasker", ["logs:GetLogEvents", "logs:Unmask"])):
+        iam.create_user(UserName=name)
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+        k = iam.create_access_key(UserName=name)["AccessKey"]
+        users[name] = gureum.client("logs", aws_access_key_id=k["AccessKeyId"],
+                                    aws_secret_access_key=k["SecretAccessKey"])
+    kw = dict(logGroupName=g, logStreamName="s")
+    assert users["reader"].get_log_events(**kw)["events"][0]["message"] == "hi " + "*" * 15
+    assert error_of(users["reader"].get_log_events, unmask=True, **kw)[0] == "AccessDeniedException"
+    assert users["unmasker"].get_log_events(unmask=True, **kw)["events"][0]["message"] == "hi eve@example.com"
+    logs.delete_log_group(logGroupName=g)

@@ -792,8 +792,8 @@ int logs_get_log_record(req_t *r, const val_t *in, val_t *out)
         sscanf(arena_str(a, raw).p, "%lld:%lld%c", &gid, &eid, &tail) != 2)
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "The specified log record pointer is not valid.");
     sqlite3_stmt *st =
-        store_stmt(db, "SELECT e.ts, e.ingest_ms, coalesce(e.masked, e.message), s.name, g.name FROM log_event e "
-                       "JOIN log_stream s ON s.id = e.sid JOIN log_group g ON g.id = e.gid "
+        store_stmt(db, "SELECT e.ts, e.ingest_ms, coalesce(e.masked, e.message), s.name, g.name, e.message "
+                       "FROM log_event e JOIN log_stream s ON s.id = e.sid JOIN log_group g ON g.id = e.gid "
                        "WHERE e.id = ?1 AND e.gid = ?2 AND g.account = ?3 AND g.region = ?4");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, eid);
@@ -804,10 +804,16 @@ int logs_get_log_record(req_t *r, const val_t *in, val_t *out)
         store_release(st);
         return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "The specified log record does not exist.");
     }
+    /* AWS: unmask=true shows what data protection masked, to a caller with logs:Unmask */
+    int unmask = logs__unmask_or_fail(r, in, store_col_str(a, st, 4));
+    if (unmask < 0) {
+        store_release(st);
+        return GR_ERR;
+    }
     str_t keys[MAX_FIELDS], vals[MAX_FIELDS];
     rec_t x = {sqlite3_column_int64(st, 0), 0, MAX_FIELDS, keys, vals};
     event_fields(a, &x, r->who.account, store_col_str(a, st, 4), store_col_str(a, st, 3), sqlite3_column_int64(st, 1),
-                 store_col_str(a, st, 2), true);
+                 store_col_str(a, st, unmask ? 5 : 2), true);
     store_release(st);
     val_t *m = val_new(a, VAL_MAP);
     for (size_t i = 0; i < x.n; i++) val_set(a, m, x.k[i], val_str(a, x.v[i]));
