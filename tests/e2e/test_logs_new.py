@@ -536,3 +536,24 @@ def test_unmask_needs_permission(gureum, logs):
     assert error_of(users["reader"].get_log_events, unmask=True, **kw)[0] == "AccessDeniedException"
     assert users["unmasker"].get_log_events(unmask=True, **kw)["events"][0]["message"] == "hi eve@example.com"
     logs.delete_log_group(logGroupName=g)
+
+
+def test_tags_of_delivery_destinations_and_lookup_tables(logs):
+    """TagResource, UntagResource and ListTagsForResource reach delivery
+    destinations and lookup tables by ARN (their create-time tags too)."""
+    needs(logs, "CreateLookupTable")
+    d = logs.put_delivery_destination(name="tagged", deliveryDestinationConfiguration={
+        "destinationResourceArn": "arn:aws:s3:::b"}, tags={"a": "1"})["deliveryDestination"]["arn"]
+    t = logs.create_lookup_table(lookupTableName="tagged", tableBody="k\nv\n", tags={"x": "y"})["lookupTableArn"]
+    assert logs.list_tags_for_resource(resourceArn=d)["tags"] == {"a": "1"}
+    assert logs.list_tags_for_resource(resourceArn=t)["tags"] == {"x": "y"}
+    logs.tag_resource(resourceArn=d, tags={"b": "2", "a": "9"})
+    logs.untag_resource(resourceArn=t, tagKeys=["x"])
+    assert logs.list_tags_for_resource(resourceArn=d)["tags"] == {"a": "9", "b": "2"}
+    assert logs.get_delivery_destination(name="tagged")["deliveryDestination"]["tags"] == {"a": "9", "b": "2"}
+    assert logs.list_tags_for_resource(resourceArn=t)["tags"] == {}
+    assert error_of(logs.tag_resource, resourceArn=d + "x", tags={"k": "v"})[0] == "ResourceNotFoundException"
+    assert error_of(logs.tag_resource, resourceArn=d, tags={"k%d" % i: "v" for i in range(50)})[0] == \
+        "TooManyTagsException"
+    logs.delete_delivery_destination(name="tagged")
+    logs.delete_lookup_table(lookupTableArn=t)

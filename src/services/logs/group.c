@@ -562,7 +562,63 @@ static int group_by_arn_or_fail(req_t *r, sqlite3 *db, str_t arn, logs_group_t *
     return logs__group_or_fail(r, db, in, g);
 }
 
-/* The ARN forms also reach destinations ("…:destination:NAME"). */
+/* Resources whose tags are a JSON object column of their own row, named
+ * "arn:aws:logs:REGION:ACCOUNT:<kind>:NAME" (group names hold no ':'). */
+static const struct {
+    const char *kind, *table;
+} json_tagged[] = {{":delivery-destination:", "delivery_destination"}, {":lookup-table:", "lookup_table"}};
+
+/* Tag (what 0), untag (1) or list (2) the tags of such a resource:
+ * read, change and write back its object; ResourceNotFoundException when
+ * the caller has no resource of that ARN. */
+static int json_tags_op(req_t *r, sqlite3 *db, size_t kind, str_t arn, const val_t *in, val_t *out, int what)
+{
+    arena_t *a = r->arena;
+    str_t own = str_c(arena_printf(a, "arn:aws:logs:%.*s:%.*s%s", STR_FMT(r->region), STR_FMT(r->who.account),
+                                   json_tagged[kind].kind));
+    str_t name = str_starts_with(arn, own) ? str_n(arn.p + own.len, arn.len - own.len) : STR_NULL;
+    const char *where = "WHERE account = ?1 AND region = ?2 AND name = ?3";
+    sqlite3_stmt *st =
+        name.len ? store_stmt(db, arena_printf(a, "SELECT tags FROM %s %s", json_tagged[kind].table, where)) : NULL;
+    str_t text = STR_NULL;
+    if (st) {
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, name);
+        if (sqlite3_step(st) == SQLITE_ROW) text = store_col_str(a, st, 0);
+        store_release(st);
+    }
+    if (!text.p) return req_fail(r, &LOGS_ERR_ResourceNotFoundException, "Resource %.*s does not exist.", STR_FMT(arn));
+    const json_t *j = json_parse(a, text, NULL);
+    val_t *m = val_new(a, VAL_MAP);
+    for (size_t i = 0; j && j->type == JSON_OBJECT && i < j->u.obj.n; i++)
+        if (j->u.obj.v[i]->type == JSON_STRING) val_set(a, m, j->u.obj.k[i], val_str(a, j->u.obj.v[i]->u.s));
+    if (what == 2) return val_set_c(a, out, "tags", m);
+    val_t *next = val_new(a, VAL_MAP);
+    const val_t *keys = val_get(in, "tagKeys"), *add = val_get(in, "tags");
+    for (size_t i = 0; i < m->u.obj.n; i++) {
+        bool drop = false;
+        for (size_t k = 0; what == 1 && k < val_len(keys); k++)
+            drop |= str_eq(keys->u.list.v[k]->u.s, m->u.obj.e[i].key);
+        for (size_t k = 0; what == 0 && k < val_len(add); k++) drop |= str_eq(add->u.obj.e[k].key, m->u.obj.e[i].key);
+        if (!drop) val_set(a, next, m->u.obj.e[i].key, m->u.obj.e[i].v);
+    }
+    for (size_t k = 0; what == 0 && k < val_len(add); k++) val_set(a, next, add->u.obj.e[k].key, add->u.obj.e[k].v);
+    if (next->u.obj.n > 50)
+        return req_fail(r, &LOGS_ERR_TooManyTagsException, "A resource can have no more than 50 tags.");
+    st = store_stmt(db, arena_printf(a, "UPDATE %s SET tags = ?4 %s", json_tagged[kind].table, where));
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    store_bind_str(st, 4, val_json_text(a, next));
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    return rc;
+}
+
+/* The ARN forms also reach destinations ("…:destination:NAME"), delivery
+ * destinations and lookup tables. */
 static int tag_op(req_t *r, const val_t *in, val_t *out, bool by_arn, int what)
 {
     sqlite3 *db = logs__db(r->app);
@@ -571,6 +627,9 @@ static int tag_op(req_t *r, const val_t *in, val_t *out, bool by_arn, int what)
     const logs_tags_t *t = &logs__group_tags;
     str_t arn = val_get_str(in, "resourceArn");
     int rc;
+    for (size_t k = 0; by_arn && arn.p && k < sizeof json_tagged / sizeof json_tagged[0]; k++)
+        if (memmem(arn.p, arn.len, json_tagged[k].kind, strlen(json_tagged[k].kind)))
+            return json_tags_op(r, db, k, arn, in, out, what);
     if (by_arn && arn.p && memmem(arn.p, arn.len, ":destination:", 13)) {
         t = &logs__destination_tags;
         rc = logs__destination_by_arn_or_fail(r, db, arn, &g.id);
