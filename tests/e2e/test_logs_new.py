@@ -183,6 +183,7 @@ def test_account_policies(logs):
                     selectionCriteria="whatever")[0] == "InvalidParameterException"
     pol = logs.describe_index_policies(logGroupIdentifiers=[g])["indexPolicies"]
     assert [(x["policyName"], x["source"]) for x in pol] == [("idx-a", "ACCOUNT")]
+    assert [x["logGroupName"] for x in logs.list_log_groups(fieldIndexNames=["RequestId"])["logGroups"]] == [g]
     assert error_of(logs.describe_account_policies, policyType="FIELD_INDEX_POLICY",
                     policyName="nope")[0] == "ResourceNotFoundException"
     logs.delete_account_policy(policyName="acct-dp", policyType="DATA_PROTECTION_POLICY")

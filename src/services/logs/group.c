@@ -379,7 +379,7 @@ static str_t names_json(req_t *r, const val_t *idents)
 }
 
 /* A name pattern "^abc|def" as a JSON array of its alternatives, for
- * PATTERN_SQL; STR_NULL without one. The model's pattern keeps '"' and '\\'
+ * PATTERN_SQL (parameter 9); STR_NULL without one. The model's pattern keeps '"' and '\\'
  * out of it. */
 static str_t pattern_json(req_t *r, str_t pat)
 {
@@ -400,8 +400,8 @@ static str_t pattern_json(req_t *r, str_t pat)
  * by prefix. For a substring match, specify the string to match. All
  * matches are case sensitive. To match multiple patterns, separate them with
  * a |"; DescribeLogGroups' older pattern is the substring form alone. */
-#define PATTERN_SQL(n)                                                                                                 \
-    "(?" n " IS NULL OR EXISTS (SELECT 1 FROM json_each(?" n ") p WHERE CASE WHEN substr(p.value, 1, 1) = '^' "        \
+#define PATTERN_SQL                                                                                                    \
+    "(?9 IS NULL OR EXISTS (SELECT 1 FROM json_each(?9) p WHERE CASE WHEN substr(p.value, 1, 1) = '^' "                \
     "THEN substr(g.name, 1, length(p.value) - 1) = substr(p.value, 2) ELSE instr(g.name, p.value) > 0 END))"
 
 /* AWS: log groups come in name order, `limit` 1..50 (default 50); nextToken
@@ -420,14 +420,13 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     expire_all(r, db);
-    sqlite3_stmt *st =
-        store_stmt(db, "SELECT name, created_ms, retention_days, kms_key, "
-                       "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id), "
-                       "(SELECT count(*) FROM metric_filter f WHERE f.gid = g.id), class, deletion_protection "
-                       "FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
-                       "AND (?7 IS NULL OR class = ?7) "
-                       "AND (?8 IS NULL OR name IN (SELECT value FROM json_each(?8))) AND " PATTERN_SQL(
-                           "9") " ORDER BY name LIMIT ?6");
+    sqlite3_stmt *st = store_stmt(
+        db, "SELECT name, created_ms, retention_days, kms_key, "
+            "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id), "
+            "(SELECT count(*) FROM metric_filter f WHERE f.gid = g.id), class, deletion_protection "
+            "FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
+            "AND (?7 IS NULL OR class = ?7) "
+            "AND (?8 IS NULL OR name IN (SELECT value FROM json_each(?8))) AND " PATTERN_SQL " ORDER BY name LIMIT ?6");
     if (!st) return GR_ERR;
     store_bind_str(st, 7, val_get_str(in, "logGroupClass"));
     store_bind_str(st, 8, idents ? names_json(r, idents) : STR_NULL);
@@ -458,10 +457,47 @@ static val_t *summary_item(req_t *r, sqlite3_stmt *st, void *last)
     return g;
 }
 
+/* The names of the caller's groups whose field index policy in force (their
+ * own or the account's) names every field of fields, as a JSON array;
+ * STR_NULL on error. */
+static str_t indexed_names(req_t *r, sqlite3 *db, const val_t *fields)
+{
+    arena_t *a = r->arena;
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, name FROM log_group WHERE account = ?1 AND region = ?2");
+    if (!st) return STR_NULL;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    val_t *names = val_new(a, VAL_LIST), *ids = val_new(a, VAL_LIST);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        val_push(a, ids, val_int(a, sqlite3_column_int64(st, 0)));
+        val_push(a, names, val_str(a, store_col_str(a, st, 1)));
+    }
+    store_release(st);
+    val_t *hit = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < val_len(names); i++) {
+        logs_group_t g = {.id = ids->u.list.v[i]->u.i, .name = names->u.list.v[i]->u.s};
+        logs_policy_t p;
+        int found = logs__policy_effective(db, a, r->who.account, r->region, &g, "FIELD_INDEX_POLICY", &p);
+        if (found < 0) return STR_NULL;
+        const json_t *doc = found ? json_parse(a, p.document, NULL) : NULL;
+        const json_t *have = doc ? json_get(doc, "Fields") : NULL;
+        bool all = have && have->type == JSON_ARRAY;
+        for (size_t k = 0; all && k < val_len(fields); k++) {
+            bool one = false;
+            for (size_t j = 0; j < have->u.arr.n; j++)
+                one |= have->u.arr.v[j]->type == JSON_STRING && str_eq(have->u.arr.v[j]->u.s, fields->u.list.v[k]->u.s);
+            all = one;
+        }
+        if (all) val_push(a, hit, val_str(a, g.name));
+    }
+    return val_json_text(a, hit);
+}
+
 /* ListLogGroups, the newer listing: name order, limit 1..1000 (default 50),
  * the name pattern, class, tag and field-index filters. logGroupTags: a
  * group matches when it has every key, with one of its values if any are
- * given; fieldIndexNames: when its index policy names every field. Groups here have no
+ * given; fieldIndexNames: when the index policy in force (the group's or
+ * the account's) names every field. Groups here have no
  * data sources (those are AWS vended or third-party sources), so a
  * dataSources filter matches none; there are no linked accounts, so
  * accountIdentifiers and includeLinkedAccounts change nothing. */
@@ -473,28 +509,25 @@ int logs_list_log_groups(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     const val_t *fields = val_get(in, "fieldIndexNames");
-    sqlite3_stmt *st = store_stmt(
-        db,
+    static const char sql[] =
         "SELECT name, class FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 "
-        "AND (?4 IS NULL OR class = ?4) AND " PATTERN_SQL(
-            "5") " AND (?6 IS NULL OR NOT EXISTS ("
-                 "SELECT 1 FROM json_each(?6) f WHERE NOT EXISTS (SELECT 1 FROM log_group_tag t WHERE t.gid = g.id "
-                 "AND t.key = json_extract(f.value, '$.key') AND (coalesce(json_array_length(f.value, '$.values'), 0) "
-                 "= 0 "
-                 "OR t.value IN (SELECT value FROM json_each(f.value, '$.values')))))) "
-                 "AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?7) x WHERE x.value NOT IN "
-                 "(SELECT j.value FROM log_group_policy i, json_each(i.document, '$.Fields') j WHERE i.gid = g.id "
-                 "AND i.type = 'FIELD_INDEX_POLICY'))) "
-                 "ORDER BY name LIMIT ?8");
+        "AND (?4 IS NULL OR class = ?4) AND " PATTERN_SQL " AND (?6 IS NULL OR NOT EXISTS ("
+        "SELECT 1 FROM json_each(?6) f WHERE NOT EXISTS (SELECT 1 FROM log_group_tag t WHERE t.gid = g.id "
+        "AND t.key = json_extract(f.value, '$.key') AND (coalesce(json_array_length(f.value, '$.values'), 0) = 0 "
+        "OR t.value IN (SELECT value FROM json_each(f.value, '$.values')))))) "
+        "AND (?7 IS NULL OR name IN (SELECT value FROM json_each(?7))) ORDER BY name LIMIT ?8";
+    str_t indexed = fields ? indexed_names(r, db, fields) : STR_NULL;
+    if (fields && !indexed.p) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, after.p ? after : STR(""));
     store_bind_str(st, 4, val_get_str(in, "logGroupClass"));
-    store_bind_str(st, 5, pattern_json(r, val_get_str(in, "logGroupNamePattern")));
+    store_bind_str(st, 9, pattern_json(r, val_get_str(in, "logGroupNamePattern")));
     const val_t *tags = val_get(in, "logGroupTags");
     store_bind_str(st, 6, tags ? val_json_text(r->arena, tags) : STR_NULL);
-    store_bind_str(st, 7, fields ? val_json_text(r->arena, fields) : STR_NULL);
+    store_bind_str(st, 7, indexed);
     sqlite3_bind_int64(st, 8, limit + 1);
     str_t last = STR_NULL;
     int64_t n = page_rows(r, st, limit, out, "logGroups", summary_item, &last);
