@@ -237,8 +237,12 @@ str_t logs__mask(const logs_mask_t *m, arena_t *a, str_t msg, str_t resource_arn
     if (finding) *finding = STR_NULL;
     if (!m || !msg.len) return STR_NULL;
     char *out = NULL;
-    const char *text = arena_strndup(a, msg.p, msg.len); /* regexec reads a C string */
-    if (!text || strlen(text) != msg.len) return STR_NULL;
+    /* regexec reads a C string: a NUL inside the message (JSON's \u0000)
+     * becomes a byte no identifier matches, so nothing after it escapes */
+    char *text = arena_strndup(a, msg.p, msg.len);
+    if (!text) return STR_NULL;
+    for (size_t i = 0; i < msg.len; i++)
+        if (!text[i]) text[i] = '\n';
     buf_t b;
     buf_init(&b, a);
     json_w_t w;
