@@ -511,9 +511,22 @@ def test_transformer_grok_and_more_processors(logs):
     lvl = [{"grok": {"match": "\\[%{LOGLEVEL:level}\\] %{GREEDYDATA:msg}"}},
            {"typeConverter": {"entries": [{"key": "level", "type": "boolean"}]}}]
     assert json.loads(run(lvl, "[ERROR] disk full")) == {"level": "ERROR", "msg": "disk full"}
+    dt = [{"parseJSON": {}},
+          {"dateTimeConverter": {"source": "t", "target": "iso", "matchPatterns": ["dd/MMM/yyyy:HH:mm:ss Z",
+                                                                                   "yyyy-MM-dd HH:mm:ss"]}},
+          {"dateTimeConverter": {"source": "t", "target": "local", "matchPatterns": ["yyyy-MM-dd HH:mm:ss"],
+                                 "sourceTimezone": "+02:00", "targetFormat": "EEE hh:mm a XXX",
+                                 "targetTimezone": "-05:00"}}]
+    assert json.loads(run(dt, json.dumps({"t": "10/Oct/2025:13:55:36 -0700"}))) == {
+        "t": "10/Oct/2025:13:55:36 -0700", "iso": "2025-10-10T20:55:36.000Z"}
+    assert json.loads(run(dt, json.dumps({"t": "2025-01-02 03:04:05"}))) == {
+        "t": "2025-01-02 03:04:05", "iso": "2025-01-02T03:04:05.000Z", "local": "Wed 08:04 PM -05:00"}
     for bad in ([{"grok": {"match": "%{NOSUCHPATTERN:x}"}}], [{"parseVPC": {}}],
                 [{"grok": {"match": "%{WORD:x}"}}, {"dateTimeConverter": {"source": "x", "target": "y",
-                                                                          "matchPatterns": ["yyyy"]}}]):
+                                                                          "matchPatterns": ["yyyy"],
+                                                                          "sourceTimezone": "Europe/Paris"}}],
+                [{"grok": {"match": "%{WORD:x}"}}, {"dateTimeConverter": {"source": "x", "target": "y",
+                                                                          "matchPatterns": ["yyyy QQQ"]}}]):
         assert error_of(logs.test_transformer, transformerConfig=bad, logEventMessages=["x"])[0] == \
             "InvalidParameterException"
 

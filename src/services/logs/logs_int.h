@@ -171,6 +171,14 @@ logs_transformer_t *logs__transformer_for(sqlite3 *db, arena_t *a, str_t account
 /* The event message after the transformer's processors, or msg itself when
  * the first parser does not apply to it. */
 str_t logs__transform(const logs_transformer_t *t, arena_t *a, str_t msg);
+/* dateTimeConverter (datetime.c): whether a Java DateTimeFormatter pattern
+ * uses only the letters gureum reads and writes; a time zone (UTC, or a
+ * fixed offset) as seconds east of UTC (false for a named zone); and the
+ * text converted as cfg says (STR_NULL when no pattern reads it). */
+bool logs__datetime_pattern_ok(str_t pat);
+bool logs__timezone_offset(str_t tz, int *off_s);
+str_t logs__datetime_convert(arena_t *a, const val_t *cfg, str_t text);
+
 /* What ingestion does to a batch about to be stored in a group. */
 typedef struct {
     str_t *masked;          /* each event's masked text (STR_NULL: nothing masked); NULL: no data protection */

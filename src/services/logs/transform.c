@@ -8,8 +8,9 @@
  * a dotted key reaching into nested objects. The transformed event is what
  * the group stores. An event the first parser cannot read is stored as it
  * came. gureum runs the parsers parseJSON, parseKeyValue, csv and grok (its
- * common patterns) and the string, key, type and list processors; a
- * transformer with another processor (parseVPC, dateTimeConverter, …) is
+ * common patterns) and the string, key, type, list and date-time
+ * processors (datetime.c); a
+ * transformer with another processor (parseVPC, parseWAF, …) is
  * refused rather than stored and silently not run. */
 #define _GNU_SOURCE /* memmem, memrchr */
 #include <ctype.h>
@@ -45,7 +46,8 @@ struct logs_transformer {
 static const char *const parsers[] = {"parseJSON", "parseKeyValue", "csv", "grok"};
 static const char *const others[] = {"addKeys",          "deleteKeys",      "renameKeys",      "copyValue",
                                      "moveKeys",         "lowerCaseString", "upperCaseString", "trimString",
-                                     "substituteString", "splitString",     "typeConverter",   "listToMap"};
+                                     "substituteString", "splitString",     "typeConverter",   "listToMap",
+                                     "dateTimeConverter"};
 
 static bool in_list(str_t k, const char *const *l, size_t n)
 {
@@ -517,6 +519,23 @@ static bool prepare(arena_t *a, logs_transformer_t *t, size_t i, const char **wh
         if (!g || !grok_compile(a, val_get_str(cfg, "match"), g, why)) return false;
         arena_defer(a, regex_free, &g->re);
         t->prep[i] = g;
+    } else if (str_eq(kind, STR("dateTimeConverter"))) {
+        const val_t *pats = val_get(cfg, "matchPatterns");
+        str_t target = val_get_str(cfg, "targetFormat");
+        bool ok = !target.p || logs__datetime_pattern_ok(target);
+        for (size_t k = 0; ok && k < val_len(pats); k++) ok = logs__datetime_pattern_ok(pats->u.list.v[k]->u.s);
+        int off;
+        if (!ok) {
+            *why =
+                "A dateTimeConverter pattern uses a letter gureum does not read (it reads y u M d H h a m s S E X x Z "
+                "and 'text').";
+            return false;
+        }
+        if (!logs__timezone_offset(val_get_str(cfg, "sourceTimezone"), &off) ||
+            !logs__timezone_offset(val_get_str(cfg, "targetTimezone"), &off)) {
+            *why = "gureum converts between UTC and fixed-offset time zones (+hh:mm) only.";
+            return false;
+        }
     } else if (str_eq(kind, STR("substituteString"))) {
         const val_t *es = val_get(cfg, "entries");
         regex_t *res = ARENA_NEWN(a, regex_t, val_len(es) ? val_len(es) : 1);
@@ -562,6 +581,10 @@ str_t logs__transform(const logs_transformer_t *t, arena_t *a, str_t msg)
             run_convert(a, cfg, ev);
         } else if (str_eq(kind, STR("listToMap"))) {
             run_list_to_map(a, cfg, ev);
+        } else if (str_eq(kind, STR("dateTimeConverter"))) {
+            const val_t *v = path_get(ev, val_get_str(cfg, "source"));
+            str_t out = v && v->kind == VAL_STR ? logs__datetime_convert(a, cfg, v->u.s) : STR_NULL;
+            if (out.p) path_set(a, ev, val_get_str(cfg, "target"), val_str(a, out), true);
         } else if (str_eq(kind, STR("deleteKeys")) || str_ends_with(kind, STR("CaseString")) ||
                    str_eq(kind, STR("trimString"))) {
             run_with_keys(a, kind, cfg, ev);
@@ -605,11 +628,12 @@ static int processors_ok(req_t *r, const val_t *procs)
             return req_fail(r, &LOGS_ERR_InvalidParameterException,
                             "The first processor of a transformer must be a parser.");
         if (!parser && !other)
-            return req_fail(r, &LOGS_ERR_InvalidParameterException,
-                            "Processor %.*s is not one gureum runs (it runs parseJSON, parseKeyValue, csv, grok, "
-                            "addKeys, deleteKeys, renameKeys, copyValue, moveKeys, lowerCaseString, upperCaseString, "
-                            "trimString, substituteString, splitString, typeConverter and listToMap).",
-                            STR_FMT(kind));
+            return req_fail(
+                r, &LOGS_ERR_InvalidParameterException,
+                "Processor %.*s is not one gureum runs (it runs parseJSON, parseKeyValue, csv, grok, "
+                "addKeys, deleteKeys, renameKeys, copyValue, moveKeys, lowerCaseString, upperCaseString, "
+                "trimString, substituteString, splitString, typeConverter, listToMap and dateTimeConverter).",
+                STR_FMT(kind));
     }
     const char *why = NULL;
     if (!transformer_new(r->arena, procs, &why))
