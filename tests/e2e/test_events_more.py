@@ -219,7 +219,12 @@ def test_put_events_through_endpoint(g, events, sqs):
     [m] = receive_all(west_sqs, west_q)
     assert json.loads(m["Body"])["id"] == body["id"]
     events.update_endpoint(Name="route", ReplicationConfig={"State": "DISABLED"})
-    signed_put_events(g, {"EndpointId": eid, "Entries": [entry]})
+    west_arn = "arn:aws:events:us-west-2:%s:event-bus/global" % ACCOUNT
+    r = signed_put_events(g, {"EndpointId": eid, "Entries": [
+        dict(entry, EventBusName=west_arn), dict(entry, EventBusName="other"),
+        {k: v for k, v in entry.items() if k != "EventBusName"}]})
+    assert r["FailedEntryCount"] == 2 and "EventId" in r["Entries"][0]
+    assert [x.get("ErrorCode") for x in r["Entries"]] == [None, "InvalidArgument", "InvalidArgument"]
     assert len(receive_all(sqs, east_q)) == 1 and receive_all(west_sqs, west_q, wait=1) == []
     with pytest.raises(urllib.error.HTTPError) as e:
         signed_put_events(g, {"EndpointId": "nope.abc", "Entries": [entry]})

@@ -88,6 +88,17 @@ static str_t bus_in(arena_t *a, const events_endpoint_t *e, str_t region)
     return STR_NULL;
 }
 
+/* AWS (PutEvents, EventBusName): with an endpoint, the name or ARN of its
+ * bus in either region; none means the default bus. */
+bool events__endpoint_bus_ok(arena_t *a, const events_endpoint_t *e, str_t name_or_arn)
+{
+    str_t rg, acct, bus, arn = bus_in(a, e, e->region);
+    if (!arn.p || !split_bus_arn(arn, &rg, &acct, &bus)) return false;
+    if (!name_or_arn.len) return str_eq_c(bus, "default");
+    if (!str_starts_with(name_or_arn, STR("arn:"))) return str_eq(name_or_arn, bus);
+    return str_eq(name_or_arn, arn) || str_eq(name_or_arn, bus_in(a, e, e->secondary));
+}
+
 void events__endpoint_put(struct app *app, arena_t *a, const events_endpoint_t *e, str_t event_text,
                           const json_t *event)
 {

@@ -88,6 +88,8 @@ typedef struct {
 } events_endpoint_t;
 /* GR_OK with *e (in a) for account's endpoint of that EndpointId, else GR_ERR. */
 int events__endpoint_by_id(sqlite3 *db, arena_t *a, str_t account, str_t id, events_endpoint_t *e);
+/* Whether an entry's EventBusName (STR_NULL: the default bus) names e's bus. */
+bool events__endpoint_bus_ok(arena_t *a, const events_endpoint_t *e, str_t name_or_arn);
 /* Puts an event sent to endpoint e on its primary bus and, when replication
  * is enabled, on its secondary one (each as events__bus_put does). */
 void events__endpoint_put(struct app *app, arena_t *a, const events_endpoint_t *e, str_t event_text,

@@ -584,6 +584,12 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         str_t *res_arns;
         size_t nres;
         val_t *res = entry_check(a, e, &dj, &res_arns, &nres);
+        if (!res && ep.name.p && !events__endpoint_bus_ok(a, &ep, val_get_str(e, "EventBusName")))
+            res = entry_error(a, "InvalidArgument",
+                              arena_printf(a,
+                                           "Parameter EventBusName is not valid. Reason: it names no event bus "
+                                           "of endpoint %.*s.",
+                                           STR_FMT(ep.name)));
         if (res) {
             failed++;
             val_push(a, results, res);
