@@ -953,3 +953,61 @@ def test_outbox_survives_kill9(gureum, sns):
     sms = json.loads(fetch(gureum, "/_gureum/sns/sms?phoneNumber=%2B821099998888")[1])
     assert [m["messageId"] for m in sms] == [mid]
     assert {"TopicArn": topic} in gureum.client("sns").list_topics()["Topics"]
+
+
+DP_POLICY = {
+    "Name": "data_protection_policy", "Description": "Test Policy", "Version": "2021-06-01",
+    "Statement": [{"Sid": "test-statement", "DataDirection": "Inbound", "Principal": ["*"],
+                   "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],
+                   "Operation": {"Deny": {}}}],
+}
+
+
+def test_data_protection_policy(sns):
+    """AWS (LocalStack's recording of test_data_protection_policy_crud): a
+    topic answers an empty policy until one is put, then the policy as put;
+    GetTopicAttributes does not show it. CreateTopic may set it too; a policy
+    that breaks the documented structure is refused."""
+    arn = sns.create_topic(Name="dp-topic")["TopicArn"]
+    assert sns.get_data_protection_policy(ResourceArn=arn)["DataProtectionPolicy"] == ""
+    sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy=json.dumps(DP_POLICY))
+    got = sns.get_data_protection_policy(ResourceArn=arn)["DataProtectionPolicy"]
+    assert json.loads(got) == DP_POLICY
+    assert "DataProtectionPolicy" not in sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    arn2 = sns.create_topic(Name="dp-topic-2", DataProtectionPolicy=json.dumps(DP_POLICY))["TopicArn"]
+    assert json.loads(sns.get_data_protection_policy(ResourceArn=arn2)["DataProtectionPolicy"]) == DP_POLICY
+    bad = [
+        "not json",
+        dict(DP_POLICY, Version="2012-10-17"),
+        dict(DP_POLICY, Statement=[]),
+        dict(DP_POLICY, Statement=[dict(DP_POLICY["Statement"][0], DataDirection="Sideways")]),
+        dict(DP_POLICY, Statement=[dict(DP_POLICY["Statement"][0], Operation={"Deny": {}, "Audit": {}})]),
+        dict(DP_POLICY, Statement=[dict(DP_POLICY["Statement"][0], DataIdentifier=[])]),
+    ]
+    for doc in bad:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy=doc if isinstance(doc, str)
+                                           else json.dumps(doc))
+        code, msg, status = err_of(e)
+        assert (code, status) == ("InvalidParameter", 400) and msg.startswith(
+            "Invalid parameter: DataProtectionPolicy Reason: "), doc
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.create_topic(Name="dp-topic-3", DataProtectionPolicy="{}")
+    assert err_of(e)[0] == "InvalidParameter"
+    assert json.loads(sns.get_data_protection_policy(ResourceArn=arn)["DataProtectionPolicy"]) == DP_POLICY
+    sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy="")
+    assert sns.get_data_protection_policy(ResourceArn=arn)["DataProtectionPolicy"] == ""
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.put_data_protection_policy(ResourceArn=arn + "-gone", DataProtectionPolicy=json.dumps(DP_POLICY))
+    assert err_of(e)[0] == "NotFound"
+
+
+def test_list_origination_numbers(sns):
+    """An account without origination numbers (a gureum account cannot buy
+    any) lists none; a NextToken cannot be one that was handed out."""
+    r = sns.list_origination_numbers()
+    assert r["PhoneNumbers"] == [] and "NextToken" not in r
+    assert sns.list_origination_numbers(MaxResults=5)["PhoneNumbers"] == []
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.list_origination_numbers(NextToken="abc")
+    assert err_of(e)[:2] == ("InvalidParameter", "Invalid parameter: NextToken")

@@ -2,7 +2,11 @@
  * file uses. The default bus exists in every account and region without a
  * row until it is first described or given a policy; custom buses are rows
  * of event_bus. Tags are kept by resource ARN (a bus or a rule). A bus's
- * policy (PutPermission) lets other accounts put events on it. */
+ * policy (PutPermission) lets other accounts put events on it. A bus also
+ * keeps a customer managed key, a dead-letter queue and a log configuration
+ * (CreateEventBus / UpdateEventBus; put.c uses the key and the queue). A
+ * partner bus is made from a partner event source (partner.c) of the same
+ * name, which it activates. */
 #define _GNU_SOURCE /* memmem */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -117,6 +121,7 @@ typedef struct {
     str_t description;
     int64_t created_ms, modified_ms;
     str_t policy;
+    str_t kms_key, dlq_arn, log_level, log_detail;
 } bus_row_t;
 
 /* Loads a bus's row; GR_ERR (not failing r) when there is none. The default
@@ -134,7 +139,8 @@ static int load_bus_of(req_t *r, sqlite3 *db, str_t account, str_t name, bus_row
         sqlite3_step(st);
         store_release(st);
     }
-    sqlite3_stmt *st = store_stmt(db, "SELECT description, created_ms, coalesce(modified_ms, created_ms), policy "
+    sqlite3_stmt *st = store_stmt(db, "SELECT description, created_ms, coalesce(modified_ms, created_ms), policy, "
+                                      "kms_key, dlq_arn, log_level, log_detail "
                                       "FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, account);
@@ -146,6 +152,10 @@ static int load_bus_of(req_t *r, sqlite3 *db, str_t account, str_t name, bus_row
         b->created_ms = sqlite3_column_int64(st, 1);
         b->modified_ms = sqlite3_column_int64(st, 2);
         b->policy = store_col_str(r->arena, st, 3);
+        b->kms_key = store_col_str(r->arena, st, 4);
+        b->dlq_arn = store_col_str(r->arena, st, 5);
+        b->log_level = store_col_str(r->arena, st, 6);
+        b->log_detail = store_col_str(r->arena, st, 7);
         rc = GR_OK;
     }
     store_release(st);
@@ -157,11 +167,93 @@ static int load_bus(req_t *r, sqlite3 *db, str_t name, bus_row_t *b)
     return load_bus_of(r, db, r->who.account, name, b);
 }
 
+static int load_bus_or_fail(req_t *r, sqlite3 *db, str_t name, bus_row_t *b)
+{
+    if (load_bus(r, db, name, b) == GR_OK) return GR_OK;
+    return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(name));
+}
+
 static void bus_fields(arena_t *a, val_t *v, const bus_row_t *b)
 {
     if (b->description.p) val_set_c(a, v, "Description", val_str(a, b->description));
     val_set_c(a, v, "CreationTime", val_time(a, b->created_ms * 1000));
     val_set_c(a, v, "LastModifiedTime", val_time(a, b->modified_ms * 1000));
+}
+
+/* KmsKeyIdentifier, DeadLetterConfig and LogConfig, those that are set. */
+static void bus_settings(arena_t *a, val_t *v, const bus_row_t *b)
+{
+    if (b->kms_key.p) val_set_c(a, v, "KmsKeyIdentifier", val_str(a, b->kms_key));
+    if (b->dlq_arn.p) {
+        val_t *d = val_new(a, VAL_STRUCT);
+        val_set_c(a, d, "Arn", val_str(a, b->dlq_arn));
+        val_set_c(a, v, "DeadLetterConfig", d);
+    }
+    if (b->log_level.p || b->log_detail.p) {
+        val_t *l = val_new(a, VAL_STRUCT);
+        if (b->log_detail.p) val_set_c(a, l, "IncludeDetail", val_str(a, b->log_detail));
+        if (b->log_level.p) val_set_c(a, l, "Level", val_str(a, b->log_level));
+        val_set_c(a, v, "LogConfig", l);
+    }
+}
+
+/* Reads the settings CreateEventBus / UpdateEventBus give into b (a member
+ * left out leaves b's as it is); fails r for a dead-letter queue that is not
+ * an SQS queue's ARN (AWS: the DLQ "must be an Amazon SQS queue"). */
+static int settings_or_fail(req_t *r, const val_t *in, bus_row_t *b)
+{
+    const val_t *d = val_get(in, "DeadLetterConfig"), *l = val_get(in, "LogConfig");
+    str_t v = val_get_str(in, "Description");
+    if (v.p) b->description = v;
+    if ((v = val_get_str(in, "KmsKeyIdentifier")).p) b->kms_key = v.len ? v : STR_NULL;
+    if (d) {
+        str_t arn = val_get_str(d, "Arn");
+        if (arn.len && !str_starts_with(arn, STR("arn:aws:sqs:")))
+            return req_fail(r, &ERR_ValidationException, "Parameter DeadLetterConfig.Arn is not valid.");
+        b->dlq_arn = arn.len ? arn : STR_NULL;
+    }
+    if (l) {
+        b->log_level = val_get_str(l, "Level");
+        b->log_detail = val_get_str(l, "IncludeDetail");
+    }
+    return GR_OK;
+}
+
+static int save_settings(req_t *r, sqlite3 *db, str_t name, const bus_row_t *b)
+{
+    sqlite3_stmt *st = store_stmt(db, "UPDATE event_bus SET description = ?4, kms_key = ?5, dlq_arn = ?6, "
+                                      "log_level = ?7, log_detail = ?8, modified_ms = ?9 "
+                                      "WHERE account = ?1 AND region = ?2 AND name = ?3");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    store_bind_str(st, 4, b->description);
+    store_bind_str(st, 5, b->kms_key);
+    store_bind_str(st, 6, b->dlq_arn);
+    store_bind_str(st, 7, b->log_level);
+    store_bind_str(st, 8, b->log_detail);
+    sqlite3_bind_int64(st, 9, events__now_ms());
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    return rc;
+}
+
+int events__bus_key_dlq(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t bus, str_t *kms_key, str_t *dlq)
+{
+    *kms_key = *dlq = STR_NULL;
+    sqlite3_stmt *st =
+        store_stmt(db, "SELECT kms_key, dlq_arn FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, bus);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *kms_key = store_col_str(a, st, 0);
+        *dlq = store_col_str(a, st, 1);
+    }
+    store_release(st);
+    return GR_OK;
 }
 
 int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
@@ -171,25 +263,54 @@ int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "Name");
     if (str_eq_c(name, "default") || events__bus_exists(db, r->who.account, r->region, name))
         return req_fail(r, &EVENTS_ERR_ResourceAlreadyExistsException, "Event bus %.*s already exists.", STR_FMT(name));
-    /* AWS: a custom bus name may not contain '/' unless it is a partner event source's. */
-    if (str_index(name, '/') >= 0 && !str_starts_with(name, STR("aws.partner/")))
+    /* AWS: a custom bus name may not contain '/'; a partner bus has its
+     * partner event source's name, given again as EventSourceName, and the
+     * source must have been made for this account (partner.c). */
+    str_t source = val_get_str(in, "EventSourceName");
+    if (source.p && !str_eq(source, name))
+        return req_fail(r, &ERR_ValidationException, "Event source %.*s does not match event bus name %.*s.",
+                        STR_FMT(source), STR_FMT(name));
+    if (str_index(name, '/') >= 0 && !source.p)
         return req_fail(r, &ERR_ValidationException, "Event bus name must not contain '/'.");
-    sqlite3_stmt *st = store_stmt(db, "INSERT INTO event_bus (account, region, name, created_ms, modified_ms, "
-                                      "description) VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
+    if (source.p && events__source_bind(db, r->who.account, r->region, source) != GR_OK)
+        return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event source %.*s does not exist.", STR_FMT(source));
+    bus_row_t b = {0};
+    if (settings_or_fail(r, in, &b) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO event_bus (account, region, name, created_ms, modified_ms) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?4)");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, name);
     sqlite3_bind_int64(st, 4, events__now_ms());
-    str_t desc = val_get_str(in, "Description");
-    store_bind_str(st, 5, desc);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
-    if (rc != GR_OK) return GR_ERR;
+    if (rc != GR_OK || save_settings(r, db, name, &b) != GR_OK) return GR_ERR;
     str_t arn = bus_arn(r, name);
     events__put_tags(db, arn, val_get(in, "Tags"));
-    if (desc.p) val_set_c(r->arena, out, "Description", val_str(r->arena, desc));
+    if (b.description.p) val_set_c(r->arena, out, "Description", val_str(r->arena, b.description));
+    bus_settings(r->arena, out, &b);
     return val_set_c(r->arena, out, "EventBusArn", val_str(r->arena, arn));
+}
+
+/* AWS (UpdateEventBus): Name defaults to the default bus; "If you do not
+ * specify a customer managed key identifier, EventBridge uses an AWS owned
+ * key", so a call without KmsKeyIdentifier drops the bus's key; the other
+ * settings change only when given. */
+int events_update_event_bus(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    str_t name = events__bus_name(r, val_get_str(in, "Name"));
+    bus_row_t b;
+    if (load_bus_or_fail(r, db, name, &b) != GR_OK) return GR_ERR;
+    b.kms_key = STR_NULL;
+    if (settings_or_fail(r, in, &b) != GR_OK || save_settings(r, db, name, &b) != GR_OK) return GR_ERR;
+    val_set_c(r->arena, out, "Arn", val_str(r->arena, bus_arn(r, name)));
+    val_set_c(r->arena, out, "Name", val_str(r->arena, name));
+    if (b.description.p) val_set_c(r->arena, out, "Description", val_str(r->arena, b.description));
+    bus_settings(r->arena, out, &b);
+    return GR_OK;
 }
 
 int events_describe_event_bus(req_t *r, const val_t *in, val_t *out)
@@ -198,11 +319,11 @@ int events_describe_event_bus(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t name = events__bus_name(r, val_get_str(in, "Name"));
     bus_row_t b;
-    if (load_bus(r, db, name, &b) != GR_OK)
-        return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(name));
+    if (load_bus_or_fail(r, db, name, &b) != GR_OK) return GR_ERR;
     val_set_c(r->arena, out, "Name", val_str(r->arena, name));
     val_set_c(r->arena, out, "Arn", val_str(r->arena, bus_arn(r, name)));
     bus_fields(r->arena, out, &b);
+    bus_settings(r->arena, out, &b);
     if (b.policy.p) val_set_c(r->arena, out, "Policy", val_str(r->arena, b.policy));
     return GR_OK;
 }
@@ -215,7 +336,7 @@ static val_t *bus_item(req_t *r, sqlite3_stmt *st, void *ctx)
     val_t *b = val_new(a, VAL_STRUCT);
     val_set_c(a, b, "Name", val_str(a, name));
     val_set_c(a, b, "Arn", val_str(a, bus_arn(r, name)));
-    bus_row_t row = {store_col_str(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), STR_NULL};
+    bus_row_t row = {store_col_str(a, st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
     bus_fields(a, b, &row);
     return b;
 }
@@ -274,6 +395,8 @@ int events_delete_event_bus(req_t *r, const val_t *in, val_t *out)
         rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
         store_release(st);
     }
+    /* AWS: a partner bus deleted leaves its event source waiting for a new one. */
+    if (rc == GR_OK) rc = events__source_unbind(db, r->who.account, r->region, name);
     if (rc == GR_OK && store_exec(db, "COMMIT") == GR_OK) return GR_OK;
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return GR_ERR;
@@ -435,8 +558,7 @@ int events_put_permission(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
     bus_row_t b;
-    if (load_bus(r, db, bus, &b) != GR_OK)
-        return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(bus));
+    if (load_bus_or_fail(r, db, bus, &b) != GR_OK) return GR_ERR;
     str_t policy = val_get_str(in, "Policy");
     if (policy.p) {
         policy_t *p = policy_parse(policy, POLICY_RESOURCE, NULL, 0);
@@ -498,8 +620,7 @@ int events_remove_permission(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t bus = events__bus_name(r, val_get_str(in, "EventBusName"));
     bus_row_t b;
-    if (load_bus(r, db, bus, &b) != GR_OK)
-        return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(bus));
+    if (load_bus_or_fail(r, db, bus, &b) != GR_OK) return GR_ERR;
     if (val_get_bool(in, "RemoveAllPermissions", false)) {
         if (!b.policy.p) return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "EventBus does not have a policy.");
         return set_policy(r, db, bus, STR_NULL);

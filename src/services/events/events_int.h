@@ -35,6 +35,9 @@ str_t events__arn_bus(str_t arn);
 /* Whether bus of account owner (the caller's region) has a policy that lets
  * the caller put events on it (bus.c). */
 bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus);
+/* The bus's customer managed key and dead-letter queue (STR_NULL when it has
+ * none, or no row), in a. GR_ERR only when the statement cannot be made. */
+int events__bus_key_dlq(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t bus, str_t *kms_key, str_t *dlq);
 /* Adds or replaces the tags (a list of Key/Value, no Value "") of arn; a
  * failed insert is skipped. GR_ERR only when the statement cannot be made. */
 int events__put_tags(sqlite3 *db, str_t arn, const val_t *tags);
@@ -67,9 +70,41 @@ void events__route(struct app *app, arena_t *a, str_t account, str_t region, str
  * array) lists, when it is not NULL (a replay's Destination.FilterArns). */
 void events__route_only(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
                         const json_t *event, const json_t *only_rules);
+/* A custom or partner event put on bus (which exists): routed as
+ * events__route does, unless the bus has a customer managed key, which
+ * gureum cannot use; then it goes to the bus's dead-letter queue. */
+void events__bus_put(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
+                     const json_t *event);
 /* Delivers event to every target of rule rule_id (schedules and routing). */
 void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
                           str_t rule_name, str_t event_text, const json_t *event);
+
+/* ==== Global endpoints (endpoint.c) ==== */
+typedef struct {
+    str_t name, region, account, endpoint_id, description, health_check, secondary, replication;
+    str_t bus_arns; /* JSON array of the two buses' ARNs */
+    str_t role_arn;
+    int64_t created_ms, modified_ms;
+} events_endpoint_t;
+/* GR_OK with *e (in a) for account's endpoint of that EndpointId, else GR_ERR. */
+int events__endpoint_by_id(sqlite3 *db, arena_t *a, str_t account, str_t id, events_endpoint_t *e);
+/* Whether an entry's EventBusName (STR_NULL: the default bus) names e's bus. */
+bool events__endpoint_bus_ok(arena_t *a, const events_endpoint_t *e, str_t name_or_arn);
+/* Puts an event sent to endpoint e on its primary bus and, when replication
+ * is enabled, on its secondary one (each as events__bus_put does). */
+void events__endpoint_put(struct app *app, arena_t *a, const events_endpoint_t *e, str_t event_text,
+                          const json_t *event);
+
+/* ==== Partner event sources (partner.c) ==== */
+/* A partner bus name made in account: its source becomes ACTIVE; GR_ERR when
+ * account has no such source (or it is deleted). */
+int events__source_bind(sqlite3 *db, str_t account, str_t region, str_t name);
+/* The partner bus name of account is deleted: its ACTIVE source is PENDING again. */
+int events__source_unbind(sqlite3 *db, str_t account, str_t region, str_t name);
+/* The accounts for which partner's source name is ACTIVE (*accounts in a);
+ * GR_ERR when partner has no such source. */
+int events__source_receivers(sqlite3 *db, arena_t *a, str_t partner, str_t region, str_t name, str_t **accounts,
+                             size_t *n);
 
 /* ==== Archives and replays (archive.c) ==== */
 /* The ARN of an archive rule's target, "arn:aws:events:REGION:::". */

@@ -1,6 +1,10 @@
 /* put.c — EventBridge events: PutEvents (entries validated, the event
- * envelope built), TestEventPattern, and delivery of an event to the targets
- * of the rules it matches, with Input / InputPath / InputTransformer.
+ * envelope built; with an EndpointId, to a global endpoint's buses),
+ * PutPartnerEvents (to the partner buses of a partner event source),
+ * TestEventPattern, and delivery of an event to the targets of the rules it
+ * matches, with Input / InputPath / InputTransformer. A custom or partner
+ * event on a bus with a customer managed key goes to the bus's dead-letter
+ * queue instead (events__bus_put).
  *
  * Delivery runs on the caller's thread (a PutEvents request or the
  * scheduler) through the target service's public interface, so a message is
@@ -249,30 +253,66 @@ static bool deliver_one(app_t *app, arena_t *a, str_t target_arn, str_t body, st
  * undelivered events"): the event goes to the target's DLQ with message
  * attributes RULE_ARN, TARGET_ARN, ERROR_CODE and ERROR_MESSAGE; errors such
  * as missing permissions or resources are not retried. */
+typedef struct {
+    const char *k;
+    str_t v;
+} attr_t;
+
+/* Sends body to queue dlq with String message attributes kv, when the
+ * queue's policy lets EventBridge send for source_arn; whether it went. */
+static bool send_dead_letter(struct app *app, arena_t *a, str_t dlq, str_t body, str_t source_arn, const attr_t *kv,
+                             size_t n)
+{
+    if (!dlq.p || !sqs_allows(app, a, dlq, STR("events.amazonaws.com"), "sqs:SendMessage", source_arn)) return false;
+    val_t *attrs = val_new(a, VAL_MAP);
+    for (size_t i = 0; i < n; i++) {
+        val_t *m = val_new(a, VAL_STRUCT);
+        val_set_c(a, m, "DataType", val_cstr(a, "String"));
+        val_set_c(a, m, "StringValue", val_str(a, kv[i].v));
+        val_set_c(a, attrs, kv[i].k, m);
+    }
+    str_t mid;
+    const char *err = NULL;
+    return sqs_deliver(app, a, dlq, body, attrs, STR_NULL, STR_NULL, &mid, &err) == GR_OK;
+}
+
 void events__dead_letter(struct app *app, arena_t *a, str_t dlq, str_t body, str_t rule_arn, str_t target_arn,
                          const char *code, const char *msg)
 {
-    const char *err = NULL;
-    if (dlq.p && sqs_allows(app, a, dlq, STR("events.amazonaws.com"), "sqs:SendMessage", rule_arn)) {
-        val_t *attrs = val_new(a, VAL_MAP);
-        const struct {
-            const char *k;
-            str_t v;
-        } kv[] = {{"RULE_ARN", rule_arn},
-                  {"TARGET_ARN", target_arn},
-                  {"ERROR_CODE", str_c(code)},
-                  {"ERROR_MESSAGE", str_c(msg)}};
-        for (size_t i = 0; i < 4; i++) {
-            val_t *m = val_new(a, VAL_STRUCT);
-            val_set_c(a, m, "DataType", val_cstr(a, "String"));
-            val_set_c(a, m, "StringValue", val_str(a, kv[i].v));
-            val_set_c(a, attrs, kv[i].k, m);
-        }
-        str_t mid;
-        if (sqs_deliver(app, a, dlq, body, attrs, STR_NULL, STR_NULL, &mid, &err) == GR_OK) return;
-    }
+    const attr_t kv[] = {
+        {"RULE_ARN", rule_arn}, {"TARGET_ARN", target_arn}, {"ERROR_CODE", str_c(code)}, {"ERROR_MESSAGE", str_c(msg)}};
+    if (send_dead_letter(app, a, dlq, body, rule_arn, kv, 4)) return;
     log_warn("events: delivery of rule %.*s to %.*s failed (%s: %s)%s", STR_FMT(rule_arn), STR_FMT(target_arn), code,
              msg, dlq.p ? "; the dead-letter queue refused it too" : "");
+}
+
+/* AWS (EventBridge user guide, "Using dead-letter queues to capture
+ * encrypted event errors"): a custom or partner event that the bus cannot
+ * encrypt with its customer managed key -- the key "disabled or missing", a
+ * non-retriable error -- goes to the bus's dead-letter queue, not to its
+ * rules. gureum has no KMS, so no customer managed key can be found: an
+ * event on a bus given one is such an event. Events of AWS services use an
+ * AWS owned key and are not affected. */
+void events__bus_put(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
+                     const json_t *event)
+{
+    sqlite3 *db = events__db(app);
+    str_t key, dlq;
+    if (!db || events__bus_key_dlq(db, a, account, region, bus, &key, &dlq) != GR_OK) return;
+    if (!key.p) {
+        events__route(app, a, account, region, bus, event_text, event);
+        return;
+    }
+    str_t bus_arn = events__bus_arn(a, account, region, bus);
+    const char *msg = arena_printf(a, "Key %.*s does not exist or is not enabled.", STR_FMT(key));
+    const attr_t kv[] = {{"EVENT_BUS_ARN", bus_arn},
+                         {"KMS_KEY_ARN", key},
+                         {"ERROR_CODE", STR("KMS_KEY_NOT_FOUND")},
+                         {"ERROR_MESSAGE", str_c(msg)}};
+    if (!send_dead_letter(app, a, dlq, event_text, bus_arn, kv, 4))
+        log_warn("events: bus %.*s could not encrypt an event with key %.*s (gureum has no KMS); %s", STR_FMT(bus_arn),
+                 STR_FMT(key),
+                 dlq.p ? "its dead-letter queue refused it too" : "it has no dead-letter queue, the event is dropped");
 }
 
 void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
@@ -382,6 +422,7 @@ void events__route_only(struct app *app, arena_t *a, str_t account, str_t region
 /* ==== PutEvents ==== */
 
 #define MAX_ENTRIES 10
+#define MAX_PARTNER_ENTRIES 20
 #define MAX_REQUEST_BYTES 262144
 
 /* AWS (PutEvents, "Calculating PutEvents event entry size"): 14 bytes for
@@ -393,6 +434,23 @@ static size_t entry_size(const val_t *e)
     const val_t *res = val_get(e, "Resources");
     for (size_t i = 0; res && res->kind == VAL_LIST && i < res->u.list.n; i++) n += res->u.list.v[i]->u.s.len;
     return n;
+}
+
+/* The request fails only for too few or too many entries, or too many
+ * bytes in all; *n is the number of entries. */
+static int entries_or_fail(req_t *r, const val_t *es, size_t max, size_t *n)
+{
+    *n = es && es->kind == VAL_LIST ? es->u.list.n : 0;
+    if (*n < 1 || *n > max)
+        return req_fail(r, &ERR_ValidationException,
+                        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must "
+                        "have length %s %zu",
+                        *n ? "less than or equal to" : "greater than or equal to", *n ? max : (size_t)1);
+    size_t total = 0;
+    for (size_t i = 0; i < *n; i++) total += entry_size(es->u.list.v[i]);
+    if (total > MAX_REQUEST_BYTES)
+        return req_fail(r, &ERR_ValidationException, "Total size of the entries in the request is over the limit.");
+    return GR_OK;
 }
 
 static val_t *entry_error(arena_t *a, const char *code, const char *msg)
@@ -449,6 +507,39 @@ void events_put_service_event(struct app *app, arena_t *a, str_t account, str_t 
     if (ev) events__route(app, a, account, region, STR("default"), text, ev);
 }
 
+/* The entry's Resources as an array (NULL only when out of memory). */
+static str_t *entry_resources(arena_t *a, const val_t *e, size_t *n)
+{
+    const val_t *rs = val_get(e, "Resources");
+    *n = rs && rs->kind == VAL_LIST ? rs->u.list.n : 0;
+    str_t *v = ARENA_NEWN(a, str_t, *n + 1);
+    for (size_t k = 0; v && k < *n; k++) v[k] = rs->u.list.v[k]->u.s;
+    return v;
+}
+
+/* AWS (PutEvents, PutPartnerEvents): an entry's Source, DetailType and
+ * Detail are required (an empty one is missing), Detail a JSON object; the
+ * failure as a result entry, or NULL with the parsed Detail in *dj and the
+ * Resources in *res (*nres of them). */
+static val_t *entry_check(arena_t *a, const val_t *e, const json_t **dj, str_t **res, size_t *nres)
+{
+    str_t detail = val_get_str(e, "Detail");
+    *dj = detail.p ? json_parse(a, detail, NULL) : NULL;
+    *res = entry_resources(a, e, nres);
+    if (!*res) return entry_error(a, "InternalException", "out of memory");
+    if (!val_get_str(e, "Source").len)
+        return entry_error(a, "InvalidArgument",
+                           "Parameter Source is not valid. Reason: Source is a required argument.");
+    if (!val_get_str(e, "DetailType").len)
+        return entry_error(a, "InvalidArgument",
+                           "Parameter DetailType is not valid. Reason: DetailType is a required argument.");
+    if (!detail.len)
+        return entry_error(a, "InvalidArgument",
+                           "Parameter Detail is not valid. Reason: Detail is a required argument.");
+    if (!*dj || (*dj)->type != JSON_OBJECT) return entry_error(a, "MalformedDetail", "Detail is malformed.");
+    return NULL;
+}
+
 /* An ARN "arn:aws:events:REGION:ACCOUNT:event-bus/NAME" of another account in
  * the caller's region (what events__bus_name leaves whole). */
 static bool other_account_bus(req_t *r, str_t arn, str_t *owner, str_t *bus)
@@ -473,56 +564,49 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = events__db(r->app);
     if (!db) return GR_ERR;
     const val_t *es = val_get(in, "Entries");
-    size_t n = es && es->kind == VAL_LIST ? es->u.list.n : 0;
-    if (n < 1 || n > MAX_ENTRIES)
-        return req_fail(r, &ERR_ValidationException,
-                        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must "
-                        "have length %s",
-                        n ? "less than or equal to 10" : "greater than or equal to 1");
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) total += entry_size(es->u.list.v[i]);
-    if (total > MAX_REQUEST_BYTES)
-        return req_fail(r, &ERR_ValidationException, "Total size of the entries in the request is over the limit.");
+    size_t n;
+    if (entries_or_fail(r, es, MAX_ENTRIES, &n) != GR_OK) return GR_ERR;
+    /* A global endpoint's events (EndpointId) go to its buses (endpoint.c),
+     * from the endpoint's home region. */
+    events_endpoint_t ep = {0};
+    str_t ep_id = val_get_str(in, "EndpointId");
+    if (ep_id.p && events__endpoint_by_id(db, a, r->who.account, ep_id, &ep) != GR_OK)
+        return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Endpoint %.*s does not exist.", STR_FMT(ep_id));
+    str_t ev_region = ep.name.p ? ep.region : r->region;
     val_t *results = val_new(a, VAL_LIST);
     int64_t failed = 0;
     str_t owner, obus;
     for (size_t i = 0; i < n; i++) {
         const val_t *e = es->u.list.v[i];
-        str_t source = val_get_str(e, "Source"), dtype = val_get_str(e, "DetailType"),
-              detail = val_get_str(e, "Detail");
+        str_t source = val_get_str(e, "Source"), dtype = val_get_str(e, "DetailType");
         str_t bus = events__bus_name(r, val_get_str(e, "EventBusName"));
-        const json_t *dj = detail.p ? json_parse(a, detail, NULL) : NULL;
-        val_t *res = NULL;
-        if (!source.len)
+        const json_t *dj;
+        str_t *res_arns;
+        size_t nres;
+        val_t *res = entry_check(a, e, &dj, &res_arns, &nres);
+        if (!res && ep.name.p && !events__endpoint_bus_ok(a, &ep, val_get_str(e, "EventBusName")))
             res = entry_error(a, "InvalidArgument",
-                              "Parameter Source is not valid. Reason: Source is a required argument.");
-        else if (!dtype.len)
-            res = entry_error(a, "InvalidArgument",
-                              "Parameter DetailType is not valid. Reason: DetailType is a required argument.");
-        else if (!detail.len) /* AWS: an empty Detail is missing, as an empty Source or DetailType is */
-            res = entry_error(a, "InvalidArgument",
-                              "Parameter Detail is not valid. Reason: Detail is a required argument.");
-        else if (!dj || dj->type != JSON_OBJECT)
-            res = entry_error(a, "MalformedDetail", "Detail is malformed.");
+                              arena_printf(a,
+                                           "Parameter EventBusName is not valid. Reason: it names no event bus "
+                                           "of endpoint %.*s.",
+                                           STR_FMT(ep.name)));
         if (res) {
             failed++;
             val_push(a, results, res);
             continue;
         }
-        const val_t *tv = val_get(e, "Time"), *rs = val_get(e, "Resources");
-        size_t nres = rs && rs->kind == VAL_LIST ? rs->u.list.n : 0;
-        str_t *res_arns = ARENA_NEWN(a, str_t, nres + 1);
-        if (!res_arns) return GR_ERR;
-        for (size_t k = 0; k < nres; k++) res_arns[k] = rs->u.list.v[k]->u.s;
+        const val_t *tv = val_get(e, "Time");
         char id[37];
-        str_t text = events__envelope(a, r->who.account, r->region, source, dtype, res_arns, nres, dj,
+        str_t text = events__envelope(a, r->who.account, ev_region, source, dtype, res_arns, nres, dj,
                                       tv && tv->kind == VAL_TIME ? tv->u.t : time_now_us(), id);
         const json_t *ev = json_parse(a, text, NULL);
         /* AWS: an event for a bus that does not exist is accepted with an EventId
          * and goes nowhere (aws/aws-cli#9186, "Putting an event on an nonexistent
          * EventBridge event bus returns a success"). */
-        if (ev && events__bus_exists(db, r->who.account, r->region, bus))
-            events__route(r->app, a, r->who.account, r->region, bus, text, ev);
+        if (ev && ep.name.p)
+            events__endpoint_put(r->app, a, &ep, text, ev);
+        else if (ev && events__bus_exists(db, r->who.account, r->region, bus))
+            events__bus_put(r->app, a, r->who.account, r->region, bus, text, ev);
         else if (ev && other_account_bus(r, bus, &owner, &obus)) {
             /* AWS (cross-account delivery): another account's bus takes the
              * event when its policy allows the sender; the event keeps the
@@ -538,8 +622,62 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
                                                   STR_FMT(r->who.arn), STR_FMT(bus))));
                 continue;
             }
-            events__route(r->app, a, owner, r->region, obus, text, ev);
+            events__bus_put(r->app, a, owner, r->region, obus, text, ev);
         }
+        res = val_new(a, VAL_STRUCT);
+        val_set_c(a, res, "EventId", val_strdup(a, str_c(id)));
+        val_push(a, results, res);
+    }
+    val_set_c(a, out, "FailedEntryCount", val_int(a, failed));
+    return val_set_c(a, out, "Entries", results);
+}
+
+/* ==== PutPartnerEvents ==== */
+
+/* AWS (PutPartnerEvents, "for SaaS partners only"): each entry's Source is
+ * one of the caller's partner event sources; the event goes, as that
+ * account's, to the partner bus of every account the source is ACTIVE for
+ * (partner.c); a source the caller did not make fails the entry. Up to 20
+ * entries, 256 KB in all. */
+int events_put_partner_events(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = events__db(r->app);
+    if (!db) return GR_ERR;
+    const val_t *es = val_get(in, "Entries");
+    size_t n;
+    if (entries_or_fail(r, es, MAX_PARTNER_ENTRIES, &n) != GR_OK) return GR_ERR;
+    val_t *results = val_new(a, VAL_LIST);
+    int64_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const val_t *e = es->u.list.v[i];
+        str_t source = val_get_str(e, "Source");
+        const json_t *dj;
+        str_t *res_arns, *accounts = NULL;
+        size_t nres;
+        val_t *res = entry_check(a, e, &dj, &res_arns, &nres);
+        size_t nacc = 0;
+        if (!res && events__source_receivers(db, a, r->who.account, r->region, source, &accounts, &nacc) != GR_OK)
+            res =
+                entry_error(a, "InvalidArgument",
+                            arena_printf(a, "Parameter Source is not valid. Reason: Event source %.*s does not exist.",
+                                         STR_FMT(source)));
+        if (res) {
+            failed++;
+            val_push(a, results, res);
+            continue;
+        }
+        const val_t *tv = val_get(e, "Time");
+        int64_t t_us = tv && tv->kind == VAL_TIME ? tv->u.t : time_now_us();
+        char id[37] = "";
+        for (size_t k = 0; k < nacc; k++) {
+            str_t text = events__envelope(a, accounts[k], r->region, source, val_get_str(e, "DetailType"), res_arns,
+                                          nres, dj, t_us, id);
+            const json_t *ev = json_parse(a, text, NULL);
+            if (ev && events__bus_exists(db, accounts[k], r->region, source))
+                events__bus_put(r->app, a, accounts[k], r->region, source, text, ev);
+        }
+        if (!nacc) id_uuid(id); /* accepted; no account receives it yet */
         res = val_new(a, VAL_STRUCT);
         val_set_c(a, res, "EventId", val_strdup(a, str_c(id)));
         val_push(a, results, res);

@@ -1,6 +1,6 @@
 /* sms.c — SMS and the outboxes: Publish to a phone number lands here, as do
  * sms/email/email-json subscriptions; the SMS settings (Set/GetSMSAttributes),
- * the opt-out list, and the /_gureum/sns/ inspection routes that show what
+ * the opt-out list, the account's origination numbers (none), and the /_gureum/sns/ inspection routes that show what
  * was "sent" (GET /_gureum/sns/sms, /_gureum/sns/email, and the mobile pushes
  * platform.c stores, /_gureum/sns/push), serve the signing
  * certificate, and take SubscribeURL / UnsubscribeURL visits.
@@ -275,6 +275,19 @@ int sns_list_phone_numbers_opted_out(req_t *r, const val_t *in, val_t *out)
     sns__bind(st, 3, tok.p ? tok : STR(""));
     sns__page(r->arena, db, st, SNS_PAGE, out, "phoneNumbers", "nextToken", number_entry);
     return GR_OK;
+}
+
+/* AWS (ListOriginationNumbers): the account's origination numbers -- long
+ * codes, toll-free numbers and 10DLC numbers bought through the SMS console
+ * -- with their status and capabilities. A gureum account can have none
+ * (there is no way to buy one), so the list is AWS's answer for an account
+ * without any: empty, with no NextToken; a NextToken given cannot be one we
+ * handed out. */
+int sns_list_origination_numbers(req_t *r, const val_t *in, val_t *out)
+{
+    if (val_get_str(in, "NextToken").p)
+        return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: NextToken");
+    return val_set_c(r->arena, out, "PhoneNumbers", val_new(r->arena, VAL_LIST));
 }
 
 int sns_opt_in_phone_number(req_t *r, const val_t *in, val_t *out)

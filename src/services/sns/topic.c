@@ -1,4 +1,5 @@
 /* topic.c — SNS topics: create, delete, list, attributes, permissions, tags,
+ * message data protection policies,
  * over the topic / topic_attr / topic_tag tables (schema/001_sns.sql), and
  * the helpers every SNS file uses to find a topic.
  *
@@ -493,6 +494,64 @@ static int put_tags(req_t *r, sqlite3 *db, int64_t tid, const val_t *tags)
     return GR_OK;
 }
 
+/* ==== Data protection policies ==== */
+
+/* AWS (Amazon SNS Developer Guide, "Data protection policy JSON properties"):
+ * Name, Version "2021-06-01" and a non-empty Statement list; each statement
+ * has a DataDirection (Inbound or Outbound), DataIdentifier and Principal
+ * lists, and an Operation that is one of Audit, Deidentify or Deny; a
+ * policy has at most one Audit statement. */
+static const char *dp_reason(arena_t *a, str_t text)
+{
+    const json_t *j = json_parse(a, text, NULL), *v;
+    if (!j || j->type != JSON_OBJECT) return "Policy is not valid JSON";
+    if (!(v = json_get(j, "Name")) || v->type != JSON_STRING || !v->u.s.len) return "Name is required";
+    if (!(v = json_get(j, "Version")) || v->type != JSON_STRING || !str_eq_c(v->u.s, "2021-06-01"))
+        return "Version must be 2021-06-01";
+    const json_t *sts = json_get(j, "Statement");
+    if (!sts || sts->type != JSON_ARRAY || !sts->u.arr.n) return "Statement must be a non-empty list";
+    int audits = 0;
+    for (size_t i = 0; i < sts->u.arr.n; i++) {
+        const json_t *st = sts->u.arr.v[i];
+        if (st->type != JSON_OBJECT) return "Statement must be a list of objects";
+        v = json_get(st, "DataDirection");
+        if (!v || v->type != JSON_STRING || !(str_eq_c(v->u.s, "Inbound") || str_eq_c(v->u.s, "Outbound")))
+            return "DataDirection must be Inbound or Outbound";
+        static const char *const lists[] = {"DataIdentifier", "Principal"};
+        for (size_t k = 0; k < 2; k++)
+            if (!(v = json_get(st, lists[k])) || v->type != JSON_ARRAY || !v->u.arr.n)
+                return arena_printf(a, "%s must be a non-empty list", lists[k]);
+        const json_t *op = json_get(st, "Operation");
+        if (!op || op->type != JSON_OBJECT || op->u.obj.n != 1)
+            return "Operation must have exactly one of Audit, Deidentify or Deny";
+        str_t kind = op->u.obj.k[0];
+        if (!str_eq_c(kind, "Audit") && !str_eq_c(kind, "Deidentify") && !str_eq_c(kind, "Deny"))
+            return "Operation must have exactly one of Audit, Deidentify or Deny";
+        if (str_eq_c(kind, "Audit") && ++audits > 1) return "A policy may have only one Audit statement";
+    }
+    return NULL;
+}
+
+static int dp_check_or_fail(req_t *r, str_t text)
+{
+    const char *why = dp_reason(r->arena, text);
+    if (!why) return GR_OK;
+    return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: DataProtectionPolicy Reason: %s", why);
+}
+
+/* An empty policy removes the topic's. */
+static int set_data_protection(sqlite3 *db, int64_t tid, str_t text)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db, "UPDATE topic SET data_protection = ?2 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(st, 1, tid);
+    sns__bind(st, 2, text.len ? text : STR_NULL);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    return rc;
+}
+
 /* ==== CreateTopic / DeleteTopic / ListTopics ==== */
 
 int sns_create_topic(req_t *r, const val_t *in, val_t *out)
@@ -507,8 +566,8 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
     bool fifo = str_eq_nocase(fifo_attr, STR("true"));
     if (!valid_topic_name(name, fifo))
         return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: Topic Name");
-    if (val_get(in, "DataProtectionPolicy"))
-        return req_fail(r, &ERR_NotImplemented, "Message data protection policies are not implemented by gureum.");
+    str_t dpp = val_get_str(in, "DataProtectionPolicy");
+    if (dpp.len && dp_check_or_fail(r, dpp) != GR_OK) return GR_ERR;
     size_t na = attrs ? val_len(attrs) : 0;
     str_t *vals = ARENA_NEWN(a, str_t, na + 1);
     if (!vals) return GR_ERR;
@@ -586,6 +645,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
         put_attr(db, tid, STR("ContentBasedDeduplication"), STR("false")) != GR_OK)
         goto done;
     rc = put_tags(r, db, tid, val_get(in, "Tags"));
+    if (rc == GR_OK && dpp.len) rc = set_data_protection(db, tid, dpp);
 done:
     rc = sns__end(db, rc);
     if (rc == GR_OK) val_set_c(a, out, "TopicArn", val_str(a, arn));
@@ -908,13 +968,31 @@ int sns_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Data protection ==== */
 
+/* AWS (recorded): the policy as it was put; an empty one for a topic
+ * without a policy. Message data protection is kept and reported; gureum
+ * does not scan messages for the data identifiers it names. */
 int sns_get_data_protection_policy(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sns__db(r->app);
     sns_topic_t t;
     if (sns__topic_or_fail(r, db, val_get_str(in, "ResourceArn"), "ResourceArn", &t) != GR_OK) return GR_ERR;
-    /* No topic has one: PutDataProtectionPolicy is not implemented. AWS
-     * answers an empty policy for a topic without one. */
-    val_set_c(r->arena, out, "DataProtectionPolicy", val_cstr(r->arena, ""));
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT coalesce(data_protection, '') FROM topic WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return GR_ERR;
+    sqlite3_bind_int64(st, 1, t.id);
+    str_t text = sqlite3_step(st) == SQLITE_ROW ? store_col_str(r->arena, st, 0) : STR("");
+    store_release(st);
+    val_set_c(r->arena, out, "DataProtectionPolicy", val_str(r->arena, text));
     return GR_OK;
+}
+
+int sns_put_data_protection_policy(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = sns__db(r->app);
+    sns_topic_t t;
+    if (sns__topic_or_fail(r, db, val_get_str(in, "ResourceArn"), "ResourceArn", &t) != GR_OK) return GR_ERR;
+    str_t text = val_get_str(in, "DataProtectionPolicy");
+    if (text.len && dp_check_or_fail(r, text) != GR_OK) return GR_ERR;
+    return set_data_protection(db, t.id, text);
 }
