@@ -204,7 +204,19 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
         count++;
         if (q->count_only) continue;
         val_t *o = q->all_attrs ? item : entry;
-        if (q->has_proj) o = ddb_proj_apply(a, &q->proj, o);
+        if (q->has_proj) {
+            o = ddb_proj_apply(a, &q->proj, o);
+            /* AWS: asked of an LSI, attributes it does not project are
+             * fetched from the table (and the fetch is charged to it); a
+             * GSI answers only what it holds. */
+            if (q->x && !q->x->global && entry != item && !q->all_attrs) {
+                val_t *full = ddb_proj_apply(a, &q->proj, item);
+                if (val_len(full) != val_len(o)) {
+                    o = full;
+                    fetched += ddb_item_size(item);
+                }
+            }
+        }
         val_push(a, items, o);
     }
     sqlite3_reset(st);
