@@ -333,3 +333,60 @@ def test_expression_names_functions_and_paths(ddb):
         "ValidationException", "Invalid ProjectionExpression: List index is not within the allowable range; "
         "index: [99999999999999]")
     assert ddb.get_item(TableName="al-s", Key=k, ProjectionExpression="a[999]")["Item"] == {}
+
+
+def test_remove_of_a_nested_path_on_a_missing_item(ddb):
+    """REMOVE x.y is refused on an item without x, but silently does nothing when the item is missing."""
+    k = {"p": {"S": "nested-missing"}}
+    ddb.update_item(TableName="al-s", Key=k, UpdateExpression="REMOVE x.y")
+    ddb.update_item(TableName="al-s", Key=k, UpdateExpression="REMOVE x[0]")
+    assert "Item" not in ddb.get_item(TableName="al-s", Key=k, ConsistentRead=True)
+    ddb.put_item(TableName="al-s", Item=k)
+    assert refused(ddb.update_item, TableName="al-s", Key=k, UpdateExpression="REMOVE x.y") == (
+        "ValidationException", "The document path provided in the update expression is invalid for update")
+
+
+def test_list_append_may_not_nest_in_list_append(ddb):
+    k = {"p": {"S": "nest"}}
+    v = {":a": {"L": [{"S": "a"}]}, ":b": {"L": [{"S": "b"}]}, ":c": {"L": [{"S": "c"}]}}
+    assert refused(ddb.update_item, TableName="al-s", Key=k, ExpressionAttributeValues=v,
+                   UpdateExpression="SET a = list_append(list_append(:a, :b), :c)") == (
+        "ValidationException", "Invalid UpdateExpression: The function is not allowed to be used this way in an "
+        "expression; function: list_append")
+    ddb.update_item(TableName="al-s", Key=k, UpdateExpression="SET a = list_append(if_not_exists(a, :a), :b)",
+                    ExpressionAttributeValues={":a": v[":a"], ":b": v[":b"]})
+    ddb.update_item(TableName="al-s", Key=k, UpdateExpression="SET n = if_not_exists(q, if_not_exists(r, :a))",
+                    ExpressionAttributeValues={":a": v[":a"]})
+    item = ddb.get_item(TableName="al-s", Key=k, ConsistentRead=True)["Item"]
+    assert item["a"] == {"L": [{"S": "a"}, {"S": "b"}]} and item["n"] == v[":a"]
+
+
+def test_query_of_a_hash_only_table_refuses_an_exclusive_start_key(ddb):
+    kc = {"p": {"AttributeValueList": [{"S": "KPQ4X3JE19"}], "ComparisonOperator": "EQ"}}
+    assert refused(ddb.query, TableName="al-s", KeyConditions=kc, ExclusiveStartKey={"p": {"S": "KPQ4X3JE19"}}) == (
+        "ValidationException", "The provided exclusive start key is invalid: ExclusiveStartKey: "
+        "{p=AttributeValue: {S:KPQ4X3JE19}}")
+
+
+def test_batch_write_charges_the_indexes_it_writes(ddb):
+    ddb.create_table(TableName="al-cap", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[key("p"), key("c"), key("x")], KeySchema=hash_range(),
+                     GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                              "Projection": {"ProjectionType": "ALL"}}],
+                     LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": hash_range("p", "x"),
+                                             "Projection": {"ProjectionType": "ALL"}}])
+    item = {"p": {"S": "1"}, "c": {"S": "2"}, "x": {"S": "3"}}
+    r = ddb.batch_write_item(RequestItems={"al-cap": [{"PutRequest": {"Item": item}}]},
+                             ReturnConsumedCapacity="INDEXES")
+    assert r["ConsumedCapacity"] == [{"TableName": "al-cap", "CapacityUnits": 3.0, "Table": {"CapacityUnits": 1.0},
+                                      "GlobalSecondaryIndexes": {"gsi": {"CapacityUnits": 1.0}},
+                                      "LocalSecondaryIndexes": {"lsi": {"CapacityUnits": 1.0}}}]
+    # the same total as a PutItem's; TOTAL names no parts
+    single = ddb.put_item(TableName="al-cap", Item=item, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+    r = ddb.batch_write_item(RequestItems={"al-cap": [{"PutRequest": {"Item": item}}]}, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == [single]
+    # an item in neither index costs the table alone
+    r = ddb.batch_write_item(RequestItems={"al-cap": [{"PutRequest": {"Item": {"p": {"S": "9"}, "c": {"S": "9"}}}}]},
+                             ReturnConsumedCapacity="INDEXES")
+    assert r["ConsumedCapacity"] == [{"TableName": "al-cap", "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}]
+    ddb.delete_table(TableName="al-cap")

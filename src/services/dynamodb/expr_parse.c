@@ -1724,6 +1724,12 @@ static ddb__opd_t *u_function(parser_t *p)
     if (ine && args[0]->kind != DDB__OPD_PATH)
         set_err(&p->e_function, "Operator or function requires a document path; operator or function: if_not_exists");
     if (la) u_fn_types(p, "list_append", args, DDB_L);
+    /* AWS (quoted in ScyllaDB's suite, run against DynamoDB): list_append
+     * inside list_append is refused; if_not_exists may nest in either */
+    for (int k = 0; la && k < 2; k++)
+        if (args[k]->kind == DDB__OPD_LIST_APPEND)
+            set_err(&p->e_function,
+                    "The function is not allowed to be used this way in an expression; function: list_append");
     return o;
 }
 

@@ -501,7 +501,12 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         for (size_t i = 0; i < key->u.obj.n; i++) val_set(a, base, key->u.obj.e[i].key, key->u.obj.e[i].v);
     }
     val_t *neu = base;
-    if (u) {
+    /* AWS: an update that only removes attributes (REMOVE, or DELETE in
+     * either syntax) does not create a missing item: nothing is written,
+     * no stream record, no Attributes for ALL_NEW / UPDATED_NEW; nor is it
+     * checked against the missing item (REMOVE x.y is no error then). */
+    bool nothing = !old && ddb_update_only_removes(u);
+    if (u && !nothing) {
         neu = ddb_update_apply(&c, u, base, &e);
         if (!neu) {
             ddb__rollback(db);
@@ -529,10 +534,6 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         ddb__rollback(db);
         return GR_ERR;
     }
-    /* AWS: an update that only removes attributes (REMOVE, or DELETE in
-     * either syntax) does not create a missing item: nothing is written,
-     * no stream record, no Attributes for ALL_NEW / UPDATED_NEW. */
-    bool nothing = !old && ddb_update_only_removes(u);
     if (nothing)
         neu = NULL;
     else if (ddb__item_write(r, db, &t, &k, old, neu) != GR_OK)
