@@ -390,3 +390,15 @@ def test_batch_write_charges_the_indexes_it_writes(ddb):
                              ReturnConsumedCapacity="INDEXES")
     assert r["ConsumedCapacity"] == [{"TableName": "al-cap", "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}]
     ddb.delete_table(TableName="al-cap")
+
+
+def test_a_sum_needing_more_than_38_digits_is_an_overflow(ddb):
+    k = {"p": {"S": "imprecise"}}
+    ovf = ("ValidationException", "Number overflow. Attempting to store a number with magnitude larger than supported "
+           "range")
+    for expr in ("SET b = :x + :y", "SET b = :x - :y"):
+        assert refused(ddb.update_item, TableName="al-s", Key=k, UpdateExpression=expr,
+                       ExpressionAttributeValues={":x": {"N": "1e50"}, ":y": {"N": "1"}}) == ovf
+    # a stored number of 39 digits keeps the digits message
+    assert refused(ddb.put_item, TableName="al-s", Item={**k, "n": {"N": "1" * 39}}) == (
+        "ValidationException", "Attempting to store more than 38 significant digits in a Number")
