@@ -6,6 +6,8 @@ and expression names, functions and paths. Where AWS's wording is in no recordin
 hold the error code and the words the suite relies on; see tests/README.md.
 """
 
+import json
+
 import pytest
 
 from conftest import refused as refused_with_status
@@ -58,6 +60,37 @@ def test_describe_stream_exclusive_start_shard_id(ddb, streams):
     assert d["StreamDescription"]["Shards"] == [] and "LastEvaluatedShardId" not in d["StreamDescription"]
     d = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId="shardId-0000000000000000000000000")
     assert [s["ShardId"] for s in d["StreamDescription"]["Shards"]] == [sid]
+
+
+def describe_filtered(gureum, arn, shard_filter):
+    """DescribeStream with a ShardFilter, which boto3 1.26's model lacks: the member is added to the
+    serialized body before signing, so both boto3s send the same request."""
+    c = gureum.client("dynamodbstreams")
+
+    def add(request, **kw):
+        body = json.loads(request.data)
+        body["ShardFilter"] = shard_filter
+        request.data = json.dumps(body).encode()
+    c.meta.events.register("before-sign.*.DescribeStream", add)
+    return c.describe_stream(StreamArn=arn)
+
+
+def test_describe_stream_shard_filter(gureum, ddb, streams):
+    arn = stream_of(ddb, "al-s")
+    sid = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    d = describe_filtered(gureum, arn, {"Type": "CHILD_SHARDS", "ShardId": sid})["StreamDescription"]
+    assert d["Shards"] == [] and d["StreamArn"] == arn and d["StreamStatus"] == "ENABLED"
+    assert refused(describe_filtered, gureum=gureum, arn=arn, shard_filter={"Type": "foo", "ShardId": sid}) == (
+        "ValidationException", "1 validation error detected: Value 'foo' at 'shardFilter.type' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [CHILD_SHARDS]")
+    assert refused(describe_filtered, gureum=gureum, arn=arn, shard_filter={"Type": "CHILD_SHARDS",
+                                                                             "ShardId": "qwerty"}) == (
+        "ValidationException", "1 validation error detected: Value 'qwerty' at 'shardFilter.shardId' failed to "
+        "satisfy constraint: Member must have length greater than or equal to 28")
+    assert refused(describe_filtered, gureum=gureum, arn=arn, shard_filter={"ShardId": sid}) == (
+        "ValidationException", "ShardFilter.Type must be given")
+    assert refused(describe_filtered, gureum=gureum, arn=arn, shard_filter={"Type": "CHILD_SHARDS"}) == (
+        "ValidationException", "ShardFilter.ShardId must be given")
 
 
 def test_malformed_stream_arns_are_validation_errors(ddb, streams):

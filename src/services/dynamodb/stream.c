@@ -266,7 +266,16 @@ int ddb_streams_describe(req_t *r, const val_t *in, val_t *out)
      * unknown ShardId with the shards after it, not an error). */
     str_t after = val_get_str(in, "ExclusiveStartShardId");
     str_t sid = val_get_str(shard, "ShardId");
-    if (!after.p || str_cmp(sid, after) > 0) val_push(a, shards, shard);
+    /* ShardFilter CHILD_SHARDS (2025) lists the shards split from the one
+     * named; a stream here has one shard, which has none. The model makes
+     * neither member required; AWS refuses a filter lacking one (ScyllaDB's
+     * suite, run against DynamoDB; the wording is gureum's). */
+    const val_t *sf = val_get(in, "ShardFilter");
+    if (sf && !val_get_str(sf, "Type").p)
+        return req_fail(r, &ERR_ValidationException, "ShardFilter.Type must be given");
+    if (sf && !val_get_str(sf, "ShardId").p)
+        return req_fail(r, &ERR_ValidationException, "ShardFilter.ShardId must be given");
+    if (!sf && (!after.p || str_cmp(sid, after) > 0)) val_push(a, shards, shard);
     val_set_c(a, d, "Shards", shards);
     val_set_c(a, out, "StreamDescription", d);
     return GR_OK;
