@@ -203,8 +203,8 @@ int dynamodb_batch_get_item(req_t *r, const val_t *in, val_t *out)
             sent += shown_size;
             val_push(a, val_get_s(resp, o.tname[i]), shown);
         }
-        ddb__consumed_add(r, in, caps, w->t, ddb__rcu(size, val_get_bool(w->in, "ConsistentRead", false)), false,
-                          false);
+        ddb__consumed_add(r, in, caps, w->t, ddb__rcu(size, val_get_bool(w->in, "ConsistentRead", false)), false, false,
+                          NULL, NULL);
     }
     val_set_c(a, out, "Responses", resp);
     val_set_c(a, out, "UnprocessedKeys", unproc);
@@ -284,7 +284,7 @@ int dynamodb_batch_write_item(req_t *r, const val_t *in, val_t *out)
         if (need && ddb__item_get(r, db, w->t, &w->k, &old) != GR_OK) goto fail;
         if ((old || w->item) && ddb__item_write(r, db, w->t, &w->k, old, w->item) != GR_OK) goto fail;
         size_t os = old ? ddb_item_size(old) : 0, ns = w->item ? ddb_item_size(w->item) : 0;
-        ddb__consumed_add(r, in, caps, w->t, ddb__wcu(os > ns ? os : ns), true, false);
+        ddb__consumed_add(r, in, caps, w->t, ddb__wcu(os > ns ? os : ns), true, false, old, w->item);
     }
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     val_set_c(a, out, "UnprocessedItems", val_new(a, VAL_MAP));
@@ -337,7 +337,8 @@ int dynamodb_transact_get_items(req_t *r, const val_t *in, val_t *out)
         val_t *e = val_new(a, VAL_STRUCT);
         if (item) val_set_c(a, e, "Item", w->has_proj ? ddb_proj_apply(a, &w->proj, item) : item);
         val_push(a, resp, e);
-        ddb__consumed_add(r, in, caps, w->t, 2 * ddb__rcu(item ? ddb_item_size(item) : 0, true), false, true);
+        ddb__consumed_add(r, in, caps, w->t, 2 * ddb__rcu(item ? ddb_item_size(item) : 0, true), false, true, NULL,
+                          NULL);
     }
     ddb__exec(db, "COMMIT");
     val_set_c(a, out, "Responses", resp);
@@ -621,7 +622,7 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
         if (writes && ddb__item_write(r, db, w->t, &w->k, olds[i], news[i]) != GR_OK) goto fail;
         size_t os = olds[i] ? ddb_item_size(olds[i]) : 0, ns = news[i] ? ddb_item_size(news[i]) : 0;
         /* AWS: transactional writes cost two write units per KB. */
-        ddb__consumed_add(r, in, caps, w->t, 2 * ddb__wcu(os > ns ? os : ns), true, true);
+        ddb__consumed_add(r, in, caps, w->t, 2 * ddb__wcu(os > ns ? os : ns), true, true, olds[i], news[i]);
     }
     if (token.p && token_save(r, db, token, digest) != GR_OK) goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;

@@ -86,29 +86,57 @@ static void add_to(val_t *u, const char *name, double units)
     if (x) x->u.f += units;
 }
 
+/* Adds units to the {index name: {CapacityUnits}} map *m (made when
+ * missing). */
+static void add_index_units(arena_t *a, val_t **m, str_t name, double units, bool write, bool split)
+{
+    if (!*m) *m = val_new(a, VAL_MAP);
+    val_t *u = val_get_s(*m, name);
+    if (!u) {
+        val_set(a, *m, name, units_of(a, units, write, split));
+        return;
+    }
+    add_to(u, "CapacityUnits", units);
+    add_to(u, write ? "WriteCapacityUnits" : "ReadCapacityUnits", units);
+}
+
 void ddb__consumed_add(req_t *r, const val_t *in, val_t *list, const ddb_table_t *t, double units, bool write,
-                       bool split)
+                       bool split, const val_t *old, const val_t *neu)
 {
     bool indexes;
     if (!wanted(in, &indexes)) return;
-    const char *rw = write ? "WriteCapacityUnits" : "ReadCapacityUnits";
-    for (size_t i = 0; i < list->u.list.n; i++) {
-        val_t *e = list->u.list.v[i];
-        if (!str_eq(val_get_str(e, "TableName"), t->name)) continue;
-        add_to(e, "CapacityUnits", units);
-        add_to(e, rw, units);
-        val_t *tu = val_get(e, "Table");
-        if (tu) {
-            add_to(tu, "CapacityUnits", units);
-            add_to(tu, rw, units);
-        }
-        return;
-    }
     arena_t *a = r->arena;
-    val_t *cc = units_of(a, units, write, split);
-    val_set_c(a, cc, "TableName", val_str(a, t->name));
-    /* AWS (dynalite's suite): BatchGetItem/BatchWriteItem under INDEXES
-     * carry Table {CapacityUnits} with the same units. */
-    if (indexes) val_set_c(a, cc, "Table", units_of(a, units, write, split));
-    val_push(a, list, cc);
+    const char *rw = write ? "WriteCapacityUnits" : "ReadCapacityUnits";
+    val_t *cc = NULL;
+    for (size_t i = 0; i < list->u.list.n && !cc; i++)
+        if (str_eq(val_get_str(list->u.list.v[i], "TableName"), t->name)) cc = list->u.list.v[i];
+    if (!cc) {
+        cc = units_of(a, 0, write, split);
+        val_set_c(a, cc, "TableName", val_str(a, t->name));
+        /* AWS (dynalite's suite): BatchGetItem/BatchWriteItem under INDEXES
+         * carry Table {CapacityUnits} with the table's units. */
+        if (indexes) val_set_c(a, cc, "Table", units_of(a, 0, write, split));
+        val_push(a, list, cc);
+    }
+    /* AWS: as for a single write, a batched or transactional write is also
+     * charged to every index whose entry it adds, changes or removes
+     * (ScyllaDB's suite, run against DynamoDB, reads them under INDEXES). */
+    double total = units;
+    val_t *gsi = val_get(cc, "GlobalSecondaryIndexes"), *lsi = val_get(cc, "LocalSecondaryIndexes");
+    bool had_gsi = gsi, had_lsi = lsi;
+    for (size_t i = 0; write && i < t->nidx; i++) {
+        const ddb_index_t *x = &t->idx[i];
+        if (!in_index(x, old) && !in_index(x, neu)) continue;
+        total += units;
+        if (indexes) add_index_units(a, x->global ? &gsi : &lsi, x->name, units, write, split);
+    }
+    if (lsi && !had_lsi) val_set_c(a, cc, "LocalSecondaryIndexes", lsi);
+    if (gsi && !had_gsi) val_set_c(a, cc, "GlobalSecondaryIndexes", gsi);
+    add_to(cc, "CapacityUnits", total);
+    add_to(cc, rw, total);
+    val_t *tu = val_get(cc, "Table");
+    if (tu) {
+        add_to(tu, "CapacityUnits", units);
+        add_to(tu, rw, units);
+    }
 }

@@ -24,8 +24,10 @@ void ddb__consumed_index(req_t *r, const val_t *in, val_t *out, const ddb_table_
 
 /* Batches and transactions: adds units for table t to list (a VAL_LIST of
  * ConsumedCapacity, one per table, in first-use order). split: also
- * ReadCapacityUnits or WriteCapacityUnits (transactions). */
+ * ReadCapacityUnits or WriteCapacityUnits (transactions). A write (old and
+ * neu the item before and after, NULL when absent) is also charged to each
+ * index either is in. */
 void ddb__consumed_add(req_t *r, const val_t *in, val_t *list, const ddb_table_t *t, double units, bool write,
-                       bool split);
+                       bool split, const val_t *old, const val_t *neu);
 
 #endif

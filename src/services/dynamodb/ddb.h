@@ -158,6 +158,12 @@ bool ddb_update_touches(const ddb_update_t *u, str_t name);
  * checks of index keys before an UpdateItem reads its item). */
 ddb_type_t ddb_update_type_of(const ddb_update_t *u, str_t name);
 bool ddb_update_nested(const ddb_update_t *u, str_t name);
+/* "AttributeValue: {N:2}" as AWS prints a scalar in its messages (BETWEEN
+ * bounds, exclusive start keys). */
+const char *ddb__av_brief(arena_t *a, const val_t *av);
+/* Whether the update has actions and each only takes away (REMOVE, DELETE):
+ * AWS does not create a missing item for such an update. */
+bool ddb_update_only_removes(const ddb_update_t *u);
 /* The top-level attribute names the update changes (for ReturnValues UPDATED_*). */
 size_t ddb_update_paths(const ddb_update_t *u, const ddb_path_t **out);
 

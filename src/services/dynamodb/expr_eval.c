@@ -152,7 +152,9 @@ static int eval(arena_t *a, const ddb_cond_t *c, const val_t *item)
         return str_starts_with(ddb_inner(x)->u.s, ddb_inner(y)->u.s);
     }
     case DDB__C_CONTAINS: return contains(x, y);
-    case DDB__C_NOT_CONTAINS: return !contains(x, y);
+    /* legacy NOT_CONTAINS only: false for a missing attribute, as AWS
+     * answers (so NOT_CONTAINS is not the negation of CONTAINS there) */
+    case DDB__C_NOT_CONTAINS: return x && !contains(x, y);
     }
     return 0;
 }

@@ -83,7 +83,5 @@ ddb__opd_t *ddb__opd_path1(arena_t *a, str_t name);
 ddb__opd_t *ddb__opd_value(arena_t *a, const val_t *av);
 ddb_cond_t *ddb__cond_new(arena_t *a, ddb__cond_kind_t kind, size_t nopd);
 ddb_cond_t *ddb__cond_bin(arena_t *a, ddb__cond_kind_t kind, ddb_cond_t *l, ddb_cond_t *r);
-/* "AttributeValue: {N:2}" as AWS prints a scalar in BETWEEN messages. */
-const char *ddb__av_brief(arena_t *a, const val_t *av);
 
 #endif

@@ -852,13 +852,16 @@ typedef struct {
     size_t start, end;
 } tok_t;
 
+/* AWS: a bare name starts with a letter; "_123" is a syntax error on the
+ * token "_" (quoted in ScyllaDB's suite, run against DynamoDB), while "_"
+ * may follow the first character, and #names and :values may start with it. */
 static bool id_start(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 static bool id_part(char c)
 {
-    return id_start(c) || (c >= '0' && c <= '9');
+    return id_start(c) || c == '_' || (c >= '0' && c <= '9');
 }
 
 static tok_t *lex(arena_t *a, str_t s, size_t *nt)
@@ -1091,7 +1094,15 @@ static void path_tail(parser_t *p, ddb_path_t *path)
             p->i++;
             if (peek(p) != T_NUM) syntax_at(p, p->i);
             long long v;
-            if (!str_to_i64(tok_text(p, p->i), &v)) syntax_at(p, p->i);
+            str_t num = tok_text(p, p->i);
+            /* AWS: an index past a 32-bit integer is refused (quoted in
+             * ScyllaDB's suite, run against DynamoDB) */
+            if (!str_to_i64(num, &v) || v > 2147483647LL) {
+                set_err(
+                    &p->e_function,
+                    arena_printf(p->a, "List index is not within the allowable range; index: [%.*s]", STR_FMT(num)));
+                v = 0;
+            }
             p->i++;
             expect(p, T_RB);
             path_push(p, path, (ddb_path_elem_t){.is_index = true, .index = v});
@@ -1101,11 +1112,22 @@ static void path_tail(parser_t *p, ddb_path_t *path)
     }
 }
 
+/* AWS: a document path has at most 32 levels (DynamoDB's quotas; the
+ * message quoted in ScyllaDB's suite, run against DynamoDB). */
+#define MAX_PATH_DEPTH 32
+static void check_depth(parser_t *p, const ddb_path_t *path)
+{
+    if (path->n > MAX_PATH_DEPTH)
+        set_err(&p->e_function,
+                arena_printf(p->a, "The document path has too many nesting levels; nesting levels: %zu", path->n));
+}
+
 static ddb_path_t parse_path(parser_t *p)
 {
     ddb_path_t path = {0};
     path_push(p, &path, path_name_elem(p));
     path_tail(p, &path);
+    check_depth(p, &path);
     return path;
 }
 
@@ -1197,6 +1219,21 @@ static ddb_type_t static_type(const ddb__opd_t *o)
     if (o->kind == DDB__OPD_VALUE) return o->value ? ddb_type(o->value) : DDB_BAD;
     if (o->kind == DDB__OPD_SIZE) return DDB_N;
     return DDB_BAD;
+}
+
+/* AWS: <, <=, >, >= and BETWEEN order S, N and B only; an operand of
+ * another type known from the expression itself (a value, not an item's
+ * attribute, which only makes the comparison false) is refused. */
+static void check_ordered(parser_t *p, const char *op, ddb__opd_t **o, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ddb_type_t t = static_type(o[i]);
+        if (t != DDB_BAD && t != DDB_S && t != DDB_N && t != DDB_B)
+            set_err(&p->e_function, arena_printf(p->a,
+                                                 "Incorrect operand type for operator or function; operator or "
+                                                 "function: %s, operand type: %s",
+                                                 op, ddb_type_name(t)));
+    }
 }
 
 static void check_misused(parser_t *p, ddb__opd_t **o, size_t n)
@@ -1435,6 +1472,7 @@ static term_t c_tail(parser_t *p, ddb__opd_t *lhs, bool parened)
         c->opd[0] = lhs;
         c->opd[1] = rhs;
         check_misused(p, c->opd, 2);
+        if (k != T_EQ && k != T_NE) check_ordered(p, arena_strndup(p->a, op.p, op.len), c->opd, 2);
         check_distinct(p, arena_strndup(p->a, op.p, op.len), lhs, rhs);
         promote(p);
         t.cond = c;
@@ -1453,6 +1491,7 @@ static term_t c_tail(parser_t *p, ddb__opd_t *lhs, bool parened)
         c->opd[1] = lo;
         c->opd[2] = hi;
         check_misused(p, c->opd, 3);
+        check_ordered(p, "BETWEEN", c->opd, 3);
         if (lo->kind == DDB__OPD_VALUE && hi->kind == DDB__OPD_VALUE && lo->value && hi->value) {
             /* AWS: dynalite test/query.js "BETWEEN" bounds messages. */
             ddb_type_t tl = ddb_type(lo->value), th = ddb_type(hi->value);
@@ -1606,6 +1645,7 @@ ddb_cond_t *ddb_cond_parse(ddb_ctx_t *c, str_t text, const char *which, const ch
 /* ---- update expressions ---- */
 
 static ddb__opd_t *u_value(parser_t *p);
+static ddb__opd_t *u_operand(parser_t *p);
 
 static const char *long_type(ddb_type_t t)
 {
@@ -1642,7 +1682,10 @@ static ddb__opd_t *u_function(parser_t *p)
     ddb__opd_t *args[16];
     size_t n = 0;
     for (;;) {
-        ddb__opd_t *o = u_value(p);
+        /* AWS: an argument is an operand, not a sum: f(x)+y parses,
+         * f(x+y) is a syntax error on the "+" (ScyllaDB's suite, run against
+         * DynamoDB) */
+        ddb__opd_t *o = u_operand(p);
         if (n < 16) args[n] = o;
         n++;
         if (peek(p) == T_COMMA) {
@@ -1681,6 +1724,12 @@ static ddb__opd_t *u_function(parser_t *p)
     if (ine && args[0]->kind != DDB__OPD_PATH)
         set_err(&p->e_function, "Operator or function requires a document path; operator or function: if_not_exists");
     if (la) u_fn_types(p, "list_append", args, DDB_L);
+    /* AWS (quoted in ScyllaDB's suite, run against DynamoDB): list_append
+     * inside list_append is refused; if_not_exists may nest in either */
+    for (int k = 0; la && k < 2; k++)
+        if (args[k]->kind == DDB__OPD_LIST_APPEND)
+            set_err(&p->e_function,
+                    "The function is not allowed to be used this way in an expression; function: list_append");
     return o;
 }
 
@@ -1805,6 +1854,14 @@ bool ddb_update_touches(const ddb_update_t *u, str_t name)
     return false;
 }
 
+bool ddb_update_only_removes(const ddb_update_t *u)
+{
+    if (!u || !u->n) return false;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->act[i].kind != DDB__U_REMOVE && u->act[i].kind != DDB__U_DELETE) return false;
+    return true;
+}
+
 size_t ddb_update_paths(const ddb_update_t *u, const ddb_path_t **out)
 {
     *out = u ? u->paths : NULL;
@@ -1832,8 +1889,8 @@ bool ddb_proj_parse(ddb_ctx_t *c, str_t text, ddb_proj_t *out, const char **err)
         if (peek(p) == T_EOF) break;
         expect(p, T_COMMA);
     }
-    const char *order[] = {p->e_reserved, p->e_names, p->e_overlap, p->e_conflict};
-    for (size_t i = 0; i < 4; i++)
+    const char *order[] = {p->e_reserved, p->e_names, p->e_overlap, p->e_conflict, p->e_function};
+    for (size_t i = 0; i < 5; i++)
         if (order[i]) {
             *err = wrap(p, order[i]);
             return false;

@@ -131,6 +131,18 @@ int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item)
     return GR_OK;
 }
 
+bool ddb__index_keys_ok(arena_t *a, const ddb_index_t *x, const val_t *item)
+{
+    for (size_t j = 0; j < x->nkey; j++) {
+        const val_t *v = val_get_s(item, x->key[j]);
+        if (!v) continue;
+        if (ddb_type(v) != x->keyt[j]) return false;
+        if ((x->keyt[j] == DDB_S || x->keyt[j] == DDB_B) && ddb_inner(v)->u.s.len == 0) return false;
+        if (key_value_check(a, x->key[j], v, x->keyt[j], j < x->nhash)) return false;
+    }
+    return true;
+}
+
 /* ==== storage ==== */
 
 int ddb__item_get(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, val_t **out)
@@ -489,7 +501,12 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         for (size_t i = 0; i < key->u.obj.n; i++) val_set(a, base, key->u.obj.e[i].key, key->u.obj.e[i].v);
     }
     val_t *neu = base;
-    if (u) {
+    /* AWS: an update that only removes attributes (REMOVE, or DELETE in
+     * either syntax) does not create a missing item: nothing is written,
+     * no stream record, no Attributes for ALL_NEW / UPDATED_NEW; nor is it
+     * checked against the missing item (REMOVE x.y is no error then). */
+    bool nothing = !old && ddb_update_only_removes(u);
+    if (u && !nothing) {
         neu = ddb_update_apply(&c, u, base, &e);
         if (!neu) {
             ddb__rollback(db);
@@ -517,10 +534,15 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
         ddb__rollback(db);
         return GR_ERR;
     }
-    if (ddb__item_write(r, db, &t, &k, old, neu) != GR_OK) goto fail;
+    if (nothing)
+        neu = NULL;
+    else if (ddb__item_write(r, db, &t, &k, old, neu) != GR_OK)
+        goto fail;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     val_t *attrs = NULL;
-    if (str_eq_c(rv, "ALL_OLD"))
+    if (nothing)
+        ;
+    else if (str_eq_c(rv, "ALL_OLD"))
         attrs = old;
     else if (str_eq_c(rv, "ALL_NEW"))
         attrs = neu;

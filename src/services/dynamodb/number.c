@@ -221,7 +221,12 @@ static bool addsub(const ddb_num_t *x, const ddb_num_t *y, bool negate_y, ddb_nu
             r[i] = (uint8_t)(v < 0 ? v + 10 : v);
         }
     }
-    return normalize(r, WIN, WIN_TOP, neg, out, err);
+    bool ok = normalize(r, WIN, WIN_TOP, neg, out, err);
+    /* AWS (quoted in ScyllaDB's suite, run against DynamoDB): a sum or
+     * difference that needs more than 38 digits (1e50 + 1) is reported as an
+     * overflow, not with the digits message a stored number gets */
+    if (!ok && err && *err && !strcmp(*err, ERR_DIGITS)) *err = ERR_OVERFLOW;
+    return ok;
 }
 
 bool ddb_num_add(arena_t *a, const ddb_num_t *x, const ddb_num_t *y, ddb_num_t *out, const char **err)

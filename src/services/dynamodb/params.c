@@ -118,6 +118,12 @@ static int parse_cond(req_t *r, const val_t *in, ddb_ctx_t *c, ddb_cond_t **cond
     *cond = NULL;
     str_t ce = val_get_str(in, "ConditionExpression");
     const val_t *expected = val_get(in, "Expected");
+    /* AWS (ScyllaDB's suite, run against DynamoDB): ConditionalOperator
+     * with no Expected, or an empty one, is refused; an empty Expected alone
+     * is no condition. */
+    if (!ce.p && opstr(in).p && (!expected || !val_len(expected)))
+        return fail(r, "One or more parameter values were invalid: ConditionalOperator is given without conditions "
+                       "in Expected");
     if (ce.p) {
         if (!(*cond = ddb_cond_parse(c, ce, "ConditionExpression", &e))) return fail(r, e);
     } else if (expected) {

@@ -204,7 +204,19 @@ static int run(rd_t *q, sqlite3_stmt *st, const val_t *in, val_t *out)
         count++;
         if (q->count_only) continue;
         val_t *o = q->all_attrs ? item : entry;
-        if (q->has_proj) o = ddb_proj_apply(a, &q->proj, o);
+        if (q->has_proj) {
+            o = ddb_proj_apply(a, &q->proj, o);
+            /* AWS: asked of an LSI, attributes it does not project are
+             * fetched from the table (and the fetch is charged to it); a
+             * GSI answers only what it holds. */
+            if (q->x && !q->x->global && entry != item && !q->all_attrs) {
+                val_t *full = ddb_proj_apply(a, &q->proj, item);
+                if (val_len(full) != val_len(o)) {
+                    o = full;
+                    fetched += ddb_item_size(item);
+                }
+            }
+        }
         val_push(a, items, o);
     }
     sqlite3_reset(st);
@@ -546,6 +558,13 @@ int dynamodb_query(req_t *r, const val_t *in, val_t *out)
     if (!e && kc.sk_op == DDB_KC_EQ) e = ddb__empty_key_msg(a, kc.sk_attr, kc.sk_v1);
     if (e) return ddb__fail_validation(r, e);
     if (esk && start_encode_or_fail(&q, esk, &sk0, ik) != GR_OK) return GR_ERR;
+    /* AWS (quoted in ScyllaDB's suite, run against DynamoDB): a Query of a
+     * table without a sort key reads one item, so an exclusive start in it
+     * is refused */
+    if (esk && !q.x && !t.sk.p)
+        return ddb__fail_validation(
+            r, arena_printf(a, "The provided exclusive start key is invalid: ExclusiveStartKey: {%.*s=%s}",
+                            STR_FMT(t.pk), ddb__av_brief(a, val_get_s(esk, t.pk))));
     if (esk && start_bounds_or_fail(&q, esk, &kc, key, nhash) != GR_OK) return GR_ERR;
     if (ddb__key_paths_or_fail(r, &t, q.has_proj ? &q.proj : NULL, NULL, NULL) != GR_OK) return GR_ERR;
     if (filter_keys_or_fail(&q, in, key, nkey) != GR_OK) return GR_ERR;

@@ -107,9 +107,12 @@ static int stream_table_or_fail(req_t *r, const val_t *in, sqlite3 **db, ddb_tab
     str_t name, arn = val_get_str(in, "StreamArn");
     if (!(*db = ddb__db(r))) return GR_ERR;
     const char *msg = arena_printf(r->arena, "Requested resource not found: Stream: %.*s not found", STR_FMT(arn));
+    /* AWS: a StreamArn that is no stream ARN at all is a ValidationException;
+     * a well-formed one naming no stream of this account is not found. */
+    if (!parse_arn(arn, &name, label) || !str_starts_with(arn, STR("arn:")))
+        return req_fail(r, &ERR_ValidationException, "Invalid StreamArn");
     /* the stream of a table of this account and region only */
-    if (!parse_arn(arn, &name, label) || !str_starts_with(arn, ddb__table_arn(r, name)))
-        return req_fail(r, &E_NotFound, "%s", msg);
+    if (!str_starts_with(arn, ddb__table_arn(r, name))) return req_fail(r, &E_NotFound, "%s", msg);
     if (ddb__table_or_fail(r, *db, name, msg, t) != GR_OK) {
         r->err = &E_NotFound;
         return GR_ERR;
@@ -117,6 +120,14 @@ static int stream_table_or_fail(req_t *r, const val_t *in, sqlite3 **db, ddb_tab
     if (!t->stream_label.p || !str_eq(t->stream_label, *label)) return req_fail(r, &E_NotFound, "%s", msg);
     /* the stream's own resource-based policy (policy.c) */
     return ddb__stream_policy_check_or_fail(r, t, *label, arn);
+}
+
+/* The view type of the table's latest stream: its StreamSpecification's
+ * while enabled, the one it had when it was disabled after. */
+static str_t label_view(const ddb_table_t *t)
+{
+    str_t v = val_get_str(val_get(t->def, "StreamSpecification"), "StreamViewType");
+    return v.p ? v : val_get_str(t->def, "StreamLabelView");
 }
 
 static str_t seq_str(arena_t *a, int64_t seq)
@@ -152,6 +163,18 @@ static void trim(sqlite3 *db)
     sqlite3_reset(st);
 }
 
+/* The models say only min 1 for Limit; AWS enforces the documented upper
+ * limits (100 streams, 1000 records) as a constraint of the member, in
+ * Coral's validation form. */
+static int limit_over_or_fail(req_t *r, int64_t limit, int64_t max)
+{
+    if (limit <= max) return GR_OK;
+    return req_fail(r, &ERR_ValidationException,
+                    "1 validation error detected: Value '%lld' at 'limit' failed to satisfy constraint: Member must "
+                    "have value less than or equal to %lld",
+                    (long long)limit, (long long)max);
+}
+
 int ddb_streams_list(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -159,7 +182,11 @@ int ddb_streams_list(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t only = val_get_str(in, "TableName");
     int64_t limit = val_get_int(in, "Limit", 100);
+    if (limit_over_or_fail(r, limit, 100) != GR_OK) return GR_ERR;
     str_t start = val_get_str(in, "ExclusiveStartStreamArn");
+    str_t sname, slabel;
+    if (start.p && (!parse_arn(start, &sname, &slabel) || !str_starts_with(start, STR("arn:"))))
+        return req_fail(r, &ERR_ValidationException, "Invalid ExclusiveStartStreamArn");
     sqlite3_stmt *st = ddb__stmt(db, "SELECT name FROM ddb_table WHERE account = ?1 AND region = ?2 ORDER BY name");
     if (!st) return GR_ERR;
     sqlite3_bind_text(st, 1, r->who.account.p, (int)r->who.account.len, SQLITE_STATIC);
@@ -179,10 +206,9 @@ int ddb_streams_list(req_t *r, const val_t *in, val_t *out)
         if (ddb__table_or_fail(r, db, name, NULL, &t) != GR_OK) return GR_ERR;
         if (!t.stream_label.p) continue;
         str_t arn = stream_arn(r, &t, t.stream_label);
-        if (skipping) {
-            if (str_eq(arn, start)) skipping = false;
-            continue;
-        }
+        /* Streams are listed in table-name order, so paging resumes after
+         * the start ARN's table even when that table has since been deleted. */
+        if (skipping && str_cmp(name, sname) <= 0) continue;
         if ((int64_t)list->u.list.n == limit) {
             val_set_c(a, out, "LastEvaluatedStreamArn", val_str(a, last));
             break;
@@ -218,8 +244,7 @@ int ddb_streams_describe(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, d, "StreamArn", val_str(a, arn));
     val_set_c(a, d, "StreamLabel", val_str(a, label));
     val_set_c(a, d, "StreamStatus", val_cstr(a, t.stream_view.p ? "ENABLED" : "DISABLED"));
-    const val_t *ss = val_get(t.def, "StreamSpecification");
-    str_t view = ss ? val_get_str(ss, "StreamViewType") : STR_NULL;
+    str_t view = label_view(&t);
     if (view.p) val_set_c(a, d, "StreamViewType", val_str(a, view));
     val_set_c(a, d, "CreationRequestDateTime", val_time(a, t.created_us));
     val_set_c(a, d, "TableName", val_str(a, t.name));
@@ -229,9 +254,28 @@ int ddb_streams_describe(req_t *r, const val_t *in, val_t *out)
     val_t *range = val_new(a, VAL_STRUCT);
     int64_t lo = seq_bound(db, &t, false);
     val_set_c(a, range, "StartingSequenceNumber", val_str(a, seq_str(a, lo > 0 ? lo : 1)));
+    /* A disabled stream's shard is closed: AWS gives it an ending number. */
+    if (!t.stream_view.p) {
+        int64_t hi = seq_bound(db, &t, true);
+        val_set_c(a, range, "EndingSequenceNumber", val_str(a, seq_str(a, hi > 0 ? hi : lo > 0 ? lo : 1)));
+    }
     val_set_c(a, shard, "SequenceNumberRange", range);
     val_t *shards = val_new(a, VAL_LIST);
-    val_push(a, shards, shard);
+    /* Shards are listed in ShardId order, after ExclusiveStartShardId: the
+     * one shard is left out when it does not sort after it (AWS answers an
+     * unknown ShardId with the shards after it, not an error). */
+    str_t after = val_get_str(in, "ExclusiveStartShardId");
+    str_t sid = val_get_str(shard, "ShardId");
+    /* ShardFilter CHILD_SHARDS (2025) lists the shards split from the one
+     * named; a stream here has one shard, which has none. The model makes
+     * neither member required; AWS refuses a filter lacking one (ScyllaDB's
+     * suite, run against DynamoDB; the wording is gureum's). */
+    const val_t *sf = val_get(in, "ShardFilter");
+    if (sf && !val_get_str(sf, "Type").p)
+        return req_fail(r, &ERR_ValidationException, "ShardFilter.Type must be given");
+    if (sf && !val_get_str(sf, "ShardId").p)
+        return req_fail(r, &ERR_ValidationException, "ShardFilter.ShardId must be given");
+    if (!sf && (!after.p || str_cmp(sid, after) > 0)) val_push(a, shards, shard);
     val_set_c(a, d, "Shards", shards);
     val_set_c(a, out, "StreamDescription", d);
     return GR_OK;
@@ -251,6 +295,12 @@ int ddb_streams_iterator(req_t *r, const val_t *in, val_t *out)
     str_t type = val_get_str(in, "ShardIteratorType");
     str_t sn = val_get_str(in, "SequenceNumber");
     int64_t next;
+    bool by_seq = str_eq_c(type, "AT_SEQUENCE_NUMBER") || str_eq_c(type, "AFTER_SEQUENCE_NUMBER");
+    /* AWS: a SequenceNumber belongs to the two *_SEQUENCE_NUMBER types only */
+    if (!by_seq && sn.p)
+        return req_fail(r, &ERR_ValidationException,
+                        "SequenceNumber may be given only with ShardIteratorType AT_SEQUENCE_NUMBER or "
+                        "AFTER_SEQUENCE_NUMBER");
     if (str_eq_c(type, "TRIM_HORIZON"))
         next = 0;
     else if (str_eq_c(type, "LATEST"))
@@ -330,6 +380,7 @@ int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
     str_t it = val_get_str(in, "ShardIterator");
+    if (limit_over_or_fail(r, val_get_int(in, "Limit", 0), 1000) != GR_OK) return GR_ERR;
     char label[64];
     long long tid, next, issued;
     int used = 0;
@@ -355,12 +406,16 @@ int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
     /* the view type of the stream, from its table when it still exists */
     str_t name, lab;
     str_t view = STR("NEW_AND_OLD_IMAGES");
+    /* The shard is closed once its stream is disabled, replaced by a newer
+     * one, or its table deleted. */
+    bool closed = true;
     if (parse_arn(arn, &name, &lab)) {
         sqlite3_reset(st);
         ddb_table_t t;
         if (ddb__table_or_fail(r, db, name, NULL, &t) == GR_OK) {
-            const val_t *ss = val_get(t.def, "StreamSpecification");
-            if (ss) view = val_get_str(ss, "StreamViewType");
+            str_t v = label_view(&t);
+            if (v.p) view = v;
+            closed = !t.stream_view.p || !str_eq(t.stream_label, str_c(label));
             if (ddb__stream_policy_check_or_fail(r, &t, lab, arn) != GR_OK) return GR_ERR;
         }
         r->err = NULL;
@@ -381,6 +436,8 @@ int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     val_set_c(a, out, "Records", recs);
+    /* AWS: a closed shard read to its end has no NextShardIterator. */
+    if (closed && (int64_t)recs->u.list.n < limit) return GR_OK;
     val_set_c(a, out, "NextShardIterator",
               val_str(a, str_c(arena_printf(a, "%lld/%s/%lld/%lld/%.*s", tid, label, (long long)next,
                                             (long long)time_now_us(), STR_FMT(arn)))));

@@ -99,6 +99,9 @@ bool ddb__needs_old(const ddb_table_t *t, const val_t *in, bool cond, bool retur
 bool ddb__index_key(arena_t *a, const ddb_index_t *x, const val_t *item, buf_t *ip, buf_t *is);
 /* Checks index key attributes of a new item ("Type mismatch for Index Key"). */
 int ddb__index_keys_or_fail(req_t *r, const ddb_table_t *t, const val_t *item);
+/* Whether item's values for index x's key attributes pass those checks (a
+ * backfill leaves out the items that do not, as AWS does). */
+bool ddb__index_keys_ok(arena_t *a, const ddb_index_t *x, const val_t *item);
 
 /* Capacity units of an item size (ConsumedCapacity itself: capacity.c). */
 double ddb__rcu(size_t bytes, bool consistent);

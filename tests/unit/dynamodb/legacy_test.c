@@ -181,7 +181,8 @@ static void test_expected_eval(void **s)
     assert_true(exp_eval("{\"ss\": {\"ComparisonOperator\": \"CONTAINS\", \"Value\": {\"S\": \"y\"}}}", NULL, it));
     assert_true(exp_eval("{\"l\": {\"ComparisonOperator\": \"CONTAINS\", \"Value\": {\"S\": \"x\"}}}", NULL, it));
     assert_true(exp_eval("{\"ss\": {\"ComparisonOperator\": \"NOT_CONTAINS\", \"Value\": {\"S\": \"z\"}}}", NULL, it));
-    assert_true(exp_eval("{\"zz\": {\"ComparisonOperator\": \"NOT_CONTAINS\", \"Value\": {\"S\": \"z\"}}}", NULL, it));
+    /* AWS: a missing attribute satisfies neither CONTAINS nor NOT_CONTAINS */
+    assert_false(exp_eval("{\"zz\": {\"ComparisonOperator\": \"NOT_CONTAINS\", \"Value\": {\"S\": \"z\"}}}", NULL, it));
     assert_true(exp_eval("{\"s\": {\"ComparisonOperator\": \"BEGINS_WITH\", \"Value\": {\"S\": \"he\"}}}", NULL, it));
     assert_true(exp_eval("{\"b\": {\"ComparisonOperator\": \"BEGINS_WITH\", \"Value\": {\"B\": \"bi\"}}}", NULL, it));
     assert_false(exp_eval("{\"s\": {\"ComparisonOperator\": \"BEGINS_WITH\", \"Value\": {\"S\": \"lo\"}}}", NULL, it));

@@ -181,11 +181,13 @@ static void test_arith(void **s)
                         "100000000000000000000000000000000000000");
     assert_string_equal(op("100000000000000000000000000000000000000", "1", false, &err),
                         "99999999999999999999999999999999999999");
-    /* 39 significant digits are refused, not rounded. */
+    /* 39 significant digits are refused, not rounded; AWS reports a sum's
+     * as an overflow (ScyllaDB's suite, run against DynamoDB: 1e50 + 1). */
+    const char *ovf = "Number overflow. Attempting to store a number with magnitude larger than supported range";
     assert_null(op("99999999999999999999999999999999999999", "0.1", true, &err));
-    assert_string_equal(err, "Attempting to store more than 38 significant digits in a Number");
+    assert_string_equal(err, ovf);
     assert_null(op("1e100", "1e-100", true, &err));
-    assert_string_equal(err, "Attempting to store more than 38 significant digits in a Number");
+    assert_string_equal(err, ovf);
     assert_null(op("9.9999999999999999999999999999999999999E+125", "1e88", true, &err));
     assert_string_equal(err,
                         "Number overflow. Attempting to store a number with magnitude larger than supported range");
