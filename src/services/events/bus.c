@@ -239,23 +239,6 @@ static int save_settings(req_t *r, sqlite3 *db, str_t name, const bus_row_t *b)
     return rc;
 }
 
-int events__bus_key_dlq(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t bus, str_t *kms_key, str_t *dlq)
-{
-    *kms_key = *dlq = STR_NULL;
-    sqlite3_stmt *st =
-        store_stmt(db, "SELECT kms_key, dlq_arn FROM event_bus WHERE account = ?1 AND region = ?2 AND name = ?3");
-    if (!st) return GR_ERR;
-    store_bind_str(st, 1, account);
-    store_bind_str(st, 2, region);
-    store_bind_str(st, 3, bus);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *kms_key = store_col_str(a, st, 0);
-        *dlq = store_col_str(a, st, 1);
-    }
-    store_release(st);
-    return GR_OK;
-}
-
 int events_create_event_bus(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = events__db(r->app);

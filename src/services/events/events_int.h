@@ -35,9 +35,6 @@ str_t events__arn_bus(str_t arn);
 /* Whether bus of account owner (the caller's region) has a policy that lets
  * the caller put events on it (bus.c). */
 bool events__bus_allows_put(req_t *r, sqlite3 *db, str_t owner, str_t bus);
-/* The bus's customer managed key and dead-letter queue (STR_NULL when it has
- * none, or no row), in a. GR_ERR only when the statement cannot be made. */
-int events__bus_key_dlq(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t bus, str_t *kms_key, str_t *dlq);
 /* Adds or replaces the tags (a list of Key/Value, no Value "") of arn; a
  * failed insert is skipped. GR_ERR only when the statement cannot be made. */
 int events__put_tags(sqlite3 *db, str_t arn, const val_t *tags);
@@ -71,8 +68,7 @@ void events__route(struct app *app, arena_t *a, str_t account, str_t region, str
 void events__route_only(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
                         const json_t *event, const json_t *only_rules);
 /* A custom or partner event put on bus (which exists): routed as
- * events__route does, unless the bus has a customer managed key, which
- * gureum cannot use; then it goes to the bus's dead-letter queue. */
+ * events__route does (a customer managed key is taken as usable: put.c). */
 void events__bus_put(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
                      const json_t *event);
 /* Delivers event to every target of rule rule_id (schedules and routing). */

@@ -2,9 +2,7 @@
  * envelope built; with an EndpointId, to a global endpoint's buses),
  * PutPartnerEvents (to the partner buses of a partner event source),
  * TestEventPattern, and delivery of an event to the targets of the rules it
- * matches, with Input / InputPath / InputTransformer. A custom or partner
- * event on a bus with a customer managed key goes to the bus's dead-letter
- * queue instead (events__bus_put).
+ * matches, with Input / InputPath / InputTransformer.
  *
  * Delivery runs on the caller's thread (a PutEvents request or the
  * scheduler) through the target service's public interface, so a message is
@@ -288,31 +286,16 @@ void events__dead_letter(struct app *app, arena_t *a, str_t dlq, str_t body, str
 
 /* AWS (EventBridge user guide, "Using dead-letter queues to capture
  * encrypted event errors"): a custom or partner event that the bus cannot
- * encrypt with its customer managed key -- the key "disabled or missing", a
- * non-retriable error -- goes to the bus's dead-letter queue, not to its
- * rules. gureum has no KMS, so no customer managed key can be found: an
- * event on a bus given one is such an event. Events of AWS services use an
- * AWS owned key and are not affected. */
+ * encrypt with its customer managed key -- the key disabled or missing --
+ * goes to the bus's dead-letter queue instead of its rules. gureum has no
+ * KMS to hold keys, so it cannot tell a user's real key from a missing one;
+ * it takes the key it was given as usable, as it is in the user's account,
+ * and routes the event (the key and the dead-letter queue are kept and
+ * reported). */
 void events__bus_put(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
                      const json_t *event)
 {
-    sqlite3 *db = events__db(app);
-    str_t key, dlq;
-    if (!db || events__bus_key_dlq(db, a, account, region, bus, &key, &dlq) != GR_OK) return;
-    if (!key.p) {
-        events__route(app, a, account, region, bus, event_text, event);
-        return;
-    }
-    str_t bus_arn = events__bus_arn(a, account, region, bus);
-    const char *msg = arena_printf(a, "Key %.*s does not exist or is not enabled.", STR_FMT(key));
-    const attr_t kv[] = {{"EVENT_BUS_ARN", bus_arn},
-                         {"KMS_KEY_ARN", key},
-                         {"ERROR_CODE", STR("KMS_KEY_NOT_FOUND")},
-                         {"ERROR_MESSAGE", str_c(msg)}};
-    if (!send_dead_letter(app, a, dlq, event_text, bus_arn, kv, 4))
-        log_warn("events: bus %.*s could not encrypt an event with key %.*s (gureum has no KMS); %s", STR_FMT(bus_arn),
-                 STR_FMT(key),
-                 dlq.p ? "its dead-letter queue refused it too" : "it has no dead-letter queue, the event is dropped");
+    events__route(app, a, account, region, bus, event_text, event);
 }
 
 void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
