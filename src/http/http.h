@@ -2,7 +2,8 @@
  *
  * Sockets, keep-alive, `Expect: 100-continue`, chunked request bodies, bodies
  * delivered whole (buffered up to a limit) or streamed piece by piece, and
- * responses from memory or from a file descriptor (sendfile). It knows
+ * responses from memory, from a file descriptor (sendfile), or in chunks
+ * made over time (http_respond_begin: AWS event streams). It knows
  * nothing of AWS: it hands each request to the callbacks in http_config_t.
  *
  * Threads: the server runs `threads` event loops, each accepting on its own
@@ -35,9 +36,9 @@ typedef enum {
 } http_body_mode_t;
 
 typedef struct {
-    const char *host; /* "127.0.0.1" */
-    int port;         /* 0 picks a free port; see http_server_port() */
-    int threads;      /* event loops, >= 1 */
+    const char *host;        /* "127.0.0.1" */
+    int port;                /* 0 picks a free port; see http_server_port() */
+    int threads;             /* event loops, >= 1 */
     size_t max_header_bytes; /* request line + headers; over it: 431 and close */
     size_t max_body_buffer;  /* HTTP_BODY_BUFFER limit; over it: 413 */
     int max_conns;           /* open connections; over it new ones get 503 and close */
@@ -75,7 +76,7 @@ const char *http_req_peer(http_req_t *r);               /* "127.0.0.1" */
 /* Expect: 100-continue: the client waits for 100 Continue, which follows
  * on_headers unless on_headers answers with a final status itself. */
 bool http_req_expects_continue(http_req_t *r);
-void http_req_set_data(http_req_t *r, void *data);      /* caller's per-request pointer */
+void http_req_set_data(http_req_t *r, void *data); /* caller's per-request pointer */
 void *http_req_data(http_req_t *r);
 
 /* Send a response. Call once, on the request's loop. status/headers/body are
@@ -88,6 +89,16 @@ void http_respond_fd(http_req_t *r, int status, const kv_t *headers, size_t nhea
  * free()) when done or when the connection dies. */
 void http_respond_src(http_req_t *r, int status, const kv_t *headers, size_t nheaders, wire_body_src_t *src,
                       size_t len);
+/* A response whose body is made over time (an AWS event stream): the head
+ * goes now, with Transfer-Encoding: chunked; each http_stream_write sends a
+ * piece as one chunk, and http_stream_end the last chunk, which completes
+ * the response. Until then r is open as a suspended request is (on_abort if
+ * the client leaves; writes after that return -1). http_stream_write
+ * returns how many bytes wait unsent on the connection (back-pressure), or
+ * -1. On the request's loop. */
+void http_respond_begin(http_req_t *r, int status, const kv_t *headers, size_t nheaders);
+long http_stream_write(http_req_t *r, const void *p, size_t n);
+void http_stream_end(http_req_t *r);
 /* Runs fn(r, arg) on r's loop thread; safe from any thread. */
 void http_req_post(http_req_t *r, void (*fn)(http_req_t *r, void *arg), void *arg);
 /* Stop/restart reading the request body (STREAM back-pressure). */

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -128,6 +129,7 @@ struct http_req {
     int npost; /* queued posts; under lp->mu */
     bool http10, keepalive, chunked, expect_continue, continue_sent, head, body_expected, force_close;
     bool headers_done, msg_done, delivered, seen, responded, aborted, paused;
+    bool streaming, stream_raw, stream_closing; /* http_respond_begin: a body in pieces */
 };
 
 static void conn_process(conn_t *c);
@@ -261,6 +263,26 @@ static int src_pump(conn_t *c)
     return rc;
 }
 
+/* The response is queued: the connection moves on to its next request (or
+ * closes); r stays readable until its callbacks return. */
+static void detach(http_req_t *r, conn_t *c, bool closing, bool early)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    c->req = NULL;
+    r->c = NULL;
+    if (closing) {
+        conn_end_after_write(c, early);
+    } else {
+        http_parser_reset(&c->parser);
+        set_read_timeout(c, true);
+        if (evbuffer_get_length(out) > OUT_BACKLOG || c->src)
+            c->waiting_output = true;
+        else
+            conn_kick(c);
+    }
+    req_maybe_free(r);
+}
+
 static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const void *body, int fd, off_t off,
                     size_t len, wire_body_src_t *src)
 {
@@ -383,22 +405,7 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
         if (src_pump(c) < 0) return;
     }
     src_free(src);
-
-    /* The connection moves on to its next request; r stays readable until its
-     * callbacks return. */
-    c->req = NULL;
-    r->c = NULL;
-    if (closing) {
-        conn_end_after_write(c, early);
-    } else {
-        http_parser_reset(&c->parser);
-        set_read_timeout(c, true);
-        if (evbuffer_get_length(out) > OUT_BACKLOG || c->src)
-            c->waiting_output = true;
-        else
-            conn_kick(c);
-    }
-    req_maybe_free(r);
+    detach(r, c, closing, early);
 }
 
 void http_respond(http_req_t *r, int status, const kv_t *headers, size_t nheaders, const void *body, size_t len)
@@ -414,6 +421,59 @@ void http_respond_fd(http_req_t *r, int status, const kv_t *headers, size_t nhea
 void http_respond_src(http_req_t *r, int status, const kv_t *headers, size_t nheaders, wire_body_src_t *src, size_t len)
 {
     respond(r, status, headers, nheaders, NULL, -1, 0, len, src);
+}
+
+/* ==== Streamed responses ====
+ * The head now, the body in chunks as it is made (chunked transfer coding;
+ * an HTTP/1.0 client gets the raw bytes and the connection's close ends
+ * them). Until http_stream_end the request is open as a suspended one is:
+ * the connection reads nothing more, and a client that leaves is on_abort. */
+static bool stream_open(http_req_t *r)
+{
+    return r->streaming && !r->responded && !r->aborted && r->c && !r->c->closed;
+}
+
+void http_respond_begin(http_req_t *r, int status, const kv_t *h, size_t nh)
+{
+    conn_t *c = r->c;
+    if (r->responded || r->aborted || r->streaming || !c || c->closed) return;
+    r->streaming = true;
+    r->stream_raw = r->http10;
+    loop_t *lp = c->lp;
+    r->stream_closing = r->stream_raw || !r->keepalive || r->force_close || lp->stopping || atomic_load(&lp->srv->stop);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
+    for (size_t i = 0; i < nh; i++) {
+        if (hdr_is(h[i].name, "Content-Length") || hdr_is(h[i].name, "Connection") ||
+            hdr_is(h[i].name, "Transfer-Encoding"))
+            continue;
+        evbuffer_add(out, h[i].name.p, h[i].name.len);
+        evbuffer_add(out, ": ", 2);
+        evbuffer_add(out, h[i].value.p, h[i].value.len);
+        evbuffer_add(out, "\r\n", 2);
+    }
+    if (!r->stream_raw) evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n");
+    evbuffer_add_printf(out, "%s\r\n", r->stream_closing ? "Connection: close\r\n" : "");
+}
+
+long http_stream_write(http_req_t *r, const void *p, size_t n)
+{
+    if (!stream_open(r)) return -1;
+    struct evbuffer *out = bufferevent_get_output(r->c->bev);
+    if (n && !r->stream_raw) evbuffer_add_printf(out, "%zx\r\n", n);
+    if (n) evbuffer_add(out, p, n);
+    if (n && !r->stream_raw) evbuffer_add(out, "\r\n", 2);
+    size_t left = evbuffer_get_length(out);
+    return left > (size_t)LONG_MAX ? LONG_MAX : (long)left;
+}
+
+void http_stream_end(http_req_t *r)
+{
+    if (!stream_open(r)) return;
+    conn_t *c = r->c;
+    if (!r->stream_raw) evbuffer_add(bufferevent_get_output(c->bev), "0\r\n\r\n", 5);
+    r->responded = true;
+    detach(r, c, r->stream_closing, false);
 }
 
 /* The server answers a request itself (413, 500). A handler that has seen the

@@ -197,6 +197,17 @@ int proto_serialize(const svc_model_t *m, const op_t *op, const val_t *out, cons
     }
 }
 
+int proto_stream_head(const svc_model_t *m, const op_t *op, const val_t *out, const char *request_id, arena_t *a,
+                      wire_resp_t *resp)
+{
+    return m->protocol == PROTO_JSON ? proto__json_stream_head(m, op, out, request_id, a, resp) : GR_ERR;
+}
+
+int proto_stream_event(const svc_model_t *m, const op_t *op, const val_t *event, arena_t *a, buf_t *b)
+{
+    return m->protocol == PROTO_JSON ? proto__json_stream_event(m, op, event, a, b) : GR_ERR;
+}
+
 int proto_write_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
                       const char *request_id, arena_t *a, wire_resp_t *resp)
 {

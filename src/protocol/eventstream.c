@@ -1,13 +1,15 @@
 /* eventstream.c — the AWS event stream encoding (application/vnd.amazon.eventstream)
  * of an output payload whose shape is an "eventstream" union: S3's
- * SelectObjectContent today, any service's tomorrow. A service hands over the
- * events as a list of one-member structures ({"Records": {"Payload": blob}},
- * {"End": {}}); the serializer of the protocol (restxml.c) calls this to write
- * each as a message: prelude (total length, headers length, prelude CRC-32),
- * string headers :message-type event, :event-type <member>, :content-type
- * (octet-stream for a blob payload, the protocol's own for a structure), the
- * payload and the message CRC-32. The whole stream is built in the request
- * arena, so its size is bounded by the arena budget. */
+ * SelectObjectContent (the whole stream at once) and Kinesis's
+ * SubscribeToShard (one message at a time, proto_stream_event). A service
+ * hands over the events as one-member structures ({"Records": {"Payload":
+ * blob}}, {"End": {}}); the serializer of the protocol (restxml.c,
+ * jsonproto.c) calls this to write each as a message: prelude (total length,
+ * headers length, prelude CRC-32), string headers :message-type event,
+ * :event-type <member>, :content-type (octet-stream for a blob payload, the
+ * protocol's own for a structure), the payload and the message CRC-32. S3's
+ * whole stream is built in the request arena, so its size is bounded by the
+ * arena budget. */
 #include "core/crc.h"
 #include "protocol/internal.h"
 
@@ -74,6 +76,19 @@ int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events
             if (str_eq(str_c(s->members[k].name), type)) em = &s->members[k];
         if (!em || !em->shape) return GR_ERR;
         str_t ctype = STR_NULL, payload = STR_NULL;
+        bool has_payload_member = false;
+        for (uint16_t k = 0; k < em->shape->nmembers; k++)
+            has_payload_member |= em->shape->members[k].flags & MF_EVENTPAYLOAD;
+        /* an event without a payload member carries its members as one
+         * structure in the protocol's document form (Kinesis's
+         * SubscribeToShardEvent); one without members (S3's End), nothing */
+        if (!has_payload_member && em->shape->nmembers) {
+            buf_t p;
+            buf_init(&p, a);
+            write_struct(&p, a, em->shape, body);
+            ctype = struct_type;
+            payload = buf_str(&p);
+        }
         for (uint16_t k = 0; k < em->shape->nmembers; k++) {
             const member_t *pm = &em->shape->members[k];
             const val_t *pv = (pm->flags & MF_EVENTPAYLOAD) ? val_get(body, pm->name) : NULL;

@@ -79,6 +79,11 @@ typedef void (*proto_evs_struct_fn)(buf_t *b, arena_t *a, const shape_t *s, cons
 int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events, str_t struct_type,
                      proto_evs_struct_fn write_struct);
 
+/* jsonproto.c: an event stream answer's head and initial-response, and one event */
+int proto__json_stream_head(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                            wire_resp_t *resp);
+int proto__json_stream_event(const svc_model_t *m, const op_t *op, const val_t *event, arena_t *a, buf_t *b);
+
 /* ==== shared scalar text forms ==== */
 /* The text of a scalar for the wire (query/xml/headers/labels): booleans
  * "true"/"false", integers, floats as AWS writes them, timestamps by fmt

@@ -474,6 +474,63 @@ int proto__json_serialize(const svc_model_t *m, const op_t *op, const val_t *out
     return resp->body.failed ? GR_ERR : GR_OK;
 }
 
+/* ==== Event streams (Kinesis SubscribeToShard) ==== */
+
+/* The output's event stream member, or NULL. */
+static const member_t *event_member(const op_t *op)
+{
+    for (uint16_t i = 0; op->output && i < op->output->nmembers; i++)
+        if (op->output->members[i].shape && (op->output->members[i].shape->flags & SF_EVENTSTREAM))
+            return &op->output->members[i];
+    return NULL;
+}
+
+static void write_event_struct(buf_t *b, arena_t *a, const shape_t *s, const val_t *v)
+{
+    (void)a;
+    json_w_t jw;
+    json_w_init(&jw, b);
+    proto__json_write_val(&jw, s, NULL, v, false);
+}
+
+/* AWS: over JSON the stream opens with an "initial-response" event holding
+ * the output's other members as a document (botocore's
+ * EventStream.get_initial_response reads it first). */
+int proto__json_stream_head(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                            wire_resp_t *resp)
+{
+    const member_t *em = event_member(op);
+    if (!em) return GR_ERR;
+    buf_t p;
+    buf_init(&p, a);
+    json_w_t jw;
+    json_w_init(&jw, &p);
+    json_w_obj_begin(&jw);
+    for (uint16_t i = 0; out && i < op->output->nmembers; i++) {
+        const member_t *mb = &op->output->members[i];
+        const val_t *v = mb == em ? NULL : val_get(out, mb->name);
+        if (!v || v->kind == VAL_NULL) continue;
+        json_w_key(&jw, str_c(mb->name));
+        proto__json_write_val(&jw, mb->shape, mb, v, false);
+    }
+    json_w_obj_end(&jw);
+    resp->status = op->status ? op->status : 200;
+    wire_resp_header(resp, a, "Content-Type", STR("application/vnd.amazon.eventstream"));
+    put_common_headers(m, rid, a, resp);
+    proto__evs_message(&resp->body, a, STR("initial-response"), str_c(json_content_type(m)), buf_str(&p));
+    return p.failed || resp->body.failed ? GR_ERR : GR_OK;
+}
+
+int proto__json_stream_event(const svc_model_t *m, const op_t *op, const val_t *event, arena_t *a, buf_t *b)
+{
+    (void)m;
+    const member_t *em = event_member(op);
+    if (!em) return GR_ERR;
+    val_t *one = val_new(a, VAL_LIST);
+    val_push(a, one, (val_t *)event);
+    return proto__evs_write(b, a, em->shape, one, STR("application/json"), write_event_struct);
+}
+
 /* The "__type" of an error. AWS: DynamoDB qualifies codes with the service's
  * namespace ("com.amazonaws.dynamodb.v20120810#ResourceNotFoundException") and
  * Coral's own ("com.amazon.coral.validate#ValidationException"); other json

@@ -731,6 +731,50 @@ void dispatch_resume(req_t *r, int rc)
     if (r->transport) send_response(r);
 }
 
+/* ==== Event streams ==== */
+
+static void log_answer(req_t *r)
+{
+    app_t *app = r->app;
+    if (app->cfg->quiet) return;
+    log_access(r->svc->name, r->op->name, strlen(r->op->name), r->resp.status, time_mono_us() - r->start_us, r->id);
+}
+
+int dispatch_stream_begin(req_t *r)
+{
+    http_req_t *h = r->transport;
+    if (!h) return GR_ERR;
+    wire_resp_init(&r->resp, r->arena);
+    if (proto_stream_head(r->svc->model, r->op, r->out, r->id, r->arena, &r->resp) != GR_OK) return GR_ERR;
+    log_answer(r); /* the answer's head goes now: its line is written once */
+    http_respond_begin(h, r->resp.status, r->resp.headers, r->resp.nheaders);
+    /* from here the answer has begun: a client gone already ends r through
+     * on_abort, never through a second answer */
+    http_stream_write(h, r->resp.body.p, r->resp.body.len);
+    return GR_OK;
+}
+
+long dispatch_stream_event(req_t *r, arena_t *a, const val_t *event)
+{
+    buf_t b;
+    buf_init(&b, a);
+    if (proto_stream_event(r->svc->model, r->op, event, a, &b) != GR_OK || b.failed) return -1;
+    return http_stream_write(r->transport, b.p, b.len);
+}
+
+long dispatch_stream_backlog(req_t *r)
+{
+    return http_stream_write(r->transport, NULL, 0);
+}
+
+void dispatch_stream_end(req_t *r)
+{
+    http_req_t *h = r->transport;
+    http_req_set_data(h, NULL); /* answered: an abort from now on is not ours */
+    http_stream_end(h);
+    arena_free(r->arena);
+}
+
 void dispatch_on_abort(http_req_t *h, void *ud)
 {
     /* A suspended request whose client left: nothing will send it, free it.

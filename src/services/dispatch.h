@@ -39,6 +39,21 @@ int dispatch_authenticate(req_t *r);
  * the end of such a request suspended with GR_AGAIN. */
 void dispatch_answer(req_t *r);
 
+/* Event streams (Kinesis SubscribeToShard): a handler whose answer is an
+ * event stream sent over time calls dispatch_stream_begin, which sends the
+ * head and the opening message (r->out holds the output's other members;
+ * GR_ERR, nothing sent, when the protocol has no event streams), and
+ * returns GR_AGAIN; later, on r's loop, each dispatch_stream_event
+ * sends one event (a one-member structure naming it; encoded in a, a
+ * scratch arena the caller frees) and returns how many bytes wait unsent
+ * (back-pressure) or -1 when the client is gone; dispatch_stream_end
+ * completes the answer and frees r. A client that leaves first ends r
+ * through r->on_abort, as for any suspended request. */
+int dispatch_stream_begin(req_t *r);
+long dispatch_stream_event(req_t *r, arena_t *a, const val_t *event);
+long dispatch_stream_backlog(req_t *r); /* bytes waiting unsent, or -1 */
+void dispatch_stream_end(req_t *r);
+
 /* A request built from a wire message, for in-process callers (tests, the
  * loopback harness): arena, id, app. Free with arena_free(r->arena). */
 req_t *dispatch_req_new(app_t *app, size_t budget);
