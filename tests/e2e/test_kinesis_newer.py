@@ -225,9 +225,13 @@ def test_same_account_user_through_the_stream_policy(g, kin, user):
     name, arn = stream(kin, "user")
     assert refusal(lambda: uk.put_record(StreamName=name, Data=b"x", PartitionKey="k"))[0] == "AccessDeniedException"
     # the stream's policy alone lets a user of its account in
-    put_policy(g, arn, doc("Allow", uarn, ["kinesis:PutRecord", "kinesis:DescribeStreamSummary"], arn))
+    put_policy(g, arn, doc("Allow", uarn, ["kinesis:PutRecord", "kinesis:DescribeStreamSummary",
+                                          "kinesis:GetShardIterator", "kinesis:GetRecords"], arn))
     eventually(lambda: uk.put_record(StreamName=name, Data=b"x", PartitionKey="k"))
     assert uk.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamName"] == name
+    it = uk.get_shard_iterator(StreamName=name, ShardId="shardId-000000000000",
+                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert [r["Data"] for r in uk.get_records(ShardIterator=it)["Records"]] == [b"x"]
     assert refusal(lambda: uk.list_shards(StreamName=name))[0] == "AccessDeniedException"
     # an identity policy allows everything; the stream's Deny still refuses
     g.client("iam").put_user_policy(UserName=uname, PolicyName="all", PolicyDocument=json.dumps({

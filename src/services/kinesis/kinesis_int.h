@@ -115,6 +115,8 @@ val_t *kin__warm_val(arena_t *a, int64_t mibps);
  * fails GetShardIterator (record.c). */
 int kin__position_or_fail(req_t *r, sqlite3 *db, const kin_stream_t *s, int shard, str_t type, str_t seq,
                           const val_t *ts, int64_t *after);
+/* The stream id a shard iterator reads (record.c); false if tok is none. */
+bool kin__iterator_stream(arena_t *a, str_t tok, int64_t *sid);
 /* Records were committed to stream sid: its subscriptions read on
  * (subscribe.c). Any thread. */
 void kin__notify(int64_t sid);

@@ -154,8 +154,9 @@ int kinesis_delete_resource_policy(req_t *r, const val_t *in, val_t *out)
     return rc;
 }
 
-/* The policy of the resource r names (ConsumerARN, ResourceARN, StreamARN or
- * StreamName) when it is in the caller's account, else STR_NULL. */
+/* The policy of the resource r names (ConsumerARN, ResourceARN, StreamARN,
+ * a ShardIterator's stream or StreamName) when it is in the caller's
+ * account, else STR_NULL; *resource becomes its ARN. */
 static str_t named_policy(req_t *r, sqlite3 *db, str_t *resource)
 {
     arena_t *a = r->arena;
@@ -170,6 +171,22 @@ static str_t named_policy(req_t *r, sqlite3 *db, str_t *resource)
     } else if ((arn = val_get_str(r->in, "StreamARN")).p) {
         if (!kin__parse_arn(arn, &account, &region, &name)) return STR_NULL;
         cname = val_get_str(r->in, "ConsumerName"); /* DescribeStreamConsumer by stream and name */
+    } else if ((arn = val_get_str(r->in, "ShardIterator")).p) {
+        /* GetRecords names its stream through the iterator */
+        int64_t sid;
+        sqlite3_stmt *st = kin__iterator_stream(a, arn, &sid)
+                               ? store_stmt(db, "SELECT account, region, name FROM kin_stream WHERE id = ?1")
+                               : NULL;
+        if (!st) return STR_NULL;
+        sqlite3_bind_int64(st, 1, sid);
+        name = STR_NULL;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            account = store_col_str(a, st, 0);
+            region = store_col_str(a, st, 1);
+            name = store_col_str(a, st, 2);
+        }
+        store_release(st);
+        if (!name.p) return STR_NULL;
     } else if (!(name = val_get_str(r->in, "StreamName")).p) {
         return STR_NULL;
     }

@@ -266,6 +266,17 @@ int kinesis_get_shard_iterator(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+bool kin__iterator_stream(arena_t *a, str_t tok, int64_t *sid)
+{
+    str_t t;
+    long long id;
+    if (!arena_unbase64(a, tok, &t) || !str_starts_with(t, STR("it1/")) ||
+        sscanf(arena_strndup(a, t.p, t.len), "it1/%lld/", &id) != 1)
+        return false;
+    *sid = id;
+    return true;
+}
+
 /* Java's Date.toString, which AWS's ExpiredIterator message is written in. */
 static const char *java_date(arena_t *a, int64_t ms)
 {

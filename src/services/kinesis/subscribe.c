@@ -222,11 +222,14 @@ static void posted(http_req_t *h, void *arg)
         pthread_mutex_unlock(&mu);
         return;
     }
-    /* over: the stream ends (a client already gone ends through on_abort) */
+    /* over: the stream ends; a client gone meanwhile ended r through
+     * on_abort already (cancelled), so r is not touched then */
     unlink_s(sub);
+    bool gone = sub->cancelled;
     pthread_mutex_unlock(&mu);
     req_t *r = sub->r;
     free_s(sub);
+    if (gone) return;
     r->on_abort = NULL;
     r->on_abort_arg = NULL;
     dispatch_stream_end(r);
