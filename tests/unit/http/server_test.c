@@ -134,10 +134,24 @@ static void answer_later(http_req_t *r, void *arg)
     answer_text(r, 200, "later");
 }
 
+/* /chunks: a response made over time (http_respond_begin): "ab" at once,
+ * "cde" and the end 30 ms later from another thread's post. */
+static void chunks_rest(http_req_t *r, void *arg)
+{
+    assert_true(http_stream_write(r, "cde", 3) >= 0);
+    http_stream_end(r);
+}
+
 static void on_request(http_req_t *r, void *ud)
 {
     char buf[128];
-    if (path_is(r, "/hello")) {
+    if (path_is(r, "/chunks")) {
+        kv_t h[] = {{STR("Content-Type"), STR("application/vnd.amazon.eventstream")}};
+        http_respond_begin(r, 200, h, 1);
+        assert_true(http_stream_write(r, "ab", 2) >= 0);
+        post_later(r, chunks_rest, 30);
+        T.suspended++;
+    } else if (path_is(r, "/hello")) {
         answer_text(r, 200, "hello");
     } else if (path_is(r, "/echo")) {
         str_t b = http_req_body(r);
@@ -677,6 +691,41 @@ static void test_suspend(void **state)
     stop();
 }
 
+/* A response in chunks over time: the head at once, each piece a chunk, the
+ * last chunk when it ends; the connection then serves on. A client that
+ * leaves mid-stream is on_abort, and the late post is harmless. */
+static void test_streamed_response(void **state)
+{
+    start(2, 0);
+    cli_t *c = cli_open();
+    cli_puts(c, "GET /chunks HTTP/1.1\r\nHost: x\r\n\r\n");
+    static const char want[] = "2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n";
+    char *end;
+    while (!(end = memmem(c->buf, c->len, "\r\n\r\n", 4))) assert_true(cli_fill(c));
+    size_t hl = (size_t)(end - c->buf) + 4;
+    char head[512];
+    assert_true(hl < sizeof head);
+    memcpy(head, c->buf, hl);
+    head[hl] = 0;
+    assert_non_null(strstr(head, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strcasestr(head, "\r\nTransfer-Encoding: chunked\r\n"));
+    assert_null(strcasestr(head, "Content-Length"));
+    cli_consume(c, hl);
+    while (c->len < sizeof want - 1) assert_true(cli_fill(c));
+    assert_int_equal(c->len, sizeof want - 1);
+    assert_memory_equal(c->buf, want, sizeof want - 1);
+    cli_consume(c, c->len);
+    get_hello(c);
+    cli_close(c);
+
+    c = cli_open();
+    cli_puts(c, "GET /chunks HTTP/1.1\r\nHost: x\r\n\r\n");
+    wait_for(&T.suspended, 2);
+    cli_close(c);
+    wait_for(&T.aborts, 1);
+    stop();
+}
+
 static void test_graceful_stop(void **state)
 {
     start(2, 0);
@@ -821,12 +870,19 @@ static void test_port_in_use(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_keepalive),     cmocka_unit_test(test_expect_continue),
-        cmocka_unit_test(test_chunked),       cmocka_unit_test(test_stream),
-        cmocka_unit_test(test_limits),        cmocka_unit_test(test_file_and_head),
-        cmocka_unit_test(test_big_file_body), cmocka_unit_test(test_suspend),
-        cmocka_unit_test(test_graceful_stop), cmocka_unit_test(test_protocol_edges),
-        cmocka_unit_test(test_stop_deadline), cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_keepalive),
+        cmocka_unit_test(test_expect_continue),
+        cmocka_unit_test(test_chunked),
+        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_file_and_head),
+        cmocka_unit_test(test_big_file_body),
+        cmocka_unit_test(test_suspend),
+        cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_protocol_edges),
+        cmocka_unit_test(test_stop_deadline),
+        cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_streamed_response),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
