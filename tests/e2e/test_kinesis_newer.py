@@ -13,7 +13,7 @@ PYTHONPATH=/tmp/pyx /root/.pyenv/shims/python3 -m pytest ...); the
 enforcement tests put their policy with a raw signed request and
 SubscribeToShard is in both models, so those run under both. One server
 with a second root account (GUREUM_ACCOUNTS), a 100 ms retention hour and
-4-second subscriptions.
+7-second subscriptions.
 """
 import json
 import os
@@ -33,7 +33,7 @@ from conftest import code_status_message as err, serve
 ACCT = "000000000000"
 ALT = ("111111111111", "ALTACCESSKEY0000000K", "altsecret000000000000000000000000000000K")
 HOUR_MS = 100
-SUBSCRIPTION_MS = 4000
+SUBSCRIPTION_MS = 7000
 
 
 @pytest.fixture(scope="module")
@@ -352,7 +352,7 @@ def test_subscribe_to_shard_pushes_records(kin):
     assert [r["Data"] for r in recs] == [b"before-0", b"before-1"]
     assert first[-1]["ContinuationSequenceNumber"] == recs[-1]["SequenceNumber"]
     assert first[-1]["MillisBehindLatest"] == 0 and recs[0]["PartitionKey"] == "k"
-    # one subscription per consumer and shard at a time
+    # a second subscription within 5 s of the first is refused
     assert refusal(lambda: kin.subscribe_to_shard(ConsumerARN=carn, ShardId="shardId-000000000000",
                                                   StartingPosition={"Type": "LATEST"}))[:2] == \
         ("ResourceInUseException", 400)
@@ -360,7 +360,7 @@ def test_subscribe_to_shard_pushes_records(kin):
     kin.put_records(StreamName=name, Records=[{"Data": b"after-%d" % i, "PartitionKey": "k"} for i in range(3)])
     later = events(es, 3)
     assert [r["Data"] for e in later for r in e["Records"]] == [b"after-0", b"after-1", b"after-2"]
-    # the subscription ends after its time (4 s here, 5 minutes on AWS)
+    # the subscription ends after its time (7 s here, 5 minutes on AWS)
     t0 = time.time()
     for _ in es:
         pass
@@ -415,3 +415,27 @@ def test_subscribe_through_another_accounts_consumer_policy(g, kin, alt):
     assert [r["Data"] for e in events(res["EventStream"], 1) for r in e["Records"]] == [b"shared"]
     res["EventStream"].close()
     kin.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
+
+
+def test_subscribe_to_shard_takes_over_after_five_seconds(kin):
+    name, arn = stream(kin, "subtk")
+    carn = consumer(kin, arn)
+    first = kin.subscribe_to_shard(ConsumerARN=carn, ShardId="shardId-000000000000",
+                                   StartingPosition={"Type": "LATEST"})["EventStream"]
+    time.sleep(5.2)
+    # AWS: 5 seconds or more later the second call takes over; the first connection ends
+    second = kin.subscribe_to_shard(ConsumerARN=carn, ShardId="shardId-000000000000",
+                                    StartingPosition={"Type": "LATEST"})["EventStream"]
+    t0 = time.time()
+    for _ in first:
+        pass
+    assert time.time() - t0 < 1.5
+    kin.put_record(StreamName=name, Data=b"to-the-second", PartitionKey="k")
+    assert [r["Data"] for e in events(second, 1) for r in e["Records"]] == [b"to-the-second"]
+    # a consumer deregistered ends its subscriptions
+    kin.deregister_stream_consumer(ConsumerARN=carn)
+    t0 = time.time()
+    for _ in second:
+        pass
+    assert time.time() - t0 < 1.5
+    kin.delete_stream(StreamName=name)

@@ -209,5 +209,6 @@ int kinesis_deregister_stream_consumer(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 2, c.name);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
+    if (rc == GR_OK) kin__notify(s.id); /* its subscriptions end */
     return rc;
 }

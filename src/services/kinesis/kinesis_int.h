@@ -117,8 +117,8 @@ int kin__position_or_fail(req_t *r, sqlite3 *db, const kin_stream_t *s, int shar
                           const val_t *ts, int64_t *after);
 /* The stream id a shard iterator reads (record.c); false if tok is none. */
 bool kin__iterator_stream(arena_t *a, str_t tok, int64_t *sid);
-/* Records were committed to stream sid: its subscriptions read on
- * (subscribe.c). Any thread. */
+/* Records were committed to stream sid, or it or a consumer of it went:
+ * its subscriptions read on, or end (subscribe.c). Any thread. */
 void kin__notify(int64_t sid);
 /* Deletes the stream's records older than its retention. */
 int kin__expire(sqlite3 *db, const kin_stream_t *s);

@@ -460,6 +460,7 @@ int kinesis_delete_stream(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 1, s.id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
+    if (rc == GR_OK) kin__notify(s.id); /* its subscriptions end */
     return rc;
 }
 

@@ -5,7 +5,8 @@
  * one as records arrive, and an empty one every few seconds while none do,
  * for 5 minutes; a closed shard read to its end gets a last event naming
  * its child shards. Then the answer ends, and the consumer subscribes again
- * from its ContinuationSequenceNumber.
+ * from its ContinuationSequenceNumber (a subscription a later one took over
+ * ends at once).
  *
  * A subscription is a heap record on one list (it must outlive neither its
  * request, which the client may abandon, nor a queued post). One background
@@ -15,6 +16,7 @@
  * again. The post frees a subscription whose client left meanwhile. */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +32,7 @@
 #define EVENT_RECORDS 10000    /* records in one event, as GetRecords' Limit */
 #define EVENT_BYTES (10 << 20) /* as GetRecords' 10 MiB */
 #define BACKLOG_MAX (16 << 20) /* unsent bytes past which reading waits for the client */
+#define TAKEOVER_MS 5000       /* AWS: a second subscription this soon is refused, later it takes over */
 
 typedef struct sub {
     struct sub *prev, *next;
@@ -38,10 +41,13 @@ typedef struct sub {
     app_t *app;
     int64_t sid; /* the stream */
     int shard;
-    int64_t after;                 /* the row id reading goes on after */
-    char *key;                     /* "CONSUMER-ARN shard": one subscription at a time (malloc'd) */
-    int64_t deadline_us, beat_us;  /* monotonic */
-    bool posted, cancelled, dirty; /* dirty: records arrived since the last read */
+    int64_t after;                            /* the row id reading goes on after */
+    char *key;                                /* "CONSUMER-ARN shard": one subscription at a time (malloc'd) */
+    size_t name_at, name_len;                 /* the consumer's name within key */
+    int64_t created_s;                        /* the consumer's registration (its ARN's tail) */
+    int64_t started_us, deadline_us, beat_us; /* monotonic */
+    bool posted, cancelled, dirty;            /* dirty: records arrived since the last read */
+    bool superseded;                          /* a later subscription took over: this one ends */
 } sub_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -134,6 +140,20 @@ static int load_stream(sqlite3 *db, arena_t *a, int64_t sid, kin_stream_t *s)
     return name.p ? kin__stream(db, a, acc, reg, name, s) : GR_ERR;
 }
 
+/* Whether the consumer is still registered as it was: a consumer
+ * deregistered (or registered again) ends its subscriptions. */
+static bool registered(sqlite3 *db, int64_t sid, str_t name, int64_t created_s)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM kin_consumer WHERE sid = ?1 AND name = ?2 AND created_s = ?3");
+    if (!st) return true; /* a store failure is not a deregistration */
+    sqlite3_bind_int64(st, 1, sid);
+    store_bind_str(st, 2, name);
+    sqlite3_bind_int64(st, 3, created_s);
+    bool yes = sqlite3_step(st) == SQLITE_ROW;
+    store_release(st);
+    return yes;
+}
+
 /* Sends one event of what the shard holds after sub->after. *more: records
  * are left for another event; *ended: the shard is closed and read to its
  * end, or its stream is gone. -1: the client is gone or the store failed. */
@@ -143,7 +163,8 @@ static int send_event(sub_t *sub, arena_t *a, bool *more, bool *ended)
     sqlite3 *db = kin__db(sub->app);
     kin_stream_t s;
     if (!db) return -1;
-    if (load_stream(db, a, sub->sid, &s) != GR_OK || sub->shard >= s.nshards) {
+    if (load_stream(db, a, sub->sid, &s) != GR_OK || sub->shard >= s.nshards ||
+        !registered(db, s.id, str_n(sub->key + sub->name_at, sub->name_len), sub->created_s)) {
         *ended = true;
         return 0;
     }
@@ -202,10 +223,11 @@ static void posted(http_req_t *h, void *arg)
         return;
     }
     sub->dirty = false;
+    bool superseded = sub->superseded;
     pthread_mutex_unlock(&mu);
-    bool more = false, ended = false;
-    arena_t *a = arena_new(64u << 20);
-    int rc = -1;
+    bool more = false, ended = superseded;
+    arena_t *a = ended ? NULL : arena_new(64u << 20);
+    int rc = ended ? 0 : -1;
     long backlog = dispatch_stream_backlog(sub->r);
     if (a && backlog >= 0 && backlog < BACKLOG_MAX)
         rc = send_event(sub, a, &more, &ended);
@@ -302,9 +324,12 @@ static bool start_timer(void)
 /* ==== The operation ==== */
 
 /* AWS: the consumer by its ARN, a shard of its stream, and a starting
- * position as GetShardIterator takes one; one subscription per consumer and
- * shard at a time ("Another active subscription exists for this consumer",
- * ResourceInUseException). */
+ * position as GetShardIterator takes one. "If you call SubscribeToShard
+ * again with the same ConsumerARN and ShardId within 5 seconds of a
+ * successful call, you'll get a ResourceInUseException. If you call
+ * SubscribeToShard 5 seconds or more after a successful call, the second
+ * call takes over the subscription and the previous connection expires"
+ * (SubscribeToShard; the refusal's text is ours). */
 int kinesis_subscribe_to_shard(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
@@ -341,10 +366,24 @@ int kinesis_subscribe_to_shard(req_t *r, const val_t *in, val_t *out)
                    .shard = shard,
                    .after = after,
                    .key = sub->key,
+                   .started_us = time_mono_us(),
+                   .created_s = c.created,
                    .posted = true};
+    int64_t now = time_mono_us();
+    /* the name within "STREAM-ARN/consumer/NAME:CREATED shard" */
+    sub->name_at = (size_t)(c.arn.len - c.name.len - 1 - (size_t)snprintf(NULL, 0, "%lld", (long long)c.created));
+    sub->name_len = c.name.len;
     pthread_mutex_lock(&mu);
     bool busy = false;
-    for (sub_t *o = head; o && !busy; o = o->next) busy = !o->cancelled && !strcmp(o->key, sub->key);
+    for (sub_t *o = head; o; o = o->next) {
+        if (o->cancelled || o->superseded || strcmp(o->key, sub->key) != 0) continue;
+        if (now - o->started_us < TAKEOVER_MS * 1000) {
+            busy = true;
+            break;
+        }
+        o->superseded = o->dirty = true; /* the timer posts it, and it ends */
+        pthread_cond_signal(&cv);
+    }
     if (busy || !start_timer()) {
         pthread_mutex_unlock(&mu);
         free_s(sub);
@@ -365,7 +404,6 @@ int kinesis_subscribe_to_shard(req_t *r, const val_t *in, val_t *out)
     }
     r->on_abort = aborted;
     r->on_abort_arg = sub;
-    int64_t now = time_mono_us();
     pthread_mutex_lock(&mu);
     sub->deadline_us = now + subscription_ms() * 1000;
     sub->beat_us = now + HEARTBEAT_MS * 1000;
