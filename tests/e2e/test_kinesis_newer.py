@@ -164,7 +164,7 @@ def test_resource_policy_crud(kin, new_api):
 
 
 def test_another_account_by_stream_arn(g, kin, alt, new_api):
-    name, arn = stream(kin, "xacct")
+    name, arn = stream(kin, "xacct", shards=2)
     msg = refusal(lambda: alt.put_record(StreamARN=arn, Data=b"x", PartitionKey="k"))
     assert msg[:2] == ("AccessDeniedException", 400)
     assert msg[2] == ("User: arn:aws:iam::%s:root is not authorized to perform: kinesis:PutRecord on resource: %s"
@@ -172,9 +172,13 @@ def test_another_account_by_stream_arn(g, kin, alt, new_api):
     put_policy(g, arn, doc("Allow", "arn:aws:iam::%s:root" % ALT[0],
                            ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:ListShards",
                             "kinesis:GetShardIterator", "kinesis:GetRecords"], arn))
-    seq = alt.put_record(StreamARN=arn, Data=b"from-alt", PartitionKey="k")["SequenceNumber"]
+    put = alt.put_record(StreamARN=arn, Data=b"from-alt", PartitionKey="k")
+    seq, shard = put["SequenceNumber"], put["ShardId"]
     alt.put_records(StreamARN=arn, Records=[{"Data": b"two", "PartitionKey": "k"}])
-    shard = alt.list_shards(StreamARN=arn)["Shards"][0]["ShardId"]
+    assert len(alt.list_shards(StreamARN=arn)["Shards"]) == 2
+    # paging ListShards names the stream by the token alone, and finds the shared one
+    page = alt.list_shards(StreamARN=arn, MaxResults=1)
+    assert alt.list_shards(NextToken=page["NextToken"])["Shards"][0]["ShardId"] == "shardId-000000000001"
     it = alt.get_shard_iterator(StreamARN=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     recs = alt.get_records(ShardIterator=it)["Records"]
     assert [r["Data"] for r in recs] == [b"from-alt", b"two"] and recs[0]["SequenceNumber"] == seq

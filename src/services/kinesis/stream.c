@@ -622,7 +622,9 @@ int kinesis_list_streams(req_t *r, const val_t *in, val_t *out)
  * and StreamName cannot be provided together."); MaxResults 1..10000
  * (default 1000). ShardFilter AT_LATEST lists the open shards only,
  * AFTER_SHARD_ID those after it; the others list every shard (a closed
- * shard's records stay until retention). Our token: "lsh1/NAME/LAST-SHARD"
+ * shard's records stay until retention). Our token: "lsh1/ARN/LAST-SHARD"
+ * (the stream's ARN, so a stream another account shares pages too; tokens
+ * of older servers carry its NAME)
  * (the token does not keep the filter). */
 int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
 {
@@ -651,7 +653,7 @@ int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
         if (!str_to_i64(num, &n))
             return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Invalid ShardId in NextToken.");
         val_t *q = val_new(a, VAL_STRUCT);
-        val_set_c(a, q, "StreamName", val_str(a, name));
+        val_set_c(a, q, str_starts_with(name, STR("arn:")) ? "StreamARN" : "StreamName", val_str(a, name));
         if (kin__stream_or_fail(r, db, q, &s) != GR_OK) return GR_ERR;
         from = (int)n + 1;
     } else {
@@ -677,7 +679,7 @@ int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
         if (!open_only || s.shards[i].closed_row < 0) val_push(a, shards, shard_val(a, &s, &s.shards[i]));
     val_set_c(a, out, "Shards", shards);
     if (i < s.nshards) {
-        str_t t = str_c(arena_printf(a, "lsh1/%.*s/%d", STR_FMT(s.name), i - 1));
+        str_t t = str_c(arena_printf(a, "lsh1/%.*s/%d", STR_FMT(kin__arn(a, &s)), i - 1));
         val_set_c(a, out, "NextToken", val_str(a, arena_base64(a, t.p, t.len)));
     }
     return GR_OK;
