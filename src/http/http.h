@@ -2,8 +2,9 @@
  *
  * Sockets, keep-alive, `Expect: 100-continue`, chunked request bodies, bodies
  * delivered whole (buffered up to a limit) or streamed piece by piece, and
- * responses from memory or from a file descriptor (sendfile). It knows
- * nothing of AWS: it hands each request to the callbacks in http_config_t.
+ * responses from memory, from a file descriptor (sendfile), or in pieces
+ * made over time (http_respond_begin). It knows nothing of AWS: it hands
+ * each request to the callbacks in http_config_t.
  *
  * Threads: the server runs `threads` event loops, each accepting on its own
  * SO_REUSEPORT socket; a request's callbacks run on its connection's loop.
@@ -89,14 +90,18 @@ void http_respond_fd(http_req_t *r, int status, const kv_t *headers, size_t nhea
 void http_respond_src(http_req_t *r, int status, const kv_t *headers, size_t nheaders, wire_body_src_t *src,
                       size_t len);
 /* A response body of unknown length, sent as it is produced (a Lambda
- * function's streamed response): begin sends the head (chunked transfer
- * coding; for an HTTP/1.0 client the body ends when the connection closes),
- * chunk queues each piece (copied), end finishes the body. Until end, r is
- * not answered: a client that leaves still brings on_abort, and the
- * request's posts and aborts work as for a suspended request. */
+ * function's streamed response, Kinesis's SubscribeToShard): begin sends the
+ * head (chunked transfer coding; for an HTTP/1.0 client the body ends when
+ * the connection closes), chunk queues each piece (copied), end finishes the
+ * body. Until end, r is not answered: a client that leaves still brings
+ * on_abort, and the request's posts and aborts work as for a suspended
+ * request. backlog is how many bytes wait unsent on the connection, so that
+ * a producer can wait for a slow client rather than queue without bound;
+ * -1 when r is not streaming (not begun, ended, or its client gone). */
 void http_respond_begin(http_req_t *r, int status, const kv_t *headers, size_t nheaders);
 void http_respond_chunk(http_req_t *r, const void *p, size_t n);
 void http_respond_end(http_req_t *r);
+long http_respond_backlog(http_req_t *r);
 /* Runs fn(r, arg) on r's loop thread; safe from any thread. */
 void http_req_post(http_req_t *r, void (*fn)(http_req_t *r, void *arg), void *arg);
 /* Stop/restart reading the request body (STREAM back-pressure). */

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -460,6 +461,14 @@ void http_respond_end(http_req_t *r)
     if (r->stream_chunked) evbuffer_add(bufferevent_get_output(c->bev), "0\r\n\r\n", 5);
     r->responded = true;
     detach(r, r->stream_close, false);
+}
+
+long http_respond_backlog(http_req_t *r)
+{
+    conn_t *c = r->c;
+    if (!r->streaming || r->responded || r->aborted || !c || c->closed) return -1;
+    size_t left = evbuffer_get_length(bufferevent_get_output(c->bev));
+    return left > (size_t)LONG_MAX ? LONG_MAX : (long)left;
 }
 
 /* The server answers a request itself (413, 500). A handler that has seen the

@@ -197,14 +197,25 @@ int proto_serialize(const svc_model_t *m, const op_t *op, const val_t *out, cons
     }
 }
 
+const member_t *proto__evs_member(const shape_t *out)
+{
+    if (!out) return NULL;
+    if (out->payload) {
+        const member_t *pm = model_member(out, out->payload);
+        return pm && pm->shape && (pm->shape->flags & SF_EVENTSTREAM) ? pm : NULL;
+    }
+    for (uint16_t i = 0; i < out->nmembers; i++)
+        if (out->members[i].shape && (out->members[i].shape->flags & SF_EVENTSTREAM)) return &out->members[i];
+    return NULL;
+}
+
 int proto_serialize_event(const svc_model_t *m, const op_t *op, const val_t *event, arena_t *a, buf_t *b)
 {
-    const shape_t *s = op->output;
-    const member_t *pm = s && s->payload ? model_member(s, s->payload) : NULL;
-    if (!pm || !pm->shape || !(pm->shape->flags & SF_EVENTSTREAM) || m->protocol != PROTO_REST_JSON) return GR_ERR;
+    const member_t *em = proto__evs_member(op->output);
+    if (!em || (m->protocol != PROTO_REST_JSON && m->protocol != PROTO_JSON)) return GR_ERR;
     val_t *list = val_new(a, VAL_LIST);
     if (!list || val_push(a, list, (val_t *)event) != GR_OK) return GR_ERR;
-    return proto__evs_write(b, a, pm->shape, list, STR("application/json"), proto__restjson_event_struct);
+    return proto__evs_write(b, a, em->shape, list, STR("application/json"), proto__json_event_struct);
 }
 
 int proto_write_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,

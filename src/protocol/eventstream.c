@@ -1,8 +1,9 @@
 /* eventstream.c — the AWS event stream encoding (application/vnd.amazon.eventstream)
  * of an output payload whose shape is an "eventstream" union: S3's
- * SelectObjectContent and Lambda's InvokeWithResponseStream. A service hands over the
- * events as a list of one-member structures ({"Records": {"Payload": blob}},
- * {"End": {}}); the serializer of the protocol (restxml.c) calls this to write
+ * SelectObjectContent, Lambda's InvokeWithResponseStream and Kinesis's
+ * SubscribeToShard. A service hands over the events as a list of one-member
+ * structures ({"Records": {"Payload": blob}}, {"End": {}}); the serializer
+ * of the protocol (restxml.c, restjson.c, jsonproto.c) calls this to write
  * each as a message: prelude (total length, headers length, prelude CRC-32),
  * string headers :message-type event, :event-type <member>, :content-type
  * (octet-stream for a blob payload, the protocol's own for a structure), the
@@ -80,7 +81,8 @@ int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events
             has_payload_member |= !!(em->shape->members[k].flags & MF_EVENTPAYLOAD);
         if (!has_payload_member && em->shape->nmembers) {
             /* no member is the payload: the event's members are, as one
-             * document of the protocol (Lambda's InvokeComplete) */
+             * document of the protocol (Lambda's InvokeComplete, Kinesis's
+             * SubscribeToShardEvent) */
             buf_t p;
             buf_init(&p, a);
             write_struct(&p, a, em->shape, body);

@@ -79,8 +79,14 @@ typedef void (*proto_evs_struct_fn)(buf_t *b, arena_t *a, const shape_t *s, cons
 int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events, str_t struct_type,
                      proto_evs_struct_fn write_struct);
 
-/* rest-json's structure event payload: the members as a JSON document. */
-void proto__restjson_event_struct(buf_t *b, arena_t *a, const shape_t *s, const val_t *v);
+/* The member of an output shape that is its event stream: rest-json names it
+ * as the payload, json 1.0/1.1 only by its shape's eventstream trait. NULL
+ * when the output has none. */
+const member_t *proto__evs_member(const shape_t *out);
+
+/* jsonproto.c: a structure event payload of either JSON protocol, the
+ * members as a JSON document. */
+void proto__json_event_struct(buf_t *b, arena_t *a, const shape_t *s, const val_t *v);
 
 /* ==== shared scalar text forms ==== */
 /* The text of a scalar for the wire (query/xml/headers/labels): booleans

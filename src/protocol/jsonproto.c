@@ -458,9 +458,51 @@ static bool wants_crc32(const svc_model_t *m)
     return m && m->target_prefix && strncmp(m->target_prefix, "DynamoDB", 8) == 0;
 }
 
+void proto__json_event_struct(buf_t *b, arena_t *a, const shape_t *s, const val_t *v)
+{
+    (void)a;
+    json_w_t jw;
+    json_w_init(&jw, b);
+    proto__json_write_val(&jw, s, NULL, v, true);
+}
+
+/* An output with an event stream (Kinesis's SubscribeToShard). AWS: over
+ * json the stream opens with an "initial-response" event holding the
+ * output's other members as a document (botocore's
+ * EventStream.get_initial_response reads it first); the events follow, none
+ * yet when the stream is answered as it is produced (proto_serialize_event). */
+static int serialize_stream(const svc_model_t *m, const op_t *op, const member_t *em, const val_t *out, const char *rid,
+                            arena_t *a, wire_resp_t *resp)
+{
+    buf_t p;
+    buf_init(&p, a);
+    json_w_t jw;
+    json_w_init(&jw, &p);
+    json_w_obj_begin(&jw);
+    for (uint16_t i = 0; out && i < op->output->nmembers; i++) {
+        const member_t *mb = &op->output->members[i];
+        const val_t *v = mb == em ? NULL : val_get(out, mb->name);
+        if (!v || v->kind == VAL_NULL) continue;
+        json_w_key(&jw, str_c(mb->name));
+        proto__json_write_val(&jw, mb->shape, mb, v, false);
+    }
+    json_w_obj_end(&jw);
+    resp->status = op->status ? op->status : 200;
+    wire_resp_header(resp, a, "Content-Type", STR("application/vnd.amazon.eventstream"));
+    put_common_headers(m, rid, a, resp);
+    proto__evs_message(&resp->body, a, STR("initial-response"), str_c(json_content_type(m)), buf_str(&p));
+    const val_t *events = out ? val_get(out, em->name) : NULL;
+    if (events &&
+        proto__evs_write(&resp->body, a, em->shape, events, STR("application/json"), proto__json_event_struct) != GR_OK)
+        return GR_ERR;
+    return p.failed || resp->body.failed ? GR_ERR : GR_OK;
+}
+
 int proto__json_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
                           wire_resp_t *resp)
 {
+    const member_t *em = proto__evs_member(op->output);
+    if (em) return serialize_stream(m, op, em, out, rid, a, resp);
     json_w_t jw;
     json_w_init(&jw, &resp->body);
     if (out && op->output)

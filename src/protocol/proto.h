@@ -50,10 +50,12 @@ int proto_serialize(const svc_model_t *m, const op_t *op, const val_t *out, cons
                     wire_resp_t *resp);
 
 /* Appends one event of op's event stream output (a one-member structure,
- * {"PayloadChunk": {...}}) to b as an event stream message, for an answer
- * sent as it is produced; proto_serialize then wrote the head (its output
- * without the stream). rest-json only, today. GR_ERR for an event the
- * stream does not name, or out of memory. */
+ * {"PayloadChunk": {...}}, {"SubscribeToShardEvent": {...}}) to b as an
+ * event stream message, for an answer sent as it is produced;
+ * proto_serialize then wrote the head (its output without the stream:
+ * rest-json's other members as headers, json 1.0/1.1's as the opening
+ * "initial-response" event). rest-json and json only. GR_ERR for an event
+ * the stream does not name, or out of memory. */
 int proto_serialize_event(const svc_model_t *m, const op_t *op, const val_t *event, arena_t *a, buf_t *b);
 
 /* Writes an AWS error document with e's code and status. extra (may be NULL)

@@ -45,14 +45,6 @@ int proto__restjson_parse(const svc_model_t *m, const op_t *op, const wire_req_t
     return proto__json_read_struct(s, j, a, in, true, fail, "");
 }
 
-void proto__restjson_event_struct(buf_t *b, arena_t *a, const shape_t *s, const val_t *v)
-{
-    (void)a;
-    json_w_t jw;
-    json_w_init(&jw, b);
-    proto__json_write_val(&jw, s, NULL, v, true);
-}
-
 int proto__restjson_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
                               wire_resp_t *resp)
 {
@@ -69,7 +61,7 @@ int proto__restjson_serialize(const svc_model_t *m, const op_t *op, const val_t 
              * none yet when the stream is answered as it is produced */
             wire_resp_header(resp, a, "Content-Type", STR("application/vnd.amazon.eventstream"));
             if (pv && proto__evs_write(&resp->body, a, pm->shape, pv, STR("application/json"),
-                                       proto__restjson_event_struct) != GR_OK)
+                                       proto__json_event_struct) != GR_OK)
                 return GR_ERR;
         } else if (pm->shape->type == SH_BLOB || pm->shape->type == SH_STRING) {
             if (pv && (pv->kind == VAL_BLOB || pv->kind == VAL_STR)) buf_put_str(&resp->body, pv->u.s);

@@ -595,6 +595,10 @@ int dispatch_stream_begin(req_t *r)
     }
     if (edge_of(r) && edge_of(r)->headers) edge_of(r)->headers(r);
     http_respond_begin(h, r->resp.status, r->resp.headers, r->resp.nheaders);
+    /* what the head's serializer wrote ahead of the events: json's
+     * "initial-response" (rest-json writes none; a function URL's r->resp
+     * is a head only) */
+    if (r->op && rc == GR_OK && r->resp.body.len) http_respond_chunk(h, r->resp.body.p, r->resp.body.len);
     return rc;
 }
 
@@ -614,6 +618,11 @@ int dispatch_stream_event(req_t *r, const val_t *event)
 void dispatch_stream_write(req_t *r, str_t bytes)
 {
     http_respond_chunk(r->transport, bytes.p, bytes.len);
+}
+
+long dispatch_stream_backlog(req_t *r)
+{
+    return http_respond_backlog(r->transport);
 }
 
 void dispatch_stream_end(req_t *r)

@@ -39,18 +39,23 @@ int dispatch_authenticate(req_t *r);
  * the end of such a request suspended with GR_AGAIN. */
 void dispatch_answer(req_t *r);
 
-/* An answer sent as it is produced (a Lambda function's streamed response),
- * on the request's loop, for a request suspended with GR_AGAIN. begin sends
- * the head: an operation's r->out serialized by the model (its event stream
- * member left out), or r->resp as a service built it (a function URL).
- * event appends one event of the operation's event stream; write appends
- * bytes as they are (a function URL). end finishes the body and frees r.
- * A head that cannot be serialized goes out as a bare 500 (GR_ERR): the
- * caller still ends the answer.
+/* An answer sent as it is produced (a Lambda function's streamed response,
+ * Kinesis's SubscribeToShard), on the request's loop, for a request
+ * suspended with GR_AGAIN. begin sends the head: an operation's r->out
+ * serialized by the model (its event stream member left out; what the
+ * protocol opens the stream with, such as json's "initial-response" event
+ * holding the other members, goes too), or r->resp as a service built it
+ * (a function URL). event appends one event of the operation's event
+ * stream; write appends bytes as they are (a function URL). backlog is how
+ * many bytes wait unsent to the client, -1 once it is gone: a producer that
+ * could outrun a slow client waits while it is high. end finishes the body
+ * and frees r. A head that cannot be serialized goes out as a bare 500
+ * (GR_ERR): the caller still ends the answer.
  * Until end, a client that leaves aborts r as it would a suspended request. */
 int dispatch_stream_begin(req_t *r);
 int dispatch_stream_event(req_t *r, const val_t *event);
 void dispatch_stream_write(req_t *r, str_t bytes);
+long dispatch_stream_backlog(req_t *r);
 void dispatch_stream_end(req_t *r);
 
 /* A request built from a wire message, for in-process callers (tests, the

@@ -492,12 +492,12 @@ def test_record_size_limits(kin):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         kin.put_record(StreamName="big", Data=b"a" * (mib - 2), PartitionKey="key")
     assert err(e)[:2] == ("ValidationException", 400)
-    # a request's records: at most 5 MiB in all
-    kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}] * 5)
+    # a request's records: at most 10 MiB in all (AWS's PutRecords since large records)
+    kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}] * 10)
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}] * 5
+        kin.put_records(StreamName="big", Records=[{"Data": b"a" * (mib - 3), "PartitionKey": "key"}] * 10
                         + [{"Data": b"a", "PartitionKey": "k"}])
-    assert err(e) == ("InvalidArgumentException", 400, "Records size exceeds 5 MB limit")
+    assert err(e) == ("InvalidArgumentException", 400, "Records size exceeds 10 MB limit")
     kin.delete_stream(StreamName="big")
 
 

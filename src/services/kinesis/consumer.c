@@ -6,8 +6,7 @@
  * AWS names a consumer "STREAM-ARN/consumer/NAME:CREATED" (CREATED: the
  * registration's epoch seconds) and registers it CREATING, then ACTIVE
  * within seconds; here it is ACTIVE at once, as streams are. Reading
- * through a consumer (SubscribeToShard, an event stream over HTTP/2) is not
- * served. */
+ * through a consumer is SubscribeToShard (subscribe.c). */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -17,7 +16,7 @@
 
 #define MAX_CONSUMERS 20 /* AWS: registered consumers per stream */
 
-static str_t consumer_arn(arena_t *a, const kin_stream_t *s, str_t name, int64_t created_s)
+str_t kin__consumer_arn(arena_t *a, const kin_stream_t *s, str_t name, int64_t created_s)
 {
     return str_c(
         arena_printf(a, "%.*s/consumer/%.*s:%lld", STR_FMT(kin__arn(a, s)), STR_FMT(name), (long long)created_s));
@@ -27,73 +26,84 @@ static val_t *consumer_val(arena_t *a, const kin_stream_t *s, str_t name, int64_
 {
     val_t *c = val_new(a, VAL_STRUCT);
     val_set_c(a, c, "ConsumerName", val_str(a, name));
-    val_set_c(a, c, "ConsumerARN", val_str(a, consumer_arn(a, s, name, created_s)));
+    val_set_c(a, c, "ConsumerARN", val_str(a, kin__consumer_arn(a, s, name, created_s)));
     val_set_c(a, c, "ConsumerStatus", val_cstr(a, "ACTIVE"));
     val_set_c(a, c, "ConsumerCreationTimestamp", val_time(a, created_s * 1000000));
     if (with_stream) val_set_c(a, c, "StreamARN", val_str(a, kin__arn(a, s)));
     return c;
 }
 
-/* The consumer's registration time, or -1 when the stream has none of
- * that name (-2: the store failed). */
-static int64_t consumer_created(sqlite3 *db, const kin_stream_t *s, str_t name)
+/* The consumer's registration time and policy, or -1 when the stream has
+ * none of that name (-2: the store failed). */
+static int64_t consumer_created(sqlite3 *db, arena_t *a, const kin_stream_t *s, str_t name, str_t *policy)
 {
-    sqlite3_stmt *st = store_stmt(db, "SELECT created_s FROM kin_consumer WHERE sid = ?1 AND name = ?2");
+    sqlite3_stmt *st = store_stmt(db, "SELECT created_s, policy FROM kin_consumer WHERE sid = ?1 AND name = ?2");
     if (!st) return -2;
     sqlite3_bind_int64(st, 1, s->id);
     store_bind_str(st, 2, name);
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    int64_t v = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+        if (policy) *policy = store_col_str(a, st, 1);
+    }
     store_release(st);
     return v;
 }
 
-/* The consumer in.ConsumerARN, or in.StreamARN with in.ConsumerName, names:
- * its stream, name and registration time; else r failed as AWS fails it
- * ("Consumer ARN, account A not found."). */
-static int consumer_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s, str_t *name, int64_t *created)
+bool kin__consumer_arn_parse(str_t carn, str_t *stream_arn, str_t *name, int64_t *created)
+{
+    /* STREAM-ARN/consumer/NAME:CREATED */
+    const char *mark = NULL;
+    for (size_t i = 0; i + 10 <= carn.len; i++)
+        if (!memcmp(carn.p + i, "/consumer/", 10)) mark = carn.p + i;
+    long colon = -1;
+    for (size_t i = 0; mark && i < carn.len; i++)
+        if (carn.p[i] == ':' && carn.p + i > mark) colon = (long)i;
+    long long when = -1;
+    if (!mark || colon <= 0) return false;
+    *stream_arn = str_n(carn.p, (size_t)(mark - carn.p));
+    size_t from = (size_t)(mark - carn.p) + 10;
+    *name = str_sub(carn, from, (size_t)colon - from);
+    if (!str_to_i64(str_sub(carn, (size_t)colon + 1, carn.len - (size_t)colon - 1), &when) || when < 0) return false;
+    *created = when;
+    return name->len > 0;
+}
+
+int kin__consumer_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s, kin_consumer_t *c)
 {
     arena_t *a = r->arena;
     str_t carn = val_get_str(in, "ConsumerARN");
+    c->policy = STR_NULL;
     if (carn.p) {
-        /* STREAM-ARN/consumer/NAME:CREATED */
-        const char *mark = NULL;
-        for (size_t i = 0; i + 10 <= carn.len; i++)
-            if (!memcmp(carn.p + i, "/consumer/", 10)) mark = carn.p + i;
-        long colon = -1;
-        for (size_t i = 0; mark && i < carn.len; i++)
-            if (carn.p[i] == ':' && carn.p + i > mark) colon = (long)i;
-        long long when = -1;
-        str_t sarn = STR_NULL;
-        if (mark && colon > 0) {
-            sarn = str_n(carn.p, (size_t)(mark - carn.p));
-            size_t from = (size_t)(mark - carn.p) + 10;
-            *name = str_sub(carn, from, (size_t)colon - from);
-            if (!str_to_i64(str_sub(carn, (size_t)colon + 1, carn.len - (size_t)colon - 1), &when)) when = -1;
-        }
-        str_t acc, reg, sn;
+        str_t sarn, acc, reg, sn;
+        int64_t when = -1;
         bool found = false;
-        if (when >= 0 && kin__parse_arn(sarn, &acc, &reg, &sn) && str_eq(acc, r->who.account) &&
+        if (kin__consumer_arn_parse(carn, &sarn, &c->name, &when) && kin__parse_arn(sarn, &acc, &reg, &sn) &&
             str_eq(reg, r->region) && kin__stream(db, a, acc, reg, sn, s) == GR_OK) {
-            *created = consumer_created(db, s, *name);
-            if (*created == -2) return GR_ERR;
-            found = *created == when;
+            c->created = consumer_created(db, a, s, c->name, &c->policy);
+            if (c->created == -2) return GR_ERR;
+            found = c->created == when;
         }
         if (!found)
             return req_fail(r, &KINESIS_ERR_ResourceNotFoundException, "Consumer %.*s, account %.*s not found.",
                             STR_FMT(carn), STR_FMT(r->who.account));
-        return GR_OK;
+    } else {
+        c->name = val_get_str(in, "ConsumerName");
+        if (!val_get_str(in, "StreamARN").p || !c->name.p)
+            return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
+                            "Either ConsumerARN or both ConsumerName and StreamARN must be provided.");
+        if (kin__stream_or_fail(r, db, in, s) != GR_OK) return GR_ERR;
+        c->created = consumer_created(db, a, s, c->name, &c->policy);
+        if (c->created == -2) return GR_ERR;
+        if (c->created < 0)
+            return req_fail(r, &KINESIS_ERR_ResourceNotFoundException, "Consumer %.*s, account %.*s not found.",
+                            STR_FMT(kin__consumer_arn(a, s, c->name, 0)), STR_FMT(r->who.account));
     }
-    *name = val_get_str(in, "ConsumerName");
-    if (!val_get_str(in, "StreamARN").p || !name->p)
-        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
-                        "Either ConsumerARN or both ConsumerName and StreamARN must be provided.");
-    if (kin__stream_or_fail(r, db, in, s) != GR_OK) return GR_ERR;
-    *created = consumer_created(db, s, *name);
-    if (*created == -2) return GR_ERR;
-    if (*created < 0)
-        return req_fail(r, &KINESIS_ERR_ResourceNotFoundException, "Consumer %.*s, account %.*s not found.",
-                        STR_FMT(consumer_arn(a, s, *name, 0)), STR_FMT(r->who.account));
-    return GR_OK;
+    c->arn = kin__consumer_arn(a, s, c->name, c->created);
+    /* named by its ARN, the stream's own policy was not consulted: the
+     * consumer's is (a consumer named beside its stream passed the stream's
+     * in kin__stream_or_fail, and now must pass its own) */
+    return kin__authorize(r, s, c->arn, c->policy);
 }
 
 /* AWS: a name is unique within its stream (ResourceInUseException), at most
@@ -136,6 +146,7 @@ int kinesis_register_stream_consumer(req_t *r, const val_t *in, val_t *out)
         else if (x != SQLITE_DONE)
             rc = GR_ERR;
     }
+    if (rc == GR_OK) rc = kin__put_consumer_tags(r, db, &s, name, val_get(in, "Tags"));
     if (kin__tx_end(db, rc) != GR_OK) return GR_ERR;
     val_set_c(a, out, "Consumer", consumer_val(a, &s, name, now_s, false));
     return GR_OK;
@@ -178,10 +189,9 @@ int kinesis_describe_stream_consumer(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = kin__db(r->app);
     if (!db) return GR_ERR;
     kin_stream_t s;
-    str_t name;
-    int64_t created;
-    if (consumer_or_fail(r, db, in, &s, &name, &created) != GR_OK) return GR_ERR;
-    val_set_c(a, out, "ConsumerDescription", consumer_val(a, &s, name, created, true));
+    kin_consumer_t c;
+    if (kin__consumer_or_fail(r, db, in, &s, &c) != GR_OK) return GR_ERR;
+    val_set_c(a, out, "ConsumerDescription", consumer_val(a, &s, c.name, c.created, true));
     return GR_OK;
 }
 
@@ -191,14 +201,14 @@ int kinesis_deregister_stream_consumer(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = kin__db(r->app);
     if (!db) return GR_ERR;
     kin_stream_t s;
-    str_t name;
-    int64_t created;
-    if (consumer_or_fail(r, db, in, &s, &name, &created) != GR_OK) return GR_ERR;
+    kin_consumer_t c;
+    if (kin__consumer_or_fail(r, db, in, &s, &c) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = store_stmt(db, "DELETE FROM kin_consumer WHERE sid = ?1 AND name = ?2");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
-    store_bind_str(st, 2, name);
+    store_bind_str(st, 2, c.name);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
+    if (rc == GR_OK) kin__notify(s.id); /* its subscriptions end */
     return rc;
 }

@@ -7,10 +7,12 @@
 
 #include <stdbool.h>
 
+#include "auth/policy.h"
 #include "core/arena.h"
 #include "core/str.h"
 
 struct app;
+struct req;
 
 /* Whether the stream "arn:aws:kinesis:REGION:ACCOUNT:stream/NAME" exists. */
 bool kinesis_stream_exists(struct app *app, str_t arn);
@@ -44,6 +46,12 @@ typedef struct {
  * (*n may be 0). GR_ERR when the stream or shard is gone. */
 int kinesis_read(struct app *app, arena_t *a, str_t arn, int shard, int64_t after, int max, kinesis_rec_t **out,
                  size_t *n);
+
+/* The registry's resource_grant hook (policy.c): the verdict of the
+ * resource policy of the stream or consumer the request names, when it is
+ * in the caller's account, by AWS's same-account rule. */
+policy_result_t kinesis_resource_grant(struct req *r, str_t action, str_t resource, const policy_t *session,
+                                       const policy_t *boundary);
 
 /* The registry's tick hook (record.c): deletes records past their stream's
  * retention, a bounded batch at a time, on the ticker thread. */

@@ -21,6 +21,8 @@ struct app;
 
 #define KIN_SHARD_LIMIT 500 /* AWS's default open-shard quota per account and region (most regions) */
 
+#define KIN_RECORD_KIB_DEFAULT 1024 /* AWS: a record's data and key, unless UpdateMaxRecordSize raised it */
+
 typedef unsigned __int128 kin_u128_t;
 
 typedef struct {
@@ -36,9 +38,12 @@ typedef struct {
     int64_t created_ms;
     str_t mode; /* PROVISIONED | ON_DEMAND */
     int64_t retention_h;
-    str_t metrics;    /* enhanced shard-level metrics, comma-separated */
-    str_t encryption; /* NONE | KMS */
-    str_t key_id;     /* the KMS key when KMS */
+    str_t metrics;          /* enhanced shard-level metrics, comma-separated */
+    str_t encryption;       /* NONE | KMS */
+    str_t key_id;           /* the KMS key when KMS */
+    str_t policy;           /* its resource policy's JSON text; STR_NULL: none */
+    int64_t max_record_kib; /* MaxRecordSizeInKiB: 1024 (1 MiB) unless raised */
+    int64_t warm_mibps;     /* warm throughput asked for, MiB/s; -1: never set */
     kin_shard_t *shards;
     int nshards;
 } kin_stream_t;
@@ -55,6 +60,32 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
 /* The stream in.StreamName / in.StreamARN names, or r failed with AWS's
  * ResourceNotFoundException (or InvalidArgumentException for neither). */
 int kin__stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s);
+/* A registered consumer of a stream. */
+typedef struct {
+    str_t name, arn;
+    int64_t created; /* epoch seconds: its ARN's tail */
+    str_t policy;    /* its resource policy's JSON text; STR_NULL: none */
+} kin_consumer_t;
+/* The consumer in.ConsumerARN, or in.StreamARN with in.ConsumerName, names,
+ * with its stream, once the caller may act on it (kin__authorize); else r
+ * failed as AWS fails it ("Consumer ARN, account A not found."). */
+int kin__consumer_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s, kin_consumer_t *c);
+/* "STREAM-ARN/consumer/NAME:CREATED" → its parts; false if not of that form. */
+bool kin__consumer_arn_parse(str_t carn, str_t *stream_arn, str_t *name, int64_t *created);
+str_t kin__consumer_arn(arena_t *a, const kin_stream_t *s, str_t name, int64_t created_s);
+/* Tags in the caller's transaction (a map of Key → Value, NULL: none):
+ * added to the stream's, or the consumer's, at most 50 in all (r failed with
+ * AWS's InvalidArgumentException beyond). */
+int kin__put_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, const val_t *tags);
+int kin__put_consumer_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, str_t consumer, const val_t *tags);
+
+/* Whether the caller may perform r's operation on stream s (owned by
+ * another account, or carrying a resource policy): the stream's policy must
+ * allow a caller of another account, and its explicit Deny refuses any but
+ * the owner's root (policy.c). resource is the stream's ARN or, for an
+ * operation on a consumer, the consumer's; policy the resource's own. GR_OK,
+ * or r failed with AccessDeniedException. */
+int kin__authorize(req_t *r, const kin_stream_t *s, str_t resource, str_t policy);
 /* "arn:aws:kinesis:R:A:stream/NAME" → account, region, name; false if not one. */
 bool kin__parse_arn(str_t arn, str_t *account, str_t *region, str_t *name);
 str_t kin__arn(arena_t *a, const kin_stream_t *s);
@@ -73,6 +104,22 @@ int64_t kin__open_shards(sqlite3 *db, str_t account, str_t region);
  * "Invalid NextToken." for a token that is not of kind. */
 str_t kin__name_token(arena_t *a, const char *kind, str_t last);
 int kin__name_token_or_fail(req_t *r, const val_t *in, const char *kind, str_t *after);
+/* Warm throughput (settings.c): whether a stream of mode may be warmed to
+ * mibps in the caller's account, or r failed as AWS fails it; and the
+ * WarmThroughputObject of a stream warmed to mibps. */
+int kin__warm_ok_or_fail(req_t *r, sqlite3 *db, str_t mode, int64_t mibps);
+val_t *kin__warm_val(arena_t *a, int64_t mibps);
+/* Where reading shard `shard` of s starts for a starting position (type
+ * TRIM_HORIZON, LATEST, AT_/AFTER_SEQUENCE_NUMBER with seq, AT_TIMESTAMP
+ * with ts): *after, the row id reading goes on after; else r failed as AWS
+ * fails GetShardIterator (record.c). */
+int kin__position_or_fail(req_t *r, sqlite3 *db, const kin_stream_t *s, int shard, str_t type, str_t seq,
+                          const val_t *ts, int64_t *after);
+/* The stream id a shard iterator reads (record.c); false if tok is none. */
+bool kin__iterator_stream(arena_t *a, str_t tok, int64_t *sid);
+/* Records were committed to stream sid, or it or a consumer of it went:
+ * its subscriptions read on, or end (subscribe.c). Any thread. */
+void kin__notify(int64_t sid);
 /* Deletes the stream's records older than its retention. */
 int kin__expire(sqlite3 *db, const kin_stream_t *s);
 

@@ -22,8 +22,7 @@
 
 #define ITERATOR_TTL_MS 300000
 #define GET_BYTES_MAX (10 << 20) /* AWS: GetRecords returns up to 10 MiB */
-#define RECORD_MAX (1 << 20)     /* AWS: data + partition key of one record */
-#define PUT_BYTES_MAX (5 << 20)  /* AWS: a PutRecords request's records in all */
+#define PUT_BYTES_MAX (10 << 20) /* AWS: a PutRecords request's records in all */
 
 /* The open shard of a hash key; open shards cover the whole range, so
  * always found. */
@@ -85,16 +84,18 @@ static str_t blob_of(const val_t *rec)
     return d && d->kind == VAL_BLOB ? d->u.s : STR("");
 }
 
-/* AWS: a record's data and partition key together hold at most 1 MiB
- * (the model bounds each alone); "records.N.member.data" names entry N
- * (from 1) of PutRecords, "data" PutRecord's. */
-static int size_or_fail(req_t *r, const val_t *rec, size_t n)
+/* AWS: a record's data and partition key together hold at most the
+ * stream's MaxRecordSizeInKiB (1 MiB unless UpdateMaxRecordSize raised it;
+ * the model bounds each alone, at 10 MiB); "records.N.member.data" names
+ * entry N (from 1) of PutRecords, "data" PutRecord's. */
+static int size_or_fail(req_t *r, const kin_stream_t *s, const val_t *rec, size_t n)
 {
-    if (blob_of(rec).len + val_get_str(rec, "PartitionKey").len <= RECORD_MAX) return GR_OK;
+    int64_t max = s->max_record_kib * 1024;
+    if ((int64_t)(blob_of(rec).len + val_get_str(rec, "PartitionKey").len) <= max) return GR_OK;
     return req_fail(r, &KINESIS_ERR_ValidationException,
                     "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have "
-                    "length less than or equal to %d",
-                    n ? arena_printf(r->arena, "records.%zu.member.data", n) : "data", RECORD_MAX);
+                    "length less than or equal to %lld",
+                    n ? arena_printf(r->arena, "records.%zu.member.data", n) : "data", (long long)max);
 }
 
 int kinesis_put_record(req_t *r, const val_t *in, val_t *out)
@@ -105,11 +106,12 @@ int kinesis_put_record(req_t *r, const val_t *in, val_t *out)
     kin_stream_t s;
     kin_u128_t hk;
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK || hash_key_or_fail(r, in, &hk) != GR_OK ||
-        size_or_fail(r, in, 0) != GR_OK)
+        size_or_fail(r, &s, in, 0) != GR_OK)
         return GR_ERR;
     int shard;
     int64_t id;
     if (append(db, &s, hk, val_get_str(in, "PartitionKey"), blob_of(in), &shard, &id) != GR_OK) return GR_ERR;
+    kin__notify(s.id);
     val_set_c(a, out, "ShardId", val_str(a, kin__shard_id(a, shard)));
     val_set_c(a, out, "SequenceNumber", val_str(a, kin__seq(a, s.id, shard, id)));
     return GR_OK;
@@ -134,14 +136,16 @@ int kinesis_put_records(req_t *r, const val_t *in, val_t *out)
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
         const val_t *rec = recs->u.list.v[i];
-        if (hash_key_or_fail(r, rec, &hks[i]) != GR_OK || size_or_fail(r, rec, i + 1) != GR_OK) return GR_ERR;
+        if (hash_key_or_fail(r, rec, &hks[i]) != GR_OK || size_or_fail(r, &s, rec, i + 1) != GR_OK) return GR_ERR;
         total += blob_of(rec).len + val_get_str(rec, "PartitionKey").len;
     }
-    /* AWS: "each PutRecords request can support up to ... 5 MiB" (the
-     * request's data and keys); the text is the emulators' shared one, no
-     * AWS recording of it was found */
+    /* AWS: "Each record in the request can be as large as 10 MiB, up to a
+     * limit of 10 MiB for the entire request, including partition keys"
+     * (PutRecords, since large records; 5 MiB before); the text is the
+     * emulators' shared one with the new limit, no AWS recording of it was
+     * found */
     if (total > PUT_BYTES_MAX)
-        return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Records size exceeds 5 MB limit");
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Records size exceeds 10 MB limit");
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     val_t *list = val_new(a, VAL_LIST);
     int rc = GR_OK;
@@ -156,6 +160,7 @@ int kinesis_put_records(req_t *r, const val_t *in, val_t *out)
         val_push(a, list, e);
     }
     if (kin__tx_end(db, rc) != GR_OK) return GR_ERR;
+    kin__notify(s.id);
     val_set_c(a, out, "FailedRecordCount", val_int(a, 0));
     val_set_c(a, out, "Records", list);
     return GR_OK;
@@ -179,6 +184,63 @@ static int64_t max_row(sqlite3 *db)
     return v;
 }
 
+int kin__position_or_fail(req_t *r, sqlite3 *db, const kin_stream_t *s, int shard, str_t type, str_t seq,
+                          const val_t *ts, int64_t *after)
+{
+    arena_t *a = r->arena;
+    str_t sid = kin__shard_id(a, shard);
+    bool by_seq = str_eq_c(type, "AT_SEQUENCE_NUMBER") || str_eq_c(type, "AFTER_SEQUENCE_NUMBER");
+    if (by_seq && !seq.p)
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
+                        "Must specify only StartingSequenceNumber for AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER "
+                        "iterator types");
+    if (!by_seq && seq.p)
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
+                        "Request should not contain a starting sequence number for iterator type %.*s", STR_FMT(type));
+    if (str_eq_c(type, "AT_TIMESTAMP") && !ts)
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
+                        "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request "
+                        "has no timestamp parameter.");
+    if (kin__expire(db, s) != GR_OK) return GR_ERR;
+    *after = 0;
+    if (by_seq) {
+        int64_t qsid, qrow;
+        int qshard;
+        if (!kin__seq_parse(seq, &qsid, &qshard, &qrow) || qsid != s->id)
+            return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
+                            "StartingSequenceNumber %.*s used in %s on shard %.*s in stream %.*s under account %.*s "
+                            "is invalid.",
+                            STR_FMT(seq), r->op ? r->op->name : "GetShardIterator", STR_FMT(sid), STR_FMT(s->name),
+                            STR_FMT(s->account));
+        if (qshard != shard)
+            return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
+                            "Invalid StartingSequenceNumber. It encodes %.*s, while it was used in a call to a shard "
+                            "with %.*s",
+                            STR_FMT(kin__shard_id(a, qshard)), STR_FMT(sid));
+        *after = str_eq_c(type, "AT_SEQUENCE_NUMBER") ? qrow - 1 : qrow;
+    } else if (str_eq_c(type, "LATEST")) {
+        if ((*after = max_row(db)) < 0) return GR_ERR;
+    } else if (str_eq_c(type, "AT_TIMESTAMP")) {
+        /* the first record that arrived at or after the timestamp; none yet:
+         * whatever arrives from now on */
+        sqlite3_stmt *st = store_stmt(db, "SELECT min(id) FROM kin_record WHERE sid = ?1 AND shard = ?2 AND "
+                                          "arrival_ms >= ?3");
+        if (!st) return GR_ERR;
+        sqlite3_bind_int64(st, 1, s->id);
+        sqlite3_bind_int(st, 2, shard);
+        sqlite3_bind_int64(st, 3, ts->kind == VAL_TIME ? ts->u.t / 1000 : 0);
+        int64_t first = -1;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            first = sqlite3_column_int64(st, 0);
+        store_release(st);
+        if (first > 0)
+            *after = first - 1;
+        else if ((*after = max_row(db)) < 0)
+            return GR_ERR;
+    }
+    return GR_OK;
+}
+
 /* AWS (kinesalite's suite, from AWS): a shard the stream lacks is
  * "Shard shardId-… in stream S under account A does not exist"; a sequence
  * number of another shard "Invalid StartingSequenceNumber. It encodes
@@ -196,59 +258,23 @@ int kinesis_get_shard_iterator(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &KINESIS_ERR_ResourceNotFoundException,
                         "Shard %.*s in stream %.*s under account %.*s does not exist", STR_FMT(sid), STR_FMT(s.name),
                         STR_FMT(s.account));
-    str_t type = val_get_str(in, "ShardIteratorType");
-    str_t seq = val_get_str(in, "StartingSequenceNumber");
-    const val_t *ts = val_get(in, "Timestamp");
-    bool by_seq = str_eq_c(type, "AT_SEQUENCE_NUMBER") || str_eq_c(type, "AFTER_SEQUENCE_NUMBER");
-    if (by_seq && !seq.p)
-        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
-                        "Must specify only StartingSequenceNumber for AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER "
-                        "iterator types");
-    if (!by_seq && seq.p)
-        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
-                        "Request should not contain a starting sequence number for iterator type %.*s", STR_FMT(type));
-    if (str_eq_c(type, "AT_TIMESTAMP") && !ts)
-        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
-                        "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request "
-                        "has no timestamp parameter.");
-    if (kin__expire(db, &s) != GR_OK) return GR_ERR;
-    int64_t after = 0;
-    if (by_seq) {
-        int64_t qsid, qrow;
-        int qshard;
-        if (!kin__seq_parse(seq, &qsid, &qshard, &qrow) || qsid != s.id)
-            return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
-                            "StartingSequenceNumber %.*s used in GetShardIterator on shard %.*s in stream %.*s under "
-                            "account %.*s is invalid.",
-                            STR_FMT(seq), STR_FMT(sid), STR_FMT(s.name), STR_FMT(s.account));
-        if (qshard != shard)
-            return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
-                            "Invalid StartingSequenceNumber. It encodes %.*s, while it was used in a call to a shard "
-                            "with %.*s",
-                            STR_FMT(kin__shard_id(a, qshard)), STR_FMT(sid));
-        after = str_eq_c(type, "AT_SEQUENCE_NUMBER") ? qrow - 1 : qrow;
-    } else if (str_eq_c(type, "LATEST")) {
-        if ((after = max_row(db)) < 0) return GR_ERR;
-    } else if (str_eq_c(type, "AT_TIMESTAMP")) {
-        /* the first record that arrived at or after the timestamp; none yet:
-         * whatever arrives from now on */
-        sqlite3_stmt *st = store_stmt(db, "SELECT min(id) FROM kin_record WHERE sid = ?1 AND shard = ?2 AND "
-                                          "arrival_ms >= ?3");
-        if (!st) return GR_ERR;
-        sqlite3_bind_int64(st, 1, s.id);
-        sqlite3_bind_int(st, 2, shard);
-        sqlite3_bind_int64(st, 3, ts->kind == VAL_TIME ? ts->u.t / 1000 : 0);
-        int64_t first = -1;
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            first = sqlite3_column_int64(st, 0);
-        store_release(st);
-        if (first > 0)
-            after = first - 1;
-        else if ((after = max_row(db)) < 0)
-            return GR_ERR;
-    }
+    int64_t after;
+    if (kin__position_or_fail(r, db, &s, shard, val_get_str(in, "ShardIteratorType"),
+                              val_get_str(in, "StartingSequenceNumber"), val_get(in, "Timestamp"), &after) != GR_OK)
+        return GR_ERR;
     val_set_c(a, out, "ShardIterator", val_str(a, iterator(a, &s, shard, after)));
     return GR_OK;
+}
+
+bool kin__iterator_stream(arena_t *a, str_t tok, int64_t *sid)
+{
+    str_t t;
+    long long id;
+    if (!arena_unbase64(a, tok, &t) || !str_starts_with(t, STR("it1/")) ||
+        sscanf(arena_strndup(a, t.p, t.len), "it1/%lld/", &id) != 1)
+        return false;
+    *sid = id;
+    return true;
 }
 
 /* Java's Date.toString, which AWS's ExpiredIterator message is written in. */
@@ -287,8 +313,21 @@ int kinesis_get_records(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = kin__db(r->app);
     if (!db) return GR_ERR;
     kin_stream_t s;
+    /* the stream by its id, whoever owns it (an iterator a resource policy
+     * let another account take), then by its ARN as any request names it */
     val_t *q = val_new(a, VAL_STRUCT);
-    val_set_c(a, q, "StreamName", val_cstr(a, name));
+    sqlite3_stmt *st = store_stmt(db, "SELECT account, region FROM kin_stream WHERE id = ?1 AND name = ?2");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, sid);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        kin_stream_t owner = {
+            .account = store_col_str(a, st, 0), .region = store_col_str(a, st, 1), .name = str_c(name)};
+        val_set_c(a, q, "StreamARN", val_str(a, kin__arn(a, &owner)));
+    } else {
+        val_set_c(a, q, "StreamName", val_cstr(a, name));
+    }
+    store_release(st);
     if (kin__stream_or_fail(r, db, q, &s) != GR_OK) return GR_ERR;
     if (s.id != sid || shard < 0 || shard >= s.nshards)
         return req_fail(r, &KINESIS_ERR_ResourceNotFoundException,
@@ -296,8 +335,8 @@ int kinesis_get_records(req_t *r, const val_t *in, val_t *out)
                         STR_FMT(kin__shard_id(a, (int)shard)), name, STR_FMT(s.account));
     if (kin__expire(db, &s) != GR_OK) return GR_ERR;
     int64_t limit = val_get_int(in, "Limit", 10000);
-    sqlite3_stmt *st = store_stmt(db, "SELECT id, arrival_ms, pkey, data FROM kin_record WHERE sid = ?1 AND "
-                                      "shard = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
+    st = store_stmt(db, "SELECT id, arrival_ms, pkey, data FROM kin_record WHERE sid = ?1 AND "
+                        "shard = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     sqlite3_bind_int(st, 2, (int)shard);
@@ -373,6 +412,7 @@ int kinesis_put(struct app *app, str_t arn, str_t pkey, str_t data)
         int shard;
         int64_t id;
         rc = append(db, &s, md5_key(pkey), pkey, data, &shard, &id);
+        if (rc == GR_OK) kin__notify(s.id);
     }
     arena_free(a);
     return rc;

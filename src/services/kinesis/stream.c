@@ -138,8 +138,8 @@ str_t kin__arn(arena_t *a, const kin_stream_t *s)
 
 int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, kin_stream_t *s)
 {
-    sqlite3_stmt *st = store_stmt(db, "SELECT id, created_ms, mode, retention_hours, metrics, encryption, key_id "
-                                      "FROM kin_stream "
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, created_ms, mode, retention_hours, metrics, encryption, key_id, "
+                                      "policy, max_record_kib, coalesce(warm_mibps, -1) FROM kin_stream "
                                       "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, account);
@@ -157,6 +157,9 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
         s->metrics = store_col_str(a, st, 4);
         s->encryption = store_col_str(a, st, 5);
         s->key_id = store_col_str(a, st, 6);
+        s->policy = store_col_str(a, st, 7);
+        s->max_record_kib = sqlite3_column_int64(st, 8);
+        s->warm_mibps = sqlite3_column_int64(st, 9);
         rc = GR_OK;
     }
     store_release(st);
@@ -188,7 +191,9 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
 
 /* AWS: "Stream NAME under account ACCOUNT not found." (ResourceNotFound,
  * LocalStack's AWS-recorded test_cbor_exceptions). An ARN names the account
- * it carries; one of another account or region is never found here. */
+ * it carries: a stream of another account is reached only where its
+ * resource policy lets the caller in (kin__authorize); one of another
+ * region is never found here. */
 int kin__stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s)
 {
     str_t name = val_get_str(in, "StreamName");
@@ -206,11 +211,10 @@ int kin__stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s)
     }
     if (!name.p)
         return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Either StreamName or StreamARN must be provided.");
-    bool own = str_eq(account, r->who.account) && str_eq(region, r->region);
-    if (!own || kin__stream(db, r->arena, account, region, name, s) != GR_OK)
+    if (!str_eq(region, r->region) || kin__stream(db, r->arena, account, region, name, s) != GR_OK)
         return req_fail(r, &KINESIS_ERR_ResourceNotFoundException, "Stream %.*s under account %.*s not found.",
                         STR_FMT(name), STR_FMT(account));
-    return GR_OK;
+    return kin__authorize(r, s, kin__arn(r->arena, s), s->policy);
 }
 
 str_t kin__name_token(arena_t *a, const char *kind, str_t last)
@@ -254,7 +258,7 @@ int64_t kin__open_shards(sqlite3 *db, str_t account, str_t region)
 
 /* ==== Tags ==== */
 
-static int put_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, const val_t *tags)
+int kin__put_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, const val_t *tags)
 {
     if (!tags || tags->kind != VAL_MAP) return GR_OK;
     sqlite3_stmt *st = store_stmt(db, "INSERT OR REPLACE INTO kin_tag (sid, key, value) VALUES (?1, ?2, ?3)");
@@ -292,7 +296,7 @@ int kinesis_add_tags_to_stream(req_t *r, const val_t *in, val_t *out)
     if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     kin_stream_t s;
     int rc = kin__stream_or_fail(r, db, in, &s);
-    if (rc == GR_OK) rc = put_tags(r, db, &s, val_get(in, "Tags"));
+    if (rc == GR_OK) rc = kin__put_tags(r, db, &s, val_get(in, "Tags"));
     return kin__tx_end(db, rc);
 }
 
@@ -371,10 +375,13 @@ int kinesis_create_stream(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
                         "ShardCount must be specified for streams in PROVISIONED mode.");
     int64_t n = on_demand ? ON_DEMAND_SHARDS : sc->u.i;
+    int64_t max_kib = val_get_int(in, "MaxRecordSizeInKiB", KIN_RECORD_KIB_DEFAULT);
+    int64_t warm = val_get_int(in, "WarmThroughputMiBps", -1);
     sqlite3 *db = kin__db(r->app);
     if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int64_t have = kin__open_shards(db, r->who.account, r->region);
     int rc = have < 0 ? GR_ERR : GR_OK;
+    if (rc == GR_OK && warm >= 0) rc = kin__warm_ok_or_fail(r, db, mode, warm);
     /* AWS's text for the shard quota (kinesalite's suite, recorded against AWS). */
     if (rc == GR_OK && have + n > KIN_SHARD_LIMIT)
         rc = req_fail(r, &KINESIS_ERR_LimitExceededException,
@@ -385,8 +392,8 @@ int kinesis_create_stream(req_t *r, const val_t *in, val_t *out)
                       "how to request higher limits.",
                       STR_FMT(r->who.account), STR_FMT(r->region), (long long)have, KIN_SHARD_LIMIT, (long long)n);
     sqlite3_stmt *st = NULL;
-    if (rc == GR_OK && (st = store_stmt(db, "INSERT INTO kin_stream (account, region, name, created_ms, mode) "
-                                            "VALUES (?1, ?2, ?3, ?4, ?5)")) == NULL)
+    if (rc == GR_OK && (st = store_stmt(db, "INSERT INTO kin_stream (account, region, name, created_ms, mode, "
+                                            "max_record_kib, warm_mibps) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")) == NULL)
         rc = GR_ERR;
     if (rc == GR_OK) {
         store_bind_str(st, 1, r->who.account);
@@ -394,6 +401,8 @@ int kinesis_create_stream(req_t *r, const val_t *in, val_t *out)
         store_bind_str(st, 3, name);
         sqlite3_bind_int64(st, 4, kin__now_ms());
         store_bind_str(st, 5, mode);
+        sqlite3_bind_int64(st, 6, max_kib);
+        if (warm >= 0) sqlite3_bind_int64(st, 7, warm);
         int s = sqlite3_step(st);
         store_release(st);
         if ((s & 0xff) == SQLITE_CONSTRAINT)
@@ -421,7 +430,7 @@ int kinesis_create_stream(req_t *r, const val_t *in, val_t *out)
     }
     if (rc == GR_OK) {
         kin_stream_t s = {.id = sid, .name = name, .account = r->who.account};
-        rc = put_tags(r, db, &s, val_get(in, "Tags"));
+        rc = kin__put_tags(r, db, &s, val_get(in, "Tags"));
     }
     return kin__tx_end(db, rc);
 }
@@ -451,6 +460,7 @@ int kinesis_delete_stream(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 1, s.id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
+    if (rc == GR_OK) kin__notify(s.id); /* its subscriptions end */
     return rc;
 }
 
@@ -557,6 +567,11 @@ int kinesis_describe_stream_summary(req_t *r, const val_t *in, val_t *out)
     int64_t consumers = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
     val_set_c(a, d, "ConsumerCount", val_int(a, consumers));
+    val_set_c(a, d, "MaxRecordSizeInKiB", val_int(a, s.max_record_kib));
+    /* AWS: "only present for On-Demand Kinesis Data Streams" with a warm
+     * throughput; gureum scales at once, so the current value is the target */
+    if (s.warm_mibps >= 0 && str_eq_c(s.mode, "ON_DEMAND"))
+        val_set_c(a, d, "WarmThroughput", kin__warm_val(a, s.warm_mibps));
     val_set_c(a, out, "StreamDescriptionSummary", d);
     return GR_OK;
 }
@@ -607,7 +622,9 @@ int kinesis_list_streams(req_t *r, const val_t *in, val_t *out)
  * and StreamName cannot be provided together."); MaxResults 1..10000
  * (default 1000). ShardFilter AT_LATEST lists the open shards only,
  * AFTER_SHARD_ID those after it; the others list every shard (a closed
- * shard's records stay until retention). Our token: "lsh1/NAME/LAST-SHARD"
+ * shard's records stay until retention). Our token: "lsh1/ARN/LAST-SHARD"
+ * (the stream's ARN, so a stream another account shares pages too; tokens
+ * of older servers carry its NAME)
  * (the token does not keep the filter). */
 int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
 {
@@ -636,7 +653,7 @@ int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
         if (!str_to_i64(num, &n))
             return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Invalid ShardId in NextToken.");
         val_t *q = val_new(a, VAL_STRUCT);
-        val_set_c(a, q, "StreamName", val_str(a, name));
+        val_set_c(a, q, str_starts_with(name, STR("arn:")) ? "StreamARN" : "StreamName", val_str(a, name));
         if (kin__stream_or_fail(r, db, q, &s) != GR_OK) return GR_ERR;
         from = (int)n + 1;
     } else {
@@ -662,7 +679,7 @@ int kinesis_list_shards(req_t *r, const val_t *in, val_t *out)
         if (!open_only || s.shards[i].closed_row < 0) val_push(a, shards, shard_val(a, &s, &s.shards[i]));
     val_set_c(a, out, "Shards", shards);
     if (i < s.nshards) {
-        str_t t = str_c(arena_printf(a, "lsh1/%.*s/%d", STR_FMT(s.name), i - 1));
+        str_t t = str_c(arena_printf(a, "lsh1/%.*s/%d", STR_FMT(kin__arn(a, &s)), i - 1));
         val_set_c(a, out, "NextToken", val_str(a, arena_base64(a, t.p, t.len)));
     }
     return GR_OK;
@@ -757,10 +774,15 @@ int kinesis_update_stream_mode(req_t *r, const val_t *in, val_t *out)
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
     const val_t *md = val_get(in, "StreamModeDetails");
     str_t mode = md ? val_get_str(md, "StreamMode") : STR_NULL;
-    sqlite3_stmt *st = store_stmt(db, "UPDATE kin_stream SET mode = ?2 WHERE id = ?1");
+    int64_t warm = val_get_int(in, "WarmThroughputMiBps", -1);
+    if (warm >= 0 && kin__warm_ok_or_fail(r, db, mode, warm) != GR_OK) return GR_ERR;
+    /* a provisioned stream keeps no warm throughput */
+    sqlite3_stmt *st = store_stmt(db, "UPDATE kin_stream SET mode = ?2, warm_mibps = CASE WHEN ?2 = 'ON_DEMAND' THEN "
+                                      "coalesce(?3, warm_mibps) END WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, s.id);
     store_bind_str(st, 2, mode);
+    if (warm >= 0) sqlite3_bind_int64(st, 3, warm);
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
@@ -868,4 +890,50 @@ int kinesis_stop_stream_encryption(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
     return set_encryption(r, in, false);
+}
+
+/* ==== Record size and warm throughput ==== */
+
+/* AWS: 1024..10240 KiB (the model checks the range); records already in
+ * the stream stay as they are. The stream is named by StreamARN. */
+int kinesis_update_max_record_size(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = kin__db(r->app);
+    if (!db) return GR_ERR;
+    kin_stream_t s;
+    if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, "UPDATE kin_stream SET max_record_kib = ?2 WHERE id = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, s.id);
+    sqlite3_bind_int64(st, 2, val_get_int(in, "MaxRecordSizeInKiB", KIN_RECORD_KIB_DEFAULT));
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    return rc;
+}
+
+/* AWS: "only supported for data streams with the on-demand capacity mode in
+ * accounts that have MinimumThroughputBillingCommitment enabled", up to
+ * 10 GiBps. AWS answers UPDATING and scales within minutes; gureum has
+ * scaled when it answers, so Current is the target already. */
+int kinesis_update_stream_warm_throughput(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = kin__db(r->app);
+    if (!db) return GR_ERR;
+    kin_stream_t s;
+    if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
+    int64_t warm = val_get_int(in, "WarmThroughputMiBps", 0);
+    if (kin__warm_ok_or_fail(r, db, s.mode, warm) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, "UPDATE kin_stream SET warm_mibps = ?2 WHERE id = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, s.id);
+    sqlite3_bind_int64(st, 2, warm);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
+    store_release(st);
+    if (rc != GR_OK) return rc;
+    val_set_c(a, out, "StreamARN", val_str(a, kin__arn(a, &s)));
+    val_set_c(a, out, "StreamName", val_str(a, s.name));
+    val_set_c(a, out, "WarmThroughput", kin__warm_val(a, warm));
+    return GR_OK;
 }

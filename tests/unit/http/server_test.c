@@ -147,8 +147,11 @@ static void on_request(http_req_t *r, void *ud)
     char buf[128];
     if (path_is(r, "/chunks")) {
         kv_t h[] = {{STR("Content-Type"), STR("text/plain")}};
+        assert_int_equal(http_respond_backlog(r), -1); /* not streaming yet */
         http_respond_begin(r, 200, h, 1);
         http_respond_chunk(r, "ab", 2);
+        /* the head and "ab" wait in the output until the loop writes them */
+        assert_true(http_respond_backlog(r) > 0);
         post_later(r, chunks_end, 30);
         T.suspended++;
     } else if (path_is(r, "/hello")) {
