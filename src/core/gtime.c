@@ -288,3 +288,24 @@ int64_t time_test_unit_ms(_Atomic int64_t *cache, const char *env, int64_t dflt)
     return dflt;
 #endif
 }
+
+int time_cond_init_mono(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+    return rc;
+}
+
+void time_cond_wait_mono(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t until_us)
+{
+    if (!until_us) {
+        pthread_cond_wait(cv, mu);
+        return;
+    }
+    int64_t left = until_us - time_mono_us();
+    struct timespec ts = time_deadline(CLOCK_MONOTONIC, left > 0 ? left : 0);
+    pthread_cond_timedwait(cv, mu, &ts);
+}

@@ -3,6 +3,7 @@
 #ifndef GR_CORE_GTIME_H
 #define GR_CORE_GTIME_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -15,6 +16,12 @@ int64_t time_mono_us(void); /* monotonic, for durations */
  * condition variable, CLOCK_MONOTONIC for one set to it), as
  * pthread_cond_timedwait wants its deadline. */
 struct timespec time_deadline(clockid_t clock, int64_t after_us);
+/* A condition variable whose timed waits run on CLOCK_MONOTONIC, so a step
+ * of the wall clock neither shortens nor stretches them. 0, or an errno. */
+int time_cond_init_mono(pthread_cond_t *cv);
+/* Waits on cv (from time_cond_init_mono; mu held) until it is signalled or
+ * time_mono_us() reaches until_us; until_us 0: no deadline. */
+void time_cond_wait_mono(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t until_us);
 /* Test hook: when non-zero, time_now_us() returns this (SigV4 vectors). */
 void time_set_fake_now_us(int64_t us);
 /* The length in ms of a unit of an AWS period (a second, an hour): dflt,

@@ -69,12 +69,8 @@ ticker_t *ticker_start(struct app *app)
     const char *v = getenv("GUREUM_TICK_MS");
     if (v && atoi(v) > 0) t->period_ms = (unsigned)atoi(v);
 #endif
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    time_cond_init_mono(&t->cv);
     atomic_store(&running, true);
     if (pthread_create(&t->thread, NULL, ticker_main, t) != 0) {
         atomic_store(&running, false);

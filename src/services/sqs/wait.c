@@ -97,25 +97,14 @@ static void *timer_main(void *arg)
             else if (!next || due < next)
                 next = due;
         }
-        if (!next) {
-            pthread_cond_wait(&cv, &mu);
-            continue;
-        }
-        /* time_mono_us is CLOCK_MONOTONIC, as is cv's clock */
-        int64_t left = next - time_mono_us();
-        struct timespec ts = time_deadline(CLOCK_MONOTONIC, left > 0 ? left : 0);
-        pthread_cond_timedwait(&cv, &mu, &ts);
+        time_cond_wait_mono(&cv, &mu, next);
     }
     return NULL;
 }
 
 static void init_cv(void)
 {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&cv, &ca);
-    pthread_condattr_destroy(&ca);
+    time_cond_init_mono(&cv);
 }
 
 int sqs__wait(req_t *r, int64_t qid, int64_t deadline_mono_us, int64_t wake_mono_us)

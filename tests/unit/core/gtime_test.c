@@ -3,6 +3,7 @@
  * epoch, and the formats and parses built on it: AWS's own examples, leap
  * days, and timegm's rolling over of a day past the month's end. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,10 +123,45 @@ static void deadline_is_ahead_and_normalised(void **state)
     }
 }
 
+/* A monotonic wait with a deadline returns once it passes (not before), and
+ * a signal ends a wait without one. */
+static pthread_mutex_t wmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wcv;
+
+static void *signal_soon(void *arg)
+{
+    (void)arg;
+    struct timespec ms = {0, 20 * 1000000};
+    nanosleep(&ms, NULL);
+    pthread_mutex_lock(&wmu);
+    pthread_cond_signal(&wcv);
+    pthread_mutex_unlock(&wmu);
+    return NULL;
+}
+
+static void mono_wait_until_and_signal(void **state)
+{
+    (void)state;
+    assert_int_equal(time_cond_init_mono(&wcv), 0);
+    pthread_mutex_lock(&wmu);
+    int64_t t0 = time_mono_us();
+    time_cond_wait_mono(&wcv, &wmu, t0 + 30000);
+    int64_t waited = time_mono_us() - t0;
+    /* a spurious wake-up may end it early, but never a wrong clock by hours */
+    assert_true(waited < 5000000);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, signal_soon, NULL), 0);
+    time_cond_wait_mono(&wcv, &wmu, 0);
+    pthread_mutex_unlock(&wmu);
+    pthread_join(t, NULL);
+    pthread_cond_destroy(&wcv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(split_matches_gmtime), cmocka_unit_test(formats_and_parses),
                                        cmocka_unit_test(formats_match_strftime),
-                                       cmocka_unit_test(deadline_is_ahead_and_normalised)};
+                                       cmocka_unit_test(deadline_is_ahead_and_normalised),
+                                       cmocka_unit_test(mono_wait_until_and_signal)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
