@@ -10,7 +10,6 @@
  * what the operation reports (AWS: "policies ... that grant the identity
  * permissions to access the specified service"). Read from the policies as
  * stored, in the handler's request; nothing is kept. */
-#include <string.h>
 
 #include "core/json.h"
 #include "services/iam/iam_int.h"
@@ -83,13 +82,12 @@ static int hold(req_t *r, helds_t *h, held_t x)
 
 /* The inline and attached policies of one owner (kind "user", "group" or
  * "role"), inline ones first, each group by name. */
-static int owner_policies(req_t *r, const char *kind, str_t owner, helds_t *h)
+static int owner_policies(req_t *r, const iam__kind_t *k, str_t owner, helds_t *h)
 {
-    static const char *const types[] = {"USER", "GROUP", "ROLE"};
-    const char *type = types[!strcmp(kind, "group") ? 1 : !strcmp(kind, "role") ? 2 : 0];
+    const char *type = k == &iam__group ? "GROUP" : k == &iam__role ? "ROLE" : "USER";
     sqlite3_stmt *st = iam__stmt(
         r, "SELECT name, document FROM iam_inline_policy WHERE account = ?1 AND kind = ?2 AND owner = ?3 ORDER BY name",
-        "cs", kind, owner);
+        "cs", k->kind, owner);
     if (!st) return GR_ERR;
     while (sqlite3_step(st) == SQLITE_ROW)
         if (hold(r, h,
@@ -98,17 +96,12 @@ static int owner_policies(req_t *r, const char *kind, str_t owner, helds_t *h)
                           .entity = owner,
                           .doc = iam__col(r, st, 1)}) != GR_OK)
             return GR_ERR;
-    st = iam__stmt(r, "SELECT policy_arn FROM iam_attached WHERE account = ?1 AND kind = ?2 AND owner = ?3 ORDER BY 1",
-                   "cs", kind, owner);
-    if (!st) return GR_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        str_t arn = iam__col(r, st, 0);
-        long slash = -1;
-        for (size_t i = 0; i < arn.len; i++)
-            if (arn.p[i] == '/') slash = (long)i;
-        held_t x = {.name = str_sub(arn, (size_t)(slash + 1), arn.len - (size_t)(slash + 1)),
-                    .arn = arn,
-                    .doc = iam__policy_doc(r, arn)};
+    const val_t *managed = iam__attached_list(r, k, owner); /* PolicyName and PolicyArn, by ARN */
+    if (!managed) return GR_ERR;
+    for (size_t i = 0; i < val_len(managed); i++) {
+        str_t arn = val_get_str(managed->u.list.v[i], "PolicyArn");
+        held_t x = {
+            .name = val_get_str(managed->u.list.v[i], "PolicyName"), .arn = arn, .doc = iam__policy_doc(r, arn)};
         if (hold(r, h, x) != GR_OK) return GR_ERR;
     }
     return GR_OK;
@@ -121,13 +114,13 @@ int iam_list_policies_granting_service_access(req_t *r, const val_t *in, val_t *
     str_t name;
     if (iam__identity_of_arn(r, val_get_str(in, "Arn"), &k, &name) != GR_OK) return GR_ERR;
     helds_t h = {0};
-    if (owner_policies(r, k->kind, name, &h) != GR_OK) return GR_ERR;
+    if (owner_policies(r, k, name, &h) != GR_OK) return GR_ERR;
     if (k == &iam__user) { /* and the policies of its groups */
         sqlite3_stmt *gs =
             iam__stmt(r, "SELECT grp FROM iam_group_member WHERE account = ?1 AND user = ?2 ORDER BY grp", "s", name);
         if (!gs) return GR_ERR;
         while (sqlite3_step(gs) == SQLITE_ROW)
-            if (owner_policies(r, "group", iam__col(r, gs, 0), &h) != GR_OK) return GR_ERR;
+            if (owner_policies(r, &iam__group, iam__col(r, gs, 0), &h) != GR_OK) return GR_ERR;
     }
     const val_t *nss = val_get(in, "ServiceNamespaces");
     val_t *list = val_new(a, VAL_LIST);
