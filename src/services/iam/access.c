@@ -35,15 +35,24 @@ static _Thread_local struct {
     int64_t us;
 } noted[NOTED];
 
-static uint64_t key_hash(str_t a, str_t b, str_t c)
+/* The throttle's key for (account, kind, name, what): what is the action
+ * for a tracked-action row, the namespace for the service's row. */
+static uint64_t key_hash(str_t account, const char *kind, str_t name, str_t what)
 {
     uint64_t h = 1469598103934665603ull;
-    str_t parts[3] = {a, b, c};
-    for (int i = 0; i < 3; i++) {
+    str_t parts[4] = {account, str_c(kind), name, what};
+    for (int i = 0; i < 4; i++) {
         for (size_t j = 0; j < parts[i].len; j++) h = (h ^ (unsigned char)parts[i].p[j]) * 1099511628211ull;
         h = (h ^ 0xff) * 1099511628211ull;
     }
     return h;
+}
+
+/* Whether key h was not written by this thread in the last minute. */
+static bool due(uint64_t h, int64_t now)
+{
+    unsigned slot = (unsigned)(h % NOTED);
+    return noted[slot].key != h || now - noted[slot].us >= NOTE_EVERY_US;
 }
 
 /* AWS tracks actions for IAM, EC2, Lambda and S3's management actions (not
@@ -61,17 +70,15 @@ static bool tracked(str_t ns, str_t name)
     return true;
 }
 
-static void note_one(req_t *r, const char *kind, str_t name, str_t ns, str_t action, str_t region, int64_t now)
+static void note_one(req_t *r, uint64_t h, const char *kind, str_t name, str_t ns, str_t action, str_t region,
+                     int64_t now)
 {
-    uint64_t h = key_hash(name, str_c(kind), action.len ? action : ns);
-    unsigned slot = (unsigned)(h % NOTED);
-    if (noted[slot].key == h && now - noted[slot].us < NOTE_EVERY_US) return;
     if (iam__exec(r,
                   "INSERT OR REPLACE INTO iam_access (account, kind, name, ns, action, last_us, region) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                   "csssis", kind, name, ns, action, now, region) == GR_OK) {
-        noted[slot].key = h;
-        noted[slot].us = now;
+        noted[h % NOTED].key = h;
+        noted[h % NOTED].us = now;
     }
 }
 
@@ -79,17 +86,22 @@ void iam_note_access(struct app *app, const principal_t *who, str_t action, str_
 {
     if (who->root || who->anonymous || !who->account.p) return;
     bool user = who->user_name.len > 0;
+    const char *kind = user ? "user" : "role";
     str_t name = user ? who->user_name : principal_session_role(who->arn);
     long colon = str_index(action, ':');
     if (!name.len || colon <= 0) return; /* federated users are no IAM entity */
     str_t ns = str_sub(action, 0, (size_t)colon), op = str_sub(action, (size_t)colon + 1, action.len - colon - 1);
+    /* Most calls find both rows written within the minute: nothing to do,
+     * decided before anything is allocated. */
+    int64_t now = time_now_us();
+    uint64_t hs = key_hash(who->account, kind, name, ns);
+    uint64_t ha = tracked(ns, op) ? key_hash(who->account, kind, name, action) : 0;
+    bool svc = due(hs, now), act = ha && due(ha, now);
+    if (!svc && !act) return;
     arena_t *a = arena_new(0);
     req_t *r = a ? iam__private_req(app, who, a) : NULL;
-    if (r) {
-        int64_t now = time_now_us();
-        note_one(r, user ? "user" : "role", name, ns, STR(""), region, now);
-        if (tracked(ns, op)) note_one(r, user ? "user" : "role", name, ns, action, region, now);
-    }
+    if (r && svc) note_one(r, hs, kind, name, ns, STR(""), region, now);
+    if (r && act) note_one(r, ha, kind, name, ns, action, region, now);
     arena_free(a);
 }
 
@@ -277,23 +289,6 @@ static int job_of(req_t *r, const val_t *in, val_t *out, job_t *j)
     return GR_OK;
 }
 
-/* Cuts list to the page MaxItems / Marker ask for (the marker: an offset). */
-static void page(req_t *r, const val_t *in, val_t *out, const char *key, val_t *list)
-{
-    arena_t *a = r->arena;
-    long long off = 0;
-    str_t marker = val_get_str(in, "Marker");
-    if (marker.p && (!str_to_i64(marker, &off) || off < 0)) off = 0;
-    int64_t max = val_get_int(in, "MaxItems", 100);
-    size_t n = list->u.list.n, from = (size_t)off < n ? (size_t)off : n;
-    size_t to = max > 0 && from + (size_t)max < n ? from + (size_t)max : n;
-    val_t *cut = val_new(a, VAL_LIST);
-    for (size_t i = from; i < to; i++) val_push(a, cut, list->u.list.v[i]);
-    val_set_c(a, out, key, cut);
-    val_set_c(a, out, "IsTruncated", val_bool(a, to < n));
-    if (to < n) val_set_c(a, out, "Marker", val_cstr(a, arena_printf(a, "%zu", to)));
-}
-
 int iam_get_service_last_accessed_details(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -346,8 +341,7 @@ int iam_get_service_last_accessed_details(req_t *r, const val_t *in, val_t *out)
         }
         val_push(a, list, s);
     }
-    page(r, in, out, "ServicesLastAccessed", list);
-    return arena_failed(a) ? GR_ERR : GR_OK;
+    return arena_failed(a) ? GR_ERR : iam__paginate(r, in, out, "ServicesLastAccessed", list);
 }
 
 int iam_get_service_last_accessed_details_with_entities(req_t *r, const val_t *in, val_t *out)
@@ -375,6 +369,5 @@ int iam_get_service_last_accessed_details_with_entities(req_t *r, const val_t *i
         if (l.us) val_set_c(a, d, "LastAuthenticated", val_time(a, l.us));
         val_push(a, list, d);
     }
-    page(r, in, out, "EntityDetailsList", list);
-    return arena_failed(a) ? GR_ERR : GR_OK;
+    return arena_failed(a) ? GR_ERR : iam__paginate(r, in, out, "EntityDetailsList", list);
 }
