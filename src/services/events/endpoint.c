@@ -110,7 +110,7 @@ void events__endpoint_put(struct app *app, arena_t *a, const events_endpoint_t *
     for (int i = 0; i < (str_eq_c(e->replication, "ENABLED") ? 2 : 1); i++) {
         str_t rg, acct, bus, arn = bus_in(a, e, regions[i]);
         if (arn.p && split_bus_arn(arn, &rg, &acct, &bus) && events__bus_exists(db, acct, rg, bus))
-            events__bus_put(app, a, acct, rg, bus, event_text, event);
+            events__route(app, a, acct, rg, bus, event_text, event);
     }
 }
 

@@ -67,10 +67,6 @@ void events__route(struct app *app, arena_t *a, str_t account, str_t region, str
  * array) lists, when it is not NULL (a replay's Destination.FilterArns). */
 void events__route_only(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
                         const json_t *event, const json_t *only_rules);
-/* A custom or partner event put on bus (which exists): routed as
- * events__route does (a customer managed key is taken as usable: put.c). */
-void events__bus_put(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
-                     const json_t *event);
 /* Delivers event to every target of rule rule_id (schedules and routing). */
 void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
                           str_t rule_name, str_t event_text, const json_t *event);
@@ -87,7 +83,7 @@ int events__endpoint_by_id(sqlite3 *db, arena_t *a, str_t account, str_t id, eve
 /* Whether an entry's EventBusName (STR_NULL: the default bus) names e's bus. */
 bool events__endpoint_bus_ok(arena_t *a, const events_endpoint_t *e, str_t name_or_arn);
 /* Puts an event sent to endpoint e on its primary bus and, when replication
- * is enabled, on its secondary one (each as events__bus_put does). */
+ * is enabled, on its secondary one (each as events__route does). */
 void events__endpoint_put(struct app *app, arena_t *a, const events_endpoint_t *e, str_t event_text,
                           const json_t *event);
 

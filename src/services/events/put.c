@@ -2,7 +2,10 @@
  * envelope built; with an EndpointId, to a global endpoint's buses),
  * PutPartnerEvents (to the partner buses of a partner event source),
  * TestEventPattern, and delivery of an event to the targets of the rules it
- * matches, with Input / InputPath / InputTransformer.
+ * matches, with Input / InputPath / InputTransformer. A bus's customer
+ * managed key is taken as usable: AWS sends an event to the bus's
+ * dead-letter queue only when that key is disabled or missing, and gureum,
+ * without a KMS, cannot tell a user's real key from a missing one.
  *
  * Delivery runs on the caller's thread (a PutEvents request or the
  * scheduler) through the target service's public interface, so a message is
@@ -282,20 +285,6 @@ void events__dead_letter(struct app *app, arena_t *a, str_t dlq, str_t body, str
     if (send_dead_letter(app, a, dlq, body, rule_arn, kv, 4)) return;
     log_warn("events: delivery of rule %.*s to %.*s failed (%s: %s)%s", STR_FMT(rule_arn), STR_FMT(target_arn), code,
              msg, dlq.p ? "; the dead-letter queue refused it too" : "");
-}
-
-/* AWS (EventBridge user guide, "Using dead-letter queues to capture
- * encrypted event errors"): a custom or partner event that the bus cannot
- * encrypt with its customer managed key -- the key disabled or missing --
- * goes to the bus's dead-letter queue instead of its rules. gureum has no
- * KMS to hold keys, so it cannot tell a user's real key from a missing one;
- * it takes the key it was given as usable, as it is in the user's account,
- * and routes the event (the key and the dead-letter queue are kept and
- * reported). */
-void events__bus_put(struct app *app, arena_t *a, str_t account, str_t region, str_t bus, str_t event_text,
-                     const json_t *event)
-{
-    events__route(app, a, account, region, bus, event_text, event);
 }
 
 void events__deliver_rule(struct app *app, arena_t *a, int64_t rule_id, str_t account, str_t region, str_t bus,
@@ -589,7 +578,7 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
         if (ev && ep.name.p)
             events__endpoint_put(r->app, a, &ep, text, ev);
         else if (ev && events__bus_exists(db, r->who.account, r->region, bus))
-            events__bus_put(r->app, a, r->who.account, r->region, bus, text, ev);
+            events__route(r->app, a, r->who.account, r->region, bus, text, ev);
         else if (ev && other_account_bus(r, bus, &owner, &obus)) {
             /* AWS (cross-account delivery): another account's bus takes the
              * event when its policy allows the sender; the event keeps the
@@ -605,7 +594,7 @@ int events_put_events(req_t *r, const val_t *in, val_t *out)
                                                   STR_FMT(r->who.arn), STR_FMT(bus))));
                 continue;
             }
-            events__bus_put(r->app, a, owner, r->region, obus, text, ev);
+            events__route(r->app, a, owner, r->region, obus, text, ev);
         }
         res = val_new(a, VAL_STRUCT);
         val_set_c(a, res, "EventId", val_strdup(a, str_c(id)));
@@ -658,7 +647,7 @@ int events_put_partner_events(req_t *r, const val_t *in, val_t *out)
                                           nres, dj, t_us, id);
             const json_t *ev = json_parse(a, text, NULL);
             if (ev && events__bus_exists(db, accounts[k], r->region, source))
-                events__bus_put(r->app, a, accounts[k], r->region, source, text, ev);
+                events__route(r->app, a, accounts[k], r->region, source, text, ev);
         }
         if (!nacc) id_uuid(id); /* accepted; no account receives it yet */
         res = val_new(a, VAL_STRUCT);
