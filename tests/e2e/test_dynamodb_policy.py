@@ -18,14 +18,10 @@ import time
 
 import botocore.session
 import pytest
-import urllib.request
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import serve
+from conftest import serve, signed_json
 
 ACCT = "000000000000"
 ALT = ("111111111111", "ALTACCESSKEY0000000B", "altsecret0000000000000000000000000000000B")
@@ -62,17 +58,7 @@ def refusal(call):
 def raw(g, op, body, key="test", secret="test"):
     """A DynamoDB JSON call signed by hand, for clients whose model lacks op:
     (HTTP status, decoded answer)."""
-    data = json.dumps(body).encode()
-    req = AWSRequest(method="POST", url=g.endpoint + "/", data=data,
-                     headers={"Content-Type": "application/x-amz-json-1.0",
-                              "X-Amz-Target": "DynamoDB_20120810." + op})
-    SigV4Auth(Credentials(key, secret), "dynamodb", "us-east-1").add_auth(req)
-    r = urllib.request.Request(req.url, data=data, headers=dict(req.headers.items()), method="POST")
-    try:
-        with urllib.request.urlopen(r) as resp:
-            return resp.status, json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+    return signed_json(g, "dynamodb", "DynamoDB_20120810", "1.0", op, body, key, secret)
 
 
 def put_policy(g, arn, doc):

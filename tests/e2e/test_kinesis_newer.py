@@ -18,17 +18,13 @@ with a second root account (GUREUM_ACCOUNTS), a 100 ms retention hour and
 import json
 import os
 import time
-import urllib.request
 
 import botocore.session
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import code_status_message as err, serve
+from conftest import code_status_message as err, serve, signed_json
 
 ACCT = "000000000000"
 ALT = ("111111111111", "ALTACCESSKEY0000000K", "altsecret000000000000000000000000000000K")
@@ -68,17 +64,7 @@ def refusal(call):
 def raw(g, op, body, key="test", secret="test"):
     """A Kinesis JSON call signed by hand, for clients whose model lacks op:
     (HTTP status, decoded answer)."""
-    data = json.dumps(body).encode()
-    req = AWSRequest(method="POST", url=g.endpoint + "/", data=data,
-                     headers={"Content-Type": "application/x-amz-json-1.1",
-                              "X-Amz-Target": "Kinesis_20131202." + op})
-    SigV4Auth(Credentials(key, secret), "kinesis", "us-east-1").add_auth(req)
-    r = urllib.request.Request(req.url, data=data, headers=dict(req.headers.items()), method="POST")
-    try:
-        with urllib.request.urlopen(r) as resp:
-            return resp.status, json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+    return signed_json(g, "kinesis", "Kinesis_20131202", "1.1", op, body, key, secret)
 
 
 def stream(kin, tag, shards=1):
