@@ -76,6 +76,15 @@ const char *http_req_peer(http_req_t *r);               /* "127.0.0.1" */
 /* Expect: 100-continue: the client waits for 100 Continue, which follows
  * on_headers unless on_headers answers with a final status itself. */
 bool http_req_expects_continue(http_req_t *r);
+/* From on_headers: the body's declared length (0 when none or chunked), and
+ * whether it comes chunked, so a handler can look closer at a body that may
+ * be too large for its service. */
+uint64_t http_req_content_length(http_req_t *r);
+bool http_req_chunked(http_req_t *r);
+/* From on_headers: a buffered body longer than max bytes is answered 413
+ * (as one over the server's max_body_buffer is); max above that limit
+ * changes nothing. */
+void http_req_limit_body(http_req_t *r, size_t max);
 void http_req_set_data(http_req_t *r, void *data); /* caller's per-request pointer */
 void *http_req_data(http_req_t *r);
 

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -80,6 +81,11 @@ struct loop {
     bool thread_started, stopping;
     conn_t *conns; /* doubly linked, this loop only */
     int nconns;
+    /* "Date: …\r\n" for this second, formatted once a second per loop
+     * (RFC 9110 §6.6.1: an origin server with a clock sends Date; AWS does). */
+    time_t date_s;
+    char date[48];
+    size_t date_len;
 };
 
 struct http_server {
@@ -122,6 +128,7 @@ struct http_req {
     size_t nhdrs, caphdrs;
     char *body; /* BUFFER mode, malloc'd */
     size_t body_len, body_cap;
+    size_t max_body; /* 0: the server's max_body_buffer (http_req_limit_body) */
     uint64_t content_length, body_received;
     http_body_mode_t mode;
     void *data;
@@ -265,6 +272,19 @@ static int src_pump(conn_t *c)
 
 static void detach(http_req_t *r, bool closing, bool early);
 
+/* The loop's Date header line for now; its length. */
+static size_t date_header(loop_t *lp)
+{
+    time_t now = time(NULL);
+    if (now != lp->date_s || !lp->date_len) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        lp->date_len = strftime(lp->date, sizeof lp->date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+        lp->date_s = now;
+    }
+    return lp->date_len;
+}
+
 /* stream: the head only, with a chunked body to follow (http_respond_begin);
  * r stays the connection's request, unanswered, until http_respond_end. */
 static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const void *body, int fd, off_t off,
@@ -301,12 +321,14 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
      * the length (HEAD answered without reading the object, 304). */
     str_t handler_cl = STR_NULL;
     size_t hlen = 0;
+    bool handler_date = false;
     for (size_t i = 0; i < nh; i++) {
         if (hdr_is(h[i].name, "Content-Length")) {
             if (r->head || status == 304) handler_cl = h[i].value;
             continue;
         }
         if (hdr_is(h[i].name, "Connection") || hdr_is(h[i].name, "Transfer-Encoding")) continue;
+        if (hdr_is(h[i].name, "Date")) handler_date = true;
         hlen += h[i].name.len + h[i].value.len + 4;
     }
     char line[128], cl[64];
@@ -323,7 +345,8 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
         cllen = snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", len);
     const char *conn_hdr = closing ? "Connection: close\r\n" : r->http10 ? "Connection: keep-alive\r\n" : "";
     size_t connlen = strlen(conn_hdr);
-    size_t total = (size_t)linelen + hlen + (size_t)cllen + connlen + 2;
+    size_t datelen = handler_date ? 0 : date_header(lp);
+    size_t total = (size_t)linelen + hlen + (size_t)cllen + connlen + datelen + 2;
     char stackbuf[4096];
     char *hb = total <= sizeof stackbuf ? stackbuf : malloc(total);
     if (!hb) {
@@ -345,6 +368,7 @@ static void respond(http_req_t *r, int status, const kv_t *h, size_t nh, const v
     }
     memcpy(w, cl, (size_t)cllen), w += cllen;
     memcpy(w, conn_hdr, connlen), w += connlen;
+    memcpy(w, lp->date, datelen), w += datelen;
     *w++ = '\r', *w++ = '\n';
 
     /* With nothing queued, the answer goes straight to the socket: one sendmsg,
@@ -554,6 +578,11 @@ static int h_header(void *ud, str_t name, str_t value)
     return 0;
 }
 
+static size_t body_limit(const http_req_t *r, const http_server_t *s)
+{
+    return r->max_body && r->max_body < s->cfg.max_body_buffer ? r->max_body : s->cfg.max_body_buffer;
+}
+
 static int h_headers_done(void *ud)
 {
     conn_t *c = ud;
@@ -583,7 +612,7 @@ static int h_headers_done(void *ud)
         req_fail(r, 500);
         return -1;
     }
-    if (r->mode == HTTP_BODY_BUFFER && r->content_length > s->cfg.max_body_buffer) {
+    if (r->mode == HTTP_BODY_BUFFER && r->content_length > body_limit(r, s)) {
         req_fail(r, 413);
         return -1;
     }
@@ -609,7 +638,7 @@ static int h_body(void *ud, const char *d, size_t n)
     http_server_t *s = c->lp->srv;
     r->body_received += n;
     if (r->mode == HTTP_BODY_BUFFER) {
-        if (r->body_len + n > s->cfg.max_body_buffer) {
+        if (r->body_len + n > body_limit(r, s)) {
             req_fail(r, 413);
             return -1;
         }
@@ -1292,6 +1321,21 @@ const char *http_req_peer(http_req_t *r)
 {
     return r->peer;
 }
+uint64_t http_req_content_length(http_req_t *r)
+{
+    return r->content_length;
+}
+
+bool http_req_chunked(http_req_t *r)
+{
+    return r->chunked;
+}
+
+void http_req_limit_body(http_req_t *r, size_t max)
+{
+    r->max_body = max;
+}
+
 bool http_req_expects_continue(http_req_t *r)
 {
     return r->expect_continue;
