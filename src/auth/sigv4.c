@@ -834,6 +834,18 @@ static bool check_time(arena_t *a, const sigv4_opts_t *o, bool s3, sigv4_t *s)
     return true;
 }
 
+bool sigv4_date_first(const wire_req_t *w, arena_t *a, const sigv4_opts_t *o, sigv4_t *s)
+{
+    if (s->status == SIGV4_NONE || s->status == SIGV4_SKEWED || s->presigned ||
+        wire_header(w, "Authorization").p == NULL)
+        return true;
+    sigv4_t d = {.status = SIGV4_OK, .msg = ""};
+    if (!parse_date(a, wire_header(w, "X-Amz-Date"), wire_header(w, "Date"), &d)) return true;
+    if (check_time(a, o, false, &d)) return true;
+    s->status = d.status, s->msg = d.msg;
+    return false;
+}
+
 static bool sig_equal(str_t given, const char expect[65])
 {
     if (given.len != 64) return false;

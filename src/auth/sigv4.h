@@ -68,6 +68,15 @@ void sigv4_parse(const wire_req_t *w, arena_t *a, sigv4_t *s);
  * s->status. */
 sigv4_status_t sigv4_verify(const wire_req_t *w, arena_t *a, const sigv4_opts_t *o, str_t secret, sigv4_t *s);
 
+/* Coral services (AWS: DynamoDB, as ScyllaDB's Alternator suite observed
+ * it) judge a header-signed request's X-Amz-Date before anything else of its
+ * signature: an expired or future date is InvalidSignatureException "Signature
+ * expired: …" / "Signature not yet current: …" even when the Authorization
+ * header is malformed or names an unknown key. For a request whose parse did
+ * not end in SIGV4_NONE, re-reads the date header and, when it parses and lies
+ * outside o's window, sets s to SIGV4_SKEWED with that message. false then. */
+bool sigv4_date_first(const wire_req_t *w, arena_t *a, const sigv4_opts_t *o, sigv4_t *s);
+
 /* Building blocks, exposed for tests and fuzzing. */
 str_t sigv4_canonical_request(const wire_req_t *w, arena_t *a, const sigv4_t *s, bool s3);
 str_t sigv4_string_to_sign(arena_t *a, const sigv4_t *s, str_t canonical_request);

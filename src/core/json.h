@@ -18,7 +18,7 @@
 #include "core/str.h"
 #include "core/val.h"
 
-#define JSON_MAX_DEPTH 64
+#define JSON_MAX_DEPTH 128
 
 typedef enum { JSON_NULL, JSON_BOOL, JSON_INT, JSON_DOUBLE, JSON_STRING, JSON_ARRAY, JSON_OBJECT } json_type_t;
 

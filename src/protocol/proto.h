@@ -63,4 +63,31 @@ int proto_serialize_event(const svc_model_t *m, const op_t *op, const val_t *eve
 int proto_write_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
                       const char *request_id, arena_t *a, wire_resp_t *resp);
 
+/* ==== Content codings (coding.c) ==== */
+typedef enum { PROTO_CODING_NONE, PROTO_CODING_GZIP, PROTO_CODING_DEFLATE } proto_coding_t;
+
+/* The coding an Accept-Encoding value lets a response use: gzip or
+ * deflate by their q-values (RFC 9110 §12.5.3; "*" stands for a coding the
+ * value does not name; identity and other codings are never chosen). */
+proto_coding_t proto_accepted_coding(str_t accept_encoding);
+
+/* Compresses resp's buffered body with c and says so in Content-Encoding;
+ * an x-amz-crc32 header is recomputed over the compressed bytes. */
+int proto_encode_response(wire_resp_t *resp, arena_t *a, proto_coding_t c);
+
+/* Drops resp's body, for a service that answers an operation without
+ * output with no body at all; x-amz-crc32 is recomputed. */
+int proto_empty_body(wire_resp_t *resp, arena_t *a);
+
+typedef enum {
+    PROTO_DECODE_OK,
+    PROTO_DECODE_UNSUPPORTED, /* a Content-Encoding other than gzip, deflate or identity */
+    PROTO_DECODE_BAD,         /* no complete stream of that coding */
+    PROTO_DECODE_TOO_BIG,     /* over limit once inflated */
+} proto_decode_t;
+
+/* The body a request sent with Content-Encoding `coding` carries (the body
+ * itself for none or identity). */
+proto_decode_t proto_decode_body(arena_t *a, str_t coding, str_t body, size_t limit, str_t *out);
+
 #endif

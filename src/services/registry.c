@@ -38,13 +38,25 @@ static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true
  * same); an unknown operation is named before authentication, in a body
  * with no message (dynalite's suite). */
 static const aws_errdef_t E_MissingAuthenticationTokenException400 = {"MissingAuthenticationTokenException", 400, true};
-static const svc_edge_t ddb_edge = {52,
-                                    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                                    &E_MissingAuthenticationTokenException400,
-                                    "Request is missing Authentication Token",
-                                    true,
-                                    true,
-                                    ddb_http_headers};
+/* It answers with "Server: Server"; refuses a request over 16 MB with 413
+ * before reading it; inflates gzip and deflate request bodies, compresses
+ * answers of 4 KB or more for an Accept-Encoding that asks; and TagResource
+ * and UntagResource answer with no body (ScyllaDB's Alternator suite, run
+ * against DynamoDB). */
+static const svc_edge_t ddb_edge = {.id_len = 52,
+                                    .id_chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                                    .missing_auth = &E_MissingAuthenticationTokenException400,
+                                    .missing_auth_msg = "Request is missing Authentication Token",
+                                    .op_first = true,
+                                    .no_empty_msg = true,
+                                    .headers = ddb_http_headers,
+                                    .server = "Server",
+                                    .max_body = 16u << 20,
+                                    .compress_min = 4096,
+                                    .void_empty = true};
+
+/* AWS: S3 answers with "Server: AmazonS3" (every response its docs show). */
+static const svc_edge_t s3_edge = {.server = "AmazonS3"};
 
 /* AWS: Lambda answers a synchronous Invoke's payload as application/json. */
 static const svc_edge_t lambda_edge = {.headers = lambda_http_headers};
@@ -64,7 +76,7 @@ const svc_entry_t registry[] = {
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop, .edge = &lambda_edge},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, s3_stop, .tick = s3_tick, .precheck = s3_precheck,
-     .resource_grant = s3_resource_grant, .answered = s3_access_logged},
+     .resource_grant = s3_resource_grant, .answered = s3_access_logged, .edge = &s3_edge},
     /* AWS (recorded): SNS answers a missing required member with ValidationError. */
     {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, &ERR_ValidationError, false, sns_start, sns_stop,
      .denied = &SNS_ERR_AuthorizationErrorException, .precheck = sns_precheck},

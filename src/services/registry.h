@@ -35,6 +35,13 @@ typedef struct svc_edge {
     bool op_first;                  /* an unknown operation is answered before authenticating */
     bool no_empty_msg;              /* an error without a message is written without the member */
     void (*headers)(struct req *r); /* a last look at the answer's headers; may be NULL */
+    const char *server;             /* the Server header the service answers with; NULL: none */
+    size_t max_body;                /* a larger request body (also once inflated) is 413; 0: the server's limit */
+    /* Content codings (protocol/coding.c): request bodies sent gzip'd or
+     * deflated are inflated, and answers of at least this many bytes are
+     * compressed for an Accept-Encoding that asks; 0: neither. */
+    size_t compress_min;
+    bool void_empty; /* an operation without output answers with no body, not "{}" */
 } svc_edge_t;
 
 typedef struct svc_entry {
