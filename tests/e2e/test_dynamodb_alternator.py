@@ -435,3 +435,55 @@ def test_a_sum_needing_more_than_38_digits_is_an_overflow(ddb):
     # a stored number of 39 digits keeps the digits message
     assert refused(ddb.put_item, TableName="al-s", Item={**k, "n": {"N": "1" * 39}}) == (
         "ValidationException", "Attempting to store more than 38 significant digits in a Number")
+
+
+# ---- index projections, empty names, operator and transaction limits ----
+
+def test_include_projection_needs_distinct_non_key_attributes(ddb):
+    def table(projection, lsi=False):
+        ix = {"IndexName": "idx", "Projection": projection}
+        kw = {"TableName": "al-proj", "BillingMode": "PAY_PER_REQUEST", "KeySchema": hash_range(),
+              "AttributeDefinitions": [key("p"), key("c"), key("x")]}
+        if lsi:
+            kw["LocalSecondaryIndexes"] = [{**ix, "KeySchema": hash_range("p", "x")}]
+        else:
+            kw["GlobalSecondaryIndexes"] = [{**ix, "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}]}]
+        return kw
+    missing = ("ValidationException", PVI + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+    for lsi in (False, True):
+        assert refused(ddb.create_table, **table({"ProjectionType": "INCLUDE"}, lsi)) == missing
+        code, msg = refused(ddb.create_table, **table({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "a"]},
+                                                        lsi))
+        assert code == "ValidationException" and msg.startswith(PVI + "Duplicate") and msg.endswith(": a")
+    # UpdateTable's Create checks the same
+    ddb.create_table(TableName="al-proj", BillingMode="PAY_PER_REQUEST", KeySchema=hash_range(),
+                     AttributeDefinitions=[key("p"), key("c")])
+    assert refused(ddb.update_table, TableName="al-proj", AttributeDefinitions=[key("y")],
+                   GlobalSecondaryIndexUpdates=[{"Create": {
+                       "IndexName": "gsi", "KeySchema": [{"AttributeName": "y", "KeyType": "HASH"}],
+                       "Projection": {"ProjectionType": "INCLUDE"}}}]) == missing
+    ddb.delete_table(TableName="al-proj")
+
+
+def test_gsi_refuses_attributes_it_does_not_project(ddb):
+    ddb.create_table(TableName="al-gsip", BillingMode="PAY_PER_REQUEST", KeySchema=hash_range(),
+                     AttributeDefinitions=[key("p"), key("c"), key("x")],
+                     GlobalSecondaryIndexes=[{"IndexName": "inc", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                              "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]}}])
+    item = {"p": {"S": "1"}, "c": {"S": "2"}, "x": {"S": "3"}, "a": {"S": "4"}, "b": {"S": "5"}}
+    ddb.put_item(TableName="al-gsip", Item=item)
+    kc = {"x": {"AttributeValueList": [{"S": "3"}], "ComparisonOperator": "EQ"}}
+    # what it holds is answered: the keys of both and the included attribute
+    assert ddb.query(TableName="al-gsip", IndexName="inc", KeyConditions=kc)["Items"] == [
+        {k: v for k, v in item.items() if k != "b"}]
+    assert ddb.query(TableName="al-gsip", IndexName="inc", KeyConditions=kc,
+                     ProjectionExpression="a, p, x")["Items"] == [{"a": {"S": "4"}, "p": {"S": "1"}, "x": {"S": "3"}}]
+    notproj = ("ValidationException", PVI + "Global secondary index inc does not project [b]")
+    assert refused(ddb.query, TableName="al-gsip", IndexName="inc", KeyConditions=kc, ProjectionExpression="a, b") \
+        == notproj
+    assert refused(ddb.query, TableName="al-gsip", IndexName="inc", KeyConditions=kc, Select="SPECIFIC_ATTRIBUTES",
+                   AttributesToGet=["b"]) == notproj
+    assert refused(ddb.scan, TableName="al-gsip", IndexName="inc", ProjectionExpression="#b.c, d, #b.e",
+                   ExpressionAttributeNames={"#b": "b"}) == (
+        "ValidationException", PVI + "Global secondary index inc does not project [b, d]")
+    ddb.delete_table(TableName="al-gsip")

@@ -812,8 +812,20 @@ static const char *check_projection(arena_t *a, const val_t *ix)
     const val_t *p = val_get(ix, "Projection");
     str_t pt = val_get_str(p, "ProjectionType");
     if (!pt.p) return PVI "Unknown ProjectionType: null";
-    if (val_get(p, "NonKeyAttributes") && !str_eq_c(pt, "INCLUDE"))
+    const val_t *nk = val_get(p, "NonKeyAttributes");
+    if (nk && !str_eq_c(pt, "INCLUDE"))
         return arena_printf(a, PVI "ProjectionType is %.*s, but NonKeyAttributes is specified", STR_FMT(pt));
+    /* INCLUDE is the keys plus a list, so the list is required (AWS's text
+     * as published by the DynamoDB conformance suites, nubo-db/dynoxide#116). */
+    if (str_eq_c(pt, "INCLUDE") && (!nk || nk->kind != VAL_LIST || !nk->u.list.n))
+        return PVI "ProjectionType is INCLUDE, but NonKeyAttributes is not specified";
+    /* A name listed twice is refused as AWS does (the Alternator suite checks
+     * the word "Duplicate"; the rest of the text is ours). */
+    for (size_t i = 0; nk && nk->kind == VAL_LIST && i < nk->u.list.n; i++)
+        for (size_t j = i + 1; j < nk->u.list.n; j++)
+            if (str_eq(nk->u.list.v[i]->u.s, nk->u.list.v[j]->u.s))
+                return arena_printf(a, PVI "Duplicate attribute in NonKeyAttributes: %.*s",
+                                    STR_FMT(nk->u.list.v[i]->u.s));
     return NULL;
 }
 
