@@ -487,3 +487,19 @@ def test_gsi_refuses_attributes_it_does_not_project(ddb):
                    ExpressionAttributeNames={"#b": "b"}) == (
         "ValidationException", PVI + "Global secondary index inc does not project [b, d]")
     ddb.delete_table(TableName="al-gsip")
+
+
+def test_empty_attribute_names_are_refused(ddb):
+    k = {"p": {"S": "empty-name"}}
+    for call, kw in (
+            (ddb.put_item, {"Item": {**k, "": {"N": "1"}}}),
+            (ddb.get_item, {"Key": k, "AttributesToGet": [""]}),
+            (ddb.update_item, {"Key": k, "AttributeUpdates": {"": {"Value": {"N": "2"}, "Action": "PUT"}}}),
+            (ddb.put_item, {"Item": k, "Expected": {"": {"Exists": False}}}),
+            (ddb.scan, {"ScanFilter": {"": {"ComparisonOperator": "NULL"}}})):
+        code, msg = refused(call, TableName="al-s", **kw)
+        assert code == "ValidationException" and "Empty attribute name" in msg, (call, kw)
+    assert refused(ddb.get_item, TableName="al-s", Key=k, ProjectionExpression="#n",
+                   ExpressionAttributeNames={"#n": ""}) == (
+        "ValidationException", "ExpressionAttributeNames contains invalid value: Empty attribute name for key #n")
+    assert "Item" not in ddb.get_item(TableName="al-s", Key=k, ConsistentRead=True)

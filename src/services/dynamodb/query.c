@@ -438,7 +438,7 @@ static int legacy_attrs_or_fail(rd_t *q, const val_t *in)
 {
     const val_t *atg = val_get(in, "AttributesToGet");
     if (!atg) return GR_OK;
-    const char *dup = ddb_legacy_attrs_dup(&q->c, atg);
+    const char *dup = ddb_legacy_attrs_check(&q->c, atg);
     if (dup) return ddb__fail_validation(q->r, dup);
     if (!ddb_legacy_attrs_to_get(&q->c, atg, &q->proj)) return GR_ERR; /* out of memory */
     q->has_proj = true;
