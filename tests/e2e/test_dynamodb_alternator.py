@@ -503,3 +503,21 @@ def test_empty_attribute_names_are_refused(ddb):
                    ExpressionAttributeNames={"#n": ""}) == (
         "ValidationException", "ExpressionAttributeNames contains invalid value: Empty attribute name for key #n")
     assert "Item" not in ddb.get_item(TableName="al-s", Key=k, ConsistentRead=True)
+
+
+def test_an_expression_has_at_most_300_operators(ddb):
+    k = {"p": {"S": "operators"}}
+    ddb.put_item(TableName="al-s", Item={**k, "a": {"N": "1"}, "b": {"N": "2"}})
+    v = {":v": {"N": "1"}}
+    # 149 nested ORs and 150 comparisons: 299 operators, parentheses not counted
+    ok = "a<b " + "or (a<b " * 149 + ")" * 149
+    ddb.update_item(TableName="al-s", Key=k, UpdateExpression="SET z = :v", ConditionExpression=ok,
+                    ExpressionAttributeValues=v)
+    too_many = ("ValidationException",
+                "Invalid ConditionExpression: The expression contains too many operators; operator count: 301")
+    for cond in ("a<b " + "or (a<b " * 454 + ")" * 454, "not " * 1000 + "a<b", "a<b" + " and a<b" * 150):
+        assert refused(ddb.update_item, TableName="al-s", Key=k, UpdateExpression="SET z = :v",
+                       ConditionExpression=cond, ExpressionAttributeValues=v) == too_many
+    assert refused(ddb.scan, TableName="al-s", FilterExpression="a<b" + " or a<b" * 150) == (
+        "ValidationException",
+        "Invalid FilterExpression: The expression contains too many operators; operator count: 301")
