@@ -521,3 +521,29 @@ def test_an_expression_has_at_most_300_operators(ddb):
     assert refused(ddb.scan, TableName="al-s", FilterExpression="a<b" + " or a<b" * 150) == (
         "ValidationException",
         "Invalid FilterExpression: The expression contains too many operators; operator count: 301")
+
+
+def test_a_transaction_carries_at_most_4_mb(ddb):
+    big = "x" * 100000
+    puts = [{"Put": {"TableName": "al-s", "Item": {"p": {"S": f"tx{i}"}, "x": {"S": big}}}} for i in range(50)]
+    code, msg = refused(ddb.transact_write_items, TransactItems=puts)
+    assert code == "ValidationException" and "size cannot exceed 4 MB" in msg
+    assert "Item" not in ddb.get_item(TableName="al-s", Key={"p": {"S": "tx0"}}, ConsistentRead=True)
+    # 3 MB is fine, and so are deletes of 5 MB of items: the request is small
+    ddb.transact_write_items(TransactItems=puts[:30])
+    for p in puts[30:]:
+        ddb.put_item(**p["Put"])
+    ddb.transact_write_items(TransactItems=[{"Delete": {"TableName": "al-s", "Key": {"p": p["Put"]["Item"]["p"]}}}
+                                            for p in puts])
+    assert "Item" not in ddb.get_item(TableName="al-s", Key={"p": {"S": "tx49"}}, ConsistentRead=True)
+
+
+def test_a_read_transaction_returns_at_most_4_mb(ddb):
+    big = "y" * 390000
+    keys = [{"p": {"S": f"txr{i}"}} for i in range(11)]
+    for k in keys:
+        ddb.put_item(TableName="al-s", Item={**k, "y": {"S": big}})
+    gets = [{"Get": {"TableName": "al-s", "Key": k}} for k in keys]
+    assert len(ddb.transact_get_items(TransactItems=gets[:10])["Responses"]) == 10
+    code, msg = refused(ddb.transact_get_items, TransactItems=gets)
+    assert code == "ValidationException" and "4 MB" in msg
