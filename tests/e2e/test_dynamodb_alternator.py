@@ -47,6 +47,15 @@ def stream_of(ddb, table):
     return ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
 
 
+def keys_only_stream_table(ddb, streams, name):
+    """A hash-key table with a KEYS_ONLY stream: its stream ARN and that stream's ShardId."""
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=[key("p")],
+                     KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}],
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = stream_of(ddb, name)
+    return arn, streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+
 # ---- DynamoDB Streams ----
 
 def test_describe_stream_exclusive_start_shard_id(ddb, streams):
@@ -147,11 +156,7 @@ def test_list_streams_paging_resumes_after_a_deleted_table(ddb, streams):
 
 
 def test_disabled_stream_is_closed_but_readable(ddb, streams):
-    ddb.create_table(TableName="al-off", BillingMode="PAY_PER_REQUEST", AttributeDefinitions=[key("p")],
-                     KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}],
-                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
-    arn = stream_of(ddb, "al-off")
-    sid = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    arn, sid = keys_only_stream_table(ddb, streams, "al-off")
     it = streams.get_shard_iterator(StreamArn=arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     ddb.put_item(TableName="al-off", Item={"p": {"S": "x"}})
     ddb.update_table(TableName="al-off", StreamSpecification={"StreamEnabled": False})
@@ -172,6 +177,52 @@ def test_disabled_stream_is_closed_but_readable(ddb, streams):
     it2 = streams.get_shard_iterator(StreamArn=arn2, ShardId=sid2["ShardId"],
                                      ShardIteratorType="LATEST")["ShardIterator"]
     assert "NextShardIterator" in streams.get_records(ShardIterator=it2)
+
+
+def test_a_reenabled_stream_is_a_new_stream_and_the_old_stays_readable(ddb, streams):
+    arn1, first_shard = keys_only_stream_table(ddb, streams, "al-re")
+    ddb.put_item(TableName="al-re", Item={"p": {"S": "first"}})
+    ddb.update_table(TableName="al-re", StreamSpecification={"StreamEnabled": False})
+    ddb.update_table(TableName="al-re", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    arn2 = stream_of(ddb, "al-re")
+    assert arn2 != arn1
+    ddb.put_item(TableName="al-re", Item={"p": {"S": "second"}})
+
+    def records(arn):
+        d = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=d["Shards"][0]["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        r = streams.get_records(ShardIterator=it)
+        return d, r
+    old, r1 = records(arn1)
+    new, r2 = records(arn2)
+    # the old stream: DISABLED, its own view type, a closed shard of its own, its records only
+    assert old["StreamStatus"] == "DISABLED" and old["StreamViewType"] == "KEYS_ONLY"
+    assert "EndingSequenceNumber" in old["Shards"][0]["SequenceNumberRange"]
+    # shard ids differ between the streams and do not change when a stream is replaced
+    assert old["Shards"][0]["ShardId"] == first_shard != new["Shards"][0]["ShardId"]
+    assert [x["dynamodb"]["Keys"]["p"]["S"] for x in r1["Records"]] == ["first"]
+    assert new["StreamStatus"] == "ENABLED" and new["StreamViewType"] == "NEW_IMAGE"
+    assert "EndingSequenceNumber" not in new["Shards"][0]["SequenceNumberRange"]
+    assert [x["dynamodb"]["Keys"]["p"]["S"] for x in r2["Records"]] == ["second"]
+    assert "NewImage" in r2["Records"][0]["dynamodb"] and "NextShardIterator" in r2
+    # ListStreams lists both, oldest first, and pages through them one at a time
+    listed = streams.list_streams(TableName="al-re")["Streams"]
+    assert [s["StreamArn"] for s in listed] == [arn1, arn2]
+    assert [s["StreamLabel"] for s in listed] == [arn1.rsplit("/", 1)[1], arn2.rsplit("/", 1)[1]]
+    page = streams.list_streams(TableName="al-re", Limit=1)
+    assert [s["StreamArn"] for s in page["Streams"]] == [arn1] and page["LastEvaluatedStreamArn"] == arn1
+    page = streams.list_streams(TableName="al-re", Limit=1, ExclusiveStartStreamArn=arn1)
+    assert [s["StreamArn"] for s in page["Streams"]] == [arn2] and "LastEvaluatedStreamArn" not in page
+    # a third stream keeps both earlier ones
+    ddb.update_table(TableName="al-re", StreamSpecification={"StreamEnabled": False})
+    ddb.update_table(TableName="al-re", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn3 = stream_of(ddb, "al-re")
+    assert [s["StreamArn"] for s in streams.list_streams(TableName="al-re")["Streams"]] == [arn1, arn2, arn3]
+    d2 = streams.describe_stream(StreamArn=arn2)["StreamDescription"]
+    assert d2["StreamViewType"] == "NEW_IMAGE" and d2["Shards"][0]["ShardId"] == new["Shards"][0]["ShardId"]
+    assert d2["StreamStatus"] == "DISABLED"
+    ddb.delete_table(TableName="al-re")
 
 
 # ---- items ----
