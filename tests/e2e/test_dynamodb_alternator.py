@@ -47,6 +47,15 @@ def stream_of(ddb, table):
     return ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
 
 
+def keys_only_stream_table(ddb, streams, name):
+    """A hash-key table with a KEYS_ONLY stream: its stream ARN and that stream's ShardId."""
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=[key("p")],
+                     KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}],
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = stream_of(ddb, name)
+    return arn, streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+
 # ---- DynamoDB Streams ----
 
 def test_describe_stream_exclusive_start_shard_id(ddb, streams):
@@ -147,11 +156,7 @@ def test_list_streams_paging_resumes_after_a_deleted_table(ddb, streams):
 
 
 def test_disabled_stream_is_closed_but_readable(ddb, streams):
-    ddb.create_table(TableName="al-off", BillingMode="PAY_PER_REQUEST", AttributeDefinitions=[key("p")],
-                     KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}],
-                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
-    arn = stream_of(ddb, "al-off")
-    sid = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    arn, sid = keys_only_stream_table(ddb, streams, "al-off")
     it = streams.get_shard_iterator(StreamArn=arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     ddb.put_item(TableName="al-off", Item={"p": {"S": "x"}})
     ddb.update_table(TableName="al-off", StreamSpecification={"StreamEnabled": False})
@@ -172,6 +177,52 @@ def test_disabled_stream_is_closed_but_readable(ddb, streams):
     it2 = streams.get_shard_iterator(StreamArn=arn2, ShardId=sid2["ShardId"],
                                      ShardIteratorType="LATEST")["ShardIterator"]
     assert "NextShardIterator" in streams.get_records(ShardIterator=it2)
+
+
+def test_a_reenabled_stream_is_a_new_stream_and_the_old_stays_readable(ddb, streams):
+    arn1, first_shard = keys_only_stream_table(ddb, streams, "al-re")
+    ddb.put_item(TableName="al-re", Item={"p": {"S": "first"}})
+    ddb.update_table(TableName="al-re", StreamSpecification={"StreamEnabled": False})
+    ddb.update_table(TableName="al-re", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    arn2 = stream_of(ddb, "al-re")
+    assert arn2 != arn1
+    ddb.put_item(TableName="al-re", Item={"p": {"S": "second"}})
+
+    def records(arn):
+        d = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=d["Shards"][0]["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        r = streams.get_records(ShardIterator=it)
+        return d, r
+    old, r1 = records(arn1)
+    new, r2 = records(arn2)
+    # the old stream: DISABLED, its own view type, a closed shard of its own, its records only
+    assert old["StreamStatus"] == "DISABLED" and old["StreamViewType"] == "KEYS_ONLY"
+    assert "EndingSequenceNumber" in old["Shards"][0]["SequenceNumberRange"]
+    # shard ids differ between the streams and do not change when a stream is replaced
+    assert old["Shards"][0]["ShardId"] == first_shard != new["Shards"][0]["ShardId"]
+    assert [x["dynamodb"]["Keys"]["p"]["S"] for x in r1["Records"]] == ["first"]
+    assert new["StreamStatus"] == "ENABLED" and new["StreamViewType"] == "NEW_IMAGE"
+    assert "EndingSequenceNumber" not in new["Shards"][0]["SequenceNumberRange"]
+    assert [x["dynamodb"]["Keys"]["p"]["S"] for x in r2["Records"]] == ["second"]
+    assert "NewImage" in r2["Records"][0]["dynamodb"] and "NextShardIterator" in r2
+    # ListStreams lists both, oldest first, and pages through them one at a time
+    listed = streams.list_streams(TableName="al-re")["Streams"]
+    assert [s["StreamArn"] for s in listed] == [arn1, arn2]
+    assert [s["StreamLabel"] for s in listed] == [arn1.rsplit("/", 1)[1], arn2.rsplit("/", 1)[1]]
+    page = streams.list_streams(TableName="al-re", Limit=1)
+    assert [s["StreamArn"] for s in page["Streams"]] == [arn1] and page["LastEvaluatedStreamArn"] == arn1
+    page = streams.list_streams(TableName="al-re", Limit=1, ExclusiveStartStreamArn=arn1)
+    assert [s["StreamArn"] for s in page["Streams"]] == [arn2] and "LastEvaluatedStreamArn" not in page
+    # a third stream keeps both earlier ones
+    ddb.update_table(TableName="al-re", StreamSpecification={"StreamEnabled": False})
+    ddb.update_table(TableName="al-re", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn3 = stream_of(ddb, "al-re")
+    assert [s["StreamArn"] for s in streams.list_streams(TableName="al-re")["Streams"]] == [arn1, arn2, arn3]
+    d2 = streams.describe_stream(StreamArn=arn2)["StreamDescription"]
+    assert d2["StreamViewType"] == "NEW_IMAGE" and d2["Shards"][0]["ShardId"] == new["Shards"][0]["ShardId"]
+    assert d2["StreamStatus"] == "DISABLED"
+    ddb.delete_table(TableName="al-re")
 
 
 # ---- items ----
@@ -435,3 +486,115 @@ def test_a_sum_needing_more_than_38_digits_is_an_overflow(ddb):
     # a stored number of 39 digits keeps the digits message
     assert refused(ddb.put_item, TableName="al-s", Item={**k, "n": {"N": "1" * 39}}) == (
         "ValidationException", "Attempting to store more than 38 significant digits in a Number")
+
+
+# ---- index projections, empty names, operator and transaction limits ----
+
+def test_include_projection_needs_distinct_non_key_attributes(ddb):
+    def table(projection, lsi=False):
+        ix = {"IndexName": "idx", "Projection": projection}
+        kw = {"TableName": "al-proj", "BillingMode": "PAY_PER_REQUEST", "KeySchema": hash_range(),
+              "AttributeDefinitions": [key("p"), key("c"), key("x")]}
+        if lsi:
+            kw["LocalSecondaryIndexes"] = [{**ix, "KeySchema": hash_range("p", "x")}]
+        else:
+            kw["GlobalSecondaryIndexes"] = [{**ix, "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}]}]
+        return kw
+    missing = ("ValidationException", PVI + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+    for lsi in (False, True):
+        assert refused(ddb.create_table, **table({"ProjectionType": "INCLUDE"}, lsi)) == missing
+        code, msg = refused(ddb.create_table, **table({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "a"]},
+                                                        lsi))
+        assert code == "ValidationException" and msg.startswith(PVI + "Duplicate") and msg.endswith(": a")
+    # UpdateTable's Create checks the same
+    ddb.create_table(TableName="al-proj", BillingMode="PAY_PER_REQUEST", KeySchema=hash_range(),
+                     AttributeDefinitions=[key("p"), key("c")])
+    assert refused(ddb.update_table, TableName="al-proj", AttributeDefinitions=[key("y")],
+                   GlobalSecondaryIndexUpdates=[{"Create": {
+                       "IndexName": "gsi", "KeySchema": [{"AttributeName": "y", "KeyType": "HASH"}],
+                       "Projection": {"ProjectionType": "INCLUDE"}}}]) == missing
+    ddb.delete_table(TableName="al-proj")
+
+
+def test_gsi_refuses_attributes_it_does_not_project(ddb):
+    ddb.create_table(TableName="al-gsip", BillingMode="PAY_PER_REQUEST", KeySchema=hash_range(),
+                     AttributeDefinitions=[key("p"), key("c"), key("x")],
+                     GlobalSecondaryIndexes=[{"IndexName": "inc", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                              "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]}}])
+    item = {"p": {"S": "1"}, "c": {"S": "2"}, "x": {"S": "3"}, "a": {"S": "4"}, "b": {"S": "5"}}
+    ddb.put_item(TableName="al-gsip", Item=item)
+    kc = {"x": {"AttributeValueList": [{"S": "3"}], "ComparisonOperator": "EQ"}}
+    # what it holds is answered: the keys of both and the included attribute
+    assert ddb.query(TableName="al-gsip", IndexName="inc", KeyConditions=kc)["Items"] == [
+        {k: v for k, v in item.items() if k != "b"}]
+    assert ddb.query(TableName="al-gsip", IndexName="inc", KeyConditions=kc,
+                     ProjectionExpression="a, p, x")["Items"] == [{"a": {"S": "4"}, "p": {"S": "1"}, "x": {"S": "3"}}]
+    notproj = ("ValidationException", PVI + "Global secondary index inc does not project [b]")
+    assert refused(ddb.query, TableName="al-gsip", IndexName="inc", KeyConditions=kc, ProjectionExpression="a, b") \
+        == notproj
+    assert refused(ddb.query, TableName="al-gsip", IndexName="inc", KeyConditions=kc, Select="SPECIFIC_ATTRIBUTES",
+                   AttributesToGet=["b"]) == notproj
+    assert refused(ddb.scan, TableName="al-gsip", IndexName="inc", ProjectionExpression="#b.c, d, #b.e",
+                   ExpressionAttributeNames={"#b": "b"}) == (
+        "ValidationException", PVI + "Global secondary index inc does not project [b, d]")
+    ddb.delete_table(TableName="al-gsip")
+
+
+def test_empty_attribute_names_are_refused(ddb):
+    k = {"p": {"S": "empty-name"}}
+    for call, kw in (
+            (ddb.put_item, {"Item": {**k, "": {"N": "1"}}}),
+            (ddb.get_item, {"Key": k, "AttributesToGet": [""]}),
+            (ddb.update_item, {"Key": k, "AttributeUpdates": {"": {"Value": {"N": "2"}, "Action": "PUT"}}}),
+            (ddb.put_item, {"Item": k, "Expected": {"": {"Exists": False}}}),
+            (ddb.scan, {"ScanFilter": {"": {"ComparisonOperator": "NULL"}}})):
+        code, msg = refused(call, TableName="al-s", **kw)
+        assert code == "ValidationException" and "Empty attribute name" in msg, (call, kw)
+    assert refused(ddb.get_item, TableName="al-s", Key=k, ProjectionExpression="#n",
+                   ExpressionAttributeNames={"#n": ""}) == (
+        "ValidationException", "ExpressionAttributeNames contains invalid value: Empty attribute name for key #n")
+    assert "Item" not in ddb.get_item(TableName="al-s", Key=k, ConsistentRead=True)
+
+
+def test_an_expression_has_at_most_300_operators(ddb):
+    k = {"p": {"S": "operators"}}
+    ddb.put_item(TableName="al-s", Item={**k, "a": {"N": "1"}, "b": {"N": "2"}})
+    v = {":v": {"N": "1"}}
+    # 149 nested ORs and 150 comparisons: 299 operators, parentheses not counted
+    ok = "a<b " + "or (a<b " * 149 + ")" * 149
+    ddb.update_item(TableName="al-s", Key=k, UpdateExpression="SET z = :v", ConditionExpression=ok,
+                    ExpressionAttributeValues=v)
+    too_many = ("ValidationException",
+                "Invalid ConditionExpression: The expression contains too many operators; operator count: 301")
+    for cond in ("a<b " + "or (a<b " * 454 + ")" * 454, "not " * 1000 + "a<b", "a<b" + " and a<b" * 150):
+        assert refused(ddb.update_item, TableName="al-s", Key=k, UpdateExpression="SET z = :v",
+                       ConditionExpression=cond, ExpressionAttributeValues=v) == too_many
+    assert refused(ddb.scan, TableName="al-s", FilterExpression="a<b" + " or a<b" * 150) == (
+        "ValidationException",
+        "Invalid FilterExpression: The expression contains too many operators; operator count: 301")
+
+
+def test_a_transaction_carries_at_most_4_mb(ddb):
+    big = "x" * 100000
+    puts = [{"Put": {"TableName": "al-s", "Item": {"p": {"S": f"tx{i}"}, "x": {"S": big}}}} for i in range(50)]
+    code, msg = refused(ddb.transact_write_items, TransactItems=puts)
+    assert code == "ValidationException" and "size cannot exceed 4 MB" in msg
+    assert "Item" not in ddb.get_item(TableName="al-s", Key={"p": {"S": "tx0"}}, ConsistentRead=True)
+    # 3 MB is fine, and so are deletes of 5 MB of items: the request is small
+    ddb.transact_write_items(TransactItems=puts[:30])
+    for p in puts[30:]:
+        ddb.put_item(**p["Put"])
+    ddb.transact_write_items(TransactItems=[{"Delete": {"TableName": "al-s", "Key": {"p": p["Put"]["Item"]["p"]}}}
+                                            for p in puts])
+    assert "Item" not in ddb.get_item(TableName="al-s", Key={"p": {"S": "tx49"}}, ConsistentRead=True)
+
+
+def test_a_read_transaction_returns_at_most_4_mb(ddb):
+    big = "y" * 390000
+    keys = [{"p": {"S": f"txr{i}"}} for i in range(11)]
+    for k in keys:
+        ddb.put_item(TableName="al-s", Item={**k, "y": {"S": big}})
+    gets = [{"Get": {"TableName": "al-s", "Key": k}} for k in keys]
+    assert len(ddb.transact_get_items(TransactItems=gets[:10])["Responses"]) == 10
+    code, msg = refused(ddb.transact_get_items, TransactItems=gets)
+    assert code == "ValidationException" and "4 MB" in msg

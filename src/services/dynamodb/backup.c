@@ -326,6 +326,7 @@ static val_t *restored_def(req_t *r, const val_t *in, const val_t *src, bool *ow
     for (size_t i = 0; i < src->u.obj.n; i++) {
         str_t k = src->u.obj.e[i].key;
         if (str_eq_c(k, "StreamSpecification") || str_eq_c(k, "StreamLabel") || str_eq_c(k, "StreamLabelView") ||
+            str_eq_c(k, "StreamDisabledUs") || str_eq_c(k, "OldStreams") || str_eq_c(k, "StreamShardNum") ||
             str_eq_c(k, "TTL") || str_eq_c(k, "PITR") || str_eq_c(k, "GlobalTable") || str_eq_c(k, "AutoScaling") ||
             str_eq_c(k, "ResourcePolicy") || str_eq_c(k, "StreamPolicy") ||
             (!provisioned && str_eq_c(k, "ProvisionedThroughput")) ||

@@ -239,10 +239,10 @@ ddb_cond_t *ddb_legacy_expected(ddb_ctx_t *c, const val_t *expected, str_t op, c
 ddb_cond_t *ddb_legacy_filter(ddb_ctx_t *c, const val_t *filter, str_t op, const char *which, const char **err);
 ddb_update_t *ddb_legacy_updates(ddb_ctx_t *c, const val_t *attribute_updates, const char **err);
 bool ddb_legacy_attrs_to_get(ddb_ctx_t *c, const val_t *attrs, ddb_proj_t *out);
-/* Additive: AWS's message for a repeated name in AttributesToGet ("One or
- * more parameter values were invalid: Duplicate value in attribute name: a"),
- * or NULL; ddb_legacy_attrs_to_get returns false in that case. */
-const char *ddb_legacy_attrs_dup(ddb_ctx_t *c, const val_t *attrs);
+/* AWS's message for an empty name in AttributesToGet or a repeated one
+ * ("One or more parameter values were invalid: Duplicate value in attribute
+ * name: a"), or NULL; ddb_legacy_attrs_to_get returns false in that case. */
+const char *ddb_legacy_attrs_check(ddb_ctx_t *c, const val_t *attrs);
 bool ddb_legacy_key_conditions(ddb_ctx_t *c, const val_t *kc, str_t pk, str_t sk, ddb_keycond_t *out, const char **err);
 
 /* ==== Background work (ttl.c) ====

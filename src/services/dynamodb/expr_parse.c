@@ -952,6 +952,7 @@ typedef struct {
     /* update and projection: every path, for overlap checks */
     ddb_path_t *paths;
     size_t npaths, cappaths;
+    size_t nops; /* operators so far, for AWS's limit of 300 */
 } parser_t;
 
 static void set_err(const char **slot, const char *msg)
@@ -996,6 +997,22 @@ static void expect(parser_t *p, tk_t k)
 {
     if (peek(p) != k) syntax_at(p, p->i);
     p->i++;
+}
+
+/* AWS: "The maximum number of operators or functions allowed in an
+ * expression is 300" (Developer Guide, Constraints: Expression parameters).
+ * The operators are the comparisons, BETWEEN, IN, AND, OR, NOT and an update's
+ * + and -; parentheses and function calls are not counted (ScyllaDB's suite,
+ * run against DynamoDB, nests 1355 calls and gets another error). AWS stops at
+ * the 301st: "Invalid ConditionExpression: The expression contains too many
+ * operators; operator count: 301" (quoted in that suite). Stopping there also
+ * bounds the parser's recursion through NOT and parentheses. */
+#define MAX_OPERATORS 300
+static void count_operator(parser_t *p)
+{
+    if (++p->nops <= MAX_OPERATORS) return;
+    p->syntax = arena_printf(p->a, "The expression contains too many operators; operator count: %zu", p->nops);
+    longjmp(p->jb, 1);
 }
 
 static bool is_kw(parser_t *p, size_t i, const char *kw)
@@ -1464,6 +1481,7 @@ static term_t c_tail(parser_t *p, ddb__opd_t *lhs, bool parened)
     tk_t k = peek(p);
     if (k >= T_EQ && k <= T_GE) {
         str_t op = tok_text(p, p->i);
+        count_operator(p);
         p->i++;
         bool par = false;
         ddb__opd_t *rhs = c_operand(p, &par);
@@ -1479,6 +1497,7 @@ static term_t c_tail(parser_t *p, ddb__opd_t *lhs, bool parened)
         return t;
     }
     if (is_kw(p, p->i, "BETWEEN")) {
+        count_operator(p);
         p->i++;
         bool par = false;
         ddb__opd_t *lo = c_operand(p, &par);
@@ -1512,6 +1531,7 @@ static term_t c_tail(parser_t *p, ddb__opd_t *lhs, bool parened)
         return t;
     }
     if (is_kw(p, p->i, "IN")) {
+        count_operator(p);
         p->i++;
         expect(p, T_LP);
         ddb__opd_t **list = NULL;
@@ -1581,6 +1601,7 @@ static term_t c_primary(parser_t *p)
 static term_t c_not(parser_t *p)
 {
     if (is_kw(p, p->i, "NOT")) {
+        count_operator(p);
         p->i++;
         term_t in = c_not(p);
         term_t t = {0};
@@ -1597,6 +1618,7 @@ static term_t c_chain(parser_t *p, const char *kw, ddb__cond_kind_t op, term_t (
     term_t l = next(p);
     while (is_kw(p, p->i, kw)) {
         ddb_cond_t *lc = to_cond(p, l);
+        count_operator(p);
         p->i++;
         term_t r = next(p);
         term_t t = {0};
@@ -1754,6 +1776,7 @@ static ddb__opd_t *u_value(parser_t *p)
     ddb__opd_t *x = u_operand(p);
     if (peek(p) != T_PLUS && peek(p) != T_MINUS) return x;
     bool plus = peek(p) == T_PLUS;
+    count_operator(p);
     p->i++;
     ddb__opd_t *y = u_operand(p);
     ddb__opd_t *o = NEW(p, ddb__opd_t);

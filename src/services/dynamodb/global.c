@@ -284,8 +284,9 @@ int ddb__global_describe(req_t *r, sqlite3 *db, const ddb_table_t *t, val_t *des
 static val_t *replica_table_def(arena_t *a, const val_t *src, const val_t *create)
 {
     val_t *d = val_new(a, VAL_STRUCT);
-    static const char *const dropped[] = {"StreamLabel",         "StreamLabelView", "PITR",
-                                          "ContributorInsights", "GlobalTable",     "AutoScaling"};
+    static const char *const dropped[] = {"StreamLabel", "StreamLabelView",     "StreamDisabledUs",
+                                          "OldStreams",  "StreamShardNum",      "PITR",
+                                          "GlobalTable", "ContributorInsights", "AutoScaling"};
     for (size_t i = 0; i < src->u.obj.n; i++) {
         bool drop = false;
         for (size_t j = 0; j < sizeof dropped / sizeof *dropped; j++) drop |= str_eq_c(src->u.obj.e[i].key, dropped[j]);

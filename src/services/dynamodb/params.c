@@ -150,7 +150,7 @@ int ddb__proj_params_or_fail(req_t *r, const val_t *in, ddb_ctx_t *c, ddb_proj_t
         if (!ddb_proj_parse(c, pe, p, &e)) return fail(r, e);
         *has = true;
     } else if (atg) {
-        const char *dup = ddb_legacy_attrs_dup(c, atg);
+        const char *dup = ddb_legacy_attrs_check(c, atg);
         if (dup) return fail(r, dup);
         if (!ddb_legacy_attrs_to_get(c, atg, p)) return GR_ERR; /* out of memory */
         *has = true;

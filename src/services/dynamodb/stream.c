@@ -2,7 +2,10 @@
  * item write's transaction (so a record exists exactly when the write
  * committed), read by the dynamodbstreams service through stream.h.
  * One shard per stream label; sequence numbers are ddb_stream.seq, so the
- * records of an item are in write order. Records older than 24 h are trimmed. */
+ * records of an item are in write order. Records older than 24 h are trimmed.
+ * A table has its current stream (its StreamLabel) and, for 24 hours after
+ * each was disabled, the streams it had before (def's OldStreams), which
+ * stay readable as DISABLED streams with a closed shard. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -75,7 +78,7 @@ int ddb__stream_record(req_t *r, sqlite3 *db, const ddb_table_t *t, const val_t 
 
 #include "services/dynamodb/stream.h"
 
-#define RETENTION_US (24LL * 3600 * 1000000)
+#define RETENTION_US DDB_STREAM_RETENTION_US
 static const aws_errdef_t E_NotFound = {"ResourceNotFoundException", 400, true};
 static const aws_errdef_t E_Expired = {"ExpiredIteratorException", 400, true};
 static const aws_errdef_t E_TrimmedData = {"TrimmedDataAccessException", 400, true};
@@ -100,6 +103,22 @@ static bool parse_arn(str_t arn, str_t *name, str_t *label)
     return label->len > 0;
 }
 
+/* The entry of t's OldStreams for label while it is readable, or NULL. */
+static const val_t *old_stream(const ddb_table_t *t, str_t label)
+{
+    const val_t *l = val_get(t->def, "OldStreams");
+    for (size_t i = 0; l && l->kind == VAL_LIST && i < l->u.list.n; i++)
+        if (str_eq(val_get_str(l->u.list.v[i], "Label"), label) &&
+            val_get_int(l->u.list.v[i], "ClosedUs", 0) + RETENTION_US > time_now_us())
+            return l->u.list.v[i];
+    return NULL;
+}
+
+static bool is_current(const ddb_table_t *t, str_t label)
+{
+    return t->stream_label.p && str_eq(t->stream_label, label);
+}
+
 /* The table whose stream the request's StreamArn names (and the stream's
  * label), or ResourceNotFound; *db the service's database. */
 static int stream_table_or_fail(req_t *r, const val_t *in, sqlite3 **db, ddb_table_t *t, str_t *label)
@@ -117,15 +136,18 @@ static int stream_table_or_fail(req_t *r, const val_t *in, sqlite3 **db, ddb_tab
         r->err = &E_NotFound;
         return GR_ERR;
     }
-    if (!t->stream_label.p || !str_eq(t->stream_label, *label)) return req_fail(r, &E_NotFound, "%s", msg);
+    if ((!t->stream_label.p || !str_eq(t->stream_label, *label)) && !old_stream(t, *label))
+        return req_fail(r, &E_NotFound, "%s", msg);
     /* the stream's own resource-based policy (policy.c) */
     return ddb__stream_policy_check_or_fail(r, t, *label, arn);
 }
 
-/* The view type of the table's latest stream: its StreamSpecification's
- * while enabled, the one it had when it was disabled after. */
-static str_t label_view(const ddb_table_t *t)
+/* The view type of the table's stream `label`: for the latest, its
+ * StreamSpecification's while enabled, the one it had when it was disabled
+ * after; for an earlier one, the one it had. */
+static str_t label_view(const ddb_table_t *t, str_t label)
 {
+    if (!is_current(t, label)) return val_get_str(old_stream(t, label), "View");
     str_t v = val_get_str(val_get(t->def, "StreamSpecification"), "StreamViewType");
     return v.p ? v : val_get_str(t->def, "StreamLabelView");
 }
@@ -135,20 +157,24 @@ static str_t seq_str(arena_t *a, int64_t seq)
     return str_c(arena_printf(a, "%021lld", (long long)seq));
 }
 
-static str_t shard_id(arena_t *a, const ddb_table_t *t)
+/* The one shard of stream `label`, numbered as table.c recorded it: a
+ * table's first stream's by the table's creation, a later one's by its own,
+ * so that no two of a table's streams share a ShardId and none changes. */
+static str_t shard_id(arena_t *a, const ddb_table_t *t, str_t label)
 {
-    return str_c(
-        arena_printf(a, "shardId-%020lld-%08llx", (long long)(t->created_us / 1000000), (unsigned long long)t->tid));
+    const val_t *from = is_current(t, label) ? t->def : old_stream(t, label);
+    long long n = val_get_int(from, is_current(t, label) ? "StreamShardNum" : "ShardNum", t->created_us / 1000000);
+    return str_c(arena_printf(a, "shardId-%020lld-%08llx", n, (unsigned long long)t->tid));
 }
 
-static int64_t seq_bound(sqlite3 *db, const ddb_table_t *t, bool max)
+static int64_t seq_bound(sqlite3 *db, const ddb_table_t *t, str_t label, bool max)
 {
     sqlite3_stmt *st =
         ddb__stmt(db, max ? "SELECT coalesce(max(seq), 0) FROM ddb_stream WHERE tid = ?1 AND label = ?2"
                           : "SELECT coalesce(min(seq), 0) FROM ddb_stream WHERE tid = ?1 AND label = ?2");
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, t->tid);
-    sqlite3_bind_text(st, 2, t->stream_label.p, (int)t->stream_label.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, label.p, (int)label.len, SQLITE_STATIC);
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_reset(st);
     return v;
@@ -199,26 +225,37 @@ int ddb_streams_list(req_t *r, const val_t *in, val_t *out)
     val_t *list = val_new(a, VAL_LIST);
     bool skipping = start.p != NULL;
     str_t last = STR_NULL;
-    for (size_t i = 0; i < names->u.list.n; i++) {
+    bool full = false;
+    for (size_t i = 0; i < names->u.list.n && !full; i++) {
         str_t name = names->u.list.v[i]->u.s;
         if (only.p && !str_eq(only, name)) continue;
         ddb_table_t t;
         if (ddb__table_or_fail(r, db, name, NULL, &t) != GR_OK) return GR_ERR;
-        if (!t.stream_label.p) continue;
-        str_t arn = stream_arn(r, &t, t.stream_label);
-        /* Streams are listed in table-name order, so paging resumes after
-         * the start ARN's table even when that table has since been deleted. */
-        if (skipping && str_cmp(name, sname) <= 0) continue;
-        if ((int64_t)list->u.list.n == limit) {
-            val_set_c(a, out, "LastEvaluatedStreamArn", val_str(a, last));
-            break;
+        /* A table's streams: those disabled before and still readable, then
+         * its latest; labels are times, so this is their age order too. */
+        const val_t *olds = val_get(t.def, "OldStreams");
+        size_t nold = olds && olds->kind == VAL_LIST ? olds->u.list.n : 0;
+        for (size_t j = 0; j <= nold; j++) {
+            str_t label = j < nold ? val_get_str(olds->u.list.v[j], "Label") : t.stream_label;
+            if (!label.p || (j < nold && !old_stream(&t, label))) continue;
+            /* Streams are listed in table-name order, so paging resumes after
+             * the start ARN's table even when that table has since been
+             * deleted, and after its stream within the table. */
+            int c = skipping ? str_cmp(name, sname) : 1;
+            if (c < 0 || (c == 0 && str_cmp(label, slabel) <= 0)) continue;
+            if ((int64_t)list->u.list.n == limit) {
+                val_set_c(a, out, "LastEvaluatedStreamArn", val_str(a, last));
+                full = true;
+                break;
+            }
+            str_t arn = stream_arn(r, &t, label);
+            val_t *s = val_new(a, VAL_STRUCT);
+            val_set_c(a, s, "StreamArn", val_str(a, arn));
+            val_set_c(a, s, "TableName", val_str(a, t.name));
+            val_set_c(a, s, "StreamLabel", val_str(a, label));
+            val_push(a, list, s);
+            last = arn;
         }
-        val_t *s = val_new(a, VAL_STRUCT);
-        val_set_c(a, s, "StreamArn", val_str(a, arn));
-        val_set_c(a, s, "TableName", val_str(a, t.name));
-        val_set_c(a, s, "StreamLabel", val_str(a, t.stream_label));
-        val_push(a, list, s);
-        last = arn;
     }
     if (only.p && !list->u.list.n) {
         ddb_table_t t;
@@ -243,20 +280,21 @@ int ddb_streams_describe(req_t *r, const val_t *in, val_t *out)
     val_t *d = val_new(a, VAL_STRUCT);
     val_set_c(a, d, "StreamArn", val_str(a, arn));
     val_set_c(a, d, "StreamLabel", val_str(a, label));
-    val_set_c(a, d, "StreamStatus", val_cstr(a, t.stream_view.p ? "ENABLED" : "DISABLED"));
-    str_t view = label_view(&t);
+    bool enabled = t.stream_view.p && is_current(&t, label);
+    val_set_c(a, d, "StreamStatus", val_cstr(a, enabled ? "ENABLED" : "DISABLED"));
+    str_t view = label_view(&t, label);
     if (view.p) val_set_c(a, d, "StreamViewType", val_str(a, view));
     val_set_c(a, d, "CreationRequestDateTime", val_time(a, t.created_us));
     val_set_c(a, d, "TableName", val_str(a, t.name));
     val_set_c(a, d, "KeySchema", val_get(t.def, "KeySchema"));
     val_t *shard = val_new(a, VAL_STRUCT);
-    val_set_c(a, shard, "ShardId", val_str(a, shard_id(a, &t)));
+    val_set_c(a, shard, "ShardId", val_str(a, shard_id(a, &t, label)));
     val_t *range = val_new(a, VAL_STRUCT);
-    int64_t lo = seq_bound(db, &t, false);
+    int64_t lo = seq_bound(db, &t, label, false);
     val_set_c(a, range, "StartingSequenceNumber", val_str(a, seq_str(a, lo > 0 ? lo : 1)));
     /* A disabled stream's shard is closed: AWS gives it an ending number. */
-    if (!t.stream_view.p) {
-        int64_t hi = seq_bound(db, &t, true);
+    if (!enabled) {
+        int64_t hi = seq_bound(db, &t, label, true);
         val_set_c(a, range, "EndingSequenceNumber", val_str(a, seq_str(a, hi > 0 ? hi : lo > 0 ? lo : 1)));
     }
     val_set_c(a, shard, "SequenceNumberRange", range);
@@ -290,7 +328,7 @@ int ddb_streams_iterator(req_t *r, const val_t *in, val_t *out)
     str_t label, arn = val_get_str(in, "StreamArn");
     if (stream_table_or_fail(r, in, &db, &t, &label) != GR_OK) return GR_ERR;
     str_t sid = val_get_str(in, "ShardId");
-    if (!str_eq(sid, shard_id(a, &t)))
+    if (!str_eq(sid, shard_id(a, &t, label)))
         return req_fail(r, &E_NotFound, "Requested resource not found: Shard does not exist");
     str_t type = val_get_str(in, "ShardIteratorType");
     str_t sn = val_get_str(in, "SequenceNumber");
@@ -304,12 +342,12 @@ int ddb_streams_iterator(req_t *r, const val_t *in, val_t *out)
     if (str_eq_c(type, "TRIM_HORIZON"))
         next = 0;
     else if (str_eq_c(type, "LATEST"))
-        next = seq_bound(db, &t, true) + 1;
+        next = seq_bound(db, &t, label, true) + 1;
     else {
         long long n = 0;
         if (!sn.p || !str_to_i64(sn, &n))
             return req_fail(r, &ERR_ValidationException, "Invalid SequenceNumber: %.*s", STR_FMT(sn));
-        if (n < seq_bound(db, &t, false))
+        if (n < seq_bound(db, &t, label, false))
             return req_fail(r, &E_TrimmedData, "Requested sequence number is beyond the trim horizon");
         next = str_eq_c(type, "AFTER_SEQUENCE_NUMBER") ? n + 1 : n;
     }
@@ -413,7 +451,7 @@ int ddb_streams_records(req_t *r, const val_t *in, val_t *out)
         sqlite3_reset(st);
         ddb_table_t t;
         if (ddb__table_or_fail(r, db, name, NULL, &t) == GR_OK) {
-            str_t v = label_view(&t);
+            str_t v = label_view(&t, lab);
             if (v.p) view = v;
             closed = !t.stream_view.p || !str_eq(t.stream_label, str_c(label));
             if (ddb__stream_policy_check_or_fail(r, &t, lab, arn) != GR_OK) return GR_ERR;
@@ -487,8 +525,8 @@ int ddb_stream_shard(struct app *app, arena_t *a, str_t arn, str_t *shard, int64
     sqlite3 *db = r ? ddb__db(r) : NULL;
     ddb_table_t t;
     if (!db || stream_table(r, db, arn, name, label, &t) != GR_OK) return GR_ERR;
-    *shard = shard_id(a, &t);
-    *last_seq = seq_bound(db, &t, true);
+    *shard = shard_id(a, &t, t.stream_label);
+    *last_seq = seq_bound(db, &t, t.stream_label, true);
     return *last_seq < 0 ? GR_ERR : GR_OK;
 }
 

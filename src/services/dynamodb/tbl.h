@@ -204,6 +204,9 @@ int ddb__global_describe(req_t *r, sqlite3 *db, const ddb_table_t *t, val_t *des
 int ddb__replica_updates(req_t *r, const val_t *in, val_t *out);
 int ddb__global_leave(req_t *r, sqlite3 *db, const ddb_table_t *t);
 int ddb__global_sync(req_t *r, sqlite3 *db, const ddb_table_t *t);
+/* How long a stream's records, and a disabled stream, stay readable (AWS:
+ * 24 hours). */
+#define DDB_STREAM_RETENTION_US (24LL * 3600 * 1000000)
 /* table.c for global.c: a fresh stream label; a table's rows and catalogue
  * entry removed (DeleteTable's work, inside the caller's transaction). */
 val_t *ddb__stream_label(arena_t *a);

@@ -233,6 +233,10 @@ const char *ddb_validate_item(arena_t *a, val_t *item)
 {
     if (!item || (item->kind != VAL_MAP && item->kind != VAL_STRUCT)) return NULL;
     for (size_t i = 0; i < item->u.obj.n; i++) {
+        /* AWS refuses an attribute named "" (the Alternator suite, run
+         * against DynamoDB, matches "Empty attribute name"); no source says
+         * the same of a map's keys, which are left alone. */
+        if (!item->u.obj.e[i].key.len) return PFX "Empty attribute name";
         const char *err = validate(a, item->u.obj.e[i].v, 1);
         if (err) return err;
     }

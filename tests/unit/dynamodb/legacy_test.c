@@ -286,10 +286,13 @@ static void test_attrs_to_get(void **s)
     val_t *r =
         ddb_proj_apply(A, &p, ddbt_item(A, "{\"a\": {\"N\": \"1\"}, \"b\": {\"N\": \"2\"}, \"m\": {\"M\": {}}}"));
     assert_string_equal(ddbt_item_str(A, r), "{\"a\": {\"N\": \"1\"}, \"m\": {\"M\": {}}}");
-    assert_null(ddb_legacy_attrs_dup(&C, l));
+    assert_null(ddb_legacy_attrs_check(&C, l));
     val_push(A, l, val_cstr(A, "a"));
-    assert_string_equal(ddb_legacy_attrs_dup(&C, l), PFX "Duplicate value in attribute name: a");
+    assert_string_equal(ddb_legacy_attrs_check(&C, l), PFX "Duplicate value in attribute name: a");
     assert_false(ddb_legacy_attrs_to_get(&C, l, &p));
+    /* an empty name is refused before duplicates are looked for */
+    val_push(A, l, val_cstr(A, ""));
+    assert_string_equal(ddb_legacy_attrs_check(&C, l), PFX "Empty attribute name");
 }
 
 static const char *lkc(const char *kc, const char *sk, ddb_keycond_t *out)
