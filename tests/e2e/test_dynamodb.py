@@ -512,6 +512,18 @@ def test_conditions_updates_return_values(ddb):
         ddb.meta.events.unregister("response-received.dynamodb.PutItem", keep_body)
     assert err(e) == ("ConditionalCheckFailedException", "The conditional request failed")
     assert raw[-1]["Item"]["n"] == {"N": "1"}
+    # its value is one of the enum's (ALL_OLD, NONE), as the newer model says
+    def add_bad_rv(request, **kw):
+        body = json.loads(request.body)
+        body["ReturnValuesOnConditionCheckFailure"] = "UPDATED_OLD"
+        request.data = json.dumps(body).encode()
+    ddb.meta.events.register("before-sign.dynamodb.PutItem", add_bad_rv)
+    try:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ddb.put_item(TableName="t-expr", Item={"pk": {"S": "k"}}, ConditionExpression="attribute_not_exists(pk)")
+    finally:
+        ddb.meta.events.unregister("before-sign.dynamodb.PutItem", add_bad_rv)
+    assert err(e)[0] == "ValidationException" and "returnValuesOnConditionCheckFailure" in err(e)[1]
     r = ddb.update_item(TableName="t-expr", Key=key,
                         UpdateExpression="SET n = n + :one, #t = if_not_exists(#t, :t), l = list_append(l, :l) "
                                          "ADD s :s REMOVE gone",

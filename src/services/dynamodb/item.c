@@ -293,23 +293,16 @@ const char *ddb__unused_or_null(ddb_ctx_t *c)
     return ddb_ctx_unused(c);
 }
 
-/* ReturnValuesOnConditionCheckFailure: the model this build is generated
- * from (Debian's botocore) predates the member on PutItem/UpdateItem/
- * DeleteItem, so its parser drops it; newer SDKs send it, so on this rare
- * path the raw body is consulted too. */
-static bool wants_old_on_failure(req_t *r, const val_t *in)
+/* ReturnValuesOnConditionCheckFailure (dynamodb.model.json adds it to the
+ * single-item operations): ALL_OLD puts the stored item in the error. */
+static bool wants_old_on_failure(const val_t *in)
 {
-    str_t v = val_get_str(in, "ReturnValuesOnConditionCheckFailure");
-    if (v.p) return str_eq_c(v, "ALL_OLD");
-    const char *e = NULL;
-    json_t *j = r->w.body.len ? json_parse(r->arena, r->w.body, &e) : NULL;
-    const json_t *m = j ? json_get(j, "ReturnValuesOnConditionCheckFailure") : NULL;
-    return m && m->type == JSON_STRING && str_eq_c(m->u.s, "ALL_OLD");
+    return str_eq_c(val_get_str(in, "ReturnValuesOnConditionCheckFailure"), "ALL_OLD");
 }
 
 static int cond_fail(req_t *r, const val_t *in, const val_t *old)
 {
-    if (old && wants_old_on_failure(r, in)) {
+    if (old && wants_old_on_failure(in)) {
         r->err_extra = val_new(r->arena, VAL_STRUCT);
         val_set_c(r->arena, r->err_extra, "Item", (val_t *)old);
     }
