@@ -427,6 +427,7 @@ static int finish(req_t *r, int rc)
 /* Route, find the operation, authenticate: everything that needs only the
  * request's headers. GR_OK to go on; otherwise finished with an error, or
  * answered already (*answered: inspection, S3 website or preflight). */
+static void api_preflight(req_t *r);
 static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
 {
     sigv4_parse(&r->w, r->arena, sig);
@@ -446,6 +447,13 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
     }
     r->svc = rt.svc;
     r->region = rt.region;
+    if (str_eq_c(r->w.method, "OPTIONS") && !rt.bucket.len && (!r->w.path.len || str_eq_c(r->w.path, "/")) &&
+        wire_header(&r->w, "Origin").p) {
+        r->svc = NULL;
+        api_preflight(r);
+        *answered = true;
+        return GR_ERR;
+    }
     if (!r->svc) return finish(r, req_fail(r, &ERR_InvalidAction, "No service serves this request."));
     /* S3 requests that are no operation of its model: the website endpoint
      * and CORS preflight (both unsigned, as on AWS). */
@@ -591,10 +599,47 @@ static void log_answer(req_t *r)
     if (r->svc && r->svc->answered) r->svc->answered(r);
 }
 
+/* AWS: every API endpoint answers browsers (the AWS SDK for JavaScript
+ * team's survey of the endpoints' CORS answers, 2020-2021: DynamoDB, its
+ * Streams, SQS, SNS, STS, IAM, Kinesis, Logs, EventBridge, Lambda alike):
+ * a preflight to the endpoint gets 200 with the asked method and headers
+ * allowed for two days, and an answer to a request with Origin carries
+ * Access-Control-Allow-Origin: * and the headers a page may read. */
+static const char CORS_EXPOSE[] = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date";
+
+static void api_cors(req_t *r)
+{
+    if (!r->svc || !strcmp(r->svc->name, "s3") || str_eq_c(r->op_name, "InvokeFunctionUrl")) return;
+    if (!wire_header(&r->w, "Origin").p || wire_resp_get_header(&r->resp, "Access-Control-Allow-Origin").p) return;
+    wire_resp_header(&r->resp, r->arena, "Access-Control-Allow-Origin", STR("*"));
+    wire_resp_header(&r->resp, r->arena, "Access-Control-Expose-Headers",
+                     str_c(r->svc->cors_expose ? r->svc->cors_expose : CORS_EXPOSE));
+}
+
+/* A preflight OPTIONS to the API endpoint itself ("/", no bucket): no
+ * service is named (browsers send no credentials), and every endpoint
+ * answers it alike. */
+static void api_preflight(req_t *r)
+{
+    str_t method = wire_header(&r->w, "Access-Control-Request-Method");
+    str_t headers = wire_header(&r->w, "Access-Control-Request-Headers");
+    r->op_name = STR("Preflight");
+    wire_resp_init(&r->resp, r->arena);
+    r->resp.status = 200;
+    wire_resp_header(&r->resp, r->arena, "x-amzn-RequestId", str_c(r->id));
+    wire_resp_header(&r->resp, r->arena, "Access-Control-Allow-Origin", STR("*"));
+    if (headers.p) wire_resp_header(&r->resp, r->arena, "Access-Control-Allow-Headers", headers);
+    if (method.p) wire_resp_header(&r->resp, r->arena, "Access-Control-Allow-Methods", method);
+    wire_resp_header(&r->resp, r->arena, "Access-Control-Expose-Headers", STR(CORS_EXPOSE));
+    wire_resp_header(&r->resp, r->arena, "Access-Control-Max-Age", STR("172800"));
+}
+
 /* What a service's edge adds to an answer going out: its Server header, a
- * compressed body for a client that asks (coding.c), its own last look. */
+ * compressed body for a client that asks (coding.c), its own last look;
+ * and the CORS headers of a browser's request. */
 static void edge_finish(req_t *r)
 {
+    api_cors(r);
     const svc_edge_t *e = edge_of(r);
     if (!e) return;
     if (e->server) wire_resp_header(&r->resp, r->arena, "Server", str_c(e->server));
@@ -636,6 +681,7 @@ int dispatch_stream_begin(req_t *r)
             rc = GR_ERR;
         }
     }
+    api_cors(r);
     if (edge_of(r) && edge_of(r)->headers) edge_of(r)->headers(r);
     http_respond_begin(h, r->resp.status, r->resp.headers, r->resp.nheaders);
     /* what the head's serializer wrote ahead of the events: json's

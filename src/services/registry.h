@@ -84,6 +84,11 @@ typedef struct svc_entry {
      * another account. May be NULL. */
     policy_result_t (*resource_grant)(struct req *r, str_t action, str_t resource, const policy_t *session,
                                       const policy_t *boundary);
+    /* AWS: an API endpoint answers a browser (a request with Origin) with
+     * Access-Control-Allow-Origin: * and these Access-Control-Expose-Headers;
+     * NULL: the list most services give (dispatch.c). S3 answers by its
+     * buckets' CORS configurations instead. */
+    const char *cors_expose;
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

@@ -19,11 +19,11 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 
-def _signed(g, op, body, extra=None, service="dynamodb", target="DynamoDB_20120810"):
+def _signed(g, op, body, extra=None, service="dynamodb", target="DynamoDB_20120810", version="1.0"):
     """Headers of a DynamoDB call signed over body (bytes), plus extra headers added
     after signing, as a client compressing its body or adding Accept-Encoding does."""
     req = AWSRequest(method="POST", url=g.endpoint + "/", data=body,
-                     headers={"Content-Type": "application/x-amz-json-1.0",
+                     headers={"Content-Type": "application/x-amz-json-" + version,
                               "X-Amz-Target": target + "." + op})
     SigV4Auth(Credentials("test", "test"), service, "us-east-1").add_auth(req)
     h = dict(req.headers.items())
@@ -269,3 +269,69 @@ def test_thirty_two_levels_of_nesting(gureum, table):
     with pytest.raises(ClientError) as e:
         table.put_item(TableName="edge", Item={"p": {"S": "deeper"}, "n": _nested(50)})
     assert "ValidationException" in str(e.value) and "nested" in str(e.value)
+
+
+def _raw(g, method, path="/", headers=None, body=None):
+    c = http.client.HTTPConnection("127.0.0.1", g.port, timeout=30)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+EXPOSE = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
+
+
+def test_preflight_to_the_api_endpoint(gureum):
+    # what a browser sends before the JavaScript SDK's first DynamoDB, SQS, ... call
+    asked = "content-type,x-amz-target,x-amz-date,authorization,amz-sdk-invocation-id,amz-sdk-request"
+    status, h, body = _raw(gureum, "OPTIONS", headers={"Origin": "https://app.example",
+                                                      "Access-Control-Request-Method": "POST",
+                                                      "Access-Control-Request-Headers": asked})
+    assert status == 200 and body == b""
+    assert h["access-control-allow-origin"] == "*"
+    assert h["access-control-allow-methods"] == "POST"
+    assert h["access-control-allow-headers"] == asked
+    assert h["access-control-expose-headers"] == EXPOSE
+    assert h["access-control-max-age"] == "172800"
+    # a bucket's preflight is still the bucket's CORS configuration's to answer
+    status, h, _ = _raw(gureum, "OPTIONS", "/no-such-cors-bucket/k",
+                        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"})
+    assert status == 403 and "access-control-allow-origin" not in h
+
+
+def test_browser_requests_get_cors_headers(gureum, table):
+    origin = {"Origin": "https://app.example"}
+    status, h, _ = _call(gureum, "ListTables", {}, extra=origin)
+    assert status == 200 and h["access-control-allow-origin"] == "*"
+    assert h["access-control-expose-headers"] == EXPOSE
+    # an error too: the page must be able to read it
+    status, h, _ = _call(gureum, "DescribeTable", {"TableName": "nope"}, extra=origin)
+    assert status == 400 and h["access-control-allow-origin"] == "*"
+    # Kinesis and Lambda expose a few more headers of their own
+    h = _signed(gureum, "ListStreams", b"{}", origin, service="kinesis", target="Kinesis_20131202", version="1.1")
+    status, hd, _ = _post(gureum, h, b"{}")
+    assert status == 200 and "x-amz-id-2" in hd["access-control-expose-headers"]
+    # no Origin, no CORS headers
+    status, h, _ = _call(gureum, "ListTables", {})
+    assert status == 200 and "access-control-allow-origin" not in h
+
+
+def test_browser_requests_get_cors_headers_from_query_and_rest_services(gureum):
+    for service in ("sqs", "sts", "lambda"):
+        c = gureum.client(service)
+        seen = {}
+
+        def add_origin(request, **kw):
+            request.headers["Origin"] = "https://app.example"
+
+        c.meta.events.register("before-sign", add_origin)
+        c.meta.events.register("response-received", lambda response_dict=None, **kw:
+                               seen.update({k.lower(): v for k, v in response_dict["headers"].items()}))
+        {"sqs": lambda: c.list_queues(), "sts": lambda: c.get_caller_identity(),
+         "lambda": lambda: c.list_functions()}[service]()
+        assert seen["access-control-allow-origin"] == "*", service
+        if service == "lambda":
+            assert seen["access-control-expose-headers"].endswith("x-amz-log-result,x-amz-function-error")

@@ -1662,13 +1662,12 @@ static bool arn_shaped(str_t arn)
     return false;
 }
 
-/* AWS (DynamoDB, dynalite's suite): browsers call DynamoDB directly, so a
- * request with an Origin header gets Access-Control-Allow-Origin: *; the
- * answer is "application/json" unless the request was
- * "application/x-amz-json-1.0" (SDKs send that; curl and browsers may not). */
+/* AWS (DynamoDB, dynalite's suite): the answer is "application/json"
+ * unless the request was "application/x-amz-json-1.0" (SDKs send that; curl
+ * and browsers may not). (A browser's Origin gets its CORS headers in
+ * dispatch.c, as for every API endpoint.) */
 void ddb_http_headers(req_t *r)
 {
-    if (wire_header(&r->w, "Origin").p) wire_resp_header(&r->resp, r->arena, "Access-Control-Allow-Origin", STR("*"));
     str_t ct = wire_header(&r->w, "Content-Type"), mime;
     str_cut(ct, ';', &mime);
     if (ct.p && str_eq_nocase(str_trim(mime), STR("application/x-amz-json-1.0"))) return;
