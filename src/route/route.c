@@ -87,6 +87,16 @@ static const svc_entry_t *by_action_version(const wire_req_t *w, arena_t *a)
     return NULL;
 }
 
+/* Content-Type application/json or application/x-amz-json-*, parameters aside. */
+static bool json_content(const wire_req_t *w)
+{
+    str_t ct = wire_header(w, "content-type"), mime;
+    if (!ct.p) return false;
+    str_cut(ct, ';', &mime);
+    mime = str_trim(mime);
+    return str_eq_nocase(mime, STR("application/json")) || str_starts_with(mime, STR("application/x-amz-json-"));
+}
+
 void route_request(wire_req_t *w, const sigv4_t *sig, const char *default_region, arena_t *a, route_t *out)
 {
     *out = (route_t){.kind = ROUTE_NONE, .region = str_c(default_region)};
@@ -116,6 +126,15 @@ void route_request(wire_req_t *w, const sigv4_t *sig, const char *default_region
     if (!svc && !vhost && (str_index(w->query, '=') >= 0 || w->body.len) &&
         (str_eq_c(w->method, "POST") || str_eq_c(w->method, "GET")))
         svc = by_action_version(w, a);
+    /* A POST to the root that names no service gureum serves but speaks
+     * JSON (or says nothing at all) is a JSON service's, never S3's (S3
+     * takes no POST at "/"): on
+     * gureum's one port it is answered as DynamoDB's endpoint answers it,
+     * UnknownOperationException or SerializationException (dynalite's suite,
+     * recorded against DynamoDB). */
+    if (!svc && !vhost && str_eq_c(w->method, "POST") && (!w->path.len || str_eq_c(w->path, "/")) &&
+        (target.p || json_content(w) || (!w->body.len && !wire_header(w, "content-type").p)))
+        svc = registry_find("dynamodb");
     if (!svc) svc = registry_find("s3");
     if (!svc) return;
     out->kind = ROUTE_SERVICE;

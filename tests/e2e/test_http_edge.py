@@ -335,3 +335,19 @@ def test_browser_requests_get_cors_headers_from_query_and_rest_services(gureum):
         assert seen["access-control-allow-origin"] == "*", service
         if service == "lambda":
             assert seen["access-control-expose-headers"].endswith("x-amz-log-result,x-amz-function-error")
+
+
+@pytest.mark.parametrize("ctype,body,code", [
+    ("application/x-amz-json-1.0", b"hi", "SerializationException"),
+    ("application/json; charset=utf-8", b"hi", "SerializationException"),
+    ("application/x-amz-json-1.0", b"{}", "UnknownOperationException"),
+    (None, b"", "UnknownOperationException"),
+])
+def test_unsigned_json_post_to_the_root_is_a_json_endpoints(gureum, ctype, body, code):
+    # S3 takes no POST at "/": one that speaks JSON (or nothing) without naming a service is
+    # answered as DynamoDB's endpoint answers it, the body judged before the operation
+    headers = {"Content-Type": ctype} if ctype else {}
+    status, h, answer = _raw(gureum, "POST", headers=headers, body=body)
+    assert status == 400
+    assert json.loads(answer) == {"__type": "com.amazon.coral.service#" + code}
+    assert len(h["x-amzn-requestid"]) == 52
