@@ -5,6 +5,7 @@
 #include "services/dispatch.h"
 
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -775,25 +776,26 @@ static bool refused_on_headers(req_t *r, sigv4_t *sig, const route_t *rt, const 
     return true;
 }
 
+/* The smallest body limit of any service's edge (registry.h): a body no
+ * longer than it needs no routing on its headers to learn its service's. */
+static uint64_t smallest_edge_limit(void)
+{
+    static _Atomic uint64_t smallest; /* computed once; every thread computes the same */
+    uint64_t m = atomic_load_explicit(&smallest, memory_order_relaxed);
+    if (!m) {
+        m = UINT64_MAX;
+        for (size_t i = 0; i < registry_count; i++)
+            if (registry[i].edge && registry[i].edge->max_body && registry[i].edge->max_body < m)
+                m = registry[i].edge->max_body;
+        atomic_store_explicit(&smallest, m, memory_order_relaxed);
+    }
+    return m;
+}
+
 /* Streamed bodies: an operation flagged OPF_STREAM_BODY (S3 PutObject,
  * UploadPart) is routed and authenticated on its headers, so a refused
  * upload is answered before its body is read and an accepted one goes to a
  * blob piece by piece (body.c). Everything else is buffered whole. */
-/* The smallest body limit of any service's edge (registry.h): bodies no
- * longer need no routing on their headers to learn their service's. */
-static uint64_t smallest_edge_limit(void)
-{
-    static uint64_t smallest; /* computed once; every thread computes the same */
-    if (!smallest) {
-        uint64_t m = UINT64_MAX;
-        for (size_t i = 0; i < registry_count; i++)
-            if (registry[i].edge && registry[i].edge->max_body && registry[i].edge->max_body < m)
-                m = registry[i].edge->max_body;
-        smallest = m;
-    }
-    return smallest;
-}
-
 http_body_mode_t dispatch_on_headers(http_req_t *h, void *ud)
 {
     app_t *app = ud;
