@@ -836,9 +836,9 @@ static bool check_time(arena_t *a, const sigv4_opts_t *o, bool s3, sigv4_t *s)
 
 bool sigv4_date_first(const wire_req_t *w, arena_t *a, const sigv4_opts_t *o, sigv4_t *s)
 {
-    if (s->status == SIGV4_NONE || s->status == SIGV4_SKEWED || s->presigned ||
-        wire_header(w, "Authorization").p == NULL)
-        return true;
+    if (s->status == SIGV4_NONE || s->status == SIGV4_SKEWED || s->presigned) return true;
+    if (s->status == SIGV4_OK) return check_time(a, o, false, s); /* its date is parsed already */
+    if (!wire_header(w, "Authorization").p) return true;
     sigv4_t d = {.status = SIGV4_OK, .msg = ""};
     if (!parse_date(a, wire_header(w, "X-Amz-Date"), wire_header(w, "Date"), &d)) return true;
     if (check_time(a, o, false, &d)) return true;
