@@ -58,14 +58,18 @@ static void encode_key(arena_t *a, const ddb_table_t *t, const val_t *pkv, const
 
 /* key's values were validated (ddb_validate_item) before the table was
  * looked up, as AWS orders its checks. */
+bool ddb__key_matches(const ddb_table_t *t, const val_t *key)
+{
+    const val_t *pkv = val_get_s(key, t->pk), *skv = t->sk.p ? val_get_s(key, t->sk) : NULL;
+    return key && val_len(key) == (t->sk.p ? 2u : 1u) && pkv && ddb_type(pkv) == t->pkt &&
+           (!t->sk.p || (skv && ddb_type(skv) == t->skt));
+}
+
 int ddb__key_or_fail(req_t *r, const ddb_table_t *t, const val_t *key, ddb_keyenc_t *k)
 {
     arena_t *a = r->arena;
-    size_t want = t->sk.p ? 2 : 1;
+    if (!ddb__key_matches(t, key)) return ddb__fail_validation(r, "The provided key element does not match the schema");
     const val_t *pkv = val_get_s(key, t->pk), *skv = t->sk.p ? val_get_s(key, t->sk) : NULL;
-    if (!key || val_len(key) != want || !pkv || ddb_type(pkv) != t->pkt ||
-        (t->sk.p && (!skv || ddb_type(skv) != t->skt)))
-        return ddb__fail_validation(r, "The provided key element does not match the schema");
     const char *e = key_value_check(a, t->pk, pkv, t->pkt, true);
     if (!e && skv) e = key_value_check(a, t->sk, skv, t->skt, false);
     if (e) return ddb__fail_validation(r, e);
@@ -321,6 +325,44 @@ static int check_cond(req_t *r, sqlite3 *db, const val_t *in, ddb_ctx_t *c, cons
     return ok < 0 ? ddb__fail_validation(r, e) : cond_fail(r, in, old);
 }
 
+/* ==== item collection metrics ==== */
+
+/* ReturnItemCollectionMetrics SIZE: AWS answers it only for a table with a
+ * local secondary index (an item collection is the items of one partition
+ * key, bounded at 10 GB because of those indexes; a table without one gets no
+ * member). SizeEstimateRangeGB brackets the collection's size by whole
+ * gigabytes, [0.0, 1.0] for a small one (AWS: "a two-element array containing
+ * a lower bound and an upper bound"; the conformance suite asserts the two
+ * elements). The size here is the bytes of the partition's stored items,
+ * read after the write's commit. */
+static int collection_metrics(req_t *r, sqlite3 *db, const val_t *in, val_t *out, const ddb_table_t *t,
+                              const ddb_keyenc_t *k, const val_t *keyed)
+{
+    if (!str_eq_c(val_get_str(in, "ReturnItemCollectionMetrics"), "SIZE")) return GR_OK;
+    bool lsi = false;
+    for (size_t i = 0; i < t->nidx && !lsi; i++) lsi = !t->idx[i].global;
+    const val_t *pk = keyed ? val_get_s(keyed, t->pk) : NULL;
+    if (!lsi || !pk) return GR_OK;
+    sqlite3_stmt *st = ddb__stmt(db, "SELECT coalesce(sum(size), 0) FROM ddb_item WHERE tid = ?1 AND pk = ?2");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, t->tid);
+    sqlite3_bind_blob(st, 2, k->pk.p ? k->pk.p : "", (int)k->pk.len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    double gb = rc == SQLITE_ROW ? (double)sqlite3_column_int64(st, 0) / (1024.0 * 1024.0 * 1024.0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) return GR_ERR;
+    arena_t *a = r->arena;
+    val_t *m = val_new(a, VAL_STRUCT), *key = val_new(a, VAL_MAP), *range = val_new(a, VAL_LIST);
+    val_set(a, key, t->pk, (val_t *)pk);
+    double lo = (double)(int64_t)gb;
+    val_push(a, range, val_float(a, lo));
+    val_push(a, range, val_float(a, lo + 1));
+    val_set_c(a, m, "ItemCollectionKey", key);
+    val_set_c(a, m, "SizeEstimateRangeGB", range);
+    val_set_c(a, out, "ItemCollectionMetrics", m);
+    return GR_OK;
+}
+
 /* ==== PutItem ==== */
 
 int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
@@ -358,7 +400,7 @@ int dynamodb_put_item(req_t *r, const val_t *in, val_t *out)
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
     size_t osize = old ? ddb_item_size(old) : 0;
     ddb__consumed(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, item);
-    return GR_OK;
+    return collection_metrics(r, db, in, out, &t, &k, item);
 fail:
     ddb__rollback(db);
     return GR_ERR;
@@ -425,7 +467,7 @@ int dynamodb_delete_item(req_t *r, const val_t *in, val_t *out)
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     if (old && str_eq_c(rv, "ALL_OLD")) val_set_c(a, out, "Attributes", old);
     ddb__consumed(r, in, out, &t, ddb__wcu(old ? ddb_item_size(old) : 0), true, NULL, old, NULL);
-    return GR_OK;
+    return collection_metrics(r, db, in, out, &t, &k, val_get(in, "Key"));
 fail:
     ddb__rollback(db);
     return GR_ERR;
@@ -546,7 +588,7 @@ int dynamodb_update_item(req_t *r, const val_t *in, val_t *out)
     if (attrs && val_len(attrs)) val_set_c(a, out, "Attributes", attrs);
     size_t osize = old ? ddb_item_size(old) : 0;
     ddb__consumed(r, in, out, &t, ddb__wcu(osize > size ? osize : size), true, NULL, old, neu);
-    return GR_OK;
+    return collection_metrics(r, db, in, out, &t, &k, key);
 fail:
     ddb__rollback(db);
     return GR_ERR;

@@ -9,6 +9,7 @@
  * for every identifier and literal, and that operation's handler runs it, so
  * PartiQL gets exactly the same validation, conditions and write path. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/req.h"
@@ -224,7 +225,7 @@ static bool is_literal_start(const tok_t *t)
 }
 
 /* A document path: identifier then .identifier / [n]. Appends to b. */
-static bool path(pq_t *q, buf_t *b, str_t *first)
+static bool path(pq_t *q, buf_t *b, str_t *first, val_t *steps)
 {
     tok_t *t = peek(q);
     if (t->k != K_WORD && t->k != K_QID)
@@ -232,6 +233,7 @@ static bool path(pq_t *q, buf_t *b, str_t *first)
     q->i++;
     if (first) *first = t->s;
     buf_put_str(b, name_ref(q, t->s));
+    if (steps) val_push(q->a, steps, val_str(q->a, t->s));
     for (;;) {
         if (is_punct(peek(q), ".")) {
             q->i++;
@@ -240,8 +242,10 @@ static bool path(pq_t *q, buf_t *b, str_t *first)
             q->i++;
             buf_putc(b, '.');
             buf_put_str(b, name_ref(q, n->s));
+            if (steps) val_push(q->a, steps, val_str(q->a, n->s));
         } else if (is_punct(peek(q), "[") && q->t[q->i + 1].k == K_NUM) {
             buf_printf(b, "[%.*s]", STR_FMT(q->t[q->i + 1].s));
+            if (steps) val_push(q->a, steps, val_int(q->a, strtoll(q->t[q->i + 1].s.p, NULL, 10)));
             q->i += 2;
             if (!is_punct(peek(q), "]")) return fail(q, "Statement wasn't well formed, can't be processed");
             q->i++;
@@ -256,7 +260,7 @@ static bool set_operand(pq_t *q, buf_t *b)
 {
     tok_t *t = peek(q);
     bool word = t->k == K_QID || (t->k == K_WORD && !is_word(t, "true") && !is_word(t, "false") && !is_word(t, "null"));
-    if (word) return path(q, b, NULL);
+    if (word) return path(q, b, NULL, NULL);
     val_t *v = literal(q);
     if (!v) return false;
     buf_put_str(b, value_ref(q, v));
@@ -312,7 +316,7 @@ static bool condition(pq_t *q, buf_t *b, const ddb_table_t *t, val_t *key, bool 
         if ((tk->k == K_WORD && !is_literal_start(tk)) || tk->k == K_QID) {
             str_t first;
             size_t mark = q->i, at = b->len;
-            if (!path(q, b, &first)) return false;
+            if (!path(q, b, &first, NULL)) return false;
             bool simple = q->i == mark + 1;
             /* PartiQL's "x IS [NOT] MISSING" is an attribute_(not_)exists test
              * (AWS (recorded), LocalStack's test_dynamodb_partiql_missing). */
@@ -445,7 +449,59 @@ typedef struct {
     pq_kind_t kind;
     val_t *in;
     bool full_key; /* SELECT: equalities on the whole primary key */
+    val_t *sel;    /* SELECT: its paths, each a list of names and indexes */
 } pq_plan_t;
+
+/* The value at path steps (names, list indexes) of item, or NULL. */
+static const val_t *value_at(const val_t *item, const val_t *steps)
+{
+    const val_t *cur = val_get_s(item, steps->u.list.v[0]->u.s);
+    for (size_t i = 1; cur && i < steps->u.list.n; i++) {
+        const val_t *st = steps->u.list.v[i];
+        if (st->kind == VAL_STR) {
+            const val_t *m = val_get(cur, "M");
+            cur = m ? val_get_s(m, st->u.s) : NULL;
+        } else {
+            const val_t *l = val_get(cur, "L");
+            cur =
+                l && l->kind == VAL_LIST && st->u.i >= 0 && (size_t)st->u.i < l->u.list.n ? l->u.list.v[st->u.i] : NULL;
+        }
+    }
+    return cur;
+}
+
+/* AWS (nubo-db's conformance suite, 2026): a SELECT of a nested path
+ * "m.a.b" answers the value under its last name, {"b": ...}, not inside
+ * the maps that lead to it as a ProjectionExpression would. Other paths
+ * (a top-level name, one ending in an index) keep the projection's shape. */
+static val_t *selected(arena_t *a, const val_t *sel, val_t *items)
+{
+    bool nested = false;
+    for (size_t i = 0; sel && i < sel->u.list.n && !nested; i++) {
+        const val_t *st = sel->u.list.v[i];
+        nested = st->u.list.n > 1 && st->u.list.v[st->u.list.n - 1]->kind == VAL_STR;
+    }
+    if (!nested || !items || items->kind != VAL_LIST) return items;
+    val_t *outl = val_new(a, VAL_LIST);
+    for (size_t k = 0; k < items->u.list.n; k++) {
+        const val_t *item = items->u.list.v[k];
+        val_t *o = val_new(a, VAL_MAP);
+        for (size_t i = 0; i < sel->u.list.n; i++) {
+            const val_t *st = sel->u.list.v[i], *last = st->u.list.v[st->u.list.n - 1];
+            str_t name = st->u.list.v[0]->u.s;
+            const val_t *v;
+            if (st->u.list.n > 1 && last->kind == VAL_STR) {
+                name = last->u.s;
+                v = value_at(item, st);
+            } else {
+                v = val_get_s(item, name);
+            }
+            if (v && !val_get_s(o, name)) val_set(a, o, name, (val_t *)v);
+        }
+        val_push(a, outl, o);
+    }
+    return outl;
+}
 
 /* Runs one statement (out gets what ExecuteStatement answers), or with plan
  * only parses and checks it and says what it would do. */
@@ -473,12 +529,15 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         q.i++;
         buf_t proj;
         buf_init(&proj, a);
+        val_t *sel = val_new(a, VAL_LIST);
         if (is_punct(peek(&q), "*"))
             q.i++;
         else
             for (;;) {
                 if (proj.len) buf_puts(&proj, ", ");
-                if (!path(&q, &proj, NULL)) goto bad;
+                val_t *steps = val_new(a, VAL_LIST);
+                if (!path(&q, &proj, NULL, steps)) goto bad;
+                val_push(a, sel, steps);
                 if (!is_punct(peek(&q), ",")) break;
                 q.i++;
             }
@@ -505,13 +564,13 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         }
         set_exprs(&q, in);
         if (plan) {
-            *plan = (pq_plan_t){PQ_SELECT, in,
-                                !index.p && only_keys && val_get_s(key, t.pk) && (!t.sk.p || val_get_s(key, t.sk))};
+            *plan = (pq_plan_t){
+                PQ_SELECT, in, !index.p && only_keys && val_get_s(key, t.pk) && (!t.sk.p || val_get_s(key, t.sk)), sel};
             return GR_OK;
         }
         val_t *so = val_new(a, VAL_STRUCT);
         if ((rc = dynamodb_scan(r, in, so)) != GR_OK) return rc;
-        val_set_c(a, out, "Items", val_get(so, "Items"));
+        val_set_c(a, out, "Items", selected(a, sel, val_get(so, "Items")));
         const val_t *lek = val_get(so, "LastEvaluatedKey");
         if (lek) {
             val_set_c(a, out, "LastEvaluatedKey", (val_t *)lek);
@@ -540,7 +599,7 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         val_set(a, nm, STR("#k"), val_str(a, t.pk));
         val_set_c(a, in, "ExpressionAttributeNames", nm);
         if (plan) {
-            *plan = (pq_plan_t){PQ_INSERT, in, false};
+            *plan = (pq_plan_t){PQ_INSERT, in, false, NULL};
             return GR_OK;
         }
         rc = dynamodb_put_item(r, in, val_new(a, VAL_STRUCT));
@@ -571,7 +630,7 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
                 for (;;) {
                     buf_t *dst = set ? &sets : &removes;
                     if (dst->len) buf_puts(dst, ", ");
-                    if (!path(&q, dst, NULL)) goto bad;
+                    if (!path(&q, dst, NULL, NULL)) goto bad;
                     if (set) {
                         if (!is_punct(peek(&q), "=")) {
                             q.err = "Statement wasn't well formed, can't be processed: Expected =";
@@ -624,7 +683,7 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         if (is_update) val_set_c(a, in, "UpdateExpression", val_str(a, buf_str(&upd)));
         set_exprs(&q, in);
         if (plan) {
-            *plan = (pq_plan_t){is_update ? PQ_UPDATE : PQ_DELETE, in, false};
+            *plan = (pq_plan_t){is_update ? PQ_UPDATE : PQ_DELETE, in, false, NULL};
             return GR_OK;
         }
         val_t *o = val_new(a, VAL_STRUCT);
@@ -732,7 +791,7 @@ int dynamodb_execute_transaction(req_t *r, const val_t *in, val_t *out)
                 ddb__rollback(db);
                 return GR_ERR;
             }
-            const val_t *items = val_get(o, "Items");
+            const val_t *items = selected(a, plans[i].sel, val_get(o, "Items"));
             if (items && items->u.list.n) val_set_c(a, e, "Item", items->u.list.v[0]);
             val_push(a, resp, e);
         }

@@ -79,6 +79,8 @@ typedef struct {
 /* Validates a Key parameter against the schema ("The provided key element
  * does not match the schema") and encodes it. */
 int ddb__key_or_fail(req_t *r, const ddb_table_t *t, const val_t *key, ddb_keyenc_t *k);
+/* Whether key has exactly the schema's key attributes, of their types. */
+bool ddb__key_matches(const ddb_table_t *t, const val_t *key);
 /* AWS's message for an empty string or binary value v of key attribute
  * name (arena-allocated), or NULL when v is not empty. */
 const char *ddb__empty_key_msg(arena_t *a, str_t name, const val_t *v);
