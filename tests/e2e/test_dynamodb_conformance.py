@@ -192,3 +192,44 @@ def test_transact_get_items_key_not_matching_the_schema_cancels(ddb, hash_table)
                                            "reasons [None, ValidationError]")
         assert [r["Code"] for r in err["CancellationReasons"]] == ["None", "ValidationError"]
         assert err["CancellationReasons"][1]["Message"] == "The provided key element does not match the schema"
+
+
+@pytest.mark.parametrize("extra,text", [
+    ({"SSESpecification": {"Enabled": True}, "DeletionProtectionEnabled": True},
+     "One or more parameter values were invalid: Server-Side Encryption modification must be the only operation "
+     "in the request"),
+    ({"TableClass": "STANDARD_INFREQUENT_ACCESS", "DeletionProtectionEnabled": True},
+     "One or more parameter values were invalid: TableClass modification must be the only operation in the request"),
+    ({"DeletionProtectionEnabled": True, "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}},
+     "One or more parameter values were invalid: DeletionProtection modification must be the only operation in the "
+     "request"),
+    ({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+      "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}},
+     "You cannot modify stream status while updating table IOPS"),
+    ({"ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2},
+      "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+      "GlobalSecondaryIndexUpdates": [{"Create": {
+          "IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+          "Projection": {"ProjectionType": "ALL"},
+          "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]},
+     "You cannot create or delete index while updating table IOPS"),
+])
+def test_update_table_makes_one_kind_of_change(gureum, ddb, extra, text):
+    # AWS refuses these pairs whole (probed 2026-10): nothing is applied
+    name = "one-change-%d" % (abs(hash(text)) % 100000)
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    # sent by hand: boto3 1.26's model has no DeletionProtectionEnabled on UpdateTable
+    status, answer = signed_json(gureum, "dynamodb", "DynamoDB_20120810", "1.0", "UpdateTable",
+                                 dict(extra, TableName=name))
+    assert status == 400 and answer["__type"].endswith("#ValidationException")
+    assert answer["message"] == text
+    t = ddb.describe_table(TableName=name)["Table"]
+    assert t["ProvisionedThroughput"]["ReadCapacityUnits"] == 1 and not t.get("DeletionProtectionEnabled")
+    assert "StreamSpecification" not in t and "GlobalSecondaryIndexes" not in t
+    # the billing mode goes with a stream switch
+    ddb.update_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    t = ddb.describe_table(TableName=name)["Table"]
+    assert t["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST" and t["StreamSpecification"]["StreamEnabled"]

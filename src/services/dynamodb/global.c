@@ -411,8 +411,8 @@ int ddb__replica_updates(req_t *r, const val_t *in, val_t *out)
                                          "TableClass",
                                          "DeletionProtectionEnabled"};
     for (size_t i = 0; i < sizeof others / sizeof *others; i++)
-        if (val_get(in, others[i]))
-            return ddb__fail_validation(r, PVI "ReplicaUpdates cannot be combined with other table updates");
+        if (val_get(in, others[i])) /* AWS's text (ACK's API notes, probed 2026-10) */
+            return ddb__fail_validation(r, PVI "Replica modification must be the only operation in the request");
     const val_t *ups = val_get(in, "ReplicaUpdates");
     for (size_t i = 0; i < ups->u.list.n; i++) {
         const val_t *u = ups->u.list.v[i];
