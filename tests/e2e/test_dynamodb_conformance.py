@@ -114,8 +114,11 @@ def test_partiql_select_of_a_nested_path(ddb, hash_table):
 def test_tag_resource_refuses_a_string_that_is_no_arn(gureum):
     assert error(call(gureum, "TagResource", {"ResourceArn": "not-a-valid-arn",
                                               "Tags": [{"Key": "k", "Value": "v"}]})) == \
-        ("ValidationException", "Invalid TableArn: Invalid ResourceArn provided as input not-a-valid-arn")
-    # an ARN-like string stays IAM's refusal (dynalite's suite)
+        ("ValidationException", "One or more parameter values were invalid: ARNs must start with 'arn:': not-a-valid-arn")
+    # so is a table's bare name to ListTagsOfResource (probed 2026-10); an ARN-like string stays IAM's
+    # refusal (dynalite's suite)
+    assert error(call(gureum, "ListTagsOfResource", {"ResourceArn": "my-table"})) == \
+        ("ValidationException", "One or more parameter values were invalid: ARNs must start with 'arn:': my-table")
     code, _ = error(call(gureum, "TagResource", {"ResourceArn": "a:b:c:d:e/f", "Tags": [{"Key": "k", "Value": "v"}]}))
     assert code == "AccessDeniedException"
 

@@ -121,10 +121,10 @@ def test_describe_ttl_names_missing_table(call):
 def test_tag_ops_resource_arn_checks(call, op, extra):
     assert validation(call(op, {})) == "Invalid TableArn"
     for arn, shown in (("", "*"), ("abcd", "abcd"), ("a:b:c:d:e:f", "a:b:c:d:e:f"), ("a:b:c:d:e/f", "a:b:c:d:e/f")):
-        if op == "TagResource" and arn == "abcd":
-            # AWS today (nubo-db's conformance suite, 2026): no ARN at all is invalid input for TagResource
+        if arn == "abcd":
+            # AWS today (probed 2026-10; nubo-db's conformance suite): no ARN at all is invalid input
             assert validation(call(op, dict(extra, ResourceArn=arn))) == \
-                "Invalid TableArn: Invalid ResourceArn provided as input abcd"
+                "One or more parameter values were invalid: ARNs must start with 'arn:': abcd"
             continue
         status, body = call(op, {"ResourceArn": arn})
         assert status == 400 and body["__type"] == "com.amazon.coral.service#AccessDeniedException", body

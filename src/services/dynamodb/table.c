@@ -1803,16 +1803,14 @@ int ddb_precheck(req_t *r, const val_t *in)
          * members are validated. */
         const val_t *arn = val_get(in, "ResourceArn");
         if (!arn || arn->kind != VAL_STR) return ddb__fail_validation(r, "Invalid TableArn");
-        /* AWS (nubo-db's conformance suite, recorded 2026): TagResource now
-         * refuses a ResourceArn with no ARN structure at all
-         * ("not-a-valid-arn") as invalid input; dynalite's older recordings
-         * of the same ("abcd") and of ARN-like strings answered
-         * AccessDeniedException, which the empty and the ARN-like ones, and
-         * the other two operations, still get. */
-        if (!strcmp(op, "TagResource") && arn->u.s.len && !memchr(arn->u.s.p, ':', arn->u.s.len))
-            return ddb__fail_validation(r, arena_printf(r->arena,
-                                                        "Invalid TableArn: Invalid ResourceArn provided as input %.*s",
-                                                        STR_FMT(arn->u.s)));
+        /* AWS (probed 2026-10 for ACK's API notes, and nubo-db's conformance
+         * suite): a ResourceArn with no ARN structure at all (a table's bare
+         * name, "not-an-arn") is invalid input to all three; dynalite's older
+         * recordings of the same ("abcd") answered AccessDeniedException,
+         * which the empty one and the ARN-like ones still get. */
+        if (arn->u.s.len && !memchr(arn->u.s.p, ':', arn->u.s.len))
+            return ddb__fail_validation(
+                r, arena_printf(r->arena, PVI "ARNs must start with 'arn:': %.*s", STR_FMT(arn->u.s)));
         if (!arn_shaped(arn->u.s)) {
             /* AWS: this Coral error spells its key "Message" (dynalite's
              * suite): an empty message and the text as an extra member */
