@@ -221,8 +221,9 @@ def test_expired_iterator(kin):
     s = kin.describe_stream(StreamName="exp")["StreamDescription"]
     # an iterator issued six minutes ago (ours are readable: see record.c)
     old = int(time.time() * 1000) - 360000
-    it = base64.b64encode(("it1/%s/0/0/%d/exp" % (int(s["Shards"][0]["SequenceNumberRange"]
-                                                       ["StartingSequenceNumber"][2:14]), old)).encode()).decode()
+    text = ("it1/%s/0/0/%d/exp" % (int(s["Shards"][0]["SequenceNumberRange"]
+                                        ["StartingSequenceNumber"][2:14]), old)).encode()
+    it = base64.b64encode((b"\0" * 7 + b"\1" + text).ljust(152, b"\0")).decode()
     with pytest.raises(botocore.exceptions.ClientError) as e:
         kin.get_records(ShardIterator=it)
     code, status, msg = err(e)
@@ -380,6 +381,132 @@ def test_update_shard_count_limits(kin):
     assert err(e) == ("ValidationException", 400,
                       "Request is invalid. Stream usc-od under account %s is in On-Demand mode." % ACCOUNT)
     kin.delete_stream(StreamName="usc-od")
+
+
+# ==== AWS's answers as kinesalite's suite (run against AWS) recorded them ====
+
+def test_shard_ids_are_read_as_aws_reads_them(kin):
+    """ShardId is the digits after its first '-' (or the whole id): "1", "shardId-1" and
+    "x-0001" name shardId-000000000001; a ShardId that names no shard at all fails before
+    the stream is looked up, and GetShardIterator reports an absent stream as its shard's
+    absence."""
+    kin.create_stream(StreamName="sid", ShardCount=3)
+    third = 2**128 // 3
+    r = kin.put_record(StreamName="sid", Data=b"one", PartitionKey="k", ExplicitHashKey=str(third + 5))
+    assert r["ShardId"] == "shardId-000000000001"
+    for sid in ("1", "shardId-1", "x-0001", "-00001"):
+        assert [x["Data"] for x in all_records(kin, "sid", sid)] == [b"one"]
+    cases = [("sid", "shardId-5", "Shard shardId-000000000005 in stream sid under account %s does not exist"),
+             ("nope", "2147483647", "Shard shardId-002147483647 in stream nope under account %s does not exist"),
+             ("nope", "2147483648", "Could not find shard 2147483648 in stream nope under account %s."),
+             ("nope", "ABKLFD8", "Could not find shard ABKLFD8 in stream nope under account %s."),
+             ("nope", "2.14E4", "Could not find shard 2.14E4 in stream nope under account %s.")]
+    for stream, sid, msg in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            kin.get_shard_iterator(StreamName=stream, ShardId=sid, ShardIteratorType="LATEST")
+        assert err(e) == ("ResourceNotFoundException", 400, msg % ACCOUNT)
+    # the iterator has the shape of AWS's: 00 … 01, 152 bytes or more in steps of 16
+    it = kin.get_shard_iterator(StreamName="sid", ShardId="0", ShardIteratorType="LATEST")["ShardIterator"]
+    raw = base64.b64decode(it)
+    assert raw[:8] == b"\0" * 7 + b"\1" and len(raw) >= 152 and (len(raw) - 152) % 16 == 0
+    # SplitShard and MergeShards: the same reading, then the stream
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.split_shard(StreamName="nope", ShardToSplit="shardId-0", NewStartingHashKey="5")
+    assert err(e) == ("ResourceNotFoundException", 400, "Stream nope under account %s not found." % ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.merge_shards(StreamName="nope", ShardToMerge="0", AdjacentShardToMerge="shardId-002147483648")
+    assert err(e) == ("ResourceNotFoundException", 400,
+                      "Could not find shard shardId-002147483648 in stream nope under account %s." % ACCOUNT)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.split_shard(StreamName="sid", ShardToSplit="shardId-5", NewStartingHashKey="5")
+    assert err(e) == ("ResourceNotFoundException", 400,
+                      "Could not find shard shardId-000000000005 in stream sid under account %s." % ACCOUNT)
+    # NewStartingHashKey above StartingHashKey + 1 and below EndingHashKey
+    end0 = int(kin.describe_stream(StreamName="sid")["StreamDescription"]["Shards"][0]["HashKeyRange"][
+        "EndingHashKey"])
+    for key in ("1", str(end0)):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            kin.split_shard(StreamName="sid", ShardToSplit="shard-0", NewStartingHashKey=key)
+        assert err(e) == ("InvalidArgumentException", 400,
+                          "NewStartingHashKey %s used in SplitShard() on shard shardId-000000000000 in stream sid "
+                          "under account %s is not both greater than one plus the shard's StartingHashKey 0 and less "
+                          "than the shard's EndingHashKey %d." % (key, ACCOUNT, end0))
+    # MergeShards takes the pair in order: ShardToMerge's range first
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.merge_shards(StreamName="sid", ShardToMerge="x-1", AdjacentShardToMerge="x-0")
+    assert err(e) == ("InvalidArgumentException", 400,
+                      "Shards shardId-000000000001 and shardId-000000000000 in stream sid under account %s are not "
+                      "an adjacent pair of shards eligible for merging" % ACCOUNT)
+    kin.merge_shards(StreamName="sid", ShardToMerge="x-0", AdjacentShardToMerge="x-1")
+    kin.split_shard(StreamName="sid", ShardToSplit="2", NewStartingHashKey=str(2 * third + 10))
+    # an iterator of a stream deleted since: its shard does not exist
+    it = kin.get_shard_iterator(StreamName="sid", ShardId="shardId-2", ShardIteratorType="LATEST")["ShardIterator"]
+    kin.delete_stream(StreamName="sid")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.get_records(ShardIterator=it)
+    assert err(e) == ("ResourceNotFoundException", 400,
+                      "Shard shardId-000000000002 in stream sid under account %s does not exist" % ACCOUNT)
+
+
+def test_get_shard_iterator_argument_errors(kin):
+    kin.create_stream(StreamName="gsi", ShardCount=1)
+    head = ("Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or "
+            "(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. ")
+    for typ, seq, tail in [("AT_SEQUENCE_NUMBER", None, "Request specified AT_SEQUENCE_NUMBER and no "
+                                                        "StartingSequenceNumber."),
+                           ("AFTER_SEQUENCE_NUMBER", None, "Request specified AFTER_SEQUENCE_NUMBER and no "
+                                                           "StartingSequenceNumber."),
+                           ("LATEST", "5", "Request specified LATEST and also a StartingSequenceNumber."),
+                           ("TRIM_HORIZON", "5", "Request specified TRIM_HORIZON and also a StartingSequenceNumber.")]:
+        kw = {"StartingSequenceNumber": seq} if seq else {}
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            kin.get_shard_iterator(StreamName="gsi", ShardId="shardId-0", ShardIteratorType=typ, **kw)
+        assert err(e) == ("InvalidArgumentException", 400, head + tail)
+    future = int(time.time()) + 60  # whole seconds: what boto3 sends either way
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.get_shard_iterator(StreamName="gsi", ShardId="0", ShardIteratorType="AT_TIMESTAMP", Timestamp=future)
+    code, status, msg = err(e)
+    assert (code, status) == ("InvalidArgumentException", 400)
+    prefix = ("The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. "
+              "timestampInMillis: %d, currentTimestampInMillis: " % (future * 1000))
+    assert msg.startswith(prefix) and 0 < future * 1000 - int(msg[len(prefix):]) <= 61000
+    kin.get_shard_iterator(StreamName="gsi", ShardId="0", ShardIteratorType="AT_TIMESTAMP", Timestamp=time.time() - 5)
+    kin.delete_stream(StreamName="gsi")
+
+
+def test_tag_characters_and_limits(kin):
+    kin.create_stream(StreamName="tc", ShardCount=1)
+    invalid = ("InvalidArgumentException", 400, "Some tags contain invalid characters. Valid characters: Unicode "
+               "letters, digits, white space, _ . / = + - % @.")
+    for tags in ({"abc;def": "1"}, {"a\tb": "1"}, {"a,b": "1"}, {"a": "x\ny"}, {"a": "x;y", "b%": "1"}):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            kin.add_tags_to_stream(StreamName="tc", Tags=tags)
+        assert err(e) == invalid
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.remove_tags_from_stream(StreamName="tc", TagKeys=["ok", "a;b"])
+    assert err(e) == invalid
+    allowed = "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'."
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.add_tags_to_stream(StreamName="tc", Tags={"a": "50%"})
+    assert err(e) == ("InvalidArgumentException", 400, "Failed to add tags to stream tc under account %s because "
+                      "some tags contained illegal characters. %s" % (ACCOUNT, allowed))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.remove_tags_from_stream(StreamName="tc", TagKeys=["%"])
+    assert err(e) == ("InvalidArgumentException", 400, "Failed to remove tags from stream tc under account %s "
+                      "because some tags contained illegal characters. %s" % (ACCOUNT, allowed))
+    assert kin.list_tags_for_stream(StreamName="tc")["Tags"] == []
+    kin.add_tags_to_stream(StreamName="tc", Tags={"ü0 _.": "a", "/=+-@": "a", "b": "ü0 _./=+-@", "c": ""})
+    for i in range(0, 46, 10):
+        kin.add_tags_to_stream(StreamName="tc", Tags={"k%02d" % j: "v" for j in range(i, min(i + 10, 46))})
+    # no Limit: all of them (50)
+    r = kin.list_tags_for_stream(StreamName="tc")
+    assert len(r["Tags"]) == 50 and r["HasMoreTags"] is False
+    assert {"Key": "ü0 _.", "Value": "a"} in r["Tags"] and {"Key": "c", "Value": ""} in r["Tags"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kin.add_tags_to_stream(StreamName="tc", Tags={"one-more": "x"})
+    assert err(e) == ("InvalidArgumentException", 400, "Failed to add tags to stream tc under account %s because a "
+                      "given stream cannot have more than 10 tags associated with it." % ACCOUNT)
+    kin.delete_stream(StreamName="tc")
 
 
 # ==== Capacity mode, enhanced monitoring, encryption, consumers ====

@@ -60,6 +60,10 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
 /* The stream in.StreamName / in.StreamARN names, or r failed with AWS's
  * ResourceNotFoundException (or InvalidArgumentException for neither). */
 int kin__stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s);
+/* The same for an operation on one shard of the stream (GetShardIterator):
+ * AWS reports an absent stream as "Shard shardId-… in stream S under
+ * account A does not exist". */
+int kin__stream_of_shard_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s, int shard);
 /* A registered consumer of a stream. */
 typedef struct {
     str_t name, arn;
@@ -91,6 +95,15 @@ bool kin__parse_arn(str_t arn, str_t *account, str_t *region, str_t *name);
 str_t kin__arn(arena_t *a, const kin_stream_t *s);
 str_t kin__shard_id(arena_t *a, int num); /* "shardId-000000000003" */
 int kin__shard_num(str_t shard_id);       /* -1 when not of that form */
+/* A shard id as AWS reads one in GetShardIterator, SplitShard and
+ * MergeShards: the digits after its first '-' (up to the next), or the
+ * whole id without one, at most 2^31-1 — "shardId-5", "5" and "x-00005"
+ * all name shardId-000000000005 (kinesalite's suite, run against AWS).
+ * -1: no shard; kin__shard_ref_or_fail then fails r with AWS's "Could not
+ * find shard ID in stream S under account A.", which AWS answers before it
+ * looks the stream up. */
+int kin__shard_ref(str_t shard_id);
+int kin__shard_ref_or_fail(req_t *r, const val_t *in, str_t shard_id, int *num);
 str_t kin__u128_str(arena_t *a, kin_u128_t v);
 bool kin__u128_parse(str_t s, kin_u128_t *v);
 /* Sequence numbers: 56 decimal digits, "49" + stream id + shard + row id. */

@@ -7,7 +7,9 @@
  * ExplicitHashKey), and is committed before the answer names its sequence
  * number, so an acknowledged record survives a crash. A shard iterator is
  * opaque to clients: base64 of "it1/STREAM-ID/SHARD/AFTER-ROW/ISSUED-MS/NAME",
- * reading the shard's rows after AFTER-ROW; AWS lets one live 5 minutes. */
+ * reading the shard's rows after AFTER-ROW; AWS lets one live 5 minutes.
+ * It has the shape of AWS's: 8 bytes 00…01, then (ours: that text, NUL
+ * padded) to 152 bytes or more in steps of 16. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -168,11 +170,33 @@ int kinesis_put_records(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Iterators ==== */
 
+#define ITERATOR_HEAD 8  /* AWS's iterators open with 00 00 00 00 00 00 00 01 */
+#define ITERATOR_MIN 152 /* and are 152 bytes long, or 16, 32, … more */
+
 static str_t iterator(arena_t *a, const kin_stream_t *s, int shard, int64_t after)
 {
     str_t t = str_c(arena_printf(a, "it1/%lld/%d/%lld/%lld/%.*s", (long long)s->id, shard, (long long)after,
                                  (long long)kin__now_ms(), STR_FMT(s->name)));
-    return arena_base64(a, t.p, t.len);
+    size_t n = ITERATOR_MIN;
+    while (n < ITERATOR_HEAD + t.len) n += 16;
+    unsigned char *b = arena_alloc(a, n);
+    memset(b, 0, n);
+    b[ITERATOR_HEAD - 1] = 1;
+    memcpy(b + ITERATOR_HEAD, t.p, t.len);
+    return arena_base64(a, b, n);
+}
+
+/* An iterator's "it1/…" text, NUL-terminated in the arena; false if tok is
+ * none of ours. */
+static bool iterator_text(arena_t *a, str_t tok, str_t *text)
+{
+    static const unsigned char head[ITERATOR_HEAD] = {0, 0, 0, 0, 0, 0, 0, 1};
+    str_t b;
+    if (!arena_unbase64(a, tok, &b) || b.len < ITERATOR_HEAD || memcmp(b.p, head, ITERATOR_HEAD) != 0) return false;
+    size_t n = 0;
+    while (ITERATOR_HEAD + n < b.len && b.p[ITERATOR_HEAD + n]) n++;
+    *text = str_c(arena_strndup(a, b.p + ITERATOR_HEAD, n));
+    return str_starts_with(*text, STR("it1/"));
 }
 
 static int64_t max_row(sqlite3 *db)
@@ -190,10 +214,15 @@ int kin__position_or_fail(req_t *r, sqlite3 *db, const kin_stream_t *s, int shar
     arena_t *a = r->arena;
     str_t sid = kin__shard_id(a, shard);
     bool by_seq = str_eq_c(type, "AT_SEQUENCE_NUMBER") || str_eq_c(type, "AFTER_SEQUENCE_NUMBER");
-    if (by_seq && !seq.p)
-        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
-                        "Must specify only StartingSequenceNumber for AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER "
-                        "iterator types");
+    /* AWS's text (kinesalite's suite, run against AWS in 2018; the same
+     * in an AWS SDK user's report of 2020) */
+    if ((by_seq && !seq.p) || (seq.p && (str_eq_c(type, "TRIM_HORIZON") || str_eq_c(type, "LATEST"))))
+        return req_fail(
+            r, &KINESIS_ERR_InvalidArgumentException,
+            "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber "
+            "or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified %.*s and %s "
+            "StartingSequenceNumber.",
+            STR_FMT(type), seq.p ? "also a" : "no");
     if (!by_seq && seq.p)
         return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
                         "Request should not contain a starting sequence number for iterator type %.*s", STR_FMT(type));
@@ -201,6 +230,13 @@ int kin__position_or_fail(req_t *r, sqlite3 *db, const kin_stream_t *s, int shar
         return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
                         "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request "
                         "has no timestamp parameter.");
+    /* AWS refuses a time still to come (kinesalite's suite, run against AWS) */
+    int64_t now = kin__now_ms();
+    if (str_eq_c(type, "AT_TIMESTAMP") && ts->kind == VAL_TIME && ts->u.t / 1000 > now)
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
+                        "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. "
+                        "timestampInMillis: %lld, currentTimestampInMillis: %lld",
+                        (long long)(ts->u.t / 1000), (long long)now);
     if (kin__expire(db, s) != GR_OK) return GR_ERR;
     *after = 0;
     if (by_seq) {
@@ -241,23 +277,26 @@ int kin__position_or_fail(req_t *r, sqlite3 *db, const kin_stream_t *s, int shar
     return GR_OK;
 }
 
-/* AWS (kinesalite's suite, from AWS): a shard the stream lacks is
- * "Shard shardId-… in stream S under account A does not exist"; a sequence
- * number of another shard "Invalid StartingSequenceNumber. It encodes
- * shardId-…, while it was used in a call to a shard with shardId-…". */
+/* AWS (kinesalite's suite, from AWS): ShardId is read loosely
+ * (kin__shard_ref), and one that names no shard at all fails before the
+ * stream is looked up; a shard the stream lacks, or a stream that does not
+ * exist, is "Shard shardId-… in stream S under account A does not exist";
+ * a sequence number of another shard "Invalid StartingSequenceNumber. It
+ * encodes shardId-…, while it was used in a call to a shard with
+ * shardId-…". */
 int kinesis_get_shard_iterator(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     sqlite3 *db = kin__db(r->app);
     if (!db) return GR_ERR;
     kin_stream_t s;
-    if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
-    str_t sid = val_get_str(in, "ShardId");
-    int shard = kin__shard_num(sid);
-    if (shard < 0 || shard >= s.nshards)
+    int shard;
+    if (kin__shard_ref_or_fail(r, in, val_get_str(in, "ShardId"), &shard) != GR_OK) return GR_ERR;
+    if (kin__stream_of_shard_or_fail(r, db, in, &s, shard) != GR_OK) return GR_ERR;
+    if (shard >= s.nshards)
         return req_fail(r, &KINESIS_ERR_ResourceNotFoundException,
-                        "Shard %.*s in stream %.*s under account %.*s does not exist", STR_FMT(sid), STR_FMT(s.name),
-                        STR_FMT(s.account));
+                        "Shard %.*s in stream %.*s under account %.*s does not exist", STR_FMT(kin__shard_id(a, shard)),
+                        STR_FMT(s.name), STR_FMT(s.account));
     int64_t after;
     if (kin__position_or_fail(r, db, &s, shard, val_get_str(in, "ShardIteratorType"),
                               val_get_str(in, "StartingSequenceNumber"), val_get(in, "Timestamp"), &after) != GR_OK)
@@ -270,9 +309,7 @@ bool kin__iterator_stream(arena_t *a, str_t tok, int64_t *sid)
 {
     str_t t;
     long long id;
-    if (!arena_unbase64(a, tok, &t) || !str_starts_with(t, STR("it1/")) ||
-        sscanf(arena_strndup(a, t.p, t.len), "it1/%lld/", &id) != 1)
-        return false;
+    if (!iterator_text(a, tok, &t) || sscanf(t.p, "it1/%lld/", &id) != 1) return false;
     *sid = id;
     return true;
 }
@@ -295,9 +332,9 @@ int kinesis_get_records(req_t *r, const val_t *in, val_t *out)
     long long sid, shard, after, issued;
     int used = 0;
     char name[160];
-    if (!arena_unbase64(a, tok, &t) || !str_starts_with(t, STR("it1/")) ||
-        sscanf(arena_strndup(a, t.p, t.len), "it1/%lld/%lld/%lld/%lld/%n", &sid, &shard, &after, &issued, &used) != 4 ||
-        used <= 0 || t.len - (size_t)used >= sizeof name)
+    if (!iterator_text(a, tok, &t) ||
+        sscanf(t.p, "it1/%lld/%lld/%lld/%lld/%n", &sid, &shard, &after, &issued, &used) != 4 || used <= 0 ||
+        t.len - (size_t)used >= sizeof name)
         return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Invalid ShardIterator.");
     memcpy(name, t.p + used, t.len - (size_t)used);
     name[t.len - (size_t)used] = 0;
@@ -328,7 +365,10 @@ int kinesis_get_records(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, q, "StreamName", val_cstr(a, name));
     }
     store_release(st);
-    if (kin__stream_or_fail(r, db, q, &s) != GR_OK) return GR_ERR;
+    /* a stream deleted since: its shard "does not exist" (kinesalite's
+     * suite, run against AWS) */
+    if (kin__stream_of_shard_or_fail(r, db, q, &s, shard < 0 || shard > INT32_MAX ? 0 : (int)shard) != GR_OK)
+        return GR_ERR;
     if (s.id != sid || shard < 0 || shard >= s.nshards)
         return req_fail(r, &KINESIS_ERR_ResourceNotFoundException,
                         "Shard %.*s in stream %s under account %.*s does not exist",

@@ -13,11 +13,12 @@
 #include "kinesis_model.h"
 #include "services/app.h"
 
-/* The open shard id names in s, or r failed as AWS fails it. */
-static int open_shard_or_fail(req_t *r, const kin_stream_t *s, str_t id, const kin_shard_t **h)
+/* Open shard n of s (kin__shard_ref read its id, before the stream was
+ * looked up), or r failed as AWS fails it. */
+static int open_shard_or_fail(req_t *r, const kin_stream_t *s, int n, const kin_shard_t **h)
 {
-    int n = kin__shard_num(id);
-    if (n < 0 || n >= s->nshards)
+    str_t id = kin__shard_id(r->arena, n);
+    if (n >= s->nshards)
         return req_fail(r, &KINESIS_ERR_ResourceNotFoundException,
                         "Could not find shard %.*s in stream %.*s under account %.*s.", STR_FMT(id), STR_FMT(s->name),
                         STR_FMT(s->account));
@@ -62,9 +63,11 @@ static int add_shard(arena_t *a, sqlite3 *db, const kin_stream_t *s, int num, ki
     return rc;
 }
 
-/* AWS: NewStartingHashKey inside the shard's range, above its first key
- * (both children own at least one key); one more open shard counts against
- * the account's shard quota. */
+/* AWS: NewStartingHashKey "greater than one plus the shard's
+ * StartingHashKey and less than the shard's EndingHashKey", as its message
+ * says (kinesalite's suite, run against AWS: StartingHashKey + 1 and
+ * EndingHashKey are refused); one more open shard counts against the
+ * account's shard quota. */
 int kinesis_split_shard(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
@@ -75,9 +78,11 @@ int kinesis_split_shard(req_t *r, const val_t *in, val_t *out)
     const kin_shard_t *h = NULL;
     str_t key = val_get_str(in, "NewStartingHashKey");
     kin_u128_t k = 0;
-    int rc = kin__stream_or_fail(r, db, in, &s);
-    if (rc == GR_OK) rc = open_shard_or_fail(r, &s, val_get_str(in, "ShardToSplit"), &h);
-    if (rc == GR_OK && (!kin__u128_parse(key, &k) || k <= h->start || k > h->end))
+    int n;
+    int rc = kin__shard_ref_or_fail(r, in, val_get_str(in, "ShardToSplit"), &n);
+    if (rc == GR_OK) rc = kin__stream_or_fail(r, db, in, &s);
+    if (rc == GR_OK) rc = open_shard_or_fail(r, &s, n, &h);
+    if (rc == GR_OK && (!kin__u128_parse(key, &k) || k <= h->start + 1 || k >= h->end))
         rc = req_fail(r, &KINESIS_ERR_InvalidArgumentException,
                       "NewStartingHashKey %.*s used in SplitShard() on shard %.*s in stream %.*s under account %.*s "
                       "is not both greater than one plus the shard's StartingHashKey %.*s and less than the shard's "
@@ -98,9 +103,9 @@ int kinesis_split_shard(req_t *r, const val_t *in, val_t *out)
     return kin__tx_end(db, rc);
 }
 
-/* AWS: the two shards must be open and adjacent (one's range ends just
- * before the other's begins); the child's parent is ShardToMerge, its
- * adjacent parent AdjacentShardToMerge. */
+/* AWS: the two shards must be open and adjacent (ShardToMerge's range ends
+ * just before AdjacentShardToMerge's begins); the child's parent is
+ * ShardToMerge, its adjacent parent AdjacentShardToMerge. */
 int kinesis_merge_shards(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
@@ -109,11 +114,16 @@ int kinesis_merge_shards(req_t *r, const val_t *in, val_t *out)
     if (!db || store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     kin_stream_t s;
     const kin_shard_t *h = NULL, *adj = NULL;
-    int rc = kin__stream_or_fail(r, db, in, &s);
-    if (rc == GR_OK) rc = open_shard_or_fail(r, &s, val_get_str(in, "ShardToMerge"), &h);
-    if (rc == GR_OK) rc = open_shard_or_fail(r, &s, val_get_str(in, "AdjacentShardToMerge"), &adj);
-    kin_u128_t max = ~(kin_u128_t)0;
-    if (rc == GR_OK && !((h->end != max && h->end + 1 == adj->start) || (adj->end != max && adj->end + 1 == h->start)))
+    int n, nadj;
+    int rc = kin__shard_ref_or_fail(r, in, val_get_str(in, "ShardToMerge"), &n);
+    if (rc == GR_OK) rc = kin__shard_ref_or_fail(r, in, val_get_str(in, "AdjacentShardToMerge"), &nadj);
+    if (rc == GR_OK) rc = kin__stream_or_fail(r, db, in, &s);
+    if (rc == GR_OK) rc = open_shard_or_fail(r, &s, n, &h);
+    if (rc == GR_OK) rc = open_shard_or_fail(r, &s, nadj, &adj);
+    /* AWS takes the pair in order: ShardToMerge's range just below
+     * AdjacentShardToMerge's (the other way round is "not an adjacent pair",
+     * kinesalite's suite from AWS) */
+    if (rc == GR_OK && !(h->end != ~(kin_u128_t)0 && h->end + 1 == adj->start))
         rc = req_fail(r, &KINESIS_ERR_InvalidArgumentException,
                       "Shards %.*s and %.*s in stream %.*s under account %.*s are not an adjacent pair of shards "
                       "eligible for merging",

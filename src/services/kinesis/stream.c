@@ -8,6 +8,7 @@
  * here it is ACTIVE as soon as CreateStream has answered (CreateStream's
  * answer carries no status), so DescribeStream and the stream_exists waiter
  * see ACTIVE at once. */
+#include <ctype.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,36 @@ int kin__shard_num(str_t id)
     long long n;
     if (!str_to_i64(str_sub(id, 8, 12), &n) || n < 0 || n > 100000) return -1;
     return (int)n;
+}
+
+int kin__shard_ref(str_t id)
+{
+    str_t digits = id;
+    for (size_t i = 0; i < id.len; i++)
+        if (id.p[i] == '-') {
+            size_t j = i + 1;
+            while (j < id.len && id.p[j] != '-') j++;
+            if (j > i + 1) digits = str_sub(id, i + 1, j - i - 1);
+            break;
+        }
+    if (digits.len == 0 || digits.len > 20) return -1;
+    long long n = 0;
+    for (size_t i = 0; i < digits.len; i++) {
+        if (digits.p[i] < '0' || digits.p[i] > '9') return -1;
+        n = n * 10 + (digits.p[i] - '0');
+        if (n > INT32_MAX) return -1;
+    }
+    return (int)n;
+}
+
+int kin__shard_ref_or_fail(req_t *r, const val_t *in, str_t id, int *num)
+{
+    if ((*num = kin__shard_ref(id)) >= 0) return GR_OK;
+    str_t account = r->who.account, region, name = val_get_str(in, "StreamName"), an;
+    if (kin__parse_arn(val_get_str(in, "StreamARN"), &account, &region, &an) && !name.p) name = an;
+    return req_fail(r, &KINESIS_ERR_ResourceNotFoundException,
+                    "Could not find shard %.*s in stream %.*s under account %.*s.", STR_FMT(id), STR_FMT(name),
+                    STR_FMT(account));
 }
 
 str_t kin__seq(arena_t *a, int64_t sid, int shard, int64_t id)
@@ -194,7 +225,20 @@ int kin__stream(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name
  * it carries: a stream of another account is reached only where its
  * resource policy lets the caller in (kin__authorize); one of another
  * region is never found here. */
+static int stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s, int shard);
+
 int kin__stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s)
+{
+    return stream_or_fail(r, db, in, s, -1);
+}
+
+int kin__stream_of_shard_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s, int shard)
+{
+    return stream_or_fail(r, db, in, s, shard);
+}
+
+/* shard >= 0: an absent stream is reported as its shard's absence. */
+static int stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s, int shard)
 {
     str_t name = val_get_str(in, "StreamName");
     str_t arn = val_get_str(in, "StreamARN");
@@ -211,7 +255,12 @@ int kin__stream_or_fail(req_t *r, sqlite3 *db, const val_t *in, kin_stream_t *s)
     }
     if (!name.p)
         return req_fail(r, &KINESIS_ERR_InvalidArgumentException, "Either StreamName or StreamARN must be provided.");
-    if (!str_eq(region, r->region) || kin__stream(db, r->arena, account, region, name, s) != GR_OK)
+    bool absent = !str_eq(region, r->region) || kin__stream(db, r->arena, account, region, name, s) != GR_OK;
+    if (absent && shard >= 0)
+        return req_fail(r, &KINESIS_ERR_ResourceNotFoundException,
+                        "Shard %.*s in stream %.*s under account %.*s does not exist",
+                        STR_FMT(kin__shard_id(r->arena, shard)), STR_FMT(name), STR_FMT(account));
+    if (absent)
         return req_fail(r, &KINESIS_ERR_ResourceNotFoundException, "Stream %.*s under account %.*s not found.",
                         STR_FMT(name), STR_FMT(account));
     return kin__authorize(r, s, kin__arn(r->arena, s), s->policy);
@@ -258,9 +307,54 @@ int64_t kin__open_shards(sqlite3 *db, str_t account, str_t region)
 
 /* ==== Tags ==== */
 
+/* AWS (kinesalite's suite, run against AWS in 2018): a tag key or value
+ * of Unicode letters, digits, white space and _ . / = + - @ — any other
+ * ASCII character is "Some tags contain invalid characters…"; '%', which
+ * that message still lists, is refused on its own with "Failed to add (or
+ * remove) tags … because some tags contained illegal characters…". A
+ * non-ASCII byte is taken as part of a letter. 0: fine, 1: invalid, 2: '%'. */
+static int tag_text_check(str_t t)
+{
+    int bad = 0;
+    for (size_t i = 0; i < t.len; i++) {
+        unsigned char c = (unsigned char)t.p[i];
+        if (c == '%')
+            bad = bad ? bad : 2;
+        else if (!(c >= 0x80 || isalnum(c) || c == ' ' || strchr("_./=+-@", c)) || c == 0)
+            return 1;
+    }
+    return bad;
+}
+
+static int tag_texts_ok_or_fail(req_t *r, const kin_stream_t *s, const str_t *texts, size_t n, const char *verb)
+{
+    int worst = 0;
+    for (size_t i = 0; i < n && worst != 1; i++) {
+        int c = tag_text_check(texts[i]);
+        if (c > 0 && (worst == 0 || c == 1)) worst = c;
+    }
+    if (worst == 1)
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
+                        "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white "
+                        "space, _ . / = + - %% @.");
+    if (worst == 2)
+        return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
+                        "Failed to %s stream %.*s under account %.*s because some tags contained illegal characters. "
+                        "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.",
+                        verb, STR_FMT(s->name), STR_FMT(s->account));
+    return GR_OK;
+}
+
 int kin__put_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, const val_t *tags)
 {
     if (!tags || tags->kind != VAL_MAP) return GR_OK;
+    str_t *texts = arena_alloc(r->arena, (2 * tags->u.obj.n + 1) * sizeof *texts);
+    for (size_t i = 0; i < tags->u.obj.n; i++) {
+        const val_t *v = tags->u.obj.e[i].v;
+        texts[2 * i] = tags->u.obj.e[i].key;
+        texts[2 * i + 1] = v->kind == VAL_STR ? v->u.s : STR("");
+    }
+    if (tag_texts_ok_or_fail(r, s, texts, 2 * tags->u.obj.n, "add tags to") != GR_OK) return GR_ERR;
     sqlite3_stmt *st = store_stmt(db, "INSERT OR REPLACE INTO kin_tag (sid, key, value) VALUES (?1, ?2, ?3)");
     if (!st) return GR_ERR;
     for (size_t i = 0; i < tags->u.obj.n; i++) {
@@ -280,12 +374,14 @@ int kin__put_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, const val_t *tag
     sqlite3_bind_int64(st, 1, s->id);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
-    /* AWS: "A stream can have up to 50 tags" (Tagging your streams). */
+    /* AWS: "A stream can have up to 50 tags" (Tagging your streams); its
+     * message still says ten (kinesalite's suite, run against AWS in 2018,
+     * when the limit was already 50) */
     if (n > MAX_TAGS)
         return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
                         "Failed to add tags to stream %.*s under account %.*s because a given stream cannot have "
-                        "more than %d tags.",
-                        STR_FMT(s->name), STR_FMT(s->account), MAX_TAGS);
+                        "more than 10 tags associated with it.",
+                        STR_FMT(s->name), STR_FMT(s->account));
     return GR_OK;
 }
 
@@ -308,6 +404,10 @@ int kinesis_remove_tags_from_stream(req_t *r, const val_t *in, val_t *out)
     kin_stream_t s;
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
     const val_t *keys = val_get(in, "TagKeys");
+    size_t nkeys = keys && keys->kind == VAL_LIST ? keys->u.list.n : 0;
+    str_t *texts = arena_alloc(r->arena, (nkeys + 1) * sizeof *texts);
+    for (size_t i = 0; i < nkeys; i++) texts[i] = keys->u.list.v[i]->u.s;
+    if (tag_texts_ok_or_fail(r, &s, texts, nkeys, "remove tags from") != GR_OK) return GR_ERR;
     sqlite3_stmt *st = store_stmt(db, "DELETE FROM kin_tag WHERE sid = ?1 AND key = ?2");
     if (!st) return GR_ERR;
     for (size_t i = 0; keys && keys->kind == VAL_LIST && i < keys->u.list.n; i++) {
@@ -320,8 +420,9 @@ int kinesis_remove_tags_from_stream(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-/* AWS: Limit 1..50 (the model), ten tags when absent (as kinesalite,
- * written against AWS, answers); HasMoreTags when more follow. */
+/* AWS: Limit 1..50 (the model); without one, all of a stream's tags (at
+ * most 50: kinesalite's suite, run against AWS, lists 45 at once);
+ * HasMoreTags when more follow. */
 int kinesis_list_tags_for_stream(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -329,7 +430,7 @@ int kinesis_list_tags_for_stream(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     kin_stream_t s;
     if (kin__stream_or_fail(r, db, in, &s) != GR_OK) return GR_ERR;
-    int64_t limit = val_get_int(in, "Limit", 10);
+    int64_t limit = val_get_int(in, "Limit", MAX_TAGS);
     str_t after = val_get_str(in, "ExclusiveStartTagKey");
     sqlite3_stmt *st = store_stmt(db, "SELECT key, value FROM kin_tag WHERE sid = ?1 AND key > ?2 ORDER BY key "
                                       "LIMIT ?3");
