@@ -505,7 +505,7 @@ def test_tag_characters_and_limits(kin):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         kin.add_tags_to_stream(StreamName="tc", Tags={"one-more": "x"})
     assert err(e) == ("InvalidArgumentException", 400, "Failed to add tags to stream tc under account %s because a "
-                      "given stream cannot have more than 10 tags associated with it." % ACCOUNT)
+                      "given stream cannot have more than 50 tags associated with it." % ACCOUNT)
     kin.delete_stream(StreamName="tc")
 
 

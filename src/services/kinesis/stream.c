@@ -374,14 +374,14 @@ int kin__put_tags(req_t *r, sqlite3 *db, const kin_stream_t *s, const val_t *tag
     sqlite3_bind_int64(st, 1, s->id);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
-    /* AWS: "A stream can have up to 50 tags" (Tagging your streams); its
-     * message still says ten (kinesalite's suite, run against AWS in 2018,
-     * when the limit was already 50) */
+    /* AWS: "A stream can have up to 50 tags" (Tagging your streams). The
+     * message is the one kinesalite's suite recorded when the limit was 10,
+     * with today's limit in it. */
     if (n > MAX_TAGS)
         return req_fail(r, &KINESIS_ERR_InvalidArgumentException,
                         "Failed to add tags to stream %.*s under account %.*s because a given stream cannot have "
-                        "more than 10 tags associated with it.",
-                        STR_FMT(s->name), STR_FMT(s->account));
+                        "more than %d tags associated with it.",
+                        STR_FMT(s->name), STR_FMT(s->account), MAX_TAGS);
     return GR_OK;
 }
 
