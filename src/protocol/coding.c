@@ -99,11 +99,6 @@ int proto_encode_response(wire_resp_t *resp, arena_t *a, proto_coding_t c)
     return set_body(resp, a, z);
 }
 
-int proto_empty_body(wire_resp_t *resp, arena_t *a)
-{
-    return set_body(resp, a, STR(""));
-}
-
 proto_decode_t proto_decode_body(arena_t *a, str_t coding, str_t body, size_t limit, str_t *out)
 {
     coding = str_trim(coding);

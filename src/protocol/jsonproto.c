@@ -506,9 +506,12 @@ int proto__json_serialize(const svc_model_t *m, const op_t *op, const val_t *out
     if (em) return serialize_stream(m, op, em, out, rid, a, resp);
     json_w_t jw;
     json_w_init(&jw, &resp->body);
+    /* AWS: an operation without output answers with no body at all
+     * (DynamoDB's TagResource per ScyllaDB's Alternator suite, Kinesis's
+     * CreateStream and AddTagsToStream per kinesalite's, both run against AWS) */
     if (out && op->output)
         proto__json_write_val(&jw, op->output, NULL, out, false);
-    else
+    else if (op->output)
         json_w_raw(&jw, STR("{}"));
     resp->status = op->status ? op->status : 200;
     wire_resp_header(resp, a, "Content-Type", str_c(json_content_type(m)));

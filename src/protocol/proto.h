@@ -75,10 +75,6 @@ proto_coding_t proto_accepted_coding(str_t accept_encoding);
  * an x-amz-crc32 header is recomputed over the compressed bytes. */
 int proto_encode_response(wire_resp_t *resp, arena_t *a, proto_coding_t c);
 
-/* Drops resp's body, for a service that answers an operation without
- * output with no body at all; x-amz-crc32 is recomputed. */
-int proto_empty_body(wire_resp_t *resp, arena_t *a);
-
 typedef enum {
     PROTO_DECODE_OK,
     PROTO_DECODE_UNSUPPORTED, /* a Content-Encoding other than gzip, deflate or identity */

@@ -185,11 +185,11 @@ static int fail_parse(req_t *r, const proto_fail_t *f)
     if ((f->kind == PROTO_E_SYNTAX || f->kind == PROTO_E_TYPE) && proto_of(r) == PROTO_JSON)
         e = &ERR_SerializationException;
     if (f->kind == PROTO_E_SYNTAX && proto_of(r) == PROTO_REST_XML) e = &E_MalformedXML;
-    /* AWS: DynamoDB answers a body that is no JSON, or none, with a bare
-     * {"__type":"com.amazon.coral.service#SerializationException"} (dynalite's
-     * suite; ScyllaDB's Alternator suite saw the same). */
-    if (f->kind == PROTO_E_SYNTAX && proto_of(r) == PROTO_JSON && edge_of(r) && edge_of(r)->no_empty_msg)
-        return req_fail(r, e, "%s", "");
+    /* AWS: a JSON service answers a body that is no JSON, or none, with a
+     * bare {"__type":"com.amazon.coral.service#SerializationException"}
+     * (dynalite's and kinesalite's suites; ScyllaDB's Alternator suite saw
+     * the same). */
+    if (f->kind == PROTO_E_SYNTAX && proto_of(r) == PROTO_JSON) return req_fail(r, e, "%s", "");
     /* AWS (moto's aws_verified tests, LocalStack's recordings): a required
      * element missing inside an XML body (Delete without Object, CORSConfiguration
      * without CORSRule, a Tag without Key) breaks S3's schema; it is not a
@@ -381,7 +381,10 @@ static void finish_error(req_t *r)
     size_t nsaved = carried_headers(r, saved);
     wire_resp_init(&r->resp, r->arena);
     const char *msg = r->err_msg ? r->err_msg : "";
-    if (!*msg && edge_of(r) && edge_of(r)->no_empty_msg) msg = NULL; /* {"__type":"...#UnknownOperationException"} */
+    /* AWS (Coral's JSON services, dynalite's and kinesalite's suites): an
+     * error without a message has no message member,
+     * {"__type":"...#UnknownOperationException"} */
+    if (!*msg && proto_of(r) == PROTO_JSON) msg = NULL;
     if (proto_write_error(r->svc ? r->svc->model : NULL, r->err, msg, r->err_extra, r->id, r->arena, &r->resp) !=
         GR_OK) {
         wire_resp_init(&r->resp, r->arena);
@@ -411,7 +414,6 @@ static int finish(req_t *r, int rc)
             wire_resp_init(&r->resp, r->arena);
         } else {
             for (size_t i = 0; i < nsaved; i++) wire_resp_header(&r->resp, r->arena, saved[i].name.p, saved[i].value);
-            if (!r->op->output && edge_of(r) && edge_of(r)->void_empty) proto_empty_body(&r->resp, r->arena);
             if (fd >= 0) r->resp.fd = fd, r->resp.off = off, r->resp.len = len, fd = -1;
             if (src) r->resp.src = src, r->resp.len = len, src = NULL;
             if (status > 200) r->resp.status = status;

@@ -40,20 +40,17 @@ static const aws_errdef_t E_LambdaValidation = {"ValidationException", 400, true
 static const aws_errdef_t E_MissingAuthenticationTokenException400 = {"MissingAuthenticationTokenException", 400, true};
 /* It answers with "Server: Server"; refuses a request over 16 MB with 413
  * before reading it; inflates gzip and deflate request bodies, compresses
- * answers of 4 KB or more for an Accept-Encoding that asks; and TagResource
- * and UntagResource answer with no body (ScyllaDB's Alternator suite, run
- * against DynamoDB). */
+ * answers of 4 KB or more for an Accept-Encoding that asks (ScyllaDB's
+ * Alternator suite, run against DynamoDB). */
 static const svc_edge_t ddb_edge = {.id_len = 52,
                                     .id_chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
                                     .missing_auth = &E_MissingAuthenticationTokenException400,
                                     .missing_auth_msg = "Request is missing Authentication Token",
                                     .op_first = true,
-                                    .no_empty_msg = true,
                                     .headers = ddb_http_headers,
                                     .server = "Server",
                                     .max_body = 16u << 20,
-                                    .compress_min = 4096,
-                                    .void_empty = true};
+                                    .compress_min = 4096};
 
 /* AWS: S3 answers with "Server: AmazonS3" (every response its docs show). */
 static const svc_edge_t s3_edge = {.server = "AmazonS3"};

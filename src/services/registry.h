@@ -24,16 +24,14 @@ struct req;
  * own rather than its protocol's. AWS: DynamoDB and its Streams answer with
  * Coral's texts (dynalite's suite, written against DynamoDB): 52-character
  * request ids, a 400 MissingAuthenticationTokenException for a request that
- * offers no credentials (also a half-signed one), an unknown operation named
- * before authentication, and errors without a message member when they have
- * no message. */
+ * offers no credentials (also a half-signed one), and an unknown operation
+ * named before authentication. */
 typedef struct svc_edge {
     int id_len; /* request ids: this many characters drawn from id_chars; 0: a UUID */
     const char *id_chars;
     const aws_errdef_t *missing_auth; /* NULL: the protocol's missing-authentication error */
     const char *missing_auth_msg;
     bool op_first;                  /* an unknown operation is answered before authenticating */
-    bool no_empty_msg;              /* an error without a message is written without the member */
     void (*headers)(struct req *r); /* a last look at the answer's headers; may be NULL */
     const char *server;             /* the Server header the service answers with; NULL: none */
     size_t max_body;                /* a larger request body (also once inflated) is 413; 0: the server's limit */
@@ -41,7 +39,6 @@ typedef struct svc_edge {
      * deflated are inflated, and answers of at least this many bytes are
      * compressed for an Accept-Encoding that asks; 0: neither. */
     size_t compress_min;
-    bool void_empty; /* an operation without output answers with no body, not "{}" */
 } svc_edge_t;
 
 typedef struct svc_entry {

@@ -351,3 +351,15 @@ def test_unsigned_json_post_to_the_root_is_a_json_endpoints(gureum, ctype, body,
     assert status == 400
     assert json.loads(answer) == {"__type": "com.amazon.coral.service#" + code}
     assert len(h["x-amzn-requestid"]) == 52
+
+
+def test_json_services_answer_void_operations_with_no_body(gureum):
+    # Kinesis as DynamoDB (kinesalite's suite, run against AWS): an operation without output has no body,
+    # and an error without a message has no message member
+    body = json.dumps({"StreamName": "void-body", "ShardCount": 1}).encode()
+    h = _signed(gureum, "CreateStream", body, service="kinesis", target="Kinesis_20131202", version="1.1")
+    status, _, answer = _post(gureum, h, body)
+    assert status == 200 and answer == b""
+    h = _signed(gureum, "NoSuchOperation", b"{}", service="kinesis", target="Kinesis_20131202", version="1.1")
+    status, _, answer = _post(gureum, h, b"{}")
+    assert status == 400 and json.loads(answer) == {"__type": "com.amazon.coral.service#UnknownOperationException"}
