@@ -362,4 +362,4 @@ def test_json_services_answer_void_operations_with_no_body(gureum):
     assert status == 200 and answer == b""
     h = _signed(gureum, "NoSuchOperation", b"{}", service="kinesis", target="Kinesis_20131202", version="1.1")
     status, _, answer = _post(gureum, h, b"{}")
-    assert status == 400 and json.loads(answer) == {"__type": "com.amazon.coral.service#UnknownOperationException"}
+    assert status == 400 and json.loads(answer) == {"__type": "UnknownOperationException"}  # Kinesis: unqualified
