@@ -65,6 +65,7 @@ static int backup_or_fail(req_t *r, sqlite3 *db, str_t arn, backup_t *b)
 /* AWS: the backup (and export) operations name a missing table TableNotFoundException. */
 int ddb__backup_table_or_fail(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
 {
+    if (ddb__table_arn_or_fail(r, name) != GR_OK) return GR_ERR;
     int rc = ddb__table_load(r, db, name, t);
     if (rc == 1) return req_fail(r, &DYNAMODB_ERR_TableNotFoundException, "Table not found: %.*s", STR_FMT(name));
     return rc;

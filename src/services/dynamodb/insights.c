@@ -17,7 +17,10 @@
  * (*x NULL without one), or ResourceNotFoundException. */
 static int target_or_fail(req_t *r, sqlite3 *db, const val_t *in, ddb_table_t *t, const ddb_index_t **x)
 {
-    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, t) != GR_OK) return GR_ERR;
+    /* AWS (probed 2026-10, DDB-TABLE-098): "Requested resource not found:
+     * Table: NAME not found" for Describe/Update/ListContributorInsights */
+    str_t name = val_get_str(in, "TableName");
+    if (ddb__table_or_fail(r, db, name, ddb__table_not_found(r, name), t) != GR_OK) return GR_ERR;
     str_t index = val_get_str(in, "IndexName");
     *x = index.p ? ddb__index(t, index) : NULL;
     if (index.p && (!*x || !(*x)->global))
@@ -114,7 +117,7 @@ int dynamodb_list_contributor_insights(req_t *r, const val_t *in, val_t *out)
     val_t *all = val_new(a, VAL_LIST);
     str_t name = val_get_str(in, "TableName");
     ddb_table_t one;
-    if (name.p && ddb__table_or_fail(r, db, name, NULL, &one) != GR_OK) return GR_ERR;
+    if (name.p && ddb__table_or_fail(r, db, name, ddb__table_not_found(r, name), &one) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = name.p ? NULL
                               : ddb__stmt(db, "SELECT name, tid, table_id, created_us, def FROM ddb_table "
                                               "WHERE account = ?1 AND region = ?2 ORDER BY name");

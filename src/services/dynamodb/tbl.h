@@ -63,6 +63,11 @@ int ddb__exec(sqlite3 *db, const char *sql);
 /* Loads the table or fails the request with ResourceNotFoundException and
  * `msg` (NULL: "Requested resource not found"). */
 int ddb__table_or_fail(req_t *r, sqlite3 *db, str_t name, const char *msg, ddb_table_t *t);
+/* AWS's control-plane not-found text: "Requested resource not found: Table: NAME not found". */
+const char *ddb__table_not_found(req_t *r, str_t name);
+/* Fails a TableName that is an ARN of another region or of an index or stream
+ * with AWS's ValidationException; GR_OK for a name or a table ARN here. */
+int ddb__table_arn_or_fail(req_t *r, str_t name);
 /* Fills t from a row of (name, tid, table_id, created_us, def). */
 int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t);
 /* Deletes expired items of TTL-enabled tables, at most once a second for the
