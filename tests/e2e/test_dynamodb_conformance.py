@@ -405,3 +405,54 @@ def test_update_table_empty_warm_throughput(gureum, ddb, ack_table):
         "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
         "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, "
         "WarmThroughput or TableClass is required")
+
+
+def test_sub_resource_texts(gureum, ddb, hash_table):
+    t = hash_table
+    # AWS (probed 2026-10, DDB-TABLE-446, -457): Contributor Insights on an index the table lacks, and an
+    # IndexName no index can have
+    for op, extra in (("DescribeContributorInsights", {}), ("UpdateContributorInsights",
+                                                            {"ContributorInsightsAction": "ENABLE"})):
+        assert error(call(gureum, op, dict(extra, TableName=t, IndexName="ghost"))) == (
+            "ResourceNotFoundException", f"Requested resource not found: Index: ghost not found for table: {t}")
+        assert error(call(gureum, op, dict(extra, TableName=t, IndexName=""))) == (
+            "ValidationException", "IndexName must be at least 3 characters long and at most 255 characters long")
+    # AWS (DDB-TABLE-442's catalogue): the rest of the synchronous texts of the sub-resources
+    assert error(call(gureum, "UpdateContinuousBackups", {"TableName": t, "PointInTimeRecoverySpecification": {
+        "PointInTimeRecoveryEnabled": False, "RecoveryPeriodInDays": 7}})) == (
+        "ValidationException", "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time "
+        "recovery.")
+    assert error(call(gureum, "ListBackups", {"TimeRangeLowerBound": 1800000000, "TimeRangeUpperBound": 1700000000})) == (
+        "ValidationException", "One or more parameter values were invalid: Time range lower bound must be less than or "
+        "equal to upper bound")
+    assert error(call(gureum, "UpdateTable", {"TableName": t, "SSESpecification": {}})) == (
+        "ValidationException", "One or more parameter values were invalid: Table is already encrypted by default")
+    ddb.update_time_to_live(TableName=t, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+    try:
+        assert error(call(gureum, "UpdateTimeToLive", {"TableName": t, "TimeToLiveSpecification": {
+            "Enabled": True, "AttributeName": "other"}})) == (
+            "ValidationException", "TimeToLive is active on a different AttributeName: current AttributeName is ttl")
+    finally:
+        ddb.update_time_to_live(TableName=t, TimeToLiveSpecification={"Enabled": False, "AttributeName": "ttl"})
+    # RestoreTableToPointInTime: a SourceTableArn that is no ARN, and another account's
+    assert error(call(gureum, "RestoreTableToPointInTime", {"SourceTableArn": t, "TargetTableName": "ack-tgt",
+                                                            "UseLatestRestorableTime": True})) == (
+        "ValidationException", f"One or more parameter values were invalid: ARNs must start with 'arn:': {t}")
+    foreign = f"arn:aws:dynamodb:us-east-1:111122223333:table/{t}"
+    assert error(call(gureum, "RestoreTableToPointInTime", {"SourceTableArn": foreign, "TargetTableName": "ack-tgt",
+                                                            "UseLatestRestorableTime": True})) == (
+        "ValidationException", "This action is only supported by accounts that match the resource owner\u2019s account.")
+
+
+def test_resource_policy_arn_shapes(gureum, ack_table):
+    arn, t = ack_table, "conf-hash"
+    # AWS (probed 2026-10, DDB-TABLE-011, -446 and DDB-TABLE-442's catalogue)
+    west = arn.replace(":us-east-1:", ":us-west-2:")
+    for res, want in (
+            (t, ("ValidationException", f"One or more parameter values were invalid: ARNs must start with 'arn:': {t}")),
+            (west, ("ValidationException", f"One or more parameter values were invalid: Invalid resource Arn: {west}")),
+            (arn + "/index/gsi1", ("ValidationException", "One or more parameter values were invalid: Invalid resource "
+                                   f"arn provided, only table or stream is accepted. Provided resource arn: {arn}/index/gsi1")),
+            (arn + "/stream/2026-10-08T00:00:00.000", ("ResourceNotFoundException", "Requested resource not found: "
+                                                       f"Stream: 2026-10-08T00:00:00.000 not found for Table: {t}"))):
+        assert error(call(gureum, "GetResourcePolicy", {"ResourceArn": res})) == want, res

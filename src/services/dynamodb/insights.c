@@ -23,8 +23,11 @@ static int target_or_fail(req_t *r, sqlite3 *db, const val_t *in, ddb_table_t *t
     if (ddb__table_or_fail(r, db, name, ddb__table_not_found(r, name), t) != GR_OK) return GR_ERR;
     str_t index = val_get_str(in, "IndexName");
     *x = index.p ? ddb__index(t, index) : NULL;
+    /* AWS (probed 2026-10, DDB-TABLE-446) */
     if (index.p && (!*x || !(*x)->global))
-        return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "Requested resource not found");
+        return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
+                        "Requested resource not found: Index: %.*s not found for table: %.*s", STR_FMT(index),
+                        STR_FMT(t->name));
     return GR_OK;
 }
 

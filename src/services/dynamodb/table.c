@@ -1682,6 +1682,12 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     if (dp) val_set_c(a, def, "DeletionProtectionEnabled", (val_t *)dp);
     const val_t *sse = val_get(in, "SSESpecification");
     str_t sse_was = val_get_str(def, "SSEKeyArn"), sse_now = sse_was;
+    /* AWS (probed 2026-10, DDB-TABLE-442's catalogue): SSESpecification {} or
+     * Enabled false on a table with the AWS-owned key changes nothing */
+    if (sse && !val_get_bool(sse, "Enabled", false) && !sse_was.p) {
+        ddb__rollback(db);
+        return ddb__fail_validation(r, PVI "Table is already encrypted by default");
+    }
     if (sse && val_get_bool(sse, "Enabled", false)) {
         sse_now = sse_key_arn(r, sse);
         val_set_c(a, def, "SSEKeyArn", val_str(a, sse_now));
@@ -1927,6 +1933,14 @@ int ddb_precheck(req_t *r, const val_t *in)
                                         "Member must have value greater than or equal to 1");
         return GR_OK;
     }
+    if (!strcmp(op, "DescribeContributorInsights") || !strcmp(op, "UpdateContributorInsights")) {
+        /* AWS (probed 2026-10, DDB-TABLE-457): its own words, not the model's */
+        const val_t *ix = val_get(in, "IndexName");
+        if (ix && ix->kind == VAL_STR && (ix->u.s.len < 3 || ix->u.s.len > 255))
+            return ddb__fail_validation(r,
+                                        "IndexName must be at least 3 characters long and at most 255 characters long");
+        return GR_OK;
+    }
     if (!strcmp(op, "TagResource") || !strcmp(op, "UntagResource") || !strcmp(op, "ListTagsOfResource")) {
         /* AWS (dynalite's suite): a missing ResourceArn is "Invalid TableArn"
          * and one that is no ARN is refused by IAM, both before the other
@@ -2158,9 +2172,15 @@ int dynamodb_update_time_to_live(req_t *r, const val_t *in, val_t *out)
     }
     const val_t *spec = val_get(in, "TimeToLiveSpecification");
     bool en = val_get_bool(spec, "Enabled", false);
-    /* AWS: enabling twice, or disabling when off, is refused. */
+    /* AWS: enabling twice, or disabling when off, is refused; enabling
+     * another attribute names the one TTL is on (probed 2026-10, DDB-TABLE-442) */
     if (en && t.ttl_attr.p) {
         ddb__rollback(db);
+        str_t ta = val_get_str(spec, "AttributeName");
+        if (ta.p && !str_eq(ta, t.ttl_attr))
+            return ddb__fail_validation(
+                r, arena_printf(a, "TimeToLive is active on a different AttributeName: current AttributeName is %.*s",
+                                STR_FMT(t.ttl_attr)));
         return ddb__fail_validation(r, "TimeToLive is already enabled");
     }
     if (!en && !t.ttl_attr.p) {
