@@ -321,22 +321,12 @@ static int target_or_fail(req_t *r, sqlite3 *db, str_t arn, target_t *tg, ddb_ta
          * own words; the rest keeps gureum's text */
         str_t own = ddb__table_arn(r, STR(""));
         str_t after = str_starts_with(arn, own) ? str_sub(arn, own.len, arn.len - own.len) : STR_NULL;
-        const char *slash = after.p ? memchr(after.p, '/', after.len) : NULL;
-        str_t kind =
-            slash ? str_sub(after, (size_t)(slash - after.p) + 1, after.len - (size_t)(slash - after.p) - 1) : STR_NULL;
         if (!str_starts_with(arn, STR("arn:")))
             return ddb__fail_validation(r,
                                         arena_printf(r->arena, PVI "ARNs must start with 'arn:': %.*s", STR_FMT(arn)));
         if (str_starts_with(arn, STR("arn:aws:dynamodb:")) && !str_eq(region, r->region))
             return ddb__fail_validation(r, arena_printf(r->arena, PVI "Invalid resource Arn: %.*s", STR_FMT(arn)));
-        if (str_starts_with(kind, STR("index/")))
-            return ddb__fail_validation(r, arena_printf(r->arena,
-                                                        PVI "Invalid resource arn provided, only table or stream is "
-                                                            "accepted. Provided resource arn: %.*s",
-                                                        STR_FMT(arn)));
-        if (str_starts_with(kind, STR("backup/")))
-            return ddb__fail_validation(
-                r, arena_printf(r->arena, PVI "Provided Arn is not a DynamoDB resource arn: %.*s", STR_FMT(arn)));
+        if (after.p && ddb__arn_kind_or_fail(r, arn, str_cut(after, '/', &(str_t){0})) != GR_OK) return GR_ERR;
         return req_fail(r, &ERR_ValidationException, "Invalid ResourceArn provided as input %.*s", STR_FMT(arn));
     }
     int rc = ddb__table_load(r, db, tg->table, t);

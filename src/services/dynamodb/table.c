@@ -1991,6 +1991,19 @@ static bool valid_table_name(str_t n)
     return true;
 }
 
+int ddb__arn_kind_or_fail(req_t *r, str_t arn, str_t kind)
+{
+    if (str_starts_with(kind, STR("index/")))
+        return ddb__fail_validation(r, arena_printf(r->arena,
+                                                    PVI "Invalid resource arn provided, only table or stream is "
+                                                        "accepted. Provided resource arn: %.*s",
+                                                    STR_FMT(arn)));
+    if (str_starts_with(kind, STR("backup/")))
+        return ddb__fail_validation(
+            r, arena_printf(r->arena, PVI "Provided Arn is not a DynamoDB resource arn: %.*s", STR_FMT(arn)));
+    return GR_OK;
+}
+
 /* AWS (probed 2026-10, DDB-TABLE-070, -374): the tag operations' not-found
  * text names the ARN ("ResourcArn" in dynalite's 2015 recording). */
 static const char *arn_not_found(req_t *r, str_t arn)
@@ -2028,14 +2041,7 @@ static int table_name_of_arn_or_fail(req_t *r, str_t arn, str_t *name)
      * is cut after the table's name: the rest is gureum's "not found") */
     if (name->p && memchr(name->p, '/', name->len)) {
         str_t kind = str_cut(*name, '/', &(str_t){0});
-        if (str_starts_with(kind, STR("index/")))
-            return ddb__fail_validation(r, arena_printf(r->arena,
-                                                        PVI "Invalid resource arn provided, only table or stream is "
-                                                            "accepted. Provided resource arn: %.*s",
-                                                        STR_FMT(arn)));
-        if (str_starts_with(kind, STR("backup/")))
-            return ddb__fail_validation(
-                r, arena_printf(r->arena, PVI "Provided Arn is not a DynamoDB resource arn: %.*s", STR_FMT(arn)));
+        if (ddb__arn_kind_or_fail(r, arn, kind) != GR_OK) return GR_ERR;
         if (str_starts_with(kind, STR("stream/"))) return not_found_or_fail(r, arn);
     }
     if (!name->p && arn.len > prefix.len && !strncasecmp(arn.p, prefix.p, prefix.len) &&

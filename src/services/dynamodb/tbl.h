@@ -68,6 +68,10 @@ const char *ddb__table_not_found(req_t *r, str_t name);
 /* Fails a TableName that is an ARN of another region or of an index or stream
  * with AWS's ValidationException; GR_OK for a name or a table ARN here. */
 int ddb__table_arn_or_fail(req_t *r, str_t name);
+/* AWS (probed 2026-10, DDB-TABLE-071, DDB-BACKUP-013): the tag and policy
+ * operations refuse an index ARN and a backup ARN (kind: what follows
+ * "table/NAME/") in their own words; GR_OK for anything else. */
+int ddb__arn_kind_or_fail(req_t *r, str_t arn, str_t kind);
 /* Fills t from a row of (name, tid, table_id, created_us, def). */
 int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t);
 /* Deletes expired items of TTL-enabled tables, at most once a second for the
