@@ -456,3 +456,17 @@ def test_resource_policy_arn_shapes(gureum, ack_table):
             (arn + "/stream/2026-10-08T00:00:00.000", ("ResourceNotFoundException", "Requested resource not found: "
                                                        f"Stream: 2026-10-08T00:00:00.000 not found for Table: {t}"))):
         assert error(call(gureum, "GetResourcePolicy", {"ResourceArn": res})) == want, res
+
+
+def test_contributor_insights_settled_state_and_ghost_index_warm_throughput(gureum, ddb, hash_table):
+    t = hash_table
+    # AWS (probed 2026-10, DDB-TABLE-091): DISABLE of a table never configured is a no-op answering
+    # DISABLED; (DDB-TABLE-095) a DISABLED table is not listed
+    up = ddb.update_contributor_insights(TableName=t, ContributorInsightsAction="DISABLE")
+    assert up["ContributorInsightsStatus"] == "DISABLED"
+    assert ddb.list_contributor_insights(TableName=t)["ContributorInsightsSummaries"] == []
+    # AWS (probed 2026-10, DDB-TABLE-161, -456): a WarmThroughput update of an index the table lacks is
+    # HTTP 500 InternalFailure with an empty message
+    status, body = call(gureum, "UpdateTable", {"TableName": t, "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "ghost", "WarmThroughput": {"ReadUnitsPerSecond": 13000}}}]})
+    assert status == 500 and body["__type"].split("#")[-1] == "InternalFailure", body

@@ -4,9 +4,9 @@
  * global secondary indexes, kept in the table's stored definition as
  * "ContributorInsights": {RESOURCE: {"Since": µs on, "Updated": µs}}, RESOURCE
  * the index name or "" for the table. gureum keeps no CloudWatch rules or
- * reports: it names the rules AWS creates. As AWS, an update answers
- * ENABLING or DISABLING; gureum is done at once, so Describe then says
- * ENABLED or DISABLED. */
+ * reports: it names the rules AWS creates. As AWS, an update that changes
+ * the state answers ENABLING or DISABLING; gureum is done at once, so
+ * Describe then says ENABLED or DISABLED. */
 #include <stdlib.h>
 
 #include "core/gtime.h"
@@ -77,6 +77,16 @@ int dynamodb_update_contributor_insights(req_t *r, const val_t *in, val_t *out)
     bool on = str_eq_c(val_get_str(in, "ContributorInsightsAction"), "ENABLE");
     int64_t now = time_now_us();
     val_t *all = val_get(t.def, "ContributorInsights"), *s = val_new(a, VAL_STRUCT), *was = state_of(&t, x);
+    /* AWS (probed 2026-10, DDB-TABLE-091): asking
+     * for the state the resource has settled in (DISABLE of one never
+     * configured too) is a no-op answering that state */
+    if (on == (was != NULL)) {
+        ddb__rollback(db);
+        val_set_c(a, out, "TableName", val_str(a, t.name));
+        if (x) val_set_c(a, out, "IndexName", val_str(a, x->name));
+        val_set_c(a, out, "ContributorInsightsStatus", val_cstr(a, on ? "ENABLED" : "DISABLED"));
+        return GR_OK;
+    }
     if (!all) val_set_c(a, t.def, "ContributorInsights", all = val_new(a, VAL_STRUCT));
     /* enabling again keeps the rules it has (their names carry their creation time) */
     if (on) val_set_c(a, s, "Since", was ? val_get(was, "Since") : val_int(a, now));
@@ -140,9 +150,11 @@ int dynamodb_list_contributor_insights(req_t *r, const val_t *in, val_t *out)
                 break;
             }
         }
-        val_push(a, all, summary(a, &t, NULL));
+        /* AWS (probed 2026-10, DDB-TABLE-095, -343): only
+         * what is not DISABLED is listed (a fresh table: an empty page) */
+        if (state_of(&t, NULL)) val_push(a, all, summary(a, &t, NULL));
         for (size_t i = 0; i < t.nidx; i++)
-            if (t.idx[i].global) val_push(a, all, summary(a, &t, &t.idx[i]));
+            if (t.idx[i].global && state_of(&t, &t.idx[i])) val_push(a, all, summary(a, &t, &t.idx[i]));
         if (!st) break;
     }
     int64_t max = val_get_int(in, "MaxResults", 0), from = 0;

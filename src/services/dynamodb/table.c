@@ -1742,6 +1742,10 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                     if (str_eq(val_get_str(newg->u.list.v[j], "IndexName"), iname)) break;
                 if (j == newg->u.list.n) {
                     ddb__rollback(db);
+                    /* AWS (probed 2026-10, DDB-TABLE-161, -456): a WarmThroughput
+                     * update of an index the table lacks is HTTP 500
+                     * InternalFailure, empty message, every time */
+                    if (up && val_get(up, "WarmThroughput")) return req_fail(r, &ERR_InternalFailure, "%s", "");
                     return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
                                     "Requested resource not found: Index: %.*s not found", STR_FMT(iname));
                 }
