@@ -470,3 +470,19 @@ def test_contributor_insights_settled_state_and_ghost_index_warm_throughput(gure
     status, body = call(gureum, "UpdateTable", {"TableName": t, "GlobalSecondaryIndexUpdates": [
         {"Update": {"IndexName": "ghost", "WarmThroughput": {"ReadUnitsPerSecond": 13000}}}]})
     assert status == 500 and body["__type"].split("#")[-1] == "InternalFailure", body
+
+
+def test_job_and_backup_arn_shapes(gureum, ack_table):
+    arn = ack_table
+    # AWS (probed 2026-10, DDB-IMPORT-010; "Invalid Export ARN" from DDB-TABLE-442's catalogue): a table ARN
+    # to DescribeImport/DescribeExport is invalid input; a well-formed one that names nothing is not found
+    assert error(call(gureum, "DescribeImport", {"ImportArn": arn})) == ("ValidationException", "Invalid Import ARN")
+    assert error(call(gureum, "DescribeExport", {"ExportArn": arn})) == ("ValidationException", "Invalid Export ARN")
+    imp = arn + "/import/01700000000000-abcdef12"
+    assert error(call(gureum, "DescribeImport", {"ImportArn": imp}))[0] == "ImportNotFoundException"
+    assert error(call(gureum, "DescribeImport", {"ImportArn": imp.replace(":us-east-1:", ":us-west-2:")}))[0] == \
+        "ImportNotFoundException"
+    # (DDB-TABLE-442's catalogue) ListBackups starting after another region's backup
+    west = arn.replace(":us-east-1:", ":us-west-2:") + "/backup/01700000000000-abcdef12"
+    assert error(call(gureum, "ListBackups", {"ExclusiveStartBackupArn": west})) == (
+        "ValidationException", "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region")

@@ -277,6 +277,13 @@ int dynamodb_list_backups(req_t *r, const val_t *in, val_t *out)
                "bound");
     int64_t limit = val_get_int(in, "Limit", 0);
     str_t start = val_get_str(in, "ExclusiveStartBackupArn");
+    /* AWS (probed 2026-10, DDB-TABLE-442's catalogue): a start ARN of
+     * another region */
+    str_t rest = start, region = STR_NULL;
+    for (int i = 0; start.p && i < 4 && rest.len; i++) rest = str_cut(rest, ':', &region);
+    if (start.p && str_starts_with(start, STR("arn:")) && !str_eq(region, r->region))
+        return ddb__fail_validation(r,
+                                    "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region");
     sqlite3_stmt *st = ddb__stmt(db, "SELECT " BACKUP_COLS " FROM ddb_backup WHERE account = ?1 AND region = ?2 "
                                      "ORDER BY created_us, arn");
     if (!st) return GR_ERR;

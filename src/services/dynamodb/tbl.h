@@ -192,6 +192,7 @@ typedef struct {
     const char *description;                       /* Describe*'s output member */
     const aws_errdef_t *not_found;                 /* and its error, "<what> not found: ARN" */
     const char *not_found_what;
+    const char *segment; /* what an ARN of this kind has after table/NAME: "/export/" */
 } ddb_job_kind_t;
 extern const ddb_job_kind_t ddb__exports, ddb__imports;
 int ddb__job_save(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, const val_t *d, str_t token);
