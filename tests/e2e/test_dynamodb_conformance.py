@@ -486,3 +486,9 @@ def test_job_and_backup_arn_shapes(gureum, ack_table):
     west = arn.replace(":us-east-1:", ":us-west-2:") + "/backup/01700000000000-abcdef12"
     assert error(call(gureum, "ListBackups", {"ExclusiveStartBackupArn": west})) == (
         "ValidationException", "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region")
+
+
+def test_replica_auto_scaling_of_a_regional_table(gureum, hash_table):
+    # AWS (probed 2026-10, DDB-TABLE-446): a table without replicas is no global table
+    assert error(call(gureum, "DescribeTableReplicaAutoScaling", {"TableName": hash_table})) == (
+        "ResourceNotFoundException", f"Global table with name: '{hash_table}' does not exist.")
