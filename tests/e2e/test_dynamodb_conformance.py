@@ -236,3 +236,259 @@ def test_update_table_makes_one_kind_of_change(gureum, ddb, extra, text):
                      StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
     t = ddb.describe_table(TableName=name)["Table"]
     assert t["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST" and t["StreamSpecification"]["StreamEnabled"]
+
+
+# ==== ACK's API notes (probed against DynamoDB 2026-10): tags, ARNs, not-found texts, UpdateTable {} ====
+
+@pytest.fixture(scope="module")
+def ack_table(ddb, hash_table):
+    return ddb.describe_table(TableName=hash_table)["Table"]["TableArn"]
+
+
+def tags_of(g, arn):
+    status, body = call(g, "ListTagsOfResource", {"ResourceArn": arn})
+    assert status == 200, body
+    return {t["Key"]: t["Value"] for t in body["Tags"]}
+
+
+def test_tag_texts(gureum, ack_table):
+    arn = ack_table
+
+    def tag(*tags):
+        return call(gureum, "TagResource", {"ResourceArn": arn, "Tags": list(tags)})
+
+    k129, v257 = "k" * 129, "v" * 257
+    # AWS (probed 2026-10, DDB-TABLE-105, -107, -372): each refusal a ValidationException in these words,
+    # ahead of the model's length checks, and nothing of the request applied (the good tag first)
+    for tags, text in (
+            ([{"Key": "good", "Value": "v"}, {"Key": "aws:zzz", "Value": "v"}],
+             "Tag Key cannot be prefixed with aws:, Key: aws:zzz"),
+            ([{"Key": "AWS:foo", "Value": "v"}], "Tag Key cannot be prefixed with aws:, Key: AWS:foo"),
+            ([{"Key": "good", "Value": "v"}, {"Key": k129, "Value": "v"}], f"The Tag Key provided is invalid, Key: {k129}"),
+            ([{"Key": "k", "Value": v257}], f"The Tag Value provided is invalid, Value: {v257}"),
+            ([{"Key": "", "Value": "v"}], "The Tag Key provided is invalid, Key: "),
+            ([{"Key": "k"}], "The Tag Value provided is invalid, Value: null"),
+            ([{"Value": "v"}], "The Tag Key provided is invalid, Key: null"),
+            ([{}], "The Tag Key provided is invalid, Key: null"),
+            ([{"Key": "dup", "Value": "1"}, {"Key": "dup", "Value": "2"}],
+             "Duplicate Tag Keys provided as input: Duplicate Tag Key found dup"),
+            ([{"Key": "bad#char", "Value": "v"}], "The Tag Key provided is invalid, Key: bad#char"),
+            ([{"Key": "k", "Value": "bad#char"}], "The Tag Value provided is invalid, Value: bad#char"),
+            ([{"Key": "\U0001f511", "Value": "v"}], "The Tag Key provided is invalid, Key: \U0001f511")):
+        assert error(tag(*tags)) == ("ValidationException", text), tags
+    for v in ("100%", "a,b", "it's", "(x)[y]{z}", "a&b", "a*b", "a;b", "a?b", "a|b", "a\\b", "<a>", "~a", "\U0001f511"):
+        assert error(tag({"Key": "k", "Value": v})) == ("ValidationException", f"The Tag Value provided is invalid, Value: {v}")
+    assert tags_of(gureum, arn) == {}
+    # letters of any script, spaces and + - = . _ : / @ are taken; an empty value too; 128/256 is the limit
+    for k, v in (("myaws:foo", "x"), ("ключ", "café"), ("表", "a+b-c=d.e_f:g/h@i"), (" lead", "\u00a0x"),
+                 ("Env", ""), ("k" * 128, "v" * 256)):
+        assert tag({"Key": k, "Value": v})[0] == 200, (k, v)
+    assert tags_of(gureum, arn)["Env"] == ""
+    # UntagResource: an absent key is a no-op, but 'aws:', bad lengths and more than 50 keys are refused
+    untag = lambda keys: call(gureum, "UntagResource", {"ResourceArn": arn, "TagKeys": keys})  # noqa: E731
+    assert untag(["absent", "myaws:foo"])[0] == 200
+    assert "myaws:foo" not in tags_of(gureum, arn)
+    assert error(untag(["aws:foo"])) == ("ValidationException", "Tag Key cannot be prefixed with aws:, Key: aws:foo")
+    assert error(untag([k129])) == ("ValidationException", f"The Tag Key provided is invalid, Key: {k129}")
+    assert error(untag([""])) == ("ValidationException", "The Tag Key provided is invalid, Key: ")
+    assert error(untag([f"k{i}" for i in range(51)])) == \
+        ("ValidationException", "Number of Tags exceed the current limit for the provided ResourceArn")
+    untag(list(tags_of(gureum, arn)))
+
+
+def test_fifty_tags_counted_after_the_merge(gureum, ack_table):
+    arn, over = ack_table, ("ValidationException", "Number of Tags exceed the current limit for the provided ResourceArn")
+
+    def tag(tags):
+        return call(gureum, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": k, "Value": v} for k, v in tags]})
+
+    # AWS (probed 2026-10, DDB-TABLE-108): ValidationException, never LimitExceededException
+    assert error(tag([(f"z{i:02}", "v") for i in range(51)])) == over
+    assert tag([(f"k{i:02}", "v") for i in range(50)])[0] == 200
+    assert error(tag([("k51", "v")])) == over
+    assert error(tag([("k01", "new"), ("k51", "v")])) == over
+    assert tag([("k01", "new")])[0] == 200
+    assert tag([(f"k{i:02}", "b") for i in range(50)])[0] == 200
+    status, body = call(gureum, "ListTagsOfResource", {"ResourceArn": arn})
+    assert len(body["Tags"]) == 50 and "NextToken" not in body
+    call(gureum, "UntagResource", {"ResourceArn": arn, "TagKeys": [f"k{i:02}" for i in range(50)]})
+
+
+def test_tag_resource_arn_shapes(gureum, ack_table):
+    arn, nf = ack_table, "ResourceNotFoundException"
+    # AWS (probed 2026-10, DDB-TABLE-071, DDB-BACKUP-013, DDB-TABLE-442's catalogue)
+    idx = arn + "/index/gsi1"
+    assert error(call(gureum, "ListTagsOfResource", {"ResourceArn": idx})) == (
+        "ValidationException", "One or more parameter values were invalid: Invalid resource arn provided, only table "
+        f"or stream is accepted. Provided resource arn: {idx}")
+    backup = arn + "/backup/01700000000000-abcdef12"
+    for op, extra in (("ListTagsOfResource", {}), ("TagResource", {"Tags": [{"Key": "k", "Value": "v"}]}),
+                      ("UntagResource", {"TagKeys": ["k"]})):
+        assert error(call(gureum, op, dict(extra, ResourceArn=backup))) == (
+            "ValidationException",
+            f"One or more parameter values were invalid: Provided Arn is not a DynamoDB resource arn: {backup}")
+    # a stream ARN and the table's ARN in capitals are not found (the recorded text is cut after the
+    # table's name; " not found" after the ARN is gureum's, as for a missing table)
+    for other in (arn + "/stream/2026-10-08T00:00:00.000", arn.upper()):
+        assert error(call(gureum, "ListTagsOfResource", {"ResourceArn": other})) == (
+            nf, f"Requested resource not found: ResourceArn: {other} not found")
+
+
+def test_table_name_as_an_arn(gureum, ddb, ack_table):
+    arn = ack_table
+    # AWS (probed 2026-10, DDB-TABLE-011): the table's own ARN works wherever TableName goes, and
+    # answers carry the bare name
+    assert ddb.describe_table(TableName=arn)["Table"]["TableName"] == "conf-hash"
+    for op in ("DescribeTimeToLive", "DescribeContinuousBackups", "DescribeContributorInsights",
+               "DescribeKinesisStreamingDestination"):
+        assert call(gureum, op, {"TableName": arn})[0] == 200, op
+    ddb.put_item(TableName=arn, Item={"pk": {"S": "a"}})
+    # another region's ARN is invalid, for the table operations and the backup family alike
+    west = arn.replace(":us-east-1:", ":us-west-2:")
+    for op in ("DescribeTable", "DescribeTimeToLive", "DescribeContinuousBackups", "DescribeContributorInsights"):
+        assert error(call(gureum, op, {"TableName": west})) == (
+            "ValidationException", f"1 validation error detected: Invalid AWS region in '{west}'"), op
+    # another account's: "Access is denied"
+    foreign = arn.replace(":000000000000:", ":111122223333:")
+    assert error(call(gureum, "DescribeTable", {"TableName": foreign})) == ("AccessDeniedException", "Access is denied")
+    # an index or stream ARN is a ValidationException (its text is not recorded; gureum's is not asserted)
+    for other in (arn + "/index/gsi1", arn + "/stream/2026-10-08T00:00:00.000"):
+        assert error(call(gureum, "DescribeTable", {"TableName": other}))[0] == "ValidationException"
+    # a TableId is no name
+    tid = ddb.describe_table(TableName=arn)["Table"]["TableId"]
+    assert error(call(gureum, "DescribeTable", {"TableName": tid})) == (
+        "ResourceNotFoundException", f"Requested resource not found: Table: {tid} not found")
+
+
+def test_sub_resource_not_found_texts(gureum):
+    m = "ack-missing"
+    rnf = ("ResourceNotFoundException", f"Requested resource not found: Table: {m} not found")
+    tnf = ("TableNotFoundException", f"Table not found: {m}")
+    # AWS (probed 2026-10, DDB-TABLE-098, -070, -118)
+    for op, extra, want in (
+            ("UpdateTimeToLive", {"TimeToLiveSpecification": {"Enabled": True, "AttributeName": "x"}}, rnf),
+            ("DescribeTimeToLive", {}, rnf),
+            ("DescribeContributorInsights", {}, rnf),
+            ("UpdateContributorInsights", {"ContributorInsightsAction": "ENABLE"}, rnf),
+            ("ListContributorInsights", {}, rnf),
+            ("DescribeKinesisStreamingDestination", {}, rnf),
+            ("DescribeContinuousBackups", {}, tnf),
+            ("UpdateContinuousBackups", {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}, tnf),
+            ("CreateBackup", {"BackupName": "bkp"}, tnf),
+            ("DescribeTableReplicaAutoScaling", {},
+             ("ResourceNotFoundException", f"Global table with name: '{m}' does not exist."))):
+        assert error(call(gureum, op, dict(extra, TableName=m))) == want, op
+    assert error(call(gureum, "RestoreTableToPointInTime", {"SourceTableName": m, "TargetTableName": "ack-tgt",
+                                                            "UseLatestRestorableTime": True})) == tnf
+    status, body = call(gureum, "ListBackups", {"TableName": m})
+    assert (status, body.get("BackupSummaries")) == (200, [])
+
+
+def test_update_table_empty_warm_throughput(gureum, ddb, ack_table):
+    # AWS (probed 2026-10, DDB-TABLE-456, -448): WarmThroughput {} alone is HTTP 500 InternalFailure with
+    # an empty message; with another member it is dropped, not refused as a second change
+    status, body = call(gureum, "UpdateTable", {"TableName": "conf-hash", "WarmThroughput": {}})
+    assert status == 500 and body["__type"].split("#")[-1] == "InternalFailure", body
+    assert body.get("message", body.get("Message", "")) == ""
+    status, body = call(gureum, "UpdateTable", {"TableName": "conf-hash", "WarmThroughput": {},
+                                                "DeletionProtectionEnabled": False})
+    assert status == 200, body
+    # ... so the provisioned-throughput rule speaks first on an on-demand table
+    assert error(call(gureum, "UpdateTable", {"TableName": "conf-hash", "WarmThroughput": {},
+                                              "ProvisionedThroughput": {"ReadCapacityUnits": 1,
+                                                                        "WriteCapacityUnits": 1}})) == (
+        "ValidationException", "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+        "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+    # AWS (DDB-TABLE-449): the 'at least one' list as DynamoDB words it today
+    assert error(call(gureum, "UpdateTable", {"TableName": "conf-hash"})) == (
+        "ValidationException", "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+        "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
+        "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, "
+        "WarmThroughput or TableClass is required")
+
+
+def test_sub_resource_texts(gureum, ddb, hash_table):
+    t = hash_table
+    # AWS (probed 2026-10, DDB-TABLE-446, -457): Contributor Insights on an index the table lacks, and an
+    # IndexName no index can have
+    for op, extra in (("DescribeContributorInsights", {}), ("UpdateContributorInsights",
+                                                            {"ContributorInsightsAction": "ENABLE"})):
+        assert error(call(gureum, op, dict(extra, TableName=t, IndexName="ghost"))) == (
+            "ResourceNotFoundException", f"Requested resource not found: Index: ghost not found for table: {t}")
+        assert error(call(gureum, op, dict(extra, TableName=t, IndexName=""))) == (
+            "ValidationException", "IndexName must be at least 3 characters long and at most 255 characters long")
+    # AWS (DDB-TABLE-442's catalogue): the rest of the synchronous texts of the sub-resources
+    assert error(call(gureum, "UpdateContinuousBackups", {"TableName": t, "PointInTimeRecoverySpecification": {
+        "PointInTimeRecoveryEnabled": False, "RecoveryPeriodInDays": 7}})) == (
+        "ValidationException", "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time "
+        "recovery.")
+    assert error(call(gureum, "ListBackups", {"TimeRangeLowerBound": 1800000000, "TimeRangeUpperBound": 1700000000})) == (
+        "ValidationException", "One or more parameter values were invalid: Time range lower bound must be less than or "
+        "equal to upper bound")
+    assert error(call(gureum, "UpdateTable", {"TableName": t, "SSESpecification": {}})) == (
+        "ValidationException", "One or more parameter values were invalid: Table is already encrypted by default")
+    ddb.update_time_to_live(TableName=t, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+    try:
+        assert error(call(gureum, "UpdateTimeToLive", {"TableName": t, "TimeToLiveSpecification": {
+            "Enabled": True, "AttributeName": "other"}})) == (
+            "ValidationException", "TimeToLive is active on a different AttributeName: current AttributeName is ttl")
+    finally:
+        ddb.update_time_to_live(TableName=t, TimeToLiveSpecification={"Enabled": False, "AttributeName": "ttl"})
+    # RestoreTableToPointInTime: a SourceTableArn that is no ARN, and another account's
+    assert error(call(gureum, "RestoreTableToPointInTime", {"SourceTableArn": t, "TargetTableName": "ack-tgt",
+                                                            "UseLatestRestorableTime": True})) == (
+        "ValidationException", f"One or more parameter values were invalid: ARNs must start with 'arn:': {t}")
+    foreign = f"arn:aws:dynamodb:us-east-1:111122223333:table/{t}"
+    assert error(call(gureum, "RestoreTableToPointInTime", {"SourceTableArn": foreign, "TargetTableName": "ack-tgt",
+                                                            "UseLatestRestorableTime": True})) == (
+        "ValidationException", "This action is only supported by accounts that match the resource owner\u2019s account.")
+
+
+def test_resource_policy_arn_shapes(gureum, ack_table):
+    arn, t = ack_table, "conf-hash"
+    # AWS (probed 2026-10, DDB-TABLE-011, -446 and DDB-TABLE-442's catalogue)
+    west = arn.replace(":us-east-1:", ":us-west-2:")
+    for res, want in (
+            (t, ("ValidationException", f"One or more parameter values were invalid: ARNs must start with 'arn:': {t}")),
+            (west, ("ValidationException", f"One or more parameter values were invalid: Invalid resource Arn: {west}")),
+            (arn + "/index/gsi1", ("ValidationException", "One or more parameter values were invalid: Invalid resource "
+                                   f"arn provided, only table or stream is accepted. Provided resource arn: {arn}/index/gsi1")),
+            (arn + "/stream/2026-10-08T00:00:00.000", ("ResourceNotFoundException", "Requested resource not found: "
+                                                       f"Stream: 2026-10-08T00:00:00.000 not found for Table: {t}"))):
+        assert error(call(gureum, "GetResourcePolicy", {"ResourceArn": res})) == want, res
+
+
+def test_contributor_insights_settled_state_and_ghost_index_warm_throughput(gureum, ddb, hash_table):
+    t = hash_table
+    # AWS (probed 2026-10, DDB-TABLE-091): DISABLE of a table never configured is a no-op answering
+    # DISABLED; (DDB-TABLE-095) a DISABLED table is not listed
+    up = ddb.update_contributor_insights(TableName=t, ContributorInsightsAction="DISABLE")
+    assert up["ContributorInsightsStatus"] == "DISABLED"
+    assert ddb.list_contributor_insights(TableName=t)["ContributorInsightsSummaries"] == []
+    # AWS (probed 2026-10, DDB-TABLE-161, -456): a WarmThroughput update of an index the table lacks is
+    # HTTP 500 InternalFailure with an empty message
+    status, body = call(gureum, "UpdateTable", {"TableName": t, "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "ghost", "WarmThroughput": {"ReadUnitsPerSecond": 13000}}}]})
+    assert status == 500 and body["__type"].split("#")[-1] == "InternalFailure", body
+
+
+def test_job_and_backup_arn_shapes(gureum, ack_table):
+    arn = ack_table
+    # AWS (probed 2026-10, DDB-IMPORT-010; "Invalid Export ARN" from DDB-TABLE-442's catalogue): a table ARN
+    # to DescribeImport/DescribeExport is invalid input; a well-formed one that names nothing is not found
+    assert error(call(gureum, "DescribeImport", {"ImportArn": arn})) == ("ValidationException", "Invalid Import ARN")
+    assert error(call(gureum, "DescribeExport", {"ExportArn": arn})) == ("ValidationException", "Invalid Export ARN")
+    imp = arn + "/import/01700000000000-abcdef12"
+    assert error(call(gureum, "DescribeImport", {"ImportArn": imp}))[0] == "ImportNotFoundException"
+    assert error(call(gureum, "DescribeImport", {"ImportArn": imp.replace(":us-east-1:", ":us-west-2:")}))[0] == \
+        "ImportNotFoundException"
+    # (DDB-TABLE-442's catalogue) ListBackups starting after another region's backup
+    west = arn.replace(":us-east-1:", ":us-west-2:") + "/backup/01700000000000-abcdef12"
+    assert error(call(gureum, "ListBackups", {"ExclusiveStartBackupArn": west})) == (
+        "ValidationException", "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region")
+
+
+def test_replica_auto_scaling_of_a_regional_table(gureum, hash_table):
+    # AWS (probed 2026-10, DDB-TABLE-446): a table without replicas is no global table
+    assert error(call(gureum, "DescribeTableReplicaAutoScaling", {"TableName": hash_table})) == (
+        "ResourceNotFoundException", f"Global table with name: '{hash_table}' does not exist.")

@@ -63,9 +63,10 @@ def test_destination_crud(ddb, kin):
     assert d["KinesisDataStreamDestinations"] == [{"StreamArn": arn, "DestinationStatus": "DISABLED"}]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ddb.disable_kinesis_streaming_destination(TableName="crud", StreamArn=arn)
+    # AWS's words (probed 2026-10, DDB-TABLE-442), "enable" and all
     assert err(e) == ("ValidationException", 400,
-                      "Table is not in a valid state to disable Kinesis Streaming Destination:"
-                      "DisableKinesisStreamingDestination must be ACTIVE to perform DISABLE operation.")
+                      "Table is not in a valid state to enable Kinesis Streaming Destination: "
+                      "KinesisStreamingDestination must be ACTIVE to perform DISABLE operation.")
     # DescribeTable is as it was
     assert "KinesisDataStreamDestinations" not in ddb.describe_table(TableName="crud")["Table"]
 

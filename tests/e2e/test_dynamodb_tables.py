@@ -89,13 +89,14 @@ def test_table_arn_as_table_name(call, table):
 
 def test_table_arn_of_another_account_or_region(gureum, call, table):
     """A table ARN names a table of its own account and region: another
-    account's is refused as AWS refuses it without a resource policy, another
-    region's is not found here; neither reaches the caller's table of that name."""
+    account's is refused (the item operations as IAM refuses them without a
+    resource policy, the control plane with "Access is denied"), another
+    region's is invalid; neither reaches the caller's table of that name."""
     d = gureum.client("dynamodb")
     d.put_item(TableName=table, Item={"a": {"S": "mine"}})
     other = "arn:aws:dynamodb:us-east-1:111111111111:table/" + table
     for op, body in (("GetItem", {"Key": {"a": {"S": "mine"}}}), ("PutItem", {"Item": {"a": {"S": "x"}}}),
-                     ("Scan", {}), ("DescribeTable", {})):
+                     ("Scan", {})):
         status, resp = call(op, dict(body, TableName=other))
         assert (status, resp["__type"].split("#")[-1]) == (400, "AccessDeniedException"), op
         assert resp["message"] == ("User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:%s "
@@ -103,9 +104,15 @@ def test_table_arn_of_another_account_or_region(gureum, call, table):
                                    % (op, other, op)), op
     status, resp = call("BatchGetItem", {"RequestItems": {other: {"Keys": [{"a": {"S": "mine"}}]}}})
     assert status == 400 and resp["__type"].endswith("AccessDeniedException"), resp
-    status, resp = call("GetItem", {"TableName": "arn:aws:dynamodb:eu-west-1:000000000000:table/" + table,
-                                    "Key": {"a": {"S": "mine"}}})
-    assert (status, resp["__type"].split("#")[-1]) == (400, "ResourceNotFoundException")
+    # AWS (probed 2026-10, DDB-TABLE-011): the control plane says only "Access
+    # is denied" to another account's ARN; another region's ARN is invalid
+    status, resp = call("DescribeTable", {"TableName": other})
+    assert (status, resp["__type"].split("#")[-1], resp["message"]) == (400, "AccessDeniedException",
+                                                                        "Access is denied")
+    elsewhere = "arn:aws:dynamodb:eu-west-1:000000000000:table/" + table
+    status, resp = call("GetItem", {"TableName": elsewhere, "Key": {"a": {"S": "mine"}}})
+    assert (status, resp["__type"].split("#")[-1], resp["message"]) == (
+        400, "ValidationException", f"1 validation error detected: Invalid AWS region in '{elsewhere}'")
     assert [i["a"]["S"] for i in d.scan(TableName=table)["Items"]] == ["mine"]
 
 
@@ -147,12 +154,12 @@ def test_tag_ops_empty_lists_and_not_found(call, table):
     assert validation(call("UntagResource", {"ResourceArn": missing, "TagKeys": []})) == \
         "Atleast one Tag Key needs to be provided as Input."
     nf = "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
-    assert call("TagResource", {"ResourceArn": missing, "Tags": [{"Key": "a", "Value": "b"}]}) == \
-        (400, {"__type": nf, "message": f"Requested resource not found: ResourcArn: {missing} not found"})
-    assert call("ListTagsOfResource", {"ResourceArn": missing}) == \
-        (400, {"__type": nf, "message": f"Requested resource not found: ResourcArn: {missing} not found"})
-    assert call("UntagResource", {"ResourceArn": missing, "TagKeys": ["a"]}) == \
-        (400, {"__type": nf, "message": "Requested resource not found"})
+    # AWS (probed 2026-10, DDB-TABLE-070): all three name the ARN, spelled
+    # "ResourceArn" (dynalite's 2015 recording: "ResourcArn", Untag bare)
+    for op, extra in (("TagResource", {"Tags": [{"Key": "a", "Value": "b"}]}), ("ListTagsOfResource", {}),
+                      ("UntagResource", {"TagKeys": ["a"]})):
+        assert call(op, dict(extra, ResourceArn=missing)) == \
+            (400, {"__type": nf, "message": f"Requested resource not found: ResourceArn: {missing} not found"})
     arn = ARN_PREFIX + table
     assert call("TagResource", {"ResourceArn": arn, "Tags": [{"Key": "a", "Value": "b"}]})[0] == 200
     assert call("ListTagsOfResource", {"ResourceArn": arn}) == (200, {"Tags": [{"Key": "a", "Value": "b"}]})
@@ -400,8 +407,10 @@ def test_restore_to_point_in_time(gureum):
     assert err(d.restore_table_to_point_in_time, SourceTableName="pitr-none", TargetTableName="pitr-y",
                UseLatestRestorableTime=True) == ("TableNotFoundException", "Table not found: pitr-none")
     other = "arn:aws:dynamodb:us-east-1:111111111111:table/pitr-src"  # another account's table of that name
+    # AWS (probed 2026-10, the notes on table restores): refused as another account's
     assert err(d.restore_table_to_point_in_time, SourceTableArn=other, TargetTableName="pitr-y",
-               UseLatestRestorableTime=True) == ("TableNotFoundException", "Table not found: " + other)
+               UseLatestRestorableTime=True) == (
+        "ValidationException", "This action is only supported by accounts that match the resource owner\u2019s account.")
     code, _ = err(d.restore_table_to_point_in_time, SourceTableName="pitr-src", TargetTableName="pitr-y",
                   RestoreDateTime=mark - datetime.timedelta(days=1))
     assert code == "InvalidRestoreTimeException"

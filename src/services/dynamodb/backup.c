@@ -65,6 +65,7 @@ static int backup_or_fail(req_t *r, sqlite3 *db, str_t arn, backup_t *b)
 /* AWS: the backup (and export) operations name a missing table TableNotFoundException. */
 int ddb__backup_table_or_fail(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
 {
+    if (ddb__table_arn_or_fail(r, name) != GR_OK) return GR_ERR;
     int rc = ddb__table_load(r, db, name, t);
     if (rc == 1) return req_fail(r, &DYNAMODB_ERR_TableNotFoundException, "Table not found: %.*s", STR_FMT(name));
     return rc;
@@ -269,8 +270,20 @@ int dynamodb_list_backups(req_t *r, const val_t *in, val_t *out)
     const val_t *lov = val_get(in, "TimeRangeLowerBound"), *hiv = val_get(in, "TimeRangeUpperBound");
     int64_t lo = lov && lov->kind == VAL_TIME ? lov->u.t : INT64_MIN;
     int64_t hi = hiv && hiv->kind == VAL_TIME ? hiv->u.t : INT64_MAX;
+    /* AWS (probed 2026-10, DDB-TABLE-442's catalogue) */
+    if (lo > hi)
+        return ddb__fail_validation(
+            r, "One or more parameter values were invalid: Time range lower bound must be less than or equal to upper "
+               "bound");
     int64_t limit = val_get_int(in, "Limit", 0);
     str_t start = val_get_str(in, "ExclusiveStartBackupArn");
+    /* AWS (probed 2026-10, DDB-TABLE-442's catalogue): a start ARN of
+     * another region */
+    str_t rest = start, region = STR_NULL;
+    for (int i = 0; start.p && i < 4 && rest.len; i++) rest = str_cut(rest, ':', &region);
+    if (start.p && str_starts_with(start, STR("arn:")) && !str_eq(region, r->region))
+        return ddb__fail_validation(r,
+                                    "Invalid Request: The supplied ExclusiveStartBackupArn does not match the region");
     sqlite3_stmt *st = ddb__stmt(db, "SELECT " BACKUP_COLS " FROM ddb_backup WHERE account = ?1 AND region = ?2 "
                                      "ORDER BY created_us, arn");
     if (!st) return GR_ERR;
@@ -467,6 +480,21 @@ int dynamodb_restore_table_to_point_in_time(req_t *r, const val_t *in, val_t *ou
     bool latest = val_get_bool(in, "UseLatestRestorableTime", false);
     const val_t *when = val_get(in, "RestoreDateTime");
     if (!name.p) return ddb__fail_validation(r, "Either SourceTableArn or SourceTableName must be provided");
+    /* AWS (probed 2026-10, DDB-TABLE-442's catalogue, table-restore's
+     * notes): a SourceTableArn that is no ARN, and one of another account */
+    str_t sarn = val_get_str(in, "SourceTableArn");
+    if (sarn.p && !val_get(in, "SourceTableName")) {
+        if (!str_starts_with(sarn, STR("arn:")))
+            return ddb__fail_validation(r, arena_printf(r->arena,
+                                                        "One or more parameter values were invalid: ARNs must start "
+                                                        "with 'arn:': %.*s",
+                                                        STR_FMT(sarn)));
+        str_t rest = sarn, field = STR_NULL;
+        for (int i = 0; i < 5 && rest.len; i++) rest = str_cut(rest, ':', &field);
+        if (field.len && !str_eq(field, r->who.account))
+            return ddb__fail_validation(
+                r, "This action is only supported by accounts that match the resource owner\xe2\x80\x99s account.");
+    }
     if (latest && when)
         return ddb__fail_validation(r, "Only one of RestoreDateTime or UseLatestRestorableTime can be specified");
     if (!latest && !when)
@@ -545,6 +573,11 @@ int dynamodb_update_continuous_backups(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     const val_t *spec = val_get(in, "PointInTimeRecoverySpecification");
     bool on = val_get_bool(spec, "PointInTimeRecoveryEnabled", false);
+    /* AWS (probed 2026-10, DDB-TABLE-442's catalogue) */
+    if (!on && val_get(spec, "RecoveryPeriodInDays"))
+        return ddb__fail_validation(r,
+                                    "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time "
+                                    "recovery.");
     sqlite3 *db = ddb__db(r);
     if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
     ddb_table_t t;

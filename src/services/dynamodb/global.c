@@ -985,9 +985,15 @@ int dynamodb_describe_table_replica_auto_scaling(req_t *r, const val_t *in, val_
     if (!db) return GR_ERR;
     ddb_table_t t;
     group_t g;
-    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK ||
-        replica_regions(r, db, &t, &g) != GR_OK)
-        return GR_ERR;
+    /* AWS (probed 2026-10, DDB-TABLE-070, -446): a missing table, and a
+     * table with no replicas, is "Global table with name: 'NAME' does not
+     * exist." */
+    str_t name = val_get_str(in, "TableName");
+    const char *nf = arena_printf(r->arena, "Global table with name: '%.*s' does not exist.", STR_FMT(name));
+    if (ddb__table_or_fail(r, db, name, nf, &t) != GR_OK || group_load(r, db, t.name, &g) != GR_OK) return GR_ERR;
+    if (!g.n)
+        return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "Global table with name: '%.*s' does not exist.",
+                        STR_FMT(t.name));
     return scaling_out(r, db, &t, &g, out);
 }
 

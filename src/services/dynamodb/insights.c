@@ -4,9 +4,9 @@
  * global secondary indexes, kept in the table's stored definition as
  * "ContributorInsights": {RESOURCE: {"Since": µs on, "Updated": µs}}, RESOURCE
  * the index name or "" for the table. gureum keeps no CloudWatch rules or
- * reports: it names the rules AWS creates. As AWS, an update answers
- * ENABLING or DISABLING; gureum is done at once, so Describe then says
- * ENABLED or DISABLED. */
+ * reports: it names the rules AWS creates. As AWS, an update that changes
+ * the state answers ENABLING or DISABLING; gureum is done at once, so
+ * Describe then says ENABLED or DISABLED. */
 #include <stdlib.h>
 
 #include "core/gtime.h"
@@ -17,11 +17,17 @@
  * (*x NULL without one), or ResourceNotFoundException. */
 static int target_or_fail(req_t *r, sqlite3 *db, const val_t *in, ddb_table_t *t, const ddb_index_t **x)
 {
-    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, t) != GR_OK) return GR_ERR;
+    /* AWS (probed 2026-10, DDB-TABLE-098): "Requested resource not found:
+     * Table: NAME not found" for Describe/Update/ListContributorInsights */
+    str_t name = val_get_str(in, "TableName");
+    if (ddb__table_or_fail(r, db, name, ddb__table_not_found(r, name), t) != GR_OK) return GR_ERR;
     str_t index = val_get_str(in, "IndexName");
     *x = index.p ? ddb__index(t, index) : NULL;
+    /* AWS (probed 2026-10, DDB-TABLE-446) */
     if (index.p && (!*x || !(*x)->global))
-        return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "Requested resource not found");
+        return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
+                        "Requested resource not found: Index: %.*s not found for table: %.*s", STR_FMT(index),
+                        STR_FMT(t->name));
     return GR_OK;
 }
 
@@ -71,6 +77,16 @@ int dynamodb_update_contributor_insights(req_t *r, const val_t *in, val_t *out)
     bool on = str_eq_c(val_get_str(in, "ContributorInsightsAction"), "ENABLE");
     int64_t now = time_now_us();
     val_t *all = val_get(t.def, "ContributorInsights"), *s = val_new(a, VAL_STRUCT), *was = state_of(&t, x);
+    /* AWS (probed 2026-10, DDB-TABLE-091): asking
+     * for the state the resource has settled in (DISABLE of one never
+     * configured too) is a no-op answering that state */
+    if (on == (was != NULL)) {
+        ddb__rollback(db);
+        val_set_c(a, out, "TableName", val_str(a, t.name));
+        if (x) val_set_c(a, out, "IndexName", val_str(a, x->name));
+        val_set_c(a, out, "ContributorInsightsStatus", val_cstr(a, on ? "ENABLED" : "DISABLED"));
+        return GR_OK;
+    }
     if (!all) val_set_c(a, t.def, "ContributorInsights", all = val_new(a, VAL_STRUCT));
     /* enabling again keeps the rules it has (their names carry their creation time) */
     if (on) val_set_c(a, s, "Since", was ? val_get(was, "Since") : val_int(a, now));
@@ -114,7 +130,7 @@ int dynamodb_list_contributor_insights(req_t *r, const val_t *in, val_t *out)
     val_t *all = val_new(a, VAL_LIST);
     str_t name = val_get_str(in, "TableName");
     ddb_table_t one;
-    if (name.p && ddb__table_or_fail(r, db, name, NULL, &one) != GR_OK) return GR_ERR;
+    if (name.p && ddb__table_or_fail(r, db, name, ddb__table_not_found(r, name), &one) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = name.p ? NULL
                               : ddb__stmt(db, "SELECT name, tid, table_id, created_us, def FROM ddb_table "
                                               "WHERE account = ?1 AND region = ?2 ORDER BY name");
@@ -134,9 +150,11 @@ int dynamodb_list_contributor_insights(req_t *r, const val_t *in, val_t *out)
                 break;
             }
         }
-        val_push(a, all, summary(a, &t, NULL));
+        /* AWS (probed 2026-10, DDB-TABLE-095, -343): only
+         * what is not DISABLED is listed (a fresh table: an empty page) */
+        if (state_of(&t, NULL)) val_push(a, all, summary(a, &t, NULL));
         for (size_t i = 0; i < t.nidx; i++)
-            if (t.idx[i].global) val_push(a, all, summary(a, &t, &t.idx[i]));
+            if (t.idx[i].global && state_of(&t, &t.idx[i])) val_push(a, all, summary(a, &t, &t.idx[i]));
         if (!st) break;
     }
     int64_t max = val_get_int(in, "MaxResults", 0), from = 0;

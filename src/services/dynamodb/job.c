@@ -4,6 +4,8 @@
  * by ARN with its table's ARN and ClientToken, read back for Describe*, List*
  * and a retried request's token. Both tables have the same columns, so one
  * set of functions serves both, told apart by a ddb_job_kind_t. */
+#include <string.h>
+
 #include "core/gtime.h"
 #include "dynamodb_model.h"
 #include "services/dynamodb/tbl.h"
@@ -25,6 +27,7 @@ const ddb_job_kind_t ddb__exports = {
     .description = "ExportDescription",
     .not_found = &DYNAMODB_ERR_ExportNotFoundException,
     .not_found_what = "Export",
+    .segment = "/export/",
 };
 
 static const char *const import_times[] = {"StartTime", "EndTime", NULL};
@@ -35,6 +38,7 @@ const ddb_job_kind_t ddb__imports = {
     .description = "ImportTableDescription",
     .not_found = &DYNAMODB_ERR_ImportNotFoundException,
     .not_found_what = "Import",
+    .segment = "/import/",
 };
 
 int ddb__job_save(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, const val_t *d, str_t token)
@@ -100,6 +104,13 @@ int ddb__job_describe(req_t *r, const ddb_job_kind_t *k, const val_t *in, val_t 
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
     str_t arn = val_get_str(in, k->arn);
+    /* AWS (probed 2026-10, DDB-IMPORT-010): a table ARN, or one of the other
+     * kind, is a ValidationException "Invalid Import ARN" ("Invalid Export
+     * ARN" in DDB-TABLE-442's catalogue; the other kind's text is unrecorded) */
+    size_t seg = strlen(k->segment);
+    bool shaped = false;
+    for (size_t i = 0; !shaped && i + seg <= arn.len; i++) shaped = !memcmp(arn.p + i, k->segment, seg);
+    if (!shaped) return ddb__fail_validation(r, arena_printf(r->arena, "Invalid %s ARN", k->not_found_what));
     val_t *d;
     if (lookup(r, db, k, k->by_arn, arn, 0, &d) != GR_OK) return GR_ERR;
     if (!d) return req_fail(r, k->not_found, "%s not found: %.*s", k->not_found_what, STR_FMT(arn));

@@ -126,9 +126,11 @@ int dynamodb_disable_kinesis_streaming_destination(req_t *r, const val_t *in, va
     val_t *d = dest_of(&t, arn);
     if (!d || !str_eq_c(val_get_str(d, "DestinationStatus"), "ACTIVE")) {
         ddb__rollback(db);
+        /* AWS (probed 2026-10, DDB-TABLE-442: a destination never enabled,
+         * in two regions) — "enable" in the text of the refused disable */
         return req_fail(r, &ERR_ValidationException,
-                        "Table is not in a valid state to disable Kinesis Streaming Destination:"
-                        "DisableKinesisStreamingDestination must be ACTIVE to perform DISABLE operation.");
+                        "Table is not in a valid state to enable Kinesis Streaming Destination: "
+                        "KinesisStreamingDestination must be ACTIVE to perform DISABLE operation.");
     }
     val_set_c(a, d, "DestinationStatus", val_cstr(a, "DISABLED"));
     if (save(r, db, &t) != GR_OK) return GR_ERR;

@@ -316,6 +316,17 @@ static int target_or_fail(req_t *r, sqlite3 *db, str_t arn, target_t *tg, ddb_ta
         if (str_starts_with(arn, STR("arn:aws:dynamodb:")) && str_eq(region, r->region) && field.len &&
             !str_eq(field, r->who.account))
             return ddb__deny(r, action_of(r), arn, NULL);
+        /* AWS (probed 2026-10, DDB-TABLE-011 and DDB-TABLE-442's catalogue):
+         * no ARN, another region's, an index's and a backup's each in its
+         * own words; the rest keeps gureum's text */
+        str_t own = ddb__table_arn(r, STR(""));
+        str_t after = str_starts_with(arn, own) ? str_sub(arn, own.len, arn.len - own.len) : STR_NULL;
+        if (!str_starts_with(arn, STR("arn:")))
+            return ddb__fail_validation(r,
+                                        arena_printf(r->arena, PVI "ARNs must start with 'arn:': %.*s", STR_FMT(arn)));
+        if (str_starts_with(arn, STR("arn:aws:dynamodb:")) && !str_eq(region, r->region))
+            return ddb__fail_validation(r, arena_printf(r->arena, PVI "Invalid resource Arn: %.*s", STR_FMT(arn)));
+        if (after.p && ddb__arn_kind_or_fail(r, arn, str_cut(after, '/', &(str_t){0})) != GR_OK) return GR_ERR;
         return req_fail(r, &ERR_ValidationException, "Invalid ResourceArn provided as input %.*s", STR_FMT(arn));
     }
     int rc = ddb__table_load(r, db, tg->table, t);
@@ -323,9 +334,11 @@ static int target_or_fail(req_t *r, sqlite3 *db, str_t arn, target_t *tg, ddb_ta
         return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
                         "Requested resource not found: Table: %.*s not found", STR_FMT(tg->table));
     if (rc != GR_OK) return GR_ERR;
+    /* AWS (probed 2026-10, DDB-TABLE-446) */
     if (tg->label.p && !str_eq(t->stream_label, tg->label))
         return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
-                        "Requested resource not found: Stream: %.*s not found", STR_FMT(arn));
+                        "Requested resource not found: Stream: %.*s not found for Table: %.*s", STR_FMT(tg->label),
+                        STR_FMT(tg->table));
     /* an explicit Deny in the policy itself binds the owner too */
     return ddb__stream_policy_check_or_fail(r, t, tg->label, arn);
 }

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/gtime.h"
 #include "core/id.h"
@@ -476,8 +477,39 @@ static bool cross_account_op(const req_t *r)
     return false;
 }
 
+int ddb__table_arn_or_fail(req_t *r, str_t name)
+{
+    if (!str_starts_with(name, STR("arn:"))) return GR_OK;
+    /* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE */
+    str_t rest = name, field = STR_NULL, region = STR_NULL;
+    for (int i = 0; i < 5 && rest.len; i++) {
+        rest = str_cut(rest, ':', &field);
+        if (i == 3) region = field;
+    }
+    /* AWS (probed 2026-10, DDB-TABLE-011, -442): "1 validation error
+     * detected: Invalid AWS region in 'ARN'" for another region's table ARN */
+    if (!str_eq(region, r->region))
+        return ddb__fail_validation(
+            r, arena_printf(r->arena, "1 validation error detected: Invalid AWS region in '%.*s'", STR_FMT(name)));
+    /* AWS (DDB-TABLE-011): an index or stream ARN is a ValidationException;
+     * its text is not in the recording, this one follows the catalogue's
+     * sibling "Invalid resource type in" and is gureum's */
+    if (str_starts_with(rest, STR("table/")) && memchr(rest.p + 6, '/', rest.len - 6))
+        return ddb__fail_validation(
+            r, arena_printf(r->arena, "1 validation error detected: Invalid resource type in '%.*s'", STR_FMT(name)));
+    return GR_OK;
+}
+
+/* The operations on items: another account's table is reached by them
+ * through its resource policy (and refused in IAM's words without one). */
+static bool item_op(const req_t *r)
+{
+    return cross_account_op(r) && strcmp(r->op->name, "DescribeTable");
+}
+
 int ddb__table_or_fail(req_t *r, sqlite3 *db, str_t name, const char *msg, ddb_table_t *t)
 {
+    if (ddb__table_arn_or_fail(r, name) != GR_OK) return GR_ERR;
     str_t owner;
     str_t own = table_name_of(r, name, &owner);
     bool foreign = !str_eq(owner, r->who.account);
@@ -485,8 +517,11 @@ int ddb__table_or_fail(req_t *r, sqlite3 *db, str_t name, const char *msg, ddb_t
      * resource: TABLE-ARN because no resource-based policy allows the
      * dynamodb:GetItem action" — also for a table that does not exist */
     str_t action = str_c(r->op && r->op->iam_action ? r->op->iam_action : "dynamodb:*");
-    if (foreign && !cross_account_op(r)) return ddb__deny(r, action, name, NULL);
+    /* AWS (probed 2026-10, DDB-TABLE-011): the control plane answers an ARN
+     * of another account that names no table it can reach "Access is denied" */
+    if (foreign && !cross_account_op(r)) return req_fail(r, &ERR_AccessDeniedException, "Access is denied");
     int rc = own.p ? table_load_of(r, db, owner, own, t) : 1;
+    if (rc == 1 && foreign && !item_op(r)) return req_fail(r, &ERR_AccessDeniedException, "Access is denied");
     if (rc == 1 && foreign) return ddb__deny(r, action, name, NULL);
     if (rc == 1)
         return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "%s", msg ? msg : "Requested resource not found");
@@ -501,12 +536,15 @@ const ddb_index_t *ddb__index(const ddb_table_t *t, str_t name)
     return NULL;
 }
 
+const char *ddb__table_not_found(req_t *r, str_t name)
+{
+    return arena_printf(r->arena, "Requested resource not found: Table: %.*s not found", STR_FMT(arn_tail(name)));
+}
+
 static int table_or_fail_named(req_t *r, sqlite3 *db, str_t name, ddb_table_t *t)
 {
     /* AWS: DescribeTable/DeleteTable/UpdateTable name the table in the message. */
-    const char *msg =
-        arena_printf(r->arena, "Requested resource not found: Table: %.*s not found", STR_FMT(arn_tail(name)));
-    return ddb__table_or_fail(r, db, name, msg, t);
+    return ddb__table_or_fail(r, db, name, ddb__table_not_found(r, name), t);
 }
 
 /* ==== capacity ==== */
@@ -1141,25 +1179,95 @@ val_t *ddb__create_def_or_fail(req_t *r, const val_t *in, int64_t now)
     return def;
 }
 
-/* AWS (Developer Guide, "Tagging restrictions"): at most 50 tags a table;
- * keys and values of letters, numbers, white space and + - = . _ : / only.
- * have = the table's tag keys already set that the list does not repeat.
- * The wording is gureum's (AWS's is in no recording). */
+/* AWS (Developer Guide, "Tagging restrictions"; probed 2026-10 for ACK's API
+ * notes, DDB-TABLE-105/106/107/108/372): at most 50 tags a table, counted on
+ * the set after the merge; keys of 1..128 and values of 0..256 characters
+ * from [\p{L}\p{Z}\p{N}_.:/=+\-@] (letters of any script, '#', emoji and
+ * other punctuation refused); no key beginning "aws:" in any case. Every
+ * refusal is a ValidationException and nothing of the request is applied. */
 #define MAX_TAGS 50
+#define TAGS_OVER "Number of Tags exceed the current limit for the provided ResourceArn"
+
+/* Whether code point c may appear in a tag: the ASCII part exactly, the rest
+ * by ranges of symbols, punctuation and marks (no Unicode tables here, so
+ * what is not listed counts as a letter or number). */
+static bool tag_char_ok(uint32_t c)
+{
+    if (c < 0x80) return isalnum((int)c) || c == ' ' || (c && strchr("_.:/=+-@", (int)c));
+    if (c < 0xA0) return false; /* C1 controls */
+    if (c <= 0xBF)
+        return c == 0xA0 || c == 0xAA || c == 0xB2 || c == 0xB3 || c == 0xB5 || c == 0xB9 || c == 0xBA ||
+               (c >= 0xBC && c <= 0xBE);
+    static const uint32_t bad[][2] = {{0xD7, 0xD7},     {0xF7, 0xF7},     {0x300, 0x36F},     {0x2010, 0x2027},
+                                      {0x2030, 0x205E}, {0x20A0, 0x20FF}, {0x2190, 0x245F},   {0x2500, 0x2BFF},
+                                      {0x2E00, 0x2E7F}, {0x3001, 0x3003}, {0x3008, 0x3020},   {0xD800, 0xF8FF},
+                                      {0xFE00, 0xFE6F}, {0xFF01, 0xFF0F}, {0xFF1A, 0xFF20},   {0xFF3B, 0xFF40},
+                                      {0xFF5B, 0xFF65}, {0xFFF0, 0xFFFF}, {0x1F000, 0x1FBFF}, {0xE0000, 0xE0FFF}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (c >= bad[i][0] && c <= bad[i][1]) return false;
+    return true;
+}
+
+/* Whether s is a tag text of min..max characters, all allowed. */
+static bool tag_text_ok(str_t s, size_t min, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s.len; n++) {
+        unsigned char b = (unsigned char)s.p[i];
+        int extra = b < 0x80 ? 0 : b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : -1;
+        if (extra < 0 || i + (size_t)extra >= s.len) return false;
+        uint32_t c = extra ? b & (0x3F >> extra) : b;
+        for (int k = 1; k <= extra; k++) c = c << 6 | ((unsigned char)s.p[i + (size_t)k] & 0x3F);
+        if (!tag_char_ok(c)) return false;
+        i += (size_t)extra + 1;
+    }
+    return n >= min && n <= max;
+}
+
+/* AWS's refusal of a key (NULL when fine); "null" for one not given. */
+static const char *tag_key_problem(arena_t *a, const val_t *k)
+{
+    if (!k || k->kind != VAL_STR) return "The Tag Key provided is invalid, Key: null";
+    if (!tag_text_ok(k->u.s, 1, 128))
+        return arena_printf(a, "The Tag Key provided is invalid, Key: %.*s", STR_FMT(k->u.s));
+    if (k->u.s.len >= 4 && !strncasecmp(k->u.s.p, "aws:", 4))
+        return arena_printf(a, "Tag Key cannot be prefixed with aws:, Key: %.*s", STR_FMT(k->u.s));
+    return NULL;
+}
+
+/* The first of AWS's refusals of a TagResource Tags list or (keys) an
+ * UntagResource TagKeys list, in the order the probes saw them: each tag's
+ * key then value, then duplicate keys, then more than 50 in one request.
+ * NULL when the list passes. */
+static const char *tags_problem(arena_t *a, const val_t *list, bool keys)
+{
+    size_t n = list && list->kind == VAL_LIST ? list->u.list.n : 0;
+    for (size_t i = 0; i < n; i++) {
+        const val_t *e = list->u.list.v[i];
+        const char *p = tag_key_problem(a, keys ? e : val_get(e, "Key"));
+        if (p) return p;
+        if (keys) continue;
+        const val_t *v = val_get(e, "Value");
+        if (!v || v->kind != VAL_STR) return "The Tag Value provided is invalid, Value: null";
+        if (!tag_text_ok(v->u.s, 0, 256))
+            return arena_printf(a, "The Tag Value provided is invalid, Value: %.*s", STR_FMT(v->u.s));
+    }
+    for (size_t i = 0; !keys && i < n; i++)
+        for (size_t j = 0; j < i; j++) {
+            str_t k = val_get_str(list->u.list.v[i], "Key");
+            if (str_eq(k, val_get_str(list->u.list.v[j], "Key")))
+                return arena_printf(a, "Duplicate Tag Keys provided as input: Duplicate Tag Key found %.*s",
+                                    STR_FMT(k));
+        }
+    return n > MAX_TAGS ? TAGS_OVER : NULL;
+}
+
+/* have = the table's tag keys already set that the list does not repeat. */
 static const char *tags_invalid(arena_t *a, const val_t *list, size_t have)
 {
-    for (size_t i = 0; list && i < list->u.list.n; i++)
-        for (int k = 0; k < 2; k++) {
-            str_t v = val_get_str(list->u.list.v[i], k ? "Value" : "Key");
-            for (size_t j = 0; j < v.len; j++) {
-                unsigned char ch = (unsigned char)v.p[j];
-                if (ch < 0x80 && !isalnum(ch) && !isspace(ch) && !strchr("+-=._:/", ch))
-                    return arena_printf(a, PVI "Tag %s %.*s contains characters that are not allowed",
-                                        k ? "value" : "key", STR_FMT(v));
-            }
-        }
-    if (list && have + list->u.list.n > MAX_TAGS) return PVI "The number of tags on a table may not exceed 50";
-    return NULL;
+    const char *p = tags_problem(a, list, false);
+    if (p) return p;
+    return list && have + list->u.list.n > MAX_TAGS ? TAGS_OVER : NULL;
 }
 
 int ddb__create_or_fail(req_t *r, sqlite3 *db, str_t name, const val_t *def, const val_t *tags, int64_t now,
@@ -1376,11 +1484,18 @@ static const char *check_update_input(arena_t *a, const val_t *in)
     const val_t *pt = val_get(in, "ProvisionedThroughput");
     const val_t *gu = val_get(in, "GlobalSecondaryIndexUpdates");
     if (gu && !gu->u.list.n) gu = NULL; /* AWS: an empty list counts as absent */
+    /* AWS (probed 2026-10, DDB-TABLE-449, -442): the list names members the
+     * public model lacks and leaves out MultiRegionConsistency when the
+     * request has it (dynalite's 2015 recording had a shorter list) */
     if (!val_get(in, "BillingMode") && !pt && !gu && !val_get(in, "StreamSpecification") &&
         !val_get(in, "TableClass") && !val_get(in, "DeletionProtectionEnabled") && !val_get(in, "SSESpecification") &&
-        !val_get(in, "WarmThroughput"))
-        return "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
-               "or SSESpecification or ReplicaUpdates is required";
+        !val_get(in, "WarmThroughput") && !val_get(in, "OnDemandThroughput"))
+        return arena_printf(a,
+                            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+                            "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
+                            "ReplicaTransitRoleArn, %sDeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or "
+                            "TableClass is required",
+                            val_get(in, "MultiRegionConsistency") ? "" : "MultiRegionConsistency, ");
     const char *e = pt ? check_throughput(a, pt) : NULL;
     if (e) return e;
     if ((e = single_concern(in))) return e;
@@ -1420,6 +1535,21 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     const val_t *ru = val_get(in, "ReplicaUpdates");
     if (ru && ru->u.list.n) return ddb__replica_updates(r, in, out); /* global.c */
+    /* AWS (probed 2026-10, DDB-TABLE-456, -448): an empty WarmThroughput or
+     * OnDemandThroughput is dropped, as if absent, when the request has any
+     * other member; alone it is an HTTP 500 InternalFailure with an empty
+     * message, every time (a request-shape bug of DynamoDB's, reproduced so
+     * that a client meets here what it will meet there). */
+    bool dropped = false;
+    for (int i = 0; i < 2; i++) {
+        const char *k = i ? "OnDemandThroughput" : "WarmThroughput";
+        const val_t *v = val_get(in, k);
+        if (v && v->kind == VAL_STRUCT && !v->u.obj.n) {
+            in = def_without(a, in, k);
+            dropped = true;
+        }
+    }
+    if (dropped && in->u.obj.n == 1 && val_get(in, "TableName")) return req_fail(r, &ERR_InternalFailure, "%s", "");
     const char *e0 = check_update_input(a, in);
     if (e0) return ddb__fail_validation(r, e0);
     sqlite3 *db = ddb__db(r);
@@ -1552,6 +1682,12 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     if (dp) val_set_c(a, def, "DeletionProtectionEnabled", (val_t *)dp);
     const val_t *sse = val_get(in, "SSESpecification");
     str_t sse_was = val_get_str(def, "SSEKeyArn"), sse_now = sse_was;
+    /* AWS (probed 2026-10, DDB-TABLE-442's catalogue): SSESpecification {} or
+     * Enabled false on a table with the AWS-owned key changes nothing */
+    if (sse && !val_get_bool(sse, "Enabled", false) && !sse_was.p) {
+        ddb__rollback(db);
+        return ddb__fail_validation(r, PVI "Table is already encrypted by default");
+    }
     if (sse && val_get_bool(sse, "Enabled", false)) {
         sse_now = sse_key_arn(r, sse);
         val_set_c(a, def, "SSEKeyArn", val_str(a, sse_now));
@@ -1606,6 +1742,10 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                     if (str_eq(val_get_str(newg->u.list.v[j], "IndexName"), iname)) break;
                 if (j == newg->u.list.n) {
                     ddb__rollback(db);
+                    /* AWS (probed 2026-10, DDB-TABLE-161, -456): a WarmThroughput
+                     * update of an index the table lacks is HTTP 500
+                     * InternalFailure, empty message, every time */
+                    if (up && val_get(up, "WarmThroughput")) return req_fail(r, &ERR_InternalFailure, "%s", "");
                     return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException,
                                     "Requested resource not found: Index: %.*s not found", STR_FMT(iname));
                 }
@@ -1797,6 +1937,14 @@ int ddb_precheck(req_t *r, const val_t *in)
                                         "Member must have value greater than or equal to 1");
         return GR_OK;
     }
+    if (!strcmp(op, "DescribeContributorInsights") || !strcmp(op, "UpdateContributorInsights")) {
+        /* AWS (probed 2026-10, DDB-TABLE-457): its own words, not the model's */
+        const val_t *ix = val_get(in, "IndexName");
+        if (ix && ix->kind == VAL_STR && (ix->u.s.len < 3 || ix->u.s.len > 255))
+            return ddb__fail_validation(r,
+                                        "IndexName must be at least 3 characters long and at most 255 characters long");
+        return GR_OK;
+    }
     if (!strcmp(op, "TagResource") || !strcmp(op, "UntagResource") || !strcmp(op, "ListTagsOfResource")) {
         /* AWS (dynalite's suite): a missing ResourceArn is "Invalid TableArn"
          * and one that is no ARN is refused by IAM, both before the other
@@ -1822,6 +1970,12 @@ int ddb_precheck(req_t *r, const val_t *in)
             val_set_c(r->arena, r->err_extra, "Message", val_cstr(r->arena, msg ? msg : ""));
             return GR_ERR;
         }
+        /* AWS (probed 2026-10, DDB-TABLE-105/107/108): the tag texts come
+         * before the model's own length checks and the table's lookup */
+        const char *p = !strcmp(op, "TagResource")     ? tags_problem(r->arena, val_get(in, "Tags"), false)
+                        : !strcmp(op, "UntagResource") ? tags_problem(r->arena, val_get(in, "TagKeys"), true)
+                                                       : NULL;
+        if (p) return ddb__fail_validation(r, p);
     }
     return GR_OK;
 }
@@ -1839,6 +1993,31 @@ static bool valid_table_name(str_t n)
             return false;
     }
     return true;
+}
+
+int ddb__arn_kind_or_fail(req_t *r, str_t arn, str_t kind)
+{
+    if (str_starts_with(kind, STR("index/")))
+        return ddb__fail_validation(r, arena_printf(r->arena,
+                                                    PVI "Invalid resource arn provided, only table or stream is "
+                                                        "accepted. Provided resource arn: %.*s",
+                                                    STR_FMT(arn)));
+    if (str_starts_with(kind, STR("backup/")))
+        return ddb__fail_validation(
+            r, arena_printf(r->arena, PVI "Provided Arn is not a DynamoDB resource arn: %.*s", STR_FMT(arn)));
+    return GR_OK;
+}
+
+/* AWS (probed 2026-10, DDB-TABLE-070, -374): the tag operations' not-found
+ * text names the ARN ("ResourcArn" in dynalite's 2015 recording). */
+static const char *arn_not_found(req_t *r, str_t arn)
+{
+    return arena_printf(r->arena, "Requested resource not found: ResourceArn: %.*s not found", STR_FMT(arn));
+}
+
+static int not_found_or_fail(req_t *r, str_t arn)
+{
+    return req_fail(r, &DYNAMODB_ERR_ResourceNotFoundException, "%s", arn_not_found(r, arn));
 }
 
 /* The table name of a ResourceArn of this account and region, or fails with
@@ -1860,6 +2039,18 @@ static int table_name_of_arn_or_fail(req_t *r, str_t arn, str_t *name)
     if (!name->p && account.len == 12 && !str_eq(account, r->who.account) && str_starts_with(arn, region_prefix) &&
         str_starts_with(rest, STR("table/")) && valid_table_name(str_sub(rest, 6, rest.len - 6)))
         return ddb__deny(r, str_c(arena_printf(r->arena, "dynamodb:%s", r->op->name)), arn, NULL);
+    /* AWS (probed 2026-10, DDB-TABLE-071, DDB-BACKUP-013): an index ARN and
+     * a backup ARN are refused in their own words; a stream ARN and an ARN
+     * of this table in other letter case are not found (the recorded text
+     * is cut after the table's name: the rest is gureum's "not found") */
+    if (name->p && memchr(name->p, '/', name->len)) {
+        str_t kind = str_cut(*name, '/', &(str_t){0});
+        if (ddb__arn_kind_or_fail(r, arn, kind) != GR_OK) return GR_ERR;
+        if (str_starts_with(kind, STR("stream/"))) return not_found_or_fail(r, arn);
+    }
+    if (!name->p && arn.len > prefix.len && !strncasecmp(arn.p, prefix.p, prefix.len) &&
+        valid_table_name(str_sub(arn, prefix.len, arn.len - prefix.len)))
+        return not_found_or_fail(r, arn);
     if (!name->p || !valid_table_name(*name))
         return ddb__fail_validation(
             r, arena_printf(r->arena, "Invalid TableArn: Invalid ResourceArn provided as input %.*s", STR_FMT(arn)));
@@ -1872,13 +2063,6 @@ static int table_by_arn_or_fail(req_t *r, sqlite3 *db, str_t arn, const char *no
     str_t name;
     if (table_name_of_arn_or_fail(r, arn, &name) != GR_OK) return GR_ERR;
     return ddb__table_or_fail(r, db, name, not_found, t);
-}
-
-/* AWS (dynalite's suite): TagResource and ListTagsOfResource name the ARN,
- * with AWS's spelling "ResourcArn"; UntagResource answers the bare message. */
-static const char *arn_not_found(req_t *r, str_t arn)
-{
-    return arena_printf(r->arena, "Requested resource not found: ResourcArn: %.*s not found", STR_FMT(arn));
 }
 
 /* TagResource (add) and UntagResource: list holds the Tags or the TagKeys,
@@ -1948,12 +2132,14 @@ int dynamodb_tag_resource(req_t *r, const val_t *in, val_t *out)
 }
 
 /* AWS: "Atleast one Tag Key needs to be provided as Input." (dynalite's
- * suite; observed 2026); an unknown table answers the bare message. */
+ * suite; observed 2026); an unknown table names the ARN as TagResource's
+ * (probed 2026-10, DDB-TABLE-070; dynalite's recording had the bare text). */
 int dynamodb_untag_resource(req_t *r, const val_t *in, val_t *out)
 {
     (void)out;
-    return tags_change(r, val_get_str(in, "ResourceArn"), val_get(in, "TagKeys"), false,
-                       "Atleast one Tag Key needs to be provided as Input.", NULL);
+    str_t arn = val_get_str(in, "ResourceArn");
+    return tags_change(r, arn, val_get(in, "TagKeys"), false, "Atleast one Tag Key needs to be provided as Input.",
+                       arn_not_found(r, arn));
 }
 
 int dynamodb_list_tags_of_resource(req_t *r, const val_t *in, val_t *out)
@@ -1989,15 +2175,22 @@ int dynamodb_update_time_to_live(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = ddb__db(r);
     if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
     ddb_table_t t;
-    if (ddb__table_or_fail(r, db, val_get_str(in, "TableName"), NULL, &t) != GR_OK) {
+    /* AWS (probed 2026-10, DDB-TABLE-098): the table named, as DescribeTimeToLive */
+    if (table_or_fail_named(r, db, val_get_str(in, "TableName"), &t) != GR_OK) {
         ddb__rollback(db);
         return GR_ERR;
     }
     const val_t *spec = val_get(in, "TimeToLiveSpecification");
     bool en = val_get_bool(spec, "Enabled", false);
-    /* AWS: enabling twice, or disabling when off, is refused. */
+    /* AWS: enabling twice, or disabling when off, is refused; enabling
+     * another attribute names the one TTL is on (probed 2026-10, DDB-TABLE-442) */
     if (en && t.ttl_attr.p) {
         ddb__rollback(db);
+        str_t ta = val_get_str(spec, "AttributeName");
+        if (ta.p && !str_eq(ta, t.ttl_attr))
+            return ddb__fail_validation(
+                r, arena_printf(a, "TimeToLive is active on a different AttributeName: current AttributeName is %.*s",
+                                STR_FMT(t.ttl_attr)));
         return ddb__fail_validation(r, "TimeToLive is already enabled");
     }
     if (!en && !t.ttl_attr.p) {

@@ -63,6 +63,15 @@ int ddb__exec(sqlite3 *db, const char *sql);
 /* Loads the table or fails the request with ResourceNotFoundException and
  * `msg` (NULL: "Requested resource not found"). */
 int ddb__table_or_fail(req_t *r, sqlite3 *db, str_t name, const char *msg, ddb_table_t *t);
+/* AWS's control-plane not-found text: "Requested resource not found: Table: NAME not found". */
+const char *ddb__table_not_found(req_t *r, str_t name);
+/* Fails a TableName that is an ARN of another region or of an index or stream
+ * with AWS's ValidationException; GR_OK for a name or a table ARN here. */
+int ddb__table_arn_or_fail(req_t *r, str_t name);
+/* AWS (probed 2026-10, DDB-TABLE-071, DDB-BACKUP-013): the tag and policy
+ * operations refuse an index ARN and a backup ARN (kind: what follows
+ * "table/NAME/") in their own words; GR_OK for anything else. */
+int ddb__arn_kind_or_fail(req_t *r, str_t arn, str_t kind);
 /* Fills t from a row of (name, tid, table_id, created_us, def). */
 int ddb__table_from_row(req_t *r, sqlite3_stmt *st, ddb_table_t *t);
 /* Deletes expired items of TTL-enabled tables, at most once a second for the
@@ -183,6 +192,7 @@ typedef struct {
     const char *description;                       /* Describe*'s output member */
     const aws_errdef_t *not_found;                 /* and its error, "<what> not found: ARN" */
     const char *not_found_what;
+    const char *segment; /* what an ARN of this kind has after table/NAME: "/export/" */
 } ddb_job_kind_t;
 extern const ddb_job_kind_t ddb__exports, ddb__imports;
 int ddb__job_save(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, const val_t *d, str_t token);
