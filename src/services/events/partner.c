@@ -52,6 +52,16 @@ static int run(sqlite3 *db, const char *sql, const str_t *v, int n)
     return rc;
 }
 
+/* Whether a statement made by stmt() finds a row: 1, 0, or -1 on failure. */
+static int any(sqlite3 *db, const char *sql, const str_t *v, int n)
+{
+    sqlite3_stmt *st = stmt(db, sql, v, n);
+    if (!st) return -1;
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    store_release(st);
+    return found;
+}
+
 /* A List* page of the rows sql (?1.. from v, LIMIT ?4 OFFSET ?5) selects,
  * as member of out, one item each. */
 static int list_page(req_t *r, sqlite3 *db, const val_t *in, val_t *out, const char *sql, const str_t *v,
@@ -129,13 +139,11 @@ int events_create_partner_event_source(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t name = val_get_str(in, "Name"), account = val_get_str(in, "Account");
     const str_t v[] = {r->region, name, account, r->who.account};
-    sqlite3_stmt *st = stmt(db,
-                            "SELECT 1 FROM partner_source WHERE region = ?1 AND name = ?2 "
-                            "AND (account = ?3 OR partner <> ?4) AND " STATE_SQL " <> 'DELETED'",
-                            v, 4);
-    if (!st) return GR_ERR;
-    bool taken = sqlite3_step(st) == SQLITE_ROW;
-    store_release(st);
+    int taken = any(db,
+                    "SELECT 1 FROM partner_source WHERE region = ?1 AND name = ?2 "
+                    "AND (account = ?3 OR partner <> ?4) AND " STATE_SQL " <> 'DELETED'",
+                    v, 4);
+    if (taken < 0) return GR_ERR;
     if (taken)
         return req_fail(r, &EVENTS_ERR_ResourceAlreadyExistsException, "Event source %.*s already exists.",
                         STR_FMT(name));
@@ -151,13 +159,11 @@ int events_create_partner_event_source(req_t *r, const val_t *in, val_t *out)
 static int own_source_or_fail(req_t *r, sqlite3 *db, str_t name)
 {
     const str_t v[] = {r->region, name, r->who.account};
-    sqlite3_stmt *st = stmt(db,
-                            "SELECT 1 FROM partner_source WHERE region = ?1 AND name = ?2 AND partner = ?3 "
-                            "AND " STATE_SQL " <> 'DELETED'",
-                            v, 3);
-    if (!st) return GR_ERR;
-    bool ok = sqlite3_step(st) == SQLITE_ROW;
-    store_release(st);
+    int ok = any(db,
+                 "SELECT 1 FROM partner_source WHERE region = ?1 AND name = ?2 AND partner = ?3 "
+                 "AND " STATE_SQL " <> 'DELETED'",
+                 v, 3);
+    if (ok < 0) return GR_ERR;
     if (ok) return GR_OK;
     return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event source %.*s does not exist.", STR_FMT(name));
 }
