@@ -10,11 +10,13 @@ PKGS=(
   build-essential clang pkg-config python3 python3-botocore
   libevent-dev libsqlite3-dev libssl-dev
   zlib1g-dev libzstd-dev  # DynamoDB ImportTable: GZIP and ZSTD source objects (src/services/dynamodb/import.c)
+  libxxhash-dev  # S3 xxHash checksums (xxhash.h, compiled into src/services/body.c)
   libqrencode-dev  # IAM's virtual MFA QR codes (src/services/iam/mfa.c loads libqrencode.so.4)
   # tests
   libcmocka-dev libclang-rt-14-dev python3-pytest python3-boto3 awscli
   curl  # the provided.al2 shell bootstrap in tests/e2e/test_lambda.py
   zstd  # ZSTD-compressed import sources in tests/e2e/test_dynamodb_import.py
+  xxhash  # xxhsum: the S3 xxHash checksums in tests/e2e/test_s3_checksums.py
   # benchmarks (bench/, not part of make test)
   wrk nginx hyperfine
   # Lambda: function code is extracted with unzip; Node.js runtimes run the machine's node (npm comes with it)

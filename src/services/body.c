@@ -14,6 +14,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+/* xxHash (Debian's libxxhash-dev) compiled into this file: its functions
+ * inline into the digest loop, and the binary needs no library for it. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "core/crc.h"
 #include "core/md5.h"
@@ -76,20 +80,41 @@ static EVP_MD_CTX *md_new(arena_t *a, const char *name)
     return c;
 }
 
+const body_cksum_algo_t body_cksum_algos[] = {
+    {"CRC32", "x-amz-checksum-crc32", "ChecksumCRC32", 4},
+    {"CRC32C", "x-amz-checksum-crc32c", "ChecksumCRC32C", 4},
+    {"CRC64NVME", "x-amz-checksum-crc64nvme", "ChecksumCRC64NVME", 8},
+    {"MD5", "x-amz-checksum-md5", "ChecksumMD5", 16},
+    {"SHA1", "x-amz-checksum-sha1", "ChecksumSHA1", 20},
+    {"SHA256", "x-amz-checksum-sha256", "ChecksumSHA256", 32},
+    {"SHA512", "x-amz-checksum-sha512", "ChecksumSHA512", 64},
+    {"XXHASH3", "x-amz-checksum-xxhash3", "ChecksumXXHASH3", 8},
+    {"XXHASH64", "x-amz-checksum-xxhash64", "ChecksumXXHASH64", 8},
+    {"XXHASH128", "x-amz-checksum-xxhash128", "ChecksumXXHASH128", 16},
+};
+const size_t body_cksum_nalgos = sizeof body_cksum_algos / sizeof body_cksum_algos[0];
+
+const body_cksum_algo_t *body_cksum_algo(str_t name, bool nocase)
+{
+    for (size_t i = 0; name.p && i < body_cksum_nalgos; i++)
+        if (nocase ? str_eq_nocase(name, str_c(body_cksum_algos[i].name)) : str_eq_c(name, body_cksum_algos[i].name))
+            return &body_cksum_algos[i];
+    return NULL;
+}
+
 /* The checksum algorithm a request names: a value header, the trailer it
  * announces, or the SDK's algorithm header. */
 static const char *named_algo(const wire_req_t *w)
 {
-    static const char *const algos[] = {"CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"};
-    static const char *const hdrs[] = {"x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1",
-                                       "x-amz-checksum-sha256", "x-amz-checksum-crc64nvme"};
     str_t tr = str_trim(wire_header(w, "x-amz-trailer"));
     str_t sdk = wire_header(w, "x-amz-sdk-checksum-algorithm");
     if (!sdk.p) sdk = wire_header(w, "x-amz-checksum-algorithm");
-    for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
-        if (wire_header(w, hdrs[i]).p || str_eq_nocase(tr, str_c(hdrs[i])) ||
-            str_eq_nocase(str_trim(sdk), str_c(algos[i])))
-            return algos[i];
+    for (size_t i = 0; i < body_cksum_nalgos; i++) {
+        const body_cksum_algo_t *k = &body_cksum_algos[i];
+        if (wire_header(w, k->header).p || str_eq_nocase(tr, str_c(k->header)) ||
+            str_eq_nocase(str_trim(sdk), str_c(k->name)))
+            return k->name;
+    }
     return NULL;
 }
 
@@ -345,40 +370,95 @@ bool body_bytes(const body_stream_t *b, str_t *out)
 
 /* ==== One checksum, piecewise ==== */
 
+/* xxHash's states, made by xxHash (XXH3's must be 64-byte aligned). */
+static void free_xxh64(void *p)
+{
+    XXH64_freeState(p);
+}
+
+static void free_xxh3(void *p)
+{
+    XXH3_freeState(p);
+}
+
+static bool is_xxh3(const char *algo)
+{
+    return !strcmp(algo, "XXHASH3") || !strcmp(algo, "XXHASH128");
+}
+
 bool body_cksum_begin(arena_t *a, body_cksum_t *c, str_t algo)
 {
-    static const char *const known[] = {"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"};
     *c = (body_cksum_t){0};
-    for (size_t i = 0; i < sizeof known / sizeof known[0] && !c->algo; i++)
-        if (str_eq_c(algo, known[i])) c->algo = known[i];
-    if (!c->algo) return false;
+    const body_cksum_algo_t *k = body_cksum_algo(algo, false);
+    if (!k) return false;
+    c->algo = k->name;
     if (!strcmp(c->algo, "CRC64NVME"))
         c->c64 = CRC64_INIT;
     else if (!strncmp(c->algo, "CRC", 3))
         c->c32 = CRC_INIT;
-    else if (!(c->md = md_new(a, c->algo)))
+    else if (!strcmp(c->algo, "XXHASH64")) {
+        /* AWS's xxHash checksums use seed 0, as the SDKs' (aws-c-checksums) */
+        XXH64_state_t *st = XXH64_createState();
+        if (!st || arena_defer(a, free_xxh64, st) < 0) {
+            XXH64_freeState(st);
+            c->algo = NULL;
+        } else {
+            XXH64_reset(st, 0);
+            c->md = st;
+        }
+    } else if (is_xxh3(c->algo)) {
+        XXH3_state_t *st = XXH3_createState();
+        if (!st || arena_defer(a, free_xxh3, st) < 0) {
+            XXH3_freeState(st);
+            c->algo = NULL;
+        } else {
+            if (!strcmp(c->algo, "XXHASH3"))
+                XXH3_64bits_reset(st);
+            else
+                XXH3_128bits_reset(st);
+            c->md = st;
+        }
+    } else if (!(c->md = md_new(a, c->algo)))
         c->algo = NULL;
     return c->algo != NULL;
 }
 
 void body_cksum_update(body_cksum_t *c, const void *p, size_t n)
 {
-    if (c->md)
+    if (!c->algo) return;
+    if (!strcmp(c->algo, "XXHASH64"))
+        XXH64_update(c->md, p, n);
+    else if (!strcmp(c->algo, "XXHASH3"))
+        XXH3_64bits_update(c->md, p, n);
+    else if (!strcmp(c->algo, "XXHASH128"))
+        XXH3_128bits_update(c->md, p, n);
+    else if (c->md)
         EVP_DigestUpdate(c->md, p, n);
-    else if (c->algo && !strcmp(c->algo, "CRC64NVME"))
+    else if (!strcmp(c->algo, "CRC64NVME"))
         c->c64 = crc64_update(c->c64, p, n);
-    else if (c->algo)
+    else
         c->c32 = crc_update(!strcmp(c->algo, "CRC32C") ? CRC_32C : CRC_32, c->c32, p, n);
 }
 
-unsigned body_cksum_final(body_cksum_t *c, unsigned char out[32])
+/* Big-endian bytes of v, n of them (the CRCs' and xxHash's canonical form). */
+static unsigned be_bytes(uint64_t v, unsigned n, unsigned char *out)
 {
-    unsigned n = 32;
-    if (c->md) return EVP_DigestFinal_ex(c->md, out, &n) ? n : 0;
-    if (!c->algo) return 0;
-    bool c64 = !strcmp(c->algo, "CRC64NVME");
-    uint64_t v = c64 ? ~c->c64 : (uint32_t)~c->c32;
-    n = c64 ? 8 : 4;
     for (unsigned i = 0; i < n; i++) out[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
     return n;
+}
+
+unsigned body_cksum_final(body_cksum_t *c, unsigned char out[BODY_CKSUM_MAX])
+{
+    if (!c->algo) return 0;
+    if (!strcmp(c->algo, "XXHASH64")) return be_bytes(XXH64_digest(c->md), 8, out);
+    if (!strcmp(c->algo, "XXHASH3")) return be_bytes(XXH3_64bits_digest(c->md), 8, out);
+    if (!strcmp(c->algo, "XXHASH128")) {
+        XXH128_hash_t h = XXH3_128bits_digest(c->md);
+        be_bytes(h.high64, 8, out);
+        return 8 + be_bytes(h.low64, 8, out + 8);
+    }
+    unsigned n = BODY_CKSUM_MAX;
+    if (c->md) return EVP_DigestFinal_ex(c->md, out, &n) ? n : 0;
+    if (!strcmp(c->algo, "CRC64NVME")) return be_bytes(~c->c64, 8, out);
+    return be_bytes((uint32_t)~c->c32, 4, out);
 }

@@ -26,13 +26,26 @@ typedef enum {
     BODY_E_SHORT, /* the client sent fewer bytes than it announced */
 } body_status_t;
 
+/* The checksum algorithms of x-amz-checksum-* (AWS: "Checking object
+ * integrity"), in the order S3 lists them: AWS's name, the request header,
+ * the model's member, and the raw value's size in bytes. */
+#define BODY_CKSUM_MAX 64 /* SHA-512 */
+typedef struct {
+    const char *name, *header, *member;
+    unsigned size;
+} body_cksum_algo_t;
+extern const body_cksum_algo_t body_cksum_algos[];
+extern const size_t body_cksum_nalgos;
+/* The algorithm of that name (exactly, or ignoring case when nocase), or NULL. */
+const body_cksum_algo_t *body_cksum_algo(str_t name, bool nocase);
+
 typedef struct body_stream {
     body_status_t status;
-    const char *msg;       /* AWS's message for a failure */
-    int64_t size;          /* decoded bytes */
-    unsigned char md5[16]; /* after body_finish */
-    const char *algo;      /* "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256" computed besides MD5, or NULL */
-    unsigned char sum[32]; /* its raw value, after body_finish */
+    const char *msg;                   /* AWS's message for a failure */
+    int64_t size;                      /* decoded bytes */
+    unsigned char md5[16];             /* after body_finish */
+    const char *algo;                  /* a body_cksum_algos name computed besides MD5, or NULL */
+    unsigned char sum[BODY_CKSUM_MAX]; /* its raw value, after body_finish */
     unsigned sumlen;
     const kv_t *trailers; /* aws-chunked trailer headers, after body_finish */
     size_t ntrailers;
@@ -58,15 +71,15 @@ bool body_bytes(const body_stream_t *b, str_t *out);
 /* A checksum of one algorithm over bytes given piecewise: a streamed body's
  * x-amz-checksum-* algorithm, and copies that compute one (S3 UploadPartCopy). */
 typedef struct {
-    const char *algo; /* "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"; NULL: none */
+    const char *algo; /* a body_cksum_algos name; NULL: none */
     uint32_t c32;
     uint64_t c64;
-    void *md; /* SHA-1/SHA-256: an EVP_MD_CTX freed with the arena */
+    void *md; /* SHA-*, MD5: an EVP_MD_CTX; XXHASH*: xxHash's state; freed with the arena */
 } body_cksum_t;
 /* false for an algorithm it does not know, or no memory (c then does nothing) */
 bool body_cksum_begin(arena_t *a, body_cksum_t *c, str_t algo);
 void body_cksum_update(body_cksum_t *c, const void *p, size_t n);
 /* The raw value (big-endian for the CRCs) into out; its length, 0 for none. */
-unsigned body_cksum_final(body_cksum_t *c, unsigned char out[32]);
+unsigned body_cksum_final(body_cksum_t *c, unsigned char out[BODY_CKSUM_MAX]);
 
 #endif

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import socket
+import subprocess
 import zlib
 
 import pytest
@@ -76,6 +77,19 @@ def signed(gureum, method, path, headers=None, body=b""):
         conn.close()
 
 
+def trailer_put(gureum, path, chunks, trailer, value):
+    """A PUT of STREAMING-UNSIGNED-PAYLOAD-TRAILER: the chunks, then the
+    trailer header x-amz-trailer announced."""
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks)
+    chunked += b"0\r\n%s:%s\r\n\r\n" % (trailer.encode(), value.encode())
+    return signed(gureum, "PUT", path, {
+        "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        "content-encoding": "aws-chunked",
+        "x-amz-decoded-content-length": str(sum(len(c) for c in chunks)),
+        "x-amz-trailer": trailer,
+    }, chunked)
+
+
 def code_msg(body):
     text = body.decode()
     code = text.split("<Code>")[1].split("</Code>")[0]
@@ -129,14 +143,8 @@ def test_put_crc64nvme_in_aws_chunked_trailer(gureum, bucket):
     data = os.urandom(3000)
 
     def put(key, value):
-        chunked = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\nx-amz-checksum-crc64nvme:%s\r\n\r\n" % (
-            2000, data[:2000], 1000, data[2000:], value.encode())
-        return signed(gureum, "PUT", "/%s/%s" % (bucket, key), {
-            "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-            "content-encoding": "aws-chunked",
-            "x-amz-decoded-content-length": str(len(data)),
-            "x-amz-trailer": "x-amz-checksum-crc64nvme",
-        }, chunked)
+        return trailer_put(gureum, "/%s/%s" % (bucket, key), (data[:2000], data[2000:]), "x-amz-checksum-crc64nvme",
+                           value)
 
     good = b64(crc64nvme(data), 8)
     st, h, _ = put("t", good)
@@ -459,3 +467,107 @@ def test_expect_continue_on_buffered_requests(gureum, bucket):
     finally:
         s.close()
     assert head.startswith("HTTP/1.1 4") and "Connection: close" in head, head
+
+
+# ==== The algorithms of 2026: MD5, SHA512, XXHASH64, XXHASH3, XXHASH128 ====
+
+def digest_2026(algo, data):
+    """The raw value of AWS's x-amz-checksum-<algo>: hashlib for MD5 and
+    SHA512, Debian's xxhsum (canonical, big-endian) for the xxHashes."""
+    if algo in ("MD5", "SHA512"):
+        return hashlib.new(algo.lower(), data).digest()
+    flag = {"XXHASH64": "-H1", "XXHASH3": "-H3", "XXHASH128": "-H2"}[algo]
+    out = subprocess.run(["xxhsum", flag, "-"], input=data, capture_output=True, check=True).stdout.decode()
+    hexval = out.split("=")[-1].split()[0] if "=" in out else out.split()[0]
+    return bytes.fromhex(hexval)
+
+
+ALGOS_2026 = ("MD5", "SHA512", "XXHASH64", "XXHASH3", "XXHASH128")
+
+
+@pytest.mark.parametrize("algo", ALGOS_2026)
+def test_put_2026_checksum_header_verified_stored_and_listed(gureum, bucket, algo):
+    """AWS: each x-amz-checksum-* is verified (BadDigest when it differs),
+    must be base64 of the algorithm's size (InvalidRequest), is stored and
+    answered with ChecksumMode, GetObjectAttributes and in listings."""
+    hdr = "x-amz-checksum-" + algo.lower()
+    body = b"hello world"
+    good = base64.b64encode(digest_2026(algo, body)).decode()
+    if algo == "XXHASH64":
+        assert digest_2026(algo, body).hex() == "45ab6734b21e6968"  # xxhsum's value of "hello world"
+    st, h, _ = signed(gureum, "PUT", "/%s/k" % bucket, {hdr: good}, body)
+    assert st == 200
+    assert (h[hdr], h["x-amz-checksum-type"]) == (good, "FULL_OBJECT")
+    for method in ("HEAD", "GET"):
+        st, h, data = signed(gureum, method, "/%s/k" % bucket, {"x-amz-checksum-mode": "ENABLED"})
+        assert st == 200 and h[hdr] == good
+    assert data == body
+    st, _, data = signed(gureum, "GET", "/%s/k?attributes" % bucket, {"x-amz-object-attributes": "Checksum"})
+    assert st == 200 and "<Checksum%s>%s</Checksum%s>" % (algo, good, algo) in data.decode()
+    st, _, data = signed(gureum, "GET", "/%s?list-type=2" % bucket)
+    assert "<ChecksumAlgorithm>%s</ChecksumAlgorithm>" % algo in data.decode()
+    wrong = base64.b64encode(digest_2026(algo, b"hello there")).decode()
+    st, _, data = signed(gureum, "PUT", "/%s/bad" % bucket, {hdr: wrong}, body)
+    assert (st,) + code_msg(data) == (400, "BadDigest",
+                                      "The %s you specified did not match the calculated checksum." % algo)
+    st, _, data = signed(gureum, "PUT", "/%s/bad" % bucket, {hdr: base64.b64encode(b"abc").decode()}, body)
+    assert (st,) + code_msg(data) == (400, "InvalidRequest", "Value for %s header is invalid." % hdr)
+    st, _, _ = signed(gureum, "HEAD", "/%s/bad" % bucket)
+    assert st == 404
+
+
+def test_put_xxhash128_in_aws_chunked_trailer(gureum, bucket):
+    data = os.urandom(3000)
+
+    def put(key, value):
+        return trailer_put(gureum, "/%s/%s" % (bucket, key), (data,), "x-amz-checksum-xxhash128", value)
+
+    good = base64.b64encode(digest_2026("XXHASH128", data)).decode()
+    st, h, _ = put("t", good)
+    assert st == 200 and h["x-amz-checksum-xxhash128"] == good
+    st, _, body = put("t2", base64.b64encode(digest_2026("XXHASH128", data[1:])).decode())
+    assert st == 400 and code_msg(body)[0] == "BadDigest"
+
+
+def test_boto3_sha512_checksum_algorithm(s3, bucket):
+    """The SDK computes SHA512 itself (botocore 1.43; older ones lack it)
+    and validates the value GetObject answers."""
+    import botocore.httpchecksum as hc
+    if "sha512" not in getattr(hc, "_CHECKSUM_CLS", {}):
+        pytest.skip("this botocore has no SHA512 checksums")
+    body = os.urandom(70000)
+    r = s3.put_object(Bucket=bucket, Key="s", Body=body, ChecksumAlgorithm="SHA512")
+    want = base64.b64encode(hashlib.sha512(body).digest()).decode()
+    assert r["ChecksumSHA512"] == want
+    got = s3.get_object(Bucket=bucket, Key="s", ChecksumMode="ENABLED")
+    assert got["ChecksumSHA512"] == want and got["Body"].read() == body
+
+
+def test_multipart_2026_algorithms_are_composite(gureum, bucket):
+    """MD5, SHA512 and the xxHashes cannot be combined from their parts'
+    values: COMPOSITE only, the value over the parts' raw checksums, "-N"."""
+    st, _, body = signed(gureum, "POST", "/%s/m?uploads" % bucket,
+                         {"x-amz-checksum-algorithm": "SHA512", "x-amz-checksum-type": "FULL_OBJECT"})
+    assert (st,) + code_msg(body) == (
+        400, "InvalidRequest", "The FULL_OBJECT checksum type cannot be used with the sha512 checksum algorithm.")
+    for algo in ("SHA512", "XXHASH3"):
+        hdr = "x-amz-checksum-" + algo.lower()
+        st, h, body = signed(gureum, "POST", "/%s/m?uploads" % bucket, {"x-amz-checksum-algorithm": algo})
+        assert st == 200 and h["x-amz-checksum-type"] == "COMPOSITE"
+        uid = body.decode().split("<UploadId>")[1].split("</UploadId>")[0]
+        xml, raw = "<CompleteMultipartUpload>", b""
+        for i, data in enumerate((b"a" * MIB5, b"b" * 1000)):
+            d = digest_2026(algo, data)
+            raw += d
+            ck = base64.b64encode(d).decode()
+            st, h, _ = signed(gureum, "PUT", "/%s/m?partNumber=%d&uploadId=%s" % (bucket, i + 1, uid), {hdr: ck}, data)
+            assert st == 200 and h[hdr] == ck
+            xml += "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag><Checksum%s>%s</Checksum%s></Part>" % (
+                i + 1, h["etag"], algo, ck, algo)
+        xml += "</CompleteMultipartUpload>"
+        st, h, body = signed(gureum, "POST", "/%s/m?uploadId=%s" % (bucket, uid), {}, xml.encode())
+        assert st == 200, body
+        whole = base64.b64encode(digest_2026(algo, raw)).decode() + "-2"
+        assert "<Checksum%s>%s</Checksum%s>" % (algo, whole, algo) in body.decode()
+        st, h, _ = signed(gureum, "HEAD", "/%s/m" % bucket, {"x-amz-checksum-mode": "ENABLED"})
+        assert (h[hdr], h["x-amz-checksum-type"]) == (whole, "COMPOSITE")

@@ -131,13 +131,8 @@ static val_t *head(req_t *r, const report_t *p, str_t key, str_t vid)
 
 static str_t checksum_algo(const val_t *h)
 {
-    static const char *const m[][2] = {{"ChecksumCRC32", "CRC32"},
-                                       {"ChecksumCRC32C", "CRC32C"},
-                                       {"ChecksumSHA1", "SHA1"},
-                                       {"ChecksumSHA256", "SHA256"},
-                                       {"ChecksumCRC64NVME", "CRC64NVME"}};
-    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
-        if (val_get(h, m[i][0])) return str_c(m[i][1]);
+    for (size_t i = 0; i < body_cksum_nalgos; i++)
+        if (val_get(h, body_cksum_algos[i].member)) return str_c(body_cksum_algos[i].name);
     return STR("");
 }
 

@@ -282,7 +282,7 @@ int s3_upload_part_copy(req_t *r, const val_t *in, val_t *out)
     body_cksum_t ck;
     bool want = at.checksum_algo.p && body_cksum_begin(a, &ck, at.checksum_algo);
     if (s3__blob_copy_range(r, &src, from, len, id, md5, want ? &ck : NULL) != GR_OK) return GR_ERR;
-    unsigned char sum[32];
+    unsigned char sum[BODY_CKSUM_MAX];
     unsigned sumlen = want ? body_cksum_final(&ck, sum) : 0;
     str_t cks = sumlen ? arena_base64(a, sum, sumlen) : STR_NULL;
     str_t etag = str_c(arena_printf(a, "\"%.*s\"", STR_FMT(s3__hex(a, md5, 16))));
@@ -470,17 +470,12 @@ static int part_not_found(req_t *r, str_t uid, int64_t num, str_t etag)
 
 /* The first checksum member a listed part gives (its algorithm in *algo,
  * lower-cased as AWS's messages name it), or STR_NULL. */
-static str_t listed_checksum(const val_t *part, const char **algo)
+static str_t listed_checksum(arena_t *a, const val_t *part, const char **algo)
 {
-    static const char *const members[][2] = {{"ChecksumCRC32", "crc32"},
-                                             {"ChecksumCRC32C", "crc32c"},
-                                             {"ChecksumSHA1", "sha1"},
-                                             {"ChecksumSHA256", "sha256"},
-                                             {"ChecksumCRC64NVME", "crc64nvme"}};
-    for (size_t k = 0; k < sizeof members / sizeof members[0]; k++) {
-        str_t v = val_get_str(part, members[k][0]);
+    for (size_t k = 0; k < body_cksum_nalgos; k++) {
+        str_t v = val_get_str(part, body_cksum_algos[k].member);
         if (v.p) {
-            *algo = members[k][1];
+            *algo = s3__lower(a, str_c(body_cksum_algos[k].name));
             return v;
         }
     }
@@ -512,7 +507,7 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
     /* AWS (recorded): without an upload checksum, a part listed with any
      * checksum is not found */
     for (size_t i = 0; !algo.p && i < n; i++)
-        if (listed_checksum(want->u.list.v[i], &listed_algo).p)
+        if (listed_checksum(a, want->u.list.v[i], &listed_algo).p)
             return part_not_found(r, val_get_str(in, "UploadId"), val_get_int(want->u.list.v[i], "PartNumber", 0),
                                   unquote(val_get_str(want->u.list.v[i], "ETag")));
     buf_t raw, list;
@@ -546,14 +541,13 @@ static int composite_checksum(req_t *r, const val_t *in, const val_t *want, cons
     if (given.p && !str_eq(given, composite) && (full || !str_eq(given, whole)))
         return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.", name);
     /* AWS names the algorithm in lower case here ("… using a crc32c checksum") */
-    char *lower = arena_strdup(a, name);
-    for (char *c = lower; *c; c++) *c = (char)tolower((unsigned char)*c);
+    const char *lower = s3__lower(a, str_c(name));
     for (size_t i = 0; i < n; i++) {
         const val_t *p = want->u.list.v[i];
         str_t part = val_get_str(p, member.p);
         if (!part.p && full) continue; /* AWS: a full-object completion may leave the parts' checksums out */
         /* AWS (recorded): a part listed with another algorithm's checksum */
-        if (!part.p && listed_checksum(p, &listed_algo).p)
+        if (!part.p && listed_checksum(a, p, &listed_algo).p)
             return req_fail(r, &S3_E_BadDigest, "The %s you specified for part %lld did not match what we received.",
                             listed_algo, (long long)val_get_int(p, "PartNumber", 0));
         if (!part.p)

@@ -724,7 +724,7 @@ int s3_copy_object(req_t *r, const val_t *in, val_t *out)
         body_cksum_update(&ck, src.data.p ? src.data.p : "", src.data.len);
     }
     if (recompute) {
-        unsigned char sum[32];
+        unsigned char sum[BODY_CKSUM_MAX];
         unsigned n = body_cksum_final(&ck, sum);
         o.at.checksum_algo = str_c(ck.algo), o.at.checksum = arena_base64(a, sum, n);
     }

@@ -573,20 +573,12 @@ val_t *s3__time(req_t *r, int64_t us)
 str_t s3__checksum(arena_t *a, const char *algo, const void *p, size_t n)
 {
     body_cksum_t c;
-    unsigned char d[32];
+    unsigned char d[BODY_CKSUM_MAX];
     if (!body_cksum_begin(a, &c, str_c(algo))) return STR_NULL;
     body_cksum_update(&c, p, n);
     unsigned dn = body_cksum_final(&c, d);
     return dn ? arena_base64(a, d, dn) : STR_NULL;
 }
-
-static const struct {
-    const char *algo, *member;
-} CHECKSUMS[] = {{"CRC32", "ChecksumCRC32"},
-                 {"CRC32C", "ChecksumCRC32C"},
-                 {"SHA1", "ChecksumSHA1"},
-                 {"SHA256", "ChecksumSHA256"},
-                 {"CRC64NVME", "ChecksumCRC64NVME"}};
 
 /* AWS: a Content-MD5 that is not base64 of 16 bytes */
 static int bad_md5(req_t *r, str_t cmd5)
@@ -597,16 +589,11 @@ static int bad_md5(req_t *r, str_t cmd5)
 }
 
 /* AWS: an x-amz-checksum-* value must be base64 of the algorithm's size */
-static int checksum_form(req_t *r, const char *algo, str_t given)
+static int checksum_form(req_t *r, const body_cksum_algo_t *k, str_t given)
 {
     str_t raw;
-    size_t want = !strcmp(algo, "SHA256") ? 32 : !strcmp(algo, "SHA1") ? 20 : !strcmp(algo, "CRC64NVME") ? 8 : 4;
-    if (s3__unb64(r->arena, str_trim(given), &raw) && raw.len == want) return GR_OK;
-    char lower[16];
-    size_t n = 0;
-    for (; algo[n] && n < sizeof lower - 1; n++) lower[n] = (char)(algo[n] | 32);
-    lower[n] = 0;
-    return req_fail(r, &ERR_InvalidRequest, "Value for x-amz-checksum-%s header is invalid.", lower);
+    if (s3__unb64(r->arena, str_trim(given), &raw) && raw.len == k->size) return GR_OK;
+    return req_fail(r, &ERR_InvalidRequest, "Value for %s header is invalid.", k->header);
 }
 
 int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16], str_t *algo, str_t *value)
@@ -625,25 +612,24 @@ int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16]
         }
     }
     *algo = *value = STR_NULL;
-    for (size_t i = 0; i < sizeof CHECKSUMS / sizeof CHECKSUMS[0]; i++) {
-        str_t given = val_get_str(in, CHECKSUMS[i].member);
+    for (size_t i = 0; i < body_cksum_nalgos; i++) {
+        const body_cksum_algo_t *k = &body_cksum_algos[i];
+        str_t given = val_get_str(in, k->member);
         if (!given.p) continue;
-        if (checksum_form(r, CHECKSUMS[i].algo, given) != GR_OK) return GR_ERR;
-        str_t calc = s3__checksum(a, CHECKSUMS[i].algo, body.p ? body.p : "", body.len);
+        if (checksum_form(r, k, given) != GR_OK) return GR_ERR;
+        str_t calc = s3__checksum(a, k->name, body.p ? body.p : "", body.len);
         /* AWS: BadDigest "The CRC32 you specified did not match the calculated checksum." */
         if (!str_eq(str_trim(given), calc))
-            return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.",
-                            CHECKSUMS[i].algo);
-        *algo = str_c(CHECKSUMS[i].algo);
+            return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.", k->name);
+        *algo = str_c(k->name);
         *value = calc;
         return GR_OK;
     }
     /* Asked for by algorithm alone (x-amz-sdk-checksum-algorithm / x-amz-checksum-algorithm) */
-    str_t want = val_get_str(in, "ChecksumAlgorithm");
-    for (size_t i = 0; want.p && i < sizeof CHECKSUMS / sizeof CHECKSUMS[0]; i++) {
-        if (!str_eq_nocase(want, str_c(CHECKSUMS[i].algo))) continue;
-        *algo = str_c(CHECKSUMS[i].algo);
-        *value = s3__checksum(a, CHECKSUMS[i].algo, body.p ? body.p : "", body.len);
+    const body_cksum_algo_t *k = body_cksum_algo(val_get_str(in, "ChecksumAlgorithm"), true);
+    if (k) {
+        *algo = str_c(k->name);
+        *value = s3__checksum(a, k->name, body.p ? body.p : "", body.len);
     }
     return GR_OK;
 }
@@ -666,18 +652,18 @@ static int verify_stream(req_t *r, const val_t *in, const body_stream_t *b, str_
     }
     *algo = *value = STR_NULL;
     str_t calc = b->algo && b->sumlen ? arena_base64(a, b->sum, b->sumlen) : STR_NULL;
-    for (size_t i = 0; i < sizeof CHECKSUMS / sizeof CHECKSUMS[0]; i++) {
-        str_t given = val_get_str(in, CHECKSUMS[i].member);
+    for (size_t i = 0; i < body_cksum_nalgos; i++) {
+        const body_cksum_algo_t *k = &body_cksum_algos[i];
+        str_t given = val_get_str(in, k->member);
         if (!given.p) continue;
         /* AWS: one checksum per request ("Expecting a single x-amz-checksum- header") */
-        if (!b->algo || strcmp(b->algo, CHECKSUMS[i].algo))
+        if (!b->algo || strcmp(b->algo, k->name))
             return req_fail(r, &ERR_InvalidRequest,
                             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
-        if (checksum_form(r, CHECKSUMS[i].algo, given) != GR_OK) return GR_ERR;
+        if (checksum_form(r, k, given) != GR_OK) return GR_ERR;
         if (!str_eq(str_trim(given), calc))
-            return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.",
-                            CHECKSUMS[i].algo);
-        *algo = str_c(CHECKSUMS[i].algo);
+            return req_fail(r, &S3_E_BadDigest, "The %s you specified did not match the calculated checksum.", k->name);
+        *algo = str_c(k->name);
         *value = calc;
         return GR_OK;
     }

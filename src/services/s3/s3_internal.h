@@ -302,6 +302,8 @@ int s3__verify_body(req_t *r, const val_t *in, str_t body, unsigned char md5[16]
 int s3__body_to_blob(req_t *r, const val_t *in, char id[33], str_t *data, int64_t *size, unsigned char md5[16],
                      str_t *algo, str_t *value);
 /* ==== multipart checksums (checksum.c) ==== */
+/* A checksum algorithm's name in lower case, as AWS's messages give it. */
+const char *s3__lower(arena_t *a, str_t algo);
 /* "COMPOSITE" for an object checksum "base64-N", else "FULL_OBJECT". */
 const char *s3__checksum_type(str_t whole);
 /* A listed object's or version's ChecksumAlgorithm (a list of one) and
