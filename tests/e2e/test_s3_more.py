@@ -485,3 +485,69 @@ def test_refusals_as_aws_words_them(s3, bucket):
     assert refused(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", ContentMD5="MTIz")) == {
         "Code": "InvalidDigest", "Message": "The Content-MD5 you specified was invalid.", "Content-MD5": "MTIz",
         "status": 400}
+
+
+# ==== UpdateObjectEncryption (2026) ====
+
+def test_update_object_encryption(gureum, s3, bucket):
+    """AWS: an SSE-S3 or SSE-KMS object moves to SSE-KMS with a key of the
+    bucket owner's account, keeping its ETag, dates and bytes; SSE-C
+    objects, keys of other accounts, malformed ARNs and objects under
+    Object Lock are refused with the API reference's texts."""
+    if not hasattr(s3, "update_object_encryption"):
+        pytest.skip("this boto3 has no UpdateObjectEncryption")
+    account = gureum.client("sts").get_caller_identity()["Account"]
+    arn = "arn:aws:kms:us-east-1:%s:key/1234abcd-12ab-34cd-56ef-1234567890ab" % account
+    put = s3.put_object(Bucket=bucket, Key="o", Body=b"data", Metadata={"m": "1"})
+    before = s3.head_object(Bucket=bucket, Key="o")
+    r = s3.update_object_encryption(Bucket=bucket, Key="o",
+                                    ObjectEncryption={"SSEKMS": {"KMSKeyArn": arn, "BucketKeyEnabled": True}})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    h = s3.head_object(Bucket=bucket, Key="o")
+    assert (h["ServerSideEncryption"], h["SSEKMSKeyId"], h["BucketKeyEnabled"]) == ("aws:kms", arn, True)
+    assert (h["ETag"], h["LastModified"], h["Metadata"]) == (put["ETag"], before["LastModified"], {"m": "1"})
+    assert s3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"data"
+
+    def refused(key, enc, status, code, msg):
+        with pytest.raises(ClientError) as e:
+            s3.update_object_encryption(Bucket=bucket, Key=key, ObjectEncryption=enc)
+        got = e.value.response
+        assert (got["ResponseMetadata"]["HTTPStatusCode"], got["Error"]["Code"], got["Error"]["Message"]) == (
+            status, code, msg)
+
+    other = arn.replace(account, "999999999999")
+    refused("o", {"SSEKMS": {"KMSKeyArn": other}}, 403, "AccessDenied",
+            "The Amazon Web Services KMS key in the request must be owned by the same account as the bucket. "
+            "Modify the request to specify a KMS key from the same account, and then try again.")
+    refused("o", {"SSEKMS": {"KMSKeyArn": "alias/aws/s3-but-longer"}}, 400, "InvalidRequest",
+            "Requests that modify an object's encryption type to SSE-KMS require a valid Amazon Web Services KMS "
+            "key Amazon Resource Name (ARN). Confirm that you have a correctly formatted KMS key ARN in your "
+            "request, and then try again.")
+    refused("missing", {"SSEKMS": {"KMSKeyArn": arn}}, 404, "NoSuchKey", "The specified key does not exist.")
+    s3.put_object(Bucket=bucket, Key="c", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=KEY)
+    refused("c", {"SSEKMS": {"KMSKeyArn": arn}}, 400, "InvalidRequest",
+            "The UpdateObjectEncryption operation doesn't support source objects with the encryption type DSSE-KMS "
+            "or SSE-C. Only source objects encrypted with SSE-S3 or SSE-KMS are supported.")
+
+
+def test_update_object_encryption_under_object_lock(gureum, s3):
+    if not hasattr(s3, "update_object_encryption"):
+        pytest.skip("this boto3 has no UpdateObjectEncryption")
+    b = name("lk")
+    s3.create_bucket(Bucket=b, ObjectLockEnabledForBucket=True)
+    v = s3.put_object(Bucket=b, Key="o", Body=b"x")["VersionId"]
+    try:
+        s3.put_object_legal_hold(Bucket=b, Key="o", LegalHold={"Status": "ON"})
+        account = gureum.client("sts").get_caller_identity()["Account"]
+        arn = "arn:aws:kms:us-east-1:%s:key/k1" % account
+        with pytest.raises(ClientError) as e:
+            s3.update_object_encryption(Bucket=b, Key="o", ObjectEncryption={"SSEKMS": {"KMSKeyArn": arn}})
+        assert e.value.response["Error"]["Code"] == "AccessDenied"
+        assert "protected by S3 Object Lock" in e.value.response["Error"]["Message"]
+        s3.put_object_legal_hold(Bucket=b, Key="o", LegalHold={"Status": "OFF"})
+        s3.update_object_encryption(Bucket=b, Key="o", VersionId=v, ObjectEncryption={"SSEKMS": {"KMSKeyArn": arn}})
+        assert s3.head_object(Bucket=b, Key="o", VersionId=v)["SSEKMSKeyId"] == arn
+    finally:
+        s3.put_object_legal_hold(Bucket=b, Key="o", LegalHold={"Status": "OFF"})
+        s3.delete_object(Bucket=b, Key="o", VersionId=v)
+        s3.delete_bucket(Bucket=b)

@@ -172,8 +172,13 @@ int s3__version_get(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t vid, s
  * marker: 1 yes (*vid = its version id, STR_NULL for the null version), 0 no,
  * -1 error. */
 int s3__current_delete_marker(req_t *r, sqlite3 *db, str_t bucket, str_t key, str_t *vid);
-/* Rewrites the tags/lock fields of version vid (STR_NULL: current) of key. */
+/* Rewrites the tags, lock fields and encryption of version vid (STR_NULL:
+ * current) of key. */
 int s3__version_update(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_obj_t *o);
+/* The version an object-subresource call (tagging, encryption) names by its
+ * Bucket, Key and VersionId, with the database; fails the request as AWS
+ * does for a missing key or version or a delete marker. */
+int s3__object_target(req_t *r, const val_t *in, sqlite3 **db, s3_obj_t *o);
 /* Whether a bucket holds any version or delete marker. 1 yes, 0 no, -1 error. */
 int s3__bucket_has_versions(sqlite3 *db, str_t bucket);
 /* DELETE of key (vid: that version for good; STR_NULL: by the bucket's

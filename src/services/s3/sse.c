@@ -5,9 +5,11 @@
  * Called by object.c and multipart.c; bytes are stored as written (gureum
  * holds no keys), but every answer and check is AWS's. Invariant: the stored
  * form (s3_attrs_t.sse) never holds an SSE-C key, only its MD5. */
+#include <ctype.h>
 #include <string.h>
 
 #include "s3_bucket.h"
+#include "core/gtime.h"
 #include "core/md5.h"
 #include "s3_internal.h"
 
@@ -184,4 +186,84 @@ void s3__sse_out(req_t *r, str_t sse, val_t *out)
     val_set_c(a, out, "ServerSideEncryption", val_str(a, alg));
     val_set_c(a, out, "SSEKMSKeyId", val_str(a, field(sse, 1)));
     if (str_eq_c(field(sse, 2), "1")) val_set_c(a, out, "BucketKeyEnabled", val_bool(a, true));
+}
+
+/* ==== UpdateObjectEncryption ==== */
+
+/* arn:aws[a-zA-Z0-9-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+ (the
+ * model's pattern, which S3's XML is not checked against elsewhere); the
+ * key's account into *account. */
+static bool kms_key_arn(str_t arn, str_t *account)
+{
+    str_t part[6], rest = arn;
+    for (int i = 0; i < 6; i++) {
+        if (!rest.p) return false;
+        rest = i < 5 ? str_cut(rest, ':', &part[i]) : (part[i] = rest, STR_NULL);
+    }
+    if (!str_eq_c(part[0], "arn") || !str_starts_with(part[1], STR("aws")) || !str_eq_c(part[2], "kms") ||
+        !part[3].len || part[4].len != 12 || !str_starts_with(part[5], STR("key/")) || part[5].len == 4)
+        return false;
+    for (size_t i = 3; i < part[1].len; i++)
+        if (!isalnum((unsigned char)part[1].p[i]) && part[1].p[i] != '-') return false;
+    for (size_t i = 0; i < part[3].len; i++)
+        if (!islower((unsigned char)part[3].p[i]) && !isdigit((unsigned char)part[3].p[i]) && part[3].p[i] != '-')
+            return false;
+    for (size_t i = 0; i < 12; i++)
+        if (!isdigit((unsigned char)part[4].p[i])) return false;
+    for (size_t i = 4; i < part[5].len; i++)
+        if (!isalnum((unsigned char)part[5].p[i]) && part[5].p[i] != '-') return false;
+    *account = part[4];
+    return true;
+}
+
+/* AWS: changes an object's SSE-S3 or SSE-KMS encryption to SSE-KMS with the
+ * given key (or another key, or bucket keys on) without moving its data:
+ * ETag, checksums, dates and metadata stay. Refusals and their texts are the
+ * API reference's; gureum, which stores bytes as written, changes what every
+ * later answer reports about the object's encryption. */
+int s3_update_object_encryption(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    str_t owner;
+    if (s3__bucket_owned(r, val_get_str(in, "Bucket"), NULL, &owner) != GR_OK) return GR_ERR;
+    const val_t *enc = val_get(in, "ObjectEncryption");
+    const val_t *kms = enc ? val_get(enc, "SSEKMS") : NULL;
+    if (!kms)
+        return req_fail(r, &ERR_InvalidRequest,
+                        "Requests that modify an object encryption configuration require a valid new encryption "
+                        "type. Valid values are SSEKMS. Modify the request to specify SSE-KMS for the updated "
+                        "encryption type, and then try again.");
+    str_t arn = val_get_str(kms, "KMSKeyArn"), key_account;
+    if (!arn.len)
+        return req_fail(r, &ERR_InvalidRequest,
+                        "Requests that modify an object's encryption type to SSE-KMS require an Amazon Web Services "
+                        "KMS key Amazon Resource Name (ARN). Modify the request to specify a KMS key ARN, and then "
+                        "try again.");
+    if (!kms_key_arn(arn, &key_account))
+        return req_fail(r, &ERR_InvalidRequest,
+                        "Requests that modify an object's encryption type to SSE-KMS require a valid Amazon Web "
+                        "Services KMS key Amazon Resource Name (ARN). Confirm that you have a correctly formatted KMS "
+                        "key ARN in your request, and then try again.");
+    if (!str_eq(key_account, owner))
+        return req_fail(r, &ERR_AccessDenied,
+                        "The Amazon Web Services KMS key in the request must be owned by the same account as the "
+                        "bucket. Modify the request to specify a KMS key from the same account, and then try again.");
+    sqlite3 *db;
+    s3_obj_t o;
+    if (s3__object_target(r, in, &db, &o) != GR_OK) return GR_ERR;
+    str_t alg = field(o.at.sse, 0);
+    if (is_c(o.at.sse) || str_eq_c(alg, "aws:kms:dsse"))
+        return req_fail(r, &ERR_InvalidRequest,
+                        "The UpdateObjectEncryption operation doesn't support source objects with the encryption "
+                        "type DSSE-KMS or SSE-C. Only source objects encrypted with SSE-S3 or SSE-KMS are supported.");
+    if (o.legal_hold || (o.lock_mode.p && o.lock_until_us > time_now_us()))
+        return req_fail(r, &ERR_AccessDenied,
+                        "The encryption type for the specified object can\u2019t be updated because that object is "
+                        "protected by S3 Object Lock. If the object has a governance-mode retention period or a legal "
+                        "hold, you must first remove the Object Lock status on the object before you issue your "
+                        "UpdateObjectEncryption request. You can't use the UpdateObjectEncryption operation with "
+                        "objects that have an Object Lock compliance mode retention period applied to them.");
+    bool bk = val_get_bool(kms, "BucketKeyEnabled", false);
+    o.at.sse = str_c(arena_printf(r->arena, "aws:kms\n%.*s\n%s", STR_FMT(arn), bk ? "1" : "0"));
+    return s3__version_update(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), &o);
 }

@@ -290,13 +290,13 @@ int s3__version_update(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_
     int found = s3__obj_get(r, db, bucket, key, &cur);
     if (found < 0) return GR_ERR;
     bool current = found && (o->version_id.p ? str_eq(cur.version_id, o->version_id) : !cur.version_id.p);
-    const char *sql = current ? "UPDATE s3_object SET tags = ?3, lock_mode = ?4, lock_until_us = ?5, legal_hold = ?6 "
-                                "WHERE bucket = ?1 AND key = ?2"
-                      : o->version_id.p
-                          ? "UPDATE s3_version SET tags = ?3, lock_mode = ?4, lock_until_us = ?5, legal_hold = ?6 "
-                            "WHERE bucket = ?1 AND key = ?2 AND version_id = ?7"
-                          : "UPDATE s3_version SET tags = ?3, lock_mode = ?4, lock_until_us = ?5, legal_hold = ?6 "
-                            "WHERE bucket = ?1 AND key = ?2 AND version_id IS NULL AND ?7 IS NULL";
+#define SET_COLS "SET tags = ?3, lock_mode = ?4, lock_until_us = ?5, legal_hold = ?6, sse = ?8 "
+    const char *sql = current           ? "UPDATE s3_object " SET_COLS "WHERE bucket = ?1 AND key = ?2"
+                      : o->version_id.p ? "UPDATE s3_version " SET_COLS
+                                          "WHERE bucket = ?1 AND key = ?2 AND version_id = ?7"
+                                        : "UPDATE s3_version " SET_COLS
+                                          "WHERE bucket = ?1 AND key = ?2 AND version_id IS NULL AND ?7 IS NULL";
+#undef SET_COLS
     sqlite3_stmt *st;
     if (store_prepare(db, sql, -1, &st, NULL) != SQLITE_OK) return GR_ERR;
     store_bind_str(st, 1, bucket);
@@ -309,6 +309,7 @@ int s3__version_update(req_t *r, sqlite3 *db, str_t bucket, str_t key, const s3_
         sqlite3_bind_null(st, 5);
     sqlite3_bind_int(st, 6, o->legal_hold);
     if (!current) store_bind_str(st, 7, o->version_id);
+    store_bind_str(st, 8, o->at.sse);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -667,8 +668,7 @@ int64_t s3__tags_count(str_t enc)
     return n;
 }
 
-/* The version a tagging/retention/legal-hold call names, or fails. */
-static int target(req_t *r, const val_t *in, sqlite3 **db, s3_obj_t *o)
+int s3__object_target(req_t *r, const val_t *in, sqlite3 **db, s3_obj_t *o)
 {
     str_t bucket = val_get_str(in, "Bucket"), key = val_get_str(in, "Key"), vid = val_get_str(in, "VersionId");
     if (s3__bucket(r, bucket, NULL) != GR_OK) return GR_ERR;
@@ -693,7 +693,7 @@ int s3_put_object_tagging(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db;
     s3_obj_t o;
-    if (target(r, in, &db, &o) != GR_OK) return GR_ERR;
+    if (s3__object_target(r, in, &db, &o) != GR_OK) return GR_ERR;
     const val_t *tg = val_get(in, "Tagging");
     if (tags_check(r, tg ? val_get(tg, "TagSet") : NULL, &o.tags) != GR_OK) return GR_ERR;
     if (s3__version_update(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), &o) != GR_OK) return GR_ERR;
@@ -707,7 +707,7 @@ int s3_get_object_tagging(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db;
     s3_obj_t o;
-    if (target(r, in, &db, &o) != GR_OK) return GR_ERR;
+    if (s3__object_target(r, in, &db, &o) != GR_OK) return GR_ERR;
     val_set_c(r->arena, out, "TagSet", s3__tags_set(r, o.tags));
     val_set_c(r->arena, out, "VersionId", val_str(r->arena, s3__vid_out(&o)));
     return GR_OK;
@@ -717,7 +717,7 @@ int s3_delete_object_tagging(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db;
     s3_obj_t o;
-    if (target(r, in, &db, &o) != GR_OK) return GR_ERR;
+    if (s3__object_target(r, in, &db, &o) != GR_OK) return GR_ERR;
     o.tags = STR_NULL;
     if (s3__version_update(r, db, val_get_str(in, "Bucket"), val_get_str(in, "Key"), &o) != GR_OK) return GR_ERR;
     val_set_c(r->arena, out, "VersionId", val_str(r->arena, s3__vid_out(&o)));
