@@ -272,6 +272,11 @@ def test_response_overrides(s3, bucket):
                       ResponseContentDisposition="attachment; filename=x.json", ResponseCacheControl="no-cache")
     assert g["ContentType"] == "application/json"
     assert g["ContentDisposition"] == "attachment; filename=x.json" and g["CacheControl"] == "no-cache"
+    # HeadObject takes them too (botocore 1.43's model; 1.26's has them for GetObject only)
+    if "ResponseContentType" in s3.meta.service_model.operation_model("HeadObject").input_shape.members:
+        h = s3.head_object(Bucket=bucket, Key="ovr", ResponseContentType="application/json",
+                           ResponseCacheControl="no-cache")
+        assert (h["ContentType"], h["CacheControl"]) == ("application/json", "no-cache")
 
 
 def test_delete_object_and_objects(s3, bucket):

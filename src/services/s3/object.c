@@ -425,7 +425,8 @@ static int get_or_head(req_t *r, const val_t *in, val_t *out, bool head)
         /* AWS: checksums are returned for whole-object reads when asked for */
         checksum_out(r, out, o.at.checksum_algo, o.at.checksum, o.at.checksum);
     }
-    /* AWS: response-* query parameters override the stored headers (GET only) */
+    /* AWS: response-* query parameters override the stored headers (GetObject,
+     * and HeadObject since the model gave it the members) */
     static const struct {
         const char *q, *h;
     } ov[] = {{"ResponseContentType", "ContentType"},         {"ResponseContentLanguage", "ContentLanguage"},
