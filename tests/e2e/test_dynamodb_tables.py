@@ -691,6 +691,10 @@ def test_multi_attribute_gsi_queries(call):
     call("DeleteTable", {"TableName": "ma-t"})
 
 
+SEE = (". See: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
+       "#on-demand-capacity-mode-initial")
+
+
 def test_warm_throughput(call):
     """AWS: on-demand starts warm at 12000 reads and 4000 writes a second and
     refuses less at CreateTable; UpdateTable raises it (UPDATING in its
@@ -706,10 +710,10 @@ def test_warm_throughput(call):
     assert validation(call("CreateTable", dict(base, TableName="warm-bad", GlobalSecondaryIndexes=[gsi],
                                                WarmThroughput={"ReadUnitsPerSecond": 12000,
                                                                "WriteUnitsPerSecond": 3000}))) == \
-        pvi + "Requested WriteUnitsPerSecond for WarmThroughput for table is lower than initial throughput for OnDemand"
+        pvi + "Requested WriteUnitsPerSecond for WarmThroughput for table is lower than initial throughput for OnDemand" + SEE
     assert validation(call("CreateTable", dict(base, TableName="warm-bad", GlobalSecondaryIndexes=[
         dict(gsi, WarmThroughput={"ReadUnitsPerSecond": 10000})]))) == \
-        pvi + "Requested ReadUnitsPerSecond for WarmThroughput for index gsi is lower than initial throughput for OnDemand"
+        pvi + "Requested ReadUnitsPerSecond for WarmThroughput for index gsi is lower than initial throughput for OnDemand" + SEE
     st, body = call("CreateTable", dict(base, TableName="warm-t", GlobalSecondaryIndexes=[
         dict(gsi, WarmThroughput={"ReadUnitsPerSecond": 15000})], WarmThroughput={"WriteUnitsPerSecond": 5000}))
     assert st == 200, body
@@ -751,3 +755,83 @@ def test_warm_throughput(call):
     assert call("DescribeTable", {"TableName": "warm-p"})[1]["Table"]["WarmThroughput"] == {
         "ReadUnitsPerSecond": 3, "WriteUnitsPerSecond": 3, "Status": "ACTIVE"}
     call("DeleteTable", {"TableName": "warm-p"})
+
+
+def test_warm_throughput_below_provisioned_capacity(call):
+    """AWS (ACK's notes DDB-TABLE-039): a provisioned table cannot ask for
+    less warm throughput than its capacity."""
+    st, body = call("CreateTable", {
+        "TableName": "warm-prov", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+        "ProvisionedThroughput": {"ReadCapacityUnits": 10, "WriteCapacityUnits": 10},
+        "WarmThroughput": {"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 5}})
+    assert validation((st, body)) == ("One or more parameter values were invalid: Requested ReadUnitsPerSecond for "
+                                      "WarmThroughput for table is lower than ReadCapacityUnits of ProvisionedThroughput")
+
+
+def test_on_demand_throughput(call):
+    """AWS (ACK's DynamoDB API-quirks notes DDB-TABLE-038/039/051/059/178/182,
+    probed 2026-10): an on-demand table's maximum request units, kept and
+    described; UpdateTable merges member by member and -1 clears one (echoed
+    once, then left out); 0 and -2 are out of range, -1 too at CreateTable;
+    a provisioned table takes none."""
+    pvi = "One or more parameter values were invalid: "
+    base = {"AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST"}
+    gsi = {"IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    for bad in (0, -1, -2):
+        assert validation(call("CreateTable", dict(base, TableName="odt-bad", OnDemandThroughput={
+            "MaxReadRequestUnits": bad, "MaxWriteRequestUnits": bad}))) == \
+            pvi + "Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of valid range"
+    prov = dict(base, BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    assert validation(call("CreateTable", dict(prov, TableName="odt-bad", OnDemandThroughput={
+        "MaxReadRequestUnits": 10}))) == \
+        pvi + "MaxReadRequestUnits for OnDemandThroughput cannot be specified when table BillingMode is PROVISIONED."
+    defs = [{"AttributeName": "k", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}]
+    st, body = call("CreateTable", dict(base, TableName="odt-t", AttributeDefinitions=defs,
+                                        OnDemandThroughput={"MaxReadRequestUnits": 100},
+                                        GlobalSecondaryIndexes=[dict(gsi, OnDemandThroughput={
+                                            "MaxReadRequestUnits": 50, "MaxWriteRequestUnits": 20})]))
+    assert st == 200, body
+    t = call("DescribeTable", {"TableName": "odt-t"})[1]["Table"]
+    assert t["OnDemandThroughput"] == {"MaxReadRequestUnits": 100}
+    assert t["GlobalSecondaryIndexes"][0]["OnDemandThroughput"] == {"MaxReadRequestUnits": 50,
+                                                                    "MaxWriteRequestUnits": 20}
+    # merged member by member
+    st, body = call("UpdateTable", {"TableName": "odt-t", "OnDemandThroughput": {"MaxWriteRequestUnits": 500}})
+    assert st == 200 and body["TableDescription"]["OnDemandThroughput"] == {
+        "MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 500}
+    assert body["TableDescription"]["TableStatus"] == "UPDATING"
+    for bad in (0, -2):
+        assert validation(call("UpdateTable", {"TableName": "odt-t", "OnDemandThroughput": {
+            "MaxWriteRequestUnits": bad}})) == \
+            pvi + "Requested MaxWriteRequestUnits for OnDemandThroughput for table is outside of valid range"
+    # -1 clears: echoed, then left out; the struct goes once both are cleared
+    st, body = call("UpdateTable", {"TableName": "odt-t", "OnDemandThroughput": {"MaxWriteRequestUnits": -1}})
+    assert st == 200 and body["TableDescription"]["OnDemandThroughput"] == {
+        "MaxReadRequestUnits": 100, "MaxWriteRequestUnits": -1}
+    assert call("DescribeTable", {"TableName": "odt-t"})[1]["Table"]["OnDemandThroughput"] == {
+        "MaxReadRequestUnits": 100}
+    call("UpdateTable", {"TableName": "odt-t", "OnDemandThroughput": {"MaxReadRequestUnits": -1}})
+    assert "OnDemandThroughput" not in call("DescribeTable", {"TableName": "odt-t"})[1]["Table"]
+    # an index's, through GlobalSecondaryIndexUpdates
+    st, body = call("UpdateTable", {"TableName": "odt-t", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi", "OnDemandThroughput": {"MaxReadRequestUnits": 70}}}]})
+    assert st == 200, body
+    g = call("DescribeTable", {"TableName": "odt-t"})[1]["Table"]["GlobalSecondaryIndexes"][0]
+    assert g["OnDemandThroughput"] == {"MaxReadRequestUnits": 70, "MaxWriteRequestUnits": 20}
+    # a provisioned table takes none; switching to provisioned drops it
+    call("UpdateTable", {"TableName": "odt-t", "OnDemandThroughput": {"MaxReadRequestUnits": 9}})
+    st, body = call("UpdateTable", {"TableName": "odt-t", "BillingMode": "PROVISIONED",
+                                    "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+                                    "GlobalSecondaryIndexUpdates": [{"Update": {
+                                        "IndexName": "gsi", "ProvisionedThroughput": {
+                                            "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]})
+    assert st == 200, body
+    t = call("DescribeTable", {"TableName": "odt-t"})[1]["Table"]
+    assert "OnDemandThroughput" not in t and "OnDemandThroughput" not in t["GlobalSecondaryIndexes"][0]
+    assert validation(call("UpdateTable", {"TableName": "odt-t", "OnDemandThroughput": {
+        "MaxReadRequestUnits": 10}})) == \
+        pvi + "MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED"
+    call("DeleteTable", {"TableName": "odt-t"})

@@ -669,17 +669,107 @@ static val_t *warm_desc(arena_t *a, const val_t *d, bool on_demand, const char *
  * "table" or "index NAME". */
 static const char *warm_floor_check(arena_t *a, const val_t *asked, const char *what)
 {
+    /* AWS (ACK's notes DDB-TABLE-039): the text points at the guide */
+#define WARM_SEE                                                                                                       \
+    ". See: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"                                         \
+    "on-demand-capacity-mode.html#on-demand-capacity-mode-initial"
     if (asked && val_get(asked, "ReadUnitsPerSecond") && val_get_int(asked, "ReadUnitsPerSecond", 0) < 12000)
         return arena_printf(a,
                             PVI "Requested ReadUnitsPerSecond for WarmThroughput for %s is lower than initial "
-                                "throughput for OnDemand",
+                                "throughput for OnDemand" WARM_SEE,
                             what);
     if (asked && val_get(asked, "WriteUnitsPerSecond") && val_get_int(asked, "WriteUnitsPerSecond", 0) < 4000)
         return arena_printf(a,
                             PVI "Requested WriteUnitsPerSecond for WarmThroughput for %s is lower than initial "
-                                "throughput for OnDemand",
+                                "throughput for OnDemand" WARM_SEE,
                             what);
+#undef WARM_SEE
     return NULL;
+}
+
+/* AWS (ACK's notes DDB-TABLE-039): a provisioned table or index cannot ask
+ * for less warm throughput than its capacity. */
+static const char *warm_capacity_check(arena_t *a, const val_t *asked, const val_t *pt, const char *what)
+{
+    static const char *const k[2][2] = {{"ReadUnitsPerSecond", "ReadCapacityUnits"},
+                                        {"WriteUnitsPerSecond", "WriteCapacityUnits"}};
+    for (int i = 0; asked && pt && i < 2; i++)
+        if (val_get(asked, k[i][0]) && val_get_int(asked, k[i][0], 0) < val_get_int(pt, k[i][1], 0))
+            return arena_printf(a,
+                                PVI "Requested %s for WarmThroughput for %s is lower than %s of ProvisionedThroughput",
+                                k[i][0], what, k[i][1]);
+    return NULL;
+}
+
+/* ==== OnDemandThroughput ====
+ * AWS (2024-05; ACK's DynamoDB API-quirks notes DDB-TABLE-038/039/051/059/
+ * 178/182, probed 2026-10): the most request units a second an on-demand
+ * table or index may use. CreateTable takes values from 1 (a member may be
+ * left out, the struct may be empty); UpdateTable merges member by member
+ * and -1 clears one, echoed as -1 in its answer and left out of
+ * DescribeTable afterwards (the struct too once both are cleared); 0, -2
+ * and, at CreateTable, -1 are outside the valid range; a provisioned table
+ * takes none. Above the account's per-table maximum (40000, DescribeLimits)
+ * it is a LimitExceededException. gureum keeps and reports the maximum; it
+ * does not throttle requests beyond it. */
+static const char *const ODT_KEYS[2] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+
+/* The first failing rule of asked (NULL: fine); *limit when the failure is
+ * the account maximum. `what` is "table" or "index : NAME". */
+static const char *odt_check(arena_t *a, const val_t *asked, bool update, const char *what, const char *region,
+                             bool *limit)
+{
+    *limit = false;
+    for (int i = 0; asked && i < 2; i++) {
+        if (!val_get(asked, ODT_KEYS[i])) continue;
+        int64_t v = val_get_int(asked, ODT_KEYS[i], 0);
+        if (v < 1 && !(update && v == -1))
+            return arena_printf(a, PVI "Requested %s for OnDemandThroughput for %s is outside of valid range",
+                                ODT_KEYS[i], what);
+        if (v > 40000) {
+            *limit = true;
+            return arena_printf(a,
+                                "Subscriber limit exceeded: Requested %s for OnDemandThroughput for %s exceeds "
+                                "Table%sCapacityUnits of the account in region %s",
+                                ODT_KEYS[i], what, i ? "MaxWrite" : "MaxRead", region);
+        }
+    }
+    return NULL;
+}
+
+/* A provisioned table takes no OnDemandThroughput; the text names the first
+ * member given (CreateTable's and UpdateTable's wordings differ). */
+static const char *odt_provisioned(arena_t *a, const val_t *asked, bool update)
+{
+    const char *k = !val_get(asked, ODT_KEYS[0]) && val_get(asked, ODT_KEYS[1]) ? ODT_KEYS[1] : ODT_KEYS[0];
+    return arena_printf(a, PVI "%s for OnDemandThroughput cannot be specified when %s BillingMode is PROVISIONED%s", k,
+                        update ? "the table" : "table", update ? "" : ".");
+}
+
+/* d's OnDemandThroughput merged with asked, member by member (-1 kept, to
+ * be echoed once); NULL members of neither stay out. */
+static val_t *odt_merge(arena_t *a, const val_t *cur, const val_t *asked)
+{
+    val_t *m = val_new(a, VAL_STRUCT);
+    for (int i = 0; i < 2; i++) {
+        const val_t *v = val_get(asked, ODT_KEYS[i]);
+        if (!v && cur && val_get_int(cur, ODT_KEYS[i], -1) != -1) v = val_get(cur, ODT_KEYS[i]);
+        if (v) val_set_c(a, m, ODT_KEYS[i], (val_t *)v);
+    }
+    return m;
+}
+
+/* What DescribeTable shows of a kept OnDemandThroughput: the members not
+ * cleared; NULL when none is left. */
+static val_t *odt_desc(arena_t *a, const val_t *kept)
+{
+    val_t *m = NULL;
+    for (int i = 0; kept && i < 2; i++) {
+        if (!val_get(kept, ODT_KEYS[i]) || val_get_int(kept, ODT_KEYS[i], -1) == -1) continue;
+        if (!m) m = val_new(a, VAL_STRUCT);
+        val_set_c(a, m, ODT_KEYS[i], val_int(a, val_get_int(kept, ODT_KEYS[i], 0)));
+    }
+    return m;
 }
 
 /* UpdateTable's WarmThroughput for d (a table's or an index's definition):
@@ -730,6 +820,8 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
     if (!deleting && (!creating || val_get(def, "WarmThroughput")))
         val_set_c(a, d, "WarmThroughput", warm_desc(a, def, on_demand, creating ? "UPDATING" : "ACTIVE"));
     val_set_c(a, d, "ProvisionedThroughput", throughput_desc(a, val_get(def, "ProvisionedThroughput")));
+    val_t *odt = on_demand ? odt_desc(a, val_get(def, "OnDemandThroughput")) : NULL;
+    if (odt) val_set_c(a, d, "OnDemandThroughput", odt);
     int64_t size = 0, n = 0;
     if (db)
         n = count_rows(db, "SELECT count(*), coalesce(sum(size), 0) FROM ddb_item WHERE tid = ?1 AND ?2 = 0", t->tid, 0,
@@ -760,6 +852,8 @@ static val_t *table_desc(req_t *r, sqlite3 *db, const ddb_table_t *t, const char
             val_set_c(a, xd, "IndexStatus", val_str(a, st.p ? st : STR("ACTIVE")));
             val_set_c(a, xd, "ProvisionedThroughput", throughput_desc(a, val_get(x->def, "ProvisionedThroughput")));
             if (!creating && !deleting) val_set_c(a, xd, "WarmThroughput", warm_desc(a, x->def, on_demand, "ACTIVE"));
+            val_t *xodt = on_demand ? odt_desc(a, val_get(x->def, "OnDemandThroughput")) : NULL;
+            if (xodt) val_set_c(a, xd, "OnDemandThroughput", xodt);
         }
         int64_t isize = 0, in = 0;
         if (db)
@@ -925,10 +1019,24 @@ static const char *check_gsi(arena_t *a, const val_t *defs, const val_t *g, bool
                                 "PAY_PER_REQUEST",
                             STR_FMT(val_get_str(g, "IndexName"))); /* AWS (dynalite's suite) */
     if (pt && (e = check_throughput(a, pt))) return e;
-    if (!provisioned)
-        return warm_floor_check(a, val_get(g, "WarmThroughput"),
-                                arena_printf(a, "index %.*s", STR_FMT(val_get_str(g, "IndexName"))));
-    return NULL;
+    const char *what = arena_printf(a, "index %.*s", STR_FMT(val_get_str(g, "IndexName")));
+    return provisioned ? warm_capacity_check(a, val_get(g, "WarmThroughput"), pt, what)
+                       : warm_floor_check(a, val_get(g, "WarmThroughput"), what);
+}
+
+/* CreateTable's (and UpdateTable's index creation's) OnDemandThroughput
+ * rules for x, the table's request or an index's (name: NULL for the
+ * table); fails the request. */
+static int odt_create_ok(req_t *r, const val_t *x, const char *name, bool provisioned)
+{
+    const val_t *odt = val_get(x, "OnDemandThroughput");
+    if (!odt) return GR_OK;
+    if (provisioned) return ddb__fail_validation(r, odt_provisioned(r->arena, odt, false));
+    bool limit;
+    const char *what = name ? arena_printf(r->arena, "index : %s", name) : "table";
+    const char *e = odt_check(r->arena, odt, false, what, arena_strndup(r->arena, r->region.p, r->region.len), &limit);
+    if (!e) return GR_OK;
+    return limit ? req_fail(r, &DYNAMODB_ERR_LimitExceededException, "%s", e) : ddb__fail_validation(r, e);
 }
 
 static const char *check_create(arena_t *a, const val_t *in, const char **billing_out)
@@ -1042,7 +1150,8 @@ static const char *check_create(arena_t *a, const val_t *in, const char **billin
         return PVI "If stream is being enabled then UpdateViewType is required";
     if (ss && !val_get_bool(ss, "StreamEnabled", false) && val_get_str(ss, "StreamViewType").p)
         return PVI "If stream is being disabled, then UpdateViewType must not be specified";
-    return provisioned ? NULL : warm_floor_check(a, val_get(in, "WarmThroughput"), "table");
+    return provisioned ? warm_capacity_check(a, val_get(in, "WarmThroughput"), pt, "table")
+                       : warm_floor_check(a, val_get(in, "WarmThroughput"), "table");
 }
 
 /* Copies an index definition keeping only the members we report, with its
@@ -1057,6 +1166,8 @@ static val_t *index_def(arena_t *a, const val_t *src, int64_t num, bool provisio
     if (pt && provisioned) val_set_c(a, d, "ProvisionedThroughput", (val_t *)pt);
     const val_t *warm = val_get(src, "WarmThroughput");
     if (warm) val_set_c(a, d, "WarmThroughput", (val_t *)warm);
+    const val_t *odt = val_get(src, "OnDemandThroughput");
+    if (odt && !provisioned) val_set_c(a, d, "OnDemandThroughput", (val_t *)odt);
     val_set_c(a, d, "Num", val_int(a, num));
     return d;
 }
@@ -1148,6 +1259,13 @@ val_t *ddb__create_def_or_fail(req_t *r, const val_t *in, int64_t now)
         return NULL;
     }
     bool provisioned = strcmp(billing, "PROVISIONED") == 0;
+    if (odt_create_ok(r, in, NULL, provisioned) != GR_OK) return NULL;
+    const val_t *gl = val_get(in, "GlobalSecondaryIndexes");
+    for (size_t i = 0; gl && i < gl->u.list.n; i++) {
+        const val_t *g = gl->u.list.v[i];
+        str_t n = val_get_str(g, "IndexName");
+        if (odt_create_ok(r, g, arena_strndup(a, n.p, n.len), provisioned) != GR_OK) return NULL;
+    }
     val_t *def = val_new(a, VAL_STRUCT);
     val_set_c(a, def, "AttributeDefinitions", val_get(in, "AttributeDefinitions"));
     val_set_c(a, def, "KeySchema", val_get(in, "KeySchema"));
@@ -1174,6 +1292,8 @@ val_t *ddb__create_def_or_fail(req_t *r, const val_t *in, int64_t now)
     if (dp) val_set_c(a, def, "DeletionProtectionEnabled", (val_t *)dp);
     const val_t *warm = val_get(in, "WarmThroughput");
     if (warm) val_set_c(a, def, "WarmThroughput", (val_t *)warm);
+    const val_t *odt = val_get(in, "OnDemandThroughput");
+    if (odt) val_set_c(a, def, "OnDemandThroughput", (val_t *)odt);
     const val_t *sse = val_get(in, "SSESpecification");
     if (sse && val_get_bool(sse, "Enabled", false)) val_set_c(a, def, "SSEKeyArn", val_str(a, sse_key_arn(r, sse)));
     return def;
@@ -1574,6 +1694,24 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
         ddb__rollback(db);
         return ddb__fail_validation(r, PVI "ProvisionedThroughput must be specified when BillingMode is PROVISIONED");
     }
+    /* OnDemandThroughput: refused on a provisioned table (also one this
+     * call makes provisioned), else merged into what the table has */
+    const val_t *odt = val_get(in, "OnDemandThroughput");
+    val_t *odt_echo = NULL;
+    if (odt) {
+        bool limit = false;
+        const char *e = str_eq_c(nb, "PROVISIONED")
+                            ? odt_provisioned(a, odt, true)
+                            : odt_check(a, odt, true, "table", arena_strndup(a, r->region.p, r->region.len), &limit);
+        if (e) {
+            ddb__rollback(db);
+            return limit ? req_fail(r, &DYNAMODB_ERR_LimitExceededException, "%s", e) : ddb__fail_validation(r, e);
+        }
+        odt_echo = odt_merge(a, val_get(def, "OnDemandThroughput"), odt);
+        val_t *kept = odt_desc(a, odt_echo);
+        def = def_without(a, def, "OnDemandThroughput");
+        if (kept) val_set_c(a, def, "OnDemandThroughput", kept);
+    }
     size_t online = 0; /* index creations and deletions */
     for (size_t i = 0; gu && i < gu->u.list.n; i++) {
         const val_t *u = gu->u.list.v[i], *up = val_get(u, "Update");
@@ -1626,6 +1764,8 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
         val_set_c(a, def, "BillingMode", val_str(a, billing));
         val_set_c(a, def, "BillingModeSetUs", val_int(a, time_now_us()));
         if (str_eq_c(billing, "PAY_PER_REQUEST")) def = def_without(a, def, "ProvisionedThroughput");
+        /* a provisioned table has no on-demand maximum */
+        if (str_eq_c(billing, "PROVISIONED")) def = def_without(a, def, "OnDemandThroughput");
     }
     bool provisioned = str_eq_c(nb, "PROVISIONED");
     const char *we = warm ? warm_raise(a, def, !provisioned, warm, "table") : NULL;
@@ -1734,6 +1874,10 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                     ddb__rollback(db);
                     return ddb__fail_validation(r, e);
                 }
+                if (odt_create_ok(r, c, arena_strndup(a, iname.p, iname.len), provisioned) != GR_OK) {
+                    ddb__rollback(db);
+                    return GR_ERR;
+                }
                 val_push(a, newg, index_def(a, c, num++, provisioned));
             } else if (dl || up) {
                 str_t iname = val_get_str(dl ? dl : up, "IndexName");
@@ -1760,8 +1904,25 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                 } else {
                     val_t *xd = newg->u.list.v[j];
                     const val_t *upt = val_get(up, "ProvisionedThroughput"), *uw = val_get(up, "WarmThroughput");
+                    const val_t *uodt = val_get(up, "OnDemandThroughput");
+                    if (uodt) {
+                        bool limit = false;
+                        const char *e = provisioned
+                                            ? odt_provisioned(a, uodt, true)
+                                            : odt_check(a, uodt, true, arena_printf(a, "index : %.*s", STR_FMT(iname)),
+                                                        arena_strndup(a, r->region.p, r->region.len), &limit);
+                        if (e) {
+                            ddb__rollback(db);
+                            return limit ? req_fail(r, &DYNAMODB_ERR_LimitExceededException, "%s", e)
+                                         : ddb__fail_validation(r, e);
+                        }
+                        val_t *kept = odt_desc(a, odt_merge(a, val_get(xd, "OnDemandThroughput"), uodt));
+                        xd = def_without(a, xd, "OnDemandThroughput");
+                        if (kept) val_set_c(a, xd, "OnDemandThroughput", kept);
+                        newg->u.list.v[j] = xd;
+                    }
                     /* AWS (ACK's notes: an Update naming only the index) */
-                    if (!provisioned && !upt && !uw) {
+                    if (!provisioned && !upt && !uw && !uodt) {
                         ddb__rollback(db);
                         return ddb__fail_validation(r, arena_printf(a,
                                                                     PVI "The only Updates for index: %.*s when "
@@ -1812,6 +1973,9 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
      * in the answer (ACTIVE once DescribeTable shows it, here at once). */
     if (warm && val_get(desc, "WarmThroughput"))
         val_set_c(a, val_get(desc, "WarmThroughput"), "Status", val_cstr(a, "UPDATING"));
+    /* AWS (ACK's notes DDB-TABLE-178/182): the answer echoes the merged
+     * maximum, a cleared member as -1 */
+    if (odt_echo) val_set_c(a, desc, "OnDemandThroughput", odt_echo);
     val_set_c(a, out, "TableDescription", desc);
     return GR_OK;
 out_fail:
