@@ -367,6 +367,36 @@ def test_partiql_writes_answer_empty_items(ddb):
         assert r["Items"] == [], stmt
 
 
+def test_partiql_return_values_on_condition_check_failure(ddb):
+    """AWS (2023): ReturnValuesOnConditionCheckFailure ALL_OLD on
+    ExecuteStatement, BatchExecuteStatement's statements and
+    ExecuteTransaction's puts the stored item in the failure."""
+    if "ReturnValuesOnConditionCheckFailure" not in \
+            ddb.meta.service_model.operation_model("ExecuteStatement").input_shape.members:
+        pytest.skip("this botocore has no ReturnValuesOnConditionCheckFailure for PartiQL")
+    ddb.put_item(TableName="it-hash", Item={"pk": {"S": "rv1"}, "n": {"N": "1"}})
+    stored = {"pk": {"S": "rv1"}, "n": {"N": "1"}}
+    stmt = "UPDATE \"it-hash\" SET n = 5 WHERE pk = 'rv1' AND n = 9"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.execute_statement(Statement=stmt, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    assert e.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert e.value.response["Item"] == stored
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.execute_statement(Statement=stmt)
+    assert "Item" not in e.value.response
+    r = ddb.batch_execute_statement(Statements=[
+        {"Statement": stmt, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}, {"Statement": stmt}])["Responses"]
+    assert r[0]["Error"]["Code"] == "ConditionalCheckFailed" and r[0]["Error"]["Item"] == stored
+    assert "Item" not in r[1]["Error"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": "DELETE FROM \"it-hash\" WHERE pk = 'rv1' AND n = 9",
+             "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}])
+    reasons = e.value.response["CancellationReasons"]
+    assert reasons[0]["Code"] == "ConditionalCheckFailed" and reasons[0]["Item"] == stored
+    assert ddb.get_item(TableName="it-hash", Key={"pk": {"S": "rv1"}})["Item"] == stored
+
+
 def test_size_of_a_string_counts_utf16_units(ddb):
     # dynalite's scan "should calculate size function correctly" (recorded against DynamoDB):
     # size("abÿ") is 3, not its 4 UTF-8 bytes; a character beyond the BMP is a surrogate pair

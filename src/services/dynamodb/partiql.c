@@ -516,6 +516,11 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
     val_t *in = val_new(a, VAL_STRUCT);
     str_t rcc = val_get_str(outer, "ReturnConsumedCapacity");
     if (rcc.p) val_set_c(a, in, "ReturnConsumedCapacity", val_str(a, rcc));
+    /* AWS (2023): a statement's ReturnValuesOnConditionCheckFailure ALL_OLD
+     * puts the item in its ConditionalCheckFailedException (or batch error,
+     * or cancellation reason), as for UpdateItem and DeleteItem */
+    str_t rvf = val_get_str(outer, "ReturnValuesOnConditionCheckFailure");
+    if (rvf.p) val_set_c(a, in, "ReturnValuesOnConditionCheckFailure", val_str(a, rvf));
     str_t table, index;
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
@@ -688,7 +693,7 @@ static int run_statement(req_t *r, str_t text, const val_t *params, bool consist
         }
         val_t *o = val_new(a, VAL_STRUCT);
         rc = is_update ? dynamodb_update_item(r, in, o) : dynamodb_delete_item(r, in, o);
-        if (rc != GR_OK)
+        if (rc != GR_OK && !(r->err == &DYNAMODB_ERR_ConditionalCheckFailedException && str_eq_c(rvf, "ALL_OLD")))
             r->err_extra = NULL;
         else
             val_set_c(a, out, "Items", val_new(a, VAL_LIST));
@@ -721,6 +726,19 @@ static const char *batch_code(const aws_errdef_t *e)
     return "ValidationError";
 }
 
+/* What a statement of a batch or transaction runs with: the request's
+ * ReturnConsumedCapacity and the statement's own
+ * ReturnValuesOnConditionCheckFailure. */
+static const val_t *stmt_outer(arena_t *a, const val_t *in, const val_t *s)
+{
+    val_t *o = val_new(a, VAL_STRUCT);
+    if (val_get(in, "ReturnConsumedCapacity"))
+        val_set_c(a, o, "ReturnConsumedCapacity", val_get(in, "ReturnConsumedCapacity"));
+    if (val_get(s, "ReturnValuesOnConditionCheckFailure"))
+        val_set_c(a, o, "ReturnValuesOnConditionCheckFailure", val_get(s, "ReturnValuesOnConditionCheckFailure"));
+    return o;
+}
+
 int dynamodb_batch_execute_statement(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -735,13 +753,16 @@ int dynamodb_batch_execute_statement(req_t *r, const val_t *in, val_t *out)
         str_t table = STR_NULL;
         r->err = NULL;
         r->err_msg = NULL;
-        int rc = run_statement(r, text, val_get(s, "Parameters"), val_get_bool(s, "ConsistentRead", false), in, o,
-                               &table, NULL);
+        r->err_extra = NULL;
+        int rc = run_statement(r, text, val_get(s, "Parameters"), val_get_bool(s, "ConsistentRead", false),
+                               stmt_outer(a, in, s), o, &table, NULL);
         if (rc == GR_ERR && !r->err) return GR_ERR; /* internal failure */
         if (rc != GR_OK) {
             val_t *err = val_new(a, VAL_STRUCT);
             val_set_c(a, err, "Code", val_cstr(a, batch_code(r->err)));
             val_set_c(a, err, "Message", val_cstr(a, r->err_msg ? r->err_msg : ""));
+            const val_t *old = r->err_extra ? val_get(r->err_extra, "Item") : NULL;
+            if (old) val_set_c(a, err, "Item", (val_t *)old);
             val_set_c(a, e, "Error", err);
         } else {
             const val_t *items = val_get(o, "Items");
@@ -771,8 +792,8 @@ int dynamodb_execute_transaction(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < n; i++) {
         const val_t *s = stmts->u.list.v[i];
         str_t table = STR_NULL;
-        if (run_statement(r, val_get_str(s, "Statement"), val_get(s, "Parameters"), true, in, NULL, &table,
-                          &plans[i]) != GR_OK)
+        if (run_statement(r, val_get_str(s, "Statement"), val_get(s, "Parameters"), true, stmt_outer(a, in, s), NULL,
+                          &table, &plans[i]) != GR_OK)
             return GR_ERR;
         reads += plans[i].kind == PQ_SELECT;
     }
