@@ -106,3 +106,30 @@ def test_missing_table_or_index(ddb):
     assert err(ddb.update_contributor_insights, TableName="ci-a", IndexName="no-idx",
                ContributorInsightsAction="ENABLE") == ("ResourceNotFoundException", 400)
     assert err(ddb.list_contributor_insights, TableName="ci-none") == ("ResourceNotFoundException", 400)
+
+
+def test_contributor_insights_mode(ddb):
+    """AWS (2025): ContributorInsightsMode — every access and throttle by
+    default, or throttled keys only (then only the throttled-key rules); an
+    ENABLE naming another mode changes it."""
+    if "ContributorInsightsMode" not in \
+            ddb.meta.service_model.operation_model("UpdateContributorInsights").input_shape.members:
+        pytest.skip("this botocore has no ContributorInsightsMode")
+    ddb.create_table(TableName="ci-mode", AttributeDefinitions=[{"AttributeName": "p", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    r = ddb.update_contributor_insights(TableName="ci-mode", ContributorInsightsAction="ENABLE",
+                                        ContributorInsightsMode="THROTTLED_KEYS")
+    assert (r["ContributorInsightsStatus"], r["ContributorInsightsMode"]) == ("ENABLING", "THROTTLED_KEYS")
+    d = ddb.describe_contributor_insights(TableName="ci-mode")
+    assert d["ContributorInsightsMode"] == "THROTTLED_KEYS"
+    assert [x.split("-")[1] for x in d["ContributorInsightsRuleList"]] == ["PKT"]
+    r = ddb.update_contributor_insights(TableName="ci-mode", ContributorInsightsAction="ENABLE")
+    assert (r["ContributorInsightsStatus"], r["ContributorInsightsMode"]) == ("ENABLED", "THROTTLED_KEYS")
+    ddb.update_contributor_insights(TableName="ci-mode", ContributorInsightsAction="ENABLE",
+                                    ContributorInsightsMode="ACCESSED_AND_THROTTLED_KEYS")
+    d = ddb.describe_contributor_insights(TableName="ci-mode")
+    assert d["ContributorInsightsMode"] == "ACCESSED_AND_THROTTLED_KEYS"
+    assert [x.split("-")[1] for x in d["ContributorInsightsRuleList"]] == ["PKC", "PKT"]
+    s = [x for x in ddb.list_contributor_insights()["ContributorInsightsSummaries"] if x["TableName"] == "ci-mode"]
+    assert s[0]["ContributorInsightsMode"] == "ACCESSED_AND_THROTTLED_KEYS"
+    ddb.delete_table(TableName="ci-mode")

@@ -2,8 +2,11 @@
  * (UpdateContributorInsights, DescribeContributorInsights,
  * ListContributorInsights): whether it is on for a table or one of its
  * global secondary indexes, kept in the table's stored definition as
- * "ContributorInsights": {RESOURCE: {"Since": µs on, "Updated": µs}}, RESOURCE
- * the index name or "" for the table. gureum keeps no CloudWatch rules or
+ * "ContributorInsights": {RESOURCE: {"Since": µs on, "Updated": µs, "Mode":
+ * ContributorInsightsMode}}, RESOURCE the index name or "" for the table.
+ * The mode (2025) says whether every access or only throttled ones are
+ * tracked: ACCESSED_AND_THROTTLED_KEYS unless asked otherwise, and only the
+ * throttled-key rules in THROTTLED_KEYS. gureum keeps no CloudWatch rules or
  * reports: it names the rules AWS creates. As AWS, an update that changes
  * the state answers ENABLING or DISABLING; gureum is done at once, so
  * Describe then says ENABLED or DISABLED. */
@@ -39,27 +42,39 @@ static val_t *state_of(const ddb_table_t *t, const ddb_index_t *x)
     return s && val_get(s, "Since") ? s : NULL;
 }
 
+#define DEFAULT_MODE "ACCESSED_AND_THROTTLED_KEYS"
+
+static str_t mode_of(const val_t *state)
+{
+    str_t m = val_get_str(state, "Mode");
+    return m.p ? m : STR(DEFAULT_MODE);
+}
+
 /* AWS: DynamoDBContributorInsights-{PKC,PKT}-RESOURCE-MILLIS, and SKC/SKT
- * when the key has a sort key; RESOURCE is TABLE or TABLE-INDEX. */
-static val_t *rules(arena_t *a, const ddb_table_t *t, const ddb_index_t *x, int64_t since_us)
+ * when the key has a sort key; RESOURCE is TABLE or TABLE-INDEX. The
+ * accessed-key rules (..C) only in ACCESSED_AND_THROTTLED_KEYS. */
+static val_t *rules(arena_t *a, const ddb_table_t *t, const ddb_index_t *x, const val_t *state)
 {
     static const char *const kinds[] = {"PKC", "PKT", "SKC", "SKT"};
-    bool sk = x ? x->sk.p != NULL : t->sk.p != NULL;
+    bool sk = x ? x->sk.p != NULL : t->sk.p != NULL, throttled_only = str_eq_c(mode_of(state), "THROTTLED_KEYS");
+    int64_t since_us = val_get_int(state, "Since", 0);
     val_t *l = val_new(a, VAL_LIST);
     for (size_t i = 0; i < (sk ? 4u : 2u); i++)
-        val_push(
-            a, l,
-            val_cstr(a, arena_printf(a, "DynamoDBContributorInsights-%s-%.*s%s%.*s-%lld", kinds[i], STR_FMT(t->name),
-                                     x ? "-" : "", STR_FMT(x ? x->name : STR("")), (long long)(since_us / 1000))));
+        if (!throttled_only || kinds[i][2] == 'T')
+            val_push(a, l,
+                     val_cstr(a, arena_printf(a, "DynamoDBContributorInsights-%s-%.*s%s%.*s-%lld", kinds[i],
+                                              STR_FMT(t->name), x ? "-" : "", STR_FMT(x ? x->name : STR("")),
+                                              (long long)(since_us / 1000))));
     return l;
 }
 
 static val_t *summary(arena_t *a, const ddb_table_t *t, const ddb_index_t *x)
 {
-    val_t *s = val_new(a, VAL_STRUCT);
+    val_t *s = val_new(a, VAL_STRUCT), *on = state_of(t, x);
     val_set_c(a, s, "TableName", val_str(a, t->name));
     if (x) val_set_c(a, s, "IndexName", val_str(a, x->name));
-    val_set_c(a, s, "ContributorInsightsStatus", val_cstr(a, state_of(t, x) ? "ENABLED" : "DISABLED"));
+    val_set_c(a, s, "ContributorInsightsStatus", val_cstr(a, on ? "ENABLED" : "DISABLED"));
+    if (on) val_set_c(a, s, "ContributorInsightsMode", val_str(a, mode_of(on)));
     return s;
 }
 
@@ -77,19 +92,24 @@ int dynamodb_update_contributor_insights(req_t *r, const val_t *in, val_t *out)
     bool on = str_eq_c(val_get_str(in, "ContributorInsightsAction"), "ENABLE");
     int64_t now = time_now_us();
     val_t *all = val_get(t.def, "ContributorInsights"), *s = val_new(a, VAL_STRUCT), *was = state_of(&t, x);
+    str_t mode = val_get_str(in, "ContributorInsightsMode");
+    if (!mode.p) mode = was ? mode_of(was) : STR(DEFAULT_MODE);
     /* AWS (probed 2026-10, DDB-TABLE-091): asking
      * for the state the resource has settled in (DISABLE of one never
-     * configured too) is a no-op answering that state */
-    if (on == (was != NULL)) {
+     * configured too) is a no-op answering that state; enabling one that
+     * is on in another mode changes the mode */
+    if (on == (was != NULL) && (!on || str_eq(mode, mode_of(was)))) {
         ddb__rollback(db);
         val_set_c(a, out, "TableName", val_str(a, t.name));
         if (x) val_set_c(a, out, "IndexName", val_str(a, x->name));
         val_set_c(a, out, "ContributorInsightsStatus", val_cstr(a, on ? "ENABLED" : "DISABLED"));
+        if (on) val_set_c(a, out, "ContributorInsightsMode", val_str(a, mode));
         return GR_OK;
     }
     if (!all) val_set_c(a, t.def, "ContributorInsights", all = val_new(a, VAL_STRUCT));
     /* enabling again keeps the rules it has (their names carry their creation time) */
     if (on) val_set_c(a, s, "Since", was ? val_get(was, "Since") : val_int(a, now));
+    if (on) val_set_c(a, s, "Mode", val_str(a, mode));
     val_set_c(a, s, "Updated", val_int(a, now));
     val_set(a, all, x ? x->name : STR(""), s);
     if (ddb__save_def(r, db, &t, t.def) != GR_OK || ddb__commit(db) != GR_OK) {
@@ -99,6 +119,7 @@ int dynamodb_update_contributor_insights(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "TableName", val_str(a, t.name));
     if (x) val_set_c(a, out, "IndexName", val_str(a, x->name));
     val_set_c(a, out, "ContributorInsightsStatus", val_cstr(a, on ? "ENABLING" : "DISABLING"));
+    if (on) val_set_c(a, out, "ContributorInsightsMode", val_str(a, mode));
     return GR_OK;
 }
 
@@ -112,7 +133,7 @@ int dynamodb_describe_contributor_insights(req_t *r, const val_t *in, val_t *out
     if (target_or_fail(r, db, in, &t, &x) != GR_OK) return GR_ERR;
     val_t *s = summary(a, &t, x), *on = state_of(&t, x);
     for (size_t i = 0; i < s->u.obj.n; i++) val_set(a, out, s->u.obj.e[i].key, s->u.obj.e[i].v);
-    if (on) val_set_c(a, out, "ContributorInsightsRuleList", rules(a, &t, x, val_get_int(on, "Since", 0)));
+    if (on) val_set_c(a, out, "ContributorInsightsRuleList", rules(a, &t, x, on));
     val_t *all = val_get(t.def, "ContributorInsights");
     val_t *last = all ? val_get_s(all, x ? x->name : STR("")) : NULL;
     if (last) val_set_c(a, out, "LastUpdateDateTime", val_time(a, val_get_int(last, "Updated", 0)));
