@@ -850,6 +850,15 @@ def test_archived_object_needs_a_restore(g, s3, bucket, cli):
                         s3.head_object(Bucket=bucket, Key="cold")["Restore"])
     got = s3.get_object(Bucket=bucket, Key="cold")
     assert got["Body"].read() == b"frozen" and got["Restore"].startswith('ongoing-request="false"')
+    # listings name the restored copy when asked (x-amz-optional-object-attributes, botocore 1.43)
+    if "OptionalObjectAttributes" in s3.meta.service_model.operation_model("ListObjectsV2").input_shape.members:
+        for listing, field in ((s3.list_objects_v2, "Contents"), (s3.list_objects, "Contents"),
+                               (s3.list_object_versions, "Versions")):
+            items = {o["Key"]: o for o in listing(Bucket=bucket, OptionalObjectAttributes=["RestoreStatus"])[field]}
+            assert items["cold"]["RestoreStatus"]["IsRestoreInProgress"] is False
+            assert items["cold"]["RestoreStatus"]["RestoreExpiryDate"].year >= 2026
+            assert "RestoreStatus" not in items["deep"] and "RestoreStatus" not in items["warm"]
+        assert "RestoreStatus" not in s3.list_objects_v2(Bucket=bucket)["Contents"][0]
     # copying the restored copy to STANDARD makes a readable object for good
     s3.copy_object(Bucket=bucket, Key="thawed", CopySource="%s/cold" % bucket, StorageClass="STANDARD")
     assert s3.get_object(Bucket=bucket, Key="thawed")["Body"].read() == b"frozen"

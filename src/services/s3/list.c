@@ -13,8 +13,8 @@
 typedef struct {
     str_t bucket, prefix, delimiter, after; /* after: exclusive start ("" = from the beginning) */
     int64_t max;
-    bool url, owner, v2;
-    str_t bucket_owner; /* its account */
+    bool url, owner, v2, restore; /* restore: OptionalObjectAttributes names RestoreStatus */
+    str_t bucket_owner;           /* its account */
 } walk_t;
 
 static str_t enc(req_t *r, const walk_t *w, str_t s)
@@ -35,7 +35,7 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
      * bucket owner wrote it (access.c); otherwise it is the bucket owner. */
 #define LIST_COLS                                                                                                      \
     "SELECT o.key, o.size, o.etag, o.modified_us, o.storage_class, json_extract(a.doc, '$.OwnerAccount'), "            \
-    "o.checksum_algo, o.checksum "                                                                                     \
+    "o.checksum_algo, o.checksum, o.restore_until_us "                                                                 \
     "FROM s3_object o LEFT JOIN s3_object_acl a ON a.bucket = o.bucket AND a.key = o.key "
     const char *sql = from_prefix ? LIST_COLS "WHERE o.bucket = ?1 AND o.key >= ?2 ORDER BY o.key"
                                   : LIST_COLS "WHERE o.bucket = ?1 AND o.key > ?2 ORDER BY o.key";
@@ -90,6 +90,7 @@ static int walk(req_t *r, const walk_t *w, val_t *out, str_t *last, int64_t *cou
         val_set_c(a, o, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
         if (w->owner) val_set_c(a, o, "Owner", s3__listed_owner(r, &owners, s3__col_str(r, st, 5)));
         s3__listed_checksum(r, o, s3__col_str(r, st, 6), s3__col_str(r, st, 7));
+        if (w->restore) s3__listed_restore(r, o, sc, sqlite3_column_int64(st, 8));
         val_push(a, contents, o);
     }
     store_release(st);
@@ -127,6 +128,7 @@ static int walk_input(req_t *r, const val_t *in, walk_t *w)
     if (et.p && !str_eq_c(et, "url"))
         return req_fail(r, &S3_E_InvalidArgument, "Invalid Encoding Method specified in Request");
     w->url = et.p != NULL;
+    w->restore = s3__wants_restore_status(in);
     return GR_OK;
 }
 

@@ -23,6 +23,26 @@ static str_t restore_header(arena_t *a, int64_t until_us)
     return str_c(arena_printf(a, "ongoing-request=\"false\", expiry-date=\"%s\"", d));
 }
 
+bool s3__wants_restore_status(const val_t *in)
+{
+    const val_t *l = val_get(in, "OptionalObjectAttributes");
+    for (size_t i = 0; l && l->kind == VAL_LIST && i < l->u.list.n; i++)
+        if (l->u.list.v[i]->kind == VAL_STR && str_eq_c(l->u.list.v[i]->u.s, "RestoreStatus")) return true;
+    return false;
+}
+
+void s3__listed_restore(req_t *r, val_t *item, str_t storage_class, int64_t until_us)
+{
+    /* AWS: present for an archived object that has been restored (a
+     * restore is never in progress here: it is done when asked for) */
+    if (!str_eq_c(storage_class, "GLACIER") && !str_eq_c(storage_class, "DEEP_ARCHIVE")) return;
+    if (until_us <= time_now_us()) return;
+    val_t *st = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, st, "IsRestoreInProgress", val_bool(r->arena, false));
+    val_set_c(r->arena, st, "RestoreExpiryDate", val_time(r->arena, until_us));
+    val_set_c(r->arena, item, "RestoreStatus", st);
+}
+
 int s3__archive_check(req_t *r, const s3_obj_t *o, val_t *out, s3_archive_use_t use)
 {
     if (!archived(o)) return GR_OK;

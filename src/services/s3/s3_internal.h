@@ -115,6 +115,11 @@ extern const char S3_OBJ_COLS[];
 void s3__obj_read(req_t *r, sqlite3_stmt *st, int first, s3_obj_t *o);
 
 /* ==== archived storage classes (restore.c) ==== */
+/* Listings: whether x-amz-optional-object-attributes asks for
+ * RestoreStatus, and an item's RestoreStatus (an archived object's restored
+ * copy, until it lapses). */
+bool s3__wants_restore_status(const val_t *in);
+void s3__listed_restore(req_t *r, val_t *item, str_t storage_class, int64_t until_us);
 /* An object of GLACIER or DEEP_ARCHIVE is read only through a restored copy
  * (RestoreObject): when reading its bytes, GR_OK if o can be read now, else
  * InvalidObjectState (ObjectNotInActiveTierError for a copy's source, as

@@ -472,7 +472,7 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
     if (!kmark.p) kmark = STR("");
     int64_t max = val_get_int(in, "MaxKeys", 1000);
     if (max < 0 || max > 1000) max = 1000;
-    bool url = str_eq_c(val_get_str(in, "EncodingType"), "url");
+    bool url = str_eq_c(val_get_str(in, "EncodingType"), "url"), restore = s3__wants_restore_status(in);
     sqlite3 *db = s3__db(r);
     if (!db) return GR_ERR;
     /* The current rows (seq sorts above every noncurrent one), then the
@@ -483,11 +483,12 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st;
     if (store_prepare(db,
                       "SELECT v.key, seq, delete_marker, version_id, size, etag, modified_us, storage_class, "
-                      "json_extract(acl.doc, '$.OwnerAccount'), checksum_algo, checksum FROM ("
+                      "json_extract(acl.doc, '$.OwnerAccount'), checksum_algo, checksum, restore_until_us FROM ("
                       "SELECT key, 9223372036854775807 AS seq, 0 AS delete_marker, version_id, size, etag, "
-                      "modified_us, storage_class, checksum_algo, checksum FROM s3_object WHERE bucket = ?1 AND "
-                      "key >= ?2 UNION ALL SELECT key, seq, delete_marker, version_id, size, etag, modified_us, "
-                      "storage_class, checksum_algo, checksum FROM s3_version WHERE bucket = ?1 AND key >= ?2) v "
+                      "modified_us, storage_class, checksum_algo, checksum, restore_until_us FROM s3_object WHERE "
+                      "bucket = ?1 AND key >= ?2 UNION ALL SELECT key, seq, delete_marker, version_id, size, etag, "
+                      "modified_us, storage_class, checksum_algo, checksum, restore_until_us FROM s3_version WHERE "
+                      "bucket = ?1 AND key >= ?2) v "
                       "LEFT JOIN s3_object_acl acl ON acl.bucket = ?1 AND acl.key = v.key ORDER BY v.key, seq DESC",
                       -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
@@ -560,6 +561,7 @@ int s3_list_object_versions(req_t *r, const val_t *in, val_t *out)
             str_t sc = s3__col_str(r, st, 7);
             val_set_c(a, e, "StorageClass", val_str(a, sc.p ? sc : STR("STANDARD")));
             s3__listed_checksum(r, e, s3__col_str(r, st, 9), s3__col_str(r, st, 10));
+            if (restore) s3__listed_restore(r, e, sc, sqlite3_column_int64(st, 11));
             val_push(a, versions, e);
         }
         next_k = k, next_v = vid_out;
