@@ -392,3 +392,26 @@ def test_answer_on_a_connection_left_open(events):
     for c in held:
         c.close()
     srv.close()
+
+
+def test_archive_and_connection_customer_managed_keys(events):
+    """AWS: KmsKeyIdentifier on CreateArchive / CreateConnection is kept and
+    described; an Update naming none goes back to an AWS owned key (as
+    UpdateEventBus), and an UpdateArchive may change the key alone."""
+    if "KmsKeyIdentifier" not in events.meta.service_model.operation_model("CreateArchive").input_shape.members:
+        pytest.skip("this botocore has no KmsKeyIdentifier for archives")
+    key = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    bus = events.describe_event_bus()["Arn"]
+    events.create_archive(ArchiveName="kms-arch", EventSourceArn=bus, KmsKeyIdentifier=key)
+    assert events.describe_archive(ArchiveName="kms-arch")["KmsKeyIdentifier"] == key
+    events.update_archive(ArchiveName="kms-arch", Description="no key named")
+    assert "KmsKeyIdentifier" not in events.describe_archive(ArchiveName="kms-arch")
+    events.update_archive(ArchiveName="kms-arch", KmsKeyIdentifier="alias/archives")
+    assert events.describe_archive(ArchiveName="kms-arch")["KmsKeyIdentifier"] == "alias/archives"
+    events.delete_archive(ArchiveName="kms-arch")
+    events.create_connection(Name="kms-conn", AuthorizationType="API_KEY", KmsKeyIdentifier=key, AuthParameters={
+        "ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "s3cret"}})
+    assert events.describe_connection(Name="kms-conn")["KmsKeyIdentifier"] == key
+    events.update_connection(Name="kms-conn", Description="d")
+    assert "KmsKeyIdentifier" not in events.describe_connection(Name="kms-conn")
+    events.delete_connection(Name="kms-conn")

@@ -71,13 +71,14 @@ static str_t target_template(arena_t *a, str_t archive_arn)
 
 typedef struct {
     int64_t id, rule_id, retention_days, created_ms, events, bytes;
-    str_t name, bus, pattern, description, state;
+    str_t name, bus, pattern, description, state, kms_key;
 } archive_t;
 
 static const char ARCHIVE_COLS[] =
     "a.id, a.rule_id, a.retention_days, a.created_ms, a.name, a.bus, a.pattern, a.description, a.state, "
     "(SELECT count(*) FROM archive_event e WHERE e.archive_id = a.id), "
-    "(SELECT coalesce(sum(length(CAST(body AS BLOB))), 0) FROM archive_event e WHERE e.archive_id = a.id)";
+    "(SELECT coalesce(sum(length(CAST(body AS BLOB))), 0) FROM archive_event e WHERE e.archive_id = a.id), "
+    "a.kms_key";
 
 static void archive_from_row(arena_t *a, sqlite3_stmt *st, archive_t *x)
 {
@@ -92,6 +93,7 @@ static void archive_from_row(arena_t *a, sqlite3_stmt *st, archive_t *x)
     x->state = store_col_str(a, st, 8);
     x->events = sqlite3_column_int64(st, 9);
     x->bytes = sqlite3_column_int64(st, 10);
+    x->kms_key = store_col_str(a, st, 11);
 }
 
 /* GR_OK with *x; GR_ERR without failing r when there is no such archive. */
@@ -192,7 +194,8 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
     if (rc == GR_OK) {
         rc = GR_ERR;
         st = store_stmt(db, "INSERT INTO archive (account, region, name, bus, pattern, description, retention_days, "
-                            "state, created_ms, rule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'ENABLED', ?8, ?9)");
+                            "state, created_ms, rule_id, kms_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'ENABLED', ?8, "
+                            "?9, nullif(?10, ''))");
         if (st) {
             store_bind_str(st, 1, r->who.account);
             store_bind_str(st, 2, r->region);
@@ -203,6 +206,7 @@ int events_create_archive(req_t *r, const val_t *in, val_t *out)
             sqlite3_bind_int64(st, 7, val_get_int(in, "RetentionDays", 0));
             sqlite3_bind_int64(st, 8, now);
             sqlite3_bind_int64(st, 9, rule_id);
+            store_bind_str(st, 10, val_get_str(in, "KmsKeyIdentifier"));
             rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
             store_release(st);
         }
@@ -249,6 +253,7 @@ int events_describe_archive(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "ArchiveArn", val_str(a, arn_of(r, "archive", x.name)));
     if (x.description.p) val_set_c(a, out, "Description", val_str(a, x.description));
     if (x.pattern.p) val_set_c(a, out, "EventPattern", val_str(a, x.pattern));
+    if (x.kms_key.p) val_set_c(a, out, "KmsKeyIdentifier", val_str(a, x.kms_key));
     return GR_OK;
 }
 
@@ -306,7 +311,10 @@ int events_list_archives(req_t *r, const val_t *in, val_t *out)
 }
 
 /* AWS (recorded: UpdateArchive with nothing to change is refused before the
- * archive is looked up). A new pattern is the managed rule's too. */
+ * archive is looked up). A new pattern is the managed rule's too. As
+ * UpdateEventBus: "If you do not specify a customer managed key identifier,
+ * EventBridge uses an Amazon Web Services owned key", so an update without
+ * KmsKeyIdentifier drops the archive's key. */
 int events_update_archive(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -314,7 +322,7 @@ int events_update_archive(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t pattern = val_get_str(in, "EventPattern"), desc = val_get_str(in, "Description");
     const val_t *days = val_get(in, "RetentionDays");
-    if (!pattern.p && !desc.p && !days)
+    if (!pattern.p && !desc.p && !days && !val_get(in, "KmsKeyIdentifier"))
         return req_fail(r, &ERR_ValidationException,
                         "At least one of EventPattern, RetentionDays or Description must be provided.");
     archive_t x;
@@ -324,8 +332,8 @@ int events_update_archive(req_t *r, const val_t *in, val_t *out)
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int rc = GR_ERR;
     sqlite3_stmt *st = store_stmt(db, "UPDATE archive SET pattern = coalesce(?2, pattern), description = "
-                                      "coalesce(?3, description), retention_days = coalesce(?4, retention_days) "
-                                      "WHERE id = ?1");
+                                      "coalesce(?3, description), retention_days = coalesce(?4, retention_days), "
+                                      "kms_key = nullif(?5, '') WHERE id = ?1");
     if (st) {
         sqlite3_bind_int64(st, 1, x.id);
         store_bind_str(st, 2, pattern);
@@ -334,6 +342,7 @@ int events_update_archive(req_t *r, const val_t *in, val_t *out)
             sqlite3_bind_int64(st, 4, val_get_int(in, "RetentionDays", 0));
         else
             sqlite3_bind_null(st, 4);
+        store_bind_str(st, 5, val_get_str(in, "KmsKeyIdentifier"));
         rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
         store_release(st);
     }

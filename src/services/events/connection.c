@@ -114,7 +114,7 @@ static int auth_check_or_fail(req_t *r, const char *verb, str_t type, const val_
 /* ==== Rows ==== */
 
 static const char CONN_COLS[] = "name, arn, secret_arn, description, auth_type, auth, state, state_reason, created_ms, "
-                                "modified_ms, authorized_ms, token, token_exp_ms, account, region";
+                                "modified_ms, authorized_ms, token, token_exp_ms, account, region, kms_key";
 
 static void conn_from_row(arena_t *a, sqlite3_stmt *st, events_conn_t *c)
 {
@@ -133,6 +133,7 @@ static void conn_from_row(arena_t *a, sqlite3_stmt *st, events_conn_t *c)
     c->token_exp_ms = sqlite3_column_int64(st, 12);
     c->account = store_col_str(a, st, 13);
     c->region = store_col_str(a, st, 14);
+    c->kms_key = store_col_str(a, st, 15);
 }
 
 typedef void (*row_fn)(arena_t *a, sqlite3_stmt *st, void *out);
@@ -273,7 +274,8 @@ int events_create_connection(req_t *r, const val_t *in, val_t *out)
     };
     sqlite3_stmt *st = store_stmt(
         db, "INSERT INTO connection (account, region, name, arn, secret_arn, description, auth_type, auth, state, "
-            "created_ms, modified_ms, authorized_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)");
+            "created_ms, modified_ms, authorized_ms, kms_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, "
+            "?11, nullif(?12, ''))");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -286,6 +288,7 @@ int events_create_connection(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 9, c.state);
     sqlite3_bind_int64(st, 10, now);
     sqlite3_bind_int64(st, 11, now);
+    store_bind_str(st, 12, val_get_str(in, "KmsKeyIdentifier"));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;
@@ -305,6 +308,7 @@ int events_describe_connection(req_t *r, const val_t *in, val_t *out)
     if (c.description.p) val_set_c(a, out, "Description", val_str(a, c.description));
     val_set_c(a, out, "SecretArn", val_str(a, c.secret_arn));
     val_set_c(a, out, "AuthParameters", public_copy(a, val_from_json(a, json_parse(a, c.auth, NULL))));
+    if (c.kms_key.p) val_set_c(a, out, "KmsKeyIdentifier", val_str(a, c.kms_key));
     return GR_OK;
 }
 
@@ -329,7 +333,7 @@ int events_update_connection(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = store_stmt(
         db, "UPDATE connection SET description = coalesce(?2, description), auth_type = ?3, auth = ?4, state = ?5, "
             "state_reason = NULL, modified_ms = ?6, authorized_ms = ?6, "
-            "token = NULL, token_exp_ms = NULL WHERE arn = ?1");
+            "token = NULL, token_exp_ms = NULL, kms_key = nullif(?7, '') WHERE arn = ?1");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, c.arn);
     store_bind_str(st, 2, val_get_str(in, "Description"));
@@ -337,6 +341,9 @@ int events_update_connection(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 4, val_json_text(a, auth));
     store_bind_str(st, 5, oauth ? STR("AUTHORIZING") : STR("AUTHORIZED"));
     sqlite3_bind_int64(st, 6, now);
+    /* as UpdateEventBus: an update without KmsKeyIdentifier goes back to an
+     * AWS owned key */
+    store_bind_str(st, 7, val_get_str(in, "KmsKeyIdentifier"));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     if (rc != GR_OK) return GR_ERR;

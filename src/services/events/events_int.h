@@ -112,8 +112,9 @@ void events__scheduler_wake(void);
 /* ==== Connections and API destinations (connection.c) ==== */
 typedef struct {
     str_t name, arn, secret_arn, description, auth_type, state, state_reason, account, region;
-    str_t auth;  /* AuthParameters as JSON, secrets included */
-    str_t token; /* OAuth: the access token, valid until token_exp_ms */
+    str_t kms_key; /* KmsKeyIdentifier; STR_NULL: an AWS owned key */
+    str_t auth;    /* AuthParameters as JSON, secrets included */
+    str_t token;   /* OAuth: the access token, valid until token_exp_ms */
     int64_t created_ms, modified_ms, authorized_ms, token_exp_ms;
 } events_conn_t;
 typedef struct {
