@@ -200,16 +200,20 @@ static int64_t step(streamer_t *s, int64_t now)
     arena_free(a);
     if (rc < 0) return -1;
     if (over) return 0;
+    /* the next second; one that fell behind (a slow step) starts again from now */
     t->due_us += UPDATE_MS * 1000;
+    if (t->due_us < now) t->due_us = now + UPDATE_MS * 1000;
     return t->due_us < t->deadline_us ? t->due_us : t->deadline_us;
 }
 
+typedef struct {
+    const char *key;
+    size_t n;
+} open_t;
+
 static void count_open(streamer_t *s, void *arg)
 {
-    struct {
-        const char *key;
-        size_t n;
-    } *c = arg;
+    open_t *c = arg;
     c->n += strcmp(((tail_t *)s)->key, c->key) == 0;
 }
 
@@ -287,10 +291,7 @@ int logs_start_live_tail(req_t *r, const val_t *in, val_t *out)
     t->after = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_release(st);
     streamer_lock();
-    struct {
-        const char *key;
-        size_t n;
-    } open = {t->key, 0};
+    open_t open = {t->key, 0};
     streamer_each(&kind, count_open, &open);
     if (open.n >= MAX_SESSIONS || !streamer_add(&t->s)) {
         streamer_unlock();
