@@ -7,7 +7,8 @@
  * each as a message: prelude (total length, headers length, prelude CRC-32),
  * string headers :message-type event, :event-type <member>, :content-type
  * (octet-stream for a blob payload, the protocol's own for a structure), the
- * payload and the message CRC-32. A whole stream is built in the request
+ * payload and the message CRC-32; a member that is an exception shape goes
+ * as an exception message instead. A whole stream is built in the request
  * arena, so its size is bounded by the arena budget; a stream answered as it
  * is produced is written one event at a time (proto_serialize_event). */
 #include "core/crc.h"
@@ -31,14 +32,17 @@ static void header(buf_t *b, const char *name, str_t value)
     buf_put_str(b, value);
 }
 
-void proto__evs_message(buf_t *b, arena_t *a, str_t event_type, str_t content_type, str_t payload)
+/* One message: an event, or (exception) a modeled error of the stream
+ * (Logs' SessionTimeoutException), which a client raises instead of
+ * yielding: :exception-type names it and :message-type is "exception". */
+static void message(buf_t *b, arena_t *a, bool exception, str_t type, str_t content_type, str_t payload)
 {
     buf_t h;
     buf_init(&h, a);
     /* AWS: S3 SelectObjectContent's messages carry their headers in this order */
-    header(&h, ":event-type", event_type);
+    header(&h, exception ? ":exception-type" : ":event-type", type);
     if (content_type.len) header(&h, ":content-type", content_type);
-    header(&h, ":message-type", STR("event"));
+    header(&h, ":message-type", exception ? STR("exception") : STR("event"));
     str_t hs = buf_str(&h);
     size_t start = b->len;
     be32(b, (uint32_t)(12 + hs.len + payload.len + 4));
@@ -49,6 +53,11 @@ void proto__evs_message(buf_t *b, arena_t *a, str_t event_type, str_t content_ty
     buf_put_str(b, payload);
     if (b->failed) return;
     be32(b, crc_of(CRC_32, b->p + start, b->len - start));
+}
+
+void proto__evs_message(buf_t *b, arena_t *a, str_t event_type, str_t content_type, str_t payload)
+{
+    message(b, a, false, event_type, content_type, payload);
 }
 
 int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events, str_t struct_type,
@@ -104,7 +113,7 @@ int proto__evs_write(buf_t *b, arena_t *a, const shape_t *s, const val_t *events
                 payload = buf_str(&p);
             }
         }
-        proto__evs_message(b, a, type, ctype, payload);
+        message(b, a, !!(em->shape->flags & SF_EXCEPTION), type, ctype, payload);
     }
     return b->failed || arena_failed(a) ? GR_ERR : GR_OK;
 }

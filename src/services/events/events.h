@@ -1,7 +1,8 @@
 /* events.h — EventBridge's hooks for the service registry (public: events_*):
  * the scheduler thread that fires schedule rules while the server runs is
  * started after start-up and joined before the store closes; and the call
- * through which another service (S3) puts its own events on a default bus. */
+ * through which another service (S3) puts its own events on a default bus;
+ * its schedule expressions. */
 #ifndef GR_SERVICES_EVENTS_EVENTS_H
 #define GR_SERVICES_EVENTS_EVENTS_H
 
@@ -22,6 +23,13 @@ void events_stop(struct app *app);
  * handled as for PutEvents (dead-letter queue or log), never returned. */
 void events_put_service_event(struct app *app, arena_t *a, str_t account, str_t region, str_t source, str_t dtype,
                               const str_t *resources, size_t nres, const json_t *detail);
+
+/* EventBridge's schedule expressions, which CloudWatch Logs' scheduled
+ * queries share: whether expr is a valid rate(...) or cron(...) (cron in
+ * UTC), and its first firing after after_ms (rate: counted from base_ms),
+ * or -1. */
+bool events_schedule_valid(str_t expr);
+int64_t events_schedule_next(str_t expr, int64_t base_ms, int64_t after_ms);
 
 /* EventBridge's event-pattern language, which Lambda's event filters share
  * (FilterCriteria): parses and checks a pattern (NULL, or AWS's reason it

@@ -48,10 +48,7 @@ const char *events__pattern_check(arena_t *a, str_t pattern, const json_t **out)
 bool events__pattern_match(const json_t *pattern, const json_t *event);
 
 /* ==== Schedules (schedule.c) ==== */
-/* Whether expr is a valid rate(...) or cron(...) expression. */
-bool events__schedule_valid(str_t expr);
-/* The first firing time after after_ms (rate: counted from base_ms), or -1. */
-int64_t events__schedule_next(str_t expr, int64_t base_ms, int64_t after_ms);
+/* events_schedule_valid, events_schedule_next: events.h */
 
 /* ==== Delivery (put.c) ==== */
 /* The event as a rule sees it and a target receives it (AWS: "Amazon

@@ -105,7 +105,7 @@ int events_put_rule(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &EVENTS_ERR_ResourceNotFoundException, "Event bus %.*s does not exist.", STR_FMT(bus));
     if (sched.p && !str_eq_c(bus, "default"))
         return req_fail(r, &ERR_ValidationException, "ScheduleExpression is supported only on the default event bus.");
-    if (sched.p && !events__schedule_valid(sched))
+    if (sched.p && !events_schedule_valid(sched))
         return req_fail(r, &ERR_ValidationException, "Parameter ScheduleExpression is not valid.");
     if (pattern.p) {
         const char *why = events__pattern_check(a, pattern, NULL);
@@ -119,7 +119,7 @@ int events_put_rule(req_t *r, const val_t *in, val_t *out)
         next =
             had && old.schedule.p && str_eq(old.schedule, sched) && str_eq_c(old.state, "ENABLED") && old.next_fire_ms
                 ? old.next_fire_ms
-                : events__schedule_next(sched, now, now);
+                : events_schedule_next(sched, now, now);
     sqlite3_stmt *st = store_stmt(
         db,
         "INSERT INTO rule (account, region, bus, name, pattern, schedule, state, description, role_arn, created_ms, "
@@ -257,7 +257,7 @@ static int set_state(req_t *r, const val_t *in, bool enable)
     int64_t now = events__now_ms();
     bool was = str_eq_c(q.state, "ENABLED");
     int64_t next = q.next_fire_ms;
-    if (q.schedule.p && enable && !was) next = events__schedule_next(q.schedule, now, now);
+    if (q.schedule.p && enable && !was) next = events_schedule_next(q.schedule, now, now);
     sqlite3_stmt *st = store_stmt(db, "UPDATE rule SET state = ?2, next_fire_ms = ?3 WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, q.id);

@@ -243,13 +243,13 @@ static int64_t cron_next(const cron_t *c, int64_t after_ms)
     return -1;
 }
 
-bool events__schedule_valid(str_t expr)
+bool events_schedule_valid(str_t expr)
 {
     cron_t c;
     return rate_ms(expr) > 0 || (parse_cron(expr, &c) && cron_next(&c, events__now_ms()) >= 0);
 }
 
-int64_t events__schedule_next(str_t expr, int64_t base_ms, int64_t after_ms)
+int64_t events_schedule_next(str_t expr, int64_t base_ms, int64_t after_ms)
 {
     int64_t r = rate_ms(expr);
     if (r > 0) {
@@ -319,7 +319,7 @@ static int64_t tick(app_t *app)
     store_release(st);
     for (size_t i = 0; i < n; i++) {
         /* Advance first, so a slow delivery never fires the same time twice. */
-        int64_t nx = events__schedule_next(due[i].schedule, due[i].due, now);
+        int64_t nx = events_schedule_next(due[i].schedule, due[i].due, now);
         sqlite3_stmt *u = store_stmt(db, "UPDATE rule SET next_fire_ms = ?2 WHERE id = ?1 AND next_fire_ms = ?3");
         if (!u) continue;
         sqlite3_bind_int64(u, 1, due[i].id);

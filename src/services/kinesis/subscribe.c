@@ -8,24 +8,20 @@
  * from its ContinuationSequenceNumber (a subscription a later one took over
  * ends at once).
  *
- * A subscription is a heap record on one list (it must outlive neither its
- * request, which the client may abandon, nor a queued post). One background
- * thread sleeps until a subscription is due (records committed to its
- * stream, kin__notify, or its heartbeat or end) and posts it to its
- * request's loop, which reads and sends; while posted it is not posted
- * again. The post frees a subscription whose client left meanwhile. */
-#include <pthread.h>
+ * A subscription is a heap record driven by streamer.h: its step, on the
+ * request's loop, reads and sends when it is due (records committed to its
+ * stream wake it through kin__notify; else its heartbeat or end). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/gtime.h"
-#include "http/http.h"
 #include "kinesis_int.h"
 #include "kinesis_model.h"
 #include "services/app.h"
 #include "services/dispatch.h"
+#include "services/streamer.h"
 
 #define SUBSCRIPTION_MS 300000 /* AWS: a subscription lasts up to 5 minutes */
 #define HEARTBEAT_MS 5000      /* ours: an empty event this often while no records arrive */
@@ -35,26 +31,19 @@
 #define TAKEOVER_MS 5000       /* AWS: a second subscription this soon is refused, later it takes over */
 
 typedef struct sub {
-    struct sub *prev, *next;
-    req_t *r;
-    http_req_t *h;
+    streamer_t s; /* first: the record is its streamer_t */
     app_t *app;
     int64_t sid; /* the stream */
     int shard;
-    int64_t after;                            /* the row id reading goes on after */
-    char *key;                                /* "CONSUMER-ARN shard": one subscription at a time (malloc'd) */
-    size_t name_at, name_len;                 /* the consumer's name within key */
-    int64_t created_s;                        /* the consumer's registration (its ARN's tail) */
-    int64_t started_us, deadline_us, beat_us; /* monotonic */
-    bool posted, cancelled, dirty;            /* dirty: records arrived since the last read */
-    bool superseded;                          /* a later subscription took over: this one ends */
+    int64_t after;                   /* the row id reading goes on after */
+    char *key;                       /* "CONSUMER-ARN shard": one subscription at a time (malloc'd) */
+    size_t name_at, name_len;        /* the consumer's name within key */
+    int64_t created_s;               /* the consumer's registration (its ARN's tail) */
+    int64_t started_us, deadline_us; /* monotonic */
+    bool superseded;                 /* a later subscription took over: this one ends (under streamer_lock) */
 } sub_t;
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static sub_t *head;
-static bool started;
+static const char kind; /* streamer_each's tag for subscriptions */
 
 static int64_t subscription_ms(void)
 {
@@ -62,30 +51,23 @@ static int64_t subscription_ms(void)
     return time_test_unit_ms(&unit, "GUREUM_KINESIS_SUBSCRIPTION_MS", SUBSCRIPTION_MS);
 }
 
-static void unlink_s(sub_t *s)
+static void release(streamer_t *s)
 {
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        head = s->next;
-    if (s->next) s->next->prev = s->prev;
-    s->prev = s->next = NULL;
+    sub_t *sub = (sub_t *)s;
+    free(sub->key);
+    free(sub);
 }
 
-static void free_s(sub_t *s)
+static void wake_stream(streamer_t *s, void *arg)
 {
-    free(s->key);
-    free(s);
+    if (((sub_t *)s)->sid == *(const int64_t *)arg) streamer_wake(s);
 }
 
 void kin__notify(int64_t sid)
 {
-    pthread_mutex_lock(&mu);
-    bool any = false;
-    for (sub_t *s = head; s; s = s->next)
-        if (s->sid == sid) s->dirty = any = true;
-    if (any) pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
+    streamer_lock();
+    streamer_each(&kind, wake_stream, &sid);
+    streamer_unlock();
 }
 
 /* ==== Reading on the request's loop ==== */
@@ -205,110 +187,55 @@ static int send_event(sub_t *sub, arena_t *a, bool *more, bool *ended)
     }
     val_set_c(a, body, "MillisBehindLatest", val_int(a, *more ? kin__now_ms() - last_arrival : 0));
     val_set_c(a, ev, "SubscribeToShardEvent", body);
-    if (arena_failed(a) || dispatch_stream_event(sub->r, ev) != GR_OK) return -1;
+    if (arena_failed(a) || dispatch_stream_event(sub->s.r, ev) != GR_OK) return -1;
     sub->after = after;
     return 0;
 }
 
-/* On the request's loop: the subscription is due. */
-static void posted(http_req_t *h, void *arg)
+/* On the request's loop: the subscription is due (streamer.h): records
+ * arrived, or its heartbeat or end. */
+static int64_t step(streamer_t *s, int64_t now)
 {
-    (void)h;
-    sub_t *sub = arg;
-    pthread_mutex_lock(&mu);
-    if (sub->cancelled) { /* the client left; its request is gone */
-        unlink_s(sub);
-        pthread_mutex_unlock(&mu);
-        free_s(sub);
-        return;
-    }
-    sub->dirty = false;
-    bool superseded = sub->superseded;
-    pthread_mutex_unlock(&mu);
-    bool more = false, ended = superseded;
-    arena_t *a = ended ? NULL : arena_new(64u << 20);
-    int rc = ended ? 0 : -1;
-    long backlog = dispatch_stream_backlog(sub->r);
+    sub_t *sub = (sub_t *)s;
+    streamer_lock();
+    bool ended = sub->superseded;
+    streamer_unlock();
+    if (ended) return 0;
+    bool more = false;
+    arena_t *a = arena_new(64u << 20);
+    int rc = -1;
+    long backlog = dispatch_stream_backlog(s->r);
     if (a && backlog >= 0 && backlog < BACKLOG_MAX)
         rc = send_event(sub, a, &more, &ended);
     else if (a && backlog >= 0)
         rc = 0; /* the client is behind: read when it has caught up */
     arena_free(a);
-    int64_t now = time_mono_us();
-    pthread_mutex_lock(&mu);
-    if (rc == 0 && !ended && now < sub->deadline_us) {
-        sub->posted = false;
-        sub->beat_us = now + HEARTBEAT_MS * 1000;
-        if (more) sub->dirty = true;
-        pthread_cond_signal(&cv);
-        pthread_mutex_unlock(&mu);
+    if (rc < 0) return -1;
+    if (ended || now >= sub->deadline_us) return 0;
+    if (more) return now;
+    int64_t beat = now + HEARTBEAT_MS * 1000;
+    return beat < sub->deadline_us ? beat : sub->deadline_us;
+}
+
+/* Another subscription of the same key: one younger than TAKEOVER_MS makes
+ * the new one busy, an older one ends (the timer posts it). */
+typedef struct {
+    const sub_t *new;
+    int64_t now;
+    bool busy;
+} takeover_t;
+
+static void take_over(streamer_t *s, void *arg)
+{
+    takeover_t *t = arg;
+    sub_t *o = (sub_t *)s;
+    if (o->superseded || strcmp(o->key, t->new->key) != 0) return;
+    if (t->now - o->started_us < TAKEOVER_MS * 1000) {
+        t->busy = true;
         return;
     }
-    /* over: the stream ends; a client gone meanwhile ended r through
-     * on_abort already (cancelled), so r is not touched then */
-    unlink_s(sub);
-    bool gone = sub->cancelled;
-    pthread_mutex_unlock(&mu);
-    req_t *r = sub->r;
-    free_s(sub);
-    if (gone) return;
-    r->on_abort = NULL;
-    r->on_abort_arg = NULL;
-    dispatch_stream_end(r);
-}
-
-/* On the request's loop, when its client left. */
-static void aborted(req_t *r, void *arg)
-{
-    (void)r;
-    sub_t *sub = arg;
-    pthread_mutex_lock(&mu);
-    if (sub->posted) {
-        sub->cancelled = true; /* posted() frees it */
-    } else {
-        unlink_s(sub);
-        free_s(sub);
-    }
-    pthread_mutex_unlock(&mu);
-}
-
-static void *timer_main(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&mu);
-    for (;;) {
-        int64_t now = time_mono_us(), next = 0;
-        for (sub_t *s = head; s; s = s->next) {
-            if (s->posted) continue;
-            int64_t due = s->dirty ? now : s->beat_us < s->deadline_us ? s->beat_us : s->deadline_us;
-            if (due <= now) {
-                s->posted = true;
-                http_req_post(s->h, posted, s);
-            } else if (!next || due < next) {
-                next = due;
-            }
-        }
-        time_cond_wait_mono(&cv, &mu, next);
-    }
-    return NULL;
-}
-
-static void init_cv(void)
-{
-    time_cond_init_mono(&cv);
-}
-
-/* Called with mu held. */
-static bool start_timer(void)
-{
-    if (started) return true;
-    pthread_t t;
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    started = pthread_create(&t, &at, timer_main, NULL) == 0;
-    pthread_attr_destroy(&at);
-    return started;
+    o->superseded = true;
+    streamer_wake(s);
 }
 
 /* ==== The operation ==== */
@@ -342,66 +269,35 @@ int kinesis_subscribe_to_shard(req_t *r, const val_t *in, val_t *out)
         return GR_ERR;
     if (!r->transport) /* an in-process caller has no connection to stream to */
         return req_fail(r, &ERR_InternalFailure, "SubscribeToShard needs an HTTP connection.");
-    pthread_once(&once, init_cv);
     sub_t *sub = calloc(1, sizeof *sub);
     char *key = arena_printf(a, "%.*s %d", STR_FMT(c.arn), shard);
     if (!sub || !key || !(sub->key = strdup(key))) {
         free(sub);
         return GR_ERR;
     }
-    *sub = (sub_t){.r = r,
-                   .h = r->transport,
+    int64_t now = time_mono_us();
+    *sub = (sub_t){.s = {.r = r, .step = step, .release = release, .kind = &kind},
                    .app = r->app,
                    .sid = s.id,
                    .shard = shard,
                    .after = after,
                    .key = sub->key,
-                   .started_us = time_mono_us(),
-                   .created_s = c.created,
-                   .posted = true};
-    int64_t now = time_mono_us();
+                   .started_us = now,
+                   .deadline_us = now + subscription_ms() * 1000,
+                   .created_s = c.created};
     /* the name within "STREAM-ARN/consumer/NAME:CREATED shard" */
     sub->name_at = (size_t)(c.arn.len - c.name.len - 1 - (size_t)snprintf(NULL, 0, "%lld", (long long)c.created));
     sub->name_len = c.name.len;
-    pthread_mutex_lock(&mu);
-    bool busy = false;
-    for (sub_t *o = head; o; o = o->next) {
-        if (o->cancelled || o->superseded || strcmp(o->key, sub->key) != 0) continue;
-        if (now - o->started_us < TAKEOVER_MS * 1000) {
-            busy = true;
-            break;
-        }
-        o->superseded = o->dirty = true; /* the timer posts it, and it ends */
-        pthread_cond_signal(&cv);
-    }
-    if (busy || !start_timer()) {
-        pthread_mutex_unlock(&mu);
-        free_s(sub);
-        if (!busy) return GR_ERR;
+    streamer_lock();
+    takeover_t t = {.new = sub, .now = now};
+    streamer_each(&kind, take_over, &t);
+    bool added = !t.busy && streamer_add(&sub->s);
+    streamer_unlock();
+    if (!added) {
+        release(&sub->s);
+        if (!t.busy) return GR_ERR;
         return req_fail(r, &KINESIS_ERR_ResourceInUseException,
                         "Another active subscription exists for this consumer: %.*s", STR_FMT(c.arn));
     }
-    sub->next = head; /* posted until it has begun: the timer leaves it alone */
-    if (head) head->prev = sub;
-    head = sub;
-    pthread_mutex_unlock(&mu);
-    if (dispatch_stream_begin(r) != GR_OK) {
-        /* the head went out as a bare 500: the answer is over */
-        pthread_mutex_lock(&mu);
-        unlink_s(sub);
-        pthread_mutex_unlock(&mu);
-        free_s(sub);
-        dispatch_stream_end(r);
-        return GR_AGAIN;
-    }
-    r->on_abort = aborted;
-    r->on_abort_arg = sub;
-    pthread_mutex_lock(&mu);
-    sub->deadline_us = now + subscription_ms() * 1000;
-    sub->beat_us = now + HEARTBEAT_MS * 1000;
-    sub->dirty = true; /* the first event at once, with what the shard holds */
-    sub->posted = false;
-    pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
-    return GR_AGAIN;
+    return streamer_begin(&sub->s, now); /* the first event at once, with what the shard holds */
 }

@@ -155,6 +155,7 @@ unsigned logs_tick(struct app *app)
         if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == TICK_BATCH) more = true;
         store_release(st);
     }
+    logs__scheduled_tick(app);
     return more ? 100 : 0; /* a backlog: again soon, in batches */
 }
 
@@ -599,7 +600,9 @@ static int group_by_arn_or_fail(req_t *r, sqlite3 *db, str_t arn, logs_group_t *
  * "arn:aws:logs:REGION:ACCOUNT:<kind>:NAME" (group names hold no ':'). */
 static const struct {
     const char *kind, *table;
-} json_tagged[] = {{":delivery-destination:", "delivery_destination"}, {":lookup-table:", "lookup_table"}};
+} json_tagged[] = {{":delivery-destination:", "delivery_destination"},
+                   {":lookup-table:", "lookup_table"},
+                   {":scheduled-query:", "scheduled_query"}};
 
 /* Tag (what 0), untag (1) or list (2) the tags of such a resource:
  * read, change and write back its object; ResourceNotFoundException when

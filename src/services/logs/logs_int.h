@@ -128,6 +128,11 @@ int logs__data_protection_ok(req_t *r, const struct json *doc);      /* protect.
 int logs__transformer_document_ok(req_t *r, const struct json *doc); /* transform.c */
 int logs__subscription_policy_ok(req_t *r, const struct json *doc);  /* subscription.c */
 
+/* ==== Scheduled queries (scheduled.c) ==== */
+/* Runs the enabled scheduled queries that are due (the ticker, through
+ * logs_tick); failures are recorded in their history or logged. */
+void logs__scheduled_tick(struct app *app);
+
 /* ==== Lookup tables (lookup.c) ==== */
 #define LOGS_LOOKUP_MAX_FIELDS 64
 typedef struct {

@@ -21,7 +21,7 @@ static int64_t at(int y, int mo, int d, int h, int mi)
 
 static void next_is(const char *expr, int64_t after, int64_t want)
 {
-    int64_t got = events__schedule_next(str_c(expr), after, after);
+    int64_t got = events_schedule_next(str_c(expr), after, after);
     if (got != want)
         fail_msg("%s after %lld: got %lld, want %lld", expr, (long long)after, (long long)got, (long long)want);
 }
@@ -30,11 +30,11 @@ static void rate_counts_from_base(void **state)
 {
     (void)state;
     int64_t base = at(2026, 1, 1, 0, 0);
-    assert_int_equal(base + 60000, events__schedule_next(STR("rate(1 minute)"), base, base));
-    assert_int_equal(base + 5 * 60000, events__schedule_next(STR("rate(5 minutes)"), base, base));
+    assert_int_equal(base + 60000, events_schedule_next(STR("rate(1 minute)"), base, base));
+    assert_int_equal(base + 5 * 60000, events_schedule_next(STR("rate(5 minutes)"), base, base));
     /* missed firings are skipped: the next one after `after`, on the base's grid */
-    assert_int_equal(base + 3 * 3600000, events__schedule_next(STR("rate(1 hour)"), base, base + 2 * 3600000 + 5));
-    assert_int_equal(base + 2 * 86400000LL, events__schedule_next(STR("rate(2 days)"), base, base + 1));
+    assert_int_equal(base + 3 * 3600000, events_schedule_next(STR("rate(1 hour)"), base, base + 2 * 3600000 + 5));
+    assert_int_equal(base + 2 * 86400000LL, events_schedule_next(STR("rate(2 days)"), base, base + 1));
 }
 
 static void cron_next_times(void **state)
@@ -68,13 +68,13 @@ static void invalid_expressions(void **state)
                          "cron(0 0 ? * 8 *)", "cron(0 0 ? * 2#6 *)", "cron(0 0 * 13 ? *)", "cron(0 0 * * ? 1969)",
                          "every 5 minutes",   "cron(0 0 1 1 ? 2020)"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (events__schedule_valid(str_c(bad[i]))) fail_msg("%s accepted", bad[i]);
+        if (events_schedule_valid(str_c(bad[i]))) fail_msg("%s accepted", bad[i]);
     const char *good[] = {"rate(1 minute)",        "rate(10 days)",
                           "cron(0 10 * * ? *)",    "cron(0/5 8-17 ? * MON-FRI *)",
                           "cron(0 0 L * ? *)",     "cron(0 12 ? * 6L 2026-2030)",
                           "cron(0 12 ? * TUE#2 *)"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-        if (!events__schedule_valid(str_c(good[i]))) fail_msg("%s refused", good[i]);
+        if (!events_schedule_valid(str_c(good[i]))) fail_msg("%s refused", good[i]);
 }
 
 static bool matches(arena_t *a, const char *pattern, const char *event)
