@@ -1378,3 +1378,28 @@ def test_replication_copies_versions_and_markers(s3, bucket):
         err(lambda: s3.head_object(Bucket=dest, Key="docs/later"))
     finally:
         remove_bucket(s3, dest)
+
+
+def test_account_regional_namespace(g, s3):
+    """AWS (2026-03): with x-amz-bucket-namespace: account-regional the name
+    ends in -ACCOUNT-REGION-an, the bucket's region; otherwise
+    InvalidNamespaceHeader (400) naming the suffix to use."""
+    if "BucketNamespace" not in s3.meta.service_model.operation_model("CreateBucket").input_shape.members:
+        pytest.skip("this botocore has no BucketNamespace")
+    account = g.client("sts").get_caller_identity()["Account"]
+    name = "mine-%s-us-east-1-an" % account
+    r = s3.create_bucket(Bucket=name, BucketNamespace="account-regional")
+    assert r["BucketArn"] == "arn:aws:s3:::" + name
+    s3.head_bucket(Bucket=name)
+    s3.delete_bucket(Bucket=name)
+    west = g.client("s3", region_name="us-west-2")
+    name = "mine-%s-us-west-2-an" % account
+    west.create_bucket(Bucket=name, BucketNamespace="account-regional",
+                       CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    west.delete_bucket(Bucket=name)
+    for bad in ("no-suffix-here", "mine-%s-us-west-2-an" % account, "mine-999999999999-us-east-1-an"):
+        with pytest.raises(ClientError) as e:
+            s3.create_bucket(Bucket=bad, BucketNamespace="account-regional")
+        err = e.value.response
+        assert (err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"]) == (400, "InvalidNamespaceHeader")
+        assert ("Specify -%s-us-east-1-an as the bucket name suffix" % account) in err["Error"]["Message"]

@@ -163,6 +163,22 @@ int s3_create_bucket(req_t *r, const val_t *in, val_t *out)
                         "was sent to.",
                         lc.len ? (int)lc.len : 11, lc.len ? lc.p : "unspecified");
 
+    /* AWS (2026-03, "Namespaces for general purpose buckets"): a bucket of
+     * the caller's account regional namespace is named
+     * PREFIX-ACCOUNT-REGION-an, for the bucket's region; the text is the one
+     * moto's suite (5.2.1) holds for it. */
+    if (str_eq_c(val_get_str(in, "BucketNamespace"), "account-regional")) {
+        const char *suffix = arena_printf(a, "-%.*s-%.*s-an", STR_FMT(r->who.account), STR_FMT(region));
+        if (!suffix || !str_ends_with(name, str_c(suffix)) || name.len == strlen(suffix)) {
+            static const aws_errdef_t E_InvalidNamespaceHeader = {"InvalidNamespaceHeader", 400, true};
+            return req_fail(r, &E_InvalidNamespaceHeader,
+                            "The requested bucket name did not include the account-regional namespace suffix, but "
+                            "the provided x-amz-bucket-namespace header value is account-regional. Specify %s as the "
+                            "bucket name suffix to create a bucket in your account-regional namespace, or remove the "
+                            "header.",
+                            suffix ? suffix : "");
+        }
+    }
     const val_t *tags = cfg ? val_get(cfg, "Tags") : NULL;
     if (create_tags_check(r, tags) != GR_OK) return GR_ERR;
     str_t arn = str_c(arena_printf(a, "arn:aws:s3:::%.*s", STR_FMT(name)));
