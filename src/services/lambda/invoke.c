@@ -147,13 +147,23 @@ static void outcome_of(const char *version, const rt_result_t *res, const lambda
     }
     if (o->fn_error && !o->error_type) o->error_type = strdup("Unhandled");
 
-    /* The log: START, the process's output, a timeout note, END, REPORT. */
+    /* The log: START, the process's output, a timeout note, END, REPORT;
+     * with LoggingConfig's JSON format the platform lines are AWS's JSON
+     * system-log records (platform.start, platform.report), and a
+     * SystemLogLevel of WARN drops them (they are INFO records). */
     size_t cap = res->log.len + 1024;
     char *log = malloc(cap);
     if (!log) return;
     size_t n = 0;
+    double dur = (double)res->duration_us / 1000.0;
+    long long billed = (long long)(dur + 0.999999), used = (long long)((res->max_rss_kb + 1023) / 1024);
+    if (billed < 1) billed = 1;
 #define ADD(...) n += (size_t)snprintf(log + n, cap - n, __VA_ARGS__)
-    ADD("START RequestId: %s Version: %s\n", request_id, version);
+    if (c->log_platform && c->log_json)
+        ADD("{\"time\":\"%s\",\"type\":\"platform.start\",\"record\":{\"requestId\":\"%s\",\"version\":\"%s\"}}\n", ts,
+            request_id, version);
+    else if (c->log_platform)
+        ADD("START RequestId: %s Version: %s\n", request_id, version);
     if (res->log.len) {
         memcpy(log + n, res->log.p, res->log.len);
         n += res->log.len;
@@ -161,17 +171,23 @@ static void outcome_of(const char *version, const rt_result_t *res, const lambda
     }
     if (res->status == RT_TIMEOUT)
         ADD("%s %s Task timed out after %lld.00 seconds\n", ts, request_id, (long long)timeout_s);
-    double dur = (double)res->duration_us / 1000.0;
-    long long billed = (long long)(dur + 0.999999);
-    if (billed < 1) billed = 1;
-    ADD("END RequestId: %s\n", request_id);
-    ADD("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %lld ms\tMemory Size: %lld MB\tMax Memory Used: "
-        "%lld "
-        "MB\t",
-        request_id, dur, billed, (long long)memory_mb, (long long)((res->max_rss_kb + 1023) / 1024));
-    if (res->init_us) ADD("Init Duration: %.2f ms\t", (double)res->init_us / 1000.0);
-    if (res->status == RT_TIMEOUT) ADD("Status: timeout");
-    ADD("\n");
+    if (c->log_platform && c->log_json) {
+        ADD("{\"time\":\"%s\",\"type\":\"platform.report\",\"record\":{\"requestId\":\"%s\",\"metrics\":{"
+            "\"durationMs\":%.2f,\"billedDurationMs\":%lld,\"memorySizeMB\":%lld,\"maxMemoryUsedMB\":%lld",
+            ts, request_id, dur, billed, (long long)memory_mb, used);
+        if (res->init_us) ADD(",\"initDurationMs\":%.2f", (double)res->init_us / 1000.0);
+        ADD("},\"status\":\"%s\"}}\n", res->status == RT_TIMEOUT                            ? "timeout"
+                                       : res->status == RT_OK || res->status == RT_FN_ERROR ? "success"
+                                                                                            : "error");
+    } else if (c->log_platform) {
+        ADD("END RequestId: %s\n", request_id);
+        ADD("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %lld ms\tMemory Size: %lld MB\tMax Memory "
+            "Used: %lld MB\t",
+            request_id, dur, billed, (long long)memory_mb, used);
+        if (res->init_us) ADD("Init Duration: %.2f ms\t", (double)res->init_us / 1000.0);
+        if (res->status == RT_TIMEOUT) ADD("Status: timeout");
+        ADD("\n");
+    }
 #undef ADD
     o->log = log;
     o->log_len = n;
@@ -282,7 +298,8 @@ void lambda__logs_stop(void)
     if (join) pthread_join(log_thread, NULL);
 }
 
-/* Queues an outcome's log for /aws/lambda/NAME of c's function, stream env_name. */
+/* Queues an outcome's log for c's function's log group (LoggingConfig's,
+ * /aws/lambda/NAME by default), stream env_name. */
 static void write_logs(const lambda__call_t *c, const outcome_t *o, str_t env_name)
 {
     if (!o->log) return;
@@ -295,7 +312,7 @@ static void write_logs(const lambda__call_t *c, const outcome_t *o, str_t env_na
     j->text = str_dup(str_n(o->log, o->log_len));
     j->len = o->log_len;
     j->ts_ms = time_now_us() / 1000;
-    if (asprintf(&j->group, "/aws/lambda/%s", c->name) < 0) j->group = NULL;
+    j->group = strdup(c->log_group ? c->log_group : "");
     if (!j->account || !j->region || !j->stream || !j->text || !j->group) {
         logjob_free(j);
         return;
@@ -323,6 +340,20 @@ static void write_logs(const lambda__call_t *c, const outcome_t *o, str_t env_na
     pthread_mutex_unlock(&log_mu);
 }
 
+/* f's LoggingConfig as c's log lines need it (its group, JSON or not, and
+ * whether SystemLogLevel WARN drops the INFO platform lines). */
+static int call_logging(lambda__call_t *c, const lambda__fn_t *f)
+{
+    arena_t *a = arena_new(0);
+    if (!a) return GR_ERR;
+    free(c->log_group);
+    c->log_group = str_dup(lambda__log_group(a, f));
+    c->log_json = lambda__log_json(a, f);
+    c->log_platform = !c->log_json || !str_eq_c(lambda__log_level(a, f, "SystemLogLevel"), "WARN");
+    arena_free(a);
+    return c->log_group ? GR_OK : GR_ERR;
+}
+
 int lambda__call_init(lambda__call_t *c, app_t *app, const lambda__fn_t *f)
 {
     c->app = app;
@@ -331,6 +362,8 @@ int lambda__call_init(lambda__call_t *c, app_t *app, const lambda__fn_t *f)
     c->name = str_dup(f->name);
     c->memory_mb = f->memory_mb;
     c->timeout_s = f->timeout_s;
+    c->log_group = NULL;
+    if (call_logging(c, f) != GR_OK) return GR_ERR;
     return c->account && c->region && c->name ? GR_OK : GR_ERR;
 }
 
@@ -339,6 +372,7 @@ void lambda__call_free(lambda__call_t *c)
     free(c->account);
     free(c->region);
     free(c->name);
+    free(c->log_group);
 }
 
 void lambda__note_result(const lambda__call_t *c, const rt_result_t *res)
@@ -551,7 +585,7 @@ static void sync_done(const rt_result_t *res, void *ud)
      * (nothing but sync_free reads s->call after this). */
     outcome_t lo = {.log = s->o.log ? str_dup(str_n(s->o.log, s->o.log_len)) : NULL, .log_len = s->o.log_len};
     lambda__call_t lc = s->call;
-    s->call.account = s->call.region = s->call.name = NULL;
+    s->call.account = s->call.region = s->call.name = s->call.log_group = NULL;
     pthread_mutex_lock(&mu);
     s->done = true;
     if (s->state == S_CANCELLED) {
@@ -713,6 +747,7 @@ static void async_run(void *ud)
     snprintf(x->version, sizeof x->version, "%.*s", STR_FMT(f.version));
     x->call.memory_mb = f.memory_mb; /* AWS: each attempt keeps the request id */
     x->call.timeout_s = f.timeout_s;
+    call_logging(&x->call, &f); /* on failure the group stays the one the call had */
     rt_call_t call = {.request_id = x->call.request_id,
                       .function_arn = lambda__arn(a, f.region, f.account, f.name).p,
                       .payload = str_n(x->payload, x->payload_len)};

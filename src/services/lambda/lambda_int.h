@@ -31,6 +31,7 @@ typedef struct {
     str_t dlq_arn;
     str_t version;     /* "$LATEST" or a published version number */
     str_t layers;      /* JSON [{"Arn","CodeSize","CodeId"}] or empty */
+    str_t logging;     /* LoggingConfig as set (JSON) or empty: see lambda__log_* */
     str_t qualifier;   /* the version or alias loaded (whose policy is f->policy), empty for $LATEST */
     bool named_latest; /* loaded as "$LATEST": AWS then answers FunctionArn with ":$LATEST" */
 } lambda__fn_t;
@@ -38,10 +39,10 @@ typedef struct {
 sqlite3 *lambda__db(app_t *app);
 /* The configuration columns lambda_function ($LATEST) and lambda_version
  * (a published version) share, in the order lambda__read_config reads
- * them from a row's columns 1..15 (column 0 being the name or version). */
+ * them from a row's columns 1..16 (column 0 being the name or version). */
 #define LAMBDA__CONFIG_COLS                                                                                            \
     "runtime, handler, role, memory_mb, timeout_s, code_sha256, code_size, last_modified, description, env_json, "     \
-    "code_id, revision, policy, dlq_arn, ephemeral_mb"
+    "code_id, revision, policy, dlq_arn, ephemeral_mb, logging"
 void lambda__read_config(arena_t *a, sqlite3_stmt *st, lambda__fn_t *f);
 /* Loads account/region/name into f (strings in a). 1 found, 0 absent, -1 error. */
 int lambda__load(app_t *app, arena_t *a, str_t account, str_t region, str_t name, lambda__fn_t *f);
@@ -65,6 +66,13 @@ int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one);
  * and qualifier (STR_NULL when none); false when malformed. */
 bool lambda__parse_name(str_t in, str_t *name, str_t *qualifier, str_t *account, str_t *region);
 str_t lambda__arn(arena_t *a, str_t region, str_t account, str_t name);
+/* f's LoggingConfig (advanced logging controls): the CloudWatch Logs group
+ * its output goes to (the one named, else /aws/lambda/NAME), whether it logs
+ * JSON, and the application and system log levels (JSON only; INFO unless
+ * set). Strings live in a. */
+str_t lambda__log_group(arena_t *a, const lambda__fn_t *f);
+bool lambda__log_json(arena_t *a, const lambda__fn_t *f);
+str_t lambda__log_level(arena_t *a, const lambda__fn_t *f, const char *which); /* "ApplicationLogLevel"... */
 /* The FunctionConfiguration value of f. */
 val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f);
 /* AWS's PreconditionFailedException when in's RevisionId is given and is not
@@ -185,6 +193,9 @@ typedef struct {
     char request_id[37];           /* set by the caller */
     char *account, *region, *name; /* malloc'd */
     int64_t memory_mb, timeout_s;
+    char *log_group;   /* malloc'd: LoggingConfig's group */
+    bool log_json;     /* LogFormat JSON: the platform lines are JSON records */
+    bool log_platform; /* SystemLogLevel lets the INFO platform lines through */
 } lambda__call_t;
 /* Copies app and f's key and limits into c. GR_ERR when out of memory;
  * either way lambda__call_free releases c. */

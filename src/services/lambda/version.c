@@ -176,8 +176,8 @@ int lambda__publish(req_t *r, lambda__fn_t *fp, str_t desc)
     if (lambda__fn_prepare(r, &f,
                            "INSERT INTO lambda_version (account, region, name, version, runtime, handler, role, "
                            "memory_mb, timeout_s, code_sha256, code_size, code_id, description, env_json, dlq_arn, "
-                           "ephemeral_mb, revision, from_revision, last_modified) VALUES "
-                           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+                           "ephemeral_mb, revision, from_revision, last_modified, logging) VALUES "
+                           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,nullif(?20,''))",
                            &st) != GR_OK)
         return GR_ERR;
     sqlite3_bind_int64(st, 4, last + 1);
@@ -196,6 +196,7 @@ int lambda__publish(req_t *r, lambda__fn_t *fp, str_t desc)
     lambda__bind_s(st, 17, f.revision);
     lambda__bind_s(st, 18, from);
     sqlite3_bind_int64(st, 19, f.last_modified);
+    lambda__bind_s(st, 20, f.logging);
     if (lambda__step_done(st) != GR_OK) return GR_ERR;
     f.version = str_c(arena_printf(a, "%lld", (long long)(last + 1)));
     *fp = f;
