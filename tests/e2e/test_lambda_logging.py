@@ -104,3 +104,54 @@ def test_text_format_keeps_the_classic_lines(gureum, lam, role):
     lam.invoke(FunctionName="lc-text", Payload=json.dumps({"who": "text"}))
     got = messages(logs, "/aws/lambda/lc-text", 4)
     assert got[0].startswith("START RequestId: ") and any(m.startswith("REPORT RequestId: ") for m in got)
+
+
+PY_LOGS = """import logging
+log = logging.getLogger()
+def handler(e, c):
+    log.debug("debug line")
+    log.info("info line")
+    log.warning("warn line")
+    print("plain print")
+    return 1
+"""
+
+NODE_LOGS = """exports.handler = async () => {
+  console.debug('debug line');
+  console.log('info line');
+  console.error('error line');
+  return 1;
+};
+"""
+
+
+def zip_of(name, code):
+    import io
+    import zipfile
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr(name, code)
+    return b.getvalue()
+
+
+@pytest.mark.parametrize("runtime,file,code,handler", [
+    ("python3.12", "handler.py", PY_LOGS, "handler.handler"),
+    ("nodejs20.x", "index.js", NODE_LOGS, "index.handler"),
+])
+def test_json_application_logs_and_levels(gureum, lam, role, runtime, file, code, handler):
+    """AWS: with the JSON format the runtime writes its logging calls as JSON
+    records {timestamp, level, message, requestId} and leaves out those below
+    ApplicationLogLevel; Python's print() stays plain text."""
+    logs = gureum.client("logs")
+    name = "lc-app-" + runtime.replace(".", "")
+    lam.create_function(FunctionName=name, Runtime=runtime, Role=role, Handler=handler,
+                        Code={"ZipFile": zip_of(file, code)},
+                        LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "INFO"})
+    lam.invoke(FunctionName=name, Payload=b"{}")
+    got = messages(logs, "/aws/lambda/" + name, 5)
+    recs = [json.loads(m) for m in got if m.startswith("{") and '"level"' in m]
+    assert [r["message"] for r in recs] == ["info line", "warn line" if runtime.startswith("python") else "error line"]
+    assert all(r["requestId"] and r["timestamp"].endswith("Z") for r in recs)
+    assert [r["level"] for r in recs] == ["INFO", "WARNING" if runtime.startswith("python") else "ERROR"]
+    if runtime.startswith("python"):
+        assert "plain print" in got

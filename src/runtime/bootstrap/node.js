@@ -18,9 +18,21 @@ const BASE = '/2018-06-01/runtime';
 let requestId = undefined;
 
 // AWS: console lines carry time, request id and level, one event per call
-// (newlines become carriage returns on stdout).
+// (newlines become carriage returns on stdout). With the function's
+// LoggingConfig in JSON (AWS_LAMBDA_LOG_FORMAT=JSON) each call is one JSON
+// record {timestamp, level, requestId, message}, and the methods below
+// AWS_LAMBDA_LOG_LEVEL write nothing.
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 function patchConsole() {
+  const json = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON';
+  const floor = json ? Math.max(0, LEVELS.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL || 'INFO').toUpperCase())) : 0;
   const write = (level) => (...args) => {
+    if (LEVELS.indexOf(level) < floor) return;
+    if (json) {
+      const rec = { timestamp: new Date().toISOString(), level, requestId, message: util.format(...args) };
+      process.stdout.write(JSON.stringify(rec) + '\n'); // one line: stringify escapes newlines
+      return;
+    }
     const msg = util.format(...args).replace(/\n/g, '\r');
     process.stdout.write(`${new Date().toISOString()}\t${requestId}\t${level}\t${msg}\n`);
   };

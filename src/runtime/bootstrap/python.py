@@ -81,21 +81,35 @@ def _patch_botocore(module):
 
 
 def _patch_logging(module):
-    """AWS: the root logger writes [LEVEL] time request-id message."""
+    """AWS: the root logger writes [LEVEL] time request-id message; with the
+    function's LoggingConfig in JSON (AWS_LAMBDA_LOG_FORMAT=JSON) one JSON
+    record a call, at the level AWS_LAMBDA_LOG_LEVEL names (print() output
+    stays plain text, as on AWS)."""
+    as_json = os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON"
 
     class Handler(module.Handler):
         def emit(self, record):
             try:
                 msg = self.format(record)
                 ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-                line = "[%s]\t%s.%03dZ\t%s\t%s" % (record.levelname, ts, record.msecs, _request_id, msg)
-                sys.stdout.write(line.replace("\n", "\r") + "\n")
+                stamp = "%s.%03dZ" % (ts, record.msecs)
+                if as_json:
+                    rec = {"timestamp": stamp, "level": record.levelname, "message": record.getMessage(),
+                           "logger": record.name, "requestId": _request_id,
+                           "location": "%s:%s:%d" % (record.pathname, record.funcName, record.lineno)}
+                    sys.stdout.write(json.dumps(rec) + "\n")
+                else:
+                    line = "[%s]\t%s\t%s\t%s" % (record.levelname, stamp, _request_id, msg)
+                    sys.stdout.write(line.replace("\n", "\r") + "\n")
                 sys.stdout.flush()
             except Exception:
                 pass
 
     module.getLogger().addHandler(Handler())
-    module.getLogger().setLevel(module.WARNING)
+    levels = {"TRACE": module.DEBUG, "DEBUG": module.DEBUG, "INFO": module.INFO, "WARN": module.WARNING,
+              "ERROR": module.ERROR, "FATAL": module.CRITICAL}
+    level = levels.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper(), module.INFO)
+    module.getLogger().setLevel(level if as_json else module.WARNING)
 
 
 _HOOKS = {"botocore.session": _patch_botocore, "logging": _patch_logging}
