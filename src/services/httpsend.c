@@ -4,7 +4,11 @@
  * request's timeout; a worker thread is held at most a few timeouts by an
  * endpoint that is down or slow. The answer is read until the server closes
  * or, when it says its Content-Length, until that much has come: a server
- * that keeps the connection open despite Connection: close holds nobody. */
+ * that keeps the connection open despite Connection: close holds nobody.
+ * https:// goes through OpenSSL's libssl over the same socket: TLS 1.2 or
+ * later, SNI, the certificate chain checked against the system's trust
+ * store (OpenSSL's default paths, so SSL_CERT_FILE / SSL_CERT_DIR name
+ * another) and the host name against the certificate. */
 #define _GNU_SOURCE /* memmem, memrchr, strcasestr */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +21,10 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -34,29 +42,28 @@ static void set_fail(httpsend_answer_t *ans, httpsend_fail_t fail, const char *f
     va_end(ap);
 }
 
-/* Splits "http://host[:port][/path][?query]": authority is host[:port] as
- * written (the Host header), path at least "/" (arena a). */
+/* Splits "http[s]://host[:port][/path][?query]": authority is host[:port]
+ * as written (the Host header), path at least "/" (arena a); *tls for
+ * https. */
 static bool split_url(arena_t *a, const httpsend_req_t *req, str_t *authority, str_t *host, str_t *port, str_t *path,
-                      httpsend_answer_t *ans)
+                      bool *tls, httpsend_answer_t *ans)
 {
     str_t url = req->url;
-    if (str_starts_with(url, STR("https://")) || !memmem(url.p, url.len, "://", 3)) {
-        set_fail(ans, HTTPSEND_BAD_URL, "gureum sends only to http:// endpoints%s (it has no TLS client): %.*s",
-                 req->loopback_only ? " on loopback" : "", (int)(url.len > 200 ? 200 : url.len), url.p);
+    *tls = str_starts_with(url, STR("https://"));
+    if (!*tls && !str_starts_with(url, STR("http://"))) {
+        set_fail(ans, HTTPSEND_BAD_URL, "not an http:// or https:// URL: %.*s", (int)(url.len > 200 ? 200 : url.len),
+                 url.p);
         return false;
     }
-    if (!str_starts_with(url, STR("http://"))) {
-        set_fail(ans, HTTPSEND_BAD_URL, "not an http URL");
-        return false;
-    }
-    str_t rest = str_sub(url, 7, url.len - 7);
+    size_t skip = *tls ? 8 : 7;
+    str_t rest = str_sub(url, skip, url.len - skip);
     size_t h = 0;
     while (h < rest.len && rest.p[h] != '/' && rest.p[h] != '?') h++;
     str_t hp = str_sub(rest, 0, h);
     *path = h < rest.len ? str_sub(rest, h, rest.len - h) : STR("/");
     if (path->p[0] == '?') *path = str_c(arena_printf(a, "/%.*s", STR_FMT(*path)));
     *authority = hp;
-    *port = STR("80");
+    *port = *tls ? STR("443") : STR("80");
     *host = hp;
     if (hp.len && hp.p[0] == '[') {
         const char *e = memchr(hp.p, ']', hp.len);
@@ -86,6 +93,14 @@ static int connect_to(arena_t *a, const httpsend_req_t *req, str_t host, str_t p
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
     const char *h = arena_printf(a, "%.*s", STR_FMT(host)), *p = arena_printf(a, "%.*s", STR_FMT(port));
+    /* Loopback only: a name other than localhost is not even looked up
+     * (a DNS query would leave the machine); addresses are checked below. */
+    struct in6_addr ip;
+    if (req->loopback_only && h && strcasecmp(h, "localhost") != 0 && inet_pton(AF_INET, h, &ip) != 1 &&
+        inet_pton(AF_INET6, h, &ip) != 1) {
+        set_fail(ans, HTTPSEND_NOT_LOOPBACK, "gureum sends only to loopback hosts; %.200s is not one", h);
+        return -1;
+    }
     if (!h || !p || getaddrinfo(h, p, &hints, &res) != 0 || !res) {
         set_fail(ans, HTTPSEND_UNREACHABLE, "cannot resolve %.200s", h ? h : "");
         return -1;
@@ -154,16 +169,105 @@ static bool answer_complete(str_t r, bool want_body, bool head_only)
     return false;
 }
 
+/* ==== TLS ==== */
+
+/* One client context for the process, made on first use (OpenSSL 1.1+ is
+ * thread-safe; the context is only read afterwards). NULL if it cannot be. */
+static SSL_CTX *g_tls_ctx;
+static pthread_once_t g_tls_once = PTHREAD_ONCE_INIT;
+
+static void tls_init(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) return;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        SSL_CTX_free(ctx);
+        return;
+    }
+    g_tls_ctx = ctx;
+}
+
+static SSL_CTX *tls_ctx(void)
+{
+    pthread_once(&g_tls_once, tls_init);
+    return g_tls_ctx;
+}
+
+/* The TLS session over fd for host, handshake done and the certificate
+ * checked; NULL with ans set otherwise (fd stays the caller's). */
+static SSL *tls_open(arena_t *a, int fd, str_t host, httpsend_answer_t *ans)
+{
+    SSL_CTX *ctx = tls_ctx();
+    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+    const char *h = arena_printf(a, "%.*s", STR_FMT(host));
+    if (!ssl || !h) {
+        set_fail(ans, HTTPSEND_UNREACHABLE, "TLS: no client context");
+        SSL_free(ssl);
+        return NULL;
+    }
+    struct in6_addr ip;
+    bool literal = inet_pton(AF_INET, h, &ip) == 1 || inet_pton(AF_INET6, h, &ip) == 1;
+    if (!literal) SSL_set_tlsext_host_name(ssl, h); /* SNI names hosts, never addresses (RFC 6066) */
+    /* the certificate must name the host (or the address) the URL gives */
+    X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+    if (literal ? !X509_VERIFY_PARAM_set1_ip_asc(vp, h) : !SSL_set1_host(ssl, h)) {
+        set_fail(ans, HTTPSEND_UNREACHABLE, "TLS: cannot check the name %.200s", h);
+        SSL_free(ssl);
+        return NULL;
+    }
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) != 1) {
+        long v = SSL_get_verify_result(ssl);
+        unsigned long e = ERR_get_error();
+        char why[160];
+        if (v != X509_V_OK)
+            snprintf(why, sizeof why, "certificate not trusted: %s", X509_verify_cert_error_string(v));
+        else
+            ERR_error_string_n(e, why, sizeof why);
+        set_fail(ans, HTTPSEND_UNREACHABLE, "TLS handshake with %.100s failed: %s", h, why);
+        ERR_clear_error();
+        SSL_free(ssl);
+        return NULL;
+    }
+    return ssl;
+}
+
+static ssize_t io_send(SSL *ssl, int fd, const char *p, size_t n)
+{
+    if (!ssl) return send(fd, p, n, MSG_NOSIGNAL);
+    int w = SSL_write(ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+    return w > 0 ? w : -1;
+}
+
+static ssize_t io_recv(SSL *ssl, int fd, char *p, size_t n)
+{
+    if (!ssl) return recv(fd, p, n, 0);
+    int r = SSL_read(ssl, p, (int)n);
+    if (r > 0) return r;
+    int e = SSL_get_error(ssl, r);
+    if (e == SSL_ERROR_ZERO_RETURN) return 0;
+    if (e == SSL_ERROR_SYSCALL && errno == 0) return 0; /* closed without close_notify */
+    return -1;
+}
+
 void httpsend(arena_t *a, const httpsend_req_t *req, httpsend_answer_t *ans)
 {
     *ans = (httpsend_answer_t){.body = STR("")};
     str_t authority, host, port, path;
-    if (!split_url(a, req, &authority, &host, &port, &path, ans)) {
+    bool tls = false;
+    if (!split_url(a, req, &authority, &host, &port, &path, &tls, ans)) {
         if (!ans->fail) set_fail(ans, HTTPSEND_BAD_URL, "bad endpoint URL");
         return;
     }
     int fd = connect_to(a, req, host, port, ans);
     if (fd < 0) return;
+    SSL *ssl = tls ? tls_open(a, fd, host, ans) : NULL;
+    if (tls && !ssl) {
+        close(fd);
+        return;
+    }
     buf_t out;
     buf_init(&out, a);
     buf_printf(&out, "%.*s %.*s HTTP/1.1\r\nHost: %.*s\r\n", STR_FMT(req->method), STR_FMT(path), STR_FMT(authority));
@@ -173,7 +277,7 @@ void httpsend(arena_t *a, const httpsend_req_t *req, httpsend_answer_t *ans)
     str_t o = buf_str(&out);
     size_t off = 0;
     while (!out.failed && off < o.len) {
-        ssize_t w = send(fd, o.p + off, o.len - off, MSG_NOSIGNAL);
+        ssize_t w = io_send(ssl, fd, o.p + off, o.len - off);
         if (w <= 0) break;
         off += (size_t)w;
     }
@@ -184,11 +288,15 @@ void httpsend(arena_t *a, const httpsend_req_t *req, httpsend_answer_t *ans)
     bool head_only = str_eq_c(req->method, "HEAD");
     size_t limit = !req->want_body ? sizeof chunk : req->max_answer ? req->max_answer : HTTPSEND_MAX_ANSWER;
     while (!out.failed && off == o.len && in.len < limit) {
-        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        ssize_t n = io_recv(ssl, fd, chunk, sizeof chunk);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) timed_out = true;
         if (n <= 0) break;
         buf_append(&in, chunk, (size_t)n);
         if (answer_complete(buf_str(&in), req->want_body, head_only)) break;
+    }
+    if (ssl) {
+        SSL_shutdown(ssl);
+        SSL_free(ssl);
     }
     close(fd);
     str_t r = buf_str(&in);

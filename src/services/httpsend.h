@@ -5,8 +5,9 @@
  *
  * One request per connection (Connection: close): resolve, connect with a
  * timeout (to loopback addresses only, if asked), send, then read the status
- * line, or the whole answer up to HTTPSEND_MAX_ANSWER. Only http:// URLs:
- * gureum has no TLS client. The client says what went wrong as a kind and a
+ * line, or the whole answer up to HTTPSEND_MAX_ANSWER. http:// and https://
+ * (TLS 1.2+, the server's certificate checked against the system's trust
+ * store and the URL's host). The client says what went wrong as a kind and a
  * sentence; whether that is worth a retry is the calling service's policy. */
 #ifndef GR_SERVICES_HTTPSEND_H
 #define GR_SERVICES_HTTPSEND_H
@@ -20,15 +21,15 @@
 
 typedef enum {
     HTTPSEND_OK,           /* an HTTP answer came: status is set */
-    HTTPSEND_BAD_URL,      /* not an http:// URL (https:// among them) */
+    HTTPSEND_BAD_URL,      /* not an http:// or https:// URL */
     HTTPSEND_NOT_LOOPBACK, /* loopback_only, and the host has no loopback address */
-    HTTPSEND_UNREACHABLE,  /* the host does not resolve, or refuses the connection */
+    HTTPSEND_UNREACHABLE,  /* the host does not resolve, refuses the connection, or fails the TLS check */
     HTTPSEND_NO_ANSWER,    /* connected, but no HTTP answer came back */
     HTTPSEND_TIMEOUT,      /* connected, but nothing came within timeout_s */
 } httpsend_fail_t;
 
 typedef struct {
-    str_t method, url; /* url: http://host[:port][/path][?query] */
+    str_t method, url; /* url: http[s]://host[:port][/path][?query] */
     str_t head;        /* header lines after Host, each ending CRLF (Content-Length is added) */
     str_t body;
     int timeout_s;      /* for the connect, each send and each read */

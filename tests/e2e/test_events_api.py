@@ -337,7 +337,7 @@ def test_retries_then_dead_letter(events, sqs, endpoint):
 
 
 def test_only_loopback(events, sqs):
-    """gureum sends only to loopback: https:// (no TLS client) and other hosts fail at once, to the DLQ."""
+    """gureum sends only to loopback: another host (not even looked up) fails at once, to the DLQ."""
     url, qarn = queue_for_service(sqs, "api-dlq-remote", "events.amazonaws.com", REGION, ACCOUNT)
     carn = api_key_connection(events, "inv-remote")["ConnectionArn"]
     darn = events.create_api_destination(Name="inv-remote", ConnectionArn=carn, HttpMethod="POST",

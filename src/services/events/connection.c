@@ -426,8 +426,8 @@ int events_list_connections(req_t *r, const val_t *in, val_t *out)
  * not carry a query string (observed: AWS refused ".../cron.php?secret=…"
  * with that message, in a CloudFormation error a public CDK project quotes);
  * parameters go in the connection or the target. gureum also takes plain http:// to a
- * loopback host (127.0.0.0/8, localhost, [::1]): it has no TLS client, and
- * those are the only hosts it sends to (invoke.c). */
+ * loopback host (127.0.0.0/8, localhost, [::1]), the only hosts it sends to
+ * (invoke.c), where a test server seldom speaks TLS. */
 static bool endpoint_valid(str_t ep, bool query_ok)
 {
     str_t rest = ep;
