@@ -3,8 +3,10 @@
  * x-amz-server-side-encryption-customer-*, else the bucket's default), the
  * headers a response carries, and the SSE-C key a read must present.
  * Called by object.c and multipart.c; bytes are stored as written (gureum
- * holds no keys), but every answer and check is AWS's. Invariant: the stored
- * form (s3_attrs_t.sse) never holds an SSE-C key, only its MD5. */
+ * holds no keys), but every answer and check is AWS's. Also
+ * UpdateObjectEncryption, which changes an object's stored form in place.
+ * Invariant: the stored form (s3_attrs_t.sse) never holds an SSE-C key,
+ * only its MD5. */
 #include <ctype.h>
 #include <string.h>
 
