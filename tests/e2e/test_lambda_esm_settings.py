@@ -77,3 +77,22 @@ def test_a_mapping_without_them_answers_none(lam, queue_arn):
         assert m["EventSourceMappingArn"].endswith(":event-source-mapping:" + m["UUID"])
     finally:
         lam.delete_event_source_mapping(UUID=m["UUID"])
+
+
+def test_tags_of_a_mapping(lam, queue_arn):
+    """CreateEventSourceMapping's Tags, then TagResource, UntagResource and ListTags
+    by the mapping's ARN; a mapping that is gone is not found."""
+    m = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="esm-settings-fn",
+                                        Tags={"team": "a", "env": "dev"})
+    arn = m["EventSourceMappingArn"]
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "a", "env": "dev"}
+    lam.tag_resource(Resource=arn, Tags={"env": "prod", "cost": "1"})
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "a", "env": "prod", "cost": "1"}
+    lam.untag_resource(Resource=arn, TagKeys=["team", "cost"])
+    assert lam.list_tags(Resource=arn)["Tags"] == {"env": "prod"}
+    # the function's own tags are apart from its mapping's
+    fn_arn = lam.get_function(FunctionName="esm-settings-fn")["Configuration"]["FunctionArn"]
+    assert lam.list_tags(Resource=fn_arn)["Tags"] == {}
+    lam.delete_event_source_mapping(UUID=m["UUID"])
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.list_tags(Resource=arn)

@@ -1,4 +1,5 @@
-/* esm.c — event source mappings: the CRUD operations over lambda_esm, the
+/* esm.c — event source mappings: the CRUD operations over lambda_esm (and
+ * the mappings' tags, which function.c's tag operations read and write), the
  * poller thread, and the SQS side of it (queue messages into invocations);
  * DynamoDB streams and Kinesis streams are read by esm_stream.c.
  *
@@ -697,13 +698,14 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     id_uuid(uuid);
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "INSERT INTO lambda_esm (uuid, account, region, function_name, source_arn, "
-                             "batch_size, window_s, enabled, partial, last_modified, starting_position, starting_ts, "
-                             "start_after, parallel, max_retries, max_age, bisect, on_failure, filters, "
-                             "max_concurrency, kms_key, metrics) "
-                             "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (!db ||
+        store_prepare(db,
+                      "INSERT INTO lambda_esm (uuid, account, region, function_name, source_arn, "
+                      "batch_size, window_s, enabled, partial, last_modified, starting_position, starting_ts, "
+                      "start_after, parallel, max_retries, max_age, bisect, on_failure, filters, "
+                      "max_concurrency, kms_key, metrics, tags_json) "
+                      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, f.account.p, (int)f.account.len, SQLITE_STATIC);
@@ -727,10 +729,36 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 20, e.max_concurrency);
     sqlite3_bind_text(st, 21, e.kms_key.p ? e.kms_key.p : "", (int)e.kms_key.len, SQLITE_STATIC);
     if (e.metrics.p) sqlite3_bind_text(st, 22, e.metrics.p, (int)e.metrics.len, SQLITE_STATIC);
+    const val_t *tags = val_get(in, "Tags");
+    lambda__bind_s(st, 23, tags && tags->u.obj.n ? lambda__map_json(a, tags) : STR(""));
     if (lambda__step_done(st) != GR_OK) return GR_ERR;
     start_poller(r->app);
     /* AWS: a new mapping answers State Creating */
     return esm_get(r, str_c(arena_strdup(a, uuid)), "Creating", out);
+}
+
+int lambda__esm_tags(req_t *r, str_t uuid, str_t *tags)
+{
+    sqlite3_stmt *st;
+    if (lambda__prepare(r->app, "SELECT tags_json FROM lambda_esm WHERE account = ?1 AND region = ?2 AND uuid = ?3",
+                        r->who.account, r->region, uuid, &st) != GR_OK)
+        return GR_ERR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *tags = lambda__col(r->arena, st, 0);
+    store_release(st);
+    if (rc == SQLITE_DONE)
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "The resource you requested does not exist.");
+    return rc == SQLITE_ROW ? GR_OK : GR_ERR;
+}
+
+int lambda__esm_set_tags(req_t *r, str_t uuid, str_t tags)
+{
+    sqlite3_stmt *st;
+    if (lambda__prepare(r->app, "UPDATE lambda_esm SET tags_json = ?4 WHERE account = ?1 AND region = ?2 AND uuid = ?3",
+                        r->who.account, r->region, uuid, &st) != GR_OK)
+        return GR_ERR;
+    lambda__bind_s(st, 4, tags);
+    return lambda__step_done(st);
 }
 
 int lambda_get_event_source_mapping(req_t *r, const val_t *in, val_t *out)
