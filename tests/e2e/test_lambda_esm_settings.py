@@ -96,3 +96,17 @@ def test_tags_of_a_mapping(lam, queue_arn):
     lam.delete_event_source_mapping(UUID=m["UUID"])
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.list_tags(Resource=arn)
+
+
+def test_maximum_concurrency_is_refused_out_of_range(gureum, queue_arn):
+    """The model's 2..1000, checked by the server too (botocore's own check turned off)."""
+    import botocore.config
+    raw = gureum.client("lambda", region_name=REGION,
+                        config=botocore.config.Config(parameter_validation=False))
+    for bad in (1, 1001):
+        with pytest.raises(raw.exceptions.ClientError) as ei:
+            raw.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="esm-settings-fn",
+                                            ScalingConfig={"MaximumConcurrency": bad})
+        e = ei.value.response["Error"]
+        assert e["Code"] == "ValidationException" and "scalingConfig.maximumConcurrency" in e["Message"]
+    assert raw.list_event_source_mappings(FunctionName="esm-settings-fn")["EventSourceMappings"] == []
