@@ -1,4 +1,5 @@
-/* esm.c — event source mappings: the CRUD operations over lambda_esm, the
+/* esm.c — event source mappings: the CRUD operations over lambda_esm (and
+ * the mappings' tags, which function.c's tag operations read and write), the
  * poller thread, and the SQS side of it (queue messages into invocations);
  * DynamoDB streams and Kinesis streams are read by esm_stream.c.
  *
@@ -10,7 +11,9 @@
  * a failure deletes nothing, so the messages come back after their
  * visibility timeout (and reach the queue's DLQ after maxReceiveCount). For a
  * stream it hands the mapping to lambda__esm_stream_step.
- * Invariant: a mapping has at most one batch in flight. */
+ * Invariant: a mapping has at most one batch in flight — so an SQS mapping's
+ * ScalingConfig.MaximumConcurrency (2..1000, the cap on the concurrent
+ * invocations it may start) always holds; it is kept and answered. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +373,25 @@ static bool is_stream(str_t arn)
     return str_starts_with(arn, STR("arn:aws:dynamodb:")) || str_starts_with(arn, STR("arn:aws:kinesis:"));
 }
 
+/* ScalingConfig, KMSKeyArn and MetricsConfig (columns 19..21), answered once
+ * set as AWS answers what a mapping stores. */
+static void esm_settings_value(arena_t *a, sqlite3_stmt *st, val_t *v)
+{
+    int64_t maxc = sqlite3_column_int64(st, 19);
+    if (maxc) {
+        val_t *sc = val_new(a, VAL_STRUCT);
+        val_set_c(a, sc, "MaximumConcurrency", val_int(a, maxc));
+        val_set_c(a, v, "ScalingConfig", sc);
+    }
+    str_t kms = lambda__col(a, st, 20), metrics = lambda__col(a, st, 21);
+    if (kms.len) val_set_c(a, v, "KMSKeyArn", val_str(a, kms));
+    if (metrics.len) {
+        val_t *mc = val_new(a, VAL_STRUCT);
+        val_set_c(a, mc, "Metrics", lambda__json_list(a, metrics));
+        val_set_c(a, v, "MetricsConfig", mc);
+    }
+}
+
 static val_t *esm_value(arena_t *a, sqlite3_stmt *st, const char *state)
 {
 #define C(i) lambda__col(a, st, i)
@@ -399,6 +421,10 @@ static val_t *esm_value(arena_t *a, sqlite3_stmt *st, const char *state)
         val_set_c(a, fc, "Filters", list);
         val_set_c(a, v, "FilterCriteria", fc);
     }
+    val_set_c(a, v, "EventSourceMappingArn",
+              val_cstr(a, arena_printf(a, "arn:aws:lambda:%.*s:%.*s:event-source-mapping:%.*s", STR_FMT(C(2)),
+                                       STR_FMT(C(1)), STR_FMT(C(0)))));
+    esm_settings_value(a, st, v);
     if (!is_stream(src)) {
         val_set_c(a, v, "StateTransitionReason", val_cstr(a, "USER_INITIATED"));
         return v;
@@ -428,7 +454,8 @@ static val_t *esm_value(arena_t *a, sqlite3_stmt *st, const char *state)
 
 #define ESM_COLS                                                                                                       \
     "uuid, account, region, function_name, source_arn, batch_size, window_s, enabled, partial, last_modified, "        \
-    "starting_position, starting_ts, parallel, max_retries, max_age, bisect, on_failure, filters, last_result"
+    "starting_position, starting_ts, parallel, max_retries, max_age, bisect, on_failure, filters, last_result, "       \
+    "max_concurrency, kms_key, metrics"
 
 static int esm_get(req_t *r, str_t uuid, const char *state, val_t *out)
 {
@@ -453,6 +480,10 @@ typedef struct {
     str_t on_failure;
     bool has_on_failure;
     bool partial, has_partial;
+    bool has_scaling, has_kms, has_metrics;
+    int64_t max_concurrency; /* 0: the configuration removed (AWS: "pass an empty value") */
+    str_t kms_key;
+    str_t metrics; /* JSON array; STR_NULL with has_metrics: removed */
 } esm_in_t;
 
 static int settings_or_fail(req_t *r, const val_t *in, bool stream, esm_in_t *e)
@@ -476,6 +507,21 @@ static int settings_or_fail(req_t *r, const val_t *in, bool stream, esm_in_t *e)
         }
         json_w_arr_end(&w);
         e->filters = buf_str(&b);
+    }
+    const val_t *sc = val_get(in, "ScalingConfig");
+    if (sc) {
+        e->has_scaling = true;
+        e->max_concurrency = val_get_int(sc, "MaximumConcurrency", 0);
+    }
+    if (val_get(in, "KMSKeyArn")) {
+        e->has_kms = true;
+        e->kms_key = val_get_str(in, "KMSKeyArn");
+    }
+    const val_t *mc = val_get(in, "MetricsConfig");
+    if (mc) {
+        e->has_metrics = true;
+        str_t ml = lambda__list_json(a, val_get(mc, "Metrics"));
+        if (ml.len) e->metrics = ml;
     }
     const val_t *frt = val_get(in, "FunctionResponseTypes");
     if (frt) {
@@ -652,12 +698,14 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     id_uuid(uuid);
     sqlite3 *db = lambda__db(r->app);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db,
-                             "INSERT INTO lambda_esm (uuid, account, region, function_name, source_arn, "
-                             "batch_size, window_s, enabled, partial, last_modified, starting_position, starting_ts, "
-                             "start_after, parallel, max_retries, max_age, bisect, on_failure, filters) "
-                             "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
-                             -1, &st, NULL) != SQLITE_OK)
+    if (!db ||
+        store_prepare(db,
+                      "INSERT INTO lambda_esm (uuid, account, region, function_name, source_arn, "
+                      "batch_size, window_s, enabled, partial, last_modified, starting_position, starting_ts, "
+                      "start_after, parallel, max_retries, max_age, bisect, on_failure, filters, "
+                      "max_concurrency, kms_key, metrics, tags_json) "
+                      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, f.account.p, (int)f.account.len, SQLITE_STATIC);
@@ -678,10 +726,39 @@ int lambda_create_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int(st, 17, val_get_bool(in, "BisectBatchOnFunctionError", false) ? 1 : 0);
     sqlite3_bind_text(st, 18, e.on_failure.p ? e.on_failure.p : "", (int)e.on_failure.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 19, e.filters.p ? e.filters.p : "", (int)e.filters.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 20, e.max_concurrency);
+    sqlite3_bind_text(st, 21, e.kms_key.p ? e.kms_key.p : "", (int)e.kms_key.len, SQLITE_STATIC);
+    if (e.metrics.p) sqlite3_bind_text(st, 22, e.metrics.p, (int)e.metrics.len, SQLITE_STATIC);
+    const val_t *tags = val_get(in, "Tags");
+    lambda__bind_s(st, 23, tags && tags->u.obj.n ? lambda__map_json(a, tags) : STR(""));
     if (lambda__step_done(st) != GR_OK) return GR_ERR;
     start_poller(r->app);
     /* AWS: a new mapping answers State Creating */
     return esm_get(r, str_c(arena_strdup(a, uuid)), "Creating", out);
+}
+
+int lambda__esm_tags(req_t *r, str_t uuid, str_t *tags)
+{
+    sqlite3_stmt *st;
+    if (lambda__prepare(r->app, "SELECT tags_json FROM lambda_esm WHERE account = ?1 AND region = ?2 AND uuid = ?3",
+                        r->who.account, r->region, uuid, &st) != GR_OK)
+        return GR_ERR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *tags = lambda__col(r->arena, st, 0);
+    store_release(st);
+    if (rc == SQLITE_DONE)
+        return req_fail(r, &LAMBDA_ERR_ResourceNotFoundException, "The resource you requested does not exist.");
+    return rc == SQLITE_ROW ? GR_OK : GR_ERR;
+}
+
+int lambda__esm_set_tags(req_t *r, str_t uuid, str_t tags)
+{
+    sqlite3_stmt *st;
+    if (lambda__prepare(r->app, "UPDATE lambda_esm SET tags_json = ?4 WHERE account = ?1 AND region = ?2 AND uuid = ?3",
+                        r->who.account, r->region, uuid, &st) != GR_OK)
+        return GR_ERR;
+    lambda__bind_s(st, 4, tags);
+    return lambda__step_done(st);
 }
 
 int lambda_get_event_source_mapping(req_t *r, const val_t *in, val_t *out)
@@ -724,7 +801,9 @@ int lambda_update_event_source_mapping(req_t *r, const val_t *in, val_t *out)
                              "last_modified = ?5, partial = coalesce(?6, partial), filters = coalesce(?7, filters), "
                              "on_failure = coalesce(?8, on_failure), max_retries = coalesce(?9, max_retries), "
                              "max_age = coalesce(?10, max_age), bisect = coalesce(?11, bisect), "
-                             "parallel = coalesce(?12, parallel) WHERE uuid = ?1",
+                             "parallel = coalesce(?12, parallel), max_concurrency = coalesce(?13, max_concurrency), "
+                             "kms_key = coalesce(?14, kms_key), metrics = CASE WHEN ?15 THEN ?16 ELSE metrics END "
+                             "WHERE uuid = ?1",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, uuid.p, (int)uuid.len, SQLITE_STATIC);
@@ -745,6 +824,10 @@ int lambda_update_event_source_mapping(req_t *r, const val_t *in, val_t *out)
     if (val_get(in, "BisectBatchOnFunctionError"))
         sqlite3_bind_int(st, 11, val_get_bool(in, "BisectBatchOnFunctionError", false));
     if (val_get(in, "ParallelizationFactor")) sqlite3_bind_int64(st, 12, val_get_int(in, "ParallelizationFactor", 1));
+    if (e.has_scaling) sqlite3_bind_int64(st, 13, e.max_concurrency);
+    if (e.has_kms) sqlite3_bind_text(st, 14, e.kms_key.p ? e.kms_key.p : "", (int)e.kms_key.len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 15, e.has_metrics);
+    if (e.metrics.p) sqlite3_bind_text(st, 16, e.metrics.p, (int)e.metrics.len, SQLITE_STATIC);
     if (lambda__step_done(st) != GR_OK) return GR_ERR;
     return esm_get(r, uuid, "Updating", out);
 }

@@ -168,7 +168,7 @@ static val_t *json_to_map(arena_t *a, str_t text)
     return m;
 }
 
-static str_t map_to_json(arena_t *a, const val_t *m)
+str_t lambda__map_json(arena_t *a, const val_t *m)
 {
     buf_t b;
     buf_init(&b, a);
@@ -390,7 +390,7 @@ static int check_config(req_t *r, const val_t *in, lambda__fn_t *f)
                             "for modification. Reserved keys used in this request: %s",
                             buf_str(&used).p);
         /* AWS: the variables together may not exceed 4 KB */
-        str_t j = vars && vars->u.obj.n ? map_to_json(a, vars) : STR("");
+        str_t j = vars && vars->u.obj.n ? lambda__map_json(a, vars) : STR("");
         if (j.len > 4096)
             return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException,
                             "Lambda was unable to configure your environment variables because the environment "
@@ -565,7 +565,7 @@ int lambda_create_function(req_t *r, const val_t *in, val_t *out)
     if (lambda__code_bytes(r, val_get(in, "Code"), &zip) != GR_OK) return GR_ERR;
     if (lambda__store_code(r, zip, &f) != GR_OK) return GR_ERR;
     const val_t *tags = val_get(in, "Tags");
-    if (tags && tags->u.obj.n) f.tags_json = map_to_json(a, tags);
+    if (tags && tags->u.obj.n) f.tags_json = lambda__map_json(a, tags);
     touch(r, &f);
     if (save(r, &f, true) != GR_OK) return GR_ERR;
     if (csc.p && lambda__link_csc(r, f.name, csc) != GR_OK) return GR_ERR;
@@ -1074,25 +1074,58 @@ static int load_by_arn(req_t *r, str_t arn, lambda__fn_t *f)
     return lambda__load_or_fail(r, arn, f);
 }
 
+/* What the tag operations act on: a function, or an event source mapping
+ * (AWS tags those too, by their event-source-mapping ARN). */
+typedef struct {
+    lambda__fn_t f;
+    str_t uuid; /* a mapping's; STR_NULL for a function */
+    str_t tags; /* the JSON object kept */
+} tagged_t;
+
+static int tagged_load(req_t *r, str_t arn, tagged_t *t)
+{
+    *t = (tagged_t){.uuid = STR_NULL};
+    /* arn:PARTITION:lambda:REGION:ACCOUNT:event-source-mapping:UUID */
+    str_t rest = arn, field = STR_NULL;
+    for (int i = 0; i < 6 && rest.len; i++) {
+        long c = str_index(rest, ':');
+        field = c < 0 ? rest : str_n(rest.p, (size_t)c);
+        rest = c < 0 ? STR("") : str_n(rest.p + c + 1, rest.len - (size_t)c - 1);
+    }
+    if (!str_eq_c(field, "event-source-mapping")) {
+        if (load_by_arn(r, arn, &t->f) != GR_OK) return GR_ERR;
+        t->tags = t->f.tags_json;
+        return GR_OK;
+    }
+    t->uuid = rest;
+    return lambda__esm_tags(r, t->uuid, &t->tags);
+}
+
+static int tagged_save(req_t *r, const tagged_t *t, str_t tags)
+{
+    if (t->uuid.p) return lambda__esm_set_tags(r, t->uuid, tags);
+    return set_column(r, &t->f, "tags_json", tags, 0, false);
+}
+
 int lambda_tag_resource(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    lambda__fn_t f;
-    if (load_by_arn(r, val_get_str(in, "Resource"), &f) != GR_OK) return GR_ERR;
-    val_t *m = json_to_map(a, f.tags_json);
+    tagged_t tg;
+    if (tagged_load(r, val_get_str(in, "Resource"), &tg) != GR_OK) return GR_ERR;
+    val_t *m = json_to_map(a, tg.tags);
     const val_t *t = val_get(in, "Tags");
     for (size_t i = 0; t && i < t->u.obj.n; i++) val_set(a, m, t->u.obj.e[i].key, t->u.obj.e[i].v);
     if (m->u.obj.n > 50)
         return req_fail(r, &LAMBDA_ERR_InvalidParameterValueException, "Number of tags exceeds resource tag limit.");
-    return set_column(r, &f, "tags_json", map_to_json(a, m), 0, false);
+    return tagged_save(r, &tg, lambda__map_json(a, m));
 }
 
 int lambda_untag_resource(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    lambda__fn_t f;
-    if (load_by_arn(r, val_get_str(in, "Resource"), &f) != GR_OK) return GR_ERR;
-    val_t *m = json_to_map(a, f.tags_json), *keep = val_new(a, VAL_MAP);
+    tagged_t tg;
+    if (tagged_load(r, val_get_str(in, "Resource"), &tg) != GR_OK) return GR_ERR;
+    val_t *m = json_to_map(a, tg.tags), *keep = val_new(a, VAL_MAP);
     const val_t *keys = val_get(in, "TagKeys");
     for (size_t i = 0; i < m->u.obj.n; i++) {
         bool drop = false;
@@ -1100,14 +1133,14 @@ int lambda_untag_resource(req_t *r, const val_t *in, val_t *out)
             if (str_eq(keys->u.list.v[k]->u.s, m->u.obj.e[i].key)) drop = true;
         if (!drop) val_set(a, keep, m->u.obj.e[i].key, m->u.obj.e[i].v);
     }
-    return set_column(r, &f, "tags_json", keep->u.obj.n ? map_to_json(a, keep) : STR(""), 0, false);
+    return tagged_save(r, &tg, keep->u.obj.n ? lambda__map_json(a, keep) : STR(""));
 }
 
 int lambda_list_tags(req_t *r, const val_t *in, val_t *out)
 {
-    lambda__fn_t f;
-    if (load_by_arn(r, val_get_str(in, "Resource"), &f) != GR_OK) return GR_ERR;
-    val_set_c(r->arena, out, "Tags", json_to_map(r->arena, f.tags_json));
+    tagged_t tg;
+    if (tagged_load(r, val_get_str(in, "Resource"), &tg) != GR_OK) return GR_ERR;
+    val_set_c(r->arena, out, "Tags", json_to_map(r->arena, tg.tags));
     return GR_OK;
 }
 

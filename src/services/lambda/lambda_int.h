@@ -104,6 +104,17 @@ int lambda__fn_prepare(req_t *r, const lambda__fn_t *f, const char *sql, sqlite3
  * arena ("" for NULL), for every Lambda table. */
 void lambda__bind_s(sqlite3_stmt *st, int i, str_t s);
 str_t lambda__col(arena_t *a, sqlite3_stmt *st, int i);
+/* A list of strings as a JSON array ("" for none) and back (an empty list
+ * for ""), for the list settings kept as text. */
+str_t lambda__list_json(arena_t *a, const val_t *l);
+val_t *lambda__json_list(arena_t *a, str_t text);
+/* A map of strings (tags, variables) as a JSON object. */
+str_t lambda__map_json(arena_t *a, const val_t *m);
+/* An event source mapping's tags (a JSON object, "" for none) by UUID in the
+ * caller's account, ResourceNotFoundException when there is none; and their
+ * replacement. */
+int lambda__esm_tags(req_t *r, str_t uuid, str_t *tags);
+int lambda__esm_set_tags(req_t *r, str_t uuid, str_t tags);
 /* Steps st, a statement that answers no rows (an INSERT, UPDATE or DELETE),
  * and releases it: GR_OK when it ran to its end. */
 int lambda__step_done(sqlite3_stmt *st);

@@ -38,7 +38,7 @@ static str_t layer_name(str_t in)
     "policy, policy_revision"
 
 /* A JSON array of strings → a list value (empty when absent). */
-static val_t *json_list(arena_t *a, str_t text)
+val_t *lambda__json_list(arena_t *a, str_t text)
 {
     val_t *l = val_new(a, VAL_LIST);
     const json_t *j = text.len ? json_parse(a, text, NULL) : NULL;
@@ -47,7 +47,7 @@ static val_t *json_list(arena_t *a, str_t text)
     return l;
 }
 
-static str_t list_json(arena_t *a, const val_t *l)
+str_t lambda__list_json(arena_t *a, const val_t *l)
 {
     if (!l || !l->u.list.n) return STR("");
     buf_t b;
@@ -88,7 +88,7 @@ static val_t *layer_value(req_t *r, str_t account, sqlite3_stmt *st, bool full)
     if (full || desc.len) val_set_c(a, v, "Description", val_str(a, desc));
     val_set_c(a, v, "CreatedDate", lambda__time_value(a, sqlite3_column_int64(st, 8)));
     val_set_c(a, v, "Version", val_int(a, ver));
-    val_t *rts = json_list(a, lambda__col(a, st, 6)), *archs = json_list(a, lambda__col(a, st, 9));
+    val_t *rts = lambda__json_list(a, lambda__col(a, st, 6)), *archs = lambda__json_list(a, lambda__col(a, st, 9));
     if (full || rts->u.list.n) val_set_c(a, v, "CompatibleRuntimes", rts);
     if (full || archs->u.list.n) val_set_c(a, v, "CompatibleArchitectures", archs);
     str_t lic = lambda__col(a, st, 7);
@@ -136,10 +136,10 @@ int lambda_publish_layer_version(req_t *r, const val_t *in, val_t *out)
     lambda__bind_s(st, 6, f.code_id);
     lambda__bind_s(st, 7, f.code_sha256);
     sqlite3_bind_int64(st, 8, f.code_size);
-    lambda__bind_s(st, 9, list_json(a, val_get(in, "CompatibleRuntimes")));
+    lambda__bind_s(st, 9, lambda__list_json(a, val_get(in, "CompatibleRuntimes")));
     lambda__bind_s(st, 10, val_get_str(in, "LicenseInfo"));
     sqlite3_bind_int64(st, 11, time_now_us() / 1000);
-    lambda__bind_s(st, 12, list_json(a, val_get(in, "CompatibleArchitectures")));
+    lambda__bind_s(st, 12, lambda__list_json(a, val_get(in, "CompatibleArchitectures")));
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = *layer_value(r, r->who.account, st, true);
     store_release(st);
