@@ -21,11 +21,12 @@ LIBSRC   := $(filter-out src/main.c,$(SRC))
 GEN_C    := $(foreach s,$(SERVICES),build/gen/$(s)_model.c) build/gen/sqsjson_model.c build/gen/schemas.c
 GEN_C    += build/gen/bootstraps.c
 # Debian's pkg-config names: libevent_core (event loop, bufferevents, listener: all
-# src/http uses), libevent_pthreads, sqlite3, libcrypto (from libssl-dev), zlib and
+# src/http uses), libevent_pthreads, sqlite3, libssl (services/httpsend's https:) and
+# libcrypto (both from libssl-dev), zlib and
 # libzstd (DynamoDB's ImportTable reads GZIP and ZSTD objects: zlib1g-dev, libzstd-dev).
-DEPS_PC  := libevent_core libevent_pthreads sqlite3 libcrypto zlib libzstd
+DEPS_PC  := libevent_core libevent_pthreads sqlite3 libssl libcrypto zlib libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(DEPS_PC) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null || echo -levent_core -levent_pthreads -lsqlite3 -lcrypto -lz -lzstd)
+PKG_LIBS   := $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null || echo -levent_core -levent_pthreads -lsqlite3 -lssl -lcrypto -lz -lzstd)
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
@@ -39,7 +40,7 @@ LIBS     := $(PKG_LIBS) -lpthread -lm
 # answer: bench/startup). The .a files come with Debian's -dev packages. Only
 # libc and libm stay shared (glibc 2.34+ has dlopen and pthreads in libc).
 # Test and fuzz builds stay dynamic.
-REL_LIBS := -no-pie -Wl,-Bstatic -levent_pthreads -levent_core -lsqlite3 -lcrypto -lz -lzstd -Wl,-Bdynamic -lpthread -lm
+REL_LIBS := -no-pie -Wl,-Bstatic -levent_pthreads -levent_core -lsqlite3 -lssl -lcrypto -lz -lzstd -Wl,-Bdynamic -lpthread -lm
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(SRC) $(GEN_C))
 TEST_OBJ := $(patsubst %.c,build/test/%.o,$(LIBSRC) $(GEN_C))
