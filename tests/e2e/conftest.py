@@ -454,7 +454,7 @@ def gureum_factory(tmp_path_factory):
     assert not errors, "\n\n".join(errors)
 
 
-class TestCA:
+class LoopbackCA:
     """A throwaway certificate authority for loopback HTTPS servers: ca_file is
     its PEM (give it to gureum as SSL_CERT_FILE, so httpsend trusts it);
     server_context() is an ssl context serving a leaf for 127.0.0.1 and
@@ -462,7 +462,7 @@ class TestCA:
     certificate (what pinning a thumbprint is for). thumbprint(): the SHA-1 hex
     of the top certificate the server presents, as IAM's ThumbprintList holds."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, ips=("127.0.0.1",)):
         import datetime
         import ipaddress
         import ssl
@@ -485,7 +485,8 @@ class TestCA:
             return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                    serialization.NoEncryption())
 
-        san = x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+        san = x509.SubjectAlternativeName([x509.DNSName("localhost")] +
+                                          [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips])
 
         def cert(subject, key, issuer, issuer_key, ca):
             b = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
@@ -526,12 +527,12 @@ class TestCA:
         from cryptography.hazmat.primitives import hashes
         return (self.self_signed if self_signed else self.ca).fingerprint(hashes.SHA1()).hex()
 
-    def serve(self, handler, self_signed=False):
-        """A ThreadingHTTPServer on 127.0.0.1 speaking TLS with handler; the
-        caller shuts it down."""
+    def serve(self, handler, self_signed=False, addr=("127.0.0.1", 0)):
+        """A ThreadingHTTPServer on addr (127.0.0.1, any port) speaking TLS
+        with handler; the caller shuts it down."""
         import threading
         from http.server import ThreadingHTTPServer
-        srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        srv = ThreadingHTTPServer(addr, handler)
         srv.socket = self.server_context(self_signed).wrap_socket(srv.socket, server_side=True)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         return srv
@@ -539,7 +540,7 @@ class TestCA:
 
 @pytest.fixture(scope="module")
 def test_ca(tmp_path_factory):
-    return TestCA(tmp_path_factory.mktemp("ca"))
+    return LoopbackCA(tmp_path_factory.mktemp("ca"))
 
 
 @pytest.fixture(scope="module")
