@@ -188,7 +188,9 @@ def test_refusals(gureum, issuer, role):
     assert code == "ExpiredTokenException" and msg.startswith("Token expired: current date/time ") and status == 400
     assert refused(issuer.token(key=rsa.generate_private_key(public_exponent=65537, key_size=2048)))[0] == \
         "InvalidIdentityToken"
+    fetched = issuer.fetches
     assert refused(issuer.token(kid="nope"))[0] == "InvalidIdentityToken"
+    assert issuer.fetches == fetched + 2  # an unknown kid fetches the keys again (a rotation), once
     head = b64u(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     assert refused(head + "." + issuer.token().split(".", 1)[1])[0] == "InvalidIdentityToken"
     # the trust policy's conditions: sub must match repo:me/*

@@ -105,11 +105,11 @@ static bool fetch(arena_t *a, str_t url, const str_t *thumbs, size_t nthumbs, st
     return true;
 }
 
-/* The issuer's JWKS document: 1, 0 when it cannot be had, -1 when the
- * issuer cannot be reached at all. */
-static int jwks_of(arena_t *a, str_t iss, const str_t *thumbs, size_t nthumbs, const json_t **keys)
+/* The issuer's JWKS document (the kept one unless refresh): 1, 0 when it
+ * cannot be had, -1 when the issuer cannot be reached at all. */
+static int jwks_of(arena_t *a, str_t iss, const str_t *thumbs, size_t nthumbs, bool refresh, const json_t **keys)
 {
-    str_t text = cached(a, iss);
+    str_t text = refresh ? STR_NULL : cached(a, iss);
     bool fresh = !text.p;
     if (fresh) {
         str_t doc, base = iss;
@@ -315,18 +315,22 @@ int sts_assume_role_with_web_identity(req_t *r, const val_t *in, val_t *out)
     if (claim_time(claims, "nbf", &t) && t > now + SKEW_S) return invalid(r, "Token is not yet valid");
 
     /* the signature, by the key kid names (or the only key) */
-    const json_t *keys = NULL;
-    int got = jwks_of(a, iss, thumbs, nthumbs, &keys);
-    if (got < 0)
-        return req_fail(r, &STS_ERR_IDPCommunicationErrorException,
-                        "Couldn't retrieve verification key from your identity provider,  please reference "
-                        "AssumeRoleWithWebIdentity documentation for requirements");
-    if (!got) return invalid(r, "Couldn't retrieve verification key from your identity provider");
+    /* the key kid names (or the only key); a kid the kept keys lack may be
+     * a rotated one, so they are fetched again once */
     str_t kid = jstr(hdr, "kid");
     const json_t *jwk = NULL;
-    for (size_t i = 0; i < keys->u.arr.n; i++) {
-        const json_t *k = keys->u.arr.v[i];
-        if (kid.p ? str_eq(jstr(k, "kid"), kid) : keys->u.arr.n == 1) jwk = k;
+    for (int pass = 0; pass < 2 && !jwk; pass++) {
+        const json_t *keys = NULL;
+        int got = jwks_of(a, iss, thumbs, nthumbs, pass == 1, &keys);
+        if (got < 0)
+            return req_fail(r, &STS_ERR_IDPCommunicationErrorException,
+                            "Couldn't retrieve verification key from your identity provider,  please reference "
+                            "AssumeRoleWithWebIdentity documentation for requirements");
+        if (!got) return invalid(r, "Couldn't retrieve verification key from your identity provider");
+        for (size_t i = 0; i < keys->u.arr.n; i++) {
+            const json_t *k = keys->u.arr.v[i];
+            if (kid.p ? str_eq(jstr(k, "kid"), kid) : keys->u.arr.n == 1) jwk = k;
+        }
     }
     EVP_PKEY *key = jwk ? jwk_key(a, jwk) : NULL;
     if (!key) return invalid(r, "Couldn't find a key in the identity provider's JWKS for this token");
