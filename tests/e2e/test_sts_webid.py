@@ -161,6 +161,18 @@ def test_assume_role_with_web_identity(gureum, issuer, role):
     sqs = gureum.client("sqs", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
                         aws_session_token=c["SessionToken"])
     assert sqs.create_queue(QueueName="from-webid")["QueueUrl"].endswith("/from-webid")
+    # a session policy narrows the session as AssumeRole's does
+    r = sts.assume_role_with_web_identity(RoleArn=arn, RoleSessionName="narrow", WebIdentityToken=issuer.token(),
+                                          Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                                              {"Effect": "Allow", "Action": "sqs:ListQueues", "Resource": "*"}]}))
+    assert "PackedPolicySize" in r
+    n = r["Credentials"]
+    narrow = gureum.client("sqs", aws_access_key_id=n["AccessKeyId"], aws_secret_access_key=n["SecretAccessKey"],
+                           aws_session_token=n["SessionToken"])
+    narrow.list_queues()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        narrow.create_queue(QueueName="not-allowed")
+    assert e.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException")
     # keys are kept: two fetches (discovery, JWKS) for all of the above
     assert issuer.fetches == 2
     # the CLI, without credentials
