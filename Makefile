@@ -21,8 +21,8 @@ LIBSRC   := $(filter-out src/main.c,$(SRC))
 GEN_C    := $(foreach s,$(SERVICES),build/gen/$(s)_model.c) build/gen/sqsjson_model.c build/gen/schemas.c
 GEN_C    += build/gen/bootstraps.c
 # Debian's pkg-config names: libevent_core (event loop, bufferevents, listener: all
-# src/http uses), libevent_pthreads, sqlite3, libssl and libcrypto (libssl-dev: https:// for
-# services/httpsend.c), zlib and
+# src/http uses), libevent_pthreads, sqlite3, libssl (services/httpsend's https:) and
+# libcrypto (both from libssl-dev), zlib and
 # libzstd (DynamoDB's ImportTable reads GZIP and ZSTD objects: zlib1g-dev, libzstd-dev).
 DEPS_PC  := libevent_core libevent_pthreads sqlite3 libssl libcrypto zlib libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(DEPS_PC) 2>/dev/null)

@@ -5,10 +5,13 @@
  * endpoint that is down or slow. The answer is read until the server closes
  * or, when it says its Content-Length, until that much has come: a server
  * that keeps the connection open despite Connection: close holds nobody.
- * https:// goes through OpenSSL's libssl over the same socket: TLS 1.2 or
- * later, SNI, the certificate chain checked against the system's trust
- * store (OpenSSL's default paths, so SSL_CERT_FILE / SSL_CERT_DIR name
- * another) and the host name against the certificate. */
+ *
+ * https:// runs TLS 1.2+ over the same socket with OpenSSL's libssl: SNI set,
+ * the host name checked against the leaf, and the chain verified against the
+ * default trust store (SSL_CERT_FILE / SSL_CERT_DIR name another, as a test's
+ * own CA) — or, when the caller pins thumbprints, the SHA-1 of the top
+ * certificate the server presents must be one of them instead (IAM OIDC
+ * providers' ThumbprintList: the top intermediate CA, or a self-signed leaf). */
 #define _GNU_SOURCE /* memmem, memrchr, strcasestr */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,11 +24,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
+
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <pthread.h>
-#include <unistd.h>
 
 #include "core/buf.h"
 #include "services/httpsend.h"
@@ -42,21 +46,19 @@ static void set_fail(httpsend_answer_t *ans, httpsend_fail_t fail, const char *f
     va_end(ap);
 }
 
-/* Splits "http[s]://host[:port][/path][?query]": authority is host[:port]
- * as written (the Host header), path at least "/" (arena a); *tls for
- * https. */
+/* Splits "http://host[:port][/path][?query]": authority is host[:port] as
+ * written (the Host header), path at least "/" (arena a). */
 static bool split_url(arena_t *a, const httpsend_req_t *req, str_t *authority, str_t *host, str_t *port, str_t *path,
                       bool *tls, httpsend_answer_t *ans)
 {
     str_t url = req->url;
     *tls = str_starts_with(url, STR("https://"));
     if (!*tls && !str_starts_with(url, STR("http://"))) {
-        set_fail(ans, HTTPSEND_BAD_URL, "not an http:// or https:// URL: %.*s", (int)(url.len > 200 ? 200 : url.len),
-                 url.p);
+        set_fail(ans, HTTPSEND_BAD_URL, "gureum sends only to http:// and https:// endpoints: %.*s",
+                 (int)(url.len > 200 ? 200 : url.len), url.p);
         return false;
     }
-    size_t skip = *tls ? 8 : 7;
-    str_t rest = str_sub(url, skip, url.len - skip);
+    str_t rest = str_sub(url, *tls ? 8 : 7, url.len - (*tls ? 8 : 7));
     size_t h = 0;
     while (h < rest.len && rest.p[h] != '/' && rest.p[h] != '?') h++;
     str_t hp = str_sub(rest, 0, h);
@@ -129,6 +131,115 @@ static int connect_to(arena_t *a, const httpsend_req_t *req, str_t host, str_t p
     return -1;
 }
 
+/* ==== TLS ==== */
+
+/* Whether the SHA-1 of the top certificate the server presented (the last
+ * of its chain: the top intermediate CA, or the leaf alone when self-signed)
+ * is one of the pinned thumbprints (hex, either case). */
+static bool pin_matches(SSL *ssl, const httpsend_req_t *req, char *got, size_t got_len)
+{
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    int n = chain ? sk_X509_num(chain) : 0;
+    if (n <= 0) return false;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!X509_digest(sk_X509_value(chain, n - 1), EVP_sha1(), md, &mdlen)) return false;
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    for (unsigned int i = 0; i < mdlen; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    snprintf(got, got_len, "%s", hex);
+    for (size_t i = 0; i < req->n_pins; i++)
+        if (req->pins[i].len == 2 * mdlen && strncasecmp(req->pins[i].p, hex, 2 * mdlen) == 0) return true;
+    return false;
+}
+
+/* Runs the handshake on fd for host; NULL with ans set when the server
+ * cannot be trusted or speaks no TLS 1.2+. The caller frees the SSL and its
+ * context (SSL_get_SSL_CTX). */
+static SSL *tls_open(arena_t *a, const httpsend_req_t *req, int fd, str_t host, httpsend_answer_t *ans)
+{
+    const char *h = arena_printf(a, "%.*s", STR_FMT(host));
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+    if (!h || !ssl) {
+        SSL_CTX_free(ctx);
+        set_fail(ans, HTTPSEND_TLS, "cannot set up TLS");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    /* Read per request, so SSL_CERT_FILE / SSL_CERT_DIR are honoured as the
+     * process has them. */
+    SSL_CTX_set_default_verify_paths(ctx);
+    struct in6_addr ip;
+    bool is_ip = inet_pton(AF_INET, h, &ip) == 1 || inet_pton(AF_INET6, h, &ip) == 1;
+    X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+    if (is_ip)
+        X509_VERIFY_PARAM_set1_ip_asc(vp, h);
+    else {
+        SSL_set_tlsext_host_name(ssl, h); /* SNI carries names only, never addresses */
+        X509_VERIFY_PARAM_set1_host(vp, h, 0);
+    }
+    /* With pins the chain need not lead to a trusted root (a self-signed
+     * issuer is what pinning is for); the host name still has to match. */
+    SSL_set_verify(ssl, req->n_pins ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    SSL_set_fd(ssl, fd);
+    ERR_clear_error();
+    if (SSL_connect(ssl) != 1) {
+        long vr = SSL_get_verify_result(ssl);
+        if (vr != X509_V_OK)
+            set_fail(ans, HTTPSEND_TLS, "the certificate of %s is not trusted: %s", h,
+                     X509_verify_cert_error_string(vr));
+        else if (errno == EAGAIN || errno == EWOULDBLOCK)
+            set_fail(ans, HTTPSEND_TIMEOUT, "no TLS handshake within %d seconds from %s", req->timeout_s, h);
+        else {
+            char e[160];
+            ERR_error_string_n(ERR_peek_last_error(), e, sizeof e);
+            set_fail(ans, HTTPSEND_TLS, "TLS handshake with %s failed: %s", h, e);
+        }
+        goto bad;
+    }
+    if (req->n_pins) {
+        X509 *leaf = SSL_get1_peer_certificate(ssl);
+        bool name_ok = leaf && (is_ip ? X509_check_ip_asc(leaf, h, 0) == 1 : X509_check_host(leaf, h, 0, 0, NULL) == 1);
+        X509_free(leaf);
+        char got[2 * EVP_MAX_MD_SIZE + 1] = "";
+        if (!name_ok) {
+            set_fail(ans, HTTPSEND_TLS, "the certificate of %s does not name it", h);
+            goto bad;
+        }
+        if (!pin_matches(ssl, req, got, sizeof got)) {
+            set_fail(ans, HTTPSEND_TLS, "the certificate chain of %s matches no pinned thumbprint (its top is %s)", h,
+                     got);
+            goto bad;
+        }
+    }
+    return ssl;
+bad:
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+static ssize_t io_send(int fd, SSL *ssl, const char *p, size_t n)
+{
+    if (!ssl) return send(fd, p, n, MSG_NOSIGNAL);
+    size_t w = 0;
+    return SSL_write_ex(ssl, p, n, &w) == 1 ? (ssize_t)w : -1;
+}
+
+static ssize_t io_recv(int fd, SSL *ssl, char *p, size_t n)
+{
+    if (!ssl) return recv(fd, p, n, 0);
+    size_t r = 0;
+    errno = 0;
+    if (SSL_read_ex(ssl, p, n, &r) == 1) return (ssize_t)r;
+    int e = SSL_get_error(ssl, 0);
+    if (e == SSL_ERROR_ZERO_RETURN) return 0;
+    /* A socket timeout shows as a syscall error with EAGAIN; a server that
+     * closes without close_notify, as an end. */
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return -1;
+    return 0;
+}
+
 /* Decodes a chunked body in place; false when it is not well formed. */
 static bool dechunk(str_t *body)
 {
@@ -169,102 +280,19 @@ static bool answer_complete(str_t r, bool want_body, bool head_only)
     return false;
 }
 
-/* ==== TLS ==== */
-
-/* One client context for the process, made on first use (OpenSSL 1.1+ is
- * thread-safe; the context is only read afterwards). NULL if it cannot be. */
-static SSL_CTX *g_tls_ctx;
-static pthread_once_t g_tls_once = PTHREAD_ONCE_INIT;
-
-static void tls_init(void)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx) return;
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-        SSL_CTX_free(ctx);
-        return;
-    }
-    g_tls_ctx = ctx;
-}
-
-static SSL_CTX *tls_ctx(void)
-{
-    pthread_once(&g_tls_once, tls_init);
-    return g_tls_ctx;
-}
-
-/* The TLS session over fd for host, handshake done and the certificate
- * checked; NULL with ans set otherwise (fd stays the caller's). */
-static SSL *tls_open(arena_t *a, int fd, str_t host, httpsend_answer_t *ans)
-{
-    SSL_CTX *ctx = tls_ctx();
-    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
-    const char *h = arena_printf(a, "%.*s", STR_FMT(host));
-    if (!ssl || !h) {
-        set_fail(ans, HTTPSEND_UNREACHABLE, "TLS: no client context");
-        SSL_free(ssl);
-        return NULL;
-    }
-    struct in6_addr ip;
-    bool literal = inet_pton(AF_INET, h, &ip) == 1 || inet_pton(AF_INET6, h, &ip) == 1;
-    if (!literal) SSL_set_tlsext_host_name(ssl, h); /* SNI names hosts, never addresses (RFC 6066) */
-    /* the certificate must name the host (or the address) the URL gives */
-    X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
-    if (literal ? !X509_VERIFY_PARAM_set1_ip_asc(vp, h) : !SSL_set1_host(ssl, h)) {
-        set_fail(ans, HTTPSEND_UNREACHABLE, "TLS: cannot check the name %.200s", h);
-        SSL_free(ssl);
-        return NULL;
-    }
-    SSL_set_fd(ssl, fd);
-    if (SSL_connect(ssl) != 1) {
-        long v = SSL_get_verify_result(ssl);
-        unsigned long e = ERR_get_error();
-        char why[160];
-        if (v != X509_V_OK)
-            snprintf(why, sizeof why, "certificate not trusted: %s", X509_verify_cert_error_string(v));
-        else
-            ERR_error_string_n(e, why, sizeof why);
-        set_fail(ans, HTTPSEND_UNREACHABLE, "TLS handshake with %.100s failed: %s", h, why);
-        ERR_clear_error();
-        SSL_free(ssl);
-        return NULL;
-    }
-    return ssl;
-}
-
-static ssize_t io_send(SSL *ssl, int fd, const char *p, size_t n)
-{
-    if (!ssl) return send(fd, p, n, MSG_NOSIGNAL);
-    int w = SSL_write(ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-    return w > 0 ? w : -1;
-}
-
-static ssize_t io_recv(SSL *ssl, int fd, char *p, size_t n)
-{
-    if (!ssl) return recv(fd, p, n, 0);
-    int r = SSL_read(ssl, p, (int)n);
-    if (r > 0) return r;
-    int e = SSL_get_error(ssl, r);
-    if (e == SSL_ERROR_ZERO_RETURN) return 0;
-    if (e == SSL_ERROR_SYSCALL && errno == 0) return 0; /* closed without close_notify */
-    return -1;
-}
-
 void httpsend(arena_t *a, const httpsend_req_t *req, httpsend_answer_t *ans)
 {
     *ans = (httpsend_answer_t){.body = STR("")};
     str_t authority, host, port, path;
-    bool tls = false;
+    bool tls;
     if (!split_url(a, req, &authority, &host, &port, &path, &tls, ans)) {
         if (!ans->fail) set_fail(ans, HTTPSEND_BAD_URL, "bad endpoint URL");
         return;
     }
     int fd = connect_to(a, req, host, port, ans);
     if (fd < 0) return;
-    SSL *ssl = tls ? tls_open(a, fd, host, ans) : NULL;
-    if (tls && !ssl) {
+    SSL *ssl = NULL;
+    if (tls && !(ssl = tls_open(a, req, fd, host, ans))) {
         close(fd);
         return;
     }
@@ -277,7 +305,7 @@ void httpsend(arena_t *a, const httpsend_req_t *req, httpsend_answer_t *ans)
     str_t o = buf_str(&out);
     size_t off = 0;
     while (!out.failed && off < o.len) {
-        ssize_t w = io_send(ssl, fd, o.p + off, o.len - off);
+        ssize_t w = io_send(fd, ssl, o.p + off, o.len - off);
         if (w <= 0) break;
         off += (size_t)w;
     }
@@ -288,15 +316,16 @@ void httpsend(arena_t *a, const httpsend_req_t *req, httpsend_answer_t *ans)
     bool head_only = str_eq_c(req->method, "HEAD");
     size_t limit = !req->want_body ? sizeof chunk : req->max_answer ? req->max_answer : HTTPSEND_MAX_ANSWER;
     while (!out.failed && off == o.len && in.len < limit) {
-        ssize_t n = io_recv(ssl, fd, chunk, sizeof chunk);
+        ssize_t n = io_recv(fd, ssl, chunk, sizeof chunk);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) timed_out = true;
         if (n <= 0) break;
         buf_append(&in, chunk, (size_t)n);
         if (answer_complete(buf_str(&in), req->want_body, head_only)) break;
     }
     if (ssl) {
-        SSL_shutdown(ssl);
+        SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
         SSL_free(ssl);
+        SSL_CTX_free(ctx);
     }
     close(fd);
     str_t r = buf_str(&in);

@@ -6,9 +6,10 @@
  * One request per connection (Connection: close): resolve, connect with a
  * timeout (to loopback addresses only, if asked), send, then read the status
  * line, or the whole answer up to HTTPSEND_MAX_ANSWER. http:// and https://
- * (TLS 1.2+, the server's certificate checked against the system's trust
- * store and the URL's host). The client says what went wrong as a kind and a
- * sentence; whether that is worth a retry is the calling service's policy. */
+ * (TLS 1.2+, the server's chain and name verified against the system trust
+ * store, or its top certificate against pinned SHA-1 thumbprints). The client
+ * says what went wrong as a kind and a sentence; whether that is worth a
+ * retry is the calling service's policy. */
 #ifndef GR_SERVICES_HTTPSEND_H
 #define GR_SERVICES_HTTPSEND_H
 
@@ -23,9 +24,10 @@ typedef enum {
     HTTPSEND_OK,           /* an HTTP answer came: status is set */
     HTTPSEND_BAD_URL,      /* not an http:// or https:// URL */
     HTTPSEND_NOT_LOOPBACK, /* loopback_only, and the host has no loopback address */
-    HTTPSEND_UNREACHABLE,  /* the host does not resolve, refuses the connection, or fails the TLS check */
+    HTTPSEND_UNREACHABLE,  /* the host does not resolve, or refuses the connection */
     HTTPSEND_NO_ANSWER,    /* connected, but no HTTP answer came back */
     HTTPSEND_TIMEOUT,      /* connected, but nothing came within timeout_s */
+    HTTPSEND_TLS,          /* https://: no TLS 1.2+, or the server's certificate is not trusted */
 } httpsend_fail_t;
 
 typedef struct {
@@ -36,6 +38,11 @@ typedef struct {
     bool loopback_only; /* connect only to 127.0.0.0/8 and ::1 */
     bool want_body;     /* read the whole answer; else stop after the status line */
     size_t max_answer;  /* with want_body: how much to read at most (0: HTTPSEND_MAX_ANSWER) */
+    /* https:// only: SHA-1 thumbprints (hex) of which one must be the top
+     * certificate's the server presents, instead of a trusted chain (as IAM
+     * OIDC providers' ThumbprintList); none: the trust store decides. */
+    const str_t *pins;
+    size_t n_pins;
 } httpsend_req_t;
 
 typedef struct {

@@ -452,3 +452,98 @@ def gureum_factory(tmp_path_factory):
         except AssertionError as e:
             errors.append(str(e))
     assert not errors, "\n\n".join(errors)
+
+
+class LoopbackCA:
+    """A throwaway certificate authority for loopback HTTPS servers: ca_file is
+    its PEM (give it to gureum as SSL_CERT_FILE, so httpsend trusts it);
+    server_context() is an ssl context serving a leaf for 127.0.0.1 and
+    localhost that it signed. self_signed=True instead serves one self-signed
+    certificate (what pinning a thumbprint is for). thumbprint(): the SHA-1 hex
+    of the top certificate the server presents, as IAM's ThumbprintList holds."""
+
+    def __init__(self, directory, ips=("127.0.0.1",)):
+        import datetime
+        import ipaddress
+        import ssl
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+        self._ssl = ssl
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        now = datetime.datetime.now(datetime.timezone.utc)
+
+        def name(cn):
+            return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+        def pem(c):
+            return c.public_bytes(serialization.Encoding.PEM)
+
+        def keypem(k):
+            return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption())
+
+        san = x509.SubjectAlternativeName([x509.DNSName("localhost")] +
+                                          [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips])
+
+        def cert(subject, key, issuer, issuer_key, ca):
+            b = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
+                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                 .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=2))
+                 .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+            if not ca:
+                b = b.add_extension(san, critical=False)
+            return b.sign(issuer_key, hashes.SHA256())
+
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        self.ca = cert("gureum test CA", ca_key, "gureum test CA", ca_key, True)
+        leaf_key = ec.generate_private_key(ec.SECP256R1())
+        leaf = cert("127.0.0.1", leaf_key, "gureum test CA", ca_key, False)
+        self.ca_file = str(d / "ca.pem")
+        Path(self.ca_file).write_bytes(pem(self.ca))
+        self._leaf = (d / "leaf.pem", d / "leaf.key")
+        self._leaf[0].write_bytes(pem(leaf) + pem(self.ca))  # the chain a server presents: leaf, then its CA
+        self._leaf[1].write_bytes(keypem(leaf_key))
+        self_key = ec.generate_private_key(ec.SECP256R1())
+        self_cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(name("127.0.0.1"))
+                     .public_key(self_key.public_key()).serial_number(x509.random_serial_number())
+                     .not_valid_before(now - datetime.timedelta(hours=1))
+                     .not_valid_after(now + datetime.timedelta(days=2)).add_extension(san, critical=False)
+                     .sign(self_key, hashes.SHA256()))
+        self.self_signed = self_cert
+        self._self = (d / "self.pem", d / "self.key")
+        self._self[0].write_bytes(pem(self_cert))
+        self._self[1].write_bytes(keypem(self_key))
+
+    def server_context(self, self_signed=False):
+        ctx = self._ssl.SSLContext(self._ssl.PROTOCOL_TLS_SERVER)
+        c, k = self._self if self_signed else self._leaf
+        ctx.load_cert_chain(str(c), str(k))
+        return ctx
+
+    def thumbprint(self, self_signed=False):
+        from cryptography.hazmat.primitives import hashes
+        return (self.self_signed if self_signed else self.ca).fingerprint(hashes.SHA1()).hex()
+
+    def serve(self, handler, self_signed=False, addr=("127.0.0.1", 0)):
+        """A ThreadingHTTPServer on addr (127.0.0.1, any port) speaking TLS
+        with handler; the caller shuts it down."""
+        import threading
+        from http.server import ThreadingHTTPServer
+        srv = ThreadingHTTPServer(addr, handler)
+        srv.socket = self.server_context(self_signed).wrap_socket(srv.socket, server_side=True)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        return srv
+
+
+@pytest.fixture(scope="module")
+def test_ca(tmp_path_factory):
+    return LoopbackCA(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="module")
+def gureum_tls(tmp_path_factory, test_ca):
+    """A gureum that trusts test_ca (SSL_CERT_FILE in its environment)."""
+    yield from serve(tmp_path_factory, env={"SSL_CERT_FILE": test_ca.ca_file})

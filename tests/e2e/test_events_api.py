@@ -336,12 +336,49 @@ def test_retries_then_dead_letter(events, sqs, endpoint):
     assert len(endpoint.calls(3)) == 3
 
 
+def test_https_destination(gureum_tls, test_ca):
+    """An https:// API destination is called over TLS, the server's chain
+    verified (the test's CA, given to gureum as SSL_CERT_FILE); one whose
+    certificate is self-signed fails to the dead-letter queue, saying why."""
+    events, sqs = gureum_tls.client("events"), gureum_tls.client("sqs")
+    ep = Endpoint()
+    ep.server.shutdown()
+    ep.server.server_close()
+    ep.requests.clear()
+    handler = ep.server.RequestHandlerClass
+    srv, bad = test_ca.serve(handler), test_ca.serve(handler, self_signed=True)
+    try:
+        url, qarn = queue_for_service(sqs, "api-dlq-tls", "events.amazonaws.com", REGION, ACCOUNT)
+        carn = api_key_connection(events, "inv-tls")["ConnectionArn"]
+        darn = events.create_api_destination(Name="inv-tls", ConnectionArn=carn, HttpMethod="POST",
+                                             InvocationEndpoint="https://127.0.0.1:%d/tls" % srv.server_address[1]
+                                             )["ApiDestinationArn"]
+        rule_to(events, "inv-tls", darn, "test.tls", DeadLetterConfig={"Arn": qarn})
+        put(events, "test.tls", {"t": 1})
+        call = ep.calls(1)[0]
+        assert call[1:3] == ("POST", "/tls") and json.loads(call[5])["detail"] == {"t": 1}
+        assert call[4]["x-api-key"] == "s3cret"
+        darn = events.create_api_destination(Name="inv-self", ConnectionArn=carn, HttpMethod="POST",
+                                             InvocationEndpoint="https://127.0.0.1:%d/x" % bad.server_address[1]
+                                             )["ApiDestinationArn"]
+        rule_to(events, "inv-self", darn, "test.self", DeadLetterConfig={"Arn": qarn},
+                RetryPolicy={"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60})
+        put(events, "test.self", {"s": 1})
+        m = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10, MessageAttributeNames=["All"])["Messages"][0]
+        assert "not trusted" in m["MessageAttributes"]["ERROR_MESSAGE"]["StringValue"]
+        assert len(ep.calls(1, timeout=0.2)) == 1
+    finally:
+        srv.shutdown()
+        bad.shutdown()
+
+
 def test_only_loopback(events, sqs):
-    """gureum sends only to loopback: another host (not even looked up) fails at once, to the DLQ."""
+    """gureum sends only to loopback: other hosts fail at once, to the DLQ (an
+    address literal here; a name other than localhost is not even looked up)."""
     url, qarn = queue_for_service(sqs, "api-dlq-remote", "events.amazonaws.com", REGION, ACCOUNT)
     carn = api_key_connection(events, "inv-remote")["ConnectionArn"]
     darn = events.create_api_destination(Name="inv-remote", ConnectionArn=carn, HttpMethod="POST",
-                                         InvocationEndpoint="https://example.com/x")["ApiDestinationArn"]
+                                         InvocationEndpoint="https://192.0.2.1/x")["ApiDestinationArn"]
     rule_to(events, "inv-remote", darn, "test.remote", DeadLetterConfig={"Arn": qarn})
     put(events, "test.remote", {"r": 1})
     m = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10, MessageAttributeNames=["All"])["Messages"][0]

@@ -433,6 +433,35 @@ def test_http_subscription(gureum, sns, sqs):
         srv.shutdown()
 
 
+def test_https_subscription(gureum_tls, test_ca):
+    """https:// endpoints get the confirmation and notifications over TLS, the
+    server's certificate verified against the trust store (the test's CA, as
+    SSL_CERT_FILE); a self-signed endpoint is never delivered to."""
+    sns = gureum_tls.client("sns")
+    srv = test_ca.serve(Recorder)
+    bad = test_ca.serve(Recorder, self_signed=True)
+    try:
+        Recorder.posts.clear()
+        topic = sns.create_topic(Name="tls")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://127.0.0.1:%d/bad" % bad.server_address[1])
+        endpoint = "https://localhost:%d/hook" % srv.server_address[1]
+        assert sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=endpoint)["SubscriptionArn"] == \
+            "pending confirmation"
+        headers, body = wait_posts(1)[0]
+        conf = json.loads(body)
+        assert headers["x-amz-sns-message-type"] == "SubscriptionConfirmation" and conf["TopicArn"] == topic
+        sub = sns.confirm_subscription(TopicArn=topic, Token=conf["Token"])["SubscriptionArn"]
+        mid = sns.publish(TopicArn=topic, Message="over TLS")["MessageId"]
+        headers, body = wait_posts(2)[1]
+        assert headers["x-amz-sns-message-id"] == mid and headers["x-amz-sns-subscription-arn"] == sub
+        assert json.loads(body)["Message"] == "over TLS"
+        time.sleep(0.5)
+        assert len(Recorder.posts) == 2  # nothing reached the self-signed endpoint
+    finally:
+        srv.shutdown()
+        bad.shutdown()
+
+
 def test_https_and_protocol_errors(sns):
     topic = sns.create_topic(Name="proto")["TopicArn"]
     with pytest.raises(botocore.exceptions.ClientError) as e:

@@ -15,8 +15,8 @@
  * allows, then handed to its dead-letter queue.
  *
  * gureum only sends to loopback: an endpoint whose host does not resolve to
- * 127.0.0.0/8 or ::1 fails (never retried); https:// is TLS with the
- * server's certificate checked (httpsend.c). The queue and its threads are services/jobq.h, the HTTP
+ * 127.0.0.0/8 or ::1 fails (never retried); https:// ones are sent over TLS
+ * with the server's certificate verified (httpsend). The queue and its threads are services/jobq.h, the HTTP
  * client services/httpsend.h; retries, rate limits and tokens are decided
  * here. Jobs live in memory only (a restart drops pending ones).
  * Invariant: no request thread ever waits on an endpoint. */

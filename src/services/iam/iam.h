@@ -87,6 +87,12 @@ int iam_role_for_assume(struct app *app, str_t account, str_t role_name, arena_t
  * 1 found (*metadata in arena a), 0 no such provider, -1 database failure. */
 int iam_saml_metadata(struct app *app, str_t account, str_t name, arena_t *a, str_t *metadata);
 
+/* The OIDC provider of account whose URL (without https://) is url
+ * (AssumeRoleWithWebIdentity): its ClientIDList and ThumbprintList, at most
+ * max of each, in arena a. 1 found, 0 no such provider, -1 database failure. */
+int iam_oidc_provider(struct app *app, str_t account, str_t url, arena_t *a, str_t *clients, size_t *nclients,
+                      str_t *thumbs, size_t *nthumbs, size_t max);
+
 /* The default version's document of a managed policy — AWS's, or one of
  * account's own — or STR_NULL when account has no such policy. */
 str_t iam_policy_document(struct app *app, str_t account, str_t policy_arn, arena_t *a);

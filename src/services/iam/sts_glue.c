@@ -1,6 +1,8 @@
 /* sts_glue.c — what STS asks of IAM's tables (see iam.h): the role an
  * AssumeRole names, the managed policies it may pass as session policies,
- * and the metadata of the SAML provider an AssumeRoleWithSAML names.
+ * the metadata of the SAML provider an AssumeRoleWithSAML names, and the
+ * client IDs and thumbprints of the OIDC provider an AssumeRoleWithWebIdentity
+ * token's issuer names.
  *
  * STS never reads IAM's tables itself. The role may live in another account
  * than the caller's (cross-account AssumeRole), so the lookups run on a
@@ -61,4 +63,27 @@ int iam_saml_metadata(struct app *app, str_t account, str_t name, arena_t *a, st
     if (rc != SQLITE_ROW) return -1;
     *metadata = iam__col(r, st, 0);
     return arena_failed(a) ? -1 : 1;
+}
+
+int iam_oidc_provider(struct app *app, str_t account, str_t url, arena_t *a, str_t *clients, size_t *nclients,
+                      str_t *thumbs, size_t *nthumbs, size_t max)
+{
+    *nclients = *nthumbs = 0;
+    req_t *r = private_req(app, account, a);
+    if (!r) return -1;
+    int64_t n = iam__count(r, "SELECT COUNT(*) FROM iam_oidc_provider WHERE account = ?1 AND url = ?2", "s", url);
+    if (n < 0) return -1;
+    if (n == 0) return 0;
+    sqlite3_stmt *st = iam__stmt(r,
+                                 "SELECT kind, value FROM iam_oidc_item WHERE account = ?1 AND url = ?2 AND kind IN "
+                                 "('client', 'thumbprint') ORDER BY seq",
+                                 "s", url);
+    if (!st) return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        bool client = strcmp((const char *)sqlite3_column_text(st, 0), "client") == 0;
+        size_t *k = client ? nclients : nthumbs;
+        if (*k < max) (client ? clients : thumbs)[(*k)++] = iam__col(r, st, 1);
+    }
+    return rc == SQLITE_DONE && !arena_failed(a) ? 1 : -1;
 }

@@ -148,6 +148,30 @@ static str_t subject_type(str_t format)
     return format.p ? format : STR("unspecified");
 }
 
+/* The role account:path+name, if its trust policy lets the federated
+ * provider (Principal {"Federated": ARN}) do action with the context keys
+ * ctx; else AccessDenied "Not authorized to perform ACTION" (also for a role
+ * that does not exist, or whose name differs in case or path). Shared with
+ * AssumeRoleWithWebIdentity (webid.c). */
+int sts__federated_role(req_t *r, str_t account, str_t path, str_t role_name, str_t provider, const char *action,
+                        const policy_ctx_t *ctx, size_t nctx, iam_role_info_t *role)
+{
+    arena_t *a = r->arena;
+    int found = iam_role_for_assume(r->app, account, role_name, a, role);
+    if (found < 0) return GR_ERR;
+    if (!found || !str_eq(role->name, role_name) || !str_eq(role->path, path))
+        return req_fail(r, &ERR_AccessDenied, "Not authorized to perform %s", action);
+    principal_t fed = {.arn = provider, .user_id = provider};
+    str_t canon = str_c(
+        arena_printf(a, "arn:aws:iam::%.*s:role%.*s%.*s", STR_FMT(account), STR_FMT(role->path), STR_FMT(role->name)));
+    policy_req_t pr = {.action = str_c(action), .resource = canon, .who = &fed, .ctx = ctx, .nctx = nctx};
+    policy_t *trust = policy_parse_in(a, role->trust, POLICY_TRUST, NULL, 0);
+    if (arena_failed(a)) return GR_ERR;
+    if (!trust || policy_eval_one(trust, &pr) != POLICY_ALLOW)
+        return req_fail(r, &ERR_AccessDenied, "Not authorized to perform %s", action);
+    return GR_OK;
+}
+
 int sts_assume_role_with_saml(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -213,11 +237,6 @@ int sts_assume_role_with_saml(req_t *r, const val_t *in, val_t *out)
     size_t nsdocs;
     int64_t percent;
     if (sts__session_policy(r, in, account, &session_policy, &nsdocs, &percent) != GR_OK) return GR_ERR;
-    iam_role_info_t role;
-    found = iam_role_for_assume(r->app, account, role_name, a, &role);
-    if (found < 0) return GR_ERR;
-    if (!found || !str_eq(role.name, role_name) || !str_eq(role.path, path))
-        return req_fail(r, &ERR_AccessDenied, "Not authorized to perform sts:AssumeRoleWithSAML");
 
     /* the trust policy decides, for the provider as principal */
     const dsig_node_t *nameid = subject ? dsig_child(subject, NS_A, "NameID") : NULL;
@@ -230,13 +249,9 @@ int sts_assume_role_with_saml(req_t *r, const val_t *in, val_t *out)
                            {STR("SAML:sub"), &sub, 1},
                            {STR("SAML:sub_type"), &sub_type, 1},
                            {STR("SAML:namequalifier"), &nq, 1}};
-    principal_t fed = {.arn = provider, .user_id = provider};
-    str_t canon = str_c(
-        arena_printf(a, "arn:aws:iam::%.*s:role%.*s%.*s", STR_FMT(account), STR_FMT(role.path), STR_FMT(role.name)));
-    policy_req_t pr = {.action = STR("sts:AssumeRoleWithSAML"), .resource = canon, .who = &fed, .ctx = ctx, .nctx = 5};
-    policy_t *trust = policy_parse_in(a, role.trust, POLICY_TRUST, NULL, 0);
-    if (!trust || policy_eval_one(trust, &pr) != POLICY_ALLOW)
-        return req_fail(r, &ERR_AccessDenied, "Not authorized to perform sts:AssumeRoleWithSAML");
+    iam_role_info_t role;
+    if (sts__federated_role(r, account, path, role_name, provider, "sts:AssumeRoleWithSAML", ctx, 5, &role) != GR_OK)
+        return GR_ERR;
 
     /* AWS: DurationSeconds up to the role's maximum, and no longer than the
      * SessionDuration attribute or the response's SessionNotOnOrAfter. */

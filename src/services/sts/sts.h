@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #include "auth/creds.h"
+#include "auth/policy.h"
 #include "core/req.h"
+#include "services/iam/iam.h"
 
 struct app;
 
@@ -66,6 +68,10 @@ principal_t sts__assumed_role(arena_t *a, str_t account, str_t role_name, str_t 
 /* arn:PARTITION:iam::ACCOUNT:role/PATH/NAME → account, path ("/…/"), name
  * (assume.c). -1 not an ARN at all, 0 an ARN but not of a role, 1 a role ARN. */
 int sts__parse_role_arn(str_t arn, str_t *account, str_t *path, str_t *name);
+/* The role a federated provider may assume by its trust policy, or
+ * AccessDenied "Not authorized to perform ACTION" (saml.c). */
+int sts__federated_role(req_t *r, str_t account, str_t path, str_t role_name, str_t provider, const char *action,
+                        const policy_ctx_t *ctx, size_t nctx, iam_role_info_t *role);
 /* Is the caller signing with temporary credentials (an ASIA… key)? */
 bool sts__is_session(const req_t *r);
 

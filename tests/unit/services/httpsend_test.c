@@ -3,7 +3,8 @@
  * request as it goes on the wire, an answer read by its Content-Length while
  * the server keeps the connection open, a chunked body, the status line
  * alone, and each failure kind (URLs it will not send to, a host that is not
- * loopback, a refused connection, no answer, a timeout). */
+ * loopback, a refused connection, no answer, a timeout, a TLS
+ * handshake that never ends). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,8 +151,8 @@ static void test_bad_urls(void **state)
         const char *url, *why;
         bool loopback_only;
     } cases[] = {
-        {"127.0.0.1/x", "not an http:// or https:// URL: 127.0.0.1/x", false},
-        {"ftp://127.0.0.1/", "not an http:// or https:// URL: ftp://127.0.0.1/", false},
+        {"127.0.0.1/x", "gureum sends only to http:// and https:// endpoints: 127.0.0.1/x", false},
+        {"ftp://127.0.0.1/", "gureum sends only to http:// and https:// endpoints: ftp://127.0.0.1/", false},
         {"http:///x", "bad endpoint URL", false},
         {"http://[::1/x", "bad endpoint URL", false},
     };
@@ -202,6 +203,12 @@ static void test_no_answer_and_timeout(void **state)
     server_end(&s);
     assert_int_equal(ans.fail, HTTPSEND_TIMEOUT);
     assert_string_equal(ans.why, arena_printf(a, "no answer within 1 seconds from 127.0.0.1:%d", s.port));
+    /* https:// to a server that never answers the TLS handshake */
+    server_start(&s, NULL, true);
+    ans = send_to(a, (httpsend_req_t){.timeout_s = 1}, arena_printf(a, "https://127.0.0.1:%d/", s.port));
+    server_end(&s);
+    assert_int_equal(ans.fail, HTTPSEND_TIMEOUT);
+    assert_string_equal(ans.why, "no TLS handshake within 1 seconds from 127.0.0.1");
 }
 
 /* The group's arena, each test's state: requests, answers and URLs. */
