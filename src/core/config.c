@@ -35,6 +35,15 @@ bool config_is_loopback(const char *host)
     return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
 }
 
+void config_self_url(const config_t *c, char *out, size_t n)
+{
+    const char *h = c->host;
+    if (!h || !*h || strcmp(h, "0.0.0.0") == 0) h = "127.0.0.1";
+    if (strcmp(h, "::") == 0) h = "::1";
+    bool v6 = strchr(h, ':') != NULL;
+    snprintf(out, n, "http://%s%s%s:%d", v6 ? "[" : "", h, v6 ? "]" : "", c->port);
+}
+
 static bool valid_account_id(const char *id)
 {
     size_t n = 0;

@@ -4,6 +4,7 @@
 #define GR_CORE_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define CONFIG_MAX_ACCOUNTS 16
 
@@ -40,5 +41,10 @@ typedef struct {
 int config_load(config_t *c, int argc, char **argv, const char **err);
 /* True when host is a loopback address (127.0.0.0/8, ::1, localhost). */
 bool config_is_loopback(const char *host);
+/* The server's own base URL as a local client reaches it: "http://HOST:PORT"
+ * (a wildcard bind address answers as loopback; an IPv6 host in brackets),
+ * for addresses gureum hands out that point back at itself (SNS
+ * SubscribeURL, the STS token issuer). Writes at most n bytes, NUL-terminated. */
+void config_self_url(const config_t *c, char *out, size_t n);
 
 #endif

@@ -26,6 +26,7 @@
 #include "services/registry.h"
 #include "services/sns/sns.h"
 #include "services/s3/s3.h"
+#include "services/sts/sts.h"
 
 #define REQ_BUDGET (64u << 20) /* per-request arena: parsed input + response */
 
@@ -318,6 +319,10 @@ static void inspect(req_t *r)
     wire_resp_init(&r->resp, r->arena);
     if (str_starts_with(r->w.path, STR("/_gureum/sns/"))) { /* outboxes, signing cert, SubscribeURL */
         sns_inspect(r);
+        return;
+    }
+    if (str_starts_with(r->w.path, STR("/_gureum/sts/"))) { /* the outbound token issuer's documents */
+        sts_inspect(r);
         return;
     }
     if (str_starts_with(r->w.path, STR("/_gureum/lambda/"))) { /* Code.Location of GetFunction */

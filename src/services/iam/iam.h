@@ -93,6 +93,14 @@ int iam_saml_metadata(struct app *app, str_t account, str_t name, arena_t *a, st
 int iam_oidc_provider(struct app *app, str_t account, str_t url, arena_t *a, str_t *clients, size_t *nclients,
                       str_t *thumbs, size_t *nthumbs, size_t max);
 
+/* Outbound web identity federation (outbound.c) as GetWebIdentityToken
+ * needs it: account's issuer id (in arena a) and whether the feature is on.
+ * 1 the account enabled it once (it may be off again), 0 never, -1 failure. */
+int iam_outbound_issuer(struct app *app, str_t account, arena_t *a, str_t *issuer_id, bool *enabled);
+/* The account whose issuer id is issuer_id (serving its JWKS): 1 found
+ * (*account in arena a), 0 none, -1 failure. */
+int iam_outbound_account(struct app *app, str_t issuer_id, arena_t *a, str_t *account);
+
 /* The default version's document of a managed policy — AWS's, or one of
  * account's own — or STR_NULL when account has no such policy. */
 str_t iam_policy_document(struct app *app, str_t account, str_t policy_arn, arena_t *a);

@@ -2,12 +2,14 @@
  * AssumeRole names, the managed policies it may pass as session policies,
  * the metadata of the SAML provider an AssumeRoleWithSAML names, and the
  * client IDs and thumbprints of the OIDC provider an AssumeRoleWithWebIdentity
- * token's issuer names.
+ * token's issuer names; and the outbound federation state GetWebIdentityToken
+ * needs (whether the account enabled it, and its issuer id).
  *
  * STS never reads IAM's tables itself. The role may live in another account
  * than the caller's (cross-account AssumeRole), so the lookups run on a
  * private request whose principal account is the role's: iam__stmt binds
- * ?1 to it, and no statement here looks beyond that account. */
+ * ?1 to it, and no statement here looks beyond that account but the one
+ * that finds an account by its issuer id. */
 #include <string.h>
 
 #include "services/iam/iam_int.h"
@@ -86,4 +88,35 @@ int iam_oidc_provider(struct app *app, str_t account, str_t url, arena_t *a, str
         if (*k < max) (client ? clients : thumbs)[(*k)++] = iam__col(r, st, 1);
     }
     return rc == SQLITE_DONE && !arena_failed(a) ? 1 : -1;
+}
+
+int iam_outbound_issuer(struct app *app, str_t account, arena_t *a, str_t *issuer_id, bool *enabled)
+{
+    *issuer_id = STR_NULL;
+    *enabled = false;
+    req_t *r = private_req(app, account, a);
+    if (!r) return -1;
+    sqlite3_stmt *st = iam__stmt(r, "SELECT issuer_id, enabled FROM iam_outbound_federation WHERE account = ?1", "");
+    if (!st) return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return 0;
+    if (rc != SQLITE_ROW) return -1;
+    *issuer_id = iam__col(r, st, 0);
+    *enabled = sqlite3_column_int(st, 1) != 0;
+    return arena_failed(a) ? -1 : 1;
+}
+
+int iam_outbound_account(struct app *app, str_t issuer_id, arena_t *a, str_t *account)
+{
+    *account = STR_NULL;
+    req_t *r = private_req(app, STR(""), a);
+    if (!r) return -1;
+    /* the issuer names the account: the one statement here that looks beyond ?1 */
+    sqlite3_stmt *st = iam__stmt(r, "SELECT account FROM iam_outbound_federation WHERE issuer_id = ?2", "s", issuer_id);
+    if (!st) return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return 0;
+    if (rc != SQLITE_ROW) return -1;
+    *account = iam__col(r, st, 0);
+    return arena_failed(a) ? -1 : 1;
 }

@@ -115,11 +115,9 @@ bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name)
 
 str_t sns__base_url(struct app *app, arena_t *a)
 {
-    const char *h = app->cfg->host;
-    if (!h || !*h || strcmp(h, "0.0.0.0") == 0) h = "127.0.0.1";
-    if (strcmp(h, "::") == 0) h = "::1";
-    bool v6 = strchr(h, ':') != NULL;
-    return str_c(arena_printf(a, "http://%s%s%s:%d", v6 ? "[" : "", h, v6 ? "]" : "", app->cfg->port));
+    char url[300];
+    config_self_url(app->cfg, url, sizeof url);
+    return arena_str(a, str_c(url));
 }
 
 int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
