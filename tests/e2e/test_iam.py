@@ -1218,6 +1218,44 @@ def test_virtual_mfa_device_and_mfa_sessions(gureum, tmp_path):
     assert error_of(adm.delete_virtual_mfa_device, SerialNumber=serial)[:2] == ("NoSuchEntity", 404)
 
 
+def test_get_mfa_device(gureum):
+    """GetMFADevice (boto3 1.43; older botocore lacks it): the device assigned
+    to the user, with its EnableDate; NoSuchEntity for one not assigned, for
+    another user's, for an unknown serial or user; the caller's own by default."""
+    import time
+    adm = iam(gureum)
+    if not hasattr(adm, "get_mfa_device"):
+        pytest.skip("this botocore predates GetMFADevice")
+    adm.create_user(UserName="gm-user")
+    adm.create_user(UserName="gm-other")
+    dev = adm.create_virtual_mfa_device(VirtualMFADeviceName="gm-phone")["VirtualMFADevice"]
+    serial, seed = dev["SerialNumber"], dev["Base32StringSeed"].decode()
+    missing = "VirtualMFADevice with serial number %s doesn't exist." % serial
+    assert error_of(adm.get_mfa_device, SerialNumber=serial, UserName="gm-user") == ("NoSuchEntity", 404, missing)
+    now = int(time.time()) // 30
+    adm.enable_mfa_device(UserName="gm-user", SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, now - 2), AuthenticationCode2=totp(seed, now - 1))
+    listed = adm.list_mfa_devices(UserName="gm-user")["MFADevices"][0]
+    got = adm.get_mfa_device(SerialNumber=serial, UserName="gm-user")
+    assert (got["UserName"], got["SerialNumber"], got["EnableDate"]) == ("gm-user", serial, listed["EnableDate"])
+    assert "Certifications" not in got  # AWS has them for FIDO security keys only
+    assert error_of(adm.get_mfa_device, SerialNumber=serial, UserName="gm-other") == ("NoSuchEntity", 404, missing)
+    assert error_of(adm.get_mfa_device, SerialNumber=serial, UserName="gm-nobody")[:2] == ("NoSuchEntity", 404)
+    unknown = "arn:aws:iam::000000000000:mfa/none"
+    assert error_of(adm.get_mfa_device, SerialNumber=unknown, UserName="gm-user")[:2] == ("NoSuchEntity", 404)
+    # without UserName, the caller's own device: the user may read it with iam:GetMFADevice on itself
+    adm.put_user_policy(UserName="gm-user", PolicyName="self", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetMFADevice",
+                                                "Resource": "arn:aws:iam::000000000000:user/gm-user"}]}))
+    key = adm.create_access_key(UserName="gm-user")["AccessKey"]
+    own = gureum.client("iam", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    assert own.get_mfa_device(SerialNumber=serial)["UserName"] == "gm-user"
+    assert error_of(own.get_mfa_device, SerialNumber=serial, UserName="gm-other")[:2] == ("AccessDenied", 403)
+    adm.deactivate_mfa_device(UserName="gm-user", SerialNumber=serial)
+    assert error_of(adm.get_mfa_device, SerialNumber=serial, UserName="gm-user")[:2] == ("NoSuchEntity", 404)
+    adm.delete_virtual_mfa_device(SerialNumber=serial)
+
+
 @pytest.mark.parametrize("cli", CLIS)
 def test_cli_writes_the_qr_code(gureum, cli, tmp_path):
     """`aws iam create-virtual-mfa-device --outfile … --bootstrap-method QRCodePNG`

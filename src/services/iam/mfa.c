@@ -1,6 +1,6 @@
 /* mfa.c — IAM virtual MFA devices (iam_mfa) and the one-time codes that
  * prove them: CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice,
- * DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices,
+ * DeactivateMFADevice, DeleteVirtualMFADevice, GetMFADevice, ListMFADevices,
  * ListVirtualMFADevices and the device tags; iam_mfa_verify (iam.h) for STS,
  * whose GetSessionToken and AssumeRole take a SerialNumber and TokenCode.
  *
@@ -367,6 +367,27 @@ int iam_list_mfa_devices(req_t *r, const val_t *in, val_t *out)
         val_push(a, all, d);
     }
     return iam__paginate(r, in, out, "MFADevices", all);
+}
+
+/* AWS documents the call for FIDO security keys, which are registered in
+ * the console and carry the FIDO Alliance's Certifications; gureum's devices
+ * are virtual (TOTP) ones, so it answers for those: a device assigned to the
+ * user (UserName, else the caller), without Certifications, which AWS has
+ * only for FIDO keys. An unassigned device or another user's is
+ * NoSuchEntity, as for ResyncMFADevice. */
+int iam_get_mfa_device(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t serial = val_get_str(in, "SerialNumber"), user = val_get_str(in, "UserName");
+    if (!user.p) user = r->who.user_name;
+    mfa_t m;
+    if (user.len && iam__exists(r, &iam__user, user, true) != 1) return GR_ERR;
+    if (device(r, serial, &m, true) != 1) return GR_ERR;
+    if (!m.user.p || !user.len || !str_eq_nocase(m.user, user))
+        return req_fail(r, &IAM_ERR_NoSuchEntityException, not_found, STR_FMT(serial));
+    val_set_c(a, out, "UserName", val_str(a, m.user));
+    val_set_c(a, out, "SerialNumber", val_str(a, m.serial));
+    return val_set_c(a, out, "EnableDate", val_time(a, m.enabled_us));
 }
 
 int iam_list_virtual_mfa_devices(req_t *r, const val_t *in, val_t *out)
