@@ -212,14 +212,6 @@ int sts_issuer_jwks(struct app *app, str_t issuer_id, arena_t *a, str_t *jwks)
     return arena_failed(a) ? -1 : 1;
 }
 
-bool sts_own_issuer(struct app *app, arena_t *a, str_t iss, str_t *issuer_id)
-{
-    str_t base = sts_issuer_url(app, a, STR(""));
-    if (!base.p || !str_starts_with(iss, base) || iss.len == base.len) return false;
-    *issuer_id = str_sub(iss, base.len, iss.len - base.len);
-    return str_index(*issuer_id, '/') < 0;
-}
-
 /* ==== The issuer's documents (GET, unsigned) ==== */
 
 static void answer(req_t *r, int status, str_t json)

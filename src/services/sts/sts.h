@@ -34,8 +34,6 @@ int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out);
 /* The issuer URL of the account whose issuer id is issuer_id (IAM's
  * IssuerIdentifier, the tokens' iss): http://HOST:PORT/_gureum/sts/issuer/ID. */
 str_t sts_issuer_url(struct app *app, arena_t *a, str_t issuer_id);
-/* Is iss one of gureum's own issuers? Then *issuer_id is its id. */
-bool sts_own_issuer(struct app *app, arena_t *a, str_t iss, str_t *issuer_id);
 /* The issuer's JWKS document ({"keys":[…]}, JSON text in a), the keys made
  * when missing: 1, 0 no such issuer, -1 failure. A verifier of gureum's own
  * tokens (AssumeRoleWithWebIdentity) can take it in place of fetching
