@@ -81,16 +81,16 @@ static EVP_MD_CTX *md_new(arena_t *a, const char *name)
 }
 
 const body_cksum_algo_t body_cksum_algos[] = {
-    {"CRC32", "x-amz-checksum-crc32", "ChecksumCRC32", 4},
-    {"CRC32C", "x-amz-checksum-crc32c", "ChecksumCRC32C", 4},
-    {"CRC64NVME", "x-amz-checksum-crc64nvme", "ChecksumCRC64NVME", 8},
-    {"MD5", "x-amz-checksum-md5", "ChecksumMD5", 16},
-    {"SHA1", "x-amz-checksum-sha1", "ChecksumSHA1", 20},
-    {"SHA256", "x-amz-checksum-sha256", "ChecksumSHA256", 32},
-    {"SHA512", "x-amz-checksum-sha512", "ChecksumSHA512", 64},
-    {"XXHASH3", "x-amz-checksum-xxhash3", "ChecksumXXHASH3", 8},
-    {"XXHASH64", "x-amz-checksum-xxhash64", "ChecksumXXHASH64", 8},
-    {"XXHASH128", "x-amz-checksum-xxhash128", "ChecksumXXHASH128", 16},
+    {"CRC32", "x-amz-checksum-crc32", "ChecksumCRC32", 4, BODY_CK_CRC32},
+    {"CRC32C", "x-amz-checksum-crc32c", "ChecksumCRC32C", 4, BODY_CK_CRC32C},
+    {"CRC64NVME", "x-amz-checksum-crc64nvme", "ChecksumCRC64NVME", 8, BODY_CK_CRC64NVME},
+    {"MD5", "x-amz-checksum-md5", "ChecksumMD5", 16, BODY_CK_DIGEST},
+    {"SHA1", "x-amz-checksum-sha1", "ChecksumSHA1", 20, BODY_CK_DIGEST},
+    {"SHA256", "x-amz-checksum-sha256", "ChecksumSHA256", 32, BODY_CK_DIGEST},
+    {"SHA512", "x-amz-checksum-sha512", "ChecksumSHA512", 64, BODY_CK_DIGEST},
+    {"XXHASH3", "x-amz-checksum-xxhash3", "ChecksumXXHASH3", 8, BODY_CK_XXH3},
+    {"XXHASH64", "x-amz-checksum-xxhash64", "ChecksumXXHASH64", 8, BODY_CK_XXH64},
+    {"XXHASH128", "x-amz-checksum-xxhash128", "ChecksumXXHASH128", 16, BODY_CK_XXH128},
 };
 const size_t body_cksum_nalgos = sizeof body_cksum_algos / sizeof body_cksum_algos[0];
 
@@ -381,9 +381,12 @@ static void free_xxh3(void *p)
     XXH3_freeState(p);
 }
 
-static bool is_xxh3(const char *algo)
+/* A state from make, freed with the arena by drop; NULL when out of memory. */
+static void *arena_state(arena_t *a, void *st, void (*drop)(void *))
 {
-    return !strcmp(algo, "XXHASH3") || !strcmp(algo, "XXHASH128");
+    if (st && arena_defer(a, drop, st) == 0) return st;
+    if (st) drop(st);
+    return NULL;
 }
 
 bool body_cksum_begin(arena_t *a, body_cksum_t *c, str_t algo)
@@ -391,53 +394,40 @@ bool body_cksum_begin(arena_t *a, body_cksum_t *c, str_t algo)
     *c = (body_cksum_t){0};
     const body_cksum_algo_t *k = body_cksum_algo(algo, false);
     if (!k) return false;
-    c->algo = k->name;
-    if (!strcmp(c->algo, "CRC64NVME"))
-        c->c64 = CRC64_INIT;
-    else if (!strncmp(c->algo, "CRC", 3))
-        c->c32 = CRC_INIT;
-    else if (!strcmp(c->algo, "XXHASH64")) {
-        /* AWS's xxHash checksums use seed 0, as the SDKs' (aws-c-checksums) */
-        XXH64_state_t *st = XXH64_createState();
-        if (!st || arena_defer(a, free_xxh64, st) < 0) {
-            XXH64_freeState(st);
-            c->algo = NULL;
-        } else {
-            XXH64_reset(st, 0);
-            c->md = st;
-        }
-    } else if (is_xxh3(c->algo)) {
-        XXH3_state_t *st = XXH3_createState();
-        if (!st || arena_defer(a, free_xxh3, st) < 0) {
-            XXH3_freeState(st);
-            c->algo = NULL;
-        } else {
-            if (!strcmp(c->algo, "XXHASH3"))
-                XXH3_64bits_reset(st);
-            else
-                XXH3_128bits_reset(st);
-            c->md = st;
-        }
-    } else if (!(c->md = md_new(a, c->algo)))
-        c->algo = NULL;
+    c->kind = k->kind;
+    switch (k->kind) {
+    case BODY_CK_CRC32:
+    case BODY_CK_CRC32C: c->c32 = CRC_INIT; break;
+    case BODY_CK_CRC64NVME: c->c64 = CRC64_INIT; break;
+    case BODY_CK_DIGEST: c->md = md_new(a, k->name); break;
+    /* AWS's xxHash checksums use seed 0, as the SDKs' (aws-c-checksums) */
+    case BODY_CK_XXH64:
+        if ((c->md = arena_state(a, XXH64_createState(), free_xxh64))) XXH64_reset(c->md, 0);
+        break;
+    case BODY_CK_XXH3:
+        if ((c->md = arena_state(a, XXH3_createState(), free_xxh3))) XXH3_64bits_reset(c->md);
+        break;
+    case BODY_CK_XXH128:
+        if ((c->md = arena_state(a, XXH3_createState(), free_xxh3))) XXH3_128bits_reset(c->md);
+        break;
+    }
+    bool crc = k->kind == BODY_CK_CRC32 || k->kind == BODY_CK_CRC32C || k->kind == BODY_CK_CRC64NVME;
+    if (crc || c->md) c->algo = k->name; /* the others need their state */
     return c->algo != NULL;
 }
 
 void body_cksum_update(body_cksum_t *c, const void *p, size_t n)
 {
     if (!c->algo) return;
-    if (!strcmp(c->algo, "XXHASH64"))
-        XXH64_update(c->md, p, n);
-    else if (!strcmp(c->algo, "XXHASH3"))
-        XXH3_64bits_update(c->md, p, n);
-    else if (!strcmp(c->algo, "XXHASH128"))
-        XXH3_128bits_update(c->md, p, n);
-    else if (c->md)
-        EVP_DigestUpdate(c->md, p, n);
-    else if (!strcmp(c->algo, "CRC64NVME"))
-        c->c64 = crc64_update(c->c64, p, n);
-    else
-        c->c32 = crc_update(!strcmp(c->algo, "CRC32C") ? CRC_32C : CRC_32, c->c32, p, n);
+    switch (c->kind) {
+    case BODY_CK_CRC32: c->c32 = crc_update(CRC_32, c->c32, p, n); break;
+    case BODY_CK_CRC32C: c->c32 = crc_update(CRC_32C, c->c32, p, n); break;
+    case BODY_CK_CRC64NVME: c->c64 = crc64_update(c->c64, p, n); break;
+    case BODY_CK_DIGEST: EVP_DigestUpdate(c->md, p, n); break;
+    case BODY_CK_XXH64: XXH64_update(c->md, p, n); break;
+    case BODY_CK_XXH3: XXH3_64bits_update(c->md, p, n); break;
+    case BODY_CK_XXH128: XXH3_128bits_update(c->md, p, n); break;
+    }
 }
 
 /* Big-endian bytes of v, n of them (the CRCs' and xxHash's canonical form). */
@@ -450,15 +440,19 @@ static unsigned be_bytes(uint64_t v, unsigned n, unsigned char *out)
 unsigned body_cksum_final(body_cksum_t *c, unsigned char out[BODY_CKSUM_MAX])
 {
     if (!c->algo) return 0;
-    if (!strcmp(c->algo, "XXHASH64")) return be_bytes(XXH64_digest(c->md), 8, out);
-    if (!strcmp(c->algo, "XXHASH3")) return be_bytes(XXH3_64bits_digest(c->md), 8, out);
-    if (!strcmp(c->algo, "XXHASH128")) {
+    unsigned n = BODY_CKSUM_MAX;
+    switch (c->kind) {
+    case BODY_CK_CRC32:
+    case BODY_CK_CRC32C: return be_bytes((uint32_t)~c->c32, 4, out);
+    case BODY_CK_CRC64NVME: return be_bytes(~c->c64, 8, out);
+    case BODY_CK_DIGEST: return EVP_DigestFinal_ex(c->md, out, &n) ? n : 0;
+    case BODY_CK_XXH64: return be_bytes(XXH64_digest(c->md), 8, out);
+    case BODY_CK_XXH3: return be_bytes(XXH3_64bits_digest(c->md), 8, out);
+    case BODY_CK_XXH128: {
         XXH128_hash_t h = XXH3_128bits_digest(c->md);
         be_bytes(h.high64, 8, out);
         return 8 + be_bytes(h.low64, 8, out + 8);
     }
-    unsigned n = BODY_CKSUM_MAX;
-    if (c->md) return EVP_DigestFinal_ex(c->md, out, &n) ? n : 0;
-    if (!strcmp(c->algo, "CRC64NVME")) return be_bytes(~c->c64, 8, out);
-    return be_bytes((uint32_t)~c->c32, 4, out);
+    }
+    return 0;
 }

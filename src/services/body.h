@@ -30,9 +30,19 @@ typedef enum {
  * integrity"), in the order S3 lists them: AWS's name, the request header,
  * the model's member, and the raw value's size in bytes. */
 #define BODY_CKSUM_MAX 64 /* SHA-512 */
+typedef enum {
+    BODY_CK_CRC32,
+    BODY_CK_CRC32C,
+    BODY_CK_CRC64NVME,
+    BODY_CK_DIGEST, /* an OpenSSL digest of the same name (MD5, SHA1, SHA256, SHA512) */
+    BODY_CK_XXH64,
+    BODY_CK_XXH3,
+    BODY_CK_XXH128,
+} body_cksum_kind_t;
 typedef struct {
     const char *name, *header, *member;
     unsigned size;
+    body_cksum_kind_t kind;
 } body_cksum_algo_t;
 extern const body_cksum_algo_t body_cksum_algos[];
 extern const size_t body_cksum_nalgos;
@@ -72,6 +82,7 @@ bool body_bytes(const body_stream_t *b, str_t *out);
  * x-amz-checksum-* algorithm, and copies that compute one (S3 UploadPartCopy). */
 typedef struct {
     const char *algo; /* a body_cksum_algos name; NULL: none */
+    body_cksum_kind_t kind;
     uint32_t c32;
     uint64_t c64;
     void *md; /* SHA-*, MD5: an EVP_MD_CTX; XXHASH*: xxHash's state; freed with the arena */
