@@ -160,12 +160,13 @@ int lambda__spec(app_t *app, arena_t *a, const lambda__fn_t *f, rt_spec_t *spec)
     ENV("AWS_DEFAULT_REGION=%.*s", STR_FMT(f->region));
     ENV("AWS_EXECUTION_ENV=AWS_Lambda_%.*s", STR_FMT(f->runtime));
     ENV("AWS_LAMBDA_INITIALIZATION_TYPE=on-demand");
-    ENV("AWS_LAMBDA_LOG_GROUP_NAME=%.*s", STR_FMT(lambda__log_group(a, f)));
+    lambda__log_t lg = lambda__logging(a, f);
+    ENV("AWS_LAMBDA_LOG_GROUP_NAME=%.*s", STR_FMT(lg.group));
     /* AWS: the managed runtimes read the format and the application level
      * from these (set only for the JSON format) */
-    if (lambda__log_json(a, f)) {
+    if (lg.json) {
         ENV("AWS_LAMBDA_LOG_FORMAT=JSON");
-        ENV("AWS_LAMBDA_LOG_LEVEL=%.*s", STR_FMT(lambda__log_level(a, f, "ApplicationLogLevel")));
+        ENV("AWS_LAMBDA_LOG_LEVEL=%.*s", STR_FMT(lg.app_level));
     }
     ENV("_HANDLER=%.*s", STR_FMT(f->handler));
     ENV("LAMBDA_TASK_ROOT=%s", task);

@@ -240,11 +240,11 @@ val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
      * has LoggingConfig, {Text, /aws/lambda/NAME} by default; JSON adds the
      * two levels, INFO unless set */
     val_t *lc = val_new(a, VAL_STRUCT);
-    bool json = lambda__log_json(a, f);
-    if (json) val_set_c(a, lc, "ApplicationLogLevel", val_str(a, lambda__log_level(a, f, "ApplicationLogLevel")));
-    val_set_c(a, lc, "LogFormat", val_cstr(a, json ? "JSON" : "Text"));
-    val_set_c(a, lc, "LogGroup", val_str(a, lambda__log_group(a, f)));
-    if (json) val_set_c(a, lc, "SystemLogLevel", val_str(a, lambda__log_level(a, f, "SystemLogLevel")));
+    lambda__log_t lg = lambda__logging(a, f);
+    if (lg.json) val_set_c(a, lc, "ApplicationLogLevel", val_str(a, lg.app_level));
+    val_set_c(a, lc, "LogFormat", val_cstr(a, lg.json ? "JSON" : "Text"));
+    val_set_c(a, lc, "LogGroup", val_str(a, lg.group));
+    if (lg.json) val_set_c(a, lc, "SystemLogLevel", val_str(a, lg.sys_level));
     val_set_c(a, v, "LoggingConfig", lc);
     val_t *ss = val_new(a, VAL_STRUCT);
     val_set_c(a, ss, "ApplyOn", val_cstr(a, "None"));
@@ -255,33 +255,29 @@ val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f)
 
 /* ==== LoggingConfig ==== */
 
-static const json_t *log_conf(arena_t *a, const lambda__fn_t *f)
+static const char *const LOG_KEYS[4] = {"LogFormat", "ApplicationLogLevel", "SystemLogLevel", "LogGroup"};
+
+/* f's LoggingConfig members as set (STR_NULL where not), LOG_KEYS' order;
+ * the stored JSON is parsed once. */
+static void log_set(arena_t *a, const lambda__fn_t *f, str_t v[4])
 {
     const json_t *j = f->logging.len ? json_parse(a, f->logging, NULL) : NULL;
-    return j && j->type == JSON_OBJECT ? j : NULL;
+    for (int i = 0; i < 4; i++) {
+        const json_t *x = j && j->type == JSON_OBJECT ? json_get(j, LOG_KEYS[i]) : NULL;
+        v[i] = x && x->type == JSON_STRING ? x->u.s : STR_NULL;
+    }
 }
 
-static str_t log_str(arena_t *a, const lambda__fn_t *f, const char *key)
+lambda__log_t lambda__logging(arena_t *a, const lambda__fn_t *f)
 {
-    const json_t *v = json_get(log_conf(a, f), key);
-    return v && v->type == JSON_STRING ? v->u.s : STR_NULL;
-}
-
-str_t lambda__log_group(arena_t *a, const lambda__fn_t *f)
-{
-    str_t g = log_str(a, f, "LogGroup");
-    return g.len ? g : str_c(arena_printf(a, "/aws/lambda/%.*s", STR_FMT(f->name)));
-}
-
-bool lambda__log_json(arena_t *a, const lambda__fn_t *f)
-{
-    return str_eq_c(log_str(a, f, "LogFormat"), "JSON");
-}
-
-str_t lambda__log_level(arena_t *a, const lambda__fn_t *f, const char *which)
-{
-    str_t l = log_str(a, f, which);
-    return l.len ? l : STR("INFO");
+    str_t v[4];
+    log_set(a, f, v);
+    return (lambda__log_t){
+        .json = str_eq_c(v[0], "JSON"),
+        .app_level = v[1].len ? v[1] : STR("INFO"),
+        .sys_level = v[2].len ? v[2] : STR("INFO"),
+        .group = v[3].len ? v[3] : str_c(arena_printf(a, "/aws/lambda/%.*s", STR_FMT(f->name))),
+    };
 }
 
 /* UpdateFunctionConfiguration / CreateFunction's LoggingConfig merged into
@@ -291,11 +287,11 @@ str_t lambda__log_level(arena_t *a, const lambda__fn_t *f, const char *which)
 static int apply_logging(req_t *r, const val_t *lc, lambda__fn_t *f)
 {
     arena_t *a = r->arena;
-    static const char *const keys[] = {"LogFormat", "ApplicationLogLevel", "SystemLogLevel", "LogGroup"};
     str_t v[4];
+    log_set(a, f, v);
     for (int i = 0; i < 4; i++) {
-        str_t asked = val_get_str(lc, keys[i]);
-        v[i] = asked.p ? asked : log_str(a, f, keys[i]);
+        str_t asked = val_get_str(lc, LOG_KEYS[i]);
+        if (asked.p) v[i] = asked;
     }
     bool json = str_eq_c(v[0], "JSON");
     bool levels_asked = val_get(lc, "ApplicationLogLevel") || val_get(lc, "SystemLogLevel");
@@ -311,7 +307,7 @@ static int apply_logging(req_t *r, const val_t *lc, lambda__fn_t *f)
     json_w_obj_begin(&w);
     for (int i = 0; i < 4; i++) {
         if (!v[i].len) continue;
-        json_w_key(&w, str_c(keys[i]));
+        json_w_key(&w, str_c(LOG_KEYS[i]));
         json_w_str(&w, v[i]);
     }
     json_w_obj_end(&w);

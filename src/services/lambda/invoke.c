@@ -347,9 +347,10 @@ static int call_logging(lambda__call_t *c, const lambda__fn_t *f)
     arena_t *a = arena_new(0);
     if (!a) return GR_ERR;
     free(c->log_group);
-    c->log_group = str_dup(lambda__log_group(a, f));
-    c->log_json = lambda__log_json(a, f);
-    c->log_platform = !c->log_json || !str_eq_c(lambda__log_level(a, f, "SystemLogLevel"), "WARN");
+    lambda__log_t lg = lambda__logging(a, f);
+    c->log_group = str_dup(lg.group);
+    c->log_json = lg.json;
+    c->log_platform = !lg.json || !str_eq_c(lg.sys_level, "WARN");
     arena_free(a);
     return c->log_group ? GR_OK : GR_ERR;
 }

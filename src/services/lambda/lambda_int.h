@@ -31,7 +31,7 @@ typedef struct {
     str_t dlq_arn;
     str_t version;     /* "$LATEST" or a published version number */
     str_t layers;      /* JSON [{"Arn","CodeSize","CodeId"}] or empty */
-    str_t logging;     /* LoggingConfig as set (JSON) or empty: see lambda__log_* */
+    str_t logging;     /* LoggingConfig as set (JSON) or empty: see lambda__logging */
     str_t qualifier;   /* the version or alias loaded (whose policy is f->policy), empty for $LATEST */
     bool named_latest; /* loaded as "$LATEST": AWS then answers FunctionArn with ":$LATEST" */
 } lambda__fn_t;
@@ -66,13 +66,15 @@ int lambda__delete_versions(app_t *app, const lambda__fn_t *f, bool one);
  * and qualifier (STR_NULL when none); false when malformed. */
 bool lambda__parse_name(str_t in, str_t *name, str_t *qualifier, str_t *account, str_t *region);
 str_t lambda__arn(arena_t *a, str_t region, str_t account, str_t name);
-/* f's LoggingConfig (advanced logging controls): the CloudWatch Logs group
- * its output goes to (the one named, else /aws/lambda/NAME), whether it logs
- * JSON, and the application and system log levels (JSON only; INFO unless
- * set). Strings live in a. */
-str_t lambda__log_group(arena_t *a, const lambda__fn_t *f);
-bool lambda__log_json(arena_t *a, const lambda__fn_t *f);
-str_t lambda__log_level(arena_t *a, const lambda__fn_t *f, const char *which); /* "ApplicationLogLevel"... */
+/* f's LoggingConfig (advanced logging controls) in effect: the CloudWatch
+ * Logs group its output goes to (the one named, else /aws/lambda/NAME),
+ * whether it logs JSON, and the application and system log levels (INFO
+ * unless set; they apply with JSON only). Strings live in a. */
+typedef struct {
+    str_t group, app_level, sys_level;
+    bool json;
+} lambda__log_t;
+lambda__log_t lambda__logging(arena_t *a, const lambda__fn_t *f);
 /* The FunctionConfiguration value of f. */
 val_t *lambda__config_value(arena_t *a, const lambda__fn_t *f);
 /* AWS's PreconditionFailedException when in's RevisionId is given and is not
