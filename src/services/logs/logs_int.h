@@ -149,9 +149,6 @@ int logs__lookup_field(const logs_lookup_t *t, str_t name);
 
 /* ==== Ingestion: data protection (protect.c) and transformers (transform.c) ==== */
 typedef struct logs_mask logs_mask_t;
-/* A regular expression as AWS takes it (Java style) as POSIX ERE: the
- * shorthand classes \d \w \s (and \D \W \S) become bracket expressions. */
-const char *logs__posix_regex(arena_t *a, str_t re);
 /* The identifiers that govern group g's ingestion (its own data protection
  * policy and the account's, cumulative); NULL when none (or on error). */
 logs_mask_t *logs__mask_for(sqlite3 *db, arena_t *a, str_t account, str_t region, const logs_group_t *g);

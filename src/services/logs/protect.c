@@ -8,11 +8,10 @@
  * AWS: "Sensitive data is detected and masked when it is ingested into the
  * log group ... log events ingested into the log group before that time are
  * not masked"; a group's own policy and the account's are cumulative. The
- * managed identifiers detected here are a subset of AWS's, matched by
- * pattern (and the Luhn check for card numbers); a policy naming one gureum
- * does not detect is refused rather than silently not masking. */
-#include <ctype.h>
-#include <regex.h>
+ * detection itself is services/dataident.c's, shared with SNS: a subset of
+ * AWS's managed identifiers, matched by pattern (and the Luhn check for card
+ * numbers); a policy naming one gureum does not detect is refused rather
+ * than silently not masking. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -22,113 +21,38 @@
 #include "logs_model.h"
 #include "services/app.h"
 #include "services/authz.h"
+#include "services/dataident.h"
 
 #define DP_TYPE "DATA_PROTECTION_POLICY"
 #define IDENT_PREFIX "arn:aws:dataprotection::aws:data-identifier/"
-#define MAX_DETECTORS 64
-
-/* The managed identifiers gureum detects, as POSIX extended expressions. */
-static const struct {
-    const char *name, *re;
-    bool luhn; /* a match must also pass the Luhn check */
-} managed[] = {
-    {"EmailAddress", "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}", false},
-    {"IpAddress", "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}",
-     false},
-    {"CreditCardNumber", "[0-9]{4}([ -]?[0-9]{4}){2}[ -]?[0-9]{1,7}", true},
-    {"Ssn-US", "[0-9]{3}-[0-9]{2}-[0-9]{4}", false},
-    {"PhoneNumber-US", "(\\+1[ .-]?)?\\(?[2-9][0-9]{2}\\)?[ .-][0-9]{3}[ .-][0-9]{4}", false},
-    {"AwsSecretKey", "(aws_secret_access_key|AWS_SECRET_ACCESS_KEY|SecretAccessKey)[\"' :=]+[A-Za-z0-9/+]{40}", false},
-};
-
-typedef struct {
-    regex_t re;
-    bool luhn;
-    str_t name; /* as audit findings name it: EmailAddress, or the custom identifier's name */
-} detector_t;
 
 struct logs_mask {
-    detector_t d[MAX_DETECTORS];
-    size_t n;
+    dataident_t *d;
     str_t audit[2]; /* the log groups audit findings go to (one per policy), or STR_NULL */
 };
-
-static bool luhn_ok(const char *p, size_t len)
-{
-    int sum = 0, digits = 0;
-    for (size_t i = len; i-- > 0;) {
-        if (!isdigit((unsigned char)p[i])) continue;
-        int d = p[i] - '0';
-        if (digits++ % 2) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-        sum += d;
-    }
-    return digits >= 13 && digits <= 19 && sum % 10 == 0;
-}
-
-const char *logs__posix_regex(arena_t *a, str_t re)
-{
-    buf_t b;
-    buf_init(&b, a);
-    for (size_t i = 0; i < re.len; i++) {
-        if (re.p[i] == '\\' && i + 1 < re.len && strchr("dwsDWS", re.p[i + 1])) {
-            static const char *const cls[] = {"[0-9]",  "[A-Za-z0-9_]",  "[[:space:]]",
-                                              "[^0-9]", "[^A-Za-z0-9_]", "[^[:space:]]"};
-            buf_puts(&b, cls[strchr("dwsDWS", re.p[++i]) - "dwsDWS"]);
-        } else {
-            buf_putc(&b, re.p[i]);
-        }
-    }
-    return buf_str(&b).p ? arena_strndup(a, buf_str(&b).p, buf_str(&b).len) : NULL;
-}
-
-static void regex_free(void *re)
-{
-    regfree(re);
-}
 
 /* Adds the detector of identifier `ident` (a managed identifier's ARN or a
  * custom identifier's name from the document's Configuration) to m. false
  * (and *why) when gureum cannot detect it. */
 static bool add_detector(arena_t *a, logs_mask_t *m, const json_t *doc, str_t ident, const char **why)
 {
-    const char *re = NULL;
-    bool luhn = false;
-    str_t name = ident;
     if (str_starts_with(ident, STR(IDENT_PREFIX))) {
-        name = str_n(ident.p + strlen(IDENT_PREFIX), ident.len - strlen(IDENT_PREFIX));
-        for (size_t i = 0; i < sizeof managed / sizeof managed[0]; i++)
-            if (str_eq(name, str_c(managed[i].name))) re = managed[i].re, luhn = managed[i].luhn;
+        str_t name = str_n(ident.p + strlen(IDENT_PREFIX), ident.len - strlen(IDENT_PREFIX));
+        if (dataident_add_managed(m->d, a, name, why)) return true;
     } else {
         const json_t *conf = json_get(doc, "Configuration");
         const json_t *custom = conf ? json_get(conf, "CustomDataIdentifier") : NULL;
         for (size_t i = 0; custom && custom->type == JSON_ARRAY && i < custom->u.arr.n; i++) {
             const json_t *c = custom->u.arr.v[i], *n = json_get(c, "Name"), *x = json_get(c, "Regex");
             if (n && x && n->type == JSON_STRING && x->type == JSON_STRING && str_eq(n->u.s, ident))
-                re = logs__posix_regex(a, x->u.s);
+                return dataident_add_custom(m->d, a, ident, x->u.s, why);
         }
     }
-    if (!re) {
-        *why = arena_printf(a,
-                            "DataIdentifier %.*s is not one gureum detects (managed: EmailAddress, IpAddress, "
-                            "CreditCardNumber, Ssn-US, PhoneNumber-US, AwsSecretKey; or a CustomDataIdentifier "
-                            "of the policy's Configuration).",
-                            STR_FMT(ident));
-        return false;
-    }
-    /* the Audit and Deidentify statements name the same identifiers */
-    for (size_t i = 0; i < m->n; i++)
-        if (str_eq(m->d[i].name, name)) return true;
-    if (m->n == MAX_DETECTORS) return true;
-    detector_t *d = &m->d[m->n];
-    if (regcomp(&d->re, re, REG_EXTENDED) != 0) {
-        *why = arena_printf(a, "The regular expression of custom data identifier %.*s is not valid.", STR_FMT(ident));
-        return false;
-    }
-    arena_defer(a, regex_free, &d->re);
-    d->luhn = luhn;
-    d->name = name;
-    m->n++;
-    return true;
+    *why = arena_printf(a,
+                        "DataIdentifier %.*s is not one gureum detects (managed: %s; or a CustomDataIdentifier "
+                        "of the policy's Configuration).",
+                        STR_FMT(ident), dataident_managed_names());
+    return false;
 }
 
 /* The log group a document's Audit statement sends findings to, or STR_NULL. */
@@ -201,7 +125,7 @@ int logs__data_protection_ok(req_t *r, const json_t *doc)
     }
     if (!why) {
         logs_mask_t *m = ARENA_NEW(r->arena, logs_mask_t);
-        if (!m) return GR_ERR;
+        if (!m || !(m->d = dataident_new(r->arena))) return GR_ERR;
         compile_doc(r->arena, m, doc, &why);
     }
     if (why) return req_fail(r, &LOGS_ERR_InvalidParameterException, "Invalid data protection policy: %s", why);
@@ -224,82 +148,39 @@ logs_mask_t *logs__mask_for(sqlite3 *db, arena_t *a, str_t account, str_t region
     for (size_t i = 0; i < 2; i++) {
         const json_t *doc = docs[i].p ? json_parse(a, docs[i], NULL) : NULL;
         if (!doc) continue;
-        if (!m && !(m = ARENA_NEW(a, logs_mask_t))) return NULL;
+        if (!m && (!(m = ARENA_NEW(a, logs_mask_t)) || !(m->d = dataident_new(a)))) return NULL;
         const char *why;
         compile_doc(a, m, doc, &why);
         m->audit[i] = audit_group(doc);
     }
-    return m && m->n ? m : NULL;
+    return m && dataident_count(m->d) ? m : NULL;
 }
 
 str_t logs__mask(const logs_mask_t *m, arena_t *a, str_t msg, str_t resource_arn, str_t *finding)
 {
     if (finding) *finding = STR_NULL;
     if (!m || !msg.len) return STR_NULL;
-    char *out = NULL;
-    /* regexec reads a C string: a NUL inside the message (JSON's \u0000)
-     * becomes a byte no identifier matches, so nothing after it escapes */
-    char *text = arena_strndup(a, msg.p, msg.len);
-    if (!text) return STR_NULL;
-    for (size_t i = 0; i < msg.len; i++)
-        if (!text[i]) text[i] = '\n';
-    buf_t b;
-    buf_init(&b, a);
-    json_w_t w;
-    json_w_init(&w, &b);
-    size_t found_kinds = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        size_t off = 0, count = 0;
-        regmatch_t rm;
-        buf_t det;
-        buf_init(&det, a);
-        json_w_t dw;
-        json_w_init(&dw, &det);
-        json_w_arr_begin(&dw);
-        while (off < msg.len && regexec(&m->d[i].re, text + off, 1, &rm, off ? REG_NOTBOL : 0) == 0) {
-            size_t s = off + (size_t)rm.rm_so, e = off + (size_t)rm.rm_eo;
-            if (e == s) break;
-            if (!m->d[i].luhn || luhn_ok(msg.p + s, e - s)) {
-                if (!out && !(out = arena_strndup(a, msg.p, msg.len))) return STR_NULL;
-                memset(out + s, '*', e - s);
-                json_w_obj_begin(&dw);
-                json_w_key(&dw, STR("start"));
-                json_w_int(&dw, (int64_t)s);
-                json_w_key(&dw, STR("end"));
-                json_w_int(&dw, (int64_t)e);
-                json_w_obj_end(&dw);
-                count++;
-            }
-            off = e;
-        }
-        json_w_arr_end(&dw);
-        if (!count) continue;
-        if (!found_kinds++) { /* AWS ("Audit findings reports"): one report per event with findings */
-            json_w_obj_begin(&w);
-            json_w_key(&w, STR("auditTimestamp"));
-            char ts[40];
-            time_fmt_iso8601(ts, time_now_us(), false);
-            json_w_str(&w, str_c(ts));
-            json_w_key(&w, STR("resourceArn"));
-            json_w_str(&w, resource_arn);
-            json_w_key(&w, STR("dataIdentifiers"));
-            json_w_arr_begin(&w);
-        }
+    size_t n;
+    const dataident_hit_t *hits = dataident_scan(m->d, a, msg, &n);
+    if (!n) return STR_NULL;
+    if (finding) { /* AWS ("Audit findings reports"): one report per event with findings */
+        buf_t b;
+        buf_init(&b, a);
+        json_w_t w;
+        json_w_init(&w, &b);
         json_w_obj_begin(&w);
-        json_w_key(&w, STR("name"));
-        json_w_str(&w, m->d[i].name);
-        json_w_key(&w, STR("count"));
-        json_w_int(&w, (int64_t)count);
-        json_w_key(&w, STR("detections"));
-        json_w_raw(&w, buf_str(&det));
-        json_w_obj_end(&w);
-    }
-    if (found_kinds && finding) {
-        json_w_arr_end(&w);
+        json_w_key(&w, STR("auditTimestamp"));
+        char ts[40];
+        time_fmt_iso8601(ts, time_now_us(), false);
+        json_w_str(&w, str_c(ts));
+        json_w_key(&w, STR("resourceArn"));
+        json_w_str(&w, resource_arn);
+        json_w_key(&w, STR("dataIdentifiers"));
+        dataident_findings_write(&w, m->d, hits, n);
         json_w_obj_end(&w);
         *finding = buf_str(&b);
     }
-    return out ? str_n(out, msg.len) : STR_NULL;
+    return dataident_deidentify(a, msg, hits, n, '*');
 }
 
 str_t logs__mask_audit_group(const logs_mask_t *m, size_t i)

@@ -23,6 +23,7 @@
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/dataident.h"
 
 #define TR_TYPE "TRANSFORMER_POLICY"
 
@@ -338,7 +339,7 @@ static bool grok_compile(arena_t *a, str_t match, grok_t *g, const char **why)
         const char *open = memmem(match.p + i, match.len - i, "%{", 2);
         size_t lit_end = open ? (size_t)(open - match.p) : match.len;
         if (lit_end > i) {
-            const char *lit = logs__posix_regex(a, str_n(match.p + i, lit_end - i));
+            const char *lit = dataident_posix_regex(a, str_n(match.p + i, lit_end - i));
             if (!lit) return false;
             buf_puts(&b, lit);
             g->ngroups += groups_in(lit, strlen(lit));
@@ -540,7 +541,7 @@ static bool prepare(arena_t *a, logs_transformer_t *t, size_t i, const char **wh
         const val_t *es = val_get(cfg, "entries");
         regex_t *res = ARENA_NEWN(a, regex_t, val_len(es) ? val_len(es) : 1);
         for (size_t k = 0; res && k < val_len(es); k++) {
-            const char *re = logs__posix_regex(a, val_get_str(es->u.list.v[k], "from"));
+            const char *re = dataident_posix_regex(a, val_get_str(es->u.list.v[k], "from"));
             if (!re || regcomp(&res[k], re, REG_EXTENDED) != 0) {
                 *why = "A substituteString entry's from is not a valid regular expression.";
                 return false;
