@@ -5,8 +5,10 @@
  * (lambda_invoke_event), HTTP/S (the delivery thread), email, email-json
  * and SMS (the outboxes).
  *
- * Request flow: dispatch → sns_publish → publish_one → sns__fan_out, all on
- * the request's thread; only HTTP POSTs leave it (delivery.c). Invariant: a
+ * Request flow: dispatch → sns_publish → publish_one (the topic's inbound
+ * data protection, protect.c) → sns__fan_out (its outbound data protection
+ * per subscription), all on the request's thread; only HTTP POSTs leave it
+ * (delivery.c). Invariant: a
  * message id is answered only after every synchronous delivery was tried;
  * a delivery that fails goes to the subscription's dead-letter queue when it
  * has one, as AWS does, and never fails the Publish. */
@@ -434,7 +436,8 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
     }
 }
 
-void sns__fan_out(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const sns_msg_t *m)
+void sns__fan_out(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const sns_dp_t *dp,
+                  const sns_msg_t *m)
 {
     sqlite3_stmt *st;
     if (store_prepare(db, "SELECT " SNS_SUB_COLS " FROM subscription WHERE tid = ?1 AND confirmed = 1 ORDER BY id", -1,
@@ -460,7 +463,16 @@ void sns__fan_out(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t
         if (s->filter_policy.len &&
             !sns__filter_match(a, s->filter_policy, s->body_scope, m->attrs, sns__message_for(a, m, s->protocol)))
             continue;
-        deliver_one(app, a, db, t, s, m);
+        /* AWS: an outbound Deny fails this subscription's delivery; the
+         * message goes to no dead-letter queue, which would leak what the
+         * policy keeps from the endpoint. */
+        sns_msg_t om = *m;
+        if (!sns__dp_outbound(a, dp, s, &om)) {
+            log_info("sns: delivery of %.*s to %.*s denied by the topic's data protection policy", STR_FMT(m->msg_id),
+                     STR_FMT(s->arn));
+            continue;
+        }
+        deliver_one(app, a, db, t, s, &om);
     }
 }
 
@@ -591,10 +603,12 @@ static int check_for_topic(arena_t *a, const sns_topic_t *t, const pin_t *in, pf
     return GR_OK;
 }
 
-/* Validates and publishes one message to topic t: GR_OK with *out filled,
- * or GR_ERR with *f (an AWS error) or f->e NULL (internal failure). */
-static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const pin_t *in, str_t account,
-                       sns_msg_t *out, pfail_t *f)
+/* Validates and publishes one message to topic t for account's principal
+ * (STR_NULL for an AWS service): GR_OK with *out filled, or GR_ERR with *f
+ * (an AWS error) or f->e NULL (internal failure). dp is t's data protection
+ * policy compiled (NULL: none). */
+static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const sns_dp_t *dp,
+                       const pin_t *in, str_t account, str_t principal, sns_msg_t *out, pfail_t *f)
 {
     if (check_for_topic(a, t, in, f) != GR_OK) return GR_ERR;
     sns_msg_t m = {.subject = in->subject,
@@ -608,6 +622,17 @@ static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic
     char uuid[37];
     id_uuid(uuid);
     m.msg_id = arena_str(a, str_c(uuid));
+    /* Before a FIFO sequence number or deduplication id is spent on it. The
+     * error is unconfirmed: AWS documents that a Deny "blocks the publish
+     * request", and refuses what a publisher may not do with
+     * AuthorizationError. */
+    str_t found;
+    if (!sns__dp_inbound(app, a, dp, t, principal, &m, &found))
+        return pfail(f, &SNS_ERR_AuthorizationErrorException,
+                     arena_printf(a,
+                                  "Publish to %.*s denied by its data protection policy: the message contains "
+                                  "sensitive data (%.*s)",
+                                  STR_FMT(t->arn), STR_FMT(found)));
     if (t->fifo) {
         if (!in->dedup_id.len) m.dedup_id = sha256_hex(a, in->message);
         bool dup = false;
@@ -620,7 +645,7 @@ static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic
         if (dup) return GR_OK; /* AWS: a duplicate is accepted and not delivered again */
     } else
         *out = m;
-    sns__fan_out(app, a, db, t, &m);
+    sns__fan_out(app, a, db, t, dp, &m);
     return GR_OK;
 }
 
@@ -706,7 +731,8 @@ int sns_publish(req_t *r, const val_t *in, val_t *out)
     sns_topic_t t;
     if (sns__topic_or_fail(r, db, arn, has_topic ? "TopicArn" : "TargetArn", &t) != GR_OK) return GR_ERR;
     sns_msg_t m;
-    if (publish_one(r->app, a, db, &t, &p, r->who.account, &m, &f) != GR_OK)
+    if (publish_one(r->app, a, db, &t, sns__dp_load(a, t.data_protection), &p, r->who.account, r->who.arn, &m, &f) !=
+        GR_OK)
         return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
     val_set_c(a, out, "MessageId", val_str(a, m.msg_id));
     if (m.seq.len) val_set_c(a, out, "SequenceNumber", val_str(a, m.seq));
@@ -773,13 +799,14 @@ int sns_publish_batch(req_t *r, const val_t *in, val_t *out)
         if (check_for_topic(a, &t, &p, &f) != GR_OK) return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
     }
     val_t *ok = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
+    const sns_dp_t *dp = sns__dp_load(a, t.data_protection);
     for (size_t i = 0; i < n; i++) {
         const val_t *e = entries->u.list.v[i];
         str_t id = val_get_str(e, "Id");
         pin_t p = pin_of(e);
         pfail_t f = {0};
         sns_msg_t m;
-        if (publish_one(r->app, a, db, &t, &p, r->who.account, &m, &f) != GR_OK) {
+        if (publish_one(r->app, a, db, &t, dp, &p, r->who.account, r->who.arn, &m, &f) != GR_OK) {
             val_t *fe = val_new(a, VAL_STRUCT);
             val_set_c(a, fe, "Id", val_str(a, id));
             val_set_c(a, fe, "Code", val_cstr(a, f.e ? f.e->code : "InternalError"));
@@ -818,7 +845,7 @@ int sns_publish_internal(struct app *app, arena_t *a, str_t topic_arn, str_t sub
     pin_t p = {.subject = subject, .message = message, .attrs = msg_attrs, .group_id = group_id, .dedup_id = dedup_id};
     pfail_t f = {0};
     sns_msg_t m;
-    if (publish_one(app, a, db, &t, &p, t.account, &m, &f) != GR_OK) {
+    if (publish_one(app, a, db, &t, sns__dp_load(a, t.data_protection), &p, t.account, STR_NULL, &m, &f) != GR_OK) {
         *err = f.msg ? f.msg : "Internal error";
         return GR_ERR;
     }
@@ -826,8 +853,7 @@ int sns_publish_internal(struct app *app, arena_t *a, str_t topic_arn, str_t sub
     return GR_OK;
 }
 
-/* The account of an IAM/STS ARN ("arn:aws:iam::ACCOUNT:..."), else STR_NULL. */
-static str_t arn_account(str_t p)
+str_t sns__arn_account(str_t p)
 {
     if (!str_starts_with(p, STR("arn:"))) return STR_NULL;
     size_t colons = 0, start = 0;
@@ -846,7 +872,7 @@ bool sns_allows(struct app *app, arena_t *a, str_t topic_arn, str_t principal, c
     if (!db || sns__topic_load(db, a, topic_arn, &t) != GR_OK) return false;
     principal_t w = {0};
     w.arn = principal;
-    w.account = arn_account(principal);
+    w.account = sns__arn_account(principal);
     w.root = str_ends_with(principal, STR(":root"));
     w.user_id = w.account;
     /* The topic owner's own principals are allowed by ownership (their
@@ -860,7 +886,7 @@ bool sns_allows(struct app *app, arena_t *a, str_t topic_arn, str_t principal, c
      * service's publish on. AWS:SourceOwner, which the default policy tests,
      * is left unset, so the default policy admits no service and no other
      * account (AWS: EventBridge and S3 need a topic policy that names them). */
-    str_t src_acct = arn_account(source_arn); /* arn:aws:events:REGION:ACCOUNT:rule/x too */
+    str_t src_acct = sns__arn_account(source_arn); /* arn:aws:events:REGION:ACCOUNT:rule/x too */
     policy_ctx_t ctx[2];
     size_t nctx = 0;
     if (source_arn.len) ctx[nctx++] = (policy_ctx_t){STR("aws:SourceArn"), &source_arn, 1};

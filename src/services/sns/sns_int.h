@@ -1,6 +1,6 @@
 /* sns_int.h — what the SNS files share (sns__*): the topic and subscription
- * records handlers load, the filter policy language (filter.c), fan-out of a
- * published message (publish.c), the HTTP delivery threads and message
+ * records handlers load, the filter policy language (filter.c), message
+ * data protection (protect.c), fan-out of a published message (publish.c), the HTTP delivery threads and message
  * signing (delivery.c), and the outboxes (sms.c).
  *
  * Topics and subscriptions live in this thread's SNS database (schema/). A
@@ -26,6 +26,7 @@ typedef struct {
     bool group_dedup;      /* FifoThroughputScope MessageGroup: deduplication per message group */
     str_t policy;          /* Policy attribute, or STR_NULL for the default document */
     str_t delivery_policy; /* DeliveryPolicy, or STR_NULL */
+    str_t data_protection; /* the message data protection policy, or STR_NULL */
     int sig_version;       /* SignatureVersion: 1 (SHA1withRSA) or 2 (SHA256withRSA) */
     int64_t created_ms;
 } sns_topic_t;
@@ -38,6 +39,7 @@ typedef struct {
     bool body_scope;     /* FilterPolicyScope MessageBody */
     str_t dlq_arn;       /* RedrivePolicy.deadLetterTargetArn, or STR_NULL */
     str_t delivery_policy;
+    str_t principal; /* SubscriptionPrincipal: who subscribed */
 } sns_sub_t;
 
 sqlite3 *sns__db(struct app *app);
@@ -72,6 +74,9 @@ bool sns__parse_topic_arn(str_t s, str_t *region, str_t *account, str_t *name);
 /* Fails r with AWS's "An ARN must have at least 6 elements" when arn has
  * fewer than six ':'-separated elements; GR_OK otherwise. */
 int sns__arn_or_fail(req_t *r, str_t arn, const char *param);
+/* The account of an ARN ("arn:aws:iam::ACCOUNT:...", an STS or service
+ * ARN alike), else STR_NULL. */
+str_t sns__arn_account(str_t arn);
 /* Loads a topic by ARN: GR_OK, or GR_ERR when absent (or on a database error). */
 int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t);
 /* The same for a request: fails r with InvalidParameter (bad ARN, other
@@ -110,6 +115,15 @@ int sns__filter_validate(arena_t *a, str_t policy, bool body_scope, const char *
  * name → {DataType, StringValue|BinaryValue}) or its body parsed as JSON. */
 bool sns__filter_match(arena_t *a, str_t policy, bool body_scope, const val_t *attrs, str_t message);
 
+/* ==== Message data protection (protect.c) ==== */
+typedef struct sns_dp sns_dp_t;
+/* Why AWS (or gureum: an identifier it does not detect, a Firehose
+ * destination) refuses a data protection policy document, or NULL when it
+ * is one gureum stores and enforces. */
+const char *sns__dp_reason(arena_t *a, str_t text);
+/* A topic's policy compiled for enforcing (in a); NULL without one. */
+sns_dp_t *sns__dp_load(arena_t *a, str_t text);
+
 /* ==== Publishing (publish.c) ==== */
 typedef struct {
     str_t msg_id, subject, message, group_id, dedup_id, seq;
@@ -118,8 +132,19 @@ typedef struct {
     int64_t time_us;
     str_t publisher; /* the publishing account */
 } sns_msg_t;
-/* Delivers m to every confirmed subscription of t whose filter lets it pass. */
-void sns__fan_out(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const sns_msg_t *m);
+/* Delivers m to every confirmed subscription of t whose filter lets it pass
+ * and whose outbound data protection (dp, NULL for none) does not deny it. */
+void sns__fan_out(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const sns_dp_t *dp,
+                  const sns_msg_t *m);
+/* The Inbound statements of dp (NULL: none) on m, published by publisher:
+ * Audit reports written, then false with *found (the identifiers found)
+ * when a Deny statement refuses it, else true with m->message
+ * de-identified. */
+bool sns__dp_inbound(struct app *app, arena_t *a, const sns_dp_t *dp, const sns_topic_t *t, str_t publisher,
+                     sns_msg_t *m, str_t *found);
+/* The Outbound statements of dp on m for subscription s: false when the
+ * delivery is denied, else true with m->message de-identified for s. */
+bool sns__dp_outbound(arena_t *a, const sns_dp_t *dp, const sns_sub_t *s, sns_msg_t *m);
 /* The per-protocol text of m (MessageStructure json picks the protocol's member). */
 str_t sns__message_for(arena_t *a, const sns_msg_t *m, str_t protocol);
 /* The JSON notification document AWS posts or enqueues (signed). */

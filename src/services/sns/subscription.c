@@ -41,6 +41,8 @@ int sns__sub_load(sqlite3 *db, arena_t *a, sqlite3_stmt *row, sns_sub_t *s)
             s->body_scope = str_eq_c(v, "MessageBody");
         else if (str_eq_c(n, "DeliveryPolicy"))
             s->delivery_policy = v;
+        else if (str_eq_c(n, "SubscriptionPrincipal"))
+            s->principal = v;
         else if (str_eq_c(n, "RedrivePolicy")) {
             json_t *j = json_parse(a, v, NULL);
             const json_t *d = j ? json_get(j, "deadLetterTargetArn") : NULL;

@@ -124,7 +124,9 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
 {
     memset(t, 0, sizeof *t);
     sqlite3_stmt *st;
-    if (!db || store_prepare(db, "SELECT id, account, region, name, arn, fifo, created_ms FROM topic WHERE arn = ?1",
+    if (!db || store_prepare(db,
+                             "SELECT id, account, region, name, arn, fifo, created_ms, data_protection FROM topic "
+                             "WHERE arn = ?1",
                              -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sns__bind(st, 1, arn);
@@ -137,6 +139,7 @@ int sns__topic_load(sqlite3 *db, arena_t *a, str_t arn, sns_topic_t *t)
         t->arn = store_col_str(a, st, 4);
         t->fifo = sqlite3_column_int(st, 5) != 0;
         t->created_ms = sqlite3_column_int64(st, 6);
+        t->data_protection = store_col_str(a, st, 7);
         t->sig_version = 1;
         rc = GR_OK;
     }
@@ -494,45 +497,9 @@ static int put_tags(req_t *r, sqlite3 *db, int64_t tid, const val_t *tags)
 
 /* ==== Data protection policies ==== */
 
-/* AWS (Amazon SNS Developer Guide, "Data protection policy JSON properties"):
- * Name, Version "2021-06-01" and a non-empty Statement list; each statement
- * has a DataDirection (Inbound or Outbound), DataIdentifier and Principal
- * lists, and an Operation that is one of Audit, Deidentify or Deny; a
- * policy has at most one Audit statement. */
-static const char *dp_reason(arena_t *a, str_t text)
-{
-    const json_t *j = json_parse(a, text, NULL), *v;
-    if (!j || j->type != JSON_OBJECT) return "Policy is not valid JSON";
-    if (!(v = json_get(j, "Name")) || v->type != JSON_STRING || !v->u.s.len) return "Name is required";
-    if (!(v = json_get(j, "Version")) || v->type != JSON_STRING || !str_eq_c(v->u.s, "2021-06-01"))
-        return "Version must be 2021-06-01";
-    const json_t *sts = json_get(j, "Statement");
-    if (!sts || sts->type != JSON_ARRAY || !sts->u.arr.n) return "Statement must be a non-empty list";
-    int audits = 0;
-    for (size_t i = 0; i < sts->u.arr.n; i++) {
-        const json_t *st = sts->u.arr.v[i];
-        if (st->type != JSON_OBJECT) return "Statement must be a list of objects";
-        v = json_get(st, "DataDirection");
-        if (!v || v->type != JSON_STRING || !(str_eq_c(v->u.s, "Inbound") || str_eq_c(v->u.s, "Outbound")))
-            return "DataDirection must be Inbound or Outbound";
-        static const char *const lists[] = {"DataIdentifier", "Principal"};
-        for (size_t k = 0; k < 2; k++)
-            if (!(v = json_get(st, lists[k])) || v->type != JSON_ARRAY || !v->u.arr.n)
-                return arena_printf(a, "%s must be a non-empty list", lists[k]);
-        const json_t *op = json_get(st, "Operation");
-        if (!op || op->type != JSON_OBJECT || op->u.obj.n != 1)
-            return "Operation must have exactly one of Audit, Deidentify or Deny";
-        str_t kind = op->u.obj.k[0];
-        if (!str_eq_c(kind, "Audit") && !str_eq_c(kind, "Deidentify") && !str_eq_c(kind, "Deny"))
-            return "Operation must have exactly one of Audit, Deidentify or Deny";
-        if (str_eq_c(kind, "Audit") && ++audits > 1) return "A policy may have only one Audit statement";
-    }
-    return NULL;
-}
-
 static int dp_check_or_fail(req_t *r, str_t text)
 {
-    const char *why = dp_reason(r->arena, text);
+    const char *why = sns__dp_reason(r->arena, text);
     if (!why) return GR_OK;
     return req_fail(r, &SNS_ERR_InvalidParameterException, "Invalid parameter: DataProtectionPolicy Reason: %s", why);
 }
@@ -967,8 +934,7 @@ int sns_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
 /* ==== Data protection ==== */
 
 /* AWS (recorded): the policy as it was put; an empty one for a topic
- * without a policy. Message data protection is kept and reported; gureum
- * does not scan messages for the data identifiers it names. */
+ * without a policy. What it does to messages is protect.c's. */
 int sns_get_data_protection_policy(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sns__db(r->app);
