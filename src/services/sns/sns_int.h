@@ -1,7 +1,8 @@
 /* sns_int.h — what the SNS files share (sns__*): the topic and subscription
  * records handlers load, the filter policy language (filter.c), message
- * data protection (protect.c), fan-out of a published message (publish.c), the HTTP delivery threads and message
- * signing (delivery.c), and the outboxes (sms.c).
+ * data protection (protect.c), fan-out of a published message (publish.c),
+ * the HTTP delivery threads and message signing (delivery.c), and the
+ * outboxes (sms.c).
  *
  * Topics and subscriptions live in this thread's SNS database (schema/). A
  * topic is identified by its ARN; a subscription by its ARN (topic ARN + ":"
