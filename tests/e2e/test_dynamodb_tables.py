@@ -821,6 +821,16 @@ def test_on_demand_throughput(call):
     assert st == 200, body
     g = call("DescribeTable", {"TableName": "odt-t"})[1]["Table"]["GlobalSecondaryIndexes"][0]
     assert g["OnDemandThroughput"] == {"MaxReadRequestUnits": 70, "MaxWriteRequestUnits": 20}
+    st, body = call("UpdateTable", {"TableName": "odt-t", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi", "OnDemandThroughput": {"MaxWriteRequestUnits": 0}}}]})
+    assert validation((st, body)) == \
+        pvi + "Requested MaxWriteRequestUnits for OnDemandThroughput for index : gsi is outside of valid range"
+    # above the account's per-table maximum (DescribeLimits): LimitExceededException
+    st, body = call("UpdateTable", {"TableName": "odt-t", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi", "OnDemandThroughput": {"MaxReadRequestUnits": 40001}}}]})
+    assert st == 400 and body["__type"].endswith("LimitExceededException"), body
+    assert body["message"].startswith("Subscriber limit exceeded: Requested MaxReadRequestUnits for "
+                                      "OnDemandThroughput for index : gsi exceeds TableMaxReadCapacityUnits")
     # a provisioned table takes none; switching to provisioned drops it
     call("UpdateTable", {"TableName": "odt-t", "OnDemandThroughput": {"MaxReadRequestUnits": 9}})
     st, body = call("UpdateTable", {"TableName": "odt-t", "BillingMode": "PROVISIONED",

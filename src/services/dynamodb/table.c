@@ -1024,6 +1024,20 @@ static const char *check_gsi(arena_t *a, const val_t *defs, const val_t *g, bool
                        : warm_floor_check(a, val_get(g, "WarmThroughput"), what);
 }
 
+/* Fails the request when asked, the OnDemandThroughput of a CreateTable or
+ * UpdateTable for `what` ("table" or "index : NAME"), breaks a rule:
+ * ValidationException, or LimitExceededException above the account's
+ * maximum; GR_OK when it is fine. */
+static int odt_refused(req_t *r, const val_t *asked, bool provisioned, bool update, const char *what)
+{
+    bool limit = false;
+    const char *e = provisioned ? odt_provisioned(r->arena, asked, update)
+                                : odt_check(r->arena, asked, update, what,
+                                            arena_strndup(r->arena, r->region.p, r->region.len), &limit);
+    if (!e) return GR_OK;
+    return limit ? req_fail(r, &DYNAMODB_ERR_LimitExceededException, "%s", e) : ddb__fail_validation(r, e);
+}
+
 /* CreateTable's (and UpdateTable's index creation's) OnDemandThroughput
  * rules for x, the table's request or an index's (name: NULL for the
  * table); fails the request. */
@@ -1031,12 +1045,7 @@ static int odt_create_ok(req_t *r, const val_t *x, const char *name, bool provis
 {
     const val_t *odt = val_get(x, "OnDemandThroughput");
     if (!odt) return GR_OK;
-    if (provisioned) return ddb__fail_validation(r, odt_provisioned(r->arena, odt, false));
-    bool limit;
-    const char *what = name ? arena_printf(r->arena, "index : %s", name) : "table";
-    const char *e = odt_check(r->arena, odt, false, what, arena_strndup(r->arena, r->region.p, r->region.len), &limit);
-    if (!e) return GR_OK;
-    return limit ? req_fail(r, &DYNAMODB_ERR_LimitExceededException, "%s", e) : ddb__fail_validation(r, e);
+    return odt_refused(r, odt, provisioned, false, name ? arena_printf(r->arena, "index : %s", name) : "table");
 }
 
 static const char *check_create(arena_t *a, const val_t *in, const char **billing_out)
@@ -1699,13 +1708,9 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     const val_t *odt = val_get(in, "OnDemandThroughput");
     val_t *odt_echo = NULL;
     if (odt) {
-        bool limit = false;
-        const char *e = str_eq_c(nb, "PROVISIONED")
-                            ? odt_provisioned(a, odt, true)
-                            : odt_check(a, odt, true, "table", arena_strndup(a, r->region.p, r->region.len), &limit);
-        if (e) {
+        if (odt_refused(r, odt, str_eq_c(nb, "PROVISIONED"), true, "table") != GR_OK) {
             ddb__rollback(db);
-            return limit ? req_fail(r, &DYNAMODB_ERR_LimitExceededException, "%s", e) : ddb__fail_validation(r, e);
+            return GR_ERR;
         }
         odt_echo = odt_merge(a, val_get(def, "OnDemandThroughput"), odt);
         val_t *kept = odt_desc(a, odt_echo);
@@ -1906,15 +1911,10 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
                     const val_t *upt = val_get(up, "ProvisionedThroughput"), *uw = val_get(up, "WarmThroughput");
                     const val_t *uodt = val_get(up, "OnDemandThroughput");
                     if (uodt) {
-                        bool limit = false;
-                        const char *e = provisioned
-                                            ? odt_provisioned(a, uodt, true)
-                                            : odt_check(a, uodt, true, arena_printf(a, "index : %.*s", STR_FMT(iname)),
-                                                        arena_strndup(a, r->region.p, r->region.len), &limit);
-                        if (e) {
+                        if (odt_refused(r, uodt, provisioned, true, arena_printf(a, "index : %.*s", STR_FMT(iname))) !=
+                            GR_OK) {
                             ddb__rollback(db);
-                            return limit ? req_fail(r, &DYNAMODB_ERR_LimitExceededException, "%s", e)
-                                         : ddb__fail_validation(r, e);
+                            return GR_ERR;
                         }
                         val_t *kept = odt_desc(a, odt_merge(a, val_get(xd, "OnDemandThroughput"), uodt));
                         xd = def_without(a, xd, "OnDemandThroughput");
