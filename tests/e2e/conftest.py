@@ -16,6 +16,7 @@ Every client runs without the user's AWS configuration: no config or
 credentials file, keys test/test, region us-east-1, unless a test says otherwise.
 """
 import http.client
+import json
 import os
 import signal
 import socket
@@ -323,7 +324,6 @@ def remove_bucket(s3, bucket):
 def queue_for_service(sqs, name, service, region="us-east-1", account="000000000000"):
     """A queue whose policy lets an AWS service (events.amazonaws.com,
     s3.amazonaws.com, …) send to it, as AWS requires; its URL and ARN."""
-    import json
 
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = "arn:aws:sqs:%s:%s:%s" % (region, account, name)
@@ -356,6 +356,16 @@ def signed_json(g, service, target, version, op, body, key="test", secret="test"
             return resp.status, json.loads(resp.read() or b"{}")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"{}")
+
+
+# The trust policy of a role Lambda's service may assume: a function's role.
+LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def lambda_role(iam, name):
+    """The ARN of a new role named name that Lambda may assume (iam: an IAM client)."""
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST)["Role"]["Arn"]
 
 
 def lambda_zip(code):

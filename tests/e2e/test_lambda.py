@@ -18,11 +18,9 @@ import zipfile
 import botocore.exceptions
 import pytest
 
-from conftest import serve
+from conftest import serve, lambda_role
 
 AWS = "/usr/bin/aws"
-ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 SDK_V2 = "/usr/local/lib/gureum/lambda/nodejs16/node_modules/aws-sdk"
 
 # Scenario C.1, written as a user would for nodejs16.x (the v2 SDK is there on AWS).
@@ -123,7 +121,7 @@ def lam(g):
 @pytest.fixture(scope="module")
 def role(g):
     iam = g.client("iam")
-    arn = iam.create_role(RoleName="sms-role", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    arn = lambda_role(iam, "sms-role")
     iam.put_role_policy(RoleName="sms-role", PolicyName="sns", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["sns:Publish", "sqs:*", "logs:*"], "Resource": "*"}]}))
@@ -582,7 +580,7 @@ def test_sqs_event_source_mapping_needs_a_role_that_can_read_the_queue(g, lam):
     sqs = g.client("sqs", region_name="ap-northeast-2")
     q = sqs.create_queue(QueueName="unread")["QueueUrl"]
     qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    arn = iam.create_role(RoleName="esm-weak", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    arn = lambda_role(iam, "esm-weak")
     create(lam, arn, "weak", "python3.11", "app.handler", {"app.py": (SQS_PY, 0o644)})
     for allowed, missing in [([], "ReceiveMessage"), (["sqs:ReceiveMessage"], "DeleteMessage"),
                              (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "GetQueueAttributes")]:

@@ -7,10 +7,8 @@ against a real server; 1.26 predates the members, so the tests skip under it.
 import json
 
 import pytest
-from conftest import lambda_zip
+from conftest import lambda_zip, lambda_role
 
-ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
 KMS = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -32,7 +30,7 @@ def queue_arn(gureum, lam):
     sqs = gureum.client("sqs", region_name=REGION)
     q = sqs.create_queue(QueueName="esm-settings")["QueueUrl"]
     qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    role = iam.create_role(RoleName="esm-settings-role", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    role = lambda_role(iam, "esm-settings-role")
     iam.put_role_policy(RoleName="esm-settings-role", PolicyName="q", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
             "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], "Resource": qarn}]}))

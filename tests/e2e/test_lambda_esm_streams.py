@@ -16,11 +16,9 @@ import zipfile
 import botocore.exceptions
 import pytest
 
-from conftest import serve
+from conftest import serve, lambda_role
 
 REGION = "ap-northeast-2"
-ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 RECORDER_PY = """
 import base64, json, os, boto3
@@ -55,7 +53,7 @@ def lam(g):
 @pytest.fixture(scope="module")
 def role(g):
     iam = g.client("iam")
-    arn = iam.create_role(RoleName="esm-role", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    arn = lambda_role(iam, "esm-role")
     iam.put_role_policy(RoleName="esm-role", PolicyName="all", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["sqs:*", "logs:*", "dynamodb:*", "kinesis:*"], "Resource": "*"}]}))
@@ -247,7 +245,7 @@ def test_create_refusals(lam, role, sqs, ddb, kin):
 
 def test_role_must_be_able_to_read_the_stream(g, lam, sqs, ddb, kin):
     iam = g.client("iam")
-    bare = iam.create_role(RoleName="esm-bare", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    bare = lambda_role(iam, "esm-bare")
     iam.put_role_policy(RoleName="esm-bare", PolicyName="queues", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}))
     lam.create_function(FunctionName="bare", Runtime="python3.11", Handler="app.handler", Role=bare,

@@ -11,10 +11,8 @@ import time
 
 import botocore.exceptions
 import pytest
-from conftest import lambda_zip
+from conftest import lambda_zip, lambda_role
 
-ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 CODE = "def handler(e, c):\n    print('hello from', e.get('who'))\n    return 1\n"
 
 
@@ -28,8 +26,7 @@ def lam(gureum):
 
 @pytest.fixture(scope="module")
 def role(gureum):
-    return gureum.client("iam").create_role(RoleName="logging-role",
-                                            AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    return lambda_role(gureum.client("iam"), "logging-role")
 
 
 def make_fn(lam, role, name, **kw):

@@ -11,8 +11,7 @@ import zipfile
 import botocore.exceptions
 import pytest
 
-ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+from conftest import lambda_role
 
 
 def zip_of(text):
@@ -32,7 +31,7 @@ def lam(gureum):
 
 @pytest.fixture(scope="module")
 def role(gureum):
-    return gureum.client("iam").create_role(RoleName="fn-role", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    return lambda_role(gureum.client("iam"), "fn-role")
 
 
 def error_of(fn, **kw):
@@ -265,8 +264,7 @@ def test_get_layer_version_by_arn(gureum_factory):
     assert error_of(lam.get_layer_version_by_arn, Arn=made["LayerArn"])[0] == "ValidationException"
     # another account: refused until the layer's policy grants it
     assert error_of(alt.get_layer_version_by_arn, Arn=arn)[0] == "AccessDeniedException"
-    role = g.client("iam", aws_access_key_id=ALT[1], aws_secret_access_key=ALT[2]).create_role(
-        RoleName="alt-fn", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    role = lambda_role(g.client("iam", aws_access_key_id=ALT[1], aws_secret_access_key=ALT[2]), "alt-fn")
     fn = dict(FunctionName="uses-layer", Runtime="python3.12", Role=role, Handler="app.handler",
               Code={"ZipFile": zip_of(ECHO % 1)}, Layers=[arn])
     assert error_of(alt.create_function, **fn)[0] == "AccessDeniedException"

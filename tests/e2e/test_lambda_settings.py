@@ -4,14 +4,11 @@ and Put/GetRuntimeManagementConfig, stored per function and per version and gone
 them. Boto3 1.43 against a real server; boto3 1.26 predates the operations, so the tests
 skip under it.
 """
-import json
 
 import botocore.exceptions
 import pytest
-from conftest import lambda_zip
+from conftest import lambda_zip, lambda_role
 
-ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
 RUNTIME_ARN = "arn:aws:lambda:us-east-1::runtime:0ab0bc3c6bde1a7a9ed5b2d7e8a3f0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7"
@@ -27,8 +24,7 @@ def lam(gureum):
 
 @pytest.fixture(scope="module")
 def role(gureum):
-    return gureum.client("iam").create_role(RoleName="settings-role",
-                                            AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    return lambda_role(gureum.client("iam"), "settings-role")
 
 
 def make_fn(lam, role, name):

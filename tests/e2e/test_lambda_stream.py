@@ -17,9 +17,9 @@ import zipfile
 import botocore.exceptions
 import pytest
 
+from conftest import lambda_role
+
 REGION = "us-east-1"
-ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 # Writes "one,", waits, "two,", waits, "three" (or fails after the first piece).
 STREAMING = r'''
@@ -79,7 +79,7 @@ def lam(gureum):
 
 @pytest.fixture(scope="module")
 def role(gureum):
-    return gureum.client("iam").create_role(RoleName="stream-role", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    return lambda_role(gureum.client("iam"), "stream-role")
 
 
 @pytest.fixture(scope="module")

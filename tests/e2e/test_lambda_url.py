@@ -19,9 +19,9 @@ import botocore.credentials
 import botocore.exceptions
 import pytest
 
+from conftest import lambda_role
+
 REGION = "us-east-1"
-ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 HANDLER = r'''
 import base64, json
@@ -58,7 +58,7 @@ def lam(gureum):
 
 @pytest.fixture(scope="module")
 def role(gureum):
-    return gureum.client("iam").create_role(RoleName="url-role", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    return lambda_role(gureum.client("iam"), "url-role")
 
 
 def make_fn(lam, role, name):
