@@ -83,7 +83,7 @@ const svc_entry_t registry[] = {
      * the latter found by target prefix; both sign as "sqs", which finds the query row. */
     {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL, .tick = sqs_tick},
     {"sqs-json", &gen_model_sqsjson, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
-    {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, sts_start},
+    {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, sts_start, sts_stop},
 };
 const size_t registry_count = sizeof registry / sizeof registry[0];
 

@@ -13,6 +13,7 @@ import base64
 import json
 import random
 import socket
+import threading
 import time
 from http.server import BaseHTTPRequestHandler
 
@@ -61,6 +62,7 @@ class Issuer:
         self.ec = ec.generate_private_key(ec.SECP256R1())
         self.url = "https://%s/oidc" % IP
         self.fetches = 0
+        self.delay = 0.0  # seconds each answer waits
         pub, ecpub = self.rsa.public_key().public_numbers(), self.ec.public_key().public_numbers()
         jwks = {"keys": [{"kty": "RSA", "kid": "r1", "use": "sig", "alg": "RS256", "n": int_b64u(pub.n),
                           "e": int_b64u(pub.e)},
@@ -73,6 +75,7 @@ class Issuer:
             def do_GET(self):
                 body = {"/oidc/.well-known/openid-configuration": conf, "/oidc/keys": jwks}.get(self.path)
                 iss.fetches += 1
+                time.sleep(iss.delay)
                 out = json.dumps(body).encode()
                 self.send_response(200 if body else 404)
                 self.send_header("Content-Type", "application/json")
@@ -120,6 +123,10 @@ def issuer(test_ca):
 
 @pytest.fixture(scope="module")
 def role(gureum, issuer, test_ca):
+    return make_role(gureum, issuer, test_ca)
+
+
+def make_role(gureum, issuer, test_ca):
     iam = gureum.client("iam")
     parn = iam.create_open_id_connect_provider(Url=issuer.url, ClientIDList=["sts.amazonaws.com"],
                                                ThumbprintList=[test_ca.thumbprint()])["OpenIDConnectProviderArn"]
@@ -234,3 +241,30 @@ def test_thumbprint_pins_the_issuer(untrusting, issuer, test_ca):
                                                    ThumbprintList=[test_ca.thumbprint().upper()])
     r = sts.assume_role_with_web_identity(RoleArn=arn, RoleSessionName="pin", WebIdentityToken=issuer.token())
     assert r["AssumedRoleUser"]["Arn"].endswith(":assumed-role/pinned/pin")
+
+
+def test_a_slow_issuer_holds_up_no_other_request(tmp_path_factory, issuer, test_ca):
+    """The JWKS fetch runs off the request's event loop: with one loop, a
+    request sent while AssumeRoleWithWebIdentity waits for a slow issuer is
+    answered at once, and the exchange still succeeds once the keys come."""
+    for g in serve(tmp_path_factory, env={"SSL_CERT_FILE": test_ca.ca_file, "GUREUM_THREADS": "1"}):
+        arn, _ = make_role(g, issuer, test_ca)
+        sts = unsigned_sts(g)
+        got = {}
+
+        def exchange():
+            got["r"] = sts.assume_role_with_web_identity(RoleArn=arn, RoleSessionName="slow",
+                                                         WebIdentityToken=issuer.token())
+        issuer.delay = 1.5
+        try:
+            t = threading.Thread(target=exchange)
+            t.start()
+            time.sleep(0.3)  # the exchange is waiting for the issuer now
+            began = time.monotonic()
+            assert g.client("sts").get_caller_identity()["Account"] == ACCOUNT
+            took = time.monotonic() - began
+            t.join(20)
+        finally:
+            issuer.delay = 0.0
+        assert took < 1.0, took
+        assert got["r"]["AssumedRoleUser"]["Arn"].endswith(":assumed-role/web/slow")

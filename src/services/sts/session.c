@@ -181,7 +181,13 @@ int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
 
 int sts_start(struct app *app)
 {
-    return creds_add_provider(app->creds, sts_creds_provider, app);
+    if (creds_add_provider(app->creds, sts_creds_provider, app) != GR_OK) return GR_ERR;
+    return sts__webid_start(app);
+}
+
+void sts_stop(struct app *app)
+{
+    sts__webid_stop(app);
 }
 
 /* ==== GetSessionToken ==== */

@@ -22,6 +22,8 @@ struct app;
 /* The registry's start hook for sts: adds sts_creds_provider to app->creds.
  * Call once, before serving. GR_OK / GR_ERR. */
 int sts_start(struct app *app);
+/* The registry's stop hook for sts: ends the workers sts_start began. */
+void sts_stop(struct app *app);
 
 /* creds_provider_fn (ud is the app_t): an ASIA… key STS issued → its secret,
  * session token, expiry and principal (for an assumed role {account,
@@ -87,6 +89,10 @@ int sts__parse_role_arn(str_t arn, str_t *account, str_t *path, str_t *name);
  * AccessDenied "Not authorized to perform ACTION" (saml.c). */
 int sts__federated_role(req_t *r, str_t account, str_t path, str_t role_name, str_t provider, const char *action,
                         const policy_ctx_t *ctx, size_t nctx, iam_role_info_t *role);
+/* webid.c's JWKS fetchers (AssumeRoleWithWebIdentity), begun by sts_start
+ * and ended by sts_stop. */
+int sts__webid_start(struct app *app);
+void sts__webid_stop(struct app *app);
 /* Is the caller signing with temporary credentials (an ASIA… key)? */
 bool sts__is_session(const req_t *r);
 

@@ -16,8 +16,11 @@
  * Principal {"Federated": provider ARN} with the ISSUER:aud, ISSUER:sub and
  * ISSUER:amr keys.
  *
- * The fetch runs on the request thread (it is the answer's input), bounded
- * by a short timeout and only to loopback hosts. */
+ * The fetch goes only to loopback hosts, bounded by a short timeout, and
+ * runs on a worker of its own (a jobq started by sts_start): the request is
+ * suspended (GR_AGAIN) meanwhile, so that a slow issuer holds up no other
+ * request of the loop, and the handler runs again with the fetched document
+ * once the worker posts it back. A kept document needs no fetch. */
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -29,8 +32,11 @@
 #include "auth/policy.h"
 #include "core/gtime.h"
 #include "core/json.h"
+#include "http/http.h"
 #include "services/app.h"
+#include "services/dispatch.h"
 #include "services/httpsend.h"
+#include "services/jobq.h"
 #include "services/iam/iam.h"
 #include "services/sts/sts.h"
 #include "sts_model.h"
@@ -105,24 +111,186 @@ static bool fetch(arena_t *a, str_t url, const str_t *thumbs, size_t nthumbs, st
     return true;
 }
 
-/* The issuer's JWKS document (the kept one unless refresh): 1, 0 when it
- * cannot be had, -1 when the issuer cannot be reached at all. */
-static int jwks_of(arena_t *a, str_t iss, const str_t *thumbs, size_t nthumbs, bool refresh, const json_t **keys)
+/* Fetches the issuer's JWKS document (JSON text into *text) through its
+ * discovery document, and keeps it: 1, 0 when the documents are not what
+ * they should be, -1 when the issuer cannot be reached at all. Blocking. */
+static int jwks_fetch(arena_t *a, str_t iss, const str_t *thumbs, size_t nthumbs, str_t *text)
 {
-    str_t text = refresh ? STR_NULL : cached(a, iss);
-    bool fresh = !text.p;
-    if (fresh) {
-        str_t doc, base = iss;
-        const json_t *d, *u;
-        if (base.len && base.p[base.len - 1] == '/') base.len--;
-        str_t conf = str_c(arena_printf(a, "%.*s/.well-known/openid-configuration", STR_FMT(base)));
-        if (!fetch(a, conf, thumbs, nthumbs, &doc)) return -1;
-        if (!(d = json_parse(a, doc, NULL)) || !(u = json_get(d, "jwks_uri")) || u->type != JSON_STRING) return 0;
-        if (!fetch(a, u->u.s, thumbs, nthumbs, &text)) return -1;
+    str_t doc, base = iss;
+    const json_t *d, *u;
+    *text = STR_NULL;
+    if (base.len && base.p[base.len - 1] == '/') base.len--;
+    str_t conf = str_c(arena_printf(a, "%.*s/.well-known/openid-configuration", STR_FMT(base)));
+    if (!fetch(a, conf, thumbs, nthumbs, &doc)) return -1;
+    if (!(d = json_parse(a, doc, NULL)) || !(u = json_get(d, "jwks_uri")) || u->type != JSON_STRING) return 0;
+    if (!fetch(a, u->u.s, thumbs, nthumbs, text)) return -1;
+    const json_t *j = json_parse(a, *text, NULL), *k = j ? json_get(j, "keys") : NULL;
+    if (!k || k->type != JSON_ARRAY) return 0;
+    keep(iss, *text);
+    return 1;
+}
+
+/* ==== Fetching off the request's loop ====
+ * A fetch job is owned by the worker until it posts the job back (or finds
+ * it cancelled, and frees it); then by the post, which frees it. on_abort
+ * (the client left) only marks it cancelled: both run on the loop, so a
+ * post already queued finds the mark. */
+
+typedef struct {
+    jobq_job_t job; /* first: the queue's link */
+    http_req_t *h;
+    req_t *r;
+    int pass;
+    char *iss;
+    char **thumbs;
+    size_t nthumbs;
+    int got;    /* jwks_fetch's answer */
+    char *text; /* the document when got is 1 */
+    bool cancelled;
+} fetch_job_t;
+
+/* What the fetches of a suspended request found, per pass, in its arena
+ * (r->svc_memo) for the handler's next run. */
+typedef struct {
+    bool have[2];
+    int got[2];
+    str_t text[2];
+} fetched_t;
+
+static pthread_mutex_t job_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void job_free(jobq_job_t *jj)
+{
+    fetch_job_t *j = (fetch_job_t *)jj;
+    for (size_t i = 0; i < j->nthumbs; i++) free(j->thumbs[i]);
+    free(j->thumbs);
+    free(j->iss);
+    free(j->text);
+    free(j);
+}
+
+/* On the request's loop: the handler runs again with what was fetched. */
+static void job_posted(http_req_t *h, void *arg)
+{
+    (void)h;
+    fetch_job_t *j = arg;
+    pthread_mutex_lock(&job_mu);
+    bool cancelled = j->cancelled;
+    pthread_mutex_unlock(&job_mu);
+    if (cancelled) {
+        job_free(&j->job);
+        return;
     }
+    req_t *r = j->r;
+    r->on_abort = NULL;
+    r->on_abort_arg = NULL;
+    fetched_t *f = r->svc_memo;
+    f->have[j->pass] = true;
+    f->got[j->pass] = j->got;
+    f->text[j->pass] = j->text ? arena_str(r->arena, str_c(j->text)) : STR_NULL;
+    job_free(&j->job);
+    int rc = sts_assume_role_with_web_identity(r, r->in, r->out);
+    if (rc != GR_AGAIN) dispatch_resume(r, rc);
+}
+
+/* On a worker. */
+static void job_run(void *arg, jobq_job_t *jj)
+{
+    (void)arg;
+    fetch_job_t *j = (fetch_job_t *)jj;
+    arena_t *a = arena_new(0);
+    str_t thumbs[MAX_LIST], text = STR_NULL;
+    for (size_t i = 0; i < j->nthumbs; i++) thumbs[i] = str_c(j->thumbs[i]);
+    j->got = a ? jwks_fetch(a, str_c(j->iss), thumbs, j->nthumbs, &text) : -1;
+    if (j->got == 1) j->text = str_dup(text);
+    arena_free(a);
+    pthread_mutex_lock(&job_mu);
+    if (j->cancelled) {
+        pthread_mutex_unlock(&job_mu);
+        job_free(jj);
+        return;
+    }
+    http_req_post(j->h, job_posted, j);
+    pthread_mutex_unlock(&job_mu);
+}
+
+/* On the request's loop, when its client left first. */
+static void job_abort(req_t *r, void *arg)
+{
+    (void)r;
+    fetch_job_t *j = arg;
+    pthread_mutex_lock(&job_mu);
+    j->cancelled = true;
+    pthread_mutex_unlock(&job_mu);
+}
+
+static jobq_t fetchers = JOBQ_INIT(job_run, job_free, 0);
+static bool fetchers_started;
+
+#define FETCHERS 2
+
+int sts__webid_start(struct app *app)
+{
+    if (jobq_start(&fetchers, FETCHERS, app) != GR_OK) return GR_ERR;
+    fetchers_started = true;
+    return GR_OK;
+}
+
+void sts__webid_stop(struct app *app)
+{
+    (void)app;
+    jobq_stop(&fetchers);
+    fetchers_started = false;
+}
+
+/* Suspends r while a worker fetches iss's JWKS for `pass`; GR_AGAIN. */
+static int suspend_for_fetch(req_t *r, str_t iss, const str_t *thumbs, size_t nthumbs, int pass)
+{
+    if (!r->svc_memo) {
+        r->svc_memo = arena_alloc(r->arena, sizeof(fetched_t));
+        if (!r->svc_memo) return GR_ERR;
+        *(fetched_t *)r->svc_memo = (fetched_t){0};
+    }
+    fetch_job_t *j = calloc(1, sizeof *j);
+    if (!j) return GR_ERR;
+    *j = (fetch_job_t){.h = r->transport, .r = r, .pass = pass, .iss = str_dup(iss), .nthumbs = nthumbs};
+    j->thumbs = calloc(nthumbs ? nthumbs : 1, sizeof *j->thumbs);
+    bool ok = j->iss && j->thumbs;
+    for (size_t i = 0; ok && i < nthumbs; i++) ok = (j->thumbs[i] = str_dup(thumbs[i])) != NULL;
+    if (!ok) {
+        job_free(&j->job);
+        return GR_ERR;
+    }
+    j->job.due_us = time_mono_us();
+    r->on_abort = job_abort;
+    r->on_abort_arg = j;
+    jobq_push(&fetchers, &j->job);
+    return GR_AGAIN;
+}
+
+/* The issuer's JWKS keys for `pass` (0: the kept document if any; 1: fetched
+ * again, for a kid the kept keys lack): 1, 0 when they cannot be had, -1
+ * when the issuer cannot be reached at all, GR_AGAIN when r is suspended for
+ * a fetch. Without a transport (unit tests) or workers, it fetches inline. */
+static int jwks_of(req_t *r, str_t iss, const str_t *thumbs, size_t nthumbs, int pass, const json_t **keys)
+{
+    arena_t *a = r->arena;
+    const fetched_t *f = r->svc_memo;
+    str_t text = STR_NULL;
+    int got;
+    if (f && f->have[pass]) {
+        got = f->got[pass];
+        text = f->text[pass];
+    } else if (pass == 0 && (text = cached(a, iss)).p) {
+        got = 1;
+    } else if (r->transport && fetchers_started) {
+        return suspend_for_fetch(r, iss, thumbs, nthumbs, pass);
+    } else {
+        got = jwks_fetch(a, iss, thumbs, nthumbs, &text);
+    }
+    if (got != 1) return got;
     const json_t *j = json_parse(a, text, NULL), *k = j ? json_get(j, "keys") : NULL;
     if (!k || k->type != JSON_ARRAY) return 0;
-    if (fresh) keep(iss, text);
     *keys = k;
     return 1;
 }
@@ -321,7 +489,8 @@ int sts_assume_role_with_web_identity(req_t *r, const val_t *in, val_t *out)
     const json_t *jwk = NULL;
     for (int pass = 0; pass < 2 && !jwk; pass++) {
         const json_t *keys = NULL;
-        int got = jwks_of(a, iss, thumbs, nthumbs, pass == 1, &keys);
+        int got = jwks_of(r, iss, thumbs, nthumbs, pass, &keys);
+        if (got == GR_AGAIN) return GR_AGAIN;
         if (got < 0)
             return req_fail(r, &STS_ERR_IDPCommunicationErrorException,
                             "Couldn't retrieve verification key from your identity provider,  please reference "
