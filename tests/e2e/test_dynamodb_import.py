@@ -2,7 +2,8 @@
 real server: an export read back into a new table (DYNAMODB_JSON, GZIP), CSV with and without
 HeaderList, ZSTD, items that fail DynamoDB's checks counted and logged to CloudWatch Logs, a
 missing bucket making a FAILED import that leaves no table, ClientToken retries, and the
-refusals (table exists, ION, CreateTable's checks, unknown import, page sizes).
+refusals (table exists, CSV's options for another format, CreateTable's checks, unknown import,
+page sizes). ION imports are in test_dynamodb_export_formats.py.
 """
 import datetime
 import gzip
@@ -232,7 +233,8 @@ def test_missing_bucket_fails_and_leaves_no_table(ddb, s3):
 
 def test_client_token_and_refusals(ddb, s3):
     """A retried ClientToken is the same import; the same token for another source conflicts; a
-    table that exists, ION, CreateTable's own checks and an unknown import are refused as AWS."""
+    table that exists, CSV's options for another format, CreateTable's own checks and an unknown
+    import are refused as AWS."""
     s3.put_object(Bucket="ddb-imports", Key="tok/a.json", Body=b'{"Item":{"k":{"S":"x"}}}\n')
     first, desc = import_table(ddb, "imp-tok", "tok/", ClientToken="tok-1")
     again = ddb.import_table(S3BucketSource={"S3Bucket": "ddb-imports", "S3KeyPrefix": "tok/"},
@@ -246,9 +248,11 @@ def test_client_token_and_refusals(ddb, s3):
     assert err(ddb.import_table, S3BucketSource=src, InputFormat="DYNAMODB_JSON",
                TableCreationParameters=dict(TableName="imp-tok", **HASH_S)) == \
         ("ResourceInUseException", 400, "Table already exists: imp-tok")
-    code, status, msg = err(ddb.import_table, S3BucketSource=src, InputFormat="ION",
-                            TableCreationParameters=dict(TableName="imp-ion", **HASH_S))
-    assert (code, status) == ("ValidationException", 400) and "ION" in msg
+    assert err(ddb.import_table, S3BucketSource=src, InputFormat="DYNAMODB_JSON",
+               InputFormatOptions={"Csv": {"Delimiter": ";"}},
+               TableCreationParameters=dict(TableName="imp-opts", **HASH_S)) == \
+        ("ValidationException", 400, "Invalid Request: Unsupported InputFormatOptions for the given input format: "
+         "DYNAMODB_JSON.")
     bad = dict(HASH_S, KeySchema=[{"AttributeName": "nope", "KeyType": "HASH"}])
     assert err(ddb.import_table, S3BucketSource=src, InputFormat="CSV",
                TableCreationParameters=dict(TableName="imp-bad", **bad)) == \
@@ -259,7 +263,7 @@ def test_client_token_and_refusals(ddb, s3):
                                             AttributeDefinitions=HASH_S["AttributeDefinitions"])) == \
         ("ValidationException", 400, "One or more parameter values were invalid: ReadCapacityUnits and "
          "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
-    for name in ("imp-ion", "imp-bad"):
+    for name in ("imp-opts", "imp-bad"):
         assert err(ddb.describe_table, TableName=name)[0] == "ResourceNotFoundException"
     unknown = ARN_PREFIX + "imp-tok/import/01700000000000-abcdef12"
     assert err(ddb.describe_import, ImportArn=unknown)[:2] == ("ImportNotFoundException", 400)

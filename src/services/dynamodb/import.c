@@ -2,8 +2,9 @@
  * ImportTable creates a table from TableCreationParameters (CreateTable's own
  * checks and code, table.c) and loads every object under the source prefix,
  * read through S3's interface as the caller (s3_list_keys, s3_read_object):
- * DYNAMODB_JSON ({"Item":{...}} objects, one a line as export.c writes them)
- * or CSV, each GZIP, ZSTD or NONE; ION is refused. Items DynamoDB refuses
+ * DYNAMODB_JSON ({"Item":{...}} objects, one a line as export.c writes them),
+ * ION (the same records in Amazon Ion text, ion.c) or CSV, each GZIP, ZSTD
+ * or NONE. Items DynamoDB refuses
  * count in ErrorCount, go to CloudWatch Logs (/aws-dynamodb/imports) and
  * make the import FAILED with the rest kept; S3 refusing the source fails
  * the import and leaves no table. Table and items commit in
@@ -19,6 +20,7 @@
 #include "core/gtime.h"
 #include "core/json.h"
 #include "dynamodb_model.h"
+#include "services/dynamodb/ion.h"
 #include "services/dynamodb/tbl.h"
 #include "services/logs/logs.h"
 #include "services/s3/s3.h"
@@ -340,7 +342,7 @@ static int load_item(load_t *L, req_t *sub, val_t *item, int64_t index)
 typedef struct {
     str_t text;
     size_t at;
-    bool csv;
+    bool csv, ion;
     char delim;
     const val_t *header, *defs; /* CSV's column names and AttributeDefinitions */
     bool malformed;             /* the last record could not be read as one */
@@ -391,6 +393,17 @@ static bool next_item(reader_t *rd, arena_t *a, val_t **item, const char **err)
         *item = *err ? NULL : csv_item(a, rd->header, rec, rd->defs, err);
         return true;
     }
+    if (rd->ion) {
+        /* as for JSON: a record that is not Ion, or no item (not
+         * {Item:{...}}, a value of no DynamoDB type), leaves the rest of its
+         * object unread */
+        ion_t *v;
+        int rc = ddb_ion_read(a, rd->text, &rd->at, &v, err);
+        if (rc == 0) return false;
+        *item = rc > 0 ? ddb_ion_item(a, v, err) : NULL;
+        rd->malformed = rc < 0 || !*item;
+        return true;
+    }
     /* blank lines and whitespace are no records */
     while (rd->at < rd->text.len && strchr(" \t\r\n", rd->text.p[rd->at])) rd->at++;
     if (rd->at >= rd->text.len) return false;
@@ -408,7 +421,8 @@ static bool next_item(reader_t *rd, arena_t *a, val_t **item, const char **err)
 static int load_text(load_t *L, req_t *sub, str_t text)
 {
     arena_t *obj = sub->arena, *chunk = NULL;
-    reader_t rd = {.text = text, .csv = str_eq_c(val_get_str(L->in, "InputFormat"), "CSV")};
+    str_t fmt = val_get_str(L->in, "InputFormat");
+    reader_t rd = {.text = text, .csv = str_eq_c(fmt, "CSV"), .ion = str_eq_c(fmt, "ION")};
     const char *err;
     if (rd.csv) {
         const val_t *csv = val_get(val_get(L->in, "InputFormatOptions"), "Csv");
@@ -535,8 +549,13 @@ static val_t *first_description(req_t *r, const val_t *in, str_t arn, str_t tabl
 int dynamodb_import_table(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    if (str_eq_c(val_get_str(in, "InputFormat"), "ION"))
-        return ddb__fail_validation(r, "InputFormat ION is not supported by gureum; use DYNAMODB_JSON or CSV");
+    /* AWS (recorded, ACK's notes): format options are CSV's alone */
+    str_t fmt = val_get_str(in, "InputFormat");
+    if (val_get(in, "InputFormatOptions") && !str_eq_c(fmt, "CSV"))
+        return ddb__fail_validation(r, arena_printf(a,
+                                                    "Invalid Request: Unsupported InputFormatOptions for the given "
+                                                    "input format: %.*s.",
+                                                    STR_FMT(fmt)));
     const val_t *params = val_get(in, "TableCreationParameters");
     int64_t now = time_now_us();
     val_t *def = ddb__create_def_or_fail(r, params, now);

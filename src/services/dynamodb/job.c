@@ -19,7 +19,12 @@
     .page = "SELECT description FROM " T " WHERE account = ?1 AND region = ?2 "                                        \
             "AND (?3 IS NULL OR table_arn = ?3) AND arn > coalesce(?4, '') ORDER BY arn"
 
-static const char *const export_times[] = {"StartTime", "EndTime", "ExportTime", NULL};
+static const char *const export_times[] = {"StartTime",
+                                           "EndTime",
+                                           "ExportTime",
+                                           "IncrementalExportSpecification.ExportFromTime",
+                                           "IncrementalExportSpecification.ExportToTime",
+                                           NULL};
 const ddb_job_kind_t ddb__exports = {
     JOB_SQL("ddb_export"),
     .arn = "ExportArn",
@@ -66,13 +71,15 @@ int ddb__job_save(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, const val_t *d
 }
 
 /* A stored description from column 0 of st's row, its times made
- * timestamps again. */
+ * timestamps again ("Parent.Member" names one in a nested structure). */
 static val_t *loaded(req_t *r, const ddb_job_kind_t *k, sqlite3_stmt *st)
 {
     val_t *d = ddb__json_val(r->arena, ddb__col_s(r->arena, st, 0));
     for (size_t i = 0; d && k->times[i]; i++) {
-        const val_t *t = val_get(d, k->times[i]);
-        if (t && t->kind == VAL_INT) val_set_c(r->arena, d, k->times[i], val_time(r->arena, t->u.i));
+        str_t parent, member = str_cut(str_c(k->times[i]), '.', &parent), name = member.p ? member : parent;
+        val_t *in = member.p ? val_get_s(d, parent) : d;
+        const val_t *t = in ? val_get_s(in, name) : NULL;
+        if (t && t->kind == VAL_INT) val_set(r->arena, in, name, val_time(r->arena, t->u.i));
     }
     return d;
 }
