@@ -124,6 +124,13 @@ def test_ion_export_lines_and_manifests(ddb, s3):
                  "ss:$dynamodb_SS::[", "ns:$dynamodb_NS::[", "bs:$dynamodb_BS::[", "m:{l:[false,7.,{}]}",
                  "'null':\"keyword\"", "'a b':\"space\""):
         assert part in line, part
+    # AWS (recorded): the same ClientToken in another format is a conflict
+    tok = dict(TableArn=arn, S3Bucket="ddb-fmt", S3Prefix="ion-tok", ClientToken="ion-tok")
+    one = ddb.export_table_to_point_in_time(ExportFormat="ION", **tok)["ExportDescription"]
+    assert ddb.export_table_to_point_in_time(ExportFormat="ION", **tok)["ExportDescription"]["ExportArn"] == \
+        one["ExportArn"]
+    assert err(ddb.export_table_to_point_in_time, **tok) == \
+        ("ExportConflictException", "Export conflict: Duplicate request detected with conflicting parameters")
 
 
 def test_ion_export_imports_back(ddb, s3):
@@ -295,7 +302,9 @@ def test_incremental_without_to_time_and_listing(ddb, s3, changes):
                                                                               "ExportToTime": end}, **tok)
     assert one["ExportDescription"]["ExportArn"] == again["ExportDescription"]["ExportArn"]
     assert err(ddb.export_table_to_point_in_time, IncrementalExportSpecification={
-        "ExportFromTime": start, "ExportToTime": end, "ExportViewType": "NEW_IMAGE"}, **tok)[0] == \
+        "ExportFromTime": start, "ExportToTime": end, "ExportViewType": "NEW_IMAGE"}, **tok) == \
+        ("ExportConflictException", "Export conflict: Duplicate request detected with conflicting parameters")
+    assert err(ddb.export_table_to_point_in_time, TableArn=arn, S3Bucket="ddb-fmt", ClientToken="inc-tok")[0] == \
         "ExportConflictException"
 
 

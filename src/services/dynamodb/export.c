@@ -488,13 +488,14 @@ int dynamodb_export_table_to_point_in_time(req_t *r, const val_t *in, val_t *out
     sqlite3 *db = ddb__db(r);
     if (!db) return GR_ERR;
     str_t table_arn = val_get_str(in, "TableArn");
-    /* AWS: the same ClientToken within 8 hours is the same export, or a conflict */
+    /* AWS: the same ClientToken within 8 hours is the same export, or a
+     * conflict (recorded wording, ACK's DDB-EXPORT-009) */
     if (token.len) {
         val_t *d;
         if (ddb__job_by_token(r, db, &ddb__exports, token, &d) != GR_OK) return GR_ERR;
         if (d && !same_export(d, in, fmt, incremental))
             return req_fail(r, &DYNAMODB_ERR_ExportConflictException,
-                            "There was a conflict when writing to the specified S3 bucket.");
+                            "Export conflict: Duplicate request detected with conflicting parameters");
         if (d) return val_set_c(a, out, "ExportDescription", d);
     }
     /* A read transaction: one snapshot of the table, writers not held up */

@@ -371,8 +371,16 @@ static bool container(rd_t *r, ion_t *v, char close)
             r->i++;
             break;
         }
-        if (v->n && !(at_c(r, ',') && (r->i++, skip_ws(r)) && !at_c(r, close)))
-            return fail(r, close == ']' ? "Expected ',' or ']' in a list" : "Expected ',' or '}' in a struct");
+        if (v->n) { /* a comma between members, and one may follow the last */
+            if (!at_c(r, ','))
+                return fail(r, close == ']' ? "Expected ',' or ']' in a list" : "Expected ',' or '}' in a struct");
+            r->i++;
+            if (!skip_ws(r)) return false;
+            if (at_c(r, close)) {
+                r->i++;
+                break;
+            }
+        }
         str_t name = STR_NULL;
         if (close == '}') {
             buf_t nb;

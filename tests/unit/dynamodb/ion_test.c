@@ -121,12 +121,12 @@ static void test_ion_text_features(void **s)
      * underscores, hex ints, floats and Ion's d exponent, null.null */
     const char *text =
         "// a comment\n$ion_1_0 /* block */ {Item:{'q n':'''ab''' /*x*/ '''cd''', \"s\":\"\\x41\\u00e9\","
-        "i:1_000, h:0x1F, f:1.5e2, d:15d-1, nn:null.null, e:{}}}";
+        "i:1_000, h:0x1F, f:1.5e2, d:15d-1, nn:null.null, e:{}, tl:[1,],}}";
     const char *got = read_item(text);
     val_t *want =
         ddbt_item(A, "{\"q n\":{\"S\":\"abcd\"},\"s\":{\"S\":\"A\xc3\xa9\"},\"i\":{\"N\":\"1000\"},"
                      "\"h\":{\"N\":\"31\"},\"f\":{\"N\":\"150\"},\"d\":{\"N\":\"1.5\"},\"nn\":{\"NULL\":true},"
-                     "\"e\":{\"M\":{}}}");
+                     "\"e\":{\"M\":{}},\"tl\":{\"L\":[{\"N\":\"1\"}]}}");
     assert_string_equal(got, ddbt_item_str(A, want));
 }
 
@@ -149,6 +149,7 @@ static void test_refusals(void **s)
     /* not Ion: the rest of the object is skipped */
     assert_true(!strncmp(read_item("{Item:{a:\"x}}"), "syntax:", 7));
     assert_true(!strncmp(read_item("{Item:{a:1 b:2}}"), "syntax:", 7));
+    assert_true(!strncmp(read_item("{Item:{a:[1,,2]}}"), "syntax:", 7));
     assert_true(!strncmp(read_item("{Item:{a:{{not base64!}}}}"), "syntax:", 7));
     assert_true(!strncmp(read_item("{Item:{a:01}}"), "syntax:", 7));
     /* Ion, but no DynamoDB item: that record alone fails */
