@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/policy.h"
 #include "core/gtime.h"
@@ -43,6 +44,7 @@ typedef struct {
     size_t ntags;
     policy_t *boundary; /* the user's or role's permissions boundary; NULL: none */
     bool boundary_bad;  /* it has one that does not parse (its policy is gone): nothing is allowed */
+    bool resource_tags; /* a policy or the boundary names aws:ResourceTag: the resource's tags are needed */
 } principal_slot_t;
 
 struct authz {
@@ -253,6 +255,16 @@ static principal_slot_t *store_principal(authz_t *z, str_t arn, uint64_t gen, pr
     return e;
 }
 
+/* Whether a policy's text names aws:ResourceTag (condition keys are
+ * case-insensitive): then its evaluation needs the resource's tags. */
+static bool names_resource_tag(str_t doc)
+{
+    static const char key[] = "aws:resourcetag/";
+    for (size_t i = 0; i + sizeof key - 1 <= doc.len; i++)
+        if (strncasecmp(doc.p + i, key, sizeof key - 1) == 0) return true;
+    return false;
+}
+
 /* Reads and parses the caller's identity policies and reads its tags
  * (outside the lock) into *e's data fields. */
 static int load_principal(req_t *r, principal_slot_t *e)
@@ -292,6 +304,7 @@ static int load_principal(req_t *r, principal_slot_t *e)
     size_t n = 0;
     for (size_t i = 0; i < ndocs; i++) {
         char err[256];
+        e->resource_tags = e->resource_tags || names_resource_tag(docs[i]);
         policy_t *p = policy_parse(docs[i], POLICY_IDENTITY, err, sizeof err);
         if (p)
             pols[n++] = p;
@@ -307,6 +320,7 @@ static int load_principal(req_t *r, principal_slot_t *e)
     }
     if (bdoc.p) {
         char err[256];
+        e->resource_tags = e->resource_tags || names_resource_tag(bdoc);
         e->boundary = policy_parse(bdoc, POLICY_IDENTITY, err, sizeof err);
         e->boundary_bad = !e->boundary;
     }
@@ -370,11 +384,125 @@ size_t authz_global_ctx(req_t *r, policy_ctx_t out[AUTHZ_GLOBAL_KEYS])
     return n;
 }
 
+/* ==== Tag condition keys ====
+ * AWS (IAM User Guide, "Controlling access to AWS resources using tags"):
+ * aws:RequestTag/KEY is each tag the request carries (its Tags member, a
+ * list of {Key, Value} or a map, in whatever case the service spells it),
+ * aws:TagKeys the keys of those tags or the ones an untag request names
+ * (TagKeys; Logs' UntagLogGroup names them in a list called tags), and
+ * aws:ResourceTag/KEY each tag of the resource acted on, which the service
+ * gives (registry.h, resource_tags). */
+
+typedef struct {
+    policy_ctx_t *v;
+    size_t n, cap;
+} ctxs_t;
+
+static bool ctx_add(arena_t *a, ctxs_t *l, str_t key, const str_t *vals, size_t nvals)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        policy_ctx_t *v = ARENA_NEWN(a, policy_ctx_t, cap);
+        if (!v) return false;
+        if (l->n) memcpy(v, l->v, l->n * sizeof *v);
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (policy_ctx_t){key, vals, nvals};
+    return true;
+}
+
+/* PREFIX/KEY = VALUE for each tag of tags (a list of {Key, Value} or a map);
+ * each key also into keys (when not NULL). */
+static void add_tags(arena_t *a, ctxs_t *l, const char *prefix, const val_t *tags, ctxs_t *keys)
+{
+    bool map = tags->kind == VAL_MAP || tags->kind == VAL_STRUCT;
+    size_t n = map ? tags->u.obj.n : tags->kind == VAL_LIST ? tags->u.list.n : 0;
+    for (size_t i = 0; i < n; i++) {
+        str_t k, *v = ARENA_NEW(a, str_t);
+        if (!v) return;
+        if (map) {
+            k = tags->u.obj.e[i].key;
+            *v = tags->u.obj.e[i].v->kind == VAL_STR ? tags->u.obj.e[i].v->u.s : STR("");
+        } else {
+            const val_t *t = tags->u.list.v[i];
+            if (t->kind != VAL_STRUCT) continue;
+            k = val_get_str(t, "Key");
+            *v = val_get_str(t, "Value");
+            if (!k.p) continue;
+            if (!v->p) *v = STR("");
+        }
+        ctx_add(a, l, str_c(arena_printf(a, "%s/%.*s", prefix, STR_FMT(k))), v, 1);
+        if (keys) {
+            str_t *kk = ARENA_NEW(a, str_t);
+            if (kk) *kk = k;
+            if (kk) ctx_add(a, keys, k, kk, 1);
+        }
+    }
+}
+
+/* aws:RequestTag/KEY and aws:TagKeys of r's input, into l. */
+static void request_tags(req_t *r, ctxs_t *l)
+{
+    arena_t *a = r->arena;
+    const val_t *in = r->in;
+    if (!in || in->kind != VAL_STRUCT) return;
+    ctxs_t keys = {0};
+    for (size_t i = 0; i < in->u.obj.n; i++) {
+        str_t m = in->u.obj.e[i].key;
+        const val_t *v = in->u.obj.e[i].v;
+        bool names = v->kind == VAL_LIST && v->u.list.n && v->u.list.v[0]->kind == VAL_STR;
+        if ((m.len == 4 && strncasecmp(m.p, "tags", 4) == 0 && !names))
+            add_tags(a, l, "aws:RequestTag", v, &keys);
+        else if ((m.len == 4 && strncasecmp(m.p, "tags", 4) == 0) ||
+                 (m.len == 7 && strncasecmp(m.p, "tagkeys", 7) == 0))
+            for (size_t j = 0; v->kind == VAL_LIST && j < v->u.list.n; j++) {
+                str_t *k = ARENA_NEW(a, str_t);
+                if (k && v->u.list.v[j]->kind == VAL_STR) *k = v->u.list.v[j]->u.s;
+                if (k && v->u.list.v[j]->kind == VAL_STR) ctx_add(a, &keys, *k, k, 1);
+            }
+    }
+    if (!keys.n) return;
+    str_t *vals = ARENA_NEWN(a, str_t, keys.n);
+    if (!vals) return;
+    for (size_t i = 0; i < keys.n; i++) vals[i] = keys.v[i].key;
+    ctx_add(a, l, STR("aws:TagKeys"), vals, keys.n);
+}
+
+/* aws:ResourceTag/KEY of the resource, from its service, into l; r's error
+ * (the service's lookup may fail r for a resource it does not find) is kept
+ * as it was. */
+static void resource_tags(req_t *r, str_t resource, ctxs_t *l)
+{
+    const aws_errdef_t *err = r->err;
+    const char *msg = r->err_msg;
+    val_t *extra = r->err_extra;
+    const val_t *tags = NULL;
+    if (r->svc->resource_tags(r, resource, &tags) == GR_OK && tags)
+        add_tags(r->arena, l, "aws:ResourceTag", tags, NULL);
+    r->err = err;
+    r->err_msg = msg;
+    r->err_extra = extra;
+}
+
 /* The caller's identity policies (none for a root principal, which IAM
  * policies do not bind) with the resource's policy res (may be NULL), by
- * AWS's same- or cross-account logic. */
+ * AWS's same- or cross-account logic. extra: the service's own keys and,
+ * once tagged (tagged), the tag keys; until then they are added here. */
+static int check_tagged(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account,
+                        bool ask_service, const policy_ctx_t *extra, size_t nextra, bool tagged);
+
 static int check(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account,
                  bool ask_service, const policy_ctx_t *extra, size_t nextra)
+{
+    ctxs_t l = {0};
+    for (size_t i = 0; i < nextra; i++) ctx_add(r->arena, &l, extra[i].key, extra[i].values, extra[i].nvalues);
+    request_tags(r, &l);
+    return check_tagged(r, z, action, resource, res, same_account, ask_service, l.v, l.n, false);
+}
+
+static int check_tagged(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account,
+                        bool ask_service, const policy_ctx_t *extra, size_t nextra, bool tagged)
 {
     iam_note_access(r->app, &r->who, action, r->region); /* access advisor: every attempt, allowed or not */
     uint64_t gen = iam_generation();                     /* before reading IAM, see iam.h */
@@ -390,6 +518,18 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
         if (load_principal(r, &fresh) != GR_OK) return GR_ERR;
         pthread_mutex_lock(&z->mu);
         e = store_principal(z, r->who.arn, gen, &fresh);
+    }
+    /* The resource's tags, when a policy asks about them: read with the
+     * lock released, then evaluated again with them (the principal's entry
+     * is looked up afresh). */
+    str_t sp = r->who.session_policy;
+    if (!tagged && r->svc && r->svc->resource_tags && !str_eq_c(resource, "*") &&
+        (e->resource_tags || (sp.len && names_resource_tag(sp)))) {
+        pthread_mutex_unlock(&z->mu);
+        ctxs_t l = {0};
+        for (size_t i = 0; i < nextra; i++) ctx_add(r->arena, &l, extra[i].key, extra[i].values, extra[i].nvalues);
+        resource_tags(r, resource, &l);
+        return check_tagged(r, z, action, resource, res, same_account, ask_service, l.v, l.n, true);
     }
     /* aws:PrincipalTag/KEY, one per tag of the caller. */
     policy_ctx_t *all = ARENA_NEWN(r->arena, policy_ctx_t, nctx + e->ntags + nextra);
@@ -409,7 +549,6 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
     /* Temporary credentials with a session policy (AssumeRole's Policy and
      * PolicyArns): it must allow too. Parsed once per session and text. */
     const policy_t *session = NULL;
-    str_t sp = r->who.session_policy;
     if (sp.len) {
         if (!e->session_text || strlen(e->session_text) != sp.len || memcmp(e->session_text, sp.p, sp.len) != 0) {
             char err[256];

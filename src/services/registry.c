@@ -61,7 +61,8 @@ static const svc_edge_t lambda_edge = {.headers = lambda_http_headers};
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick,
-     .precheck = ddb_precheck, .edge = &ddb_edge, .resource_grant = ddb_resource_grant},
+     .precheck = ddb_precheck, .edge = &ddb_edge, .resource_grant = ddb_resource_grant,
+     .resource_tags = ddb_resource_tags},
     /* found by target prefix DynamoDBStreams_20120810; signs as "dynamodb", which finds the row above */
     {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL, .edge = &ddb_edge,
      .resource_grant = ddb_resource_grant},
@@ -72,17 +73,20 @@ const svc_entry_t registry[] = {
      .resource_grant = kinesis_resource_grant,
      .cors_expose = "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date"},
     {"lambda", &gen_model_lambda, &E_LambdaValidation, NULL, false, lambda_start, lambda_stop, .edge = &lambda_edge,
-     .cors_expose = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date,x-amz-log-result,x-amz-function-error"},
+     .cors_expose = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date,x-amz-log-result,x-amz-function-error",
+     .resource_tags = lambda_resource_tags},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, s3_stop, .tick = s3_tick, .precheck = s3_precheck,
      .resource_grant = s3_resource_grant, .answered = s3_access_logged, .edge = &s3_edge},
     /* AWS (recorded): SNS answers a missing required member with ValidationError. */
     {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, &ERR_ValidationError, false, sns_start, sns_stop,
-     .denied = &SNS_ERR_AuthorizationErrorException, .precheck = sns_precheck},
+     .denied = &SNS_ERR_AuthorizationErrorException, .precheck = sns_precheck, .resource_tags = sns_resource_tags},
     /* SQS twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target: AmazonSQS.*),
      * the latter found by target prefix; both sign as "sqs", which finds the query row. */
-    {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL, .tick = sqs_tick},
-    {"sqs-json", &gen_model_sqsjson, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    {"sqs", &gen_model_sqs, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL, .tick = sqs_tick,
+     .resource_tags = sqs_resource_tags},
+    {"sqs-json", &gen_model_sqsjson, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL,
+     .resource_tags = sqs_resource_tags},
     {"sts", &gen_model_sts, &ERR_ValidationError, NULL, false, sts_start, sts_stop},
 };
 const size_t registry_count = sizeof registry / sizeof registry[0];

@@ -86,6 +86,14 @@ typedef struct svc_entry {
      * NULL: the list most services give (dispatch.c). S3 answers by its
      * buckets' CORS configurations instead. */
     const char *cors_expose;
+    /* The tags of the resource an identity policy is evaluated for, as the
+     * service keeps them (a list of {Key, Value} or a map, in r's arena;
+     * *tags NULL: untagged), for aws:ResourceTag/KEY (IAM User Guide,
+     * "Controlling access to AWS resources using tags"). authz asks only when
+     * the caller's policies name that key; a resource the service does not
+     * find has no tags (the hook may fail r: authz keeps r's error as it was).
+     * May be NULL: the service's resources are not tag-authorized. */
+    int (*resource_tags)(struct req *r, str_t resource, const val_t **tags);
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

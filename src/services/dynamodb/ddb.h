@@ -257,6 +257,9 @@ unsigned ddb_tick(struct app *app);
  * validation and IAM (a missing TableName of a table operation, a missing or
  * malformed ResourceArn of the tag operations). GR_ERR fails the request. */
 struct req;
+/* The registry's resource_tags hook (table.c): the tags of a table, or of
+ * the table of an index or stream ARN, for aws:ResourceTag. */
+int ddb_resource_tags(struct req *r, str_t resource, const val_t **tags);
 int ddb_precheck(struct req *r, const val_t *in);
 
 /* The registry's resource_grant hook (policy.c): the verdict of the policies

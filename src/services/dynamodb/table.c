@@ -2331,6 +2331,29 @@ int dynamodb_list_tags_of_resource(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+int ddb_resource_tags(req_t *r, str_t resource, const val_t **tags)
+{
+    arena_t *a = r->arena;
+    *tags = NULL;
+    /* arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/index/…|/stream/…] */
+    long slash = str_index(resource, '/');
+    if (slash < 0) return GR_ERR;
+    str_t name = str_sub(resource, (size_t)slash + 1, resource.len - (size_t)slash - 1);
+    long end = str_index(name, '/');
+    if (end >= 0) name.len = (size_t)end;
+    sqlite3 *db = ddb__db(r);
+    ddb_table_t t;
+    if (!db || ddb__table_or_fail(r, db, name, "", &t) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = ddb__stmt(db, "SELECT key, value FROM ddb_tag WHERE tid = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, t.tid);
+    val_t *m = val_new(a, VAL_MAP);
+    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, ddb__col_s(a, st, 0), val_str(a, ddb__col_s(a, st, 1)));
+    sqlite3_reset(st);
+    *tags = m;
+    return GR_OK;
+}
+
 /* ==== TTL ==== */
 
 int dynamodb_update_time_to_live(req_t *r, const val_t *in, val_t *out)

@@ -1140,6 +1140,15 @@ int lambda_list_tags(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+int lambda_resource_tags(req_t *r, str_t resource, const val_t **tags)
+{
+    tagged_t tg;
+    *tags = NULL;
+    if (tagged_load(r, resource, &tg) != GR_OK) return GR_ERR;
+    *tags = json_to_map(r->arena, tg.tags);
+    return GR_OK;
+}
+
 /* ==== Reserved concurrency ==== */
 
 /* One number from SQL with the caller's account and region as ?1 and ?2

@@ -40,6 +40,9 @@ void lambda_inspect(struct req *r);
  * with it as AWS's payload format 2.0 event (url.c). GR_OK with r->resp the
  * answer (refusals, CORS preflight), or GR_AGAIN: the function runs, and
  * dispatch_answer sends its response. */
+/* The registry's resource_tags hook (function.c): a function's tags by its
+ * ARN (qualified or not), for aws:ResourceTag. */
+int lambda_resource_tags(struct req *r, str_t resource, const val_t **tags);
 int lambda_url_serve(struct req *r, str_t url_id);
 /* The registry's edge hook: a last look at an answer's headers (Invoke's
  * Content-Type). */

@@ -32,6 +32,9 @@ struct req;
  * required-member checks (Unsubscribe without SubscriptionArn, a malformed
  * PlatformApplicationArn). */
 int sns_precheck(struct req *r, const val_t *in);
+/* The registry's resource_tags hook (topic.c): a topic's tags by its ARN,
+ * for aws:ResourceTag. */
+int sns_resource_tags(struct req *r, str_t resource, const val_t **tags);
 /* GET /_gureum/sns/... — the SMS outbox (sms), the email outbox (email), the
  * mobile push outbox (push), the
  * signing certificate (SimpleNotificationService.pem) and the targets of

@@ -931,6 +931,25 @@ int sns_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* The registry's resource_tags hook: the topic's tags by its ARN, for
+ * aws:ResourceTag. */
+int sns_resource_tags(req_t *r, str_t resource, const val_t **tags)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sns__db(r->app);
+    sns_topic_t t;
+    *tags = NULL;
+    if (!db || sns__topic_load(db, a, resource, &t) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT key, value FROM topic_tag WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    sqlite3_bind_int64(st, 1, t.id);
+    val_t *m = val_new(a, VAL_MAP);
+    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, store_col_str(a, st, 0), val_str(a, store_col_str(a, st, 1)));
+    store_release(st);
+    *tags = m;
+    return GR_OK;
+}
+
 /* ==== Data protection ==== */
 
 /* AWS (recorded): the policy as it was put; an empty one for a topic

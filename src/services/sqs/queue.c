@@ -843,6 +843,25 @@ int sqs_list_queue_tags(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* The registry's resource_tags hook: the queue's tags by its ARN, for
+ * aws:ResourceTag. */
+int sqs_resource_tags(req_t *r, str_t resource, const val_t **tags)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sqs__db(r);
+    sqs_queue_t q;
+    *tags = NULL;
+    if (!db || sqs__queue_by_arn(a, db, resource, &q) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT key, value FROM queue_tag WHERE qid = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
+    sqlite3_bind_int64(st, 1, q.id);
+    val_t *m = val_new(a, VAL_MAP);
+    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, col_s(a, st, 0), val_str(a, col_s(a, st, 1)));
+    store_release(st);
+    *tags = m;
+    return GR_OK;
+}
+
 int sqs_purge_queue(req_t *r, const val_t *in, val_t *out)
 {
     sqlite3 *db = sqs__db(r);

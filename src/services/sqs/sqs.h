@@ -32,6 +32,8 @@ typedef struct {
 
 /* This thread's SQS database; NULL on failure. */
 sqlite3 *sqs__db(req_t *r);
+/* The registry's resource_tags hook (queue.c): a queue's tags by its ARN. */
+int sqs_resource_tags(req_t *r, str_t resource, const val_t **tags);
 /* Loads the queue named by in.QueueUrl (in the account the URL names) into
  * q and authorizes r's operation on it; fails r with
  * AWS.SimpleQueueService.NonExistentQueue when there is none. */
