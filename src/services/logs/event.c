@@ -178,6 +178,7 @@ int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t
     logs_ingest_t ing = {0};
     if (own && gid) logs__ingest_prepare(db, a, account, region, &g, own, n, &ing);
     if (rc == GR_OK && own && gid && sid && insert_events(db, gid, sid, own, ing.masked, n, &last_id) == GR_OK &&
+        logs__anomaly_observe(db, a, account, region, group, own, ing.masked, n) == GR_OK &&
         store_exec(db, "COMMIT") == GR_OK) {
         logs__expire(db, &g);
         deliver(app, a, account, region, gid, group, stream, own, &ing, n, last_id);
@@ -259,7 +260,9 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
     if (from < to) logs__ingest_prepare(db, a, r->who.account, r->region, &g, ev + from, to - from, &ing);
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     int64_t last_id = 0;
-    if ((from < to && insert_events(db, g.id, sid, ev + from, ing.masked, to - from, &last_id) != GR_OK) ||
+    if ((from < to && (insert_events(db, g.id, sid, ev + from, ing.masked, to - from, &last_id) != GR_OK ||
+                       logs__anomaly_observe(db, a, r->who.account, r->region, g.name, ev + from, ing.masked,
+                                             to - from) != GR_OK)) ||
         store_exec(db, "COMMIT") != GR_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return GR_ERR;

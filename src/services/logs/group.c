@@ -597,12 +597,14 @@ static int group_by_arn_or_fail(req_t *r, sqlite3 *db, str_t arn, logs_group_t *
 }
 
 /* Resources whose tags are a JSON object column of their own row, named
- * "arn:aws:logs:REGION:ACCOUNT:<kind>:NAME" (group names hold no ':'). */
+ * "arn:aws:logs:REGION:ACCOUNT:<kind>:NAME" (group names hold no ':'; an
+ * anomaly detector's NAME is the UUID of its ARN). */
 static const struct {
     const char *kind, *table;
 } json_tagged[] = {{":delivery-destination:", "delivery_destination"},
                    {":lookup-table:", "lookup_table"},
-                   {":scheduled-query:", "scheduled_query"}};
+                   {":scheduled-query:", "scheduled_query"},
+                   {":anomaly-detector:", "anomaly_detector"}};
 
 /* Tag (what 0), untag (1) or list (2) the tags of such a resource:
  * read, change and write back its object; ResourceNotFoundException when

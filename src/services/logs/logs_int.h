@@ -196,4 +196,11 @@ void logs__ingest_prepare(sqlite3 *db, arena_t *a, str_t account, str_t region, 
 /* After the batch is committed: writes the findings to their groups. */
 void logs__ingest_audit(struct app *app, str_t account, str_t region, const logs_ingest_t *in);
 
+/* ==== Log anomaly detection (anomaly.c) ==== */
+/* The anomaly detectors watching group see the n events just stored in it
+ * (masked[i] the text data protection left of event i, STR_NULL or masked
+ * NULL: none), inside the writer's transaction. GR_ERR on a store failure. */
+int logs__anomaly_observe(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t group, const logs_event_t *ev,
+                          const str_t *masked, size_t n);
+
 #endif
