@@ -299,20 +299,37 @@ int logs_delete_log_group(req_t *r, const val_t *in, val_t *out)
     return rc;
 }
 
-int logs_put_log_group_deletion_protection(req_t *r, const val_t *in, val_t *out)
+/* Sets a group's switch (column) to the request's boolean member. */
+static int set_group_switch(req_t *r, const val_t *in, const char *column, const char *member)
 {
-    (void)out;
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
     if (logs__group_or_fail(r, db, in, &g) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = store_stmt(db, "UPDATE log_group SET deletion_protection = ?2 WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(db, arena_printf(r->arena, "UPDATE log_group SET %s = ?2 WHERE id = ?1", column));
     if (!st) return GR_ERR;
     sqlite3_bind_int64(st, 1, g.id);
-    sqlite3_bind_int(st, 2, val_get_bool(in, "deletionProtectionEnabled", false));
+    sqlite3_bind_int(st, 2, val_get_bool(in, member, false));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
     store_release(st);
     return rc;
+}
+
+int logs_put_log_group_deletion_protection(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return set_group_switch(r, in, "deletion_protection", "deletionProtectionEnabled");
+}
+
+/* AWS: "Enables or disables bearer token authentication for the specified
+ * log group", reported by DescribeLogGroups. It lets AWS's HTTP ingestion
+ * endpoints take the group's events with a bearer token (an API key);
+ * gureum serves no such endpoint, so the switch is kept and reported and
+ * every write still goes through SigV4. */
+int logs_put_bearer_token_authentication(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return set_group_switch(r, in, "bearer_token", "bearerTokenAuthenticationEnabled");
 }
 
 /* Expires the events of every group of the caller's account and region that
@@ -339,8 +356,8 @@ static void expire_all(req_t *r, sqlite3 *db)
 }
 
 /* A DescribeLogGroups item from a row (name, created_ms, retention_days,
- * kms_key, stored bytes, metric filters, class, deletion protection); its
- * name goes to *last. */
+ * kms_key, stored bytes, metric filters, class, deletion protection, bearer
+ * token authentication); its name goes to *last. */
 static val_t *group_item(req_t *r, sqlite3_stmt *st, void *last)
 {
     arena_t *a = r->arena;
@@ -360,6 +377,7 @@ static val_t *group_item(req_t *r, sqlite3_stmt *st, void *last)
     val_set_c(a, g, "logGroupArn", val_str(a, logs__group_arn(r, name, false)));
     val_set_c(a, g, "logGroupClass", val_str(a, store_col_str(a, st, 6)));
     val_set_c(a, g, "deletionProtectionEnabled", val_bool(a, sqlite3_column_int(st, 7) != 0));
+    val_set_c(a, g, "bearerTokenAuthenticationEnabled", val_bool(a, sqlite3_column_int(st, 8) != 0));
     return g;
 }
 
@@ -379,10 +397,7 @@ static str_t names_json(req_t *r, const val_t *idents)
     return buf_str(&b);
 }
 
-/* A name pattern "^abc|def" as a JSON array of its alternatives, for
- * PATTERN_SQL (parameter 9); STR_NULL without one. The model's pattern keeps '"' and '\\'
- * out of it. */
-static str_t pattern_json(req_t *r, str_t pat)
+str_t logs__pattern_json(req_t *r, str_t pat)
 {
     if (!pat.p) return STR_NULL;
     buf_t b;
@@ -396,14 +411,6 @@ static str_t pattern_json(req_t *r, str_t pat)
     buf_puts(&b, "\"]");
     return buf_str(&b);
 }
-
-/* AWS (ListLogGroups, logGroupNamePattern): "Use ^ to match log group names
- * by prefix. For a substring match, specify the string to match. All
- * matches are case sensitive. To match multiple patterns, separate them with
- * a |"; DescribeLogGroups' older pattern is the substring form alone. */
-#define PATTERN_SQL                                                                                                    \
-    "(?9 IS NULL OR EXISTS (SELECT 1 FROM json_each(?9) p WHERE CASE WHEN substr(p.value, 1, 1) = '^' "                \
-    "THEN substr(g.name, 1, length(p.value) - 1) = substr(p.value, 2) ELSE instr(g.name, p.value) > 0 END))"
 
 /* AWS: log groups come in name order, `limit` 1..50 (default 50); nextToken
  * is opaque — ours is the last name returned, so a page continues after it.
@@ -424,14 +431,15 @@ int logs_describe_log_groups(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = store_stmt(
         db, "SELECT name, created_ms, retention_days, kms_key, "
             "(SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_event e WHERE e.gid = g.id), "
-            "(SELECT count(*) FROM metric_filter f WHERE f.gid = g.id), class, deletion_protection "
+            "(SELECT count(*) FROM metric_filter f WHERE f.gid = g.id), class, deletion_protection, bearer_token "
             "FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 AND substr(name, 1, ?5) = ?4 "
             "AND (?7 IS NULL OR class = ?7) "
-            "AND (?8 IS NULL OR name IN (SELECT value FROM json_each(?8))) AND " PATTERN_SQL " ORDER BY name LIMIT ?6");
+            "AND (?8 IS NULL OR name IN (SELECT value FROM json_each(?8))) AND " LOGS_PATTERN_SQL
+            " ORDER BY name LIMIT ?6");
     if (!st) return GR_ERR;
     store_bind_str(st, 7, val_get_str(in, "logGroupClass"));
     store_bind_str(st, 8, idents ? names_json(r, idents) : STR_NULL);
-    store_bind_str(st, 9, pattern_json(r, val_get_str(in, "logGroupNamePattern")));
+    store_bind_str(st, 9, logs__pattern_json(r, val_get_str(in, "logGroupNamePattern")));
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, after.p ? after : STR(""));
@@ -498,25 +506,25 @@ static str_t indexed_names(req_t *r, sqlite3 *db, const val_t *fields)
  * the name pattern, class, tag and field-index filters. logGroupTags: a
  * group matches when it has every key, with one of its values if any are
  * given; fieldIndexNames: when the index policy in force (the group's or
- * the account's) names every field. Groups here have no
- * data sources (those are AWS vended or third-party sources), so a
- * dataSources filter matches none; there are no linked accounts, so
- * accountIdentifiers and includeLinkedAccounts change nothing. */
+ * the account's) names every field; dataSources: a group's data source is
+ * the one its cw:datasource:name and cw:datasource:type tags name (AWS's
+ * custom sources; gureum vends no AWS source). There are no linked
+ * accounts, so accountIdentifiers and includeLinkedAccounts change nothing. */
 int logs_list_log_groups(req_t *r, const val_t *in, val_t *out)
 {
     int64_t limit = val_get_int(in, "limit", 50);
     str_t after = val_get_str(in, "nextToken");
-    if (val_len(val_get(in, "dataSources"))) return val_set_c(r->arena, out, "logGroups", val_new(r->arena, VAL_LIST));
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     const val_t *fields = val_get(in, "fieldIndexNames");
     static const char sql[] =
         "SELECT name, class FROM log_group g WHERE account = ?1 AND region = ?2 AND name > ?3 "
-        "AND (?4 IS NULL OR class = ?4) AND " PATTERN_SQL " AND (?6 IS NULL OR NOT EXISTS ("
+        "AND (?4 IS NULL OR class = ?4) AND " LOGS_PATTERN_SQL " AND (?6 IS NULL OR NOT EXISTS ("
         "SELECT 1 FROM json_each(?6) f WHERE NOT EXISTS (SELECT 1 FROM log_group_tag t WHERE t.gid = g.id "
         "AND t.key = json_extract(f.value, '$.key') AND (coalesce(json_array_length(f.value, '$.values'), 0) = 0 "
         "OR t.value IN (SELECT value FROM json_each(f.value, '$.values')))))) "
-        "AND (?7 IS NULL OR name IN (SELECT value FROM json_each(?7))) ORDER BY name LIMIT ?8";
+        "AND (?7 IS NULL OR name IN (SELECT value FROM json_each(?7))) AND " LOGS_DATA_SOURCE_SQL(
+            "10") " ORDER BY name LIMIT ?8";
     str_t indexed = fields ? indexed_names(r, db, fields) : STR_NULL;
     if (fields && !indexed.p) return GR_ERR;
     sqlite3_stmt *st = store_stmt(db, sql);
@@ -525,10 +533,12 @@ int logs_list_log_groups(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, after.p ? after : STR(""));
     store_bind_str(st, 4, val_get_str(in, "logGroupClass"));
-    store_bind_str(st, 9, pattern_json(r, val_get_str(in, "logGroupNamePattern")));
+    store_bind_str(st, 9, logs__pattern_json(r, val_get_str(in, "logGroupNamePattern")));
     const val_t *tags = val_get(in, "logGroupTags");
     store_bind_str(st, 6, tags ? val_json_text(r->arena, tags) : STR_NULL);
     store_bind_str(st, 7, indexed);
+    const val_t *sources = val_get(in, "dataSources");
+    store_bind_str(st, 10, val_len(sources) ? val_json_text(r->arena, sources) : STR_NULL);
     sqlite3_bind_int64(st, 8, limit + 1);
     str_t last = STR_NULL;
     int64_t n = page_rows(r, st, limit, out, "logGroups", summary_item, &last);

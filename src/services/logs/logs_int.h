@@ -33,6 +33,27 @@ int logs__offset_token(req_t *r, const val_t *in, long long *off);
  * there is more), ?6 the offset. NULL (logged) on failure. */
 sqlite3_stmt *logs__page_stmt(req_t *r, sqlite3 *db, const char *sql, str_t prefix, int64_t limit, long long off);
 
+/* Group names matching a ListLogGroups logGroupNamePattern ("^abc|def":
+ * "Use ^ to match log group names by prefix. For a substring match, specify
+ * the string to match. All matches are case sensitive. To match multiple
+ * patterns, separate them with a |"): the pattern as a JSON array of its
+ * alternatives (STR_NULL without one; the model's pattern keeps '"' and '\\'
+ * out of it), bound to ?9 of LOGS_PATTERN_SQL, which tests group g.name. */
+str_t logs__pattern_json(req_t *r, str_t pat);
+#define LOGS_PATTERN_SQL                                                                                               \
+    "(?9 IS NULL OR EXISTS (SELECT 1 FROM json_each(?9) p WHERE CASE WHEN substr(p.value, 1, 1) = '^' "                \
+    "THEN substr(g.name, 1, length(p.value) - 1) = substr(p.value, 2) ELSE instr(g.name, p.value) > 0 END))"
+/* A group's data source (AWS's custom sources: "Add tags to your log groups
+ * using the keys cw:datasource:name and cw:datasource:type"), as SQL of
+ * group g; and whether it is among the DataSourceFilters (a JSON array of
+ * {name, type?}) bound to parameter N (NULL: every group). */
+#define LOGS_SOURCE_NAME_SQL "(SELECT value FROM log_group_tag t WHERE t.gid = g.id AND t.key = 'cw:datasource:name')"
+#define LOGS_SOURCE_TYPE_SQL "(SELECT value FROM log_group_tag t WHERE t.gid = g.id AND t.key = 'cw:datasource:type')"
+#define LOGS_DATA_SOURCE_SQL(N)                                                                                        \
+    "(?" N " IS NULL OR EXISTS (SELECT 1 FROM json_each(?" N                                                           \
+    ") d WHERE json_extract(d.value, '$.name') = " LOGS_SOURCE_NAME_SQL                                                \
+    " AND (json_extract(d.value, '$.type') IS NULL OR json_extract(d.value, '$.type') = " LOGS_SOURCE_TYPE_SQL ")))"
+
 /* Loads a group; GR_ERR (without failing anything) when absent or on error. */
 int logs__group(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, logs_group_t *g);
 /* The group named by in.logGroupName or in.logGroupIdentifier (name or ARN),
