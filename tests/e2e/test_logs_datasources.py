@@ -4,7 +4,8 @@ tests skip): a group's data source is what its cw:datasource:name and
 cw:datasource:type tags say (AWS's custom sources); GetLogFields discovers
 the typed fields of a source's stored JSON events, ListAggregateLogGroupSummaries
 counts groups by source, ListLogGroups filters by source; and
-PutBearerTokenAuthentication's switch is kept and reported by DescribeLogGroups.
+PutBearerTokenAuthentication's switch is kept and reported by DescribeLogGroups;
+DescribeConfigurationTemplates lists the templates of no delivery source.
 """
 import json
 
@@ -119,3 +120,12 @@ def test_aggregate_summaries_count_groups_by_source(logs):
     names = [g["logGroupName"] for g in logs.list_log_groups(dataSources=[{"name": "svc", "type": "error"}],
                                                              logGroupNamePattern="^/agg/")["logGroups"]]
     assert names == ["/agg/e1"]
+
+
+def test_configuration_templates_of_no_delivery_source(logs):
+    """The templates are those of the delivery sources one can create; here
+    PutDeliverySource creates none (no service gureum serves vends logs)."""
+    assert logs.describe_configuration_templates()["configurationTemplates"] == []
+    got = logs.describe_configuration_templates(service="cloudfront", logTypes=["ACCESS_LOGS"],
+                                                deliveryDestinationTypes=["S3"], limit=5)
+    assert got["configurationTemplates"] == [] and "nextToken" not in got

@@ -5,8 +5,8 @@
  * A delivery source is a resource of a service that sends logs on AWS's side
  * (CloudFront distributions, Bedrock, ElastiCache, Pipes, …). gureum serves
  * none of those services, so no source can be created here: PutDeliverySource
- * refuses, and the source and delivery operations answer as AWS answers an
- * account that has none. Destinations need no source and are kept,
+ * refuses, the source and delivery operations answer as AWS answers an
+ * account that has none, and DescribeConfigurationTemplates lists none. Destinations need no source and are kept,
  * described, deleted and given policies as on AWS. */
 #include <sqlite3.h>
 #include <string.h>
@@ -261,6 +261,16 @@ int logs_describe_delivery_sources(req_t *r, const val_t *in, val_t *out)
 {
     (void)in;
     return val_set_c(r->arena, out, "deliverySources", val_new(r->arena, VAL_LIST));
+}
+
+/* AWS: the valid and default values of deliveries, one template per
+ * service, log type, resource type and destination type that can be a
+ * delivery source. The catalogue is of the sources gureum can create, and
+ * it can create none, so every filter selects nothing. */
+int logs_describe_configuration_templates(req_t *r, const val_t *in, val_t *out)
+{
+    (void)in;
+    return val_set_c(r->arena, out, "configurationTemplates", val_new(r->arena, VAL_LIST));
 }
 
 /* AWS: the source is looked up first, then the destination. */
