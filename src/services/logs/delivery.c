@@ -6,8 +6,9 @@
  * (CloudFront distributions, Bedrock, ElastiCache, Pipes, …). gureum serves
  * none of those services, so no source can be created here: PutDeliverySource
  * refuses, the source and delivery operations answer as AWS answers an
- * account that has none, and DescribeConfigurationTemplates lists none. Destinations need no source and are kept,
- * described, deleted and given policies as on AWS. */
+ * account that has none, and DescribeConfigurationTemplates lists none.
+ * Destinations need no source and are kept, described, deleted and given
+ * policies as on AWS. */
 #include <sqlite3.h>
 #include <string.h>
 
