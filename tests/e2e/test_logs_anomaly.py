@@ -9,6 +9,7 @@ anomaly or a pattern (LIMITED, INFINITE), ends the suppression, or
 baselines it. The server's training period is 1.5 s here
 (GUREUM_LOGS_ANOMALY_TRAIN_MS; AWS's is longer and undocumented).
 """
+import json
 import re
 import time
 
@@ -236,3 +237,23 @@ def test_update_anomaly_suppresses_and_baselines(logs):
                      ({"patternId": "0" * 32}, "ResourceNotFoundException")]:
         code, _ = error_of(logs.update_anomaly, anomalyDetectorArn=arn, **kw)
         assert code == want, kw
+
+
+def test_masked_text_is_what_detection_sees(logs):
+    """AWS: "Any parts of log events that are masked as sensitive data are
+    not scanned for anomalies": the detector sees the asterisks, which vary
+    as the hidden text does, and its samples show no unmasked data."""
+    g = group(logs, "/ad/masked")
+    ident = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"]
+    logs.put_data_protection_policy(logGroupIdentifier="/ad/masked", policyDocument=json.dumps(
+        {"Name": "dp", "Version": "2021-06-01", "Statement": [
+            {"Sid": "audit", "DataIdentifier": ident, "Operation": {"Audit": {"FindingsDestination": {}}}},
+            {"Sid": "redact", "DataIdentifier": ident, "Operation": {"Deidentify": {"MaskConfig": {}}}}]}))
+    arn = logs.create_log_anomaly_detector(logGroupArnList=[g])["anomalyDetectorArn"]
+    put(logs, "/ad/masked", "mail sent to bob@example.com")
+    trained(logs, arn)
+    put(logs, "/ad/masked", "mail sent to alice.long@example.org", "mail bounced from carol@example.net")
+    got = anomalies(logs, arn)
+    assert [a["patternString"] for a in got] == ["mail bounced from <*>"]
+    assert got[0]["logSamples"][0]["message"] == "mail bounced from " + "*" * len("carol@example.net")
+    assert [t["inferredTokenName"] for t in got[0]["patternTokens"] if t["isDynamic"]] == ["Masked-1"]

@@ -7,10 +7,11 @@
  * examines (its masked text where data protection masked it, since AWS does
  * not scan masked parts; only events its filterPattern matches) is reduced
  * to a pattern: words that look variable become <*>, as AWS shows dynamic
- * tokens, and the separators and other words stay. A variable word has a
- * digit and only hex digits and . : / + - x T Z (numbers, hex ids, IPv4 and
- * IPv6 addresses, UUIDs, times); words split at whitespace and , ; = ( ) [ ]
- * { } " '. A pattern first seen after the detector's training is an anomaly.
+ * tokens, and the separators and other words stay. Words split at
+ * whitespace and , ; = ( ) [ ] { } " '; a word varies when it has a digit
+ * and only hex digits and . : / + - x T Z (numbers, hex ids, IPv4 and IPv6
+ * addresses, UUIDs, times) or is a masked run of asterisks. A pattern first
+ * seen after the detector's training is an anomaly.
  * Training (AWS documents no length) is the group's stored events at
  * creation plus 15 minutes of ingestion (GUREUM_LOGS_ANOMALY_TRAIN_MS in
  * test builds). An anomaly's histogram counts its events per evaluation
@@ -83,9 +84,14 @@ static bool is_sep(char c)
 }
 
 /* What a word that varies is ("UUID", "IPAddress", "Number", "Time",
- * "HexId"), or NULL for a word that stays in the pattern. */
+ * "HexId", "Masked"), or NULL for a word that stays in the pattern. */
 static const char *dynamic_kind(str_t w)
 {
+    /* what data protection masked (asterisks, as long as the text they hide)
+     * varies as the hidden text does */
+    size_t stars = 0;
+    while (stars < w.len && w.p[stars] == '*') stars++;
+    if (stars == w.len && stars >= 3) return "Masked";
     size_t digits = 0, dots = 0, colons = 0, dashes = 0, letters = 0;
     for (size_t i = 0; i < w.len; i++) {
         unsigned char c = (unsigned char)w.p[i];
