@@ -7,9 +7,11 @@
  * text with it; what to do with a detection (mask, redact, refuse, report)
  * stays the service's.
  *
- * The managed identifiers detected are a subset of AWS's, matched by
- * pattern (card numbers also by the Luhn check); a policy naming another is
- * to be refused by the service rather than silently not enforced. */
+ * Every managed identifier of AWS's catalogue is detected: its documented
+ * format as an expression, the keyword AWS requires near it (within 30
+ * characters) and the format's checksum (Luhn, IBAN mod 97, national check
+ * digits). Name and Address, which AWS finds by machine learning, are
+ * approximated by expressions. A name outside the catalogue is refused. */
 #ifndef GR_SERVICES_DATAIDENT_H
 #define GR_SERVICES_DATAIDENT_H
 
@@ -27,15 +29,18 @@ typedef struct dataident dataident_t;
 dataident_t *dataident_new(arena_t *a);
 /* Adds the managed identifier called name ("EmailAddress", "Ssn-US"). A name
  * already in the set is not added again. false, with *why (arena text), when
- * gureum does not detect that identifier or memory runs out. */
+ * the name is not in AWS's catalogue or memory runs out. */
 bool dataident_add_managed(dataident_t *d, arena_t *a, str_t name, const char **why);
 /* Adds a custom identifier: name as findings report it, regex as AWS takes
  * it (Java style; see dataident_posix_regex). false, with *why, when the
  * expression does not compile. */
 bool dataident_add_custom(dataident_t *d, arena_t *a, str_t name, str_t regex, const char **why);
-/* The managed identifiers gureum detects, comma-separated (static text),
- * for the message that refuses a policy naming another. */
+/* Where the managed identifiers are listed (static text: the catalogue is
+ * too long to quote), for the message that refuses a policy naming another. */
 const char *dataident_managed_names(void);
+/* The catalogue's size, and the name of its entry i (NULL past the end). */
+size_t dataident_managed_count(void);
+const char *dataident_managed_name(size_t i);
 
 /* The number of identifiers in the set, and the name of identifier i. */
 size_t dataident_count(const dataident_t *d);

@@ -2,9 +2,9 @@
 end with boto3: a topic's data protection policy (PutDataProtectionPolicy)
 de-identifies (masks, redacts) what subscribers receive, denies a Publish
 (inbound) or one subscription's delivery (outbound), and audits messages
-into a CloudWatch Logs group and an S3 bucket; identifiers gureum does not
-detect, and destinations it does not serve, are refused when the policy is
-put. Detection is the shared services/dataident.c (CloudWatch Logs masks with
+into a CloudWatch Logs group and an S3 bucket; identifiers outside AWS's
+catalogue, and destinations gureum does not serve, are refused when the
+policy is put. Detection is the shared services/dataident.c (CloudWatch Logs masks with
 it too)."""
 import json
 import time
@@ -16,8 +16,10 @@ from test_sns import drain, err_of, queue_for, sns, sqs  # noqa: F401 (sns, sqs:
 
 ACCOUNT = "000000000000"
 IDENT = "arn:aws:dataprotection::aws:data-identifier/"
-CARD = "4111 1111 1111 1111"  # passes the Luhn check
-NOT_CARD = "4111 1111 1111 1112"  # does not
+# a Visa number that passes the Luhn check and is not one of the numbers card
+# issuers reserve for testing (4111 1111 1111 1111 is, and AWS does not report it)
+CARD = "4539 1488 0343 6467"
+NOT_CARD = "4539 1488 0343 6468"  # fails the Luhn check
 EMAIL = "jane.doe@example.com"
 
 
@@ -83,8 +85,8 @@ def test_deidentify_mask_character_redact_and_custom(sns, sqs):
         stmt("Inbound", {"Deidentify": {"RedactConfig": {}}}, ["EmailAddress", "CustomEmployeeId"]),
         Configuration={"CustomDataIdentifier": [{"Name": "CustomEmployeeId", "Regex": "EMP-\\d{6}"}]})
     sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy=doc)
-    sns.publish(TopicArn=arn, Message=f"[{CARD}] [{EMAIL}] [EMP-123456] [EMP-12]")
-    assert bodies(sqs, url, 1) == [f"[{'#' * len(CARD)}] [] [] [EMP-12]"]
+    sns.publish(TopicArn=arn, Message=f"[visa {CARD}] [{EMAIL}] [EMP-123456] [EMP-12]")
+    assert bodies(sqs, url, 1) == [f"[visa {'#' * len(CARD)}] [] [] [EMP-12]"]
 
 
 def test_deidentify_outbound_per_subscription(sns, sqs):
@@ -107,7 +109,7 @@ def test_deny_inbound_refuses_publish(sns, sqs):
     sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy=policy(
         stmt("Inbound", {"Deny": {}}, ["CreditCardNumber"])))
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        sns.publish(TopicArn=arn, Message=f"pay with {CARD}")
+        sns.publish(TopicArn=arn, Message=f"pay with card {CARD}")
     code, msg, status = err_of(e)
     assert (code, status) == ("AuthorizationError", 403)
     assert "CreditCardNumber" in msg
@@ -225,7 +227,7 @@ def test_audit_writes_findings_to_s3(gureum, sns):
 def test_policy_gureum_cannot_enforce_is_refused(sns):
     """A policy is refused (InvalidParameter, "Invalid parameter:
     DataProtectionPolicy Reason: …") rather than stored and not enforced
-    when it names an identifier gureum does not detect or a Firehose
+    when it names an identifier outside AWS's catalogue or a Firehose
     destination; AWS's documented constraints are checked too: a log group
     under /aws/vendedlogs/, SampleRate 0–99, one of MaskConfig or
     RedactConfig, a one-character mask. Both ARN forms of a managed
@@ -234,7 +236,7 @@ def test_policy_gureum_cannot_enforce_is_refused(sns):
     audit = {"Audit": {"SampleRate": "10", "FindingsDestination": {
         "CloudWatchLogs": {"LogGroup": "/aws/vendedlogs/x"}}}}
     bad = {
-        "not detected": policy(stmt("Inbound", {"Deny": {}}, ["Name"])),
+        "not detected": policy(stmt("Inbound", {"Deny": {}}, ["NoSuchThing"])),
         "unknown custom": policy(stmt("Inbound", {"Deny": {}}, ["CustomThing"])),
         "firehose": policy(stmt("Inbound", {"Audit": {"FindingsDestination": {
             "Firehose": {"DeliveryStream": "s"}}}}, ["EmailAddress"])),
@@ -258,7 +260,7 @@ def test_policy_gureum_cannot_enforce_is_refused(sns):
         assert msg.startswith("Invalid parameter: DataProtectionPolicy Reason: "), why
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.create_topic(Name="dp-refuse-2", DataProtectionPolicy=bad["not detected"])
-    assert "Name is not one gureum detects" in err_of(e)[1]
+    assert "NoSuchThing is neither a managed data identifier" in err_of(e)[1]
     assert sns.get_data_protection_policy(ResourceArn=arn)["DataProtectionPolicy"] == ""
     ok = policy(stmt("Inbound", audit, ["EmailAddress"]),
                 stmt("Outbound", {"Deny": {}}, ["arn:aws:dataprotection:us-east-1::data-identifier/Ssn-US"]))

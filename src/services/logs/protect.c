@@ -8,10 +8,9 @@
  * AWS: "Sensitive data is detected and masked when it is ingested into the
  * log group ... log events ingested into the log group before that time are
  * not masked"; a group's own policy and the account's are cumulative. The
- * detection itself is services/dataident.c's, shared with SNS: a subset of
- * AWS's managed identifiers, matched by pattern (and the Luhn check for card
- * numbers); a policy naming one gureum does not detect is refused rather
- * than silently not masking. */
+ * detection itself is services/dataident.c's, shared with SNS: AWS's whole
+ * catalogue of managed identifiers (format, nearby keyword, checksum); a
+ * policy naming a name outside it is refused. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -33,7 +32,7 @@ struct logs_mask {
 
 /* Adds the detector of identifier `ident` (a managed identifier's ARN or a
  * custom identifier's name from the document's Configuration) to m. false
- * (and *why) when gureum cannot detect it. */
+ * (and *why) when it is neither. */
 static bool add_detector(arena_t *a, logs_mask_t *m, const json_t *doc, str_t ident, const char **why)
 {
     if (str_starts_with(ident, STR(IDENT_PREFIX))) {
@@ -49,8 +48,8 @@ static bool add_detector(arena_t *a, logs_mask_t *m, const json_t *doc, str_t id
         }
     }
     *why = arena_printf(a,
-                        "DataIdentifier %.*s is not one gureum detects (managed: %s; or a CustomDataIdentifier "
-                        "of the policy's Configuration).",
+                        "DataIdentifier %.*s is neither a managed data identifier (see %s) nor a "
+                        "CustomDataIdentifier of the policy's Configuration.",
                         STR_FMT(ident), dataident_managed_names());
     return false;
 }

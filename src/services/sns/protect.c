@@ -8,8 +8,9 @@
  * sns__dp_inbound (Audit findings, Deny, Deidentify), and sns__fan_out runs
  * its Outbound statements per subscription with sns__dp_outbound before
  * each delivery. Detection is services/dataident.c's, shared with CloudWatch
- * Logs; a policy naming an identifier gureum does not detect is refused
- * when it is put, so what is stored is always enforced.
+ * Logs (AWS's whole catalogue of managed identifiers); a policy naming an
+ * identifier outside it is refused when it is put, so what is stored is
+ * always enforced.
  *
  * AWS (Amazon SNS Developer Guide, "Data protection policy operations" and
  * "Understanding data protection policies"): Audit samples inbound messages
@@ -95,8 +96,8 @@ static const char *add_ident(arena_t *a, dataident_t *d, const json_t *doc, str_
         }
     }
     return arena_printf(a,
-                        "DataIdentifier %.*s is not one gureum detects (managed: %s; or a CustomDataIdentifier of "
-                        "the policy's Configuration)",
+                        "DataIdentifier %.*s is neither a managed data identifier (see %s) nor a "
+                        "CustomDataIdentifier of the policy's Configuration",
                         STR_FMT(ident), dataident_managed_names());
 }
 
