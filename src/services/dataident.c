@@ -6,6 +6,7 @@
  * ingestion) and SNS (audit, deny and de-identify at Publish and delivery)
  * run over text. Called on the request's thread; a set lives in one arena.
  * A managed expression is compiled once per process and shared read-only. */
+#define _GNU_SOURCE /* memmem */
 #include "services/dataident.h"
 
 #include <ctype.h>
@@ -893,29 +894,157 @@ static size_t keyword_at(const char *s, size_t len, size_t p, const char *kw)
     return i - p;
 }
 
-/* Whether one of kw ends at most KW_PROXIMITY characters before s[st] or
- * starts at most that many after s[e]. */
-static bool keyword_near(const char *s, size_t len, size_t st, size_t e, const char *const *kw)
+/* Where a keyword was found: text[st, e). */
+typedef struct {
+    size_t st, e;
+} span_t;
+
+/* A growing array of spans in an arena. */
+typedef struct {
+    span_t *v;
+    size_t n, cap;
+    bool failed;
+} spans_t;
+
+static void spans_add(spans_t *l, arena_t *a, size_t st, size_t e)
 {
-    size_t from = st > KW_PROXIMITY + 64 ? st - KW_PROXIMITY - 64 : 0; /* 64: longer than any keyword */
-    size_t to = e + KW_PROXIMITY < len ? e + KW_PROXIMITY : len;
-    for (size_t p = from; p <= to && p < len; p++) {
-        if (p >= st && p < e) continue;
-        for (const char *const *k = kw; *k; k++) {
-            size_t m = keyword_at(s, len, p, *k);
-            if (m && ((p + m <= st && st - (p + m) <= KW_PROXIMITY) || (p >= e && p - e <= KW_PROXIMITY))) return true;
+    if (l->failed) return;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        span_t *nv = arena_realloc(a, l->v, l->cap * sizeof *nv, nc * sizeof *nv);
+        if (!nv) {
+            l->failed = true;
+            return;
         }
+        l->v = nv, l->cap = nc;
+    }
+    l->v[l->n++] = (span_t){st, e};
+}
+
+static int span_cmp(const void *x, const void *y)
+{
+    const span_t *a = x, *b = y;
+    return a->st < b->st ? -1 : a->st > b->st;
+}
+
+/* Every occurrence of the keywords kw in s (low: s ASCII lower-cased),
+ * sorted by start. The search is memmem for the keyword's first word, then
+ * keyword_at, so that a text without any keyword costs little. */
+static void keywords_find(spans_t *out, arena_t *a, const char *s, const char *low, size_t len, const char *const *kw)
+{
+    for (const char *const *k = kw; *k; k++) {
+        char first[64];
+        size_t m = 0;
+        for (const char *c = *k; *c && *c != ' ' && m < sizeof first; c++)
+            first[m++] = (char)tolower((unsigned char)*c);
+        for (const char *p = low; m && (p = memmem(p, len - (size_t)(p - low), first, m)); p++) {
+            size_t at = (size_t)(p - low), kl = keyword_at(s, len, at, *k);
+            if (kl) spans_add(out, a, at, at + kl);
+        }
+    }
+    if (out->n > 1) qsort(out->v, out->n, sizeof *out->v, span_cmp);
+}
+
+/* Whether a keyword of kws ends at most KW_PROXIMITY characters before st
+ * or starts at most that many after e. */
+static bool keyword_near(const spans_t *kws, size_t st, size_t e)
+{
+    /* the first keyword that could qualify starts at least 64 (longer than any keyword) before */
+    size_t from = st > KW_PROXIMITY + 64 ? st - KW_PROXIMITY - 64 : 0, lo = 0, hi = kws->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (kws->v[mid].st < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < kws->n && kws->v[i].st <= e + KW_PROXIMITY; i++) {
+        const span_t *k = &kws->v[i];
+        if ((k->e <= st && st - k->e <= KW_PROXIMITY) || (k->st >= e && k->st - e <= KW_PROXIMITY)) return true;
     }
     return false;
 }
 
-/* Whether the match s[st, e) of detector det is a detection. */
-static bool detection(const detector_t *det, const char *s, size_t len, size_t st, size_t e)
+/* Whether the match text[st, e) of detector det is a detection. */
+static bool detection(const detector_t *det, const char *text, size_t len, size_t st, size_t e, const spans_t *kws)
 {
-    if ((det->flags & WORD) && ((st > 0 && is_word(s[st - 1])) || (e < len && is_word(s[e])))) return false;
-    if (det->check && !det->check(s + st, e - st)) return false;
-    if (!det->kw || ((det->flags & INTL) && s[st] == '+')) return true;
-    return keyword_near(s, len, st, e, det->kw);
+    if ((det->flags & WORD) && ((st > 0 && is_word(text[st - 1])) || (e < len && is_word(text[e])))) return false;
+    if (det->check && !det->check(text + st, e - st)) return false;
+    if (!det->kw || ((det->flags & INTL) && text[st] == '+')) return true;
+    return keyword_near(kws, st, e);
+}
+
+/* The longest detection a keyword-bound identifier finds whole: matches are
+ * looked for only this far beyond a keyword's proximity. */
+#define MAX_NEAR_MATCH 128
+
+typedef struct {
+    const dataident_t *d;
+    arena_t *a;
+    str_t text; /* the original, for boundaries and checks */
+    char *s;    /* its copy regexec reads (NUL as line break) */
+    dataident_hit_t *hits;
+    size_t n, cap;
+    bool failed;
+} scan_t;
+
+/* Runs detector i over s[from, to): every detection into sc->hits. */
+static void scan_range(scan_t *sc, size_t i, size_t from, size_t to, const spans_t *kws)
+{
+    const detector_t *det = sc->d->d[i];
+    char saved = sc->s[to];
+    sc->s[to] = 0; /* regexec stops at the window's end */
+    size_t off = from;
+    regmatch_t rm;
+    while (off < to && regexec(det->re, sc->s + off, 1, &rm, off ? REG_NOTBOL : 0) == 0) {
+        size_t st = off + (size_t)rm.rm_so, e = off + (size_t)rm.rm_eo;
+        if (e == st) break;
+        if (!detection(det, sc->text.p, sc->text.len, st, e, kws)) {
+            off = st + 1; /* a shorter or later match may start inside the rejected one */
+            continue;
+        }
+        if (sc->n == sc->cap) {
+            size_t nc = sc->cap ? sc->cap * 2 : 8;
+            dataident_hit_t *nh = arena_realloc(sc->a, sc->hits, sc->cap * sizeof *nh, nc * sizeof *nh);
+            if (!nh) {
+                sc->failed = true;
+                break;
+            }
+            sc->hits = nh, sc->cap = nc;
+        }
+        sc->hits[sc->n++] = (dataident_hit_t){i, st, e};
+        off = e;
+    }
+    sc->s[to] = saved;
+}
+
+/* Runs keyword-bound detector i only around its keywords (and, for phone
+ * numbers, around each "+" and digit): a text without them is not scanned. */
+static void scan_near(scan_t *sc, size_t i, const char *low, spans_t *kws)
+{
+    const detector_t *det = sc->d->d[i];
+    size_t len = sc->text.len;
+    keywords_find(kws, sc->a, sc->text.p, low, len, det->kw);
+    spans_t anchors = {0};
+    for (size_t k = 0; k < kws->n; k++) spans_add(&anchors, sc->a, kws->v[k].st, kws->v[k].e);
+    if (det->flags & INTL)
+        for (const char *p = sc->s; (p = memchr(p, '+', len - (size_t)(p - sc->s))); p++)
+            if ((size_t)(p - sc->s) + 1 < len && isdigit((unsigned char)p[1]))
+                spans_add(&anchors, sc->a, (size_t)(p - sc->s), (size_t)(p - sc->s));
+    if (kws->failed || anchors.failed) {
+        sc->failed = true;
+        return;
+    }
+    if (anchors.n > 1) qsort(anchors.v, anchors.n, sizeof *anchors.v, span_cmp);
+    const size_t reach = KW_PROXIMITY + MAX_NEAR_MATCH;
+    for (size_t k = 0; k < anchors.n && !sc->failed;) {
+        size_t from = anchors.v[k].st > reach ? anchors.v[k].st - reach : 0;
+        size_t to = anchors.v[k].e + reach < len ? anchors.v[k].e + reach : len;
+        /* merge the windows that overlap, so that hits stay in text order */
+        while (++k < anchors.n && anchors.v[k].st <= to + reach)
+            to = anchors.v[k].e + reach < len ? anchors.v[k].e + reach : len;
+        scan_range(sc, i, from, to, kws);
+    }
 }
 
 dataident_hit_t *dataident_scan(const dataident_t *d, arena_t *a, str_t text, size_t *n)
@@ -924,36 +1053,23 @@ dataident_hit_t *dataident_scan(const dataident_t *d, arena_t *a, str_t text, si
     if (!d || !d->n || !text.len) return NULL;
     /* regexec reads a C string: a NUL inside the text (JSON's \u0000)
      * becomes a byte no identifier matches, so nothing after it escapes */
-    char *s = arena_strndup(a, text.p, text.len);
-    if (!s) return NULL;
-    for (size_t i = 0; i < text.len; i++)
-        if (!s[i]) s[i] = '\n';
-    dataident_hit_t *hits = NULL;
-    size_t cap = 0;
-    for (size_t i = 0; i < d->n; i++) {
-        size_t off = 0;
-        regmatch_t rm;
-        while (off < text.len && regexec(d->d[i]->re, s + off, 1, &rm, off ? REG_NOTBOL : 0) == 0) {
-            size_t st = off + (size_t)rm.rm_so, e = off + (size_t)rm.rm_eo;
-            if (e == st) break;
-            if (!detection(d->d[i], s, text.len, st, e)) {
-                off = st + 1; /* a shorter or later match may start inside the rejected one */
-                continue;
-            }
-            if (*n == cap) {
-                size_t nc = cap ? cap * 2 : 8;
-                dataident_hit_t *nh = arena_realloc(a, hits, cap * sizeof *nh, nc * sizeof *nh);
-                if (!nh) {
-                    *n = 0;
-                    return NULL;
-                }
-                hits = nh, cap = nc;
-            }
-            hits[(*n)++] = (dataident_hit_t){i, st, e};
-            off = e;
-        }
+    scan_t sc = {.d = d, .a = a, .text = text, .s = arena_strndup(a, text.p, text.len)};
+    char *low = arena_strndup(a, text.p, text.len);
+    if (!sc.s || !low) return NULL;
+    for (size_t i = 0; i < text.len; i++) {
+        if (!sc.s[i]) sc.s[i] = '\n';
+        low[i] = (char)tolower((unsigned char)low[i]);
     }
-    return hits;
+    for (size_t i = 0; i < d->n && !sc.failed; i++) {
+        spans_t kws = {0};
+        if (d->d[i]->kw)
+            scan_near(&sc, i, low, &kws);
+        else
+            scan_range(&sc, i, 0, text.len, &kws);
+    }
+    if (sc.failed) return NULL;
+    *n = sc.n;
+    return sc.hits;
 }
 
 str_t dataident_deidentify(arena_t *a, str_t text, const dataident_hit_t *hits, size_t n, int mask_char)

@@ -226,6 +226,25 @@ static void test_keyword_rules(void **state)
     /* a number inside a longer one is not detected */
     dataident_scan(d, a, STR("ssn 9123-45-67890"), &n);
     assert_int_equal(n, 0);
+    /* in a long text only the surroundings of a keyword are scanned: both
+     * detections near one are found, in text order, and the number far from
+     * any keyword is not */
+    char big[3000];
+    memset(big, '.', sizeof big);
+    memcpy(big + 10, "123-45-6789", 11);
+    memcpy(big + 1500, "ssn 123-45-6789 and 234-56-7890", 31);
+    memcpy(big + sizeof big - 15, "ssn 111-22-3333", 15);
+    dataident_hit_t *h = dataident_scan(d, a, str_n(big, sizeof big), &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(h[0].start, 1504), assert_int_equal(h[1].start, 1520);
+    assert_int_equal(h[2].start, sizeof big - 11), assert_int_equal(h[2].end, sizeof big);
+    /* a phone number with its country code needs no keyword, wherever it is */
+    static const char *const phone[] = {"PhoneNumber-GB"};
+    memset(big, '.', sizeof big);
+    memcpy(big + 2000, "+44 20 7946 0958", 16);
+    h = dataident_scan(set_of(phone, 1), a, str_n(big, sizeof big), &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(h[0].start, 2000), assert_int_equal(h[0].end, 2016);
 }
 
 static void test_custom_and_deidentify(void **state)
