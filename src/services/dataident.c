@@ -395,8 +395,9 @@ KW(kw_latlong, "coordinate", "coordinates", "lat long", "latitude longitude", "l
 KW(kw_vin, "fahrgestellnummer", "niv", "numarul de identificare", "numarul seriei de sasiu", "serie sasiu", "numer vin",
    "número de identificação do veículo", "número de identificación de automóviles",
    "numéro d'identification du véhicule", "vehicle identification number", "vin", "vin numeris");
-/* Name has no keyword at AWS (machine learning); these anchor the approximation. */
-KW(kw_name, "name", "full name", "customer", "patient", "employee", "contact", "dear", "mr", "mrs", "ms", "dr",
+/* Name has no keyword at AWS (machine learning); these anchor the
+ * approximation (titles with their dot: "ms" alone is milliseconds). */
+KW(kw_name, "name", "full name", "customer", "patient", "employee", "contact", "dear", "mr.", "mrs.", "ms.", "dr.",
    "signed by");
 KW(kw_bank_fr, "account code", "account number", "accountno#", "accountnumber#", "bban", "code bancaire",
    "compte bancaire", "customer account id", "customer account number", "customer bank account id", "iban",
@@ -762,7 +763,7 @@ const char *dataident_posix_regex(arena_t *a, str_t re)
  * listing every name. */
 const char *dataident_managed_names(void)
 {
-    return "the managed data identifiers of AWS's catalogue, "
+    return "AWS's catalogue at "
            "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL-managed-data-identifiers.html";
 }
 

@@ -80,7 +80,7 @@ static const struct {
     {"EmailAddress", "mail jane.doe@example.com now", "jane.doe@example.com", "mail jane.doe at example"},
     {"IpAddress", "from 192.168.10.25 port", "192.168.10.25", "version 1.2.3"},
     {"LatLong", "location: 41.948614,-87.655311", "41.948614,-87.655311", "ratio 41.948614,-87.655311"},
-    {"Name", "patient name: Jane Doe", "Jane Doe", "Error Handler failed"},
+    {"Name", "patient name: Jane Doe", "Jane Doe", "took 124 ms Billed Duration"},
     {"OpenSshPrivateKey", "k -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk=\n-----END OPENSSH PRIVATE KEY-----",
      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk=\n-----END OPENSSH PRIVATE KEY-----",
      "-----BEGIN OPENSSH PUBLIC KEY-----"},
