@@ -134,7 +134,9 @@ static val_t *member_at(const val_t *in, str_t path)
  * acts on the caller; {Member:arn}: the member's value when it is an ARN;
  * {Member:arn?}: the same, and nothing when the member is absent, so a
  * template can begin with the ARN that replaces it: Kinesis names a stream by
- * StreamARN or by StreamName). */
+ * StreamARN or by StreamName; {Member:dir}: the member's last path segment
+ * and a slash, nothing when absent or "default": EventBridge names a custom
+ * bus's rules rule/BUS/NAME and the default bus's rule/NAME). */
 static str_t resource_of(req_t *r)
 {
     const char *t = r->op->iam_resource;
@@ -152,8 +154,9 @@ static str_t resource_of(req_t *r)
         if (!close) break;
         str_t name = {open + 1, (size_t)(close - open - 1)};
         bool self = str_ends_with(name, STR(":self")), arn = str_ends_with(name, STR(":arn"));
-        bool opt = str_ends_with(name, STR(":arn?"));
+        bool opt = str_ends_with(name, STR(":arn?")), dir = str_ends_with(name, STR(":dir"));
         if (self) name.len -= 5;
+        if (dir) name.len -= 4;
         if (arn || opt) name.len -= opt ? 5 : 4;
         arn = arn || opt;
         if (str_eq_c(name, "account"))
@@ -167,7 +170,15 @@ static str_t resource_of(req_t *r)
              * resource. Only where a service declares it: an S3 key that
              * looks like an ARN must stay a key. */
             if (arn && v && v->kind == VAL_STR && str_starts_with(v->u.s, STR("arn:"))) return v->u.s;
-            if (v && v->kind == VAL_STR)
+            if (dir) {
+                str_t seg = v && v->kind == VAL_STR ? v->u.s : STR_NULL;
+                for (long slash; seg.p && (slash = str_index(seg, '/')) >= 0;)
+                    seg = str_sub(seg, (size_t)slash + 1, seg.len - (size_t)slash - 1);
+                if (seg.len && !str_eq_c(seg, "default")) {
+                    buf_put_str(&b, seg);
+                    buf_putc(&b, '/');
+                }
+            } else if (v && v->kind == VAL_STR)
                 buf_put_str(&b, v->u.s);
             else if (opt)
                 ;

@@ -469,3 +469,30 @@ def test_dynamodb_import_needs_s3_list_and_get(gureum, alice):
     assert root_ddb.get_item(TableName="authz-imp", Key={"k": {"S": "a"}})["Item"] == {"k": {"S": "a"}}
     for t in ("authz-imp", "authz-imp-empty"):
         root_ddb.delete_table(TableName=t)
+
+
+def test_eventbridge_names_its_resources(gureum, alice):
+    """AWS (Service Authorization Reference, EventBridge): a rule on the default
+    bus is rule/NAME, on another bus rule/BUS/NAME; a bus is event-bus/NAME."""
+    name, key, secret = alice
+    base = "arn:aws:events:us-east-1:%s:" % ACCT
+    gureum.client("iam").put_user_policy(UserName=name, PolicyName="rules", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["events:DescribeRule", "events:DeleteRule"],
+             "Resource": base + "rule/orders/allowed"},
+            {"Effect": "Allow", "Action": "events:DescribeEventBus", "Resource": base + "event-bus/orders"}]}))
+    root = gureum.client("events")
+    root.create_event_bus(Name="orders")
+    for bus, rule in (("orders", "allowed"), ("orders", "other"), ("default", "allowed")):
+        root.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["x"]}))
+    ev = as_user(gureum, key, secret, "events")
+    got = once_allowed(lambda: ev.describe_rule(Name="allowed", EventBusName="orders"), "DescribeRule")
+    assert got["Arn"] == base + "rule/orders/allowed"
+    assert ev.describe_rule(Name="allowed", EventBusName=base + "event-bus/orders")["Name"] == "allowed"
+    assert ev.describe_event_bus(Name="orders")["Name"] == "orders"
+    for call in (lambda: ev.describe_rule(Name="other", EventBusName="orders"),
+                 lambda: ev.describe_rule(Name="allowed"),
+                 lambda: ev.delete_rule(Name="allowed", EventBusName="default"),
+                 lambda: ev.describe_event_bus(Name="default")):
+        assert error_of(call)[:2] == ("AccessDeniedException", 400)
+    ev.delete_rule(Name="allowed", EventBusName="orders")

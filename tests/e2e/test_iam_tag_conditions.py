@@ -2,8 +2,8 @@
 AWS (IAM User Guide, "Controlling access to AWS resources using tags"):
 aws:ResourceTag/KEY is a tag of the resource acted on, aws:RequestTag/KEY a
 tag the request carries and aws:TagKeys the keys the request names. Each is
-tried here with a user whose policies use them, against SQS, SNS, DynamoDB
-and Lambda resources tagged by the account's root, through boto3."""
+tried here with a user whose policies use them, against SQS, SNS, DynamoDB,
+Lambda, CloudWatch Logs, EventBridge and Kinesis resources tagged by the account's root, through boto3."""
 import json
 
 import pytest
@@ -24,9 +24,11 @@ def user(gureum):
     iam = gureum.client("iam")
     iam.create_user(UserName="tagged-user")
     statements = [
-        {"Effect": "Allow", "Action": ["sqs:*", "dynamodb:*", "iam:PassRole"], "Resource": "*"},
-        # a resource guardrail: production queues cannot be deleted
-        {"Effect": "Deny", "Action": "sqs:DeleteQueue", "Resource": "*",
+        {"Effect": "Allow", "Action": ["sqs:*", "dynamodb:*", "iam:PassRole", "logs:*", "events:*", "kinesis:*"],
+         "Resource": "*"},
+        # a resource guardrail: production resources cannot be deleted
+        {"Effect": "Deny", "Action": ["sqs:DeleteQueue", "logs:DeleteLogGroup", "events:DeleteRule",
+                                      "kinesis:DeleteStream"], "Resource": "*",
          "Condition": {"StringEquals": {"aws:ResourceTag/env": "prod"}}},
         # only the team's topics and functions
         {"Effect": "Allow", "Action": ["sns:*", "lambda:*"], "Resource": "*",
@@ -99,3 +101,22 @@ def test_resource_tag_on_functions(gureum, user):
     mine = user("lambda")
     assert mine.get_function(FunctionName="abac-blue-fn")["Configuration"]["FunctionName"] == "abac-blue-fn"
     assert code_of(lambda: mine.get_function(FunctionName="abac-red-fn")) == "AccessDeniedException"
+
+
+def test_resource_tag_guards_groups_rules_and_streams(gureum, user):
+    logs, events, kin = gureum.client("logs"), gureum.client("events"), gureum.client("kinesis")
+    for env in ("prod", "dev"):
+        logs.create_log_group(logGroupName="abac-" + env, tags={"env": env})
+        events.put_rule(Name="abac-" + env, ScheduleExpression="rate(1 hour)", Tags=[{"Key": "env", "Value": env}])
+        kin.create_stream(StreamName="abac-" + env, ShardCount=1)
+        kin.add_tags_to_stream(StreamName="abac-" + env, Tags={"env": env})
+    ml, me, mk = user("logs"), user("events"), user("kinesis")
+    assert code_of(lambda: ml.delete_log_group(logGroupName="abac-prod")) == "AccessDeniedException"
+    assert code_of(lambda: me.delete_rule(Name="abac-prod")) == "AccessDeniedException"
+    assert code_of(lambda: mk.delete_stream(StreamName="abac-prod")) == "AccessDeniedException"
+    ml.delete_log_group(logGroupName="abac-dev")
+    me.delete_rule(Name="abac-dev")
+    mk.delete_stream(StreamName="abac-dev")
+    # the untagged production resources are no longer guarded
+    logs.untag_log_group(logGroupName="abac-prod", tags=["env"])
+    ml.delete_log_group(logGroupName="abac-prod")

@@ -473,6 +473,17 @@ int events_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "Tags", list);
 }
 
+/* The registry's resource_tags hook: a bus's or rule's tags by its ARN. */
+int events_resource_tags(req_t *r, str_t resource, const val_t **tags)
+{
+    val_t *in = val_new(r->arena, VAL_STRUCT), *out = val_new(r->arena, VAL_STRUCT);
+    *tags = NULL;
+    val_set_c(r->arena, in, "ResourceARN", val_str(r->arena, resource));
+    if (events_list_tags_for_resource(r, in, out) != GR_OK) return GR_ERR;
+    *tags = val_get(out, "Tags");
+    return GR_OK;
+}
+
 /* ==== Permissions (the bus's resource policy) ==== */
 
 static int set_policy(req_t *r, sqlite3 *db, str_t bus, str_t policy)

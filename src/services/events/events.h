@@ -14,6 +14,10 @@
 
 struct app;
 int events_start(struct app *app); /* GR_OK, or GR_ERR if the thread cannot start */
+struct req;
+/* The registry's resource_tags hook (bus.c): a bus's or rule's tags by its
+ * ARN, for aws:ResourceTag. */
+int events_resource_tags(struct req *r, str_t resource, const val_t **tags);
 void events_stop(struct app *app);
 
 /* Puts an event from an AWS service (source "aws.s3", ...) on the account's

@@ -56,5 +56,9 @@ policy_result_t kinesis_resource_grant(struct req *r, str_t action, str_t resour
 /* The registry's tick hook (record.c): deletes records past their stream's
  * retention, a bounded batch at a time, on the ticker thread. */
 unsigned kinesis_tick(struct app *app);
+struct req;
+/* The registry's resource_tags hook (policy.c): a stream's or consumer's
+ * tags by ARN, for aws:ResourceTag. */
+int kinesis_resource_tags(struct req *r, str_t resource, const val_t **tags);
 
 #endif

@@ -325,3 +325,14 @@ int kinesis_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "Tags", list);
     return GR_OK;
 }
+
+/* The registry's resource_tags hook: a stream's or consumer's tags by ARN. */
+int kinesis_resource_tags(req_t *r, str_t resource, const val_t **tags)
+{
+    val_t *in = val_new(r->arena, VAL_STRUCT), *out = val_new(r->arena, VAL_STRUCT);
+    *tags = NULL;
+    val_set_c(r->arena, in, "ResourceARN", val_str(r->arena, resource));
+    if (kinesis_list_tags_for_resource(r, in, out) != GR_OK) return GR_ERR;
+    *tags = val_get(out, "Tags");
+    return GR_OK;
+}

@@ -719,6 +719,25 @@ int logs_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
     return tag_op(r, in, out, true, 2);
 }
 
+/* The registry's resource_tags hook: the tags of the resource an ARN names
+ * (a log stream's, or "log-group:NAME:*", are its group's). */
+int logs_resource_tags(req_t *r, str_t resource, const val_t **tags)
+{
+    arena_t *a = r->arena;
+    *tags = NULL;
+    const char *g = memmem(resource.p, resource.len, ":log-group:", 11);
+    if (g) {
+        size_t start = (size_t)(g - resource.p) + 11;
+        long colon = str_index(str_sub(resource, start, resource.len - start), ':');
+        if (colon >= 0) resource.len = start + (size_t)colon;
+    }
+    val_t *in = val_new(a, VAL_STRUCT), *out = val_new(a, VAL_STRUCT);
+    val_set_c(a, in, "resourceArn", val_str(a, resource));
+    if (tag_op(r, in, out, true, 2) != GR_OK) return GR_ERR;
+    *tags = val_get(out, "tags");
+    return GR_OK;
+}
+
 /* ==== KMS keys ==== */
 
 /* AWS: the key is named by its ARN; it is kept and shown by

@@ -33,5 +33,9 @@ int logs_put_from_service(struct app *app, arena_t *a, str_t account, str_t regi
  * retention, a bounded batch at a time, on the ticker thread
  * (services/ticker.h). */
 unsigned logs_tick(struct app *app);
+struct req;
+/* The registry's resource_tags hook (group.c): a log group's (or another
+ * tagged resource's) tags by ARN, for aws:ResourceTag. */
+int logs_resource_tags(struct req *r, str_t resource, const val_t **tags);
 
 #endif
