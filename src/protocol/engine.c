@@ -94,6 +94,29 @@ static long rest_score(const op_t *op, const wire_req_t *w, arena_t *a)
     return (missing ? 0 : 1L << 50) + rest_specificity(op->uri) * 100 + present;
 }
 
+/* Whether the request's SigV4 credential scope (Authorization header or
+ * presigned X-Amz-Credential: AKID/date/region/SERVICE/aws4_request) names
+ * another service than the model's signing name; false when unsigned. */
+static bool other_scope(const svc_model_t *m, const wire_req_t *w, arena_t *a)
+{
+    str_t cred = STR_NULL, auth = wire_header(w, "authorization");
+    for (size_t i = 0; auth.p && i + 11 <= auth.len; i++)
+        if (memcmp(auth.p + i, "Credential=", 11) == 0) {
+            cred = str_sub(auth, i + 11, auth.len - i - 11);
+            long end = str_index(cred, ',');
+            if (end >= 0) cred.len = (size_t)end;
+            break;
+        }
+    if (!cred.p) cred = wire_query_param(w, a, "X-Amz-Credential");
+    str_t part = STR_NULL;
+    int n = 0;
+    while (n < 4 && cred.p) {
+        cred = str_cut(cred, '/', &part);
+        n++;
+    }
+    return n == 4 && cred.p && part.len && m->signing_name && !str_eq_c(part, m->signing_name);
+}
+
 const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a, str_t *name)
 {
     str_t n = STR_NULL;
@@ -120,10 +143,12 @@ const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a,
         const op_t *best = NULL;
         long best_score = 0;
         const proto_rest_q_t *q = proto__rest_query(w, a);
+        bool other = other_scope(m, w, a);
         for (uint32_t i = 0; i < m->nops; i++) {
             const op_t *op = &m->ops[i];
+            if ((op->flags & OPF_OTHER_SCOPE) && !other) continue;
             if (!proto__rest_match(m, i, w, q)) continue;
-            long sc = rest_score(op, w, a);
+            long sc = rest_score(op, w, a) + ((op->flags & OPF_OTHER_SCOPE) ? 1L << 51 : 0);
             /* ties go to the later name: S3's deprecated originals (GetBucketLifecycle)
              * sort before their replacements (GetBucketLifecycleConfiguration) */
             if (!best || sc >= best_score) {

@@ -123,6 +123,13 @@ typedef struct op {
 #define OPF_NO_AUTHZ 0x1    /* AWS requires no permission (sts:GetCallerIdentity) */
 #define OPF_STREAM_BODY 0x2 /* the body streams to a blob (r->body), never whole in memory (S3 PutObject) */
 #define OPF_UNSIGNED 0x4    /* AWS serves it without credentials (sts:AssumeRoleWithSAML): anonymous allowed */
+/* AWS serves it at another endpoint of the service, whose requests are signed
+ * for a name other than the model's (S3's ListDirectoryBuckets: GET / at the
+ * S3 Express control endpoint, signed for s3express, where S3's own endpoint
+ * answers ListBuckets). On gureum's one port the credential scope alone tells
+ * them apart: the operation is found only for a request so signed, and then
+ * before one of the same method and path. */
+#define OPF_OTHER_SCOPE 0x8
 
 typedef enum { PROTO_QUERY, PROTO_EC2, PROTO_JSON, PROTO_REST_JSON, PROTO_REST_XML } proto_kind_t;
 
