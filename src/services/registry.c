@@ -79,7 +79,8 @@ const svc_entry_t registry[] = {
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick,
      .resource_tags = logs_resource_tags},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, s3_stop, .tick = s3_tick, .precheck = s3_precheck,
-     .resource_grant = s3_resource_grant, .answered = s3_access_logged, .edge = &s3_edge},
+     .resource_grant = s3_resource_grant, .answered = s3_access_logged, .edge = &s3_edge,
+     .resource_tags = s3_resource_tags},
     /* AWS (recorded): SNS answers a missing required member with ValidationError. */
     {"sns", &gen_model_sns, &SNS_ERR_InvalidParameterException, &ERR_ValidationError, false, sns_start, sns_stop,
      .denied = &SNS_ERR_AuthorizationErrorException, .precheck = sns_precheck, .resource_tags = sns_resource_tags},

@@ -583,8 +583,24 @@ static policy_result_t bucket_policy(req_t *r, sqlite3 *db, str_t bucket, str_t 
      * PutObject's members) */
     static const char *const ch[][2] = {{"s3:if-match", "If-Match"}, {"s3:if-none-match", "If-None-Match"}};
     enum { NHK = sizeof hk / sizeof hk[0], NCH = sizeof ch / sizeof ch[0] };
-    policy_ctx_t ctx[3 + NHK + NCH + 16];
+    /* AWS ("Enabling ABAC in general purpose buckets"): while the bucket's
+     * ABAC is Enabled its tags are aws:ResourceTag/KEY here too. */
+    const val_t *btags = s3__abac_tags(r, db, bucket);
+    size_t nbt = btags ? btags->u.list.n : 0;
+    policy_ctx_t *ctx = ARENA_NEWN(r->arena, policy_ctx_t, 3 + NHK + NCH + 16 + nbt);
+    str_t *btv = ARENA_NEWN(r->arena, str_t, nbt ? nbt : 1);
+    if (!ctx || !btv) {
+        policy_free(p);
+        return POLICY_IMPLICIT_DENY;
+    }
     size_t n = 0;
+    for (size_t i = 0; i < nbt; i++) {
+        const val_t *t = btags->u.list.v[i];
+        btv[i] = val_get_str(t, "Value");
+        if (!btv[i].p) btv[i] = STR("");
+        ctx[n++] = (policy_ctx_t){str_c(arena_printf(r->arena, "aws:ResourceTag/%.*s", STR_FMT(val_get_str(t, "Key")))),
+                                  &btv[i], 1};
+    }
     ctx[n++] = (policy_ctx_t){STR("aws:SourceIp"), &src_ip, 1};
     if (acct.len) ctx[n++] = (policy_ctx_t){STR("aws:PrincipalAccount"), &acct, 1};
     str_t prefix = r->in ? val_get_str(r->in, "Prefix") : STR_NULL;

@@ -79,6 +79,10 @@ int s3_service_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, cons
  * that names the caller allows on its own). */
 policy_result_t s3_resource_grant(req_t *r, str_t action, str_t resource, const policy_t *session,
                                   const policy_t *boundary);
+/* The registry's resource_tags hook (abac.c): the tags of the bucket a
+ * bucket or object ARN names, while the bucket's ABAC is Enabled (AWS: only
+ * then do bucket tags authorize); *tags NULL otherwise. */
+int s3_resource_tags(req_t *r, str_t resource, const val_t **tags);
 /* The registry's precheck hook (precheck.c): S3's own answers to malformed
  * common members (expected bucket owner, storage class, Object Lock mode). */
 int s3_precheck(req_t *r, const val_t *in);

@@ -58,6 +58,11 @@ typedef struct {
 } s3_obj_t;
 
 sqlite3 *s3__db(req_t *r);
+/* abac.c: whether the bucket's ABAC is Enabled (GR_ERR: the store failed);
+ * and its tags (TagSet, a list of {Key, Value}, in r's arena) when it is
+ * Enabled and the bucket has any, else NULL — what aws:ResourceTag/KEY sees. */
+int s3__abac_enabled(req_t *r, sqlite3 *db, str_t bucket, bool *on);
+const val_t *s3__abac_tags(req_t *r, sqlite3 *db, str_t bucket);
 /* Bucket of this name owned by the caller: GR_OK (region copied to *region
  * when non-NULL), else the request fails with NoSuchBucket / AccessDenied. */
 int s3__bucket(req_t *r, str_t name, str_t *region);
