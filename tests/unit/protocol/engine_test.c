@@ -298,6 +298,43 @@ static void test_rest_find_op(void **state)
     assert_string_equal(find("GET", "/", ""), "-");
 }
 
+/* Two operations of one method and path, told apart by the credential scope
+ * (S3's ListBuckets and ListDirectoryBuckets, the latter signed for s3express). */
+static const op_t SOPS[] = {
+    {"ListBuckets", "GET", "/", 200, NULL, NULL, NULL, NULL, 0, NULL, 0},
+    {"ListDirectoryBuckets", "GET", "/", 200, NULL, NULL, NULL, NULL, 0, NULL, OPF_OTHER_SCOPE},
+};
+static const svc_model_t SM = {
+    .id = "scoped", .protocol = PROTO_REST_XML, .signing_name = "s3", .ops = SOPS, .nops = 2};
+
+static const char *find_scoped(const char *auth, const char *query)
+{
+    arena_t *a = arena_new(0);
+    kv_t h = {STR("Authorization"), str_c(auth ? auth : "")};
+    wire_req_t w = {
+        .method = STR("GET"), .path = STR("/"), .query = str_c(query), .headers = &h, .nheaders = auth ? 1 : 0};
+    str_t name;
+    const op_t *op = proto_find_op(&SM, &w, a, &name);
+    arena_free(a);
+    return op ? op->name : "-";
+}
+
+static void test_rest_find_op_by_scope(void **state)
+{
+    (void)state;
+#define AUTH(cred) "AWS4-HMAC-SHA256 Credential=" cred ", SignedHeaders=host, Signature=00"
+    assert_string_equal(find_scoped(NULL, ""), "ListBuckets");
+    assert_string_equal(find_scoped(AUTH("AK/20261128/us-east-1/s3/aws4_request"), ""), "ListBuckets");
+    assert_string_equal(find_scoped(AUTH("AK/20261128/us-east-1/s3express/aws4_request"), ""), "ListDirectoryBuckets");
+    assert_string_equal(find_scoped(AUTH("s3express"), ""), "ListBuckets"); /* no scope to read */
+#undef AUTH
+    assert_string_equal(
+        find_scoped(NULL, "X-Amz-Credential=AK%2F20261128%2Fus-east-1%2Fs3express%2Faws4_request&X-Amz-Signature=00"),
+        "ListDirectoryBuckets");
+    assert_string_equal(find_scoped(NULL, "X-Amz-Credential=AK%2F20261128%2Fus-east-1%2Fs3%2Faws4_request"),
+                        "ListBuckets");
+}
+
 static void test_rest_parse(void **state)
 {
     (void)state;
@@ -378,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_json_type_and_syntax_errors),
         cmocka_unit_test(test_json_serialize_and_errors),
         cmocka_unit_test(test_rest_find_op),
+        cmocka_unit_test(test_rest_find_op_by_scope),
         cmocka_unit_test(test_rest_parse),
         cmocka_unit_test(test_rest_payload_and_status),
     };
