@@ -48,6 +48,7 @@ typedef struct {
     ddb_table_t *t;
     str_t *asked; /* each table as the request names it: its name or its ARN */
     size_t n, cap;
+    bool txn; /* for TransactGetItems or TransactWriteItems */
 } tables_t;
 
 static int table_or_fail(req_t *r, sqlite3 *db, tables_t *ts, str_t name, ddb_table_t **out)
@@ -68,6 +69,13 @@ static int table_or_fail(req_t *r, sqlite3 *db, tables_t *ts, str_t name, ddb_ta
     }
     ts->asked[ts->n] = name;
     if (ddb__table_or_fail(r, db, name, NULL, &ts->t[ts->n]) != GR_OK) return GR_ERR;
+    /* AWS (developer guide, "Multi-Region strong consistency"): MRSC global
+     * tables do not support transactions; the text is gureum's */
+    int strong = ts->txn ? ddb__global_strong(r, db, &ts->t[ts->n]) : 0;
+    if (strong < 0) return GR_ERR;
+    if (strong)
+        return ddb__fail_validation(r, "Transactions are not supported for global tables with "
+                                       "MultiRegionConsistency set to STRONG.");
     /* the loaded table keeps pointing into the arena; its address must not
      * move once handed out, so pointers are taken after all loads */
     *out = &ts->t[ts->n++];
@@ -332,7 +340,7 @@ int dynamodb_transact_get_items(req_t *r, const val_t *in, val_t *out)
         const char *e = ddb_validate_item(a, val_get(g, "Key"));
         if (e) return ddb__fail_validation(r, e);
     }
-    tables_t ts = {0};
+    tables_t ts = {.txn = true};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];
@@ -564,7 +572,7 @@ int dynamodb_transact_write_items(req_t *r, const val_t *in, val_t *out)
         if (eav && eav->kind != VAL_NULL) payload += ddb_item_size(eav);
     }
     if (payload > MAX_TRANSACTION_SIZE) return ddb__fail_validation(r, TRANSACTION_TOO_BIG);
-    tables_t ts = {0};
+    tables_t ts = {.txn = true};
     if (resolve_tables(r, db, &o, &ts) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < o.n; i++) {
         wop_t *w = &o.op[i];

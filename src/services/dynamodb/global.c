@@ -5,7 +5,10 @@
  * DescribeTable's Replicas; version 2017.11.29 joins existing empty tables
  * (CreateGlobalTable, UpdateGlobalTable, Describe/ListGlobalTables, the
  * *GlobalTableSettings operations). Replica auto scaling settings are kept
- * and reported (Describe/UpdateTableReplicaAutoScaling).
+ * and reported (Describe/UpdateTableReplicaAutoScaling). A 2019.11.21 group
+ * made with MultiRegionConsistency STRONG (MRSC: three regions, one of them
+ * may be a witness holding no table) is frozen until one request ends it,
+ * and refuses what MRSC does not support.
  *
  * Request flow: dispatch → here, or item.c's single write path →
  * ddb__replicate. The group is in ddb_global / ddb_global_replica
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/gtime.h"
 #include "dynamodb_model.h"
 #include "services/app.h"
@@ -35,7 +39,9 @@ typedef struct {
 typedef struct {
     str_t version; /* STR_NULL: no group of that name */
     int64_t created_us;
-    replica_t *rep; /* by region name */
+    str_t consistency; /* "STRONG", or STR_NULL: AWS's default, EVENTUAL */
+    str_t witness;     /* the witness's region (STRONG only), or STR_NULL */
+    replica_t *rep;    /* by region name */
     size_t n;
 } group_t;
 
@@ -43,7 +49,8 @@ static int group_load(req_t *r, sqlite3 *db, str_t name, group_t *g)
 {
     arena_t *a = r->arena;
     memset(g, 0, sizeof *g);
-    sqlite3_stmt *st = ddb__stmt(db, "SELECT version, created_us FROM ddb_global WHERE account = ?1 AND name = ?2");
+    sqlite3_stmt *st = ddb__stmt(
+        db, "SELECT version, created_us, consistency, witness FROM ddb_global WHERE account = ?1 AND name = ?2");
     if (!st) return GR_ERR;
     ddb__bind_s(st, 1, r->who.account);
     ddb__bind_s(st, 2, name);
@@ -51,6 +58,8 @@ static int group_load(req_t *r, sqlite3 *db, str_t name, group_t *g)
     if (rc == SQLITE_ROW) {
         g->version = ddb__col_s(a, st, 0);
         g->created_us = sqlite3_column_int64(st, 1);
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) g->consistency = ddb__col_s(a, st, 2);
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) g->witness = ddb__col_s(a, st, 3);
     }
     sqlite3_reset(st);
     if (rc == SQLITE_DONE) return GR_OK;
@@ -275,6 +284,185 @@ int ddb__global_describe(req_t *r, sqlite3 *db, const ddb_table_t *t, val_t *des
     if (!l->u.list.n) return GR_OK;
     val_set_c(a, desc, "GlobalTableVersion", val_cstr(a, V2019));
     val_set_c(a, desc, "Replicas", l);
+    /* AWS (probed 2026-10, DDB-TABLE-259, -201): every replica of an MRSC
+     * table says MultiRegionConsistency STRONG and lists the witness with
+     * its status; an EVENTUAL table has neither member. */
+    if (!str_eq_c(g.consistency, "STRONG")) return GR_OK;
+    val_set_c(a, desc, "MultiRegionConsistency", val_str(a, g.consistency));
+    if (!g.witness.p) return GR_OK; /* three replicas */
+    val_t *wl = val_new(a, VAL_LIST), *w = val_new(a, VAL_STRUCT);
+    val_set_c(a, w, "RegionName", val_str(a, g.witness));
+    val_set_c(a, w, "WitnessStatus", val_cstr(a, "ACTIVE"));
+    val_push(a, wl, w);
+    val_set_c(a, desc, "GlobalTableWitnesses", wl);
+    return GR_OK;
+}
+
+/* 1 when t is a replica of a global table with multi-Region strong
+ * consistency, 0 when not, GR_ERR. */
+int ddb__global_strong(req_t *r, sqlite3 *db, const ddb_table_t *t)
+{
+    if (!str_eq_c(t->global, V2019)) return 0;
+    group_t g;
+    if (group_load(r, db, t->name, &g) != GR_OK) return GR_ERR;
+    return str_eq_c(g.consistency, "STRONG");
+}
+
+/* ==== multi-Region strong consistency (MRSC) ====
+ * AWS (developer guide, "Multi-Region strong consistency"; the texts are
+ * AWS's answers recorded in ACK's notes, probed 2026-10, DDB-TABLE-257 to
+ * -264): an MRSC group is made whole by one UpdateTable (MultiRegionConsistency
+ * STRONG, two replica Creates or one Create and one witness: three regions of
+ * those MRSC runs in), from an empty table; its mode and members are frozen
+ * after, and it ends by one UpdateTable deleting every replica and the
+ * witness. A witness is no table: it holds no items and only DescribeTable's
+ * GlobalTableWitnesses shows it. */
+
+#define STRONG_ONLY "global tables with MultiRegionConsistency set to STRONG"
+
+/* The regions of the MRSC region sets (developer guide: US: us-east-1,
+ * us-east-2, us-west-2; EU: eu-west-1, eu-west-2, eu-west-3, eu-central-1;
+ * AP: ap-northeast-1, -2, -3). AWS was seen accepting a group across two sets
+ * (eu-west-1 with a us-east-2 witness, DDB-TABLE-257), so only a region in
+ * no set is refused. */
+static bool mrsc_region(str_t region)
+{
+    static const char *const sets[] = {"us-east-1",      "us-east-2",     "us-west-2",    "eu-west-1",
+                                       "eu-west-2",      "eu-west-3",     "eu-central-1", "ap-northeast-1",
+                                       "ap-northeast-2", "ap-northeast-3"};
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+        if (str_eq_c(region, sets[i])) return true;
+    return false;
+}
+
+/* The witness update of the request (the model allows one), or NULL. */
+static const val_t *witness_update(const val_t *in)
+{
+    const val_t *w = val_get(in, "GlobalTableWitnessUpdates");
+    return w && w->kind == VAL_LIST && w->u.list.n ? w->u.list.v[0] : NULL;
+}
+
+/* Checks of the request alone, before the table is read: the shape of an
+ * MRSC creation. */
+static int mrsc_shape_or_fail(req_t *r, const val_t *in)
+{
+    arena_t *a = r->arena;
+    const val_t *ups = val_get(in, "ReplicaUpdates"), *w = witness_update(in);
+    str_t mode = val_get_str(in, "MultiRegionConsistency");
+    const val_t *wc = val_get(w, "Create");
+    if (w && (str_eq_c(mode, "EVENTUAL") || (!mode.p && wc)))
+        return ddb__fail_validation(r, "MultiRegionConsistency must be set as STRONG when GlobalTableWitnessUpdates "
+                                       "parameter is present.");
+    if (!str_eq_c(mode, "STRONG")) return GR_OK;
+    size_t creates = 0;
+    for (size_t i = 0; i < ups->u.list.n; i++) {
+        if (!val_get(ups->u.list.v[i], "Create") || (w && !wc))
+            return ddb__fail_validation(
+                r, "Only Replica Create actions are supported when MultiRegionConsistency parameter is provided.");
+        creates++;
+    }
+    if (creates + !!wc != 2) return ddb__fail_validation(r, "Unsupported replica count for " STRONG_ONLY ".");
+    /* every region of the group-to-be, the asking one first */
+    str_t regions[3];
+    size_t n = 0;
+    regions[n++] = r->region;
+    for (size_t i = 0; i < ups->u.list.n; i++)
+        regions[n++] = val_get_str(val_get(ups->u.list.v[i], "Create"), "RegionName");
+    if (wc) regions[n++] = val_get_str(wc, "RegionName");
+    buf_t bad;
+    buf_init(&bad, a);
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j++) seen |= str_eq(regions[i], regions[j]);
+        if (mrsc_region(regions[i]) || seen) continue;
+        if (bad.len) buf_puts(&bad, ", ");
+        buf_put_str(&bad, regions[i]);
+    }
+    if (bad.len)
+        return ddb__fail_validation(
+            r, arena_printf(a, "Unsupported Region(s) specified for " STRONG_ONLY ": [%.*s].", (int)bad.len, bad.p));
+    if (wc && str_eq(regions[n - 1], r->region))
+        return ddb__fail_validation(r, "Cannot add a witness in the same region as an existing replica when creating "
+                                       "a global table with MultiRegionConsistency set to STRONG.");
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = 1; j < i; j++)
+            if (str_eq(regions[i], regions[j]))
+                return ddb__fail_validation(r, "Cannot target multiple regions with the same action");
+    return GR_OK;
+}
+
+/* Checks against the table and its group (inside the transaction). */
+static int mrsc_group_or_fail(req_t *r, sqlite3 *db, const val_t *in, const ddb_table_t *t, const group_t *g)
+{
+    arena_t *a = r->arena;
+    const val_t *ups = val_get(in, "ReplicaUpdates"), *w = witness_update(in);
+    str_t mode = val_get_str(in, "MultiRegionConsistency");
+    bool strong = str_eq_c(g->consistency, "STRONG");
+    if (mode.p && g->version.p)
+        return ddb__fail_validation(r, "MultiRegionConsistency parameter is unsupported on existing global table");
+    str_t wd = val_get_str(val_get(w, "Delete"), "RegionName");
+    if (wd.p && !str_eq(wd, g->witness))
+        return ddb__fail_validation(
+            r, arena_printf(a,
+                            "Update global table operation failed because one or more witnesses were not part of "
+                            "the global table. Please retry the request without these witnesses: [%.*s].",
+                            STR_FMT(wd)));
+    if (strong) {
+        size_t deletes = 0;
+        for (size_t i = 0; i < ups->u.list.n; i++) {
+            const val_t *u = ups->u.list.v[i];
+            if (val_get(u, "Create"))
+                return ddb__fail_validation(r, "Cannot add replicas to a global table with strong "
+                                               "MultiRegionConsistency");
+            if (val_get(u, "Delete")) deletes++;
+        }
+        if (deletes && g->witness.p && !wd.p)
+            return ddb__fail_validation(r, "Update table delete operation does not include all witnesses.");
+        if (deletes && deletes + 1 < g->n)
+            return ddb__fail_validation(r, "Deletion of only one table replica is not supported for " STRONG_ONLY ".");
+        return GR_OK;
+    }
+    if (!str_eq_c(mode, "STRONG")) {
+        /* AWS (probed 2026-10, DDB-TABLE-258): one replica created or
+         * deleted a request, but for the making of an MRSC group */
+        size_t acts = 0;
+        for (size_t i = 0; i < ups->u.list.n; i++)
+            acts += val_get(ups->u.list.v[i], "Create") || val_get(ups->u.list.v[i], "Delete");
+        if (acts > 1)
+            return ddb__fail_validation(r, "Update table operation with more than one create or delete replica actions "
+                                           "not allowed");
+        return GR_OK;
+    }
+    /* AWS (developer guide): only an empty table becomes an MRSC global
+     * table, and MRSC supports neither local secondary indexes nor TTL. The
+     * texts are gureum's: AWS's were not recorded. */
+    sqlite3_stmt *st = ddb__stmt(db, "SELECT 1 FROM ddb_item WHERE tid = ?1 LIMIT 1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_int64(st, 1, t->tid);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return ddb__fail_validation(r, PVI "Table must be empty to create a global table with MultiRegionConsistency "
+                                           "set to STRONG.");
+    if (rc != SQLITE_DONE) return GR_ERR;
+    for (size_t i = 0; i < t->nidx; i++)
+        if (!t->idx[i].global)
+            return ddb__fail_validation(r, PVI "Local secondary indexes are not supported for " STRONG_ONLY ".");
+    if (t->ttl_attr.p) return ddb__fail_validation(r, PVI "Time to Live is not supported for " STRONG_ONLY ".");
+    return GR_OK;
+}
+
+/* Records the mode and the witness of a group made STRONG, or forgets the
+ * witness a request deleted. */
+static int mrsc_save(req_t *r, sqlite3 *db, str_t name, const val_t *in)
+{
+    const val_t *w = witness_update(in);
+    if (str_eq_c(val_get_str(in, "MultiRegionConsistency"), "STRONG"))
+        return run(db, "UPDATE ddb_global SET consistency = 'STRONG', witness = ?4 WHERE account = ?1 AND name = ?2", r,
+                   name, STR_NULL, val_get_str(val_get(w, "Create"), "RegionName"), 0);
+    if (val_get(w, "Delete"))
+        return run(db, "UPDATE ddb_global SET witness = NULL WHERE account = ?1 AND name = ?2", r, name, STR_NULL,
+                   STR_NULL, 0);
     return GR_OK;
 }
 
@@ -410,9 +598,14 @@ int ddb__replica_updates(req_t *r, const val_t *in, val_t *out)
                                          "SSESpecification",
                                          "TableClass",
                                          "DeletionProtectionEnabled"};
-    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
-        if (val_get(in, others[i])) /* AWS's text (ACK's API notes, probed 2026-10) */
-            return ddb__fail_validation(r, PVI "Replica modification must be the only operation in the request");
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        if (!val_get(in, others[i])) continue;
+        /* AWS's texts (ACK's API notes, probed 2026-10, DDB-TABLE-257) */
+        if (witness_update(in))
+            return ddb__fail_validation(r, "Requests that modify replicas or witnesses must not also modify other "
+                                           "fields");
+        return ddb__fail_validation(r, PVI "Replica modification must be the only operation in the request");
+    }
     const val_t *ups = val_get(in, "ReplicaUpdates");
     for (size_t i = 0; i < ups->u.list.n; i++) {
         const val_t *u = ups->u.list.v[i];
@@ -420,6 +613,7 @@ int ddb__replica_updates(req_t *r, const val_t *in, val_t *out)
             return ddb__fail_validation(r, PVI "One of ReplicationGroupUpdate.Create, ReplicationGroupUpdate.Update, "
                                                "ReplicationGroupUpdate.Delete must not be null");
     }
+    if (mrsc_shape_or_fail(r, in) != GR_OK) return GR_ERR;
     sqlite3 *db = ddb__db(r);
     if (!db || ddb__begin(db) != GR_OK) return GR_ERR;
     str_t name = val_get_str(in, "TableName");
@@ -440,6 +634,7 @@ int ddb__replica_updates(req_t *r, const val_t *in, val_t *out)
                                              STR_FMT(name)));
         goto fail;
     }
+    if (mrsc_group_or_fail(r, db, in, &t, &g) != GR_OK) goto fail;
     if (!g.version.p && (group_create(r, db, name, V2019, now) != GR_OK ||
                          replica_put(r, db, name, r->region, val_new(a, VAL_STRUCT), now) != GR_OK))
         goto fail;
@@ -482,7 +677,7 @@ int ddb__replica_updates(req_t *r, const val_t *in, val_t *out)
                 goto fail;
         }
     }
-    if (group_settle(r, db, name) != GR_OK) goto fail;
+    if (mrsc_save(r, db, name, in) != GR_OK || group_settle(r, db, name) != GR_OK) goto fail;
     ddb_table_t nt;
     int lr = ddb__table_load(r, db, name, &nt);
     if (lr == GR_ERR) goto fail;
@@ -498,6 +693,9 @@ int ddb__replica_updates(req_t *r, const val_t *in, val_t *out)
             if (str_eq(val_get_str(reps->u.list.v[j], "RegionName"), region))
                 val_set_c(a, reps->u.list.v[j], "ReplicaStatus", val_cstr(a, "CREATING"));
     }
+    val_t *wl = val_get(desc, "GlobalTableWitnesses");
+    if (wl && wl->u.list.n && val_get(witness_update(in), "Create"))
+        val_set_c(a, wl->u.list.v[0], "WitnessStatus", val_cstr(a, "CREATING"));
     val_set_c(a, out, "TableDescription", desc);
     return GR_OK;
 fail:
@@ -509,6 +707,12 @@ fail:
  * group; the other replicas stay, as on AWS. */
 int ddb__global_leave(req_t *r, sqlite3 *db, const ddb_table_t *t)
 {
+    /* AWS (probed 2026-10, DDB-TABLE-260): no member of an MRSC group is
+     * deleted alone, in any region */
+    int strong = ddb__global_strong(r, db, t);
+    if (strong < 0) return GR_ERR;
+    if (strong)
+        return ddb__fail_validation(r, "Deletion of only one table replica is not supported for " STRONG_ONLY ".");
     if (replica_del(r, db, t->name, r->region) != GR_OK) return GR_ERR;
     return group_settle(r, db, t->name);
 }

@@ -807,6 +807,18 @@ int dynamodb_execute_transaction(req_t *r, const val_t *in, val_t *out)
         if (!db || ddb__exec(db, "BEGIN") != GR_OK) return GR_ERR; /* one snapshot for every read */
         val_t *resp = val_new(a, VAL_LIST);
         for (size_t i = 0; i < n; i++) {
+            /* AWS (developer guide): MRSC global tables support no
+             * transactions; writes are refused by TransactWriteItems */
+            ddb_table_t t;
+            int strong = 0;
+            if (ddb__table_load(r, db, val_get_str(plans[i].in, "TableName"), &t) == GR_OK)
+                strong = ddb__global_strong(r, db, &t);
+            if (strong) {
+                ddb__rollback(db);
+                return strong < 0 ? GR_ERR
+                                  : ddb__fail_validation(r, "Transactions are not supported for global tables with "
+                                                            "MultiRegionConsistency set to STRONG.");
+            }
             val_t *o = val_new(a, VAL_STRUCT), *e = val_new(a, VAL_STRUCT);
             if (dynamodb_scan(r, plans[i].in, o) != GR_OK) {
                 ddb__rollback(db);

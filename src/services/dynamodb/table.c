@@ -1664,6 +1664,19 @@ int dynamodb_update_table(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     const val_t *ru = val_get(in, "ReplicaUpdates");
     if (ru && ru->u.list.n) return ddb__replica_updates(r, in, out); /* global.c */
+    /* AWS (probed 2026-10, DDB-TABLE-257, -260): witness updates without a
+     * replica update are no change of their own (the "At least one of"
+     * text below when alone), and go with no other change */
+    const val_t *wu = val_get(in, "GlobalTableWitnessUpdates");
+    if (wu && wu->u.list.n) {
+        for (size_t i = 0; i < in->u.obj.n; i++) {
+            str_t k = in->u.obj.e[i].key;
+            if (!str_eq_c(k, "TableName") && !str_eq_c(k, "GlobalTableWitnessUpdates") &&
+                !str_eq_c(k, "MultiRegionConsistency"))
+                return ddb__fail_validation(r, "Requests that modify replicas or witnesses must not also modify "
+                                               "other fields");
+        }
+    }
     /* AWS (probed 2026-10, DDB-TABLE-456, -448): an empty WarmThroughput or
      * OnDemandThroughput is dropped, as if absent, when the request has any
      * other member; alone it is an HTTP 500 InternalFailure with an empty
@@ -2393,6 +2406,15 @@ int dynamodb_update_time_to_live(req_t *r, const val_t *in, val_t *out)
                                                     "TimeToLive is enabled on a different AttributeName: current "
                                                     "AttributeName is %.*s",
                                                     STR_FMT(t.ttl_attr)));
+    }
+    /* AWS (developer guide, "Multi-Region strong consistency"): MRSC global
+     * tables do not support TTL; the text is gureum's */
+    int strong = en ? ddb__global_strong(r, db, &t) : 0;
+    if (strong) {
+        ddb__rollback(db);
+        return strong < 0 ? GR_ERR
+                          : ddb__fail_validation(r, "Time to Live is not supported for global tables with "
+                                                    "MultiRegionConsistency set to STRONG.");
     }
     val_set_c(a, t.def, "TTL", (val_t *)spec);
     if (save_def(r, db, &t, t.def) != GR_OK || (t.global.p && ddb__global_sync(r, db, &t) != GR_OK) ||

@@ -209,12 +209,15 @@ int ddb__job_page(req_t *r, sqlite3 *db, const ddb_job_kind_t *k, str_t table_ar
  * table.c calls the rest: DescribeTable's Replicas, UpdateTable's
  * ReplicaUpdates (a whole request of its own), DeleteTable's leaving the
  * group and UpdateTable's and UpdateTimeToLive's changes carried to the
- * other replicas, inside their transactions. */
+ * other replicas, inside their transactions. ddb__global_strong says whether
+ * a table's group has multi-Region strong consistency (1), for what such a
+ * group refuses (transactions, TTL). */
 const val_t *ddb__rep_stamp(req_t *r, const ddb_table_t *t, const val_t *neu);
 int ddb__replicate(req_t *r, sqlite3 *db, const ddb_table_t *t, const ddb_keyenc_t *k, const val_t *neu);
 int ddb__global_describe(req_t *r, sqlite3 *db, const ddb_table_t *t, val_t *desc);
 int ddb__replica_updates(req_t *r, const val_t *in, val_t *out);
 int ddb__global_leave(req_t *r, sqlite3 *db, const ddb_table_t *t);
+int ddb__global_strong(req_t *r, sqlite3 *db, const ddb_table_t *t);
 int ddb__global_sync(req_t *r, sqlite3 *db, const ddb_table_t *t);
 /* How long a stream's records, and a disabled stream, stay readable (AWS:
  * 24 hours). */
