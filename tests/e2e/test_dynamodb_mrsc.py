@@ -137,7 +137,10 @@ def test_replica_and_witness(ddb):
     # one request deleting every replica and the witness ends the group
     d = ddb[E1].update_table(TableName="mrsc1", ReplicaUpdates=[{"Delete": {"RegionName": E2}}],
                              GlobalTableWitnessUpdates=[{"Delete": {"RegionName": W2}}])["TableDescription"]
-    assert d["TableStatus"] == "UPDATING"
+    # AWS (DDB-TABLE-261): the answer still shows the group, UPDATING
+    assert d["TableStatus"] == "UPDATING" and d["MultiRegionConsistency"] == "STRONG"
+    assert [(x["RegionName"], x["ReplicaStatus"]) for x in d["Replicas"]] == [(E2, "ACTIVE")]
+    assert d["GlobalTableWitnesses"] == [{"RegionName": W2, "WitnessStatus": "ACTIVE"}]
     t = ddb[E1].describe_table(TableName="mrsc1")["Table"]
     for k in ("Replicas", "GlobalTableWitnesses", "MultiRegionConsistency", "GlobalTableVersion"):
         assert k not in t
@@ -202,6 +205,9 @@ def test_creation_refusals(ddb):
                              witness(W2) + witness("eu-west-1")))
     assert msg.endswith("at 'globalTableWitnessUpdates' failed to satisfy constraint: Member must have length less "
                         "than or equal to 1")
+    refused(lambda: up(MultiRegionConsistency="STRONG", ReplicaUpdates=create(E2), GlobalTableWitnessUpdates=[{}]),
+            "One or more parameter values were invalid: One of GlobalTableWitnessGroupUpdate.Create, "
+            "GlobalTableWitnessGroupUpdate.Delete must not be null")
     # without STRONG, one replica created a request (AWS, DDB-TABLE-258)
     refused(lambda: up(ReplicaUpdates=create(E2, W2)),
             "Update table operation with more than one create or delete replica actions not allowed")

@@ -350,6 +350,10 @@ static int mrsc_shape_or_fail(req_t *r, const val_t *in)
     const val_t *ups = val_get(in, "ReplicaUpdates"), *w = witness_update(in);
     str_t mode = val_get_str(in, "MultiRegionConsistency");
     const val_t *wc = val_get(w, "Create");
+    /* as ReplicationGroupUpdate's own check (the wording is gureum's) */
+    if (w && !wc == !val_get(w, "Delete"))
+        return ddb__fail_validation(r, PVI "One of GlobalTableWitnessGroupUpdate.Create, "
+                                           "GlobalTableWitnessGroupUpdate.Delete must not be null");
     if (w && (str_eq_c(mode, "EVENTUAL") || (!mode.p && wc)))
         return ddb__fail_validation(r, "MultiRegionConsistency must be set as STRONG when GlobalTableWitnessUpdates "
                                        "parameter is present.");
@@ -635,6 +639,10 @@ int ddb__replica_updates(req_t *r, const val_t *in, val_t *out)
         goto fail;
     }
     if (mrsc_group_or_fail(r, db, in, &t, &g) != GR_OK) goto fail;
+    /* AWS (probed 2026-10, DDB-TABLE-261): the request ending an MRSC group
+     * answers the table as it was, UPDATING, its replicas and witness still
+     * there; DescribeTable then shows a plain table */
+    val_t *ending = str_eq_c(g.consistency, "STRONG") ? ddb__table_desc(r, db, &t, "UPDATING") : NULL;
     if (!g.version.p && (group_create(r, db, name, V2019, now) != GR_OK ||
                          replica_put(r, db, name, r->region, val_new(a, VAL_STRUCT), now) != GR_OK))
         goto fail;
@@ -682,6 +690,7 @@ int ddb__replica_updates(req_t *r, const val_t *in, val_t *out)
     int lr = ddb__table_load(r, db, name, &nt);
     if (lr == GR_ERR) goto fail;
     val_t *desc = ddb__table_desc(r, db, lr == GR_OK ? &nt : &t, lr == GR_OK ? "UPDATING" : "DELETING");
+    if (ending && !val_get(desc, "MultiRegionConsistency")) desc = ending;
     if (ddb__commit(db) != GR_OK) return GR_ERR;
     /* AWS: a replica this request adds is CREATING in the answer; here it
      * is complete already (DescribeTable says ACTIVE). */
