@@ -1306,3 +1306,29 @@ def test_service_linked_roles(gureum):
         assert task.startswith("task/aws-service-role/") and ("/%s/" % n) in task
         assert c.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
         assert error_of(c.get_role, RoleName=n)[:2] == ("NoSuchEntity", 404)
+
+
+def test_organizations_root_access_without_an_organization(gureum):
+    """Centralized root access (2024-11) acts on the caller's organization;
+    gureum's accounts are standalone, so each call is refused as AWS refuses
+    an account with no organization — after authorization, as any IAM call."""
+    iam = gureum.client("iam")
+    if "ListOrganizationsFeatures" not in iam.meta.service_model.operation_names:
+        pytest.skip("this botocore predates centralized root access")
+    calls = [iam.enable_organizations_root_credentials_management, iam.disable_organizations_root_credentials_management,
+             iam.enable_organizations_root_sessions, iam.disable_organizations_root_sessions,
+             iam.list_organizations_features]
+    for call in calls:
+        with pytest.raises(ClientError) as ei:
+            call()
+        e = ei.value.response
+        assert e["Error"]["Code"] == "OrganizationNotFoundException", e
+        assert e["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert e["Error"]["Message"] == \
+            "The request was rejected because no organization is associated with your account."
+    iam.create_user(UserName="no-org")
+    k = iam.create_access_key(UserName="no-org")["AccessKey"]
+    user = gureum.client("iam", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    with pytest.raises(ClientError) as ei:
+        user.list_organizations_features()
+    assert ei.value.response["Error"]["Code"] == "AccessDenied"
