@@ -350,6 +350,26 @@ static str_t principal_arn(req_t *r)
 
 /* ==== The check ==== */
 
+/* AWS (IAM User Guide, aws:PrincipalType): Account for the root user, User
+ * for an IAM user, FederatedUser, AssumedRole, Anonymous. */
+static str_t principal_type(const principal_t *who)
+{
+    if (who->anonymous) return STR("Anonymous");
+    if (who->root) return STR("Account");
+    if (who->user_name.len) return STR("User");
+    /* arn:aws:sts::ACCOUNT:federated-user/NAME (sts/session.c) */
+    long colon = str_index(who->arn, ':');
+    for (int i = 0; i < 4 && colon >= 0; i++) {
+        str_t rest = str_sub(who->arn, (size_t)colon + 1, who->arn.len - (size_t)colon - 1);
+        long next = str_index(rest, ':');
+        colon = next < 0 ? -1 : colon + 1 + next;
+    }
+    if (colon >= 0 &&
+        str_starts_with(str_sub(who->arn, (size_t)colon + 1, who->arn.len - (size_t)colon - 1), STR("federated-user/")))
+        return STR("FederatedUser");
+    return STR("AssumedRole");
+}
+
 size_t authz_global_ctx(req_t *r, policy_ctx_t out[AUTHZ_GLOBAL_KEYS])
 {
     static const char *keys[AUTHZ_GLOBAL_KEYS] = {"aws:username",
@@ -363,7 +383,9 @@ size_t authz_global_ctx(req_t *r, policy_ctx_t out[AUTHZ_GLOBAL_KEYS])
                                                   "aws:SecureTransport",
                                                   "aws:RequestedRegion",
                                                   "aws:MultiFactorAuthPresent",
-                                                  "aws:MultiFactorAuthAge"};
+                                                  "aws:MultiFactorAuthAge",
+                                                  "aws:Referer",
+                                                  "aws:UserAgent"};
     char *now_iso = arena_zalloc(r->arena, 32), *epoch = arena_zalloc(r->arena, 24);
     char *mfa = arena_zalloc(r->arena, 8), *mfa_age = arena_zalloc(r->arena, 24);
     str_t *vals = ARENA_NEWN(r->arena, str_t, AUTHZ_GLOBAL_KEYS);
@@ -377,7 +399,7 @@ size_t authz_global_ctx(req_t *r, policy_ctx_t out[AUTHZ_GLOBAL_KEYS])
         r->who.user_id,
         principal_arn(r),
         r->who.account,
-        str_c(r->who.user_name.len ? "User" : "AssumedRole"),
+        principal_type(&r->who),
         str_c(r->w.peer_ip ? r->w.peer_ip : "127.0.0.1"),
         str_c(now_iso),
         str_c(epoch),
@@ -385,6 +407,8 @@ size_t authz_global_ctx(req_t *r, policy_ctx_t out[AUTHZ_GLOBAL_KEYS])
         r->region,
         str_c(mfa),
         str_c(mfa_age),
+        wire_header(&r->w, "referer"),
+        wire_header(&r->w, "user-agent"),
     };
     size_t n = 0;
     for (int i = 0; i < AUTHZ_GLOBAL_KEYS; i++)

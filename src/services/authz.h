@@ -16,11 +16,10 @@ int authz_check(req_t *r, authz_t *z);
 
 /* The global condition keys gureum knows (IAM User Guide, "AWS global
  * condition context keys") for r's caller and request: aws:username,
- * aws:PrincipalArn, aws:SourceIp, aws:CurrentTime, aws:MultiFactorAuthPresent
- * and the rest; those with a value go into out, their values in r's arena.
- * Returns how many. The dispatcher's authorization and AssumeRole's trust
- * evaluation both use them. */
-#define AUTHZ_GLOBAL_KEYS 12
+ * aws:PrincipalArn, aws:PrincipalType, aws:SourceIp, aws:CurrentTime,
+ * aws:MultiFactorAuthPresent, aws:Referer, aws:UserAgent and the rest; those with a value go into out, their values in
+ * r's arena. Returns how many. The dispatcher's authorization and AssumeRole's trust evaluation both use them. */
+#define AUTHZ_GLOBAL_KEYS 14
 size_t authz_global_ctx(req_t *r, policy_ctx_t out[AUTHZ_GLOBAL_KEYS]);
 
 struct policy;

@@ -1403,3 +1403,43 @@ def test_account_regional_namespace(g, s3):
         err = e.value.response
         assert (err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"]) == (400, "InvalidNamespaceHeader")
         assert ("Specify -%s-us-east-1-an as the bucket name suffix" % account) in err["Error"]["Message"]
+
+
+def test_bucket_policy_sees_the_global_condition_keys(g, s3, bucket):
+    """A bucket policy is evaluated with the global keys an identity policy
+    sees (IAM User Guide, "AWS global condition context keys"): a role
+    session's aws:PrincipalArn is its role's, aws:PrincipalType names the
+    kind of caller, aws:Referer is the request's Referer (AWS's bucket-policy
+    example "Restricting access to a specific HTTP referer")."""
+    iam = g.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+                                                     "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName="bp-reader", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="bp-reader", PolicyName="s3", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    s3.put_object(Bucket=bucket, Key="page.html", Body=b"<p>hi</p>")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        # only the role reads, whoever else asks (the usual "restrict a bucket to one role")
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % bucket,
+         "Condition": {"StringNotEquals": {"aws:PrincipalArn": role},
+                       "StringNotLike": {"aws:Referer": "http://www.example.com/*"}}},
+        # anonymous readers coming from the site
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % bucket,
+         "Condition": {"StringLike": {"aws:Referer": "http://www.example.com/*"},
+                       "StringEquals": {"aws:PrincipalType": "Anonymous"}}}]}))
+    iam.create_user(UserName="bp-user")
+    iam.put_user_policy(UserName="bp-user", PolicyName="assume", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role}]}))
+    k = iam.create_access_key(UserName="bp-user")["AccessKey"]
+    sts = g.client("sts", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+    c = sts.assume_role(RoleArn=role, RoleSessionName="reader")["Credentials"]
+    session = g.client("s3", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                       aws_session_token=c["SessionToken"])
+    assert session.get_object(Bucket=bucket, Key="page.html")["Body"].read() == b"<p>hi</p>"
+    # the bucket owner's root is denied by the Deny (explicit denies bind root too)
+    assert err(lambda: s3.get_object(Bucket=bucket, Key="page.html")) == ("AccessDenied", 403)
+    # anonymous: only with the site's Referer
+    assert http(g, "GET", "/%s/page.html" % bucket)[0] == 403
+    st, _, body = http(g, "GET", "/%s/page.html" % bucket, headers={"Referer": "http://www.example.com/index.html"})
+    assert st == 200 and body == b"<p>hi</p>"
+    s3.delete_bucket_policy(Bucket=bucket)

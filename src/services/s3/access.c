@@ -587,7 +587,7 @@ static policy_result_t bucket_policy(req_t *r, sqlite3 *db, str_t bucket, str_t 
      * ABAC is Enabled its tags are aws:ResourceTag/KEY here too. */
     const val_t *btags = s3__abac_tags(r, db, bucket);
     size_t nbt = btags ? btags->u.list.n : 0;
-    policy_ctx_t *ctx = ARENA_NEWN(r->arena, policy_ctx_t, 3 + NHK + NCH + 16 + nbt);
+    policy_ctx_t *ctx = ARENA_NEWN(r->arena, policy_ctx_t, 3 + NHK + NCH + 16 + nbt + AUTHZ_GLOBAL_KEYS);
     str_t *btv = ARENA_NEWN(r->arena, str_t, nbt ? nbt : 1);
     if (!ctx || !btv) {
         policy_free(p);
@@ -603,6 +603,19 @@ static policy_result_t bucket_policy(req_t *r, sqlite3 *db, str_t bucket, str_t 
     }
     ctx[n++] = (policy_ctx_t){STR("aws:SourceIp"), &src_ip, 1};
     if (acct.len) ctx[n++] = (policy_ctx_t){STR("aws:PrincipalAccount"), &acct, 1};
+    /* The global keys identity policies see (aws:PrincipalArn — a role
+     * session's is its role's —, aws:userid, aws:PrincipalType,
+     * aws:CurrentTime, aws:Referer, aws:UserAgent, MFA, …) but
+     * aws:SecureTransport: gureum serves plain HTTP only, where AWS's value
+     * would be false and a bucket policy that denies insecure transport
+     * (CDK's enforceSSL, for one) would lock every caller out; the key stays
+     * absent, as it was. */
+    policy_ctx_t g[AUTHZ_GLOBAL_KEYS];
+    size_t ng = authz_global_ctx(r, g);
+    for (size_t i = 0; i < ng; i++)
+        if (!str_eq_c(g[i].key, "aws:SecureTransport") && !str_eq_c(g[i].key, "aws:SourceIp") &&
+            !str_eq_c(g[i].key, "aws:PrincipalAccount"))
+            ctx[n++] = g[i];
     str_t prefix = r->in ? val_get_str(r->in, "Prefix") : STR_NULL;
     if (prefix.p) ctx[n++] = (policy_ctx_t){STR("s3:prefix"), &prefix, 1};
     str_t hv[NHK + NCH];
