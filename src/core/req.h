@@ -28,6 +28,7 @@ typedef struct {
     str_t access_key;     /* the key id that signed */
     str_t user_name;      /* IAM user name, when a user */
     str_t session_policy; /* temporary credentials from AssumeRole with a Policy: its JSON text, else empty */
+    str_t session_tags;   /* temporary credentials with session tags: [{"Key","Value","Transitive"}] JSON, else empty */
     bool root;
     bool anonymous; /* no credentials (public S3 access) */
     int64_t mfa_us; /* temporary credentials: when an MFA code authenticated them; 0: none did */

@@ -39,6 +39,9 @@ typedef struct {
     size_t n;
     char *session_text; /* the session policy parsed below (temporary credentials) */
     policy_t *session;
+    /* The session tags the tags below were read with (principal_t.session_tags):
+     * sessions of one role with one name share an ARN, not their tags. */
+    char *session_tags;
     char **tag_keys; /* "aws:PrincipalTag/team" */
     char **tag_vals;
     size_t ntags;
@@ -77,6 +80,7 @@ static void free_slot_data(principal_slot_t *e)
     free_pols(e->pols, e->n);
     free(e->session_text);
     policy_free(e->session);
+    free(e->session_tags);
     free_strs(e->tag_keys, e->ntags);
     free_strs(e->tag_vals, e->ntags);
     policy_free(e->boundary);
@@ -266,11 +270,12 @@ static principal_slot_t *store_principal(authz_t *z, str_t arn, uint64_t gen, pr
     return e;
 }
 
-/* Whether a policy's text names aws:ResourceTag (condition keys are
- * case-insensitive): then its evaluation needs the resource's tags. */
+/* Whether a policy's text names aws:ResourceTag or a service's own name for
+ * it (iam:ResourceTag; condition keys are case-insensitive): then its
+ * evaluation needs the resource's tags. */
 static bool names_resource_tag(str_t doc)
 {
-    static const char key[] = "aws:resourcetag/";
+    static const char key[] = ":resourcetag/"; /* aws:…, and a service's own name (registry.h, resource_tag_alias) */
     for (size_t i = 0; i + sizeof key - 1 <= doc.len; i++)
         if (strncasecmp(doc.p + i, key, sizeof key - 1) == 0) return true;
     return false;
@@ -284,6 +289,8 @@ static int load_principal(req_t *r, principal_slot_t *e)
     kv_t *tags;
     size_t ntags;
     if (iam_principal_tags(r->app, &r->who, r->arena, &tags, &ntags) != GR_OK) return GR_ERR;
+    str_t st = r->who.session_tags;
+    if (st.len && !(e->session_tags = strndup(st.p, st.len))) return GR_ERR;
     e->tag_keys = calloc(ntags ? ntags : 1, sizeof *e->tag_keys);
     e->tag_vals = calloc(ntags ? ntags : 1, sizeof *e->tag_vals);
     if (!e->tag_keys || !e->tag_vals) {
@@ -346,6 +353,13 @@ static str_t principal_arn(req_t *r)
     str_t role = principal_session_role(r->who.arn);
     if (!role.p) return r->who.arn;
     return str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:role/%.*s", STR_FMT(r->who.account), STR_FMT(role)));
+}
+
+/* Whether text (NULL: none) is s (empty: none). */
+static bool same_text(const char *text, str_t s)
+{
+    if (!text) return s.len == 0;
+    return strlen(text) == s.len && memcmp(text, s.p, s.len) == 0;
 }
 
 /* ==== The check ==== */
@@ -513,8 +527,11 @@ static void resource_tags(req_t *r, str_t resource, ctxs_t *l)
     const char *msg = r->err_msg;
     val_t *extra = r->err_extra;
     const val_t *tags = NULL;
-    if (r->svc->resource_tags(r, resource, &tags) == GR_OK && tags)
+    if (r->svc->resource_tags(r, resource, &tags) == GR_OK && tags) {
         add_tags(r->arena, l, "aws:ResourceTag", tags, NULL);
+        const char *alias = r->svc->resource_tag_alias ? r->svc->resource_tag_alias(resource) : NULL;
+        if (alias) add_tags(r->arena, l, alias, tags, NULL);
+    }
     r->err = err;
     r->err_msg = msg;
     r->err_extra = extra;
@@ -547,7 +564,8 @@ static int check_tagged(req_t *r, authz_t *z, str_t action, str_t resource, cons
 
     pthread_mutex_lock(&z->mu);
     principal_slot_t *e = find_principal(z, r->who.arn);
-    if (!e || e->generation != gen) {
+    str_t st = r->who.session_tags;
+    if (!e || e->generation != gen || !same_text(e->session_tags, st)) {
         pthread_mutex_unlock(&z->mu);
         principal_slot_t fresh;
         if (load_principal(r, &fresh) != GR_OK) return GR_ERR;

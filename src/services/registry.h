@@ -94,6 +94,10 @@ typedef struct svc_entry {
      * find has no tags (the hook may fail r: authz keeps r's error as it was).
      * May be NULL: the service's resources are not tag-authorized. */
     int (*resource_tags)(struct req *r, str_t resource, const val_t **tags);
+    /* A service's own name for aws:ResourceTag, given the same values (IAM:
+     * iam:ResourceTag for users and roles); NULL, or the hook answering NULL
+     * for the resource: none. */
+    const char *(*resource_tag_alias)(str_t resource);
 } svc_entry_t;
 
 extern const svc_entry_t registry[];

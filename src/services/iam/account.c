@@ -3,6 +3,7 @@
  * dispatcher's view of a principal's identity policies (see iam.h). */
 #include <string.h>
 
+#include "core/json.h"
 #include "schemas.h"
 #include "services/app.h"
 #include "services/iam/iam_int.h"
@@ -323,6 +324,35 @@ int iam__caller_entity(struct app *app, const principal_t *who, arena_t *a, req_
     return (*r = iam__private_req(app, who, a)) ? GR_OK : GR_ERR;
 }
 
+/* AWS ("Pass session tags in AWS STS"): a session's principal tags are its
+ * session tags (those passed and the transitive ones inherited) and the
+ * tags of its role, a session tag overriding a role tag of the same key
+ * (keys are case-insensitive). */
+static int add_session_tags(const principal_t *who, arena_t *a, kv_t **tags, size_t *n)
+{
+    const char *err = NULL;
+    json_t *j = json_parse(a, who->session_tags, &err);
+    val_t *list = j ? val_from_json(a, j) : NULL;
+    size_t ns = list && list->kind == VAL_LIST ? list->u.list.n : 0;
+    if (!ns) return GR_OK;
+    kv_t *t = ARENA_NEWN(a, kv_t, *n + ns);
+    if (!t) return GR_ERR;
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        bool overridden = false;
+        for (size_t s = 0; s < ns && !overridden; s++)
+            overridden = str_eq_nocase((*tags)[i].name, val_get_str(list->u.list.v[s], "Key"));
+        if (!overridden) t[k++] = (*tags)[i];
+    }
+    for (size_t s = 0; s < ns; s++) {
+        str_t v = val_get_str(list->u.list.v[s], "Value");
+        t[k++] = (kv_t){val_get_str(list->u.list.v[s], "Key"), v.p ? v : STR("")};
+    }
+    *tags = t;
+    *n = k;
+    return GR_OK;
+}
+
 int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t **tags, size_t *n)
 {
     *tags = NULL;
@@ -331,23 +361,25 @@ int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t
     str_t owner;
     bool user;
     if (iam__caller_entity(app, who, a, &r, &owner, &user) != GR_OK) return GR_ERR;
-    if (!r) return GR_OK;
-    int64_t count = iam__count(r, "SELECT COUNT(*) FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs",
-                               user ? "user" : "role", owner);
-    if (count <= 0) return count < 0 ? GR_ERR : GR_OK;
-    kv_t *t = ARENA_NEWN(a, kv_t, (size_t)count);
-    sqlite3_stmt *st = iam__stmt(r, "SELECT key, value FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3",
-                                 "cs", user ? "user" : "role", owner);
-    if (!t || !st) return GR_ERR;
-    size_t k = 0;
-    while (k < (size_t)count && sqlite3_step(st) == SQLITE_ROW) {
-        t[k].name = iam__col(r, st, 0);
-        t[k].value = iam__col(r, st, 1);
-        k++;
+    if (r) {
+        int64_t count = iam__count(r, "SELECT COUNT(*) FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3",
+                                   "cs", user ? "user" : "role", owner);
+        if (count < 0) return GR_ERR;
+        kv_t *t = ARENA_NEWN(a, kv_t, count ? (size_t)count : 1);
+        sqlite3_stmt *st =
+            iam__stmt(r, "SELECT key, value FROM iam_tag WHERE account = ?1 AND kind = ?2 AND owner = ?3", "cs",
+                      user ? "user" : "role", owner);
+        if (!t || !st) return GR_ERR;
+        size_t k = 0;
+        while (k < (size_t)count && sqlite3_step(st) == SQLITE_ROW) {
+            t[k].name = iam__col(r, st, 0);
+            t[k].value = iam__col(r, st, 1);
+            k++;
+        }
+        *tags = t;
+        *n = k;
     }
-    *tags = t;
-    *n = k;
-    return GR_OK;
+    return who->session_tags.len ? add_session_tags(who, a, tags, n) : GR_OK;
 }
 
 int iam__entity_docs(req_t *r, const char *kind, str_t owner, str_t **docs, size_t *n)

@@ -438,3 +438,52 @@ fail:
     iam__rollback(r);
     return GR_ERR;
 }
+
+/* The ARN resource types whose tags iam_tag keeps, under the same name as
+ * its kind; the owner is the ARN's last segment (IAM names are unique
+ * whatever the path), the URL for an OIDC provider and the whole serial (an
+ * ARN) for an MFA device. */
+static const char *const tag_kinds[] = {
+    "role", "user", "policy", "instance-profile", "oidc-provider", "saml-provider", "server-certificate", "mfa"};
+
+int iam_resource_tags(req_t *r, str_t resource, const val_t **tags)
+{
+    *tags = NULL;
+    str_t want = str_c(arena_printf(r->arena, "arn:aws:iam::%.*s:", STR_FMT(r->who.account)));
+    if (!want.p || !str_starts_with(resource, want)) return GR_OK; /* another account's: not this one's tags */
+    str_t rest = str_sub(resource, want.len, resource.len - want.len);
+    long slash = str_index(rest, '/');
+    if (slash <= 0) return GR_OK;
+    str_t type = str_sub(rest, 0, (size_t)slash), path = str_sub(rest, (size_t)slash + 1, rest.len - (size_t)slash - 1);
+    for (size_t i = 0; i < sizeof tag_kinds / sizeof *tag_kinds; i++) {
+        if (!str_eq_c(type, tag_kinds[i])) continue;
+        str_t owner = path;
+        if (!strcmp(tag_kinds[i], "mfa"))
+            owner = resource;
+        else if (strcmp(tag_kinds[i], "oidc-provider") != 0)
+            for (size_t j = path.len; j > 0; j--)
+                if (path.p[j - 1] == '/') {
+                    owner = str_sub(path, j, path.len - j);
+                    break;
+                }
+        if (!owner.len) return GR_OK;
+        val_t *t = iam__tags(r, tag_kinds[i], owner);
+        if (!t) return GR_ERR;
+        *tags = val_len(t) ? t : NULL;
+        return GR_OK;
+    }
+    return GR_OK;
+}
+
+const char *iam_resource_tag_alias(str_t resource)
+{
+    /* AWS: iam:ResourceTag/KEY is the tag "attached to the identity resource
+     * (user or role)" (IAM User Guide, "IAM and AWS STS condition context keys") */
+    static const str_t iam = {"arn:aws:iam::", 13};
+    if (!str_starts_with(resource, iam)) return NULL;
+    str_t rest = str_sub(resource, iam.len, resource.len - iam.len); /* ACCOUNT:TYPE/... */
+    long colon = str_index(rest, ':');
+    if (colon < 0) return NULL;
+    rest = str_sub(rest, (size_t)colon + 1, rest.len - (size_t)colon - 1);
+    return str_starts_with(rest, STR("role/")) || str_starts_with(rest, STR("user/")) ? "iam:ResourceTag" : NULL;
+}

@@ -40,6 +40,14 @@ uint64_t iam_generation(void);
  * (the aws:PrincipalTag/KEY condition keys), in the arena. GR_OK / GR_ERR. */
 int iam_principal_tags(struct app *app, const principal_t *who, arena_t *a, kv_t **tags, size_t *n);
 
+/* The registry's resource_tags hook (registry.h): the tags of the role,
+ * user, customer managed policy, instance profile, OIDC or SAML provider,
+ * server certificate or MFA device an IAM ARN of the caller's account names. */
+int iam_resource_tags(struct req *r, str_t resource, const val_t **tags);
+/* The registry's resource_tag_alias hook: "iam:ResourceTag" for a role's or
+ * a user's ARN, NULL for any other. */
+const char *iam_resource_tag_alias(str_t resource);
+
 /* The identity-based policy documents (JSON text, as stored) that apply to
  * who: the user's inline and attached managed policies (default versions)
  * and those of every group the user is in; for an assumed-role principal

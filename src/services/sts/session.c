@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/gtime.h"
+#include "core/json.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "schemas.h"
@@ -78,8 +80,8 @@ int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const cha
     }
     if (store_prepare(db,
                       "INSERT INTO sts_credential (key_id, secret, token, account, arn, user_id, user_name, root, "
-                      "session_policy, kind, created_us, expires_us, mfa_us) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                      "session_policy, kind, created_us, expires_us, mfa_us, session_tags) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                       -1, &st, NULL) != SQLITE_OK) {
         log_error("sts: %s", sqlite3_errmsg(db));
         return GR_ERR;
@@ -100,6 +102,10 @@ int sts__issue(req_t *r, const principal_t *who, str_t session_policy, const cha
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_int64(st, 12, out->expires_us);
     sqlite3_bind_int64(st, 13, who->mfa_us);
+    if (who->session_tags.len)
+        sqlite3_bind_text(st, 14, who->session_tags.p, (int)who->session_tags.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 14);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) log_error("sts: %s", sqlite3_errmsg(db));
     store_release(st);
@@ -149,11 +155,11 @@ int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
     sqlite3 *db = db_of(ud);
     if (!db) return GR_ERR;
     sqlite3_stmt *st;
-    if (store_prepare(
-            db,
-            "SELECT secret, token, account, arn, user_id, user_name, root, session_policy, expires_us, mfa_us "
-            "FROM sts_credential WHERE key_id = ?1",
-            -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(db,
+                      "SELECT secret, token, account, arn, user_id, user_name, root, session_policy, expires_us, "
+                      "mfa_us, session_tags "
+                      "FROM sts_credential WHERE key_id = ?1",
+                      -1, &st, NULL) != SQLITE_OK)
         return GR_ERR;
     sqlite3_bind_text(st, 1, access_key.p, (int)access_key.len, SQLITE_STATIC);
     int rc = GR_ERR;
@@ -170,7 +176,8 @@ int sts_creds_provider(void *ud, str_t access_key, arena_t *a, cred_t *out)
                     .user_name = col(a, st, 5),
                     .root = sqlite3_column_int(st, 6) != 0,
                     .session_policy = sqlite3_column_type(st, 7) == SQLITE_NULL ? STR_NULL : col(a, st, 7),
-                    .mfa_us = sqlite3_column_int64(st, 9)},
+                    .mfa_us = sqlite3_column_int64(st, 9),
+                    .session_tags = sqlite3_column_type(st, 10) == SQLITE_NULL ? STR_NULL : col(a, st, 10)},
         };
         /* a session token is never empty: an empty one would let a request without one through */
         rc = arena_failed(a) || out->session_token.len == 0 ? GR_ERR : GR_OK;
@@ -263,7 +270,72 @@ int sts_get_federation_token(req_t *r, const val_t *in, val_t *out)
         .user_id = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(r->who.account), STR_FMT(name))),
         .user_name = r->who.root ? STR("") : r->who.user_name, /* whose identity policies apply */
     };
-    if (arena_failed(a)) return GR_ERR;
+    if (sts__session_tags(r, in, &who.session_tags) != GR_OK || arena_failed(a)) return GR_ERR;
     return sts__issue_out(r, &who, policy.p ? policy : STR(NO_PERMISSIONS), "GetFederationToken", d, out,
                           "FederatedUser", "FederatedUserId", ndocs || val_len(val_get(in, "Tags")) ? percent : -1);
+}
+
+/* ==== Session tags ==== */
+
+static bool key_in(str_t k, const val_t *keys)
+{
+    for (size_t i = 0; i < val_len(keys); i++)
+        if (keys->u.list.v[i]->kind == VAL_STR && str_eq_nocase(k, keys->u.list.v[i]->u.s)) return true;
+    return false;
+}
+
+static void tag_json(json_w_t *w, str_t k, str_t v, bool transitive)
+{
+    json_w_obj_begin(w);
+    json_w_key(w, STR("Key"));
+    json_w_str(w, k);
+    json_w_key(w, STR("Value"));
+    json_w_str(w, v.p ? v : STR(""));
+    json_w_key(w, STR("Transitive"));
+    json_w_bool(w, transitive);
+    json_w_obj_end(w);
+}
+
+int sts__session_tags(req_t *r, const val_t *in, str_t *out)
+{
+    arena_t *a = r->arena;
+    *out = STR_NULL;
+    const val_t *tags = val_get(in, "Tags"), *transitive = val_get(in, "TransitiveTagKeys");
+    size_t n = tags && tags->kind == VAL_LIST ? tags->u.list.n : 0;
+    const val_t *inherited = NULL;
+    if (r->who.session_tags.len) {
+        const char *err = NULL;
+        json_t *j = json_parse(a, r->who.session_tags, &err);
+        inherited = j ? val_from_json(a, j) : NULL;
+    }
+    size_t ni = inherited && inherited->kind == VAL_LIST ? inherited->u.list.n : 0;
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_arr_begin(&w);
+    size_t count = 0;
+    /* AWS (AssumeRole reference, Tags): the new session inherits the calling
+     * session's transitive tags, and they stay transitive; "If you pass a
+     * session tag with the same key as an inherited tag, the operation fails." */
+    for (size_t i = 0; i < ni; i++) {
+        const val_t *t = inherited->u.list.v[i];
+        const val_t *tr = val_get(t, "Transitive");
+        if (!tr || tr->kind != VAL_BOOL || !tr->u.b) continue;
+        str_t k = val_get_str(t, "Key");
+        for (size_t j = 0; j < n; j++)
+            if (str_eq_nocase(k, val_get_str(tags->u.list.v[j], "Key")))
+                return req_fail(r, &ERR_InvalidParameterValue,
+                                "One or more of the specified session tag keys conflicts with an inherited transitive "
+                                "session tag key.");
+        tag_json(&w, k, val_get_str(t, "Value"), true);
+        count++;
+    }
+    for (size_t i = 0; i < n; i++, count++) {
+        str_t k = val_get_str(tags->u.list.v[i], "Key");
+        tag_json(&w, k, val_get_str(tags->u.list.v[i], "Value"), key_in(k, transitive));
+    }
+    json_w_arr_end(&w);
+    if (count) *out = buf_str(&b);
+    return arena_failed(a) ? GR_ERR : GR_OK;
 }

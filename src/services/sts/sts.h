@@ -78,6 +78,11 @@ int sts__mfa(req_t *r, const val_t *in);
  * or GR_ERR with MalformedPolicyDocument / ValidationError /
  * PackedPolicyTooLarge recorded. */
 int sts__session_policy(req_t *r, const val_t *in, str_t account, str_t *text, size_t *n, int64_t *percent);
+/* The tags of a session made for r with input in (Tags, TransitiveTagKeys),
+ * with the transitive tags of r's own session carried in, as
+ * principal_t.session_tags keeps them (STR_NULL: none); fails r for a tag
+ * that would replace an inherited transitive one. */
+int sts__session_tags(req_t *r, const val_t *in, str_t *out);
 /* The principal of a session of a role: AWS's
  * arn:aws:sts::ACCOUNT:assumed-role/ROLE_NAME/SESSION (no path) and
  * AssumedRoleId "AROA…:SESSION" (assume.c). */
