@@ -183,3 +183,36 @@ def test_assume_role_with_saml(gureum, idp, unsigned):
                     SAMLAssertion=expired)[0] == "ExpiredTokenException"
     assert error_of(sts.assume_role_with_saml, RoleArn=role, PrincipalArn=provider + "x", SAMLAssertion=good) == \
         ("InvalidIdentityToken", 400, "Specified provider doesn't exist")
+
+
+def test_session_tags_from_the_assertion(gureum, idp):
+    """AWS ("Passing session tags using AssumeRoleWithSAML"): PrincipalTag:KEY
+    attributes are the session's tags (they need sts:TagSession in the trust
+    policy) and its aws:PrincipalTag keys."""
+    key, cert = idp
+    iam = gureum.client("iam")
+    provider = iam.create_saml_provider(Name="tags-idp", SAMLMetadataDocument=metadata(cert))["SAMLProviderArn"]
+    arns = {}
+    for name, actions in (("sso-tags", ["sts:AssumeRoleWithSAML", "sts:TagSession"]),
+                          ("sso-notags", ["sts:AssumeRoleWithSAML"])):
+        arns[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": provider},
+                                                    "Action": actions}]}))["Role"]["Arn"]
+        iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:ListQueues", "Resource": "*",
+                                                    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}]}))
+    tag = ('<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/PrincipalTag:team">'
+           "<saml:AttributeValue>blue</saml:AttributeValue></saml:Attribute>")
+    sts = gureum.client("sts", config=Config(signature_version=UNSIGNED))
+
+    def sqs(name, extra):
+        doc = signed_response(key, assertion([f"{provider},{arns[name]}"], extra=extra))
+        c = sts.assume_role_with_saml(RoleArn=arns[name], PrincipalArn=provider, SAMLAssertion=doc)["Credentials"]
+        return gureum.client("sqs", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                             aws_session_token=c["SessionToken"])
+
+    sqs("sso-tags", tag).list_queues()
+    with pytest.raises(ClientError) as e:
+        sqs("sso-tags", "").list_queues()
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda **kw: sqs("sso-notags", tag))[0] == "AccessDenied"  # no sts:TagSession

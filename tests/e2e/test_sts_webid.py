@@ -218,6 +218,38 @@ def test_refusals(gureum, issuer, role):
     assert refused(issuer.token(), RoleArn=arn.replace("/web", "/nobody"))[0] == "AccessDenied"
 
 
+def test_session_tags_from_the_token(gureum, issuer, role):
+    """AWS ("Passing session tags using AssumeRoleWithWebIdentity"): the
+    token's https://aws.amazon.com/tags claim gives the session's tags, which
+    need sts:TagSession in the trust policy and are its aws:PrincipalTag keys."""
+    _, parn = role
+    iam = gureum.client("iam")
+    fed = {"Federated": parn}
+    for name, actions in (("web-tags", ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"]),
+                          ("web-notags", ["sts:AssumeRoleWithWebIdentity"])):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": fed, "Action": actions}]}))
+        iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:ListQueues", "Resource": "*",
+                                                    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}]}))
+    sts = unsigned_sts(gureum)
+    tags = {"https://aws.amazon.com/tags": {"principal_tags": {"team": ["blue"]}, "transitive_tag_keys": ["team"]}}
+
+    def sqs(role_name, token):
+        c = sts.assume_role_with_web_identity(RoleArn="arn:aws:iam::%s:role/%s" % (ACCOUNT, role_name),
+                                              RoleSessionName="tags", WebIdentityToken=token)["Credentials"]
+        return gureum.client("sqs", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                             aws_session_token=c["SessionToken"])
+
+    sqs("web-tags", issuer.token(**tags)).list_queues()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs("web-tags", issuer.token()).list_queues()
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs("web-notags", issuer.token(**tags))
+    assert e.value.response["Error"]["Code"] == "AccessDenied"  # no sts:TagSession
+
+
 @pytest.fixture(scope="module")
 def untrusting(tmp_path_factory):
     """A gureum that does not trust the test's CA: only thumbprints can."""

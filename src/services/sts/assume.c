@@ -332,7 +332,7 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
 
     principal_t who = sts__assumed_role(a, account, role.name, role.id, session);
     who.mfa_us = r->who.mfa_us;
-    if (sts__session_tags(r, in, &who.session_tags) != GR_OK || arena_failed(a)) return GR_ERR;
+    if (sts__session_tags(r, in, true, &who.session_tags) != GR_OK || arena_failed(a)) return GR_ERR;
     return sts__issue_out(r, &who, session_policy, "AssumeRole", d, out, "AssumedRoleUser", "AssumedRoleId",
                           nsdocs || ntags ? percent : -1);
 }

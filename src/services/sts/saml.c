@@ -12,8 +12,9 @@
  * valid, SessionDuration (if any) caps DurationSeconds, and the role's trust
  * policy allows sts:AssumeRoleWithSAML to the provider (Principal
  * {"Federated": ARN}) with the SAML:aud, SAML:iss, SAML:sub, SAML:sub_type
- * and SAML:namequalifier keys. Encrypted assertions and session tags from
- * PrincipalTag attributes are not supported (refused / ignored). */
+ * and SAML:namequalifier keys. PrincipalTag:KEY and TransitiveTagKeys
+ * attributes are the session's tags, which need sts:TagSession too.
+ * Encrypted assertions are not supported (refused). */
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -31,6 +32,9 @@
 #define ATTR_ROLE "https://aws.amazon.com/SAML/Attributes/Role"
 #define ATTR_SESSION "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 #define ATTR_DURATION "https://aws.amazon.com/SAML/Attributes/SessionDuration"
+#define ATTR_TAG "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
+#define ATTR_TRANSITIVE "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys"
+#define MAX_TAGS 50                      /* AWS: at most 50 session tags */
 #define SKEW_US ((int64_t)300 * 1000000) /* clock skew allowed on NotBefore */
 
 static int invalid(req_t *r, const char *msg)
@@ -101,6 +105,30 @@ static size_t attribute_values(req_t *r, const dsig_node_t *as, const char *name
         }
     }
     return n;
+}
+
+/* AWS ("Passing session tags using AssumeRoleWithSAML"): each attribute
+ * PrincipalTag:KEY names a session tag KEY of its value, TransitiveTagKeys
+ * the transitive ones (sts__tags_in). */
+static val_t *assertion_tags(req_t *r, const dsig_node_t *as, policy_ctx_t *ctx, size_t *nctx, size_t max)
+{
+    str_t keys[MAX_TAGS], vals[MAX_TAGS], transitive[MAX_TAGS];
+    size_t n = 0;
+    for (const dsig_node_t *st = as->first; st; st = st->next) {
+        if (st->kind != DSIG_ELEM || !str_eq_c(dsig_local(st), "AttributeStatement")) continue;
+        for (const dsig_node_t *at = st->first; at && n < MAX_TAGS; at = at->next) {
+            str_t name = at->kind == DSIG_ELEM ? dsig_attr(at, "Name") : STR_NULL;
+            if (!str_eq_c(dsig_local(at), "Attribute") || !name.p || !str_starts_with(name, STR(ATTR_TAG))) continue;
+            for (const dsig_node_t *v = at->first; v; v = v->next)
+                if (v->kind == DSIG_ELEM && str_eq_c(dsig_local(v), "AttributeValue")) {
+                    keys[n] = str_sub(name, strlen(ATTR_TAG), name.len - strlen(ATTR_TAG));
+                    vals[n++] = str_trim(dsig_text(r->arena, v));
+                    break;
+                }
+        }
+    }
+    size_t nt = attribute_values(r, as, ATTR_TRANSITIVE, transitive, MAX_TAGS);
+    return sts__tags_in(r->arena, keys, vals, n, transitive, nt, ctx, nctx, max);
 }
 
 /* Does one Role value pair role with provider ("role,provider" in either order)? */
@@ -244,13 +272,20 @@ int sts_assume_role_with_saml(req_t *r, const val_t *in, val_t *out)
     str_t sub_type = subject_type(nameid ? dsig_attr(nameid, "Format") : STR_NULL);
     str_t aud = cdata ? dsig_attr(cdata, "Recipient") : STR_NULL;
     str_t nq = name_qualifier(a, iss, account, provider_name);
-    policy_ctx_t ctx[5] = {{STR("SAML:aud"), &aud, aud.p ? 1 : 0},
-                           {STR("SAML:iss"), &iss, 1},
-                           {STR("SAML:sub"), &sub, 1},
-                           {STR("SAML:sub_type"), &sub_type, 1},
-                           {STR("SAML:namequalifier"), &nq, 1}};
+    policy_ctx_t ctx[5 + MAX_TAGS + 1] = {{STR("SAML:aud"), &aud, aud.p ? 1 : 0},
+                                          {STR("SAML:iss"), &iss, 1},
+                                          {STR("SAML:sub"), &sub, 1},
+                                          {STR("SAML:sub_type"), &sub_type, 1},
+                                          {STR("SAML:namequalifier"), &nq, 1}};
+    size_t nctx = 5;
+    val_t *tags = assertion_tags(r, as, ctx, &nctx, sizeof ctx / sizeof *ctx);
+    if (!tags) return GR_ERR;
     iam_role_info_t role;
-    if (sts__federated_role(r, account, path, role_name, provider, "sts:AssumeRoleWithSAML", ctx, 5, &role) != GR_OK)
+    if (sts__federated_role(r, account, path, role_name, provider, "sts:AssumeRoleWithSAML", ctx, nctx, &role) != GR_OK)
+        return GR_ERR;
+    /* AWS: session tags need sts:TagSession from the trust policy too */
+    if (val_len(val_get(tags, "Tags")) &&
+        sts__federated_role(r, account, path, role_name, provider, "sts:TagSession", ctx, nctx, &role) != GR_OK)
         return GR_ERR;
 
     /* AWS: DurationSeconds up to the role's maximum, and no longer than the
@@ -270,6 +305,7 @@ int sts_assume_role_with_saml(req_t *r, const val_t *in, val_t *out)
     d = sts__granted_seconds(d);
 
     principal_t who = sts__assumed_role(a, account, role.name, role.id, session);
+    if (sts__session_tags(r, tags, false, &who.session_tags) != GR_OK) return GR_ERR;
     if (arena_failed(a) || sts__issue_out(r, &who, session_policy, "AssumeRoleWithSAML", d, out, "AssumedRoleUser",
                                           "AssumedRoleId", nsdocs ? percent : -1) != GR_OK)
         return GR_ERR;

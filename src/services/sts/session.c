@@ -270,7 +270,7 @@ int sts_get_federation_token(req_t *r, const val_t *in, val_t *out)
         .user_id = str_c(arena_printf(a, "%.*s:%.*s", STR_FMT(r->who.account), STR_FMT(name))),
         .user_name = r->who.root ? STR("") : r->who.user_name, /* whose identity policies apply */
     };
-    if (sts__session_tags(r, in, &who.session_tags) != GR_OK || arena_failed(a)) return GR_ERR;
+    if (sts__session_tags(r, in, false, &who.session_tags) != GR_OK || arena_failed(a)) return GR_ERR;
     return sts__issue_out(r, &who, policy.p ? policy : STR(NO_PERMISSIONS), "GetFederationToken", d, out,
                           "FederatedUser", "FederatedUserId", ndocs || val_len(val_get(in, "Tags")) ? percent : -1);
 }
@@ -296,14 +296,35 @@ static void tag_json(json_w_t *w, str_t k, str_t v, bool transitive)
     json_w_obj_end(w);
 }
 
-int sts__session_tags(req_t *r, const val_t *in, str_t *out)
+val_t *sts__tags_in(arena_t *a, const str_t *keys, const str_t *vals, size_t n, const str_t *transitive, size_t nt,
+                    policy_ctx_t *ctx, size_t *nctx, size_t max)
+{
+    val_t *in = val_new(a, VAL_STRUCT), *tags = val_new(a, VAL_LIST), *tk = val_new(a, VAL_LIST);
+    str_t *one = ARENA_NEWN(a, str_t, n + 1);
+    if (!in || !tags || !tk || !one) return NULL;
+    for (size_t i = 0; i < n && *nctx + 1 < max; i++) {
+        val_t *t = val_new(a, VAL_STRUCT);
+        val_set_c(a, t, "Key", val_str(a, keys[i]));
+        val_set_c(a, t, "Value", val_str(a, vals[i]));
+        val_push(a, tags, t);
+        one[i] = vals[i];
+        ctx[(*nctx)++] = (policy_ctx_t){str_c(arena_printf(a, "aws:RequestTag/%.*s", STR_FMT(keys[i]))), &one[i], 1};
+    }
+    if (n && *nctx < max) ctx[(*nctx)++] = (policy_ctx_t){STR("aws:TagKeys"), keys, n};
+    for (size_t i = 0; i < nt; i++) val_push(a, tk, val_str(a, transitive[i]));
+    val_set_c(a, in, "Tags", tags);
+    val_set_c(a, in, "TransitiveTagKeys", tk);
+    return arena_failed(a) ? NULL : in;
+}
+
+int sts__session_tags(req_t *r, const val_t *in, bool chain, str_t *out)
 {
     arena_t *a = r->arena;
     *out = STR_NULL;
     const val_t *tags = val_get(in, "Tags"), *transitive = val_get(in, "TransitiveTagKeys");
     size_t n = tags && tags->kind == VAL_LIST ? tags->u.list.n : 0;
     const val_t *inherited = NULL;
-    if (r->who.session_tags.len) {
+    if (chain && r->who.session_tags.len) {
         const char *err = NULL;
         json_t *j = json_parse(a, r->who.session_tags, &err);
         inherited = j ? val_from_json(a, j) : NULL;

@@ -79,10 +79,18 @@ int sts__mfa(req_t *r, const val_t *in);
  * PackedPolicyTooLarge recorded. */
 int sts__session_policy(req_t *r, const val_t *in, str_t account, str_t *text, size_t *n, int64_t *percent);
 /* The tags of a session made for r with input in (Tags, TransitiveTagKeys),
- * with the transitive tags of r's own session carried in, as
+ * with the transitive tags of r's own session carried in when chain (role
+ * chaining: AssumeRole with session credentials), as
  * principal_t.session_tags keeps them (STR_NULL: none); fails r for a tag
  * that would replace an inherited transitive one. */
-int sts__session_tags(req_t *r, const val_t *in, str_t *out);
+int sts__session_tags(req_t *r, const val_t *in, bool chain, str_t *out);
+/* Session tags a federated login names (a SAML assertion's PrincipalTag
+ * attributes, an ID token's tags claim) as AssumeRole's Tags and
+ * TransitiveTagKeys members, for sts__session_tags; their aws:RequestTag/KEY
+ * and aws:TagKeys keys, for the trust policy, into ctx from *nctx on (at
+ * most max). NULL when out of memory. */
+val_t *sts__tags_in(arena_t *a, const str_t *keys, const str_t *vals, size_t n, const str_t *transitive, size_t nt,
+                    policy_ctx_t *ctx, size_t *nctx, size_t max);
 /* The principal of a session of a role: AWS's
  * arn:aws:sts::ACCOUNT:assumed-role/ROLE_NAME/SESSION (no path) and
  * AssumedRoleId "AROA…:SESSION" (assume.c). */

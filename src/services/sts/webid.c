@@ -41,6 +41,8 @@
 #include "services/sts/sts.h"
 #include "sts_model.h"
 
+#define MAX_TAGS 50 /* AWS: at most 50 session tags */
+
 #define FETCH_TIMEOUT_S 5
 #define JWKS_KEEP_US ((int64_t)600 * 1000000)
 #define SKEW_S 300 /* clock skew allowed on iat and nbf */
@@ -420,6 +422,31 @@ static const char *iso(arena_t *a, int64_t s)
     return arena_printf(a, "%s", buf);
 }
 
+/* AWS ("Passing session tags using AssumeRoleWithWebIdentity"): the token's
+ * https://aws.amazon.com/tags claim names the session tags, principal_tags
+ * ({"KEY": ["VALUE"]}) and transitive_tag_keys (sts__tags_in). */
+static val_t *token_tags(arena_t *a, const json_t *claims, policy_ctx_t *ctx, size_t *nctx, size_t max)
+{
+    const json_t *c = json_get(claims, "https://aws.amazon.com/tags");
+    const json_t *pt = c && c->type == JSON_OBJECT ? json_get(c, "principal_tags") : NULL;
+    const json_t *tk = c && c->type == JSON_OBJECT ? json_get(c, "transitive_tag_keys") : NULL;
+    size_t n = pt && pt->type == JSON_OBJECT ? pt->u.obj.n : 0, nt = tk && tk->type == JSON_ARRAY ? tk->u.arr.n : 0;
+    str_t *keys = ARENA_NEWN(a, str_t, n + 1), *vals = ARENA_NEWN(a, str_t, n + 1);
+    str_t *transitive = ARENA_NEWN(a, str_t, nt + 1);
+    if (!keys || !vals || !transitive) return NULL;
+    size_t k = 0, t = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = pt->u.obj.v[i];
+        if (v->type == JSON_ARRAY && v->u.arr.n) v = v->u.arr.v[0]; /* AWS: a list of one value */
+        if (v->type != JSON_STRING) continue;
+        keys[k] = pt->u.obj.k[i];
+        vals[k++] = v->u.s;
+    }
+    for (size_t i = 0; i < nt; i++)
+        if (tk->u.arr.v[i]->type == JSON_STRING) transitive[t++] = tk->u.arr.v[i]->u.s;
+    return sts__tags_in(a, keys, vals, k, transitive, t, ctx, nctx, max);
+}
+
 int sts_assume_role_with_web_identity(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -517,12 +544,19 @@ int sts_assume_role_with_web_identity(req_t *r, const val_t *in, val_t *out)
     str_t sub = jstr(claims, "sub"), amr[16];
     size_t namr = claim_values(claims, "amr", amr, 16);
     if (!sub.p) sub = STR("");
-    policy_ctx_t ctx[3] = {{str_c(arena_printf(a, "%.*s:aud", STR_FMT(url))), &aud, 1},
-                           {str_c(arena_printf(a, "%.*s:sub", STR_FMT(url))), &sub, 1},
-                           {str_c(arena_printf(a, "%.*s:amr", STR_FMT(url))), amr, namr}};
+    policy_ctx_t ctx[3 + MAX_TAGS + 1] = {{str_c(arena_printf(a, "%.*s:aud", STR_FMT(url))), &aud, 1},
+                                          {str_c(arena_printf(a, "%.*s:sub", STR_FMT(url))), &sub, 1},
+                                          {str_c(arena_printf(a, "%.*s:amr", STR_FMT(url))), amr, namr}};
+    size_t nctx = 3;
+    val_t *tags = token_tags(a, claims, ctx, &nctx, sizeof ctx / sizeof *ctx);
+    if (!tags) return GR_ERR;
     iam_role_info_t role;
-    if (sts__federated_role(r, account, path, role_name, provider, "sts:AssumeRoleWithWebIdentity", ctx, 3, &role) !=
+    if (sts__federated_role(r, account, path, role_name, provider, "sts:AssumeRoleWithWebIdentity", ctx, nctx, &role) !=
         GR_OK)
+        return GR_ERR;
+    /* AWS: session tags need sts:TagSession from the trust policy too */
+    if (val_len(val_get(tags, "Tags")) &&
+        sts__federated_role(r, account, path, role_name, provider, "sts:TagSession", ctx, nctx, &role) != GR_OK)
         return GR_ERR;
 
     int64_t d = val_get_int(in, "DurationSeconds", 3600);
@@ -532,6 +566,7 @@ int sts_assume_role_with_web_identity(req_t *r, const val_t *in, val_t *out)
     d = sts__granted_seconds(d);
 
     principal_t who = sts__assumed_role(a, account, role.name, role.id, session);
+    if (sts__session_tags(r, tags, false, &who.session_tags) != GR_OK) return GR_ERR;
     if (arena_failed(a) || sts__issue_out(r, &who, session_policy, "AssumeRoleWithWebIdentity", d, out,
                                           "AssumedRoleUser", "AssumedRoleId", nsdocs ? percent : -1) != GR_OK)
         return GR_ERR;
