@@ -201,3 +201,24 @@ def test_federation_token_session_tags(gureum):
     tagged = session(gureum, fed.get_federation_token(Name="fed-tagged", Policy=everything,
                                                       Tags=[{"Key": "team", "Value": "blue"}])["Credentials"])("sqs")
     tagged.list_queues()
+
+
+def test_trust_policy_sees_the_callers_principal_tags(gureum, account, assumer):
+    """The caller's aws:PrincipalTag keys (a user's tags, a session's tags) in
+    the trust policy of the role it assumes."""
+    iam = gureum.client("iam")
+    gate = iam.create_role(RoleName="abac-gate", AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}))["Role"]["Arn"]
+    hop = iam.create_role(RoleName="abac-gate-hop", AssumeRolePolicyDocument=trusting(account))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="abac-gate-hop", PolicyName="p", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}))
+    assert code_of(lambda: assumer("sts").assume_role(RoleArn=gate, RoleSessionName="uu")) == "AccessDenied"
+    iam.tag_user(UserName="abac-assumer", Tags=[{"Key": "team", "Value": "blue"}])
+    assumer("sts").assume_role(RoleArn=gate, RoleSessionName="uu")
+    iam.untag_user(UserName="abac-assumer", TagKeys=["team"])
+    plain = session(gureum, assumer("sts").assume_role(RoleArn=hop, RoleSessionName="pp")["Credentials"])("sts")
+    assert code_of(lambda: plain.assume_role(RoleArn=gate, RoleSessionName="p2")) == "AccessDenied"
+    blue = session(gureum, assumer("sts").assume_role(RoleArn=hop, RoleSessionName="bb",
+                                                      Tags=[{"Key": "team", "Value": "blue"}])["Credentials"])("sts")
+    blue.assume_role(RoleArn=gate, RoleSessionName="b2")

@@ -106,27 +106,34 @@ static void ctx_add(req_t *r, ctx_t *c, const char *key, str_t val)
 }
 
 /* The request context for the trust and identity policies: the global keys
- * the dispatcher's authorization knows, and AssumeRole's own (IAM User Guide,
- * "AWS STS condition context keys": sts:ExternalId, sts:RoleSessionName;
- * aws:RequestTag/…, aws:TagKeys for session tags). */
-static void build_ctx(req_t *r, ctx_t *c, const val_t *in)
+ * the dispatcher's authorization knows, the caller's aws:PrincipalTag/KEY
+ * (its user's or role's tags and its session tags), and AssumeRole's own
+ * (IAM User Guide, "AWS STS condition context keys": sts:ExternalId,
+ * sts:RoleSessionName; aws:RequestTag/…, aws:TagKeys for session tags). */
+static int build_ctx(req_t *r, ctx_t *c, const val_t *in)
 {
     policy_ctx_t global[AUTHZ_GLOBAL_KEYS];
     size_t ng = authz_global_ctx(r, global);
     for (size_t i = 0; i < ng && c->n < MAX_CTX; i++) c->v[c->n++] = global[i];
+    kv_t *ptags;
+    size_t nptags;
+    if (iam_principal_tags(r->app, &r->who, r->arena, &ptags, &nptags) != GR_OK) return GR_ERR;
+    for (size_t i = 0; i < nptags; i++)
+        ctx_add(r, c, arena_printf(r->arena, "aws:PrincipalTag/%.*s", STR_FMT(ptags[i].name)), ptags[i].value);
     ctx_add(r, c, "sts:ExternalId", val_get_str(in, "ExternalId"));
     ctx_add(r, c, "sts:RoleSessionName", val_get_str(in, "RoleSessionName"));
     const val_t *tags = val_get(in, "Tags");
     size_t nt = tags && tags->kind == VAL_LIST ? tags->u.list.n : 0;
-    if (!nt) return;
+    if (!nt) return GR_OK;
     str_t *keys = ARENA_NEWN(r->arena, str_t, nt);
-    if (!keys) return;
+    if (!keys) return GR_ERR;
     for (size_t i = 0; i < nt; i++) {
         keys[i] = val_get_str(tags->u.list.v[i], "Key");
         ctx_add(r, c, arena_printf(r->arena, "aws:RequestTag/%.*s", STR_FMT(keys[i])),
                 val_get_str(tags->u.list.v[i], "Value"));
     }
     if (c->n < MAX_CTX) c->v[c->n++] = (policy_ctx_t){STR("aws:TagKeys"), keys, nt};
+    return GR_OK;
 }
 
 /* Whole-document size with the whitespace between tokens taken out. */
@@ -303,7 +310,7 @@ int sts_assume_role(req_t *r, const val_t *in, val_t *out)
      * caller's own MFA session (GetSessionToken with a code). */
     if (sts__mfa(r, in) != GR_OK) return GR_ERR;
     ctx_t ctx = {.n = 0};
-    build_ctx(r, &ctx, in);
+    if (build_ctx(r, &ctx, in) != GR_OK) return GR_ERR;
     str_t canon = str_c(
         arena_printf(a, "arn:aws:iam::%.*s:role%.*s%.*s", STR_FMT(account), STR_FMT(role.path), STR_FMT(role.name)));
     bool same = str_eq(account, r->who.account);
