@@ -556,8 +556,8 @@ static int check(req_t *r, authz_t *z, str_t action, str_t resource, const polic
 static int check_tagged(req_t *r, authz_t *z, str_t action, str_t resource, const policy_t *res, bool same_account,
                         bool ask_service, const policy_ctx_t *extra, size_t nextra, bool tagged)
 {
-    iam_note_access(r->app, &r->who, action, r->region); /* access advisor: every attempt, allowed or not */
-    uint64_t gen = iam_generation();                     /* before reading IAM, see iam.h */
+    if (!tagged) iam_note_access(r->app, &r->who, action, r->region); /* access advisor: every attempt, once */
+    uint64_t gen = iam_generation();                                  /* before reading IAM, see iam.h */
     policy_ctx_t ctx[AUTHZ_GLOBAL_KEYS];
     size_t nctx = authz_global_ctx(r, ctx);
     policy_req_t pr = {.action = action, .resource = resource, .who = &r->who, .ctx = ctx, .nctx = nctx};
