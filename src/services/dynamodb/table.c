@@ -2319,17 +2319,13 @@ int dynamodb_untag_resource(req_t *r, const val_t *in, val_t *out)
                        arn_not_found(r, arn));
 }
 
-int dynamodb_list_tags_of_resource(req_t *r, const val_t *in, val_t *out)
+/* A table's tags, a list of {Key, Value} by key (ListTagsOfResource and
+ * aws:ResourceTag); NULL on a store failure. */
+static val_t *table_tags(arena_t *a, sqlite3 *db, int64_t tid)
 {
-    arena_t *a = r->arena;
-    sqlite3 *db = ddb__db(r);
-    if (!db) return GR_ERR;
-    ddb_table_t t;
-    str_t arn = val_get_str(in, "ResourceArn");
-    if (table_by_arn_or_fail(r, db, arn, arn_not_found(r, arn), &t) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = ddb__stmt(db, "SELECT key, value FROM ddb_tag WHERE tid = ?1 ORDER BY key");
-    if (!st) return GR_ERR;
-    sqlite3_bind_int64(st, 1, t.tid);
+    if (!st) return NULL;
+    sqlite3_bind_int64(st, 1, tid);
     val_t *tags = val_new(a, VAL_LIST);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2339,7 +2335,19 @@ int dynamodb_list_tags_of_resource(req_t *r, const val_t *in, val_t *out)
         val_push(a, tags, tg);
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) return GR_ERR;
+    return rc == SQLITE_DONE ? tags : NULL;
+}
+
+int dynamodb_list_tags_of_resource(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = ddb__db(r);
+    if (!db) return GR_ERR;
+    ddb_table_t t;
+    str_t arn = val_get_str(in, "ResourceArn");
+    if (table_by_arn_or_fail(r, db, arn, arn_not_found(r, arn), &t) != GR_OK) return GR_ERR;
+    val_t *tags = table_tags(a, db, t.tid);
+    if (!tags) return GR_ERR;
     val_set_c(a, out, "Tags", tags);
     return GR_OK;
 }
@@ -2357,14 +2365,8 @@ int ddb_resource_tags(req_t *r, str_t resource, const val_t **tags)
     sqlite3 *db = ddb__db(r);
     ddb_table_t t;
     if (!db || ddb__table_or_fail(r, db, name, "", &t) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = ddb__stmt(db, "SELECT key, value FROM ddb_tag WHERE tid = ?1");
-    if (!st) return GR_ERR;
-    sqlite3_bind_int64(st, 1, t.tid);
-    val_t *m = val_new(a, VAL_MAP);
-    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, ddb__col_s(a, st, 0), val_str(a, ddb__col_s(a, st, 1)));
-    sqlite3_reset(st);
-    *tags = m;
-    return GR_OK;
+    *tags = table_tags(a, db, t.tid);
+    return *tags ? GR_OK : GR_ERR;
 }
 
 /* ==== TTL ==== */

@@ -909,16 +909,14 @@ int sns_untag_resource(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-int sns_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
+/* A topic's tags, a list of {Key, Value} by key (ListTagsForResource and
+ * aws:ResourceTag); NULL on a store failure. */
+static val_t *topic_tags(arena_t *a, sqlite3 *db, int64_t tid)
 {
-    arena_t *a = r->arena;
-    sqlite3 *db = sns__db(r->app);
-    sns_topic_t t;
-    if (tag_topic_or_fail(r, db, &t) != GR_OK) return GR_ERR;
     sqlite3_stmt *st;
     if (store_prepare(db, "SELECT key, value FROM topic_tag WHERE tid = ?1 ORDER BY key", -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
-    sqlite3_bind_int64(st, 1, t.id);
+        return NULL;
+    sqlite3_bind_int64(st, 1, tid);
     val_t *list = val_new(a, VAL_LIST);
     while (sqlite3_step(st) == SQLITE_ROW) {
         val_t *e = val_new(a, VAL_STRUCT);
@@ -927,6 +925,17 @@ int sns_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
         val_push(a, list, e);
     }
     store_release(st);
+    return list;
+}
+
+int sns_list_tags_for_resource(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = sns__db(r->app);
+    sns_topic_t t;
+    if (tag_topic_or_fail(r, db, &t) != GR_OK) return GR_ERR;
+    val_t *list = topic_tags(a, db, t.id);
+    if (!list) return GR_ERR;
     val_set_c(a, out, "Tags", list);
     return GR_OK;
 }
@@ -940,14 +949,8 @@ int sns_resource_tags(req_t *r, str_t resource, const val_t **tags)
     sns_topic_t t;
     *tags = NULL;
     if (!db || sns__topic_load(db, a, resource, &t) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st;
-    if (store_prepare(db, "SELECT key, value FROM topic_tag WHERE tid = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    sqlite3_bind_int64(st, 1, t.id);
-    val_t *m = val_new(a, VAL_MAP);
-    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, store_col_str(a, st, 0), val_str(a, store_col_str(a, st, 1)));
-    store_release(st);
-    *tags = m;
-    return GR_OK;
+    *tags = topic_tags(a, db, t.id);
+    return *tags ? GR_OK : GR_ERR;
 }
 
 /* ==== Data protection ==== */

@@ -825,6 +825,20 @@ int sqs_untag_queue(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
+/* A queue's tags, a map by key (ListQueueTags and aws:ResourceTag); NULL on
+ * a store failure. */
+static val_t *queue_tags(arena_t *a, sqlite3 *db, int64_t qid)
+{
+    sqlite3_stmt *st;
+    if (store_prepare(db, "SELECT key, value FROM queue_tag WHERE qid = ?1 ORDER BY key", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, qid);
+    val_t *m = val_new(a, VAL_MAP);
+    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, col_s(a, st, 0), val_str(a, col_s(a, st, 1)));
+    store_release(st);
+    return m;
+}
+
 int sqs_list_queue_tags(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -832,13 +846,8 @@ int sqs_list_queue_tags(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st;
-    if (store_prepare(db, "SELECT key, value FROM queue_tag WHERE qid = ?1 ORDER BY key", -1, &st, NULL) != SQLITE_OK)
-        return GR_ERR;
-    sqlite3_bind_int64(st, 1, q.id);
-    val_t *m = val_new(a, VAL_MAP);
-    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, col_s(a, st, 0), val_str(a, col_s(a, st, 1)));
-    store_release(st);
+    val_t *m = queue_tags(a, db, q.id);
+    if (!m) return GR_ERR;
     if (val_len(m)) val_set_c(a, out, "Tags", m);
     return GR_OK;
 }
@@ -852,14 +861,8 @@ int sqs_resource_tags(req_t *r, str_t resource, const val_t **tags)
     sqs_queue_t q;
     *tags = NULL;
     if (!db || sqs__queue_by_arn(a, db, resource, &q) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st;
-    if (store_prepare(db, "SELECT key, value FROM queue_tag WHERE qid = ?1", -1, &st, NULL) != SQLITE_OK) return GR_ERR;
-    sqlite3_bind_int64(st, 1, q.id);
-    val_t *m = val_new(a, VAL_MAP);
-    while (sqlite3_step(st) == SQLITE_ROW) val_set(a, m, col_s(a, st, 0), val_str(a, col_s(a, st, 1)));
-    store_release(st);
-    *tags = m;
-    return GR_OK;
+    *tags = queue_tags(a, db, q.id);
+    return *tags ? GR_OK : GR_ERR;
 }
 
 int sqs_purge_queue(req_t *r, const val_t *in, val_t *out)
