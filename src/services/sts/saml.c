@@ -182,7 +182,7 @@ static str_t subject_type(str_t format)
  * that does not exist, or whose name differs in case or path). Shared with
  * AssumeRoleWithWebIdentity (webid.c). */
 int sts__federated_role(req_t *r, str_t account, str_t path, str_t role_name, str_t provider, const char *action,
-                        const policy_ctx_t *ctx, size_t nctx, iam_role_info_t *role)
+                        bool tag_session, const policy_ctx_t *ctx, size_t nctx, iam_role_info_t *role)
 {
     arena_t *a = r->arena;
     int found = iam_role_for_assume(r->app, account, role_name, a, role);
@@ -197,6 +197,10 @@ int sts__federated_role(req_t *r, str_t account, str_t path, str_t role_name, st
     if (arena_failed(a)) return GR_ERR;
     if (!trust || policy_eval_one(trust, &pr) != POLICY_ALLOW)
         return req_fail(r, &ERR_AccessDenied, "Not authorized to perform %s", action);
+    /* AWS: session tags need sts:TagSession from the trust policy too */
+    pr.action = STR("sts:TagSession");
+    if (tag_session && policy_eval_one(trust, &pr) != POLICY_ALLOW)
+        return req_fail(r, &ERR_AccessDenied, "Not authorized to perform %s", "sts:TagSession");
     return GR_OK;
 }
 
@@ -281,11 +285,8 @@ int sts_assume_role_with_saml(req_t *r, const val_t *in, val_t *out)
     val_t *tags = assertion_tags(r, as, ctx, &nctx, sizeof ctx / sizeof *ctx);
     if (!tags) return GR_ERR;
     iam_role_info_t role;
-    if (sts__federated_role(r, account, path, role_name, provider, "sts:AssumeRoleWithSAML", ctx, nctx, &role) != GR_OK)
-        return GR_ERR;
-    /* AWS: session tags need sts:TagSession from the trust policy too */
-    if (val_len(val_get(tags, "Tags")) &&
-        sts__federated_role(r, account, path, role_name, provider, "sts:TagSession", ctx, nctx, &role) != GR_OK)
+    if (sts__federated_role(r, account, path, role_name, provider, "sts:AssumeRoleWithSAML",
+                            val_len(val_get(tags, "Tags")) > 0, ctx, nctx, &role) != GR_OK)
         return GR_ERR;
 
     /* AWS: DurationSeconds up to the role's maximum, and no longer than the

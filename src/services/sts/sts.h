@@ -99,9 +99,11 @@ principal_t sts__assumed_role(arena_t *a, str_t account, str_t role_name, str_t 
  * (assume.c). -1 not an ARN at all, 0 an ARN but not of a role, 1 a role ARN. */
 int sts__parse_role_arn(str_t arn, str_t *account, str_t *path, str_t *name);
 /* The role a federated provider may assume by its trust policy, or
- * AccessDenied "Not authorized to perform ACTION" (saml.c). */
+ * AccessDenied "Not authorized to perform ACTION" (saml.c); with
+ * tag_session (the session gets tags) the trust policy must also allow
+ * sts:TagSession. */
 int sts__federated_role(req_t *r, str_t account, str_t path, str_t role_name, str_t provider, const char *action,
-                        const policy_ctx_t *ctx, size_t nctx, iam_role_info_t *role);
+                        bool tag_session, const policy_ctx_t *ctx, size_t nctx, iam_role_info_t *role);
 /* webid.c's JWKS fetchers (AssumeRoleWithWebIdentity), begun by sts_start
  * and ended by sts_stop. */
 int sts__webid_start(struct app *app);

@@ -551,12 +551,8 @@ int sts_assume_role_with_web_identity(req_t *r, const val_t *in, val_t *out)
     val_t *tags = token_tags(a, claims, ctx, &nctx, sizeof ctx / sizeof *ctx);
     if (!tags) return GR_ERR;
     iam_role_info_t role;
-    if (sts__federated_role(r, account, path, role_name, provider, "sts:AssumeRoleWithWebIdentity", ctx, nctx, &role) !=
-        GR_OK)
-        return GR_ERR;
-    /* AWS: session tags need sts:TagSession from the trust policy too */
-    if (val_len(val_get(tags, "Tags")) &&
-        sts__federated_role(r, account, path, role_name, provider, "sts:TagSession", ctx, nctx, &role) != GR_OK)
+    if (sts__federated_role(r, account, path, role_name, provider, "sts:AssumeRoleWithWebIdentity",
+                            val_len(val_get(tags, "Tags")) > 0, ctx, nctx, &role) != GR_OK)
         return GR_ERR;
 
     int64_t d = val_get_int(in, "DurationSeconds", 3600);
