@@ -8,6 +8,24 @@
 #include "core/json.h"
 #include "services/dynamodb/ddb.h"
 
+/* The arena a test file's cases build in: made by ddbt_setup and freed by
+ * ddbt_teardown, the group fixtures of cmocka_run_group_tests. */
+static arena_t *A;
+
+static int ddbt_setup(void **s)
+{
+    (void)s;
+    A = arena_new(0);
+    return 0;
+}
+
+static int ddbt_teardown(void **s)
+{
+    (void)s;
+    arena_free(A);
+    return 0;
+}
+
 static val_t *ddbt_from_json(arena_t *a, const json_t *j, bool is_av);
 
 static val_t *ddbt_av_json(arena_t *a, const json_t *j)

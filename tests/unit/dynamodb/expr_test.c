@@ -11,21 +11,6 @@
 
 #include "ddbtest.h"
 
-static arena_t *A;
-
-static int setup(void **s)
-{
-    (void)s;
-    A = arena_new(0);
-    return 0;
-}
-static int teardown(void **s)
-{
-    (void)s;
-    arena_free(A);
-    return 0;
-}
-
 /* names: JSON object of "#n": "name"; values: JSON object of ":v": AV. */
 static ddb_ctx_t *ctx(const char *names, const char *values)
 {
@@ -821,5 +806,5 @@ int main(void)
         cmocka_unit_test(test_ctx),
         cmocka_unit_test(test_refers),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ddbt_setup, ddbt_teardown);
 }

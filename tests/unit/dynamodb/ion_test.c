@@ -14,21 +14,6 @@
 #include "ddbtest.h"
 #include "services/dynamodb/ion.h"
 
-static arena_t *A;
-
-static int setup(void **s)
-{
-    (void)s;
-    A = arena_new(0);
-    return 0;
-}
-static int teardown(void **s)
-{
-    (void)s;
-    arena_free(A);
-    return 0;
-}
-
 static const char *num(const char *n)
 {
     buf_t b;
@@ -173,5 +158,5 @@ int main(void)
         cmocka_unit_test(test_round_trip_every_type),      cmocka_unit_test(test_ion_text_features),
         cmocka_unit_test(test_several_records_and_end),    cmocka_unit_test(test_refusals),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ddbt_setup, ddbt_teardown);
 }

@@ -11,20 +11,12 @@
 
 #include "ddbtest.h"
 
-static arena_t *A;
 static ddb_ctx_t C;
 
 static int setup(void **s)
 {
-    (void)s;
-    A = arena_new(0);
+    ddbt_setup(s);
     ddb_ctx_init(&C, A, NULL, NULL);
-    return 0;
-}
-static int teardown(void **s)
-{
-    (void)s;
-    arena_free(A);
     return 0;
 }
 
@@ -344,5 +336,5 @@ int main(void)
         cmocka_unit_test(test_filter),          cmocka_unit_test(test_attribute_updates),
         cmocka_unit_test(test_attrs_to_get),    cmocka_unit_test(test_key_conditions),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, ddbt_teardown);
 }

@@ -9,22 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "services/dynamodb/ddb.h"
-
-static arena_t *A;
-
-static int setup(void **s)
-{
-    (void)s;
-    A = arena_new(0);
-    return 0;
-}
-static int teardown(void **s)
-{
-    (void)s;
-    arena_free(A);
-    return 0;
-}
+#include "ddbtest.h"
 
 static ddb_num_t num(const char *t)
 {
@@ -269,5 +254,5 @@ int main(void)
         cmocka_unit_test(test_canonical), cmocka_unit_test(test_errors),       cmocka_unit_test(test_compare),
         cmocka_unit_test(test_arith),     cmocka_unit_test(test_arith_random),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ddbt_setup, ddbt_teardown);
 }

@@ -12,21 +12,6 @@
 
 #include "ddbtest.h"
 
-static arena_t *A;
-
-static int setup(void **s)
-{
-    (void)s;
-    A = arena_new(0);
-    return 0;
-}
-static int teardown(void **s)
-{
-    (void)s;
-    arena_free(A);
-    return 0;
-}
-
 static const char *verr(const char *json)
 {
     val_t *av = ddbt_av(A, json);
@@ -373,5 +358,5 @@ int main(void)
         cmocka_unit_test(test_key_encoding_numbers),
         cmocka_unit_test(test_key_encoding_strings),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ddbt_setup, ddbt_teardown);
 }
