@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "cloudwatch_model.h"
+#include "cloudwatchjson_model.h"
 #include "dynamodb_model.h"
 #include "dynamodbstreams_model.h"
 #include "ec2_model.h"
@@ -14,6 +16,7 @@
 #include "lambda_model.h"
 #include "logs_model.h"
 #include "s3_model.h"
+#include "services/cloudwatch/metrics.h"
 #include "services/events/events.h"
 #include "services/sns/sns.h"
 #include "sns_model.h"
@@ -60,6 +63,12 @@ static const svc_edge_t lambda_edge = {.headers = lambda_http_headers};
 
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
+    /* CloudWatch twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target:
+     * GraniteServiceVersion20100801.*), as SQS; both sign as "monitoring". */
+    {"cloudwatch", &gen_model_cloudwatch, &CLOUDWATCH_ERR_InvalidParameterValueException,
+     &CLOUDWATCH_ERR_MissingRequiredParameterException, false, NULL, .tick = cloudwatch_tick},
+    {"cloudwatch-json", &gen_model_cloudwatchjson, &CLOUDWATCHJSON_ERR_InvalidParameterValueException,
+     &CLOUDWATCHJSON_ERR_MissingRequiredParameterException, false, NULL},
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick,
      .precheck = ddb_precheck, .edge = &ddb_edge, .resource_grant = ddb_resource_grant,
      .resource_tags = ddb_resource_tags},
