@@ -528,7 +528,7 @@ static int decode_body(req_t *r)
 {
     const svc_edge_t *e = edge_of(r);
     str_t coding = wire_header(&r->w, "Content-Encoding");
-    if (!e || !e->compress_min || !coding.p) return GR_OK;
+    if (!e || !(e->compress_min || e->inflate) || !coding.p) return GR_OK;
     switch (proto_decode_body(r->arena, coding, r->w.body, e->max_body ? e->max_body : SIZE_MAX, &r->w.body)) {
     case PROTO_DECODE_OK: return GR_OK;
     case PROTO_DECODE_UNSUPPORTED:

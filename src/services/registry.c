@@ -61,14 +61,22 @@ static const svc_edge_t s3_edge = {.server = "AmazonS3"};
 /* AWS: Lambda answers a synchronous Invoke's payload as application/json. */
 static const svc_edge_t lambda_edge = {.headers = lambda_http_headers};
 
+/* AWS: "Each PutMetricData request is limited to 1 MB in size for HTTP POST
+ * requests"; the SDKs gzip PutMetricData bodies (botocore's
+ * requestcompression: Content-Encoding gzip from 10 KB), which CloudWatch
+ * inflates. */
+static const svc_edge_t cw_edge = {.max_body = 1u << 20, .inflate = true};
+
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
     /* CloudWatch twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target:
      * GraniteServiceVersion20100801.*), as SQS; both sign as "monitoring". */
     {"cloudwatch", &gen_model_cloudwatch, &CLOUDWATCH_ERR_InvalidParameterValueException,
-     &CLOUDWATCH_ERR_MissingRequiredParameterException, false, NULL, .tick = cloudwatch_tick},
+     &CLOUDWATCH_ERR_MissingRequiredParameterException, false, NULL, .tick = cloudwatch_tick, .edge = &cw_edge,
+     .resource_tags = cloudwatch_resource_tags},
     {"cloudwatch-json", &gen_model_cloudwatchjson, &CLOUDWATCHJSON_ERR_InvalidParameterValueException,
-     &CLOUDWATCHJSON_ERR_MissingRequiredParameterException, false, NULL},
+     &CLOUDWATCHJSON_ERR_MissingRequiredParameterException, false, NULL, .edge = &cw_edge,
+     .resource_tags = cloudwatch_resource_tags},
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick,
      .precheck = ddb_precheck, .edge = &ddb_edge, .resource_grant = ddb_resource_grant,
      .resource_tags = ddb_resource_tags},

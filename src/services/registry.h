@@ -39,6 +39,10 @@ typedef struct svc_edge {
      * deflated are inflated, and answers of at least this many bytes are
      * compressed for an Accept-Encoding that asks; 0: neither. */
     size_t compress_min;
+    /* Request bodies sent gzip'd or deflated are inflated even when answers
+     * are never compressed (compress_min 0): CloudWatch, whose SDKs gzip
+     * PutMetricData. */
+    bool inflate;
 } svc_edge_t;
 
 typedef struct svc_entry {

@@ -60,6 +60,17 @@ str_t cw__dims_key(arena_t *a, cw__dim_t *dims, size_t n)
     return buf_str(&b);
 }
 
+cw__dim_t *cw__dims_of(arena_t *a, const val_t *list)
+{
+    size_t n = val_len(list);
+    cw__dim_t *d = ARENA_NEWN(a, cw__dim_t, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        d[i].name = val_get_str(list->u.list.v[i], "Name");
+        d[i].value = val_get_str(list->u.list.v[i], "Value");
+    }
+    return d;
+}
+
 /* ==== Value distributions ==== */
 
 double *cw__pairs_merge(arena_t *a, const double *x, size_t nx, const double *y, size_t ny, size_t *n)
@@ -193,11 +204,16 @@ static int bucket_add(sqlite3 *db, arena_t *a, int64_t mid, str_t unit, int res,
     return store_release(st) == SQLITE_OK && rc == SQLITE_DONE ? GR_OK : GR_ERR;
 }
 
-static int64_t floor_to(int64_t ts, int64_t step)
+int64_t cw__floor_to(int64_t ts, int64_t step)
 {
     int64_t q = ts / step;
     if (ts < 0 && q * step != ts) q--;
     return q * step;
+}
+
+bool cw__period_ok(int64_t p)
+{
+    return p == 1 || p == 5 || p == 10 || p == 20 || p == 30 || (p > 0 && p % 60 == 0);
 }
 
 int cw__store(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t ns, str_t metric, cw__dim_t *dims,
@@ -207,7 +223,7 @@ int cw__store(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t ns, st
     int64_t mid = metric_id(db, account, region, ns, metric, dims, ndims, key);
     if (!mid) return GR_ERR;
     res = res == 1 ? 1 : 60;
-    return bucket_add(db, a, mid, unit, res, floor_to(ts_ms, res * 1000LL), agg);
+    return bucket_add(db, a, mid, unit, res, cw__floor_to(ts_ms, res * 1000LL), agg);
 }
 
 /* ==== Publishing from other services (metrics.h) ==== */
@@ -265,8 +281,108 @@ int cw_publish(struct app *app, const char *account, const char *region, const c
 
 /* ==== Roll-up and retention (the tick) ==== */
 
+/* The tiers a bucket moves through: res seconds, kept this long, then
+ * merged into the next tier's bucket (AWS: "Data points with a period of
+ * less than 60 seconds are available for 3 hours. ... 60 seconds (1 minute)
+ * are available for 15 days ... 300 seconds (5 minutes) ... 63 days ... 3600
+ * seconds (1 hour) ... 455 days (15 months)"). Test builds may shorten the
+ * hour (GUREUM_CLOUDWATCH_HOUR_MS) to watch it happen. */
+static const struct {
+    int res, next;
+    int64_t keep_hours;
+} TIERS[] = {{1, 60, 3}, {60, 300, 15 * 24}, {300, 3600, 63 * 24}, {3600, 0, 455 * 24}};
+
+#define TICK_BATCH 1000
+
+/* Moves up to TICK_BATCH buckets of tier t older than cutoff into the next
+ * tier (or drops them from the last); the number moved, -1 on failure. */
+static int roll_up(sqlite3 *db, arena_t *a, size_t t, int64_t cutoff)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT mid, unit, ts_ms, n, sum, min, max, raw, raw_n FROM point "
+                                      "WHERE res = ?1 AND ts_ms < ?2 LIMIT ?3");
+    if (!st) return -1;
+    sqlite3_bind_int(st, 1, TIERS[t].res);
+    sqlite3_bind_int64(st, 2, cutoff);
+    sqlite3_bind_int(st, 3, TICK_BATCH);
+    int moved = 0, rc;
+    bool ok = true;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t mid = sqlite3_column_int64(st, 0), ts = sqlite3_column_int64(st, 2);
+        str_t unit = store_col_str(a, st, 1);
+        if (TIERS[t].next) {
+            size_t np = (size_t)sqlite3_column_bytes(st, 7) / (2 * sizeof(double));
+            double *pairs = ARENA_NEWN(a, double, 2 * np + 2);
+            if (np) memcpy(pairs, sqlite3_column_blob(st, 7), 2 * np * sizeof(double));
+            cw__agg_t agg = {sqlite3_column_double(st, 3),
+                             sqlite3_column_double(st, 4),
+                             sqlite3_column_double(st, 5),
+                             sqlite3_column_double(st, 6),
+                             pairs,
+                             np};
+            /* a bucket whose values are not all known stays so once merged */
+            double raw_n = sqlite3_column_double(st, 8);
+            if (np && raw_n + 1e-9 < agg.n) agg.npairs = 0;
+            int next = TIERS[t].next;
+            ok = bucket_add(db, a, mid, unit, next, cw__floor_to(ts, next * 1000LL), &agg) == GR_OK;
+        }
+        sqlite3_stmt *del = ok ? store_stmt(db, "DELETE FROM point WHERE mid = ?1 AND res = ?2 AND ts_ms = ?3 "
+                                                "AND unit = ?4")
+                               : NULL;
+        if (!del) {
+            ok = false;
+            break;
+        }
+        sqlite3_bind_int64(del, 1, mid);
+        sqlite3_bind_int(del, 2, TIERS[t].res);
+        sqlite3_bind_int64(del, 3, ts);
+        store_bind_str(del, 4, unit);
+        ok = sqlite3_step(del) == SQLITE_DONE;
+        ok = store_release(del) == SQLITE_OK && ok;
+        moved++;
+    }
+    if (store_release(st) != SQLITE_OK) ok = false;
+    return ok ? moved : -1;
+}
+
 unsigned cloudwatch_tick(struct app *app)
 {
-    (void)app;
-    return 0;
+    static _Atomic int64_t hour_cache;
+    int64_t hour = time_test_unit_ms(&hour_cache, "GUREUM_CLOUDWATCH_HOUR_MS", 3600000);
+    sqlite3 *db = cw__db(app);
+    if (!db) return 0;
+    arena_t *a = arena_new(0);
+    if (!a) return 0;
+    int64_t now = cw__now_ms();
+    bool busy = false;
+    for (size_t t = 0; t < sizeof TIERS / sizeof TIERS[0]; t++) {
+        if (cw__begin(db) != GR_OK) break;
+        int moved = roll_up(db, a, t, now - TIERS[t].keep_hours * hour);
+        if (cw__end(db, moved >= 0) != GR_OK) {
+            log_error("cloudwatch: rolling up %d-second data points failed", TIERS[t].res);
+            break;
+        }
+        busy |= moved == TICK_BATCH;
+    }
+    /* Metrics with no data points left and none published for 15 months. */
+    if (!busy && cw__begin(db) == GR_OK) {
+        static const char *const sql[] = {
+            "DELETE FROM metric_dim WHERE mid IN (SELECT id FROM metric m WHERE m.last_ms < ?1 AND NOT EXISTS "
+            "(SELECT 1 FROM point p WHERE p.mid = m.id))",
+            "DELETE FROM metric WHERE last_ms < ?1 AND NOT EXISTS (SELECT 1 FROM point p WHERE p.mid = metric.id)"};
+        bool ok = true;
+        for (size_t i = 0; ok && i < 2; i++) {
+            sqlite3_stmt *st = store_stmt(db, sql[i]);
+            if (!st) {
+                ok = false;
+                break;
+            }
+            sqlite3_bind_int64(st, 1, now - TIERS[3].keep_hours * hour);
+            ok = sqlite3_step(st) == SQLITE_DONE;
+            ok = store_release(st) == SQLITE_OK && ok;
+        }
+        cw__end(db, ok);
+    }
+    arena_free(a);
+    /* more to do: again soon; else the ticker's period */
+    return busy ? 10 : 0;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/str.h"
 
 struct app;
 
@@ -106,6 +107,12 @@ int cw_metric_data(struct app *app, arena_t *a, const char *account, const char 
 int cw_tags_put(struct app *app, const char *arn, const struct val *tags);
 /* Removes every tag of arn (its resource was deleted). */
 int cw_tags_drop(struct app *app, const char *arn);
+
+struct req;
+/* The registry's resource_tags hook (dashboard.c): a CloudWatch resource's
+ * tags by ARN (a list of {Key, Value}; NULL when untagged), for
+ * aws:ResourceTag. */
+int cloudwatch_resource_tags(struct req *r, str_t resource, const struct val **tags);
 
 /* The registry's tick hook (metrics.c): rolls data points up into coarser
  * resolutions and deletes what is past AWS's retention, a bounded batch per
