@@ -433,6 +433,21 @@ static int finish(req_t *r, int rc)
     return rc;
 }
 
+/* A query request whose form body came gzip'd or deflated (botocore 1.31+
+ * compresses CloudWatch's PutMetricData even in the query protocol): its
+ * Action is read from an inflated copy; the body itself is inflated for
+ * parsing only after authentication (decode_body). NULL if none is found. */
+static const op_t *find_op_inflated(req_t *r, const svc_edge_t *e)
+{
+    str_t coding = wire_header(&r->w, "Content-Encoding");
+    if (!coding.p || !r->w.body.len) return NULL;
+    wire_req_t w = r->w;
+    if (proto_decode_body(r->arena, coding, r->w.body, e->max_body ? e->max_body : SIZE_MAX, &w.body) !=
+        PROTO_DECODE_OK)
+        return NULL;
+    return proto_find_op(r->svc->model, &w, r->arena, &r->op_name);
+}
+
 /* Route, find the operation, authenticate: everything that needs only the
  * request's headers. GR_OK to go on; otherwise finished with an error, or
  * answered already (*answered: inspection, S3 website or preflight). */
@@ -485,6 +500,7 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
      * even for refused requests; nothing of the input is trusted yet. */
     r->op = proto_find_op(r->svc->model, &r->w, r->arena, &r->op_name);
     const svc_edge_t *e = edge_of(r);
+    if (!r->op && e && (e->compress_min || e->inflate)) r->op = find_op_inflated(r, e);
     if (e && e->id_len) id_random_chars(r->id, (size_t)e->id_len, e->id_chars);
     if (!r->op && e && e->op_first) {
         /* AWS: DynamoDB reads the body before it looks for the operation: a

@@ -1,6 +1,7 @@
 """test_json_roundtrip.py — botocore <-> our json (1.0/1.1) and rest-json protocol code, every operation.
 
-For each operation of DynamoDB, CloudWatch Logs (json) and Lambda (rest-json):
+For each operation of DynamoDB, CloudWatch Logs (json), Lambda (rest-json), and the json 1.0 twins
+of query services (CloudWatch: X-Amz-Target GraniteServiceVersion20100801, what botocore 1.43 sends):
   * botocore serializes a generated input covering every member; proto_tool must parse it to the
     same value (and find the operation by X-Amz-Target / URI template);
   * proto_tool serializes a generated output; botocore's parser must read the same value back;
@@ -9,6 +10,7 @@ This runs with the Debian botocore (the interpreter running pytest) and, when `p
 has another botocore, once more in that interpreter (this file run as a script with --child),
 using its own serializers, parsers and models for the members both models have.
 """
+import copy
 import json
 import os
 import shutil
@@ -24,7 +26,30 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import protohelp  # noqa: E402
 
-SERVICES = ("dynamodb", "dynamodbstreams", "logs", "lambda", "events")
+SERVICES = ("dynamodb", "dynamodbstreams", "logs", "lambda", "events", "cloudwatch-json")
+
+# A query service served a second time as json 1.0 (registry row name -> botocore service and
+# target prefix): its model with the json protocol, as botocore 1.43 resolves CloudWatch's
+# "protocols" list (json before smithy-rpc-v2-cbor and query), awsQueryCompatible.
+TWINS = {"cloudwatch-json": ("cloudwatch", "GraniteServiceVersion20100801")}
+
+
+def model(service, data_dir=None):
+    """The botocore ServiceModel the tool's `service` row speaks (a twin's: json 1.0)."""
+    if service not in TWINS:
+        return protohelp.service_model(service, data_dir)
+    from botocore.loaders import Loader
+    from botocore.model import ServiceModel
+
+    base, prefix = TWINS[service]
+    if data_dir is None:
+        loader = protohelp.session().get_component("data_loader")
+    else:
+        loader = Loader(extra_search_paths=[data_dir], include_default_search_paths=False)
+    d = copy.deepcopy(loader.load_service_model(base, "service-2"))
+    d["metadata"].update(protocol="json", jsonVersion="1.0", targetPrefix=prefix, awsQueryCompatible={})
+    d["metadata"].pop("protocols", None)
+    return ServiceModel(d, service_name=base)
 
 
 if pytest is None:  # decorators below still need a name
@@ -42,7 +67,7 @@ if pytest is None:  # decorators below still need a name
 
 
 def _ops(service):
-    return sorted(protohelp.service_model(service).operation_names)
+    return sorted(model(service).operation_names)
 
 
 def _params():
@@ -53,32 +78,32 @@ def _params():
 
 def _errs():
     for s in SERVICES:
-        for sh in protohelp.error_shapes(protohelp.service_model(s)):
+        for sh in protohelp.error_shapes(model(s)):
             yield pytest.param(s, sh.name, id=f"{s}:{sh.name}")
 
 
 @pytest.mark.parametrize("service,op", list(_params()))
 def test_input(tool, service, op):
-    sm = protohelp.service_model(service)
+    sm = model(service)
     problems = []
     for seed in (1, 2, 3):
-        problems += protohelp.check_input(tool, sm, op, seed=seed)
+        problems += protohelp.check_input(tool, sm, op, seed=seed, tool_service=service)
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("service,op", list(_params()))
 def test_output(tool, service, op):
-    sm = protohelp.service_model(service)
+    sm = model(service)
     problems = []
     for seed in (1, 2, 3):
-        problems += protohelp.check_output(tool, sm, op, seed=seed)
+        problems += protohelp.check_output(tool, sm, op, seed=seed, tool_service=service)
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("service,shape", list(_errs()))
 def test_error(tool, service, shape):
-    sm = protohelp.service_model(service)
-    assert not protohelp.check_error(tool, sm, sm.shape_for(shape))
+    sm = model(service)
+    assert not protohelp.check_error(tool, sm, sm.shape_for(shape), tool_service=service)
 
 
 GEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "gen_models.py")
@@ -161,8 +186,8 @@ def test_newer_botocore(service):
 
 def child(service):
     """Runs in the other interpreter: its botocore, its model, restricted to what both models know."""
-    new = protohelp.service_model(service)
-    old = protohelp.service_model(service, protohelp.DEBIAN_BOTOCORE_DATA)
+    new = model(service)
+    old = model(service, protohelp.DEBIAN_BOTOCORE_DATA)
     problems = []
     counts = {"botocore": protohelp.botocore.__version__, "input": 0, "output": 0, "error": 0, "failed": 0}
     with protohelp.ProtoTool() as tool:
@@ -173,7 +198,7 @@ def child(service):
                 p = []
                 try:
                     for seed in (1, 2):
-                        p += check(tool, new, op, seed=seed, both=b)
+                        p += check(tool, new, op, seed=seed, both=b, tool_service=service)
                 except Exception as e:  # a crash in botocore or the tool is a failure, not an abort
                     p.append(f"{op}: {kind}: {type(e).__name__}: {e}")
                 counts[kind] += 1
@@ -184,7 +209,7 @@ def child(service):
         for sh in protohelp.error_shapes(new):
             if sh.name in old_errs:
                 counts["error"] += 1
-                p = protohelp.check_error(tool, new, sh)
+                p = protohelp.check_error(tool, new, sh, tool_service=service)
                 counts["failed"] += bool(p)
                 problems += p
         rc, err = tool.close()

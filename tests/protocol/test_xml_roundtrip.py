@@ -32,7 +32,7 @@ import botocore.handlers  # noqa: E402
 
 import protohelp  # noqa: E402
 
-SERVICES = ("sts", "iam", "ec2", "s3", "sns")
+SERVICES = ("sts", "iam", "ec2", "s3", "sns", "cloudwatch")
 SEEDS = (1, 2, 3)
 
 if pytest is None:  # decorators below still need a name
@@ -208,6 +208,18 @@ CLIENT_CALLS = {
             {"ResourceType": "vpc", "Tags": [{"Key": "k", "Value": "v"}]}]}),
         ("AuthorizeSecurityGroupIngress", {"GroupId": "sg-1", "IpPermissions": [
             {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}),
+    ],
+    "cloudwatch": [
+        ("PutMetricData", {"Namespace": "App/x", "MetricData": [
+            {"MetricName": "m é", "Dimensions": [{"Name": "d", "Value": "a&b <c>"}], "Values": [1.5, 2],
+             "Counts": [1, 3], "Unit": "Milliseconds", "StorageResolution": 1},
+            {"MetricName": "n", "StatisticValues": {"SampleCount": 2, "Sum": 3, "Minimum": 1, "Maximum": 2}}]}),
+        ("GetMetricData", {"MetricDataQueries": [
+            {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "App/x", "MetricName": "n"}, "Period": 60,
+                                        "Stat": "p99.9"}},
+            {"Id": "e1", "Expression": "FILL(m1, 0) * 2", "Label": "x"}],
+            "StartTime": 1700000000, "EndTime": 1700003600, "ScanBy": "TimestampAscending"}),
+        ("PutDashboard", {"DashboardName": "d-1", "DashboardBody": '{"widgets":[]}'}),
     ],
     "sns": [
         ("CreateTopic", {"Name": "t", "Attributes": {"DisplayName": "a&b <c>"}, "Tags": [{"Key": "k", "Value": "v"}]}),
@@ -512,6 +524,14 @@ def child(service):
     """Runs in the other interpreter: its botocore, its model, restricted to what both models know."""
     new = protohelp.service_model(service)
     old = protohelp.service_model(service, protohelp.DEBIAN_BOTOCORE_DATA)
+    other = new.metadata.get("protocol") != old.metadata.get("protocol")
+    if other:
+        # A newer model that lists several protocols (CloudWatch: smithy-rpc-v2-cbor, json, query):
+        # the query one is what this server row speaks; the others have their own tests.
+        from botocore.model import ServiceModel
+
+        d = dict(new._service_description, metadata=dict(new.metadata, protocol=old.metadata["protocol"]))
+        new = ServiceModel(d, service_name=service)
     problems = []
     counts = {"botocore": protohelp.botocore.__version__, "input": 0, "output": 0, "error": 0, "failed": 0,
               "skipped_new_ops": len(set(new.operation_names) - set(old.operation_names))}
@@ -532,8 +552,9 @@ def child(service):
                 if p:
                     counts["failed"] += 1
                 problems += p
-        p = check_client(tool, service)
-        counts["client_calls"] = len(CLIENT_CALLS[service])
+        # (a client of that botocore speaks its preferred protocol, another row's: not here)
+        p = [] if other else check_client(tool, service)
+        counts["client_calls"] = 0 if other else len(CLIENT_CALLS[service])
         counts["failed"] += len(p)
         problems += p
         old_errs = {sh.name for sh in protohelp.error_shapes(old)}
