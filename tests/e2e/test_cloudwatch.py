@@ -147,6 +147,11 @@ def test_periods_and_high_resolution(cw):
 def test_get_metric_statistics_refusals(cw):
     t = minute()
     with pytest.raises(botocore.exceptions.ClientError) as e:
+        cw.get_metric_statistics(Namespace="E2E/x", MetricName="m", StartTime=t - datetime.timedelta(hours=1),
+                                 EndTime=t, Period=60)
+    assert err(e) == ("InvalidParameterCombination", 400,
+                      "At least one of the parameters Statistics and ExtendedStatistics must be specified.")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
         cw.get_metric_statistics(Namespace="E2E/x", MetricName="m", StartTime=t - datetime.timedelta(days=2),
                                  EndTime=t, Period=60, Statistics=["Sum"])
     assert err(e) == ("InvalidParameterCombination", 400,

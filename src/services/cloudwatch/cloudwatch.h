@@ -53,7 +53,8 @@ int cw__end(sqlite3 *db, bool ok);
 
 /* ts rounded down to a multiple of step (also for times before 1970). */
 int64_t cw__floor_to(int64_t ts, int64_t step);
-/* AWS: a period is "1, 5, 10, 20, 30, 60, or any multiple of 60" seconds. */
+/* AWS (GetMetricStatistics, MetricStat): a period "can be 1, 5, 10, 30, 60,
+ * or any multiple of 60" seconds. */
 bool cw__period_ok(int64_t period_s);
 
 /* The canonical text of a dimension set (sorted by name; each as

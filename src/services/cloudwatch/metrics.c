@@ -123,7 +123,7 @@ static int64_t metric_id(sqlite3 *db, str_t account, str_t region, str_t ns, str
     sqlite3_stmt *st =
         store_stmt(db, "INSERT INTO metric (account, region, namespace, name, dims, ndims, last_ms) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account, region, namespace, name, dims) "
-                       "DO UPDATE SET last_ms = max(last_ms, excluded.last_ms) RETURNING id, (last_ms = ?7)");
+                       "DO UPDATE SET last_ms = max(last_ms, excluded.last_ms) RETURNING id");
     if (!st) return 0;
     store_bind_str(st, 1, account);
     store_bind_str(st, 2, region);
@@ -213,7 +213,7 @@ int64_t cw__floor_to(int64_t ts, int64_t step)
 
 bool cw__period_ok(int64_t p)
 {
-    return p == 1 || p == 5 || p == 10 || p == 20 || p == 30 || (p > 0 && p % 60 == 0);
+    return p == 1 || p == 5 || p == 10 || p == 30 || (p > 0 && p % 60 == 0);
 }
 
 int cw__store(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t ns, str_t metric, cw__dim_t *dims,

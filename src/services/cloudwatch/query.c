@@ -121,7 +121,7 @@ static int metric_stat(cw__eval_t *e, size_t i, cw__value_t *out)
     if (!cw__period_ok(period)) {
         e->err = arena_printf(e->a,
                               "The parameter MetricDataQueries.member.%zu.MetricStat.Period must be 1, 5, 10, "
-                              "20, 30, or a multiple of 60.",
+                              "30, or a multiple of 60.",
                               i + 1);
         return GR_ERR;
     }

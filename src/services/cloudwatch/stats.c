@@ -291,7 +291,7 @@ int cw__check_range(req_t *r, int64_t start, int64_t end, int64_t period_s, int6
 {
     /* AWS's texts as clients record them (moto keeps the same). */
     if (start >= end) return req_fail(r, E_VALUE, "The parameter StartTime must be less than the parameter EndTime.");
-    /* AWS: "Valid values are 1, 5, 10, 20, 30, and any multiple of 60." */
+    /* The text is not on record (other emulators write the same). */
     if (!cw__period_ok(period_s)) return req_fail(r, E_VALUE, "The parameter Period must be a multiple of 60.");
     int64_t want = (end - start) / (period_s * 1000);
     if (want > limit)
@@ -331,12 +331,17 @@ int cloudwatch_get_metric_statistics(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     const val_t *stats = val_get(in, "Statistics"), *ext = val_get(in, "ExtendedStatistics");
+    /* AWS (recorded: the AWS SDK for iOS's tests, the CLI's answer) */
     if (!val_len(stats) && !val_len(ext))
-        return req_fail(r, &CLOUDWATCH_ERR_MissingRequiredParameterException,
-                        "Must specify either Statistics or ExtendedStatistics.");
-    /* AWS: "you must specify either Statistics or ExtendedStatistics, but not both" */
+        return req_fail(r, E_COMBO,
+                        "At least one of the parameters Statistics and ExtendedStatistics must be specified.");
+    /* AWS: "you must specify either Statistics or ExtendedStatistics, but
+     * not both"; the text is not on record. */
     if (val_len(stats) && val_len(ext))
-        return req_fail(r, E_COMBO, "Must specify either Statistics or ExtendedStatistics, but not both.");
+        return req_fail(
+            r, E_COMBO,
+            "The parameters Statistics and ExtendedStatistics are mutually exclusive and you have specified "
+            "both.");
     size_t next = val_len(ext);
     cw__stat_t *es = ARENA_NEWN(a, cw__stat_t, next + 1);
     for (size_t i = 0; i < next; i++) {
@@ -404,7 +409,9 @@ int cw_metric_stats(struct app *app, arena_t *a, const char *account, const char
         *err = "The statistic is not supported.";
         return GR_ERR;
     }
-    if (!cw__period_ok(period_s)) {
+    /* AWS: alarms also take 20-second periods ("Valid values are 10, 20,
+     * 30, and any multiple of 60" for high-resolution alarms). */
+    if (!cw__period_ok(period_s) && period_s != 20) {
         *err = "The parameter Period must be a multiple of 60.";
         return GR_ERR;
     }
