@@ -352,6 +352,7 @@ def test_functions(cw, series):
     qs = [mq("a", "A"), mq("b", "B"),
           {"Id": "s", "Expression": "SUM(METRICS())"},
           {"Id": "avg", "Expression": "AVG(a)"},
+          {"Id": "avg2", "Expression": "SUM(avg) * 2"},
           {"Id": "mx", "Expression": "MAX([a, b])"},
           {"Id": "sd", "Expression": "STDDEV(a)"},
           {"Id": "rate", "Expression": "RATE(a)"},
@@ -364,6 +365,7 @@ def test_functions(cw, series):
     assert res["mx"]["Values"] == [10, 20, 30, 40, 50]
     # a scalar holds at every period of the range (7 minutes here)
     assert res["avg"]["Values"] == [3] * 7
+    assert res["avg2"]["Values"] == [6] * 7  # an expression naming a scalar sees the scalar
     assert res["sd"]["Values"][0] == pytest.approx(2 ** 0.5)
     assert res["rate"]["Values"] == pytest.approx([1 / 60] * 4)
     assert res["diff"]["Values"] == [10, 10, 10, 10]

@@ -185,6 +185,19 @@ arena_t *cw__eval_arena(cw__eval_t *e);
 /* Records the refusal of query i's expression (arena text). */
 void cw__eval_refuse(cw__eval_t *e, const char *msg);
 
+/* The evaluation of queries (a MetricDataQueries list) over [start, end):
+ * cw__eval_new prepares it; cw__eval_seed gives query i a value instead of
+ * evaluating it (tests, fuzzing); cw__eval_all checks the queries as AWS
+ * does and evaluates every one (GR_ERR with *err AWS's text, or *err NULL
+ * when the store failed); cw__eval_out is query i's answer (a scalar spread
+ * over the range's periods). db may be NULL when no MetricStat query is left
+ * to evaluate. */
+cw__eval_t *cw__eval_new(arena_t *a, sqlite3 *db, str_t account, str_t region, const val_t *queries, int64_t start,
+                         int64_t end);
+void cw__eval_seed(cw__eval_t *e, size_t i, const cw__value_t *v);
+int cw__eval_all(cw__eval_t *e, const char **err);
+const cw__value_t *cw__eval_out(cw__eval_t *e, size_t i);
+
 /* Evaluates query i's Expression (math.c). GR_ERR with the refusal recorded. */
 int cw__math(cw__eval_t *e, size_t i, str_t expr, cw__value_t *out);
 

@@ -35,7 +35,8 @@ struct cw__eval {
     size_t n;
     int64_t start, end, now;
     int *state;          /* per query: 0 not yet, 1 in progress, 2 done */
-    cw__value_t *result; /* per query */
+    cw__value_t *result; /* per query, as expressions see it */
+    cw__value_t *out;    /* per query, as answered: a scalar spread over the range */
     const char *err;     /* the refusal's text (arena) */
 };
 
@@ -236,40 +237,66 @@ static int check_queries(cw__eval_t *e)
     return GR_OK;
 }
 
-/* The evaluation of every query; NULL with *err set when refused (or *err
- * NULL when the store failed). */
-static cw__eval_t *evaluate(arena_t *a, sqlite3 *db, str_t account, str_t region, const val_t *queries, int64_t start,
-                            int64_t end, const char **err)
+cw__eval_t *cw__eval_new(arena_t *a, sqlite3 *db, str_t account, str_t region, const val_t *queries, int64_t start,
+                         int64_t end)
 {
     cw__eval_t *e = ARENA_NEW(a, cw__eval_t);
     *e = (cw__eval_t){a, db, account, region, queries, val_len(queries), start, end, cw__now_ms()};
     e->state = ARENA_NEWN(a, int, e->n + 1);
     e->result = ARENA_NEWN(a, cw__value_t, e->n + 1);
+    e->out = ARENA_NEWN(a, cw__value_t, e->n + 1);
+    return e;
+}
+
+void cw__eval_seed(cw__eval_t *e, size_t i, const cw__value_t *v)
+{
+    e->result[i] = *v;
+    e->state[i] = 2;
+}
+
+const cw__value_t *cw__eval_out(cw__eval_t *e, size_t i)
+{
+    return &e->out[i];
+}
+
+int cw__eval_all(cw__eval_t *e, const char **err)
+{
     *err = NULL;
     if (check_queries(e) != GR_OK) {
         *err = e->err;
-        return NULL;
+        return GR_ERR;
     }
     for (size_t i = 0; i < e->n; i++) {
         cw__value_t *v;
         if (cw__eval_query(e, i, &v) != GR_OK) {
             *err = e->err;
-            return NULL;
+            return GR_ERR;
         }
-        if (v->kind == CW_V_SCALAR) { /* a constant: at every period of the range */
-            int64_t period = cw__eval_period(e, i) * 1000, s = cw__round_start(start, period / 1000, e->now);
-            cw__series_t *ser = ARENA_NEWN(a, cw__series_t, 1);
-            size_t np = (size_t)((end - s + period - 1) / period);
-            ser->ts = ARENA_NEWN(a, int64_t, np + 1);
-            ser->v = ARENA_NEWN(a, double, np + 1);
-            for (int64_t t = s; t < end; t += period) {
-                ser->ts[ser->n] = t;
-                ser->v[ser->n++] = v->x;
-            }
-            *v = (cw__value_t){.kind = CW_V_SERIES, .s = ser, .n = 1};
+        e->out[i] = *v;
+        if (v->kind != CW_V_SCALAR) continue;
+        /* a constant result: its value at every period of the range (an
+         * expression that names it still sees the scalar) */
+        int64_t period = cw__eval_period(e, i) * 1000, s = cw__round_start(e->start, period / 1000, e->now);
+        cw__series_t *ser = ARENA_NEWN(e->a, cw__series_t, 1);
+        size_t np = e->end > s ? (size_t)((e->end - s + period - 1) / period) : 0;
+        ser->ts = ARENA_NEWN(e->a, int64_t, np + 1);
+        ser->v = ARENA_NEWN(e->a, double, np + 1);
+        for (int64_t t = s; t < e->end; t += period) {
+            ser->ts[ser->n] = t;
+            ser->v[ser->n++] = v->x;
         }
+        e->out[i] = (cw__value_t){.kind = CW_V_SERIES, .s = ser, .n = 1};
     }
-    return e;
+    return GR_OK;
+}
+
+/* The evaluation of every query; NULL with *err set when refused (or *err
+ * NULL when the store failed). */
+static cw__eval_t *evaluate(arena_t *a, sqlite3 *db, str_t account, str_t region, const val_t *queries, int64_t start,
+                            int64_t end, const char **err)
+{
+    cw__eval_t *e = cw__eval_new(a, db, account, region, queries, start, end);
+    return cw__eval_all(e, err) == GR_OK ? e : NULL;
 }
 
 /* The label of a result of query i (AWS: the query's Label; else a
@@ -299,14 +326,14 @@ int cw_metric_data(struct app *app, arena_t *a, const char *account, const char 
     cw__eval_t *e = evaluate(a, db, str_c(account), str_c(region), queries, start_ms, end_ms, err);
     if (!e) return GR_ERR;
     size_t total = 0;
-    for (size_t i = 0; i < e->n; i++) total += e->result[i].n;
+    for (size_t i = 0; i < e->n; i++) total += e->out[i].n;
     cw_series_t *o = ARENA_NEWN(a, cw_series_t, total + 1);
     for (size_t i = 0; i < e->n; i++)
-        for (size_t k = 0; k < e->result[i].n; k++) {
-            const cw__series_t *s = &e->result[i].s[k];
+        for (size_t k = 0; k < e->out[i].n; k++) {
+            const cw__series_t *s = &e->out[i].s[k];
             cw_series_t *d = &o[(*n)++];
             d->id = arena_str(a, val_get_str(query(e, i), "Id")).p;
-            d->label = arena_str(a, label_of(e, i, s, e->result[i].n)).p;
+            d->label = arena_str(a, label_of(e, i, s, e->out[i].n)).p;
             d->return_data = val_get_bool(query(e, i), "ReturnData", true);
             d->status = "Complete";
             d->n = s->n;
@@ -351,8 +378,8 @@ int cloudwatch_get_metric_data(req_t *r, const val_t *in, val_t *out)
     bool more = false;
     for (size_t i = 0; i < e->n; i++) {
         if (!val_get_bool(query(e, i), "ReturnData", true)) continue;
-        for (size_t k = 0; k < e->result[i].n && !more; k++) {
-            const cw__series_t *s = &e->result[i].s[k];
+        for (size_t k = 0; k < e->out[i].n && !more; k++) {
+            const cw__series_t *s = &e->out[i].s[k];
             /* listed whole on an earlier page */
             if (off > 0 && seen + (int64_t)s->n <= off) {
                 seen += (int64_t)s->n;
@@ -360,7 +387,7 @@ int cloudwatch_get_metric_data(req_t *r, const val_t *in, val_t *out)
             }
             val_t *res = val_new(a, VAL_STRUCT), *ts = val_new(a, VAL_LIST), *vs = val_new(a, VAL_LIST);
             val_set_c(a, res, "Id", val_str(a, val_get_str(query(e, i), "Id")));
-            val_set_c(a, res, "Label", val_str(a, label_of(e, i, s, e->result[i].n)));
+            val_set_c(a, res, "Label", val_str(a, label_of(e, i, s, e->out[i].n)));
             for (size_t j = 0; j < s->n; j++, seen++) {
                 if (seen < off) continue;
                 if (listed == max) {
