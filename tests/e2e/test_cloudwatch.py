@@ -265,6 +265,10 @@ def test_gzip_bodies(gureum, cw):
         d = stats(cw, "E2E/Gzip", name, Statistics=["Sum"], StartTime=start,
                   EndTime=start + datetime.timedelta(minutes=1))[0]
         assert [x["Sum"] for x in d] == [want]
+    # AWS: "Each PutMetricData request is limited to 1 MB"
+    big = urllib.parse.urlencode(dict(form, Pad="x" * (1 << 20))).encode()
+    status, _ = signed_post(gureum, big, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert status == 413
     # not gzip at all: refused, nothing stored
     status, _ = signed_post(gureum, b"not gzip", {"Content-Type": "application/x-www-form-urlencoded",
                                                   "Content-Encoding": "gzip"})

@@ -363,8 +363,12 @@ unsigned cloudwatch_tick(struct app *app)
         }
         busy |= moved == TICK_BATCH;
     }
-    /* Metrics with no data points left and none published for 15 months. */
-    if (!busy && cw__begin(db) == GR_OK) {
+    /* Metrics with no data points left and none published for 15 months:
+     * a scan of every metric, so once a minute (only the ticker thread
+     * reads or writes last_sweep). */
+    static int64_t last_sweep;
+    if (!busy && now - last_sweep >= 60000 && cw__begin(db) == GR_OK) {
+        last_sweep = now;
         static const char *const sql[] = {
             "DELETE FROM metric_dim WHERE mid IN (SELECT id FROM metric m WHERE m.last_ms < ?1 AND NOT EXISTS "
             "(SELECT 1 FROM point p WHERE p.mid = m.id))",
