@@ -391,6 +391,17 @@ def test_fill_repeat_and_metrics_filter(cw):
     assert res["l"] == [5, 6, 7, 8, 8]
 
 
+def test_dynamic_labels(cw, series):
+    res, _ = gmd(cw, series, [
+        mq("a", "A", Label="${PROP('Namespace')}/${PROP('MetricName')} ${PROP('Stat')}@${PROP('Period')} "
+                            "avg ${AVG} max ${MAX} min ${MIN} sum ${SUM} n ${DATAPOINT_COUNT} last ${LAST} "
+                            "first ${FIRST} [${LABEL}] ${UNKNOWN}"),
+        {"Id": "e1", "Expression": "a * 2", "Label": "${LABEL}: ${MIN_MAX_RANGE}"}],
+        LabelOptions={"Timezone": "+0130"})
+    assert res["a"]["Label"] == "E2E/Math/A Sum@60 avg 3 max 5 min 1 sum 15 n 5 last 5 first 1 [A] ${UNKNOWN}"
+    assert res["e1"]["Label"] == "e1: 8"
+
+
 def test_paging_and_partial_data(cw, series):
     qs = [mq("a", "A"), mq("b", "B")]
     seen = {"a": [], "b": []}

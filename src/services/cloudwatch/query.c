@@ -299,16 +299,103 @@ static cw__eval_t *evaluate(arena_t *a, sqlite3 *db, str_t account, str_t region
     return cw__eval_all(e, err) == GR_OK ? e : NULL;
 }
 
-/* The label of a result of query i (AWS: the query's Label; else a
- * MetricStat's metric name and an expression's Id; the series of an array
- * keep their own labels). */
+/* A number in a dynamic label (AWS's format is not on record: the shortest
+ * text that reads back as the value). */
+static void put_num(buf_t *b, double v)
+{
+    char tmp[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v) break;
+    }
+    buf_puts(b, tmp);
+}
+
+/* The value of one dynamic-label field of series s of query i, appended to
+ * b; false when gureum does not know the field (it stays as written). AWS
+ * ("Use dynamic labels"): ${AVG} ${MIN} ${MAX} ${SUM} ${FIRST} ${LAST}
+ * ${DATAPOINT_COUNT} ${MIN_MAX_RANGE} ${FIRST_LAST_RANGE} over the series'
+ * data points in the range, ${LABEL} the default label, ${PROP('…')} the
+ * metric's AccountId, Region, Namespace, MetricName, Period, Stat or
+ * Dim.NAME. The *_TIME fields are not implemented. */
+static bool label_field(cw__eval_t *e, size_t i, const cw__series_t *s, str_t f, str_t dflt, buf_t *b)
+{
+    double sum = 0, mn = INFINITY, mx = -INFINITY;
+    for (size_t k = 0; k < s->n; k++) {
+        sum += s->v[k];
+        mn = fmin(mn, s->v[k]);
+        mx = fmax(mx, s->v[k]);
+    }
+    static const char *const stats[] = {"AVG",   "MIN",  "MAX",           "SUM",
+                                        "FIRST", "LAST", "MIN_MAX_RANGE", "FIRST_LAST_RANGE"};
+    for (size_t k = 0; k < sizeof stats / sizeof stats[0]; k++) {
+        if (!str_eq_c(f, stats[k])) continue;
+        if (!s->n) return true; /* no data: nothing to show */
+        double v[] = {sum / (double)s->n, mn, mx, sum, s->v[0], s->v[s->n - 1], mx - mn, s->v[s->n - 1] - s->v[0]};
+        put_num(b, v[k]);
+        return true;
+    }
+    if (str_eq_c(f, "DATAPOINT_COUNT")) {
+        buf_printf(b, "%zu", s->n);
+        return true;
+    }
+    if (str_eq_c(f, "LABEL")) {
+        buf_put_str(b, dflt);
+        return true;
+    }
+    if (f.len < 9 || memcmp(f.p, "PROP(", 5) || f.p[f.len - 1] != ')') return false;
+    str_t arg = str_sub(f, 5, f.len - 6);
+    if (arg.len < 2 || (arg.p[0] != '\'' && arg.p[0] != '"') || arg.p[arg.len - 1] != arg.p[0]) return false;
+    arg = str_sub(arg, 1, arg.len - 2);
+    const val_t *ms = val_get(query(e, i), "MetricStat"), *m = val_get(ms, "Metric");
+    if (str_eq_c(arg, "AccountId"))
+        buf_put_str(b, e->account);
+    else if (str_eq_c(arg, "Region"))
+        buf_put_str(b, e->region);
+    else if (str_eq_c(arg, "Namespace"))
+        buf_put_str(b, val_get_str(m, "Namespace"));
+    else if (str_eq_c(arg, "MetricName"))
+        buf_put_str(b, val_get_str(m, "MetricName"));
+    else if (str_eq_c(arg, "Stat"))
+        buf_put_str(b, val_get_str(ms, "Stat"));
+    else if (str_eq_c(arg, "Period"))
+        buf_printf(b, "%lld", (long long)cw__eval_period(e, i));
+    else if (arg.len > 4 && !memcmp(arg.p, "Dim.", 4)) {
+        const val_t *dl = val_get(m, "Dimensions");
+        for (size_t k = 0; k < val_len(dl); k++)
+            if (str_eq(val_get_str(dl->u.list.v[k], "Name"), str_sub(arg, 4, arg.len - 4)))
+                buf_put_str(b, val_get_str(dl->u.list.v[k], "Value"));
+    } else
+        return false;
+    return true;
+}
+
+/* The label of a result of query i (AWS: the query's Label, with its
+ * dynamic fields filled in; else a MetricStat's metric name and an
+ * expression's Id; the series of an array keep their own labels). */
 static str_t label_of(cw__eval_t *e, size_t i, const cw__series_t *s, size_t nseries)
 {
-    str_t l = val_get_str(query(e, i), "Label");
+    const val_t *q = query(e, i);
+    str_t l = val_get_str(q, "Label");
     if (nseries > 1 && s->label.p) return s->label;
-    if (l.p) return l;
-    if (cw__query_is_metric(e, i) && s->label.p) return s->label;
-    return val_get_str(query(e, i), "Id");
+    str_t dflt = cw__query_is_metric(e, i) ? val_get_str(val_get(val_get(q, "MetricStat"), "Metric"), "MetricName")
+                                           : val_get_str(q, "Id");
+    if (!l.p) return dflt;
+    buf_t b;
+    buf_init(&b, e->a);
+    for (size_t k = 0; k < l.len; k++) {
+        const char *close =
+            l.p[k] == '$' && k + 1 < l.len && l.p[k + 1] == '{' ? memchr(l.p + k + 2, '}', l.len - k - 2) : NULL;
+        if (close) {
+            str_t f = str_n(l.p + k + 2, (size_t)(close - (l.p + k + 2)));
+            if (label_field(e, i, s, f, dflt, &b)) {
+                k = (size_t)(close - l.p);
+                continue;
+            }
+        }
+        buf_putc(&b, l.p[k]);
+    }
+    return buf_str(&b);
 }
 
 /* ==== cw_metric_data (metrics.h) ==== */
