@@ -233,6 +233,10 @@ int cw__store(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t ns, st
 static bool datum_ok(const cw_datum_t *d)
 {
     if (!d->metric || !*d->metric || d->ndims > 30 || !isfinite(d->value) || d->count < 0) return false;
+    const cw_stats_t *s = d->stats;
+    if (s && (!(s->n > 0) || !isfinite(s->sum) || !isfinite(s->min) || !isfinite(s->max) || s->min > s->max ||
+              (s->npairs && !s->pairs)))
+        return false;
     for (size_t i = 0; i < d->ndims; i++)
         if (!d->dims[i].name || !*d->dims[i].name || !d->dims[i].value || !*d->dims[i].value) return false;
     return true;
@@ -262,6 +266,8 @@ int cw_publish_batch(struct app *app, const char *account, const char *region, c
         double c = d[i].count > 0 ? d[i].count : 1;
         double pair[2] = {d[i].value, c};
         cw__agg_t agg = {c, d[i].value * c, d[i].value, d[i].value, pair, 1};
+        const cw_stats_t *s = d[i].stats;
+        if (s) agg = (cw__agg_t){s->n, s->sum, s->min, s->max, s->pairs, s->npairs};
         ok = cw__store(db, a, str_c(account), str_c(region), str_c(ns), str_c(d[i].metric), dims, d[i].ndims,
                        str_c(d[i].unit ? d[i].unit : "None"), d[i].resolution, d[i].ts_ms ? d[i].ts_ms : now,
                        &agg) == GR_OK;

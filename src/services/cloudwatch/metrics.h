@@ -29,6 +29,17 @@ typedef struct {
     const char *value;
 } cw_dim_t;
 
+/* An aggregate of many observations of one metric in one period, as a
+ * service that counts in memory publishes it (services/pubmetrics.h):
+ * PutMetricData's StatisticValues, plus, when npairs > 0, the observed
+ * values themselves as sorted (value, count) pairs (2 * npairs doubles,
+ * ascending values) standing for `n` of them, for percentiles. */
+typedef struct {
+    double n, sum, min, max;
+    const double *pairs;
+    size_t npairs;
+} cw_stats_t;
+
 /* One data point for cw_publish_batch: the metric (within the batch's
  * namespace), its dimensions, and either one value (count 0 or 1) or one
  * value seen `count` times (PutMetricData's Values/Counts for one value). */
@@ -41,6 +52,8 @@ typedef struct {
     const char *unit; /* AWS's StandardUnit ("Count", "Milliseconds", …); NULL: "None" */
     int64_t ts_ms;    /* wall-clock ms since the epoch; 0: now */
     int resolution;   /* StorageResolution: 1 (high resolution) or 60 (standard); 0: 60 */
+    /* non-NULL: this aggregate instead of value and count */
+    const cw_stats_t *stats;
 } cw_datum_t;
 
 /* Publishes one standard-resolution data point of metric `metric` in
