@@ -133,6 +133,7 @@ static void deliver(struct app *app, arena_t *a, str_t account, str_t region, in
         if (ing->masked && ing->masked[i].p) ev[i].message = ing->masked[i];
     }
     logs__subscriptions_deliver(app, a, account, region, gid, group, stream, ev, ing->original, ids, n);
+    logs__metric_filters_publish(app, a, account, region, gid, ev, ing->original, n);
 }
 
 /* A copy of the n events in a, for the ingest processing to rewrite. */

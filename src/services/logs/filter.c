@@ -215,6 +215,35 @@ static node_t *mk(parser_t *ps, int t, node_t *l, node_t *r)
 
 static node_t *json_or(parser_t *ps);
 
+/* A JSON selector's members and indexes after its '$' (.a.b[0]), into n. */
+static bool read_path(parser_t *ps, node_t *n)
+{
+    path_el_t *els = ARENA_NEWN(ps->a, path_el_t, 64);
+    if (!els) return false;
+    while (ps->p < ps->end && n->npath < 64) {
+        if (*ps->p == '.') {
+            const char *b = ++ps->p;
+            while (ps->p < ps->end &&
+                   (isalnum((unsigned char)*ps->p) || *ps->p == '_' || *ps->p == '-' || *ps->p == '$' || *ps->p == '@'))
+                ps->p++;
+            if (ps->p == b) break;
+            els[n->npath++] = (path_el_t){str_n(b, (size_t)(ps->p - b)), 0};
+        } else if (*ps->p == '[') {
+            char *e;
+            long i = strtol(ps->p + 1, &e, 10);
+            if (e >= ps->end || *e != ']' || e == ps->p + 1) {
+                ps->err = "Invalid filter pattern: bad array index";
+                return false;
+            }
+            els[n->npath++] = (path_el_t){STR_NULL, i};
+            ps->p = e + 1;
+        } else
+            break;
+    }
+    n->path = els;
+    return true;
+}
+
 static node_t *json_cmp(parser_t *ps)
 {
     skip_ws(ps);
@@ -232,30 +261,7 @@ static node_t *json_cmp(parser_t *ps)
         return NULL;
     }
     node_t *n = mk(ps, N_CMP, NULL, NULL);
-    if (!n) return NULL;
-    path_el_t *els = ARENA_NEWN(ps->a, path_el_t, 64);
-    if (!els) return NULL;
-    while (ps->p < ps->end && n->npath < 64) {
-        if (*ps->p == '.') {
-            const char *b = ++ps->p;
-            while (ps->p < ps->end &&
-                   (isalnum((unsigned char)*ps->p) || *ps->p == '_' || *ps->p == '-' || *ps->p == '$' || *ps->p == '@'))
-                ps->p++;
-            if (ps->p == b) break;
-            els[n->npath++] = (path_el_t){str_n(b, (size_t)(ps->p - b)), 0};
-        } else if (*ps->p == '[') {
-            char *e;
-            long i = strtol(ps->p + 1, &e, 10);
-            if (e >= ps->end || *e != ']' || e == ps->p + 1) {
-                ps->err = "Invalid filter pattern: bad array index";
-                return NULL;
-            }
-            els[n->npath++] = (path_el_t){STR_NULL, i};
-            ps->p = e + 1;
-        } else
-            break;
-    }
-    n->path = els;
+    if (!n || !read_path(ps, n)) return NULL;
     if (eat_word(ps, "IS")) {
         if (eat_word(ps, "TRUE"))
             n->op = OP_TRUE;
@@ -637,4 +643,37 @@ bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t m)
     case K_SPACE: return match_space(f, a, m);
     }
     return false;
+}
+
+bool logs__filter_structured(const logs_filter_t *f)
+{
+    return f->kind == K_JSON || f->kind == K_SPACE;
+}
+
+str_t logs__filter_value(const logs_filter_t *f, arena_t *a, str_t m, str_t selector)
+{
+    if (selector.len < 2 || selector.p[0] != '$') return selector;
+    if (selector.p[1] == '.' || selector.p[1] == '[') {
+        parser_t ps = {.a = a, .p = selector.p + 1, .end = selector.p + selector.len};
+        node_t n = {.t = N_CMP};
+        if (!read_path(&ps, &n) || ps.p != ps.end) return STR_NULL;
+        const json_t *doc = json_parse(a, m, NULL);
+        const json_t *j = doc ? select_json(doc, &n) : NULL;
+        if (!j) return STR_NULL;
+        switch (j->type) {
+        case JSON_STRING: return j->u.s;
+        case JSON_INT:
+        case JSON_DOUBLE: return j->raw;
+        case JSON_BOOL: return j->u.b ? STR("true") : STR("false");
+        default: return STR_NULL;
+        }
+    }
+    /* $name: a field of the space-delimited pattern */
+    if (f->kind != K_SPACE || !f->nfields) return STR_NULL;
+    str_t *vals = ARENA_NEWN(a, str_t, f->nfields);
+    if (!vals || !assign_fields(f, a, m, vals)) return STR_NULL;
+    str_t name = str_n(selector.p + 1, selector.len - 1);
+    for (size_t i = 0; i < f->nfields; i++)
+        if (!f->fields[i].ellipsis && str_eq(f->fields[i].name, name)) return vals[i];
+    return STR_NULL;
 }

@@ -90,6 +90,14 @@ bool logs__filter_match(const logs_filter_t *f, arena_t *a, str_t message);
 /* The values a space-delimited pattern's named fields take in a message it
  * matches, as a map "$name" → value (empty for the other forms). */
 val_t *logs__filter_extract(const logs_filter_t *f, arena_t *a, str_t message);
+/* What a metric filter's metricValue or dimension selector names in message
+ * m: "$.a.b[0]" a JSON member's text (the message must be JSON), "$name" a
+ * field of f's space-delimited pattern; anything else is itself (a literal
+ * value). STR_NULL when the message has no such member or field. */
+str_t logs__filter_value(const logs_filter_t *f, arena_t *a, str_t m, str_t selector);
+/* Whether f is a JSON or space-delimited pattern, whose fields a metric
+ * filter's dimensions can name. */
+bool logs__filter_structured(const logs_filter_t *f);
 
 /* ==== Metric and subscription filters (metric.c, subscription.c) ==== */
 /* Put{Metric,Subscription}Filter's common checks, in this order: the group
@@ -109,6 +117,13 @@ int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, co
 void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid, str_t group,
                                  str_t stream, const logs_event_t *transformed, const logs_event_t *original,
                                  const int64_t *ids, size_t n);
+
+/* Publishes to CloudWatch what the n events just stored in group gid give
+ * through the group's metric filters (transformed and original as for
+ * logs__subscriptions_deliver). After the commit, on the writer's thread;
+ * failures are logged, never returned. */
+void logs__metric_filters_publish(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid,
+                                  const logs_event_t *transformed, const logs_event_t *original, size_t n);
 
 /* ==== Policy documents of a group or the account (account.c) ==== */
 struct json;

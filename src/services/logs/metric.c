@@ -1,17 +1,22 @@
 /* metric.c — CloudWatch Logs metric filters: PutMetricFilter,
  * DescribeMetricFilters and DeleteMetricFilter. A filter belongs to its log
  * group (and goes with it); its pattern is checked by the same compiler
- * FilterLogEvents uses (filter.c). gureum serves no CloudWatch metrics, so
- * a filter is kept and described, and publishes nothing. The quota check
- * and the delete are shared with subscription filters (subscription.c).
- * TestMetricFilter runs a pattern over the messages given. */
+ * FilterLogEvents uses (filter.c). Events stored in the group are run
+ * through its filters right after they are committed, and what matches is
+ * published to CloudWatch as a metric (logs__metric_filters_publish). The
+ * quota check and the delete are shared with subscription filters
+ * (subscription.c). TestMetricFilter runs a pattern over the messages given. */
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/json.h"
+#include "core/log.h"
 #include "logs_int.h"
 #include "logs_model.h"
 #include "services/app.h"
+#include "services/cloudwatch/metrics.h"
 
 /* AWS quotas: 100 metric filters per log group. */
 #define MAX_FILTERS 100
@@ -101,6 +106,21 @@ int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
     logs_group_t g;
     if (logs__filter_put_or_fail(r, db, in, "metric_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
     str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
+    /* AWS (recorded answers of PutMetricFilter): dimensions name fields of a
+     * JSON or space-delimited pattern, and never go with a default value. */
+    const val_t *trs = val_get(in, "metricTransformations");
+    logs_filter_t *f = logs__filter_compile(r->arena, pattern, NULL);
+    for (size_t i = 0; i < val_len(trs); i++) {
+        const val_t *dims = val_get(trs->u.list.v[i], "dimensions");
+        if (!val_len(dims)) continue;
+        if (!f || !logs__filter_structured(f))
+            return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                            "The specified filter pattern does not support dimensions");
+        if (val_get(trs->u.list.v[i], "defaultValue"))
+            return req_fail(r, &LOGS_ERR_InvalidParameterException,
+                            "Invalid metric transformation: dimensions and default value are mutually exclusive "
+                            "properties");
+    }
     sqlite3_stmt *st =
         store_stmt(db, "INSERT INTO metric_filter (gid, name, pattern, transforms, created_ms, on_transformed) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (gid, name) DO UPDATE SET pattern = ?3, "
@@ -109,7 +129,7 @@ int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 1, g.id);
     store_bind_str(st, 2, name);
     store_bind_str(st, 3, pattern);
-    store_bind_str(st, 4, transforms_json(r->arena, val_get(in, "metricTransformations")));
+    store_bind_str(st, 4, transforms_json(r->arena, trs));
     sqlite3_bind_int64(st, 5, logs__now_ms());
     sqlite3_bind_int(st, 6, val_get_bool(in, "applyOnTransformedLogs", false));
     int rc = sqlite3_step(st) == SQLITE_DONE ? GR_OK : GR_ERR;
@@ -244,4 +264,91 @@ int logs_test_metric_filter(req_t *r, const val_t *in, val_t *out)
         val_push(a, list, hit);
     }
     return val_set_c(a, out, "matches", list);
+}
+
+/* ==== Publishing ==== */
+
+/* One transformation's data point for event message m (or the default
+ * value when m is NULL) into *d: false when it publishes nothing for it. */
+static bool datum_of(arena_t *a, const logs_filter_t *f, const json_t *tr, const logs_event_t *ev, cw_datum_t *d)
+{
+    const json_t *name = json_get(tr, "metricName"), *unit = json_get(tr, "unit");
+    if (!name || name->type != JSON_STRING) return false;
+    *d = (cw_datum_t){.metric = arena_strndup(a, name->u.s.p, name->u.s.len),
+                      .unit = unit && unit->type == JSON_STRING ? arena_strndup(a, unit->u.s.p, unit->u.s.len) : NULL,
+                      .ts_ms = ev->ts_ms};
+    if (!ev->message.p) {
+        const json_t *dv = json_get(tr, "defaultValue");
+        if (!dv || (dv->type != JSON_INT && dv->type != JSON_DOUBLE)) return false;
+        d->value = dv->type == JSON_INT ? (double)dv->u.i : dv->u.d;
+        return true;
+    }
+    /* AWS: metricValue is a number, or "$.field" / "$field" naming a field
+     * of the matched event; a field that is not a number publishes nothing. */
+    const json_t *mv = json_get(tr, "metricValue");
+    str_t v = mv && mv->type == JSON_STRING ? logs__filter_value(f, a, ev->message, mv->u.s) : STR_NULL;
+    char *end;
+    const char *vs = v.p ? arena_strndup(a, v.p, v.len) : NULL;
+    d->value = vs ? strtod(vs, &end) : 0;
+    if (!vs || !*vs || *end || !isfinite(d->value)) return false;
+    /* AWS: each dimension's value is a field of the event, up to three;
+     * an event lacking one publishes nothing for this transformation. */
+    const json_t *dims = json_get(tr, "dimensions");
+    size_t nd = dims && dims->type == JSON_OBJECT ? dims->u.obj.n : 0;
+    cw_dim_t *dv = nd ? ARENA_NEWN(a, cw_dim_t, nd) : NULL;
+    for (size_t i = 0; i < nd; i++) {
+        const json_t *sel = dims->u.obj.v[i];
+        str_t x = sel->type == JSON_STRING ? logs__filter_value(f, a, ev->message, sel->u.s) : STR_NULL;
+        if (!x.p || !x.len || !dv) return false;
+        dv[i] = (cw_dim_t){arena_strndup(a, dims->u.obj.k[i].p, dims->u.obj.k[i].len), arena_strndup(a, x.p, x.len)};
+    }
+    d->dims = dv;
+    d->ndims = nd;
+    return true;
+}
+
+void logs__metric_filters_publish(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid,
+                                  const logs_event_t *transformed, const logs_event_t *original, size_t n)
+{
+    sqlite3 *db = logs__db(app);
+    if (!db || !n) return;
+    sqlite3_stmt *st = store_stmt(db, "SELECT pattern, transforms, on_transformed FROM metric_filter WHERE gid = ?1");
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, gid);
+    typedef struct {
+        str_t pattern, transforms;
+        bool on_transformed;
+    } mf_t;
+    mf_t fs[MAX_FILTERS];
+    size_t nf = 0;
+    while (nf < MAX_FILTERS && sqlite3_step(st) == SQLITE_ROW)
+        fs[nf++] = (mf_t){store_col_str(a, st, 0), store_col_str(a, st, 1), sqlite3_column_int(st, 2) != 0};
+    store_release(st); /* before publishing: CloudWatch writes through its own tables */
+    const char *acct = arena_strndup(a, account.p, account.len), *reg = arena_strndup(a, region.p, region.len);
+    cw_datum_t *d = nf ? ARENA_NEWN(a, cw_datum_t, n) : NULL;
+    for (size_t k = 0; d && k < nf; k++) {
+        const logs_event_t *ev = fs[k].on_transformed || !original ? transformed : original;
+        logs_filter_t *f = logs__filter_compile(a, fs[k].pattern, NULL);
+        const json_t *trs = json_parse(a, fs[k].transforms, NULL);
+        bool *hit = f ? ARENA_NEWN(a, bool, n) : NULL;
+        if (!hit || !trs || trs->type != JSON_ARRAY) continue;
+        size_t hits = 0;
+        for (size_t i = 0; i < n; i++) hits += (hit[i] = logs__filter_match(f, a, ev[i].message));
+        for (size_t t = 0; t < trs->u.arr.n; t++) {
+            const json_t *tr = trs->u.arr.v[t], *ns = json_get(tr, "metricNamespace");
+            if (!ns || ns->type != JSON_STRING) continue;
+            size_t nd = 0;
+            if (hits) {
+                for (size_t i = 0; i < n; i++)
+                    if (hit[i] && datum_of(a, f, tr, &ev[i], &d[nd])) nd++;
+            } else {
+                /* AWS: the default value is reported for a period in which
+                 * events were ingested and none matched. */
+                logs_event_t none = {.ts_ms = ev[n - 1].ts_ms};
+                if (datum_of(a, f, tr, &none, &d[0])) nd = 1;
+            }
+            if (nd && cw_publish_batch(app, acct, reg, arena_strndup(a, ns->u.s.p, ns->u.s.len), d, nd) != GR_OK)
+                log_warn("logs: metric filter publishing to %.*s failed", STR_FMT(ns->u.s));
+        }
+    }
 }
