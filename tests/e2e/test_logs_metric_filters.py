@@ -2,8 +2,11 @@
 with PutLogEvents (and a Lambda function's own output) that match a group's filter become data points
 of the filter's metric, read back with GetMetricStatistics: literal values, "$.field" values of JSON
 events, "$field" values of space-delimited ones, dimensions taken from the events, the default value
-for a batch where nothing matched, and PutMetricFilter's refusals of dimensions it cannot take.
+for a batch where nothing matched, and PutMetricFilter's refusals of dimensions it cannot take. Also
+the embedded metric format: events carrying their own metric definitions (`_aws`) publish them when
+Lambda writes them, and through PutLogEvents when sent with `x-amzn-logs-format: json/emf`.
 """
+import json
 import datetime
 import io
 import time
@@ -103,17 +106,30 @@ def test_default_value_and_deleted_filter(logs, cw):
     assert stats(cw, "MF/Default", "Fatal")["Sum"] == 2.0
 
 
+def make_function(gureum, name, source):
+    lam = gureum.client("lambda")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("index.js", source)
+    lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=lambda_role(gureum.client("iam"), name + "-role"),
+                        Handler="index.handler", Code={"ZipFile": buf.getvalue()})
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return lam
+
+
+def wait_sum(cw, ns, name, dims, want):
+    deadline = time.time() + 20
+    while True:
+        s = stats(cw, ns, name, dims)
+        if (s and s["Sum"] == want) or time.time() > deadline:
+            return s
+        time.sleep(0.3)
+
+
 def test_lambda_output_through_a_metric_filter(gureum, logs, cw):
     """A function's log lines reach its /aws/lambda group through Lambda's own writer; a metric filter
     there counts them as it counts PutLogEvents' events."""
-    lam = gureum.client("lambda")
-    role = lambda_role(gureum.client("iam"), "mf-role")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("index.js", "exports.handler = async (e) => { console.log('ORDER placed ' + e.n); return e.n; };")
-    lam.create_function(FunctionName="mf-fn", Runtime="nodejs20.x", Role=role, Handler="index.handler",
-                        Code={"ZipFile": buf.getvalue()})
-    lam.get_waiter("function_active_v2").wait(FunctionName="mf-fn")
+    lam = make_function(gureum, "mf-fn", "exports.handler = async (e) => { console.log('ORDER placed ' + e.n); return e.n; };")
     g = "/aws/lambda/mf-fn"
     try:
         logs.create_log_group(logGroupName=g)
@@ -124,12 +140,7 @@ def test_lambda_output_through_a_metric_filter(gureum, logs, cw):
                                                    "metricValue": "1"}])
     for n in range(3):
         assert lam.invoke(FunctionName="mf-fn", Payload=b'{"n": %d}' % n)["StatusCode"] == 200
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        s = stats(cw, "MF/Lambda", "Orders")
-        if s and s["Sum"] == 3.0:
-            break
-        time.sleep(0.5)
+    s = wait_sum(cw, "MF/Lambda", "Orders", (), 3.0)
     assert s and s["Sum"] == 3.0
 
 
@@ -148,3 +159,48 @@ def test_dimension_refusals(logs, pattern, transform, msg):
     err = e.value.response["Error"]
     assert (err["Code"], err["Message"]) == ("InvalidParameterException", msg)
     assert logs.describe_metric_filters(logGroupName="/mf/refused")["metricFilters"] == []
+
+
+def emf(ns, **values):
+    doc = {"_aws": {"Timestamp": now_ms(), "CloudWatchMetrics": [{
+        "Namespace": ns, "Dimensions": [["Service"], ["Service", "Op"]],
+        "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}, {"Name": "Hits", "Unit": "Count"}]}]},
+        "Service": "shop", "Op": "buy", "note": "not a metric"}
+    doc.update(values)
+    return json.dumps(doc)
+
+
+def test_embedded_metric_format_through_put_log_events(gureum, cw):
+    """With x-amzn-logs-format: json/emf each dimension set publishes each metric (a list is one data
+    point per value); without the header the same events are only log events."""
+    plain, agent = gureum.client("logs"), gureum.client("logs")
+    agent.meta.events.register("before-sign.cloudwatch-logs.PutLogEvents",
+                               lambda request, **_: request.headers.add_header("x-amzn-logs-format", "json/emf"))
+    group(plain, "/emf/app")
+    put(plain, "/emf/app", emf("EMF/Plain", Latency=5, Hits=1))
+    assert cw.list_metrics(Namespace="EMF/Plain")["Metrics"] == []
+    put(agent, "/emf/app", emf("EMF/App", Latency=[10, 20, 30], Hits=1), emf("EMF/App", Latency=40, Hits=1),
+        "plain text line", '{"_aws": {"Timestamp": "soon", "CloudWatchMetrics": []}}',
+        emf("EMF/App", Latency="fast", Hits=2))
+    s = stats(cw, "EMF/App", "Latency", [("Service", "shop")])
+    assert (s["Sum"], s["SampleCount"], s["Maximum"], s["Unit"]) == (100.0, 4.0, 40.0, "Milliseconds")
+    s = stats(cw, "EMF/App", "Latency", [("Service", "shop"), ("Op", "buy")])
+    assert (s["Sum"], s["SampleCount"]) == (100.0, 4.0)
+    assert stats(cw, "EMF/App", "Hits", [("Service", "shop")])["Sum"] == 4.0
+    assert stats(cw, "EMF/App", "note", [("Service", "shop")]) is None
+    # the events are stored as they came, EMF or not
+    got = plain.get_log_events(logGroupName="/emf/app", logStreamName="s")["events"]
+    assert len(got) == 6 and got[3]["message"] == "plain text line"
+
+
+def test_embedded_metric_format_from_lambda(gureum, cw):
+    """Lambda extracts EMF from a function's output by itself (what the EMF libraries and Powertools
+    write to stdout), with no metric filter and no header."""
+    src = ("exports.handler = async (e) => { process.stdout.write(JSON.stringify({_aws: {Timestamp: Date.now(), "
+           "CloudWatchMetrics: [{Namespace: 'EMF/Fn', Dimensions: [['Fn']], Metrics: [{Name: 'Items', Unit: 'Count'}]}]},"
+           " Fn: 'emf-fn', Items: e.items}) + '\\n'); return 'ok'; };")
+    lam = make_function(gureum, "emf-fn", src)
+    for items in (2, 5):
+        assert lam.invoke(FunctionName="emf-fn", Payload=json.dumps({"items": items}))["StatusCode"] == 200
+    s = wait_sum(cw, "EMF/Fn", "Items", [("Fn", "emf-fn")], 7.0)
+    assert s and (s["Sum"], s["SampleCount"], s["Unit"]) == (7.0, 2.0, "Count")

@@ -183,6 +183,7 @@ int logs_append(struct app *app, str_t account, str_t region, str_t group, str_t
         store_exec(db, "COMMIT") == GR_OK) {
         logs__expire(db, &g);
         deliver(app, a, account, region, gid, group, stream, own, &ing, n, last_id);
+        logs__emf_publish(app, a, account, region, ev, n); /* AWS: Lambda extracts EMF by itself */
         logs__ingest_audit(app, account, region, &ing);
         arena_free(a);
         return GR_OK;
@@ -271,6 +272,10 @@ int logs_put_log_events(req_t *r, const val_t *in, val_t *out)
     if (from < to)
         deliver(r->app, a, r->who.account, r->region, g.id, g.name, val_get_str(in, "logStreamName"), ev + from, &ing,
                 to - from, last_id);
+    /* AWS: events sent with x-amzn-logs-format: json/emf are in the
+     * embedded metric format (the CloudWatch agent, the EMF libraries). */
+    if (from < to && str_eq_c(wire_header(&r->w, "x-amzn-logs-format"), "json/emf"))
+        logs__emf_publish(r->app, a, r->who.account, r->region, ev + from, to - from);
     logs__ingest_audit(r->app, r->who.account, r->region, &ing);
     val_set_c(a, out, "nextSequenceToken", val_str(a, pos_fmt(a, "", (pos_t){now, last_id})));
     if (too_old >= 0 || expired >= 0 || too_new >= 0) {

@@ -125,6 +125,11 @@ void logs__subscriptions_deliver(struct app *app, arena_t *a, str_t account, str
 void logs__metric_filters_publish(struct app *app, arena_t *a, str_t account, str_t region, int64_t gid,
                                   const logs_event_t *transformed, const logs_event_t *original, size_t n);
 
+/* Publishes to CloudWatch the metrics that events in the embedded metric
+ * format carry (emf.c); other events are passed over. After the commit;
+ * failures are logged, never returned. */
+void logs__emf_publish(struct app *app, arena_t *a, str_t account, str_t region, const logs_event_t *ev, size_t n);
+
 /* ==== Policy documents of a group or the account (account.c) ==== */
 struct json;
 typedef struct {
