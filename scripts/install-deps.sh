@@ -41,10 +41,13 @@ lambda_sdks() {
   command -v npm >/dev/null || return 0
   [ -d "$dir/nodejs16/node_modules/aws-sdk" ] ||
     npm install --silent --no-audit --no-fund --prefix "$dir/nodejs16" aws-sdk@2 >/dev/null
-  [ -d "$dir/nodejs18/node_modules/@aws-sdk/client-sns" ] ||
+  # AWS's Node.js 18+ runtimes carry every v3 client; these are the clients
+  # of the services gureum serves (one added later installs on the next run).
+  [ -d "$dir/nodejs18/node_modules/@aws-sdk/client-cloudwatch" ] ||
     npm install --silent --no-audit --no-fund --prefix "$dir/nodejs18" @aws-sdk/client-sns @aws-sdk/client-sqs \
       @aws-sdk/client-s3 @aws-sdk/client-dynamodb @aws-sdk/lib-dynamodb @aws-sdk/client-lambda \
-      @aws-sdk/client-sts >/dev/null
+      @aws-sdk/client-sts @aws-sdk/client-cloudwatch @aws-sdk/client-cloudwatch-logs @aws-sdk/client-eventbridge \
+      @aws-sdk/client-kinesis @aws-sdk/client-iam @aws-sdk/client-dynamodb-streams >/dev/null
 }
 trap lambda_sdks EXIT
 

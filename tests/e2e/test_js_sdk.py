@@ -3,7 +3,7 @@ installs for Lambda's nodejs18+ runtimes) driving gureum from outside, as a
 Node.js application or test does: S3 with the SDK's default CRC32 checksums
 (streamed bodies as aws-chunked with a trailer), DynamoDB through the
 DocumentClient, SQS over its JSON protocol with the SDK's MD5 checks, SNS
-fan-out to SQS, and STS. Each test runs one CommonJS script with node and
+fan-out to SQS, STS, CloudWatch, CloudWatch Logs and EventBridge. Each test runs one CommonJS script with node and
 reads back what it printed; boto3 cross-checks what the script stored.
 """
 import json
@@ -223,3 +223,54 @@ def test_sqs_sns_sts(gureum, tmp_path):
     assert res["fanned"] == ["order 17"]
     assert res["sms"]
     assert res["badPhone"]["name"] == "InvalidParameterException"
+
+
+def test_cloudwatch_logs_and_eventbridge(gureum, tmp_path):
+    """CloudWatch (the v3 client speaks json 1.0 with awsQueryCompatible errors), CloudWatch Logs and
+    EventBridge, as a Node.js application reports metrics, writes logs and routes events."""
+    res = run_js(gureum, r"""
+  const cwm = require('@aws-sdk/client-cloudwatch');
+  const logm = require('@aws-sdk/client-cloudwatch-logs');
+  const evm = require('@aws-sdk/client-eventbridge');
+  const cw = new cwm.CloudWatchClient(cfg), logs = new logm.CloudWatchLogsClient(cfg);
+  const ev = new evm.EventBridgeClient(cfg);
+  const now = new Date(Math.floor(Date.now() / 60000) * 60000);
+  await cw.send(new cwm.PutMetricDataCommand({ Namespace: 'JS/App', MetricData: [
+      { MetricName: 'Orders', Unit: 'Count', Timestamp: now, Values: [1, 2, 3], Counts: [1, 1, 2],
+        Dimensions: [{ Name: 'Shop', Value: 'north' }] }] }));
+  const st = await cw.send(new cwm.GetMetricStatisticsCommand({ Namespace: 'JS/App', MetricName: 'Orders',
+      Dimensions: [{ Name: 'Shop', Value: 'north' }], StartTime: new Date(now - 600000),
+      EndTime: new Date(+now + 600000), Period: 60, Statistics: ['Sum', 'SampleCount', 'Maximum'] }));
+  out.points = st.Datapoints.map((d) => [d.Sum, d.SampleCount, d.Maximum, d.Unit, d.Timestamp.getTime() === +now]);
+  try { await cw.send(new cwm.PutMetricDataCommand({ Namespace: 'AWS/Mine', MetricData: [{ MetricName: 'x', Value: 1 }] })); }
+  catch (e) { out.reserved = fail(e); out.reservedCode = e.Code; }
+  await logs.send(new logm.CreateLogGroupCommand({ logGroupName: '/js/app' }));
+  await logs.send(new logm.CreateLogStreamCommand({ logGroupName: '/js/app', logStreamName: 's' }));
+  await logs.send(new logm.PutLogEventsCommand({ logGroupName: '/js/app', logStreamName: 's',
+      logEvents: [{ timestamp: Date.now(), message: 'hello from node' }] }));
+  const got = await logs.send(new logm.GetLogEventsCommand({ logGroupName: '/js/app', logStreamName: 's' }));
+  out.logs = got.events.map((e) => e.message);
+  await logs.send(new logm.CreateLogGroupCommand({ logGroupName: '/js/events' }));
+  // As on AWS, EventBridge writes to a log group only where the logs resource policy lets it.
+  await logs.send(new logm.PutResourcePolicyCommand({ policyName: 'events', policyDocument: JSON.stringify({
+      Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' },
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:us-east-1:000000000000:log-group:/js/*' }] }) }));
+  await ev.send(new evm.PutRuleCommand({ Name: 'js-rule', EventPattern: JSON.stringify({ source: ['js.app'] }) }));
+  await ev.send(new evm.PutTargetsCommand({ Rule: 'js-rule', Targets: [{ Id: 'log',
+      Arn: 'arn:aws:logs:us-east-1:000000000000:log-group:/js/events' }] }));
+  const put = await ev.send(new evm.PutEventsCommand({ Entries: [{ Source: 'js.app', DetailType: 'order',
+      Detail: JSON.stringify({ id: 7 }) }] }));
+  out.failed = put.FailedEntryCount;
+  for (let i = 0; i < 50; i++) {
+    const f = await logs.send(new logm.FilterLogEventsCommand({ logGroupName: '/js/events' }));
+    out.routed = f.events.map((e) => JSON.parse(e.message).detail);
+    if (out.routed.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+""", tmp_path, "cw")
+    assert res["points"] == [[9, 4, 3, "Count", True]]  # 1 + 2 + 3 × 2
+    # the modeled exception's name; its query-era code from x-amzn-query-error (awsQueryCompatible)
+    assert (res["reserved"]["name"], res["reserved"]["status"]) == ("InvalidParameterValueException", 400)
+    assert res["reservedCode"] == "InvalidParameterValue"
+    assert res["logs"] == ["hello from node"]
+    assert res["failed"] == 0 and res["routed"] == [{"id": 7}]
