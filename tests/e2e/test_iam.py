@@ -889,6 +889,23 @@ def test_service_last_accessed(gureum):
         ("NoSuchEntity", 404)
 
 
+
+def test_service_last_accessed_cloudwatch(gureum):
+    """CloudWatch signs as monitoring, but its actions and its access-advisor namespace are cloudwatch."""
+    c = iam(gureum)
+    user = c.create_user(UserName="metrics-writer")["User"]["Arn"]
+    c.put_user_policy(UserName="metrics-writer", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"}]}))
+    key = c.create_access_key(UserName="metrics-writer")["AccessKey"]
+    cw = gureum.client("cloudwatch", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    cw.put_metric_data(Namespace="Advised", MetricData=[{"MetricName": "m", "Value": 1}])
+    job = c.generate_service_last_accessed_details(Arn=user)["JobId"]
+    svc = c.get_service_last_accessed_details(JobId=job)["ServicesLastAccessed"]
+    assert [(s["ServiceNamespace"], s["ServiceName"], s["LastAuthenticatedEntity"]) for s in svc] == \
+        [("cloudwatch", "Amazon CloudWatch", user)]
+
+
 OIDC_THUMB = "6938FD4D98BAB03FAADB97B34396831E3780AEA1"
 
 
