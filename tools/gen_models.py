@@ -7,12 +7,15 @@ exception shape is emitted; operations listed in the service's .ops X-macro file
 prototype `<svc>_<xform_name>` and their flags. Output is deterministic: same inputs, same bytes.
 
 usage: gen_models.py --botocore DIR --service ID [--ops FILE] --out DIR
-       [--as-json-target PREFIX --name ID]
+       [--as-json-target PREFIX | --as-cbor SERVICE] [--name ID]
 
 --as-json-target serves a query service's model a second time as json 1.0 with that X-Amz-Target
 prefix (SQS: newer SDKs send AmazonSQS.<Op> with the same shapes; AWS marks such services
-awsQueryCompatible). The variant is emitted as <name>_model.{c,h}, its handlers keep the service's
-own names (<service>_<op>), and its errors carry the query code in x-amzn-query-error.
+awsQueryCompatible). --as-cbor serves it as smithy-rpc-v2-cbor, requests naming SERVICE (the Smithy
+service shape's name, botocore's targetPrefix: CloudWatch's GraniteServiceVersion20100801) in their
+path /service/SERVICE/operation/<Op>. The variant is emitted as <name>_model.{c,h}, its handlers keep
+the service's own names (<service>_<op>), and a query service's errors carry the query code in
+x-amzn-query-error.
 """
 import argparse
 import json
@@ -238,27 +241,41 @@ ENUM_ORDER = {
 }
 
 
-def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=None):
-    name = name or svc
-    if json_target:
-        # Same shapes and operations, json 1.0 on the wire (member names are the shapes' member names).
-        model = dict(model)
-        model["metadata"] = dict(model["metadata"], protocol="json", targetPrefix=json_target, jsonVersion="1.0")
-        # AWS: newer SDKs ask for message system attributes with
-        # MessageSystemAttributeNames (botocore >= 1.34's SQS model); the
-        # query-era model only has AttributeNames, so the json twin gets both.
-        rm = model["shapes"].get("ReceiveMessageRequest")
-        if svc == "sqs" and rm and "MessageSystemAttributeNames" not in rm["members"]:
-            model["shapes"] = dict(model["shapes"])
-            model["shapes"]["ReceiveMessageRequest"] = dict(rm, members=dict(
-                rm["members"], MessageSystemAttributeNames={"shape": "AttributeNameList"}))
-        # The query model's locationNames ("MessageAttribute", "Attribute") are
-        # query wire names; on json the key is the member name.
+def twin(model, svc, protocol, target):
+    """The model again for another protocol: same shapes and operations, the service named by target
+    (json: the X-Amz-Target prefix; smithy-rpc-v2-cbor: the service name of its paths). Member names
+    are the keys on both wires, so a query model loses its query wire names."""
+    model = dict(model)
+    was_query = model["metadata"].get("protocol") == "query"
+    model["metadata"] = dict(model["metadata"], protocol=protocol, targetPrefix=target, jsonVersion="1.0")
+    if was_query:
+        # AWS: a service that moved off query keeps its query-era error codes (awsQueryCompatible).
+        model["metadata"]["awsQueryCompatible"] = {}
+    # AWS: newer SDKs ask for message system attributes with
+    # MessageSystemAttributeNames (botocore >= 1.34's SQS model); the
+    # query-era model only has AttributeNames, so the twins get both.
+    rm = model["shapes"].get("ReceiveMessageRequest")
+    if svc == "sqs" and rm and "MessageSystemAttributeNames" not in rm["members"]:
+        model["shapes"] = dict(model["shapes"])
+        model["shapes"]["ReceiveMessageRequest"] = dict(rm, members=dict(
+            rm["members"], MessageSystemAttributeNames={"shape": "AttributeNameList"}))
+    # The query model's locationNames ("MessageAttribute", "Attribute") are
+    # query wire names; on json the key is the member name.
+    if was_query:
         model["shapes"] = {
             n: dict(sh, members={k: {x: y for x, y in m.items() if x not in ("locationName", "flattened")}
                                  for k, m in sh["members"].items()}) if "members" in sh else sh
             for n, sh in model["shapes"].items()
         }
+    return model
+
+
+def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=None, cbor_service=None):
+    name = name or svc
+    if json_target:
+        model = twin(model, svc, "json", json_target)
+    elif cbor_service:
+        model = twin(model, svc, "smithy-rpc-v2-cbor", cbor_service)
     shapes = model["shapes"]
     meta = model["metadata"]
     operations = model["operations"]
@@ -497,7 +514,7 @@ def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=
     if not proto:
         proto = meta.get("protocols", ["json"])[0]
     pk = {"query": "PROTO_QUERY", "ec2": "PROTO_EC2", "json": "PROTO_JSON", "rest-json": "PROTO_REST_JSON",
-          "rest-xml": "PROTO_REST_XML"}
+          "rest-xml": "PROTO_REST_XML", "smithy-rpc-v2-cbor": "PROTO_RPCV2_CBOR"}
     if proto not in pk:
         raise GenError(f"unsupported protocol {proto}")
     api = meta.get("apiVersion", "")
@@ -567,7 +584,7 @@ def generate(model, svc, ops_list, bver, has_svc_header, name=None, json_target=
         ("errors", "ERRS" if svc_errs else "NULL"),
         ("nerrors", str(len(svc_errs))),
     ]
-    if json_target:
+    if "awsQueryCompatible" in meta:
         fields.append(("query_compat", "true"))
     for k, v in fields:
         c.append(f"    .{k} = {v},\n")
@@ -599,6 +616,7 @@ def main(argv=None):
     ap.add_argument("--ops", default=None, help="X-macro list of implemented operations")
     ap.add_argument("--out", required=True)
     ap.add_argument("--as-json-target", default=None, help="emit a json 1.0 variant with this target prefix")
+    ap.add_argument("--as-cbor", default=None, help="emit a smithy-rpc-v2-cbor variant for this service name")
     ap.add_argument("--name", default=None, help="output name of the variant (default: the service)")
     a = ap.parse_args(argv)
     try:
@@ -606,7 +624,8 @@ def main(argv=None):
         merge_newer(model, a.ops and os.path.join(os.path.dirname(a.ops), f"{a.service}.model.json"))
         ops = read_ops(a.ops)
         has_hdr = bool(a.ops) and os.path.isfile(os.path.join(os.path.dirname(a.ops), f"{a.service}.h"))
-        c, h = generate(model, a.service, ops, botocore_version(a.botocore), has_hdr, a.name, a.as_json_target)
+        c, h = generate(model, a.service, ops, botocore_version(a.botocore), has_hdr, a.name, a.as_json_target,
+                        a.as_cbor)
     except (GenError, OSError, ValueError, KeyError) as e:
         print(f"gen_models.py: {a.service}: {e}", file=sys.stderr)
         return 1

@@ -62,5 +62,9 @@ bool str_glob(str_t pat, str_t s, unsigned flags);
 char *str_dup(str_t s);
 /* Writes n bytes as 2n lowercase hex digits and a NUL into out (2n+1). */
 void str_hex(const void *in, size_t n, char *out);
+/* Length of the valid UTF-8 sequence at p (p < end; RFC 3629: no overlongs,
+ * no surrogates, <= U+10FFFF), or 0 when none starts there. Shared by the
+ * JSON and CBOR decoders, which both refuse text that is not UTF-8. */
+size_t str_utf8_len(const char *p, const char *end);
 
 #endif

@@ -132,6 +132,14 @@ const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a,
         n = dot >= 0 ? str_sub(t, (size_t)dot + 1, t.len - (size_t)dot - 1) : t;
         break;
     }
+    case PROTO_RPCV2_CBOR: {
+        /* AWS (Smithy): POST /service/{Service}/operation/{Operation} */
+        str_t svc;
+        if (!str_eq_c(w->method, "POST") || !proto_rpcv2_path(w->path, &svc, &n) || !m->target_prefix ||
+            !str_eq_c(svc, m->target_prefix))
+            return NULL;
+        break;
+    }
     case PROTO_QUERY:
     case PROTO_EC2:
         /* Action comes in the form body (POST) or the query string (GET). */
@@ -195,6 +203,7 @@ int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena
     case PROTO_JSON: rc = proto__json_parse(m, op, w, a, v, fail); break;
     case PROTO_REST_JSON: rc = proto__restjson_parse(m, op, w, a, v, fail); break;
     case PROTO_REST_XML: rc = proto__restxml_parse(m, op, w, a, v, fail); break;
+    case PROTO_RPCV2_CBOR: rc = proto__rpcv2_parse(m, op, w, a, v, fail); break;
     default: return proto__fail(fail, a, PROTO_E_SYNTAX, "unsupported protocol");
     }
     if (rc != GR_OK) {
@@ -218,6 +227,7 @@ int proto_serialize(const svc_model_t *m, const op_t *op, const val_t *out, cons
     case PROTO_JSON: return proto__json_serialize(m, op, out, request_id, a, resp);
     case PROTO_REST_JSON: return proto__restjson_serialize(m, op, out, request_id, a, resp);
     case PROTO_REST_XML: return proto__restxml_serialize(m, op, out, request_id, a, resp);
+    case PROTO_RPCV2_CBOR: return proto__rpcv2_serialize(m, op, out, request_id, a, resp);
     default: return GR_ERR;
     }
 }
@@ -252,6 +262,7 @@ int proto_write_error(const svc_model_t *m, const aws_errdef_t *e, const char *m
     case PROTO_QUERY: return proto__query_error(m, e, msg, extra, request_id, a, resp);
     case PROTO_EC2: return proto__ec2_error(m, e, msg, extra, request_id, a, resp);
     case PROTO_REST_XML: return proto__restxml_error(m, e, msg, extra, request_id, a, resp);
+    case PROTO_RPCV2_CBOR: return proto__rpcv2_error(m, e, msg, extra, request_id, a, resp);
     default: return proto__json_error(m, e, msg, extra, request_id, a, resp);
     }
 }

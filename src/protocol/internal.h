@@ -32,6 +32,8 @@ int proto__restjson_parse(const svc_model_t *m, const op_t *op, const wire_req_t
                           proto_fail_t *fail);
 int proto__restxml_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t *in,
                          proto_fail_t *fail);
+int proto__rpcv2_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t *in,
+                       proto_fail_t *fail);
 
 /* ==== per protocol: response and error serialization ==== */
 int proto__query_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
@@ -44,6 +46,8 @@ int proto__restjson_serialize(const svc_model_t *m, const op_t *op, const val_t 
                               wire_resp_t *resp);
 int proto__restxml_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
                              wire_resp_t *resp);
+int proto__rpcv2_serialize(const svc_model_t *m, const op_t *op, const val_t *out, const char *rid, arena_t *a,
+                           wire_resp_t *resp);
 int proto__query_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
                        const char *rid, arena_t *a, wire_resp_t *resp);
 int proto__ec2_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra, const char *rid,
@@ -52,6 +56,12 @@ int proto__json_error(const svc_model_t *m, const aws_errdef_t *e, const char *m
                       arena_t *a, wire_resp_t *resp); /* json and rest-json */
 int proto__restxml_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
                          const char *rid, arena_t *a, wire_resp_t *resp);
+int proto__rpcv2_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
+                       const char *rid, arena_t *a, wire_resp_t *resp);
+/* AWS: a json or cbor twin of a query service (m->query_compat) names the
+ * query-era code of every error in x-amzn-query-error: CODE;Sender|Receiver,
+ * which newer botocore reports as Error.Code. Nothing for other services. */
+void proto__query_error_header(const svc_model_t *m, const aws_errdef_t *e, arena_t *a, wire_resp_t *resp);
 
 /* ==== rest.c: shared by rest-json and rest-xml ==== */
 /* Does method + path (+ the literal query keys of the template, e.g. "?tagging")

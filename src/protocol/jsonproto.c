@@ -540,6 +540,15 @@ static const char *error_type(const svc_model_t *m, const aws_errdef_t *e, arena
     return arena_printf(a, "com.amazon.coral.service#%s", e->code);
 }
 
+void proto__query_error_header(const svc_model_t *m, const aws_errdef_t *e, arena_t *a, wire_resp_t *resp)
+{
+    /* AWS: SQS over json answers e.g. x-amzn-query-error:
+     * AWS.SimpleQueueService.NonExistentQueue;Sender; botocore takes the code from it. */
+    if (m && m->query_compat)
+        wire_resp_header(resp, a, "x-amzn-query-error",
+                         str_c(arena_printf(a, "%s;%s", e->code, e->sender ? "Sender" : "Receiver")));
+}
+
 int proto__json_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra, const char *rid,
                       arena_t *a, wire_resp_t *resp)
 {
@@ -582,11 +591,7 @@ int proto__json_error(const svc_model_t *m, const aws_errdef_t *e, const char *m
     } else {
         wire_resp_header(resp, a, "Content-Type", str_c(json_content_type(m)));
     }
-    /* AWS: SQS over json answers e.g. x-amzn-query-error:
-     * AWS.SimpleQueueService.NonExistentQueue;Sender; botocore takes the code from it. */
-    if (m && m->query_compat)
-        wire_resp_header(resp, a, "x-amzn-query-error",
-                         str_c(arena_printf(a, "%s;%s", e->code, e->sender ? "Sender" : "Receiver")));
+    proto__query_error_header(m, e, a, resp);
     put_common_headers(m, rid, a, resp);
     if (wants_crc32(m)) wire_resp_header(resp, a, "x-amz-crc32", proto__crc32_text(a, buf_str(&resp->body)));
     return resp->body.failed ? GR_ERR : GR_OK;

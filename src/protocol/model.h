@@ -131,7 +131,9 @@ typedef struct op {
  * before one of the same method and path. */
 #define OPF_OTHER_SCOPE 0x8
 
-typedef enum { PROTO_QUERY, PROTO_EC2, PROTO_JSON, PROTO_REST_JSON, PROTO_REST_XML } proto_kind_t;
+/* PROTO_RPCV2_CBOR: smithy-rpc-v2-cbor; target_prefix is then the Smithy
+ * service name its request paths carry (/service/{Service}/operation/{Op}). */
+typedef enum { PROTO_QUERY, PROTO_EC2, PROTO_JSON, PROTO_REST_JSON, PROTO_REST_XML, PROTO_RPCV2_CBOR } proto_kind_t;
 
 typedef struct svc_model {
     const char *id;              /* our service name: "sts", "ec2", "dynamodb", "logs", "lambda", "s3" */
@@ -147,8 +149,9 @@ typedef struct svc_model {
     uint32_t nops;
     const shape_t *const *errors; /* every exception shape of the service, sorted by code */
     uint32_t nerrors;
-    /* json variant of a query service (SQS: awsQueryCompatible): errors also
-     * carry the query code in x-amzn-query-error: CODE;Sender|Receiver */
+    /* json or cbor variant of a query service (SQS, CloudWatch:
+     * awsQueryCompatible): errors also carry the query code in
+     * x-amzn-query-error: CODE;Sender|Receiver */
     bool query_compat;
 } svc_model_t;
 

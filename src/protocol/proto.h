@@ -40,6 +40,10 @@ typedef struct {
  * URI template is matched against w->path/w->query and method. */
 const op_t *proto_find_op(const svc_model_t *m, const wire_req_t *w, arena_t *a, str_t *name);
 
+/* Whether path is a smithy-rpc-v2-cbor request path, ".../service/{Service}/
+ * operation/{Operation}"; true with both names (pointing into path). */
+bool proto_rpcv2_path(str_t path, str_t *service, str_t *operation);
+
 /* Parses the request into *in (a VAL_STRUCT; empty when the op has no input).
  * GR_ERR fills *fail. */
 int proto_parse(const svc_model_t *m, const op_t *op, const wire_req_t *w, arena_t *a, val_t **in, proto_fail_t *fail);

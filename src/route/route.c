@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "protocol/proto.h"
+
 /* Host without the port, lower-cased in the arena. */
 static str_t host_name(arena_t *a, str_t host)
 {
@@ -115,9 +117,16 @@ void route_request(wire_req_t *w, const sigv4_t *sig, const char *default_region
     bool website = false;
     bool vhost = host.p && s3_virtual_host(host, &bucket, &website, &vregion);
 
-    str_t target = wire_header(w, "x-amz-target");
+    str_t target = wire_header(w, "x-amz-target"), rpc_svc, rpc_op;
     const svc_entry_t *svc = NULL;
-    if (target.p) {
+    /* AWS (Smithy, botocore 1.43): smithy-rpc-v2-cbor names the service in
+     * the path, /service/{Service}/operation/{Operation}, and says so in
+     * smithy-protocol: rpc-v2-cbor; its signing name is the service's other
+     * protocols' too, so it is looked at first. */
+    if (!vhost && str_eq_c(w->method, "POST") && str_eq_c(wire_header(w, "smithy-protocol"), "rpc-v2-cbor") &&
+        proto_rpcv2_path(w->path, &rpc_svc, &rpc_op))
+        svc = registry_by_rpcv2_service(rpc_svc);
+    if (!svc && target.p) {
         str_t prefix;
         str_cut(target, '.', &prefix);
         svc = registry_by_target_prefix(prefix);

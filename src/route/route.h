@@ -3,7 +3,9 @@
  *   0. a Lambda function URL's Host (URLID.lambda-url.REGION.localhost):
  *      the whole request is the function's, whatever its path or headers
  *   1. the inspection paths under /_gureum/
- *   2. X-Amz-Target ("DynamoDB_20120810.ListTables") — json services
+ *   2. smithy-protocol: rpc-v2-cbor with a path /service/{Service}/operation/
+ *      {Op}, {Service} a cbor service's name ("GraniteServiceVersion20100801");
+ *      then X-Amz-Target ("DynamoDB_20120810.ListTables") — json services
  *   3. the SigV4 credential scope's service ("…/us-east-1/sts/aws4_request")
  *   4. Action= with a Version= that names a query/ec2 API (unsigned calls)
  *   5. the Host: virtual-hosted S3 (bucket.s3.localhost, bucket.localhost),

@@ -222,6 +222,7 @@ static int deny(req_t *r, str_t action, str_t resource)
     case PROTO_REST_XML: return req_fail(r, &ERR_AccessDenied, "Access Denied");
     case PROTO_EC2: return req_fail(r, &E_UnauthorizedOperation, "You are not authorized to perform this operation.");
     case PROTO_JSON:
+    case PROTO_RPCV2_CBOR:
         return req_fail(r, &ERR_AccessDeniedException, "User: %s is not authorized to perform: %.*s on resource: %.*s",
                         who, STR_FMT(action), STR_FMT(resource));
     case PROTO_REST_JSON:

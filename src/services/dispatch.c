@@ -51,9 +51,13 @@ static const char MSG_S3_SIG[] =
     "The request signature we calculated does not match the signature you provided. Check your key and signing "
     "method.";
 
+/* The protocol family whose errors a request gets. smithy-rpc-v2-cbor is
+ * Coral's like json 1.0/1.1: AWS's texts for its authentication failures are
+ * not on record, so it answers as the json protocols do. */
 static int proto_of(const req_t *r)
 {
-    return r->svc ? r->svc->model->protocol : PROTO_JSON;
+    int p = r->svc ? r->svc->model->protocol : PROTO_JSON;
+    return p == PROTO_RPCV2_CBOR ? PROTO_JSON : p;
 }
 
 /* The row's HTTP- and signature-level answers of its own, or NULL. */
@@ -190,7 +194,7 @@ static int fail_parse(req_t *r, const proto_fail_t *f)
      * bare {"__type":"com.amazon.coral.service#SerializationException"}
      * (dynalite's and kinesalite's suites; ScyllaDB's Alternator suite saw
      * the same). */
-    if (f->kind == PROTO_E_SYNTAX && proto_of(r) == PROTO_JSON) return req_fail(r, e, "%s", "");
+    if (f->kind == PROTO_E_SYNTAX && r->svc->model->protocol == PROTO_JSON) return req_fail(r, e, "%s", "");
     /* AWS (moto's aws_verified tests, LocalStack's recordings): a required
      * element missing inside an XML body (Delete without Object, CORSConfiguration
      * without CORSRule, a Tag without Key) breaks S3's schema; it is not a
@@ -344,7 +348,8 @@ static void inspect(req_t *r)
         for (uint32_t k = 0; k < registry[i].model->nops; k++) impl += registry[i].model->ops[k].handler != NULL;
         buf_printf(b, "%s\"%s\":{\"state\":\"running\",\"protocol\":\"%s\",\"operations\":%u,\"implemented\":%zu}",
                    i ? "," : "", registry[i].name,
-                   (const char *[]){"query", "ec2", "json", "rest-json", "rest-xml"}[registry[i].model->protocol],
+                   (const char *[]){"query", "ec2", "json", "rest-json", "rest-xml",
+                                    "smithy-rpc-v2-cbor"}[registry[i].model->protocol],
                    registry[i].model->nops, impl);
     }
     buf_puts(b, "}}\n");

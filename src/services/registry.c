@@ -126,9 +126,24 @@ const svc_entry_t *registry_by_signing_name(str_t name)
     return NULL;
 }
 
+/* A service's rows of several protocols may share the prefix (CloudWatch's
+ * json and cbor twins): each lookup sees only its own protocol's rows. */
+static const svc_entry_t *by_prefix(str_t prefix, bool rpcv2)
+{
+    for (size_t i = 0; i < registry_count; i++) {
+        const svc_model_t *m = registry[i].model;
+        if (m->target_prefix && (m->protocol == PROTO_RPCV2_CBOR) == rpcv2 && str_eq_c(prefix, m->target_prefix))
+            return &registry[i];
+    }
+    return NULL;
+}
+
 const svc_entry_t *registry_by_target_prefix(str_t prefix)
 {
-    for (size_t i = 0; i < registry_count; i++)
-        if (registry[i].model->target_prefix && str_eq_c(prefix, registry[i].model->target_prefix)) return &registry[i];
-    return NULL;
+    return by_prefix(prefix, false);
+}
+
+const svc_entry_t *registry_by_rpcv2_service(str_t name)
+{
+    return by_prefix(name, true);
 }

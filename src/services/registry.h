@@ -109,6 +109,10 @@ extern const size_t registry_count;
 
 const svc_entry_t *registry_find(const char *name);
 const svc_entry_t *registry_by_signing_name(str_t name);
+/* A json service by its X-Amz-Target prefix ("DynamoDB_20120810"). */
 const svc_entry_t *registry_by_target_prefix(str_t prefix);
+/* A smithy-rpc-v2-cbor service by the Smithy service name its request paths
+ * carry ("GraniteServiceVersion20100801"). */
+const svc_entry_t *registry_by_rpcv2_service(str_t name);
 
 #endif
