@@ -58,6 +58,16 @@ int proto__restxml_error(const svc_model_t *m, const aws_errdef_t *e, const char
                          const char *rid, arena_t *a, wire_resp_t *resp);
 int proto__rpcv2_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
                        const char *rid, arena_t *a, wire_resp_t *resp);
+/* An error's shape ID, "com.amazonaws.<service>#<Shape>", as json twins of
+ * query services (SQS: "com.amazonaws.sqs#QueueDoesNotExist") and
+ * smithy-rpc-v2-cbor send it in "__type". AWS: CloudWatch's Smithy namespace
+ * is com.amazonaws.cloudwatch (its service shape
+ * com.amazonaws.cloudwatch#GraniteServiceVersion20100801 in AWS's published
+ * api-models), so <service> is the model's service name, not its endpoint
+ * prefix ("monitoring"). Several shapes may share a code (CloudWatch's
+ * DashboardNotFoundError and ResourceNotFound): the first by name. An error
+ * the model does not list (the common ones) has no shape: its bare code. */
+const char *proto__error_shape_id(const svc_model_t *m, const aws_errdef_t *e, arena_t *a);
 /* AWS: a json or cbor twin of a query service (m->query_compat) names the
  * query-era code of every error in x-amzn-query-error: CODE;Sender|Receiver,
  * which newer botocore reports as Error.Code. Nothing for other services. */

@@ -526,18 +526,21 @@ int proto__json_serialize(const svc_model_t *m, const op_t *op, const val_t *out
  * services (Logs) send the bare code. botocore keeps what follows '#'. */
 static const char *error_type(const svc_model_t *m, const aws_errdef_t *e, arena_t *a)
 {
-    if (m && m->query_compat) {
-        /* AWS: SQS over json names the error shape ("com.amazonaws.sqs#QueueDoesNotExist"),
-         * the query code going in x-amzn-query-error; botocore 1.43 picks the
-         * exception class by the shape name. */
-        const shape_t *s = model_find_error(m, str_c(e->code));
-        return s ? arena_printf(a, "com.amazonaws.%s#%s", m->endpoint_prefix, s->name) : e->code;
-    }
+    /* AWS: SQS over json names the error shape ("com.amazonaws.sqs#QueueDoesNotExist"),
+     * the query code going in x-amzn-query-error; botocore 1.43 picks SQS's
+     * exception class by the shape name. */
+    if (m && m->query_compat) return proto__error_shape_id(m, e, a);
     if (!wants_crc32(m)) return e->code;
     if (model_find_error(m, str_c(e->code)))
         return arena_printf(a, "com.amazonaws.dynamodb.v%s#%s", m->target_prefix + strlen("DynamoDB_"), e->code);
     if (strcmp(e->code, "ValidationException") == 0) return "com.amazon.coral.validate#ValidationException";
     return arena_printf(a, "com.amazon.coral.service#%s", e->code);
+}
+
+const char *proto__error_shape_id(const svc_model_t *m, const aws_errdef_t *e, arena_t *a)
+{
+    const shape_t *s = m ? model_find_error(m, str_c(e->code)) : NULL;
+    return s ? arena_printf(a, "com.amazonaws.%s#%s", m->id, s->name) : e->code;
 }
 
 void proto__query_error_header(const svc_model_t *m, const aws_errdef_t *e, arena_t *a, wire_resp_t *resp)

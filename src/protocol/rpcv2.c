@@ -391,18 +391,6 @@ int proto__rpcv2_serialize(const svc_model_t *m, const op_t *op, const val_t *ou
     return resp->body.failed ? GR_ERR : GR_OK;
 }
 
-/* The "__type" of an error. AWS (Smithy): the error shape's absolute ID,
- * "com.amazonaws.cloudwatch#ResourceNotFound" (CloudWatch's Smithy namespace
- * is com.amazonaws.cloudwatch, its service shape
- * com.amazonaws.cloudwatch#GraniteServiceVersion20100801, in AWS's
- * published api-models); botocore keeps what follows '#'. An error the
- * model does not list (the common ones) has no shape: its bare code. */
-static const char *error_type(const svc_model_t *m, const aws_errdef_t *e, arena_t *a)
-{
-    const shape_t *s = m ? model_find_error(m, str_c(e->code)) : NULL;
-    return s ? arena_printf(a, "com.amazonaws.%s#%s", m->id, s->name) : e->code;
-}
-
 int proto__rpcv2_error(const svc_model_t *m, const aws_errdef_t *e, const char *msg, const val_t *extra,
                        const char *rid, arena_t *a, wire_resp_t *resp)
 {
@@ -412,7 +400,8 @@ int proto__rpcv2_error(const svc_model_t *m, const aws_errdef_t *e, const char *
     for (size_t i = 0; has_extra && i < extra->u.obj.n; i++) n += present(extra->u.obj.e[i].v);
     cbor_w_map(b, n);
     cbor_w_text(b, STR("__type"));
-    cbor_w_text(b, str_c(error_type(m, e, a)));
+    /* AWS (Smithy): "__type" is the error shape's ID; botocore keeps what follows '#' */
+    cbor_w_text(b, str_c(proto__error_shape_id(m, e, a)));
     if (msg) {
         cbor_w_text(b, STR("message"));
         cbor_w_text(b, str_c(msg));
