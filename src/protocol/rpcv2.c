@@ -8,9 +8,10 @@
  * shape's name, which botocore takes from the model's targetPrefix. The
  * response is a CBOR map of the output members with the same two headers;
  * an error is a CBOR map with "__type" (the error's shape ID) and "message".
- * Timestamps are tag 1 around epoch seconds, blobs byte strings. Invariant:
- * a body botocore serializes parses back to the value botocore was given
- * (tests/protocol). */
+ * Timestamps are tag 1 around epoch seconds, blobs byte strings. Event
+ * stream outputs are not written in cbor (no cbor service gureum serves has
+ * one). Invariant: a body botocore serializes parses back to the value
+ * botocore was given (tests/protocol). */
 #include <math.h>
 #include <string.h>
 
