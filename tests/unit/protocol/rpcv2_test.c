@@ -33,6 +33,7 @@ static const member_t M_DIM[] = {{.name = "Name", .shape = &S_STR, .flags = MF_R
                                  {.name = "Value", .shape = &S_STR}};
 static const shape_t S_DIM = {.name = "Dimension", .type = SH_STRUCTURE, .nmembers = 2, .members = M_DIM};
 static const member_t M_DIMS[] = {{.name = "member", .shape = &S_DIM}};
+static const shape_t S_DOC = {.name = "Document", .type = SH_STRUCTURE, .flags = SF_DOCUMENT};
 static const shape_t S_DIMS = {.name = "Dimensions", .type = SH_LIST, .nmembers = 1, .members = M_DIMS};
 static const member_t M_IO[] = {
     {.name = "Namespace", .shape = &S_STR, .flags = MF_REQUIRED},
@@ -46,8 +47,9 @@ static const member_t M_IO[] = {
     {.name = "Values", .shape = &S_LIST},
     {.name = "Tags", .shape = &S_MAP},
     {.name = "Dimensions", .shape = &S_DIMS},
+    {.name = "Doc", .shape = &S_DOC},
 };
-static const shape_t S_IO = {.name = "PutIn", .type = SH_STRUCTURE, .nmembers = 11, .members = M_IO};
+static const shape_t S_IO = {.name = "PutIn", .type = SH_STRUCTURE, .nmembers = 12, .members = M_IO};
 static const aws_errdef_t E_NOTFOUND = {"ResourceNotFound", 404, true};
 static const aws_errdef_t E_INTERNAL = {"InternalServiceError", 500, false};
 static const shape_t S_ERR = {
@@ -366,6 +368,52 @@ static void test_errors(void **state)
     arena_free(a);
 }
 
+/* A document member: the item by its own types, and written back so. */
+static void test_documents(void **state)
+{
+    (void)state;
+    arena_t *a = arena_new(0);
+    /* {"Namespace": "n", "Doc": {"a": [1, -2, 1.5, "x", true, null], "b": {}}} */
+    val_t *in;
+    proto_fail_t f;
+    assert_int_equal(parse(a,
+                           PUT("\xa2\x69Namespace\x61n\x63"
+                               "Doc\xa2\x61\x61\x86\x01\x21\xf9\x3e\x00\x61x\xf5\xf6\x61\x62\xa0"),
+                           &in, &f),
+                     GR_OK);
+    const val_t *doc = val_get(in, "Doc");
+    assert_int_equal(doc->kind, VAL_MAP);
+    const val_t *arr = val_get(doc, "a");
+    assert_int_equal(arr->u.list.n, 6);
+    assert_int_equal(arr->u.list.v[0]->u.i, 1);
+    assert_int_equal(arr->u.list.v[1]->u.i, -2);
+    assert_true(arr->u.list.v[2]->u.f == 1.5);
+    assert_true(str_eq_c(arr->u.list.v[3]->u.s, "x"));
+    assert_true(arr->u.list.v[4]->u.b);
+    assert_int_equal(arr->u.list.v[5]->kind, VAL_NULL);
+    assert_int_equal(val_get(doc, "b")->kind, VAL_MAP);
+    /* a map with a key that is no text is no document */
+    assert_int_equal(parse(a,
+                           PUT("\xa2\x69Namespace\x61n\x63"
+                               "Doc\xa1\x01\x02"),
+                           &in, &f),
+                     GR_ERR);
+    assert_int_equal(f.kind, PROTO_E_TYPE);
+    /* written back by its own kinds: the same document */
+    val_t *out = val_new(a, VAL_STRUCT);
+    val_set_c(a, out, "Doc", (val_t *)doc);
+    wire_resp_t resp;
+    wire_resp_init(&resp, a);
+    assert_int_equal(proto_serialize(&CM, &OPS[1], out, NULL, a, &resp), GR_OK);
+    cbor_t *c = cbor_decode(a, buf_str(&resp.body), NULL);
+    const cbor_t *ca = cbor_get(cbor_get(c, "Doc"), "a");
+    assert_int_equal(ca->u.arr.n, 6); /* a document's null element is kept */
+    assert_int_equal(ca->u.arr.v[1]->type, CBOR_NINT);
+    assert_int_equal(ca->u.arr.v[5]->type, CBOR_NULL);
+    assert_int_equal(cbor_get(cbor_get(c, "Doc"), "b")->type, CBOR_MAP);
+    arena_free(a);
+}
+
 /* What the serializer writes, the parser reads back the same. */
 static void test_roundtrip_through_the_model(void **state)
 {
@@ -411,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_serializes_output),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_documents),
         cmocka_unit_test(test_roundtrip_through_the_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
