@@ -18,8 +18,10 @@ SCHEMAS  := $(wildcard src/services/*/schema/*.sql)
 SRC      := $(shell find src -name '*.c' | sort)
 LIBSRC   := $(filter-out src/main.c,$(SRC))
 # sqsjson: SQS's model again as json 1.0 (X-Amz-Target: AmazonSQS.*), which newer SDKs send;
-# cloudwatchjson likewise (X-Amz-Target: GraniteServiceVersion20100801.*).
+# cloudwatchjson likewise (X-Amz-Target: GraniteServiceVersion20100801.*), and cloudwatchcbor as
+# smithy-rpc-v2-cbor (POST /service/GraniteServiceVersion20100801/operation/<Op>), which the AWS CLI v2 sends.
 GEN_C    := $(foreach s,$(SERVICES),build/gen/$(s)_model.c) build/gen/sqsjson_model.c build/gen/cloudwatchjson_model.c
+GEN_C    += build/gen/cloudwatchcbor_model.c
 GEN_C    += build/gen/schemas.c
 GEN_C    += build/gen/bootstraps.c
 # Debian's pkg-config names: libevent_core (event loop, bufferevents, listener: all
@@ -78,6 +80,12 @@ build/gen/cloudwatchjson_model.c: src/services/cloudwatch/cloudwatch.ops tools/g
 	@mkdir -p build/gen
 	$(PYTHON) tools/gen_models.py --botocore $(BOTOCORE) --service cloudwatch --ops $< --out build/gen \
 	  --as-json-target GraniteServiceVersion20100801 --name cloudwatchjson
+
+build/gen/cloudwatchcbor_model.c: src/services/cloudwatch/cloudwatch.ops tools/gen_models.py \
+  src/services/cloudwatch/cloudwatch.model.json
+	@mkdir -p build/gen
+	$(PYTHON) tools/gen_models.py --botocore $(BOTOCORE) --service cloudwatch --ops $< --out build/gen \
+	  --as-cbor GraniteServiceVersion20100801 --name cloudwatchcbor
 
 # The Lambda runtime bootstraps, embedded so the binary needs no files (src/runtime/rt.h).
 build/gen/bootstraps.c: src/runtime/bootstrap/node.js src/runtime/bootstrap/python.py tools/gen_embed.py

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cloudwatch_model.h"
+#include "cloudwatchcbor_model.h"
 #include "cloudwatchjson_model.h"
 #include "dynamodb_model.h"
 #include "dynamodbstreams_model.h"
@@ -76,6 +77,12 @@ const svc_entry_t registry[] = {
      .resource_tags = cloudwatch_resource_tags},
     {"cloudwatch-json", &gen_model_cloudwatchjson, &CLOUDWATCHJSON_ERR_InvalidParameterValueException,
      &CLOUDWATCHJSON_ERR_MissingRequiredParameterException, false, NULL, .edge = &cw_edge,
+     .resource_tags = cloudwatch_resource_tags},
+    /* and a third time as smithy-rpc-v2-cbor, which clients that rank it first send (the AWS
+     * CLI v2; botocore 1.43.11 itself ranks json first): found by the service name in its path,
+     * POST /service/GraniteServiceVersion20100801/operation/<Op> */
+    {"cloudwatch-cbor", &gen_model_cloudwatchcbor, &CLOUDWATCHCBOR_ERR_InvalidParameterValueException,
+     &CLOUDWATCHCBOR_ERR_MissingRequiredParameterException, false, NULL, .edge = &cw_edge,
      .resource_tags = cloudwatch_resource_tags},
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick,
      .precheck = ddb_precheck, .edge = &ddb_edge, .resource_grant = ddb_resource_grant,
