@@ -115,12 +115,52 @@ static void test_s3_virtual_hosts(void **state)
     arena_free(a);
 }
 
+/* smithy-rpc-v2-cbor: the path's service name and smithy-protocol pick the
+ * cbor twin, ahead of the signing name the service's rows all share. */
+static const char *cbor_route(const char *method, const char *path, bool header, const char *target, arena_t *a)
+{
+    kv_t hdr[2];
+    size_t n = 0;
+    if (header) hdr[n++] = (kv_t){STR("smithy-protocol"), STR("rpc-v2-cbor")};
+    if (target) hdr[n++] = (kv_t){STR("X-Amz-Target"), str_c(target)};
+    wire_req_t w = {.method = str_c(method),
+                    .path = str_c(path),
+                    .query = STR(""),
+                    .body = STR("\xa0"),
+                    .host = STR("localhost:4566"),
+                    .headers = hdr,
+                    .nheaders = n};
+    sigv4_t s = {.status = SIGV4_OK, .service = STR("monitoring"), .region = STR("us-east-1")};
+    route_t rt;
+    route_request(&w, &s, "us-east-1", a, &rt);
+    return rt.svc ? rt.svc->name : "";
+}
+
+static void test_rpcv2_cbor(void **state)
+{
+    (void)state;
+    arena_t *a = arena_new(0);
+    static const char P[] = "/service/GraniteServiceVersion20100801/operation/ListMetrics";
+    assert_string_equal(cbor_route("POST", P, true, NULL, a), "cloudwatch-cbor");
+    assert_string_equal(cbor_route("POST", "/x/service/GraniteServiceVersion20100801/operation/Y", true, NULL, a),
+                        "cloudwatch-cbor");
+    /* without the header, another method, or a service name no cbor row has: the signing name's row */
+    assert_string_equal(cbor_route("POST", P, false, NULL, a), "cloudwatch");
+    assert_string_equal(cbor_route("GET", P, true, NULL, a), "cloudwatch");
+    assert_string_equal(cbor_route("POST", "/service/AmazonSQS/operation/ListQueues", true, NULL, a), "cloudwatch");
+    /* X-Amz-Target finds the json twin, never the cbor one of the same name */
+    assert_string_equal(cbor_route("POST", "/", false, "GraniteServiceVersion20100801.ListMetrics", a),
+                        "cloudwatch-json");
+    arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_rule),
         cmocka_unit_test(test_lambda_url_hosts),
         cmocka_unit_test(test_s3_virtual_hosts),
+        cmocka_unit_test(test_rpcv2_cbor),
     };
     return cmocka_run_group_tests_name("route/route", tests, NULL, NULL);
 }
