@@ -1,17 +1,21 @@
 """test_cloudwatch_cbor.py — CloudWatch over smithy-rpc-v2-cbor, end to end.
 
-boto3 1.43 and the newer AWS CLI v1 pick smithy-rpc-v2-cbor for CloudWatch first (its model lists
-smithy-rpc-v2-cbor, json, query): metric data put and read back as statistics and as GetMetricData,
-timestamps both ways (tag 1 epoch seconds), an error's code and class (the query-era code from
-x-amzn-query-error). Those tests skip under boto3 1.26, which has no cbor protocol (it speaks query to
-CloudWatch); the raw-request tests check the wire itself (headers, a CBOR error document, malformed
-bodies refused) with a CBOR codec written here, and run under either interpreter.
+botocore 1.43's CloudWatch model lists smithy-rpc-v2-cbor, json and query, and botocore 1.43.11 itself
+ranks json first (utils.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS: json, rest-json, rest-xml,
+smithy-rpc-v2-cbor, query), so boto3 and the CLI v1 speak json 1.0 to it (test_cloudwatch.py); clients
+that rank cbor first (the AWS CLI v2 since aws/aws-cli#9388) send cbor. Here boto3 1.43 and the newer
+CLI v1 are handed that model with cbor as its only protocol (a data directory on AWS_DATA_PATH), so
+their own RpcV2CBOR serializer and parser talk to gureum: metric data put and read back as statistics
+and as GetMetricData, timestamps both ways (tag 1 epoch seconds), an error's code and class (the
+query-era code from x-amzn-query-error). Those tests skip under boto3 1.26/1.29 (no cbor protocol);
+the raw-request tests check the wire itself (headers, a CBOR error document, malformed bodies refused)
+with a CBOR codec written here, and run under either interpreter.
 """
+import copy
 import datetime
 import http.client
-import os
+import json
 import struct
-import subprocess
 
 import botocore
 import botocore.auth
@@ -19,6 +23,7 @@ import botocore.awsrequest
 import botocore.credentials
 import botocore.exceptions
 import botocore.serialize
+import botocore.session
 import pytest
 
 from conftest import CLIS
@@ -126,9 +131,36 @@ def minute(dt):
 
 # ==== boto3 1.43 ====
 
+@pytest.fixture(scope="module")
+def cbor_data_path(tmp_path_factory):
+    """A botocore data directory whose CloudWatch model speaks smithy-rpc-v2-cbor only."""
+    import botocore.loaders
+
+    model = copy.deepcopy(botocore.loaders.Loader().load_service_model("cloudwatch", "service-2"))
+    assert "smithy-rpc-v2-cbor" in model["metadata"].get("protocols", []), model["metadata"]
+    model["metadata"]["protocols"] = ["smithy-rpc-v2-cbor"]
+    model["metadata"]["protocol"] = "smithy-rpc-v2-cbor"
+    root = tmp_path_factory.mktemp("cbor-models")
+    d = root / "cloudwatch" / model["metadata"]["apiVersion"]
+    d.mkdir(parents=True)
+    (d / "service-2.json").write_text(json.dumps(model))
+    return str(root)
+
+
 @pytest.fixture
-def cw(gureum):
-    c = gureum.client("cloudwatch")
+def cw(gureum, cbor_data_path):
+    import boto3
+    import botocore.config
+
+    bs = botocore.session.Session()
+    bs.set_config_variable("config_file", gureum.aws_config)
+    bs.set_config_variable("credentials_file", gureum.aws_credentials)
+    bs.set_config_variable("profile", "default")
+    bs.set_config_variable("data_path", cbor_data_path)
+    c = boto3.session.Session(botocore_session=bs).client(
+        "cloudwatch", endpoint_url=gureum.endpoint, region_name="us-east-1", aws_access_key_id="test",
+        aws_secret_access_key="test", config=botocore.config.Config(retries={"total_max_attempts": 1}))
+    assert c.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
     c.sent = []
     c.meta.events.register("before-send.cloudwatch.*",
                            lambda request, **kw: c.sent.append((request.url, dict(request.headers))))
@@ -168,6 +200,23 @@ def test_put_metric_data_then_statistics(cw):
     assert p["Minimum"] == 0.125 and p["Maximum"] == 4.0
     assert p["Unit"] == "Percent"
     assert p["Timestamp"] == t  # a tag-1 timestamp read back as the same instant
+    assert_cbor(cw)
+
+
+@needs_cbor
+def test_gzipped_put_metric_data(cw):
+    """botocore gzips a PutMetricData body of 10 KB or more (requestcompression), cbor too."""
+    t = minute(datetime.datetime.now(UTC) - datetime.timedelta(minutes=4))
+    values = [float(i) for i in range(150)]
+    cw.put_metric_data(Namespace="Cbor/Gzip", MetricData=[
+        {"MetricName": "Big", "Timestamp": t, "Values": values, "Counts": [1.0] * 150,
+         "Dimensions": [{"Name": "n%d" % k, "Value": "v" * 200} for k in range(10)]}] * 4)
+    assert any(h.get("Content-Encoding") in ("gzip", b"gzip") for _, h in cw.sent), cw.sent
+    r = cw.get_metric_statistics(Namespace="Cbor/Gzip", MetricName="Big", StartTime=t,
+                                 Dimensions=[{"Name": "n%d" % k, "Value": "v" * 200} for k in range(10)],
+                                 EndTime=t + datetime.timedelta(minutes=1), Period=60, Statistics=["Sum", "SampleCount"])
+    (p,) = r["Datapoints"]
+    assert p["Sum"] == 4 * sum(values) and p["SampleCount"] == 600.0
     assert_cbor(cw)
 
 
@@ -222,13 +271,15 @@ def test_list_metrics_and_dashboards(cw):
     assert_cbor(cw)
 
 
-def test_cli_v1_over_cbor(gureum):
+@needs_cbor
+def test_cli_v1_over_cbor(gureum, cbor_data_path):
     newer = [c for c in CLIS if c != "/usr/bin/aws"]
     if not newer:
         pytest.skip("no newer AWS CLI v1 on PATH")
     cli = newer[0]
+    env = {"AWS_DATA_PATH": cbor_data_path}
     p = gureum.aws("cloudwatch", "put-metric-data", "--namespace", "Cbor/Cli", "--metric-name", "Hits",
-                   "--value", "3", "--unit", "Count", "--debug", cli=cli)
+                   "--value", "3", "--unit", "Count", "--debug", cli=cli, env=env)
     assert p.returncode == 0, p.stderr[-3000:]
     if f"/service/{SERVICE}/operation/PutMetricData" not in p.stderr:
         pytest.skip(f"{cli} does not speak smithy-rpc-v2-cbor to CloudWatch")
@@ -236,13 +287,12 @@ def test_cli_v1_over_cbor(gureum):
     p = gureum.aws("cloudwatch", "get-metric-statistics", "--namespace", "Cbor/Cli", "--metric-name", "Hits",
                    "--start-time", (now - datetime.timedelta(minutes=5)).isoformat(),
                    "--end-time", (now + datetime.timedelta(minutes=1)).isoformat(),
-                   "--period", "3600", "--statistics", "Sum", "SampleCount", "--output", "json", cli=cli)
+                   "--period", "3600", "--statistics", "Sum", "SampleCount", "--output", "json", cli=cli, env=env)
     assert p.returncode == 0, p.stderr[-3000:]
-    import json
     points = json.loads(p.stdout)["Datapoints"]
     assert len(points) == 1 and points[0]["Sum"] == 3.0 and points[0]["SampleCount"] == 1.0
     assert points[0]["Unit"] == "Count"
-    p = gureum.aws("cloudwatch", "get-dashboard", "--dashboard-name", "nope", cli=cli)
+    p = gureum.aws("cloudwatch", "get-dashboard", "--dashboard-name", "nope", cli=cli, env=env)
     assert p.returncode == 255 and "ResourceNotFound" in p.stderr
 
 
