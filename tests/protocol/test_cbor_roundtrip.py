@@ -105,6 +105,28 @@ if pytest is not None:
         assert counts["input"] > 0 and counts["output"] > 0 and counts["error"] > 0
 
 
+    def test_generator_as_cbor(tmp_path):
+        """--as-cbor: the same shapes and operations as smithy-rpc-v2-cbor, named by the service name,
+        query wire names dropped, query-era codes kept (awsQueryCompatible)."""
+        gen = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "gen_models.py")
+        r = subprocess.run([sys.executable, gen, "--botocore", protohelp.DEBIAN_BOTOCORE_DATA, "--service", "sqs",
+                            "--out", str(tmp_path), "--as-cbor", "AmazonSQS", "--name", "sqscbor"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        c = (tmp_path / "sqscbor_model.c").read_text()
+        assert ".protocol = PROTO_RPCV2_CBOR," in c
+        assert '.target_prefix = "AmazonSQS",' in c
+        assert ".query_compat = true," in c
+        assert '"MessageAttribute"' not in c  # the query model's locationName of MessageAttributes
+        assert "extern const svc_model_t gen_model_sqscbor;" in (tmp_path / "sqscbor_model.h").read_text()
+        # a json model twinned keeps its own codes: no query compatibility
+        r = subprocess.run([sys.executable, gen, "--botocore", protohelp.DEBIAN_BOTOCORE_DATA, "--service", "logs",
+                            "--out", str(tmp_path), "--as-cbor", "Logs_20140328", "--name", "logscbor"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert "query_compat" not in (tmp_path / "logscbor_model.c").read_text()
+
+
 def child(service, tool_service):
     with protohelp.ProtoTool() as tool:
         counts, problems = check_service(tool, service, tool_service)
