@@ -660,6 +660,20 @@ def check_output(tool, sm, op_name, seed=0, tool_service=None, both=None, gen=No
     return problems + ([f"{op_name}: output mismatch (generated / botocore parsed): {d}"] if d else [])
 
 
+def check_shared_errors(tool, new, old, counts, tool_service=None):
+    """check_error for every error shape of model new that model old (another botocore's) has too;
+    counts["error"] and counts["failed"] go up; returns the problems."""
+    problems = []
+    old_errs = {sh.name for sh in error_shapes(old)}
+    for sh in error_shapes(new):
+        if sh.name in old_errs:
+            counts["error"] += 1
+            p = check_error(tool, new, sh, tool_service=tool_service)
+            counts["failed"] += bool(p)
+            problems += p
+    return problems
+
+
 def check_error(tool, sm, shape, tool_service=None):
     """proto_tool writes the error; botocore must read its code, message and status."""
     code, status, sender = error_code_status(shape)

@@ -62,13 +62,7 @@ def check_service(tool, service, tool_service):
             counts[kind] += 1
             counts["failed"] += bool(p)
             problems += p
-    old_errs = {sh.name for sh in protohelp.error_shapes(old)}
-    for sh in protohelp.error_shapes(new):
-        if sh.name in old_errs:
-            counts["error"] += 1
-            p = protohelp.check_error(tool, new, sh, tool_service=tool_service)
-            counts["failed"] += bool(p)
-            problems += p
+    problems += protohelp.check_shared_errors(tool, new, old, counts, tool_service=tool_service)
     return counts, problems
 
 

@@ -205,13 +205,7 @@ def child(service):
                 if p:
                     counts["failed"] += 1
                 problems += p
-        old_errs = {sh.name for sh in protohelp.error_shapes(old)}
-        for sh in protohelp.error_shapes(new):
-            if sh.name in old_errs:
-                counts["error"] += 1
-                p = protohelp.check_error(tool, new, sh, tool_service=service)
-                counts["failed"] += bool(p)
-                problems += p
+        problems += protohelp.check_shared_errors(tool, new, old, counts, tool_service=service)
         rc, err = tool.close()
         if rc != 0:
             problems.append(f"proto_tool exited {rc}: {err[-2000:]}")

@@ -557,13 +557,7 @@ def child(service):
         counts["client_calls"] = 0 if other else len(CLIENT_CALLS[service])
         counts["failed"] += len(p)
         problems += p
-        old_errs = {sh.name for sh in protohelp.error_shapes(old)}
-        for sh in protohelp.error_shapes(new):
-            if sh.name in old_errs:
-                counts["error"] += 1
-                p = protohelp.check_error(tool, new, sh)
-                counts["failed"] += bool(p)
-                problems += p
+        problems += protohelp.check_shared_errors(tool, new, old, counts)
         rc, err = tool.close()
         if rc != 0:
             problems.append(f"proto_tool exited {rc}: {err[-2000:]}")
