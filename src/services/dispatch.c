@@ -194,6 +194,8 @@ static int fail_parse(req_t *r, const proto_fail_t *f)
      * bare {"__type":"com.amazon.coral.service#SerializationException"}
      * (dynalite's and kinesalite's suites; ScyllaDB's Alternator suite saw
      * the same). */
+    /* Not on record for smithy-rpc-v2-cbor: its SerializationException
+     * keeps the decoder's message ("CBOR: unexpected end of input at byte 9"). */
     if (f->kind == PROTO_E_SYNTAX && r->svc->model->protocol == PROTO_JSON) return req_fail(r, e, "%s", "");
     /* AWS (moto's aws_verified tests, LocalStack's recordings): a required
      * element missing inside an XML body (Delete without Object, CORSConfiguration
