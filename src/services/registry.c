@@ -77,7 +77,10 @@ const svc_entry_t registry[] = {
      .resource_tags = cloudwatch_resource_tags},
     {"cloudwatch-json", &gen_model_cloudwatchjson, &CLOUDWATCHJSON_ERR_InvalidParameterValueException,
      &CLOUDWATCHJSON_ERR_MissingRequiredParameterException, false, NULL, .edge = &cw_edge,
-     .resource_tags = cloudwatch_resource_tags},
+     .resource_tags = cloudwatch_resource_tags,
+     /* The alarms' evaluation ticks on the twin's row: the rows are one service,
+      * and this keeps it a hook apart from the metrics' roll-up. */
+     .tick = cloudwatch_alarm_tick},
     /* and a third time as smithy-rpc-v2-cbor, which clients that rank it first send (the AWS
      * CLI v2; botocore 1.43.11 itself ranks json first): found by the service name in its path,
      * POST /service/GraniteServiceVersion20100801/operation/<Op> */

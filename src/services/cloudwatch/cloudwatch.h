@@ -201,4 +201,10 @@ const cw__value_t *cw__eval_out(cw__eval_t *e, size_t i);
 /* Evaluates query i's Expression (math.c). GR_ERR with the refusal recorded. */
 int cw__math(cw__eval_t *e, size_t i, str_t expr, cw__value_t *out);
 
+/* ==== Alarms (alarm.c) ==== */
+
+/* Whether arn names an alarm of r's account and region (TagResource,
+ * UntagResource, ListTagsForResource): 1, 0, or -1 when the store fails. */
+int cw__alarm_exists(req_t *r, sqlite3 *db, str_t arn);
+
 #endif

@@ -279,8 +279,8 @@ int cw_tags_drop(struct app *app, const char *arn)
 }
 
 /* The resource an ARN names, if it exists in the caller's account: GR_OK,
- * or r failed with ResourceNotFoundException. Dashboards only, so far
- * (alarm.c adds its alarm ARNs here). */
+ * or r failed with ResourceNotFoundException: a dashboard, or an alarm
+ * (alarm.c). */
 static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
 {
     str_t prefix = str_c(arena_printf(r->arena, "arn:aws:cloudwatch::%.*s:dashboard/", STR_FMT(r->who.account)));
@@ -292,6 +292,11 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
         store_bind_str(st, 2, str_sub(arn, prefix.len, arn.len - prefix.len));
         found = sqlite3_step(st) == SQLITE_ROW;
         if (store_release(st) != SQLITE_OK) return GR_ERR;
+    }
+    if (!found) {
+        int alarm = cw__alarm_exists(r, db, arn);
+        if (alarm < 0) return GR_ERR;
+        found = alarm;
     }
     /* AWS: ResourceNotFoundException (its members ResourceType and
      * ResourceId); the message is not on record. */

@@ -132,4 +132,8 @@ int cloudwatch_resource_tags(struct req *r, str_t resource, const struct val **t
  * call, on the ticker thread. */
 unsigned cloudwatch_tick(struct app *app);
 
+/* The alarms' tick hook (alarm_eval.c): evaluates the metric alarms whose
+ * evaluation is due and moves their state (history, actions, events). */
+unsigned cloudwatch_alarm_tick(struct app *app);
+
 #endif
