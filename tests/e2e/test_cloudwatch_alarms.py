@@ -195,6 +195,58 @@ def test_m_out_of_n(cw):
     assert a["DatapointsToAlarm"] == 2
 
 
+def test_metric_math_alarm(cw):
+    t = settle_minute()
+    cw.put_metric_alarm(AlarmName="math", EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold",
+                        Metrics=[{"Id": "m1", "ReturnData": False, "MetricStat": {
+                            "Metric": {"Namespace": "E2E/Math", "MetricName": "Req"}, "Period": 60, "Stat": "Sum"}},
+                                 {"Id": "e1", "Expression": "m1 * 2", "Label": "doubled", "ReturnData": True}])
+    a = alarm(cw, "math")
+    assert [q["Id"] for q in a["Metrics"]] == ["m1", "e1"] and "MetricName" not in a
+    cw.put_metric_data(Namespace="E2E/Math", MetricData=[
+        {"MetricName": "Req", "Value": 2.0, "Timestamp": t}, {"MetricName": "Req", "Value": 4.0, "Timestamp": t}])
+    a = wait_state(cw, "math", "ALARM")
+    assert a["StateReason"] == ("Threshold Crossed: 1 out of the last 1 datapoints [12.0 (%s)] was greater than the "
+                                "threshold (10.0) (minimum 1 datapoint for OK -> ALARM transition)." % stamp(t))
+    assert "statistic" not in json.loads(a["StateReasonData"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        cw.put_metric_alarm(AlarmName="math2", EvaluationPeriods=1, Threshold=1,
+                            ComparisonOperator="GreaterThanThreshold",
+                            Metrics=[{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "E2E/Math", "MetricName":
+                                                                            "Req"}, "Period": 60, "Stat": "Sum"}},
+                                     {"Id": "e1", "Expression": "m1 * 2"}])
+    assert err(e) == ("ValidationError", 400,
+                      "Metrics list must contain exactly one metric matching the ReturnData parameter")
+
+
+def test_percentile_alarm(cw):
+    t = settle_minute()
+    cw.put_metric_alarm(AlarmName="p90", Namespace="E2E/Pct", MetricName="Lat", ExtendedStatistic="p90", Period=60,
+                        EvaluationPeriods=1, Threshold=50, ComparisonOperator="GreaterThanThreshold",
+                        EvaluateLowSampleCountPercentile="evaluate")
+    cw.put_metric_data(Namespace="E2E/Pct", MetricData=[
+        {"MetricName": "Lat", "Values": [float(v) for v in range(1, 101)], "Timestamp": t}])
+    a = wait_state(cw, "p90", "ALARM")
+    assert a["ExtendedStatistic"] == "p90" and "Statistic" not in a
+    # GetMetricStatistics' other extended statistics are accepted too
+    cw.put_metric_alarm(AlarmName="tm90", Namespace="E2E/Pct", MetricName="Lat", ExtendedStatistic="tm90", Period=60,
+                        EvaluationPeriods=1, Threshold=50, ComparisonOperator="GreaterThanThreshold")
+    assert a["StateReason"].startswith("Threshold Crossed: 1 out of the last 1 datapoints [90.")
+    # too few samples for p99 (10 / (1 - 0.99) = 1000) with "ignore": the state stays
+    cw.put_metric_alarm(AlarmName="p99-low", Namespace="E2E/Pct", MetricName="Lat", ExtendedStatistic="p99",
+                        Period=60, EvaluationPeriods=1, Threshold=50, ComparisonOperator="GreaterThanThreshold",
+                        EvaluateLowSampleCountPercentile="ignore")
+    cw.put_metric_alarm(AlarmName="p99-probe", Namespace="E2E/Pct", MetricName="Lat", ExtendedStatistic="p99",
+                        Period=60, EvaluationPeriods=1, Threshold=50, ComparisonOperator="GreaterThanThreshold")
+    wait_state(cw, "p99-probe", "ALARM")
+    time.sleep(0.7)
+    assert alarm(cw, "p99-low")["StateValue"] == "INSUFFICIENT_DATA"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        cw.put_metric_alarm(AlarmName="bad-stat", Namespace="E2E/Pct", MetricName="Lat", ExtendedStatistic="p1000",
+                            Period=60, EvaluationPeriods=1, Threshold=50, ComparisonOperator="GreaterThanThreshold")
+    assert err(e)[:2] == ("InvalidParameterValue", 400)
+
+
 @pytest.mark.parametrize("treat,state,reason", [
     ("breaching", "ALARM", "Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints "
                            "were treated as [Breaching]."),
@@ -392,6 +444,35 @@ def test_composite_alarm_follows_children(cw):
     assert r["MetricAlarms"] == [] and r["CompositeAlarms"] == []
     # history outlives the alarm
     assert history(cw, "child-a", "ConfigurationUpdate")[0]["HistorySummary"] == 'Alarm "child-a" deleted'
+
+
+def test_composite_actions_suppressor(cw):
+    for n in ("sup-child", "suppressor"):
+        cw.put_metric_alarm(AlarmName=n, Namespace="E2E/None", MetricName="Nothing", Statistic="Sum", Period=60,
+                            EvaluationPeriods=1, Threshold=1, ComparisonOperator="LessThanThreshold",
+                            TreatMissingData="ignore")
+    action = "arn:aws:automate:%s:ec2:stop" % REGION
+    cw.put_composite_alarm(AlarmName="suppressed", AlarmRule="ALARM(sup-child)", AlarmActions=[action],
+                           OKActions=[action], ActionsSuppressor="suppressor", ActionsSuppressorWaitPeriod=0,
+                           ActionsSuppressorExtensionPeriod=120)
+    wait_state(cw, "suppressed", "OK", composite=True)
+    # OK without a suppressor in ALARM: the EC2 action runs, and fails (gureum has no EC2 instances)
+    act = history(cw, "suppressed", "Action", AlarmTypes=["CompositeAlarm"])
+    assert [i["HistorySummary"].split(". ")[0] for i in act] == ["Failed to execute action " + action]
+    cw.set_alarm_state(AlarmName="suppressor", StateValue="ALARM", StateReason="maintenance")
+    c = alarm(cw, "suppressed", composite=True)
+    assert (c["ActionsSuppressor"], c["ActionsSuppressorExtensionPeriod"], c["ActionsSuppressedBy"]) == (
+        "suppressor", 120, "Alarm")
+    cw.set_alarm_state(AlarmName="sup-child", StateValue="ALARM", StateReason="x")
+    wait_state(cw, "suppressed", "ALARM", composite=True)
+    # the suppressor leaves ALARM: the extension period still suppresses
+    cw.set_alarm_state(AlarmName="suppressor", StateValue="OK", StateReason="done")
+    assert alarm(cw, "suppressed", composite=True)["ActionsSuppressedBy"] == "ExtensionPeriod"
+    cw.set_alarm_state(AlarmName="sup-child", StateValue="OK", StateReason="x")
+    wait_state(cw, "suppressed", "OK", composite=True)
+    assert len(history(cw, "suppressed", "Action", AlarmTypes=["CompositeAlarm"])) == 1
+    cw.delete_alarms(AlarmNames=["suppressed"])
+    cw.delete_alarms(AlarmNames=["sup-child", "suppressor"])
 
 
 def test_composite_alarm_refusals(cw):

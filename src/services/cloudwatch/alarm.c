@@ -75,7 +75,7 @@ static bool period_ok(int64_t p)
     return p == 10 || p == 30 || (p >= 60 && p % 60 == 0);
 }
 
-/* AWS's percentile forms for alarms: p0.0 to p100, optionally with a fraction. */
+/* A percentile, p0.0 to p100 (EvaluateLowSampleCountPercentile applies to these only). */
 static bool percentile_ok(str_t s)
 {
     if (s.len < 2 || s.p[0] != 'p') return false;
@@ -149,12 +149,24 @@ static int metric_alarm_or_fail(req_t *r, const val_t *in)
             return req_fail(r, E_COMBO, "The parameters Statistic and ExtendedStatistic are mutually exclusive.");
         if (!stat.p && !ext.p)
             return req_fail(r, E_MISSING, "One of the parameters Statistic or ExtendedStatistic is required.");
-        if (ext.p && !percentile_ok(ext))
-            return req_fail(r, E_VALUE, "The value %.*s for parameter ExtendedStatistic is not supported.",
-                            STR_FMT(ext));
         if (!val_get(in, "Period")) return req_fail(r, E_MISSING, "The parameter Period is required.");
         period = val_get_int(in, "Period", 60);
         if (!period_ok(period)) return req_fail(r, E_VALUE, "The parameter Period must be 10, 30 or a multiple of 60.");
+        if (ext.p) {
+            /* Any extended statistic GetMetricStatistics takes (p99, tm90, wm(10%:90%), …): ask it. */
+            cw_point_t *pts;
+            size_t np;
+            const char *err = NULL;
+            int64_t now = cw__now_ms();
+            arena_t *a = r->arena;
+            if (cw_metric_stats(r->app, a, arena_strndup(a, r->who.account.p, r->who.account.len),
+                                arena_strndup(a, r->region.p, r->region.len), "-", "-", NULL, 0, NULL,
+                                now - period * 1000, now, (int)period, arena_strndup(a, ext.p, ext.len), &pts, &np,
+                                &err) != GR_OK)
+                return err ? req_fail(r, E_VALUE, "The value %.*s for parameter ExtendedStatistic is not supported.",
+                                      STR_FMT(ext))
+                           : GR_ERR;
+        }
     }
     /* AWS: "Metrics cannot be checked across more than a day (EvaluationPeriods
      * * Period must be <= 86400)"; an alarm with a period of an hour or more
@@ -180,7 +192,7 @@ static int metric_alarm_or_fail(req_t *r, const val_t *in)
     if (low.p && !str_eq_c(low, "evaluate") && !str_eq_c(low, "ignore"))
         return req_fail(r, &ERR_ValidationError,
                         "Invalid value '%.*s' for EvaluateLowSampleCountPercentile: evaluate or ignore.", STR_FMT(low));
-    if (low.p && !ext.p)
+    if (low.p && !(ext.p && percentile_ok(ext)))
         return req_fail(r, &ERR_ValidationError,
                         "EvaluateLowSampleCountPercentile is only valid with a percentile ExtendedStatistic.");
     return actions_or_fail(r, in);
@@ -391,7 +403,7 @@ static val_t *list_or_empty(arena_t *a, const val_t *v)
 /* One alarm as DescribeAlarms answers it, from a row of
  * "SELECT name, composite, config, actions_enabled, updated_ms, state,
  * reason, reason_data, state_ms, transitioned_ms". */
-static val_t *alarm_item(req_t *r, sqlite3_stmt *st, bool *composite)
+static val_t *alarm_item(req_t *r, sqlite3 *db, sqlite3_stmt *st, bool *composite)
 {
     arena_t *a = r->arena;
     str_t name = store_col_str(a, st, 0);
@@ -423,6 +435,18 @@ static val_t *alarm_item(req_t *r, sqlite3_stmt *st, bool *composite)
                       val_int(a, (int64_t)cwa__num(c, "ActionsSuppressorWaitPeriod", 60)));
             val_set_c(a, o, "ActionsSuppressorExtensionPeriod",
                       val_int(a, (int64_t)cwa__num(c, "ActionsSuppressorExtensionPeriod", 60)));
+            const char *by = cwa__suppressed_by(db, a, r->who.account, r->region, c, cw__now_ms());
+            if (by) {
+                val_set_c(a, o, "ActionsSuppressedBy", val_cstr(a, by));
+                /* The reason's text is ours (AWS's is not on record). */
+                val_set_c(
+                    a, o, "ActionsSuppressedReason",
+                    val_cstr(a, arena_printf(a,
+                                             strcmp(by, "Alarm") == 0 ? "Alarm %.*s is in ALARM state."
+                                                                      : "Alarm %.*s left the ALARM state less than "
+                                                                        "ActionsSuppressorExtensionPeriod seconds ago.",
+                                             STR_FMT(sup))));
+            }
         }
         return o;
     }
@@ -557,7 +581,7 @@ int cloudwatch_describe_alarms(req_t *r, const val_t *in, val_t *out)
             break;
         }
         listed++;
-        val_t *item = alarm_item(r, st, &comp);
+        val_t *item = alarm_item(r, db, st, &comp);
         val_push(a, comp ? composite : metric, item);
     }
     if (store_release(st) != SQLITE_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE)) return GR_ERR;
@@ -596,7 +620,7 @@ int cloudwatch_describe_alarms_for_metric(req_t *r, const val_t *in, val_t *out)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         bool comp;
-        val_t *item = alarm_item(r, st, &comp);
+        val_t *item = alarm_item(r, db, st, &comp);
         static const char *const same[] = {"Statistic", "ExtendedStatistic", "Unit"};
         bool keep = true;
         for (size_t i = 0; keep && i < 3; i++)

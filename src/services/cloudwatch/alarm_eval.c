@@ -465,9 +465,42 @@ static void action_done(struct app *app, arena_t *a, const alarm_t *al, str_t ar
         log_error("cloudwatch: alarm %.*s: recording an action failed", STR_FMT(al->name));
 }
 
+const char *cwa__suppressed_by(sqlite3 *db, arena_t *a, str_t account, str_t region, const val_t *config, int64_t now)
+{
+    str_t sup = val_get_str(config, "ActionsSuppressor");
+    if (!sup.p) return NULL;
+    str_t pre = cwa__arn(a, account, region, STR(""));
+    if (str_starts_with(sup, pre)) sup = str_sub(sup, pre.len, sup.len - pre.len);
+    sqlite3_stmt *st = store_stmt(db, "SELECT state, transitioned_ms, (SELECT summary FROM alarm_history h WHERE "
+                                      "h.account = ?1 AND h.region = ?2 AND h.name = ?3 AND h.type = 'StateUpdate' "
+                                      "ORDER BY ts_ms DESC, id DESC LIMIT 1) FROM alarm WHERE account = ?1 AND "
+                                      "region = ?2 AND name = ?3");
+    if (!st) return NULL;
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, sup);
+    const char *by = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        str_t state = store_col_str(a, st, 0), last = store_col_str(a, st, 2);
+        int64_t since = sqlite3_column_int64(st, 1);
+        int64_t ext = (int64_t)cwa__num(config, "ActionsSuppressorExtensionPeriod", 60) * 1000;
+        if (str_eq_c(state, "ALARM"))
+            by = "Alarm";
+        else if (now - since < ext && str_starts_with(last, STR("Alarm updated from ALARM to ")))
+            by = "ExtensionPeriod";
+    }
+    store_release(st);
+    return by;
+}
+
 static void run_actions(struct app *app, arena_t *a, const alarm_t *al, const char *state, str_t reason,
                         str_t reason_data, int64_t now)
 {
+    /* AWS (PutCompositeAlarm, ActionsSuppressor): no actions while the
+     * suppressor is in ALARM, nor for ActionsSuppressorExtensionPeriod
+     * seconds after it left ALARM. */
+    sqlite3 *db = cw__db(app);
+    if (al->composite && db && cwa__suppressed_by(db, a, al->account, al->region, al->config, now)) return;
     const char *key = strcmp(state, "ALARM") == 0 ? "AlarmActions"
                       : strcmp(state, "OK") == 0  ? "OKActions"
                                                   : "InsufficientDataActions";
