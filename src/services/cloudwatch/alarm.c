@@ -70,9 +70,10 @@ static int actions_or_fail(req_t *r, const val_t *in)
     return GR_OK;
 }
 
+/* AWS (PutMetricAlarm, Period): "Valid values are 10, 20, 30, and any multiple of 60." */
 static bool period_ok(int64_t p)
 {
-    return p == 10 || p == 30 || (p >= 60 && p % 60 == 0);
+    return p == 10 || p == 20 || p == 30 || (p >= 60 && p % 60 == 0);
 }
 
 /* A percentile, p0.0 to p100 (EvaluateLowSampleCountPercentile applies to these only). */
@@ -123,7 +124,7 @@ static int metric_alarm_or_fail(req_t *r, const val_t *in)
             const val_t *ms = val_get(q, "MetricStat");
             int64_t qp = ms ? val_get_int(ms, "Period", 0) : val_get_int(q, "Period", 0);
             if (ms && !period_ok(qp))
-                return req_fail(r, E_VALUE, "The parameter MetricStat.Period must be 10, 30 or a multiple of 60.");
+                return req_fail(r, E_VALUE, "The parameter MetricStat.Period must be 10, 20, 30 or a multiple of 60.");
             if (qp && (!period || val_get_bool(q, "ReturnData", true))) period = qp;
             if (!ms && !val_get(q, "Expression"))
                 return req_fail(r, &ERR_ValidationError, "Each metric must have either Expression or MetricStat.");
@@ -151,7 +152,8 @@ static int metric_alarm_or_fail(req_t *r, const val_t *in)
             return req_fail(r, E_MISSING, "One of the parameters Statistic or ExtendedStatistic is required.");
         if (!val_get(in, "Period")) return req_fail(r, E_MISSING, "The parameter Period is required.");
         period = val_get_int(in, "Period", 60);
-        if (!period_ok(period)) return req_fail(r, E_VALUE, "The parameter Period must be 10, 30 or a multiple of 60.");
+        if (!period_ok(period))
+            return req_fail(r, E_VALUE, "The parameter Period must be 10, 20, 30 or a multiple of 60.");
         if (ext.p) {
             /* Any extended statistic GetMetricStatistics takes (p99, tm90, wm(10%:90%), …): ask it. */
             cw_point_t *pts;
@@ -160,9 +162,8 @@ static int metric_alarm_or_fail(req_t *r, const val_t *in)
             int64_t now = cw__now_ms();
             arena_t *a = r->arena;
             if (cw_metric_stats(r->app, a, arena_strndup(a, r->who.account.p, r->who.account.len),
-                                arena_strndup(a, r->region.p, r->region.len), "-", "-", NULL, 0, NULL,
-                                now - period * 1000, now, (int)period, arena_strndup(a, ext.p, ext.len), &pts, &np,
-                                &err) != GR_OK)
+                                arena_strndup(a, r->region.p, r->region.len), "-", "-", NULL, 0, NULL, now - 60000, now,
+                                60, arena_strndup(a, ext.p, ext.len), &pts, &np, &err) != GR_OK)
                 return err ? req_fail(r, E_VALUE, "The value %.*s for parameter ExtendedStatistic is not supported.",
                                       STR_FMT(ext))
                            : GR_ERR;

@@ -733,7 +733,7 @@ int cwa__eval_composite(struct app *app, arena_t *a, str_t account, str_t region
 /* ==== Metric alarms ==== */
 
 /* How often a metric alarm is evaluated. AWS: every minute, or every period
- * for high-resolution alarms (10 s, 30 s). GUREUM_TESTING builds may make it
+ * for high-resolution alarms (10 s, 20 s, 30 s). GUREUM_TESTING builds may make it
  * shorter with GUREUM_CLOUDWATCH_ALARM_EVAL_MS, so e2e tests need not wait
  * for the minute. */
 static int64_t eval_every_ms(int64_t period_ms)
