@@ -201,6 +201,15 @@ static int metric_alarm_or_fail(req_t *r, const val_t *in)
 
 /* ==== Storing ==== */
 
+/* Binds s, or SQL NULL when s is absent. */
+static void bind_opt(sqlite3_stmt *st, int i, str_t s)
+{
+    if (s.p)
+        store_bind_str(st, i, s);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 /* The input without Tags (kept in the tag table by ARN), as JSON. */
 static str_t config_text(arena_t *a, const val_t *in)
 {
@@ -220,9 +229,7 @@ static int existing(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t 
     sqlite3_stmt *st =
         store_stmt(db, "SELECT composite, config FROM alarm WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
-    store_bind_str(st, 1, account);
-    store_bind_str(st, 2, region);
-    store_bind_str(st, 3, name);
+    cwa__bind_key(st, account, region, name);
     int rc = sqlite3_step(st);
     e->found = rc == SQLITE_ROW;
     if (e->found) {
@@ -250,21 +257,13 @@ static int save(req_t *r, sqlite3 *db, const val_t *in, bool composite, const ex
                   "reason, state_ms, transitioned_ms, next_eval_ms, ns, metric) VALUES (?1, ?2, ?3, ?9, ?4, ?5, ?6, "
                   "'INSUFFICIENT_DATA', ?10, ?6, ?6, 0, ?7, ?8)");
     if (!st) return GR_ERR;
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
-    store_bind_str(st, 3, name);
+    cwa__bind_key(st, r->who.account, r->region, name);
     store_bind_str(st, 4, cfg);
     sqlite3_bind_int(st, 5, val_get_bool(in, "ActionsEnabled", true));
     sqlite3_bind_int64(st, 6, now);
     str_t ns = val_get_str(in, "Namespace"), metric = val_get_str(in, "MetricName");
-    if (ns.p)
-        store_bind_str(st, 7, ns);
-    else
-        sqlite3_bind_null(st, 7);
-    if (metric.p)
-        store_bind_str(st, 8, metric);
-    else
-        sqlite3_bind_null(st, 8);
+    bind_opt(st, 7, ns);
+    bind_opt(st, 8, metric);
     if (!old->found) {
         sqlite3_bind_int(st, 9, composite);
         sqlite3_bind_text(st, 10, INITIAL_REASON, -1, SQLITE_STATIC);
@@ -342,9 +341,7 @@ int cloudwatch_put_composite_alarm(req_t *r, const val_t *in, val_t *out)
     ok = st != NULL;
     for (size_t i = 0; ok && i < nn; i++) {
         sqlite3_reset(st);
-        store_bind_str(st, 1, r->who.account);
-        store_bind_str(st, 2, r->region);
-        store_bind_str(st, 3, names[i]);
+        cwa__bind_key(st, r->who.account, r->region, names[i]);
         int rc = sqlite3_step(st);
         ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
         if (rc == SQLITE_DONE && !str_eq(names[i], name)) {
@@ -362,9 +359,7 @@ int cloudwatch_put_composite_alarm(req_t *r, const val_t *in, val_t *out)
     ok = ok && save(r, db, in, true, &old) == GR_OK;
     st = ok ? store_stmt(db, "DELETE FROM alarm_child WHERE account = ?1 AND region = ?2 AND parent = ?3") : NULL;
     if (st) {
-        store_bind_str(st, 1, r->who.account);
-        store_bind_str(st, 2, r->region);
-        store_bind_str(st, 3, name);
+        cwa__bind_key(st, r->who.account, r->region, name);
         ok = sqlite3_step(st) == SQLITE_DONE;
         ok = store_release(st) == SQLITE_OK && ok;
     } else {
@@ -376,9 +371,7 @@ int cloudwatch_put_composite_alarm(req_t *r, const val_t *in, val_t *out)
     ok = st != NULL;
     for (size_t i = 0; ok && i < nn; i++) {
         sqlite3_reset(st);
-        store_bind_str(st, 1, r->who.account);
-        store_bind_str(st, 2, r->region);
-        store_bind_str(st, 3, names[i]);
+        cwa__bind_key(st, r->who.account, r->region, names[i]);
         store_bind_str(st, 4, name);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
@@ -506,9 +499,7 @@ static int related(req_t *r, sqlite3 *db, str_t of, bool children, val_t *names)
                                                : "SELECT parent FROM alarm_child WHERE account = ?1 AND region = ?2 "
                                                  "AND child = ?3");
     if (!st) return GR_ERR;
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
-    store_bind_str(st, 3, of);
+    cwa__bind_key(st, r->who.account, r->region, of);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         val_push(r->arena, names, val_str(r->arena, store_col_str(r->arena, st, 0)));
@@ -613,9 +604,7 @@ int cloudwatch_describe_alarms_for_metric(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = store_stmt(db, "SELECT " ALARM_COLS " FROM alarm WHERE account = ?1 AND region = ?2 AND "
                                       "ns = ?3 AND metric = ?4 AND composite = 0 ORDER BY name");
     if (!st) return GR_ERR;
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
-    store_bind_str(st, 3, val_get_str(in, "Namespace"));
+    cwa__bind_key(st, r->who.account, r->region, val_get_str(in, "Namespace"));
     store_bind_str(st, 4, val_get_str(in, "MetricName"));
     val_t *list = val_new(a, VAL_LIST);
     int rc;
@@ -667,9 +656,7 @@ int cloudwatch_delete_alarms(req_t *r, const val_t *in, val_t *out)
     bool ok = st != NULL;
     for (size_t i = 0; ok && i < val_len(names); i++) {
         sqlite3_reset(st);
-        store_bind_str(st, 1, r->who.account);
-        store_bind_str(st, 2, r->region);
-        store_bind_str(st, 3, names->u.list.v[i]->u.s);
+        cwa__bind_key(st, r->who.account, r->region, names->u.list.v[i]->u.s);
         int rc;
         bool dep = false;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -698,9 +685,7 @@ int cloudwatch_delete_alarms(req_t *r, const val_t *in, val_t *out)
         for (size_t k = 0; ok && k < 2; k++) {
             st = store_stmt(db, sql[k]);
             if (!(ok = st != NULL)) break;
-            store_bind_str(st, 1, r->who.account);
-            store_bind_str(st, 2, r->region);
-            store_bind_str(st, 3, name);
+            cwa__bind_key(st, r->who.account, r->region, name);
             int rc = sqlite3_step(st);
             if (k == 0 && rc == SQLITE_ROW) {
                 composite = sqlite3_column_int(st, 0);
@@ -750,9 +735,7 @@ static int set_actions(req_t *r, const val_t *in, bool enabled)
     bool ok = st != NULL;
     for (size_t i = 0; ok && i < val_len(names); i++) {
         sqlite3_reset(st);
-        store_bind_str(st, 1, r->who.account);
-        store_bind_str(st, 2, r->region);
-        store_bind_str(st, 3, names->u.list.v[i]->u.s);
+        cwa__bind_key(st, r->who.account, r->region, names->u.list.v[i]->u.s);
         sqlite3_bind_int(st, 4, enabled);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
@@ -801,14 +784,8 @@ int cloudwatch_describe_alarm_history(req_t *r, const val_t *in, val_t *out)
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
-    if (name.p)
-        store_bind_str(st, 3, name);
-    else
-        sqlite3_bind_null(st, 3);
-    if (type.p)
-        store_bind_str(st, 4, type);
-    else
-        sqlite3_bind_null(st, 4);
+    bind_opt(st, 3, name);
+    bind_opt(st, 4, type);
     sqlite3_bind_int64(st, 5, sd && sd->kind == VAL_TIME ? sd->u.t / 1000 : INT64_MIN);
     sqlite3_bind_int64(st, 6, ed && ed->kind == VAL_TIME ? ed->u.t / 1000 : INT64_MAX);
     sqlite3_bind_int(st, 7, want_metric);

@@ -24,6 +24,10 @@ struct app;
 /* "arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME", in a. */
 str_t cwa__arn(arena_t *a, str_t account, str_t region, str_t name);
 
+/* Binds an alarm's key (account, region, name) as ?1, ?2, ?3: every
+ * statement on the alarm tables names an alarm that way. */
+void cwa__bind_key(sqlite3_stmt *st, str_t account, str_t region, str_t name);
+
 /* AWS's time texts: "2026-11-28T12:00:05.123+0000" (StateReasonData,
  * notifications, events). out >= 32 bytes. */
 void cwa__fmt_time(char *out, int64_t ms);

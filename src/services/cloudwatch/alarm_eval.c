@@ -156,6 +156,13 @@ static const char *region_display(str_t region)
     return NULL;
 }
 
+void cwa__bind_key(sqlite3_stmt *st, str_t account, str_t region, str_t name)
+{
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, name);
+}
+
 /* ==== History ==== */
 
 int cwa__history(sqlite3 *db, str_t account, str_t region, str_t name, bool composite, const char *type, int64_t ts_ms,
@@ -164,9 +171,7 @@ int cwa__history(sqlite3 *db, str_t account, str_t region, str_t name, bool comp
     sqlite3_stmt *st = store_stmt(db, "INSERT INTO alarm_history (account, region, name, composite, type, ts_ms, "
                                       "summary, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!st) return GR_ERR;
-    store_bind_str(st, 1, account);
-    store_bind_str(st, 2, region);
-    store_bind_str(st, 3, name);
+    cwa__bind_key(st, account, region, name);
     sqlite3_bind_int(st, 4, composite);
     sqlite3_bind_text(st, 5, type, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, ts_ms);
@@ -199,9 +204,7 @@ static bool load(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t nam
         store_stmt(db, "SELECT composite, config, actions_enabled, updated_ms, state, reason, "
                        "reason_data, state_ms FROM alarm WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return false;
-    store_bind_str(st, 1, account);
-    store_bind_str(st, 2, region);
-    store_bind_str(st, 3, name);
+    cwa__bind_key(st, account, region, name);
     bool found = sqlite3_step(st) == SQLITE_ROW;
     if (found) {
         al->account = account;
@@ -476,9 +479,7 @@ const char *cwa__suppressed_by(sqlite3 *db, arena_t *a, str_t account, str_t reg
                                       "ORDER BY ts_ms DESC, id DESC LIMIT 1) FROM alarm WHERE account = ?1 AND "
                                       "region = ?2 AND name = ?3");
     if (!st) return NULL;
-    store_bind_str(st, 1, account);
-    store_bind_str(st, 2, region);
-    store_bind_str(st, 3, sup);
+    cwa__bind_key(st, account, region, sup);
     const char *by = NULL;
     if (sqlite3_step(st) == SQLITE_ROW) {
         str_t state = store_col_str(a, st, 0), last = store_col_str(a, st, 2);
@@ -578,9 +579,7 @@ int cwa__transition(struct app *app, arena_t *a, str_t account, str_t region, st
                                       "transitioned_ms = ?7 WHERE account = ?1 AND region = ?2 AND name = ?3");
     bool ok = st != NULL;
     if (ok) {
-        store_bind_str(st, 1, account);
-        store_bind_str(st, 2, region);
-        store_bind_str(st, 3, name);
+        cwa__bind_key(st, account, region, name);
         sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
         store_bind_str(st, 5, reason);
         if (reason_data.len)
@@ -616,9 +615,7 @@ int cwa__transition(struct app *app, arena_t *a, str_t account, str_t region, st
     if (depth >= 10) return GR_OK;
     st = store_stmt(db, "SELECT parent FROM alarm_child WHERE account = ?1 AND region = ?2 AND child = ?3");
     if (!st) return GR_ERR;
-    store_bind_str(st, 1, account);
-    store_bind_str(st, 2, region);
-    store_bind_str(st, 3, name);
+    cwa__bind_key(st, account, region, name);
     str_t parents[64];
     size_t np = 0;
     while (np < 64 && sqlite3_step(st) == SQLITE_ROW) parents[np++] = store_col_str(a, st, 0);
@@ -679,9 +676,7 @@ int cwa__eval_composite(struct app *app, arena_t *a, str_t account, str_t region
     if (!st) return GR_ERR;
     for (size_t i = 0; i < nn; i++) {
         sqlite3_reset(st);
-        store_bind_str(st, 1, account);
-        store_bind_str(st, 2, region);
-        store_bind_str(st, 3, names[i]);
+        cwa__bind_key(st, account, region, names[i]);
         if (sqlite3_step(st) != SQLITE_ROW) continue;
         child_t *c = &k.c[k.n++];
         c->name = names[i];
@@ -1030,9 +1025,7 @@ unsigned cloudwatch_alarm_tick(struct app *app)
         int64_t every = eval_every_ms(p > 0 ? p : 60000);
         st = store_stmt(db, "UPDATE alarm SET next_eval_ms = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3");
         if (st) {
-            store_bind_str(st, 1, al.account);
-            store_bind_str(st, 2, al.region);
-            store_bind_str(st, 3, al.name);
+            cwa__bind_key(st, al.account, al.region, al.name);
             sqlite3_bind_int64(st, 4, (now / every + 1) * every);
             sqlite3_step(st);
             store_release(st);

@@ -164,24 +164,22 @@ static cwa_rule_t *parse_unary(parser_t *p)
     return n;
 }
 
-static cwa_rule_t *parse_and(parser_t *p)
+/* OR over ANDs over unary terms: level 0 parses an OR list, level 1 an AND list. */
+static cwa_rule_t *parse_list(parser_t *p, int level)
 {
-    cwa_rule_t *l = parse_unary(p);
-    while (l && word(p, "AND")) {
-        cwa_rule_t *r = parse_unary(p);
-        l = r ? node(p, R_AND, l, r) : NULL;
+    const char *op = level == 0 ? "OR" : "AND";
+    rkind_t kind = level == 0 ? R_OR : R_AND;
+    cwa_rule_t *l = level == 0 ? parse_list(p, 1) : parse_unary(p);
+    while (l && word(p, op)) {
+        cwa_rule_t *r = level == 0 ? parse_list(p, 1) : parse_unary(p);
+        l = r ? node(p, kind, l, r) : NULL;
     }
     return l;
 }
 
 static cwa_rule_t *parse_or(parser_t *p)
 {
-    cwa_rule_t *l = parse_and(p);
-    while (l && word(p, "OR")) {
-        cwa_rule_t *r = parse_and(p);
-        l = r ? node(p, R_OR, l, r) : NULL;
-    }
-    return l;
+    return parse_list(p, 0);
 }
 
 cwa_rule_t *cwa__rule_parse(arena_t *a, str_t rule, str_t account, str_t region, str_t **names, size_t *nnames,
