@@ -560,6 +560,37 @@ def test_describe_filters_paging_and_tags(cw):
     assert err(e)[0] == "ResourceNotFoundException"
 
 
+# ==== Authorization ====
+
+def test_authorization(gureum, cw):
+    iam = gureum.client("iam")
+    iam.create_user(UserName="alarm-ops")
+    mine = "arn:aws:cloudwatch:%s:%s:alarm:ops-*" % (REGION, ACCOUNT)
+    iam.put_user_policy(UserName="alarm-ops", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"},
+            {"Effect": "Allow", "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
+                                           "cloudwatch:SetAlarmState"], "Resource": mine}]}))
+    key = iam.create_access_key(UserName="alarm-ops")["AccessKey"]
+    u = gureum.client("cloudwatch", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    u.put_metric_alarm(AlarmName="ops-1", TreatMissingData="ignore", **BASE)
+    cw.put_metric_alarm(AlarmName="other-1", TreatMissingData="ignore", **BASE)
+    u.set_alarm_state(AlarmName="ops-1", StateValue="ALARM", StateReason="allowed")
+    assert [a["AlarmName"] for a in u.describe_alarms(AlarmNames=["ops-1", "other-1"])["MetricAlarms"]] == [
+        "ops-1", "other-1"]
+    for call in (lambda: u.put_metric_alarm(AlarmName="other-2", **BASE),
+                 lambda: u.set_alarm_state(AlarmName="other-1", StateValue="ALARM", StateReason="x"),
+                 lambda: u.delete_alarms(AlarmNames=["ops-1", "other-1"]),
+                 lambda: u.describe_alarm_history(AlarmName="ops-1")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call()
+        assert err(e)[:2] == ("AccessDenied", 403)
+    # the refused delete deleted nothing; the allowed one deletes
+    assert len(cw.describe_alarms(AlarmNames=["ops-1", "other-1"])["MetricAlarms"]) == 2
+    u.delete_alarms(AlarmNames=["ops-1"])
+    cw.delete_alarms(AlarmNames=["other-1"])
+
+
 # ==== The AWS CLI ====
 
 def test_cli_put_and_describe(gureum, cw, cli):
