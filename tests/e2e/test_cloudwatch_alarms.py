@@ -503,11 +503,14 @@ BASE = dict(Namespace="E2E/V", MetricName="M", Statistic="Sum", Period=60, Evalu
     ({"Period": 45}, "InvalidParameterValue", None),
     ({"AlarmActions": ["arn:aws:sns:eu-west-1:000000000000:elsewhere"]}, "ValidationError", None),
     ({"TreatMissingData": "sometimes"}, "ValidationError", None),
+    ({"AlarmName": "tab\there"}, "InvalidParameterValue",
+     "The parameter AlarmName must not contain ASCII control characters."),
 ])
 def test_put_metric_alarm_refusals(cw, change, code, message):
-    kw = dict(BASE, **change)
+    kw = dict(BASE, AlarmName="refused")
+    kw.update(change)
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        cw.put_metric_alarm(AlarmName="refused", **kw)
+        cw.put_metric_alarm(**kw)
     got = err(e)
     assert got[:2] == (code, 400), got
     if message:
@@ -558,6 +561,23 @@ def test_describe_filters_paging_and_tags(cw):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         cw.list_tags_for_resource(ResourceARN=arn("page-1"))
     assert err(e)[0] == "ResourceNotFoundException"
+
+
+def test_alarms_survive_a_restart(gureum_factory):
+    env = {"GUREUM_TICK_MS": "100", "GUREUM_CLOUDWATCH_ALARM_EVAL_MS": "300"}
+    g = gureum_factory(env=env)
+    c = g.client("cloudwatch")
+    c.put_metric_alarm(AlarmName="durable", TreatMissingData="ignore", Tags=[{"Key": "k", "Value": "v"}], **BASE)
+    c.set_alarm_state(AlarmName="durable", StateValue="ALARM", StateReason="before the restart")
+    g.restart()
+    c = g.client("cloudwatch")
+    a = alarm(c, "durable")
+    assert (a["StateValue"], a["StateReason"], a["Threshold"]) == ("ALARM", "before the restart", 1.0)
+    assert c.list_tags_for_resource(ResourceARN=arn("durable"))["Tags"] == [{"Key": "k", "Value": "v"}]
+    # and the ticker evaluates it again: data under the threshold brings it back to OK
+    c.put_metric_data(Namespace="E2E/V", MetricData=[{"MetricName": "M", "Value": 0.5}])
+    wait_state(c, "durable", "OK")
+    assert len(history(c, "durable", "StateUpdate")) == 2
 
 
 # ==== Authorization ====

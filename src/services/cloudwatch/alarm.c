@@ -58,8 +58,21 @@ static bool action_ok(str_t arn, str_t region)
     return false;
 }
 
+/* AWS (PutMetricAlarm, AlarmName): "The name must contain only UTF-8
+ * characters, and can't contain ASCII control characters" (the protocol
+ * layer has checked UTF-8). The refusal's text is ours. */
+static int name_or_fail(req_t *r, const val_t *in)
+{
+    str_t n = val_get_str(in, "AlarmName");
+    for (size_t i = 0; i < n.len; i++)
+        if ((unsigned char)n.p[i] < 0x20 || n.p[i] == 0x7f)
+            return req_fail(r, E_VALUE, "The parameter AlarmName must not contain ASCII control characters.");
+    return GR_OK;
+}
+
 static int actions_or_fail(req_t *r, const val_t *in)
 {
+    if (name_or_fail(r, in) != GR_OK) return GR_ERR;
     static const char *const keys[] = {"AlarmActions", "OKActions", "InsufficientDataActions"};
     for (size_t k = 0; k < 3; k++) {
         const val_t *l = val_get(in, keys[k]);
