@@ -475,6 +475,39 @@ def test_composite_actions_suppressor(cw):
     cw.delete_alarms(AlarmNames=["sup-child", "suppressor"])
 
 
+def test_composite_suppressor_wait_period(cw):
+    for n in ("w-child", "w-sup"):
+        cw.put_metric_alarm(AlarmName=n, Namespace="E2E/None", MetricName="Nothing", Statistic="Sum", Period=60,
+                            EvaluationPeriods=1, Threshold=1, ComparisonOperator="LessThanThreshold",
+                            TreatMissingData="ignore")
+    action = "arn:aws:automate:%s:ec2:reboot" % REGION
+    cw.put_composite_alarm(AlarmName="waiter", AlarmRule="ALARM(w-child)", AlarmActions=[action],
+                           ActionsSuppressor="w-sup", ActionsSuppressorWaitPeriod=1,
+                           ActionsSuppressorExtensionPeriod=0)
+    wait_state(cw, "waiter", "OK", composite=True)
+    acts = lambda: history(cw, "waiter", "Action", AlarmTypes=["CompositeAlarm"])
+    # the composite alarm waits a second for its suppressor, then acts
+    cw.set_alarm_state(AlarmName="w-child", StateValue="ALARM", StateReason="x")
+    c = wait_state(cw, "waiter", "ALARM", composite=True)
+    assert c["ActionsSuppressedBy"] == "WaitPeriod" and acts() == []
+    deadline = time.time() + 5
+    while not acts() and time.time() < deadline:
+        time.sleep(0.1)
+    assert [i["HistorySummary"].split(". ")[0] for i in acts()] == ["Failed to execute action " + action]
+    assert "ActionsSuppressedBy" not in alarm(cw, "waiter", composite=True)
+    # the suppressor goes into ALARM within the wait: the actions are dropped
+    cw.set_alarm_state(AlarmName="w-child", StateValue="OK", StateReason="x")
+    wait_state(cw, "waiter", "OK", composite=True)
+    cw.set_alarm_state(AlarmName="w-child", StateValue="ALARM", StateReason="x")
+    wait_state(cw, "waiter", "ALARM", composite=True)
+    cw.set_alarm_state(AlarmName="w-sup", StateValue="ALARM", StateReason="x")
+    time.sleep(1.5)
+    assert len(acts()) == 1
+    assert alarm(cw, "waiter", composite=True)["ActionsSuppressedBy"] == "Alarm"
+    cw.delete_alarms(AlarmNames=["waiter"])
+    cw.delete_alarms(AlarmNames=["w-child", "w-sup"])
+
+
 def test_composite_alarm_refusals(cw):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         cw.put_composite_alarm(AlarmName="bad-rule", AlarmRule="ALARM(x) AND")

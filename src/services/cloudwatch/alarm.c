@@ -442,16 +442,19 @@ static val_t *alarm_item(req_t *r, sqlite3 *db, sqlite3_stmt *st, bool *composit
                       val_int(a, (int64_t)cwa__num(c, "ActionsSuppressorWaitPeriod", 60)));
             val_set_c(a, o, "ActionsSuppressorExtensionPeriod",
                       val_int(a, (int64_t)cwa__num(c, "ActionsSuppressorExtensionPeriod", 60)));
-            const char *by = cwa__suppressed_by(db, a, r->who.account, r->region, c, cw__now_ms());
+            const char *by = cwa__suppressed_by(db, a, r->who.account, r->region, name, c, cw__now_ms());
             if (by) {
                 val_set_c(a, o, "ActionsSuppressedBy", val_cstr(a, by));
                 /* The reason's text is ours (AWS's is not on record). */
                 val_set_c(
                     a, o, "ActionsSuppressedReason",
                     val_cstr(a, arena_printf(a,
-                                             strcmp(by, "Alarm") == 0 ? "Alarm %.*s is in ALARM state."
-                                                                      : "Alarm %.*s left the ALARM state less than "
-                                                                        "ActionsSuppressorExtensionPeriod seconds ago.",
+                                             strcmp(by, "Alarm") == 0        ? "Alarm %.*s is in ALARM state."
+                                             : strcmp(by, "WaitPeriod") == 0 ? "Waiting for alarm %.*s to go into "
+                                                                               "ALARM state."
+                                                                             : "Alarm %.*s left the ALARM state less "
+                                                                               "than ActionsSuppressorExtensionPeriod "
+                                                                               "seconds ago.",
                                              STR_FMT(sup))));
             }
         }

@@ -58,9 +58,11 @@ int cwa__transition(struct app *app, arena_t *a, str_t account, str_t region, st
  * present states and moves it (cwa__transition). */
 int cwa__eval_composite(struct app *app, arena_t *a, str_t account, str_t region, str_t name, int depth);
 
-/* Why a composite alarm of this config has its actions suppressed at now
- * (ActionsSuppressedBy: "Alarm", "ExtensionPeriod"), or NULL. */
-const char *cwa__suppressed_by(sqlite3 *db, arena_t *a, str_t account, str_t region, const val_t *config, int64_t now);
+/* Why the composite alarm `name` (of this config) has its actions
+ * suppressed at now (ActionsSuppressedBy: "Alarm", "WaitPeriod",
+ * "ExtensionPeriod"), or NULL. */
+const char *cwa__suppressed_by(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, const val_t *config,
+                               int64_t now);
 
 /* ==== AlarmRule (alarm_rule.c) ==== */
 

@@ -468,16 +468,23 @@ static void action_done(struct app *app, arena_t *a, const alarm_t *al, str_t ar
         log_error("cloudwatch: alarm %.*s: recording an action failed", STR_FMT(al->name));
 }
 
-const char *cwa__suppressed_by(sqlite3 *db, arena_t *a, str_t account, str_t region, const val_t *config, int64_t now)
+const char *cwa__suppressed_by(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name, const val_t *config,
+                               int64_t now)
 {
     str_t sup = val_get_str(config, "ActionsSuppressor");
     if (!sup.p) return NULL;
+    bool waiting = false;
+    sqlite3_stmt *st = store_stmt(db, "SELECT pending_ms FROM alarm WHERE account = ?1 AND region = ?2 AND name = ?3");
+    if (!st) return NULL;
+    cwa__bind_key(st, account, region, name);
+    if (sqlite3_step(st) == SQLITE_ROW) waiting = sqlite3_column_int64(st, 0) > now;
+    store_release(st);
     str_t pre = cwa__arn(a, account, region, STR(""));
     if (str_starts_with(sup, pre)) sup = str_sub(sup, pre.len, sup.len - pre.len);
-    sqlite3_stmt *st = store_stmt(db, "SELECT state, transitioned_ms, (SELECT summary FROM alarm_history h WHERE "
-                                      "h.account = ?1 AND h.region = ?2 AND h.name = ?3 AND h.type = 'StateUpdate' "
-                                      "ORDER BY ts_ms DESC, id DESC LIMIT 1) FROM alarm WHERE account = ?1 AND "
-                                      "region = ?2 AND name = ?3");
+    st = store_stmt(db, "SELECT state, transitioned_ms, (SELECT summary FROM alarm_history h WHERE "
+                        "h.account = ?1 AND h.region = ?2 AND h.name = ?3 AND h.type = 'StateUpdate' "
+                        "ORDER BY ts_ms DESC, id DESC LIMIT 1) FROM alarm WHERE account = ?1 AND "
+                        "region = ?2 AND name = ?3");
     if (!st) return NULL;
     cwa__bind_key(st, account, region, sup);
     const char *by = NULL;
@@ -487,6 +494,8 @@ const char *cwa__suppressed_by(sqlite3 *db, arena_t *a, str_t account, str_t reg
         int64_t ext = (int64_t)cwa__num(config, "ActionsSuppressorExtensionPeriod", 60) * 1000;
         if (str_eq_c(state, "ALARM"))
             by = "Alarm";
+        else if (waiting)
+            by = "WaitPeriod";
         else if (now - since < ext && str_starts_with(last, STR("Alarm updated from ALARM to ")))
             by = "ExtensionPeriod";
     }
@@ -494,19 +503,61 @@ const char *cwa__suppressed_by(sqlite3 *db, arena_t *a, str_t account, str_t reg
     return by;
 }
 
+/* Holds a composite alarm's actions for ActionsSuppressorWaitPeriod: the
+ * transition they belong to, for the tick to act on (wait_done). */
+static void wait_for_suppressor(sqlite3 *db, arena_t *a, const alarm_t *al, const char *state, str_t reason,
+                                str_t reason_data, int64_t now, int64_t until)
+{
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_obj_begin(&w);
+    jkey_str(&w, "state", str_c(state));
+    jkey_str(&w, "reason", reason);
+    jkey_str(&w, "reasonData", reason_data);
+    json_w_key(&w, STR("at"));
+    json_w_int(&w, now);
+    jkey_str(&w, "oldState", al->state);
+    jkey_str(&w, "oldReason", al->reason);
+    jkey_str(&w, "oldReasonData", al->reason_data);
+    json_w_key(&w, STR("oldStateMs"));
+    json_w_int(&w, al->state_ms);
+    json_w_obj_end(&w);
+    sqlite3_stmt *st = store_stmt(db, "UPDATE alarm SET pending = ?4, pending_ms = ?5 WHERE account = ?1 AND "
+                                      "region = ?2 AND name = ?3 AND state = ?6");
+    if (!st) return;
+    cwa__bind_key(st, al->account, al->region, al->name);
+    store_bind_str(st, 4, buf_str(&b));
+    sqlite3_bind_int64(st, 5, until);
+    sqlite3_bind_text(st, 6, state, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    store_release(st);
+}
+
 static void run_actions(struct app *app, arena_t *a, const alarm_t *al, const char *state, str_t reason,
-                        str_t reason_data, int64_t now)
+                        str_t reason_data, int64_t now, bool waited)
 {
     /* AWS (PutCompositeAlarm, ActionsSuppressor): no actions while the
      * suppressor is in ALARM, nor for ActionsSuppressorExtensionPeriod
-     * seconds after it left ALARM. */
-    sqlite3 *db = cw__db(app);
-    if (al->composite && db && cwa__suppressed_by(db, a, al->account, al->region, al->config, now)) return;
+     * seconds after it left ALARM; and first, for up to
+     * ActionsSuppressorWaitPeriod seconds (default 60), the composite alarm
+     * waits for the suppressor to go into ALARM. */
     const char *key = strcmp(state, "ALARM") == 0 ? "AlarmActions"
                       : strcmp(state, "OK") == 0  ? "OKActions"
                                                   : "InsufficientDataActions";
     const val_t *l = val_get(al->config, key);
     if (!l || l->kind != VAL_LIST || !l->u.list.n) return;
+    sqlite3 *db = cw__db(app);
+    if (al->composite && db && val_get(al->config, "ActionsSuppressor")) {
+        int64_t t = cw__now_ms();
+        if (cwa__suppressed_by(db, a, al->account, al->region, al->name, al->config, t)) return;
+        int64_t wait = (int64_t)cwa__num(al->config, "ActionsSuppressorWaitPeriod", 60) * 1000;
+        if (!waited && wait > 0) {
+            wait_for_suppressor(db, a, al, state, reason, reason_data, now, t + wait);
+            return;
+        }
+    }
     str_t message = STR_NULL, event = STR_NULL;
     for (size_t i = 0; i < l->u.list.n; i++) {
         str_t arn = l->u.list.v[i]->u.s;
@@ -575,8 +626,9 @@ int cwa__transition(struct app *app, arena_t *a, str_t account, str_t region, st
         return GR_OK;
     }
     int64_t now = cw__now_ms();
-    sqlite3_stmt *st = store_stmt(db, "UPDATE alarm SET state = ?4, reason = ?5, reason_data = ?6, state_ms = ?7, "
-                                      "transitioned_ms = ?7 WHERE account = ?1 AND region = ?2 AND name = ?3");
+    sqlite3_stmt *st = store_stmt(
+        db, "UPDATE alarm SET state = ?4, reason = ?5, reason_data = ?6, state_ms = ?7, "
+            "transitioned_ms = ?7, pending = NULL, pending_ms = 0 WHERE account = ?1 AND region = ?2 AND name = ?3");
     bool ok = st != NULL;
     if (ok) {
         cwa__bind_key(st, account, region, name);
@@ -605,7 +657,7 @@ int cwa__transition(struct app *app, arena_t *a, str_t account, str_t region, st
     }
     if (cw__end(db, ok) != GR_OK) return GR_ERR;
 
-    if (al.actions_enabled) run_actions(app, a, &al, state, reason, reason_data, now);
+    if (al.actions_enabled) run_actions(app, a, &al, state, reason, reason_data, now, false);
     /* AWS: every state change is an event on the default bus, actions enabled or not. */
     json_t *detail = json_parse(a, alarm_data(a, &al, state, reason, reason_data, now), NULL);
     if (detail)
@@ -991,6 +1043,46 @@ static void eval_metric(struct app *app, arena_t *a, alarm_t *al, int64_t now)
 #define HISTORY_KEEP_MS (30LL * 86400 * 1000) /* AWS: "CloudWatch retains alarm history for 30 days" */
 #define EVAL_BATCH 64                         /* the LIMIT below */
 
+/* The composite alarms whose ActionsSuppressorWaitPeriod is over: their
+ * held actions run now, unless the suppressor went into ALARM meanwhile or
+ * the alarm has left the state they were for. */
+static void wait_done(struct app *app, sqlite3 *db, arena_t *a, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, name, pending FROM alarm WHERE pending_ms > 0 AND "
+                                      "pending_ms <= ?1 LIMIT 64");
+    if (!st) return;
+    sqlite3_bind_int64(st, 1, now);
+    str_t due[EVAL_BATCH][4];
+    size_t n = 0;
+    while (n < EVAL_BATCH && sqlite3_step(st) == SQLITE_ROW) {
+        for (int k = 0; k < 4; k++) due[n][k] = store_col_str(a, st, k);
+        n++;
+    }
+    store_release(st);
+    for (size_t i = 0; i < n; i++) {
+        st = store_stmt(db, "UPDATE alarm SET pending = NULL, pending_ms = 0 WHERE account = ?1 AND region = ?2 AND "
+                            "name = ?3");
+        if (!st) return;
+        cwa__bind_key(st, due[i][0], due[i][1], due[i][2]);
+        sqlite3_step(st);
+        store_release(st);
+        alarm_t al;
+        json_t *p = json_parse(a, due[i][3], NULL);
+        if (!p || !load(db, a, due[i][0], due[i][1], due[i][2], &al) || !al.actions_enabled) continue;
+        const json_t *state = json_get(p, "state"), *reason = json_get(p, "reason"), *rd = json_get(p, "reasonData");
+        const json_t *at = json_get(p, "at"), *os = json_get(p, "oldState"), *orr = json_get(p, "oldReason");
+        const json_t *ord = json_get(p, "oldReasonData"), *oms = json_get(p, "oldStateMs");
+        if (!state || state->type != JSON_STRING || !str_eq(al.state, state->u.s)) continue;
+        al.state = os && os->type == JSON_STRING ? os->u.s : STR_NULL;
+        al.reason = orr && orr->type == JSON_STRING ? orr->u.s : STR_NULL;
+        al.reason_data = ord && ord->type == JSON_STRING ? ord->u.s : STR_NULL;
+        al.state_ms = oms && oms->type == JSON_INT ? oms->u.i : 0;
+        run_actions(app, a, &al, state->u.s.p, reason && reason->type == JSON_STRING ? reason->u.s : STR_NULL,
+                    rd && rd->type == JSON_STRING ? rd->u.s : STR_NULL, at && at->type == JSON_INT ? at->u.i : now,
+                    true);
+    }
+}
+
 unsigned cloudwatch_alarm_tick(struct app *app)
 {
     sqlite3 *db = cw__db(app);
@@ -1005,6 +1097,7 @@ unsigned cloudwatch_alarm_tick(struct app *app)
     }
     arena_t *a = arena_new(0);
     if (!a) return 0;
+    wait_done(app, db, a, now);
     st = store_stmt(db, "SELECT account, region, name FROM alarm WHERE composite = 0 AND next_eval_ms <= ?1 "
                         "ORDER BY next_eval_ms LIMIT 64");
     str_t due[EVAL_BATCH][3];

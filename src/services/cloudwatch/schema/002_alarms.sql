@@ -6,7 +6,9 @@
 -- state_ms: StateUpdatedTimestamp; transitioned_ms: StateTransitionedTimestamp
 -- (the last change of the state value); next_eval_ms: when the ticker
 -- evaluates a metric alarm next (0 for composite alarms, which are
--- evaluated when a child changes state).
+-- evaluated when a child changes state); pending: a composite alarm's
+-- actions waiting out ActionsSuppressorWaitPeriod until pending_ms (the
+-- transition they belong to, as JSON; 0: none).
 CREATE TABLE alarm (
     account         TEXT NOT NULL,
     region          TEXT NOT NULL,
@@ -23,9 +25,12 @@ CREATE TABLE alarm (
     next_eval_ms    INTEGER NOT NULL,
     ns              TEXT,
     metric          TEXT,
+    pending         TEXT,
+    pending_ms      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account, region, name)
 ) WITHOUT ROWID;
 CREATE INDEX alarm_due ON alarm (next_eval_ms) WHERE composite = 0;
+CREATE INDEX alarm_pending ON alarm (pending_ms) WHERE pending_ms > 0;
 CREATE INDEX alarm_by_metric ON alarm (account, region, ns, metric);
 -- A composite alarm's rule names these alarms (ChildrenOfAlarmName,
 -- ParentsOfAlarmName, DeleteAlarms' refusal, re-evaluation of parents).
