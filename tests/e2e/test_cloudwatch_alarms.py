@@ -81,6 +81,13 @@ def history(cw, name, kind=None, **kw):
     return cw.describe_alarm_history(**args)["AlarmHistoryItems"]
 
 
+def idle_alarm(cw, name):
+    """A metric alarm on a metric nobody publishes, which keeps whatever state it is set to."""
+    cw.put_metric_alarm(AlarmName=name, Namespace="E2E/None", MetricName="Nothing", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=1, ComparisonOperator="LessThanThreshold",
+                        TreatMissingData="ignore")
+
+
 def queue_for_topic(sqs, topic, name):
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -406,9 +413,7 @@ def test_eventbridge_state_change_event(gureum, cw):
 
 def test_composite_alarm_follows_children(cw):
     for n in ("child-a", "child-b"):
-        cw.put_metric_alarm(AlarmName=n, Namespace="E2E/None", MetricName="Nothing", Statistic="Sum", Period=60,
-                            EvaluationPeriods=1, Threshold=1, ComparisonOperator="LessThanThreshold",
-                            TreatMissingData="ignore")
+        idle_alarm(cw, n)
     cw.put_composite_alarm(AlarmName="parent", AlarmRule='ALARM("child-a") OR (ALARM(child-b) AND NOT OK(%s))'
                            % arn("child-a"), AlarmDescription="either child")
     p = wait_state(cw, "parent", "OK", composite=True)
@@ -448,9 +453,7 @@ def test_composite_alarm_follows_children(cw):
 
 def test_composite_actions_suppressor(cw):
     for n in ("sup-child", "suppressor"):
-        cw.put_metric_alarm(AlarmName=n, Namespace="E2E/None", MetricName="Nothing", Statistic="Sum", Period=60,
-                            EvaluationPeriods=1, Threshold=1, ComparisonOperator="LessThanThreshold",
-                            TreatMissingData="ignore")
+        idle_alarm(cw, n)
     action = "arn:aws:automate:%s:ec2:stop" % REGION
     cw.put_composite_alarm(AlarmName="suppressed", AlarmRule="ALARM(sup-child)", AlarmActions=[action],
                            OKActions=[action], ActionsSuppressor="suppressor", ActionsSuppressorWaitPeriod=0,
@@ -477,9 +480,7 @@ def test_composite_actions_suppressor(cw):
 
 def test_composite_suppressor_wait_period(cw):
     for n in ("w-child", "w-sup"):
-        cw.put_metric_alarm(AlarmName=n, Namespace="E2E/None", MetricName="Nothing", Statistic="Sum", Period=60,
-                            EvaluationPeriods=1, Threshold=1, ComparisonOperator="LessThanThreshold",
-                            TreatMissingData="ignore")
+        idle_alarm(cw, n)
     action = "arn:aws:automate:%s:ec2:reboot" % REGION
     cw.put_composite_alarm(AlarmName="waiter", AlarmRule="ALARM(w-child)", AlarmActions=[action],
                            ActionsSuppressor="w-sup", ActionsSuppressorWaitPeriod=1,
