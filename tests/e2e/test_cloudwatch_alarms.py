@@ -171,6 +171,9 @@ def test_alarm_then_ok_notifies_sns(gureum, cw):
     hd = json.loads(upd["HistoryData"])
     assert hd["version"] == "1.0" and hd["oldState"]["stateValue"] == "ALARM"
     assert hd["newState"]["stateValue"] == "OK" and hd["newState"]["stateReasonData"]["recentDatapoints"] == [1.0]
+    created = items[-1]["Timestamp"]
+    assert history(cw, "errors-high", EndDate=created - datetime.timedelta(seconds=1)) == []
+    assert len(history(cw, "errors-high", StartDate=created)) == len(items)
     asc = history(cw, "errors-high", ScanBy="TimestampAscending")
     assert asc[0]["HistorySummary"] == 'Alarm "errors-high" created'
     assert [i["HistorySummary"] for i in history(cw, "errors-high", "StateUpdate")] == [
@@ -643,6 +646,20 @@ def test_authorization(gureum, cw):
     assert len(cw.describe_alarms(AlarmNames=["ops-1", "other-1"])["MetricAlarms"]) == 2
     u.delete_alarms(AlarmNames=["ops-1"])
     cw.delete_alarms(AlarmNames=["other-1"])
+    # aws:ResourceTag: an alarm's tags authorize
+    iam.put_user_policy(UserName="alarm-ops", PolicyName="tagged", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "cloudwatch:SetAlarmState", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/team": "ops"}}}]}))
+    cw.put_metric_alarm(AlarmName="tagged-ops", TreatMissingData="ignore", Tags=[{"Key": "team", "Value": "ops"}],
+                        **BASE)
+    cw.put_metric_alarm(AlarmName="tagged-web", TreatMissingData="ignore", Tags=[{"Key": "team", "Value": "web"}],
+                        **BASE)
+    u.set_alarm_state(AlarmName="tagged-ops", StateValue="ALARM", StateReason="tag allows")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        u.set_alarm_state(AlarmName="tagged-web", StateValue="ALARM", StateReason="tag refuses")
+    assert err(e)[:2] == ("AccessDenied", 403)
+    cw.delete_alarms(AlarmNames=["tagged-ops", "tagged-web"])
 
 
 # ==== The AWS CLI ====
