@@ -6,7 +6,8 @@ alarms that follow their children, SetAlarmState, history, DescribeAlarms' filte
 tags, AWS's refusals, and the Debian CLI v2. The server evaluates alarms every 300 ms
 (GUREUM_CLOUDWATCH_ALARM_EVAL_MS, a test-build knob) instead of every minute. boto3 1.26 speaks
 query; boto3 1.43 speaks json 1.0 to the json twin (see test_cloudwatch.py), so running this
-file under both interpreters covers both wire forms.
+file under both interpreters covers both wire forms; test_alarms_over_cbor hands boto3 1.43 the model
+with smithy-rpc-v2-cbor only (test_cloudwatch_cbor.py's data path), as the CLI v2 speaks.
 """
 import datetime
 import json
@@ -17,6 +18,7 @@ import botocore.exceptions
 import pytest
 
 from conftest import lambda_role, lambda_zip, serve
+from test_cloudwatch_cbor import cbor_data_path, needs_cbor  # noqa: F401 (cbor_data_path is a fixture)
 
 UTC = datetime.timezone.utc
 ACCOUNT = "000000000000"
@@ -686,3 +688,44 @@ def test_cli_put_and_describe(gureum, cw, cli):
     assert "Alarm updated from OK to ALARM" in [i["HistorySummary"] for i in json.loads(r.stdout)["AlarmHistoryItems"]]
     r = gureum.aws("cloudwatch", "delete-alarms", "--alarm-names", name, cli=cli)
     assert r.returncode == 0, r.stderr
+
+
+# ==== smithy-rpc-v2-cbor ====
+
+@needs_cbor
+def test_alarms_over_cbor(gureum, cbor_data_path):
+    import boto3
+    import botocore.config
+    import botocore.session
+
+    bs = botocore.session.Session()
+    bs.set_config_variable("config_file", gureum.aws_config)
+    bs.set_config_variable("credentials_file", gureum.aws_credentials)
+    bs.set_config_variable("profile", "default")
+    bs.set_config_variable("data_path", cbor_data_path)
+    c = boto3.session.Session(botocore_session=bs).client(
+        "cloudwatch", endpoint_url=gureum.endpoint, region_name=REGION, aws_access_key_id="test",
+        aws_secret_access_key="test", config=botocore.config.Config(retries={"total_max_attempts": 1}))
+    assert c.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
+    t = settle_minute()
+    c.put_metric_alarm(AlarmName="cbor-alarm", Namespace="E2E/Cbor", MetricName="Q", Statistic="Maximum",
+                       Period=60, EvaluationPeriods=1, Threshold=2.5, ComparisonOperator="GreaterThanThreshold",
+                       Tags=[{"Key": "wire", "Value": "cbor"}])
+    c.put_metric_data(Namespace="E2E/Cbor", MetricData=[{"MetricName": "Q", "Value": 4.0, "Timestamp": t}])
+    a = wait_state(c, "cbor-alarm", "ALARM")
+    assert a["Threshold"] == 2.5 and a["StateReason"].startswith("Threshold Crossed: 1 out of the last 1 datapoints "
+                                                                 "[4.0 (%s)]" % stamp(t))
+    assert a["StateUpdatedTimestamp"].tzinfo is not None
+    assert abs((a["StateUpdatedTimestamp"] - datetime.datetime.now(UTC)).total_seconds()) < 60
+    items = c.describe_alarm_history(AlarmName="cbor-alarm", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert [i["HistorySummary"] for i in items] == ["Alarm updated from INSUFFICIENT_DATA to ALARM"]
+    c.put_composite_alarm(AlarmName="cbor-parent", AlarmRule="ALARM(cbor-alarm)")
+    assert wait_state(c, "cbor-parent", "ALARM", composite=True)["AlarmRule"] == "ALARM(cbor-alarm)"
+    assert c.list_tags_for_resource(ResourceARN=arn("cbor-alarm"))["Tags"] == [{"Key": "wire", "Value": "cbor"}]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.set_alarm_state(AlarmName="cbor-alarm", StateValue="OK", StateReason="x", StateReasonData="{")
+    assert err(e)[:2] == ("InvalidFormat", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.delete_alarms(AlarmNames=["cbor-alarm"])
+    assert err(e)[:2] == ("ValidationError", 400)
+    c.delete_alarms(AlarmNames=["cbor-parent", "cbor-alarm"])
