@@ -18,7 +18,7 @@ import botocore.exceptions
 import pytest
 
 from conftest import lambda_role, lambda_zip, serve
-from test_cloudwatch_cbor import cbor_data_path, needs_cbor  # noqa: F401 (cbor_data_path is a fixture)
+from test_cloudwatch_cbor import cbor_client, cbor_data_path, needs_cbor  # noqa: F401 (a fixture)
 
 UTC = datetime.timezone.utc
 ACCOUNT = "000000000000"
@@ -694,19 +694,7 @@ def test_cli_put_and_describe(gureum, cw, cli):
 
 @needs_cbor
 def test_alarms_over_cbor(gureum, cbor_data_path):
-    import boto3
-    import botocore.config
-    import botocore.session
-
-    bs = botocore.session.Session()
-    bs.set_config_variable("config_file", gureum.aws_config)
-    bs.set_config_variable("credentials_file", gureum.aws_credentials)
-    bs.set_config_variable("profile", "default")
-    bs.set_config_variable("data_path", cbor_data_path)
-    c = boto3.session.Session(botocore_session=bs).client(
-        "cloudwatch", endpoint_url=gureum.endpoint, region_name=REGION, aws_access_key_id="test",
-        aws_secret_access_key="test", config=botocore.config.Config(retries={"total_max_attempts": 1}))
-    assert c.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
+    c = cbor_client(gureum, cbor_data_path)
     t = settle_minute()
     c.put_metric_alarm(AlarmName="cbor-alarm", Namespace="E2E/Cbor", MetricName="Q", Statistic="Maximum",
                        Period=60, EvaluationPeriods=1, Threshold=2.5, ComparisonOperator="GreaterThanThreshold",

@@ -169,8 +169,9 @@ def cbor_data_path(tmp_path_factory):
     return str(root)
 
 
-@pytest.fixture
-def cw(gureum, cbor_data_path):
+def cbor_client(gureum, cbor_data_path):
+    """A boto3 CloudWatch client of gureum's that speaks smithy-rpc-v2-cbor (test_cloudwatch_alarms.py
+    uses it too); c.sent lists each request's URL and headers."""
     import boto3
     import botocore.config
 
@@ -187,6 +188,11 @@ def cw(gureum, cbor_data_path):
     c.meta.events.register("before-send.cloudwatch.*",
                            lambda request, **kw: c.sent.append((request.url, dict(request.headers))))
     return c
+
+
+@pytest.fixture
+def cw(gureum, cbor_data_path):
+    return cbor_client(gureum, cbor_data_path)
 
 
 def assert_cbor(c):
