@@ -22,6 +22,7 @@
 #include "services/authz.h"
 #include "services/dispatch.h"
 #include "services/httpsend.h"
+#include "services/pubmetrics.h"
 #include "services/registry.h"
 #include "services/ticker.h"
 #include "store/store.h"
@@ -86,7 +87,8 @@ static int serve(int argc, char **argv)
     store_gc_blobs(app.store, keep_all_blobs, NULL);
     app.creds = creds_new(cfg.account, cfg.root_access_key, cfg.root_secret_key);
     app.authz = authz_new();
-    if (!app.creds || !app.authz) return 1;
+    app.metrics = pubm_new();
+    if (!app.creds || !app.authz || !app.metrics) return 1;
     for (int i = 1; i < cfg.naccounts; i++)
         if (creds_add_root(app.creds, cfg.accounts[i].id, cfg.accounts[i].access_key, cfg.accounts[i].secret_key) !=
             GR_OK)
@@ -132,6 +134,8 @@ static int serve(int argc, char **argv)
     the_server = NULL;
     http_server_free(srv);
     stop_services(&app);
+    pubm_flush(&app, true); /* what the last minute counted, while the store is open */
+    pubm_free(app.metrics);
     authz_free(app.authz);
     creds_free(app.creds);
     store_close(app.store);

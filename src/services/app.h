@@ -9,12 +9,14 @@
 #include "store/store.h"
 
 struct authz;
+struct pubm;
 
 typedef struct app {
     const config_t *cfg;
     store_t *store;
     creds_t *creds;
-    struct authz *authz; /* parsed-policy cache for authorization (services/authz.h) */
+    struct authz *authz;  /* parsed-policy cache for authorization (services/authz.h) */
+    struct pubm *metrics; /* services' own CloudWatch metrics, in memory until flushed (services/pubmetrics.h) */
     int64_t started_us;
 } app_t;
 

@@ -14,6 +14,7 @@
 #include "core/gtime.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "services/pubmetrics.h"
 #include "services/registry.h"
 #include "services/ticker.h"
 
@@ -47,6 +48,9 @@ static void *ticker_main(void *arg)
             unsigned want = registry[i].tick(t->app);
             if (want && want < wait_ms) wait_ms = want;
         }
+        /* after the hooks: what their gauges counted goes out in this flush */
+        unsigned want = pubm_flush(t->app, false);
+        if (want && want < wait_ms) wait_ms = want;
         pthread_mutex_lock(&t->mu);
         if (t->stopping) break;
         struct timespec ts = time_deadline(CLOCK_MONOTONIC, (int64_t)wait_ms * 1000);

@@ -2,7 +2,8 @@
  * nobody is calling: every period (1 s; GUREUM_TESTING builds may set
  * GUREUM_TICK_MS) it calls each registry row's tick hook in turn, so DynamoDB
  * TTL, SQS retention and move tasks, S3 lifecycle and CloudWatch Logs
- * retention happen on their own, as on AWS. Started by main once the server
+ * retention happen on their own, as on AWS; after the hooks it flushes the
+ * services' own CloudWatch metrics (services/pubmetrics.h). Started by main once the server
  * can listen, stopped (joined) as soon as it stops serving, before any stop
  * hook and before the store closes. */
 #ifndef GR_SERVICES_TICKER_H

@@ -262,7 +262,7 @@ int lambda__esm_invoke(arena_t *a, const lambda__fn_t *f, const lambda__call_t *
     rt_call_t call = {.request_id = c->request_id,
                       .function_arn = lambda__arn(a, f->region, f->account, f->name).p,
                       .payload = buf_str(&ev)};
-    return rt_invoke(&spec, &call, done, ud);
+    return lambda__run(&spec, &call, done, ud);
 }
 
 void lambda__esm_idle(const char *uuid)

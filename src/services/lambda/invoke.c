@@ -14,6 +14,7 @@
  * sent to the function's dead-letter queue. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "services/lambda/lambda.h"
 #include "services/lambda/lambda_int.h"
 #include "services/logs/logs.h"
+#include "services/pubmetrics.h"
 #include "services/sqs/sqs.h"
 
 #define SYNC_MAX 6291456 /* AWS: 6 MB request and response for RequestResponse */
@@ -38,6 +40,9 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 _Atomic bool lambda__stopping;
+/* Calls handed to the runtime and not finished, all functions together
+ * (ConcurrentExecutions). */
+static _Atomic long in_flight;
 
 static int ensure_runtime(app_t *app)
 {
@@ -69,6 +74,50 @@ static void outcome_free(outcome_t *o)
 static void fmt_ts(char out[32], int64_t us)
 {
     time_fmt_iso8601(out, us, true);
+}
+
+/* ==== Metrics (AWS/Lambda) ==== */
+
+/* AWS ("Types of metrics for Lambda functions"): per function, per version
+ * or alias (FunctionName + Resource "NAME:QUALIFIER"), per version an alias
+ * ran (+ ExecutedVersion), and for the account without dimensions. */
+static void fn_metric(const lambda__call_t *c, const char *metric, const char *unit, double value, bool keep)
+{
+    str_t acct = str_c(c->account), region = str_c(c->region);
+    char res[400];
+    snprintf(res, sizeof res, "%s:%s", c->name, c->qualifier);
+    pubm_dim_t d[3] = {
+        {"FunctionName", str_c(c->name)}, {"Resource", str_c(res)}, {"ExecutedVersion", str_c(c->executed)}};
+    pubm_add(c->app, acct, region, "AWS/Lambda", metric, NULL, 0, unit, value, keep);
+    pubm_add(c->app, acct, region, "AWS/Lambda", metric, d, 1, unit, value, keep);
+    if (c->qualifier[0]) pubm_add(c->app, acct, region, "AWS/Lambda", metric, d, 2, unit, value, keep);
+    if (c->qualifier[0] && c->executed[0])
+        pubm_add(c->app, acct, region, "AWS/Lambda", metric, d, 3, unit, value, keep);
+}
+
+/* A call finished: AWS's invocation metrics are binary indicators (Errors
+ * 0 or 1 for every invocation), Duration in milliseconds; a throttled call
+ * never got here (Throttles, invocation_or_fail). ConcurrentExecutions is
+ * the number of calls running as this one ends, itself included, so its
+ * Maximum is the minute's peak (AWS samples the account's concurrency;
+ * per function it reports only functions with reserved concurrency, which
+ * gureum does not count apart). */
+static void fn_metrics(const lambda__call_t *c, const rt_result_t *res, bool fn_error)
+{
+    long running = atomic_fetch_sub(&in_flight, 1);
+    fn_metric(c, "Invocations", "Count", 1, false);
+    fn_metric(c, "Errors", "Count", fn_error ? 1 : 0, false);
+    fn_metric(c, "Duration", "Milliseconds", (double)res->duration_us / 1000.0, true);
+    pubm_add(c->app, str_c(c->account), str_c(c->region), "AWS/Lambda", "ConcurrentExecutions", NULL, 0, "Count",
+             (double)(running > 0 ? running : 1), false);
+}
+
+int lambda__run(const rt_spec_t *spec, const rt_call_t *call, rt_done_fn done, void *ud)
+{
+    atomic_fetch_add(&in_flight, 1);
+    int rc = rt_invoke(spec, call, done, ud);
+    if (rc != GR_OK) atomic_fetch_sub(&in_flight, 1);
+    return rc;
 }
 
 /* Builds the payload and the log text of a result, and appends the log to
@@ -146,6 +195,7 @@ static void outcome_of(const char *version, const rt_result_t *res, const lambda
         o->payload_len = strlen(err);
     }
     if (o->fn_error && !o->error_type) o->error_type = strdup("Unhandled");
+    fn_metrics(c, res, o->fn_error);
 
     /* The log: START, the process's output, a timeout note, END, REPORT;
      * with LoggingConfig's JSON format the platform lines are AWS's JSON
@@ -363,6 +413,12 @@ int lambda__call_init(lambda__call_t *c, app_t *app, const lambda__fn_t *f)
     c->name = str_dup(f->name);
     c->memory_mb = f->memory_mb;
     c->timeout_s = f->timeout_s;
+    snprintf(c->qualifier, sizeof c->qualifier, "%.*s", STR_FMT(f->qualifier));
+    /* an alias (not a version number) ran f->version */
+    bool alias = f->qualifier.len && !(f->qualifier.p[0] >= '0' && f->qualifier.p[0] <= '9') &&
+                 !str_eq_c(f->qualifier, "$LATEST");
+    str_t ran = alias ? f->version : STR("");
+    snprintf(c->executed, sizeof c->executed, "%.*s", STR_FMT(ran));
     c->log_group = NULL;
     if (call_logging(c, f) != GR_OK) return GR_ERR;
     return c->account && c->region && c->name ? GR_OK : GR_ERR;
@@ -666,9 +722,12 @@ static void dead_letter(async_t *x, const outcome_t *o)
         str_t id;
         const char *err = NULL;
         if (sqs_deliver(x->call.app, a, f.dlq_arn, str_n(x->payload, x->payload_len), attrs, STR_NULL, STR_NULL, &id,
-                        &err) != GR_OK)
+                        &err) != GR_OK) {
+            /* AWS: DeadLetterErrors counts events that could not be sent to the dead-letter queue */
+            fn_metric(&x->call, "DeadLetterErrors", "Count", 1, false);
             log_warn("lambda: cannot send the failed event of %s to %.*s: %s", x->call.name, STR_FMT(f.dlq_arn),
                      err ? err : "error");
+        }
     }
     arena_free(a);
 }
@@ -752,7 +811,7 @@ static void async_run(void *ud)
     rt_call_t call = {.request_id = x->call.request_id,
                       .function_arn = lambda__arn(a, f.region, f.account, f.name).p,
                       .payload = str_n(x->payload, x->payload_len)};
-    if (rt_invoke(&spec, &call, async_done, x) != GR_OK) async_free(x);
+    if (lambda__run(&spec, &call, async_done, x) != GR_OK) async_free(x);
     arena_free(a);
 }
 
@@ -782,7 +841,7 @@ static int start_async(app_t *app, const lambda__fn_t *f, str_t qualifier, str_t
     rt_call_t call = {.request_id = x->call.request_id,
                       .function_arn = lambda__arn(a, f->region, f->account, f->name).p,
                       .payload = payload};
-    int rc = rt_invoke(&spec, &call, async_done, x);
+    int rc = lambda__run(&spec, &call, async_done, x);
     if (rc != GR_OK) async_free(x);
     arena_free(a);
     return rc;
@@ -815,6 +874,12 @@ static int invocation_or_fail(req_t *r, const val_t *in, lambda__fn_t *f, str_t 
      * test_lambda_concurrency_block, test_reserved_concurrency) */
     if (f->reserved == 0 || (f->reserved > 0 && str_eq_c(f->version, "$LATEST") &&
                              lambda__provisioned_total(r, f, STR_NULL) >= f->reserved)) {
+        lambda__call_t c = {.app = r->app,
+                            .account = (char *)arena_str(a, f->account).p,
+                            .region = (char *)arena_str(a, f->region).p,
+                            .name = (char *)arena_str(a, f->name).p};
+        snprintf(c.qualifier, sizeof c.qualifier, "%.*s", STR_FMT(f->qualifier));
+        fn_metric(&c, "Throttles", "Count", 1, false);
         r->err_extra = val_new(a, VAL_STRUCT);
         val_set_c(a, r->err_extra, "Reason", val_cstr(a, "ReservedFunctionConcurrentInvocationLimitExceeded"));
         return req_fail(r, &LAMBDA_ERR_TooManyRequestsException, "Rate Exceeded.");
@@ -915,7 +980,7 @@ static int start_sync(req_t *r, const lambda__fn_t *fp, str_t payload, const syn
                       .stream = s->events || s->piece ? sync_piece : NULL};
     r->on_abort = sync_abort;
     r->on_abort_arg = s;
-    if (rt_invoke(&spec, &call, sync_done, s) != GR_OK) {
+    if (lambda__run(&spec, &call, sync_done, s) != GR_OK) {
         r->on_abort = NULL;
         r->on_abort_arg = NULL;
         sync_free(s);

@@ -205,11 +205,17 @@ typedef struct {
     app_t *app;
     char request_id[37];           /* set by the caller */
     char *account, *region, *name; /* malloc'd */
+    char qualifier[130];           /* the version or alias invoked, "" for $LATEST unqualified (metrics' Resource) */
+    char executed[24];             /* the version an alias ran ("" when not invoked through an alias) */
     int64_t memory_mb, timeout_s;
     char *log_group;   /* malloc'd: LoggingConfig's group */
     bool log_json;     /* LogFormat JSON: the platform lines are JSON records */
     bool log_platform; /* SystemLogLevel lets the INFO platform lines through */
 } lambda__call_t;
+/* rt_invoke for a call whose result outcome_of (invoke.c) reads, as every
+ * call's does: counted among the running calls (ConcurrentExecutions) until
+ * then. */
+int lambda__run(const rt_spec_t *spec, const rt_call_t *call, rt_done_fn done, void *ud);
 /* Copies app and f's key and limits into c. GR_ERR when out of memory;
  * either way lambda__call_free releases c. */
 int lambda__call_init(lambda__call_t *c, app_t *app, const lambda__fn_t *f);

@@ -86,7 +86,7 @@ int sqs_deliver(struct app *app, arena_t *a, str_t queue_arn, str_t body, const 
     sqs__fail_t f = {0};
     /* The sender a receiver sees is the queue's owner account: the message
      * came from an AWS service acting for it. */
-    if (sqs__send_one(a, db, &q, in, q.account, res, &f) != GR_OK) {
+    if (sqs__send_one(app, a, db, &q, in, q.account, res, &f) != GR_OK) {
         *err = f.msg ? f.msg : "Internal error";
         return GR_ERR;
     }
@@ -171,10 +171,12 @@ int sqs_receive_internal(struct app *app, arena_t *a, str_t queue_arn, int max, 
     val_set_c(a, in, "AttributeNames", all);
     val_set_c(a, in, "MessageAttributeNames", mall);
     int got = 0;
-    if (sqs__receive(a, db, &q, in, res, &got) != GR_OK) {
+    if (sqs__receive(app, a, db, &q, in, res, &got) != GR_OK) {
         *err = "Internal error";
         return GR_ERR;
     }
+    /* AWS: a poller's (Lambda's) empty receive counts as a client's does */
+    if (!got) sqs__metric(app, &q, "NumberOfEmptyReceives", "Count", 1);
     const val_t *msgs = val_get(res, "Messages");
     if (!got || !msgs) return GR_OK;
     sqs_msg_t *m = ARENA_NEWN(a, sqs_msg_t, (size_t)got);
@@ -207,7 +209,7 @@ int sqs_delete_internal(struct app *app, str_t queue_arn, str_t receipt)
     sqs_queue_t q;
     sqs__fail_t f = {0};
     int rc = sqs__queue_by_arn(a, db, queue_arn, &q);
-    if (rc == GR_OK) rc = sqs__delete(a, db, &q, receipt, &f);
+    if (rc == GR_OK) rc = sqs__delete(app, a, db, &q, receipt, &f);
     arena_free(a);
     return rc;
 }

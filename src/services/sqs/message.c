@@ -17,6 +17,7 @@
 #include "core/id.h"
 #include "core/req.h"
 #include "services/dispatch.h"
+#include "services/pubmetrics.h"
 #include "services/sqs/sqs.h"
 #include "sqs_model.h"
 #include "store/store.h"
@@ -150,7 +151,14 @@ static int check_attrs(arena_t *a, const val_t *attrs, size_t *size, fail_t *f)
     return GR_OK;
 }
 
-int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res, fail_t *f)
+void sqs__metric(struct app *app, const sqs_queue_t *q, const char *metric, const char *unit, double value)
+{
+    pubm_dim_t d = {"QueueName", q->name};
+    pubm_add(app, q->account, q->region, "AWS/SQS", metric, &d, 1, unit, value, false);
+}
+
+int sqs__send(struct app *app, arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res,
+              fail_t *f)
 {
     str_t body = val_get_str(e, "MessageBody");
     const val_t *attrs = val_get(e, "MessageAttributes");
@@ -315,13 +323,18 @@ int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str
         val_set_c(a, res, "SequenceNumber", val_cstr(a, arena_printf(a, "%020lld", (long long)mid)));
     }
     val_set_c(a, res, "MessageId", val_cstr(a, arena_strdup(a, id)));
+    /* AWS: a message a redrive moves to a dead-letter queue is not "sent";
+     * SentMessageSize is the message's size as its limit counts it */
+    sqs__metric(app, q, "NumberOfMessagesSent", "Count", 1);
+    sqs__metric(app, q, "SentMessageSize", "Bytes", (double)size);
     return GR_OK;
 }
 
-int sqs__send_one(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res, fail_t *f)
+int sqs__send_one(struct app *app, arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender,
+                  val_t *res, fail_t *f)
 {
     if (sqs__begin(db) != GR_OK) return GR_ERR;
-    if (sqs__send(a, db, q, e, sender, res, f) != GR_OK) {
+    if (sqs__send(app, a, db, q, e, sender, res, f) != GR_OK) {
         sqs__exec(db, "ROLLBACK");
         return GR_ERR;
     }
@@ -337,7 +350,7 @@ int sqs_send_message(req_t *r, const val_t *in, val_t *out)
     sqs_queue_t q;
     if (sqs__queue_from_url(r, db, in, &q) != GR_OK) return GR_ERR;
     fail_t f = {0};
-    if (sqs__send_one(r->arena, db, &q, in, r->who.user_id, out, &f) != GR_OK)
+    if (sqs__send_one(r->app, r->arena, db, &q, in, r->who.user_id, out, &f) != GR_OK)
         return f.e ? req_fail(r, f.e, "%s", f.msg) : GR_ERR;
     return GR_OK;
 }
@@ -418,7 +431,7 @@ int sqs_send_message_batch(req_t *r, const val_t *in, val_t *out)
         val_t *res = val_new(a, VAL_STRUCT);
         fail_t f = {0};
         sqs__exec(db, "SAVEPOINT entry");
-        if (sqs__send(a, db, &q, e, r->who.user_id, res, &f) != GR_OK) {
+        if (sqs__send(r->app, a, db, &q, e, r->who.user_id, res, &f) != GR_OK) {
             sqs__exec(db, "ROLLBACK TO entry");
             sqs__exec(db, "RELEASE entry");
             if (!f.e) {
@@ -562,7 +575,7 @@ static int64_t dlq_id(arena_t *a, sqlite3 *db, const sqs_queue_t *q)
     return d.id;
 }
 
-int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in, val_t *out, int *n)
+int sqs__receive(struct app *app, arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in, val_t *out, int *n)
 {
     *n = 0;
     int64_t max = val_get_int(in, "MaxNumberOfMessages", 1);
@@ -674,6 +687,7 @@ int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in,
     if (sqs__end(db, true) != GR_OK) return GR_ERR;
     if (dlq_moved) sqs__wake(dlq, dlq_moved);
     if (*n) val_set_c(a, out, "Messages", msgs);
+    if (*n) sqs__metric(app, q, "NumberOfMessagesReceived", "Count", *n);
     return GR_OK;
 fail:
     store_release(upd);
@@ -724,13 +738,16 @@ int sqs_receive_message(req_t *r, const val_t *in, val_t *out)
                         "provided.",
                         (long long)vis);
     int n;
-    if (sqs__receive(r->arena, db, &q, in, out, &n) != GR_OK) return GR_ERR;
+    if (sqs__receive(r->app, r->arena, db, &q, in, out, &n) != GR_OK) return GR_ERR;
     /* Long polling: nothing now, so wait for a send or the deadline without
      * holding this thread (in-process callers without a transport get the
      * empty answer at once). */
     if (!n && wait > 0 && r->transport &&
         sqs__wait(r, q.id, time_mono_us() + wait * 1000000, next_visible(db, q.id)) == GR_OK)
         return GR_AGAIN;
+    /* AWS: NumberOfEmptyReceives counts ReceiveMessage calls that returned
+     * no message (a long poll once, when it ends) */
+    if (!n) sqs__metric(r->app, &q, "NumberOfEmptyReceives", "Count", 1);
     return GR_OK;
 }
 
@@ -739,17 +756,19 @@ void sqs__resume(req_t *r, int64_t deadline_mono_us, bool timed_out)
     sqlite3 *db = sqs__db(r);
     sqs_queue_t q;
     int n = 0, rc = GR_ERR;
-    if (db && sqs__queue_from_url(r, db, r->in, &q) == GR_OK) rc = sqs__receive(r->arena, db, &q, r->in, r->out, &n);
+    if (db && sqs__queue_from_url(r, db, r->in, &q) == GR_OK)
+        rc = sqs__receive(r->app, r->arena, db, &q, r->in, r->out, &n);
     /* Woken, but another receiver took the message (or it is delayed): wait on. */
     if (rc == GR_OK && !n && !timed_out && time_mono_us() < deadline_mono_us &&
         sqs__wait(r, q.id, deadline_mono_us, next_visible(db, q.id)) == GR_OK)
         return;
+    if (rc == GR_OK && !n) sqs__metric(r->app, &q, "NumberOfEmptyReceives", "Count", 1);
     dispatch_resume(r, rc);
 }
 
 /* ==== Delete and visibility ==== */
 
-int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fail_t *f)
+int sqs__delete(struct app *app, arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fail_t *f)
 {
     handle_t h;
     if (!parse_receipt(a, receipt, &h)) {
@@ -787,7 +806,11 @@ int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, fa
     sqs__bind(st, 3, h.msg_id);
     int rc = sqlite3_step(st);
     store_release(st);
-    return rc == SQLITE_DONE ? GR_OK : GR_ERR;
+    if (rc != SQLITE_DONE) return GR_ERR;
+    /* AWS: every successful deletion with a valid receipt handle counts,
+     * a repeated one too */
+    sqs__metric(app, q, "NumberOfMessagesDeleted", "Count", 1);
+    return GR_OK;
 }
 
 /* One entry of a DeleteMessageBatch or ChangeMessageVisibilityBatch (or the
@@ -799,7 +822,7 @@ typedef int entry_fn(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e
 static int delete_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f, int *woken)
 {
     (void)woken; /* a deleted message wakes nobody */
-    return sqs__delete(r->arena, db, q, val_get_str(e, "ReceiptHandle"), f);
+    return sqs__delete(r->app, r->arena, db, q, val_get_str(e, "ReceiptHandle"), f);
 }
 
 static int change_one(req_t *r, sqlite3 *db, const sqs_queue_t *q, const val_t *e, fail_t *f, int *woken)

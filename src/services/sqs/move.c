@@ -23,6 +23,7 @@
 #include "core/id.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/pubmetrics.h"
 #include "services/ticker.h"
 #include "services/sqs/sqs.h"
 #include "sqs_model.h"
@@ -283,6 +284,8 @@ static bool move_all(sqlite3 *db, int64_t now)
 static _Atomic int64_t last_move_ms, last_sweep_ms;
 
 /* Claims a period: true for exactly one caller per `every` ms. */
+static _Atomic int64_t last_gauges_ms; /* the queues' sampled CloudWatch gauges (gauges.c) */
+
 static bool due(_Atomic int64_t *last, int64_t now, int64_t every)
 {
     int64_t seen = atomic_load(last);
@@ -311,6 +314,7 @@ unsigned sqs_tick(struct app *app)
     sqlite3 *db = store_db(((app_t *)app)->store, &schema_sqs);
     if (!db) return 0;
     int64_t now = sqs__now_ms();
+    if (due(&last_gauges_ms, now, pubm_period_ms())) sqs__gauges(app, db, now);
     bool moving = move_all(db, now), more = false;
     if (due(&last_sweep_ms, now, sweep_every_ms())) {
         more = sweep_all(db, now);

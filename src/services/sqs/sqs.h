@@ -17,6 +17,8 @@
 
 #include "core/req.h"
 
+struct app;
+
 typedef struct {
     int64_t id;
     str_t account, region, name;
@@ -66,16 +68,23 @@ typedef struct {
     const char *msg;
 } sqs__fail_t;
 
+/* One observation of an AWS/SQS metric of queue q (dimension QueueName),
+ * counted in memory and published by the ticker (services/pubmetrics.h). */
+void sqs__metric(struct app *app, const sqs_queue_t *q, const char *metric, const char *unit, double value);
+/* Publishes every active queue's sampled gauges (gauges.c); sqs_tick, once
+ * per metrics period. */
+void sqs__gauges(struct app *app, sqlite3 *db, int64_t now);
 /* One SendMessage (or batch entry) `e` inside the caller's transaction:
  * checks it as AWS does (GR_ERR with f->e set) and stores it; fills res
  * (MessageId, MD5s, SequenceNumber). GR_ERR with f->e NULL: storage failed.
  * The caller commits and then wakes long-pollers. */
-int sqs__send(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res, sqs__fail_t *f);
+int sqs__send(struct app *app, arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res,
+              sqs__fail_t *f);
 /* SendMessage's whole work: sqs__send in a transaction of its own, then the
  * queue's long-pollers woken. GR_ERR with f->e set (refused) or not
  * (storage failed). */
-int sqs__send_one(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender, val_t *res,
-                  sqs__fail_t *f);
+int sqs__send_one(struct app *app, arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *e, str_t sender,
+                  val_t *res, sqs__fail_t *f);
 /* The deadLetterTargetArn of a RedrivePolicy document (STR_NULL if none). */
 str_t sqs__redrive_target(str_t redrive_policy);
 /* Time-driven work (move.c): moves what running message move tasks may move
@@ -91,9 +100,9 @@ void sqs__tick(struct app *app, sqlite3 *db, bool force);
 int64_t sqs__retention_ms(int64_t retention_s);
 
 /* ReceiveMessage's work without waiting: fills out.Messages; *n = how many. */
-int sqs__receive(arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in, val_t *out, int *n);
+int sqs__receive(struct app *app, arena_t *a, sqlite3 *db, const sqs_queue_t *q, const val_t *in, val_t *out, int *n);
 /* Deletes the message with this receipt handle (a stale handle succeeds). */
-int sqs__delete(arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, sqs__fail_t *f);
+int sqs__delete(struct app *app, arena_t *a, sqlite3 *db, const sqs_queue_t *q, str_t receipt, sqs__fail_t *f);
 
 /* ==== Long polling (wait.c) ====
  * Suspends r (the caller then returns GR_AGAIN) until a send to queue qid
