@@ -487,3 +487,18 @@ bool pubm_recent(struct app *app, str_t account, str_t region, const char *ns, c
         if (x->hash == h && x->klen == n && memcmp(x->key, k, n) == 0) return now - x->last_ms <= within_ms;
     return false;
 }
+
+bool pubm_arn_scope(str_t arn, str_t *region, str_t *account, str_t *resource)
+{
+    str_t f[5];
+    for (size_t n = 0; n < 5; n++) {
+        const char *c = memchr(arn.p, ':', arn.len);
+        if (!c) return false;
+        f[n] = str_n(arn.p, (size_t)(c - arn.p));
+        arn = str_n(c + 1, arn.len - (size_t)(c - arn.p) - 1);
+    }
+    *region = f[3];
+    *account = f[4];
+    *resource = arn;
+    return true;
+}

@@ -52,6 +52,11 @@ void pubm_add(struct app *app, str_t account, str_t region, const char *ns, cons
  * main, once the ticker stopped). Returns the ms until the next flush is due. */
 unsigned pubm_flush(struct app *app, bool force);
 
+/* The region, account and resource of an ARN
+ * ("arn:aws:sns:REGION:ACCOUNT:RESOURCE"), for publishing a metric in the
+ * resource owner's account; false when arn has fewer than six fields. */
+bool pubm_arn_scope(str_t arn, str_t *region, str_t *account, str_t *resource);
+
 /* The flush period in ms (60000; GUREUM_METRICS_FLUSH_MS in test builds):
  * a service's sampled gauges (SQS queue depths) are measured as often. */
 unsigned pubm_period_ms(void);

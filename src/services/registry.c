@@ -89,10 +89,10 @@ const svc_entry_t registry[] = {
      .resource_tags = cloudwatch_resource_tags},
     {"dynamodb", &gen_model_dynamodb, &ERR_ValidationException, NULL, false, NULL, .tick = ddb_tick,
      .precheck = ddb_precheck, .edge = &ddb_edge, .resource_grant = ddb_resource_grant,
-     .resource_tags = ddb_resource_tags},
+     .resource_tags = ddb_resource_tags, .answered = ddb_answered},
     /* found by target prefix DynamoDBStreams_20120810; signs as "dynamodb", which finds the row above */
     {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL, .edge = &ddb_edge,
-     .resource_grant = ddb_resource_grant},
+     .resource_grant = ddb_resource_grant, .answered = ddb_answered},
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop,
      .resource_tags = events_resource_tags},

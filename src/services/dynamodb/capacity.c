@@ -1,7 +1,8 @@
 /* capacity.c — the ConsumedCapacity member of DynamoDB answers (capacity.h).
  *
  * Request flow: an operation in item.c, query.c or batch.c has succeeded and
- * knows its units; this writes them in AWS's shape. Invariant: nothing is
+ * knows its units; this writes them in AWS's shape, and counts them in
+ * AWS/DynamoDB's ConsumedRead/WriteCapacityUnits (metrics.c). Invariant: nothing is
  * built unless ReturnConsumedCapacity asks for it, so the common request
  * pays one member lookup. */
 #include "services/dynamodb/capacity.h"
@@ -30,9 +31,29 @@ static bool in_index(const ddb_index_t *x, const val_t *item)
     return true;
 }
 
+/* The units of one operation in AWS/DynamoDB's capacity metrics: the
+ * table's own, and each global secondary index's it read or wrote. */
+static void count_units(req_t *r, const ddb_table_t *t, double table_units, bool write, const ddb_index_t *read_idx,
+                        double read_idx_units, const val_t *old, const val_t *neu)
+{
+    double own = table_units;
+    if (read_idx && read_idx->global) ddb__metric_units(r, t, read_idx, read_idx_units, write);
+    for (size_t i = 0; write && i < t->nidx; i++) {
+        if (!in_index(&t->idx[i], old) && !in_index(&t->idx[i], neu)) continue;
+        if (t->idx[i].global)
+            ddb__metric_units(r, t, &t->idx[i], table_units, write);
+        else
+            own += table_units; /* AWS: a local index's writes are the table's capacity */
+    }
+    if (own > 0) ddb__metric_units(r, t, NULL, own, write);
+}
+
 static void consumed(req_t *r, const val_t *in, val_t *out, const ddb_table_t *t, double units, double fetched,
                      bool write, const ddb_index_t *read_idx, const val_t *old, const val_t *neu)
 {
+    /* a local index's reads are the table's capacity (AWS: LSIs share it) */
+    double own = read_idx ? fetched + (read_idx->global ? 0 : units) : units;
+    count_units(r, t, own, write, read_idx, units, old, neu);
     bool indexes;
     if (!wanted(in, &indexes)) return;
     arena_t *a = r->arena;
@@ -103,6 +124,7 @@ static void add_index_units(arena_t *a, val_t **m, str_t name, double units, boo
 void ddb__consumed_add(req_t *r, const val_t *in, val_t *list, const ddb_table_t *t, double units, bool write,
                        bool split, const val_t *old, const val_t *neu)
 {
+    count_units(r, t, units, write, NULL, 0, old, neu);
     bool indexes;
     if (!wanted(in, &indexes)) return;
     arena_t *a = r->arena;

@@ -273,5 +273,8 @@ policy_result_t ddb_resource_grant(struct req *r, str_t action, str_t resource, 
  * Access-Control-Allow-Origin: *, and with "application/json" unless the
  * request was "application/x-amz-json-1.0". */
 void ddb_http_headers(struct req *r);
+/* The registry's answered hook of DynamoDB and its Streams (metrics.c):
+ * counts the answer in AWS/DynamoDB's request metrics. */
+void ddb_answered(struct req *r);
 
 #endif

@@ -56,6 +56,10 @@ typedef struct {
 } ddb_table_t;
 
 sqlite3 *ddb__db(req_t *r);
+/* Counts units of read or write capacity (write) consumed on table t, or on
+ * its global secondary index x (NULL: the table), in AWS/DynamoDB's
+ * ConsumedRead/WriteCapacityUnits (metrics.c). */
+void ddb__metric_units(req_t *r, const ddb_table_t *t, const ddb_index_t *x, double units, bool write);
 /* A prepared statement cached per thread and connection; reset on return. */
 sqlite3_stmt *ddb__stmt(sqlite3 *db, const char *sql);
 int ddb__exec(sqlite3 *db, const char *sql);

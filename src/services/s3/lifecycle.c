@@ -552,7 +552,8 @@ void s3_lifecycle_tick(app_t *app)
 
 unsigned s3_tick(struct app *app)
 {
-    s3__serverlog_tick(app); /* serverlog.c: server access logs, when a delivery is due */
+    s3__serverlog_tick(app);       /* serverlog.c: server access logs, when a delivery is due */
+    s3__storage_metrics_tick(app); /* metrics.c: the day's storage metrics, once a day */
     int64_t now = time_now_us();
     unsigned every = (unsigned)(period_us() / 1000);
     if (!due(now)) return every < 1000 ? every : 0;

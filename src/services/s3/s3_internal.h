@@ -142,6 +142,9 @@ int64_t s3__days_after(int64_t t_us, int64_t days);
  * (inventory.c, from the lifecycle runner). */
 struct app;
 int64_t s3__day_us(void);
+/* Publishes the day's storage metrics of every bucket to CloudWatch when
+ * they are not yet (metrics.c); s3_tick, on the ticker thread. */
+void s3__storage_metrics_tick(struct app *app);
 req_t *s3__owner_req(struct app *app, str_t account, str_t region);
 void s3__inventory_run(struct app *app, int64_t now);
 extern const char *const s3__inventory_fields[]; /* an inventory's optional fields, NULL-ended */

@@ -267,6 +267,8 @@ static int http_post(arena_t *a, const job_t *j, char *why, size_t why_len)
 
 static void give_up(job_t *j, const char *why)
 {
+    if (strcmp(j->type, "Notification") == 0)
+        sns__metric(q_app, str_c(j->topic_arn), "NumberOfNotificationsFailed", "Count", 1);
     if (!*j->dlq_arn || strcmp(j->type, "Notification") != 0) {
         log_warn("sns: %s to %s not delivered: %s", j->type, j->url, why);
         return;
@@ -311,6 +313,8 @@ static void deliver(void *arg, jobq_job_t *qj)
      * not retried; 5xx, 429 and unreachable endpoints are retried per
      * the delivery policy ("Amazon SNS message delivery retries"). */
     if (status >= 200 && status < 400) {
+        if (strcmp(j->type, "Notification") == 0)
+            sns__metric(q_app, str_c(j->topic_arn), "NumberOfNotificationsDelivered", "Count", 1);
         job_free(j);
         return;
     }

@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "services/app.h"
 #include "services/lambda/lambda.h"
+#include "services/pubmetrics.h"
 #include "services/sns/sns_int.h"
 #include "services/sqs/sqs.h"
 #include "sns_model.h"
@@ -364,6 +365,24 @@ static str_t lambda_event(struct app *app, arena_t *a, const sns_topic_t *t, con
 
 /* ==== Fan-out ==== */
 
+/* ==== Metrics (AWS/SNS) ==== */
+
+void sns__metric(struct app *app, str_t topic_arn, const char *metric, const char *unit, double value)
+{
+    str_t region, account, name;
+    if (!pubm_arn_scope(topic_arn, &region, &account, &name)) return;
+    pubm_dim_t d = {"TopicName", name};
+    pubm_add(app, account, region, "AWS/SNS", metric, &d, 1, unit, value, false);
+}
+
+/* AWS: NumberOfNotificationsDelivered / NumberOfNotificationsFailed count
+ * each subscription's delivery (one per message and endpoint); for HTTP/S
+ * they are counted when the last attempt ends (delivery.c). */
+static void delivered(struct app *app, const sns_topic_t *t, bool ok)
+{
+    sns__metric(app, t->arn, ok ? "NumberOfNotificationsDelivered" : "NumberOfNotificationsFailed", "Count", 1);
+}
+
 static void to_dlq(struct app *app, arena_t *a, const sns_sub_t *s, const sns_topic_t *t, const sns_msg_t *m,
                    str_t body, const char *why)
 {
@@ -394,6 +413,7 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
          * message is dropped (Amazon SNS Developer Guide, "Fanout to Amazon
          * SQS queues", step 2). */
         if (!sqs_allows(app, a, s->endpoint, STR("sns.amazonaws.com"), "sqs:SendMessage", t->arn)) {
+            delivered(app, t, false);
             to_dlq(app, a, s, t, m, body, "the queue policy does not allow sns.amazonaws.com to send messages");
             return;
         }
@@ -401,38 +421,48 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
         str_t dedup = m->dedup_id;
         str_t mid;
         const char *err = NULL;
-        if (sqs_deliver(app, a, s->endpoint, body, s->raw ? sqs_attrs(m->attrs) : NULL, fifo_q ? m->group_id : STR_NULL,
-                        fifo_q ? dedup : STR_NULL, &mid, &err) != GR_OK)
-            to_dlq(app, a, s, t, m, body, err);
+        bool ok = sqs_deliver(app, a, s->endpoint, body, s->raw ? sqs_attrs(m->attrs) : NULL,
+                              fifo_q ? m->group_id : STR_NULL, fifo_q ? dedup : STR_NULL, &mid, &err) == GR_OK;
+        delivered(app, t, ok);
+        if (!ok) to_dlq(app, a, s, t, m, body, err);
     } else if (str_eq_c(proto, "lambda")) {
         const char *err = NULL;
-        if (lambda_invoke_event(app, a, s->endpoint, lambda_event(app, a, t, s, m), STR("sns.amazonaws.com"), t->arn,
-                                &err) != GR_OK)
-            to_dlq(app, a, s, t, m, sns__notification_json(app, a, t, s, m, true), err);
+        bool ok = lambda_invoke_event(app, a, s->endpoint, lambda_event(app, a, t, s, m), STR("sns.amazonaws.com"),
+                                      t->arn, &err) == GR_OK;
+        delivered(app, t, ok);
+        if (!ok) to_dlq(app, a, s, t, m, sns__notification_json(app, a, t, s, m, true), err);
     } else if (str_eq_c(proto, "http") || str_eq_c(proto, "https")) {
         str_t body = s->raw ? sns__message_for(a, m, proto) : sns__notification_json(app, a, t, s, m, true);
         sns__http_post(app, s->endpoint, STR("Notification"), m->msg_id, t->arn, s->arn, body, s->raw,
                        s->delivery_policy.len ? s->delivery_policy : t->delivery_policy, s->dlq_arn);
     } else if (str_eq_c(proto, "email")) {
-        sns__email_send(db, t->account, t->region, s->endpoint,
-                        m->subject.len ? m->subject : STR("AWS Notification Message"), sns__message_for(a, m, proto),
-                        STR("email"), t->arn, m->msg_id);
+        delivered(app, t,
+                  sns__email_send(db, t->account, t->region, s->endpoint,
+                                  m->subject.len ? m->subject : STR("AWS Notification Message"),
+                                  sns__message_for(a, m, proto), STR("email"), t->arn, m->msg_id) == GR_OK);
     } else if (str_eq_c(proto, "email-json")) {
-        sns__email_send(db, t->account, t->region, s->endpoint,
-                        m->subject.len ? m->subject : STR("AWS Notification Message"),
-                        sns__notification_json(app, a, t, s, m, true), STR("email-json"), t->arn, m->msg_id);
+        delivered(app, t,
+                  sns__email_send(db, t->account, t->region, s->endpoint,
+                                  m->subject.len ? m->subject : STR("AWS Notification Message"),
+                                  sns__notification_json(app, a, t, s, m, true), STR("email-json"), t->arn,
+                                  m->msg_id) == GR_OK);
     } else if (str_eq_c(proto, "application")) {
         /* AWS: a deleted or disabled endpoint receives nothing. */
         sns_endpoint_t e;
+        bool ok = false;
         if (sns__endpoint_load(db, a, s->endpoint, &e) != GR_OK || !e.enabled)
             log_warn("sns: push to %.*s not sent: the endpoint is deleted or disabled", STR_FMT(s->endpoint));
         else if (sns__push_send(db, &e, sns__message_for(a, m, e.platform), m->msg_id, t->arn) != GR_OK)
             log_warn("sns: push to %.*s not stored", STR_FMT(s->endpoint));
+        else
+            ok = true;
+        delivered(app, t, ok);
     } else if (str_eq_c(proto, "sms")) {
         const char *err = NULL;
-        if (sns__sms_send(app, a, db, t->account, t->region, sns__sms_number(a, s->endpoint),
-                          sns__message_for(a, m, proto), m->attrs, m->msg_id, t->arn, &err) != GR_OK)
-            log_warn("sns: SMS to %.*s not sent: %s", STR_FMT(s->endpoint), err ? err : "");
+        bool ok = sns__sms_send(app, a, db, t->account, t->region, sns__sms_number(a, s->endpoint),
+                                sns__message_for(a, m, proto), m->attrs, m->msg_id, t->arn, &err) == GR_OK;
+        if (!ok) log_warn("sns: SMS to %.*s not sent: %s", STR_FMT(s->endpoint), err ? err : "");
+        delivered(app, t, ok);
     }
 }
 
@@ -633,6 +663,10 @@ static int publish_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topic
                                   "Publish to %.*s denied by its data protection policy: the message contains "
                                   "sensitive data (%.*s)",
                                   STR_FMT(t->arn), STR_FMT(found)));
+    /* AWS: NumberOfMessagesPublished and PublishSize (the message's bytes),
+     * for each message the topic accepts */
+    sns__metric(app, t->arn, "NumberOfMessagesPublished", "Count", 1);
+    sns__metric(app, t->arn, "PublishSize", "Bytes", (double)in->message.len);
     if (t->fifo) {
         if (!in->dedup_id.len) m.dedup_id = sha256_hex(a, in->message);
         bool dup = false;

@@ -126,6 +126,10 @@ const char *sns__dp_reason(arena_t *a, str_t text);
 sns_dp_t *sns__dp_load(arena_t *a, str_t text);
 
 /* ==== Publishing (publish.c) ==== */
+/* One observation of an AWS/SNS metric of the topic topic_arn (dimension
+ * TopicName), counted in memory and published by the ticker
+ * (services/pubmetrics.h). Any thread. */
+void sns__metric(struct app *app, str_t topic_arn, const char *metric, const char *unit, double value);
 typedef struct {
     str_t msg_id, subject, message, group_id, dedup_id, seq;
     str_t structure;    /* MessageStructure "json": message holds per-protocol texts */
