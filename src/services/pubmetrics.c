@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/arena.h"
 #include "core/gtime.h"
@@ -147,11 +148,31 @@ static bool put_resource(char *k, size_t *n, str_t account, str_t region, const 
     return true;
 }
 
+/* Eight bytes a step (a byte-at-a-time FNV was a third of pubm_add's cost
+ * in bench/pubmetrics): multiply-xorshift mixing, then a final avalanche. */
 static uint64_t hash_of(const char *k, size_t n, int64_t minute)
 {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)minute;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)k[i]) * 1099511628211ULL;
-    return h;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)minute ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, k + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, k + i, n - i);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
+    return h ^ (h >> 32);
+}
+
+/* The current minute's start (ms): the coarse clock is exact enough for a
+ * minute and costs a fraction of a precise read. */
+static int64_t this_minute_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return (int64_t)ts.tv_sec / 60 * 60000;
 }
 
 /* ==== Adding ==== */
@@ -236,7 +257,7 @@ void pubm_add(struct app *app, str_t account, str_t region, const char *ns, cons
     if (!put_resource(k, &n, account, region, ns, dims, ndims) || !put_field(k, &n, metric, strlen(metric)) ||
         !put_field(k, &n, unit, strlen(unit)))
         return;
-    int64_t minute = time_now_us() / 60000000 * 60000;
+    int64_t minute = this_minute_ms();
     uint64_t h = hash_of(k, n, minute);
     shard_t *s = this_shard(m);
     if (!s) return;
