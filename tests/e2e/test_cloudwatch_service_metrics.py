@@ -3,7 +3,7 @@ CloudWatch by themselves, read back with GetMetricStatistics as users and alarms
 real traffic (a Lambda function invoked twice, once failing; SQS messages sent, received and
 deleted; SNS publishes delivered to a queue; DynamoDB writes, reads, a failed condition and a user
 error; S3 objects), AWS/Lambda, AWS/SQS, AWS/SNS, AWS/DynamoDB and AWS/S3 answer AWS's numbers
-under AWS's names, dimensions and units. The server flushes its in-memory aggregates every 300 ms
+under AWS's names, dimensions and units (and a Kinesis mapping its IteratorAge). The server flushes its in-memory aggregates every 300 ms
 (GUREUM_METRICS_FLUSH_MS; AWS: once a minute), and an S3 "day" lasts 2 s
 (GUREUM_S3_LIFECYCLE_DAY_SECONDS), so a daily storage metric appears in seconds. Debian's CLI
 reads one metric, boto3 (either generation) the rest.
@@ -121,6 +121,26 @@ def test_lambda_throttles(g, cw):
     wait_for(cw, "AWS/Lambda", "Throttles", [("FunctionName", "mfn")], "Sum", 1.0)
     # a throttled request is no invocation (AWS)
     assert stats(cw, "AWS/Lambda", "Invocations", [("FunctionName", "mfn")])["Sum"] == 3.0
+
+
+def test_lambda_iterator_age_of_a_stream_mapping(g, cw):
+    iam = g.client("iam", region_name=REGION)
+    lam = g.client("lambda", region_name=REGION)
+    kin = g.client("kinesis", region_name=REGION)
+    role = lambda_role(iam, "metrics-esm-role")
+    iam.put_role_policy(RoleName="metrics-esm-role", PolicyName="kinesis", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kinesis:*", "logs:*"],
+                                                "Resource": "*"}]}))
+    lam.create_function(FunctionName="mfn-stream", Runtime="python3.11", Handler="handler.handler", Role=role,
+                        Code={"ZipFile": lambda_zip(HANDLER)})
+    kin.create_stream(StreamName="metrics-stream", ShardCount=1)
+    arn = kin.describe_stream(StreamName="metrics-stream")["StreamDescription"]["StreamARN"]
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="mfn-stream", StartingPosition="TRIM_HORIZON")
+    kin.put_record(StreamName="metrics-stream", Data=b"{}", PartitionKey="p")
+    # AWS: the age of the batch's last record when the mapping sent it, in milliseconds
+    age = wait_for(cw, "AWS/Lambda", "IteratorAge", [("FunctionName", "mfn-stream")], "SampleCount", 1.0)
+    assert age["units"] == {"Milliseconds"} and 0 <= age["Minimum"] < 60000
+    wait_for(cw, "AWS/Lambda", "Invocations", [("FunctionName", "mfn-stream")], "Sum", 1.0)
 
 
 # ==== AWS/SQS ====

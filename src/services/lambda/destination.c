@@ -14,6 +14,7 @@
 #include "lambda_model.h"
 #include "services/lambda/lambda.h"
 #include "services/lambda/lambda_int.h"
+#include "services/pubmetrics.h"
 #include "services/sns/sns.h"
 #include "services/sqs/sqs.h"
 #include "store/store.h"
@@ -117,9 +118,19 @@ void lambda__destination_deliver(app_t *app, arena_t *a, str_t dest, str_t body,
         rc = lambda_invoke_event(app, a, dest, body, STR_NULL, STR_NULL, &err);
     else
         err = "unsupported destination";
-    if (rc != GR_OK)
-        log_warn("lambda: cannot send the invocation record of %s to %.*s: %s", function_arn, STR_FMT(dest),
-                 err ? err : "error");
+    if (rc == GR_OK) return;
+    log_warn("lambda: cannot send the invocation record of %s to %.*s: %s", function_arn, STR_FMT(dest),
+             err ? err : "error");
+    /* AWS: DestinationDeliveryFailures counts records Lambda could not send
+     * to a destination; function_arn is arn:aws:lambda:REGION:ACCOUNT:function:NAME[:VERSION] */
+    str_t region, account, res;
+    if (!pubm_arn_scope(str_c(function_arn), &region, &account, &res) || !str_starts_with(res, STR("function:")))
+        return;
+    str_t name = str_n(res.p + 9, res.len - 9);
+    const char *colon = memchr(name.p, ':', name.len);
+    if (colon) name.len = (size_t)(colon - name.p);
+    pubm_dim_t d = {"FunctionName", name};
+    pubm_add(app, account, region, "AWS/Lambda", "DestinationDeliveryFailures", &d, 1, "Count", 1, false);
 }
 
 /* ==== Operations ==== */

@@ -454,6 +454,10 @@ static bool start(app_t *app, arena_t *a, const lambda__esm_t *m, const lambda__
         f->n++;
         json[i] = recs[i].json;
     }
+    /* AWS: IteratorAge is the age of the batch's last record when the
+     * mapping sends it to the function (f may be gone once it is sent) */
+    if (copied)
+        lambda__metric(&f->call, "IteratorAge", "Milliseconds", (double)(time_now_us() / 1000 - f->last_ms), true);
     if (!copied || !f->pos || !f->seq || !json || !f->shard || !f->function_arn ||
         lambda__esm_invoke(a, fn, &f->call, json, n, flight_done, f) != GR_OK) {
         flight_free(f);

@@ -81,7 +81,7 @@ static void fmt_ts(char out[32], int64_t us)
 /* AWS ("Types of metrics for Lambda functions"): per function, per version
  * or alias (FunctionName + Resource "NAME:QUALIFIER"), per version an alias
  * ran (+ ExecutedVersion), and for the account without dimensions. */
-static void fn_metric(const lambda__call_t *c, const char *metric, const char *unit, double value, bool keep)
+void lambda__metric(const lambda__call_t *c, const char *metric, const char *unit, double value, bool keep)
 {
     str_t acct = str_c(c->account), region = str_c(c->region);
     char res[400];
@@ -105,9 +105,9 @@ static void fn_metric(const lambda__call_t *c, const char *metric, const char *u
 static void fn_metrics(const lambda__call_t *c, const rt_result_t *res, bool fn_error)
 {
     long running = atomic_fetch_sub(&in_flight, 1);
-    fn_metric(c, "Invocations", "Count", 1, false);
-    fn_metric(c, "Errors", "Count", fn_error ? 1 : 0, false);
-    fn_metric(c, "Duration", "Milliseconds", (double)res->duration_us / 1000.0, true);
+    lambda__metric(c, "Invocations", "Count", 1, false);
+    lambda__metric(c, "Errors", "Count", fn_error ? 1 : 0, false);
+    lambda__metric(c, "Duration", "Milliseconds", (double)res->duration_us / 1000.0, true);
     pubm_add(c->app, str_c(c->account), str_c(c->region), "AWS/Lambda", "ConcurrentExecutions", NULL, 0, "Count",
              (double)(running > 0 ? running : 1), false);
 }
@@ -724,7 +724,7 @@ static void dead_letter(async_t *x, const outcome_t *o)
         if (sqs_deliver(x->call.app, a, f.dlq_arn, str_n(x->payload, x->payload_len), attrs, STR_NULL, STR_NULL, &id,
                         &err) != GR_OK) {
             /* AWS: DeadLetterErrors counts events that could not be sent to the dead-letter queue */
-            fn_metric(&x->call, "DeadLetterErrors", "Count", 1, false);
+            lambda__metric(&x->call, "DeadLetterErrors", "Count", 1, false);
             log_warn("lambda: cannot send the failed event of %s to %.*s: %s", x->call.name, STR_FMT(f.dlq_arn),
                      err ? err : "error");
         }
@@ -879,7 +879,7 @@ static int invocation_or_fail(req_t *r, const val_t *in, lambda__fn_t *f, str_t 
                             .region = (char *)arena_str(a, f->region).p,
                             .name = (char *)arena_str(a, f->name).p};
         snprintf(c.qualifier, sizeof c.qualifier, "%.*s", STR_FMT(f->qualifier));
-        fn_metric(&c, "Throttles", "Count", 1, false);
+        lambda__metric(&c, "Throttles", "Count", 1, false);
         r->err_extra = val_new(a, VAL_STRUCT);
         val_set_c(a, r->err_extra, "Reason", val_cstr(a, "ReservedFunctionConcurrentInvocationLimitExceeded"));
         return req_fail(r, &LAMBDA_ERR_TooManyRequestsException, "Rate Exceeded.");

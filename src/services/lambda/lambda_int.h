@@ -212,6 +212,11 @@ typedef struct {
     bool log_json;     /* LogFormat JSON: the platform lines are JSON records */
     bool log_platform; /* SystemLogLevel lets the INFO platform lines through */
 } lambda__call_t;
+/* One observation of an AWS/Lambda metric of c's function: for the
+ * account, the function, and its version or alias (Resource, and
+ * ExecutedVersion when an alias ran a version); keep: a sampled value
+ * (durations, ages). Counted in memory (services/pubmetrics.h). */
+void lambda__metric(const lambda__call_t *c, const char *metric, const char *unit, double value, bool keep);
 /* rt_invoke for a call whose result outcome_of (invoke.c) reads, as every
  * call's does: counted among the running calls (ConcurrentExecutions) until
  * then. */
