@@ -296,3 +296,37 @@ def test_s3_daily_storage_metrics(g, cw):
     assert size["units"] == {"Bytes"}
     objs = wait_for(cw, "AWS/S3", "NumberOfObjects", b + [("StorageType", "AllStorageTypes")], "Maximum", 2.0)
     assert objs["units"] == {"Count"}
+
+
+def test_s3_request_metrics_with_a_metrics_configuration(g, cw):
+    s3 = g.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="reqmetrics-bucket")
+    s3.put_object(Bucket="reqmetrics-bucket", Key="before", Body=b"z")  # no configuration yet: not counted
+    s3.put_bucket_metrics_configuration(Bucket="reqmetrics-bucket", Id="EntireBucket",
+                                        MetricsConfiguration={"Id": "EntireBucket"})
+    s3.put_bucket_metrics_configuration(Bucket="reqmetrics-bucket", Id="logs",
+                                        MetricsConfiguration={"Id": "logs", "Filter": {"Prefix": "logs/"}})
+    s3.put_object(Bucket="reqmetrics-bucket", Key="logs/a", Body=b"x" * 100)
+    s3.put_object(Bucket="reqmetrics-bucket", Key="data/b", Body=b"y" * 50)
+    assert s3.get_object(Bucket="reqmetrics-bucket", Key="logs/a")["Body"].read() == b"x" * 100
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        s3.get_object(Bucket="reqmetrics-bucket", Key="logs/missing")
+    s3.list_objects_v2(Bucket="reqmetrics-bucket")
+
+    whole = [("BucketName", "reqmetrics-bucket"), ("FilterId", "EntireBucket")]
+    logs = [("BucketName", "reqmetrics-bucket"), ("FilterId", "logs")]
+    # the configurations' own Puts (answered once stored), then 2 puts, 2 gets and a list (AWS: every
+    # request to the bucket; AWS itself starts counting some minutes after the configuration)
+    wait_for(cw, "AWS/S3", "AllRequests", whole, "Sum", 7.0)
+    wait_for(cw, "AWS/S3", "PutRequests", whole, "Sum", 2.0)
+    wait_for(cw, "AWS/S3", "GetRequests", whole, "Sum", 2.0)
+    wait_for(cw, "AWS/S3", "ListRequests", whole, "Sum", 1.0)
+    e4 = wait_for(cw, "AWS/S3", "4xxErrors", whole, "Sum", 1.0)
+    assert e4["SampleCount"] == 7.0  # 0 or 1 per request
+    wait_for(cw, "AWS/S3", "BytesUploaded", whole, "Sum", 150.0)
+    wait_for(cw, "AWS/S3", "BytesDownloaded", whole, "Sum", 100.0)
+    lat = wait_for(cw, "AWS/S3", "FirstByteLatency", whole, "SampleCount", 7.0)
+    assert lat["units"] == {"Milliseconds"}
+    # the prefix filter sees only logs/: a put and two gets
+    wait_for(cw, "AWS/S3", "AllRequests", logs, "Sum", 3.0)
+    wait_for(cw, "AWS/S3", "BytesUploaded", logs, "Sum", 100.0)

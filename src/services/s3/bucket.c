@@ -322,7 +322,8 @@ int s3_delete_bucket(req_t *r, const val_t *in, val_t *out)
     }
     s3__bcache_changed(db);
     if (s3__commit(db) != GR_OK) goto fail;
-    s3__serverlog_changed(); /* its logging configuration went with it, and its undelivered records */
+    s3__serverlog_changed();  /* its logging configuration went with it, and its undelivered records */
+    s3__reqmetrics_changed(); /* and its metrics configurations */
     for (size_t i = 0; i < nblobs; i++) s3__blob_drop(r, blobs[i]);
     return GR_OK;
 fail:

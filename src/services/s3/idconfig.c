@@ -197,6 +197,7 @@ static int put(req_t *r, const val_t *in, const kind_t *k)
     rc = bind_step(st, 3, id);
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
+    if (k == &METRICS) s3__reqmetrics_changed();
     r->resp.status = 204;
     return GR_OK;
 }
@@ -233,6 +234,7 @@ static int del(req_t *r, const val_t *in, const kind_t *k)
     store_release(st);
     if (rc != SQLITE_DONE) return GR_ERR;
     if (!sqlite3_changes(db)) return no_config(r);
+    if (k == &METRICS) s3__reqmetrics_changed();
     r->resp.status = 204;
     return GR_OK;
 }

@@ -153,6 +153,12 @@ extern const char *const s3__inventory_fields[]; /* an inventory's optional fiel
  * round, when one is due (from s3_tick). Whether the log-delivery service
  * may write key into target for source (logging.c). */
 void s3__serverlog_changed(void);
+/* S3's request metrics (reqmetrics.c): counts r, answered for bucket, for
+ * each of the bucket's metrics configurations it matches; and, when a
+ * metrics configuration or a bucket changes, makes the next count read them
+ * again. */
+void s3__reqmetrics_count(req_t *r, str_t bucket);
+void s3__reqmetrics_changed(void);
 void s3__serverlog_tick(struct app *app);
 bool s3__log_delivery_allowed(req_t *r, sqlite3 *db, str_t target, str_t key, str_t source, str_t source_account);
 /* key URL-encoded as an HTML form does (spaces as '+'), as S3's event

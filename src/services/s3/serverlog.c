@@ -369,6 +369,7 @@ void s3_access_logged(req_t *r)
 {
     str_t bucket = r->in ? val_get_str(r->in, "Bucket") : STR_NULL;
     if (!bucket.len || r->internal) return;
+    s3__reqmetrics_count(r, bucket); /* reqmetrics.c: request metrics, for buckets that configure them */
     if (!atomic_load(&S.any) && atomic_load(&S.loaded) == atomic_load(&S.gen)) return; /* nothing logs */
     int64_t received_us = time_now_us() - (time_mono_us() - r->start_us);
     pthread_mutex_lock(&S.mu);
