@@ -184,8 +184,8 @@ def test_get_metric_statistics_refusals(cw):
      "InvalidParameterCombination",
      "The parameters MetricData.member.1.Value and MetricData.member.1.StatisticValues are mutually exclusive "
      "and you have specified both."),
-    ({"MetricName": "m"}, "MissingParameter",
-     "At least one of the parameters MetricData.member.1.Value or MetricData.member.1.StatisticValues must be "
+    ({"MetricName": "m"}, "InvalidParameterCombination",
+     "At least one of the parameters MetricData.member.1.Value and MetricData.member.1.StatisticValues must be "
      "specified."),
     ({"MetricName": "m", "Value": 1, "Timestamp": datetime.datetime.now(UTC) - datetime.timedelta(days=15)},
      "InvalidParameterValue", "The parameter MetricData.member.1.Timestamp must specify a time within the past two weeks."),
@@ -194,7 +194,9 @@ def test_get_metric_statistics_refusals(cw):
     ({"MetricName": "m", "Value": 1e200}, "InvalidParameterValue",
      "The value 1e+200 for parameter MetricData.member.1.Value is invalid."),
     ({"MetricName": "m", "Value": 1, "StorageResolution": 5}, "InvalidParameterValue",
-     "The value 5 for parameter MetricData.member.1.StorageResolution is invalid."),
+     "The parameter MetricData.member.1.StorageResolution must be a value in the set [ 1, 60 ]."),
+    ({"MetricName": "m", "Value": 1, "StorageResolution": 123}, "InvalidParameterValue",
+     "The parameter MetricData.member.1.StorageResolution must be a value in the set [ 1, 60 ]."),
 ])
 def test_put_metric_data_refusals(cw, datum, code, msg):
     with pytest.raises(botocore.exceptions.ClientError) as e:
@@ -429,6 +431,10 @@ def test_get_metric_data_refusals(cw, series):
             gmd(cw, series, [mq("a", "A"), {"Id": "e1", "Expression": expr}])
         code, status, msg = err(e)
         assert (code, status) == ("ValidationError", 400) and part in msg, msg
+    # neither MetricStat nor Expression: AWS's text (moto's record of it), its line break included
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        gmd(cw, series, [mq("a", "A"), {"Id": "e1", "Label": "x"}])
+    assert err(e) == ("ValidationError", 400, "The parameter MetricDataQueries.member.2.MetricStat is required.\n")
     with pytest.raises(botocore.exceptions.ClientError) as e:
         gmd(cw, series, [mq("A1", "A")])
     assert err(e)[:2] == ("ValidationError", 400)

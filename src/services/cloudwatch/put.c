@@ -81,9 +81,14 @@ static int put_datum(req_t *r, sqlite3 *db, str_t ns, const val_t *d, const char
                         "The parameters %s.%s and %s.StatisticValues are mutually exclusive and you have specified "
                         "both.",
                         at, value ? "Value" : "Values", at);
+    /* AWS (recorded, goamz's report of AWS's answer): a datum with no value
+     * is refused as InvalidParameterCombination, "At least one of the
+     * parameters MetricData.member.1.Value and MetricData.member.1.
+     * StatisticValues must be specified." (moto, whose tests expect it
+     * stored, differs). */
     if (!value && !values && !set)
-        return req_fail(r, E_MISSING,
-                        "At least one of the parameters %s.Value or %s.StatisticValues must be specified.", at, at);
+        return req_fail(r, E_COMBO, "At least one of the parameters %s.Value and %s.StatisticValues must be specified.",
+                        at, at);
     if (counts && !values)
         return req_fail(r, E_COMBO, "The parameter %s.Counts must be specified together with %s.Values.", at, at);
 
@@ -171,11 +176,12 @@ static int put_datum(req_t *r, sqlite3 *db, str_t ns, const val_t *d, const char
             return req_fail(r, E_VALUE, "The parameter %s.Timestamp must specify a time within the past two weeks.",
                             at);
     }
-    /* AWS: "Valid values are 1 and 60." */
+    /* AWS: "Valid values are 1 and 60." Text: AWS's (recorded, botocore
+     * issue 1671: "The parameter MetricData.member.1.StorageResolution must
+     * be a value in the set [ 1, 60 ].") */
     int64_t res = val_get_int(d, "StorageResolution", 60);
     if (res != 1 && res != 60)
-        return req_fail(r, E_VALUE, "The value %lld for parameter %s.StorageResolution is invalid.", (long long)res,
-                        at);
+        return req_fail(r, E_VALUE, "The parameter %s.StorageResolution must be a value in the set [ 1, 60 ].", at);
     str_t unit = val_get_str(d, "Unit");
     if (!unit.p) unit = str_c("None");
     return cw__store(db, a, r->who.account, r->region, ns, val_get_str(d, "MetricName"), dv, nd, unit, (int)res, ts,

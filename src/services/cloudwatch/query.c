@@ -218,8 +218,14 @@ static int check_queries(cw__eval_t *e)
             }
         bool has_stat = val_get(q, "MetricStat") != NULL, has_expr = val_get_str(q, "Expression").p != NULL;
         /* AWS: "Within one MetricDataQuery object, you must specify either
-         * Expression or MetricStat but not both." */
-        if (has_stat == has_expr) {
+         * Expression or MetricStat but not both." Neither: AWS's text as
+         * moto records it, its trailing line break included (AWS ends each
+         * of its joined validation messages with one). Both: not on record. */
+        if (!has_stat && !has_expr) {
+            e->err = arena_printf(e->a, "The parameter MetricDataQueries.member.%zu.MetricStat is required.\n", i + 1);
+            return GR_ERR;
+        }
+        if (has_stat && has_expr) {
             e->err = arena_printf(e->a,
                                   "Exactly one element of the Expression and MetricStat fields must be set for "
                                   "metric %.*s.",
