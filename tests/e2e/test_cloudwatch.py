@@ -191,6 +191,8 @@ def test_get_metric_statistics_refusals(cw):
      "InvalidParameterValue", "The parameter MetricData.member.1.Timestamp must specify a time within the past two weeks."),
     ({"MetricName": "m", "Value": 1, "Timestamp": datetime.datetime.now(UTC) + datetime.timedelta(hours=3)},
      "InvalidParameterValue", "The parameter MetricData.member.1.Timestamp must specify a time within the past two weeks."),
+    ({"MetricName": "m", "Value": 1, "Dimensions": [{"Name": "N", "Value": "B"}, {"Name": "N", "Value": "C"}]},
+     "InvalidParameterValue", "No metric may specify the same dimension name twice."),
     ({"MetricName": "m", "Value": 1e200}, "InvalidParameterValue",
      "The value 1e+200 for parameter MetricData.member.1.Value is invalid."),
     ({"MetricName": "m", "Value": 1, "StorageResolution": 5}, "InvalidParameterValue",

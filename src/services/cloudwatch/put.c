@@ -66,9 +66,11 @@ static int put_datum(req_t *r, sqlite3 *db, str_t ns, const val_t *d, const char
         dv[i].name = val_get_str(dims->u.list.v[i], "Name");
         dv[i].value = val_get_str(dims->u.list.v[i], "Value");
         for (size_t j = 0; j < i; j++)
-            if (str_eq(dv[j].name, dv[i].name)) /* not on record */
-                return req_fail(r, E_VALUE, "The collection %s.Dimensions must not contain duplicate names: %.*s.", at,
-                                STR_FMT(dv[i].name));
+            /* AWS (recorded, the AWS SDK for Java's report): "No metric
+             * may specify the same dimension name twice." (moto, whose
+             * tests store such a datum, differs). */
+            if (str_eq(dv[j].name, dv[i].name))
+                return req_fail(r, E_VALUE, "No metric may specify the same dimension name twice.");
     }
 
     /* Value, Values (+Counts) and StatisticValues: exactly one. */
