@@ -61,6 +61,8 @@ bool cw__period_ok(int64_t period_s);
  * "<len>:<name><len>:<value>"), in a: equal sets give equal texts. dims is
  * sorted in place. */
 str_t cw__dims_key(arena_t *a, cw__dim_t *dims, size_t n);
+/* A key's dimensions back (*out in a); their number. */
+size_t cw__dims_parse(arena_t *a, str_t key, cw__dim_t **out);
 
 /* Adds agg to the bucket of (metric, unit, res, ts_ms) inside the caller's
  * transaction, creating the metric row when absent; res is 1 or 60 (the
@@ -200,6 +202,12 @@ const cw__value_t *cw__eval_out(cw__eval_t *e, size_t i);
 
 /* Evaluates query i's Expression (math.c). GR_ERR with the refusal recorded. */
 int cw__math(cw__eval_t *e, size_t i, str_t expr, cw__value_t *out);
+/* A Metrics Insights query (SELECT … FROM …) as query i's value, an array
+ * of one series per group (insights.c). GR_ERR with *err (arena) for a
+ * query it cannot read, GR_ERR with *err NULL when the store failed. */
+int cw__insights(cw__eval_t *e, size_t i, str_t text, cw__value_t *out, const char **err);
+/* The store and the caller's scope of an evaluation, and its clock. */
+sqlite3 *cw__eval_scope(cw__eval_t *e, str_t *account, str_t *region, int64_t *now);
 
 /* ==== Alarms (alarm.c) ==== */
 

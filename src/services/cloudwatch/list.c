@@ -21,21 +21,13 @@
 static val_t *dims_list(arena_t *a, str_t key)
 {
     val_t *l = val_new(a, VAL_LIST);
-    size_t i = 0;
-    while (i < key.len) {
-        str_t part[2];
-        for (int k = 0; k < 2; k++) {
-            size_t n = 0;
-            while (i < key.len && key.p[i] != ':') n = n * 10 + (size_t)(key.p[i++] - '0');
-            i++; /* ':' */
-            if (i + n > key.len) return l;
-            part[k] = str_n(key.p + i, n);
-            i += n;
-        }
-        val_t *d = val_new(a, VAL_STRUCT);
-        val_set_c(a, d, "Name", val_str(a, part[0]));
-        val_set_c(a, d, "Value", val_str(a, part[1]));
-        val_push(a, l, d);
+    cw__dim_t *d;
+    size_t n = cw__dims_parse(a, key, &d);
+    for (size_t i = 0; i < n; i++) {
+        val_t *x = val_new(a, VAL_STRUCT);
+        val_set_c(a, x, "Name", val_str(a, d[i].name));
+        val_set_c(a, x, "Value", val_str(a, d[i].value));
+        val_push(a, l, x);
     }
     return l;
 }

@@ -7,7 +7,8 @@
  * an array: a series point by point), METRICS() and METRICS('text'),
  * FILL(x, value | REPEAT | LINEAR), RATE, DIFF, DIFF_TIME, ABS, CEIL, FLOOR,
  * PERIOD. Series combine at the timestamps both have; a point divided by zero
- * has no value. Everything else (SEARCH, SELECT …, ANOMALY_DETECTION_BAND,
+ * has no value. A Metrics Insights query (SELECT …) goes to insights.c.
+ * Everything else (SEARCH, ANOMALY_DETECTION_BAND,
  * IF, …) is refused with a ValidationError naming it. */
 #define _GNU_SOURCE /* memmem */
 #include <ctype.h>
@@ -476,10 +477,12 @@ int cw__math(cw__eval_t *e, size_t i, str_t text, cw__value_t *out)
     str_t t = str_trim(text);
     parser_t ps = {e, a, i, t.p, t.p + t.len, STR_NULL, false};
     ps.id = cw__query_id(e, i);
-    /* AWS: Metrics Insights queries and SEARCH expressions are other
-     * languages; gureum implements neither. */
-    if (t.len >= 6 && str_eq_nocase(str_n(t.p, 6), str_c("SELECT")))
-        return fail(&ps, "%s", "Metrics Insights queries (SELECT ... FROM ...) are not supported by gureum.");
+    /* AWS: a Metrics Insights query is another language (insights.c). */
+    if (t.len >= 6 && str_eq_nocase(str_n(t.p, 6), str_c("SELECT"))) {
+        const char *why = NULL;
+        if (cw__insights(e, i, t, out, &why) == GR_OK) return GR_OK;
+        return why ? fail(&ps, "%s", why) : GR_ERR;
+    }
     if (expr(&ps, out) != GR_OK) return GR_ERR;
     skip(&ps);
     if (ps.p != ps.end) return fail(&ps, "Unexpected '%s'.", arena_strndup(a, ps.p, (size_t)(ps.end - ps.p)));

@@ -60,6 +60,25 @@ str_t cw__dims_key(arena_t *a, cw__dim_t *dims, size_t n)
     return buf_str(&b);
 }
 
+size_t cw__dims_parse(arena_t *a, str_t key, cw__dim_t **out)
+{
+    size_t n = 0, i = 0;
+    *out = ARENA_NEWN(a, cw__dim_t, key.len / 4 + 1); /* each takes at least "0:0:" */
+    while (i < key.len) {
+        str_t part[2];
+        for (int k = 0; k < 2; k++) {
+            size_t len = 0;
+            while (i < key.len && key.p[i] != ':') len = len * 10 + (size_t)(key.p[i++] - '0');
+            i++; /* ':' */
+            if (i + len > key.len) return n;
+            part[k] = str_n(key.p + i, len);
+            i += len;
+        }
+        (*out)[n++] = (cw__dim_t){part[0], part[1]};
+    }
+    return n;
+}
+
 cw__dim_t *cw__dims_of(arena_t *a, const val_t *list)
 {
     size_t n = val_len(list);

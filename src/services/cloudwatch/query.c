@@ -95,6 +95,14 @@ void cw__eval_range(cw__eval_t *e, int64_t *start, int64_t *end)
     *end = e->end;
 }
 
+sqlite3 *cw__eval_scope(cw__eval_t *e, str_t *account, str_t *region, int64_t *now)
+{
+    *account = e->account;
+    *region = e->region;
+    *now = e->now;
+    return e->db;
+}
+
 void cw__eval_refuse(cw__eval_t *e, const char *msg)
 {
     e->err = msg;
@@ -383,7 +391,11 @@ static str_t label_of(cw__eval_t *e, size_t i, const cw__series_t *s, size_t nse
 {
     const val_t *q = query(e, i);
     str_t l = val_get_str(q, "Label");
-    if (nseries > 1 && s->label.p) return s->label;
+    /* A Metrics Insights group keeps its label unless the query names one
+     * (AWS: "the group value … if the query contains a GROUP BY clause"). */
+    str_t ex = str_trim(val_get_str(q, "Expression"));
+    bool insights = ex.len >= 6 && str_eq_nocase(str_n(ex.p, 6), str_c("SELECT"));
+    if (s->label.p && (nseries > 1 || (insights && !l.p))) return s->label;
     str_t dflt = cw__query_is_metric(e, i) ? val_get_str(val_get(val_get(q, "MetricStat"), "Metric"), "MetricName")
                                            : val_get_str(q, "Id");
     if (!l.p) return dflt;
