@@ -544,10 +544,14 @@ BASE = dict(Namespace="E2E/V", MetricName="M", Statistic="Sum", Period=60, Evalu
     ({"TreatMissingData": "sometimes"}, "ValidationError", None),
     ({"AlarmName": "tab\there"}, "InvalidParameterValue",
      "The parameter AlarmName must not contain ASCII control characters."),
+    ({"Statistic": None, "ExtendedStatistic": "p90", "EvaluateLowSampleCountPercentile": "unknown"}, "ValidationError",
+     "Option unknown is not supported. Supported options for parameter EvaluateLowSampleCountPercentile are "
+     "evaluate and ignore."),
 ])
 def test_put_metric_alarm_refusals(cw, change, code, message):
     kw = dict(BASE, AlarmName="refused")
     kw.update(change)
+    kw = {k: v for k, v in kw.items() if v is not None}
     with pytest.raises(botocore.exceptions.ClientError) as e:
         cw.put_metric_alarm(**kw)
     got = err(e)
@@ -576,6 +580,10 @@ def test_describe_filters_paging_and_tags(cw):
         if not token:
             break
     assert names == ["page-%d" % i for i in range(5)]
+    # AWS lists a one-metric alarm's Dimensions, empty when it has none
+    cw.put_metric_alarm(AlarmName="undimensioned", **BASE)
+    assert cw.describe_alarms(AlarmNames=["undimensioned"])["MetricAlarms"][0]["Dimensions"] == []
+    cw.delete_alarms(AlarmNames=["undimensioned"])
     r = cw.describe_alarms(ActionPrefix="arn:aws:sns:%s:%s:pag" % (REGION, ACCOUNT))
     assert [a["AlarmName"] for a in r["MetricAlarms"]] == ["page-3"]
     cw.set_alarm_state(AlarmName="page-2", StateValue="ALARM", StateReason="x")

@@ -204,8 +204,11 @@ static int metric_alarm_or_fail(req_t *r, const val_t *in)
                         STR_FMT(tmd));
     str_t low = val_get_str(in, "EvaluateLowSampleCountPercentile");
     if (low.p && !str_eq_c(low, "evaluate") && !str_eq_c(low, "ignore"))
+        /* AWS's text as moto and LocalStack record it */
         return req_fail(r, &ERR_ValidationError,
-                        "Invalid value '%.*s' for EvaluateLowSampleCountPercentile: evaluate or ignore.", STR_FMT(low));
+                        "Option %.*s is not supported. Supported options for parameter "
+                        "EvaluateLowSampleCountPercentile are evaluate and ignore.",
+                        STR_FMT(low));
     if (low.p && !(ext.p && percentile_ok(ext)))
         return req_fail(r, &ERR_ValidationError,
                         "EvaluateLowSampleCountPercentile is only valid with a percentile ExtendedStatistic.");
@@ -472,6 +475,9 @@ static val_t *alarm_item(req_t *r, sqlite3 *db, sqlite3_stmt *st, bool *composit
                                        "EvaluateLowSampleCountPercentile"};
     for (size_t i = 0; i < sizeof copy / sizeof copy[0]; i++)
         if (val_get(c, copy[i])) val_set_c(a, o, copy[i], val_get(c, copy[i]));
+    /* AWS (describe-alarms as recorded): an alarm on one metric lists its
+     * Dimensions, empty when it has none. */
+    if (val_get(c, "MetricName") && !val_get(c, "Dimensions")) val_set_c(a, o, "Dimensions", val_new(a, VAL_LIST));
     if (val_get(c, "Period")) val_set_c(a, o, "Period", val_int(a, (int64_t)cwa__num(c, "Period", 60)));
     val_set_c(a, o, "EvaluationPeriods", val_int(a, (int64_t)cwa__num(c, "EvaluationPeriods", 1)));
     if (val_get(c, "DatapointsToAlarm"))
