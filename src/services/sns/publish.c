@@ -383,6 +383,23 @@ static void delivered(struct app *app, const sns_topic_t *t, bool ok)
     sns__metric(app, t->arn, ok ? "NumberOfNotificationsDelivered" : "NumberOfNotificationsFailed", "Count", 1);
 }
 
+/* {"ErrorMessage": msg, "requestId": rid} as JSON text (a failed
+ * delivery's providerResponse in the delivery status log). */
+static str_t json_quoted_object(arena_t *a, const char *key, const char *msg, const char *rid)
+{
+    buf_t b;
+    buf_init(&b, a);
+    json_w_t w;
+    json_w_init(&w, &b);
+    json_w_obj_begin(&w);
+    json_w_key(&w, str_c(key));
+    json_w_str(&w, str_c(msg));
+    json_w_key(&w, STR("requestId"));
+    json_w_str(&w, str_c(rid));
+    json_w_obj_end(&w);
+    return buf_str(&b);
+}
+
 static void to_dlq(struct app *app, arena_t *a, const sns_sub_t *s, const sns_topic_t *t, const sns_msg_t *m,
                    str_t body, const char *why)
 {
@@ -414,6 +431,9 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
          * SQS queues", step 2). */
         if (!sqs_allows(app, a, s->endpoint, STR("sns.amazonaws.com"), "sqs:SendMessage", t->arn)) {
             delivered(app, t, false);
+            sns__delivery_status(app, a, db, t, s, m, false, 403,
+                                 STR("{\"ErrorCode\":\"AccessDenied\",\"ErrorMessage\":\"Access to the resource "
+                                     "is denied.\",\"sqsRequestId\":\"Unrecoverable\"}"));
             to_dlq(app, a, s, t, m, body, "the queue policy does not allow sns.amazonaws.com to send messages");
             return;
         }
@@ -424,12 +444,23 @@ static void deliver_one(struct app *app, arena_t *a, sqlite3 *db, const sns_topi
         bool ok = sqs_deliver(app, a, s->endpoint, body, s->raw ? sqs_attrs(m->attrs) : NULL,
                               fifo_q ? m->group_id : STR_NULL, fifo_q ? dedup : STR_NULL, &mid, &err) == GR_OK;
         delivered(app, t, ok);
+        char rid[37];
+        id_uuid(rid);
+        sns__delivery_status(
+            app, a, db, t, s, m, ok, ok ? 200 : 400,
+            ok ? str_c(arena_printf(a, "{\"sqsRequestId\":\"%s\",\"sqsMessageId\":\"%.*s\"}", rid, STR_FMT(mid)))
+               : json_quoted_object(a, "ErrorMessage", err ? err : "", rid));
         if (!ok) to_dlq(app, a, s, t, m, body, err);
     } else if (str_eq_c(proto, "lambda")) {
         const char *err = NULL;
         bool ok = lambda_invoke_event(app, a, s->endpoint, lambda_event(app, a, t, s, m), STR("sns.amazonaws.com"),
                                       t->arn, &err) == GR_OK;
         delivered(app, t, ok);
+        char rid[37];
+        id_uuid(rid);
+        sns__delivery_status(app, a, db, t, s, m, ok, ok ? 202 : 400,
+                             ok ? str_c(arena_printf(a, "{\"lambdaRequestId\":\"%s\"}", rid))
+                                : json_quoted_object(a, "ErrorMessage", err ? err : "", rid));
         if (!ok) to_dlq(app, a, s, t, m, sns__notification_json(app, a, t, s, m, true), err);
     } else if (str_eq_c(proto, "http") || str_eq_c(proto, "https")) {
         str_t body = s->raw ? sns__message_for(a, m, proto) : sns__notification_json(app, a, t, s, m, true);

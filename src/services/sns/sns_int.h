@@ -125,6 +125,9 @@ const char *sns__dp_reason(arena_t *a, str_t text);
 /* A topic's policy compiled for enforcing (in a); NULL without one. */
 sns_dp_t *sns__dp_load(arena_t *a, str_t text);
 
+/* A topic attribute kept in topic_attr (topic.c), STR_NULL when unset. */
+str_t sns__topic_attr(sqlite3 *db, arena_t *a, int64_t tid, const char *name);
+
 /* ==== Publishing (publish.c) ==== */
 /* One observation of an AWS/SNS metric of the topic topic_arn (dimension
  * TopicName), counted in memory and published by the ticker
@@ -137,6 +140,11 @@ typedef struct {
     int64_t time_us;
     str_t publisher; /* the publishing account */
 } sns_msg_t;
+/* Delivery status logging (status.c): records the delivery of m to s (ok,
+ * the endpoint's status code and response) in the topic's CloudWatch Logs
+ * groups when its <Protocol>Success/FailureFeedbackRoleArn ask for it. */
+void sns__delivery_status(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const sns_sub_t *s,
+                          const sns_msg_t *m, bool ok, int status, str_t response);
 /* Delivers m to every confirmed subscription of t whose filter lets it pass
  * and whose outbound data protection (dp, NULL for none) does not deny it. */
 void sns__fan_out(struct app *app, arena_t *a, sqlite3 *db, const sns_topic_t *t, const sns_dp_t *dp,

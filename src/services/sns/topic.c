@@ -427,7 +427,7 @@ static int put_attr(sqlite3 *db, int64_t tid, str_t name, str_t val)
     return rc;
 }
 
-static str_t attr_of(sqlite3 *db, arena_t *a, int64_t tid, const char *name)
+str_t sns__topic_attr(sqlite3 *db, arena_t *a, int64_t tid, const char *name)
 {
     sqlite3_stmt *st;
     str_t v = STR_NULL;
@@ -558,7 +558,7 @@ int sns_create_topic(req_t *r, const val_t *in, val_t *out)
         for (size_t i = 0; i < na; i++) {
             str_t k = attrs->u.obj.e[i].key;
             if (str_eq_c(k, "FifoTopic")) continue;
-            str_t have = attr_of(db, a, t.id, arena_printf(a, "%.*s", STR_FMT(k)));
+            str_t have = sns__topic_attr(db, a, t.id, arena_printf(a, "%.*s", STR_FMT(k)));
             if (!str_eq(have, vals[i])) {
                 rc = req_fail(r, &SNS_ERR_InvalidParameterException,
                               "Invalid parameter: Attributes Reason: Topic already exists with different attributes");
