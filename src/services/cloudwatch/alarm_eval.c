@@ -39,8 +39,10 @@ void cwa__fmt_time(char *out, int64_t ms)
     struct tm tm;
     int64_t s = ms / 1000 - (ms % 1000 < 0);
     time_split(s, &tm);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms - s * 1000));
+    /* each field reduced to its width, so the compiler sees the text fits */
+    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%03u+0000", (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+             (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u, (unsigned)(ms - s * 1000) % 1000u);
 }
 
 void cwa__put_num(buf_t *b, double d)

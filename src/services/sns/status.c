@@ -76,7 +76,7 @@ void sns__delivery_status(struct app *app, arena_t *a, sqlite3 *db, const sns_to
     int64_t now = time_now_us();
     unsigned char md5[16];
     md5_of(m->message.p, m->message.len, md5);
-    char hex[33], ts[40], did[37];
+    char hex[33], ts[96], did[37];
     for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", md5[i]);
     struct tm tm;
     time_split(m->time_us / 1000000, &tm);
