@@ -115,6 +115,7 @@ static int serve(int argc, char **argv)
         /* The start hooks' threads (EventBridge's scheduler, ...) may be
          * opening databases: they end before the store closes. */
         stop_services(&app);
+        pubm_free(app.metrics);
         authz_free(app.authz);
         creds_free(app.creds);
         store_close(app.store);
