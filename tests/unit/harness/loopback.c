@@ -41,6 +41,22 @@ void loopback_free(loopback_t *lb)
     free(lb);
 }
 
+loopback_t *lb;
+
+int loopback_setup(void **state)
+{
+    (void)state;
+    lb = loopback_new();
+    return lb ? 0 : -1;
+}
+
+int loopback_teardown(void **state)
+{
+    (void)state;
+    loopback_free(lb);
+    return 0;
+}
+
 static void add_header(req_t *r, const char *name, const char *value)
 {
     r->w.headers[r->w.nheaders++] = (kv_t){str_c(arena_strdup(r->arena, name)), str_c(arena_strdup(r->arena, value))};

@@ -17,9 +17,16 @@ typedef struct {
 loopback_t *loopback_new(void);
 void loopback_free(loopback_t *lb);
 
+/* The loopback a test file's cases call: made by loopback_setup and freed
+ * by loopback_teardown, cmocka group fixtures (a file with more to start
+ * calls loopback_setup from its own). */
+extern loopback_t *lb;
+int loopback_setup(void **state);
+int loopback_teardown(void **state);
+
 typedef struct {
     const char *method, *path, *query, *body;
-    const char *headers[16]; /* "Name: value" */
+    const char *headers[16];      /* "Name: value" */
     const char *service, *region; /* credential scope; NULL service: unsigned */
     const char *key, *secret;     /* default test/test */
     int64_t skew_s;               /* sign this many seconds in the past */

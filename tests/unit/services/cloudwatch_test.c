@@ -21,22 +21,6 @@
 #include "harness/loopback.h"
 #include "services/cloudwatch/cloudwatch.h"
 
-static loopback_t *lb;
-
-static int setup(void **state)
-{
-    (void)state;
-    lb = loopback_new();
-    return lb ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    loopback_free(lb);
-    return 0;
-}
-
 /* One query-protocol call; asserts HTTP 200 and returns the body (static). */
 static const char *cw_call(const char *form)
 {
@@ -268,5 +252,5 @@ int main(void)
         cmocka_unit_test(test_extended_statistics),
         cmocka_unit_test(test_pairs_bound),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, loopback_setup, loopback_teardown);
 }

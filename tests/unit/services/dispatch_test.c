@@ -9,22 +9,6 @@
 
 #include "harness/loopback.h"
 
-static loopback_t *lb;
-
-static int setup(void **state)
-{
-    (void)state;
-    lb = loopback_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    loopback_free(lb);
-    return 0;
-}
-
 static const char FORM[] = "Content-Type: application/x-www-form-urlencoded; charset=utf-8";
 
 static bool body_has(req_t *r, const char *needle) { return strstr(buf_str(&r->resp.body).p, needle) != NULL; }
@@ -139,5 +123,5 @@ int main(void)
         cmocka_unit_test(test_ec2_zones_by_scope_region),
         cmocka_unit_test(test_health),
     };
-    return cmocka_run_group_tests_name("services/dispatch", tests, setup, teardown);
+    return cmocka_run_group_tests_name("services/dispatch", tests, loopback_setup, loopback_teardown);
 }

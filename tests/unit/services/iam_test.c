@@ -13,19 +13,14 @@
 #include "harness/loopback.h"
 #include "services/iam/iam.h"
 
-static loopback_t *lb;
-
 static int setup(void **state)
 {
-    (void)state;
-    lb = loopback_new();
-    return lb && iam_start(&lb->app) == GR_OK ? 0 : -1;
+    return loopback_setup(state) == 0 && iam_start(&lb->app) == GR_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    (void)state;
-    loopback_free(lb);
+    loopback_teardown(state);
     iam_creds_invalidate(); /* the cache is process-wide: leave it empty */
     return 0;
 }

@@ -16,22 +16,6 @@
 #include "harness/loopback.h"
 #include "services/logs/logs.h"
 
-static loopback_t *lb;
-
-static int setup(void **state)
-{
-    (void)state;
-    lb = loopback_new();
-    return lb ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    loopback_free(lb);
-    return 0;
-}
-
 /* One Logs call; asserts HTTP 200 and returns the body (static). */
 static const char *logs_call(const char *op, const char *body)
 {
@@ -104,5 +88,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(append_creates_group_and_stream_from_any_thread),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, loopback_setup, loopback_teardown);
 }

@@ -19,24 +19,18 @@
 #include "services/pubmetrics.h"
 #include "store/store.h"
 
-static loopback_t *lb;
-
 static int setup(void **state)
 {
-    (void)state;
-    lb = loopback_new();
-    if (!lb) return -1;
+    if (loopback_setup(state) != 0) return -1;
     lb->app.metrics = pubm_new();
     return lb->app.metrics ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    (void)state;
     pubm_free(lb->app.metrics);
     lb->app.metrics = NULL;
-    loopback_free(lb);
-    return 0;
+    return loopback_teardown(state);
 }
 
 /* The stored point of metric `name` (summed over its minutes): n, sum, min,

@@ -16,22 +16,6 @@
 #include "services/sns/sns.h"
 #include "services/sns/sns_int.h"
 
-static loopback_t *lb;
-
-static int setup(void **state)
-{
-    (void)state;
-    lb = loopback_new();
-    return lb ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    loopback_free(lb);
-    return 0;
-}
-
 /* ==== Filter policies ==== */
 
 static const char *validate(const char *policy, bool body)
@@ -241,5 +225,5 @@ int main(void)
         cmocka_unit_test(test_allows),
         cmocka_unit_test(test_publish_internal),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, loopback_setup, loopback_teardown);
 }

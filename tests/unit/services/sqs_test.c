@@ -18,22 +18,6 @@
 #include "schemas.h"
 #include "services/sqs/sqs.h"
 
-static loopback_t *lb;
-
-static int setup(void **state)
-{
-    (void)state;
-    lb = loopback_new();
-    return lb ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    loopback_free(lb);
-    return 0;
-}
-
 #define FORM "Content-Type: application/x-www-form-urlencoded; charset=utf-8"
 #define ARN(name) "arn:aws:sqs:us-east-1:000000000000:" name
 
@@ -378,5 +362,5 @@ int main(void)
         cmocka_unit_test(test_retention_deletes),      cmocka_unit_test(test_queue_deleted_recently),
         cmocka_unit_test(test_dedup_ids_expire),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, loopback_setup, loopback_teardown);
 }

@@ -16,20 +16,9 @@
 #include "services/iam/iam.h"
 #include "services/sts/sts.h"
 
-static loopback_t *lb;
-
 static int setup(void **state)
 {
-    (void)state;
-    lb = loopback_new();
-    if (iam_start(&lb->app) != GR_OK || sts_start(&lb->app) != GR_OK) return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    loopback_free(lb);
+    if (loopback_setup(state) != 0 || iam_start(&lb->app) != GR_OK || sts_start(&lb->app) != GR_OK) return -1;
     return 0;
 }
 
@@ -181,5 +170,5 @@ int main(void)
         cmocka_unit_test(test_expiry_with_test_minimum),
         cmocka_unit_test(test_assume_role),
     };
-    return cmocka_run_group_tests_name("services/sts", tests, setup, teardown);
+    return cmocka_run_group_tests_name("services/sts", tests, setup, loopback_teardown);
 }

@@ -22,21 +22,10 @@
 
 size_t store__nconns(store_t *s); /* store/db.c, for tests */
 
-static loopback_t *lb;
-
 static int setup(void **state)
 {
-    (void)state;
     setenv("GUREUM_TICK_MS", "20", 1);
-    lb = loopback_new();
-    return lb ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    loopback_free(lb);
-    return 0;
+    return loopback_setup(state);
 }
 
 static void ddb_call(const char *op, const char *body)
@@ -144,5 +133,5 @@ int main(void)
         cmocka_unit_test(ttl_goes_without_requests),
         cmocka_unit_test(stream_records_trimmed),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, loopback_teardown);
 }
