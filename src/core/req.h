@@ -75,6 +75,10 @@ typedef struct req {
      * its headers, before its body was asked for (dispatch_on_headers): the
      * service's own checks then need not run again (S3: the bucket). */
     bool headers_checked;
+    /* The body inflated before authentication to find a compressed query
+     * request's Action (dispatch.c find_op_inflated); decode_body takes it
+     * rather than inflating the body a second time. STR_NULL: none. */
+    str_t inflated;
     /* Made by a background runner of gureum's own, not read from the wire
      * (S3's lifecycle runner): answers keep what the wire would round (S3
      * reports times to the second; the runner orders versions by them). */

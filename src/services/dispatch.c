@@ -442,8 +442,9 @@ static int finish(req_t *r, int rc)
 
 /* A query request whose form body came gzip'd or deflated (botocore 1.31+
  * compresses CloudWatch's PutMetricData even in the query protocol): its
- * Action is read from an inflated copy; the body itself is inflated for
- * parsing only after authentication (decode_body). NULL if none is found. */
+ * Action is read from an inflated copy, kept in r->inflated; the body is
+ * parsed from it only after authentication (decode_body), since the
+ * signature covers the bytes sent. NULL if none is found. */
 static const op_t *find_op_inflated(req_t *r, const svc_edge_t *e)
 {
     str_t coding = wire_header(&r->w, "Content-Encoding");
@@ -452,6 +453,7 @@ static const op_t *find_op_inflated(req_t *r, const svc_edge_t *e)
     if (proto_decode_body(r->arena, coding, r->w.body, e->max_body ? e->max_body : SIZE_MAX, &w.body) !=
         PROTO_DECODE_OK)
         return NULL;
+    r->inflated = w.body;
     return proto_find_op(r->svc->model, &w, r->arena, &r->op_name);
 }
 
@@ -552,6 +554,10 @@ static int decode_body(req_t *r)
     const svc_edge_t *e = edge_of(r);
     str_t coding = wire_header(&r->w, "Content-Encoding");
     if (!e || !(e->compress_min || e->inflate) || !coding.p) return GR_OK;
+    if (r->inflated.p) { /* inflated already, to find the operation */
+        r->w.body = r->inflated;
+        return GR_OK;
+    }
     switch (proto_decode_body(r->arena, coding, r->w.body, e->max_body ? e->max_body : SIZE_MAX, &r->w.body)) {
     case PROTO_DECODE_OK: return GR_OK;
     case PROTO_DECODE_UNSUPPORTED:
