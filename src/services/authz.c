@@ -113,10 +113,15 @@ static uint64_t fnv(str_t s)
 
 /* ==== Action and resource ==== */
 
+const char *authz_iam_prefix(const char *signing)
+{
+    return strcmp(signing, "monitoring") == 0 ? "cloudwatch" : signing;
+}
+
 static str_t action_of(req_t *r)
 {
     if (r->op->iam_action) return str_c(r->op->iam_action);
-    return str_c(arena_printf(r->arena, "%s:%s", r->svc->model->signing_name, r->op->name));
+    return str_c(arena_printf(r->arena, "%s:%s", authz_iam_prefix(r->svc->model->signing_name), r->op->name));
 }
 
 /* The input member at a dotted path ("TableCreationParameters.TableName"), or NULL. */

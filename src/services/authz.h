@@ -14,6 +14,13 @@ void authz_free(authz_t *z);
  * service's access-denied error and returns GR_ERR. */
 int authz_check(req_t *r, authz_t *z);
 
+/* The IAM prefix of the actions of a service that signs as `signing` (AWS:
+ * Service Authorization Reference): the signing name itself, but for
+ * CloudWatch, which signs as monitoring and whose actions are
+ * cloudwatch:*. An operation's action is PREFIX:Name unless its op table
+ * names another. */
+const char *authz_iam_prefix(const char *signing);
+
 /* The global condition keys gureum knows (IAM User Guide, "AWS global
  * condition context keys") for r's caller and request: aws:username,
  * aws:PrincipalArn, aws:PrincipalType, aws:SourceIp, aws:CurrentTime,

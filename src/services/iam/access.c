@@ -22,6 +22,7 @@
 
 #include "core/gtime.h"
 #include "core/id.h"
+#include "services/authz.h"
 #include "services/iam/iam_int.h"
 #include "services/registry.h"
 
@@ -225,14 +226,6 @@ static int last_of(req_t *r, const ents_t *e, str_t ns, str_t action, last_t *ou
     return GR_OK;
 }
 
-/* The IAM namespace of the actions of a service signing as `signing`: the
- * same name but for CloudWatch, which signs as monitoring and whose actions
- * are cloudwatch:*. */
-static str_t iam_namespace(const char *signing)
-{
-    return strcmp(signing, "monitoring") == 0 ? STR("cloudwatch") : str_c(signing);
-}
-
 /* AWS's names of the services gureum serves (by IAM namespace). */
 static const char *service_name(str_t ns)
 {
@@ -308,9 +301,9 @@ int iam_get_service_last_accessed_details(req_t *r, const val_t *in, val_t *out)
     /* gureum's services, by namespace, once each (DynamoDB Streams signs as dynamodb) */
     val_t *list = val_new(a, VAL_LIST);
     for (size_t i = 0; i < registry_count; i++) {
-        str_t ns = iam_namespace(registry[i].model->signing_name);
+        str_t ns = str_c(authz_iam_prefix(registry[i].model->signing_name));
         bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++) seen = str_eq(ns, iam_namespace(registry[k].model->signing_name));
+        for (size_t k = 0; k < i && !seen; k++) seen = str_eq_c(ns, authz_iam_prefix(registry[k].model->signing_name));
         const char *svc = service_name(ns);
         if (seen || !svc) continue;
         bool granted = false;
