@@ -104,8 +104,10 @@ bool logs__filter_structured(const logs_filter_t *f);
  * (logs__group_or_fail, into *g), a valid in.filterPattern
  * (InvalidParameterException), and room in table (metric_filter,
  * subscription_filter) for in.filterName: LimitExceededException when the
- * group already has max filters and none of that name. */
-int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char *table, int64_t max, logs_group_t *g);
+ * group already has max filters and none of that name. The compiled
+ * pattern goes into *f when f is not NULL. */
+int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char *table, int64_t max, logs_group_t *g,
+                             logs_filter_t **f);
 /* Delete{Metric,Subscription}Filter: the group's filter in.filterName goes;
  * ResourceNotFoundException with missing when there is none. */
 int logs__filter_delete_or_fail(req_t *r, const val_t *in, const char *table, const char *missing);

@@ -104,16 +104,16 @@ int logs_put_metric_filter(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__filter_put_or_fail(r, db, in, "metric_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
+    logs_filter_t *f;
+    if (logs__filter_put_or_fail(r, db, in, "metric_filter", MAX_FILTERS, &g, &f) != GR_OK) return GR_ERR;
     str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
     /* AWS (recorded answers of PutMetricFilter): dimensions name fields of a
      * JSON or space-delimited pattern, and never go with a default value. */
     const val_t *trs = val_get(in, "metricTransformations");
-    logs_filter_t *f = logs__filter_compile(r->arena, pattern, NULL);
     for (size_t i = 0; i < val_len(trs); i++) {
         const val_t *dims = val_get(trs->u.list.v[i], "dimensions");
         if (!val_len(dims)) continue;
-        if (!f || !logs__filter_structured(f))
+        if (!logs__filter_structured(f))
             return req_fail(r, &LOGS_ERR_InvalidParameterException,
                             "The specified filter pattern does not support dimensions");
         if (val_get(trs->u.list.v[i], "defaultValue"))
@@ -205,12 +205,15 @@ int logs_delete_metric_filter(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Shared with subscription filters ==== */
 
-int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char *table, int64_t max, logs_group_t *g)
+int logs__filter_put_or_fail(req_t *r, sqlite3 *db, const val_t *in, const char *table, int64_t max, logs_group_t *g,
+                             logs_filter_t **f)
 {
     if (logs__group_or_fail(r, db, in, g) != GR_OK) return GR_ERR;
     const char *perr = NULL;
-    if (!logs__filter_compile(r->arena, val_get_str(in, "filterPattern"), &perr))
+    logs_filter_t *compiled = logs__filter_compile(r->arena, val_get_str(in, "filterPattern"), &perr);
+    if (!compiled)
         return req_fail(r, &LOGS_ERR_InvalidParameterException, "%s", perr ? perr : "Invalid filter pattern");
+    if (f) *f = compiled;
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT count(*), sum(name = ?2) FROM %s WHERE gid = ?1", table);
     sqlite3_stmt *st = store_stmt(db, sql);

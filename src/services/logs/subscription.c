@@ -136,7 +136,7 @@ int logs_put_subscription_filter(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = logs__db(r->app);
     if (!db) return GR_ERR;
     logs_group_t g;
-    if (logs__filter_put_or_fail(r, db, in, "subscription_filter", MAX_FILTERS, &g) != GR_OK) return GR_ERR;
+    if (logs__filter_put_or_fail(r, db, in, "subscription_filter", MAX_FILTERS, &g, NULL) != GR_OK) return GR_ERR;
     str_t pattern = val_get_str(in, "filterPattern"), name = val_get_str(in, "filterName");
     if (destination_ok(r, db, dest, logs__group_arn(r, g.name, true)) != GR_OK) return GR_ERR;
     str_t dist = val_get_str(in, "distribution");
