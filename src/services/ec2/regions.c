@@ -4,31 +4,17 @@
  *
  * AWS: DescribeRegions lists only enabled regions (not the opt-in ones) unless
  * AllRegions is true — EC2 User Guide, "Regions and Zones". */
-#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/regions.h"
 #include "core/req.h"
 #include "ec2_model.h"
+#include "services/ec2/ec2.h"
 
 /* ==== Filters ====
- * AWS: EC2 filter values match with '*' and '?' wildcards; a resource passes
- * when every filter has at least one matching value. */
-static bool value_matches(const val_t *values, const char *field)
-{
-    for (size_t i = 0; i < val_len(values); i++) {
-        const val_t *v = values->u.list.v[i];
-        if (v->kind != VAL_STR) continue;
-        char pat[256];
-        size_t n = v->u.s.len < sizeof pat - 1 ? v->u.s.len : sizeof pat - 1;
-        memcpy(pat, v->u.s.p, n);
-        pat[n] = 0;
-        if (fnmatch(pat, field, 0) == 0) return true;
-    }
-    return false;
-}
-
+ * AWS: a resource passes when every filter has at least one matching value
+ * (ec2__value_matches: '*' and '?' wildcards). */
 typedef const char *(*field_fn)(const void *item, str_t filter_name, bool *known);
 
 static int filters_pass(req_t *r, const val_t *filters, const void *item, field_fn field, bool *pass)
@@ -40,7 +26,7 @@ static int filters_pass(req_t *r, const val_t *filters, const void *item, field_
         bool known = false;
         const char *v = field(item, name, &known);
         if (!known) return req_fail(r, &ERR_InvalidParameterValue, "The filter '%.*s' is invalid", STR_FMT(name));
-        if (!value_matches(val_get(f, "Values"), v)) *pass = false;
+        if (!ec2__value_matches(val_get(f, "Values"), v)) *pass = false;
     }
     return GR_OK;
 }

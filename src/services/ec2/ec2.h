@@ -1,0 +1,109 @@
+/* ec2.h — what the EC2 files share, and EC2's C interface for other
+ * services.
+ *
+ * EC2 is served from its `ec2` protocol model; its handlers (ec2_* in
+ * regions.c, vpc.c, gateway.c, core.c) read and write parsed values only.
+ * core.c holds the store connection, the region's default VPC (made on first
+ * use, as every AWS account has one in each region), resource ids, tags and
+ * Describe* filters; vpc.c VPCs and subnets; gateway.c internet gateways and
+ * route tables.
+ *
+ * Other services (RDS's DB subnet groups) ask about subnets through
+ * ec2_subnet_info and never read EC2's tables. */
+#ifndef GR_SERVICES_EC2_EC2_H
+#define GR_SERVICES_EC2_EC2_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/req.h"
+
+struct app;
+
+/* ==== For other services ==== */
+
+typedef struct {
+    const char *vpc_id; /* in the arena given */
+    const char *zone;   /* "us-east-1a" */
+    const char *cidr;
+} ec2_subnet_info_t;
+
+/* The subnet subnet_id of account and region: 1 with *out filled, 0 when
+ * there is none, -1 on a store failure. */
+int ec2_subnet_info(struct app *app, str_t account, str_t region, str_t subnet_id, arena_t *a, ec2_subnet_info_t *out);
+
+/* ==== Inside EC2 ==== */
+
+/* The connection, with the request's region's default VPC made if it was
+ * not yet; NULL (r failed or internal) on a store failure. */
+sqlite3 *ec2__ready(req_t *r);
+int ec2__begin(sqlite3 *db);
+int ec2__end(sqlite3 *db, bool ok);
+/* A new resource id: prefix, '-', 17 lowercase hex digits (AWS's long ids). */
+const char *ec2__new_id(arena_t *a, const char *prefix);
+/* A sequence number for listing in creation order. */
+int64_t ec2__seq(void);
+
+/* IPv4 CIDR blocks. parse: "a.b.c.d/n", the address's host bits zero. */
+typedef struct {
+    uint32_t net;
+    int len;
+} ec2__cidr_t;
+bool ec2__cidr_parse(str_t s, ec2__cidr_t *c);
+bool ec2__cidr_overlap(ec2__cidr_t a, ec2__cidr_t b);
+bool ec2__cidr_within(ec2__cidr_t inner, ec2__cidr_t outer);
+
+/* The zone id of a zone of the request's region ("use1-az1"), NULL if the
+ * region has no such zone; the region's zone names joined by ", " (for
+ * refusals). */
+const char *ec2__zone_id(req_t *r, const char *zone);
+const char *ec2__zone_list(req_t *r);
+
+/* Tags. apply: the TagSpecifications of a Create* whose ResourceType is
+ * type (others are refused as AWS does); put: Tags given to CreateTags;
+ * of: the resource's TagList, NULL when it has none (Describe* leaves Tags
+ * out then); drop: with the resource. */
+int ec2__tags_apply(req_t *r, sqlite3 *db, const val_t *specs, const char *type, const char *id);
+int ec2__tags_put(req_t *r, sqlite3 *db, str_t id, const val_t *tags);
+val_t *ec2__tags_of(req_t *r, sqlite3 *db, str_t id);
+int ec2__tags_drop(req_t *r, sqlite3 *db, str_t id);
+
+/* Describe* filters. A resource's fields are (name, value) pairs, several
+ * per name for multi-valued ones; its tags add tag:KEY, tag-key and
+ * tag-value. check refuses a filter name not in known (NULL-terminated;
+ * tag:* names always pass) as AWS does; pass: every filter has a value that
+ * matches ('*' and '?' wildcards) one of the fields of its name. */
+typedef struct {
+    arena_t *a;
+    const char **name, **value;
+    size_t n, cap;
+} ec2__fields_t;
+void ec2__fields_init(ec2__fields_t *f, arena_t *a);
+void ec2__field(ec2__fields_t *f, const char *name, const char *value);
+void ec2__field_tags(ec2__fields_t *f, const val_t *tags);
+int ec2__filters_check(req_t *r, const val_t *filters, const char *const *known);
+bool ec2__filters_pass(const val_t *filters, const ec2__fields_t *f);
+/* '*' and '?' wildcards of one filter value against a field. */
+bool ec2__value_matches(const val_t *values, const char *field);
+
+/* Describe* answers: the items of list from NextToken's offset, at most
+ * MaxResults (min..1000; 0 min: no paging asked), with NextToken when more
+ * remain. GR_OK with out's member set, or r failed. */
+int ec2__page(req_t *r, const val_t *in, val_t *out, const char *member, val_t *list, int64_t min);
+
+/* Refusals every resource kind shares: Invalid<Kind>ID.NotFound
+ * "The <kind> ID '<id>' does not exist" (kind as AWS spells it: "vpc",
+ * "subnet", "internetGateway", "routeTable"). */
+int ec2__not_found(req_t *r, const char *code, const char *kind, str_t id);
+/* 1 when the resource exists in the request's account and region, 0 when
+ * not, -1 on failure. table: "vpc", "subnet", "igw", "rtb". */
+int ec2__exists(req_t *r, sqlite3 *db, const char *table, str_t id);
+/* GR_OK when it exists, else r failed with its kind's NotFound (or a store
+ * failure); _all: every id of a list (Describe*'s ids); named: whether id is
+ * in ids, an empty list naming every one. */
+int ec2__need(req_t *r, sqlite3 *db, const char *table, str_t id);
+int ec2__need_all(req_t *r, sqlite3 *db, const char *table, const val_t *ids);
+bool ec2__named(const val_t *ids, str_t id);
+
+#endif
