@@ -16,6 +16,7 @@
 #include "kinesis_model.h"
 #include "lambda_model.h"
 #include "logs_model.h"
+#include "rds_model.h"
 #include "s3_model.h"
 #include "services/cloudwatch/metrics.h"
 #include "services/events/events.h"
@@ -106,6 +107,7 @@ const svc_entry_t registry[] = {
      .resource_tags = lambda_resource_tags},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick,
      .resource_tags = logs_resource_tags},
+    {"rds", &gen_model_rds, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, s3_stop, .tick = s3_tick, .precheck = s3_precheck,
      .resource_grant = s3_resource_grant, .answered = s3_access_logged, .edge = &s3_edge,
      .resource_tags = s3_resource_tags},

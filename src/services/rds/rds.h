@@ -1,0 +1,37 @@
+/* rds.h — what the Amazon RDS files share: the store connection and
+ * transactions, the ARNs of RDS resources and their tags (tags.c), which
+ * every kind of resource takes at creation and through AddTagsToResource.
+ *
+ * RDS is served from its query model; its handlers (rds_* in
+ * subnet_group.c, tags.c) read and write parsed values only. A subnet group
+ * asks EC2, through EC2's C interface, which VPC and zone each subnet is in:
+ * RDS never reads EC2's tables. */
+#ifndef GR_SERVICES_RDS_RDS_H
+#define GR_SERVICES_RDS_RDS_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/req.h"
+
+struct app;
+
+sqlite3 *rds__db(struct app *app);
+int rds__begin(sqlite3 *db);
+int rds__end(sqlite3 *db, bool ok);
+int64_t rds__now_ms(void);
+
+/* arn:aws:rds:REGION:ACCOUNT:KIND:NAME (KIND "subgrp", "db", …). */
+const char *rds__arn(req_t *r, const char *kind, str_t name);
+/* Tags given at creation or by AddTagsToResource (a list of {Key, Value}),
+ * inside the caller's transaction; the resource's tags dropped with it. */
+int rds__tags_put(req_t *r, sqlite3 *db, str_t arn, const val_t *tags);
+int rds__tags_drop(sqlite3 *db, str_t arn);
+/* The TagList of a resource, for answers that carry it. */
+val_t *rds__tags_list(req_t *r, sqlite3 *db, str_t arn);
+/* Whether the resource an ARN names exists in the caller's account and
+ * region: 1, 0, or -1 on a store failure (subnet_group.c for subgrp). */
+int rds__subnet_group_exists(req_t *r, sqlite3 *db, str_t name);
+
+#endif
