@@ -90,10 +90,14 @@ typedef struct {
     uint16_t id, flags;
     char qname[256];
     uint16_t qtype, qclass;
-    uint16_t udp_size;
+    uint16_t udp_size; /* 512..4096: what the answer may fill over UDP */
     bool edns;
+    uint8_t edns_version; /* only 0 is known; others get BADVERS */
+    bool question;        /* qname/qtype/qclass were decoded (false for other opcodes) */
 } dns_query_t;
 int dns_decode_query(const uint8_t *msg, size_t len, dns_query_t *q);
+/* ans NULL answers SERVFAIL with no records. dns_encode_answer keeps its
+ * scratch state per thread. */
 int dns_encode_answer(const dns_query_t *q, const dns_answer_t *ans, uint8_t *out, size_t cap, size_t *outlen);
 
 #endif
