@@ -17,6 +17,7 @@ PKGS=(
   curl  # the provided.al2 shell bootstrap in tests/e2e/test_lambda.py
   zstd  # ZSTD-compressed import sources in tests/e2e/test_dynamodb_import.py
   xxhash  # xxhsum: the S3 xxHash checksums in tests/e2e/test_s3_checksums.py
+  bind9-dnsutils python3-dnspython  # dig and dnspython: Route 53 answered over DNS (src/dns, tests/e2e)
   python3-cryptography  # the loopback CA and JWTs of tests/e2e (conftest.LoopbackCA, test_sts_webid.py)
   # benchmarks (bench/, not part of make test)
   wrk nginx hyperfine

@@ -37,14 +37,17 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fputs("usage: gureum serve [--host H] [--port N] [--data DIR] [--durability normal|strict]\n"
+    fputs("usage: gureum serve [--host H] [--port N] [--dns-port N] [--data DIR] [--durability normal|strict]\n"
           "                    [--region R] [--threads N] [--config FILE] [--quiet]\n"
+          "                    --dns-port: Route 53's DNS server, UDP on the HTTP port's number by\n"
+          "                    default, TCP too when it differs; 0 turns DNS off\n"
           "       gureum aws ARGS...     run the AWS CLI against this server (endpoint and, on loopback,\n"
           "                              the root keys filled in)\n"
           "       gureum sms [--host H] [--port N] [--phone NUMBER] [--json]\n"
           "                              print the SMS outbox of the server running there\n"
           "       gureum version\n"
-          "Each serve option can also be set by GUREUM_HOST, GUREUM_PORT, GUREUM_DATA, GUREUM_DURABILITY,\n"
+          "Each serve option can also be set by GUREUM_HOST, GUREUM_PORT, GUREUM_DNS_PORT, GUREUM_DATA, "
+          "GUREUM_DURABILITY,\n"
           "GUREUM_REGION, GUREUM_THREADS, GUREUM_QUIET, GUREUM_CONFIG; the default account by GUREUM_ACCOUNT,\n"
           "GUREUM_ROOT_ACCESS_KEY and GUREUM_ROOT_SECRET_KEY (required when --host is not a loopback\n"
           "address); more accounts by GUREUM_ACCOUNTS=ID:KEY:SECRET,... or the --config file.\n",

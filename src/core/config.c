@@ -97,6 +97,8 @@ static int load_file(config_t *c, const char *path, const config_account_t **fil
     if (d) c->strict = strcmp(d, "strict") == 0;
     const json_t *port = json_get(j, "port");
     if (port && port->type == JSON_INT && port->u.i >= 0 && port->u.i <= 65535) c->port = (int)port->u.i;
+    const json_t *dport = json_get(j, "dns_port");
+    if (dport && dport->type == JSON_INT && dport->u.i >= 0 && dport->u.i <= 65535) c->dns_port = (int)dport->u.i;
     const json_t *list = json_get(j, "accounts");
     *nfile = 0;
     if (list && list->type == JSON_ARRAY) {
@@ -125,6 +127,7 @@ int config_load(config_t *c, int argc, char **argv, const char **err)
     *c = (config_t){
         .host = "127.0.0.1",
         .port = 4566,
+        .dns_port = -1, /* the HTTP port, once that is known */
         .data_dir = "./data",
         .region = "us-east-1",
         .account = "000000000000",
@@ -147,6 +150,8 @@ int config_load(config_t *c, int argc, char **argv, const char **err)
     }
     if ((v = getenv("GUREUM_HOST")) && *v) c->host = v;
     if ((v = getenv("GUREUM_PORT")) && *v && parse_port(v, &c->port) < 0) return *err = "bad GUREUM_PORT", -1;
+    if ((v = getenv("GUREUM_DNS_PORT")) && *v && parse_port(v, &c->dns_port) < 0)
+        return *err = "bad GUREUM_DNS_PORT", -1;
     if ((v = getenv("GUREUM_DATA")) && *v) c->data_dir = v;
     if ((v = getenv("GUREUM_DURABILITY")) && *v && set_durability(c, v) < 0)
         return *err = "GUREUM_DURABILITY must be normal or strict", -1;
@@ -174,6 +179,8 @@ int config_load(config_t *c, int argc, char **argv, const char **err)
             ; /* read first, above */
         else if (strcmp(a, "--port") == 0) {
             if (parse_port(val, &c->port) < 0) return *err = "--port must be 0..65535", -1;
+        } else if (strcmp(a, "--dns-port") == 0) {
+            if (parse_port(val, &c->dns_port) < 0) return *err = "--dns-port must be 0..65535", -1;
         } else if (strcmp(a, "--data") == 0)
             c->data_dir = val;
         else if (strcmp(a, "--durability") == 0) {
@@ -186,6 +193,7 @@ int config_load(config_t *c, int argc, char **argv, const char **err)
             return *err = "unknown option (see gureum help)", -1;
         i++;
     }
+    if (c->dns_port < 0) c->dns_port = c->port;
     if (c->threads < 1) c->threads = 1;
     if (c->threads > 64) c->threads = 64;
     if (c->max_conns < 1) c->max_conns = 1;

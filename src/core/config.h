@@ -15,8 +15,13 @@ typedef struct {
 } config_account_t;
 
 typedef struct {
-    const char *host;            /* --host / GUREUM_HOST, "127.0.0.1" */
-    int port;                    /* --port / GUREUM_PORT, 4566 */
+    const char *host; /* --host / GUREUM_HOST, "127.0.0.1" */
+    int port;         /* --port / GUREUM_PORT, 4566 */
+    /* --dns-port / GUREUM_DNS_PORT: Route 53's DNS server. By default the
+     * HTTP port's number, over UDP only (UDP 4566 is free while TCP 4566 is
+     * HTTP, so `dig @127.0.0.1 -p 4566` works); TCP is served too only when
+     * it differs from port. 0 disables DNS. */
+    int dns_port;
     const char *data_dir;        /* --data / GUREUM_DATA, "./data" */
     bool strict;                 /* --durability strict / GUREUM_DURABILITY */
     const char *region;          /* --region / GUREUM_REGION, "us-east-1": for requests without a scope */

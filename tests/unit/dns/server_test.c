@@ -10,6 +10,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -28,9 +30,20 @@ static int resolve(void *ud, arena_t *a, const char *qname, uint16_t qtype, cons
     out->authoritative = true;
     size_t n = qtype == DNS_A ? 60 : 1;
     out->answer = ARENA_NEWN(a, dns_rr_t, n);
+    static const struct {
+        uint16_t type;
+        const char *value;
+    } other[] = {{DNS_MX, "10 mail.example.com"},
+                 {DNS_SRV, "1 2 5060 sip.example.com."},
+                 {DNS_CAA, "0 issue \"amazon.com\""},
+                 {DNS_SOA, "ns.example.com. h.example.com. 1 7200 900 1209600 86400"},
+                 {DNS_NAPTR, "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.example.com."},
+                 {DNS_DS, "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118"}};
     for (size_t i = 0; i < n; i++)
         out->answer[i] = (dns_rr_t){"example.com", qtype == DNS_A ? DNS_A : DNS_TXT, 60,
-                                    qtype == DNS_A ? arena_printf(a, "10.0.0.%zu", i) : "\"hi\""};
+                                    qtype == DNS_A ? arena_printf(a, "10.0.0.%zu", i) : "\"hi\" \"a\\\"b\""};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (other[i].type == qtype) out->answer[0] = (dns_rr_t){"example.com", qtype, 60, other[i].value};
     out->nanswer = n;
     return 0;
 }
@@ -164,11 +177,51 @@ static void tcp_two_queries_one_connection(void **st)
     close(fd);
 }
 
+/* dig (bind9-dnsutils, scripts/install-deps.sh) reads our answers as any
+ * resolver would: over UDP and over TCP, every type printed back in its
+ * presentation form. */
+static void dig_reads_answers(void **st)
+{
+    (void)st;
+    dns_server_t *s = dns_server_start("127.0.0.1", 0, true, resolve, NULL);
+    assert_non_null(s);
+    static const char *const cases[][3] = {
+        {"TXT", "", "\"hi\" \"a\\\"b\"\n"},
+        {"MX", "+tcp", "10 mail.example.com.\n"},
+        {"SRV", "", "1 2 5060 sip.example.com.\n"},
+        {"CAA", "+tcp", "0 issue \"amazon.com\"\n"},
+        {"SOA", "", "ns.example.com. h.example.com. 1 7200 900 1209600 86400\n"},
+        {"NAPTR", "", "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.example.com.\n"},
+        {"DS", "+tcp", "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char cmd[256], got[512] = {0};
+        snprintf(cmd, sizeof cmd, "dig +short +tries=1 +time=3 %s @127.0.0.1 -p %d example.com %s", cases[i][1],
+                 dns_server_port(s), cases[i][0]);
+        FILE *f = popen(cmd, "r");
+        assert_non_null(f);
+        size_t n = fread(got, 1, sizeof got - 1, f);
+        assert_int_equal(pclose(f), 0);
+        got[n] = 0;
+        assert_string_equal(got, cases[i][2]);
+    }
+    /* all 60 A records over UDP with dig's default EDNS 1232 */
+    char cmd[256], got[2048] = {0};
+    snprintf(cmd, sizeof cmd, "dig +short +tries=1 +time=3 @127.0.0.1 -p %d example.com A | wc -l", dns_server_port(s));
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(got, sizeof got, f));
+    pclose(f);
+    assert_int_equal(atoi(got), 60);
+    dns_server_stop(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(udp_answers_and_errors),
         cmocka_unit_test(tcp_two_queries_one_connection),
+        cmocka_unit_test(dig_reads_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
