@@ -17,6 +17,7 @@
 #include "lambda_model.h"
 #include "logs_model.h"
 #include "rds_model.h"
+#include "route53_model.h"
 #include "s3_model.h"
 #include "services/cloudwatch/metrics.h"
 #include "services/events/events.h"
@@ -28,6 +29,7 @@
 #include "services/logs/logs.h"
 #include "services/dynamodb/ddb.h"
 #include "services/sqs/sqs.h"
+#include "services/route53/route53.h"
 #include "services/s3/s3.h"
 #include "services/sts/sts.h"
 #include "sqs_model.h"
@@ -108,6 +110,8 @@ const svc_entry_t registry[] = {
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick,
      .resource_tags = logs_resource_tags},
     {"rds", &gen_model_rds, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    /* Route 53 is global and signs for us-east-1; its start hook serves DNS. */
+    {"route53", &gen_model_route53, &ROUTE53_ERR_InvalidInput, NULL, true, route53_start, route53_stop},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, s3_stop, .tick = s3_tick, .precheck = s3_precheck,
      .resource_grant = s3_resource_grant, .answered = s3_access_logged, .edge = &s3_edge,
      .resource_tags = s3_resource_tags},

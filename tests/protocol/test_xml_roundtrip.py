@@ -32,7 +32,7 @@ import botocore.handlers  # noqa: E402
 
 import protohelp  # noqa: E402
 
-SERVICES = ("sts", "iam", "ec2", "s3", "sns", "cloudwatch", "rds")
+SERVICES = ("sts", "iam", "ec2", "s3", "sns", "cloudwatch", "rds", "route53")
 SEEDS = (1, 2, 3)
 
 if pytest is None:  # decorators below still need a name
@@ -235,6 +235,15 @@ CLIENT_CALLS = {
                                  "SubnetIds": ["subnet-1", "subnet-2"], "Tags": [{"Key": "k", "Value": "v"}]}),
         ("DescribeDBSubnetGroups", {"MaxRecords": 20, "Marker": "20"}),
         ("RemoveTagsFromResource", {"ResourceName": "arn:aws:rds:us-east-1:000000000000:subgrp:g", "TagKeys": ["k"]}),
+    ],
+    "route53": [
+        ("CreateHostedZone", {"Name": "example.com", "CallerReference": "r-1",
+                              "HostedZoneConfig": {"Comment": "a & <b>", "PrivateZone": False}}),
+        ("ChangeResourceRecordSets", {"HostedZoneId": "Z1", "ChangeBatch": {"Changes": [
+            {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com", "Type": "A", "TTL": 60,
+                                                       "ResourceRecords": [{"Value": "127.0.0.1"}]}}]}}),
+        ("ListResourceRecordSets", {"HostedZoneId": "Z1", "StartRecordName": "a.example.com", "MaxItems": "5"}),
+        ("GetChange", {"Id": "C1"}),
     ],
     "s3": [
         ("CreateBucket", {"Bucket": "bucket-1",
