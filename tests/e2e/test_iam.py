@@ -890,6 +890,22 @@ def test_service_last_accessed(gureum):
 
 
 
+def test_service_last_accessed_route53_rds(gureum):
+    """Route 53 and RDS are listed under AWS's names once a policy can grant them."""
+    c = iam(gureum)
+    user = c.create_user(UserName="dns-admin")["User"]["Arn"]
+    c.put_user_policy(UserName="dns-admin", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["route53:ListHostedZones", "rds:Describe*"], "Resource": "*"}]}))
+    key = c.create_access_key(UserName="dns-admin")["AccessKey"]
+    creds = dict(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    assert gureum.client("route53", **creds).list_hosted_zones()["HostedZones"] == []
+    job = c.generate_service_last_accessed_details(Arn=user)["JobId"]
+    svc = {s["ServiceNamespace"]: s for s in c.get_service_last_accessed_details(JobId=job)["ServicesLastAccessed"]}
+    assert {k: v["ServiceName"] for k, v in svc.items()} == {"route53": "Amazon Route 53", "rds": "Amazon RDS"}
+    assert svc["route53"]["LastAuthenticatedEntity"] == user and "LastAuthenticated" not in svc["rds"]
+
+
 def test_service_last_accessed_cloudwatch(gureum):
     """CloudWatch signs as monitoring, but its actions and its access-advisor namespace are cloudwatch."""
     c = iam(gureum)

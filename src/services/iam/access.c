@@ -238,6 +238,8 @@ static const char *service_name(str_t ns)
         {"kinesis", "Amazon Kinesis"},
         {"lambda", "AWS Lambda"},
         {"logs", "Amazon CloudWatch Logs"},
+        {"rds", "Amazon RDS"},
+        {"route53", "Amazon Route 53"},
         {"s3", "Amazon S3"},
         {"sns", "Amazon SNS"},
         {"sqs", "Amazon SQS"},
