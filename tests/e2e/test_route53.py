@@ -1,6 +1,6 @@
 """test_route53.py — Amazon Route 53 end to end, Scenario E.4: a hosted zone for the domain, record
 sets changed in all-or-nothing batches with AWS's refusals, listed in AWS's order and paged, and
-gureum's DNS server answering for them — `dig @127.0.0.1 -p PORT www.example.com` over UDP and TCP
+gureum's DNS server answering for them — `dig @127.0.0.1 -p PORT www.gureum.test` over UDP and TCP
 (A, CNAME followed, alias, weighted, wildcard, NXDOMAIN with the SOA, a delegation), with boto3 and
 the AWS CLIs.
 """
@@ -73,14 +73,14 @@ def rr(name, type_, *values, ttl=300, **kw):
 
 @pytest.fixture(scope="module")
 def zone(r53):
-    z = r53.create_hosted_zone(Name="example.com", CallerReference="scenario-e",
+    z = r53.create_hosted_zone(Name="gureum.test", CallerReference="scenario-e",
                                HostedZoneConfig={"Comment": "web tier"})
     return z
 
 
 def test_create_hosted_zone(r53, zone):
     hz = zone["HostedZone"]
-    assert hz["Id"].startswith("/hostedzone/Z") and hz["Name"] == "example.com."
+    assert hz["Id"].startswith("/hostedzone/Z") and hz["Name"] == "gureum.test."
     assert hz["Config"] == {"Comment": "web tier", "PrivateZone": False} and hz["ResourceRecordSetCount"] == 2
     ns = zone["DelegationSet"]["NameServers"]
     assert len(ns) == 4 and all(".awsdns-" in n for n in ns)
@@ -90,11 +90,14 @@ def test_create_hosted_zone(r53, zone):
     got = r53.get_hosted_zone(Id=hz["Id"])
     assert got["HostedZone"] == hz and got["DelegationSet"]["NameServers"] == ns
     sets = r53.list_resource_record_sets(HostedZoneId=hz["Id"])["ResourceRecordSets"]
-    assert [(s["Name"], s["Type"], s["TTL"]) for s in sets] == [("example.com.", "NS", 172800),
-                                                                ("example.com.", "SOA", 900)]
+    assert [(s["Name"], s["Type"], s["TTL"]) for s in sets] == [("gureum.test.", "NS", 172800),
+                                                                ("gureum.test.", "SOA", 900)]
     assert [r["Value"] for r in sets[0]["ResourceRecords"]] == [n + "." for n in ns]
-    err, status = refused(r53.create_hosted_zone, Name="example.com", CallerReference="scenario-e")
+    err, status = refused(r53.create_hosted_zone, Name="gureum.test", CallerReference="scenario-e")
     assert (err["Code"], status) == ("HostedZoneAlreadyExists", 409)
+    # AWS (recorded): example.com (RFC 2606) and the names under it are reserved.
+    err, _ = refused(r53.create_hosted_zone, Name="www.example.com", CallerReference="reserved")
+    assert err["Code"] == "InvalidDomainName" and err["Message"] == "www.example.com is reserved by AWS!"
     err, status = refused(r53.get_hosted_zone, Id="Z0000000000000000000")
     assert (err["Code"], status, err["Message"]) == ("NoSuchHostedZone", 404,
                                                      "No hosted zone found with ID: Z0000000000000000000")
@@ -102,34 +105,34 @@ def test_create_hosted_zone(r53, zone):
 
 def test_change_batches(r53, zone):
     zid = zone["HostedZone"]["Id"]
-    change(r53, zid, ("CREATE", rr("web1.example.com", "A", "127.0.0.11")),
-           ("CREATE", rr("web2.example.com", "A", "127.0.0.12")),
-           ("CREATE", rr("www.example.com", "CNAME", "web1.example.com")),
-           ("CREATE", rr("example.com", "MX", "10 mail.example.com")),
-           ("CREATE", rr("example.com", "TXT", '"v=spf1 -all"')))
-    err, _ = bad(r53, zid, ("CREATE", rr("web1.example.com", "A", "127.0.0.13")))
+    change(r53, zid, ("CREATE", rr("web1.gureum.test", "A", "127.0.0.11")),
+           ("CREATE", rr("web2.gureum.test", "A", "127.0.0.12")),
+           ("CREATE", rr("www.gureum.test", "CNAME", "web1.gureum.test")),
+           ("CREATE", rr("gureum.test", "MX", "10 mail.gureum.test")),
+           ("CREATE", rr("gureum.test", "TXT", '"v=spf1 -all"')))
+    err, _ = bad(r53, zid, ("CREATE", rr("web1.gureum.test", "A", "127.0.0.13")))
     assert err["Code"] == "InvalidChangeBatch"
-    assert err["Message"] == "[Tried to create resource record set [name='web1.example.com.', type='A'] but it already exists]"
-    err, _ = bad(r53, zid, ("DELETE", rr("nope.example.com", "A", "127.0.0.1")))
-    assert err["Message"] == "[Tried to delete resource record set [name='nope.example.com.', type='A'] but it was not found]"
-    err, _ = bad(r53, zid, ("CREATE", rr("www.example.org", "A", "127.0.0.1")))
-    assert err["Message"] == "[RRSet with DNS name www.example.org. is not permitted in zone example.com.]"
-    err, _ = bad(r53, zid, ("CREATE", rr("www.example.com", "A", "127.0.0.1")))
-    assert err["Message"] == ("[RRSet of type A with DNS name www.example.com. is not permitted because a conflicting "
-                              "RRSet of type CNAME with the same DNS name already exists in zone example.com.]")
-    err, _ = bad(r53, zid, ("CREATE", rr("bad.example.com", "A", "1.2.3")))
+    assert err["Message"] == "[Tried to create resource record set [name='web1.gureum.test.', type='A'] but it already exists]"
+    err, _ = bad(r53, zid, ("DELETE", rr("nope.gureum.test", "A", "127.0.0.1")))
+    assert err["Message"] == "[Tried to delete resource record set [name='nope.gureum.test.', type='A'] but it was not found]"
+    err, _ = bad(r53, zid, ("CREATE", rr("www.gureum.org", "A", "127.0.0.1")))
+    assert err["Message"] == "[RRSet with DNS name www.gureum.org. is not permitted in zone gureum.test.]"
+    err, _ = bad(r53, zid, ("CREATE", rr("www.gureum.test", "A", "127.0.0.1")))
+    assert err["Message"] == ("[RRSet of type A with DNS name www.gureum.test. is not permitted because a conflicting "
+                              "RRSet of type CNAME with the same DNS name already exists in zone gureum.test.]")
+    err, _ = bad(r53, zid, ("CREATE", rr("bad.gureum.test", "A", "1.2.3")))
     assert err["Message"] == ("[Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a "
                               "valid IPv4 address) encountered with '1.2.3'']")
-    err, _ = bad(r53, zid, ("CREATE", {"Name": "x.example.com", "Type": "A"}))
+    err, _ = bad(r53, zid, ("CREATE", {"Name": "x.gureum.test", "Type": "A"}))
     assert err["Code"] == "InvalidInput" and "Expected exactly one of [AliasTarget" in err["Message"]
     # All or nothing: the valid first change of a refused batch is not kept.
-    bad(r53, zid, ("CREATE", rr("kept.example.com", "A", "127.0.0.1")),
-            ("CREATE", rr("web1.example.com", "A", "127.0.0.1")))
+    bad(r53, zid, ("CREATE", rr("kept.gureum.test", "A", "127.0.0.1")),
+            ("CREATE", rr("web1.gureum.test", "A", "127.0.0.1")))
     names = [s["Name"] for s in r53.list_resource_record_sets(HostedZoneId=zid)["ResourceRecordSets"]]
-    assert "kept.example.com." not in names
+    assert "kept.gureum.test." not in names
     # UPSERT replaces; DELETE needs the current values.
-    change(r53, zid, ("UPSERT", rr("web2.example.com", "A", "127.0.0.22", ttl=60)))
-    err, _ = bad(r53, zid, ("DELETE", rr("web2.example.com", "A", "127.0.0.12", ttl=60)))
+    change(r53, zid, ("UPSERT", rr("web2.gureum.test", "A", "127.0.0.22", ttl=60)))
+    err, _ = bad(r53, zid, ("DELETE", rr("web2.gureum.test", "A", "127.0.0.12", ttl=60)))
     assert "do not match the current values" in err["Message"]
     err, _ = refused(r53.delete_hosted_zone, Id=zid)
     assert err["Code"] == "HostedZoneNotEmpty"
@@ -148,37 +151,43 @@ def test_listing_order_and_paging(r53):
     rest = r53.list_resource_record_sets(HostedZoneId=zid, StartRecordName=page["NextRecordName"],
                                          StartRecordType=page["NextRecordType"])
     assert [s["Name"] for s in page["ResourceRecordSets"] + rest["ResourceRecordSets"]] == [s["Name"] for s in sets]
+    err, _ = refused(r53.list_resource_record_sets, HostedZoneId=zid, StartRecordType="A")
+    assert err["Message"] == "The input is not valid"
+    err, _ = refused(r53.list_resource_record_sets, HostedZoneId=zid, StartRecordName="a b.order.test")
+    assert err["Message"] == ("FATAL problem: UnsupportedCharacter (Value contains unsupported characters) "
+                              "encountered with ' '")
+    assert "Marker" not in r53.list_hosted_zones()
     zones = r53.list_hosted_zones_by_name()["HostedZones"]
-    assert [z["Name"] for z in zones][:2] == ["example.com.", "order.test."]
+    assert [z["Name"] for z in zones][:2] == ["gureum.test.", "order.test."]
     assert r53.get_hosted_zone_count()["HostedZoneCount"] == 2
 
 
 def test_dns_answers(dns_server, r53, zone):
     zid = zone["HostedZone"]["Id"]
-    change(r53, zid, ("UPSERT", rr("apex-alias.example.com", "A", "127.0.0.30")),
-           ("CREATE", rr("*.apps.example.com", "A", "127.0.0.40")),
-           ("CREATE", rr("sub.example.com", "NS", "ns1.elsewhere.test")),
-           ("CREATE", {"Name": "lb.example.com", "Type": "A", "AliasTarget": {
-               "HostedZoneId": zid.split("/")[-1], "DNSName": "web1.example.com", "EvaluateTargetHealth": False}}))
-    status, ans = dig(dns_server, "web1.example.com")
-    assert status == "NOERROR" and ans == [("answer", "web1.example.com.", "A", "127.0.0.11")]
-    status, ans = dig(dns_server, "WWW.example.com", tcp=True)
+    change(r53, zid, ("UPSERT", rr("apex-alias.gureum.test", "A", "127.0.0.30")),
+           ("CREATE", rr("*.apps.gureum.test", "A", "127.0.0.40")),
+           ("CREATE", rr("sub.gureum.test", "NS", "ns1.elsewhere.test")),
+           ("CREATE", {"Name": "lb.gureum.test", "Type": "A", "AliasTarget": {
+               "HostedZoneId": zid.split("/")[-1], "DNSName": "web1.gureum.test", "EvaluateTargetHealth": False}}))
+    status, ans = dig(dns_server, "web1.gureum.test")
+    assert status == "NOERROR" and ans == [("answer", "web1.gureum.test.", "A", "127.0.0.11")]
+    status, ans = dig(dns_server, "WWW.gureum.test", tcp=True)
     assert status == "NOERROR"
-    assert [(a[2], a[3]) for a in ans if a[0] == "answer"] == [("CNAME", "web1.example.com."), ("A", "127.0.0.11")]
-    status, ans = dig(dns_server, "lb.example.com")
-    assert ans == [("answer", "lb.example.com.", "A", "127.0.0.11")]
-    status, ans = dig(dns_server, "anything.apps.example.com")
-    assert ans == [("answer", "anything.apps.example.com.", "A", "127.0.0.40")]
-    status, ans = dig(dns_server, "example.com", "MX")
-    assert ans == [("answer", "example.com.", "MX", "10 mail.example.com.")]
-    status, ans = dig(dns_server, "example.com", "TXT")
-    assert ans == [("answer", "example.com.", "TXT", '"v=spf1 -all"')]
-    status, ans = dig(dns_server, "missing.example.com")
+    assert [(a[2], a[3]) for a in ans if a[0] == "answer"] == [("CNAME", "web1.gureum.test."), ("A", "127.0.0.11")]
+    status, ans = dig(dns_server, "lb.gureum.test")
+    assert ans == [("answer", "lb.gureum.test.", "A", "127.0.0.11")]
+    status, ans = dig(dns_server, "anything.apps.gureum.test")
+    assert ans == [("answer", "anything.apps.gureum.test.", "A", "127.0.0.40")]
+    status, ans = dig(dns_server, "gureum.test", "MX")
+    assert ans == [("answer", "gureum.test.", "MX", "10 mail.gureum.test.")]
+    status, ans = dig(dns_server, "gureum.test", "TXT")
+    assert ans == [("answer", "gureum.test.", "TXT", '"v=spf1 -all"')]
+    status, ans = dig(dns_server, "missing.gureum.test")
     assert status == "NXDOMAIN" and [a[2] for a in ans] == ["SOA"] and ans[0][0] == "authority"
-    status, ans = dig(dns_server, "web1.example.com", "AAAA")
+    status, ans = dig(dns_server, "web1.gureum.test", "AAAA")
     assert status == "NOERROR" and [a[2] for a in ans if a[0] == "answer"] == []
-    status, ans = dig(dns_server, "host.sub.example.com")
-    assert status == "NOERROR" and ans == [("authority", "sub.example.com.", "NS", "ns1.elsewhere.test.")]
+    status, ans = dig(dns_server, "host.sub.gureum.test")
+    assert status == "NOERROR" and ans == [("authority", "sub.gureum.test.", "NS", "ns1.elsewhere.test.")]
     status, _ = dig(dns_server, "www.not-hosted.test")
     assert status == "REFUSED"
 

@@ -32,6 +32,9 @@ const char *r53__shown(arena_t *a, const char *norm);
 /* The listing key of a name: its labels in reverse order joined by '.'
  * ("com.example.www."), so record sets sort as ListResourceRecordSets lists them. */
 const char *r53__rkey(arena_t *a, const char *norm);
+/* The first octet of a name Route 53 refuses unescaped (controls, space),
+ * -1 when there is none. */
+int r53__bad_char(str_t name);
 /* Whether name is zone or lies under it (both normalized). */
 bool r53__in_zone(const char *name, const char *zone);
 

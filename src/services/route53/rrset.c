@@ -130,6 +130,14 @@ static int apply(req_t *r, sqlite3 *db, const char *zid, const char *zone, const
     x.type = arena_strndup(a, x.given_type.p, x.given_type.len);
     str_t sid = val_get_str(in, "SetIdentifier");
     x.set_id = sid.p ? arena_strndup(a, sid.p, sid.len) : "";
+    /* AWS (recorded): "FATAL problem: UnsupportedCharacter (Value contains
+     * unsupported characters) encountered with ' '" */
+    int bad = r53__bad_char(x.given_name);
+    if (bad >= 0)
+        return req_fail(r, E_BATCH,
+                        "FATAL problem: UnsupportedCharacter (Value contains unsupported characters) encountered with "
+                        "'%c'",
+                        bad);
     /* not on record: a Name that is no DNS name */
     if (!x.name) return req_fail(r, E_BATCH, "[%.*s is not a valid DNS name]", STR_FMT(x.given_name));
     const char *shown = r53__shown(a, x.name), *zshown = r53__shown(a, zone);
@@ -287,9 +295,15 @@ int route53_list_resource_record_sets(req_t *r, const val_t *in, val_t *out)
     if (!db || r53__zone(r, db, val_get_str(in, "HostedZoneId"), &zid, &zone) != GR_OK) return GR_ERR;
     str_t sname = val_get_str(in, "StartRecordName"), stype = val_get_str(in, "StartRecordType"),
           sident = val_get_str(in, "StartRecordIdentifier"), smax = val_get_str(in, "MaxItems");
-    /* AWS: a type needs a name to start from. */
-    if (stype.p && !sname.p)
-        return req_fail(r, E_INPUT, "The input is not valid: StartRecordType needs StartRecordName");
+    /* AWS (recorded): a type without a name to start from is "The input is
+     * not valid"; so is a name with a control character or a space. */
+    if (stype.p && !sname.p) return req_fail(r, E_INPUT, "The input is not valid");
+    int bad = r53__bad_char(sname);
+    if (bad >= 0)
+        return req_fail(r, E_INPUT,
+                        "FATAL problem: UnsupportedCharacter (Value contains unsupported characters) encountered with "
+                        "'%c'",
+                        bad);
     long long max = 300;
     if (smax.p && (!str_to_i64(smax, &max) || max < 1)) return req_fail(r, E_INPUT, "Invalid value for MaxItems");
     if (max > 300) max = 300;

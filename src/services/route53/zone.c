@@ -121,6 +121,15 @@ static str_t bare_id(str_t id, const char *prefix)
     return str_starts_with(id, p) ? str_sub(id, p.len, id.len - p.len) : id;
 }
 
+int r53__bad_char(str_t name)
+{
+    for (size_t i = 0; i < name.len; i++) {
+        unsigned char c = (unsigned char)name.p[i];
+        if (c <= 0x20 || c == 0x7f) return c;
+    }
+    return -1;
+}
+
 int r53__zone(req_t *r, sqlite3 *db, str_t id, const char **zid, const char **name)
 {
     str_t bare = bare_id(id, "/hostedzone/");
@@ -287,8 +296,9 @@ int route53_create_hosted_zone(req_t *r, const val_t *in, val_t *out)
     const char *name = r53__norm(a, given);
     /* not on record: the refusal of a name that is not one */
     if (!name) return req_fail(r, &ROUTE53_ERR_InvalidDomainName, "%.*s is not a valid domain name", STR_FMT(given));
-    /* AWS (recorded): a top-level domain alone "is reserved by AWS!" */
-    if (!strchr(name, '.') || strchr(name, '.') == name + strlen(name) - 1)
+    /* AWS (recorded): example.com and the names under it (RFC 2606) "is
+     * reserved by AWS!" */
+    if (r53__in_zone(name, "example.com."))
         return req_fail(r, &ROUTE53_ERR_InvalidDomainName, "%.*s is reserved by AWS!", (int)(strlen(name) - 1), name);
     const val_t *vpc = val_get(in, "VPC"), *cfg = val_get(in, "HostedZoneConfig");
     bool private = vpc != NULL;
@@ -389,7 +399,8 @@ int route53_list_hosted_zones(req_t *r, const val_t *in, val_t *out)
     }
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     val_set_c(a, out, "HostedZones", list);
-    val_set_c(a, out, "Marker", val_str(a, marker.p ? marker : str_c("")));
+    /* the Marker given, echoed; none when the listing starts at the top */
+    if (marker.p) val_set_c(a, out, "Marker", val_str(a, marker));
     val_set_c(a, out, "IsTruncated", val_bool(a, n > max));
     return val_set_c(a, out, "MaxItems", val_cstr(a, arena_printf(a, "%lld", (long long)max)));
 }
