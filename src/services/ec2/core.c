@@ -51,8 +51,7 @@ int64_t ec2__seq(void)
     return time_now_us();
 }
 
-/* One statement with text parameters ?1.. from args (NULL binds NULL). */
-static bool exec_args(sqlite3 *db, const char *sql, const char *const *args, size_t n)
+bool ec2__exec(sqlite3 *db, const char *sql, const char *const *args, size_t n)
 {
     sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return false;
@@ -64,9 +63,6 @@ static bool exec_args(sqlite3 *db, const char *sql, const char *const *args, siz
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     return store_release(st) == SQLITE_OK && ok;
 }
-#define EXEC(db, sql, ...)                                                                                             \
-    exec_args(db, sql, (const char *const[]){__VA_ARGS__},                                                             \
-              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 /* ==== The default VPC ==== */
 
@@ -112,7 +108,7 @@ static bool make_default_vpc(req_t *r, sqlite3 *db, const char *acct, const char
                     "INSERT INTO route (account, region, rtb_id, dest, target, origin, seq) "
                     "VALUES (?1, ?2, ?3, '0.0.0.0/0', ?4, 'CreateRoute', 1)",
                     acct, reg, rtb, igw);
-    return ok;
+    return ok && ec2__vpc_born(r, db, vpc);
 }
 
 static int region_ready(req_t *r, sqlite3 *db)
@@ -349,11 +345,20 @@ int ec2__tags_drop(req_t *r, sqlite3 *db, str_t id)
  * resource type AWS names it with. */
 static const struct {
     const char *prefix, *table, *type, *code, *kind;
+    const char *text; /* the NotFound text when not "The <kind> ID '<id>' does not exist" */
 } kinds[] = {
     {"vpc-", "vpc", "vpc", "InvalidVpcID.NotFound", "vpc"},
     {"subnet-", "subnet", "subnet", "InvalidSubnetID.NotFound", "subnet"},
     {"igw-", "igw", "internet-gateway", "InvalidInternetGatewayID.NotFound", "internetGateway"},
     {"rtb-", "rtb", "route-table", "InvalidRouteTableID.NotFound", "routeTable"},
+    /* AWS (recorded): "The security group 'sg-1' does not exist". */
+    {"sg-", "sg", "security-group", "InvalidGroup.NotFound", NULL, "The security group '%.*s' does not exist"},
+    {"sgr-", "sg_rule", "security-group-rule", "InvalidSecurityGroupRuleId.NotFound", NULL,
+     "The security group rule ID '%.*s' does not exist"},
+    /* AWS (recorded): "The key pair 'key-1' does not exist". */
+    {"key-", "keypair", "key-pair", "InvalidKeyPair.NotFound", NULL, "The key pair '%.*s' does not exist"},
+    {"eipalloc-", "address", "elastic-ip", "InvalidAllocationID.NotFound", NULL,
+     "The allocation ID '%.*s' does not exist"},
 };
 
 static int kind_of(str_t id)
@@ -389,7 +394,10 @@ int ec2__need(req_t *r, sqlite3 *db, const char *table, str_t id)
     if (e < 0) return GR_ERR;
     if (e) return GR_OK;
     int k = kind_by_table(table);
-    return ec2__not_found(r, kinds[k].code, kinds[k].kind, id);
+    if (!kinds[k].text) return ec2__not_found(r, kinds[k].code, kinds[k].kind, id);
+    aws_errdef_t *d = ARENA_NEW(r->arena, aws_errdef_t);
+    *d = (aws_errdef_t){kinds[k].code, 400, true};
+    return req_fail(r, d, kinds[k].text, STR_FMT(id));
 }
 
 int ec2__need_all(req_t *r, sqlite3 *db, const char *table, const val_t *ids)

@@ -42,6 +42,17 @@ int ec2__begin(sqlite3 *db);
 int ec2__end(sqlite3 *db, bool ok);
 /* A new resource id: prefix, '-', 17 lowercase hex digits (AWS's long ids). */
 const char *ec2__new_id(arena_t *a, const char *prefix);
+/* One statement with text parameters ?1.. from args (NULL binds NULL):
+ * whether it ran. */
+bool ec2__exec(sqlite3 *db, const char *sql, const char *const *args, size_t n);
+#define EXEC(db, sql, ...)                                                                                             \
+    ec2__exec(db, sql, (const char *const[]){__VA_ARGS__},                                                             \
+              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+/* Hooks of sg.c for vpc.c and core.c, inside their transaction: a new VPC
+ * (the default one too) gets its "default" security group; a deleted one
+ * loses it. */
+bool ec2__vpc_born(req_t *r, sqlite3 *db, const char *vpc_id);
+bool ec2__vpc_gone(req_t *r, sqlite3 *db, str_t vpc_id);
 /* A sequence number for listing in creation order. */
 int64_t ec2__seq(void);
 
@@ -97,7 +108,8 @@ int ec2__page(req_t *r, const val_t *in, val_t *out, const char *member, val_t *
  * "subnet", "internetGateway", "routeTable"). */
 int ec2__not_found(req_t *r, const char *code, const char *kind, str_t id);
 /* 1 when the resource exists in the request's account and region, 0 when
- * not, -1 on failure. table: "vpc", "subnet", "igw", "rtb". */
+ * not, -1 on failure. table: "vpc", "subnet", "igw", "rtb", "sg", "sg_rule",
+ * "keypair", "address" (each keyed by an id column). */
 int ec2__exists(req_t *r, sqlite3 *db, const char *table, str_t id);
 /* GR_OK when it exists, else r failed with its kind's NotFound (or a store
  * failure); _all: every id of a list (Describe*'s ids); named: whether id is

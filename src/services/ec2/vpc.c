@@ -105,7 +105,7 @@ static bool insert_vpc(req_t *r, sqlite3 *db, const char *id, str_t cidr, bool i
         ok = sqlite3_step(st) == SQLITE_DONE;
         ok = store_release(st) == SQLITE_OK && ok;
     }
-    return ok;
+    return ok && ec2__vpc_born(r, db, id);
 }
 
 /* The Vpc structure of row st (id, cidr, is_default, tenancy, dhcp_id). */
@@ -316,15 +316,17 @@ int ec2_delete_vpc(req_t *r, const val_t *in, val_t *out)
     if (ec2__need(r, db, "vpc", id) != GR_OK) return GR_ERR;
     /* AWS: a VPC with subnets, an attached gateway or route tables other
      * than its main one "has dependencies and cannot be deleted". */
-    int64_t deps[3] = {
+    int64_t deps[4] = {
         count_of(r, db, "SELECT count(*) FROM subnet WHERE account = ?1 AND region = ?2 AND vpc_id = ?3", id),
         count_of(r, db, "SELECT count(*) FROM igw WHERE account = ?1 AND region = ?2 AND vpc_id = ?3", id),
         count_of(r, db,
                  "SELECT count(*) FROM rtb WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND id NOT IN (SELECT "
                  "rtb_id FROM rtb_assoc WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND main = 1)",
                  id),
+        count_of(r, db, "SELECT count(*) FROM sg WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND is_default = 0",
+                 id),
     };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         if (deps[i] < 0) return GR_ERR;
         if (deps[i])
             return req_fail(r, &E_Dependency, "The vpc '%.*s' has dependencies and cannot be deleted.", STR_FMT(id));
@@ -341,6 +343,7 @@ int ec2_delete_vpc(req_t *r, const val_t *in, val_t *out)
     ok = ok && run3(r, db, "DELETE FROM rtb WHERE account = ?1 AND region = ?2 AND vpc_id = ?3", id);
     ok = ok && run3(r, db, "DELETE FROM rtb_assoc WHERE account = ?1 AND region = ?2 AND vpc_id = ?3", id);
     ok = ok && run3(r, db, "DELETE FROM vpc_cidr WHERE account = ?1 AND region = ?2 AND vpc_id = ?3", id);
+    ok = ok && ec2__vpc_gone(r, db, id);
     ok = ok && run3(r, db, "DELETE FROM vpc WHERE account = ?1 AND region = ?2 AND id = ?3", id);
     ok = ok && ec2__tags_drop(r, db, id) == GR_OK;
     return ec2__end(db, ok);

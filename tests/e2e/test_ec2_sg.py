@@ -1,0 +1,163 @@
+"""test_ec2_sg.py — EC2 security groups end to end, Scenario F's WEB-SG: each VPC's "default"
+group as AWS makes it (self-referencing ingress, all egress, not deletable), a new group's default
+egress rule, SSH allowed only from ELB-SUBNET's 10.0.2.0/24 (both the IpPermissions and the legacy
+flat form), the rules' sgr- ids, filters, revoking, group references and AWS's refusals; the AWS
+CLIs' output.
+"""
+import json
+
+import pytest
+
+from conftest import refused
+
+
+@pytest.fixture(scope="module")
+def ec2(gureum):
+    return gureum.client("ec2")
+
+
+@pytest.fixture(scope="module")
+def vpc(ec2):
+    return ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+
+
+SSH = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.2.0/24"}]}
+
+
+def test_default_groups(ec2, vpc):
+    gs = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"]
+    assert len(gs) == 1
+    g = gs[0]
+    assert (g["GroupName"], g["Description"], g["OwnerId"]) == ("default", "default VPC security group",
+                                                                "000000000000")
+    assert g["IpPermissions"] == [{"IpProtocol": "-1", "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [],
+                                   "UserIdGroupPairs": [{"GroupId": g["GroupId"], "UserId": "000000000000"}]}]
+    assert g["IpPermissionsEgress"] == [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [],
+                                         "PrefixListIds": [], "UserIdGroupPairs": []}]
+    err, status = refused(ec2.delete_security_group, GroupId=g["GroupId"])
+    assert (err["Code"], status) == ("CannotDelete", 400)
+    assert err["Message"] == f'the specified group: "{g["GroupId"]}" name: "default" cannot be deleted by a user'
+    # The default VPC's default group is found by name, as on AWS.
+    d = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"]
+    assert len(d) == 1 and d[0]["VpcId"] != vpc
+
+
+def test_web_sg(ec2, vpc):
+    g = ec2.create_security_group(GroupName="WEB-SG", Description="web servers", VpcId=vpc,
+                                  TagSpecifications=[{"ResourceType": "security-group",
+                                                      "Tags": [{"Key": "Name", "Value": "WEB-SG"}]}])
+    gid = g["GroupId"]
+    assert gid.startswith("sg-") and len(gid) == 20
+    out = ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[SSH])
+    assert out["Return"] is True
+    if "SecurityGroupRules" in ec2.meta.service_model.operation_model(
+            "AuthorizeSecurityGroupIngress").output_shape.members:
+        [rule] = out["SecurityGroupRules"]
+        assert rule["SecurityGroupRuleId"].startswith("sgr-")
+        assert (rule["GroupId"], rule["IsEgress"], rule["IpProtocol"], rule["FromPort"], rule["ToPort"],
+                rule["CidrIpv4"]) == (gid, False, "tcp", 22, 22, "10.0.2.0/24")
+    [got] = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"]
+    assert got["GroupName"] == "WEB-SG" and got["VpcId"] == vpc and got["Tags"] == [{"Key": "Name",
+                                                                                      "Value": "WEB-SG"}]
+    assert got["IpPermissions"] == [{"FromPort": 22, "ToPort": 22, "IpProtocol": "tcp",
+                                     "IpRanges": [{"CidrIp": "10.0.2.0/24"}], "Ipv6Ranges": [], "PrefixListIds": [],
+                                     "UserIdGroupPairs": []}]
+    assert [p["IpRanges"] for p in got["IpPermissionsEgress"]] == [[{"CidrIp": "0.0.0.0/0"}]]
+    err, status = refused(ec2.authorize_security_group_ingress, GroupId=gid, IpPermissions=[SSH])
+    assert (err["Code"], status) == ("InvalidPermission.Duplicate", 400)
+    assert err["Message"] == ('the specified rule "peer: 10.0.2.0/24, TCP, from port: 22, to port: 22, ALLOW" '
+                              'already exists')
+    err, _ = refused(ec2.create_security_group, GroupName="WEB-SG", Description="again", VpcId=vpc)
+    assert err == {"Code": "InvalidGroup.Duplicate",
+                   "Message": f"The security group 'WEB-SG' already exists for VPC '{vpc}'"}
+    # Filters on the rules and names.
+    for flt, want in (([{"Name": "ip-permission.cidr", "Values": ["10.0.2.0/24"]}], [gid]),
+                      ([{"Name": "ip-permission.from-port", "Values": ["22"]}, {"Name": "vpc-id", "Values": [vpc]}],
+                       [gid]),
+                      ([{"Name": "group-name", "Values": ["WEB-*"]}], [gid]),
+                      ([{"Name": "tag:Name", "Values": ["WEB-SG"]}], [gid]),
+                      ([{"Name": "ip-permission.cidr", "Values": ["0.0.0.0/0"]}], [])):
+        got = ec2.describe_security_groups(Filters=flt)["SecurityGroups"]
+        assert [g["GroupId"] for g in got] == want, flt
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [gid]}])["SecurityGroupRules"]
+    assert sorted((r["IsEgress"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules) == [
+        (False, "tcp", "10.0.2.0/24"), (True, "-1", "0.0.0.0/0")]
+    # Revoke by value, then it is gone; a second revoke is refused.
+    assert ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=[SSH])["Return"] is True
+    err, _ = refused(ec2.revoke_security_group_ingress, GroupId=gid, IpPermissions=[SSH])
+    assert err["Code"] == "InvalidPermission.NotFound"
+    # The legacy flat form adds the same rule.
+    ec2.authorize_security_group_ingress(GroupId=gid, IpProtocol="tcp", FromPort=22, ToPort=22,
+                                         CidrIp="10.0.2.0/24")
+    [got] = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"]
+    assert [(p["IpProtocol"], p["FromPort"], p["IpRanges"]) for p in got["IpPermissions"]] == [
+        ("tcp", 22, [{"CidrIp": "10.0.2.0/24"}])]
+
+
+def test_references_and_delete(ec2, vpc):
+    a = ec2.create_security_group(GroupName="ELB-SG", Description="lb", VpcId=vpc)["GroupId"]
+    b = ec2.create_security_group(GroupName="APP-SG", Description="app", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=b, IpPermissions=[
+        {"IpProtocol": "6", "FromPort": 80, "ToPort": 80,
+         "UserIdGroupPairs": [{"GroupId": a, "Description": "from the LB"}]},
+        {"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32"}]}])
+    [got] = ec2.describe_security_groups(GroupIds=[b])["SecurityGroups"]
+    assert got["IpPermissions"][0]["UserIdGroupPairs"] == [{"Description": "from the LB", "GroupId": a,
+                                                            "UserId": "000000000000"}]
+    assert got["IpPermissions"][1]["Ipv6Ranges"] == [{"CidrIpv6": "2001:db8::/32"}]
+    err, _ = refused(ec2.delete_security_group, GroupId=a)
+    assert err == {"Code": "DependencyViolation", "Message": f"resource {a} has a dependent object"}
+    err, _ = refused(ec2.delete_vpc, VpcId=vpc)
+    assert err["Code"] == "DependencyViolation"
+    ec2.delete_security_group(GroupId=b)
+    ec2.delete_security_group(GroupId=a)
+    err, _ = refused(ec2.describe_security_groups, GroupIds=[a])
+    assert err == {"Code": "InvalidGroup.NotFound", "Message": f"The security group '{a}' does not exist"}
+    err, _ = refused(ec2.delete_security_group, GroupId=a)
+    assert err["Code"] == "InvalidGroup.NotFound"
+
+
+def test_refusals(ec2, vpc):
+    gid = ec2.create_security_group(GroupName="X-SG", Description="x", VpcId=vpc)["GroupId"]
+    for perm, code, msg in (
+            ({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.2.0/33"}]},
+             "InvalidParameterValue", "CIDR block 10.0.2.0/33 is malformed"),
+            ({"IpProtocol": "foo", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+             "InvalidParameterValue", "Invalid value 'foo' for IP protocol. Unknown protocol."),
+            ({"IpProtocol": "tcp", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+             "InvalidParameterValue", "Invalid value 'Must specify both from and to ports with TCP/UDP.' for "
+             "portRange."),
+            ({"IpProtocol": "tcp", "FromPort": 0, "ToPort": 1, "UserIdGroupPairs": [{"GroupId": "sg-0123456789abcdef0"}]},
+             "InvalidGroup.NotFound", "The security group 'sg-0123456789abcdef0' does not exist")):
+        err, status = refused(ec2.authorize_security_group_ingress, GroupId=gid, IpPermissions=[perm])
+        assert (err["Code"], err["Message"], status) == (code, msg, 400)
+    err, _ = refused(ec2.create_security_group, GroupName="sg-web", Description="x", VpcId=vpc)
+    assert err == {"Code": "InvalidParameterValue", "Message": "Group names may not be in the format sg-*"}
+    err, _ = refused(ec2.describe_security_groups, GroupNames=["nope"])
+    assert err["Code"] == "InvalidGroup.NotFound" and "does not exist in default VPC" in err["Message"]
+    # All traffic (-1) and a protocol number without ports: AWS keeps no ports.
+    ec2.authorize_security_group_egress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "50", "IpRanges": [{"CidrIp": "192.0.2.0/24"}]}])
+    [got] = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"]
+    assert [p["IpProtocol"] for p in got["IpPermissionsEgress"]] == ["-1", "50"]
+    assert "FromPort" not in got["IpPermissionsEgress"][1]
+    ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    [got] = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"]
+    assert [p["IpProtocol"] for p in got["IpPermissionsEgress"]] == ["50"]
+
+
+def test_cli(gureum, cli):
+    p = gureum.aws("ec2", "create-security-group", "--group-name", "CLI-SG", "--description", "cli", cli=cli)
+    assert p.returncode == 0, p.stderr
+    gid = json.loads(p.stdout)["GroupId"]
+    p = gureum.aws("ec2", "authorize-security-group-ingress", "--group-id", gid, "--protocol", "tcp", "--port", "22",
+                   "--cidr", "10.0.2.0/24", cli=cli)
+    assert p.returncode == 0, p.stderr
+    p = gureum.aws("ec2", "describe-security-groups", "--group-names", "CLI-SG", "--query",
+                   "SecurityGroups[0].IpPermissions[0].[IpProtocol,FromPort,ToPort,IpRanges[0].CidrIp]",
+                   "--output", "text", cli=cli)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["tcp", "22", "22", "10.0.2.0/24"]
+    p = gureum.aws("ec2", "delete-security-group", "--group-id", gid, cli=cli)
+    assert p.returncode == 0, p.stderr
