@@ -161,3 +161,99 @@ def test_cli(gureum, cli):
     assert p.stdout.split() == ["tcp", "22", "22", "10.0.2.0/24"]
     p = gureum.aws("ec2", "delete-security-group", "--group-id", gid, cli=cli)
     assert p.returncode == 0, p.stderr
+
+
+# ==== Network ACLs ====
+
+def entries(acl):
+    return [(e["RuleNumber"], e["Egress"], e["Protocol"], e["RuleAction"], e.get("CidrBlock"),
+             e.get("PortRange")) for e in acl["Entries"]]
+
+
+def test_default_acl(ec2):
+    vid = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    s1 = ec2.create_subnet(VpcId=vid, CidrBlock="10.1.1.0/24")["Subnet"]["SubnetId"]
+    [acl] = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vid]}])["NetworkAcls"]
+    assert acl["IsDefault"] is True and acl["NetworkAclId"].startswith("acl-")
+    assert entries(acl) == [(100, True, "-1", "allow", "0.0.0.0/0", None), (32767, True, "-1", "deny", "0.0.0.0/0",
+                                                                            None),
+                            (100, False, "-1", "allow", "0.0.0.0/0", None), (32767, False, "-1", "deny", "0.0.0.0/0",
+                                                                             None)]
+    assert [(x["SubnetId"], x["NetworkAclId"]) for x in acl["Associations"]] == [(s1, acl["NetworkAclId"])]
+    assert x_assoc_id(acl).startswith("aclassoc-")
+    # The default VPC's subnets are all associated with its default ACL.
+    dv = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    [dacl] = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [dv]},
+                                                {"Name": "default", "Values": ["true"]}])["NetworkAcls"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [dv]}])["Subnets"]
+    assert sorted(x["SubnetId"] for x in dacl["Associations"]) == sorted(s["SubnetId"] for s in subnets)
+    err, _ = refused(ec2.delete_network_acl, NetworkAclId=acl["NetworkAclId"])
+    assert err == {"Code": "InvalidParameterValue",
+                   "Message": f"cannot delete default network ACL {acl['NetworkAclId']}"}
+    ec2.delete_subnet(SubnetId=s1)
+    [acl] = ec2.describe_network_acls(NetworkAclIds=[acl["NetworkAclId"]])["NetworkAcls"]
+    assert acl["Associations"] == []
+    ec2.delete_vpc(VpcId=vid)
+    err, _ = refused(ec2.describe_network_acls, NetworkAclIds=[acl["NetworkAclId"]])
+    assert err == {"Code": "InvalidNetworkAclID.NotFound",
+                   "Message": f"The networkAcl ID '{acl['NetworkAclId']}' does not exist"}
+
+
+def x_assoc_id(acl):
+    return acl["Associations"][0]["NetworkAclAssociationId"]
+
+
+def test_custom_acl(ec2):
+    vid = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.2.2.0/24")["Subnet"]["SubnetId"]
+    acl = ec2.create_network_acl(VpcId=vid, TagSpecifications=[
+        {"ResourceType": "network-acl", "Tags": [{"Key": "Name", "Value": "WEB-ACL"}]}])["NetworkAcl"]
+    aid = acl["NetworkAclId"]
+    assert acl["IsDefault"] is False and acl["Tags"] == [{"Key": "Name", "Value": "WEB-ACL"}]
+    assert entries(acl) == [(32767, True, "-1", "deny", "0.0.0.0/0", None),
+                            (32767, False, "-1", "deny", "0.0.0.0/0", None)]
+    # SSH allowed from ELB-SUBNET only, everything else from 10.0.0.0/8 denied; replies out.
+    ec2.create_network_acl_entry(NetworkAclId=aid, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=False,
+                                 CidrBlock="10.0.2.0/24", PortRange={"From": 22, "To": 22})
+    ec2.create_network_acl_entry(NetworkAclId=aid, RuleNumber=200, Protocol="-1", RuleAction="deny", Egress=False,
+                                 CidrBlock="10.0.0.0/8")
+    ec2.create_network_acl_entry(NetworkAclId=aid, RuleNumber=100, Protocol="tcp", RuleAction="allow", Egress=True,
+                                 CidrBlock="0.0.0.0/0", PortRange={"From": 1024, "To": 65535})
+    err, status = refused(ec2.create_network_acl_entry, NetworkAclId=aid, RuleNumber=100, Protocol="-1",
+                          RuleAction="deny", Egress=False, CidrBlock="0.0.0.0/0")
+    assert (err, status) == ({"Code": "NetworkAclEntryAlreadyExists",
+                              "Message": "The network acl entry identified by 100 already exists."}, 400)
+    err, _ = refused(ec2.create_network_acl_entry, NetworkAclId=aid, RuleNumber=32767, Protocol="-1",
+                     RuleAction="deny", Egress=False, CidrBlock="0.0.0.0/0")
+    assert err["Code"] == "InvalidParameterValue"
+    ec2.replace_network_acl_entry(NetworkAclId=aid, RuleNumber=200, Protocol="-1", RuleAction="deny", Egress=False,
+                                  CidrBlock="10.0.0.0/16")
+    [acl] = ec2.describe_network_acls(NetworkAclIds=[aid])["NetworkAcls"]
+    assert entries(acl) == [(100, True, "6", "allow", "0.0.0.0/0", {"From": 1024, "To": 65535}),
+                            (32767, True, "-1", "deny", "0.0.0.0/0", None),
+                            (100, False, "6", "allow", "10.0.2.0/24", {"From": 22, "To": 22}),
+                            (200, False, "-1", "deny", "10.0.0.0/16", None),
+                            (32767, False, "-1", "deny", "0.0.0.0/0", None)]
+    got = ec2.describe_network_acls(Filters=[{"Name": "entry.rule-action", "Values": ["deny"]},
+                                             {"Name": "entry.cidr", "Values": ["10.0.0.0/16"]}])["NetworkAcls"]
+    assert [a["NetworkAclId"] for a in got] == [aid]
+    # Move the subnet to it, then back; while associated it cannot be deleted.
+    [dacl] = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [sid]}])["NetworkAcls"]
+    old = next(x["NetworkAclAssociationId"] for x in dacl["Associations"] if x["SubnetId"] == sid)
+    new = ec2.replace_network_acl_association(AssociationId=old, NetworkAclId=aid)["NewAssociationId"]
+    assert new.startswith("aclassoc-") and new != old
+    [acl] = ec2.describe_network_acls(NetworkAclIds=[aid])["NetworkAcls"]
+    assert [(x["SubnetId"], x["NetworkAclAssociationId"]) for x in acl["Associations"]] == [(sid, new)]
+    err, _ = refused(ec2.delete_network_acl, NetworkAclId=aid)
+    assert err["Code"] == "DependencyViolation"
+    err, _ = refused(ec2.replace_network_acl_association, AssociationId=old, NetworkAclId=aid)
+    assert err == {"Code": "InvalidAssociationID.NotFound", "Message": f"The association ID '{old}' does not exist"}
+    ec2.replace_network_acl_association(AssociationId=new, NetworkAclId=dacl["NetworkAclId"])
+    ec2.delete_network_acl_entry(NetworkAclId=aid, RuleNumber=200, Egress=False)
+    err, _ = refused(ec2.delete_network_acl_entry, NetworkAclId=aid, RuleNumber=200, Egress=False)
+    assert err["Code"] == "InvalidNetworkAclEntry.NotFound"
+    err, _ = refused(ec2.delete_vpc, VpcId=vid)
+    assert err["Code"] == "DependencyViolation"
+    ec2.delete_network_acl(NetworkAclId=aid)
+    ec2.delete_subnet(SubnetId=sid)
+    ec2.delete_vpc(VpcId=vid)

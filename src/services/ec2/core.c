@@ -357,6 +357,7 @@ static const struct {
      "The security group rule ID '%.*s' does not exist"},
     /* AWS (recorded): "The key pair 'key-1' does not exist". */
     {"key-", "keypair", "key-pair", "InvalidKeyPair.NotFound", NULL, "The key pair '%.*s' does not exist"},
+    {"acl-", "nacl", "network-acl", "InvalidNetworkAclID.NotFound", "networkAcl", NULL},
     {"eipalloc-", "address", "elastic-ip", "InvalidAllocationID.NotFound", NULL,
      "The allocation ID '%.*s' does not exist"},
 };

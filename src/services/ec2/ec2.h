@@ -49,10 +49,18 @@ bool ec2__exec(sqlite3 *db, const char *sql, const char *const *args, size_t n);
     ec2__exec(db, sql, (const char *const[]){__VA_ARGS__},                                                             \
               sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 /* Hooks of sg.c for vpc.c and core.c, inside their transaction: a new VPC
- * (the default one too) gets its "default" security group; a deleted one
- * loses it. */
+ * (the default one too) gets its "default" security group and its default
+ * network ACL; a deleted one loses them. */
 bool ec2__vpc_born(req_t *r, sqlite3 *db, const char *vpc_id);
 bool ec2__vpc_gone(req_t *r, sqlite3 *db, str_t vpc_id);
+/* nacl.c's, through those: the VPC's default network ACL, made and
+ * deleted. Subnets: adopt associates every subnet of the VPC that has no
+ * ACL with the VPC's default one (vpc.c calls it after making subnets);
+ * gone drops a deleted subnet's association. */
+bool ec2__nacl_vpc_born(req_t *r, sqlite3 *db, const char *vpc_id);
+bool ec2__nacl_vpc_gone(req_t *r, sqlite3 *db, str_t vpc_id);
+bool ec2__subnets_adopt(req_t *r, sqlite3 *db, const char *vpc_id);
+bool ec2__subnet_gone(req_t *r, sqlite3 *db, str_t subnet_id);
 /* A sequence number for listing in creation order. */
 int64_t ec2__seq(void);
 
@@ -109,7 +117,7 @@ int ec2__page(req_t *r, const val_t *in, val_t *out, const char *member, val_t *
 int ec2__not_found(req_t *r, const char *code, const char *kind, str_t id);
 /* 1 when the resource exists in the request's account and region, 0 when
  * not, -1 on failure. table: "vpc", "subnet", "igw", "rtb", "sg", "sg_rule",
- * "keypair", "address" (each keyed by an id column). */
+ * "keypair", "address", "nacl" (each keyed by an id column). */
 int ec2__exists(req_t *r, sqlite3 *db, const char *table, str_t id);
 /* GR_OK when it exists, else r failed with its kind's NotFound (or a store
  * failure); _all: every id of a list (Describe*'s ids); named: whether id is

@@ -82,14 +82,15 @@ bool ec2__vpc_born(req_t *r, sqlite3 *db, const char *vpc_id)
      * members of the group itself. */
     rule_t self = {"-1", -1, -1, NULL, NULL, id, NULL, NULL};
     return insert_group(r, db, id, vpc_id, "default", "default VPC security group", true) &&
-           add_rule(r, db, id, false, &self, NULL);
+           add_rule(r, db, id, false, &self, NULL) && ec2__nacl_vpc_born(r, db, vpc_id);
 }
 
 bool ec2__vpc_gone(req_t *r, sqlite3 *db, str_t vpc_id)
 {
     arena_t *a = r->arena;
     const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *vpc = cs(a, vpc_id);
-    return EXEC(db,
+    return ec2__nacl_vpc_gone(r, db, vpc_id) &&
+           EXEC(db,
                 "DELETE FROM tag WHERE account = ?1 AND region = ?2 AND res_id IN (SELECT id FROM sg WHERE account = "
                 "?1 AND region = ?2 AND vpc_id = ?3)",
                 acct, reg, vpc) &&

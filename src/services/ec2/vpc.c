@@ -236,6 +236,7 @@ int ec2_create_default_vpc(req_t *r, const val_t *in, val_t *out)
         z = end ? end + 2 : z + zl;
         if (k == 15) break;
     }
+    ok = ok && ec2__subnets_adopt(r, db, id);
     if (ok) {
         sqlite3_stmt *st =
             store_stmt(db, "INSERT INTO igw (account, region, id, vpc_id, seq) VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -316,7 +317,7 @@ int ec2_delete_vpc(req_t *r, const val_t *in, val_t *out)
     if (ec2__need(r, db, "vpc", id) != GR_OK) return GR_ERR;
     /* AWS: a VPC with subnets, an attached gateway or route tables other
      * than its main one "has dependencies and cannot be deleted". */
-    int64_t deps[4] = {
+    int64_t deps[5] = {
         count_of(r, db, "SELECT count(*) FROM subnet WHERE account = ?1 AND region = ?2 AND vpc_id = ?3", id),
         count_of(r, db, "SELECT count(*) FROM igw WHERE account = ?1 AND region = ?2 AND vpc_id = ?3", id),
         count_of(r, db,
@@ -325,8 +326,10 @@ int ec2_delete_vpc(req_t *r, const val_t *in, val_t *out)
                  id),
         count_of(r, db, "SELECT count(*) FROM sg WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND is_default = 0",
                  id),
+        count_of(r, db,
+                 "SELECT count(*) FROM nacl WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND is_default = 0", id),
     };
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         if (deps[i] < 0) return GR_ERR;
         if (deps[i])
             return req_fail(r, &E_Dependency, "The vpc '%.*s' has dependencies and cannot be deleted.", STR_FMT(id));
@@ -683,6 +686,8 @@ int ec2_create_subnet(req_t *r, const val_t *in, val_t *out)
         ok = sqlite3_step(st) == SQLITE_DONE;
         ok = store_release(st) == SQLITE_OK && ok;
     }
+    /* Its network ACL association: the VPC's default ACL (nacl.c). */
+    ok = ok && ec2__subnets_adopt(r, db, arena_strndup(a, vpc.p, vpc.len));
     int rc = ok ? ec2__tags_apply(r, db, val_get(in, "TagSpecifications"), "subnet", id) : GR_ERR;
     if (ec2__end(db, ok && rc == GR_OK) != GR_OK) return GR_ERR;
     st = store_stmt(db, arena_printf(a, "%sWHERE account = ?1 AND region = ?2 AND id = ?3", SUBNET_COLS));
@@ -745,8 +750,10 @@ int ec2_delete_subnet(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     if (ec2__need(r, db, "subnet", id) != GR_OK) return GR_ERR;
     if (ec2__begin(db) != GR_OK) return GR_ERR;
-    /* AWS: the subnet's route table association goes with it. */
+    /* AWS: the subnet's route table and network ACL associations go with
+     * it. */
     bool ok = run3(r, db, "DELETE FROM rtb_assoc WHERE account = ?1 AND region = ?2 AND subnet_id = ?3", id);
+    ok = ok && ec2__subnet_gone(r, db, id);
     ok = ok && run3(r, db, "DELETE FROM subnet WHERE account = ?1 AND region = ?2 AND id = ?3", id);
     ok = ok && ec2__tags_drop(r, db, id) == GR_OK;
     return ec2__end(db, ok);

@@ -1,5 +1,5 @@
--- Security groups, their rules, key pairs and Elastic IPs, per account and
--- region (sg.c, keypair.c, address.c).
+-- Security groups, their rules, network ACLs, key pairs and Elastic IPs, per
+-- account and region (sg.c, nacl.c, keypair.c, address.c).
 -- Security groups; is_default marks a VPC's "default" group.
 CREATE TABLE sg (
     account     TEXT NOT NULL,
@@ -60,3 +60,40 @@ CREATE TABLE address (
     PRIMARY KEY (account, region, id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX address_by_ip ON address (public_ip);
+-- Network ACLs; is_default marks the VPC's default one.
+CREATE TABLE nacl (
+    account    TEXT NOT NULL,
+    region     TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    vpc_id     TEXT NOT NULL,
+    is_default INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,
+    PRIMARY KEY (account, region, id)
+) WITHOUT ROWID;
+-- Entries: proto a protocol number ("-1" all); from/to the port range or
+-- the ICMP type/code (NULL when not given); number 32767 is the closing
+-- "*" deny rule every ACL has.
+CREATE TABLE nacl_entry (
+    account  TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    acl_id   TEXT NOT NULL,
+    egress   INTEGER NOT NULL,
+    number   INTEGER NOT NULL,
+    proto    TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    cidr     TEXT,
+    cidr6    TEXT,
+    from_val INTEGER,
+    to_val   INTEGER,
+    PRIMARY KEY (account, region, acl_id, egress, number)
+) WITHOUT ROWID;
+-- Every subnet is associated with exactly one ACL of its VPC.
+CREATE TABLE nacl_assoc (
+    account   TEXT NOT NULL,
+    region    TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    acl_id    TEXT NOT NULL,
+    subnet_id TEXT NOT NULL,
+    PRIMARY KEY (account, region, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX nacl_assoc_by_subnet ON nacl_assoc (account, region, subnet_id);
