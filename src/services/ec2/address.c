@@ -33,11 +33,6 @@ static const char *pool_ip(arena_t *a, int k)
     return k < 254 ? arena_printf(a, "198.51.100.%d", k + 1) : arena_printf(a, "203.0.113.%d", k - 254 + 1);
 }
 
-static const char *cs(arena_t *a, str_t s)
-{
-    return s.p ? arena_strndup(a, s.p, s.len) : NULL;
-}
-
 int ec2_allocate_address(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -77,7 +72,8 @@ int ec2_allocate_address(req_t *r, const val_t *in, val_t *out)
     }
     const char *id = ec2__new_id(a, "eipalloc");
     bool ok = EXEC(db, "INSERT INTO address (account, region, id, public_ip, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                   cs(a, r->who.account), cs(a, r->region), id, ip, arena_printf(a, "%lld", (long long)ec2__seq()));
+                   ec2__cstr(a, r->who.account), ec2__cstr(a, r->region), id, ip,
+                   arena_printf(a, "%lld", (long long)ec2__seq()));
     ok = ok && ec2__tags_apply(r, db, val_get(in, "TagSpecifications"), "elastic-ip", id) == GR_OK;
     if (ec2__end(db, ok) != GR_OK) return GR_ERR;
     val_set_c(a, out, "PublicIp", val_cstr(a, ip));
@@ -94,13 +90,13 @@ static const char *address_of(req_t *r, sqlite3 *db, str_t id, str_t ip)
     arena_t *a = r->arena;
     if (!id.p && !ip.p)
         return req_fail(r, &ERR_MissingParameter, "The request must contain the parameter AllocationId"), NULL;
-    if (id.p) return ec2__need(r, db, "address", id) == GR_OK ? cs(a, id) : NULL;
+    if (id.p) return ec2__need(r, db, "address", id) == GR_OK ? ec2__cstr(a, id) : NULL;
     sqlite3_stmt *st = store_stmt(db, "SELECT id FROM address WHERE account = ?1 AND region = ?2 AND public_ip = ?3");
     if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, ip);
-    const char *got = sqlite3_step(st) == SQLITE_ROW ? cs(a, store_col_str(a, st, 0)) : NULL;
+    const char *got = sqlite3_step(st) == SQLITE_ROW ? ec2__cstr(a, store_col_str(a, st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) return NULL;
     /* AWS (recorded): InvalidAddress.NotFound "Address '198.51.100.1' not
      * found." */
@@ -155,14 +151,14 @@ int ec2_describe_addresses(req_t *r, const val_t *in, val_t *out)
             if (sqlite3_column_type(st, 2 + i) == SQLITE_NULL) continue;
             str_t s = store_col_str(a, st, 2 + i);
             val_set_c(a, v, assoc[i].member, val_str(a, s));
-            ec2__field(&f, assoc[i].filter, cs(a, s));
+            ec2__field(&f, assoc[i].filter, ec2__cstr(a, s));
         }
         val_t *tags = ec2__tags_of(r, db, id);
         if (tags) val_set_c(a, v, "Tags", tags);
-        ec2__field(&f, "allocation-id", cs(a, id));
-        ec2__field(&f, "public-ip", cs(a, ip));
+        ec2__field(&f, "allocation-id", ec2__cstr(a, id));
+        ec2__field(&f, "public-ip", ec2__cstr(a, ip));
         ec2__field(&f, "domain", "vpc");
-        ec2__field(&f, "network-border-group", cs(a, r->region));
+        ec2__field(&f, "network-border-group", ec2__cstr(a, r->region));
         ec2__field_tags(&f, tags);
         if (ec2__filters_pass(filters, &f)) val_push(a, list, v);
     }
@@ -189,8 +185,8 @@ int ec2_release_address(req_t *r, const val_t *in, val_t *out)
      * not). Unreachable until instances exist. */
     if (assoc) return req_fail(r, &E_InUse, "The address with allocation id [%s] is in use.", id);
     if (ec2__begin(db) != GR_OK) return GR_ERR;
-    bool ok = EXEC(db, "DELETE FROM address WHERE account = ?1 AND region = ?2 AND id = ?3", cs(a, r->who.account),
-                   cs(a, r->region), id) &&
+    bool ok = EXEC(db, "DELETE FROM address WHERE account = ?1 AND region = ?2 AND id = ?3",
+                   ec2__cstr(a, r->who.account), ec2__cstr(a, r->region), id) &&
               ec2__tags_drop(r, db, str_c(id)) == GR_OK;
     return ec2__end(db, ok);
 }
@@ -233,14 +229,14 @@ int ec2_disassociate_address(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, assoc);
-    const char *id = sqlite3_step(st) == SQLITE_ROW ? cs(a, store_col_str(a, st, 0)) : NULL;
+    const char *id = sqlite3_step(st) == SQLITE_ROW ? ec2__cstr(a, store_col_str(a, st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     /* AWS (recorded): "The association ID 'eipassoc-1' does not exist". */
     if (!id) return req_fail(r, &E_AssocNF, "The association ID '%.*s' does not exist", STR_FMT(assoc));
     return EXEC(db,
                 "UPDATE address SET assoc_id = NULL, instance_id = NULL, eni_id = NULL, private_ip = NULL WHERE "
                 "account = ?1 AND region = ?2 AND id = ?3",
-                cs(a, r->who.account), cs(a, r->region), id)
+                ec2__cstr(a, r->who.account), ec2__cstr(a, r->region), id)
                ? GR_OK
                : GR_ERR;
 }

@@ -141,6 +141,31 @@ sqlite3 *ec2__ready(req_t *r)
     return db;
 }
 
+const char *ec2__cstr(arena_t *a, str_t s)
+{
+    return s.p ? arena_strndup(a, s.p, s.len) : NULL;
+}
+
+const char *ec2__protocol(arena_t *a, str_t p, bool name)
+{
+    /* AWS: "tcp", "udp", "icmp", "icmpv6" or a protocol number; "-1" (or
+     * "all") for every protocol. Security groups keep the names of the
+     * four, ACL entries numbers. */
+    static const struct {
+        const char *name, *num;
+    } named[] = {{"tcp", "6"}, {"udp", "17"}, {"icmp", "1"}, {"icmpv6", "58"}, {"-1", "-1"}, {"all", "-1"}};
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (str_eq_c(p, named[i].name) || str_eq_c(p, named[i].num))
+            return name && strcmp(named[i].name, "all") ? named[i].name : named[i].num;
+    if (!p.len || p.len > 3) return NULL;
+    int n = 0;
+    for (size_t i = 0; i < p.len; i++) {
+        if (p.p[i] < '0' || p.p[i] > '9') return NULL;
+        n = n * 10 + (p.p[i] - '0');
+    }
+    return n <= 255 ? arena_printf(a, "%d", n) : NULL;
+}
+
 /* ==== CIDR blocks and zones ==== */
 
 bool ec2__cidr_parse(str_t s, ec2__cidr_t *c)

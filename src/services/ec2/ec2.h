@@ -64,6 +64,14 @@ bool ec2__subnet_gone(req_t *r, sqlite3 *db, str_t subnet_id);
 /* A sequence number for listing in creation order. */
 int64_t ec2__seq(void);
 
+/* s as a C string in a, NULL for a NULL s. */
+const char *ec2__cstr(arena_t *a, str_t s);
+/* An IP protocol of a security group rule or ACL entry: a name (tcp, udp,
+ * icmp, icmpv6, all), a number 0..255 or -1; NULL when none of these.
+ * name: security groups' form ("tcp", "-1", "50"), else ACL entries'
+ * number ("6"). */
+const char *ec2__protocol(arena_t *a, str_t p, bool name);
+
 /* IPv4 CIDR blocks. parse: "a.b.c.d/n", the address's host bits zero. */
 typedef struct {
     uint32_t net;

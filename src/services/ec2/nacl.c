@@ -11,7 +11,6 @@
  * every subnet is associated with exactly one ACL. Refusal texts are AWS's
  * as recorded by clients and by moto where marked; "not on record" else. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ec2_model.h"
@@ -25,11 +24,6 @@ static const aws_errdef_t E_Dependency = {"DependencyViolation", 400, true};
 
 enum { STAR_RULE = 32767 };
 
-static const char *cs(arena_t *a, str_t s)
-{
-    return s.p ? arena_strndup(a, s.p, s.len) : NULL;
-}
-
 /* ==== The default ACL and the subnets' associations ==== */
 
 /* The closing deny rules (ingress and egress) of a new ACL, and for the
@@ -37,7 +31,7 @@ static const char *cs(arena_t *a, str_t s)
 static bool insert_acl(req_t *r, sqlite3 *db, const char *id, const char *vpc, bool is_default)
 {
     arena_t *a = r->arena;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region);
+    const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region);
     bool ok =
         EXEC(db, "INSERT INTO nacl (account, region, id, vpc_id, is_default, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
              acct, reg, id, vpc, is_default ? "1" : "0", arena_printf(a, "%lld", (long long)ec2__seq()));
@@ -65,14 +59,14 @@ bool ec2__subnets_adopt(req_t *r, sqlite3 *db, const char *vpc_id)
                 "n.account = s.account AND n.region = s.region AND n.vpc_id = s.vpc_id AND n.is_default = 1 WHERE "
                 "s.account = ?1 AND s.region = ?2 AND s.vpc_id = ?3 AND s.id NOT IN (SELECT subnet_id FROM nacl_assoc "
                 "WHERE account = ?1 AND region = ?2)",
-                cs(a, r->who.account), cs(a, r->region), vpc_id);
+                ec2__cstr(a, r->who.account), ec2__cstr(a, r->region), vpc_id);
 }
 
 bool ec2__subnet_gone(req_t *r, sqlite3 *db, str_t subnet_id)
 {
     arena_t *a = r->arena;
     return EXEC(db, "DELETE FROM nacl_assoc WHERE account = ?1 AND region = ?2 AND subnet_id = ?3",
-                cs(a, r->who.account), cs(a, r->region), cs(a, subnet_id));
+                ec2__cstr(a, r->who.account), ec2__cstr(a, r->region), ec2__cstr(a, subnet_id));
 }
 
 bool ec2__nacl_vpc_born(req_t *r, sqlite3 *db, const char *vpc_id)
@@ -83,7 +77,7 @@ bool ec2__nacl_vpc_born(req_t *r, sqlite3 *db, const char *vpc_id)
 bool ec2__nacl_vpc_gone(req_t *r, sqlite3 *db, str_t vpc_id)
 {
     arena_t *a = r->arena;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *vpc = cs(a, vpc_id);
+    const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region), *vpc = ec2__cstr(a, vpc_id);
     const char *in = "(SELECT id FROM nacl WHERE account = ?1 AND region = ?2 AND vpc_id = ?3)";
     return EXEC(db, arena_printf(a, "DELETE FROM tag WHERE account = ?1 AND region = ?2 AND res_id IN %s", in), acct,
                 reg, vpc) &&
@@ -118,9 +112,9 @@ static val_t *acl_value(req_t *r, sqlite3 *db, sqlite3_stmt *row, ec2__fields_t 
         val_set_c(a, x, "NetworkAclId", val_str(a, id));
         val_set_c(a, x, "SubnetId", val_str(a, sid));
         val_push(a, assocs, x);
-        ec2__field(f, "association.association-id", cs(a, aid));
-        ec2__field(f, "association.network-acl-id", cs(a, id));
-        ec2__field(f, "association.subnet-id", cs(a, sid));
+        ec2__field(f, "association.association-id", ec2__cstr(a, aid));
+        ec2__field(f, "association.network-acl-id", ec2__cstr(a, id));
+        ec2__field(f, "association.subnet-id", ec2__cstr(a, sid));
     }
     if (store_release(st) != SQLITE_OK) return NULL;
     st = store_stmt(db, "SELECT egress, number, proto, action, cidr, cidr6, from_val, to_val FROM nacl_entry WHERE "
@@ -137,12 +131,12 @@ static val_t *acl_value(req_t *r, sqlite3 *db, sqlite3_stmt *row, ec2__fields_t 
         if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
             str_t c = store_col_str(a, st, 4);
             val_set_c(a, e, "CidrBlock", val_str(a, c));
-            ec2__field(f, "entry.cidr", cs(a, c));
+            ec2__field(f, "entry.cidr", ec2__cstr(a, c));
         }
         if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
             str_t c = store_col_str(a, st, 5);
             val_set_c(a, e, "Ipv6CidrBlock", val_str(a, c));
-            ec2__field(f, "entry.ipv6-cidr", cs(a, c));
+            ec2__field(f, "entry.ipv6-cidr", ec2__cstr(a, c));
         }
         val_set_c(a, e, "Egress", val_bool(a, egress));
         if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
@@ -162,8 +156,8 @@ static val_t *acl_value(req_t *r, sqlite3 *db, sqlite3_stmt *row, ec2__fields_t 
         val_set_c(a, e, "RuleNumber", val_int(a, num));
         val_push(a, entries, e);
         ec2__field(f, "entry.egress", egress ? "true" : "false");
-        ec2__field(f, "entry.protocol", cs(a, proto));
-        ec2__field(f, "entry.rule-action", cs(a, action));
+        ec2__field(f, "entry.protocol", ec2__cstr(a, proto));
+        ec2__field(f, "entry.rule-action", ec2__cstr(a, action));
         ec2__field(f, "entry.rule-number", arena_printf(a, "%d", num));
     }
     if (store_release(st) != SQLITE_OK) return NULL;
@@ -175,10 +169,10 @@ static val_t *acl_value(req_t *r, sqlite3 *db, sqlite3_stmt *row, ec2__fields_t 
     val_set_c(a, v, "Tags", tags ? tags : val_new(a, VAL_LIST));
     val_set_c(a, v, "VpcId", val_str(a, vpc));
     val_set_c(a, v, "OwnerId", val_str(a, r->who.account));
-    ec2__field(f, "network-acl-id", cs(a, id));
-    ec2__field(f, "vpc-id", cs(a, vpc));
+    ec2__field(f, "network-acl-id", ec2__cstr(a, id));
+    ec2__field(f, "vpc-id", ec2__cstr(a, vpc));
     ec2__field(f, "default", def ? "true" : "false");
-    ec2__field(f, "owner-id", cs(a, r->who.account));
+    ec2__field(f, "owner-id", ec2__cstr(a, r->who.account));
     ec2__field_tags(f, tags);
     return v;
 }
@@ -248,7 +242,7 @@ int ec2_create_network_acl(req_t *r, const val_t *in, val_t *out)
     if (ec2__need(r, db, "vpc", vpc) != GR_OK) return GR_ERR;
     const char *id = ec2__new_id(r->arena, "acl");
     if (ec2__begin(db) != GR_OK) return GR_ERR;
-    bool ok = insert_acl(r, db, id, cs(r->arena, vpc), false) &&
+    bool ok = insert_acl(r, db, id, ec2__cstr(r->arena, vpc), false) &&
               ec2__tags_apply(r, db, val_get(in, "TagSpecifications"), "network-acl", id) == GR_OK;
     if (ec2__end(db, ok) != GR_OK) return GR_ERR;
     return answer_acl(r, db, id, out);
@@ -289,7 +283,7 @@ int ec2_delete_network_acl(req_t *r, const val_t *in, val_t *out)
      * (the form of the other kinds' texts; not on record for ACLs). */
     if (subnets)
         return req_fail(r, &E_Dependency, "The networkAcl '%.*s' has dependencies and cannot be deleted.", STR_FMT(id));
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *cid = cs(a, id);
+    const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region), *cid = ec2__cstr(a, id);
     if (ec2__begin(db) != GR_OK) return GR_ERR;
     bool ok = EXEC(db, "DELETE FROM nacl_entry WHERE account = ?1 AND region = ?2 AND acl_id = ?3", acct, reg, cid) &&
               EXEC(db, "DELETE FROM nacl WHERE account = ?1 AND region = ?2 AND id = ?3", acct, reg, cid) &&
@@ -311,7 +305,7 @@ int ec2_replace_network_acl_association(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, assoc);
     bool row = sqlite3_step(st) == SQLITE_ROW;
-    const char *vpc = row ? cs(a, store_col_str(a, st, 0)) : NULL;
+    const char *vpc = row ? ec2__cstr(a, store_col_str(a, st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     /* AWS (recorded): "The association ID 'aclassoc-1' does not exist". */
     if (!vpc) return req_fail(r, &E_AssocNF, "The association ID '%.*s' does not exist", STR_FMT(assoc));
@@ -329,29 +323,12 @@ int ec2_replace_network_acl_association(req_t *r, const val_t *in, val_t *out)
                         STR_FMT(acl), STR_FMT(assoc));
     const char *nid = ec2__new_id(a, "aclassoc");
     bool ok = EXEC(db, "UPDATE nacl_assoc SET id = ?4, acl_id = ?5 WHERE account = ?1 AND region = ?2 AND id = ?3",
-                   cs(a, r->who.account), cs(a, r->region), cs(a, assoc), nid, cs(a, acl));
+                   ec2__cstr(a, r->who.account), ec2__cstr(a, r->region), ec2__cstr(a, assoc), nid, ec2__cstr(a, acl));
     if (!ok) return GR_ERR;
     return val_set_c(a, out, "NewAssociationId", val_cstr(a, nid));
 }
 
 /* ==== Entries ==== */
-
-/* A protocol as ACL entries keep it: its number ("-1" all); NULL when not
- * a protocol. */
-static const char *proto_number(arena_t *a, str_t p)
-{
-    static const struct {
-        const char *name, *num;
-    } named[] = {{"tcp", "6"}, {"udp", "17"}, {"icmp", "1"}, {"icmpv6", "58"}, {"all", "-1"}};
-    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
-        if (str_eq_c(p, named[i].name)) return named[i].num;
-    if (str_eq_c(p, "-1")) return "-1";
-    if (!p.len || p.len > 3) return NULL;
-    for (size_t i = 0; i < p.len; i++)
-        if (p.p[i] < '0' || p.p[i] > '9') return NULL;
-    int n = atoi(cs(a, p));
-    return n <= 255 ? arena_printf(a, "%d", n) : NULL;
-}
 
 /* Create (replace false) or Replace (true) an entry. */
 static int put_entry(req_t *r, const val_t *in, bool replace)
@@ -368,7 +345,7 @@ static int put_entry(req_t *r, const val_t *in, bool replace)
         return req_fail(r, &ERR_InvalidParameterValue,
                         "Value (%lld) for parameter ruleNumber is invalid. Rule numbers must be between 1 and 32766.",
                         (long long)num);
-    const char *proto = proto_number(a, ps);
+    const char *proto = ec2__protocol(a, ps, false);
     if (!proto)
         return req_fail(r, &ERR_InvalidParameterValue, "Invalid value '%.*s' for IP protocol. Unknown protocol.",
                         STR_FMT(ps));
@@ -402,8 +379,8 @@ static int put_entry(req_t *r, const val_t *in, bool replace)
     sqlite3 *db = ec2__ready(r);
     if (!db) return GR_ERR;
     if (ec2__need(r, db, "nacl", acl) != GR_OK) return GR_ERR;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *cacl = cs(a, acl), *eg = egress ? "1" : "0",
-               *cnum = arena_printf(a, "%lld", (long long)num);
+    const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region), *cacl = ec2__cstr(a, acl),
+               *eg = egress ? "1" : "0", *cnum = arena_printf(a, "%lld", (long long)num);
     sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM nacl_entry WHERE account = ?1 AND region = ?2 AND acl_id = ?3 "
                                       "AND egress = ?4 AND number = ?5");
     if (!st) return GR_ERR;
@@ -421,10 +398,11 @@ static int put_entry(req_t *r, const val_t *in, bool replace)
         return req_fail(r, &E_EntryExists, "The network acl entry identified by %lld already exists.", (long long)num);
     if (!exists && replace)
         return req_fail(r, &E_EntryNF, "The network acl entry identified by %lld does not exist.", (long long)num);
-    bool ok = EXEC(db,
-                   "INSERT OR REPLACE INTO nacl_entry (account, region, acl_id, egress, number, proto, action, cidr, "
-                   "cidr6, from_val, to_val) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                   acct, reg, cacl, eg, cnum, proto, cs(a, action), cs(a, cidr), cs(a, cidr6), from, to);
+    bool ok =
+        EXEC(db,
+             "INSERT OR REPLACE INTO nacl_entry (account, region, acl_id, egress, number, proto, action, cidr, "
+             "cidr6, from_val, to_val) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             acct, reg, cacl, eg, cnum, proto, ec2__cstr(a, action), ec2__cstr(a, cidr), ec2__cstr(a, cidr6), from, to);
     return ok ? GR_OK : GR_ERR;
 }
 

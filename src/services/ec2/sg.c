@@ -35,11 +35,6 @@ typedef struct {
     const char *cidr, *cidr6, *ref, *pl, *desc;
 } rule_t;
 
-static const char *cs(arena_t *a, str_t s)
-{
-    return s.p ? arena_strndup(a, s.p, s.len) : NULL;
-}
-
 /* ==== The default group ==== */
 
 static bool add_rule(req_t *r, sqlite3 *db, const char *group, bool egress, const rule_t *u, const char **id_out)
@@ -51,7 +46,7 @@ static bool add_rule(req_t *r, sqlite3 *db, const char *group, bool egress, cons
                 "INSERT INTO sg_rule (account, region, id, group_id, egress, proto, from_port, to_port, cidr, cidr6, "
                 "ref_group, prefix_list, description, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
                 "?13, ?14)",
-                cs(a, r->who.account), cs(a, r->region), id, group, egress ? "1" : "0", u->proto,
+                ec2__cstr(a, r->who.account), ec2__cstr(a, r->region), id, group, egress ? "1" : "0", u->proto,
                 arena_printf(a, "%d", u->from), arena_printf(a, "%d", u->to), u->cidr, u->cidr6, u->ref, u->pl, u->desc,
                 arena_printf(a, "%lld", (long long)ec2__seq()));
 }
@@ -70,7 +65,7 @@ static bool insert_group(req_t *r, sqlite3 *db, const char *id, const char *vpc,
     return EXEC(db,
                 "INSERT INTO sg (account, region, id, vpc_id, name, description, is_default, seq) VALUES (?1, ?2, ?3, "
                 "?4, ?5, ?6, ?7, ?8)",
-                cs(a, r->who.account), cs(a, r->region), id, vpc, name, desc, is_default ? "1" : "0",
+                ec2__cstr(a, r->who.account), ec2__cstr(a, r->region), id, vpc, name, desc, is_default ? "1" : "0",
                 arena_printf(a, "%lld", (long long)ec2__seq())) &&
            add_default_egress(r, db, id);
 }
@@ -88,7 +83,7 @@ bool ec2__vpc_born(req_t *r, sqlite3 *db, const char *vpc_id)
 bool ec2__vpc_gone(req_t *r, sqlite3 *db, str_t vpc_id)
 {
     arena_t *a = r->arena;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *vpc = cs(a, vpc_id);
+    const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region), *vpc = ec2__cstr(a, vpc_id);
     return ec2__nacl_vpc_gone(r, db, vpc_id) &&
            EXEC(db,
                 "DELETE FROM tag WHERE account = ?1 AND region = ?2 AND res_id IN (SELECT id FROM sg WHERE account = "
@@ -109,7 +104,7 @@ static const char *default_vpc(req_t *r, sqlite3 *db)
     if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
-    const char *id = sqlite3_step(st) == SQLITE_ROW ? cs(r->arena, store_col_str(r->arena, st, 0)) : NULL;
+    const char *id = sqlite3_step(st) == SQLITE_ROW ? ec2__cstr(r->arena, store_col_str(r->arena, st, 0)) : NULL;
     store_release(st);
     return id;
 }
@@ -119,7 +114,7 @@ static const char *default_vpc(req_t *r, sqlite3 *db)
 static const char *group_of(req_t *r, sqlite3 *db, str_t id, str_t name)
 {
     arena_t *a = r->arena;
-    if (id.p) return ec2__need(r, db, "sg", id) == GR_OK ? cs(a, id) : NULL;
+    if (id.p) return ec2__need(r, db, "sg", id) == GR_OK ? ec2__cstr(a, id) : NULL;
     if (!name.p)
         /* AWS (recorded): MissingParameter "The request must contain the
          * parameter groupName or groupId". */
@@ -132,7 +127,7 @@ static const char *group_of(req_t *r, sqlite3 *db, str_t id, str_t name)
     store_bind_str(st, 2, r->region);
     sqlite3_bind_text(st, 3, vpc ? vpc : "", -1, SQLITE_STATIC);
     store_bind_str(st, 4, name);
-    const char *gid = sqlite3_step(st) == SQLITE_ROW ? cs(a, store_col_str(a, st, 0)) : NULL;
+    const char *gid = sqlite3_step(st) == SQLITE_ROW ? ec2__cstr(a, store_col_str(a, st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) return NULL;
     /* AWS (recorded): "The security group 'web' does not exist in default
      * VPC 'vpc-1'". */
@@ -168,7 +163,7 @@ int ec2_create_security_group(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &E_Reserved, "The security group 'default' is reserved");
     sqlite3 *db = ec2__ready(r);
     if (!db) return GR_ERR;
-    const char *vid = vpc.p ? cs(a, vpc) : default_vpc(r, db);
+    const char *vid = vpc.p ? ec2__cstr(a, vpc) : default_vpc(r, db);
     if (!vid) return ec2__not_found(r, "VPCIdNotSpecified", "vpc", STR_NULL);
     if (ec2__need(r, db, "vpc", str_c(vid)) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM sg WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND "
@@ -186,7 +181,7 @@ int ec2_create_security_group(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &E_GroupDup, "The security group '%.*s' already exists for VPC '%s'", STR_FMT(name), vid);
     const char *id = ec2__new_id(a, "sg");
     if (ec2__begin(db) != GR_OK) return GR_ERR;
-    bool ok = insert_group(r, db, id, vid, cs(a, name), cs(a, desc), false);
+    bool ok = insert_group(r, db, id, vid, ec2__cstr(a, name), ec2__cstr(a, desc), false);
     rc = ok ? ec2__tags_apply(r, db, val_get(in, "TagSpecifications"), "security-group", id) : GR_ERR;
     if (ec2__end(db, ok && rc == GR_OK) != GR_OK) return GR_ERR;
     val_set_c(a, out, "GroupId", val_cstr(a, id));
@@ -199,24 +194,6 @@ int ec2_create_security_group(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Rules ==== */
 
-/* A protocol as AWS keeps it: names for tcp, udp, icmp and icmpv6 (also
- * given by number), "-1" for all, other numbers 0..255 as given; NULL when
- * none of these. */
-static const char *norm_proto(arena_t *a, str_t p)
-{
-    static const struct {
-        const char *name, *num;
-    } named[] = {{"tcp", "6"}, {"udp", "17"}, {"icmp", "1"}, {"icmpv6", "58"}};
-    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
-        if (str_eq_c(p, named[i].name) || str_eq_c(p, named[i].num)) return named[i].name;
-    if (str_eq_c(p, "-1") || str_eq_c(p, "all")) return "-1";
-    if (!p.len || p.len > 3) return NULL;
-    for (size_t i = 0; i < p.len; i++)
-        if (p.p[i] < '0' || p.p[i] > '9') return NULL;
-    int n = atoi(cs(a, p));
-    return n <= 255 ? arena_printf(a, "%d", n) : NULL;
-}
-
 static bool has_ports(const char *proto)
 {
     return !strcmp(proto, "tcp") || !strcmp(proto, "udp") || !strcmp(proto, "icmp") || !strcmp(proto, "icmpv6");
@@ -225,7 +202,7 @@ static bool has_ports(const char *proto)
 /* Whether s is an IPv6 block "addr/n" (n 0..128). */
 static bool cidr6_ok(arena_t *a, str_t s)
 {
-    const char *c = cs(a, s), *slash = strchr(c, '/');
+    const char *c = ec2__cstr(a, s), *slash = strchr(c, '/');
     if (!slash || !slash[1] || strlen(slash + 1) > 3) return false;
     for (const char *p = slash + 1; *p; p++)
         if (*p < '0' || *p > '9') return false;
@@ -246,7 +223,7 @@ static int parse_perm(req_t *r, sqlite3 *db, const val_t *p, rule_t **rules, siz
     arena_t *a = r->arena;
     str_t ps = val_get_str(p, "IpProtocol");
     if (!ps.p) return req_fail(r, &ERR_MissingParameter, "The request must contain the parameter ipProtocol");
-    const char *proto = norm_proto(a, ps);
+    const char *proto = ec2__protocol(a, ps, true);
     /* AWS (recorded): "Invalid value 'foo' for IP protocol. Unknown
      * protocol." */
     if (!proto)
@@ -294,21 +271,21 @@ static int parse_perm(req_t *r, sqlite3 *db, const val_t *p, rule_t **rules, siz
         /* AWS (recorded): "CIDR block 10.0.0.0/33 is malformed". */
         if (!c.p || !ec2__cidr_parse(c, &cc))
             return req_fail(r, &ERR_InvalidParameterValue, "CIDR block %.*s is malformed", STR_FMT(c));
-        PUSH(cidr, cs(a, c), cs(a, val_get_str(l->u.list.v[i], "Description")));
+        PUSH(cidr, ec2__cstr(a, c), ec2__cstr(a, val_get_str(l->u.list.v[i], "Description")));
     }
     l = val_get(p, "Ipv6Ranges");
     for (size_t i = 0; i < val_len(l); i++) {
         str_t c = val_get_str(l->u.list.v[i], "CidrIpv6");
         if (!c.p || !cidr6_ok(a, c))
             return req_fail(r, &ERR_InvalidParameterValue, "CIDR block %.*s is malformed", STR_FMT(c));
-        PUSH(cidr6, cs(a, c), cs(a, val_get_str(l->u.list.v[i], "Description")));
+        PUSH(cidr6, ec2__cstr(a, c), ec2__cstr(a, val_get_str(l->u.list.v[i], "Description")));
     }
     l = val_get(p, "UserIdGroupPairs");
     for (size_t i = 0; i < val_len(l); i++) {
         const val_t *g = l->u.list.v[i];
         const char *gid = group_of(r, db, val_get_str(g, "GroupId"), val_get_str(g, "GroupName"));
         if (!gid) return GR_ERR;
-        PUSH(ref, gid, cs(a, val_get_str(g, "Description")));
+        PUSH(ref, gid, ec2__cstr(a, val_get_str(g, "Description")));
     }
     l = val_get(p, "PrefixListIds");
     for (size_t i = 0; i < val_len(l); i++) {
@@ -386,7 +363,7 @@ static const char *rule_find(req_t *r, sqlite3 *db, const char *group, bool egre
             sqlite3_bind_text(st, 8 + i, src[i], -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(st, 8 + i);
-    const char *id = sqlite3_step(st) == SQLITE_ROW ? cs(a, store_col_str(a, st, 0)) : NULL;
+    const char *id = sqlite3_step(st) == SQLITE_ROW ? ec2__cstr(a, store_col_str(a, st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) *fail = true;
     return id;
 }
@@ -431,8 +408,8 @@ static val_t *rule_value(req_t *r, sqlite3 *db, sqlite3_stmt *st, ec2__fields_t 
                                        STR_FMT(r->who.account), STR_FMT(id))));
     if (f) {
         ec2__fields_init(f, a);
-        ec2__field(f, "security-group-rule-id", cs(a, id));
-        ec2__field(f, "group-id", cs(a, group));
+        ec2__field(f, "security-group-rule-id", ec2__cstr(a, id));
+        ec2__field(f, "group-id", ec2__cstr(a, group));
         ec2__field_tags(f, tags);
     }
     return v;
@@ -534,7 +511,7 @@ static int revoke(req_t *r, const val_t *in, val_t *out, bool egress)
             if (rc != SQLITE_ROW)
                 return req_fail(r, &E_PermNF, "The security group rule ID '%.*s' does not exist in this group",
                                 STR_FMT(id));
-            ids[n++] = cs(a, id);
+            ids[n++] = ec2__cstr(a, id);
         }
     } else {
         rule_t *rules;
@@ -553,7 +530,7 @@ static int revoke(req_t *r, const val_t *in, val_t *out, bool egress)
     }
     if (ec2__begin(db) != GR_OK) return GR_ERR;
     bool ok = true;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region);
+    const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region);
     for (size_t i = 0; ok && i < n; i++)
         ok = EXEC(db, "DELETE FROM sg_rule WHERE account = ?1 AND region = ?2 AND id = ?3", acct, reg, ids[i]) &&
              ec2__tags_drop(r, db, str_c(ids[i])) == GR_OK;
@@ -600,7 +577,7 @@ static val_t *perms_of(req_t *r, sqlite3 *db, str_t group, bool egress, ec2__fie
         }
         if (!p) {
             p = val_new(a, VAL_STRUCT);
-            const char *pc = cs(a, proto);
+            const char *pc = ec2__cstr(a, proto);
             /* AWS leaves the ports out for all protocols and for protocols
              * without ports. */
             if (has_ports(pc)) {
@@ -630,7 +607,7 @@ static val_t *perms_of(req_t *r, sqlite3 *db, str_t group, bool egress, ec2__fie
             val_set_c(a, e, src[i].key, val_str(a, s));
             if (i == 2) val_set_c(a, e, "UserId", val_str(a, r->who.account));
             val_push(a, val_get(p, src[i].member), e);
-            ec2__field(f, arena_printf(a, "%s%s", pre, src[i].filter), cs(a, s));
+            ec2__field(f, arena_printf(a, "%s%s", pre, src[i].filter), ec2__cstr(a, s));
         }
     }
     if (store_release(st) != SQLITE_OK) return NULL;
@@ -658,11 +635,11 @@ static val_t *group_value(req_t *r, sqlite3 *db, sqlite3_stmt *st, ec2__fields_t
     val_set_c(a, v, "SecurityGroupArn",
               val_cstr(a, arena_printf(a, "arn:aws:ec2:%.*s:%.*s:security-group/%.*s", STR_FMT(r->region),
                                        STR_FMT(r->who.account), STR_FMT(id))));
-    ec2__field(f, "group-id", cs(a, id));
-    ec2__field(f, "group-name", cs(a, name));
-    ec2__field(f, "description", cs(a, desc));
-    ec2__field(f, "vpc-id", cs(a, vpc));
-    ec2__field(f, "owner-id", cs(a, r->who.account));
+    ec2__field(f, "group-id", ec2__cstr(a, id));
+    ec2__field(f, "group-name", ec2__cstr(a, name));
+    ec2__field(f, "description", ec2__cstr(a, desc));
+    ec2__field(f, "vpc-id", ec2__cstr(a, vpc));
+    ec2__field(f, "owner-id", ec2__cstr(a, r->who.account));
     ec2__field_tags(f, tags);
     return v;
 }
@@ -754,7 +731,7 @@ int ec2_delete_security_group(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     const char *id = group_of(r, db, val_get_str(in, "GroupId"), val_get_str(in, "GroupName"));
     if (!id) return GR_ERR;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region);
+    const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region);
     sqlite3_stmt *st = store_stmt(db, "SELECT name, is_default, (SELECT count(*) FROM sg_rule WHERE account = ?1 AND "
                                       "region = ?2 AND ref_group = ?3 AND group_id != ?3) FROM sg WHERE account = ?1 "
                                       "AND region = ?2 AND id = ?3");
@@ -763,7 +740,7 @@ int ec2_delete_security_group(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_text(st, 2, reg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
     bool row = sqlite3_step(st) == SQLITE_ROW;
-    const char *name = row ? cs(a, store_col_str(a, st, 0)) : "";
+    const char *name = row ? ec2__cstr(a, store_col_str(a, st, 0)) : "";
     bool def = row && sqlite3_column_int(st, 1);
     int64_t refs = row ? sqlite3_column_int64(st, 2) : 0;
     if (store_release(st) != SQLITE_OK || !row) return GR_ERR;
