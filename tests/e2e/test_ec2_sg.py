@@ -257,3 +257,26 @@ def test_custom_acl(ec2):
     ec2.delete_network_acl(NetworkAclId=aid)
     ec2.delete_subnet(SubnetId=sid)
     ec2.delete_vpc(VpcId=vid)
+
+
+def test_modify_rules_and_descriptions(ec2, vpc):
+    if "ModifySecurityGroupRules" not in ec2.meta.service_model.operation_names:
+        pytest.skip("ModifySecurityGroupRules is not in this botocore's model")
+    gid = ec2.create_security_group(GroupName="MOD-SG", Description="m", VpcId=vpc)["GroupId"]
+    [rule] = ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[SSH])["SecurityGroupRules"]
+    ec2.update_security_group_rule_descriptions_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+         "IpRanges": [{"CidrIp": "10.0.2.0/24", "Description": "SSH from ELB-SUBNET"}]}])
+    [got] = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]])["SecurityGroupRules"]
+    assert got["Description"] == "SSH from ELB-SUBNET"
+    ec2.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[
+        {"SecurityGroupRuleId": rule["SecurityGroupRuleId"],
+         "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 2222, "ToPort": 2222, "CidrIpv4": "10.0.2.0/24"}}])
+    [g] = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"]
+    assert [(p["FromPort"], p["IpRanges"]) for p in g["IpPermissions"]] == [(2222, [{"CidrIp": "10.0.2.0/24"}])]
+    err, _ = refused(ec2.modify_security_group_rules, GroupId=gid, SecurityGroupRules=[
+        {"SecurityGroupRuleId": "sgr-0123456789abcdef0",
+         "SecurityGroupRule": {"IpProtocol": "-1", "CidrIpv4": "10.0.0.0/8"}}])
+    assert err["Code"] == "InvalidSecurityGroupRuleId.NotFound"
+    err, _ = refused(ec2.describe_security_group_rules, SecurityGroupRuleIds=["sgr-0123456789abcdef0"])
+    assert err["Code"] == "InvalidSecurityGroupRuleId.NotFound"
