@@ -94,3 +94,10 @@ def test_cli(gureum, cli, tmp_path):
     assert json.loads(p.stdout)["KeyPairs"][0]["KeyName"] == "CLI-KEY"
     p = gureum.aws("ec2", "delete-key-pair", "--key-name", "CLI-KEY", cli=cli)
     assert p.returncode == 0, p.stderr
+
+
+def test_unknown_id(ec2):
+    if not has_member(ec2, "DescribeKeyPairs", "KeyPairIds"):
+        pytest.skip("KeyPairIds is not in this botocore's model")
+    err, _ = refused(ec2.describe_key_pairs, KeyPairIds=["key-0123456789abcdef0"])
+    assert err == {"Code": "InvalidKeyPair.NotFound", "Message": "The key pair ID 'key-0123456789abcdef0' does not exist"}

@@ -249,9 +249,12 @@ def test_custom_acl(ec2):
     err, _ = refused(ec2.replace_network_acl_association, AssociationId=old, NetworkAclId=aid)
     assert err == {"Code": "InvalidAssociationID.NotFound", "Message": f"The association ID '{old}' does not exist"}
     ec2.replace_network_acl_association(AssociationId=new, NetworkAclId=dacl["NetworkAclId"])
+    err, _ = refused(ec2.replace_network_acl_entry, NetworkAclId=aid, RuleNumber=300, Protocol="-1",
+                     RuleAction="deny", Egress=True, CidrBlock="0.0.0.0/0")
+    assert err == {"Code": "InvalidNetworkAclEntry.NotFound", "Message": "no egress entry with number 300"}
     ec2.delete_network_acl_entry(NetworkAclId=aid, RuleNumber=200, Egress=False)
     err, _ = refused(ec2.delete_network_acl_entry, NetworkAclId=aid, RuleNumber=200, Egress=False)
-    assert err["Code"] == "InvalidNetworkAclEntry.NotFound"
+    assert err == {"Code": "InvalidNetworkAclEntry.NotFound", "Message": "no ingress entry with number 200"}
     err, _ = refused(ec2.delete_vpc, VpcId=vid)
     assert err["Code"] == "DependencyViolation"
     ec2.delete_network_acl(NetworkAclId=aid)

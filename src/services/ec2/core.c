@@ -380,9 +380,11 @@ static const struct {
     {"sg-", "sg", "security-group", "InvalidGroup.NotFound", NULL, "The security group '%.*s' does not exist"},
     {"sgr-", "sg_rule", "security-group-rule", "InvalidSecurityGroupRuleId.NotFound", NULL,
      "The security group rule ID '%.*s' does not exist"},
-    /* AWS (recorded): "The key pair 'key-1' does not exist". */
-    {"key-", "keypair", "key-pair", "InvalidKeyPair.NotFound", NULL, "The key pair '%.*s' does not exist"},
+    /* AWS (recorded): "The key pair ID 'key-1' does not exist". */
+    {"key-", "keypair", "key-pair", "InvalidKeyPair.NotFound", NULL, "The key pair ID '%.*s' does not exist"},
+    /* AWS (recorded): "The networkAcl ID 'acl-1' does not exist". */
     {"acl-", "nacl", "network-acl", "InvalidNetworkAclID.NotFound", "networkAcl", NULL},
+    /* AWS (recorded): "The allocation ID 'eipalloc-1' does not exist". */
     {"eipalloc-", "address", "elastic-ip", "InvalidAllocationID.NotFound", NULL,
      "The allocation ID '%.*s' does not exist"},
 };

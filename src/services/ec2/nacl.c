@@ -392,12 +392,12 @@ static int put_entry(req_t *r, const val_t *in, bool replace)
     bool exists = sqlite3_step(st) == SQLITE_ROW;
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     /* AWS (recorded): NetworkAclEntryAlreadyExists "The network acl entry
-     * identified by 100 already exists."; the NotFound text is not on
-     * record. */
+     * identified by 100 already exists."; InvalidNetworkAclEntry.NotFound
+     * "no ingress entry with number 120". */
     if (exists && !replace)
         return req_fail(r, &E_EntryExists, "The network acl entry identified by %lld already exists.", (long long)num);
     if (!exists && replace)
-        return req_fail(r, &E_EntryNF, "The network acl entry identified by %lld does not exist.", (long long)num);
+        return req_fail(r, &E_EntryNF, "no %s entry with number %lld", egress ? "egress" : "ingress", (long long)num);
     bool ok =
         EXEC(db,
              "INSERT OR REPLACE INTO nacl_entry (account, region, acl_id, egress, number, proto, action, cidr, "
@@ -438,6 +438,7 @@ int ec2_delete_network_acl_entry(req_t *r, const val_t *in, val_t *out)
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     int n = sqlite3_changes(db);
     if (store_release(st) != SQLITE_OK || !ok) return GR_ERR;
-    if (!n) return req_fail(r, &E_EntryNF, "The network acl entry identified by %lld does not exist.", (long long)num);
+    if (!n)
+        return req_fail(r, &E_EntryNF, "no %s entry with number %lld", egress ? "egress" : "ingress", (long long)num);
     return GR_OK;
 }
