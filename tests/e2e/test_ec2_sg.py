@@ -283,3 +283,33 @@ def test_modify_rules_and_descriptions(ec2, vpc):
     assert err["Code"] == "InvalidSecurityGroupRuleId.NotFound"
     err, _ = refused(ec2.describe_security_group_rules, SecurityGroupRuleIds=["sgr-0123456789abcdef0"])
     assert err["Code"] == "InvalidSecurityGroupRuleId.NotFound"
+
+
+def test_authorization_by_group_arn(gureum, ec2, vpc):
+    """ec2:AuthorizeSecurityGroupIngress on one group's ARN allows that group only."""
+    import time
+    from botocore.config import Config
+    iam = gureum.client("iam")
+    mine = ec2.create_security_group(GroupName="AUTHZ-A", Description="a", VpcId=vpc)["GroupId"]
+    other = ec2.create_security_group(GroupName="AUTHZ-B", Description="b", VpcId=vpc)["GroupId"]
+    iam.create_user(UserName="sg-admin")
+    key = iam.create_access_key(UserName="sg-admin")["AccessKey"]
+    iam.put_user_policy(UserName="sg-admin", PolicyName="one-group", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "ec2:AuthorizeSecurityGroupIngress",
+            "Resource": f"arn:aws:ec2:us-east-1:000000000000:security-group/{mine}"}]}))
+    user = gureum.client("ec2", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+                         config=Config(retries={"max_attempts": 1}))
+    for _ in range(50):
+        try:
+            user.authorize_security_group_ingress(GroupId=mine, IpPermissions=[SSH])
+            break
+        except Exception:
+            time.sleep(0.1)
+    else:
+        raise AssertionError("the allowed group stayed refused")
+    err, status = refused(user.authorize_security_group_ingress, GroupId=other, IpPermissions=[SSH])
+    assert (err["Code"], err["Message"], status) == ("UnauthorizedOperation",
+                                                     "You are not authorized to perform this operation.", 403)
+    [g] = ec2.describe_security_groups(GroupIds=[other])["SecurityGroups"]
+    assert g["IpPermissions"] == []
