@@ -186,6 +186,61 @@ def test_other_region_has_its_own_default_vpc(gureum):
     assert sorted(s["AvailabilityZone"] for s in subnets) == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 
 
+def test_default_subnets(gureum):
+    # A region of its own: this test takes its default VPC apart.
+    ec2 = gureum.client("ec2", region_name="us-west-2")
+    vid = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    b = ec2.describe_subnets(Filters=[{"Name": "availability-zone", "Values": ["us-west-2b"]},
+                                      {"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]
+    assert b["CidrBlock"] == "172.31.16.0/20"
+    err, status = refused(ec2.create_default_subnet, AvailabilityZone="us-west-2b")
+    assert (err["Code"], status) == ("DefaultSubnetAlreadyExistsInAvailabilityZone", 400)
+    err, _ = refused(ec2.create_default_subnet, AvailabilityZone="us-east-1a")
+    assert err["Code"] == "InvalidParameterValue" and "us-west-2a, us-west-2b" in err["Message"]
+    # Gone, then made again: the first /20 of 172.31.0.0/16 no subnet holds.
+    ec2.delete_subnet(SubnetId=b["SubnetId"])
+    s = ec2.create_default_subnet(AvailabilityZone="us-west-2b")["Subnet"]
+    assert (s["VpcId"], s["CidrBlock"], s["AvailabilityZone"], s["DefaultForAz"], s["MapPublicIpOnLaunch"],
+            s["AvailableIpAddressCount"]) == (vid, "172.31.16.0/20", "us-west-2b", True, True, 4091)
+    assert s["SubnetId"] != b["SubnetId"] and s["AvailabilityZoneId"] == "usw2-az2"
+    # Without the default VPC there is nowhere to make one.
+    for sub in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vid]}])["Subnets"]:
+        ec2.delete_subnet(SubnetId=sub["SubnetId"])
+    for g in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vid]}])[
+            "InternetGateways"]:
+        ec2.detach_internet_gateway(InternetGatewayId=g["InternetGatewayId"], VpcId=vid)
+        ec2.delete_internet_gateway(InternetGatewayId=g["InternetGatewayId"])
+    ec2.delete_vpc(VpcId=vid)
+    err, _ = refused(ec2.create_default_subnet, AvailabilityZone="us-west-2a")
+    assert err["Code"] == "DefaultVpcDoesNotExist"
+    assert ec2.describe_account_attributes(AttributeNames=["default-vpc"])["AccountAttributes"][0][
+        "AttributeValues"] == [{"AttributeValue": "none"}]
+    new = ec2.create_default_vpc()["Vpc"]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [new]}])["Subnets"]
+    assert sorted(x["CidrBlock"] for x in subnets) == ["172.31.%d.0/20" % (16 * k) for k in range(4)]
+
+
+def test_blackhole_route(ec2):
+    vid = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vid)
+    rt = ec2.create_route_table(VpcId=vid)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+
+    def states():
+        routes = ec2.describe_route_tables(RouteTableIds=[rt])["RouteTables"][0]["Routes"]
+        return [(r["GatewayId"], r["State"]) for r in routes]
+
+    assert states() == [("local", "active"), (igw, "active")]
+    # AWS: a route whose gateway is detached (or deleted) is a blackhole.
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vid)
+    assert states() == [("local", "active"), (igw, "blackhole")]
+    flt = [{"Name": "route.state", "Values": ["blackhole"]}, {"Name": "vpc-id", "Values": [vid]}]
+    assert [t["RouteTableId"] for t in ec2.describe_route_tables(Filters=flt)["RouteTables"]] == [rt]
+    ec2.delete_internet_gateway(InternetGatewayId=igw)
+    assert states() == [("local", "active"), (igw, "blackhole")]
+
+
 def test_cli(gureum, cli):
     p = gureum.aws("ec2", "create-vpc", "--cidr-block", "10.50.0.0/16", "--tag-specifications",
                    "ResourceType=vpc,Tags=[{Key=Name,Value=WEB-VPC}]", cli=cli)

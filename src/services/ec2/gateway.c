@@ -245,26 +245,29 @@ static val_t *rtb_value(req_t *r, sqlite3 *db, str_t id, str_t vpc, ec2__fields_
     }
     if (store_release(st) != SQLITE_OK) return NULL;
     ec2__field(f, "association.main", main ? "true" : "false");
-    st = store_stmt(db, "SELECT dest, target, origin FROM route WHERE account = ?1 AND region = ?2 AND rtb_id = ?3 "
-                        "ORDER BY seq, dest");
+    /* AWS: a route whose target is gone is "blackhole" — here a gateway
+     * detached from the table's VPC (or deleted after that). */
+    st = store_stmt(db, "SELECT dest, target, origin, target = 'local' OR EXISTS (SELECT 1 FROM igw g WHERE "
+                        "g.account = ?1 AND g.region = ?2 AND g.id = route.target AND g.vpc_id = ?4) FROM route "
+                        "WHERE account = ?1 AND region = ?2 AND rtb_id = ?3 ORDER BY seq, dest");
     if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, id);
+    store_bind_str(st, 4, vpc);
     while (sqlite3_step(st) == SQLITE_ROW) {
         val_t *rt = val_new(a, VAL_STRUCT);
         str_t dest = store_col_str(a, st, 0), target = store_col_str(a, st, 1), origin = store_col_str(a, st, 2);
         val_set_c(a, rt, "DestinationCidrBlock", val_str(a, dest));
         val_set_c(a, rt, "GatewayId", val_str(a, target));
         val_set_c(a, rt, "Origin", val_str(a, origin));
-        /* AWS: a route to a gateway that is gone is "blackhole" (only the
-         * detached case can arise here). */
-        val_set_c(a, rt, "State", val_cstr(a, "active"));
+        const char *state = sqlite3_column_int(st, 3) ? "active" : "blackhole";
+        val_set_c(a, rt, "State", val_cstr(a, state));
         val_push(a, routes, rt);
         ec2__field(f, "route.destination-cidr-block", arena_strndup(a, dest.p, dest.len));
         ec2__field(f, "route.gateway-id", arena_strndup(a, target.p, target.len));
         ec2__field(f, "route.origin", arena_strndup(a, origin.p, origin.len));
-        ec2__field(f, "route.state", "active");
+        ec2__field(f, "route.state", state);
     }
     if (store_release(st) != SQLITE_OK) return NULL;
     val_set_c(a, t, "Associations", assocs);

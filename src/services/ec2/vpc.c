@@ -1,7 +1,7 @@
 /* vpc.c — EC2 VPCs and subnets: CreateVpc, DescribeVpcs, DeleteVpc,
  * Modify/DescribeVpcAttribute, Associate/DisassociateVpcCidrBlock,
- * CreateDefaultVpc, CreateSubnet, DescribeSubnets, DeleteSubnet,
- * ModifySubnetAttribute.
+ * CreateDefaultVpc, CreateSubnet, CreateDefaultSubnet, DescribeSubnets,
+ * DeleteSubnet, ModifySubnetAttribute.
  *
  * A VPC gets, as on AWS, a main route table holding the local route of each
  * of its blocks; a subnet must lie inside one of its VPC's blocks without
@@ -25,6 +25,8 @@ static const aws_errdef_t E_CidrLimit = {"CidrLimitExceeded", 400, true};
 static const aws_errdef_t E_CidrAssocNF = {"InvalidVpcCidrBlockAssociationID.NotFound", 400, true};
 static const aws_errdef_t E_CidrConflict = {"InvalidVpc.Range", 400, true};
 static const aws_errdef_t E_Combination = {"InvalidParameterCombination", 400, true};
+static const aws_errdef_t E_NoDefaultVpc = {"DefaultVpcDoesNotExist", 400, true};
+static const aws_errdef_t E_DefaultSubnetExists = {"DefaultSubnetAlreadyExistsInAvailabilityZone", 400, true};
 
 static int vpc_not_found(req_t *r, str_t id)
 {
@@ -162,18 +164,26 @@ static val_t *vpc_value(req_t *r, sqlite3 *db, sqlite3_stmt *st, ec2__fields_t *
 
 static const char VPC_COLS[] = "SELECT id, cidr, is_default, tenancy, dhcp_id FROM vpc ";
 
-static int answer_vpc(req_t *r, sqlite3 *db, const char *id, const char *member, val_t *out)
+/* A Create* answer: out's member is the structure value makes of resource
+ * id's row (cols: its SELECT ... FROM). */
+typedef val_t *row_value_fn(req_t *r, sqlite3 *db, sqlite3_stmt *st, ec2__fields_t *f);
+static int answer_row(req_t *r, sqlite3 *db, const char *cols, row_value_fn *value, const char *id, const char *member,
+                      val_t *out)
 {
-    sqlite3_stmt *st =
-        store_stmt(db, arena_printf(r->arena, "%sWHERE account = ?1 AND region = ?2 AND id = ?3", VPC_COLS));
+    sqlite3_stmt *st = store_stmt(db, arena_printf(r->arena, "%sWHERE account = ?1 AND region = ?2 AND id = ?3", cols));
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
     ec2__fields_t f;
-    val_t *v = sqlite3_step(st) == SQLITE_ROW ? vpc_value(r, db, st, &f) : NULL;
+    val_t *v = sqlite3_step(st) == SQLITE_ROW ? value(r, db, st, &f) : NULL;
     if (store_release(st) != SQLITE_OK || !v) return GR_ERR;
     return val_set_c(r->arena, out, member, v);
+}
+
+static int answer_vpc(req_t *r, sqlite3 *db, const char *id, const char *member, val_t *out)
+{
+    return answer_row(r, db, VPC_COLS, vpc_value, id, member, out);
 }
 
 int ec2_create_vpc(req_t *r, const val_t *in, val_t *out)
@@ -604,6 +614,41 @@ static val_t *subnet_value(req_t *r, sqlite3 *db, sqlite3_stmt *st, ec2__fields_
     return v;
 }
 
+/* A new subnet's row; a default one (the default VPC's, one per zone) maps
+ * public addresses on launch, as AWS's do. */
+static bool insert_subnet(req_t *r, sqlite3 *db, const char *id, str_t vpc, str_t cidr, const char *zone, bool def)
+{
+    sqlite3_stmt *st = store_stmt(db, "INSERT INTO subnet (account, region, id, vpc_id, cidr, zone, default_for_az, "
+                                      "map_public, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)");
+    if (!st) return false;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+    store_bind_str(st, 4, vpc);
+    store_bind_str(st, 5, cidr);
+    sqlite3_bind_text(st, 6, zone, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, def);
+    sqlite3_bind_int64(st, 8, ec2__seq());
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    ok = store_release(st) == SQLITE_OK && ok;
+    /* Its network ACL association: the VPC's default ACL (nacl.c). */
+    return ok && ec2__subnets_adopt(r, db, arena_strndup(r->arena, vpc.p, vpc.len));
+}
+
+static int answer_subnet(req_t *r, sqlite3 *db, const char *id, val_t *out)
+{
+    return answer_row(r, db, SUBNET_COLS, subnet_value, id, "Subnet", out);
+}
+
+/* AWS (recorded): a zone not of the region. */
+static int bad_zone(req_t *r, const char *zname)
+{
+    return req_fail(r, &ERR_InvalidParameterValue,
+                    "Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be created in "
+                    "the following availability zones: %s.",
+                    zname, ec2__zone_list(r));
+}
+
 int ec2_create_subnet(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -621,11 +666,7 @@ int ec2_create_subnet(req_t *r, const val_t *in, val_t *out)
     const char *zones = ec2__zone_list(r);
     if (zone.p) {
         zname = arena_strndup(a, zone.p, zone.len);
-        if (!ec2__zone_id(r, zname)) /* AWS (recorded) */
-            return req_fail(r, &ERR_InvalidParameterValue,
-                            "Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be "
-                            "created in the following availability zones: %s.",
-                            zname, zones);
+        if (!ec2__zone_id(r, zname)) return bad_zone(r, zname);
     } else if (zone_id.p) {
         for (const char *z = zones; *z && !zname;) {
             const char *end = strstr(z, ", ");
@@ -672,33 +713,10 @@ int ec2_create_subnet(req_t *r, const val_t *in, val_t *out)
     if (clash) return req_fail(r, &E_SubnetConflict, "The CIDR '%.*s' conflicts with another subnet", STR_FMT(cidr));
     const char *id = ec2__new_id(a, "subnet");
     if (ec2__begin(db) != GR_OK) return GR_ERR;
-    st = store_stmt(db, "INSERT INTO subnet (account, region, id, vpc_id, cidr, zone, default_for_az, map_public, seq) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7)");
-    bool ok = st != NULL;
-    if (st) {
-        store_bind_str(st, 1, r->who.account);
-        store_bind_str(st, 2, r->region);
-        sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-        store_bind_str(st, 4, vpc);
-        store_bind_str(st, 5, cidr);
-        sqlite3_bind_text(st, 6, zname, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, ec2__seq());
-        ok = sqlite3_step(st) == SQLITE_DONE;
-        ok = store_release(st) == SQLITE_OK && ok;
-    }
-    /* Its network ACL association: the VPC's default ACL (nacl.c). */
-    ok = ok && ec2__subnets_adopt(r, db, arena_strndup(a, vpc.p, vpc.len));
+    bool ok = insert_subnet(r, db, id, vpc, cidr, zname, false);
     int rc = ok ? ec2__tags_apply(r, db, val_get(in, "TagSpecifications"), "subnet", id) : GR_ERR;
     if (ec2__end(db, ok && rc == GR_OK) != GR_OK) return GR_ERR;
-    st = store_stmt(db, arena_printf(a, "%sWHERE account = ?1 AND region = ?2 AND id = ?3", SUBNET_COLS));
-    if (!st) return GR_ERR;
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
-    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-    ec2__fields_t f;
-    val_t *v = sqlite3_step(st) == SQLITE_ROW ? subnet_value(r, db, st, &f) : NULL;
-    if (store_release(st) != SQLITE_OK || !v) return GR_ERR;
-    return val_set_c(a, out, "Subnet", v);
+    return answer_subnet(r, db, id, out);
 }
 
 int ec2_describe_subnets(req_t *r, const val_t *in, val_t *out)
@@ -780,4 +798,71 @@ int ec2_modify_subnet_attribute(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int(st, 4, val_get_bool(pub, "Value", false));
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     return store_release(st) == SQLITE_OK && ok ? GR_OK : GR_ERR;
+}
+
+/* CreateDefaultSubnet: AWS: "Creates a default subnet with a size /20 IPv4
+ * CIDR block in the specified Availability Zone in your default VPC. You can
+ * have only one default subnet per Availability Zone." The block is the
+ * first /20 of 172.31.0.0/16 no subnet of the default VPC overlaps (AWS's
+ * example answers 172.31.32.0/20 with three taken); like the region's first
+ * ones it maps public addresses on launch. */
+int ec2_create_default_subnet(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t zone = val_get_str(in, "AvailabilityZone");
+    if (!zone.p) return req_fail(r, &ERR_MissingParameter, "The request must contain the parameter availabilityZone");
+    const char *zname = arena_strndup(a, zone.p, zone.len);
+    sqlite3 *db = ec2__ready(r);
+    if (!db) return GR_ERR;
+    if (!ec2__zone_id(r, zname)) return bad_zone(r, zname);
+    sqlite3_stmt *st = store_stmt(db, "SELECT id FROM vpc WHERE account = ?1 AND region = ?2 AND is_default = 1");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    str_t vpc = sqlite3_step(st) == SQLITE_ROW ? store_col_str(a, st, 0) : STR_NULL;
+    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    /* The codes are AWS's (EC2 API Reference, "Error codes", whose
+     * descriptions these texts are); the exact messages are not on record. */
+    if (!vpc.p) return req_fail(r, &E_NoDefaultVpc, "There is no default VPC in which to create a default subnet.");
+    st = store_stmt(db, "SELECT count(*) FROM subnet WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND "
+                        "default_for_az = 1 AND zone = ?4");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, vpc);
+    sqlite3_bind_text(st, 4, zname, -1, SQLITE_STATIC);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    if (n < 0) return GR_ERR;
+    if (n)
+        return req_fail(r, &E_DefaultSubnetExists,
+                        "A default subnet already exists in the specified Availability Zone. You can have only one "
+                        "default subnet per Availability Zone.");
+    /* The taken blocks of the default VPC, then the first free /20. */
+    ec2__cidr_t taken[256];
+    size_t nt = 0;
+    st = store_stmt(db, "SELECT cidr FROM subnet WHERE account = ?1 AND region = ?2 AND vpc_id = ?3");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, vpc);
+    while (sqlite3_step(st) == SQLITE_ROW && nt < sizeof taken / sizeof taken[0])
+        if (ec2__cidr_parse(store_col_str(a, st, 0), &taken[nt])) nt++;
+    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    const char *cidr = NULL;
+    for (unsigned k = 0; k < 16 && !cidr; k++) {
+        ec2__cidr_t c = {(172u << 24) | (31u << 16) | (k * 16u << 8), 20};
+        bool clash = false;
+        for (size_t i = 0; i < nt && !clash; i++) clash = ec2__cidr_overlap(c, taken[i]);
+        if (!clash) cidr = arena_printf(a, "172.31.%u.0/20", k * 16);
+    }
+    /* Not on record: what AWS answers when the default VPC has no free /20. */
+    if (!cidr)
+        return req_fail(r, &E_SubnetConflict, "The default VPC has no free /20 block for a default subnet in %s.",
+                        zname);
+    const char *id = ec2__new_id(a, "subnet");
+    if (ec2__begin(db) != GR_OK) return GR_ERR;
+    bool ok = insert_subnet(r, db, id, vpc, str_c(cidr), zname, true);
+    if (ec2__end(db, ok) != GR_OK) return GR_ERR;
+    return answer_subnet(r, db, id, out);
 }
