@@ -241,6 +241,39 @@ def test_blackhole_route(ec2):
     assert states() == [("local", "active"), (igw, "blackhole")]
 
 
+def test_dhcp_options(ec2):
+    # The set every VPC of the region starts with: AWS's domain name for us-east-1 and its DNS.
+    vid = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    first = ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["DhcpOptionsId"]
+    d = ec2.describe_dhcp_options(DhcpOptionsIds=[first])["DhcpOptions"][0]
+    assert d["DhcpConfigurations"] == [
+        {"Key": "domain-name", "Values": [{"Value": "ec2.internal"}]},
+        {"Key": "domain-name-servers", "Values": [{"Value": "AmazonProvidedDNS"}]}]
+    made = ec2.create_dhcp_options(
+        DhcpConfigurations=[{"Key": "domain-name-servers", "Values": ["10.2.5.1", "10.2.5.2"]},
+                            {"Key": "domain-name", "Values": ["lab.example"]}],
+        TagSpecifications=name_tag("LAB-DHCP", "dhcp-options"))["DhcpOptions"]
+    did = made["DhcpOptionsId"]
+    assert did.startswith("dopt-") and made["Tags"] == [{"Key": "Name", "Value": "LAB-DHCP"}]
+    assert made["DhcpConfigurations"] == [
+        {"Key": "domain-name-servers", "Values": [{"Value": "10.2.5.1"}, {"Value": "10.2.5.2"}]},
+        {"Key": "domain-name", "Values": [{"Value": "lab.example"}]}]
+    found = ec2.describe_dhcp_options(Filters=[{"Name": "value", "Values": ["10.2.5.*"]}])["DhcpOptions"]
+    assert [x["DhcpOptionsId"] for x in found] == [did]
+    ec2.associate_dhcp_options(DhcpOptionsId=did, VpcId=vid)
+    assert ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["DhcpOptionsId"] == did
+    err, _ = refused(ec2.delete_dhcp_options, DhcpOptionsId=did)
+    assert err["Code"] == "DependencyViolation"
+    ec2.associate_dhcp_options(DhcpOptionsId="default", VpcId=vid)
+    assert ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["DhcpOptionsId"] == "default"
+    ec2.delete_dhcp_options(DhcpOptionsId=did)
+    err, _ = refused(ec2.describe_dhcp_options, DhcpOptionsIds=[did])
+    assert err == {"Code": "InvalidDhcpOptionID.NotFound", "Message": "The dhcpOption ID '%s' does not exist" % did}
+    err, _ = refused(ec2.create_dhcp_options, DhcpConfigurations=[{"Key": "no-such-key", "Values": ["x"]}])
+    assert err["Code"] == "InvalidParameterValue"
+    ec2.delete_vpc(VpcId=vid)
+
+
 def test_cli(gureum, cli):
     p = gureum.aws("ec2", "create-vpc", "--cidr-block", "10.50.0.0/16", "--tag-specifications",
                    "ResourceType=vpc,Tags=[{Key=Name,Value=WEB-VPC}]", cli=cli)

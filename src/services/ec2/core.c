@@ -387,6 +387,8 @@ static const struct {
     /* AWS (recorded): "The allocation ID 'eipalloc-1' does not exist". */
     {"eipalloc-", "address", "elastic-ip", "InvalidAllocationID.NotFound", NULL,
      "The allocation ID '%.*s' does not exist"},
+    /* AWS (recorded by clients): InvalidDhcpOptionID.NotFound. */
+    {"dopt-", "dopt", "dhcp-options", "InvalidDhcpOptionID.NotFound", "dhcpOption", NULL},
 };
 
 static int kind_of(str_t id)
