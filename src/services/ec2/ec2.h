@@ -2,12 +2,13 @@
  * services.
  *
  * EC2 is served from its `ec2` protocol model; its handlers (ec2_* in
- * regions.c, vpc.c, gateway.c, sg.c, nacl.c, keypair.c, address.c, core.c)
- * read and write parsed values only. core.c holds the store connection, the
- * region's default VPC (made on first use, as every AWS account has one in
- * each region), resource ids, tags and Describe* filters; vpc.c VPCs and
- * subnets; gateway.c internet gateways and route tables; sg.c security
- * groups; nacl.c network ACLs; keypair.c key pairs; address.c Elastic IPs.
+ * regions.c, vpc.c, gateway.c, dhcp.c, sg.c, nacl.c, keypair.c, address.c,
+ * core.c) read and write parsed values only. core.c holds the store
+ * connection, the region's default VPC (made on first use, as every AWS
+ * account has one in each region), resource ids, tags and Describe* filters;
+ * vpc.c VPCs and subnets; gateway.c internet gateways and route tables;
+ * dhcp.c DHCP options sets; sg.c security groups; nacl.c network ACLs;
+ * keypair.c key pairs; address.c Elastic IPs.
  *
  * Other services (RDS's DB subnet groups) ask about subnets through
  * ec2_subnet_info and never read EC2's tables. */
