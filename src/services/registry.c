@@ -111,7 +111,8 @@ const svc_entry_t registry[] = {
      .resource_tags = logs_resource_tags},
     {"rds", &gen_model_rds, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
     /* Route 53 is global and signs for us-east-1; its start hook serves DNS. */
-    {"route53", &gen_model_route53, &ROUTE53_ERR_InvalidInput, NULL, true, route53_start, route53_stop},
+    {"route53", &gen_model_route53, &ROUTE53_ERR_InvalidInput, NULL, true, route53_start, route53_stop,
+     .tick = route53_tick},
     {"s3", &gen_model_s3, &ERR_InvalidArgument, NULL, true, s3_start, s3_stop, .tick = s3_tick, .precheck = s3_precheck,
      .resource_grant = s3_resource_grant, .answered = s3_access_logged, .edge = &s3_edge,
      .resource_tags = s3_resource_tags},

@@ -244,6 +244,12 @@ CLIENT_CALLS = {
                                                        "ResourceRecords": [{"Value": "127.0.0.1"}]}}]}}),
         ("ListResourceRecordSets", {"HostedZoneId": "Z1", "StartRecordName": "a.example.com", "MaxItems": "5"}),
         ("GetChange", {"Id": "C1"}),
+        ("CreateHealthCheck", {"CallerReference": "h-1", "HealthCheckConfig": {
+            "IPAddress": "127.0.0.1", "Port": 8080, "Type": "HTTP_STR_MATCH", "ResourcePath": "/a?b=<c>",
+            "SearchString": "ok & up", "RequestInterval": 10, "FailureThreshold": 2}}),
+        ("UpdateHealthCheck", {"HealthCheckId": "h1", "HealthCheckVersion": 2, "Inverted": True,
+                               "ResetElements": ["ResourcePath"]}),
+        ("ListHealthChecks", {"Marker": "h1", "MaxItems": "2"}),
     ],
     "s3": [
         ("CreateBucket", {"Bucket": "bucket-1",

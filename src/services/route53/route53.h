@@ -49,6 +49,12 @@ val_t *r53__change(req_t *r, sqlite3 *db, str_t comment);
 /* The record sets AWS creates with a zone: its SOA and NS. */
 int r53__rrset_defaults(req_t *r, sqlite3 *db, const char *zid, const char *zname);
 
+/* Whether health check id (NULL or "" for none) counts as healthy now, as
+ * the checker last decided (healthcheck.c); depth bounds CALCULATED nesting. */
+bool r53__healthy(sqlite3 *db, const char *id, int depth);
+/* The registry's tick: probes the health checks that are due. */
+unsigned route53_tick(struct app *app);
+
 /* The DNS server's resolver (dns_resolve_fn): ud is the app. */
 /* The registry's hooks: the DNS server on the configured port (dns_port). */
 int route53_start(struct app *app);
