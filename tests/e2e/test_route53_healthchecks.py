@@ -1,10 +1,13 @@
 """test_route53_healthchecks.py — Route 53 health checks end to end: Create/Get/List/Update/Delete,
 GetHealthCheckCount and GetHealthCheckStatus, with checks the server really runs against a loopback
 HTTP server and TCP port (healthy, then unhealthy after FailureThreshold failures), a non-loopback
-target observed as failed without a packet sent, with boto3 and the AWS CLIs.
+target observed as failed without a packet sent, failover and multivalue records answered by health
+through gureum's DNS server (dig), with boto3 and the AWS CLIs.
 """
 import http.server
 import json
+import shutil
+import subprocess
 import socket
 import threading
 import time
@@ -13,6 +16,9 @@ import uuid
 import pytest
 
 from conftest import free_port, refused
+from test_route53 import dns_server  # noqa: F401 (the DNS-serving gureum)
+
+DIG = shutil.which("dig")
 
 
 class _Ok(http.server.BaseHTTPRequestHandler):
@@ -182,3 +188,53 @@ def test_cli(gureum, cli):
     p = gureum.aws("route53", "get-health-check", "--health-check-id", hid, cli=cli)
     assert p.returncode != 0 and "NoSuchHealthCheck" in p.stderr
 
+
+def dig_a(g, name):
+    if not DIG:
+        pytest.skip("dig (bind9-dnsutils) is not installed")
+    out = subprocess.run([DIG, "@127.0.0.1", "-p", str(g.dns_port), name, "A", "+norec", "+short", "+tries=1",
+                          "+time=3"], capture_output=True, text=True, timeout=20).stdout
+    return sorted(out.split())
+
+
+def wait_dig(g, name, want, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        got = dig_a(g, name)
+        if got == want:
+            return
+        time.sleep(0.3)
+    raise AssertionError("%s answered %r, not %r" % (name, dig_a(g, name), want))
+
+
+def test_failover_and_multivalue_answer_by_health(dns_server):
+    r53 = dns_server.client("route53")
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), _Ok)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        zid = r53.create_hosted_zone(Name="hc.example", CallerReference=ref())["HostedZone"]["Id"]
+        up = r53.create_health_check(CallerReference=ref(), HealthCheckConfig={
+            "IPAddress": "127.0.0.1", "Port": srv.server_address[1], "Type": "HTTP", "RequestInterval": 10,
+            "FailureThreshold": 1})["HealthCheck"]["Id"]
+        wait_status(r53, up, "Success")
+
+        def rec(name, sid, value, **kw):
+            return {"Action": "CREATE", "ResourceRecordSet": {
+                "Name": name, "Type": "A", "SetIdentifier": sid, "TTL": 60,
+                "ResourceRecords": [{"Value": value}], **kw}}
+        r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": [
+            rec("www.hc.example", "p", "10.0.0.1", Failover="PRIMARY", HealthCheckId=up),
+            rec("www.hc.example", "s", "10.0.0.2", Failover="SECONDARY"),
+            rec("mv.hc.example", "a", "10.0.1.1", MultiValueAnswer=True, HealthCheckId=up),
+            rec("mv.hc.example", "b", "10.0.1.2", MultiValueAnswer=True)]})
+        wait_dig(dns_server, "www.hc.example", ["10.0.0.1"])
+        wait_dig(dns_server, "mv.hc.example", ["10.0.1.1", "10.0.1.2"])
+        # The primary's target stops answering: after FailureThreshold failed
+        # probes the secondary answers, and the multivalue set drops out.
+        srv.shutdown()
+        srv.server_close()
+        wait_status(r53, up, "Failure")
+        wait_dig(dns_server, "www.hc.example", ["10.0.0.2"])
+        wait_dig(dns_server, "mv.hc.example", ["10.0.1.2"])
+    finally:
+        srv.server_close()

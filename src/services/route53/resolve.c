@@ -8,8 +8,7 @@
  * record sets at the name, or a wildcard's; a CNAME at the name, followed
  * within gureum's zones; alias records answered with their target's records
  * under the alias's own name; weighted sets chosen at random by weight,
- * failover answered by its PRIMARY set (health checks are not kept yet, so
- * every set counts as healthy), multivalue sets up to eight; NS below the
+ * failover answered by its PRIMARY set while healthy (healthcheck.c), multivalue sets up to eight; NS below the
  * apex as a referral; NXDOMAIN or no data with the zone's SOA in the
  * authority section; REFUSED for a name in no zone. */
 #include <stdlib.h>
@@ -58,9 +57,9 @@ static void push(rrs_t *l, const char *name, uint16_t type, uint32_t ttl, const 
 
 /* A record set as stored. */
 typedef struct {
-    const char *type, *set_id, *vals, *failover, *alias_name;
+    const char *type, *set_id, *vals, *failover, *alias_name, *health;
     int64_t ttl, weight;
-    bool has_weight, multivalue;
+    bool has_weight, multivalue, healthy;
 } set_t;
 
 typedef struct {
@@ -72,9 +71,10 @@ typedef struct {
 /* The sets at name in the zone (type NULL: every type). */
 static size_t sets_at(ctx_t *c, const char *name, const char *type, set_t **out)
 {
-    sqlite3_stmt *st = store_stmt(c->db, "SELECT type, set_id, vals, failover, alias_name, ttl, weight, multivalue "
-                                         "FROM rrset WHERE zone_id = ?1 AND name = ?2 AND (?3 IS NULL OR type = ?3) "
-                                         "ORDER BY type, set_id");
+    sqlite3_stmt *st =
+        store_stmt(c->db, "SELECT type, set_id, vals, failover, alias_name, ttl, weight, multivalue, health_id "
+                          "FROM rrset WHERE zone_id = ?1 AND name = ?2 AND (?3 IS NULL OR type = ?3) "
+                          "ORDER BY type, set_id");
     if (!st) return 0;
     sqlite3_bind_text(st, 1, c->zid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -97,6 +97,7 @@ static size_t sets_at(ctx_t *c, const char *name, const char *type, set_t **out)
         s->vals = COL(2);
         s->failover = COL(3);
         s->alias_name = COL(4);
+        s->health = COL(8);
 #undef COL
         s->ttl = sqlite3_column_int64(st, 5);
         s->has_weight = sqlite3_column_type(st, 6) != SQLITE_NULL;
@@ -104,6 +105,9 @@ static size_t sets_at(ctx_t *c, const char *name, const char *type, set_t **out)
         s->multivalue = sqlite3_column_int(st, 7);
     }
     store_release(st);
+    /* Health as the checker last decided (healthcheck.c), asked after the
+     * listing's statement is done. */
+    for (size_t i = 0; i < n; i++) v[i].healthy = r53__healthy(c->db, v[i].health, 0);
     *out = v;
     return n;
 }
@@ -141,33 +145,58 @@ static bool find_zone(ctx_t *c, const char *name)
     return false;
 }
 
-/* Of the sets of one type, those Route 53 answers with (routing policies). */
+/* Of the sets of one type, those Route 53 answers with (routing policies),
+ * by health (r53__healthy; a set without a health check is healthy). */
 static size_t choose(set_t *v, size_t n, set_t **out)
 {
     if (n <= 1) return *out = v, n;
-    /* weighted: one set, at random in proportion to its weight (all zero:
-     * equally) */
+    size_t up = 0;
+    for (size_t i = 0; i < n; i++) up += v[i].healthy;
+    /* AWS: when every set of a weighted or multivalue group is unhealthy,
+     * Route 53 answers as if all were healthy. */
+    bool all = up == 0;
+    /* weighted: one healthy set, at random in proportion to its weight (all
+     * zero: equally) */
     if (v[0].has_weight) {
         int64_t total = 0;
-        for (size_t i = 0; i < n; i++) total += v[i].weight;
+        for (size_t i = 0; i < n; i++) total += all || v[i].healthy ? v[i].weight : 0;
         uint32_t rnd;
         id_random_bytes(&rnd, sizeof rnd);
-        if (total <= 0) return *out = &v[rnd % n], 1;
-        int64_t pick = (int64_t)(rnd % (uint64_t)total);
+        if (total <= 0) {
+            size_t k = rnd % (all ? n : up);
+            for (size_t i = 0; i < n; i++)
+                if ((all || v[i].healthy) && k-- == 0) return *out = &v[i], 1;
+        }
+        int64_t pick = (int64_t)(rnd % (uint64_t)(total > 0 ? total : 1));
         for (size_t i = 0; i < n; i++) {
+            if (!all && !v[i].healthy) continue;
             if (pick < v[i].weight) return *out = &v[i], 1;
             pick -= v[i].weight;
         }
         return *out = &v[n - 1], 1;
     }
-    /* failover: the primary while healthy (every set is, without health
-     * checks) */
+    /* failover: the primary while it is healthy, else a healthy secondary;
+     * AWS: both unhealthy, the primary. */
     if (v[0].failover) {
-        for (size_t i = 0; i < n; i++)
-            if (v[i].failover && strcmp(v[i].failover, "PRIMARY") == 0) return *out = &v[i], 1;
-        return *out = v, 1;
+        set_t *primary = NULL, *secondary = NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].failover && strcmp(v[i].failover, "PRIMARY") == 0)
+                primary = &v[i];
+            else if (v[i].failover)
+                secondary = &v[i];
+        }
+        if (primary && primary->healthy) return *out = primary, 1;
+        if (secondary && secondary->healthy) return *out = secondary, 1;
+        return *out = primary ? primary : v, 1;
     }
-    if (v[0].multivalue) return *out = v, n < MAX_MULTI ? n : MAX_MULTI;
+    /* multivalue: up to eight healthy sets (all unhealthy: up to eight) */
+    if (v[0].multivalue) {
+        if (all) return *out = v, n < MAX_MULTI ? n : MAX_MULTI;
+        size_t k = 0; /* the healthy ones moved to the front, in order */
+        for (size_t i = 0; i < n && k < MAX_MULTI; i++)
+            if (v[i].healthy) v[k++] = v[i];
+        return *out = v, k;
+    }
     /* latency, geolocation and the rest: the first set (one place here) */
     return *out = v, 1;
 }
