@@ -8,9 +8,10 @@
  * record sets at the name, or a wildcard's; a CNAME at the name, followed
  * within gureum's zones; alias records answered with their target's records
  * under the alias's own name; weighted sets chosen at random by weight,
- * failover answered by its PRIMARY set while healthy (healthcheck.c), multivalue sets up to eight; NS below the
- * apex as a referral; NXDOMAIN or no data with the zone's SOA in the
- * authority section; REFUSED for a name in no zone. */
+ * failover answered by its PRIMARY set while healthy (healthcheck.c),
+ * multivalue sets up to eight healthy ones; NS below the apex as a
+ * referral; NXDOMAIN or no data with the zone's SOA in the authority
+ * section; REFUSED for a name in no zone. */
 #include <stdlib.h>
 #include <string.h>
 
