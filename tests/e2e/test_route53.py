@@ -119,7 +119,10 @@ def test_change_batches(r53, zone):
     assert err["Message"] == "[RRSet with DNS name www.gureum.org. is not permitted in zone gureum.test.]"
     err, _ = bad(r53, zid, ("CREATE", rr("www.gureum.test", "A", "127.0.0.1")))
     assert err["Message"] == ("[RRSet of type A with DNS name www.gureum.test. is not permitted because a conflicting "
-                              "RRSet of type CNAME with the same DNS name already exists in zone gureum.test.]")
+                              "RRSet of type  CNAME with the same DNS name already exists in zone gureum.test.]")
+    err, _ = bad(r53, zid, ("CREATE", rr("web2.gureum.test", "CNAME", "web1.gureum.test")))
+    assert err["Message"] == ("[RRSet of type CNAME with DNS name web2.gureum.test. is not permitted as it conflicts "
+                              "with other records with the same DNS name in zone gureum.test.]")
     err, _ = bad(r53, zid, ("CREATE", rr("bad.gureum.test", "A", "1.2.3")))
     assert err["Message"] == ("[Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a "
                               "valid IPv4 address) encountered with '1.2.3'']")

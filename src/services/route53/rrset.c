@@ -207,9 +207,13 @@ static int apply(req_t *r, sqlite3 *db, const char *zid, const char *zone, const
                         "exists]",
                         shown, x.type, sid.p ? ", set-identifier='" : "", sid.p ? x.set_id : "", sid.p ? "'" : "");
     /* CNAME: AWS (recorded) "[RRSet of type CNAME with DNS name x. is not
-     * permitted at apex in zone example.com.]" and "... is not permitted
-     * because a conflicting RRSet of type A with the same DNS name already
-     * exists in zone example.com.]" */
+     * permitted at apex in zone example.com.]"; a CNAME over other sets
+     * (recorded, aws/aws-sdk-java#1996): "... is not permitted as it
+     * conflicts with other records with the same DNS name in zone
+     * example.com."; another type over a CNAME (recorded, GSA-TTS/dns#443,
+     * with AWS's two spaces before the type): "[RRSet of type TXT with DNS
+     * name x. is not permitted because a conflicting RRSet of type  CNAME
+     * with the same DNS name already exists in zone example.com.]" */
     bool cname = strcmp(x.type, "CNAME") == 0;
     if (cname && apex)
         return req_fail(r, E_BATCH, "[RRSet of type CNAME with DNS name %s is not permitted at apex in zone %s]", shown,
@@ -225,9 +229,14 @@ static int apply(req_t *r, sqlite3 *db, const char *zid, const char *zone, const
     const char *clash =
         sqlite3_step(st) == SQLITE_ROW ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) return GR_ERR;
+    if (clash && cname)
+        return req_fail(r, E_BATCH,
+                        "[RRSet of type CNAME with DNS name %s is not permitted as it conflicts with other records "
+                        "with the same DNS name in zone %s]",
+                        shown, zshown);
     if (clash)
         return req_fail(r, E_BATCH,
-                        "[RRSet of type %s with DNS name %s is not permitted because a conflicting RRSet of type %s "
+                        "[RRSet of type %s with DNS name %s is not permitted because a conflicting RRSet of type  %s "
                         "with the same DNS name already exists in zone %s]",
                         x.type, shown, clash, zshown);
     return write_set(r, db, zid, &x, vals) ? GR_OK : GR_ERR;
