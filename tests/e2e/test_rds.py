@@ -146,3 +146,16 @@ def test_cli(gureum, lab, cli):
     assert p.returncode != 0 and "DBSubnetGroupDoesNotCoverEnoughAZs" in p.stderr
     p = gureum.aws("rds", "delete-db-subnet-group", "--db-subnet-group-name", name, cli=cli)
     assert p.returncode == 0, p.stderr
+
+
+def test_subnets_made_without_a_zone(ec2, rds):
+    """EC2 spreads subnets made without a zone over the region's zones, so two of them make a
+    valid group; the group answers its subnets in the order the request named them."""
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]
+    b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.2.0/24")["Subnet"]
+    assert a["AvailabilityZone"] != b["AvailabilityZone"]
+    g = rds.create_db_subnet_group(DBSubnetGroupName="spread", DBSubnetGroupDescription="d",
+                                   SubnetIds=[b["SubnetId"], a["SubnetId"]])["DBSubnetGroup"]
+    assert [s["SubnetIdentifier"] for s in g["Subnets"]] == [b["SubnetId"], a["SubnetId"]]
+    rds.delete_db_subnet_group(DBSubnetGroupName="spread")

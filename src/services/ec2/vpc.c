@@ -661,7 +661,9 @@ int ec2_create_subnet(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     if (ec2__need(r, db, "vpc", vpc) != GR_OK) return GR_ERR;
     /* The zone: named, or by id, or (AWS: "we choose one for you") the
-     * first of the region's. */
+     * region's zone holding the fewest of the VPC's subnets, so subnets made
+     * without a zone spread over the zones (AWS does not promise that; a DB
+     * subnet group or a load balancer over them needs two zones). */
     const char *zname = NULL;
     const char *zones = ec2__zone_list(r);
     if (zone.p) {
@@ -679,8 +681,23 @@ int ec2_create_subnet(req_t *r, const val_t *in, val_t *out)
             return req_fail(r, &ERR_InvalidParameterValue, "Value (%.*s) for parameter availabilityZoneId is invalid.",
                             STR_FMT(zone_id));
     } else {
-        const char *comma = strstr(zones, ", ");
-        zname = arena_strndup(a, zones, comma ? (size_t)(comma - zones) : strlen(zones));
+        sqlite3_stmt *q = store_stmt(db, "SELECT count(*) FROM subnet WHERE account = ?1 AND region = ?2 AND "
+                                         "vpc_id = ?3 AND zone = ?4");
+        if (!q) return GR_ERR;
+        int64_t best = -1;
+        for (const char *z = zones; *z;) {
+            const char *end = strstr(z, ", ");
+            const char *name = arena_strndup(a, z, end ? (size_t)(end - z) : strlen(z));
+            sqlite3_reset(q);
+            store_bind_str(q, 1, r->who.account);
+            store_bind_str(q, 2, r->region);
+            store_bind_str(q, 3, vpc);
+            sqlite3_bind_text(q, 4, name, -1, SQLITE_STATIC);
+            int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+            if (best < 0 || n < best) best = n, zname = name;
+            z = end ? end + 2 : z + strlen(z);
+        }
+        if (store_release(q) != SQLITE_OK || !zname) return GR_ERR;
     }
     /* The block must lie in one of the VPC's and be /16../28. */
     sqlite3_stmt *st = store_stmt(db, "SELECT cidr FROM vpc_cidr WHERE account = ?1 AND region = ?2 AND vpc_id = ?3");

@@ -146,9 +146,10 @@ static int write_subnets(req_t *r, sqlite3 *db, str_t name, const grp_subnet_t *
     store_bind_str(del, 3, name);
     bool ok = sqlite3_step(del) == SQLITE_DONE;
     ok = store_release(del) == SQLITE_OK && ok;
-    sqlite3_stmt *st = ok ? store_stmt(db, "INSERT INTO subnet_group_subnet (account, region, name, subnet_id, zone) "
-                                           "VALUES (?1, ?2, ?3, ?4, ?5)")
-                          : NULL;
+    sqlite3_stmt *st =
+        ok ? store_stmt(db, "INSERT INTO subnet_group_subnet (account, region, name, subnet_id, zone, seq) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+           : NULL;
     if (!st) return GR_ERR;
     for (size_t i = 0; ok && i < n; i++) {
         sqlite3_reset(st);
@@ -157,6 +158,7 @@ static int write_subnets(req_t *r, sqlite3 *db, str_t name, const grp_subnet_t *
         store_bind_str(st, 3, name);
         store_bind_str(st, 4, m[i].id);
         store_bind_str(st, 5, str_c(m[i].zone));
+        sqlite3_bind_int64(st, 6, (int64_t)i);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     return store_release(st) == SQLITE_OK && ok ? GR_OK : GR_ERR;
@@ -188,7 +190,7 @@ static val_t *group_value(req_t *r, sqlite3 *db, str_t name, bool *missing)
         *missing = true;
     if (store_release(st) != SQLITE_OK || !g) return NULL;
     st = store_stmt(db, "SELECT subnet_id, zone FROM subnet_group_subnet WHERE account = ?1 AND region = ?2 AND "
-                        "name = ?3 ORDER BY subnet_id");
+                        "name = ?3 ORDER BY seq, subnet_id");
     if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
