@@ -35,6 +35,7 @@
  * UnrecognizedClientException on JSON ones, InvalidAccessKeyId on S3 and
  * AuthFailure on EC2 (each service's "Common Errors" page). */
 static const aws_errdef_t E_AuthFailure = {"AuthFailure", 401, true};
+static const aws_errdef_t E_DryRun = {"DryRunOperation", 412, true};
 static const aws_errdef_t E_UnrecognizedClient403 = {"UnrecognizedClientException", 403, true};
 static const aws_errdef_t E_InvalidSignature403 = {"InvalidSignatureException", 403, true};
 static const aws_errdef_t E_IncompleteSignatureException = {"IncompleteSignatureException", 400, true};
@@ -541,7 +542,14 @@ static int parse_authorize(req_t *r)
     if (r->svc->precheck && r->svc->precheck(r, r->in) != GR_OK) return GR_ERR;
     if (invalid) return fail_parse(r, &pf);
     /* Authorized after parsing: the resource ARN is built from the input. */
-    return authz_check(r, ((app_t *)r->app)->authz);
+    if (authz_check(r, ((app_t *)r->app)->authz) != GR_OK) return GR_ERR;
+    /* AWS (EC2 API Reference, every operation's DryRun): "Checks whether you
+     * have the required permissions for the action, without actually making
+     * the request ... If you have the required permissions, the error
+     * response is DryRunOperation. Otherwise, it is UnauthorizedOperation." */
+    if (proto_of(r) == PROTO_EC2 && val_get_bool(r->in, "DryRun", false))
+        return req_fail(r, &E_DryRun, "Request would have succeeded, but DryRun flag is set.");
+    return GR_OK;
 }
 
 /* A body sent with a content coding, for a service that takes them (AWS:

@@ -289,3 +289,19 @@ def test_cli(gureum, cli):
     assert p.stdout.split() == ["10.50.0.0/16"]
     p = gureum.aws("ec2", "delete-vpc", "--vpc-id", vid, cli=cli)
     assert p.returncode != 0 and "DependencyViolation" in p.stderr
+
+
+def test_dry_run(gureum, ec2):
+    """AWS: DryRun checks the permission and answers DryRunOperation (412) instead of acting, or
+    UnauthorizedOperation for a caller who may not."""
+    before = len(ec2.describe_vpcs()["Vpcs"])
+    err, status = refused(ec2.create_vpc, CidrBlock="10.60.0.0/16", DryRun=True)
+    assert (err["Code"], status) == ("DryRunOperation", 412)
+    assert err["Message"] == "Request would have succeeded, but DryRun flag is set."
+    assert len(ec2.describe_vpcs()["Vpcs"]) == before
+    iam = gureum.client("iam")
+    iam.create_user(UserName="dry-runner")
+    key = iam.create_access_key(UserName="dry-runner")["AccessKey"]
+    other = gureum.client("ec2", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    err, _ = refused(other.create_vpc, CidrBlock="10.61.0.0/16", DryRun=True)
+    assert err["Code"] == "UnauthorizedOperation"
