@@ -227,3 +227,26 @@ def test_cli(dns_server, cli):
                        "ResourceRecordSets[?Type=='A'].ResourceRecords[].Value", "--output", "text", cli=cli)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ["127.0.0.9"]
+
+
+def test_tags(r53):
+    """Tags on hosted zones (what Terraform's aws_route53_zone reads after creating one): added,
+    replaced, removed, listed one or several at a time, gone with the zone."""
+    zid = r53.create_hosted_zone(Name="tagged.test", CallerReference="tags")["HostedZone"]["Id"].split("/")[-1]
+    r53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zid,
+                                 AddTags=[{"Key": "env", "Value": "lab"}, {"Key": "team", "Value": "a"}])
+    r53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zid, AddTags=[{"Key": "env", "Value": "prod"}],
+                                 RemoveTagKeys=["team"])
+    got = r53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zid)["ResourceTagSet"]
+    assert got == {"ResourceType": "hostedzone", "ResourceId": zid, "Tags": [{"Key": "env", "Value": "prod"}]}
+    sets = r53.list_tags_for_resources(ResourceType="hostedzone", ResourceIds=[zid])["ResourceTagSets"]
+    assert sets == [got]
+    err, status = refused(r53.list_tags_for_resource, ResourceType="hostedzone", ResourceId="Z0000000000000000000")
+    assert (err["Code"], status) == ("NoSuchHostedZone", 404)
+    err, _ = refused(r53.list_tags_for_resource, ResourceType="healthcheck",
+                     ResourceId="00000000-0000-0000-0000-000000000000")
+    assert err["Code"] == "NoSuchHealthCheck"
+    r53.delete_hosted_zone(Id=zid)
+    zid2 = r53.create_hosted_zone(Name="tagged.test", CallerReference="tags-2")["HostedZone"]["Id"].split("/")[-1]
+    assert r53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zid2)["ResourceTagSet"]["Tags"] == []
+    r53.delete_hosted_zone(Id=zid2)

@@ -244,6 +244,8 @@ CLIENT_CALLS = {
                                                        "ResourceRecords": [{"Value": "127.0.0.1"}]}}]}}),
         ("ListResourceRecordSets", {"HostedZoneId": "Z1", "StartRecordName": "a.example.com", "MaxItems": "5"}),
         ("GetChange", {"Id": "C1"}),
+        ("ChangeTagsForResource", {"ResourceType": "hostedzone", "ResourceId": "Z1",
+                                   "AddTags": [{"Key": "k", "Value": "a & <b>"}], "RemoveTagKeys": ["x"]}),
         ("CreateHealthCheck", {"CallerReference": "h-1", "HealthCheckConfig": {
             "IPAddress": "127.0.0.1", "Port": 8080, "Type": "HTTP_STR_MATCH", "ResourcePath": "/a?b=<c>",
             "SearchString": "ok & up", "RequestInterval": 10, "FailureThreshold": 2}}),

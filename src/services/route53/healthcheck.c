@@ -371,12 +371,17 @@ int route53_delete_health_check(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = find_check(r, db, id);
     if (!st) return GR_ERR;
     store_release(st);
+    if (r53__begin(db) != GR_OK) return GR_ERR;
     st = store_stmt(db, "DELETE FROM healthcheck WHERE id = ?1 AND account = ?2");
-    if (!st) return GR_ERR;
-    store_bind_str(st, 1, id);
-    store_bind_str(st, 2, r->who.account);
-    bool ok = sqlite3_step(st) == SQLITE_DONE;
-    return store_release(st) == SQLITE_OK && ok ? GR_OK : GR_ERR;
+    bool ok = st != NULL;
+    if (st) {
+        store_bind_str(st, 1, id);
+        store_bind_str(st, 2, r->who.account);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        ok = store_release(st) == SQLITE_OK && ok;
+    }
+    ok = ok && r53__tags_drop(db, "healthcheck", arena_strndup(r->arena, id.p, id.len)) == GR_OK;
+    return r53__end(db, ok);
 }
 
 int route53_get_health_check_status(req_t *r, const val_t *in, val_t *out)

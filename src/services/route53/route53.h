@@ -46,6 +46,8 @@ int r53__zone(req_t *r, sqlite3 *db, str_t id, const char **zid, const char **na
  * change it has just accepted. */
 val_t *r53__change(req_t *r, sqlite3 *db, str_t comment);
 
+/* Drops the tags of a deleted resource ("hostedzone" / "healthcheck", bare id). */
+int r53__tags_drop(sqlite3 *db, const char *type, const char *id);
 /* The record sets AWS creates with a zone: its SOA and NS. */
 int r53__rrset_defaults(req_t *r, sqlite3 *db, const char *zid, const char *zname);
 

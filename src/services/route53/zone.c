@@ -540,6 +540,7 @@ int route53_delete_hosted_zone(req_t *r, const val_t *in, val_t *out)
         ok = sqlite3_step(st) == SQLITE_DONE;
         ok = store_release(st) == SQLITE_OK && ok;
     }
+    ok = ok && r53__tags_drop(db, "hostedzone", zid) == GR_OK;
     val_t *change = ok ? r53__change(r, db, STR_NULL) : NULL;
     if (r53__end(db, change != NULL) != GR_OK) return GR_ERR;
     return val_set_c(r->arena, out, "ChangeInfo", change);
