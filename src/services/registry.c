@@ -29,6 +29,7 @@
 #include "services/logs/logs.h"
 #include "services/dynamodb/ddb.h"
 #include "services/sqs/sqs.h"
+#include "services/ec2/ec2.h"
 #include "services/route53/route53.h"
 #include "services/s3/s3.h"
 #include "services/sts/sts.h"
@@ -96,7 +97,8 @@ const svc_entry_t registry[] = {
     /* found by target prefix DynamoDBStreams_20120810; signs as "dynamodb", which finds the row above */
     {"dynamodbstreams", &gen_model_dynamodbstreams, &ERR_ValidationException, NULL, false, NULL, .edge = &ddb_edge,
      .resource_grant = ddb_resource_grant, .answered = ddb_answered},
-    {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    /* EC2's tick boots and stops instances' machines; stop ends them. */
+    {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL, ec2_stop, .tick = ec2_tick},
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop,
      .resource_tags = events_resource_tags},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start, .resource_tags = iam_resource_tags,

@@ -22,7 +22,7 @@
 
 /* ==== Store ==== */
 
-static sqlite3 *db_of(struct app *app)
+sqlite3 *ec2__db(struct app *app)
 {
     return store_db(app->store, &schema_ec2);
 }
@@ -136,7 +136,7 @@ static int region_ready(req_t *r, sqlite3 *db)
 
 sqlite3 *ec2__ready(req_t *r)
 {
-    sqlite3 *db = db_of(r->app);
+    sqlite3 *db = ec2__db(r->app);
     if (!db || region_ready(r, db) < 0) return NULL;
     return db;
 }
@@ -254,7 +254,7 @@ int ec2__exists(req_t *r, sqlite3 *db, const char *table, str_t id)
 
 int ec2_subnet_info(struct app *app, str_t account, str_t region, str_t subnet_id, arena_t *a, ec2_subnet_info_t *out)
 {
-    sqlite3 *db = db_of(app);
+    sqlite3 *db = ec2__db(app);
     if (!db) return -1;
     sqlite3_stmt *st =
         store_stmt(db, "SELECT vpc_id, zone, cidr FROM subnet WHERE account = ?1 AND region = ?2 AND id = ?3");
@@ -389,6 +389,8 @@ static const struct {
      "The allocation ID '%.*s' does not exist"},
     /* AWS (recorded by clients): InvalidDhcpOptionID.NotFound. */
     {"dopt-", "dopt", "dhcp-options", "InvalidDhcpOptionID.NotFound", "dhcpOption", NULL},
+    /* AWS (recorded): "The instance ID 'i-1' does not exist". */
+    {"i-", "instance", "instance", "InvalidInstanceID.NotFound", "instance", NULL},
 };
 
 static int kind_of(str_t id)

@@ -63,6 +63,34 @@ bool ec2__nacl_vpc_born(req_t *r, sqlite3 *db, const char *vpc_id);
 bool ec2__nacl_vpc_gone(req_t *r, sqlite3 *db, str_t vpc_id);
 bool ec2__subnets_adopt(req_t *r, sqlite3 *db, const char *vpc_id);
 bool ec2__subnet_gone(req_t *r, sqlite3 *db, str_t subnet_id);
+/* The connection (without the region's default VPC made). */
+sqlite3 *ec2__db(struct app *app);
+
+/* ==== Instances (instance.c, boot.c) ==== */
+
+/* The public images each region offers, NULL-terminated; their ids are
+ * ec2__image_id(region, index). Owner: Amazon's account for its images. */
+typedef struct {
+    const char *name, *description, *created;
+} ec2__image_t;
+extern const ec2__image_t ec2__images[];
+#define EC2_AMAZON_OWNER "137112412989"
+const char *ec2__image_id(arena_t *a, str_t region, size_t k);
+/* AWS's state code of a state name (running: 16). */
+int ec2__state_code(const char *state);
+/* AWS's private (public: true) DNS name of an address in region. */
+const char *ec2__dns_name(arena_t *a, str_t region, const char *ip, bool public);
+/* boot.c's, for the handlers: a reboot asked for (done at the next tick);
+ * whether the instance's machine is up; the last max bytes of its
+ * console. */
+bool ec2__reboot(const char *id);
+bool ec2__machine_up(const char *id);
+str_t ec2__console(struct app *app, arena_t *a, str_t acct, str_t reg, str_t id, size_t max);
+/* The registry's hooks: the tick makes states true; stop kills every
+ * machine and forward. */
+unsigned ec2_tick(struct app *app);
+void ec2_stop(struct app *app);
+
 /* A sequence number for listing in creation order. */
 int64_t ec2__seq(void);
 

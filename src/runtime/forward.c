@@ -1,0 +1,240 @@
+/* forward.c — the forwarding thread (see forward.h): it keeps one listening
+ * socket per wanted (host address, port), accepts, connects into the
+ * machine (mach_connect) and hands the pair to a copying thread.
+ *
+ * The wanted set is changed under a lock by fwd_set and read by the thread
+ * at each turn of its poll loop (at most 200 ms later). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "runtime/forward.h"
+#include "runtime/machine.h"
+
+enum { MAX_FWD = 1024, TURN_MS = 200, CONNECT_MS = 3000 };
+
+typedef struct {
+    char owner[32], host_ip[16], inner_ip[16];
+    int port;
+    pid_t pid;
+    int lfd;   /* the thread's: -1 until listening */
+    bool dead; /* removed: the thread closes lfd */
+} fwd_t;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static fwd_t fwds[MAX_FWD];
+static size_t nfwd;
+static pthread_t thread;
+static bool running, stopping;
+
+static int listen_on(const char *ip, int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) return -1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0) return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
+        log_warn("forward: cannot listen on %s:%d: %s", ip, port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+typedef struct {
+    int a, b;
+} pair_t;
+
+/* Copies both ways until both directions have ended (a half-close is
+ * passed on with shutdown). */
+static void *copy_main(void *arg)
+{
+    pair_t p = *(pair_t *)arg;
+    free(arg);
+    enum { BUF = 65536 };
+    char *buf = malloc(BUF);
+    bool open_ab = buf != NULL, open_ba = buf != NULL;
+    while (open_ab || open_ba) {
+        struct pollfd pf[2] = {{p.a, open_ab ? POLLIN : 0, 0}, {p.b, open_ba ? POLLIN : 0, 0}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            int from = i ? p.b : p.a, to = i ? p.a : p.b;
+            ssize_t n = read(from, buf, BUF);
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+            bool ok = n > 0;
+            for (ssize_t off = 0; ok && off < n;) {
+                ssize_t w = write(to, buf + off, (size_t)(n - off));
+                if (w < 0 && errno == EAGAIN) {
+                    struct pollfd wp = {to, POLLOUT, 0};
+                    poll(&wp, 1, -1);
+                    continue;
+                }
+                if (w <= 0) ok = false;
+                off += w > 0 ? w : 0;
+            }
+            if (!ok) {
+                shutdown(to, SHUT_WR);
+                if (i)
+                    open_ba = false;
+                else
+                    open_ab = false;
+                if (n < 0) open_ab = open_ba = false;
+            }
+        }
+    }
+    free(buf);
+    close(p.a);
+    close(p.b);
+    return NULL;
+}
+
+static void join_pair(int client, const fwd_t *f)
+{
+    int m = mach_connect(f->pid, f->inner_ip, f->port);
+    if (m >= 0) {
+        struct pollfd pf = {m, POLLOUT, 0};
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (poll(&pf, 1, CONNECT_MS) != 1 || getsockopt(m, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+            close(m);
+            m = -1;
+        }
+    }
+    if (m < 0) { /* nothing listens there: the client sees the refusal */
+        struct linger lg = {1, 0};
+        setsockopt(client, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        close(client);
+        return;
+    }
+    pair_t *p = malloc(sizeof *p);
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (p) *p = (pair_t){client, m};
+    if (!p || pthread_create(&t, &at, copy_main, p) != 0) {
+        free(p);
+        close(client);
+        close(m);
+    }
+    pthread_attr_destroy(&at);
+}
+
+static void *fwd_main(void *arg)
+{
+    (void)arg;
+    struct pollfd pf[MAX_FWD];
+    size_t idx[MAX_FWD];
+    for (;;) {
+        size_t n = 0;
+        pthread_mutex_lock(&mu);
+        if (stopping) {
+            for (size_t i = 0; i < nfwd; i++)
+                if (fwds[i].lfd >= 0) close(fwds[i].lfd);
+            nfwd = 0;
+            pthread_mutex_unlock(&mu);
+            return NULL;
+        }
+        /* close the removed, open the new, then poll the rest */
+        for (size_t i = 0; i < nfwd;) {
+            if (fwds[i].dead) {
+                if (fwds[i].lfd >= 0) close(fwds[i].lfd);
+                fwds[i] = fwds[--nfwd];
+                continue;
+            }
+            i++;
+        }
+        for (size_t i = 0; i < nfwd; i++) {
+            if (fwds[i].lfd == -1) fwds[i].lfd = listen_on(fwds[i].host_ip, fwds[i].port);
+            if (fwds[i].lfd == -1) fwds[i].lfd = -2; /* not retried until set again */
+            if (fwds[i].lfd >= 0) {
+                pf[n] = (struct pollfd){fwds[i].lfd, POLLIN, 0};
+                idx[n++] = i;
+            }
+        }
+        pthread_mutex_unlock(&mu);
+        if (poll(pf, n, TURN_MS) <= 0) continue;
+        for (size_t k = 0; k < n; k++) {
+            if (!(pf[k].revents & POLLIN)) continue;
+            int c = accept4(pf[k].fd, NULL, NULL, SOCK_CLOEXEC);
+            if (c < 0) continue;
+            pthread_mutex_lock(&mu);
+            fwd_t f = fwds[idx[k]];
+            pthread_mutex_unlock(&mu);
+            join_pair(c, &f);
+        }
+    }
+}
+
+int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, pid_t pid, const char *inner_ip)
+{
+    pthread_mutex_lock(&mu);
+    int rc = GR_OK;
+    if (!running && !stopping && n) {
+        if (pthread_create(&thread, NULL, fwd_main, NULL) == 0)
+            running = true;
+        else
+            rc = GR_ERR;
+    }
+    /* keep what is unchanged (its listener stays open; one that could not
+     * listen is tried again), drop the rest */
+    for (size_t i = 0; i < nfwd; i++) {
+        fwd_t *f = &fwds[i];
+        if (f->dead || strcmp(f->owner, owner) != 0) continue;
+        bool same = false;
+        for (size_t k = 0; k < n && !same; k++)
+            same =
+                ports[k] == f->port && f->pid == pid && !strcmp(f->host_ip, host_ip) && !strcmp(f->inner_ip, inner_ip);
+        if (!same)
+            f->dead = true;
+        else if (f->lfd == -2)
+            f->lfd = -1;
+    }
+    for (size_t k = 0; rc == GR_OK && k < n; k++) {
+        bool have = false;
+        for (size_t i = 0; i < nfwd && !have; i++)
+            have = !fwds[i].dead && !strcmp(fwds[i].owner, owner) && fwds[i].port == ports[k];
+        if (have) continue;
+        if (nfwd == MAX_FWD) {
+            log_warn("forward: too many forwarded ports");
+            break;
+        }
+        fwd_t *f = &fwds[nfwd++];
+        memset(f, 0, sizeof *f);
+        snprintf(f->owner, sizeof f->owner, "%s", owner);
+        snprintf(f->host_ip, sizeof f->host_ip, "%s", host_ip);
+        snprintf(f->inner_ip, sizeof f->inner_ip, "%s", inner_ip);
+        f->port = ports[k];
+        f->pid = pid;
+        f->lfd = -1;
+    }
+    pthread_mutex_unlock(&mu);
+    return rc;
+}
+
+void fwd_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    bool was = running;
+    stopping = true;
+    running = false;
+    pthread_mutex_unlock(&mu);
+    if (was) pthread_join(thread, NULL);
+}

@@ -1,0 +1,26 @@
+/* forward.h — TCP ports of the host's loopback forwarded into machines
+ * (machine.h): how the host reaches an instance's servers, since it never
+ * routes a machine's private address (DESIGN.md).
+ *
+ * Beside machine.c in the runtime layer; knows no AWS. A service declares,
+ * per owner (an instance id), the whole set of ports to forward: each port
+ * p is listened on at host_ip:p and every connection accepted there is
+ * joined to a connection to inner_ip:p inside machine pid. One thread
+ * listens (started on first use); each joined pair is copied both ways by
+ * a thread of its own until either side closes. */
+#ifndef GR_RUNTIME_FORWARD_H
+#define GR_RUNTIME_FORWARD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Replaces owner's forwards with these (n == 0 removes them); a port that
+ * cannot be listened on is logged and skipped. GR_OK / GR_ERR (no thread,
+ * no memory). Listeners change within a fraction of a second. */
+int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, pid_t pid, const char *inner_ip);
+
+/* Closes every listener and ends the thread (connections already joined
+ * run until they close). Call once, at shutdown. */
+void fwd_stop(void);
+
+#endif

@@ -1,0 +1,56 @@
+/* machine.h — machines: long-lived, confined process trees that EC2
+ * instances are (and later database engines may be).
+ *
+ * Below the services, beside rt.h's function processes. A machine is an
+ * init process (pid 1 of its own pid namespace) in its own mount, network,
+ * UTS and IPC namespaces, that runs a boot script with /bin/sh as its root
+ * and then reaps whatever the script left running, until it is killed. Its
+ * file system is assembled from the host's programs (/usr and the /bin,
+ * /lib… links, read-only) and the machine's own writable directories (etc,
+ * var, home, root, opt, srv, from its "disk" on the host), with a private
+ * /tmp, /run, /proc, /dev and a read-only /sys; the host's other files,
+ * gureum's data directory among them, are not there. Its network namespace
+ * has only loopback with the machine's private address on it: no packet of
+ * a machine leaves it except through gureum, which connects into it with
+ * mach_connect (DESIGN.md: the host never routes a VPC range). Capabilities
+ * that reach outside a namespace (modules, raw I/O, mounting, tracing,
+ * open_by_handle_at, clocks, reboot) are dropped.
+ *
+ * Machines need root (namespaces); mach_supported says whether this host
+ * allows them. The module knows no AWS. Functions are safe from any
+ * thread; the caller serializes starts and kills of one machine. */
+#ifndef GR_RUNTIME_MACHINE_H
+#define GR_RUNTIME_MACHINE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+typedef struct {
+    const char *disk;     /* host directory holding the writable trees (made if missing) */
+    const char *mnt;      /* empty host directory where the root is assembled (made if missing) */
+    const char *hostname; /* at most 63 bytes */
+    const char *ipv4;     /* the machine's private address, dotted */
+    const char *console;  /* host file the boot's output is appended to */
+    const char *boot;     /* shell text run as root at each boot */
+    const char *const *envp;
+} mach_spec_t;
+
+/* Whether machines can run here (probed once: root and the namespaces). */
+bool mach_supported(void);
+
+/* Boots a machine: its init's pid (as seen from gureum) in *pid. GR_OK /
+ * GR_ERR. The machine dies with the thread that started it (PDEATHSIG), so
+ * start machines from a thread that lives as long as the server. */
+int mach_start(const mach_spec_t *s, pid_t *pid);
+
+/* Whether the machine is still up; reaps its init once it has ended. */
+bool mach_running(pid_t pid);
+
+/* Ends the machine (every process in it dies with its init) and reaps it. */
+void mach_kill(pid_t pid);
+
+/* A non-blocking TCP socket inside the machine's network, its connect to
+ * ipv4:port started; -1 on failure (errno set). */
+int mach_connect(pid_t pid, const char *ipv4, int port);
+
+#endif

@@ -1,0 +1,448 @@
+/* boot.c — making EC2 instances' states true, on the ticker thread
+ * (ec2_tick): an instance "pending" gets its disk (on first boot) and is
+ * booted as a machine (runtime/machine.h), then is "running"; "stopping"
+ * and "shutting-down" ones are killed, then "stopped" or "terminated" (the
+ * disk of a terminated one is deleted, as its root volume is on AWS); a
+ * running instance whose machine is not up (gureum restarted) is booted
+ * again; terminated ones are forgotten after an hour, as AWS stops listing
+ * them. It also keeps each running instance's forwards (runtime/forward.h):
+ * the TCP ports that its security groups open to the host (a rule whose
+ * IPv4 range holds 127.0.0.1: 0.0.0.0/0 among them) are listened on at its
+ * public address.
+ *
+ * An instance's files: DATA/ec2/ACCOUNT/REGION/ID/{disk,mnt,console.log}.
+ * The disk starts as the image does: a copy of the host's /etc with the
+ * user ec2-user (the key pair's public key in its authorized_keys), empty
+ * /var, /home, /root, /opt, /srv; /usr is the host's, read-only. Each boot
+ * runs, as cloud-init does, the scripts in /var/lib/cloud/scripts/per-boot, /etc/rc.local
+ * and, on an instance's first boot only, its user data when it is a script
+ * (#!); the output is the console (GetConsoleOutput). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/gtime.h"
+#include "core/log.h"
+#include "runtime/forward.h"
+#include "runtime/machine.h"
+#include "services/app.h"
+#include "services/ec2/ec2.h"
+
+enum { MAX_MACHINES = 512, KEEP_TERMINATED_US = 3600LL * 1000000, QUICK_TICK_MS = 100 };
+
+typedef struct {
+    char id[32];
+    pid_t pid;
+    bool reboot;
+} machine_t;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static machine_t machines[MAX_MACHINES];
+static size_t nmachines;
+
+static machine_t *find(const char *id)
+{
+    for (size_t i = 0; i < nmachines; i++)
+        if (!strcmp(machines[i].id, id)) return &machines[i];
+    return NULL;
+}
+
+bool ec2__reboot(const char *id)
+{
+    pthread_mutex_lock(&mu);
+    machine_t *m = find(id);
+    if (m) m->reboot = true;
+    pthread_mutex_unlock(&mu);
+    return true;
+}
+
+bool ec2__machine_up(const char *id)
+{
+    pthread_mutex_lock(&mu);
+    machine_t *m = find(id);
+    bool up = m && m->pid > 0 && kill(m->pid, 0) == 0;
+    pthread_mutex_unlock(&mu);
+    return up || !mach_supported();
+}
+
+/* ==== Files ==== */
+
+static const char *inst_dir(arena_t *a, struct app *app, const char *acct, const char *reg, const char *id)
+{
+    return arena_printf(a, "%s/ec2/%s/%s/%s", app->cfg->data_dir, acct, reg, id);
+}
+
+str_t ec2__console(struct app *app, arena_t *a, str_t acct, str_t reg, str_t id, size_t max)
+{
+    str_t out = {0};
+    const char *path = arena_printf(a, "%s/ec2/%.*s/%.*s/%.*s/console.log", app->cfg->data_dir, STR_FMT(acct),
+                                    STR_FMT(reg), STR_FMT(id));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+        size_t n = (size_t)st.st_size > max ? max : (size_t)st.st_size;
+        char *buf = arena_alloc(a, n + 1);
+        ssize_t got = pread(fd, buf, n, st.st_size - (off_t)n);
+        if (got > 0) out = (str_t){buf, (size_t)got};
+    }
+    close(fd);
+    return out;
+}
+
+static int run(const char *const argv[])
+{
+    pid_t pid;
+    extern char **environ;
+    if (posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) != 0) return -1;
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb, (void)f;
+    if (flag == FTW_DP)
+        rmdir(p);
+    else
+        unlink(p);
+    return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+    nftw(dir, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static bool write_text(const char *path, const char *text, mode_t mode, bool append)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), mode);
+    if (fd < 0) return false;
+    size_t n = strlen(text);
+    bool ok = write(fd, text, n) == (ssize_t)n;
+    close(fd);
+    return ok;
+}
+
+static bool has_line(const char *path, const char *prefix)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) return false;
+    char line[1024];
+    bool hit = false;
+    while (!hit && fgets(line, sizeof line, f)) hit = !strncmp(line, prefix, strlen(prefix));
+    fclose(f);
+    return hit;
+}
+
+typedef struct {
+    const char *acct, *reg, *id, *pip, *key_name, *user_data;
+} inst_t;
+
+/* The disk as the image makes it (once, before the first boot). */
+static bool make_disk(arena_t *a, sqlite3 *db, const char *dir, const inst_t *in, const char *host)
+{
+    const char *disk = arena_printf(a, "%s/disk", dir), *tmp = arena_printf(a, "%s/disk.new", dir);
+    if (access(disk, F_OK) == 0) return true;
+    rm_tree(tmp);
+    const char *mk[] = {"/bin/mkdir", "-p", arena_printf(a, "%s/etc", tmp), NULL};
+    const char *cp[] = {"/bin/cp", "-a", "/etc/.", arena_printf(a, "%s/etc/", tmp), NULL};
+    if (run(mk) < 0 || run(cp) < 0) return false;
+    const char *dirs[] = {"var/tmp", "var/log", "var/lib/cloud/scripts/per-boot", "home/ec2-user/.ssh", "root",
+                          "opt",     "srv"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        const char *md[] = {"/bin/mkdir", "-p", arena_printf(a, "%s/%s", tmp, dirs[i]), NULL};
+        if (run(md) < 0) return false;
+    }
+    chmod(arena_printf(a, "%s/var/tmp", tmp), 01777);
+    chmod(arena_printf(a, "%s/root", tmp), 0700);
+    /* AWS's Amazon Linux images log in as ec2-user (uid 1000). */
+    const char *passwd = arena_printf(a, "%s/etc/passwd", tmp), *group = arena_printf(a, "%s/etc/group", tmp);
+    bool ok = true;
+    if (!has_line(passwd, "ec2-user:"))
+        ok = write_text(passwd, "ec2-user:x:1000:1000:EC2 Default User:/home/ec2-user:/bin/bash\n", 0644, true);
+    if (ok && !has_line(group, "ec2-user:")) ok = write_text(group, "ec2-user:x:1000:\n", 0644, true);
+    ok = ok && write_text(arena_printf(a, "%s/etc/hostname", tmp), arena_printf(a, "%s\n", host), 0644, false);
+    ok = ok && write_text(arena_printf(a, "%s/etc/hosts", tmp),
+                          arena_printf(a, "127.0.0.1 localhost\n%s %s\n", in->pip, host), 0644, false);
+    if (in->key_name) {
+        sqlite3_stmt *st =
+            store_stmt(db, "SELECT public FROM keypair WHERE account = ?1 AND region = ?2 AND name = ?3");
+        if (st) {
+            sqlite3_bind_text(st, 1, in->acct, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, in->reg, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, in->key_name, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                const char *keys = arena_printf(a, "%s/home/ec2-user/.ssh/authorized_keys", tmp);
+                ok = ok && write_text(keys, arena_printf(a, "%s %s\n", sqlite3_column_text(st, 0), in->key_name), 0600,
+                                      false);
+            }
+            store_release(st);
+        }
+    }
+    const char *home[] = {"/bin/chown", "-R", "1000:1000", arena_printf(a, "%s/home/ec2-user", tmp), NULL};
+    chmod(arena_printf(a, "%s/home/ec2-user/.ssh", tmp), 0700);
+    ok = ok && run(home) == 0;
+    if (ok && in->user_data) {
+        str_t raw;
+        const char *cloud = arena_printf(a, "%s/var/lib/cloud/instances/%s", tmp, in->id);
+        const char *md[] = {"/bin/mkdir", "-p", cloud, NULL};
+        if (arena_unbase64(a, str_c(in->user_data), &raw) && run(md) == 0) {
+            int fd = open(arena_printf(a, "%s/user-data.txt", cloud), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+            ok = fd >= 0 && write(fd, raw.p, raw.len) == (ssize_t)raw.len;
+            if (fd >= 0) close(fd);
+        }
+    }
+    return ok && rename(tmp, disk) == 0;
+}
+
+/* cloud-init's order, in sh: per-boot scripts, rc.local, then the user
+ * data once per instance. */
+static const char *boot_script(arena_t *a, const char *id)
+{
+    return arena_printf(a,
+                        "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root\n"
+                        "echo \"gureum: instance %s booting as $(hostname) at $(date -u)\"\n"
+                        "for f in /var/lib/cloud/scripts/per-boot/*; do [ -x \"$f\" ] && \"$f\"; done\n"
+                        "[ -x /etc/rc.local ] && /etc/rc.local\n"
+                        "d=/var/lib/cloud/instances/%s\n"
+                        "if [ -s $d/user-data.txt ] && [ ! -e $d/sem/user-data ]; then\n"
+                        "  mkdir -p $d/sem && : > $d/sem/user-data\n"
+                        "  if [ \"$(head -c 2 $d/user-data.txt)\" = '#!' ]; then \"$d/user-data.txt\"\n"
+                        "  else echo 'gureum: the user data is not a script (#!): not run'; fi\n"
+                        "fi\n"
+                        "echo \"Cloud-init v. gureum finished at $(date -u)\"\n",
+                        id, id);
+}
+
+static pid_t boot(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in, str_t region)
+{
+    const char *dir = inst_dir(a, app, in->acct, in->reg, in->id);
+    const char *host = ec2__dns_name(a, region, in->pip, false);
+    const char *console = arena_printf(a, "%s/console.log", dir);
+    const char *md[] = {"/bin/mkdir", "-p", dir, NULL};
+    if (run(md) < 0) return -1;
+    if (!mach_supported()) {
+        write_text(console,
+                   "gureum: this host cannot run machines (root and namespaces are needed): nothing runs "
+                   "in this instance\n",
+                   0600, true);
+        return 0;
+    }
+    if (!make_disk(a, db, dir, in, host)) {
+        log_error("ec2: cannot make the disk of %s", in->id);
+        return -1;
+    }
+    const char *envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+                          "TERM=dumb", NULL};
+    /* the host name AWS gives: the private DNS name, at most 63 bytes */
+    char hn[64];
+    snprintf(hn, sizeof hn, "%s", host);
+    mach_spec_t s = {.disk = arena_printf(a, "%s/disk", dir),
+                     .mnt = arena_printf(a, "%s/mnt", dir),
+                     .hostname = hn,
+                     .ipv4 = in->pip,
+                     .console = console,
+                     .boot = boot_script(a, in->id),
+                     .envp = envp};
+    pid_t pid = 0;
+    if (mach_start(&s, &pid) != GR_OK) {
+        log_error("ec2: cannot boot %s", in->id);
+        return -1;
+    }
+    log_info("ec2: %s booted (machine %d, %s)", in->id, (int)pid, in->pip);
+    return pid;
+}
+
+static void remember(const char *id, pid_t pid)
+{
+    pthread_mutex_lock(&mu);
+    machine_t *m = find(id);
+    if (!m && nmachines < MAX_MACHINES) {
+        m = &machines[nmachines++];
+        snprintf(m->id, sizeof m->id, "%s", id);
+    }
+    if (m) m->pid = pid, m->reboot = false;
+    pthread_mutex_unlock(&mu);
+}
+
+static void forget(const char *id)
+{
+    pthread_mutex_lock(&mu);
+    machine_t *m = find(id);
+    pid_t pid = m ? m->pid : 0;
+    if (m) *m = machines[--nmachines];
+    pthread_mutex_unlock(&mu);
+    fwd_set(id, "", NULL, 0, 0, "");
+    if (pid > 0) mach_kill(pid);
+}
+
+/* ==== Forwards ==== */
+
+/* Ports a wide rule opens to the host: AWS's well-known ones (a rule of
+ * every port would be 65,535 listeners). */
+static const int COMMON_PORTS[] = {22, 80, 443, 3000, 3306, 5000, 5432, 8000, 8001, 8008, 8080, 8443, 8888, 9000};
+
+static bool holds_host(const char *cidr)
+{
+    ec2__cidr_t c, host;
+    return cidr && ec2__cidr_parse(str_c(cidr), &c) && ec2__cidr_parse(str_c("127.0.0.1/32"), &host) &&
+           ec2__cidr_within(host, c);
+}
+
+static void add_port(int *ports, size_t *n, size_t cap, int p)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (ports[i] == p) return;
+    if (*n < cap) ports[(*n)++] = p;
+}
+
+static void forwards(sqlite3 *db, const inst_t *in, const char *pub, pid_t pid)
+{
+    int ports[128];
+    size_t n = 0;
+    sqlite3_stmt *st =
+        store_stmt(db, "SELECT r.proto, r.from_port, r.to_port, r.cidr FROM instance_sg i JOIN sg_rule r "
+                       "ON r.account = i.account AND r.region = i.region AND r.group_id = i.group_id "
+                       "WHERE i.account = ?1 AND i.region = ?2 AND i.instance_id = ?3 AND r.egress = 0");
+    if (!st) return;
+    sqlite3_bind_text(st, 1, in->acct, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, in->reg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, in->id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *proto = (const char *)sqlite3_column_text(st, 0);
+        int from = sqlite3_column_int(st, 1), to = sqlite3_column_int(st, 2);
+        if (!holds_host((const char *)sqlite3_column_text(st, 3))) continue;
+        bool all = !strcmp(proto, "-1");
+        if (!all && strcmp(proto, "tcp") != 0 && strcmp(proto, "6") != 0) continue;
+        if (all || from < 0) from = 0, to = 65535;
+        if (to - from < 64)
+            for (int p = from; p <= to; p++) add_port(ports, &n, 128, p);
+        else
+            for (size_t k = 0; k < sizeof COMMON_PORTS / sizeof COMMON_PORTS[0]; k++)
+                if (COMMON_PORTS[k] >= from && COMMON_PORTS[k] <= to) add_port(ports, &n, 128, COMMON_PORTS[k]);
+    }
+    store_release(st);
+    fwd_set(in->id, pub, ports, n, pid, in->pip);
+}
+
+/* ==== The tick ==== */
+
+static const char *public_pick(arena_t *a, sqlite3 *db)
+{
+    for (unsigned k = 1; k < 65535; k++) {
+        if ((k & 255) == 0 || (k & 255) == 255) continue;
+        const char *ip = arena_printf(a, "127.200.%u.%u", k >> 8, k & 255);
+        sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM instance WHERE public_ip = ?1 AND state != 'terminated'");
+        if (!st) return NULL;
+        sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+        bool taken = sqlite3_step(st) == SQLITE_ROW;
+        store_release(st);
+        if (!taken) return ip;
+    }
+    return NULL;
+}
+
+unsigned ec2_tick(struct app *app)
+{
+    sqlite3 *db = ec2__db(app);
+    if (!db) return 0;
+    arena_t *a = arena_new(0);
+    int64_t now = time_now_us();
+    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, state, private_ip, public_ip, key_name, user_data, "
+                                      "public_wanted, ended FROM instance ORDER BY seq");
+    typedef struct {
+        inst_t in;
+        const char *state, *pub;
+        bool wanted;
+        int64_t ended;
+    } row_t;
+    row_t rows[MAX_MACHINES];
+    size_t n = 0;
+    while (st && n < MAX_MACHINES && sqlite3_step(st) == SQLITE_ROW) {
+        row_t *w = &rows[n++];
+        const char *c[8];
+        for (int i = 0; i < 8; i++) {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
+        }
+        w->in = (inst_t){c[0], c[1], c[2], c[4], c[6], c[7]};
+        w->state = c[3];
+        w->pub = c[5];
+        w->wanted = sqlite3_column_int(st, 8);
+        w->ended = sqlite3_column_int64(st, 9);
+    }
+    if (st) store_release(st);
+    bool busy = false;
+    for (size_t i = 0; i < n; i++) {
+        row_t *w = &rows[i];
+        const inst_t *in = &w->in;
+        const char *s = w->state;
+        str_t region = str_c(in->reg);
+        pthread_mutex_lock(&mu);
+        machine_t *m = find(in->id);
+        pid_t pid = m ? m->pid : -1;
+        bool reboot = m && m->reboot;
+        pthread_mutex_unlock(&mu);
+        bool up = pid == 0 || (pid > 0 && mach_running(pid));
+        if (!strcmp(s, "pending") || (!strcmp(s, "running") && (!up || reboot))) {
+            if (reboot || (m && !up)) forget(in->id);
+            const char *pub = w->pub;
+            if (!pub && w->wanted) pub = public_pick(a, db);
+            pid_t p = boot(a, app, db, in, region);
+            if (p < 0) continue;
+            remember(in->id, p);
+            EXEC(db,
+                 "UPDATE instance SET state = 'running', public_ip = ?4, reason = '', state_code = NULL, "
+                 "state_message = NULL WHERE account = ?1 AND region = ?2 AND id = ?3 AND state IN ('pending', "
+                 "'running')",
+                 in->acct, in->reg, in->id, pub);
+            if (pub) forwards(db, in, pub, p);
+            busy = true;
+        } else if (!strcmp(s, "running")) {
+            if (w->pub) forwards(db, in, w->pub, pid);
+        } else if (!strcmp(s, "stopping") || !strcmp(s, "shutting-down")) {
+            forget(in->id);
+            bool term = !strcmp(s, "shutting-down");
+            /* AWS: a stopped instance gives its public address back (an
+             * Elastic IP stays); a terminated one its disk too. */
+            EXEC(db,
+                 term ? "UPDATE instance SET state = 'terminated', public_ip = NULL, ended = ?5 WHERE account = ?1 "
+                        "AND region = ?2 AND id = ?3 AND state = ?4"
+                      : "UPDATE instance SET state = 'stopped', public_ip = NULL WHERE account = ?1 AND region = ?2 "
+                        "AND id = ?3 AND state = ?4 AND ?5 IS NOT NULL",
+                 in->acct, in->reg, in->id, s, arena_printf(a, "%lld", (long long)now));
+            if (term) rm_tree(inst_dir(a, app, in->acct, in->reg, in->id));
+            busy = true;
+        } else if (!strcmp(s, "terminated") && w->ended && now - w->ended > KEEP_TERMINATED_US) {
+            EXEC(db, "DELETE FROM instance_sg WHERE account = ?1 AND region = ?2 AND instance_id = ?3", in->acct,
+                 in->reg, in->id);
+            EXEC(db, "DELETE FROM tag WHERE account = ?1 AND region = ?2 AND res_id = ?3", in->acct, in->reg, in->id);
+            EXEC(db, "DELETE FROM instance WHERE account = ?1 AND region = ?2 AND id = ?3", in->acct, in->reg, in->id);
+        }
+    }
+    arena_free(a);
+    return busy ? QUICK_TICK_MS : 0;
+}
+
+void ec2_stop(struct app *app)
+{
+    (void)app;
+    fwd_stop();
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < nmachines; i++)
+        if (machines[i].pid > 0) mach_kill(machines[i].pid);
+    nmachines = 0;
+    pthread_mutex_unlock(&mu);
+}

@@ -1,0 +1,248 @@
+"""test_ec2_instance.py — EC2 instances that really run, Scenario E.1 and E.5: an instance from
+the region's Amazon Linux image in the default VPC, with a key pair and a security group, whose
+user data starts an HTTP server on port 8001; the page is fetched from the host at the instance's
+public address (a loopback address: gureum forwards the ports the security group opens); the
+console output; stop/start (a new public address, per-boot scripts run again, the user data not),
+reboot, terminate; the machine's confinement (no data directory, read-only /usr); AWS's refusals;
+the AWS CLIs.
+"""
+import json
+import os
+import socket
+import time
+import urllib.request
+
+import pytest
+
+from conftest import refused, serve
+
+MACHINES = os.geteuid() == 0
+
+
+@pytest.fixture(scope="module")
+def gureum(tmp_path_factory):
+    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
+
+
+@pytest.fixture(scope="module")
+def ec2(gureum):
+    return gureum.client("ec2")
+
+
+@pytest.fixture(scope="module")
+def image(ec2):
+    [im] = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
+    return im["ImageId"]
+
+
+@pytest.fixture(scope="module")
+def web_sg(ec2):
+    g = ec2.create_security_group(GroupName="web-8001", Description="web on 8001")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=g, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8001, "ToPort": 8001, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.2.0/24"}]}])
+    return g
+
+
+# A per-boot script serves /srv/www on 8001 at every boot; the user data writes the page, installs
+# the script and starts it once, and reports what the machine sees of the host.
+USER_DATA = """#!/bin/bash
+mkdir -p /srv/www
+echo "hello from $(hostname)" > /srv/www/index.html
+cat > /var/lib/cloud/scripts/per-boot/web.sh <<'EOF'
+#!/bin/bash
+cd /srv/www && nohup python3 -m http.server 8001 >/var/log/web.log 2>&1 &
+EOF
+chmod +x /var/lib/cloud/scripts/per-boot/web.sh
+/var/lib/cloud/scripts/per-boot/web.sh
+echo "KEY=$(cut -d' ' -f1 /home/ec2-user/.ssh/authorized_keys)"
+test -e "$GUREUM_DATA_PROBE" && echo DATA-VISIBLE || echo DATA-HIDDEN
+touch /usr/gureum-probe 2>/dev/null && echo USR-WRITABLE || echo USR-READONLY
+echo "USERDATA-RAN"
+"""
+
+
+def wait_for(cond, timeout=20.0, step=0.1):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out")
+
+
+def instance(ec2, iid):
+    return ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+
+
+def fetch(ip, port=8001):
+    try:
+        with urllib.request.urlopen("http://%s:%d/" % (ip, port), timeout=2) as r:
+            return r.read().decode()
+    except OSError:
+        return None
+
+
+def console(ec2, iid):
+    # botocore decodes the base64 Output itself (as the CLI does)
+    return ec2.get_console_output(InstanceId=iid).get("Output", "")
+
+
+def test_images(ec2, image):
+    assert image.startswith("ami-0") and len(image) == 21
+    [im] = ec2.describe_images(ImageIds=[image])["Images"]
+    assert (im["OwnerId"], im["ImageOwnerAlias"], im["State"], im["Architecture"], im["RootDeviceType"],
+            im["Public"]) == ("137112412989", "amazon", "available", "x86_64", "ebs", True)
+    err, status = refused(ec2.describe_images, ImageIds=["ami-0123456789abcdef0"])
+    assert (err["Code"], status) == ("InvalidAMIID.NotFound", 400)
+    assert err["Message"] == "The image id '[ami-0123456789abcdef0]' does not exist"
+    err, _ = refused(ec2.describe_images, ImageIds=["image-1"])
+    assert err["Code"] == "InvalidAMIID.Malformed"
+    assert ec2.describe_images(Owners=["self"])["Images"] == []
+
+
+@pytest.mark.skipif(not MACHINES, reason="instances run machines only as root")
+def test_web_server_instance(gureum, ec2, image, web_sg):
+    key = ec2.create_key_pair(KeyName="lab-key")
+    data = USER_DATA.replace("$GUREUM_DATA_PROBE", os.path.abspath(gureum.data_dir))
+    res = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t2.micro", KeyName="lab-key",
+                            SecurityGroupIds=[web_sg], UserData=data,
+                            TagSpecifications=[{"ResourceType": "instance",
+                                                "Tags": [{"Key": "Name", "Value": "web-1"}]}])
+    [i] = res["Instances"]
+    iid = i["InstanceId"]
+    assert iid.startswith("i-") and len(iid) == 19 and res["ReservationId"].startswith("r-")
+    assert i["State"] == {"Code": 0, "Name": "pending"}
+    assert (i["ImageId"], i["InstanceType"], i["KeyName"]) == (image, "t2.micro", "lab-key")
+    assert i["SecurityGroups"] == [{"GroupName": "web-8001", "GroupId": web_sg}]
+    assert i["PrivateIpAddress"].startswith("172.31.") and i["PrivateDnsName"] == \
+        "ip-%s.ec2.internal" % i["PrivateIpAddress"].replace(".", "-")
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    i = instance(ec2, iid)
+    assert i["State"] == {"Code": 16, "Name": "running"}
+    assert i["Tags"] == [{"Key": "Name", "Value": "web-1"}]
+    pub = i["PublicIpAddress"]
+    assert pub.startswith("127.200.") and i["PublicDnsName"] == "ec2-%s.compute-1.amazonaws.com" % pub.replace(".", "-")
+    page = wait_for(lambda: fetch(pub))
+    assert page == "hello from ip-%s.ec2.internal\n" % i["PrivateIpAddress"].replace(".", "-")
+    out = wait_for(lambda: "USERDATA-RAN" in console(ec2, iid) and console(ec2, iid))
+    assert key["KeyName"] == "lab-key" and "KEY=ssh-rsa" in out  # the key pair's public key for ec2-user
+    assert "DATA-HIDDEN" in out and "USR-READONLY" in out
+    # Only what the group opens is forwarded.
+    with socket.socket() as s:
+        s.settimeout(2)
+        assert s.connect_ex((pub, 8002)) != 0
+    st = ec2.describe_instance_status(InstanceIds=[iid])["InstanceStatuses"]
+    assert [(x["InstanceState"]["Name"], x["InstanceStatus"]["Status"], x["SystemStatus"]["Status"]) for x in st] == \
+        [("running", "ok", "ok")]
+    assert ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["web-1"]},
+                                           {"Name": "instance-state-name", "Values": ["running"]}]
+                                  )["Reservations"][0]["Instances"][0]["InstanceId"] == iid
+
+    # Stop: the machine and its forward end, the public address goes back to the pool.
+    ch = ec2.stop_instances(InstanceIds=[iid])["StoppingInstances"]
+    assert ch == [{"CurrentState": {"Code": 64, "Name": "stopping"}, "InstanceId": iid,
+                   "PreviousState": {"Code": 16, "Name": "running"}}]
+    ec2.get_waiter("instance_stopped").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    i = instance(ec2, iid)
+    assert "PublicIpAddress" not in i and i["StateReason"]["Code"] == "Client.UserInitiatedShutdown"
+    assert i["StateTransitionReason"].startswith("User initiated (")
+    assert fetch(pub) is None
+    # Start: booted again, the per-boot script serves again, the user data is not run twice.
+    ec2.start_instances(InstanceIds=[iid])
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    pub2 = instance(ec2, iid)["PublicIpAddress"]
+    assert wait_for(lambda: fetch(pub2)).startswith("hello from ip-")
+    out = wait_for(lambda: console(ec2, iid).count("booting") == 2 and console(ec2, iid))
+    assert out.count("USERDATA-RAN") == 1
+    # Reboot keeps the state and boots the machine again.
+    ec2.reboot_instances(InstanceIds=[iid])
+    wait_for(lambda: console(ec2, iid).count("booting") == 3)
+    assert wait_for(lambda: fetch(pub2))
+    # Terminate.
+    ch = ec2.terminate_instances(InstanceIds=[iid])["TerminatingInstances"]
+    assert ch[0]["CurrentState"] == {"Code": 32, "Name": "shutting-down"}
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    assert wait_for(lambda: fetch(pub2) is None)
+    i = instance(ec2, iid)
+    assert i["State"]["Name"] == "terminated" and "PrivateIpAddress" not in i and i["NetworkInterfaces"] == []
+    err, _ = refused(ec2.start_instances, InstanceIds=[iid])
+    assert (err["Code"], err["Message"]) == ("IncorrectInstanceState",
+                                             "The instance '%s' is not in a state from which it can be started." % iid)
+    err, _ = refused(ec2.stop_instances, InstanceIds=[iid])
+    assert err["Message"] == "This instance '%s' is not in a state from which it can be stopped." % iid
+    # Terminating again answers terminated → terminated.
+    again = ec2.terminate_instances(InstanceIds=[iid])["TerminatingInstances"][0]
+    assert again["PreviousState"]["Name"] == again["CurrentState"]["Name"] == "terminated"
+
+
+def test_refusals(ec2, image, web_sg):
+    cases = [
+        (dict(ImageId="ami-0123456789abcdef0"), "InvalidAMIID.NotFound", None),
+        (dict(ImageId=image, KeyName="no-such-key"), "InvalidKeyPair.NotFound", "The key pair 'no-such-key' does not exist"),
+        (dict(ImageId=image, SecurityGroupIds=["sg-0123456789abcdef0"]), "InvalidGroup.NotFound", None),
+        (dict(ImageId=image, SubnetId="subnet-0123456789abcdef0"), "InvalidSubnetID.NotFound",
+         "The subnet ID 'subnet-0123456789abcdef0' does not exist"),
+        (dict(ImageId=image, UserData="x" * 17000), "InvalidParameterValue", "User data is limited to 16384 bytes"),
+    ]
+    for kw, code, msg in cases:
+        err, status = refused(ec2.run_instances, MinCount=1, MaxCount=1, **kw)
+        assert (err["Code"], status) == (code, 400), kw
+        if msg:
+            assert err["Message"] == msg
+    err, _ = refused(ec2.run_instances, ImageId=image, MinCount=21, MaxCount=21)
+    assert err["Code"] == "InstanceLimitExceeded"
+    err, _ = refused(ec2.describe_instances, InstanceIds=["i-0123456789abcdef0"])
+    assert (err["Code"], err["Message"]) == ("InvalidInstanceID.NotFound",
+                                             "The instance ID 'i-0123456789abcdef0' does not exist")
+    err, _ = refused(ec2.terminate_instances, InstanceIds=["i-0123456789abcdef0", "i-0123456789abcdef1"])
+    assert err["Message"] == "The instance IDs 'i-0123456789abcdef0, i-0123456789abcdef1' do not exist"
+
+
+def test_launch_in_a_vpc_subnet(ec2, image):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    a = ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2, SubnetId=sub, ClientToken="tok-1")
+    ips = sorted(i["PrivateIpAddress"] for i in a["Instances"])
+    assert ips == ["10.0.1.4", "10.0.1.5"]  # AWS keeps .0-.3
+    assert all("PublicIpAddress" not in i for i in a["Instances"])  # the subnet maps no public addresses
+    assert [i["AmiLaunchIndex"] for i in a["Instances"]] == [0, 1]
+    # The same ClientToken answers the first launch again.
+    b = ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2, SubnetId=sub, ClientToken="tok-1")
+    assert b["ReservationId"] == a["ReservationId"]
+    err, _ = refused(ec2.run_instances, ImageId=image, MinCount=1, MaxCount=1, SubnetId=sub,
+                     PrivateIpAddress="10.0.1.4")
+    assert (err["Code"], err["Message"]) == ("InvalidIPAddress.InUse", "Address 10.0.1.4 is in use.")
+    c = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, NetworkInterfaces=[
+        {"DeviceIndex": 0, "SubnetId": sub, "AssociatePublicIpAddress": True}])["Instances"][0]
+    assert c["PrivateIpAddress"] == "10.0.1.6" and c["VpcId"] == vpc
+    ids = [i["InstanceId"] for i in a["Instances"]] + [c["InstanceId"]]
+    ec2.get_waiter("instance_running").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    assert instance(ec2, c["InstanceId"])["PublicIpAddress"].startswith("127.200.")
+    got = ec2.describe_instances(Filters=[{"Name": "subnet-id", "Values": [sub]}])["Reservations"]
+    assert sorted(i["InstanceId"] for r in got for i in r["Instances"]) == sorted(ids)
+    ec2.terminate_instances(InstanceIds=ids)
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+
+
+def test_cli(gureum, image, tmp_path, cli):
+    ud = tmp_path / "ud.sh"
+    ud.write_text("#!/bin/sh\necho CLI-USERDATA\n")
+    p = gureum.aws("ec2", "run-instances", "--image-id", image, "--count", "1", "--instance-type", "t3.micro",
+                   "--user-data", "file://%s" % ud, cli=cli)
+    assert p.returncode == 0, p.stderr
+    iid = json.loads(p.stdout)["Instances"][0]["InstanceId"]
+    p = gureum.aws("ec2", "wait", "instance-running", "--instance-ids", iid, cli=cli)
+    assert p.returncode == 0, p.stderr
+    p = gureum.aws("ec2", "describe-instances", "--instance-ids", iid, "--query",
+                   "Reservations[0].Instances[0].State.Name", "--output", "text", cli=cli)
+    assert p.stdout.strip() == "running"
+    if MACHINES:
+        def said():
+            p = gureum.aws("ec2", "get-console-output", "--instance-id", iid, "--output", "text", "--query", "Output",
+                           cli=cli)
+            return "CLI-USERDATA" in p.stdout
+        wait_for(said, timeout=30, step=0.5)
+    p = gureum.aws("ec2", "terminate-instances", "--instance-ids", iid, cli=cli)
+    assert p.returncode == 0 and json.loads(p.stdout)["TerminatingInstances"][0]["InstanceId"] == iid
