@@ -9,6 +9,7 @@ the AWS CLIs.
 import json
 import os
 import socket
+import subprocess
 import time
 import urllib.request
 
@@ -16,7 +17,19 @@ import pytest
 
 from conftest import refused, serve
 
-MACHINES = os.geteuid() == 0
+
+def _machines():
+    """Whether this host lets gureum run machines: root and the namespaces (as gureum probes)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        return subprocess.run(["unshare", "--mount", "--pid", "--net", "--uts", "--ipc", "--fork", "true"],
+                              capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+MACHINES = _machines()
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +115,7 @@ def test_images(ec2, image):
     assert ec2.describe_images(Owners=["self"])["Images"] == []
 
 
-@pytest.mark.skipif(not MACHINES, reason="instances run machines only as root")
+@pytest.mark.skipif(not MACHINES, reason="this host runs no machines (root and namespaces needed)")
 def test_web_server_instance(gureum, ec2, image, web_sg):
     key = ec2.create_key_pair(KeyName="lab-key")
     data = USER_DATA.replace("$GUREUM_DATA_PROBE", os.path.abspath(gureum.data_dir))
@@ -177,6 +190,50 @@ def test_web_server_instance(gureum, ec2, image, web_sg):
     assert again["PreviousState"]["Name"] == again["CurrentState"]["Name"] == "terminated"
 
 
+def test_elastic_ip(ec2, image, web_sg):
+    """Scenario E.5: an Elastic IP stays with an instance across stop/start; without one the public
+    address changes."""
+    run = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SecurityGroupIds=[web_sg],
+                            UserData="#!/bin/sh\ncd /srv && echo eip > index.html && "
+                                     "(python3 -m http.server 8001 >/dev/null 2>&1 &)\n")
+    iid = run["Instances"][0]["InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    auto = instance(ec2, iid)["PublicIpAddress"]
+    eip = ec2.allocate_address(Domain="vpc")
+    assert eip["PublicIp"].startswith("127.202.")
+    assoc = ec2.associate_address(AllocationId=eip["AllocationId"], InstanceId=iid)["AssociationId"]
+    assert assoc.startswith("eipassoc-")
+    i = instance(ec2, iid)
+    assert i["PublicIpAddress"] == eip["PublicIp"]
+    assert i["NetworkInterfaces"][0]["Association"]["IpOwnerId"] == "000000000000"
+    [a] = ec2.describe_addresses(AllocationIds=[eip["AllocationId"]])["Addresses"]
+    assert (a["InstanceId"], a["AssociationId"], a["PrivateIpAddress"], a["NetworkInterfaceId"]) == (
+        iid, assoc, i["PrivateIpAddress"], i["NetworkInterfaces"][0]["NetworkInterfaceId"])
+    err, _ = refused(ec2.release_address, AllocationId=eip["AllocationId"])
+    assert err["Code"] == "InvalidIPAddress.InUse"
+    if MACHINES:
+        assert wait_for(lambda: fetch(eip["PublicIp"])) == "eip\n"
+        assert wait_for(lambda: fetch(auto) is None)
+    ec2.stop_instances(InstanceIds=[iid])
+    ec2.get_waiter("instance_stopped").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    assert instance(ec2, iid)["PublicIpAddress"] == eip["PublicIp"]  # kept while stopped
+    ec2.start_instances(InstanceIds=[iid])
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    assert instance(ec2, iid)["PublicIpAddress"] == eip["PublicIp"]
+    ec2.disassociate_address(AssociationId=assoc)
+    new = wait_for(lambda: instance(ec2, iid).get("PublicIpAddress"))
+    assert new.startswith("127.200.") and new != eip["PublicIp"]
+    assert "InstanceId" not in ec2.describe_addresses(AllocationIds=[eip["AllocationId"]])["Addresses"][0]
+    # Terminating an instance gives its Elastic IP back.
+    ec2.associate_address(PublicIp=eip["PublicIp"], InstanceId=iid)
+    ec2.terminate_instances(InstanceIds=[iid])
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    assert "InstanceId" not in ec2.describe_addresses(AllocationIds=[eip["AllocationId"]])["Addresses"][0]
+    err, _ = refused(ec2.associate_address, AllocationId=eip["AllocationId"], InstanceId=iid)
+    assert err["Code"] == "IncorrectInstanceState"
+    ec2.release_address(AllocationId=eip["AllocationId"])
+
+
 def test_refusals(ec2, image, web_sg):
     cases = [
         (dict(ImageId="ami-0123456789abcdef0"), "InvalidAMIID.NotFound", None),
@@ -219,11 +276,23 @@ def test_launch_in_a_vpc_subnet(ec2, image):
     assert c["PrivateIpAddress"] == "10.0.1.6" and c["VpcId"] == vpc
     ids = [i["InstanceId"] for i in a["Instances"]] + [c["InstanceId"]]
     ec2.get_waiter("instance_running").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    # The subnet and the VPC's default group are in use.
+    err, _ = refused(ec2.delete_subnet, SubnetId=sub)
+    assert (err["Code"], err["Message"]) == ("DependencyViolation",
+                                             "The subnet '%s' has dependencies and cannot be deleted." % sub)
+    g = ec2.create_security_group(GroupName="in-use", Description="x", VpcId=vpc)["GroupId"]
+    ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=sub, SecurityGroupIds=[g])
+    err, _ = refused(ec2.delete_security_group, GroupId=g)
+    assert (err["Code"], err["Message"]) == ("DependencyViolation", "resource %s has a dependent object" % g)
+    ids += [i["InstanceId"] for r in ec2.describe_instances(Filters=[{"Name": "instance.group-id", "Values": [g]}]
+                                                            )["Reservations"] for i in r["Instances"]]
     assert instance(ec2, c["InstanceId"])["PublicIpAddress"].startswith("127.200.")
     got = ec2.describe_instances(Filters=[{"Name": "subnet-id", "Values": [sub]}])["Reservations"]
     assert sorted(i["InstanceId"] for r in got for i in r["Instances"]) == sorted(ids)
     ec2.terminate_instances(InstanceIds=ids)
     ec2.get_waiter("instance_terminated").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    ec2.delete_security_group(GroupId=g)
+    ec2.delete_subnet(SubnetId=sub)
 
 
 def test_cli(gureum, image, tmp_path, cli):

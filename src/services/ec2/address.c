@@ -1,17 +1,20 @@
 /* address.c — EC2 Elastic IP addresses: AllocateAddress,
  * DescribeAddresses, ReleaseAddress, AssociateAddress, DisassociateAddress.
  *
- * The "public" addresses come from the two documentation networks of RFC
- * 5737, 198.51.100.0/24 (TEST-NET-2) then 203.0.113.0/24 (TEST-NET-3):
- * public-looking, routed nowhere, never anyone's real address, and unlike
- * 127.0.0.0/8 or the private blocks not mistaken for a local or VPC
- * address. An address is unique across every account of the server, as a
- * public IPv4 address is on AWS; the lowest free one is handed out.
+ * The public addresses come from 127.202.0.0/16, a block of the host's
+ * loopback: like instances' own public addresses (127.200.0.0/16) they are
+ * reachable from the host, where the ports an instance's security groups
+ * open are forwarded into it (boot.c), so an Elastic IP is a real address
+ * the instance answers on. An address is unique across every account of
+ * the server, as a public IPv4 address is on AWS; the lowest free one is
+ * handed out.
  * AWS: at most 5 Elastic IP addresses per region by default ("Elastic IP
  * address quota", EC2 User Guide).
  *
- * There are no instances or network interfaces yet, so an association
- * names one that does not exist and is refused as AWS refuses it. */
+ * Associated with an instance, the address becomes its public address (the
+ * one it had goes back to the pool) and stays with it across stop and
+ * start; disassociating gives the instance a new one where its subnet maps
+ * public addresses, and terminating it disassociates the address (AWS). */
 #include <stdio.h>
 #include <string.h>
 
@@ -23,14 +26,16 @@ static const aws_errdef_t E_Limit = {"AddressLimitExceeded", 400, true};
 static const aws_errdef_t E_AddrNF = {"InvalidAddress.NotFound", 400, true};
 static const aws_errdef_t E_AssocNF = {"InvalidAssociationID.NotFound", 400, true};
 static const aws_errdef_t E_InUse = {"InvalidIPAddress.InUse", 400, true};
+static const aws_errdef_t E_State = {"IncorrectInstanceState", 400, true};
+static const aws_errdef_t E_Already = {"Resource.AlreadyAssociated", 400, true};
 
 enum { EIP_QUOTA = 5 };
 
-/* The k-th address of the pool (k < 508), the .0 and .255 of each network
+/* The k-th address of the pool (k < 508), the .0 and .255 of each /24
  * left out. */
 static const char *pool_ip(arena_t *a, int k)
 {
-    return k < 254 ? arena_printf(a, "198.51.100.%d", k + 1) : arena_printf(a, "203.0.113.%d", k - 254 + 1);
+    return arena_printf(a, "127.202.%d.%d", k / 254, k % 254 + 1);
 }
 
 int ec2_allocate_address(req_t *r, const val_t *in, val_t *out)
@@ -182,7 +187,7 @@ int ec2_release_address(req_t *r, const val_t *in, val_t *out)
     bool assoc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     /* AWS: InvalidIPAddress.InUse (the code is on record, this text is
-     * not). Unreachable until instances exist. */
+     * not). */
     if (assoc) return req_fail(r, &E_InUse, "The address with allocation id [%s] is in use.", id);
     if (ec2__begin(db) != GR_OK) return GR_ERR;
     bool ok = EXEC(db, "DELETE FROM address WHERE account = ?1 AND region = ?2 AND id = ?3",
@@ -193,7 +198,7 @@ int ec2_release_address(req_t *r, const val_t *in, val_t *out)
 
 int ec2_associate_address(req_t *r, const val_t *in, val_t *out)
 {
-    (void)out;
+    arena_t *a = r->arena;
     sqlite3 *db = ec2__ready(r);
     if (!db) return GR_ERR;
     str_t inst = val_get_str(in, "InstanceId"), eni = val_get_str(in, "NetworkInterfaceId");
@@ -201,12 +206,74 @@ int ec2_associate_address(req_t *r, const val_t *in, val_t *out)
         /* AWS (recorded): MissingParameter "Either instance ID or network
          * interface id must be specified". */
         return req_fail(r, &ERR_MissingParameter, "Either instance ID or network interface id must be specified");
-    if (!address_of(r, db, val_get_str(in, "AllocationId"), val_get_str(in, "PublicIp"))) return GR_ERR;
-    /* No instances or network interfaces exist yet: every one named is
-     * unknown. AWS (recorded): "The instance ID 'i-1' does not exist",
-     * "The networkInterface ID 'eni-1' does not exist". */
-    if (inst.p) return ec2__not_found(r, "InvalidInstanceID.NotFound", "instance", inst);
-    return ec2__not_found(r, "InvalidNetworkInterfaceID.NotFound", "networkInterface", eni);
+    const char *id = address_of(r, db, val_get_str(in, "AllocationId"), val_get_str(in, "PublicIp"));
+    if (!id) return GR_ERR;
+    /* An instance's primary interface stands for the instance. */
+    sqlite3_stmt *st = store_stmt(db, inst.p ? "SELECT id, eni_id, private_ip, state FROM instance WHERE account = ?1 "
+                                               "AND region = ?2 AND id = ?3"
+                                             : "SELECT id, eni_id, private_ip, state FROM instance WHERE account = ?1 "
+                                               "AND region = ?2 AND eni_id = ?3 AND state != 'terminated'");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, inst.p ? inst : eni);
+    const char *iid = NULL, *ieni = NULL, *pip = NULL, *state = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        iid = ec2__cstr(a, store_col_str(a, st, 0));
+        ieni = ec2__cstr(a, store_col_str(a, st, 1));
+        pip = ec2__cstr(a, store_col_str(a, st, 2));
+        state = ec2__cstr(a, store_col_str(a, st, 3));
+    }
+    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    /* AWS (recorded): "The instance ID 'i-1' does not exist", "The
+     * networkInterface ID 'eni-1' does not exist". */
+    if (!iid && inst.p) return ec2__not_found(r, "InvalidInstanceID.NotFound", "instance", inst);
+    if (!iid) return ec2__not_found(r, "InvalidNetworkInterfaceID.NotFound", "networkInterface", eni);
+    if (!strcmp(state, "terminated") || !strcmp(state, "shutting-down"))
+        return req_fail(r, &E_State, "The instance '%s' is not in a valid state for this operation.", iid);
+    str_t want_pip = val_get_str(in, "PrivateIpAddress");
+    if (want_pip.p && !str_eq_c(want_pip, pip))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The private IP address %.*s is not associated with the "
+                        "network interface.",
+                        STR_FMT(want_pip));
+    st = store_stmt(db, "SELECT instance_id, public_ip FROM address WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+    const char *held = NULL, *ip = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        held = sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL : ec2__cstr(a, store_col_str(a, st, 0));
+        ip = ec2__cstr(a, store_col_str(a, st, 1));
+    }
+    if (store_release(st) != SQLITE_OK || !ip) return GR_ERR;
+    /* AWS: an address held by another instance moves only with
+     * AllowReassociation (Resource.AlreadyAssociated is the recorded
+     * code; the text is not on record). */
+    if (held && strcmp(held, iid) != 0 && !val_get_bool(in, "AllowReassociation", false))
+        return req_fail(r, &E_Already, "resource %s is already associated with associate-id %s", id, held);
+    const char *assoc = ec2__new_id(a, "eipassoc"), *acct = ec2__cstr(a, r->who.account),
+               *reg = ec2__cstr(a, r->region);
+    if (ec2__begin(db) != GR_OK) return GR_ERR;
+    /* the instance it leaves has no public address until the ticker gives
+     * it one; the address it had before goes back */
+    bool ok = !held || EXEC(db,
+                            "UPDATE instance SET public_ip = NULL WHERE account = ?1 AND region = ?2 AND id = ?3 AND "
+                            "public_ip = ?4",
+                            acct, reg, held, ip);
+    ok = ok && EXEC(db,
+                    "UPDATE address SET assoc_id = NULL, instance_id = NULL, eni_id = NULL, private_ip = NULL WHERE "
+                    "account = ?1 AND region = ?2 AND instance_id = ?3",
+                    acct, reg, iid);
+    ok = ok && EXEC(db,
+                    "UPDATE address SET assoc_id = ?4, instance_id = ?5, eni_id = ?6, private_ip = ?7 WHERE account = "
+                    "?1 AND region = ?2 AND id = ?3",
+                    acct, reg, id, assoc, iid, ieni, pip);
+    ok = ok && EXEC(db, "UPDATE instance SET public_ip = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3", acct, reg,
+                    iid, ip);
+    if (ec2__end(db, ok) != GR_OK) return GR_ERR;
+    return val_set_c(a, out, "AssociationId", val_cstr(a, assoc));
 }
 
 int ec2_disassociate_address(req_t *r, const val_t *in, val_t *out)
@@ -218,25 +285,38 @@ int ec2_disassociate_address(req_t *r, const val_t *in, val_t *out)
     str_t assoc = val_get_str(in, "AssociationId"), ip = val_get_str(in, "PublicIp");
     if (!assoc.p && !ip.p)
         return req_fail(r, &ERR_MissingParameter, "The request must contain the parameter AssociationId");
-    if (ip.p) {
-        const char *id = address_of(r, db, STR_NULL, ip);
-        if (!id) return GR_ERR;
-        /* Not associated: AWS (recorded) answers InvalidAssociationID.NotFound. */
-        return req_fail(r, &E_AssocNF, "The association ID for address '%.*s' does not exist", STR_FMT(ip));
-    }
-    sqlite3_stmt *st = store_stmt(db, "SELECT id FROM address WHERE account = ?1 AND region = ?2 AND assoc_id = ?3");
+    if (ip.p && !address_of(r, db, STR_NULL, ip)) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, assoc.p ? "SELECT id, instance_id, public_ip FROM address WHERE account = ?1 AND "
+                                                "region = ?2 AND assoc_id = ?3"
+                                              : "SELECT id, instance_id, public_ip FROM address WHERE account = ?1 AND "
+                                                "region = ?2 AND public_ip = ?3 AND assoc_id IS NOT NULL");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
-    store_bind_str(st, 3, assoc);
-    const char *id = sqlite3_step(st) == SQLITE_ROW ? ec2__cstr(a, store_col_str(a, st, 0)) : NULL;
+    store_bind_str(st, 3, assoc.p ? assoc : ip);
+    const char *id = NULL, *iid = NULL, *pub = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        id = ec2__cstr(a, store_col_str(a, st, 0));
+        iid = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : ec2__cstr(a, store_col_str(a, st, 1));
+        pub = ec2__cstr(a, store_col_str(a, st, 2));
+    }
     if (store_release(st) != SQLITE_OK) return GR_ERR;
-    /* AWS (recorded): "The association ID 'eipassoc-1' does not exist". */
+    /* AWS (recorded): "The association ID 'eipassoc-1' does not exist";
+     * an address not associated: InvalidAssociationID.NotFound too. */
+    if (!id && ip.p)
+        return req_fail(r, &E_AssocNF, "The association ID for address '%.*s' does not exist", STR_FMT(ip));
     if (!id) return req_fail(r, &E_AssocNF, "The association ID '%.*s' does not exist", STR_FMT(assoc));
-    return EXEC(db,
-                "UPDATE address SET assoc_id = NULL, instance_id = NULL, eni_id = NULL, private_ip = NULL WHERE "
-                "account = ?1 AND region = ?2 AND id = ?3",
-                ec2__cstr(a, r->who.account), ec2__cstr(a, r->region), id)
-               ? GR_OK
-               : GR_ERR;
+    const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region);
+    if (ec2__begin(db) != GR_OK) return GR_ERR;
+    bool ok = EXEC(db,
+                   "UPDATE address SET assoc_id = NULL, instance_id = NULL, eni_id = NULL, private_ip = NULL WHERE "
+                   "account = ?1 AND region = ?2 AND id = ?3",
+                   acct, reg, id);
+    /* the ticker gives the instance a new public address if its subnet
+     * maps them */
+    ok = ok && (!iid || EXEC(db,
+                             "UPDATE instance SET public_ip = NULL WHERE account = ?1 AND region = ?2 AND id = ?3 AND "
+                             "public_ip = ?4",
+                             acct, reg, iid, pub));
+    return ec2__end(db, ok);
 }

@@ -8,7 +8,8 @@
  * them. It also keeps each running instance's forwards (runtime/forward.h):
  * the TCP ports that its security groups open to the host (a rule whose
  * IPv4 range holds 127.0.0.1: 0.0.0.0/0 among them) are listened on at its
- * public address.
+ * public address (its Elastic IP while it has one, kept across stop and
+ * start; a new address from the pool otherwise, at every start).
  *
  * An instance's files: DATA/ec2/ACCOUNT/REGION/ID/{disk,mnt,console.log}.
  * The disk starts as the image does: a copy of the host's /etc with the
@@ -411,7 +412,14 @@ unsigned ec2_tick(struct app *app)
             if (pub) forwards(db, in, pub, p);
             busy = true;
         } else if (!strcmp(s, "running")) {
-            if (w->pub) forwards(db, in, w->pub, pid);
+            const char *pub = w->pub;
+            /* an Elastic IP was taken away: a new public address */
+            if (!pub && w->wanted && (pub = public_pick(a, db)))
+                EXEC(db,
+                     "UPDATE instance SET public_ip = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3 AND "
+                     "public_ip IS NULL",
+                     in->acct, in->reg, in->id, pub);
+            forwards(db, in, pub ? pub : "", pid);
         } else if (!strcmp(s, "stopping") || !strcmp(s, "shutting-down")) {
             forget(in->id);
             bool term = !strcmp(s, "shutting-down");
@@ -420,9 +428,15 @@ unsigned ec2_tick(struct app *app)
             EXEC(db,
                  term ? "UPDATE instance SET state = 'terminated', public_ip = NULL, ended = ?5 WHERE account = ?1 "
                         "AND region = ?2 AND id = ?3 AND state = ?4"
-                      : "UPDATE instance SET state = 'stopped', public_ip = NULL WHERE account = ?1 AND region = ?2 "
+                      : "UPDATE instance SET state = 'stopped', public_ip = (SELECT d.public_ip FROM address d WHERE "
+                        "d.account = ?1 AND d.region = ?2 AND d.instance_id = ?3) WHERE account = ?1 AND region = ?2 "
                         "AND id = ?3 AND state = ?4 AND ?5 IS NOT NULL",
                  in->acct, in->reg, in->id, s, arena_printf(a, "%lld", (long long)now));
+            if (term)
+                EXEC(db,
+                     "UPDATE address SET assoc_id = NULL, instance_id = NULL, eni_id = NULL, private_ip = NULL "
+                     "WHERE account = ?1 AND region = ?2 AND instance_id = ?3",
+                     in->acct, in->reg, in->id);
             if (term) rm_tree(inst_dir(a, app, in->acct, in->reg, in->id));
             busy = true;
         } else if (!strcmp(s, "terminated") && w->ended && now - w->ended > KEEP_TERMINATED_US) {

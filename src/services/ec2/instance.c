@@ -252,6 +252,18 @@ static bool vpc_dns_hostnames(req_t *r, sqlite3 *db, str_t vpc)
     return on;
 }
 
+static bool elastic(req_t *r, sqlite3 *db, const char *ip)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM address WHERE account = ?1 AND region = ?2 AND public_ip = ?3");
+    if (!st) return false;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    sqlite3_bind_text(st, 3, ip, -1, SQLITE_STATIC);
+    bool yes = sqlite3_step(st) == SQLITE_ROW;
+    store_release(st);
+    return yes;
+}
+
 static val_t *inst_value(req_t *r, sqlite3 *db, sqlite3_stmt *st, ec2__fields_t *f)
 {
     arena_t *a = r->arena;
@@ -307,7 +319,8 @@ static val_t *inst_value(req_t *r, sqlite3 *db, sqlite3_stmt *st, ec2__fields_t 
               *ad = val_new(a, VAL_STRUCT), *assoc = NULL;
         if (pub) {
             assoc = val_new(a, VAL_STRUCT);
-            val_set_c(a, assoc, "IpOwnerId", val_cstr(a, "amazon"));
+            /* AWS: an Elastic IP is the account's, the others Amazon's */
+            val_set_c(a, assoc, "IpOwnerId", elastic(r, db, pub) ? val_str(a, r->who.account) : val_cstr(a, "amazon"));
             val_set_c(a, assoc, "PublicDnsName", val_cstr(a, pubdns));
             val_set_c(a, assoc, "PublicIp", val_cstr(a, pub));
             val_set_c(a, ni, "Association", assoc);

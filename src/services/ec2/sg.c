@@ -735,8 +735,11 @@ int ec2_delete_security_group(req_t *r, const val_t *in, val_t *out)
     if (!id) return GR_ERR;
     const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region);
     sqlite3_stmt *st = store_stmt(db, "SELECT name, is_default, (SELECT count(*) FROM sg_rule WHERE account = ?1 AND "
-                                      "region = ?2 AND ref_group = ?3 AND group_id != ?3) FROM sg WHERE account = ?1 "
-                                      "AND region = ?2 AND id = ?3");
+                                      "region = ?2 AND ref_group = ?3 AND group_id != ?3) + (SELECT count(*) FROM "
+                                      "instance_sg s JOIN instance i ON i.account = s.account AND i.region = s.region "
+                                      "AND i.id = s.instance_id WHERE s.account = ?1 AND s.region = ?2 AND s.group_id "
+                                      "= ?3 AND i.state != 'terminated') FROM sg WHERE account = ?1 AND region = ?2 "
+                                      "AND id = ?3");
     if (!st) return GR_ERR;
     sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, reg, -1, SQLITE_STATIC);
@@ -752,7 +755,8 @@ int ec2_delete_security_group(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &E_CannotDelete, "the specified group: \"%s\" name: \"%s\" cannot be deleted by a user", id,
                         name);
     /* AWS (recorded): DependencyViolation "resource sg-1 has a dependent
-     * object". */
+     * object" (another group's rule or an instance that is not
+     * terminated). */
     if (refs) return req_fail(r, &E_Dependency, "resource %s has a dependent object", id);
     if (ec2__begin(db) != GR_OK) return GR_ERR;
     bool ok = EXEC(db,

@@ -784,6 +784,18 @@ int ec2_delete_subnet(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = ec2__ready(r);
     if (!db) return GR_ERR;
     if (ec2__need(r, db, "subnet", id) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM instance WHERE account = ?1 AND region = ?2 AND subnet_id = ?3 "
+                                      "AND state != 'terminated'");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    bool used = sqlite3_step(st) == SQLITE_ROW;
+    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    /* AWS (recorded): "The subnet 'subnet-1' has dependencies and cannot be
+     * deleted." while instances that are not terminated are in it. */
+    if (used)
+        return req_fail(r, &E_Dependency, "The subnet '%.*s' has dependencies and cannot be deleted.", STR_FMT(id));
     if (ec2__begin(db) != GR_OK) return GR_ERR;
     /* AWS: the subnet's route table and network ACL associations go with
      * it. */
