@@ -64,6 +64,7 @@ mkdir -p /srv/www
 echo "hello from $(hostname)" > /srv/www/index.html
 cat > /var/lib/cloud/scripts/per-boot/web.sh <<'EOF'
 #!/bin/bash
+echo "hello from $(hostname)" > /srv/www/index.html
 cd /srv/www && nohup python3 -m http.server 8001 >/var/log/web.log 2>&1 &
 EOF
 chmod +x /var/lib/cloud/scripts/per-boot/web.sh
@@ -232,6 +233,48 @@ def test_elastic_ip(ec2, image, web_sg):
     err, _ = refused(ec2.associate_address, AllocationId=eip["AllocationId"], InstanceId=iid)
     assert err["Code"] == "IncorrectInstanceState"
     ec2.release_address(AllocationId=eip["AllocationId"])
+
+
+def test_image_from_instance(ec2, image, web_sg):
+    """Scenario E.2: an image made from the web server instance; two instances launched from it serve
+    without user data of their own (the image holds the per-boot script)."""
+    src = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SecurityGroupIds=[web_sg],
+                            UserData=USER_DATA.replace("$GUREUM_DATA_PROBE", "/nonexistent"))["Instances"][0]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[src["InstanceId"]],
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    if MACHINES:
+        assert wait_for(lambda: fetch(instance(ec2, src["InstanceId"])["PublicIpAddress"]))
+    ami = ec2.create_image(InstanceId=src["InstanceId"], Name="web-image", Description="web on 8001",
+                           TagSpecifications=[{"ResourceType": "image",
+                                               "Tags": [{"Key": "Name", "Value": "WEB-AMI"}]}])["ImageId"]
+    assert ami.startswith("ami-") and len(ami) == 21
+    ec2.get_waiter("image_available").wait(ImageIds=[ami], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    [im] = ec2.describe_images(Owners=["self"])["Images"]
+    assert (im["ImageId"], im["Name"], im["Description"], im["State"], im["OwnerId"], im["Public"],
+            im["Tags"]) == (ami, "web-image", "web on 8001", "available", "000000000000", False,
+                            [{"Key": "Name", "Value": "WEB-AMI"}])
+    assert [x["ImageId"] for x in ec2.describe_images(Filters=[{"Name": "name", "Values": ["web-*"]}])["Images"]] \
+        == [ami]
+    err, _ = refused(ec2.create_image, InstanceId=src["InstanceId"], Name="web-image")
+    assert (err["Code"], err["Message"]) == ("InvalidAMIName.Duplicate",
+                                             "AMI name web-image is already in use by AMI %s" % ami)
+    two = ec2.run_instances(ImageId=ami, MinCount=2, MaxCount=2, SecurityGroupIds=[web_sg])["Instances"]
+    ids = [i["InstanceId"] for i in two]
+    ec2.get_waiter("instance_running").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    for i in map(lambda x: instance(ec2, x), ids):
+        assert i["ImageId"] == ami
+        if MACHINES:
+            assert wait_for(lambda: fetch(i["PublicIpAddress"])) == "hello from %s\n" % i["PrivateDnsName"]
+    ec2.deregister_image(ImageId=ami)
+    err, _ = refused(ec2.describe_images, ImageIds=[ami])
+    assert err["Code"] == "InvalidAMIID.NotFound"
+    err, _ = refused(ec2.run_instances, ImageId=ami, MinCount=1, MaxCount=1)
+    assert (err["Code"], err["Message"]) == ("InvalidAMIID.NotFound", "The image id '[%s]' does not exist" % ami)
+    err, _ = refused(ec2.deregister_image, ImageId=image)
+    assert err["Code"] == "AuthFailure"
+    ec2.terminate_instances(InstanceIds=ids + [src["InstanceId"]])
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=ids + [src["InstanceId"]],
+                                               WaiterConfig={"Delay": 1, "MaxAttempts": 30})
 
 
 def test_refusals(ec2, image, web_sg):

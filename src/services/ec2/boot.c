@@ -148,18 +148,34 @@ static bool has_line(const char *path, const char *prefix)
 }
 
 typedef struct {
-    const char *acct, *reg, *id, *pip, *key_name, *user_data;
+    const char *acct, *reg, *id, *pip, *key_name, *user_data, *image;
 } inst_t;
 
-/* The disk as the image makes it (once, before the first boot). */
-static bool make_disk(arena_t *a, sqlite3 *db, const char *dir, const inst_t *in, const char *host)
+static const char *image_dir(arena_t *a, struct app *app, const char *acct, const char *reg, const char *id)
+{
+    return arena_printf(a, "%s/ec2/%s/%s/images/%s", app->cfg->data_dir, acct, reg, id);
+}
+
+void ec2__image_files_drop(struct app *app, const char *acct, const char *reg, const char *id)
+{
+    arena_t *a = arena_new(0);
+    rm_tree(image_dir(a, app, acct, reg, id));
+    arena_free(a);
+}
+
+/* The disk as the image makes it (once, before the first boot): a copy of
+ * an account's image, or of the host's /etc for a public one. */
+static bool make_disk(arena_t *a, struct app *app, sqlite3 *db, const char *dir, const inst_t *in, const char *host)
 {
     const char *disk = arena_printf(a, "%s/disk", dir), *tmp = arena_printf(a, "%s/disk.new", dir);
     if (access(disk, F_OK) == 0) return true;
     rm_tree(tmp);
+    const char *own = arena_printf(a, "%s/disk", image_dir(a, app, in->acct, in->reg, in->image));
+    bool from_image = access(own, F_OK) == 0;
     const char *mk[] = {"/bin/mkdir", "-p", arena_printf(a, "%s/etc", tmp), NULL};
     const char *cp[] = {"/bin/cp", "-a", "/etc/.", arena_printf(a, "%s/etc/", tmp), NULL};
-    if (run(mk) < 0 || run(cp) < 0) return false;
+    const char *cpi[] = {"/bin/cp", "-a", arena_printf(a, "%s/.", own), arena_printf(a, "%s/", tmp), NULL};
+    if (run(mk) < 0 || run(from_image ? cpi : cp) < 0) return false;
     const char *dirs[] = {"var/tmp", "var/log", "var/lib/cloud/scripts/per-boot", "home/ec2-user/.ssh", "root",
                           "opt",     "srv"};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
@@ -241,7 +257,7 @@ static pid_t boot(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in, st
                    0600, true);
         return 0;
     }
-    if (!make_disk(a, db, dir, in, host)) {
+    if (!make_disk(a, app, db, dir, in, host)) {
         log_error("ec2: cannot make the disk of %s", in->id);
         return -1;
     }
@@ -355,14 +371,47 @@ static const char *public_pick(arena_t *a, sqlite3 *db)
     return NULL;
 }
 
+/* Images being made: the source instance's disk copied (a running
+ * instance is copied as it is: AWS would reboot it unless NoReboot). */
+static void images(arena_t *a, struct app *app, sqlite3 *db)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, source FROM image WHERE state = 'pending'");
+    const char *rows[16][4];
+    size_t n = 0;
+    while (st && n < 16 && sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < 4; i++) rows[n][i] = arena_strdup(a, (const char *)sqlite3_column_text(st, i));
+        n++;
+    }
+    if (st) store_release(st);
+    for (size_t k = 0; k < n; k++) {
+        const char *dir = image_dir(a, app, rows[k][0], rows[k][1], rows[k][2]);
+        const char *src = arena_printf(a, "%s/disk", inst_dir(a, app, rows[k][0], rows[k][1], rows[k][3]));
+        const char *tmp = arena_printf(a, "%s/disk.new", dir), *dst = arena_printf(a, "%s/disk", dir);
+        rm_tree(tmp);
+        const char *mk[] = {"/bin/mkdir", "-p", tmp, NULL};
+        const char *cp[] = {"/bin/cp", "-a", arena_printf(a, "%s/.", src), arena_printf(a, "%s/", tmp), NULL};
+        /* an instance that never ran here (no machines) has no disk: its
+         * image is the public one's */
+        bool ok = run(mk) == 0 && (access(src, F_OK) != 0 || run(cp) == 0) && rename(tmp, dst) == 0;
+        if (!ok) {
+            log_error("ec2: cannot copy the disk of %s into %s", rows[k][3], rows[k][2]);
+            continue;
+        }
+        if (access(src, F_OK) != 0) rm_tree(dst);
+        EXEC(db, "UPDATE image SET state = 'available' WHERE account = ?1 AND region = ?2 AND id = ?3", rows[k][0],
+             rows[k][1], rows[k][2]);
+    }
+}
+
 unsigned ec2_tick(struct app *app)
 {
     sqlite3 *db = ec2__db(app);
     if (!db) return 0;
     arena_t *a = arena_new(0);
     int64_t now = time_now_us();
+    images(a, app, db);
     sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, state, private_ip, public_ip, key_name, user_data, "
-                                      "public_wanted, ended FROM instance ORDER BY seq");
+                                      "public_wanted, ended, image_id FROM instance ORDER BY seq");
     typedef struct {
         inst_t in;
         const char *state, *pub;
@@ -378,7 +427,8 @@ unsigned ec2_tick(struct app *app)
             const unsigned char *t = sqlite3_column_text(st, i);
             c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
         }
-        w->in = (inst_t){c[0], c[1], c[2], c[4], c[6], c[7]};
+        w->in =
+            (inst_t){c[0], c[1], c[2], c[4], c[6], c[7], arena_strdup(a, (const char *)sqlite3_column_text(st, 10))};
         w->state = c[3];
         w->pub = c[5];
         w->wanted = sqlite3_column_int(st, 8);

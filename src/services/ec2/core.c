@@ -391,6 +391,9 @@ static const struct {
     {"dopt-", "dopt", "dhcp-options", "InvalidDhcpOptionID.NotFound", "dhcpOption", NULL},
     /* AWS (recorded): "The instance ID 'i-1' does not exist". */
     {"i-", "instance", "instance", "InvalidInstanceID.NotFound", "instance", NULL},
+    /* AWS (recorded): "The image id '[ami-1]' does not exist" (an
+     * account's own images; the public ones are not rows). */
+    {"ami-", "image", "image", "InvalidAMIID.NotFound", NULL, "The image id '[%.*s]' does not exist"},
 };
 
 static int kind_of(str_t id)

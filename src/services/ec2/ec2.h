@@ -76,6 +76,11 @@ typedef struct {
 extern const ec2__image_t ec2__images[];
 #define EC2_AMAZON_OWNER "137112412989"
 const char *ec2__image_id(arena_t *a, str_t region, size_t k);
+/* image.c's: GR_OK when id is an image the request's account may launch
+ * (public, or its own and available), else r failed as AWS refuses; the
+ * files of a deregistered image removed (boot.c). */
+int ec2__image_usable(req_t *r, sqlite3 *db, str_t id);
+void ec2__image_files_drop(struct app *app, const char *acct, const char *reg, const char *id);
 /* AWS's state code of a state name (running: 16). */
 int ec2__state_code(const char *state);
 /* AWS's private (public: true) DNS name of an address in region. */

@@ -1,15 +1,13 @@
 /* instance.c — EC2 instances and images: RunInstances, DescribeInstances,
  * DescribeInstanceStatus, Stop/Start/Terminate/RebootInstances,
- * GetConsoleOutput, DescribeImages.
+ * GetConsoleOutput.
  *
  * These handlers only keep the rows and their states; boot.c, on the
  * ticker thread, makes the states true: an instance in "pending" is booted
  * as a real machine (runtime/machine.h) and then "running", one "stopping"
  * or "shutting-down" is killed and then "stopped" or "terminated".
  *
- * Images: each region offers the public images of ec2__images (boot.c
- * boots every one of them from the host's own userland, read-only, with a
- * fresh /etc, /var, /home… of its own). Addresses: a private address from
+ * Images are image.c's. Addresses: a private address from
  * the subnet (its first four and last are AWS's own), and, where the subnet
  * maps public addresses or the request asks, a public one from 127.200.0.0/16
  * — a loopback address of the host, so that what the instance's security
@@ -25,8 +23,6 @@
 #include "services/app.h"
 #include "services/ec2/ec2.h"
 
-static const aws_errdef_t E_AmiNF = {"InvalidAMIID.NotFound", 400, true};
-static const aws_errdef_t E_AmiMalformed = {"InvalidAMIID.Malformed", 400, true};
 static const aws_errdef_t E_KeyNF = {"InvalidKeyPair.NotFound", 400, true};
 static const aws_errdef_t E_GroupNF = {"InvalidGroup.NotFound", 400, true};
 static const aws_errdef_t E_NoDefaultVpc = {"VPCIdNotSpecified", 400, true};
@@ -38,135 +34,6 @@ static const aws_errdef_t E_Combination = {"InvalidParameterCombination", 400, t
 static const aws_errdef_t E_NoAddr = {"InsufficientFreeAddressesInSubnet", 400, true};
 
 enum { INSTANCE_QUOTA = 20, USER_DATA_MAX = 16384 };
-
-/* ==== Images ==== */
-
-/* The region's public images: their ids are the same in every data
- * directory (a hash of the region and the name), as an AMI id is fixed. */
-const ec2__image_t ec2__images[] = {
-    {"al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64",
-     "Amazon Linux 2023 AMI 2023.6.20241212.0 x86_64 HVM kernel-6.1 (gureum: the host's userland)",
-     "2024-12-12T18:42:50.000Z"},
-    {"amzn2-ami-kernel-5.10-hvm-2.0.20241217.0-x86_64-gp2",
-     "Amazon Linux 2 Kernel 5.10 AMI 2.0.20241217.0 x86_64 HVM gp2 (gureum: the host's userland)",
-     "2024-12-17T23:01:12.000Z"},
-    {NULL, NULL, NULL},
-};
-
-const char *ec2__image_id(arena_t *a, str_t region, size_t k)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < region.len; i++) h = (h ^ (uint8_t)region.p[i]) * 1099511628211ull;
-    for (const char *p = ec2__images[k].name; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ull;
-    return arena_printf(a, "ami-0%016llx", (unsigned long long)h);
-}
-
-/* The index of image id in ec2__images, or -1. */
-static int image_find(req_t *r, str_t id)
-{
-    for (size_t k = 0; ec2__images[k].name; k++)
-        if (str_eq_c(id, ec2__image_id(r->arena, r->region, k))) return (int)k;
-    return -1;
-}
-
-static int image_refuse(req_t *r, str_t id)
-{
-    bool hex = id.len > 4 && id.len <= 21 && str_starts_with(id, str_c("ami-"));
-    for (size_t i = 4; hex && i < id.len; i++)
-        hex = (id.p[i] >= '0' && id.p[i] <= '9') || (id.p[i] >= 'a' && id.p[i] <= 'f');
-    /* AWS (recorded): Invalid id: "x" (expecting "ami-..."); "The image id
-     * '[ami-1]' does not exist". */
-    if (!hex) return req_fail(r, &E_AmiMalformed, "Invalid id: \"%.*s\" (expecting \"ami-...\")", STR_FMT(id));
-    return req_fail(r, &E_AmiNF, "The image id '[%.*s]' does not exist", STR_FMT(id));
-}
-
-int ec2_describe_images(req_t *r, const val_t *in, val_t *out)
-{
-    arena_t *a = r->arena;
-    static const char *const known[] = {"image-id",
-                                        "name",
-                                        "owner-alias",
-                                        "owner-id",
-                                        "architecture",
-                                        "state",
-                                        "root-device-type",
-                                        "root-device-name",
-                                        "virtualization-type",
-                                        "image-type",
-                                        "is-public",
-                                        "platform-details",
-                                        "description",
-                                        "hypervisor",
-                                        "ena-support",
-                                        NULL};
-    const val_t *filters = val_get(in, "Filters"), *ids = val_get(in, "ImageIds"), *owners = val_get(in, "Owners");
-    if (ec2__filters_check(r, filters, known) != GR_OK) return GR_ERR;
-    for (size_t i = 0; i < val_len(ids); i++)
-        if (image_find(r, ids->u.list.v[i]->u.s) < 0) return image_refuse(r, ids->u.list.v[i]->u.s);
-    val_t *list = val_new(a, VAL_LIST);
-    for (size_t k = 0; ec2__images[k].name; k++) {
-        const ec2__image_t *im = &ec2__images[k];
-        const char *id = ec2__image_id(a, r->region, k);
-        bool owned = !val_len(owners);
-        for (size_t i = 0; !owned && i < val_len(owners); i++) {
-            str_t o = owners->u.list.v[i]->u.s;
-            owned = str_eq_c(o, "amazon") || str_eq_c(o, EC2_AMAZON_OWNER);
-        }
-        if (!owned || !ec2__named(ids, str_c(id))) continue;
-        ec2__fields_t f;
-        ec2__fields_init(&f, a);
-        const char *pairs[][2] = {{"image-id", id},
-                                  {"name", im->name},
-                                  {"owner-alias", "amazon"},
-                                  {"owner-id", EC2_AMAZON_OWNER},
-                                  {"architecture", "x86_64"},
-                                  {"state", "available"},
-                                  {"root-device-type", "ebs"},
-                                  {"root-device-name", "/dev/xvda"},
-                                  {"virtualization-type", "hvm"},
-                                  {"image-type", "machine"},
-                                  {"is-public", "true"},
-                                  {"platform-details", "Linux/UNIX"},
-                                  {"description", im->description},
-                                  {"hypervisor", "xen"},
-                                  {"ena-support", "true"}};
-        for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) ec2__field(&f, pairs[i][0], pairs[i][1]);
-        if (!ec2__filters_pass(filters, &f)) continue;
-        val_t *v = val_new(a, VAL_STRUCT);
-        val_set_c(a, v, "Architecture", val_cstr(a, "x86_64"));
-        val_set_c(a, v, "CreationDate", val_cstr(a, im->created));
-        val_set_c(a, v, "ImageId", val_cstr(a, id));
-        val_set_c(a, v, "ImageLocation", val_cstr(a, arena_printf(a, "amazon/%s", im->name)));
-        val_set_c(a, v, "ImageType", val_cstr(a, "machine"));
-        val_set_c(a, v, "Public", val_bool(a, true));
-        val_set_c(a, v, "OwnerId", val_cstr(a, EC2_AMAZON_OWNER));
-        val_set_c(a, v, "PlatformDetails", val_cstr(a, "Linux/UNIX"));
-        val_set_c(a, v, "UsageOperation", val_cstr(a, "RunInstances"));
-        val_set_c(a, v, "State", val_cstr(a, "available"));
-        val_t *bdm = val_new(a, VAL_LIST), *m = val_new(a, VAL_STRUCT), *ebs = val_new(a, VAL_STRUCT);
-        val_set_c(a, ebs, "DeleteOnTermination", val_bool(a, true));
-        val_set_c(a, ebs, "VolumeSize", val_int(a, 8));
-        val_set_c(a, ebs, "VolumeType", val_cstr(a, "gp3"));
-        val_set_c(a, ebs, "Encrypted", val_bool(a, false));
-        val_set_c(a, m, "DeviceName", val_cstr(a, "/dev/xvda"));
-        val_set_c(a, m, "Ebs", ebs);
-        val_push(a, bdm, m);
-        val_set_c(a, v, "BlockDeviceMappings", bdm);
-        val_set_c(a, v, "Description", val_cstr(a, im->description));
-        val_set_c(a, v, "EnaSupport", val_bool(a, true));
-        val_set_c(a, v, "Hypervisor", val_cstr(a, "xen"));
-        val_set_c(a, v, "ImageOwnerAlias", val_cstr(a, "amazon"));
-        val_set_c(a, v, "Name", val_cstr(a, im->name));
-        val_set_c(a, v, "RootDeviceName", val_cstr(a, "/dev/xvda"));
-        val_set_c(a, v, "RootDeviceType", val_cstr(a, "ebs"));
-        val_set_c(a, v, "SriovNetSupport", val_cstr(a, "simple"));
-        val_set_c(a, v, "VirtualizationType", val_cstr(a, "hvm"));
-        val_set_c(a, v, "BootMode", val_cstr(a, "uefi-preferred"));
-        val_set_c(a, v, "ImdsSupport", val_cstr(a, "v2.0"));
-        val_push(a, list, v);
-    }
-    return ec2__page(r, in, out, "Images", list, 5);
-}
 
 /* ==== Reading instances ==== */
 
@@ -730,7 +597,8 @@ int ec2_run_instances(req_t *r, const val_t *in, val_t *out)
     str_t image = val_get_str(in, "ImageId");
     /* AWS (recorded): "The request must contain the parameter ImageId". */
     if (!image.p) return req_fail(r, &ERR_MissingParameter, "The request must contain the parameter ImageId");
-    if (image_find(r, image) < 0) return image_refuse(r, image);
+    sqlite3 *db = ec2__ready(r);
+    if (!db || ec2__image_usable(r, db, image) != GR_OK) return GR_ERR;
     str_t type = val_get_str(in, "InstanceType");
     if (!type.p) type = str_c("m1.small"); /* AWS: the default when none is given */
     if (!is_type(type))
@@ -763,8 +631,6 @@ int ec2_run_instances(req_t *r, const val_t *in, val_t *out)
     }
     if (want_ip.p && maxc > 1)
         return req_fail(r, &E_Combination, "Cannot specify a private IP address when launching more than one instance");
-    sqlite3 *db = ec2__ready(r);
-    if (!db) return GR_ERR;
     str_t token = val_get_str(in, "ClientToken"), earlier = launched_with(r, db, token);
     if (earlier.p) return reservation_out(r, db, earlier, out);
     const val_t *placement = val_get(in, "Placement");
