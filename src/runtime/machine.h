@@ -49,6 +49,11 @@ bool mach_running(pid_t pid);
 /* Ends the machine (every process in it dies with its init) and reaps it. */
 void mach_kill(pid_t pid);
 
+/* CPU time used so far by every process of the machine (the live ones and,
+ * through their parents' and the init's child times, those that ended), in
+ * seconds; -1 when the machine is gone. Reads /proc (no cgroup needed). */
+double mach_cpu_seconds(pid_t pid);
+
 /* A non-blocking TCP socket inside the machine's network, its connect to
  * ipv4:port started; -1 on failure (errno set). */
 int mach_connect(pid_t pid, const char *ipv4, int port);

@@ -34,7 +34,7 @@ MACHINES = _machines()
 
 @pytest.fixture(scope="module")
 def gureum(tmp_path_factory):
-    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
+    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100", "GUREUM_METRICS_FLUSH_MS": "1000"})
 
 
 @pytest.fixture(scope="module")
@@ -275,6 +275,35 @@ def test_image_from_instance(ec2, image, web_sg):
     ec2.terminate_instances(InstanceIds=ids + [src["InstanceId"]])
     ec2.get_waiter("instance_terminated").wait(InstanceIds=ids + [src["InstanceId"]],
                                                WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+
+
+@pytest.mark.skipif(not MACHINES, reason="this host runs no machines (root and namespaces needed)")
+def test_cpu_utilization(gureum, ec2, image):
+    """AWS/EC2 CPUUtilization measured from the machine's processes (Scenario G's signal): a busy
+    loop on a one-vCPU instance shows high, an idle instance low."""
+    import datetime
+    busy = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t2.micro",
+                             UserData="#!/bin/sh\n(while :; do :; done) >/dev/null 2>&1 &\n")["Instances"][0]
+    idle = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t2.micro")["Instances"][0]
+    ids = [busy["InstanceId"], idle["InstanceId"]]
+    ec2.get_waiter("instance_running").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    cw = gureum.client("cloudwatch")
+
+    def peak(iid):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        pts = cw.get_metric_statistics(Namespace="AWS/EC2", MetricName="CPUUtilization",
+                                       Dimensions=[{"Name": "InstanceId", "Value": iid}],
+                                       StartTime=now - datetime.timedelta(minutes=10),
+                                       EndTime=now + datetime.timedelta(minutes=1), Period=60,
+                                       Statistics=["Maximum", "SampleCount"])["Datapoints"]
+        n = sum(p["SampleCount"] for p in pts)
+        return (max(p["Maximum"] for p in pts), n) if pts else (None, 0)
+
+    wait_for(lambda: peak(busy["InstanceId"])[1] >= 3 and peak(idle["InstanceId"])[1] >= 3, timeout=30)
+    hot, cold = peak(busy["InstanceId"])[0], peak(idle["InstanceId"])[0]
+    assert hot > 30 and cold < 20, (hot, cold)
+    ec2.terminate_instances(InstanceIds=ids)
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
 
 
 def test_refusals(ec2, image, web_sg):

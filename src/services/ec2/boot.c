@@ -36,6 +36,7 @@
 #include "runtime/forward.h"
 #include "runtime/machine.h"
 #include "services/app.h"
+#include "services/pubmetrics.h"
 #include "services/ec2/ec2.h"
 
 enum { MAX_MACHINES = 512, KEEP_TERMINATED_US = 3600LL * 1000000, QUICK_TICK_MS = 100 };
@@ -44,6 +45,8 @@ typedef struct {
     char id[32];
     pid_t pid;
     bool reboot;
+    double cpu_s;   /* CPU seconds at the last sample, < 0 before the first */
+    int64_t cpu_us; /* when that was */
 } machine_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -290,7 +293,7 @@ static void remember(const char *id, pid_t pid)
         m = &machines[nmachines++];
         snprintf(m->id, sizeof m->id, "%s", id);
     }
-    if (m) m->pid = pid, m->reboot = false;
+    if (m) m->pid = pid, m->reboot = false, m->cpu_s = -1;
     pthread_mutex_unlock(&mu);
 }
 
@@ -352,6 +355,69 @@ static void forwards(sqlite3 *db, const inst_t *in, const char *pub, pid_t pid)
     }
     store_release(st);
     fwd_set(in->id, pub, ports, n, pid, in->pip);
+}
+
+/* ==== CPUUtilization ==== */
+
+/* The vCPUs of an instance type, from its size as AWS names sizes (t2's
+ * small ones have one; nano to large two elsewhere; xlarge four, Nxlarge
+ * 4N). */
+static double vcpus(const char *type)
+{
+    const char *size = strchr(type, '.');
+    if (!size++) return 1;
+    if (!strncmp(type, "t2.", 3) && (!strcmp(size, "nano") || !strcmp(size, "micro") || !strcmp(size, "small")))
+        return 1;
+    if (!strcmp(type, "m1.small")) return 1;
+    if (!strcmp(size, "metal")) return 96;
+    if (!strcmp(size, "xlarge")) return 4;
+    int n = atoi(size);
+    if (n > 0 && strstr(size, "xlarge")) return 4.0 * n;
+    return 2;
+}
+
+/* AWS/EC2 CPUUtilization of every running machine: the share of its vCPUs
+ * its processes used since the last sample, once a flush period (AWS's
+ * detailed monitoring is a minute), per InstanceId and, for an Auto
+ * Scaling group's instance, per AutoScalingGroupName too. */
+static void sample_cpu(arena_t *a, struct app *app, sqlite3 *db, int64_t now)
+{
+    static int64_t last_us;
+    if (now - last_us < (int64_t)pubm_period_ms() * 1000) return;
+    last_us = now;
+    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, type, (SELECT value FROM tag t WHERE t.account = "
+                                      "i.account AND t.region = i.region AND t.res_id = i.id AND t.key = "
+                                      "'aws:autoscaling:groupName') FROM instance i WHERE state = 'running'");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *acct = arena_strdup(a, (const char *)sqlite3_column_text(st, 0)),
+                   *reg = arena_strdup(a, (const char *)sqlite3_column_text(st, 1)),
+                   *id = arena_strdup(a, (const char *)sqlite3_column_text(st, 2)),
+                   *type = arena_strdup(a, (const char *)sqlite3_column_text(st, 3));
+        const unsigned char *group = sqlite3_column_text(st, 4);
+        pthread_mutex_lock(&mu);
+        machine_t *m = find(id);
+        pid_t pid = m ? m->pid : 0;
+        pthread_mutex_unlock(&mu);
+        double cpu = pid > 0 ? mach_cpu_seconds(pid) : -1;
+        if (cpu < 0) continue;
+        pthread_mutex_lock(&mu);
+        m = find(id);
+        double prev = m ? m->cpu_s : -1;
+        int64_t prev_us = m ? m->cpu_us : 0;
+        if (m) m->cpu_s = cpu, m->cpu_us = now;
+        pthread_mutex_unlock(&mu);
+        if (prev < 0 || now <= prev_us) continue;
+        double pct = 100.0 * (cpu - prev) / ((double)(now - prev_us) / 1e6) / vcpus(type);
+        if (pct > 100) pct = 100; /* the machine is not held to its vCPUs */
+        if (pct < 0) pct = 0;
+        pubm_dim_t dims[] = {{"InstanceId", str_c(id)}};
+        pubm_add(app, str_c(acct), str_c(reg), "AWS/EC2", "CPUUtilization", dims, 1, "Percent", pct, false);
+        if (group) {
+            pubm_dim_t g[] = {{"AutoScalingGroupName", str_c(arena_strdup(a, (const char *)group))}};
+            pubm_add(app, str_c(acct), str_c(reg), "AWS/EC2", "CPUUtilization", g, 1, "Percent", pct, false);
+        }
+    }
+    if (st) store_release(st);
 }
 
 /* ==== The tick ==== */
@@ -496,6 +562,7 @@ unsigned ec2_tick(struct app *app)
             EXEC(db, "DELETE FROM instance WHERE account = ?1 AND region = ?2 AND id = ?3", in->acct, in->reg, in->id);
         }
     }
+    sample_cpu(a, app, db, now);
     arena_free(a);
     return busy ? QUICK_TICK_MS : 0;
 }
