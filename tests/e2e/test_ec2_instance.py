@@ -306,6 +306,29 @@ def test_cpu_utilization(gureum, ec2, image):
     ec2.get_waiter("instance_terminated").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
 
 
+@pytest.mark.skipif(not MACHINES, reason="this host runs no machines (root and namespaces needed)")
+def test_instance_survives_server_restart(gureum, image, web_sg):
+    """A running instance stays running across kill -9 of the server: its machine dies with the server
+    and boots again (per-boot scripts run, the user data not) at the same addresses."""
+    ec2 = gureum.client("ec2")
+    iid = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SecurityGroupIds=[web_sg],
+                            UserData=USER_DATA.replace("$GUREUM_DATA_PROBE", "/nonexistent"))["Instances"][0][
+        "InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    i = instance(ec2, iid)
+    assert wait_for(lambda: fetch(i["PublicIpAddress"]))
+    gureum.restart(kill9=True)
+    ec2 = gureum.client("ec2")
+    j = instance(ec2, iid)
+    assert (j["State"]["Name"], j["PublicIpAddress"], j["PrivateIpAddress"]) == (
+        "running", i["PublicIpAddress"], i["PrivateIpAddress"])
+    assert wait_for(lambda: fetch(i["PublicIpAddress"])).startswith("hello from ip-")
+    out = wait_for(lambda: console(ec2, iid).count("booting") == 2 and console(ec2, iid))
+    assert out.count("USERDATA-RAN") == 1
+    ec2.terminate_instances(InstanceIds=[iid])
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+
+
 def test_refusals(ec2, image, web_sg):
     cases = [
         (dict(ImageId="ami-0123456789abcdef0"), "InvalidAMIID.NotFound", None),
