@@ -6,6 +6,7 @@ console output; stop/start (a new public address, per-boot scripts run again, th
 reboot, terminate; the machine's confinement (no data directory, read-only /usr); AWS's refusals;
 the AWS CLIs.
 """
+import base64
 import json
 import os
 import socket
@@ -410,3 +411,36 @@ def test_cli(gureum, image, tmp_path, cli):
         wait_for(said, timeout=30, step=0.5)
     p = gureum.aws("ec2", "terminate-instances", "--instance-ids", iid, cli=cli)
     assert p.returncode == 0 and json.loads(p.stdout)["TerminatingInstances"][0]["InstanceId"] == iid
+
+
+def test_instance_attributes(ec2, image, web_sg):
+    """Changing the type of a stopped instance (a lab step), termination and stop protection, the
+    user data and the groups, in both ModifyInstanceAttribute forms."""
+    iid = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t2.micro",
+                            UserData="#!/bin/sh\necho attr\n", DisableApiTermination=True)["Instances"][0]["InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    got = ec2.describe_instance_attribute(InstanceId=iid, Attribute="instanceType")
+    assert got["InstanceType"] == {"Value": "t2.micro"}
+    ud = ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData")["UserData"]["Value"]
+    assert base64.b64decode(ud) == b"#!/bin/sh\necho attr\n"
+    assert ec2.describe_instance_attribute(InstanceId=iid, Attribute="disableApiTermination")[
+        "DisableApiTermination"] == {"Value": True}
+    err, _ = refused(ec2.modify_instance_attribute, InstanceId=iid, InstanceType={"Value": "t3.large"})
+    assert (err["Code"], err["Message"]) == ("IncorrectInstanceState",
+                                             "The instance '%s' is not in the 'stopped' state." % iid)
+    err, _ = refused(ec2.terminate_instances, InstanceIds=[iid])
+    assert (err["Code"], err["Message"]) == (
+        "OperationNotPermitted", "The instance '%s' may not be terminated. Modify its 'disableApiTermination' "
+        "instance attribute and try again." % iid)
+    ec2.modify_instance_attribute(InstanceId=iid, DisableApiStop={"Value": True})
+    err, _ = refused(ec2.stop_instances, InstanceIds=[iid])
+    assert err["Code"] == "OperationNotPermitted"
+    ec2.modify_instance_attribute(InstanceId=iid, Attribute="disableApiStop", Value="false")
+    ec2.stop_instances(InstanceIds=[iid])
+    ec2.get_waiter("instance_stopped").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    ec2.modify_instance_attribute(InstanceId=iid, InstanceType={"Value": "t3.large"})
+    ec2.modify_instance_attribute(InstanceId=iid, Groups=[web_sg])
+    i = instance(ec2, iid)
+    assert i["InstanceType"] == "t3.large" and [g["GroupId"] for g in i["SecurityGroups"]] == [web_sg]
+    ec2.modify_instance_attribute(InstanceId=iid, DisableApiTermination={"Value": False})
+    ec2.terminate_instances(InstanceIds=[iid])

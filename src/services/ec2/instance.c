@@ -708,9 +708,9 @@ int ec2_run_instances(req_t *r, const val_t *in, val_t *out)
         ok = EXEC(db,
                   "INSERT INTO instance (account, region, id, reservation, image_id, type, key_name, subnet_id, "
                   "vpc_id, zone, private_ip, public_ip, eni_id, mac, state, launched, user_data, client_token, "
-                  "launch_index, shutdown_terminates, no_termination, monitoring, ebs_optimized, public_wanted, seq) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15, ?16, ?17, ?18, "
-                  "?19, ?20, ?21, ?22, ?23, ?15)",
+                  "launch_index, shutdown_terminates, no_termination, monitoring, ebs_optimized, public_wanted, "
+                  "no_stop, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15, "
+                  "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?15)",
                   arena_strndup(a, r->who.account.p, r->who.account.len), arena_strndup(a, r->region.p, r->region.len),
                   id, res, ec2__cstr(a, image), ec2__cstr(a, type), ec2__cstr(a, key), ec2__cstr(a, net.subnet),
                   ec2__cstr(a, net.vpc), ec2__cstr(a, net.zone), pip, pub, eni, arena_strdup(a, mac), now,
@@ -718,7 +718,8 @@ int ec2_run_instances(req_t *r, const val_t *in, val_t *out)
                   str_eq_c(behaviour, "terminate") ? "1" : "0",
                   val_get_bool(in, "DisableApiTermination", false) ? "1" : "0",
                   val_get_bool(val_get(in, "Monitoring"), "Enabled", false) ? "1" : "0",
-                  val_get_bool(in, "EbsOptimized", false) ? "1" : "0", public ? "1" : "0");
+                  val_get_bool(in, "EbsOptimized", false) ? "1" : "0", public ? "1" : "0",
+                  val_get_bool(in, "DisableApiStop", false) ? "1" : "0");
         for (size_t g = 0; ok && g < val_len(groups); g++)
             ok = EXEC(db,
                       "INSERT INTO instance_sg (account, region, instance_id, group_id, seq) VALUES (?1, ?2, ?3, ?4, "
@@ -771,8 +772,8 @@ static int change_states(req_t *r, const val_t *in, val_t *out, change_t op, con
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S GMT", &tm);
     for (size_t i = 0; rc == GR_OK && i < val_len(ids); i++) {
         str_t id = ids->u.list.v[i]->u.s;
-        sqlite3_stmt *st = store_stmt(db, "SELECT state, no_termination FROM instance WHERE account = ?1 AND "
-                                          "region = ?2 AND id = ?3");
+        sqlite3_stmt *st = store_stmt(db, "SELECT state, no_termination, no_stop FROM instance WHERE account = ?1 "
+                                          "AND region = ?2 AND id = ?3");
         if (!st) {
             rc = GR_ERR;
             break;
@@ -781,10 +782,11 @@ static int change_states(req_t *r, const val_t *in, val_t *out, change_t op, con
         store_bind_str(st, 2, r->region);
         store_bind_str(st, 3, id);
         const char *from = NULL;
-        bool locked = false;
+        bool locked = false, no_stop = false;
         if (sqlite3_step(st) == SQLITE_ROW) {
             from = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
             locked = sqlite3_column_int(st, 1);
+            no_stop = sqlite3_column_int(st, 2);
         }
         if (store_release(st) != SQLITE_OK || !from) {
             rc = GR_ERR;
@@ -800,6 +802,14 @@ static int change_states(req_t *r, const val_t *in, val_t *out, change_t op, con
                                 STR_FMT(id))
                      : req_fail(r, &E_State, "This instance '%.*s' is not in a state from which it can be %s.",
                                 STR_FMT(id), op == OP_STOP ? "stopped" : "rebooted");
+            break;
+        }
+        if (op == OP_STOP && no_stop && strcmp(to, from) != 0) {
+            /* AWS (recorded). */
+            rc = req_fail(r, &E_NotPermitted,
+                          "The instance '%.*s' may not be stopped. Modify its 'disableApiStop' instance attribute "
+                          "and try again.",
+                          STR_FMT(id));
             break;
         }
         if (op == OP_TERMINATE && locked) {
@@ -937,4 +947,149 @@ int ec2_describe_instance_status(req_t *r, const val_t *in, val_t *out)
     }
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     return ec2__page(r, in, out, "InstanceStatuses", list, 5);
+}
+
+/* ==== Attributes ==== */
+
+static const aws_errdef_t E_NotStopped = {"IncorrectInstanceState", 400, true};
+
+int ec2_describe_instance_attribute(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t id = val_get_str(in, "InstanceId"), attr = val_get_str(in, "Attribute");
+    sqlite3 *db = ec2__ready(r);
+    if (!db || ec2__need(r, db, "instance", id) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, "SELECT type, user_data, no_termination, shutdown_terminates, source_dest, "
+                                      "ebs_optimized, no_stop FROM instance WHERE account = ?1 AND region = ?2 AND "
+                                      "id = ?3");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    if (sqlite3_step(st) != SQLITE_ROW) return store_release(st), GR_ERR;
+    const char *type = ec2__cstr(a, store_col_str(a, st, 0));
+    const char *ud = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : ec2__cstr(a, store_col_str(a, st, 1));
+    bool flags[5];
+    for (int i = 0; i < 5; i++) flags[i] = sqlite3_column_int(st, 2 + i);
+    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    val_set_c(a, out, "InstanceId", val_str(a, id));
+    /* AttributeValue / AttributeBooleanValue wrappers, as AWS answers */
+    val_t *v = val_new(a, VAL_STRUCT);
+    const char *member = NULL;
+    if (str_eq_c(attr, "instanceType")) {
+        member = "InstanceType", val_set_c(a, v, "Value", val_cstr(a, type));
+    } else if (str_eq_c(attr, "userData")) {
+        member = "UserData";
+        if (ud) val_set_c(a, v, "Value", val_cstr(a, ud));
+    } else if (str_eq_c(attr, "instanceInitiatedShutdownBehavior")) {
+        member = "InstanceInitiatedShutdownBehavior",
+        val_set_c(a, v, "Value", val_cstr(a, flags[1] ? "terminate" : "stop"));
+    } else if (str_eq_c(attr, "rootDeviceName")) {
+        member = "RootDeviceName", val_set_c(a, v, "Value", val_cstr(a, "/dev/xvda"));
+    } else if (str_eq_c(attr, "groupSet")) {
+        ec2__fields_t f;
+        ec2__fields_init(&f, a);
+        return val_set_c(a, out, "Groups", groups_of(r, db, id, &f));
+    } else if (str_eq_c(attr, "blockDeviceMapping") || str_eq_c(attr, "productCodes")) {
+        return val_set_c(a, out, str_eq_c(attr, "productCodes") ? "ProductCodes" : "BlockDeviceMappings",
+                         val_new(a, VAL_LIST));
+    } else {
+        static const struct {
+            const char *attr, *member;
+            int flag; /* index in flags, -1: always this value */
+            bool value;
+        } bools[] = {{"disableApiTermination", "DisableApiTermination", 0, false},
+                     {"sourceDestCheck", "SourceDestCheck", 2, false},
+                     {"ebsOptimized", "EbsOptimized", 3, false},
+                     {"disableApiStop", "DisableApiStop", 4, false},
+                     {"enaSupport", "EnaSupport", -1, true}};
+        for (size_t i = 0; !member && i < sizeof bools / sizeof bools[0]; i++)
+            if (str_eq_c(attr, bools[i].attr)) {
+                member = bools[i].member;
+                val_set_c(a, v, "Value", val_bool(a, bools[i].flag < 0 ? bools[i].value : flags[bools[i].flag]));
+            }
+    }
+    /* AWS: an attribute that does not exist (kernel, ramdisk, sriovNetSupport
+     * and enclaveOptions have nothing to report for these images). */
+    if (!member)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "Value (%.*s) for parameter attribute is invalid. Unknown "
+                        "attribute.",
+                        STR_FMT(attr));
+    return val_set_c(a, out, member, v);
+}
+
+int ec2_modify_instance_attribute(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    arena_t *a = r->arena;
+    str_t id = val_get_str(in, "InstanceId");
+    sqlite3 *db = ec2__ready(r);
+    if (!db || ec2__need(r, db, "instance", id) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st =
+        store_stmt(db, "SELECT state, vpc_id FROM instance WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    const char *state = NULL;
+    str_t vpc = {0};
+    if (sqlite3_step(st) == SQLITE_ROW) state = ec2__cstr(a, store_col_str(a, st, 0)), vpc = store_col_str(a, st, 1);
+    if (store_release(st) != SQLITE_OK || !state) return GR_ERR;
+    /* The legacy form names one attribute and its Value. */
+    str_t attr = val_get_str(in, "Attribute"), value = val_get_str(in, "Value");
+    str_t type = val_get_str(val_get(in, "InstanceType"), "Value");
+    const val_t *ud = val_get(val_get(in, "UserData"), "Value");
+    if (attr.p && str_eq_c(attr, "instanceType")) type = value;
+    const char *acct = ec2__cstr(a, r->who.account), *reg = ec2__cstr(a, r->region), *idc = ec2__cstr(a, id);
+    bool stopped = !strcmp(state, "stopped");
+    /* AWS (recorded): "The instance 'i-1' is not in the 'stopped' state." */
+    if ((type.p || ud || (attr.p && str_eq_c(attr, "userData"))) && !stopped)
+        return req_fail(r, &E_NotStopped, "The instance '%s' is not in the 'stopped' state.", idc);
+    if (type.p && !is_type(type))
+        return req_fail(r, &ERR_InvalidParameterValue, "Invalid value '%.*s' for InstanceType.", STR_FMT(type));
+    const val_t *gids = val_get(in, "Groups");
+    val_t *groups = val_len(gids) ? launch_groups(r, db, gids, NULL, vpc) : NULL;
+    if (val_len(gids) && !groups) return GR_ERR;
+    static const struct {
+        const char *member, *attr, *column;
+    } bools[] = {{"DisableApiTermination", "disableApiTermination", "no_termination"},
+                 {"SourceDestCheck", "sourceDestCheck", "source_dest"},
+                 {"EbsOptimized", "ebsOptimized", "ebs_optimized"},
+                 {"DisableApiStop", "disableApiStop", "no_stop"}};
+    if (ec2__begin(db) != GR_OK) return GR_ERR;
+    bool ok = true;
+    for (size_t i = 0; ok && i < sizeof bools / sizeof bools[0]; i++) {
+        const val_t *w = val_get(in, bools[i].member);
+        bool set = w != NULL, on = val_get_bool(w, "Value", false);
+        if (attr.p && str_eq_c(attr, bools[i].attr)) set = true, on = str_eq_c(value, "true");
+        if (set)
+            ok = EXEC(db,
+                      arena_printf(a, "UPDATE instance SET %s = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
+                                   bools[i].column),
+                      acct, reg, idc, on ? "1" : "0");
+    }
+    str_t sdb = val_get_str(val_get(in, "InstanceInitiatedShutdownBehavior"), "Value");
+    if (attr.p && str_eq_c(attr, "instanceInitiatedShutdownBehavior")) sdb = value;
+    if (ok && sdb.p)
+        ok = EXEC(db, "UPDATE instance SET shutdown_terminates = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
+                  acct, reg, idc, str_eq_c(sdb, "terminate") ? "1" : "0");
+    if (ok && type.p)
+        ok = EXEC(db, "UPDATE instance SET type = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3", acct, reg, idc,
+                  ec2__cstr(a, type));
+    if (ok && (ud || (attr.p && str_eq_c(attr, "userData")))) {
+        str_t raw = ud ? ud->u.s : value;
+        ok = EXEC(db, "UPDATE instance SET user_data = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3", acct, reg,
+                  idc, ec2__cstr(a, arena_base64(a, raw.p, raw.len)));
+    }
+    if (ok && groups) {
+        ok =
+            EXEC(db, "DELETE FROM instance_sg WHERE account = ?1 AND region = ?2 AND instance_id = ?3", acct, reg, idc);
+        for (size_t g = 0; ok && g < val_len(groups); g++)
+            ok = EXEC(db,
+                      "INSERT INTO instance_sg (account, region, instance_id, group_id, seq) VALUES (?1, ?2, ?3, ?4, "
+                      "?5)",
+                      acct, reg, idc, ec2__cstr(a, groups->u.list.v[g]->u.s), arena_printf(a, "%zu", g));
+    }
+    return ec2__end(db, ok);
 }
