@@ -171,7 +171,21 @@ CHILD_CODE static void assemble_root(const mach_spec_t *s)
         if (access(*d, F_OK) == 0) mount("/dev/null", *d, NULL, MS_BIND, NULL);
 }
 
-/* Loopback up, the private address on it. */
+CHILD_CODE static void address(int fd, const char *alias, struct in_addr ip)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, alias, strlen(alias) + 1);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    sin->sin_addr = ip;
+    if (ioctl(fd, SIOCSIFADDR, &ifr) < 0) fail("machine: cannot take the address of ", alias);
+    sin->sin_addr.s_addr = htonl(0xffffffffu);
+    if (ioctl(fd, SIOCSIFNETMASK, &ifr) < 0) fail("machine: cannot set the netmask of ", alias);
+}
+
+/* Loopback up, the private address and the link-local service address
+ * (MACH_SERVICE_IP) on it. */
 CHILD_CODE static void network(struct in_addr ip)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -181,14 +195,9 @@ CHILD_CODE static void network(struct in_addr ip)
     if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) fail("machine: no loopback", NULL);
     ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
     if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) fail("machine: cannot bring loopback up", NULL);
-    memset(&ifr, 0, sizeof ifr);
-    memcpy(ifr.ifr_name, "lo:0", 5);
-    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
-    sin->sin_family = AF_INET;
-    sin->sin_addr = ip;
-    if (ioctl(fd, SIOCSIFADDR, &ifr) < 0) fail("machine: cannot take its address", NULL);
-    sin->sin_addr.s_addr = htonl(0xffffffffu);
-    if (ioctl(fd, SIOCSIFNETMASK, &ifr) < 0) fail("machine: cannot set its netmask", NULL);
+    address(fd, "lo:0", ip);
+    struct in_addr svc = {htonl(0xa9fea9feu)}; /* 169.254.169.254 */
+    address(fd, "lo:1", svc);
     close(fd);
 }
 
@@ -386,10 +395,10 @@ double mach_cpu_seconds(pid_t pid)
     return (double)total / (double)sysconf(_SC_CLK_TCK);
 }
 
-int mach_connect(pid_t pid, const char *ipv4, int port)
+/* A socket made inside the machine's network namespace (it stays there
+ * whatever thread uses it); -1 with errno. */
+static int socket_in(pid_t pid)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, ipv4, &sa.sin_addr) != 1) return errno = EINVAL, -1;
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
     int target = open(path, O_RDONLY | O_CLOEXEC);
@@ -406,6 +415,32 @@ int mach_connect(pid_t pid, const char *ipv4, int port)
     }
     if (target >= 0) close(target);
     if (self >= 0) close(self);
+    return fd;
+}
+
+int mach_listen(pid_t pid, const char *ipv4, int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, ipv4, &sa.sin_addr) != 1) return errno = EINVAL, -1;
+    int fd = socket_in(pid), one = 1;
+    if (fd < 0) return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* the machine may not have put the address on its loopback yet */
+    setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int mach_connect(pid_t pid, const char *ipv4, int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, ipv4, &sa.sin_addr) != 1) return errno = EINVAL, -1;
+    int fd = socket_in(pid);
     if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) {
         int e = errno;
         close(fd);

@@ -54,6 +54,14 @@ void mach_kill(pid_t pid);
  * seconds; -1 when the machine is gone. Reads /proc (no cgroup needed). */
 double mach_cpu_seconds(pid_t pid);
 
+/* The link-local address every machine also has on its loopback, where a
+ * service may answer it (EC2's instance metadata). */
+#define MACH_SERVICE_IP "169.254.169.254"
+
+/* A non-blocking TCP socket listening inside the machine's network at
+ * ipv4:port (MACH_SERVICE_IP or its own address); -1 with errno. */
+int mach_listen(pid_t pid, const char *ipv4, int port);
+
 /* A non-blocking TCP socket inside the machine's network, its connect to
  * ipv4:port started; -1 on failure (errno set). */
 int mach_connect(pid_t pid, const char *ipv4, int port);

@@ -444,3 +444,52 @@ def test_instance_attributes(ec2, image, web_sg):
     assert i["InstanceType"] == "t3.large" and [g["GroupId"] for g in i["SecurityGroups"]] == [web_sg]
     ec2.modify_instance_attribute(InstanceId=iid, DisableApiTermination={"Value": False})
     ec2.terminate_instances(InstanceIds=[iid])
+
+
+
+IMDS_PROBE = """#!/bin/sh
+python3 - <<'EOF'
+import json, urllib.request as u, urllib.error
+base = "http://169.254.169.254/latest/"
+t = u.urlopen(u.Request(base + "api/token", method="PUT",
+                        headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})).read().decode()
+def g(p, tok=t):
+    return u.urlopen(u.Request(base + p, headers={"X-aws-ec2-metadata-token": tok})).read().decode()
+print("IMDS instance-id=" + g("meta-data/instance-id"))
+print("IMDS local-ipv4=" + g("meta-data/local-ipv4"))
+print("IMDS zone=" + g("meta-data/placement/availability-zone"))
+print("IMDS public-ipv4=" + g("meta-data/public-ipv4"))
+print("IMDS key=" + g("meta-data/public-keys/0/openssh-key").split()[0])
+print("IMDS listing=" + ",".join(g("meta-data/").split()))
+print("IMDS doc=" + json.loads(g("dynamic/instance-identity/document"))["instanceId"])
+print("IMDS userdata-first=" + g("user-data").splitlines()[0])
+print("IMDS unsigned=" + u.urlopen(base + "meta-data/instance-type").read().decode())
+for p, tok in (("meta-data/nothing-here", t), ("meta-data/instance-id", "wrong")):
+    try:
+        g(p, tok)
+    except urllib.error.HTTPError as e:
+        print("IMDS status=%d" % e.code)
+EOF
+"""
+
+
+@pytest.mark.skipif(not MACHINES, reason="this host runs no machines (root and namespaces needed)")
+def test_instance_metadata(ec2, image):
+    """The instance metadata service at 169.254.169.254, as an instance's own scripts read it (IMDSv2
+    token, the values, a directory listing, the identity document, the user data, AWS's 404 and 401)."""
+    ec2.create_key_pair(KeyName="imds-key", KeyType="ed25519")
+    i = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.nano", KeyName="imds-key",
+                          UserData=IMDS_PROBE)["Instances"][0]
+    iid = i["InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    i = instance(ec2, iid)
+    out = wait_for(lambda: console(ec2, iid).count("IMDS status=") == 2 and console(ec2, iid), timeout=30)
+    said = dict(line[5:].split("=", 1) for line in out.splitlines() if line.startswith("IMDS ") and "status" not in line)
+    assert said == {"instance-id": iid, "local-ipv4": i["PrivateIpAddress"],
+                    "zone": i["Placement"]["AvailabilityZone"], "public-ipv4": i["PublicIpAddress"],
+                    "key": "ssh-ed25519", "doc": iid, "userdata-first": "#!/bin/sh", "unsigned": "t3.nano",
+                    "listing": said["listing"]}
+    listing = said["listing"].split(",")
+    assert "instance-id" in listing and "placement/" in listing and "network/" in listing
+    assert [line for line in out.splitlines() if "status=" in line] == ["IMDS status=404", "IMDS status=401"]
+    ec2.terminate_instances(InstanceIds=[iid])

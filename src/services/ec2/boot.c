@@ -38,6 +38,7 @@
 #include "services/app.h"
 #include "services/pubmetrics.h"
 #include "services/ec2/ec2.h"
+#include "services/ec2/imds.h"
 
 enum { MAX_MACHINES = 512, KEEP_TERMINATED_US = 3600LL * 1000000, QUICK_TICK_MS = 100 };
 
@@ -47,6 +48,7 @@ typedef struct {
     bool reboot;
     double cpu_s;   /* CPU seconds at the last sample, < 0 before the first */
     int64_t cpu_us; /* when that was */
+    char pub[16];   /* the public address its metadata gives */
 } machine_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -305,7 +307,152 @@ static void forget(const char *id)
     if (m) *m = machines[--nmachines];
     pthread_mutex_unlock(&mu);
     fwd_set(id, "", NULL, 0, 0, "");
+    imds_set(id, 0, NULL, 0);
     if (pid > 0) mach_kill(pid);
+}
+
+/* ==== Instance metadata ==== */
+
+typedef struct {
+    imds_entry_t *e;
+    size_t n, cap;
+    arena_t *a;
+} entries_t;
+
+static void put(entries_t *t, const char *path, const char *body)
+{
+    if (!body) return;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        imds_entry_t *e = arena_alloc(t->a, cap * sizeof *e);
+        if (t->n) memcpy(e, t->e, t->n * sizeof *e);
+        t->e = e, t->cap = cap;
+    }
+    t->e[t->n++] = (imds_entry_t){path, body, strlen(body)};
+}
+
+static const char *col(arena_t *a, sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? arena_strdup(a, (const char *)t) : NULL;
+}
+
+/* What the instance reads at 169.254.169.254 (AWS's paths), served from
+ * its boot on; pub: its public address now. */
+static void metadata(arena_t *a, sqlite3 *db, const inst_t *in, const char *pub, pid_t pid)
+{
+    sqlite3_stmt *st = store_stmt(
+        db, "SELECT i.type, i.image_id, i.zone, i.reservation, i.mac, i.launch_index, i.launched, i.subnet_id, "
+            "i.vpc_id, i.eni_id, s.cidr, v.cidr, (SELECT public FROM keypair k WHERE k.account = i.account AND "
+            "k.region = i.region AND k.name = i.key_name) FROM instance i JOIN subnet s ON s.account = i.account AND "
+            "s.region = i.region AND s.id = i.subnet_id JOIN vpc v ON v.account = i.account AND v.region = i.region "
+            "AND v.id = i.vpc_id WHERE i.account = ?1 AND i.region = ?2 AND i.id = ?3");
+    if (!st) return;
+    sqlite3_bind_text(st, 1, in->acct, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, in->reg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, in->id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        store_release(st);
+        return;
+    }
+    const char *type = col(a, st, 0), *ami = col(a, st, 1), *zone = col(a, st, 2), *res = col(a, st, 3),
+               *mac = col(a, st, 4), *idx = col(a, st, 5), *subnet = col(a, st, 7), *vpc = col(a, st, 8),
+               *eni = col(a, st, 9), *scidr = col(a, st, 10), *vcidr = col(a, st, 11), *key = col(a, st, 12);
+    int64_t launched = sqlite3_column_int64(st, 6);
+    store_release(st);
+    entries_t t = {.a = a};
+    str_t region = str_c(in->reg);
+    const char *host = ec2__dns_name(a, region, in->pip, false);
+    const char *pubhost = pub ? ec2__dns_name(a, region, pub, true) : NULL;
+    buf_t names, ids;
+    buf_init(&names, a);
+    buf_init(&ids, a);
+    st = store_stmt(db, "SELECT g.name, g.id FROM instance_sg s JOIN sg g ON g.account = s.account AND g.region = "
+                        "s.region AND g.id = s.group_id WHERE s.account = ?1 AND s.region = ?2 AND s.instance_id = ?3 "
+                        "ORDER BY s.seq");
+    if (st) {
+        sqlite3_bind_text(st, 1, in->acct, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, in->reg, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, in->id, -1, SQLITE_STATIC);
+    }
+    for (int k = 0; st && sqlite3_step(st) == SQLITE_ROW; k++) {
+        buf_printf(&names, "%s%s", k ? "\n" : "", sqlite3_column_text(st, 0));
+        buf_printf(&ids, "%s%s", k ? "\n" : "", sqlite3_column_text(st, 1));
+    }
+    if (st) store_release(st);
+    str_t gn = buf_str(&names), gi = buf_str(&ids);
+    const char *m = arena_printf(a, "meta-data/network/interfaces/macs/%s/", mac);
+    put(&t, "meta-data/ami-id", ami);
+    put(&t, "meta-data/ami-launch-index", idx);
+    put(&t, "meta-data/ami-manifest-path", "(unknown)");
+    put(&t, "meta-data/hostname", host);
+    put(&t, "meta-data/instance-action", "none");
+    put(&t, "meta-data/instance-id", in->id);
+    put(&t, "meta-data/instance-life-cycle", "on-demand");
+    put(&t, "meta-data/instance-type", type);
+    put(&t, "meta-data/local-hostname", host);
+    put(&t, "meta-data/local-ipv4", in->pip);
+    put(&t, "meta-data/mac", mac);
+    put(&t, arena_printf(a, "%sdevice-number", m), "0");
+    put(&t, arena_printf(a, "%sinterface-id", m), eni);
+    put(&t, arena_printf(a, "%slocal-hostname", m), host);
+    put(&t, arena_printf(a, "%slocal-ipv4s", m), in->pip);
+    put(&t, arena_printf(a, "%smac", m), mac);
+    put(&t, arena_printf(a, "%sowner-id", m), in->acct);
+    put(&t, arena_printf(a, "%spublic-ipv4s", m), pub);
+    put(&t, arena_printf(a, "%ssecurity-group-ids", m), arena_strndup(a, gi.p ? gi.p : "", gi.len));
+    put(&t, arena_printf(a, "%ssecurity-groups", m), arena_strndup(a, gn.p ? gn.p : "", gn.len));
+    put(&t, arena_printf(a, "%ssubnet-id", m), subnet);
+    put(&t, arena_printf(a, "%ssubnet-ipv4-cidr-block", m), scidr);
+    put(&t, arena_printf(a, "%svpc-id", m), vpc);
+    put(&t, arena_printf(a, "%svpc-ipv4-cidr-block", m), vcidr);
+    put(&t, "meta-data/placement/availability-zone", zone);
+    put(&t, "meta-data/placement/region", in->reg);
+    put(&t, "meta-data/public-hostname", pubhost);
+    put(&t, "meta-data/public-ipv4", pub);
+    put(&t, "meta-data/public-keys/0/openssh-key", key ? arena_printf(a, "%s %s\n", key, in->key_name) : NULL);
+    put(&t, "meta-data/reservation-id", res);
+    put(&t, "meta-data/security-groups", arena_strndup(a, gn.p ? gn.p : "", gn.len));
+    put(&t, "meta-data/services/domain", "amazonaws.com");
+    put(&t, "meta-data/services/partition", "aws");
+    char when[32];
+    time_t secs = (time_t)(launched / 1000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* AWS's identity document, its members in AWS's order */
+    put(&t, "dynamic/instance-identity/document",
+        arena_printf(a,
+                     "{\n  \"accountId\" : \"%s\",\n  \"architecture\" : \"x86_64\",\n  \"availabilityZone\" : "
+                     "\"%s\",\n  \"billingProducts\" : null,\n  \"devpayProductCodes\" : null,\n  "
+                     "\"marketplaceProductCodes\" : null,\n  \"imageId\" : \"%s\",\n  \"instanceId\" : \"%s\",\n  "
+                     "\"instanceType\" : \"%s\",\n  \"kernelId\" : null,\n  \"pendingTime\" : \"%s\",\n  "
+                     "\"privateIp\" : \"%s\",\n  \"ramdiskId\" : null,\n  \"region\" : \"%s\",\n  \"version\" : "
+                     "\"2017-09-30\"\n}",
+                     in->acct, zone, ami, in->id, type, when, in->pip, in->reg));
+    str_t raw;
+    if (in->user_data && arena_unbase64(a, str_c(in->user_data), &raw)) {
+        char *body = arena_strndup(a, raw.p, raw.len);
+        if (t.n == t.cap)
+            put(&t, "user-data", body);
+        else
+            t.e[t.n++] = (imds_entry_t){"user-data", body, raw.len};
+    }
+    if (imds_set(in->id, pid, t.e, t.n) != GR_OK) return;
+    pthread_mutex_lock(&mu);
+    machine_t *mm = find(in->id);
+    if (mm) snprintf(mm->pub, sizeof mm->pub, "%s", pub ? pub : "");
+    pthread_mutex_unlock(&mu);
+}
+
+/* Whether the metadata's public address is no longer pub. */
+static bool pub_changed(const char *id, const char *pub)
+{
+    pthread_mutex_lock(&mu);
+    machine_t *m = find(id);
+    bool changed = m && strcmp(m->pub, pub ? pub : "") != 0;
+    pthread_mutex_unlock(&mu);
+    return changed;
 }
 
 /* ==== Forwards ==== */
@@ -526,6 +673,7 @@ unsigned ec2_tick(struct app *app)
                  "'running')",
                  in->acct, in->reg, in->id, pub);
             if (pub) forwards(db, in, pub, p);
+            if (p > 0) metadata(a, db, in, pub, p);
             busy = true;
         } else if (!strcmp(s, "running")) {
             const char *pub = w->pub;
@@ -536,6 +684,7 @@ unsigned ec2_tick(struct app *app)
                      "public_ip IS NULL",
                      in->acct, in->reg, in->id, pub);
             forwards(db, in, pub ? pub : "", pid);
+            if (pid > 0 && pub_changed(in->id, pub)) metadata(a, db, in, pub, pid);
         } else if (!strcmp(s, "stopping") || !strcmp(s, "shutting-down")) {
             forget(in->id);
             bool term = !strcmp(s, "shutting-down");
@@ -571,6 +720,7 @@ void ec2_stop(struct app *app)
 {
     (void)app;
     fwd_stop();
+    imds_stop();
     pthread_mutex_lock(&mu);
     for (size_t i = 0; i < nmachines; i++)
         if (machines[i].pid > 0) mach_kill(machines[i].pid);
