@@ -156,6 +156,11 @@ CHILD_CODE static void assemble_root(const mach_spec_t *s)
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
         if (mknod(nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
             fail("machine: cannot make ", nodes[i].name);
+    /* terminals of its own (ssh sessions, script(1)) */
+    if (mkdir("dev/pts", 0755) < 0 ||
+        mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5") < 0 ||
+        symlink("pts/ptmx", "dev/ptmx") < 0)
+        fail("machine: cannot mount /dev/pts", NULL);
     if (mkdir("dev/shm", 01777) < 0 ||
         mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") < 0)
         fail("machine: cannot mount /dev/shm", NULL);

@@ -15,6 +15,7 @@
  * The disk starts as the image does: a copy of the host's /etc with the
  * user ec2-user (the key pair's public key in its authorized_keys), empty
  * /var, /home, /root, /opt, /srv; /usr is the host's, read-only. Each boot
+ * starts sshd when the host has it (host keys of the instance's own), then
  * runs, as cloud-init does, the scripts in /var/lib/cloud/scripts/per-boot, /etc/rc.local
  * and, on an instance's first boot only, its user data when it is a script
  * (#!); the output is the console (GetConsoleOutput). */
@@ -141,6 +142,25 @@ static bool write_text(const char *path, const char *text, mode_t mode, bool app
     return ok;
 }
 
+/* The first id from 1000 up that no line of a passwd or group file has in
+ * its third field. */
+static unsigned free_id(const char *path)
+{
+    bool used[1000] = {false};
+    FILE *f = fopen(path, "re");
+    char line[1024];
+    while (f && fgets(line, sizeof line, f)) {
+        char *p = strchr(line, ':');
+        p = p ? strchr(p + 1, ':') : NULL;
+        unsigned id = p ? (unsigned)strtoul(p + 1, NULL, 10) : 0;
+        if (id >= 1000 && id < 2000) used[id - 1000] = true;
+    }
+    if (f) fclose(f);
+    unsigned k = 0;
+    while (k < 999 && used[k]) k++;
+    return 1000 + k;
+}
+
 static bool has_line(const char *path, const char *prefix)
 {
     FILE *f = fopen(path, "re");
@@ -189,12 +209,31 @@ static bool make_disk(arena_t *a, struct app *app, sqlite3 *db, const char *dir,
     }
     chmod(arena_printf(a, "%s/var/tmp", tmp), 01777);
     chmod(arena_printf(a, "%s/root", tmp), 0700);
-    /* AWS's Amazon Linux images log in as ec2-user (uid 1000). */
+    /* AWS's Amazon Linux images log in as ec2-user (uid 1000, or the next
+     * free one where the host's files already give 1000 to someone). */
     const char *passwd = arena_printf(a, "%s/etc/passwd", tmp), *group = arena_printf(a, "%s/etc/group", tmp);
     bool ok = true;
+    unsigned uid = free_id(passwd), gid = free_id(group);
     if (!has_line(passwd, "ec2-user:"))
-        ok = write_text(passwd, "ec2-user:x:1000:1000:EC2 Default User:/home/ec2-user:/bin/bash\n", 0644, true);
-    if (ok && !has_line(group, "ec2-user:")) ok = write_text(group, "ec2-user:x:1000:\n", 0644, true);
+        ok = write_text(passwd,
+                        arena_printf(a, "ec2-user:x:%u:%u:EC2 Default User:/home/ec2-user:/bin/bash\n", uid, gid), 0644,
+                        true);
+    else
+        uid = 0; /* an image's ec2-user keeps its ids: chown by name */
+    if (ok && !has_line(group, "ec2-user:"))
+        ok = write_text(group, arena_printf(a, "ec2-user:x:%u:\n", gid), 0644, true);
+    /* a shadow entry without a password: key logins only, as AWS's images */
+    const char *shadow = arena_printf(a, "%s/etc/shadow", tmp);
+    if (ok && !has_line(shadow, "ec2-user:")) ok = write_text(shadow, "ec2-user:*:19000:0:99999:7:::\n", 0640, true);
+    /* AWS's images take keys only; PAM's login bookkeeping needs
+     * capabilities a machine does not have */
+    const char *sshd_d = arena_printf(a, "%s/etc/ssh/sshd_config.d", tmp);
+    if (ok && access(arena_printf(a, "%s/etc/ssh/sshd_config", tmp), F_OK) == 0) {
+        const char *md[] = {"/bin/mkdir", "-p", sshd_d, NULL};
+        ok = run(md) == 0 &&
+             write_text(arena_printf(a, "%s/50-gureum.conf", sshd_d),
+                        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n", 0644, false);
+    }
     ok = ok && write_text(arena_printf(a, "%s/etc/hostname", tmp), arena_printf(a, "%s\n", host), 0644, false);
     ok = ok && write_text(arena_printf(a, "%s/etc/hosts", tmp),
                           arena_printf(a, "127.0.0.1 localhost\n%s %s\n", in->pip, host), 0644, false);
@@ -213,7 +252,17 @@ static bool make_disk(arena_t *a, struct app *app, sqlite3 *db, const char *dir,
             store_release(st);
         }
     }
-    const char *home[] = {"/bin/chown", "-R", "1000:1000", arena_printf(a, "%s/home/ec2-user", tmp), NULL};
+    const char *owner = uid ? arena_printf(a, "%u:%u", uid, gid) : NULL;
+    if (!owner) { /* from an image: ec2-user's ids in its passwd */
+        FILE *f = fopen(passwd, "re");
+        char line[1024];
+        while (f && !owner && fgets(line, sizeof line, f)) {
+            unsigned u, g;
+            if (sscanf(line, "ec2-user:%*[^:]:%u:%u:", &u, &g) == 2) owner = arena_printf(a, "%u:%u", u, g);
+        }
+        if (f) fclose(f);
+    }
+    const char *home[] = {"/bin/chown", "-R", owner ? owner : "0:0", arena_printf(a, "%s/home/ec2-user", tmp), NULL};
     chmod(arena_printf(a, "%s/home/ec2-user/.ssh", tmp), 0700);
     ok = ok && run(home) == 0;
     if (ok && in->user_data) {
@@ -229,18 +278,30 @@ static bool make_disk(arena_t *a, struct app *app, sqlite3 *db, const char *dir,
     return ok && rename(tmp, disk) == 0;
 }
 
-/* cloud-init's order, in sh: per-boot scripts, rc.local, then the user
+/* cloud-init's order, in sh: sshd, per-boot scripts, rc.local, then the user
  * data once per instance. */
 static const char *boot_script(arena_t *a, const char *id)
 {
     return arena_printf(a,
                         "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root\n"
                         "echo \"gureum: instance %s booting as $(hostname) at $(date -u)\"\n"
+                        "d=/var/lib/cloud/instances/%s\n"
+                        "mkdir -p $d/sem\n"
+                        /* sshd, with host keys of the instance's own made on its first boot
+                         * and their fingerprints on the console, as cloud-init does */
+                        "if [ -x /usr/sbin/sshd ]; then\n"
+                        "  if [ ! -e $d/sem/ssh-keys ]; then\n"
+                        "    rm -f /etc/ssh/ssh_host_*; ssh-keygen -A >/dev/null && : > $d/sem/ssh-keys\n"
+                        "    echo '-----BEGIN SSH HOST KEY FINGERPRINTS-----'\n"
+                        "    for k in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -lf $k; done\n"
+                        "    echo '-----END SSH HOST KEY FINGERPRINTS-----'\n"
+                        "  fi\n"
+                        "  mkdir -p /run/sshd && /usr/sbin/sshd\n"
+                        "fi\n"
                         "for f in /var/lib/cloud/scripts/per-boot/*; do [ -x \"$f\" ] && \"$f\"; done\n"
                         "[ -x /etc/rc.local ] && /etc/rc.local\n"
-                        "d=/var/lib/cloud/instances/%s\n"
                         "if [ -s $d/user-data.txt ] && [ ! -e $d/sem/user-data ]; then\n"
-                        "  mkdir -p $d/sem && : > $d/sem/user-data\n"
+                        "  : > $d/sem/user-data\n"
                         "  if [ \"$(head -c 2 $d/user-data.txt)\" = '#!' ]; then \"$d/user-data.txt\"\n"
                         "  else echo 'gureum: the user data is not a script (#!): not run'; fi\n"
                         "fi\n"
