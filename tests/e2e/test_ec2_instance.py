@@ -496,7 +496,14 @@ def test_instance_metadata(ec2, image):
     ec2.terminate_instances(InstanceIds=[iid])
 
 
-@pytest.mark.skipif(not MACHINES or not os.path.exists("/usr/sbin/sshd"), reason="no machines or no sshd here")
+def _host_port_free(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+# A host sshd on 0.0.0.0:22 would hold the port every instance's 22 is forwarded at.
+@pytest.mark.skipif(not MACHINES or not os.path.exists("/usr/sbin/sshd") or not _host_port_free(22),
+                    reason="no machines, no sshd, or the host's own sshd holds port 22")
 def test_ssh_as_ec2_user(ec2, image, tmp_path):
     """`ssh -i key.pem ec2-user@PUBLIC-IP`, as the labs connect: the key pair's private key logs in as
     ec2-user (the public key AWS puts in authorized_keys), the host keys are the instance's own (their
