@@ -16,7 +16,9 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,8 +155,9 @@ CHILD_CODE static void assemble_root(const mach_spec_t *s)
         unsigned maj, min;
     } nodes[] = {{"dev/null", 1, 3},   {"dev/zero", 1, 5},    {"dev/full", 1, 7},
                  {"dev/random", 1, 8}, {"dev/urandom", 1, 9}, {"dev/tty", 5, 0}};
-    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
-        if (mknod(nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
+    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) /* chmod: mknod's mode passes through the umask */
+        if (mknod(nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0 ||
+            chmod(nodes[i].name, 0666) < 0)
             fail("machine: cannot make ", nodes[i].name);
     /* terminals of its own (ssh sessions, script(1)) */
     if (mkdir("dev/pts", 0755) < 0 ||
@@ -261,6 +264,53 @@ CHILD_CODE static int init_main(void *arg)
 }
 
 /* ==== The host's side ==== */
+
+int mach_run(const char *const argv[])
+{
+    pid_t pid;
+    extern char **environ;
+    if (posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) != 0) return -1;
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb, (void)f;
+    if (flag == FTW_DP)
+        rmdir(p);
+    else
+        unlink(p);
+    return 0;
+}
+
+void mach_tree_remove(const char *dir)
+{
+    nftw(dir, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+int mach_disk_make(const char *dir, const char *image)
+{
+    char p[4400], src[4400];
+    snprintf(p, sizeof p, "%s/etc", dir);
+    const char *mk[] = {"/bin/mkdir", "-p", p, NULL};
+    if (image) snprintf(src, sizeof src, "%s/.", image);
+    const char *cp[] = {"/bin/cp", "-a", image ? src : "/etc/.", image ? dir : p, NULL};
+    if (mach_run(mk) < 0 || mach_run(cp) < 0) return GR_ERR;
+    static const char *const dirs[] = {"var/tmp", "var/log", "home", "root", "opt", "srv"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, dirs[i]);
+        const char *md[] = {"/bin/mkdir", "-p", p, NULL};
+        if (mach_run(md) < 0) return GR_ERR;
+    }
+    snprintf(p, sizeof p, "%s/var/tmp", dir);
+    chmod(p, 01777);
+    snprintf(p, sizeof p, "%s/root", dir);
+    chmod(p, 0700);
+    return GR_OK;
+}
 
 static int probed = -1; /* -1 not yet, else 0/1 */
 

@@ -35,6 +35,16 @@ typedef struct {
     const char *const *envp;
 } mach_spec_t;
 
+/* Makes dir a new machine disk: a copy of image (a disk made before) or,
+ * when image is NULL, the host's /etc with empty var (tmp, log), home,
+ * root, opt and srv. dir must not exist; the caller adds its own files and
+ * renames it into place, so a disk is never seen half made. GR_OK / GR_ERR. */
+int mach_disk_make(const char *dir, const char *image);
+/* Runs a host program (argv[0] absolute) to its end: 0 when it exited 0. */
+int mach_run(const char *const argv[]);
+/* Removes a directory tree (a disk), not crossing mounts. */
+void mach_tree_remove(const char *dir);
+
 /* Whether machines can run here (probed once: root and the namespaces). */
 bool mach_supported(void);
 

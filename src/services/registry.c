@@ -30,6 +30,7 @@
 #include "services/dynamodb/ddb.h"
 #include "services/sqs/sqs.h"
 #include "services/ec2/ec2.h"
+#include "services/rds/rds.h"
 #include "services/route53/route53.h"
 #include "services/s3/s3.h"
 #include "services/sts/sts.h"
@@ -111,7 +112,8 @@ const svc_entry_t registry[] = {
      .resource_tags = lambda_resource_tags},
     {"logs", &gen_model_logs, &LOGS_ERR_InvalidParameterException, NULL, false, NULL, .tick = logs_tick,
      .resource_tags = logs_resource_tags},
-    {"rds", &gen_model_rds, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL},
+    /* RDS's tick runs DB instances' machines; stop ends them. */
+    {"rds", &gen_model_rds, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL, rds_stop, .tick = rds_tick},
     /* Route 53 is global and signs for us-east-1; its start hook serves DNS. */
     {"route53", &gen_model_route53, &ROUTE53_ERR_InvalidInput, NULL, true, route53_start, route53_stop,
      .tick = route53_tick},

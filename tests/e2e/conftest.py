@@ -384,6 +384,29 @@ def code_status_message(exc):
     return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"]["Message"]
 
 
+def machines_supported():
+    """Whether this host lets gureum run machines (EC2 instances, RDS engines): root and the
+    mount, pid, network, UTS and IPC namespaces, as gureum itself probes."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        return subprocess.run(["unshare", "--mount", "--pid", "--net", "--uts", "--ipc", "--fork", "true"],
+                              capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def wait_for(cond, timeout=20.0, step=0.1):
+    """Polls cond until it returns something true (returned), or fails the test after timeout s."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out")
+
+
 def refused(call, **kw):
     """The error dict (without RequestId/HostId) and HTTP status of a call
     that must fail: AWS's code, message and extra members, as recorded."""

@@ -16,21 +16,10 @@ import urllib.request
 
 import pytest
 
-from conftest import refused, serve
+from conftest import machines_supported, refused, serve, wait_for
 
 
-def _machines():
-    """Whether this host lets gureum run machines: root and the namespaces (as gureum probes)."""
-    if os.geteuid() != 0:
-        return False
-    try:
-        return subprocess.run(["unshare", "--mount", "--pid", "--net", "--uts", "--ipc", "--fork", "true"],
-                              capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-MACHINES = _machines()
+MACHINES = machines_supported()
 
 
 @pytest.fixture(scope="module")
@@ -75,16 +64,6 @@ test -e "$GUREUM_DATA_PROBE" && echo DATA-VISIBLE || echo DATA-HIDDEN
 touch /usr/gureum-probe 2>/dev/null && echo USR-WRITABLE || echo USR-READONLY
 echo "USERDATA-RAN"
 """
-
-
-def wait_for(cond, timeout=20.0, step=0.1):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    raise AssertionError("timed out")
 
 
 def instance(ec2, iid):

@@ -22,14 +22,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
-#include <spawn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/gtime.h"
@@ -106,32 +104,6 @@ str_t ec2__console(struct app *app, arena_t *a, str_t acct, str_t reg, str_t id,
     return out;
 }
 
-static int run(const char *const argv[])
-{
-    pid_t pid;
-    extern char **environ;
-    if (posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) != 0) return -1;
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-    (void)sb, (void)f;
-    if (flag == FTW_DP)
-        rmdir(p);
-    else
-        unlink(p);
-    return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-    nftw(dir, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
 static bool write_text(const char *path, const char *text, mode_t mode, bool append)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), mode);
@@ -184,7 +156,7 @@ static const char *image_dir(arena_t *a, struct app *app, const char *acct, cons
 void ec2__image_files_drop(struct app *app, const char *acct, const char *reg, const char *id)
 {
     arena_t *a = arena_new(0);
-    rm_tree(image_dir(a, app, acct, reg, id));
+    mach_tree_remove(image_dir(a, app, acct, reg, id));
     arena_free(a);
 }
 
@@ -194,21 +166,15 @@ static bool make_disk(arena_t *a, struct app *app, sqlite3 *db, const char *dir,
 {
     const char *disk = arena_printf(a, "%s/disk", dir), *tmp = arena_printf(a, "%s/disk.new", dir);
     if (access(disk, F_OK) == 0) return true;
-    rm_tree(tmp);
+    mach_tree_remove(tmp);
     const char *own = arena_printf(a, "%s/disk", image_dir(a, app, in->acct, in->reg, in->image));
     bool from_image = access(own, F_OK) == 0;
-    const char *mk[] = {"/bin/mkdir", "-p", arena_printf(a, "%s/etc", tmp), NULL};
-    const char *cp[] = {"/bin/cp", "-a", "/etc/.", arena_printf(a, "%s/etc/", tmp), NULL};
-    const char *cpi[] = {"/bin/cp", "-a", arena_printf(a, "%s/.", own), arena_printf(a, "%s/", tmp), NULL};
-    if (run(mk) < 0 || run(from_image ? cpi : cp) < 0) return false;
-    const char *dirs[] = {"var/tmp", "var/log", "var/lib/cloud/scripts/per-boot", "home/ec2-user/.ssh", "root",
-                          "opt",     "srv"};
+    if (mach_disk_make(tmp, from_image ? own : NULL) != GR_OK) return false;
+    const char *dirs[] = {"var/lib/cloud/scripts/per-boot", "home/ec2-user/.ssh"};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         const char *md[] = {"/bin/mkdir", "-p", arena_printf(a, "%s/%s", tmp, dirs[i]), NULL};
-        if (run(md) < 0) return false;
+        if (mach_run(md) < 0) return false;
     }
-    chmod(arena_printf(a, "%s/var/tmp", tmp), 01777);
-    chmod(arena_printf(a, "%s/root", tmp), 0700);
     /* AWS's Amazon Linux images log in as ec2-user (uid 1000, or the next
      * free one where the host's files already give 1000 to someone). */
     const char *passwd = arena_printf(a, "%s/etc/passwd", tmp), *group = arena_printf(a, "%s/etc/group", tmp);
@@ -230,7 +196,7 @@ static bool make_disk(arena_t *a, struct app *app, sqlite3 *db, const char *dir,
     const char *sshd_d = arena_printf(a, "%s/etc/ssh/sshd_config.d", tmp);
     if (ok && access(arena_printf(a, "%s/etc/ssh/sshd_config", tmp), F_OK) == 0) {
         const char *md[] = {"/bin/mkdir", "-p", sshd_d, NULL};
-        ok = run(md) == 0 &&
+        ok = mach_run(md) == 0 &&
              write_text(arena_printf(a, "%s/50-gureum.conf", sshd_d),
                         "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n", 0644, false);
     }
@@ -264,12 +230,12 @@ static bool make_disk(arena_t *a, struct app *app, sqlite3 *db, const char *dir,
     }
     const char *home[] = {"/bin/chown", "-R", owner ? owner : "0:0", arena_printf(a, "%s/home/ec2-user", tmp), NULL};
     chmod(arena_printf(a, "%s/home/ec2-user/.ssh", tmp), 0700);
-    ok = ok && run(home) == 0;
+    ok = ok && mach_run(home) == 0;
     if (ok && in->user_data) {
         str_t raw;
         const char *cloud = arena_printf(a, "%s/var/lib/cloud/instances/%s", tmp, in->id);
         const char *md[] = {"/bin/mkdir", "-p", cloud, NULL};
-        if (arena_unbase64(a, str_c(in->user_data), &raw) && run(md) == 0) {
+        if (arena_unbase64(a, str_c(in->user_data), &raw) && mach_run(md) == 0) {
             int fd = open(arena_printf(a, "%s/user-data.txt", cloud), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
             ok = fd >= 0 && write(fd, raw.p, raw.len) == (ssize_t)raw.len;
             if (fd >= 0) close(fd);
@@ -315,7 +281,7 @@ static pid_t boot(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in, st
     const char *host = ec2__dns_name(a, region, in->pip, false);
     const char *console = arena_printf(a, "%s/console.log", dir);
     const char *md[] = {"/bin/mkdir", "-p", dir, NULL};
-    if (run(md) < 0) return -1;
+    if (mach_run(md) < 0) return -1;
     if (!mach_supported()) {
         write_text(console,
                    "gureum: this host cannot run machines (root and namespaces are needed): nothing runs "
@@ -661,17 +627,17 @@ static void images(arena_t *a, struct app *app, sqlite3 *db)
         const char *dir = image_dir(a, app, rows[k][0], rows[k][1], rows[k][2]);
         const char *src = arena_printf(a, "%s/disk", inst_dir(a, app, rows[k][0], rows[k][1], rows[k][3]));
         const char *tmp = arena_printf(a, "%s/disk.new", dir), *dst = arena_printf(a, "%s/disk", dir);
-        rm_tree(tmp);
+        mach_tree_remove(tmp);
         const char *mk[] = {"/bin/mkdir", "-p", tmp, NULL};
         const char *cp[] = {"/bin/cp", "-a", arena_printf(a, "%s/.", src), arena_printf(a, "%s/", tmp), NULL};
         /* an instance that never ran here (no machines) has no disk: its
          * image is the public one's */
-        bool ok = run(mk) == 0 && (access(src, F_OK) != 0 || run(cp) == 0) && rename(tmp, dst) == 0;
+        bool ok = mach_run(mk) == 0 && (access(src, F_OK) != 0 || mach_run(cp) == 0) && rename(tmp, dst) == 0;
         if (!ok) {
             log_error("ec2: cannot copy the disk of %s into %s", rows[k][3], rows[k][2]);
             continue;
         }
-        if (access(src, F_OK) != 0) rm_tree(dst);
+        if (access(src, F_OK) != 0) mach_tree_remove(dst);
         EXEC(db, "UPDATE image SET state = 'available' WHERE account = ?1 AND region = ?2 AND id = ?3", rows[k][0],
              rows[k][1], rows[k][2]);
     }
@@ -763,7 +729,7 @@ unsigned ec2_tick(struct app *app)
                      "UPDATE address SET assoc_id = NULL, instance_id = NULL, eni_id = NULL, private_ip = NULL "
                      "WHERE account = ?1 AND region = ?2 AND instance_id = ?3",
                      in->acct, in->reg, in->id);
-            if (term) rm_tree(inst_dir(a, app, in->acct, in->reg, in->id));
+            if (term) mach_tree_remove(inst_dir(a, app, in->acct, in->reg, in->id));
             busy = true;
         } else if (!strcmp(s, "terminated") && w->ended && now - w->ended > KEEP_TERMINATED_US) {
             EXEC(db, "DELETE FROM instance_sg WHERE account = ?1 AND region = ?2 AND instance_id = ?3", in->acct,

@@ -34,4 +34,29 @@ val_t *rds__tags_list(req_t *r, sqlite3 *db, str_t arn);
  * region: 1, 0, or -1 on a store failure (subnet_group.c for subgrp). */
 int rds__subnet_group_exists(req_t *r, sqlite3 *db, str_t name);
 
+/* subnet_group.c's DBSubnetGroup value of a group, NULL when there is
+ * none (for DB instances' answers). */
+val_t *rds__subnet_group_value(req_t *r, sqlite3 *db, str_t name);
+/* Describe*'s paging: MaxRecords (20–100, 100) and Marker (an offset) over
+ * sql, whose ?1 and ?2 are the account and region; the page's items are
+ * item(row) in member, Marker when more remain. */
+int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sql, const char *member,
+              val_t *(*item)(req_t *r, sqlite3_stmt *st, void *ctx), void *ctx);
+
+/* ==== DB instances (instance.c, engine.c) ==== */
+
+/* Where a new instance runs: its subnet group (lower-cased, NULL for the
+ * default VPC's), VPC, zone, standby zone and private address. */
+typedef struct {
+    const char *group, *vpc, *zone, *second, *private_ip;
+} rds__placement_t;
+int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__placement_t *pl);
+/* A free endpoint address (127.203.0.0/16), NULL on a store failure. */
+const char *rds__address_pick(req_t *r, sqlite3 *db);
+/* The version of the host's PostgreSQL server ("15.18"), NULL without one. */
+const char *rds__engine_version(void);
+/* The registry's hooks: the tick runs the machines, stop ends them. */
+unsigned rds_tick(struct app *app);
+void rds_stop(struct app *app);
+
 #endif

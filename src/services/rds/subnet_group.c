@@ -216,6 +216,12 @@ static val_t *group_value(req_t *r, sqlite3 *db, str_t name, bool *missing)
     return g;
 }
 
+val_t *rds__subnet_group_value(req_t *r, sqlite3 *db, str_t name)
+{
+    bool missing;
+    return group_value(r, db, name, &missing);
+}
+
 /* AWS (as an RDS client records it): DBSubnetGroupNotFoundFault "DB subnet
  * group 'NAME' does not exist." */
 static int not_found(req_t *r, str_t name)
@@ -303,9 +309,16 @@ int rds_describe_db_subnet_groups(req_t *r, const val_t *in, val_t *out)
         val_push(a, list, g);
         return val_set_c(a, out, "DBSubnetGroups", list);
     }
+    return rds__page(r, in, out, db, "SELECT name FROM subnet_group WHERE account = ?1 AND region = ?2 ORDER BY name",
+                     "DBSubnetGroups", page_item, db);
+}
+
+int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sql, const char *member,
+              val_t *(*item)(req_t *r, sqlite3_stmt *st, void *ctx), void *ctx)
+{
     /* AWS: MaxRecords "Default: 100. Constraints: Minimum 20, maximum 100."
      * The text is the one RDS answers for its Describe operations (not on
-     * record for this one). */
+     * record for every one). */
     int64_t max = 100;
     const val_t *mr = val_get(in, "MaxRecords");
     if (mr) {
@@ -318,14 +331,13 @@ int rds_describe_db_subnet_groups(req_t *r, const val_t *in, val_t *out)
     str_t marker = val_get_str(in, "Marker");
     if (marker.p && (!str_to_i64(marker, &off) || off < 0))
         return req_fail(r, &ERR_InvalidParameterValue, "The parameter Marker is not valid.");
-    sqlite3_stmt *st = store_stmt(db, "SELECT name FROM subnet_group WHERE account = ?1 AND region = ?2 ORDER BY name "
-                                      "LIMIT ?3 OFFSET ?4");
+    sqlite3_stmt *st = store_stmt(db, arena_printf(r->arena, "%s LIMIT ?3 OFFSET ?4", sql));
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     sqlite3_bind_int64(st, 3, max + 1);
     sqlite3_bind_int64(st, 4, off);
-    int64_t n = page_rows(r, st, max, out, "DBSubnetGroups", page_item, db);
+    int64_t n = page_rows(r, st, max, out, member, item, ctx);
     if (n < 0) return GR_ERR;
     page_offset_token(r, out, "Marker", n, max, off);
     return GR_OK;

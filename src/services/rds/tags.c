@@ -132,6 +132,19 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
         return req_fail(r, &RDS_ERR_DBSubnetGroupNotFoundFault, "DB subnet group '%.*s' does not exist.",
                         STR_FMT(name));
     }
+    if (str_starts_with(rest, str_c("db:"))) {
+        str_t name = str_sub(rest, 3, rest.len - 3);
+        sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
+        if (!st) return GR_ERR;
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, name);
+        bool found = sqlite3_step(st) == SQLITE_ROW;
+        if (store_release(st) != SQLITE_OK) return GR_ERR;
+        if (found) return GR_OK;
+        /* AWS (recorded): "DBInstance mydb not found." */
+        return req_fail(r, &RDS_ERR_DBInstanceNotFoundFault, "DBInstance %.*s not found.", STR_FMT(name));
+    }
     return req_fail(r, &ERR_InvalidParameterValue,
                     "The specified resource name does not match an RDS resource in this region.");
 }

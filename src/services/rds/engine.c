@@ -1,0 +1,422 @@
+/* engine.c — where RDS DB instances run: placement and endpoint addresses
+ * for CreateDBInstance, and, on the ticker thread (rds_tick), each
+ * instance's machine (runtime/machine.h) with its engine's real server.
+ *
+ * A postgres instance's machine runs the host's PostgreSQL server (Debian's
+ * postgresql package, /usr/lib/postgresql/<major>/bin) as the user
+ * postgres, its data on the machine's disk (DATA/rds/ACCOUNT/REGION/ID):
+ * initdb on the first boot with the master user as the superuser
+ * (password logins over TCP, scram-sha-256; the machine's own local
+ * socket trusted, as only gureum's boot script runs there), the database
+ * DBName made, then the server listening on the instance's port; its port
+ * is forwarded from the endpoint address on the host (runtime/forward.h).
+ * A new master password is set by the boot script at the next boot. The
+ * script writes /var/lib/rds/ready when the server is ready: then the
+ * status becomes available.
+ *
+ * Statuses move as AWS's do: creating, starting, rebooting and
+ * resetting-master-credentials → available once ready; stopping →
+ * stopped; deleting → gone with its files. A server that dies is started
+ * again (RDS recovers an instance). */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <glob.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/id.h"
+#include "core/log.h"
+#include "rds_model.h"
+#include "runtime/forward.h"
+#include "runtime/machine.h"
+#include "services/app.h"
+#include "services/ec2/ec2.h"
+#include "services/rds/rds.h"
+
+enum { MAX_RUNNING = 64, QUICK_TICK_MS = 100 };
+
+/* ==== The engine on this host ==== */
+
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+static char pg_bin[256], pg_version[32];
+
+static void probe(void)
+{
+    glob_t g;
+    if (glob("/usr/lib/postgresql/*/bin/postgres", 0, NULL, &g) != 0) return;
+    /* the newest major: glob sorts, and majors have two digits */
+    const char *bin = g.gl_pathv[g.gl_pathc - 1];
+    char cmd[400], line[256] = "";
+    snprintf(cmd, sizeof cmd, "%s --version", bin);
+    FILE *p = popen(cmd, "r");
+    if (p && fgets(line, sizeof line, p)) {
+        /* "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)" */
+        const char *v = strstr(line, ") ");
+        if (v && sscanf(v + 2, "%31[0-9.]", pg_version) == 1) {
+            snprintf(pg_bin, sizeof pg_bin, "%.*s", (int)(strrchr(bin, '/') - bin), bin);
+        }
+    }
+    if (p) pclose(p);
+    globfree(&g);
+}
+
+const char *rds__engine_version(void)
+{
+    pthread_once(&probe_once, probe);
+    return pg_version[0] ? pg_version : NULL;
+}
+
+/* ==== Placement ==== */
+
+static unsigned rnd(unsigned n)
+{
+    uint32_t v;
+    id_random_bytes(&v, sizeof v);
+    return v % n;
+}
+
+int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__placement_t *pl)
+{
+    arena_t *a = r->arena;
+    memset(pl, 0, sizeof *pl);
+    const char *zone_c = zone.p ? arena_strndup(a, zone.p, zone.len) : NULL;
+    if (!group.p) {
+        /* AWS: the default VPC's "default" group; its subnets are EC2's */
+        pl->zone = zone_c ? zone_c : arena_printf(a, "%.*sa", STR_FMT(r->region));
+        pl->second =
+            multi ? arena_printf(a, "%.*s%c", STR_FMT(r->region), pl->zone[strlen(pl->zone) - 1] == 'a' ? 'b' : 'a')
+                  : NULL;
+        pl->private_ip = arena_printf(a, "172.31.%d.%d", (int)(rnd(16)), 10 + (int)rnd(200));
+        return GR_OK;
+    }
+    char *low = arena_strndup(a, group.p, group.len);
+    for (char *p = low; *p; p++) *p = (char)tolower((unsigned char)*p);
+    sqlite3_stmt *st = store_stmt(db, "SELECT s.subnet_id, s.zone, g.vpc_id FROM subnet_group g JOIN "
+                                      "subnet_group_subnet s ON s.account = g.account AND s.region = g.region AND "
+                                      "s.name = g.name WHERE g.account = ?1 AND g.region = ?2 AND g.name = ?3 ORDER BY "
+                                      "s.seq, s.subnet_id");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    sqlite3_bind_text(st, 3, low, -1, SQLITE_STATIC);
+    const char *subnet = NULL;
+    bool any = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *sid = arena_strdup(a, (const char *)sqlite3_column_text(st, 0)),
+                   *z = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+        any = true;
+        pl->vpc = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
+        if (!subnet && (!zone_c || !strcmp(zone_c, z))) {
+            subnet = sid;
+            pl->zone = z;
+        } else if (multi && !pl->second && subnet && strcmp(z, pl->zone) != 0)
+            pl->second = z;
+    }
+    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    /* AWS (as an RDS client records it) */
+    if (!any) return req_fail(r, &RDS_ERR_DBSubnetGroupNotFoundFault, "DB subnet group '%s' does not exist.", low);
+    if (!subnet)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The requested availability zone %s is not in DB subnet group "
+                        "%s.",
+                        zone_c, low);
+    pl->group = low;
+    ec2_subnet_info_t si;
+    int found = ec2_subnet_info(r->app, r->who.account, r->region, str_c(subnet), a, &si);
+    if (found < 0) return GR_ERR;
+    unsigned o[4], len;
+    if (found && sscanf(si.cidr, "%u.%u.%u.%u/%u", &o[0], &o[1], &o[2], &o[3], &len) == 5 && len <= 28) {
+        uint32_t net = o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3], size = 1u << (32 - len);
+        uint32_t ip = net + 4 + rnd(size - 5);
+        pl->private_ip = arena_printf(a, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    } else
+        pl->private_ip = "10.0.0.10";
+    return GR_OK;
+}
+
+const char *rds__address_pick(req_t *r, sqlite3 *db)
+{
+    for (unsigned k = 1; k < 65535; k++) {
+        if ((k & 255) == 0 || (k & 255) == 255) continue;
+        const char *ip = arena_printf(r->arena, "127.203.%u.%u", k >> 8, k & 255);
+        sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM db_instance WHERE address = ?1");
+        if (!st) return NULL;
+        sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+        bool taken = sqlite3_step(st) == SQLITE_ROW;
+        store_release(st);
+        if (!taken) return ip;
+    }
+    return NULL;
+}
+
+/* ==== Machines ==== */
+
+typedef struct {
+    char key[32]; /* the resource id */
+    pid_t pid;
+    char booted_for[32]; /* the status it was booted in */
+} running_t;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static running_t running[MAX_RUNNING];
+static size_t nrunning;
+
+static running_t *find(const char *key)
+{
+    for (size_t i = 0; i < nrunning; i++)
+        if (!strcmp(running[i].key, key)) return &running[i];
+    return NULL;
+}
+
+static void forget(const char *key)
+{
+    pthread_mutex_lock(&mu);
+    running_t *m = find(key);
+    pid_t pid = m ? m->pid : 0;
+    if (m) *m = running[--nrunning];
+    pthread_mutex_unlock(&mu);
+    fwd_set(key, "", NULL, 0, 0, "");
+    if (pid > 0) mach_kill(pid);
+}
+
+static bool write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "we");
+    if (!f) return false;
+    bool ok = fputs(text, f) >= 0;
+    ok = fclose(f) == 0 && ok;
+    return ok && chmod(path, mode) == 0;
+}
+
+typedef struct {
+    const char *acct, *reg, *id, *rid, *status, *user, *password, *db_name, *address, *private_ip;
+    int port;
+} row_t;
+
+static const char *dir_of(arena_t *a, struct app *app, const row_t *w)
+{
+    return arena_printf(a, "%s/rds/%s/%s/%s", app->cfg->data_dir, w->acct, w->reg, w->id);
+}
+
+/* The disk, made once: the host's /etc (with its postgres user) and the
+ * first password, for initdb. */
+static bool make_disk(arena_t *a, const char *dir, const row_t *w)
+{
+    const char *disk = arena_printf(a, "%s/disk", dir), *tmp = arena_printf(a, "%s/disk.new", dir);
+    if (access(disk, F_OK) == 0) return true;
+    mach_tree_remove(tmp);
+    const char *rds = arena_printf(a, "%s/var/lib/rds", tmp);
+    const char *md[] = {"/bin/mkdir", "-p", rds, NULL};
+    bool ok = mach_disk_make(tmp, NULL) == GR_OK && mach_run(md) == 0;
+    ok = ok && write_file(arena_printf(a, "%s/password", rds), w->password ? w->password : "", 0600);
+    return ok && rename(tmp, disk) == 0;
+}
+
+static const char *sh_quote(arena_t *a, const char *s)
+{
+    buf_t b;
+    buf_init(&b, a);
+    buf_printf(&b, "'");
+    for (const char *p = s; *p; p++) buf_printf(&b, *p == '\'' ? "'\\''" : "%c", *p);
+    buf_printf(&b, "'");
+    str_t t = buf_str(&b);
+    return arena_strndup(a, t.p, t.len);
+}
+
+/* The boot of a postgres machine (see the file's comment). */
+static const char *boot_script(arena_t *a, const row_t *w)
+{
+    return arena_printf(
+        a,
+        "export PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin\n"
+        "D=/var/lib/postgresql/data P=%d U=%s N=%s R=/var/lib/rds S=/run/postgresql\n"
+        "echo \"gureum: RDS instance %s (postgres) booting at $(date -u)\"\n"
+        "rm -f $R/ready\n"
+        "id postgres >/dev/null 2>&1 || { echo 'gureum: no postgres user in /etc/passwd'; exit 1; }\n"
+        "mkdir -p /var/lib/postgresql $S && chown postgres: /var/lib/postgresql $S $R && chmod 700 $R\n"
+        "[ -f $R/password ] && chown postgres: $R/password\n"
+        "first=\n"
+        "if [ ! -s $D/PG_VERSION ]; then\n"
+        "  first=1\n"
+        "  runuser -u postgres -- initdb -D $D -U \"$U\" --auth-host=scram-sha-256 --auth-local=trust "
+        "--pwfile=$R/password -E UTF8 --locale=C.UTF-8 > $R/initdb.log 2>&1 || { cat $R/initdb.log; exit 1; }\n"
+        "  rm -f $R/password\n"
+        "  printf \"listen_addresses = '*'\\nport = %%s\\nunix_socket_directories = '%%s'\\n\" $P $S >> "
+        "$D/postgresql.conf\n"
+        "  echo 'host all all 0.0.0.0/0 scram-sha-256' >> $D/pg_hba.conf\n"
+        "fi\n"
+        "runuser -u postgres -- postgres -D $D &\n"
+        "pg=$!\n"
+        "i=0; until pg_isready -q -h $S -p $P; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
+        "q() { psql -X -q -h $S -p $P -U \"$U\" -d postgres -v ON_ERROR_STOP=1 \"$@\"; }\n"
+        "if [ -n \"$first\" ] && [ -n \"$N\" ]; then q -c \"CREATE DATABASE \\\"$N\\\"\"; fi\n"
+        "if [ -s $R/new-password ]; then\n"
+        "  q -v pw=\"$(cat $R/new-password)\" <<'EOF'\n"
+        "ALTER ROLE :\"USER\" PASSWORD :'pw';\n"
+        "EOF\n"
+        "  rm -f $R/new-password\n"
+        "fi\n"
+        ": > $R/ready\n"
+        "echo \"gureum: postgres ready on port $P\"\n"
+        "wait $pg\n",
+        pg_bin, w->port, sh_quote(a, w->user), sh_quote(a, w->db_name ? w->db_name : ""), w->id);
+}
+
+static pid_t boot(arena_t *a, struct app *app, const row_t *w)
+{
+    if (!strcmp(w->status, "resetting-master-credentials") && w->password) {
+        const char *pw = arena_printf(a, "%s/disk/var/lib/rds/new-password", dir_of(a, app, w));
+        if (access(arena_printf(a, "%s/disk", dir_of(a, app, w)), F_OK) == 0 && !write_file(pw, w->password, 0600))
+            return -1;
+    }
+    const char *dir = dir_of(a, app, w);
+    const char *md[] = {"/bin/mkdir", "-p", dir, NULL};
+    if (mach_run(md) != 0) return -1;
+    const char *console = arena_printf(a, "%s/console.log", dir);
+    if (!mach_supported() || !rds__engine_version()) {
+        log_error("rds: %s cannot run: %s", w->id,
+                  !mach_supported() ? "this host runs no machines (root and namespaces)" : "no PostgreSQL server");
+        return 0;
+    }
+    if (!make_disk(a, dir, w)) {
+        log_error("rds: cannot make the disk of %s", w->id);
+        return -1;
+    }
+    unlink(arena_printf(a, "%s/disk/var/lib/rds/ready", dir));
+    const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL};
+    mach_spec_t s = {.disk = arena_printf(a, "%s/disk", dir),
+                     .mnt = arena_printf(a, "%s/mnt", dir),
+                     .hostname = w->rid,
+                     .ipv4 = w->private_ip,
+                     .console = console,
+                     .boot = boot_script(a, w),
+                     .envp = envp};
+    pid_t pid = 0;
+    if (mach_start(&s, &pid) != GR_OK) return -1;
+    pthread_mutex_lock(&mu);
+    running_t *m = find(w->rid);
+    if (!m && nrunning < MAX_RUNNING) {
+        m = &running[nrunning++];
+        snprintf(m->key, sizeof m->key, "%s", w->rid);
+    }
+    if (m) {
+        m->pid = pid;
+        snprintf(m->booted_for, sizeof m->booted_for, "%s", w->status);
+    }
+    pthread_mutex_unlock(&mu);
+    int port = w->port;
+    fwd_set(w->rid, w->address, &port, 1, pid, w->private_ip);
+    log_info("rds: %s booted (machine %d, endpoint %s:%d)", w->id, (int)pid, w->address, w->port);
+    return pid;
+}
+
+static bool ready(arena_t *a, struct app *app, const row_t *w)
+{
+    return access(arena_printf(a, "%s/disk/var/lib/rds/ready", dir_of(a, app, w)), F_OK) == 0;
+}
+
+static void set(sqlite3 *db, const row_t *w, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(db, sql);
+    if (!st) return;
+    sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, w->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, w->status, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    store_release(st);
+}
+
+unsigned rds_tick(struct app *app)
+{
+    sqlite3 *db = rds__db(app);
+    if (!db) return 0;
+    arena_t *a = arena_new(0);
+    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, resource_id, status, master_user, password, "
+                                      "db_name, address, private_ip, port FROM db_instance");
+    row_t rows[MAX_RUNNING];
+    size_t n = 0;
+    while (st && n < MAX_RUNNING && sqlite3_step(st) == SQLITE_ROW) {
+        const char *c[10];
+        for (int i = 0; i < 10; i++) {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
+        }
+        rows[n++] = (row_t){c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], sqlite3_column_int(st, 10)};
+    }
+    if (st) store_release(st);
+    bool busy = false;
+    for (size_t i = 0; i < n; i++) {
+        const row_t *w = &rows[i];
+        const char *s = w->status;
+        pthread_mutex_lock(&mu);
+        running_t *m = find(w->rid);
+        pid_t pid = m ? m->pid : -1;
+        pthread_mutex_unlock(&mu);
+        bool up = pid == 0 || (pid > 0 && mach_running(pid));
+        bool waking = !strcmp(s, "creating") || !strcmp(s, "starting") || !strcmp(s, "rebooting") ||
+                      !strcmp(s, "resetting-master-credentials");
+        if (!strcmp(s, "stopping") || !strcmp(s, "deleting")) {
+            forget(w->rid);
+            if (!strcmp(s, "stopping")) {
+                set(db, w,
+                    "UPDATE db_instance SET status = 'stopped' WHERE account = ?1 AND region = ?2 AND id = ?3 "
+                    "AND status = ?4");
+            } else {
+                mach_tree_remove(dir_of(a, app, w));
+                set(db, w,
+                    "DELETE FROM db_instance_sg WHERE account = ?1 AND region = ?2 AND db_id = ?3 AND ?4 "
+                    "IS NOT NULL");
+                sqlite3_stmt *t = store_stmt(db, "DELETE FROM tag WHERE arn = ?1");
+                if (t) {
+                    sqlite3_bind_text(t, 1, arena_printf(a, "arn:aws:rds:%s:%s:db:%s", w->reg, w->acct, w->id), -1,
+                                      SQLITE_STATIC);
+                    sqlite3_step(t);
+                    store_release(t);
+                }
+                set(db, w, "DELETE FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3 AND status = ?4");
+            }
+            busy = true;
+            continue;
+        }
+        if (!strcmp(s, "stopped")) continue;
+        /* a reboot or a new password: boot again, once for the change;
+         * a server that died: boot again too */
+        bool restart = !strcmp(s, "rebooting") || !strcmp(s, "resetting-master-credentials");
+        pthread_mutex_lock(&mu);
+        m = find(w->rid);
+        bool done = m && !strcmp(m->booted_for, s);
+        pthread_mutex_unlock(&mu);
+        if (restart && up && pid > 0 && !done) {
+            forget(w->rid);
+            up = false;
+            pid = -1;
+        }
+        if (!up || pid < 0) {
+            pid = boot(a, app, w);
+            busy = true;
+            if (pid <= 0) continue;
+        } else if (waking && ready(a, app, w)) {
+            set(db, w,
+                "UPDATE db_instance SET status = 'available', password = NULL WHERE account = ?1 AND region = "
+                "?2 AND id = ?3 AND status = ?4");
+        }
+        if (waking) busy = true;
+    }
+    arena_free(a);
+    return busy ? QUICK_TICK_MS : 0;
+}
+
+void rds_stop(struct app *app)
+{
+    (void)app;
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < nrunning; i++)
+        if (running[i].pid > 0) mach_kill(running[i].pid);
+    nrunning = 0;
+    pthread_mutex_unlock(&mu);
+}

@@ -1,0 +1,563 @@
+/* instance.c — Amazon RDS DB instances: CreateDBInstance,
+ * DescribeDBInstances, ModifyDBInstance, DeleteDBInstance, Stop/Start/
+ * RebootDBInstance.
+ *
+ * The handlers keep rows and statuses; engine.c, on the ticker thread,
+ * makes them true: each DB instance is a machine (runtime/machine.h)
+ * running the engine's real server, reached from the host at its endpoint
+ * address, a loopback address of 127.203.0.0/16 at the instance's port.
+ * AWS gives a DNS name there; the host's resolver knows no gureum names,
+ * so the endpoint is the address itself, which every client connects to.
+ *
+ * Engines: postgres, with the host's PostgreSQL server (Debian's
+ * postgresql package); the engine version is the server's. Other engines
+ * are AWS's but have no server here: refused, saying so. Texts are AWS's
+ * where said "recorded"; the others are not on record. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/id.h"
+#include "rds_model.h"
+#include "services/app.h"
+#include "services/ec2/ec2.h"
+#include "services/page.h"
+#include "services/rds/rds.h"
+
+#define E_EXISTS (&RDS_ERR_DBInstanceAlreadyExistsFault)
+#define E_NOTFOUND (&RDS_ERR_DBInstanceNotFoundFault)
+#define E_STATE (&RDS_ERR_InvalidDBInstanceStateFault)
+#define E_GROUP_NOTFOUND (&RDS_ERR_DBSubnetGroupNotFoundFault)
+#define E_QUOTA (&RDS_ERR_InstanceQuotaExceededFault)
+static const aws_errdef_t E_Combination = {"InvalidParameterCombination", 400, true};
+
+/* AWS (RDS quotas): 40 DB instances per region. */
+enum { MAX_INSTANCES = 40 };
+
+/* The columns db_value reads, in this order. */
+#define DB_COLS                                                                                                        \
+    "SELECT id, resource_id, class, engine, version, master_user, db_name, storage, storage_type, port, "              \
+    "subnet_group, "                                                                                                   \
+    "vpc_id, zone, second_zone, multi_az, public, status, address, backup_days, protected, created_ms FROM "           \
+    "db_instance "
+
+/* AWS (recorded): "The parameter DBInstanceIdentifier is not a valid
+ * identifier. Identifiers must begin with a letter; must contain only ASCII
+ * letters, digits, and hyphens; and must not end with a hyphen or contain
+ * two consecutive hyphens." The identifier is kept lower-cased. */
+static str_t identifier(req_t *r, str_t id)
+{
+    bool ok = id.len >= 1 && id.len <= 63 && isalpha((unsigned char)id.p[0]) && id.p[id.len - 1] != '-';
+    for (size_t i = 0; ok && i < id.len; i++)
+        ok = (isalnum((unsigned char)id.p[i]) || id.p[i] == '-') && !(id.p[i] == '-' && i && id.p[i - 1] == '-');
+    if (!ok) {
+        req_fail(r, &ERR_InvalidParameterValue,
+                 "The parameter DBInstanceIdentifier is not a valid identifier. Identifiers must begin with a "
+                 "letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or "
+                 "contain two consecutive hyphens.");
+        return STR_NULL;
+    }
+    char *low = arena_strndup(r->arena, id.p, id.len);
+    for (size_t i = 0; i < id.len; i++) low[i] = (char)tolower((unsigned char)low[i]);
+    return (str_t){low, id.len};
+}
+
+static int not_found(req_t *r, str_t id)
+{
+    /* AWS (recorded): "DBInstance mydb not found." */
+    return req_fail(r, E_NOTFOUND, "DBInstance %.*s not found.", STR_FMT(id));
+}
+
+static val_t *db_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
+{
+    arena_t *a = r->arena;
+    const char *c[21];
+    for (int i = 0; i < 21; i++) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
+    }
+    const char *id = c[0], *status = c[16];
+    val_t *v = val_new(a, VAL_STRUCT);
+    val_set_c(a, v, "DBInstanceIdentifier", val_cstr(a, id));
+    val_set_c(a, v, "DBInstanceClass", val_cstr(a, c[2]));
+    val_set_c(a, v, "Engine", val_cstr(a, c[3]));
+    val_set_c(a, v, "DBInstanceStatus", val_cstr(a, status));
+    val_set_c(a, v, "MasterUsername", val_cstr(a, c[5]));
+    if (c[6]) val_set_c(a, v, "DBName", val_cstr(a, c[6]));
+    /* AWS: no endpoint while the instance is being created */
+    if (strcmp(status, "creating") != 0) {
+        val_t *ep = val_new(a, VAL_STRUCT);
+        val_set_c(a, ep, "Address", val_cstr(a, c[17]));
+        val_set_c(a, ep, "Port", val_int(a, sqlite3_column_int(st, 9)));
+        val_set_c(a, ep, "HostedZoneId", val_cstr(a, "Z2R2ITUGPM61AM"));
+        val_set_c(a, v, "Endpoint", ep);
+    }
+    val_set_c(a, v, "AllocatedStorage", val_int(a, sqlite3_column_int(st, 7)));
+    val_set_c(a, v, "InstanceCreateTime", val_time(a, sqlite3_column_int64(st, 20) * 1000));
+    val_set_c(a, v, "PreferredBackupWindow", val_cstr(a, "03:00-03:30"));
+    val_set_c(a, v, "BackupRetentionPeriod", val_int(a, sqlite3_column_int(st, 18)));
+    val_set_c(a, v, "DBSecurityGroups", val_new(a, VAL_LIST));
+    val_t *sgs = val_new(a, VAL_LIST);
+    sqlite3_stmt *g = store_stmt(db, "SELECT group_id FROM db_instance_sg WHERE account = ?1 AND region = ?2 AND "
+                                     "db_id = ?3 ORDER BY seq");
+    if (g) {
+        store_bind_str(g, 1, r->who.account);
+        store_bind_str(g, 2, r->region);
+        sqlite3_bind_text(g, 3, id, -1, SQLITE_STATIC);
+        while (sqlite3_step(g) == SQLITE_ROW) {
+            val_t *m = val_new(a, VAL_STRUCT);
+            val_set_c(a, m, "VpcSecurityGroupId",
+                      val_cstr(a, arena_strdup(a, (const char *)sqlite3_column_text(g, 0))));
+            val_set_c(a, m, "Status", val_cstr(a, "active"));
+            val_push(a, sgs, m);
+        }
+        store_release(g);
+    }
+    val_set_c(a, v, "VpcSecurityGroups", sgs);
+    val_t *pg = val_new(a, VAL_LIST), *pgm = val_new(a, VAL_STRUCT);
+    char major[8];
+    snprintf(major, sizeof major, "%.*s", (int)strcspn(c[4], "."), c[4]);
+    val_set_c(a, pgm, "DBParameterGroupName", val_cstr(a, arena_printf(a, "default.%s%s", c[3], major)));
+    val_set_c(a, pgm, "ParameterApplyStatus", val_cstr(a, "in-sync"));
+    val_push(a, pg, pgm);
+    val_set_c(a, v, "DBParameterGroups", pg);
+    val_set_c(a, v, "AvailabilityZone", val_cstr(a, c[12]));
+    if (c[10]) {
+        val_t *grp = rds__subnet_group_value(r, db, str_c(c[10]));
+        if (grp) val_set_c(a, v, "DBSubnetGroup", grp);
+    }
+    val_set_c(a, v, "PreferredMaintenanceWindow", val_cstr(a, "sun:05:00-sun:05:30"));
+    val_set_c(a, v, "PendingModifiedValues", val_new(a, VAL_STRUCT));
+    val_set_c(a, v, "MultiAZ", val_bool(a, sqlite3_column_int(st, 14)));
+    val_set_c(a, v, "EngineVersion", val_cstr(a, c[4]));
+    val_set_c(a, v, "AutoMinorVersionUpgrade", val_bool(a, true));
+    val_set_c(a, v, "ReadReplicaDBInstanceIdentifiers", val_new(a, VAL_LIST));
+    val_set_c(a, v, "LicenseModel", val_cstr(a, "postgresql-license"));
+    val_t *og = val_new(a, VAL_LIST), *ogm = val_new(a, VAL_STRUCT);
+    val_set_c(a, ogm, "OptionGroupName", val_cstr(a, arena_printf(a, "default:%s-%s", c[3], major)));
+    val_set_c(a, ogm, "Status", val_cstr(a, "in-sync"));
+    val_push(a, og, ogm);
+    val_set_c(a, v, "OptionGroupMemberships", og);
+    if (c[13]) val_set_c(a, v, "SecondaryAvailabilityZone", val_cstr(a, c[13]));
+    val_set_c(a, v, "PubliclyAccessible", val_bool(a, sqlite3_column_int(st, 15)));
+    val_set_c(a, v, "StorageType", val_cstr(a, c[8]));
+    val_set_c(a, v, "DbInstancePort", val_int(a, 0));
+    val_set_c(a, v, "StorageEncrypted", val_bool(a, false));
+    val_set_c(a, v, "DbiResourceId", val_cstr(a, c[1]));
+    val_set_c(a, v, "CACertificateIdentifier", val_cstr(a, "rds-ca-rsa2048-g1"));
+    val_set_c(a, v, "DomainMemberships", val_new(a, VAL_LIST));
+    val_set_c(a, v, "CopyTagsToSnapshot", val_bool(a, false));
+    val_set_c(a, v, "MonitoringInterval", val_int(a, 0));
+    const char *arn = rds__arn(r, "db", str_c(id));
+    val_set_c(a, v, "DBInstanceArn", val_cstr(a, arn));
+    val_set_c(a, v, "IAMDatabaseAuthenticationEnabled", val_bool(a, false));
+    val_set_c(a, v, "PerformanceInsightsEnabled", val_bool(a, false));
+    val_set_c(a, v, "DeletionProtection", val_bool(a, sqlite3_column_int(st, 19)));
+    val_set_c(a, v, "AssociatedRoles", val_new(a, VAL_LIST));
+    val_t *tags = rds__tags_list(r, db, str_c(arn));
+    val_set_c(a, v, "TagList", tags ? tags : val_new(a, VAL_LIST));
+    val_set_c(a, v, "CustomerOwnedIpEnabled", val_bool(a, false));
+    val_set_c(a, v, "BackupTarget", val_cstr(a, "region"));
+    val_set_c(a, v, "NetworkType", val_cstr(a, "IPV4"));
+    return v;
+}
+
+/* The instance id's value, or NULL (r failed with DBInstanceNotFound or
+ * internal). status: its status, in r's arena, when asked. */
+static val_t *one(req_t *r, sqlite3 *db, str_t id, const char **status)
+{
+    sqlite3_stmt *st = store_stmt(db, DB_COLS "WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (!st) return NULL;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    val_t *v = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        v = db_value(r, db, st);
+        if (status) *status = arena_strdup(r->arena, (const char *)sqlite3_column_text(st, 16));
+    }
+    if (store_release(st) != SQLITE_OK) return NULL;
+    if (!v) not_found(r, id);
+    return v;
+}
+
+static int answer(req_t *r, sqlite3 *db, str_t id, val_t *out)
+{
+    val_t *v = one(r, db, id, NULL);
+    return v ? val_set_c(r->arena, out, "DBInstance", v) : GR_ERR;
+}
+
+/* ==== CreateDBInstance ==== */
+
+/* AWS: PostgreSQL's storage is 20–65,536 GiB on gp2, gp3 and io1 (5–3,072
+ * on standard, "magnetic"). */
+static bool storage_ok(str_t type, int64_t gib)
+{
+    if (str_eq_c(type, "standard")) return gib >= 5 && gib <= 3072;
+    return gib >= 20 && gib <= 65536;
+}
+
+int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!id.p) return GR_ERR;
+    str_t engine = val_get_str(in, "Engine"), cls = val_get_str(in, "DBInstanceClass");
+    static const char *const aws_engines[] = {"mysql",
+                                              "mariadb",
+                                              "oracle-ee",
+                                              "oracle-se2",
+                                              "sqlserver-ee",
+                                              "sqlserver-se",
+                                              "sqlserver-ex",
+                                              "sqlserver-web",
+                                              "db2-se",
+                                              "db2-ae",
+                                              "aurora-mysql",
+                                              "aurora-postgresql",
+                                              NULL};
+    if (!str_eq_c(engine, "postgres")) {
+        for (const char *const *e = aws_engines; *e; e++)
+            if (str_eq_c(engine, *e))
+                return req_fail(r, &E_Combination, "The %.*s engine has no server in gureum: only postgres runs here.",
+                                STR_FMT(engine));
+        /* AWS (recorded): "Invalid DB engine" */
+        return req_fail(r, &ERR_InvalidParameterValue, "Invalid DB engine");
+    }
+    /* AWS (recorded): "Invalid DB Instance class: x" */
+    if (!str_starts_with(cls, str_c("db.")) || cls.len < 6)
+        return req_fail(r, &ERR_InvalidParameterValue, "Invalid DB Instance class: %.*s", STR_FMT(cls));
+    str_t user = val_get_str(in, "MasterUsername"), pass = val_get_str(in, "MasterUserPassword");
+    /* AWS (recorded): "The parameter MasterUsername must be provided and must
+     * not be blank." / "The parameter MasterUserPassword is not a valid
+     * password because it is shorter than 8 characters." */
+    if (!user.len)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter MasterUsername must be provided and must not be "
+                        "blank.");
+    bool uok = user.len <= 63 && isalpha((unsigned char)user.p[0]);
+    for (size_t i = 0; uok && i < user.len; i++) uok = isalnum((unsigned char)user.p[i]) || user.p[i] == '_';
+    if (!uok)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "MasterUsername %.*s cannot be used as it is a reserved word used by the engine",
+                        STR_FMT(user));
+    if (str_eq_c(user, "postgres") || str_eq_c(user, "rdsadmin"))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "MasterUsername %.*s cannot be used as it is a reserved word used by the engine",
+                        STR_FMT(user));
+    if (!pass.len)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter MasterUserPassword must be provided and must "
+                        "not be blank.");
+    if (pass.len < 8)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter MasterUserPassword is not a valid password "
+                        "because it is shorter than 8 characters.");
+    for (size_t i = 0; i < pass.len; i++)
+        if (pass.p[i] == '/' || pass.p[i] == '"' || pass.p[i] == '@' || pass.p[i] == ' ' ||
+            (unsigned char)pass.p[i] < 32)
+            return req_fail(r, &ERR_InvalidParameterValue,
+                            "The parameter MasterUserPassword is not a valid password. Only printable ASCII "
+                            "characters besides '/', '@', '\"', ' ' may be used.");
+    str_t stype = val_get_str(in, "StorageType");
+    if (!stype.p) stype = str_c("gp2");
+    int64_t storage = val_get_int(in, "AllocatedStorage", 20);
+    if (!storage_ok(stype, storage))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "Invalid storage size for engine name postgres and storage type %.*s: %lld", STR_FMT(stype),
+                        (long long)storage);
+    const char *version = rds__engine_version();
+    if (!version)
+        return req_fail(r, &E_Combination,
+                        "The postgres engine has no server on this host (Debian's postgresql "
+                        "package is not installed).");
+    str_t want = val_get_str(in, "EngineVersion");
+    size_t vmaj = strcspn(version, ".");
+    if (want.p && !(want.len >= vmaj && !strncmp(want.p, version, vmaj) && (want.len == vmaj || want.p[vmaj] == '.')))
+        /* AWS (recorded): "Cannot find version 13.4 for postgres" */
+        return req_fail(r, &E_Combination, "Cannot find version %.*s for postgres", STR_FMT(want));
+    str_t dbname = val_get_str(in, "DBName");
+    bool nok = !dbname.p || (dbname.len <= 63 && dbname.len && isalpha((unsigned char)dbname.p[0]));
+    for (size_t i = 0; nok && dbname.p && i < dbname.len; i++)
+        nok = isalnum((unsigned char)dbname.p[i]) || dbname.p[i] == '_';
+    if (!nok)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter DBName is not a valid identifier. Identifiers "
+                        "must begin with a letter; must contain only ASCII letters, "
+                        "digits, and underscores.");
+    int64_t port = val_get_int(in, "Port", 5432);
+    if (port < 1150 || port > 65535)
+        return req_fail(r, &ERR_InvalidParameterValue, "Invalid port %lld: the port must be 1150-65535.",
+                        (long long)port);
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    /* Where it runs: the subnet group's first subnet of the zone asked (or
+     * the first), a standby zone for Multi-AZ; without a group, the
+     * default VPC's default subnets (group "default"). */
+    str_t group = val_get_str(in, "DBSubnetGroupName"), zone = val_get_str(in, "AvailabilityZone");
+    bool multi = val_get_bool(in, "MultiAZ", false);
+    if (multi && zone.p) /* AWS (recorded) */
+        return req_fail(r, &E_Combination,
+                        "Requesting a specific availability zone is not valid for Multi-AZ "
+                        "instances.");
+    rds__placement_t pl;
+    if (rds__place(r, db, group, zone, multi, &pl) != GR_OK) return GR_ERR;
+    if (rds__begin(db) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, "SELECT (SELECT 1 FROM db_instance WHERE account = ?1 AND region = ?2 AND id = "
+                                      "?3), (SELECT count(*) FROM db_instance WHERE account = ?1 AND region = ?2)");
+    if (!st) return rds__end(db, false);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    bool exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    int64_t count = sqlite3_column_int64(st, 1);
+    if (store_release(st) != SQLITE_OK) return rds__end(db, false);
+    if (exists) {
+        rds__end(db, false);
+        /* AWS (recorded): "DB instance already exists" */
+        return req_fail(r, E_EXISTS, "DB instance already exists");
+    }
+    if (count >= MAX_INSTANCES) {
+        rds__end(db, false);
+        return req_fail(r, E_QUOTA, "DB instance quota exceeded");
+    }
+    const char *address = rds__address_pick(r, db);
+    char rid[27];
+    id_random_chars(rid, 26, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+    rid[26] = 0;
+    st = store_stmt(db, "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
+                        "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
+                        "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
+                        "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                        "?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, ?23)");
+    bool ok = st && address;
+    if (ok) {
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, id);
+        sqlite3_bind_text(st, 4, arena_printf(a, "db-%s", rid), -1, SQLITE_STATIC);
+        store_bind_str(st, 5, cls);
+        sqlite3_bind_text(st, 6, version, -1, SQLITE_STATIC);
+        store_bind_str(st, 7, user);
+        store_bind_str(st, 8, pass);
+        if (dbname.p) store_bind_str(st, 9, dbname);
+        sqlite3_bind_int64(st, 10, storage);
+        store_bind_str(st, 11, stype);
+        sqlite3_bind_int64(st, 12, port);
+        if (pl.group) sqlite3_bind_text(st, 13, pl.group, -1, SQLITE_STATIC);
+        if (pl.vpc) sqlite3_bind_text(st, 14, pl.vpc, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 15, pl.zone, -1, SQLITE_STATIC);
+        if (pl.second) sqlite3_bind_text(st, 16, pl.second, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 17, multi);
+        sqlite3_bind_int(st, 18, val_get_bool(in, "PubliclyAccessible", false));
+        sqlite3_bind_text(st, 19, address, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 20, pl.private_ip, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 21, val_get_int(in, "BackupRetentionPeriod", 1));
+        sqlite3_bind_int(st, 22, val_get_bool(in, "DeletionProtection", false));
+        sqlite3_bind_int64(st, 23, rds__now_ms());
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    if (st && store_release(st) != SQLITE_OK) ok = false;
+    const val_t *sgs = val_get(in, "VpcSecurityGroupIds");
+    for (size_t i = 0; ok && i < val_len(sgs); i++) {
+        st = store_stmt(db, "INSERT OR IGNORE INTO db_instance_sg (account, region, db_id, group_id, seq) VALUES (?1, "
+                            "?2, ?3, ?4, ?5)");
+        ok = st != NULL;
+        if (!ok) break;
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, id);
+        store_bind_str(st, 4, sgs->u.list.v[i]->u.s);
+        sqlite3_bind_int64(st, 5, (int64_t)i);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        if (store_release(st) != SQLITE_OK) ok = false;
+    }
+    ok = ok && rds__tags_put(r, db, str_c(rds__arn(r, "db", id)), val_get(in, "Tags")) == GR_OK;
+    if (rds__end(db, ok) != GR_OK) return GR_ERR;
+    return answer(r, db, id, out);
+}
+
+/* ==== Reading ==== */
+
+static val_t *page_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    return db_value(r, ctx, st);
+}
+
+int rds_describe_db_instances(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    str_t want = val_get_str(in, "DBInstanceIdentifier");
+    if (want.p) {
+        str_t id = identifier(r, want);
+        if (!id.p) return not_found(r, want);
+        val_t *v = one(r, db, id, NULL);
+        if (!v) return GR_ERR;
+        val_t *list = val_new(a, VAL_LIST);
+        val_push(a, list, v);
+        return val_set_c(a, out, "DBInstances", list);
+    }
+    return rds__page(r, in, out, db, DB_COLS "WHERE account = ?1 AND region = ?2 ORDER BY id", "DBInstances", page_item,
+                     db);
+}
+
+/* ==== Changes ==== */
+
+/* The instance's status when it is one of ok (NULL-terminated), else r
+ * failed as AWS refuses (recorded: "Instance mydb is not in available
+ * state."). */
+static const char *need_status(req_t *r, sqlite3 *db, str_t id, const char *const *ok)
+{
+    const char *status = NULL;
+    if (!one(r, db, id, &status)) return NULL;
+    for (const char *const *s = ok; *s; s++)
+        if (!strcmp(status, *s)) return status;
+    req_fail(r, E_STATE, "Instance %.*s is not in %s state.", STR_FMT(id), ok[0]);
+    return NULL;
+}
+
+static bool set_status(req_t *r, sqlite3 *db, str_t id, const char *status)
+{
+    sqlite3_stmt *st =
+        store_stmt(db, "UPDATE db_instance SET status = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (!st) return false;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    return store_release(st) == SQLITE_OK && ok;
+}
+
+static int change(req_t *r, const val_t *in, val_t *out, const char *const *from, const char *to)
+{
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!need_status(r, db, id, from)) return GR_ERR;
+    if (!set_status(r, db, id, to)) return GR_ERR;
+    return answer(r, db, id, out);
+}
+
+int rds_stop_db_instance(req_t *r, const val_t *in, val_t *out)
+{
+    static const char *const from[] = {"available", NULL};
+    return change(r, in, out, from, "stopping");
+}
+
+int rds_start_db_instance(req_t *r, const val_t *in, val_t *out)
+{
+    static const char *const from[] = {"stopped", NULL};
+    return change(r, in, out, from, "starting");
+}
+
+int rds_reboot_db_instance(req_t *r, const val_t *in, val_t *out)
+{
+    static const char *const from[] = {"available", NULL};
+    return change(r, in, out, from, "rebooting");
+}
+
+int rds_delete_db_instance(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
+    const char *status = NULL;
+    val_t *v = one(r, db, id, &status);
+    if (!v) return GR_ERR;
+    bool skip = val_get_bool(in, "SkipFinalSnapshot", false);
+    str_t snap = val_get_str(in, "FinalDBSnapshotIdentifier");
+    /* AWS (recorded): "FinalDBSnapshotIdentifier is required unless
+     * SkipFinalSnapshot is specified." */
+    if (!skip && !snap.p)
+        return req_fail(r, &E_Combination,
+                        "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is "
+                        "specified.");
+    if (skip && snap.p)
+        return req_fail(r, &E_Combination, "Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.");
+    if (!skip) return req_fail(r, &E_Combination, "gureum keeps no DB snapshots: delete with SkipFinalSnapshot.");
+    if (val_get_bool(v, "DeletionProtection", false)) /* AWS (recorded) */
+        return req_fail(r, &E_Combination,
+                        "Cannot delete protected DB Instance, please disable deletion protection "
+                        "and try again.");
+    if (!strcmp(status, "deleting"))
+        return req_fail(r, E_STATE, "Instance %.*s is already being deleted.", STR_FMT(id));
+    if (!set_status(r, db, id, "deleting")) return GR_ERR;
+    return answer(r, db, id, out);
+}
+
+int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
+    static const char *const from[] = {"available", "stopped", NULL};
+    const char *status = need_status(r, db, id, from);
+    if (!status) return GR_ERR;
+    str_t pass = val_get_str(in, "MasterUserPassword"), cls = val_get_str(in, "DBInstanceClass");
+    if (pass.p && pass.len < 8)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter MasterUserPassword is not a valid password "
+                        "because it is shorter than 8 characters.");
+    if (cls.p && (!str_starts_with(cls, str_c("db.")) || cls.len < 6))
+        return req_fail(r, &ERR_InvalidParameterValue, "Invalid DB Instance class: %.*s", STR_FMT(cls));
+    int64_t storage = val_get_int(in, "AllocatedStorage", 0);
+    if (val_get(in, "AllocatedStorage") && !storage_ok(str_c("gp2"), storage))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "Invalid storage size for engine name postgres and storage type gp2: %lld", (long long)storage);
+    if (pass.p && strcmp(status, "available") != 0)
+        return req_fail(r, E_STATE, "Instance %.*s is not in available state.", STR_FMT(id));
+    if (rds__begin(db) != GR_OK) return GR_ERR;
+    static const struct {
+        const char *member, *column;
+        bool is_bool;
+    } simple[] = {{"DBInstanceClass", "class", false},
+                  {"AllocatedStorage", "storage", false},
+                  {"BackupRetentionPeriod", "backup_days", false},
+                  {"DeletionProtection", "protected", true},
+                  {"PubliclyAccessible", "public", true},
+                  {"MultiAZ", "multi_az", true}};
+    bool ok = true;
+    for (size_t i = 0; ok && i < sizeof simple / sizeof simple[0]; i++) {
+        const val_t *m = val_get(in, simple[i].member);
+        if (!m) continue;
+        sqlite3_stmt *st = store_stmt(db, arena_printf(r->arena,
+                                                       "UPDATE db_instance SET %s = ?4 WHERE account = ?1 "
+                                                       "AND region = ?2 AND id = ?3",
+                                                       simple[i].column));
+        ok = st != NULL;
+        if (!ok) break;
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, id);
+        if (m->kind == VAL_STR)
+            store_bind_str(st, 4, m->u.s);
+        else
+            sqlite3_bind_int64(st, 4, m->kind == VAL_BOOL ? m->u.b : m->u.i);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        if (store_release(st) != SQLITE_OK) ok = false;
+    }
+    /* A new master password is applied by the engine (engine.c) in status
+     * resetting-master-credentials, then the instance is available again. */
+    if (ok && pass.p) {
+        sqlite3_stmt *st = store_stmt(db, "UPDATE db_instance SET password = ?4, status = "
+                                          "'resetting-master-credentials' WHERE account = ?1 AND region = ?2 AND id = "
+                                          "?3");
+        ok = st != NULL;
+        if (ok) {
+            store_bind_str(st, 1, r->who.account);
+            store_bind_str(st, 2, r->region);
+            store_bind_str(st, 3, id);
+            store_bind_str(st, 4, pass);
+            ok = sqlite3_step(st) == SQLITE_DONE;
+            if (store_release(st) != SQLITE_OK) ok = false;
+        }
+    }
+    if (rds__end(db, ok) != GR_OK) return GR_ERR;
+    return answer(r, db, id, out);
+}

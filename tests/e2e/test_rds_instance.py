@@ -1,0 +1,162 @@
+"""test_rds_instance.py — Scenario H's RDS part: a PostgreSQL DB instance in Scenario F's DB subnet
+group that a real client connects to at its endpoint (psql, password logins); it keeps its data
+across reboot, stop/start and a kill -9 of the server; a new master password really applies;
+AWS's statuses, waiters and refusals; the AWS CLIs.
+"""
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import machines_supported, refused, serve, wait_for
+
+PSQL = shutil.which("psql")
+
+
+RUNS = machines_supported() and bool(PSQL) and os.path.isdir("/usr/lib/postgresql")
+pytestmark = pytest.mark.skipif(not RUNS, reason="no machines or no PostgreSQL server on this host")
+
+
+@pytest.fixture(scope="module")
+def gureum(tmp_path_factory):
+    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
+
+
+@pytest.fixture(scope="module")
+def rds(gureum):
+    return gureum.client("rds")
+
+
+@pytest.fixture(scope="module")
+def subnet_group(gureum, rds):
+    ec2 = gureum.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.100.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.200.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    rds.create_db_subnet_group(DBSubnetGroupName="rds-group", DBSubnetGroupDescription="lab", SubnetIds=[a, b])
+    return "rds-group"
+
+
+def psql(ep, user, password, db, sql):
+    return subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-h", ep["Address"], "-p", str(ep["Port"]), "-U", user, "-d", db,
+                           "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"})
+
+
+def available(rds, name):
+    rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=name,
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 90})
+    return rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+
+
+def test_postgres_instance(gureum, rds, subnet_group):
+    got = rds.create_db_instance(DBInstanceIdentifier="MyDB", Engine="postgres", DBInstanceClass="db.t3.micro",
+                                 MasterUsername="dbadmin", MasterUserPassword="secret-pass1", AllocatedStorage=20,
+                                 DBSubnetGroupName=subnet_group, DBName="app", MultiAZ=True,
+                                 Tags=[{"Key": "env", "Value": "lab"}])["DBInstance"]
+    assert (got["DBInstanceIdentifier"], got["DBInstanceStatus"], got["Engine"], got["MasterUsername"],
+            got["DBName"], got["AllocatedStorage"], got["MultiAZ"]) == ("mydb", "creating", "postgres", "dbadmin",
+                                                                        "app", 20, True)
+    assert "Endpoint" not in got
+    assert got["DBSubnetGroup"]["DBSubnetGroupName"] == "rds-group"
+    assert {got["AvailabilityZone"], got["SecondaryAvailabilityZone"]} == {"us-east-1a", "us-east-1b"}
+    assert got["DBInstanceArn"] == "arn:aws:rds:us-east-1:000000000000:db:mydb"
+    assert got["DbiResourceId"].startswith("db-") and got["EngineVersion"].split(".")[0].isdigit()
+    db = available(rds, "mydb")
+    ep = db["Endpoint"]
+    assert ep["Address"].startswith("127.203.") and ep["Port"] == 5432
+    p = wait_for(lambda: (lambda p: p if p.returncode == 0 else None)(
+        psql(ep, "dbadmin", "secret-pass1", "app", "CREATE TABLE t (v text); INSERT INTO t VALUES ('kept'); "
+                                                  "SELECT current_database(), current_user")))
+    assert p.stdout.split() == ["app|dbadmin"]
+    assert db["EngineVersion"] in psql(ep, "dbadmin", "secret-pass1", "app", "SHOW server_version").stdout
+    bad = psql(ep, "dbadmin", "wrong-pass1", "app", "SELECT 1")
+    assert bad.returncode != 0 and "password authentication failed" in bad.stderr
+    assert rds.list_tags_for_resource(ResourceName=db["DBInstanceArn"])["TagList"] == [{"Key": "env", "Value": "lab"}]
+
+    # Reboot keeps the data.
+    assert rds.reboot_db_instance(DBInstanceIdentifier="mydb")["DBInstance"]["DBInstanceStatus"] == "rebooting"
+    available(rds, "mydb")
+    assert wait_for(lambda: psql(ep, "dbadmin", "secret-pass1", "app", "SELECT v FROM t").stdout.strip()) == "kept"
+
+    # A new master password.
+    m = rds.modify_db_instance(DBInstanceIdentifier="mydb", MasterUserPassword="new-secret2", ApplyImmediately=True)
+    assert m["DBInstance"]["DBInstanceStatus"] == "resetting-master-credentials"
+    available(rds, "mydb")
+    assert wait_for(lambda: psql(ep, "dbadmin", "new-secret2", "app", "SELECT v FROM t").stdout.strip()) == "kept"
+    assert psql(ep, "dbadmin", "secret-pass1", "app", "SELECT 1").returncode != 0
+
+    # Stop and start.
+    assert rds.stop_db_instance(DBInstanceIdentifier="mydb")["DBInstance"]["DBInstanceStatus"] == "stopping"
+    wait_for(lambda: rds.describe_db_instances(DBInstanceIdentifier="mydb")["DBInstances"][0][
+        "DBInstanceStatus"] == "stopped")  # boto3 1.26 has no db_instance_stopped waiter
+    assert psql(ep, "dbadmin", "new-secret2", "app", "SELECT 1").returncode != 0
+    err, _ = refused(rds.stop_db_instance, DBInstanceIdentifier="mydb")
+    assert err["Code"] == "InvalidDBInstanceState"
+    rds.start_db_instance(DBInstanceIdentifier="mydb")
+    available(rds, "mydb")
+    assert wait_for(lambda: psql(ep, "dbadmin", "new-secret2", "app", "SELECT v FROM t").stdout.strip()) == "kept"
+
+    # The server killed: the instance comes back with its data.
+    gureum.restart(kill9=True)
+    rds2 = gureum.client("rds")
+    assert wait_for(lambda: psql(ep, "dbadmin", "new-secret2", "app", "SELECT v FROM t").stdout.strip()) == "kept"
+    assert rds2.describe_db_instances(DBInstanceIdentifier="mydb")["DBInstances"][0]["DBInstanceStatus"] == \
+        "available"
+
+    # Delete.
+    err, _ = refused(rds2.delete_db_instance, DBInstanceIdentifier="mydb")
+    assert (err["Code"], err["Message"]) == ("InvalidParameterCombination", "FinalDBSnapshotIdentifier is required "
+                                             "unless SkipFinalSnapshot is specified.")
+    d = rds2.delete_db_instance(DBInstanceIdentifier="mydb", SkipFinalSnapshot=True)["DBInstance"]
+    assert d["DBInstanceStatus"] == "deleting"
+    rds2.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="mydb",
+                                                WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    err, status = refused(rds2.describe_db_instances, DBInstanceIdentifier="mydb")
+    assert (err["Code"], err["Message"], status) == ("DBInstanceNotFound", "DBInstance mydb not found.", 404)
+    assert psql(ep, "dbadmin", "new-secret2", "app", "SELECT 1").returncode != 0
+
+
+def test_refusals(rds, subnet_group):
+    base = dict(DBInstanceClass="db.t3.micro", Engine="postgres", MasterUsername="dbadmin",
+                MasterUserPassword="secret-pass1", AllocatedStorage=20, DBSubnetGroupName=subnet_group)
+    cases = [
+        (dict(base, DBInstanceIdentifier="1bad"), "InvalidParameterValue"),
+        (dict(base, DBInstanceIdentifier="bad--id"), "InvalidParameterValue"),
+        (dict(base, DBInstanceIdentifier="ok1", MasterUserPassword="short"), "InvalidParameterValue"),
+        (dict(base, DBInstanceIdentifier="ok1", AllocatedStorage=5), "InvalidParameterValue"),
+        (dict(base, DBInstanceIdentifier="ok1", Engine="nosql"), "InvalidParameterValue"),
+        (dict(base, DBInstanceIdentifier="ok1", EngineVersion="9.6"), "InvalidParameterCombination"),
+        (dict(base, DBInstanceIdentifier="ok1", DBSubnetGroupName="nope"), "DBSubnetGroupNotFoundFault"),
+        (dict(base, DBInstanceIdentifier="ok1", DBInstanceClass="m5.large"), "InvalidParameterValue"),
+    ]
+    for kw, code in cases:
+        err, status = refused(rds.create_db_instance, **kw)
+        assert err["Code"] == code, (kw, err)
+    err, _ = refused(rds.create_db_instance, **dict(base, DBInstanceIdentifier="ok1", MasterUserPassword="short"))
+    assert err["Message"] == ("The parameter MasterUserPassword is not a valid password because it is shorter than "
+                              "8 characters.")
+    err, _ = refused(rds.describe_db_instances, DBInstanceIdentifier="nothere")
+    assert (err["Code"], err["Message"]) == ("DBInstanceNotFound", "DBInstance nothere not found.")
+
+
+def test_cli(gureum, subnet_group, cli):
+    p = gureum.aws("rds", "create-db-instance", "--db-instance-identifier", "clidb", "--engine", "postgres",
+                   "--db-instance-class", "db.t3.micro", "--master-username", "dbadmin", "--master-user-password",
+                   "secret-pass1", "--allocated-storage", "20", "--db-subnet-group-name", subnet_group, cli=cli)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["DBInstance"]["DBInstanceStatus"] == "creating"
+    # (the CLI's own waiter polls every 30 s: too slow for a test)
+    def described():
+        p = gureum.aws("rds", "describe-db-instances", "--db-instance-identifier", "clidb", "--query",
+                       "DBInstances[0].[DBInstanceStatus,Endpoint.Port]", "--output", "text", cli=cli)
+        return p.stdout.split() == ["available", "5432"]
+    wait_for(described, step=0.5)
+    p = gureum.aws("rds", "delete-db-instance", "--db-instance-identifier", "clidb", "--skip-final-snapshot",
+                   cli=cli)
+    assert p.returncode == 0, p.stderr
+    wait_for(lambda: "DBInstanceNotFound" in gureum.aws("rds", "describe-db-instances", "--db-instance-identifier",
+                                                        "clidb", cli=cli).stderr, step=0.5)
