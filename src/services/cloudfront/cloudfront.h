@@ -1,0 +1,63 @@
+/* cloudfront.h — what the Amazon CloudFront files share, and the edge the
+ * dispatcher hands a request for a distribution's domain to.
+ *
+ * dist.c serves distributions (their DistributionConfig kept as the client
+ * sent it, AWS's defaults filled where AWS fills them), inval.c
+ * invalidations, tags.c tags; edge.c answers GET/HEAD at
+ * dXXXX.cloudfront.localhost from the distribution's origins through an
+ * in-memory cache that invalidations empty. Handlers read and write parsed
+ * values only; edge.c writes r->resp itself, as S3's website endpoint does. */
+#ifndef GR_SERVICES_CLOUDFRONT_CLOUDFRONT_H
+#define GR_SERVICES_CLOUDFRONT_CLOUDFRONT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/req.h"
+
+struct app;
+
+sqlite3 *cf__db(struct app *app);
+int cf__begin(sqlite3 *db);
+int cf__end(sqlite3 *db, bool ok);
+int64_t cf__now_ms(void);
+/* A new id: kind followed by 13 upper-case letters and digits (AWS's form,
+ * "E2QWRUHAPOMQZL"). */
+const char *cf__new_id(arena_t *a, char kind);
+/* The ARN of distribution id in account. */
+const char *cf__arn(arena_t *a, str_t account, const char *id);
+
+/* A distribution as stored: the caller's, or any account's (edge). */
+typedef struct {
+    const char *id, *account, *domain, *etag;
+    val_t *config;
+    bool enabled;
+    int64_t modified_ms, deployed_ms;
+} cf_dist_t;
+/* The caller's distribution id into *d: GR_OK, or r failed with
+ * NoSuchDistribution. */
+int cf__dist_or_fail(req_t *r, sqlite3 *db, str_t id, cf_dist_t *d);
+/* The distribution whose domain label ("d1234abcd.cloudfront.net" without
+ * ".cloudfront.net") or id is name, in any account: 1 found, 0 not, -1 error. */
+int cf__dist_by_host(req_t *r, sqlite3 *db, str_t name, cf_dist_t *d);
+/* Drops the tags of a deleted distribution. */
+int cf__tags_drop(sqlite3 *db, const char *arn);
+/* The number of a distribution's invalidations still InProgress. */
+int64_t cf__inval_in_progress(sqlite3 *db, const char *dist_id);
+/* Drops a deleted distribution's invalidations. */
+int cf__inval_drop(sqlite3 *db, const char *dist_id);
+
+/* ==== the edge (edge.c) ==== */
+/* GET/HEAD (and what the behavior allows) at the distribution the Host's
+ * first label names: fills r->resp; GR_OK (answered) or GR_ERR internal. */
+int cloudfront_edge_serve(req_t *r, str_t name);
+/* Removes a distribution's cached objects matching path ("/a/b", or a
+ * prefix ending in '*'), at once. */
+void cf__cache_invalidate(const char *dist_id, str_t path);
+/* Drops everything cached for a distribution (deleted or updated). */
+void cf__cache_drop(const char *dist_id);
+/* The registry's stop hook: frees the cache. */
+void cloudfront_stop(struct app *app);
+
+#endif

@@ -1,0 +1,472 @@
+/* edge.c — the CloudFront edge: a request whose Host is
+ * dXXXX.cloudfront.localhost (the distribution's domain name with
+ * ".cloudfront.net" changed to ".cloudfront.localhost", or its id in place
+ * of the domain label; route.c recognizes both) is answered as CloudFront
+ * answers it — the cache behavior whose PathPattern matches (else the
+ * default), its allowed methods, the origin it names — through an in-memory
+ * cache.
+ *
+ * S3 origins (BUCKET.s3.amazonaws.com, BUCKET.s3.REGION.amazonaws.com,
+ * BUCKET.s3-REGION.amazonaws.com, BUCKET.s3.localhost) are read from
+ * gureum's own S3 through s3_origin_read, anonymously or, with an origin
+ * access control, as the bucket policy lets cloudfront.amazonaws.com read
+ * for this distribution. Other (custom) origins are not fetched: CloudFront
+ * answers them 502 as it answers an origin it cannot reach.
+ *
+ * The cache: per distribution, keyed by path (and the query string where
+ * ForwardedValues.QueryString says it is part of the key), 200 answers only,
+ * kept for the behavior's TTLs (the origin's Cache-Control max-age clamped
+ * to MinTTL..MaxTTL, else DefaultTTL), at most CACHE_MAX bytes in all, the
+ * least recently used dropped first. Invalidations drop entries at once. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/gtime.h"
+#include "core/id.h"
+#include "services/app.h"
+#include "services/cloudfront/cloudfront.h"
+#include "services/s3/s3.h"
+
+#define CACHE_MAX (64u << 20)   /* bytes of bodies cached, all distributions */
+#define OBJECT_MAX (20u << 20)  /* larger objects are served but not cached */
+#define ORIGIN_MAX (256u << 20) /* larger objects are refused (502) */
+
+/* AWS (managed cache policies, CloudFront Developer Guide): CachingOptimized
+ * keys on the path only, TTLs 1 s / 86400 s / 31536000 s; CachingDisabled
+ * caches nothing. */
+#define CACHING_DISABLED "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+
+/* ==== The cache ==== */
+
+typedef struct entry {
+    struct entry *prev, *next; /* most recently used first */
+    char dist[16];
+    char *key; /* path[?query], NUL-terminated */
+    size_t key_len;
+    char *body;
+    size_t len;
+    char *content_type, *etag, *last_modified, *cache_control; /* "" when none */
+    int64_t stored_us, expires_us;
+} entry_t;
+
+static struct {
+    pthread_mutex_t mu;
+    entry_t *head, *tail;
+    size_t bytes;
+} cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void unlink_entry(entry_t *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        cache.head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        cache.tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void push_front(entry_t *e)
+{
+    e->next = cache.head;
+    e->prev = NULL;
+    if (cache.head) cache.head->prev = e;
+    cache.head = e;
+    if (!cache.tail) cache.tail = e;
+}
+
+static void free_entry(entry_t *e)
+{
+    free(e->key);
+    free(e->body);
+    free(e->content_type);
+    free(e->etag);
+    free(e->last_modified);
+    free(e->cache_control);
+    free(e);
+}
+
+static void drop_entry(entry_t *e)
+{
+    unlink_entry(e);
+    cache.bytes -= e->len;
+    free_entry(e);
+}
+
+/* Whether cached key matches an invalidation path: equal to it, or, for a
+ * path ending in '*', beginning with what precedes the '*' (AWS: the
+ * wildcard stands for any characters, query strings included). */
+static bool path_matches(str_t path, const char *key, size_t key_len)
+{
+    str_t k = str_n(key, key_len);
+    if (path.len && path.p[path.len - 1] == '*') return str_starts_with(k, str_sub(path, 0, path.len - 1));
+    return str_eq(k, path);
+}
+
+void cf__cache_invalidate(const char *dist_id, str_t path)
+{
+    pthread_mutex_lock(&cache.mu);
+    for (entry_t *e = cache.head, *next; e; e = next) {
+        next = e->next;
+        if (!strcmp(e->dist, dist_id) && path_matches(path, e->key, e->key_len)) drop_entry(e);
+    }
+    pthread_mutex_unlock(&cache.mu);
+}
+
+void cf__cache_drop(const char *dist_id)
+{
+    cf__cache_invalidate(dist_id, STR("*"));
+}
+
+void cloudfront_stop(struct app *app)
+{
+    (void)app;
+    pthread_mutex_lock(&cache.mu);
+    while (cache.head) drop_entry(cache.head);
+    pthread_mutex_unlock(&cache.mu);
+}
+
+/* A copy of what a hit answers with, in r's arena: false when not cached or
+ * expired (an expired entry is dropped). */
+typedef struct {
+    str_t body, content_type, etag, last_modified, cache_control;
+    int64_t age_s;
+} hit_t;
+
+static bool cache_get(req_t *r, const char *dist, str_t key, hit_t *h)
+{
+    bool found = false;
+    int64_t now = time_now_us();
+    pthread_mutex_lock(&cache.mu);
+    for (entry_t *e = cache.head; e; e = e->next) {
+        if (strcmp(e->dist, dist) || !str_eq(str_n(e->key, e->key_len), key)) continue;
+        if (now >= e->expires_us) {
+            drop_entry(e);
+            break;
+        }
+        arena_t *a = r->arena;
+        h->body = arena_str(a, str_n(e->body ? e->body : "", e->len));
+        h->content_type = str_c(arena_strdup(a, e->content_type));
+        h->etag = str_c(arena_strdup(a, e->etag));
+        h->last_modified = str_c(arena_strdup(a, e->last_modified));
+        h->cache_control = str_c(arena_strdup(a, e->cache_control));
+        h->age_s = (now - e->stored_us) / 1000000;
+        unlink_entry(e);
+        push_front(e);
+        found = true;
+        break;
+    }
+    pthread_mutex_unlock(&cache.mu);
+    return found;
+}
+
+static void cache_put(const char *dist, str_t key, const hit_t *h, int64_t ttl_s)
+{
+    if (ttl_s <= 0 || h->body.len > OBJECT_MAX) return;
+    entry_t *e = calloc(1, sizeof *e);
+    if (!e) return;
+    snprintf(e->dist, sizeof e->dist, "%s", dist);
+    e->key = str_dup(key);
+    e->key_len = key.len;
+    e->body = h->body.len ? malloc(h->body.len) : NULL;
+    e->len = h->body.len;
+    e->content_type = str_dup(h->content_type);
+    e->etag = str_dup(h->etag);
+    e->last_modified = str_dup(h->last_modified);
+    e->cache_control = str_dup(h->cache_control);
+    e->stored_us = time_now_us();
+    e->expires_us = e->stored_us + ttl_s * 1000000;
+    if (!e->key || (e->len && !e->body) || !e->content_type || !e->etag || !e->last_modified || !e->cache_control) {
+        free_entry(e);
+        return;
+    }
+    if (e->len) memcpy(e->body, h->body.p, e->len);
+    pthread_mutex_lock(&cache.mu);
+    for (entry_t *o = cache.head, *next; o; o = next) { /* a fresher copy replaces the old one */
+        next = o->next;
+        if (!strcmp(o->dist, dist) && str_eq(str_n(o->key, o->key_len), key)) drop_entry(o);
+    }
+    while (cache.bytes + e->len > CACHE_MAX && cache.tail) drop_entry(cache.tail);
+    push_front(e);
+    cache.bytes += e->len;
+    pthread_mutex_unlock(&cache.mu);
+}
+
+/* ==== Answers ==== */
+
+/* AWS: CloudFront's own error page (the one its 403 and 502 answers carry). */
+static int error_page(req_t *r, int status, const char *what, const char *detail)
+{
+    arena_t *a = r->arena;
+    wire_resp_init(&r->resp, a);
+    r->resp.status = status;
+    buf_t *b = &r->resp.body;
+    buf_printf(b,
+               "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" "
+               "\"http://www.w3.org/TR/html4/loose.dtd\">\n<HTML><HEAD><META HTTP-EQUIV=\"Content-Type\" "
+               "CONTENT=\"text/html; charset=iso-8859-1\">\n<TITLE>ERROR: The request could not be "
+               "satisfied</TITLE>\n</HEAD><BODY>\n<H1>%d ERROR</H1>\n<H2>The request could not be satisfied.</H2>\n"
+               "<HR noshade size=\"1px\">\n%s\n%s\n<BR clear=\"all\">\nIf you provide content to customers through "
+               "CloudFront, you can find steps to troubleshoot and help prevent this error by reviewing the "
+               "CloudFront documentation.\n<BR clear=\"all\">\n<HR noshade size=\"1px\">\n<PRE>\nGenerated by "
+               "cloudfront (CloudFront)\nRequest ID: %s\n</PRE>\n<ADDRESS>\n</ADDRESS>\n</BODY></HTML>",
+               status, what, detail, r->id);
+    wire_resp_header(&r->resp, a, "Content-Type", STR("text/html"));
+    return GR_OK;
+}
+
+/* The headers every edge answer carries: X-Cache, Via, X-Amz-Cf-Pop,
+ * X-Amz-Cf-Id (AWS: 56 characters of base64url-ish text). */
+static void edge_headers(req_t *r, const char *xcache)
+{
+    arena_t *a = r->arena;
+    char via[33], cfid[57];
+    id_random_chars(via, 32, "0123456789abcdef");
+    id_random_chars(cfid, 56, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    wire_resp_header(&r->resp, a, "X-Cache", str_c(xcache));
+    wire_resp_header(&r->resp, a, "Via", str_c(arena_printf(a, "1.1 %s.cloudfront.net (CloudFront)", via)));
+    wire_resp_header(&r->resp, a, "X-Amz-Cf-Pop", STR("LOC50-C1"));
+    wire_resp_header(&r->resp, a, "X-Amz-Cf-Id", str_c(arena_strdup(a, cfid)));
+}
+
+static int answer_object(req_t *r, const hit_t *h, bool head, const char *xcache, bool age)
+{
+    arena_t *a = r->arena;
+    wire_resp_init(&r->resp, a);
+    r->resp.status = 200;
+    wire_resp_header(&r->resp, a, "Content-Type", h->content_type);
+    if (h->etag.len) wire_resp_header(&r->resp, a, "ETag", h->etag);
+    if (h->last_modified.len) wire_resp_header(&r->resp, a, "Last-Modified", h->last_modified);
+    if (h->cache_control.len) wire_resp_header(&r->resp, a, "Cache-Control", h->cache_control);
+    if (age) wire_resp_header(&r->resp, a, "Age", str_c(arena_printf(a, "%lld", (long long)h->age_s)));
+    if (head)
+        wire_resp_header(&r->resp, a, "Content-Length", str_c(arena_printf(a, "%zu", h->body.len)));
+    else
+        buf_append(&r->resp.body, h->body.p, h->body.len);
+    edge_headers(r, xcache);
+    return GR_OK;
+}
+
+/* S3's XML error document, passed on as CloudFront passes an origin's error. */
+static int s3_error(req_t *r, int status, const char *code, const char *msg, bool head)
+{
+    arena_t *a = r->arena;
+    wire_resp_init(&r->resp, a);
+    r->resp.status = status;
+    wire_resp_header(&r->resp, a, "Content-Type", STR("application/xml"));
+    if (!head) {
+        char host_id[77];
+        id_random_chars(host_id, 76, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+        buf_printf(&r->resp.body,
+                   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message>"
+                   "<RequestId>%.16s</RequestId><HostId>%s</HostId></Error>",
+                   code, msg, r->id, host_id);
+    }
+    edge_headers(r, "Error from cloudfront");
+    return GR_OK;
+}
+
+/* ==== Behaviors and origins ==== */
+
+/* CloudFront's PathPattern: '*' any characters, '?' one, case-sensitive; a
+ * pattern without its leading '/' matches as if it had one. */
+static bool pattern_matches(str_t pat, str_t path)
+{
+    if (pat.len && pat.p[0] != '/' && path.len && path.p[0] == '/') path = str_sub(path, 1, path.len - 1);
+    return str_glob(pat, path, STR_GLOB_QMARK);
+}
+
+static const val_t *behavior_for(const val_t *cfg, str_t path)
+{
+    const val_t *items = val_get(val_get(cfg, "CacheBehaviors"), "Items");
+    for (size_t i = 0; items && items->kind == VAL_LIST && i < items->u.list.n; i++)
+        if (pattern_matches(val_get_str(items->u.list.v[i], "PathPattern"), path)) return items->u.list.v[i];
+    return val_get(cfg, "DefaultCacheBehavior");
+}
+
+static const val_t *origin_for(const val_t *cfg, str_t id)
+{
+    const val_t *items = val_get(val_get(cfg, "Origins"), "Items");
+    for (size_t i = 0; items && items->kind == VAL_LIST && i < items->u.list.n; i++)
+        if (str_eq(val_get_str(items->u.list.v[i], "Id"), id)) return items->u.list.v[i];
+    /* an origin group: its first member (the primary) */
+    const val_t *groups = val_get(val_get(cfg, "OriginGroups"), "Items");
+    for (size_t i = 0; groups && groups->kind == VAL_LIST && i < groups->u.list.n; i++) {
+        if (!str_eq(val_get_str(groups->u.list.v[i], "Id"), id)) continue;
+        const val_t *m = val_get(val_get(groups->u.list.v[i], "Members"), "Items");
+        if (m && m->kind == VAL_LIST && m->u.list.n) return origin_for(cfg, val_get_str(m->u.list.v[0], "OriginId"));
+    }
+    return NULL;
+}
+
+static bool method_allowed(const val_t *behavior, str_t method)
+{
+    const val_t *items = val_get(val_get(behavior, "AllowedMethods"), "Items");
+    if (!items) return str_eq_c(method, "GET") || str_eq_c(method, "HEAD");
+    for (size_t i = 0; items->kind == VAL_LIST && i < items->u.list.n; i++)
+        if (items->u.list.v[i]->kind == VAL_STR && str_eq(items->u.list.v[i]->u.s, method)) return true;
+    return false;
+}
+
+/* The bucket an S3 origin's domain names (BUCKET.s3.amazonaws.com,
+ * BUCKET.s3.REGION.amazonaws.com, BUCKET.s3-REGION.amazonaws.com,
+ * BUCKET.s3.localhost, BUCKET.s3.REGION.localhost); STR_NULL for another. */
+static str_t s3_bucket_of(str_t domain)
+{
+    static const char *const labels[] = {".s3.", ".s3-"};
+    if (!str_ends_with(domain, STR(".amazonaws.com")) && !str_ends_with(domain, STR(".localhost"))) return STR_NULL;
+    if (str_index(domain, '.') < 0) return STR_NULL;
+    for (size_t at = 1; at + 4 < domain.len; at++)
+        for (int i = 0; i < 2; i++)
+            if (!memcmp(domain.p + at, labels[i], 4)) {
+                /* a website endpoint (s3-website) is a custom origin */
+                if (str_starts_with(str_sub(domain, at, domain.len - at), STR(".s3-website"))) return STR_NULL;
+                return str_sub(domain, 0, at);
+            }
+    return STR_NULL;
+}
+
+/* The TTL of an answer: the origin's max-age (s-maxage first) clamped to
+ * MinTTL..MaxTTL, else DefaultTTL (AWS: 86400 when not set, MinTTL 0,
+ * MaxTTL 31536000); 0 with CachingDisabled. */
+static int64_t ttl_for(const val_t *b, str_t cache_control)
+{
+    if (str_eq_c(val_get_str(b, "CachePolicyId"), CACHING_DISABLED)) return 0;
+    bool policy = val_get_str(b, "CachePolicyId").len > 0;
+    int64_t min = policy ? 1 : val_get_int(b, "MinTTL", 0), def = policy ? 86400 : val_get_int(b, "DefaultTTL", 86400),
+            max = policy ? 31536000 : val_get_int(b, "MaxTTL", 31536000);
+    const char *names[] = {"s-maxage=", "max-age="};
+    for (int i = 0; i < 2; i++) {
+        for (size_t k = 0; k + strlen(names[i]) <= cache_control.len; k++) {
+            if (strncasecmp(cache_control.p + k, names[i], strlen(names[i]))) continue;
+            long long v = 0;
+            size_t p = k + strlen(names[i]);
+            while (p < cache_control.len && cache_control.p[p] >= '0' && cache_control.p[p] <= '9')
+                v = v * 10 + (cache_control.p[p++] - '0');
+            if (v < min) v = min;
+            if (v > max) v = max;
+            return v;
+        }
+    }
+    /* AWS: no-store, no-cache or private from the origin caches for MinTTL */
+    static const char *const none[] = {"no-store", "no-cache", "private"};
+    for (int i = 0; i < 3; i++)
+        for (size_t k = 0; k + strlen(none[i]) <= cache_control.len; k++)
+            if (!strncasecmp(cache_control.p + k, none[i], strlen(none[i]))) return min;
+    return def;
+}
+
+/* ==== Serving ==== */
+
+static void http_date(char out[64], int64_t us)
+{
+    time_t t = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 64, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* The answer of an S3 origin for key: GR_OK with r->resp written (an error
+ * passed on) or *h filled (*fetched true). */
+static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t bucket, str_t key, bool head, hit_t *h,
+                   bool *fetched)
+{
+    arena_t *a = r->arena;
+    *fetched = false;
+    /* AWS: with an origin access control CloudFront signs as the service
+     * cloudfront.amazonaws.com for this distribution's ARN */
+    str_t names[] = {STR("cloudfront.amazonaws.com")};
+    str_t arn = str_c(cf__arn(a, str_c(d->account), d->id));
+    s3_service_t svc = {.names = names, .nnames = 1, .source_arn = arn, .source_account = str_c(d->account)};
+    bool oac = val_get_str(origin, "OriginAccessControlId").len > 0;
+    s3_origin_obj_t o;
+    int status;
+    const char *code, *msg;
+    if (s3_origin_read(r, bucket, key, oac ? &svc : NULL, ORIGIN_MAX, &o, &status, &code, &msg) != GR_OK) {
+        if (!code) return GR_ERR;
+        if (status == 502) return error_page(r, 502, "Bad Gateway.", "The origin's answer was too large.");
+        return s3_error(r, status, code, msg, head);
+    }
+    char lm[64];
+    http_date(lm, o.modified_us);
+    *h = (hit_t){.body = o.bytes,
+                 .content_type = o.content_type,
+                 .etag = o.etag,
+                 .last_modified = str_c(arena_strdup(a, lm)),
+                 .cache_control = o.cache_control.p ? o.cache_control : STR("")};
+    *fetched = true;
+    return GR_OK;
+}
+
+int cloudfront_edge_serve(req_t *r, str_t name)
+{
+    arena_t *a = r->arena;
+    r->who = (principal_t){.anonymous = true};
+    sqlite3 *db = cf__db(r->app);
+    if (!db) return GR_ERR;
+    cf_dist_t d;
+    int found = cf__dist_by_host(r, db, name, &d);
+    if (found < 0) return GR_ERR;
+    /* AWS: a Host no distribution serves, and a disabled distribution, are
+     * answered 403 "Bad request." with CloudFront's error page */
+    static const char BAD[] = "Bad request.\nWe can't connect to the server for this app or website at this time. "
+                              "There might be too much traffic or a configuration error. Try again later, or "
+                              "contact the app or website owner.";
+    if (!found || !d.enabled) {
+        error_page(r, 403, "Bad request.", BAD + sizeof "Bad request.");
+        edge_headers(r, "Error from cloudfront");
+        return GR_OK;
+    }
+    str_t path = r->w.path.len ? r->w.path : STR("/");
+    const val_t *b = behavior_for(d.config, path);
+    str_t method = r->w.method;
+    bool head = str_eq_c(method, "HEAD");
+    if (!method_allowed(b, method)) {
+        /* AWS (recorded): a method the behavior does not allow */
+        error_page(r, 403, "Bad request.",
+                   "This distribution is not configured to allow the HTTP request method that was used for this "
+                   "request. The distribution supports only cachable requests.");
+        edge_headers(r, "Error from cloudfront");
+        return GR_OK;
+    }
+    const val_t *origin = origin_for(d.config, val_get_str(b, "TargetOriginId"));
+    str_t bucket = origin ? s3_bucket_of(val_get_str(origin, "DomainName")) : STR_NULL;
+    if (!bucket.len) {
+        /* not fetched: a custom origin (see the file's head) */
+        error_page(r, 502, "Bad Gateway.",
+                   "We can't connect to the server for this app or website at this time. There might be too much "
+                   "traffic or a configuration error. Try again later, or contact the app or website owner.");
+        edge_headers(r, "Error from cloudfront");
+        return GR_OK;
+    }
+    /* only GET and HEAD are answered from an S3 origin without signing
+     * (AWS: other methods reach S3 as anonymous writes, refused) */
+    if (!head && !str_eq_c(method, "GET")) return s3_error(r, 403, "AccessDenied", "Access Denied", head);
+
+    /* the cache key: the path, and the query string when it is forwarded */
+    const val_t *fv = val_get(b, "ForwardedValues");
+    bool query_key = fv && val_get_bool(fv, "QueryString", false) && r->w.query.len;
+    str_t key = query_key ? str_c(arena_printf(a, "%.*s?%.*s", STR_FMT(path), STR_FMT(r->w.query))) : path;
+    hit_t h;
+    if (cache_get(r, d.id, key, &h)) return answer_object(r, &h, head, "Hit from cloudfront", true);
+
+    /* the object key: OriginPath + the path; "/" is the DefaultRootObject */
+    str_t root = val_get_str(d.config, "DefaultRootObject");
+    str_t rel = str_sub(path, 1, path.len - 1);
+    if (!rel.len && root.len) rel = root;
+    str_t okey = wire_url_decode(a, rel, false);
+    if (!okey.p) return s3_error(r, 400, "InvalidURI", "Couldn't parse the specified URI.", head);
+    str_t opath = val_get_str(origin, "OriginPath");
+    if (opath.len) okey = str_c(arena_printf(a, "%.*s/%.*s", (int)opath.len - 1, opath.p + 1, STR_FMT(okey)));
+    bool fetched;
+    if (from_s3(r, &d, origin, bucket, okey, head, &h, &fetched) != GR_OK) return GR_ERR;
+    if (!fetched) return GR_OK;
+    cache_put(d.id, key, &h, ttl_for(b, h.cache_control));
+    return answer_object(r, &h, head, "Miss from cloudfront", false);
+}

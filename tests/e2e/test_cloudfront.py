@@ -1,0 +1,341 @@
+"""test_cloudfront.py — Amazon CloudFront end to end, Scenario H: a distribution in front of an S3
+folder that caches (the second request is a hit) and honours invalidations. The API with boto3 (both
+generations) and the AWS CLIs (create-distribution's --origin-domain-name shorthand included), then
+plain HTTP GETs to 127.0.0.1 with Host dXXXX.cloudfront.localhost (never resolved): miss then hit,
+an object changed in S3 served stale until invalidated, 403/404 from the origin passed on, and
+CloudFront's own refusals (a disabled distribution, a method not allowed, a custom origin).
+"""
+import http.client
+import json
+import re
+import time
+import uuid
+
+import pytest
+
+from conftest import refused
+
+POLICY_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+
+
+@pytest.fixture(scope="module")
+def cf(gureum):
+    return gureum.client("cloudfront")
+
+
+@pytest.fixture(scope="module")
+def s3(gureum):
+    return gureum.client("s3")
+
+
+def config(origin_domain, ref=None, **kw):
+    """A minimal DistributionConfig with one S3 origin, as a console user writes it."""
+    c = {
+        "CallerReference": ref or str(uuid.uuid4()),
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "o1", "DomainName": origin_domain, "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "o1", "ViewerProtocolPolicy": "allow-all",
+            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            "MinTTL": 0, "DefaultTTL": 3600, "MaxTTL": 86400},
+        "Comment": "gureum test",
+        "Enabled": True,
+    }
+    c.update(kw)
+    return c
+
+
+def public_bucket(s3, name, list_too=True):
+    s3.create_bucket(Bucket=name)
+    actions = ["s3:GetObject"] + (["s3:ListBucket"] if list_too else [])
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": actions,
+        "Resource": ["arn:aws:s3:::%s" % name, "arn:aws:s3:::%s/*" % name]}]}))
+
+
+def edge(g, domain, path, method="GET"):
+    """(status, headers, body) of a request to the distribution's edge host."""
+    host = domain.replace(".cloudfront.net", ".cloudfront.localhost")
+    c = http.client.HTTPConnection("127.0.0.1", g.port, timeout=10)
+    c.request(method, path, headers={"Host": "%s:%d" % (host, g.port)})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+
+
+# ---- the API ----
+
+def test_create_get_config_round_trip(cf):
+    c = config("bucket-a.s3.amazonaws.com", DefaultRootObject="index.html")
+    out = cf.create_distribution(DistributionConfig=c)
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 201
+    d = out["Distribution"]
+    assert re.fullmatch(r"E[0-9A-Z]{13}", d["Id"])
+    assert re.fullmatch(r"d[0-9a-z]{13}\.cloudfront\.net", d["DomainName"])
+    assert d["ARN"] == "arn:aws:cloudfront::000000000000:distribution/" + d["Id"]
+    assert d["Status"] == "InProgress"
+    assert d["InProgressInvalidationBatches"] == 0
+    assert out["Location"] == "https://cloudfront.amazonaws.com/2020-05-31/distribution/" + d["Id"]
+    assert re.fullmatch(r"E[0-9A-Z]{13}", out["ETag"])
+    got = cf.get_distribution_config(Id=d["Id"])
+    assert got["ETag"] == out["ETag"]
+    dc = got["DistributionConfig"]
+    # every member sent comes back as sent
+    assert dc["CallerReference"] == c["CallerReference"]
+    assert dc["DefaultRootObject"] == "index.html"
+    assert dc["Origins"]["Items"][0]["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert dc["DefaultCacheBehavior"]["ForwardedValues"] == c["DefaultCacheBehavior"]["ForwardedValues"]
+    assert dc["DefaultCacheBehavior"]["DefaultTTL"] == 3600
+    # and AWS's defaults fill what was left out
+    assert dc["PriceClass"] == "PriceClass_All"
+    assert dc["HttpVersion"] == "http2"
+    assert dc["IsIPV6Enabled"] is True
+    assert dc["ViewerCertificate"]["CloudFrontDefaultCertificate"] is True
+    assert dc["Origins"]["Items"][0]["OriginPath"] == ""
+    assert dc["Origins"]["Items"][0]["ConnectionAttempts"] == 3
+    assert dc["DefaultCacheBehavior"]["AllowedMethods"]["Items"] == ["HEAD", "GET"]
+    g = cf.get_distribution(Id=d["Id"])
+    assert g["ETag"] == out["ETag"]
+    assert g["Distribution"]["DistributionConfig"] == dc
+    time.sleep(3.2)
+    assert cf.get_distribution(Id=d["Id"])["Distribution"]["Status"] == "Deployed"
+
+
+def test_create_refusals(cf):
+    c = config("bucket-b.s3.amazonaws.com")
+    first = cf.create_distribution(DistributionConfig=c)["Distribution"]["Id"]
+    err, status = refused(cf.create_distribution, DistributionConfig=c)
+    assert status == 409
+    assert err["Code"] == "DistributionAlreadyExists"
+    assert err["Message"].endswith("Already exists: " + first)
+    bad = config("bucket-b.s3.amazonaws.com")
+    bad["DefaultCacheBehavior"]["TargetOriginId"] = "nope"
+    err, status = refused(cf.create_distribution, DistributionConfig=bad)
+    assert (err["Code"], status) == ("NoSuchOrigin", 404)
+    assert err["Message"] == "One or more of your origins or origin groups do not exist."
+    err, status = refused(cf.get_distribution, Id="E0000000000000")
+    assert (err["Code"], status, err["Message"]) == (
+        "NoSuchDistribution", 404, "The specified distribution does not exist.")
+
+
+def test_list_pages(cf):
+    ids = [cf.create_distribution(DistributionConfig=config("list-%d.s3.amazonaws.com" % i))["Distribution"]["Id"]
+           for i in range(3)]
+    seen, marker = [], ""
+    while True:
+        page = cf.list_distributions(Marker=marker, MaxItems="2")["DistributionList"]
+        assert page["MaxItems"] == 2
+        assert page["Quantity"] == len(page.get("Items", []))
+        seen += [s["Id"] for s in page.get("Items", [])]
+        if not page["IsTruncated"]:
+            break
+        marker = page["NextMarker"]
+    assert seen[-3:] == ids
+    s = cf.list_distributions()["DistributionList"]["Items"][-1]
+    assert s["Origins"]["Items"][0]["DomainName"] == "list-2.s3.amazonaws.com"
+    assert s["Enabled"] is True and s["Comment"] == "gureum test"
+
+
+def test_update_and_delete_need_if_match(cf):
+    out = cf.create_distribution(DistributionConfig=config("bucket-u.s3.amazonaws.com"))
+    did, etag = out["Distribution"]["Id"], out["ETag"]
+    dc = cf.get_distribution_config(Id=did)["DistributionConfig"]
+    dc["Comment"] = "changed"
+    err, status = refused(cf.update_distribution, Id=did, DistributionConfig=dc)
+    assert (err["Code"], status) == ("InvalidIfMatchVersion", 400)
+    err, status = refused(cf.update_distribution, Id=did, DistributionConfig=dc, IfMatch="E0000000000000")
+    assert (err["Code"], status) == ("PreconditionFailed", 412)
+    up = cf.update_distribution(Id=did, DistributionConfig=dc, IfMatch=etag)
+    assert up["ETag"] != etag
+    assert up["Distribution"]["DistributionConfig"]["Comment"] == "changed"
+    assert up["Distribution"]["Status"] == "InProgress"
+    err, status = refused(cf.delete_distribution, Id=did, IfMatch=up["ETag"])
+    assert (err["Code"], status) == ("DistributionNotDisabled", 409)
+    dc["Enabled"] = False
+    off = cf.update_distribution(Id=did, DistributionConfig=dc, IfMatch=up["ETag"])
+    time.sleep(3.2)
+    err, status = refused(cf.delete_distribution, Id=did, IfMatch=up["ETag"])
+    assert (err["Code"], status) == ("PreconditionFailed", 412)
+    assert cf.delete_distribution(Id=did, IfMatch=off["ETag"])["ResponseMetadata"]["HTTPStatusCode"] == 204
+    err, status = refused(cf.get_distribution, Id=did)
+    assert (err["Code"], status) == ("NoSuchDistribution", 404)
+
+
+def test_tags(cf):
+    out = cf.create_distribution_with_tags(DistributionConfigWithTags={
+        "DistributionConfig": config("bucket-t.s3.amazonaws.com"),
+        "Tags": {"Items": [{"Key": "team", "Value": "web"}]}})
+    arn = out["Distribution"]["ARN"]
+    assert cf.list_tags_for_resource(Resource=arn)["Tags"]["Items"] == [{"Key": "team", "Value": "web"}]
+    cf.tag_resource(Resource=arn, Tags={"Items": [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "ops"}]})
+    assert cf.list_tags_for_resource(Resource=arn)["Tags"]["Items"] == [
+        {"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "ops"}]
+    cf.untag_resource(Resource=arn, TagKeys={"Items": ["team"]})
+    assert cf.list_tags_for_resource(Resource=arn)["Tags"]["Items"] == [{"Key": "env", "Value": "dev"}]
+    err, status = refused(cf.list_tags_for_resource,
+                          Resource="arn:aws:cloudfront::000000000000:distribution/E0000000000000")
+    assert (err["Code"], status) == ("NoSuchResource", 404)
+
+
+def test_invalidations_api(cf):
+    did = cf.create_distribution(DistributionConfig=config("bucket-i.s3.amazonaws.com"))["Distribution"]["Id"]
+    batch = {"Paths": {"Quantity": 2, "Items": ["/a.txt", "/img/*"]}, "CallerReference": "inv-1"}
+    out = cf.create_invalidation(DistributionId=did, InvalidationBatch=batch)
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 201
+    inv = out["Invalidation"]
+    assert inv["Status"] == "InProgress"
+    assert inv["InvalidationBatch"] == batch
+    assert out["Location"].endswith("/distribution/%s/invalidation/%s" % (did, inv["Id"]))
+    assert cf.get_distribution(Id=did)["Distribution"]["InProgressInvalidationBatches"] == 1
+    again = cf.create_invalidation(DistributionId=did, InvalidationBatch=batch)["Invalidation"]
+    assert again["Id"] == inv["Id"]
+    other = dict(batch, Paths={"Quantity": 1, "Items": ["/b.txt"]})
+    err, status = refused(cf.create_invalidation, DistributionId=did, InvalidationBatch=other)
+    assert (err["Code"], status) == ("InvalidArgument", 400)
+    second = cf.create_invalidation(DistributionId=did, InvalidationBatch={
+        "Paths": {"Quantity": 1, "Items": ["/b.txt"]}, "CallerReference": "inv-2"})["Invalidation"]
+    listed = cf.list_invalidations(DistributionId=did)["InvalidationList"]
+    assert [i["Id"] for i in listed["Items"]] == [second["Id"], inv["Id"]]
+    assert listed["Quantity"] == 2 and listed["IsTruncated"] is False
+    time.sleep(2.2)
+    assert cf.get_invalidation(DistributionId=did, Id=inv["Id"])["Invalidation"]["Status"] == "Completed"
+    err, status = refused(cf.get_invalidation, DistributionId=did, Id="I0000000000000")
+    assert (err["Code"], status) == ("NoSuchInvalidation", 404)
+
+
+def test_cli_shorthand(gureum, cli, s3):
+    bucket = "cli-%s" % uuid.uuid4().hex[:8]
+    r = gureum.aws("cloudfront", "create-distribution", "--origin-domain-name", bucket + ".s3.amazonaws.com",
+                   "--default-root-object", "index.html", cli=cli)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)["Distribution"]
+    assert d["DistributionConfig"]["Origins"]["Items"][0]["DomainName"] == bucket + ".s3.amazonaws.com"
+    assert d["DistributionConfig"]["DefaultRootObject"] == "index.html"
+    r = gureum.aws("cloudfront", "get-distribution", "--id", d["Id"], cli=cli)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["Distribution"]["DomainName"] == d["DomainName"]
+    r = gureum.aws("cloudfront", "create-invalidation", "--distribution-id", d["Id"], "--paths", "/*", cli=cli)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == ["/*"]
+
+
+# ---- the edge ----
+
+def test_edge_caches_and_invalidates(gureum, cf, s3):
+    bucket = "site-%s" % uuid.uuid4().hex[:8]
+    public_bucket(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="web/index.html", Body=b"<h1>v1</h1>", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key="web/app.js", Body=b"one()", ContentType="application/javascript")
+    c = config(bucket + ".s3.amazonaws.com", DefaultRootObject="index.html")
+    c["Origins"]["Items"][0]["OriginPath"] = "/web"
+    d = cf.create_distribution(DistributionConfig=c)["Distribution"]
+
+    status, h, body = edge(gureum, d["DomainName"], "/app.js")
+    assert (status, body) == (200, b"one()")
+    assert h["x-cache"] == "Miss from cloudfront"
+    assert h["content-type"] == "application/javascript"
+    assert re.fullmatch(r"1\.1 [0-9a-f]{32}\.cloudfront\.net \(CloudFront\)", h["via"])
+    assert h["x-amz-cf-pop"] and h["x-amz-cf-id"]
+    assert "age" not in h
+    status, h, body = edge(gureum, d["DomainName"], "/app.js")
+    assert (status, body, h["x-cache"]) == (200, b"one()", "Hit from cloudfront")
+    assert int(h["age"]) >= 0
+
+    # changed at the origin: still served from the cache until invalidated
+    s3.put_object(Bucket=bucket, Key="web/app.js", Body=b"two()", ContentType="application/javascript")
+    status, h, body = edge(gureum, d["DomainName"], "/app.js")
+    assert (body, h["x-cache"]) == (b"one()", "Hit from cloudfront")
+    cf.create_invalidation(DistributionId=d["Id"], InvalidationBatch={
+        "Paths": {"Quantity": 1, "Items": ["/app.js"]}, "CallerReference": "x1"})
+    status, h, body = edge(gureum, d["DomainName"], "/app.js")
+    assert (body, h["x-cache"]) == (b"two()", "Miss from cloudfront")
+
+    # the root is the DefaultRootObject; "/*" empties everything
+    status, h, body = edge(gureum, d["DomainName"], "/")
+    assert (status, body, h["x-cache"]) == (200, b"<h1>v1</h1>", "Miss from cloudfront")
+    s3.put_object(Bucket=bucket, Key="web/index.html", Body=b"<h1>v2</h1>", ContentType="text/html")
+    assert edge(gureum, d["DomainName"], "/")[2] == b"<h1>v1</h1>"
+    cf.create_invalidation(DistributionId=d["Id"], InvalidationBatch={
+        "Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": "x2"})
+    assert edge(gureum, d["DomainName"], "/")[2] == b"<h1>v2</h1>"
+    # HEAD: the headers, no body
+    status, h, body = edge(gureum, d["DomainName"], "/app.js", method="HEAD")
+    assert (status, body, h["content-length"]) == (200, b"", "5")
+    # the distribution's id works in place of its domain label
+    assert edge(gureum, d["Id"].lower() + ".cloudfront.net", "/app.js")[2] == b"two()"
+
+
+def test_edge_origin_errors_passed_on(gureum, cf, s3):
+    listable = "pub-%s" % uuid.uuid4().hex[:8]
+    public_bucket(s3, listable)
+    private = "priv-%s" % uuid.uuid4().hex[:8]
+    s3.create_bucket(Bucket=private)
+    s3.put_object(Bucket=private, Key="secret.txt", Body=b"s")
+    d1 = cf.create_distribution(DistributionConfig=config(listable + ".s3.us-east-1.amazonaws.com"))["Distribution"]
+    status, h, body = edge(gureum, d1["DomainName"], "/missing.txt")
+    assert status == 404
+    assert b"<Code>NoSuchKey</Code>" in body
+    assert h["x-cache"] == "Error from cloudfront"
+    d2 = cf.create_distribution(DistributionConfig=config(private + ".s3.amazonaws.com"))["Distribution"]
+    status, h, body = edge(gureum, d2["DomainName"], "/secret.txt")
+    assert status == 403
+    assert b"<Code>AccessDenied</Code>" in body
+
+
+def test_edge_origin_access_control(gureum, cf, s3):
+    bucket = "oac-%s" % uuid.uuid4().hex[:8]
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="a.txt", Body=b"through oac")
+    c = config(bucket + ".s3.amazonaws.com")
+    c["Origins"]["Items"][0]["OriginAccessControlId"] = "E1OACEXAMPLE00"
+    d = cf.create_distribution(DistributionConfig=c)["Distribution"]
+    assert edge(gureum, d["DomainName"], "/a.txt")[0] == 403
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::%s/*" % bucket,
+        "Condition": {"StringEquals": {"AWS:SourceArn": d["ARN"]}}}]}))
+    status, h, body = edge(gureum, d["DomainName"], "/a.txt")
+    assert (status, body) == (200, b"through oac")
+
+
+def test_edge_behaviors_and_refusals(gureum, cf, s3):
+    bucket = "beh-%s" % uuid.uuid4().hex[:8]
+    public_bucket(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="api/live.json", Body=b"1", ContentType="application/json")
+    s3.put_object(Bucket=bucket, Key="q.txt", Body=b"q")
+    c = config(bucket + ".s3.amazonaws.com")
+    c["DefaultCacheBehavior"]["ForwardedValues"]["QueryString"] = True
+    c["Origins"] = {"Quantity": 2, "Items": [
+        c["Origins"]["Items"][0],
+        {"Id": "far", "DomainName": "example.org",
+         "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}}]}
+    c["CacheBehaviors"] = {"Quantity": 2, "Items": [
+        {"PathPattern": "/api/*", "TargetOriginId": "o1", "ViewerProtocolPolicy": "allow-all",
+         "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+        {"PathPattern": "ext/*", "TargetOriginId": "far", "ViewerProtocolPolicy": "allow-all",
+         "CachePolicyId": POLICY_OPTIMIZED}]}
+    d = cf.create_distribution(DistributionConfig=c)["Distribution"]
+    dom = d["DomainName"]
+    # CachingDisabled: never a hit
+    assert edge(gureum, dom, "/api/live.json")[1]["x-cache"] == "Miss from cloudfront"
+    assert edge(gureum, dom, "/api/live.json")[1]["x-cache"] == "Miss from cloudfront"
+    # the query string is part of the cache key where it is forwarded
+    assert edge(gureum, dom, "/q.txt?v=1")[1]["x-cache"] == "Miss from cloudfront"
+    assert edge(gureum, dom, "/q.txt?v=2")[1]["x-cache"] == "Miss from cloudfront"
+    assert edge(gureum, dom, "/q.txt?v=1")[1]["x-cache"] == "Hit from cloudfront"
+    # a custom origin that is not on loopback is never contacted
+    status, h, body = edge(gureum, dom, "/ext/page")
+    assert status == 502 and b"502 ERROR" in body
+    # a method the behavior does not allow
+    status, h, body = edge(gureum, dom, "/q.txt", method="POST")
+    assert status == 403 and b"not configured to allow the HTTP request method" in body
+    # a disabled distribution answers 403 Bad request
+    etag = cf.get_distribution_config(Id=d["Id"])["ETag"]
+    dc = cf.get_distribution_config(Id=d["Id"])["DistributionConfig"]
+    dc["Enabled"] = False
+    cf.update_distribution(Id=d["Id"], DistributionConfig=dc, IfMatch=etag)
+    status, h, body = edge(gureum, dom, "/q.txt")
+    assert status == 403 and b"Bad request." in body
+    # a Host no distribution has
+    assert edge(gureum, "d0000000000000.cloudfront.net", "/")[0] == 403
