@@ -485,7 +485,9 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
         r->region = rt.region;
         r->op_name = STR("Edge");
         *answered = true;
-        if (cloudfront_edge_serve(r, rt.url_id) != GR_OK) finish_error(r);
+        int rc = cloudfront_edge_serve(r, rt.url_id);
+        if (rc == GR_AGAIN) return GR_AGAIN; /* a custom origin's fetch: dispatch_answer sends it */
+        if (rc != GR_OK) finish_error(r);
         return GR_ERR;
     }
     r->svc = rt.svc;

@@ -77,7 +77,8 @@ const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
     /* CloudFront is global and signs for us-east-1; its edge (edge.c) is
      * reached by Host, not by an operation, and its cache freed at stop. */
-    {"cloudfront", &gen_model_cloudfront, &CLOUDFRONT_ERR_InvalidArgument, NULL, true, NULL, cloudfront_stop},
+    {"cloudfront", &gen_model_cloudfront, &CLOUDFRONT_ERR_InvalidArgument, NULL, true, cloudfront_start,
+     cloudfront_stop},
     /* CloudWatch twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target:
      * GraniteServiceVersion20100801.*), as SQS; both sign as "monitoring". */
     {"cloudwatch", &gen_model_cloudwatch, &CLOUDWATCH_ERR_InvalidParameterValueException,

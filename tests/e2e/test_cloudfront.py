@@ -2,8 +2,9 @@
 folder that caches (the second request is a hit) and honours invalidations. The API with boto3 (both
 generations) and the AWS CLIs (create-distribution's --origin-domain-name shorthand included), then
 plain HTTP GETs to 127.0.0.1 with Host dXXXX.cloudfront.localhost (never resolved): miss then hit,
-an object changed in S3 served stale until invalidated, 403/404 from the origin passed on, and
-CloudFront's own refusals (a disabled distribution, a method not allowed, a custom origin).
+an object changed in S3 served stale until invalidated, 403/404 from the origin passed on, a custom
+origin on loopback fetched and cached, and CloudFront's own refusals (a disabled distribution, a
+method not allowed, a custom origin that is not on loopback).
 """
 import http.client
 import json
@@ -339,3 +340,92 @@ def test_edge_behaviors_and_refusals(gureum, cf, s3):
     assert status == 403 and b"Bad request." in body
     # a Host no distribution has
     assert edge(gureum, "d0000000000000.cloudfront.net", "/")[0] == 403
+
+
+@pytest.fixture(scope="module")
+def origin_server():
+    """A custom origin on loopback: counts its GETs, answers /missing 404 and echoes POST bodies."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits = []
+
+    class H(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            hits.append((self.path, self.headers.get("User-Agent"), self.headers.get("X-From-Edge")))
+            if self.path.endswith("/missing"):
+                self.send_response(404)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", "4")
+                self.end_headers()
+                self.wfile.write(b"gone")
+                return
+            body = ("page %s #%d" % (self.path, len(hits))).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/x-test")
+            self.send_header("Cache-Control", "max-age=60")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length", "0"))
+            body = b"posted:" + self.rfile.read(n)
+            self.send_response(201)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    srv.hits = hits
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_edge_loopback_custom_origin(gureum, cf, origin_server):
+    port = origin_server.server_address[1]
+    c = config("127.0.0.1")
+    all_methods = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    c["Origins"]["Items"][0] = {
+        "Id": "o1", "DomainName": "127.0.0.1", "OriginPath": "/app",
+        "CustomHeaders": {"Quantity": 1, "Items": [{"HeaderName": "X-From-Edge", "HeaderValue": "yes"}]},
+        "CustomOriginConfig": {"HTTPPort": port, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}}
+    c["DefaultCacheBehavior"]["AllowedMethods"] = {
+        "Quantity": 7, "Items": all_methods, "CachedMethods": {"Quantity": 2, "Items": ["HEAD", "GET"]}}
+    d = cf.create_distribution(DistributionConfig=c)["Distribution"]
+    status, h, body = edge(gureum, d["DomainName"], "/page")
+    assert (status, body, h["x-cache"]) == (200, b"page /app/page #1", "Miss from cloudfront")
+    assert h["content-type"] == "text/x-test"
+    assert origin_server.hits[-1] == ("/app/page", "Amazon CloudFront", "yes")
+    status, h, body = edge(gureum, d["DomainName"], "/page")
+    assert (status, body, h["x-cache"]) == (200, b"page /app/page #1", "Hit from cloudfront")
+    assert len(origin_server.hits) == 1
+    # the origin's errors are passed on, not cached
+    status, h, body = edge(gureum, d["DomainName"], "/missing")
+    assert (status, body, h["x-cache"]) == (404, b"gone", "Error from cloudfront")
+    # a method the behavior allows reaches the origin with its body, uncached
+    host = d["DomainName"].replace(".cloudfront.net", ".cloudfront.localhost")
+    conn = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=10)
+    conn.request("POST", "/form", body=b"a=1", headers={"Host": host})
+    r = conn.getresponse()
+    assert (r.status, r.read()) == (201, b"posted:a=1")
+    conn.close()
+    # invalidated: fetched again
+    cf.create_invalidation(DistributionId=d["Id"], InvalidationBatch={
+        "Paths": {"Quantity": 1, "Items": ["/page"]}, "CallerReference": "c1"})
+    status, h, body = edge(gureum, d["DomainName"], "/page")
+    assert (body, h["x-cache"]) == (b"page /app/page #3", "Miss from cloudfront")
+    # a loopback origin that refuses connections: 502
+    c2 = config("localhost")
+    c2["Origins"]["Items"][0] = {"Id": "o1", "DomainName": "localhost", "CustomOriginConfig": {
+        "HTTPPort": 1, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}}
+    d2 = cf.create_distribution(DistributionConfig=c2)["Distribution"]
+    status, h, body = edge(gureum, d2["DomainName"], "/x")
+    assert status == 502 and b"502 ERROR" in body

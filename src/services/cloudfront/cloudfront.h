@@ -48,16 +48,47 @@ int64_t cf__inval_in_progress(sqlite3 *db, const char *dist_id);
 /* Drops a deleted distribution's invalidations. */
 int cf__inval_drop(sqlite3 *db, const char *dist_id);
 
-/* ==== the edge (edge.c) ==== */
+/* ==== the edge (edge.c, origin.c) ==== */
+/* What an answer from the cache (or for it) carries; strings "" when absent. */
+typedef struct {
+    str_t body, content_type, etag, last_modified, cache_control;
+    int64_t age_s;
+} cf_hit_t;
+/* Writes r->resp for an object: 200, its headers, X-Cache xcache, Age when
+ * age (a hit), the body unless head. */
+int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache, bool age);
+/* Keeps a copy of h for key of dist_id for ttl_s seconds (nothing when 0). */
+void cf__cache_put(const char *dist_id, str_t key, const cf_hit_t *h, int64_t ttl_s);
+/* The TTL of an answer under behavior b with the origin's Cache-Control. */
+int64_t cf__ttl(const val_t *b, str_t cache_control);
+/* CloudFront's own error page (status, its title line and detail). */
+int cf__error_page(req_t *r, int status, const char *what, const char *detail);
+/* X-Cache (xcache), Via, X-Amz-Cf-Pop and X-Amz-Cf-Id on r->resp. */
+void cf__edge_headers(req_t *r, const char *xcache);
+/* A custom origin's answer for the request (origin.c): when the origin's
+ * host is on loopback, fetched over HTTP on a worker thread (GR_AGAIN; the
+ * answer is sent from the request's loop, cached under key as an S3 one
+ * is); otherwise 502 at once (GR_OK, r->resp written): no other address is
+ * ever contacted. */
+int cf__custom_origin(req_t *r, const cf_dist_t *d, const val_t *origin, const val_t *b, str_t key, str_t path,
+                      bool head);
+/* CloudFront's text for an origin it cannot reach (edge.c). */
+extern const char cf__no_origin[];
+/* The registry's start hook: the origin fetchers' threads. */
+int cloudfront_start(struct app *app);
+/* Stops them (a fetch under way finishes first; queued ones are dropped). */
+void cf__origin_stop(struct app *app);
+
 /* GET/HEAD (and what the behavior allows) at the distribution the Host's
- * first label names: fills r->resp; GR_OK (answered) or GR_ERR internal. */
+ * first label names: fills r->resp; GR_OK (answered), GR_AGAIN (a custom
+ * origin is being fetched: dispatch_answer sends it) or GR_ERR internal. */
 int cloudfront_edge_serve(req_t *r, str_t name);
 /* Removes a distribution's cached objects matching path ("/a/b", or a
  * prefix ending in '*'), at once. */
 void cf__cache_invalidate(const char *dist_id, str_t path);
 /* Drops everything cached for a distribution (deleted or updated). */
 void cf__cache_drop(const char *dist_id);
-/* The registry's stop hook: frees the cache. */
+/* The registry's stop hook: stops the origin fetchers, frees the cache. */
 void cloudfront_stop(struct app *app);
 
 #endif

@@ -10,8 +10,9 @@
  * BUCKET.s3-REGION.amazonaws.com, BUCKET.s3.localhost) are read from
  * gureum's own S3 through s3_origin_read, anonymously or, with an origin
  * access control, as the bucket policy lets cloudfront.amazonaws.com read
- * for this distribution. Other (custom) origins are not fetched: CloudFront
- * answers them 502 as it answers an origin it cannot reach.
+ * for this distribution. Custom origins are fetched over HTTP when their
+ * host is on loopback (origin.c); any other is answered 502, as CloudFront
+ * answers an origin it cannot reach, without a packet sent.
  *
  * The cache: per distribution, keyed by path (and the query string where
  * ForwardedValues.QueryString says it is part of the key), 200 answers only,
@@ -126,7 +127,7 @@ void cf__cache_drop(const char *dist_id)
 
 void cloudfront_stop(struct app *app)
 {
-    (void)app;
+    cf__origin_stop(app);
     pthread_mutex_lock(&cache.mu);
     while (cache.head) drop_entry(cache.head);
     pthread_mutex_unlock(&cache.mu);
@@ -134,12 +135,8 @@ void cloudfront_stop(struct app *app)
 
 /* A copy of what a hit answers with, in r's arena: false when not cached or
  * expired (an expired entry is dropped). */
-typedef struct {
-    str_t body, content_type, etag, last_modified, cache_control;
-    int64_t age_s;
-} hit_t;
 
-static bool cache_get(req_t *r, const char *dist, str_t key, hit_t *h)
+static bool cache_get(req_t *r, const char *dist, str_t key, cf_hit_t *h)
 {
     bool found = false;
     int64_t now = time_now_us();
@@ -166,7 +163,7 @@ static bool cache_get(req_t *r, const char *dist, str_t key, hit_t *h)
     return found;
 }
 
-static void cache_put(const char *dist, str_t key, const hit_t *h, int64_t ttl_s)
+void cf__cache_put(const char *dist, str_t key, const cf_hit_t *h, int64_t ttl_s)
 {
     if (ttl_s <= 0 || h->body.len > OBJECT_MAX) return;
     entry_t *e = calloc(1, sizeof *e);
@@ -201,7 +198,7 @@ static void cache_put(const char *dist, str_t key, const hit_t *h, int64_t ttl_s
 /* ==== Answers ==== */
 
 /* AWS: CloudFront's own error page (the one its 403 and 502 answers carry). */
-static int error_page(req_t *r, int status, const char *what, const char *detail)
+int cf__error_page(req_t *r, int status, const char *what, const char *detail)
 {
     arena_t *a = r->arena;
     wire_resp_init(&r->resp, a);
@@ -223,7 +220,7 @@ static int error_page(req_t *r, int status, const char *what, const char *detail
 
 /* The headers every edge answer carries: X-Cache, Via, X-Amz-Cf-Pop,
  * X-Amz-Cf-Id (AWS: 56 characters of base64url-ish text). */
-static void edge_headers(req_t *r, const char *xcache)
+void cf__edge_headers(req_t *r, const char *xcache)
 {
     arena_t *a = r->arena;
     char via[33], cfid[57];
@@ -235,7 +232,7 @@ static void edge_headers(req_t *r, const char *xcache)
     wire_resp_header(&r->resp, a, "X-Amz-Cf-Id", str_c(arena_strdup(a, cfid)));
 }
 
-static int answer_object(req_t *r, const hit_t *h, bool head, const char *xcache, bool age)
+int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache, bool age)
 {
     arena_t *a = r->arena;
     wire_resp_init(&r->resp, a);
@@ -249,7 +246,7 @@ static int answer_object(req_t *r, const hit_t *h, bool head, const char *xcache
         wire_resp_header(&r->resp, a, "Content-Length", str_c(arena_printf(a, "%zu", h->body.len)));
     else
         buf_append(&r->resp.body, h->body.p, h->body.len);
-    edge_headers(r, xcache);
+    cf__edge_headers(r, xcache);
     return GR_OK;
 }
 
@@ -268,7 +265,7 @@ static int s3_error(req_t *r, int status, const char *code, const char *msg, boo
                    "<RequestId>%.16s</RequestId><HostId>%s</HostId></Error>",
                    code, msg, r->id, host_id);
     }
-    edge_headers(r, "Error from cloudfront");
+    cf__edge_headers(r, "Error from cloudfront");
     return GR_OK;
 }
 
@@ -335,7 +332,7 @@ static str_t s3_bucket_of(str_t domain)
 /* The TTL of an answer: the origin's max-age (s-maxage first) clamped to
  * MinTTL..MaxTTL, else DefaultTTL (AWS: 86400 when not set, MinTTL 0,
  * MaxTTL 31536000); 0 with CachingDisabled. */
-static int64_t ttl_for(const val_t *b, str_t cache_control)
+int64_t cf__ttl(const val_t *b, str_t cache_control)
 {
     if (str_eq_c(val_get_str(b, "CachePolicyId"), CACHING_DISABLED)) return 0;
     bool policy = val_get_str(b, "CachePolicyId").len > 0;
@@ -364,6 +361,11 @@ static int64_t ttl_for(const val_t *b, str_t cache_control)
 
 /* ==== Serving ==== */
 
+/* AWS (recorded): CloudFront's text when it cannot reach the origin */
+const char cf__no_origin[] = "We can't connect to the server for this app or website at this time. There might be too "
+                             "much traffic or a configuration error. Try again later, or contact the app or website "
+                             "owner.";
+
 static void http_date(char out[64], int64_t us)
 {
     time_t t = (time_t)(us / 1000000);
@@ -374,7 +376,7 @@ static void http_date(char out[64], int64_t us)
 
 /* The answer of an S3 origin for key: GR_OK with r->resp written (an error
  * passed on) or *h filled (*fetched true). */
-static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t bucket, str_t key, bool head, hit_t *h,
+static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t bucket, str_t key, bool head, cf_hit_t *h,
                    bool *fetched)
 {
     arena_t *a = r->arena;
@@ -390,16 +392,16 @@ static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t buck
     const char *code, *msg;
     if (s3_origin_read(r, bucket, key, oac ? &svc : NULL, ORIGIN_MAX, &o, &status, &code, &msg) != GR_OK) {
         if (!code) return GR_ERR;
-        if (status == 502) return error_page(r, 502, "Bad Gateway.", "The origin's answer was too large.");
+        if (status == 502) return cf__error_page(r, 502, "Bad Gateway.", "The origin's answer was too large.");
         return s3_error(r, status, code, msg, head);
     }
     char lm[64];
     http_date(lm, o.modified_us);
-    *h = (hit_t){.body = o.bytes,
-                 .content_type = o.content_type,
-                 .etag = o.etag,
-                 .last_modified = str_c(arena_strdup(a, lm)),
-                 .cache_control = o.cache_control.p ? o.cache_control : STR("")};
+    *h = (cf_hit_t){.body = o.bytes,
+                    .content_type = o.content_type,
+                    .etag = o.etag,
+                    .last_modified = str_c(arena_strdup(a, lm)),
+                    .cache_control = o.cache_control.p ? o.cache_control : STR("")};
     *fetched = true;
     return GR_OK;
 }
@@ -419,8 +421,8 @@ int cloudfront_edge_serve(req_t *r, str_t name)
                               "There might be too much traffic or a configuration error. Try again later, or "
                               "contact the app or website owner.";
     if (!found || !d.enabled) {
-        error_page(r, 403, "Bad request.", BAD + sizeof "Bad request.");
-        edge_headers(r, "Error from cloudfront");
+        cf__error_page(r, 403, "Bad request.", BAD + sizeof "Bad request.");
+        cf__edge_headers(r, "Error from cloudfront");
         return GR_OK;
     }
     str_t path = r->w.path.len ? r->w.path : STR("/");
@@ -429,37 +431,39 @@ int cloudfront_edge_serve(req_t *r, str_t name)
     bool head = str_eq_c(method, "HEAD");
     if (!method_allowed(b, method)) {
         /* AWS (recorded): a method the behavior does not allow */
-        error_page(r, 403, "Bad request.",
-                   "This distribution is not configured to allow the HTTP request method that was used for this "
-                   "request. The distribution supports only cachable requests.");
-        edge_headers(r, "Error from cloudfront");
+        cf__error_page(r, 403, "Bad request.",
+                       "This distribution is not configured to allow the HTTP request method that was used for this "
+                       "request. The distribution supports only cachable requests.");
+        cf__edge_headers(r, "Error from cloudfront");
         return GR_OK;
     }
     const val_t *origin = origin_for(d.config, val_get_str(b, "TargetOriginId"));
-    str_t bucket = origin ? s3_bucket_of(val_get_str(origin, "DomainName")) : STR_NULL;
-    if (!bucket.len) {
-        /* not fetched: a custom origin (see the file's head) */
-        error_page(r, 502, "Bad Gateway.",
-                   "We can't connect to the server for this app or website at this time. There might be too much "
-                   "traffic or a configuration error. Try again later, or contact the app or website owner.");
-        edge_headers(r, "Error from cloudfront");
+    if (!origin) {
+        cf__error_page(r, 502, "Bad Gateway.", cf__no_origin);
+        cf__edge_headers(r, "Error from cloudfront");
         return GR_OK;
     }
+    str_t bucket = s3_bucket_of(val_get_str(origin, "DomainName"));
+    bool cacheable = head || str_eq_c(method, "GET");
     /* only GET and HEAD are answered from an S3 origin without signing
      * (AWS: other methods reach S3 as anonymous writes, refused) */
-    if (!head && !str_eq_c(method, "GET")) return s3_error(r, 403, "AccessDenied", "Access Denied", head);
+    if (bucket.len && !cacheable) return s3_error(r, 403, "AccessDenied", "Access Denied", head);
 
     /* the cache key: the path, and the query string when it is forwarded */
     const val_t *fv = val_get(b, "ForwardedValues");
     bool query_key = fv && val_get_bool(fv, "QueryString", false) && r->w.query.len;
     str_t key = query_key ? str_c(arena_printf(a, "%.*s?%.*s", STR_FMT(path), STR_FMT(r->w.query))) : path;
-    hit_t h;
-    if (cache_get(r, d.id, key, &h)) return answer_object(r, &h, head, "Hit from cloudfront", true);
+    cf_hit_t h;
+    if (cacheable && cache_get(r, d.id, key, &h)) return cf__answer_object(r, &h, head, "Hit from cloudfront", true);
 
-    /* the object key: OriginPath + the path; "/" is the DefaultRootObject */
+    /* "/" is the DefaultRootObject */
     str_t root = val_get_str(d.config, "DefaultRootObject");
     str_t rel = str_sub(path, 1, path.len - 1);
     if (!rel.len && root.len) rel = root;
+    if (!bucket.len)
+        return cf__custom_origin(r, &d, origin, b, cacheable ? key : STR_NULL,
+                                 str_c(arena_printf(a, "/%.*s", STR_FMT(rel))), head);
+    /* the object key: OriginPath + the path */
     str_t okey = wire_url_decode(a, rel, false);
     if (!okey.p) return s3_error(r, 400, "InvalidURI", "Couldn't parse the specified URI.", head);
     str_t opath = val_get_str(origin, "OriginPath");
@@ -467,6 +471,6 @@ int cloudfront_edge_serve(req_t *r, str_t name)
     bool fetched;
     if (from_s3(r, &d, origin, bucket, okey, head, &h, &fetched) != GR_OK) return GR_ERR;
     if (!fetched) return GR_OK;
-    cache_put(d.id, key, &h, ttl_for(b, h.cache_control));
-    return answer_object(r, &h, head, "Miss from cloudfront", false);
+    cf__cache_put(d.id, key, &h, cf__ttl(b, h.cache_control));
+    return cf__answer_object(r, &h, head, "Miss from cloudfront", false);
 }
