@@ -284,12 +284,52 @@ def test_edge_origin_errors_passed_on(gureum, cf, s3):
     assert b"<Code>AccessDenied</Code>" in body
 
 
+def test_origin_access_controls(cf):
+    cfg = {"Name": "site-oac", "Description": "for the site", "SigningProtocol": "sigv4",
+           "SigningBehavior": "always", "OriginAccessControlOriginType": "s3"}
+    out = cf.create_origin_access_control(OriginAccessControlConfig=cfg)
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 201
+    oid, etag = out["OriginAccessControl"]["Id"], out["ETag"]
+    assert out["OriginAccessControl"]["OriginAccessControlConfig"] == cfg
+    assert out["Location"].endswith("/origin-access-control/" + oid)
+    assert cf.get_origin_access_control(Id=oid)["OriginAccessControl"]["OriginAccessControlConfig"] == cfg
+    assert cf.get_origin_access_control_config(Id=oid)["ETag"] == etag
+    err, status = refused(cf.create_origin_access_control, OriginAccessControlConfig=cfg)
+    assert (err["Code"], status) == ("OriginAccessControlAlreadyExists", 409)
+    listed = cf.list_origin_access_controls()["OriginAccessControlList"]
+    assert [(i["Id"], i["Name"], i["Description"]) for i in listed["Items"]] == [(oid, "site-oac", "for the site")]
+    cfg2 = dict(cfg, SigningBehavior="no-override")
+    err, status = refused(cf.update_origin_access_control, Id=oid, OriginAccessControlConfig=cfg2)
+    assert (err["Code"], status) == ("InvalidIfMatchVersion", 400)
+    up = cf.update_origin_access_control(Id=oid, OriginAccessControlConfig=cfg2, IfMatch=etag)
+    assert up["OriginAccessControl"]["OriginAccessControlConfig"]["SigningBehavior"] == "no-override"
+    # a distribution may only name one that exists, and keeps it in use
+    c = config("oac-bucket.s3.amazonaws.com")
+    c["Origins"]["Items"][0]["OriginAccessControlId"] = "E0000000000000"
+    err, status = refused(cf.create_distribution, DistributionConfig=c)
+    assert (err["Code"], status) == ("InvalidOriginAccessControl", 400)
+    c["Origins"]["Items"][0]["OriginAccessControlId"] = oid
+    cf.create_distribution(DistributionConfig=c)
+    err, status = refused(cf.delete_origin_access_control, Id=oid, IfMatch=up["ETag"])
+    assert (err["Code"], status) == ("OriginAccessControlInUse", 409)
+    other = cf.create_origin_access_control(OriginAccessControlConfig=dict(cfg, Name="spare"))
+    sid = other["OriginAccessControl"]["Id"]
+    err, status = refused(cf.delete_origin_access_control, Id=sid, IfMatch="E0000000000000")
+    assert (err["Code"], status) == ("PreconditionFailed", 412)
+    cf.delete_origin_access_control(Id=sid, IfMatch=other["ETag"])
+    err, status = refused(cf.get_origin_access_control, Id=sid)
+    assert (err["Code"], status) == ("NoSuchOriginAccessControl", 404)
+
+
 def test_edge_origin_access_control(gureum, cf, s3):
     bucket = "oac-%s" % uuid.uuid4().hex[:8]
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="a.txt", Body=b"through oac")
+    oac = cf.create_origin_access_control(OriginAccessControlConfig={
+        "Name": "oac-" + bucket, "SigningProtocol": "sigv4", "SigningBehavior": "always",
+        "OriginAccessControlOriginType": "s3"})["OriginAccessControl"]["Id"]
     c = config(bucket + ".s3.amazonaws.com")
-    c["Origins"]["Items"][0]["OriginAccessControlId"] = "E1OACEXAMPLE00"
+    c["Origins"]["Items"][0]["OriginAccessControlId"] = oac
     d = cf.create_distribution(DistributionConfig=c)["Distribution"]
     assert edge(gureum, d["DomainName"], "/a.txt")[0] == 403
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{

@@ -265,6 +265,9 @@ CLIENT_CALLS = {
                                      "MinTTL": 0}}}),
         ("UntagResource", {"Resource": "arn:aws:cloudfront::000000000000:distribution/E1",
                            "TagKeys": {"Items": ["k"]}}),
+        ("CreateOriginAccessControl", {"OriginAccessControlConfig": {
+            "Name": "a & <b>", "SigningProtocol": "sigv4", "SigningBehavior": "always",
+            "OriginAccessControlOriginType": "s3"}}),
     ],
     "s3": [
         ("CreateBucket", {"Bucket": "bucket-1",

@@ -41,6 +41,20 @@ int cf__dist_or_fail(req_t *r, sqlite3 *db, str_t id, cf_dist_t *d);
 /* The distribution whose domain label ("d1234abcd.cloudfront.net" without
  * ".cloudfront.net") or id is name, in any account: 1 found, 0 not, -1 error. */
 int cf__dist_by_host(req_t *r, sqlite3 *db, str_t name, cf_dist_t *d);
+/* One page of a List operation, DistributionList-shaped (Marker, NextMarker,
+ * MaxItems, IsTruncated, Quantity, Items) as out's member: sql binds ?1
+ * owner, ?2 the request's Marker and ?3 MaxItems + 1 (AWS's default 100, at
+ * most 1000) and selects the id first; item makes a row an item. GR_OK, or
+ * r failed (InvalidArgument for a MaxItems that is no number). */
+typedef val_t *(*cf_row_fn)(req_t *r, sqlite3_stmt *st);
+int cf__page(req_t *r, sqlite3 *db, const val_t *in, const char *sql, str_t owner, cf_row_fn item, const char *member,
+             val_t *out);
+/* If-Match must name etag: missing → InvalidIfMatchVersion, another →
+ * PreconditionFailed. GR_OK, or r failed. */
+int cf__if_match_or_fail(req_t *r, const val_t *in, const char *etag);
+/* Origin access control id of account: 1 found (*config, when config is
+ * not NULL, its OriginAccessControlConfig), 0 not, -1 error (oac.c). */
+int cf__oac_find(req_t *r, sqlite3 *db, str_t account, str_t id, val_t **config);
 /* Drops the tags of a deleted distribution. */
 int cf__tags_drop(sqlite3 *db, const char *arn);
 /* The number of a distribution's invalidations still InProgress. */

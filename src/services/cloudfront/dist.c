@@ -249,6 +249,19 @@ static int config_or_fail(req_t *r, const val_t *c)
         if (val_get(o, "S3OriginConfig") && val_get(o, "CustomOriginConfig"))
             return req_fail(r, E_ARG,
                             "You must specify either a CustomOrigin or an S3Origin. You cannot specify both.");
+        str_t oac = val_get_str(o, "OriginAccessControlId");
+        if (oac.len) {
+            /* not on record: the texts; the codes are the model's */
+            if (val_get_str(val_get(o, "S3OriginConfig"), "OriginAccessIdentity").len)
+                return req_fail(r, &CLOUDFRONT_ERR_IllegalOriginAccessConfiguration,
+                                "An origin cannot use both an origin access control and an origin access identity.");
+            sqlite3 *db = cf__db(r->app);
+            int found = db ? cf__oac_find(r, db, r->who.account, oac, NULL) : -1;
+            if (found < 0) return GR_ERR;
+            if (!found)
+                return req_fail(r, &CLOUDFRONT_ERR_InvalidOriginAccessControl,
+                                "The specified origin access control does not exist: %.*s", STR_FMT(oac));
+        }
     }
     const val_t *dcb = val_get(c, "DefaultCacheBehavior");
     /* AWS (recorded by moto): "One or more of your origins or origin groups do not exist." */
@@ -428,7 +441,27 @@ int cloudfront_get_distribution_config(req_t *r, const val_t *in, val_t *out)
     return val_set_c(r->arena, out, "ETag", val_cstr(r->arena, d.etag));
 }
 
+static val_t *summary_row(req_t *r, sqlite3_stmt *st)
+{
+    cf_dist_t d;
+    dist_read(r->arena, st, &d);
+    return summary_value(r, &d);
+}
+
 int cloudfront_list_distributions(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = cf__db(r->app);
+    if (!db) return GR_ERR;
+    return cf__page(r, db, in,
+                    arena_printf(r->arena,
+                                 "%sWHERE account = ?1 AND (?2 IS NULL OR ?2 = '' OR seq > (SELECT seq FROM dist "
+                                 "WHERE id = ?2)) ORDER BY seq LIMIT ?3",
+                                 DIST_COLS),
+                    r->who.account, summary_row, "DistributionList", out);
+}
+
+int cf__page(req_t *r, sqlite3 *db, const val_t *in, const char *sql, str_t owner, cf_row_fn item, const char *member,
+             val_t *out)
 {
     arena_t *a = r->arena;
     str_t marker = val_get_str(in, "Marker"), smax = val_get_str(in, "MaxItems");
@@ -437,53 +470,44 @@ int cloudfront_list_distributions(req_t *r, const val_t *in, val_t *out)
     if (smax.p && (!str_to_i64(smax, &max) || max < 0))
         return req_fail(r, E_ARG, "Invalid value for MaxItems: %.*s", STR_FMT(smax));
     if (max > 1000) max = 1000;
-    sqlite3 *db = cf__db(r->app);
-    if (!db) return GR_ERR;
-    sqlite3_stmt *st =
-        store_stmt(db, arena_printf(a,
-                                    "%sWHERE account = ?1 AND (?2 IS NULL OR ?2 = '' OR seq > (SELECT seq FROM dist "
-                                    "WHERE id = ?2)) ORDER BY seq LIMIT ?3",
-                                    DIST_COLS));
+    sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return GR_ERR;
-    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 1, owner);
     store_bind_str(st, 2, marker);
     sqlite3_bind_int64(st, 3, max + 1);
     val_t *list = val_new(a, VAL_STRUCT), *items = val_new(a, VAL_LIST);
     long long n = 0;
-    const char *last = NULL;
+    str_t last = STR_NULL;
     bool truncated = false;
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (n == max) {
             truncated = true;
             break;
         }
-        cf_dist_t d;
-        dist_read(a, st, &d);
-        val_push(a, items, summary_value(r, &d));
-        last = d.id;
+        last = store_col_str(a, st, 0);
+        val_push(a, items, item(r, st));
         n++;
     }
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     /* AWS: Marker echoes the request's ("" when none), NextMarker is the
      * last id listed; Items is left out of an empty list. */
     val_set_c(a, list, "Marker", val_str(a, marker.p ? marker : STR("")));
-    if (truncated && last) val_set_c(a, list, "NextMarker", val_cstr(a, last));
+    if (truncated) val_set_c(a, list, "NextMarker", val_str(a, last));
     val_set_c(a, list, "MaxItems", val_int(a, max));
     val_set_c(a, list, "IsTruncated", val_bool(a, truncated));
     val_set_c(a, list, "Quantity", val_int(a, n));
     if (n) val_set_c(a, list, "Items", items);
-    return val_set_c(a, out, "DistributionList", list);
+    return val_set_c(a, out, member, list);
 }
 
-/* If-Match must name the current ETag: missing → InvalidIfMatchVersion,
- * another → PreconditionFailed (AWS's texts as recorded by moto). */
-static int if_match_or_fail(req_t *r, const val_t *in, const cf_dist_t *d)
+/* AWS's texts as recorded by moto. */
+int cf__if_match_or_fail(req_t *r, const val_t *in, const char *etag)
 {
     str_t m = val_get_str(in, "IfMatch");
     if (!m.len)
         return req_fail(r, &CLOUDFRONT_ERR_InvalidIfMatchVersion,
                         "The If-Match version is missing or not valid for the resource.");
-    if (!str_eq_c(m, d->etag))
+    if (!str_eq_c(m, etag))
         return req_fail(r, &CLOUDFRONT_ERR_PreconditionFailed,
                         "The precondition given in one or more of the request-header fields evaluated to false.");
     return GR_OK;
@@ -495,7 +519,7 @@ int cloudfront_update_distribution(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = cf__db(r->app);
     cf_dist_t d;
     if (!db || cf__dist_or_fail(r, db, val_get_str(in, "Id"), &d) != GR_OK) return GR_ERR;
-    if (if_match_or_fail(r, in, &d) != GR_OK) return GR_ERR;
+    if (cf__if_match_or_fail(r, in, d.etag) != GR_OK) return GR_ERR;
     val_t *cfg = val_get(in, "DistributionConfig");
     if (config_or_fail(r, cfg) != GR_OK) return GR_ERR;
     /* AWS: the CallerReference cannot change (IllegalUpdate) */
@@ -529,7 +553,7 @@ int cloudfront_delete_distribution(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = cf__db(r->app);
     cf_dist_t d;
     if (!db || cf__dist_or_fail(r, db, val_get_str(in, "Id"), &d) != GR_OK) return GR_ERR;
-    if (if_match_or_fail(r, in, &d) != GR_OK) return GR_ERR;
+    if (cf__if_match_or_fail(r, in, d.etag) != GR_OK) return GR_ERR;
     /* AWS (recorded by moto): only a disabled distribution whose change has
      * been deployed can be deleted */
     if (d.enabled || !deployed(&d))

@@ -386,7 +386,15 @@ static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t buck
     str_t names[] = {STR("cloudfront.amazonaws.com")};
     str_t arn = str_c(cf__arn(a, str_c(d->account), d->id));
     s3_service_t svc = {.names = names, .nnames = 1, .source_arn = arn, .source_account = str_c(d->account)};
-    bool oac = val_get_str(origin, "OriginAccessControlId").len > 0;
+    /* AWS: an origin access control whose SigningBehavior is "never"
+     * leaves requests unsigned (anonymous) */
+    str_t oac_id = val_get_str(origin, "OriginAccessControlId");
+    val_t *oac_cfg = NULL;
+    if (oac_id.len) {
+        sqlite3 *db = cf__db(r->app);
+        if (!db || cf__oac_find(r, db, str_c(d->account), oac_id, &oac_cfg) < 0) return GR_ERR;
+    }
+    bool oac = oac_cfg && !str_eq_c(val_get_str(oac_cfg, "SigningBehavior"), "never");
     s3_origin_obj_t o;
     int status;
     const char *code, *msg;

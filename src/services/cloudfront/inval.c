@@ -179,50 +179,26 @@ int cloudfront_get_invalidation(req_t *r, const val_t *in, val_t *out)
     return answer_one(r, db, d.id, val_get_str(in, "Id"), out);
 }
 
-int cloudfront_list_invalidations(req_t *r, const val_t *in, val_t *out)
+static val_t *summary_row(req_t *r, sqlite3_stmt *st)
 {
     arena_t *a = r->arena;
+    val_t *s = val_new(a, VAL_STRUCT);
+    val_set_c(a, s, "Id", val_str(a, store_col_str(a, st, 0)));
+    val_set_c(a, s, "CreateTime", val_time(a, sqlite3_column_int64(st, 3) * 1000));
+    val_set_c(a, s, "Status", val_cstr(a, status(st)));
+    return s;
+}
+
+int cloudfront_list_invalidations(req_t *r, const val_t *in, val_t *out)
+{
     sqlite3 *db = cf__db(r->app);
     cf_dist_t d;
     if (!db || cf__dist_or_fail(r, db, val_get_str(in, "DistributionId"), &d) != GR_OK) return GR_ERR;
-    str_t marker = val_get_str(in, "Marker"), smax = val_get_str(in, "MaxItems");
-    long long max = 100;
-    /* not on record: the text */
-    if (smax.p && (!str_to_i64(smax, &max) || max < 0))
-        return req_fail(r, &CLOUDFRONT_ERR_InvalidArgument, "Invalid value for MaxItems: %.*s", STR_FMT(smax));
-    if (max > 1000) max = 1000;
     /* AWS: newest first */
-    sqlite3_stmt *st = store_stmt(db, arena_printf(a,
-                                                   "%sWHERE dist_id = ?1 AND (?2 IS NULL OR ?2 = '' OR seq < "
-                                                   "(SELECT seq FROM inv WHERE id = ?2)) ORDER BY seq DESC LIMIT ?3",
-                                                   INV_COLS));
-    if (!st) return GR_ERR;
-    sqlite3_bind_text(st, 1, d.id, -1, SQLITE_STATIC);
-    store_bind_str(st, 2, marker);
-    sqlite3_bind_int64(st, 3, max + 1);
-    val_t *list = val_new(a, VAL_STRUCT), *items = val_new(a, VAL_LIST);
-    long long n = 0;
-    str_t last = STR_NULL;
-    bool truncated = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == max) {
-            truncated = true;
-            break;
-        }
-        val_t *s = val_new(a, VAL_STRUCT);
-        last = store_col_str(a, st, 0);
-        val_set_c(a, s, "Id", val_str(a, last));
-        val_set_c(a, s, "CreateTime", val_time(a, sqlite3_column_int64(st, 3) * 1000));
-        val_set_c(a, s, "Status", val_cstr(a, status(st)));
-        val_push(a, items, s);
-        n++;
-    }
-    if (store_release(st) != SQLITE_OK) return GR_ERR;
-    val_set_c(a, list, "Marker", val_str(a, marker.p ? marker : STR("")));
-    if (truncated) val_set_c(a, list, "NextMarker", val_str(a, last));
-    val_set_c(a, list, "MaxItems", val_int(a, max));
-    val_set_c(a, list, "IsTruncated", val_bool(a, truncated));
-    val_set_c(a, list, "Quantity", val_int(a, n));
-    if (n) val_set_c(a, list, "Items", items);
-    return val_set_c(a, out, "InvalidationList", list);
+    return cf__page(r, db, in,
+                    arena_printf(r->arena,
+                                 "%sWHERE dist_id = ?1 AND (?2 IS NULL OR ?2 = '' OR seq < "
+                                 "(SELECT seq FROM inv WHERE id = ?2)) ORDER BY seq DESC LIMIT ?3",
+                                 INV_COLS),
+                    str_c(d.id), summary_row, "InvalidationList", out);
 }
