@@ -54,11 +54,11 @@ def public_bucket(s3, name, list_too=True):
         "Resource": ["arn:aws:s3:::%s" % name, "arn:aws:s3:::%s/*" % name]}]}))
 
 
-def edge(g, domain, path, method="GET"):
+def edge(g, domain, path, method="GET", body=None):
     """(status, headers, body) of a request to the distribution's edge host."""
     host = domain.replace(".cloudfront.net", ".cloudfront.localhost")
     c = http.client.HTTPConnection("127.0.0.1", g.port, timeout=10)
-    c.request(method, path, headers={"Host": "%s:%d" % (host, g.port)})
+    c.request(method, path, body=body, headers={"Host": "%s:%d" % (host, g.port)})
     r = c.getresponse()
     body = r.read()
     c.close()
@@ -238,6 +238,7 @@ def test_edge_caches_and_invalidates(gureum, cf, s3):
     assert h["content-type"] == "application/javascript"
     assert re.fullmatch(r"1\.1 [0-9a-f]{32}\.cloudfront\.net \(CloudFront\)", h["via"])
     assert h["x-amz-cf-pop"] and h["x-amz-cf-id"]
+    assert h["server"] == "AmazonS3"
     assert "age" not in h
     status, h, body = edge(gureum, d["DomainName"], "/app.js")
     assert (status, body, h["x-cache"]) == (200, b"one()", "Hit from cloudfront")
@@ -282,6 +283,8 @@ def test_edge_origin_errors_passed_on(gureum, cf, s3):
     status, h, body = edge(gureum, d2["DomainName"], "/secret.txt")
     assert status == 403
     assert b"<Code>AccessDenied</Code>" in body
+    # a missing key without ListBucket is AccessDenied too, as S3 answers it
+    assert edge(gureum, d2["DomainName"], "/nothing.txt")[0] == 403
 
 
 def test_origin_access_controls(cf):
@@ -371,6 +374,9 @@ def test_edge_behaviors_and_refusals(gureum, cf, s3):
     # a method the behavior does not allow
     status, h, body = edge(gureum, dom, "/q.txt", method="POST")
     assert status == 403 and b"not configured to allow the HTTP request method" in body
+    assert (h["server"], h["x-cache"]) == ("CloudFront", "Error from cloudfront")
+    # a GET with a body
+    assert edge(gureum, dom, "/q.txt", body=b"x")[0] == 403
     # a disabled distribution answers 403 Bad request
     etag = cf.get_distribution_config(Id=d["Id"])["ETag"]
     dc = cf.get_distribution_config(Id=d["Id"])["DistributionConfig"]
@@ -380,6 +386,29 @@ def test_edge_behaviors_and_refusals(gureum, cf, s3):
     assert status == 403 and b"Bad request." in body
     # a Host no distribution has
     assert edge(gureum, "d0000000000000.cloudfront.net", "/")[0] == 403
+
+
+def test_edge_s3_website_origin(gureum, cf, s3):
+    bucket = "www-%s" % uuid.uuid4().hex[:8]
+    public_bucket(s3, bucket)
+    s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={
+        "IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "404.html"}})
+    s3.put_object(Bucket=bucket, Key="docs/index.html", Body=b"docs v1", ContentType="text/html")
+    s3.put_object(Bucket=bucket, Key="404.html", Body=b"not here", ContentType="text/html")
+    c = config(bucket + ".s3-website-us-east-1.amazonaws.com")
+    c["Origins"]["Items"][0] = {"Id": "o1", "DomainName": bucket + ".s3-website-us-east-1.amazonaws.com",
+                                "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                       "OriginProtocolPolicy": "http-only"}}
+    d = cf.create_distribution(DistributionConfig=c)["Distribution"]
+    # the website's index document, then from the cache
+    status, h, body = edge(gureum, d["DomainName"], "/docs/")
+    assert (status, body, h["x-cache"]) == (200, b"docs v1", "Miss from cloudfront")
+    s3.put_object(Bucket=bucket, Key="docs/index.html", Body=b"docs v2", ContentType="text/html")
+    status, h, body = edge(gureum, d["DomainName"], "/docs/")
+    assert (status, body, h["x-cache"]) == (200, b"docs v1", "Hit from cloudfront")
+    # the website's error document with its 404
+    status, h, body = edge(gureum, d["DomainName"], "/nope")
+    assert (status, body, h["x-cache"]) == (404, b"not here", "Error from cloudfront")
 
 
 @pytest.fixture(scope="module")

@@ -66,6 +66,7 @@ int cf__inval_drop(sqlite3 *db, const char *dist_id);
 /* What an answer from the cache (or for it) carries; strings "" when absent. */
 typedef struct {
     str_t body, content_type, etag, last_modified, cache_control;
+    str_t server; /* the origin's Server header (S3: AmazonS3) */
     int64_t age_s;
 } cf_hit_t;
 /* Writes r->resp for an object: 200, its headers, X-Cache xcache, Age when

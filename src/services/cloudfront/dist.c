@@ -237,7 +237,7 @@ static int config_or_fail(req_t *r, const val_t *c)
         quantity_or_fail(r, val_get(c, "Aliases"), "Aliases") != GR_OK)
         return GR_ERR;
     const val_t *items = val_get(origins, "Items");
-    /* AWS (recorded by moto): an empty origin list */
+    /* not on record: the text for an empty origin list */
     if (!items || items->kind != VAL_LIST || items->u.list.n == 0)
         return req_fail(r, E_ARG, "The parameter Origins doesn't contain any origin. Specify at least one origin.");
     for (size_t i = 0; i < items->u.list.n; i++) {
@@ -254,7 +254,8 @@ static int config_or_fail(req_t *r, const val_t *c)
             /* not on record: the texts; the codes are the model's */
             if (val_get_str(val_get(o, "S3OriginConfig"), "OriginAccessIdentity").len)
                 return req_fail(r, &CLOUDFRONT_ERR_IllegalOriginAccessConfiguration,
-                                "An origin cannot use both an origin access control and an origin access identity.");
+                                "An origin cannot contain both an origin access control (OAC) and an origin access "
+                                "identity (OAI).");
             sqlite3 *db = cf__db(r->app);
             int found = db ? cf__oac_find(r, db, r->who.account, oac, NULL) : -1;
             if (found < 0) return GR_ERR;
@@ -264,7 +265,8 @@ static int config_or_fail(req_t *r, const val_t *c)
         }
     }
     const val_t *dcb = val_get(c, "DefaultCacheBehavior");
-    /* AWS (recorded by moto): "One or more of your origins or origin groups do not exist." */
+    /* AWS (recorded: aws-sdk-js's integration test against CloudFront, and
+     * moto): "One or more of your origins or origin groups do not exist." */
     if (!origin_exists(c, val_get_str(dcb, "TargetOriginId")))
         return req_fail(r, &CLOUDFRONT_ERR_NoSuchOrigin, "One or more of your origins or origin groups do not exist.");
     const val_t *cbs = val_get(val_get(c, "CacheBehaviors"), "Items");
@@ -500,7 +502,8 @@ int cf__page(req_t *r, sqlite3 *db, const val_t *in, const char *sql, str_t owne
     return val_set_c(a, out, member, list);
 }
 
-/* AWS's texts as recorded by moto. */
+/* InvalidIfMatchVersion's text as moto records it; PreconditionFailed's is
+ * not on record (the model's description of the error). */
 int cf__if_match_or_fail(req_t *r, const val_t *in, const char *etag)
 {
     str_t m = val_get_str(in, "IfMatch");
@@ -509,7 +512,7 @@ int cf__if_match_or_fail(req_t *r, const val_t *in, const char *etag)
                         "The If-Match version is missing or not valid for the resource.");
     if (!str_eq_c(m, etag))
         return req_fail(r, &CLOUDFRONT_ERR_PreconditionFailed,
-                        "The precondition given in one or more of the request-header fields evaluated to false.");
+                        "The precondition in one or more of the request fields evaluated to false.");
     return GR_OK;
 }
 
@@ -554,11 +557,13 @@ int cloudfront_delete_distribution(req_t *r, const val_t *in, val_t *out)
     cf_dist_t d;
     if (!db || cf__dist_or_fail(r, db, val_get_str(in, "Id"), &d) != GR_OK) return GR_ERR;
     if (cf__if_match_or_fail(r, in, d.etag) != GR_OK) return GR_ERR;
-    /* AWS (recorded by moto): only a disabled distribution whose change has
-     * been deployed can be deleted */
+    /* AWS: only a disabled distribution whose change has been deployed can
+     * be deleted (not on record: the text, the model's description) */
     if (d.enabled || !deployed(&d))
-        return req_fail(r, &CLOUDFRONT_ERR_DistributionNotDisabled,
-                        "The distribution you are trying to delete has not been disabled.");
+        return req_fail(
+            r, &CLOUDFRONT_ERR_DistributionNotDisabled,
+            "The specified CloudFront distribution is not disabled. You must disable the distribution before you "
+            "can delete it.");
     if (cf__begin(db) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = store_stmt(db, "DELETE FROM dist WHERE id = ?1");
     bool ok = st != NULL;

@@ -50,7 +50,7 @@ typedef struct entry {
     size_t key_len;
     char *body;
     size_t len;
-    char *content_type, *etag, *last_modified, *cache_control; /* "" when none */
+    char *content_type, *etag, *last_modified, *cache_control, *server; /* "" when none */
     int64_t stored_us, expires_us;
 } entry_t;
 
@@ -90,6 +90,7 @@ static void free_entry(entry_t *e)
     free(e->etag);
     free(e->last_modified);
     free(e->cache_control);
+    free(e->server);
     free(e);
 }
 
@@ -153,6 +154,7 @@ static bool cache_get(req_t *r, const char *dist, str_t key, cf_hit_t *h)
         h->etag = str_c(arena_strdup(a, e->etag));
         h->last_modified = str_c(arena_strdup(a, e->last_modified));
         h->cache_control = str_c(arena_strdup(a, e->cache_control));
+        h->server = str_c(arena_strdup(a, e->server));
         h->age_s = (now - e->stored_us) / 1000000;
         unlink_entry(e);
         push_front(e);
@@ -177,9 +179,11 @@ void cf__cache_put(const char *dist, str_t key, const cf_hit_t *h, int64_t ttl_s
     e->etag = str_dup(h->etag);
     e->last_modified = str_dup(h->last_modified);
     e->cache_control = str_dup(h->cache_control);
+    e->server = str_dup(h->server);
     e->stored_us = time_now_us();
     e->expires_us = e->stored_us + ttl_s * 1000000;
-    if (!e->key || (e->len && !e->body) || !e->content_type || !e->etag || !e->last_modified || !e->cache_control) {
+    if (!e->key || (e->len && !e->body) || !e->content_type || !e->etag || !e->last_modified || !e->cache_control ||
+        !e->server) {
         free_entry(e);
         return;
     }
@@ -215,6 +219,7 @@ int cf__error_page(req_t *r, int status, const char *what, const char *detail)
                "cloudfront (CloudFront)\nRequest ID: %s\n</PRE>\n<ADDRESS>\n</ADDRESS>\n</BODY></HTML>",
                status, what, detail, r->id);
     wire_resp_header(&r->resp, a, "Content-Type", STR("text/html"));
+    wire_resp_header(&r->resp, a, "Server", STR("CloudFront"));
     return GR_OK;
 }
 
@@ -241,6 +246,7 @@ int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache
     if (h->etag.len) wire_resp_header(&r->resp, a, "ETag", h->etag);
     if (h->last_modified.len) wire_resp_header(&r->resp, a, "Last-Modified", h->last_modified);
     if (h->cache_control.len) wire_resp_header(&r->resp, a, "Cache-Control", h->cache_control);
+    if (h->server.len) wire_resp_header(&r->resp, a, "Server", h->server);
     if (age) wire_resp_header(&r->resp, a, "Age", str_c(arena_printf(a, "%lld", (long long)h->age_s)));
     if (head)
         wire_resp_header(&r->resp, a, "Content-Length", str_c(arena_printf(a, "%zu", h->body.len)));
@@ -257,6 +263,7 @@ static int s3_error(req_t *r, int status, const char *code, const char *msg, boo
     wire_resp_init(&r->resp, a);
     r->resp.status = status;
     wire_resp_header(&r->resp, a, "Content-Type", STR("application/xml"));
+    wire_resp_header(&r->resp, a, "Server", STR("AmazonS3"));
     if (!head) {
         char host_id[77];
         id_random_chars(host_id, 76, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
@@ -326,6 +333,18 @@ static str_t s3_bucket_of(str_t domain)
                 if (str_starts_with(str_sub(domain, at, domain.len - at), STR(".s3-website"))) return STR_NULL;
                 return str_sub(domain, 0, at);
             }
+    return STR_NULL;
+}
+
+/* The bucket of an S3 website endpoint origin (BUCKET.s3-website-REGION
+ * .amazonaws.com, BUCKET.s3-website.REGION.amazonaws.com, or gureum's
+ * BUCKET.s3-website.REGION.localhost); STR_NULL for another. */
+static str_t website_bucket_of(str_t domain)
+{
+    if (!str_ends_with(domain, STR(".amazonaws.com")) && !str_ends_with(domain, STR(".localhost"))) return STR_NULL;
+    for (size_t at = 1; at + 11 < domain.len; at++)
+        if (!memcmp(domain.p + at, ".s3-website", 11) && (domain.p[at + 11] == '-' || domain.p[at + 11] == '.'))
+            return str_sub(domain, 0, at);
     return STR_NULL;
 }
 
@@ -409,9 +428,45 @@ static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t buck
                     .content_type = o.content_type,
                     .etag = o.etag,
                     .last_modified = str_c(arena_strdup(a, lm)),
-                    .cache_control = o.cache_control.p ? o.cache_control : STR("")};
+                    .cache_control = o.cache_control.p ? o.cache_control : STR(""),
+                    .server = STR("AmazonS3")};
     *fetched = true;
     return GR_OK;
+}
+
+/* An S3 website endpoint origin, answered by S3's website endpoint itself
+ * (s3_website_serve: index and error documents, redirects, its HTML
+ * errors) for OriginPath + rel; a 200 whose body is in memory is cached
+ * under key (one sent from a blob file is passed on uncached). */
+static int from_website(req_t *r, const cf_dist_t *d, const val_t *origin, const val_t *b, str_t bucket, str_t rel,
+                        str_t key, bool head)
+{
+    arena_t *a = r->arena;
+    str_t opath = val_get_str(origin, "OriginPath");
+    r->w.path = str_c(arena_printf(a, "/%.*s%.*s/%.*s", STR_FMT(bucket), STR_FMT(opath), STR_FMT(rel)));
+    if (s3_website_serve(r, bucket) != GR_OK) return GR_ERR;
+    wire_resp_t *w = &r->resp;
+    if (w->status != 200) {
+        cf__edge_headers(r, w->status >= 400 ? "Error from cloudfront" : "Miss from cloudfront");
+        return GR_OK;
+    }
+    if (head || w->fd >= 0 || w->src || !key.p) {
+        cf__edge_headers(r, "Miss from cloudfront");
+        return GR_OK;
+    }
+    str_t cc = wire_resp_get_header(w, "Cache-Control");
+    cf_hit_t h = {.body = buf_str(&w->body),
+                  .content_type = wire_resp_get_header(w, "Content-Type"),
+                  .etag = wire_resp_get_header(w, "ETag"),
+                  .last_modified = wire_resp_get_header(w, "Last-Modified"),
+                  .cache_control = cc.p ? cc : STR(""),
+                  .server = STR("AmazonS3")};
+    if (!h.body.p) h.body = STR("");
+    if (!h.content_type.p) h.content_type = STR("binary/octet-stream");
+    if (!h.etag.p) h.etag = STR("");
+    if (!h.last_modified.p) h.last_modified = STR("");
+    cf__cache_put(d->id, key, &h, cf__ttl(b, h.cache_control));
+    return cf__answer_object(r, &h, false, "Miss from cloudfront", false);
 }
 
 int cloudfront_edge_serve(req_t *r, str_t name)
@@ -445,6 +500,12 @@ int cloudfront_edge_serve(req_t *r, str_t name)
         cf__edge_headers(r, "Error from cloudfront");
         return GR_OK;
     }
+    /* AWS (CloudFront Developer Guide, "HTTP 403"): a GET with a body is refused */
+    if (str_eq_c(method, "GET") && r->w.body.len) {
+        cf__error_page(r, 403, "Bad request.", BAD + sizeof "Bad request.");
+        cf__edge_headers(r, "Error from cloudfront");
+        return GR_OK;
+    }
     const val_t *origin = origin_for(d.config, val_get_str(b, "TargetOriginId"));
     if (!origin) {
         cf__error_page(r, 502, "Bad Gateway.", cf__no_origin);
@@ -468,6 +529,8 @@ int cloudfront_edge_serve(req_t *r, str_t name)
     str_t root = val_get_str(d.config, "DefaultRootObject");
     str_t rel = str_sub(path, 1, path.len - 1);
     if (!rel.len && root.len) rel = root;
+    str_t site = bucket.len ? STR_NULL : website_bucket_of(val_get_str(origin, "DomainName"));
+    if (site.len) return from_website(r, &d, origin, b, site, rel, cacheable ? key : STR_NULL, head);
     if (!bucket.len)
         return cf__custom_origin(r, &d, origin, b, cacheable ? key : STR_NULL,
                                  str_c(arena_printf(a, "/%.*s", STR_FMT(rel))), head);

@@ -108,7 +108,7 @@ static int answer_one(req_t *r, sqlite3 *db, const char *dist_id, str_t id, val_
     bool found = sqlite3_step(st) == SQLITE_ROW;
     if (found) val_set_c(r->arena, out, "Invalidation", inv_value(r, st));
     if (store_release(st) != SQLITE_OK) return GR_ERR;
-    /* AWS (recorded by moto) */
+    /* the text as moto records it */
     if (!found) return req_fail(r, &CLOUDFRONT_ERR_NoSuchInvalidation, "The specified invalidation does not exist.");
     return GR_OK;
 }

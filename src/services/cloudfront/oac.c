@@ -53,7 +53,7 @@ static int oac_or_fail(req_t *r, sqlite3 *db, str_t id, oac_t *o)
         o->config = j ? val_from_json(a, j) : val_new(a, VAL_STRUCT);
     }
     if (store_release(st) != SQLITE_OK) return GR_ERR;
-    /* not on record: the text; the code is the model's */
+    /* the text as moto records it */
     if (!found) return req_fail(r, E_NOOAC, "The specified origin access control does not exist.");
     return GR_OK;
 }
@@ -78,10 +78,10 @@ static int name_free_or_fail(req_t *r, sqlite3 *db, str_t name, const char *exce
     sqlite3_bind_text(st, 3, except ? except : "", -1, SQLITE_STATIC);
     bool taken = sqlite3_step(st) == SQLITE_ROW;
     if (store_release(st) != SQLITE_OK) return GR_ERR;
-    /* not on record: the text; the code is the model's */
+    /* not on record: the text (the model's description of the error) */
     if (taken)
         return req_fail(r, &CLOUDFRONT_ERR_OriginAccessControlAlreadyExists,
-                        "An origin access control with the same name already exists.");
+                        "An origin access control with the specified parameters already exists.");
     return GR_OK;
 }
 
@@ -193,10 +193,10 @@ int cloudfront_delete_origin_access_control(req_t *r, const val_t *in, val_t *ou
     sqlite3_bind_text(st, 2, arena_printf(r->arena, "\"OriginAccessControlId\":\"%s\"", o.id), -1, SQLITE_TRANSIENT);
     bool used = sqlite3_step(st) == SQLITE_ROW;
     if (store_release(st) != SQLITE_OK) return GR_ERR;
-    /* not on record: the text; the code is the model's */
+    /* not on record: the text (the model's description of the error) */
     if (used)
         return req_fail(r, &CLOUDFRONT_ERR_OriginAccessControlInUse,
-                        "Cannot delete this origin access control because it's in use by one or more origins.");
+                        "Cannot delete the origin access control because it's in use by one or more distributions.");
     st = store_stmt(db, "DELETE FROM oac WHERE id = ?1");
     if (!st) return GR_ERR;
     sqlite3_bind_text(st, 1, o.id, -1, SQLITE_STATIC);

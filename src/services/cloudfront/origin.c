@@ -129,7 +129,8 @@ static void posted(http_req_t *h, void *arg)
                         .content_type = header_of(a, head, "Content-Type"),
                         .etag = header_of(a, head, "ETag"),
                         .last_modified = header_of(a, head, "Last-Modified"),
-                        .cache_control = header_of(a, head, "Cache-Control")};
+                        .cache_control = header_of(a, head, "Cache-Control"),
+                        .server = header_of(a, head, "Server")};
         if (f->ans.status == 200 && f->key.p) {
             cf__cache_put(f->dist, f->key, &hit, cf__ttl(f->behavior, hit.cache_control));
             cf__answer_object(r, &hit, f->head, "Miss from cloudfront", false);

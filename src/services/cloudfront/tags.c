@@ -25,6 +25,7 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
         return req_fail(r, &CLOUDFRONT_ERR_InvalidArgument, "An invalid ARN was specified: %.*s", STR_FMT(arn));
     cf_dist_t d;
     int rc = cf__dist_or_fail(r, db, str_sub(arn, prefix.len, arn.len - prefix.len), &d);
+    /* the text as moto records it */
     if (rc != GR_OK && r->err)
         return req_fail(r, &CLOUDFRONT_ERR_NoSuchResource, "The specified resource does not exist.");
     return rc;
