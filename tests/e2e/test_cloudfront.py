@@ -339,6 +339,12 @@ def test_edge_origin_access_control(gureum, cf, s3):
         "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
         "Resource": "arn:aws:s3:::%s/*" % bucket,
         "Condition": {"StringEquals": {"AWS:SourceArn": d["ARN"]}}}]}))
+    # the 403 is cached (AWS: 10 s for an error) until invalidated
+    status, h, body = edge(gureum, d["DomainName"], "/a.txt")
+    assert (status, h["x-cache"]) == (403, "Error from cloudfront")
+    assert "age" in h
+    cf.create_invalidation(DistributionId=d["Id"], InvalidationBatch={
+        "Paths": {"Quantity": 1, "Items": ["/a.txt"]}, "CallerReference": "oac-1"})
     status, h, body = edge(gureum, d["DomainName"], "/a.txt")
     assert (status, body) == (200, b"through oac")
 
@@ -386,6 +392,36 @@ def test_edge_behaviors_and_refusals(gureum, cf, s3):
     assert status == 403 and b"Bad request." in body
     # a Host no distribution has
     assert edge(gureum, "d0000000000000.cloudfront.net", "/")[0] == 403
+
+
+def test_edge_custom_error_responses(gureum, cf, s3):
+    """A single-page app: the bucket's 403/404 answered with /index.html and 200, as such apps configure it."""
+    bucket = "spa-%s" % uuid.uuid4().hex[:8]
+    public_bucket(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"<app/>", ContentType="text/html")
+    c = config(bucket + ".s3.amazonaws.com", DefaultRootObject="index.html")
+    c["CustomErrorResponses"] = {"Quantity": 1, "Items": [
+        {"ErrorCode": 404, "ResponsePagePath": "/index.html", "ResponseCode": "200", "ErrorCachingMinTTL": 300}]}
+    d = cf.create_distribution(DistributionConfig=c)["Distribution"]
+    assert cf.get_distribution_config(Id=d["Id"])["DistributionConfig"]["CustomErrorResponses"] == c[
+        "CustomErrorResponses"]
+    status, h, body = edge(gureum, d["DomainName"], "/users/42")
+    assert (status, body, h["content-type"]) == (200, b"<app/>", "text/html")
+    assert h["x-cache"] == "Error from cloudfront"
+    # kept for its ErrorCachingMinTTL: an object put there later is not seen until invalidated
+    s3.put_object(Bucket=bucket, Key="users/42", Body=b"user 42")
+    status, h, body = edge(gureum, d["DomainName"], "/users/42")
+    assert (status, body, h["x-cache"]) == (200, b"<app/>", "Error from cloudfront")
+    assert "age" in h
+    cf.create_invalidation(DistributionId=d["Id"], InvalidationBatch={
+        "Paths": {"Quantity": 1, "Items": ["/users/*"]}, "CallerReference": "spa-1"})
+    assert edge(gureum, d["DomainName"], "/users/42")[2] == b"user 42"
+    # without a CustomErrorResponse a 404 is passed on, and cached too
+    d2 = cf.create_distribution(DistributionConfig=config(bucket + ".s3.amazonaws.com"))["Distribution"]
+    assert edge(gureum, d2["DomainName"], "/later.txt")[0] == 404
+    s3.put_object(Bucket=bucket, Key="later.txt", Body=b"now")
+    status, h, body = edge(gureum, d2["DomainName"], "/later.txt")
+    assert (status, h["x-cache"]) == (404, "Error from cloudfront")
 
 
 def test_edge_s3_website_origin(gureum, cf, s3):
@@ -498,3 +534,41 @@ def test_edge_loopback_custom_origin(gureum, cf, origin_server):
     d2 = cf.create_distribution(DistributionConfig=c2)["Distribution"]
     status, h, body = edge(gureum, d2["DomainName"], "/x")
     assert status == 502 and b"502 ERROR" in body
+
+
+def test_iam_authorizes_cloudfront_actions_on_distribution_arns(gureum, cf):
+    """cloudfront:* actions against arn:aws:cloudfront::ACCOUNT:distribution/ID, as IAM evaluates them."""
+    import botocore.config
+
+    iam = gureum.client("iam")
+    mine = cf.create_distribution(DistributionConfig=config("iam-a.s3.amazonaws.com"))["Distribution"]
+    other = cf.create_distribution(DistributionConfig=config("iam-b.s3.amazonaws.com"))["Distribution"]
+    iam.create_user(UserName="cf-reader")
+    iam.put_user_policy(UserName="cf-reader", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["cloudfront:GetDistribution", "cloudfront:CreateInvalidation"],
+            "Resource": mine["ARN"]}]}))
+    key = iam.create_access_key(UserName="cf-reader")["AccessKey"]
+    user = gureum.client("cloudfront", aws_access_key_id=key["AccessKeyId"],
+                         aws_secret_access_key=key["SecretAccessKey"],
+                         config=botocore.config.Config(retries={"total_max_attempts": 1}))
+    for _ in range(50):  # the policy reaches authorization within moments
+        try:
+            got = user.get_distribution(Id=mine["Id"])
+            break
+        except Exception:
+            time.sleep(0.1)
+    assert got["Distribution"]["Id"] == mine["Id"]
+    user.create_invalidation(DistributionId=mine["Id"], InvalidationBatch={
+        "Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": "iam-1"})
+    who = "arn:aws:iam::000000000000:user/cf-reader"
+    err, status = refused(user.get_distribution, Id=other["Id"])
+    assert (err["Code"], status, err["Message"]) == (
+        "AccessDenied", 403,
+        "User: %s is not authorized to perform: cloudfront:GetDistribution on resource: %s" % (who, other["ARN"]))
+    err, status = refused(user.list_distributions)
+    assert (err["Code"], status, err["Message"]) == (
+        "AccessDenied", 403, "User: %s is not authorized to perform: cloudfront:ListDistributions" % who)
+    err, status = refused(user.create_distribution, DistributionConfig=config("iam-c.s3.amazonaws.com"))
+    assert err["Message"] == ("User: %s is not authorized to perform: cloudfront:CreateDistribution on resource: "
+                              "arn:aws:cloudfront::000000000000:distribution/*" % who)

@@ -67,10 +67,13 @@ int cf__inval_drop(sqlite3 *db, const char *dist_id);
 typedef struct {
     str_t body, content_type, etag, last_modified, cache_control;
     str_t server; /* the origin's Server header (S3: AmazonS3) */
+    int status;   /* 0: 200 */
+    bool error;   /* an error answer (X-Cache: Error from cloudfront, hit or not) */
     int64_t age_s;
 } cf_hit_t;
-/* Writes r->resp for an object: 200, its headers, X-Cache xcache, Age when
- * age (a hit), the body unless head. */
+/* Writes r->resp for an object: its status (200), its headers, X-Cache
+ * xcache ("Error from cloudfront" for an error answer), Age when age (a
+ * hit), the body unless head. */
 int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache, bool age);
 /* Keeps a copy of h for key of dist_id for ttl_s seconds (nothing when 0). */
 void cf__cache_put(const char *dist_id, str_t key, const cf_hit_t *h, int64_t ttl_s);

@@ -51,6 +51,8 @@ typedef struct entry {
     char *body;
     size_t len;
     char *content_type, *etag, *last_modified, *cache_control, *server; /* "" when none */
+    int status;
+    bool error;
     int64_t stored_us, expires_us;
 } entry_t;
 
@@ -155,6 +157,8 @@ static bool cache_get(req_t *r, const char *dist, str_t key, cf_hit_t *h)
         h->last_modified = str_c(arena_strdup(a, e->last_modified));
         h->cache_control = str_c(arena_strdup(a, e->cache_control));
         h->server = str_c(arena_strdup(a, e->server));
+        h->status = e->status;
+        h->error = e->error;
         h->age_s = (now - e->stored_us) / 1000000;
         unlink_entry(e);
         push_front(e);
@@ -180,6 +184,8 @@ void cf__cache_put(const char *dist, str_t key, const cf_hit_t *h, int64_t ttl_s
     e->last_modified = str_dup(h->last_modified);
     e->cache_control = str_dup(h->cache_control);
     e->server = str_dup(h->server);
+    e->status = h->status;
+    e->error = h->error;
     e->stored_us = time_now_us();
     e->expires_us = e->stored_us + ttl_s * 1000000;
     if (!e->key || (e->len && !e->body) || !e->content_type || !e->etag || !e->last_modified || !e->cache_control ||
@@ -241,7 +247,8 @@ int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache
 {
     arena_t *a = r->arena;
     wire_resp_init(&r->resp, a);
-    r->resp.status = 200;
+    r->resp.status = h->status ? h->status : 200;
+    if (h->error) xcache = "Error from cloudfront";
     wire_resp_header(&r->resp, a, "Content-Type", h->content_type);
     if (h->etag.len) wire_resp_header(&r->resp, a, "ETag", h->etag);
     if (h->last_modified.len) wire_resp_header(&r->resp, a, "Last-Modified", h->last_modified);
@@ -256,24 +263,31 @@ int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache
     return GR_OK;
 }
 
-/* S3's XML error document, passed on as CloudFront passes an origin's error. */
-static int s3_error(req_t *r, int status, const char *code, const char *msg, bool head)
+/* S3's XML error document as an answer to pass on (and cache). */
+static cf_hit_t s3_error_hit(req_t *r, int status, const char *code, const char *msg)
 {
     arena_t *a = r->arena;
-    wire_resp_init(&r->resp, a);
-    r->resp.status = status;
-    wire_resp_header(&r->resp, a, "Content-Type", STR("application/xml"));
-    wire_resp_header(&r->resp, a, "Server", STR("AmazonS3"));
-    if (!head) {
-        char host_id[77];
-        id_random_chars(host_id, 76, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-        buf_printf(&r->resp.body,
-                   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message>"
-                   "<RequestId>%.16s</RequestId><HostId>%s</HostId></Error>",
-                   code, msg, r->id, host_id);
-    }
-    cf__edge_headers(r, "Error from cloudfront");
-    return GR_OK;
+    char host_id[77];
+    id_random_chars(host_id, 76, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+    const char *body =
+        arena_printf(a,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message>"
+                     "<RequestId>%.16s</RequestId><HostId>%s</HostId></Error>",
+                     code, msg, r->id, host_id);
+    return (cf_hit_t){.body = str_c(body),
+                      .content_type = STR("application/xml"),
+                      .etag = STR(""),
+                      .last_modified = STR(""),
+                      .cache_control = STR(""),
+                      .server = STR("AmazonS3"),
+                      .status = status,
+                      .error = true};
+}
+
+static int s3_error(req_t *r, int status, const char *code, const char *msg, bool head)
+{
+    cf_hit_t h = s3_error_hit(r, status, code, msg);
+    return cf__answer_object(r, &h, head, "Error from cloudfront", false);
 }
 
 /* ==== Behaviors and origins ==== */
@@ -393,9 +407,10 @@ static void http_date(char out[64], int64_t us)
     strftime(out, 64, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-/* The answer of an S3 origin for key: GR_OK with r->resp written (an error
- * passed on) or *h filled (*fetched true). */
-static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t bucket, str_t key, bool head, cf_hit_t *h,
+/* The answer of an S3 origin for key: GR_OK with *h filled (S3's error
+ * document for an error) and *fetched true, or r->resp written (an object
+ * too large to pass through: 502); GR_ERR internal. */
+static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t bucket, str_t key, cf_hit_t *h,
                    bool *fetched)
 {
     arena_t *a = r->arena;
@@ -420,7 +435,9 @@ static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t buck
     if (s3_origin_read(r, bucket, key, oac ? &svc : NULL, ORIGIN_MAX, &o, &status, &code, &msg) != GR_OK) {
         if (!code) return GR_ERR;
         if (status == 502) return cf__error_page(r, 502, "Bad Gateway.", "The origin's answer was too large.");
-        return s3_error(r, status, code, msg, head);
+        *h = s3_error_hit(r, status, code, msg);
+        *fetched = true;
+        return GR_OK;
     }
     char lm[64];
     http_date(lm, o.modified_us);
@@ -434,10 +451,81 @@ static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t buck
     return GR_OK;
 }
 
+/* The CustomErrorResponse for an origin's status, or NULL. */
+static const val_t *custom_error_for(const val_t *cfg, int status)
+{
+    const val_t *items = val_get(val_get(cfg, "CustomErrorResponses"), "Items");
+    for (size_t i = 0; items && items->kind == VAL_LIST && i < items->u.list.n; i++)
+        if (val_get_int(items->u.list.v[i], "ErrorCode", 0) == status) return items->u.list.v[i];
+    return NULL;
+}
+
+/* AWS (CloudFront Developer Guide, "How CloudFront processes HTTP 4xx and
+ * 5xx status codes"): the error answers it caches, for 10 s unless the
+ * CustomErrorResponse says otherwise. */
+static bool error_cached(int status)
+{
+    static const int codes[] = {400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (codes[i] == status) return true;
+    return false;
+}
+
+/* The S3 key an origin reads for rel: OriginPath + rel, percent-decoded;
+ * STR_NULL when rel is no valid URI. */
+static str_t s3_key(arena_t *a, const val_t *origin, str_t rel)
+{
+    str_t okey = wire_url_decode(a, rel, false);
+    str_t opath = val_get_str(origin, "OriginPath");
+    if (okey.p && opath.len) okey = str_c(arena_printf(a, "%.*s/%.*s", (int)opath.len - 1, opath.p + 1, STR_FMT(okey)));
+    return okey;
+}
+
+/* A custom error response's page (its ResponsePagePath), as a GET for it
+ * through the cache would have it; only from an S3 origin. false when it
+ * cannot be had (the original error is answered then). */
+static bool response_page(req_t *r, const cf_dist_t *d, str_t page, cf_hit_t *out)
+{
+    if (!page.len || page.p[0] != '/') return false;
+    if (cache_get(r, d->id, page, out)) return !out->error;
+    const val_t *b = behavior_for(d->config, page);
+    const val_t *origin = origin_for(d->config, val_get_str(b, "TargetOriginId"));
+    str_t bucket = origin ? s3_bucket_of(val_get_str(origin, "DomainName")) : STR_NULL;
+    str_t okey = bucket.len ? s3_key(r->arena, origin, str_sub(page, 1, page.len - 1)) : STR_NULL;
+    bool fetched = false;
+    if (!okey.p || from_s3(r, d, origin, bucket, okey, out, &fetched) != GR_OK || !fetched || out->error) return false;
+    cf__cache_put(d->id, page, out, cf__ttl(b, out->cache_control));
+    return true;
+}
+
+/* Answers an origin's answer h for key (STR_NULL: not cached): kept for the
+ * behavior's TTL, or, an error, replaced by the page and code its
+ * CustomErrorResponse names and kept for that one's ErrorCachingMinTTL. */
+static int answer_fetched(req_t *r, const cf_dist_t *d, const val_t *b, str_t key, bool head, cf_hit_t *h)
+{
+    if (!h->error) {
+        if (key.p) cf__cache_put(d->id, key, h, cf__ttl(b, h->cache_control));
+        return cf__answer_object(r, h, head, "Miss from cloudfront", false);
+    }
+    const val_t *cer = custom_error_for(d->config, h->status);
+    int64_t ttl = cer ? val_get_int(cer, "ErrorCachingMinTTL", 10) : 10;
+    cf_hit_t page;
+    if (cer && response_page(r, d, val_get_str(cer, "ResponsePagePath"), &page)) {
+        str_t code = val_get_str(cer, "ResponseCode");
+        long long c = 0;
+        page.status = code.len && str_to_i64(code, &c) && c >= 200 && c < 600 ? (int)c : h->status;
+        page.error = true;
+        *h = page;
+    }
+    if (key.p && (cer || error_cached(h->status))) cf__cache_put(d->id, key, h, ttl);
+    return cf__answer_object(r, h, head, "Error from cloudfront", false);
+}
+
 /* An S3 website endpoint origin, answered by S3's website endpoint itself
  * (s3_website_serve: index and error documents, redirects, its HTML
- * errors) for OriginPath + rel; a 200 whose body is in memory is cached
- * under key (one sent from a blob file is passed on uncached). */
+ * errors) for OriginPath + rel; an answer whose body is in memory is
+ * answered and cached as an S3 origin's (a redirect, a HEAD and a body sent
+ * from a blob file are passed on uncached). */
 static int from_website(req_t *r, const cf_dist_t *d, const val_t *origin, const val_t *b, str_t bucket, str_t rel,
                         str_t key, bool head)
 {
@@ -446,27 +534,22 @@ static int from_website(req_t *r, const cf_dist_t *d, const val_t *origin, const
     r->w.path = str_c(arena_printf(a, "/%.*s%.*s/%.*s", STR_FMT(bucket), STR_FMT(opath), STR_FMT(rel)));
     if (s3_website_serve(r, bucket) != GR_OK) return GR_ERR;
     wire_resp_t *w = &r->resp;
-    if (w->status != 200) {
+    if (head || w->fd >= 0 || w->src || (w->status >= 300 && w->status < 400)) {
         cf__edge_headers(r, w->status >= 400 ? "Error from cloudfront" : "Miss from cloudfront");
         return GR_OK;
     }
-    if (head || w->fd >= 0 || w->src || !key.p) {
-        cf__edge_headers(r, "Miss from cloudfront");
-        return GR_OK;
-    }
-    str_t cc = wire_resp_get_header(w, "Cache-Control");
-    cf_hit_t h = {.body = buf_str(&w->body),
-                  .content_type = wire_resp_get_header(w, "Content-Type"),
-                  .etag = wire_resp_get_header(w, "ETag"),
-                  .last_modified = wire_resp_get_header(w, "Last-Modified"),
+    str_t cc = wire_resp_get_header(w, "Cache-Control"), ct = wire_resp_get_header(w, "Content-Type");
+    str_t etag = wire_resp_get_header(w, "ETag"), lm = wire_resp_get_header(w, "Last-Modified");
+    str_t body = buf_str(&w->body);
+    cf_hit_t h = {.body = body.p ? body : STR(""),
+                  .content_type = ct.p ? ct : STR("binary/octet-stream"),
+                  .etag = etag.p ? etag : STR(""),
+                  .last_modified = lm.p ? lm : STR(""),
                   .cache_control = cc.p ? cc : STR(""),
-                  .server = STR("AmazonS3")};
-    if (!h.body.p) h.body = STR("");
-    if (!h.content_type.p) h.content_type = STR("binary/octet-stream");
-    if (!h.etag.p) h.etag = STR("");
-    if (!h.last_modified.p) h.last_modified = STR("");
-    cf__cache_put(d->id, key, &h, cf__ttl(b, h.cache_control));
-    return cf__answer_object(r, &h, false, "Miss from cloudfront", false);
+                  .server = STR("AmazonS3"),
+                  .status = w->status,
+                  .error = w->status >= 400};
+    return answer_fetched(r, d, b, key, false, &h);
 }
 
 int cloudfront_edge_serve(req_t *r, str_t name)
@@ -535,13 +618,10 @@ int cloudfront_edge_serve(req_t *r, str_t name)
         return cf__custom_origin(r, &d, origin, b, cacheable ? key : STR_NULL,
                                  str_c(arena_printf(a, "/%.*s", STR_FMT(rel))), head);
     /* the object key: OriginPath + the path */
-    str_t okey = wire_url_decode(a, rel, false);
+    str_t okey = s3_key(a, origin, rel);
     if (!okey.p) return s3_error(r, 400, "InvalidURI", "Couldn't parse the specified URI.", head);
-    str_t opath = val_get_str(origin, "OriginPath");
-    if (opath.len) okey = str_c(arena_printf(a, "%.*s/%.*s", (int)opath.len - 1, opath.p + 1, STR_FMT(okey)));
     bool fetched;
-    if (from_s3(r, &d, origin, bucket, okey, head, &h, &fetched) != GR_OK) return GR_ERR;
+    if (from_s3(r, &d, origin, bucket, okey, &h, &fetched) != GR_OK) return GR_ERR;
     if (!fetched) return GR_OK;
-    cf__cache_put(d.id, key, &h, cf__ttl(b, h.cache_control));
-    return cf__answer_object(r, &h, head, "Miss from cloudfront", false);
+    return answer_fetched(r, &d, b, key, head, &h);
 }
