@@ -50,7 +50,8 @@ typedef val_t *(*cf_row_fn)(req_t *r, sqlite3_stmt *st);
 int cf__page(req_t *r, sqlite3 *db, const val_t *in, const char *sql, str_t owner, cf_row_fn item, const char *member,
              val_t *out);
 /* If-Match must name etag: missing → InvalidIfMatchVersion, another →
- * PreconditionFailed. GR_OK, or r failed. */
+ * PreconditionFailed (etag NULL: only that one is given). GR_OK, or r
+ * failed. */
 int cf__if_match_or_fail(req_t *r, const val_t *in, const char *etag);
 /* Origin access control id of account: 1 found (*config, when config is
  * not NULL, its OriginAccessControlConfig), 0 not, -1 error (oac.c). */
@@ -90,6 +91,10 @@ void cf__edge_headers(req_t *r, const char *xcache);
  * ever contacted. */
 int cf__custom_origin(req_t *r, const cf_dist_t *d, const val_t *origin, const val_t *b, str_t key, str_t path,
                       bool head);
+/* The bucket an S3 origin's domain names (BUCKET.s3.amazonaws.com,
+ * BUCKET.s3.REGION.amazonaws.com, BUCKET.s3-REGION.amazonaws.com,
+ * BUCKET.s3.localhost); STR_NULL for any other (edge.c). */
+str_t cf__s3_bucket_of(str_t domain);
 /* CloudFront's text for an origin it cannot reach (edge.c). */
 extern const char cf__no_origin[];
 /* The registry's start hook: the origin fetchers' threads. */

@@ -171,6 +171,13 @@ static void config_defaults(arena_t *a, val_t *c)
         val_set_c(a, shield, "Enabled", val_bool(a, false));
         dflt(a, o, "OriginShield", shield);
         dflt(a, o, "OriginAccessControlId", val_cstr(a, ""));
+        /* AWS (CloudFront Developer Guide, "Values that you specify"): a
+         * custom origin's response timeout is 30 s, its keep-alive 5 s */
+        val_t *coc = val_get(o, "CustomOriginConfig");
+        if (coc) {
+            dflt(a, coc, "OriginReadTimeout", val_int(a, 30));
+            dflt(a, coc, "OriginKeepaliveTimeout", val_int(a, 5));
+        }
     }
     dflt(a, c, "OriginGroups", qty0(a));
     if (val_get(c, "DefaultCacheBehavior")) behavior_defaults(a, val_get(c, "DefaultCacheBehavior"));
@@ -216,26 +223,35 @@ static bool origin_exists(const val_t *c, str_t id)
     return false;
 }
 
-/* Quantity must count Items (AWS: InconsistentQuantities). */
-static int quantity_or_fail(req_t *r, const val_t *list, const char *what)
+/* Every Quantity must count its Items, anywhere in the config (AWS:
+ * InconsistentQuantities); what names the first list that does not. */
+static int quantities_or_fail(req_t *r, const val_t *v, const char *what)
 {
-    if (!list) return GR_OK;
-    const val_t *items = val_get(list, "Items");
-    int64_t q = val_get_int(list, "Quantity", 0);
-    size_t n = items && items->kind == VAL_LIST ? items->u.list.n : 0;
-    if ((size_t)q != n) /* not on record: the message; the code is the model's */
-        return req_fail(r, &CLOUDFRONT_ERR_InconsistentQuantities,
-                        "The value of Quantity and the size of Items don't match for %s.", what);
+    if (!v) return GR_OK;
+    if (v->kind == VAL_LIST) {
+        for (size_t i = 0; i < v->u.list.n; i++)
+            if (quantities_or_fail(r, v->u.list.v[i], what) != GR_OK) return GR_ERR;
+        return GR_OK;
+    }
+    if (v->kind != VAL_STRUCT) return GR_OK;
+    const val_t *q = val_get(v, "Quantity"), *items = val_get(v, "Items");
+    if (q && q->kind == VAL_INT) {
+        size_t n = items && items->kind == VAL_LIST ? items->u.list.n : 0;
+        if ((size_t)q->u.i != n) /* not on record: the message (the model's description) */
+            return req_fail(r, &CLOUDFRONT_ERR_InconsistentQuantities,
+                            "The value of Quantity and the size of Items don't match for %s.", what);
+    }
+    for (size_t i = 0; i < v->u.obj.n; i++) {
+        const char *name = arena_strndup(r->arena, v->u.obj.e[i].key.p, v->u.obj.e[i].key.len);
+        if (quantities_or_fail(r, v->u.obj.e[i].v, name) != GR_OK) return GR_ERR;
+    }
     return GR_OK;
 }
 
 static int config_or_fail(req_t *r, const val_t *c)
 {
     const val_t *origins = val_get(c, "Origins");
-    if (quantity_or_fail(r, origins, "Origins") != GR_OK ||
-        quantity_or_fail(r, val_get(c, "CacheBehaviors"), "CacheBehaviors") != GR_OK ||
-        quantity_or_fail(r, val_get(c, "Aliases"), "Aliases") != GR_OK)
-        return GR_ERR;
+    if (quantities_or_fail(r, c, "DistributionConfig") != GR_OK) return GR_ERR;
     const val_t *items = val_get(origins, "Items");
     /* not on record: the text for an empty origin list */
     if (!items || items->kind != VAL_LIST || items->u.list.n == 0)
@@ -249,6 +265,9 @@ static int config_or_fail(req_t *r, const val_t *c)
         if (val_get(o, "S3OriginConfig") && val_get(o, "CustomOriginConfig"))
             return req_fail(r, E_ARG,
                             "You must specify either a CustomOrigin or an S3Origin. You cannot specify both.");
+        /* AWS (recorded by moto; Terraform users report the same text) */
+        if (val_get(o, "S3OriginConfig") && !cf__s3_bucket_of(val_get_str(o, "DomainName")).len)
+            return req_fail(r, E_ARG, "The parameter Origin DomainName does not refer to a valid S3 bucket.");
         str_t oac = val_get_str(o, "OriginAccessControlId");
         if (oac.len) {
             /* not on record: the texts; the codes are the model's */
@@ -510,7 +529,7 @@ int cf__if_match_or_fail(req_t *r, const val_t *in, const char *etag)
     if (!m.len)
         return req_fail(r, &CLOUDFRONT_ERR_InvalidIfMatchVersion,
                         "The If-Match version is missing or not valid for the resource.");
-    if (!str_eq_c(m, etag))
+    if (etag && !str_eq_c(m, etag))
         return req_fail(r, &CLOUDFRONT_ERR_PreconditionFailed,
                         "The precondition in one or more of the request fields evaluated to false.");
     return GR_OK;
@@ -521,6 +540,9 @@ int cloudfront_update_distribution(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = cf__db(r->app);
     cf_dist_t d;
+    /* a missing If-Match is refused before the distribution is looked up
+     * (moto's order; AWS's is not on record) */
+    if (cf__if_match_or_fail(r, in, NULL) != GR_OK) return GR_ERR;
     if (!db || cf__dist_or_fail(r, db, val_get_str(in, "Id"), &d) != GR_OK) return GR_ERR;
     if (cf__if_match_or_fail(r, in, d.etag) != GR_OK) return GR_ERR;
     val_t *cfg = val_get(in, "DistributionConfig");
@@ -555,6 +577,7 @@ int cloudfront_delete_distribution(req_t *r, const val_t *in, val_t *out)
     (void)out;
     sqlite3 *db = cf__db(r->app);
     cf_dist_t d;
+    if (cf__if_match_or_fail(r, in, NULL) != GR_OK) return GR_ERR; /* as for an update */
     if (!db || cf__dist_or_fail(r, db, val_get_str(in, "Id"), &d) != GR_OK) return GR_ERR;
     if (cf__if_match_or_fail(r, in, d.etag) != GR_OK) return GR_ERR;
     /* AWS: only a disabled distribution whose change has been deployed can

@@ -332,10 +332,7 @@ static bool method_allowed(const val_t *behavior, str_t method)
     return false;
 }
 
-/* The bucket an S3 origin's domain names (BUCKET.s3.amazonaws.com,
- * BUCKET.s3.REGION.amazonaws.com, BUCKET.s3-REGION.amazonaws.com,
- * BUCKET.s3.localhost, BUCKET.s3.REGION.localhost); STR_NULL for another. */
-static str_t s3_bucket_of(str_t domain)
+str_t cf__s3_bucket_of(str_t domain)
 {
     static const char *const labels[] = {".s3.", ".s3-"};
     if (!str_ends_with(domain, STR(".amazonaws.com")) && !str_ends_with(domain, STR(".localhost"))) return STR_NULL;
@@ -490,7 +487,7 @@ static bool response_page(req_t *r, const cf_dist_t *d, str_t page, cf_hit_t *ou
     if (cache_get(r, d->id, page, out)) return !out->error;
     const val_t *b = behavior_for(d->config, page);
     const val_t *origin = origin_for(d->config, val_get_str(b, "TargetOriginId"));
-    str_t bucket = origin ? s3_bucket_of(val_get_str(origin, "DomainName")) : STR_NULL;
+    str_t bucket = origin ? cf__s3_bucket_of(val_get_str(origin, "DomainName")) : STR_NULL;
     str_t okey = bucket.len ? s3_key(r->arena, origin, str_sub(page, 1, page.len - 1)) : STR_NULL;
     bool fetched = false;
     if (!okey.p || from_s3(r, d, origin, bucket, okey, out, &fetched) != GR_OK || !fetched || out->error) return false;
@@ -595,7 +592,7 @@ int cloudfront_edge_serve(req_t *r, str_t name)
         cf__edge_headers(r, "Error from cloudfront");
         return GR_OK;
     }
-    str_t bucket = s3_bucket_of(val_get_str(origin, "DomainName"));
+    str_t bucket = cf__s3_bucket_of(val_get_str(origin, "DomainName"));
     bool cacheable = head || str_eq_c(method, "GET");
     /* only GET and HEAD are answered from an S3 origin without signing
      * (AWS: other methods reach S3 as anonymous writes, refused) */

@@ -159,6 +159,7 @@ int cloudfront_update_origin_access_control(req_t *r, const val_t *in, val_t *ou
     arena_t *a = r->arena;
     sqlite3 *db = cf__db(r->app);
     oac_t o;
+    if (cf__if_match_or_fail(r, in, NULL) != GR_OK) return GR_ERR; /* as for a distribution */
     if (!db || oac_or_fail(r, db, val_get_str(in, "Id"), &o) != GR_OK) return GR_ERR;
     if (cf__if_match_or_fail(r, in, o.etag) != GR_OK) return GR_ERR;
     val_t *cfg = val_get(in, "OriginAccessControlConfig");
@@ -184,6 +185,7 @@ int cloudfront_delete_origin_access_control(req_t *r, const val_t *in, val_t *ou
     (void)out;
     sqlite3 *db = cf__db(r->app);
     oac_t o;
+    if (cf__if_match_or_fail(r, in, NULL) != GR_OK) return GR_ERR; /* as for a distribution */
     if (!db || oac_or_fail(r, db, val_get_str(in, "Id"), &o) != GR_OK) return GR_ERR;
     if (cf__if_match_or_fail(r, in, o.etag) != GR_OK) return GR_ERR;
     /* AWS: not while a distribution's origin names it */
