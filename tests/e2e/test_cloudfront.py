@@ -261,6 +261,15 @@ def test_edge_caches_and_invalidates(gureum, cf, s3):
     cf.create_invalidation(DistributionId=d["Id"], InvalidationBatch={
         "Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": "x2"})
     assert edge(gureum, d["DomainName"], "/")[2] == b"<h1>v2</h1>"
+    # a conditional GET with the object's ETag: 304, no body
+    etag = s3.head_object(Bucket=bucket, Key="web/app.js")["ETag"]
+    host = d["DomainName"].replace(".cloudfront.net", ".cloudfront.localhost")
+    conn = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=10)
+    conn.request("GET", "/app.js", headers={"Host": host, "If-None-Match": etag})
+    r = conn.getresponse()
+    assert (r.status, r.read(), r.getheader("ETag"), r.getheader("X-Cache")) == (
+        304, b"", etag, "Miss from cloudfront")
+    conn.close()
     # HEAD: the headers, no body
     status, h, body = edge(gureum, d["DomainName"], "/app.js", method="HEAD")
     assert (status, body, h["content-length"]) == (200, b"", "5")
@@ -460,6 +469,12 @@ def origin_server():
             pass
 
         def do_GET(self):
+            if self.path.endswith("/old"):
+                self.send_response(301)
+                self.send_header("Location", "/new")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             hits.append((self.path, self.headers.get("User-Agent"), self.headers.get("X-From-Edge")))
             if self.path.endswith("/missing"):
                 self.send_response(404)
@@ -515,6 +530,12 @@ def test_edge_loopback_custom_origin(gureum, cf, origin_server):
     # the origin's errors are passed on, not cached
     status, h, body = edge(gureum, d["DomainName"], "/missing")
     assert (status, body, h["x-cache"]) == (404, b"gone", "Error from cloudfront")
+    n = len(origin_server.hits)
+    assert edge(gureum, d["DomainName"], "/missing")[0] == 404  # the error is cached (10 s)
+    assert len(origin_server.hits) == n
+    # a redirect is passed on with its Location
+    status, h, body = edge(gureum, d["DomainName"], "/old")
+    assert (status, h["location"]) == (301, "/new")
     # a method the behavior allows reaches the origin with its body, uncached
     host = d["DomainName"].replace(".cloudfront.net", ".cloudfront.localhost")
     conn = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=10)
@@ -526,7 +547,7 @@ def test_edge_loopback_custom_origin(gureum, cf, origin_server):
     cf.create_invalidation(DistributionId=d["Id"], InvalidationBatch={
         "Paths": {"Quantity": 1, "Items": ["/page"]}, "CallerReference": "c1"})
     status, h, body = edge(gureum, d["DomainName"], "/page")
-    assert (body, h["x-cache"]) == (b"page /app/page #3", "Miss from cloudfront")
+    assert (body, h["x-cache"]) == (b"page /app/page #%d" % (len(origin_server.hits)), "Miss from cloudfront")
     # a loopback origin that refuses connections: 502
     c2 = config("localhost")
     c2["Origins"]["Items"][0] = {"Id": "o1", "DomainName": "localhost", "CustomOriginConfig": {
@@ -572,3 +593,24 @@ def test_iam_authorizes_cloudfront_actions_on_distribution_arns(gureum, cf):
     err, status = refused(user.create_distribution, DistributionConfig=config("iam-c.s3.amazonaws.com"))
     assert err["Message"] == ("User: %s is not authorized to perform: cloudfront:CreateDistribution on resource: "
                               "arn:aws:cloudfront::000000000000:distribution/*" % who)
+
+
+def test_state_survives_a_restart_and_the_cache_does_not(gureum, cf, s3):
+    bucket = "keep-%s" % uuid.uuid4().hex[:8]
+    public_bucket(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="k.txt", Body=b"kept")
+    d = cf.create_distribution_with_tags(DistributionConfigWithTags={
+        "DistributionConfig": config(bucket + ".s3.amazonaws.com"),
+        "Tags": {"Items": [{"Key": "k", "Value": "v"}]}})["Distribution"]
+    cf.create_invalidation(DistributionId=d["Id"], InvalidationBatch={
+        "Paths": {"Quantity": 1, "Items": ["/x"]}, "CallerReference": "keep-1"})
+    assert edge(gureum, d["DomainName"], "/k.txt")[1]["x-cache"] == "Miss from cloudfront"
+    assert edge(gureum, d["DomainName"], "/k.txt")[1]["x-cache"] == "Hit from cloudfront"
+    gureum.restart()
+    got = cf.get_distribution_config(Id=d["Id"])
+    assert got["DistributionConfig"]["Origins"]["Items"][0]["DomainName"] == bucket + ".s3.amazonaws.com"
+    assert cf.list_tags_for_resource(Resource=d["ARN"])["Tags"]["Items"] == [{"Key": "k", "Value": "v"}]
+    assert cf.list_invalidations(DistributionId=d["Id"])["InvalidationList"]["Quantity"] == 1
+    # the edge cache lives in memory: a new process fetches again
+    status, h, body = edge(gureum, d["DomainName"], "/k.txt")
+    assert (status, body, h["x-cache"]) == (200, b"kept", "Miss from cloudfront")

@@ -255,6 +255,14 @@ int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache
     if (h->cache_control.len) wire_resp_header(&r->resp, a, "Cache-Control", h->cache_control);
     if (h->server.len) wire_resp_header(&r->resp, a, "Server", h->server);
     if (age) wire_resp_header(&r->resp, a, "Age", str_c(arena_printf(a, "%lld", (long long)h->age_s)));
+    /* AWS: a viewer's If-None-Match naming the object's ETag gets 304 Not
+     * Modified, without the body */
+    str_t inm = wire_header(&r->w, "if-none-match");
+    if (r->resp.status == 200 && inm.len && h->etag.len && (str_eq(inm, h->etag) || str_eq_c(inm, "*"))) {
+        r->resp.status = 304;
+        cf__edge_headers(r, xcache);
+        return GR_OK;
+    }
     if (head)
         wire_resp_header(&r->resp, a, "Content-Length", str_c(arena_printf(a, "%zu", h->body.len)));
     else
@@ -495,10 +503,7 @@ static bool response_page(req_t *r, const cf_dist_t *d, str_t page, cf_hit_t *ou
     return true;
 }
 
-/* Answers an origin's answer h for key (STR_NULL: not cached): kept for the
- * behavior's TTL, or, an error, replaced by the page and code its
- * CustomErrorResponse names and kept for that one's ErrorCachingMinTTL. */
-static int answer_fetched(req_t *r, const cf_dist_t *d, const val_t *b, str_t key, bool head, cf_hit_t *h)
+int cf__answer_fetched(req_t *r, const cf_dist_t *d, const val_t *b, str_t key, bool head, cf_hit_t *h)
 {
     if (!h->error) {
         if (key.p) cf__cache_put(d->id, key, h, cf__ttl(b, h->cache_control));
@@ -546,7 +551,7 @@ static int from_website(req_t *r, const cf_dist_t *d, const val_t *origin, const
                   .server = STR("AmazonS3"),
                   .status = w->status,
                   .error = w->status >= 400};
-    return answer_fetched(r, d, b, key, false, &h);
+    return cf__answer_fetched(r, d, b, key, false, &h);
 }
 
 int cloudfront_edge_serve(req_t *r, str_t name)
@@ -620,5 +625,5 @@ int cloudfront_edge_serve(req_t *r, str_t name)
     bool fetched;
     if (from_s3(r, &d, origin, bucket, okey, &h, &fetched) != GR_OK) return GR_ERR;
     if (!fetched) return GR_OK;
-    return answer_fetched(r, &d, b, key, head, &h);
+    return cf__answer_fetched(r, &d, b, key, head, &h);
 }

@@ -13,7 +13,6 @@
  * the worker and the client's abort comes last frees it (state, under mu),
  * and an answer is only posted to a request that is still there. */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,8 +39,8 @@ typedef struct {
     req_t *r;
     http_req_t *h;
     const val_t *behavior;
-    str_t key; /* the cache key, STR_NULL: not cached (a method other than GET/HEAD) */
-    char dist[16];
+    cf_dist_t dist; /* its strings and config in the request's arena */
+    str_t key;      /* the cache key, STR_NULL: not cached (a method other than GET/HEAD) */
     bool head;
     fstate_t state; /* under mu */
 } fetch_t;
@@ -125,20 +124,24 @@ static void posted(http_req_t *h, void *arg)
         cf__edge_headers(r, "Error from cloudfront");
     } else {
         str_t head = f->ans.head;
+        int status = f->ans.status;
         cf_hit_t hit = {.body = arena_str(a, f->ans.body),
                         .content_type = header_of(a, head, "Content-Type"),
                         .etag = header_of(a, head, "ETag"),
                         .last_modified = header_of(a, head, "Last-Modified"),
                         .cache_control = header_of(a, head, "Cache-Control"),
-                        .server = header_of(a, head, "Server")};
-        if (f->ans.status == 200 && f->key.p) {
-            cf__cache_put(f->dist, f->key, &hit, cf__ttl(f->behavior, hit.cache_control));
+                        .server = header_of(a, head, "Server"),
+                        .status = status,
+                        .error = status >= 400};
+        if (!hit.content_type.len) hit.content_type = STR("application/octet-stream");
+        /* a 200 or an error is answered and cached as an S3 origin's;
+         * another status (a redirect, 204) is passed on as it came */
+        if (status == 200 || status >= 400)
+            cf__answer_fetched(r, &f->dist, f->behavior, f->key, f->head, &hit);
+        else {
             cf__answer_object(r, &hit, f->head, "Miss from cloudfront", false);
-        } else {
-            /* another status is passed on as it came, not cached */
-            cf__answer_object(r, &hit, f->head, f->ans.status >= 400 ? "Error from cloudfront" : "Miss from cloudfront",
-                              false);
-            r->resp.status = f->ans.status;
+            str_t loc = header_of(a, head, "Location");
+            if (loc.len) wire_resp_header(&r->resp, a, "Location", loc);
         }
     }
     fetch_free(f);
@@ -225,7 +228,7 @@ int cf__custom_origin(req_t *r, const cf_dist_t *d, const val_t *origin, const v
     f->h = r->transport;
     f->behavior = b;
     f->key = key.p ? arena_str(ra, key) : STR_NULL;
-    snprintf(f->dist, sizeof f->dist, "%s", d->id);
+    f->dist = *d;
     f->head = head;
     f->state = F_RUNNING;
     f->q.due_us = time_mono_us();
