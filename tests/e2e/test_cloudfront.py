@@ -270,6 +270,15 @@ def test_edge_caches_and_invalidates(gureum, cf, s3):
     assert (r.status, r.read(), r.getheader("ETag"), r.getheader("X-Cache")) == (
         304, b"", etag, "Miss from cloudfront")
     conn.close()
+    # a byte range, from the cache as from S3
+    conn = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=10)
+    conn.request("GET", "/app.js", headers={"Host": host, "Range": "bytes=1-3"})
+    r = conn.getresponse()
+    assert (r.status, r.read(), r.getheader("Content-Range")) == (206, b"wo(", "bytes 1-3/5")
+    conn.request("GET", "/app.js", headers={"Host": host, "Range": "bytes=9-"})
+    r = conn.getresponse()
+    assert (r.status, r.read(), r.getheader("Content-Range")) == (416, b"", "bytes */5")
+    conn.close()
     # HEAD: the headers, no body
     status, h, body = edge(gureum, d["DomainName"], "/app.js", method="HEAD")
     assert (status, body, h["content-length"]) == (200, b"", "5")

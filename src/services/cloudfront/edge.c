@@ -243,6 +243,32 @@ void cf__edge_headers(req_t *r, const char *xcache)
     wire_resp_header(&r->resp, a, "X-Amz-Cf-Id", str_c(arena_strdup(a, cfid)));
 }
 
+/* A viewer's Range of one byte range ("bytes=a-b", "bytes=a-",
+ * "bytes=-n") over size bytes: 1 with [*from, *to], 0 none (or one that is
+ * not a single byte range: the whole object), -1 not satisfiable. AWS:
+ * CloudFront answers ranges from its cache as S3 does. */
+static int range_of(str_t h, size_t size, size_t *from, size_t *to)
+{
+    if (!str_starts_with(h, STR("bytes=")) || str_index(h, ',') >= 0) return 0;
+    str_t spec = str_sub(h, 6, h.len - 6), first;
+    str_t last = str_cut(spec, '-', &first);
+    if (first.len == spec.len) return 0; /* no '-' */
+    long long a = -1, b = -1;
+    if (first.len && !str_to_i64(first, &a)) return 0;
+    if (last.len && !str_to_i64(last, &b)) return 0;
+    if (a < 0 && b < 0) return 0;
+    if (a < 0) { /* the last b bytes */
+        if (b == 0 || size == 0) return -1;
+        *from = (size_t)b >= size ? 0 : size - (size_t)b;
+        *to = size - 1;
+        return 1;
+    }
+    if ((size_t)a >= size || (b >= 0 && b < a)) return b >= 0 && b < a ? 0 : -1;
+    *from = (size_t)a;
+    *to = b < 0 || (size_t)b >= size ? size - 1 : (size_t)b;
+    return 1;
+}
+
 int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache, bool age)
 {
     arena_t *a = r->arena;
@@ -263,10 +289,26 @@ int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache
         cf__edge_headers(r, xcache);
         return GR_OK;
     }
+    str_t body = h->body;
+    if (r->resp.status == 200) {
+        wire_resp_header(&r->resp, a, "Accept-Ranges", STR("bytes"));
+        size_t from, to;
+        int rg = range_of(wire_header(&r->w, "range"), body.len, &from, &to);
+        if (rg < 0) { /* AWS (as S3 answers it): 416 with the size */
+            r->resp.status = 416;
+            wire_resp_header(&r->resp, a, "Content-Range", str_c(arena_printf(a, "bytes */%zu", body.len)));
+            body = STR("");
+        } else if (rg > 0) {
+            r->resp.status = 206;
+            wire_resp_header(&r->resp, a, "Content-Range",
+                             str_c(arena_printf(a, "bytes %zu-%zu/%zu", from, to, body.len)));
+            body = str_sub(body, from, to - from + 1);
+        }
+    }
     if (head)
-        wire_resp_header(&r->resp, a, "Content-Length", str_c(arena_printf(a, "%zu", h->body.len)));
+        wire_resp_header(&r->resp, a, "Content-Length", str_c(arena_printf(a, "%zu", body.len)));
     else
-        buf_append(&r->resp.body, h->body.p, h->body.len);
+        buf_append(&r->resp.body, body.p, body.len);
     cf__edge_headers(r, xcache);
     return GR_OK;
 }
