@@ -286,6 +286,18 @@ def test_edge_caches_and_invalidates(gureum, cf, s3):
     assert edge(gureum, d["Id"].lower() + ".cloudfront.net", "/app.js")[2] == b"two()"
 
 
+def test_edge_streams_objects_larger_than_it_caches(gureum, cf, s3):
+    bucket = "big-%s" % uuid.uuid4().hex[:8]
+    public_bucket(s3, bucket)
+    blob = bytes(range(256)) * (21 * 4096)  # 21 MiB: over the 20 MiB an object may take in the cache
+    s3.put_object(Bucket=bucket, Key="big.bin", Body=blob)
+    d = cf.create_distribution(DistributionConfig=config(bucket + ".s3.amazonaws.com"))["Distribution"]
+    for _ in range(2):
+        status, h, body = edge(gureum, d["DomainName"], "/big.bin")
+        assert (status, len(body), h["x-cache"]) == (200, len(blob), "Miss from cloudfront")
+        assert body == blob
+
+
 def test_edge_origin_errors_passed_on(gureum, cf, s3):
     listable = "pub-%s" % uuid.uuid4().hex[:8]
     public_bucket(s3, listable)

@@ -32,9 +32,8 @@
 #include "services/cloudfront/cloudfront.h"
 #include "services/s3/s3.h"
 
-#define CACHE_MAX (64u << 20)   /* bytes of bodies cached, all distributions */
-#define OBJECT_MAX (20u << 20)  /* larger objects are served but not cached */
-#define ORIGIN_MAX (256u << 20) /* larger objects are refused (502) */
+#define CACHE_MAX (64u << 20)  /* bytes of bodies cached, all distributions */
+#define OBJECT_MAX (20u << 20) /* larger S3 objects are streamed from S3, not cached */
 
 /* AWS (managed cache policies, CloudFront Developer Guide): CachingOptimized
  * keys on the path only, TTLs 1 s / 86400 s / 31536000 s; CachingDisabled
@@ -456,7 +455,8 @@ static void http_date(char out[64], int64_t us)
 
 /* The answer of an S3 origin for key: GR_OK with *h filled (S3's error
  * document for an error) and *fetched true, or r->resp written (an object
- * too large to pass through: 502); GR_ERR internal. */
+ * larger than the cache keeps, streamed from S3 uncached); GR_ERR
+ * internal. */
 static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t bucket, str_t key, cf_hit_t *h,
                    bool *fetched)
 {
@@ -479,15 +479,20 @@ static int from_s3(req_t *r, const cf_dist_t *d, const val_t *origin, str_t buck
     s3_origin_obj_t o;
     int status;
     const char *code, *msg;
-    if (s3_origin_read(r, bucket, key, oac ? &svc : NULL, ORIGIN_MAX, &o, &status, &code, &msg) != GR_OK) {
+    if (s3_origin_read(r, bucket, key, oac ? &svc : NULL, OBJECT_MAX, &o, &status, &code, &msg) != GR_OK) {
         if (!code) return GR_ERR;
-        if (status == 502) return cf__error_page(r, 502, "Bad Gateway.", "The origin's answer was too large.");
         *h = s3_error_hit(r, status, code, msg);
         *fetched = true;
         return GR_OK;
     }
     char lm[64];
     http_date(lm, o.modified_us);
+    if (!o.bytes.p) { /* larger than the cache keeps: sent from S3's blob as it is, uncached */
+        wire_resp_header(&r->resp, a, "Last-Modified", str_c(arena_strdup(a, lm)));
+        wire_resp_header(&r->resp, a, "Server", STR("AmazonS3"));
+        cf__edge_headers(r, "Miss from cloudfront");
+        return GR_OK;
+    }
     *h = (cf_hit_t){.body = o.bytes,
                     .content_type = o.content_type,
                     .etag = o.etag,

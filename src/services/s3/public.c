@@ -274,11 +274,16 @@ int s3_origin_read(req_t *r, str_t bucket, str_t key, const s3_service_t *svc, s
         *status = 403, *code = "AccessDenied", *msg = "Access Denied";
         return GR_ERR;
     }
-    str_t bytes;
-    if (whole(r, &o, max, &bytes, code, msg) != GR_OK) {
-        *status = 502;
+    str_t bytes = STR_NULL;
+    if ((size_t)o.size > max) {
+        wire_resp_init(&r->resp, r->arena);
+        if (s3__obj_body(r, &o, 0, o.size, NULL) != GR_OK) return GR_ERR;
+        r->resp.status = 200;
+        wire_resp_header(&r->resp, r->arena, "Content-Type",
+                         o.at.content_type.len ? o.at.content_type : STR("binary/octet-stream"));
+        wire_resp_header(&r->resp, r->arena, "ETag", o.etag);
+    } else if (whole(r, &o, max, &bytes, code, msg) != GR_OK)
         return GR_ERR;
-    }
     *out = (s3_origin_obj_t){.bytes = bytes,
                              .content_type = o.at.content_type.len ? o.at.content_type : STR("binary/octet-stream"),
                              .etag = o.etag,
