@@ -284,6 +284,14 @@ def test_edge_caches_and_invalidates(gureum, cf, s3):
     assert (status, body, h["content-length"]) == (200, b"", "5")
     # the distribution's id works in place of its domain label
     assert edge(gureum, d["Id"].lower() + ".cloudfront.net", "/app.js")[2] == b"two()"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{54}==", h["x-amz-cf-id"])
+    # an update leaves the cache as it is (AWS: only invalidations and expiry remove objects)
+    got = cf.get_distribution_config(Id=d["Id"])
+    got["DistributionConfig"]["Comment"] = "updated"
+    cf.update_distribution(Id=d["Id"], DistributionConfig=got["DistributionConfig"], IfMatch=got["ETag"])
+    s3.put_object(Bucket=bucket, Key="web/app.js", Body=b"three()", ContentType="application/javascript")
+    status, h, body = edge(gureum, d["DomainName"], "/app.js")
+    assert (body, h["x-cache"]) == (b"two()", "Hit from cloudfront")
 
 
 def test_edge_streams_objects_larger_than_it_caches(gureum, cf, s3):

@@ -114,7 +114,7 @@ int cloudfront_edge_serve(req_t *r, str_t name);
 /* Removes a distribution's cached objects matching path ("/a/b", or a
  * prefix ending in '*'), at once. */
 void cf__cache_invalidate(const char *dist_id, str_t path);
-/* Drops everything cached for a distribution (deleted or updated). */
+/* Drops everything cached for a deleted distribution. */
 void cf__cache_drop(const char *dist_id);
 /* The registry's stop hook: stops the origin fetchers, frees the cache. */
 void cloudfront_stop(struct app *app);

@@ -568,7 +568,8 @@ int cloudfront_update_distribution(req_t *r, const val_t *in, val_t *out)
     sqlite3_bind_int64(st, 6, d.deployed_ms);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     if (store_release(st) != SQLITE_OK || !ok) return GR_ERR;
-    cf__cache_drop(d.id); /* the origins or behaviors may have changed */
+    /* AWS: an update leaves what the edge has cached (only an invalidation
+     * or expiry removes it) */
     return answer(r, db, &d, out, false);
 }
 

@@ -229,13 +229,17 @@ int cf__error_page(req_t *r, int status, const char *what, const char *detail)
 }
 
 /* The headers every edge answer carries: X-Cache, Via, X-Amz-Cf-Pop,
- * X-Amz-Cf-Id (AWS: 56 characters of base64url-ish text). */
+ * X-Amz-Cf-Id. AWS: Via names a 32-hex-digit edge host; X-Amz-Cf-Id is 56
+ * characters of URL-safe base64 ending "=="; a POP is an airport code and
+ * numbers ("ICN54-C1") — gureum's one edge calls itself LOC50-C1 (not
+ * AWS's). */
 void cf__edge_headers(req_t *r, const char *xcache)
 {
     arena_t *a = r->arena;
     char via[33], cfid[57];
     id_random_chars(via, 32, "0123456789abcdef");
-    id_random_chars(cfid, 56, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    id_random_chars(cfid, 54, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    memcpy(cfid + 54, "==", 3);
     wire_resp_header(&r->resp, a, "X-Cache", str_c(xcache));
     wire_resp_header(&r->resp, a, "Via", str_c(arena_printf(a, "1.1 %s.cloudfront.net (CloudFront)", via)));
     wire_resp_header(&r->resp, a, "X-Amz-Cf-Pop", STR("LOC50-C1"));
