@@ -81,6 +81,9 @@ int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache
  * page and code its CustomErrorResponse names and kept for that one's
  * ErrorCachingMinTTL (AWS's default 10 s). */
 int cf__answer_fetched(req_t *r, const cf_dist_t *d, const val_t *b, str_t key, bool head, cf_hit_t *h);
+/* A copy of what dist's cached key answers, in r's arena, its age set:
+ * false when not cached or expired (an expired entry is dropped). */
+bool cf__cache_get(req_t *r, const char *dist_id, str_t key, cf_hit_t *h);
 /* Keeps a copy of h for key of dist_id for ttl_s seconds (nothing when 0). */
 void cf__cache_put(const char *dist_id, str_t key, const cf_hit_t *h, int64_t ttl_s);
 /* The TTL of an answer under behavior b with the origin's Cache-Control. */

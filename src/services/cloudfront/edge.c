@@ -15,10 +15,14 @@
  * answers an origin it cannot reach, without a packet sent.
  *
  * The cache: per distribution, keyed by path (and the query string where
- * ForwardedValues.QueryString says it is part of the key), 200 answers only,
- * kept for the behavior's TTLs (the origin's Cache-Control max-age clamped
- * to MinTTL..MaxTTL, else DefaultTTL), at most CACHE_MAX bytes in all, the
- * least recently used dropped first. Invalidations drop entries at once. */
+ * ForwardedValues.QueryString says it is part of the key); objects kept for
+ * the behavior's TTLs (the origin's Cache-Control max-age clamped to
+ * MinTTL..MaxTTL, else DefaultTTL), error answers for 10 s or their
+ * CustomErrorResponse's ErrorCachingMinTTL; at most CACHE_MAX bytes and
+ * MAX_ENTRIES entries in all, the least recently used dropped first; one
+ * lock, a hash index for lookups. Invalidations drop entries at once. S3
+ * website endpoint origins are answered by S3's website code (from_website),
+ * so index and error documents and redirects behave as at that endpoint. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +48,8 @@
 
 typedef struct entry {
     struct entry *prev, *next; /* most recently used first */
+    struct entry *hnext;       /* the next in its index slot */
+    uint32_t hash;             /* of dist and key */
     char dist[16];
     char *key; /* path[?query], NUL-terminated */
     size_t key_len;
@@ -55,11 +61,33 @@ typedef struct entry {
     int64_t stored_us, expires_us;
 } entry_t;
 
+#define SLOTS 4096            /* the index's chains: a lookup reads one */
+#define MAX_ENTRIES (1 << 16) /* entries in all, whatever their size */
+
 static struct {
     pthread_mutex_t mu;
-    entry_t *head, *tail;
-    size_t bytes;
+    entry_t *head, *tail; /* every entry, most recently used first */
+    entry_t *slot[SLOTS]; /* the same entries by hash of distribution and key */
+    size_t bytes, n;
 } cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static uint32_t hash_of(const char *dist, str_t key)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *p = dist; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    h = (h ^ 0xffu) * 16777619u;
+    for (size_t i = 0; i < key.len; i++) h = (h ^ (unsigned char)key.p[i]) * 16777619u;
+    return h;
+}
+
+/* The entry for dist and key, or NULL (under the lock). */
+static entry_t *find(const char *dist, str_t key)
+{
+    uint32_t h = hash_of(dist, key);
+    for (entry_t *e = cache.slot[h % SLOTS]; e; e = e->hnext)
+        if (e->hash == h && !strcmp(e->dist, dist) && str_eq(str_n(e->key, e->key_len), key)) return e;
+    return NULL;
+}
 
 static void unlink_entry(entry_t *e)
 {
@@ -98,6 +126,10 @@ static void free_entry(entry_t *e)
 static void drop_entry(entry_t *e)
 {
     unlink_entry(e);
+    entry_t **pp = &cache.slot[e->hash % SLOTS];
+    while (*pp != e) pp = &(*pp)->hnext;
+    *pp = e->hnext;
+    cache.n--;
     cache.bytes -= e->len;
     free_entry(e);
 }
@@ -135,20 +167,17 @@ void cloudfront_stop(struct app *app)
     pthread_mutex_unlock(&cache.mu);
 }
 
-/* A copy of what a hit answers with, in r's arena: false when not cached or
- * expired (an expired entry is dropped). */
-
-static bool cache_get(req_t *r, const char *dist, str_t key, cf_hit_t *h)
+bool cf__cache_get(req_t *r, const char *dist, str_t key, cf_hit_t *h)
 {
     bool found = false;
     int64_t now = time_now_us();
     pthread_mutex_lock(&cache.mu);
-    for (entry_t *e = cache.head; e; e = e->next) {
-        if (strcmp(e->dist, dist) || !str_eq(str_n(e->key, e->key_len), key)) continue;
-        if (now >= e->expires_us) {
-            drop_entry(e);
-            break;
-        }
+    entry_t *e = find(dist, key);
+    if (e && now >= e->expires_us) {
+        drop_entry(e);
+        e = NULL;
+    }
+    if (e) {
         arena_t *a = r->arena;
         h->body = arena_str(a, str_n(e->body ? e->body : "", e->len));
         h->content_type = str_c(arena_strdup(a, e->content_type));
@@ -162,7 +191,6 @@ static bool cache_get(req_t *r, const char *dist, str_t key, cf_hit_t *h)
         unlink_entry(e);
         push_front(e);
         found = true;
-        break;
     }
     pthread_mutex_unlock(&cache.mu);
     return found;
@@ -194,13 +222,15 @@ void cf__cache_put(const char *dist, str_t key, const cf_hit_t *h, int64_t ttl_s
     }
     if (e->len) memcpy(e->body, h->body.p, e->len);
     pthread_mutex_lock(&cache.mu);
-    for (entry_t *o = cache.head, *next; o; o = next) { /* a fresher copy replaces the old one */
-        next = o->next;
-        if (!strcmp(o->dist, dist) && str_eq(str_n(o->key, o->key_len), key)) drop_entry(o);
-    }
-    while (cache.bytes + e->len > CACHE_MAX && cache.tail) drop_entry(cache.tail);
+    entry_t *old = find(dist, key); /* a fresher copy replaces the old one */
+    if (old) drop_entry(old);
+    while ((cache.bytes + e->len > CACHE_MAX || cache.n >= MAX_ENTRIES) && cache.tail) drop_entry(cache.tail);
     push_front(e);
+    e->hash = hash_of(dist, key);
+    e->hnext = cache.slot[e->hash % SLOTS];
+    cache.slot[e->hash % SLOTS] = e;
     cache.bytes += e->len;
+    cache.n++;
     pthread_mutex_unlock(&cache.mu);
 }
 
@@ -543,7 +573,7 @@ static str_t s3_key(arena_t *a, const val_t *origin, str_t rel)
 static bool response_page(req_t *r, const cf_dist_t *d, str_t page, cf_hit_t *out)
 {
     if (!page.len || page.p[0] != '/') return false;
-    if (cache_get(r, d->id, page, out)) return !out->error;
+    if (cf__cache_get(r, d->id, page, out)) return !out->error;
     const val_t *b = behavior_for(d->config, page);
     const val_t *origin = origin_for(d->config, val_get_str(b, "TargetOriginId"));
     str_t bucket = origin ? cf__s3_bucket_of(val_get_str(origin, "DomainName")) : STR_NULL;
@@ -659,7 +689,8 @@ int cloudfront_edge_serve(req_t *r, str_t name)
     bool query_key = fv && val_get_bool(fv, "QueryString", false) && r->w.query.len;
     str_t key = query_key ? str_c(arena_printf(a, "%.*s?%.*s", STR_FMT(path), STR_FMT(r->w.query))) : path;
     cf_hit_t h;
-    if (cacheable && cache_get(r, d.id, key, &h)) return cf__answer_object(r, &h, head, "Hit from cloudfront", true);
+    if (cacheable && cf__cache_get(r, d.id, key, &h))
+        return cf__answer_object(r, &h, head, "Hit from cloudfront", true);
 
     /* "/" is the DefaultRootObject */
     str_t root = val_get_str(d.config, "DefaultRootObject");
