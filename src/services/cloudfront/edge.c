@@ -656,6 +656,10 @@ int cloudfront_edge_serve(req_t *r, str_t name)
     }
     str_t path = r->w.path.len ? r->w.path : STR("/");
     const val_t *b = behavior_for(d.config, path);
+    /* Not AWS's: ViewerProtocolPolicy is not enforced. AWS answers an HTTP
+     * request 301 to https:// under redirect-to-https and 403 "Bad request"
+     * under https-only; gureum's edge has no TLS listener, so both are
+     * served over HTTP as allow-all is. */
     str_t method = r->w.method;
     bool head = str_eq_c(method, "HEAD");
     if (!method_allowed(b, method)) {
