@@ -120,6 +120,25 @@ def test_create_refusals(cf):
         "NoSuchDistribution", 404, "The specified distribution does not exist.")
 
 
+def test_aliases_belong_to_one_distribution(cf):
+    host = "www-%s.example.org" % uuid.uuid4().hex[:8]
+    first = cf.create_distribution(DistributionConfig=config(
+        "alias-a.s3.amazonaws.com", Aliases={"Quantity": 1, "Items": [host]}))
+    err, status = refused(cf.create_distribution, DistributionConfig=config(
+        "alias-b.s3.amazonaws.com", Aliases={"Quantity": 1, "Items": [host.upper()]}))
+    assert (err["Code"], status, err["Message"]) == (
+        "CNAMEAlreadyExists", 409,
+        "One or more of the CNAMEs you provided are already associated with a different resource.")
+    # moved: once the first lets it go, another may take it
+    did = first["Distribution"]["Id"]
+    dc = cf.get_distribution_config(Id=did)
+    dc["DistributionConfig"]["Aliases"] = {"Quantity": 0}
+    cf.update_distribution(Id=did, DistributionConfig=dc["DistributionConfig"], IfMatch=dc["ETag"])
+    second = cf.create_distribution(DistributionConfig=config(
+        "alias-b.s3.amazonaws.com", Aliases={"Quantity": 1, "Items": [host]}))["Distribution"]
+    assert second["DistributionConfig"]["Aliases"]["Items"] == [host]
+
+
 def test_list_pages(cf):
     ids = [cf.create_distribution(DistributionConfig=config("list-%d.s3.amazonaws.com" % i))["Distribution"]["Id"]
            for i in range(3)]

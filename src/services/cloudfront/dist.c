@@ -299,6 +299,43 @@ static int config_or_fail(req_t *r, const val_t *c)
     return GR_OK;
 }
 
+/* The distribution's Aliases, claimed for it inside the caller's
+ * transaction: GR_OK, or r failed with CNAMEAlreadyExists when another
+ * distribution (of any account) has one. AWS (CloudFront Developer Guide,
+ * "Move an alternate domain name"): "One or more of the CNAMEs you provided
+ * are already associated with a different resource." */
+static int aliases_or_fail(req_t *r, sqlite3 *db, const char *dist_id, const val_t *cfg)
+{
+    sqlite3_stmt *st = store_stmt(db, "DELETE FROM alias WHERE dist_id = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_text(st, 1, dist_id, -1, SQLITE_STATIC);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    if (store_release(st) != SQLITE_OK || !ok) return GR_ERR;
+    const val_t *items = val_get(val_get(cfg, "Aliases"), "Items");
+    for (size_t i = 0; items && items->kind == VAL_LIST && i < items->u.list.n; i++) {
+        str_t name = items->u.list.v[i]->kind == VAL_STR ? items->u.list.v[i]->u.s : STR("");
+        /* the same name twice in one list is no other resource's */
+        st = store_stmt(db, "SELECT dist_id = ?2 FROM alias WHERE name = lower(?1)");
+        if (!st) return GR_ERR;
+        store_bind_str(st, 1, name);
+        sqlite3_bind_text(st, 2, dist_id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        bool other = rc == SQLITE_ROW && !sqlite3_column_int(st, 0);
+        if (store_release(st) != SQLITE_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE)) return GR_ERR;
+        if (other)
+            return req_fail(r, &CLOUDFRONT_ERR_CNAMEAlreadyExists,
+                            "One or more of the CNAMEs you provided are already associated with a different "
+                            "resource.");
+        st = store_stmt(db, "INSERT OR IGNORE INTO alias (name, dist_id) VALUES (lower(?1), ?2)");
+        if (!st) return GR_ERR;
+        store_bind_str(st, 1, name);
+        sqlite3_bind_text(st, 2, dist_id, -1, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        if (store_release(st) != SQLITE_OK || !ok) return GR_ERR;
+    }
+    return GR_OK;
+}
+
 /* ==== Answers ==== */
 
 static bool deployed(const cf_dist_t *d)
@@ -415,6 +452,10 @@ static int create(req_t *r, val_t *cfg, const val_t *tags, val_t *out)
         sqlite3_bind_int64(st, 9, d.deployed_ms);
         ok = sqlite3_step(st) == SQLITE_DONE;
         ok = store_release(st) == SQLITE_OK && ok;
+    }
+    if (ok && aliases_or_fail(r, db, d.id, cfg) != GR_OK) {
+        cf__end(db, false);
+        return GR_ERR;
     }
     const char *arn = cf__arn(a, r->who.account, d.id);
     for (size_t i = 0; ok && tags && tags->kind == VAL_LIST && i < tags->u.list.n; i++) {
@@ -557,17 +598,25 @@ int cloudfront_update_distribution(req_t *r, const val_t *in, val_t *out)
     d.enabled = val_get_bool(cfg, "Enabled", false);
     d.modified_ms = now;
     d.deployed_ms = now + DEPLOY_MS;
+    if (cf__begin(db) != GR_OK) return GR_ERR;
+    if (aliases_or_fail(r, db, d.id, cfg) != GR_OK) {
+        cf__end(db, false);
+        return GR_ERR;
+    }
     sqlite3_stmt *st = store_stmt(db, "UPDATE dist SET config = ?2, etag = ?3, enabled = ?4, modified_ms = ?5, "
                                       "deployed_ms = ?6 WHERE id = ?1");
-    if (!st) return GR_ERR;
-    sqlite3_bind_text(st, 1, d.id, -1, SQLITE_STATIC);
-    store_bind_str(st, 2, val_json_text(a, cfg));
-    sqlite3_bind_text(st, 3, d.etag, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, d.enabled);
-    sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_int64(st, 6, d.deployed_ms);
-    bool ok = sqlite3_step(st) == SQLITE_DONE;
-    if (store_release(st) != SQLITE_OK || !ok) return GR_ERR;
+    bool ok = st != NULL;
+    if (st) {
+        sqlite3_bind_text(st, 1, d.id, -1, SQLITE_STATIC);
+        store_bind_str(st, 2, val_json_text(a, cfg));
+        sqlite3_bind_text(st, 3, d.etag, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, d.enabled);
+        sqlite3_bind_int64(st, 5, now);
+        sqlite3_bind_int64(st, 6, d.deployed_ms);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        ok = store_release(st) == SQLITE_OK && ok;
+    }
+    if (cf__end(db, ok) != GR_OK) return GR_ERR;
     /* AWS: an update leaves what the edge has cached (only an invalidation
      * or expiry removes it) */
     return answer(r, db, &d, out, false);
@@ -597,6 +646,15 @@ int cloudfront_delete_distribution(req_t *r, const val_t *in, val_t *out)
         ok = store_release(st) == SQLITE_OK && ok;
     }
     ok = ok && cf__tags_drop(db, cf__arn(r->arena, r->who.account, d.id)) == GR_OK && cf__inval_drop(db, d.id) == GR_OK;
+    if (ok) { /* its alternate domain names are free again */
+        st = store_stmt(db, "DELETE FROM alias WHERE dist_id = ?1");
+        ok = st != NULL;
+        if (st) {
+            sqlite3_bind_text(st, 1, d.id, -1, SQLITE_STATIC);
+            ok = sqlite3_step(st) == SQLITE_DONE;
+            ok = store_release(st) == SQLITE_OK && ok;
+        }
+    }
     if (cf__end(db, ok) != GR_OK) return GR_ERR;
     cf__cache_drop(d.id);
     return GR_OK;
