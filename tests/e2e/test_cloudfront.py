@@ -662,3 +662,32 @@ def test_state_survives_a_restart_and_the_cache_does_not(gureum, cf, s3):
     # the edge cache lives in memory: a new process fetches again
     status, h, body = edge(gureum, d["DomainName"], "/k.txt")
     assert (status, body, h["x-cache"]) == (200, b"kept", "Miss from cloudfront")
+
+
+def test_edge_compresses_for_viewers_that_accept_gzip(gureum, cf, s3):
+    import gzip
+
+    bucket = "gz-%s" % uuid.uuid4().hex[:8]
+    public_bucket(s3, bucket)
+    text = ("line %d of some css\n" * 300 % tuple(range(300))).encode()
+    s3.put_object(Bucket=bucket, Key="site.css", Body=text, ContentType="text/css")
+    s3.put_object(Bucket=bucket, Key="tiny.css", Body=b"a{}", ContentType="text/css")
+    c = config(bucket + ".s3.amazonaws.com")
+    c["DefaultCacheBehavior"]["Compress"] = True
+    d = cf.create_distribution(DistributionConfig=c)["Distribution"]
+    host = d["DomainName"].replace(".cloudfront.net", ".cloudfront.localhost")
+    conn = http.client.HTTPConnection("127.0.0.1", gureum.port, timeout=10)
+    for hit in ("Miss from cloudfront", "Hit from cloudfront"):
+        conn.request("GET", "/site.css", headers={"Host": host, "Accept-Encoding": "gzip, deflate, br"})
+        r = conn.getresponse()
+        body = r.read()
+        assert (r.status, r.getheader("Content-Encoding"), r.getheader("Vary"), r.getheader("X-Cache")) == (
+            200, "gzip", "Accept-Encoding", hit)
+        assert gzip.decompress(body) == text and len(body) < len(text)
+    conn.request("GET", "/site.css", headers={"Host": host})  # a viewer that does not ask
+    r = conn.getresponse()
+    assert (r.read(), r.getheader("Content-Encoding")) == (text, None)
+    conn.request("GET", "/tiny.css", headers={"Host": host, "Accept-Encoding": "gzip"})  # under 1,000 bytes
+    r = conn.getresponse()
+    assert (r.read(), r.getheader("Content-Encoding")) == (b"a{}", None)
+    conn.close()

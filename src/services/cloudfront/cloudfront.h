@@ -67,9 +67,10 @@ int cf__inval_drop(sqlite3 *db, const char *dist_id);
 /* What an answer from the cache (or for it) carries; strings "" when absent. */
 typedef struct {
     str_t body, content_type, etag, last_modified, cache_control;
-    str_t server; /* the origin's Server header (S3: AmazonS3) */
-    int status;   /* 0: 200 */
-    bool error;   /* an error answer (X-Cache: Error from cloudfront, hit or not) */
+    str_t server;  /* the origin's Server header (S3: AmazonS3) */
+    int status;    /* 0: 200 */
+    bool error;    /* an error answer (X-Cache: Error from cloudfront, hit or not) */
+    bool compress; /* the behavior compresses (set by the answering caller, never cached) */
     int64_t age_s;
 } cf_hit_t;
 /* Writes r->resp for an object: its status (200), its headers, X-Cache

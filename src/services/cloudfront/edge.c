@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "core/gtime.h"
+#include "core/gzip.h"
 #include "core/id.h"
 #include "services/app.h"
 #include "services/cloudfront/cloudfront.h"
@@ -43,6 +44,7 @@
  * keys on the path only, TTLs 1 s / 86400 s / 31536000 s; CachingDisabled
  * caches nothing. */
 #define CACHING_DISABLED "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+#define CACHING_OPTIMIZED "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
 /* ==== The cache ==== */
 
@@ -302,6 +304,30 @@ static int range_of(str_t h, size_t size, size_t *from, size_t *to)
     return 1;
 }
 
+/* AWS (CloudFront Developer Guide, "Serve compressed files"): with
+ * Compress (or a cache policy that enables gzip, as CachingOptimized does)
+ * and a viewer that accepts gzip, a whole 200 answer of 1,000 to
+ * 10,000,000 bytes of a compressible type, not already encoded, is sent
+ * gzip'd. */
+static bool behavior_compresses(const val_t *b)
+{
+    return val_get_bool(b, "Compress", false) || str_eq_c(val_get_str(b, "CachePolicyId"), CACHING_OPTIMIZED);
+}
+
+static bool compressible(req_t *r, const cf_hit_t *h)
+{
+    if (!h->compress || h->body.len < 1000 || h->body.len > 10000000 || wire_header(&r->w, "range").p) return false;
+    str_t ae = wire_header(&r->w, "accept-encoding");
+    if (!ae.len || !strstr(arena_strndup(r->arena, ae.p, ae.len), "gzip")) return false;
+    str_t ct = h->content_type;
+    static const char *const types[] = {"text/",           "application/javascript",   "application/json",
+                                        "application/xml", "application/x-javascript", "application/xhtml+xml",
+                                        "image/svg+xml",   "application/rss+xml",      "font/"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (str_starts_with(ct, str_c(types[i]))) return true;
+    return false;
+}
+
 int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache, bool age)
 {
     arena_t *a = r->arena;
@@ -323,7 +349,14 @@ int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache
         return GR_OK;
     }
     str_t body = h->body;
-    if (r->resp.status == 200) {
+    if (r->resp.status == 200 && compressible(r, h)) {
+        str_t z = gzip_of(a, body);
+        if (z.p) {
+            body = z;
+            wire_resp_header(&r->resp, a, "Content-Encoding", STR("gzip"));
+            wire_resp_header(&r->resp, a, "Vary", STR("Accept-Encoding"));
+        }
+    } else if (r->resp.status == 200) {
         wire_resp_header(&r->resp, a, "Accept-Ranges", STR("bytes"));
         size_t from, to;
         int rg = range_of(wire_header(&r->w, "range"), body.len, &from, &to);
@@ -588,6 +621,7 @@ int cf__answer_fetched(req_t *r, const cf_dist_t *d, const val_t *b, str_t key, 
 {
     if (!h->error) {
         if (key.p) cf__cache_put(d->id, key, h, cf__ttl(b, h->cache_control));
+        h->compress = behavior_compresses(b);
         return cf__answer_object(r, h, head, "Miss from cloudfront", false);
     }
     const val_t *cer = custom_error_for(d->config, h->status);
@@ -601,6 +635,7 @@ int cf__answer_fetched(req_t *r, const cf_dist_t *d, const val_t *b, str_t key, 
         *h = page;
     }
     if (key.p && (cer || error_cached(h->status))) cf__cache_put(d->id, key, h, ttl);
+    h->compress = behavior_compresses(b);
     return cf__answer_object(r, h, head, "Error from cloudfront", false);
 }
 
@@ -693,8 +728,10 @@ int cloudfront_edge_serve(req_t *r, str_t name)
     bool query_key = fv && val_get_bool(fv, "QueryString", false) && r->w.query.len;
     str_t key = query_key ? str_c(arena_printf(a, "%.*s?%.*s", STR_FMT(path), STR_FMT(r->w.query))) : path;
     cf_hit_t h;
-    if (cacheable && cf__cache_get(r, d.id, key, &h))
+    if (cacheable && cf__cache_get(r, d.id, key, &h)) {
+        h.compress = behavior_compresses(b);
         return cf__answer_object(r, &h, head, "Hit from cloudfront", true);
+    }
 
     /* "/" is the DefaultRootObject */
     str_t root = val_get_str(d.config, "DefaultRootObject");
