@@ -318,7 +318,8 @@ static bool compressible(req_t *r, const cf_hit_t *h)
 {
     if (!h->compress || h->body.len < 1000 || h->body.len > 10000000 || wire_header(&r->w, "range").p) return false;
     str_t ae = wire_header(&r->w, "accept-encoding");
-    if (!ae.len || !strstr(arena_strndup(r->arena, ae.p, ae.len), "gzip")) return false;
+    const char *accepts = ae.len ? arena_strndup(r->arena, ae.p, ae.len) : NULL;
+    if (!accepts || !strstr(accepts, "gzip")) return false;
     str_t ct = h->content_type;
     static const char *const types[] = {"text/",           "application/javascript",   "application/json",
                                         "application/xml", "application/x-javascript", "application/xhtml+xml",

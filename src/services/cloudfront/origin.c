@@ -134,11 +134,18 @@ static void posted(http_req_t *h, void *arg)
                         .status = status,
                         .error = status >= 400};
         if (!hit.content_type.len) hit.content_type = STR("application/octet-stream");
-        /* a 200 or an error is answered and cached as an S3 origin's;
-         * another status (a redirect, 204) is passed on as it came */
-        if (status == 200 || status >= 400)
+        /* a 200 or an error is answered and cached as an S3 origin's (one
+         * the origin encoded itself is passed on uncached, its coding
+         * kept); another status (a redirect, 204) is passed on as it came */
+        str_t coding = header_of(a, head, "Content-Encoding");
+        bool encoded = coding.len && !str_eq_c(coding, "identity");
+        if ((status == 200 || status >= 400) && !encoded)
             cf__answer_fetched(r, &f->dist, f->behavior, f->key, f->head, &hit);
-        else {
+        else if (encoded) {
+            cf__answer_object(r, &hit, f->head, status >= 400 ? "Error from cloudfront" : "Miss from cloudfront",
+                              false);
+            wire_resp_header(&r->resp, a, "Content-Encoding", coding);
+        } else {
             cf__answer_object(r, &hit, f->head, "Miss from cloudfront", false);
             str_t loc = header_of(a, head, "Location");
             if (loc.len) wire_resp_header(&r->resp, a, "Location", loc);
