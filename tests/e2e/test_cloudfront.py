@@ -691,3 +691,25 @@ def test_edge_compresses_for_viewers_that_accept_gzip(gureum, cf, s3):
     r = conn.getresponse()
     assert (r.read(), r.getheader("Content-Encoding")) == (b"a{}", None)
     conn.close()
+
+
+def test_edge_origin_group_fails_over(gureum, cf, s3):
+    primary, secondary = "pri-%s" % uuid.uuid4().hex[:8], "sec-%s" % uuid.uuid4().hex[:8]
+    public_bucket(s3, primary)
+    public_bucket(s3, secondary)
+    s3.put_object(Bucket=primary, Key="both.txt", Body=b"from primary")
+    s3.put_object(Bucket=secondary, Key="both.txt", Body=b"from secondary")
+    s3.put_object(Bucket=secondary, Key="only-secondary.txt", Body=b"backup")
+    c = config(primary + ".s3.amazonaws.com")
+    c["Origins"] = {"Quantity": 2, "Items": [
+        {"Id": "p", "DomainName": primary + ".s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}},
+        {"Id": "s", "DomainName": secondary + ".s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}]}
+    c["OriginGroups"] = {"Quantity": 1, "Items": [{
+        "Id": "g", "FailoverCriteria": {"StatusCodes": {"Quantity": 2, "Items": [404, 500]}},
+        "Members": {"Quantity": 2, "Items": [{"OriginId": "p"}, {"OriginId": "s"}]}}]}
+    c["DefaultCacheBehavior"]["TargetOriginId"] = "g"
+    d = cf.create_distribution(DistributionConfig=c)["Distribution"]
+    assert edge(gureum, d["DomainName"], "/both.txt")[2] == b"from primary"
+    status, h, body = edge(gureum, d["DomainName"], "/only-secondary.txt")
+    assert (status, body, h["x-cache"]) == (200, b"backup", "Miss from cloudfront")
+    assert edge(gureum, d["DomainName"], "/nowhere.txt")[0] == 404

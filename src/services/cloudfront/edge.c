@@ -440,6 +440,26 @@ static const val_t *origin_for(const val_t *cfg, str_t id)
     return NULL;
 }
 
+/* The secondary origin of the origin group id names when the primary
+ * answered one of the group's FailoverCriteria status codes (AWS: CloudFront
+ * then sends the request to the secondary); NULL otherwise. */
+static const val_t *failover_for(const val_t *cfg, str_t id, int status)
+{
+    const val_t *groups = val_get(val_get(cfg, "OriginGroups"), "Items");
+    for (size_t i = 0; groups && groups->kind == VAL_LIST && i < groups->u.list.n; i++) {
+        const val_t *g = groups->u.list.v[i];
+        if (!str_eq(val_get_str(g, "Id"), id)) continue;
+        const val_t *codes = val_get(val_get(val_get(g, "FailoverCriteria"), "StatusCodes"), "Items");
+        bool listed = false;
+        for (size_t k = 0; codes && codes->kind == VAL_LIST && k < codes->u.list.n; k++)
+            listed = listed || (codes->u.list.v[k]->kind == VAL_INT && codes->u.list.v[k]->u.i == status);
+        const val_t *m = val_get(val_get(g, "Members"), "Items");
+        if (listed && m && m->kind == VAL_LIST && m->u.list.n > 1)
+            return origin_for(cfg, val_get_str(m->u.list.v[1], "OriginId"));
+    }
+    return NULL;
+}
+
 static bool method_allowed(const val_t *behavior, str_t method)
 {
     const val_t *items = val_get(val_get(behavior, "AllowedMethods"), "Items");
@@ -749,5 +769,15 @@ int cloudfront_edge_serve(req_t *r, str_t name)
     bool fetched;
     if (from_s3(r, &d, origin, bucket, okey, &h, &fetched) != GR_OK) return GR_ERR;
     if (!fetched) return GR_OK;
+    /* an origin group fails over to its secondary, when that is an S3
+     * origin too (a custom secondary is not asked: not gureum's yet) */
+    const val_t *second = h.error ? failover_for(d.config, val_get_str(b, "TargetOriginId"), h.status) : NULL;
+    str_t bucket2 = second ? cf__s3_bucket_of(val_get_str(second, "DomainName")) : STR_NULL;
+    if (bucket2.len) {
+        str_t okey2 = s3_key(a, second, rel);
+        if (!okey2.p) return s3_error(r, 400, "InvalidURI", "Couldn't parse the specified URI.", head);
+        if (from_s3(r, &d, second, bucket2, okey2, &h, &fetched) != GR_OK) return GR_ERR;
+        if (!fetched) return GR_OK;
+    }
     return cf__answer_fetched(r, &d, b, key, head, &h);
 }
