@@ -73,6 +73,17 @@ static bool lambda_url_host(str_t host, str_t *id, str_t *region)
     return str_index(*region, '.') < 0;
 }
 
+/* AWS: a distribution answers at dXXXX.cloudfront.net; gureum's edge at
+ * dXXXX.cloudfront.localhost (or ID.cloudfront.localhost). true with the
+ * first label when the Host is one. */
+static bool cloudfront_host(str_t host, str_t *name)
+{
+    static const str_t suffix = {".cloudfront.localhost", 21};
+    if (!str_ends_with(host, suffix) || host.len == suffix.len) return false;
+    *name = str_sub(host, 0, host.len - suffix.len);
+    return str_index(*name, '.') < 0;
+}
+
 static const svc_entry_t *by_action_version(const wire_req_t *w, arena_t *a)
 {
     str_t version = wire_query_param(w, a, "Version");
@@ -105,6 +116,10 @@ void route_request(wire_req_t *w, const sigv4_t *sig, const char *default_region
     str_t host = host_name(a, w->host), bucket = STR_NULL, vregion = STR_NULL;
     if (host.p && lambda_url_host(host, &out->url_id, &out->region)) {
         out->kind = ROUTE_LAMBDA_URL;
+        return;
+    }
+    if (host.p && cloudfront_host(host, &out->url_id)) {
+        out->kind = ROUTE_CLOUDFRONT;
         return;
     }
     if (str_starts_with(w->path, STR("/_gureum/")) || str_eq_c(w->path, "/_gureum")) {

@@ -1,7 +1,9 @@
 /* route.h — which AWS service a request is for, decided the way AWS's own
  * endpoints tell them apart, in this order:
  *   0. a Lambda function URL's Host (URLID.lambda-url.REGION.localhost):
- *      the whole request is the function's, whatever its path or headers
+ *      the whole request is the function's, whatever its path or headers;
+ *      a CloudFront distribution's (dXXXX.cloudfront.localhost, or its id
+ *      in place of dXXXX): the whole request is the edge's
  *   1. the inspection paths under /_gureum/
  *   2. smithy-protocol: rpc-v2-cbor with a path /service/{Service}/operation/
  *      {Op}, {Service} a cbor service's name ("GraniteServiceVersion20100801");
@@ -23,7 +25,7 @@
 #include "core/wire.h"
 #include "services/registry.h"
 
-typedef enum { ROUTE_SERVICE, ROUTE_INSPECT, ROUTE_LAMBDA_URL, ROUTE_NONE } route_kind_t;
+typedef enum { ROUTE_SERVICE, ROUTE_INSPECT, ROUTE_LAMBDA_URL, ROUTE_CLOUDFRONT, ROUTE_NONE } route_kind_t;
 
 typedef struct {
     route_kind_t kind;
@@ -31,7 +33,8 @@ typedef struct {
     str_t region;           /* credential scope region, or the default */
     str_t bucket;           /* virtual-hosted S3: the bucket from the Host */
     bool website;           /* S3 website endpoint */
-    str_t url_id;           /* ROUTE_LAMBDA_URL: the Host's first label (region: the Host's) */
+    str_t url_id;           /* ROUTE_LAMBDA_URL: the Host's first label (region: the Host's);
+                               ROUTE_CLOUDFRONT: the distribution's domain label or id */
 } route_t;
 
 /* Decides the route; may rewrite w->path (virtual-hosted S3). */

@@ -224,7 +224,16 @@ static int deny(req_t *r, str_t action, str_t resource)
         return req_fail(r, &ERR_AccessDenied, "User: %s is not authorized to perform: %.*s on resource: %.*s", who,
                         STR_FMT(action), STR_FMT(resource));
     switch (r->svc->model->protocol) {
-    case PROTO_REST_XML: return req_fail(r, &ERR_AccessDenied, "Access Denied");
+    case PROTO_REST_XML:
+        if (!strcmp(r->svc->name, "s3")) return req_fail(r, &ERR_AccessDenied, "Access Denied");
+        /* AWS (recorded, CloudFront and Route 53): AccessDenied naming the
+         * caller, the action and the resource, the resource left out for
+         * an action on none ("… perform: route53:ListHostedZones because …";
+         * the "because" clause is not written here, as for the others) */
+        if (str_eq_c(resource, "*"))
+            return req_fail(r, &ERR_AccessDenied, "User: %s is not authorized to perform: %.*s", who, STR_FMT(action));
+        return req_fail(r, &ERR_AccessDenied, "User: %s is not authorized to perform: %.*s on resource: %.*s", who,
+                        STR_FMT(action), STR_FMT(resource));
     case PROTO_EC2: return req_fail(r, &E_UnauthorizedOperation, "You are not authorized to perform this operation.");
     case PROTO_JSON:
     case PROTO_RPCV2_CBOR:

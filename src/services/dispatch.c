@@ -23,6 +23,7 @@
 #include "services/authz.h"
 #include "services/lambda/lambda.h"
 #include "services/body.h"
+#include "services/cloudfront/cloudfront.h"
 #include "services/registry.h"
 #include "services/sns/sns.h"
 #include "services/s3/s3.h"
@@ -478,6 +479,16 @@ static int prepare(req_t *r, sigv4_t *sig, bool streamed, bool *answered)
         r->op_name = STR("InvokeFunctionUrl");
         *answered = true;
         return lambda_url_serve(r, rt.url_id) == GR_AGAIN ? GR_AGAIN : GR_ERR;
+    }
+    if (rt.kind == ROUTE_CLOUDFRONT) { /* a distribution's edge: no AWS operation, unsigned */
+        r->svc = registry_find("cloudfront");
+        r->region = rt.region;
+        r->op_name = STR("Edge");
+        *answered = true;
+        int rc = cloudfront_edge_serve(r, rt.url_id);
+        if (rc == GR_AGAIN) return GR_AGAIN; /* a custom origin's fetch: dispatch_answer sends it */
+        if (rc != GR_OK) finish_error(r);
+        return GR_ERR;
     }
     r->svc = rt.svc;
     r->region = rt.region;

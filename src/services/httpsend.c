@@ -342,6 +342,7 @@ void httpsend(arena_t *a, const httpsend_req_t *req, httpsend_answer_t *ans)
     ans->status = code;
     if (!req->want_body) return;
     str_t hdrs = str_n(r.p, (size_t)(eoh - r.p));
+    ans->head = hdrs;
     ans->body = str_n(eoh + 4, r.len - (size_t)(eoh + 4 - r.p));
     if (strcasestr(arena_printf(a, "%.*s", STR_FMT(hdrs)), "transfer-encoding: chunked") && !dechunk(&ans->body))
         ans->body = STR("");

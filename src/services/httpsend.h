@@ -49,6 +49,7 @@ typedef struct {
     httpsend_fail_t fail;
     int status; /* HTTP status when fail is HTTPSEND_OK, else 0 */
     str_t body; /* with want_body: the answer's body, de-chunked (arena) */
+    str_t head; /* with want_body: the status line and header lines, CRLF between them (arena) */
     char why[300];
 } httpsend_answer_t;
 

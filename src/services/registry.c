@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "cloudfront_model.h"
 #include "cloudwatch_model.h"
 #include "cloudwatchcbor_model.h"
 #include "cloudwatchjson_model.h"
@@ -19,6 +20,7 @@
 #include "rds_model.h"
 #include "route53_model.h"
 #include "s3_model.h"
+#include "services/cloudfront/cloudfront.h"
 #include "services/cloudwatch/metrics.h"
 #include "services/events/events.h"
 #include "services/sns/sns.h"
@@ -75,6 +77,10 @@ static const svc_edge_t cw_edge = {.max_body = 1u << 20, .inflate = true};
 
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
+    /* CloudFront is global and signs for us-east-1; its edge (edge.c) is
+     * reached by Host, not by an operation, and its cache freed at stop. */
+    {"cloudfront", &gen_model_cloudfront, &CLOUDFRONT_ERR_InvalidArgument, NULL, true, cloudfront_start,
+     cloudfront_stop},
     /* CloudWatch twice, same handlers: query (Action=…) and json 1.0 (X-Amz-Target:
      * GraniteServiceVersion20100801.*), as SQS; both sign as "monitoring". */
     {"cloudwatch", &gen_model_cloudwatch, &CLOUDWATCH_ERR_InvalidParameterValueException,

@@ -32,7 +32,7 @@ import botocore.handlers  # noqa: E402
 
 import protohelp  # noqa: E402
 
-SERVICES = ("sts", "iam", "ec2", "s3", "sns", "cloudwatch", "rds", "route53")
+SERVICES = ("sts", "iam", "ec2", "s3", "sns", "cloudwatch", "rds", "route53", "cloudfront")
 SEEDS = (1, 2, 3)
 
 if pytest is None:  # decorators below still need a name
@@ -252,6 +252,22 @@ CLIENT_CALLS = {
         ("UpdateHealthCheck", {"HealthCheckId": "h1", "HealthCheckVersion": 2, "Inverted": True,
                                "ResetElements": ["ResourcePath"]}),
         ("ListHealthChecks", {"Marker": "h1", "MaxItems": "2"}),
+    ],
+    "cloudfront": [
+        ("CreateInvalidation", {"DistributionId": "E1", "InvalidationBatch": {
+            "Paths": {"Quantity": 2, "Items": ["/a & <b>", "/img/*"]}, "CallerReference": "r-1"}}),
+        ("ListDistributions", {"Marker": "E1", "MaxItems": "2"}),
+        ("UpdateDistribution", {"Id": "E1", "IfMatch": "E2", "DistributionConfig": {
+            "CallerReference": "r-1", "Comment": "a & <b>", "Enabled": False,
+            "Origins": {"Quantity": 1, "Items": [{"Id": "o1", "DomainName": "b.s3.amazonaws.com",
+                                                  "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+            "DefaultCacheBehavior": {"TargetOriginId": "o1", "ViewerProtocolPolicy": "allow-all",
+                                     "MinTTL": 0}}}),
+        ("UntagResource", {"Resource": "arn:aws:cloudfront::000000000000:distribution/E1",
+                           "TagKeys": {"Items": ["k"]}}),
+        ("CreateOriginAccessControl", {"OriginAccessControlConfig": {
+            "Name": "a & <b>", "SigningProtocol": "sigv4", "SigningBehavior": "always",
+            "OriginAccessControlOriginType": "s3"}}),
     ],
     "s3": [
         ("CreateBucket", {"Bucket": "bucket-1",

@@ -799,3 +799,9 @@ bool s3_anonymous_may_get(req_t *r, str_t bucket, str_t owner_account, str_t key
     str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
     return check(r, bucket, owner_account, STR("s3:GetObject"), res, key) == GR_OK;
 }
+
+bool s3_anonymous_may_list(req_t *r, str_t bucket, str_t owner_account)
+{
+    str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s", STR_FMT(bucket)));
+    return check(r, bucket, owner_account, STR("s3:ListBucket"), res, STR_NULL) == GR_OK;
+}

@@ -5,7 +5,8 @@
  * (s3_db.c, version.c, the blob store), authorized for the caller as those
  * operations are, without failing the caller's request; or, for an AWS
  * service writing into a bucket (CloudWatch Logs' exports), as the bucket
- * policy allows that service. */
+ * policy allows that service; and, for CloudFront's edge, reading an object
+ * as an S3 origin does (anonymously, or as origin access control). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,19 @@ static int append(void *ctx, const char *p, size_t n)
     read_t *rd = ctx;
     memcpy(rd->buf + rd->len, p, n);
     rd->len += n;
+    return GR_OK;
+}
+
+/* The bytes of object o, up to max (EntityTooLarge past it), into r->arena. */
+static int whole(req_t *r, const s3_obj_t *o, size_t max, str_t *bytes, const char **code, const char **msg)
+{
+    if ((size_t)o->size > max) {
+        *code = "EntityTooLarge", *msg = "Your proposed upload exceeds the maximum allowed size";
+        return GR_ERR;
+    }
+    read_t rd = {arena_alloc(r->arena, (size_t)o->size + 1), 0};
+    if (!rd.buf || s3__obj_bytes(r, o, 0, o->size, append, &rd) != GR_OK) return GR_ERR;
+    *bytes = str_n(rd.buf, rd.len);
     return GR_OK;
 }
 
@@ -118,14 +132,7 @@ int s3_read_object(req_t *r, str_t bucket, str_t key, size_t max, str_t *bytes, 
         *code = "NoSuchKey", *msg = "The specified key does not exist.";
         return GR_ERR;
     }
-    if ((size_t)o.size > max) {
-        *code = "EntityTooLarge", *msg = "Your proposed upload exceeds the maximum allowed size";
-        return GR_ERR;
-    }
-    read_t rd = {arena_alloc(r->arena, (size_t)o.size + 1), 0};
-    if (!rd.buf || s3__obj_bytes(r, &o, 0, o.size, append, &rd) != GR_OK) return GR_ERR;
-    *bytes = str_n(rd.buf, rd.len);
-    return GR_OK;
+    return whole(r, &o, max, bytes, code, msg);
 }
 
 /* Stores bytes as bucket/key as PutObject does (the bucket's default
@@ -223,4 +230,65 @@ int s3_service_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, cons
         return GR_ERR;
     }
     return put_bytes(r, db, bucket, key, bytes, content_type);
+}
+
+int s3_origin_read(req_t *r, str_t bucket, str_t key, const s3_service_t *svc, size_t max, s3_origin_obj_t *out,
+                   int *status, const char **code, const char **msg)
+{
+    *code = *msg = NULL;
+    *status = 500;
+    sqlite3 *db = s3__db(r);
+    if (!db) return GR_ERR;
+    str_t owner;
+    int found = s3_bucket_owner(r, db, bucket, &owner, NULL);
+    if (found < 0) return GR_ERR;
+    if (!found) {
+        *status = 404, *code = "NoSuchBucket", *msg = "The specified bucket does not exist";
+        return GR_ERR;
+    }
+    principal_t saved = r->who;
+    r->who = (principal_t){.anonymous = true};
+    str_t res = str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s/%.*s", STR_FMT(bucket), STR_FMT(key)));
+    bool may_get, may_list;
+    if (svc) {
+        may_get = service_verdict(r, db, bucket, svc, "s3:GetObject", res) == POLICY_ALLOW;
+        may_list = service_verdict(r, db, bucket, svc, "s3:ListBucket",
+                                   str_c(arena_printf(r->arena, "arn:aws:s3:::%.*s", STR_FMT(bucket)))) == POLICY_ALLOW;
+    } else {
+        may_get = s3_anonymous_may_get(r, bucket, owner, key);
+        may_list = s3_anonymous_may_list(r, bucket, owner);
+    }
+    r->who = saved;
+    r->err = NULL;
+    r->err_msg = NULL;
+    r->err_extra = NULL;
+    s3_obj_t o;
+    found = may_get ? s3__obj_get(r, db, bucket, key, &o) : 0;
+    if (found < 0) return GR_ERR;
+    /* AWS: a missing key is 404 only to a reader that may list the bucket */
+    if (!found && may_get && may_list) {
+        *status = 404, *code = "NoSuchKey", *msg = "The specified key does not exist.";
+        return GR_ERR;
+    }
+    if (!found) {
+        *status = 403, *code = "AccessDenied", *msg = "Access Denied";
+        return GR_ERR;
+    }
+    str_t bytes = STR_NULL;
+    if ((size_t)o.size > max) {
+        wire_resp_init(&r->resp, r->arena);
+        if (s3__obj_body(r, &o, 0, o.size, NULL) != GR_OK) return GR_ERR;
+        r->resp.status = 200;
+        wire_resp_header(&r->resp, r->arena, "Content-Type",
+                         o.at.content_type.len ? o.at.content_type : STR("binary/octet-stream"));
+        wire_resp_header(&r->resp, r->arena, "ETag", o.etag);
+    } else if (whole(r, &o, max, &bytes, code, msg) != GR_OK)
+        return GR_ERR;
+    *out = (s3_origin_obj_t){.bytes = bytes,
+                             .content_type = o.at.content_type.len ? o.at.content_type : STR("binary/octet-stream"),
+                             .etag = o.etag,
+                             .cache_control = o.at.cache_control,
+                             .modified_us = o.modified_us};
+    *status = 200;
+    return GR_OK;
 }

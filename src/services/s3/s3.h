@@ -73,6 +73,24 @@ typedef struct {
 int s3_service_write_object(req_t *r, str_t bucket, str_t key, str_t bytes, const char *content_type,
                             const s3_service_t *svc, const char **code, const char **msg);
 
+/* An object as an S3 REST origin gives it to CloudFront. */
+typedef struct {
+    str_t bytes, content_type, etag, cache_control;
+    int64_t modified_us;
+} s3_origin_obj_t;
+/* CloudFront's read of bucket/key: anonymously, as GetObject by anyone
+ * (the bucket policy or an ACL must let everyone read it), or, when svc is
+ * given (origin access control), as the bucket policy lets that service
+ * principal s3:GetObject with its aws:SourceArn. GR_OK + *o (bytes in
+ * r->arena) for an object of max bytes at most; a larger one is made
+ * r->resp's body as GetObject sends it (sendfile), its Content-Type, ETag
+ * and Last-Modified set, and o->bytes is STR_NULL. GR_ERR with *status and
+ * *code / *msg as S3 answers: 404 NoSuchBucket, 404 NoSuchKey (a reader
+ * that may also ListBucket), else 403 AccessDenied; *code NULL on an
+ * internal failure. */
+int s3_origin_read(req_t *r, str_t bucket, str_t key, const s3_service_t *svc, size_t max, s3_origin_obj_t *o,
+                   int *status, const char **code, const char **msg);
+
 /* The registry's resource_grant hook (access.c): the verdict of the bucket
  * policy of the request's bucket for a caller of the bucket owner's account
  * whose identity policies do not allow (AWS: a same-account bucket policy

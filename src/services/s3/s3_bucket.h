@@ -38,6 +38,9 @@ int s3_access_check(req_t *r, str_t bucket, str_t owner_account);
 int s3_access_check_source(req_t *r, str_t bucket, str_t owner_account, str_t key, str_t vid);
 /* Whether an anonymous caller (r->who) may GetObject key (website endpoint). */
 bool s3_anonymous_may_get(req_t *r, str_t bucket, str_t owner_account, str_t key);
+/* Whether an anonymous caller may ListBucket (a missing key is then 404
+ * NoSuchKey rather than 403 AccessDenied). */
+bool s3_anonymous_may_list(req_t *r, str_t bucket, str_t owner_account);
 /* The ACL a canned name or x-amz-grant-* headers of in describe (NULL: none
  * given), owned by owner_account. Fails r on a bad grant. */
 int s3_acl_from_input(req_t *r, const val_t *in, str_t owner_account, val_t **acl);

@@ -86,6 +86,26 @@ static void test_lambda_url_hosts(void **state)
     arena_free(a);
 }
 
+/* A distribution's edge Host (dXXXX.cloudfront.localhost, or its id) takes
+ * the whole request, signed or not; the label is kept as sent (lower-case). */
+static void test_cloudfront_hosts(void **state)
+{
+    (void)state;
+    arena_t *a = arena_new(0);
+    wire_req_t w;
+    route_t rt = route("GET", "D1234abcd5678e.CloudFront.localhost:4566", "/img/a.png", "v=1", NULL, NULL, "s3", &w, a);
+    assert_int_equal(rt.kind, ROUTE_CLOUDFRONT);
+    assert_true(str_eq_c(rt.url_id, "d1234abcd5678e"));
+    assert_true(str_eq_c(w.path, "/img/a.png"));
+    const char *not_edges[] = {"cloudfront.localhost", ".cloudfront.localhost", "a.b.cloudfront.localhost",
+                               "d1234.cloudfront.net", "d1234.cloudfront.localhost.evil"};
+    for (size_t i = 0; i < sizeof not_edges / sizeof *not_edges; i++) {
+        rt = route("GET", not_edges[i], "/", NULL, NULL, NULL, NULL, &w, a);
+        assert_int_not_equal(rt.kind, ROUTE_CLOUDFRONT);
+    }
+    arena_free(a);
+}
+
 static void test_s3_virtual_hosts(void **state)
 {
     (void)state;
@@ -157,9 +177,8 @@ static void test_rpcv2_cbor(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_each_rule),
-        cmocka_unit_test(test_lambda_url_hosts),
-        cmocka_unit_test(test_s3_virtual_hosts),
+        cmocka_unit_test(test_each_rule),        cmocka_unit_test(test_lambda_url_hosts),
+        cmocka_unit_test(test_cloudfront_hosts), cmocka_unit_test(test_s3_virtual_hosts),
         cmocka_unit_test(test_rpcv2_cbor),
     };
     return cmocka_run_group_tests_name("route/route", tests, NULL, NULL);
