@@ -28,8 +28,12 @@ typedef struct {
     char owner[32], host_ip[16], inner_ip[16];
     int port;
     pid_t pid;
-    int lfd;   /* the thread's: -1 until listening */
-    bool dead; /* removed: the thread closes lfd */
+    /* a pool (fwd_pool): connections go to its targets in turn instead */
+    fwd_target_t *pool;
+    size_t npool, next;
+    int pool_port; /* the listener's port; pool targets have their own */
+    int lfd;       /* the thread's: -1 until listening */
+    bool dead;     /* removed: the thread closes lfd */
 } fwd_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -107,7 +111,7 @@ static void *copy_main(void *arg)
 
 static void join_pair(int client, const fwd_t *f)
 {
-    int m = mach_connect(f->pid, f->inner_ip, f->port);
+    int m = f->pid > 0 ? mach_connect(f->pid, f->inner_ip, f->port) : -1;
     if (m >= 0) {
         struct pollfd pf = {m, POLLOUT, 0};
         int err = 0;
@@ -146,8 +150,10 @@ static void *fwd_main(void *arg)
         size_t n = 0;
         pthread_mutex_lock(&mu);
         if (stopping) {
-            for (size_t i = 0; i < nfwd; i++)
+            for (size_t i = 0; i < nfwd; i++) {
                 if (fwds[i].lfd >= 0) close(fwds[i].lfd);
+                free(fwds[i].pool);
+            }
             nfwd = 0;
             pthread_mutex_unlock(&mu);
             return NULL;
@@ -156,6 +162,7 @@ static void *fwd_main(void *arg)
         for (size_t i = 0; i < nfwd;) {
             if (fwds[i].dead) {
                 if (fwds[i].lfd >= 0) close(fwds[i].lfd);
+                free(fwds[i].pool);
                 fwds[i] = fwds[--nfwd];
                 continue;
             }
@@ -177,6 +184,17 @@ static void *fwd_main(void *arg)
             if (c < 0) continue;
             pthread_mutex_lock(&mu);
             fwd_t f = fwds[idx[k]];
+            if (f.pool) {
+                /* round robin over the pool's targets; none: refused */
+                fwd_t *live = &fwds[idx[k]];
+                f.pid = 0;
+                if (live->npool) {
+                    const fwd_target_t *t = &live->pool[live->next++ % live->npool];
+                    f.pid = t->pid;
+                    f.port = t->port;
+                    snprintf(f.inner_ip, sizeof f.inner_ip, "%s", t->ip);
+                }
+            }
             pthread_mutex_unlock(&mu);
             join_pair(c, &f);
         }
@@ -197,7 +215,7 @@ int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, 
      * listen is tried again), drop the rest */
     for (size_t i = 0; i < nfwd; i++) {
         fwd_t *f = &fwds[i];
-        if (f->dead || strcmp(f->owner, owner) != 0) continue;
+        if (f->dead || f->pool || strcmp(f->owner, owner) != 0) continue;
         bool same = false;
         for (size_t k = 0; k < n && !same; k++)
             same =
@@ -210,7 +228,7 @@ int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, 
     for (size_t k = 0; rc == GR_OK && k < n; k++) {
         bool have = false;
         for (size_t i = 0; i < nfwd && !have; i++)
-            have = !fwds[i].dead && !strcmp(fwds[i].owner, owner) && fwds[i].port == ports[k];
+            have = !fwds[i].dead && !fwds[i].pool && !strcmp(fwds[i].owner, owner) && fwds[i].port == ports[k];
         if (have) continue;
         if (nfwd == MAX_FWD) {
             log_warn("forward: too many forwarded ports");
@@ -227,6 +245,58 @@ int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, 
     }
     pthread_mutex_unlock(&mu);
     return rc;
+}
+
+int fwd_pool(const char *owner, const char *host_ip, int port, const fwd_target_t *targets, size_t n)
+{
+    pthread_mutex_lock(&mu);
+    int rc = GR_OK;
+    if (!running && !stopping) {
+        if (pthread_create(&thread, NULL, fwd_main, NULL) == 0)
+            running = true;
+        else
+            rc = GR_ERR;
+    }
+    fwd_t *f = NULL;
+    for (size_t i = 0; i < nfwd && !f; i++)
+        if (!fwds[i].dead && !strcmp(fwds[i].owner, owner) && fwds[i].pool) f = &fwds[i];
+    if (f && (strcmp(f->host_ip, host_ip) != 0 || f->pool_port != port)) {
+        f->dead = true;
+        f = NULL;
+    }
+    fwd_target_t *copy = calloc(n ? n : 1, sizeof *copy);
+    if (!copy) rc = GR_ERR;
+    if (rc == GR_OK && !f) {
+        if (nfwd == MAX_FWD) {
+            rc = GR_ERR;
+        } else {
+            f = &fwds[nfwd++];
+            memset(f, 0, sizeof *f);
+            snprintf(f->owner, sizeof f->owner, "%s", owner);
+            snprintf(f->host_ip, sizeof f->host_ip, "%s", host_ip);
+            f->port = f->pool_port = port;
+            f->lfd = -1;
+        }
+    }
+    if (rc == GR_OK) {
+        memcpy(copy, targets, n * sizeof *copy);
+        free(f->pool);
+        f->pool = copy;
+        f->npool = n;
+        copy = NULL;
+        if (f->lfd == -2) f->lfd = -1;
+    }
+    free(copy);
+    pthread_mutex_unlock(&mu);
+    return rc;
+}
+
+void fwd_pool_close(const char *owner)
+{
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < nfwd; i++)
+        if (!fwds[i].dead && !strcmp(fwds[i].owner, owner) && fwds[i].pool) fwds[i].dead = true;
+    pthread_mutex_unlock(&mu);
 }
 
 void fwd_stop(void)

@@ -19,6 +19,19 @@
  * no memory). Listeners change within a fraction of a second. */
 int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, pid_t pid, const char *inner_ip);
 
+/* A pool: one listener at host_ip:port whose connections are joined to the
+ * targets in turn (round robin), each a port inside a machine; n == 0
+ * keeps listening and refuses connections (a load balancer without a
+ * healthy instance). The owner's pool is replaced; fwd_pool_close ends
+ * it. GR_OK / GR_ERR. */
+typedef struct {
+    pid_t pid;
+    char ip[16];
+    int port;
+} fwd_target_t;
+int fwd_pool(const char *owner, const char *host_ip, int port, const fwd_target_t *targets, size_t n);
+void fwd_pool_close(const char *owner);
+
 /* Closes every listener and ends the thread (connections already joined
  * run until they close). Call once, at shutdown. */
 void fwd_stop(void);

@@ -12,6 +12,7 @@
 #include "dynamodb_model.h"
 #include "dynamodbstreams_model.h"
 #include "ec2_model.h"
+#include "elb_model.h"
 #include "events_model.h"
 #include "iam_model.h"
 #include "kinesis_model.h"
@@ -32,6 +33,7 @@
 #include "services/dynamodb/ddb.h"
 #include "services/sqs/sqs.h"
 #include "services/ec2/ec2.h"
+#include "services/elb/elb.h"
 #include "services/rds/rds.h"
 #include "services/route53/route53.h"
 #include "services/s3/s3.h"
@@ -106,6 +108,10 @@ const svc_entry_t registry[] = {
      .resource_grant = ddb_resource_grant, .answered = ddb_answered},
     /* EC2's tick boots and stops instances' machines; stop ends them. */
     {"ec2", &gen_model_ec2, &ERR_InvalidParameterValue, &ERR_MissingParameter, false, NULL, ec2_stop, .tick = ec2_tick},
+    /* Classic Load Balancing (signing name elasticloadbalancing, API
+     * 2012-06-01); its tick checks health and keeps the listeners. */
+    {"elasticloadbalancing", &gen_model_elb, &ERR_ValidationError, &ERR_MissingParameter, false, NULL, elb_stop,
+     .tick = elb_tick},
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop,
      .resource_tags = events_resource_tags},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start, .resource_tags = iam_resource_tags,

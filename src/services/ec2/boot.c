@@ -79,6 +79,35 @@ bool ec2__machine_up(const char *id)
     return up || !mach_supported();
 }
 
+int ec2_instance_target(struct app *app, str_t account, str_t region, str_t id, arena_t *a, ec2_target_t *out)
+{
+    sqlite3 *db = ec2__db(app);
+    if (!db) return -1;
+    sqlite3_stmt *st = store_stmt(db, "SELECT state, private_ip, vpc_id, zone FROM instance WHERE account = ?1 AND "
+                                      "region = ?2 AND id = ?3");
+    if (!st) return -1;
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, id);
+    int found = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        out->state = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+        out->private_ip = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+        out->vpc_id = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
+        out->zone = arena_strdup(a, (const char *)sqlite3_column_text(st, 3));
+    }
+    if (store_release(st) != SQLITE_OK) return -1;
+    if (!found) return 0;
+    char key[32];
+    snprintf(key, sizeof key, "%.*s", STR_FMT(id));
+    pthread_mutex_lock(&mu);
+    machine_t *m = find(key);
+    out->pid = m && m->pid > 0 && kill(m->pid, 0) == 0 ? m->pid : 0;
+    pthread_mutex_unlock(&mu);
+    return 1;
+}
+
 /* ==== Files ==== */
 
 static const char *inst_dir(arena_t *a, struct app *app, const char *acct, const char *reg, const char *id)

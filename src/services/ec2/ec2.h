@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/req.h"
 
@@ -34,6 +35,15 @@ typedef struct {
 /* The subnet subnet_id of account and region: 1 with *out filled, 0 when
  * there is none, -1 on a store failure. */
 int ec2_subnet_info(struct app *app, str_t account, str_t region, str_t subnet_id, arena_t *a, ec2_subnet_info_t *out);
+
+/* An instance as a load balancer sees it: 1 with *out filled (strings in
+ * a), 0 when the account has no such instance, -1 on a store failure.
+ * pid: its machine's, > 0 while the machine is up. */
+typedef struct {
+    const char *state, *private_ip, *vpc_id, *zone;
+    pid_t pid;
+} ec2_target_t;
+int ec2_instance_target(struct app *app, str_t account, str_t region, str_t id, arena_t *a, ec2_target_t *out);
 
 /* ==== Inside EC2 ==== */
 

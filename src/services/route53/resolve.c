@@ -18,6 +18,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "services/app.h"
+#include "services/elb/elb.h"
 #include "services/route53/route53.h"
 
 enum { MAX_CHASE = 8, MAX_MULTI = 8 };
@@ -67,6 +68,7 @@ typedef struct {
     sqlite3 *db;
     arena_t *a;
     const char *zid, *zone;
+    struct app *app; /* for names of other services (load balancers) */
 } ctx_t;
 
 /* The sets at name in the zone (type NULL: every type). */
@@ -211,7 +213,14 @@ static void emit(ctx_t *c, const char *owner, const set_t *s, uint16_t type, rrs
         /* AWS: an alias answers with its target's records, named as the
          * alias; a target outside gureum's zones answers nothing. */
         if (depth >= MAX_CHASE) return;
-        ctx_t t = {.db = c->db, .a = c->a};
+        ctx_t t = {.db = c->db, .a = c->a, .app = c->app};
+        /* an alias to a classic load balancer: its address (ELB's own
+         * names are outside every hosted zone) */
+        const char *lb = c->app ? elb_address_of(c->app, c->a, s->alias_name) : NULL;
+        if (lb) {
+            if (type == DNS_A) push(ans, owner, DNS_A, 60, lb);
+            return;
+        }
         if (!find_zone(&t, s->alias_name)) return;
         answer_name(&t, owner, s->alias_name, type, ans, depth + 1);
         return;
@@ -248,7 +257,7 @@ static int answer_name(ctx_t *c, const char *owner, const char *name, uint16_t q
             for (size_t j = 0; j < k; j++) emit(c, owner, &pick[j], DNS_CNAME, ans, depth);
             if (ans->n > before && depth < MAX_CHASE && !all[i].alias_name) {
                 const char *target = r53__norm(c->a, str_c(ans->v[ans->n - 1].value));
-                ctx_t t = {.db = c->db, .a = c->a};
+                ctx_t t = {.db = c->db, .a = c->a, .app = c->app};
                 if (target && find_zone(&t, target)) answer_name(&t, target, target, qtype, ans, depth + 1);
             }
             return 1;
@@ -281,7 +290,18 @@ int r53_resolve(void *ud, arena_t *a, const char *qname, uint16_t qtype, const c
     ctx_t c = {.db = r53__db(app), .a = a};
     if (!c.db) return -1;
     const char *name = r53__norm(a, str_c(qname));
-    if (!name || !find_zone(&c, name)) return 0;
+    c.app = app;
+    if (name && !find_zone(&c, name)) {
+        /* a classic load balancer's DNSName, answered as AWS's
+         * elb.amazonaws.com servers do (A, 60 s) */
+        const char *lb = elb_address_of(app, a, name);
+        if (!lb) return 0;
+        rrs_t ans = {.a = a};
+        if (qtype == DNS_A || qtype == DNS_ANY) push(&ans, qname, DNS_A, 60, lb);
+        *out = (dns_answer_t){.rcode = DNS_NOERROR, .authoritative = true, .answer = ans.v, .nanswer = ans.n};
+        return 0;
+    }
+    if (!name) return 0;
     rrs_t ans = {.a = a}, auth = {.a = a};
     out->rcode = DNS_NOERROR;
     out->authoritative = true;

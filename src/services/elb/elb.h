@@ -1,0 +1,33 @@
+/* elb.h — what the Classic Load Balancing files share: the store
+ * connection (lb.c, the API) and the balancer (balance.c: health checks
+ * and listeners, on the ticker thread). ELB asks EC2 about instances
+ * through ec2_instance_target and never reads EC2's tables. */
+#ifndef GR_SERVICES_ELB_ELB_H
+#define GR_SERVICES_ELB_ELB_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "core/req.h"
+
+struct app;
+
+sqlite3 *elb__db(struct app *app);
+
+/* balance.c's, for DescribeInstanceHealth: the instance's state in the
+ * load balancer (InService, OutOfService), AWS's reason code and text; a
+ * static string each. */
+void elb__health(const char *account, const char *region, const char *lb, const char *instance, const char **state,
+                 const char **code, const char **text);
+/* A load balancer (or an instance of it) forgotten by the balancer. */
+void elb__forget(const char *account, const char *region, const char *lb);
+
+/* For Route 53's resolver: the address of the load balancer whose DNSName
+ * is name (any account; a final dot allowed), in a; NULL when none. */
+const char *elb_address_of(struct app *app, arena_t *a, const char *name);
+
+/* The registry's hooks. */
+unsigned elb_tick(struct app *app);
+void elb_stop(struct app *app);
+
+#endif
