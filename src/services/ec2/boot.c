@@ -35,6 +35,7 @@
 #include "runtime/forward.h"
 #include "runtime/machine.h"
 #include "services/app.h"
+#include "services/loopaddr.h"
 #include "services/pubmetrics.h"
 #include "services/ec2/ec2.h"
 #include "services/ec2/imds.h"
@@ -627,17 +628,7 @@ static void sample_cpu(arena_t *a, struct app *app, sqlite3 *db, int64_t now)
 
 static const char *public_pick(arena_t *a, sqlite3 *db)
 {
-    for (unsigned k = 1; k < 65535; k++) {
-        if ((k & 255) == 0 || (k & 255) == 255) continue;
-        const char *ip = arena_printf(a, "127.200.%u.%u", k >> 8, k & 255);
-        sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM instance WHERE public_ip = ?1 AND state != 'terminated'");
-        if (!st) return NULL;
-        sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
-        bool taken = sqlite3_step(st) == SQLITE_ROW;
-        store_release(st);
-        if (!taken) return ip;
-    }
-    return NULL;
+    return loopaddr_pick(a, db, "127.200", "SELECT 1 FROM instance WHERE public_ip = ?1 AND state != 'terminated'");
 }
 
 /* Images being made: the source instance's disk copied (a running

@@ -19,6 +19,7 @@
 #include "elb_model.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/loopaddr.h"
 #include "services/ec2/ec2.h"
 #include "services/elb/elb.h"
 
@@ -96,17 +97,7 @@ static const char *zone_id(str_t region)
 
 static const char *lb_address(req_t *r, sqlite3 *db)
 {
-    for (unsigned k = 1; k < 65535; k++) {
-        if ((k & 255) == 0 || (k & 255) == 255) continue;
-        const char *ip = arena_printf(r->arena, "127.201.%u.%u", k >> 8, k & 255);
-        sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM lb WHERE address = ?1");
-        if (!st) return NULL;
-        sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
-        bool taken = sqlite3_step(st) == SQLITE_ROW;
-        store_release(st);
-        if (!taken) return ip;
-    }
-    return NULL;
+    return loopaddr_pick(r->arena, db, "127.201", "SELECT 1 FROM lb WHERE address = ?1");
 }
 
 /* ==== CreateLoadBalancer ==== */

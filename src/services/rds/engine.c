@@ -34,6 +34,7 @@
 #include "runtime/forward.h"
 #include "runtime/machine.h"
 #include "services/app.h"
+#include "services/loopaddr.h"
 #include "services/ec2/ec2.h"
 #include "services/rds/rds.h"
 
@@ -140,17 +141,7 @@ int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__
 
 const char *rds__address_pick(req_t *r, sqlite3 *db)
 {
-    for (unsigned k = 1; k < 65535; k++) {
-        if ((k & 255) == 0 || (k & 255) == 255) continue;
-        const char *ip = arena_printf(r->arena, "127.203.%u.%u", k >> 8, k & 255);
-        sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM db_instance WHERE address = ?1");
-        if (!st) return NULL;
-        sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
-        bool taken = sqlite3_step(st) == SQLITE_ROW;
-        store_release(st);
-        if (!taken) return ip;
-    }
-    return NULL;
+    return loopaddr_pick(r->arena, db, "127.203", "SELECT 1 FROM db_instance WHERE address = ?1");
 }
 
 /* ==== Machines ==== */
