@@ -534,6 +534,10 @@ static void add_port(int *ports, size_t *n, size_t cap, int p)
 
 static void forwards(sqlite3 *db, const inst_t *in, const char *pub, pid_t pid)
 {
+    if (!pub || !*pub || pid <= 0) { /* nothing to listen at, or nothing to reach */
+        fwd_set(in->id, "", NULL, 0, 0, "");
+        return;
+    }
     int ports[128];
     size_t n = 0;
     sqlite3_stmt *st =
