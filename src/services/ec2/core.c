@@ -396,10 +396,19 @@ static const struct {
     {"ami-", "image", "image", "InvalidAMIID.NotFound", NULL, "The image id '[%.*s]' does not exist"},
 };
 
+/* The kind of a well-formed id: its prefix, then 8 or 17 hexadecimal
+ * digits (AWS's short and long ids); -1 for anything else ("ami-blah"). */
 static int kind_of(str_t id)
 {
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-        if (str_starts_with(id, str_c(kinds[k].prefix))) return (int)k;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        str_t pre = str_c(kinds[k].prefix);
+        if (!str_starts_with(id, pre)) continue;
+        size_t n = id.len - pre.len;
+        bool hex = n == 8 || n == 17;
+        for (size_t i = pre.len; hex && i < id.len; i++)
+            hex = (id.p[i] >= '0' && id.p[i] <= '9') || (id.p[i] >= 'a' && id.p[i] <= 'f');
+        return hex ? (int)k : -1;
+    }
     return -1;
 }
 
