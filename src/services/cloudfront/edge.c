@@ -33,6 +33,8 @@
 #include "core/gtime.h"
 #include "core/gzip.h"
 #include "core/id.h"
+#include "protocol/proto.h"
+#include "s3_model.h"
 #include "services/app.h"
 #include "services/cloudfront/cloudfront.h"
 #include "services/s3/s3.h"
@@ -238,7 +240,9 @@ void cf__cache_put(const char *dist, str_t key, const cf_hit_t *h, int64_t ttl_s
 
 /* ==== Answers ==== */
 
-/* AWS: CloudFront's own error page (the one its 403 and 502 answers carry). */
+/* AWS: CloudFront's own error page (the one its 403 and 502 answers carry).
+ * Written here: it is the edge's HTML page, not an AWS API document, so no
+ * protocol of the model describes it. */
 int cf__error_page(req_t *r, int status, const char *what, const char *detail)
 {
     arena_t *a = r->arena;
@@ -380,18 +384,17 @@ int cf__answer_object(req_t *r, const cf_hit_t *h, bool head, const char *xcache
     return GR_OK;
 }
 
-/* S3's XML error document as an answer to pass on (and cache). */
+/* S3's XML error document as an answer to pass on (and cache): written by
+ * the protocol layer with S3's model, as S3 itself answers it. */
 static cf_hit_t s3_error_hit(req_t *r, int status, const char *code, const char *msg)
 {
     arena_t *a = r->arena;
-    char host_id[77];
-    id_random_chars(host_id, 76, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-    const char *body =
-        arena_printf(a,
-                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message>"
-                     "<RequestId>%.16s</RequestId><HostId>%s</HostId></Error>",
-                     code, msg, r->id, host_id);
-    return (cf_hit_t){.body = str_c(body),
+    aws_errdef_t e = {code, status, true};
+    wire_resp_t doc;
+    wire_resp_init(&doc, a);
+    str_t body = STR("");
+    if (proto_write_error(&gen_model_s3, &e, msg, NULL, r->id, a, &doc) == GR_OK) body = buf_str(&doc.body);
+    return (cf_hit_t){.body = body,
                       .content_type = STR("application/xml"),
                       .etag = STR(""),
                       .last_modified = STR(""),
