@@ -553,6 +553,19 @@ sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql)
     return NULL;
 }
 
+bool store_run(sqlite3 *db, const char *sql, const char *const *args, size_t n)
+{
+    sqlite3_stmt *st = store_stmt(db, sql);
+    if (!st) return false;
+    for (size_t i = 0; i < n; i++)
+        if (args[i])
+            sqlite3_bind_text(st, (int)i + 1, args[i], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, (int)i + 1);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    return store_release(st) == SQLITE_OK && ok;
+}
+
 void store_bind_str(sqlite3_stmt *st, int i, str_t s)
 {
     if (s.p)

@@ -67,6 +67,15 @@ str_t store_col_str(arena_t *a, sqlite3_stmt *st, int i);
  * (naming the database file). */
 sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
 
+/* One statement with text parameters ?1.. from args (NULL binds NULL) and
+ * no result rows: whether it ran (a failure is logged by store_stmt or
+ * left to the caller's transaction). STORE_RUN passes its arguments as
+ * the array. */
+bool store_run(sqlite3 *db, const char *sql, const char *const *args, size_t n);
+#define STORE_RUN(db, sql, ...)                                                                                        \
+    store_run(db, sql, (const char *const[]){__VA_ARGS__},                                                             \
+              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
 /* ==== Blobs ==== */
 typedef struct blob_writer blob_writer_t;
 

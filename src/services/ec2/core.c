@@ -51,19 +51,6 @@ int64_t ec2__seq(void)
     return time_now_us();
 }
 
-bool ec2__exec(sqlite3 *db, const char *sql, const char *const *args, size_t n)
-{
-    sqlite3_stmt *st = store_stmt(db, sql);
-    if (!st) return false;
-    for (size_t i = 0; i < n; i++)
-        if (args[i])
-            sqlite3_bind_text(st, (int)i + 1, args[i], -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, (int)i + 1);
-    bool ok = sqlite3_step(st) == SQLITE_DONE;
-    return store_release(st) == SQLITE_OK && ok;
-}
-
 /* ==== The default VPC ==== */
 
 static bool make_default_vpc(req_t *r, sqlite3 *db, const char *acct, const char *reg)

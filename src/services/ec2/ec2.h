@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "core/req.h"
+#include "store/store.h"
 
 struct app;
 
@@ -54,12 +55,8 @@ int ec2__begin(sqlite3 *db);
 int ec2__end(sqlite3 *db, bool ok);
 /* A new resource id: prefix, '-', 17 lowercase hex digits (AWS's long ids). */
 const char *ec2__new_id(arena_t *a, const char *prefix);
-/* One statement with text parameters ?1.. from args (NULL binds NULL):
- * whether it ran. */
-bool ec2__exec(sqlite3 *db, const char *sql, const char *const *args, size_t n);
-#define EXEC(db, sql, ...)                                                                                             \
-    ec2__exec(db, sql, (const char *const[]){__VA_ARGS__},                                                             \
-              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+/* EC2's name for the store's one-statement helper (store/store.h). */
+#define EXEC STORE_RUN
 /* Hooks of sg.c for vpc.c and core.c, inside their transaction: a new VPC
  * (the default one too) gets its "default" security group and its default
  * network ACL; a deleted one loses them. */

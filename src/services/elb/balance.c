@@ -136,7 +136,7 @@ unsigned elb_tick(struct app *app)
     sqlite3 *db = elb__db(app);
     if (!db) return 0;
     arena_t *a = arena_new(0);
-    int64_t now = time_now_us(), sec = second_us();
+    int64_t now = time_now_us(), sec = second_us(), soonest = 0;
     /* every registered instance with its load balancer's check */
     sqlite3_stmt *st = store_stmt(db, "SELECT i.account, i.region, i.lb, i.instance_id, l.hc_target, l.hc_interval, "
                                       "l.hc_timeout, l.hc_unhealthy, l.hc_healthy FROM lb_instance i JOIN lb l ON "
@@ -176,6 +176,7 @@ unsigned elb_tick(struct app *app)
         health_t *h = find(key, true);
         bool due = h && now >= h->next_us;
         if (h && due) h->next_us = now + (int64_t)g->interval * sec;
+        if (h && (!soonest || h->next_us < soonest)) soonest = h->next_us;
         pthread_mutex_unlock(&mu);
         if (!h) continue;
         int state = -1, streak = 0;
@@ -226,7 +227,11 @@ unsigned elb_tick(struct app *app)
     memcpy(pools, seen, nseen * sizeof seen[0]);
     npools = nseen;
     arena_free(a);
-    return n ? QUICK_TICK_MS : 0;
+    /* called again for the next check when it is due before the ticker's
+     * own period would call (0: the period; stopped instances are seen
+     * then) */
+    int64_t wait_ms = soonest ? (soonest - now) / 1000 : 0;
+    return wait_ms > 0 ? (unsigned)(wait_ms < QUICK_TICK_MS ? QUICK_TICK_MS : wait_ms) : 0;
 }
 
 const char *elb_address_of(struct app *app, arena_t *a, const char *dns_name)

@@ -37,22 +37,6 @@ sqlite3 *elb__db(struct app *app)
     return store_db(app->store, &schema_elb);
 }
 
-static bool exec_args(sqlite3 *db, const char *sql, const char *const *args, size_t n)
-{
-    sqlite3_stmt *st = store_stmt(db, sql);
-    if (!st) return false;
-    for (size_t i = 0; i < n; i++)
-        if (args[i])
-            sqlite3_bind_text(st, (int)i + 1, args[i], -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, (int)i + 1);
-    bool ok = sqlite3_step(st) == SQLITE_DONE;
-    return store_release(st) == SQLITE_OK && ok;
-}
-#define RUN_SQL(db, sql, ...)                                                                                          \
-    exec_args(db, sql, (const char *const[]){__VA_ARGS__},                                                             \
-              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
-
 static const char *cs(arena_t *a, str_t s)
 {
     return s.p ? arena_strndup(a, s.p, s.len) : NULL;
@@ -212,31 +196,31 @@ int elb_create_load_balancer(req_t *r, const val_t *in, val_t *out)
      * port, every 30 s, 5 s timeout, 2 failures out, 10 passes in. */
     const char *target = arena_printf(a, "TCP:%lld", (long long)val_get_int(first, "InstancePort", 80));
     bool ok =
-        addr && RUN_SQL(db,
-                        "INSERT INTO lb (account, region, name, dns, scheme, vpc_id, address, created_ms, hc_target, "
-                        "hc_interval, hc_timeout, hc_unhealthy, hc_healthy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                        "?9, 30, 5, 2, 10)",
-                        acct, reg, n, dns, cs(a, scheme), vpc, addr,
-                        arena_printf(a, "%lld", (long long)(time_now_us() / 1000)), target);
+        addr && STORE_RUN(db,
+                          "INSERT INTO lb (account, region, name, dns, scheme, vpc_id, address, created_ms, hc_target, "
+                          "hc_interval, hc_timeout, hc_unhealthy, hc_healthy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                          "?9, 30, 5, 2, 10)",
+                          acct, reg, n, dns, cs(a, scheme), vpc, addr,
+                          arena_printf(a, "%lld", (long long)(time_now_us() / 1000)), target);
     for (size_t i = 0; ok && i < val_len(listeners) && i < 32; i++) {
         const val_t *l = listeners->u.list.v[i];
-        ok = RUN_SQL(db,
-                     "INSERT OR REPLACE INTO lb_listener (account, region, lb, lb_port, protocol, instance_port, "
-                     "instance_protocol) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                     acct, reg, n, arena_printf(a, "%lld", (long long)val_get_int(l, "LoadBalancerPort", 0)), protos[i],
-                     arena_printf(a, "%lld", (long long)val_get_int(l, "InstancePort", 0)), iprotos[i]);
+        ok = STORE_RUN(db,
+                       "INSERT OR REPLACE INTO lb_listener (account, region, lb, lb_port, protocol, instance_port, "
+                       "instance_protocol) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                       acct, reg, n, arena_printf(a, "%lld", (long long)val_get_int(l, "LoadBalancerPort", 0)),
+                       protos[i], arena_printf(a, "%lld", (long long)val_get_int(l, "InstancePort", 0)), iprotos[i]);
     }
     for (size_t i = 0; ok && i < nz; i++)
-        ok =
-            RUN_SQL(db, "INSERT OR IGNORE INTO lb_zone (account, region, lb, zone, subnet) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    acct, reg, n, zn[i], sn[i]);
+        ok = STORE_RUN(db,
+                       "INSERT OR IGNORE INTO lb_zone (account, region, lb, zone, subnet) VALUES (?1, ?2, ?3, ?4, ?5)",
+                       acct, reg, n, zn[i], sn[i]);
     const val_t *sgs = val_get(in, "SecurityGroups");
     for (size_t i = 0; ok && i < val_len(sgs); i++)
-        ok = RUN_SQL(db, "INSERT OR IGNORE INTO lb_sg (account, region, lb, group_id) VALUES (?1, ?2, ?3, ?4)", acct,
-                     reg, n, cs(a, sgs->u.list.v[i]->u.s));
+        ok = STORE_RUN(db, "INSERT OR IGNORE INTO lb_sg (account, region, lb, group_id) VALUES (?1, ?2, ?3, ?4)", acct,
+                       reg, n, cs(a, sgs->u.list.v[i]->u.s));
     const val_t *tags = val_get(in, "Tags");
     for (size_t i = 0; ok && i < val_len(tags); i++)
-        ok = RUN_SQL(
+        ok = STORE_RUN(
             db, "INSERT OR REPLACE INTO lb_tag (account, region, lb, key, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             acct, reg, n, cs(a, val_get_str(tags->u.list.v[i], "Key")),
             cs(a, val_get_str(tags->u.list.v[i], "Value")) ? cs(a, val_get_str(tags->u.list.v[i], "Value")) : "",
@@ -381,9 +365,9 @@ int elb_delete_load_balancer(req_t *r, const val_t *in, val_t *out)
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof tables / sizeof tables[0]; i++)
-        ok = RUN_SQL(db, arena_printf(a, "DELETE FROM %s WHERE account = ?1 AND region = ?2 AND lb = ?3", tables[i]),
-                     acct, reg, n);
-    ok = ok && RUN_SQL(db, "DELETE FROM lb WHERE account = ?1 AND region = ?2 AND name = ?3", acct, reg, n);
+        ok = STORE_RUN(db, arena_printf(a, "DELETE FROM %s WHERE account = ?1 AND region = ?2 AND lb = ?3", tables[i]),
+                       acct, reg, n);
+    ok = ok && STORE_RUN(db, "DELETE FROM lb WHERE account = ?1 AND region = ?2 AND name = ?3", acct, reg, n);
     if (!ok || store_exec(db, "COMMIT") != GR_OK) {
         store_exec(db, "ROLLBACK");
         return GR_ERR;
@@ -403,7 +387,9 @@ static int registered(req_t *r, sqlite3 *db, const char *n, val_t *out)
                              n, "InstanceId"));
 }
 
-int elb_register_instances_with_load_balancer(req_t *r, const val_t *in, val_t *out)
+/* Register (add) or deregister instances; the answer lists the load
+ * balancer's instances after the change. */
+static int change_instances(req_t *r, const val_t *in, val_t *out, bool add)
 {
     arena_t *a = r->arena;
     sqlite3 *db = elb__db(r->app);
@@ -412,40 +398,38 @@ int elb_register_instances_with_load_balancer(req_t *r, const val_t *in, val_t *
     if (need_lb(r, db, name) != GR_OK) return GR_ERR;
     const val_t *insts = val_get(in, "Instances");
     const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *n = cs(a, name);
-    for (size_t i = 0; i < val_len(insts); i++) {
+    for (size_t i = 0; add && i < val_len(insts); i++) {
         str_t id = val_get_str(insts->u.list.v[i], "InstanceId");
         ec2_target_t t;
         int f = ec2_instance_target(r->app, r->who.account, r->region, id, a, &t);
         if (f < 0) return GR_ERR;
-        /* AWS (recorded): InvalidInstance "EC2 instance i-1 is not valid" */
+        /* AWS (recorded code): InvalidInstance */
         if (!f || !strcmp(t.state, "terminated"))
             return req_fail(r, E_ENDPOINT, "The following instances are not valid: %.*s", STR_FMT(id));
     }
-    for (size_t i = 0; i < val_len(insts); i++)
-        if (!RUN_SQL(
-                db,
-                "INSERT OR IGNORE INTO lb_instance (account, region, lb, instance_id, seq) VALUES (?1, ?2, ?3, ?4, "
-                "?5)",
-                acct, reg, n, cs(a, val_get_str(insts->u.list.v[i], "InstanceId")),
-                arena_printf(a, "%lld", (long long)time_now_us())))
-            return GR_ERR;
+    for (size_t i = 0; i < val_len(insts); i++) {
+        const char *id = cs(a, val_get_str(insts->u.list.v[i], "InstanceId"));
+        bool ok = add ? STORE_RUN(db,
+                                  "INSERT OR IGNORE INTO lb_instance (account, region, lb, instance_id, seq) VALUES "
+                                  "(?1, ?2, ?3, ?4, ?5)",
+                                  acct, reg, n, id, arena_printf(a, "%lld", (long long)time_now_us()))
+                      : STORE_RUN(db,
+                                  "DELETE FROM lb_instance WHERE account = ?1 AND region = ?2 AND lb = ?3 AND "
+                                  "instance_id = ?4",
+                                  acct, reg, n, id);
+        if (!ok) return GR_ERR;
+    }
     return registered(r, db, n, out);
+}
+
+int elb_register_instances_with_load_balancer(req_t *r, const val_t *in, val_t *out)
+{
+    return change_instances(r, in, out, true);
 }
 
 int elb_deregister_instances_from_load_balancer(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
-    sqlite3 *db = elb__db(r->app);
-    if (!db) return GR_ERR;
-    str_t name = val_get_str(in, "LoadBalancerName");
-    if (need_lb(r, db, name) != GR_OK) return GR_ERR;
-    const val_t *insts = val_get(in, "Instances");
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *n = cs(a, name);
-    for (size_t i = 0; i < val_len(insts); i++)
-        if (!RUN_SQL(db, "DELETE FROM lb_instance WHERE account = ?1 AND region = ?2 AND lb = ?3 AND instance_id = ?4",
-                     acct, reg, n, cs(a, val_get_str(insts->u.list.v[i], "InstanceId"))))
-            return GR_ERR;
-    return registered(r, db, n, out);
+    return change_instances(r, in, out, false);
 }
 
 int elb_configure_health_check(req_t *r, const val_t *in, val_t *out)
@@ -473,12 +457,13 @@ int elb_configure_health_check(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &ERR_ValidationError, "Timeout must be 2-60 seconds and smaller than the interval");
     if (unhealthy < 2 || unhealthy > 10 || healthy < 2 || healthy > 10)
         return req_fail(r, &ERR_ValidationError, "Thresholds must be 2-10");
-    if (!RUN_SQL(db,
-                 "UPDATE lb SET hc_target = ?4, hc_interval = ?5, hc_timeout = ?6, hc_unhealthy = ?7, hc_healthy = ?8 "
-                 "WHERE account = ?1 AND region = ?2 AND name = ?3",
-                 cs(a, r->who.account), cs(a, r->region), cs(a, name), tbuf,
-                 arena_printf(a, "%lld", (long long)interval), arena_printf(a, "%lld", (long long)timeout),
-                 arena_printf(a, "%lld", (long long)unhealthy), arena_printf(a, "%lld", (long long)healthy)))
+    if (!STORE_RUN(
+            db,
+            "UPDATE lb SET hc_target = ?4, hc_interval = ?5, hc_timeout = ?6, hc_unhealthy = ?7, hc_healthy = ?8 "
+            "WHERE account = ?1 AND region = ?2 AND name = ?3",
+            cs(a, r->who.account), cs(a, r->region), cs(a, name), tbuf, arena_printf(a, "%lld", (long long)interval),
+            arena_printf(a, "%lld", (long long)timeout), arena_printf(a, "%lld", (long long)unhealthy),
+            arena_printf(a, "%lld", (long long)healthy)))
         return GR_ERR;
     val_t *h = val_new(a, VAL_STRUCT);
     val_set_c(a, h, "Target", val_cstr(a, arena_strdup(a, tbuf)));
@@ -536,12 +521,13 @@ int elb_add_tags(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < val_len(names); i++)
         for (size_t k = 0; k < val_len(tags); k++) {
             str_t v = val_get_str(tags->u.list.v[k], "Value");
-            if (!RUN_SQL(db,
-                         "INSERT INTO lb_tag (account, region, lb, key, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
-                         "CONFLICT (account, region, lb, key) DO UPDATE SET value = excluded.value",
-                         cs(a, r->who.account), cs(a, r->region), cs(a, names->u.list.v[i]->u.s),
-                         cs(a, val_get_str(tags->u.list.v[k], "Key")), v.p ? cs(a, v) : "",
-                         arena_printf(a, "%lld", (long long)time_now_us())))
+            if (!STORE_RUN(
+                    db,
+                    "INSERT INTO lb_tag (account, region, lb, key, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
+                    "CONFLICT (account, region, lb, key) DO UPDATE SET value = excluded.value",
+                    cs(a, r->who.account), cs(a, r->region), cs(a, names->u.list.v[i]->u.s),
+                    cs(a, val_get_str(tags->u.list.v[k], "Key")), v.p ? cs(a, v) : "",
+                    arena_printf(a, "%lld", (long long)time_now_us())))
                 return GR_ERR;
         }
     return GR_OK;
@@ -558,9 +544,9 @@ int elb_remove_tags(req_t *r, const val_t *in, val_t *out)
         if (need_lb(r, db, names->u.list.v[i]->u.s) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < val_len(names); i++)
         for (size_t k = 0; k < val_len(tags); k++)
-            if (!RUN_SQL(db, "DELETE FROM lb_tag WHERE account = ?1 AND region = ?2 AND lb = ?3 AND key = ?4",
-                         cs(a, r->who.account), cs(a, r->region), cs(a, names->u.list.v[i]->u.s),
-                         cs(a, val_get_str(tags->u.list.v[k], "Key"))))
+            if (!STORE_RUN(db, "DELETE FROM lb_tag WHERE account = ?1 AND region = ?2 AND lb = ?3 AND key = ?4",
+                           cs(a, r->who.account), cs(a, r->region), cs(a, names->u.list.v[i]->u.s),
+                           cs(a, val_get_str(tags->u.list.v[k], "Key"))))
                 return GR_ERR;
     return GR_OK;
 }
