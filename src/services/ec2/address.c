@@ -26,7 +26,6 @@ static const aws_errdef_t E_Limit = {"AddressLimitExceeded", 400, true};
 static const aws_errdef_t E_AddrNF = {"InvalidAddress.NotFound", 400, true};
 static const aws_errdef_t E_AssocNF = {"InvalidAssociationID.NotFound", 400, true};
 static const aws_errdef_t E_InUse = {"InvalidIPAddress.InUse", 400, true};
-static const aws_errdef_t E_State = {"IncorrectInstanceState", 400, true};
 static const aws_errdef_t E_Already = {"Resource.AlreadyAssociated", 400, true};
 
 enum { EIP_QUOTA = 5 };
@@ -230,7 +229,7 @@ int ec2_associate_address(req_t *r, const val_t *in, val_t *out)
     if (!iid && inst.p) return ec2__not_found(r, "InvalidInstanceID.NotFound", "instance", inst);
     if (!iid) return ec2__not_found(r, "InvalidNetworkInterfaceID.NotFound", "networkInterface", eni);
     if (!strcmp(state, "terminated") || !strcmp(state, "shutting-down"))
-        return req_fail(r, &E_State, "The instance '%s' is not in a valid state for this operation.", iid);
+        return req_fail(r, &ec2__E_state, "The instance '%s' is not in a valid state for this operation.", iid);
     str_t want_pip = val_get_str(in, "PrivateIpAddress");
     if (want_pip.p && !str_eq_c(want_pip, pip))
         return req_fail(r, &ERR_InvalidParameterValue,

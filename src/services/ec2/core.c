@@ -20,6 +20,9 @@
 #include "services/app.h"
 #include "services/ec2/ec2.h"
 
+const aws_errdef_t ec2__E_state = {"IncorrectInstanceState", 400, true};
+const aws_errdef_t ec2__E_combination = {"InvalidParameterCombination", 400, true};
+
 /* ==== Store ==== */
 
 sqlite3 *ec2__db(struct app *app)

@@ -55,6 +55,10 @@ int ec2__begin(sqlite3 *db);
 int ec2__end(sqlite3 *db, bool ok);
 /* A new resource id: prefix, '-', 17 lowercase hex digits (AWS's long ids). */
 const char *ec2__new_id(arena_t *a, const char *prefix);
+/* Errors several EC2 files answer (EC2's model names none of its errors):
+ * IncorrectInstanceState and InvalidParameterCombination, 400. */
+extern const aws_errdef_t ec2__E_state, ec2__E_combination;
+
 /* EC2's name for the store's one-statement helper (store/store.h). */
 #define EXEC STORE_RUN
 /* Hooks of sg.c for vpc.c and core.c, inside their transaction: a new VPC

@@ -22,7 +22,6 @@ static const aws_errdef_t E_AmiMalformed = {"InvalidAMIID.Malformed", 400, true}
 static const aws_errdef_t E_AmiUnavailable = {"InvalidAMIID.Unavailable", 400, true};
 static const aws_errdef_t E_NameDup = {"InvalidAMIName.Duplicate", 400, true};
 static const aws_errdef_t E_NameBad = {"InvalidAMIName.Malformed", 400, true};
-static const aws_errdef_t E_State = {"IncorrectInstanceState", 400, true};
 static const aws_errdef_t E_Auth = {"AuthFailure", 400, true};
 
 /* The region's public images: their ids are the same in every data
@@ -259,7 +258,7 @@ int ec2_create_image(req_t *r, const val_t *in, val_t *out)
     /* AWS (recorded): "AMI name x is already in use by AMI ami-1". */
     if (dup) return req_fail(r, &E_NameDup, "AMI name %.*s is already in use by AMI %s", STR_FMT(name), dup);
     if (strcmp(state, "running") != 0 && strcmp(state, "stopped") != 0)
-        return req_fail(r, &E_State, "The instance '%.*s' is not in a state from which it can be imaged.",
+        return req_fail(r, &ec2__E_state, "The instance '%.*s' is not in a state from which it can be imaged.",
                         STR_FMT(inst));
     const char *id = ec2__new_id(a, "ami");
     if (ec2__begin(db) != GR_OK) return GR_ERR;

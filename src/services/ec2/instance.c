@@ -27,10 +27,8 @@ static const aws_errdef_t E_KeyNF = {"InvalidKeyPair.NotFound", 400, true};
 static const aws_errdef_t E_GroupNF = {"InvalidGroup.NotFound", 400, true};
 static const aws_errdef_t E_NoDefaultVpc = {"VPCIdNotSpecified", 400, true};
 static const aws_errdef_t E_Limit = {"InstanceLimitExceeded", 400, true};
-static const aws_errdef_t E_State = {"IncorrectInstanceState", 400, true};
 static const aws_errdef_t E_NotPermitted = {"OperationNotPermitted", 400, true};
 static const aws_errdef_t E_IpInUse = {"InvalidIPAddress.InUse", 400, true};
-static const aws_errdef_t E_Combination = {"InvalidParameterCombination", 400, true};
 static const aws_errdef_t E_NoAddr = {"InsufficientFreeAddressesInSubnet", 400, true};
 
 enum { INSTANCE_QUOTA = 20, USER_DATA_MAX = 16384 };
@@ -625,12 +623,13 @@ int ec2_run_instances(req_t *r, const val_t *in, val_t *out)
         pubflag = val_get(ni, "AssociatePublicIpAddress");
         if ((subnet.p && val_get_str(in, "SubnetId").p && val_get_str(ni, "SubnetId").p) ||
             (val_len(val_get(in, "SecurityGroupIds")) && val_len(val_get(ni, "Groups"))))
-            return req_fail(r, &E_Combination,
+            return req_fail(r, &ec2__E_combination,
                             "Network interfaces and an instance-level security groups may not be specified on the "
                             "same request");
     }
     if (want_ip.p && maxc > 1)
-        return req_fail(r, &E_Combination, "Cannot specify a private IP address when launching more than one instance");
+        return req_fail(r, &ec2__E_combination,
+                        "Cannot specify a private IP address when launching more than one instance");
     str_t token = val_get_str(in, "ClientToken"), earlier = launched_with(r, db, token);
     if (earlier.p) return reservation_out(r, db, earlier, out);
     const val_t *placement = val_get(in, "Placement");
@@ -798,9 +797,9 @@ static int change_states(req_t *r, const val_t *in, val_t *out, change_t op, con
              * which it can be stopped." / "The instance 'i-1' is not in a
              * state from which it can be started." */
             rc = op == OP_START
-                     ? req_fail(r, &E_State, "The instance '%.*s' is not in a state from which it can be started.",
+                     ? req_fail(r, &ec2__E_state, "The instance '%.*s' is not in a state from which it can be started.",
                                 STR_FMT(id))
-                     : req_fail(r, &E_State, "This instance '%.*s' is not in a state from which it can be %s.",
+                     : req_fail(r, &ec2__E_state, "This instance '%.*s' is not in a state from which it can be %s.",
                                 STR_FMT(id), op == OP_STOP ? "stopped" : "rebooted");
             break;
         }
@@ -951,8 +950,6 @@ int ec2_describe_instance_status(req_t *r, const val_t *in, val_t *out)
 
 /* ==== Attributes ==== */
 
-static const aws_errdef_t E_NotStopped = {"IncorrectInstanceState", 400, true};
-
 int ec2_describe_instance_attribute(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -1045,7 +1042,7 @@ int ec2_modify_instance_attribute(req_t *r, const val_t *in, val_t *out)
     bool stopped = !strcmp(state, "stopped");
     /* AWS (recorded): "The instance 'i-1' is not in the 'stopped' state." */
     if ((type.p || ud || (attr.p && str_eq_c(attr, "userData"))) && !stopped)
-        return req_fail(r, &E_NotStopped, "The instance '%s' is not in the 'stopped' state.", idc);
+        return req_fail(r, &ec2__E_state, "The instance '%s' is not in the 'stopped' state.", idc);
     if (type.p && !is_type(type))
         return req_fail(r, &ERR_InvalidParameterValue, "Invalid value '%.*s' for InstanceType.", STR_FMT(type));
     const val_t *gids = val_get(in, "Groups");

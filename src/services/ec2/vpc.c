@@ -24,7 +24,6 @@ static const aws_errdef_t E_DefaultExists = {"DefaultVpcAlreadyExists", 400, tru
 static const aws_errdef_t E_CidrLimit = {"CidrLimitExceeded", 400, true};
 static const aws_errdef_t E_CidrAssocNF = {"InvalidVpcCidrBlockAssociationID.NotFound", 400, true};
 static const aws_errdef_t E_CidrConflict = {"InvalidVpc.Range", 400, true};
-static const aws_errdef_t E_Combination = {"InvalidParameterCombination", 400, true};
 static const aws_errdef_t E_NoDefaultVpc = {"DefaultVpcDoesNotExist", 400, true};
 static const aws_errdef_t E_DefaultSubnetExists = {"DefaultSubnetAlreadyExistsInAvailabilityZone", 400, true};
 
@@ -369,7 +368,7 @@ int ec2_modify_vpc_attribute(req_t *r, const val_t *in, val_t *out)
     const val_t *sup = val_get(in, "EnableDnsSupport"), *host = val_get(in, "EnableDnsHostnames");
     /* AWS: one attribute per request. */
     if ((sup != NULL) + (host != NULL) != 1)
-        return req_fail(r, &E_Combination, "Only one attribute can be modified at a time");
+        return req_fail(r, &ec2__E_combination, "Only one attribute can be modified at a time");
     sqlite3 *db = ec2__ready(r);
     if (!db) return GR_ERR;
     if (ec2__need(r, db, "vpc", id) != GR_OK) return GR_ERR;

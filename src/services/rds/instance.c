@@ -27,7 +27,6 @@
 #define E_EXISTS (&RDS_ERR_DBInstanceAlreadyExistsFault)
 #define E_NOTFOUND (&RDS_ERR_DBInstanceNotFoundFault)
 #define E_STATE (&RDS_ERR_InvalidDBInstanceStateFault)
-#define E_GROUP_NOTFOUND (&RDS_ERR_DBSubnetGroupNotFoundFault)
 #define E_QUOTA (&RDS_ERR_InstanceQuotaExceededFault)
 static const aws_errdef_t E_Combination = {"InvalidParameterCombination", 400, true};
 
