@@ -16,7 +16,7 @@ import zipfile
 import botocore.exceptions
 import pytest
 
-from conftest import serve, lambda_role
+from conftest import serve, lambda_role, wait_for
 
 REGION = "ap-northeast-2"
 
@@ -468,10 +468,13 @@ def test_sqs_mapping_filters_delete_what_they_do_not_match(lam, role, sqs):
 def test_checkpoint_survives_a_restart(g, lam, role, sqs, ddb):
     out = recorder(lam, role, sqs, "ddb-restart")
     arn = stream_table(ddb, "ledger")
-    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="ddb-restart", StartingPosition="TRIM_HORIZON")
+    uuid = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="ddb-restart",
+                                           StartingPosition="TRIM_HORIZON")["UUID"]
     ddb.put_item(TableName="ledger", Item={"id": {"S": "first"}})
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in records(sqs, out, 1)] == ["first"]
-    time.sleep(0.5)  # the checkpoint is written as the batch ends
+    # the checkpoint is written as the batch ends, just before its result is
+    # reported: the function's output can come first on a loaded machine
+    wait_for(lambda: lam.get_event_source_mapping(UUID=uuid)["LastProcessingResult"] == "OK")
     g.restart()
     # the mapping polls again after the restart, from its stored checkpoint
     ddb.put_item(TableName="ledger", Item={"id": {"S": "second"}})
