@@ -10,6 +10,8 @@ CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 BOTOCORE ?= /usr/lib/python3/dist-packages/botocore/data
 FUZZ_SECONDS ?= 10
+# Builds run as many compilers at once as the machine has cores (CI has two).
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
 
 SERVICES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard src/services/*/*.ops)))))
 OPS      := $(foreach s,$(SERVICES),src/services/$(s)/$(s).ops)
@@ -123,11 +125,16 @@ build/test/unit/%: build/test/tests/unit/%.o $(HARNESS_OBJ) build/test/libgureum
 	@mkdir -p $(dir $@)
 	$(CC) -fsanitize=address,undefined -o $@ $^ $(LIBS) -lcmocka
 
-run: deps build/gureum
+run: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) build/gureum
 	@mkdir -p data
 	./build/gureum serve --host 127.0.0.1 --port 4566 --data ./data
 
+# Everything the tests need is built first, NPROC compilers at once; the tests
+# themselves then run one after another.
 test: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) build/test/gureum build/gureum build/test/proto_tool \
+	  $(UNIT_BIN) $(REPLAY_BIN) fuzz-build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory fuzz
