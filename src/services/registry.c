@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "autoscaling_model.h"
 #include "cloudfront_model.h"
 #include "cloudwatch_model.h"
 #include "cloudwatchcbor_model.h"
@@ -21,6 +22,7 @@
 #include "rds_model.h"
 #include "route53_model.h"
 #include "s3_model.h"
+#include "services/autoscaling/autoscaling.h"
 #include "services/cloudfront/cloudfront.h"
 #include "services/cloudwatch/metrics.h"
 #include "services/events/events.h"
@@ -79,6 +81,10 @@ static const svc_edge_t cw_edge = {.max_body = 1u << 20, .inflate = true};
 
 const svc_entry_t registry[] = {
     /* name       model                invalid                              missing                  global */
+    /* Amazon EC2 Auto Scaling (API 2011-01-01); its tick keeps every group
+     * at its desired capacity with real instances. */
+    {"autoscaling", &gen_model_autoscaling, &ERR_ValidationError, &ERR_ValidationError, false, NULL,
+     .tick = autoscaling_tick},
     /* CloudFront is global and signs for us-east-1; its edge (edge.c) is
      * reached by Host, not by an operation, and its cache freed at stop. */
     {"cloudfront", &gen_model_cloudfront, &CLOUDFRONT_ERR_InvalidArgument, NULL, true, cloudfront_start,

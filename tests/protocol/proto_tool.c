@@ -40,7 +40,11 @@ static const svc_model_t *find_model(const char *name)
 static const svc_model_t *find_model(const char *name)
 {
     const svc_entry_t *e = registry_find(name);
-    return e ? e->model : NULL;
+    if (e) return e->model;
+    /* rows named by signing name (elasticloadbalancing) are found by their model's name (elb) */
+    for (size_t i = 0; i < registry_count; i++)
+        if (strcmp(registry[i].model->id, name) == 0) return registry[i].model;
+    return NULL;
 }
 #endif
 

@@ -32,7 +32,7 @@ import botocore.handlers  # noqa: E402
 
 import protohelp  # noqa: E402
 
-SERVICES = ("sts", "iam", "ec2", "s3", "sns", "cloudwatch", "rds", "route53", "cloudfront")
+SERVICES = ("sts", "iam", "ec2", "s3", "sns", "cloudwatch", "rds", "route53", "cloudfront", "elb", "autoscaling")
 SEEDS = (1, 2, 3)
 
 if pytest is None:  # decorators below still need a name
@@ -252,6 +252,25 @@ CLIENT_CALLS = {
         ("UpdateHealthCheck", {"HealthCheckId": "h1", "HealthCheckVersion": 2, "Inverted": True,
                                "ResetElements": ["ResourcePath"]}),
         ("ListHealthChecks", {"Marker": "h1", "MaxItems": "2"}),
+    ],
+    "elb": [
+        ("CreateLoadBalancer", {"LoadBalancerName": "lb", "Listeners": [
+            {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 8001}], "AvailabilityZones": ["us-east-1a"],
+            "Tags": [{"Key": "k", "Value": "a & <b>"}]}),
+        ("RegisterInstancesWithLoadBalancer", {"LoadBalancerName": "lb", "Instances": [{"InstanceId": "i-1"}]}),
+        ("ConfigureHealthCheck", {"LoadBalancerName": "lb", "HealthCheck": {
+            "Target": "HTTP:8001/a?b=<c>", "Interval": 10, "Timeout": 5, "UnhealthyThreshold": 2,
+            "HealthyThreshold": 2}}),
+    ],
+    "autoscaling": [
+        ("CreateAutoScalingGroup", {"AutoScalingGroupName": "g", "LaunchTemplate": {
+            "LaunchTemplateName": "tpl", "Version": "$Latest"}, "MinSize": 1, "MaxSize": 3,
+            "VPCZoneIdentifier": "subnet-1,subnet-2", "Tags": [{"Key": "k", "Value": "a & <b>",
+                                                                "PropagateAtLaunch": True}]}),
+        ("PutScalingPolicy", {"AutoScalingGroupName": "g", "PolicyName": "p", "PolicyType": "StepScaling",
+                              "AdjustmentType": "ChangeInCapacity", "StepAdjustments": [
+                                  {"MetricIntervalLowerBound": 0.5, "ScalingAdjustment": 1}]}),
+        ("DescribeScalingActivities", {"AutoScalingGroupName": "g", "MaxRecords": 5, "NextToken": "5"}),
     ],
     "cloudfront": [
         ("CreateInvalidation", {"DistributionId": "E1", "InvalidationBatch": {

@@ -845,3 +845,26 @@ int cw__alarm_exists(req_t *r, sqlite3 *db, str_t arn)
         return -1;
     return e.found;
 }
+
+/* ==== For Auto Scaling ==== */
+
+void cloudwatch_alarms_acting_on(struct app *app, arena_t *a, str_t account, str_t region, str_t arn, str_t **names,
+                                 size_t *n)
+{
+    *n = 0;
+    *names = NULL;
+    sqlite3 *db = cw__db(app);
+    sqlite3_stmt *st =
+        db ? store_stmt(db, "SELECT DISTINCT name FROM alarm, json_each(alarm.config, '$.AlarmActions') AS x WHERE "
+                            "account = ?1 AND region = ?2 AND x.value = ?3 UNION SELECT name FROM alarm, "
+                            "json_each(alarm.config, '$.OKActions') AS y WHERE account = ?1 AND region = ?2 AND "
+                            "y.value = ?3 ORDER BY name LIMIT 100")
+           : NULL;
+    if (!st) return;
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, arn);
+    *names = ARENA_NEWN(a, str_t, 100);
+    while (*names && *n < 100 && sqlite3_step(st) == SQLITE_ROW) (*names)[(*n)++] = store_col_str(a, st, 0);
+    store_release(st);
+}

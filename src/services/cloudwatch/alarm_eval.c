@@ -20,6 +20,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "services/app.h"
+#include "services/autoscaling/autoscaling.h"
 #include "services/cloudwatch/alarm.h"
 #include "services/cloudwatch/cloudwatch.h"
 #include "services/events/events.h"
@@ -537,6 +538,40 @@ static void wait_for_suppressor(sqlite3 *db, arena_t *a, const alarm_t *al, cons
     store_release(st);
 }
 
+/* An Auto Scaling policy executed for the alarm: with the newest data
+ * point and the threshold of the alarm's StateReasonData (a step scaling
+ * policy picks its step by them). */
+static void scaling_action(struct app *app, arena_t *a, const alarm_t *al, str_t arn, str_t reason_data, int64_t now)
+{
+    json_t *d = reason_data.len ? json_parse(a, reason_data, NULL) : NULL;
+    const json_t *pts = d ? json_get(d, "recentDatapoints") : NULL, *thr = d ? json_get(d, "threshold") : NULL;
+    double value = 0, threshold = cwa__num(al->config, "Threshold", 0);
+    if (thr && thr->type == JSON_INT) threshold = (double)thr->u.i;
+    if (thr && thr->type == JSON_DOUBLE) threshold = thr->u.d;
+    if (pts && pts->type == JSON_ARRAY && pts->u.arr.n) {
+        const json_t *last = pts->u.arr.v[pts->u.arr.n - 1];
+        value = last->type == JSON_INT ? (double)last->u.i : last->type == JSON_DOUBLE ? last->u.d : 0;
+    }
+    const char *err = NULL;
+    if (asg_execute_alarm_policy(app, a, arn, al->name, value, threshold, &err) != GR_OK && !err)
+        err = "Internal error executing the policy";
+    action_done(app, a, al, arn, err, STR_NULL, now);
+}
+
+/* AWS (CloudWatch User Guide, "Alarm actions"): an alarm invokes its
+ * actions when its state changes, except Auto Scaling actions, which it
+ * invokes again at every evaluation while it stays in the state. */
+static void repeat_scaling(struct app *app, arena_t *a, const alarm_t *al, str_t reason_data, int64_t now)
+{
+    const char *key = str_eq_c(al->state, "ALARM") ? "AlarmActions"
+                      : str_eq_c(al->state, "OK")  ? "OKActions"
+                                                   : "InsufficientDataActions";
+    const val_t *l = val_get(al->config, key);
+    for (size_t i = 0; al->actions_enabled && i < val_len(l); i++)
+        if (str_starts_with(l->u.list.v[i]->u.s, STR("arn:aws:autoscaling:")))
+            scaling_action(app, a, al, l->u.list.v[i]->u.s, reason_data, now);
+}
+
 static void run_actions(struct app *app, arena_t *a, const alarm_t *al, const char *state, str_t reason,
                         str_t reason_data, int64_t now, bool waited)
 {
@@ -585,8 +620,10 @@ static void run_actions(struct app *app, arena_t *a, const alarm_t *al, const ch
                 !err)
                 err = "Internal error invoking the function";
             action_done(app, a, al, arn, err, STR_NULL, now);
+        } else if (str_starts_with(arn, STR("arn:aws:autoscaling:"))) {
+            scaling_action(app, a, al, arn, reason_data, now);
         } else {
-            /* EC2 (arn:aws:automate / swf), Auto Scaling policies, Systems
+            /* EC2 (arn:aws:automate / swf), Systems
              * Manager OpsItems and incidents: gureum serves none of these, so
              * the action fails as AWS's would for a resource that is not there. */
             action_done(app, a, al, arn, "gureum has no service to carry out this action", STR_NULL, now);
@@ -1037,6 +1074,10 @@ static void eval_metric(struct app *app, arena_t *a, alarm_t *al, int64_t now)
     }
     json_w_arr_end(&jw);
     json_w_obj_end(&jw);
+    if (str_eq_c(al->state, state)) {
+        repeat_scaling(app, a, al, buf_str(&b), now);
+        return;
+    }
     cwa__transition(app, a, al->account, al->region, al->name, state, buf_str(&r), buf_str(&b), 0);
 }
 

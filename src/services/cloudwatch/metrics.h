@@ -121,6 +121,11 @@ int cw_tags_put(struct app *app, const char *arn, const struct val *tags);
 /* Removes every tag of arn (its resource was deleted). */
 int cw_tags_drop(struct app *app, const char *arn);
 
+/* For Auto Scaling's DescribePolicies: the names (in a) of the account's
+ * alarms in region whose actions name arn; *n of them (0 on a failure). */
+void cloudwatch_alarms_acting_on(struct app *app, arena_t *a, str_t account, str_t region, str_t arn, str_t **names,
+                                 size_t *n);
+
 struct req;
 /* The registry's resource_tags hook (dashboard.c): a CloudWatch resource's
  * tags by ARN (a list of {Key, Value}; NULL when untagged), for

@@ -275,7 +275,8 @@ int ec2__tags_put(req_t *r, sqlite3 *db, str_t id, const val_t *tags)
          * characters, values up to 256, "aws:" reserved. */
         if (!k.p || k.len == 0 || k.len > 128)
             return req_fail(r, &ERR_InvalidParameterValue, "Tag key exceeds the maximum length of 128 characters");
-        if (k.len >= 4 && strncasecmp(k.p, "aws:", 4) == 0)
+        /* gureum's own runners add AWS's tags (aws:autoscaling:groupName) */
+        if (!r->internal && k.len >= 4 && strncasecmp(k.p, "aws:", 4) == 0)
             return req_fail(r, &ERR_InvalidParameterValue,
                             "Tag keys starting with 'aws:' are reserved for internal use");
         if (val_get_str(tags->u.list.v[i], "Value").len > 256)

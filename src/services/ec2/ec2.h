@@ -10,8 +10,9 @@
  * dhcp.c DHCP options sets; sg.c security groups; nacl.c network ACLs;
  * keypair.c key pairs; address.c Elastic IPs.
  *
- * Other services (RDS's DB subnet groups) ask about subnets through
- * ec2_subnet_info and never read EC2's tables. */
+ * Other services ask about subnets (RDS's DB subnet groups) and instances
+ * (load balancers) and launch instances (Auto Scaling) through the
+ * functions below, and never read EC2's tables. */
 #ifndef GR_SERVICES_EC2_EC2_H
 #define GR_SERVICES_EC2_EC2_H
 
@@ -45,6 +46,19 @@ typedef struct {
     pid_t pid;
 } ec2_target_t;
 int ec2_instance_target(struct app *app, str_t account, str_t region, str_t id, arena_t *a, ec2_target_t *out);
+
+/* api.c's, for services that run instances for an account (Auto
+ * Scaling): launch runs one instance as RunInstances does with run as its
+ * input (MinCount and MaxCount set to 1): 1 with *out filled (strings in
+ * a), 0 when EC2 refused (*err: "Code: message", in a), -1 on a failure.
+ * terminate: TerminateInstances of one instance; 1 done, 0 refused (logged),
+ * -1 failure. */
+typedef struct {
+    const char *id, *type, *zone;
+} ec2_launched_t;
+int ec2_launch(struct app *app, str_t account, str_t region, const val_t *run, arena_t *a, ec2_launched_t *out,
+               const char **err);
+int ec2_terminate(struct app *app, str_t account, str_t region, str_t id);
 
 /* ==== Inside EC2 ==== */
 

@@ -26,6 +26,13 @@ void elb__forget(const char *account, const char *region, const char *lb);
  * is name (any account; a final dot allowed), in a; NULL when none. */
 const char *elb_address_of(struct app *app, arena_t *a, const char *name);
 
+/* For Auto Scaling (a group's LoadBalancerNames): 1 when the account has
+ * the load balancer name, 0 when not, -1 on a failure; attach registers
+ * (add) or deregisters an instance as RegisterInstancesWithLoadBalancer
+ * does: 1 done, 0 refused, -1 failure. */
+int elb_exists(struct app *app, str_t account, str_t region, str_t name);
+int elb_attach(struct app *app, str_t account, str_t region, str_t name, str_t instance, bool add);
+
 /* The registry's hooks. */
 unsigned elb_tick(struct app *app);
 void elb_stop(struct app *app);

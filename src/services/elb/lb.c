@@ -20,6 +20,7 @@
 #include "schemas.h"
 #include "services/app.h"
 #include "services/loopaddr.h"
+#include "services/ownreq.h"
 #include "services/ec2/ec2.h"
 #include "services/elb/elb.h"
 
@@ -580,4 +581,32 @@ int elb_describe_tags(req_t *r, const val_t *in, val_t *out)
         val_push(a, list, d);
     }
     return val_set_c(a, out, "TagDescriptions", list);
+}
+
+/* ==== For other services ==== */
+
+int elb_exists(struct app *app, str_t account, str_t region, str_t name)
+{
+    req_t *r = ownreq_new(app, account, region, "elb-exists");
+    if (!r) return -1;
+    sqlite3 *db = elb__db(app);
+    int e = db ? lb_exists(r, db, name) : -1;
+    arena_free(r->arena);
+    return e;
+}
+
+int elb_attach(struct app *app, str_t account, str_t region, str_t name, str_t instance, bool add)
+{
+    req_t *r = ownreq_new(app, account, region, add ? "elb-register" : "elb-deregister");
+    if (!r) return -1;
+    arena_t *a = r->arena;
+    val_t *in = val_new(a, VAL_STRUCT), *list = val_new(a, VAL_LIST), *i = val_new(a, VAL_STRUCT),
+          *out = val_new(a, VAL_STRUCT);
+    val_set_c(a, i, "InstanceId", val_str(a, instance));
+    val_push(a, list, i);
+    val_set_c(a, in, "LoadBalancerName", val_str(a, name));
+    val_set_c(a, in, "Instances", list);
+    int rc = change_instances(r, in, out, add) == GR_OK ? 1 : r->err ? 0 : -1;
+    arena_free(r->arena);
+    return rc;
 }

@@ -31,6 +31,7 @@
 #include "s3_model.h"
 #include "schemas.h"
 #include "services/app.h"
+#include "services/ownreq.h"
 #include "services/s3/s3.h"
 #include "services/ticker.h"
 
@@ -135,24 +136,7 @@ bool s3__rule_matches(req_t *r, const val_t *rule, str_t key, const s3_obj_t *o,
 /* A request of the bucket owner's root, for calling S3's own operations. */
 req_t *s3__owner_req(app_t *app, str_t account, str_t region)
 {
-    arena_t *a = arena_new(16u << 20);
-    if (!a) return NULL;
-    req_t *r = ARENA_NEW(a, req_t);
-    if (!r) {
-        arena_free(a);
-        return NULL;
-    }
-    r->arena = a;
-    r->app = app;
-    r->who.account = arena_str(a, account);
-    r->who.arn = str_c(arena_printf(a, "arn:aws:iam::%.*s:root", STR_FMT(account)));
-    r->who.user_id = r->who.account;
-    r->who.root = true;
-    r->internal = true;
-    r->region = arena_str(a, region);
-    memcpy(r->id, "lifecycle-runner", 17);
-    wire_resp_init(&r->resp, a);
-    return r;
+    return ownreq_new(app, account, region, "lifecycle-runner");
 }
 
 /* What a pass over a bucket's current objects does with each one that the
