@@ -177,10 +177,15 @@ nohup timeout 25 sh -c 'while :; do :; done' >/dev/null 2>&1 &
 @needs_machines
 def test_cloudwatch_alarms_scale_on_real_cpu(gureum, asg, ec2, image, subnets):
     ids, _ = subnets
-    asg.create_launch_configuration(LaunchConfigurationName="burn-lc", ImageId=image, InstanceType="t2.micro",
-                                    UserData=BURN)
-    asg.create_auto_scaling_group(AutoScalingGroupName="burn", LaunchConfigurationName="burn-lc", MinSize=1,
-                                  MaxSize=3, DesiredCapacity=1, VPCZoneIdentifier=ids)
+    # Scenario G: a launch template from the image
+    tid = ec2.create_launch_template(LaunchTemplateName="burn-tpl", LaunchTemplateData={
+        "ImageId": image, "InstanceType": "t2.micro", "UserData": base64.b64encode(BURN.encode()).decode()})[
+        "LaunchTemplate"]["LaunchTemplateId"]
+    asg.create_auto_scaling_group(AutoScalingGroupName="burn", MinSize=1, MaxSize=3, DesiredCapacity=1,
+                                  LaunchTemplate={"LaunchTemplateName": "burn-tpl", "Version": "$Latest"},
+                                  VPCZoneIdentifier=ids)
+    assert group(asg, "burn")["LaunchTemplate"] == {"LaunchTemplateId": tid, "LaunchTemplateName": "burn-tpl",
+                                                    "Version": "$Latest"}
     up = asg.put_scaling_policy(AutoScalingGroupName="burn", PolicyName="up", AdjustmentType="ChangeInCapacity",
                                 ScalingAdjustment=1, Cooldown=0)
     down = asg.put_scaling_policy(AutoScalingGroupName="burn", PolicyName="down", PolicyType="StepScaling",
@@ -200,6 +205,11 @@ def test_cloudwatch_alarms_scale_on_real_cpu(gureum, asg, ec2, image, subnets):
     assert [a["AlarmName"] for a in pol["up"]["Alarms"]] == ["burn-high"]
     assert pol["down"]["PolicyType"] == "StepScaling" and pol["down"]["MetricAggregationType"] == "Average"
 
+    [first] = in_service(asg, "burn", 1)
+    assert first["LaunchTemplate"]["LaunchTemplateId"] == tid
+    tags = {t["Key"]: t["Value"] for t in ec2.describe_instances(InstanceIds=[first["InstanceId"]])[
+        "Reservations"][0]["Instances"][0]["Tags"]}
+    assert tags["aws:ec2launchtemplate:id"] == tid and tags["aws:autoscaling:groupName"] == "burn"
     # the first instance's load raises the group's average CPU: the alarm fires and keeps firing
     # while it stays in ALARM, and each new instance (burning too) is added once the last one is in
     # service, up to MaxSize
@@ -283,6 +293,9 @@ def test_refusals(asg, image, subnets):
                      VPCZoneIdentifier=ids)
     assert err["Message"] == ("Valid requests must contain either LaunchTemplate, LaunchConfigurationName, "
                               "InstanceId or MixedInstancesPolicy parameter.")
+    err, _ = refused(asg.create_auto_scaling_group, AutoScalingGroupName="r", MinSize=0, MaxSize=1,
+                     LaunchTemplate={"LaunchTemplateId": "lt-0123456789abcdef0"}, VPCZoneIdentifier=ids)
+    assert err["Code"] == "ValidationError" and "lt-0123456789abcdef0" in err["Message"]
     err, _ = refused(asg.create_auto_scaling_group, AutoScalingGroupName="r", MinSize=0, MaxSize=1,
                      LoadBalancerNames=["no-such-lb"], **base)
     assert err["Message"] == "Provided Load Balancers may not be valid. Please ensure they exist and try again."

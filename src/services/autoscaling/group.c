@@ -362,8 +362,9 @@ static int check_sizes(req_t *r, int64_t min, int64_t max, int64_t desired)
 /* What the group launches from: exactly one of LaunchTemplate and
  * LaunchConfigurationName (mixed instances policies and InstanceId are
  * not served), checked as AWS checks it. */
-static int check_launch_source(req_t *r, sqlite3 *db, const val_t *in, bool update)
+static int check_launch_source(req_t *r, sqlite3 *db, const val_t *in, bool update, val_t **template)
 {
+    *template = NULL;
     const val_t *lt = val_get(in, "LaunchTemplate");
     str_t lc = val_get_str(in, "LaunchConfigurationName");
     if (val_get(in, "MixedInstancesPolicy") || val_get_str(in, "InstanceId").p)
@@ -383,6 +384,23 @@ static int check_launch_source(req_t *r, sqlite3 *db, const val_t *in, bool upda
         if ((id.p && name.p) || (!id.p && !name.p))
             return req_fail(r, &ERR_ValidationError,
                             "Valid requests must contain either launchTemplateId or LaunchTemplateName");
+        const char *tid, *tname, *tver;
+        int f = ec2_template_resolve(r->app, r->who.account, r->region, id, name, val_get_str(lt, "Version"), r->arena,
+                                     &tid, &tname, &tver);
+        if (f < 0) return GR_ERR;
+        /* AWS (not on record) */
+        if (!f)
+            return req_fail(r, &ERR_ValidationError,
+                            "You must use a valid fully-formed launch template. The launch template %.*s (version "
+                            "%s) does not exist.",
+                            STR_FMT(id.p ? id : name),
+                            val_get_str(lt, "Version").p ? cs(r->arena, val_get_str(lt, "Version")) : "$Default");
+        /* AWS answers the template by id and name, and the version as given */
+        arena_t *a = r->arena;
+        *template = val_new(a, VAL_STRUCT);
+        val_set_c(a, *template, "LaunchTemplateId", val_cstr(a, tid));
+        val_set_c(a, *template, "LaunchTemplateName", val_cstr(a, tname));
+        val_set_c(a, *template, "Version", val_cstr(a, tver));
     }
     if (lc.p) {
         int e = lc_exists(db, r->who.account, r->region, lc);
@@ -506,7 +524,8 @@ int autoscaling_create_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
     int64_t desired = val_get_int(in, "DesiredCapacity", min);
     if (check_sizes(r, min, max, desired) != GR_OK) return GR_ERR;
     sqlite3 *db = asg__db(r->app);
-    if (!db || check_launch_source(r, db, in, false) != GR_OK) return GR_ERR;
+    val_t *template;
+    if (!db || check_launch_source(r, db, in, false, &template) != GR_OK) return GR_ERR;
     val_t *zones = zones_of(r, in);
     if (!zones) return GR_ERR;
     /* AWS (recorded) */
@@ -536,6 +555,7 @@ int autoscaling_create_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
     }
     val_t *c = json_val(a, str_c(config_text(a, in, group_members)));
     val_set_c(a, c, "AvailabilityZones", zones);
+    if (template) val_set_c(a, c, "LaunchTemplate", template);
     char uuid[37];
     id_uuid(uuid);
     int64_t now = asg__now_ms();
@@ -769,7 +789,8 @@ int autoscaling_update_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t name = val_get_str(in, "AutoScalingGroupName");
     asg__group_t g;
-    if (need_group(r, db, name, &g) != GR_OK || check_launch_source(r, db, in, true) != GR_OK) return GR_ERR;
+    val_t *template;
+    if (need_group(r, db, name, &g) != GR_OK || check_launch_source(r, db, in, true, &template) != GR_OK) return GR_ERR;
     int64_t min = val_get_int(in, "MinSize", g.min), max = val_get_int(in, "MaxSize", g.max);
     /* AWS: a new MinSize above the desired capacity raises it, a new MaxSize
      * below it lowers it, when DesiredCapacity is not given. */
@@ -789,6 +810,7 @@ int autoscaling_update_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
         if (sized || str_eq_c(k, "AvailabilityZones")) continue;
         val_set(a, c, k, in->u.obj.e[i].v);
     }
+    if (template) val_set_c(a, c, "LaunchTemplate", template);
     val_t *kept = val_new(a, VAL_STRUCT);
     for (size_t i = 0; i < c->u.obj.n; i++) {
         str_t k = c->u.obj.e[i].key;

@@ -96,7 +96,12 @@ static val_t *run_input(struct app *app, sqlite3 *db, arena_t *a, str_t account,
     val_t *in = val_new(a, VAL_STRUCT);
     const val_t *c = g->config;
     if (val_get(c, "LaunchTemplate")) {
-        val_set_c(a, in, "LaunchTemplate", val_get(c, "LaunchTemplate"));
+        /* RunInstances names the template one way only */
+        const val_t *lt = val_get(c, "LaunchTemplate");
+        val_t *spec = val_new(a, VAL_STRUCT);
+        val_set_c(a, spec, "LaunchTemplateId", val_get(lt, "LaunchTemplateId"));
+        if (val_get(lt, "Version")) val_set_c(a, spec, "Version", val_get(lt, "Version"));
+        val_set_c(a, in, "LaunchTemplate", spec);
     } else {
         sqlite3_stmt *st = store_stmt(db, "SELECT config FROM asg_launch_config WHERE account = ?1 AND region = ?2 "
                                           "AND name = ?3");

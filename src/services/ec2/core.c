@@ -267,6 +267,15 @@ int ec2_subnet_info(struct app *app, str_t account, str_t region, str_t subnet_i
 static const aws_errdef_t E_TagLimit = {"TagLimitExceeded", 400, true};
 static const aws_errdef_t E_InvalidID = {"InvalidID", 400, true};
 
+bool ec2__tag_aws(req_t *r, sqlite3 *db, const char *id, const char *key, const char *value)
+{
+    return EXEC(db,
+                "INSERT INTO tag (account, region, res_id, key, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
+                "CONFLICT (account, region, res_id, key) DO UPDATE SET value = excluded.value",
+                ec2__cstr(r->arena, r->who.account), ec2__cstr(r->arena, r->region), id, key, value,
+                arena_printf(r->arena, "%lld", (long long)ec2__seq()));
+}
+
 int ec2__tags_put(req_t *r, sqlite3 *db, str_t id, const val_t *tags)
 {
     for (size_t i = 0; i < val_len(tags); i++) {
@@ -385,6 +394,9 @@ static const struct {
     /* AWS (recorded): "The image id '[ami-1]' does not exist" (an
      * account's own images; the public ones are not rows). */
     {"ami-", "image", "image", "InvalidAMIID.NotFound", NULL, "The image id '[%.*s]' does not exist"},
+    /* AWS (recorded) */
+    {"lt-", "launch_template", "launch-template", "InvalidLaunchTemplateId.NotFound", NULL,
+     "The specified launch template, with template ID %.*s, does not exist."},
 };
 
 /* The kind of a well-formed id: its prefix, then 8 or 17 hexadecimal

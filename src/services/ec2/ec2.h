@@ -60,6 +60,13 @@ int ec2_launch(struct app *app, str_t account, str_t region, const val_t *run, a
                const char **err);
 int ec2_terminate(struct app *app, str_t account, str_t region, str_t id);
 
+/* template.c's, for Auto Scaling: the launch template of id or name (one
+ * of them) with version ("$Latest", "$Default", a number; STR_NULL:
+ * "$Default"): 1 with its id, name and the version as asked (in a), 0 when
+ * the template or version does not exist, -1 on a failure. */
+int ec2_template_resolve(struct app *app, str_t account, str_t region, str_t id, str_t name, str_t version, arena_t *a,
+                         const char **id_out, const char **name_out, const char **version_out);
+
 /* ==== Inside EC2 ==== */
 
 /* The connection, with the request's region's default VPC made if it was
@@ -106,6 +113,13 @@ const char *ec2__image_id(arena_t *a, str_t region, size_t k);
  * files of a deregistered image removed (boot.c). */
 int ec2__image_usable(req_t *r, sqlite3 *db, str_t id);
 void ec2__image_files_drop(struct app *app, const char *acct, const char *reg, const char *id);
+/* template.c's, first thing in RunInstances: in with its LaunchTemplate's
+ * version's data as the defaults of what in does not give (in itself when
+ * it names none; NULL with r failed); *id and *version: the template's, for
+ * the instance's aws:ec2launchtemplate:* tags (NULL without one). */
+const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, const char **version);
+/* A tag of AWS's own (aws:…), which requests may not set, on resource id. */
+bool ec2__tag_aws(req_t *r, sqlite3 *db, const char *id, const char *key, const char *value);
 /* AWS's state code of a state name (running: 16). */
 int ec2__state_code(const char *state);
 /* AWS's private (public: true) DNS name of an address in region. */

@@ -581,6 +581,8 @@ static int reservation_out(req_t *r, sqlite3 *db, str_t res, val_t *out)
 int ec2_run_instances(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
+    const char *tpl_id, *tpl_version;
+    if (!(in = ec2__template_merge(r, in, &tpl_id, &tpl_version))) return GR_ERR;
     int64_t minc = val_get_int(in, "MinCount", 0), maxc = val_get_int(in, "MaxCount", 0);
     if (minc < 1)
         return req_fail(r, &ERR_InvalidParameterValue,
@@ -727,6 +729,9 @@ int ec2_run_instances(req_t *r, const val_t *in, val_t *out)
                       arena_strndup(a, r->region.p, r->region.len), id, ec2__cstr(a, groups->u.list.v[g]->u.s),
                       arena_printf(a, "%zu", g));
         ok = ok && ec2__tags_apply(r, db, inst_specs, "instance", id) == GR_OK;
+        /* AWS: an instance launched from a template carries its id and version */
+        ok = ok && (!tpl_id || (ec2__tag_aws(r, db, id, "aws:ec2launchtemplate:id", tpl_id) &&
+                                ec2__tag_aws(r, db, id, "aws:ec2launchtemplate:version", tpl_version)));
     }
     if (ec2__end(db, ok) != GR_OK) return GR_ERR;
     return reservation_out(r, db, str_c(res), out);

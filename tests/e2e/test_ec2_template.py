@@ -1,0 +1,166 @@
+"""test_ec2_template.py — EC2 launch templates: create with tags and a ClientToken, versions (a
+source version's data with the request's on top), $Latest and $Default, the default changed,
+versions and templates deleted; RunInstances from a template (the image, type and user data
+come from it, the request overrides what it gives, the instance carries the template's id and
+version) and the instance really serves what the template's user data started; AWS's refusals;
+the AWS CLIs.
+"""
+import base64
+import json
+import urllib.request
+
+import pytest
+
+from conftest import machines_supported, refused, serve, wait_for
+
+
+MACHINES = machines_supported()
+
+
+@pytest.fixture(scope="module")
+def gureum(tmp_path_factory):
+    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
+
+
+@pytest.fixture(scope="module")
+def ec2(gureum):
+    return gureum.client("ec2")
+
+
+@pytest.fixture(scope="module")
+def image(ec2):
+    [im] = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
+    return im["ImageId"]
+
+
+WEB = """#!/bin/bash
+mkdir -p /srv/www && echo "from the template" > /srv/www/index.html
+cd /srv/www && nohup python3 -m http.server 8001 >/dev/null 2>&1 &
+"""
+
+
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
+
+
+def test_templates_and_versions(ec2, image):
+    t = ec2.create_launch_template(LaunchTemplateName="web-tpl", VersionDescription="first",
+                                   LaunchTemplateData={"ImageId": image, "InstanceType": "t2.micro",
+                                                       "Monitoring": {"Enabled": True}},
+                                   TagSpecifications=[{"ResourceType": "launch-template",
+                                                       "Tags": [{"Key": "team", "Value": "web"}]}],
+                                   ClientToken="tok-1")["LaunchTemplate"]
+    assert t["LaunchTemplateId"].startswith("lt-") and t["LaunchTemplateName"] == "web-tpl"
+    assert t["DefaultVersionNumber"] == 1 and t["LatestVersionNumber"] == 1
+    assert t["CreatedBy"] == "arn:aws:iam::000000000000:root" and t["Tags"] == [{"Key": "team", "Value": "web"}]
+    # the same ClientToken answers the same template
+    again = ec2.create_launch_template(LaunchTemplateName="web-tpl", LaunchTemplateData={"ImageId": image},
+                                       ClientToken="tok-1")["LaunchTemplate"]
+    assert again["LaunchTemplateId"] == t["LaunchTemplateId"]
+    tid = t["LaunchTemplateId"]
+    v2 = ec2.create_launch_template_version(LaunchTemplateId=tid, SourceVersion="1", VersionDescription="bigger",
+                                            LaunchTemplateData={"InstanceType": "t3.small"})["LaunchTemplateVersion"]
+    assert v2["VersionNumber"] == 2 and v2["DefaultVersion"] is False
+    # the source version's data with the request's members on top
+    assert v2["LaunchTemplateData"] == {"ImageId": image, "InstanceType": "t3.small", "Monitoring": {"Enabled": True}}
+    vs = ec2.describe_launch_template_versions(LaunchTemplateName="web-tpl")["LaunchTemplateVersions"]
+    assert [v["VersionNumber"] for v in vs] == [2, 1] or [v["VersionNumber"] for v in vs] == [1, 2]
+    latest = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Versions=["$Latest"])
+    assert [v["VersionNumber"] for v in latest["LaunchTemplateVersions"]] == [2]
+    dflt = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Versions=["$Default"])
+    assert [v["VersionNumber"] for v in dflt["LaunchTemplateVersions"]] == [1]
+    m = ec2.modify_launch_template(LaunchTemplateId=tid, DefaultVersion="2")["LaunchTemplate"]
+    assert m["DefaultVersionNumber"] == 2
+    got = ec2.describe_launch_templates(LaunchTemplateNames=["web-tpl"])["LaunchTemplates"]
+    assert [x["LaunchTemplateId"] for x in got] == [tid] and got[0]["LatestVersionNumber"] == 2
+    got = ec2.describe_launch_templates(Filters=[{"Name": "tag:team", "Values": ["web"]}])["LaunchTemplates"]
+    assert [x["LaunchTemplateName"] for x in got] == ["web-tpl"]
+    # the default version is not deleted; another is
+    d = ec2.delete_launch_template_versions(LaunchTemplateId=tid, Versions=["2", "1", "9"])
+    assert [x["VersionNumber"] for x in d["SuccessfullyDeletedLaunchTemplateVersions"]] == [1]
+    bad = {x["VersionNumber"]: x["ResponseError"]["Code"] for x in d["UnsuccessfullyDeletedLaunchTemplateVersions"]}
+    assert bad == {2: "launchTemplateVersionIsDefaultVersion", 9: "launchTemplateVersionDoesNotExist"}
+    gone = ec2.delete_launch_template(LaunchTemplateName="web-tpl")["LaunchTemplate"]
+    assert gone["LaunchTemplateId"] == tid
+    assert ec2.describe_launch_templates()["LaunchTemplates"] == []
+
+
+def test_refusals(ec2, image):
+    ec2.create_launch_template(LaunchTemplateName="r-tpl", LaunchTemplateData={"ImageId": image})
+    err, code = refused(ec2.create_launch_template, LaunchTemplateName="r-tpl", LaunchTemplateData={"ImageId": image})
+    assert (code, err["Code"], err["Message"]) == (400, "InvalidLaunchTemplateName.AlreadyExistsException",
+                                                   "Launch template name already in use.")
+    err, code = refused(ec2.create_launch_template, LaunchTemplateName="bad name!", LaunchTemplateData={"ImageId": image})
+    assert code == 400 and "at 'launchTemplateName' failed to satisfy constraint" in err["Message"]
+    err, _ = refused(ec2.create_launch_template, LaunchTemplateName="bad-ud",
+                     LaunchTemplateData={"ImageId": image, "UserData": "not base64 encoded"})
+    assert (err["Code"], err["Message"]) == ("InvalidUserData.Malformed", "Invalid BASE64 encoding of user data.")
+    err, _ = refused(ec2.describe_launch_templates, LaunchTemplateIds=["lt-0123456789abcdef0"])
+    assert (err["Code"], err["Message"]) == (
+        "InvalidLaunchTemplateId.NotFound",
+        "The specified launch template, with template ID lt-0123456789abcdef0, does not exist.")
+    err, _ = refused(ec2.describe_launch_templates, LaunchTemplateNames=["nope"])
+    assert (err["Code"], err["Message"]) == (
+        "InvalidLaunchTemplateName.NotFoundException",
+        "At least one of the launch templates specified in the request does not exist.")
+    err, _ = refused(ec2.create_launch_template_version, LaunchTemplateName="r-tpl", SourceVersion="7",
+                     LaunchTemplateData={"InstanceType": "t2.nano"})
+    assert err["Code"] == "InvalidLaunchTemplateId.VersionNotFound"
+    err, _ = refused(ec2.run_instances, MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateName": "nope"})
+    assert (err["Code"], err["Message"]) == (
+        "InvalidLaunchTemplateName.NotFoundException",
+        "The specified launch template, with template name nope, does not exist.")
+    err, _ = refused(ec2.create_tags, Resources=["lt-0123456789abcdef0"], Tags=[{"Key": "k", "Value": "v"}])
+    assert err["Code"] == "InvalidLaunchTemplateId.NotFound"
+    ec2.delete_launch_template(LaunchTemplateName="r-tpl")
+
+
+@pytest.mark.skipif(not MACHINES, reason="this host runs no machines (root and namespaces needed)")
+def test_run_instances_from_a_template(ec2, image):
+    g = ec2.create_security_group(GroupName="tpl-web", Description="web on 8001")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=g, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8001, "ToPort": 8001, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    t = ec2.create_launch_template(LaunchTemplateName="run-tpl", LaunchTemplateData={
+        "ImageId": image, "InstanceType": "t2.micro", "UserData": b64(WEB), "SecurityGroupIds": [g],
+        "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "from", "Value": "template"}]}]})
+    tid = t["LaunchTemplate"]["LaunchTemplateId"]
+    i = ec2.run_instances(MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateId": tid},
+                          TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "w"}]}])[
+        "Instances"][0]
+    assert i["ImageId"] == image and i["InstanceType"] == "t2.micro"
+    assert [x["GroupId"] for x in i["SecurityGroups"]] == [g]
+    iid = i["InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    d = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    tags = {x["Key"]: x["Value"] for x in d["Tags"]}
+    assert tags == {"from": "template", "Name": "w", "aws:ec2launchtemplate:id": tid,
+                    "aws:ec2launchtemplate:version": "1"}
+
+    def page():
+        try:
+            with urllib.request.urlopen("http://%s:8001/" % d["PublicIpAddress"], timeout=2) as r:
+                return r.read().decode()
+        except OSError:
+            return None
+    assert wait_for(page, timeout=20).strip() == "from the template"
+    # the request's own members win over the template's
+    j = ec2.run_instances(MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                          LaunchTemplate={"LaunchTemplateName": "run-tpl", "Version": "$Latest"})["Instances"][0]
+    assert j["InstanceType"] == "t3.micro" and j["ImageId"] == image
+    ec2.terminate_instances(InstanceIds=[iid, j["InstanceId"]])
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=[iid, j["InstanceId"]],
+                                               WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    ec2.delete_launch_template(LaunchTemplateId=tid)
+
+
+def test_cli(gureum, cli, image):
+    data = json.dumps({"ImageId": image, "InstanceType": "t2.micro"})
+    p = gureum.aws("ec2", "create-launch-template", "--launch-template-name", "cli-tpl", "--launch-template-data",
+                   data, cli=cli)
+    assert p.returncode == 0, p.stderr
+    tid = json.loads(p.stdout)["LaunchTemplate"]["LaunchTemplateId"]
+    p = gureum.aws("ec2", "describe-launch-template-versions", "--launch-template-id", tid, "--query",
+                   "LaunchTemplateVersions[0].LaunchTemplateData.InstanceType", "--output", "text", cli=cli)
+    assert p.returncode == 0 and p.stdout.strip() == "t2.micro", p.stderr
+    p = gureum.aws("ec2", "delete-launch-template", "--launch-template-id", tid, cli=cli)
+    assert p.returncode == 0, p.stderr
