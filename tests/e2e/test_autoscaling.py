@@ -231,8 +231,7 @@ def test_cloudwatch_alarms_scale_on_real_cpu(gureum, asg, ec2, image, subnets):
 
 
 def test_policies_executed_by_hand(asg, image, subnets):
-    """ExecutePolicy changes the desired capacity as AWS computes it (no instances need to run:
-    the group's MinSize is 0)."""
+    """ExecutePolicy changes the desired capacity as AWS computes it."""
     ids, _ = subnets
     asg.create_launch_configuration(LaunchConfigurationName="hand-lc", ImageId=image, InstanceType="t2.micro")
     asg.create_auto_scaling_group(AutoScalingGroupName="hand", LaunchConfigurationName="hand-lc", MinSize=0,
@@ -253,21 +252,83 @@ def test_policies_executed_by_hand(asg, image, subnets):
     # 50 % of 3 is 1.5, rounded down to 1, raised to the minimum magnitude 2
     asg.execute_policy(AutoScalingGroupName="hand", PolicyName="pct")
     assert group(asg, "hand")["DesiredCapacity"] == 5
-    a = activities(asg, "hand")
     asg.execute_policy(AutoScalingGroupName="hand", PolicyName="exact")
     assert group(asg, "hand")["DesiredCapacity"] == 0
     err, code = refused(asg.execute_policy, AutoScalingGroupName="hand", PolicyName="step")
     assert (code, err["Code"]) == (400, "ValidationError")
-    assert a is not None
     got = asg.describe_policies(AutoScalingGroupName="hand", PolicyTypes=["StepScaling"])["ScalingPolicies"]
     assert [p["PolicyName"] for p in got] == ["step"]
     assert got[0]["StepAdjustments"][1] == {"MetricIntervalLowerBound": 10.0, "ScalingAdjustment": 3}
     asg.delete_policy(AutoScalingGroupName="hand", PolicyName="pct")
     assert sorted(p["PolicyName"] for p in asg.describe_policies(AutoScalingGroupName="hand")["ScalingPolicies"]) == \
         ["exact", "step"]
-    asg.delete_auto_scaling_group(AutoScalingGroupName="hand")
+    # the tick may have launched instances for the capacities in between: they go with the group
+    asg.delete_auto_scaling_group(AutoScalingGroupName="hand", ForceDelete=True)
     wait_for(lambda: not asg.describe_auto_scaling_groups(AutoScalingGroupNames=["hand"])["AutoScalingGroups"])
     asg.delete_launch_configuration(LaunchConfigurationName="hand-lc")
+
+
+@needs_machines
+def test_target_tracking_makes_its_alarms_and_scales(gureum, asg, image, subnets):
+    ids, _ = subnets
+    cw = gureum.client("cloudwatch")
+    asg.create_launch_configuration(LaunchConfigurationName="tt-lc", ImageId=image, InstanceType="t2.micro")
+    asg.create_auto_scaling_group(AutoScalingGroupName="tt", LaunchConfigurationName="tt-lc", MinSize=0, MaxSize=4,
+                                  DesiredCapacity=0, VPCZoneIdentifier=ids)
+    # the console's "Target tracking scaling policy: Average CPU utilization"
+    cpu = asg.put_scaling_policy(AutoScalingGroupName="tt", PolicyName="cpu50", PolicyType="TargetTrackingScaling",
+                                 TargetTrackingConfiguration={"PredefinedMetricSpecification": {
+                                     "PredefinedMetricType": "ASGAverageCPUUtilization"}, "TargetValue": 50})
+    names = sorted(a["AlarmName"] for a in cpu["Alarms"])
+    assert len(names) == 2 and names[0].startswith("TargetTracking-tt-AlarmHigh-") and \
+        names[1].startswith("TargetTracking-tt-AlarmLow-")
+    al = {a["AlarmName"].split("-")[2]: a for a in cw.describe_alarms(AlarmNames=names)["MetricAlarms"]}
+    assert (al["AlarmHigh"]["Threshold"], al["AlarmHigh"]["ComparisonOperator"], al["AlarmHigh"]["EvaluationPeriods"]) \
+        == (50.0, "GreaterThanThreshold", 3)
+    assert (al["AlarmLow"]["Threshold"], al["AlarmLow"]["ComparisonOperator"], al["AlarmLow"]["EvaluationPeriods"]) \
+        == (45.0, "LessThanThreshold", 15)
+    assert al["AlarmHigh"]["Namespace"] == "AWS/EC2" and al["AlarmHigh"]["MetricName"] == "CPUUtilization"
+    assert al["AlarmHigh"]["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": "tt"}]
+    assert al["AlarmHigh"]["AlarmActions"] == [cpu["PolicyARN"]]
+    assert al["AlarmHigh"]["AlarmDescription"] == \
+        "DO NOT EDIT OR DELETE. For TargetTrackingScaling policy %s." % cpu["PolicyARN"]
+    got = asg.describe_policies(AutoScalingGroupName="tt", PolicyNames=["cpu50"])["ScalingPolicies"][0]
+    assert got["TargetTrackingConfiguration"]["TargetValue"] == 50.0
+    assert sorted(a["AlarmName"] for a in got["Alarms"]) == names
+    err, _ = refused(asg.execute_policy, AutoScalingGroupName="tt", PolicyName="cpu50")
+    assert err["Code"] == "ValidationError"
+    asg.delete_policy(AutoScalingGroupName="tt", PolicyName="cpu50")
+    assert cw.describe_alarms(AlarmNames=names)["MetricAlarms"] == []
+
+    # a custom metric's policy, its alarms driven by hand: the capacity that brings the metric to
+    # the target (0 → 1, then 1 × 180 / 60 = 3), then in one at a time
+    load = asg.put_scaling_policy(AutoScalingGroupName="tt", PolicyName="load", PolicyType="TargetTrackingScaling",
+                                  TargetTrackingConfiguration={"CustomizedMetricSpecification": {
+                                      "Namespace": "App/Test", "MetricName": "Load", "Statistic": "Average"},
+                                      "TargetValue": 60})
+    high = [a["AlarmName"] for a in load["Alarms"] if "-AlarmHigh-" in a["AlarmName"]][0]
+    low = [a["AlarmName"] for a in load["Alarms"] if "-AlarmLow-" in a["AlarmName"]][0]
+
+    def fire(alarm, value, threshold):
+        cw.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="test",
+                           StateReasonData=json.dumps({"recentDatapoints": [value], "threshold": threshold}))
+    fire(high, 90, 60)
+    assert wait_for(lambda: group(asg, "tt")["DesiredCapacity"] == 1)
+    in_service(asg, "tt", 1)
+    cw.set_alarm_state(AlarmName=high, StateValue="OK", StateReason="test")
+    fire(high, 180, 60)
+    assert wait_for(lambda: group(asg, "tt")["DesiredCapacity"] == 3)
+    in_service(asg, "tt", 3)
+    fire(low, 10, 54)
+    assert wait_for(lambda: group(asg, "tt")["DesiredCapacity"] == 2)
+    causes = [a["Cause"] for a in activities(asg, "tt")]
+    assert any("a monitor alarm %s in state ALARM triggered policy load changing the desired capacity from 1 to 3."
+               % high in c for c in causes), causes
+    asg.delete_auto_scaling_group(AutoScalingGroupName="tt", ForceDelete=True)
+    # the group's policies and their alarms go with it
+    assert cw.describe_alarms(AlarmNames=[high, low])["MetricAlarms"] == []
+    wait_for(lambda: not asg.describe_auto_scaling_groups(AutoScalingGroupNames=["tt"])["AutoScalingGroups"])
+    asg.delete_launch_configuration(LaunchConfigurationName="tt-lc")
 
 
 def test_refusals(asg, image, subnets):

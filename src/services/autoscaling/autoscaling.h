@@ -45,6 +45,10 @@ const char *asg__group_arn(arena_t *a, str_t account, str_t region, str_t uuid, 
  * NextToken names; GR_ERR with r failed when the token is not one of ours. */
 int asg__paging(req_t *r, const val_t *in, int64_t *limit, long long *off);
 
+/* policy.c's: the group's policies deleted, with the alarms its target
+ * tracking policies made. */
+void asg__policies_drop(struct app *app, sqlite3 *db, arena_t *a, str_t account, str_t region, str_t grp);
+
 /* A group as the tick and the policies read it. */
 typedef struct {
     str_t name, uuid, cause;

@@ -869,21 +869,16 @@ int autoscaling_delete_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
                             "pending Spot instance request(s) still in the group.");
     }
     /* The tick terminates what is left and then forgets the group. */
-    bool ok = store_exec(db, "BEGIN IMMEDIATE") == GR_OK;
-    ok = ok &&
-         STORE_RUN(db,
+    if (!STORE_RUN(db,
                    "UPDATE asg SET deleting = 1, desired = 0, min_size = 0, cause = ?4 WHERE account = ?1 AND region = "
                    "?2 AND name = ?3",
                    acct, reg, n,
                    arena_printf(a,
                                 "At %s a user request deleted the AutoScalingGroup changing the desired capacity "
                                 "from %lld to 0.",
-                                asg__iso(a, asg__now_ms()), (long long)g.desired)) &&
-         STORE_RUN(db, "DELETE FROM asg_policy WHERE account = ?1 AND region = ?2 AND grp = ?3", acct, reg, n);
-    if (!ok || store_exec(db, "COMMIT") != GR_OK) {
-        store_exec(db, "ROLLBACK");
+                                asg__iso(a, asg__now_ms()), (long long)g.desired)))
         return GR_ERR;
-    }
+    asg__policies_drop(r->app, db, a, r->who.account, r->region, name);
     return GR_OK;
 }
 

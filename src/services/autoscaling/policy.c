@@ -10,8 +10,10 @@
  * responds to every invocation, but while the instances it added are still
  * pending they count as capacity, so the same step adds nothing more. The
  * alarm keeps invoking the policy every evaluation while it stays in ALARM
- * (CloudWatch's alarm_eval.c). Target tracking and predictive policies are
- * not served. Texts are AWS's where said "recorded". */
+ * (CloudWatch's alarm_eval.c). A target tracking policy makes its two
+ * alarms in CloudWatch (and deletes them with itself) and sets the capacity
+ * that brings the metric to its target. Predictive policies are not
+ * served. Texts are AWS's where said "recorded". */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,7 @@ static const char *cs(arena_t *a, str_t s)
 
 /* A number member as a double (a stored config gives integers back for whole
  * numbers). */
-static double val_num(const val_t *v)
+static double num_of(const val_t *v)
 {
     return !v ? 0 : v->kind == VAL_INT ? (double)v->u.i : v->kind == VAL_FLOAT ? v->u.f : 0;
 }
@@ -108,14 +110,14 @@ static int check_steps(req_t *r, const val_t *steps)
         if (!val_get(s, "ScalingAdjustment"))
             return req_fail(r, &ERR_ValidationError, "Each step adjustment must have a ScalingAdjustment");
         open_low += !lo, open_high += !hi;
-        if (lo && hi && val_num(lo) >= val_num(hi))
+        if (lo && hi && num_of(lo) >= num_of(hi))
             return req_fail(r, &ERR_ValidationError,
                             "The upper bound of a step adjustment must be greater than its lower bound");
         for (size_t k = 0; k < i; k++) {
             const val_t *o = steps->u.list.v[k];
             const val_t *olo = val_get(o, "MetricIntervalLowerBound"), *ohi = val_get(o, "MetricIntervalUpperBound");
-            double a1 = lo ? val_num(lo) : -INFINITY, b1 = hi ? val_num(hi) : INFINITY;
-            double a2 = olo ? val_num(olo) : -INFINITY, b2 = ohi ? val_num(ohi) : INFINITY;
+            double a1 = lo ? num_of(lo) : -INFINITY, b1 = hi ? num_of(hi) : INFINITY;
+            double a2 = olo ? num_of(olo) : -INFINITY, b2 = ohi ? num_of(ohi) : INFINITY;
             if (a1 < b2 && a2 < b1) return req_fail(r, &ERR_ValidationError, "Step adjustments must not overlap");
         }
     }
@@ -125,31 +127,15 @@ static int check_steps(req_t *r, const val_t *steps)
     return GR_OK;
 }
 
-int autoscaling_put_scaling_policy(req_t *r, const val_t *in, val_t *out)
+/* A simple or step policy's members, as AWS checks them (texts not on
+ * record). */
+static int check_adjustments(req_t *r, const val_t *in, str_t type)
 {
-    arena_t *a = r->arena;
-    sqlite3 *db = asg__db(r->app);
-    if (!db) return GR_ERR;
-    str_t grp = val_get_str(in, "AutoScalingGroupName"), name = val_get_str(in, "PolicyName");
-    asg__group_t g;
-    int f = asg__group_get(db, a, r->who.account, r->region, grp, &g);
-    if (f < 0) return GR_ERR;
-    /* AWS (recorded) */
-    if (!f || g.deleting)
-        return req_fail(r, &ERR_ValidationError, "AutoScalingGroup name not found - AutoScalingGroup '%.*s' not found",
-                        STR_FMT(grp));
-    str_t type = val_get_str(in, "PolicyType");
-    if (!type.p) type = STR("SimpleScaling");
-    if (str_eq_c(type, "TargetTrackingScaling") || str_eq_c(type, "PredictiveScaling"))
-        return req_fail(r, &ERR_ValidationError,
-                        "%.*s policies are not served by gureum: use SimpleScaling or StepScaling with a CloudWatch "
-                        "alarm",
-                        STR_FMT(type));
-    /* AWS (recorded) */
-    if (!str_eq_c(type, "SimpleScaling") && !str_eq_c(type, "StepScaling"))
-        return req_fail(r, &ERR_ValidationError, "Policy type %.*s is not supported.", STR_FMT(type));
     str_t adj = val_get_str(in, "AdjustmentType");
-    /* AWS (not on record) */
+    if (val_get(in, "TargetTrackingConfiguration"))
+        return req_fail(r, &ERR_ValidationError,
+                        "TargetTrackingConfiguration is only for TargetTrackingScaling "
+                        "policies");
     if (!adj.p) return req_fail(r, &ERR_ValidationError, "AdjustmentType is required for %.*s policies", STR_FMT(type));
     if (!str_eq_c(adj, "ChangeInCapacity") && !str_eq_c(adj, "ExactCapacity") &&
         !str_eq_c(adj, "PercentChangeInCapacity"))
@@ -168,6 +154,148 @@ int autoscaling_put_scaling_policy(req_t *r, const val_t *in, val_t *out)
         return req_fail(
             r, &ERR_ValidationError,
             "MinAdjustmentMagnitude may only be specified with the PercentChangeInCapacity adjustment type");
+    return GR_OK;
+}
+
+/* A target tracking policy's configuration (texts not on record). */
+static int check_tracking(req_t *r, const val_t *in)
+{
+    const val_t *tt = val_get(in, "TargetTrackingConfiguration");
+    if (!tt)
+        return req_fail(r, &ERR_ValidationError,
+                        "TargetTrackingConfiguration is required for TargetTrackingScaling policies");
+    static const char *const other[] = {"AdjustmentType", "ScalingAdjustment",      "StepAdjustments",
+                                        "Cooldown",       "MinAdjustmentMagnitude", "MinAdjustmentStep"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (val_get(in, other[i]))
+            return req_fail(r, &ERR_ValidationError, "%s is not allowed for TargetTrackingScaling policies", other[i]);
+    const val_t *pre = val_get(tt, "PredefinedMetricSpecification"),
+                *cus = val_get(tt, "CustomizedMetricSpecification");
+    if (!pre == !cus)
+        return req_fail(r, &ERR_ValidationError,
+                        "Exactly one of PredefinedMetricSpecification and CustomizedMetricSpecification is required");
+    if (val_get_int(tt, "TargetValue", 0) <= 0 && num_of(val_get(tt, "TargetValue")) <= 0)
+        return req_fail(r, &ERR_ValidationError, "TargetValue must be greater than 0");
+    if (pre && str_eq_c(val_get_str(pre, "PredefinedMetricType"), "ALBRequestCountPerTarget"))
+        return req_fail(r, &ERR_ValidationError,
+                        "ALBRequestCountPerTarget needs an Application Load Balancer, which gureum does not serve");
+    if (cus && (val_get(cus, "Metrics") || !val_get_str(cus, "MetricName").p || !val_get_str(cus, "Namespace").p ||
+                !val_get_str(cus, "Statistic").p))
+        return req_fail(r, &ERR_ValidationError,
+                        "A CustomizedMetricSpecification needs MetricName, Namespace and Statistic (metric math is not "
+                        "served by gureum)");
+    return GR_OK;
+}
+
+/* The alarms a target tracking policy makes (AWS, User Guide "Target
+ * tracking scaling policies"): AlarmHigh, above the target for 3 one-minute
+ * periods, and, unless scale-in is disabled, AlarmLow, below 90 % of it
+ * for 15; each invokes the policy. Their names go into the policy's
+ * config ("Alarms"); *err on a refusal. */
+static int tracking_alarms(req_t *r, str_t grp, const char *arn, val_t *config, const char **err)
+{
+    arena_t *a = r->arena;
+    const val_t *tt = val_get(config, "TargetTrackingConfiguration");
+    const val_t *pre = val_get(tt, "PredefinedMetricSpecification"),
+                *cus = val_get(tt, "CustomizedMetricSpecification");
+    double target = num_of(val_get(tt, "TargetValue"));
+    val_t *alarms = val_new(a, VAL_LIST);
+    for (int low = 0; low < 2; low++) {
+        if (low && val_get_bool(tt, "DisableScaleIn", false)) break;
+        char uuid[37];
+        id_uuid(uuid);
+        const char *name = arena_printf(a, "TargetTracking-%.*s-Alarm%s-%s", STR_FMT(grp), low ? "Low" : "High", uuid);
+        val_t *in = val_new(a, VAL_STRUCT), *acts = val_new(a, VAL_LIST);
+        val_push(a, acts, val_cstr(a, arn));
+        val_set_c(a, in, "AlarmName", val_cstr(a, name));
+        /* AWS (recorded) */
+        val_set_c(a, in, "AlarmDescription",
+                  val_cstr(a, arena_printf(a, "DO NOT EDIT OR DELETE. For TargetTrackingScaling policy %s.", arn)));
+        val_set_c(a, in, "AlarmActions", acts);
+        if (pre) {
+            str_t t = val_get_str(pre, "PredefinedMetricType");
+            val_t *dims = val_new(a, VAL_LIST), *d = val_new(a, VAL_STRUCT);
+            val_set_c(a, d, "Name", val_cstr(a, "AutoScalingGroupName"));
+            val_set_c(a, d, "Value", val_str(a, grp));
+            val_push(a, dims, d);
+            val_set_c(a, in, "Namespace", val_cstr(a, "AWS/EC2"));
+            val_set_c(a, in, "MetricName",
+                      val_cstr(a, str_eq_c(t, "ASGAverageNetworkIn")    ? "NetworkIn"
+                                  : str_eq_c(t, "ASGAverageNetworkOut") ? "NetworkOut"
+                                                                        : "CPUUtilization"));
+            val_set_c(a, in, "Dimensions", dims);
+            val_set_c(a, in, "Statistic", val_cstr(a, "Average"));
+        } else {
+            static const char *const copied[] = {"Namespace", "MetricName", "Dimensions", "Statistic", "Unit"};
+            for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++)
+                if (val_get(cus, copied[i])) val_set_c(a, in, copied[i], val_get(cus, copied[i]));
+        }
+        val_set_c(a, in, "Period", val_int(a, 60));
+        val_set_c(a, in, "EvaluationPeriods", val_int(a, low ? 15 : 3));
+        val_set_c(a, in, "DatapointsToAlarm", val_int(a, low ? 15 : 3));
+        val_set_c(a, in, "Threshold", val_float(a, low ? target * 0.9 : target));
+        val_set_c(a, in, "ComparisonOperator", val_cstr(a, low ? "LessThanThreshold" : "GreaterThanThreshold"));
+        if (cloudwatch_alarm_put(r->app, r->who.account, r->region, in, a, err) != GR_OK) return GR_ERR;
+        val_t *al = val_new(a, VAL_STRUCT);
+        val_set_c(a, al, "AlarmName", val_cstr(a, name));
+        val_set_c(a, al, "AlarmARN",
+                  val_cstr(a, arena_printf(a, "arn:aws:cloudwatch:%.*s:%.*s:alarm:%s", STR_FMT(r->region),
+                                           STR_FMT(r->who.account), name)));
+        val_push(a, alarms, al);
+    }
+    val_set_c(a, config, "Alarms", alarms);
+    return GR_OK;
+}
+
+/* The alarms a target tracking policy made, deleted with it. */
+static void drop_alarms(struct app *app, arena_t *a, str_t account, str_t region, const val_t *config)
+{
+    const val_t *alarms = val_get(config, "Alarms");
+    val_t *names = val_new(a, VAL_LIST);
+    for (size_t i = 0; i < val_len(alarms); i++) val_push(a, names, val_get(alarms->u.list.v[i], "AlarmName"));
+    if (val_len(names)) cloudwatch_alarms_delete(app, account, region, names);
+}
+
+void asg__policies_drop(struct app *app, sqlite3 *db, arena_t *a, str_t account, str_t region, str_t grp)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT config FROM asg_policy WHERE account = ?1 AND region = ?2 AND grp = ?3");
+    if (!st) return;
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, grp);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *j = json_parse(a, store_col_str(a, st, 0), NULL);
+        if (j) drop_alarms(app, a, account, region, val_from_json(a, j));
+    }
+    store_release(st);
+    STORE_RUN(db, "DELETE FROM asg_policy WHERE account = ?1 AND region = ?2 AND grp = ?3", cs(a, account),
+              cs(a, region), cs(a, grp));
+}
+
+int autoscaling_put_scaling_policy(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = asg__db(r->app);
+    if (!db) return GR_ERR;
+    str_t grp = val_get_str(in, "AutoScalingGroupName"), name = val_get_str(in, "PolicyName");
+    asg__group_t g;
+    int f = asg__group_get(db, a, r->who.account, r->region, grp, &g);
+    if (f < 0) return GR_ERR;
+    /* AWS (recorded) */
+    if (!f || g.deleting)
+        return req_fail(r, &ERR_ValidationError, "AutoScalingGroup name not found - AutoScalingGroup '%.*s' not found",
+                        STR_FMT(grp));
+    str_t type = val_get_str(in, "PolicyType");
+    if (!type.p) type = STR("SimpleScaling");
+    if (str_eq_c(type, "PredictiveScaling"))
+        return req_fail(r, &ERR_ValidationError,
+                        "PredictiveScaling policies are not served by gureum: use TargetTrackingScaling, "
+                        "SimpleScaling or StepScaling");
+    /* AWS (recorded) */
+    if (!str_eq_c(type, "SimpleScaling") && !str_eq_c(type, "StepScaling") && !str_eq_c(type, "TargetTrackingScaling"))
+        return req_fail(r, &ERR_ValidationError, "Policy type %.*s is not supported.", STR_FMT(type));
+    bool tracking = str_eq_c(type, "TargetTrackingScaling");
+    if (tracking ? check_tracking(r, in) != GR_OK : check_adjustments(r, in, type) != GR_OK) return GR_ERR;
     val_t *c = val_new(a, VAL_STRUCT);
     for (size_t i = 0; i < in->u.obj.n; i++)
         if (!str_eq_c(in->u.obj.e[i].key, "AutoScalingGroupName") && !str_eq_c(in->u.obj.e[i].key, "PolicyName"))
@@ -179,14 +307,19 @@ int autoscaling_put_scaling_policy(req_t *r, const val_t *in, val_t *out)
     char fresh[37];
     id_uuid(fresh);
     str_t uuid = e ? old.uuid : str_c(fresh);
+    const char *arn = policy_arn(a, r->who.account, r->region, uuid, grp, name);
+    if (e) drop_alarms(r->app, a, r->who.account, r->region, old.config);
+    const char *err = NULL;
+    if (tracking && tracking_alarms(r, grp, arn, c, &err) != GR_OK)
+        return err ? req_fail(r, &ERR_ValidationError, "%s", err) : GR_ERR;
     if (!STORE_RUN(db,
                    "INSERT INTO asg_policy (account, region, grp, name, uuid, config, seq) VALUES (?1, ?2, ?3, ?4, ?5, "
                    "?6, ?7) ON CONFLICT (account, region, grp, name) DO UPDATE SET config = excluded.config",
                    cs(a, r->who.account), cs(a, r->region), cs(a, grp), cs(a, name), cs(a, uuid),
                    cs(a, val_json_text(a, c)), arena_printf(a, "%lld", (long long)asg__now_ms())))
         return GR_ERR;
-    val_set_c(a, out, "PolicyARN", val_cstr(a, policy_arn(a, r->who.account, r->region, uuid, grp, name)));
-    val_set_c(a, out, "Alarms", val_new(a, VAL_LIST));
+    val_set_c(a, out, "PolicyARN", val_cstr(a, arn));
+    val_set_c(a, out, "Alarms", val_get(c, "Alarms") ? val_get(c, "Alarms") : val_new(a, VAL_LIST));
     return GR_OK;
 }
 
@@ -209,9 +342,16 @@ static val_t *policy_item(req_t *r, sqlite3_stmt *st, void *ctx)
     val_set_c(a, o, "AutoScalingGroupName", val_str(a, grp));
     val_set_c(a, o, "PolicyName", val_str(a, name));
     val_set_c(a, o, "PolicyARN", val_cstr(a, arn));
-    static const char *const copied[] = {
-        "PolicyType", "AdjustmentType",  "MinAdjustmentStep",     "MinAdjustmentMagnitude", "ScalingAdjustment",
-        "Cooldown",   "StepAdjustments", "MetricAggregationType", "EstimatedInstanceWarmup"};
+    static const char *const copied[] = {"PolicyType",
+                                         "AdjustmentType",
+                                         "MinAdjustmentStep",
+                                         "MinAdjustmentMagnitude",
+                                         "ScalingAdjustment",
+                                         "Cooldown",
+                                         "StepAdjustments",
+                                         "MetricAggregationType",
+                                         "EstimatedInstanceWarmup",
+                                         "TargetTrackingConfiguration"};
     for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++)
         if (val_get(c, copied[i])) val_set_c(a, o, copied[i], val_get(c, copied[i]));
     if (str_eq_c(val_get_str(c, "PolicyType"), "StepScaling") && !val_get(c, "MetricAggregationType"))
@@ -294,6 +434,7 @@ int autoscaling_delete_policy(req_t *r, const val_t *in, val_t *out)
     if (f < 0) return GR_ERR;
     /* AWS (not on record): deleting a policy that is not there succeeds */
     if (!f) return GR_OK;
+    drop_alarms(r->app, a, r->who.account, r->region, p.config);
     return STORE_RUN(db, "DELETE FROM asg_policy WHERE uuid = ?1", cs(a, p.uuid)) ? GR_OK : GR_ERR;
 }
 
@@ -323,6 +464,14 @@ static int busy(sqlite3 *db, const policy_t *p)
     return store_release(st) == SQLITE_OK ? rc : -1;
 }
 
+/* A target tracking policy's change applies as a ChangeInCapacity. */
+static const val_t *tracking_as_change(arena_t *a)
+{
+    val_t *c = val_new(a, VAL_STRUCT);
+    val_set_c(a, c, "AdjustmentType", val_cstr(a, "ChangeInCapacity"));
+    return c;
+}
+
 typedef enum { EXEC_DONE, EXEC_COOLDOWN, EXEC_NO_METRIC, EXEC_NO_STEP, EXEC_FAILED } exec_t;
 
 /* Executes p: the group's new desired capacity with its cause, "At T "
@@ -335,10 +484,27 @@ static exec_t execute(sqlite3 *db, arena_t *a, const policy_t *p, const char *by
     int f = asg__group_get(db, a, p->account, p->region, p->grp, &g);
     if (f <= 0 || g.deleting) return EXEC_FAILED;
     const val_t *c = p->config;
-    bool simple = !str_eq_c(val_get_str(c, "PolicyType"), "StepScaling");
+    bool simple = str_eq_c(val_get_str(c, "PolicyType"), "SimpleScaling") || !val_get_str(c, "PolicyType").p;
     int64_t now = asg__now_ms();
     double adj;
-    if (simple) {
+    str_t ptype = val_get_str(c, "PolicyType");
+    if (str_eq_c(ptype, "TargetTrackingScaling")) {
+        /* AWS: the capacity that brings the metric to the target,
+         * proportionally (desired × value / target, rounded up) when it is
+         * above; below, scale-in is gradual: one instance at a time. New
+         * instances count while they warm up: nothing more until they are in
+         * service. */
+        const val_t *tt = val_get(c, "TargetTrackingConfiguration");
+        double target = num_of(val_get(tt, "TargetValue"));
+        int b = busy(db, p);
+        if (b < 0) return EXEC_FAILED;
+        if (!has_metric || target <= 0) return EXEC_NO_METRIC;
+        if (b) return EXEC_COOLDOWN;
+        int64_t want = metric > target ? (g.desired ? (int64_t)ceil(g.desired * metric / target) : 1) : g.desired - 1;
+        if (want < g.desired && val_get_bool(tt, "DisableScaleIn", false)) return EXEC_DONE;
+        adj = (double)(want - g.desired);
+        c = tracking_as_change(a);
+    } else if (simple) {
         int b = busy(db, p);
         if (b < 0) return EXEC_FAILED;
         if (honor && (b || g.cooldown_ms > now)) return EXEC_COOLDOWN;
@@ -353,7 +519,7 @@ static exec_t execute(sqlite3 *db, arena_t *a, const policy_t *p, const char *by
         for (size_t i = 0; !hit && i < val_len(steps); i++) {
             const val_t *s = steps->u.list.v[i];
             const val_t *lo = val_get(s, "MetricIntervalLowerBound"), *hi = val_get(s, "MetricIntervalUpperBound");
-            double l = lo ? val_num(lo) : -INFINITY, u = hi ? val_num(hi) : INFINITY;
+            double l = lo ? num_of(lo) : -INFINITY, u = hi ? num_of(hi) : INFINITY;
             if (d >= 0 ? (d >= l && d < u) : (d > l && d <= u)) hit = s;
         }
         if (!hit) return EXEC_NO_STEP;
@@ -388,6 +554,9 @@ int autoscaling_execute_policy(req_t *r, const val_t *in, val_t *out)
     /* AWS (not on record) */
     if (!f) return req_fail(r, &ERR_ValidationError, "No such policy: %.*s", STR_FMT(name));
     const val_t *mv = val_get(in, "MetricValue"), *bt = val_get(in, "BreachThreshold");
+    /* AWS (not on record): only simple and step policies are executed by hand */
+    if (str_eq_c(val_get_str(p.config, "PolicyType"), "TargetTrackingScaling"))
+        return req_fail(r, &ERR_ValidationError, "ExecutePolicy is not supported for TargetTrackingScaling policies");
     bool step = str_eq_c(val_get_str(p.config, "PolicyType"), "StepScaling");
     if (step && (!mv || !bt))
         return req_fail(r, &ERR_ValidationError,
@@ -397,8 +566,8 @@ int autoscaling_execute_policy(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &ERR_ValidationError, "MetricValue and BreachThreshold are only for StepScaling policies");
     /* AWS (recorded): "a user request executed policy NAME" */
     const char *by = arena_printf(a, "a user request executed policy %.*s", STR_FMT(p.name));
-    switch (execute(db, a, &p, by, val_get_bool(in, "HonorCooldown", false), mv != NULL, mv ? val_num(mv) : 0,
-                    bt ? val_num(bt) : 0)) {
+    switch (execute(db, a, &p, by, val_get_bool(in, "HonorCooldown", false), mv != NULL, mv ? num_of(mv) : 0,
+                    bt ? num_of(bt) : 0)) {
     case EXEC_DONE: return GR_OK;
     case EXEC_COOLDOWN:
         return req_fail(r, &AUTOSCALING_ERR_ScalingActivityInProgressFault,

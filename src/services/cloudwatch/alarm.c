@@ -14,8 +14,10 @@
 
 #include "cloudwatch_model.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "services/app.h"
 #include "services/authz.h"
+#include "services/ownreq.h"
 #include "services/cloudwatch/alarm.h"
 #include "services/cloudwatch/cloudwatch.h"
 
@@ -867,4 +869,26 @@ void cloudwatch_alarms_acting_on(struct app *app, arena_t *a, str_t account, str
     *names = ARENA_NEWN(a, str_t, 100);
     while (*names && *n < 100 && sqlite3_step(st) == SQLITE_ROW) (*names)[(*n)++] = store_col_str(a, st, 0);
     store_release(st);
+}
+
+int cloudwatch_alarm_put(struct app *app, str_t account, str_t region, const val_t *in, arena_t *a, const char **err)
+{
+    *err = NULL;
+    req_t *r = ownreq_new(app, account, region, "cloudwatch-alarm");
+    if (!r) return GR_ERR;
+    int rc = cloudwatch_put_metric_alarm(r, in, val_new(r->arena, VAL_STRUCT));
+    if (rc != GR_OK && r->err) *err = arena_printf(a, "%s: %s", r->err->code, r->err_msg ? r->err_msg : "");
+    arena_free(r->arena);
+    return rc;
+}
+
+void cloudwatch_alarms_delete(struct app *app, str_t account, str_t region, const val_t *names)
+{
+    req_t *r = ownreq_new(app, account, region, "cloudwatch-alarm");
+    if (!r) return;
+    val_t *in = val_new(r->arena, VAL_STRUCT);
+    val_set_c(r->arena, in, "AlarmNames", val_copy(r->arena, names));
+    if (val_len(names) && cloudwatch_delete_alarms(r, in, val_new(r->arena, VAL_STRUCT)) != GR_OK)
+        log_warn("cloudwatch: deleting alarms for a service failed: %s", r->err_msg ? r->err_msg : "internal");
+    arena_free(r->arena);
 }

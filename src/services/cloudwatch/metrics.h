@@ -121,6 +121,13 @@ int cw_tags_put(struct app *app, const char *arn, const struct val *tags);
 /* Removes every tag of arn (its resource was deleted). */
 int cw_tags_drop(struct app *app, const char *arn);
 
+/* For Auto Scaling's target tracking policies, which make and delete their
+ * alarms: put is PutMetricAlarm with in as its input, as the account's root
+ * (GR_OK, or GR_ERR with *err in a when refused); delete: DeleteAlarms of
+ * names (a list), failures logged. */
+int cloudwatch_alarm_put(struct app *app, str_t account, str_t region, const struct val *in, arena_t *a,
+                         const char **err);
+void cloudwatch_alarms_delete(struct app *app, str_t account, str_t region, const struct val *names);
 /* For Auto Scaling's DescribePolicies: the names (in a) of the account's
  * alarms in region whose actions name arn; *n of them (0 on a failure). */
 void cloudwatch_alarms_acting_on(struct app *app, arena_t *a, str_t account, str_t region, str_t arn, str_t **names,
