@@ -23,7 +23,7 @@ needs_machines = pytest.mark.skipif(not MACHINES, reason="this host runs no mach
 @pytest.fixture(scope="module")
 def gureum(tmp_path_factory):
     yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "200", "GUREUM_METRICS_FLUSH_MS": "1000",
-                                            "GUREUM_CLOUDWATCH_ALARM_EVAL_MS": "1000"})
+                                            "GUREUM_CLOUDWATCH_ALARM_EVAL_MS": "1000", "GUREUM_ELB_SECOND_MS": "100"})
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +166,72 @@ def test_group_keeps_its_capacity_with_real_instances(asg, ec2, image, subnets, 
     wait_for(lambda: not asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web"])["AutoScalingGroups"])
     asg.delete_launch_configuration(LaunchConfigurationName="web-lc")
     assert asg.describe_launch_configurations()["LaunchConfigurations"] == []
+
+
+# A server that answers with its host's name, and exits after answering /die.
+MORTAL = """#!/bin/bash
+cat > /srv/web.py <<'PY'
+import http.server, os, socket
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("hello from %s" % socket.gethostname()).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        if self.path == "/die":
+            os._exit(0)
+http.server.HTTPServer(("", 8001), H).serve_forever()
+PY
+nohup python3 /srv/web.py >/dev/null 2>&1 &
+"""
+
+
+@needs_machines
+def test_load_balancer_and_elb_health_checks(gureum, asg, ec2, image, subnets, web_sg):
+    """The group's instances are registered with its classic load balancer once in service; with
+    HealthCheckType ELB, one whose server stops failing the load balancer's checks is replaced."""
+    ids, _ = subnets
+    elb = gureum.client("elb")
+    elb.create_load_balancer(LoadBalancerName="asg-lb", Subnets=ids.split(","), Listeners=[
+        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 8001}])
+    elb.configure_health_check(LoadBalancerName="asg-lb", HealthCheck={
+        "Target": "HTTP:8001/", "Interval": 5, "Timeout": 2, "UnhealthyThreshold": 2, "HealthyThreshold": 2})
+    asg.create_launch_configuration(LaunchConfigurationName="mortal-lc", ImageId=image, InstanceType="t2.micro",
+                                    SecurityGroups=[web_sg], UserData=MORTAL, AssociatePublicIpAddress=True)
+    asg.create_auto_scaling_group(AutoScalingGroupName="lbg", LaunchConfigurationName="mortal-lc", MinSize=2,
+                                  MaxSize=2, VPCZoneIdentifier=ids, LoadBalancerNames=["asg-lb"],
+                                  HealthCheckType="ELB", HealthCheckGracePeriod=15)
+    two = in_service(asg, "lbg", 2)
+    mine = sorted(x["InstanceId"] for x in two)
+
+    def lb_states():
+        return {h["InstanceId"]: h["State"] for h in elb.describe_instance_health(LoadBalancerName="asg-lb")[
+            "InstanceStates"]}
+    # (the grace period covers a slow boot on a loaded machine)
+    wait_for(lambda: lb_states() == {i: "InService" for i in mine}, timeout=30)
+    # one instance's server stops: the load balancer's checks fail and the group replaces it
+    victim = mine[0]
+    ip = ec2.describe_instances(InstanceIds=[victim])["Reservations"][0]["Instances"][0]["PublicIpAddress"]
+    try:
+        urllib.request.urlopen("http://%s:8001/die" % ip, timeout=3).read()
+    except OSError:
+        pass
+    wait_for(lambda: victim not in [x["InstanceId"] for x in group(asg, "lbg")["Instances"]], timeout=60)
+    now = sorted(x["InstanceId"] for x in in_service(asg, "lbg", 2))
+    assert victim not in now and mine[1] in now
+    causes = [a["Cause"] for a in activities(asg, "lbg")]
+    assert any("an instance was taken out of service in response to an ELB system health check failure." in c
+               for c in causes), causes
+    # the replacement is registered with the load balancer, the victim deregistered
+    wait_for(lambda: sorted(lb_states()) == now, timeout=30)
+    asg.delete_auto_scaling_group(AutoScalingGroupName="lbg", ForceDelete=True)
+    wait_for(lambda: not asg.describe_auto_scaling_groups(AutoScalingGroupNames=["lbg"])["AutoScalingGroups"],
+             timeout=60)
+    assert lb_states() == {}
+    elb.delete_load_balancer(LoadBalancerName="asg-lb")
+    asg.delete_launch_configuration(LaunchConfigurationName="mortal-lc")
 
 
 # Each instance burns its vCPU for 25 s after it boots, then idles.

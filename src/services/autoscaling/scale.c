@@ -5,7 +5,8 @@
  * (ec2_instance_target); a pending one that runs goes InService (and into
  * the group's classic load balancers); one that stopped or was terminated
  * by someone else fails the EC2 health check and is terminated and
- * replaced; then instances are launched (ec2_launch, in the zone with the
+ * replaced (and, with HealthCheckType ELB, one its load balancer finds
+ * failing); then instances are launched (ec2_launch, in the zone with the
  * fewest, from the group's launch template or launch configuration, tagged
  * aws:autoscaling:groupName and the group's propagated tags) or terminated
  * (AWS's default termination policy: the zone with the most, then the
@@ -221,6 +222,25 @@ static size_t members(sqlite3 *db, arena_t *a, str_t account, str_t region, str_
     return n;
 }
 
+/* With HealthCheckType ELB, after the HealthCheckGracePeriod: whether one
+ * of the group's load balancers finds the instance failing. */
+static bool elb_failing(const asg__group_t *g, str_t account, str_t region, const member_t *m)
+{
+    if (!str_eq_c(val_get_str(g->config, "HealthCheckType"), "ELB")) return false;
+    if (asg__now_ms() - m->launched_ms < val_get_int(g->config, "HealthCheckGracePeriod", 0) * 1000) return false;
+    const val_t *lbs = val_get(g->config, "LoadBalancerNames");
+    char acct[64], reg[64], id[64];
+    snprintf(acct, sizeof acct, "%.*s", STR_FMT(account));
+    snprintf(reg, sizeof reg, "%.*s", STR_FMT(region));
+    snprintf(id, sizeof id, "%.*s", STR_FMT(m->id));
+    for (size_t i = 0; i < val_len(lbs); i++) {
+        char lb[64];
+        snprintf(lb, sizeof lb, "%.*s", STR_FMT(lbs->u.list.v[i]->u.s));
+        if (elb_instance_failing(acct, reg, lb, id)) return true;
+    }
+    return false;
+}
+
 /* The instances' EC2 states made the group's: Pending → InService, gone
  * ones forgotten, stopped or terminated ones taken out and replaced. */
 static void follow_instances(struct app *app, sqlite3 *db, arena_t *a, str_t account, str_t region,
@@ -233,13 +253,20 @@ static void follow_instances(struct app *app, sqlite3 *db, arena_t *a, str_t acc
         bool gone = !f || !strcmp(t.state, "terminated");
         bool out =
             f && (!strcmp(t.state, "stopping") || !strcmp(t.state, "stopped") || !strcmp(t.state, "shutting-down"));
+        bool elb_failed =
+            !gone && !out && str_eq_c(m[i].lifecycle, "InService") && elb_failing(g, account, region, &m[i]);
         const char *acct = cs(a, account), *reg = cs(a, region), *id = cs(a, m[i].id);
-        if ((gone || out) && !str_eq_c(m[i].lifecycle, "Terminating")) {
-            /* AWS (recorded): the EC2 health check's cause */
-            const char *cause = arena_printf(a,
-                                             "At %s an instance was taken out of service in response to an EC2 "
-                                             "health check indicating it has been terminated or stopped.",
-                                             asg__iso(a, asg__now_ms()));
+        if ((gone || out || elb_failed) && !str_eq_c(m[i].lifecycle, "Terminating")) {
+            /* AWS (recorded): the EC2 and ELB health checks' causes */
+            const char *cause =
+                elb_failed ? arena_printf(a,
+                                          "At %s an instance was taken out of service in response to an ELB system "
+                                          "health check failure.",
+                                          asg__iso(a, asg__now_ms()))
+                           : arena_printf(a,
+                                          "At %s an instance was taken out of service in response to an EC2 "
+                                          "health check indicating it has been terminated or stopped.",
+                                          asg__iso(a, asg__now_ms()));
             activity_end(db, a, account, region, m[i].id, "Cancelled", "The instance left the group");
             activity_add(db, a, account, region, g->name, arena_printf(a, "Terminating EC2 instance: %s", id), cause,
                          "{}", gone ? "Successful" : "InProgress", NULL, gone ? NULL : id);

@@ -83,6 +83,17 @@ void elb__health(const char *account, const char *region, const char *lb, const 
     *state = st[s], *code = co[s], *text = tx[s];
 }
 
+int elb_instance_failing(const char *account, const char *region, const char *lb, const char *instance)
+{
+    char key[200];
+    snprintf(key, sizeof key, "%s/%s/%s/%s", account, region, lb, instance);
+    pthread_mutex_lock(&mu);
+    health_t *h = find(key, false);
+    int s = h ? h->state : 0;
+    pthread_mutex_unlock(&mu);
+    return s == 2;
+}
+
 void elb__forget(const char *account, const char *region, const char *lb)
 {
     char prefix[200];

@@ -33,6 +33,11 @@ const char *elb_address_of(struct app *app, arena_t *a, const char *name);
 int elb_exists(struct app *app, str_t account, str_t region, str_t name);
 int elb_attach(struct app *app, str_t account, str_t region, str_t name, str_t instance, bool add);
 
+/* For Auto Scaling's ELB health checks: 1 when the instance has failed the
+ * load balancer's health check (OutOfService after UnhealthyThreshold
+ * failures), else 0. */
+int elb_instance_failing(const char *account, const char *region, const char *lb, const char *instance);
+
 /* The registry's hooks. */
 unsigned elb_tick(struct app *app);
 void elb_stop(struct app *app);
