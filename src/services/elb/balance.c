@@ -64,8 +64,8 @@ static health_t *find(const char *key, bool make)
     return h;
 }
 
-void elb__health(const char *account, const char *region, const char *lb, const char *instance, const char **state,
-                 const char **code, const char **text)
+/* The health state of (load balancer, instance): 0 registering when unknown. */
+static int state_of(const char *account, const char *region, const char *lb, const char *instance)
 {
     char key[200];
     snprintf(key, sizeof key, "%s/%s/%s/%s", account, region, lb, instance);
@@ -73,6 +73,13 @@ void elb__health(const char *account, const char *region, const char *lb, const 
     health_t *h = find(key, false);
     int s = h ? h->state : 0;
     pthread_mutex_unlock(&mu);
+    return s;
+}
+
+void elb__health(const char *account, const char *region, const char *lb, const char *instance, const char **state,
+                 const char **code, const char **text)
+{
+    int s = state_of(account, region, lb, instance);
     /* AWS's reason codes and texts (recorded) */
     static const char *const st[] = {"OutOfService", "InService", "OutOfService", "OutOfService"};
     static const char *const co[] = {"ELB", "N/A", "Instance", "Instance"};
@@ -85,13 +92,7 @@ void elb__health(const char *account, const char *region, const char *lb, const 
 
 int elb_instance_failing(const char *account, const char *region, const char *lb, const char *instance)
 {
-    char key[200];
-    snprintf(key, sizeof key, "%s/%s/%s/%s", account, region, lb, instance);
-    pthread_mutex_lock(&mu);
-    health_t *h = find(key, false);
-    int s = h ? h->state : 0;
-    pthread_mutex_unlock(&mu);
-    return s == 2;
+    return state_of(account, region, lb, instance) == 2;
 }
 
 void elb__forget(const char *account, const char *region, const char *lb)
