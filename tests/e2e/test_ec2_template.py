@@ -64,7 +64,8 @@ def test_templates_and_versions(ec2, image):
     # the source version's data with the request's members on top
     assert v2["LaunchTemplateData"] == {"ImageId": image, "InstanceType": "t3.small", "Monitoring": {"Enabled": True}}
     vs = ec2.describe_launch_template_versions(LaunchTemplateName="web-tpl")["LaunchTemplateVersions"]
-    assert [v["VersionNumber"] for v in vs] == [2, 1] or [v["VersionNumber"] for v in vs] == [1, 2]
+    # newest first, as AWS's DescribeLaunchTemplateVersions example lists them
+    assert [(v["VersionNumber"], v["DefaultVersion"]) for v in vs] == [(2, False), (1, True)]
     latest = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Versions=["$Latest"])
     assert [v["VersionNumber"] for v in latest["LaunchTemplateVersions"]] == [2]
     dflt = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Versions=["$Default"])
@@ -112,6 +113,28 @@ def test_refusals(ec2, image):
         "The specified launch template, with template name nope, does not exist.")
     err, _ = refused(ec2.create_tags, Resources=["lt-0123456789abcdef0"], Tags=[{"Key": "k", "Value": "v"}])
     assert err["Code"] == "InvalidLaunchTemplateId.NotFound"
+    # AWS's texts (moto's AWS-verified tests recorded them)
+    err, _ = refused(ec2.describe_launch_template_versions, LaunchTemplateName="r-tpl", Versions=["3"])
+    tid = ec2.describe_launch_templates(LaunchTemplateNames=["r-tpl"])["LaunchTemplates"][0]["LaunchTemplateId"]
+    assert (err["Code"], err["Message"]) == (
+        "InvalidLaunchTemplateId.VersionNotFound",
+        "Could not find the specified version 3 for the launch template with ID %s." % tid)
+    err, _ = refused(ec2.describe_launch_template_versions)
+    assert err["Code"] == "MissingParameter" and err["Message"].startswith(
+        "To describe the launch template data for all your launch templates, for \u2018--versions\u2019 specify "
+        "\u2018$Latest\u2019, \u2018$Default\u2019, or both")
+    err2, _ = refused(ec2.describe_launch_template_versions, Versions=["1"])
+    assert (err2["Code"], err2["Message"]) == ("InvalidParameterValue", err["Message"])
+    assert err["Message"].endswith("or one or more version numbers.")
+    err, _ = refused(ec2.modify_launch_template, LaunchTemplateId="template_n", LaunchTemplateName="r-tpl",
+                     DefaultVersion="2")
+    assert (err["Code"], err["Message"]) == (
+        "InvalidParameterCombination",
+        "Either provide launch template ID or launch template name to modify the template.")
+    err, _ = refused(ec2.modify_launch_template, LaunchTemplateName="r-tpl", DefaultVersion="2")
+    assert (err["Code"], err["Message"]) == (
+        "InvalidLaunchTemplateId.VersionNotFound",
+        "The launch template version 2 is not found for the specified launch template.")
     ec2.delete_launch_template(LaunchTemplateName="r-tpl")
 
 

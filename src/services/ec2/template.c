@@ -24,6 +24,18 @@ static const aws_errdef_t E_IdNF = {"InvalidLaunchTemplateId.NotFound", 400, tru
 static const aws_errdef_t E_VersionNF = {"InvalidLaunchTemplateId.VersionNotFound", 400, true};
 static const aws_errdef_t E_Limit = {"LaunchTemplateLimitExceeded", 400, true};
 
+/* AWS (recorded, moto's AWS-verified tests): DescribeLaunchTemplateVersions
+ * without a template asks for every template's $Latest and/or $Default;
+ * typographic quotes as AWS writes them. */
+#define ALL_VERSIONS_TEXT                                                                                              \
+    "To describe the launch template data for all your launch templates, for \u2018--versions\u2019 specify "          \
+    "\u2018$Latest\u2019, \u2018$Default\u2019, or both, and omit \u2018--launch-template-id\u2019, "                  \
+    "\u2018--launch-template-name\u2019, and version numbers. To describe the launch template data for a specific "    \
+    "launch template, specify \u2018--launch-template-id\u2019 or \u2018--launch-template-name\u2019, and for "        \
+    "\u2018--versions\u2019 specify one or more of the following values: \u2018$Latest\u2019, \u2018$Default\u2019, "  \
+    "or "                                                                                                              \
+    "one or more version numbers."
+
 /* AWS (Amazon EC2 service quotas): 5,000 launch templates per region,
  * 10,000 versions per template. */
 enum { MAX_TEMPLATES = 5000, MAX_VERSIONS = 10000 };
@@ -65,13 +77,16 @@ static int tpl_find(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t 
 }
 
 /* The template a request names by LaunchTemplateId or LaunchTemplateName
- * (exactly one), or r failed as AWS refuses. */
-static int need_tpl(req_t *r, sqlite3 *db, const val_t *in, tpl_t *t)
+ * (exactly one), or r failed as AWS refuses; verb: the operation's, for
+ * the text refusing both. */
+static int need_tpl(req_t *r, sqlite3 *db, const val_t *in, const char *verb, tpl_t *t)
 {
     str_t id = val_get_str(in, "LaunchTemplateId"), name = val_get_str(in, "LaunchTemplateName");
-    /* AWS (not on record) */
+    /* AWS (recorded for ModifyLaunchTemplate by moto's AWS-verified tests;
+     * the other operations' texts are not on record and follow it) */
     if (id.p && name.p)
-        return req_fail(r, &ec2__E_combination, "Only one of LaunchTemplateId and LaunchTemplateName may be specified");
+        return req_fail(r, &ec2__E_combination,
+                        "Either provide launch template ID or launch template name to %s the template.", verb);
     if (!id.p && !name.p)
         return req_fail(r, &ERR_MissingParameter,
                         "The request must contain the parameter LaunchTemplateName or "
@@ -252,7 +267,8 @@ int ec2_create_launch_template_version(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, in, &t) != GR_OK || check_data(r, val_get(in, "LaunchTemplateData")) != GR_OK)
+    if (!db || need_tpl(r, db, in, "create a version of", &t) != GR_OK ||
+        check_data(r, val_get(in, "LaunchTemplateData")) != GR_OK)
         return GR_ERR;
     val_t *data = val_copy(a, val_get(in, "LaunchTemplateData"));
     if (!data) data = val_new(a, VAL_STRUCT);
@@ -349,18 +365,22 @@ int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
     if (!db) return GR_ERR;
+    /* AWS lists a template's versions newest first (its
+     * DescribeLaunchTemplateVersions example: 2, then 1). */
     /* AWS: without a template, the account's $Latest or $Default versions
      * across its templates (only those may then be asked) */
     bool one = val_get_str(in, "LaunchTemplateId").p || val_get_str(in, "LaunchTemplateName").p;
-    if (one && need_tpl(r, db, in, &t) != GR_OK) return GR_ERR;
+    if (one && need_tpl(r, db, in, "describe", &t) != GR_OK) return GR_ERR;
     const val_t *versions = val_get(in, "Versions");
     str_t minv = val_get_str(in, "MinVersion"), maxv = val_get_str(in, "MaxVersion");
     if (!one) {
+        /* AWS (recorded): nothing asked is MissingParameter, a version
+         * number InvalidParameterValue, both with this text. */
+        if (!val_len(versions)) return req_fail(r, &ERR_MissingParameter, ALL_VERSIONS_TEXT);
         for (size_t i = 0; i < val_len(versions); i++) {
             str_t v = versions->u.list.v[i]->u.s;
             if (!str_eq_c(v, "$Latest") && !str_eq_c(v, "$Default"))
-                return req_fail(r, &ERR_InvalidParameterValue,
-                                "Only $Latest and $Default may be asked for without a launch template");
+                return req_fail(r, &ERR_InvalidParameterValue, ALL_VERSIONS_TEXT);
         }
     }
     sqlite3_stmt *st = store_stmt(db, "SELECT id, name, created_by, default_version, latest_version, created FROM "
@@ -392,7 +412,7 @@ int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
         if (minv.p && !str_to_i64(minv, &lo)) lo = version_of(tp, minv);
         if (maxv.p && !str_to_i64(maxv, &hi)) hi = version_of(tp, maxv);
         st = store_stmt(db, "SELECT version, description, data, created FROM launch_template_version WHERE account = "
-                            "?1 AND region = ?2 AND template_id = ?3 ORDER BY version");
+                            "?1 AND region = ?2 AND template_id = ?3 ORDER BY version DESC");
         if (!st) return GR_ERR;
         store_bind_str(st, 1, r->who.account);
         store_bind_str(st, 2, r->region);
@@ -419,13 +439,18 @@ int ec2_modify_launch_template(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, in, &t) != GR_OK) return GR_ERR;
+    if (!db || need_tpl(r, db, in, "modify", &t) != GR_OK) return GR_ERR;
     str_t dv = val_get_str(in, "DefaultVersion");
     if (dv.p) {
         int64_t v = version_of(&t, dv);
         bool failed;
         if (!v || !version_data(db, a, r->who.account, r->region, &t, v, &failed))
-            return v && failed ? GR_ERR : version_nf(r, &t, dv);
+            /* AWS (recorded): ModifyLaunchTemplate's own text */
+            return v && failed ? GR_ERR
+                               : req_fail(r, &E_VersionNF,
+                                          "The launch template version %.*s is not found for the specified launch "
+                                          "template.",
+                                          STR_FMT(dv));
         if (!STORE_RUN(db,
                        "UPDATE launch_template SET default_version = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
                        cs(a, r->who.account), cs(a, r->region), cs(a, t.id), num(a, v)))
@@ -440,7 +465,7 @@ int ec2_delete_launch_template(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, in, &t) != GR_OK) return GR_ERR;
+    if (!db || need_tpl(r, db, in, "delete", &t) != GR_OK) return GR_ERR;
     val_t *v = tpl_value(r, db, &t);
     const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *id = cs(a, t.id);
     if (ec2__begin(db) != GR_OK) return GR_ERR;
@@ -458,7 +483,7 @@ int ec2_delete_launch_template_versions(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, in, &t) != GR_OK) return GR_ERR;
+    if (!db || need_tpl(r, db, in, "delete versions of", &t) != GR_OK) return GR_ERR;
     const val_t *versions = val_get(in, "Versions");
     val_t *done = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
     for (size_t i = 0; i < val_len(versions); i++) {
@@ -514,7 +539,7 @@ const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, con
     if (!spec) return in;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, spec, &t) != GR_OK) return NULL;
+    if (!db || need_tpl(r, db, spec, "launch from", &t) != GR_OK) return NULL;
     str_t asked = val_get_str(spec, "Version");
     int64_t v = version_of(&t, asked);
     bool failed;
