@@ -6,6 +6,7 @@ version) and the instance really serves what the template's user data started; A
 the AWS CLIs.
 """
 import base64
+import datetime
 import json
 import urllib.request
 
@@ -173,6 +174,47 @@ def test_run_instances_from_a_template(ec2, image):
     ec2.terminate_instances(InstanceIds=[iid, j["InstanceId"]])
     ec2.get_waiter("instance_terminated").wait(InstanceIds=[iid, j["InstanceId"]],
                                                WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    ec2.delete_launch_template(LaunchTemplateId=tid)
+
+
+def test_template_interface_and_request_groups(ec2, image):
+    """A template's primary network interface takes the request's subnet and groups (one request may
+    not name an interface and instance-level groups together, but the template's interface is not the
+    request's)."""
+    g1 = ec2.create_security_group(GroupName="lt-ni-1", Description="one")["GroupId"]
+    g2 = ec2.create_security_group(GroupName="lt-ni-2", Description="two")["GroupId"]
+    subs = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    a, b = sorted(subs, key=lambda x: x["AvailabilityZone"])[:2]
+    tid = ec2.create_launch_template(LaunchTemplateName="ni-tpl", LaunchTemplateData={
+        "ImageId": image, "NetworkInterfaces": [{"DeviceIndex": 0, "Groups": [g1], "SubnetId": a["SubnetId"],
+                                                 "AssociatePublicIpAddress": False}]})["LaunchTemplate"][
+        "LaunchTemplateId"]
+    [i] = ec2.run_instances(MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateId": tid})["Instances"]
+    assert ([g["GroupId"] for g in i["SecurityGroups"]], i["SubnetId"]) == ([g1], a["SubnetId"])
+    assert "PublicIpAddress" not in i
+    [j] = ec2.run_instances(MinCount=1, MaxCount=1, SecurityGroupIds=[g2], SubnetId=b["SubnetId"],
+                            LaunchTemplate={"LaunchTemplateId": tid})["Instances"]
+    assert ([g["GroupId"] for g in j["SecurityGroups"]], j["SubnetId"]) == ([g2], b["SubnetId"])
+    ids = [i["InstanceId"], j["InstanceId"]]
+    ec2.terminate_instances(InstanceIds=ids)
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    ec2.delete_launch_template(LaunchTemplateId=tid)
+    ec2.delete_security_group(GroupId=g1)
+    ec2.delete_security_group(GroupId=g2)
+
+
+def test_data_kept_as_given(ec2):
+    """Every kind of member comes back as given, the one timestamp (SpotOptions.ValidUntil) too."""
+    until = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    data = {"InstanceType": "t3.micro", "EbsOptimized": True, "RamDiskId": "ari-12345678",
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 16, "VolumeType": "gp3"}}],
+            "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
+            "InstanceMarketOptions": {"MarketType": "spot", "SpotOptions": {"MaxPrice": "0.05",
+                                                                             "ValidUntil": until}}}
+    tid = ec2.create_launch_template(LaunchTemplateName="kept-tpl", LaunchTemplateData=data)["LaunchTemplate"][
+        "LaunchTemplateId"]
+    [v] = ec2.describe_launch_template_versions(LaunchTemplateId=tid)["LaunchTemplateVersions"]
+    assert v["LaunchTemplateData"] == data
     ec2.delete_launch_template(LaunchTemplateId=tid)
 
 

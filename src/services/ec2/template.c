@@ -126,6 +126,19 @@ static sqlite3_stmt *version_stmt(sqlite3 *db, const char *sql, str_t account, s
     return st;
 }
 
+/* A stored LaunchTemplateData (NULL for text that is not JSON). JSON keeps
+ * times as microseconds: the data's one timestamp member goes back to a
+ * time. */
+static val_t *data_of(arena_t *a, str_t text)
+{
+    json_t *j = json_parse(a, text, NULL);
+    if (!j) return NULL;
+    val_t *d = val_from_json(a, j);
+    val_t *spot = val_get(val_get(d, "InstanceMarketOptions"), "SpotOptions"), *until = val_get(spot, "ValidUntil");
+    if (until && until->kind == VAL_INT) val_set_c(a, spot, "ValidUntil", val_time(a, until->u.i));
+    return d;
+}
+
 /* The data of version v of t (NULL: none; *failed on a store failure). */
 static val_t *version_data(sqlite3 *db, arena_t *a, str_t account, str_t region, const tpl_t *t, int64_t v,
                            bool *failed)
@@ -139,9 +152,9 @@ static val_t *version_data(sqlite3 *db, arena_t *a, str_t account, str_t region,
         *failed = true;
         return NULL;
     }
-    json_t *j = sqlite3_step(st) == SQLITE_ROW ? json_parse(a, store_col_str(a, st, 0), NULL) : NULL;
+    val_t *d = sqlite3_step(st) == SQLITE_ROW ? data_of(a, store_col_str(a, st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) *failed = true;
-    return j ? val_from_json(a, j) : NULL;
+    return d;
 }
 
 static int version_nf(req_t *r, const tpl_t *t, str_t asked)
@@ -179,8 +192,8 @@ static val_t *version_value(req_t *r, const tpl_t *t, sqlite3_stmt *st)
     val_set_c(a, v, "CreateTime", val_time(a, sqlite3_column_int64(st, 3)));
     val_set_c(a, v, "CreatedBy", val_str(a, t->created_by));
     val_set_c(a, v, "DefaultVersion", val_bool(a, n == t->def));
-    json_t *j = json_parse(a, store_col_str(a, st, 2), NULL);
-    val_set_c(a, v, "LaunchTemplateData", j ? val_from_json(a, j) : val_new(a, VAL_STRUCT));
+    val_t *d = data_of(a, store_col_str(a, st, 2));
+    val_set_c(a, v, "LaunchTemplateData", d ? d : val_new(a, VAL_STRUCT));
     return v;
 }
 
@@ -531,6 +544,14 @@ int ec2_delete_launch_template_versions(req_t *r, const val_t *in, val_t *out)
 
 /* ==== RunInstances from a template ==== */
 
+/* The template data's members that RunInstances spells differently. */
+static str_t run_member(str_t key)
+{
+    if (str_eq_c(key, "RamDiskId")) return str_c("RamdiskId");
+    if (str_eq_c(key, "ElasticGpuSpecifications")) return str_c("ElasticGpuSpecification");
+    return key;
+}
+
 const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, const char **version)
 {
     arena_t *a = r->arena;
@@ -549,10 +570,25 @@ const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, con
         version_nf(r, &t, asked.p ? asked : STR("$Default"));
         return NULL;
     }
-    val_t *m = val_copy(a, in);
+    /* The request's subnet and groups with the template's network
+     * interface: they go onto its primary interface, as one launch takes
+     * them (instance-level groups beside an interface are refused when one
+     * request gives both; not on record how AWS combines the two sources).
+     * The request's own interfaces leave out the template's subnet and
+     * groups. */
+    const val_t *tni = val_get(data, "NetworkInterfaces");
+    bool req_ni = val_len(val_get(in, "NetworkInterfaces")) > 0, onto_ni = !req_ni && val_len(tni) > 0;
+    val_t *m = val_new(a, VAL_STRUCT);
+    for (size_t i = 0; i < in->u.obj.n; i++) {
+        str_t k = in->u.obj.e[i].key;
+        if (!onto_ni || (!str_eq_c(k, "SubnetId") && !str_eq_c(k, "SecurityGroupIds")))
+            val_set(a, m, k, in->u.obj.e[i].v);
+    }
     for (size_t i = 0; i < data->u.obj.n; i++) {
-        str_t k = data->u.obj.e[i].key;
+        str_t k = run_member(data->u.obj.e[i].key);
         const val_t *mine = val_get_s(m, k);
+        if (req_ni && (str_eq_c(k, "SubnetId") || str_eq_c(k, "SecurityGroupIds") || str_eq_c(k, "SecurityGroups")))
+            continue;
         if (str_eq_c(k, "TagSpecifications") && mine) {
             /* AWS: the tags of both are applied, the request's winning a key both give */
             val_t *both = val_new(a, VAL_LIST);
@@ -562,6 +598,14 @@ const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, con
         } else if (!mine) {
             val_set(a, m, k, data->u.obj.e[i].v);
         }
+    }
+    if (onto_ni && (val_get_str(in, "SubnetId").p || val_len(val_get(in, "SecurityGroupIds")))) {
+        val_t *nis = val_new(a, VAL_LIST), *first = val_copy(a, tni->u.list.v[0]);
+        if (val_get_str(in, "SubnetId").p) val_set_c(a, first, "SubnetId", val_get(in, "SubnetId"));
+        if (val_len(val_get(in, "SecurityGroupIds"))) val_set_c(a, first, "Groups", val_get(in, "SecurityGroupIds"));
+        val_push(a, nis, first);
+        for (size_t i = 1; i < val_len(tni); i++) val_push(a, nis, tni->u.list.v[i]);
+        val_set_c(a, m, "NetworkInterfaces", nis);
     }
     *id = cs(a, t.id);
     *version = num(a, v);
