@@ -62,6 +62,23 @@ def test_templates_and_versions(ec2, image):
     v2 = ec2.create_launch_template_version(LaunchTemplateId=tid, SourceVersion="1", VersionDescription="bigger",
                                             LaunchTemplateData={"InstanceType": "t3.small"})["LaunchTemplateVersion"]
     assert v2["VersionNumber"] == 2 and v2["DefaultVersion"] is False
+    # the same ClientToken answers the version it made
+    again = ec2.create_launch_template_version(LaunchTemplateId=tid, ClientToken="tok-v2", SourceVersion="1",
+                                               LaunchTemplateData={"InstanceType": "t3.small"})
+    assert again["LaunchTemplateVersion"]["VersionNumber"] == 3
+    again = ec2.create_launch_template_version(LaunchTemplateId=tid, ClientToken="tok-v2",
+                                               LaunchTemplateData={"InstanceType": "t3.large"})
+    assert again["LaunchTemplateVersion"]["VersionNumber"] == 3
+    assert again["LaunchTemplateVersion"]["LaunchTemplateData"]["InstanceType"] == "t3.small"
+    # deleting the latest version: $Latest is the highest one left, and 3 is not made again
+    ec2.delete_launch_template_versions(LaunchTemplateId=tid, Versions=["3"])
+    [latest] = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Versions=["$Latest"])[
+        "LaunchTemplateVersions"]
+    assert latest["VersionNumber"] == 2
+    assert ec2.describe_launch_templates(LaunchTemplateIds=[tid])["LaunchTemplates"][0]["LatestVersionNumber"] == 2
+    v4 = ec2.create_launch_template_version(LaunchTemplateId=tid, LaunchTemplateData={"InstanceType": "t3.nano"})
+    assert v4["LaunchTemplateVersion"]["VersionNumber"] == 4
+    ec2.delete_launch_template_versions(LaunchTemplateId=tid, Versions=["4"])
     # the source version's data with the request's members on top
     assert v2["LaunchTemplateData"] == {"ImageId": image, "InstanceType": "t3.small", "Monitoring": {"Enabled": True}}
     vs = ec2.describe_launch_template_versions(LaunchTemplateName="web-tpl")["LaunchTemplateVersions"]

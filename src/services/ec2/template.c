@@ -43,7 +43,22 @@ enum { MAX_TEMPLATES = 5000, MAX_VERSIONS = 10000 };
 typedef struct {
     str_t id, name, created_by;
     int64_t def, latest, created_us;
+    int64_t made; /* the highest number made: a deleted latest version's is not made again */
 } tpl_t;
+
+/* A template's columns (TPL_COLS, from launch_template) as a tpl_t. latest
+ * is the highest version left (the default one always is), so $Latest
+ * names one that exists after the latest was deleted. */
+#define TPL_COLS                                                                                                       \
+    "id, name, created_by, default_version, (SELECT max(version) FROM launch_template_version v WHERE v.account = "    \
+    "launch_template.account AND v.region = launch_template.region AND v.template_id = launch_template.id), "          \
+    "created, latest_version"
+static tpl_t tpl_row(arena_t *a, sqlite3_stmt *st)
+{
+    return (tpl_t){store_col_str(a, st, 0),     store_col_str(a, st, 1),     store_col_str(a, st, 2),
+                   sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+                   sqlite3_column_int64(st, 6)};
+}
 
 static const char *cs(arena_t *a, str_t s)
 {
@@ -58,10 +73,10 @@ static const char *num(arena_t *a, int64_t n)
 /* The template of id or name in account and region: 1, 0, -1. */
 static int tpl_find(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t id, str_t name, tpl_t *t)
 {
-    sqlite3_stmt *st = store_stmt(db, id.p ? "SELECT id, name, created_by, default_version, latest_version, created "
-                                             "FROM launch_template WHERE account = ?1 AND region = ?2 AND id = ?3"
-                                           : "SELECT id, name, created_by, default_version, latest_version, created "
-                                             "FROM launch_template WHERE account = ?1 AND region = ?2 AND name = ?3");
+    sqlite3_stmt *st = store_stmt(db, id.p ? "SELECT " TPL_COLS " FROM launch_template WHERE account = ?1 AND region "
+                                             "= ?2 AND id = ?3"
+                                           : "SELECT " TPL_COLS " FROM launch_template WHERE account = ?1 AND region "
+                                             "= ?2 AND name = ?3");
     if (!st) return -1;
     store_bind_str(st, 1, account);
     store_bind_str(st, 2, region);
@@ -69,8 +84,7 @@ static int tpl_find(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t 
     int found = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         found = 1;
-        *t = (tpl_t){store_col_str(a, st, 0),     store_col_str(a, st, 1),     store_col_str(a, st, 2),
-                     sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)};
+        *t = tpl_row(a, st);
     }
     if (store_release(st) != SQLITE_OK) return -1;
     return found;
@@ -197,14 +211,17 @@ static val_t *version_value(req_t *r, const tpl_t *t, sqlite3_stmt *st)
     return v;
 }
 
-static bool version_add(req_t *r, sqlite3 *db, str_t id, int64_t n, str_t desc, const val_t *data, int64_t now)
+/* token: CreateLaunchTemplateVersion's ClientToken (STR_NULL for the
+ * template's first version, whose token is the template's). */
+static bool version_add(req_t *r, sqlite3 *db, str_t id, int64_t n, str_t desc, const val_t *data, int64_t now,
+                        str_t token)
 {
     arena_t *a = r->arena;
     return STORE_RUN(db,
                      "INSERT INTO launch_template_version (account, region, template_id, version, description, data, "
-                     "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     "created, client_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                      cs(a, r->who.account), cs(a, r->region), cs(a, id), num(a, n), cs(a, desc),
-                     cs(a, val_json_text(a, data ? data : val_new(a, VAL_STRUCT))), num(a, now));
+                     cs(a, val_json_text(a, data ? data : val_new(a, VAL_STRUCT))), num(a, now), cs(a, token));
 }
 
 /* ==== CreateLaunchTemplate ==== */
@@ -268,11 +285,24 @@ int ec2_create_launch_template(req_t *r, const val_t *in, val_t *out)
                         cs(a, r->who.account), cs(a, r->region), id, cs(a, name), cs(a, r->who.arn), num(a, now),
                         cs(a, token)) &&
               version_add(r, db, str_c(id), 1, val_get_str(in, "VersionDescription"), val_get(in, "LaunchTemplateData"),
-                          now) &&
+                          now, STR_NULL) &&
               ec2__tags_apply(r, db, val_get(in, "TagSpecifications"), "launch-template", id) == GR_OK;
     if (ec2__end(db, ok) != GR_OK) return GR_ERR;
     if (tpl_find(db, a, r->who.account, r->region, str_c(id), STR_NULL, &t) != 1) return GR_ERR;
     return val_set_c(a, out, "LaunchTemplate", tpl_value(r, db, &t));
+}
+
+/* CreateLaunchTemplateVersion's answer: version n of t. */
+static int version_answer(req_t *r, sqlite3 *db, const tpl_t *t, int64_t n, val_t *out)
+{
+    sqlite3_stmt *st = version_stmt(db,
+                                    "SELECT version, description, data, created FROM launch_template_version WHERE "
+                                    "account = ?1 AND region = ?2 AND template_id = ?3 AND version = ?4",
+                                    r->who.account, r->region, t->id, n);
+    if (!st) return GR_ERR;
+    val_t *v = sqlite3_step(st) == SQLITE_ROW ? version_value(r, t, st) : NULL;
+    if (store_release(st) != SQLITE_OK || !v) return GR_ERR;
+    return val_set_c(r->arena, out, "LaunchTemplateVersion", v);
 }
 
 int ec2_create_launch_template_version(req_t *r, const val_t *in, val_t *out)
@@ -283,6 +313,21 @@ int ec2_create_launch_template_version(req_t *r, const val_t *in, val_t *out)
     if (!db || need_tpl(r, db, in, "create a version of", &t) != GR_OK ||
         check_data(r, val_get(in, "LaunchTemplateData")) != GR_OK)
         return GR_ERR;
+    /* AWS: the same ClientToken answers the version it made */
+    str_t token = val_get_str(in, "ClientToken");
+    int64_t n = 0;
+    if (token.p) {
+        sqlite3_stmt *st = store_stmt(db, "SELECT version FROM launch_template_version WHERE account = ?1 AND "
+                                          "region = ?2 AND template_id = ?3 AND client_token = ?4");
+        if (!st) return GR_ERR;
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, t.id);
+        store_bind_str(st, 4, token);
+        n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        if (store_release(st) != SQLITE_OK) return GR_ERR;
+    }
+    if (n) return version_answer(r, db, &t, n, out);
     val_t *data = val_copy(a, val_get(in, "LaunchTemplateData"));
     if (!data) data = val_new(a, VAL_STRUCT);
     str_t src = val_get_str(in, "SourceVersion");
@@ -296,25 +341,19 @@ int ec2_create_launch_template_version(req_t *r, const val_t *in, val_t *out)
         for (size_t i = 0; i < data->u.obj.n; i++) val_set(a, base, data->u.obj.e[i].key, data->u.obj.e[i].v);
         data = base;
     }
-    if (t.latest >= MAX_VERSIONS)
+    if (t.made >= MAX_VERSIONS)
         return req_fail(r, &E_Limit, "You've reached the maximum number of versions for this launch template (%d).",
                         MAX_VERSIONS);
-    int64_t n = t.latest + 1, now = time_now_us();
+    n = t.made + 1;
+    int64_t now = time_now_us();
     if (ec2__begin(db) != GR_OK) return GR_ERR;
     bool ok =
         STORE_RUN(db, "UPDATE launch_template SET latest_version = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
                   cs(a, r->who.account), cs(a, r->region), cs(a, t.id), num(a, n)) &&
-        version_add(r, db, t.id, n, val_get_str(in, "VersionDescription"), data, now);
+        version_add(r, db, t.id, n, val_get_str(in, "VersionDescription"), data, now, token);
     if (ec2__end(db, ok) != GR_OK) return GR_ERR;
     t.latest = n;
-    sqlite3_stmt *st = version_stmt(db,
-                                    "SELECT version, description, data, created FROM launch_template_version WHERE "
-                                    "account = ?1 AND region = ?2 AND template_id = ?3 AND version = ?4",
-                                    r->who.account, r->region, t.id, n);
-    if (!st) return GR_ERR;
-    val_t *v = sqlite3_step(st) == SQLITE_ROW ? version_value(r, &t, st) : NULL;
-    if (store_release(st) != SQLITE_OK || !v) return GR_ERR;
-    return val_set_c(a, out, "LaunchTemplateVersion", v);
+    return version_answer(r, db, &t, n, out);
 }
 
 /* ==== Describe ==== */
@@ -345,17 +384,15 @@ int ec2_describe_launch_templates(req_t *r, const val_t *in, val_t *out)
             return req_fail(r, &E_NameNF,
                             "At least one of the launch templates specified in the request does not exist.");
     }
-    sqlite3_stmt *st = store_stmt(db, "SELECT id, name, created_by, default_version, latest_version, created FROM "
-                                      "launch_template WHERE account = ?1 AND region = ?2 ORDER BY created, id");
+    sqlite3_stmt *st = store_stmt(db, "SELECT " TPL_COLS
+                                      " FROM launch_template WHERE account = ?1 AND region = ?2 ORDER BY created, id");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     val_t *list = val_new(a, VAL_LIST);
     tpl_t rows[1024];
     size_t n = 0;
-    while (n < 1024 && sqlite3_step(st) == SQLITE_ROW)
-        rows[n++] = (tpl_t){store_col_str(a, st, 0),     store_col_str(a, st, 1),     store_col_str(a, st, 2),
-                            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)};
+    while (n < 1024 && sqlite3_step(st) == SQLITE_ROW) rows[n++] = tpl_row(a, st);
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     for (size_t i = 0; i < n; i++) {
         if (!ec2__named(ids, rows[i].id) || !ec2__named(names, rows[i].name)) continue;
@@ -396,8 +433,8 @@ int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
                 return req_fail(r, &ERR_InvalidParameterValue, ALL_VERSIONS_TEXT);
         }
     }
-    sqlite3_stmt *st = store_stmt(db, "SELECT id, name, created_by, default_version, latest_version, created FROM "
-                                      "launch_template WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR id = ?3) "
+    sqlite3_stmt *st = store_stmt(db, "SELECT " TPL_COLS " FROM launch_template WHERE account = ?1 AND region = ?2 "
+                                      "AND (?3 IS NULL OR id = ?3) "
                                       "ORDER BY created, id");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
@@ -405,9 +442,7 @@ int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
     if (one) store_bind_str(st, 3, t.id);
     tpl_t rows[1024];
     size_t n = 0;
-    while (n < 1024 && sqlite3_step(st) == SQLITE_ROW)
-        rows[n++] = (tpl_t){store_col_str(a, st, 0),     store_col_str(a, st, 1),     store_col_str(a, st, 2),
-                            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)};
+    while (n < 1024 && sqlite3_step(st) == SQLITE_ROW) rows[n++] = tpl_row(a, st);
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     val_t *list = val_new(a, VAL_LIST);
     for (size_t k = 0; k < n; k++) {
