@@ -235,6 +235,19 @@ def test_data_kept_as_given(ec2):
     ec2.delete_launch_template(LaunchTemplateId=tid)
 
 
+def test_many_templates(ec2):
+    """More templates than a fixed array held (1024 before): every one is listed."""
+    names = ["many-%04d" % i for i in range(1030)]
+    for n in names:
+        ec2.create_launch_template(LaunchTemplateName=n, LaunchTemplateData={"InstanceType": "t3.nano"})
+    got = [t["LaunchTemplateName"] for t in ec2.describe_launch_templates()["LaunchTemplates"]]
+    assert [n for n in got if n.startswith("many-")] == names
+    vs = ec2.describe_launch_template_versions(Versions=["$Latest"])["LaunchTemplateVersions"]
+    assert [v["LaunchTemplateName"] for v in vs if v["LaunchTemplateName"].startswith("many-")] == names
+    for n in names:
+        ec2.delete_launch_template(LaunchTemplateName=n)
+
+
 def test_cli(gureum, cli, image):
     data = json.dumps({"ImageId": image, "InstanceType": "t2.micro"})
     p = gureum.aws("ec2", "create-launch-template", "--launch-template-name", "cli-tpl", "--launch-template-data",

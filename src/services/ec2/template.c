@@ -70,6 +70,25 @@ static const char *num(arena_t *a, int64_t n)
     return arena_printf(a, "%lld", (long long)n);
 }
 
+/* Every row of st (TPL_COLS) in a, the statement released; NULL on a
+ * failure. Not a fixed array: a region holds up to MAX_TEMPLATES. */
+static tpl_t *tpl_rows(arena_t *a, sqlite3_stmt *st, size_t *n)
+{
+    size_t cap = 16;
+    tpl_t *rows = ARENA_NEWN(a, tpl_t, cap);
+    *n = 0;
+    while (rows && sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            tpl_t *more = ARENA_NEWN(a, tpl_t, cap * 2);
+            if (more) memcpy(more, rows, *n * sizeof *rows);
+            rows = more, cap *= 2;
+            if (!rows) break;
+        }
+        rows[(*n)++] = tpl_row(a, st);
+    }
+    return store_release(st) == SQLITE_OK ? rows : NULL;
+}
+
 /* The template of id or name in account and region: 1, 0, -1. */
 static int tpl_find(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t id, str_t name, tpl_t *t)
 {
@@ -390,10 +409,9 @@ int ec2_describe_launch_templates(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     val_t *list = val_new(a, VAL_LIST);
-    tpl_t rows[1024];
-    size_t n = 0;
-    while (n < 1024 && sqlite3_step(st) == SQLITE_ROW) rows[n++] = tpl_row(a, st);
-    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    size_t n;
+    tpl_t *rows = tpl_rows(a, st, &n);
+    if (!rows) return GR_ERR;
     for (size_t i = 0; i < n; i++) {
         if (!ec2__named(ids, rows[i].id) || !ec2__named(names, rows[i].name)) continue;
         val_t *v = tpl_value(r, db, &rows[i]);
@@ -440,10 +458,9 @@ int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     if (one) store_bind_str(st, 3, t.id);
-    tpl_t rows[1024];
-    size_t n = 0;
-    while (n < 1024 && sqlite3_step(st) == SQLITE_ROW) rows[n++] = tpl_row(a, st);
-    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    size_t n;
+    tpl_t *rows = tpl_rows(a, st, &n);
+    if (!rows) return GR_ERR;
     val_t *list = val_new(a, VAL_LIST);
     for (size_t k = 0; k < n; k++) {
         const tpl_t *tp = &rows[k];
