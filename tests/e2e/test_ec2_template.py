@@ -84,6 +84,15 @@ def test_templates_and_versions(ec2, image):
     vs = ec2.describe_launch_template_versions(LaunchTemplateName="web-tpl")["LaunchTemplateVersions"]
     # newest first, as AWS's DescribeLaunchTemplateVersions example lists them
     assert [(v["VersionNumber"], v["DefaultVersion"]) for v in vs] == [(2, False), (1, True)]
+    f = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Filters=[
+        {"Name": "instance-type", "Values": ["t3.*"]}])["LaunchTemplateVersions"]
+    assert [v["VersionNumber"] for v in f] == [2]
+    f = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Filters=[
+        {"Name": "is-default-version", "Values": ["true"]}])["LaunchTemplateVersions"]
+    assert [v["VersionNumber"] for v in f] == [1]
+    err, _ = refused(ec2.describe_launch_template_versions, LaunchTemplateId=tid,
+                     Filters=[{"Name": "no-such", "Values": ["x"]}])
+    assert (err["Code"], err["Message"]) == ("InvalidParameterValue", "The filter 'no-such' is invalid")
     latest = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Versions=["$Latest"])
     assert [v["VersionNumber"] for v in latest["LaunchTemplateVersions"]] == [2]
     dflt = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Versions=["$Default"])

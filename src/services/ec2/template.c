@@ -427,9 +427,32 @@ int ec2_describe_launch_templates(req_t *r, const val_t *in, val_t *out)
     return ec2__page(r, in, out, "LaunchTemplates", list, 1);
 }
 
+/* Whether version v (a LaunchTemplateVersion) passes the filters. */
+static bool version_passes(arena_t *a, const val_t *filters, const val_t *v)
+{
+    if (!val_len(filters)) return true;
+    const val_t *d = val_get(v, "LaunchTemplateData");
+    ec2__fields_t f;
+    ec2__fields_init(&f, a);
+    ec2__field(&f, "is-default-version", val_get_bool(v, "DefaultVersion", false) ? "true" : "false");
+    ec2__field(&f, "image-id", cs(a, val_get_str(d, "ImageId")));
+    ec2__field(&f, "instance-type", cs(a, val_get_str(d, "InstanceType")));
+    ec2__field(&f, "kernel-id", cs(a, val_get_str(d, "KernelId")));
+    ec2__field(&f, "ram-disk-id", cs(a, val_get_str(d, "RamDiskId")));
+    if (val_get(d, "EbsOptimized"))
+        ec2__field(&f, "ebs-optimized", val_get_bool(d, "EbsOptimized", false) ? "true" : "false");
+    return ec2__filters_pass(filters, &f);
+}
+
 int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
+    /* AWS's filters on a version's own data (DescribeLaunchTemplateVersions);
+     * the others it lists (network card, metadata options…) are not served */
+    static const char *const known[] = {"is-default-version", "image-id", "instance-type", "kernel-id", "ram-disk-id",
+                                        "ebs-optimized",      NULL};
+    const val_t *filters = val_get(in, "Filters");
+    if (ec2__filters_check(r, filters, known) != GR_OK) return GR_ERR;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
     if (!db) return GR_ERR;
@@ -488,7 +511,9 @@ int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
             bool take = !nw;
             for (size_t i = 0; i < nw; i++)
                 if (want[i] == v) take = true, seen[i] = true;
-            if (take && (!lo || v >= lo) && (!hi || v <= hi)) val_push(a, list, version_value(r, tp, st));
+            if (!take || (lo && v < lo) || (hi && v > hi)) continue;
+            val_t *x = version_value(r, tp, st);
+            if (version_passes(a, filters, x)) val_push(a, list, x);
         }
         if (store_release(st) != SQLITE_OK) return GR_ERR;
         for (size_t i = 0; one && i < nw; i++)
