@@ -84,6 +84,11 @@ def test_templates_and_versions(ec2, image):
     vs = ec2.describe_launch_template_versions(LaunchTemplateName="web-tpl")["LaunchTemplateVersions"]
     # newest first, as AWS's DescribeLaunchTemplateVersions example lists them
     assert [(v["VersionNumber"], v["DefaultVersion"]) for v in vs] == [(2, False), (1, True)]
+    # more versions asked than a fixed array held (256 before): the last one is still checked
+    err, _ = refused(ec2.describe_launch_template_versions, LaunchTemplateId=tid, Versions=["1"] * 300 + ["7"])
+    assert (err["Code"], err["Message"]) == (
+        "InvalidLaunchTemplateId.VersionNotFound",
+        "Could not find the specified version 7 for the launch template with ID %s." % tid)
     f = ec2.describe_launch_template_versions(LaunchTemplateId=tid, Filters=[
         {"Name": "instance-type", "Values": ["t3.*"]}])["LaunchTemplateVersions"]
     assert [v["VersionNumber"] for v in f] == [2]

@@ -488,9 +488,11 @@ int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
     for (size_t k = 0; k < n; k++) {
         const tpl_t *tp = &rows[k];
         /* the versions asked for, by number; none asked: all of them */
-        int64_t want[256];
+        int64_t *want = ARENA_NEWN(a, int64_t, val_len(versions) + 1);
+        bool *seen = ARENA_NEWN(a, bool, val_len(versions) + 1);
+        if (!want || !seen) return GR_ERR;
         size_t nw = 0;
-        for (size_t i = 0; i < val_len(versions) && nw < 256; i++) {
+        for (size_t i = 0; i < val_len(versions); i++) {
             str_t v = versions->u.list.v[i]->u.s;
             int64_t x = version_of(tp, v);
             if (!x) return version_nf(r, tp, v);
@@ -505,7 +507,6 @@ int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
         store_bind_str(st, 1, r->who.account);
         store_bind_str(st, 2, r->region);
         store_bind_str(st, 3, tp->id);
-        bool seen[256] = {false};
         while (sqlite3_step(st) == SQLITE_ROW) {
             int64_t v = sqlite3_column_int64(st, 0);
             bool take = !nw;
