@@ -24,6 +24,18 @@ static const aws_errdef_t E_IdNF = {"InvalidLaunchTemplateId.NotFound", 400, tru
 static const aws_errdef_t E_VersionNF = {"InvalidLaunchTemplateId.VersionNotFound", 400, true};
 static const aws_errdef_t E_Limit = {"LaunchTemplateLimitExceeded", 400, true};
 
+/* AWS (recorded, moto's AWS-verified tests): DescribeLaunchTemplateVersions
+ * without a template asks for every template's $Latest and/or $Default;
+ * typographic quotes as AWS writes them. */
+#define ALL_VERSIONS_TEXT                                                                                              \
+    "To describe the launch template data for all your launch templates, for \u2018--versions\u2019 specify "          \
+    "\u2018$Latest\u2019, \u2018$Default\u2019, or both, and omit \u2018--launch-template-id\u2019, "                  \
+    "\u2018--launch-template-name\u2019, and version numbers. To describe the launch template data for a specific "    \
+    "launch template, specify \u2018--launch-template-id\u2019 or \u2018--launch-template-name\u2019, and for "        \
+    "\u2018--versions\u2019 specify one or more of the following values: \u2018$Latest\u2019, \u2018$Default\u2019, "  \
+    "or "                                                                                                              \
+    "one or more version numbers."
+
 /* AWS (Amazon EC2 service quotas): 5,000 launch templates per region,
  * 10,000 versions per template. */
 enum { MAX_TEMPLATES = 5000, MAX_VERSIONS = 10000 };
@@ -31,7 +43,22 @@ enum { MAX_TEMPLATES = 5000, MAX_VERSIONS = 10000 };
 typedef struct {
     str_t id, name, created_by;
     int64_t def, latest, created_us;
+    int64_t made; /* the highest number made: a deleted latest version's is not made again */
 } tpl_t;
+
+/* A template's columns (TPL_COLS, from launch_template) as a tpl_t. latest
+ * is the highest version left (the default one always is), so $Latest
+ * names one that exists after the latest was deleted. */
+#define TPL_COLS                                                                                                       \
+    "id, name, created_by, default_version, (SELECT max(version) FROM launch_template_version v WHERE v.account = "    \
+    "launch_template.account AND v.region = launch_template.region AND v.template_id = launch_template.id), "          \
+    "created, latest_version"
+static tpl_t tpl_row(arena_t *a, sqlite3_stmt *st)
+{
+    return (tpl_t){store_col_str(a, st, 0),     store_col_str(a, st, 1),     store_col_str(a, st, 2),
+                   sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+                   sqlite3_column_int64(st, 6)};
+}
 
 static const char *cs(arena_t *a, str_t s)
 {
@@ -43,13 +70,32 @@ static const char *num(arena_t *a, int64_t n)
     return arena_printf(a, "%lld", (long long)n);
 }
 
+/* Every row of st (TPL_COLS) in a, the statement released; NULL on a
+ * failure. Not a fixed array: a region holds up to MAX_TEMPLATES. */
+static tpl_t *tpl_rows(arena_t *a, sqlite3_stmt *st, size_t *n)
+{
+    size_t cap = 16;
+    tpl_t *rows = ARENA_NEWN(a, tpl_t, cap);
+    *n = 0;
+    while (rows && sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            tpl_t *more = ARENA_NEWN(a, tpl_t, cap * 2);
+            if (more) memcpy(more, rows, *n * sizeof *rows);
+            rows = more, cap *= 2;
+            if (!rows) break;
+        }
+        rows[(*n)++] = tpl_row(a, st);
+    }
+    return store_release(st) == SQLITE_OK ? rows : NULL;
+}
+
 /* The template of id or name in account and region: 1, 0, -1. */
 static int tpl_find(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t id, str_t name, tpl_t *t)
 {
-    sqlite3_stmt *st = store_stmt(db, id.p ? "SELECT id, name, created_by, default_version, latest_version, created "
-                                             "FROM launch_template WHERE account = ?1 AND region = ?2 AND id = ?3"
-                                           : "SELECT id, name, created_by, default_version, latest_version, created "
-                                             "FROM launch_template WHERE account = ?1 AND region = ?2 AND name = ?3");
+    sqlite3_stmt *st = store_stmt(db, id.p ? "SELECT " TPL_COLS " FROM launch_template WHERE account = ?1 AND region "
+                                             "= ?2 AND id = ?3"
+                                           : "SELECT " TPL_COLS " FROM launch_template WHERE account = ?1 AND region "
+                                             "= ?2 AND name = ?3");
     if (!st) return -1;
     store_bind_str(st, 1, account);
     store_bind_str(st, 2, region);
@@ -57,21 +103,23 @@ static int tpl_find(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t 
     int found = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         found = 1;
-        *t = (tpl_t){store_col_str(a, st, 0),     store_col_str(a, st, 1),     store_col_str(a, st, 2),
-                     sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)};
+        *t = tpl_row(a, st);
     }
     if (store_release(st) != SQLITE_OK) return -1;
     return found;
 }
 
 /* The template a request names by LaunchTemplateId or LaunchTemplateName
- * (exactly one), or r failed as AWS refuses. */
-static int need_tpl(req_t *r, sqlite3 *db, const val_t *in, tpl_t *t)
+ * (exactly one), or r failed as AWS refuses; verb: the operation's, for
+ * the text refusing both. */
+static int need_tpl(req_t *r, sqlite3 *db, const val_t *in, const char *verb, tpl_t *t)
 {
     str_t id = val_get_str(in, "LaunchTemplateId"), name = val_get_str(in, "LaunchTemplateName");
-    /* AWS (not on record) */
+    /* AWS (recorded for ModifyLaunchTemplate by moto's AWS-verified tests;
+     * the other operations' texts are not on record and follow it) */
     if (id.p && name.p)
-        return req_fail(r, &ec2__E_combination, "Only one of LaunchTemplateId and LaunchTemplateName may be specified");
+        return req_fail(r, &ec2__E_combination,
+                        "Either provide launch template ID or launch template name to %s the template.", verb);
     if (!id.p && !name.p)
         return req_fail(r, &ERR_MissingParameter,
                         "The request must contain the parameter LaunchTemplateName or "
@@ -111,6 +159,19 @@ static sqlite3_stmt *version_stmt(sqlite3 *db, const char *sql, str_t account, s
     return st;
 }
 
+/* A stored LaunchTemplateData (NULL for text that is not JSON). JSON keeps
+ * times as microseconds: the data's one timestamp member goes back to a
+ * time. */
+static val_t *data_of(arena_t *a, str_t text)
+{
+    json_t *j = json_parse(a, text, NULL);
+    if (!j) return NULL;
+    val_t *d = val_from_json(a, j);
+    val_t *spot = val_get(val_get(d, "InstanceMarketOptions"), "SpotOptions"), *until = val_get(spot, "ValidUntil");
+    if (until && until->kind == VAL_INT) val_set_c(a, spot, "ValidUntil", val_time(a, until->u.i));
+    return d;
+}
+
 /* The data of version v of t (NULL: none; *failed on a store failure). */
 static val_t *version_data(sqlite3 *db, arena_t *a, str_t account, str_t region, const tpl_t *t, int64_t v,
                            bool *failed)
@@ -124,9 +185,9 @@ static val_t *version_data(sqlite3 *db, arena_t *a, str_t account, str_t region,
         *failed = true;
         return NULL;
     }
-    json_t *j = sqlite3_step(st) == SQLITE_ROW ? json_parse(a, store_col_str(a, st, 0), NULL) : NULL;
+    val_t *d = sqlite3_step(st) == SQLITE_ROW ? data_of(a, store_col_str(a, st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) *failed = true;
-    return j ? val_from_json(a, j) : NULL;
+    return d;
 }
 
 static int version_nf(req_t *r, const tpl_t *t, str_t asked)
@@ -164,19 +225,22 @@ static val_t *version_value(req_t *r, const tpl_t *t, sqlite3_stmt *st)
     val_set_c(a, v, "CreateTime", val_time(a, sqlite3_column_int64(st, 3)));
     val_set_c(a, v, "CreatedBy", val_str(a, t->created_by));
     val_set_c(a, v, "DefaultVersion", val_bool(a, n == t->def));
-    json_t *j = json_parse(a, store_col_str(a, st, 2), NULL);
-    val_set_c(a, v, "LaunchTemplateData", j ? val_from_json(a, j) : val_new(a, VAL_STRUCT));
+    val_t *d = data_of(a, store_col_str(a, st, 2));
+    val_set_c(a, v, "LaunchTemplateData", d ? d : val_new(a, VAL_STRUCT));
     return v;
 }
 
-static bool version_add(req_t *r, sqlite3 *db, str_t id, int64_t n, str_t desc, const val_t *data, int64_t now)
+/* token: CreateLaunchTemplateVersion's ClientToken (STR_NULL for the
+ * template's first version, whose token is the template's). */
+static bool version_add(req_t *r, sqlite3 *db, str_t id, int64_t n, str_t desc, const val_t *data, int64_t now,
+                        str_t token)
 {
     arena_t *a = r->arena;
     return STORE_RUN(db,
                      "INSERT INTO launch_template_version (account, region, template_id, version, description, data, "
-                     "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     "created, client_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                      cs(a, r->who.account), cs(a, r->region), cs(a, id), num(a, n), cs(a, desc),
-                     cs(a, val_json_text(a, data ? data : val_new(a, VAL_STRUCT))), num(a, now));
+                     cs(a, val_json_text(a, data ? data : val_new(a, VAL_STRUCT))), num(a, now), cs(a, token));
 }
 
 /* ==== CreateLaunchTemplate ==== */
@@ -240,11 +304,24 @@ int ec2_create_launch_template(req_t *r, const val_t *in, val_t *out)
                         cs(a, r->who.account), cs(a, r->region), id, cs(a, name), cs(a, r->who.arn), num(a, now),
                         cs(a, token)) &&
               version_add(r, db, str_c(id), 1, val_get_str(in, "VersionDescription"), val_get(in, "LaunchTemplateData"),
-                          now) &&
+                          now, STR_NULL) &&
               ec2__tags_apply(r, db, val_get(in, "TagSpecifications"), "launch-template", id) == GR_OK;
     if (ec2__end(db, ok) != GR_OK) return GR_ERR;
     if (tpl_find(db, a, r->who.account, r->region, str_c(id), STR_NULL, &t) != 1) return GR_ERR;
     return val_set_c(a, out, "LaunchTemplate", tpl_value(r, db, &t));
+}
+
+/* CreateLaunchTemplateVersion's answer: version n of t. */
+static int version_answer(req_t *r, sqlite3 *db, const tpl_t *t, int64_t n, val_t *out)
+{
+    sqlite3_stmt *st = version_stmt(db,
+                                    "SELECT version, description, data, created FROM launch_template_version WHERE "
+                                    "account = ?1 AND region = ?2 AND template_id = ?3 AND version = ?4",
+                                    r->who.account, r->region, t->id, n);
+    if (!st) return GR_ERR;
+    val_t *v = sqlite3_step(st) == SQLITE_ROW ? version_value(r, t, st) : NULL;
+    if (store_release(st) != SQLITE_OK || !v) return GR_ERR;
+    return val_set_c(r->arena, out, "LaunchTemplateVersion", v);
 }
 
 int ec2_create_launch_template_version(req_t *r, const val_t *in, val_t *out)
@@ -252,8 +329,24 @@ int ec2_create_launch_template_version(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, in, &t) != GR_OK || check_data(r, val_get(in, "LaunchTemplateData")) != GR_OK)
+    if (!db || need_tpl(r, db, in, "create a version of", &t) != GR_OK ||
+        check_data(r, val_get(in, "LaunchTemplateData")) != GR_OK)
         return GR_ERR;
+    /* AWS: the same ClientToken answers the version it made */
+    str_t token = val_get_str(in, "ClientToken");
+    int64_t n = 0;
+    if (token.p) {
+        sqlite3_stmt *st = store_stmt(db, "SELECT version FROM launch_template_version WHERE account = ?1 AND "
+                                          "region = ?2 AND template_id = ?3 AND client_token = ?4");
+        if (!st) return GR_ERR;
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, t.id);
+        store_bind_str(st, 4, token);
+        n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        if (store_release(st) != SQLITE_OK) return GR_ERR;
+    }
+    if (n) return version_answer(r, db, &t, n, out);
     val_t *data = val_copy(a, val_get(in, "LaunchTemplateData"));
     if (!data) data = val_new(a, VAL_STRUCT);
     str_t src = val_get_str(in, "SourceVersion");
@@ -267,25 +360,19 @@ int ec2_create_launch_template_version(req_t *r, const val_t *in, val_t *out)
         for (size_t i = 0; i < data->u.obj.n; i++) val_set(a, base, data->u.obj.e[i].key, data->u.obj.e[i].v);
         data = base;
     }
-    if (t.latest >= MAX_VERSIONS)
+    if (t.made >= MAX_VERSIONS)
         return req_fail(r, &E_Limit, "You've reached the maximum number of versions for this launch template (%d).",
                         MAX_VERSIONS);
-    int64_t n = t.latest + 1, now = time_now_us();
+    n = t.made + 1;
+    int64_t now = time_now_us();
     if (ec2__begin(db) != GR_OK) return GR_ERR;
     bool ok =
         STORE_RUN(db, "UPDATE launch_template SET latest_version = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
                   cs(a, r->who.account), cs(a, r->region), cs(a, t.id), num(a, n)) &&
-        version_add(r, db, t.id, n, val_get_str(in, "VersionDescription"), data, now);
+        version_add(r, db, t.id, n, val_get_str(in, "VersionDescription"), data, now, token);
     if (ec2__end(db, ok) != GR_OK) return GR_ERR;
     t.latest = n;
-    sqlite3_stmt *st = version_stmt(db,
-                                    "SELECT version, description, data, created FROM launch_template_version WHERE "
-                                    "account = ?1 AND region = ?2 AND template_id = ?3 AND version = ?4",
-                                    r->who.account, r->region, t.id, n);
-    if (!st) return GR_ERR;
-    val_t *v = sqlite3_step(st) == SQLITE_ROW ? version_value(r, &t, st) : NULL;
-    if (store_release(st) != SQLITE_OK || !v) return GR_ERR;
-    return val_set_c(a, out, "LaunchTemplateVersion", v);
+    return version_answer(r, db, &t, n, out);
 }
 
 /* ==== Describe ==== */
@@ -316,18 +403,15 @@ int ec2_describe_launch_templates(req_t *r, const val_t *in, val_t *out)
             return req_fail(r, &E_NameNF,
                             "At least one of the launch templates specified in the request does not exist.");
     }
-    sqlite3_stmt *st = store_stmt(db, "SELECT id, name, created_by, default_version, latest_version, created FROM "
-                                      "launch_template WHERE account = ?1 AND region = ?2 ORDER BY created, id");
+    sqlite3_stmt *st = store_stmt(db, "SELECT " TPL_COLS
+                                      " FROM launch_template WHERE account = ?1 AND region = ?2 ORDER BY created, id");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     val_t *list = val_new(a, VAL_LIST);
-    tpl_t rows[1024];
-    size_t n = 0;
-    while (n < 1024 && sqlite3_step(st) == SQLITE_ROW)
-        rows[n++] = (tpl_t){store_col_str(a, st, 0),     store_col_str(a, st, 1),     store_col_str(a, st, 2),
-                            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)};
-    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    size_t n;
+    tpl_t *rows = tpl_rows(a, st, &n);
+    if (!rows) return GR_ERR;
     for (size_t i = 0; i < n; i++) {
         if (!ec2__named(ids, rows[i].id) || !ec2__named(names, rows[i].name)) continue;
         val_t *v = tpl_value(r, db, &rows[i]);
@@ -343,46 +427,72 @@ int ec2_describe_launch_templates(req_t *r, const val_t *in, val_t *out)
     return ec2__page(r, in, out, "LaunchTemplates", list, 1);
 }
 
+/* Whether version v (a LaunchTemplateVersion) passes the filters. */
+static bool version_passes(arena_t *a, const val_t *filters, const val_t *v)
+{
+    if (!val_len(filters)) return true;
+    const val_t *d = val_get(v, "LaunchTemplateData");
+    ec2__fields_t f;
+    ec2__fields_init(&f, a);
+    ec2__field(&f, "is-default-version", val_get_bool(v, "DefaultVersion", false) ? "true" : "false");
+    ec2__field(&f, "image-id", cs(a, val_get_str(d, "ImageId")));
+    ec2__field(&f, "instance-type", cs(a, val_get_str(d, "InstanceType")));
+    ec2__field(&f, "kernel-id", cs(a, val_get_str(d, "KernelId")));
+    ec2__field(&f, "ram-disk-id", cs(a, val_get_str(d, "RamDiskId")));
+    if (val_get(d, "EbsOptimized"))
+        ec2__field(&f, "ebs-optimized", val_get_bool(d, "EbsOptimized", false) ? "true" : "false");
+    return ec2__filters_pass(filters, &f);
+}
+
 int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
+    /* AWS's filters on a version's own data (DescribeLaunchTemplateVersions);
+     * the others it lists (network card, metadata options…) are not served */
+    static const char *const known[] = {"is-default-version", "image-id", "instance-type", "kernel-id", "ram-disk-id",
+                                        "ebs-optimized",      NULL};
+    const val_t *filters = val_get(in, "Filters");
+    if (ec2__filters_check(r, filters, known) != GR_OK) return GR_ERR;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
     if (!db) return GR_ERR;
+    /* AWS lists a template's versions newest first (its
+     * DescribeLaunchTemplateVersions example: 2, then 1). */
     /* AWS: without a template, the account's $Latest or $Default versions
      * across its templates (only those may then be asked) */
     bool one = val_get_str(in, "LaunchTemplateId").p || val_get_str(in, "LaunchTemplateName").p;
-    if (one && need_tpl(r, db, in, &t) != GR_OK) return GR_ERR;
+    if (one && need_tpl(r, db, in, "describe", &t) != GR_OK) return GR_ERR;
     const val_t *versions = val_get(in, "Versions");
     str_t minv = val_get_str(in, "MinVersion"), maxv = val_get_str(in, "MaxVersion");
     if (!one) {
+        /* AWS (recorded): nothing asked is MissingParameter, a version
+         * number InvalidParameterValue, both with this text. */
+        if (!val_len(versions)) return req_fail(r, &ERR_MissingParameter, ALL_VERSIONS_TEXT);
         for (size_t i = 0; i < val_len(versions); i++) {
             str_t v = versions->u.list.v[i]->u.s;
             if (!str_eq_c(v, "$Latest") && !str_eq_c(v, "$Default"))
-                return req_fail(r, &ERR_InvalidParameterValue,
-                                "Only $Latest and $Default may be asked for without a launch template");
+                return req_fail(r, &ERR_InvalidParameterValue, ALL_VERSIONS_TEXT);
         }
     }
-    sqlite3_stmt *st = store_stmt(db, "SELECT id, name, created_by, default_version, latest_version, created FROM "
-                                      "launch_template WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR id = ?3) "
+    sqlite3_stmt *st = store_stmt(db, "SELECT " TPL_COLS " FROM launch_template WHERE account = ?1 AND region = ?2 "
+                                      "AND (?3 IS NULL OR id = ?3) "
                                       "ORDER BY created, id");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     if (one) store_bind_str(st, 3, t.id);
-    tpl_t rows[1024];
-    size_t n = 0;
-    while (n < 1024 && sqlite3_step(st) == SQLITE_ROW)
-        rows[n++] = (tpl_t){store_col_str(a, st, 0),     store_col_str(a, st, 1),     store_col_str(a, st, 2),
-                            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)};
-    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    size_t n;
+    tpl_t *rows = tpl_rows(a, st, &n);
+    if (!rows) return GR_ERR;
     val_t *list = val_new(a, VAL_LIST);
     for (size_t k = 0; k < n; k++) {
         const tpl_t *tp = &rows[k];
         /* the versions asked for, by number; none asked: all of them */
-        int64_t want[256];
+        int64_t *want = ARENA_NEWN(a, int64_t, val_len(versions) + 1);
+        bool *seen = ARENA_NEWN(a, bool, val_len(versions) + 1);
+        if (!want || !seen) return GR_ERR;
         size_t nw = 0;
-        for (size_t i = 0; i < val_len(versions) && nw < 256; i++) {
+        for (size_t i = 0; i < val_len(versions); i++) {
             str_t v = versions->u.list.v[i]->u.s;
             int64_t x = version_of(tp, v);
             if (!x) return version_nf(r, tp, v);
@@ -392,18 +502,19 @@ int ec2_describe_launch_template_versions(req_t *r, const val_t *in, val_t *out)
         if (minv.p && !str_to_i64(minv, &lo)) lo = version_of(tp, minv);
         if (maxv.p && !str_to_i64(maxv, &hi)) hi = version_of(tp, maxv);
         st = store_stmt(db, "SELECT version, description, data, created FROM launch_template_version WHERE account = "
-                            "?1 AND region = ?2 AND template_id = ?3 ORDER BY version");
+                            "?1 AND region = ?2 AND template_id = ?3 ORDER BY version DESC");
         if (!st) return GR_ERR;
         store_bind_str(st, 1, r->who.account);
         store_bind_str(st, 2, r->region);
         store_bind_str(st, 3, tp->id);
-        bool seen[256] = {false};
         while (sqlite3_step(st) == SQLITE_ROW) {
             int64_t v = sqlite3_column_int64(st, 0);
             bool take = !nw;
             for (size_t i = 0; i < nw; i++)
                 if (want[i] == v) take = true, seen[i] = true;
-            if (take && (!lo || v >= lo) && (!hi || v <= hi)) val_push(a, list, version_value(r, tp, st));
+            if (!take || (lo && v < lo) || (hi && v > hi)) continue;
+            val_t *x = version_value(r, tp, st);
+            if (version_passes(a, filters, x)) val_push(a, list, x);
         }
         if (store_release(st) != SQLITE_OK) return GR_ERR;
         for (size_t i = 0; one && i < nw; i++)
@@ -419,13 +530,18 @@ int ec2_modify_launch_template(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, in, &t) != GR_OK) return GR_ERR;
+    if (!db || need_tpl(r, db, in, "modify", &t) != GR_OK) return GR_ERR;
     str_t dv = val_get_str(in, "DefaultVersion");
     if (dv.p) {
         int64_t v = version_of(&t, dv);
         bool failed;
         if (!v || !version_data(db, a, r->who.account, r->region, &t, v, &failed))
-            return v && failed ? GR_ERR : version_nf(r, &t, dv);
+            /* AWS (recorded): ModifyLaunchTemplate's own text */
+            return v && failed ? GR_ERR
+                               : req_fail(r, &E_VersionNF,
+                                          "The launch template version %.*s is not found for the specified launch "
+                                          "template.",
+                                          STR_FMT(dv));
         if (!STORE_RUN(db,
                        "UPDATE launch_template SET default_version = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
                        cs(a, r->who.account), cs(a, r->region), cs(a, t.id), num(a, v)))
@@ -440,7 +556,7 @@ int ec2_delete_launch_template(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, in, &t) != GR_OK) return GR_ERR;
+    if (!db || need_tpl(r, db, in, "delete", &t) != GR_OK) return GR_ERR;
     val_t *v = tpl_value(r, db, &t);
     const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *id = cs(a, t.id);
     if (ec2__begin(db) != GR_OK) return GR_ERR;
@@ -458,7 +574,7 @@ int ec2_delete_launch_template_versions(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, in, &t) != GR_OK) return GR_ERR;
+    if (!db || need_tpl(r, db, in, "delete versions of", &t) != GR_OK) return GR_ERR;
     const val_t *versions = val_get(in, "Versions");
     val_t *done = val_new(a, VAL_LIST), *failed = val_new(a, VAL_LIST);
     for (size_t i = 0; i < val_len(versions); i++) {
@@ -506,6 +622,14 @@ int ec2_delete_launch_template_versions(req_t *r, const val_t *in, val_t *out)
 
 /* ==== RunInstances from a template ==== */
 
+/* The template data's members that RunInstances spells differently. */
+static str_t run_member(str_t key)
+{
+    if (str_eq_c(key, "RamDiskId")) return str_c("RamdiskId");
+    if (str_eq_c(key, "ElasticGpuSpecifications")) return str_c("ElasticGpuSpecification");
+    return key;
+}
+
 const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, const char **version)
 {
     arena_t *a = r->arena;
@@ -514,7 +638,7 @@ const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, con
     if (!spec) return in;
     sqlite3 *db = ec2__ready(r);
     tpl_t t;
-    if (!db || need_tpl(r, db, spec, &t) != GR_OK) return NULL;
+    if (!db || need_tpl(r, db, spec, "launch from", &t) != GR_OK) return NULL;
     str_t asked = val_get_str(spec, "Version");
     int64_t v = version_of(&t, asked);
     bool failed;
@@ -524,10 +648,25 @@ const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, con
         version_nf(r, &t, asked.p ? asked : STR("$Default"));
         return NULL;
     }
-    val_t *m = val_copy(a, in);
+    /* The request's subnet and groups with the template's network
+     * interface: they go onto its primary interface, as one launch takes
+     * them (instance-level groups beside an interface are refused when one
+     * request gives both; not on record how AWS combines the two sources).
+     * The request's own interfaces leave out the template's subnet and
+     * groups. */
+    const val_t *tni = val_get(data, "NetworkInterfaces");
+    bool req_ni = val_len(val_get(in, "NetworkInterfaces")) > 0, onto_ni = !req_ni && val_len(tni) > 0;
+    val_t *m = val_new(a, VAL_STRUCT);
+    for (size_t i = 0; i < in->u.obj.n; i++) {
+        str_t k = in->u.obj.e[i].key;
+        if (!onto_ni || (!str_eq_c(k, "SubnetId") && !str_eq_c(k, "SecurityGroupIds")))
+            val_set(a, m, k, in->u.obj.e[i].v);
+    }
     for (size_t i = 0; i < data->u.obj.n; i++) {
-        str_t k = data->u.obj.e[i].key;
+        str_t k = run_member(data->u.obj.e[i].key);
         const val_t *mine = val_get_s(m, k);
+        if (req_ni && (str_eq_c(k, "SubnetId") || str_eq_c(k, "SecurityGroupIds") || str_eq_c(k, "SecurityGroups")))
+            continue;
         if (str_eq_c(k, "TagSpecifications") && mine) {
             /* AWS: the tags of both are applied, the request's winning a key both give */
             val_t *both = val_new(a, VAL_LIST);
@@ -537,6 +676,14 @@ const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, con
         } else if (!mine) {
             val_set(a, m, k, data->u.obj.e[i].v);
         }
+    }
+    if (onto_ni && (val_get_str(in, "SubnetId").p || val_len(val_get(in, "SecurityGroupIds")))) {
+        val_t *nis = val_new(a, VAL_LIST), *first = val_copy(a, tni->u.list.v[0]);
+        if (val_get_str(in, "SubnetId").p) val_set_c(a, first, "SubnetId", val_get(in, "SubnetId"));
+        if (val_len(val_get(in, "SecurityGroupIds"))) val_set_c(a, first, "Groups", val_get(in, "SecurityGroupIds"));
+        val_push(a, nis, first);
+        for (size_t i = 1; i < val_len(tni); i++) val_push(a, nis, tni->u.list.v[i]);
+        val_set_c(a, m, "NetworkInterfaces", nis);
     }
     *id = cs(a, t.id);
     *version = num(a, v);
