@@ -7,6 +7,7 @@ CPUUtilization (the instances' own load raises it, the alarm adds instances; whe
 a second alarm removes them); activities with AWS's texts; AWS's refusals; the AWS CLIs.
 """
 import base64
+import datetime
 import json
 import time
 import urllib.request
@@ -395,6 +396,53 @@ def test_target_tracking_makes_its_alarms_and_scales(gureum, asg, image, subnets
     assert cw.describe_alarms(AlarmNames=[high, low])["MetricAlarms"] == []
     wait_for(lambda: not asg.describe_auto_scaling_groups(AutoScalingGroupNames=["tt"])["AutoScalingGroups"])
     asg.delete_launch_configuration(LaunchConfigurationName="tt-lc")
+
+
+def test_tags_and_group_metrics(gureum, asg, image, subnets):
+    ids, _ = subnets
+    asg.create_launch_configuration(LaunchConfigurationName="m-lc", ImageId=image, InstanceType="t2.micro")
+    asg.create_auto_scaling_group(AutoScalingGroupName="m", LaunchConfigurationName="m-lc", MinSize=0, MaxSize=5,
+                                  DesiredCapacity=0, VPCZoneIdentifier=ids,
+                                  Tags=[{"Key": "env", "Value": "dev", "PropagateAtLaunch": True}])
+    ref = {"ResourceId": "m", "ResourceType": "auto-scaling-group"}
+    asg.create_or_update_tags(Tags=[dict(ref, Key="team", Value="web", PropagateAtLaunch=False),
+                                    dict(ref, Key="env", Value="prod", PropagateAtLaunch=True)])
+    got = asg.describe_tags(Filters=[{"Name": "auto-scaling-group", "Values": ["m"]}])["Tags"]
+    assert [(t["Key"], t["Value"], t["PropagateAtLaunch"]) for t in got] == [("env", "prod", True),
+                                                                          ("team", "web", False)]
+    got = asg.describe_tags(Filters=[{"Name": "key", "Values": ["team"]}])["Tags"]
+    assert [t["ResourceId"] for t in got] == ["m"]
+    asg.delete_tags(Tags=[dict(ref, Key="team")])
+    assert [t["Key"] for t in group(asg, "m")["Tags"]] == ["env"]
+    err, _ = refused(asg.create_or_update_tags, Tags=[{"ResourceId": "nope", "ResourceType": "auto-scaling-group",
+                                                       "Key": "k", "Value": "v", "PropagateAtLaunch": False}])
+    assert err["Message"] == "AutoScalingGroup name not found - AutoScalingGroup 'nope' not found"
+
+    # group metrics: enabled, listed, and published to CloudWatch every minute
+    types = asg.describe_metric_collection_types()
+    assert {"Metric": "GroupDesiredCapacity"} in types["Metrics"] and types["Granularities"] == [
+        {"Granularity": "1Minute"}]
+    asg.enable_metrics_collection(AutoScalingGroupName="m", Granularity="1Minute",
+                                  Metrics=["GroupMaxSize", "GroupDesiredCapacity"])
+    assert sorted(x["Metric"] for x in group(asg, "m")["EnabledMetrics"]) == ["GroupDesiredCapacity", "GroupMaxSize"]
+    cw = gureum.client("cloudwatch")
+
+    def maximum(metric):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        pts = cw.get_metric_statistics(Namespace="AWS/AutoScaling", MetricName=metric,
+                                       Dimensions=[{"Name": "AutoScalingGroupName", "Value": "m"}],
+                                       StartTime=now - datetime.timedelta(minutes=5),
+                                       EndTime=now + datetime.timedelta(minutes=1), Period=60,
+                                       Statistics=["Maximum"])["Datapoints"]
+        return max(p["Maximum"] for p in pts) if pts else None
+    assert wait_for(lambda: maximum("GroupMaxSize") == 5.0, timeout=20)
+    assert maximum("GroupDesiredCapacity") == 0.0
+    assert maximum("GroupMinSize") is None
+    asg.disable_metrics_collection(AutoScalingGroupName="m", Metrics=["GroupMaxSize"])
+    assert [x["Metric"] for x in group(asg, "m")["EnabledMetrics"]] == ["GroupDesiredCapacity"]
+    asg.delete_auto_scaling_group(AutoScalingGroupName="m", ForceDelete=True)
+    wait_for(lambda: not asg.describe_auto_scaling_groups(AutoScalingGroupNames=["m"])["AutoScalingGroups"])
+    asg.delete_launch_configuration(LaunchConfigurationName="m-lc")
 
 
 def test_refusals(asg, image, subnets):

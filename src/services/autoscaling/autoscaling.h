@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/req.h"
+#include "services/page.h"
 
 struct app;
 
@@ -44,6 +45,14 @@ const char *asg__group_arn(arena_t *a, str_t account, str_t region, str_t uuid, 
 /* Describe*'s MaxRecords (default 50, at most 100) and the offset its
  * NextToken names; GR_ERR with r failed when the token is not one of ours. */
 int asg__paging(req_t *r, const val_t *in, int64_t *limit, long long *off);
+/* The page of st's rows (asked for limit + 1 from off) as member of out,
+ * with NextToken when more remain; st released. */
+int asg__page(req_t *r, sqlite3_stmt *st, int64_t limit, long long off, val_t *out, const char *member,
+              page_item_fn item, void *ctx);
+
+/* AWS/AutoScaling's group metrics (NULL-terminated), which
+ * EnableMetricsCollection turns on and scale.c publishes every minute. */
+extern const char *const asg__group_metrics[];
 
 /* policy.c's: the group's policies deleted, with the alarms its target
  * tracking policies made. */

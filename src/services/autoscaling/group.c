@@ -197,6 +197,15 @@ static val_t *lc_item(req_t *r, sqlite3_stmt *st, void *ctx)
     return o;
 }
 
+int asg__page(req_t *r, sqlite3_stmt *st, int64_t limit, long long off, val_t *out, const char *member,
+              page_item_fn item, void *ctx)
+{
+    int64_t n = page_rows(r, st, limit, out, member, item, ctx);
+    if (n < 0) return GR_ERR;
+    page_offset_token(r, out, "NextToken", n, limit, off);
+    return GR_OK;
+}
+
 int asg__paging(req_t *r, const val_t *in, int64_t *limit, long long *off)
 {
     *limit = val_get_int(in, "MaxRecords", 50);
@@ -246,10 +255,7 @@ static int named_page(req_t *r, sqlite3 *db, const char *select, const val_t *na
     sqlite3_bind_int64(st, 3, limit + 1);
     sqlite3_bind_int64(st, 4, off);
     bind_names(st, names);
-    int64_t n = page_rows(r, st, limit, out, member, item, ctx);
-    if (n < 0) return GR_ERR;
-    page_offset_token(r, out, "NextToken", n, limit, off);
-    return GR_OK;
+    return asg__page(r, st, limit, off, out, member, item, ctx);
 }
 
 int autoscaling_describe_launch_configurations(req_t *r, const val_t *in, val_t *out)
@@ -676,7 +682,15 @@ static val_t *group_item(req_t *r, sqlite3_stmt *st, void *ctx)
     val_set_c(a, o, "SuspendedProcesses", val_new(a, VAL_LIST));
     str_t vz = val_get_str(c, "VPCZoneIdentifier");
     if (vz.p) val_set_c(a, o, "VPCZoneIdentifier", val_str(a, vz));
-    val_set_c(a, o, "EnabledMetrics", val_new(a, VAL_LIST));
+    val_t *em = val_new(a, VAL_LIST);
+    const val_t *on = val_get(c, "EnabledMetrics");
+    for (size_t i = 0; i < val_len(on); i++) {
+        val_t *m = val_new(a, VAL_STRUCT);
+        val_set_c(a, m, "Metric", on->u.list.v[i]);
+        val_set_c(a, m, "Granularity", val_cstr(a, "1Minute"));
+        val_push(a, em, m);
+    }
+    val_set_c(a, o, "EnabledMetrics", em);
     if (sqlite3_column_int(st, 7)) val_set_c(a, o, "Status", val_cstr(a, "Delete in progress"));
     val_set_c(a, o, "Tags", group_tags(r, db, name));
     val_t *tp = val_get(c, "TerminationPolicies");
@@ -1092,10 +1106,7 @@ int autoscaling_describe_scaling_activities(req_t *r, const val_t *in, val_t *ou
     sqlite3_bind_int64(st, 4, limit + 1);
     sqlite3_bind_int64(st, 5, off);
     for (size_t i = 0; i < val_len(ids); i++) store_bind_str(st, (int)i + 6, ids->u.list.v[i]->u.s);
-    int64_t n = page_rows(r, st, limit, out, "Activities", activity_item, NULL);
-    if (n < 0) return GR_ERR;
-    page_offset_token(r, out, "NextToken", n, limit, off);
-    return GR_OK;
+    return asg__page(r, st, limit, off, out, "Activities", activity_item, NULL);
 }
 
 /* ==== Static lists ==== */
@@ -1148,4 +1159,217 @@ int autoscaling_describe_account_limits(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, out, "NumberOfAutoScalingGroups", val_int(a, groups));
     val_set_c(a, out, "NumberOfLaunchConfigurations", val_int(a, lcs));
     return GR_OK;
+}
+
+/* ==== Tags ==== */
+
+/* Each tag's group (ResourceId, ResourceType auto-scaling-group) exists:
+ * GR_OK, or r failed. */
+static int tags_groups(req_t *r, sqlite3 *db, const val_t *tags)
+{
+    for (size_t i = 0; i < val_len(tags); i++) {
+        const val_t *t = tags->u.list.v[i];
+        str_t type = val_get_str(t, "ResourceType"), id = val_get_str(t, "ResourceId");
+        /* AWS (not on record) */
+        if (type.p && !str_eq_c(type, "auto-scaling-group"))
+            return req_fail(r, &ERR_ValidationError, "Invalid resource type %.*s: only auto-scaling-group",
+                            STR_FMT(type));
+        asg__group_t g;
+        if (need_group(r, db, id, &g) != GR_OK) return GR_ERR;
+    }
+    return GR_OK;
+}
+
+int autoscaling_create_or_update_tags(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    sqlite3 *db = asg__db(r->app);
+    const val_t *tags = val_get(in, "Tags");
+    if (!db || tags_groups(r, db, tags) != GR_OK) return GR_ERR;
+    if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
+    bool ok = true;
+    for (size_t i = 0; ok && i < val_len(tags); i++) {
+        val_t *one = val_new(r->arena, VAL_LIST);
+        val_push(r->arena, one, tags->u.list.v[i]);
+        ok = put_tags(r, db, val_get_str(tags->u.list.v[i], "ResourceId"), one);
+    }
+    /* AWS (Auto Scaling quotas): 50 tags per group */
+    sqlite3_stmt *st = ok ? store_stmt(db, "SELECT max(n) FROM (SELECT count(*) AS n FROM asg_tag WHERE account = ?1 "
+                                           "AND region = ?2 GROUP BY grp)")
+                          : NULL;
+    int64_t most = 0;
+    if (st) {
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        most = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        store_release(st);
+    }
+    if (!ok || most > 50) {
+        store_exec(db, "ROLLBACK");
+        return ok ? req_fail(r, E_LIMIT, "Number of tags exceeds the limit of 50 for an Auto Scaling group") : GR_ERR;
+    }
+    return store_exec(db, "COMMIT") == GR_OK ? GR_OK : GR_ERR;
+}
+
+int autoscaling_delete_tags(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    arena_t *a = r->arena;
+    sqlite3 *db = asg__db(r->app);
+    const val_t *tags = val_get(in, "Tags");
+    if (!db || tags_groups(r, db, tags) != GR_OK) return GR_ERR;
+    for (size_t i = 0; i < val_len(tags); i++) {
+        const val_t *t = tags->u.list.v[i];
+        /* AWS: a Value given must match */
+        if (!STORE_RUN(db,
+                       "DELETE FROM asg_tag WHERE account = ?1 AND region = ?2 AND grp = ?3 AND key = ?4 AND (?5 IS "
+                       "NULL OR value = ?5)",
+                       cs(a, r->who.account), cs(a, r->region), cs(a, val_get_str(t, "ResourceId")),
+                       cs(a, val_get_str(t, "Key")), cs(a, val_get_str(t, "Value"))))
+            return GR_ERR;
+    }
+    return GR_OK;
+}
+
+/* Columns: grp, key, value, propagate. */
+static val_t *tag_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    (void)ctx;
+    arena_t *a = r->arena;
+    val_t *t = val_new(a, VAL_STRUCT);
+    val_set_c(a, t, "ResourceId", val_str(a, store_col_str(a, st, 0)));
+    val_set_c(a, t, "ResourceType", val_cstr(a, "auto-scaling-group"));
+    val_set_c(a, t, "Key", val_str(a, store_col_str(a, st, 1)));
+    val_set_c(a, t, "Value", val_str(a, store_col_str(a, st, 2)));
+    val_set_c(a, t, "PropagateAtLaunch", val_bool(a, sqlite3_column_int(st, 3)));
+    return t;
+}
+
+int autoscaling_describe_tags(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    int64_t limit;
+    long long off;
+    if (asg__paging(r, in, &limit, &off) != GR_OK) return GR_ERR;
+    sqlite3 *db = asg__db(r->app);
+    if (!db) return GR_ERR;
+    /* AWS: filters auto-scaling-group, key, value, propagate-at-launch; a
+     * tag passes when it matches a value of each */
+    static const struct {
+        const char *name, *column;
+    } cols[] = {
+        {"auto-scaling-group", "grp"}, {"key", "key"}, {"value", "value"}, {"propagate-at-launch", "propagate"}};
+    const val_t *filters = val_get(in, "Filters");
+    buf_t b;
+    buf_init(&b, a);
+    buf_puts(&b, "SELECT grp, key, value, propagate FROM asg_tag WHERE account = ?1 AND region = ?2");
+    int arg = 5;
+    for (size_t i = 0; i < val_len(filters); i++) {
+        str_t name = val_get_str(filters->u.list.v[i], "Name");
+        const char *col = NULL;
+        for (size_t k = 0; k < sizeof cols / sizeof cols[0] && !col; k++)
+            if (str_eq_c(name, cols[k].name)) col = cols[k].column;
+        /* AWS (not on record) */
+        if (!col) return req_fail(r, &ERR_ValidationError, "Filter name %.*s is not valid", STR_FMT(name));
+        const val_t *vals = val_get(filters->u.list.v[i], "Values");
+        buf_printf(&b, " AND %s IN (", col);
+        for (size_t k = 0; k < val_len(vals); k++) buf_printf(&b, "%s?%d", k ? ", " : "", arg++);
+        if (!val_len(vals)) buf_puts(&b, "NULL");
+        buf_putc(&b, ')');
+    }
+    buf_puts(&b, " ORDER BY grp, key LIMIT ?3 OFFSET ?4");
+    sqlite3_stmt *st = store_stmt(db, cs(a, buf_str(&b)));
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    sqlite3_bind_int64(st, 3, limit + 1);
+    sqlite3_bind_int64(st, 4, off);
+    arg = 5;
+    for (size_t i = 0; i < val_len(filters); i++) {
+        str_t name = val_get_str(filters->u.list.v[i], "Name");
+        const val_t *vals = val_get(filters->u.list.v[i], "Values");
+        for (size_t k = 0; k < val_len(vals); k++) {
+            str_t v = vals->u.list.v[k]->u.s;
+            if (str_eq_c(name, "propagate-at-launch"))
+                sqlite3_bind_int(st, arg++, str_eq_c(v, "true"));
+            else
+                store_bind_str(st, arg++, v);
+        }
+    }
+    return asg__page(r, st, limit, off, out, "Tags", tag_item, NULL);
+}
+
+/* ==== Group metrics ==== */
+
+/* AWS's group metrics (User Guide, "Amazon CloudWatch metrics for Amazon EC2
+ * Auto Scaling"), warm pools' aside. */
+const char *const asg__group_metrics[] = {"GroupMinSize",
+                                          "GroupMaxSize",
+                                          "GroupDesiredCapacity",
+                                          "GroupInServiceInstances",
+                                          "GroupPendingInstances",
+                                          "GroupStandbyInstances",
+                                          "GroupTerminatingInstances",
+                                          "GroupTotalInstances",
+                                          "GroupInServiceCapacity",
+                                          "GroupPendingCapacity",
+                                          "GroupStandbyCapacity",
+                                          "GroupTerminatingCapacity",
+                                          "GroupTotalCapacity",
+                                          NULL};
+
+static int metrics_change(req_t *r, const val_t *in, bool enable)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = asg__db(r->app);
+    if (!db) return GR_ERR;
+    str_t name = val_get_str(in, "AutoScalingGroupName");
+    asg__group_t g;
+    if (need_group(r, db, name, &g) != GR_OK) return GR_ERR;
+    /* AWS (not on record): the one granularity is 1Minute */
+    if (enable && !str_eq_c(val_get_str(in, "Granularity"), "1Minute"))
+        return req_fail(r, &ERR_ValidationError, "Valid value for Granularity is 1Minute");
+    const val_t *asked = val_get(in, "Metrics");
+    for (size_t i = 0; i < val_len(asked); i++) {
+        bool known = false;
+        for (size_t k = 0; !known && asg__group_metrics[k]; k++)
+            known = str_eq_c(asked->u.list.v[i]->u.s, asg__group_metrics[k]);
+        if (!known) return req_fail(r, &ERR_ValidationError, "Invalid metric: %.*s", STR_FMT(asked->u.list.v[i]->u.s));
+    }
+    /* the enabled set after the change: none named means all */
+    const val_t *now = val_get(g.config, "EnabledMetrics");
+    val_t *after = val_new(a, VAL_LIST);
+    for (size_t k = 0; asg__group_metrics[k]; k++) {
+        bool named = !val_len(asked), on = false;
+        for (size_t i = 0; !named && i < val_len(asked); i++)
+            named = str_eq_c(asked->u.list.v[i]->u.s, asg__group_metrics[k]);
+        for (size_t i = 0; !on && i < val_len(now); i++) on = str_eq_c(now->u.list.v[i]->u.s, asg__group_metrics[k]);
+        if (enable ? on || named : on && !named) val_push(a, after, val_cstr(a, asg__group_metrics[k]));
+    }
+    val_set_c(a, g.config, "EnabledMetrics", after);
+    return STORE_RUN(db, "UPDATE asg SET config = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3",
+                     cs(a, r->who.account), cs(a, r->region), cs(a, name), cs(a, val_json_text(a, g.config)))
+               ? GR_OK
+               : GR_ERR;
+}
+
+int autoscaling_enable_metrics_collection(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return metrics_change(r, in, true);
+}
+
+int autoscaling_disable_metrics_collection(req_t *r, const val_t *in, val_t *out)
+{
+    (void)out;
+    return metrics_change(r, in, false);
+}
+
+int autoscaling_describe_metric_collection_types(req_t *r, const val_t *in, val_t *out)
+{
+    (void)in;
+    arena_t *a = r->arena;
+    static const char *const granularities[] = {"1Minute", NULL};
+    val_set_c(a, out, "Metrics", strings(a, asg__group_metrics, "Metric"));
+    return val_set_c(a, out, "Granularities", strings(a, granularities, "Granularity"));
 }

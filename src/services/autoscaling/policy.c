@@ -416,10 +416,7 @@ int autoscaling_describe_policies(req_t *r, const val_t *in, val_t *out)
         store_bind_str(st, (int)(k + val_len(names) + i), arn_uuid(a, n));
     }
     for (size_t i = 0; i < val_len(types); i++) store_bind_str(st, (int)(tk + i), types->u.list.v[i]->u.s);
-    int64_t n = page_rows(r, st, limit, out, "ScalingPolicies", policy_item, NULL);
-    if (n < 0) return GR_ERR;
-    page_offset_token(r, out, "NextToken", n, limit, off);
-    return GR_OK;
+    return asg__page(r, st, limit, off, out, "ScalingPolicies", policy_item, NULL);
 }
 
 int autoscaling_delete_policy(req_t *r, const val_t *in, val_t *out)

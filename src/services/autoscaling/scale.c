@@ -25,6 +25,7 @@
 #include "services/autoscaling/autoscaling.h"
 #include "services/ec2/ec2.h"
 #include "services/elb/elb.h"
+#include "services/pubmetrics.h"
 
 /* AWS retries a failed launch with a growing pause; gureum waits this long. */
 #define RETRY_MS 10000
@@ -397,6 +398,41 @@ static void shrink(struct app *app, sqlite3 *db, arena_t *a, str_t account, str_
     ec2_terminate(app, account, region, v->id);
 }
 
+/* The group's enabled AWS/AutoScaling metrics, one data point each per
+ * metrics period (a minute; pubmetrics.h), per AutoScalingGroupName. */
+static int64_t published_ms;
+static bool publish_due;
+
+static void publish(struct app *app, const asg__group_t *g, str_t account, str_t region, const member_t *m, size_t n)
+{
+    const val_t *on = val_get(g->config, "EnabledMetrics");
+    if (!publish_due || !val_len(on)) return;
+    double pending = 0, in = 0, leaving = 0;
+    for (size_t i = 0; i < n; i++) {
+        pending += str_eq_c(m[i].lifecycle, "Pending");
+        in += str_eq_c(m[i].lifecycle, "InService");
+        leaving += str_eq_c(m[i].lifecycle, "Terminating");
+    }
+    pubm_dim_t dim = {"AutoScalingGroupName", g->name};
+    for (size_t i = 0; i < val_len(on); i++) {
+        str_t name = on->u.list.v[i]->u.s;
+        for (size_t k = 0; asg__group_metrics[k]; k++) {
+            const char *metric = asg__group_metrics[k];
+            if (!str_eq_c(name, metric)) continue;
+            /* an instance is one unit of capacity here (no weights) */
+            double v = strstr(metric, "MinSize")       ? (double)g->min
+                       : strstr(metric, "MaxSize")     ? (double)g->max
+                       : strstr(metric, "Desired")     ? (double)g->desired
+                       : strstr(metric, "InService")   ? in
+                       : strstr(metric, "Pending")     ? pending
+                       : strstr(metric, "Terminating") ? leaving
+                       : strstr(metric, "Total")       ? pending + in + leaving
+                                                       : 0; /* Standby: gureum has no standby */
+            pubm_add(app, account, region, "AWS/AutoScaling", metric, &dim, 1, "None", v, false);
+        }
+    }
+}
+
 /* One group's pass. */
 static void reconcile(struct app *app, sqlite3 *db, arena_t *a, str_t account, str_t region, str_t name,
                       int64_t *retry_at)
@@ -417,6 +453,7 @@ static void reconcile(struct app *app, sqlite3 *db, arena_t *a, str_t account, s
                   cs(a, name));
         return;
     }
+    publish(app, &g, account, region, m, n);
     if (count < g.desired && *retry_at <= asg__now_ms()) {
         int64_t before = count;
         for (int64_t k = count; k < g.desired && *retry_at <= asg__now_ms(); k++) {
@@ -466,6 +503,9 @@ unsigned autoscaling_tick(struct app *app)
             for (int k = 0; k < 3; k++) g[n][k] = store_col_str(a, st, k), n += k == 2;
         store_release(st);
     }
+    int64_t now = asg__now_ms();
+    publish_due = now - published_ms >= (int64_t)pubm_period_ms();
+    if (publish_due) published_ms = now;
     for (size_t i = 0; i < n; i++) {
         int64_t *retry = retry_slot(g[i][0], g[i][1], g[i][2]);
         reconcile(app, db, a, g[i][0], g[i][1], g[i][2], retry);
