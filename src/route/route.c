@@ -146,7 +146,15 @@ void route_request(wire_req_t *w, const sigv4_t *sig, const char *default_region
         str_cut(target, '.', &prefix);
         svc = registry_by_target_prefix(prefix);
     }
-    if (!svc && signed_ok && !vhost) svc = registry_by_signing_name(sig->service);
+    if (!svc && signed_ok && !vhost) {
+        svc = registry_by_signing_name(sig->service);
+        /* Classic and v2 Elastic Load Balancing sign alike and both speak
+         * query: the request's Version tells them apart. */
+        if (svc && svc->model->protocol == PROTO_QUERY && registry_signing_shared(svc)) {
+            const svc_entry_t *v = by_action_version(w, a);
+            if (v && str_eq_c(sig->service, v->model->signing_name)) svc = v;
+        }
+    }
     if (!svc && !vhost && (str_index(w->query, '=') >= 0 || w->body.len) &&
         (str_eq_c(w->method, "POST") || str_eq_c(w->method, "GET")))
         svc = by_action_version(w, a);

@@ -308,3 +308,20 @@ void fwd_stop(void)
     pthread_mutex_unlock(&mu);
     if (was) pthread_join(thread, NULL);
 }
+
+void fwd_poolset_update(fwd_poolset_t *set, const fwd_poolset_t *seen)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        bool kept = false;
+        for (size_t j = 0; j < seen->n && !kept; j++) kept = !strcmp(set->names[i], seen->names[j]);
+        if (!kept) fwd_pool_close(set->names[i]);
+    }
+    memcpy(set->names, seen->names, seen->n * sizeof seen->names[0]);
+    set->n = seen->n;
+}
+
+void fwd_poolset_close(fwd_poolset_t *set)
+{
+    for (size_t i = 0; i < set->n; i++) fwd_pool_close(set->names[i]);
+    set->n = 0;
+}

@@ -32,6 +32,18 @@ typedef struct {
 int fwd_pool(const char *owner, const char *host_ip, int port, const fwd_target_t *targets, size_t n);
 void fwd_pool_close(const char *owner);
 
+/* The pools a balancer keeps, by owner name (at most 31 characters): each
+ * tick it sets this tick's pools and lists their names in seen; update then
+ * closes the ones of the last tick it no longer has and keeps seen as the
+ * set; close ends them all (at stop). */
+enum { FWD_POOLSET_MAX = 256, FWD_OWNER_LEN = 32 };
+typedef struct {
+    char names[FWD_POOLSET_MAX][FWD_OWNER_LEN];
+    size_t n;
+} fwd_poolset_t;
+void fwd_poolset_update(fwd_poolset_t *set, const fwd_poolset_t *seen);
+void fwd_poolset_close(fwd_poolset_t *set);
+
 /* Closes every listener and ends the thread (connections already joined
  * run until they close). Call once, at shutdown. */
 void fwd_stop(void);

@@ -2,6 +2,7 @@
  * loopaddr.h), for the service that owns the block, in its own store. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "services/loopaddr.h"
 #include "store/store.h"
@@ -24,4 +25,15 @@ const char *loopaddr_pick(arena_t *a, sqlite3 *db, const char *block, const char
     }
     store_release(st);
     return found;
+}
+
+const char *loopaddr_by_name(arena_t *a, sqlite3 *db, const char *sql, const char *name)
+{
+    sqlite3_stmt *st = store_stmt(db, sql);
+    if (!st) return NULL;
+    size_t len = strlen(name);
+    sqlite3_bind_text(st, 1, name, len && name[len - 1] == '.' ? (int)len - 1 : (int)len, SQLITE_STATIC);
+    const char *ip = sqlite3_step(st) == SQLITE_ROW ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
+    store_release(st);
+    return ip;
 }

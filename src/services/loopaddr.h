@@ -16,4 +16,9 @@
  * for, in a; NULL when the block is full or on a store failure. */
 const char *loopaddr_pick(arena_t *a, sqlite3 *db, const char *block, const char *taken_sql);
 
+/* The address a one-parameter query (?1: a DNS name) finds for name, a
+ * final dot of name left out; in a, NULL when none (load balancers'
+ * DNSNames, for Route 53's resolver). */
+const char *loopaddr_by_name(arena_t *a, sqlite3 *db, const char *sql, const char *name);
+
 #endif

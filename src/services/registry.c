@@ -14,6 +14,7 @@
 #include "dynamodbstreams_model.h"
 #include "ec2_model.h"
 #include "elb_model.h"
+#include "elbv2_model.h"
 #include "events_model.h"
 #include "iam_model.h"
 #include "kinesis_model.h"
@@ -36,6 +37,7 @@
 #include "services/sqs/sqs.h"
 #include "services/ec2/ec2.h"
 #include "services/elb/elb.h"
+#include "services/elbv2/elbv2.h"
 #include "services/rds/rds.h"
 #include "services/route53/route53.h"
 #include "services/s3/s3.h"
@@ -118,6 +120,11 @@ const svc_entry_t registry[] = {
      * 2012-06-01); its tick checks health and keeps the listeners. */
     {"elasticloadbalancing", &gen_model_elb, &ERR_ValidationError, &ERR_MissingParameter, false, NULL, elb_stop,
      .tick = elb_tick},
+    /* Elastic Load Balancing v2 (application and network load balancers,
+     * API 2015-12-01): signs as elasticloadbalancing too, told from the
+     * classic API by the query's Version (route.c). */
+    {"elasticloadbalancingv2", &gen_model_elbv2, &ERR_ValidationError, &ERR_ValidationError, false, NULL, elbv2_stop,
+     .tick = elbv2_tick},
     {"events", &gen_model_events, &ERR_ValidationException, NULL, false, events_start, events_stop,
      .resource_tags = events_resource_tags},
     {"iam", &gen_model_iam, &ERR_ValidationError, NULL, true, iam_start, .resource_tags = iam_resource_tags,
@@ -163,6 +170,15 @@ const svc_entry_t *registry_by_signing_name(str_t name)
     for (size_t i = 0; i < registry_count; i++)
         if (str_eq_c(name, registry[i].model->signing_name)) return &registry[i];
     return NULL;
+}
+
+bool registry_signing_shared(const svc_entry_t *e)
+{
+    for (size_t i = 0; i < registry_count; i++)
+        if (&registry[i] != e && registry[i].model->protocol == e->model->protocol &&
+            strcmp(registry[i].model->signing_name, e->model->signing_name) == 0)
+            return true;
+    return false;
 }
 
 /* A service's rows of several protocols may share the prefix (CloudWatch's

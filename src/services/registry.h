@@ -109,6 +109,9 @@ extern const size_t registry_count;
 
 const svc_entry_t *registry_find(const char *name);
 const svc_entry_t *registry_by_signing_name(str_t name);
+/* Whether another row of e's protocol signs with e's signing name
+ * (Elastic Load Balancing's classic and v2 APIs). */
+bool registry_signing_shared(const svc_entry_t *e);
 /* A json service by its X-Amz-Target prefix ("DynamoDB_20120810"). */
 const svc_entry_t *registry_by_target_prefix(str_t prefix);
 /* A smithy-rpc-v2-cbor service by the Smithy service name its request paths

@@ -32,7 +32,7 @@ import botocore.handlers  # noqa: E402
 
 import protohelp  # noqa: E402
 
-SERVICES = ("sts", "iam", "ec2", "s3", "sns", "cloudwatch", "rds", "route53", "cloudfront", "elb", "autoscaling")
+SERVICES = ("sts", "iam", "ec2", "s3", "sns", "cloudwatch", "rds", "route53", "cloudfront", "elb", "autoscaling", "elbv2")
 SEEDS = (1, 2, 3)
 
 if pytest is None:  # decorators below still need a name
@@ -261,6 +261,14 @@ CLIENT_CALLS = {
         ("ConfigureHealthCheck", {"LoadBalancerName": "lb", "HealthCheck": {
             "Target": "HTTP:8001/a?b=<c>", "Interval": 10, "Timeout": 5, "UnhealthyThreshold": 2,
             "HealthyThreshold": 2}}),
+    ],
+    "elbv2": [
+        ("CreateTargetGroup", {"Name": "tg", "Protocol": "HTTP", "Port": 8001, "VpcId": "vpc-1",
+                               "HealthCheckPath": "/a?b=<c>", "Matcher": {"HttpCode": "200-299"}}),
+        ("CreateListener", {"LoadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/a/1",
+                            "Port": 80, "Protocol": "HTTP", "DefaultActions": [{"Type": "forward", "ForwardConfig": {
+                                "TargetGroups": [{"TargetGroupArn": "arn:x", "Weight": 2}]}}]}),
+        ("AddTags", {"ResourceArns": ["arn:x"], "Tags": [{"Key": "k", "Value": "a & <b>"}]}),
     ],
     "autoscaling": [
         ("CreateAutoScalingGroup", {"AutoScalingGroupName": "g", "LaunchTemplate": {

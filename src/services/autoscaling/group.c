@@ -23,6 +23,7 @@
 #include "services/autoscaling/autoscaling.h"
 #include "services/ec2/ec2.h"
 #include "services/elb/elb.h"
+#include "services/elbv2/elbv2.h"
 #include "services/page.h"
 
 #define E_EXISTS (&AUTOSCALING_ERR_AlreadyExistsFault)
@@ -502,6 +503,20 @@ static int check_lbs(req_t *r, const val_t *lbs)
     return GR_OK;
 }
 
+static int check_tgs(req_t *r, const val_t *tgs)
+{
+    for (size_t i = 0; i < val_len(tgs); i++) {
+        int e = elbv2_target_group_exists(r->app, r->who.account, r->region, tgs->u.list.v[i]->u.s);
+        if (e < 0) return GR_ERR;
+        /* AWS (not on record) */
+        if (!e)
+            return req_fail(r, &ERR_ValidationError,
+                            "Provided Target Groups may not be valid. Please ensure they "
+                            "exist and try again.");
+    }
+    return GR_OK;
+}
+
 static bool put_tags(req_t *r, sqlite3 *db, str_t grp, const val_t *tags)
 {
     arena_t *a = r->arena;
@@ -538,9 +553,11 @@ int autoscaling_create_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
     if (!val_len(zones))
         return req_fail(r, &ERR_ValidationError, "At least one Availability Zone or VPC Subnet is required.");
     if (check_lbs(r, val_get(in, "LoadBalancerNames")) != GR_OK) return GR_ERR;
-    if (val_len(val_get(in, "TargetGroupARNs")) || val_len(val_get(in, "TrafficSources")))
+    if (check_tgs(r, val_get(in, "TargetGroupARNs")) != GR_OK) return GR_ERR;
+    if (val_len(val_get(in, "TrafficSources")))
         return req_fail(r, &ERR_ValidationError,
-                        "Target groups are not served by gureum (it serves classic load balancers: LoadBalancerNames)");
+                        "TrafficSources are not served by gureum: use TargetGroupARNs or "
+                        "LoadBalancerNames");
     str_t hc = val_get_str(in, "HealthCheckType");
     if (hc.p && !str_eq_c(hc, "EC2") && !str_eq_c(hc, "ELB"))
         return req_fail(r, &ERR_ValidationError, "Health check type %.*s is not supported", STR_FMT(hc));
@@ -673,7 +690,7 @@ static val_t *group_item(req_t *r, sqlite3_stmt *st, void *ctx)
     val_set_c(a, o, "DefaultCooldown", val_int(a, val_get_int(c, "DefaultCooldown", 300)));
     val_set_c(a, o, "AvailabilityZones", list_or_empty(a, val_get(c, "AvailabilityZones")));
     val_set_c(a, o, "LoadBalancerNames", list_or_empty(a, val_get(c, "LoadBalancerNames")));
-    val_set_c(a, o, "TargetGroupARNs", val_new(a, VAL_LIST));
+    val_set_c(a, o, "TargetGroupARNs", list_or_empty(a, val_get(c, "TargetGroupARNs")));
     str_t hc = val_get_str(c, "HealthCheckType");
     val_set_c(a, o, "HealthCheckType", val_cstr(a, hc.p ? cs(a, hc) : "EC2"));
     val_set_c(a, o, "HealthCheckGracePeriod", val_int(a, val_get_int(c, "HealthCheckGracePeriod", 0)));
@@ -1036,6 +1053,9 @@ int autoscaling_terminate_instance_in_auto_scaling_group(req_t *r, const val_t *
         return GR_ERR;
     }
     if (!str_eq_c(life, "Terminating")) {
+        for (size_t i = 0; i < val_len(val_get(g.config, "TargetGroupARNs")); i++)
+            elbv2_attach(r->app, r->who.account, r->region, val_get(g.config, "TargetGroupARNs")->u.list.v[i]->u.s, id,
+                         false);
         for (size_t i = 0; i < val_len(val_get(g.config, "LoadBalancerNames")); i++)
             elb_attach(r->app, r->who.account, r->region, val_get(g.config, "LoadBalancerNames")->u.list.v[i]->u.s, id,
                        false);

@@ -25,6 +25,7 @@
 #include "services/autoscaling/autoscaling.h"
 #include "services/ec2/ec2.h"
 #include "services/elb/elb.h"
+#include "services/elbv2/elbv2.h"
 #include "services/pubmetrics.h"
 
 /* AWS retries a failed launch with a growing pause; gureum waits this long. */
@@ -85,8 +86,9 @@ static void activity_add(sqlite3 *db, arena_t *a, str_t account, str_t region, s
 
 static void lbs_attach(struct app *app, const asg__group_t *g, str_t account, str_t region, str_t id, bool add)
 {
-    const val_t *lbs = val_get(g->config, "LoadBalancerNames");
+    const val_t *lbs = val_get(g->config, "LoadBalancerNames"), *tgs = val_get(g->config, "TargetGroupARNs");
     for (size_t i = 0; i < val_len(lbs); i++) elb_attach(app, account, region, lbs->u.list.v[i]->u.s, id, add);
+    for (size_t i = 0; i < val_len(tgs); i++) elbv2_attach(app, account, region, tgs->u.list.v[i]->u.s, id, add);
 }
 
 /* The RunInstances input for one instance of g in zone (its subnet there
@@ -238,6 +240,12 @@ static bool elb_failing(const asg__group_t *g, str_t account, str_t region, cons
         char lb[64];
         snprintf(lb, sizeof lb, "%.*s", STR_FMT(lbs->u.list.v[i]->u.s));
         if (elb_instance_failing(acct, reg, lb, id)) return true;
+    }
+    const val_t *tgs = val_get(g->config, "TargetGroupARNs");
+    for (size_t i = 0; i < val_len(tgs); i++) {
+        char tg[300];
+        snprintf(tg, sizeof tg, "%.*s", STR_FMT(tgs->u.list.v[i]->u.s));
+        if (elbv2_target_failing(tg, id)) return true;
     }
     return false;
 }

@@ -28,8 +28,9 @@
 #include "services/app.h"
 #include "services/ec2/ec2.h"
 #include "services/elb/elb.h"
+#include "services/loopaddr.h"
 
-enum { MAX_HEALTH = 1024, MAX_LISTENERS = 256, QUICK_TICK_MS = 100 };
+enum { MAX_HEALTH = 1024, QUICK_TICK_MS = 100 };
 
 typedef struct {
     char key[200]; /* account/region/lb/instance */
@@ -41,10 +42,9 @@ typedef struct {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static health_t health[MAX_HEALTH];
 static size_t nhealth;
-static char pools[MAX_LISTENERS][32];
-static size_t npools;
+static fwd_poolset_t pools;
 
-static int64_t second_us(void)
+int64_t elb_second_us(void)
 {
 #ifdef GUREUM_TESTING
     const char *v = getenv("GUREUM_ELB_SECOND_MS");
@@ -110,6 +110,37 @@ void elb__forget(const char *account, const char *region, const char *lb)
     pthread_mutex_unlock(&mu);
 }
 
+int elb_probe(pid_t pid, const char *ip, int port, const char *path, int64_t ms)
+{
+    int fd = mach_connect(pid, ip, port);
+    if (fd < 0) return -1;
+    struct pollfd p = {fd, POLLOUT, 0};
+    int err = 0;
+    socklen_t len = sizeof err;
+    int rc = poll(&p, 1, (int)ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err ? 0 : -1;
+    if (rc == 0 && path) {
+        char req[400], resp[64];
+        int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: ELB-HealthChecker/1.0\r\n\r\n",
+                         path, ip);
+        size_t got = 0;
+        if (write(fd, req, (size_t)n) != n)
+            got = 0;
+        else
+            while (got < 12) {
+                struct pollfd q = {fd, POLLIN, 0};
+                if (poll(&q, 1, (int)ms) != 1) break;
+                ssize_t k = read(fd, resp + got, sizeof resp - 1 - got);
+                if (k <= 0) break;
+                got += (size_t)k;
+            }
+        resp[got] = 0;
+        /* no answer in time is a timeout; one that is not HTTP, status 0 */
+        rc = got < 12 ? -1 : !strncmp(resp, "HTTP/1.", 7) ? atoi(resp + 9) : 0;
+    }
+    close(fd);
+    return rc;
+}
+
 /* One check: TCP connects, or HTTP GET path answers 200, within ms. */
 static bool check(pid_t pid, const char *ip, const char *target, int64_t ms)
 {
@@ -117,30 +148,8 @@ static bool check(pid_t pid, const char *ip, const char *target, int64_t ms)
     int port = 0, used = 0;
     if (sscanf(target, "%7[A-Z]:%d%n", proto, &port, &used) < 2) return false;
     if (target[used] == '/') snprintf(path, sizeof path, "%s", target + used);
-    int fd = mach_connect(pid, ip, port);
-    if (fd < 0) return false;
-    struct pollfd p = {fd, POLLOUT, 0};
-    int err = 0;
-    socklen_t len = sizeof err;
-    bool ok = poll(&p, 1, (int)ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err;
-    if (ok && !strcmp(proto, "HTTP")) {
-        char req[400], resp[64];
-        int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: ELB-HealthChecker/1.0\r\n\r\n",
-                         path, ip);
-        ok = write(fd, req, (size_t)n) == n;
-        size_t got = 0;
-        while (ok && got < 12) {
-            struct pollfd q = {fd, POLLIN, 0};
-            if (poll(&q, 1, (int)ms) != 1) break;
-            ssize_t k = read(fd, resp + got, sizeof resp - 1 - got);
-            if (k <= 0) break;
-            got += (size_t)k;
-        }
-        resp[got] = 0;
-        ok = ok && got >= 12 && !strncmp(resp, "HTTP/1.", 7) && !strncmp(resp + 9, "200", 3);
-    }
-    close(fd);
-    return ok;
+    int rc = elb_probe(pid, ip, port, strcmp(proto, "HTTP") ? NULL : path, ms);
+    return strcmp(proto, "HTTP") ? rc == 0 : rc == 200;
 }
 
 unsigned elb_tick(struct app *app)
@@ -148,7 +157,7 @@ unsigned elb_tick(struct app *app)
     sqlite3 *db = elb__db(app);
     if (!db) return 0;
     arena_t *a = arena_new(0);
-    int64_t now = time_now_us(), sec = second_us(), soonest = 0;
+    int64_t now = time_now_us(), sec = elb_second_us(), soonest = 0;
     /* every registered instance with its load balancer's check */
     sqlite3_stmt *st = store_stmt(db, "SELECT i.account, i.region, i.lb, i.instance_id, l.hc_target, l.hc_interval, "
                                       "l.hc_timeout, l.hc_unhealthy, l.hc_healthy FROM lb_instance i JOIN lb l ON "
@@ -212,9 +221,9 @@ unsigned elb_tick(struct app *app)
     /* the listeners: one pool each over the InService instances */
     st = store_stmt(db, "SELECT l.account, l.region, l.lb, l.lb_port, l.instance_port, b.address FROM lb_listener l "
                         "JOIN lb b ON b.account = l.account AND b.region = l.region AND b.name = l.lb");
-    char seen[MAX_LISTENERS][32];
-    size_t nseen = 0;
-    while (st && nseen < MAX_LISTENERS && sqlite3_step(st) == SQLITE_ROW) {
+    static fwd_poolset_t seen;
+    seen.n = 0;
+    while (st && seen.n < FWD_POOLSET_MAX && sqlite3_step(st) == SQLITE_ROW) {
         const char *acct = (const char *)sqlite3_column_text(st, 0), *reg = (const char *)sqlite3_column_text(st, 1),
                    *lb = (const char *)sqlite3_column_text(st, 2), *addr = (const char *)sqlite3_column_text(st, 5);
         int port = sqlite3_column_int(st, 3), iport = sqlite3_column_int(st, 4);
@@ -226,18 +235,12 @@ unsigned elb_tick(struct app *app)
                 snprintf(t[k].ip, sizeof t[k].ip, "%s", regs[i].t.private_ip);
                 t[k++].port = iport;
             }
-        snprintf(seen[nseen], sizeof seen[nseen], "%s:%d", addr, port);
-        fwd_pool(seen[nseen++], addr, port, t, k);
+        snprintf(seen.names[seen.n], sizeof seen.names[0], "%s:%d", addr, port);
+        fwd_pool(seen.names[seen.n++], addr, port, t, k);
     }
     if (st) store_release(st);
     /* listeners gone with their load balancer */
-    for (size_t i = 0; i < npools; i++) {
-        bool kept = false;
-        for (size_t j = 0; j < nseen && !kept; j++) kept = !strcmp(pools[i], seen[j]);
-        if (!kept) fwd_pool_close(pools[i]);
-    }
-    memcpy(pools, seen, nseen * sizeof seen[0]);
-    npools = nseen;
+    fwd_poolset_update(&pools, &seen);
     arena_free(a);
     /* called again for the next check when it is due before the ticker's
      * own period would call (0: the period; stopped instances are seen
@@ -249,19 +252,11 @@ unsigned elb_tick(struct app *app)
 const char *elb_address_of(struct app *app, arena_t *a, const char *dns_name)
 {
     sqlite3 *db = elb__db(app);
-    if (!db) return NULL;
-    sqlite3_stmt *st = store_stmt(db, "SELECT address FROM lb WHERE dns = ?1 COLLATE NOCASE");
-    if (!st) return NULL;
-    size_t len = strlen(dns_name);
-    sqlite3_bind_text(st, 1, dns_name, len && dns_name[len - 1] == '.' ? (int)len - 1 : (int)len, SQLITE_STATIC);
-    const char *ip = sqlite3_step(st) == SQLITE_ROW ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
-    store_release(st);
-    return ip;
+    return db ? loopaddr_by_name(a, db, "SELECT address FROM lb WHERE dns = ?1 COLLATE NOCASE", dns_name) : NULL;
 }
 
 void elb_stop(struct app *app)
 {
     (void)app;
-    for (size_t i = 0; i < npools; i++) fwd_pool_close(pools[i]);
-    npools = 0;
+    fwd_poolset_close(&pools);
 }

@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "core/req.h"
 
@@ -37,6 +39,16 @@ int elb_attach(struct app *app, str_t account, str_t region, str_t name, str_t i
  * load balancer's health check (OutOfService after UnhealthyThreshold
  * failures), else 0. */
 int elb_instance_failing(const char *account, const char *region, const char *lb, const char *instance);
+
+/* A health check through a socket inside an instance's machine (pid): a
+ * TCP connection to ip:port within ms, and with path an HTTP/1.0 GET of
+ * it. -1 no connection or no answer in time; 0 connected (TCP), else the
+ * HTTP status answered (0 when the answer is not HTTP). For ELBv2 too. */
+int elb_probe(pid_t pid, const char *ip, int port, const char *path, int64_t ms);
+
+/* A second of the load balancers' health-check times, in microseconds
+ * (shorter in test builds with GUREUM_ELB_SECOND_MS). For ELBv2 too. */
+int64_t elb_second_us(void);
 
 /* The registry's hooks. */
 unsigned elb_tick(struct app *app);

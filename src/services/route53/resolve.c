@@ -19,7 +19,15 @@
 #include "core/log.h"
 #include "services/app.h"
 #include "services/elb/elb.h"
+#include "services/elbv2/elbv2.h"
 #include "services/route53/route53.h"
+
+/* The address of the classic or v2 load balancer whose DNSName is name. */
+static const char *lb_address(struct app *app, arena_t *a, const char *name)
+{
+    const char *ip = elb_address_of(app, a, name);
+    return ip ? ip : elbv2_address_of(app, a, name);
+}
 
 enum { MAX_CHASE = 8, MAX_MULTI = 8 };
 
@@ -214,9 +222,9 @@ static void emit(ctx_t *c, const char *owner, const set_t *s, uint16_t type, rrs
          * alias; a target outside gureum's zones answers nothing. */
         if (depth >= MAX_CHASE) return;
         ctx_t t = {.db = c->db, .a = c->a, .app = c->app};
-        /* an alias to a classic load balancer: its address (ELB's own
-         * names are outside every hosted zone) */
-        const char *lb = c->app ? elb_address_of(c->app, c->a, s->alias_name) : NULL;
+        /* an alias to a load balancer: its address (ELB's own names are
+         * outside every hosted zone) */
+        const char *lb = c->app ? lb_address(c->app, c->a, s->alias_name) : NULL;
         if (lb) {
             if (type == DNS_A) push(ans, owner, DNS_A, 60, lb);
             return;
@@ -292,9 +300,9 @@ int r53_resolve(void *ud, arena_t *a, const char *qname, uint16_t qtype, const c
     const char *name = r53__norm(a, str_c(qname));
     c.app = app;
     if (name && !find_zone(&c, name)) {
-        /* a classic load balancer's DNSName, answered as AWS's
+        /* a load balancer's DNSName, answered as AWS's
          * elb.amazonaws.com servers do (A, 60 s) */
-        const char *lb = elb_address_of(app, a, name);
+        const char *lb = lb_address(app, a, name);
         if (!lb) return 0;
         rrs_t ans = {.a = a};
         if (qtype == DNS_A || qtype == DNS_ANY) push(&ans, qname, DNS_A, 60, lb);
