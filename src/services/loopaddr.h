@@ -1,8 +1,8 @@
 /* loopaddr.h — the host loopback addresses gureum hands to the things it
  * runs, so that the host reaches them without routing anything
  * (DESIGN.md): EC2 instances' public addresses (127.200.0.0/16), load
- * balancers (127.201.0.0/16), Elastic IPs (127.202.0.0/16), RDS endpoints
- * (127.203.0.0/16). Linux answers every address of 127.0.0.0/8 on its
+ * balancers (classic 127.201.0.0/16, v2 127.204.0.0/16), Elastic IPs
+ * (127.202.0.0/16), RDS endpoints (127.203.0.0/16). Linux answers every address of 127.0.0.0/8 on its
  * loopback, so a listener there needs no setup. */
 #ifndef GR_SERVICES_LOOPADDR_H
 #define GR_SERVICES_LOOPADDR_H
