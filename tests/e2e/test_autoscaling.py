@@ -445,7 +445,7 @@ def test_tags_and_group_metrics(gureum, asg, image, subnets):
     asg.delete_launch_configuration(LaunchConfigurationName="m-lc")
 
 
-def test_refusals(asg, image, subnets):
+def test_refusals(gureum, asg, image, subnets):
     ids, _ = subnets
     asg.create_launch_configuration(LaunchConfigurationName="r-lc", ImageId=image, InstanceType="t2.micro")
     err, code = refused(asg.create_launch_configuration, LaunchConfigurationName="r-lc", ImageId=image,
@@ -491,6 +491,20 @@ def test_refusals(asg, image, subnets):
     err, _ = refused(asg.terminate_instance_in_auto_scaling_group, InstanceId="i-0123456789abcdef0",
                      ShouldDecrementDesiredCapacity=False)
     assert err["Message"] == "Instance Id not found - No managed instance found for instance ID: i-0123456789abcdef0"
+    # an alarm may only execute a policy of its own account
+    pol = asg.put_scaling_policy(AutoScalingGroupName="r", PolicyName="up", AdjustmentType="ChangeInCapacity",
+                                 ScalingAdjustment=1)["PolicyARN"]
+    other = pol.replace(":000000000000:", ":111111111111:")
+    cw = gureum.client("cloudwatch")
+    cw.put_metric_alarm(AlarmName="foreign", Namespace="App/Test", MetricName="M", Statistic="Average", Period=60,
+                        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+                        AlarmActions=[other])
+    cw.set_alarm_state(AlarmName="foreign", StateValue="ALARM", StateReason="test")
+    hist = wait_for(lambda: cw.describe_alarm_history(AlarmName="foreign", HistoryItemType="Action")[
+        "AlarmHistoryItems"])
+    assert hist[0]["HistorySummary"].startswith("Failed to execute action %s" % other), hist
+    assert group(asg, "r")["DesiredCapacity"] == 0
+    cw.delete_alarms(AlarmNames=["foreign"])
     # MaxSize lowered below the desired capacity lowers it
     asg.update_auto_scaling_group(AutoScalingGroupName="r", MinSize=0, MaxSize=0)
     assert group(asg, "r")["DesiredCapacity"] == 0

@@ -184,7 +184,9 @@ def test_network_load_balancer_over_tcp(gureum, elbv2, ec2, net, image):
     wait_for(lambda: health(elbv2, tg["TargetGroupArn"]) == {ids[0]: "healthy"}, timeout=30)
     [addr] = resolve(gureum, lb["DNSName"])
     assert wait_for(lambda: fetch(addr, 9000), timeout=10)
+    # AWS: a terminated instance is deregistered by itself
     ec2.terminate_instances(InstanceIds=ids)
+    wait_for(lambda: health(elbv2, tg["TargetGroupArn"]) == {}, timeout=30)
 
 
 def test_refusals_and_tags(gureum, elbv2, net):

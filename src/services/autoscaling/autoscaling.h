@@ -23,12 +23,13 @@ struct app;
 
 /* ==== For other services ==== */
 
-/* For CloudWatch: the scaling policy arn executed by the alarm alarm_name
- * (in ALARM), with the breaching metric value and the alarm's threshold
- * (step scaling picks its step from them). GR_OK, or GR_ERR with *err
- * (static or in a) saying why the action failed. */
-int asg_execute_alarm_policy(struct app *app, arena_t *a, str_t arn, str_t alarm_name, double value, double threshold,
-                             const char **err);
+/* For CloudWatch: the scaling policy arn of account and region (the
+ * alarm's) executed by the alarm alarm_name (in ALARM), with the breaching
+ * metric value and the alarm's threshold (step scaling picks its step from
+ * them). GR_OK, or GR_ERR with *err (static or in a) saying why the action
+ * failed. */
+int asg_execute_alarm_policy(struct app *app, arena_t *a, str_t account, str_t region, str_t arn, str_t alarm_name,
+                             double value, double threshold, const char **err);
 
 /* The registry's hook: every group made to match its desired capacity. */
 unsigned autoscaling_tick(struct app *app);

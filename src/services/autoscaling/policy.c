@@ -69,7 +69,11 @@ typedef struct {
 static int policy_get(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t grp, str_t name, policy_t *p)
 {
     str_t uuid = STR_NULL;
-    if (str_starts_with(name, STR("arn:aws:autoscaling:")) && !(uuid = arn_uuid(a, name)).len) return 0;
+    if (str_starts_with(name, STR("arn:aws:autoscaling:"))) {
+        /* an ARN of another account or region names no policy here */
+        const char *prefix = arena_printf(a, "arn:aws:autoscaling:%.*s:%.*s:", STR_FMT(region), STR_FMT(account));
+        if (!str_starts_with(name, str_c(prefix)) || !(uuid = arn_uuid(a, name)).len) return 0;
+    }
     sqlite3_stmt *st =
         store_stmt(db, uuid.p ? "SELECT account, region, grp, name, uuid, config FROM asg_policy WHERE uuid = ?4 AND "
                                 "account = ?1 AND region = ?2"
@@ -575,21 +579,15 @@ int autoscaling_execute_policy(req_t *r, const val_t *in, val_t *out)
     }
 }
 
-int asg_execute_alarm_policy(struct app *app, arena_t *a, str_t arn, str_t alarm_name, double value, double threshold,
-                             const char **err)
+int asg_execute_alarm_policy(struct app *app, arena_t *a, str_t account, str_t region, str_t arn, str_t alarm_name,
+                             double value, double threshold, const char **err)
 {
     sqlite3 *db = asg__db(app);
     if (!db) return GR_ERR;
-    /* arn:aws:autoscaling:REGION:ACCOUNT:scalingPolicy:... */
-    str_t rest = arn, parts[5];
-    for (int i = 0; i < 5; i++) {
-        size_t k = 0;
-        while (k < rest.len && rest.p[k] != ':') k++;
-        parts[i] = str_sub(rest, 0, k);
-        rest = k < rest.len ? str_sub(rest, k + 1, rest.len - k - 1) : STR_NULL;
-    }
+    /* only a policy of the alarm's own account and region: an ARN naming
+     * another account's is one that does not exist here */
     policy_t p;
-    int f = policy_get(db, a, parts[4], parts[3], STR_NULL, arn, &p);
+    int f = policy_get(db, a, account, region, STR_NULL, arn, &p);
     if (f <= 0) {
         *err = f < 0 ? "Internal error reading the policy" : "The scaling policy does not exist";
         return GR_ERR;

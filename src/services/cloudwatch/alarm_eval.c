@@ -553,7 +553,8 @@ static void scaling_action(struct app *app, arena_t *a, const alarm_t *al, str_t
         value = last->type == JSON_INT ? (double)last->u.i : last->type == JSON_DOUBLE ? last->u.d : 0;
     }
     const char *err = NULL;
-    if (asg_execute_alarm_policy(app, a, arn, al->name, value, threshold, &err) != GR_OK && !err)
+    if (asg_execute_alarm_policy(app, a, al->account, al->region, arn, al->name, value, threshold, &err) != GR_OK &&
+        !err)
         err = "Internal error executing the policy";
     action_done(app, a, al, arn, err, STR_NULL, now);
 }

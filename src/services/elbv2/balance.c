@@ -4,7 +4,7 @@
  * HealthCheckPath whose status the Matcher accepts; TCP: a connection)
  * through a socket inside the instance's machine (elb_probe);
  * HealthyThresholdCount passes make it healthy, UnhealthyThresholdCount
- * failures unhealthy. Each listener is a pool forward (runtime/forward.h)
+ * failures unhealthy; a terminated instance is deregistered. Each listener is a pool forward (runtime/forward.h)
  * at the load balancer's address and port over its target groups' healthy
  * targets; AWS (User Guide, "Health checks for your target groups"): when
  * no target is healthy, the load balancer fails open and uses them all.
@@ -178,6 +178,12 @@ unsigned elbv2_tick(struct app *app)
     for (size_t i = 0; i < n; i++) {
         reg_t *g = &regs[i];
         int f = ec2_instance_target(app, str_c(g->acct), str_c(g->reg), str_c(g->id), a, &g->t);
+        if (f == 0 || (f == 1 && !strcmp(g->t.state, "terminated"))) {
+            /* AWS: a terminated instance is deregistered automatically */
+            STORE_RUN(db, "DELETE FROM tg_target WHERE tg_arn = ?1 AND target_id = ?2", g->tg, g->id);
+            elbv2__forget(g->tg, g->id);
+            continue;
+        }
         bool running = f == 1 && !strcmp(g->t.state, "running") && g->t.pid > 0;
         char key[300];
         snprintf(key, sizeof key, "%s|%s|%d", g->tg, g->id, g->port);
