@@ -3,10 +3,10 @@
  *
  * On the ticker thread, for each group: its instances' EC2 states are read
  * (ec2_instance_target); a pending one that runs goes InService (and into
- * the group's classic load balancers); one that stopped or was terminated
+ * the group's classic load balancers and target groups); one that stopped or was terminated
  * by someone else fails the EC2 health check and is terminated and
- * replaced (and, with HealthCheckType ELB, one its load balancer finds
- * failing); then instances are launched (ec2_launch, in the zone with the
+ * replaced (and, with HealthCheckType ELB, one its classic load balancer
+ * or target group finds failing); then instances are launched (ec2_launch, in the zone with the
  * fewest, from the group's launch template or launch configuration, tagged
  * aws:autoscaling:groupName and the group's propagated tags) or terminated
  * (AWS's default termination policy: the zone with the most, then the
