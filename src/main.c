@@ -87,6 +87,7 @@ static int serve(int argc, char **argv)
     app_t app = {.cfg = &cfg, .started_us = time_now_us()};
     app.store = store_open(cfg.data_dir, cfg.strict ? DURABILITY_STRICT : DURABILITY_NORMAL);
     if (!app.store) return 1;
+    cfg.data_dir = store_datadir(app.store); /* absolute (store_open) */
     store_gc_blobs(app.store, keep_all_blobs, NULL);
     app.creds = creds_new(cfg.account, cfg.root_access_key, cfg.root_secret_key);
     app.authz = authz_new();

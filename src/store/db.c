@@ -357,6 +357,13 @@ store_t *store_open(const char *datadir, durability_t d)
     s->durability = d;
     pthread_mutex_init(&s->open_mu, NULL);
     if (!s->datadir || mkdir_p(s->datadir) != GR_OK) goto fail;
+    /* absolute from here on: the runtime hands these paths to processes
+     * whose working directory is not gureum's (a machine's mounts, a
+     * function's sandbox), and `--data ./data` is how make run starts */
+    char *abs = realpath(s->datadir, NULL);
+    if (!abs) goto fail;
+    free(s->datadir);
+    s->datadir = abs;
     static const char *const subdirs[] = {"meta", "blobs", "tmp"};
     for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
         char path[4096];

@@ -102,6 +102,25 @@ static void test_open_creates_dirs(void **state)
     store_close(s);
 }
 
+/* A relative data directory (make run's --data ./data) is kept absolute:
+ * machines and function sandboxes are handed paths under it from other
+ * working directories. */
+static void test_open_keeps_an_absolute_path(void **state)
+{
+    char cwd[512], sub[600];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir((char *)*state), 0);
+    store_t *s = store_open("./rel/data/", DURABILITY_NORMAL);
+    assert_int_equal(chdir(cwd), 0);
+    assert_non_null(s);
+    snprintf(sub, sizeof sub, "%s/rel/data", (char *)*state);
+    char *want = realpath(sub, NULL);
+    assert_non_null(want);
+    assert_string_equal(store_datadir(s), want);
+    free(want);
+    store_close(s);
+}
+
 static void test_open_fails_on_file(void **state)
 {
     char p[512];
@@ -541,6 +560,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates_dirs, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_open_keeps_an_absolute_path, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_open_fails_on_file, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_migrations_once_and_idempotent, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup_dir, teardown_dir),
