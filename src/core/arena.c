@@ -117,6 +117,16 @@ void *arena_realloc(arena_t *a, void *old, size_t oldn, size_t n)
     return p;
 }
 
+char *arena_cstr(arena_t *a, str_t s)
+{
+    return s.p ? arena_strndup(a, s.p, s.len) : NULL;
+}
+
+char *arena_lld(arena_t *a, long long n)
+{
+    return arena_printf(a, "%lld", n);
+}
+
 char *arena_strndup(arena_t *a, const char *s, size_t n)
 {
     char *p = arena_alloc(a, n + 1);

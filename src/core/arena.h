@@ -33,7 +33,9 @@ void *arena_zalloc(arena_t *a, size_t n);
 void *arena_realloc(arena_t *a, void *old, size_t oldn, size_t n);
 char *arena_strndup(arena_t *a, const char *s, size_t n); /* NUL-terminated copy */
 char *arena_strdup(arena_t *a, const char *s);
-str_t arena_str(arena_t *a, str_t s); /* copy, NUL-terminated */
+str_t arena_str(arena_t *a, str_t s);     /* copy, NUL-terminated */
+char *arena_cstr(arena_t *a, str_t s);    /* s as a C string; NULL for a NULL s (an absent member) */
+char *arena_lld(arena_t *a, long long n); /* n in decimal: a number as SQL parameters take it */
 /* The n parts one after another, NUL-terminated (STR_NULL when out of
  * memory): the hot paths' ARNs and names without a printf. */
 str_t arena_concat(arena_t *a, const str_t *parts, size_t n);

@@ -58,16 +58,6 @@ const char *asg__group_arn(arena_t *a, str_t account, str_t region, str_t uuid, 
                         STR_FMT(region), STR_FMT(account), STR_FMT(uuid), STR_FMT(name));
 }
 
-static const char *cs(arena_t *a, str_t s)
-{
-    return s.p ? arena_strndup(a, s.p, s.len) : NULL;
-}
-
-static const char *num(arena_t *a, int64_t n)
-{
-    return arena_printf(a, "%lld", (long long)n);
-}
-
 static val_t *json_val(arena_t *a, str_t text)
 {
     json_t *j = json_parse(a, text, NULL);
@@ -83,7 +73,7 @@ static const char *config_text(arena_t *a, const val_t *in, const char *const *d
         for (size_t k = 0; keep && drop[k]; k++) keep = !str_eq_c(in->u.obj.e[i].key, drop[k]);
         if (keep) val_set(a, c, in->u.obj.e[i].key, in->u.obj.e[i].v);
     }
-    return cs(a, val_json_text(a, c));
+    return arena_cstr(a, val_json_text(a, c));
 }
 
 static int64_t count_of(sqlite3 *db, const char *sql, str_t account, str_t region)
@@ -150,8 +140,8 @@ int autoscaling_create_launch_configuration(req_t *r, const val_t *in, val_t *ou
     return STORE_RUN(db,
                      "INSERT INTO asg_launch_config (account, region, name, uuid, config, created_ms) VALUES (?1, ?2, "
                      "?3, ?4, ?5, ?6)",
-                     cs(a, r->who.account), cs(a, r->region), cs(a, name), uuid, config_text(a, in, drop),
-                     num(a, asg__now_ms()))
+                     arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, name), uuid,
+                     config_text(a, in, drop), arena_lld(a, asg__now_ms()))
                ? GR_OK
                : GR_ERR;
 }
@@ -234,7 +224,7 @@ static const char *named_in(arena_t *a, const val_t *names)
     buf_puts(&b, "name IN (");
     for (size_t i = 0; i < val_len(names); i++) buf_printf(&b, "%s?%zu", i ? ", " : "", i + 5);
     buf_putc(&b, ')');
-    return cs(a, buf_str(&b));
+    return arena_cstr(a, buf_str(&b));
 }
 
 static void bind_names(sqlite3_stmt *st, const val_t *names)
@@ -298,7 +288,7 @@ int autoscaling_delete_launch_configuration(req_t *r, const val_t *in, val_t *ou
                         "AutoScalingGroup",
                         STR_FMT(name));
     return STORE_RUN(db, "DELETE FROM asg_launch_config WHERE account = ?1 AND region = ?2 AND name = ?3",
-                     cs(a, r->who.account), cs(a, r->region), cs(a, name))
+                     arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, name))
                ? GR_OK
                : GR_ERR;
 }
@@ -337,7 +327,8 @@ bool asg__set_desired(sqlite3 *db, arena_t *a, str_t account, str_t region, str_
     return STORE_RUN(db,
                      "UPDATE asg SET desired = ?4, cause = ?5, cooldown_ms = max(cooldown_ms, ?6) WHERE account = ?1 "
                      "AND region = ?2 AND name = ?3",
-                     cs(a, account), cs(a, region), cs(a, name), num(a, desired), cause, num(a, cooldown_until_ms));
+                     arena_cstr(a, account), arena_cstr(a, region), arena_cstr(a, name), arena_lld(a, desired), cause,
+                     arena_lld(a, cooldown_until_ms));
 }
 
 /* The group, or r failed as AWS refuses a name it does not have. */
@@ -401,7 +392,8 @@ static int check_launch_source(req_t *r, sqlite3 *db, const val_t *in, bool upda
                             "You must use a valid fully-formed launch template. The launch template %.*s (version "
                             "%s) does not exist.",
                             STR_FMT(id.p ? id : name),
-                            val_get_str(lt, "Version").p ? cs(r->arena, val_get_str(lt, "Version")) : "$Default");
+                            val_get_str(lt, "Version").p ? arena_cstr(r->arena, val_get_str(lt, "Version"))
+                                                         : "$Default");
         /* AWS answers the template by id and name, and the version as given */
         arena_t *a = r->arena;
         *template = val_new(a, VAL_STRUCT);
@@ -490,29 +482,17 @@ static val_t *zones_of(req_t *r, const val_t *in)
     return zones;
 }
 
-static int check_lbs(req_t *r, const val_t *lbs)
+/* Whether every name in list exists, by exists (1, 0, or < 0 on a
+ * failure); AWS's refusal naming what (kind) may not be valid if not. */
+static int check_exist(req_t *r, const val_t *list, int (*exists)(struct app *, str_t, str_t, str_t), const char *kind)
 {
-    for (size_t i = 0; i < val_len(lbs); i++) {
-        int e = elb_exists(r->app, r->who.account, r->region, lbs->u.list.v[i]->u.s);
+    for (size_t i = 0; i < val_len(list); i++) {
+        int e = exists(r->app, r->who.account, r->region, list->u.list.v[i]->u.s);
         if (e < 0) return GR_ERR;
-        /* AWS (recorded) */
+        /* AWS (recorded for load balancers; the same words for target groups) */
         if (!e)
             return req_fail(r, &ERR_ValidationError,
-                            "Provided Load Balancers may not be valid. Please ensure they exist and try again.");
-    }
-    return GR_OK;
-}
-
-static int check_tgs(req_t *r, const val_t *tgs)
-{
-    for (size_t i = 0; i < val_len(tgs); i++) {
-        int e = elbv2_target_group_exists(r->app, r->who.account, r->region, tgs->u.list.v[i]->u.s);
-        if (e < 0) return GR_ERR;
-        /* AWS (not on record) */
-        if (!e)
-            return req_fail(r, &ERR_ValidationError,
-                            "Provided Target Groups may not be valid. Please ensure they "
-                            "exist and try again.");
+                            "Provided %s may not be valid. Please ensure they exist and try again.", kind);
     }
     return GR_OK;
 }
@@ -526,8 +506,9 @@ static bool put_tags(req_t *r, sqlite3 *db, str_t grp, const val_t *tags)
         if (!STORE_RUN(db,
                        "INSERT OR REPLACE INTO asg_tag (account, region, grp, key, value, propagate) VALUES (?1, ?2, "
                        "?3, ?4, ?5, ?6)",
-                       cs(a, r->who.account), cs(a, r->region), cs(a, grp), cs(a, val_get_str(t, "Key")),
-                       v.p ? cs(a, v) : "", val_get_bool(t, "PropagateAtLaunch", false) ? "1" : "0"))
+                       arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, grp),
+                       arena_cstr(a, val_get_str(t, "Key")), v.p ? arena_cstr(a, v) : "",
+                       val_get_bool(t, "PropagateAtLaunch", false) ? "1" : "0"))
             return false;
     }
     return true;
@@ -552,8 +533,9 @@ int autoscaling_create_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
     /* AWS (recorded) */
     if (!val_len(zones))
         return req_fail(r, &ERR_ValidationError, "At least one Availability Zone or VPC Subnet is required.");
-    if (check_lbs(r, val_get(in, "LoadBalancerNames")) != GR_OK) return GR_ERR;
-    if (check_tgs(r, val_get(in, "TargetGroupARNs")) != GR_OK) return GR_ERR;
+    if (check_exist(r, val_get(in, "LoadBalancerNames"), elb_exists, "Load Balancers") != GR_OK ||
+        check_exist(r, val_get(in, "TargetGroupARNs"), elbv2_target_group_exists, "Target Groups") != GR_OK)
+        return GR_ERR;
     if (val_len(val_get(in, "TrafficSources")))
         return req_fail(r, &ERR_ValidationError,
                         "TrafficSources are not served by gureum: use TargetGroupARNs or "
@@ -591,8 +573,9 @@ int autoscaling_create_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
     bool ok = STORE_RUN(db,
                         "INSERT INTO asg (account, region, name, uuid, config, min_size, max_size, desired, cause, "
                         "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        cs(a, r->who.account), cs(a, r->region), cs(a, name), uuid, cs(a, val_json_text(a, c)),
-                        num(a, min), num(a, max), num(a, desired), cause, num(a, now)) &&
+                        arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, name), uuid,
+                        arena_cstr(a, val_json_text(a, c)), arena_lld(a, min), arena_lld(a, max), arena_lld(a, desired),
+                        cause, arena_lld(a, now)) &&
               put_tags(r, db, name, val_get(in, "Tags"));
     if (!ok || store_exec(db, "COMMIT") != GR_OK) {
         store_exec(db, "ROLLBACK");
@@ -636,7 +619,7 @@ static val_t *instances(req_t *r, sqlite3 *db, str_t grp, bool with_group)
         /* AWS: DescribeAutoScalingInstances spells it in capitals */
         str_t h = store_col_str(a, st, 4);
         val_set_c(a, o, "HealthStatus",
-                  val_cstr(a, with_group ? (str_eq_c(h, "Healthy") ? "HEALTHY" : "UNHEALTHY") : cs(a, h)));
+                  val_cstr(a, with_group ? (str_eq_c(h, "Healthy") ? "HEALTHY" : "UNHEALTHY") : arena_cstr(a, h)));
         set_source(a, o, launched_from(a, store_col_str(a, st, 5)));
         val_set_c(a, o, "ProtectedFromScaleIn", val_bool(a, sqlite3_column_int(st, 6)));
         val_push(a, list, o);
@@ -692,7 +675,7 @@ static val_t *group_item(req_t *r, sqlite3_stmt *st, void *ctx)
     val_set_c(a, o, "LoadBalancerNames", list_or_empty(a, val_get(c, "LoadBalancerNames")));
     val_set_c(a, o, "TargetGroupARNs", list_or_empty(a, val_get(c, "TargetGroupARNs")));
     str_t hc = val_get_str(c, "HealthCheckType");
-    val_set_c(a, o, "HealthCheckType", val_cstr(a, hc.p ? cs(a, hc) : "EC2"));
+    val_set_c(a, o, "HealthCheckType", val_cstr(a, hc.p ? arena_cstr(a, hc) : "EC2"));
     val_set_c(a, o, "HealthCheckGracePeriod", val_int(a, val_get_int(c, "HealthCheckGracePeriod", 0)));
     val_set_c(a, o, "Instances", instances(r, db, name, false));
     val_set_c(a, o, "CreatedTime", val_time(a, sqlite3_column_int64(st, 6) * 1000));
@@ -850,7 +833,7 @@ int autoscaling_update_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
             continue;
         val_set(a, kept, k, c->u.obj.e[i].v);
     }
-    const char *cause = g.cause.p ? cs(a, g.cause) : NULL;
+    const char *cause = g.cause.p ? arena_cstr(a, g.cause) : NULL;
     if (desired != g.desired)
         /* AWS (recorded): "At T a user request update of AutoScalingGroup
          * constraints to min: 1, max: 3, desired: 2 changing the desired
@@ -863,8 +846,9 @@ int autoscaling_update_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
     return STORE_RUN(db,
                      "UPDATE asg SET config = ?4, min_size = ?5, max_size = ?6, desired = ?7, cause = ?8 WHERE "
                      "account = ?1 AND region = ?2 AND name = ?3",
-                     cs(a, r->who.account), cs(a, r->region), cs(a, name), cs(a, val_json_text(a, kept)), num(a, min),
-                     num(a, max), num(a, desired), cause)
+                     arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, name),
+                     arena_cstr(a, val_json_text(a, kept)), arena_lld(a, min), arena_lld(a, max), arena_lld(a, desired),
+                     cause)
                ? GR_OK
                : GR_ERR;
 }
@@ -878,7 +862,7 @@ int autoscaling_delete_auto_scaling_group(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "AutoScalingGroupName");
     asg__group_t g;
     if (need_group(r, db, name, &g) != GR_OK) return GR_ERR;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *n = cs(a, name);
+    const char *acct = arena_cstr(a, r->who.account), *reg = arena_cstr(a, r->region), *n = arena_cstr(a, name);
     if (!val_get_bool(in, "ForceDelete", false)) {
         sqlite3_stmt *st = store_stmt(db, "SELECT count(*), sum(lifecycle <> 'InService') FROM asg_instance WHERE "
                                           "account = ?1 AND region = ?2 AND grp = ?3");
@@ -1032,7 +1016,8 @@ int autoscaling_terminate_instance_in_auto_scaling_group(req_t *r, const val_t *
                                  STR_FMT(id));
     char aid[37];
     id_uuid(aid);
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *gn = cs(a, grp), *iid = cs(a, id);
+    const char *acct = arena_cstr(a, r->who.account), *reg = arena_cstr(a, r->region), *gn = arena_cstr(a, grp),
+               *iid = arena_cstr(a, id);
     const char *desc = arena_printf(a, "Terminating EC2 instance: %s", iid);
     bool ok = store_exec(db, "BEGIN IMMEDIATE") == GR_OK;
     ok = ok && (str_eq_c(life, "Terminating") ||
@@ -1044,7 +1029,7 @@ int autoscaling_terminate_instance_in_auto_scaling_group(req_t *r, const val_t *
                            "INSERT INTO asg_activity (account, region, grp, id, description, cause, start_ms, status, "
                            "progress, details, instance_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'InProgress', 0, ?8, "
                            "?9)",
-                           acct, reg, gn, aid, desc, cause, num(a, now), "{}", iid)));
+                           acct, reg, gn, aid, desc, cause, arena_lld(a, now), "{}", iid)));
     if (ok && decrement)
         ok = STORE_RUN(db, "UPDATE asg SET desired = desired - 1 WHERE account = ?1 AND region = ?2 AND name = ?3",
                        acct, reg, gn);
@@ -1118,7 +1103,7 @@ int autoscaling_describe_scaling_activities(req_t *r, const val_t *in, val_t *ou
     }
     /* AWS: newest first */
     buf_puts(&b, " ORDER BY seq DESC LIMIT ?4 OFFSET ?5");
-    sqlite3_stmt *st = store_stmt(db, cs(a, buf_str(&b)));
+    sqlite3_stmt *st = store_stmt(db, arena_cstr(a, buf_str(&b)));
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -1244,8 +1229,9 @@ int autoscaling_delete_tags(req_t *r, const val_t *in, val_t *out)
         if (!STORE_RUN(db,
                        "DELETE FROM asg_tag WHERE account = ?1 AND region = ?2 AND grp = ?3 AND key = ?4 AND (?5 IS "
                        "NULL OR value = ?5)",
-                       cs(a, r->who.account), cs(a, r->region), cs(a, val_get_str(t, "ResourceId")),
-                       cs(a, val_get_str(t, "Key")), cs(a, val_get_str(t, "Value"))))
+                       arena_cstr(a, r->who.account), arena_cstr(a, r->region),
+                       arena_cstr(a, val_get_str(t, "ResourceId")), arena_cstr(a, val_get_str(t, "Key")),
+                       arena_cstr(a, val_get_str(t, "Value"))))
             return GR_ERR;
     }
     return GR_OK;
@@ -1298,7 +1284,7 @@ int autoscaling_describe_tags(req_t *r, const val_t *in, val_t *out)
         buf_putc(&b, ')');
     }
     buf_puts(&b, " ORDER BY grp, key LIMIT ?3 OFFSET ?4");
-    sqlite3_stmt *st = store_stmt(db, cs(a, buf_str(&b)));
+    sqlite3_stmt *st = store_stmt(db, arena_cstr(a, buf_str(&b)));
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -1368,7 +1354,8 @@ static int metrics_change(req_t *r, const val_t *in, bool enable)
     }
     val_set_c(a, g.config, "EnabledMetrics", after);
     return STORE_RUN(db, "UPDATE asg SET config = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3",
-                     cs(a, r->who.account), cs(a, r->region), cs(a, name), cs(a, val_json_text(a, g.config)))
+                     arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, name),
+                     arena_cstr(a, val_json_text(a, g.config)))
                ? GR_OK
                : GR_ERR;
 }

@@ -29,11 +29,6 @@
 
 #define E_ACTIVITY (&AUTOSCALING_ERR_ScalingActivityInProgressFault)
 
-static const char *cs(arena_t *a, str_t s)
-{
-    return s.p ? arena_strndup(a, s.p, s.len) : NULL;
-}
-
 /* A number member as a double (a stored config gives integers back for whole
  * numbers). */
 static double num_of(const val_t *v)
@@ -51,7 +46,7 @@ static const char *policy_arn(arena_t *a, str_t account, str_t region, str_t uui
  * empty when s is no policy ARN. */
 static str_t arn_uuid(arena_t *a, str_t s)
 {
-    const char *k = strstr(cs(a, s), ":scalingPolicy:");
+    const char *k = strstr(arena_cstr(a, s), ":scalingPolicy:");
     if (!k) return STR("");
     k += strlen(":scalingPolicy:");
     const char *e = strchr(k, ':');
@@ -272,8 +267,8 @@ void asg__policies_drop(struct app *app, sqlite3 *db, arena_t *a, str_t account,
         if (j) drop_alarms(app, a, account, region, val_from_json(a, j));
     }
     store_release(st);
-    STORE_RUN(db, "DELETE FROM asg_policy WHERE account = ?1 AND region = ?2 AND grp = ?3", cs(a, account),
-              cs(a, region), cs(a, grp));
+    STORE_RUN(db, "DELETE FROM asg_policy WHERE account = ?1 AND region = ?2 AND grp = ?3", arena_cstr(a, account),
+              arena_cstr(a, region), arena_cstr(a, grp));
 }
 
 int autoscaling_put_scaling_policy(req_t *r, const val_t *in, val_t *out)
@@ -319,8 +314,9 @@ int autoscaling_put_scaling_policy(req_t *r, const val_t *in, val_t *out)
     if (!STORE_RUN(db,
                    "INSERT INTO asg_policy (account, region, grp, name, uuid, config, seq) VALUES (?1, ?2, ?3, ?4, ?5, "
                    "?6, ?7) ON CONFLICT (account, region, grp, name) DO UPDATE SET config = excluded.config",
-                   cs(a, r->who.account), cs(a, r->region), cs(a, grp), cs(a, name), cs(a, uuid),
-                   cs(a, val_json_text(a, c)), arena_printf(a, "%lld", (long long)asg__now_ms())))
+                   arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, grp), arena_cstr(a, name),
+                   arena_cstr(a, uuid), arena_cstr(a, val_json_text(a, c)),
+                   arena_printf(a, "%lld", (long long)asg__now_ms())))
         return GR_ERR;
     val_set_c(a, out, "PolicyARN", val_cstr(a, arn));
     val_set_c(a, out, "Alarms", val_get(c, "Alarms") ? val_get(c, "Alarms") : val_new(a, VAL_LIST));
@@ -407,7 +403,7 @@ int autoscaling_describe_policies(req_t *r, const val_t *in, val_t *out)
         buf_putc(&b, ')');
     }
     buf_puts(&b, " ORDER BY grp, name LIMIT ?4 OFFSET ?5");
-    sqlite3_stmt *st = store_stmt(db, cs(a, buf_str(&b)));
+    sqlite3_stmt *st = store_stmt(db, arena_cstr(a, buf_str(&b)));
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -436,7 +432,7 @@ int autoscaling_delete_policy(req_t *r, const val_t *in, val_t *out)
     /* AWS (not on record): deleting a policy that is not there succeeds */
     if (!f) return GR_OK;
     drop_alarms(r->app, a, r->who.account, r->region, p.config);
-    return STORE_RUN(db, "DELETE FROM asg_policy WHERE uuid = ?1", cs(a, p.uuid)) ? GR_OK : GR_ERR;
+    return STORE_RUN(db, "DELETE FROM asg_policy WHERE uuid = ?1", arena_cstr(a, p.uuid)) ? GR_OK : GR_ERR;
 }
 
 /* ==== Executing ==== */

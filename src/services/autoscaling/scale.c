@@ -37,16 +37,6 @@ typedef struct {
     bool protect;
 } member_t;
 
-static const char *cs(arena_t *a, str_t s)
-{
-    return s.p ? arena_strndup(a, s.p, s.len) : NULL;
-}
-
-static const char *num(arena_t *a, int64_t n)
-{
-    return arena_printf(a, "%lld", (long long)n);
-}
-
 /* The group's launch source as the instances keep it (JSON). */
 static str_t source_text(arena_t *a, const val_t *config)
 {
@@ -65,7 +55,8 @@ static void activity_end(sqlite3 *db, arena_t *a, str_t account, str_t region, s
     STORE_RUN(db,
               "UPDATE asg_activity SET status = ?4, message = ?5, progress = 100, end_ms = ?6, instance_id = NULL "
               "WHERE account = ?1 AND region = ?2 AND instance_id = ?3",
-              cs(a, account), cs(a, region), cs(a, id), status, message, num(a, asg__now_ms()));
+              arena_cstr(a, account), arena_cstr(a, region), arena_cstr(a, id), status, message,
+              arena_lld(a, asg__now_ms()));
 }
 
 static void activity_add(sqlite3 *db, arena_t *a, str_t account, str_t region, str_t grp, const char *desc,
@@ -80,8 +71,8 @@ static void activity_add(sqlite3 *db, arena_t *a, str_t account, str_t region, s
         db,
         "INSERT INTO asg_activity (account, region, grp, id, description, cause, start_ms, end_ms, status, "
         "message, progress, details, instance_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        cs(a, account), cs(a, region), cs(a, grp), aid, desc, cause, num(a, now), done ? num(a, now) : NULL, status,
-        message, done ? "100" : "30", details, instance);
+        arena_cstr(a, account), arena_cstr(a, region), arena_cstr(a, grp), aid, desc, cause, arena_lld(a, now),
+        done ? arena_lld(a, now) : NULL, status, message, done ? "100" : "30", details, instance);
 }
 
 static void lbs_attach(struct app *app, const asg__group_t *g, str_t account, str_t region, str_t id, bool add)
@@ -264,7 +255,7 @@ static void follow_instances(struct app *app, sqlite3 *db, arena_t *a, str_t acc
             f && (!strcmp(t.state, "stopping") || !strcmp(t.state, "stopped") || !strcmp(t.state, "shutting-down"));
         bool elb_failed =
             !gone && !out && str_eq_c(m[i].lifecycle, "InService") && elb_failing(g, account, region, &m[i]);
-        const char *acct = cs(a, account), *reg = cs(a, region), *id = cs(a, m[i].id);
+        const char *acct = arena_cstr(a, account), *reg = arena_cstr(a, region), *id = arena_cstr(a, m[i].id);
         if ((gone || out || elb_failed) && !str_eq_c(m[i].lifecycle, "Terminating")) {
             /* AWS (recorded): the EC2 and ELB health checks' causes */
             const char *cause =
@@ -340,7 +331,7 @@ static void launch(struct app *app, sqlite3 *db, arena_t *a, str_t account, str_
     const char *cause = arena_printf(a,
                                      "%s%sAt %s an instance was started in response to a difference between desired "
                                      "and actual capacity, increasing the capacity from %lld to %lld.",
-                                     g->cause.p ? cs(a, g->cause) : "", g->cause.p ? "  " : "",
+                                     g->cause.p ? arena_cstr(a, g->cause) : "", g->cause.p ? "  " : "",
                                      asg__iso(a, asg__now_ms()), (long long)count, (long long)g->desired);
     if (rc <= 0) {
         /* AWS (recorded): "Launching a new EC2 instance.  Status Reason: …
@@ -359,8 +350,8 @@ static void launch(struct app *app, sqlite3 *db, arena_t *a, str_t account, str_
         db,
         "INSERT INTO asg_instance (account, region, grp, instance_id, type, zone, lifecycle, health, launched_by, "
         "protected, launched_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'Pending', 'Healthy', ?7, ?8, ?9)",
-        cs(a, account), cs(a, region), cs(a, g->name), l.id, l.type, l.zone, cs(a, source_text(a, g->config)),
-        protect ? "1" : "0", num(a, asg__now_ms()));
+        arena_cstr(a, account), arena_cstr(a, region), arena_cstr(a, g->name), l.id, l.type, l.zone,
+        arena_cstr(a, source_text(a, g->config)), protect ? "1" : "0", arena_lld(a, asg__now_ms()));
     activity_add(db, a, account, region, g->name, arena_printf(a, "Launching a new EC2 instance: %s", l.id), cause,
                  arena_printf(a, "{\"Availability Zone\":\"%s\"}", l.zone), "InProgress", NULL, l.id);
 }
@@ -387,18 +378,18 @@ static void shrink(struct app *app, sqlite3 *db, arena_t *a, str_t account, str_
     member_t *v = victim(g, a, m, n);
     if (!v) return;
     int64_t now = asg__now_ms();
-    const char *when = asg__iso(a, now), *id = cs(a, v->id);
+    const char *when = asg__iso(a, now), *id = arena_cstr(a, v->id);
     /* AWS (recorded) */
     const char *cause = arena_printf(a,
                                      "%s%sAt %s an instance was taken out of service in response to a difference "
                                      "between desired and actual capacity, shrinking the capacity from %lld to %lld.  "
                                      "At %s instance %s was selected for termination.",
-                                     g->cause.p ? cs(a, g->cause) : "", g->cause.p ? "  " : "", when, (long long)count,
-                                     (long long)g->desired, when, id);
+                                     g->cause.p ? arena_cstr(a, g->cause) : "", g->cause.p ? "  " : "", when,
+                                     (long long)count, (long long)g->desired, when, id);
     STORE_RUN(db,
               "UPDATE asg_instance SET lifecycle = 'Terminating' WHERE account = ?1 AND region = ?2 AND instance_id = "
               "?3",
-              cs(a, account), cs(a, region), id);
+              arena_cstr(a, account), arena_cstr(a, region), id);
     v->lifecycle = STR("Terminating");
     activity_add(db, a, account, region, g->name, arena_printf(a, "Terminating EC2 instance: %s", id), cause,
                  arena_printf(a, "{\"Availability Zone\":\"%.*s\"}", STR_FMT(v->zone)), "InProgress", NULL, id);
@@ -456,9 +447,9 @@ static void reconcile(struct app *app, sqlite3 *db, arena_t *a, str_t account, s
         static const char *const tables[] = {"asg_instance", "asg_activity", "asg_policy", "asg_tag"};
         for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
             STORE_RUN(db, arena_printf(a, "DELETE FROM %s WHERE account = ?1 AND region = ?2 AND grp = ?3", tables[i]),
-                      cs(a, account), cs(a, region), cs(a, name));
-        STORE_RUN(db, "DELETE FROM asg WHERE account = ?1 AND region = ?2 AND name = ?3", cs(a, account), cs(a, region),
-                  cs(a, name));
+                      arena_cstr(a, account), arena_cstr(a, region), arena_cstr(a, name));
+        STORE_RUN(db, "DELETE FROM asg WHERE account = ?1 AND region = ?2 AND name = ?3", arena_cstr(a, account),
+                  arena_cstr(a, region), arena_cstr(a, name));
         return;
     }
     publish(app, &g, account, region, m, n);

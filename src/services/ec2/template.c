@@ -60,16 +60,6 @@ static tpl_t tpl_row(arena_t *a, sqlite3_stmt *st)
                    sqlite3_column_int64(st, 6)};
 }
 
-static const char *cs(arena_t *a, str_t s)
-{
-    return ec2__cstr(a, s);
-}
-
-static const char *num(arena_t *a, int64_t n)
-{
-    return arena_printf(a, "%lld", (long long)n);
-}
-
 /* Every row of st (TPL_COLS) in a, the statement released; NULL on a
  * failure. Not a fixed array: a region holds up to MAX_TEMPLATES. */
 static tpl_t *tpl_rows(arena_t *a, sqlite3_stmt *st, size_t *n)
@@ -239,8 +229,9 @@ static bool version_add(req_t *r, sqlite3 *db, str_t id, int64_t n, str_t desc, 
     return STORE_RUN(db,
                      "INSERT INTO launch_template_version (account, region, template_id, version, description, data, "
                      "created, client_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                     cs(a, r->who.account), cs(a, r->region), cs(a, id), num(a, n), cs(a, desc),
-                     cs(a, val_json_text(a, data ? data : val_new(a, VAL_STRUCT))), num(a, now), cs(a, token));
+                     arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, id), arena_lld(a, n),
+                     arena_cstr(a, desc), arena_cstr(a, val_json_text(a, data ? data : val_new(a, VAL_STRUCT))),
+                     arena_lld(a, now), arena_cstr(a, token));
 }
 
 /* ==== CreateLaunchTemplate ==== */
@@ -301,8 +292,8 @@ int ec2_create_launch_template(req_t *r, const val_t *in, val_t *out)
     bool ok = STORE_RUN(db,
                         "INSERT INTO launch_template (account, region, id, name, created_by, default_version, "
                         "latest_version, created, client_token) VALUES (?1, ?2, ?3, ?4, ?5, 1, 1, ?6, ?7)",
-                        cs(a, r->who.account), cs(a, r->region), id, cs(a, name), cs(a, r->who.arn), num(a, now),
-                        cs(a, token)) &&
+                        arena_cstr(a, r->who.account), arena_cstr(a, r->region), id, arena_cstr(a, name),
+                        arena_cstr(a, r->who.arn), arena_lld(a, now), arena_cstr(a, token)) &&
               version_add(r, db, str_c(id), 1, val_get_str(in, "VersionDescription"), val_get(in, "LaunchTemplateData"),
                           now, STR_NULL) &&
               ec2__tags_apply(r, db, val_get(in, "TagSpecifications"), "launch-template", id) == GR_OK;
@@ -368,7 +359,7 @@ int ec2_create_launch_template_version(req_t *r, const val_t *in, val_t *out)
     if (ec2__begin(db) != GR_OK) return GR_ERR;
     bool ok =
         STORE_RUN(db, "UPDATE launch_template SET latest_version = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
-                  cs(a, r->who.account), cs(a, r->region), cs(a, t.id), num(a, n)) &&
+                  arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, t.id), arena_lld(a, n)) &&
         version_add(r, db, t.id, n, val_get_str(in, "VersionDescription"), data, now, token);
     if (ec2__end(db, ok) != GR_OK) return GR_ERR;
     t.latest = n;
@@ -419,7 +410,7 @@ int ec2_describe_launch_templates(req_t *r, const val_t *in, val_t *out)
         time_fmt_iso8601(when, rows[i].created_us, true);
         ec2__fields_t f;
         ec2__fields_init(&f, a);
-        ec2__field(&f, "launch-template-name", cs(a, rows[i].name));
+        ec2__field(&f, "launch-template-name", arena_cstr(a, rows[i].name));
         ec2__field(&f, "create-time", arena_strdup(a, when));
         ec2__field_tags(&f, val_get(v, "Tags"));
         if (ec2__filters_pass(filters, &f)) val_push(a, list, v);
@@ -435,10 +426,10 @@ static bool version_passes(arena_t *a, const val_t *filters, const val_t *v)
     ec2__fields_t f;
     ec2__fields_init(&f, a);
     ec2__field(&f, "is-default-version", val_get_bool(v, "DefaultVersion", false) ? "true" : "false");
-    ec2__field(&f, "image-id", cs(a, val_get_str(d, "ImageId")));
-    ec2__field(&f, "instance-type", cs(a, val_get_str(d, "InstanceType")));
-    ec2__field(&f, "kernel-id", cs(a, val_get_str(d, "KernelId")));
-    ec2__field(&f, "ram-disk-id", cs(a, val_get_str(d, "RamDiskId")));
+    ec2__field(&f, "image-id", arena_cstr(a, val_get_str(d, "ImageId")));
+    ec2__field(&f, "instance-type", arena_cstr(a, val_get_str(d, "InstanceType")));
+    ec2__field(&f, "kernel-id", arena_cstr(a, val_get_str(d, "KernelId")));
+    ec2__field(&f, "ram-disk-id", arena_cstr(a, val_get_str(d, "RamDiskId")));
     if (val_get(d, "EbsOptimized"))
         ec2__field(&f, "ebs-optimized", val_get_bool(d, "EbsOptimized", false) ? "true" : "false");
     return ec2__filters_pass(filters, &f);
@@ -544,7 +535,7 @@ int ec2_modify_launch_template(req_t *r, const val_t *in, val_t *out)
                                           STR_FMT(dv));
         if (!STORE_RUN(db,
                        "UPDATE launch_template SET default_version = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
-                       cs(a, r->who.account), cs(a, r->region), cs(a, t.id), num(a, v)))
+                       arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, t.id), arena_lld(a, v)))
             return GR_ERR;
         t.def = v;
     }
@@ -558,7 +549,7 @@ int ec2_delete_launch_template(req_t *r, const val_t *in, val_t *out)
     tpl_t t;
     if (!db || need_tpl(r, db, in, "delete", &t) != GR_OK) return GR_ERR;
     val_t *v = tpl_value(r, db, &t);
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *id = cs(a, t.id);
+    const char *acct = arena_cstr(a, r->who.account), *reg = arena_cstr(a, r->region), *id = arena_cstr(a, t.id);
     if (ec2__begin(db) != GR_OK) return GR_ERR;
     bool ok =
         STORE_RUN(db, "DELETE FROM launch_template_version WHERE account = ?1 AND region = ?2 AND template_id = ?3",
@@ -685,8 +676,8 @@ const val_t *ec2__template_merge(req_t *r, const val_t *in, const char **id, con
         for (size_t i = 1; i < val_len(tni); i++) val_push(a, nis, tni->u.list.v[i]);
         val_set_c(a, m, "NetworkInterfaces", nis);
     }
-    *id = cs(a, t.id);
-    *version = num(a, v);
+    *id = arena_cstr(a, t.id);
+    *version = arena_lld(a, v);
     return m;
 }
 
@@ -700,8 +691,8 @@ int ec2_template_resolve(struct app *app, str_t account, str_t region, str_t id,
     int64_t v = version_of(&t, version);
     bool failed;
     if (!v || !version_data(db, a, account, region, &t, v, &failed)) return v && failed ? -1 : 0;
-    *id_out = cs(a, t.id);
-    *name_out = cs(a, t.name);
-    *version_out = version.p ? cs(a, version) : "$Default";
+    *id_out = arena_cstr(a, t.id);
+    *name_out = arena_cstr(a, t.name);
+    *version_out = version.p ? arena_cstr(a, version) : "$Default";
     return 1;
 }

@@ -38,11 +38,6 @@ sqlite3 *elb__db(struct app *app)
     return store_db(app->store, &schema_elb);
 }
 
-static const char *cs(arena_t *a, str_t s)
-{
-    return s.p ? arena_strndup(a, s.p, s.len) : NULL;
-}
-
 /* 1 when the account's load balancer name exists, 0, -1. */
 static int lb_exists(req_t *r, sqlite3 *db, str_t name)
 {
@@ -150,15 +145,15 @@ int elb_create_load_balancer(req_t *r, const val_t *in, val_t *out)
             return req_fail(r, &ELB_ERR_InvalidSubnetException, "Subnets must all be in the same VPC");
         vpc = si.vpc_id;
         zn[nz] = si.zone;
-        sn[nz++] = cs(a, sid);
+        sn[nz++] = arena_cstr(a, sid);
     }
     for (size_t i = 0; !val_len(subnets) && i < val_len(zones) && nz < 32; i++) {
-        zn[nz] = cs(a, zones->u.list.v[i]->u.s);
+        zn[nz] = arena_cstr(a, zones->u.list.v[i]->u.s);
         sn[nz++] = NULL;
     }
     int e = lb_exists(r, db, name);
     if (e < 0) return GR_ERR;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *n = cs(a, name);
+    const char *acct = arena_cstr(a, r->who.account), *reg = arena_cstr(a, r->region), *n = arena_cstr(a, name);
     if (e) {
         /* AWS: creating an existing load balancer again returns it */
         sqlite3_stmt *st = store_stmt(db, "SELECT dns FROM lb WHERE account = ?1 AND region = ?2 AND name = ?3");
@@ -201,7 +196,7 @@ int elb_create_load_balancer(req_t *r, const val_t *in, val_t *out)
                           "INSERT INTO lb (account, region, name, dns, scheme, vpc_id, address, created_ms, hc_target, "
                           "hc_interval, hc_timeout, hc_unhealthy, hc_healthy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                           "?9, 30, 5, 2, 10)",
-                          acct, reg, n, dns, cs(a, scheme), vpc, addr,
+                          acct, reg, n, dns, arena_cstr(a, scheme), vpc, addr,
                           arena_printf(a, "%lld", (long long)(time_now_us() / 1000)), target);
     for (size_t i = 0; ok && i < val_len(listeners) && i < 32; i++) {
         const val_t *l = listeners->u.list.v[i];
@@ -218,13 +213,15 @@ int elb_create_load_balancer(req_t *r, const val_t *in, val_t *out)
     const val_t *sgs = val_get(in, "SecurityGroups");
     for (size_t i = 0; ok && i < val_len(sgs); i++)
         ok = STORE_RUN(db, "INSERT OR IGNORE INTO lb_sg (account, region, lb, group_id) VALUES (?1, ?2, ?3, ?4)", acct,
-                       reg, n, cs(a, sgs->u.list.v[i]->u.s));
+                       reg, n, arena_cstr(a, sgs->u.list.v[i]->u.s));
     const val_t *tags = val_get(in, "Tags");
     for (size_t i = 0; ok && i < val_len(tags); i++)
         ok = STORE_RUN(
             db, "INSERT OR REPLACE INTO lb_tag (account, region, lb, key, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            acct, reg, n, cs(a, val_get_str(tags->u.list.v[i], "Key")),
-            cs(a, val_get_str(tags->u.list.v[i], "Value")) ? cs(a, val_get_str(tags->u.list.v[i], "Value")) : "",
+            acct, reg, n, arena_cstr(a, val_get_str(tags->u.list.v[i], "Key")),
+            arena_cstr(a, val_get_str(tags->u.list.v[i], "Value"))
+                ? arena_cstr(a, val_get_str(tags->u.list.v[i], "Value"))
+                : "",
             arena_printf(a, "%zu", i));
     if (!ok || store_exec(db, "COMMIT") != GR_OK) {
         store_exec(db, "ROLLBACK");
@@ -360,7 +357,8 @@ int elb_delete_load_balancer(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = elb__db(r->app);
     if (!db) return GR_ERR;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *n = cs(a, val_get_str(in, "LoadBalancerName"));
+    const char *acct = arena_cstr(a, r->who.account), *reg = arena_cstr(a, r->region),
+               *n = arena_cstr(a, val_get_str(in, "LoadBalancerName"));
     /* AWS: deleting a load balancer that does not exist succeeds */
     static const char *const tables[] = {"lb_listener", "lb_zone", "lb_sg", "lb_instance", "lb_tag"};
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
@@ -398,7 +396,7 @@ static int change_instances(req_t *r, const val_t *in, val_t *out, bool add)
     str_t name = val_get_str(in, "LoadBalancerName");
     if (need_lb(r, db, name) != GR_OK) return GR_ERR;
     const val_t *insts = val_get(in, "Instances");
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *n = cs(a, name);
+    const char *acct = arena_cstr(a, r->who.account), *reg = arena_cstr(a, r->region), *n = arena_cstr(a, name);
     for (size_t i = 0; add && i < val_len(insts); i++) {
         str_t id = val_get_str(insts->u.list.v[i], "InstanceId");
         ec2_target_t t;
@@ -409,7 +407,7 @@ static int change_instances(req_t *r, const val_t *in, val_t *out, bool add)
             return req_fail(r, E_ENDPOINT, "The following instances are not valid: %.*s", STR_FMT(id));
     }
     for (size_t i = 0; i < val_len(insts); i++) {
-        const char *id = cs(a, val_get_str(insts->u.list.v[i], "InstanceId"));
+        const char *id = arena_cstr(a, val_get_str(insts->u.list.v[i], "InstanceId"));
         bool ok = add ? STORE_RUN(db,
                                   "INSERT OR IGNORE INTO lb_instance (account, region, lb, instance_id, seq) VALUES "
                                   "(?1, ?2, ?3, ?4, ?5)",
@@ -462,9 +460,9 @@ int elb_configure_health_check(req_t *r, const val_t *in, val_t *out)
             db,
             "UPDATE lb SET hc_target = ?4, hc_interval = ?5, hc_timeout = ?6, hc_unhealthy = ?7, hc_healthy = ?8 "
             "WHERE account = ?1 AND region = ?2 AND name = ?3",
-            cs(a, r->who.account), cs(a, r->region), cs(a, name), tbuf, arena_printf(a, "%lld", (long long)interval),
-            arena_printf(a, "%lld", (long long)timeout), arena_printf(a, "%lld", (long long)unhealthy),
-            arena_printf(a, "%lld", (long long)healthy)))
+            arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, name), tbuf,
+            arena_printf(a, "%lld", (long long)interval), arena_printf(a, "%lld", (long long)timeout),
+            arena_printf(a, "%lld", (long long)unhealthy), arena_printf(a, "%lld", (long long)healthy)))
         return GR_ERR;
     val_t *h = val_new(a, VAL_STRUCT);
     val_set_c(a, h, "Target", val_cstr(a, arena_strdup(a, tbuf)));
@@ -482,7 +480,7 @@ int elb_describe_instance_health(req_t *r, const val_t *in, val_t *out)
     if (!db) return GR_ERR;
     str_t name = val_get_str(in, "LoadBalancerName");
     if (need_lb(r, db, name) != GR_OK) return GR_ERR;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *n = cs(a, name);
+    const char *acct = arena_cstr(a, r->who.account), *reg = arena_cstr(a, r->region), *n = arena_cstr(a, name);
     val_t *all = strings(r, db,
                          "SELECT instance_id FROM lb_instance WHERE account = ?1 AND region = ?2 AND lb = ?3 "
                          "ORDER BY seq",
@@ -497,7 +495,7 @@ int elb_describe_instance_health(req_t *r, const val_t *in, val_t *out)
         /* AWS (recorded code) */
         if (!known) return req_fail(r, E_ENDPOINT, "The following instances are not valid: %.*s", STR_FMT(id));
         const char *state, *code, *text;
-        elb__health(acct, reg, n, cs(a, id), &state, &code, &text);
+        elb__health(acct, reg, n, arena_cstr(a, id), &state, &code, &text);
         val_t *s = val_new(a, VAL_STRUCT);
         val_set_c(a, s, "InstanceId", val_str(a, id));
         val_set_c(a, s, "State", val_cstr(a, state));
@@ -526,8 +524,8 @@ int elb_add_tags(req_t *r, const val_t *in, val_t *out)
                     db,
                     "INSERT INTO lb_tag (account, region, lb, key, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
                     "CONFLICT (account, region, lb, key) DO UPDATE SET value = excluded.value",
-                    cs(a, r->who.account), cs(a, r->region), cs(a, names->u.list.v[i]->u.s),
-                    cs(a, val_get_str(tags->u.list.v[k], "Key")), v.p ? cs(a, v) : "",
+                    arena_cstr(a, r->who.account), arena_cstr(a, r->region), arena_cstr(a, names->u.list.v[i]->u.s),
+                    arena_cstr(a, val_get_str(tags->u.list.v[k], "Key")), v.p ? arena_cstr(a, v) : "",
                     arena_printf(a, "%lld", (long long)time_now_us())))
                 return GR_ERR;
         }
@@ -546,8 +544,9 @@ int elb_remove_tags(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < val_len(names); i++)
         for (size_t k = 0; k < val_len(tags); k++)
             if (!STORE_RUN(db, "DELETE FROM lb_tag WHERE account = ?1 AND region = ?2 AND lb = ?3 AND key = ?4",
-                           cs(a, r->who.account), cs(a, r->region), cs(a, names->u.list.v[i]->u.s),
-                           cs(a, val_get_str(tags->u.list.v[k], "Key"))))
+                           arena_cstr(a, r->who.account), arena_cstr(a, r->region),
+                           arena_cstr(a, names->u.list.v[i]->u.s),
+                           arena_cstr(a, val_get_str(tags->u.list.v[k], "Key"))))
                 return GR_ERR;
     return GR_OK;
 }

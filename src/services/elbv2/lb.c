@@ -47,11 +47,6 @@ const char *elbv2__hex_id(arena_t *a)
 
 #define cs elbv2__cs
 
-static const char *num(arena_t *a, int64_t n)
-{
-    return arena_printf(a, "%lld", (long long)n);
-}
-
 /* ==== Load balancers ==== */
 
 int elbv2__check_name(req_t *r, str_t name, const char *what)
@@ -176,7 +171,7 @@ int elbv2_create_load_balancer(req_t *r, const val_t *in, val_t *out)
     if (network && !nid) return req_fail(r, &ERR_ValidationError, "At least one subnet must be specified");
     sqlite3 *db = elbv2__db(r->app);
     if (!db) return GR_ERR;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *n = cs(a, name);
+    const char *acct = arena_cstr(a, r->who.account), *reg = arena_cstr(a, r->region), *n = arena_cstr(a, name);
     sqlite3_stmt *st = store_stmt(db, LB_COLS "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
@@ -221,20 +216,21 @@ int elbv2_create_load_balancer(req_t *r, const val_t *in, val_t *out)
     bool ok = addr && STORE_RUN(db,
                                 "INSERT INTO lb2 (account, region, name, arn, type, scheme, vpc_id, dns, address, "
                                 "ip_type, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                                acct, reg, n, arn, cs(a, type), cs(a, scheme), vpc, dns, addr, cs(a, ipt),
-                                num(a, time_now_us() / 1000));
+                                acct, reg, n, arn, arena_cstr(a, type), arena_cstr(a, scheme), vpc, dns, addr,
+                                arena_cstr(a, ipt), arena_lld(a, time_now_us() / 1000));
     for (size_t i = 0; ok && i < nid; i++)
         ok = STORE_RUN(db, "INSERT INTO lb2_zone (lb_arn, zone, subnet) VALUES (?1, ?2, ?3)", arn, zones[i],
-                       cs(a, ids[i]));
+                       arena_cstr(a, ids[i]));
     const val_t *sgs = val_get(in, "SecurityGroups");
     for (size_t i = 0; ok && i < val_len(sgs); i++)
         ok = STORE_RUN(db, "INSERT OR IGNORE INTO lb2_sg (lb_arn, group_id, seq) VALUES (?1, ?2, ?3)", arn,
-                       cs(a, sgs->u.list.v[i]->u.s), num(a, (int64_t)i));
+                       arena_cstr(a, sgs->u.list.v[i]->u.s), arena_lld(a, (int64_t)i));
     const val_t *tags = val_get(in, "Tags");
     for (size_t i = 0; ok && i < val_len(tags); i++) {
         str_t v = val_get_str(tags->u.list.v[i], "Value");
         ok = STORE_RUN(db, "INSERT OR REPLACE INTO lb2_tag (arn, key, value, seq) VALUES (?1, ?2, ?3, ?4)", arn,
-                       cs(a, val_get_str(tags->u.list.v[i], "Key")), v.p ? cs(a, v) : "", num(a, (int64_t)i));
+                       arena_cstr(a, val_get_str(tags->u.list.v[i], "Key")), v.p ? arena_cstr(a, v) : "",
+                       arena_lld(a, (int64_t)i));
     }
     if (!ok || store_exec(db, "COMMIT") != GR_OK) {
         store_exec(db, "ROLLBACK");
@@ -263,7 +259,7 @@ static int page(req_t *r, const val_t *in, val_t *out, const char *member, val_t
     for (size_t i = (size_t)off; i < val_len(list) && (int64_t)val_len(pagev) < size; i++)
         val_push(a, pagev, list->u.list.v[i]);
     if ((size_t)off + val_len(pagev) < val_len(list))
-        val_set_c(a, out, "NextMarker", val_cstr(a, num(a, off + (int64_t)val_len(pagev))));
+        val_set_c(a, out, "NextMarker", val_cstr(a, arena_lld(a, off + (int64_t)val_len(pagev))));
     return val_set_c(a, out, member, pagev);
 }
 
@@ -317,7 +313,7 @@ int elbv2_delete_load_balancer(req_t *r, const val_t *in, val_t *out)
     if (f < 0) return GR_ERR;
     /* AWS (recorded): deleting one that is not there succeeds */
     if (!f) return GR_OK;
-    const char *x = cs(a, arn);
+    const char *x = arena_cstr(a, arn);
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     bool ok = STORE_RUN(db, "DELETE FROM listener WHERE lb_arn = ?1", x) &&
               STORE_RUN(db, "DELETE FROM lb2_zone WHERE lb_arn = ?1", x) &&
@@ -439,13 +435,14 @@ int elbv2_create_listener(req_t *r, const val_t *in, val_t *out)
     if (count >= MAX_LISTENERS)
         return req_fail(r, &ELBV2_ERR_TooManyListenersException, "The maximum number of listeners has been reached");
     /* arn:…:loadbalancer/app/NAME/ID → arn:…:listener/app/NAME/ID/HEX */
-    const char *l = cs(a, lb), *slash = strstr(l, ":loadbalancer/");
+    const char *l = arena_cstr(a, lb), *slash = strstr(l, ":loadbalancer/");
     if (!slash) return GR_ERR;
     const char *arn =
         arena_printf(a, "%.*s:listener/%s/%s", (int)(slash - l), l, slash + strlen(":loadbalancer/"), elbv2__hex_id(a));
     if (!STORE_RUN(db,
                    "INSERT INTO listener (arn, lb_arn, port, protocol, actions, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                   arn, l, num(a, port), cs(a, proto), cs(a, val_json_text(a, actions)), num(a, time_now_us())))
+                   arn, l, arena_lld(a, port), arena_cstr(a, proto), arena_cstr(a, val_json_text(a, actions)),
+                   arena_lld(a, time_now_us())))
         return GR_ERR;
     st = store_stmt(db, LISTENER_COLS "WHERE arn = ?1");
     if (!st) return GR_ERR;
@@ -509,7 +506,7 @@ int elbv2_delete_listener(req_t *r, const val_t *in, val_t *out)
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     /* AWS (recorded) */
     if (!have) return req_fail(r, &ELBV2_ERR_ListenerNotFoundException, "One or more listeners not found");
-    return STORE_RUN(db, "DELETE FROM listener WHERE arn = ?1", cs(a, arn)) ? GR_OK : GR_ERR;
+    return STORE_RUN(db, "DELETE FROM listener WHERE arn = ?1", arena_cstr(a, arn)) ? GR_OK : GR_ERR;
 }
 
 /* ==== Tags ==== */
@@ -555,8 +552,8 @@ int elbv2_add_tags(req_t *r, const val_t *in, val_t *out)
             if (!STORE_RUN(db,
                            "INSERT INTO lb2_tag (arn, key, value, seq) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (arn, key) "
                            "DO UPDATE SET value = excluded.value",
-                           cs(a, arns->u.list.v[i]->u.s), cs(a, val_get_str(tags->u.list.v[k], "Key")),
-                           v.p ? cs(a, v) : "", num(a, time_now_us())))
+                           arena_cstr(a, arns->u.list.v[i]->u.s), arena_cstr(a, val_get_str(tags->u.list.v[k], "Key")),
+                           v.p ? arena_cstr(a, v) : "", arena_lld(a, time_now_us())))
                 return GR_ERR;
         }
     return GR_OK;
@@ -571,8 +568,8 @@ int elbv2_remove_tags(req_t *r, const val_t *in, val_t *out)
     if (!db || need_resources(r, db, arns) != GR_OK) return GR_ERR;
     for (size_t i = 0; i < val_len(arns); i++)
         for (size_t k = 0; k < val_len(keys); k++)
-            if (!STORE_RUN(db, "DELETE FROM lb2_tag WHERE arn = ?1 AND key = ?2", cs(a, arns->u.list.v[i]->u.s),
-                           cs(a, keys->u.list.v[k]->u.s)))
+            if (!STORE_RUN(db, "DELETE FROM lb2_tag WHERE arn = ?1 AND key = ?2", arena_cstr(a, arns->u.list.v[i]->u.s),
+                           arena_cstr(a, keys->u.list.v[k]->u.s)))
                 return GR_ERR;
     return GR_OK;
 }

@@ -19,11 +19,6 @@
 
 #define cs elbv2__cs
 
-static const char *num(arena_t *a, int64_t n)
-{
-    return arena_printf(a, "%lld", (long long)n);
-}
-
 static bool tcp_protocol(str_t p)
 {
     return str_eq_c(p, "TCP") || str_eq_c(p, "TLS") || str_eq_c(p, "UDP") || str_eq_c(p, "TCP_UDP");
@@ -131,7 +126,7 @@ int elbv2_create_target_group(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &ERR_ValidationError, "Health check thresholds must be between 2 and 10");
     sqlite3 *db = elbv2__db(r->app);
     if (!db) return GR_ERR;
-    const char *acct = cs(a, r->who.account), *reg = cs(a, r->region), *n = cs(a, name);
+    const char *acct = arena_cstr(a, r->who.account), *reg = arena_cstr(a, r->region), *n = arena_cstr(a, name);
     sqlite3_stmt *st = store_stmt(db, TG_COLS "WHERE account = ?1 AND region = ?2 AND name = ?3");
     if (!st) return GR_ERR;
     sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
@@ -160,14 +155,16 @@ int elbv2_create_target_group(req_t *r, const val_t *in, val_t *out)
                   "hc_port, hc_enabled, hc_interval, hc_timeout, hc_healthy, hc_unhealthy, hc_path, matcher, "
                   "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
                   "?17, ?18)",
-                  acct, reg, n, arn, cs(a, proto), num(a, port), cs(a, vpc), cs(a, type), cs(a, hproto), cs(a, hport),
-                  val_get_bool(in, "HealthCheckEnabled", true) ? "1" : "0", num(a, interval), num(a, timeout),
-                  num(a, healthy), num(a, unhealthy), cs(a, path), cs(a, match), num(a, time_now_us() / 1000));
+                  acct, reg, n, arn, arena_cstr(a, proto), arena_lld(a, port), arena_cstr(a, vpc), arena_cstr(a, type),
+                  arena_cstr(a, hproto), arena_cstr(a, hport), val_get_bool(in, "HealthCheckEnabled", true) ? "1" : "0",
+                  arena_lld(a, interval), arena_lld(a, timeout), arena_lld(a, healthy), arena_lld(a, unhealthy),
+                  arena_cstr(a, path), arena_cstr(a, match), arena_lld(a, time_now_us() / 1000));
     const val_t *tags = val_get(in, "Tags");
     for (size_t i = 0; ok && i < val_len(tags); i++) {
         str_t v = val_get_str(tags->u.list.v[i], "Value");
         ok = STORE_RUN(db, "INSERT OR REPLACE INTO lb2_tag (arn, key, value, seq) VALUES (?1, ?2, ?3, ?4)", arn,
-                       cs(a, val_get_str(tags->u.list.v[i], "Key")), v.p ? cs(a, v) : "", num(a, (int64_t)i));
+                       arena_cstr(a, val_get_str(tags->u.list.v[i], "Key")), v.p ? arena_cstr(a, v) : "",
+                       arena_lld(a, (int64_t)i));
     }
     if (!ok) return GR_ERR;
     st = store_stmt(db, TG_COLS "WHERE arn = ?1");
@@ -244,18 +241,22 @@ int elbv2_modify_target_group(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         const val_t *v = val_get(in, cols[i].member);
         if (!v) continue;
-        const char *text = v->kind == VAL_INT ? num(a, v->u.i) : cs(a, v->u.s);
-        if (!STORE_RUN(db, arena_printf(a, "UPDATE tg SET %s = ?2 WHERE arn = ?1", cols[i].column), cs(a, arn), text))
+        const char *text = v->kind == VAL_INT ? arena_lld(a, v->u.i) : arena_cstr(a, v->u.s);
+        if (!STORE_RUN(db, arena_printf(a, "UPDATE tg SET %s = ?2 WHERE arn = ?1", cols[i].column), arena_cstr(a, arn),
+                       text))
             return GR_ERR;
     }
-    if (val_get(in, "HealthCheckEnabled") && !STORE_RUN(db, "UPDATE tg SET hc_enabled = ?2 WHERE arn = ?1", cs(a, arn),
-                                                        val_get_bool(in, "HealthCheckEnabled", true) ? "1" : "0"))
+    if (val_get(in, "HealthCheckEnabled") &&
+        !STORE_RUN(db, "UPDATE tg SET hc_enabled = ?2 WHERE arn = ?1", arena_cstr(a, arn),
+                   val_get_bool(in, "HealthCheckEnabled", true) ? "1" : "0"))
         return GR_ERR;
     str_t match = val_get_str(val_get(in, "Matcher"), "HttpCode");
     if (match.p && !matcher_ok(match))
         return req_fail(r, &ERR_ValidationError, "Health check matcher HTTP code '%.*s' must be within '200-499'",
                         STR_FMT(match));
-    if (match.p && !STORE_RUN(db, "UPDATE tg SET matcher = ?2 WHERE arn = ?1", cs(a, arn), cs(a, match))) return GR_ERR;
+    if (match.p &&
+        !STORE_RUN(db, "UPDATE tg SET matcher = ?2 WHERE arn = ?1", arena_cstr(a, arn), arena_cstr(a, match)))
+        return GR_ERR;
     sqlite3_stmt *st = store_stmt(db, TG_COLS "WHERE arn = ?1");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, arn);
@@ -288,7 +289,7 @@ int elbv2_delete_target_group(req_t *r, const val_t *in, val_t *out)
                         "Target group '%.*s' is currently in use by a listener "
                         "or a rule",
                         STR_FMT(arn));
-    const char *x = cs(a, arn);
+    const char *x = arena_cstr(a, arn);
     if (!STORE_RUN(db, "DELETE FROM tg_target WHERE tg_arn = ?1", x) ||
         !STORE_RUN(db, "DELETE FROM lb2_tag WHERE arn = ?1", x) || !STORE_RUN(db, "DELETE FROM tg WHERE arn = ?1", x))
         return GR_ERR;
@@ -320,16 +321,16 @@ static int change_targets(req_t *r, const val_t *in, bool add)
     }
     for (size_t i = 0; i < val_len(targets); i++) {
         const val_t *t = targets->u.list.v[i];
-        const char *id = cs(a, val_get_str(t, "Id"));
+        const char *id = arena_cstr(a, val_get_str(t, "Id"));
         int64_t port = val_get_int(t, "Port", tg_port);
         bool ok = add ? STORE_RUN(db,
                                   "INSERT OR IGNORE INTO tg_target (tg_arn, target_id, port, seq) VALUES (?1, ?2, ?3, "
                                   "?4)",
-                                  cs(a, arn), id, num(a, port), num(a, time_now_us()))
+                                  arena_cstr(a, arn), id, arena_lld(a, port), arena_lld(a, time_now_us()))
                       : STORE_RUN(db, "DELETE FROM tg_target WHERE tg_arn = ?1 AND target_id = ?2 AND port = ?3",
-                                  cs(a, arn), id, num(a, port));
+                                  arena_cstr(a, arn), id, arena_lld(a, port));
         if (!ok) return GR_ERR;
-        if (!add) elbv2__forget(cs(a, arn), id);
+        if (!add) elbv2__forget(arena_cstr(a, arn), id);
     }
     return GR_OK;
 }
@@ -360,7 +361,7 @@ int elbv2_describe_target_health(req_t *r, const val_t *in, val_t *out)
     store_bind_str(st, 1, arn);
     const val_t *asked = val_get(in, "Targets");
     val_t *list = val_new(a, VAL_LIST);
-    const char *tg = cs(a, arn);
+    const char *tg = arena_cstr(a, arn);
     while (sqlite3_step(st) == SQLITE_ROW) {
         str_t id = store_col_str(a, st, 0), hport = store_col_str(a, st, 2);
         int port = sqlite3_column_int(st, 1);
@@ -370,12 +371,13 @@ int elbv2_describe_target_health(req_t *r, const val_t *in, val_t *out)
                    val_get_int(asked->u.list.v[i], "Port", port) == port;
         if (!want) continue;
         const char *state, *reason, *desc;
-        elbv2__health(tg, cs(a, id), port, sqlite3_column_int(st, 3) > 0, &state, &reason, &desc);
+        elbv2__health(tg, arena_cstr(a, id), port, sqlite3_column_int(st, 3) > 0, &state, &reason, &desc);
         val_t *d = val_new(a, VAL_STRUCT), *t = val_new(a, VAL_STRUCT), *h = val_new(a, VAL_STRUCT);
         val_set_c(a, t, "Id", val_str(a, id));
         val_set_c(a, t, "Port", val_int(a, port));
         val_set_c(a, d, "Target", t);
-        val_set_c(a, d, "HealthCheckPort", val_cstr(a, str_eq_c(hport, "traffic-port") ? num(a, port) : cs(a, hport)));
+        val_set_c(a, d, "HealthCheckPort",
+                  val_cstr(a, str_eq_c(hport, "traffic-port") ? arena_lld(a, port) : arena_cstr(a, hport)));
         val_set_c(a, h, "State", val_cstr(a, state));
         if (reason) val_set_c(a, h, "Reason", val_cstr(a, reason));
         if (desc) val_set_c(a, h, "Description", val_cstr(a, arena_strdup(a, desc)));
