@@ -447,6 +447,19 @@ def gureum(tmp_path_factory):
     yield from serve(tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def ec2(gureum):
+    """The EC2 client of the module's server."""
+    return gureum.client("ec2")
+
+
+@pytest.fixture(scope="module")
+def image(ec2):
+    """The id of the region's Amazon Linux 2023 image, which instances boot from."""
+    [im] = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
+    return im["ImageId"]
+
+
 def _start_with_port_retry(g, attempts=3):
     """The port was free when picked; if another process took it meanwhile the
     server exits early, so try a fresh port (only on a first start)."""

@@ -33,17 +33,6 @@ def asg(gureum):
 
 
 @pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
-@pytest.fixture(scope="module")
-def image(ec2):
-    [im] = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
-    return im["ImageId"]
-
-
-@pytest.fixture(scope="module")
 def subnets(ec2):
     """Two default subnets in two zones: 'subnet-a,subnet-b' and their zones."""
     subs = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],

@@ -12,11 +12,6 @@ import pytest
 from conftest import refused
 
 
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
 def test_allocate_describe_release(ec2):
     a = ec2.allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip",
                                                                "Tags": [{"Key": "Name", "Value": "WEB-EIP"}]}])

@@ -28,17 +28,6 @@ def gureum(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
-@pytest.fixture(scope="module")
-def image(ec2):
-    [im] = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
-    return im["ImageId"]
-
-
-@pytest.fixture(scope="module")
 def web_sg(ec2):
     g = ec2.create_security_group(GroupName="web-8001", Description="web on 8001")["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=g, IpPermissions=[

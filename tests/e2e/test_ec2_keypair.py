@@ -14,11 +14,6 @@ import pytest
 from conftest import refused
 
 
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
 def has_member(ec2, op, member):
     return member in ec2.meta.service_model.operation_model(op).input_shape.members
 

@@ -12,11 +12,6 @@ from conftest import refused
 
 
 @pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
-@pytest.fixture(scope="module")
 def vpc(ec2):
     return ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
 

@@ -23,17 +23,6 @@ def gureum(tmp_path_factory):
     yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
 
 
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
-@pytest.fixture(scope="module")
-def image(ec2):
-    [im] = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
-    return im["ImageId"]
-
-
 WEB = """#!/bin/bash
 mkdir -p /srv/www && echo "from the template" > /srv/www/index.html
 cd /srv/www && nohup python3 -m http.server 8001 >/dev/null 2>&1 &

@@ -11,11 +11,6 @@ import pytest
 from conftest import refused
 
 
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
 def name_tag(name, kind):
     return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
 

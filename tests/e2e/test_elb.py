@@ -29,11 +29,6 @@ def elb(gureum):
     return gureum.client("elb")
 
 
-@pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
 def resolve(gureum, name):
     p = subprocess.run(["dig", "+short", "@127.0.0.1", "-p", str(gureum.port), name, "A"], capture_output=True,
                        text=True, timeout=10)

@@ -29,22 +29,11 @@ def elbv2(gureum):
 
 
 @pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
-@pytest.fixture(scope="module")
 def net(ec2):
     """The default VPC and two of its subnets in two zones."""
     subs = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
                   key=lambda s: s["AvailabilityZone"])[:2]
     return subs[0]["VpcId"], [s["SubnetId"] for s in subs]
-
-
-@pytest.fixture(scope="module")
-def image(ec2):
-    [im] = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-*"]}])["Images"]
-    return im["ImageId"]
 
 
 WEB = """#!/bin/bash

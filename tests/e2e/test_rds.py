@@ -11,11 +11,6 @@ from conftest import refused
 
 
 @pytest.fixture(scope="module")
-def ec2(gureum):
-    return gureum.client("ec2")
-
-
-@pytest.fixture(scope="module")
 def rds(gureum):
     return gureum.client("rds")
 
