@@ -2,11 +2,15 @@
  * socket per wanted (host address, port), accepts, connects into the
  * machine (mach_connect) and hands the pair to a copying thread.
  *
+ * Listeners are on the host, or in a machine's link (link.h) for the
+ * connections machines open to each other.
+ *
  * The wanted set is changed under a lock by fwd_set and read by the thread
  * at each turn of its poll loop (at most 200 ms later). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -15,11 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/err.h"
 #include "core/log.h"
 #include "runtime/forward.h"
+#include "runtime/link.h"
 #include "runtime/machine.h"
 
 enum { MAX_FWD = 1024, TURN_MS = 200, CONNECT_MS = 3000 };
@@ -32,6 +38,7 @@ typedef struct {
     fwd_target_t *pool;
     size_t npool, next;
     int pool_port; /* the listener's port; pool targets have their own */
+    int nsfd;      /* listening in this link (link.h; a dup of the caller's), -1: on the host */
     int lfd;       /* the thread's: -1 until listening */
     bool dead;     /* removed: the thread closes lfd */
 } fwd_t;
@@ -42,8 +49,15 @@ static size_t nfwd;
 static pthread_t thread;
 static bool running, stopping;
 
-static int listen_on(const char *ip, int port)
+static int listen_on(const fwd_t *f)
 {
+    const char *ip = f->host_ip;
+    int port = f->port;
+    if (f->nsfd >= 0) {
+        int fd = link_listen(f->nsfd, ip, port);
+        if (fd < 0) log_warn("forward: cannot listen on %s:%d in a link: %s", ip, port, strerror(errno));
+        return fd;
+    }
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) return -1;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -141,6 +155,13 @@ static void join_pair(int client, const fwd_t *f)
     pthread_attr_destroy(&at);
 }
 
+static void drop(fwd_t *f)
+{
+    if (f->lfd >= 0) close(f->lfd);
+    if (f->nsfd >= 0) close(f->nsfd);
+    free(f->pool);
+}
+
 static void *fwd_main(void *arg)
 {
     (void)arg;
@@ -151,8 +172,7 @@ static void *fwd_main(void *arg)
         pthread_mutex_lock(&mu);
         if (stopping) {
             for (size_t i = 0; i < nfwd; i++) {
-                if (fwds[i].lfd >= 0) close(fwds[i].lfd);
-                free(fwds[i].pool);
+                drop(&fwds[i]);
             }
             nfwd = 0;
             pthread_mutex_unlock(&mu);
@@ -161,15 +181,14 @@ static void *fwd_main(void *arg)
         /* close the removed, open the new, then poll the rest */
         for (size_t i = 0; i < nfwd;) {
             if (fwds[i].dead) {
-                if (fwds[i].lfd >= 0) close(fwds[i].lfd);
-                free(fwds[i].pool);
+                drop(&fwds[i]);
                 fwds[i] = fwds[--nfwd];
                 continue;
             }
             i++;
         }
         for (size_t i = 0; i < nfwd; i++) {
-            if (fwds[i].lfd == -1) fwds[i].lfd = listen_on(fwds[i].host_ip, fwds[i].port);
+            if (fwds[i].lfd == -1) fwds[i].lfd = listen_on(&fwds[i]);
             if (fwds[i].lfd == -1) fwds[i].lfd = -2; /* not retried until set again */
             if (fwds[i].lfd >= 0) {
                 pf[n] = (struct pollfd){fwds[i].lfd, POLLIN, 0};
@@ -201,25 +220,37 @@ static void *fwd_main(void *arg)
     }
 }
 
-int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, pid_t pid, const char *inner_ip)
+/* Starts the thread on first use, when there is something to listen on
+ * (called under mu). */
+static int start_locked(size_t wanted)
 {
-    pthread_mutex_lock(&mu);
-    int rc = GR_OK;
-    if (!running && !stopping && n) {
-        if (pthread_create(&thread, NULL, fwd_main, NULL) == 0)
-            running = true;
-        else
-            rc = GR_ERR;
-    }
-    /* keep what is unchanged (its listener stays open; one that could not
-     * listen is tried again), drop the rest */
+    if (running || stopping || !wanted) return GR_OK;
+    if (pthread_create(&thread, NULL, fwd_main, NULL) != 0) return GR_ERR;
+    running = true;
+    return GR_OK;
+}
+
+/* Whether two fds name the same namespace. */
+static bool same_ns(int a, int b)
+{
+    struct stat x, y;
+    return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
+}
+
+/* Replaces owner's joined ports, on the host (nsfd < 0) or in the link
+ * nsfd, with l: what is unchanged is kept (its listener stays open; one
+ * that could not listen is tried again), the rest dropped. Under mu. */
+static int replace_locked(const char *owner, int nsfd, const fwd_link_t *l, size_t n)
+{
+    int rc = start_locked(n);
+    bool in_link = nsfd >= 0;
     for (size_t i = 0; i < nfwd; i++) {
         fwd_t *f = &fwds[i];
-        if (f->dead || f->pool || strcmp(f->owner, owner) != 0) continue;
+        if (f->dead || f->pool || (f->nsfd >= 0) != in_link || strcmp(f->owner, owner) != 0) continue;
         bool same = false;
         for (size_t k = 0; k < n && !same; k++)
-            same =
-                ports[k] == f->port && f->pid == pid && !strcmp(f->host_ip, host_ip) && !strcmp(f->inner_ip, inner_ip);
+            same = l[k].to.port == f->port && l[k].to.pid == f->pid && !strcmp(l[k].at, f->host_ip) &&
+                   !strcmp(l[k].to.ip, f->inner_ip) && (!in_link || same_ns(nsfd, f->nsfd));
         if (!same)
             f->dead = true;
         else if (f->lfd == -2)
@@ -228,21 +259,52 @@ int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, 
     for (size_t k = 0; rc == GR_OK && k < n; k++) {
         bool have = false;
         for (size_t i = 0; i < nfwd && !have; i++)
-            have = !fwds[i].dead && !fwds[i].pool && !strcmp(fwds[i].owner, owner) && fwds[i].port == ports[k];
+            have = !fwds[i].dead && !fwds[i].pool && (fwds[i].nsfd >= 0) == in_link && !strcmp(fwds[i].owner, owner) &&
+                   fwds[i].port == l[k].to.port && !strcmp(fwds[i].host_ip, l[k].at);
         if (have) continue;
         if (nfwd == MAX_FWD) {
             log_warn("forward: too many forwarded ports");
             break;
         }
+        int dup = in_link ? fcntl(nsfd, F_DUPFD_CLOEXEC, 0) : -1;
+        if (in_link && dup < 0) {
+            rc = GR_ERR;
+            break;
+        }
         fwd_t *f = &fwds[nfwd++];
         memset(f, 0, sizeof *f);
         snprintf(f->owner, sizeof f->owner, "%s", owner);
-        snprintf(f->host_ip, sizeof f->host_ip, "%s", host_ip);
-        snprintf(f->inner_ip, sizeof f->inner_ip, "%s", inner_ip);
-        f->port = ports[k];
-        f->pid = pid;
+        snprintf(f->host_ip, sizeof f->host_ip, "%s", l[k].at);
+        snprintf(f->inner_ip, sizeof f->inner_ip, "%s", l[k].to.ip);
+        f->port = l[k].to.port;
+        f->pid = l[k].to.pid;
+        f->nsfd = dup;
         f->lfd = -1;
     }
+    return rc;
+}
+
+int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, pid_t pid, const char *inner_ip)
+{
+    fwd_link_t *l = calloc(n ? n : 1, sizeof *l);
+    if (!l) return GR_ERR;
+    for (size_t k = 0; k < n; k++) {
+        snprintf(l[k].at, sizeof l[k].at, "%s", host_ip);
+        snprintf(l[k].to.ip, sizeof l[k].to.ip, "%s", inner_ip);
+        l[k].to.pid = pid;
+        l[k].to.port = ports[k];
+    }
+    pthread_mutex_lock(&mu);
+    int rc = replace_locked(owner, -1, l, n);
+    pthread_mutex_unlock(&mu);
+    free(l);
+    return rc;
+}
+
+int fwd_link_set(const char *owner, int nsfd, const fwd_link_t *l, size_t n)
+{
+    pthread_mutex_lock(&mu);
+    int rc = replace_locked(owner, nsfd, l, n);
     pthread_mutex_unlock(&mu);
     return rc;
 }
@@ -250,13 +312,7 @@ int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, 
 int fwd_pool(const char *owner, const char *host_ip, int port, const fwd_target_t *targets, size_t n)
 {
     pthread_mutex_lock(&mu);
-    int rc = GR_OK;
-    if (!running && !stopping) {
-        if (pthread_create(&thread, NULL, fwd_main, NULL) == 0)
-            running = true;
-        else
-            rc = GR_ERR;
-    }
+    int rc = start_locked(1);
     fwd_t *f = NULL;
     for (size_t i = 0; i < nfwd && !f; i++)
         if (!fwds[i].dead && !strcmp(fwds[i].owner, owner) && fwds[i].pool) f = &fwds[i];
@@ -275,7 +331,7 @@ int fwd_pool(const char *owner, const char *host_ip, int port, const fwd_target_
             snprintf(f->owner, sizeof f->owner, "%s", owner);
             snprintf(f->host_ip, sizeof f->host_ip, "%s", host_ip);
             f->port = f->pool_port = port;
-            f->lfd = -1;
+            f->nsfd = f->lfd = -1;
         }
     }
     if (rc == GR_OK) {

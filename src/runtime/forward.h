@@ -44,6 +44,17 @@ typedef struct {
 void fwd_poolset_update(fwd_poolset_t *set, const fwd_poolset_t *seen);
 void fwd_poolset_close(fwd_poolset_t *set);
 
+/* A machine's way to others (link.h): replaces owner's listeners in the
+ * link named by nsfd (the caller's fd stays the caller's) with one per
+ * entry, at address `at` and the target's port, each connection joined to
+ * the target (its address and port inside its machine). n == 0 removes
+ * them. GR_OK / GR_ERR. */
+typedef struct {
+    char at[16];
+    fwd_target_t to;
+} fwd_link_t;
+int fwd_link_set(const char *owner, int nsfd, const fwd_link_t *links, size_t n);
+
 /* Closes every listener and ends the thread (connections already joined
  * run until they close). Call once, at shutdown. */
 void fwd_stop(void);

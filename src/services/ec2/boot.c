@@ -9,7 +9,9 @@
  * the TCP ports that its security groups open to the host (a rule whose
  * IPv4 range holds 127.0.0.1: 0.0.0.0/0 among them) are listened on at its
  * public address (its Elastic IP while it has one, kept across stop and
- * start; a new address from the pool otherwise, at every start).
+ * start; a new address from the pool otherwise, at every start); and each
+ * running instance's link (runtime/link.h), where the connections it may
+ * open to the other instances of its VPC (peer.c) are listened on.
  *
  * An instance's files: DATA/ec2/ACCOUNT/REGION/ID/{disk,mnt,console.log}.
  * The disk starts as the image does: a copy of the host's /etc with the
@@ -33,6 +35,7 @@
 #include "core/gtime.h"
 #include "core/log.h"
 #include "runtime/forward.h"
+#include "runtime/link.h"
 #include "runtime/machine.h"
 #include "services/app.h"
 #include "services/loopaddr.h"
@@ -49,6 +52,7 @@ typedef struct {
     double cpu_s;   /* CPU seconds at the last sample, < 0 before the first */
     int64_t cpu_us; /* when that was */
     char pub[16];   /* the public address its metadata gives */
+    int link;       /* its way to the other instances (runtime/link.h), -1 none */
 } machine_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -344,16 +348,26 @@ static pid_t boot(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in, st
     return pid;
 }
 
-static void remember(const char *id, pid_t pid)
+static void remember(const char *id, pid_t pid, const char *pip)
 {
+    int link = pid > 0 ? link_make(pid, pip) : -1; /* system calls only: outside the lock */
     pthread_mutex_lock(&mu);
     machine_t *m = find(id);
     if (!m && nmachines < MAX_MACHINES) {
         m = &machines[nmachines++];
         snprintf(m->id, sizeof m->id, "%s", id);
-    }
-    if (m) m->pid = pid, m->reboot = false, m->cpu_s = -1;
+    } else if (m && m->link >= 0)
+        close(m->link);
+    if (m) m->pid = pid, m->reboot = false, m->cpu_s = -1, m->link = link;
     pthread_mutex_unlock(&mu);
+    if (!m && link >= 0) close(link);
+}
+
+/* The owner of an instance's listeners in its link (forward.h). */
+static const char *link_owner(char buf[40], const char *id)
+{
+    snprintf(buf, 40, "link:%s", id);
+    return buf;
 }
 
 static void forget(const char *id)
@@ -361,9 +375,13 @@ static void forget(const char *id)
     pthread_mutex_lock(&mu);
     machine_t *m = find(id);
     pid_t pid = m ? m->pid : 0;
+    int link = m ? m->link : -1;
     if (m) *m = machines[--nmachines];
     pthread_mutex_unlock(&mu);
+    char owner[40];
     fwd_set(id, "", NULL, 0, 0, "");
+    fwd_link_set(link_owner(owner, id), -1, NULL, 0);
+    if (link >= 0) close(link);
     imds_set(id, 0, NULL, 0);
     if (pid > 0) mach_kill(pid);
 }
@@ -514,24 +532,6 @@ static bool pub_changed(const char *id, const char *pub)
 
 /* ==== Forwards ==== */
 
-/* Ports a wide rule opens to the host: AWS's well-known ones (a rule of
- * every port would be 65,535 listeners). */
-static const int COMMON_PORTS[] = {22, 80, 443, 3000, 3306, 5000, 5432, 8000, 8001, 8008, 8080, 8443, 8888, 9000};
-
-static bool holds_host(const char *cidr)
-{
-    ec2__cidr_t c, host;
-    return cidr && ec2__cidr_parse(str_c(cidr), &c) && ec2__cidr_parse(str_c("127.0.0.1/32"), &host) &&
-           ec2__cidr_within(host, c);
-}
-
-static void add_port(int *ports, size_t *n, size_t cap, int p)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (ports[i] == p) return;
-    if (*n < cap) ports[(*n)++] = p;
-}
-
 static void forwards(sqlite3 *db, const inst_t *in, const char *pub, pid_t pid)
 {
     if (!pub || !*pub || pid <= 0) { /* nothing to listen at, or nothing to reach */
@@ -549,20 +549,38 @@ static void forwards(sqlite3 *db, const inst_t *in, const char *pub, pid_t pid)
     sqlite3_bind_text(st, 2, in->reg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, in->id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *proto = (const char *)sqlite3_column_text(st, 0);
-        int from = sqlite3_column_int(st, 1), to = sqlite3_column_int(st, 2);
-        if (!holds_host((const char *)sqlite3_column_text(st, 3))) continue;
-        bool all = !strcmp(proto, "-1");
-        if (!all && strcmp(proto, "tcp") != 0 && strcmp(proto, "6") != 0) continue;
-        if (all || from < 0) from = 0, to = 65535;
-        if (to - from < 64)
-            for (int p = from; p <= to; p++) add_port(ports, &n, 128, p);
-        else
-            for (size_t k = 0; k < sizeof COMMON_PORTS / sizeof COMMON_PORTS[0]; k++)
-                if (COMMON_PORTS[k] >= from && COMMON_PORTS[k] <= to) add_port(ports, &n, 128, COMMON_PORTS[k]);
+        if (ec2__cidr_holds((const char *)sqlite3_column_text(st, 3), "127.0.0.1"))
+            ec2__rule_ports((const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
+                            sqlite3_column_int(st, 2), ports, &n, 128);
     }
     store_release(st);
     fwd_set(in->id, pub, ports, n, pid, in->pip);
+}
+
+static pid_t pid_of(const char *id)
+{
+    pthread_mutex_lock(&mu);
+    machine_t *m = find(id);
+    pid_t pid = m ? m->pid : 0;
+    pthread_mutex_unlock(&mu);
+    return pid;
+}
+
+/* The connections a running instance may open to the others of its VPC
+ * (peer.c), listened on in its link; forget() ends them. The link is only
+ * closed on this thread, so it is used here outside the lock. */
+static void peers(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in)
+{
+    pthread_mutex_lock(&mu);
+    machine_t *m = find(in->id);
+    int link = m ? m->link : -1;
+    pthread_mutex_unlock(&mu);
+    if (link < 0) return;
+    enum { MAX_TARGETS = 256 };
+    fwd_link_t t[MAX_TARGETS];
+    size_t n = ec2__peers(app, a, db, in->acct, in->reg, in->id, t, MAX_TARGETS, pid_of);
+    char owner[40];
+    fwd_link_set(link_owner(owner, in->id), link, t, n);
 }
 
 /* ==== CPUUtilization ==== */
@@ -717,7 +735,7 @@ unsigned ec2_tick(struct app *app)
             if (!pub && w->wanted) pub = public_pick(a, db);
             pid_t p = boot(a, app, db, in, region);
             if (p < 0) continue;
-            remember(in->id, p);
+            remember(in->id, p, in->pip);
             EXEC(db,
                  "UPDATE instance SET state = 'running', public_ip = ?4, reason = '', state_code = NULL, "
                  "state_message = NULL WHERE account = ?1 AND region = ?2 AND id = ?3 AND state IN ('pending', "
@@ -735,6 +753,7 @@ unsigned ec2_tick(struct app *app)
                      "public_ip IS NULL",
                      in->acct, in->reg, in->id, pub);
             forwards(db, in, pub ? pub : "", pid);
+            peers(a, app, db, in);
             if (pid > 0 && pub_changed(in->id, pub)) metadata(a, db, in, pub, pid);
         } else if (!strcmp(s, "stopping") || !strcmp(s, "shutting-down")) {
             forget(in->id);
@@ -773,8 +792,10 @@ void ec2_stop(struct app *app)
     fwd_stop();
     imds_stop();
     pthread_mutex_lock(&mu);
-    for (size_t i = 0; i < nmachines; i++)
+    for (size_t i = 0; i < nmachines; i++) {
         if (machines[i].pid > 0) mach_kill(machines[i].pid);
+        if (machines[i].link >= 0) close(machines[i].link);
+    }
     nmachines = 0;
     pthread_mutex_unlock(&mu);
 }

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "core/req.h"
+#include "runtime/forward.h"
 #include "store/store.h"
 
 struct app;
@@ -154,6 +155,24 @@ typedef struct {
 bool ec2__cidr_parse(str_t s, ec2__cidr_t *c);
 bool ec2__cidr_overlap(ec2__cidr_t a, ec2__cidr_t b);
 bool ec2__cidr_within(ec2__cidr_t inner, ec2__cidr_t outer);
+
+/* Whether IPv4 address ip lies in block cidr (false for a NULL cidr). */
+bool ec2__cidr_holds(const char *cidr, const char *ip);
+
+/* ==== Between instances (peer.c) ==== */
+
+/* Adds to ports (once each, at most cap) the TCP ports a security group
+ * rule of protocol proto opens from..to: all of them, or for a range wider
+ * than 64 ports AWS's well-known ones only (a rule of every port would be
+ * 65,535 listeners); false for a protocol that carries no TCP. */
+bool ec2__rule_ports(const char *proto, int from, int to, int *ports, size_t *n, size_t cap);
+/* The connections instance id may open to the others of its VPC: the
+ * other running instances at their private addresses, and the VPC's DB
+ * instances (RDS) at their private addresses and endpoints; each with its
+ * machine (pid_of gives an instance's, 0 when it has none): at most cap in
+ * out. */
+size_t ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *id,
+                  fwd_link_t *out, size_t cap, pid_t (*pid_of)(const char *id));
 
 /* The zone id of a zone of the request's region ("use1-az1"), NULL if the
  * region has no such zone; the region's zone names joined by ", " (for

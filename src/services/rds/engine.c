@@ -402,6 +402,47 @@ unsigned rds_tick(struct app *app)
     return busy ? QUICK_TICK_MS : 0;
 }
 
+size_t rds_vpc_endpoints(struct app *app, const char *account, const char *region, const char *vpc_id,
+                         rds_endpoint_t *out, size_t cap)
+{
+    sqlite3 *db = rds__db(app);
+    sqlite3_stmt *st =
+        db ? store_stmt(db, "SELECT resource_id, private_ip, address, port, id FROM db_instance WHERE account = ?1 "
+                            "AND region = ?2 AND vpc_id = ?3 AND status NOT IN ('stopping', 'stopped', 'deleting')")
+           : NULL;
+    if (!st) return 0;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, vpc_id, -1, SQLITE_STATIC);
+    size_t n = 0;
+    while (n < cap && sqlite3_step(st) == SQLITE_ROW) {
+        pthread_mutex_lock(&mu);
+        running_t *m = find((const char *)sqlite3_column_text(st, 0));
+        pid_t pid = m ? m->pid : 0;
+        pthread_mutex_unlock(&mu);
+        if (pid <= 0) continue;
+        rds_endpoint_t *e = &out[n];
+        memset(e, 0, sizeof *e);
+        e->pid = pid;
+        snprintf(e->private_ip, sizeof e->private_ip, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(e->address, sizeof e->address, "%s", (const char *)sqlite3_column_text(st, 2));
+        e->port = sqlite3_column_int(st, 3);
+        sqlite3_stmt *g = store_stmt(db, "SELECT group_id FROM db_instance_sg WHERE account = ?1 AND region = ?2 AND "
+                                         "db_id = ?3 ORDER BY seq");
+        if (g) {
+            sqlite3_bind_text(g, 1, account, -1, SQLITE_STATIC);
+            sqlite3_bind_text(g, 2, region, -1, SQLITE_STATIC);
+            sqlite3_bind_text(g, 3, (const char *)sqlite3_column_text(st, 4), -1, SQLITE_TRANSIENT);
+            while (e->ngroups < sizeof e->groups / sizeof e->groups[0] && sqlite3_step(g) == SQLITE_ROW)
+                snprintf(e->groups[e->ngroups++], sizeof e->groups[0], "%s", (const char *)sqlite3_column_text(g, 0));
+            store_release(g);
+        }
+        n++;
+    }
+    store_release(st);
+    return n;
+}
+
 void rds_stop(struct app *app)
 {
     (void)app;

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/req.h"
 
@@ -55,6 +56,21 @@ int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__
 const char *rds__address_pick(req_t *r, sqlite3 *db);
 /* The version of the host's PostgreSQL server ("15.18"), NULL without one. */
 const char *rds__engine_version(void);
+/* A running DB instance of a VPC as its network sees it (for EC2's
+ * instances to reach it, services/ec2/peer.c): its machine, the private
+ * address the engine listens at, the endpoint address, the port and its
+ * VPC security groups. */
+typedef struct {
+    pid_t pid;
+    char private_ip[16], address[16];
+    int port;
+    char groups[5][24];
+    size_t ngroups;
+} rds_endpoint_t;
+/* The DB instances of vpc_id whose engine runs now: at most cap in out. */
+size_t rds_vpc_endpoints(struct app *app, const char *account, const char *region, const char *vpc_id,
+                         rds_endpoint_t *out, size_t cap);
+
 /* The registry's hooks: the tick runs the machines, stop ends them. */
 unsigned rds_tick(struct app *app);
 void rds_stop(struct app *app);

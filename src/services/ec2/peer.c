@@ -1,0 +1,281 @@
+/* peer.c — the VPC's network between instances: which TCP connections an
+ * instance may open to the other running instances of its VPC (at their
+ * private addresses) and to its DB instances (RDS's rds_vpc_endpoints: at
+ * their private addresses and at the endpoint addresses RDS gives). boot.c
+ * listens on each in the instance's link (runtime/link.h) and joins it to
+ * the other machine; whatever is not listed is refused there.
+ *
+ * AWS: "Control traffic to your AWS resources using security groups" and
+ * "Control subnet traffic with network access control lists", Amazon VPC
+ * User Guide. Within a VPC the local route always holds. A connection from
+ * A to port P of B passes when one of B's groups has an inbound rule for P
+ * whose source holds A's private address or is one of A's groups, and one
+ * of A's groups has an outbound rule for P to B the same way. Security
+ * groups are stateful: the answer needs no rule. Network ACLs apply only
+ * between subnets, and are stateless: A's subnet must let P out to B and
+ * B's subnet let it in, and the answer, to A's ephemeral port (Linux's
+ * 32768-60999), must pass the other way; each ACL's entries are evaluated
+ * lowest number first, the first that matches decides. */
+#include <stdio.h>
+#include <string.h>
+
+#include "services/app.h"
+#include "services/ec2/ec2.h"
+#include "services/rds/rds.h"
+
+/* Ports a wide rule opens: AWS's well-known ones (a rule of every port
+ * would be 65,535 listeners). */
+static const int COMMON_PORTS[] = {22, 80, 443, 3000, 3306, 5000, 5432, 8000, 8001, 8008, 8080, 8443, 8888, 9000};
+static const int EPHEMERAL[] = {32768, 60999};
+
+static void add_port(int *ports, size_t *n, size_t cap, int p)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (ports[i] == p) return;
+    if (*n < cap) ports[(*n)++] = p;
+}
+
+/* Whether a rule's protocol carries TCP; its range in *from..*to. */
+static bool tcp_range(const char *proto, int *from, int *to)
+{
+    bool all = !strcmp(proto, "-1");
+    if (!all && strcmp(proto, "tcp") != 0 && strcmp(proto, "6") != 0) return false;
+    if (all || *from < 0) *from = 0, *to = 65535;
+    return true;
+}
+
+bool ec2__rule_ports(const char *proto, int from, int to, int *ports, size_t *n, size_t cap)
+{
+    if (!tcp_range(proto, &from, &to)) return false;
+    if (to - from < 64)
+        for (int p = from; p <= to; p++) add_port(ports, n, cap, p);
+    else
+        for (size_t k = 0; k < sizeof COMMON_PORTS / sizeof COMMON_PORTS[0]; k++)
+            if (COMMON_PORTS[k] >= from && COMMON_PORTS[k] <= to) add_port(ports, n, cap, COMMON_PORTS[k]);
+    return true;
+}
+
+bool ec2__cidr_holds(const char *cidr, const char *ip)
+{
+    ec2__cidr_t c, host;
+    char one[24];
+    snprintf(one, sizeof one, "%s/32", ip);
+    return cidr && ec2__cidr_parse(str_c(cidr), &c) && ec2__cidr_parse(str_c(one), &host) && ec2__cidr_within(host, c);
+}
+
+typedef struct {
+    const char *subnet, *pip;
+    const char **groups;
+    size_t ngroups;
+} host_t;
+
+static bool in_groups(const host_t *h, const unsigned char *g)
+{
+    for (size_t i = 0; g && i < h->ngroups; i++)
+        if (!strcmp(h->groups[i], (const char *)g)) return true;
+    return false;
+}
+
+static sqlite3_stmt *stmt3(sqlite3 *db, const char *sql, const char *acct, const char *reg, const char *third)
+{
+    sqlite3_stmt *st = store_stmt(db, sql);
+    if (!st) return NULL;
+    sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, reg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, third, -1, SQLITE_STATIC);
+    return st;
+}
+
+/* Up to cap values of the first column of st, released. */
+static size_t column(arena_t *a, sqlite3_stmt *st, const char **out, size_t cap)
+{
+    size_t n = 0;
+    while (st && n < cap && sqlite3_step(st) == SQLITE_ROW)
+        out[n++] = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+    if (st) store_release(st);
+    return n;
+}
+
+enum { MAX_GROUPS = 16 };
+
+static void instance_groups(arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *id, host_t *h)
+{
+    h->groups = arena_alloc(a, MAX_GROUPS * sizeof *h->groups);
+    h->ngroups = column(a,
+                        stmt3(db,
+                              "SELECT group_id FROM instance_sg WHERE account = ?1 AND region = ?2 AND "
+                              "instance_id = ?3 ORDER BY seq",
+                              acct, reg, id),
+                        h->groups, MAX_GROUPS);
+}
+
+/* Whether rule row st (proto, from, to, cidr, ref_group) covers TCP port
+ * (any port when port < 0) with the other end `other`. */
+static bool rule_covers(sqlite3_stmt *st, const host_t *other, int port, int *from, int *to)
+{
+    *from = sqlite3_column_int(st, 1), *to = sqlite3_column_int(st, 2);
+    return tcp_range((const char *)sqlite3_column_text(st, 0), from, to) &&
+           (port < 0 || (port >= *from && port <= *to)) &&
+           (ec2__cidr_holds((const char *)sqlite3_column_text(st, 3), other->pip) ||
+            in_groups(other, sqlite3_column_text(st, 4)));
+}
+
+/* Walks the rules of of's groups in direction egress (0 inbound, 1
+ * outbound) that cover port with the other end `other`: with ports set,
+ * adds each rule's ports there and returns whether any did; without, stops
+ * at the first. */
+static bool rules(sqlite3 *db, const char *acct, const char *reg, const host_t *of, const host_t *other, int egress,
+                  int port, int *ports, size_t *n, size_t cap)
+{
+    bool any = false;
+    for (size_t g = 0; g < of->ngroups && (ports || !any); g++) {
+        sqlite3_stmt *st = stmt3(db,
+                                 "SELECT proto, from_port, to_port, cidr, ref_group FROM sg_rule WHERE account = ?1 "
+                                 "AND region = ?2 AND group_id = ?3 AND egress = ?4",
+                                 acct, reg, of->groups[g]);
+        if (st) sqlite3_bind_int(st, 4, egress);
+        int from, to;
+        while (st && (ports || !any) && sqlite3_step(st) == SQLITE_ROW)
+            if (rule_covers(st, other, port, &from, &to)) {
+                any = true;
+                if (ports) ec2__rule_ports((const char *)sqlite3_column_text(st, 0), from, to, ports, n, cap);
+            }
+        if (st) store_release(st);
+    }
+    return any;
+}
+
+/* Whether the ACL of subnet lets TCP port `port` with the other end at ip
+ * go in direction egress. */
+static bool acl_allows(sqlite3 *db, const char *acct, const char *reg, const char *subnet, int egress, const char *ip,
+                       int port)
+{
+    sqlite3_stmt *st = stmt3(db,
+                             "SELECT e.proto, e.from_val, e.to_val, e.cidr, e.action FROM nacl_assoc s JOIN "
+                             "nacl_entry e ON e.account = s.account AND e.region = s.region AND e.acl_id = s.acl_id "
+                             "WHERE s.account = ?1 AND s.region = ?2 AND s.subnet_id = ?3 AND e.egress = ?4 ORDER BY "
+                             "e.number",
+                             acct, reg, subnet);
+    if (!st) return false;
+    sqlite3_bind_int(st, 4, egress);
+    bool decided = false, allow = false;
+    while (!decided && sqlite3_step(st) == SQLITE_ROW) {
+        int from = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 1);
+        int to = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2);
+        if (!tcp_range((const char *)sqlite3_column_text(st, 0), &from, &to) || port < from || port > to ||
+            !ec2__cidr_holds((const char *)sqlite3_column_text(st, 3), ip))
+            continue;
+        decided = true;
+        allow = !strcmp((const char *)sqlite3_column_text(st, 4), "allow");
+    }
+    store_release(st);
+    return allow;
+}
+
+/* Whether a may reach port of b: b's groups let it in, a's let it out, and
+ * the ACLs between their subnets pass it both ways. */
+static bool passes(sqlite3 *db, const char *acct, const char *reg, const host_t *a, const host_t *b, int port)
+{
+    if (!rules(db, acct, reg, a, b, 1, port, NULL, NULL, 0)) return false;
+    if (!strcmp(a->subnet, b->subnet)) return true;
+    if (!acl_allows(db, acct, reg, a->subnet, 1, b->pip, port) ||
+        !acl_allows(db, acct, reg, b->subnet, 0, a->pip, port))
+        return false;
+    for (size_t k = 0; k < sizeof EPHEMERAL / sizeof EPHEMERAL[0]; k++)
+        if (!acl_allows(db, acct, reg, b->subnet, 1, a->pip, EPHEMERAL[k]) ||
+            !acl_allows(db, acct, reg, a->subnet, 0, b->pip, EPHEMERAL[k]))
+            return false;
+    return true;
+}
+
+static void add(fwd_link_t *out, size_t *n, size_t cap, const char *at, pid_t pid, const char *ip, int port)
+{
+    if (*n == cap) return;
+    fwd_link_t *l = &out[(*n)++];
+    memset(l, 0, sizeof *l);
+    snprintf(l->at, sizeof l->at, "%s", at);
+    snprintf(l->to.ip, sizeof l->to.ip, "%s", ip);
+    l->to.pid = pid;
+    l->to.port = port;
+}
+
+/* The subnet of vpc whose range holds ip (a DB instance's), "" if none. */
+static const char *subnet_of(arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *vpc,
+                             const char *ip)
+{
+    sqlite3_stmt *st =
+        stmt3(db, "SELECT id, cidr FROM subnet WHERE account = ?1 AND region = ?2 AND vpc_id = ?3", acct, reg, vpc);
+    const char *id = "";
+    while (st && !*id && sqlite3_step(st) == SQLITE_ROW)
+        if (ec2__cidr_holds((const char *)sqlite3_column_text(st, 1), ip))
+            id = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+    if (st) store_release(st);
+    return id;
+}
+
+size_t ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *id,
+                  fwd_link_t *out, size_t cap, pid_t (*pid_of)(const char *id))
+{
+    sqlite3_stmt *st = stmt3(db,
+                             "SELECT vpc_id, subnet_id, private_ip FROM instance WHERE account = ?1 AND region = "
+                             "?2 AND id = ?3",
+                             acct, reg, id);
+    host_t self = {0};
+    const char *vpc = NULL;
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        vpc = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+        self.subnet = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+        self.pip = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
+    }
+    if (st) store_release(st);
+    if (!vpc) return 0;
+    instance_groups(a, db, acct, reg, id, &self);
+    size_t n = 0;
+    /* the other running instances of the VPC, at their private addresses */
+    st = stmt3(db,
+               "SELECT p.id, p.subnet_id, p.private_ip FROM instance i JOIN instance p ON p.account = i.account "
+               "AND p.region = i.region AND p.vpc_id = i.vpc_id AND p.id <> i.id AND p.state = 'running' WHERE "
+               "i.account = ?1 AND i.region = ?2 AND i.id = ?3 ORDER BY p.seq",
+               acct, reg, id);
+    enum { MAX_PEERS = 256 };
+    const char *(*rows)[3] = arena_alloc(a, MAX_PEERS * sizeof *rows);
+    size_t np = 0;
+    while (st && np < MAX_PEERS && sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < 3; c++) rows[np][c] = arena_strdup(a, (const char *)sqlite3_column_text(st, c));
+        np++;
+    }
+    if (st) store_release(st);
+    for (size_t i = 0; i < np && n < cap; i++) {
+        pid_t pid = pid_of(rows[i][0]);
+        if (pid <= 0) continue;
+        host_t b = {.subnet = rows[i][1], .pip = rows[i][2]};
+        instance_groups(a, db, acct, reg, rows[i][0], &b);
+        int ports[128];
+        size_t nports = 0;
+        rules(db, acct, reg, &b, &self, 0, -1, ports, &nports, 128);
+        for (size_t k = 0; k < nports; k++)
+            if (passes(db, acct, reg, &self, &b, ports[k])) add(out, &n, cap, b.pip, pid, b.pip, ports[k]);
+    }
+    /* the VPC's DB instances, at their private addresses and endpoints; one
+     * without groups has the VPC's default group, as on AWS */
+    enum { MAX_DBS = 64 };
+    rds_endpoint_t *dbs = arena_alloc(a, MAX_DBS * sizeof *dbs);
+    size_t ndb = dbs ? rds_vpc_endpoints(app, acct, reg, vpc, dbs, MAX_DBS) : 0;
+    for (size_t i = 0; i < ndb && n < cap; i++) {
+        const rds_endpoint_t *e = &dbs[i];
+        host_t b = {.subnet = subnet_of(a, db, acct, reg, vpc, e->private_ip), .pip = e->private_ip};
+        b.groups = arena_alloc(a, MAX_GROUPS * sizeof *b.groups);
+        for (size_t g = 0; g < e->ngroups; g++) b.groups[b.ngroups++] = e->groups[g];
+        if (!b.ngroups)
+            b.ngroups =
+                column(a,
+                       stmt3(db, "SELECT id FROM sg WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND is_default",
+                             acct, reg, vpc),
+                       b.groups, 1);
+        if (!rules(db, acct, reg, &b, &self, 0, e->port, NULL, NULL, 0) || !passes(db, acct, reg, &self, &b, e->port))
+            continue;
+        add(out, &n, cap, e->private_ip, e->pid, e->private_ip, e->port);
+        add(out, &n, cap, e->address, e->pid, e->private_ip, e->port);
+    }
+    return n;
+}
