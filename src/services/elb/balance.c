@@ -30,18 +30,11 @@
 #include "services/elb/elb.h"
 #include "services/loopaddr.h"
 
-enum { MAX_HEALTH = 1024, QUICK_TICK_MS = 100 };
+enum { QUICK_TICK_MS = 100 };
 
-typedef struct {
-    char key[200]; /* account/region/lb/instance */
-    int state;     /* 0 registering, 1 InService, 2 OutOfService (checks), 3 OutOfService (not running) */
-    int streak;    /* passes (> 0) or failures (< 0) in a row */
-    int64_t next_us;
-} health_t;
-
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static health_t health[MAX_HEALTH];
-static size_t nhealth;
+/* state: 0 registering, 1 InService, 2 OutOfService (checks), 3
+ * OutOfService (not running); keyed account/region/lb/instance */
+static elb_health_table_t health = ELB_HEALTH_TABLE_INIT;
 static fwd_poolset_t pools;
 
 int64_t elb_second_us(void)
@@ -53,27 +46,13 @@ int64_t elb_second_us(void)
     return 1000000;
 }
 
-static health_t *find(const char *key, bool make)
-{
-    for (size_t i = 0; i < nhealth; i++)
-        if (!strcmp(health[i].key, key)) return &health[i];
-    if (!make || nhealth == MAX_HEALTH) return NULL;
-    health_t *h = &health[nhealth++];
-    memset(h, 0, sizeof *h);
-    snprintf(h->key, sizeof h->key, "%s", key);
-    return h;
-}
-
 /* The health state of (load balancer, instance): 0 registering when unknown. */
 static int state_of(const char *account, const char *region, const char *lb, const char *instance)
 {
-    char key[200];
+    char key[300];
     snprintf(key, sizeof key, "%s/%s/%s/%s", account, region, lb, instance);
-    pthread_mutex_lock(&mu);
-    health_t *h = find(key, false);
-    int s = h ? h->state : 0;
-    pthread_mutex_unlock(&mu);
-    return s;
+    elb_health_t h;
+    return elb_health_copy(&health, key, &h) ? h.state : 0;
 }
 
 void elb__health(const char *account, const char *region, const char *lb, const char *instance, const char **state,
@@ -97,17 +76,9 @@ int elb_instance_failing(const char *account, const char *region, const char *lb
 
 void elb__forget(const char *account, const char *region, const char *lb)
 {
-    char prefix[200];
+    char prefix[300];
     snprintf(prefix, sizeof prefix, "%s/%s/%s/", account, region, lb);
-    pthread_mutex_lock(&mu);
-    for (size_t i = 0; i < nhealth;) {
-        if (!strncmp(health[i].key, prefix, strlen(prefix))) {
-            health[i] = health[--nhealth];
-            continue;
-        }
-        i++;
-    }
-    pthread_mutex_unlock(&mu);
+    elb_health_forget(&health, prefix);
 }
 
 int elb_probe(pid_t pid, const char *ip, int port, const char *path, int64_t ms)
@@ -168,9 +139,9 @@ unsigned elb_tick(struct app *app)
         ec2_target_t t;
         bool in;
     } reg_t;
-    reg_t regs[MAX_HEALTH];
+    reg_t regs[ELB_HEALTH_MAX];
     size_t n = 0;
-    while (st && n < MAX_HEALTH && sqlite3_step(st) == SQLITE_ROW) {
+    while (st && n < ELB_HEALTH_MAX && sqlite3_step(st) == SQLITE_ROW) {
         reg_t *g = &regs[n++];
         const char *c[5];
         for (int i = 0; i < 5; i++) c[i] = arena_strdup(a, (const char *)sqlite3_column_text(st, i));
@@ -191,32 +162,31 @@ unsigned elb_tick(struct app *app)
         reg_t *g = &regs[i];
         int f = ec2_instance_target(app, str_c(g->acct), str_c(g->reg), str_c(g->id), a, &g->t);
         bool running = f == 1 && !strcmp(g->t.state, "running") && g->t.pid > 0;
-        char key[200];
+        char key[300];
         snprintf(key, sizeof key, "%s/%s/%s/%s", g->acct, g->reg, g->lb, g->id);
-        pthread_mutex_lock(&mu);
-        health_t *h = find(key, true);
+        pthread_mutex_lock(&health.mu);
+        elb_health_t *h = elb_health_find(&health, key, true);
         bool due = h && now >= h->next_us;
         if (h && due) h->next_us = now + (int64_t)g->interval * sec;
         if (h && (!soonest || h->next_us < soonest)) soonest = h->next_us;
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_unlock(&health.mu);
         if (!h) continue;
         int state = -1, streak = 0;
         if (!running) {
             state = 3;
         } else if (due) {
             bool pass = check(g->t.pid, g->t.private_ip, g->target, (int64_t)g->timeout * sec / 1000);
-            pthread_mutex_lock(&mu);
-            streak = pass ? (h->streak > 0 ? h->streak + 1 : 1) : (h->streak < 0 ? h->streak - 1 : -1);
-            h->streak = streak;
+            pthread_mutex_lock(&health.mu);
+            streak = elb_health_count(h, pass);
             if (h->state == 3) h->state = 0;
             if (streak >= g->healthy) state = 1;
             if (-streak >= g->unhealthy) state = 2;
-            pthread_mutex_unlock(&mu);
+            pthread_mutex_unlock(&health.mu);
         }
-        pthread_mutex_lock(&mu);
+        pthread_mutex_lock(&health.mu);
         if (state >= 0) h->state = state;
         g->in = h->state == 1;
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_unlock(&health.mu);
     }
     /* the listeners: one pool each over the InService instances */
     st = store_stmt(db, "SELECT l.account, l.region, l.lb, l.lb_port, l.instance_port, b.address FROM lb_listener l "

@@ -5,6 +5,7 @@
 #ifndef GR_SERVICES_ELB_ELB_H
 #define GR_SERVICES_ELB_ELB_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,6 +46,43 @@ int elb_instance_failing(const char *account, const char *region, const char *lb
  * it. -1 no connection or no answer in time; 0 connected (TCP), else the
  * HTTP status answered (0 when the answer is not HTTP). For ELBv2 too. */
 int elb_probe(pid_t pid, const char *ip, int port, const char *path, int64_t ms);
+
+/* ==== Health records (health.c), both balancers' ==== */
+
+/* One target's health: state is the balancer's own (0, the first, when
+ * new), streak the checks passed (> 0) or failed (< 0) in a row, last_code
+ * the last HTTP status (-1 a timeout), running whether the target was. */
+enum { ELB_HEALTH_MAX = 1024 };
+typedef struct {
+    char key[300];
+    int state;
+    int streak;
+    int last_code;
+    bool running;
+    int64_t next_us;
+} elb_health_t;
+typedef struct {
+    pthread_mutex_t mu;
+    elb_health_t e[ELB_HEALTH_MAX];
+    size_t n;
+} elb_health_table_t;
+#define ELB_HEALTH_TABLE_INIT                                                                                          \
+    {                                                                                                                  \
+        .mu = PTHREAD_MUTEX_INITIALIZER                                                                                \
+    }
+
+/* key's record, made (running, state 0) when make and missing; NULL when
+ * missing or the table is full. Under t->mu. */
+elb_health_t *elb_health_find(elb_health_table_t *t, const char *key, bool make);
+/* A copy of key's record: false when there is none. Takes t->mu. */
+bool elb_health_copy(elb_health_table_t *t, const char *key, elb_health_t *out);
+/* Forgets every record whose key starts with prefix. Takes t->mu. */
+void elb_health_forget(elb_health_table_t *t, const char *prefix);
+/* Whether a record whose key starts with prefix is in state. Takes t->mu. */
+bool elb_health_any(elb_health_table_t *t, const char *prefix, int state);
+/* Counts one check, passed or not, in the streak; the new streak. Under
+ * t->mu. */
+int elb_health_count(elb_health_t *h, bool pass);
 
 /* A second of the load balancers' health-check times, in microseconds
  * (shorter in test builds with GUREUM_ELB_SECOND_MS). For ELBv2 too. */

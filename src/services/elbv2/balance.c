@@ -25,35 +25,13 @@
 #include "services/elb/elb.h"
 #include "services/elbv2/elbv2.h"
 
-enum { MAX_HEALTH = 1024, QUICK_TICK_MS = 100 };
+enum { QUICK_TICK_MS = 100 };
 
 typedef enum { H_INITIAL, H_HEALTHY, H_UNHEALTHY } hstate_t;
 
-typedef struct {
-    char key[300]; /* tg_arn|id|port */
-    hstate_t state;
-    int streak;    /* passes (> 0) or failures (< 0) in a row */
-    int last_code; /* the last HTTP status, -1 a timeout */
-    bool running;
-    int64_t next_us;
-} health_t;
-
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static health_t health[MAX_HEALTH];
-static size_t nhealth;
+/* keyed tg_arn|id|port */
+static elb_health_table_t health = ELB_HEALTH_TABLE_INIT;
 static fwd_poolset_t pools;
-
-static health_t *find(const char *key, bool make)
-{
-    for (size_t i = 0; i < nhealth; i++)
-        if (!strcmp(health[i].key, key)) return &health[i];
-    if (!make || nhealth == MAX_HEALTH) return NULL;
-    health_t *h = &health[nhealth++];
-    memset(h, 0, sizeof *h);
-    h->running = true;
-    snprintf(h->key, sizeof h->key, "%s", key);
-    return h;
-}
 
 void elbv2__health(const char *tg_arn, const char *id, int port, bool in_use, const char **state, const char **reason,
                    const char **description)
@@ -61,10 +39,8 @@ void elbv2__health(const char *tg_arn, const char *id, int port, bool in_use, co
     static _Thread_local char desc[96];
     char key[300];
     snprintf(key, sizeof key, "%s|%s|%d", tg_arn, id, port);
-    pthread_mutex_lock(&mu);
-    health_t *h = find(key, false);
-    health_t copy = h ? *h : (health_t){.state = H_INITIAL, .running = true};
-    pthread_mutex_unlock(&mu);
+    elb_health_t copy = {.state = H_INITIAL, .running = true};
+    bool h = elb_health_copy(&health, key, &copy);
     /* AWS's states, reason codes and descriptions (recorded) */
     if (!in_use) {
         *state = "unused", *reason = "Target.NotInUse";
@@ -91,27 +67,14 @@ void elbv2__forget(const char *tg_arn, const char *id)
 {
     char prefix[300];
     snprintf(prefix, sizeof prefix, id ? "%s|%s|" : "%s|", tg_arn, id);
-    pthread_mutex_lock(&mu);
-    for (size_t i = 0; i < nhealth;) {
-        if (!strncmp(health[i].key, prefix, strlen(prefix))) {
-            health[i] = health[--nhealth];
-            continue;
-        }
-        i++;
-    }
-    pthread_mutex_unlock(&mu);
+    elb_health_forget(&health, prefix);
 }
 
 int elbv2_target_failing(const char *tg_arn, const char *instance)
 {
     char prefix[300];
     snprintf(prefix, sizeof prefix, "%s|%s|", tg_arn, instance);
-    int failing = 0;
-    pthread_mutex_lock(&mu);
-    for (size_t i = 0; i < nhealth && !failing; i++)
-        failing = !strncmp(health[i].key, prefix, strlen(prefix)) && health[i].state == H_UNHEALTHY;
-    pthread_mutex_unlock(&mu);
-    return failing;
+    return elb_health_any(&health, prefix, H_UNHEALTHY);
 }
 
 /* Whether an HTTP status is one the matcher accepts ("200", "200,302",
@@ -149,9 +112,9 @@ unsigned elbv2_tick(struct app *app)
                                       "g.hc_unhealthy, g.hc_enabled, (SELECT count(*) FROM listener l WHERE "
                                       "instr(l.actions, g.arn) > 0) FROM tg_target t JOIN tg g ON g.arn = t.tg_arn "
                                       "ORDER BY t.seq");
-    reg_t *regs = ARENA_NEWN(a, reg_t, MAX_HEALTH);
+    reg_t *regs = ARENA_NEWN(a, reg_t, ELB_HEALTH_MAX);
     size_t n = 0;
-    while (st && regs && n < MAX_HEALTH && sqlite3_step(st) == SQLITE_ROW) {
+    while (st && regs && n < ELB_HEALTH_MAX && sqlite3_step(st) == SQLITE_ROW) {
         reg_t *g = &regs[n++];
         const char *c[9];
         for (int i = 0; i < 9; i++) {
@@ -187,36 +150,36 @@ unsigned elbv2_tick(struct app *app)
         bool running = f == 1 && !strcmp(g->t.state, "running") && g->t.pid > 0;
         char key[300];
         snprintf(key, sizeof key, "%s|%s|%d", g->tg, g->id, g->port);
-        pthread_mutex_lock(&mu);
-        health_t *h = find(key, true);
+        pthread_mutex_lock(&health.mu);
+        elb_health_t *h = elb_health_find(&health, key, true);
         bool due = h && g->in_use && running && now >= h->next_us;
         if (h) h->running = running;
         if (h && due) h->next_us = now + (int64_t)g->interval * sec;
         if (h && g->in_use && running && (!soonest || h->next_us < soonest)) soonest = h->next_us;
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_unlock(&health.mu);
         if (!h) continue;
         if (due && !g->enabled) {
             /* AWS: without health checks every running target is healthy */
-            pthread_mutex_lock(&mu);
+            pthread_mutex_lock(&health.mu);
             h->state = H_HEALTHY;
-            pthread_mutex_unlock(&mu);
+            pthread_mutex_unlock(&health.mu);
         } else if (due) {
             int port = strcmp(g->hport, "traffic-port") ? atoi(g->hport) : g->port;
             bool http = !strcmp(g->proto, "HTTP");
             int code = elb_probe(g->t.pid, g->t.private_ip, port, http ? (g->path ? g->path : "/") : NULL,
                                  (int64_t)g->timeout * sec / 1000);
             bool pass = http ? code > 0 && accepted(g->matcher, code) : code == 0;
-            pthread_mutex_lock(&mu);
-            h->streak = pass ? (h->streak > 0 ? h->streak + 1 : 1) : (h->streak < 0 ? h->streak - 1 : -1);
+            pthread_mutex_lock(&health.mu);
+            elb_health_count(h, pass);
             h->last_code = code;
             if (h->streak >= g->healthy) h->state = H_HEALTHY;
             if (-h->streak >= g->unhealthy) h->state = H_UNHEALTHY;
-            pthread_mutex_unlock(&mu);
+            pthread_mutex_unlock(&health.mu);
         }
-        pthread_mutex_lock(&mu);
+        pthread_mutex_lock(&health.mu);
         g->up = running;
         if (h->state != H_HEALTHY) g->up = false;
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_unlock(&health.mu);
     }
     /* the listeners: one pool each over their target groups' healthy targets */
     st = store_stmt(db, "SELECT l.port, l.actions, b.address FROM listener l JOIN lb2 b ON b.arn = l.lb_arn");
