@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/lazythread.h"
 #include "core/log.h"
 #include "runtime/forward.h"
 #include "runtime/link.h"
@@ -46,8 +47,7 @@ typedef struct {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static fwd_t fwds[MAX_FWD];
 static size_t nfwd;
-static pthread_t thread;
-static bool running, stopping;
+static lazythread_t worker;
 
 static int listen_on(const fwd_t *f)
 {
@@ -170,7 +170,7 @@ static void *fwd_main(void *arg)
     for (;;) {
         size_t n = 0;
         pthread_mutex_lock(&mu);
-        if (stopping) {
+        if (worker.stopping) {
             for (size_t i = 0; i < nfwd; i++) {
                 drop(&fwds[i]);
             }
@@ -224,10 +224,7 @@ static void *fwd_main(void *arg)
  * (called under mu). */
 static int start_locked(size_t wanted)
 {
-    if (running || stopping || !wanted) return GR_OK;
-    if (pthread_create(&thread, NULL, fwd_main, NULL) != 0) return GR_ERR;
-    running = true;
-    return GR_OK;
+    return wanted ? lazythread_start(&worker, fwd_main) : GR_OK;
 }
 
 /* Whether two fds name the same namespace. */
@@ -357,12 +354,7 @@ void fwd_pool_close(const char *owner)
 
 void fwd_stop(void)
 {
-    pthread_mutex_lock(&mu);
-    bool was = running;
-    stopping = true;
-    running = false;
-    pthread_mutex_unlock(&mu);
-    if (was) pthread_join(thread, NULL);
+    lazythread_stop(&worker, &mu);
 }
 
 void fwd_poolset_update(fwd_poolset_t *set, const fwd_poolset_t *seen)

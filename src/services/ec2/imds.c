@@ -27,6 +27,7 @@
 
 #include "core/err.h"
 #include "core/id.h"
+#include "core/lazythread.h"
 #include "core/log.h"
 #include "runtime/machine.h"
 #include "services/ec2/imds.h"
@@ -47,8 +48,7 @@ typedef struct {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static served_t *served[MAX_MACHINES];
 static size_t nserved;
-static pthread_t thread;
-static bool running, stopping;
+static lazythread_t worker;
 
 static void served_free(served_t *s)
 {
@@ -190,7 +190,7 @@ static void *imds_main(void *arg)
     struct pollfd pf[MAX_MACHINES];
     for (;;) {
         pthread_mutex_lock(&mu);
-        if (stopping) {
+        if (worker.stopping) {
             for (size_t i = 0; i < nserved; i++) served_free(served[i]);
             nserved = 0;
             pthread_mutex_unlock(&mu);
@@ -262,9 +262,7 @@ int imds_set(const char *id, pid_t pid, const imds_entry_t *entries, size_t n)
         served[nserved++] = s;
         s = NULL;
     }
-    if (rc == GR_OK && !running && !stopping && nserved) {
-        if (pthread_create(&thread, NULL, imds_main, NULL) == 0) running = true;
-    }
+    if (rc == GR_OK && nserved) lazythread_start(&worker, imds_main);
     pthread_mutex_unlock(&mu);
     if (s) served_free(s);
     return rc;
@@ -272,10 +270,5 @@ int imds_set(const char *id, pid_t pid, const imds_entry_t *entries, size_t n)
 
 void imds_stop(void)
 {
-    pthread_mutex_lock(&mu);
-    bool was = running;
-    stopping = true;
-    running = false;
-    pthread_mutex_unlock(&mu);
-    if (was) pthread_join(thread, NULL);
+    lazythread_stop(&worker, &mu);
 }
