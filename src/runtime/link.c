@@ -9,6 +9,7 @@
  * it over the pair), so nothing in the machine answers its own way out. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
@@ -255,20 +256,26 @@ int link_make(pid_t pid, const char *ipv4)
     return ns;
 }
 
-int link_listen(int nsfd, const char *ipv4, int port)
+/* A socket made in the namespace nsfd (it stays there whatever thread
+ * uses it); -1 with errno. */
+static int socket_in(int nsfd, int type, int proto)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, ipv4, &sa.sin_addr) != 1) return errno = EINVAL, -1;
     int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
     if (self >= 0 && setns(nsfd, CLONE_NEWNET) == 0) {
-        /* a socket stays in the namespace it was made in */
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
         int e = errno;
         if (setns(self, CLONE_NEWNET) < 0) log_error("link: cannot return to the host's network: %s", strerror(errno));
         errno = e;
     }
     if (self >= 0) close(self);
-    int one = 1;
+    return fd;
+}
+
+int link_listen(int nsfd, const char *ipv4, int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, ipv4, &sa.sin_addr) != 1) return errno = EINVAL, -1;
+    int fd = socket_in(nsfd, SOCK_STREAM, 0), one = 1;
     if (fd >= 0) {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
@@ -277,6 +284,18 @@ int link_listen(int nsfd, const char *ipv4, int port)
             errno = e;
             fd = -1;
         }
+    }
+    return fd;
+}
+
+int link_raw_icmp(int nsfd)
+{
+    int fd = socket_in(nsfd, SOCK_RAW, IPPROTO_ICMP), one = 1;
+    if (fd >= 0 && setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof one) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        fd = -1;
     }
     return fd;
 }

@@ -27,4 +27,8 @@ int link_make(pid_t pid, const char *ipv4);
  * ipv4:port, an address of another machine or service; -1 with errno. */
 int link_listen(int nsfd, const char *ipv4, int port);
 
+/* A non-blocking raw ICMP socket (IP_HDRINCL: the caller writes the IP
+ * header) in the link named by nsfd, for echo.c; -1 with errno. */
+int link_raw_icmp(int nsfd);
+
 #endif

@@ -3,8 +3,8 @@ public ELB subnet is reached with ssh from the host; the web servers in WEB-SUBN
 through it (`ssh` with the bastion as ProxyCommand, as the lab does), because WEB-SG lets SSH in
 from 10.0.2.0/24 only. Security groups allow (by address range or by group), network ACLs deny
 between subnets (stateless: the answer's ephemeral ports too), and whatever is not allowed is
-refused inside the instance's own network. The web servers reach the lab's RDS database at its
-endpoint.
+refused inside the instance's own network; pings are answered where the groups allow ICMP. The
+web servers reach the lab's RDS database at its endpoint.
 """
 import os
 import shutil
@@ -179,6 +179,27 @@ def test_network_acls_deny_between_subnets(ec2, lab):
                                                  {"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
     ec2.replace_network_acl_association(AssociationId=back, NetworkAclId=default["NetworkAclId"])
     ec2.delete_network_acl(NetworkAclId=acl)
+
+
+def test_ping_as_groups_allow(ec2, lab):
+    """ping answers where the target's groups let ICMP echo in from the source (and the ACLs pass
+    it both ways), as on AWS; WEB-SG has no ICMP rule at first, so the bastion's pings go
+    unanswered; an address no instance has never answers."""
+    w0 = lab["webs"][0]
+    ping = "ping -c 1 -W 2 %s >/dev/null 2>&1 && echo answered || echo silent"
+    p = until_ok(lambda: ssh(lab, "; ".join([ping % w0, ping % "10.0.1.99"])))
+    assert p.stdout.split() == ["silent", "silent"]
+    web_sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["WEB-SG"]}])[
+        "SecurityGroups"][0]["GroupId"]
+    icmp = [{"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "IpRanges": [{"CidrIp": "10.0.2.0/24"}]}]
+    ec2.authorize_security_group_ingress(GroupId=web_sg, IpPermissions=icmp)
+    assert wait_for(lambda: ssh(lab, ping % w0).stdout.split() == ["answered"], timeout=30)
+    p = ssh(lab, "ping -c 2 -i 0.2 %s" % w0)
+    assert p.returncode == 0 and ("64 bytes from %s: icmp_seq=1" % w0) in p.stdout
+    # the other web server is in WEB-SG too, but 10.0.1.0/24 is not the rule's range
+    assert ssh(lab, ping % w0, via=lab["webs"][1]).stdout.split() == ["silent"]
+    ec2.revoke_security_group_ingress(GroupId=web_sg, IpPermissions=icmp)
+    assert wait_for(lambda: ssh(lab, ping % w0).stdout.split() == ["silent"], timeout=30)
 
 
 def test_rules_follow_changes(ec2, lab):

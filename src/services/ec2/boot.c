@@ -34,6 +34,7 @@
 
 #include "core/gtime.h"
 #include "core/log.h"
+#include "runtime/echo.h"
 #include "runtime/forward.h"
 #include "runtime/link.h"
 #include "runtime/machine.h"
@@ -381,6 +382,7 @@ static void forget(const char *id)
     char owner[40];
     fwd_set(id, "", NULL, 0, 0, "");
     fwd_link_set(link_owner(owner, id), -1, NULL, 0);
+    echo_set(owner, -1, NULL, 0);
     if (link >= 0) close(link);
     imds_set(id, 0, NULL, 0);
     if (pid > 0) mach_kill(pid);
@@ -576,11 +578,14 @@ static void peers(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in)
     int link = m ? m->link : -1;
     pthread_mutex_unlock(&mu);
     if (link < 0) return;
-    enum { MAX_TARGETS = 256 };
+    enum { MAX_TARGETS = 256, MAX_PINGS = 256 };
     fwd_link_t t[MAX_TARGETS];
-    size_t n = ec2__peers(app, a, db, in->acct, in->reg, in->id, t, MAX_TARGETS, pid_of);
+    char pings[MAX_PINGS][16];
+    ec2__reach_t r = {.links = t, .cap = MAX_TARGETS, .pings = pings, .pings_cap = MAX_PINGS};
+    ec2__peers(app, a, db, in->acct, in->reg, in->id, &r, pid_of);
     char owner[40];
-    fwd_link_set(link_owner(owner, in->id), link, t, n);
+    fwd_link_set(link_owner(owner, in->id), link, t, r.n);
+    echo_set(owner, link, (const char(*)[16])pings, r.npings);
 }
 
 /* ==== CPUUtilization ==== */
@@ -790,6 +795,7 @@ void ec2_stop(struct app *app)
 {
     (void)app;
     fwd_stop();
+    echo_stop();
     imds_stop();
     pthread_mutex_lock(&mu);
     for (size_t i = 0; i < nmachines; i++) {

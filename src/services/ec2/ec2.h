@@ -166,13 +166,20 @@ bool ec2__cidr_holds(const char *cidr, const char *ip);
  * than 64 ports AWS's well-known ones only (a rule of every port would be
  * 65,535 listeners); false for a protocol that carries no TCP. */
 bool ec2__rule_ports(const char *proto, int from, int to, int *ports, size_t *n, size_t cap);
-/* The connections instance id may open to the others of its VPC: the
- * other running instances at their private addresses, and the VPC's DB
- * instances (RDS) at their private addresses and endpoints; each with its
- * machine (pid_of gives an instance's, 0 when it has none): at most cap in
- * out. */
-size_t ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *id,
-                  fwd_link_t *out, size_t cap, pid_t (*pid_of)(const char *id));
+/* What instance id may reach of its VPC: the TCP connections (links) to
+ * the other running instances at their private addresses and to the VPC's
+ * DB instances (RDS) at their private addresses and endpoints, each with
+ * its machine (pid_of gives an instance's, 0 when it has none); and the
+ * instances' addresses its pings reach (pings). At most cap and pings_cap
+ * of each; n and npings are set. */
+typedef struct {
+    fwd_link_t *links;
+    size_t n, cap;
+    char (*pings)[16];
+    size_t npings, pings_cap;
+} ec2__reach_t;
+void ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *id,
+                ec2__reach_t *out, pid_t (*pid_of)(const char *id));
 
 /* The zone id of a zone of the request's region ("use1-az1"), NULL if the
  * region has no such zone; the region's zone names joined by ", " (for

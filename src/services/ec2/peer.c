@@ -44,6 +44,21 @@ static bool tcp_range(const char *proto, int *from, int *to)
     return true;
 }
 
+enum { TCP = 6, ICMP = 1, ECHO_REQUEST = 8, ECHO_REPLY = 0 };
+
+/* Whether a rule or ACL entry of protocol proto over *from..*to (ports, or
+ * an ICMP type and code; -1 all) covers value of protocol want: a TCP port
+ * (< 0: any), or an ICMP type with code 0. */
+static bool covers(const char *proto, int *from, int *to, int want, int value)
+{
+    if (want == ICMP) {
+        if (!strcmp(proto, "-1")) return true;
+        if (strcmp(proto, "icmp") != 0 && strcmp(proto, "1") != 0) return false;
+        return (*from == -1 || *from == value) && (*to == -1 || *to == 0);
+    }
+    return tcp_range(proto, from, to) && (value < 0 || (value >= *from && value <= *to));
+}
+
 bool ec2__rule_ports(const char *proto, int from, int to, int *ports, size_t *n, size_t cap)
 {
     if (!tcp_range(proto, &from, &to)) return false;
@@ -109,23 +124,22 @@ static void instance_groups(arena_t *a, sqlite3 *db, const char *acct, const cha
                         h->groups, MAX_GROUPS);
 }
 
-/* Whether rule row st (proto, from, to, cidr, ref_group) covers TCP port
- * (any port when port < 0) with the other end `other`. */
-static bool rule_covers(sqlite3_stmt *st, const host_t *other, int port, int *from, int *to)
+/* Whether rule row st (proto, from, to, cidr, ref_group) covers value of
+ * protocol want (covers()) with the other end `other`. */
+static bool rule_covers(sqlite3_stmt *st, const host_t *other, int want, int value, int *from, int *to)
 {
     *from = sqlite3_column_int(st, 1), *to = sqlite3_column_int(st, 2);
-    return tcp_range((const char *)sqlite3_column_text(st, 0), from, to) &&
-           (port < 0 || (port >= *from && port <= *to)) &&
+    return covers((const char *)sqlite3_column_text(st, 0), from, to, want, value) &&
            (ec2__cidr_holds((const char *)sqlite3_column_text(st, 3), other->pip) ||
             in_groups(other, sqlite3_column_text(st, 4)));
 }
 
 /* Walks the rules of of's groups in direction egress (0 inbound, 1
- * outbound) that cover port with the other end `other`: with ports set,
- * adds each rule's ports there and returns whether any did; without, stops
- * at the first. */
+ * outbound) that cover value of protocol want with the other end `other`:
+ * with ports set (TCP), adds each rule's ports there and returns whether
+ * any did; without, stops at the first. */
 static bool rules(sqlite3 *db, const char *acct, const char *reg, const host_t *of, const host_t *other, int egress,
-                  int port, int *ports, size_t *n, size_t cap)
+                  int want, int value, int *ports, size_t *n, size_t cap)
 {
     bool any = false;
     for (size_t g = 0; g < of->ngroups && (ports || !any); g++) {
@@ -136,7 +150,7 @@ static bool rules(sqlite3 *db, const char *acct, const char *reg, const host_t *
         if (st) sqlite3_bind_int(st, 4, egress);
         int from, to;
         while (st && (ports || !any) && sqlite3_step(st) == SQLITE_ROW)
-            if (rule_covers(st, other, port, &from, &to)) {
+            if (rule_covers(st, other, want, value, &from, &to)) {
                 any = true;
                 if (ports) ec2__rule_ports((const char *)sqlite3_column_text(st, 0), from, to, ports, n, cap);
             }
@@ -145,10 +159,10 @@ static bool rules(sqlite3 *db, const char *acct, const char *reg, const host_t *
     return any;
 }
 
-/* Whether the ACL of subnet lets TCP port `port` with the other end at ip
- * go in direction egress. */
+/* Whether the ACL of subnet lets value of protocol want (covers()) with the
+ * other end at ip go in direction egress. */
 static bool acl_allows(sqlite3 *db, const char *acct, const char *reg, const char *subnet, int egress, const char *ip,
-                       int port)
+                       int want, int value)
 {
     sqlite3_stmt *st = stmt3(db,
                              "SELECT e.proto, e.from_val, e.to_val, e.cidr, e.action FROM nacl_assoc s JOIN "
@@ -162,7 +176,7 @@ static bool acl_allows(sqlite3 *db, const char *acct, const char *reg, const cha
     while (!decided && sqlite3_step(st) == SQLITE_ROW) {
         int from = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 1);
         int to = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2);
-        if (!tcp_range((const char *)sqlite3_column_text(st, 0), &from, &to) || port < from || port > to ||
+        if (!covers((const char *)sqlite3_column_text(st, 0), &from, &to, want, value) ||
             !ec2__cidr_holds((const char *)sqlite3_column_text(st, 3), ip))
             continue;
         decided = true;
@@ -172,26 +186,33 @@ static bool acl_allows(sqlite3 *db, const char *acct, const char *reg, const cha
     return allow;
 }
 
-/* Whether a may reach port of b: b's groups let it in, a's let it out, and
- * the ACLs between their subnets pass it both ways. */
-static bool passes(sqlite3 *db, const char *acct, const char *reg, const host_t *a, const host_t *b, int port)
+/* Whether a may reach b with value of protocol want (a TCP port, or an
+ * echo request): b's groups let it in, a's let it out, and the ACLs
+ * between their subnets pass it and its answer (to Linux's ephemeral
+ * ports, or the echo reply). */
+static bool passes(sqlite3 *db, const char *acct, const char *reg, const host_t *a, const host_t *b, int want,
+                   int value)
 {
-    if (!rules(db, acct, reg, a, b, 1, port, NULL, NULL, 0)) return false;
-    if (!strcmp(a->subnet, b->subnet)) return true;
-    if (!acl_allows(db, acct, reg, a->subnet, 1, b->pip, port) ||
-        !acl_allows(db, acct, reg, b->subnet, 0, a->pip, port))
+    if (!rules(db, acct, reg, b, a, 0, want, value, NULL, NULL, 0) ||
+        !rules(db, acct, reg, a, b, 1, want, value, NULL, NULL, 0))
         return false;
-    for (size_t k = 0; k < sizeof EPHEMERAL / sizeof EPHEMERAL[0]; k++)
-        if (!acl_allows(db, acct, reg, b->subnet, 1, a->pip, EPHEMERAL[k]) ||
-            !acl_allows(db, acct, reg, a->subnet, 0, b->pip, EPHEMERAL[k]))
+    if (!strcmp(a->subnet, b->subnet)) return true;
+    if (!acl_allows(db, acct, reg, a->subnet, 1, b->pip, want, value) ||
+        !acl_allows(db, acct, reg, b->subnet, 0, a->pip, want, value))
+        return false;
+    const int *back = want == ICMP ? (const int[]){ECHO_REPLY} : EPHEMERAL;
+    size_t nback = want == ICMP ? 1 : sizeof EPHEMERAL / sizeof EPHEMERAL[0];
+    for (size_t k = 0; k < nback; k++)
+        if (!acl_allows(db, acct, reg, b->subnet, 1, a->pip, want, back[k]) ||
+            !acl_allows(db, acct, reg, a->subnet, 0, b->pip, want, back[k]))
             return false;
     return true;
 }
 
-static void add(fwd_link_t *out, size_t *n, size_t cap, const char *at, pid_t pid, const char *ip, int port)
+static void add(ec2__reach_t *out, const char *at, pid_t pid, const char *ip, int port)
 {
-    if (*n == cap) return;
-    fwd_link_t *l = &out[(*n)++];
+    if (out->n == out->cap) return;
+    fwd_link_t *l = &out->links[out->n++];
     memset(l, 0, sizeof *l);
     snprintf(l->at, sizeof l->at, "%s", at);
     snprintf(l->to.ip, sizeof l->to.ip, "%s", ip);
@@ -213,8 +234,8 @@ static const char *subnet_of(arena_t *a, sqlite3 *db, const char *acct, const ch
     return id;
 }
 
-size_t ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *id,
-                  fwd_link_t *out, size_t cap, pid_t (*pid_of)(const char *id))
+void ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *id,
+                ec2__reach_t *out, pid_t (*pid_of)(const char *id))
 {
     sqlite3_stmt *st = stmt3(db,
                              "SELECT vpc_id, subnet_id, private_ip FROM instance WHERE account = ?1 AND region = "
@@ -228,9 +249,9 @@ size_t ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, co
         self.pip = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
     }
     if (st) store_release(st);
-    if (!vpc) return 0;
+    out->n = out->npings = 0;
+    if (!vpc) return;
     instance_groups(a, db, acct, reg, id, &self);
-    size_t n = 0;
     /* the other running instances of the VPC, at their private addresses */
     st = stmt3(db,
                "SELECT p.id, p.subnet_id, p.private_ip FROM instance i JOIN instance p ON p.account = i.account "
@@ -245,23 +266,25 @@ size_t ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, co
         np++;
     }
     if (st) store_release(st);
-    for (size_t i = 0; i < np && n < cap; i++) {
+    for (size_t i = 0; i < np; i++) {
         pid_t pid = pid_of(rows[i][0]);
         if (pid <= 0) continue;
         host_t b = {.subnet = rows[i][1], .pip = rows[i][2]};
         instance_groups(a, db, acct, reg, rows[i][0], &b);
         int ports[128];
         size_t nports = 0;
-        rules(db, acct, reg, &b, &self, 0, -1, ports, &nports, 128);
+        rules(db, acct, reg, &b, &self, 0, TCP, -1, ports, &nports, 128);
         for (size_t k = 0; k < nports; k++)
-            if (passes(db, acct, reg, &self, &b, ports[k])) add(out, &n, cap, b.pip, pid, b.pip, ports[k]);
+            if (passes(db, acct, reg, &self, &b, TCP, ports[k])) add(out, b.pip, pid, b.pip, ports[k]);
+        if (out->npings < out->pings_cap && passes(db, acct, reg, &self, &b, ICMP, ECHO_REQUEST))
+            snprintf(out->pings[out->npings++], sizeof out->pings[0], "%s", b.pip);
     }
     /* the VPC's DB instances, at their private addresses and endpoints; one
      * without groups has the VPC's default group, as on AWS */
     enum { MAX_DBS = 64 };
     rds_endpoint_t *dbs = arena_alloc(a, MAX_DBS * sizeof *dbs);
     size_t ndb = dbs ? rds_vpc_endpoints(app, acct, reg, vpc, dbs, MAX_DBS) : 0;
-    for (size_t i = 0; i < ndb && n < cap; i++) {
+    for (size_t i = 0; i < ndb; i++) {
         const rds_endpoint_t *e = &dbs[i];
         host_t b = {.subnet = subnet_of(a, db, acct, reg, vpc, e->private_ip), .pip = e->private_ip};
         b.groups = arena_alloc(a, MAX_GROUPS * sizeof *b.groups);
@@ -272,10 +295,8 @@ size_t ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, co
                        stmt3(db, "SELECT id FROM sg WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND is_default",
                              acct, reg, vpc),
                        b.groups, 1);
-        if (!rules(db, acct, reg, &b, &self, 0, e->port, NULL, NULL, 0) || !passes(db, acct, reg, &self, &b, e->port))
-            continue;
-        add(out, &n, cap, e->private_ip, e->pid, e->private_ip, e->port);
-        add(out, &n, cap, e->address, e->pid, e->private_ip, e->port);
+        if (!passes(db, acct, reg, &self, &b, TCP, e->port)) continue;
+        add(out, e->private_ip, e->pid, e->private_ip, e->port);
+        add(out, e->address, e->pid, e->private_ip, e->port);
     }
-    return n;
 }
