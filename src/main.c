@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,15 @@ static int serve(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* connections, blobs and the machines' forwards each hold files: the
+     * soft limit (often 1024) raised toward the hard one, as servers do, but
+     * to 65536 at most (machines inherit it, and some programs walk every
+     * possible descriptor) */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < 65536 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max < 65536 ? nofile.rlim_max : 65536;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     /* Each request's arena is freed whole at its end; with glibc's defaults
      * the freed top of a thread's heap (over 128 KiB) went back to the kernel
      * (madvise) and was faulted in again by the next request, 8% of a 4 KiB

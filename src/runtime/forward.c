@@ -10,7 +10,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -29,7 +28,10 @@
 #include "runtime/link.h"
 #include "runtime/machine.h"
 
-enum { MAX_FWD = 1024, TURN_MS = 200, CONNECT_MS = 3000 };
+/* every instance's link holds a listener per port it may reach on each
+ * other instance of its VPC (a default group's all-traffic rule: 14 ports
+ * a pair), so the host's own forwards need room beside them */
+enum { MAX_FWD = 8192, TURN_MS = 200, CONNECT_MS = 3000 };
 
 typedef struct {
     char owner[32], host_ip[16], inner_ip[16];
@@ -39,7 +41,7 @@ typedef struct {
     fwd_target_t *pool;
     size_t npool, next;
     int pool_port; /* the listener's port; pool targets have their own */
-    int nsfd;      /* listening in this link (link.h; a dup of the caller's), -1: on the host */
+    int nsfd;      /* listening in this link (link.h; the caller's fd, valid while the entry lives), -1: on the host */
     int lfd;       /* the thread's: -1 until listening */
     bool dead;     /* removed: the thread closes lfd */
 } fwd_t;
@@ -158,7 +160,6 @@ static void join_pair(int client, const fwd_t *f)
 static void drop(fwd_t *f)
 {
     if (f->lfd >= 0) close(f->lfd);
-    if (f->nsfd >= 0) close(f->nsfd);
     free(f->pool);
 }
 
@@ -255,17 +256,12 @@ static int replace_locked(const char *owner, int nsfd, const fwd_link_t *l, size
     }
     for (size_t k = 0; rc == GR_OK && k < n; k++) {
         bool have = false;
-        for (size_t i = 0; i < nfwd && !have; i++)
-            have = !fwds[i].dead && !fwds[i].pool && (fwds[i].nsfd >= 0) == in_link && !strcmp(fwds[i].owner, owner) &&
-                   fwds[i].port == l[k].to.port && !strcmp(fwds[i].host_ip, l[k].at);
+        for (size_t i = 0; i < nfwd && !have; i++) /* the integers first: a tick asks this for every instance */
+            have = fwds[i].port == l[k].to.port && !fwds[i].dead && !fwds[i].pool && (fwds[i].nsfd >= 0) == in_link &&
+                   !strcmp(fwds[i].host_ip, l[k].at) && !strcmp(fwds[i].owner, owner);
         if (have) continue;
         if (nfwd == MAX_FWD) {
             log_warn("forward: too many forwarded ports");
-            break;
-        }
-        int dup = in_link ? fcntl(nsfd, F_DUPFD_CLOEXEC, 0) : -1;
-        if (in_link && dup < 0) {
-            rc = GR_ERR;
             break;
         }
         fwd_t *f = &fwds[nfwd++];
@@ -275,7 +271,7 @@ static int replace_locked(const char *owner, int nsfd, const fwd_link_t *l, size
         snprintf(f->inner_ip, sizeof f->inner_ip, "%s", l[k].to.ip);
         f->port = l[k].to.port;
         f->pid = l[k].to.pid;
-        f->nsfd = dup;
+        f->nsfd = in_link ? nsfd : -1;
         f->lfd = -1;
     }
     return rc;

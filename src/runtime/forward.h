@@ -45,7 +45,9 @@ void fwd_poolset_update(fwd_poolset_t *set, const fwd_poolset_t *seen);
 void fwd_poolset_close(fwd_poolset_t *set);
 
 /* A machine's way to others (link.h): replaces owner's listeners in the
- * link named by nsfd (the caller's fd stays the caller's) with one per
+ * link named by nsfd (the caller's fd, which it keeps open until it has
+ * removed them with n == 0; listeners are only made under the lock this
+ * takes, so it may close the fd as soon as that returns) with one per
  * entry, at address `at` and the target's port, each connection joined to
  * the target (its address and port inside its machine). n == 0 removes
  * them. GR_OK / GR_ERR. */
