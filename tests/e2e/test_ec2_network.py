@@ -79,6 +79,10 @@ def lab(ec2, image, tmp_path_factory):
            "bastion_ip": got[bastion]["PrivateIpAddress"], "webs": [got[i]["PrivateIpAddress"] for i in webs],
            "web_names": [got[i]["PrivateDnsName"] for i in webs], "other": got[other]["PrivateIpAddress"]}
     assert lab["bastion_ip"].startswith("10.0.2.") and all(w.startswith("10.0.1.") for w in lab["webs"])
+    # every sshd has made its host keys (a loaded machine takes a while)
+    for i in ids:
+        wait_for(lambda: "END SSH HOST KEY FINGERPRINTS" in ec2.get_console_output(InstanceId=i).get("Output", ""),
+                 timeout=90, step=0.5)
     yield lab
     ec2.terminate_instances(InstanceIds=ids)
 
@@ -108,7 +112,7 @@ def ok(p):
     return p if p.returncode == 0 else None
 
 
-def until_ok(run, timeout=30):
+def until_ok(run, timeout=60):
     """Runs run() (an ssh) until it exits 0; on timeout the last output is in the failure."""
     last = []
 
@@ -146,6 +150,16 @@ def test_groups_allow_and_refuse(lab):
     # From the bastion (10.0.2.0/24): SSH everywhere it is allowed, not the web port.
     p = until_ok(lambda: ssh(lab, "; ".join([probe(lab["other"], 22), probe(w0, 8001)])))
     assert p.stdout.split() == ["open", "closed"]
+
+
+def test_public_addresses(lab):
+    """Through the Internet: the bastion, with a public address in a subnet whose route table sends
+    0.0.0.0/0 to WEB-IGW, reaches its own public address where its group lets the world in (22,
+    not 8001); a web server, with no public address, reaches no public address."""
+    p = until_ok(lambda: ssh(lab, "; ".join([probe(lab["bastion"], 22), probe(lab["bastion"], 8001)])))
+    assert p.stdout.split() == ["open", "closed"]
+    p = until_ok(lambda: ssh(lab, probe(lab["bastion"], 22), via=lab["webs"][0]))
+    assert p.stdout.split() == ["closed"]
 
 
 def test_network_acls_deny_between_subnets(ec2, lab):

@@ -166,9 +166,11 @@ bool ec2__cidr_holds(const char *cidr, const char *ip);
  * than 64 ports AWS's well-known ones only (a rule of every port would be
  * 65,535 listeners); false for a protocol that carries no TCP. */
 bool ec2__rule_ports(const char *proto, int from, int to, int *ports, size_t *n, size_t cap);
-/* What instance id may reach of its VPC: the TCP connections (links) to
- * the other running instances at their private addresses and to the VPC's
- * DB instances (RDS) at their private addresses and endpoints, each with
+/* What instance id may reach: the TCP connections (links) to the other
+ * running instances of its VPC at their private addresses, to the VPC's
+ * DB instances (RDS) at their private addresses and endpoints, and from a
+ * public address in a public subnet to the public addresses of instances
+ * in public subnets (itself too), each with
  * its machine (pid_of gives an instance's, 0 when it has none); and the
  * instances' addresses its pings reach (pings). At most cap and pings_cap
  * of each; n and npings are set. */

@@ -1,7 +1,9 @@
 /* peer.c — the VPC's network between instances: which TCP connections an
  * instance may open to the other running instances of its VPC (at their
- * private addresses) and to its DB instances (RDS's rds_vpc_endpoints: at
- * their private addresses and at the endpoint addresses RDS gives). boot.c
+ * private addresses), to its DB instances (RDS's rds_vpc_endpoints: at
+ * their private addresses and at the endpoint addresses RDS gives) and,
+ * from a public address in a public subnet, to the public addresses of
+ * the region's instances in public subnets; and which it may ping. boot.c
  * listens on each in the instance's link (runtime/link.h) and joins it to
  * the other machine; whatever is not listed is refused there.
  *
@@ -111,11 +113,28 @@ static size_t column(arena_t *a, sqlite3_stmt *st, const char **out, size_t cap)
     return n;
 }
 
-enum { MAX_GROUPS = 16 };
+enum { MAX_GROUPS = 16, MAX_ROWS = 256 };
+
+/* The rows of st (cols text columns each, at most MAX_ROWS), released:
+ * row i's column c at [i * cols + c]; their number in *n. */
+static const char **table(arena_t *a, sqlite3_stmt *st, int cols, size_t *n)
+{
+    const char **t = arena_alloc(a, MAX_ROWS * (size_t)cols * sizeof *t);
+    *n = 0;
+    while (st && t && *n < MAX_ROWS && sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < cols; c++)
+            t[*n * (size_t)cols + (size_t)c] = arena_strdup(a, (const char *)sqlite3_column_text(st, c));
+        (*n)++;
+    }
+    if (st) store_release(st);
+    return t;
+}
 
 static void instance_groups(arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *id, host_t *h)
 {
     h->groups = arena_alloc(a, MAX_GROUPS * sizeof *h->groups);
+    h->ngroups = 0;
+    if (!h->groups) return;
     h->ngroups = column(a,
                         stmt3(db,
                               "SELECT group_id FROM instance_sg WHERE account = ?1 AND region = ?2 AND "
@@ -187,23 +206,24 @@ static bool acl_allows(sqlite3 *db, const char *acct, const char *reg, const cha
 }
 
 /* Whether a may reach b with value of protocol want (a TCP port, or an
- * echo request): b's groups let it in, a's let it out, and the ACLs
- * between their subnets pass it and its answer (to Linux's ephemeral
- * ports, or the echo reply). */
-static bool passes(sqlite3 *db, const char *acct, const char *reg, const host_t *a, const host_t *b, int want,
-                   int value)
+ * echo request): b's groups let it in (from a as b sees it: seen, whose
+ * address is a's, or a's public one through the Internet), a's let it
+ * out, and the ACLs between their subnets pass it and its answer (to
+ * Linux's ephemeral ports, or the echo reply). */
+static bool passes(sqlite3 *db, const char *acct, const char *reg, const host_t *a, const host_t *seen, const host_t *b,
+                   int want, int value)
 {
-    if (!rules(db, acct, reg, b, a, 0, want, value, NULL, NULL, 0) ||
+    if (!rules(db, acct, reg, b, seen, 0, want, value, NULL, NULL, 0) ||
         !rules(db, acct, reg, a, b, 1, want, value, NULL, NULL, 0))
         return false;
     if (!strcmp(a->subnet, b->subnet)) return true;
     if (!acl_allows(db, acct, reg, a->subnet, 1, b->pip, want, value) ||
-        !acl_allows(db, acct, reg, b->subnet, 0, a->pip, want, value))
+        !acl_allows(db, acct, reg, b->subnet, 0, seen->pip, want, value))
         return false;
     const int *back = want == ICMP ? (const int[]){ECHO_REPLY} : EPHEMERAL;
     size_t nback = want == ICMP ? 1 : sizeof EPHEMERAL / sizeof EPHEMERAL[0];
     for (size_t k = 0; k < nback; k++)
-        if (!acl_allows(db, acct, reg, b->subnet, 1, a->pip, want, back[k]) ||
+        if (!acl_allows(db, acct, reg, b->subnet, 1, seen->pip, want, back[k]) ||
             !acl_allows(db, acct, reg, a->subnet, 0, b->pip, want, back[k]))
             return false;
     return true;
@@ -234,19 +254,82 @@ static const char *subnet_of(arena_t *a, sqlite3 *db, const char *acct, const ch
     return id;
 }
 
+/* What self may reach of instance id (b: its subnet and the address it is
+ * reached at; its machine pid, where it listens at inner): the TCP ports
+ * its groups let in from self as it sees self (seen) that pass, each
+ * listened on at b's address; and its address among the pings when echo
+ * passes. */
+static void reach(arena_t *a, sqlite3 *db, const char *acct, const char *reg, const host_t *self, const host_t *seen,
+                  host_t b, const char *id, pid_t pid, const char *inner, ec2__reach_t *out)
+{
+    instance_groups(a, db, acct, reg, id, &b);
+    int ports[128];
+    size_t nports = 0;
+    rules(db, acct, reg, &b, seen, 0, TCP, -1, ports, &nports, 128);
+    for (size_t k = 0; k < nports; k++)
+        if (passes(db, acct, reg, self, seen, &b, TCP, ports[k])) add(out, b.pip, pid, inner, ports[k]);
+    if (out->npings < out->pings_cap && passes(db, acct, reg, self, seen, &b, ICMP, ECHO_REQUEST))
+        snprintf(out->pings[out->npings++], sizeof out->pings[0], "%s", b.pip);
+}
+
+/* Whether subnet (of vpc) sends the Internet to an internet gateway
+ * attached to its VPC: 0.0.0.0/0 in its own route table, else in the
+ * VPC's main one. */
+static bool public_subnet(sqlite3 *db, const char *acct, const char *reg, const char *vpc, const char *subnet)
+{
+    sqlite3_stmt *st =
+        stmt3(db,
+              "SELECT 1 FROM route r JOIN igw g ON g.account = r.account AND g.region = r.region AND g.id = r.target "
+              "WHERE r.account = ?1 AND r.region = ?2 AND r.dest = '0.0.0.0/0' AND g.vpc_id = ?4 AND r.rtb_id = "
+              "COALESCE((SELECT rtb_id FROM rtb_assoc WHERE account = ?1 AND region = ?2 AND subnet_id = ?3), (SELECT "
+              "rtb_id FROM rtb_assoc WHERE account = ?1 AND region = ?2 AND vpc_id = ?4 AND main = 1))",
+              acct, reg, subnet);
+    if (!st) return false;
+    sqlite3_bind_text(st, 4, vpc, -1, SQLITE_STATIC);
+    bool yes = sqlite3_step(st) == SQLITE_ROW;
+    store_release(st);
+    return yes;
+}
+
+/* Through the Internet: from a public address in a public subnet, the
+ * public (or Elastic) addresses of the region's running instances in
+ * public subnets, itself among them, as their groups let in a source at
+ * that public address (ranges only: a group names private addresses) and
+ * the ACLs pass it; the connection joins the target machine directly. */
+static void public_peers(arena_t *a, sqlite3 *db, const char *acct, const char *reg, const host_t *self,
+                         const char *self_pub, ec2__reach_t *out, pid_t (*pid_of)(const char *id))
+{
+    sqlite3_stmt *st = stmt3(db,
+                             "SELECT id, vpc_id, subnet_id, private_ip, public_ip FROM instance WHERE account = ?1 "
+                             "AND region = ?2 AND state = 'running' AND public_ip IS NOT NULL AND ?3 IS NOT NULL "
+                             "ORDER BY seq",
+                             acct, reg, self_pub);
+    size_t np;
+    const char **rows = table(a, st, 5, &np);
+    /* b's rules see the source at its public address, and no group of it */
+    host_t seen = {.subnet = self->subnet, .pip = self_pub};
+    for (size_t i = 0; i < np; i++) {
+        pid_t pid = pid_of(rows[i * 5 + 0]);
+        if (pid <= 0 || !public_subnet(db, acct, reg, rows[i * 5 + 1], rows[i * 5 + 2])) continue;
+        const char *const *r = &rows[i * 5];
+        reach(a, db, acct, reg, self, &seen, (host_t){.subnet = r[2], .pip = r[4]}, r[0], pid, r[3], out);
+    }
+}
+
 void ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, const char *reg, const char *id,
                 ec2__reach_t *out, pid_t (*pid_of)(const char *id))
 {
     sqlite3_stmt *st = stmt3(db,
-                             "SELECT vpc_id, subnet_id, private_ip FROM instance WHERE account = ?1 AND region = "
-                             "?2 AND id = ?3",
+                             "SELECT vpc_id, subnet_id, private_ip, public_ip FROM instance WHERE account = ?1 AND "
+                             "region = ?2 AND id = ?3",
                              acct, reg, id);
     host_t self = {0};
-    const char *vpc = NULL;
+    const char *vpc = NULL, *pub = NULL;
     if (st && sqlite3_step(st) == SQLITE_ROW) {
         vpc = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
         self.subnet = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
         self.pip = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) pub = arena_strdup(a, (const char *)sqlite3_column_text(st, 3));
     }
     if (st) store_release(st);
     out->n = out->npings = 0;
@@ -258,27 +341,15 @@ void ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, cons
                "AND p.region = i.region AND p.vpc_id = i.vpc_id AND p.id <> i.id AND p.state = 'running' WHERE "
                "i.account = ?1 AND i.region = ?2 AND i.id = ?3 ORDER BY p.seq",
                acct, reg, id);
-    enum { MAX_PEERS = 256 };
-    const char *(*rows)[3] = arena_alloc(a, MAX_PEERS * sizeof *rows);
-    size_t np = 0;
-    while (st && np < MAX_PEERS && sqlite3_step(st) == SQLITE_ROW) {
-        for (int c = 0; c < 3; c++) rows[np][c] = arena_strdup(a, (const char *)sqlite3_column_text(st, c));
-        np++;
-    }
-    if (st) store_release(st);
+    size_t np;
+    const char **rows = table(a, st, 3, &np);
     for (size_t i = 0; i < np; i++) {
-        pid_t pid = pid_of(rows[i][0]);
+        pid_t pid = pid_of(rows[i * 3 + 0]);
         if (pid <= 0) continue;
-        host_t b = {.subnet = rows[i][1], .pip = rows[i][2]};
-        instance_groups(a, db, acct, reg, rows[i][0], &b);
-        int ports[128];
-        size_t nports = 0;
-        rules(db, acct, reg, &b, &self, 0, TCP, -1, ports, &nports, 128);
-        for (size_t k = 0; k < nports; k++)
-            if (passes(db, acct, reg, &self, &b, TCP, ports[k])) add(out, b.pip, pid, b.pip, ports[k]);
-        if (out->npings < out->pings_cap && passes(db, acct, reg, &self, &b, ICMP, ECHO_REQUEST))
-            snprintf(out->pings[out->npings++], sizeof out->pings[0], "%s", b.pip);
+        const char *const *r = &rows[i * 3];
+        reach(a, db, acct, reg, &self, &self, (host_t){.subnet = r[1], .pip = r[2]}, r[0], pid, r[2], out);
     }
+    if (pub && public_subnet(db, acct, reg, vpc, self.subnet)) public_peers(a, db, acct, reg, &self, pub, out, pid_of);
     /* the VPC's DB instances, at their private addresses and endpoints; one
      * without groups has the VPC's default group, as on AWS */
     enum { MAX_DBS = 64 };
@@ -288,6 +359,7 @@ void ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, cons
         const rds_endpoint_t *e = &dbs[i];
         host_t b = {.subnet = subnet_of(a, db, acct, reg, vpc, e->private_ip), .pip = e->private_ip};
         b.groups = arena_alloc(a, MAX_GROUPS * sizeof *b.groups);
+        if (!b.groups) break;
         for (size_t g = 0; g < e->ngroups; g++) b.groups[b.ngroups++] = e->groups[g];
         if (!b.ngroups)
             b.ngroups =
@@ -295,7 +367,7 @@ void ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, cons
                        stmt3(db, "SELECT id FROM sg WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND is_default",
                              acct, reg, vpc),
                        b.groups, 1);
-        if (!passes(db, acct, reg, &self, &b, TCP, e->port)) continue;
+        if (!passes(db, acct, reg, &self, &self, &b, TCP, e->port)) continue;
         add(out, e->private_ip, e->pid, e->private_ip, e->port);
         add(out, e->address, e->pid, e->private_ip, e->port);
     }
