@@ -34,6 +34,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "runtime/link.h"
 #include "runtime/machine.h"
 
 #define CHILD_CODE __attribute__((no_sanitize_address, no_sanitize("undefined")))
@@ -75,6 +76,7 @@ static const int CAPS_DROPPED[] = {CAP_DAC_READ_SEARCH,
 typedef struct {
     const mach_spec_t *s;
     int console;
+    int gate; /* with a link: read end of the pipe that opens once it is made, else -1 */
     struct in_addr ip;
 } init_args_t;
 
@@ -241,9 +243,17 @@ CHILD_CODE static int init_main(void *arg)
     sigprocmask(SIG_SETMASK, &none, NULL);
     int nul = open("/dev/null", O_RDONLY);
     if (nul < 0 || dup2(nul, 0) < 0 || dup2(a->console, 1) < 0 || dup2(a->console, 2) < 0) _exit(127);
-    close_range(3, ~0U, 0);
+    /* the gate stays as fd 3 (the write end, among the rest, is closed) */
+    if (a->gate >= 0 && dup2(a->gate, 3) < 0) _exit(127);
+    close_range(a->gate >= 0 ? 4 : 3, ~0U, 0);
     assemble_root(s);
     if (sethostname(s->hostname, strlen(s->hostname)) < 0) fail("machine: cannot set its host name", NULL);
+    if (a->gate >= 0) { /* gureum writes a byte once the link is made, or could not be */
+        char c;
+        while (read(3, &c, 1) < 0 && errno == EINTR) {
+        }
+        close(3);
+    }
     network(a->ip);
     drop_caps();
     if (chdir("/root") < 0) fail("machine: no /root", NULL);
@@ -365,7 +375,7 @@ static int mkdirs(const char *path)
 
 int mach_start(const mach_spec_t *s, pid_t *pid)
 {
-    init_args_t a = {.s = s, .console = -1};
+    init_args_t a = {.s = s, .console = -1, .gate = -1};
     if (!mach_supported() || inet_pton(AF_INET, s->ipv4, &a.ip) != 1) return GR_ERR;
     if (mkdirs(s->mnt) < 0) return GR_ERR;
     char p[4400];
@@ -373,6 +383,10 @@ int mach_start(const mach_spec_t *s, pid_t *pid)
         snprintf(p, sizeof p, "%s/%s", s->disk, *d);
         if (mkdirs(p) < 0) return GR_ERR;
     }
+    if (s->link) *s->link = -1;
+    int gate[2] = {-1, -1};
+    if (s->link && pipe2(gate, O_CLOEXEC) < 0) return GR_ERR;
+    a.gate = gate[0];
     a.console = open(s->console, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     char *stack = malloc(STACK_SIZE);
     int rc = GR_ERR;
@@ -381,11 +395,19 @@ int mach_start(const mach_spec_t *s, pid_t *pid)
         if (p1 > 0) {
             *pid = p1;
             rc = GR_OK;
+            if (s->link) {
+                *s->link = link_make(p1, s->ipv4);
+                /* a byte, not the end of file: a machine started meanwhile
+                 * on another thread may hold a copy of the write end */
+                if (write(gate[1], "", 1) != 1) log_warn("machines: cannot open the gate: %s", strerror(errno));
+            }
         } else
             log_warn("machines: clone: %s", strerror(errno));
     }
     free(stack);
     if (a.console >= 0) close(a.console);
+    for (int i = 0; i < 2; i++)
+        if (gate[i] >= 0) close(gate[i]);
     return rc;
 }
 

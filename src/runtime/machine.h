@@ -10,9 +10,10 @@
  * var, home, root, opt, srv, from its "disk" on the host), with a private
  * /tmp, /run, /proc, /dev and a read-only /sys; the host's other files,
  * gureum's data directory among them, are not there. Its network namespace
- * has only loopback with the machine's private address on it: no packet of
- * a machine leaves it except through gureum, which connects into it with
- * mach_connect (DESIGN.md: the host never routes a VPC range). Capabilities
+ * has loopback with the machine's private address on it and, when asked,
+ * the machine's link (link.h): no packet of a machine leaves it except
+ * through gureum, which connects into it with mach_connect or answers it in
+ * the link (DESIGN.md: the host never routes a VPC range). Capabilities
  * that reach outside a namespace (modules, raw I/O, mounting, tracing,
  * open_by_handle_at, clocks, reboot) are dropped.
  *
@@ -33,6 +34,10 @@ typedef struct {
     const char *console;  /* host file the boot's output is appended to */
     const char *boot;     /* shell text run as root at each boot */
     const char *const *envp;
+    /* When set: the machine's link (link.h) is made before the machine
+     * brings its own network up (the two at once race in the kernel: the
+     * link's routes can be refused), its fd here, -1 when it could not be. */
+    int *link;
 } mach_spec_t;
 
 /* Makes dir a new machine disk: a copy of image (a disk made before) or,

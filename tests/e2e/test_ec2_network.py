@@ -37,7 +37,7 @@ def gureum(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def lab(ec2, image, tmp_path_factory):
+def lab(gureum, ec2, image, tmp_path_factory):
     """The VPC lab: WEB-VPC, ELB-SUBNET (public, with WEB-IGW) and WEB-SUBNET, a bastion, two
     web servers in WEB-SG and a third instance in WEB-SUBNET outside it."""
     key = ec2.create_key_pair(KeyName="lab-key")
@@ -83,6 +83,8 @@ def lab(ec2, image, tmp_path_factory):
     for i in ids:
         wait_for(lambda: "END SSH HOST KEY FINGERPRINTS" in ec2.get_console_output(InstanceId=i).get("Output", ""),
                  timeout=90, step=0.5)
+    # each has its way out (a link that could not be made leaves the machine on its loopback)
+    assert "has no way out" not in gureum.log_text(), gureum.log_tail(200)
     yield lab
     ec2.terminate_instances(InstanceIds=ids)
 

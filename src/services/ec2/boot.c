@@ -36,7 +36,6 @@
 #include "core/log.h"
 #include "runtime/echo.h"
 #include "runtime/forward.h"
-#include "runtime/link.h"
 #include "runtime/machine.h"
 #include "services/app.h"
 #include "services/loopaddr.h"
@@ -310,7 +309,9 @@ static const char *boot_script(arena_t *a, const char *id)
                         id, id);
 }
 
-static pid_t boot(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in, str_t region)
+/* Boots the instance's machine with its link (-1 in *link when it has
+ * none): its pid, 0 when this host runs none, -1 on failure. */
+static pid_t boot(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in, str_t region, int *link)
 {
     const char *dir = inst_dir(a, app, in->acct, in->reg, in->id);
     const char *host = ec2__dns_name(a, region, in->pip, false);
@@ -339,7 +340,8 @@ static pid_t boot(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in, st
                      .ipv4 = in->pip,
                      .console = console,
                      .boot = boot_script(a, in->id),
-                     .envp = envp};
+                     .envp = envp,
+                     .link = link};
     pid_t pid = 0;
     if (mach_start(&s, &pid) != GR_OK) {
         log_error("ec2: cannot boot %s", in->id);
@@ -349,9 +351,8 @@ static pid_t boot(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in, st
     return pid;
 }
 
-static void remember(const char *id, pid_t pid, const char *pip)
+static void remember(const char *id, pid_t pid, int link)
 {
-    int link = pid > 0 ? link_make(pid, pip) : -1; /* system calls only: outside the lock */
     pthread_mutex_lock(&mu);
     machine_t *m = find(id);
     if (!m && nmachines < MAX_MACHINES) {
@@ -738,9 +739,10 @@ unsigned ec2_tick(struct app *app)
             if (reboot || (m && !up)) forget(in->id);
             const char *pub = w->pub;
             if (!pub && w->wanted) pub = public_pick(a, db);
-            pid_t p = boot(a, app, db, in, region);
+            int link = -1;
+            pid_t p = boot(a, app, db, in, region, &link);
             if (p < 0) continue;
-            remember(in->id, p, in->pip);
+            remember(in->id, p, link);
             EXEC(db,
                  "UPDATE instance SET state = 'running', public_ip = ?4, reason = '', state_code = NULL, "
                  "state_message = NULL WHERE account = ?1 AND region = ?2 AND id = ?3 AND state IN ('pending', "
