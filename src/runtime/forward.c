@@ -25,7 +25,6 @@
 #include "core/lazythread.h"
 #include "core/log.h"
 #include "runtime/forward.h"
-#include "runtime/link.h"
 #include "runtime/machine.h"
 
 /* every instance's link holds a listener per port it may reach on each
@@ -34,7 +33,7 @@
 enum { MAX_FWD = 8192, TURN_MS = 200, CONNECT_MS = 3000 };
 
 typedef struct {
-    char owner[32], host_ip[16], inner_ip[16];
+    char owner[64], host_ip[16], inner_ip[16];
     int port;
     pid_t pid;
     /* a pool (fwd_pool): connections go to its targets in turn instead */
@@ -56,7 +55,7 @@ static int listen_on(const fwd_t *f)
     const char *ip = f->host_ip;
     int port = f->port;
     if (f->nsfd >= 0) {
-        int fd = link_listen(f->nsfd, ip, port);
+        int fd = mach_listen_in(f->nsfd, ip, port);
         if (fd < 0) log_warn("forward: cannot listen on %s:%d in a link: %s", ip, port, strerror(errno));
         return fd;
     }

@@ -3,11 +3,11 @@
  * routes a machine's private address (DESIGN.md).
  *
  * Beside machine.c in the runtime layer; knows no AWS. A service declares,
- * per owner (an instance id), the whole set of ports to forward: each port
- * p is listened on at host_ip:p and every connection accepted there is
- * joined to a connection to inner_ip:p inside machine pid. One thread
- * listens (started on first use); each joined pair is copied both ways by
- * a thread of its own until either side closes. */
+ * per owner (an instance id; at most 63 characters), the whole set of ports
+ * to forward: each port p is listened on at host_ip:p and every connection
+ * accepted there is joined to a connection to inner_ip:p inside machine
+ * pid. One thread listens (started on first use); each joined pair is
+ * copied both ways by a thread of its own until either side closes. */
 #ifndef GR_RUNTIME_FORWARD_H
 #define GR_RUNTIME_FORWARD_H
 

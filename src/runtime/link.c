@@ -29,6 +29,7 @@
 
 #include "core/log.h"
 #include "runtime/link.h"
+#include "runtime/machine.h"
 
 /* The link's side of the pair: the machine's gateway (link-local, as
  * AWS's own service addresses are; not the metadata address). */
@@ -256,41 +257,9 @@ int link_make(pid_t pid, const char *ipv4)
     return ns;
 }
 
-/* A socket made in the namespace nsfd (it stays there whatever thread
- * uses it); -1 with errno. */
-static int socket_in(int nsfd, int type, int proto)
-{
-    int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
-    if (self >= 0 && setns(nsfd, CLONE_NEWNET) == 0) {
-        fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-        int e = errno;
-        if (setns(self, CLONE_NEWNET) < 0) log_error("link: cannot return to the host's network: %s", strerror(errno));
-        errno = e;
-    }
-    if (self >= 0) close(self);
-    return fd;
-}
-
-int link_listen(int nsfd, const char *ipv4, int port)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, ipv4, &sa.sin_addr) != 1) return errno = EINVAL, -1;
-    int fd = socket_in(nsfd, SOCK_STREAM, 0), one = 1;
-    if (fd >= 0) {
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            fd = -1;
-        }
-    }
-    return fd;
-}
-
 int link_raw_icmp(int nsfd)
 {
-    int fd = socket_in(nsfd, SOCK_RAW, IPPROTO_ICMP), one = 1;
+    int fd = mach_socket_in(nsfd, SOCK_RAW, IPPROTO_ICMP), one = 1;
     if (fd >= 0 && setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof one) < 0) {
         int e = errno;
         close(fd);

@@ -472,44 +472,60 @@ double mach_cpu_seconds(pid_t pid)
     return (double)total / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* A socket made inside the machine's network namespace (it stays there
- * whatever thread uses it); -1 with errno. */
-static int socket_in(pid_t pid)
+int mach_socket_in(int nsfd, int type, int proto)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
-    int target = open(path, O_RDONLY | O_CLOEXEC);
-    int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    int fd = -1;
-    if (target >= 0 && self >= 0 && setns(target, CLONE_NEWNET) == 0) {
+    int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
+    if (self >= 0 && setns(nsfd, CLONE_NEWNET) == 0) {
         /* the socket belongs to the namespace it was made in, whatever
          * thread uses it later */
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
         int e = errno;
         if (setns(self, CLONE_NEWNET) < 0)
             log_error("machines: cannot return to the host's network: %s", strerror(errno));
         errno = e;
     }
-    if (target >= 0) close(target);
     if (self >= 0) close(self);
     return fd;
 }
 
-int mach_listen(pid_t pid, const char *ipv4, int port)
+/* The network namespace of process pid, opened; -1 with errno. */
+static int net_of(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Closes fd, keeping errno. */
+static void close_keep(int fd)
+{
+    int e = errno;
+    close(fd);
+    errno = e;
+}
+
+int mach_listen_in(int nsfd, const char *ipv4, int port)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, ipv4, &sa.sin_addr) != 1) return errno = EINVAL, -1;
-    int fd = socket_in(pid), one = 1;
+    int fd = mach_socket_in(nsfd, SOCK_STREAM, 0), one = 1;
     if (fd < 0) return -1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     /* the machine may not have put the address on its loopback yet */
     setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
+        close_keep(fd);
         return -1;
     }
+    return fd;
+}
+
+int mach_listen(pid_t pid, const char *ipv4, int port)
+{
+    int ns = net_of(pid);
+    if (ns < 0) return -1;
+    int fd = mach_listen_in(ns, ipv4, port);
+    close_keep(ns);
     return fd;
 }
 
@@ -517,11 +533,12 @@ int mach_connect(pid_t pid, const char *ipv4, int port)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, ipv4, &sa.sin_addr) != 1) return errno = EINVAL, -1;
-    int fd = socket_in(pid);
+    int ns = net_of(pid);
+    if (ns < 0) return -1;
+    int fd = mach_socket_in(ns, SOCK_STREAM, 0);
+    close_keep(ns);
     if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) {
-        int e = errno;
-        close(fd);
-        errno = e;
+        close_keep(fd);
         fd = -1;
     }
     return fd;

@@ -77,6 +77,15 @@ double mach_cpu_seconds(pid_t pid);
  * ipv4:port (MACH_SERVICE_IP or its own address); -1 with errno. */
 int mach_listen(pid_t pid, const char *ipv4, int port);
 
+/* The same in the network namespace nsfd names (a machine's link, link.h):
+ * ipv4 need not be an address there yet. */
+int mach_listen_in(int nsfd, const char *ipv4, int port);
+
+/* A non-blocking AF_INET socket of type and proto made in the network
+ * namespace nsfd names (it stays there whatever thread uses it); -1 with
+ * errno. The calling thread enters it and returns. */
+int mach_socket_in(int nsfd, int type, int proto);
+
 /* A non-blocking TCP socket inside the machine's network, its connect to
  * ipv4:port started; -1 on failure (errno set). */
 int mach_connect(pid_t pid, const char *ipv4, int port);

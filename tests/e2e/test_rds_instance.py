@@ -1,7 +1,11 @@
 """test_rds_instance.py — Scenario H's RDS part: a PostgreSQL DB instance in Scenario F's DB subnet
 group that a real client connects to at its endpoint (psql, password logins); it keeps its data
 across reboot, stop/start and a kill -9 of the server; a new master password really applies;
-AWS's statuses, waiters and refusals; the AWS CLIs.
+AWS's statuses, waiters and refusals; the AWS CLIs. Multi-AZ runs a real standby in the second
+zone, a PostgreSQL server streaming the primary's changes (seen in the primary's
+pg_stat_replication); a reboot with ForceFailover promotes it, so the endpoint serves every
+committed row from the other zone, and the old primary comes back as the new standby;
+ModifyDBInstance adds and removes the standby; ForceFailover is refused without one.
 """
 import json
 import os
@@ -160,3 +164,86 @@ def test_cli(gureum, subnet_group, cli):
     assert p.returncode == 0, p.stderr
     wait_for(lambda: "DBInstanceNotFound" in gureum.aws("rds", "describe-db-instances", "--db-instance-identifier",
                                                         "clidb", cli=cli).stderr, step=0.5)
+
+
+# ==== Multi-AZ: a standby that really replicates, and failovers ====
+
+
+def app_sql(ep, sql):
+    return psql(ep, "dbadmin", "secret-pass1", "app", sql)
+
+
+def rows(ep, sql):
+    """sql's rows once the server answers it, as lines."""
+    p = wait_for(lambda: (lambda p: p if p.returncode == 0 else None)(app_sql(ep, sql)), timeout=60, step=0.5)
+    return p.stdout.split()
+
+
+def streaming(ep):
+    """Waits until a standby streams the primary's changes (the primary's own view of it)."""
+    wait_for(lambda: app_sql(ep, "SELECT state FROM pg_stat_replication").stdout.split() == ["streaming"],
+             timeout=120, step=0.5)
+
+
+def create(rds, name, group, multi):
+    rds.create_db_instance(DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t3.micro",
+                           MasterUsername="dbadmin", MasterUserPassword="secret-pass1", AllocatedStorage=20,
+                           DBSubnetGroupName=group, DBName="app", MultiAZ=multi)
+    return available(rds, name)
+
+
+def failover(rds, name):
+    got = rds.reboot_db_instance(DBInstanceIdentifier=name, ForceFailover=True)["DBInstance"]
+    assert got["DBInstanceStatus"] == "rebooting"
+    return available(rds, name)
+
+
+def test_failover_to_the_standby(rds, subnet_group):
+    db = create(rds, "hadb", subnet_group, True)
+    zone, second, ep = db["AvailabilityZone"], db["SecondaryAvailabilityZone"], db["Endpoint"]
+    assert db["MultiAZ"] and {zone, second} == {"us-east-1a", "us-east-1b"}
+    assert rows(ep, "CREATE TABLE t (v text); INSERT INTO t VALUES ('before'); SELECT count(*) FROM t") == ["1"]
+    streaming(ep)
+    # committed just before the failover: the clean stop hands it to the standby
+    assert app_sql(ep, "INSERT INTO t VALUES ('last')").returncode == 0
+    db = failover(rds, "hadb")
+    assert (db["AvailabilityZone"], db["SecondaryAvailabilityZone"], db["Endpoint"]) == (second, zone, ep)
+    assert rows(ep, "SELECT v FROM t ORDER BY v") == ["before", "last"]
+    assert rows(ep, "SELECT pg_is_in_recovery()") == ["f"]
+    assert rows(ep, "INSERT INTO t VALUES ('after'); SELECT count(*) FROM t") == ["3"]
+    # the old primary is the new standby, and a second failover comes back to the first zone
+    streaming(ep)
+    db = failover(rds, "hadb")
+    assert (db["AvailabilityZone"], db["SecondaryAvailabilityZone"]) == (zone, second)
+    assert rows(ep, "SELECT v FROM t ORDER BY v") == ["after", "before", "last"]
+    # a plain reboot restarts the primary (each time) in its zone
+    for _ in range(2):
+        started = rows(ep, "SELECT pg_postmaster_start_time()")
+        rds.reboot_db_instance(DBInstanceIdentifier="hadb")
+        assert available(rds, "hadb")["AvailabilityZone"] == zone
+        assert rows(ep, "SELECT count(*) FROM t") == ["3"]
+        assert rows(ep, "SELECT pg_postmaster_start_time()") != started
+    rds.delete_db_instance(DBInstanceIdentifier="hadb", SkipFinalSnapshot=True)
+    rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="hadb",
+                                               WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+
+def test_standby_added_and_removed(rds, subnet_group):
+    db = create(rds, "single", subnet_group, False)
+    ep = db["Endpoint"]
+    assert not db["MultiAZ"] and "SecondaryAvailabilityZone" not in db
+    err, status = refused(rds.reboot_db_instance, DBInstanceIdentifier="single", ForceFailover=True)
+    assert (err["Code"], status) == ("InvalidParameterCombination", 400)
+    assert rows(ep, "CREATE TABLE k (v int); INSERT INTO k VALUES (7); SELECT v FROM k") == ["7"]
+    m = rds.modify_db_instance(DBInstanceIdentifier="single", MultiAZ=True, ApplyImmediately=True)["DBInstance"]
+    assert m["MultiAZ"] and m["SecondaryAvailabilityZone"] != m["AvailabilityZone"]
+    streaming(ep)
+    db = failover(rds, "single")
+    assert db["AvailabilityZone"] == m["SecondaryAvailabilityZone"]
+    assert rows(ep, "SELECT v FROM k") == ["7"]
+    m = rds.modify_db_instance(DBInstanceIdentifier="single", MultiAZ=False, ApplyImmediately=True)["DBInstance"]
+    assert not m["MultiAZ"] and "SecondaryAvailabilityZone" not in m
+    wait_for(lambda: app_sql(ep, "SELECT count(*) FROM pg_stat_replication").stdout.split() == ["0"], timeout=60,
+             step=0.5)
+    assert rows(ep, "SELECT v FROM k") == ["7"]
+    rds.delete_db_instance(DBInstanceIdentifier="single", SkipFinalSnapshot=True)

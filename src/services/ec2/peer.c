@@ -354,19 +354,22 @@ void ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, cons
      * without groups has the VPC's default group, as on AWS */
     enum { MAX_DBS = 64 };
     rds_endpoint_t *dbs = arena_alloc(a, MAX_DBS * sizeof *dbs);
-    size_t ndb = dbs ? rds_vpc_endpoints(app, acct, reg, vpc, dbs, MAX_DBS) : 0;
+    size_t ndb = dbs ? rds_vpc_endpoints(app, a, acct, reg, vpc, dbs, MAX_DBS) : 0;
     for (size_t i = 0; i < ndb; i++) {
         const rds_endpoint_t *e = &dbs[i];
-        host_t b = {.subnet = subnet_of(a, db, acct, reg, vpc, e->private_ip), .pip = e->private_ip};
-        b.groups = arena_alloc(a, MAX_GROUPS * sizeof *b.groups);
-        if (!b.groups) break;
-        for (size_t g = 0; g < e->ngroups; g++) b.groups[b.ngroups++] = e->groups[g];
-        if (!b.ngroups)
+        host_t b = {.subnet = subnet_of(a, db, acct, reg, vpc, e->private_ip),
+                    .pip = e->private_ip,
+                    .groups = e->groups,
+                    .ngroups = e->ngroups};
+        if (!b.ngroups) {
+            b.groups = arena_alloc(a, sizeof *b.groups);
+            if (!b.groups) break;
             b.ngroups =
                 column(a,
                        stmt3(db, "SELECT id FROM sg WHERE account = ?1 AND region = ?2 AND vpc_id = ?3 AND is_default",
                              acct, reg, vpc),
                        b.groups, 1);
+        }
         if (!passes(db, acct, reg, &self, &self, &b, TCP, e->port)) continue;
         add(out, e->private_ip, e->pid, e->private_ip, e->port);
         add(out, e->address, e->pid, e->private_ip, e->port);

@@ -17,7 +17,14 @@
  * Statuses move as AWS's do: creating, starting, rebooting and
  * resetting-master-credentials → available once ready; stopping →
  * stopped; deleting → gone with its files. A server that dies is started
- * again (RDS recovers an instance). */
+ * again (RDS recovers an instance).
+ *
+ * Multi-AZ: a second machine, the standby, at the instance's standby
+ * address, replays the primary's changes as PostgreSQL's streaming
+ * replication sends them (a base backup first), reaching the primary's
+ * private address through its link (runtime/link.h). The two machines'
+ * folders are the instance's "nodes"; a forced failover stops the primary
+ * cleanly, promotes the standby and swaps them (failover_tick). */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <glob.h>
@@ -80,6 +87,22 @@ static unsigned rnd(unsigned n)
     return v % n;
 }
 
+/* A free-looking address of subnet (AWS keeps the first four and the
+ * last of each subnet); NULL on a store failure. */
+static const char *address_in(req_t *r, const char *subnet)
+{
+    ec2_subnet_info_t si;
+    int found = ec2_subnet_info(r->app, r->who.account, r->region, str_c(subnet), r->arena, &si);
+    if (found < 0) return NULL;
+    unsigned o[4], len;
+    if (found && sscanf(si.cidr, "%u.%u.%u.%u/%u", &o[0], &o[1], &o[2], &o[3], &len) == 5 && len <= 28) {
+        uint32_t net = o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3], size = 1u << (32 - len);
+        uint32_t ip = net + 4 + rnd(size - 5);
+        return arena_printf(r->arena, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    }
+    return "10.0.0.10";
+}
+
 int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__placement_t *pl)
 {
     arena_t *a = r->arena;
@@ -92,6 +115,7 @@ int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__
             multi ? arena_printf(a, "%.*s%c", STR_FMT(r->region), pl->zone[strlen(pl->zone) - 1] == 'a' ? 'b' : 'a')
                   : NULL;
         pl->private_ip = arena_printf(a, "172.31.%d.%d", (int)(rnd(16)), 10 + (int)rnd(200));
+        if (multi) pl->standby_ip = arena_printf(a, "172.31.%d.%d", 16 + (int)rnd(16), 10 + (int)rnd(200));
         return GR_OK;
     }
     char *low = arena_strndup(a, group.p, group.len);
@@ -104,7 +128,7 @@ int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     sqlite3_bind_text(st, 3, low, -1, SQLITE_STATIC);
-    const char *subnet = NULL;
+    const char *subnet = NULL, *second = NULL;
     bool any = false;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *sid = arena_strdup(a, (const char *)sqlite3_column_text(st, 0)),
@@ -115,7 +139,7 @@ int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__
             subnet = sid;
             pl->zone = z;
         } else if (multi && !pl->second && subnet && strcmp(z, pl->zone) != 0)
-            pl->second = z;
+            pl->second = z, second = sid;
     }
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     /* AWS (as an RDS client records it) */
@@ -126,16 +150,8 @@ int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__
                         "%s.",
                         zone_c, low);
     pl->group = low;
-    ec2_subnet_info_t si;
-    int found = ec2_subnet_info(r->app, r->who.account, r->region, str_c(subnet), a, &si);
-    if (found < 0) return GR_ERR;
-    unsigned o[4], len;
-    if (found && sscanf(si.cidr, "%u.%u.%u.%u/%u", &o[0], &o[1], &o[2], &o[3], &len) == 5 && len <= 28) {
-        uint32_t net = o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3], size = 1u << (32 - len);
-        uint32_t ip = net + 4 + rnd(size - 5);
-        pl->private_ip = arena_printf(a, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-    } else
-        pl->private_ip = "10.0.0.10";
+    if (!(pl->private_ip = address_in(r, subnet))) return GR_ERR;
+    if (second && !(pl->standby_ip = address_in(r, second))) return GR_ERR;
     return GR_OK;
 }
 
@@ -146,10 +162,15 @@ const char *rds__address_pick(req_t *r, sqlite3 *db)
 
 /* ==== Machines ==== */
 
+/* A running machine: the primary's key is the resource id, the standby's
+ * that with STANDBY after it. */
+#define STANDBY "+standby"
+
 typedef struct {
-    char key[32]; /* the resource id */
+    char key[48];
     pid_t pid;
     char booted_for[32]; /* the status it was booted in */
+    int link;            /* a standby's way to its primary (runtime/link.h), -1 none */
 } running_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -163,14 +184,28 @@ static running_t *find(const char *key)
     return NULL;
 }
 
+static pid_t pid_of(const char *key)
+{
+    pthread_mutex_lock(&mu);
+    running_t *m = find(key);
+    pid_t pid = m ? m->pid : -1;
+    pthread_mutex_unlock(&mu);
+    return pid;
+}
+
 static void forget(const char *key)
 {
     pthread_mutex_lock(&mu);
     running_t *m = find(key);
     pid_t pid = m ? m->pid : 0;
+    int link = m ? m->link : -1;
     if (m) *m = running[--nrunning];
     pthread_mutex_unlock(&mu);
     fwd_set(key, "", NULL, 0, 0, "");
+    if (link >= 0) {
+        fwd_link_set(key, -1, NULL, 0);
+        close(link);
+    }
     if (pid > 0) mach_kill(pid);
 }
 
@@ -186,11 +221,37 @@ static bool write_file(const char *path, const char *text, mode_t mode)
 typedef struct {
     const char *acct, *reg, *id, *rid, *status, *user, *password, *db_name, *address, *private_ip;
     int port;
+    /* Multi-AZ: the standby's address (NULL: none), the replication role's
+     * password, the primary's node (0 or 1) and a failover under way */
+    const char *standby_ip, *secret;
+    int node, failover;
 } row_t;
 
-static const char *dir_of(arena_t *a, struct app *app, const row_t *w)
+/* The folder of node 0 or 1 of an instance: 0 is the instance's own (as
+ * before there were standbys), 1 a folder in it. */
+static const char *dir_of(arena_t *a, struct app *app, const row_t *w, int node)
 {
-    return arena_printf(a, "%s/rds/%s/%s/%s", app->cfg->data_dir, w->acct, w->reg, w->id);
+    const char *base = arena_printf(a, "%s/rds/%s/%s/%s", app->cfg->data_dir, w->acct, w->reg, w->id);
+    return node ? arena_printf(a, "%s/b", base) : base;
+}
+
+/* A file of the machine of node on its disk (/var/lib/rds/NAME). */
+static const char *rds_file(arena_t *a, struct app *app, const row_t *w, int node, const char *name)
+{
+    return arena_printf(a, "%s/disk/var/lib/rds/%s", dir_of(a, app, w, node), name);
+}
+
+/* Removes a node's machine files (node 0's folder holds node 1's). */
+static void node_remove(arena_t *a, struct app *app, const row_t *w, int node)
+{
+    const char *dir = dir_of(a, app, w, node);
+    if (node) {
+        mach_tree_remove(dir);
+        return;
+    }
+    mach_tree_remove(arena_printf(a, "%s/disk", dir));
+    mach_tree_remove(arena_printf(a, "%s/disk.new", dir));
+    unlink(arena_printf(a, "%s/console.log", dir));
 }
 
 /* The disk, made once: the host's /etc (with its postgres user) and the
@@ -218,15 +279,37 @@ static const char *sh_quote(arena_t *a, const char *s)
     return arena_strndup(a, t.p, t.len);
 }
 
-/* The boot of a postgres machine (see the file's comment). */
+/* The replication role a standby connects as (RDS's own name for it). */
+#define REPL_ROLE "rdsrepladmin"
+
+/* The body of the loop both machines' boots end in while their server
+ * runs, whichever they are now (a promoted standby is the primary): gureum
+ * asks with files on the disk. $R/stop: a clean stop, which waits until
+ * the standby has every change ($R/stopped once done); $R/promote: the
+ * standby becomes the primary ($R/promoted). */
+#define CONTROL                                                                                                        \
+    "  if [ -e $R/promote ] && [ ! -e $R/promoted ]; then\n"                                                           \
+    "    runuser -u postgres -- pg_ctl promote -D $D -w -t 120 >/dev/null && : > $R/promoted && echo 'gureum: "        \
+    "promoted'\n"                                                                                                      \
+    "  fi\n"                                                                                                           \
+    "  if [ -e $R/stop ]; then\n"                                                                                      \
+    "    runuser -u postgres -- pg_ctl stop -D $D -m fast -w -t 120 >/dev/null; wait $pg; : > $R/stopped\n"            \
+    "    echo 'gureum: postgres stopped for a failover'; exit 0\n"                                                     \
+    "  fi\n"                                                                                                           \
+    "  sleep 0.2\n"
+
+/* The boot of a postgres machine (see the file's comment). With Multi-AZ
+ * its standby replicates as REPL_ROLE, whose password gureum leaves in
+ * $R/repl (made here when it appears, so a standby can come later). */
 static const char *boot_script(arena_t *a, const row_t *w)
 {
     return arena_printf(
         a,
         "export PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin\n"
+        "cd /\n"
         "D=/var/lib/postgresql/data P=%d U=%s N=%s R=/var/lib/rds S=/run/postgresql\n"
         "echo \"gureum: RDS instance %s (postgres) booting at $(date -u)\"\n"
-        "rm -f $R/ready\n"
+        "rm -f $R/ready $R/stop $R/stopped $R/promote $R/promoted $R/repl.ok\n"
         "id postgres >/dev/null 2>&1 || { echo 'gureum: no postgres user in /etc/passwd'; exit 1; }\n"
         "mkdir -p /var/lib/postgresql $S && chown postgres: /var/lib/postgresql $S $R && chmod 700 $R\n"
         "[ -f $R/password ] && chown postgres: $R/password\n"
@@ -240,6 +323,8 @@ static const char *boot_script(arena_t *a, const row_t *w)
         "$D/postgresql.conf\n"
         "  echo 'host all all 0.0.0.0/0 scram-sha-256' >> $D/pg_hba.conf\n"
         "fi\n"
+        "grep -q " REPL_ROLE " $D/pg_hba.conf || echo 'host replication " REPL_ROLE
+        " 0.0.0.0/0 scram-sha-256' >> $D/pg_hba.conf\n"
         "runuser -u postgres -- postgres -D $D &\n"
         "pg=$!\n"
         "i=0; until pg_isready -q -h $S -p $P; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
@@ -253,18 +338,61 @@ static const char *boot_script(arena_t *a, const row_t *w)
         "fi\n"
         ": > $R/ready\n"
         "echo \"gureum: postgres ready on port $P\"\n"
-        "wait $pg\n",
+        "while kill -0 $pg 2>/dev/null; do\n"
+        "  if [ -s $R/repl ] && [ ! -e $R/repl.ok ]; then\n"
+        "    q -v pw=\"$(cat $R/repl)\" <<'EOF' && : > $R/repl.ok\n"
+        "SELECT 'CREATE ROLE " REPL_ROLE " REPLICATION LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname "
+        "= '" REPL_ROLE "') \\gexec\n"
+        "ALTER ROLE " REPL_ROLE " PASSWORD :'pw';\n"
+        "EOF\n"
+        "  fi\n" CONTROL "done\n",
         pg_bin, w->port, sh_quote(a, w->user), sh_quote(a, w->db_name ? w->db_name : ""), w->id);
 }
 
-static pid_t boot(arena_t *a, struct app *app, const row_t *w)
+/* A Multi-AZ standby's boot: a base backup of the primary (at the primary's
+ * address, through the standby's link) on the first, then the server
+ * replaying the primary's changes as they stream, until promoted. */
+static const char *standby_script(arena_t *a, const row_t *w)
 {
-    if (!strcmp(w->status, "resetting-master-credentials") && w->password) {
-        const char *pw = arena_printf(a, "%s/disk/var/lib/rds/new-password", dir_of(a, app, w));
-        if (access(arena_printf(a, "%s/disk", dir_of(a, app, w)), F_OK) == 0 && !write_file(pw, w->password, 0600))
+    return arena_printf(
+        a,
+        "export PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin\n"
+        "cd /\n"
+        "D=/var/lib/postgresql/data P=%d H=%s R=/var/lib/rds S=/run/postgresql\n"
+        "echo \"gureum: RDS instance %s (postgres) standby booting at $(date -u)\"\n"
+        "rm -f $R/ready $R/stop $R/stopped $R/promote $R/promoted $R/password\n"
+        "id postgres >/dev/null 2>&1 || { echo 'gureum: no postgres user in /etc/passwd'; exit 1; }\n"
+        "mkdir -p /var/lib/postgresql $S && chown postgres: /var/lib/postgresql $S $R && chmod 700 $R\n"
+        "# data that is no standby's (a primary's, left by a failover) is made again\n"
+        "[ -s $D/PG_VERSION ] && [ ! -e $D/standby.signal ] && rm -rf $D\n"
+        "if [ ! -s $D/PG_VERSION ]; then\n"
+        "  until [ -s $R/repl ] && runuser -u postgres -- env PGPASSWORD=\"$(cat $R/repl)\" pg_basebackup -h $H -p $P "
+        "-U " REPL_ROLE " -D $D.new -X stream -c fast > $R/basebackup.log 2>&1; do\n"
+        "    rm -rf $D.new; sleep 1\n"
+        "  done\n"
+        "  echo \"primary_conninfo = 'host=$H port=$P user=" REPL_ROLE
+        " password=$(cat $R/repl)'\" >> $D.new/postgresql.auto.conf\n"
+        "  : > $D.new/standby.signal && chown postgres: $D.new/standby.signal && mv $D.new $D\n"
+        "fi\n"
+        "runuser -u postgres -- postgres -D $D &\n"
+        "pg=$!\n"
+        "until pg_isready -q -h $S -p $P; do kill -0 $pg 2>/dev/null || exit 1; sleep 0.1; done\n"
+        ": > $R/ready\n"
+        "echo \"gureum: postgres standby replaying from $H\"\n"
+        "while kill -0 $pg 2>/dev/null; do\n" CONTROL "done\n",
+        pg_bin, w->port, w->private_ip, w->id);
+}
+
+/* Boots the primary (standby false) or the standby of w, on its node. */
+static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
+{
+    int node = standby ? 1 - w->node : w->node;
+    const char *dir = dir_of(a, app, w, node);
+    if (!standby && !strcmp(w->status, "resetting-master-credentials") && w->password) {
+        if (access(arena_printf(a, "%s/disk", dir), F_OK) == 0 &&
+            !write_file(rds_file(a, app, w, node, "new-password"), w->password, 0600))
             return -1;
     }
-    const char *dir = dir_of(a, app, w);
     const char *md[] = {"/bin/mkdir", "-p", dir, NULL};
     if (mach_run(md) != 0) return -1;
     const char *console = arena_printf(a, "%s/console.log", dir);
@@ -277,28 +405,40 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w)
         log_error("rds: cannot make the disk of %s", w->id);
         return -1;
     }
-    unlink(arena_printf(a, "%s/disk/var/lib/rds/ready", dir));
+    unlink(rds_file(a, app, w, node, "ready"));
+    if (w->secret && !write_file(rds_file(a, app, w, node, "repl"), w->secret, 0600)) return -1;
     const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL};
+    int link = -1;
     mach_spec_t s = {.disk = arena_printf(a, "%s/disk", dir),
                      .mnt = arena_printf(a, "%s/mnt", dir),
                      .hostname = w->rid,
-                     .ipv4 = w->private_ip,
+                     .ipv4 = standby ? w->standby_ip : w->private_ip,
                      .console = console,
-                     .boot = boot_script(a, w),
-                     .envp = envp};
+                     .boot = standby ? standby_script(a, w) : boot_script(a, w),
+                     .envp = envp,
+                     .link = standby ? &link : NULL};
     pid_t pid = 0;
     if (mach_start(&s, &pid) != GR_OK) return -1;
+    const char *key = standby ? arena_printf(a, "%s" STANDBY, w->rid) : w->rid;
     pthread_mutex_lock(&mu);
-    running_t *m = find(w->rid);
+    running_t *m = find(key);
     if (!m && nrunning < MAX_RUNNING) {
         m = &running[nrunning++];
-        snprintf(m->key, sizeof m->key, "%s", w->rid);
+        snprintf(m->key, sizeof m->key, "%s", key);
+        m->link = -1;
     }
     if (m) {
         m->pid = pid;
         snprintf(m->booted_for, sizeof m->booted_for, "%s", w->status);
-    }
+        if (m->link >= 0) close(m->link);
+        m->link = link;
+    } else if (link >= 0)
+        close(link);
     pthread_mutex_unlock(&mu);
+    if (standby) {
+        log_info("rds: %s standby booted (machine %d, %s)", w->id, (int)pid, w->standby_ip);
+        return pid;
+    }
     int port = w->port;
     fwd_set(w->rid, w->address, &port, 1, pid, w->private_ip);
     log_info("rds: %s booted (machine %d, endpoint %s:%d)", w->id, (int)pid, w->address, w->port);
@@ -307,19 +447,131 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w)
 
 static bool ready(arena_t *a, struct app *app, const row_t *w)
 {
-    return access(arena_printf(a, "%s/disk/var/lib/rds/ready", dir_of(a, app, w)), F_OK) == 0;
+    return access(rds_file(a, app, w, w->node, "ready"), F_OK) == 0;
 }
 
-static void set(sqlite3 *db, const row_t *w, const char *sql)
+/* Runs sql with ?1..?4 the instance's account, region, id and status:
+ * whether it ran. */
+static bool set(sqlite3 *db, const row_t *w, const char *sql)
 {
     sqlite3_stmt *st = store_stmt(db, sql);
-    if (!st) return;
+    if (!st) return false;
     sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, w->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, w->status, -1, SQLITE_STATIC);
-    sqlite3_step(st);
-    store_release(st);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    return store_release(st) == SQLITE_OK && ok;
+}
+
+/* The standby of a Multi-AZ instance (w->standby_ip set) that runs: booted
+ * when it is not, its link kept to the primary's machine as that
+ * changes; the replication password made the first time and given to the
+ * primary. Without standby_ip, a standby that ran is ended and its node
+ * removed. */
+static void standby_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
+{
+    const char *key = arena_printf(a, "%s" STANDBY, w->rid);
+    pid_t pid = pid_of(key);
+    if (!w->standby_ip) {
+        if (pid >= 0) forget(key);
+        if (access(arena_printf(a, "%s/disk", dir_of(a, app, w, 1 - w->node)), F_OK) == 0)
+            node_remove(a, app, w, 1 - w->node);
+        return;
+    }
+    if (!w->secret) {
+        unsigned char raw[16];
+        id_random_bytes(raw, sizeof raw);
+        char *hex = arena_alloc(a, 33);
+        for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+        w->secret = hex;
+        sqlite3_stmt *st = store_stmt(db, "UPDATE db_instance SET repl_secret = ?4 WHERE account = ?1 AND region = "
+                                          "?2 AND id = ?3");
+        if (!st) return;
+        sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, w->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, hex, -1, SQLITE_STATIC);
+        bool ok = sqlite3_step(st) == SQLITE_DONE;
+        if (store_release(st) != SQLITE_OK || !ok) return;
+    }
+    /* the running primary takes the role when the file appears */
+    const char *repl = rds_file(a, app, w, w->node, "repl");
+    if (access(arena_printf(a, "%s/disk", dir_of(a, app, w, w->node)), F_OK) == 0 && access(repl, F_OK) != 0)
+        write_file(repl, w->secret, 0600);
+    if (pid < 0 || (pid > 0 && !mach_running(pid))) {
+        if (pid > 0) forget(key);
+        pid = boot(a, app, w, true);
+        if (pid <= 0) return;
+    }
+    pid_t primary = pid_of(w->rid);
+    pthread_mutex_lock(&mu);
+    running_t *m = find(key);
+    int link = m ? m->link : -1;
+    pthread_mutex_unlock(&mu);
+    if (link < 0) return;
+    fwd_link_t l = {.to = {.pid = primary, .port = w->port}};
+    snprintf(l.at, sizeof l.at, "%s", w->private_ip);
+    snprintf(l.to.ip, sizeof l.to.ip, "%s", w->private_ip);
+    fwd_link_set(key, link, &l, primary > 0 ? 1 : 0);
+}
+
+/* A forced failover, over ticks: the primary stops cleanly (its standby
+ * then has every committed change), the standby is promoted, and the two
+ * swap: the instance's zone, address and node are the standby's, the old
+ * primary's node is removed to come back as the new standby. Without a
+ * standby it is a plain reboot; one still making its copy is waited for.
+ * True while under way. */
+static bool failover_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
+{
+    const char *key = arena_printf(a, "%s" STANDBY, w->rid);
+    int other = 1 - w->node;
+    pid_t primary = pid_of(w->rid), standby = pid_of(key);
+    bool standby_ready = standby > 0 && access(rds_file(a, app, w, other, "ready"), F_OK) == 0;
+    const char *stop = rds_file(a, app, w, w->node, "stop"), *promote = rds_file(a, app, w, other, "promote");
+    if (!standby_ready && access(promote, F_OK) != 0) {
+        if (standby > 0 && mach_running(standby)) return true; /* still making its copy */
+        log_warn("rds: %s has no ready standby: rebooting without a failover", w->id);
+        set(db, w,
+            "UPDATE db_instance SET failover = 0 WHERE account = ?1 AND region = ?2 AND id = ?3 AND ?4 IS NOT NULL");
+        return false;
+    }
+    if (access(rds_file(a, app, w, other, "promoted"), F_OK) == 0) {
+        forget(w->rid);
+        /* after the swap: a crash between the two leaves a data folder
+         * the standby's boot makes again (see standby_script) */
+        if (set(db, w,
+                "UPDATE db_instance SET node = 1 - node, failover = 0, private_ip = standby_ip, standby_ip = "
+                "private_ip, zone = second_zone, second_zone = zone WHERE account = ?1 AND region = ?2 AND id = ?3 "
+                "AND status = ?4"))
+            node_remove(a, app, w, w->node);
+        /* the standby's machine is the primary now: its entry, its link
+         * no longer needed, the endpoint forwarded to it */
+        pthread_mutex_lock(&mu);
+        running_t *m = find(key);
+        int link = -1;
+        if (m) {
+            snprintf(m->key, sizeof m->key, "%s", w->rid);
+            snprintf(m->booted_for, sizeof m->booted_for, "%s", w->status);
+            link = m->link;
+            m->link = -1;
+        }
+        pthread_mutex_unlock(&mu);
+        if (link >= 0) {
+            fwd_link_set(key, -1, NULL, 0);
+            close(link);
+        }
+        int port = w->port;
+        fwd_set(w->rid, w->address, &port, 1, standby, w->standby_ip);
+        log_info("rds: %s failed over to %s (machine %d)", w->id, w->standby_ip, (int)standby);
+        return true;
+    }
+    if (access(stop, F_OK) != 0) {
+        write_file(stop, "", 0600);
+    } else if (access(rds_file(a, app, w, w->node, "stopped"), F_OK) == 0 || primary <= 0 || !mach_running(primary)) {
+        if (access(promote, F_OK) != 0) write_file(promote, "", 0600);
+    }
+    return true;
 }
 
 unsigned rds_tick(struct app *app)
@@ -328,37 +580,51 @@ unsigned rds_tick(struct app *app)
     if (!db) return 0;
     arena_t *a = arena_new(0);
     sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, resource_id, status, master_user, password, "
-                                      "db_name, address, private_ip, port FROM db_instance");
+                                      "db_name, address, private_ip, port, standby_ip, repl_secret, node, failover "
+                                      "FROM db_instance");
     row_t rows[MAX_RUNNING];
     size_t n = 0;
     while (st && n < MAX_RUNNING && sqlite3_step(st) == SQLITE_ROW) {
-        const char *c[10];
-        for (int i = 0; i < 10; i++) {
+        const char *c[13];
+        for (int i = 0; i < 13; i++) {
             const unsigned char *t = sqlite3_column_text(st, i);
             c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
         }
-        rows[n++] = (row_t){c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], sqlite3_column_int(st, 10)};
+        rows[n++] = (row_t){c[0],
+                            c[1],
+                            c[2],
+                            c[3],
+                            c[4],
+                            c[5],
+                            c[6],
+                            c[7],
+                            c[8],
+                            c[9],
+                            sqlite3_column_int(st, 10),
+                            c[11],
+                            c[12],
+                            sqlite3_column_int(st, 13),
+                            sqlite3_column_int(st, 14)};
     }
     if (st) store_release(st);
     bool busy = false;
     for (size_t i = 0; i < n; i++) {
-        const row_t *w = &rows[i];
+        row_t *w = &rows[i];
         const char *s = w->status;
-        pthread_mutex_lock(&mu);
-        running_t *m = find(w->rid);
-        pid_t pid = m ? m->pid : -1;
-        pthread_mutex_unlock(&mu);
+        const char *skey = arena_printf(a, "%s" STANDBY, w->rid);
+        pid_t pid = pid_of(w->rid);
         bool up = pid == 0 || (pid > 0 && mach_running(pid));
         bool waking = !strcmp(s, "creating") || !strcmp(s, "starting") || !strcmp(s, "rebooting") ||
                       !strcmp(s, "resetting-master-credentials");
         if (!strcmp(s, "stopping") || !strcmp(s, "deleting")) {
             forget(w->rid);
+            forget(skey);
             if (!strcmp(s, "stopping")) {
                 set(db, w,
                     "UPDATE db_instance SET status = 'stopped' WHERE account = ?1 AND region = ?2 AND id = ?3 "
                     "AND status = ?4");
             } else {
-                mach_tree_remove(dir_of(a, app, w));
+                mach_tree_remove(dir_of(a, app, w, 0));
                 set(db, w,
                     "DELETE FROM db_instance_sg WHERE account = ?1 AND region = ?2 AND db_id = ?3 AND ?4 "
                     "IS NOT NULL");
@@ -375,11 +641,18 @@ unsigned rds_tick(struct app *app)
             continue;
         }
         if (!strcmp(s, "stopped")) continue;
+        if (w->failover && !strcmp(s, "rebooting") && pid > 0) {
+            if (failover_tick(a, app, db, w)) {
+                busy = true;
+                continue;
+            }
+            w->failover = 0;
+        }
         /* a reboot or a new password: boot again, once for the change;
          * a server that died: boot again too */
         bool restart = !strcmp(s, "rebooting") || !strcmp(s, "resetting-master-credentials");
         pthread_mutex_lock(&mu);
-        m = find(w->rid);
+        running_t *m = find(w->rid);
         bool done = m && !strcmp(m->booted_for, s);
         pthread_mutex_unlock(&mu);
         if (restart && up && pid > 0 && !done) {
@@ -388,21 +661,26 @@ unsigned rds_tick(struct app *app)
             pid = -1;
         }
         if (!up || pid < 0) {
-            pid = boot(a, app, w);
+            pid = boot(a, app, w, false);
             busy = true;
             if (pid <= 0) continue;
         } else if (waking && ready(a, app, w)) {
             set(db, w,
                 "UPDATE db_instance SET status = 'available', password = NULL WHERE account = ?1 AND region = "
                 "?2 AND id = ?3 AND status = ?4");
+            /* the next reboot or new password is a change of its own */
+            pthread_mutex_lock(&mu);
+            if ((m = find(w->rid))) snprintf(m->booted_for, sizeof m->booted_for, "available");
+            pthread_mutex_unlock(&mu);
         }
+        standby_tick(a, app, db, w);
         if (waking) busy = true;
     }
     arena_free(a);
     return busy ? QUICK_TICK_MS : 0;
 }
 
-size_t rds_vpc_endpoints(struct app *app, const char *account, const char *region, const char *vpc_id,
+size_t rds_vpc_endpoints(struct app *app, arena_t *a, const char *account, const char *region, const char *vpc_id,
                          rds_endpoint_t *out, size_t cap)
 {
     sqlite3 *db = rds__db(app);
@@ -427,16 +705,8 @@ size_t rds_vpc_endpoints(struct app *app, const char *account, const char *regio
         snprintf(e->private_ip, sizeof e->private_ip, "%s", (const char *)sqlite3_column_text(st, 1));
         snprintf(e->address, sizeof e->address, "%s", (const char *)sqlite3_column_text(st, 2));
         e->port = sqlite3_column_int(st, 3);
-        sqlite3_stmt *g = store_stmt(db, "SELECT group_id FROM db_instance_sg WHERE account = ?1 AND region = ?2 AND "
-                                         "db_id = ?3 ORDER BY seq");
-        if (g) {
-            sqlite3_bind_text(g, 1, account, -1, SQLITE_STATIC);
-            sqlite3_bind_text(g, 2, region, -1, SQLITE_STATIC);
-            sqlite3_bind_text(g, 3, (const char *)sqlite3_column_text(st, 4), -1, SQLITE_TRANSIENT);
-            while (e->ngroups < sizeof e->groups / sizeof e->groups[0] && sqlite3_step(g) == SQLITE_ROW)
-                snprintf(e->groups[e->ngroups++], sizeof e->groups[0], "%s", (const char *)sqlite3_column_text(g, 0));
-            store_release(g);
-        }
+        e->groups =
+            rds__db_groups(a, db, str_c(account), str_c(region), (const char *)sqlite3_column_text(st, 4), &e->ngroups);
         n++;
     }
     store_release(st);
@@ -447,8 +717,10 @@ void rds_stop(struct app *app)
 {
     (void)app;
     pthread_mutex_lock(&mu);
-    for (size_t i = 0; i < nrunning; i++)
+    for (size_t i = 0; i < nrunning; i++) {
         if (running[i].pid > 0) mach_kill(running[i].pid);
+        if (running[i].link >= 0) close(running[i].link);
+    }
     nrunning = 0;
     pthread_mutex_unlock(&mu);
 }

@@ -67,6 +67,31 @@ static int not_found(req_t *r, str_t id)
     return req_fail(r, E_NOTFOUND, "DBInstance %.*s not found.", STR_FMT(id));
 }
 
+const char **rds__db_groups(arena_t *a, sqlite3 *db, str_t account, str_t region, const char *id, size_t *n)
+{
+    *n = 0;
+    sqlite3_stmt *g = store_stmt(db, "SELECT group_id FROM db_instance_sg WHERE account = ?1 AND region = ?2 AND "
+                                     "db_id = ?3 ORDER BY seq");
+    if (!g) return NULL;
+    store_bind_str(g, 1, account);
+    store_bind_str(g, 2, region);
+    sqlite3_bind_text(g, 3, id, -1, SQLITE_TRANSIENT);
+    const char **out = NULL;
+    size_t cap = 0;
+    while (sqlite3_step(g) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? 2 * cap : 8;
+            const char **grown = arena_alloc(a, ncap * sizeof *grown);
+            if (!grown) break;
+            if (*n) memcpy(grown, out, *n * sizeof *grown);
+            out = grown, cap = ncap;
+        }
+        out[(*n)++] = arena_strdup(a, (const char *)sqlite3_column_text(g, 0));
+    }
+    store_release(g);
+    return out;
+}
+
 static val_t *db_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
 {
     arena_t *a = r->arena;
@@ -97,20 +122,13 @@ static val_t *db_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     val_set_c(a, v, "BackupRetentionPeriod", val_int(a, sqlite3_column_int(st, 18)));
     val_set_c(a, v, "DBSecurityGroups", val_new(a, VAL_LIST));
     val_t *sgs = val_new(a, VAL_LIST);
-    sqlite3_stmt *g = store_stmt(db, "SELECT group_id FROM db_instance_sg WHERE account = ?1 AND region = ?2 AND "
-                                     "db_id = ?3 ORDER BY seq");
-    if (g) {
-        store_bind_str(g, 1, r->who.account);
-        store_bind_str(g, 2, r->region);
-        sqlite3_bind_text(g, 3, id, -1, SQLITE_STATIC);
-        while (sqlite3_step(g) == SQLITE_ROW) {
-            val_t *m = val_new(a, VAL_STRUCT);
-            val_set_c(a, m, "VpcSecurityGroupId",
-                      val_cstr(a, arena_strdup(a, (const char *)sqlite3_column_text(g, 0))));
-            val_set_c(a, m, "Status", val_cstr(a, "active"));
-            val_push(a, sgs, m);
-        }
-        store_release(g);
+    size_t ng;
+    const char **groups = rds__db_groups(a, db, r->who.account, r->region, id, &ng);
+    for (size_t i = 0; i < ng; i++) {
+        val_t *m = val_new(a, VAL_STRUCT);
+        val_set_c(a, m, "VpcSecurityGroupId", val_cstr(a, groups[i]));
+        val_set_c(a, m, "Status", val_cstr(a, "active"));
+        val_push(a, sgs, m);
     }
     val_set_c(a, v, "VpcSecurityGroups", sgs);
     val_t *pg = val_new(a, VAL_LIST), *pgm = val_new(a, VAL_STRUCT);
@@ -324,11 +342,12 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
     char rid[27];
     id_random_chars(rid, 26, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
     rid[26] = 0;
-    st = store_stmt(db, "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
-                        "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
-                        "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
-                        "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                        "?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, ?23)");
+    st =
+        store_stmt(db, "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
+                       "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
+                       "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
+                       "created_ms, standby_ip) VALUES (?1, ?2, ?3, ?4, ?5, 'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                       "?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, ?23, ?24)");
     bool ok = st && address;
     if (ok) {
         store_bind_str(st, 1, r->who.account);
@@ -354,6 +373,7 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_int64(st, 21, val_get_int(in, "BackupRetentionPeriod", 1));
         sqlite3_bind_int(st, 22, val_get_bool(in, "DeletionProtection", false));
         sqlite3_bind_int64(st, 23, rds__now_ms());
+        if (pl.standby_ip) sqlite3_bind_text(st, 24, pl.standby_ip, -1, SQLITE_STATIC);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     if (st && store_release(st) != SQLITE_OK) ok = false;
@@ -417,17 +437,32 @@ static const char *need_status(req_t *r, sqlite3 *db, str_t id, const char *cons
     return NULL;
 }
 
-static bool set_status(req_t *r, sqlite3 *db, str_t id, const char *status)
+/* sql prepared with ?1, ?2 and ?3 bound to the caller's account, region and
+ * instance id; NULL on a store failure. */
+static sqlite3_stmt *instance_stmt(req_t *r, sqlite3 *db, str_t id, const char *sql)
 {
-    sqlite3_stmt *st =
-        store_stmt(db, "UPDATE db_instance SET status = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3");
-    if (!st) return false;
+    sqlite3_stmt *st = store_stmt(db, sql);
+    if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, id);
-    sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+    return st;
+}
+
+/* Steps st (from instance_stmt) once and releases it: whether it ran. */
+static bool run(sqlite3_stmt *st)
+{
+    if (!st) return false;
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     return store_release(st) == SQLITE_OK && ok;
+}
+
+static bool set_status(req_t *r, sqlite3 *db, str_t id, const char *status)
+{
+    sqlite3_stmt *st =
+        instance_stmt(r, db, id, "UPDATE db_instance SET status = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (st) sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+    return run(st);
 }
 
 static int change(req_t *r, const val_t *in, val_t *out, const char *const *from, const char *to)
@@ -453,10 +488,42 @@ int rds_start_db_instance(req_t *r, const val_t *in, val_t *out)
     return change(r, in, out, from, "starting");
 }
 
+/* The text of column col of instance id (the caller's account and
+ * region), in r's memory: NULL when NULL or on a store failure. */
+static const char *column_of(req_t *r, sqlite3 *db, str_t id, const char *col)
+{
+    sqlite3_stmt *st = instance_stmt(
+        r, db, id,
+        arena_printf(r->arena, "SELECT %s FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3", col));
+    if (!st) return NULL;
+    const char *v = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
+                        ? arena_strdup(r->arena, (const char *)sqlite3_column_text(st, 0))
+                        : NULL;
+    store_release(st);
+    return v;
+}
+
+/* ForceFailover: the engine (engine.c) stops the primary, so every
+ * committed change reaches the standby, promotes the standby and makes the
+ * old primary the new standby; the zones and addresses swap. */
 int rds_reboot_db_instance(req_t *r, const val_t *in, val_t *out)
 {
     static const char *const from[] = {"available", NULL};
-    return change(r, in, out, from, "rebooting");
+    if (!val_get_bool(in, "ForceFailover", false)) return change(r, in, out, from, "rebooting");
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!need_status(r, db, id, from)) return GR_ERR;
+    const char *standby = column_of(r, db, id, "standby_ip");
+    if (!standby)
+        return req_fail(r, &E_Combination, "Cannot do a forced failover on DB instance %.*s: it is not Multi-AZ.",
+                        STR_FMT(id));
+    if (!run(instance_stmt(r, db, id,
+                           "UPDATE db_instance SET status = 'rebooting', failover = 1 WHERE account = ?1 AND region = "
+                           "?2 AND id = ?3")))
+        return GR_ERR;
+    return answer(r, db, id, out);
 }
 
 int rds_delete_db_instance(req_t *r, const val_t *in, val_t *out)
@@ -511,6 +578,15 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
                         "Invalid storage size for engine name postgres and storage type gp2: %lld", (long long)storage);
     if (pass.p && strcmp(status, "available") != 0)
         return req_fail(r, E_STATE, "Instance %.*s is not in available state.", STR_FMT(id));
+    /* to Multi-AZ: a standby zone and address, placed as at creation */
+    const val_t *mz = val_get(in, "MultiAZ");
+    rds__placement_t pl = {0};
+    bool to_multi = mz && mz->kind == VAL_BOOL && mz->u.b;
+    if (to_multi && !column_of(r, db, id, "standby_ip")) {
+        const char *group = column_of(r, db, id, "subnet_group"), *zone = column_of(r, db, id, "zone");
+        if (rds__place(r, db, group ? str_c(group) : (str_t){0}, zone ? str_c(zone) : (str_t){0}, true, &pl) != GR_OK)
+            return GR_ERR;
+    }
     if (rds__begin(db) != GR_OK) return GR_ERR;
     static const struct {
         const char *member, *column;
@@ -525,37 +601,36 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; ok && i < sizeof simple / sizeof simple[0]; i++) {
         const val_t *m = val_get(in, simple[i].member);
         if (!m) continue;
-        sqlite3_stmt *st = store_stmt(db, arena_printf(r->arena,
-                                                       "UPDATE db_instance SET %s = ?4 WHERE account = ?1 "
-                                                       "AND region = ?2 AND id = ?3",
-                                                       simple[i].column));
-        ok = st != NULL;
-        if (!ok) break;
-        store_bind_str(st, 1, r->who.account);
-        store_bind_str(st, 2, r->region);
-        store_bind_str(st, 3, id);
-        if (m->kind == VAL_STR)
+        sqlite3_stmt *st = instance_stmt(r, db, id,
+                                         arena_printf(r->arena,
+                                                      "UPDATE db_instance SET %s = ?4 WHERE account = ?1 AND region = "
+                                                      "?2 AND id = ?3",
+                                                      simple[i].column));
+        if (st && m->kind == VAL_STR)
             store_bind_str(st, 4, m->u.s);
-        else
+        else if (st)
             sqlite3_bind_int64(st, 4, m->kind == VAL_BOOL ? m->u.b : m->u.i);
-        ok = sqlite3_step(st) == SQLITE_DONE;
-        if (store_release(st) != SQLITE_OK) ok = false;
+        ok = run(st);
+    }
+    if (ok && mz && (!to_multi || pl.standby_ip)) {
+        sqlite3_stmt *st = instance_stmt(r, db, id,
+                                         "UPDATE db_instance SET second_zone = ?4, standby_ip = ?5 WHERE account = "
+                                         "?1 AND region = ?2 AND id = ?3");
+        if (st && to_multi) {
+            sqlite3_bind_text(st, 4, pl.second, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 5, pl.standby_ip, -1, SQLITE_STATIC);
+        }
+        ok = run(st);
     }
     /* A new master password is applied by the engine (engine.c) in status
      * resetting-master-credentials, then the instance is available again. */
     if (ok && pass.p) {
-        sqlite3_stmt *st = store_stmt(db, "UPDATE db_instance SET password = ?4, status = "
-                                          "'resetting-master-credentials' WHERE account = ?1 AND region = ?2 AND id = "
-                                          "?3");
-        ok = st != NULL;
-        if (ok) {
-            store_bind_str(st, 1, r->who.account);
-            store_bind_str(st, 2, r->region);
-            store_bind_str(st, 3, id);
-            store_bind_str(st, 4, pass);
-            ok = sqlite3_step(st) == SQLITE_DONE;
-            if (store_release(st) != SQLITE_OK) ok = false;
-        }
+        sqlite3_stmt *st =
+            instance_stmt(r, db, id,
+                          "UPDATE db_instance SET password = ?4, status = 'resetting-master-credentials' "
+                          "WHERE account = ?1 AND region = ?2 AND id = ?3");
+        if (st) store_bind_str(st, 4, pass);
+        ok = run(st);
     }
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
     return answer(r, db, id, out);

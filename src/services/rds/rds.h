@@ -47,9 +47,10 @@ int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sq
 /* ==== DB instances (instance.c, engine.c) ==== */
 
 /* Where a new instance runs: its subnet group (lower-cased, NULL for the
- * default VPC's), VPC, zone, standby zone and private address. */
+ * default VPC's), VPC, zone, standby zone, private address and, for
+ * Multi-AZ, the standby's (in the standby zone). */
 typedef struct {
-    const char *group, *vpc, *zone, *second, *private_ip;
+    const char *group, *vpc, *zone, *second, *private_ip, *standby_ip;
 } rds__placement_t;
 int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__placement_t *pl);
 /* A free endpoint address (127.203.0.0/16), NULL on a store failure. */
@@ -64,12 +65,15 @@ typedef struct {
     pid_t pid;
     char private_ip[16], address[16];
     int port;
-    char groups[5][24];
+    const char **groups; /* in the caller's arena */
     size_t ngroups;
 } rds_endpoint_t;
 /* The DB instances of vpc_id whose engine runs now: at most cap in out. */
-size_t rds_vpc_endpoints(struct app *app, const char *account, const char *region, const char *vpc_id,
+size_t rds_vpc_endpoints(struct app *app, arena_t *a, const char *account, const char *region, const char *vpc_id,
                          rds_endpoint_t *out, size_t cap);
+/* The VPC security groups of DB instance id in their order, in a's memory
+ * (DescribeDBInstances and rds_vpc_endpoints); NULL with *n 0 when none. */
+const char **rds__db_groups(arena_t *a, sqlite3 *db, str_t account, str_t region, const char *id, size_t *n);
 
 /* The registry's hooks: the tick runs the machines, stop ends them. */
 unsigned rds_tick(struct app *app);
