@@ -586,6 +586,15 @@ void store_bind_blob(sqlite3_stmt *st, int i, str_t s)
     sqlite3_bind_blob(st, i, s.p ? s.p : "", (int)s.len, SQLITE_STATIC);
 }
 
+uint64_t store_version(sqlite3 *db)
+{
+    sqlite3_stmt *st = store_stmt(db, "PRAGMA data_version");
+    uint64_t v = st && sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    if (st) store_release(st);
+    /* two counters in one: data_version moves by small steps */
+    return v << 40 ^ (uint64_t)sqlite3_total_changes64(db);
+}
+
 int store_exec(sqlite3 *db, const char *sql)
 {
     /* One statement (BEGIN, COMMIT, ...) runs from the statement cache: exec

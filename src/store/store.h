@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/arena.h"
@@ -53,6 +54,12 @@ sqlite3 *store_db(store_t *s, const store_schema_t *schema);
  * sqlite3_finalize would: the error of the statement's last step, if any. */
 int store_prepare(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **st, const char **tail);
 int store_release(sqlite3_stmt *st);
+
+/* A number that differs whenever the connection's database has changed
+ * since the last call: a commit of another connection (SQLite's
+ * data_version) or a row written through this one. For work derived from
+ * the tables that is redone only when they change. */
+uint64_t store_version(sqlite3 *db);
 
 /* Convenience: run SQL with no result rows; GR_OK / GR_ERR (logged). */
 int store_exec(sqlite3 *db, const char *sql);

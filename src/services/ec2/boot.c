@@ -42,8 +42,11 @@
 #include "services/pubmetrics.h"
 #include "services/ec2/ec2.h"
 #include "services/ec2/imds.h"
+#include "services/rds/rds.h"
+#include "store/store.h"
 
 enum { MAX_MACHINES = 512, KEEP_TERMINATED_US = 3600LL * 1000000, QUICK_TICK_MS = 100 };
+#define REFRESH_US (5LL * 1000000)
 
 typedef struct {
     char id[32];
@@ -58,6 +61,7 @@ typedef struct {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static machine_t machines[MAX_MACHINES];
 static size_t nmachines;
+static uint64_t machines_gen; /* moves at each remember and forget (under mu) */
 
 static machine_t *find(const char *id)
 {
@@ -361,6 +365,7 @@ static void remember(const char *id, pid_t pid, int link)
     } else if (m && m->link >= 0)
         close(m->link);
     if (m) m->pid = pid, m->reboot = false, m->cpu_s = -1, m->link = link;
+    machines_gen++;
     pthread_mutex_unlock(&mu);
     if (!m && link >= 0) close(link);
 }
@@ -379,6 +384,7 @@ static void forget(const char *id)
     pid_t pid = m ? m->pid : 0;
     int link = m ? m->link : -1;
     if (m) *m = machines[--nmachines];
+    machines_gen++;
     pthread_mutex_unlock(&mu);
     char owner[40];
     fwd_set(id, "", NULL, 0, 0, "");
@@ -698,6 +704,18 @@ unsigned ec2_tick(struct app *app)
     arena_t *a = arena_new(0);
     int64_t now = time_now_us();
     images(a, app, db);
+    /* the running instances' forwards and reach are set again only when
+     * what they derive from may have changed (EC2's tables, the machines
+     * here, RDS's DB instances), and every REFRESH_US anyway (a listener
+     * that failed is tried again then): with many instances, working out
+     * every pair each tick would cost more than all else */
+    static uint64_t last_key[3];
+    static int64_t last_refresh;
+    pthread_mutex_lock(&mu);
+    uint64_t key[3] = {store_version(db), rds_network_version(app), machines_gen};
+    pthread_mutex_unlock(&mu);
+    bool refresh = memcmp(key, last_key, sizeof key) != 0 || now - last_refresh >= REFRESH_US;
+    if (refresh) memcpy(last_key, key, sizeof key), last_refresh = now;
     sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, state, private_ip, public_ip, key_name, user_data, "
                                       "public_wanted, ended, image_id FROM instance ORDER BY seq");
     typedef struct {
@@ -759,8 +777,8 @@ unsigned ec2_tick(struct app *app)
                      "UPDATE instance SET public_ip = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3 AND "
                      "public_ip IS NULL",
                      in->acct, in->reg, in->id, pub);
-            forwards(db, in, pub ? pub : "", pid);
-            peers(a, app, db, in);
+            if (refresh) forwards(db, in, pub ? pub : "", pid);
+            if (refresh) peers(a, app, db, in);
             if (pid > 0 && pub_changed(in->id, pub)) metadata(a, db, in, pub, pid);
         } else if (!strcmp(s, "stopping") || !strcmp(s, "shutting-down")) {
             forget(in->id);

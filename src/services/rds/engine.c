@@ -176,6 +176,7 @@ typedef struct {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static running_t running[MAX_RUNNING];
 static size_t nrunning;
+static uint64_t running_gen; /* moves whenever running changes (under mu) */
 
 static running_t *find(const char *key)
 {
@@ -200,6 +201,7 @@ static void forget(const char *key)
     pid_t pid = m ? m->pid : 0;
     int link = m ? m->link : -1;
     if (m) *m = running[--nrunning];
+    running_gen++;
     pthread_mutex_unlock(&mu);
     fwd_set(key, "", NULL, 0, 0, "");
     if (link >= 0) {
@@ -427,6 +429,7 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
         snprintf(m->key, sizeof m->key, "%s", key);
         m->link = -1;
     }
+    running_gen++;
     if (m) {
         m->pid = pid;
         snprintf(m->booted_for, sizeof m->booted_for, "%s", w->status);
@@ -556,6 +559,7 @@ static bool failover_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
             link = m->link;
             m->link = -1;
         }
+        running_gen++;
         pthread_mutex_unlock(&mu);
         if (link >= 0) {
             fwd_link_set(key, -1, NULL, 0);
@@ -678,6 +682,15 @@ unsigned rds_tick(struct app *app)
     }
     arena_free(a);
     return busy ? QUICK_TICK_MS : 0;
+}
+
+uint64_t rds_network_version(struct app *app)
+{
+    sqlite3 *db = rds__db(app);
+    pthread_mutex_lock(&mu);
+    uint64_t gen = running_gen;
+    pthread_mutex_unlock(&mu);
+    return (db ? store_version(db) : 0) ^ gen << 20;
 }
 
 size_t rds_vpc_endpoints(struct app *app, arena_t *a, const char *account, const char *region, const char *vpc_id,

@@ -68,6 +68,10 @@ typedef struct {
     const char **groups; /* in the caller's arena */
     size_t ngroups;
 } rds_endpoint_t;
+/* A number that moves whenever what rds_vpc_endpoints answers may have
+ * changed (a DB instance, its groups, its machine), so EC2 works out its
+ * instances' reach again only then. */
+uint64_t rds_network_version(struct app *app);
 /* The DB instances of vpc_id whose engine runs now: at most cap in out. */
 size_t rds_vpc_endpoints(struct app *app, arena_t *a, const char *account, const char *region, const char *vpc_id,
                          rds_endpoint_t *out, size_t cap);

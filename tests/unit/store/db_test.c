@@ -296,6 +296,34 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
+/* ==== store_version: moved by this connection's writes and others' commits ==== */
+
+static void *writer_main(void *arg)
+{
+    sqlite3 *db = store_db(arg, &schema2);
+    if (db) store_exec(db, "INSERT INTO t(name) VALUES ('elsewhere')");
+    return NULL;
+}
+
+static void test_version(void **state)
+{
+    store_t *s = store_open(*state, DURABILITY_NORMAL);
+    sqlite3 *db = store_db(s, &schema2);
+    assert_non_null(db);
+    uint64_t v0 = store_version(db);
+    assert_true(store_version(db) == v0); /* nothing changed: the same */
+    assert_int_equal(store_exec(db, "INSERT INTO t(name) VALUES ('here')"), GR_OK);
+    uint64_t v1 = store_version(db);
+    assert_true(v1 != v0); /* a row written through this connection */
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, writer_main, s), 0);
+    pthread_join(th, NULL);
+    uint64_t v2 = store_version(db);
+    assert_true(v2 != v1); /* another connection's commit */
+    assert_true(store_version(db) == v2);
+    store_close(s);
+}
+
 /* ==== A writer waits for another thread's write lock ==== */
 
 typedef struct {
@@ -573,6 +601,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_fault_loop_sqlite_malloc, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_statement_cache, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_version, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_wal_bounded_under_writes, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_wal_gathered_commits, setup_dir, teardown_dir),
     };
