@@ -373,6 +373,17 @@ static int mkdirs(const char *path)
     return 0;
 }
 
+/* fd moved to 3 or above (the init sets 0, 1 and 2 up before it uses the
+ * console and the gate: a server started with one of them closed would
+ * get it back from open or pipe); -1 stays -1. */
+static int above_stdio(int fd)
+{
+    if (fd < 0 || fd > 2) return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    return moved;
+}
+
 int mach_start(const mach_spec_t *s, pid_t *pid)
 {
     init_args_t a = {.s = s, .console = -1, .gate = -1};
@@ -386,8 +397,8 @@ int mach_start(const mach_spec_t *s, pid_t *pid)
     if (s->link) *s->link = -1;
     int gate[2] = {-1, -1};
     if (s->link && pipe2(gate, O_CLOEXEC) < 0) return GR_ERR;
-    a.gate = gate[0];
-    a.console = open(s->console, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    a.gate = gate[0] = above_stdio(gate[0]);
+    a.console = above_stdio(open(s->console, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
     char *stack = malloc(STACK_SIZE);
     int rc = GR_ERR;
     if (a.console >= 0 && stack) {
