@@ -711,8 +711,9 @@ unsigned ec2_tick(struct app *app)
      * every pair each tick would cost more than all else */
     static uint64_t last_key[3];
     static int64_t last_refresh;
+    uint64_t key[3] = {store_version(db), rds_network_version(app), 0};
     pthread_mutex_lock(&mu);
-    uint64_t key[3] = {store_version(db), rds_network_version(app), machines_gen};
+    key[2] = machines_gen;
     pthread_mutex_unlock(&mu);
     bool refresh = memcmp(key, last_key, sizeof key) != 0 || now - last_refresh >= REFRESH_US;
     if (refresh) memcpy(last_key, key, sizeof key), last_refresh = now;
