@@ -205,17 +205,15 @@ static bool acl_allows(sqlite3 *db, const char *acct, const char *reg, const cha
     return allow;
 }
 
-/* Whether a may reach b with value of protocol want (a TCP port, or an
- * echo request): b's groups let it in (from a as b sees it: seen, whose
- * address is a's, or a's public one through the Internet), a's let it
- * out, and the ACLs between their subnets pass it and its answer (to
- * Linux's ephemeral ports, or the echo reply). */
-static bool passes(sqlite3 *db, const char *acct, const char *reg, const host_t *a, const host_t *seen, const host_t *b,
-                   int want, int value)
+/* Whether, b's groups letting it in, a may reach b with value of protocol
+ * want (a TCP port, or an echo request): a's groups let it out, and the
+ * ACLs between their subnets pass it (from a as b sees it: seen, whose
+ * address is a's, or a's public one through the Internet) and its answer
+ * (to Linux's ephemeral ports, or the echo reply). */
+static bool way_out(sqlite3 *db, const char *acct, const char *reg, const host_t *a, const host_t *seen,
+                    const host_t *b, int want, int value)
 {
-    if (!rules(db, acct, reg, b, seen, 0, want, value, NULL, NULL, 0) ||
-        !rules(db, acct, reg, a, b, 1, want, value, NULL, NULL, 0))
-        return false;
+    if (!rules(db, acct, reg, a, b, 1, want, value, NULL, NULL, 0)) return false;
     if (!strcmp(a->subnet, b->subnet)) return true;
     if (!acl_allows(db, acct, reg, a->subnet, 1, b->pip, want, value) ||
         !acl_allows(db, acct, reg, b->subnet, 0, seen->pip, want, value))
@@ -265,10 +263,12 @@ static void reach(arena_t *a, sqlite3 *db, const char *acct, const char *reg, co
     instance_groups(a, db, acct, reg, id, &b);
     int ports[128];
     size_t nports = 0;
+    /* the ports b's groups let in from seen: only the way out is left to ask */
     rules(db, acct, reg, &b, seen, 0, TCP, -1, ports, &nports, 128);
     for (size_t k = 0; k < nports; k++)
-        if (passes(db, acct, reg, self, seen, &b, TCP, ports[k])) add(out, b.pip, pid, inner, ports[k]);
-    if (out->npings < out->pings_cap && passes(db, acct, reg, self, seen, &b, ICMP, ECHO_REQUEST))
+        if (way_out(db, acct, reg, self, seen, &b, TCP, ports[k])) add(out, b.pip, pid, inner, ports[k]);
+    if (out->npings < out->pings_cap && rules(db, acct, reg, &b, seen, 0, ICMP, ECHO_REQUEST, NULL, NULL, 0) &&
+        way_out(db, acct, reg, self, seen, &b, ICMP, ECHO_REQUEST))
         snprintf(out->pings[out->npings++], sizeof out->pings[0], "%s", b.pip);
 }
 
@@ -370,7 +370,9 @@ void ec2__peers(struct app *app, arena_t *a, sqlite3 *db, const char *acct, cons
                              acct, reg, vpc),
                        b.groups, 1);
         }
-        if (!passes(db, acct, reg, &self, &self, &b, TCP, e->port)) continue;
+        if (!rules(db, acct, reg, &b, &self, 0, TCP, e->port, NULL, NULL, 0) ||
+            !way_out(db, acct, reg, &self, &self, &b, TCP, e->port))
+            continue;
         add(out, e->private_ip, e->pid, e->private_ip, e->port);
         add(out, e->address, e->pid, e->private_ip, e->port);
     }
