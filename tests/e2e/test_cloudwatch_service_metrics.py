@@ -165,20 +165,32 @@ def test_sqs_counts_and_gauges(g, cw):
     wait_for(cw, "AWS/SQS", "NumberOfEmptyReceives", q, "Sum", 1.0)
     size = wait_for(cw, "AWS/SQS", "SentMessageSize", q, "Sum", 60.0)
     assert size["units"] == {"Bytes"} and size["Minimum"] == 10.0 and size["Maximum"] == 30.0
-    # the sampled gauges: the last sample sees one message in flight and none visible or delayed
-    deadline = time.time() + 20
-    while True:
+    # the sampled gauges: the samples taken from now on see one message in flight. A minute's data
+    # point also holds the samples taken before the receive (0 in flight), so the test reads the
+    # latest point twice a second apart: the samples added in between must each be 1.
+    def latest():
         pts = cw.get_metric_statistics(
             Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesNotVisible", Dimensions=[
                 {"Name": "QueueName", "Value": "mq"}],
             StartTime=datetime.datetime.now(UTC) - datetime.timedelta(minutes=5),
             EndTime=datetime.datetime.now(UTC) + datetime.timedelta(minutes=1), Period=60,
-            Statistics=["Minimum", "Maximum"])["Datapoints"]
-        last = max(pts, key=lambda p: p["Timestamp"]) if pts else None
-        if (last and last["Minimum"] == 1.0) or time.time() > deadline:
+            Statistics=["Minimum", "Maximum", "Sum", "SampleCount"])["Datapoints"]
+        return max(pts, key=lambda p: p["Timestamp"]) if pts else None
+
+    deadline = time.time() + 20
+    while True:
+        before = latest()
+        time.sleep(1.0)
+        after = latest()
+        if before and after and after["Timestamp"] == before["Timestamp"]:
+            added = after["SampleCount"] - before["SampleCount"]
+            if added > 0:
+                assert after["Sum"] - before["Sum"] == added, (before, after)
+                break
+        elif after and after["Minimum"] == 1.0:  # a new minute: all its samples came after the receive
             break
-        time.sleep(0.3)
-    assert last and last["Minimum"] == 1.0 and last["Maximum"] >= 1.0 and last["Unit"] == "Count", pts
+        assert time.time() < deadline, (before, after)
+    assert after["Maximum"] >= 1.0 and after["Unit"] == "Count", after
     assert stats(cw, "AWS/SQS", "ApproximateNumberOfMessagesDelayed", q)["Maximum"] == 0.0
     age = wait_for(cw, "AWS/SQS", "ApproximateAgeOfOldestMessage", q, "units", {"Seconds"})
     assert age["Minimum"] >= 0
