@@ -227,6 +227,7 @@ typedef struct {
      * password, the primary's node (0 or 1) and a failover under way */
     const char *standby_ip, *secret;
     int node, failover;
+    const char *snapshot; /* restored: the DB snapshot its data is copied from */
 } row_t;
 
 /* The folder of node 0 or 1 of an instance: 0 is the instance's own (as
@@ -288,8 +289,19 @@ static const char *sh_quote(arena_t *a, const char *s)
  * runs, whichever they are now (a promoted standby is the primary): gureum
  * asks with files on the disk. $R/stop: a clean stop, which waits until
  * the standby has every change ($R/stopped once done); $R/promote: the
- * standby becomes the primary ($R/promoted). */
+ * standby becomes the primary ($R/promoted); $R/snapshot: a base backup of
+ * the server into $R/snap for a DB snapshot ($R/snapshot.done once done,
+ * with $R/snapshot.failed if it could not be taken). */
+#define SNAPSHOT_FILES "$R/snapshot $R/snapshot.done $R/snapshot.failed $R/snap $R/snap.new"
 #define CONTROL                                                                                                        \
+    "  if [ -e $R/snapshot ] && [ ! -e $R/snapshot.done ]; then\n"                                                     \
+    "    rm -rf $R/snap $R/snap.new\n"                                                                                 \
+    "    if runuser -u postgres -- pg_basebackup -h $S -p $P -U \"$U\" -D $R/snap.new -X stream -c fast > "            \
+    "$R/snapshot.log 2>&1; then\n"                                                                                     \
+    "      mv $R/snap.new $R/snap && echo 'gureum: snapshot taken'\n"                                                  \
+    "    else cat $R/snapshot.log; : > $R/snapshot.failed; fi\n"                                                       \
+    "    : > $R/snapshot.done\n"                                                                                       \
+    "  fi\n"                                                                                                           \
     "  if [ -e $R/promote ] && [ ! -e $R/promoted ]; then\n"                                                           \
     "    runuser -u postgres -- pg_ctl promote -D $D -w -t 120 >/dev/null && : > $R/promoted && echo 'gureum: "        \
     "promoted'\n"                                                                                                      \
@@ -311,7 +323,7 @@ static const char *boot_script(arena_t *a, const row_t *w)
         "cd /\n"
         "D=/var/lib/postgresql/data P=%d U=%s N=%s R=/var/lib/rds S=/run/postgresql\n"
         "echo \"gureum: RDS instance %s (postgres) booting at $(date -u)\"\n"
-        "rm -f $R/ready $R/stop $R/stopped $R/promote $R/promoted $R/repl.ok\n"
+        "rm -rf $R/ready $R/stop $R/stopped $R/promote $R/promoted $R/repl.ok " SNAPSHOT_FILES "\n"
         "id postgres >/dev/null 2>&1 || { echo 'gureum: no postgres user in /etc/passwd'; exit 1; }\n"
         "mkdir -p /var/lib/postgresql $S && chown postgres: /var/lib/postgresql $S $R && chmod 700 $R\n"
         "[ -f $R/password ] && chown postgres: $R/password\n"
@@ -327,7 +339,7 @@ static const char *boot_script(arena_t *a, const row_t *w)
         "fi\n"
         "grep -q " REPL_ROLE " $D/pg_hba.conf || echo 'host replication " REPL_ROLE
         " 0.0.0.0/0 scram-sha-256' >> $D/pg_hba.conf\n"
-        "runuser -u postgres -- postgres -D $D &\n"
+        "runuser -u postgres -- postgres -D $D -p $P &\n"
         "pg=$!\n"
         "i=0; until pg_isready -q -h $S -p $P; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
         "q() { psql -X -q -h $S -p $P -U \"$U\" -d postgres -v ON_ERROR_STOP=1 \"$@\"; }\n"
@@ -360,9 +372,9 @@ static const char *standby_script(arena_t *a, const row_t *w)
         a,
         "export PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin\n"
         "cd /\n"
-        "D=/var/lib/postgresql/data P=%d H=%s R=/var/lib/rds S=/run/postgresql\n"
+        "D=/var/lib/postgresql/data P=%d H=%s U=%s R=/var/lib/rds S=/run/postgresql\n"
         "echo \"gureum: RDS instance %s (postgres) standby booting at $(date -u)\"\n"
-        "rm -f $R/ready $R/stop $R/stopped $R/promote $R/promoted $R/password\n"
+        "rm -rf $R/ready $R/stop $R/stopped $R/promote $R/promoted $R/password " SNAPSHOT_FILES "\n"
         "id postgres >/dev/null 2>&1 || { echo 'gureum: no postgres user in /etc/passwd'; exit 1; }\n"
         "mkdir -p /var/lib/postgresql $S && chown postgres: /var/lib/postgresql $S $R && chmod 700 $R\n"
         "# data that is no standby's (a primary's, left by a failover) is made again\n"
@@ -376,13 +388,25 @@ static const char *standby_script(arena_t *a, const row_t *w)
         " password=$(cat $R/repl)'\" >> $D.new/postgresql.auto.conf\n"
         "  : > $D.new/standby.signal && chown postgres: $D.new/standby.signal && mv $D.new $D\n"
         "fi\n"
-        "runuser -u postgres -- postgres -D $D &\n"
+        "runuser -u postgres -- postgres -D $D -p $P &\n"
         "pg=$!\n"
         "until pg_isready -q -h $S -p $P; do kill -0 $pg 2>/dev/null || exit 1; sleep 0.1; done\n"
         ": > $R/ready\n"
         "echo \"gureum: postgres standby replaying from $H\"\n"
         "while kill -0 $pg 2>/dev/null; do\n" CONTROL "done\n",
-        pg_bin, w->port, w->private_ip, w->id);
+        pg_bin, w->port, w->private_ip, sh_quote(a, w->user), w->id);
+}
+
+/* A restored instance's data, made once: a copy of its DB snapshot's. */
+static bool restore(arena_t *a, struct app *app, const row_t *w, const char *dir)
+{
+    const char *data = arena_printf(a, "%s/disk/var/lib/postgresql/data", dir);
+    if (access(arena_printf(a, "%s/PG_VERSION", data), F_OK) == 0) return true;
+    const char *tmp = arena_printf(a, "%s.new", data);
+    mach_tree_remove(tmp);
+    const char *md[] = {"/bin/mkdir", "-p", arena_printf(a, "%s/disk/var/lib/postgresql", dir), NULL};
+    const char *cp[] = {"/bin/cp", "-a", rds__snapshot_dir(a, app, w->acct, w->reg, w->snapshot), tmp, NULL};
+    return mach_run(md) == 0 && mach_run(cp) == 0 && rename(tmp, data) == 0;
 }
 
 /* Boots the primary (standby false) or the standby of w, on its node. */
@@ -405,6 +429,10 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     }
     if (!make_disk(a, dir, w)) {
         log_error("rds: cannot make the disk of %s", w->id);
+        return -1;
+    }
+    if (!standby && w->snapshot && !restore(a, app, w, dir)) {
+        log_error("rds: cannot copy DB snapshot %s for %s", w->snapshot, w->id);
         return -1;
     }
     unlink(rds_file(a, app, w, node, "ready"));
@@ -578,14 +606,104 @@ static bool failover_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
     return true;
 }
 
+/* ==== DB snapshots ==== */
+
+/* Sets DB snapshot snap of w's account and region to status. */
+static void snap_set(sqlite3 *db, const row_t *w, const char *snap, const char *status)
+{
+    sqlite3_stmt *st =
+        store_stmt(db, "UPDATE db_snapshot SET status = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (!st) return;
+    sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, snap, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    store_release(st);
+}
+
+/* The oldest DB snapshot of w still being taken, taken over ticks: the
+ * running primary (machine pid) asked for a base backup (the boot script's
+ * CONTROL), which then becomes the snapshot's copy; a primary not
+ * running (an instance being deleted) is booted for it. True while one is
+ * under way, the machine still booting included. */
+static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t *w, pid_t pid)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT id FROM db_snapshot WHERE account = ?1 AND region = ?2 AND instance_id "
+                                      "= ?3 AND status = 'creating' ORDER BY created_ms, id LIMIT 1");
+    if (!st) return false;
+    sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, w->id, -1, SQLITE_STATIC);
+    const char *snap =
+        sqlite3_step(st) == SQLITE_ROW ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
+    store_release(st);
+    if (!snap) return false;
+    if (pid < 0 || !mach_running(pid)) { /* a stopped instance deleted with a final snapshot */
+        if (pid > 0) forget(w->rid);
+        if (boot(a, app, w, false) == 0) { /* this host runs no machines: nothing to copy */
+            snap_set(db, w, snap, "failed");
+            return false;
+        }
+        return true;
+    }
+    if (!ready(a, app, w)) return true;
+    const char *ask = rds_file(a, app, w, w->node, "snapshot"), *done = rds_file(a, app, w, w->node, "snapshot.done");
+    if (access(done, F_OK) != 0) {
+        if (access(ask, F_OK) != 0) write_file(ask, snap, 0600);
+        return true;
+    }
+    const char *failed = rds_file(a, app, w, w->node, "snapshot.failed");
+    const char *to = rds__snapshot_dir(a, app, w->acct, w->reg, snap);
+    const char *md[] = {"/bin/mkdir", "-p", arena_printf(a, "%.*s", (int)(strrchr(to, '/') - to), to), NULL};
+    mach_tree_remove(to);
+    bool ok = access(failed, F_OK) != 0 && mach_run(md) == 0 && rename(rds_file(a, app, w, w->node, "snap"), to) == 0;
+    snap_set(db, w, snap, ok ? "available" : "failed");
+    /* the ask first, so the machine does not see it without its answer */
+    unlink(ask);
+    unlink(failed);
+    unlink(done);
+    if (ok)
+        log_info("rds: DB snapshot %s of %s taken", snap, w->id);
+    else
+        log_error("rds: DB snapshot %s of %s could not be taken (see its console)", snap, w->id);
+    return true;
+}
+
+/* DB snapshots DeleteDBSnapshot took: their copies removed, once no
+ * instance being restored from one still copies it; and snapshots whose
+ * instance is gone (taken by none) failed. */
+static void snapshot_sweep(arena_t *a, struct app *app, sqlite3 *db)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id FROM db_snapshot s WHERE status = 'deleted' AND NOT "
+                                      "EXISTS (SELECT 1 FROM db_instance i WHERE i.account = s.account AND i.region = "
+                                      "s.region AND i.snapshot = s.id AND i.status = 'creating')");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *acct = (const char *)sqlite3_column_text(st, 0), *reg = (const char *)sqlite3_column_text(st, 1),
+                   *id = (const char *)sqlite3_column_text(st, 2);
+        mach_tree_remove(rds__snapshot_dir(a, app, acct, reg, id));
+        sqlite3_stmt *d = store_stmt(db, "DELETE FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = ?3");
+        if (!d) break;
+        sqlite3_bind_text(d, 1, acct, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(d, 2, reg, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(d, 3, id, -1, SQLITE_TRANSIENT);
+        sqlite3_step(d);
+        store_release(d);
+    }
+    if (st) store_release(st);
+    store_exec(db, "UPDATE db_snapshot SET status = 'failed' WHERE status = 'creating' AND NOT EXISTS (SELECT 1 FROM "
+                   "db_instance i WHERE i.account = db_snapshot.account AND i.region = db_snapshot.region AND i.id = "
+                   "db_snapshot.instance_id)");
+}
+
 unsigned rds_tick(struct app *app)
 {
     sqlite3 *db = rds__db(app);
     if (!db) return 0;
     arena_t *a = arena_new(0);
     sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, resource_id, status, master_user, password, "
-                                      "db_name, address, private_ip, port, standby_ip, repl_secret, node, failover "
-                                      "FROM db_instance");
+                                      "db_name, address, private_ip, port, standby_ip, repl_secret, node, failover, "
+                                      "snapshot FROM db_instance");
     row_t rows[MAX_RUNNING];
     size_t n = 0;
     while (st && n < MAX_RUNNING && sqlite3_step(st) == SQLITE_ROW) {
@@ -594,23 +712,26 @@ unsigned rds_tick(struct app *app)
             const unsigned char *t = sqlite3_column_text(st, i);
             c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
         }
-        rows[n++] = (row_t){c[0],
-                            c[1],
-                            c[2],
-                            c[3],
-                            c[4],
-                            c[5],
-                            c[6],
-                            c[7],
-                            c[8],
-                            c[9],
-                            sqlite3_column_int(st, 10),
-                            c[11],
-                            c[12],
-                            sqlite3_column_int(st, 13),
-                            sqlite3_column_int(st, 14)};
+        rows[n++] =
+            (row_t){c[0],
+                    c[1],
+                    c[2],
+                    c[3],
+                    c[4],
+                    c[5],
+                    c[6],
+                    c[7],
+                    c[8],
+                    c[9],
+                    sqlite3_column_int(st, 10),
+                    c[11],
+                    c[12],
+                    sqlite3_column_int(st, 13),
+                    sqlite3_column_int(st, 14),
+                    sqlite3_column_text(st, 15) ? arena_strdup(a, (const char *)sqlite3_column_text(st, 15)) : NULL};
     }
     if (st) store_release(st);
+    snapshot_sweep(a, app, db);
     bool busy = false;
     for (size_t i = 0; i < n; i++) {
         row_t *w = &rows[i];
@@ -620,6 +741,11 @@ unsigned rds_tick(struct app *app)
         bool up = pid == 0 || (pid > 0 && mach_running(pid));
         bool waking = !strcmp(s, "creating") || !strcmp(s, "starting") || !strcmp(s, "rebooting") ||
                       !strcmp(s, "resetting-master-credentials");
+        /* an instance being deleted: its final snapshot first */
+        if (!strcmp(s, "deleting") && snapshot_tick(a, app, db, w, pid)) {
+            busy = true;
+            continue;
+        }
         if (!strcmp(s, "stopping") || !strcmp(s, "deleting")) {
             forget(w->rid);
             forget(skey);
@@ -679,6 +805,7 @@ unsigned rds_tick(struct app *app)
         }
         standby_tick(a, app, db, w);
         if (waking) busy = true;
+        if (!strcmp(s, "available") && pid > 0 && snapshot_tick(a, app, db, w, pid)) busy = true;
     }
     arena_free(a);
     return busy ? QUICK_TICK_MS : 0;

@@ -44,21 +44,27 @@ enum { MAX_INSTANCES = 40 };
  * identifier. Identifiers must begin with a letter; must contain only ASCII
  * letters, digits, and hyphens; and must not end with a hyphen or contain
  * two consecutive hyphens." The identifier is kept lower-cased. */
-static str_t identifier(req_t *r, str_t id)
+str_t rds__identifier(req_t *r, str_t id, const char *param, size_t max)
 {
-    bool ok = id.len >= 1 && id.len <= 63 && isalpha((unsigned char)id.p[0]) && id.p[id.len - 1] != '-';
+    bool ok = id.len >= 1 && id.len <= max && isalpha((unsigned char)id.p[0]) && id.p[id.len - 1] != '-';
     for (size_t i = 0; ok && i < id.len; i++)
         ok = (isalnum((unsigned char)id.p[i]) || id.p[i] == '-') && !(id.p[i] == '-' && i && id.p[i - 1] == '-');
     if (!ok) {
         req_fail(r, &ERR_InvalidParameterValue,
-                 "The parameter DBInstanceIdentifier is not a valid identifier. Identifiers must begin with a "
-                 "letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or "
-                 "contain two consecutive hyphens.");
+                 "The parameter %s is not a valid identifier. Identifiers must begin with a letter; must contain "
+                 "only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two "
+                 "consecutive hyphens.",
+                 param);
         return STR_NULL;
     }
     char *low = arena_strndup(r->arena, id.p, id.len);
     for (size_t i = 0; i < id.len; i++) low[i] = (char)tolower((unsigned char)low[i]);
     return (str_t){low, id.len};
+}
+
+static str_t identifier(req_t *r, str_t id)
+{
+    return rds__identifier(r, id, "DBInstanceIdentifier", 63);
 }
 
 static int not_found(req_t *r, str_t id)
@@ -216,7 +222,6 @@ static bool storage_ok(str_t type, int64_t gib)
 
 int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
 {
-    arena_t *a = r->arena;
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
     if (!id.p) return GR_ERR;
     str_t engine = val_get_str(in, "Engine"), cls = val_get_str(in, "DBInstanceClass");
@@ -306,6 +311,21 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
     if (port < 1150 || port > 65535)
         return req_fail(r, &ERR_InvalidParameterValue, "Invalid port %lld: the port must be 1150-65535.",
                         (long long)port);
+    rds__new_t n = {.cls = cls,
+                    .user = user,
+                    .password = pass,
+                    .db_name = dbname,
+                    .storage_type = stype,
+                    .version = version,
+                    .storage = storage,
+                    .port = port,
+                    .backup_days = val_get_int(in, "BackupRetentionPeriod", 1)};
+    return rds__instance_new(r, in, id, &n, out);
+}
+
+int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, val_t *out)
+{
+    arena_t *a = r->arena;
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     /* Where it runs: the subnet group's first subnet of the zone asked (or
@@ -342,26 +362,26 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
     char rid[27];
     id_random_chars(rid, 26, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
     rid[26] = 0;
-    st =
-        store_stmt(db, "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
-                       "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
-                       "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
-                       "created_ms, standby_ip) VALUES (?1, ?2, ?3, ?4, ?5, 'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                       "?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, ?23, ?24)");
+    st = store_stmt(
+        db, "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
+            "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
+            "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
+            "created_ms, standby_ip, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, 'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+            "?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, ?23, ?24, ?25)");
     bool ok = st && address;
     if (ok) {
         store_bind_str(st, 1, r->who.account);
         store_bind_str(st, 2, r->region);
         store_bind_str(st, 3, id);
         sqlite3_bind_text(st, 4, arena_printf(a, "db-%s", rid), -1, SQLITE_STATIC);
-        store_bind_str(st, 5, cls);
-        sqlite3_bind_text(st, 6, version, -1, SQLITE_STATIC);
-        store_bind_str(st, 7, user);
-        store_bind_str(st, 8, pass);
-        if (dbname.p) store_bind_str(st, 9, dbname);
-        sqlite3_bind_int64(st, 10, storage);
-        store_bind_str(st, 11, stype);
-        sqlite3_bind_int64(st, 12, port);
+        store_bind_str(st, 5, n->cls);
+        sqlite3_bind_text(st, 6, n->version, -1, SQLITE_STATIC);
+        store_bind_str(st, 7, n->user);
+        if (n->password.p) store_bind_str(st, 8, n->password);
+        if (n->db_name.p) store_bind_str(st, 9, n->db_name);
+        sqlite3_bind_int64(st, 10, n->storage);
+        store_bind_str(st, 11, n->storage_type);
+        sqlite3_bind_int64(st, 12, n->port);
         if (pl.group) sqlite3_bind_text(st, 13, pl.group, -1, SQLITE_STATIC);
         if (pl.vpc) sqlite3_bind_text(st, 14, pl.vpc, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 15, pl.zone, -1, SQLITE_STATIC);
@@ -370,10 +390,11 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
         sqlite3_bind_int(st, 18, val_get_bool(in, "PubliclyAccessible", false));
         sqlite3_bind_text(st, 19, address, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 20, pl.private_ip, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 21, val_get_int(in, "BackupRetentionPeriod", 1));
+        sqlite3_bind_int64(st, 21, n->backup_days);
         sqlite3_bind_int(st, 22, val_get_bool(in, "DeletionProtection", false));
         sqlite3_bind_int64(st, 23, rds__now_ms());
         if (pl.standby_ip) sqlite3_bind_text(st, 24, pl.standby_ip, -1, SQLITE_STATIC);
+        if (n->snapshot) sqlite3_bind_text(st, 25, n->snapshot, -1, SQLITE_STATIC);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     if (st && store_release(st) != SQLITE_OK) ok = false;
@@ -545,14 +566,19 @@ int rds_delete_db_instance(req_t *r, const val_t *in, val_t *out)
                         "specified.");
     if (skip && snap.p)
         return req_fail(r, &E_Combination, "Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.");
-    if (!skip) return req_fail(r, &E_Combination, "gureum keeps no DB snapshots: delete with SkipFinalSnapshot.");
     if (val_get_bool(v, "DeletionProtection", false)) /* AWS (recorded) */
         return req_fail(r, &E_Combination,
                         "Cannot delete protected DB Instance, please disable deletion protection "
                         "and try again.");
     if (!strcmp(status, "deleting"))
         return req_fail(r, E_STATE, "Instance %.*s is already being deleted.", STR_FMT(id));
-    if (!set_status(r, db, id, "deleting")) return GR_ERR;
+    /* the final snapshot: the engine (engine.c) takes it before the
+     * instance goes */
+    str_t final = STR_NULL;
+    if (!skip && !(final = rds__identifier(r, snap, "FinalDBSnapshotIdentifier", 255)).p) return GR_ERR;
+    if (rds__begin(db) != GR_OK) return GR_ERR;
+    bool ok = (!final.p || rds__snapshot_insert(r, db, final, id, NULL) == GR_OK) && set_status(r, db, id, "deleting");
+    if (rds__end(db, ok) != GR_OK) return GR_ERR;
     return answer(r, db, id, out);
 }
 

@@ -46,6 +46,27 @@ int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sq
 
 /* ==== DB instances (instance.c, engine.c) ==== */
 
+/* A DB instance identifier (DBInstanceIdentifier, DBSnapshotIdentifier:
+ * param, at most max characters) checked as AWS checks it, lower-cased as
+ * RDS keeps it; STR_NULL with r failed. */
+str_t rds__identifier(req_t *r, str_t id, const char *param, size_t max);
+/* A new DB instance, from CreateDBInstance or a restore: what the request
+ * in does not say itself (its placement, groups, flags and tags it does);
+ * answered as CreateDBInstance answers. snapshot: the DB snapshot whose
+ * copy is its data (engine.c makes it at the first boot), NULL for none. */
+typedef struct {
+    str_t cls, user, password, db_name, storage_type;
+    const char *version, *snapshot;
+    int64_t storage, port, backup_days;
+} rds__new_t;
+int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, val_t *out);
+/* A new DB snapshot snap of instance (snapshot.c), status creating, with
+ * its tags, inside the caller's transaction: GR_OK, or r failed
+ * (DBSnapshotAlreadyExists, SnapshotQuotaExceeded). */
+int rds__snapshot_insert(req_t *r, sqlite3 *db, str_t snap, str_t instance, const val_t *tags);
+/* The folder of a DB snapshot's copy (DATA/rds/snapshots/ACCOUNT/REGION/ID). */
+const char *rds__snapshot_dir(arena_t *a, struct app *app, const char *account, const char *region, const char *id);
+
 /* Where a new instance runs: its subnet group (lower-cased, NULL for the
  * default VPC's), VPC, zone, standby zone, private address and, for
  * Multi-AZ, the standby's (in the standby zone). */

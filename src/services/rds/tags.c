@@ -113,6 +113,19 @@ val_t *rds__tags_list(req_t *r, sqlite3 *db, str_t arn)
     return store_release(st) == SQLITE_OK ? list : NULL;
 }
 
+/* Whether sql (?1, ?2, ?3: the caller's account, region and name) finds a
+ * row: 1, 0, or -1 on a store failure. */
+static int exists(req_t *r, sqlite3 *db, const char *sql, str_t name)
+{
+    sqlite3_stmt *st = store_stmt(db, sql);
+    if (!st) return -1;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, name);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    return store_release(st) == SQLITE_OK ? found : -1;
+}
+
 /* The resource an ARN names must be one of the caller's, in the request's
  * region, and exist. GR_OK, or r failed. */
 static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
@@ -134,16 +147,22 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
     }
     if (str_starts_with(rest, str_c("db:"))) {
         str_t name = str_sub(rest, 3, rest.len - 3);
-        sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
-        if (!st) return GR_ERR;
-        store_bind_str(st, 1, r->who.account);
-        store_bind_str(st, 2, r->region);
-        store_bind_str(st, 3, name);
-        bool found = sqlite3_step(st) == SQLITE_ROW;
-        if (store_release(st) != SQLITE_OK) return GR_ERR;
+        int found = exists(r, db, "SELECT 1 FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3", name);
+        if (found < 0) return GR_ERR;
         if (found) return GR_OK;
         /* AWS (recorded): "DBInstance mydb not found." */
         return req_fail(r, &RDS_ERR_DBInstanceNotFoundFault, "DBInstance %.*s not found.", STR_FMT(name));
+    }
+    if (str_starts_with(rest, str_c("snapshot:"))) {
+        str_t name = str_sub(rest, 9, rest.len - 9);
+        int found = exists(r, db,
+                           "SELECT 1 FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = ?3 AND status != "
+                           "'deleted'",
+                           name);
+        if (found < 0) return GR_ERR;
+        if (found) return GR_OK;
+        /* AWS (recorded): "DBSnapshot not found: mysnap" */
+        return req_fail(r, &RDS_ERR_DBSnapshotNotFoundFault, "DBSnapshot not found: %.*s", STR_FMT(name));
     }
     return req_fail(r, &ERR_InvalidParameterValue,
                     "The specified resource name does not match an RDS resource in this region.");

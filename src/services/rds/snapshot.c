@@ -1,0 +1,342 @@
+/* snapshot.c — Amazon RDS DB snapshots: CreateDBSnapshot,
+ * DescribeDBSnapshots, DeleteDBSnapshot, RestoreDBInstanceFromDBSnapshot,
+ * and the final snapshot DeleteDBInstance takes (instance.c).
+ *
+ * The handlers keep rows; engine.c, on the ticker thread, takes each
+ * snapshot (a base backup of the instance's running server, the copy kept
+ * in the snapshot's folder, creating → available) and makes a restored
+ * instance's data a copy of it at the instance's first boot. A snapshot
+ * keeps the instance's settings at that time (class, user, database name,
+ * port, storage), which a restore takes unless the request says otherwise.
+ * Only manual snapshots are kept: there are no automated backups. Texts are
+ * AWS's where said "recorded"; the others are not on record. */
+#include <ctype.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rds_model.h"
+#include "services/app.h"
+#include "services/rds/rds.h"
+
+#define E_SNAP_EXISTS (&RDS_ERR_DBSnapshotAlreadyExistsFault)
+#define E_SNAP_NOTFOUND (&RDS_ERR_DBSnapshotNotFoundFault)
+#define E_SNAP_STATE (&RDS_ERR_InvalidDBSnapshotStateFault)
+
+/* AWS (RDS quotas): 100 manual DB snapshots per region. */
+enum { MAX_SNAPSHOTS = 100 };
+
+/* The columns snap_value reads, in this order. */
+#define SNAP_COLS                                                                                                      \
+    "SELECT id, instance_id, resource_id, engine, version, master_user, storage, storage_type, port, zone, vpc_id, "   \
+    "instance_ms, status, created_ms, class, db_name FROM db_snapshot "
+
+const char *rds__snapshot_dir(arena_t *a, struct app *app, const char *account, const char *region, const char *id)
+{
+    return arena_printf(a, "%s/rds/snapshots/%s/%s/%s", ((app_t *)app)->cfg->data_dir, account, region, id);
+}
+
+static int snap_not_found(req_t *r, str_t id)
+{
+    /* AWS (recorded): "DBSnapshot not found: mysnap" */
+    return req_fail(r, E_SNAP_NOTFOUND, "DBSnapshot not found: %.*s", STR_FMT(id));
+}
+
+static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
+{
+    arena_t *a = r->arena;
+    const char *id = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+    val_t *v = val_new(a, VAL_STRUCT);
+    val_set_c(a, v, "DBSnapshotIdentifier", val_cstr(a, id));
+    val_set_c(a, v, "DBInstanceIdentifier", val_str(a, store_col_str(a, st, 1)));
+    int64_t created = sqlite3_column_int64(st, 13);
+    const char *status = arena_strdup(a, (const char *)sqlite3_column_text(st, 12));
+    /* AWS: the time is there once the snapshot is taken */
+    if (strcmp(status, "creating") != 0) val_set_c(a, v, "SnapshotCreateTime", val_time(a, created * 1000));
+    val_set_c(a, v, "Engine", val_str(a, store_col_str(a, st, 3)));
+    val_set_c(a, v, "AllocatedStorage", val_int(a, sqlite3_column_int(st, 6)));
+    val_set_c(a, v, "Status", val_cstr(a, status));
+    val_set_c(a, v, "Port", val_int(a, sqlite3_column_int(st, 8)));
+    val_set_c(a, v, "AvailabilityZone", val_str(a, store_col_str(a, st, 9)));
+    if (sqlite3_column_type(st, 10) != SQLITE_NULL) val_set_c(a, v, "VpcId", val_str(a, store_col_str(a, st, 10)));
+    val_set_c(a, v, "InstanceCreateTime", val_time(a, sqlite3_column_int64(st, 11) * 1000));
+    val_set_c(a, v, "MasterUsername", val_str(a, store_col_str(a, st, 5)));
+    const char *version = arena_strdup(a, (const char *)sqlite3_column_text(st, 4));
+    val_set_c(a, v, "EngineVersion", val_cstr(a, version));
+    val_set_c(a, v, "LicenseModel", val_cstr(a, "postgresql-license"));
+    val_set_c(a, v, "SnapshotType", val_cstr(a, "manual"));
+    val_set_c(a, v, "OptionGroupName",
+              val_cstr(a, arena_printf(a, "default:postgres-%.*s", (int)strcspn(version, "."), version)));
+    val_set_c(a, v, "PercentProgress", val_int(a, strcmp(status, "available") ? 0 : 100));
+    val_set_c(a, v, "StorageType", val_str(a, store_col_str(a, st, 7)));
+    val_set_c(a, v, "Encrypted", val_bool(a, false));
+    const char *arn = rds__arn(r, "snapshot", str_c(id));
+    val_set_c(a, v, "DBSnapshotArn", val_cstr(a, arn));
+    val_set_c(a, v, "IAMDatabaseAuthenticationEnabled", val_bool(a, false));
+    val_set_c(a, v, "ProcessorFeatures", val_new(a, VAL_LIST));
+    val_set_c(a, v, "DbiResourceId", val_str(a, store_col_str(a, st, 2)));
+    val_t *tags = rds__tags_list(r, db, str_c(arn));
+    val_set_c(a, v, "TagList", tags ? tags : val_new(a, VAL_LIST));
+    if (strcmp(status, "creating") != 0) {
+        val_set_c(a, v, "OriginalSnapshotCreateTime", val_time(a, created * 1000));
+        val_set_c(a, v, "SnapshotDatabaseTime", val_time(a, created * 1000));
+    }
+    val_set_c(a, v, "SnapshotTarget", val_cstr(a, "region"));
+    return v;
+}
+
+/* Snapshot id's row in st (SNAP_COLS, the caller's account and region),
+ * stepped to it; NULL with r failed (DBSnapshotNotFound for none, or one
+ * being deleted). */
+static sqlite3_stmt *snap_row(req_t *r, sqlite3 *db, str_t id)
+{
+    sqlite3_stmt *st =
+        store_stmt(db, SNAP_COLS "WHERE account = ?1 AND region = ?2 AND id = ?3 AND status != 'deleted'");
+    if (!st) return NULL;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    if (sqlite3_step(st) == SQLITE_ROW) return st;
+    if (store_release(st) == SQLITE_OK) snap_not_found(r, id);
+    return NULL;
+}
+
+/* The DBSnapshot member of out: snapshot id's value. */
+static int answer(req_t *r, sqlite3 *db, str_t id, val_t *out)
+{
+    sqlite3_stmt *st = snap_row(r, db, id);
+    if (!st) return GR_ERR;
+    val_t *v = snap_value(r, db, st);
+    store_release(st);
+    return val_set_c(r->arena, out, "DBSnapshot", v);
+}
+
+int rds__snapshot_insert(req_t *r, sqlite3 *db, str_t snap, str_t instance, const val_t *tags)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT (SELECT 1 FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = "
+                                      "?3), (SELECT count(*) FROM db_snapshot WHERE account = ?1 AND region = ?2 AND "
+                                      "status != 'deleted')");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, snap);
+    bool exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    int64_t count = sqlite3_column_int64(st, 1);
+    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    if (exists)
+        return req_fail(r, E_SNAP_EXISTS,
+                        "Cannot create the snapshot because a snapshot with the identifier %.*s "
+                        "already exists.",
+                        STR_FMT(snap));
+    if (count >= MAX_SNAPSHOTS)
+        return req_fail(r, &RDS_ERR_SnapshotQuotaExceededFault, "Cannot create more than %d manual snapshots.",
+                        MAX_SNAPSHOTS);
+    st = store_stmt(db, "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
+                        "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
+                        "status, created_ms) SELECT account, region, ?4, id, resource_id, class, engine, version, "
+                        "master_user, db_name, storage, storage_type, port, zone, vpc_id, created_ms, 'creating', ?5 "
+                        "FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, instance);
+    store_bind_str(st, 4, snap);
+    sqlite3_bind_int64(st, 5, rds__now_ms());
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    if (store_release(st) != SQLITE_OK || !ok) return GR_ERR;
+    return rds__tags_put(r, db, str_c(rds__arn(r, "snapshot", snap)), tags);
+}
+
+int rds_create_db_snapshot(req_t *r, const val_t *in, val_t *out)
+{
+    str_t snap = rds__identifier(r, val_get_str(in, "DBSnapshotIdentifier"), "DBSnapshotIdentifier", 255);
+    if (!snap.p) return GR_ERR;
+    str_t want = val_get_str(in, "DBInstanceIdentifier");
+    str_t id = rds__identifier(r, want, "DBInstanceIdentifier", 63);
+    if (!id.p) return GR_ERR;
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    if (rds__begin(db) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, "SELECT status FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
+    if (!st) return rds__end(db, false);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 3, id);
+    const char *status =
+        sqlite3_step(st) == SQLITE_ROW ? arena_strdup(r->arena, (const char *)sqlite3_column_text(st, 0)) : NULL;
+    if (store_release(st) != SQLITE_OK) return rds__end(db, false);
+    int rc = GR_OK;
+    if (!status) /* AWS (recorded): "DBInstance not found: mydb" */
+        rc = req_fail(r, &RDS_ERR_DBInstanceNotFoundFault, "DBInstance not found: %.*s", STR_FMT(want));
+    else if (strcmp(status, "available") != 0)
+        rc = req_fail(r, &RDS_ERR_InvalidDBInstanceStateFault,
+                      "Cannot create a snapshot because the database instance %.*s is not currently in the "
+                      "available state.",
+                      STR_FMT(id));
+    else
+        rc = rds__snapshot_insert(r, db, snap, id, val_get(in, "Tags"));
+    if (rds__end(db, rc == GR_OK) != GR_OK) return GR_ERR;
+    return answer(r, db, snap, out);
+}
+
+static val_t *page_item(req_t *r, sqlite3_stmt *st, void *ctx)
+{
+    return snap_value(r, ctx, st);
+}
+
+/* " AND column IN (v, …)" for a filter's values, quoted by SQLite. An
+ * identifier (ids) matches as RDS keeps it, lower-cased, and may be given
+ * as its ARN (AWS: the id filters accept ARNs). */
+static const char *any_of(arena_t *a, const char *column, const val_t *values, bool ids)
+{
+    buf_t b;
+    buf_init(&b, a);
+    buf_printf(&b, " AND %s IN (", column);
+    for (size_t i = 0; i < val_len(values); i++) {
+        str_t v = values->u.list.v[i]->u.s;
+        char *t = arena_strndup(a, v.p, v.len);
+        if (ids) {
+            if (!strncmp(t, "arn:", 4) && strrchr(t, ':')) t = strrchr(t, ':') + 1;
+            for (char *c = t; *c; c++) *c = (char)tolower((unsigned char)*c);
+        }
+        char *q = sqlite3_mprintf("%Q", t);
+        if (!q) return NULL;
+        buf_printf(&b, "%s%s", i ? ", " : "", q);
+        sqlite3_free(q);
+    }
+    buf_printf(&b, ")");
+    str_t s = buf_str(&b);
+    return arena_strndup(a, s.p, s.len);
+}
+
+int rds_describe_db_snapshots(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    str_t snap = val_get_str(in, "DBSnapshotIdentifier");
+    if (snap.p) {
+        str_t id = rds__identifier(r, snap, "DBSnapshotIdentifier", 255);
+        if (!id.p) return snap_not_found(r, snap);
+        sqlite3_stmt *st = snap_row(r, db, id);
+        if (!st) return GR_ERR;
+        val_t *list = val_new(a, VAL_LIST);
+        val_push(a, list, snap_value(r, db, st));
+        store_release(st);
+        return val_set_c(a, out, "DBSnapshots", list);
+    }
+    const char *where = "WHERE account = ?1 AND region = ?2 AND status != 'deleted'";
+    str_t inst = val_get_str(in, "DBInstanceIdentifier"), type = val_get_str(in, "SnapshotType");
+    if (inst.p) {
+        val_t *one = val_new(a, VAL_LIST);
+        val_push(a, one, val_str(a, inst));
+        where = arena_printf(a, "%s%s", where, any_of(a, "instance_id", one, true));
+    }
+    /* only manual snapshots are kept: automated, shared and public ones
+     * match nothing */
+    if (type.p && !str_eq_c(type, "manual")) where = arena_printf(a, "%s AND 0", where);
+    const val_t *filters = val_get(in, "Filters");
+    static const struct {
+        const char *name, *column;
+        bool ids;
+    } known[] = {{"db-instance-id", "instance_id", true},
+                 {"db-snapshot-id", "id", true},
+                 {"dbi-resource-id", "resource_id", false},
+                 {"snapshot-type", "'manual'", false},
+                 {"engine", "engine", false}};
+    size_t nknown = sizeof known / sizeof known[0];
+    for (size_t i = 0; i < val_len(filters); i++) {
+        str_t name = val_get_str(filters->u.list.v[i], "Name");
+        size_t k = 0;
+        while (k < nknown && !str_eq_c(name, known[k].name)) k++;
+        if (k == nknown)
+            return req_fail(r, &ERR_InvalidParameterValue, "Unrecognized filter name: %.*s", STR_FMT(name));
+        const char *cond = any_of(a, known[k].column, val_get(filters->u.list.v[i], "Values"), known[k].ids);
+        if (!cond) return GR_ERR;
+        where = arena_printf(a, "%s%s", where, cond);
+    }
+    return rds__page(r, in, out, db, arena_printf(a, SNAP_COLS "%s ORDER BY created_ms, id", where), "DBSnapshots",
+                     page_item, db);
+}
+
+int rds_delete_db_snapshot(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t want = val_get_str(in, "DBSnapshotIdentifier");
+    str_t id = rds__identifier(r, want, "DBSnapshotIdentifier", 255);
+    if (!id.p) return snap_not_found(r, want);
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    if (rds__begin(db) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = snap_row(r, db, id);
+    if (!st) return rds__end(db, false);
+    val_t *v = snap_value(r, db, st);
+    bool creating = !strcmp((const char *)sqlite3_column_text(st, 12), "creating");
+    store_release(st);
+    if (creating) {
+        rds__end(db, false);
+        return req_fail(r, E_SNAP_STATE, "Cannot delete the snapshot %.*s because it is still being created.",
+                        STR_FMT(id));
+    }
+    /* the engine removes the copy once no restore reads it */
+    st = store_stmt(db, "UPDATE db_snapshot SET status = 'deleted' WHERE account = ?1 AND region = ?2 AND id = ?3");
+    bool ok = st != NULL;
+    if (ok) {
+        store_bind_str(st, 1, r->who.account);
+        store_bind_str(st, 2, r->region);
+        store_bind_str(st, 3, id);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        ok = store_release(st) == SQLITE_OK && ok;
+    }
+    ok = ok && rds__tags_drop(db, str_c(rds__arn(r, "snapshot", id))) == GR_OK;
+    if (rds__end(db, ok) != GR_OK) return GR_ERR;
+    val_set_c(a, v, "Status", val_cstr(a, "deleted"));
+    return val_set_c(a, out, "DBSnapshot", v);
+}
+
+int rds_restore_db_instance_from_db_snapshot(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t id = rds__identifier(r, val_get_str(in, "DBInstanceIdentifier"), "DBInstanceIdentifier", 63);
+    if (!id.p) return GR_ERR;
+    str_t want = val_get_str(in, "DBSnapshotIdentifier");
+    str_t snap = rds__identifier(r, want, "DBSnapshotIdentifier", 255);
+    if (!snap.p) return snap_not_found(r, want);
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    sqlite3_stmt *st = snap_row(r, db, snap);
+    if (!st) return GR_ERR;
+    str_t status = store_col_str(a, st, 12), engine = store_col_str(a, st, 3);
+    rds__new_t n = {.cls = store_col_str(a, st, 14),
+                    .user = store_col_str(a, st, 5),
+                    .db_name = sqlite3_column_type(st, 15) != SQLITE_NULL ? store_col_str(a, st, 15) : STR_NULL,
+                    .storage_type = store_col_str(a, st, 7),
+                    .version = arena_strdup(a, (const char *)sqlite3_column_text(st, 4)),
+                    .snapshot = arena_strndup(a, snap.p, snap.len),
+                    .storage = sqlite3_column_int64(st, 6),
+                    .port = sqlite3_column_int64(st, 8),
+                    .backup_days = 1};
+    store_release(st);
+    if (!str_eq_c(status, "available"))
+        return req_fail(r, E_SNAP_STATE, "Snapshot %.*s is not in available state.", STR_FMT(snap));
+    str_t e = val_get_str(in, "Engine");
+    if (e.p && !str_eq(e, engine))
+        return req_fail(r, &ERR_InvalidParameterValue, "The engine %.*s does not match the snapshot's engine %.*s.",
+                        STR_FMT(e), STR_FMT(engine));
+    str_t cls = val_get_str(in, "DBInstanceClass");
+    if (cls.p) {
+        /* AWS (recorded): "Invalid DB Instance class: x" */
+        if (!str_starts_with(cls, str_c("db.")) || cls.len < 6)
+            return req_fail(r, &ERR_InvalidParameterValue, "Invalid DB Instance class: %.*s", STR_FMT(cls));
+        n.cls = cls;
+    }
+    if (val_get(in, "Port")) {
+        n.port = val_get_int(in, "Port", n.port);
+        if (n.port < 1150 || n.port > 65535)
+            return req_fail(r, &ERR_InvalidParameterValue, "Invalid port %lld: the port must be 1150-65535.",
+                            (long long)n.port);
+    }
+    str_t stype = val_get_str(in, "StorageType");
+    if (stype.p) n.storage_type = stype;
+    return rds__instance_new(r, in, id, &n, out);
+}

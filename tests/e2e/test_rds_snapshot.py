@@ -1,0 +1,182 @@
+"""test_rds_snapshot.py — RDS DB snapshots that really hold the data: CreateDBSnapshot takes a base
+backup of the running PostgreSQL server; RestoreDBInstanceFromDBSnapshot makes a new instance whose
+data is that copy (rows written after the snapshot are not there, the master password is the
+snapshot's, a new port applies); DeleteDBInstance with FinalDBSnapshotIdentifier takes the final
+snapshot first, of a stopped instance too, and a Multi-AZ restore's standby streams from the
+restored server; DeleteDBSnapshot removes the copy; AWS's statuses,
+waiters, filters, tags and refusals; the AWS CLIs.
+"""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import machines_supported, refused, serve, wait_for
+
+PSQL = shutil.which("psql")
+RUNS = machines_supported() and bool(PSQL) and os.path.isdir("/usr/lib/postgresql")
+pytestmark = pytest.mark.skipif(not RUNS, reason="no machines or no PostgreSQL server on this host")
+
+
+@pytest.fixture(scope="module")
+def gureum(tmp_path_factory):
+    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
+
+
+@pytest.fixture(scope="module")
+def rds(gureum):
+    return gureum.client("rds")
+
+
+@pytest.fixture(scope="module")
+def source(gureum, rds):
+    """A DB instance with one row written before any snapshot."""
+    rds.create_db_instance(DBInstanceIdentifier="src", Engine="postgres", DBInstanceClass="db.t3.micro",
+                           MasterUsername="dbadmin", MasterUserPassword="secret-pass1", AllocatedStorage=20,
+                           DBName="app")
+    ep = available(rds, "src")["Endpoint"]
+    assert wait_for(lambda: sql(ep, "CREATE TABLE t (v text); INSERT INTO t VALUES ('before')").returncode == 0)
+    return ep
+
+
+def sql(ep, text, password="secret-pass1"):
+    return subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-h", ep["Address"], "-p", str(ep["Port"]), "-U", "dbadmin",
+                           "-d", "app", "-v", "ON_ERROR_STOP=1", "-c", text], capture_output=True, text=True,
+                          timeout=30, env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"})
+
+
+def rows(ep):
+    p = sql(ep, "SELECT v FROM t ORDER BY v")
+    return p.stdout.split() if p.returncode == 0 else None
+
+
+def available(rds, name):
+    rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=name,
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 90})
+    return rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+
+
+def snapshot_available(rds, name):
+    rds.get_waiter("db_snapshot_available").wait(DBSnapshotIdentifier=name,
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 90})
+    return rds.describe_db_snapshots(DBSnapshotIdentifier=name)["DBSnapshots"][0]
+
+
+def test_snapshot_and_restore(gureum, rds, source):
+    got = rds.create_db_snapshot(DBSnapshotIdentifier="Snap-1", DBInstanceIdentifier="src",
+                                 Tags=[{"Key": "why", "Value": "lab"}])["DBSnapshot"]
+    assert (got["DBSnapshotIdentifier"], got["DBInstanceIdentifier"], got["Status"], got["SnapshotType"],
+            got["Engine"], got["MasterUsername"], got["Port"], got["AllocatedStorage"]) == (
+        "snap-1", "src", "creating", "manual", "postgres", "dbadmin", 5432, 20)
+    assert got["DBSnapshotArn"] == "arn:aws:rds:us-east-1:000000000000:snapshot:snap-1"
+    snap = snapshot_available(rds, "snap-1")
+    assert snap["Status"] == "available" and snap["PercentProgress"] == 100 and "SnapshotCreateTime" in snap
+    src = rds.describe_db_instances(DBInstanceIdentifier="src")["DBInstances"][0]
+    assert src["DBInstanceStatus"] == "available" and snap["DbiResourceId"] == src["DbiResourceId"]
+    assert rds.list_tags_for_resource(ResourceName=snap["DBSnapshotArn"])["TagList"] == [{"Key": "why", "Value": "lab"}]
+    # the copy is on disk, whole
+    copy = os.path.join(gureum.data_dir, "rds", "snapshots", "000000000000", "us-east-1", "snap-1")
+    assert os.path.isfile(os.path.join(copy, "PG_VERSION")) and os.path.isfile(os.path.join(copy, "backup_label"))
+
+    # written after the snapshot: not in the restored instance
+    assert sql(source, "INSERT INTO t VALUES ('after')").returncode == 0
+    r = rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="copy", DBSnapshotIdentifier="snap-1",
+                                                 Port=5433, Tags=[{"Key": "env", "Value": "restored"}])["DBInstance"]
+    assert (r["DBInstanceIdentifier"], r["DBInstanceStatus"], r["MasterUsername"], r["DBName"],
+            r["DBInstanceClass"]) == ("copy", "creating", "dbadmin", "app", "db.t3.micro")
+    ep = available(rds, "copy")["Endpoint"]
+    assert ep["Port"] == 5433 and ep["Address"] != source["Address"]
+    assert wait_for(lambda: rows(ep)) == ["before"]
+    assert rows(source) == ["after", "before"]
+    # the restored server is one of its own: a change there is not in the source
+    assert sql(ep, "INSERT INTO t VALUES ('copy-only')").returncode == 0
+    assert rows(source) == ["after", "before"]
+
+    # listed, filtered
+    ids = lambda **kw: [s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots(**kw)["DBSnapshots"]]
+    assert ids() == ["snap-1"]
+    assert ids(DBInstanceIdentifier="src") == ["snap-1"] and ids(DBInstanceIdentifier="copy") == []
+    assert ids(SnapshotType="manual") == ["snap-1"] and ids(SnapshotType="automated") == []
+    assert ids(Filters=[{"Name": "db-instance-id", "Values": ["src", "other"]}]) == ["snap-1"]
+    assert ids(Filters=[{"Name": "db-snapshot-id", "Values": ["nope"]}]) == []
+
+    # deleted: gone from the list, its copy removed
+    d = rds.delete_db_snapshot(DBSnapshotIdentifier="snap-1")["DBSnapshot"]
+    assert (d["DBSnapshotIdentifier"], d["Status"]) == ("snap-1", "deleted")
+    err, status = refused(rds.describe_db_snapshots, DBSnapshotIdentifier="snap-1")
+    assert (err["Code"], err["Message"], status) == ("DBSnapshotNotFound", "DBSnapshot not found: snap-1", 404)
+    assert wait_for(lambda: not os.path.exists(copy))
+    # the restored instance keeps its data
+    assert rows(ep) == ["before", "copy-only"]
+
+
+def test_final_snapshot_of_a_stopped_instance(rds, source):
+    rds.create_db_instance(DBInstanceIdentifier="short", Engine="postgres", DBInstanceClass="db.t3.micro",
+                           MasterUsername="dbadmin", MasterUserPassword="secret-pass1", AllocatedStorage=20,
+                           DBName="app")
+    ep = available(rds, "short")["Endpoint"]
+    assert wait_for(lambda: sql(ep, "CREATE TABLE t (v text); INSERT INTO t VALUES ('last')").returncode == 0)
+    rds.stop_db_instance(DBInstanceIdentifier="short")
+    wait_for(lambda: rds.describe_db_instances(DBInstanceIdentifier="short")["DBInstances"][0][
+        "DBInstanceStatus"] == "stopped")
+    d = rds.delete_db_instance(DBInstanceIdentifier="short", FinalDBSnapshotIdentifier="short-final")["DBInstance"]
+    assert d["DBInstanceStatus"] == "deleting"
+    snap = snapshot_available(rds, "short-final")
+    assert (snap["DBInstanceIdentifier"], snap["SnapshotType"]) == ("short", "manual")
+    rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="short",
+                                               WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    # restored Multi-AZ: its standby copies the restored server and streams from it
+    r = rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="again", DBSnapshotIdentifier="short-final",
+                                                 MultiAZ=True)["DBInstance"]
+    assert r["MultiAZ"] is True and r["SecondaryAvailabilityZone"] != r["AvailabilityZone"]
+    ep2 = available(rds, "again")["Endpoint"]
+    assert wait_for(lambda: rows(ep2)) == ["last"]
+    assert wait_for(lambda: sql(ep2, "SELECT state FROM pg_stat_replication").stdout.split() == ["streaming"],
+                    timeout=60)
+    rds.delete_db_instance(DBInstanceIdentifier="again", SkipFinalSnapshot=True)
+    rds.delete_db_snapshot(DBSnapshotIdentifier="short-final")
+
+
+def test_refusals(rds, source):
+    err, _ = refused(rds.create_db_snapshot, DBSnapshotIdentifier="x1", DBInstanceIdentifier="nope")
+    assert (err["Code"], err["Message"]) == ("DBInstanceNotFound", "DBInstance not found: nope")
+    err, _ = refused(rds.create_db_snapshot, DBSnapshotIdentifier="1bad", DBInstanceIdentifier="src")
+    assert err["Code"] == "InvalidParameterValue" and "DBSnapshotIdentifier is not a valid identifier" in err["Message"]
+    rds.create_db_snapshot(DBSnapshotIdentifier="twice", DBInstanceIdentifier="src")
+    err, _ = refused(rds.create_db_snapshot, DBSnapshotIdentifier="TWICE", DBInstanceIdentifier="src")
+    assert err["Code"] == "DBSnapshotAlreadyExists"
+    err, _ = refused(rds.delete_db_snapshot, DBSnapshotIdentifier="twice")  # still being taken
+    assert err["Code"] == "InvalidDBSnapshotState"
+    err, _ = refused(rds.restore_db_instance_from_db_snapshot, DBInstanceIdentifier="r1", DBSnapshotIdentifier="twice")
+    assert err["Code"] == "InvalidDBSnapshotState"
+    snapshot_available(rds, "twice")
+    err, _ = refused(rds.restore_db_instance_from_db_snapshot, DBInstanceIdentifier="src", DBSnapshotIdentifier="twice")
+    assert err["Code"] == "DBInstanceAlreadyExists"
+    err, status = refused(rds.restore_db_instance_from_db_snapshot, DBInstanceIdentifier="r2",
+                          DBSnapshotIdentifier="nope")
+    assert (err["Code"], status) == ("DBSnapshotNotFound", 404)
+    err, _ = refused(rds.describe_db_snapshots, Filters=[{"Name": "colour", "Values": ["red"]}])
+    assert err["Code"] == "InvalidParameterValue"
+    err, _ = refused(rds.delete_db_instance, DBInstanceIdentifier="src", FinalDBSnapshotIdentifier="twice")
+    assert err["Code"] == "DBSnapshotAlreadyExists"
+    assert rds.describe_db_instances(DBInstanceIdentifier="src")["DBInstances"][0]["DBInstanceStatus"] == "available"
+    rds.delete_db_snapshot(DBSnapshotIdentifier="twice")
+
+
+def test_cli(gureum, source, cli):
+    name = "cli-debian" if cli == "/usr/bin/aws" else "cli-path"
+    p = gureum.aws("rds", "create-db-snapshot", "--db-snapshot-identifier", name, "--db-instance-identifier", "src",
+                   cli=cli)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["DBSnapshot"]["Status"] == "creating"
+
+    def described():
+        p = gureum.aws("rds", "describe-db-snapshots", "--db-snapshot-identifier", name, "--query",
+                       "DBSnapshots[0].[Status,DBInstanceIdentifier]", "--output", "text", cli=cli)
+        return p.stdout.split() == ["available", "src"]
+    wait_for(described, step=0.5)
+    p = gureum.aws("rds", "delete-db-snapshot", "--db-snapshot-identifier", name, cli=cli)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["DBSnapshot"]["Status"] == "deleted"
