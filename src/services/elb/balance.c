@@ -177,15 +177,20 @@ unsigned elb_tick(struct app *app)
         } else if (due) {
             bool pass = check(g->t.pid, g->t.private_ip, g->target, (int64_t)g->timeout * sec / 1000);
             pthread_mutex_lock(&health.mu);
-            streak = elb_health_count(h, pass);
-            if (h->state == 3) h->state = 0;
-            if (streak >= g->healthy) state = 1;
-            if (-streak >= g->unhealthy) state = 2;
+            /* found again: while the check ran unlocked, an API thread may
+             * have forgotten records, which moves others in the table */
+            if ((h = elb_health_find(&health, key, false))) {
+                streak = elb_health_count(h, pass);
+                if (h->state == 3) h->state = 0;
+                if (streak >= g->healthy) state = 1;
+                if (-streak >= g->unhealthy) state = 2;
+            }
             pthread_mutex_unlock(&health.mu);
         }
         pthread_mutex_lock(&health.mu);
-        if (state >= 0) h->state = state;
-        g->in = h->state == 1;
+        h = elb_health_find(&health, key, false);
+        if (h && state >= 0) h->state = state;
+        g->in = h && h->state == 1;
         pthread_mutex_unlock(&health.mu);
     }
     /* the listeners: one pool each over the InService instances */

@@ -161,7 +161,7 @@ unsigned elbv2_tick(struct app *app)
         if (due && !g->enabled) {
             /* AWS: without health checks every running target is healthy */
             pthread_mutex_lock(&health.mu);
-            h->state = H_HEALTHY;
+            if ((h = elb_health_find(&health, key, false))) h->state = H_HEALTHY;
             pthread_mutex_unlock(&health.mu);
         } else if (due) {
             int port = strcmp(g->hport, "traffic-port") ? atoi(g->hport) : g->port;
@@ -170,15 +170,19 @@ unsigned elbv2_tick(struct app *app)
                                  (int64_t)g->timeout * sec / 1000);
             bool pass = http ? code > 0 && accepted(g->matcher, code) : code == 0;
             pthread_mutex_lock(&health.mu);
-            elb_health_count(h, pass);
-            h->last_code = code;
-            if (h->streak >= g->healthy) h->state = H_HEALTHY;
-            if (-h->streak >= g->unhealthy) h->state = H_UNHEALTHY;
+            /* found again: while the probe ran unlocked, an API thread may
+             * have forgotten records, which moves others in the table */
+            if ((h = elb_health_find(&health, key, false))) {
+                elb_health_count(h, pass);
+                h->last_code = code;
+                if (h->streak >= g->healthy) h->state = H_HEALTHY;
+                if (-h->streak >= g->unhealthy) h->state = H_UNHEALTHY;
+            }
             pthread_mutex_unlock(&health.mu);
         }
         pthread_mutex_lock(&health.mu);
-        g->up = running;
-        if (h->state != H_HEALTHY) g->up = false;
+        h = elb_health_find(&health, key, false);
+        g->up = running && h && h->state == H_HEALTHY;
         pthread_mutex_unlock(&health.mu);
     }
     /* the listeners: one pool each over their target groups' healthy targets */
