@@ -4,8 +4,9 @@ across reboot, stop/start and a kill -9 of the server; a new master password rea
 AWS's statuses, waiters and refusals; the AWS CLIs. Multi-AZ runs a real standby in the second
 zone, a PostgreSQL server streaming the primary's changes (seen in the primary's
 pg_stat_replication); a reboot with ForceFailover promotes it, so the endpoint serves every
-committed row from the other zone, and the old primary comes back as the new standby;
-ModifyDBInstance adds and removes the standby; ForceFailover is refused without one.
+committed row from the other zone, and the old primary comes back as the new standby; a primary
+whose server dies fails over by itself, the instance staying available (a single-AZ one is started
+again in place); ModifyDBInstance adds and removes the standby; ForceFailover is refused without one.
 """
 import json
 import os
@@ -223,6 +224,20 @@ def test_failover_to_the_standby(rds, subnet_group):
         assert available(rds, "hadb")["AvailabilityZone"] == zone
         assert rows(ep, "SELECT count(*) FROM t") == ["3"]
         assert rows(ep, "SELECT pg_postmaster_start_time()") != started
+    # The primary fails: RDS fails over by itself, the instance staying available. (Replication is
+    # asynchronous here, so the test first waits until the standby has the last change on disk.)
+    streaming(ep)
+    lsn = rows(ep, "INSERT INTO t VALUES ('kept'); SELECT pg_current_wal_lsn()")[0]
+    wait_for(lambda: app_sql(ep, "SELECT flush_lsn >= '%s' FROM pg_stat_replication" % lsn).stdout.split() == ["t"],
+             timeout=30, step=0.2)
+    app_sql(ep, "COPY (SELECT 1) TO PROGRAM 'kill -9 $(head -1 /var/lib/postgresql/data/postmaster.pid)'")
+    wait_for(lambda: rds.describe_db_instances(DBInstanceIdentifier="hadb")["DBInstances"][0][
+        "AvailabilityZone"] == second, timeout=60, step=0.3)
+    db = rds.describe_db_instances(DBInstanceIdentifier="hadb")["DBInstances"][0]
+    assert (db["DBInstanceStatus"], db["SecondaryAvailabilityZone"], db["Endpoint"]) == ("available", zone, ep)
+    assert rows(ep, "SELECT v FROM t ORDER BY v") == ["after", "before", "kept", "last"]
+    assert rows(ep, "SELECT pg_is_in_recovery()") == ["f"]
+    streaming(ep)  # the failed primary's zone has a standby again
     rds.delete_db_instance(DBInstanceIdentifier="hadb", SkipFinalSnapshot=True)
     rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="hadb",
                                                WaiterConfig={"Delay": 1, "MaxAttempts": 60})
@@ -246,4 +261,11 @@ def test_standby_added_and_removed(rds, subnet_group):
     wait_for(lambda: app_sql(ep, "SELECT count(*) FROM pg_stat_replication").stdout.split() == ["0"], timeout=60,
              step=0.5)
     assert rows(ep, "SELECT v FROM k") == ["7"]
+    # without a standby, a server that dies is started again in place (RDS recovers the instance)
+    started = rows(ep, "SELECT pg_postmaster_start_time()")
+    app_sql(ep, "COPY (SELECT 1) TO PROGRAM 'kill -9 $(head -1 /var/lib/postgresql/data/postmaster.pid)'")
+    wait_for(lambda: (lambda p: p.returncode == 0 and p.stdout.split() != started)(
+        app_sql(ep, "SELECT pg_postmaster_start_time()")), timeout=60, step=0.3)
+    assert rows(ep, "SELECT v FROM k") == ["7"]
+    assert rds.describe_db_instances(DBInstanceIdentifier="single")["DBInstances"][0]["DBInstanceStatus"] == "available"
     rds.delete_db_instance(DBInstanceIdentifier="single", SkipFinalSnapshot=True)

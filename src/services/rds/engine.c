@@ -17,7 +17,9 @@
  * Statuses move as AWS's do: creating, starting, rebooting and
  * resetting-master-credentials → available once ready; stopping →
  * stopped; deleting → gone with its files. A server that dies is started
- * again (RDS recovers an instance).
+ * again (RDS recovers an instance): its boot script says so ($R/down), as
+ * the machine's init outlives it; with Multi-AZ the instance fails over to
+ * its ready standby instead.
  *
  * Multi-AZ: a second machine, the standby, at the instance's standby
  * address, replays the primary's changes as PostgreSQL's streaming
@@ -292,7 +294,11 @@ static const char *sh_quote(arena_t *a, const char *s)
  * standby becomes the primary ($R/promoted); $R/snapshot: a base backup of
  * the server into $R/snap for a DB snapshot ($R/snapshot.done once done,
  * with $R/snapshot.failed if it could not be taken). */
-#define SNAPSHOT_FILES "$R/snapshot $R/snapshot.done $R/snapshot.failed $R/snap $R/snap.new"
+#define SNAPSHOT_FILES "$R/snapshot $R/snapshot.done $R/snapshot.failed $R/snap $R/snap.new $R/down"
+/* What both boots do when their server has ended by itself (a clean stop
+ * for a failover exits before): $R/down tells gureum, as the machine's
+ * init lives on without it. */
+#define ENDED "rm -f $R/ready; : > $R/down; echo 'gureum: postgres ended'\n"
 #define CONTROL                                                                                                        \
     "  if [ -e $R/snapshot ] && [ ! -e $R/snapshot.done ]; then\n"                                                     \
     "    rm -rf $R/snap $R/snap.new\n"                                                                                 \
@@ -359,7 +365,7 @@ static const char *boot_script(arena_t *a, const row_t *w)
         "= '" REPL_ROLE "') \\gexec\n"
         "ALTER ROLE " REPL_ROLE " PASSWORD :'pw';\n"
         "EOF\n"
-        "  fi\n" CONTROL "done\n",
+        "  fi\n" CONTROL "done\n" ENDED,
         pg_bin, w->port, sh_quote(a, w->user), sh_quote(a, w->db_name ? w->db_name : ""), w->id);
 }
 
@@ -393,7 +399,7 @@ static const char *standby_script(arena_t *a, const row_t *w)
         "until pg_isready -q -h $S -p $P; do kill -0 $pg 2>/dev/null || exit 1; sleep 0.1; done\n"
         ": > $R/ready\n"
         "echo \"gureum: postgres standby replaying from $H\"\n"
-        "while kill -0 $pg 2>/dev/null; do\n" CONTROL "done\n",
+        "while kill -0 $pg 2>/dev/null; do\n" CONTROL "done\n" ENDED,
         pg_bin, w->port, w->private_ip, sh_quote(a, w->user), w->id);
 }
 
@@ -436,6 +442,7 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
         return -1;
     }
     unlink(rds_file(a, app, w, node, "ready"));
+    unlink(rds_file(a, app, w, node, "down"));
     if (w->secret && !write_file(rds_file(a, app, w, node, "repl"), w->secret, 0600)) return -1;
     const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL};
     int link = -1;
@@ -481,18 +488,29 @@ static bool ready(arena_t *a, struct app *app, const row_t *w)
     return access(rds_file(a, app, w, w->node, "ready"), F_OK) == 0;
 }
 
-/* Runs sql with ?1..?4 the instance's account, region, id and status:
- * whether it ran. */
-static bool set(sqlite3 *db, const row_t *w, const char *sql)
+/* Whether the machine of node (pid) still runs its server: the machine is
+ * up and its boot has not seen the server end (ENDED). */
+static bool serving(arena_t *a, struct app *app, const row_t *w, int node, pid_t pid)
+{
+    return pid > 0 && mach_running(pid) && access(rds_file(a, app, w, node, "down"), F_OK) != 0;
+}
+
+/* Runs sql with ?1..?4 the instance's account, region, id and status and
+ * ?5 and ?6 the strings a5 and a6 (NULL: none): whether it ran. */
+static bool set_with(sqlite3 *db, const row_t *w, const char *sql, const char *a5, const char *a6)
 {
     sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return false;
-    sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, w->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, w->status, -1, SQLITE_STATIC);
+    const char *v[] = {w->acct, w->reg, w->id, w->status, a5, a6};
+    for (int i = 0; i < 6; i++)
+        if (v[i] && i < sqlite3_bind_parameter_count(st)) sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     return store_release(st) == SQLITE_OK && ok;
+}
+
+static bool set(sqlite3 *db, const row_t *w, const char *sql)
+{
+    return set_with(db, w, sql, NULL, NULL);
 }
 
 /* The standby of a Multi-AZ instance (w->standby_ip set) that runs: booted
@@ -516,21 +534,15 @@ static void standby_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
         char *hex = arena_alloc(a, 33);
         for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", raw[i]);
         w->secret = hex;
-        sqlite3_stmt *st = store_stmt(db, "UPDATE db_instance SET repl_secret = ?4 WHERE account = ?1 AND region = "
-                                          "?2 AND id = ?3");
-        if (!st) return;
-        sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, w->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, hex, -1, SQLITE_STATIC);
-        bool ok = sqlite3_step(st) == SQLITE_DONE;
-        if (store_release(st) != SQLITE_OK || !ok) return;
+        if (!set_with(db, w, "UPDATE db_instance SET repl_secret = ?5 WHERE account = ?1 AND region = ?2 AND id = ?3",
+                      hex, NULL))
+            return;
     }
     /* the running primary takes the role when the file appears */
     const char *repl = rds_file(a, app, w, w->node, "repl");
     if (access(arena_printf(a, "%s/disk", dir_of(a, app, w, w->node)), F_OK) == 0 && access(repl, F_OK) != 0)
         write_file(repl, w->secret, 0600);
-    if (pid < 0 || (pid > 0 && !mach_running(pid))) {
+    if (!serving(a, app, w, 1 - w->node, pid)) {
         if (pid > 0) forget(key);
         pid = boot(a, app, w, true);
         if (pid <= 0) return;
@@ -547,6 +559,20 @@ static void standby_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
     fwd_link_set(key, link, &l, primary > 0 ? 1 : 0);
 }
 
+/* Whether w's standby has its server ready (the machine may have ended
+ * since). */
+static bool standby_up(arena_t *a, struct app *app, const row_t *w)
+{
+    return access(rds_file(a, app, w, 1 - w->node, "ready"), F_OK) == 0;
+}
+
+/* Whether w's standby runs with its server ready. */
+static bool standby_ready(arena_t *a, struct app *app, const row_t *w)
+{
+    pid_t pid = pid_of(arena_printf(a, "%s" STANDBY, w->rid));
+    return serving(a, app, w, 1 - w->node, pid) && standby_up(a, app, w);
+}
+
 /* A forced failover, over ticks: the primary stops cleanly (its standby
  * then has every committed change), the standby is promoted, and the two
  * swap: the instance's zone, address and node are the standby's, the old
@@ -558,10 +584,10 @@ static bool failover_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
     const char *key = arena_printf(a, "%s" STANDBY, w->rid);
     int other = 1 - w->node;
     pid_t primary = pid_of(w->rid), standby = pid_of(key);
-    bool standby_ready = standby > 0 && access(rds_file(a, app, w, other, "ready"), F_OK) == 0;
+    bool copy_ready = standby > 0 && standby_up(a, app, w);
     const char *stop = rds_file(a, app, w, w->node, "stop"), *promote = rds_file(a, app, w, other, "promote");
-    if (!standby_ready && access(promote, F_OK) != 0) {
-        if (standby > 0 && mach_running(standby)) return true; /* still making its copy */
+    if (!copy_ready && access(promote, F_OK) != 0) {
+        if (serving(a, app, w, other, standby)) return true; /* still making its copy */
         log_warn("rds: %s has no ready standby: rebooting without a failover", w->id);
         set(db, w,
             "UPDATE db_instance SET failover = 0 WHERE account = ?1 AND region = ?2 AND id = ?3 AND ?4 IS NOT NULL");
@@ -600,7 +626,7 @@ static bool failover_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
     }
     if (access(stop, F_OK) != 0) {
         write_file(stop, "", 0600);
-    } else if (access(rds_file(a, app, w, w->node, "stopped"), F_OK) == 0 || primary <= 0 || !mach_running(primary)) {
+    } else if (access(rds_file(a, app, w, w->node, "stopped"), F_OK) == 0 || !serving(a, app, w, w->node, primary)) {
         if (access(promote, F_OK) != 0) write_file(promote, "", 0600);
     }
     return true;
@@ -611,15 +637,7 @@ static bool failover_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
 /* Sets DB snapshot snap of w's account and region to status. */
 static void snap_set(sqlite3 *db, const row_t *w, const char *snap, const char *status)
 {
-    sqlite3_stmt *st =
-        store_stmt(db, "UPDATE db_snapshot SET status = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3");
-    if (!st) return;
-    sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, snap, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
-    sqlite3_step(st);
-    store_release(st);
+    set_with(db, w, "UPDATE db_snapshot SET status = ?6 WHERE account = ?1 AND region = ?2 AND id = ?5", snap, status);
 }
 
 /* The oldest DB snapshot of w still being taken, taken over ticks: the
@@ -639,7 +657,7 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
         sqlite3_step(st) == SQLITE_ROW ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
     store_release(st);
     if (!snap) return false;
-    if (pid < 0 || !mach_running(pid)) { /* a stopped instance deleted with a final snapshot */
+    if (!serving(a, app, w, w->node, pid)) { /* a stopped instance deleted with a final snapshot */
         if (pid > 0) forget(w->rid);
         if (boot(a, app, w, false) == 0) { /* this host runs no machines: nothing to copy */
             snap_set(db, w, snap, "failed");
@@ -738,7 +756,7 @@ unsigned rds_tick(struct app *app)
         const char *s = w->status;
         const char *skey = arena_printf(a, "%s" STANDBY, w->rid);
         pid_t pid = pid_of(w->rid);
-        bool up = pid == 0 || (pid > 0 && mach_running(pid));
+        bool up = serving(a, app, w, w->node, pid);
         bool waking = !strcmp(s, "creating") || !strcmp(s, "starting") || !strcmp(s, "rebooting") ||
                       !strcmp(s, "resetting-master-credentials");
         /* an instance being deleted: its final snapshot first */
@@ -771,7 +789,17 @@ unsigned rds_tick(struct app *app)
             continue;
         }
         if (!strcmp(s, "stopped")) continue;
-        if (w->failover && !strcmp(s, "rebooting") && pid > 0) {
+        /* Multi-AZ: a primary whose machine ended by itself fails over to a
+         * ready standby, as RDS fails over when the primary fails (the
+         * instance stays available); without one it is booted again in
+         * place, below */
+        if (!strcmp(s, "available") && !w->failover && w->standby_ip && pid > 0 && !up && standby_ready(a, app, w)) {
+            log_warn("rds: the primary of %s ended: failing over to its standby", w->id);
+            w->failover = set(db, w,
+                              "UPDATE db_instance SET failover = 1 WHERE account = ?1 AND region = ?2 AND id = ?3 AND "
+                              "status = ?4");
+        }
+        if (w->failover && (!strcmp(s, "rebooting") || !strcmp(s, "available")) && pid > 0) {
             if (failover_tick(a, app, db, w)) {
                 busy = true;
                 continue;
@@ -791,6 +819,7 @@ unsigned rds_tick(struct app *app)
             pid = -1;
         }
         if (!up || pid < 0) {
+            if (pid > 0) forget(w->rid); /* a machine whose server ended */
             pid = boot(a, app, w, false);
             busy = true;
             if (pid <= 0) continue;
