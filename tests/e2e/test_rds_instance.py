@@ -253,6 +253,13 @@ def test_standby_added_and_removed(rds, subnet_group):
     m = rds.modify_db_instance(DBInstanceIdentifier="single", MultiAZ=True, ApplyImmediately=True)["DBInstance"]
     assert m["MultiAZ"] and m["SecondaryAvailabilityZone"] != m["AvailabilityZone"]
     streaming(ep)
+    # a new port: the instance reboots on it, and its standby follows
+    m = rds.modify_db_instance(DBInstanceIdentifier="single", DBPortNumber=5440, ApplyImmediately=True)["DBInstance"]
+    assert m["DBInstanceStatus"] == "rebooting"
+    ep = available(rds, "single")["Endpoint"]
+    assert ep["Port"] == 5440 and rows(ep, "SELECT v FROM k") == ["7"]
+    assert psql({**ep, "Port": 5432}, "dbadmin", "secret-pass1", "app", "SELECT 1").returncode != 0
+    streaming(ep)
     db = failover(rds, "single")
     assert db["AvailabilityZone"] == m["SecondaryAvailabilityZone"]
     assert rows(ep, "SELECT v FROM k") == ["7"]
@@ -269,3 +276,18 @@ def test_standby_added_and_removed(rds, subnet_group):
     assert rows(ep, "SELECT v FROM k") == ["7"]
     assert rds.describe_db_instances(DBInstanceIdentifier="single")["DBInstances"][0]["DBInstanceStatus"] == "available"
     rds.delete_db_instance(DBInstanceIdentifier="single", SkipFinalSnapshot=True)
+
+
+def test_engine_versions(rds):
+    """The versions offered are the host's PostgreSQL server's: the one CreateDBInstance runs."""
+    got = rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"]
+    assert len(got) == 1
+    v = got[0]
+    major = v["EngineVersion"].split(".")[0]
+    assert (v["Engine"], v["DBParameterGroupFamily"], v["MajorEngineVersion"], v["Status"]) == (
+        "postgres", "postgres" + major, major, "available")
+    assert rds.describe_db_engine_versions(Engine="postgres", EngineVersion=major)["DBEngineVersions"] == got
+    assert rds.describe_db_engine_versions()["DBEngineVersions"] == got
+    assert rds.describe_db_engine_versions(Engine="mysql")["DBEngineVersions"] == []
+    assert rds.describe_db_engine_versions(Engine="postgres", EngineVersion="9.6.1")["DBEngineVersions"] == []
+    assert rds.describe_db_engine_versions(DBParameterGroupFamily="postgres" + major)["DBEngineVersions"] == got

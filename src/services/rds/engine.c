@@ -173,6 +173,7 @@ typedef struct {
     pid_t pid;
     char booted_for[32]; /* the status it was booted in */
     int link;            /* a standby's way to its primary (runtime/link.h), -1 none */
+    int port;            /* the port its server was started on */
 } running_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -390,10 +391,12 @@ static const char *standby_script(arena_t *a, const row_t *w)
         "-U " REPL_ROLE " -D $D.new -X stream -c fast > $R/basebackup.log 2>&1; do\n"
         "    rm -rf $D.new; sleep 1\n"
         "  done\n"
-        "  echo \"primary_conninfo = 'host=$H port=$P user=" REPL_ROLE
-        " password=$(cat $R/repl)'\" >> $D.new/postgresql.auto.conf\n"
         "  : > $D.new/standby.signal && chown postgres: $D.new/standby.signal && mv $D.new $D\n"
         "fi\n"
+        "# where the primary is, at every boot: its port may have changed\n"
+        "sed -i '/^primary_conninfo/d' $D/postgresql.auto.conf\n"
+        "echo \"primary_conninfo = 'host=$H port=$P user=" REPL_ROLE
+        " password=$(cat $R/repl)'\" >> $D/postgresql.auto.conf\n"
         "runuser -u postgres -- postgres -D $D -p $P &\n"
         "pg=$!\n"
         "until pg_isready -q -h $S -p $P; do kill -0 $pg 2>/dev/null || exit 1; sleep 0.1; done\n"
@@ -467,6 +470,7 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     running_gen++;
     if (m) {
         m->pid = pid;
+        m->port = w->port;
         snprintf(m->booted_for, sizeof m->booted_for, "%s", w->status);
         if (m->link >= 0) close(m->link);
         m->link = link;
@@ -542,6 +546,15 @@ static void standby_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
     const char *repl = rds_file(a, app, w, w->node, "repl");
     if (access(arena_printf(a, "%s/disk", dir_of(a, app, w, w->node)), F_OK) == 0 && access(repl, F_OK) != 0)
         write_file(repl, w->secret, 0600);
+    /* a new port: the standby's server is started again on it */
+    pthread_mutex_lock(&mu);
+    running_t *was = find(key);
+    bool moved = was && was->port != w->port;
+    pthread_mutex_unlock(&mu);
+    if (moved) {
+        forget(key);
+        pid = -1;
+    }
     if (!serving(a, app, w, 1 - w->node, pid)) {
         if (pid > 0) forget(key);
         pid = boot(a, app, w, true);

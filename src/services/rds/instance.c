@@ -15,6 +15,7 @@
  * where said "recorded"; the others are not on record. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/id.h"
@@ -604,6 +605,10 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
                         "Invalid storage size for engine name postgres and storage type gp2: %lld", (long long)storage);
     if (pass.p && strcmp(status, "available") != 0)
         return req_fail(r, E_STATE, "Instance %.*s is not in available state.", STR_FMT(id));
+    int64_t port = val_get_int(in, "DBPortNumber", 0);
+    if (val_get(in, "DBPortNumber") && (port < 1150 || port > 65535))
+        return req_fail(r, &ERR_InvalidParameterValue, "Invalid port %lld: the port must be 1150-65535.",
+                        (long long)port);
     /* to Multi-AZ: a standby zone and address, placed as at creation */
     const val_t *mz = val_get(in, "MultiAZ");
     rds__placement_t pl = {0};
@@ -646,6 +651,17 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
             sqlite3_bind_text(st, 4, pl.second, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 5, pl.standby_ip, -1, SQLITE_STATIC);
         }
+        ok = run(st);
+    }
+    /* A new port: AWS reboots the instance for it, whatever
+     * ApplyImmediately says (a stopped one takes it when started). */
+    const char *was = column_of(r, db, id, "port");
+    if (ok && val_get(in, "DBPortNumber") && was && port != atoll(was)) {
+        sqlite3_stmt *st = instance_stmt(r, db, id,
+                                         "UPDATE db_instance SET port = ?4, status = CASE status WHEN 'available' "
+                                         "THEN 'rebooting' ELSE status END WHERE account = ?1 AND region = ?2 AND "
+                                         "id = ?3");
+        if (st) sqlite3_bind_int64(st, 4, port);
         ok = run(st);
     }
     /* A new master password is applied by the engine (engine.c) in status
