@@ -238,6 +238,13 @@ def test_failover_to_the_standby(rds, subnet_group):
     assert rows(ep, "SELECT v FROM t ORDER BY v") == ["after", "before", "kept", "last"]
     assert rows(ep, "SELECT pg_is_in_recovery()") == ["f"]
     streaming(ep)  # the failed primary's zone has a standby again
+    # three failovers, each an RDS event when it starts and when it is complete
+    fo = [e["Message"] for e in rds.describe_events(SourceType="db-instance", SourceIdentifier="hadb",
+                                                    EventCategories=["failover"])["Events"]]
+    assert len(fo) == 6 and fo[-2:] == [
+        "A Multi-AZ failover that resulted in the promotion of a standby instance has started.",
+        "A Multi-AZ failover that resulted in the promotion of a standby instance is complete. It may take several "
+        "minutes for the DNS to transfer to the new primary DB instance."], fo
     rds.delete_db_instance(DBInstanceIdentifier="hadb", SkipFinalSnapshot=True)
     rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="hadb",
                                                WaiterConfig={"Delay": 1, "MaxAttempts": 60})

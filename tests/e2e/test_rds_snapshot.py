@@ -4,7 +4,8 @@ data is that copy (rows written after the snapshot are not there, the master pas
 snapshot's, a new port applies); DeleteDBInstance with FinalDBSnapshotIdentifier takes the final
 snapshot first, of a stopped instance too, and a Multi-AZ restore's standby streams from the
 restored server; DeleteDBSnapshot removes the copy; AWS's statuses,
-waiters, filters, tags and refusals; the AWS CLIs.
+waiters, filters, tags and refusals; the AWS CLIs; RDS events of all that (DescribeEvents, and the
+default EventBridge bus).
 """
 import json
 import os
@@ -180,3 +181,44 @@ def test_cli(gureum, source, cli):
     p = gureum.aws("rds", "delete-db-snapshot", "--db-snapshot-identifier", name, cli=cli)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["DBSnapshot"]["Status"] == "deleted"
+
+
+def test_events(gureum, rds, source):
+    """What happened above, as DescribeEvents lists it, and on EventBridge's default bus."""
+    def msgs(**kw):
+        return [(e["SourceIdentifier"], e["Message"]) for e in rds.describe_events(**kw)["Events"]]
+
+    ev = rds.describe_events(SourceType="db-instance", SourceIdentifier="SRC")["Events"]
+    assert (ev[0]["Message"], ev[0]["EventCategories"], ev[0]["SourceType"], ev[0]["SourceArn"]) == (
+        "DB instance created", ["creation"], "db-instance", "arn:aws:rds:us-east-1:000000000000:db:src")
+    assert ("copy", "Restored from snapshot snap-1") in msgs(SourceType="db-instance")
+    assert msgs(SourceType="db-instance", SourceIdentifier="short") == [
+        ("short", "DB instance created"), ("short", "DB instance stopped"), ("short", "DB instance deleted")]
+    assert msgs(SourceType="db-snapshot", SourceIdentifier="snap-1") == [
+        ("snap-1", "Creating manual snapshot"), ("snap-1", "Manual snapshot created"),
+        ("snap-1", "Deleted manual snapshot")]
+    assert ("short", "DB instance deleted") in msgs(EventCategories=["deletion"])
+    assert all(s != "short" for s, _ in msgs(EventCategories=["creation"], SourceType="db-snapshot"))
+    assert msgs(Duration=60, SourceType="db-snapshot", SourceIdentifier="nope") == []
+
+    # the same events on the default bus: a rule sends aws.rds snapshot events to a queue
+    events, sqs = gureum.client("events"), gureum.client("sqs")
+    url = sqs.create_queue(QueueName="rds-events")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                                                "Action": "sqs:SendMessage", "Resource": qarn}]})})
+    events.put_rule(Name="rds", EventPattern=json.dumps({"source": ["aws.rds"],
+                                                         "detail-type": ["RDS DB Snapshot Event"]}))
+    events.put_targets(Rule="rds", Targets=[{"Id": "q", "Arn": qarn}])
+    rds.create_db_snapshot(DBSnapshotIdentifier="evented", DBInstanceIdentifier="src")
+    snapshot_available(rds, "evented")
+    got = []
+    wait_for(lambda: got.extend(json.loads(m["Body"]) for m in sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])) or len(got) >= 2)
+    assert [(e["source"], e["detail-type"], e["detail"]["SourceType"], e["detail"]["SourceIdentifier"],
+             e["detail"]["Message"]) for e in got] == [
+        ("aws.rds", "RDS DB Snapshot Event", "SNAPSHOT", "evented", "Creating manual snapshot"),
+        ("aws.rds", "RDS DB Snapshot Event", "SNAPSHOT", "evented", "Manual snapshot created")]
+    assert got[0]["resources"] == ["arn:aws:rds:us-east-1:000000000000:snapshot:evented"]
+    rds.delete_db_snapshot(DBSnapshotIdentifier="evented")

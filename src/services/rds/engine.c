@@ -572,6 +572,15 @@ static void standby_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
     fwd_link_set(key, link, &l, primary > 0 ? 1 : 0);
 }
 
+/* Records an event of w (events.c): of the instance, or of its DB
+ * snapshot snap when snap is set. */
+static void event(struct app *app, sqlite3 *db, arena_t *a, const row_t *w, const char *snap, const char *category,
+                  const char *event_id, const char *message)
+{
+    rds__event_t e = {w->acct, w->reg, snap ? "db-snapshot" : "db-instance", snap ? snap : w->id, category, event_id};
+    rds__event(app, db, a, &e, "%s", message);
+}
+
 /* Whether w's standby has its server ready (the machine may have ended
  * since). */
 static bool standby_up(arena_t *a, struct app *app, const row_t *w)
@@ -635,10 +644,15 @@ static bool failover_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
         int port = w->port;
         fwd_set(w->rid, w->address, &port, 1, standby, w->standby_ip);
         log_info("rds: %s failed over to %s (machine %d)", w->id, w->standby_ip, (int)standby);
+        event(app, db, a, w, NULL, "failover", "RDS-EVENT-0015",
+              "A Multi-AZ failover that resulted in the promotion of a standby instance is complete. It may take "
+              "several minutes for the DNS to transfer to the new primary DB instance.");
         return true;
     }
     if (access(stop, F_OK) != 0) {
         write_file(stop, "", 0600);
+        event(app, db, a, w, NULL, "failover", "RDS-EVENT-0013",
+              "A Multi-AZ failover that resulted in the promotion of a standby instance has started.");
     } else if (access(rds_file(a, app, w, w->node, "stopped"), F_OK) == 0 || !serving(a, app, w, w->node, primary)) {
         if (access(promote, F_OK) != 0) write_file(promote, "", 0600);
     }
@@ -694,9 +708,10 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
     unlink(ask);
     unlink(failed);
     unlink(done);
-    if (ok)
+    if (ok) {
         log_info("rds: DB snapshot %s of %s taken", snap, w->id);
-    else
+        event(app, db, a, w, snap, "creation", NULL, "Manual snapshot created");
+    } else
         log_error("rds: DB snapshot %s of %s could not be taken (see its console)", snap, w->id);
     return true;
 }
@@ -725,6 +740,23 @@ static void snapshot_sweep(arena_t *a, struct app *app, sqlite3 *db)
     store_exec(db, "UPDATE db_snapshot SET status = 'failed' WHERE status = 'creating' AND NOT EXISTS (SELECT 1 FROM "
                    "db_instance i WHERE i.account = db_snapshot.account AND i.region = db_snapshot.region AND i.id = "
                    "db_snapshot.instance_id)");
+}
+
+/* The event of an instance becoming available, by the status it left. */
+static void became_available(struct app *app, sqlite3 *db, arena_t *a, const row_t *w)
+{
+    const char *s = w->status;
+    if (!strcmp(s, "creating") && w->snapshot)
+        event(app, db, a, w, NULL, "notification", "RDS-EVENT-0043",
+              arena_printf(a, "Restored from snapshot %s", w->snapshot));
+    else if (!strcmp(s, "creating"))
+        event(app, db, a, w, NULL, "creation", "RDS-EVENT-0005", "DB instance created");
+    else if (!strcmp(s, "starting"))
+        event(app, db, a, w, NULL, "notification", "RDS-EVENT-0088", "DB instance started");
+    else if (!strcmp(s, "rebooting"))
+        event(app, db, a, w, NULL, "availability", "RDS-EVENT-0006", "DB instance restarted");
+    else if (!strcmp(s, "resetting-master-credentials"))
+        event(app, db, a, w, NULL, "configuration change", "RDS-EVENT-0016", "Reset master credentials");
 }
 
 unsigned rds_tick(struct app *app)
@@ -781,9 +813,11 @@ unsigned rds_tick(struct app *app)
             forget(w->rid);
             forget(skey);
             if (!strcmp(s, "stopping")) {
-                set(db, w,
-                    "UPDATE db_instance SET status = 'stopped' WHERE account = ?1 AND region = ?2 AND id = ?3 "
-                    "AND status = ?4");
+                if (set(db, w,
+                        "UPDATE db_instance SET status = 'stopped' WHERE account = ?1 AND region = ?2 AND id = ?3 "
+                        "AND status = ?4") &&
+                    sqlite3_changes(db) > 0)
+                    event(app, db, a, w, NULL, "notification", "RDS-EVENT-0087", "DB instance stopped");
             } else {
                 mach_tree_remove(dir_of(a, app, w, 0));
                 set(db, w,
@@ -796,7 +830,10 @@ unsigned rds_tick(struct app *app)
                     sqlite3_step(t);
                     store_release(t);
                 }
-                set(db, w, "DELETE FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3 AND status = ?4");
+                if (set(db, w,
+                        "DELETE FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3 AND status = ?4") &&
+                    sqlite3_changes(db) > 0)
+                    event(app, db, a, w, NULL, "deletion", "RDS-EVENT-0003", "DB instance deleted");
             }
             busy = true;
             continue;
@@ -837,9 +874,11 @@ unsigned rds_tick(struct app *app)
             busy = true;
             if (pid <= 0) continue;
         } else if (waking && ready(a, app, w)) {
-            set(db, w,
-                "UPDATE db_instance SET status = 'available', password = NULL WHERE account = ?1 AND region = "
-                "?2 AND id = ?3 AND status = ?4");
+            if (set(db, w,
+                    "UPDATE db_instance SET status = 'available', password = NULL WHERE account = ?1 AND region = "
+                    "?2 AND id = ?3 AND status = ?4") &&
+                sqlite3_changes(db) > 0)
+                became_available(app, db, a, w);
             /* the next reboot or new password is a change of its own */
             pthread_mutex_lock(&mu);
             if ((m = find(w->rid))) snprintf(m->booted_for, sizeof m->booted_for, "available");

@@ -580,6 +580,7 @@ int rds_delete_db_instance(req_t *r, const val_t *in, val_t *out)
     if (rds__begin(db) != GR_OK) return GR_ERR;
     bool ok = (!final.p || rds__snapshot_insert(r, db, final, id, NULL) == GR_OK) && set_status(r, db, id, "deleting");
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
+    if (final.p) rds__snapshot_event(r, db, final, "creation", "Creating manual snapshot");
     return answer(r, db, id, out);
 }
 

@@ -64,6 +64,23 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
  * its tags, inside the caller's transaction: GR_OK, or r failed
  * (DBSnapshotAlreadyExists, SnapshotQuotaExceeded). */
 int rds__snapshot_insert(req_t *r, sqlite3 *db, str_t snap, str_t instance, const val_t *tags);
+/* An RDS event (events.c): what happened to a source, with AWS's message
+ * (fmt), category and, where known, EventID, recorded for DescribeEvents
+ * and put on the default EventBridge bus. */
+typedef struct {
+    const char *account, *region;
+    const char *type; /* "db-instance" or "db-snapshot" */
+    const char *id, *category, *event_id;
+} rds__event_t;
+void rds__event(struct app *app, sqlite3 *db, arena_t *a, const rds__event_t *e, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* " AND column IN (v, …)" for a list of strings, quoted by SQLite, to add
+ * to a Describe's WHERE; an identifier (ids) matches as RDS keeps it,
+ * lower-cased, and may be given as its ARN. NULL on a failure. */
+const char *rds__sql_in(arena_t *a, const char *column, const val_t *values, bool ids);
+/* The event of DB snapshot snap (the caller's account and region), after
+ * the handler's transaction. */
+void rds__snapshot_event(req_t *r, sqlite3 *db, str_t snap, const char *category, const char *message);
 /* The folder of a DB snapshot's copy (DATA/rds/snapshots/ACCOUNT/REGION/ID). */
 const char *rds__snapshot_dir(arena_t *a, struct app *app, const char *account, const char *region, const char *id);
 

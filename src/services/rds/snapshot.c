@@ -111,6 +111,18 @@ static int answer(req_t *r, sqlite3 *db, str_t id, val_t *out)
     return val_set_c(r->arena, out, "DBSnapshot", v);
 }
 
+void rds__snapshot_event(req_t *r, sqlite3 *db, str_t snap, const char *category, const char *message)
+{
+    arena_t *a = r->arena;
+    rds__event_t e = {arena_strndup(a, r->who.account.p, r->who.account.len),
+                      arena_strndup(a, r->region.p, r->region.len),
+                      "db-snapshot",
+                      arena_strndup(a, snap.p, snap.len),
+                      category,
+                      NULL};
+    rds__event(r->app, db, a, &e, "%s", message);
+}
+
 int rds__snapshot_insert(req_t *r, sqlite3 *db, str_t snap, str_t instance, const val_t *tags)
 {
     sqlite3_stmt *st = store_stmt(db, "SELECT (SELECT 1 FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = "
@@ -176,6 +188,7 @@ int rds_create_db_snapshot(req_t *r, const val_t *in, val_t *out)
     else
         rc = rds__snapshot_insert(r, db, snap, id, val_get(in, "Tags"));
     if (rds__end(db, rc == GR_OK) != GR_OK) return GR_ERR;
+    rds__snapshot_event(r, db, snap, "creation", "Creating manual snapshot");
     return answer(r, db, snap, out);
 }
 
@@ -184,10 +197,7 @@ static val_t *page_item(req_t *r, sqlite3_stmt *st, void *ctx)
     return snap_value(r, ctx, st);
 }
 
-/* " AND column IN (v, …)" for a filter's values, quoted by SQLite. An
- * identifier (ids) matches as RDS keeps it, lower-cased, and may be given
- * as its ARN (AWS: the id filters accept ARNs). */
-static const char *any_of(arena_t *a, const char *column, const val_t *values, bool ids)
+const char *rds__sql_in(arena_t *a, const char *column, const val_t *values, bool ids)
 {
     buf_t b;
     buf_init(&b, a);
@@ -230,7 +240,7 @@ int rds_describe_db_snapshots(req_t *r, const val_t *in, val_t *out)
     if (inst.p) {
         val_t *one = val_new(a, VAL_LIST);
         val_push(a, one, val_str(a, inst));
-        where = arena_printf(a, "%s%s", where, any_of(a, "instance_id", one, true));
+        where = arena_printf(a, "%s%s", where, rds__sql_in(a, "instance_id", one, true));
     }
     /* only manual snapshots are kept: automated, shared and public ones
      * match nothing */
@@ -251,7 +261,7 @@ int rds_describe_db_snapshots(req_t *r, const val_t *in, val_t *out)
         while (k < nknown && !str_eq_c(name, known[k].name)) k++;
         if (k == nknown)
             return req_fail(r, &ERR_InvalidParameterValue, "Unrecognized filter name: %.*s", STR_FMT(name));
-        const char *cond = any_of(a, known[k].column, val_get(filters->u.list.v[i], "Values"), known[k].ids);
+        const char *cond = rds__sql_in(a, known[k].column, val_get(filters->u.list.v[i], "Values"), known[k].ids);
         if (!cond) return GR_ERR;
         where = arena_printf(a, "%s%s", where, cond);
     }
@@ -290,6 +300,7 @@ int rds_delete_db_snapshot(req_t *r, const val_t *in, val_t *out)
     }
     ok = ok && rds__tags_drop(db, str_c(rds__arn(r, "snapshot", id))) == GR_OK;
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
+    rds__snapshot_event(r, db, id, "deletion", "Deleted manual snapshot");
     val_set_c(a, v, "Status", val_cstr(a, "deleted"));
     return val_set_c(a, out, "DBSnapshot", v);
 }
