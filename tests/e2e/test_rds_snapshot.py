@@ -3,7 +3,7 @@ backup of the running PostgreSQL server; RestoreDBInstanceFromDBSnapshot makes a
 data is that copy (rows written after the snapshot are not there, the master password is the
 snapshot's, a new port applies); DeleteDBInstance with FinalDBSnapshotIdentifier takes the final
 snapshot first, of a stopped instance too, and a Multi-AZ restore's standby streams from the
-restored server; DeleteDBSnapshot removes the copy; AWS's statuses,
+restored server; CopyDBSnapshot copies one, also into another region; DeleteDBSnapshot removes the copy; AWS's statuses,
 waiters, filters, tags and refusals; the AWS CLIs; RDS events of all that (DescribeEvents, and the
 default EventBridge bus).
 """
@@ -102,6 +102,26 @@ def test_snapshot_and_restore(gureum, rds, source):
     assert ids(SnapshotType="manual") == ["snap-1"] and ids(SnapshotType="automated") == []
     assert ids(Filters=[{"Name": "db-instance-id", "Values": ["src", "other"]}]) == ["snap-1"]
     assert ids(Filters=[{"Name": "db-snapshot-id", "Values": ["nope"]}]) == []
+
+    # copies: in this region with its tags, and into another region by its ARN, which a restore there serves
+    c = rds.copy_db_snapshot(SourceDBSnapshotIdentifier="snap-1", TargetDBSnapshotIdentifier="snap-1-copy",
+                             CopyTags=True)["DBSnapshot"]
+    assert (c["Status"], c["SourceDBSnapshotIdentifier"]) == ("creating", snap["DBSnapshotArn"])
+    c = snapshot_available(rds, "snap-1-copy")
+    assert c["OriginalSnapshotCreateTime"] == snap["SnapshotCreateTime"]
+    assert rds.list_tags_for_resource(ResourceName=c["DBSnapshotArn"])["TagList"] == [{"Key": "why", "Value": "lab"}]
+    west = gureum.client("rds", region_name="us-west-2")
+    west.copy_db_snapshot(SourceDBSnapshotIdentifier=snap["DBSnapshotArn"], TargetDBSnapshotIdentifier="far")
+    snapshot_available(west, "far")
+    west.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="west", DBSnapshotIdentifier="far")
+    west_ep = available(west, "west")["Endpoint"]
+    assert wait_for(lambda: rows(west_ep)) == ["before"]
+    west.delete_db_instance(DBInstanceIdentifier="west", SkipFinalSnapshot=True)
+    err, _ = refused(rds.copy_db_snapshot, SourceDBSnapshotIdentifier="snap-1", TargetDBSnapshotIdentifier="snap-1-copy")
+    assert err["Code"] == "DBSnapshotAlreadyExists"
+    err, status = refused(rds.copy_db_snapshot, SourceDBSnapshotIdentifier="nope", TargetDBSnapshotIdentifier="x")
+    assert (err["Code"], status) == ("DBSnapshotNotFound", 404)
+    rds.delete_db_snapshot(DBSnapshotIdentifier="snap-1-copy")
 
     # deleted: gone from the list, its copy removed
     d = rds.delete_db_snapshot(DBSnapshotIdentifier="snap-1")["DBSnapshot"]

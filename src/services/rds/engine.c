@@ -717,13 +717,17 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
 }
 
 /* DB snapshots DeleteDBSnapshot took: their copies removed, once no
- * instance being restored from one still copies it; and snapshots whose
- * instance is gone (taken by none) failed. */
+ * instance being restored from one, nor a copy being made, still reads
+ * it; and snapshots (not copies) whose instance is gone (taken by none)
+ * failed. */
 static void snapshot_sweep(arena_t *a, struct app *app, sqlite3 *db)
 {
-    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id FROM db_snapshot s WHERE status = 'deleted' AND NOT "
-                                      "EXISTS (SELECT 1 FROM db_instance i WHERE i.account = s.account AND i.region = "
-                                      "s.region AND i.snapshot = s.id AND i.status = 'creating')");
+    sqlite3_stmt *st =
+        store_stmt(db, "SELECT account, region, id FROM db_snapshot s WHERE status = 'deleted' AND NOT "
+                       "EXISTS (SELECT 1 FROM db_instance i WHERE i.account = s.account AND i.region = "
+                       "s.region AND i.snapshot = s.id AND i.status = 'creating') AND NOT EXISTS (SELECT "
+                       "1 FROM db_snapshot c WHERE c.account = s.account AND c.status = 'creating' AND "
+                       "c.source = s.region || '/' || s.id)");
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         const char *acct = (const char *)sqlite3_column_text(st, 0), *reg = (const char *)sqlite3_column_text(st, 1),
                    *id = (const char *)sqlite3_column_text(st, 2);
@@ -737,9 +741,50 @@ static void snapshot_sweep(arena_t *a, struct app *app, sqlite3 *db)
         store_release(d);
     }
     if (st) store_release(st);
-    store_exec(db, "UPDATE db_snapshot SET status = 'failed' WHERE status = 'creating' AND NOT EXISTS (SELECT 1 FROM "
-                   "db_instance i WHERE i.account = db_snapshot.account AND i.region = db_snapshot.region AND i.id = "
-                   "db_snapshot.instance_id)");
+    store_exec(db, "UPDATE db_snapshot SET status = 'failed' WHERE status = 'creating' AND source IS NULL AND NOT "
+                   "EXISTS (SELECT 1 FROM db_instance i WHERE i.account = db_snapshot.account AND i.region = "
+                   "db_snapshot.region AND i.id = db_snapshot.instance_id)");
+}
+
+/* Copies of DB snapshots (CopyDBSnapshot) being made: the source's copy
+ * copied into the new snapshot's folder, which is then available. True
+ * when one was made. */
+static bool snapshot_copies(arena_t *a, struct app *app, sqlite3 *db)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, source FROM db_snapshot WHERE status = 'creating' "
+                                      "AND source IS NOT NULL LIMIT 16");
+    const char *c[16][4];
+    size_t n = 0;
+    while (st && n < 16 && sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < 4; i++) c[n][i] = arena_strdup(a, (const char *)sqlite3_column_text(st, i));
+        n++;
+    }
+    if (st) store_release(st);
+    for (size_t k = 0; k < n; k++) {
+        const char *acct = c[k][0], *reg = c[k][1], *id = c[k][2], *src = c[k][3], *slash = strchr(src, '/');
+        if (!slash) continue;
+        const char *from = rds__snapshot_dir(a, app, acct, arena_strndup(a, src, (size_t)(slash - src)), slash + 1);
+        const char *to = rds__snapshot_dir(a, app, acct, reg, id), *tmp = arena_printf(a, "%s.new", to);
+        const char *md[] = {"/bin/mkdir", "-p", arena_printf(a, "%.*s", (int)(strrchr(to, '/') - to), to), NULL};
+        const char *cp[] = {"/bin/cp", "-a", from, tmp, NULL};
+        mach_tree_remove(tmp);
+        mach_tree_remove(to);
+        bool ok = mach_run(md) == 0 && mach_run(cp) == 0 && rename(tmp, to) == 0;
+        sqlite3_stmt *u = store_stmt(db, "UPDATE db_snapshot SET status = ?4 WHERE account = ?1 AND region = ?2 AND "
+                                         "id = ?3");
+        if (!u) break;
+        const char *v[] = {acct, reg, id, ok ? "available" : "failed"};
+        for (int i = 0; i < 4; i++) sqlite3_bind_text(u, i + 1, v[i], -1, SQLITE_STATIC);
+        sqlite3_step(u);
+        store_release(u);
+        if (ok) {
+            log_info("rds: DB snapshot %s copied from %s", id, src);
+            rds__event_t e = {acct, reg, "db-snapshot", id, "creation", NULL};
+            rds__event(app, db, a, &e, "%s", "Manual snapshot created");
+        } else
+            log_error("rds: DB snapshot %s could not be copied from %s", id, src);
+    }
+    return n > 0;
 }
 
 /* The event of an instance becoming available, by the status it left. */
@@ -795,7 +840,7 @@ unsigned rds_tick(struct app *app)
     }
     if (st) store_release(st);
     snapshot_sweep(a, app, db);
-    bool busy = false;
+    bool busy = snapshot_copies(a, app, db);
     for (size_t i = 0; i < n; i++) {
         row_t *w = &rows[i];
         const char *s = w->status;

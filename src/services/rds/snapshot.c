@@ -29,7 +29,7 @@ enum { MAX_SNAPSHOTS = 100 };
 /* The columns snap_value reads, in this order. */
 #define SNAP_COLS                                                                                                      \
     "SELECT id, instance_id, resource_id, engine, version, master_user, storage, storage_type, port, zone, vpc_id, "   \
-    "instance_ms, status, created_ms, class, db_name FROM db_snapshot "
+    "instance_ms, status, created_ms, class, db_name, source, original_ms FROM db_snapshot "
 
 const char *rds__snapshot_dir(arena_t *a, struct app *app, const char *account, const char *region, const char *id)
 {
@@ -77,9 +77,19 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     val_set_c(a, v, "DbiResourceId", val_str(a, store_col_str(a, st, 2)));
     val_t *tags = rds__tags_list(r, db, str_c(arn));
     val_set_c(a, v, "TagList", tags ? tags : val_new(a, VAL_LIST));
+    /* a copy: its source's ARN, and the time the first of the chain was
+     * taken */
+    int64_t original = sqlite3_column_type(st, 17) != SQLITE_NULL ? sqlite3_column_int64(st, 17) : created;
+    if (sqlite3_column_type(st, 16) != SQLITE_NULL) {
+        const char *src = (const char *)sqlite3_column_text(st, 16), *slash = strchr(src, '/');
+        if (slash)
+            val_set_c(a, v, "SourceDBSnapshotIdentifier",
+                      val_cstr(a, arena_printf(a, "arn:aws:rds:%.*s:%.*s:snapshot:%s", (int)(slash - src), src,
+                                               STR_FMT(r->who.account), slash + 1)));
+    }
     if (strcmp(status, "creating") != 0) {
-        val_set_c(a, v, "OriginalSnapshotCreateTime", val_time(a, created * 1000));
-        val_set_c(a, v, "SnapshotDatabaseTime", val_time(a, created * 1000));
+        val_set_c(a, v, "OriginalSnapshotCreateTime", val_time(a, original * 1000));
+        val_set_c(a, v, "SnapshotDatabaseTime", val_time(a, original * 1000));
     }
     val_set_c(a, v, "SnapshotTarget", val_cstr(a, "region"));
     return v;
@@ -123,7 +133,9 @@ void rds__snapshot_event(req_t *r, sqlite3 *db, str_t snap, const char *category
     rds__event(r->app, db, a, &e, "%s", message);
 }
 
-int rds__snapshot_insert(req_t *r, sqlite3 *db, str_t snap, str_t instance, const val_t *tags)
+/* Whether a new snapshot snap may be made in the caller's account and
+ * region: GR_OK, or r failed (DBSnapshotAlreadyExists, SnapshotQuota). */
+static int snapshot_new(req_t *r, sqlite3 *db, str_t snap)
 {
     sqlite3_stmt *st = store_stmt(db, "SELECT (SELECT 1 FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = "
                                       "?3), (SELECT count(*) FROM db_snapshot WHERE account = ?1 AND region = ?2 AND "
@@ -143,11 +155,18 @@ int rds__snapshot_insert(req_t *r, sqlite3 *db, str_t snap, str_t instance, cons
     if (count >= MAX_SNAPSHOTS)
         return req_fail(r, &RDS_ERR_SnapshotQuotaExceededFault, "Cannot create more than %d manual snapshots.",
                         MAX_SNAPSHOTS);
-    st = store_stmt(db, "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
-                        "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
-                        "status, created_ms) SELECT account, region, ?4, id, resource_id, class, engine, version, "
-                        "master_user, db_name, storage, storage_type, port, zone, vpc_id, created_ms, 'creating', ?5 "
-                        "FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
+    return GR_OK;
+}
+
+int rds__snapshot_insert(req_t *r, sqlite3 *db, str_t snap, str_t instance, const val_t *tags)
+{
+    if (snapshot_new(r, db, snap) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st =
+        store_stmt(db, "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
+                       "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
+                       "status, created_ms) SELECT account, region, ?4, id, resource_id, class, engine, version, "
+                       "master_user, db_name, storage, storage_type, port, zone, vpc_id, created_ms, 'creating', ?5 "
+                       "FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
@@ -350,4 +369,78 @@ int rds_restore_db_instance_from_db_snapshot(req_t *r, const val_t *in, val_t *o
     str_t stype = val_get_str(in, "StorageType");
     if (stype.p) n.storage_type = stype;
     return rds__instance_new(r, in, id, &n, out);
+}
+
+int rds_copy_db_snapshot(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    str_t want = val_get_str(in, "SourceDBSnapshotIdentifier");
+    /* the source: an identifier, or an ARN naming a snapshot of this
+     * account in any region (a copy across regions is asked in the
+     * target's region, as on AWS) */
+    str_t region = r->region, name = want;
+    str_t prefix = str_c("arn:aws:rds:");
+    if (str_starts_with(want, prefix)) {
+        str_t rest = str_sub(want, prefix.len, want.len - prefix.len);
+        const char *t = arena_strndup(a, rest.p, rest.len), *c1 = strchr(t, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2 || strncmp(c1 + 1, r->who.account.p, r->who.account.len) != 0 ||
+            (size_t)(c2 - c1 - 1) != r->who.account.len || strncmp(c2 + 1, "snapshot:", 9) != 0)
+            return snap_not_found(r, want);
+        region = str_n(t, (size_t)(c1 - t));
+        name = str_c(c2 + 10);
+    }
+    str_t src = rds__identifier(r, name, "SourceDBSnapshotIdentifier", 255);
+    if (!src.p) return snap_not_found(r, want);
+    str_t target = rds__identifier(r, val_get_str(in, "TargetDBSnapshotIdentifier"), "TargetDBSnapshotIdentifier", 255);
+    if (!target.p) return GR_ERR;
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    if (rds__begin(db) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = store_stmt(db, "SELECT status FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = "
+                                      "?3 AND status != 'deleted'");
+    if (!st) return rds__end(db, false);
+    store_bind_str(st, 1, r->who.account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, src);
+    const char *status =
+        sqlite3_step(st) == SQLITE_ROW ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
+    if (store_release(st) != SQLITE_OK) return rds__end(db, false);
+    int rc = GR_OK;
+    if (!status)
+        rc = snap_not_found(r, want);
+    else if (strcmp(status, "available") != 0)
+        rc = req_fail(r, E_SNAP_STATE, "Snapshot %.*s is not in available state.", STR_FMT(src));
+    if (rc == GR_OK) rc = snapshot_new(r, db, target);
+    if (rc == GR_OK) {
+        st = store_stmt(db, "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
+                            "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
+                            "status, created_ms, source, original_ms) SELECT account, ?5, ?4, instance_id, "
+                            "resource_id, class, engine, version, master_user, db_name, storage, storage_type, port, "
+                            "zone, vpc_id, instance_ms, 'creating', ?6, ?2 || '/' || id, coalesce(original_ms, "
+                            "created_ms) FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = ?3");
+        bool ok = st != NULL;
+        if (ok) {
+            store_bind_str(st, 1, r->who.account);
+            store_bind_str(st, 2, region);
+            store_bind_str(st, 3, src);
+            store_bind_str(st, 4, target);
+            store_bind_str(st, 5, r->region);
+            sqlite3_bind_int64(st, 6, rds__now_ms());
+            ok = sqlite3_step(st) == SQLITE_DONE;
+            ok = store_release(st) == SQLITE_OK && ok;
+        }
+        str_t tarn = str_c(rds__arn(r, "snapshot", target));
+        /* CopyTags: the source's tags first, then those given */
+        if (ok && val_get_bool(in, "CopyTags", false)) {
+            val_t *tags = rds__tags_list(r, db,
+                                         str_c(arena_printf(a, "arn:aws:rds:%.*s:%.*s:snapshot:%.*s", STR_FMT(region),
+                                                            STR_FMT(r->who.account), STR_FMT(src))));
+            ok = tags && rds__tags_put(r, db, tarn, tags) == GR_OK;
+        }
+        ok = ok && rds__tags_put(r, db, tarn, val_get(in, "Tags")) == GR_OK;
+        rc = ok ? GR_OK : GR_ERR;
+    }
+    if (rds__end(db, rc == GR_OK) != GR_OK) return GR_ERR;
+    rds__snapshot_event(r, db, target, "creation", "Creating manual snapshot");
+    return answer(r, db, target, out);
 }
