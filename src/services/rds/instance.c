@@ -459,9 +459,7 @@ static const char *need_status(req_t *r, sqlite3 *db, str_t id, const char *cons
     return NULL;
 }
 
-/* sql prepared with ?1, ?2 and ?3 bound to the caller's account, region and
- * instance id; NULL on a store failure. */
-static sqlite3_stmt *instance_stmt(req_t *r, sqlite3 *db, str_t id, const char *sql)
+sqlite3_stmt *rds__stmt(req_t *r, sqlite3 *db, str_t id, const char *sql)
 {
     sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return NULL;
@@ -471,8 +469,7 @@ static sqlite3_stmt *instance_stmt(req_t *r, sqlite3 *db, str_t id, const char *
     return st;
 }
 
-/* Steps st (from instance_stmt) once and releases it: whether it ran. */
-static bool run(sqlite3_stmt *st)
+bool rds__run(sqlite3_stmt *st)
 {
     if (!st) return false;
     bool ok = sqlite3_step(st) == SQLITE_DONE;
@@ -482,9 +479,9 @@ static bool run(sqlite3_stmt *st)
 static bool set_status(req_t *r, sqlite3 *db, str_t id, const char *status)
 {
     sqlite3_stmt *st =
-        instance_stmt(r, db, id, "UPDATE db_instance SET status = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3");
+        rds__stmt(r, db, id, "UPDATE db_instance SET status = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (st) sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
-    return run(st);
+    return rds__run(st);
 }
 
 static int change(req_t *r, const val_t *in, val_t *out, const char *const *from, const char *to)
@@ -514,7 +511,7 @@ int rds_start_db_instance(req_t *r, const val_t *in, val_t *out)
  * region), in r's memory: NULL when NULL or on a store failure. */
 static const char *column_of(req_t *r, sqlite3 *db, str_t id, const char *col)
 {
-    sqlite3_stmt *st = instance_stmt(
+    sqlite3_stmt *st = rds__stmt(
         r, db, id,
         arena_printf(r->arena, "SELECT %s FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3", col));
     if (!st) return NULL;
@@ -541,9 +538,9 @@ int rds_reboot_db_instance(req_t *r, const val_t *in, val_t *out)
     if (!standby)
         return req_fail(r, &E_Combination, "Cannot do a forced failover on DB instance %.*s: it is not Multi-AZ.",
                         STR_FMT(id));
-    if (!run(instance_stmt(r, db, id,
-                           "UPDATE db_instance SET status = 'rebooting', failover = 1 WHERE account = ?1 AND region = "
-                           "?2 AND id = ?3")))
+    if (!rds__run(rds__stmt(r, db, id,
+                            "UPDATE db_instance SET status = 'rebooting', failover = 1 WHERE account = ?1 AND region = "
+                            "?2 AND id = ?3")))
         return GR_ERR;
     return answer(r, db, id, out);
 }
@@ -633,47 +630,46 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; ok && i < sizeof simple / sizeof simple[0]; i++) {
         const val_t *m = val_get(in, simple[i].member);
         if (!m) continue;
-        sqlite3_stmt *st = instance_stmt(r, db, id,
-                                         arena_printf(r->arena,
-                                                      "UPDATE db_instance SET %s = ?4 WHERE account = ?1 AND region = "
-                                                      "?2 AND id = ?3",
-                                                      simple[i].column));
+        sqlite3_stmt *st = rds__stmt(r, db, id,
+                                     arena_printf(r->arena,
+                                                  "UPDATE db_instance SET %s = ?4 WHERE account = ?1 AND region = "
+                                                  "?2 AND id = ?3",
+                                                  simple[i].column));
         if (st && m->kind == VAL_STR)
             store_bind_str(st, 4, m->u.s);
         else if (st)
             sqlite3_bind_int64(st, 4, m->kind == VAL_BOOL ? m->u.b : m->u.i);
-        ok = run(st);
+        ok = rds__run(st);
     }
     if (ok && mz && (!to_multi || pl.standby_ip)) {
-        sqlite3_stmt *st = instance_stmt(r, db, id,
-                                         "UPDATE db_instance SET second_zone = ?4, standby_ip = ?5 WHERE account = "
-                                         "?1 AND region = ?2 AND id = ?3");
+        sqlite3_stmt *st = rds__stmt(r, db, id,
+                                     "UPDATE db_instance SET second_zone = ?4, standby_ip = ?5 WHERE account = "
+                                     "?1 AND region = ?2 AND id = ?3");
         if (st && to_multi) {
             sqlite3_bind_text(st, 4, pl.second, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 5, pl.standby_ip, -1, SQLITE_STATIC);
         }
-        ok = run(st);
+        ok = rds__run(st);
     }
     /* A new port: AWS reboots the instance for it, whatever
      * ApplyImmediately says (a stopped one takes it when started). */
     const char *was = column_of(r, db, id, "port");
     if (ok && val_get(in, "DBPortNumber") && was && port != atoll(was)) {
-        sqlite3_stmt *st = instance_stmt(r, db, id,
-                                         "UPDATE db_instance SET port = ?4, status = CASE status WHEN 'available' "
-                                         "THEN 'rebooting' ELSE status END WHERE account = ?1 AND region = ?2 AND "
-                                         "id = ?3");
+        sqlite3_stmt *st = rds__stmt(r, db, id,
+                                     "UPDATE db_instance SET port = ?4, status = CASE status WHEN 'available' "
+                                     "THEN 'rebooting' ELSE status END WHERE account = ?1 AND region = ?2 AND "
+                                     "id = ?3");
         if (st) sqlite3_bind_int64(st, 4, port);
-        ok = run(st);
+        ok = rds__run(st);
     }
     /* A new master password is applied by the engine (engine.c) in status
      * resetting-master-credentials, then the instance is available again. */
     if (ok && pass.p) {
-        sqlite3_stmt *st =
-            instance_stmt(r, db, id,
-                          "UPDATE db_instance SET password = ?4, status = 'resetting-master-credentials' "
-                          "WHERE account = ?1 AND region = ?2 AND id = ?3");
+        sqlite3_stmt *st = rds__stmt(r, db, id,
+                                     "UPDATE db_instance SET password = ?4, status = 'resetting-master-credentials' "
+                                     "WHERE account = ?1 AND region = ?2 AND id = ?3");
         if (st) store_bind_str(st, 4, pass);
-        ok = run(st);
+        ok = rds__run(st);
     }
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
     return answer(r, db, id, out);

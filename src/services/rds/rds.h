@@ -46,6 +46,11 @@ int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sq
 
 /* ==== DB instances (instance.c, engine.c) ==== */
 
+/* sql prepared with ?1, ?2 and ?3 bound to the caller's account, region and
+ * a resource's id (instance.c); NULL on a store failure. */
+sqlite3_stmt *rds__stmt(req_t *r, sqlite3 *db, str_t id, const char *sql);
+/* Steps st (from rds__stmt) once and releases it: whether it ran. */
+bool rds__run(sqlite3_stmt *st);
 /* A DB instance identifier (DBInstanceIdentifier, DBSnapshotIdentifier:
  * param, at most max characters) checked as AWS checks it, lower-cased as
  * RDS keeps it; STR_NULL with r failed. */

@@ -101,11 +101,8 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
 static sqlite3_stmt *snap_row(req_t *r, sqlite3 *db, str_t id)
 {
     sqlite3_stmt *st =
-        store_stmt(db, SNAP_COLS "WHERE account = ?1 AND region = ?2 AND id = ?3 AND status != 'deleted'");
+        rds__stmt(r, db, id, SNAP_COLS "WHERE account = ?1 AND region = ?2 AND id = ?3 AND status != 'deleted'");
     if (!st) return NULL;
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
-    store_bind_str(st, 3, id);
     if (sqlite3_step(st) == SQLITE_ROW) return st;
     if (store_release(st) == SQLITE_OK) snap_not_found(r, id);
     return NULL;
@@ -137,13 +134,11 @@ void rds__snapshot_event(req_t *r, sqlite3 *db, str_t snap, const char *category
  * region: GR_OK, or r failed (DBSnapshotAlreadyExists, SnapshotQuota). */
 static int snapshot_new(req_t *r, sqlite3 *db, str_t snap)
 {
-    sqlite3_stmt *st = store_stmt(db, "SELECT (SELECT 1 FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = "
-                                      "?3), (SELECT count(*) FROM db_snapshot WHERE account = ?1 AND region = ?2 AND "
-                                      "status != 'deleted')");
+    sqlite3_stmt *st = rds__stmt(r, db, snap,
+                                 "SELECT (SELECT 1 FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = "
+                                 "?3), (SELECT count(*) FROM db_snapshot WHERE account = ?1 AND region = ?2 AND "
+                                 "status != 'deleted')");
     if (!st) return GR_ERR;
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
-    store_bind_str(st, 3, snap);
     bool exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
     int64_t count = sqlite3_column_int64(st, 1);
     if (store_release(st) != SQLITE_OK) return GR_ERR;
@@ -162,15 +157,13 @@ int rds__snapshot_insert(req_t *r, sqlite3 *db, str_t snap, str_t instance, cons
 {
     if (snapshot_new(r, db, snap) != GR_OK) return GR_ERR;
     sqlite3_stmt *st =
-        store_stmt(db, "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
-                       "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
-                       "status, created_ms) SELECT account, region, ?4, id, resource_id, class, engine, version, "
-                       "master_user, db_name, storage, storage_type, port, zone, vpc_id, created_ms, 'creating', ?5 "
-                       "FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
+        rds__stmt(r, db, instance,
+                  "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
+                  "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
+                  "status, created_ms) SELECT account, region, ?4, id, resource_id, class, engine, version, "
+                  "master_user, db_name, storage, storage_type, port, zone, vpc_id, created_ms, 'creating', ?5 "
+                  "FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
-    store_bind_str(st, 3, instance);
     store_bind_str(st, 4, snap);
     sqlite3_bind_int64(st, 5, rds__now_ms());
     bool ok = sqlite3_step(st) == SQLITE_DONE;
@@ -188,11 +181,9 @@ int rds_create_db_snapshot(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     if (rds__begin(db) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = store_stmt(db, "SELECT status FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
+    sqlite3_stmt *st =
+        rds__stmt(r, db, id, "SELECT status FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return rds__end(db, false);
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
-    store_bind_str(st, 3, id);
     const char *status =
         sqlite3_step(st) == SQLITE_ROW ? arena_strdup(r->arena, (const char *)sqlite3_column_text(st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) return rds__end(db, false);
@@ -308,15 +299,8 @@ int rds_delete_db_snapshot(req_t *r, const val_t *in, val_t *out)
                         STR_FMT(id));
     }
     /* the engine removes the copy once no restore reads it */
-    st = store_stmt(db, "UPDATE db_snapshot SET status = 'deleted' WHERE account = ?1 AND region = ?2 AND id = ?3");
-    bool ok = st != NULL;
-    if (ok) {
-        store_bind_str(st, 1, r->who.account);
-        store_bind_str(st, 2, r->region);
-        store_bind_str(st, 3, id);
-        ok = sqlite3_step(st) == SQLITE_DONE;
-        ok = store_release(st) == SQLITE_OK && ok;
-    }
+    bool ok = rds__run(rds__stmt(
+        r, db, id, "UPDATE db_snapshot SET status = 'deleted' WHERE account = ?1 AND region = ?2 AND id = ?3"));
     ok = ok && rds__tags_drop(db, str_c(rds__arn(r, "snapshot", id))) == GR_OK;
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
     rds__snapshot_event(r, db, id, "deletion", "Deleted manual snapshot");

@@ -117,11 +117,8 @@ val_t *rds__tags_list(req_t *r, sqlite3 *db, str_t arn)
  * row: 1, 0, or -1 on a store failure. */
 static int exists(req_t *r, sqlite3 *db, const char *sql, str_t name)
 {
-    sqlite3_stmt *st = store_stmt(db, sql);
+    sqlite3_stmt *st = rds__stmt(r, db, name, sql);
     if (!st) return -1;
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
-    store_bind_str(st, 3, name);
     bool found = sqlite3_step(st) == SQLITE_ROW;
     return store_release(st) == SQLITE_OK ? found : -1;
 }
