@@ -18,6 +18,7 @@ credentials file, keys test/test, region us-east-1, unless a test says otherwise
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -394,6 +395,28 @@ def machines_supported():
                               capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
+
+
+PSQL = shutil.which("psql")
+
+
+def rds_runs():
+    """Whether RDS instances can run here: machines and the host's PostgreSQL server and client."""
+    return machines_supported() and bool(PSQL) and os.path.isdir("/usr/lib/postgresql")
+
+
+def psql(ep, user, password, db, sql):
+    """psql's run of sql at a DB instance's endpoint (its stdout one unaligned row per line)."""
+    return subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-h", ep["Address"], "-p", str(ep["Port"]), "-U", user, "-d", db,
+                           "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"})
+
+
+def db_available(rds, name):
+    """The DB instance's description once RDS's db_instance_available waiter is satisfied."""
+    rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=name,
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 90})
+    return rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
 
 
 def wait_for(cond, timeout=20.0, step=0.1):

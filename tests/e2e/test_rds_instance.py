@@ -9,20 +9,13 @@ whose server dies fails over by itself, the instance staying available (a single
 again in place); ModifyDBInstance adds and removes the standby; ForceFailover is refused without one.
 """
 import json
-import os
-import shutil
-import subprocess
-import time
 
 import pytest
 
-from conftest import machines_supported, refused, serve, wait_for
+from conftest import db_available as available
+from conftest import psql, rds_runs, refused, serve, wait_for
 
-PSQL = shutil.which("psql")
-
-
-RUNS = machines_supported() and bool(PSQL) and os.path.isdir("/usr/lib/postgresql")
-pytestmark = pytest.mark.skipif(not RUNS, reason="no machines or no PostgreSQL server on this host")
+pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no PostgreSQL server on this host")
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +36,6 @@ def subnet_group(gureum, rds):
     b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.200.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
     rds.create_db_subnet_group(DBSubnetGroupName="rds-group", DBSubnetGroupDescription="lab", SubnetIds=[a, b])
     return "rds-group"
-
-
-def psql(ep, user, password, db, sql):
-    return subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-h", ep["Address"], "-p", str(ep["Port"]), "-U", user, "-d", db,
-                           "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True, timeout=30,
-                          env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"})
-
-
-def available(rds, name):
-    rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=name,
-                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 90})
-    return rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
 
 
 def test_postgres_instance(gureum, rds, subnet_group):

@@ -1,5 +1,5 @@
 """test_rds_snapshot.py — RDS DB snapshots that really hold the data: CreateDBSnapshot takes a base
-backup of the running PostgreSQL server; RestoreDBInstanceFromDBSnapshot makes a new instance whose
+backup of the running PostgreSQL server, the instance backing-up meanwhile; RestoreDBInstanceFromDBSnapshot makes a new instance whose
 data is that copy (rows written after the snapshot are not there, the master password is the
 snapshot's, a new port applies); DeleteDBInstance with FinalDBSnapshotIdentifier takes the final
 snapshot first, of a stopped instance too, and a Multi-AZ restore's standby streams from the
@@ -9,16 +9,13 @@ default EventBridge bus).
 """
 import json
 import os
-import shutil
-import subprocess
 
 import pytest
 
-from conftest import machines_supported, refused, serve, wait_for
+from conftest import db_available as available
+from conftest import psql, rds_runs, refused, serve, wait_for
 
-PSQL = shutil.which("psql")
-RUNS = machines_supported() and bool(PSQL) and os.path.isdir("/usr/lib/postgresql")
-pytestmark = pytest.mark.skipif(not RUNS, reason="no machines or no PostgreSQL server on this host")
+pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no PostgreSQL server on this host")
 
 
 @pytest.fixture(scope="module")
@@ -43,20 +40,12 @@ def source(gureum, rds):
 
 
 def sql(ep, text, password="secret-pass1"):
-    return subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-h", ep["Address"], "-p", str(ep["Port"]), "-U", "dbadmin",
-                           "-d", "app", "-v", "ON_ERROR_STOP=1", "-c", text], capture_output=True, text=True,
-                          timeout=30, env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"})
+    return psql(ep, "dbadmin", password, "app", text)
 
 
 def rows(ep):
     p = sql(ep, "SELECT v FROM t ORDER BY v")
     return p.stdout.split() if p.returncode == 0 else None
-
-
-def available(rds, name):
-    rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=name,
-                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 90})
-    return rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
 
 
 def snapshot_available(rds, name):
@@ -72,6 +61,13 @@ def test_snapshot_and_restore(gureum, rds, source):
             got["Engine"], got["MasterUsername"], got["Port"], got["AllocatedStorage"]) == (
         "snap-1", "src", "creating", "manual", "postgres", "dbadmin", 5432, 20)
     assert got["DBSnapshotArn"] == "arn:aws:rds:us-east-1:000000000000:snapshot:snap-1"
+    # the instance is backing up meanwhile: another snapshot, a reboot wait for it
+    assert rds.describe_db_instances(DBInstanceIdentifier="src")["DBInstances"][0]["DBInstanceStatus"] == "backing-up"
+    err, _ = refused(rds.create_db_snapshot, DBSnapshotIdentifier="snap-2", DBInstanceIdentifier="src")
+    assert (err["Code"], err["Message"]) == (
+        "InvalidDBInstanceState",
+        "Cannot create a snapshot because the database instance src is not currently in the available state.")
+    assert refused(rds.reboot_db_instance, DBInstanceIdentifier="src")[0]["Code"] == "InvalidDBInstanceState"
     snap = snapshot_available(rds, "snap-1")
     assert snap["Status"] == "available" and snap["PercentProgress"] == 100 and "SnapshotCreateTime" in snap
     src = rds.describe_db_instances(DBInstanceIdentifier="src")["DBInstances"][0]
@@ -112,8 +108,11 @@ def test_snapshot_and_restore(gureum, rds, source):
     assert rds.list_tags_for_resource(ResourceName=c["DBSnapshotArn"])["TagList"] == [{"Key": "why", "Value": "lab"}]
     west = gureum.client("rds", region_name="us-west-2")
     west.copy_db_snapshot(SourceDBSnapshotIdentifier=snap["DBSnapshotArn"], TargetDBSnapshotIdentifier="far")
-    snapshot_available(west, "far")
-    west.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="west", DBSnapshotIdentifier="far")
+    far = snapshot_available(west, "far")["DBSnapshotArn"]
+    # a restore names the snapshot by its ARN too, in the snapshot's own region only
+    err, status = refused(rds.restore_db_instance_from_db_snapshot, DBInstanceIdentifier="west", DBSnapshotIdentifier=far)
+    assert (err["Code"], status) == ("DBSnapshotNotFound", 404)
+    west.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="west", DBSnapshotIdentifier=far)
     west_ep = available(west, "west")["Endpoint"]
     assert wait_for(lambda: rows(west_ep)) == ["before"]
     west.delete_db_instance(DBInstanceIdentifier="west", SkipFinalSnapshot=True)
@@ -166,6 +165,7 @@ def test_refusals(rds, source):
     err, _ = refused(rds.create_db_snapshot, DBSnapshotIdentifier="1bad", DBInstanceIdentifier="src")
     assert err["Code"] == "InvalidParameterValue" and "DBSnapshotIdentifier is not a valid identifier" in err["Message"]
     rds.create_db_snapshot(DBSnapshotIdentifier="twice", DBInstanceIdentifier="src")
+    # a name taken is said before the instance's state (backing up)
     err, _ = refused(rds.create_db_snapshot, DBSnapshotIdentifier="TWICE", DBInstanceIdentifier="src")
     assert err["Code"] == "DBSnapshotAlreadyExists"
     err, _ = refused(rds.delete_db_snapshot, DBSnapshotIdentifier="twice")  # still being taken

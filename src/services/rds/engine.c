@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/gtime.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "rds_model.h"
@@ -48,6 +49,17 @@
 #include "services/rds/rds.h"
 
 enum { MAX_RUNNING = 64, QUICK_TICK_MS = 100 };
+
+/* How long a deleted instance's final snapshot may wait for its server
+ * (tests shorten it). */
+static int64_t final_snapshot_ms(void)
+{
+#ifdef GUREUM_TESTING
+    const char *v = getenv("GUREUM_RDS_FINAL_SNAPSHOT_MS");
+    if (v && atoi(v) > 0) return atoi(v);
+#endif
+    return 10 * 60 * 1000;
+}
 
 /* ==== The engine on this host ==== */
 
@@ -667,6 +679,16 @@ static void snap_set(sqlite3 *db, const row_t *w, const char *snap, const char *
     set_with(db, w, "UPDATE db_snapshot SET status = ?6 WHERE account = ?1 AND region = ?2 AND id = ?5", snap, status);
 }
 
+/* An instance backing up (CreateDBSnapshot) is available again once no
+ * snapshot of it is still being taken. */
+static void backed_up(sqlite3 *db, const row_t *w)
+{
+    set(db, w,
+        "UPDATE db_instance SET status = 'available' WHERE account = ?1 AND region = ?2 AND id = ?3 AND status = "
+        "'backing-up' AND NOT EXISTS (SELECT 1 FROM db_snapshot WHERE account = ?1 AND region = ?2 AND instance_id = "
+        "?3 AND status = 'creating')");
+}
+
 /* The oldest DB snapshot of w still being taken, taken over ticks: the
  * running primary (machine pid) asked for a base backup (the boot script's
  * CONTROL), which then becomes the snapshot's copy; a primary not
@@ -674,16 +696,29 @@ static void snap_set(sqlite3 *db, const row_t *w, const char *snap, const char *
  * under way, the machine still booting included. */
 static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t *w, pid_t pid)
 {
-    sqlite3_stmt *st = store_stmt(db, "SELECT id FROM db_snapshot WHERE account = ?1 AND region = ?2 AND instance_id "
-                                      "= ?3 AND status = 'creating' ORDER BY created_ms, id LIMIT 1");
+    sqlite3_stmt *st = store_stmt(db, "SELECT id, created_ms FROM db_snapshot WHERE account = ?1 AND region = ?2 AND "
+                                      "instance_id = ?3 AND status = 'creating' ORDER BY created_ms, id LIMIT 1");
     if (!st) return false;
     sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, w->id, -1, SQLITE_STATIC);
-    const char *snap =
-        sqlite3_step(st) == SQLITE_ROW ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
+    bool row = sqlite3_step(st) == SQLITE_ROW;
+    const char *snap = row ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
+    int64_t asked_ms = row ? sqlite3_column_int64(st, 1) : 0;
     store_release(st);
-    if (!snap) return false;
+    if (!snap) {
+        backed_up(db, w);
+        return false;
+    }
+    /* A final snapshot waits for its server, but not forever: one whose
+     * server never comes up fails, and the deletion goes on without it
+     * rather than leaving the instance deleting. */
+    if (!strcmp(w->status, "deleting") && time_now_us() / 1000 - asked_ms > final_snapshot_ms() &&
+        !(serving(a, app, w, w->node, pid) && ready(a, app, w))) {
+        snap_set(db, w, snap, "failed");
+        log_error("rds: final DB snapshot %s of %s failed: its server did not come up", snap, w->id);
+        return false;
+    }
     if (!serving(a, app, w, w->node, pid)) { /* a stopped instance deleted with a final snapshot */
         if (pid > 0) forget(w->rid);
         if (boot(a, app, w, false) == 0) { /* this host runs no machines: nothing to copy */
@@ -704,6 +739,7 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
     mach_tree_remove(to);
     bool ok = access(failed, F_OK) != 0 && mach_run(md) == 0 && rename(rds_file(a, app, w, w->node, "snap"), to) == 0;
     snap_set(db, w, snap, ok ? "available" : "failed");
+    backed_up(db, w);
     /* the ask first, so the machine does not see it without its answer */
     unlink(ask);
     unlink(failed);
@@ -728,19 +764,24 @@ static void snapshot_sweep(arena_t *a, struct app *app, sqlite3 *db)
                        "s.region AND i.snapshot = s.id AND i.status = 'creating') AND NOT EXISTS (SELECT "
                        "1 FROM db_snapshot c WHERE c.account = s.account AND c.status = 'creating' AND "
                        "c.source = s.region || '/' || s.id)");
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        const char *acct = (const char *)sqlite3_column_text(st, 0), *reg = (const char *)sqlite3_column_text(st, 1),
-                   *id = (const char *)sqlite3_column_text(st, 2);
-        mach_tree_remove(rds__snapshot_dir(a, app, acct, reg, id));
+    /* collected first: SQLite leaves a SELECT's results undefined when its
+     * connection changes the table meanwhile; the rest waits for the next tick */
+    enum { MAX = 16 };
+    const char *c[MAX][3];
+    size_t n = 0;
+    while (st && n < MAX && sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < 3; i++) c[n][i] = arena_strdup(a, (const char *)sqlite3_column_text(st, i));
+        n++;
+    }
+    if (st) store_release(st);
+    for (size_t k = 0; k < n; k++) {
+        mach_tree_remove(rds__snapshot_dir(a, app, c[k][0], c[k][1], c[k][2]));
         sqlite3_stmt *d = store_stmt(db, "DELETE FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = ?3");
         if (!d) break;
-        sqlite3_bind_text(d, 1, acct, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(d, 2, reg, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(d, 3, id, -1, SQLITE_TRANSIENT);
+        for (int i = 0; i < 3; i++) sqlite3_bind_text(d, i + 1, c[k][i], -1, SQLITE_STATIC);
         sqlite3_step(d);
         store_release(d);
     }
-    if (st) store_release(st);
     store_exec(db, "UPDATE db_snapshot SET status = 'failed' WHERE status = 'creating' AND source IS NULL AND NOT "
                    "EXISTS (SELECT 1 FROM db_instance i WHERE i.account = db_snapshot.account AND i.region = "
                    "db_snapshot.region AND i.id = db_snapshot.instance_id)");
@@ -931,7 +972,8 @@ unsigned rds_tick(struct app *app)
         }
         standby_tick(a, app, db, w);
         if (waking) busy = true;
-        if (!strcmp(s, "available") && pid > 0 && snapshot_tick(a, app, db, w, pid)) busy = true;
+        if ((!strcmp(s, "available") || !strcmp(s, "backing-up")) && pid > 0 && snapshot_tick(a, app, db, w, pid))
+            busy = true;
     }
     arena_free(a);
     return busy ? QUICK_TICK_MS : 0;

@@ -507,9 +507,8 @@ int rds_start_db_instance(req_t *r, const val_t *in, val_t *out)
     return change(r, in, out, from, "starting");
 }
 
-/* The text of column col of instance id (the caller's account and
- * region), in r's memory: NULL when NULL or on a store failure. */
-static const char *column_of(req_t *r, sqlite3 *db, str_t id, const char *col)
+/* (rds.h) */
+const char *rds__instance_column(req_t *r, sqlite3 *db, str_t id, const char *col)
 {
     sqlite3_stmt *st = rds__stmt(
         r, db, id,
@@ -534,7 +533,7 @@ int rds_reboot_db_instance(req_t *r, const val_t *in, val_t *out)
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
     if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
     if (!need_status(r, db, id, from)) return GR_ERR;
-    const char *standby = column_of(r, db, id, "standby_ip");
+    const char *standby = rds__instance_column(r, db, id, "standby_ip");
     if (!standby)
         return req_fail(r, &E_Combination, "Cannot do a forced failover on DB instance %.*s: it is not Multi-AZ.",
                         STR_FMT(id));
@@ -611,8 +610,9 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     const val_t *mz = val_get(in, "MultiAZ");
     rds__placement_t pl = {0};
     bool to_multi = mz && mz->kind == VAL_BOOL && mz->u.b;
-    if (to_multi && !column_of(r, db, id, "standby_ip")) {
-        const char *group = column_of(r, db, id, "subnet_group"), *zone = column_of(r, db, id, "zone");
+    if (to_multi && !rds__instance_column(r, db, id, "standby_ip")) {
+        const char *group = rds__instance_column(r, db, id, "subnet_group"),
+                   *zone = rds__instance_column(r, db, id, "zone");
         if (rds__place(r, db, group ? str_c(group) : (str_t){0}, zone ? str_c(zone) : (str_t){0}, true, &pl) != GR_OK)
             return GR_ERR;
     }
@@ -653,7 +653,7 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     }
     /* A new port: AWS reboots the instance for it, whatever
      * ApplyImmediately says (a stopped one takes it when started). */
-    const char *was = column_of(r, db, id, "port");
+    const char *was = rds__instance_column(r, db, id, "port");
     if (ok && val_get(in, "DBPortNumber") && was && port != atoll(was)) {
         sqlite3_stmt *st = rds__stmt(r, db, id,
                                      "UPDATE db_instance SET port = ?4, status = CASE status WHEN 'available' "

@@ -51,6 +51,9 @@ int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sq
 sqlite3_stmt *rds__stmt(req_t *r, sqlite3 *db, str_t id, const char *sql);
 /* Steps st (from rds__stmt) once and releases it: whether it ran. */
 bool rds__run(sqlite3_stmt *st);
+/* Column col of the caller's DB instance id (in r's arena): NULL when the
+ * instance or the value is absent, or on a store failure. */
+const char *rds__instance_column(req_t *r, sqlite3 *db, str_t id, const char *col);
 /* A DB instance identifier (DBInstanceIdentifier, DBSnapshotIdentifier:
  * param, at most max characters) checked as AWS checks it, lower-cased as
  * RDS keeps it; STR_NULL with r failed. */

@@ -181,22 +181,22 @@ int rds_create_db_snapshot(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     if (rds__begin(db) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st =
-        rds__stmt(r, db, id, "SELECT status FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
-    if (!st) return rds__end(db, false);
-    const char *status =
-        sqlite3_step(st) == SQLITE_ROW ? arena_strdup(r->arena, (const char *)sqlite3_column_text(st, 0)) : NULL;
-    if (store_release(st) != SQLITE_OK) return rds__end(db, false);
+    const char *status = rds__instance_column(r, db, id, "status");
     int rc = GR_OK;
     if (!status) /* AWS (recorded): "DBInstance not found: mydb" */
         rc = req_fail(r, &RDS_ERR_DBInstanceNotFoundFault, "DBInstance not found: %.*s", STR_FMT(want));
-    else if (strcmp(status, "available") != 0)
-        rc = req_fail(r, &RDS_ERR_InvalidDBInstanceStateFault,
-                      "Cannot create a snapshot because the database instance %.*s is not currently in the "
-                      "available state.",
-                      STR_FMT(id));
-    else
-        rc = rds__snapshot_insert(r, db, snap, id, val_get(in, "Tags"));
+    else if (strcmp(status, "available") != 0) /* a name taken is said first */
+        rc = snapshot_new(r, db, snap) != GR_OK
+                 ? GR_ERR
+                 : req_fail(r, &RDS_ERR_InvalidDBInstanceStateFault,
+                            "Cannot create a snapshot because the database instance %.*s is not currently in the "
+                            "available state.",
+                            STR_FMT(id));
+    else if ((rc = rds__snapshot_insert(r, db, snap, id, val_get(in, "Tags"))) == GR_OK &&
+             !rds__run(rds__stmt(r, db, id,
+                                 "UPDATE db_instance SET status = 'backing-up' WHERE account = ?1 AND region = ?2 AND "
+                                 "id = ?3")))
+        rc = GR_ERR; /* AWS: "backing-up — The DB instance is currently being backed up." (the engine ends it) */
     if (rds__end(db, rc == GR_OK) != GR_OK) return GR_ERR;
     rds__snapshot_event(r, db, snap, "creation", "Creating manual snapshot");
     return answer(r, db, snap, out);
@@ -308,13 +308,35 @@ int rds_delete_db_snapshot(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "DBSnapshot", v);
 }
 
+/* A snapshot named by its identifier (this region) or by its ARN, which
+ * must be of the caller's account: its region and identifier. False when
+ * the ARN names no snapshot of the account. */
+static bool snap_ref(req_t *r, str_t want, str_t *region, str_t *name)
+{
+    *region = r->region, *name = want;
+    str_t prefix = str_c("arn:aws:rds:");
+    if (!str_starts_with(want, prefix)) return true;
+    str_t rest = str_sub(want, prefix.len, want.len - prefix.len);
+    const char *t = arena_strndup(r->arena, rest.p, rest.len), *c1 = strchr(t, ':'),
+               *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2 || strncmp(c1 + 1, r->who.account.p, r->who.account.len) != 0 ||
+        (size_t)(c2 - c1 - 1) != r->who.account.len || strncmp(c2 + 1, "snapshot:", 9) != 0)
+        return false;
+    *region = str_n(t, (size_t)(c1 - t));
+    *name = str_c(c2 + 10);
+    return true;
+}
+
 int rds_restore_db_instance_from_db_snapshot(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t id = rds__identifier(r, val_get_str(in, "DBInstanceIdentifier"), "DBInstanceIdentifier", 63);
     if (!id.p) return GR_ERR;
-    str_t want = val_get_str(in, "DBSnapshotIdentifier");
-    str_t snap = rds__identifier(r, want, "DBSnapshotIdentifier", 255);
+    str_t want = val_get_str(in, "DBSnapshotIdentifier"), region, name;
+    /* its ARN names it too; a snapshot of another region is copied here
+     * first (CopyDBSnapshot), as on AWS */
+    if (!snap_ref(r, want, &region, &name) || !str_eq(region, r->region)) return snap_not_found(r, want);
+    str_t snap = rds__identifier(r, name, "DBSnapshotIdentifier", 255);
     if (!snap.p) return snap_not_found(r, want);
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
@@ -362,17 +384,8 @@ int rds_copy_db_snapshot(req_t *r, const val_t *in, val_t *out)
     /* the source: an identifier, or an ARN naming a snapshot of this
      * account in any region (a copy across regions is asked in the
      * target's region, as on AWS) */
-    str_t region = r->region, name = want;
-    str_t prefix = str_c("arn:aws:rds:");
-    if (str_starts_with(want, prefix)) {
-        str_t rest = str_sub(want, prefix.len, want.len - prefix.len);
-        const char *t = arena_strndup(a, rest.p, rest.len), *c1 = strchr(t, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!c2 || strncmp(c1 + 1, r->who.account.p, r->who.account.len) != 0 ||
-            (size_t)(c2 - c1 - 1) != r->who.account.len || strncmp(c2 + 1, "snapshot:", 9) != 0)
-            return snap_not_found(r, want);
-        region = str_n(t, (size_t)(c1 - t));
-        name = str_c(c2 + 10);
-    }
+    str_t region, name;
+    if (!snap_ref(r, want, &region, &name)) return snap_not_found(r, want);
     str_t src = rds__identifier(r, name, "SourceDBSnapshotIdentifier", 255);
     if (!src.p) return snap_not_found(r, want);
     str_t target = rds__identifier(r, val_get_str(in, "TargetDBSnapshotIdentifier"), "TargetDBSnapshotIdentifier", 255);
