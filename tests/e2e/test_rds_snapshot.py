@@ -9,6 +9,8 @@ default EventBridge bus).
 """
 import json
 import os
+import re
+import time
 
 import pytest
 
@@ -157,6 +159,48 @@ def test_final_snapshot_of_a_stopped_instance(rds, source):
                     timeout=60)
     rds.delete_db_instance(DBInstanceIdentifier="again", SkipFinalSnapshot=True)
     rds.delete_db_snapshot(DBSnapshotIdentifier="short-final")
+
+
+def test_log_files(rds, source):
+    """The engine's log as RDS lists and serves it: PostgreSQL's hourly files with RDS's names and line
+    prefix; a failed login is there; read whole in pages of lines, or its last lines."""
+    assert sql(source, "SELECT 1", password="wrong-pass1").returncode != 0
+    files = wait_for(lambda: rds.describe_db_log_files(DBInstanceIdentifier="src")["DescribeDBLogFiles"])
+    assert [re.fullmatch(r"error/postgresql\.log\.\d{4}-\d\d-\d\d-\d\d", f["LogFileName"]) is not None
+            for f in files] == [True] * len(files)
+    assert all(abs(f["LastWritten"] / 1000 - time.time()) < 7200 for f in files)
+    failed = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC:[^:]*:dbadmin@app:\[\d+\]:FATAL:  password '
+                        r'authentication failed for user "dbadmin"$', re.M)
+
+    def with_failure():  # the file it is in (a new hour may have begun a file since)
+        for f in rds.describe_db_log_files(DBInstanceIdentifier="src")["DescribeDBLogFiles"]:
+            if failed.search(rds.download_db_log_file_portion(DBInstanceIdentifier="src",
+                                                              LogFileName=f["LogFileName"])["LogFileData"]):
+                return f
+    f = wait_for(with_failure)
+    name = f["LogFileName"]
+    assert f["Size"] > 0
+    # from the start in pages of three lines, as the CLI pages it, then the last two lines
+    whole, marker, pages = "", "0", 0
+    while True:
+        got = rds.download_db_log_file_portion(DBInstanceIdentifier="src", LogFileName=name, Marker=marker,
+                                               NumberOfLines=3)
+        assert got["LogFileData"].count("\n") <= 3
+        whole, marker, pages = whole + got["LogFileData"], got["Marker"], pages + 1
+        if not got["AdditionalDataPending"]:
+            break
+    assert pages > 1 and failed.search(whole)
+    tail = rds.download_db_log_file_portion(DBInstanceIdentifier="src", LogFileName=name, NumberOfLines=2)
+    assert tail["LogFileData"].count("\n") == 2 and tail["AdditionalDataPending"] is False
+    now = rds.download_db_log_file_portion(DBInstanceIdentifier="src", LogFileName=name, Marker="0")
+    assert now["LogFileData"].startswith(whole) and tail["LogFileData"] in now["LogFileData"]
+    assert rds.describe_db_log_files(DBInstanceIdentifier="src", FilenameContains="2001-")["DescribeDBLogFiles"] == []
+    # names outside the log folder are no log file; an unknown instance is refused
+    for bad in ("error/../../../etc/passwd", "error/postgresql.log.x/../../x", "postgresql.log", name + "x"):
+        err, status = refused(rds.download_db_log_file_portion, DBInstanceIdentifier="src", LogFileName=bad)
+        assert (err["Code"], status) == ("DBLogFileNotFoundFault", 404)
+    err, status = refused(rds.describe_db_log_files, DBInstanceIdentifier="nope")
+    assert (err["Code"], err["Message"], status) == ("DBInstanceNotFound", "DBInstance nope not found.", 404)
 
 
 def test_refusals(rds, source):

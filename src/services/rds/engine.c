@@ -245,6 +245,14 @@ typedef struct {
     const char *snapshot; /* restored: the DB snapshot its data is copied from */
 } row_t;
 
+/* The engine's log (logs.c reads it): PostgreSQL's logging collector
+ * writing one file an hour into $R/log, off the data folder (so neither a
+ * snapshot nor a standby's copy carries it), named and prefixed as RDS
+ * names and prefixes its PostgreSQL logs. A printf format: %% is %. */
+#define PG_LOGGING                                                                                                     \
+    " -c logging_collector=on -c log_directory=$R/log -c log_filename=postgresql.log.%%Y-%%m-%%d-%%H"                  \
+    " -c log_rotation_age=60 -c log_timezone=UTC -c 'log_line_prefix=%%t:%%r:%%u@%%d:[%%p]:'"
+
 /* The folder of node 0 or 1 of an instance: 0 is the instance's own (as
  * before there were standbys), 1 a folder in it. */
 static const char *dir_of(arena_t *a, struct app *app, const row_t *w, int node)
@@ -257,6 +265,14 @@ static const char *dir_of(arena_t *a, struct app *app, const row_t *w, int node)
 static const char *rds_file(arena_t *a, struct app *app, const row_t *w, int node, const char *name)
 {
     return arena_printf(a, "%s/disk/var/lib/rds/%s", dir_of(a, app, w, node), name);
+}
+
+const char *rds__log_dir(arena_t *a, struct app *app, str_t account, str_t region, str_t id, int node)
+{
+    row_t w = {.acct = arena_strndup(a, account.p, account.len),
+               .reg = arena_strndup(a, region.p, region.len),
+               .id = arena_strndup(a, id.p, id.len)};
+    return rds_file(a, app, &w, node, "log");
 }
 
 /* Removes a node's machine files (node 0's folder holds node 1's). */
@@ -358,7 +374,7 @@ static const char *boot_script(arena_t *a, const row_t *w)
         "fi\n"
         "grep -q " REPL_ROLE " $D/pg_hba.conf || echo 'host replication " REPL_ROLE
         " 0.0.0.0/0 scram-sha-256' >> $D/pg_hba.conf\n"
-        "runuser -u postgres -- postgres -D $D -p $P &\n"
+        "runuser -u postgres -- postgres -D $D -p $P" PG_LOGGING " &\n"
         "pg=$!\n"
         "i=0; until pg_isready -q -h $S -p $P; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
         "q() { psql -X -q -h $S -p $P -U \"$U\" -d postgres -v ON_ERROR_STOP=1 \"$@\"; }\n"
@@ -409,7 +425,7 @@ static const char *standby_script(arena_t *a, const row_t *w)
         "sed -i '/^primary_conninfo/d' $D/postgresql.auto.conf\n"
         "echo \"primary_conninfo = 'host=$H port=$P user=" REPL_ROLE
         " password=$(cat $R/repl)'\" >> $D/postgresql.auto.conf\n"
-        "runuser -u postgres -- postgres -D $D -p $P &\n"
+        "runuser -u postgres -- postgres -D $D -p $P" PG_LOGGING " &\n"
         "pg=$!\n"
         "until pg_isready -q -h $S -p $P; do kill -0 $pg 2>/dev/null || exit 1; sleep 0.1; done\n"
         ": > $R/ready\n"

@@ -91,6 +91,9 @@ const char *rds__sql_in(arena_t *a, const char *column, const val_t *values, boo
 void rds__snapshot_event(req_t *r, sqlite3 *db, str_t snap, const char *category, const char *message);
 /* The folder of a DB snapshot's copy (DATA/rds/snapshots/ACCOUNT/REGION/ID). */
 const char *rds__snapshot_dir(arena_t *a, struct app *app, const char *account, const char *region, const char *id);
+/* The folder of the engine's log files on node 0 or 1 of an instance
+ * (engine.c writes them, logs.c reads them). */
+const char *rds__log_dir(arena_t *a, struct app *app, str_t account, str_t region, str_t id, int node);
 
 /* Where a new instance runs: its subnet group (lower-cased, NULL for the
  * default VPC's), VPC, zone, standby zone, private address and, for
