@@ -3,9 +3,11 @@
  * its logging collector writing to the primary's machine disk
  * (/var/lib/rds/log, outside the data folder, so snapshots do not carry
  * them): one file an hour, postgresql.log.YYYY-MM-DD-HH as RDS names
- * them, with RDS's line prefix, listed as RDS lists them, under error/. These handlers read that folder; a
- * name must be one plain file name of it, and neither it nor the folder is
- * followed as a symbolic link, so a request never reads outside it. */
+ * them, with RDS's line prefix, listed as RDS lists them, under error/.
+ * These handlers read that folder; a name must be one plain file name of
+ * it, and neither it nor the folder is followed as a symbolic link, so a
+ * request never reads outside it. A file is read whole into the request's
+ * memory (an hour of a local database's log). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
