@@ -203,6 +203,56 @@ def test_log_files(rds, source):
     assert (err["Code"], err["Message"], status) == ("DBInstanceNotFound", "DBInstance nope not found.", 404)
 
 
+def test_log_cli(gureum, rds, source, cli):
+    """The AWS CLI's way to a whole log file: --starting-token 0 pages through it by the markers."""
+    name = rds.describe_db_log_files(DBInstanceIdentifier="src")["DescribeDBLogFiles"][0]["LogFileName"]
+    p = gureum.aws("rds", "download-db-log-file-portion", "--db-instance-identifier", "src", "--log-file-name", name,
+                   "--starting-token", "0", "--output", "text", cli=cli)
+    assert p.returncode == 0, p.stderr
+    first = rds.download_db_log_file_portion(DBInstanceIdentifier="src", LogFileName=name, Marker="0",
+                                             NumberOfLines=1)["LogFileData"]
+    assert first.strip() and first.rstrip("\n") in p.stdout
+    p = gureum.aws("rds", "describe-db-log-files", "--db-instance-identifier", "src", "--query",
+                   "DescribeDBLogFiles[0].LogFileName", "--output", "text", cli=cli)
+    assert p.stdout.strip() == name
+
+
+def test_log_windows(gureum, rds, source):
+    """Pages and tails of a file of several megabytes (written into the log folder here): each answer
+    1 MB at most, a page ending at a whole line, a line longer than 1 MB cut there and continued on
+    the next page, a last line without its newline served."""
+    folder = os.path.join(gureum.data_dir, "rds", "000000000000", "us-east-1", "src", "disk", "var", "lib", "rds",
+                          "log")
+    path, name = os.path.join(folder, "postgresql.log.2001-01-01-00"), "error/postgresql.log.2001-01-01-00"
+    lines = ["line %06d %s\n" % (i, "x" * 90) for i in range(30000)]  # 101 bytes each, about 3 MB
+    with open(path, "w") as f:
+        f.write("".join(lines))
+
+    def get(**kw):
+        return rds.download_db_log_file_portion(DBInstanceIdentifier="src", LogFileName=name, **kw)
+
+    def pages(**kw):
+        data, marker, n = "", "0", 0
+        while True:
+            got = get(Marker=marker, **kw)
+            assert len(got["LogFileData"].encode()) <= 1 << 20
+            data, marker, n = data + got["LogFileData"], got["Marker"], n + 1
+            if not got["AdditionalDataPending"]:
+                return data, n
+    assert pages() == ("".join(lines), 3)  # 10,000 lines a page
+    assert get()["LogFileData"] == "".join(lines[-10000:]) and get(NumberOfLines=3)["LogFileData"] == "".join(
+        lines[-3:])
+    # a line of more than 1 MB, and a last line without a newline
+    text = "a\n" + "y" * ((1 << 20) + 500) + "\nlast-line"
+    with open(path, "w") as f:
+        f.write(text)
+    assert get(Marker="0", NumberOfLines=5)["LogFileData"] == "a\n"
+    assert get(Marker="2", NumberOfLines=5)["LogFileData"] == "y" * (1 << 20)
+    assert pages(NumberOfLines=5) == (text, 3)
+    assert get(NumberOfLines=2)["LogFileData"] == "last-line"  # the line before it does not fit whole
+    os.remove(path)
+
+
 def test_refusals(rds, source):
     err, _ = refused(rds.create_db_snapshot, DBSnapshotIdentifier="x1", DBInstanceIdentifier="nope")
     assert (err["Code"], err["Message"]) == ("DBInstanceNotFound", "DBInstance not found: nope")

@@ -6,8 +6,7 @@
  * them, with RDS's line prefix, listed as RDS lists them, under error/.
  * These handlers read that folder; a name must be one plain file name of
  * it, and neither it nor the folder is followed as a symbolic link, so a
- * request never reads outside it. A file is read whole into the request's
- * memory (an hour of a local database's log). */
+ * request never reads outside it, nor more of a file than its answer. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -102,34 +101,44 @@ int rds_describe_db_log_files(req_t *r, const val_t *in, val_t *out)
     return GR_OK;
 }
 
-/* Reads all of file name of folder dir into a's memory (*len bytes); NULL
- * when it cannot. Neither the folder nor the file is followed when a
- * symbolic link: the engine's own user, whose folder it is, could make
- * one, and it would lead off the instance's disk. */
-static char *slurp(arena_t *a, const char *dir, const char *name, size_t *len)
+/* Opens file name of folder dir for reading (its size in *size); -1 when
+ * it cannot. Neither the folder nor the file is followed when a symbolic
+ * link: the engine's own user, whose folder it is, could make one, and it
+ * would lead off the instance's disk. */
+static int open_log(const char *dir, const char *name, size_t *size)
 {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0) return NULL;
+    if (dfd < 0) return -1;
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     close(dfd);
-    if (fd < 0) return NULL;
     struct stat st;
-    char *buf = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (buf = arena_alloc(a, (size_t)st.st_size + 1))) {
-        size_t got = 0;
-        while (got < (size_t)st.st_size) {
-            ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
-            if (k < 0 && errno == EINTR) continue;
-            if (k <= 0) break;
-            got += (size_t)k;
-        }
-        buf[got] = 0;
-        *len = got;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
     }
-    close(fd);
+    if (fd >= 0) *size = (size_t)st.st_size;
+    return fd;
+}
+
+/* Bytes [off, off + n) of fd into a's memory; NULL when they cannot be
+ * read (*got: how many were, fewer at the end of the file). */
+static char *window(arena_t *a, int fd, size_t off, size_t n, size_t *got)
+{
+    char *buf = arena_alloc(a, n + 1);
+    if (!buf) return NULL;
+    *got = 0;
+    while (*got < n) {
+        ssize_t k = pread(fd, buf + *got, n - *got, (off_t)(off + *got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return NULL;
+        if (k == 0) break;
+        *got += (size_t)k;
+    }
     return buf;
 }
 
+/* Only the answer's own bytes are read: 1 MB at most (MAX_BYTES, one
+ * more before the last megabyte to see whether a line begins there). */
 int rds_download_db_log_file_portion(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -140,45 +149,59 @@ int rds_download_db_log_file_portion(req_t *r, const val_t *in, val_t *out)
     str_t name = val_get_str(in, "LogFileName"), marker = val_get_str(in, "Marker");
     /* one file of the folder: error/postgresql.log.<no slash> */
     str_t base = str_starts_with(name, str_c(PREFIX)) ? str_sub(name, 6, name.len - 6) : STR_NULL;
-    size_t len = 0;
-    char *data = NULL;
+    size_t size = 0;
+    int fd = -1;
     if (base.p && str_starts_with(base, str_c("postgresql.log.")) && !memchr(base.p, '/', base.len) &&
         !memchr(base.p, 0, base.len))
-        data = slurp(a, dir, arena_strndup(a, base.p, base.len), &len);
-    if (!data) return req_fail(r, &RDS_ERR_DBLogFileNotFoundFault, "DBLogFile not found: %.*s", STR_FMT(name));
+        fd = open_log(dir, arena_strndup(a, base.p, base.len), &size);
+    if (fd < 0) return req_fail(r, &RDS_ERR_DBLogFileNotFoundFault, "DBLogFile not found: %.*s", STR_FMT(name));
     bool lines_given = val_get(in, "NumberOfLines") != NULL;
     int64_t want = val_get_int(in, "NumberOfLines", MAX_LINES);
+    long long at = 0;
+    /* gureum's marker is the byte offset to go on from ("0": the start) */
+    int rc = GR_OK;
     if (lines_given && want < 1)
-        return req_fail(r, &ERR_InvalidParameterValue, "NumberOfLines must be greater than 0.");
+        rc = req_fail(r, &ERR_InvalidParameterValue, "NumberOfLines must be greater than 0.");
+    else if (marker.p && (!str_to_i64(marker, &at) || at < 0))
+        rc = req_fail(r, &ERR_InvalidParameterValue, "Invalid marker: %.*s", STR_FMT(marker));
     if (want > MAX_LINES) want = MAX_LINES;
-    size_t from, to;
-    if (marker.p) {
-        /* gureum's marker is the byte offset to go on from ("0": the start) */
-        long long at = 0;
-        if (!str_to_i64(marker, &at) || at < 0)
-            return req_fail(r, &ERR_InvalidParameterValue, "Invalid marker: %.*s", STR_FMT(marker));
-        from = (size_t)at < len ? (size_t)at : len;
-        to = from;
-        for (int64_t k = 0; to < len && k < want; k++) {
-            const char *nl = memchr(data + to, '\n', len - to);
-            size_t end = nl ? (size_t)(nl - data) + 1 : len;
-            if (end - from > MAX_BYTES && k > 0) break;
-            to = end;
+    char *buf = NULL;
+    size_t from = 0, to = 0, end = size; /* the answer is buf[from, to); end: the file offset after it */
+    if (rc == GR_OK && marker.p) {
+        /* lines from the marker on: the first line alone may be cut at 1 MB */
+        size_t off = (size_t)at < size ? (size_t)at : size, n = 0;
+        size_t span = size - off < MAX_BYTES ? size - off : MAX_BYTES;
+        if (!(buf = window(a, fd, off, span, &n))) rc = GR_ERR;
+        for (int64_t k = 0; buf && to < n && k < want; k++) {
+            const char *nl = memchr(buf + to, '\n', n - to);
+            if (nl) {
+                to = (size_t)(nl - buf) + 1;
+                continue;
+            }
+            if (off + n == size || k == 0) to = n; /* the file's last line, or one longer than 1 MB */
+            break;
         }
-    } else {
-        /* the last lines of the file */
-        to = len;
-        from = len;
-        for (int64_t k = 0; from > 0 && k < want; k++) {
+        end = off + to;
+    } else if (rc == GR_OK) {
+        /* the last lines: the window holds the byte before it, when there
+         * is one, to tell whether its first line is whole */
+        size_t lo = size > MAX_BYTES ? size - MAX_BYTES : 0, rd = lo ? lo - 1 : 0, first = lo ? 1 : 0, n = 0;
+        if (!(buf = window(a, fd, rd, size - rd, &n))) rc = GR_ERR;
+        from = to = n;
+        for (int64_t k = 0; buf && from > first && k < want; k++) {
             size_t start = from - 1; /* past the newline that ends the line before */
-            while (start > 0 && data[start - 1] != '\n') start--;
-            if (to - start > MAX_BYTES && k > 0) break;
+            while (start > first && buf[start - 1] != '\n') start--;
+            bool whole = start > first || !first || buf[0] == '\n';
+            if (!whole && k > 0) break;
             from = start;
+            if (!whole) break;
         }
+        end = rd + n;
     }
-    if (to - from > MAX_BYTES) to = from + MAX_BYTES;
-    val_set_c(a, out, "LogFileData", val_str(a, str_n(data + from, to - from)));
-    val_set_c(a, out, "Marker", val_cstr(a, arena_printf(a, "%zu", to)));
-    val_set_c(a, out, "AdditionalDataPending", val_bool(a, marker.p && to < len));
+    close(fd);
+    if (rc != GR_OK) return rc;
+    val_set_c(a, out, "LogFileData", val_str(a, str_n(buf + from, to - from)));
+    val_set_c(a, out, "Marker", val_cstr(a, arena_printf(a, "%zu", end)));
+    val_set_c(a, out, "AdditionalDataPending", val_bool(a, marker.p && end < size));
     return GR_OK;
 }
