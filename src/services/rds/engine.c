@@ -792,11 +792,8 @@ static void snapshot_sweep(arena_t *a, struct app *app, sqlite3 *db)
     if (st) store_release(st);
     for (size_t k = 0; k < n; k++) {
         mach_tree_remove(rds__snapshot_dir(a, app, c[k][0], c[k][1], c[k][2]));
-        sqlite3_stmt *d = store_stmt(db, "DELETE FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = ?3");
-        if (!d) break;
-        for (int i = 0; i < 3; i++) sqlite3_bind_text(d, i + 1, c[k][i], -1, SQLITE_STATIC);
-        sqlite3_step(d);
-        store_release(d);
+        row_t w = {.acct = c[k][0], .reg = c[k][1]};
+        set_with(db, &w, "DELETE FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = ?5", c[k][2], NULL);
     }
     store_exec(db, "UPDATE db_snapshot SET status = 'failed' WHERE status = 'creating' AND source IS NULL AND NOT "
                    "EXISTS (SELECT 1 FROM db_instance i WHERE i.account = db_snapshot.account AND i.region = "
@@ -827,13 +824,8 @@ static bool snapshot_copies(arena_t *a, struct app *app, sqlite3 *db)
         mach_tree_remove(tmp);
         mach_tree_remove(to);
         bool ok = mach_run(md) == 0 && mach_run(cp) == 0 && rename(tmp, to) == 0;
-        sqlite3_stmt *u = store_stmt(db, "UPDATE db_snapshot SET status = ?4 WHERE account = ?1 AND region = ?2 AND "
-                                         "id = ?3");
-        if (!u) break;
-        const char *v[] = {acct, reg, id, ok ? "available" : "failed"};
-        for (int i = 0; i < 4; i++) sqlite3_bind_text(u, i + 1, v[i], -1, SQLITE_STATIC);
-        sqlite3_step(u);
-        store_release(u);
+        row_t w = {.acct = acct, .reg = reg};
+        snap_set(db, &w, id, ok ? "available" : "failed");
         if (ok) {
             log_info("rds: DB snapshot %s copied from %s", id, src);
             rds__event_t e = {acct, reg, "db-snapshot", id, "creation", NULL};

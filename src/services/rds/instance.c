@@ -459,14 +459,19 @@ static const char *need_status(req_t *r, sqlite3 *db, str_t id, const char *cons
     return NULL;
 }
 
-sqlite3_stmt *rds__stmt(req_t *r, sqlite3 *db, str_t id, const char *sql)
+sqlite3_stmt *rds__stmt_in(req_t *r, sqlite3 *db, str_t region, str_t id, const char *sql)
 {
     sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, r->region);
+    store_bind_str(st, 2, region);
     store_bind_str(st, 3, id);
     return st;
+}
+
+sqlite3_stmt *rds__stmt(req_t *r, sqlite3 *db, str_t id, const char *sql)
+{
+    return rds__stmt_in(r, db, r->region, id, sql);
 }
 
 bool rds__run(sqlite3_stmt *st)

@@ -26,11 +26,13 @@
  * size, the file is truncated at 1 MB in size." */
 enum { MAX_LINES = 10000, MAX_BYTES = 1 << 20 };
 
-/* The log folder of the caller's instance id, or NULL with r failed
- * (DBInstanceNotFound). */
-static const char *log_dir(req_t *r, sqlite3 *db, str_t want)
+/* The log folder of the request's DBInstanceIdentifier (the caller's
+ * account and region), or NULL with r failed (DBInstanceNotFound). */
+static const char *log_dir(req_t *r, const val_t *in)
 {
-    str_t id = rds__identifier(r, want, "DBInstanceIdentifier", 63);
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return NULL;
+    str_t want = val_get_str(in, "DBInstanceIdentifier"), id = rds__identifier(r, want, "DBInstanceIdentifier", 63);
     if (!id.p) return NULL;
     const char *node = rds__instance_column(r, db, id, "node");
     if (!node) {
@@ -49,13 +51,12 @@ static int by_name(const void *x, const void *y)
 int rds_describe_db_log_files(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    sqlite3 *db = rds__db(r->app);
-    if (!db) return GR_ERR;
-    const char *dir = log_dir(r, db, val_get_str(in, "DBInstanceIdentifier"));
+    const char *dir = log_dir(r, in);
     if (!dir) return GR_ERR;
     int64_t max = val_get_int(in, "MaxRecords", 0); /* paged only when asked */
     str_t contains = val_get_str(in, "FilenameContains"), marker = val_get_str(in, "Marker");
-    const char *after = marker.p ? arena_strndup(a, marker.p, marker.len) : NULL, *last = NULL;
+    const char *after = marker.p ? arena_strndup(a, marker.p, marker.len) : NULL, *last = NULL,
+               *part = contains.p ? arena_strndup(a, contains.p, contains.len) : NULL;
     int64_t since = val_get_int(in, "FileLastWritten", 0), larger = val_get_int(in, "FileSize", 0);
     /* the folder's files, by name: an hour's file sorts after the hour before */
     const char **names = NULL;
@@ -79,7 +80,7 @@ int rds_describe_db_log_files(req_t *r, const val_t *in, val_t *out)
     for (size_t i = 0; i < n; i++) {
         const char *shown = arena_printf(a, PREFIX "%s", names[i]);
         if (after && strcmp(shown, after) <= 0) continue; /* the marker is the last name of the page before */
-        if (contains.p && !strstr(shown, arena_strndup(a, contains.p, contains.len))) continue;
+        if (part && !strstr(shown, part)) continue;
         struct stat st;
         if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
         int64_t written = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
@@ -142,9 +143,7 @@ static char *window(arena_t *a, int fd, size_t off, size_t n, size_t *got)
 int rds_download_db_log_file_portion(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
-    sqlite3 *db = rds__db(r->app);
-    if (!db) return GR_ERR;
-    const char *dir = log_dir(r, db, val_get_str(in, "DBInstanceIdentifier"));
+    const char *dir = log_dir(r, in);
     if (!dir) return GR_ERR;
     str_t name = val_get_str(in, "LogFileName"), marker = val_get_str(in, "Marker");
     /* one file of the folder: error/postgresql.log.<no slash> */

@@ -49,6 +49,8 @@ int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sq
 /* sql prepared with ?1, ?2 and ?3 bound to the caller's account, region and
  * a resource's id (instance.c); NULL on a store failure. */
 sqlite3_stmt *rds__stmt(req_t *r, sqlite3 *db, str_t id, const char *sql);
+/* The same in another region of the caller's account (a snapshot's source). */
+sqlite3_stmt *rds__stmt_in(req_t *r, sqlite3 *db, str_t region, str_t id, const char *sql);
 /* Steps st (from rds__stmt) once and releases it: whether it ran. */
 bool rds__run(sqlite3_stmt *st);
 /* Column col of the caller's DB instance id (in r's arena): NULL when the

@@ -393,12 +393,10 @@ int rds_copy_db_snapshot(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     if (rds__begin(db) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = store_stmt(db, "SELECT status FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = "
-                                      "?3 AND status != 'deleted'");
+    sqlite3_stmt *st = rds__stmt_in(r, db, region, src,
+                                    "SELECT status FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = "
+                                    "?3 AND status != 'deleted'");
     if (!st) return rds__end(db, false);
-    store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, region);
-    store_bind_str(st, 3, src);
     const char *status =
         sqlite3_step(st) == SQLITE_ROW ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
     if (store_release(st) != SQLITE_OK) return rds__end(db, false);
@@ -409,23 +407,19 @@ int rds_copy_db_snapshot(req_t *r, const val_t *in, val_t *out)
         rc = req_fail(r, E_SNAP_STATE, "Snapshot %.*s is not in available state.", STR_FMT(src));
     if (rc == GR_OK) rc = snapshot_new(r, db, target);
     if (rc == GR_OK) {
-        st = store_stmt(db, "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
-                            "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
-                            "status, created_ms, source, original_ms) SELECT account, ?5, ?4, instance_id, "
-                            "resource_id, class, engine, version, master_user, db_name, storage, storage_type, port, "
-                            "zone, vpc_id, instance_ms, 'creating', ?6, ?2 || '/' || id, coalesce(original_ms, "
-                            "created_ms) FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = ?3");
-        bool ok = st != NULL;
-        if (ok) {
-            store_bind_str(st, 1, r->who.account);
-            store_bind_str(st, 2, region);
-            store_bind_str(st, 3, src);
+        st = rds__stmt_in(r, db, region, src,
+                          "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
+                          "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
+                          "status, created_ms, source, original_ms) SELECT account, ?5, ?4, instance_id, "
+                          "resource_id, class, engine, version, master_user, db_name, storage, storage_type, port, "
+                          "zone, vpc_id, instance_ms, 'creating', ?6, ?2 || '/' || id, coalesce(original_ms, "
+                          "created_ms) FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = ?3");
+        if (st) {
             store_bind_str(st, 4, target);
             store_bind_str(st, 5, r->region);
             sqlite3_bind_int64(st, 6, rds__now_ms());
-            ok = sqlite3_step(st) == SQLITE_DONE;
-            ok = store_release(st) == SQLITE_OK && ok;
         }
+        bool ok = rds__run(st);
         str_t tarn = str_c(rds__arn(r, "snapshot", target));
         /* CopyTags: the source's tags first, then those given */
         if (ok && val_get_bool(in, "CopyTags", false)) {
