@@ -14,6 +14,7 @@ PKGS=(
   libqrencode-dev  # IAM's virtual MFA QR codes (src/services/iam/mfa.c loads libqrencode.so.4)
   # tests
   libcmocka-dev libclang-rt-14-dev python3-pytest python3-boto3 awscli
+  python3-pytest-xdist  # make e2e runs the suite on several workers (Makefile's E2E_WORKERS)
   curl  # the provided.al2 shell bootstrap in tests/e2e/test_lambda.py
   zstd  # ZSTD-compressed import sources in tests/e2e/test_dynamodb_import.py
   xxhash  # xxhsum: the S3 xxHash checksums in tests/e2e/test_s3_checksums.py

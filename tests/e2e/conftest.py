@@ -85,6 +85,21 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "needs_netns: needs network namespaces (unshare/bubblewrap)")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Groups for pytest-xdist's `--dist loadgroup` (make e2e runs the suite on several workers):
+    a module's tests stay on one worker, so its module-scoped server starts once; and every
+    module that runs machines (it asks machines_supported or rds_runs) shares one group, run one
+    module after another, since two servers would hand their instances, load balancers and DB
+    endpoints the same host loopback addresses. tryfirst: xdist reads the marks in this same hook."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        mod = getattr(item, "module", None)
+        machines = any(getattr(mod, f, None) in (machines_supported, rds_runs) for f in ("machines_supported", "rds_runs"))
+        item.add_marker(pytest.mark.xdist_group("machines" if machines else item.nodeid.split("::")[0]))
+
+
 # ==== Helpers ====
 
 def free_port():
