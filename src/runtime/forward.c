@@ -6,7 +6,10 @@
  * connections machines open to each other.
  *
  * The wanted set is changed under a lock by fwd_set and read by the thread
- * at each turn of its poll loop (at most 200 ms later). */
+ * at each turn of its poll loop (at most 200 ms later). A listener that
+ * cannot be opened is tried again every second: the address may be held
+ * for a moment, e.g. by a machine just cloned (machine.c), which holds
+ * copies of the server's sockets until its init closes them. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/gtime.h"
 #include "core/lazythread.h"
 #include "core/log.h"
 #include "runtime/forward.h"
@@ -30,7 +34,7 @@
 /* every instance's link holds a listener per port it may reach on each
  * other instance of its VPC (a default group's all-traffic rule: 14 ports
  * a pair), so the host's own forwards need room beside them */
-enum { MAX_FWD = 8192, TURN_MS = 200, CONNECT_MS = 3000 };
+enum { MAX_FWD = 8192, TURN_MS = 200, CONNECT_MS = 3000, RETRY_MS = 1000 };
 
 typedef struct {
     char owner[64], host_ip[16], inner_ip[16];
@@ -41,8 +45,10 @@ typedef struct {
     size_t npool, next;
     int pool_port; /* the listener's port; pool targets have their own */
     int nsfd;      /* listening in this link (link.h; the caller's fd, valid while the entry lives), -1: on the host */
-    int lfd;       /* the thread's: -1 until listening */
-    bool dead;     /* removed: the thread closes lfd */
+    int lfd;       /* the thread's: -1 until listening, -2 failed until retry_us */
+    int64_t retry_us;
+    bool warned; /* its failure to listen was logged (once) */
+    bool dead;   /* removed: the thread closes lfd */
 } fwd_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -50,27 +56,39 @@ static fwd_t fwds[MAX_FWD];
 static size_t nfwd;
 static lazythread_t worker;
 
-static int listen_on(const fwd_t *f)
+static int listen_fd(const fwd_t *f)
 {
-    const char *ip = f->host_ip;
-    int port = f->port;
-    if (f->nsfd >= 0) {
-        int fd = mach_listen_in(f->nsfd, ip, port);
-        if (fd < 0) log_warn("forward: cannot listen on %s:%d in a link: %s", ip, port, strerror(errno));
-        return fd;
-    }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) return -1;
+    if (f->nsfd >= 0) return mach_listen_in(f->nsfd, f->host_ip, f->port);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port)};
+    if (inet_pton(AF_INET, f->host_ip, &sa.sin_addr) != 1) return -1;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0) return -1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
-        log_warn("forward: cannot listen on %s:%d: %s", ip, port, strerror(errno));
+        int e = errno;
         close(fd);
+        errno = e;
         return -1;
     }
     return fd;
+}
+
+/* f's listener opened (lfd), or its failure noted for a retry: logged the
+ * first time, and once when a retry succeeds. */
+static void listen_on(fwd_t *f, int64_t now)
+{
+    f->lfd = listen_fd(f);
+    const char *where = f->nsfd >= 0 ? " in a link" : "";
+    if (f->lfd >= 0) {
+        if (f->warned) log_info("forward: listening on %s:%d%s after all", f->host_ip, f->port, where);
+        f->warned = false;
+        return;
+    }
+    if (!f->warned) log_warn("forward: cannot listen on %s:%d%s: %s", f->host_ip, f->port, where, strerror(errno));
+    f->warned = true;
+    f->lfd = -2;
+    f->retry_us = now + RETRY_MS * 1000;
 }
 
 typedef struct {
@@ -187,9 +205,9 @@ static void *fwd_main(void *arg)
             }
             i++;
         }
+        int64_t now = time_mono_us();
         for (size_t i = 0; i < nfwd; i++) {
-            if (fwds[i].lfd == -1) fwds[i].lfd = listen_on(&fwds[i]);
-            if (fwds[i].lfd == -1) fwds[i].lfd = -2; /* not retried until set again */
+            if (fwds[i].lfd == -1 || (fwds[i].lfd == -2 && now >= fwds[i].retry_us)) listen_on(&fwds[i], now);
             if (fwds[i].lfd >= 0) {
                 pf[n] = (struct pollfd){fwds[i].lfd, POLLIN, 0};
                 idx[n++] = i;
@@ -296,7 +314,12 @@ int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, 
 int fwd_link_set(const char *owner, int nsfd, const fwd_link_t *l, size_t n)
 {
     pthread_mutex_lock(&mu);
-    int rc = replace_locked(owner, nsfd, l, n);
+    int rc = GR_OK;
+    if (nsfd < 0) { /* the owner's listeners removed, in whatever link */
+        for (size_t i = 0; i < nfwd; i++)
+            if (fwds[i].nsfd >= 0 && !fwds[i].pool && !strcmp(fwds[i].owner, owner)) fwds[i].dead = true;
+    } else
+        rc = replace_locked(owner, nsfd, l, n);
     pthread_mutex_unlock(&mu);
     return rc;
 }

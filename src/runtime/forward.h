@@ -50,7 +50,8 @@ void fwd_poolset_close(fwd_poolset_t *set);
  * takes, so it may close the fd as soon as that returns) with one per
  * entry, at address `at` and the target's port, each connection joined to
  * the target (its address and port inside its machine). n == 0 removes
- * them. GR_OK / GR_ERR. */
+ * them; so does nsfd -1 (whatever link they are in), before the caller
+ * closes the link. GR_OK / GR_ERR. */
 typedef struct {
     char at[16];
     fwd_target_t to;
