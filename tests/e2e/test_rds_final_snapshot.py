@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no Postgr
 
 @pytest.fixture(scope="module")
 def gureum(tmp_path_factory):
-    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100", "GUREUM_RDS_FINAL_SNAPSHOT_MS": "3000"})
+    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100", "GUREUM_RDS_SNAPSHOT_WAIT_MS": "3000"})
 
 
 def test_final_snapshot_of_a_server_that_cannot_start(gureum):

@@ -3,7 +3,8 @@ backup of the running PostgreSQL server, the instance backing-up meanwhile; Rest
 data is that copy (rows written after the snapshot are not there, the master password is the
 snapshot's, a new port applies); DeleteDBInstance with FinalDBSnapshotIdentifier takes the final
 snapshot first, of a stopped instance too, and a Multi-AZ restore's standby streams from the
-restored server; CopyDBSnapshot copies one, also into another region; DeleteDBSnapshot removes the copy; AWS's statuses,
+restored server; CopyDBSnapshot copies one, also into another region; a snapshot shared with another
+account (ModifyDBSnapshotAttribute) is restored and copied there; DeleteDBSnapshot removes the copy; AWS's statuses,
 waiters, filters, tags and refusals; the AWS CLIs; RDS events of all that (DescribeEvents, and the
 default EventBridge bus).
 """
@@ -19,10 +20,13 @@ from conftest import psql, rds_runs, refused, serve, wait_for
 
 pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no PostgreSQL server on this host")
 
+# A second account of the server (GUREUM_ACCOUNTS): the one snapshots are shared with.
+ALT = ("111111111111", "ALTACCESSKEY0000000B", "altsecret0000000000000000000000000000000B")
+
 
 @pytest.fixture(scope="module")
 def gureum(tmp_path_factory):
-    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
+    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100", "GUREUM_ACCOUNTS": ":".join(ALT)})
 
 
 @pytest.fixture(scope="module")
@@ -336,3 +340,97 @@ def test_events(gureum, rds, source):
         ("aws.rds", "RDS DB Snapshot Event", "SNAPSHOT", "evented", "Manual snapshot created")]
     assert got[0]["resources"] == ["arn:aws:rds:us-east-1:000000000000:snapshot:evented"]
     rds.delete_db_snapshot(DBSnapshotIdentifier="evented")
+
+
+def test_shared_snapshot(gureum, rds, source):
+    """A snapshot shared with another account (ModifyDBSnapshotAttribute's restore attribute): that account
+    sees it under its ARN (IncludeShared, SnapshotType shared), restores an instance holding the owner's data
+    from it and copies it into a snapshot of its own; unshared it is out of sight again, public ('all') it is
+    listed as public; deleted by its owner, it is gone while what was made from it stays."""
+    alt = gureum.client("rds", aws_access_key_id=ALT[1], aws_secret_access_key=ALT[2])
+    rds.create_db_snapshot(DBSnapshotIdentifier="shared-1", DBInstanceIdentifier="src")
+    arn = snapshot_available(rds, "shared-1")["DBSnapshotArn"]
+    before = rows(source)
+    assert sql(source, "INSERT INTO t VALUES ('after-sharing')").returncode == 0
+
+    def attrs():
+        return rds.describe_db_snapshot_attributes(DBSnapshotIdentifier="shared-1")["DBSnapshotAttributesResult"]
+
+    def ids(client, **kw):
+        return [s["DBSnapshotIdentifier"] for s in client.describe_db_snapshots(**kw)["DBSnapshots"]]
+
+    assert attrs() == {"DBSnapshotIdentifier": "shared-1",
+                       "DBSnapshotAttributes": [{"AttributeName": "restore", "AttributeValues": []}]}
+    # not shared yet: out of the other account's sight
+    err, status = refused(alt.restore_db_instance_from_db_snapshot, DBInstanceIdentifier="theirs",
+                          DBSnapshotIdentifier=arn)
+    assert (err["Code"], status) == ("DBSnapshotNotFound", 404)
+    assert ids(alt, IncludeShared=True) == [] and ids(alt, SnapshotType="shared") == []
+    assert refused(alt.describe_db_snapshots, DBSnapshotIdentifier=arn)[0]["Code"] == "DBSnapshotNotFound"
+
+    got = rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="shared-1", AttributeName="restore",
+                                           ValuesToAdd=[ALT[0]])["DBSnapshotAttributesResult"]
+    assert got == {"DBSnapshotIdentifier": "shared-1",
+                   "DBSnapshotAttributes": [{"AttributeName": "restore", "AttributeValues": [ALT[0]]}]}
+    assert attrs() == got
+    # shared: under its ARN, with IncludeShared or as SnapshotType shared, not in the account's own list
+    assert ids(alt) == [] and ids(alt, SnapshotType="manual") == [] and ids(alt, SnapshotType="public") == []
+    [s] = alt.describe_db_snapshots(IncludeShared=True)["DBSnapshots"]
+    assert (s["DBSnapshotIdentifier"], s["DBSnapshotArn"], s["SnapshotType"], s["Status"], s["TagList"]) == (
+        arn, arn, "shared", "available", [])
+    assert ids(alt, SnapshotType="shared") == [arn]
+    assert ids(alt, IncludeShared=True, Filters=[{"Name": "snapshot-type", "Values": ["shared"]}]) == [arn]
+    assert ids(alt, DBSnapshotIdentifier=arn) == [arn]
+    assert ids(rds, SnapshotType="shared") == [] and "shared-1" in ids(rds, SnapshotType="manual")
+    # the other account restores it: an instance of its own with the owner's data of then
+    alt.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="theirs", DBSnapshotIdentifier=arn)
+    ep = available(alt, "theirs")["Endpoint"]
+    assert wait_for(lambda: rows(ep)) == before
+    assert "theirs" not in [d["DBInstanceIdentifier"] for d in rds.describe_db_instances()["DBInstances"]]
+    # and copies it into a snapshot of its own
+    c = alt.copy_db_snapshot(SourceDBSnapshotIdentifier=arn, TargetDBSnapshotIdentifier="mine")["DBSnapshot"]
+    assert (c["SourceDBSnapshotIdentifier"], c["DBSnapshotArn"]) == (
+        arn, "arn:aws:rds:us-east-1:%s:snapshot:mine" % ALT[0])
+    assert snapshot_available(alt, "mine")["SnapshotType"] == "manual"
+    assert os.path.isfile(os.path.join(gureum.data_dir, "rds", "snapshots", ALT[0], "us-east-1", "mine", "PG_VERSION"))
+
+    # unshared: out of sight again, what was made from it stays
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="shared-1", AttributeName="restore",
+                                     ValuesToRemove=[ALT[0]])
+    assert ids(alt, IncludeShared=True) == ["mine"]
+    err, _ = refused(alt.copy_db_snapshot, SourceDBSnapshotIdentifier=arn, TargetDBSnapshotIdentifier="again")
+    assert err["Code"] == "DBSnapshotNotFound"
+    # public: every account's, listed as public (IncludePublic, SnapshotType public)
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="shared-1", AttributeName="restore", ValuesToAdd=["all"])
+    assert ids(alt, IncludeShared=True) == ["mine"] and ids(alt, IncludePublic=True) == [arn, "mine"]
+    assert [(s["DBSnapshotIdentifier"], s["SnapshotType"])
+            for s in alt.describe_db_snapshots(SnapshotType="public")["DBSnapshots"]] == [(arn, "public")]
+    p = gureum.aws("rds", "describe-db-snapshot-attributes", "--db-snapshot-identifier", "shared-1", "--query",
+                   "DBSnapshotAttributesResult.DBSnapshotAttributes[0].AttributeValues", "--output", "text")
+    assert p.returncode == 0 and p.stdout.split() == ["all"], p.stderr
+
+    # refusals
+    err, status = refused(rds.modify_db_snapshot_attribute, DBSnapshotIdentifier="shared-1", AttributeName="copy",
+                          ValuesToAdd=["all"])
+    assert (err["Code"], status) == ("InvalidParameterValue", 400)
+    err, _ = refused(rds.modify_db_snapshot_attribute, DBSnapshotIdentifier="shared-1", AttributeName="restore",
+                     ValuesToAdd=["12345"])
+    assert err["Code"] == "InvalidParameterValue"
+    err, status = refused(rds.modify_db_snapshot_attribute, DBSnapshotIdentifier="shared-1", AttributeName="restore",
+                          ValuesToAdd=["%012d" % (200000000000 + i) for i in range(21)])
+    assert (err["Code"], status) == ("SharedSnapshotQuotaExceeded", 400)
+    assert attrs()["DBSnapshotAttributes"][0]["AttributeValues"] == ["all"]  # nothing of the refused change
+    for call in (alt.describe_db_snapshot_attributes, alt.delete_db_snapshot):
+        assert refused(call, DBSnapshotIdentifier="shared-1")[0]["Code"] == "DBSnapshotNotFound"
+    err, _ = refused(alt.modify_db_snapshot_attribute, DBSnapshotIdentifier="shared-1", AttributeName="restore",
+                     ValuesToAdd=[ALT[0]])
+    assert err["Code"] == "DBSnapshotNotFound"
+    err, _ = refused(rds.describe_db_snapshot_attributes, DBSnapshotIdentifier="nope")
+    assert (err["Code"], err["Message"]) == ("DBSnapshotNotFound", "DBSnapshot not found: nope")
+
+    # deleted by its owner: no account sees it; the other account's instance and copy stay
+    rds.delete_db_snapshot(DBSnapshotIdentifier="shared-1")
+    assert ids(alt, IncludeShared=True, IncludePublic=True) == ["mine"]
+    assert rows(ep) == before
+    alt.delete_db_instance(DBInstanceIdentifier="theirs", SkipFinalSnapshot=True)
+    alt.delete_db_snapshot(DBSnapshotIdentifier="mine")

@@ -50,12 +50,12 @@
 
 enum { MAX_RUNNING = 64, QUICK_TICK_MS = 100 };
 
-/* How long a deleted instance's final snapshot may wait for its server
- * (tests shorten it). */
-static int64_t final_snapshot_ms(void)
+/* How long a DB snapshot may wait for its instance's server, a deleted
+ * instance's final snapshot included (tests shorten it). */
+static int64_t snapshot_wait_ms(void)
 {
 #ifdef GUREUM_TESTING
-    const char *v = getenv("GUREUM_RDS_FINAL_SNAPSHOT_MS");
+    const char *v = getenv("GUREUM_RDS_SNAPSHOT_WAIT_MS");
     if (v && atoi(v) > 0) return atoi(v);
 #endif
     return 10 * 60 * 1000;
@@ -242,7 +242,9 @@ typedef struct {
      * password, the primary's node (0 or 1) and a failover under way */
     const char *standby_ip, *secret;
     int node, failover;
-    const char *snapshot; /* restored: the DB snapshot its data is copied from */
+    /* restored: the DB snapshot its data is copied from, and the account
+     * that owns it (its own, or one that shared it) */
+    const char *snapshot, *snapshot_acct;
 } row_t;
 
 /* The engine's log (logs.c reads it): PostgreSQL's logging collector
@@ -434,16 +436,31 @@ static const char *standby_script(arena_t *a, const row_t *w)
         pg_bin, w->port, w->private_ip, sh_quote(a, w->user), w->id);
 }
 
+/* Makes the folder that holds path (mkdir -p of its parent). */
+static bool make_parent(arena_t *a, const char *path)
+{
+    const char *md[] = {"/bin/mkdir", "-p", arena_printf(a, "%.*s", (int)(strrchr(path, '/') - path), path), NULL};
+    return mach_run(md) == 0;
+}
+
+/* Folder to becomes a copy of folder from (cp -a), whole or not at all:
+ * copied beside it as to.new, then renamed; what a crash left of either
+ * is removed first. */
+static bool copy_tree(arena_t *a, const char *from, const char *to)
+{
+    const char *tmp = arena_printf(a, "%s.new", to);
+    mach_tree_remove(tmp);
+    mach_tree_remove(to);
+    const char *cp[] = {"/bin/cp", "-a", from, tmp, NULL};
+    return make_parent(a, to) && mach_run(cp) == 0 && rename(tmp, to) == 0;
+}
+
 /* A restored instance's data, made once: a copy of its DB snapshot's. */
 static bool restore(arena_t *a, struct app *app, const row_t *w, const char *dir)
 {
     const char *data = arena_printf(a, "%s/disk/var/lib/postgresql/data", dir);
     if (access(arena_printf(a, "%s/PG_VERSION", data), F_OK) == 0) return true;
-    const char *tmp = arena_printf(a, "%s.new", data);
-    mach_tree_remove(tmp);
-    const char *md[] = {"/bin/mkdir", "-p", arena_printf(a, "%s/disk/var/lib/postgresql", dir), NULL};
-    const char *cp[] = {"/bin/cp", "-a", rds__snapshot_dir(a, app, w->acct, w->reg, w->snapshot), tmp, NULL};
-    return mach_run(md) == 0 && mach_run(cp) == 0 && rename(tmp, data) == 0;
+    return copy_tree(a, rds__snapshot_dir(a, app, w->snapshot_acct, w->reg, w->snapshot), data);
 }
 
 /* Boots the primary (standby false) or the standby of w, on its node. */
@@ -689,6 +706,23 @@ static bool failover_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
 
 /* ==== DB snapshots ==== */
 
+enum { COLLECT_MAX = 16, COLLECT_COLS = 5 };
+
+/* Up to COLLECT_MAX rows of st's first ncols text columns, copied into c,
+ * st released; their number. Collected before the caller changes the
+ * table: SQLite leaves a SELECT's results undefined when its connection
+ * changes the table meanwhile. The rest waits for the next tick. */
+static size_t collect(arena_t *a, sqlite3_stmt *st, const char *c[][COLLECT_COLS], int ncols)
+{
+    size_t n = 0;
+    while (st && n < COLLECT_MAX && sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < ncols; i++) c[n][i] = arena_strdup(a, (const char *)sqlite3_column_text(st, i));
+        n++;
+    }
+    if (st) store_release(st);
+    return n;
+}
+
 /* Sets DB snapshot snap of w's account and region to status. */
 static void snap_set(sqlite3 *db, const row_t *w, const char *snap, const char *status)
 {
@@ -726,13 +760,15 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
         backed_up(db, w);
         return false;
     }
-    /* A final snapshot waits for its server, but not forever: one whose
-     * server never comes up fails, and the deletion goes on without it
-     * rather than leaving the instance deleting. */
-    if (!strcmp(w->status, "deleting") && time_now_us() / 1000 - asked_ms > final_snapshot_ms() &&
+    /* A snapshot waits for its server, but not forever: one whose server
+     * never comes up fails, and the instance goes on without it (a deleted
+     * one is deleted rather than left deleting, one backing up is
+     * available again rather than left backing-up). */
+    if (time_now_us() / 1000 - asked_ms > snapshot_wait_ms() &&
         !(serving(a, app, w, w->node, pid) && ready(a, app, w))) {
         snap_set(db, w, snap, "failed");
-        log_error("rds: final DB snapshot %s of %s failed: its server did not come up", snap, w->id);
+        backed_up(db, w);
+        log_error("rds: DB snapshot %s of %s failed: its server did not come up", snap, w->id);
         return false;
     }
     if (!serving(a, app, w, w->node, pid)) { /* a stopped instance deleted with a final snapshot */
@@ -751,9 +787,8 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
     }
     const char *failed = rds_file(a, app, w, w->node, "snapshot.failed");
     const char *to = rds__snapshot_dir(a, app, w->acct, w->reg, snap);
-    const char *md[] = {"/bin/mkdir", "-p", arena_printf(a, "%.*s", (int)(strrchr(to, '/') - to), to), NULL};
     mach_tree_remove(to);
-    bool ok = access(failed, F_OK) != 0 && mach_run(md) == 0 && rename(rds_file(a, app, w, w->node, "snap"), to) == 0;
+    bool ok = access(failed, F_OK) != 0 && make_parent(a, to) && rename(rds_file(a, app, w, w->node, "snap"), to) == 0;
     snap_set(db, w, snap, ok ? "available" : "failed");
     backed_up(db, w);
     /* the ask first, so the machine does not see it without its answer */
@@ -776,20 +811,12 @@ static void snapshot_sweep(arena_t *a, struct app *app, sqlite3 *db)
 {
     sqlite3_stmt *st =
         store_stmt(db, "SELECT account, region, id FROM db_snapshot s WHERE status = 'deleted' AND NOT "
-                       "EXISTS (SELECT 1 FROM db_instance i WHERE i.account = s.account AND i.region = "
-                       "s.region AND i.snapshot = s.id AND i.status = 'creating') AND NOT EXISTS (SELECT "
-                       "1 FROM db_snapshot c WHERE c.account = s.account AND c.status = 'creating' AND "
-                       "c.source = s.region || '/' || s.id)");
-    /* collected first: SQLite leaves a SELECT's results undefined when its
-     * connection changes the table meanwhile; the rest waits for the next tick */
-    enum { MAX = 16 };
-    const char *c[MAX][3];
-    size_t n = 0;
-    while (st && n < MAX && sqlite3_step(st) == SQLITE_ROW) {
-        for (int i = 0; i < 3; i++) c[n][i] = arena_strdup(a, (const char *)sqlite3_column_text(st, i));
-        n++;
-    }
-    if (st) store_release(st);
+                       "EXISTS (SELECT 1 FROM db_instance i WHERE coalesce(i.snapshot_account, i.account) = "
+                       "s.account AND i.region = s.region AND i.snapshot = s.id AND i.status = 'creating') AND "
+                       "NOT EXISTS (SELECT 1 FROM db_snapshot c WHERE coalesce(c.source_account, c.account) = "
+                       "s.account AND c.status = 'creating' AND c.source = s.region || '/' || s.id)");
+    const char *c[COLLECT_MAX][COLLECT_COLS];
+    size_t n = collect(a, st, c, 3);
     for (size_t k = 0; k < n; k++) {
         mach_tree_remove(rds__snapshot_dir(a, app, c[k][0], c[k][1], c[k][2]));
         row_t w = {.acct = c[k][0], .reg = c[k][1]};
@@ -805,25 +832,15 @@ static void snapshot_sweep(arena_t *a, struct app *app, sqlite3 *db)
  * when one was made. */
 static bool snapshot_copies(arena_t *a, struct app *app, sqlite3 *db)
 {
-    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, source FROM db_snapshot WHERE status = 'creating' "
-                                      "AND source IS NOT NULL LIMIT 16");
-    const char *c[16][4];
-    size_t n = 0;
-    while (st && n < 16 && sqlite3_step(st) == SQLITE_ROW) {
-        for (int i = 0; i < 4; i++) c[n][i] = arena_strdup(a, (const char *)sqlite3_column_text(st, i));
-        n++;
-    }
-    if (st) store_release(st);
+    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, source, coalesce(source_account, account) FROM "
+                                      "db_snapshot WHERE status = 'creating' AND source IS NOT NULL");
+    const char *c[COLLECT_MAX][COLLECT_COLS];
+    size_t n = collect(a, st, c, 5);
     for (size_t k = 0; k < n; k++) {
         const char *acct = c[k][0], *reg = c[k][1], *id = c[k][2], *src = c[k][3], *slash = strchr(src, '/');
         if (!slash) continue;
-        const char *from = rds__snapshot_dir(a, app, acct, arena_strndup(a, src, (size_t)(slash - src)), slash + 1);
-        const char *to = rds__snapshot_dir(a, app, acct, reg, id), *tmp = arena_printf(a, "%s.new", to);
-        const char *md[] = {"/bin/mkdir", "-p", arena_printf(a, "%.*s", (int)(strrchr(to, '/') - to), to), NULL};
-        const char *cp[] = {"/bin/cp", "-a", from, tmp, NULL};
-        mach_tree_remove(tmp);
-        mach_tree_remove(to);
-        bool ok = mach_run(md) == 0 && mach_run(cp) == 0 && rename(tmp, to) == 0;
+        const char *from = rds__snapshot_dir(a, app, c[k][4], arena_strndup(a, src, (size_t)(slash - src)), slash + 1);
+        bool ok = copy_tree(a, from, rds__snapshot_dir(a, app, acct, reg, id));
         row_t w = {.acct = acct, .reg = reg};
         snap_set(db, &w, id, ok ? "available" : "failed");
         if (ok) {
@@ -860,7 +877,7 @@ unsigned rds_tick(struct app *app)
     arena_t *a = arena_new(0);
     sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, resource_id, status, master_user, password, "
                                       "db_name, address, private_ip, port, standby_ip, repl_secret, node, failover, "
-                                      "snapshot FROM db_instance");
+                                      "snapshot, coalesce(snapshot_account, account) FROM db_instance");
     row_t rows[MAX_RUNNING];
     size_t n = 0;
     while (st && n < MAX_RUNNING && sqlite3_step(st) == SQLITE_ROW) {
@@ -885,7 +902,8 @@ unsigned rds_tick(struct app *app)
                     c[12],
                     sqlite3_column_int(st, 13),
                     sqlite3_column_int(st, 14),
-                    sqlite3_column_text(st, 15) ? arena_strdup(a, (const char *)sqlite3_column_text(st, 15)) : NULL};
+                    sqlite3_column_text(st, 15) ? arena_strdup(a, (const char *)sqlite3_column_text(st, 15)) : NULL,
+                    arena_strdup(a, (const char *)sqlite3_column_text(st, 16))};
     }
     if (st) store_release(st);
     snapshot_sweep(a, app, db);
@@ -919,7 +937,7 @@ unsigned rds_tick(struct app *app)
                     "IS NOT NULL");
                 sqlite3_stmt *t = store_stmt(db, "DELETE FROM tag WHERE arn = ?1");
                 if (t) {
-                    sqlite3_bind_text(t, 1, arena_printf(a, "arn:aws:rds:%s:%s:db:%s", w->reg, w->acct, w->id), -1,
+                    sqlite3_bind_text(t, 1, rds__arn_of(a, str_c(w->reg), str_c(w->acct), "db", str_c(w->id)), -1,
                                       SQLITE_STATIC);
                     sqlite3_step(t);
                     store_release(t);

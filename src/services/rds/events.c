@@ -41,8 +41,7 @@ void rds__event(struct app *app, sqlite3 *db, arena_t *a, const rds__event_t *e,
         store_release(st);
     }
     /* AWS: the EventBridge event's detail */
-    const char *arn =
-        arena_printf(a, "arn:aws:rds:%s:%s:%s:%s", e->region, e->account, snapshot ? "snapshot" : "db", e->id);
+    const char *arn = rds__arn_of(a, str_c(e->region), str_c(e->account), snapshot ? "snapshot" : "db", str_c(e->id));
     char date[40];
     time_fmt_iso8601(date, now * 1000, true);
     buf_t b;

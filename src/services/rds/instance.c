@@ -367,8 +367,8 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         db, "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
             "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
             "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
-            "created_ms, standby_ip, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, 'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-            "?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, ?23, ?24, ?25)");
+            "created_ms, standby_ip, snapshot, snapshot_account) VALUES (?1, ?2, ?3, ?4, ?5, 'postgres', ?6, ?7, ?8, "
+            "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)");
     bool ok = st && address;
     if (ok) {
         store_bind_str(st, 1, r->who.account);
@@ -396,6 +396,7 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         sqlite3_bind_int64(st, 23, rds__now_ms());
         if (pl.standby_ip) sqlite3_bind_text(st, 24, pl.standby_ip, -1, SQLITE_STATIC);
         if (n->snapshot) sqlite3_bind_text(st, 25, n->snapshot, -1, SQLITE_STATIC);
+        if (n->snapshot_account) sqlite3_bind_text(st, 26, n->snapshot_account, -1, SQLITE_STATIC);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     if (st && store_release(st) != SQLITE_OK) ok = false;
@@ -459,19 +460,14 @@ static const char *need_status(req_t *r, sqlite3 *db, str_t id, const char *cons
     return NULL;
 }
 
-sqlite3_stmt *rds__stmt_in(req_t *r, sqlite3 *db, str_t region, str_t id, const char *sql)
+sqlite3_stmt *rds__stmt(req_t *r, sqlite3 *db, str_t id, const char *sql)
 {
     sqlite3_stmt *st = store_stmt(db, sql);
     if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
-    store_bind_str(st, 2, region);
+    store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, id);
     return st;
-}
-
-sqlite3_stmt *rds__stmt(req_t *r, sqlite3 *db, str_t id, const char *sql)
-{
-    return rds__stmt_in(r, db, r->region, id, sql);
 }
 
 bool rds__run(sqlite3_stmt *st)

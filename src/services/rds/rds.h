@@ -23,8 +23,10 @@ int rds__begin(sqlite3 *db);
 int rds__end(sqlite3 *db, bool ok);
 int64_t rds__now_ms(void);
 
-/* arn:aws:rds:REGION:ACCOUNT:KIND:NAME (KIND "subgrp", "db", …). */
+/* arn:aws:rds:REGION:ACCOUNT:KIND:NAME (KIND "subgrp", "db", …), of the
+ * caller's account and region; rds__arn_of of any. */
 const char *rds__arn(req_t *r, const char *kind, str_t name);
+const char *rds__arn_of(arena_t *a, str_t region, str_t account, const char *kind, str_t name);
 /* Tags given at creation or by AddTagsToResource (a list of {Key, Value}),
  * inside the caller's transaction; the resource's tags dropped with it. */
 int rds__tags_put(req_t *r, sqlite3 *db, str_t arn, const val_t *tags);
@@ -49,8 +51,6 @@ int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sq
 /* sql prepared with ?1, ?2 and ?3 bound to the caller's account, region and
  * a resource's id (instance.c); NULL on a store failure. */
 sqlite3_stmt *rds__stmt(req_t *r, sqlite3 *db, str_t id, const char *sql);
-/* The same in another region of the caller's account (a snapshot's source). */
-sqlite3_stmt *rds__stmt_in(req_t *r, sqlite3 *db, str_t region, str_t id, const char *sql);
 /* Steps st (from rds__stmt) once and releases it: whether it ran. */
 bool rds__run(sqlite3_stmt *st);
 /* Column col of the caller's DB instance id (in r's arena): NULL when the
@@ -63,10 +63,11 @@ str_t rds__identifier(req_t *r, str_t id, const char *param, size_t max);
 /* A new DB instance, from CreateDBInstance or a restore: what the request
  * in does not say itself (its placement, groups, flags and tags it does);
  * answered as CreateDBInstance answers. snapshot: the DB snapshot whose
- * copy is its data (engine.c makes it at the first boot), NULL for none. */
+ * copy is its data (engine.c makes it at the first boot), NULL for none;
+ * snapshot_account: its owner when another account shared it, else NULL. */
 typedef struct {
     str_t cls, user, password, db_name, storage_type;
-    const char *version, *snapshot;
+    const char *version, *snapshot, *snapshot_account;
     int64_t storage, port, backup_days;
 } rds__new_t;
 int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, val_t *out);

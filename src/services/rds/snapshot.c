@@ -1,6 +1,8 @@
 /* snapshot.c — Amazon RDS DB snapshots: CreateDBSnapshot,
  * DescribeDBSnapshots, DeleteDBSnapshot, RestoreDBInstanceFromDBSnapshot,
- * and the final snapshot DeleteDBInstance takes (instance.c).
+ * CopyDBSnapshot, their sharing with other accounts
+ * (ModifyDBSnapshotAttribute, DescribeDBSnapshotAttributes), and the final
+ * snapshot DeleteDBInstance takes (instance.c).
  *
  * The handlers keep rows; engine.c, on the ticker thread, takes each
  * snapshot (a base backup of the instance's running server, the copy kept
@@ -8,8 +10,10 @@
  * instance's data a copy of it at the instance's first boot. A snapshot
  * keeps the instance's settings at that time (class, user, database name,
  * port, storage), which a restore takes unless the request says otherwise.
- * Only manual snapshots are kept: there are no automated backups. Texts are
- * AWS's where said "recorded"; the others are not on record. */
+ * Only manual snapshots are kept: there are no automated backups. A
+ * snapshot shared with an account (or public: 'all') is seen by it under
+ * its ARN, and copied or restored from the owner's copy. Texts are AWS's
+ * where said "recorded"; the others are not on record. */
 #include <ctype.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -23,13 +27,21 @@
 #define E_SNAP_NOTFOUND (&RDS_ERR_DBSnapshotNotFoundFault)
 #define E_SNAP_STATE (&RDS_ERR_InvalidDBSnapshotStateFault)
 
-/* AWS (RDS quotas): 100 manual DB snapshots per region. */
-enum { MAX_SNAPSHOTS = 100 };
+/* AWS (RDS quotas): 100 manual DB snapshots per region; (the User Guide)
+ * a manual snapshot shared with at most 20 other accounts. */
+enum { MAX_SNAPSHOTS = 100, MAX_SHARES = 20 };
 
 /* The columns snap_value reads, in this order. */
 #define SNAP_COLS                                                                                                      \
     "SELECT id, instance_id, resource_id, engine, version, master_user, storage, storage_type, port, zone, vpc_id, "   \
-    "instance_ms, status, created_ms, class, db_name, source, original_ms FROM db_snapshot "
+    "instance_ms, status, created_ms, class, db_name, source, original_ms, account, "                                  \
+    "coalesce(source_account, account) FROM db_snapshot "
+
+/* SQL: the snapshot row of db_snapshot is shared with account ?1 (who), or
+ * public. */
+#define SHARED_WITH(who)                                                                                               \
+    "EXISTS (SELECT 1 FROM db_snapshot_share h WHERE h.account = db_snapshot.account AND h.region = "                  \
+    "db_snapshot.region AND h.id = db_snapshot.id AND h.shared_with = " who ")"
 
 const char *rds__snapshot_dir(arena_t *a, struct app *app, const char *account, const char *region, const char *id)
 {
@@ -42,12 +54,36 @@ static int snap_not_found(req_t *r, str_t id)
     return req_fail(r, E_SNAP_NOTFOUND, "DBSnapshot not found: %.*s", STR_FMT(id));
 }
 
+/* How snapshot id of account owner (the caller's region) is shared with
+ * the caller: "shared" (with its account), "public" (with every account),
+ * NULL not at all. */
+static const char *share_kind(req_t *r, sqlite3 *db, str_t owner, const char *id)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT max(shared_with = ?4) FROM db_snapshot_share WHERE account = ?1 AND "
+                                      "region = ?2 AND id = ?3 AND shared_with IN (?4, 'all')");
+    if (!st) return NULL;
+    store_bind_str(st, 1, owner);
+    store_bind_str(st, 2, r->region);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+    store_bind_str(st, 4, r->who.account);
+    const char *kind = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        kind = sqlite3_column_int(st, 0) ? "shared" : "public";
+    store_release(st);
+    return kind;
+}
+
 static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
 {
     arena_t *a = r->arena;
     const char *id = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+    str_t owner = store_col_str(a, st, 18);
+    const char *arn = rds__arn_of(a, r->region, owner, "snapshot", str_c(id));
+    /* another account's, shared with the caller or public: named by its
+     * ARN, its tags the owner's own */
+    const char *shared = str_eq(owner, r->who.account) ? NULL : share_kind(r, db, owner, id);
     val_t *v = val_new(a, VAL_STRUCT);
-    val_set_c(a, v, "DBSnapshotIdentifier", val_cstr(a, id));
+    val_set_c(a, v, "DBSnapshotIdentifier", val_cstr(a, shared ? arn : id));
     val_set_c(a, v, "DBInstanceIdentifier", val_str(a, store_col_str(a, st, 1)));
     int64_t created = sqlite3_column_int64(st, 13);
     const char *status = arena_strdup(a, (const char *)sqlite3_column_text(st, 12));
@@ -64,18 +100,17 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     const char *version = arena_strdup(a, (const char *)sqlite3_column_text(st, 4));
     val_set_c(a, v, "EngineVersion", val_cstr(a, version));
     val_set_c(a, v, "LicenseModel", val_cstr(a, "postgresql-license"));
-    val_set_c(a, v, "SnapshotType", val_cstr(a, "manual"));
+    val_set_c(a, v, "SnapshotType", val_cstr(a, shared ? shared : "manual"));
     val_set_c(a, v, "OptionGroupName",
               val_cstr(a, arena_printf(a, "default:postgres-%.*s", (int)strcspn(version, "."), version)));
     val_set_c(a, v, "PercentProgress", val_int(a, strcmp(status, "available") ? 0 : 100));
     val_set_c(a, v, "StorageType", val_str(a, store_col_str(a, st, 7)));
     val_set_c(a, v, "Encrypted", val_bool(a, false));
-    const char *arn = rds__arn(r, "snapshot", str_c(id));
     val_set_c(a, v, "DBSnapshotArn", val_cstr(a, arn));
     val_set_c(a, v, "IAMDatabaseAuthenticationEnabled", val_bool(a, false));
     val_set_c(a, v, "ProcessorFeatures", val_new(a, VAL_LIST));
     val_set_c(a, v, "DbiResourceId", val_str(a, store_col_str(a, st, 2)));
-    val_t *tags = rds__tags_list(r, db, str_c(arn));
+    val_t *tags = shared ? NULL : rds__tags_list(r, db, str_c(arn));
     val_set_c(a, v, "TagList", tags ? tags : val_new(a, VAL_LIST));
     /* a copy: its source's ARN, and the time the first of the chain was
      * taken */
@@ -84,8 +119,8 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
         const char *src = (const char *)sqlite3_column_text(st, 16), *slash = strchr(src, '/');
         if (slash)
             val_set_c(a, v, "SourceDBSnapshotIdentifier",
-                      val_cstr(a, arena_printf(a, "arn:aws:rds:%.*s:%.*s:snapshot:%s", (int)(slash - src), src,
-                                               STR_FMT(r->who.account), slash + 1)));
+                      val_cstr(a, rds__arn_of(a, str_n(src, (size_t)(slash - src)), store_col_str(a, st, 19),
+                                              "snapshot", str_c(slash + 1))));
     }
     if (strcmp(status, "creating") != 0) {
         val_set_c(a, v, "OriginalSnapshotCreateTime", val_time(a, original * 1000));
@@ -95,17 +130,49 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     return v;
 }
 
-/* Snapshot id's row in st (SNAP_COLS, the caller's account and region),
- * stepped to it; NULL with r failed (DBSnapshotNotFound for none, or one
- * being deleted). */
-static sqlite3_stmt *snap_row(req_t *r, sqlite3 *db, str_t id)
+/* Snapshot id's row in st (SNAP_COLS) of account and region, stepped to
+ * it: the caller's own, or one shared with it; NULL with r failed
+ * (DBSnapshotNotFound for none, one being deleted, or one not shared). */
+static sqlite3_stmt *snap_row_of(req_t *r, sqlite3 *db, str_t account, str_t region, str_t id)
 {
     sqlite3_stmt *st =
-        rds__stmt(r, db, id, SNAP_COLS "WHERE account = ?1 AND region = ?2 AND id = ?3 AND status != 'deleted'");
+        store_stmt(db, SNAP_COLS "WHERE account = ?1 AND region = ?2 AND id = ?3 AND status != "
+                                 "'deleted' AND (account = ?4 OR " SHARED_WITH("?4") " OR " SHARED_WITH("'all'") ")");
     if (!st) return NULL;
+    store_bind_str(st, 1, account);
+    store_bind_str(st, 2, region);
+    store_bind_str(st, 3, id);
+    store_bind_str(st, 4, r->who.account);
     if (sqlite3_step(st) == SQLITE_ROW) return st;
     if (store_release(st) == SQLITE_OK) snap_not_found(r, id);
     return NULL;
+}
+
+/* The caller's own snapshot id of its region (snap_row_of). */
+static sqlite3_stmt *snap_row(req_t *r, sqlite3 *db, str_t id)
+{
+    return snap_row_of(r, db, r->who.account, r->region, id);
+}
+
+/* A snapshot named by its identifier (the caller's account and region) or
+ * by its ARN (any region; another account's too, which snap_row_of then
+ * finds only if shared with the caller): its account, region and
+ * identifier. False when the ARN names no snapshot. */
+static bool snap_ref(req_t *r, str_t want, str_t *account, str_t *region, str_t *name)
+{
+    *account = r->who.account, *region = r->region, *name = want;
+    str_t prefix = str_c("arn:aws:rds:");
+    if (!str_starts_with(want, prefix)) return true;
+    str_t rest = str_sub(want, prefix.len, want.len - prefix.len);
+    const char *t = arena_strndup(r->arena, rest.p, rest.len), *c1 = strchr(t, ':'),
+               *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2 || c2 - c1 - 1 != 12 || strncmp(c2 + 1, "snapshot:", 9) != 0) return false;
+    for (const char *d = c1 + 1; d < c2; d++)
+        if (!isdigit((unsigned char)*d)) return false;
+    *region = str_n(t, (size_t)(c1 - t));
+    *account = str_n(c1 + 1, 12);
+    *name = str_c(c2 + 10);
+    return true;
 }
 
 /* The DBSnapshot member of out: snapshot id's value. */
@@ -234,27 +301,43 @@ int rds_describe_db_snapshots(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
-    str_t snap = val_get_str(in, "DBSnapshotIdentifier");
+    str_t snap = val_get_str(in, "DBSnapshotIdentifier"), account, region, name;
     if (snap.p) {
-        str_t id = rds__identifier(r, snap, "DBSnapshotIdentifier", 255);
+        /* its ARN names it too, one shared with the caller included */
+        if (!snap_ref(r, snap, &account, &region, &name) || !str_eq(region, r->region)) return snap_not_found(r, snap);
+        str_t id = rds__identifier(r, name, "DBSnapshotIdentifier", 255);
         if (!id.p) return snap_not_found(r, snap);
-        sqlite3_stmt *st = snap_row(r, db, id);
+        sqlite3_stmt *st = snap_row_of(r, db, account, region, id);
         if (!st) return GR_ERR;
         val_t *list = val_new(a, VAL_LIST);
         val_push(a, list, snap_value(r, db, st));
         store_release(st);
         return val_set_c(a, out, "DBSnapshots", list);
     }
-    const char *where = "WHERE account = ?1 AND region = ?2 AND status != 'deleted'";
     str_t inst = val_get_str(in, "DBInstanceIdentifier"), type = val_get_str(in, "SnapshotType");
+    /* AWS: without SnapshotType, the account's own (manual and automated),
+     * with the shared (IncludeShared) and public ones (IncludePublic);
+     * "shared" those shared with the account, "public" the public ones.
+     * Only manual snapshots are kept: automated ones match nothing. */
+    const char *own = "account = ?1", *shared = "account != ?1 AND " SHARED_WITH("?1"),
+               *public = "account != ?1 AND " SHARED_WITH("'all'"), *which = own;
+    if (!type.p)
+        which = arena_printf(a, "%s%s%s%s%s", own, val_get_bool(in, "IncludeShared", false) ? " OR " : "",
+                             val_get_bool(in, "IncludeShared", false) ? shared : "",
+                             val_get_bool(in, "IncludePublic", false) ? " OR " : "",
+                             val_get_bool(in, "IncludePublic", false) ? public : "");
+    else if (str_eq_c(type, "shared"))
+        which = shared;
+    else if (str_eq_c(type, "public"))
+        which = public;
+    else if (!str_eq_c(type, "manual"))
+        which = "0";
+    const char *where = arena_printf(a, "WHERE (%s) AND region = ?2 AND status != 'deleted'", which);
     if (inst.p) {
         val_t *one = val_new(a, VAL_LIST);
         val_push(a, one, val_str(a, inst));
         where = arena_printf(a, "%s%s", where, rds__sql_in(a, "instance_id", one, true));
     }
-    /* only manual snapshots are kept: automated, shared and public ones
-     * match nothing */
-    if (type.p && !str_eq_c(type, "manual")) where = arena_printf(a, "%s AND 0", where);
     const val_t *filters = val_get(in, "Filters");
     static const struct {
         const char *name, *column;
@@ -262,7 +345,9 @@ int rds_describe_db_snapshots(req_t *r, const val_t *in, val_t *out)
     } known[] = {{"db-instance-id", "instance_id", true},
                  {"db-snapshot-id", "id", true},
                  {"dbi-resource-id", "resource_id", false},
-                 {"snapshot-type", "'manual'", false},
+                 {"snapshot-type",
+                  "CASE WHEN account = ?1 THEN 'manual' WHEN " SHARED_WITH("?1") " THEN 'shared' ELSE 'public' END",
+                  false},
                  {"engine", "engine", false}};
     size_t nknown = sizeof known / sizeof known[0];
     for (size_t i = 0; i < val_len(filters); i++) {
@@ -298,9 +383,12 @@ int rds_delete_db_snapshot(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, E_SNAP_STATE, "Cannot delete the snapshot %.*s because it is still being created.",
                         STR_FMT(id));
     }
-    /* the engine removes the copy once no restore reads it */
+    /* the engine removes the copy once no restore reads it; no account
+     * sees it shared any more */
     bool ok = rds__run(rds__stmt(
         r, db, id, "UPDATE db_snapshot SET status = 'deleted' WHERE account = ?1 AND region = ?2 AND id = ?3"));
+    ok = ok &&
+         rds__run(rds__stmt(r, db, id, "DELETE FROM db_snapshot_share WHERE account = ?1 AND region = ?2 AND id = ?3"));
     ok = ok && rds__tags_drop(db, str_c(rds__arn(r, "snapshot", id))) == GR_OK;
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
     rds__snapshot_event(r, db, id, "deletion", "Deleted manual snapshot");
@@ -308,39 +396,21 @@ int rds_delete_db_snapshot(req_t *r, const val_t *in, val_t *out)
     return val_set_c(a, out, "DBSnapshot", v);
 }
 
-/* A snapshot named by its identifier (this region) or by its ARN, which
- * must be of the caller's account: its region and identifier. False when
- * the ARN names no snapshot of the account. */
-static bool snap_ref(req_t *r, str_t want, str_t *region, str_t *name)
-{
-    *region = r->region, *name = want;
-    str_t prefix = str_c("arn:aws:rds:");
-    if (!str_starts_with(want, prefix)) return true;
-    str_t rest = str_sub(want, prefix.len, want.len - prefix.len);
-    const char *t = arena_strndup(r->arena, rest.p, rest.len), *c1 = strchr(t, ':'),
-               *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (!c2 || strncmp(c1 + 1, r->who.account.p, r->who.account.len) != 0 ||
-        (size_t)(c2 - c1 - 1) != r->who.account.len || strncmp(c2 + 1, "snapshot:", 9) != 0)
-        return false;
-    *region = str_n(t, (size_t)(c1 - t));
-    *name = str_c(c2 + 10);
-    return true;
-}
-
 int rds_restore_db_instance_from_db_snapshot(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     str_t id = rds__identifier(r, val_get_str(in, "DBInstanceIdentifier"), "DBInstanceIdentifier", 63);
     if (!id.p) return GR_ERR;
-    str_t want = val_get_str(in, "DBSnapshotIdentifier"), region, name;
-    /* its ARN names it too; a snapshot of another region is copied here
-     * first (CopyDBSnapshot), as on AWS */
-    if (!snap_ref(r, want, &region, &name) || !str_eq(region, r->region)) return snap_not_found(r, want);
+    str_t want = val_get_str(in, "DBSnapshotIdentifier"), account, region, name;
+    /* its ARN names it too, one another account shared included; a
+     * snapshot of another region is copied here first (CopyDBSnapshot),
+     * as on AWS */
+    if (!snap_ref(r, want, &account, &region, &name) || !str_eq(region, r->region)) return snap_not_found(r, want);
     str_t snap = rds__identifier(r, name, "DBSnapshotIdentifier", 255);
     if (!snap.p) return snap_not_found(r, want);
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
-    sqlite3_stmt *st = snap_row(r, db, snap);
+    sqlite3_stmt *st = snap_row_of(r, db, account, region, snap);
     if (!st) return GR_ERR;
     str_t status = store_col_str(a, st, 12), engine = store_col_str(a, st, 3);
     rds__new_t n = {.cls = store_col_str(a, st, 14),
@@ -349,6 +419,8 @@ int rds_restore_db_instance_from_db_snapshot(req_t *r, const val_t *in, val_t *o
                     .storage_type = store_col_str(a, st, 7),
                     .version = arena_strdup(a, (const char *)sqlite3_column_text(st, 4)),
                     .snapshot = arena_strndup(a, snap.p, snap.len),
+                    .snapshot_account =
+                        str_eq(account, r->who.account) ? NULL : arena_strndup(a, account.p, account.len),
                     .storage = sqlite3_column_int64(st, 6),
                     .port = sqlite3_column_int64(st, 8),
                     .backup_days = 1};
@@ -383,9 +455,9 @@ int rds_copy_db_snapshot(req_t *r, const val_t *in, val_t *out)
     str_t want = val_get_str(in, "SourceDBSnapshotIdentifier");
     /* the source: an identifier, or an ARN naming a snapshot of this
      * account in any region (a copy across regions is asked in the
-     * target's region, as on AWS) */
-    str_t region, name;
-    if (!snap_ref(r, want, &region, &name)) return snap_not_found(r, want);
+     * target's region, as on AWS), or one another account shared */
+    str_t account, region, name;
+    if (!snap_ref(r, want, &account, &region, &name)) return snap_not_found(r, want);
     str_t src = rds__identifier(r, name, "SourceDBSnapshotIdentifier", 255);
     if (!src.p) return snap_not_found(r, want);
     str_t target = rds__identifier(r, val_get_str(in, "TargetDBSnapshotIdentifier"), "TargetDBSnapshotIdentifier", 255);
@@ -393,39 +465,38 @@ int rds_copy_db_snapshot(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     if (rds__begin(db) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = rds__stmt_in(r, db, region, src,
-                                    "SELECT status FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = "
-                                    "?3 AND status != 'deleted'");
-    if (!st) return rds__end(db, false);
-    const char *status =
-        sqlite3_step(st) == SQLITE_ROW ? arena_strdup(a, (const char *)sqlite3_column_text(st, 0)) : NULL;
-    if (store_release(st) != SQLITE_OK) return rds__end(db, false);
+    sqlite3_stmt *st = snap_row_of(r, db, account, region, src);
+    const char *status = st ? arena_strdup(a, (const char *)sqlite3_column_text(st, 12)) : NULL;
+    if (st && store_release(st) != SQLITE_OK) return rds__end(db, false);
+    if (!status) return rds__end(db, false);
     int rc = GR_OK;
-    if (!status)
-        rc = snap_not_found(r, want);
-    else if (strcmp(status, "available") != 0)
+    if (strcmp(status, "available") != 0)
         rc = req_fail(r, E_SNAP_STATE, "Snapshot %.*s is not in available state.", STR_FMT(src));
     if (rc == GR_OK) rc = snapshot_new(r, db, target);
+    bool own = str_eq(account, r->who.account);
     if (rc == GR_OK) {
-        st = rds__stmt_in(r, db, region, src,
-                          "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
-                          "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
-                          "status, created_ms, source, original_ms) SELECT account, ?5, ?4, instance_id, "
-                          "resource_id, class, engine, version, master_user, db_name, storage, storage_type, port, "
-                          "zone, vpc_id, instance_ms, 'creating', ?6, ?2 || '/' || id, coalesce(original_ms, "
-                          "created_ms) FROM db_snapshot WHERE account = ?1 AND region = ?2 AND id = ?3");
+        st = store_stmt(db, "INSERT INTO db_snapshot (account, region, id, instance_id, resource_id, class, engine, "
+                            "version, master_user, db_name, storage, storage_type, port, zone, vpc_id, instance_ms, "
+                            "status, created_ms, source, original_ms, source_account) SELECT ?7, ?5, ?4, "
+                            "instance_id, resource_id, class, engine, version, master_user, db_name, storage, "
+                            "storage_type, port, zone, vpc_id, instance_ms, 'creating', ?6, ?2 || '/' || id, "
+                            "coalesce(original_ms, created_ms), nullif(?1, ?7) FROM db_snapshot WHERE account = ?1 "
+                            "AND region = ?2 AND id = ?3");
         if (st) {
+            store_bind_str(st, 1, account);
+            store_bind_str(st, 2, region);
+            store_bind_str(st, 3, src);
             store_bind_str(st, 4, target);
             store_bind_str(st, 5, r->region);
             sqlite3_bind_int64(st, 6, rds__now_ms());
+            store_bind_str(st, 7, r->who.account);
         }
         bool ok = rds__run(st);
         str_t tarn = str_c(rds__arn(r, "snapshot", target));
-        /* CopyTags: the source's tags first, then those given */
-        if (ok && val_get_bool(in, "CopyTags", false)) {
-            val_t *tags = rds__tags_list(r, db,
-                                         str_c(arena_printf(a, "arn:aws:rds:%.*s:%.*s:snapshot:%.*s", STR_FMT(region),
-                                                            STR_FMT(r->who.account), STR_FMT(src))));
+        /* CopyTags: the source's tags first (the account's own source's
+         * only: another account's tags are its own), then those given */
+        if (ok && own && val_get_bool(in, "CopyTags", false)) {
+            val_t *tags = rds__tags_list(r, db, str_c(rds__arn_of(a, region, r->who.account, "snapshot", src)));
             ok = tags && rds__tags_put(r, db, tarn, tags) == GR_OK;
         }
         ok = ok && rds__tags_put(r, db, tarn, val_get(in, "Tags")) == GR_OK;
@@ -434,4 +505,114 @@ int rds_copy_db_snapshot(req_t *r, const val_t *in, val_t *out)
     if (rds__end(db, rc == GR_OK) != GR_OK) return GR_ERR;
     rds__snapshot_event(r, db, target, "creation", "Creating manual snapshot");
     return answer(r, db, target, out);
+}
+
+/* ==== Sharing: the restore attribute ==== */
+
+/* The DBSnapshotAttributesResult member of out: the restore attribute of
+ * the caller's snapshot id, the accounts it is shared with ('all': every
+ * account). */
+static int attributes(req_t *r, sqlite3 *db, str_t id, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3_stmt *st = rds__stmt(r, db, id,
+                                 "SELECT shared_with FROM db_snapshot_share WHERE account = ?1 AND region = ?2 AND "
+                                 "id = ?3 ORDER BY shared_with");
+    if (!st) return GR_ERR;
+    val_t *values = val_new(a, VAL_LIST);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) val_push(a, values, val_str(a, store_col_str(a, st, 0)));
+    if (store_release(st) != SQLITE_OK || rc != SQLITE_DONE) return GR_ERR;
+    val_t *attr = val_new(a, VAL_STRUCT), *list = val_new(a, VAL_LIST), *res = val_new(a, VAL_STRUCT);
+    val_set_c(a, attr, "AttributeName", val_cstr(a, "restore"));
+    val_set_c(a, attr, "AttributeValues", values);
+    val_push(a, list, attr);
+    val_set_c(a, res, "DBSnapshotIdentifier", val_str(a, id));
+    val_set_c(a, res, "DBSnapshotAttributes", list);
+    return val_set_c(a, out, "DBSnapshotAttributesResult", res);
+}
+
+int rds_describe_db_snapshot_attributes(req_t *r, const val_t *in, val_t *out)
+{
+    str_t want = val_get_str(in, "DBSnapshotIdentifier");
+    str_t id = rds__identifier(r, want, "DBSnapshotIdentifier", 255);
+    if (!id.p) return snap_not_found(r, want);
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    sqlite3_stmt *st = snap_row(r, db, id); /* the caller's own only */
+    if (!st) return GR_ERR;
+    store_release(st);
+    return attributes(r, db, id, out);
+}
+
+/* Whether list holds only account ids (12 digits) and 'all'; r failed if not. */
+static bool share_values(req_t *r, const val_t *list)
+{
+    for (size_t i = 0; i < val_len(list); i++) {
+        str_t v = list->u.list.v[i]->u.s;
+        bool ok = str_eq_c(v, "all") || v.len == 12;
+        for (size_t k = 0; ok && k < v.len && !str_eq_c(v, "all"); k++) ok = isdigit((unsigned char)v.p[k]);
+        if (!ok) {
+            req_fail(r, &ERR_InvalidParameterValue,
+                     "Invalid value %.*s for the restore attribute: an account ID "
+                     "of 12 digits, or all, is expected.",
+                     STR_FMT(v));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The values of list removed from (del) or added to the restore attribute
+ * of the caller's snapshot id, in the caller's transaction. */
+static bool share_change(req_t *r, sqlite3 *db, str_t id, const val_t *list, bool del)
+{
+    bool ok = true;
+    for (size_t i = 0; ok && i < val_len(list); i++) {
+        sqlite3_stmt *st = rds__stmt(r, db, id,
+                                     del ? "DELETE FROM db_snapshot_share WHERE account = ?1 AND region = ?2 AND id = "
+                                           "?3 AND shared_with = ?4"
+                                         : "INSERT OR IGNORE INTO db_snapshot_share (account, region, id, "
+                                           "shared_with) VALUES (?1, ?2, ?3, ?4)");
+        if (st) store_bind_str(st, 4, list->u.list.v[i]->u.s);
+        ok = rds__run(st);
+    }
+    return ok;
+}
+
+int rds_modify_db_snapshot_attribute(req_t *r, const val_t *in, val_t *out)
+{
+    str_t want = val_get_str(in, "DBSnapshotIdentifier");
+    str_t id = rds__identifier(r, want, "DBSnapshotIdentifier", 255);
+    if (!id.p) return snap_not_found(r, want);
+    str_t name = val_get_str(in, "AttributeName");
+    /* AWS: restore is the attribute a manual DB snapshot has */
+    if (!str_eq_c(name, "restore"))
+        return req_fail(r, &ERR_InvalidParameterValue, "Invalid snapshot attribute name: %.*s", STR_FMT(name));
+    const val_t *add = val_get(in, "ValuesToAdd"), *del = val_get(in, "ValuesToRemove");
+    if (!share_values(r, add) || !share_values(r, del)) return GR_ERR;
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    if (rds__begin(db) != GR_OK) return GR_ERR;
+    sqlite3_stmt *st = snap_row(r, db, id);
+    if (!st) return rds__end(db, false);
+    bool available = !strcmp((const char *)sqlite3_column_text(st, 12), "available");
+    store_release(st);
+    if (!available) {
+        rds__end(db, false);
+        return req_fail(r, E_SNAP_STATE, "Snapshot %.*s is not in available state.", STR_FMT(id));
+    }
+    bool ok = share_change(r, db, id, del, true) && share_change(r, db, id, add, false);
+    st = rds__stmt(r, db, id,
+                   "SELECT count(*) FROM db_snapshot_share WHERE account = ?1 AND region = ?2 AND id = ?3 AND "
+                   "shared_with != 'all'");
+    int64_t shares = ok && st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (st && store_release(st) != SQLITE_OK) ok = false;
+    if (ok && shares > MAX_SHARES) {
+        rds__end(db, false);
+        return req_fail(r, &RDS_ERR_SharedSnapshotQuotaExceededFault,
+                        "Snapshot %.*s cannot be shared with more than %d accounts.", STR_FMT(id), MAX_SHARES);
+    }
+    if (rds__end(db, ok) != GR_OK) return GR_ERR;
+    return attributes(r, db, id, out);
 }

@@ -39,10 +39,14 @@ int64_t rds__now_ms(void)
     return time_now_us() / 1000;
 }
 
+const char *rds__arn_of(arena_t *a, str_t region, str_t account, const char *kind, str_t name)
+{
+    return arena_printf(a, "arn:aws:rds:%.*s:%.*s:%s:%.*s", STR_FMT(region), STR_FMT(account), kind, STR_FMT(name));
+}
+
 const char *rds__arn(req_t *r, const char *kind, str_t name)
 {
-    return arena_printf(r->arena, "arn:aws:rds:%.*s:%.*s:%s:%.*s", STR_FMT(r->region), STR_FMT(r->who.account), kind,
-                        STR_FMT(name));
+    return rds__arn_of(r->arena, r->region, r->who.account, kind, name);
 }
 
 static bool reserved_prefix(str_t s)
