@@ -6,9 +6,10 @@ zone, a PostgreSQL server streaming the primary's changes (seen in the primary's
 pg_stat_replication); a reboot with ForceFailover promotes it, so the endpoint serves every
 committed row from the other zone, and the old primary comes back as the new standby; a primary
 whose server dies fails over by itself, the instance staying available (a single-AZ one is started
-again in place); ModifyDBInstance adds and removes the standby; ForceFailover is refused without one.
+again in place), also while backing up, the snapshot then taken from the new primary; ModifyDBInstance adds and removes the standby; ForceFailover is refused without one.
 """
 import json
+import os
 
 import pytest
 
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no Postgr
 
 @pytest.fixture(scope="module")
 def gureum(tmp_path_factory):
-    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
+    # a snapshot's base backup waits 3 s (test build only), so that a failure can come first
+    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100", "GUREUM_RDS_SNAPSHOT_DELAY_MS": "3000"})
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +182,7 @@ def failover(rds, name):
     return available(rds, name)
 
 
-def test_failover_to_the_standby(rds, subnet_group):
+def test_failover_to_the_standby(gureum, rds, subnet_group):
     db = create(rds, "hadb", subnet_group, True)
     zone, second, ep = db["AvailabilityZone"], db["SecondaryAvailabilityZone"], db["Endpoint"]
     assert db["MultiAZ"] and {zone, second} == {"us-east-1a", "us-east-1b"}
@@ -226,6 +228,21 @@ def test_failover_to_the_standby(rds, subnet_group):
         "A Multi-AZ failover that resulted in the promotion of a standby instance has started.",
         "A Multi-AZ failover that resulted in the promotion of a standby instance is complete. It may take several "
         "minutes for the DNS to transfer to the new primary DB instance."], fo
+    # The primary fails while the instance is backing up: RDS fails over all the same, and the snapshot
+    # is taken from the new primary (its backup waits 3 s here, so that the failure comes first).
+    rds.create_db_snapshot(DBSnapshotIdentifier="during", DBInstanceIdentifier="hadb")
+    assert rds.describe_db_instances(DBInstanceIdentifier="hadb")["DBInstances"][0]["DBInstanceStatus"] == "backing-up"
+    app_sql(ep, "COPY (SELECT 1) TO PROGRAM 'kill -9 $(head -1 /var/lib/postgresql/data/postmaster.pid)'")
+    wait_for(lambda: rds.describe_db_instances(DBInstanceIdentifier="hadb")["DBInstances"][0][
+        "AvailabilityZone"] == zone, timeout=60, step=0.3)
+    rds.get_waiter("db_snapshot_available").wait(DBSnapshotIdentifier="during",
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 90})
+    db = available(rds, "hadb")
+    assert (db["SecondaryAvailabilityZone"], db["Endpoint"]) == (second, ep)
+    assert rows(ep, "SELECT v FROM t ORDER BY v") == ["after", "before", "kept", "last"]
+    copy = os.path.join(gureum.data_dir, "rds", "snapshots", "000000000000", "us-east-1", "during")
+    assert os.path.isfile(os.path.join(copy, "PG_VERSION")) and os.path.isfile(os.path.join(copy, "backup_label"))
+    rds.delete_db_snapshot(DBSnapshotIdentifier="during")
     rds.delete_db_instance(DBInstanceIdentifier="hadb", SkipFinalSnapshot=True)
     rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="hadb",
                                                WaiterConfig={"Delay": 1, "MaxAttempts": 60})

@@ -61,6 +61,18 @@ static int64_t snapshot_wait_ms(void)
     return 10 * 60 * 1000;
 }
 
+/* Tests only: how long a DB snapshot's base backup waits before it is
+ * asked for (GUREUM_RDS_SNAPSHOT_DELAY_MS), so that something can happen
+ * to the instance while it is backing-up. */
+static int64_t snapshot_delay_ms(void)
+{
+#ifdef GUREUM_TESTING
+    const char *v = getenv("GUREUM_RDS_SNAPSHOT_DELAY_MS");
+    if (v && atoi(v) > 0) return atoi(v);
+#endif
+    return 0;
+}
+
 /* ==== The engine on this host ==== */
 
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
@@ -779,7 +791,7 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
         }
         return true;
     }
-    if (!ready(a, app, w)) return true;
+    if (!ready(a, app, w) || time_now_us() / 1000 - asked_ms < snapshot_delay_ms()) return true;
     const char *ask = rds_file(a, app, w, w->node, "snapshot"), *done = rds_file(a, app, w, w->node, "snapshot.done");
     if (access(done, F_OK) != 0) {
         if (access(ask, F_OK) != 0) write_file(ask, snap, 0600);
@@ -953,15 +965,17 @@ unsigned rds_tick(struct app *app)
         if (!strcmp(s, "stopped")) continue;
         /* Multi-AZ: a primary whose machine ended by itself fails over to a
          * ready standby, as RDS fails over when the primary fails (the
-         * instance stays available); without one it is booted again in
+         * instance stays available, or backing-up: its snapshot is then
+         * taken from the new primary); without one it is booted again in
          * place, below */
-        if (!strcmp(s, "available") && !w->failover && w->standby_ip && pid > 0 && !up && standby_ready(a, app, w)) {
+        bool serves = !strcmp(s, "available") || !strcmp(s, "backing-up");
+        if (serves && !w->failover && w->standby_ip && pid > 0 && !up && standby_ready(a, app, w)) {
             log_warn("rds: the primary of %s ended: failing over to its standby", w->id);
             w->failover = set(db, w,
                               "UPDATE db_instance SET failover = 1 WHERE account = ?1 AND region = ?2 AND id = ?3 AND "
                               "status = ?4");
         }
-        if (w->failover && (!strcmp(s, "rebooting") || !strcmp(s, "available")) && pid > 0) {
+        if (w->failover && (!strcmp(s, "rebooting") || serves) && pid > 0) {
             if (failover_tick(a, app, db, w)) {
                 busy = true;
                 continue;
@@ -998,8 +1012,7 @@ unsigned rds_tick(struct app *app)
         }
         standby_tick(a, app, db, w);
         if (waking) busy = true;
-        if ((!strcmp(s, "available") || !strcmp(s, "backing-up")) && pid > 0 && snapshot_tick(a, app, db, w, pid))
-            busy = true;
+        if (serves && pid > 0 && snapshot_tick(a, app, db, w, pid)) busy = true;
     }
     arena_free(a);
     return busy ? QUICK_TICK_MS : 0;
