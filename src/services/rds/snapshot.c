@@ -80,7 +80,8 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     str_t owner = store_col_str(a, st, 18);
     const char *arn = rds__arn_of(a, r->region, owner, "snapshot", str_c(id));
     /* another account's, shared with the caller or public: named by its
-     * ARN, its tags the owner's own */
+     * ARN (AWS, recorded: a shared snapshot's DBSnapshotIdentifier is its
+     * ARN, SnapshotType "shared"), its tags the owner's own */
     const char *shared = str_eq(owner, r->who.account) ? NULL : share_kind(r, db, owner, id);
     val_t *v = val_new(a, VAL_STRUCT);
     val_set_c(a, v, "DBSnapshotIdentifier", val_cstr(a, shared ? arn : id));
