@@ -252,13 +252,13 @@ static bool same_ns(int a, int b)
     return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
 }
 
-/* Replaces owner's joined ports, on the host (nsfd < 0) or in the link
+/* Replaces owner's joined ports, on the host (!in_link) or in the link
  * nsfd, with l: what is unchanged is kept (its listener stays open; one
- * that could not listen is tried again), the rest dropped. Under mu. */
-static int replace_locked(const char *owner, int nsfd, const fwd_link_t *l, size_t n)
+ * that could not listen is tried again), the rest dropped; in a link with
+ * nsfd -1 (n 0), all the owner's link listeners are dropped. Under mu. */
+static int replace_locked(const char *owner, bool in_link, int nsfd, const fwd_link_t *l, size_t n)
 {
     int rc = start_locked(n);
-    bool in_link = nsfd >= 0;
     for (size_t i = 0; i < nfwd; i++) {
         fwd_t *f = &fwds[i];
         if (f->dead || f->pool || (f->nsfd >= 0) != in_link || strcmp(f->owner, owner) != 0) continue;
@@ -305,7 +305,7 @@ int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, 
         l[k].to.port = ports[k];
     }
     pthread_mutex_lock(&mu);
-    int rc = replace_locked(owner, -1, l, n);
+    int rc = replace_locked(owner, false, -1, l, n);
     pthread_mutex_unlock(&mu);
     free(l);
     return rc;
@@ -314,12 +314,7 @@ int fwd_set(const char *owner, const char *host_ip, const int *ports, size_t n, 
 int fwd_link_set(const char *owner, int nsfd, const fwd_link_t *l, size_t n)
 {
     pthread_mutex_lock(&mu);
-    int rc = GR_OK;
-    if (nsfd < 0) { /* the owner's listeners removed, in whatever link */
-        for (size_t i = 0; i < nfwd; i++)
-            if (fwds[i].nsfd >= 0 && !fwds[i].pool && !strcmp(fwds[i].owner, owner)) fwds[i].dead = true;
-    } else
-        rc = replace_locked(owner, nsfd, l, n);
+    int rc = replace_locked(owner, true, nsfd, l, nsfd >= 0 ? n : 0);
     pthread_mutex_unlock(&mu);
     return rc;
 }

@@ -50,28 +50,26 @@
 
 enum { MAX_RUNNING = 64, QUICK_TICK_MS = 100 };
 
-/* How long a DB snapshot may wait for its instance's server, a deleted
- * instance's final snapshot included (tests shorten it). */
-static int64_t snapshot_wait_ms(void)
+/* A duration in ms: dflt, or in the test build the environment's name
+ * when set (tests shorten or add waits). */
+static int64_t test_ms(const char *name, int64_t dflt)
 {
 #ifdef GUREUM_TESTING
-    const char *v = getenv("GUREUM_RDS_SNAPSHOT_WAIT_MS");
+    const char *v = getenv(name);
     if (v && atoi(v) > 0) return atoi(v);
+#else
+    (void)name;
 #endif
-    return 10 * 60 * 1000;
+    return dflt;
 }
 
-/* Tests only: how long a DB snapshot's base backup waits before it is
- * asked for (GUREUM_RDS_SNAPSHOT_DELAY_MS), so that something can happen
- * to the instance while it is backing-up. */
-static int64_t snapshot_delay_ms(void)
-{
-#ifdef GUREUM_TESTING
-    const char *v = getenv("GUREUM_RDS_SNAPSHOT_DELAY_MS");
-    if (v && atoi(v) > 0) return atoi(v);
-#endif
-    return 0;
-}
+/* How long a DB snapshot may wait for its instance's server, a deleted
+ * instance's final snapshot included. */
+#define SNAPSHOT_WAIT_MS test_ms("GUREUM_RDS_SNAPSHOT_WAIT_MS", 10 * 60 * 1000)
+/* How long a DB snapshot's base backup waits before it is asked for: none,
+ * but tests make it wait so that something can happen to the instance
+ * while it is backing-up. */
+#define SNAPSHOT_DELAY_MS test_ms("GUREUM_RDS_SNAPSHOT_DELAY_MS", 0)
 
 /* ==== The engine on this host ==== */
 
@@ -776,8 +774,8 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
      * never comes up fails, and the instance goes on without it (a deleted
      * one is deleted rather than left deleting, one backing up is
      * available again rather than left backing-up). */
-    if (time_now_us() / 1000 - asked_ms > snapshot_wait_ms() &&
-        !(serving(a, app, w, w->node, pid) && ready(a, app, w))) {
+    int64_t waited = time_now_us() / 1000 - asked_ms;
+    if (waited > SNAPSHOT_WAIT_MS && !(serving(a, app, w, w->node, pid) && ready(a, app, w))) {
         snap_set(db, w, snap, "failed");
         backed_up(db, w);
         log_error("rds: DB snapshot %s of %s failed: its server did not come up", snap, w->id);
@@ -791,7 +789,7 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
         }
         return true;
     }
-    if (!ready(a, app, w) || time_now_us() / 1000 - asked_ms < snapshot_delay_ms()) return true;
+    if (!ready(a, app, w) || waited < SNAPSHOT_DELAY_MS) return true;
     const char *ask = rds_file(a, app, w, w->node, "snapshot"), *done = rds_file(a, app, w, w->node, "snapshot.done");
     if (access(done, F_OK) != 0) {
         if (access(ask, F_OK) != 0) write_file(ask, snap, 0600);

@@ -31,17 +31,21 @@
  * a manual snapshot shared with at most 20 other accounts. */
 enum { MAX_SNAPSHOTS = 100, MAX_SHARES = 20 };
 
-/* The columns snap_value reads, in this order. */
-#define SNAP_COLS                                                                                                      \
-    "SELECT id, instance_id, resource_id, engine, version, master_user, storage, storage_type, port, zone, vpc_id, "   \
-    "instance_ms, status, created_ms, class, db_name, source, original_ms, account, "                                  \
-    "coalesce(source_account, account) FROM db_snapshot "
-
-/* SQL: the snapshot row of db_snapshot is shared with account ?1 (who), or
- * public. */
+/* SQL: the snapshot row of db_snapshot is shared with account who (a
+ * parameter), or public (who 'all'). */
 #define SHARED_WITH(who)                                                                                               \
     "EXISTS (SELECT 1 FROM db_snapshot_share h WHERE h.account = db_snapshot.account AND h.region = "                  \
     "db_snapshot.region AND h.id = db_snapshot.id AND h.shared_with = " who ")"
+
+/* SQL: the row's SnapshotType as the caller (?1) sees it: its own manual,
+ * another account's shared with it, or public. */
+#define SNAP_TYPE "CASE WHEN account = ?1 THEN 'manual' WHEN " SHARED_WITH("?1") " THEN 'shared' ELSE 'public' END"
+
+/* The columns snap_value reads, in this order; ?1 is the caller's account. */
+#define SNAP_COLS                                                                                                      \
+    "SELECT id, instance_id, resource_id, engine, version, master_user, storage, storage_type, port, zone, vpc_id, "   \
+    "instance_ms, status, created_ms, class, db_name, source, original_ms, account, "                                  \
+    "coalesce(source_account, account), " SNAP_TYPE " FROM db_snapshot "
 
 const char *rds__snapshot_dir(arena_t *a, struct app *app, const char *account, const char *region, const char *id)
 {
@@ -54,25 +58,6 @@ static int snap_not_found(req_t *r, str_t id)
     return req_fail(r, E_SNAP_NOTFOUND, "DBSnapshot not found: %.*s", STR_FMT(id));
 }
 
-/* How snapshot id of account owner (the caller's region) is shared with
- * the caller: "shared" (with its account), "public" (with every account),
- * NULL not at all. */
-static const char *share_kind(req_t *r, sqlite3 *db, str_t owner, const char *id)
-{
-    sqlite3_stmt *st = store_stmt(db, "SELECT max(shared_with = ?4) FROM db_snapshot_share WHERE account = ?1 AND "
-                                      "region = ?2 AND id = ?3 AND shared_with IN (?4, 'all')");
-    if (!st) return NULL;
-    store_bind_str(st, 1, owner);
-    store_bind_str(st, 2, r->region);
-    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-    store_bind_str(st, 4, r->who.account);
-    const char *kind = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        kind = sqlite3_column_int(st, 0) ? "shared" : "public";
-    store_release(st);
-    return kind;
-}
-
 static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
 {
     arena_t *a = r->arena;
@@ -82,7 +67,8 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     /* another account's, shared with the caller or public: named by its
      * ARN (AWS, recorded: a shared snapshot's DBSnapshotIdentifier is its
      * ARN, SnapshotType "shared"), its tags the owner's own */
-    const char *shared = str_eq(owner, r->who.account) ? NULL : share_kind(r, db, owner, id);
+    const char *type = arena_strdup(a, (const char *)sqlite3_column_text(st, 20));
+    bool shared = strcmp(type, "manual") != 0;
     val_t *v = val_new(a, VAL_STRUCT);
     val_set_c(a, v, "DBSnapshotIdentifier", val_cstr(a, shared ? arn : id));
     val_set_c(a, v, "DBInstanceIdentifier", val_str(a, store_col_str(a, st, 1)));
@@ -101,7 +87,7 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     const char *version = arena_strdup(a, (const char *)sqlite3_column_text(st, 4));
     val_set_c(a, v, "EngineVersion", val_cstr(a, version));
     val_set_c(a, v, "LicenseModel", val_cstr(a, "postgresql-license"));
-    val_set_c(a, v, "SnapshotType", val_cstr(a, shared ? shared : "manual"));
+    val_set_c(a, v, "SnapshotType", val_cstr(a, type));
     val_set_c(a, v, "OptionGroupName",
               val_cstr(a, arena_printf(a, "default:postgres-%.*s", (int)strcspn(version, "."), version)));
     val_set_c(a, v, "PercentProgress", val_int(a, strcmp(status, "available") ? 0 : 100));
@@ -137,13 +123,13 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
 static sqlite3_stmt *snap_row_of(req_t *r, sqlite3 *db, str_t account, str_t region, str_t id)
 {
     sqlite3_stmt *st =
-        store_stmt(db, SNAP_COLS "WHERE account = ?1 AND region = ?2 AND id = ?3 AND status != "
-                                 "'deleted' AND (account = ?4 OR " SHARED_WITH("?4") " OR " SHARED_WITH("'all'") ")");
+        store_stmt(db, SNAP_COLS "WHERE account = ?4 AND region = ?2 AND id = ?3 AND status != "
+                                 "'deleted' AND (account = ?1 OR " SHARED_WITH("?1") " OR " SHARED_WITH("'all'") ")");
     if (!st) return NULL;
-    store_bind_str(st, 1, account);
+    store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, region);
     store_bind_str(st, 3, id);
-    store_bind_str(st, 4, r->who.account);
+    store_bind_str(st, 4, account);
     if (sqlite3_step(st) == SQLITE_ROW) return st;
     if (store_release(st) == SQLITE_OK) snap_not_found(r, id);
     return NULL;
@@ -322,12 +308,12 @@ int rds_describe_db_snapshots(req_t *r, const val_t *in, val_t *out)
      * Only manual snapshots are kept: automated ones match nothing. */
     const char *own = "account = ?1", *shared = "account != ?1 AND " SHARED_WITH("?1"),
                *public = "account != ?1 AND " SHARED_WITH("'all'"), *which = own;
-    if (!type.p)
-        which = arena_printf(a, "%s%s%s%s%s", own, val_get_bool(in, "IncludeShared", false) ? " OR " : "",
-                             val_get_bool(in, "IncludeShared", false) ? shared : "",
-                             val_get_bool(in, "IncludePublic", false) ? " OR " : "",
-                             val_get_bool(in, "IncludePublic", false) ? public : "");
-    else if (str_eq_c(type, "shared"))
+    if (!type.p) {
+        bool with_shared = val_get_bool(in, "IncludeShared", false),
+             with_public = val_get_bool(in, "IncludePublic", false);
+        which = arena_printf(a, "%s%s%s%s%s", own, with_shared ? " OR " : "", with_shared ? shared : "",
+                             with_public ? " OR " : "", with_public ? public : "");
+    } else if (str_eq_c(type, "shared"))
         which = shared;
     else if (str_eq_c(type, "public"))
         which = public;
@@ -346,9 +332,7 @@ int rds_describe_db_snapshots(req_t *r, const val_t *in, val_t *out)
     } known[] = {{"db-instance-id", "instance_id", true},
                  {"db-snapshot-id", "id", true},
                  {"dbi-resource-id", "resource_id", false},
-                 {"snapshot-type",
-                  "CASE WHEN account = ?1 THEN 'manual' WHEN " SHARED_WITH("?1") " THEN 'shared' ELSE 'public' END",
-                  false},
+                 {"snapshot-type", SNAP_TYPE, false},
                  {"engine", "engine", false}};
     size_t nknown = sizeof known / sizeof known[0];
     for (size_t i = 0; i < val_len(filters); i++) {
