@@ -427,6 +427,17 @@ def psql(ep, user, password, db, sql):
                           env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"})
 
 
+def db_subnet_group(gureum, name="rds-group"):
+    """Scenario F's DB subnet group: a VPC's subnets in us-east-1a and us-east-1b; its name."""
+    ec2 = gureum.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.100.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.200.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    gureum.client("rds").create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription="lab",
+                                                SubnetIds=[a, b])
+    return name
+
+
 def db_available(rds, name):
     """The DB instance's description once RDS's db_instance_available waiter is satisfied."""
     rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=name,

@@ -14,6 +14,7 @@ import os
 import pytest
 
 from conftest import db_available as available
+from conftest import db_subnet_group
 from conftest import psql, rds_runs, refused, serve, wait_for
 
 pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no PostgreSQL server on this host")
@@ -31,13 +32,8 @@ def rds(gureum):
 
 
 @pytest.fixture(scope="module")
-def subnet_group(gureum, rds):
-    ec2 = gureum.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.100.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-    b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.200.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
-    rds.create_db_subnet_group(DBSubnetGroupName="rds-group", DBSubnetGroupDescription="lab", SubnetIds=[a, b])
-    return "rds-group"
+def subnet_group(gureum):
+    return db_subnet_group(gureum)
 
 
 def test_postgres_instance(gureum, rds, subnet_group):

@@ -26,7 +26,13 @@
  * replication sends them (a base backup first), reaching the primary's
  * private address through its link (runtime/link.h). The two machines'
  * folders are the instance's "nodes"; a forced failover stops the primary
- * cleanly, promotes the standby and swaps them (failover_tick). */
+ * cleanly, promotes the standby and swaps them (failover_tick).
+ *
+ * Read replicas (replica.c): an instance whose machine follows its
+ * source's server as a standby does (follower_script), reaching the
+ * source's private address through its link, and serves reads at its own
+ * endpoint; booted again when its source moves (a failover, a new port),
+ * and as a primary once promoted. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <glob.h>
@@ -194,8 +200,10 @@ typedef struct {
     char key[48];
     pid_t pid;
     char booted_for[32]; /* the status it was booted in */
-    int link;            /* a standby's way to its primary (runtime/link.h), -1 none */
+    int link;            /* a standby's or replica's way to its source (runtime/link.h), -1 none */
     int port;            /* the port its server was started on */
+    bool replica;        /* booted as a read replica, following up */
+    char up[32];         /* a replica's source as booted for: "ADDRESS:PORT" */
 } running_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -255,6 +263,10 @@ typedef struct {
     /* restored: the DB snapshot its data is copied from, and the account
      * that owns it (its own, or one that shared it) */
     const char *snapshot, *snapshot_acct;
+    /* a read replica: its source's id, and the source's machine (resource
+     * id), private address and port */
+    const char *replica_of, *src_rid, *src_ip;
+    int src_port;
 } row_t;
 
 /* The engine's log (logs.c reads it): PostgreSQL's logging collector
@@ -264,6 +276,13 @@ typedef struct {
 #define PG_LOGGING                                                                                                     \
     " -c logging_collector=on -c log_directory=$R/log -c log_filename=postgresql.log.%%Y-%%m-%%d-%%H"                  \
     " -c log_rotation_age=60 -c log_timezone=UTC -c 'log_line_prefix=%%t:%%r:%%u@%%d:[%%p]:'"
+
+/* WAL kept for the servers that follow this one (a standby, read
+ * replicas): 32 segments. A replica that follows a new primary after a
+ * failover asks it for the segment where its timeline began, which the
+ * checkpoint of the new standby's base backup would otherwise have let
+ * go (seen: "requested WAL segment … has already been removed"). */
+#define PG_WAL " -c wal_keep_size=512MB"
 
 /* The folder of node 0 or 1 of an instance: 0 is the instance's own (as
  * before there were standbys), 1 a folder in it. */
@@ -386,7 +405,9 @@ static const char *boot_script(arena_t *a, const row_t *w)
         "fi\n"
         "grep -q " REPL_ROLE " $D/pg_hba.conf || echo 'host replication " REPL_ROLE
         " 0.0.0.0/0 scram-sha-256' >> $D/pg_hba.conf\n"
-        "runuser -u postgres -- postgres -D $D -p $P" PG_LOGGING " &\n"
+        "# a promoted read replica's data (or a snapshot of one) starts as a primary\n"
+        "rm -f $D/standby.signal\n"
+        "runuser -u postgres -- postgres -D $D -p $P" PG_LOGGING PG_WAL " &\n"
         "pg=$!\n"
         "i=0; until pg_isready -q -h $S -p $P; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
         "q() { psql -X -q -h $S -p $P -U \"$U\" -d postgres -v ON_ERROR_STOP=1 \"$@\"; }\n"
@@ -410,40 +431,43 @@ static const char *boot_script(arena_t *a, const row_t *w)
         pg_bin, w->port, sh_quote(a, w->user), sh_quote(a, w->db_name ? w->db_name : ""), w->id);
 }
 
-/* A Multi-AZ standby's boot: a base backup of the primary (at the primary's
- * address, through the standby's link) on the first, then the server
- * replaying the primary's changes as they stream, until promoted. */
-static const char *standby_script(arena_t *a, const row_t *w)
+/* The boot of a machine that follows another's server: a Multi-AZ standby
+ * (standby true) or a read replica. A base backup of its source (at
+ * host:host_port, reached through the machine's link) on the first, then
+ * the server replaying the source's changes as they stream, on port (a
+ * hot standby: a replica serves reads), until promoted. */
+static const char *follower_script(arena_t *a, const row_t *w, bool standby, const char *host, int host_port)
 {
     return arena_printf(
         a,
         "export PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin\n"
         "cd /\n"
-        "D=/var/lib/postgresql/data P=%d H=%s U=%s R=/var/lib/rds S=/run/postgresql\n"
-        "echo \"gureum: RDS instance %s (postgres) standby booting at $(date -u)\"\n"
+        "D=/var/lib/postgresql/data P=%d H=%s HP=%d U=%s R=/var/lib/rds S=/run/postgresql\n"
+        "echo \"gureum: RDS instance %s (postgres) %s booting at $(date -u)\"\n"
         "rm -rf $R/ready $R/stop $R/stopped $R/promote $R/promoted $R/password " SNAPSHOT_FILES "\n"
         "id postgres >/dev/null 2>&1 || { echo 'gureum: no postgres user in /etc/passwd'; exit 1; }\n"
         "mkdir -p /var/lib/postgresql $S && chown postgres: /var/lib/postgresql $S $R && chmod 700 $R\n"
         "# data that is no standby's (a primary's, left by a failover) is made again\n"
         "[ -s $D/PG_VERSION ] && [ ! -e $D/standby.signal ] && rm -rf $D\n"
         "if [ ! -s $D/PG_VERSION ]; then\n"
-        "  until [ -s $R/repl ] && runuser -u postgres -- env PGPASSWORD=\"$(cat $R/repl)\" pg_basebackup -h $H -p $P "
+        "  until [ -s $R/repl ] && runuser -u postgres -- env PGPASSWORD=\"$(cat $R/repl)\" pg_basebackup -h $H -p $HP "
         "-U " REPL_ROLE " -D $D.new -X stream -c fast > $R/basebackup.log 2>&1; do\n"
         "    rm -rf $D.new; sleep 1\n"
         "  done\n"
         "  : > $D.new/standby.signal && chown postgres: $D.new/standby.signal && mv $D.new $D\n"
         "fi\n"
-        "# where the primary is, at every boot: its port may have changed\n"
+        "# where the source is, at every boot: its port may have changed\n"
         "sed -i '/^primary_conninfo/d' $D/postgresql.auto.conf\n"
-        "echo \"primary_conninfo = 'host=$H port=$P user=" REPL_ROLE
+        "echo \"primary_conninfo = 'host=$H port=$HP user=" REPL_ROLE
         " password=$(cat $R/repl)'\" >> $D/postgresql.auto.conf\n"
-        "runuser -u postgres -- postgres -D $D -p $P" PG_LOGGING " &\n"
+        "runuser -u postgres -- postgres -D $D -p $P" PG_LOGGING PG_WAL " &\n"
         "pg=$!\n"
         "until pg_isready -q -h $S -p $P; do kill -0 $pg 2>/dev/null || exit 1; sleep 0.1; done\n"
         ": > $R/ready\n"
-        "echo \"gureum: postgres standby replaying from $H\"\n"
+        "echo \"gureum: postgres %s replaying from $H\"\n"
         "while kill -0 $pg 2>/dev/null; do\n" CONTROL "done\n" ENDED,
-        pg_bin, w->port, w->private_ip, sh_quote(a, w->user), w->id);
+        pg_bin, w->port, host, host_port, sh_quote(a, w->user), w->id, standby ? "standby" : "read replica",
+        standby ? "standby" : "read replica");
 }
 
 /* Makes the folder that holds path (mkdir -p of its parent). */
@@ -473,7 +497,14 @@ static bool restore(arena_t *a, struct app *app, const row_t *w, const char *dir
     return copy_tree(a, rds__snapshot_dir(a, app, w->snapshot_acct, w->reg, w->snapshot), data);
 }
 
-/* Boots the primary (standby false) or the standby of w, on its node. */
+/* The source a read replica follows, as its machine is booted for it. */
+static const char *upstream(arena_t *a, const row_t *w)
+{
+    return arena_printf(a, "%s:%d", w->src_ip ? w->src_ip : "", w->src_port);
+}
+
+/* Boots the primary (standby false; a read replica's is its server) or the
+ * standby of w, on its node. */
 static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
 {
     int node = standby ? 1 - w->node : w->node;
@@ -504,14 +535,18 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     if (w->secret && !write_file(rds_file(a, app, w, node, "repl"), w->secret, 0600)) return -1;
     const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL};
     int link = -1;
+    bool replica = !standby && w->replica_of;
+    const char *script = standby   ? follower_script(a, w, true, w->private_ip, w->port)
+                         : replica ? follower_script(a, w, false, w->src_ip ? w->src_ip : "", w->src_port)
+                                   : boot_script(a, w);
     mach_spec_t s = {.disk = arena_printf(a, "%s/disk", dir),
                      .mnt = arena_printf(a, "%s/mnt", dir),
                      .hostname = w->rid,
                      .ipv4 = standby ? w->standby_ip : w->private_ip,
                      .console = console,
-                     .boot = standby ? standby_script(a, w) : boot_script(a, w),
+                     .boot = script,
                      .envp = envp,
-                     .link = standby ? &link : NULL};
+                     .link = standby || replica ? &link : NULL};
     pid_t pid = 0;
     if (mach_start(&s, &pid) != GR_OK) return -1;
     const char *key = standby ? arena_printf(a, "%s" STANDBY, w->rid) : w->rid;
@@ -526,6 +561,8 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     if (m) {
         m->pid = pid;
         m->port = w->port;
+        m->replica = replica;
+        snprintf(m->up, sizeof m->up, "%s", replica ? upstream(a, w) : "");
         snprintf(m->booted_for, sizeof m->booted_for, "%s", w->status);
         if (m->link >= 0) close(m->link);
         m->link = link;
@@ -572,6 +609,30 @@ static bool set(sqlite3 *db, const row_t *w, const char *sql)
     return set_with(db, w, sql, NULL, NULL);
 }
 
+const char *rds__secret(arena_t *a)
+{
+    unsigned char raw[16];
+    id_random_bytes(raw, sizeof raw);
+    char *hex = arena_alloc(a, 33);
+    for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    return hex;
+}
+
+/* The link of machine key (a standby or a replica) kept to the server of
+ * machine pid (none: -1) at ip:port, which it reaches at ip. */
+static void link_to(const char *key, const char *ip, pid_t pid, int port)
+{
+    pthread_mutex_lock(&mu);
+    running_t *m = find(key);
+    int link = m ? m->link : -1;
+    pthread_mutex_unlock(&mu);
+    if (link < 0) return;
+    fwd_link_t l = {.to = {.pid = pid, .port = port}};
+    snprintf(l.at, sizeof l.at, "%s", ip);
+    snprintf(l.to.ip, sizeof l.to.ip, "%s", ip);
+    fwd_link_set(key, link, &l, pid > 0 ? 1 : 0);
+}
+
 /* The standby of a Multi-AZ instance (w->standby_ip set) that runs: booted
  * when it is not, its link kept to the primary's machine as that
  * changes; the replication password made the first time and given to the
@@ -581,26 +642,25 @@ static void standby_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
 {
     const char *key = arena_printf(a, "%s" STANDBY, w->rid);
     pid_t pid = pid_of(key);
+    if (w->standby_ip && !w->secret) {
+        w->secret = rds__secret(a);
+        if (!set_with(db, w, "UPDATE db_instance SET repl_secret = ?5 WHERE account = ?1 AND region = ?2 AND id = ?3",
+                      w->secret, NULL))
+            return;
+    }
+    /* the running primary takes the role when the file appears, for its
+     * standby or its read replicas (a replica's server has it already, as
+     * it has all its source's data) */
+    const char *repl = rds_file(a, app, w, w->node, "repl");
+    if (w->secret && !w->replica_of && access(arena_printf(a, "%s/disk", dir_of(a, app, w, w->node)), F_OK) == 0 &&
+        access(repl, F_OK) != 0)
+        write_file(repl, w->secret, 0600);
     if (!w->standby_ip) {
         if (pid >= 0) forget(key);
         if (access(arena_printf(a, "%s/disk", dir_of(a, app, w, 1 - w->node)), F_OK) == 0)
             node_remove(a, app, w, 1 - w->node);
         return;
     }
-    if (!w->secret) {
-        unsigned char raw[16];
-        id_random_bytes(raw, sizeof raw);
-        char *hex = arena_alloc(a, 33);
-        for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-        w->secret = hex;
-        if (!set_with(db, w, "UPDATE db_instance SET repl_secret = ?5 WHERE account = ?1 AND region = ?2 AND id = ?3",
-                      hex, NULL))
-            return;
-    }
-    /* the running primary takes the role when the file appears */
-    const char *repl = rds_file(a, app, w, w->node, "repl");
-    if (access(arena_printf(a, "%s/disk", dir_of(a, app, w, w->node)), F_OK) == 0 && access(repl, F_OK) != 0)
-        write_file(repl, w->secret, 0600);
     /* a new port: the standby's server is started again on it */
     pthread_mutex_lock(&mu);
     running_t *was = find(key);
@@ -615,16 +675,14 @@ static void standby_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
         pid = boot(a, app, w, true);
         if (pid <= 0) return;
     }
-    pid_t primary = pid_of(w->rid);
-    pthread_mutex_lock(&mu);
-    running_t *m = find(key);
-    int link = m ? m->link : -1;
-    pthread_mutex_unlock(&mu);
-    if (link < 0) return;
-    fwd_link_t l = {.to = {.pid = primary, .port = w->port}};
-    snprintf(l.at, sizeof l.at, "%s", w->private_ip);
-    snprintf(l.to.ip, sizeof l.to.ip, "%s", w->private_ip);
-    fwd_link_set(key, link, &l, primary > 0 ? 1 : 0);
+    link_to(key, w->private_ip, pid_of(w->rid), w->port);
+}
+
+/* A read replica's link kept to its source's machine as that changes (a
+ * source rebooted); one whose source moved is booted again (rds_tick). */
+static void replica_tick(const row_t *w)
+{
+    if (w->replica_of && w->src_rid && w->src_ip) link_to(w->rid, w->src_ip, pid_of(w->src_rid), w->src_port);
 }
 
 /* Records an event of w (events.c): of the instance, or of its DB
@@ -673,7 +731,7 @@ static bool failover_tick(arena_t *a, struct app *app, sqlite3 *db, row_t *w)
     if (access(rds_file(a, app, w, other, "promoted"), F_OK) == 0) {
         forget(w->rid);
         /* after the swap: a crash between the two leaves a data folder
-         * the standby's boot makes again (see standby_script) */
+         * the standby's boot makes again (see follower_script) */
         if (set(db, w,
                 "UPDATE db_instance SET node = 1 - node, failover = 0, private_ip = standby_ip, standby_ip = "
                 "private_ip, zone = second_zone, second_zone = zone WHERE account = ?1 AND region = ?2 AND id = ?3 "
@@ -885,35 +943,41 @@ unsigned rds_tick(struct app *app)
     sqlite3 *db = rds__db(app);
     if (!db) return 0;
     arena_t *a = arena_new(0);
-    sqlite3_stmt *st = store_stmt(db, "SELECT account, region, id, resource_id, status, master_user, password, "
-                                      "db_name, address, private_ip, port, standby_ip, repl_secret, node, failover, "
-                                      "snapshot, coalesce(snapshot_account, account) FROM db_instance");
+    sqlite3_stmt *st =
+        store_stmt(db, "SELECT i.account, i.region, i.id, i.resource_id, i.status, i.master_user, i.password, "
+                       "i.db_name, i.address, i.private_ip, i.port, i.standby_ip, i.repl_secret, i.node, i.failover, "
+                       "i.snapshot, coalesce(i.snapshot_account, i.account), i.replica_of, s.resource_id, "
+                       "s.private_ip, s.port FROM db_instance i LEFT JOIN db_instance s ON s.account = i.account AND "
+                       "s.region = i.region AND s.id = i.replica_of");
     row_t rows[MAX_RUNNING];
     size_t n = 0;
     while (st && n < MAX_RUNNING && sqlite3_step(st) == SQLITE_ROW) {
-        const char *c[13];
-        for (int i = 0; i < 13; i++) {
+        const char *c[21];
+        for (int i = 0; i < 21; i++) {
             const unsigned char *t = sqlite3_column_text(st, i);
             c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
         }
-        rows[n++] =
-            (row_t){c[0],
-                    c[1],
-                    c[2],
-                    c[3],
-                    c[4],
-                    c[5],
-                    c[6],
-                    c[7],
-                    c[8],
-                    c[9],
-                    sqlite3_column_int(st, 10),
-                    c[11],
-                    c[12],
-                    sqlite3_column_int(st, 13),
-                    sqlite3_column_int(st, 14),
-                    sqlite3_column_text(st, 15) ? arena_strdup(a, (const char *)sqlite3_column_text(st, 15)) : NULL,
-                    arena_strdup(a, (const char *)sqlite3_column_text(st, 16))};
+        rows[n++] = (row_t){.acct = c[0],
+                            .reg = c[1],
+                            .id = c[2],
+                            .rid = c[3],
+                            .status = c[4],
+                            .user = c[5],
+                            .password = c[6],
+                            .db_name = c[7],
+                            .address = c[8],
+                            .private_ip = c[9],
+                            .port = sqlite3_column_int(st, 10),
+                            .standby_ip = c[11],
+                            .secret = c[12],
+                            .node = sqlite3_column_int(st, 13),
+                            .failover = sqlite3_column_int(st, 14),
+                            .snapshot = c[15],
+                            .snapshot_acct = c[16],
+                            .replica_of = c[17],
+                            .src_rid = c[18],
+                            .src_ip = c[19],
+                            .src_port = sqlite3_column_int(st, 20)};
     }
     if (st) store_release(st);
     snapshot_sweep(a, app, db);
@@ -924,8 +988,10 @@ unsigned rds_tick(struct app *app)
         const char *skey = arena_printf(a, "%s" STANDBY, w->rid);
         pid_t pid = pid_of(w->rid);
         bool up = serving(a, app, w, w->node, pid);
+        /* modifying: a read replica promoted (replica.c), booted again as a
+         * primary */
         bool waking = !strcmp(s, "creating") || !strcmp(s, "starting") || !strcmp(s, "rebooting") ||
-                      !strcmp(s, "resetting-master-credentials");
+                      !strcmp(s, "resetting-master-credentials") || !strcmp(s, "modifying");
         /* an instance being deleted: its final snapshot first */
         if (!strcmp(s, "deleting") && snapshot_tick(a, app, db, w, pid)) {
             busy = true;
@@ -986,8 +1052,12 @@ unsigned rds_tick(struct app *app)
         pthread_mutex_lock(&mu);
         running_t *m = find(w->rid);
         bool done = m && !strcmp(m->booted_for, s);
+        /* booted as what it no longer is: a read replica promoted, or one
+         * whose source has moved (a new port, a failover) */
+        bool stale =
+            m && (m->replica != (w->replica_of != NULL) || (w->replica_of && strcmp(m->up, upstream(a, w)) != 0));
         pthread_mutex_unlock(&mu);
-        if (restart && up && pid > 0 && !done) {
+        if (((restart && !done) || stale) && up && pid > 0) {
             forget(w->rid);
             up = false;
             pid = -1;
@@ -1009,6 +1079,7 @@ unsigned rds_tick(struct app *app)
             pthread_mutex_unlock(&mu);
         }
         standby_tick(a, app, db, w);
+        replica_tick(w);
         if (waking) busy = true;
         if (serves && pid > 0 && snapshot_tick(a, app, db, w, pid)) busy = true;
     }

@@ -1,6 +1,6 @@
 /* instance.c — Amazon RDS DB instances: CreateDBInstance,
  * DescribeDBInstances, ModifyDBInstance, DeleteDBInstance, Stop/Start/
- * RebootDBInstance.
+ * RebootDBInstance (read replicas: replica.c).
  *
  * The handlers keep rows and statuses; engine.c, on the ticker thread,
  * makes them true: each DB instance is a machine (runtime/machine.h)
@@ -34,12 +34,17 @@ static const aws_errdef_t E_Combination = {"InvalidParameterCombination", 400, t
 /* AWS (RDS quotas): 40 DB instances per region. */
 enum { MAX_INSTANCES = 40 };
 
+/* An instance's read replicas' ids, space-separated (NULL for none). */
+#define DB_REPLICAS                                                                                                    \
+    "(SELECT group_concat(r.id, ' ') FROM (SELECT id FROM db_instance r WHERE r.account = db_instance.account AND "    \
+    "r.region = db_instance.region AND r.replica_of = db_instance.id ORDER BY id) r)"
+
 /* The columns db_value reads, in this order. */
 #define DB_COLS                                                                                                        \
     "SELECT id, resource_id, class, engine, version, master_user, db_name, storage, storage_type, port, "              \
     "subnet_group, "                                                                                                   \
-    "vpc_id, zone, second_zone, multi_az, public, status, address, backup_days, protected, created_ms FROM "           \
-    "db_instance "
+    "vpc_id, zone, second_zone, multi_az, public, status, address, backup_days, protected, created_ms, "               \
+    "replica_of, " DB_REPLICAS " FROM db_instance "
 
 /* AWS (recorded): "The parameter DBInstanceIdentifier is not a valid
  * identifier. Identifiers must begin with a letter; must contain only ASCII
@@ -102,8 +107,8 @@ const char **rds__db_groups(arena_t *a, sqlite3 *db, str_t account, str_t region
 static val_t *db_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
 {
     arena_t *a = r->arena;
-    const char *c[21];
-    for (int i = 0; i < 21; i++) {
+    const char *c[23];
+    for (int i = 0; i < 23; i++) {
         const unsigned char *t = sqlite3_column_text(st, i);
         c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
     }
@@ -155,7 +160,24 @@ static val_t *db_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     val_set_c(a, v, "MultiAZ", val_bool(a, sqlite3_column_int(st, 14)));
     val_set_c(a, v, "EngineVersion", val_cstr(a, c[4]));
     val_set_c(a, v, "AutoMinorVersionUpgrade", val_bool(a, true));
-    val_set_c(a, v, "ReadReplicaDBInstanceIdentifiers", val_new(a, VAL_LIST));
+    /* a source lists its read replicas, a replica names its source and
+     * says it replicates (AWS's StatusInfos of a replica) */
+    val_t *replicas = val_new(a, VAL_LIST);
+    for (const char *p = c[22]; p && *p;) {
+        size_t len = strcspn(p, " ");
+        val_push(a, replicas, val_str(a, (str_t){arena_strndup(a, p, len), len}));
+        p += len + (p[len] == ' ');
+    }
+    val_set_c(a, v, "ReadReplicaDBInstanceIdentifiers", replicas);
+    if (c[21]) {
+        val_set_c(a, v, "ReadReplicaSourceDBInstanceIdentifier", val_cstr(a, c[21]));
+        val_t *infos = val_new(a, VAL_LIST), *info = val_new(a, VAL_STRUCT);
+        val_set_c(a, info, "StatusType", val_cstr(a, "read replication"));
+        val_set_c(a, info, "Normal", val_bool(a, true));
+        val_set_c(a, info, "Status", val_cstr(a, "replicating"));
+        val_push(a, infos, info);
+        val_set_c(a, v, "StatusInfos", infos);
+    }
     val_set_c(a, v, "LicenseModel", val_cstr(a, "postgresql-license"));
     val_t *og = val_new(a, VAL_LIST), *ogm = val_new(a, VAL_STRUCT);
     val_set_c(a, ogm, "OptionGroupName", val_cstr(a, arena_printf(a, "default:%s-%s", c[3], major)));
@@ -205,7 +227,7 @@ static val_t *one(req_t *r, sqlite3 *db, str_t id, const char **status)
     return v;
 }
 
-static int answer(req_t *r, sqlite3 *db, str_t id, val_t *out)
+int rds__instance_answer(req_t *r, sqlite3 *db, str_t id, val_t *out)
 {
     val_t *v = one(r, db, id, NULL);
     return v ? val_set_c(r->arena, out, "DBInstance", v) : GR_ERR;
@@ -324,6 +346,25 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
     return rds__instance_new(r, in, id, &n, out);
 }
 
+int rds__instance_given(req_t *r, const val_t *in, rds__new_t *n)
+{
+    str_t cls = val_get_str(in, "DBInstanceClass"), stype = val_get_str(in, "StorageType");
+    if (cls.p) {
+        /* AWS (recorded): "Invalid DB Instance class: x" */
+        if (!str_starts_with(cls, str_c("db.")) || cls.len < 6)
+            return req_fail(r, &ERR_InvalidParameterValue, "Invalid DB Instance class: %.*s", STR_FMT(cls));
+        n->cls = cls;
+    }
+    if (val_get(in, "Port")) {
+        n->port = val_get_int(in, "Port", n->port);
+        if (n->port < 1150 || n->port > 65535)
+            return req_fail(r, &ERR_InvalidParameterValue, "Invalid port %lld: the port must be 1150-65535.",
+                            (long long)n->port);
+    }
+    if (stype.p) n->storage_type = stype;
+    return GR_OK;
+}
+
 int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, val_t *out)
 {
     arena_t *a = r->arena;
@@ -338,8 +379,13 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         return req_fail(r, &E_Combination,
                         "Requesting a specific availability zone is not valid for Multi-AZ "
                         "instances.");
+    if (n->replica_of) group = n->group ? str_c(n->group) : STR_NULL;
     rds__placement_t pl;
-    if (rds__place(r, db, group, zone, multi, &pl) != GR_OK) return GR_ERR;
+    /* a replica reaches its source at the source's address: never its own */
+    for (int tries = 0; tries < 8; tries++) {
+        if (rds__place(r, db, group, zone, multi, &pl) != GR_OK) return GR_ERR;
+        if (!n->source_ip || strcmp(pl.private_ip, n->source_ip) != 0) break;
+    }
     if (rds__begin(db) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = store_stmt(db, "SELECT (SELECT 1 FROM db_instance WHERE account = ?1 AND region = ?2 AND id = "
                                       "?3), (SELECT count(*) FROM db_instance WHERE account = ?1 AND region = ?2)");
@@ -367,8 +413,9 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         db, "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
             "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
             "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
-            "created_ms, standby_ip, snapshot, snapshot_account) VALUES (?1, ?2, ?3, ?4, ?5, 'postgres', ?6, ?7, ?8, "
-            "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)");
+            "created_ms, standby_ip, snapshot, snapshot_account, replica_of, repl_secret) VALUES (?1, ?2, ?3, ?4, ?5, "
+            "'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, "
+            "?23, ?24, ?25, ?26, ?27, ?28)");
     bool ok = st && address;
     if (ok) {
         store_bind_str(st, 1, r->who.account);
@@ -397,6 +444,8 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         if (pl.standby_ip) sqlite3_bind_text(st, 24, pl.standby_ip, -1, SQLITE_STATIC);
         if (n->snapshot) sqlite3_bind_text(st, 25, n->snapshot, -1, SQLITE_STATIC);
         if (n->snapshot_account) sqlite3_bind_text(st, 26, n->snapshot_account, -1, SQLITE_STATIC);
+        if (n->replica_of) sqlite3_bind_text(st, 27, n->replica_of, -1, SQLITE_STATIC);
+        if (n->secret) sqlite3_bind_text(st, 28, n->secret, -1, SQLITE_STATIC);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     if (st && store_release(st) != SQLITE_OK) ok = false;
@@ -416,7 +465,7 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
     }
     ok = ok && rds__tags_put(r, db, str_c(rds__arn(r, "db", id)), val_get(in, "Tags")) == GR_OK;
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
-    return answer(r, db, id, out);
+    return rds__instance_answer(r, db, id, out);
 }
 
 /* ==== Reading ==== */
@@ -485,27 +534,83 @@ static bool set_status(req_t *r, sqlite3 *db, str_t id, const char *status)
     return rds__run(st);
 }
 
-static int change(req_t *r, const val_t *in, val_t *out, const char *const *from, const char *to)
+/* The instance's status from one of from to to, when check (NULL: none)
+ * lets it. */
+static int change(req_t *r, const val_t *in, val_t *out, const char *const *from, const char *to,
+                  int (*check)(req_t *r, sqlite3 *db, str_t id))
 {
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
     if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
-    if (!need_status(r, db, id, from)) return GR_ERR;
+    if (!need_status(r, db, id, from) || (check && check(r, db, id) != GR_OK)) return GR_ERR;
     if (!set_status(r, db, id, to)) return GR_ERR;
-    return answer(r, db, id, out);
+    return rds__instance_answer(r, db, id, out);
+}
+
+/* An instance's part in read replication: whether it is a read replica,
+ * and how many replicas it has (how many still being created). False on a
+ * store failure. */
+typedef struct {
+    bool replica;
+    int64_t replicas, creating;
+} replication_t;
+
+static bool replication(req_t *r, sqlite3 *db, str_t id, replication_t *rp)
+{
+    sqlite3_stmt *st =
+        rds__stmt(r, db, id,
+                  "SELECT (SELECT replica_of IS NOT NULL FROM db_instance WHERE account = ?1 AND region = ?2 AND id = "
+                  "?3), count(*), coalesce(sum(status = 'creating'), 0) FROM db_instance WHERE account = ?1 AND "
+                  "region = ?2 AND replica_of = ?3");
+    if (!st) return false;
+    bool row = sqlite3_step(st) == SQLITE_ROW;
+    *rp = (replication_t){row && sqlite3_column_int(st, 0), row ? sqlite3_column_int64(st, 1) : 0,
+                          row ? sqlite3_column_int64(st, 2) : 0};
+    return store_release(st) == SQLITE_OK && row;
+}
+
+int rds__retention_check(req_t *r, sqlite3 *db, str_t id, int64_t days)
+{
+    /* AWS (API reference): "It must be a value from 0 to 35." */
+    if (days < 0 || days > 35)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "Invalid backup retention period: %lld. The period must be between 0 and 35 days.",
+                        (long long)days);
+    replication_t rp;
+    if (!replication(r, db, id, &rp)) return GR_ERR;
+    /* AWS (API reference): "It can't be set to 0 if the DB instance is a
+     * source to read replicas." */
+    if (rp.replicas && days == 0)
+        return req_fail(r, &E_Combination,
+                        "The backup retention period of DB instance %.*s cannot be 0: it is a source of read replicas.",
+                        STR_FMT(id));
+    return GR_OK;
+}
+
+/* StopDBInstance's further condition. AWS (User Guide): "You can't stop a
+ * DB instance that has a read replica, or that is a read replica." (the
+ * refusal's text is not on record) */
+static int stoppable(req_t *r, sqlite3 *db, str_t id)
+{
+    replication_t rp;
+    if (!replication(r, db, id, &rp)) return GR_ERR;
+    if (rp.replica || rp.replicas)
+        return req_fail(r, E_STATE, "Cannot stop DB instance %.*s: it %s.", STR_FMT(id),
+                        rp.replica ? "is a read replica" : "has read replicas");
+    return GR_OK;
 }
 
 int rds_stop_db_instance(req_t *r, const val_t *in, val_t *out)
 {
     static const char *const from[] = {"available", NULL};
-    return change(r, in, out, from, "stopping");
+    return change(r, in, out, from, "stopping", stoppable);
 }
 
 int rds_start_db_instance(req_t *r, const val_t *in, val_t *out)
 {
     static const char *const from[] = {"stopped", NULL};
-    return change(r, in, out, from, "starting");
+    return change(r, in, out, from, "starting", NULL);
 }
 
 /* (rds.h) */
@@ -528,7 +633,7 @@ const char *rds__instance_column(req_t *r, sqlite3 *db, str_t id, const char *co
 int rds_reboot_db_instance(req_t *r, const val_t *in, val_t *out)
 {
     static const char *const from[] = {"available", NULL};
-    if (!val_get_bool(in, "ForceFailover", false)) return change(r, in, out, from, "rebooting");
+    if (!val_get_bool(in, "ForceFailover", false)) return change(r, in, out, from, "rebooting", NULL);
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
@@ -542,7 +647,7 @@ int rds_reboot_db_instance(req_t *r, const val_t *in, val_t *out)
                             "UPDATE db_instance SET status = 'rebooting', failover = 1 WHERE account = ?1 AND region = "
                             "?2 AND id = ?3")))
         return GR_ERR;
-    return answer(r, db, id, out);
+    return rds__instance_answer(r, db, id, out);
 }
 
 int rds_delete_db_instance(req_t *r, const val_t *in, val_t *out)
@@ -570,15 +675,35 @@ int rds_delete_db_instance(req_t *r, const val_t *in, val_t *out)
                         "and try again.");
     if (!strcmp(status, "deleting"))
         return req_fail(r, E_STATE, "Instance %.*s is already being deleted.", STR_FMT(id));
+    replication_t rp;
+    if (!replication(r, db, id, &rp)) return GR_ERR;
+    /* AWS (API reference): a final snapshot "Can't be specified when
+     * deleting a read replica." */
+    if (rp.replica && snap.p)
+        return req_fail(r, &E_Combination,
+                        "FinalDBSnapshotIdentifier cannot be specified when deleting a read "
+                        "replica.");
+    /* its replicas are promoted (below); one still making its copy could
+     * not be */
+    if (rp.creating)
+        return req_fail(r, E_STATE, "Cannot delete DB instance %.*s while a read replica of it is being created.",
+                        STR_FMT(id));
     /* the final snapshot: the engine (engine.c) takes it before the
      * instance goes */
     str_t final = STR_NULL;
     if (!skip && !(final = rds__identifier(r, snap, "FinalDBSnapshotIdentifier", 255)).p) return GR_ERR;
     if (rds__begin(db) != GR_OK) return GR_ERR;
     bool ok = (!final.p || rds__snapshot_insert(r, db, final, id, NULL) == GR_OK) && set_status(r, db, id, "deleting");
+    /* AWS (User Guide): deleting a source DB instance promotes its read
+     * replicas in its region to standalone instances; the engine boots
+     * each again as a primary (engine.c) */
+    ok = ok && rds__run(rds__stmt(r, db, id,
+                                  "UPDATE db_instance SET replica_of = NULL, status = CASE status WHEN 'available' "
+                                  "THEN 'modifying' ELSE status END WHERE account = ?1 AND region = ?2 AND "
+                                  "replica_of = ?3"));
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
     if (final.p) rds__snapshot_event(r, db, final, "creation", "Creating manual snapshot");
-    return answer(r, db, id, out);
+    return rds__instance_answer(r, db, id, out);
 }
 
 int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
@@ -607,10 +732,21 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     if (val_get(in, "DBPortNumber") && (port < 1150 || port > 65535))
         return req_fail(r, &ERR_InvalidParameterValue, "Invalid port %lld: the port must be 1150-65535.",
                         (long long)port);
+    replication_t rp;
+    if (!replication(r, db, id, &rp)) return GR_ERR;
+    const val_t *days = val_get(in, "BackupRetentionPeriod");
+    if (days && rds__retention_check(r, db, id, val_get_int(in, "BackupRetentionPeriod", 0)) != GR_OK) return GR_ERR;
+    /* a replica's master password is its source's, as its data is */
+    if (rp.replica && pass.p)
+        return req_fail(r, &E_Combination,
+                        "The master user password of read replica %.*s cannot be modified: it is its source's.",
+                        STR_FMT(id));
     /* to Multi-AZ: a standby zone and address, placed as at creation */
     const val_t *mz = val_get(in, "MultiAZ");
     rds__placement_t pl = {0};
     bool to_multi = mz && mz->kind == VAL_BOOL && mz->u.b;
+    if (rp.replica && to_multi)
+        return req_fail(r, &E_Combination, "Multi-AZ read replicas are not supported in gureum.");
     if (to_multi && !rds__instance_column(r, db, id, "standby_ip")) {
         const char *group = rds__instance_column(r, db, id, "subnet_group"),
                    *zone = rds__instance_column(r, db, id, "zone");
@@ -673,5 +809,5 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
         ok = rds__run(st);
     }
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
-    return answer(r, db, id, out);
+    return rds__instance_answer(r, db, id, out);
 }

@@ -27,6 +27,11 @@ int64_t rds__now_ms(void);
  * caller's account and region; rds__arn_of of any. */
 const char *rds__arn(req_t *r, const char *kind, str_t name);
 const char *rds__arn_of(arena_t *a, str_t region, str_t account, const char *kind, str_t name);
+/* A resource of kind ("snapshot", "db") named by its identifier (the
+ * caller's account and region) or by its ARN (any account and region):
+ * its account, region and identifier, in r's arena. False when the ARN
+ * names no resource of that kind. */
+bool rds__ref(req_t *r, const char *kind, str_t want, str_t *account, str_t *region, str_t *name);
 /* Tags given at creation or by AddTagsToResource (a list of {Key, Value}),
  * inside the caller's transaction; the resource's tags dropped with it. */
 int rds__tags_put(req_t *r, sqlite3 *db, str_t arn, const val_t *tags);
@@ -60,17 +65,34 @@ const char *rds__instance_column(req_t *r, sqlite3 *db, str_t id, const char *co
  * param, at most max characters) checked as AWS checks it, lower-cased as
  * RDS keeps it; STR_NULL with r failed. */
 str_t rds__identifier(req_t *r, str_t id, const char *param, size_t max);
-/* A new DB instance, from CreateDBInstance or a restore: what the request
- * in does not say itself (its placement, groups, flags and tags it does);
- * answered as CreateDBInstance answers. snapshot: the DB snapshot whose
- * copy is its data (engine.c makes it at the first boot), NULL for none;
- * snapshot_account: its owner when another account shared it, else NULL. */
+/* A new DB instance, from CreateDBInstance, a restore or a read replica:
+ * what the request in does not say itself (its placement, groups, flags
+ * and tags it does); answered as CreateDBInstance answers. snapshot: the
+ * DB snapshot whose copy is its data (engine.c makes it at the first
+ * boot), NULL for none; snapshot_account: its owner when another account
+ * shared it, else NULL. A read replica (replica.c): replica_of, its
+ * source's id, the replication role's password (secret), the source's
+ * subnet group (group, NULL for the default VPC's) and private address
+ * (source_ip, which the replica's own must not be). */
 typedef struct {
     str_t cls, user, password, db_name, storage_type;
     const char *version, *snapshot, *snapshot_account;
+    const char *replica_of, *secret, *group, *source_ip;
     int64_t storage, port, backup_days;
 } rds__new_t;
 int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, val_t *out);
+/* out's DBInstance: instance id's value (r failed when there is none). */
+int rds__instance_answer(req_t *r, sqlite3 *db, str_t id, val_t *out);
+/* BackupRetentionPeriod days for instance id, checked as AWS checks it
+ * (0 to 35; a source of read replicas keeps backups; a replica may have
+ * them, as a replica of it needs them): GR_OK, or r failed. */
+int rds__retention_check(req_t *r, sqlite3 *db, str_t id, int64_t days);
+/* A new replication role password (engine.c): 32 hex digits in a. */
+const char *rds__secret(arena_t *a);
+/* What a restore or a read replica takes from its source unless the
+ * request in says otherwise: DBInstanceClass, Port and StorageType, the
+ * first two checked as CreateDBInstance checks them (GR_OK, or r failed). */
+int rds__instance_given(req_t *r, const val_t *in, rds__new_t *n);
 /* A new DB snapshot snap of instance (snapshot.c), status creating, with
  * its tags, inside the caller's transaction: GR_OK, or r failed
  * (DBSnapshotAlreadyExists, SnapshotQuotaExceeded). */

@@ -141,27 +141,6 @@ static sqlite3_stmt *snap_row(req_t *r, sqlite3 *db, str_t id)
     return snap_row_of(r, db, r->who.account, r->region, id);
 }
 
-/* A snapshot named by its identifier (the caller's account and region) or
- * by its ARN (any region; another account's too, which snap_row_of then
- * finds only if shared with the caller): its account, region and
- * identifier. False when the ARN names no snapshot. */
-static bool snap_ref(req_t *r, str_t want, str_t *account, str_t *region, str_t *name)
-{
-    *account = r->who.account, *region = r->region, *name = want;
-    str_t prefix = str_c("arn:aws:rds:");
-    if (!str_starts_with(want, prefix)) return true;
-    str_t rest = str_sub(want, prefix.len, want.len - prefix.len);
-    const char *t = arena_strndup(r->arena, rest.p, rest.len), *c1 = strchr(t, ':'),
-               *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (!c2 || c2 - c1 - 1 != 12 || strncmp(c2 + 1, "snapshot:", 9) != 0) return false;
-    for (const char *d = c1 + 1; d < c2; d++)
-        if (!isdigit((unsigned char)*d)) return false;
-    *region = str_n(t, (size_t)(c1 - t));
-    *account = str_n(c1 + 1, 12);
-    *name = str_c(c2 + 10);
-    return true;
-}
-
 /* The DBSnapshot member of out: snapshot id's value. */
 static int answer(req_t *r, sqlite3 *db, str_t id, val_t *out)
 {
@@ -291,7 +270,8 @@ int rds_describe_db_snapshots(req_t *r, const val_t *in, val_t *out)
     str_t snap = val_get_str(in, "DBSnapshotIdentifier"), account, region, name;
     if (snap.p) {
         /* its ARN names it too, one shared with the caller included */
-        if (!snap_ref(r, snap, &account, &region, &name) || !str_eq(region, r->region)) return snap_not_found(r, snap);
+        if (!rds__ref(r, "snapshot", snap, &account, &region, &name) || !str_eq(region, r->region))
+            return snap_not_found(r, snap);
         str_t id = rds__identifier(r, name, "DBSnapshotIdentifier", 255);
         if (!id.p) return snap_not_found(r, snap);
         sqlite3_stmt *st = snap_row_of(r, db, account, region, id);
@@ -390,7 +370,8 @@ int rds_restore_db_instance_from_db_snapshot(req_t *r, const val_t *in, val_t *o
     /* its ARN names it too, one another account shared included; a
      * snapshot of another region is copied here first (CopyDBSnapshot),
      * as on AWS */
-    if (!snap_ref(r, want, &account, &region, &name) || !str_eq(region, r->region)) return snap_not_found(r, want);
+    if (!rds__ref(r, "snapshot", want, &account, &region, &name) || !str_eq(region, r->region))
+        return snap_not_found(r, want);
     str_t snap = rds__identifier(r, name, "DBSnapshotIdentifier", 255);
     if (!snap.p) return snap_not_found(r, want);
     sqlite3 *db = rds__db(r->app);
@@ -416,21 +397,7 @@ int rds_restore_db_instance_from_db_snapshot(req_t *r, const val_t *in, val_t *o
     if (e.p && !str_eq(e, engine))
         return req_fail(r, &ERR_InvalidParameterValue, "The engine %.*s does not match the snapshot's engine %.*s.",
                         STR_FMT(e), STR_FMT(engine));
-    str_t cls = val_get_str(in, "DBInstanceClass");
-    if (cls.p) {
-        /* AWS (recorded): "Invalid DB Instance class: x" */
-        if (!str_starts_with(cls, str_c("db.")) || cls.len < 6)
-            return req_fail(r, &ERR_InvalidParameterValue, "Invalid DB Instance class: %.*s", STR_FMT(cls));
-        n.cls = cls;
-    }
-    if (val_get(in, "Port")) {
-        n.port = val_get_int(in, "Port", n.port);
-        if (n.port < 1150 || n.port > 65535)
-            return req_fail(r, &ERR_InvalidParameterValue, "Invalid port %lld: the port must be 1150-65535.",
-                            (long long)n.port);
-    }
-    str_t stype = val_get_str(in, "StorageType");
-    if (stype.p) n.storage_type = stype;
+    if (rds__instance_given(r, in, &n) != GR_OK) return GR_ERR;
     return rds__instance_new(r, in, id, &n, out);
 }
 
@@ -442,7 +409,7 @@ int rds_copy_db_snapshot(req_t *r, const val_t *in, val_t *out)
      * account in any region (a copy across regions is asked in the
      * target's region, as on AWS), or one another account shared */
     str_t account, region, name;
-    if (!snap_ref(r, want, &account, &region, &name)) return snap_not_found(r, want);
+    if (!rds__ref(r, "snapshot", want, &account, &region, &name)) return snap_not_found(r, want);
     str_t src = rds__identifier(r, name, "SourceDBSnapshotIdentifier", 255);
     if (!src.p) return snap_not_found(r, want);
     str_t target = rds__identifier(r, val_get_str(in, "TargetDBSnapshotIdentifier"), "TargetDBSnapshotIdentifier", 255);

@@ -4,6 +4,7 @@
  *
  * A resource is named by its ARN, arn:aws:rds:REGION:ACCOUNT:KIND:NAME; the
  * tags live in one table keyed by ARN, in the order they were first set. */
+#include <ctype.h>
 #include <string.h>
 
 #include "core/gtime.h"
@@ -42,6 +43,24 @@ int64_t rds__now_ms(void)
 const char *rds__arn_of(arena_t *a, str_t region, str_t account, const char *kind, str_t name)
 {
     return arena_printf(a, "arn:aws:rds:%.*s:%.*s:%s:%.*s", STR_FMT(region), STR_FMT(account), kind, STR_FMT(name));
+}
+
+bool rds__ref(req_t *r, const char *kind, str_t want, str_t *account, str_t *region, str_t *name)
+{
+    *account = r->who.account, *region = r->region, *name = want;
+    str_t prefix = str_c("arn:aws:rds:");
+    if (!str_starts_with(want, prefix)) return true;
+    str_t rest = str_sub(want, prefix.len, want.len - prefix.len);
+    const char *t = arena_strndup(r->arena, rest.p, rest.len), *c1 = strchr(t, ':'),
+               *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    size_t klen = strlen(kind);
+    if (!c2 || c2 - c1 - 1 != 12 || strncmp(c2 + 1, kind, klen) != 0 || c2[1 + klen] != ':') return false;
+    for (const char *d = c1 + 1; d < c2; d++)
+        if (!isdigit((unsigned char)*d)) return false;
+    *region = str_n(t, (size_t)(c1 - t));
+    *account = str_n(c1 + 1, 12);
+    *name = str_c(c2 + 2 + klen);
+    return true;
 }
 
 const char *rds__arn(req_t *r, const char *kind, str_t name)

@@ -36,11 +36,11 @@ int rds_describe_db_engine_versions(req_t *r, const val_t *in, val_t *out)
             val_set_c(a, v, "DBEngineDescription", val_cstr(a, "PostgreSQL"));
             val_set_c(a, v, "DBEngineVersionDescription", val_cstr(a, arena_printf(a, "PostgreSQL %s", version)));
             val_set_c(a, v, "ValidUpgradeTarget", val_new(a, VAL_LIST));
-            /* what gureum does with this version: no log exports to
-             * CloudWatch Logs and no read replicas (yet) */
+            /* what gureum does with this version: read replicas
+             * (replica.c), no log exports to CloudWatch Logs (yet) */
             val_set_c(a, v, "ExportableLogTypes", val_new(a, VAL_LIST));
             val_set_c(a, v, "SupportsLogExportsToCloudwatchLogs", val_bool(a, false));
-            val_set_c(a, v, "SupportsReadReplica", val_bool(a, false));
+            val_set_c(a, v, "SupportsReadReplica", val_bool(a, true));
             val_set_c(a, v, "SupportedEngineModes", val_new(a, VAL_LIST));
             val_set_c(a, v, "SupportedFeatureNames", val_new(a, VAL_LIST));
             val_set_c(a, v, "Status", val_cstr(a, "available"));
