@@ -32,7 +32,13 @@
  * source's server as a standby does (follower_script), reaching the
  * source's private address through its link, and serves reads at its own
  * endpoint; booted again when its source moves (a failover, a new port),
- * and as a primary once promoted. */
+ * and as a primary once promoted.
+ *
+ * DB parameter groups (param.c): the instance's group is written into its
+ * servers' configuration ($R/params.conf, included by postgresql.conf) at
+ * each boot and again when the group changes, when the servers reload it
+ * (params_tick): dynamic parameters apply then, static ones at the next
+ * boot. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <glob.h>
@@ -80,7 +86,7 @@ static int64_t test_ms(const char *name, int64_t dflt)
 /* ==== The engine on this host ==== */
 
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
-static char pg_bin[256], pg_version[32];
+static char pg_bin[256], pg_version[32], pg_family[48];
 
 static void probe(void)
 {
@@ -96,6 +102,7 @@ static void probe(void)
         const char *v = strstr(line, ") ");
         if (v && sscanf(v + 2, "%31[0-9.]", pg_version) == 1) {
             snprintf(pg_bin, sizeof pg_bin, "%.*s", (int)(strrchr(bin, '/') - bin), bin);
+            snprintf(pg_family, sizeof pg_family, "postgres%.*s", (int)strcspn(pg_version, "."), pg_version);
         }
     }
     if (p) pclose(p);
@@ -106,6 +113,18 @@ const char *rds__engine_version(void)
 {
     pthread_once(&probe_once, probe);
     return pg_version[0] ? pg_version : NULL;
+}
+
+const char *rds__engine_bin(void)
+{
+    pthread_once(&probe_once, probe);
+    return pg_bin[0] ? pg_bin : NULL;
+}
+
+const char *rds__family(void)
+{
+    pthread_once(&probe_once, probe);
+    return pg_family[0] ? pg_family : NULL;
 }
 
 /* ==== Placement ==== */
@@ -204,6 +223,7 @@ typedef struct {
     int port;            /* the port its server was started on */
     bool replica;        /* booted as a read replica, following up */
     char up[32];         /* a replica's source as booted for: "ADDRESS:PORT" */
+    char params[300];    /* its DB parameter group as last written (param_key) */
 } running_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -267,6 +287,9 @@ typedef struct {
      * id), private address and port */
     const char *replica_of, *src_rid, *src_ip;
     int src_port;
+    /* its DB parameter group (NULL: the default, which sets nothing) and
+     * "GROUP@VERSION", which moves when the group's parameters change */
+    const char *param_group, *param_key;
 } row_t;
 
 /* The engine's log (logs.c reads it): PostgreSQL's logging collector
@@ -283,6 +306,12 @@ typedef struct {
  * checkpoint of the new standby's base backup would otherwise have let
  * go (seen: "requested WAL segment … has already been removed"). */
 #define PG_WAL " -c wal_keep_size=512MB"
+
+/* The server's configuration takes the instance's DB parameter group,
+ * which gureum writes into $R/params.conf (write_params). */
+#define PARAMS_INCLUDE                                                                                                 \
+    "grep -q rds/params.conf $D/postgresql.conf || echo \"include_if_exists = '/var/lib/rds/params.conf'\" >> "        \
+    "$D/postgresql.conf\n"
 
 /* The folder of node 0 or 1 of an instance: 0 is the instance's own (as
  * before there were standbys), 1 a folder in it. */
@@ -360,6 +389,10 @@ static const char *sh_quote(arena_t *a, const char *s)
  * init lives on without it. */
 #define ENDED "rm -f $R/ready; : > $R/down; echo 'gureum: postgres ended'\n"
 #define CONTROL                                                                                                        \
+    "  if [ -e $R/reload ]; then\n"                                                                                    \
+    "    rm -f $R/reload; runuser -u postgres -- pg_ctl reload -D $D >/dev/null && echo 'gureum: parameters "          \
+    "reloaded'\n"                                                                                                      \
+    "  fi\n"                                                                                                           \
     "  if [ -e $R/snapshot ] && [ ! -e $R/snapshot.done ]; then\n"                                                     \
     "    rm -rf $R/snap $R/snap.new\n"                                                                                 \
     "    if runuser -u postgres -- pg_basebackup -h $S -p $P -U \"$U\" -D $R/snap.new -X stream -c fast > "            \
@@ -406,8 +439,8 @@ static const char *boot_script(arena_t *a, const row_t *w)
         "grep -q " REPL_ROLE " $D/pg_hba.conf || echo 'host replication " REPL_ROLE
         " 0.0.0.0/0 scram-sha-256' >> $D/pg_hba.conf\n"
         "# a promoted read replica's data (or a snapshot of one) starts as a primary\n"
-        "rm -f $D/standby.signal\n"
-        "runuser -u postgres -- postgres -D $D -p $P" PG_LOGGING PG_WAL " &\n"
+        "rm -f $D/standby.signal\n" PARAMS_INCLUDE "runuser -u postgres -- postgres -D $D -p $P" PG_LOGGING PG_WAL
+        " &\n"
         "pg=$!\n"
         "i=0; until pg_isready -q -h $S -p $P; do i=$((i+1)); [ $i -gt 300 ] && exit 1; sleep 0.1; done\n"
         "q() { psql -X -q -h $S -p $P -U \"$U\" -d postgres -v ON_ERROR_STOP=1 \"$@\"; }\n"
@@ -455,8 +488,7 @@ static const char *follower_script(arena_t *a, const row_t *w, bool standby, con
         "    rm -rf $D.new; sleep 1\n"
         "  done\n"
         "  : > $D.new/standby.signal && chown postgres: $D.new/standby.signal && mv $D.new $D\n"
-        "fi\n"
-        "# where the source is, at every boot: its port may have changed\n"
+        "fi\n" PARAMS_INCLUDE "# where the source is, at every boot: its port may have changed\n"
         "sed -i '/^primary_conninfo/d' $D/postgresql.auto.conf\n"
         "echo \"primary_conninfo = 'host=$H port=$HP user=" REPL_ROLE
         " password=$(cat $R/repl)'\" >> $D/postgresql.auto.conf\n"
@@ -468,6 +500,39 @@ static const char *follower_script(arena_t *a, const row_t *w, bool standby, con
         "while kill -0 $pg 2>/dev/null; do\n" CONTROL "done\n" ENDED,
         pg_bin, w->port, host, host_port, sh_quote(a, w->user), w->id, standby ? "standby" : "read replica",
         standby ? "standby" : "read replica");
+}
+
+/* The instance's DB parameter group written for the server of node
+ * ($R/params.conf, which its configuration includes): one line a
+ * parameter, its value quoted as PostgreSQL quotes; empty for the default
+ * group. */
+static bool write_params(arena_t *a, struct app *app, const row_t *w, int node)
+{
+    buf_t b;
+    buf_init(&b, a);
+    buf_printf(&b, "# the DB parameter group %s, written by gureum\n", w->param_group ? w->param_group : "(default)");
+    sqlite3 *db = rds__db(app);
+    sqlite3_stmt *st = db && w->param_group ? store_stmt(db, "SELECT name, value FROM db_param WHERE account = ?1 AND "
+                                                             "region = ?2 AND grp = ?3 ORDER BY name")
+                                            : NULL;
+    if (st) {
+        sqlite3_bind_text(st, 1, w->acct, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, w->reg, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, w->param_group, -1, SQLITE_STATIC);
+    }
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        buf_printf(&b, "%s = '", (const char *)sqlite3_column_text(st, 0));
+        for (const char *v = (const char *)sqlite3_column_text(st, 1); *v; v++) {
+            if (*v == '\n' || *v == '\r') continue;
+            buf_printf(&b, *v == '\'' ? "''" : *v == '\\' ? "\\\\" : "%c", *v);
+        }
+        buf_printf(&b, "'\n");
+    }
+    if (st) store_release(st);
+    str_t t = buf_str(&b);
+    const char *path = rds_file(a, app, w, node, "params.conf"), *tmp = arena_printf(a, "%s.new", path);
+    /* whole or not at all: the server may read it at any time */
+    return write_file(tmp, arena_strndup(a, t.p, t.len), 0644) && rename(tmp, path) == 0;
 }
 
 /* Makes the folder that holds path (mkdir -p of its parent). */
@@ -532,6 +597,7 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     }
     unlink(rds_file(a, app, w, node, "ready"));
     unlink(rds_file(a, app, w, node, "down"));
+    if (!write_params(a, app, w, node)) return -1;
     if (w->secret && !write_file(rds_file(a, app, w, node, "repl"), w->secret, 0600)) return -1;
     const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL};
     int link = -1;
@@ -563,6 +629,7 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
         m->port = w->port;
         m->replica = replica;
         snprintf(m->up, sizeof m->up, "%s", replica ? upstream(a, w) : "");
+        snprintf(m->params, sizeof m->params, "%s", w->param_key ? w->param_key : "");
         snprintf(m->booted_for, sizeof m->booted_for, "%s", w->status);
         if (m->link >= 0) close(m->link);
         m->link = link;
@@ -631,6 +698,27 @@ static void link_to(const char *key, const char *ip, pid_t pid, int port)
     snprintf(l.at, sizeof l.at, "%s", ip);
     snprintf(l.to.ip, sizeof l.to.ip, "%s", ip);
     fwd_link_set(key, link, &l, pid > 0 ? 1 : 0);
+}
+
+/* A DB parameter group changed since the running server's boot (or its
+ * last change): written again for the primary and the standby, whose
+ * servers reload it (CONTROL): dynamic parameters apply now, static ones
+ * at the next boot. */
+static void params_tick(arena_t *a, struct app *app, const row_t *w)
+{
+    const char *key = w->param_key ? w->param_key : "";
+    pthread_mutex_lock(&mu);
+    running_t *m = find(w->rid);
+    bool moved = m && strcmp(m->params, key) != 0;
+    if (moved) snprintf(m->params, sizeof m->params, "%s", key);
+    pthread_mutex_unlock(&mu);
+    if (!moved) return;
+    for (int node = 0; node < 2; node++) {
+        if (node != w->node && !w->standby_ip) continue;
+        if (access(arena_printf(a, "%s/disk", dir_of(a, app, w, node)), F_OK) != 0) continue;
+        if (write_params(a, app, w, node)) write_file(rds_file(a, app, w, node, "reload"), "", 0600);
+    }
+    log_info("rds: %s: DB parameter group %s written again", w->id, w->param_group ? w->param_group : "(default)");
 }
 
 /* The standby of a Multi-AZ instance (w->standby_ip set) that runs: booted
@@ -947,13 +1035,15 @@ unsigned rds_tick(struct app *app)
         store_stmt(db, "SELECT i.account, i.region, i.id, i.resource_id, i.status, i.master_user, i.password, "
                        "i.db_name, i.address, i.private_ip, i.port, i.standby_ip, i.repl_secret, i.node, i.failover, "
                        "i.snapshot, coalesce(i.snapshot_account, i.account), i.replica_of, s.resource_id, "
-                       "s.private_ip, s.port FROM db_instance i LEFT JOIN db_instance s ON s.account = i.account AND "
+                       "s.private_ip, s.port, i.param_group, i.param_group || '@' || (SELECT g.version FROM "
+                       "db_param_group g WHERE g.account = i.account AND g.region = i.region AND g.name = "
+                       "i.param_group) FROM db_instance i LEFT JOIN db_instance s ON s.account = i.account AND "
                        "s.region = i.region AND s.id = i.replica_of");
     row_t rows[MAX_RUNNING];
     size_t n = 0;
     while (st && n < MAX_RUNNING && sqlite3_step(st) == SQLITE_ROW) {
-        const char *c[21];
-        for (int i = 0; i < 21; i++) {
+        const char *c[23];
+        for (int i = 0; i < 23; i++) {
             const unsigned char *t = sqlite3_column_text(st, i);
             c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
         }
@@ -977,7 +1067,9 @@ unsigned rds_tick(struct app *app)
                             .replica_of = c[17],
                             .src_rid = c[18],
                             .src_ip = c[19],
-                            .src_port = sqlite3_column_int(st, 20)};
+                            .src_port = sqlite3_column_int(st, 20),
+                            .param_group = c[21],
+                            .param_key = c[22]};
     }
     if (st) store_release(st);
     snapshot_sweep(a, app, db);
@@ -1067,6 +1159,11 @@ unsigned rds_tick(struct app *app)
             pid = boot(a, app, w, false);
             busy = true;
             if (pid <= 0) continue;
+            /* booted with its parameter group as it is now */
+            set(db, w,
+                "UPDATE db_instance SET param_status = NULL WHERE account = ?1 AND region = ?2 AND id = ?3 AND ?4 IS "
+                "NOT "
+                "NULL");
         } else if (waking && ready(a, app, w)) {
             if (set(db, w,
                     "UPDATE db_instance SET status = 'available', password = NULL WHERE account = ?1 AND region = "
@@ -1078,6 +1175,7 @@ unsigned rds_tick(struct app *app)
             if ((m = find(w->rid))) snprintf(m->booted_for, sizeof m->booted_for, "available");
             pthread_mutex_unlock(&mu);
         }
+        params_tick(a, app, w);
         standby_tick(a, app, db, w);
         replica_tick(w);
         if (waking) busy = true;

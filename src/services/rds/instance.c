@@ -44,7 +44,7 @@ enum { MAX_INSTANCES = 40 };
     "SELECT id, resource_id, class, engine, version, master_user, db_name, storage, storage_type, port, "              \
     "subnet_group, "                                                                                                   \
     "vpc_id, zone, second_zone, multi_az, public, status, address, backup_days, protected, created_ms, "               \
-    "replica_of, " DB_REPLICAS " FROM db_instance "
+    "replica_of, " DB_REPLICAS ", param_group, param_status FROM db_instance "
 
 /* AWS (recorded): "The parameter DBInstanceIdentifier is not a valid
  * identifier. Identifiers must begin with a letter; must contain only ASCII
@@ -107,8 +107,8 @@ const char **rds__db_groups(arena_t *a, sqlite3 *db, str_t account, str_t region
 static val_t *db_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
 {
     arena_t *a = r->arena;
-    const char *c[23];
-    for (int i = 0; i < 23; i++) {
+    const char *c[25];
+    for (int i = 0; i < 25; i++) {
         const unsigned char *t = sqlite3_column_text(st, i);
         c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
     }
@@ -146,8 +146,11 @@ static val_t *db_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     val_t *pg = val_new(a, VAL_LIST), *pgm = val_new(a, VAL_STRUCT);
     char major[8];
     snprintf(major, sizeof major, "%.*s", (int)strcspn(c[4], "."), c[4]);
-    val_set_c(a, pgm, "DBParameterGroupName", val_cstr(a, arena_printf(a, "default.%s%s", c[3], major)));
-    val_set_c(a, pgm, "ParameterApplyStatus", val_cstr(a, "in-sync"));
+    /* its group (param.c; NULL: the family's default) and whether a change
+     * of it waits for a reboot */
+    val_set_c(a, pgm, "DBParameterGroupName",
+              val_cstr(a, c[23] ? c[23] : arena_printf(a, "default.%s%s", c[3], major)));
+    val_set_c(a, pgm, "ParameterApplyStatus", val_cstr(a, c[24] ? c[24] : "in-sync"));
     val_push(a, pg, pgm);
     val_set_c(a, v, "DBParameterGroups", pg);
     val_set_c(a, v, "AvailabilityZone", val_cstr(a, c[12]));
@@ -380,6 +383,11 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
                         "Requesting a specific availability zone is not valid for Multi-AZ "
                         "instances.");
     if (n->replica_of) group = n->group ? str_c(n->group) : STR_NULL;
+    /* its DB parameter group: the one asked, a replica's source's, or the
+     * family's default (NULL) */
+    const char *params = n->param_group;
+    str_t pgn = val_get_str(in, "DBParameterGroupName");
+    if (pgn.p && rds__param_group_check(r, db, pgn, &params) != GR_OK) return GR_ERR;
     rds__placement_t pl;
     /* a replica reaches its source at the source's address: never its own */
     for (int tries = 0; tries < 8; tries++) {
@@ -410,12 +418,13 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
     id_random_chars(rid, 26, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
     rid[26] = 0;
     st = store_stmt(
-        db, "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
-            "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
-            "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
-            "created_ms, standby_ip, snapshot, snapshot_account, replica_of, repl_secret) VALUES (?1, ?2, ?3, ?4, ?5, "
-            "'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, ?21, ?22, "
-            "?23, ?24, ?25, ?26, ?27, ?28)");
+        db,
+        "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
+        "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
+        "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
+        "created_ms, standby_ip, snapshot, snapshot_account, replica_of, repl_secret, param_group) VALUES (?1, ?2, "
+        "?3, ?4, ?5, 'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, "
+        "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
     bool ok = st && address;
     if (ok) {
         store_bind_str(st, 1, r->who.account);
@@ -446,6 +455,7 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         if (n->snapshot_account) sqlite3_bind_text(st, 26, n->snapshot_account, -1, SQLITE_STATIC);
         if (n->replica_of) sqlite3_bind_text(st, 27, n->replica_of, -1, SQLITE_STATIC);
         if (n->secret) sqlite3_bind_text(st, 28, n->secret, -1, SQLITE_STATIC);
+        if (params) sqlite3_bind_text(st, 29, params, -1, SQLITE_STATIC);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     if (st && store_release(st) != SQLITE_OK) ok = false;
@@ -741,6 +751,12 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &E_Combination,
                         "The master user password of read replica %.*s cannot be modified: it is its source's.",
                         STR_FMT(id));
+    /* a new DB parameter group: the engine writes it into the server,
+     * which reloads it; its static parameters wait for a reboot (AWS:
+     * pending-reboot, whatever ApplyImmediately says) */
+    const char *params = NULL;
+    str_t pgn = val_get_str(in, "DBParameterGroupName");
+    if (pgn.p && rds__param_group_check(r, db, pgn, &params) != GR_OK) return GR_ERR;
     /* to Multi-AZ: a standby zone and address, placed as at creation */
     const val_t *mz = val_get(in, "MultiAZ");
     rds__placement_t pl = {0};
@@ -786,6 +802,14 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
             sqlite3_bind_text(st, 4, pl.second, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 5, pl.standby_ip, -1, SQLITE_STATIC);
         }
+        ok = rds__run(st);
+    }
+    if (ok && pgn.p) {
+        sqlite3_stmt *st = rds__stmt(r, db, id,
+                                     "UPDATE db_instance SET param_group = ?4, param_status = CASE WHEN "
+                                     "param_group IS ?4 THEN param_status ELSE 'pending-reboot' END WHERE account = "
+                                     "?1 AND region = ?2 AND id = ?3");
+        if (st && params) sqlite3_bind_text(st, 4, params, -1, SQLITE_STATIC);
         ok = rds__run(st);
     }
     /* A new port: AWS reboots the instance for it, whatever

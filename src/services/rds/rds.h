@@ -50,6 +50,8 @@ val_t *rds__subnet_group_value(req_t *r, sqlite3 *db, str_t name);
  * item(row) in member, Marker when more remain. */
 int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sql, const char *member,
               val_t *(*item)(req_t *r, sqlite3_stmt *st, void *ctx), void *ctx);
+/* rds__page's MaxRecords and Marker, checked: GR_OK, or r failed. */
+int rds__page_args(req_t *r, const val_t *in, int64_t *max, long long *off);
 
 /* ==== DB instances (instance.c, engine.c) ==== */
 
@@ -73,11 +75,12 @@ str_t rds__identifier(req_t *r, str_t id, const char *param, size_t max);
  * shared it, else NULL. A read replica (replica.c): replica_of, its
  * source's id, the replication role's password (secret), the source's
  * subnet group (group, NULL for the default VPC's) and private address
- * (source_ip, which the replica's own must not be). */
+ * (source_ip, which the replica's own must not be), and its source's DB
+ * parameter group (param_group) unless in names one. */
 typedef struct {
     str_t cls, user, password, db_name, storage_type;
     const char *version, *snapshot, *snapshot_account;
-    const char *replica_of, *secret, *group, *source_ip;
+    const char *replica_of, *secret, *group, *source_ip, *param_group;
     int64_t storage, port, backup_days;
 } rds__new_t;
 int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, val_t *out);
@@ -129,8 +132,16 @@ typedef struct {
 int rds__place(req_t *r, sqlite3 *db, str_t group, str_t zone, bool multi, rds__placement_t *pl);
 /* A free endpoint address (127.203.0.0/16), NULL on a store failure. */
 const char *rds__address_pick(req_t *r, sqlite3 *db);
-/* The version of the host's PostgreSQL server ("15.18"), NULL without one. */
+/* The version of the host's PostgreSQL server ("15.18"), NULL without one;
+ * the folder of its programs; its DB parameter group family
+ * ("postgres15"). */
 const char *rds__engine_version(void);
+const char *rds__engine_bin(void);
+const char *rds__family(void);
+/* DB parameter group name (param.c) as an instance takes it: GR_OK with
+ * *stored its name as kept (NULL for the family's default group), or r
+ * failed (DBParameterGroupNotFound). */
+int rds__param_group_check(req_t *r, sqlite3 *db, str_t name, const char **stored);
 /* A running DB instance of a VPC as its network sees it (for EC2's
  * instances to reach it, services/ec2/peer.c): its machine, the private
  * address the engine listens at, the endpoint address, the port and its

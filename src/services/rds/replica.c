@@ -62,11 +62,12 @@ int rds_create_db_instance_read_replica(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &E_Combination, "Multi-AZ read replicas are not supported in gureum.");
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
-    sqlite3_stmt *st = rds__stmt(r, db, src,
-                                 "SELECT class, master_user, db_name, storage, storage_type, port, version, status, "
-                                 "backup_days, subnet_group, private_ip, repl_secret, (SELECT count(*) FROM "
-                                 "db_instance c WHERE c.account = ?1 AND c.region = ?2 AND c.replica_of = ?3) FROM "
-                                 "db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
+    sqlite3_stmt *st =
+        rds__stmt(r, db, src,
+                  "SELECT class, master_user, db_name, storage, storage_type, port, version, status, "
+                  "backup_days, subnet_group, private_ip, repl_secret, param_group, (SELECT count(*) FROM "
+                  "db_instance c WHERE c.account = ?1 AND c.region = ?2 AND c.replica_of = ?3) FROM "
+                  "db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
     if (sqlite3_step(st) != SQLITE_ROW) {
         int rc = store_release(st) == SQLITE_OK ? not_found(r, src) : GR_ERR;
@@ -90,9 +91,12 @@ int rds_create_db_instance_read_replica(req_t *r, const val_t *in, val_t *out)
                     .source_ip = arena_strdup(a, (const char *)sqlite3_column_text(st, 10)),
                     .secret = sqlite3_column_type(st, 11) != SQLITE_NULL
                                   ? arena_strdup(a, (const char *)sqlite3_column_text(st, 11))
-                                  : NULL};
+                                  : NULL,
+                    .param_group = sqlite3_column_type(st, 12) != SQLITE_NULL
+                                       ? arena_strdup(a, (const char *)sqlite3_column_text(st, 12))
+                                       : NULL};
     str_t status = store_col_str(a, st, 7);
-    int64_t backup_days = sqlite3_column_int64(st, 8), replicas = sqlite3_column_int64(st, 12);
+    int64_t backup_days = sqlite3_column_int64(st, 8), replicas = sqlite3_column_int64(st, 13);
     if (store_release(st) != SQLITE_OK) return GR_ERR;
     /* AWS (recorded): "Instance mydb is not in available state." */
     if (!str_eq_c(status, "available"))

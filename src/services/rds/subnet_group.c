@@ -313,24 +313,30 @@ int rds_describe_db_subnet_groups(req_t *r, const val_t *in, val_t *out)
                      "DBSubnetGroups", page_item, db);
 }
 
-int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sql, const char *member,
-              val_t *(*item)(req_t *r, sqlite3_stmt *st, void *ctx), void *ctx)
+int rds__page_args(req_t *r, const val_t *in, int64_t *max, long long *off)
 {
     /* AWS: MaxRecords "Default: 100. Constraints: Minimum 20, maximum 100."
      * The text is the one RDS answers for its Describe operations (not on
      * record for every one). */
-    int64_t max = 100;
-    const val_t *mr = val_get(in, "MaxRecords");
-    if (mr) {
-        max = val_get_int(in, "MaxRecords", 100);
-        if (max < 20 || max > 100)
+    *max = 100, *off = 0;
+    if (val_get(in, "MaxRecords")) {
+        *max = val_get_int(in, "MaxRecords", 100);
+        if (*max < 20 || *max > 100)
             return req_fail(r, &ERR_InvalidParameterValue,
-                            "Invalid value %lld for MaxRecords. Must be between 20 and 100", (long long)max);
+                            "Invalid value %lld for MaxRecords. Must be between 20 and 100", (long long)*max);
     }
-    long long off = 0;
     str_t marker = val_get_str(in, "Marker");
-    if (marker.p && (!str_to_i64(marker, &off) || off < 0))
+    if (marker.p && (!str_to_i64(marker, off) || *off < 0))
         return req_fail(r, &ERR_InvalidParameterValue, "The parameter Marker is not valid.");
+    return GR_OK;
+}
+
+int rds__page(req_t *r, const val_t *in, val_t *out, sqlite3 *db, const char *sql, const char *member,
+              val_t *(*item)(req_t *r, sqlite3_stmt *st, void *ctx), void *ctx)
+{
+    int64_t max;
+    long long off;
+    if (rds__page_args(r, in, &max, &off) != GR_OK) return GR_ERR;
     sqlite3_stmt *st = store_stmt(db, arena_printf(r->arena, "%s LIMIT ?3 OFFSET ?4", sql));
     if (!st) return GR_ERR;
     store_bind_str(st, 1, r->who.account);

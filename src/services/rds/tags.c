@@ -184,6 +184,10 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
         /* AWS (recorded): "DBSnapshot not found: mysnap" */
         return req_fail(r, &RDS_ERR_DBSnapshotNotFoundFault, "DBSnapshot not found: %.*s", STR_FMT(name));
     }
+    if (str_starts_with(rest, str_c("pg:"))) {
+        const char *stored;
+        return rds__param_group_check(r, db, str_sub(rest, 3, rest.len - 3), &stored);
+    }
     return req_fail(r, &ERR_InvalidParameterValue,
                     "The specified resource name does not match an RDS resource in this region.");
 }

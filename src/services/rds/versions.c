@@ -23,7 +23,7 @@ int rds_describe_db_engine_versions(req_t *r, const val_t *in, val_t *out)
                         (long long)max);
     if (version) {
         size_t vmaj = strcspn(version, ".");
-        const char *major = arena_strndup(a, version, vmaj), *family = arena_printf(a, "postgres%s", major);
+        const char *major = arena_strndup(a, version, vmaj), *family = rds__family();
         /* a version asked matches as its major ("15") or in full */
         bool match = (!engine.p || str_eq_c(engine, "postgres")) &&
                      (!want.p || str_eq_c(want, version) || str_eq_c(want, major)) &&
