@@ -3,8 +3,9 @@ builds it): an application load balancer over two subnets, a target group on por
 HTTP health check, two instances serving their host names registered as targets, a listener on
 port 80 forwarding to the group; the load balancer's DNS name answered by gureum's DNS server;
 requests reach both instances; a stopped instance is taken out; an Auto Scaling group registers
-its instances in the group (TargetGroupARNs); a network load balancer over TCP; tags; AWS's
-refusals; the classic API on the same endpoint still answered by the classic service; the CLIs.
+its instances in the group (TargetGroupARNs); a listener moved to another port (ModifyListener);
+a network load balancer over TCP; attributes (deletion protection refusing the deletion); tags;
+AWS's refusals; the classic API on the same endpoint still answered by the classic service; the CLIs.
 """
 import subprocess
 import urllib.request
@@ -119,6 +120,12 @@ def test_application_load_balancer_balances(gureum, elbv2, ec2, net, image):
     only = names[ids[1]].split(".")[0]
     assert all((fetch(addr) or "").split(".")[0] == only for _ in range(6))
 
+    # the listener moved to another port: the load balancer serves there, and no longer on 80
+    moved = elbv2.modify_listener(ListenerArn=listener["ListenerArn"], Port=8080)["Listeners"][0]
+    assert (moved["Port"], moved["DefaultActions"]) == (8080, listener["DefaultActions"])
+    wait_for(lambda: (fetch(addr, 8080) or "").split(".")[0] == only, timeout=10)
+    wait_for(lambda: fetch(addr) is None, timeout=10)
+
     # a target group in use is not deleted
     err, code = refused(elbv2.delete_target_group, TargetGroupArn=arn)
     assert (code, err["Code"]) == (400, "ResourceInUse")
@@ -126,7 +133,7 @@ def test_application_load_balancer_balances(gureum, elbv2, ec2, net, image):
     elbv2.delete_target_group(TargetGroupArn=arn)
     elbv2.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
     assert elbv2.describe_load_balancers()["LoadBalancers"] == []
-    assert wait_for(lambda: fetch(addr) is None, timeout=10) is None or True
+    wait_for(lambda: fetch(addr, 8080) is None, timeout=10)
     ec2.terminate_instances(InstanceIds=ids)
 
 
@@ -225,6 +232,71 @@ def test_refusals_and_tags(gureum, elbv2, net):
     assert classic.describe_load_balancers()["LoadBalancerDescriptions"] == []
     elbv2.delete_load_balancer(LoadBalancerArn=lb)
     elbv2.delete_target_group(TargetGroupArn=tg["TargetGroupArn"])
+
+
+def test_attributes(elbv2, net):
+    """AWS's attribute keys and defaults per kind of load balancer and target group; values kept and
+    reported; deletion protection refuses the deletion; other kinds' keys and bad values refused."""
+    vpc, subnets = net
+    alb = elbv2.create_load_balancer(Name="attr-alb", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    nlb = elbv2.create_load_balancer(Name="attr-nlb", Subnets=subnets, Type="network")["LoadBalancers"][0][
+        "LoadBalancerArn"]
+
+    def attrs(call, **kw):
+        return {a["Key"]: a["Value"] for a in call(**kw)["Attributes"]}
+
+    got = attrs(elbv2.describe_load_balancer_attributes, LoadBalancerArn=alb)
+    assert (got["idle_timeout.timeout_seconds"], got["deletion_protection.enabled"], got["routing.http2.enabled"],
+            got["load_balancing.cross_zone.enabled"]) == ("60", "false", "true", "true")
+    assert attrs(elbv2.describe_load_balancer_attributes, LoadBalancerArn=nlb)[
+        "load_balancing.cross_zone.enabled"] == "false"
+    got = attrs(elbv2.modify_load_balancer_attributes, LoadBalancerArn=alb, Attributes=[
+        {"Key": "idle_timeout.timeout_seconds", "Value": "120"}, {"Key": "deletion_protection.enabled", "Value": "true"}])
+    assert (got["idle_timeout.timeout_seconds"], got["deletion_protection.enabled"]) == ("120", "true")
+    assert attrs(elbv2.describe_load_balancer_attributes, LoadBalancerArn=alb)["idle_timeout.timeout_seconds"] == "120"
+    err, _ = refused(elbv2.delete_load_balancer, LoadBalancerArn=alb)
+    assert (err["Code"], err["Message"]) == (
+        "OperationNotPermitted", "Load balancer '%s' cannot be deleted because deletion protection is enabled" % alb)
+    for arn, key, value in [(nlb, "routing.http2.enabled", "true"), (alb, "no.such.key", "1")]:
+        err, _ = refused(elbv2.modify_load_balancer_attributes, LoadBalancerArn=arn,
+                         Attributes=[{"Key": key, "Value": value}])
+        assert (err["Code"], err["Message"]) == ("InvalidConfigurationRequest", "Key %s not valid" % key)
+    for value in ("0", "4001", "soon"):
+        err, _ = refused(elbv2.modify_load_balancer_attributes, LoadBalancerArn=alb,
+                         Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": value}])
+        assert err["Code"] == "InvalidConfigurationRequest", value
+    tg = elbv2.create_target_group(Name="attr-tg", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0][
+        "TargetGroupArn"]
+    got = attrs(elbv2.describe_target_group_attributes, TargetGroupArn=tg)
+    assert (got["deregistration_delay.timeout_seconds"], got["stickiness.enabled"], got["stickiness.type"]) == (
+        "300", "false", "lb_cookie")
+    got = attrs(elbv2.modify_target_group_attributes, TargetGroupArn=tg, Attributes=[
+        {"Key": "deregistration_delay.timeout_seconds", "Value": "30"}])
+    assert got["deregistration_delay.timeout_seconds"] == "30"
+    err, _ = refused(elbv2.modify_target_group_attributes, TargetGroupArn=tg,
+                     Attributes=[{"Key": "stickiness.type", "Value": "source_ip"}])
+    assert err["Code"] == "InvalidConfigurationRequest"
+    tcp = elbv2.create_target_group(Name="attr-tcp", Protocol="TCP", Port=80, VpcId=vpc)["TargetGroups"][0][
+        "TargetGroupArn"]
+    assert attrs(elbv2.describe_target_group_attributes, TargetGroupArn=tcp)["stickiness.type"] == "source_ip"
+    err, _ = refused(elbv2.describe_target_group_attributes, TargetGroupArn=tg.replace("attr-tg", "nope-tg"))
+    assert err["Code"] == "TargetGroupNotFound"
+    # a listener moved onto a port another one listens on is refused
+    a = elbv2.create_listener(LoadBalancerArn=nlb, Protocol="TCP", Port=81,
+                              DefaultActions=[{"Type": "forward", "TargetGroupArn": tcp}])["Listeners"][0]["ListenerArn"]
+    elbv2.create_listener(LoadBalancerArn=nlb, Protocol="TCP", Port=82,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tcp}])
+    err, _ = refused(elbv2.modify_listener, ListenerArn=a, Port=82)
+    assert err["Code"] == "DuplicateListener"
+    err, _ = refused(elbv2.modify_listener, ListenerArn=a, Protocol="HTTP")
+    assert err["Code"] == "UnsupportedProtocol"
+    assert elbv2.modify_listener(ListenerArn=a, Port=83)["Listeners"][0]["Port"] == 83
+    elbv2.modify_load_balancer_attributes(LoadBalancerArn=alb, Attributes=[
+        {"Key": "deletion_protection.enabled", "Value": "false"}])
+    for arn in (alb, nlb):
+        elbv2.delete_load_balancer(LoadBalancerArn=arn)
+    for arn in (tg, tcp):
+        elbv2.delete_target_group(TargetGroupArn=arn)
 
 
 def test_cli(gureum, cli, net):

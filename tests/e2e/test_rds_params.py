@@ -2,11 +2,13 @@
 engine's own (DescribeEngineDefaultParameters, DescribeDBParameters), a value PostgreSQL refuses is
 refused; an instance created in a group runs its server with the group's values (SHOW at the
 endpoint); a dynamic parameter changed with ApplyMethod immediate applies at once, a static one
-waits for a reboot (ParameterApplyStatus pending-reboot); ResetDBParameterGroup; ModifyDBInstance
+waits for a reboot (ParameterApplyStatus pending-reboot), of the Multi-AZ standby too; ResetDBParameterGroup; ModifyDBInstance
 moving an instance to another group; AWS's refusals (an immediate static parameter, an unknown
 parameter, the default group, a group in use); and the AWS CLIs.
 """
+import glob
 import json
+import os
 
 import pytest
 
@@ -102,7 +104,7 @@ def test_parameters_applied(gureum, rds, family):
         "work_mem": ("8192", "immediate", "user"), "max_connections": ("50", "pending-reboot", "user")}
     rds.create_db_instance(DBInstanceIdentifier="pdb", Engine="postgres", DBInstanceClass="db.t3.micro",
                            MasterUsername="dbadmin", MasterUserPassword="secret-pass1", AllocatedStorage=20,
-                           DBParameterGroupName="tuned")
+                           DBParameterGroupName="tuned", MultiAZ=True)
     ep = available(rds, "pdb")["Endpoint"]
     assert group_of(rds, "pdb") == {"DBParameterGroupName": "tuned", "ParameterApplyStatus": "in-sync"}
     assert (show(ep, "work_mem"), show(ep, "max_connections")) == ("8MB", "50")
@@ -121,6 +123,17 @@ def test_parameters_applied(gureum, rds, family):
     available(rds, "pdb")
     assert show(ep, "max_connections") == "60"
     assert group_of(rds, "pdb")["ParameterApplyStatus"] == "in-sync"
+    # the standby was booted again with the primary: after a failover it serves with the same value
+    wait_for(lambda: psql(ep, "dbadmin", "secret-pass1", "postgres",
+                          "SELECT state FROM pg_stat_replication").stdout.split() == ["streaming"], timeout=60, step=0.3)
+    rds.reboot_db_instance(DBInstanceIdentifier="pdb", ForceFailover=True)
+    available(rds, "pdb")
+    assert show(ep, "max_connections") == "60" and show(ep, "transaction_read_only") == "off"
+    # (a standby left with fewer connections than its primary would have stopped replaying: PostgreSQL
+    # logs that it has "insufficient parameter settings")
+    logs = glob.glob(os.path.join(gureum.data_dir, "rds", "*", "*", "pdb", "**", "var", "lib", "rds", "log", "*"),
+                     recursive=True)
+    assert logs and not any("insufficient parameter settings" in open(f, errors="replace").read() for f in logs)
     # reset: the engine's default again
     rds.reset_db_parameter_group(DBParameterGroupName="tuned", Parameters=[
         {"ParameterName": "work_mem", "ApplyMethod": "immediate"}])

@@ -4,7 +4,7 @@
  * DNS names) and Auto Scaling (target groups).
  *
  * lb.c serves load balancers, listeners and tags; tg.c target groups and
- * their targets; balance.c, on the ticker thread, health-checks the
+ * their targets; attr.c both's attributes; balance.c, on the ticker thread, health-checks the
  * targets inside their instances' machines and keeps one pool forward per
  * listener over its target group's healthy targets. ELBv2 asks EC2 about
  * instances through ec2_instance_target and never reads EC2's tables. */
@@ -44,6 +44,10 @@ const char *elbv2__cs(arena_t *a, str_t s);
 int elbv2__check_name(req_t *r, str_t name, const char *what);
 /* 16 lowercase hex digits, the last part of AWS's ARNs. */
 const char *elbv2__hex_id(arena_t *a);
+
+/* attr.c's: whether resource arn's attribute key is set to value (1, 0;
+ * -1 on a failure). */
+int elbv2__attr_is(sqlite3 *db, const char *arn, const char *key, const char *value);
 
 /* balance.c's, for DescribeTargetHealth: the target's State, Reason and
  * Description (static strings; reason and description NULL when healthy). */

@@ -1,6 +1,6 @@
 /* lb.c — Elastic Load Balancing v2's load balancers, listeners and tags:
- * Create/Describe/DeleteLoadBalancer(s), Create/Describe/DeleteListener(s),
- * Add/Describe/RemoveTags.
+ * Create/Describe/DeleteLoadBalancer(s), Create/Describe/Modify/
+ * DeleteListener(s), Add/Describe/RemoveTags (attributes: attr.c).
  *
  * A load balancer (application or network) gets an address of its own,
  * 127.204.0.0/16 on the host's loopback, where balance.c listens on each
@@ -314,8 +314,14 @@ int elbv2_delete_load_balancer(req_t *r, const val_t *in, val_t *out)
     /* AWS (recorded): deleting one that is not there succeeds */
     if (!f) return GR_OK;
     const char *x = arena_cstr(a, arn);
+    int protect = elbv2__attr_is(db, x, "deletion_protection.enabled", "true");
+    if (protect < 0) return GR_ERR;
+    if (protect) /* AWS (recorded) */
+        return req_fail(r, &ELBV2_ERR_OperationNotPermittedException,
+                        "Load balancer '%s' cannot be deleted because deletion protection is enabled", x);
     if (store_exec(db, "BEGIN IMMEDIATE") != GR_OK) return GR_ERR;
     bool ok = STORE_RUN(db, "DELETE FROM listener WHERE lb_arn = ?1", x) &&
+              STORE_RUN(db, "DELETE FROM elb2_attr WHERE arn = ?1", x) &&
               STORE_RUN(db, "DELETE FROM lb2_zone WHERE lb_arn = ?1", x) &&
               STORE_RUN(db, "DELETE FROM lb2_sg WHERE lb_arn = ?1", x) &&
               STORE_RUN(db, "DELETE FROM lb2_tag WHERE arn = ?1 OR arn LIKE ?2", x, arena_printf(a, "%s/%%", x)) &&
@@ -392,6 +398,82 @@ static val_t *listener_value(req_t *r, sqlite3_stmt *st)
 
 #define LISTENER_COLS "SELECT arn, lb_arn, port, protocol, actions FROM listener "
 
+/* A listener's protocol and port, for a network load balancer or an
+ * application one: GR_OK, or r failed as AWS refuses. */
+static int listener_check(req_t *r, bool network, str_t proto, int64_t port)
+{
+    if (str_eq_c(proto, "HTTPS") || str_eq_c(proto, "TLS"))
+        return req_fail(r, &ELBV2_ERR_UnsupportedProtocolException,
+                        "%.*s listeners are not served by gureum (no TLS termination): use %s", STR_FMT(proto),
+                        network ? "TCP" : "HTTP");
+    /* AWS (recorded code) */
+    if (network ? !str_eq_c(proto, "TCP") : !str_eq_c(proto, "HTTP"))
+        return req_fail(r, &ELBV2_ERR_UnsupportedProtocolException,
+                        "Protocol '%.*s' is not supported for a%s load balancer", STR_FMT(proto),
+                        network ? " network" : "n application");
+    if (port < 1 || port > 65535) return req_fail(r, &ERR_ValidationError, "A listener port must be 1-65535");
+    return GR_OK;
+}
+
+/* How many listeners load balancer lb has, when none but except (NULL:
+ * any) listens on port; -1 with r failed (DuplicateListener) or on a
+ * failure. */
+static int64_t port_free(req_t *r, sqlite3 *db, str_t lb, int64_t port, str_t except)
+{
+    sqlite3_stmt *st = store_stmt(
+        db, "SELECT count(*), coalesce(sum(port = ?2 AND arn IS NOT ?3), 0) FROM listener WHERE lb_arn = ?1");
+    if (!st) return -1;
+    store_bind_str(st, 1, lb);
+    sqlite3_bind_int64(st, 2, port);
+    if (except.p) store_bind_str(st, 3, except);
+    int64_t count = 0, same = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) count = sqlite3_column_int64(st, 0), same = sqlite3_column_int64(st, 1);
+    if (store_release(st) != SQLITE_OK) return -1;
+    /* AWS (recorded) */
+    if (same) {
+        req_fail(r, &ELBV2_ERR_DuplicateListenerException,
+                 "A listener already exists on this port for this load balancer");
+        return -1;
+    }
+    return count;
+}
+
+/* The caller's listener arn: its load balancer, port, protocol and
+ * whether the load balancer is a network one (when lb is not NULL); GR_OK,
+ * or r failed (ListenerNotFound). */
+static int listener_find(req_t *r, sqlite3 *db, str_t arn, str_t *lb, int64_t *port, str_t *proto, bool *network)
+{
+    sqlite3_stmt *st = store_stmt(db, "SELECT l.lb_arn, l.port, l.protocol, b.type FROM listener l JOIN lb2 b ON "
+                                      "b.arn = l.lb_arn WHERE l.arn = ?1 AND b.account = ?2 AND b.region = ?3");
+    if (!st) return GR_ERR;
+    store_bind_str(st, 1, arn);
+    store_bind_str(st, 2, r->who.account);
+    store_bind_str(st, 3, r->region);
+    bool have = sqlite3_step(st) == SQLITE_ROW;
+    if (have && lb) {
+        *lb = store_col_str(r->arena, st, 0), *proto = store_col_str(r->arena, st, 2);
+        *port = sqlite3_column_int64(st, 1);
+        *network = !strcmp((const char *)sqlite3_column_text(st, 3), "network");
+    }
+    if (store_release(st) != SQLITE_OK) return GR_ERR;
+    /* AWS (recorded) */
+    if (!have) return req_fail(r, &ELBV2_ERR_ListenerNotFoundException, "One or more listeners not found");
+    return GR_OK;
+}
+
+/* out's Listeners: listener arn's value. */
+static int listener_answer(req_t *r, sqlite3 *db, const char *arn, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3_stmt *st = store_stmt(db, LISTENER_COLS "WHERE arn = ?1");
+    if (!st) return GR_ERR;
+    sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
+    val_t *list = val_new(a, VAL_LIST);
+    if (sqlite3_step(st) == SQLITE_ROW) val_push(a, list, listener_value(r, st));
+    store_release(st);
+    return val_set_c(a, out, "Listeners", list);
+}
+
 int elbv2_create_listener(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -406,32 +488,13 @@ int elbv2_create_listener(req_t *r, const val_t *in, val_t *out)
     str_t proto = val_get_str(in, "Protocol");
     if (!proto.p) proto = network ? STR("TCP") : STR("HTTP");
     int64_t port = val_get_int(in, "Port", network ? 0 : str_eq_c(proto, "HTTPS") ? 443 : 80);
-    if (str_eq_c(proto, "HTTPS") || str_eq_c(proto, "TLS"))
-        return req_fail(r, &ELBV2_ERR_UnsupportedProtocolException,
-                        "%.*s listeners are not served by gureum (no TLS termination): use %s", STR_FMT(proto),
-                        network ? "TCP" : "HTTP");
-    /* AWS (recorded code) */
-    if (network ? !str_eq_c(proto, "TCP") : !str_eq_c(proto, "HTTP"))
-        return req_fail(r, &ELBV2_ERR_UnsupportedProtocolException,
-                        "Protocol '%.*s' is not supported for a%s load balancer", STR_FMT(proto),
-                        network ? " network" : "n application");
-    if (port < 1 || port > 65535) return req_fail(r, &ERR_ValidationError, "A listener port must be 1-65535");
+    if (listener_check(r, network, proto, port) != GR_OK) return GR_ERR;
     str_t tgs[8];
     size_t ntg;
     const val_t *actions = val_get(in, "DefaultActions");
     if (action_groups(r, db, actions, network, tgs, &ntg) != GR_OK) return GR_ERR;
-    sqlite3_stmt *st = store_stmt(db, "SELECT count(*), sum(port = ?2) FROM listener WHERE lb_arn = ?1");
-    int64_t count = 0, same = 0;
-    if (st) {
-        store_bind_str(st, 1, lb);
-        sqlite3_bind_int64(st, 2, port);
-        if (sqlite3_step(st) == SQLITE_ROW) count = sqlite3_column_int64(st, 0), same = sqlite3_column_int64(st, 1);
-        store_release(st);
-    }
-    /* AWS (recorded) */
-    if (same)
-        return req_fail(r, &ELBV2_ERR_DuplicateListenerException,
-                        "A listener already exists on this port for this load balancer");
+    int64_t count = port_free(r, db, lb, port, STR_NULL);
+    if (count < 0) return GR_ERR;
     if (count >= MAX_LISTENERS)
         return req_fail(r, &ELBV2_ERR_TooManyListenersException, "The maximum number of listeners has been reached");
     /* arn:…:loadbalancer/app/NAME/ID → arn:…:listener/app/NAME/ID/HEX */
@@ -444,13 +507,34 @@ int elbv2_create_listener(req_t *r, const val_t *in, val_t *out)
                    arn, l, arena_lld(a, port), arena_cstr(a, proto), arena_cstr(a, val_json_text(a, actions)),
                    arena_lld(a, time_now_us())))
         return GR_ERR;
-    st = store_stmt(db, LISTENER_COLS "WHERE arn = ?1");
-    if (!st) return GR_ERR;
-    sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
-    val_t *list = val_new(a, VAL_LIST);
-    if (sqlite3_step(st) == SQLITE_ROW) val_push(a, list, listener_value(r, st));
-    store_release(st);
-    return val_set_c(a, out, "Listeners", list);
+    return listener_answer(r, db, arn, out);
+}
+
+/* ModifyListener: its port, protocol and default actions; the balancer
+ * (balance.c) listens on the new port and forwards to the new target
+ * groups at its next tick. */
+int elbv2_modify_listener(req_t *r, const val_t *in, val_t *out)
+{
+    arena_t *a = r->arena;
+    sqlite3 *db = elbv2__db(r->app);
+    if (!db) return GR_ERR;
+    str_t arn = val_get_str(in, "ListenerArn"), lb, proto;
+    int64_t port;
+    bool network;
+    if (listener_find(r, db, arn, &lb, &port, &proto, &network) != GR_OK) return GR_ERR;
+    if (val_get(in, "Protocol")) proto = val_get_str(in, "Protocol");
+    port = val_get_int(in, "Port", port);
+    if (listener_check(r, network, proto, port) != GR_OK || port_free(r, db, lb, port, arn) < 0) return GR_ERR;
+    const val_t *actions = val_get(in, "DefaultActions");
+    str_t tgs[8];
+    size_t ntg;
+    if (actions && action_groups(r, db, actions, network, tgs, &ntg) != GR_OK) return GR_ERR;
+    const char *x = arena_cstr(a, arn);
+    if (!STORE_RUN(db, "UPDATE listener SET port = ?2, protocol = ?3, actions = coalesce(?4, actions) WHERE arn = ?1",
+                   x, arena_lld(a, port), arena_cstr(a, proto),
+                   actions ? arena_cstr(a, val_json_text(a, actions)) : NULL))
+        return GR_ERR;
+    return listener_answer(r, db, x, out);
 }
 
 int elbv2_describe_listeners(req_t *r, const val_t *in, val_t *out)
@@ -496,16 +580,7 @@ int elbv2_delete_listener(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = elbv2__db(r->app);
     if (!db) return GR_ERR;
     str_t arn = val_get_str(in, "ListenerArn");
-    sqlite3_stmt *st = store_stmt(db, "SELECT 1 FROM listener WHERE arn = ?1 AND lb_arn IN (SELECT arn FROM lb2 "
-                                      "WHERE account = ?2 AND region = ?3)");
-    if (!st) return GR_ERR;
-    store_bind_str(st, 1, arn);
-    store_bind_str(st, 2, r->who.account);
-    store_bind_str(st, 3, r->region);
-    bool have = sqlite3_step(st) == SQLITE_ROW;
-    if (store_release(st) != SQLITE_OK) return GR_ERR;
-    /* AWS (recorded) */
-    if (!have) return req_fail(r, &ELBV2_ERR_ListenerNotFoundException, "One or more listeners not found");
+    if (listener_find(r, db, arn, NULL, NULL, NULL, NULL) != GR_OK) return GR_ERR;
     return STORE_RUN(db, "DELETE FROM listener WHERE arn = ?1", arena_cstr(a, arn)) ? GR_OK : GR_ERR;
 }
 

@@ -291,7 +291,8 @@ int elbv2_delete_target_group(req_t *r, const val_t *in, val_t *out)
                         STR_FMT(arn));
     const char *x = arena_cstr(a, arn);
     if (!STORE_RUN(db, "DELETE FROM tg_target WHERE tg_arn = ?1", x) ||
-        !STORE_RUN(db, "DELETE FROM lb2_tag WHERE arn = ?1", x) || !STORE_RUN(db, "DELETE FROM tg WHERE arn = ?1", x))
+        !STORE_RUN(db, "DELETE FROM lb2_tag WHERE arn = ?1", x) ||
+        !STORE_RUN(db, "DELETE FROM elb2_attr WHERE arn = ?1", x) || !STORE_RUN(db, "DELETE FROM tg WHERE arn = ?1", x))
         return GR_ERR;
     elbv2__forget(x, NULL);
     return GR_OK;

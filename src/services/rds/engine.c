@@ -1153,6 +1153,15 @@ unsigned rds_tick(struct app *app)
             forget(w->rid);
             up = false;
             pid = -1;
+            /* a standby booted before its group's last change boots again
+             * with the primary, so that both run its static parameters
+             * (PostgreSQL's standby needs some at least as high as its
+             * primary's) */
+            pthread_mutex_lock(&mu);
+            running_t *sb = find(skey);
+            bool behind = sb && strcmp(sb->params, w->param_key ? w->param_key : "") != 0;
+            pthread_mutex_unlock(&mu);
+            if (behind) forget(skey);
         }
         if (!up || pid < 0) {
             if (pid > 0) forget(w->rid); /* a machine whose server ended */
