@@ -399,7 +399,7 @@ def test_shared_snapshot(gureum, rds, source):
                                      ValuesToRemove=[ALT[0]])
     assert ids(alt, IncludeShared=True) == ["mine"]
     err, _ = refused(alt.copy_db_snapshot, SourceDBSnapshotIdentifier=arn, TargetDBSnapshotIdentifier="again")
-    assert err["Code"] == "DBSnapshotNotFound"
+    assert (err["Code"], err["Message"]) == ("DBSnapshotNotFound", "DBSnapshot not found: " + arn)
     # public: every account's, listed as public (IncludePublic, SnapshotType public)
     rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="shared-1", AttributeName="restore", ValuesToAdd=["all"])
     assert ids(alt, IncludeShared=True) == ["mine"] and ids(alt, IncludePublic=True) == [arn, "mine"]

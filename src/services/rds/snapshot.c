@@ -420,6 +420,8 @@ int rds_copy_db_snapshot(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st = snap_row_of(r, db, account, region, src);
     const char *status = st ? arena_strdup(a, (const char *)sqlite3_column_text(st, 12)) : NULL;
     if (st && store_release(st) != SQLITE_OK) return rds__end(db, false);
+    /* not found: named as given (an ARN stays an ARN) */
+    if (!status && r->err == E_SNAP_NOTFOUND) snap_not_found(r, want);
     if (!status) return rds__end(db, false);
     int rc = GR_OK;
     if (strcmp(status, "available") != 0)
