@@ -1,6 +1,6 @@
 """test_rds_params.py — RDS DB parameter groups on a PostgreSQL DB instance: the parameters are the
 engine's own (DescribeEngineDefaultParameters, DescribeDBParameters), a value PostgreSQL refuses is
-refused; an instance created in a group runs its server with the group's values (SHOW at the
+refused; CopyDBParameterGroup; an instance created in a group runs its server with the group's values (SHOW at the
 endpoint); a dynamic parameter changed with ApplyMethod immediate applies at once, a static one
 waits for a reboot (ParameterApplyStatus pending-reboot), of the Multi-AZ standby too; ResetDBParameterGroup; ModifyDBInstance
 moving an instance to another group; AWS's refusals (an immediate static parameter, an unknown
@@ -102,6 +102,24 @@ def test_parameters_applied(gureum, rds, family):
                                                                      Source="user")["Parameters"]}
     assert {k: (v["ParameterValue"], v["ApplyMethod"], v["Source"]) for k, v in user.items()} == {
         "work_mem": ("8192", "immediate", "user"), "max_connections": ("50", "pending-reboot", "user")}
+    # a copy holds the same parameters; a copy of the default group none
+    copy = rds.copy_db_parameter_group(SourceDBParameterGroupIdentifier="arn:aws:rds:us-east-1:000000000000:pg:tuned",
+                                       TargetDBParameterGroupIdentifier="Tuned-Copy",
+                                       TargetDBParameterGroupDescription="copy")["DBParameterGroup"]
+    assert (copy["DBParameterGroupName"], copy["DBParameterGroupFamily"], copy["Description"]) == (
+        "tuned-copy", family, "copy")
+    assert rds.describe_db_parameters(DBParameterGroupName="tuned-copy", Source="user")["Parameters"] == \
+        rds.describe_db_parameters(DBParameterGroupName="tuned", Source="user")["Parameters"]
+    rds.copy_db_parameter_group(SourceDBParameterGroupIdentifier="default." + family,
+                                TargetDBParameterGroupIdentifier="plain", TargetDBParameterGroupDescription="copy")
+    assert rds.describe_db_parameters(DBParameterGroupName="plain", Source="user")["Parameters"] == []
+    for src, target, code in [("nothere", "x", "DBParameterGroupNotFound"), ("tuned", "plain",
+                                                                              "DBParameterGroupAlreadyExists")]:
+        err, _ = refused(rds.copy_db_parameter_group, SourceDBParameterGroupIdentifier=src,
+                         TargetDBParameterGroupIdentifier=target, TargetDBParameterGroupDescription="copy")
+        assert err["Code"] == code, (src, err)
+    for name in ("tuned-copy", "plain"):
+        rds.delete_db_parameter_group(DBParameterGroupName=name)
     rds.create_db_instance(DBInstanceIdentifier="pdb", Engine="postgres", DBInstanceClass="db.t3.micro",
                            MasterUsername="dbadmin", MasterUserPassword="secret-pass1", AllocatedStorage=20,
                            DBParameterGroupName="tuned", MultiAZ=True)

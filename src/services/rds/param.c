@@ -1,5 +1,5 @@
-/* param.c — Amazon RDS DB parameter groups: Create/Describe/Modify/Reset/
- * DeleteDBParameterGroup, DescribeDBParameters and
+/* param.c — Amazon RDS DB parameter groups: Create/Copy/Describe/Modify/
+ * Reset/DeleteDBParameterGroup, DescribeDBParameters and
  * DescribeEngineDefaultParameters.
  *
  * A group's parameters are the engine's own: the catalog is what the
@@ -277,19 +277,13 @@ static const char *groups_sql(arena_t *a)
                         family, family, family);
 }
 
-int rds_create_db_parameter_group(req_t *r, const val_t *in, val_t *out)
+/* A new group of the caller's, name, of family, with its description and
+ * tags, holding a copy of the parameters of group copy_of (STR_NULL:
+ * none); answered as CreateDBParameterGroup answers. */
+static int group_new(req_t *r, sqlite3 *db, str_t name, str_t family, str_t desc, const val_t *tags, str_t copy_of,
+                     val_t *out)
 {
     arena_t *a = r->arena;
-    sqlite3 *db = rds__db(r->app);
-    if (!db) return GR_ERR;
-    str_t name = group_name(r, val_get_str(in, "DBParameterGroupName"));
-    if (!name.p) return GR_ERR;
-    str_t family = val_get_str(in, "DBParameterGroupFamily"), desc = val_get_str(in, "Description");
-    const char *have = rds__family();
-    if (!have || !str_eq_c(family, have))
-        return req_fail(r, &ERR_InvalidParameterValue,
-                        "The parameter DBParameterGroupFamily %.*s is not served by gureum: its engine is %s.",
-                        STR_FMT(family), have ? have : "missing");
     if (str_starts_with(name, str_c("default")))
         return req_fail(r, &ERR_InvalidParameterValue, "The parameter group name %.*s is reserved.", STR_FMT(name));
     if (rds__begin(db) != GR_OK) return GR_ERR;
@@ -313,7 +307,14 @@ int rds_create_db_parameter_group(req_t *r, const val_t *in, val_t *out)
         store_bind_str(st, 4, family);
         store_bind_str(st, 5, desc);
     }
-    bool ok = rds__run(st) && rds__tags_put(r, db, str_c(rds__arn(r, "pg", name)), val_get(in, "Tags")) == GR_OK;
+    bool ok = rds__run(st) && rds__tags_put(r, db, str_c(rds__arn(r, "pg", name)), tags) == GR_OK;
+    if (ok && copy_of.p) {
+        st = rds__stmt(r, db, name,
+                       "INSERT INTO db_param (account, region, grp, name, value, method) SELECT account, region, ?3, "
+                       "name, value, method FROM db_param WHERE account = ?1 AND region = ?2 AND grp = ?4");
+        if (st) store_bind_str(st, 4, copy_of);
+        ok = rds__run(st);
+    }
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
     val_t *v = val_new(a, VAL_STRUCT);
     val_set_c(a, v, "DBParameterGroupName", val_str(a, name));
@@ -321,6 +322,40 @@ int rds_create_db_parameter_group(req_t *r, const val_t *in, val_t *out)
     val_set_c(a, v, "Description", val_str(a, desc));
     val_set_c(a, v, "DBParameterGroupArn", val_cstr(a, rds__arn(r, "pg", name)));
     return val_set_c(a, out, "DBParameterGroup", v);
+}
+
+int rds_create_db_parameter_group(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    str_t name = group_name(r, val_get_str(in, "DBParameterGroupName"));
+    if (!name.p) return GR_ERR;
+    str_t family = val_get_str(in, "DBParameterGroupFamily");
+    const char *have = rds__family();
+    if (!have || !str_eq_c(family, have))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter DBParameterGroupFamily %.*s is not served by gureum: its engine is %s.",
+                        STR_FMT(family), have ? have : "missing");
+    return group_new(r, db, name, family, val_get_str(in, "Description"), val_get(in, "Tags"), STR_NULL, out);
+}
+
+/* CopyDBParameterGroup: the source by name or ARN (the caller's account
+ * and region), the default group included. */
+int rds_copy_db_parameter_group(req_t *r, const val_t *in, val_t *out)
+{
+    sqlite3 *db = rds__db(r->app);
+    if (!db) return GR_ERR;
+    str_t want = val_get_str(in, "SourceDBParameterGroupIdentifier"), account, region, src;
+    if (!rds__ref(r, "pg", want, &account, &region, &src) || !str_eq(account, r->who.account) ||
+        !str_eq(region, r->region))
+        return not_found(r, want);
+    int w = which(r, db, src);
+    if (w <= 0) return GR_ERR;
+    str_t name = group_name(r, val_get_str(in, "TargetDBParameterGroupIdentifier"));
+    if (!name.p) return GR_ERR;
+    const char *family = rds__family();
+    return group_new(r, db, name, str_c(family ? family : ""), val_get_str(in, "TargetDBParameterGroupDescription"),
+                     val_get(in, "Tags"), w == 1 ? group_name(r, src) : STR_NULL, out);
 }
 
 int rds_describe_db_parameter_groups(req_t *r, const val_t *in, val_t *out)
