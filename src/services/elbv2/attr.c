@@ -2,10 +2,11 @@
  * ModifyLoadBalancerAttributes and Describe/ModifyTargetGroupAttributes.
  *
  * Each kind of load balancer (application, network) and of target group
- * (HTTP or TCP protocols, Lambda targets) has AWS's set of keys with AWS's
- * defaults (Elastic Load Balancing's API reference, LoadBalancerAttribute
- * and TargetGroupAttribute); a value set is kept (elb2_attr) and reported,
- * a key of another kind refused as AWS refuses it. What the balancer here
+ * (HTTP or TCP; gureum's targets are instances) has AWS's set of keys
+ * with AWS's defaults (Elastic Load Balancing's API reference,
+ * LoadBalancerAttribute and TargetGroupAttribute); a value set is kept
+ * (elb2_attr) and reported, a key of another kind refused as AWS refuses
+ * it. What the balancer here
  * acts on: deletion_protection.enabled (lb.c refuses DeleteLoadBalancer).
  * The others are kept and reported only: there are no access, connection
  * or health-check logs, the balancer forwards whole connections (no
@@ -94,8 +95,6 @@ static const attr_t TG_TCP[] = {{"deregistration_delay.connection_termination.en
                                 TG_HEALTH,
                                 {NULL, NULL, NULL}};
 
-static const attr_t TG_LAMBDA[] = {{"lambda.multi_value_headers.enabled", "false", "bool"}, {NULL, NULL, NULL}};
-
 /* Whether value is one of spec's values (see attr_t). */
 static bool valid(const char *spec, str_t value)
 {
@@ -112,12 +111,11 @@ static bool valid(const char *spec, str_t value)
 }
 
 /* The set of keys of a resource: a load balancer's type ("application",
- * "network") or a target group's protocol and target type. */
-static const attr_t *keys_of(const char *kind, const char *target_type)
+ * "network") or a target group's protocol. */
+static const attr_t *keys_of(const char *kind)
 {
     if (!strcmp(kind, "application")) return ALB;
     if (!strcmp(kind, "network")) return NLB;
-    if (target_type && !strcmp(target_type, "lambda")) return TG_LAMBDA;
     return !strcmp(kind, "HTTP") || !strcmp(kind, "HTTPS") ? TG_HTTP : TG_TCP;
 }
 
@@ -145,23 +143,19 @@ static val_t *attributes(req_t *r, sqlite3 *db, const attr_t *keys, str_t arn)
 }
 
 /* The kind of the caller's resource arn: a load balancer's type, or a
- * target group's protocol (and its target type); NULL when it has none
- * (r failed as AWS refuses) or on a failure. */
-static const char *kind_of(req_t *r, sqlite3 *db, str_t arn, bool lb, const char **target_type)
+ * target group's protocol; NULL when it has none (r failed as AWS
+ * refuses) or on a failure. */
+static const char *kind_of(req_t *r, sqlite3 *db, str_t arn, bool lb)
 {
-    sqlite3_stmt *st = store_stmt(db, lb ? "SELECT type, NULL FROM lb2 WHERE account = ?1 AND region = ?2 AND arn = ?3"
-                                         : "SELECT coalesce(protocol, ''), target_type FROM tg WHERE account = ?1 AND "
-                                           "region = ?2 AND arn = ?3");
+    sqlite3_stmt *st = store_stmt(db, lb ? "SELECT type FROM lb2 WHERE account = ?1 AND region = ?2 AND arn = ?3"
+                                         : "SELECT coalesce(protocol, '') FROM tg WHERE account = ?1 AND region = ?2 "
+                                           "AND arn = ?3");
     if (!st) return NULL;
     store_bind_str(st, 1, r->who.account);
     store_bind_str(st, 2, r->region);
     store_bind_str(st, 3, arn);
     const char *kind = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        kind = arena_strdup(r->arena, (const char *)sqlite3_column_text(st, 0));
-        *target_type =
-            sqlite3_column_text(st, 1) ? arena_strdup(r->arena, (const char *)sqlite3_column_text(st, 1)) : NULL;
-    }
+    if (sqlite3_step(st) == SQLITE_ROW) kind = arena_strdup(r->arena, (const char *)sqlite3_column_text(st, 0));
     if (store_release(st) != SQLITE_OK) return NULL;
     /* AWS (recorded) */
     if (!kind && lb) req_fail(r, &ELBV2_ERR_LoadBalancerNotFoundException, "One or more load balancers not found");
@@ -176,9 +170,9 @@ static int serve_attributes(req_t *r, const val_t *in, val_t *out, const char *m
     sqlite3 *db = elbv2__db(r->app);
     if (!db) return GR_ERR;
     str_t arn = val_get_str(in, member);
-    const char *target_type = NULL, *kind = kind_of(r, db, arn, lb, &target_type);
+    const char *kind = kind_of(r, db, arn, lb);
     if (!kind) return GR_ERR;
-    const attr_t *keys = keys_of(kind, target_type);
+    const attr_t *keys = keys_of(kind);
     const val_t *given = modify ? val_get(in, "Attributes") : NULL;
     for (size_t i = 0; i < val_len(given); i++) {
         str_t key = val_get_str(given->u.list.v[i], "Key"), value = val_get_str(given->u.list.v[i], "Value");
