@@ -288,7 +288,8 @@ typedef struct {
     const char *replica_of, *src_rid, *src_ip;
     int src_port;
     /* its DB parameter group (NULL: the default, which sets nothing) and
-     * "GROUP@VERSION", which moves when the group's parameters change */
+     * "GROUP@VERSION", which moves when the group's parameters change (""
+     * for the default) */
     const char *param_group, *param_key;
 } row_t;
 
@@ -629,7 +630,7 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
         m->port = w->port;
         m->replica = replica;
         snprintf(m->up, sizeof m->up, "%s", replica ? upstream(a, w) : "");
-        snprintf(m->params, sizeof m->params, "%s", w->param_key ? w->param_key : "");
+        snprintf(m->params, sizeof m->params, "%s", w->param_key);
         snprintf(m->booted_for, sizeof m->booted_for, "%s", w->status);
         if (m->link >= 0) close(m->link);
         m->link = link;
@@ -706,7 +707,7 @@ static void link_to(const char *key, const char *ip, pid_t pid, int port)
  * at the next boot. */
 static void params_tick(arena_t *a, struct app *app, const row_t *w)
 {
-    const char *key = w->param_key ? w->param_key : "";
+    const char *key = w->param_key;
     pthread_mutex_lock(&mu);
     running_t *m = find(w->rid);
     bool moved = m && strcmp(m->params, key) != 0;
@@ -1069,7 +1070,7 @@ unsigned rds_tick(struct app *app)
                             .src_ip = c[19],
                             .src_port = sqlite3_column_int(st, 20),
                             .param_group = c[21],
-                            .param_key = c[22]};
+                            .param_key = c[22] ? c[22] : ""};
     }
     if (st) store_release(st);
     snapshot_sweep(a, app, db);
@@ -1159,7 +1160,7 @@ unsigned rds_tick(struct app *app)
              * primary's) */
             pthread_mutex_lock(&mu);
             running_t *sb = find(skey);
-            bool behind = sb && strcmp(sb->params, w->param_key ? w->param_key : "") != 0;
+            bool behind = sb && strcmp(sb->params, w->param_key) != 0;
             pthread_mutex_unlock(&mu);
             if (behind) forget(skey);
         }
@@ -1169,10 +1170,7 @@ unsigned rds_tick(struct app *app)
             busy = true;
             if (pid <= 0) continue;
             /* booted with its parameter group as it is now */
-            set(db, w,
-                "UPDATE db_instance SET param_status = NULL WHERE account = ?1 AND region = ?2 AND id = ?3 AND ?4 IS "
-                "NOT "
-                "NULL");
+            set(db, w, "UPDATE db_instance SET param_status = NULL WHERE account = ?1 AND region = ?2 AND id = ?3");
         } else if (waking && ready(a, app, w)) {
             if (set(db, w,
                     "UPDATE db_instance SET status = 'available', password = NULL WHERE account = ?1 AND region = "

@@ -73,7 +73,7 @@ static str_t identifier(req_t *r, str_t id)
     return rds__identifier(r, id, "DBInstanceIdentifier", 63);
 }
 
-static int not_found(req_t *r, str_t id)
+int rds__instance_not_found(req_t *r, str_t id)
 {
     /* AWS (recorded): "DBInstance mydb not found." */
     return req_fail(r, E_NOTFOUND, "DBInstance %.*s not found.", STR_FMT(id));
@@ -226,7 +226,7 @@ static val_t *one(req_t *r, sqlite3 *db, str_t id, const char **status)
         if (status) *status = arena_strdup(r->arena, (const char *)sqlite3_column_text(st, 16));
     }
     if (store_release(st) != SQLITE_OK) return NULL;
-    if (!v) not_found(r, id);
+    if (!v) rds__instance_not_found(r, id);
     return v;
 }
 
@@ -493,7 +493,7 @@ int rds_describe_db_instances(req_t *r, const val_t *in, val_t *out)
     str_t want = val_get_str(in, "DBInstanceIdentifier");
     if (want.p) {
         str_t id = identifier(r, want);
-        if (!id.p) return not_found(r, want);
+        if (!id.p) return rds__instance_not_found(r, want);
         val_t *v = one(r, db, id, NULL);
         if (!v) return GR_ERR;
         val_t *list = val_new(a, VAL_LIST);
@@ -552,7 +552,7 @@ static int change(req_t *r, const val_t *in, val_t *out, const char *const *from
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
-    if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!id.p) return rds__instance_not_found(r, val_get_str(in, "DBInstanceIdentifier"));
     if (!need_status(r, db, id, from) || (check && check(r, db, id) != GR_OK)) return GR_ERR;
     if (!set_status(r, db, id, to)) return GR_ERR;
     return rds__instance_answer(r, db, id, out);
@@ -647,7 +647,7 @@ int rds_reboot_db_instance(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
-    if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!id.p) return rds__instance_not_found(r, val_get_str(in, "DBInstanceIdentifier"));
     if (!need_status(r, db, id, from)) return GR_ERR;
     const char *standby = rds__instance_column(r, db, id, "standby_ip");
     if (!standby)
@@ -665,7 +665,7 @@ int rds_delete_db_instance(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
-    if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!id.p) return rds__instance_not_found(r, val_get_str(in, "DBInstanceIdentifier"));
     const char *status = NULL;
     val_t *v = one(r, db, id, &status);
     if (!v) return GR_ERR;
@@ -721,7 +721,7 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
-    if (!id.p) return not_found(r, val_get_str(in, "DBInstanceIdentifier"));
+    if (!id.p) return rds__instance_not_found(r, val_get_str(in, "DBInstanceIdentifier"));
     static const char *const from[] = {"available", "stopped", NULL};
     const char *status = need_status(r, db, id, from);
     if (!status) return GR_ERR;

@@ -36,8 +36,7 @@ static const char *log_dir(req_t *r, const val_t *in)
     if (!id.p) return NULL;
     const char *node = rds__instance_column(r, db, id, "node");
     if (!node) {
-        /* AWS (recorded, DescribeDBInstances): "DBInstance mydb not found." */
-        req_fail(r, &RDS_ERR_DBInstanceNotFoundFault, "DBInstance %.*s not found.", STR_FMT(want));
+        rds__instance_not_found(r, want);
         return NULL;
     }
     return rds__log_dir(r->arena, r->app, r->who.account, r->region, id, atoi(node));

@@ -220,9 +220,7 @@ static int not_found(req_t *r, str_t name)
 /* A group name as RDS keeps it (lower-cased), checked as an identifier. */
 static str_t group_name(req_t *r, str_t name)
 {
-    str_t low = rds__identifier(r, name, "DBParameterGroupName", 255);
-    if (!low.p) return STR_NULL;
-    return low;
+    return rds__identifier(r, name, "DBParameterGroupName", 255);
 }
 
 int rds__param_group_check(req_t *r, sqlite3 *db, str_t name, const char **stored)
@@ -230,7 +228,7 @@ int rds__param_group_check(req_t *r, sqlite3 *db, str_t name, const char **store
     *stored = NULL;
     const char *dflt = default_group(r->arena);
     if (dflt && str_eq_c(name, dflt)) return GR_OK;
-    str_t low = rds__identifier(r, name, "DBParameterGroupName", 255);
+    str_t low = group_name(r, name);
     if (!low.p) return not_found(r, name);
     sqlite3_stmt *st =
         rds__stmt(r, db, low, "SELECT 1 FROM db_param_group WHERE account = ?1 AND region = ?2 AND name = ?3");
@@ -242,26 +240,36 @@ int rds__param_group_check(req_t *r, sqlite3 *db, str_t name, const char **store
     return GR_OK;
 }
 
-/* Whether name is one of the caller's groups (1), the default (2), or
- * neither (0, r failed with DBParameterGroupNotFound); -1 on a failure. */
-static int which(req_t *r, sqlite3 *db, str_t name)
+/* Whether name is one of the caller's groups (1, its name as kept in
+ * *own), the default (2), or neither (0, r failed with
+ * DBParameterGroupNotFound); -1 on a failure. */
+static int which(req_t *r, sqlite3 *db, str_t name, str_t *own)
 {
     const char *stored;
+    *own = STR_NULL;
     if (rds__param_group_check(r, db, name, &stored) != GR_OK) return r->err ? 0 : -1;
+    if (stored) *own = str_c(stored);
     return stored ? 1 : 2;
 }
 
+/* A DBParameterGroup value. */
+static val_t *group_value_of(req_t *r, str_t name, str_t family, str_t desc)
+{
+    arena_t *a = r->arena;
+    val_t *v = val_new(a, VAL_STRUCT);
+    val_set_c(a, v, "DBParameterGroupName", val_str(a, name));
+    val_set_c(a, v, "DBParameterGroupFamily", val_str(a, family));
+    val_set_c(a, v, "Description", val_str(a, desc));
+    val_set_c(a, v, "DBParameterGroupArn", val_cstr(a, rds__arn(r, "pg", name)));
+    return v;
+}
+
+/* rds__page's item: a row of name, family and description. */
 static val_t *group_value(req_t *r, sqlite3_stmt *st, void *ctx)
 {
     (void)ctx;
     arena_t *a = r->arena;
-    val_t *v = val_new(a, VAL_STRUCT);
-    const char *name = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
-    val_set_c(a, v, "DBParameterGroupName", val_cstr(a, name));
-    val_set_c(a, v, "DBParameterGroupFamily", val_cstr(a, arena_strdup(a, (const char *)sqlite3_column_text(st, 1))));
-    val_set_c(a, v, "Description", val_cstr(a, arena_strdup(a, (const char *)sqlite3_column_text(st, 2))));
-    val_set_c(a, v, "DBParameterGroupArn", val_cstr(a, rds__arn(r, "pg", str_c(name))));
-    return v;
+    return group_value_of(r, store_col_str(a, st, 0), store_col_str(a, st, 1), store_col_str(a, st, 2));
 }
 
 /* The groups as rows of name, family, description: the default first
@@ -283,7 +291,6 @@ static const char *groups_sql(arena_t *a)
 static int group_new(req_t *r, sqlite3 *db, str_t name, str_t family, str_t desc, const val_t *tags, str_t copy_of,
                      val_t *out)
 {
-    arena_t *a = r->arena;
     if (str_starts_with(name, str_c("default")))
         return req_fail(r, &ERR_InvalidParameterValue, "The parameter group name %.*s is reserved.", STR_FMT(name));
     if (rds__begin(db) != GR_OK) return GR_ERR;
@@ -316,12 +323,7 @@ static int group_new(req_t *r, sqlite3 *db, str_t name, str_t family, str_t desc
         ok = rds__run(st);
     }
     if (rds__end(db, ok) != GR_OK) return GR_ERR;
-    val_t *v = val_new(a, VAL_STRUCT);
-    val_set_c(a, v, "DBParameterGroupName", val_str(a, name));
-    val_set_c(a, v, "DBParameterGroupFamily", val_str(a, family));
-    val_set_c(a, v, "Description", val_str(a, desc));
-    val_set_c(a, v, "DBParameterGroupArn", val_cstr(a, rds__arn(r, "pg", name)));
-    return val_set_c(a, out, "DBParameterGroup", v);
+    return val_set_c(r->arena, out, "DBParameterGroup", group_value_of(r, name, family, desc));
 }
 
 int rds_create_db_parameter_group(req_t *r, const val_t *in, val_t *out)
@@ -349,13 +351,13 @@ int rds_copy_db_parameter_group(req_t *r, const val_t *in, val_t *out)
     if (!rds__ref(r, "pg", want, &account, &region, &src) || !str_eq(account, r->who.account) ||
         !str_eq(region, r->region))
         return not_found(r, want);
-    int w = which(r, db, src);
-    if (w <= 0) return GR_ERR;
+    str_t own;
+    if (which(r, db, src, &own) <= 0) return GR_ERR;
     str_t name = group_name(r, val_get_str(in, "TargetDBParameterGroupIdentifier"));
     if (!name.p) return GR_ERR;
     const char *family = rds__family();
     return group_new(r, db, name, str_c(family ? family : ""), val_get_str(in, "TargetDBParameterGroupDescription"),
-                     val_get(in, "Tags"), w == 1 ? group_name(r, src) : STR_NULL, out);
+                     val_get(in, "Tags"), own, out);
 }
 
 int rds_describe_db_parameter_groups(req_t *r, const val_t *in, val_t *out)
@@ -367,10 +369,9 @@ int rds_describe_db_parameter_groups(req_t *r, const val_t *in, val_t *out)
     str_t want = val_get_str(in, "DBParameterGroupName");
     const char *sql = groups_sql(a);
     if (want.p) {
-        int w = which(r, db, want);
-        if (w <= 0) return GR_ERR;
-        const char *dflt = default_group(a);
-        str_t name = w == 2 ? str_c(dflt) : group_name(r, want);
+        str_t own;
+        if (which(r, db, want, &own) <= 0) return GR_ERR;
+        str_t name = own.p ? own : str_c(default_group(a));
         sql = arena_printf(a, "%s WHERE name = '%.*s'", sql, STR_FMT(name)); /* an identifier: no quote */
     }
     return rds__page(r, in, out, db, arena_printf(a, "%s ORDER BY name", sql), "DBParameterGroups", group_value, NULL);
@@ -380,13 +381,13 @@ int rds_describe_db_parameter_groups(req_t *r, const val_t *in, val_t *out)
  * delete it (the default group can be neither); STR_NULL with r failed. */
 static str_t own_group(req_t *r, sqlite3 *db, const val_t *in, bool deleting)
 {
-    str_t given = val_get_str(in, "DBParameterGroupName");
-    int w = db ? which(r, db, given) : -1;
+    str_t given = val_get_str(in, "DBParameterGroupName"), own = STR_NULL;
+    int w = db ? which(r, db, given, &own) : -1;
     if (w == 2 && deleting)
         req_fail(r, E_PG_STATE, "Default parameter group %.*s cannot be deleted.", STR_FMT(given));
     else if (w == 2)
         req_fail(r, &ERR_InvalidParameterValue, "Default parameter groups cannot be modified.");
-    return w == 1 ? group_name(r, given) : STR_NULL;
+    return own;
 }
 
 int rds_delete_db_parameter_group(req_t *r, const val_t *in, val_t *out)
@@ -443,6 +444,8 @@ int rds_modify_db_parameter_group(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &ERR_InvalidParameterValue, "Between 1 and %d parameters can be modified in a request.",
                         MAX_PER_REQUEST);
     const char **sets = arena_alloc(a, n * sizeof *sets);
+    const pdef_t **defs_given = arena_alloc(a, n * sizeof *defs_given);
+    if (!sets || !defs_given) return GR_ERR;
     bool pending = false;
     for (size_t i = 0; i < n; i++) {
         const val_t *p = ps->u.list.v[i];
@@ -461,6 +464,7 @@ int rds_modify_db_parameter_group(req_t *r, const val_t *in, val_t *out)
         if (immediate && is_static(d))
             return req_fail(r, &E_Combination, "cannot use immediate apply method for static parameter");
         pending = pending || !immediate;
+        defs_given[i] = d;
         sets[i] = arena_printf(a, "%s=%.*s", d->name, STR_FMT(pv));
     }
     const char *no = engine_refuses(a, sets, n);
@@ -474,7 +478,7 @@ int rds_modify_db_parameter_group(req_t *r, const val_t *in, val_t *out)
                                      "INSERT OR REPLACE INTO db_param (account, region, grp, name, value, method) "
                                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
         if (st) {
-            sqlite3_bind_text(st, 4, def_of(val_get_str(p, "ParameterName"))->name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, defs_given[i]->name, -1, SQLITE_STATIC);
             store_bind_str(st, 5, val_get_str(p, "ParameterValue"));
             sqlite3_bind_text(st, 6, method.p ? arena_strndup(a, method.p, method.len) : "immediate", -1,
                               SQLITE_TRANSIENT);
@@ -549,9 +553,8 @@ static val_t *param_value(arena_t *a, const pdef_t *d, const char *value, const 
 
 /* The catalog's parameters as group (NULL: engine defaults only) has them,
  * those of source ("user", "engine-default"; NULL: all), paged (MaxRecords,
- * Marker) into list; the next marker in *marker, NULL at the end. */
-static int params_page(req_t *r, const val_t *in, sqlite3 *db, str_t group, str_t source, val_t *list,
-                       const char **marker)
+ * Marker): into's Parameters, and its Marker when more follow. */
+static int params_page(req_t *r, const val_t *in, sqlite3 *db, str_t group, str_t source, val_t *into)
 {
     arena_t *a = r->arena;
     int64_t max;
@@ -575,20 +578,16 @@ static int params_page(req_t *r, const val_t *in, sqlite3 *db, str_t group, str_
         }
         if (!st || store_release(st) != SQLITE_OK) return GR_ERR;
     }
+    val_t *list = val_new(a, VAL_LIST);
     long long seen = 0;
-    int64_t taken = 0;
-    *marker = NULL;
-    for (size_t i = 0; i < n; i++) {
+    int64_t taken = 0; /* max + 1 when one more follows (page_offset_token) */
+    for (size_t i = 0; i < n && taken <= max; i++) {
         if (source.p && !str_eq_c(source, values[i] ? "user" : "engine-default")) continue;
         if (seen++ < off) continue;
-        if (taken == max) {
-            *marker = arena_printf(a, "%lld", off + max);
-            break;
-        }
-        val_push(a, list, param_value(a, &d[i], values[i], methods[i]));
-        taken++;
+        if (taken++ < max) val_push(a, list, param_value(a, &d[i], values[i], methods[i]));
     }
-    return GR_OK;
+    page_offset_token(r, into, "Marker", taken, max, off);
+    return val_set_c(a, into, "Parameters", list);
 }
 
 int rds_describe_db_parameters(req_t *r, const val_t *in, val_t *out)
@@ -596,21 +595,14 @@ int rds_describe_db_parameters(req_t *r, const val_t *in, val_t *out)
     arena_t *a = r->arena;
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
-    str_t given = val_get_str(in, "DBParameterGroupName"), source = val_get_str(in, "Source");
-    int w = which(r, db, given);
-    if (w <= 0) return GR_ERR;
+    str_t given = val_get_str(in, "DBParameterGroupName"), source = val_get_str(in, "Source"), own;
+    if (which(r, db, given, &own) <= 0) return GR_ERR;
     if (source.p && !str_eq_c(source, "user") && !str_eq_c(source, "engine-default") && !str_eq_c(source, "system"))
         return req_fail(r, &ERR_InvalidParameterValue, "Invalid value %.*s for Source.", STR_FMT(source));
-    val_t *list = val_new(a, VAL_LIST);
-    const char *marker = NULL;
     /* nothing here is set by the system: RDS's own settings are gureum's,
      * and not listed */
-    if (!str_eq_c(source, "system") &&
-        params_page(r, in, db, w == 1 ? group_name(r, given) : STR_NULL, source, list, &marker) != GR_OK)
-        return GR_ERR;
-    val_set_c(a, out, "Parameters", list);
-    if (marker) val_set_c(a, out, "Marker", val_cstr(a, marker));
-    return GR_OK;
+    if (str_eq_c(source, "system")) return val_set_c(a, out, "Parameters", val_new(a, VAL_LIST));
+    return params_page(r, in, db, own, source, out);
 }
 
 int rds_describe_engine_default_parameters(req_t *r, const val_t *in, val_t *out)
@@ -619,13 +611,13 @@ int rds_describe_engine_default_parameters(req_t *r, const val_t *in, val_t *out
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     str_t family = val_get_str(in, "DBParameterGroupFamily");
-    val_t *defaults = val_new(a, VAL_STRUCT), *list = val_new(a, VAL_LIST);
-    const char *marker = NULL, *have = rds__family();
-    /* another family has no engine here: no parameters */
-    if (have && str_eq_c(family, have) && params_page(r, in, db, STR_NULL, STR_NULL, list, &marker) != GR_OK)
-        return GR_ERR;
+    val_t *defaults = val_new(a, VAL_STRUCT);
+    const char *have = rds__family();
     val_set_c(a, defaults, "DBParameterGroupFamily", val_str(a, family));
-    if (marker) val_set_c(a, defaults, "Marker", val_cstr(a, marker));
-    val_set_c(a, defaults, "Parameters", list);
+    /* another family has no engine here: no parameters */
+    if (have && str_eq_c(family, have)) {
+        if (params_page(r, in, db, STR_NULL, STR_NULL, defaults) != GR_OK) return GR_ERR;
+    } else
+        val_set_c(a, defaults, "Parameters", val_new(a, VAL_LIST));
     return val_set_c(a, out, "EngineDefaults", defaults);
 }

@@ -84,6 +84,9 @@ typedef struct {
     int64_t storage, port, backup_days;
 } rds__new_t;
 int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, val_t *out);
+/* r failed as AWS refuses an instance it does not have:
+ * DBInstanceNotFound "DBInstance ID not found." */
+int rds__instance_not_found(req_t *r, str_t id);
 /* out's DBInstance: instance id's value (r failed when there is none). */
 int rds__instance_answer(req_t *r, sqlite3 *db, str_t id, val_t *out);
 /* BackupRetentionPeriod days for instance id, checked as AWS checks it

@@ -30,12 +30,6 @@ static const aws_errdef_t E_Combination = {"InvalidParameterCombination", 400, t
 /* AWS (User Guide): up to 15 read replicas of a source in its region. */
 enum { MAX_REPLICAS = 15 };
 
-static int not_found(req_t *r, str_t id)
-{
-    /* AWS (recorded): "DBInstance mydb not found." */
-    return req_fail(r, &RDS_ERR_DBInstanceNotFoundFault, "DBInstance %.*s not found.", STR_FMT(id));
-}
-
 int rds_create_db_instance_read_replica(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
@@ -43,14 +37,14 @@ int rds_create_db_instance_read_replica(req_t *r, const val_t *in, val_t *out)
     if (!id.p) return GR_ERR;
     str_t want = val_get_str(in, "SourceDBInstanceIdentifier"), account, region, name;
     if (!rds__ref(r, "db", want, &account, &region, &name) || !str_eq(account, r->who.account))
-        return not_found(r, want);
+        return rds__instance_not_found(r, want);
     if (!str_eq(region, r->region))
         return req_fail(r, &E_Combination,
                         "Cross-Region read replicas are not supported in gureum: the source DB instance must be in "
                         "%.*s.",
                         STR_FMT(r->region));
     str_t src = rds__identifier(r, name, "SourceDBInstanceIdentifier", 63);
-    if (!src.p) return not_found(r, want);
+    if (!src.p) return rds__instance_not_found(r, want);
     /* AWS (API reference): a subnet group "can only be specified if the
      * source DB instance identifier specifies a DB instance in another
      * Amazon Web Services Region"; a same-region replica is in its
@@ -69,32 +63,24 @@ int rds_create_db_instance_read_replica(req_t *r, const val_t *in, val_t *out)
                   "db_instance c WHERE c.account = ?1 AND c.region = ?2 AND c.replica_of = ?3) FROM "
                   "db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        int rc = store_release(st) == SQLITE_OK ? not_found(r, src) : GR_ERR;
-        return rc;
-    }
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return store_release(st) == SQLITE_OK ? rds__instance_not_found(r, src) : GR_ERR;
     /* a replica has its source's data, so its master user and database;
      * automated backups start disabled (AWS: "RDS creates read replicas
      * with backups disabled") */
     rds__new_t n = {.cls = store_col_str(a, st, 0),
                     .user = store_col_str(a, st, 1),
-                    .db_name = sqlite3_column_type(st, 2) != SQLITE_NULL ? store_col_str(a, st, 2) : STR_NULL,
+                    .db_name = store_col_str(a, st, 2),
                     .storage = sqlite3_column_int64(st, 3),
                     .storage_type = store_col_str(a, st, 4),
                     .port = sqlite3_column_int64(st, 5),
                     .version = arena_strdup(a, (const char *)sqlite3_column_text(st, 6)),
                     .backup_days = 0,
                     .replica_of = arena_strndup(a, src.p, src.len),
-                    .group = sqlite3_column_type(st, 9) != SQLITE_NULL
-                                 ? arena_strdup(a, (const char *)sqlite3_column_text(st, 9))
-                                 : NULL,
+                    .group = store_col_str(a, st, 9).p,
                     .source_ip = arena_strdup(a, (const char *)sqlite3_column_text(st, 10)),
-                    .secret = sqlite3_column_type(st, 11) != SQLITE_NULL
-                                  ? arena_strdup(a, (const char *)sqlite3_column_text(st, 11))
-                                  : NULL,
-                    .param_group = sqlite3_column_type(st, 12) != SQLITE_NULL
-                                       ? arena_strdup(a, (const char *)sqlite3_column_text(st, 12))
-                                       : NULL};
+                    .secret = store_col_str(a, st, 11).p,
+                    .param_group = store_col_str(a, st, 12).p};
     str_t status = store_col_str(a, st, 7);
     int64_t backup_days = sqlite3_column_int64(st, 8), replicas = sqlite3_column_int64(st, 13);
     if (store_release(st) != SQLITE_OK) return GR_ERR;
@@ -126,9 +112,9 @@ int rds_promote_read_replica(req_t *r, const val_t *in, val_t *out)
     sqlite3 *db = rds__db(r->app);
     if (!db) return GR_ERR;
     str_t given = val_get_str(in, "DBInstanceIdentifier"), id = rds__identifier(r, given, "DBInstanceIdentifier", 63);
-    if (!id.p) return not_found(r, given);
+    if (!id.p) return rds__instance_not_found(r, given);
     const char *status = rds__instance_column(r, db, id, "status");
-    if (!status) return not_found(r, id);
+    if (!status) return rds__instance_not_found(r, id);
     if (!rds__instance_column(r, db, id, "replica_of"))
         return req_fail(r, E_STATE, "DB Instance %.*s is not a read replica.", STR_FMT(id));
     if (strcmp(status, "available") != 0)

@@ -381,7 +381,7 @@ int rds_restore_db_instance_from_db_snapshot(req_t *r, const val_t *in, val_t *o
     str_t status = store_col_str(a, st, 12), engine = store_col_str(a, st, 3);
     rds__new_t n = {.cls = store_col_str(a, st, 14),
                     .user = store_col_str(a, st, 5),
-                    .db_name = sqlite3_column_type(st, 15) != SQLITE_NULL ? store_col_str(a, st, 15) : STR_NULL,
+                    .db_name = store_col_str(a, st, 15),
                     .storage_type = store_col_str(a, st, 7),
                     .version = arena_strdup(a, (const char *)sqlite3_column_text(st, 4)),
                     .snapshot = arena_strndup(a, snap.p, snap.len),

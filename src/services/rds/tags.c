@@ -170,8 +170,7 @@ static int resource_or_fail(req_t *r, sqlite3 *db, str_t arn)
         int found = exists(r, db, "SELECT 1 FROM db_instance WHERE account = ?1 AND region = ?2 AND id = ?3", name);
         if (found < 0) return GR_ERR;
         if (found) return GR_OK;
-        /* AWS (recorded): "DBInstance mydb not found." */
-        return req_fail(r, &RDS_ERR_DBInstanceNotFoundFault, "DBInstance %.*s not found.", STR_FMT(name));
+        return rds__instance_not_found(r, name);
     }
     if (str_starts_with(rest, str_c("snapshot:"))) {
         str_t name = str_sub(rest, 9, rest.len - 9);
