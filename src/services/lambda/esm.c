@@ -281,44 +281,60 @@ static void *poller(void *arg)
         arena_t *a = arena_new(8u << 20);
         sqlite3 *db = a ? lambda__db(app) : NULL;
         sqlite3_stmt *st;
+        /* The mappings are read whole before any is stepped: while the
+         * SELECT is open, the connection's reads share its snapshot, so a
+         * checkpoint read then could predate a batch that ended since (its
+         * mapping no longer busy) and the batch would be sent again. */
+        lambda__esm_t *ms = NULL;
+        size_t n = 0, cap = 0;
         if (db && store_prepare(db,
                                 "SELECT uuid, account, region, function_name, source_arn, batch_size, partial, "
                                 "window_s, bisect, start_after, max_retries, max_age, on_failure, filters "
                                 "FROM lambda_esm WHERE enabled = 1",
                                 -1, &st, NULL) == SQLITE_OK) {
             while (sqlite3_step(st) == SQLITE_ROW) {
-#define C(i) lambda__col(a, st, i)
-                str_t uuid = C(0), src = C(4);
-                pthread_mutex_lock(&esm_mu);
-                bool busy = is_busy(uuid.p);
-                pthread_mutex_unlock(&esm_mu);
-                if (busy) continue;
-                if (str_starts_with(src, STR("arn:aws:sqs:"))) {
-                    poll_one(app, a, uuid.p, C(1), C(2), C(3), src, sqlite3_column_int(st, 5),
-                             sqlite3_column_int(st, 6) != 0, C(13));
-                    continue;
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    lambda__esm_t *grown = arena_alloc(a, sizeof *grown * cap);
+                    if (!grown) break;
+                    if (n) memcpy(grown, ms, sizeof *ms * n);
+                    ms = grown;
                 }
-                lambda__esm_t m = {.uuid = uuid.p,
-                                   .account = C(1),
-                                   .region = C(2),
-                                   .function_name = C(3),
-                                   .source_arn = src,
-                                   .kinesis = str_starts_with(src, STR("arn:aws:kinesis:")),
-                                   .batch_size = sqlite3_column_int64(st, 5),
-                                   .partial = sqlite3_column_int(st, 6) != 0,
-                                   .window_s = sqlite3_column_int64(st, 7),
-                                   .bisect = sqlite3_column_int(st, 8) != 0,
-                                   .start_after = sqlite3_column_int64(st, 9),
-                                   .max_retries = sqlite3_column_int64(st, 10),
-                                   .max_age = sqlite3_column_int64(st, 11),
-                                   .on_failure = C(12),
-                                   .filters = C(13)};
-                /* busy before the step: the batch may end before it returns */
-                set_busy(uuid.p, true);
-                if (!lambda__esm_stream_step(app, a, &m)) set_busy(uuid.p, false);
+#define C(i) lambda__col(a, st, i)
+                str_t src = C(4);
+                ms[n++] = (lambda__esm_t){.uuid = C(0).p,
+                                          .account = C(1),
+                                          .region = C(2),
+                                          .function_name = C(3),
+                                          .source_arn = src,
+                                          .kinesis = str_starts_with(src, STR("arn:aws:kinesis:")),
+                                          .batch_size = sqlite3_column_int64(st, 5),
+                                          .partial = sqlite3_column_int(st, 6) != 0,
+                                          .window_s = sqlite3_column_int64(st, 7),
+                                          .bisect = sqlite3_column_int(st, 8) != 0,
+                                          .start_after = sqlite3_column_int64(st, 9),
+                                          .max_retries = sqlite3_column_int64(st, 10),
+                                          .max_age = sqlite3_column_int64(st, 11),
+                                          .on_failure = C(12),
+                                          .filters = C(13)};
 #undef C
             }
             store_release(st);
+        }
+        for (size_t i = 0; i < n; i++) {
+            const lambda__esm_t *m = &ms[i];
+            pthread_mutex_lock(&esm_mu);
+            bool busy = is_busy(m->uuid);
+            pthread_mutex_unlock(&esm_mu);
+            if (busy) continue;
+            if (str_starts_with(m->source_arn, STR("arn:aws:sqs:"))) {
+                poll_one(app, a, m->uuid, m->account, m->region, m->function_name, m->source_arn, (int)m->batch_size,
+                         m->partial, m->filters);
+                continue;
+            }
+            /* busy before the step: the batch may end before it returns */
+            set_busy(m->uuid, true);
+            if (!lambda__esm_stream_step(app, a, m)) set_busy(m->uuid, false);
         }
         if (a) arena_free(a);
         usleep(POLL_US);
