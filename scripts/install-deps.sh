@@ -20,6 +20,7 @@ PKGS=(
   xxhash  # xxhsum: the S3 xxHash checksums in tests/e2e/test_s3_checksums.py
   bind9-dnsutils python3-dnspython  # dig and dnspython: Route 53 answered over DNS (src/dns, tests/e2e)
   postgresql  # RDS DB instances with engine postgres run its server (src/services/rds/engine.c)
+  mariadb-server mariadb-client mariadb-backup  # RDS mariadb and mysql DB instances run MariaDB (src/services/rds/engine.c)
   openssh-server openssh-client  # sshd inside EC2 instances: ssh ec2-user@PUBLIC-IP (src/services/ec2/boot.c)
   iproute2 iputils-ping  # ip and ping inside EC2 instances; tests/e2e/test_ec2_network.py's veth probe and pings
   python3-cryptography  # the loopback CA and JWTs of tests/e2e (conftest.LoopbackCA, test_sts_webid.py)

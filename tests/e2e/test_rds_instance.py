@@ -288,7 +288,7 @@ def test_engine_versions(rds):
     assert (v["Engine"], v["DBParameterGroupFamily"], v["MajorEngineVersion"], v["Status"]) == (
         "postgres", "postgres" + major, major, "available")
     assert rds.describe_db_engine_versions(Engine="postgres", EngineVersion=major)["DBEngineVersions"] == got
-    assert rds.describe_db_engine_versions()["DBEngineVersions"] == got
-    assert rds.describe_db_engine_versions(Engine="mysql")["DBEngineVersions"] == []
+    assert [e for e in rds.describe_db_engine_versions()["DBEngineVersions"] if e["Engine"] == "postgres"] == got
+    assert rds.describe_db_engine_versions(Engine="oracle-ee")["DBEngineVersions"] == []
     assert rds.describe_db_engine_versions(Engine="postgres", EngineVersion="9.6.1")["DBEngineVersions"] == []
     assert rds.describe_db_engine_versions(DBParameterGroupFamily="postgres" + major)["DBEngineVersions"] == got

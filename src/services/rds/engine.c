@@ -275,6 +275,7 @@ static bool write_file(const char *path, const char *text, mode_t mode)
 
 typedef struct {
     const char *acct, *reg, *id, *rid, *status, *user, *password, *db_name, *address, *private_ip;
+    bool maria; /* engine mariadb or mysql: the host's MariaDB server (maria_script) */
     int port;
     /* Multi-AZ: the standby's address (NULL: none), the replication role's
      * password, the primary's node (0 or 1) and a failover under way */
@@ -503,6 +504,95 @@ static const char *follower_script(arena_t *a, const row_t *w, bool standby, con
         standby ? "standby" : "read replica");
 }
 
+/* MariaDB's own SQL string literal of s: quotes and backslashes escaped
+ * (a master password may hold either). */
+static const char *sql_quote(arena_t *a, const char *s)
+{
+    buf_t b;
+    buf_init(&b, a);
+    buf_printf(&b, "'");
+    for (const char *p = s; *p; p++) buf_printf(&b, *p == '\'' || *p == '\\' ? "\\%c" : "%c", *p);
+    buf_printf(&b, "'");
+    str_t t = buf_str(&b);
+    return arena_strndup(a, t.p, t.len);
+}
+
+/* The boot of a mariadb or mysql machine: the host's MariaDB server
+ * (Debian's mariadb-server) as the user mysql, its data in /var/lib/mysql;
+ * on the first boot its system tables made (root logs in over the
+ * machine's local socket only, as only gureum's boot runs there) and then
+ * $R/first.sql run, which makes the master user (password logins from
+ * anywhere, every privilege) and the database DBName. A new master
+ * password comes as $R/new-password.sql. The host's my.cnf is not read
+ * (--no-defaults): the server's settings are these. The error log is
+ * $R/log/mysql-error.log (logs.c), which the server (as mysql) reaches
+ * through $R: root's, but open to pass through (711), the files in it
+ * kept root's alone. CONTROL's snapshot is a
+ * mariadb-backup of the running server, prepared so that it is the data
+ * folder of the instance restored from it. */
+#define MARIA_SOCK "/run/mysqld/mysqld.sock"
+static const char *maria_script(arena_t *a, const row_t *w)
+{
+    return arena_printf(
+        a,
+        "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+        "cd /\n"
+        "D=/var/lib/mysql P=%d R=/var/lib/rds S=" MARIA_SOCK "\n"
+        "echo \"gureum: RDS instance %s (mariadb) booting at $(date -u)\"\n"
+        "rm -rf $R/ready $R/password " SNAPSHOT_FILES "\n"
+        "id mysql >/dev/null 2>&1 || { echo 'gureum: no mysql user in /etc/passwd'; exit 1; }\n"
+        "mkdir -p $D /run/mysqld $R/log && chown mysql: $D /run/mysqld $R/log && chmod 711 $R\n"
+        "if [ ! -d $D/mysql ]; then\n"
+        "  mariadb-install-db --no-defaults --user=mysql --datadir=$D --skip-test-db "
+        "--auth-root-authentication-method=socket > $R/install.log 2>&1 || { cat $R/install.log; exit 1; }\n"
+        "fi\n"
+        "# a restored snapshot's files are root's, as mariadb-backup made them\n"
+        "[ \"$(stat -c %%U $D/mysql)\" = mysql ] || chown -R mysql: $D\n"
+        "mariadbd --no-defaults --user=mysql --datadir=$D --port=$P --bind-address=0.0.0.0 --socket=$S "
+        "--pid-file=/run/mysqld/mysqld.pid --log-error=$R/log/mysql-error.log --skip-name-resolve "
+        "--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci &\n"
+        "m=$!\n"
+        "q() { mariadb --no-defaults --socket=$S -uroot \"$@\"; }\n"
+        "i=0; until q -e 'SELECT 1' >/dev/null 2>&1; do\n"
+        "  i=$((i+1)); if [ $i -gt 1200 ] || ! kill -0 $m 2>/dev/null; then tail -20 $R/log/mysql-error.log; "
+        "exit 1; fi; sleep 0.1\n"
+        "done\n"
+        "for f in first new-password; do\n"
+        "  if [ -s $R/$f.sql ]; then q < $R/$f.sql || exit 1; fi; rm -f $R/$f.sql\n"
+        "done\n"
+        ": > $R/ready\n"
+        "echo \"gureum: mariadb ready on port $P\"\n"
+        "while kill -0 $m 2>/dev/null; do\n"
+        "  if [ -e $R/snapshot ] && [ ! -e $R/snapshot.done ]; then\n"
+        "    rm -rf $R/snap $R/snap.new\n"
+        "    if mariadb-backup --no-defaults --backup --datadir=$D --socket=$S --user=root --target-dir=$R/snap.new "
+        "> $R/snapshot.log 2>&1 && mariadb-backup --no-defaults --prepare --target-dir=$R/snap.new >> "
+        "$R/snapshot.log 2>&1; then\n"
+        "      mv $R/snap.new $R/snap && echo 'gureum: snapshot taken'\n"
+        "    else cat $R/snapshot.log; : > $R/snapshot.failed; fi\n"
+        "    : > $R/snapshot.done\n"
+        "  fi\n"
+        "  sleep 0.2\n"
+        "done\n"
+        "rm -f $R/ready; : > $R/down; echo 'gureum: mariadb ended'\n",
+        w->port, w->id);
+}
+
+/* The SQL a MariaDB server runs at its next boot (maria_script): on the
+ * first, the master user and database; later, a new master password. */
+static bool maria_sql(arena_t *a, struct app *app, const row_t *w, int node, bool first)
+{
+    const char *user = arena_printf(a, "'%s'@'%%'", w->user), *pw = sql_quote(a, w->password ? w->password : "");
+    const char *sql =
+        first ? arena_printf(a,
+                             "CREATE USER %s IDENTIFIED BY %s;\nGRANT ALL PRIVILEGES ON *.* TO %s WITH GRANT "
+                             "OPTION;\n%s",
+                             user, pw, user,
+                             w->db_name && *w->db_name ? arena_printf(a, "CREATE DATABASE `%s`;\n", w->db_name) : "")
+              : arena_printf(a, "ALTER USER %s IDENTIFIED BY %s;\n", user, pw);
+    return write_file(rds_file(a, app, w, node, first ? "first.sql" : "new-password.sql"), sql, 0600);
+}
+
 /* The instance's DB parameter group written for the server of node
  * ($R/params.conf, which its configuration includes): one line a
  * parameter, its value quoted as PostgreSQL quotes; empty for the default
@@ -558,8 +648,8 @@ static bool copy_tree(arena_t *a, const char *from, const char *to)
 /* A restored instance's data, made once: a copy of its DB snapshot's. */
 static bool restore(arena_t *a, struct app *app, const row_t *w, const char *dir)
 {
-    const char *data = arena_printf(a, "%s/disk/var/lib/postgresql/data", dir);
-    if (access(arena_printf(a, "%s/PG_VERSION", data), F_OK) == 0) return true;
+    const char *data = arena_printf(a, "%s/disk/var/lib/%s", dir, w->maria ? "mysql" : "postgresql/data");
+    if (access(arena_printf(a, "%s/%s", data, w->maria ? "mysql" : "PG_VERSION"), F_OK) == 0) return true;
     return copy_tree(a, rds__snapshot_dir(a, app, w->snapshot_acct, w->reg, w->snapshot), data);
 }
 
@@ -577,15 +667,19 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     const char *dir = dir_of(a, app, w, node);
     if (!standby && !strcmp(w->status, "resetting-master-credentials") && w->password) {
         if (access(arena_printf(a, "%s/disk", dir), F_OK) == 0 &&
-            !write_file(rds_file(a, app, w, node, "new-password"), w->password, 0600))
+            !(w->maria ? maria_sql(a, app, w, node, false)
+                       : write_file(rds_file(a, app, w, node, "new-password"), w->password, 0600)))
             return -1;
     }
     const char *md[] = {"/bin/mkdir", "-p", dir, NULL};
     if (mach_run(md) != 0) return -1;
     const char *console = arena_printf(a, "%s/console.log", dir);
-    if (!mach_supported() || !rds__engine_version()) {
+    bool server = w->maria ? access("/usr/sbin/mariadbd", X_OK) == 0 : rds__engine_version() != NULL;
+    if (!mach_supported() || !server) {
         log_error("rds: %s cannot run: %s", w->id,
-                  !mach_supported() ? "this host runs no machines (root and namespaces)" : "no PostgreSQL server");
+                  !mach_supported() ? "this host runs no machines (root and namespaces)"
+                  : w->maria        ? "no MariaDB server"
+                                    : "no PostgreSQL server");
         return 0;
     }
     if (!make_disk(a, dir, w)) {
@@ -596,6 +690,10 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
         log_error("rds: cannot copy DB snapshot %s for %s", w->snapshot, w->id);
         return -1;
     }
+    /* a new MariaDB server's master user and database */
+    if (w->maria && !w->snapshot && !strcmp(w->status, "creating") &&
+        access(arena_printf(a, "%s/disk/var/lib/mysql/mysql", dir), F_OK) != 0 && !maria_sql(a, app, w, node, true))
+        return -1;
     unlink(rds_file(a, app, w, node, "ready"));
     unlink(rds_file(a, app, w, node, "down"));
     if (!write_params(a, app, w, node)) return -1;
@@ -603,9 +701,10 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL};
     int link = -1;
     bool replica = !standby && w->replica_of;
-    const char *script = standby   ? follower_script(a, w, true, w->private_ip, w->port)
-                         : replica ? follower_script(a, w, false, w->src_ip ? w->src_ip : "", w->src_port)
-                                   : boot_script(a, w);
+    const char *script = standby    ? follower_script(a, w, true, w->private_ip, w->port)
+                         : replica  ? follower_script(a, w, false, w->src_ip ? w->src_ip : "", w->src_port)
+                         : w->maria ? maria_script(a, w)
+                                    : boot_script(a, w);
     mach_spec_t s = {.disk = arena_printf(a, "%s/disk", dir),
                      .mnt = arena_printf(a, "%s/mnt", dir),
                      .hostname = w->rid,
@@ -1032,19 +1131,19 @@ unsigned rds_tick(struct app *app)
     sqlite3 *db = rds__db(app);
     if (!db) return 0;
     arena_t *a = arena_new(0);
-    sqlite3_stmt *st =
-        store_stmt(db, "SELECT i.account, i.region, i.id, i.resource_id, i.status, i.master_user, i.password, "
-                       "i.db_name, i.address, i.private_ip, i.port, i.standby_ip, i.repl_secret, i.node, i.failover, "
-                       "i.snapshot, coalesce(i.snapshot_account, i.account), i.replica_of, s.resource_id, "
-                       "s.private_ip, s.port, i.param_group, i.param_group || '@' || (SELECT g.version FROM "
-                       "db_param_group g WHERE g.account = i.account AND g.region = i.region AND g.name = "
-                       "i.param_group) FROM db_instance i LEFT JOIN db_instance s ON s.account = i.account AND "
-                       "s.region = i.region AND s.id = i.replica_of");
+    sqlite3_stmt *st = store_stmt(
+        db, "SELECT i.account, i.region, i.id, i.resource_id, i.status, i.master_user, i.password, "
+            "i.db_name, i.address, i.private_ip, i.port, i.standby_ip, i.repl_secret, i.node, i.failover, "
+            "i.snapshot, coalesce(i.snapshot_account, i.account), i.replica_of, s.resource_id, "
+            "s.private_ip, s.port, i.param_group, i.param_group || '@' || (SELECT g.version FROM "
+            "db_param_group g WHERE g.account = i.account AND g.region = i.region AND g.name = "
+            "i.param_group), i.engine FROM db_instance i LEFT JOIN db_instance s ON s.account = i.account AND "
+            "s.region = i.region AND s.id = i.replica_of");
     row_t rows[MAX_RUNNING];
     size_t n = 0;
     while (st && n < MAX_RUNNING && sqlite3_step(st) == SQLITE_ROW) {
-        const char *c[23];
-        for (int i = 0; i < 23; i++) {
+        const char *c[24];
+        for (int i = 0; i < 24; i++) {
             const unsigned char *t = sqlite3_column_text(st, i);
             c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
         }
@@ -1070,7 +1169,8 @@ unsigned rds_tick(struct app *app)
                             .src_ip = c[19],
                             .src_port = sqlite3_column_int(st, 20),
                             .param_group = c[21],
-                            .param_key = c[22] ? c[22] : ""};
+                            .param_key = c[22] ? c[22] : "",
+                            .maria = c[23] && strcmp(c[23], "postgres") != 0};
     }
     if (st) store_release(st);
     snapshot_sweep(a, app, db);

@@ -9,8 +9,10 @@
  * AWS gives a DNS name there; the host's resolver knows no gureum names,
  * so the endpoint is the address itself, which every client connects to.
  *
- * Engines: postgres, with the host's PostgreSQL server (Debian's
- * postgresql package); the engine version is the server's. Other engines
+ * Engines (versions.c): postgres, with the host's PostgreSQL server
+ * (Debian's postgresql package), and mariadb and mysql, with the host's
+ * MariaDB server (mariadb-server); Multi-AZ standbys, read replicas and
+ * DB parameter groups of gureum's own are PostgreSQL's only. Other engines
  * are AWS's but have no server here: refused, saying so. Texts are AWS's
  * where said "recorded"; the others are not on record. */
 #include <ctype.h>
@@ -144,8 +146,7 @@ static val_t *db_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     }
     val_set_c(a, v, "VpcSecurityGroups", sgs);
     val_t *pg = val_new(a, VAL_LIST), *pgm = val_new(a, VAL_STRUCT);
-    char major[8];
-    snprintf(major, sizeof major, "%.*s", (int)strcspn(c[4], "."), c[4]);
+    const char *major = rds__major_of(a, c[3], c[4]);
     /* its group (param.c; NULL: the family's default) and whether a change
      * of it waits for a reboot */
     val_set_c(a, pgm, "DBParameterGroupName",
@@ -181,9 +182,9 @@ static val_t *db_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
         val_push(a, infos, info);
         val_set_c(a, v, "StatusInfos", infos);
     }
-    val_set_c(a, v, "LicenseModel", val_cstr(a, "postgresql-license"));
+    val_set_c(a, v, "LicenseModel", val_cstr(a, rds__license_of(c[3])));
     val_t *og = val_new(a, VAL_LIST), *ogm = val_new(a, VAL_STRUCT);
-    val_set_c(a, ogm, "OptionGroupName", val_cstr(a, arena_printf(a, "default:%s-%s", c[3], major)));
+    val_set_c(a, ogm, "OptionGroupName", val_cstr(a, rds__option_group_of(a, c[3], c[4])));
     val_set_c(a, ogm, "Status", val_cstr(a, "in-sync"));
     val_push(a, og, ogm);
     val_set_c(a, v, "OptionGroupMemberships", og);
@@ -251,23 +252,16 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
     if (!id.p) return GR_ERR;
     str_t engine = val_get_str(in, "Engine"), cls = val_get_str(in, "DBInstanceClass");
-    static const char *const aws_engines[] = {"mysql",
-                                              "mariadb",
-                                              "oracle-ee",
-                                              "oracle-se2",
-                                              "sqlserver-ee",
-                                              "sqlserver-se",
-                                              "sqlserver-ex",
-                                              "sqlserver-web",
-                                              "db2-se",
-                                              "db2-ae",
-                                              "aurora-mysql",
-                                              "aurora-postgresql",
-                                              NULL};
-    if (!str_eq_c(engine, "postgres")) {
+    static const char *const aws_engines[] = {
+        "postgres",     "mysql",         "mariadb", "oracle-ee", "oracle-se2",   "sqlserver-ee",      "sqlserver-se",
+        "sqlserver-ex", "sqlserver-web", "db2-se",  "db2-ae",    "aurora-mysql", "aurora-postgresql", NULL};
+    const rds__engine_t *eng = rds__engine(engine);
+    if (!eng) {
         for (const char *const *e = aws_engines; *e; e++)
             if (str_eq_c(engine, *e))
-                return req_fail(r, &E_Combination, "The %.*s engine has no server in gureum: only postgres runs here.",
+                return req_fail(r, &E_Combination,
+                                "The %.*s engine has no server in gureum: postgres, mariadb and mysql run here "
+                                "when their servers (Debian's postgresql and mariadb-server) are installed.",
                                 STR_FMT(engine));
         /* AWS (recorded): "Invalid DB engine" */
         return req_fail(r, &ERR_InvalidParameterValue, "Invalid DB engine");
@@ -283,13 +277,21 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &ERR_InvalidParameterValue,
                         "The parameter MasterUsername must be provided and must not be "
                         "blank.");
-    bool uok = user.len <= 63 && isalpha((unsigned char)user.p[0]);
+    /* AWS: 1 to 63 letters, digits and underscores for PostgreSQL, 1 to
+     * 16 for MySQL and MariaDB, beginning with a letter */
+    size_t umax = eng->maria ? 16 : 63;
+    bool uok = user.len <= umax && isalpha((unsigned char)user.p[0]);
     for (size_t i = 0; uok && i < user.len; i++) uok = isalnum((unsigned char)user.p[i]) || user.p[i] == '_';
+    if (!uok && user.len > umax)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter MasterUsername is not a valid identifier: the %s engine takes 1 to %zu "
+                        "letters, digits and underscores.",
+                        eng->name, umax);
     if (!uok)
         return req_fail(r, &ERR_InvalidParameterValue,
                         "MasterUsername %.*s cannot be used as it is a reserved word used by the engine",
                         STR_FMT(user));
-    if (str_eq_c(user, "postgres") || str_eq_c(user, "rdsadmin"))
+    if ((!eng->maria && str_eq_c(user, "postgres")) || str_eq_c(user, "rdsadmin"))
         return req_fail(r, &ERR_InvalidParameterValue,
                         "MasterUsername %.*s cannot be used as it is a reserved word used by the engine",
                         STR_FMT(user));
@@ -301,6 +303,12 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &ERR_InvalidParameterValue,
                         "The parameter MasterUserPassword is not a valid password "
                         "because it is shorter than 8 characters.");
+    /* AWS: at most 41 characters for MySQL and MariaDB, 128 for PostgreSQL */
+    if (pass.len > (eng->maria ? 41u : 128u))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter MasterUserPassword is not a valid password because it is longer than %u "
+                        "characters.",
+                        eng->maria ? 41u : 128u);
     for (size_t i = 0; i < pass.len; i++)
         if (pass.p[i] == '/' || pass.p[i] == '"' || pass.p[i] == '@' || pass.p[i] == ' ' ||
             (unsigned char)pass.p[i] < 32)
@@ -312,20 +320,14 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
     int64_t storage = val_get_int(in, "AllocatedStorage", 20);
     if (!storage_ok(stype, storage))
         return req_fail(r, &ERR_InvalidParameterValue,
-                        "Invalid storage size for engine name postgres and storage type %.*s: %lld", STR_FMT(stype),
-                        (long long)storage);
-    const char *version = rds__engine_version();
-    if (!version)
-        return req_fail(r, &E_Combination,
-                        "The postgres engine has no server on this host (Debian's postgresql "
-                        "package is not installed).");
+                        "Invalid storage size for engine name %s and storage type %.*s: %lld", eng->name,
+                        STR_FMT(stype), (long long)storage);
     str_t want = val_get_str(in, "EngineVersion");
-    size_t vmaj = strcspn(version, ".");
-    if (want.p && !(want.len >= vmaj && !strncmp(want.p, version, vmaj) && (want.len == vmaj || want.p[vmaj] == '.')))
-        /* AWS (recorded): "Cannot find version 13.4 for postgres" */
-        return req_fail(r, &E_Combination, "Cannot find version %.*s for postgres", STR_FMT(want));
+    if (want.p && !rds__version_matches(eng, want)) /* AWS (recorded): "Cannot find version 13.4 for postgres" */
+        return req_fail(r, &E_Combination, "Cannot find version %.*s for %s", STR_FMT(want), eng->name);
     str_t dbname = val_get_str(in, "DBName");
-    bool nok = !dbname.p || (dbname.len <= 63 && dbname.len && isalpha((unsigned char)dbname.p[0]));
+    bool nok =
+        !dbname.p || (dbname.len <= (eng->maria ? 64u : 63u) && dbname.len && isalpha((unsigned char)dbname.p[0]));
     for (size_t i = 0; nok && dbname.p && i < dbname.len; i++)
         nok = isalnum((unsigned char)dbname.p[i]) || dbname.p[i] == '_';
     if (!nok)
@@ -333,7 +335,7 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
                         "The parameter DBName is not a valid identifier. Identifiers "
                         "must begin with a letter; must contain only ASCII letters, "
                         "digits, and underscores.");
-    int64_t port = val_get_int(in, "Port", 5432);
+    int64_t port = val_get_int(in, "Port", eng->port);
     if (port < 1150 || port > 65535)
         return req_fail(r, &ERR_InvalidParameterValue, "Invalid port %lld: the port must be 1150-65535.",
                         (long long)port);
@@ -342,7 +344,8 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
                     .password = pass,
                     .db_name = dbname,
                     .storage_type = stype,
-                    .version = version,
+                    .engine = eng->name,
+                    .version = eng->version,
                     .storage = storage,
                     .port = port,
                     .backup_days = val_get_int(in, "BackupRetentionPeriod", 1)};
@@ -368,6 +371,21 @@ int rds__instance_given(req_t *r, const val_t *in, rds__new_t *n)
     return GR_OK;
 }
 
+/* The DB parameter group name an instance of engine e takes: GR_OK with
+ * *stored as rds__param_group_check keeps it, or r failed. gureum's
+ * groups are PostgreSQL's (param.c): a MariaDB or MySQL instance takes
+ * its family's default group only. */
+static int param_group_of(req_t *r, sqlite3 *db, const rds__engine_t *e, str_t name, const char **stored)
+{
+    if (!e->maria) return rds__param_group_check(r, db, name, stored);
+    *stored = NULL;
+    if (str_eq_c(name, arena_printf(r->arena, "default.%s", e->family))) return GR_OK;
+    return req_fail(r, &E_Combination,
+                    "DB parameter groups of the %s family are not served by gureum: a %s instance takes "
+                    "default.%s.",
+                    e->family, e->name, e->family);
+}
+
 int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, val_t *out)
 {
     arena_t *a = r->arena;
@@ -382,12 +400,20 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         return req_fail(r, &E_Combination,
                         "Requesting a specific availability zone is not valid for Multi-AZ "
                         "instances.");
+    /* gureum runs Multi-AZ standbys of PostgreSQL only */
+    const rds__engine_t *eng = rds__engine(str_c(n->engine));
+    if (!eng) return req_fail(r, &E_Combination, "The %s engine has no server on this host.", n->engine);
+    if (multi && !eng->replicas)
+        return req_fail(r, &E_Combination,
+                        "Multi-AZ is not served for the %s engine by gureum: only postgres instances have a "
+                        "standby here.",
+                        n->engine);
     if (n->replica_of) group = n->group ? str_c(n->group) : STR_NULL;
     /* its DB parameter group: the one asked, a replica's source's, or the
      * family's default (NULL) */
     const char *params = n->param_group;
     str_t pgn = val_get_str(in, "DBParameterGroupName");
-    if (pgn.p && rds__param_group_check(r, db, pgn, &params) != GR_OK) return GR_ERR;
+    if (pgn.p && param_group_of(r, db, eng, pgn, &params) != GR_OK) return GR_ERR;
     rds__placement_t pl;
     /* a replica reaches its source at the source's address: never its own */
     for (int tries = 0; tries < 8; tries++) {
@@ -418,13 +444,12 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
     id_random_chars(rid, 26, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
     rid[26] = 0;
     st = store_stmt(
-        db,
-        "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
-        "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
-        "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
-        "created_ms, standby_ip, snapshot, snapshot_account, replica_of, repl_secret, param_group) VALUES (?1, ?2, "
-        "?3, ?4, ?5, 'postgres', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, "
-        "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
+        db, "INSERT INTO db_instance (account, region, id, resource_id, class, engine, version, "
+            "master_user, password, db_name, storage, storage_type, port, subnet_group, vpc_id, zone, "
+            "second_zone, multi_az, public, status, address, private_ip, backup_days, protected, "
+            "created_ms, standby_ip, snapshot, snapshot_account, replica_of, repl_secret, param_group) VALUES (?1, ?2, "
+            "?3, ?4, ?5, ?30, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'creating', ?19, ?20, "
+            "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
     bool ok = st && address;
     if (ok) {
         store_bind_str(st, 1, r->who.account);
@@ -456,6 +481,7 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         if (n->replica_of) sqlite3_bind_text(st, 27, n->replica_of, -1, SQLITE_STATIC);
         if (n->secret) sqlite3_bind_text(st, 28, n->secret, -1, SQLITE_STATIC);
         if (params) sqlite3_bind_text(st, 29, params, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 30, n->engine, -1, SQLITE_STATIC);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     if (st && store_release(st) != SQLITE_OK) ok = false;
@@ -725,6 +751,9 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     static const char *const from[] = {"available", "stopped", NULL};
     const char *status = need_status(r, db, id, from);
     if (!status) return GR_ERR;
+    const char *engine = rds__instance_column(r, db, id, "engine");
+    const rds__engine_t *eng = engine ? rds__engine(str_c(engine)) : NULL;
+    if (!eng) return req_fail(r, &E_Combination, "The %s engine has no server on this host.", engine ? engine : "");
     str_t pass = val_get_str(in, "MasterUserPassword"), cls = val_get_str(in, "DBInstanceClass");
     if (pass.p && pass.len < 8)
         return req_fail(r, &ERR_InvalidParameterValue,
@@ -735,7 +764,8 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     int64_t storage = val_get_int(in, "AllocatedStorage", 0);
     if (val_get(in, "AllocatedStorage") && !storage_ok(str_c("gp2"), storage))
         return req_fail(r, &ERR_InvalidParameterValue,
-                        "Invalid storage size for engine name postgres and storage type gp2: %lld", (long long)storage);
+                        "Invalid storage size for engine name %s and storage type gp2: %lld", eng->name,
+                        (long long)storage);
     if (pass.p && strcmp(status, "available") != 0)
         return req_fail(r, E_STATE, "Instance %.*s is not in available state.", STR_FMT(id));
     int64_t port = val_get_int(in, "DBPortNumber", 0);
@@ -756,11 +786,16 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
      * pending-reboot, whatever ApplyImmediately says) */
     const char *params = NULL;
     str_t pgn = val_get_str(in, "DBParameterGroupName");
-    if (pgn.p && rds__param_group_check(r, db, pgn, &params) != GR_OK) return GR_ERR;
+    if (pgn.p && param_group_of(r, db, eng, pgn, &params) != GR_OK) return GR_ERR;
     /* to Multi-AZ: a standby zone and address, placed as at creation */
     const val_t *mz = val_get(in, "MultiAZ");
     rds__placement_t pl = {0};
     bool to_multi = mz && mz->kind == VAL_BOOL && mz->u.b;
+    if (to_multi && !eng->replicas)
+        return req_fail(r, &E_Combination,
+                        "Multi-AZ is not served for the %s engine by gureum: only postgres instances have a "
+                        "standby here.",
+                        eng->name);
     if (rp.replica && to_multi)
         return req_fail(r, &E_Combination, "Multi-AZ read replicas are not supported in gureum.");
     if (to_multi && !rds__instance_column(r, db, id, "standby_ip")) {

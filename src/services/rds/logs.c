@@ -3,7 +3,9 @@
  * its logging collector writing to the primary's machine disk
  * (/var/lib/rds/log, outside the data folder, so snapshots do not carry
  * them): one file an hour, postgresql.log.YYYY-MM-DD-HH as RDS names
- * them, with RDS's line prefix, listed as RDS lists them, under error/.
+ * them, with RDS's line prefix, listed as RDS lists them, under error/;
+ * a MariaDB server (mariadb and mysql instances) writes its error log
+ * there, error/mysql-error.log as RDS names it.
  * These handlers read that folder; a name must be one plain file name of
  * it, and neither it nor the folder is followed as a symbolic link, so a
  * request never reads outside it, nor more of a file than its answer. */
@@ -42,6 +44,15 @@ static const char *log_dir(req_t *r, const val_t *in)
     return rds__log_dir(r->arena, r->app, r->who.account, r->region, id, atoi(node));
 }
 
+/* Whether name is an engine log's file name: PostgreSQL's hourly files, or
+ * the MariaDB server's error log (mysql-error.log, as RDS names MySQL's and
+ * MariaDB's), which engine.c's maria_script writes. */
+static bool log_name(const char *name, size_t len)
+{
+    return (len > 15 && !strncmp(name, "postgresql.log.", 15)) ||
+           (len == strlen("mysql-error.log") && !strncmp(name, "mysql-error.log", len));
+}
+
 static int by_name(const void *x, const void *y)
 {
     return strcmp(*(const char *const *)x, *(const char *const *)y);
@@ -64,7 +75,7 @@ int rds_describe_db_log_files(req_t *r, const val_t *in, val_t *out)
     DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (dfd >= 0 && !d) close(dfd);
     for (struct dirent *e; d && (e = readdir(d));) {
-        if (strncmp(e->d_name, "postgresql.log.", 15) != 0) continue;
+        if (!log_name(e->d_name, strlen(e->d_name))) continue;
         if (n == cap) {
             const char **more = arena_alloc(a, (cap = cap ? cap * 2 : 32) * sizeof *more);
             if (!more) break;
@@ -145,12 +156,12 @@ int rds_download_db_log_file_portion(req_t *r, const val_t *in, val_t *out)
     const char *dir = log_dir(r, in);
     if (!dir) return GR_ERR;
     str_t name = val_get_str(in, "LogFileName"), marker = val_get_str(in, "Marker");
-    /* one file of the folder: error/postgresql.log.<no slash> */
+    /* one file of the folder: error/postgresql.log.<no slash> or
+     * error/mysql-error.log */
     str_t base = str_starts_with(name, str_c(PREFIX)) ? str_sub(name, 6, name.len - 6) : STR_NULL;
     size_t size = 0;
     int fd = -1;
-    if (base.p && str_starts_with(base, str_c("postgresql.log.")) && !memchr(base.p, '/', base.len) &&
-        !memchr(base.p, 0, base.len))
+    if (base.p && log_name(base.p, base.len) && !memchr(base.p, '/', base.len) && !memchr(base.p, 0, base.len))
         fd = open_log(dir, arena_strndup(a, base.p, base.len), &size);
     if (fd < 0) return req_fail(r, &RDS_ERR_DBLogFileNotFoundFault, "DBLogFile not found: %.*s", STR_FMT(name));
     bool lines_given = val_get(in, "NumberOfLines") != NULL;

@@ -79,7 +79,7 @@ str_t rds__identifier(req_t *r, str_t id, const char *param, size_t max);
  * parameter group (param_group) unless in names one. */
 typedef struct {
     str_t cls, user, password, db_name, storage_type;
-    const char *version, *snapshot, *snapshot_account;
+    const char *engine, *version, *snapshot, *snapshot_account;
     const char *replica_of, *secret, *group, *source_ip, *param_group;
     int64_t storage, port, backup_days;
 } rds__new_t;
@@ -141,6 +141,30 @@ const char *rds__address_pick(req_t *r, sqlite3 *db);
 const char *rds__engine_version(void);
 const char *rds__engine_bin(void);
 const char *rds__family(void);
+/* An engine DB instances run with here (versions.c): its RDS name, the one
+ * version it runs at, that version's major ("15", "10.11", "8.0"), its DB
+ * parameter group family, AWS's descriptions and license model, its
+ * default port; whether the host's MariaDB server runs it (mariadb, mysql)
+ * and, when that server is not the engine's own, which it is; whether read
+ * replicas and Multi-AZ are served for it. */
+typedef struct {
+    const char *name, *version, *major, *family, *description, *version_description, *license;
+    int port;
+    bool maria, replicas;
+    const char *served_by;
+} rds__engine_t;
+/* The engine name runs with here; NULL when its server is not on this host
+ * or gureum runs no such engine. */
+const rds__engine_t *rds__engine(str_t name);
+/* Whether a version asked (its major, or in full) is e's. */
+bool rds__version_matches(const rds__engine_t *e, str_t want);
+/* What DescribeDBInstances and DescribeDBSnapshots say of an engine
+ * (postgres, mariadb, mysql) at version: its major ("15", "10.11"), which
+ * names its default DB parameter group ("default.postgres15"); its
+ * LicenseModel; its default option group ("default:mariadb-10-11"). */
+const char *rds__major_of(arena_t *a, const char *engine, const char *version);
+const char *rds__license_of(const char *engine);
+const char *rds__option_group_of(arena_t *a, const char *engine, const char *version);
 /* DB parameter group name (param.c) as an instance takes it: GR_OK with
  * *stored its name as kept (NULL for the family's default group), or r
  * failed (DBParameterGroupNotFound). */

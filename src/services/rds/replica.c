@@ -59,7 +59,7 @@ int rds_create_db_instance_read_replica(req_t *r, const val_t *in, val_t *out)
     sqlite3_stmt *st =
         rds__stmt(r, db, src,
                   "SELECT class, master_user, db_name, storage, storage_type, port, version, status, "
-                  "backup_days, subnet_group, private_ip, repl_secret, param_group, (SELECT count(*) FROM "
+                  "backup_days, subnet_group, private_ip, repl_secret, param_group, engine, (SELECT count(*) FROM "
                   "db_instance c WHERE c.account = ?1 AND c.region = ?2 AND c.replica_of = ?3) FROM "
                   "db_instance WHERE account = ?1 AND region = ?2 AND id = ?3");
     if (!st) return GR_ERR;
@@ -80,10 +80,17 @@ int rds_create_db_instance_read_replica(req_t *r, const val_t *in, val_t *out)
                     .group = store_col_str(a, st, 9).p,
                     .source_ip = arena_strdup(a, (const char *)sqlite3_column_text(st, 10)),
                     .secret = store_col_str(a, st, 11).p,
-                    .param_group = store_col_str(a, st, 12).p};
+                    .param_group = store_col_str(a, st, 12).p,
+                    .engine = store_col_str(a, st, 13).p};
     str_t status = store_col_str(a, st, 7);
-    int64_t backup_days = sqlite3_column_int64(st, 8), replicas = sqlite3_column_int64(st, 13);
+    int64_t backup_days = sqlite3_column_int64(st, 8), replicas = sqlite3_column_int64(st, 14);
     if (store_release(st) != SQLITE_OK) return GR_ERR;
+    const rds__engine_t *eng = rds__engine(str_c(n.engine));
+    if (!eng || !eng->replicas)
+        return req_fail(r, &E_Combination,
+                        "Read replicas are not served for the %s engine by gureum: only postgres instances have "
+                        "them here.",
+                        n.engine);
     /* AWS (recorded): "Instance mydb is not in available state." */
     if (!str_eq_c(status, "available"))
         return req_fail(r, E_STATE, "Instance %.*s is not in available state.", STR_FMT(src));

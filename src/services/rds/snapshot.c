@@ -86,10 +86,10 @@ static val_t *snap_value(req_t *r, sqlite3 *db, sqlite3_stmt *st)
     val_set_c(a, v, "MasterUsername", val_str(a, store_col_str(a, st, 5)));
     const char *version = arena_strdup(a, (const char *)sqlite3_column_text(st, 4));
     val_set_c(a, v, "EngineVersion", val_cstr(a, version));
-    val_set_c(a, v, "LicenseModel", val_cstr(a, "postgresql-license"));
+    const char *engine = arena_strdup(a, (const char *)sqlite3_column_text(st, 3));
+    val_set_c(a, v, "LicenseModel", val_cstr(a, rds__license_of(engine)));
     val_set_c(a, v, "SnapshotType", val_cstr(a, type));
-    val_set_c(a, v, "OptionGroupName",
-              val_cstr(a, arena_printf(a, "default:postgres-%.*s", (int)strcspn(version, "."), version)));
+    val_set_c(a, v, "OptionGroupName", val_cstr(a, rds__option_group_of(a, engine, version)));
     val_set_c(a, v, "PercentProgress", val_int(a, strcmp(status, "available") ? 0 : 100));
     val_set_c(a, v, "StorageType", val_str(a, store_col_str(a, st, 7)));
     val_set_c(a, v, "Encrypted", val_bool(a, false));
@@ -389,7 +389,8 @@ int rds_restore_db_instance_from_db_snapshot(req_t *r, const val_t *in, val_t *o
                         str_eq(account, r->who.account) ? NULL : arena_strndup(a, account.p, account.len),
                     .storage = sqlite3_column_int64(st, 6),
                     .port = sqlite3_column_int64(st, 8),
-                    .backup_days = 1};
+                    .backup_days = 1,
+                    .engine = arena_strndup(a, engine.p, engine.len)};
     store_release(st);
     if (!str_eq_c(status, "available"))
         return req_fail(r, E_SNAP_STATE, "Snapshot %.*s is not in available state.", STR_FMT(snap));

@@ -1,19 +1,97 @@
-/* versions.c — DescribeDBEngineVersions: the engine versions a DB instance
- * can be created with here, which are those of the servers on this host
- * (engine.c probes Debian's PostgreSQL server: one postgres version, the
- * host's). Other engines have none, so asking for them lists nothing, as
- * AWS lists nothing for a version it does not offer. */
+/* versions.c — the engines DB instances run with here, and
+ * DescribeDBEngineVersions. Each engine is a server on this host:
+ * postgres is Debian's PostgreSQL server (engine.c probes it); mariadb is
+ * Debian's MariaDB server, at its own version; mysql is served by the same
+ * MariaDB server (MySQL's clients and drivers speak to it), under the
+ * MySQL version RDS offers by default, as there is no MySQL server in
+ * Debian. An engine without its server on this host has no versions, so
+ * asking for it lists nothing, as AWS lists nothing for a version it does
+ * not offer. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rds_model.h"
 #include "services/rds/rds.h"
 
+/* The MySQL version mysql instances report: RDS's default MySQL 8.0
+ * version when MariaDB 10.11 was current. */
+#define MYSQL_VERSION "8.0.40"
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static rds__engine_t engines[3];
+static size_t nengines;
+static char pg_major[16], maria_version[32], maria_major[16], maria_family[32], maria_server[64];
+
+static void probe(void)
+{
+    const char *v = rds__engine_version();
+    if (v) {
+        snprintf(pg_major, sizeof pg_major, "%.*s", (int)strcspn(v, "."), v);
+        engines[nengines++] = (rds__engine_t){.name = "postgres",
+                                              .version = v,
+                                              .major = pg_major,
+                                              .family = rds__family(),
+                                              .description = "PostgreSQL",
+                                              .version_description = "PostgreSQL",
+                                              .license = "postgresql-license",
+                                              .port = 5432,
+                                              .replicas = true};
+    }
+    /* "/usr/sbin/mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for ..." */
+    FILE *p = popen("/usr/sbin/mariadbd --version 2>/dev/null", "r");
+    char line[256] = "";
+    if (p && fgets(line, sizeof line, p)) {
+        const char *at = strstr(line, " Ver ");
+        if (at && sscanf(at + 5, "%31[0-9.]", maria_version) == 1 && strchr(maria_version, '.')) {
+            const char *dot = strchr(maria_version, '.');
+            size_t minor = strcspn(dot + 1, ".");
+            snprintf(maria_major, sizeof maria_major, "%.*s", (int)(dot + 1 + minor - maria_version), maria_version);
+            snprintf(maria_family, sizeof maria_family, "mariadb%s", maria_major);
+            snprintf(maria_server, sizeof maria_server, "MariaDB %s", maria_version);
+            engines[nengines++] = (rds__engine_t){.name = "mariadb",
+                                                  .version = maria_version,
+                                                  .major = maria_major,
+                                                  .family = maria_family,
+                                                  .description = "MariaDB Community Edition",
+                                                  .version_description = "MariaDB",
+                                                  .license = "general-public-license",
+                                                  .port = 3306,
+                                                  .maria = true};
+            engines[nengines++] = (rds__engine_t){.name = "mysql",
+                                                  .version = MYSQL_VERSION,
+                                                  .major = "8.0",
+                                                  .family = "mysql8.0",
+                                                  .description = "MySQL Community Edition",
+                                                  .version_description = "MySQL",
+                                                  .license = "general-public-license",
+                                                  .port = 3306,
+                                                  .maria = true,
+                                                  .served_by = maria_server};
+        }
+    }
+    if (p) pclose(p);
+}
+
+const rds__engine_t *rds__engine(str_t name)
+{
+    pthread_once(&once, probe);
+    for (size_t i = 0; i < nengines; i++)
+        if (str_eq_c(name, engines[i].name)) return &engines[i];
+    return NULL;
+}
+
+bool rds__version_matches(const rds__engine_t *e, str_t want)
+{
+    size_t n = strlen(e->major);
+    return str_eq_c(want, e->version) ||
+           (want.len >= n && !strncmp(want.p, e->major, n) && (want.len == n || want.p[n] == '.'));
+}
+
 int rds_describe_db_engine_versions(req_t *r, const val_t *in, val_t *out)
 {
     arena_t *a = r->arena;
     val_t *list = val_new(a, VAL_LIST);
-    const char *version = rds__engine_version();
     str_t engine = val_get_str(in, "Engine"), want = val_get_str(in, "EngineVersion"),
           family_in = val_get_str(in, "DBParameterGroupFamily");
     int64_t max = val_get_int(in, "MaxRecords", 100);
@@ -21,36 +99,59 @@ int rds_describe_db_engine_versions(req_t *r, const val_t *in, val_t *out)
     if (val_get(in, "MaxRecords") && (max < 20 || max > 100))
         return req_fail(r, &ERR_InvalidParameterValue, "Invalid value %lld for MaxRecords. Must be between 20 and 100",
                         (long long)max);
-    if (version) {
-        size_t vmaj = strcspn(version, ".");
-        const char *major = arena_strndup(a, version, vmaj), *family = rds__family();
-        /* a version asked matches as its major ("15") or in full */
-        bool match = (!engine.p || str_eq_c(engine, "postgres")) &&
-                     (!want.p || str_eq_c(want, version) || str_eq_c(want, major)) &&
-                     (!family_in.p || str_eq_c(family_in, family));
-        if (match) {
-            val_t *v = val_new(a, VAL_STRUCT);
-            val_set_c(a, v, "Engine", val_cstr(a, "postgres"));
-            val_set_c(a, v, "EngineVersion", val_cstr(a, version));
-            val_set_c(a, v, "DBParameterGroupFamily", val_cstr(a, family));
-            val_set_c(a, v, "DBEngineDescription", val_cstr(a, "PostgreSQL"));
-            val_set_c(a, v, "DBEngineVersionDescription", val_cstr(a, arena_printf(a, "PostgreSQL %s", version)));
-            val_set_c(a, v, "ValidUpgradeTarget", val_new(a, VAL_LIST));
-            /* what gureum does with this version: read replicas
-             * (replica.c), no log exports to CloudWatch Logs (yet) */
-            val_set_c(a, v, "ExportableLogTypes", val_new(a, VAL_LIST));
-            val_set_c(a, v, "SupportsLogExportsToCloudwatchLogs", val_bool(a, false));
-            val_set_c(a, v, "SupportsReadReplica", val_bool(a, true));
-            val_set_c(a, v, "SupportedEngineModes", val_new(a, VAL_LIST));
-            val_set_c(a, v, "SupportedFeatureNames", val_new(a, VAL_LIST));
-            val_set_c(a, v, "Status", val_cstr(a, "available"));
-            val_set_c(a, v, "SupportsParallelQuery", val_bool(a, false));
-            val_set_c(a, v, "SupportsGlobalDatabases", val_bool(a, false));
-            val_set_c(a, v, "MajorEngineVersion", val_cstr(a, major));
-            val_set_c(a, v, "TagList", val_new(a, VAL_LIST));
-            val_set_c(a, v, "SupportsBabelfish", val_bool(a, false));
-            val_push(a, list, v);
-        }
+    pthread_once(&once, probe);
+    for (size_t i = 0; i < nengines; i++) {
+        const rds__engine_t *e = &engines[i];
+        /* a version asked matches as its major ("15", "10.11") or in full */
+        if ((engine.p && !str_eq_c(engine, e->name)) || (want.p && !rds__version_matches(e, want)) ||
+            (family_in.p && !str_eq_c(family_in, e->family)))
+            continue;
+        val_t *v = val_new(a, VAL_STRUCT);
+        val_set_c(a, v, "Engine", val_cstr(a, e->name));
+        val_set_c(a, v, "EngineVersion", val_cstr(a, e->version));
+        val_set_c(a, v, "DBParameterGroupFamily", val_cstr(a, e->family));
+        val_set_c(a, v, "DBEngineDescription", val_cstr(a, e->description));
+        val_set_c(a, v, "DBEngineVersionDescription",
+                  val_cstr(a, e->served_by ? arena_printf(a, "%s %s (served by %s)", e->version_description, e->version,
+                                                          e->served_by)
+                                           : arena_printf(a, "%s %s", e->version_description, e->version)));
+        val_set_c(a, v, "ValidUpgradeTarget", val_new(a, VAL_LIST));
+        /* what gureum does with this version: read replicas of postgres
+         * (replica.c), no log exports to CloudWatch Logs (yet) */
+        val_set_c(a, v, "ExportableLogTypes", val_new(a, VAL_LIST));
+        val_set_c(a, v, "SupportsLogExportsToCloudwatchLogs", val_bool(a, false));
+        val_set_c(a, v, "SupportsReadReplica", val_bool(a, e->replicas));
+        val_set_c(a, v, "SupportedEngineModes", val_new(a, VAL_LIST));
+        val_set_c(a, v, "SupportedFeatureNames", val_new(a, VAL_LIST));
+        val_set_c(a, v, "Status", val_cstr(a, "available"));
+        val_set_c(a, v, "SupportsParallelQuery", val_bool(a, false));
+        val_set_c(a, v, "SupportsGlobalDatabases", val_bool(a, false));
+        val_set_c(a, v, "MajorEngineVersion", val_cstr(a, e->major));
+        val_set_c(a, v, "TagList", val_new(a, VAL_LIST));
+        val_set_c(a, v, "SupportsBabelfish", val_bool(a, false));
+        val_push(a, list, v);
     }
     return val_set_c(a, out, "DBEngineVersions", list);
+}
+
+const char *rds__major_of(arena_t *a, const char *engine, const char *version)
+{
+    /* PostgreSQL's majors are one number since 10; MySQL's and MariaDB's two */
+    size_t n = strcspn(version, ".");
+    if (strcmp(engine, "postgres") != 0 && version[n] == '.') n += 1 + strcspn(version + n + 1, ".");
+    return arena_strndup(a, version, n);
+}
+
+const char *rds__license_of(const char *engine)
+{
+    return !strcmp(engine, "postgres") ? "postgresql-license" : "general-public-license";
+}
+
+const char *rds__option_group_of(arena_t *a, const char *engine, const char *version)
+{
+    /* AWS: "default:postgres-15", "default:mysql-8-0" */
+    char *g = (char *)arena_printf(a, "default:%s-%s", engine, rds__major_of(a, engine, version));
+    for (char *p = g + strlen("default:") + strlen(engine) + 1; *p; p++)
+        if (*p == '.') *p = '-';
+    return g;
 }
