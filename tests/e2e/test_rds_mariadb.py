@@ -3,9 +3,10 @@ MariaDB server (Debian's mariadb-server; MySQL's clients speak to it): an instan
 (the mariadb command) connects to at its endpoint with the master user's password, its DBName made;
 its data kept across reboot and stop/start; a new master password that really applies; a DB
 snapshot and an instance restored from it with the snapshot's rows; the server's error log
-(DescribeDBLogFiles, DownloadDBLogFilePortion); DescribeDBEngineVersions;
-what gureum does not run for these engines (Multi-AZ, read replicas, DB parameter groups of their
-own), refused saying so.
+(DescribeDBLogFiles, DownloadDBLogFilePortion); Multi-AZ with a standby replicating
+semi-synchronously and a forced failover that keeps every committed row; a read replica that follows
+its source and is writable once promoted; DescribeDBEngineVersions; DB parameter groups of their own,
+which gureum does not serve for these engines, refused saying so.
 """
 import json
 import os
@@ -156,11 +157,67 @@ def test_mysql_instance(gureum, rds, subnet_group, cli):
     rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
 
 
+def semi_sync_clients(ep, password):
+    got = rows(ep, "admin", password, None, "SHOW STATUS LIKE 'Rpl_semi_sync_master_clients'")
+    return int(got[0].split("\t")[1]) if got else None
+
+
+def test_multi_az_failover_and_read_replica(rds, subnet_group):
+    """Multi-AZ: a standby replicating semi-synchronously (the primary counts it), so a forced failover
+    keeps every committed row; the old primary comes back as the new standby. A read replica serves
+    the source's rows, follows its writes, refuses its own (read-only), and is writable once promoted."""
+    rds.create_db_instance(DBInstanceIdentifier="maria-ha", Engine="mariadb", DBInstanceClass="db.t3.micro",
+                           MasterUsername="admin", MasterUserPassword="secret-pass1", AllocatedStorage=20,
+                           DBSubnetGroupName=subnet_group, DBName="shop", MultiAZ=True)
+    db = available(rds, "maria-ha")
+    ep, zones = db["Endpoint"], (db["AvailabilityZone"], db["SecondaryAvailabilityZone"])
+    assert db["MultiAZ"] is True and set(zones) == {"us-east-1a", "us-east-1b"}
+    assert wait_for(lambda: rows(ep, "admin", "secret-pass1", "shop", "CREATE TABLE t (id INT PRIMARY KEY); "
+                                 "INSERT INTO t VALUES (1); SELECT count(*) FROM t"), timeout=30) == ["1"]
+    assert wait_for(lambda: semi_sync_clients(ep, "secret-pass1") == 1, timeout=60)
+    # each commit returns once the standby has it
+    for i in range(2, 21):
+        assert rows(ep, "admin", "secret-pass1", "shop", "INSERT INTO t VALUES (%d)" % i) == []
+    r = rds.reboot_db_instance(DBInstanceIdentifier="maria-ha", ForceFailover=True)["DBInstance"]
+    assert r["DBInstanceStatus"] == "rebooting"
+    db = available(rds, "maria-ha")
+    assert (db["AvailabilityZone"], db["SecondaryAvailabilityZone"]) == zones[::-1]
+    assert wait_for(lambda: rows(ep, "admin", "secret-pass1", "shop", "SELECT count(*) FROM t")) == ["20"]
+    assert rows(ep, "admin", "secret-pass1", "shop", "INSERT INTO t VALUES (21); SELECT @@read_only") == ["0"]
+    # the old primary, made again from the new one, is its standby
+    assert wait_for(lambda: semi_sync_clients(ep, "secret-pass1") == 1, timeout=60)
+
+    rep = rds.create_db_instance_read_replica(DBInstanceIdentifier="maria-ro",
+                                              SourceDBInstanceIdentifier="maria-ha")["DBInstance"]
+    assert (rep["Engine"], rep["DBInstanceStatus"]) == ("mariadb", "creating")
+    rdb = available(rds, "maria-ro")
+    rep_ep = rdb["Endpoint"]
+    assert rdb["ReadReplicaSourceDBInstanceIdentifier"] == "maria-ha" and rep_ep["Address"] != ep["Address"]
+    assert wait_for(lambda: rows(rep_ep, "admin", "secret-pass1", "shop", "SELECT count(*) FROM t"),
+                    timeout=30) == ["21"]
+    bad = sql(rep_ep, "admin", "secret-pass1", "shop", "INSERT INTO t VALUES (99)")
+    assert bad.returncode != 0 and "--read-only" in bad.stderr
+    rows(ep, "admin", "secret-pass1", "shop", "INSERT INTO t VALUES (22)")
+    assert wait_for(lambda: rows(rep_ep, "admin", "secret-pass1", "shop", "SELECT max(id) FROM t") == ["22"])
+    assert rds.describe_db_instances(DBInstanceIdentifier="maria-ha")["DBInstances"][0][
+        "ReadReplicaDBInstanceIdentifiers"] == ["maria-ro"]
+
+    p = rds.promote_read_replica(DBInstanceIdentifier="maria-ro")["DBInstance"]
+    assert p["DBInstanceStatus"] == "modifying"
+    rdb = available(rds, "maria-ro")
+    assert "ReadReplicaSourceDBInstanceIdentifier" not in rdb
+    assert wait_for(lambda: rows(rep_ep, "admin", "secret-pass1", "shop",
+                                 "INSERT INTO t VALUES (100); SELECT count(*) FROM t")) == ["23"]
+    # no longer following: the source's next row stays the source's
+    rows(ep, "admin", "secret-pass1", "shop", "INSERT INTO t VALUES (23)")
+    assert rows(rep_ep, "admin", "secret-pass1", "shop", "SELECT count(*) FROM t WHERE id = 23") == ["0"]
+    for name in ("maria-ha", "maria-ro"):
+        rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
+
+
 def test_refusals(rds, subnet_group):
     base = dict(DBInstanceClass="db.t3.micro", Engine="mariadb", MasterUsername="admin",
                 MasterUserPassword="secret-pass1", AllocatedStorage=20, DBSubnetGroupName=subnet_group)
-    err, _ = refused(rds.create_db_instance, DBInstanceIdentifier="m-multi", MultiAZ=True, **base)
-    assert err["Code"] == "InvalidParameterCombination" and "Multi-AZ" in err["Message"]
     err, _ = refused(rds.create_db_instance, DBInstanceIdentifier="m-ver", **dict(base, EngineVersion="10.4"))
     assert (err["Code"], err["Message"]) == ("InvalidParameterCombination", "Cannot find version 10.4 for mariadb")
     err, _ = refused(rds.create_db_instance, DBInstanceIdentifier="m-user",

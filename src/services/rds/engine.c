@@ -522,60 +522,143 @@ static const char *sql_quote(arena_t *a, const char *s)
  * on the first boot its system tables made (root logs in over the
  * machine's local socket only, as only gureum's boot runs there) and then
  * $R/first.sql run, which makes the master user (password logins from
- * anywhere, every privilege) and the database DBName. A new master
- * password comes as $R/new-password.sql. The host's my.cnf is not read
- * (--no-defaults): the server's settings are these. The error log is
- * $R/log/mysql-error.log (logs.c), which the server (as mysql) reaches
- * through $R: root's, but open to pass through (711), the files in it
- * kept root's alone. CONTROL's snapshot is a
+ * anywhere, every privilege but writing to a read-only server, as RDS's
+ * master user) and the database DBName. A new master password comes as
+ * $R/new-password.sql. The host's my.cnf is not read (--no-defaults): the
+ * server's settings are these. The error log is $R/log/mysql-error.log
+ * (logs.c), which the server (as mysql) reaches through $R: root's, but
+ * open to pass through (711), the files in it kept root's alone.
+ *
+ * Every server keeps a binary log with global transaction ids, and
+ * followers (maria_follower_script) replicate from it as REPL_ROLE; the
+ * primary waits for its Multi-AZ standby to have each transaction before
+ * the commit returns (semi-synchronous replication; alone, it does not
+ * wait), so the standby has every committed change when it is promoted.
+ * MARIA_CONTROL serves both kinds of machine: $R/snapshot, a
  * mariadb-backup of the running server, prepared so that it is the data
- * folder of the instance restored from it. */
+ * folder of the instance restored from it; $R/stop, a clean shutdown
+ * ($R/stopped); $R/promote, a follower applies what it has received and
+ * becomes a writable primary ($R/promoted). */
 #define MARIA_SOCK "/run/mysqld/mysqld.sock"
+#define MARIA_SETUP                                                                                                    \
+    "id mysql >/dev/null 2>&1 || { echo 'gureum: no mysql user in /etc/passwd'; exit 1; }\n"                           \
+    "mkdir -p $D /run/mysqld $R/log && chown mysql: $D /run/mysqld $R/log && chmod 711 $R\n"                           \
+    "if [ ! -d $D/mysql ]; then\n"                                                                                     \
+    "  mariadb-install-db --no-defaults --user=mysql --datadir=$D --skip-test-db "                                     \
+    "--auth-root-authentication-method=socket > $R/install.log 2>&1 || { cat $R/install.log; exit 1; }\n"              \
+    "fi\n"                                                                                                             \
+    "# a restored snapshot's files are root's, as mariadb-backup made them\n"                                          \
+    "[ \"$(stat -c %%U $D/mysql)\" = mysql ] || chown -R mysql: $D\n"                                                  \
+    "q() { mariadb --no-defaults --socket=$S -uroot \"$@\"; }\n"
+/* The server's command line (what follows it is added to it) */
+#define MARIA_SERVER                                                                                                   \
+    "mariadbd --no-defaults --user=mysql --datadir=$D --port=$P --bind-address=0.0.0.0 --socket=$S "                   \
+    "--pid-file=/run/mysqld/mysqld.pid --log-error=$R/log/mysql-error.log --skip-name-resolve "                        \
+    "--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci --server-id=$ID --log-bin=binlog "           \
+    "--binlog-format=ROW --log-slave-updates --skip-slave-start --expire-logs-days=1 "                                 \
+    "--rpl-semi-sync-master-enabled=ON --rpl-semi-sync-master-wait-no-slave=OFF --rpl-semi-sync-master-timeout=1000"
+#define MARIA_UP                                                                                                       \
+    "m=$!\n"                                                                                                           \
+    "i=0; until q -e 'SELECT 1' >/dev/null 2>&1; do\n"                                                                 \
+    "  i=$((i+1)); if [ $i -gt 1200 ] || ! kill -0 $m 2>/dev/null; then tail -20 $R/log/mysql-error.log; "             \
+    "exit 1; fi; sleep 0.1\n"                                                                                          \
+    "done\n"
+#define MARIA_CONTROL                                                                                                  \
+    "  if [ -e $R/snapshot ] && [ ! -e $R/snapshot.done ]; then\n"                                                     \
+    "    rm -rf $R/snap $R/snap.new\n"                                                                                 \
+    "    if mariadb-backup --no-defaults --backup --datadir=$D --socket=$S --user=root --target-dir=$R/snap.new "      \
+    "> $R/snapshot.log 2>&1 && mariadb-backup --no-defaults --prepare --target-dir=$R/snap.new >> "                    \
+    "$R/snapshot.log 2>&1; then\n"                                                                                     \
+    "      mv $R/snap.new $R/snap && echo 'gureum: snapshot taken'\n"                                                  \
+    "    else cat $R/snapshot.log; : > $R/snapshot.failed; fi\n"                                                       \
+    "    : > $R/snapshot.done\n"                                                                                       \
+    "  fi\n"                                                                                                           \
+    "  if [ -e $R/promote ] && [ ! -e $R/promoted ]; then\n"                                                           \
+    "    io=$(q -e 'SHOW SLAVE STATUS\\G' | sed -n 's/^ *Gtid_IO_Pos: //p')\n"                                         \
+    "    q -N -e \"SELECT MASTER_GTID_WAIT('$io', 120)\" >/dev/null\n"                                                 \
+    "    q -e 'STOP ALL SLAVES; RESET SLAVE ALL; SET GLOBAL read_only = 0; SET GLOBAL rpl_semi_sync_slave_enabled = "  \
+    "0' && rm -f $R/follows && : > $R/promoted && echo 'gureum: promoted'\n"                                           \
+    "  fi\n"                                                                                                           \
+    "  if [ -e $R/stop ]; then\n"                                                                                      \
+    "    mariadb-admin --no-defaults --socket=$S -uroot shutdown; wait $m; : > $R/stopped\n"                           \
+    "    echo 'gureum: mariadb stopped for a failover'; exit 0\n"                                                      \
+    "  fi\n"                                                                                                           \
+    "  sleep 0.2\n"
+#define MARIA_ENDED "rm -f $R/ready; : > $R/down; echo 'gureum: mariadb ended'\n"
+
+/* A MariaDB server's id among those replicating from one another: the
+ * machine's private address, unique in its VPC, as a number. */
+static unsigned server_id(const char *ip)
+{
+    unsigned b[4] = {0};
+    if (!ip || sscanf(ip, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]) != 4) return 1;
+    unsigned id = (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+    return id ? id : 1;
+}
+
 static const char *maria_script(arena_t *a, const row_t *w)
 {
     return arena_printf(
         a,
         "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
         "cd /\n"
-        "D=/var/lib/mysql P=%d R=/var/lib/rds S=" MARIA_SOCK "\n"
+        "D=/var/lib/mysql P=%d R=/var/lib/rds S=" MARIA_SOCK " ID=%u\n"
         "echo \"gureum: RDS instance %s (mariadb) booting at $(date -u)\"\n"
-        "rm -rf $R/ready $R/password " SNAPSHOT_FILES "\n"
-        "id mysql >/dev/null 2>&1 || { echo 'gureum: no mysql user in /etc/passwd'; exit 1; }\n"
-        "mkdir -p $D /run/mysqld $R/log && chown mysql: $D /run/mysqld $R/log && chmod 711 $R\n"
-        "if [ ! -d $D/mysql ]; then\n"
-        "  mariadb-install-db --no-defaults --user=mysql --datadir=$D --skip-test-db "
-        "--auth-root-authentication-method=socket > $R/install.log 2>&1 || { cat $R/install.log; exit 1; }\n"
-        "fi\n"
-        "# a restored snapshot's files are root's, as mariadb-backup made them\n"
-        "[ \"$(stat -c %%U $D/mysql)\" = mysql ] || chown -R mysql: $D\n"
-        "mariadbd --no-defaults --user=mysql --datadir=$D --port=$P --bind-address=0.0.0.0 --socket=$S "
-        "--pid-file=/run/mysqld/mysqld.pid --log-error=$R/log/mysql-error.log --skip-name-resolve "
-        "--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci &\n"
-        "m=$!\n"
-        "q() { mariadb --no-defaults --socket=$S -uroot \"$@\"; }\n"
-        "i=0; until q -e 'SELECT 1' >/dev/null 2>&1; do\n"
-        "  i=$((i+1)); if [ $i -gt 1200 ] || ! kill -0 $m 2>/dev/null; then tail -20 $R/log/mysql-error.log; "
-        "exit 1; fi; sleep 0.1\n"
-        "done\n"
+        "rm -rf $R/ready $R/password $R/stop $R/stopped $R/promote $R/promoted $R/repl.ok " SNAPSHOT_FILES
+        "\n" MARIA_SETUP MARIA_SERVER " &\n" MARIA_UP
+        "# a promoted read replica, or one whose source was deleted, replicates no more\n"
+        "if [ -e $R/follows ]; then q -e 'STOP ALL SLAVES; RESET SLAVE ALL' && rm -f $R/follows; fi\n"
         "for f in first new-password; do\n"
         "  if [ -s $R/$f.sql ]; then q < $R/$f.sql || exit 1; fi; rm -f $R/$f.sql\n"
         "done\n"
         ": > $R/ready\n"
         "echo \"gureum: mariadb ready on port $P\"\n"
         "while kill -0 $m 2>/dev/null; do\n"
-        "  if [ -e $R/snapshot ] && [ ! -e $R/snapshot.done ]; then\n"
-        "    rm -rf $R/snap $R/snap.new\n"
-        "    if mariadb-backup --no-defaults --backup --datadir=$D --socket=$S --user=root --target-dir=$R/snap.new "
-        "> $R/snapshot.log 2>&1 && mariadb-backup --no-defaults --prepare --target-dir=$R/snap.new >> "
-        "$R/snapshot.log 2>&1; then\n"
-        "      mv $R/snap.new $R/snap && echo 'gureum: snapshot taken'\n"
-        "    else cat $R/snapshot.log; : > $R/snapshot.failed; fi\n"
-        "    : > $R/snapshot.done\n"
-        "  fi\n"
-        "  sleep 0.2\n"
-        "done\n"
-        "rm -f $R/ready; : > $R/down; echo 'gureum: mariadb ended'\n",
-        w->port, w->id);
+        "  if [ -s $R/repl ] && [ ! -e $R/repl.ok ]; then\n"
+        "    pw=$(cat $R/repl)\n"
+        "    q -e \"CREATE USER IF NOT EXISTS " REPL_ROLE "@'%%' IDENTIFIED BY '$pw'; ALTER USER " REPL_ROLE
+        "@'%%' IDENTIFIED BY '$pw'; GRANT REPLICATION SLAVE, SLAVE MONITOR, BINLOG MONITOR, SELECT, RELOAD, LOCK "
+        "TABLES, SHOW VIEW, EVENT, TRIGGER ON *.* TO " REPL_ROLE "@'%%'\" && : > $R/repl.ok\n"
+        "  fi\n" MARIA_CONTROL "done\n" MARIA_ENDED,
+        w->port, server_id(w->private_ip), w->id);
+}
+
+/* The boot of a MariaDB machine that follows another's server (see
+ * follower_script): on the first, its own server made and then a dump of
+ * its source's (every database, the users included, at one global
+ * transaction id) loaded into it; then, at every boot, replicating from
+ * the source (its address and port may have changed) as REPL_ROLE from
+ * where it is, read-only. A standby acknowledges each transaction it has
+ * (semi-synchronous). Data that is no follower's ($R/follows missing: a
+ * primary's, left by a crash in a failover) is made again. */
+static const char *maria_follower_script(arena_t *a, const row_t *w, bool standby, const char *host, int host_port)
+{
+    return arena_printf(
+        a,
+        "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+        "cd /\n"
+        "D=/var/lib/mysql P=%d H=%s HP=%d R=/var/lib/rds S=" MARIA_SOCK " ID=%u\n"
+        "echo \"gureum: RDS instance %s (mariadb) %s booting at $(date -u)\"\n"
+        "rm -rf $R/ready $R/password $R/first.sql $R/new-password.sql $R/stop $R/stopped $R/promote "
+        "$R/promoted " SNAPSHOT_FILES "\n"
+        "[ -d $D/mysql ] && [ ! -e $R/follows ] && rm -rf $D\n" MARIA_SETUP MARIA_SERVER " --read-only%s &\n" MARIA_UP
+        "if [ ! -e $R/follows ]; then\n"
+        "  until [ -s $R/repl ] && mariadb-dump --no-defaults -h $H -P $HP -u " REPL_ROLE " -p\"$(cat $R/repl)\" "
+        "--all-databases --single-transaction --gtid --master-data=1 --routines --events --triggers > $R/dump.sql "
+        "2> $R/dump.log && q < $R/dump.sql; do\n"
+        "    sleep 1\n"
+        "  done\n"
+        "  rm -f $R/dump.sql; q -e 'FLUSH PRIVILEGES' && : > $R/follows\n"
+        "fi\n"
+        "q -e \"STOP ALL SLAVES; CHANGE MASTER TO MASTER_HOST='$H', MASTER_PORT=$HP, MASTER_USER='" REPL_ROLE
+        "', MASTER_PASSWORD='$(cat $R/repl)', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1; START SLAVE\" || "
+        "exit 1\n"
+        ": > $R/ready\n"
+        "echo \"gureum: mariadb %s replicating from $H\"\n"
+        "while kill -0 $m 2>/dev/null; do\n" MARIA_CONTROL "done\n" MARIA_ENDED,
+        w->port, host, host_port, server_id(standby ? w->standby_ip : w->private_ip), w->id,
+        standby ? "standby" : "read replica", standby ? " --rpl-semi-sync-slave-enabled=ON" : "",
+        standby ? "standby" : "read replica");
 }
 
 /* The SQL a MariaDB server runs at its next boot (maria_script): on the
@@ -586,8 +669,8 @@ static bool maria_sql(arena_t *a, struct app *app, const row_t *w, int node, boo
     const char *sql =
         first ? arena_printf(a,
                              "CREATE USER %s IDENTIFIED BY %s;\nGRANT ALL PRIVILEGES ON *.* TO %s WITH GRANT "
-                             "OPTION;\n%s",
-                             user, pw, user,
+                             "OPTION;\nREVOKE READ_ONLY ADMIN ON *.* FROM %s;\n%s",
+                             user, pw, user, user,
                              w->db_name && *w->db_name ? arena_printf(a, "CREATE DATABASE `%s`;\n", w->db_name) : "")
               : arena_printf(a, "ALTER USER %s IDENTIFIED BY %s;\n", user, pw);
     return write_file(rds_file(a, app, w, node, first ? "first.sql" : "new-password.sql"), sql, 0600);
@@ -701,10 +784,13 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", NULL};
     int link = -1;
     bool replica = !standby && w->replica_of;
-    const char *script = standby    ? follower_script(a, w, true, w->private_ip, w->port)
-                         : replica  ? follower_script(a, w, false, w->src_ip ? w->src_ip : "", w->src_port)
-                         : w->maria ? maria_script(a, w)
-                                    : boot_script(a, w);
+    const char *src_ip = w->src_ip ? w->src_ip : "";
+    const char *script = w->maria  ? (standby   ? maria_follower_script(a, w, true, w->private_ip, w->port)
+                                      : replica ? maria_follower_script(a, w, false, src_ip, w->src_port)
+                                                : maria_script(a, w))
+                         : standby ? follower_script(a, w, true, w->private_ip, w->port)
+                         : replica ? follower_script(a, w, false, src_ip, w->src_port)
+                                   : boot_script(a, w);
     mach_spec_t s = {.disk = arena_printf(a, "%s/disk", dir),
                      .mnt = arena_printf(a, "%s/mnt", dir),
                      .hostname = w->rid,

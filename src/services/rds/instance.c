@@ -11,8 +11,8 @@
  *
  * Engines (versions.c): postgres, with the host's PostgreSQL server
  * (Debian's postgresql package), and mariadb and mysql, with the host's
- * MariaDB server (mariadb-server); Multi-AZ standbys, read replicas and
- * DB parameter groups of gureum's own are PostgreSQL's only. Other engines
+ * MariaDB server (mariadb-server); DB parameter groups of gureum's own
+ * are PostgreSQL's only. Other engines
  * are AWS's but have no server here: refused, saying so. Texts are AWS's
  * where said "recorded"; the others are not on record. */
 #include <ctype.h>
@@ -400,14 +400,8 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         return req_fail(r, &E_Combination,
                         "Requesting a specific availability zone is not valid for Multi-AZ "
                         "instances.");
-    /* gureum runs Multi-AZ standbys of PostgreSQL only */
     const rds__engine_t *eng = rds__engine(str_c(n->engine));
     if (!eng) return req_fail(r, &E_Combination, "The %s engine has no server on this host.", n->engine);
-    if (multi && !eng->replicas)
-        return req_fail(r, &E_Combination,
-                        "Multi-AZ is not served for the %s engine by gureum: only postgres instances have a "
-                        "standby here.",
-                        n->engine);
     if (n->replica_of) group = n->group ? str_c(n->group) : STR_NULL;
     /* its DB parameter group: the one asked, a replica's source's, or the
      * family's default (NULL) */
@@ -791,11 +785,6 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     const val_t *mz = val_get(in, "MultiAZ");
     rds__placement_t pl = {0};
     bool to_multi = mz && mz->kind == VAL_BOOL && mz->u.b;
-    if (to_multi && !eng->replicas)
-        return req_fail(r, &E_Combination,
-                        "Multi-AZ is not served for the %s engine by gureum: only postgres instances have a "
-                        "standby here.",
-                        eng->name);
     if (rp.replica && to_multi)
         return req_fail(r, &E_Combination, "Multi-AZ read replicas are not supported in gureum.");
     if (to_multi && !rds__instance_column(r, db, id, "standby_ip")) {

@@ -145,12 +145,11 @@ const char *rds__family(void);
  * version it runs at, that version's major ("15", "10.11", "8.0"), its DB
  * parameter group family, AWS's descriptions and license model, its
  * default port; whether the host's MariaDB server runs it (mariadb, mysql)
- * and, when that server is not the engine's own, which it is; whether read
- * replicas and Multi-AZ are served for it. */
+ * and, when that server is not the engine's own, which it is. */
 typedef struct {
     const char *name, *version, *major, *family, *description, *version_description, *license;
     int port;
-    bool maria, replicas;
+    bool maria;
     const char *served_by;
 } rds__engine_t;
 /* The engine name runs with here; NULL when its server is not on this host

@@ -85,12 +85,6 @@ int rds_create_db_instance_read_replica(req_t *r, const val_t *in, val_t *out)
     str_t status = store_col_str(a, st, 7);
     int64_t backup_days = sqlite3_column_int64(st, 8), replicas = sqlite3_column_int64(st, 14);
     if (store_release(st) != SQLITE_OK) return GR_ERR;
-    const rds__engine_t *eng = rds__engine(str_c(n.engine));
-    if (!eng || !eng->replicas)
-        return req_fail(r, &E_Combination,
-                        "Read replicas are not served for the %s engine by gureum: only postgres instances have "
-                        "them here.",
-                        n.engine);
     /* AWS (recorded): "Instance mydb is not in available state." */
     if (!str_eq_c(status, "available"))
         return req_fail(r, E_STATE, "Instance %.*s is not in available state.", STR_FMT(src));

@@ -35,8 +35,7 @@ static void probe(void)
                                               .description = "PostgreSQL",
                                               .version_description = "PostgreSQL",
                                               .license = "postgresql-license",
-                                              .port = 5432,
-                                              .replicas = true};
+                                              .port = 5432};
     }
     /* "/usr/sbin/mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for ..." */
     FILE *p = popen("/usr/sbin/mariadbd --version 2>/dev/null", "r");
@@ -116,11 +115,11 @@ int rds_describe_db_engine_versions(req_t *r, const val_t *in, val_t *out)
                                                           e->served_by)
                                            : arena_printf(a, "%s %s", e->version_description, e->version)));
         val_set_c(a, v, "ValidUpgradeTarget", val_new(a, VAL_LIST));
-        /* what gureum does with this version: read replicas of postgres
-         * (replica.c), no log exports to CloudWatch Logs (yet) */
+        /* what gureum does with this version: read replicas (replica.c),
+         * no log exports to CloudWatch Logs (yet) */
         val_set_c(a, v, "ExportableLogTypes", val_new(a, VAL_LIST));
         val_set_c(a, v, "SupportsLogExportsToCloudwatchLogs", val_bool(a, false));
-        val_set_c(a, v, "SupportsReadReplica", val_bool(a, e->replicas));
+        val_set_c(a, v, "SupportsReadReplica", val_bool(a, true));
         val_set_c(a, v, "SupportedEngineModes", val_new(a, VAL_LIST));
         val_set_c(a, v, "SupportedFeatureNames", val_new(a, VAL_LIST));
         val_set_c(a, v, "Status", val_cstr(a, "available"));
