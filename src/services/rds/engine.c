@@ -390,19 +390,25 @@ static const char *sh_quote(arena_t *a, const char *s)
  * for a failover exits before): $R/down tells gureum, as the machine's
  * init lives on without it. */
 #define ENDED "rm -f $R/ready; : > $R/down; echo 'gureum: postgres ended'\n"
-#define CONTROL                                                                                                        \
-    "  if [ -e $R/reload ]; then\n"                                                                                    \
-    "    rm -f $R/reload; runuser -u postgres -- pg_ctl reload -D $D >/dev/null && echo 'gureum: parameters "          \
-    "reloaded'\n"                                                                                                      \
-    "  fi\n"                                                                                                           \
+/* CONTROL's snapshot, whichever engine: take, a shell command, makes the
+ * copy in $R/snap.new, its output in $R/snapshot.log */
+#define SNAPSHOT_STEP(take)                                                                                            \
     "  if [ -e $R/snapshot ] && [ ! -e $R/snapshot.done ]; then\n"                                                     \
     "    rm -rf $R/snap $R/snap.new\n"                                                                                 \
-    "    if runuser -u postgres -- pg_basebackup -h $S -p $P -U \"$U\" -D $R/snap.new -X stream -c fast > "            \
-    "$R/snapshot.log 2>&1; then\n"                                                                                     \
+    "    if " take "; then\n"                                                                                          \
     "      mv $R/snap.new $R/snap && echo 'gureum: snapshot taken'\n"                                                  \
     "    else cat $R/snapshot.log; : > $R/snapshot.failed; fi\n"                                                       \
     "    : > $R/snapshot.done\n"                                                                                       \
-    "  fi\n"                                                                                                           \
+    "  fi\n"
+#define PG_RELOAD                                                                                                      \
+    "  if [ -e $R/reload ]; then\n"                                                                                    \
+    "    rm -f $R/reload; runuser -u postgres -- pg_ctl reload -D $D >/dev/null && echo 'gureum: parameters "          \
+    "reloaded'\n"                                                                                                      \
+    "  fi\n"
+#define PG_SNAPSHOT                                                                                                    \
+    SNAPSHOT_STEP("runuser -u postgres -- pg_basebackup -h $S -p $P -U \"$U\" -D $R/snap.new -X stream -c fast > "     \
+                  "$R/snapshot.log 2>&1")
+#define PG_PROMOTE_STOP                                                                                                \
     "  if [ -e $R/promote ] && [ ! -e $R/promoted ]; then\n"                                                           \
     "    runuser -u postgres -- pg_ctl promote -D $D -w -t 120 >/dev/null && : > $R/promoted && echo 'gureum: "        \
     "promoted'\n"                                                                                                      \
@@ -412,6 +418,7 @@ static const char *sh_quote(arena_t *a, const char *s)
     "    echo 'gureum: postgres stopped for a failover'; exit 0\n"                                                     \
     "  fi\n"                                                                                                           \
     "  sleep 0.2\n"
+#define CONTROL PG_RELOAD PG_SNAPSHOT PG_PROMOTE_STOP
 
 /* The boot of a postgres machine (see the file's comment). With Multi-AZ
  * its standby replicates as REPL_ROLE, whose password gureum leaves in
@@ -564,15 +571,9 @@ static const char *sql_quote(arena_t *a, const char *s)
     "exit 1; fi; sleep 0.1\n"                                                                                          \
     "done\n"
 #define MARIA_CONTROL                                                                                                  \
-    "  if [ -e $R/snapshot ] && [ ! -e $R/snapshot.done ]; then\n"                                                     \
-    "    rm -rf $R/snap $R/snap.new\n"                                                                                 \
-    "    if mariadb-backup --no-defaults --backup --datadir=$D --socket=$S --user=root --target-dir=$R/snap.new "      \
-    "> $R/snapshot.log 2>&1 && mariadb-backup --no-defaults --prepare --target-dir=$R/snap.new >> "                    \
-    "$R/snapshot.log 2>&1; then\n"                                                                                     \
-    "      mv $R/snap.new $R/snap && echo 'gureum: snapshot taken'\n"                                                  \
-    "    else cat $R/snapshot.log; : > $R/snapshot.failed; fi\n"                                                       \
-    "    : > $R/snapshot.done\n"                                                                                       \
-    "  fi\n"                                                                                                           \
+    SNAPSHOT_STEP("mariadb-backup --no-defaults --backup --datadir=$D --socket=$S --user=root "                        \
+                  "--target-dir=$R/snap.new > $R/snapshot.log 2>&1 && mariadb-backup --no-defaults --prepare "         \
+                  "--target-dir=$R/snap.new >> $R/snapshot.log 2>&1")                                                  \
     "  if [ -e $R/promote ] && [ ! -e $R/promoted ]; then\n"                                                           \
     "    io=$(q -e 'SHOW SLAVE STATUS\\G' | sed -n 's/^ *Gtid_IO_Pos: //p')\n"                                         \
     "    q -N -e \"SELECT MASTER_GTID_WAIT('$io', 120)\" >/dev/null\n"                                                 \
