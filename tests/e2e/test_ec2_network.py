@@ -237,7 +237,8 @@ PSQL = shutil.which("psql")
 def test_web_servers_reach_the_database(gureum, ec2, lab):
     """The VPC lab's database: a DB instance in a DB subnet group over RDS-MASTER-SUBNET and
     RDS-SLAVE-SUBNET whose DB-SG lets 5432 in from WEB-SG only. A web server connects with psql
-    to the endpoint address RDS gives, as the host does; the bastion, outside WEB-SG, is refused."""
+    to the endpoint address RDS gives, as the host does; the bastion, outside WEB-SG, is refused.
+    The same with a mysql instance at 3306 and the mysql client."""
     rds = gureum.client("rds")
     zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
     subnets = [ec2.create_subnet(VpcId=lab["vpc"], CidrBlock=cidr, AvailabilityZone=z)["Subnet"]["SubnetId"]
@@ -261,3 +262,19 @@ def test_web_servers_reach_the_database(gureum, ec2, lab):
     p = ssh(lab, probe(ep["Address"], ep["Port"]))
     assert p.stdout.split() == ["closed"]
     rds.delete_db_instance(DBInstanceIdentifier="labdb", SkipFinalSnapshot=True)
+    if not (shutil.which("mariadb") and os.path.exists("/usr/sbin/mariadbd")):
+        return
+    # the lab's other engine: MySQL, at 3306, with the mysql client on the web server
+    ec2.authorize_security_group_ingress(GroupId=db_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "UserIdGroupPairs": [{"GroupId": web_sg}]}])
+    rds.create_db_instance(DBInstanceIdentifier="labmysql", Engine="mysql", DBInstanceClass="db.t3.micro",
+                           MasterUsername="admin", MasterUserPassword="secret-pass1", AllocatedStorage=20,
+                           DBSubnetGroupName="lab-db", DBName="app", VpcSecurityGroupIds=[db_sg])
+    rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier="labmysql",
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 90})
+    ep = rds.describe_db_instances(DBInstanceIdentifier="labmysql")["DBInstances"][0]["Endpoint"]
+    sql = "mysql --no-defaults --connect-timeout=5 -N -h %s -P %d -u admin -psecret-pass1 app -e 'select 40 + 2'"
+    p = until_ok(lambda: ssh(lab, sql % (ep["Address"], ep["Port"]), via=w0))
+    assert p.stdout.strip() == "42"
+    assert ssh(lab, probe(ep["Address"], ep["Port"])).stdout.split() == ["closed"]
+    rds.delete_db_instance(DBInstanceIdentifier="labmysql", SkipFinalSnapshot=True)
