@@ -162,10 +162,11 @@ def semi_sync_clients(ep, password):
     return int(got[0].split("\t")[1]) if got else None
 
 
-def test_multi_az_failover_and_read_replica(rds, subnet_group):
+def test_multi_az_failover_and_read_replica(gureum, rds, subnet_group):
     """Multi-AZ: a standby replicating semi-synchronously (the primary counts it), so a forced failover
     keeps every committed row; the old primary comes back as the new standby. A read replica serves
-    the source's rows, follows its writes, refuses its own (read-only), and is writable once promoted."""
+    the source's rows, follows its writes, refuses its own (read-only), and is writable once promoted.
+    A new port and a kill -9 of gureum: the standby follows, replicating again."""
     rds.create_db_instance(DBInstanceIdentifier="maria-ha", Engine="mariadb", DBInstanceClass="db.t3.micro",
                            MasterUsername="admin", MasterUserPassword="secret-pass1", AllocatedStorage=20,
                            DBSubnetGroupName=subnet_group, DBName="shop", MultiAZ=True)
@@ -185,6 +186,18 @@ def test_multi_az_failover_and_read_replica(rds, subnet_group):
     assert wait_for(lambda: rows(ep, "admin", "secret-pass1", "shop", "SELECT count(*) FROM t")) == ["20"]
     assert rows(ep, "admin", "secret-pass1", "shop", "INSERT INTO t VALUES (21); SELECT @@read_only") == ["0"]
     # the old primary, made again from the new one, is its standby
+    assert wait_for(lambda: semi_sync_clients(ep, "secret-pass1") == 1, timeout=60)
+    # a new port: the instance reboots onto it, and its standby follows
+    m = rds.modify_db_instance(DBInstanceIdentifier="maria-ha", DBPortNumber=3310, ApplyImmediately=True)
+    assert m["DBInstance"]["DBInstanceStatus"] == "rebooting"
+    ep = available(rds, "maria-ha")["Endpoint"]
+    assert ep["Port"] == 3310
+    assert wait_for(lambda: rows(ep, "admin", "secret-pass1", "shop", "SELECT count(*) FROM t")) == ["21"]
+    assert wait_for(lambda: semi_sync_clients(ep, "secret-pass1") == 1, timeout=60)
+    # gureum killed: both machines come back, the standby replicating again
+    gureum.restart(kill9=True)
+    assert wait_for(lambda: rows(ep, "admin", "secret-pass1", "shop", "SELECT count(*) FROM t"),
+                    timeout=60) == ["21"]
     assert wait_for(lambda: semi_sync_clients(ep, "secret-pass1") == 1, timeout=60)
 
     rep = rds.create_db_instance_read_replica(DBInstanceIdentifier="maria-ro",
