@@ -544,7 +544,8 @@ static const char *sql_quote(arena_t *a, const char *s)
  * MARIA_CONTROL serves both kinds of machine: $R/snapshot, a
  * mariadb-backup of the running server, prepared so that it is the data
  * folder of the instance restored from it; $R/stop, a clean shutdown
- * ($R/stopped); $R/promote, a follower applies what it has received and
+ * once its followers have every change, also one a standby was too slow
+ * to acknowledge ($R/stopped); $R/promote, a follower applies what it has received and
  * becomes a writable primary ($R/promoted). */
 #define MARIA_SOCK "/run/mysqld/mysqld.sock"
 #define MARIA_SETUP                                                                                                    \
@@ -581,7 +582,7 @@ static const char *sql_quote(arena_t *a, const char *s)
     "0' && rm -f $R/follows && : > $R/promoted && echo 'gureum: promoted'\n"                                           \
     "  fi\n"                                                                                                           \
     "  if [ -e $R/stop ]; then\n"                                                                                      \
-    "    mariadb-admin --no-defaults --socket=$S -uroot shutdown; wait $m; : > $R/stopped\n"                           \
+    "    q -e 'SHUTDOWN WAIT FOR ALL SLAVES'; wait $m; : > $R/stopped\n"                                               \
     "    echo 'gureum: mariadb stopped for a failover'; exit 0\n"                                                      \
     "  fi\n"                                                                                                           \
     "  sleep 0.2\n"
