@@ -34,6 +34,10 @@
  * endpoint; booted again when its source moves (a failover, a new port),
  * and as a primary once promoted.
  *
+ * A mariadb or mysql instance's machine runs the host's MariaDB server
+ * instead (maria_script), and its standby and read replicas replicate its
+ * binary log (maria_follower_script), under the same orchestration.
+ *
  * DB parameter groups (param.c): the instance's group is written into its
  * servers' configuration ($R/params.conf, included by postgresql.conf) at
  * each boot and again when the group changes, when the servers reload it

@@ -8,7 +8,10 @@
  * them, serving reads meanwhile (a hot standby: writes are refused as in a
  * read-only transaction). A replica's replica replays its source's
  * (PostgreSQL's cascading replication, which RDS offers from version
- * 14.1). PromoteReadReplica makes it a standalone instance, which engine.c
+ * 14.1). A mariadb or mysql replica loads a dump of its source's server
+ * and then replicates its binary log, read-only (engine.c's
+ * maria_follower_script). PromoteReadReplica makes it a standalone
+ * instance, which engine.c
  * boots again as a primary; deleting a source promotes its replicas
  * (instance.c). The source and its replicas share one replication role,
  * whose password is the source's repl_secret.
