@@ -8,6 +8,7 @@ semi-synchronously and a forced failover that keeps every committed row; a read 
 its source and is writable once promoted; DescribeDBEngineVersions; DB parameter groups of their own,
 which gureum does not serve for these engines, refused saying so.
 """
+import datetime
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.skipif(not (machines_supported() and MARIADB and os.pat
 
 @pytest.fixture(scope="module")
 def gureum(tmp_path_factory):
-    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
+    yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100", "GUREUM_METRICS_FLUSH_MS": "1000"})
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,16 @@ def test_engine_versions(rds):
     assert rds.describe_db_engine_versions(Engine="mysql", EngineVersion="5.6")["DBEngineVersions"] == []
 
 
-def test_mariadb_instance(rds, subnet_group):
+def rds_metric(gureum, instance, metric):
+    """AWS/RDS metric's datapoints of the last ten minutes for a DB instance (one-minute periods)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return gureum.client("cloudwatch").get_metric_statistics(
+        Namespace="AWS/RDS", MetricName=metric, Dimensions=[{"Name": "DBInstanceIdentifier", "Value": instance}],
+        StartTime=now - datetime.timedelta(minutes=10), EndTime=now + datetime.timedelta(minutes=1), Period=60,
+        Statistics=["Maximum", "Minimum"])["Datapoints"]
+
+
+def test_mariadb_instance(gureum, rds, subnet_group):
     got = rds.create_db_instance(DBInstanceIdentifier="maria1", Engine="mariadb", DBInstanceClass="db.t3.micro",
                                  MasterUsername="admin", MasterUserPassword="it's-a\\secret", AllocatedStorage=20,
                                  DBSubnetGroupName=subnet_group, DBName="shop")["DBInstance"]
@@ -97,11 +107,23 @@ def test_mariadb_instance(rds, subnet_group):
     assert files == ["error/mysql-error.log"]
     log = rds.download_db_log_file_portion(DBInstanceIdentifier="maria1", LogFileName=files[0])["LogFileData"]
     assert "ready for connections" in log
+    # CloudWatch: the machine's CPU (a query keeping a core busy shows) and the storage its data leaves
+    rows(ep, "admin", "it's-a\\secret", None, "SELECT BENCHMARK(30000000, MD5('gureum'))")
+    assert wait_for(lambda: max((p["Maximum"] for p in rds_metric(gureum, "maria1", "CPUUtilization")),
+                                default=0) > 10, timeout=30)
+    free = wait_for(lambda: rds_metric(gureum, "maria1", "FreeStorageSpace"), timeout=30)
+    assert 19 * 2 ** 30 < free[0]["Minimum"] < 20 * 2 ** 30
+    # a client holding a connection open for a few seconds is counted
+    rows(ep, "admin", "it's-a\\secret", None, "SELECT SLEEP(3)")
+    assert wait_for(lambda: max((p["Maximum"] for p in rds_metric(gureum, "maria1", "DatabaseConnections")),
+                                default=0) >= 1, timeout=30)
 
     # reboot, a new master password, stop and start: the data stays
     assert rds.reboot_db_instance(DBInstanceIdentifier="maria1")["DBInstance"]["DBInstanceStatus"] == "rebooting"
     available(rds, "maria1")
     assert wait_for(lambda: rows(ep, "admin", "it's-a\\secret", "shop", "SELECT v FROM t")) == ["kept"]
+    err, _ = refused(rds.modify_db_instance, DBInstanceIdentifier="maria1", MasterUserPassword="x" * 42)
+    assert err["Code"] == "InvalidParameterValue" and "longer than 41" in err["Message"]
     m = rds.modify_db_instance(DBInstanceIdentifier="maria1", MasterUserPassword="new-secret2", ApplyImmediately=True)
     assert m["DBInstance"]["DBInstanceStatus"] == "resetting-master-credentials"
     available(rds, "maria1")

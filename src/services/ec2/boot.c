@@ -597,10 +597,7 @@ static void peers(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in)
 
 /* ==== CPUUtilization ==== */
 
-/* The vCPUs of an instance type, from its size as AWS names sizes (t2's
- * small ones have one; nano to large two elsewhere; xlarge four, Nxlarge
- * 4N). */
-static double vcpus(const char *type)
+double ec2_vcpus(const char *type)
 {
     const char *size = strchr(type, '.');
     if (!size++) return 1;
@@ -645,7 +642,7 @@ static void sample_cpu(arena_t *a, struct app *app, sqlite3 *db, int64_t now)
         if (m) m->cpu_s = cpu, m->cpu_us = now;
         pthread_mutex_unlock(&mu);
         if (prev < 0 || now <= prev_us) continue;
-        double pct = 100.0 * (cpu - prev) / ((double)(now - prev_us) / 1e6) / vcpus(type);
+        double pct = 100.0 * (cpu - prev) / ((double)(now - prev_us) / 1e6) / ec2_vcpus(type);
         if (pct > 100) pct = 100; /* the machine is not held to its vCPUs */
         if (pct < 0) pct = 0;
         pubm_dim_t dims[] = {{"InstanceId", str_c(id)}};

@@ -60,6 +60,10 @@ typedef struct {
 int ec2_launch(struct app *app, str_t account, str_t region, const val_t *run, arena_t *a, ec2_launched_t *out,
                const char **err);
 int ec2_terminate(struct app *app, str_t account, str_t region, str_t id);
+/* The vCPUs of an instance type, from its size as AWS names sizes (t2's
+ * small ones have one; nano to large two elsewhere; xlarge four, Nxlarge
+ * 4N); RDS's DB instance classes are the same less "db.". */
+double ec2_vcpus(const char *type);
 
 /* template.c's, for Auto Scaling: the launch template of id or name (one
  * of them) with version ("$Latest", "$Default", a number; STR_NULL:

@@ -50,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,6 +62,7 @@
 #include "runtime/machine.h"
 #include "services/app.h"
 #include "services/loopaddr.h"
+#include "services/pubmetrics.h"
 #include "services/ec2/ec2.h"
 #include "services/rds/rds.h"
 
@@ -228,6 +230,8 @@ typedef struct {
     bool replica;        /* booted as a read replica, following up */
     char up[32];         /* a replica's source as booted for: "ADDRESS:PORT" */
     char params[300];    /* its DB parameter group as last written (param_key) */
+    double cpu_s;        /* its processes' CPU seconds at the last metrics sample (cpu_us), -1 none */
+    int64_t cpu_us;
 } running_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -279,7 +283,9 @@ static bool write_file(const char *path, const char *text, mode_t mode)
 
 typedef struct {
     const char *acct, *reg, *id, *rid, *status, *user, *password, *db_name, *address, *private_ip;
-    bool maria; /* engine mariadb or mysql: the host's MariaDB server (maria_script) */
+    bool maria;      /* engine mariadb or mysql: the host's MariaDB server (maria_script) */
+    const char *cls; /* DBInstanceClass */
+    int64_t storage; /* AllocatedStorage, GiB */
     int port;
     /* Multi-AZ: the standby's address (NULL: none), the replication role's
      * password, the primary's node (0 or 1) and a failover under way */
@@ -818,6 +824,7 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     running_gen++;
     if (m) {
         m->pid = pid;
+        m->cpu_s = -1;
         m->port = w->port;
         m->replica = replica;
         snprintf(m->up, sizeof m->up, "%s", replica ? upstream(a, w) : "");
@@ -1218,24 +1225,106 @@ static void became_available(struct app *app, sqlite3 *db, arena_t *a, const row
         event(app, db, a, w, NULL, "configuration change", "RDS-EVENT-0016", "Reset master credentials");
 }
 
+/* ==== CloudWatch metrics ==== */
+
+static _Thread_local int64_t du_bytes;
+static int du_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)path, (void)ftw;
+    if (flag == FTW_F) du_bytes += (int64_t)sb->st_blocks * 512;
+    return 0;
+}
+
+/* The established TCP connections to port in the network of machine pid
+ * (its /proc/PID/net/tcp and tcp6), -1 when unreadable. */
+static int connections(pid_t pid, int port)
+{
+    int n = -1;
+    for (int v6 = 0; v6 < 2; v6++) {
+        char path[64], line[512];
+        snprintf(path, sizeof path, "/proc/%d/net/tcp%s", (int)pid, v6 ? "6" : "");
+        FILE *f = fopen(path, "re");
+        if (!f) continue;
+        if (n < 0) n = 0;
+        while (fgets(line, sizeof line, f)) {
+            /* "  0: 0A006407:0CEA 0A006401:D2C4 01 ..." local, remote, state */
+            char local[64];
+            unsigned state;
+            const char *colon;
+            if (sscanf(line, " %*d: %63s %*s %x", local, &state) != 2 || !(colon = strrchr(local, ':'))) continue;
+            if (state == 1 && strtol(colon + 1, NULL, 16) == port) n++;
+        }
+        fclose(f);
+    }
+    return n;
+}
+
+/* AWS/RDS metrics of each running instance, per DBInstanceIdentifier,
+ * once a flush period: CPUUtilization, the share of its class's vCPUs its
+ * machine's processes used since the last sample; FreeStorageSpace, its
+ * AllocatedStorage less what its data takes on disk; DatabaseConnections,
+ * the connections its server has (its standby's and replicas' included). */
+static void sample_metrics(arena_t *a, struct app *app, const row_t *rows, size_t n)
+{
+    static int64_t last_us;
+    int64_t now = time_now_us();
+    if (now - last_us < (int64_t)pubm_period_ms() * 1000) return;
+    last_us = now;
+    for (size_t i = 0; i < n; i++) {
+        const row_t *w = &rows[i];
+        pid_t pid = pid_of(w->rid);
+        if (pid <= 0 || !ready(a, app, w)) continue;
+        pubm_dim_t dims[] = {{"DBInstanceIdentifier", str_c(w->id)}};
+        double cpu = mach_cpu_seconds(pid);
+        pthread_mutex_lock(&mu);
+        running_t *m = find(w->rid);
+        double prev = m ? m->cpu_s : -1;
+        int64_t prev_us = m ? m->cpu_us : 0;
+        if (m) m->cpu_s = cpu, m->cpu_us = now;
+        pthread_mutex_unlock(&mu);
+        if (cpu >= 0 && prev >= 0 && now > prev_us) {
+            const char *cls = w->cls && !strncmp(w->cls, "db.", 3) ? w->cls + 3 : "";
+            double pct = 100.0 * (cpu - prev) / ((double)(now - prev_us) / 1e6) / ec2_vcpus(cls);
+            pubm_add(app, str_c(w->acct), str_c(w->reg), "AWS/RDS", "CPUUtilization", dims, 1, "Percent",
+                     pct < 0     ? 0
+                     : pct > 100 ? 100
+                                 : pct,
+                     false);
+        }
+        int conns = connections(pid, w->port);
+        if (conns >= 0)
+            pubm_add(app, str_c(w->acct), str_c(w->reg), "AWS/RDS", "DatabaseConnections", dims, 1, "Count", conns,
+                     false);
+        du_bytes = 0;
+        const char *data =
+            arena_printf(a, "%s/disk/var/lib/%s", dir_of(a, app, w, w->node), w->maria ? "mysql" : "postgresql/data");
+        if (nftw(data, du_one, 16, FTW_PHYS) == 0) {
+            double free_bytes = (double)w->storage * 1073741824.0 - (double)du_bytes;
+            pubm_add(app, str_c(w->acct), str_c(w->reg), "AWS/RDS", "FreeStorageSpace", dims, 1, "Bytes",
+                     free_bytes < 0 ? 0 : free_bytes, false);
+        }
+    }
+}
+
 unsigned rds_tick(struct app *app)
 {
     sqlite3 *db = rds__db(app);
     if (!db) return 0;
     arena_t *a = arena_new(0);
-    sqlite3_stmt *st = store_stmt(
-        db, "SELECT i.account, i.region, i.id, i.resource_id, i.status, i.master_user, i.password, "
-            "i.db_name, i.address, i.private_ip, i.port, i.standby_ip, i.repl_secret, i.node, i.failover, "
-            "i.snapshot, coalesce(i.snapshot_account, i.account), i.replica_of, s.resource_id, "
-            "s.private_ip, s.port, i.param_group, i.param_group || '@' || (SELECT g.version FROM "
-            "db_param_group g WHERE g.account = i.account AND g.region = i.region AND g.name = "
-            "i.param_group), i.engine FROM db_instance i LEFT JOIN db_instance s ON s.account = i.account AND "
-            "s.region = i.region AND s.id = i.replica_of");
+    sqlite3_stmt *st =
+        store_stmt(db, "SELECT i.account, i.region, i.id, i.resource_id, i.status, i.master_user, i.password, "
+                       "i.db_name, i.address, i.private_ip, i.port, i.standby_ip, i.repl_secret, i.node, i.failover, "
+                       "i.snapshot, coalesce(i.snapshot_account, i.account), i.replica_of, s.resource_id, "
+                       "s.private_ip, s.port, i.param_group, i.param_group || '@' || (SELECT g.version FROM "
+                       "db_param_group g WHERE g.account = i.account AND g.region = i.region AND g.name = "
+                       "i.param_group), i.engine, i.class, i.storage FROM db_instance i LEFT JOIN db_instance s ON "
+                       "s.account = i.account AND "
+                       "s.region = i.region AND s.id = i.replica_of");
     row_t rows[MAX_RUNNING];
     size_t n = 0;
     while (st && n < MAX_RUNNING && sqlite3_step(st) == SQLITE_ROW) {
-        const char *c[24];
-        for (int i = 0; i < 24; i++) {
+        const char *c[25];
+        for (int i = 0; i < 25; i++) {
             const unsigned char *t = sqlite3_column_text(st, i);
             c[i] = t ? arena_strdup(a, (const char *)t) : NULL;
         }
@@ -1262,7 +1351,9 @@ unsigned rds_tick(struct app *app)
                             .src_port = sqlite3_column_int(st, 20),
                             .param_group = c[21],
                             .param_key = c[22] ? c[22] : "",
-                            .maria = c[23] && strcmp(c[23], "postgres") != 0};
+                            .maria = c[23] && strcmp(c[23], "postgres") != 0,
+                            .cls = c[24],
+                            .storage = sqlite3_column_int64(st, 25)};
     }
     if (st) store_release(st);
     snapshot_sweep(a, app, db);
@@ -1380,6 +1471,7 @@ unsigned rds_tick(struct app *app)
         if (waking) busy = true;
         if (serves && pid > 0 && snapshot_tick(a, app, db, w, pid)) busy = true;
     }
+    sample_metrics(a, app, rows, n);
     arena_free(a);
     return busy ? QUICK_TICK_MS : 0;
 }

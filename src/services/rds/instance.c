@@ -247,6 +247,29 @@ static bool storage_ok(str_t type, int64_t gib)
     return gib >= 20 && gib <= 65536;
 }
 
+/* A master password as AWS checks it for engine e (CreateDBInstance,
+ * ModifyDBInstance): GR_OK, or r failed. */
+static int password_check(req_t *r, const rds__engine_t *e, str_t pass)
+{
+    if (pass.len < 8)
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter MasterUserPassword is not a valid password "
+                        "because it is shorter than 8 characters.");
+    /* AWS: at most 41 characters for MySQL and MariaDB, 128 for PostgreSQL */
+    if (pass.len > (e->maria ? 41u : 128u))
+        return req_fail(r, &ERR_InvalidParameterValue,
+                        "The parameter MasterUserPassword is not a valid password because it is longer than %u "
+                        "characters.",
+                        e->maria ? 41u : 128u);
+    for (size_t i = 0; i < pass.len; i++)
+        if (pass.p[i] == '/' || pass.p[i] == '"' || pass.p[i] == '@' || pass.p[i] == ' ' ||
+            (unsigned char)pass.p[i] < 32)
+            return req_fail(r, &ERR_InvalidParameterValue,
+                            "The parameter MasterUserPassword is not a valid password. Only printable ASCII "
+                            "characters besides '/', '@', '\"', ' ' may be used.");
+    return GR_OK;
+}
+
 int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
 {
     str_t id = identifier(r, val_get_str(in, "DBInstanceIdentifier"));
@@ -299,22 +322,7 @@ int rds_create_db_instance(req_t *r, const val_t *in, val_t *out)
         return req_fail(r, &ERR_InvalidParameterValue,
                         "The parameter MasterUserPassword must be provided and must "
                         "not be blank.");
-    if (pass.len < 8)
-        return req_fail(r, &ERR_InvalidParameterValue,
-                        "The parameter MasterUserPassword is not a valid password "
-                        "because it is shorter than 8 characters.");
-    /* AWS: at most 41 characters for MySQL and MariaDB, 128 for PostgreSQL */
-    if (pass.len > (eng->maria ? 41u : 128u))
-        return req_fail(r, &ERR_InvalidParameterValue,
-                        "The parameter MasterUserPassword is not a valid password because it is longer than %u "
-                        "characters.",
-                        eng->maria ? 41u : 128u);
-    for (size_t i = 0; i < pass.len; i++)
-        if (pass.p[i] == '/' || pass.p[i] == '"' || pass.p[i] == '@' || pass.p[i] == ' ' ||
-            (unsigned char)pass.p[i] < 32)
-            return req_fail(r, &ERR_InvalidParameterValue,
-                            "The parameter MasterUserPassword is not a valid password. Only printable ASCII "
-                            "characters besides '/', '@', '\"', ' ' may be used.");
+    if (password_check(r, eng, pass) != GR_OK) return GR_ERR;
     str_t stype = val_get_str(in, "StorageType");
     if (!stype.p) stype = str_c("gp2");
     int64_t storage = val_get_int(in, "AllocatedStorage", 20);
@@ -749,10 +757,7 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     const rds__engine_t *eng = engine ? rds__engine(str_c(engine)) : NULL;
     if (!eng) return req_fail(r, &E_Combination, "The %s engine has no server on this host.", engine ? engine : "");
     str_t pass = val_get_str(in, "MasterUserPassword"), cls = val_get_str(in, "DBInstanceClass");
-    if (pass.p && pass.len < 8)
-        return req_fail(r, &ERR_InvalidParameterValue,
-                        "The parameter MasterUserPassword is not a valid password "
-                        "because it is shorter than 8 characters.");
+    if (pass.p && password_check(r, eng, pass) != GR_OK) return GR_ERR;
     if (cls.p && (!str_starts_with(cls, str_c("db.")) || cls.len < 6))
         return req_fail(r, &ERR_InvalidParameterValue, "Invalid DB Instance class: %.*s", STR_FMT(cls));
     int64_t storage = val_get_int(in, "AllocatedStorage", 0);
