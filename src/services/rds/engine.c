@@ -1126,7 +1126,12 @@ static bool snapshot_tick(arena_t *a, struct app *app, sqlite3 *db, const row_t 
         log_error("rds: DB snapshot %s of %s failed: its server did not come up", snap, w->id);
         return false;
     }
-    if (!serving(a, app, w, w->node, pid)) { /* a stopped instance deleted with a final snapshot */
+    if (!serving(a, app, w, w->node, pid)) {
+        /* a primary that ended while backing up is failed over or booted
+         * again by rds_tick's next turn (had it ended since this turn
+         * looked, booting it here would forgo the failover to its standby) */
+        if (strcmp(w->status, "deleting") != 0) return true;
+        /* a stopped instance deleted with a final snapshot */
         if (pid > 0) forget(w->rid);
         if (boot(a, app, w, false) == 0) { /* this host runs no machines: nothing to copy */
             snap_set(db, w, snap, "failed");
