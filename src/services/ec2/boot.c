@@ -597,7 +597,10 @@ static void peers(arena_t *a, struct app *app, sqlite3 *db, const inst_t *in)
 
 /* ==== CPUUtilization ==== */
 
-double ec2_vcpus(const char *type)
+/* The vCPUs of an instance type, from its size as AWS names sizes (t2's
+ * small ones have one; nano to large two elsewhere; xlarge four, Nxlarge
+ * 4N). */
+static double vcpus(const char *type)
 {
     const char *size = strchr(type, '.');
     if (!size++) return 1;
@@ -609,6 +612,14 @@ double ec2_vcpus(const char *type)
     int n = atoi(size);
     if (n > 0 && strstr(size, "xlarge")) return 4.0 * n;
     return 2;
+}
+
+double ec2_cpu_percent(const char *type, double cpu_s, double prev_s, int64_t now_us, int64_t prev_us)
+{
+    if (cpu_s < 0 || prev_s < 0 || now_us <= prev_us) return -1;
+    double pct = 100.0 * (cpu_s - prev_s) / ((double)(now_us - prev_us) / 1e6) / vcpus(type);
+    if (pct > 100) pct = 100; /* the machine is not held to its vCPUs */
+    return pct < 0 ? 0 : pct;
 }
 
 /* AWS/EC2 CPUUtilization of every running machine: the share of its vCPUs
@@ -641,10 +652,8 @@ static void sample_cpu(arena_t *a, struct app *app, sqlite3 *db, int64_t now)
         int64_t prev_us = m ? m->cpu_us : 0;
         if (m) m->cpu_s = cpu, m->cpu_us = now;
         pthread_mutex_unlock(&mu);
-        if (prev < 0 || now <= prev_us) continue;
-        double pct = 100.0 * (cpu - prev) / ((double)(now - prev_us) / 1e6) / ec2_vcpus(type);
-        if (pct > 100) pct = 100; /* the machine is not held to its vCPUs */
-        if (pct < 0) pct = 0;
+        double pct = ec2_cpu_percent(type, cpu, prev, now, prev_us);
+        if (pct < 0) continue;
         pubm_dim_t dims[] = {{"InstanceId", str_c(id)}};
         pubm_add(app, str_c(acct), str_c(reg), "AWS/EC2", "CPUUtilization", dims, 1, "Percent", pct, false);
         if (group) {

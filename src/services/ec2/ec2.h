@@ -60,10 +60,11 @@ typedef struct {
 int ec2_launch(struct app *app, str_t account, str_t region, const val_t *run, arena_t *a, ec2_launched_t *out,
                const char **err);
 int ec2_terminate(struct app *app, str_t account, str_t region, str_t id);
-/* The vCPUs of an instance type, from its size as AWS names sizes (t2's
- * small ones have one; nano to large two elsewhere; xlarge four, Nxlarge
- * 4N); RDS's DB instance classes are the same less "db.". */
-double ec2_vcpus(const char *type);
+/* CPUUtilization of a machine of instance type whose processes had used
+ * prev_s CPU seconds at prev_us and cpu_s at now_us: the share of its vCPUs
+ * used between (0 to 100), or -1 without two samples. RDS's DB instance
+ * classes are instance types with "db." before them. */
+double ec2_cpu_percent(const char *type, double cpu_s, double prev_s, int64_t now_us, int64_t prev_us);
 
 /* template.c's, for Auto Scaling: the launch template of id or name (one
  * of them) with version ("$Latest", "$Default", a number; STR_NULL:

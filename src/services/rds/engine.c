@@ -333,6 +333,12 @@ static const char *dir_of(arena_t *a, struct app *app, const row_t *w, int node)
     return node ? arena_printf(a, "%s/b", base) : base;
 }
 
+/* The engine's data folder on node's disk: PostgreSQL's or MariaDB's. */
+static const char *data_of(arena_t *a, struct app *app, const row_t *w, int node)
+{
+    return arena_printf(a, "%s/disk/var/lib/%s", dir_of(a, app, w, node), w->maria ? "mysql" : "postgresql/data");
+}
+
 /* A file of the machine of node on its disk (/var/lib/rds/NAME). */
 static const char *rds_file(arena_t *a, struct app *app, const row_t *w, int node, const char *name)
 {
@@ -741,9 +747,9 @@ static bool copy_tree(arena_t *a, const char *from, const char *to)
 }
 
 /* A restored instance's data, made once: a copy of its DB snapshot's. */
-static bool restore(arena_t *a, struct app *app, const row_t *w, const char *dir)
+static bool restore(arena_t *a, struct app *app, const row_t *w, int node)
 {
-    const char *data = arena_printf(a, "%s/disk/var/lib/%s", dir, w->maria ? "mysql" : "postgresql/data");
+    const char *data = data_of(a, app, w, node);
     if (access(arena_printf(a, "%s/%s", data, w->maria ? "mysql" : "PG_VERSION"), F_OK) == 0) return true;
     return copy_tree(a, rds__snapshot_dir(a, app, w->snapshot_acct, w->reg, w->snapshot), data);
 }
@@ -769,8 +775,7 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
     const char *md[] = {"/bin/mkdir", "-p", dir, NULL};
     if (mach_run(md) != 0) return -1;
     const char *console = arena_printf(a, "%s/console.log", dir);
-    bool server = w->maria ? access("/usr/sbin/mariadbd", X_OK) == 0 : rds__engine_version() != NULL;
-    if (!mach_supported() || !server) {
+    if (!mach_supported() || !rds__engine(str_c(w->maria ? "mariadb" : "postgres"))) {
         log_error("rds: %s cannot run: %s", w->id,
                   !mach_supported() ? "this host runs no machines (root and namespaces)"
                   : w->maria        ? "no MariaDB server"
@@ -781,13 +786,13 @@ static pid_t boot(arena_t *a, struct app *app, const row_t *w, bool standby)
         log_error("rds: cannot make the disk of %s", w->id);
         return -1;
     }
-    if (!standby && w->snapshot && !restore(a, app, w, dir)) {
+    if (!standby && w->snapshot && !restore(a, app, w, node)) {
         log_error("rds: cannot copy DB snapshot %s for %s", w->snapshot, w->id);
         return -1;
     }
     /* a new MariaDB server's master user and database */
     if (w->maria && !w->snapshot && !strcmp(w->status, "creating") &&
-        access(arena_printf(a, "%s/disk/var/lib/mysql/mysql", dir), F_OK) != 0 && !maria_sql(a, app, w, node, true))
+        access(arena_printf(a, "%s/mysql", data_of(a, app, w, node)), F_OK) != 0 && !maria_sql(a, app, w, node, true))
         return -1;
     unlink(rds_file(a, app, w, node, "ready"));
     unlink(rds_file(a, app, w, node, "down"));
@@ -1287,23 +1292,16 @@ static void sample_metrics(arena_t *a, struct app *app, const row_t *rows, size_
         int64_t prev_us = m ? m->cpu_us : 0;
         if (m) m->cpu_s = cpu, m->cpu_us = now;
         pthread_mutex_unlock(&mu);
-        if (cpu >= 0 && prev >= 0 && now > prev_us) {
-            const char *cls = w->cls && !strncmp(w->cls, "db.", 3) ? w->cls + 3 : "";
-            double pct = 100.0 * (cpu - prev) / ((double)(now - prev_us) / 1e6) / ec2_vcpus(cls);
-            pubm_add(app, str_c(w->acct), str_c(w->reg), "AWS/RDS", "CPUUtilization", dims, 1, "Percent",
-                     pct < 0     ? 0
-                     : pct > 100 ? 100
-                                 : pct,
-                     false);
-        }
+        const char *cls = w->cls && !strncmp(w->cls, "db.", 3) ? w->cls + 3 : "";
+        double pct = ec2_cpu_percent(cls, cpu, prev, now, prev_us);
+        if (pct >= 0)
+            pubm_add(app, str_c(w->acct), str_c(w->reg), "AWS/RDS", "CPUUtilization", dims, 1, "Percent", pct, false);
         int conns = connections(pid, w->port);
         if (conns >= 0)
             pubm_add(app, str_c(w->acct), str_c(w->reg), "AWS/RDS", "DatabaseConnections", dims, 1, "Count", conns,
                      false);
         du_bytes = 0;
-        const char *data =
-            arena_printf(a, "%s/disk/var/lib/%s", dir_of(a, app, w, w->node), w->maria ? "mysql" : "postgresql/data");
-        if (nftw(data, du_one, 16, FTW_PHYS) == 0) {
+        if (nftw(data_of(a, app, w, w->node), du_one, 16, FTW_PHYS) == 0) {
             double free_bytes = (double)w->storage * 1073741824.0 - (double)du_bytes;
             pubm_add(app, str_c(w->acct), str_c(w->reg), "AWS/RDS", "FreeStorageSpace", dims, 1, "Bytes",
                      free_bytes < 0 ? 0 : free_bytes, false);

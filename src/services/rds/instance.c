@@ -379,6 +379,15 @@ int rds__instance_given(req_t *r, const val_t *in, rds__new_t *n)
     return GR_OK;
 }
 
+/* The engine an instance has (its name as kept), or NULL with r failed
+ * when its server is no longer on this host. */
+static const rds__engine_t *engine_of(req_t *r, const char *name)
+{
+    const rds__engine_t *e = name ? rds__engine(str_c(name)) : NULL;
+    if (!e) req_fail(r, &E_Combination, "The %s engine has no server on this host.", name ? name : "");
+    return e;
+}
+
 /* The DB parameter group name an instance of engine e takes: GR_OK with
  * *stored as rds__param_group_check keeps it, or r failed. gureum's
  * groups are PostgreSQL's (param.c): a MariaDB or MySQL instance takes
@@ -408,8 +417,8 @@ int rds__instance_new(req_t *r, const val_t *in, str_t id, const rds__new_t *n, 
         return req_fail(r, &E_Combination,
                         "Requesting a specific availability zone is not valid for Multi-AZ "
                         "instances.");
-    const rds__engine_t *eng = rds__engine(str_c(n->engine));
-    if (!eng) return req_fail(r, &E_Combination, "The %s engine has no server on this host.", n->engine);
+    const rds__engine_t *eng = engine_of(r, n->engine);
+    if (!eng) return GR_ERR;
     if (n->replica_of) group = n->group ? str_c(n->group) : STR_NULL;
     /* its DB parameter group: the one asked, a replica's source's, or the
      * family's default (NULL) */
@@ -753,9 +762,8 @@ int rds_modify_db_instance(req_t *r, const val_t *in, val_t *out)
     static const char *const from[] = {"available", "stopped", NULL};
     const char *status = need_status(r, db, id, from);
     if (!status) return GR_ERR;
-    const char *engine = rds__instance_column(r, db, id, "engine");
-    const rds__engine_t *eng = engine ? rds__engine(str_c(engine)) : NULL;
-    if (!eng) return req_fail(r, &E_Combination, "The %s engine has no server on this host.", engine ? engine : "");
+    const rds__engine_t *eng = engine_of(r, rds__instance_column(r, db, id, "engine"));
+    if (!eng) return GR_ERR;
     str_t pass = val_get_str(in, "MasterUserPassword"), cls = val_get_str(in, "DBInstanceClass");
     if (pass.p && password_check(r, eng, pass) != GR_OK) return GR_ERR;
     if (cls.p && (!str_starts_with(cls, str_c("db.")) || cls.len < 6))

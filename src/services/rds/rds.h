@@ -143,11 +143,10 @@ const char *rds__engine_bin(void);
 const char *rds__family(void);
 /* An engine DB instances run with here (versions.c): its RDS name, the one
  * version it runs at, that version's major ("15", "10.11", "8.0"), its DB
- * parameter group family, AWS's descriptions and license model, its
- * default port; whether the host's MariaDB server runs it (mariadb, mysql)
- * and, when that server is not the engine's own, which it is. */
+ * parameter group family, AWS's descriptions, its default port; whether the host's MariaDB server runs it (mariadb,
+ * mysql) and, when that server is not the engine's own, which it is. */
 typedef struct {
-    const char *name, *version, *major, *family, *description, *version_description, *license;
+    const char *name, *version, *major, *family, *description, *version_description;
     int port;
     bool maria;
     const char *served_by;

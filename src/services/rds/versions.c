@@ -23,18 +23,26 @@ static rds__engine_t engines[3];
 static size_t nengines;
 static char pg_major[16], maria_version[32], maria_major[16], maria_family[32], maria_server[64];
 
+/* The length of version's major: PostgreSQL's majors are one number since
+ * 10; MySQL's and MariaDB's two. */
+static size_t major_len(const char *engine, const char *version)
+{
+    size_t n = strcspn(version, ".");
+    if (strcmp(engine, "postgres") != 0 && version[n] == '.') n += 1 + strcspn(version + n + 1, ".");
+    return n;
+}
+
 static void probe(void)
 {
     const char *v = rds__engine_version();
     if (v) {
-        snprintf(pg_major, sizeof pg_major, "%.*s", (int)strcspn(v, "."), v);
+        snprintf(pg_major, sizeof pg_major, "%.*s", (int)major_len("postgres", v), v);
         engines[nengines++] = (rds__engine_t){.name = "postgres",
                                               .version = v,
                                               .major = pg_major,
                                               .family = rds__family(),
                                               .description = "PostgreSQL",
                                               .version_description = "PostgreSQL",
-                                              .license = "postgresql-license",
                                               .port = 5432};
     }
     /* "/usr/sbin/mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for ..." */
@@ -43,9 +51,7 @@ static void probe(void)
     if (p && fgets(line, sizeof line, p)) {
         const char *at = strstr(line, " Ver ");
         if (at && sscanf(at + 5, "%31[0-9.]", maria_version) == 1 && strchr(maria_version, '.')) {
-            const char *dot = strchr(maria_version, '.');
-            size_t minor = strcspn(dot + 1, ".");
-            snprintf(maria_major, sizeof maria_major, "%.*s", (int)(dot + 1 + minor - maria_version), maria_version);
+            snprintf(maria_major, sizeof maria_major, "%.*s", (int)major_len("mariadb", maria_version), maria_version);
             snprintf(maria_family, sizeof maria_family, "mariadb%s", maria_major);
             snprintf(maria_server, sizeof maria_server, "MariaDB %s", maria_version);
             engines[nengines++] = (rds__engine_t){.name = "mariadb",
@@ -54,7 +60,6 @@ static void probe(void)
                                                   .family = maria_family,
                                                   .description = "MariaDB Community Edition",
                                                   .version_description = "MariaDB",
-                                                  .license = "general-public-license",
                                                   .port = 3306,
                                                   .maria = true};
             engines[nengines++] = (rds__engine_t){.name = "mysql",
@@ -63,7 +68,6 @@ static void probe(void)
                                                   .family = "mysql8.0",
                                                   .description = "MySQL Community Edition",
                                                   .version_description = "MySQL",
-                                                  .license = "general-public-license",
                                                   .port = 3306,
                                                   .maria = true,
                                                   .served_by = maria_server};
@@ -135,10 +139,7 @@ int rds_describe_db_engine_versions(req_t *r, const val_t *in, val_t *out)
 
 const char *rds__major_of(arena_t *a, const char *engine, const char *version)
 {
-    /* PostgreSQL's majors are one number since 10; MySQL's and MariaDB's two */
-    size_t n = strcspn(version, ".");
-    if (strcmp(engine, "postgres") != 0 && version[n] == '.') n += 1 + strcspn(version + n + 1, ".");
-    return arena_strndup(a, version, n);
+    return arena_strndup(a, version, major_len(engine, version));
 }
 
 const char *rds__license_of(const char *engine)
