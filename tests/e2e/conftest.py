@@ -497,6 +497,18 @@ def gureum(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def rds(gureum):
+    """The RDS client of the module's server."""
+    return gureum.client("rds")
+
+
+@pytest.fixture(scope="module")
+def subnet_group(gureum):
+    """Scenario F's DB subnet group (db_subnet_group) on the module's server; its name."""
+    return db_subnet_group(gureum)
+
+
+@pytest.fixture(scope="module")
 def ec2(gureum):
     """The EC2 client of the module's server."""
     return gureum.client("ec2")

@@ -11,11 +11,6 @@ from conftest import refused
 
 
 @pytest.fixture(scope="module")
-def rds(gureum):
-    return gureum.client("rds")
-
-
-@pytest.fixture(scope="module")
 def lab(ec2):
     """Scenario F's VPC with its two RDS subnets (zones a and b) and a third in zone a."""
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]

@@ -14,7 +14,6 @@ import os
 import pytest
 
 from conftest import db_available as available
-from conftest import db_subnet_group
 from conftest import psql, rds_runs, refused, serve, wait_for
 
 pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no PostgreSQL server on this host")
@@ -24,16 +23,6 @@ pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no Postgr
 def gureum(tmp_path_factory):
     # a snapshot's base backup waits 3 s (test build only), so that a failure can come first
     yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100", "GUREUM_RDS_SNAPSHOT_DELAY_MS": "3000"})
-
-
-@pytest.fixture(scope="module")
-def rds(gureum):
-    return gureum.client("rds")
-
-
-@pytest.fixture(scope="module")
-def subnet_group(gureum):
-    return db_subnet_group(gureum)
 
 
 def test_postgres_instance(gureum, rds, subnet_group):

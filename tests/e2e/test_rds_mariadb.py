@@ -17,7 +17,6 @@ import subprocess
 import pytest
 
 from conftest import db_available as available
-from conftest import db_subnet_group
 from conftest import machines_supported, refused, serve, wait_for
 
 MARIADB = shutil.which("mariadb")
@@ -28,16 +27,6 @@ pytestmark = pytest.mark.skipif(not (machines_supported() and MARIADB and os.pat
 @pytest.fixture(scope="module")
 def gureum(tmp_path_factory):
     yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100", "GUREUM_METRICS_FLUSH_MS": "1000"})
-
-
-@pytest.fixture(scope="module")
-def rds(gureum):
-    return gureum.client("rds")
-
-
-@pytest.fixture(scope="module")
-def subnet_group(gureum):
-    return db_subnet_group(gureum)
 
 
 def sql(ep, user, password, db, text):

@@ -24,11 +24,6 @@ def gureum(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def rds(gureum):
-    return gureum.client("rds")
-
-
-@pytest.fixture(scope="module")
 def family(rds):
     return rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"][0]["DBParameterGroupFamily"]
 

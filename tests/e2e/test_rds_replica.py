@@ -12,7 +12,6 @@ import json
 import pytest
 
 from conftest import db_available as available
-from conftest import db_subnet_group
 from conftest import psql, rds_runs, refused, serve, wait_for
 
 pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no PostgreSQL server on this host")
@@ -21,16 +20,6 @@ pytestmark = pytest.mark.skipif(not rds_runs(), reason="no machines or no Postgr
 @pytest.fixture(scope="module")
 def gureum(tmp_path_factory):
     yield from serve(tmp_path_factory, env={"GUREUM_TICK_MS": "100"})
-
-
-@pytest.fixture(scope="module")
-def rds(gureum):
-    return gureum.client("rds")
-
-
-@pytest.fixture(scope="module")
-def subnet_group(gureum):
-    return db_subnet_group(gureum)
 
 
 def sql(ep, q):

@@ -30,11 +30,6 @@ def gureum(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def rds(gureum):
-    return gureum.client("rds")
-
-
-@pytest.fixture(scope="module")
 def source(gureum, rds):
     """A DB instance with one row written before any snapshot."""
     rds.create_db_instance(DBInstanceIdentifier="src", Engine="postgres", DBInstanceClass="db.t3.micro",
